@@ -1,0 +1,37 @@
+"""wire: exact, composable, inspectable automatic differentiation of NumPy code.
+
+Functions are traced into persistent, immutable graphs; transforms map graphs to graphs.
+
+>>> import numpy as np, wire, wire.numpy as wnp
+>>> f = lambda x: wnp.sin(x) * x
+>>> float(wire.grad(f)(0.0))
+0.0
+"""
+
+# tracer first: it binds its operators to wire.numpy, which builds on wire.ops
+from . import tracer as _tracer  # noqa: F401  isort: skip
+from . import tree
+from .api import Variable, grad, grad_graph, gradients, value_and_grad, var
+from .errors import (
+    FloatingPointError,
+    NonDifferentiableError,
+    ShapeError,
+    TracerBoolError,
+    UnboundInputError,
+    WireError,
+    WireTypeError,
+)
+from .evaluate import Executor, evaluate
+from .ir import Aval, Graph, Node
+from .numpy import stop_gradient
+from .registry import REGISTRY
+from .tracer import Tracer, trace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Aval", "Executor", "FloatingPointError", "Graph", "Node", "NonDifferentiableError",
+    "REGISTRY", "ShapeError", "Tracer", "TracerBoolError", "UnboundInputError", "Variable",
+    "WireError", "WireTypeError", "evaluate", "grad", "grad_graph", "gradients", "stop_gradient",
+    "trace", "tree", "value_and_grad", "var",
+]

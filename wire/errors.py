@@ -1,0 +1,108 @@
+"""The whole ``WireError`` family, and how errors find the user's file:line.
+
+Every error a user can cause is one of these classes. Each class docstring says the cause,
+shows a short example, and gives the fix. Messages name the user's source location: the
+first stack frame (or recorded node location) outside the ``wire`` package.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_WIRE_DIR = os.path.dirname(os.path.abspath(__file__))
+_SKIP_PREFIXES = (_WIRE_DIR + os.sep,)
+
+
+def _is_internal(filename: str) -> bool:
+    # NumPy's dispatch frames (``np.sin(tracer)``) sit between the user and wire.
+    return filename.startswith(_SKIP_PREFIXES) or f"{os.sep}numpy{os.sep}" in filename
+
+
+def user_location(depth: int = 1) -> str:
+    """Return ``"file.py:line"`` of the innermost stack frame outside wire (and NumPy).
+
+    >>> user_location().endswith(tuple("0123456789"))
+    True
+    """
+    frame = sys._getframe(depth)
+    while frame is not None and _is_internal(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+
+
+class WireError(Exception):
+    """Base class of every error wire raises because of how it was called."""
+
+
+class ShapeError(WireError, ValueError):
+    """Shapes that cannot work together, found while tracing.
+
+    Example::
+
+        wnp.ones(3) @ wnp.ones(4)     # ShapeError: matmul contracts 3 with 4
+
+    Fix: reshape, transpose or broadcast the operands so the named axes agree.
+    """
+
+
+class TracerBoolError(WireError, TypeError):
+    """Python control flow (``if``, ``while``, ``bool()``, ``int()``, ``float()``) on a traced value.
+
+    Example::
+
+        def f(x):
+            if x > 0:          # TracerBoolError: the value of x is not known while tracing
+                return x
+            return -x
+
+    Fix: use ``wire.numpy.where(x > 0, x, -x)``, ``wire.cond``, or mark the argument static
+    (``wire.jit(f, static_argnums=...)``) if it really is a constant.
+    """
+
+
+class NonDifferentiableError(WireError, TypeError):
+    """A derivative that does not exist or is not defined.
+
+    Raised for gradients with respect to integer or boolean inputs, ``grad`` of a function
+    whose output is not a scalar, and differentiation through an operation with no rule.
+
+    Example::
+
+        wire.grad(lambda x: x.sum())(np.arange(3))     # integer input
+
+    Fix: pass floating-point inputs (``x.astype(float)``); for non-scalar outputs use
+    ``wire.jacrev`` / ``wire.vjp``.
+    """
+
+
+class UnboundInputError(WireError, LookupError):
+    """An input of a graph (or a ``wire.var``) got no value at evaluation.
+
+    Example::
+
+        x, y = wire.var("x"), wire.var("y")
+        wire.evaluate(x + y, {x: 1.0})      # UnboundInputError: no value for var y
+
+    Fix: pass a value for every input in the feed dict or argument list.
+    """
+
+
+class FloatingPointError(WireError, ArithmeticError):
+    """Under ``wire.debug_nans()``, a node produced NaN or Inf; the message names it."""
+
+
+class WireTypeError(WireError, TypeError):
+    """A value wire cannot treat as an array: a pytree leaf that is not an array or a number,
+    or a tracer passed where a concrete value is needed (``np.asarray(tracer)``).
+
+    Fix: pass NumPy arrays, Python numbers, or containers wire knows (tuple, list, dict,
+    None, namedtuple, pyrsistent PMap/PVector/PRecord).
+    """
+
+
+def at(loc: str | None) -> str:
+    """Suffix naming a source location, for messages: ``" (at model.py:12)"``."""
+    return f" (at {loc})" if loc else ""

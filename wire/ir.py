@@ -1,0 +1,345 @@
+"""The intermediate representation: abstract values, interned nodes, and graphs.
+
+* ``Aval`` — shape and dtype of a value (``shape`` may be ``None`` for a ``wire.var`` whose
+  shape was not given). Multi-output nodes have a tuple of avals.
+* ``Node`` — ``(op, inputs, params, aval)``, immutable and *interned*: building the same
+  expression twice returns the same object, so ``==`` is ``is``, hashing never recurses and
+  common sub-expressions are shared for free. The user's source location (``loc``) rides
+  along outside the key.
+* ``Graph`` — inputs + outputs (+ the pytree structure of both), with a canonical
+  topological ``nodes`` vector computed once by an iterative walk.
+
+Leaf operations (inputs, named vars, constants) live here; computing primitives live in
+``wire.primitive`` and ``wire.ops``.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Iterable, Sequence
+
+import numpy as np
+from pyrsistent import pmap, pvector
+
+from .tree import LEAF, TreeDef
+
+EMPTY_PARAMS = pmap()
+
+
+# --------------------------------------------------------------------------- avals
+
+
+class Aval:
+    """Abstract value: ``shape`` (tuple of ints, or None when unknown) and ``dtype``.
+
+    >>> Aval((3, 4), np.float64)
+    f64[3,4]
+    """
+
+    __slots__ = ("shape", "dtype", "_hash")
+
+    def __init__(self, shape, dtype):
+        object.__setattr__(self, "shape", None if shape is None else tuple(int(d) for d in shape))
+        object.__setattr__(self, "dtype", np.dtype(dtype))
+        object.__setattr__(self, "_hash", hash((self.shape, self.dtype)))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Aval is immutable")
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, Aval) and self.shape == other.shape and self.dtype == other.dtype
+        )
+
+    @property
+    def ndim(self):
+        return None if self.shape is None else len(self.shape)
+
+    @property
+    def size(self):
+        return None if self.shape is None else int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def is_float(self) -> bool:
+        return self.dtype.kind in "fc"
+
+    def __repr__(self):
+        kind = {"f": "f", "i": "i", "u": "u", "c": "c", "b": "bool"}.get(self.dtype.kind, "?")
+        name = "bool" if kind == "bool" else f"{kind}{self.dtype.itemsize * 8}"
+        dims = "?" if self.shape is None else ",".join(map(str, self.shape))
+        return f"{name}[{dims}]"
+
+    def __reduce__(self):
+        return Aval, (self.shape, self.dtype)
+
+
+def aval_of(x) -> Aval:
+    """Aval of a concrete value (array, NumPy scalar, Python number)."""
+    if isinstance(x, np.ndarray):
+        return Aval(x.shape, x.dtype)
+    return Aval(np.shape(x), np.result_type(x))
+
+
+# --------------------------------------------------------------------------- leaf ops
+
+
+class LeafOp:
+    """An operation with no inputs whose value comes from outside: input, var or const."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self):
+        return self.name
+
+    def __reduce__(self):
+        return _leaf_op, (self.name,)
+
+
+def _leaf_op(name):
+    return LEAF_OPS[name]
+
+
+input_op = LeafOp("input")  # positional input of a closed graph: params {index}
+arg_op = LeafOp("arg")  # input while a trace is open: params {index, tag}
+var_op = LeafOp("var")  # named symbolic variable (wire.var): params {name}
+const_op = LeafOp("const")  # literal array: params {value: ConstValue}
+LEAF_OPS = {op.name: op for op in (input_op, arg_op, var_op, const_op)}
+
+
+class ConstValue:
+    """A read-only array with a hashable key: small arrays by content, large ones by identity."""
+
+    __slots__ = ("array", "_key", "_hash")
+    CONTENT_KEY_BYTES = 1 << 16
+
+    def __init__(self, array):
+        a = np.array(array, copy=True)
+        a.setflags(write=False)
+        self.array = a
+        if a.nbytes <= self.CONTENT_KEY_BYTES:
+            self._key = (a.dtype.str, a.shape, a.tobytes())
+        else:
+            self._key = (a.dtype.str, a.shape, id(a))
+        self._hash = hash(self._key)
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return isinstance(other, ConstValue) and self._key == other._key
+
+    def __repr__(self):
+        a = self.array
+        if a.size <= 6:
+            return np.array2string(a, separator=",").replace("\n", "")
+        return f"<{Aval(a.shape, a.dtype)!r}>"
+
+
+# --------------------------------------------------------------------------- nodes
+
+_TABLE: "weakref.WeakValueDictionary[tuple, Node]" = weakref.WeakValueDictionary()
+# The one global: the intern table. No result depends on it — losing an entry only costs
+# a duplicate node — and the lock keeps equal structure => same object across threads.
+_LOCK = threading.Lock()
+
+
+class Node:
+    """One operation: ``op`` applied to ``inputs`` with static ``params``; abstract value ``aval``.
+
+    Build nodes with :func:`make_node` (interned); nodes refuse attribute assignment.
+    """
+
+    __slots__ = ("op", "inputs", "params", "aval", "loc", "_hash", "__weakref__")
+
+    def __setattr__(self, name, value):
+        raise AttributeError("wire graphs are immutable: Node attributes cannot be set")
+
+    def __delattr__(self, name):
+        raise AttributeError("wire graphs are immutable")
+
+    def __hash__(self):
+        return self._hash
+
+    # Equality is identity (the default), which is structural equality thanks to interning.
+
+    @property
+    def is_leaf(self) -> bool:
+        return isinstance(self.op, LeafOp)
+
+    @property
+    def num_outputs(self) -> int:
+        return len(self.aval) if isinstance(self.aval, tuple) else 1
+
+    def __repr__(self):
+        ps = ", ".join(f"{k}={v!r}" for k, v in sorted(self.params.items()))
+        return f"Node({self.op.name}{'[' + ps + ']' if ps else ''}: {self.aval!r})"
+
+    def __reduce__(self):
+        return make_node, (self.op, self.inputs, self.params, self.aval, self.loc)
+
+
+def make_node(op, inputs: tuple, params, aval, loc: str | None = None) -> Node:
+    """The interned node for ``(op, inputs, params, aval)``; ``loc`` is kept from the first."""
+    key = (op, inputs, params, aval)
+    with _LOCK:
+        node = _TABLE.get(key)
+        if node is None:
+            node = object.__new__(Node)
+            sa = object.__setattr__
+            sa(node, "op", op)
+            sa(node, "inputs", inputs)
+            sa(node, "params", params)
+            sa(node, "aval", aval)
+            sa(node, "loc", loc)
+            sa(node, "_hash", hash(key))
+            _TABLE[key] = node
+    return node
+
+
+def input_node(index: int, aval: Aval) -> Node:
+    return make_node(input_op, (), pmap({"index": index}), aval)
+
+
+def const_node(value, loc: str | None = None) -> Node:
+    cv = ConstValue(value)
+    return make_node(const_op, (), pmap({"value": cv}), Aval(cv.array.shape, cv.array.dtype), loc)
+
+
+def var_node(name: str, aval: Aval, loc: str | None = None) -> Node:
+    return make_node(var_op, (), pmap({"name": name}), aval, loc)
+
+
+# --------------------------------------------------------------------------- walks
+
+
+def toposort(outputs: Iterable[Node]) -> list[Node]:
+    """All nodes reachable from ``outputs``, inputs before users; iterative (no recursion)."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    for root in outputs:
+        if id(root) in seen:
+            continue
+        stack = [(root, 0)]
+        seen.add(id(root))
+        while stack:
+            node, i = stack[-1]
+            if i < len(node.inputs):
+                stack[-1] = (node, i + 1)
+                child = node.inputs[i]
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append((child, 0))
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def substitute(outputs: Sequence[Node], mapping: dict) -> list[Node]:
+    """Rebuild ``outputs`` with nodes replaced per ``mapping`` (Node -> Node)."""
+    new: dict[Node, Node] = dict(mapping)
+    for node in toposort(outputs):
+        if node in new:
+            continue
+        ins = node.inputs
+        if ins:
+            new_ins = tuple([new[i] for i in ins])
+            if any(a is not b for a, b in zip(new_ins, ins)):
+                new[node] = make_node(node.op, new_ins, node.params, node.aval, node.loc)
+                continue
+        new[node] = node
+    return [new[o] for o in outputs]
+
+
+# --------------------------------------------------------------------------- graphs
+
+
+class Graph:
+    """An immutable computation: ``inputs`` (positional input nodes) to ``outputs``.
+
+    ``in_tree``/``out_tree`` remember the pytree structure of the arguments and results.
+    Graphs hash and compare by structure. ``len(graph)`` counts operation nodes (not inputs
+    or constants); ``graph.nodes`` lists every node in topological order.
+    """
+
+    __slots__ = ("inputs", "outputs", "in_tree", "out_tree", "_nodes", "_hash")
+
+    def __init__(
+        self,
+        inputs: Sequence[Node],
+        outputs: Sequence[Node],
+        in_tree: TreeDef | None = None,
+        out_tree: TreeDef | None = None,
+    ):
+        sa = object.__setattr__
+        inputs, outputs = tuple(inputs), tuple(outputs)
+        sa(self, "inputs", inputs)
+        sa(self, "outputs", outputs)
+        sa(self, "in_tree", in_tree if in_tree is not None else _flat_tree(len(inputs)))
+        sa(self, "out_tree", out_tree if out_tree is not None else _flat_tree(len(outputs)))
+        sa(self, "_nodes", None)
+        sa(self, "_hash", hash((inputs, outputs, self.in_tree, self.out_tree)))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("wire graphs are immutable: Graph attributes cannot be set")
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, Graph)
+            and self._hash == other._hash
+            and self.inputs == other.inputs
+            and self.outputs == other.outputs
+            and self.in_tree == other.in_tree
+            and self.out_tree == other.out_tree
+        )
+
+    @property
+    def nodes(self):
+        """Every node (inputs, constants, operations) in canonical topological order."""
+        if self._nodes is None:
+            order = toposort(self.inputs + self.outputs)
+            object.__setattr__(self, "_nodes", pvector(order))
+        return self._nodes
+
+    def __len__(self):
+        return sum(1 for n in self.nodes if not n.is_leaf)
+
+    @property
+    def in_avals(self):
+        return tuple(n.aval for n in self.inputs)
+
+    @property
+    def out_avals(self):
+        return tuple(n.aval for n in self.outputs)
+
+    @property
+    def free_vars(self) -> tuple[Node, ...]:
+        """Leaf nodes that are neither inputs nor constants (open-trace args, named vars)."""
+        ins = set(self.inputs)
+        return tuple(
+            n for n in self.nodes if n.is_leaf and n.op is not const_op and n not in ins
+        )
+
+    def __repr__(self):
+        from .printing import format_graph
+
+        return format_graph(self)
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return Graph, (self.inputs, self.outputs, self.in_tree, self.out_tree)
+
+
+def _flat_tree(n: int) -> TreeDef:
+    return TreeDef("tuple", tuple, None, (LEAF,) * n)

@@ -1,0 +1,69 @@
+"""Python operators and ndarray-style methods of ``Tracer``, bound to ``wire.numpy``.
+
+Kept apart from ``tracer.py`` so that the tracer does not depend on the whole NumPy layer;
+``install`` runs once when ``wire.tracer`` finishes importing.
+"""
+
+from __future__ import annotations
+
+
+def install(cls, wnp) -> None:
+    def binop(fn):
+        return (lambda self, other: fn(self, other)), (lambda self, other: fn(other, self))
+
+    for name, fn in [
+        ("add", wnp.add), ("sub", wnp.subtract), ("mul", wnp.multiply),
+        ("truediv", wnp.divide), ("floordiv", wnp.floor_divide), ("mod", wnp.mod),
+        ("pow", wnp.power), ("matmul", wnp.matmul), ("and", wnp.bitwise_and),
+        ("or", wnp.bitwise_or), ("xor", wnp.bitwise_xor),
+    ]:  # fmt: skip
+        fwd, rev = binop(fn)
+        setattr(cls, f"__{name}__", fwd)
+        setattr(cls, f"__r{name}__", rev)
+
+    for name, fn in [
+        ("eq", wnp.equal), ("ne", wnp.not_equal), ("lt", wnp.less), ("le", wnp.less_equal),
+        ("gt", wnp.greater), ("ge", wnp.greater_equal),
+    ]:  # fmt: skip
+        setattr(cls, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+
+    cls.__neg__ = lambda self: wnp.negative(self)
+    cls.__pos__ = lambda self: self
+    cls.__abs__ = lambda self: wnp.abs(self)
+    cls.__invert__ = lambda self: wnp.invert(self)
+    cls.__getitem__ = lambda self, index: wnp._shape.getitem(self, index)
+
+    cls.T = property(lambda self: wnp.transpose(self))
+    cls.mT = property(lambda self: wnp.swapaxes(self, -1, -2))
+
+    def reshape(self, *shape, order="C"):
+        if len(shape) == 1 and not isinstance(shape[0], int):
+            shape = shape[0]
+        return wnp.reshape(self, shape, order=order)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and not isinstance(axes[0], int):
+            axes = axes[0]
+        return wnp.transpose(self, axes or None)
+
+    cls.reshape = reshape
+    cls.transpose = transpose
+    cls.astype = lambda self, dtype, copy=True: wnp.asarray(self, dtype=dtype)
+    cls.sum = lambda self, axis=None, dtype=None, keepdims=False: wnp.sum(self, axis, dtype, keepdims)
+    cls.mean = lambda self, axis=None, dtype=None, keepdims=False: wnp.mean(self, axis, dtype, keepdims)
+    cls.prod = lambda self, axis=None, dtype=None, keepdims=False: wnp.prod(self, axis, dtype, keepdims)
+    cls.max = lambda self, axis=None, keepdims=False: wnp.max(self, axis, keepdims)
+    cls.min = lambda self, axis=None, keepdims=False: wnp.min(self, axis, keepdims)
+    cls.var = lambda self, axis=None, ddof=0, keepdims=False: wnp.var(self, axis, ddof=ddof, keepdims=keepdims)
+    cls.std = lambda self, axis=None, ddof=0, keepdims=False: wnp.std(self, axis, ddof=ddof, keepdims=keepdims)
+    cls.argmax = lambda self, axis=None, keepdims=False: wnp.argmax(self, axis, keepdims)
+    cls.argmin = lambda self, axis=None, keepdims=False: wnp.argmin(self, axis, keepdims)
+    cls.any = lambda self, axis=None, keepdims=False: wnp.any(self, axis, keepdims)
+    cls.all = lambda self, axis=None, keepdims=False: wnp.all(self, axis, keepdims)
+    cls.clip = lambda self, min=None, max=None: wnp.clip(self, min, max)
+    cls.dot = lambda self, other: wnp.dot(self, other)
+    cls.ravel = lambda self: wnp.ravel(self)
+    cls.flatten = lambda self: wnp.ravel(self)
+    cls.squeeze = lambda self, axis=None: wnp.squeeze(self, axis)
+    cls.swapaxes = lambda self, a, b: wnp.swapaxes(self, a, b)
+    cls.copy = lambda self: self

@@ -1,0 +1,137 @@
+"""Products of ``wire.numpy``: matmul, dot, vdot, inner, outer, tensordot — all compositions of
+the ``matmul`` primitive with reshapes and transposes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError, at, user_location
+from ..ops import linalg as L
+from ..ops import shape as S
+from ..tracer import Tracer
+from ._promote import any_tracer, promote
+from ._shape import reshape, transpose
+
+__all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot"]
+
+
+def _as_tracer_shape(x):
+    return x.shape if isinstance(x, Tracer) else np.shape(x)
+
+
+def matmul(a, b):
+    """Matrix product with NumPy's rules (vectors promoted, batch dimensions broadcast).
+
+    >>> matmul(np.ones((2, 3)), np.ones(3))
+    array([3., 3.])
+    """
+    if not any_tracer(a, b):
+        return np.matmul(a, b)
+    a, b = promote(a, b)
+    sa, sb = _as_tracer_shape(a), _as_tracer_shape(b)
+    if sa is None or sb is None:  # unknown shapes (seed-style vars): assume matrices
+        return L.matmul(a, b)
+    if len(sa) == 0 or len(sb) == 0:
+        raise ShapeError(f"matmul: operands must not be scalars, got shapes {sa} and {sb}{at(user_location())}")
+    va, vb = len(sa) == 1, len(sb) == 1
+    if va:
+        a = S.reshape(a, (1,) + tuple(sa))
+    if vb:
+        b = S.reshape(b, tuple(sb) + (1,))
+    sa2, sb2 = _as_tracer_shape(a), _as_tracer_shape(b)
+    if sa2[-1] != sb2[-2]:
+        raise ShapeError(
+            f"matmul: contracting dimension {sa[-1]} of shape {tuple(sa)} does not match "
+            f"{sb[0] if vb else sb[-2]} of shape {tuple(sb)}{at(user_location())}"
+        )
+    out = L.matmul(a, b)
+    if va or vb:
+        shape = out.shape
+        if va and vb:
+            shape = shape[:-2]
+        elif va:
+            shape = shape[:-2] + shape[-1:]
+        else:
+            shape = shape[:-1]
+        out = S.reshape(out, shape)
+    return out
+
+
+def dot(a, b):
+    """NumPy's ``dot``: scalars multiply, 1-D/2-D use matmul, N-D contracts a's last axis with
+    b's second-to-last.
+
+    >>> dot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    np.float64(11.0)
+    """
+    if not any_tracer(a, b):
+        return np.dot(a, b)
+    na, nb = len(_as_tracer_shape(a)), len(_as_tracer_shape(b))
+    if na == 0 or nb == 0:
+        return a * b
+    if nb <= 2:
+        return matmul(a, b)
+    return tensordot(a, b, axes=([na - 1], [nb - 2]))
+
+
+def vdot(a, b):
+    """Dot product of flattened arrays."""
+    from ._shape import ravel
+
+    return dot(ravel(a), ravel(b))
+
+
+def inner(a, b):
+    """Inner product over the last axes."""
+    na, nb = len(_as_tracer_shape(a)), len(_as_tracer_shape(b))
+    if na == 0 or nb == 0:
+        return a * b
+    return tensordot(a, b, axes=([na - 1], [nb - 1]))
+
+
+def outer(a, b):
+    """Outer product of two (flattened) vectors.
+
+    >>> outer(np.array([1.0, 2.0]), np.array([1.0, 0.0, 3.0])).shape
+    (2, 3)
+    """
+    from ._shape import ravel
+
+    if not any_tracer(a, b):
+        return np.outer(a, b)
+    a, b = ravel(a), ravel(b)
+    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+def tensordot(a, b, axes=2):
+    """Sum products over the given axes, NumPy's ``tensordot``.
+
+    >>> tensordot(np.ones((2, 3, 4)), np.ones((3, 4, 5)), axes=2).shape
+    (2, 5)
+    """
+    if not any_tracer(a, b):
+        return np.tensordot(a, b, axes)
+    sa, sb = tuple(_as_tracer_shape(a)), tuple(_as_tracer_shape(b))
+    if isinstance(axes, (int, np.integer)):
+        ax_a = list(range(len(sa) - int(axes), len(sa)))
+        ax_b = list(range(int(axes)))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
+    ax_a = [int(i) % len(sa) for i in ax_a]
+    ax_b = [int(i) % len(sb) for i in ax_b]
+    for i, j in zip(ax_a, ax_b):
+        if sa[i] != sb[j]:
+            raise ShapeError(
+                f"tensordot: axis {i} of shape {sa} (size {sa[i]}) does not match axis {j} of "
+                f"shape {sb} (size {sb[j]}){at(user_location())}"
+            )
+    free_a = [i for i in range(len(sa)) if i not in ax_a]
+    free_b = [j for j in range(len(sb)) if j not in ax_b]
+    k = int(np.prod([sa[i] for i in ax_a], dtype=np.int64))
+    m = int(np.prod([sa[i] for i in free_a], dtype=np.int64))
+    n = int(np.prod([sb[j] for j in free_b], dtype=np.int64))
+    a2 = reshape(transpose(a, free_a + ax_a), (m, k))
+    b2 = reshape(transpose(b, ax_b + free_b), (k, n))
+    return reshape(matmul(a2, b2), tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))

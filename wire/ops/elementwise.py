@@ -1,0 +1,472 @@
+"""Elementwise primitives: arithmetic, transcendental functions, comparisons, select, casts.
+
+Each block declares one primitive with its implementation, shape rule, derivative rules and
+test domain, through the ``unary``/``binary`` helpers where the rules follow from one
+derivative formula. Operands of binary primitives are already promoted to a common dtype by
+``wire.numpy``; shapes broadcast NumPy-style and the reverse driver un-broadcasts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir import Aval
+from ..primitive import (
+    NONZERO,
+    POSITIVE,
+    REALS,
+    UNIT,
+    Primitive,
+    bool_dtype,
+    elementwise_sampler,
+    elementwise_shape,
+    float_dtype,
+    uniform_in,
+)
+from ..tracer import bind
+
+# --------------------------------------------------------------------------- helpers
+
+
+def unary(name, fn, deriv, *, domain=REALS, dtype=float_dtype, doc=""):
+    """Declare a smooth unary primitive from its derivative ``deriv(x, out)``."""
+    return Primitive(
+        name,
+        fn,
+        elementwise_shape(name, dtype),
+        dtype=dtype,
+        vjp=lambda ct, out, x: (ct * deriv(x, out),),
+        jvp=lambda ts, out, x: ts[0] * deriv(x, out),
+        sample=elementwise_sampler([domain]),
+        doc=doc,
+    )
+
+
+def binary(name, fn, partials, *, domains=(REALS, REALS), doc=""):
+    """Declare a smooth binary primitive from its partial derivatives ``(dx, dy)(x, y, out)``."""
+    dx, dy = partials
+
+    def jvp(ts, out, x, y):
+        tx, ty = ts
+        terms = []
+        if tx is not None:
+            terms.append(tx * dx(x, y, out))
+        if ty is not None:
+            terms.append(ty * dy(x, y, out))
+        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+    return Primitive(
+        name,
+        fn,
+        elementwise_shape(name),
+        vjp=lambda ct, out, x, y: (ct * dx(x, y, out), ct * dy(x, y, out)),
+        jvp=jvp,
+        sample=elementwise_sampler(list(domains)),
+        doc=doc,
+    )
+
+
+def zero_derivative(name, fn, nargs, *, dtype=None, domains=None, doc=""):
+    """Declare a piecewise-constant or non-numeric primitive: its derivative is zero."""
+    return Primitive(
+        name,
+        fn,
+        elementwise_shape(name, dtype),
+        dtype=dtype,
+        nondiff=True,
+        sample=elementwise_sampler(list(domains or [REALS] * nargs)),
+        doc=doc,
+    )
+
+
+def _sum_tangents(*ts):
+    ts = [t for t in ts if t is not None]
+    if not ts:
+        return None
+    out = ts[0]
+    for t in ts[1:]:
+        out = out + t
+    return out
+
+
+# --------------------------------------------------------------------------- linear ops
+# fmt: off
+neg_p = Primitive("neg", np.negative, elementwise_shape("neg"), linear=True,
+                  vjp=lambda ct, out, x: (-ct,), jvp=lambda ts, out, x: -ts[0],
+                  sample=elementwise_sampler([REALS]))
+add_p = Primitive("add", np.add, elementwise_shape("add"), linear=True,
+                  vjp=lambda ct, out, x, y: (ct, ct), jvp=lambda ts, out, x, y: _sum_tangents(*ts),
+                  sample=elementwise_sampler([REALS, REALS]))
+sub_p = Primitive("sub", np.subtract, elementwise_shape("sub"), linear=True,
+                  vjp=lambda ct, out, x, y: (ct, -ct),
+                  jvp=lambda ts, out, x, y: _sum_tangents(ts[0], None if ts[1] is None else -ts[1]),
+                  sample=elementwise_sampler([REALS, REALS]))
+# fmt: on
+
+
+def neg(x):
+    return bind(neg_p, x)
+
+
+def add(x, y):
+    return bind(add_p, x, y)
+
+
+def sub(x, y):
+    return bind(sub_p, x, y)
+
+
+# --------------------------------------------------------------------------- products
+
+
+def _div_jvp(ts, out, x, y):
+    tx, ty = ts
+    num = _sum_tangents(tx, None if ty is None else -(out * ty))
+    return num / y
+
+
+def _pow_dy(x, y, out):
+    # d/dy x**y = out * log(x); where x == 0 the limit is 0 (for y > 0), not nan.
+    safe_x = select(eq(x, 0.0), ones_like_(x), x)
+    return select(eq(x, 0.0), zeros_like_(out), out * log(safe_x))
+
+
+# fmt: off
+mul_p = binary("mul", np.multiply, (lambda x, y, out: y, lambda x, y, out: x))
+div_p = Primitive("div", np.true_divide, elementwise_shape("div"),
+                  vjp=lambda ct, out, x, y: (ct / y, -(ct * out) / y), jvp=_div_jvp,
+                  sample=elementwise_sampler([REALS, NONZERO]))
+pow_p = binary("pow", np.power, (lambda x, y, out: y * (x ** (y - 1.0)), _pow_dy),
+               domains=(POSITIVE, REALS))
+# fmt: on
+
+
+def _integer_pow_deriv(x, y):
+    if y == 0:
+        return None
+    if y == 1:
+        return ones_like_(x)
+    if y == 2:
+        return x * 2.0
+    return integer_pow(x, y - 1) * float(y)
+
+
+def _integer_pow_impl(x, *, y):
+    if y == 2:
+        return np.multiply(x, x)
+    return np.power(x, y)
+
+
+def _integer_pow_vjp(ct, out, x, *, y):
+    d = _integer_pow_deriv(x, y)
+    return (None if d is None else ct * d,)
+
+
+def _integer_pow_jvp(ts, out, x, *, y):
+    d = _integer_pow_deriv(x, y)
+    return None if d is None else ts[0] * d
+
+
+def _integer_pow_sample(rng):
+    args, _ = elementwise_sampler([REALS])(rng)
+    return args, {"y": int(rng.choice([-2, 0, 1, 2, 3, 5]))}
+
+
+integer_pow_p = Primitive(
+    "integer_pow",
+    _integer_pow_impl,
+    lambda a, *, y: Aval(a.shape, a.dtype if y >= 0 or a.dtype.kind in "fc" else np.float64),
+    dtype=lambda d, *, y: d,
+    vjp=_integer_pow_vjp,
+    jvp=_integer_pow_jvp,
+    sample=lambda rng: _nonzero_if_negative(_integer_pow_sample(rng)),
+    doc="x ** y for a static Python int y (keeps derivatives of x**n exact and small)",
+)
+
+
+def _nonzero_if_negative(sample):
+    args, params = sample
+    if params["y"] < 0:
+        args = [np.where(np.abs(a) < 0.3, 0.5, a) for a in args]
+    return args, params
+
+
+def mul(x, y):
+    return bind(mul_p, x, y)
+
+
+def div(x, y):
+    return bind(div_p, x, y)
+
+
+def pow_(x, y):
+    return bind(pow_p, x, y)
+
+
+def integer_pow(x, y: int):
+    return bind(integer_pow_p, x, y=int(y))
+
+
+# --------------------------------------------------------------------------- transcendental
+
+_LN2 = float(np.log(2.0))
+_LN10 = float(np.log(10.0))
+
+# fmt: off
+exp_p     = unary("exp",     np.exp,     lambda x, out: out)
+exp2_p    = unary("exp2",    np.exp2,    lambda x, out: out * _LN2)
+expm1_p   = unary("expm1",   np.expm1,   lambda x, out: out + 1.0)
+log_p     = unary("log",     np.log,     lambda x, out: 1.0 / x,             domain=POSITIVE)
+log2_p    = unary("log2",    np.log2,    lambda x, out: 1.0 / (x * _LN2),    domain=POSITIVE)
+log10_p   = unary("log10",   np.log10,   lambda x, out: 1.0 / (x * _LN10),   domain=POSITIVE)
+log1p_p   = unary("log1p",   np.log1p,   lambda x, out: 1.0 / (x + 1.0),     domain=uniform_in(-0.8, 2.0))
+sqrt_p    = unary("sqrt",    np.sqrt,    lambda x, out: 0.5 / out,           domain=POSITIVE)
+sin_p     = unary("sin",     np.sin,     lambda x, out: cos(x))
+cos_p     = unary("cos",     np.cos,     lambda x, out: -sin(x))
+tan_p     = unary("tan",     np.tan,     lambda x, out: 1.0 + out * out,     domain=UNIT)
+arcsin_p  = unary("arcsin",  np.arcsin,  lambda x, out: 1.0 / sqrt(1.0 - x * x),  domain=UNIT)
+arccos_p  = unary("arccos",  np.arccos,  lambda x, out: -1.0 / sqrt(1.0 - x * x), domain=UNIT)
+arctan_p  = unary("arctan",  np.arctan,  lambda x, out: 1.0 / (1.0 + x * x))
+sinh_p    = unary("sinh",    np.sinh,    lambda x, out: cosh(x))
+cosh_p    = unary("cosh",    np.cosh,    lambda x, out: sinh(x))
+tanh_p    = unary("tanh",    np.tanh,    lambda x, out: 1.0 - out * out)
+arcsinh_p = unary("arcsinh", np.arcsinh, lambda x, out: 1.0 / sqrt(x * x + 1.0))
+arccosh_p = unary("arccosh", np.arccosh, lambda x, out: 1.0 / sqrt(x * x - 1.0),  domain=uniform_in(1.2, 3.0))
+arctanh_p = unary("arctanh", np.arctanh, lambda x, out: 1.0 / (1.0 - x * x),      domain=UNIT)
+abs_p     = unary("abs",     np.abs,     lambda x, out: sign(x), dtype=None, domain=NONZERO)
+arctan2_p = binary("arctan2", np.arctan2,
+                   (lambda y, x, out: x / (x * x + y * y), lambda y, x, out: -y / (x * x + y * y)),
+                   domains=(NONZERO, NONZERO))
+# fmt: on
+
+
+def _unary_binder(prim):
+    def f(x):
+        return bind(prim, x)
+
+    f.__name__ = prim.name
+    f.__doc__ = f"Elementwise {prim.name} (primitive ``{prim.name}``)."
+    return f
+
+
+exp = _unary_binder(exp_p)
+exp2 = _unary_binder(exp2_p)
+expm1 = _unary_binder(expm1_p)
+log = _unary_binder(log_p)
+log2 = _unary_binder(log2_p)
+log10 = _unary_binder(log10_p)
+log1p = _unary_binder(log1p_p)
+sqrt = _unary_binder(sqrt_p)
+sin = _unary_binder(sin_p)
+cos = _unary_binder(cos_p)
+tan = _unary_binder(tan_p)
+arcsin = _unary_binder(arcsin_p)
+arccos = _unary_binder(arccos_p)
+arctan = _unary_binder(arctan_p)
+sinh = _unary_binder(sinh_p)
+cosh = _unary_binder(cosh_p)
+tanh = _unary_binder(tanh_p)
+arcsinh = _unary_binder(arcsinh_p)
+arccosh = _unary_binder(arccosh_p)
+arctanh = _unary_binder(arctanh_p)
+abs_ = _unary_binder(abs_p)
+
+
+def arctan2(y, x):
+    return bind(arctan2_p, y, x)
+
+
+# --------------------------------------------------------------------------- max / min
+
+
+def _tie_split(x, y, first: bool):
+    """Share of the derivative of maximum/minimum going to x: 1, 0, or 1/2 at ties."""
+    win = gt(x, y) if first else lt(x, y)
+    return select(win, ones_like_(x), select(eq(x, y), full_like_(x, 0.5), zeros_like_(x)))
+
+
+# fmt: off
+maximum_p = binary("maximum", np.maximum,
+                   (lambda x, y, out: _tie_split(x, y, True), lambda x, y, out: _tie_split(y, x, True)))
+minimum_p = binary("minimum", np.minimum,
+                   (lambda x, y, out: _tie_split(x, y, False), lambda x, y, out: _tie_split(y, x, False)))
+# x mod y = x - floor(x / y) * y, smooth away from the jumps
+mod_p = binary("mod", np.mod, (lambda x, y, out: ones_like_(x), lambda x, y, out: -floor(x / y)),
+               domains=(REALS, NONZERO))
+# fmt: on
+
+
+def maximum(x, y):
+    return bind(maximum_p, x, y)
+
+
+def minimum(x, y):
+    return bind(minimum_p, x, y)
+
+
+def mod(x, y):
+    return bind(mod_p, x, y)
+
+
+# --------------------------------------------------------------------------- zero-derivative ops
+# fmt: off
+sign_p         = zero_derivative("sign", np.sign, 1)
+floor_p        = zero_derivative("floor", np.floor, 1)
+ceil_p         = zero_derivative("ceil", np.ceil, 1)
+round_p        = zero_derivative("round", np.round, 1)
+floor_divide_p = zero_derivative("floor_divide", np.floor_divide, 2, domains=[REALS, NONZERO])
+eq_p  = zero_derivative("eq", np.equal, 2, dtype=bool_dtype)
+ne_p  = zero_derivative("ne", np.not_equal, 2, dtype=bool_dtype)
+lt_p  = zero_derivative("lt", np.less, 2, dtype=bool_dtype)
+le_p  = zero_derivative("le", np.less_equal, 2, dtype=bool_dtype)
+gt_p  = zero_derivative("gt", np.greater, 2, dtype=bool_dtype)
+ge_p  = zero_derivative("ge", np.greater_equal, 2, dtype=bool_dtype)
+and_p = zero_derivative("and", np.logical_and, 2, dtype=bool_dtype)
+or_p  = zero_derivative("or", np.logical_or, 2, dtype=bool_dtype)
+xor_p = zero_derivative("xor", np.logical_xor, 2, dtype=bool_dtype)
+not_p = zero_derivative("not", np.logical_not, 1, dtype=bool_dtype)
+isnan_p    = zero_derivative("isnan", np.isnan, 1, dtype=bool_dtype)
+isinf_p    = zero_derivative("isinf", np.isinf, 1, dtype=bool_dtype)
+isfinite_p = zero_derivative("isfinite", np.isfinite, 1, dtype=bool_dtype)
+# fmt: on
+
+sign = _unary_binder(sign_p)
+floor = _unary_binder(floor_p)
+ceil = _unary_binder(ceil_p)
+round_ = _unary_binder(round_p)
+logical_not = _unary_binder(not_p)
+isnan = _unary_binder(isnan_p)
+isinf = _unary_binder(isinf_p)
+isfinite = _unary_binder(isfinite_p)
+
+
+def floor_divide(x, y):
+    return bind(floor_divide_p, x, y)
+
+
+def eq(x, y):
+    return bind(eq_p, x, y)
+
+
+def ne(x, y):
+    return bind(ne_p, x, y)
+
+
+def lt(x, y):
+    return bind(lt_p, x, y)
+
+
+def le(x, y):
+    return bind(le_p, x, y)
+
+
+def gt(x, y):
+    return bind(gt_p, x, y)
+
+
+def ge(x, y):
+    return bind(ge_p, x, y)
+
+
+def logical_and(x, y):
+    return bind(and_p, x, y)
+
+
+def logical_or(x, y):
+    return bind(or_p, x, y)
+
+
+def logical_xor(x, y):
+    return bind(xor_p, x, y)
+
+
+# --------------------------------------------------------------------------- select
+
+
+def _select_shape(c, x, y):
+    shape = elementwise_shape("where")(c, x, y).shape
+    return Aval(shape, np.result_type(x.dtype, y.dtype))
+
+
+def _select_jvp(ts, out, c, x, y):
+    _, tx, ty = ts
+    if tx is None and ty is None:
+        return None
+    tx = zeros_like_(out) if tx is None else tx
+    ty = zeros_like_(out) if ty is None else ty
+    return select(c, tx, ty)
+
+
+def _select_sample(rng):
+    (c, x, y), _ = elementwise_sampler([REALS, REALS, REALS])(rng)
+    return [c > 0, x, y], {}
+
+
+select_p = Primitive(
+    "select",
+    np.where,
+    _select_shape,
+    dtype=lambda c, x, y: np.result_type(x, y),
+    vjp=lambda ct, out, c, x, y: (
+        None,
+        select(c, ct, zeros_like_(ct)),
+        select(c, zeros_like_(ct), ct),
+    ),
+    jvp=_select_jvp,
+    sample=_select_sample,
+    doc="where(c, x, y): elementwise choice; c is boolean and carries no derivative",
+)
+
+
+def select(c, x, y):
+    return bind(select_p, c, x, y)
+
+
+# --------------------------------------------------------------------------- casts
+
+
+def _convert_impl(x, *, dtype):
+    return np.asarray(x).astype(dtype, copy=False)
+
+
+def _is_float(dtype) -> bool:
+    return np.dtype(dtype).kind in "fc"
+
+
+convert_p = Primitive(
+    "convert",
+    _convert_impl,
+    lambda a, *, dtype: Aval(a.shape, dtype),
+    dtype=lambda d, *, dtype: np.dtype(dtype),
+    vjp=lambda ct, out, x, *, dtype: (
+        convert(ct, x.dtype) if _is_float(x.dtype) and _is_float(dtype) else None,
+    ),
+    jvp=lambda ts, out, x, *, dtype: convert(ts[0], dtype) if _is_float(dtype) else None,
+    sample=lambda rng: ([rng.normal(size=(2, 3))], {"dtype": np.dtype(np.float32)}),
+    doc="x.astype(dtype)",
+)
+
+
+def convert(x, dtype):
+    dtype = np.dtype(dtype)
+    if getattr(x, "dtype", None) == dtype:
+        return x
+    return bind(convert_p, x, dtype=dtype)
+
+
+stop_gradient_p = Primitive(
+    "stop_gradient",
+    lambda x: x,
+    lambda a: a,
+    nondiff=True,
+    sample=elementwise_sampler([REALS]),
+    doc="identity whose derivative is zero",
+)
+
+
+def stop_gradient(x):
+    return bind(stop_gradient_p, x)
+
+
+# Zeros/ones of a value's shape: static constants when the shape is known.
+from .shape import full_like_, ones_like_, zeros_like_  # noqa: E402

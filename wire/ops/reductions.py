@@ -1,0 +1,169 @@
+"""Reduction primitives: sum, max, min, prod over static axes, and argmax/argmin.
+
+Primitives take normalized non-negative ``axes`` (or ``None`` = all axes, used for values of
+unknown shape) and never keep dims; ``wire.numpy`` adds ``keepdims`` with a reshape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..ir import Aval
+from ..primitive import REALS, Primitive
+from ..tracer import bind
+from .elementwise import eq, select
+from .shape import broadcast_like, broadcast_to, ones_like_, reshape, zeros_like_
+
+
+def _reduced_shape(a, axes):
+    if axes is None:
+        return ()
+    for ax in axes:
+        if not 0 <= ax < a.ndim:
+            raise ShapeError(f"reduction axis {ax} is out of range for {a!r}")
+    return tuple(d for i, d in enumerate(a.shape) if i not in axes)
+
+
+def _reduce_shape(a, *, axes):
+    return Aval(_reduced_shape(a, axes), a.dtype)
+
+
+def expand_back(ct, x, axes):
+    """Broadcast a reduced value ``ct`` back to the shape of ``x`` (inverse of reducing ``axes``)."""
+    if axes is None:
+        return broadcast_like(ct, x)
+    kept = [1 if i in axes else d for i, d in enumerate(x.shape)]
+    return broadcast_to(reshape(ct, kept), x.shape)
+
+
+def _reduce_sample(rng):
+    x = rng.normal(size=(2, 3, 4))
+    axes = [None, (0,), (1, 2), (2,), (0, 1, 2)][int(rng.integers(0, 5))]
+    return [x], {"axes": axes}
+
+
+# --------------------------------------------------------------------------- sum
+
+reduce_sum_p = Primitive(
+    "reduce_sum",
+    lambda x, *, axes: np.sum(x, axis=axes),
+    _reduce_shape,
+    linear=True,
+    vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes),),
+    jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0], axes),
+    sample=_reduce_sample,
+)
+
+
+def reduce_sum(x, axes):
+    if axes is not None:
+        axes = tuple(sorted(int(a) for a in axes))
+        if not axes:
+            return x
+    return bind(reduce_sum_p, x, axes=axes)
+
+
+# --------------------------------------------------------------------------- max / min
+
+
+def _extremum_share(out, x, axes):
+    """Where x attains the extremum, 1/count of such places (ties split the derivative evenly)."""
+    hit = eq(x, expand_back(out, x, axes))
+    mask = select(hit, ones_like_(x), zeros_like_(x))
+    return mask / expand_back(reduce_sum(mask, axes), x, axes)
+
+
+def _extremum(name, fn):
+    return Primitive(
+        name,
+        lambda x, *, axes: fn(x, axis=axes),
+        _reduce_shape,
+        vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes) * _extremum_share(out, x, axes),),
+        jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0] * _extremum_share(out, x, axes), axes),
+        sample=_reduce_sample,
+        doc=f"{name} over axes; at ties the derivative is split evenly between the tied entries",
+    )
+
+
+reduce_max_p = _extremum("reduce_max", np.max)
+reduce_min_p = _extremum("reduce_min", np.min)
+
+
+def reduce_max(x, axes):
+    if axes is not None:
+        axes = tuple(sorted(int(a) for a in axes))
+    return bind(reduce_max_p, x, axes=axes)
+
+
+def reduce_min(x, axes):
+    if axes is not None:
+        axes = tuple(sorted(int(a) for a in axes))
+    return bind(reduce_min_p, x, axes=axes)
+
+
+# --------------------------------------------------------------------------- prod
+
+
+def _prod_partial(out, x, axes):
+    """d prod / d x_i = product of the other entries, exact also where entries are zero."""
+    is_zero = eq(x, 0.0)
+    zeros = reduce_sum(select(is_zero, ones_like_(x), zeros_like_(x)), axes)
+    nonzero_prod = reduce_prod(select(is_zero, ones_like_(x), x), axes)
+    safe_x = select(is_zero, ones_like_(x), x)
+    n0 = expand_back(zeros, x, axes)
+    # no zero in the slice: out / x; exactly one zero: the zero entry gets the product of the rest
+    return select(
+        eq(n0, 0.0),
+        expand_back(out, x, axes) / safe_x,
+        select(is_zero & eq(n0, 1.0), expand_back(nonzero_prod, x, axes), zeros_like_(x)),
+    )
+
+
+reduce_prod_p = Primitive(
+    "reduce_prod",
+    lambda x, *, axes: np.prod(x, axis=axes),
+    _reduce_shape,
+    vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes) * _prod_partial(out, x, axes),),
+    jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0] * _prod_partial(out, x, axes), axes),
+    sample=_reduce_sample,
+)
+
+
+def reduce_prod(x, axes):
+    if axes is not None:
+        axes = tuple(sorted(int(a) for a in axes))
+    return bind(reduce_prod_p, x, axes=axes)
+
+
+# --------------------------------------------------------------------------- argmax / argmin
+
+
+def _arg_shape(a, *, axis):
+    axes = None if axis is None else (axis,)
+    return Aval(_reduced_shape(a, axes), np.intp)
+
+
+def _arg_sample(rng):
+    return [rng.normal(size=(3, 4))], {"axis": [None, 0, 1][int(rng.integers(0, 3))]}
+
+
+argmax_p = Primitive(
+    "argmax", lambda x, *, axis: np.argmax(x, axis=axis), _arg_shape,
+    dtype=lambda d, *, axis: np.dtype(np.intp), nondiff=True, sample=_arg_sample,
+)
+argmin_p = Primitive(
+    "argmin", lambda x, *, axis: np.argmin(x, axis=axis), _arg_shape,
+    dtype=lambda d, *, axis: np.dtype(np.intp), nondiff=True, sample=_arg_sample,
+)
+
+
+def argmax(x, axis):
+    return bind(argmax_p, x, axis=axis)
+
+
+def argmin(x, axis):
+    return bind(argmin_p, x, axis=axis)
+
+
+_ = REALS

@@ -1,0 +1,292 @@
+"""Tracers and tracing: how Python functions become graphs.
+
+A ``Tracer`` is a symbolic array: it wraps an interned ``Node`` and overloads Python's
+operators and NumPy's protocols so that computing with it builds new nodes. There is no
+trace stack and no global "current graph": ``bind`` makes a node from its operands alone.
+Tracing ``f`` (:func:`trace`) calls it on fresh argument nodes carrying a tag unique to that
+trace, then renames them to positional graph inputs. Nodes of an enclosing trace that ``f``
+closes over keep their own tag, so an inner transform treats them as constants — which is
+all it takes to keep nested derivatives (``grad(grad(f))``) from confusing their variables.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+from pyrsistent import pmap
+
+from . import tree
+from .errors import (
+    NonDifferentiableError,
+    ShapeError,
+    TracerBoolError,
+    WireError,
+    WireTypeError,
+    at,
+    user_location,
+)
+from .ir import EMPTY_PARAMS, Aval, Graph, Node, arg_op, aval_of, const_node, input_node, make_node
+from .ir import substitute
+
+_ARRAY_TYPES = (np.ndarray, np.generic, int, float, complex, bool)
+
+
+class Tracer:
+    """A symbolic array standing for the value of ``node``; operations on it build nodes.
+
+    >>> import wire
+    >>> x = wire.var("x", shape=(3,))
+    >>> (x * 2).shape
+    (3,)
+    """
+
+    __slots__ = ("node",)
+    __array_priority__ = 1000  # NumPy defers binary operators to us
+
+    def __init__(self, node: Node):
+        object.__setattr__(self, "node", node)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("tracers are immutable")
+
+    # ---- abstract value
+    @property
+    def aval(self) -> Aval:
+        return self.node.aval
+
+    @property
+    def shape(self):
+        return self.node.aval.shape
+
+    @property
+    def dtype(self):
+        return self.node.aval.dtype
+
+    @property
+    def ndim(self):
+        return self.node.aval.ndim
+
+    @property
+    def size(self):
+        return self.node.aval.size
+
+    def __len__(self):
+        shape = self.shape
+        if not shape:
+            raise WireTypeError(f"len() of a 0-d traced value{at(user_location())}")
+        return shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __hash__(self):
+        return self.node._hash
+
+    def __repr__(self):
+        name = self.node.params.get("name") if self.node.op.name == "var" else None
+        label = f"var {name}" if name else self.node.op.name
+        return f"Tracer<{self.aval!r} {label}>"
+
+    # ---- Python control flow on a traced value is an error that teaches the fix
+    def _no_concrete(self, what: str):
+        raise TracerBoolError(
+            f"{what} needs the concrete value of a traced array {self.aval!r}, which is not "
+            f"known while tracing{at(user_location(2))}. Use wire.numpy.where(cond, a, b) or "
+            "wire.cond(...) for data-dependent choices, or pass the value as a static "
+            "argument (wire.jit(f, static_argnums=...))."
+        )
+
+    def __bool__(self):
+        self._no_concrete("Python `if`/`while`/bool()")
+
+    def __int__(self):
+        self._no_concrete("int()")
+
+    def __float__(self):
+        self._no_concrete("float()")
+
+    def __complex__(self):
+        self._no_concrete("complex()")
+
+    def __index__(self):
+        self._no_concrete("Using a traced value as an index (__index__)")
+
+    def __array__(self, dtype=None, copy=None):
+        raise WireTypeError(
+            f"np.asarray()/np.array() of a traced value {self.aval!r}{at(user_location())}: "
+            "its value is not known while tracing. Use wire.numpy functions (or plain NumPy "
+            "functions, which dispatch to them) instead of converting to an array."
+        )
+
+    # ---- NumPy protocols: plain numpy calls on tracers dispatch to wire.numpy
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .numpy._dispatch import dispatch_ufunc
+
+        return dispatch_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .numpy._dispatch import dispatch_function
+
+        return dispatch_function(func, args, kwargs)
+
+
+def is_tracer(x) -> bool:
+    return isinstance(x, Tracer)
+
+
+def to_node(x) -> Node:
+    """The node for an operand: a tracer's node, or a constant node for a concrete value."""
+    if isinstance(x, Tracer):
+        return x.node
+    if isinstance(x, _ARRAY_TYPES):
+        return const_node(x)
+    raise WireTypeError(
+        f"expected an array, a number or a traced value, got {type(x).__name__}"
+        f"{at(user_location())}"
+    )
+
+
+def bind(prim, *args, **params):
+    """Apply primitive ``prim`` to ``args``.
+
+    With concrete arguments only, runs the NumPy implementation right away; with any
+    tracer, builds (or finds) the node and returns a tracer for it. Multi-output
+    primitives return a tuple of tracers.
+    """
+    for a in args:
+        if isinstance(a, Tracer):
+            break
+    else:
+        return prim.impl(*args, **params)
+    nodes = tuple([to_node(a) for a in args])
+    avals = [n.aval for n in nodes]
+    loc = user_location()
+    if any(a.shape is None for a in avals):
+        aval = Aval(None, prim.dtype(*[a.dtype for a in avals], **params))
+    else:
+        try:
+            aval = prim.shape(*avals, **params)
+        except ShapeError as e:
+            raise ShapeError(f"{e}{at(loc)}") from None
+    node = make_node(prim, nodes, pmap(params) if params else EMPTY_PARAMS, aval, loc)
+    if isinstance(aval, tuple):
+        from .ops.shape import proj_p
+
+        return tuple(
+            Tracer(make_node(proj_p, (node,), pmap({"index": i}), a, loc))
+            for i, a in enumerate(aval)
+        )
+    return Tracer(node)
+
+
+# --------------------------------------------------------------------------- tracing
+
+
+class TraceTag:
+    """Marks the argument nodes of one trace; unique per trace, compared by identity."""
+
+    __slots__ = ("__weakref__",)
+
+    def __repr__(self):
+        return f"<trace {id(self):#x}>"
+
+
+def leaf_aval(leaf, path: str = "") -> Aval:
+    """Aval of one pytree leaf, or ``WireTypeError`` naming the leaf's path and type."""
+    if isinstance(leaf, Tracer):
+        return leaf.aval
+    if isinstance(leaf, _ARRAY_TYPES):
+        return aval_of(leaf)
+    raise WireTypeError(
+        f"argument leaf {path or '<root>'} is a {type(leaf).__module__}.{type(leaf).__name__}, "
+        "not an array or a number. Pass NumPy arrays or numbers in tuples, lists, dicts, "
+        "namedtuples or pyrsistent containers (or register your type as a static argument)"
+        f"{at(user_location())}"
+    )
+
+
+def flat_avals(leaves, treedef) -> list[Aval]:
+    paths = None
+    out = []
+    for i, leaf in enumerate(leaves):
+        if isinstance(leaf, (Tracer, *_ARRAY_TYPES)):
+            out.append(leaf_aval(leaf))
+        else:
+            paths = paths or tree.leaf_paths(treedef)
+            out.append(leaf_aval(leaf, paths[i]))
+    return out
+
+
+def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
+    """Trace ``fn`` on abstract arguments (a pytree of structure ``in_tree``) into a Graph."""
+    tag = TraceTag()
+    args = [make_node(arg_op, (), pmap({"index": i, "tag": tag}), a) for i, a in enumerate(in_avals)]
+    result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))
+    out_leaves, out_tree = tree.flatten(result)
+    out_nodes = []
+    for i, o in enumerate(out_leaves):
+        if not isinstance(o, (Tracer, *_ARRAY_TYPES)):
+            paths = tree.leaf_paths(out_tree)
+            raise WireTypeError(
+                f"the traced function returned a {type(o).__name__} at {paths[i]}; "
+                "outputs must be arrays, numbers or containers of them"
+                f"{at(user_location())}"
+            )
+        out_nodes.append(to_node(o))
+    inputs = [input_node(i, a) for i, a in enumerate(in_avals)]
+    outs = substitute(out_nodes, dict(zip(args, inputs)))
+    return Graph(inputs, outs, in_tree, out_tree)
+
+
+def trace(fn: Callable, *example_args) -> Graph:
+    """The immutable graph of ``fn`` at the shapes and dtypes of ``example_args``.
+
+    Arguments may be pytrees; only shapes and dtypes matter, not values.
+
+    >>> import numpy as np, wire
+    >>> g = wire.trace(lambda x: np.sin(x) * 2.0, np.ones(3))
+    >>> len(g)
+    2
+    """
+    leaves, in_tree = tree.flatten(example_args)
+    return trace_flat(lambda *a: fn(*a), flat_avals(leaves, in_tree), in_tree)
+
+
+def call_graph_flat(graph: Graph, leaves: list):
+    """Run ``graph`` on flat ``leaves``: evaluate when all are concrete, else inline.
+
+    Inlining (any leaf is a tracer, or the graph closes over nodes of an enclosing trace)
+    substitutes the leaves for the graph's inputs and returns tracers, so calling a
+    transformed graph inside another trace just adds its nodes there.
+    """
+    if len(leaves) != len(graph.inputs):
+        raise WireError(f"graph takes {len(graph.inputs)} inputs, got {len(leaves)}")
+    if any(isinstance(x, Tracer) for x in leaves) or graph.free_vars:
+        nodes = [to_node(x) for x in leaves]
+        for n, inp in zip(nodes, graph.inputs):
+            if n.aval != inp.aval and n.aval.shape is not None:
+                raise ShapeError(
+                    f"graph input {inp.params['index']} expects {inp.aval!r}, got {n.aval!r}"
+                    f"{at(user_location())}"
+                )
+        outs = substitute(list(graph.outputs), dict(zip(graph.inputs, nodes)))
+        return [Tracer(o) for o in outs]
+    from .evaluate import evaluate_flat
+
+    return evaluate_flat(graph, leaves)
+
+
+def check_float(aval: Aval, what: str):
+    if aval.dtype.kind not in "fc":
+        raise NonDifferentiableError(
+            f"{what} has dtype {aval.dtype} ({aval!r}); derivatives exist only for "
+            f"floating-point inputs — pass x.astype(float){at(user_location())}"
+        )
+
+
+# Operators are bound at the bottom, once wire.numpy exists (it imports this module).
+from . import numpy as _wnp  # noqa: E402
+from .numpy import _methods  # noqa: E402
+
+_methods.install(Tracer, _wnp)

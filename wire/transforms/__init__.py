@@ -1,0 +1,1 @@
+"""Graph -> graph transforms: reverse mode (``vjp``), forward mode (``jvp``)."""

@@ -1,0 +1,65 @@
+"""Forward mode as a graph transform.
+
+:func:`forward` pushes tangents from input nodes through every node that depends on them, in
+topological order, with each primitive's JVP rule. ``None`` tangents are zeros and never
+reach a rule unless some other input has a tangent; the driver broadcasts a tangent to its
+node's shape and dtype, and threads tuples through multi-output nodes.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..errors import NonDifferentiableError, at
+from ..ir import Node, toposort
+from ..ops.elementwise import convert
+from ..ops.shape import broadcast_like, broadcast_to, proj_p, to_tracer
+from ..tracer import Tracer
+from .vjp import _outputs, carries_derivative
+
+
+def fit_tangent(t, node: Node):
+    """``t`` broadcast to ``node``'s shape and cast to its dtype."""
+    t = to_tracer(t)
+    aval = node.aval
+    if t.shape != aval.shape:
+        if t.shape is None or aval.shape is None:
+            t = broadcast_like(t, Tracer(node))
+        else:
+            t = broadcast_to(t, aval.shape)
+    if t.dtype != aval.dtype:
+        t = convert(t, aval.dtype)
+    return t
+
+
+def forward(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence) -> list:
+    """Tangents of ``outputs`` given ``tangents`` (tracers or None) of ``inputs`` nodes."""
+    tan: dict[Node, object] = {}
+    for n, t in zip(inputs, tangents):
+        if t is not None and carries_derivative(n):
+            tan[n] = fit_tangent(t, n)
+    for node in toposort(outputs):
+        if node in tan or node.is_leaf:
+            continue
+        ts = [tan.get(i) for i in node.inputs]
+        if all(t is None for t in ts) or not carries_derivative(node):
+            continue
+        prim = node.op
+        if prim is proj_p:
+            t = ts[0][node.params["index"]]
+            if t is not None:
+                tan[node] = fit_tangent(t, node)
+            continue
+        if prim.jvp is None:
+            raise NonDifferentiableError(
+                f"forward-mode derivative of primitive {prim.name!r} ({node.aval!r}) is not "
+                f"defined{at(node.loc)}"
+            )
+        t = prim.jvp(tuple(ts), _outputs(node), *[Tracer(i) for i in node.inputs], **node.params)
+        if t is None:
+            continue
+        if isinstance(node.aval, tuple):
+            tan[node] = tuple(t)
+        else:
+            tan[node] = fit_tangent(t, node)
+    return [tan.get(o) for o in outputs]
