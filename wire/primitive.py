@@ -12,7 +12,10 @@ Rule signatures (``*xs`` are the primal inputs, ``out`` the primal output, param
     shape(*avals, **params) -> Aval            # raises ShapeError on bad input
     vjp(ct, out, *xs, **params) -> tuple        # one cotangent (or None = zero) per input
     jvp(ts, out, *xs, **params) -> tangent      # ts: one tangent (or None = zero) per input
-    batch(axes, *xs, **params) -> (out, axis)   # vmap rule (filled by the vmap work)
+    batch(args, dims, **params) -> (out, out_dim)
+        # vmap rule: args are the operands (tracers or arrays) with their batch axis at
+        # dims[i] (None = not batched); returns the batched result and where its batch axis
+        # is (a tuple of dims for multi-output primitives).
 
 The reverse-mode driver, not the rules, sums fan-in, skips ``None`` and un-broadcasts
 cotangents to their input's shape, so most rules are one line.
