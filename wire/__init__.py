@@ -21,11 +21,13 @@ from .errors import (
     WireError,
     WireTypeError,
 )
+from .dot import to_dot
 from .evaluate import Executor, evaluate
 from .ir import Aval, Graph, Node
 from .numpy import stop_gradient
 from .registry import REGISTRY
 from .tracer import Tracer, trace
+from .transforms.simplify import simplify
 
 __version__ = "0.1.0"
 
@@ -34,4 +36,5 @@ __all__ = [
     "REGISTRY", "ShapeError", "Tracer", "TracerBoolError", "UnboundInputError", "Variable",
     "WireError", "WireTypeError", "evaluate", "grad", "grad_graph", "gradients", "stop_gradient",
     "trace", "tree", "value_and_grad", "var",
+    "simplify", "to_dot",
 ]

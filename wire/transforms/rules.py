@@ -1,0 +1,452 @@
+"""Algebraic rewrite rules for :func:`wire.simplify`, as tables indexed by primitive name.
+
+A rule is ``fn(node, rw) -> Node | None``: ``node``'s inputs are already simplified, ``rw`` is
+the :class:`~wire.transforms.simplify.Rewriter` (``rw.make`` builds and simplifies new nodes).
+A rule returns the replacement — always with ``node``'s exact aval, re-broadcast or re-cast
+when needed (:func:`fit`) — or ``None``. The key ``"*"`` holds rules tried on every node.
+
+Tables:
+
+* :data:`FOLD` — constant folding.
+* :data:`CANONICAL` — operand order of commutative primitives.
+* :data:`ALGEBRA` — the default set: the two above plus identities that hold for every input,
+  NaN and inf included (``x * 1``, ``x + 0``, ``--x``, reshape/transpose/broadcast chains …)
+  and the collection of like terms in sums and products.
+* :data:`UNSAFE` — opt-in rules that change NaN/inf results: ``x * 0 -> 0`` is wrong for
+  ``x = inf`` or ``nan`` (``inf * 0 = nan``), ``x - x -> 0`` and ``x / x -> 1`` likewise.
+  ``ALGEBRA`` applies ``x * 0 -> 0`` only when ``x`` is a finite constant.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pyrsistent import pmap
+
+from ..ir import Aval, Node, const_node, const_op, make_node
+from ..ops import elementwise as ew
+from ..ops import reductions as red
+from ..ops import shape as sh
+from ..primitive import Primitive
+
+ELEMENTWISE = frozenset(v.name for v in vars(ew).values() if isinstance(v, Primitive))
+COMMUTATIVE = ("add", "mul", "maximum", "minimum", "eq", "ne", "and", "or", "xor")
+FOLD_MAX_SIZE = 1 << 12
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def uniform(n: Node):
+    """The single value of a constant node whose entries are all equal, else ``None``."""
+    if n.op is sh.full_p:
+        return n.params["value"]
+    if n.op is const_op:
+        a = n.params["value"].array
+        if a.size == 1:
+            return a.reshape(()).item()
+        if 0 < a.size <= FOLD_MAX_SIZE and (a == a.flat[0]).all():
+            return a.flat[0].item()
+    return None
+
+
+def is_const(n: Node) -> bool:
+    return n.op is const_op or n.op is sh.full_p
+
+
+def is_value(n: Node, v) -> bool:
+    u = uniform(n)
+    return u is not None and not isinstance(u, bool) and u == v
+
+
+def constant(value, aval: Aval, loc=None) -> Node:
+    """A node holding ``value`` everywhere: a ``const`` leaf for scalars, else ``full``."""
+    if aval.shape == ():
+        return const_node(np.asarray(value, dtype=aval.dtype), loc)
+    value = aval.dtype.type(value).item()
+    params = pmap({"shape": aval.shape, "dtype": aval.dtype, "value": value})
+    return make_node(sh.full_p, (), params, aval, loc)
+
+
+def array_constant(a: np.ndarray, aval: Aval, loc=None):
+    """A node for the concrete array ``a`` (uniform -> ``full``/scalar const), or None if big."""
+    a = np.asarray(a)
+    if a.shape != aval.shape:
+        return None
+    if a.dtype != aval.dtype:
+        a = a.astype(aval.dtype)
+    if a.size and (a == a.flat[0]).all():
+        return constant(a.flat[0].item(), aval, loc)
+    if a.size > FOLD_MAX_SIZE:
+        return None
+    return const_node(a, loc)
+
+
+def concrete(n: Node):
+    """The array value of a constant node, or None (full nodes bigger than FOLD_MAX_SIZE)."""
+    if n.op is const_op:
+        return n.params["value"].array
+    if n.aval.size <= FOLD_MAX_SIZE:
+        return np.full(n.aval.shape, n.params["value"], dtype=n.aval.dtype)
+    return None
+
+
+def fit(x: Node, aval: Aval, rw) -> Node | None:
+    """``x`` cast and broadcast to ``aval`` (None when shapes are unknown and differ)."""
+    if x.aval == aval:
+        return x
+    if x.aval.shape is None or aval.shape is None:
+        return None
+    if x.aval.dtype != aval.dtype:
+        x = rw.make(ew.convert_p, (x,), dtype=aval.dtype)
+    if x.aval.shape != aval.shape:
+        x = rw.make(sh.broadcast_to_p, (x,), shape=aval.shape)
+    return x
+
+
+def _same_shape(*nodes) -> bool:
+    s = nodes[0].aval.shape
+    return s is not None and all(n.aval.shape == s for n in nodes)
+
+
+# --------------------------------------------------------------------------- folding
+
+
+def fold_constant(node: Node, rw):
+    """A node whose inputs are all constants is replaced by its value."""
+    op = node.op
+    if op is sh.full_p:
+        if node.aval.shape == ():
+            return constant(node.params["value"], node.aval, node.loc)
+        return None
+    ins = node.inputs
+    if not ins or isinstance(node.aval, tuple) or node.aval.shape is None:
+        return None
+    for i in ins:
+        if not is_const(i):
+            return None
+    with np.errstate(all="ignore"):
+        try:
+            if op.name in ELEMENTWISE:
+                vals = [uniform(i) for i in ins]
+                if all(v is not None for v in vals):
+                    args = [np.asarray(v, dtype=i.aval.dtype) for v, i in zip(vals, ins)]
+                    out = np.asarray(op.impl(*args, **node.params))
+                    return constant(out.astype(node.aval.dtype).item(), node.aval, node.loc)
+            if node.aval.size > FOLD_MAX_SIZE:
+                return None
+            args = [concrete(i) for i in ins]
+            if any(a is None for a in args):
+                return None
+            return array_constant(op.impl(*args, **node.params), node.aval, node.loc)
+        except Exception:  # a primitive that cannot run on these constants: leave it
+            return None
+
+
+# --------------------------------------------------------------------------- canonical order
+
+
+def sort_operands(node: Node, rw):
+    """Commutative operands in a canonical order, so ``a*b`` and ``b*a`` are one node."""
+    x, y = node.inputs
+    if x is not y and rw.skey(y) < rw.skey(x):
+        return rw.remake(node, (y, x))
+    return None
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def add_zero(node, rw):
+    x, y = node.inputs
+    if is_value(y, 0):
+        return fit(x, node.aval, rw)
+    if is_value(x, 0):
+        return fit(y, node.aval, rw)
+    return None
+
+
+def add_neg(node, rw):
+    """``x + (-y) -> x - y`` and ``(-x) + y -> y - x``."""
+    x, y = node.inputs
+    if y.op is ew.neg_p:
+        return rw.make(ew.sub_p, (x, y.inputs[0]), node.loc)
+    if x.op is ew.neg_p:
+        return rw.make(ew.sub_p, (y, x.inputs[0]), node.loc)
+    return None
+
+
+def sub_zero(node, rw):
+    x, y = node.inputs
+    if is_value(y, 0):
+        return fit(x, node.aval, rw)
+    if is_value(x, 0):
+        return fit(rw.make(ew.neg_p, (y,), node.loc), node.aval, rw)
+    return None
+
+
+def sub_neg(node, rw):
+    """``x - (-y) -> x + y`` and ``(-x) - y -> -(x + y)``."""
+    x, y = node.inputs
+    if y.op is ew.neg_p:
+        return rw.make(ew.add_p, (x, y.inputs[0]), node.loc)
+    if x.op is ew.neg_p:
+        return rw.make(ew.neg_p, (rw.make(ew.add_p, (x.inputs[0], y), node.loc),), node.loc)
+    return None
+
+
+def mul_one(node, rw):
+    """``x * 1 -> x`` and ``x * -1 -> -x``."""
+    x, y = node.inputs
+    for a, b in ((x, y), (y, x)):
+        u = uniform(b)
+        if u is None or isinstance(u, bool):
+            continue
+        if u == 1:
+            return fit(a, node.aval, rw)
+        if u == -1:
+            return fit(rw.make(ew.neg_p, (a,), node.loc), node.aval, rw)
+    return None
+
+
+def mul_neg(node, rw):
+    """``(-x) * (-y) -> x * y``; ``(-x) * y -> -(x * y)`` (negations float to the top)."""
+    x, y = node.inputs
+    xn, yn = x.op is ew.neg_p, y.op is ew.neg_p
+    if not (xn or yn):
+        return None
+    a = x.inputs[0] if xn else x
+    b = y.inputs[0] if yn else y
+    prod = rw.make(ew.mul_p, (a, b), node.loc)
+    return prod if xn and yn else rw.make(ew.neg_p, (prod,), node.loc)
+
+
+def div_one(node, rw):
+    x, y = node.inputs
+    if is_value(y, 1):
+        return fit(x, node.aval, rw)
+    if is_value(y, -1):
+        return fit(rw.make(ew.neg_p, (x,), node.loc), node.aval, rw)
+    return None
+
+
+def div_neg(node, rw):
+    """Negations of a quotient's operands float above the division."""
+    x, y = node.inputs
+    xn, yn = x.op is ew.neg_p, y.op is ew.neg_p
+    if not (xn or yn):
+        return None
+    a = x.inputs[0] if xn else x
+    b = y.inputs[0] if yn else y
+    q = rw.make(ew.div_p, (a, b), node.loc)
+    return q if xn and yn else rw.make(ew.neg_p, (q,), node.loc)
+
+
+def neg_neg(node, rw):
+    """``--x -> x`` and ``-(x - y) -> y - x``."""
+    (x,) = node.inputs
+    if x.op is ew.neg_p:
+        return fit(x.inputs[0], node.aval, rw)
+    if x.op is ew.sub_p:
+        return rw.make(ew.sub_p, (x.inputs[1], x.inputs[0]), node.loc)
+    return None
+
+
+def integer_pow_trivial(node, rw):
+    """``x ** 1 -> x``, ``x ** 0 -> ones``."""
+    y = node.params["y"]
+    (x,) = node.inputs
+    if y == 1:
+        return fit(x, node.aval, rw)
+    if y == 0 and node.aval.shape is not None:
+        return constant(1, node.aval, node.loc)
+    return None
+
+
+def mul_zero_finite(node, rw):
+    """``x * 0 -> 0`` when ``x`` is a finite constant (no NaN/inf to lose)."""
+    x, y = node.inputs
+    for a, b in ((x, y), (y, x)):
+        if is_value(b, 0) and is_const(a) and node.aval.shape is not None:
+            va = concrete(a)
+            if va is not None and np.isfinite(va).all():
+                return constant(0, node.aval, node.loc)
+    return None
+
+
+# --------------------------------------------------------------------------- NaN-changing
+
+
+def mul_zero(node, rw):
+    """UNSAFE: ``x * 0 -> 0`` for any ``x`` (wrong when ``x`` is inf or nan)."""
+    x, y = node.inputs
+    if (is_value(x, 0) or is_value(y, 0)) and node.aval.shape is not None:
+        return constant(0, node.aval, node.loc)
+    return None
+
+
+def sub_self(node, rw):
+    """UNSAFE: ``x - x -> 0`` (wrong when ``x`` is inf or nan)."""
+    x, y = node.inputs
+    if x is y and node.aval.shape is not None:
+        return constant(0, node.aval, node.loc)
+    return None
+
+
+def div_self(node, rw):
+    """UNSAFE: ``x / x -> 1`` (wrong when ``x`` is 0, inf or nan)."""
+    x, y = node.inputs
+    if x is y and node.aval.shape is not None:
+        return constant(1, node.aval, node.loc)
+    return None
+
+
+# --------------------------------------------------------------------------- select / convert
+
+
+def convert_same(node, rw):
+    (x,) = node.inputs
+    if x.aval.dtype == node.params["dtype"]:
+        return fit(x, node.aval, rw)
+    return None
+
+
+def select_known(node, rw):
+    """``where(True, x, y) -> x``; ``where(c, x, x) -> x``."""
+    c, x, y = node.inputs
+    if x is y:
+        return fit(x, node.aval, rw)
+    u = uniform(c)
+    if u is None:
+        return None
+    return fit(x if u else y, node.aval, rw)
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def reshape_chain(node, rw):
+    """Reshape to the same shape is ``x``; reshape of a reshape is one reshape; of full, full."""
+    (x,) = node.inputs
+    if x.aval.shape == node.aval.shape:
+        return x
+    if x.op is sh.reshape_p:
+        return rw.remake(node, x.inputs)
+    if x.op is sh.full_p:
+        return constant(x.params["value"], node.aval, node.loc)
+    return None
+
+
+def transpose_chain(node, rw):
+    """Identity permutations vanish; two transposes compose; transposed full is full."""
+    (x,) = node.inputs
+    perm = node.params["perm"]
+    if perm == tuple(range(len(perm))):
+        return x
+    if x.op is sh.transpose_p:
+        inner = x.params["perm"]
+        composed = tuple(inner[p] for p in perm)
+        if composed == tuple(range(len(composed))):
+            return x.inputs[0]
+        return rw.make(sh.transpose_p, x.inputs, node.loc, perm=composed)
+    if x.op is sh.full_p:
+        return constant(x.params["value"], node.aval, node.loc)
+    return None
+
+
+def swapaxes_trivial(node, rw):
+    (x,) = node.inputs
+    nd = x.aval.ndim
+    if nd is None:
+        return None
+    a1, a2 = node.params["axis1"] % max(nd, 1), node.params["axis2"] % max(nd, 1)
+    if a1 == a2:
+        return x
+    if x.op is sh.swapaxes_p:
+        b1, b2 = x.params["axis1"] % nd, x.params["axis2"] % nd
+        if {a1, a2} == {b1, b2}:
+            return x.inputs[0]
+    return None
+
+
+def broadcast_chain(node, rw):
+    """Broadcast to the same shape is ``x``; of a broadcast, one broadcast; of full, full."""
+    (x,) = node.inputs
+    if x.aval.shape == node.aval.shape:
+        return x
+    if x.op is sh.broadcast_to_p:
+        return rw.remake(node, x.inputs)
+    if x.op is sh.full_p:
+        return constant(x.params["value"], node.aval, node.loc)
+    return None
+
+
+def reduce_sum_trivial(node, rw):
+    """Sum over size-1 axes is a reshape; the sum of a broadcast scalar is ``scalar * n``."""
+    (x,) = node.inputs
+    axes = node.params["axes"]
+    shape = x.aval.shape
+    if shape is None:
+        return None
+    axes = tuple(range(len(shape))) if axes is None else axes
+    if not axes:
+        return x
+    if all(shape[a] == 1 for a in axes):
+        return rw.make(sh.reshape_p, (x,), node.loc, shape=node.aval.shape)
+    n = int(np.prod([shape[a] for a in axes]))
+    src = x.inputs[0] if x.op is sh.broadcast_to_p else None
+    if x.op is sh.full_p:
+        return constant(x.params["value"] * n, node.aval, node.loc)
+    if src is not None and src.aval.shape == () and node.aval.dtype.kind in "fc":
+        s = fit(src, node.aval, rw)
+        return rw.make(ew.mul_p, (s, constant(n, Aval((), node.aval.dtype))), node.loc)
+    return None
+
+
+def full_like_known(node, rw):
+    (x,) = node.inputs
+    if node.aval.shape is None:
+        return None
+    return constant(node.params["value"], node.aval, node.loc)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def combine(*tables) -> dict:
+    """One table from several: the rules for each name, in order."""
+    out: dict[str, tuple] = {}
+    for t in tables:
+        for k, rules in t.items():
+            out[k] = out.get(k, ()) + tuple(rules)
+    return out
+
+
+# fmt: off
+FOLD = {"*": (fold_constant,)}
+CANONICAL = {name: (sort_operands,) for name in COMMUTATIVE}
+IDENTITIES = {
+    "add":          (add_zero, add_neg),
+    "sub":          (sub_zero, sub_neg),
+    "mul":          (mul_one, mul_zero_finite, mul_neg),
+    "div":          (div_one, div_neg),
+    "neg":          (neg_neg,),
+    "integer_pow":  (integer_pow_trivial,),
+    "convert":      (convert_same,),
+    "select":       (select_known,),
+    "reshape":      (reshape_chain,),
+    "transpose":    (transpose_chain,),
+    "swapaxes":     (swapaxes_trivial,),
+    "broadcast_to": (broadcast_chain,),
+    "reduce_sum":   (reduce_sum_trivial,),
+    "full_like":    (full_like_known,),
+}
+UNSAFE = {
+    "mul": (mul_zero,),
+    "sub": (sub_self,),
+    "div": (div_self,),
+}
+# fmt: on
+
+ALGEBRA = combine(FOLD, IDENTITIES, CANONICAL)
+
+_ = red

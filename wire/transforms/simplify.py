@@ -1,0 +1,307 @@
+"""Graph simplification: ``simplify`` and the passes it is made of.
+
+``simplify(graph) = pipe(graph, dce, fold_constants, rewrite(ALGEBRA), cse)``, each pass a
+``Graph -> Graph`` function returning a new graph with the same inputs, pytree structure and
+output avals, and the same values (up to floating-point rounding of re-associated sums and
+the sign of zero results: ``x + 0 -> x`` turns ``-0.0 + 0.0 = 0.0`` into ``-0.0``, as every
+algebraic simplifier does). Rules that change NaN/inf behaviour (``x * 0 -> 0``) live in a
+separate opt-in table (:data:`wire.transforms.rules.UNSAFE`).
+
+* :func:`dce` — keep only nodes the outputs need (graphs already hold only reachable nodes,
+  so this is a re-walk that also drops dead nodes inside nested graphs).
+* :func:`fold_constants` — evaluate nodes whose inputs are all constants; uniform results
+  become ``full`` nodes (never materialised), small ones ``const`` leaves.
+* :func:`rewrite` — the generic bottom-up fixpoint driver over a rule table indexed by
+  primitive name (the tables live in :mod:`wire.transforms.rules`).
+* :func:`cse` — canonical operand order for commutative primitives (``b*a`` and ``a*b`` become
+  one node) and merging of equal large constants; the rest of CSE is free, nodes are interned.
+
+The driver is iterative (no recursion over the graph, chains may be 100k deep), rebuilds each
+node once per sweep with ``ir.make_node`` (interned), gives each replacement the ``loc`` of
+the node it replaces, and asserts every replacement keeps the node's aval.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Callable, Mapping
+
+import numpy as np
+from pyrsistent import pmap
+from toolz import pipe
+
+from ..ir import EMPTY_PARAMS, ConstValue, Graph, Node, const_node, const_op, make_node
+
+__all__ = ["simplify", "dce", "cse", "fold_constants", "rewrite", "Rewriter"]
+
+# Constants up to this many elements are materialised when folding; larger results are
+# folded only when uniform (then they become `full` nodes).
+FOLD_MAX_SIZE = 1 << 12
+_MAX_LOCAL_STEPS = 64  # rewrites applied to one node before the driver moves on
+_MAX_SWEEPS = 4  # whole-graph sweeps until nothing changes
+
+
+# --------------------------------------------------------------------------- the driver
+
+
+class Rewriter:
+    """One simplification run: memo of rewritten nodes and the helpers rules use.
+
+    Rules are ``fn(node, rw) -> Node | None``; ``node``'s inputs are already simplified. A rule
+    builds new nodes with :meth:`make` (which simplifies them too) and returns the
+    replacement, or ``None`` when it does not apply.
+    """
+
+    def __init__(self, rules: Mapping[str, tuple]):
+        self.rules = rules
+        self.memo: dict[Node, Node] = {}
+        self._skey: dict[Node, int] = {}
+        self._depth = 0
+
+    # ---- building nodes
+    def make(self, prim, inputs, loc=None, **params) -> Node:
+        """The simplified node ``prim(*inputs, **params)`` (aval from the primitive's rule)."""
+        inputs = tuple(inputs)
+        aval = prim.shape(*[i.aval for i in inputs], **params)
+        node = make_node(prim, inputs, pmap(params) if params else EMPTY_PARAMS, aval, loc)
+        return self.local(node)
+
+    def remake(self, node: Node, inputs) -> Node:
+        """``node`` with new inputs (same op, params, aval, loc), simplified."""
+        return self.local(make_node(node.op, tuple(inputs), node.params, node.aval, node.loc))
+
+    # ---- the local fixpoint
+    def local(self, node: Node) -> Node:
+        """Apply rules at ``node`` (whose inputs are simplified) until none fires."""
+        done = self.memo.get(node)
+        if done is not None:
+            return done
+        start = node
+        self._depth += 1
+        try:
+            for _ in range(_MAX_LOCAL_STEPS):
+                if self._depth > 200:  # rules building rules: stop expanding, stay correct
+                    break
+                new = self._apply(node)
+                if new is None or new is node:
+                    break
+                if new.aval != node.aval:
+                    raise AssertionError(
+                        f"simplify rule changed {node!r} into {new!r}: avals differ"
+                    )
+                if new.loc is None and node.loc is not None:
+                    new = make_node(new.op, new.inputs, new.params, new.aval, node.loc)
+                done = self.memo.get(new)
+                if done is not None:
+                    node = done
+                    break
+                node = new
+        finally:
+            self._depth -= 1
+        self.memo[start] = node
+        self.memo[node] = node
+        return node
+
+    def _apply(self, node: Node):
+        for fn in self.rules.get("*", ()):
+            new = fn(node, self)
+            if new is not None and new is not node:
+                return new
+        for fn in self.rules.get(node.op.name, ()):
+            new = fn(node, self)
+            if new is not None and new is not node:
+                return new
+        return None
+
+    # ---- helpers for rules
+    def skey(self, node: Node) -> int:
+        """A structural hash of ``node`` that is the same in every process (for sorting)."""
+        memo = self._skey
+        if node in memo:
+            return memo[node]
+        stack = [node]
+        while stack:
+            n = stack[-1]
+            pending = [i for i in n.inputs if i not in memo]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            if n not in memo:
+                memo[n] = hash((_op_code(n), _params_code(n), *[memo[i] for i in n.inputs]))
+        return memo[node]
+
+    def sweep(self, outputs) -> list[Node]:
+        """One bottom-up pass over everything ``outputs`` need; iterative."""
+        memo = self.memo
+        order = _toposort_with_subgraphs(outputs)
+        for node in order:
+            if node in memo:
+                continue
+            if node.inputs or _has_graph_params(node):
+                ins = tuple([memo[i] for i in node.inputs])
+                params = _simplify_graph_params(node.params, self.rules)
+                if params is not node.params or any(a is not b for a, b in zip(ins, node.inputs)):
+                    new = make_node(node.op, ins, params, node.aval, node.loc)
+                    memo[node] = self.local(new)
+                    continue
+            memo[node] = self.local(node)
+        return [memo[o] for o in outputs]
+
+
+def _toposort_with_subgraphs(outputs):
+    from ..ir import toposort
+
+    return toposort(outputs)
+
+
+def _has_graph_params(node: Node) -> bool:
+    return any(isinstance(v, Graph) for v in node.params.values())
+
+
+def _simplify_graph_params(params, rules):
+    if not params or not any(isinstance(v, Graph) for v in params.values()):
+        return params
+    ev = params.evolver()
+    for k, v in params.items():
+        if isinstance(v, Graph):
+            ev[k] = _simplify_cached(v, rules)
+    return ev.persistent()
+
+
+def _simplify_cached(graph: Graph, rules) -> Graph:
+    return rewrite(rules)(fold_constants(graph))
+
+
+def _op_code(node: Node) -> int:
+    return zlib.crc32(node.op.name.encode())
+
+
+def _params_code(node: Node) -> int:
+    if not node.params:
+        return 0
+    parts = []
+    for k, v in sorted(node.params.items()):
+        if isinstance(v, ConstValue):
+            a = v.array
+            data = a.tobytes() if a.nbytes <= (1 << 20) else repr(a.shape).encode()
+            parts.append(k.encode() + a.dtype.str.encode() + repr(a.shape).encode() + data)
+        elif k == "tag" or isinstance(v, Graph):
+            parts.append(k.encode())
+        else:
+            parts.append(f"{k}={v!r}".encode())
+    return zlib.crc32(b";".join(parts))
+
+
+def _rebuild(graph: Graph, outputs) -> Graph:
+    outputs = tuple(outputs)
+    if outputs == graph.outputs:
+        return graph
+    return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree)
+
+
+def rewrite(rules: Mapping[str, tuple]) -> Callable[[Graph], Graph]:
+    """A pass applying ``rules`` (``{primitive name: (rule, ...)}``) bottom-up to a fixpoint.
+
+    >>> import wire, wire.numpy as wnp
+    >>> from wire.transforms.rules import ALGEBRA
+    >>> g = wire.trace(lambda x: (x * 1.0) + 0.0, 2.0)
+    >>> len(g), len(rewrite(ALGEBRA)(g))
+    (2, 0)
+    """
+
+    def rewrite_pass(graph: Graph) -> Graph:
+        outputs = graph.outputs
+        rw = Rewriter(rules)
+        for _ in range(_MAX_SWEEPS):
+            new = tuple(rw.sweep(outputs))
+            if new == outputs:
+                break
+            outputs = new
+        return _rebuild(graph, outputs)
+
+    rewrite_pass.__name__ = "rewrite"
+    return rewrite_pass
+
+
+# --------------------------------------------------------------------------- passes
+
+
+def dce(graph: Graph) -> Graph:
+    """Drop nodes the outputs do not need (also inside nested graphs).
+
+    Graphs only ever hold nodes reachable from their outputs, so this is a fresh graph over
+    the same outputs; it exists so pipelines read as the list of their effects.
+
+    >>> import wire
+    >>> g = wire.trace(lambda x: x * 2.0, 1.0)
+    >>> dce(g) == g
+    True
+    """
+    return Graph(graph.inputs, graph.outputs, graph.in_tree, graph.out_tree)
+
+
+def fold_constants(graph: Graph) -> Graph:
+    """Replace every node whose inputs are all constants by its value.
+
+    Uniform results become ``full`` nodes (however big), scalars and small arrays become
+    ``const`` leaves; big non-uniform results stay as they are.
+
+    >>> import wire, wire.numpy as wnp
+    >>> g = wire.trace(lambda x: x + wnp.sin(wnp.zeros(3) + 1.0), 1.0)
+    >>> len(g), len(fold_constants(g))
+    (3, 1)
+    """
+    from .rules import FOLD
+
+    return rewrite(FOLD)(graph)
+
+
+def cse(graph: Graph) -> Graph:
+    """Common-subexpression elimination beyond interning.
+
+    Puts the operands of commutative primitives in a canonical order and merges large
+    constants of equal content (small ones are already interned by content).
+
+    >>> import wire
+    >>> g = wire.trace(lambda x, y: x * y + y * x, 1.0, 2.0)
+    >>> len(g), len(cse(g))
+    (3, 2)
+    """
+    from .rules import CANONICAL
+
+    consts: dict = {}
+    mapping: dict[Node, Node] = {}
+    for n in graph.nodes:
+        if n.op is const_op and n.params["value"].array.nbytes > ConstValue.CONTENT_KEY_BYTES:
+            a = n.params["value"].array
+            key = (a.dtype.str, a.shape, a.tobytes())
+            mapping[n] = consts.setdefault(key, n)
+    if any(k is not v for k, v in mapping.items()):
+        from ..ir import substitute
+
+        graph = _rebuild(graph, substitute(list(graph.outputs), mapping))
+    return rewrite(CANONICAL)(graph)
+
+
+def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
+    """A smaller graph computing the same values: constant folding, algebraic identities,
+    common-subexpression and dead-node elimination.
+
+    Same inputs, pytree structure and output avals. ``rules`` replaces the default rule table
+    (:data:`wire.transforms.rules.ALGEBRA`); pass ``rules.ALGEBRA | rules.UNSAFE`` (see
+    :func:`wire.transforms.rules.combine`) to also apply rules such as ``x * 0 -> 0`` that
+    turn ``inf * 0 = nan`` into 0.
+
+    >>> import wire, wire.numpy as wnp
+    >>> g = wire.trace(lambda x: -(-x) * 1.0 + wnp.zeros(()), 2.0)
+    >>> len(g), len(wire.simplify(g))
+    (4, 0)
+    """
+    from .rules import ALGEBRA
+
+    table = ALGEBRA if rules is None else rules
+    return pipe(graph, dce, fold_constants, rewrite(table), cse, dce)
+
+
+_ = (np, const_node)
