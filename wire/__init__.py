@@ -21,6 +21,8 @@ from .errors import (
     WireError,
     WireTypeError,
 )
+from .custom import custom_jvp, custom_vjp
+from .derivatives import hessian, hvp, jacfwd, jacrev, jvp, jvp_graph, linearize, vjp, vjp_graph
 from .dot import to_dot
 from .evaluate import Executor, evaluate
 from .ir import Aval, Graph, Node
@@ -35,6 +37,7 @@ __all__ = [
     "Aval", "Executor", "FloatingPointError", "Graph", "Node", "NonDifferentiableError",
     "REGISTRY", "ShapeError", "Tracer", "TracerBoolError", "UnboundInputError", "Variable",
     "WireError", "WireTypeError", "evaluate", "grad", "grad_graph", "gradients", "stop_gradient",
-    "trace", "tree", "value_and_grad", "var",
+    "trace", "tree", "value_and_grad", "var", "jvp", "jvp_graph", "linearize", "vjp",
+    "vjp_graph", "jacfwd", "jacrev", "hessian", "hvp", "custom_jvp", "custom_vjp",
     "simplify", "to_dot",
 ]

@@ -117,11 +117,26 @@ def differentiable_inputs(graph: Graph, argnums, what: str) -> tuple[tuple[int, 
     return nums, ranges
 
 
+def maybe_simplify(graph: Graph, simplify: bool = True) -> Graph:
+    """``wire.simplify(graph)`` when asked (transforms do by default), else ``graph``."""
+    if not simplify:
+        return graph
+    try:
+        from .transforms.simplify import simplify as run
+    except ImportError:  # pragma: no cover - simplification not built yet
+        return graph
+    return run(graph)
+
+
 # --------------------------------------------------------------------------- grad
 
 
 def grad_graph(
-    graph: Graph, argnums=0, has_aux: bool = False, with_value: bool = False
+    graph: Graph,
+    argnums=0,
+    has_aux: bool = False,
+    with_value: bool = False,
+    simplify: bool = True,
 ) -> Graph:
     """The graph of ``grad`` (or ``value_and_grad`` with ``with_value``) of ``graph``.
 
@@ -146,10 +161,10 @@ def grad_graph(
         result = ((value, aux), g) if has_aux else (value, g)
     else:
         result = (g, aux) if has_aux else g
-    return _graph_from(graph.inputs, graph.in_tree, result)
+    return maybe_simplify(_graph_from(graph.inputs, graph.in_tree, result), simplify)
 
 
-def value_and_grad(f, argnums=0, has_aux: bool = False):
+def value_and_grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True):
     """``f``'s value and gradient with respect to ``argnums``, from one trace.
 
     >>> import numpy as np, wire
@@ -157,19 +172,20 @@ def value_and_grad(f, argnums=0, has_aux: bool = False):
     (array(5.), array([2., 4.]))
     """
     if isinstance(f, Graph):
-        return grad_graph(f, argnums, has_aux, with_value=True)
+        return grad_graph(f, argnums, has_aux, True, simplify)
 
     @functools.wraps(f)
     def value_and_grad_f(*args):
-        return call(grad_graph(trace_args(f, args), argnums, has_aux, True), args)
+        return call(grad_graph(trace_args(f, args), argnums, has_aux, True, simplify), args)
 
     return value_and_grad_f
 
 
-def grad(f, argnums=0, has_aux: bool = False):
+def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True):
     """The gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``.
 
     Composes to any order; ``f`` may take and return pytrees; a ``Graph`` gives a ``Graph``.
+    The derivative graph is simplified (``wire.simplify``) unless ``simplify=False``.
 
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> wire.grad(wnp.sin)(0.0)
@@ -178,11 +194,11 @@ def grad(f, argnums=0, has_aux: bool = False):
     array(24.)
     """
     if isinstance(f, Graph):
-        return grad_graph(f, argnums, has_aux)
+        return grad_graph(f, argnums, has_aux, False, simplify)
 
     @functools.wraps(f)
     def grad_f(*args):
-        return call(grad_graph(trace_args(f, args), argnums, has_aux), args)
+        return call(grad_graph(trace_args(f, args), argnums, has_aux, False, simplify), args)
 
     return grad_f
 
