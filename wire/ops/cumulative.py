@@ -1,0 +1,55 @@
+"""Cumulative primitives: ``cumsum`` along one axis (forward or reversed).
+
+``cumsum`` is linear: its transpose is the reversed cumulative sum. Cumulative products,
+maxima and minima are compositions in ``wire.numpy`` (a log-depth scan of ``mul``/``maximum``
+over shifted copies), so their derivatives are exact even at zeros and ties.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..ir import Aval
+from ..primitive import Primitive
+from ..tracer import bind
+
+
+def _cumsum_impl(x, *, axis, reverse):
+    x = np.asarray(x)
+    if reverse:
+        return np.flip(np.cumsum(np.flip(x, axis), axis=axis, dtype=x.dtype), axis)
+    return np.cumsum(x, axis=axis, dtype=x.dtype)
+
+
+def _cumsum_shape(a, *, axis, reverse):
+    if not 0 <= axis < a.ndim:
+        raise ShapeError(f"cumsum: axis {axis} is out of range for {a!r}")
+    return a
+
+
+def _cumsum_sample(rng):
+    x = rng.normal(size=(3, 4))
+    return [x], {"axis": int(rng.integers(0, 2)), "reverse": bool(rng.integers(0, 2))}
+
+
+def _cumsum_batch(args, dims, *, axis, reverse):
+    (x,), (d,) = args, dims
+    return cumsum(x, axis + (1 if d is not None and d <= axis else 0), reverse), d
+
+
+cumsum_p = Primitive(
+    "cumsum",
+    _cumsum_impl,
+    _cumsum_shape,
+    linear=True,
+    vjp=lambda ct, out, x, *, axis, reverse: (cumsum(ct, axis, not reverse),),
+    jvp=lambda ts, out, x, *, axis, reverse: cumsum(ts[0], axis, reverse),
+    batch=_cumsum_batch,
+    sample=_cumsum_sample,
+    doc="cumulative sum along a non-negative axis; reverse=True sums from the end",
+)
+
+
+def cumsum(x, axis: int, reverse: bool = False):
+    return bind(cumsum_p, x, axis=int(axis), reverse=bool(reverse))

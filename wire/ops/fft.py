@@ -1,0 +1,74 @@
+"""The discrete Fourier transform primitive ``fft`` over a tuple of axes (forward or inverse,
+unnormalized forward / ``1/n`` inverse, as NumPy's default ``norm="backward"``).
+
+The DFT matrix is symmetric, so under JAX's convention (transpose, not conjugate transpose)
+the VJP of ``fft`` is ``fft`` again, and of ``ifft`` is ``ifft``. A real input receives the real
+part of that. ``rfft``/``irfft``/``fft2``/``fftn`` and the ``n=``/``norm=`` options are
+compositions in ``wire.numpy.fft``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..ir import Aval
+from ..primitive import Primitive
+from ..tracer import bind
+
+
+def _complex_dtype(dt):
+    return np.result_type(np.dtype(dt), np.complex64)
+
+
+def _fft_impl(x, *, axes, inverse):
+    x = np.asarray(x)
+    out = (np.fft.ifftn if inverse else np.fft.fftn)(x, axes=axes)
+    return out.astype(_complex_dtype(x.dtype), copy=False)
+
+
+def _fft_shape(a, *, axes, inverse):
+    for ax in axes:
+        if not 0 <= ax < a.ndim:
+            raise ShapeError(f"fft: axis {ax} is out of range for {a!r}")
+    return Aval(a.shape, _complex_dtype(a.dtype))
+
+
+def _fft_vjp(ct, out, x, *, axes, inverse):
+    g = fft(ct, axes, inverse)
+    if x.dtype.kind != "c":
+        from .complex_parts import real
+
+        g = real(g)
+    return (g,)
+
+
+def _fft_batch(args, dims, *, axes, inverse):
+    (x,), (d,) = args, dims
+    if d is not None:
+        axes = tuple(a + (1 if d <= a else 0) for a in axes)
+    return fft(x, axes, inverse), d
+
+
+def _fft_sample(rng):
+    x = rng.normal(size=(3, 4))
+    axes = [(1,), (0,), (0, 1)][int(rng.integers(0, 3))]
+    return [x], {"axes": axes, "inverse": bool(rng.integers(0, 2))}
+
+
+fft_p = Primitive(
+    "fft",
+    _fft_impl,
+    _fft_shape,
+    dtype=lambda d, **params: _complex_dtype(d),
+    linear=True,
+    vjp=_fft_vjp,
+    jvp=lambda ts, out, x, *, axes, inverse: fft(ts[0], axes, inverse),
+    batch=_fft_batch,
+    sample=_fft_sample,
+    doc="n-dimensional DFT over axes (inverse=True: inverse DFT with 1/n scaling)",
+)
+
+
+def fft(x, axes, inverse: bool = False):
+    return bind(fft_p, x, axes=tuple(int(a) for a in axes), inverse=bool(inverse))

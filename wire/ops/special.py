@@ -1,0 +1,166 @@
+"""Special-function primitives: ``gammaln``, ``digamma``, ``polygamma``, ``erf``, ``erfc``,
+``erfinv``.
+
+Implementations use SciPy when it is installed and fall back to NumPy-only code otherwise
+(``math.lgamma``/``math.erf`` vectorized, a recurrence plus asymptotic series for the
+polygamma family, Newton steps for ``erfinv``). Each derivative is another member of the
+family, so every order is available: ``gammaln' = digamma``, ``digamma' = polygamma(1)``,
+``polygamma(n)' = polygamma(n + 1)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..primitive import POSITIVE, REALS, Primitive, elementwise_sampler, uniform_in
+from ..tracer import bind
+from .elementwise import exp, unary
+
+try:  # SciPy is optional: faster and more accurate near poles
+    from scipy import special as _sp
+except ImportError:  # pragma: no cover - exercised only without scipy
+    _sp = None
+
+_SQRT_PI = math.sqrt(math.pi)
+# Bernoulli numbers B_2k, k = 1..8, for the asymptotic polygamma series
+_B2K = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
+
+
+def _float(x):
+    x = np.asarray(x)
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+def _np_polygamma(n: int, x):
+    """ψ⁽ⁿ⁾(x) with NumPy only: shift x above 20 by recurrence, then the asymptotic series."""
+    x = _float(x)
+    dt = x.dtype
+    x = x.astype(np.float64)
+    if n == 0:
+        # reflection for x < 0.5: ψ(x) = ψ(1 - x) - π cot(π x)
+        refl = x < 0.5
+        xr = np.where(refl, 1.0 - x, x)
+        out = _np_polygamma_pos(0, xr)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where(refl, out - np.pi / np.tan(np.pi * x), out)
+        out = np.where((x <= 0) & (x == np.floor(x)), np.nan, out)
+        return out.astype(dt)
+    return _np_polygamma_pos(n, x).astype(dt)
+
+
+def _np_polygamma_pos(n, x):
+    acc = np.zeros_like(x)
+    sign = (-1.0) ** (n + 1)
+    fact = math.factorial(n)
+    y = x.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(20):
+            small = y < 20.0
+            if not small.any():
+                break
+            term = 1.0 / y**n if n == 0 else sign * fact / y ** (n + 1)
+            acc = acc + np.where(small, -1.0 / y if n == 0 else term, 0.0)
+            y = np.where(small, y + 1.0, y)
+        if n == 0:
+            series = np.log(y) - 0.5 / y
+            for k, b in enumerate(_B2K, start=1):
+                series = series - b / (2 * k * y ** (2 * k))
+        else:
+            series = math.factorial(n - 1) / y**n + fact / (2 * y ** (n + 1))
+            for k, b in enumerate(_B2K, start=1):
+                series = series + b * math.factorial(2 * k + n - 1) / (
+                    math.factorial(2 * k) * y ** (2 * k + n))
+            series = sign * series
+    return acc + series
+
+
+def _gammaln(x):
+    if _sp is not None:
+        return _sp.gammaln(x)
+    x = _float(x)
+    return np.vectorize(math.lgamma, otypes=[x.dtype])(x)
+
+
+def _polygamma(x, *, n):
+    if _sp is not None:
+        return _sp.polygamma(n, x).astype(_float(x).dtype) if n else _sp.digamma(x)
+    return _np_polygamma(n, x)
+
+
+def _erf(x):
+    if _sp is not None:
+        return _sp.erf(x)
+    x = _float(x)
+    return np.vectorize(math.erf, otypes=[x.dtype])(x)
+
+
+def _erfc(x):
+    if _sp is not None:
+        return _sp.erfc(x)
+    x = _float(x)
+    return np.vectorize(math.erfc, otypes=[x.dtype])(x)
+
+
+def _erfinv(y):
+    if _sp is not None:
+        return _sp.erfinv(y)
+    y = _float(y)
+    # Giles' single-precision start, then Newton steps on erf(x) - y
+    w = -np.log((1.0 - y) * (1.0 + y))
+    x = np.where(w < 5.0, y * (1.5 + 0.25 * (w - 2.5)), y * (3.0 + 0.1 * (np.sqrt(w) - 3.0)))
+    for _ in range(6):
+        x = x - (_erf(x) - y) / (2.0 / _SQRT_PI * np.exp(-x * x))
+    return x
+
+
+# fmt: off
+gammaln_p = unary("gammaln", _gammaln, lambda x, out: polygamma(x, 0), domain=POSITIVE,
+                  doc="log |Γ(x)|")
+erf_p     = unary("erf", _erf, lambda x, out: (2.0 / _SQRT_PI) * exp(-(x * x)), doc="error function")
+erfc_p    = unary("erfc", _erfc, lambda x, out: (-2.0 / _SQRT_PI) * exp(-(x * x)),
+                  doc="1 - erf(x), accurate for large x")
+erfinv_p  = unary("erfinv", _erfinv, lambda x, out: (_SQRT_PI / 2.0) * exp(out * out),
+                  domain=uniform_in(-0.9, 0.9), doc="inverse of erf on (-1, 1)")
+# fmt: on
+
+
+def _polygamma_sample(rng):
+    args, _ = elementwise_sampler([POSITIVE])(rng)
+    return args, {"n": int(rng.integers(0, 3))}
+
+
+polygamma_p = Primitive(
+    "polygamma",
+    _polygamma,
+    lambda a, *, n: a if a.dtype.kind == "f" else a.__class__(a.shape, np.float64),
+    dtype=lambda d, *, n: d if np.dtype(d).kind == "f" else np.dtype(np.float64),
+    vjp=lambda ct, out, x, *, n: (ct * polygamma(x, n + 1),),
+    jvp=lambda ts, out, x, *, n: ts[0] * polygamma(x, n + 1),
+    sample=_polygamma_sample,
+    doc="n-th derivative of digamma (n = 0: digamma itself)",
+)
+
+
+def polygamma(x, n: int):
+    return bind(polygamma_p, x, n=int(n))
+
+
+def gammaln(x):
+    return bind(gammaln_p, x)
+
+
+def erf(x):
+    return bind(erf_p, x)
+
+
+def erfc(x):
+    return bind(erfc_p, x)
+
+
+def erfinv(x):
+    return bind(erfinv_p, x)
+
+
+_ = REALS
