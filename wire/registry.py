@@ -10,10 +10,14 @@ from types import ModuleType
 
 from pyrsistent import pmap
 
-from .ops import elementwise, linalg, reductions, shape
+from .ops import custom, elementwise, linalg, reductions, shape
+from .ops import complex_parts, cumulative, fft, linalg_ext, sorting, special
 from .primitive import Primitive
 
-PRIMITIVE_MODULES: tuple[ModuleType, ...] = (elementwise, shape, reductions, linalg)
+PRIMITIVE_MODULES: tuple[ModuleType, ...] = (
+    elementwise, shape, reductions, linalg, custom,
+    complex_parts, cumulative, sorting, linalg_ext, fft, special,
+)
 
 
 def _collect(modules) -> dict:
