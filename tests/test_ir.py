@@ -1,0 +1,133 @@
+"""The IR: interning, structural equality and hashing, immutability, deep graphs, printing."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+from wire.ir import Aval, Graph, toposort
+
+
+def f(x, y):
+    return wnp.sum(wnp.sin(x) * y + x)
+
+
+def test_equal_traces_are_equal_graphs():
+    g1 = wire.trace(f, np.ones(3), np.ones(3))
+    g2 = wire.trace(f, np.zeros(3), np.ones(3))
+    assert g1 == g2 and hash(g1) == hash(g2)
+    assert g1.outputs[0] is g2.outputs[0]  # interned: equal structure is the same object
+    assert wire.trace(f, np.ones(4), np.ones(4)) != g1
+
+
+def test_common_subexpressions_are_shared():
+    g = wire.trace(lambda x: wnp.sin(x) + wnp.sin(x), np.ones(2))
+    assert len(g) == 2  # one sin, one add
+
+
+def test_graph_views_and_len():
+    g = wire.trace(f, np.ones(3), np.ones(3))
+    assert len(g.inputs) == 2 and len(g.outputs) == 1
+    assert len(g) == 4  # sin, mul, add, reduce_sum
+    assert [n.op.name for n in g.nodes if not n.is_leaf] == ["sin", "mul", "add", "reduce_sum"]
+    assert g.in_avals == (Aval((3,), np.float64),) * 2
+
+
+def test_nodes_and_graphs_are_immutable():
+    g = wire.trace(f, np.ones(3), np.ones(3))
+    node = g.outputs[0]
+    with pytest.raises(AttributeError):
+        node.inputs = ()
+    with pytest.raises(AttributeError):
+        node.params = {}
+    with pytest.raises(AttributeError):
+        g.outputs = ()
+    with pytest.raises(TypeError):
+        node.params["x"] = 1  # pmap
+    with pytest.raises(AttributeError):
+        Aval((1,), float).shape = (2,)
+
+
+def test_evaluate_does_not_mutate_inputs():
+    x = np.arange(4.0)
+    x.setflags(write=False)  # any write would raise
+    y = np.ones(4)
+    before = y.copy()
+    g = wire.trace(wire.grad(lambda a, b: wnp.sum(a * b**2)), x, y)
+    out = wire.evaluate(g, x, y)
+    np.testing.assert_array_equal(y, before)
+    np.testing.assert_array_equal(out, before**2)
+
+
+def test_deep_chain_no_recursion_error():
+    def chain(x):
+        for _ in range(20000):
+            x = x * 1.0001 + 0.5
+        return x
+
+    g = wire.trace(chain, 1.0)
+    assert len(g) == 40000
+    assert len(toposort(g.outputs)) > 40000
+    assert np.isfinite(wire.evaluate(g, 1.0))
+    assert hash(g) == hash(wire.trace(chain, 2.0))
+
+
+def test_printed_form():
+    g = wire.trace(lambda x, y: wnp.sum(x * y), np.ones(3), np.ones(3))
+    text = str(g)
+    lines = [line.split("#")[0].rstrip() for line in text.splitlines()]
+    assert lines == [
+        "graph(a:f64[3], b:f64[3]) {",
+        "  c:f64[3] = mul a b",
+        "  d:f64[] = reduce_sum[axes=(0,)] c",
+        "  return d",
+        "}",
+    ]
+    assert "test_ir.py:" in text  # each node records the user's file:line
+
+
+def test_graph_pickles_for_multiprocessing():
+    import pickle
+
+    g = wire.trace(f, np.ones(3), np.ones(3))
+    g2 = pickle.loads(pickle.dumps(g))
+    assert g2 == g
+
+
+def test_eight_threads_evaluate_one_graph():
+    g = wire.trace(wire.grad(lambda x: wnp.sum(wnp.tanh(x) ** 3)), np.ones(1000))
+    x = np.linspace(-2, 2, 1000)
+    expected = wire.evaluate(g, x)
+    results = [None] * 8
+
+    def work(i):
+        for _ in range(50):
+            out = wire.evaluate(g, x)
+            if not np.array_equal(out, expected):
+                results[i] = False
+                return
+        results[i] = True
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(results)
+
+
+def test_tracing_concurrently_gives_identical_graphs():
+    graphs = [None] * 8
+
+    def work(i):
+        graphs[i] = wire.trace(wire.grad(lambda x: wnp.sum(wnp.sin(x) * x)), np.ones(5))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(g == graphs[0] for g in graphs)
+    assert isinstance(graphs[0], Graph)
