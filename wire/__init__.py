@@ -12,6 +12,7 @@ Functions are traced into persistent, immutable graphs; transforms map graphs to
 from . import tracer as _tracer  # noqa: F401  isort: skip
 from . import tree
 from .api import Variable, grad, grad_graph, gradients, value_and_grad, var
+from .api_vmap import vmap, vmap_graph
 from .errors import (
     FloatingPointError,
     NonDifferentiableError,
@@ -39,5 +40,5 @@ __all__ = [
     "WireError", "WireTypeError", "evaluate", "grad", "grad_graph", "gradients", "stop_gradient",
     "trace", "tree", "value_and_grad", "var", "jvp", "jvp_graph", "linearize", "vjp",
     "vjp_graph", "jacfwd", "jacrev", "hessian", "hvp", "custom_jvp", "custom_vjp",
-    "simplify", "to_dot",
+    "simplify", "to_dot", "vmap", "vmap_graph",
 ]

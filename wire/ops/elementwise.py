@@ -24,6 +24,7 @@ from ..primitive import (
     uniform_in,
 )
 from ..tracer import bind
+from ..batching import elementwise_batch
 
 # --------------------------------------------------------------------------- helpers
 
@@ -37,6 +38,7 @@ def unary(name, fn, deriv, *, domain=REALS, dtype=float_dtype, doc=""):
         dtype=dtype,
         vjp=lambda ct, out, x: (ct * deriv(x, out),),
         jvp=lambda ts, out, x: ts[0] * deriv(x, out),
+        batch=elementwise_batch(name),
         sample=elementwise_sampler([domain]),
         doc=doc,
     )
@@ -61,6 +63,7 @@ def binary(name, fn, partials, *, domains=(REALS, REALS), doc=""):
         elementwise_shape(name),
         vjp=lambda ct, out, x, y: (ct * dx(x, y, out), ct * dy(x, y, out)),
         jvp=jvp,
+        batch=elementwise_batch(name),
         sample=elementwise_sampler(list(domains)),
         doc=doc,
     )
@@ -74,6 +77,7 @@ def zero_derivative(name, fn, nargs, *, dtype=None, domains=None, doc=""):
         elementwise_shape(name, dtype),
         dtype=dtype,
         nondiff=True,
+        batch=elementwise_batch(name),
         sample=elementwise_sampler(list(domains or [REALS] * nargs)),
         doc=doc,
     )
@@ -93,14 +97,14 @@ def _sum_tangents(*ts):
 # fmt: off
 neg_p = Primitive("neg", np.negative, elementwise_shape("neg"), linear=True,
                   vjp=lambda ct, out, x: (-ct,), jvp=lambda ts, out, x: -ts[0],
-                  sample=elementwise_sampler([REALS]))
+                  batch=elementwise_batch("neg"), sample=elementwise_sampler([REALS]))
 add_p = Primitive("add", np.add, elementwise_shape("add"), linear=True,
                   vjp=lambda ct, out, x, y: (ct, ct), jvp=lambda ts, out, x, y: _sum_tangents(*ts),
-                  sample=elementwise_sampler([REALS, REALS]))
+                  batch=elementwise_batch("add"), sample=elementwise_sampler([REALS, REALS]))
 sub_p = Primitive("sub", np.subtract, elementwise_shape("sub"), linear=True,
                   vjp=lambda ct, out, x, y: (ct, -ct),
                   jvp=lambda ts, out, x, y: _sum_tangents(ts[0], None if ts[1] is None else -ts[1]),
-                  sample=elementwise_sampler([REALS, REALS]))
+                  batch=elementwise_batch("sub"), sample=elementwise_sampler([REALS, REALS]))
 # fmt: on
 
 
@@ -135,7 +139,7 @@ def _pow_dy(x, y, out):
 mul_p = binary("mul", np.multiply, (lambda x, y, out: y, lambda x, y, out: x))
 div_p = Primitive("div", np.true_divide, elementwise_shape("div"),
                   vjp=lambda ct, out, x, y: (ct / y, -(ct * out) / y), jvp=_div_jvp,
-                  sample=elementwise_sampler([REALS, NONZERO]))
+                  batch=elementwise_batch("div"), sample=elementwise_sampler([REALS, NONZERO]))
 pow_p = binary("pow", np.power, (lambda x, y, out: y * (x ** (y - 1.0)), _pow_dy),
                domains=(POSITIVE, REALS))
 # fmt: on
@@ -179,6 +183,7 @@ integer_pow_p = Primitive(
     dtype=lambda d, *, y: d,
     vjp=_integer_pow_vjp,
     jvp=_integer_pow_jvp,
+    batch=elementwise_batch("integer_pow"),
     sample=lambda rng: _nonzero_if_negative(_integer_pow_sample(rng)),
     doc="x ** y for a static Python int y (keeps derivatives of x**n exact and small)",
 )
@@ -413,6 +418,7 @@ select_p = Primitive(
         select(c, zeros_like_(ct), ct),
     ),
     jvp=_select_jvp,
+    batch=elementwise_batch("select"),
     sample=_select_sample,
     doc="where(c, x, y): elementwise choice; c is boolean and carries no derivative",
 )
@@ -445,6 +451,7 @@ convert_p = Primitive(
         convert(ct, x.dtype) if _is_float(x.dtype) and _is_float(dtype) else None,
     ),
     jvp=lambda ts, out, x, *, dtype: convert(ts[0], dtype) if _is_float(dtype) else None,
+    batch=elementwise_batch("convert"),
     sample=lambda rng: ([rng.normal(size=(2, 3))], {"dtype": np.dtype(np.float32)}),
     doc="x.astype(dtype)",
 )
@@ -462,6 +469,7 @@ stop_gradient_p = Primitive(
     lambda x: x,
     lambda a: a,
     nondiff=True,
+    batch=elementwise_batch("stop_gradient"),
     sample=elementwise_sampler([REALS]),
     doc="identity whose derivative is zero",
 )

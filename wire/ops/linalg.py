@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..ir import Aval
 from ..primitive import Primitive, broadcast_shapes
+from ..batching import matmul_batch
 from ..tracer import bind
 from .shape import swapaxes
 
@@ -48,6 +49,7 @@ matmul_p = Primitive(
     _matmul_shape,
     vjp=lambda ct, out, x, y: (matmul(ct, _mT(y)), matmul(_mT(x), ct)),
     jvp=_matmul_jvp,
+    batch=matmul_batch,
     sample=_matmul_sample,
     doc="batched matrix product of rank >= 2 operands (batch dimensions broadcast)",
 )

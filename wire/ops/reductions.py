@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..ir import Aval
 from ..primitive import REALS, Primitive
+from ..batching import argreduce_batch, reduction_batch
 from ..tracer import bind
 from .elementwise import eq, select
 from .shape import broadcast_like, broadcast_to, ones_like_, reshape, zeros_like_
@@ -52,6 +53,7 @@ reduce_sum_p = Primitive(
     linear=True,
     vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes),),
     jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0], axes),
+    batch=reduction_batch("reduce_sum"),
     sample=_reduce_sample,
 )
 
@@ -81,6 +83,7 @@ def _extremum(name, fn):
         _reduce_shape,
         vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes) * _extremum_share(out, x, axes),),
         jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0] * _extremum_share(out, x, axes), axes),
+        batch=reduction_batch(name),
         sample=_reduce_sample,
         doc=f"{name} over axes; at ties the derivative is split evenly between the tied entries",
     )
@@ -126,6 +129,7 @@ reduce_prod_p = Primitive(
     _reduce_shape,
     vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes) * _prod_partial(out, x, axes),),
     jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0] * _prod_partial(out, x, axes), axes),
+    batch=reduction_batch("reduce_prod"),
     sample=_reduce_sample,
 )
 
@@ -150,11 +154,13 @@ def _arg_sample(rng):
 
 argmax_p = Primitive(
     "argmax", lambda x, *, axis: np.argmax(x, axis=axis), _arg_shape,
-    dtype=lambda d, *, axis: np.dtype(np.intp), nondiff=True, sample=_arg_sample,
+    dtype=lambda d, *, axis: np.dtype(np.intp), nondiff=True,
+    batch=argreduce_batch("argmax"), sample=_arg_sample,
 )
 argmin_p = Primitive(
     "argmin", lambda x, *, axis: np.argmin(x, axis=axis), _arg_shape,
-    dtype=lambda d, *, axis: np.dtype(np.intp), nondiff=True, sample=_arg_sample,
+    dtype=lambda d, *, axis: np.dtype(np.intp), nondiff=True,
+    batch=argreduce_batch("argmin"), sample=_arg_sample,
 )
 
 

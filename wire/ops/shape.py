@@ -9,6 +9,11 @@ import numpy as np
 from ..errors import ShapeError
 from ..ir import Aval, make_node
 from ..primitive import Primitive, broadcast_shapes, default_dtype
+from ..batching import (
+    broadcast_like_batch, broadcast_to_batch, concatenate_batch, full_like_batch, getitem_batch,
+    no_operand_batch, proj_batch, reshape_batch, scatter_add_batch, sum_to_like_batch,
+    swapaxes_batch, transpose_batch,
+)
 from ..tracer import Tracer, bind, to_node
 from pyrsistent import pmap
 
@@ -29,6 +34,7 @@ full_p = Primitive(
     _full_impl,
     lambda *, shape, dtype, value: Aval(shape, dtype),
     nondiff=True,
+    batch=no_operand_batch,
     sample=lambda rng: ([], {"shape": (2, 3), "dtype": np.dtype(np.float64), "value": 1.5}),
     doc="array of one value (zeros/ones of a known shape)",
 )
@@ -47,6 +53,7 @@ full_like_p = Primitive(
     lambda x, *, value: np.full_like(x, value),
     lambda a, *, value: a,
     nondiff=True,
+    batch=full_like_batch,
     sample=lambda rng: ([rng.normal(size=(2, 2))], {"value": 2.0}),
     doc="array of one value shaped like x, for values whose shape is only known at run time",
 )
@@ -89,6 +96,7 @@ reshape_p = Primitive(
     linear=True,
     vjp=lambda ct, out, x, *, shape: (reshape(ct, x.shape),),
     jvp=lambda ts, out, x, *, shape: reshape(ts[0], shape),
+    batch=reshape_batch,
     sample=_reshape_sample,
 )
 
@@ -113,6 +121,7 @@ transpose_p = Primitive(
     linear=True,
     vjp=lambda ct, out, x, *, perm: (transpose(ct, tuple(np.argsort(perm).tolist())),),
     jvp=lambda ts, out, x, *, perm: transpose(ts[0], perm),
+    batch=transpose_batch,
     sample=lambda rng: ([rng.normal(size=(2, 3, 4))], {"perm": (2, 0, 1)}),
 )
 
@@ -140,6 +149,7 @@ swapaxes_p = Primitive(
     linear=True,
     vjp=lambda ct, out, x, *, axis1, axis2: (swapaxes(ct, axis1, axis2),),
     jvp=lambda ts, out, x, *, axis1, axis2: swapaxes(ts[0], axis1, axis2),
+    batch=swapaxes_batch,
     sample=lambda rng: ([rng.normal(size=(2, 3, 4))], {"axis1": -1, "axis2": -2}),
     doc="swap two axes; negative axes allowed, so it also works on values of unknown rank",
 )
@@ -166,6 +176,7 @@ broadcast_to_p = Primitive(
     linear=True,
     vjp=lambda ct, out, x, *, shape: (ct,),  # the driver sums ct back to x's shape
     jvp=lambda ts, out, x, *, shape: broadcast_to(ts[0], shape),
+    batch=broadcast_to_batch,
     sample=lambda rng: ([rng.normal(size=(3, 1))], {"shape": (2, 3, 4)}),
 )
 
@@ -207,6 +218,7 @@ broadcast_like_p = Primitive(
     dtype=lambda a, like: a,
     vjp=lambda ct, out, x, like: (sum_to_like(ct, x), None),
     jvp=lambda ts, out, x, like: None if ts[0] is None else broadcast_like(ts[0], like),
+    batch=broadcast_like_batch,
     sample=lambda rng: ([rng.normal(size=(3, 1)), rng.normal(size=(2, 3, 4))], {}),
     doc="broadcast x to the run-time shape of `like` (for values of unknown shape)",
 )
@@ -218,6 +230,7 @@ sum_to_like_p = Primitive(
     dtype=lambda a, like: a,
     vjp=lambda ct, out, x, like: (broadcast_like(ct, x), None),
     jvp=lambda ts, out, x, like: None if ts[0] is None else sum_to_like(ts[0], like),
+    batch=sum_to_like_batch,
     sample=lambda rng: ([rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 1))], {}),
     doc="sum x down to the run-time shape of `like` (for values of unknown shape)",
 )
@@ -274,6 +287,7 @@ concatenate_p = Primitive(
     linear=True,
     vjp=_concatenate_vjp,
     jvp=_concatenate_jvp,
+    batch=concatenate_batch,
     sample=lambda rng: ([rng.normal(size=(2, 1)), rng.normal(size=(2, 3))], {"axis": 1}),
 )
 
@@ -340,6 +354,7 @@ getitem_p = Primitive(
     linear=True,
     vjp=lambda ct, out, x, *idx, spec: (scatter_add(ct, idx, spec, x.shape),) + (None,) * len(idx),
     jvp=lambda ts, out, x, *idx, spec: getitem(ts[0], idx, spec),
+    batch=getitem_batch,
     sample=_getitem_sample,
     doc="x[index]: basic slicing and integer-array (advanced) indexing",
 )
@@ -369,6 +384,7 @@ scatter_add_p = Primitive(
     linear=True,
     vjp=lambda ct, out, u, *idx, spec, shape: (getitem(ct, idx, spec),) + (None,) * len(idx),
     jvp=lambda ts, out, u, *idx, spec, shape: scatter_add(ts[0], idx, spec, shape),
+    batch=scatter_add_batch,
     sample=_scatter_add_sample,
     doc="zeros(shape) with u added at x[index] (repeated indices accumulate)",
 )
@@ -388,6 +404,7 @@ proj_p = Primitive(
     "proj",
     lambda t, *, index: t[index],
     lambda a, *, index: a[index],
+    batch=proj_batch,
     doc="the index-th output of a multi-output primitive (rules live in the drivers)",
 )
 

@@ -1,0 +1,107 @@
+"""Vectorisation (``vmap``) as a graph transform.
+
+:func:`vmap_flat` takes a graph traced at the shapes of *one example* and returns the graph
+that computes a whole batch at once. Its inputs are the batched versions of the old ones
+(``size`` inserted at each input's batch axis; ``None`` = same value for every example). The
+driver walks the nodes in topological order, tracking for each node its new value and where
+its batch axis is (``None``: not batched). A node none of whose inputs is batched is kept as
+it is (rebuilt on the new inputs, which interning makes the very same node when nothing
+changed), so work that does not depend on the batch is done once. A node with a batched input
+goes to its primitive's batching rule (``wire/batching.py``); the driver checks what the rule
+returns against the node's shape and dtype. Outputs get their batch axis moved to where
+``out_dims`` asks (unbatched outputs are broadcast along it).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..batching import materialize, moveaxis
+from ..errors import WireError, at
+from ..ir import Aval, Graph, Node, input_node, make_node
+from ..ops.shape import to_tracer
+from ..tracer import Tracer
+
+
+def batched_aval(aval: Aval, d, size: int) -> Aval:
+    """``aval`` with an axis of ``size`` inserted at ``d`` (``d=None``: unchanged)."""
+    if d is None:
+        return aval
+    s = aval.shape
+    return Aval(s[:d] + (size,) + s[d:], aval.dtype)
+
+
+def vmap_flat(graph: Graph, in_dims: Sequence, size: int, out_dims: Sequence) -> Graph:
+    """The batched graph of ``graph``: flat ``in_dims``/``out_dims`` (int or None per input /
+    output leaf, non-negative), batch ``size``. Structure (``in_tree``/``out_tree``) is kept."""
+    inputs = [
+        input_node(i, batched_aval(n.aval, d, size))
+        for i, (n, d) in enumerate(zip(graph.inputs, in_dims))
+    ]
+    # env: old node -> (new Node, None) when unbatched, else (Tracer or tuple of them, dim(s))
+    env: dict[Node, tuple] = {
+        old: ((new, None) if d is None else (Tracer(new), d))
+        for old, new, d in zip(graph.inputs, inputs, in_dims)
+    }
+    for node in graph.nodes:
+        if node in env:
+            continue
+        if node.is_leaf:  # constants, named vars, values of an enclosing trace
+            env[node] = (node, None)
+            continue
+        ins = [env[i] for i in node.inputs]
+        if all(d is None for _, d in ins):
+            new_ins = tuple(v for v, _ in ins)
+            same = all(a is b for a, b in zip(new_ins, node.inputs))
+            new = node if same else make_node(node.op, new_ins, node.params, node.aval, node.loc)
+            env[node] = (new, None)
+            continue
+        env[node] = _apply_rule(node, ins, size)
+    outs = [
+        _place_output(env[o], d, size, k, o) for k, (o, d) in enumerate(zip(graph.outputs, out_dims))
+    ]
+    return Graph(inputs, outs, graph.in_tree, graph.out_tree)
+
+
+def _apply_rule(node: Node, ins, size: int):
+    prim = node.op
+    if prim.batch is None:
+        raise WireError(
+            f"vmap: primitive {prim.name!r} ({node.aval!r}) has no batching rule; give it "
+            f"batch= (see wire/batching.py){at(node.loc)}"
+        )
+    args = [Tracer(v) if d is None else v for v, d in ins]
+    dims = [d for _, d in ins]
+    out, out_dim = prim.batch(args, dims, **node.params)
+    if isinstance(node.aval, tuple):
+        outs = tuple(_checked(prim, o, d, a, size, node) for o, d, a in zip(out, out_dim, node.aval))
+        return tuple(o for o, _ in outs), tuple(d for _, d in outs)
+    return _checked(prim, out, out_dim, node.aval, size, node)
+
+
+def _checked(prim, out, d, aval: Aval, size: int, node: Node):
+    """``(value, dim)`` in env form, after checking the rule's result has the right shape."""
+    t = to_tracer(out)
+    got = t.aval
+    want = aval if d is None else batched_aval(aval, d, size) if aval.shape is not None else aval
+    if (want.shape is not None and got.shape != want.shape) or got.dtype != aval.dtype:
+        raise WireError(
+            f"vmap: the batching rule of {prim.name!r} returned {got!r} with batch axis {d}, "
+            f"expected {want!r} (unbatched {aval!r}, batch size {size}) — a bug in the rule"
+            f"{at(node.loc)}"
+        )
+    return (t.node, None) if d is None else (t, d)
+
+
+def _place_output(entry, d_out, size: int, k: int, old: Node) -> Node:
+    value, d = entry
+    if d is None:
+        if d_out is None:
+            return value
+        return to_tracer(materialize(Tracer(value), None, size, d_out)).node
+    if d_out is None:
+        raise WireError(
+            f"vmap: out_axes is None for output {k} ({old.aval!r}), but it depends on the "
+            f"mapped inputs; give it an axis to map it along{at(old.loc)}"
+        )
+    return to_tracer(moveaxis(value, d, d_out)).node
