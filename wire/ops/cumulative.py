@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval
+from ..batching import axis_batch
 from ..primitive import Primitive
 from ..tracer import bind
 
@@ -33,11 +34,6 @@ def _cumsum_sample(rng):
     return [x], {"axis": int(rng.integers(0, 2)), "reverse": bool(rng.integers(0, 2))}
 
 
-def _cumsum_batch(args, dims, *, axis, reverse):
-    (x,), (d,) = args, dims
-    return cumsum(x, axis + (1 if d is not None and d <= axis else 0), reverse), d
-
-
 cumsum_p = Primitive(
     "cumsum",
     _cumsum_impl,
@@ -45,7 +41,7 @@ cumsum_p = Primitive(
     linear=True,
     vjp=lambda ct, out, x, *, axis, reverse: (cumsum(ct, axis, not reverse),),
     jvp=lambda ts, out, x, *, axis, reverse: cumsum(ts[0], axis, reverse),
-    batch=_cumsum_batch,
+    batch=axis_batch("cumsum"),
     sample=_cumsum_sample,
     doc="cumulative sum along a non-negative axis; reverse=True sums from the end",
 )

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval
+from ..batching import shift_axis
 from ..primitive import Primitive
 from ..tracer import bind
 
@@ -45,9 +46,7 @@ def _fft_vjp(ct, out, x, *, axes, inverse):
 
 def _fft_batch(args, dims, *, axes, inverse):
     (x,), (d,) = args, dims
-    if d is not None:
-        axes = tuple(a + (1 if d <= a else 0) for a in axes)
-    return fft(x, axes, inverse), d
+    return fft(x, tuple(shift_axis(a, d) for a in axes), inverse), d
 
 
 def _fft_sample(rng):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..batching import trailing_batch
 from ..errors import NonDifferentiableError, ShapeError
 from ..ir import Aval
 from ..primitive import Primitive, broadcast_shapes
@@ -116,6 +117,7 @@ solve_p = Primitive(
     _solve_shape,
     vjp=_solve_vjp,
     jvp=_solve_jvp,
+    batch=trailing_batch("solve", core_ndim=(2, 2)),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3)), rng.normal(size=(3, 2))], {}),
     doc="a⁻¹ b for square a (..., n, n) and b (..., n, k); LinAlgError if a is singular",
 )
@@ -136,6 +138,7 @@ inv_p = Primitive(
     _inv_shape,
     vjp=lambda ct, out, a: (-matmul(mT(out), matmul(ct, mT(out))),),
     jvp=lambda ts, out, a: -matmul(out, matmul(ts[0], out)),
+    batch=trailing_batch("inv", core_ndim=2),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="matrix inverse; LinAlgError if singular",
 )
@@ -159,6 +162,7 @@ det_p = Primitive(
     _det_shape,
     vjp=lambda ct, out, a: (_expand2(ct * out) * mT(inv(a)),),
     jvp=lambda ts, out, a: out * trace(solve(a, ts[0])),
+    batch=trailing_batch("det", core_ndim=2),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="determinant; its derivative out * inv(a)ᵀ needs a non-singular a",
 )
@@ -207,6 +211,7 @@ slogdet_p = Primitive(
     dtype=lambda d: (d, np.empty((), d).real.dtype),
     vjp=_slogdet_vjp,
     jvp=_slogdet_jvp,
+    batch=trailing_batch("slogdet", core_ndim=2, n_out=2),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="(sign, log|det|); the sign of a real matrix has zero derivative",
 )
@@ -253,6 +258,7 @@ cholesky_p = Primitive(
     _cholesky_shape,
     vjp=_cholesky_vjp,
     jvp=_cholesky_jvp,
+    batch=trailing_batch("cholesky", core_ndim=2),
     sample=lambda rng: ([_spd(rng, (2, 3, 3))], {}),
     doc="lower Cholesky factor of the symmetric part of a; LinAlgError if not positive definite",
 )
@@ -308,6 +314,7 @@ eigh_p = Primitive(
     dtype=lambda d: (np.empty((), d).real.dtype, d),
     vjp=_eigh_vjp,
     jvp=_eigh_jvp,
+    batch=trailing_batch("eigh", core_ndim=2, n_out=2),
     sample=_eigh_sample,
     doc="(eigenvalues ascending, eigenvectors) of the symmetric part of a",
 )
@@ -384,6 +391,7 @@ svd_p = Primitive(
     dtype=lambda d: (d, np.empty((), d).real.dtype, d),
     vjp=_svd_vjp,
     jvp=_svd_jvp,
+    batch=trailing_batch("svd", core_ndim=2, n_out=3),
     sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4)][int(rng.integers(0, 3))])], {}),
     doc="reduced SVD (u, s, vh); derivatives assume distinct non-zero singular values",
 )
@@ -440,6 +448,7 @@ qr_p = Primitive(
     dtype=lambda d: (d, d),
     vjp=_qr_vjp,
     jvp=_qr_jvp,
+    batch=trailing_batch("qr", core_ndim=2, n_out=2),
     sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4, 3)][int(rng.integers(0, 3))])], {}),
     doc="reduced QR (q, r); derivatives need m >= n and full column rank",
 )

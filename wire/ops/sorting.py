@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval
+from ..batching import axis_batch
 from ..primitive import Primitive
 from ..tracer import bind
 
@@ -33,18 +34,13 @@ def _argsort_shape(a, *, axis, descending, stable):
     return Aval(a.shape, np.intp)
 
 
-def _argsort_batch(args, dims, *, axis, descending, stable):
-    (x,), (d,) = args, dims
-    return argsort(x, axis + (1 if d is not None and d <= axis else 0), descending, stable), d
-
-
 argsort_p = Primitive(
     "argsort",
     _argsort_impl,
     _argsort_shape,
     dtype=lambda d, **params: np.dtype(np.intp),
     nondiff=True,
-    batch=_argsort_batch,
+    batch=axis_batch("argsort"),
     sample=lambda rng: ([rng.normal(size=(3, 4))], {"axis": 1, "descending": False,
                                                      "stable": True}),
     doc="indices that sort x along axis (NumPy's argsort; ties in stable order if stable)",

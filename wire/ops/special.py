@@ -14,9 +14,18 @@ import math
 
 import numpy as np
 
-from ..primitive import POSITIVE, REALS, Primitive, elementwise_sampler, uniform_in
+from ..batching import elementwise_batch
+from ..primitive import (
+    POSITIVE,
+    REALS,
+    Primitive,
+    elementwise_sampler,
+    elementwise_shape,
+    float_dtype,
+    uniform_in,
+)
 from ..tracer import bind
-from .elementwise import exp, unary
+from .elementwise import exp
 
 try:  # SciPy is optional: faster and more accurate near poles
     from scipy import special as _sp
@@ -115,6 +124,21 @@ def _erfinv(y):
     return x
 
 
+def unary(name, fn, deriv, *, domain=REALS, doc=""):
+    """A smooth elementwise special function from its derivative ``deriv(x, out)``."""
+    return Primitive(
+        name,
+        fn,
+        elementwise_shape(name, float_dtype),
+        dtype=float_dtype,
+        vjp=lambda ct, out, x: (ct * deriv(x, out),),
+        jvp=lambda ts, out, x: ts[0] * deriv(x, out),
+        batch=elementwise_batch(name),
+        sample=elementwise_sampler([domain]),
+        doc=doc,
+    )
+
+
 # fmt: off
 gammaln_p = unary("gammaln", _gammaln, lambda x, out: polygamma(x, 0), domain=POSITIVE,
                   doc="log |Γ(x)|")
@@ -134,10 +158,11 @@ def _polygamma_sample(rng):
 polygamma_p = Primitive(
     "polygamma",
     _polygamma,
-    lambda a, *, n: a if a.dtype.kind == "f" else a.__class__(a.shape, np.float64),
-    dtype=lambda d, *, n: d if np.dtype(d).kind == "f" else np.dtype(np.float64),
+    elementwise_shape("polygamma", float_dtype),
+    dtype=float_dtype,
     vjp=lambda ct, out, x, *, n: (ct * polygamma(x, n + 1),),
     jvp=lambda ts, out, x, *, n: ts[0] * polygamma(x, n + 1),
+    batch=elementwise_batch("polygamma"),
     sample=_polygamma_sample,
     doc="n-th derivative of digamma (n = 0: digamma itself)",
 )
