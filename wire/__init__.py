@@ -13,6 +13,7 @@ from . import tracer as _tracer  # noqa: F401  isort: skip
 from . import tree
 from .api import Variable, grad, grad_graph, gradients, value_and_grad, var
 from .api_vmap import vmap, vmap_graph
+from .control_flow import cond, fori_loop, scan, switch, while_loop
 from .errors import (
     FloatingPointError,
     NonDifferentiableError,
@@ -41,4 +42,5 @@ __all__ = [
     "trace", "tree", "value_and_grad", "var", "jvp", "jvp_graph", "linearize", "vjp",
     "vjp_graph", "jacfwd", "jacrev", "hessian", "hvp", "custom_jvp", "custom_vjp",
     "simplify", "to_dot", "vmap", "vmap_graph",
+    "cond", "switch", "while_loop", "fori_loop", "scan",
 ]

@@ -38,7 +38,13 @@ def _param(v) -> str:
         return repr(v)
     if isinstance(v, Graph):
         return "{graph}"
+    if _graphs(v):
+        return "{" + f"{len(v)} graphs" + "}"
     return repr(v)
+
+
+def _graphs(v) -> bool:
+    return isinstance(v, tuple) and bool(v) and all(isinstance(g, Graph) for g in v)
 
 
 def format_node_params(node: Node) -> str:
@@ -84,6 +90,10 @@ def format_graph(graph: Graph, indent: int = 0) -> str:
             if isinstance(v, Graph):
                 lines.append(f"{pad}    {k} =")
                 lines.append(format_graph(v, indent + 6))
+            elif _graphs(v):
+                for j, g in enumerate(v):
+                    lines.append(f"{pad}    {k}[{j}] =")
+                    lines.append(format_graph(g, indent + 6))
     lines.append(f"{pad}  return " + ", ".join(ref(o) for o in graph.outputs))
     lines.append(f"{pad}}}")
     return "\n".join(lines)

@@ -12,11 +12,12 @@ from pyrsistent import pmap
 
 from .ops import custom, elementwise, linalg, reductions, shape
 from .ops import complex_parts, cumulative, fft, linalg_ext, sorting, special
+from .ops import control
 from .primitive import Primitive
 
 PRIMITIVE_MODULES: tuple[ModuleType, ...] = (
     elementwise, shape, reductions, linalg, custom,
-    complex_parts, cumulative, sorting, linalg_ext, fft, special,
+    complex_parts, cumulative, sorting, linalg_ext, fft, special, control,
 )
 
 

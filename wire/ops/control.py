@@ -1,0 +1,510 @@
+"""Control-flow primitives whose params hold immutable, closed sub-graphs.
+
+* ``cond``  — operands ``(index, *ops)``, param ``branches`` (a tuple of graphs over ``ops``):
+  runs ``branches[clip(index)]``. ``wire.cond`` is the two-branch case (false, true).
+* ``scan``  — operands ``(*consts, *carry, *xs)``, params ``body`` (graph over
+  ``consts + carry + x-slices`` returning ``new carry + y-slices``), ``length``, ``reverse``,
+  ``num_consts``, ``num_carry``; outputs the final carry and the ys stacked on a new axis 0.
+* ``while`` — operands ``(*cond_consts, *body_consts, *carry)``, params ``cond``, ``body``,
+  ``cond_nconsts``, ``body_nconsts``; outputs the final carry.
+
+Every sub-graph is closed (its free values were turned into operands by
+``wire.control_flow``), so a sub-graph is a plain hashable value and evaluation, printing,
+comparison and caching need nothing special. Each primitive returns a tuple of outputs.
+
+Derivative rules build *new* sub-graphs from the old ones (Graph -> Graph, by tracing a
+function that inlines the old graph and runs the jvp/vjp driver on it) and bind the same
+primitives again, so derivatives of derivatives work: the VJP of ``scan`` is two ``scan``
+nodes, which have VJPs of their own. Rules never trace a function that closes over a tracer
+of the graph being transformed: helper traces close over graphs and masks only.
+
+Reverse mode through ``scan`` stores residuals: a forward ``scan`` computes, next to the
+carry and ys, the intermediates of the body that its VJP needs (values depending on the carry
+or the x-slice), stacked over all steps; values depending only on the loop constants are
+computed once outside the loop. A reverse ``scan`` then consumes them. Memory is
+``length * (size of those per-step intermediates)``. ``while`` with a data-dependent trip
+count has no VJP (forward mode works).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..errors import NonDifferentiableError, ShapeError, at
+from ..evaluate import evaluate_flat
+from ..ir import Aval, Graph, Node, _flat_tree, input_node, substitute
+from ..primitive import Primitive
+from ..tracer import bind, call_graph_flat, trace_flat
+from .shape import to_tracer, zeros_like_
+
+# --------------------------------------------------------------------------- graph helpers
+
+
+def closed_graph(fn: Callable, in_avals: Sequence[Aval]) -> Graph:
+    """The closed graph of ``fn(*tracers) -> sequence of tracers`` at ``in_avals``.
+
+    ``fn`` must close over graphs and static data only, never over tracers.
+    """
+    in_avals = list(in_avals)
+
+    def flat_fn(*args):
+        return tuple(to_tracer(o) for o in fn(*args))
+
+    g = trace_flat(flat_fn, in_avals, _flat_tree(len(in_avals)))
+    return Graph(g.inputs, g.outputs)
+
+
+def inline(graph: Graph, args: Sequence) -> list:
+    """``graph`` applied to tracers ``args`` inside the current trace (its nodes are copied in)."""
+    return call_graph_flat(graph, [to_tracer(a) for a in args])
+
+
+def run(graph: Graph, values: Sequence) -> list:
+    """``graph`` evaluated on concrete ``values``."""
+    return evaluate_flat(graph, values)
+
+
+def out_nonzero(graph: Graph, in_nz: Sequence[bool]) -> list[bool]:
+    """Which outputs of ``graph`` can have a nonzero derivative given inputs' flags ``in_nz``."""
+    from ..transforms.vjp import dependents
+
+    dep = dependents(list(graph.nodes), [n for n, m in zip(graph.inputs, in_nz) if m])
+    return [o in dep for o in graph.outputs]
+
+
+def jvp_inline(graph: Graph, primals: Sequence, tangents: Sequence):
+    """Inline ``graph`` on ``primals``; return (outputs, output tangents or None)."""
+    from ..transforms.jvp import forward
+
+    outs = inline(graph, primals)
+    touts = forward([o.node for o in outs], [to_tracer(p).node for p in primals], tangents)
+    return outs, touts
+
+
+def vjp_inline(graph: Graph, primals: Sequence, cts: Sequence, wrt: Sequence[bool]) -> list:
+    """Cotangents (zeros where none) of the ``wrt`` primals of ``graph`` given output ``cts``."""
+    from ..transforms.vjp import backward
+
+    primals = [to_tracer(p) for p in primals]
+    outs = inline(graph, primals)
+    chosen = [p for p, m in zip(primals, wrt) if m]
+    found = backward([o.node for o in outs], list(cts), [p.node for p in chosen])
+    return [zeros_like_(p) if g is None else g for g, p in zip(found, chosen)]
+
+
+def _pick(seq, mask):
+    return [x for x, m in zip(seq, mask) if m]
+
+
+def _floats(avals) -> list[bool]:
+    return [a.is_float for a in avals]
+
+
+def _zeros_if_none(ts, likes):
+    return [zeros_like_(x) if t is None else t for t, x in zip(ts, likes)]
+
+
+def _spread(values, mask, fill=None) -> list:
+    """Put ``values`` at the True positions of ``mask``, ``fill`` elsewhere."""
+    it = iter(values)
+    return [next(it) if m else fill for m in mask]
+
+
+def _check_avals(what: str, got, expected):
+    got, expected = tuple(got), tuple(expected)
+    if got != expected:
+        raise ShapeError(
+            f"{what}: operands {_fmt(got)} do not match the sub-graph inputs {_fmt(expected)}"
+        )
+
+
+def _fmt(avals) -> str:
+    return "(" + ", ".join(repr(a) for a in avals) + ")"
+
+
+def _loc_of(out) -> str | None:
+    first = out[0] if isinstance(out, tuple) else out
+    node = first.node
+    return node.inputs[0].loc if node.inputs else node.loc
+
+
+# --------------------------------------------------------------------------- cond / switch
+
+
+def _cond_impl(index, *ops, branches):
+    i = int(np.clip(int(np.asarray(index)), 0, len(branches) - 1))
+    return tuple(run(branches[i], ops))
+
+
+def _cond_shape(index, *ops, branches):
+    if index.dtype.kind not in "iub" or index.shape != ():
+        raise ShapeError(f"cond/switch: the branch index must be an integer scalar, got {index!r}")
+    _check_avals("cond/switch", [o for o in ops], branches[0].in_avals)
+    return tuple(branches[0].out_avals)
+
+
+def _cond_jvp_graph(branch: Graph, in_nz, out_f) -> Graph:
+    n = len(branch.inputs)
+    avals = list(branch.in_avals) + _pick(branch.in_avals, in_nz)
+
+    def fn(*args):
+        primals = args[:n]
+        ts = _spread(args[n:], in_nz)
+        outs, touts = jvp_inline(branch, primals, ts)
+        return _zeros_if_none(_pick(touts, out_f), _pick(outs, out_f))
+
+    return closed_graph(fn, avals)
+
+
+def _cond_jvp(ts, out, index, *ops, branches):
+    in_nz = [t is not None for t in ts[1:]]
+    out_f = _floats(branches[0].out_avals)
+    new = tuple(_cond_jvp_graph(b, in_nz, out_f) for b in branches)
+    res = bind(cond_p, index, *ops, *[t for t in ts[1:] if t is not None], branches=new)
+    return tuple(_spread(res, out_f))
+
+
+def _cond_vjp_graph(branch: Graph, in_f, out_f) -> Graph:
+    n = len(branch.inputs)
+    avals = list(branch.in_avals) + _pick(branch.out_avals, out_f)
+
+    def fn(*args):
+        return vjp_inline(branch, args[:n], _spread(args[n:], out_f), in_f)
+
+    return closed_graph(fn, avals)
+
+
+def _cond_vjp(ct, out, index, *ops, branches):
+    in_f = [o.aval.is_float for o in ops]
+    out_f = _floats(branches[0].out_avals)
+    if not any(in_f):
+        return (None,) * (1 + len(ops))
+    new = tuple(_cond_vjp_graph(b, in_f, out_f) for b in branches)
+    res = bind(cond_p, index, *ops, *_pick(ct, out_f), branches=new)
+    return (None, *_spread(res, in_f))
+
+
+def _cond_sample(rng):
+    from ..numpy import sin
+
+    x, y = rng.normal(size=(3,)), rng.normal(size=(2, 3))
+    avals = [Aval(x.shape, x.dtype), Aval(y.shape, y.dtype)]
+    branches = (
+        closed_graph(lambda a, b: [sin(a) * b], avals),
+        closed_graph(lambda a, b: [a * a + b], avals),
+        closed_graph(lambda a, b: [b - a], avals),
+    )
+    return [np.array(int(rng.integers(0, 3))), x, y], {"branches": branches}
+
+
+cond_p = Primitive(
+    "cond",
+    _cond_impl,
+    _cond_shape,
+    jvp=_cond_jvp,
+    vjp=_cond_vjp,
+    sample=_cond_sample,
+    doc="branches[clip(index)](*ops): switch/cond over closed sub-graphs (multi-output)",
+)
+
+
+def cond_bind(index, ops: Sequence, branches: tuple) -> tuple:
+    """Bind ``cond_p``: ``branches[index](*ops)`` as a tuple of outputs."""
+    return bind(cond_p, index, *ops, branches=tuple(branches))
+
+
+# --------------------------------------------------------------------------- scan
+
+
+def _scan_split(args, nc, nk):
+    return list(args[:nc]), list(args[nc:nc + nk]), list(args[nc + nk:])
+
+
+def _scan_impl(*args, body, length, reverse, num_consts, num_carry):
+    consts, carry, xs = _scan_split(args, num_consts, num_carry)
+    xs = [np.asarray(x) for x in xs]
+    y_avals = body.out_avals[num_carry:]
+    ys = [np.empty((length,) + a.shape, a.dtype) for a in y_avals]
+    steps = range(length - 1, -1, -1) if reverse else range(length)
+    for i in steps:
+        outs = run(body, consts + carry + [x[i] for x in xs])
+        carry = outs[:num_carry]
+        for y, v in zip(ys, outs[num_carry:]):
+            y[i] = v
+    return tuple(np.asarray(c) for c in carry) + tuple(ys)
+
+
+def _scan_shape(*avals, body, length, reverse, num_consts, num_carry):
+    consts, carry, xs = _scan_split(avals, num_consts, num_carry)
+    for x in xs:
+        if not x.shape or x.shape[0] != length:
+            raise ShapeError(
+                f"scan over length {length}: every xs leaf needs a leading axis of that length, "
+                f"got {x!r}"
+            )
+    sliced = [Aval(x.shape[1:], x.dtype) for x in xs]
+    _check_avals("scan", consts + carry + sliced, body.in_avals)
+    outs = body.out_avals
+    if tuple(outs[:num_carry]) != tuple(carry):
+        raise ShapeError(
+            f"scan: the body returns a carry {_fmt(outs[:num_carry])} that differs from the "
+            f"initial carry {_fmt(carry)}"
+        )
+    return tuple(carry) + tuple(Aval((length,) + a.shape, a.dtype) for a in outs[num_carry:])
+
+
+def scan_bind(consts, carry, xs, *, body, length, reverse=False) -> tuple:
+    """Bind ``scan_p``; returns ``final carry + stacked ys`` as one tuple."""
+    return bind(
+        scan_p, *consts, *carry, *xs, body=body, length=int(length), reverse=bool(reverse),
+        num_consts=len(consts), num_carry=len(carry),
+    )
+
+
+def carry_nonzero(body: Graph, nc: int, nk: int, c_nz, k_nz, x_nz) -> tuple[list, list]:
+    """Fixed point of which carries have nonzero tangents; also which body outputs do."""
+    k_nz = list(k_nz)
+    while True:
+        onz = out_nonzero(body, list(c_nz) + k_nz + list(x_nz))
+        new = [a or b for a, b in zip(k_nz, onz[:nk])]
+        if new == k_nz:
+            return k_nz, onz
+        k_nz = new
+
+
+def _scan_jvp_graph(body: Graph, nc: int, nk: int, c_nz, k_nz, x_nz, y_nz) -> Graph:
+    ins = list(body.in_avals)
+    cs, ks, xs = ins[:nc], ins[nc:nc + nk], ins[nc + nk:]
+    avals = cs + _pick(cs, c_nz) + ks + _pick(ks, k_nz) + xs + _pick(xs, x_nz)
+    sizes = [nc, sum(c_nz), nk, sum(k_nz), len(xs), sum(x_nz)]
+
+    def fn(*args):
+        parts, k = [], 0
+        for s in sizes:
+            parts.append(list(args[k:k + s]))
+            k += s
+        c, tc, kk, tk, x, tx = parts
+        ts = _spread(tc, c_nz) + _spread(tk, k_nz) + _spread(tx, x_nz)
+        outs, touts = jvp_inline(body, c + kk + x, ts)
+        carry, ys = outs[:nk], outs[nk:]
+        tcarry = _zeros_if_none(_pick(touts[:nk], k_nz), _pick(carry, k_nz))
+        tys = _zeros_if_none(_pick(touts[nk:], y_nz), _pick(ys, y_nz))
+        return carry + tcarry + ys + tys
+
+    return closed_graph(fn, avals)
+
+
+def _scan_jvp(ts, out, *args, body, length, reverse, num_consts, num_carry):
+    nc, nk = num_consts, num_carry
+    consts, carry, xs = _scan_split(args, nc, nk)
+    tc, tk, tx = _scan_split(ts, nc, nk)
+    c_nz = [t is not None for t in tc]
+    x_nz = [t is not None for t in tx]
+    k_nz, onz = carry_nonzero(body, nc, nk, c_nz, [t is not None for t in tk], x_nz)
+    y_nz = onz[nk:]
+    new = _scan_jvp_graph(body, nc, nk, c_nz, k_nz, x_nz, y_nz)
+    tk = _zeros_if_none(_pick(tk, k_nz), _pick(carry, k_nz))
+    res = scan_bind(
+        consts + [t for t in tc if t is not None],
+        carry + tk,
+        xs + [t for t in tx if t is not None],
+        body=new, length=length, reverse=reverse,
+    )
+    nkt, ny = sum(k_nz), len(body.outputs) - nk
+    t_carry = _spread(res[nk:nk + nkt], k_nz)
+    t_ys = _spread(res[nk + nkt + ny:], y_nz)
+    return tuple(t_carry + t_ys)
+
+
+def split_residuals(vjp: Graph, nc: int, np_: int):
+    """Split a body's VJP graph into what the forward pass must save and a backward graph.
+
+    ``vjp`` has inputs ``consts (nc) + per-step primals + cotangents`` (primals end at
+    ``np_``). Returns ``(hoisted, residuals, backward)``: nodes that depend on the constants
+    only (computed once, outside the loop), nodes that depend on per-step primals (saved
+    each step), and a closed graph ``(hoisted, residuals, cotangents) -> vjp outputs``.
+    """
+    const_in, vary_in, ct_in = vjp.inputs[:nc], vjp.inputs[nc:np_], vjp.inputs[np_:]
+    d_ct, d_var, d_const = set(ct_in), set(vary_in), set(const_in)
+    order = list(vjp.nodes)
+    for n in order:
+        for i in n.inputs:
+            if i in d_ct:
+                d_ct.add(n)
+            if i in d_var:
+                d_var.add(n)
+            if i in d_const:
+                d_const.add(n)
+    boundary: set[Node] = set()
+    for n in order:
+        if n in d_ct and not n.is_leaf:
+            boundary.update(i for i in n.inputs if i not in d_ct)
+    boundary.update(o for o in vjp.outputs if o not in d_ct)
+    residuals = [n for n in order if n in boundary and n in d_var]
+    hoisted = [n for n in order if n in boundary and n not in d_var and n in d_const]
+    new_inputs = [
+        input_node(k, n.aval) for k, n in enumerate(hoisted + residuals + list(ct_in))
+    ]
+    mapping = dict(zip(hoisted + residuals + list(ct_in), new_inputs))
+    backward = Graph(new_inputs, substitute(list(vjp.outputs), mapping))
+    return hoisted, residuals, backward
+
+
+def _scan_bwd_body(bwd: Graph, nh: int, nr: int, nkf: int, ncf: int, nyf: int) -> Graph:
+    """Reverse-scan body: (hoisted, ct_carry, acc, residuals_t, ct_y_t) -> (ct_carry, acc, ct_x)."""
+    ins = list(bwd.in_avals)
+    h, r, k = ins[:nh], ins[nh:nh + nr], ins[nh + nr:nh + nr + nkf]
+    yv = ins[nh + nr + nkf:]
+    acc = list(bwd.out_avals[:ncf])
+    avals = h + k + acc + r + yv
+
+    def fn(*args):
+        a_h = args[:nh]
+        a_k = args[nh:nh + nkf]
+        a_acc = args[nh + nkf:nh + nkf + ncf]
+        a_r = args[nh + nkf + ncf:nh + nkf + ncf + nr]
+        a_y = args[nh + nkf + ncf + nr:]
+        outs = inline(bwd, list(a_h) + list(a_r) + list(a_k) + list(a_y))
+        ct_c, ct_k, ct_x = outs[:ncf], outs[ncf:ncf + nkf], outs[ncf + nkf:]
+        return list(ct_k) + [a + c for a, c in zip(a_acc, ct_c)] + list(ct_x)
+
+    return closed_graph(fn, avals)
+
+
+def _scan_vjp(ct, out, *args, body, length, reverse, num_consts, num_carry):
+    nc, nk = num_consts, num_carry
+    consts, carry, xs = _scan_split(args, nc, nk)
+    np_ = len(body.inputs)
+    in_f, out_f = _floats(body.in_avals), _floats(body.out_avals)
+    c_f, k_f, x_f = in_f[:nc], in_f[nc:nc + nk], in_f[nc + nk:]
+    if not any(in_f):
+        return (None,) * len(args)
+    g = _cond_vjp_graph(body, in_f, out_f)  # (primals, cts) -> cts of float primals
+    hoisted, residuals, bwd = split_residuals(g, nc, np_)
+    # Forward pass: the body also emits the residuals, stacked over the steps.
+    fwd_body = Graph(body.inputs, list(body.outputs) + residuals)
+    fwd = scan_bind(consts, carry, xs, body=fwd_body, length=length, reverse=reverse)
+    saved = fwd[len(body.outputs):]
+    hs = inline(Graph(g.inputs[:nc], hoisted), consts) if hoisted else []
+    ct_k = _pick(ct[:nk], k_f)
+    ct_y = _pick(ct[nk:], out_f[nk:])
+    acc0 = [zeros_like_(c) for c in _pick(consts, c_f)]
+    nkf, ncf = len(ct_k), len(acc0)
+    w = _scan_bwd_body(bwd, len(hs), len(saved), nkf, ncf, len(ct_y))
+    res = scan_bind(hs, ct_k + acc0, list(saved) + ct_y, body=w, length=length,
+                    reverse=not reverse)
+    ct_init, ct_consts, ct_xs = res[:nkf], res[nkf:nkf + ncf], res[nkf + ncf:]
+    return tuple(_spread(ct_consts, c_f) + _spread(ct_init, k_f) + _spread(ct_xs, x_f))
+
+
+def _scan_sample(rng):
+    from ..numpy import tanh
+
+    w = rng.normal(size=(3, 3)) * 0.5
+    h0 = rng.normal(size=(3,))
+    xs = rng.normal(size=(4, 3))
+    a = Aval((3,), np.float64)
+    body = closed_graph(
+        lambda w_, h, x: [tanh(w_ @ h + x), h * x], [Aval((3, 3), np.float64), a, a]
+    )
+    params = {"body": body, "length": 4, "reverse": bool(rng.integers(0, 2)),
+              "num_consts": 1, "num_carry": 1}
+    return [w, h0, xs], params
+
+
+scan_p = Primitive(
+    "scan",
+    _scan_impl,
+    _scan_shape,
+    jvp=_scan_jvp,
+    vjp=_scan_vjp,
+    sample=_scan_sample,
+    doc="loop a closed body over the leading axis of xs, threading a carry (multi-output)",
+)
+
+
+# --------------------------------------------------------------------------- while
+
+
+def _while_split(args, ncc, nbc):
+    return list(args[:ncc]), list(args[ncc:ncc + nbc]), list(args[ncc + nbc:])
+
+
+def _while_impl(*args, cond, body, cond_nconsts, body_nconsts):
+    cc, bc, carry = _while_split(args, cond_nconsts, body_nconsts)
+    while bool(run(cond, cc + carry)[0]):
+        carry = run(body, bc + carry)
+    return tuple(np.asarray(c) for c in carry)
+
+
+def _while_shape(*avals, cond, body, cond_nconsts, body_nconsts):
+    cc, bc, carry = _while_split(avals, cond_nconsts, body_nconsts)
+    _check_avals("while_loop cond", cc + carry, cond.in_avals)
+    _check_avals("while_loop body", bc + carry, body.in_avals)
+    if tuple(body.out_avals) != tuple(carry):
+        raise ShapeError(
+            f"while_loop: the body returns {_fmt(body.out_avals)}, which differs from the carry "
+            f"{_fmt(carry)}"
+        )
+    (c,) = cond.out_avals
+    if c.shape != () or c.dtype != np.bool_:
+        raise ShapeError(f"while_loop: cond must return a boolean scalar, got {c!r}")
+    return tuple(carry)
+
+
+def while_bind(cond_consts, body_consts, carry, *, cond, body) -> tuple:
+    """Bind ``while_p``; returns the final carry as a tuple."""
+    return bind(while_p, *cond_consts, *body_consts, *carry, cond=cond, body=body,
+                cond_nconsts=len(cond_consts), body_nconsts=len(body_consts))
+
+
+def _while_jvp(ts, out, *args, cond, body, cond_nconsts, body_nconsts):
+    cc, bc, carry = _while_split(args, cond_nconsts, body_nconsts)
+    _, tb, tk = _while_split(ts, cond_nconsts, body_nconsts)
+    nb, nk = len(bc), len(carry)
+    b_nz = [t is not None for t in tb]
+    k_nz, _ = carry_nonzero(body, nb, nk, b_nz, [t is not None for t in tk], [])
+    new_body = _scan_jvp_graph(body, nb, nk, b_nz, k_nz, [], [])
+    n_in = len(cond.inputs)
+    new_cond = closed_graph(
+        lambda *a: inline(cond, a[:n_in]), list(cond.in_avals) + _pick(body.out_avals, k_nz)
+    )
+    res = while_bind(
+        cc, bc + [t for t in tb if t is not None], carry + _zeros_if_none(_pick(tk, k_nz),
+                                                                           _pick(carry, k_nz)),
+        cond=new_cond, body=new_body,
+    )
+    return tuple(_spread(res[nk:], k_nz))
+
+
+def _while_vjp(ct, out, *args, cond, body, cond_nconsts, body_nconsts):
+    raise NonDifferentiableError(
+        "reverse-mode derivative of wire.while_loop: its trip count depends on the data, so "
+        "the steps to store are not known in advance. Use wire.fori_loop with concrete "
+        "(Python int) bounds or wire.scan with a fixed length, which are differentiable in "
+        f"reverse mode; forward mode (wire.jvp) works through while_loop{at(_loc_of(out))}"
+    )
+
+
+def _while_sample(rng):
+    # Integer carries only: reverse mode through while_loop is an error by design, so the
+    # generic registry test (which differentiates float operands) has nothing to check here;
+    # tests/test_control_flow.py covers while_loop's forward mode.
+    i64 = Aval((), np.int64)
+    cond = closed_graph(lambda lim, i, j: [i < lim], [i64, i64, i64])
+    body = closed_graph(lambda s, i, j: [i + 1, j * s], [i64, i64, i64])
+    args = [np.array(int(rng.integers(0, 5))), np.array(2), np.array(0), np.array(1)]
+    return args, {"cond": cond, "body": body, "cond_nconsts": 1, "body_nconsts": 1}
+
+
+while_p = Primitive(
+    "while",
+    _while_impl,
+    _while_shape,
+    jvp=_while_jvp,
+    vjp=_while_vjp,
+    sample=_while_sample,
+    doc="repeat a closed body while a closed cond holds (forward-mode differentiable only)",
+)
