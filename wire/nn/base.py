@@ -1,0 +1,149 @@
+"""The ``Layer`` record shared by every ``wire.nn`` layer, and the input checks layers use.
+
+A layer is a pair ``(init, apply)``:
+
+- ``init(key, in_shape) -> params``: a pyrsistent pytree (``pmap``/``pvector``) of arrays.
+  ``in_shape`` is the shape of the input ``x`` that ``apply`` will see, batch axis included;
+  the batch size is irrelevant and may be given as ``-1`` or ``None``.
+- ``apply(params, x, *, key=None, train=False) -> y``. Layers with state (``BatchNorm``)
+  return ``(y, new_params)`` when ``train=True``: the new running statistics come back in a
+  new tree, the old one is never touched.
+
+``Layer`` is a tuple subclass, so ``init, apply = wire.nn.Dense(10)`` works; it also carries
+``name``, ``out_shape(in_shape)`` and ``stateful`` for the combinators and error messages.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..errors import ShapeError, WireError, at, user_location
+
+__all__ = ["Layer", "out_shape_of", "check_input", "shape_str"]
+
+
+class Layer(tuple):
+    """An ``(init, apply)`` pair with a ``name``, an ``out_shape`` function and ``stateful``.
+
+    >>> import wire
+    >>> layer = wire.nn.Dense(3)
+    >>> init, apply = layer
+    >>> layer.out_shape((None, 5)), layer.name
+    ((None, 3), 'Dense(3)')
+    """
+
+    def __new__(cls, init: Callable, apply: Callable, *, name: str,
+                out_shape: Callable | None = None, stateful: bool = False):
+        self = super().__new__(cls, (init, apply))
+        self.name = name
+        self._out_shape = out_shape
+        self.stateful = stateful
+        return self
+
+    @property
+    def init(self) -> Callable:
+        return self[0]
+
+    @property
+    def apply(self) -> Callable:
+        return self[1]
+
+    def out_shape(self, in_shape):
+        """The output shape for input shape ``in_shape`` (batch placeholder kept)."""
+        if self._out_shape is not None:
+            return self._out_shape(in_shape)
+        return _probe_out_shape(self, in_shape)
+
+    def __repr__(self) -> str:
+        return f"<Layer {self.name}>"
+
+
+def _concrete_shape(shape):
+    return tuple(1 if (s is None or s == -1) else int(s) for s in shape)
+
+
+def _probe_out_shape(layer, in_shape):
+    """Output shape found by running ``layer`` once on zeros (for plain user pairs)."""
+    from .. import random
+
+    params = layer[0](random.key(0), in_shape)
+    y = layer[1](params, np.zeros(_concrete_shape(in_shape)))
+    if isinstance(y, tuple):
+        y = y[0]
+    shape = tuple(np.shape(y))
+    if in_shape and shape and (in_shape[0] is None or in_shape[0] == -1):
+        shape = (in_shape[0],) + shape[1:]
+    return shape
+
+
+def out_shape_of(layer, in_shape):
+    """``layer.out_shape(in_shape)``, also for plain ``(init, apply)`` pairs.
+
+    >>> import wire
+    >>> out_shape_of(wire.nn.Flatten(), (-1, 2, 3))
+    (-1, 6)
+    """
+    if isinstance(layer, Layer):
+        return layer.out_shape(in_shape)
+    return _probe_out_shape(layer, in_shape)
+
+
+def shape_str(spec) -> str:
+    """Render an expected shape: ints, and names (strings) for free axes.
+
+    >>> shape_str(("N", 8, 8, 1))
+    '(N, 8, 8, 1)'
+    """
+    return "(" + ", ".join(str(s) for s in spec) + ("," if len(spec) == 1 else "") + ")"
+
+
+def check_input(name: str, x, expected, *, ndim_at_least: bool = False):
+    """Raise ``ShapeError`` naming the layer unless ``x``'s shape matches ``expected``.
+
+    ``expected`` is a tuple of ints (must match) and strings (any size, used as the name of
+    the axis in the message). With ``ndim_at_least``, extra leading axes are allowed.
+
+    >>> check_input("Dense(3)", np.zeros((2, 4)), ("...", 4))
+    >>> check_input("Dense(3)", np.zeros((2, 5)), ("...", 4))
+    Traceback (most recent call last):
+    ...
+    wire.errors.ShapeError: Dense(3): expected input of shape (..., 4), got (2, 5)...
+    """
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        if hasattr(x, "node"):  # a seed-style var of unknown shape: nothing to check
+            return
+        shape = np.shape(x)
+    shape = tuple(shape)
+    spec = tuple(expected)
+    if spec and spec[0] == "...":
+        tail = spec[1:]
+        ok = len(shape) >= len(tail) and all(
+            isinstance(e, str) or s == e for s, e in zip(shape[len(shape) - len(tail):], tail)
+        )
+    else:
+        ok = (len(shape) >= len(spec) if ndim_at_least else len(shape) == len(spec)) and all(
+            isinstance(e, str) or s == e for s, e in zip(shape[len(shape) - len(spec):], spec)
+        )
+    if not ok:
+        raise ShapeError(
+            f"{name}: expected input of shape {shape_str(spec)}, got {shape}{at(user_location())}"
+        )
+
+
+def check_in_shape(name: str, in_shape, ndim: int, what: str):
+    """At ``init``: the given ``in_shape`` must have ``ndim`` axes (described by ``what``)."""
+    if len(tuple(in_shape)) != ndim:
+        raise ShapeError(
+            f"{name}: init needs an input shape {what}, got {tuple(in_shape)}{at(user_location())}"
+        )
+
+
+def need_key(name: str, key):
+    if key is None:
+        raise WireError(
+            f"{name}: apply(..., train=True) needs a random key (key=wire.random.key(...)); "
+            f"pass train=False for evaluation{at(user_location())}"
+        )

@@ -1,0 +1,126 @@
+"""Loss functions of ``wire.nn``. Each returns the mean over examples by default
+(``reduction="mean"``; also ``"sum"`` and ``"none"`` for per-example values).
+
+>>> import numpy as np
+>>> from wire.nn import softmax_cross_entropy
+>>> round(float(softmax_cross_entropy(np.zeros((2, 4)), np.array([0, 3]))), 4)
+1.3863
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import numpy as wnp
+from ..errors import ShapeError, WireError, at, user_location
+from .activations import log_softmax, softplus
+
+__all__ = [
+    "softmax_cross_entropy", "softmax_cross_entropy_onehot", "binary_cross_entropy_with_logits",
+    "mse", "huber", "accuracy", "l2_norm_squared",
+]
+
+
+def _reduce(x, reduction: str):
+    if reduction == "mean":
+        return wnp.mean(x)
+    if reduction == "sum":
+        return wnp.sum(x)
+    if reduction == "none":
+        return x
+    raise WireError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _same_shape(what, a, b):
+    sa, sb = wnp.shape(a), wnp.shape(b)
+    if sa is not None and sb is not None and tuple(sa) != tuple(sb):
+        raise ShapeError(f"{what}: shapes {tuple(sa)} and {tuple(sb)} differ{at(user_location())}")
+
+
+def softmax_cross_entropy(logits, labels, reduction: str = "mean"):
+    """Cross-entropy of ``softmax(logits)`` against integer class ``labels``.
+
+    ``logits`` has shape ``batch + (classes,)``, ``labels`` integer shape ``batch``. The label
+    is picked by a one-hot product (its gradient is a multiply, not a scatter).
+
+    >>> round(float(softmax_cross_entropy(np.array([[0.0, 10.0]]), np.array([1]))), 5)
+    5e-05
+    """
+    ls, ys = wnp.shape(logits), wnp.shape(labels)
+    if ls is not None and ys is not None and tuple(ls[:-1]) != tuple(ys):
+        raise ShapeError(
+            f"softmax_cross_entropy: labels of shape {tuple(ys)} do not match logits of shape "
+            f"{tuple(ls)} (expected labels of shape {tuple(ls[:-1])}){at(user_location())}"
+        )
+    ydt = getattr(labels, "dtype", np.asarray(labels).dtype)
+    if np.dtype(ydt).kind not in "iub":
+        raise WireError(
+            f"softmax_cross_entropy needs integer labels, got {ydt}; for one-hot or soft labels "
+            f"use softmax_cross_entropy_onehot{at(user_location())}"
+        )
+    logp = log_softmax(logits)
+    onehot = wnp.expand_dims(labels, -1) == np.arange(ls[-1])
+    return _reduce(-wnp.sum(wnp.where(onehot, logp, 0.0), axis=-1), reduction)
+
+
+def softmax_cross_entropy_onehot(logits, targets, reduction: str = "mean"):
+    """Cross-entropy of ``softmax(logits)`` against probability ``targets`` (one-hot or soft).
+
+    >>> round(float(softmax_cross_entropy_onehot(np.zeros((1, 2)), np.array([[1.0, 0.0]]))), 4)
+    0.6931
+    """
+    _same_shape("softmax_cross_entropy_onehot", logits, targets)
+    return _reduce(-wnp.sum(targets * log_softmax(logits), axis=-1), reduction)
+
+
+def binary_cross_entropy_with_logits(logits, targets, reduction: str = "mean"):
+    """Binary cross-entropy of ``sigmoid(logits)`` against ``targets`` in [0, 1], stably.
+
+    >>> round(float(binary_cross_entropy_with_logits(np.array([0.0]), np.array([1.0]))), 4)
+    0.6931
+    """
+    _same_shape("binary_cross_entropy_with_logits", logits, targets)
+    return _reduce(softplus(logits) - logits * targets, reduction)
+
+
+def mse(predictions, targets, reduction: str = "mean"):
+    """Mean squared error.
+
+    >>> float(mse(np.array([1.0, 3.0]), np.array([0.0, 0.0])))
+    5.0
+    """
+    _same_shape("mse", predictions, targets)
+    d = predictions - targets
+    return _reduce(d * d, reduction)
+
+
+def huber(predictions, targets, delta: float = 1.0, reduction: str = "mean"):
+    """Huber loss: quadratic within ``delta`` of the target, linear outside.
+
+    >>> huber(np.array([0.5, 3.0]), np.zeros(2), reduction="none")
+    array([0.125, 2.5  ])
+    """
+    _same_shape("huber", predictions, targets)
+    a = wnp.abs(predictions - targets)
+    quad = wnp.minimum(a, delta)
+    return _reduce(0.5 * quad * quad + delta * (a - quad), reduction)
+
+
+def l2_norm_squared(tree):
+    """Sum of squares of every leaf of a pytree (for weight decay penalties).
+
+    >>> float(l2_norm_squared({"w": np.array([1.0, 2.0])}))
+    5.0
+    """
+    from ..tree import leaves
+
+    return sum(wnp.sum(leaf * leaf) for leaf in leaves(tree))
+
+
+def accuracy(logits, labels) -> float:
+    """Fraction of rows whose arg-max matches the integer label (concrete arrays only).
+
+    >>> accuracy(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([1, 1]))
+    0.5
+    """
+    return float(np.mean(np.argmax(np.asarray(logits), axis=-1) == np.asarray(labels)))

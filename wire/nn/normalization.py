@@ -1,0 +1,102 @@
+"""Normalisation layers of ``wire.nn``: ``BatchNorm`` (with running statistics) and ``LayerNorm``.
+
+``BatchNorm`` keeps its running mean and variance in its parameter tree next to ``scale``
+and ``bias``. ``apply(params, x, train=True)`` normalises with the batch statistics and returns
+``(y, new_params)``: the same tree with updated running statistics (nothing is mutated).
+``train=False`` normalises with the running statistics and returns ``y`` alone. The running
+statistics never influence the training loss, so their gradient is exactly zero; feed the
+new tree to the optimizer step (``apply_updates(new_params, updates)``) to keep them, and
+exclude them from weight decay (``wire.optim.adamw(..., mask=wire.nn.trainable_mask)``).
+
+>>> import numpy as np, wire
+>>> init, apply = wire.nn.BatchNorm()
+>>> p = init(None, (-1, 3))
+>>> y, p2 = apply(p, np.arange(6.0).reshape(2, 3), train=True)
+>>> np.round(y, 3).tolist(), np.round(p2["mean"], 3).tolist()
+([[-1.0, -1.0, -1.0], [1.0, 1.0, 1.0]], [0.15, 0.25, 0.35])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pyrsistent import pmap
+
+from .. import numpy as wnp
+from .. import tree as wtree
+from .base import Layer, check_input
+
+__all__ = ["BatchNorm", "LayerNorm", "STATE_KEYS", "trainable_mask"]
+
+STATE_KEYS = ("mean", "var")
+
+
+def BatchNorm(momentum: float = 0.9, eps: float = 1e-5) -> Layer:
+    """Batch normalisation over every axis but the last (features).
+
+    Running statistics update as ``new = momentum * old + (1 - momentum) * batch``.
+
+    >>> init, apply = BatchNorm()
+    >>> sorted(init(None, (-1, 8, 8, 4)).keys())
+    ['bias', 'mean', 'scale', 'var']
+    """
+    name = "BatchNorm()"
+
+    def init(key, in_shape):
+        c = int(in_shape[-1])
+        return pmap({"scale": np.ones(c), "bias": np.zeros(c), "mean": np.zeros(c),
+                     "var": np.ones(c)})
+
+    def apply(params, x, *, key=None, train=False):
+        c = params["scale"].shape[0]
+        check_input(name, x, ("N", c), ndim_at_least=True)
+        if not train:
+            inv = params["scale"] / wnp.sqrt(params["var"] + eps)
+            return (x - params["mean"]) * inv + params["bias"]
+        axes = tuple(range(x.ndim - 1))
+        mean = wnp.mean(x, axis=axes)
+        centered = x - mean
+        var = wnp.mean(centered * centered, axis=axes)
+        y = centered * (params["scale"] / wnp.sqrt(var + eps)) + params["bias"]
+        new_mean = momentum * params["mean"] + (1.0 - momentum) * wnp.stop_gradient(mean)
+        new_var = momentum * params["var"] + (1.0 - momentum) * wnp.stop_gradient(var)
+        return y, params.set("mean", new_mean).set("var", new_var)
+
+    return Layer(init, apply, name=name, out_shape=lambda s: tuple(s), stateful=True)
+
+
+def LayerNorm(eps: float = 1e-5) -> Layer:
+    """Normalise each example over its last axis, then scale and shift (learned, per feature).
+
+    >>> init, apply = LayerNorm()
+    >>> np.round(apply(init(None, (1, 2)), np.array([[1.0, 3.0]])), 3)
+    array([[-1.,  1.]])
+    """
+    name = "LayerNorm()"
+
+    def init(key, in_shape):
+        c = int(in_shape[-1])
+        return pmap({"scale": np.ones(c), "bias": np.zeros(c)})
+
+    def apply(params, x, *, key=None, train=False):
+        check_input(name, x, ("...", params["scale"].shape[0]))
+        mean = wnp.mean(x, axis=-1, keepdims=True)
+        centered = x - mean
+        var = wnp.mean(centered * centered, axis=-1, keepdims=True)
+        return centered / wnp.sqrt(var + eps) * params["scale"] + params["bias"]
+
+    return Layer(init, apply, name=name, out_shape=lambda s: tuple(s))
+
+
+def trainable_mask(params):
+    """A pytree of bools like ``params``: False for BatchNorm running statistics.
+
+    For optimizer ``mask=`` arguments (e.g. to keep weight decay off the statistics).
+
+    >>> init, _ = BatchNorm()
+    >>> sorted(trainable_mask(init(None, (1, 2))).items())
+    [('bias', True), ('mean', False), ('scale', True), ('var', False)]
+    """
+    leaves, td = wtree.flatten(params)
+    paths = wtree.leaf_paths(td)
+    flags = [not any(p.endswith(f"[{k!r}]") for k in STATE_KEYS) for p in paths]
+    return wtree.unflatten(td, flags)

@@ -1,0 +1,115 @@
+"""The optimizers of ``wire.optim``, each a chain of transformations ending in a learning rate.
+
+``learning_rate`` is a number or a schedule (``step -> value``, see ``schedules``).
+
+>>> import numpy as np, wire
+>>> opt = wire.optim.adam(0.1)
+>>> params = np.array([1.0, -1.0])
+>>> updates, state = opt.update(np.array([0.5, -2.0]), opt.init(params), params)
+>>> np.round(updates, 6)
+array([-0.1,  0.1])
+"""
+
+from __future__ import annotations
+
+from .base import GradientTransformation, chain, identity
+from .transforms import (
+    add_decayed_weights,
+    scale_by_adam,
+    scale_by_learning_rate,
+    scale_by_rms,
+    scale_by_rss,
+    trace,
+)
+
+__all__ = ["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad"]
+
+
+def sgd(learning_rate, momentum: float | None = None, nesterov: bool = False
+        ) -> GradientTransformation:
+    """Stochastic gradient descent, optionally with (Nesterov) momentum.
+
+    >>> import numpy as np
+    >>> sgd(0.1).update(np.array([1.0]), sgd(0.1).init(np.zeros(1)))[0]
+    array([-0.1])
+    """
+    head = trace(momentum, nesterov) if momentum else identity()
+    return chain(head, scale_by_learning_rate(learning_rate))
+
+
+def momentum(learning_rate, beta: float = 0.9, nesterov: bool = False) -> GradientTransformation:
+    """SGD with heavy-ball momentum ``beta``: ``t = g + beta t``, step ``-lr t``.
+
+    >>> import numpy as np
+    >>> opt = momentum(1.0, 0.5)
+    >>> u, s = opt.update(np.array([1.0]), opt.init(np.zeros(1)))
+    >>> opt.update(np.array([1.0]), s)[0]
+    array([-1.5])
+    """
+    return sgd(learning_rate, beta, nesterov)
+
+
+def nesterov(learning_rate, beta: float = 0.9) -> GradientTransformation:
+    """SGD with Nesterov momentum: step ``-lr (g + beta t)`` with ``t = g + beta t``.
+
+    >>> import numpy as np
+    >>> opt = nesterov(1.0, 0.5)
+    >>> opt.update(np.array([1.0]), opt.init(np.zeros(1)))[0]
+    array([-1.5])
+    """
+    return sgd(learning_rate, beta, nesterov=True)
+
+
+def adam(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+         eps_root: float = 0.0) -> GradientTransformation:
+    """Adam (Kingma & Ba): bias-corrected first and second moments.
+
+    >>> import numpy as np
+    >>> opt = adam(0.01)
+    >>> opt.update(np.array([3.0]), opt.init(np.zeros(1)))[0].round(6)
+    array([-0.01])
+    """
+    return chain(scale_by_adam(b1, b2, eps, eps_root), scale_by_learning_rate(learning_rate))
+
+
+def adamw(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+          weight_decay: float = 1e-4, mask=None) -> GradientTransformation:
+    """Adam with decoupled weight decay: step ``-lr (adam_direction + weight_decay * params)``.
+
+    ``mask`` (bools like params, or ``params -> mask``) selects the leaves that decay.
+
+    >>> import numpy as np
+    >>> opt = adamw(0.1, weight_decay=0.5)
+    >>> p = np.array([2.0])
+    >>> opt.update(np.array([1.0]), opt.init(p), p)[0].round(6)
+    array([-0.2])
+    """
+    return chain(scale_by_adam(b1, b2, eps), add_decayed_weights(weight_decay, mask),
+                 scale_by_learning_rate(learning_rate))
+
+
+def rmsprop(learning_rate, decay: float = 0.9, eps: float = 1e-8, initial_scale: float = 0.0,
+            momentum: float | None = None, nesterov: bool = False) -> GradientTransformation:
+    """RMSprop: divide by a running root-mean-square of gradients (optional momentum).
+
+    >>> import numpy as np
+    >>> opt = rmsprop(0.1, decay=0.0)
+    >>> opt.update(np.array([4.0]), opt.init(np.zeros(1)))[0].round(6)
+    array([-0.1])
+    """
+    tail = [trace(momentum, nesterov)] if momentum else []
+    return chain(scale_by_rms(decay, eps, initial_scale), *tail,
+                 scale_by_learning_rate(learning_rate))
+
+
+def adagrad(learning_rate, initial_accumulator_value: float = 0.1, eps: float = 1e-7
+            ) -> GradientTransformation:
+    """Adagrad: divide by the root of the running sum of squared gradients.
+
+    >>> import numpy as np
+    >>> opt = adagrad(1.0, 0.0, 0.0)
+    >>> opt.update(np.array([2.0]), opt.init(np.zeros(1)))[0]
+    array([-1.])
+    """
+    return chain(scale_by_rss(initial_accumulator_value, eps),
+                 scale_by_learning_rate(learning_rate))

@@ -1,0 +1,117 @@
+"""The optimizer protocol of ``wire.optim``: ``GradientTransformation``, ``chain``,
+``apply_updates`` and the tree checks every transformation shares.
+
+A ``GradientTransformation`` is a pair of pure functions: ``init(params) -> state`` and
+``update(grads, state, params=None) -> (updates, new_state)``. States are immutable pytrees
+(namedtuples of arrays and parameter-shaped trees), so a training step can be jitted with the
+state as an ordinary argument and result.
+
+>>> import numpy as np, wire
+>>> opt = wire.optim.sgd(0.1)
+>>> params = {"w": np.array([1.0, 2.0])}
+>>> state = opt.init(params)
+>>> updates, state = opt.update({"w": np.array([1.0, 1.0])}, state, params)
+>>> wire.optim.apply_updates(params, updates)
+{'w': array([0.9, 1.9])}
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from .. import numpy as wnp
+from .. import tree as wtree
+from ..errors import WireError, at, user_location
+
+__all__ = ["GradientTransformation", "chain", "apply_updates", "identity", "check_trees",
+           "EmptyState"]
+
+
+class GradientTransformation(NamedTuple):
+    """``init(params) -> state``; ``update(grads, state, params=None) -> (updates, state)``."""
+
+    init: Callable
+    update: Callable
+
+
+class EmptyState(NamedTuple):
+    """The state of a transformation that keeps none."""
+
+
+def _shape(x):
+    s = getattr(x, "shape", None)
+    return tuple(s) if s is not None else np.shape(x)
+
+
+def check_trees(what: str, a, a_name: str, b, b_name: str):
+    """Raise ``WireError`` unless pytrees ``a`` and ``b`` have one structure and leaf shapes.
+
+    >>> check_trees("update", {"w": 1.0}, "grads", {"v": 1.0}, "params")
+    Traceback (most recent call last):
+    ...
+    wire.errors.WireError: update: grads and params have different structures: {'w': *} vs {'v': *}...
+    """
+    la, ta = wtree.flatten(a)
+    lb, tb = wtree.flatten(b)
+    if ta != tb:
+        raise WireError(
+            f"{what}: {a_name} and {b_name} have different structures: {ta!r} vs {tb!r}"
+            f"{at(user_location())}. Pass grads of the same params the state was made for "
+            "(wire.grad keeps the container types of its argument)."
+        )
+    for path, x, y in zip(wtree.leaf_paths(ta), la, lb):
+        sx, sy = _shape(x), _shape(y)
+        if None not in (sx, sy) and sx != sy:
+            raise WireError(
+                f"{what}: {a_name}{'' if path == '<root>' else path} has shape {sx} but "
+                f"{b_name} has {sy}{at(user_location())}"
+            )
+
+
+def identity() -> GradientTransformation:
+    """Leave the updates unchanged.
+
+    >>> identity().update({"w": 1.0}, identity().init(None))[0]
+    {'w': 1.0}
+    """
+    return GradientTransformation(lambda params: EmptyState(),
+                                  lambda grads, state, params=None: (grads, state))
+
+
+def chain(*transforms: GradientTransformation) -> GradientTransformation:
+    """Apply transformations in order; the state is the tuple of their states.
+
+    >>> import wire
+    >>> opt = chain(wire.optim.clip_by_global_norm(1.0), wire.optim.sgd(0.5))
+    >>> opt.update({"w": np.array([3.0, 4.0])}, opt.init({"w": np.zeros(2)}))[0]["w"]
+    array([-0.3, -0.4])
+    """
+    transforms = tuple(transforms)
+
+    def init(params):
+        return tuple(t.init(params) for t in transforms)
+
+    def update(grads, state, params=None):
+        if not isinstance(state, tuple) or len(state) != len(transforms):
+            raise WireError(f"chain: expected a state of {len(transforms)} parts"
+                            f"{at(user_location())}")
+        new_state = []
+        for t, s in zip(transforms, state):
+            grads, s = t.update(grads, s, params)
+            new_state.append(s)
+        return grads, tuple(new_state)
+
+    return GradientTransformation(init, update)
+
+
+def apply_updates(params, updates):
+    """``params + updates`` leaf by leaf, keeping each parameter's dtype.
+
+    >>> apply_updates({"w": np.float32(1.0)}, {"w": 0.5})["w"].dtype
+    dtype('float32')
+    """
+    check_trees("apply_updates", updates, "updates", params, "params")
+    return wtree.map(lambda p, u: wnp.asarray(p + u, dtype=getattr(p, "dtype", None)),
+                     params, updates)

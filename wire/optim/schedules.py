@@ -1,0 +1,156 @@
+"""Learning-rate schedules of ``wire.optim``: functions ``step -> value``.
+
+They are written with ``wire.numpy``, so ``step`` may be a Python int, an array or a traced
+value (inside a jitted training step); optimizers accept one wherever they take a learning
+rate.
+
+>>> import wire
+>>> sched = wire.optim.warmup_cosine_decay_schedule(0.0, 1.0, 10, 110)
+>>> [round(float(sched(s)), 3) for s in (0, 5, 10, 60, 110)]
+[0.0, 0.5, 1.0, 0.5, 0.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import numpy as wnp
+from ..errors import WireError, at, user_location
+
+__all__ = [
+    "constant_schedule", "linear_schedule", "polynomial_schedule", "exponential_decay",
+    "cosine_decay_schedule", "warmup_cosine_decay_schedule", "piecewise_constant_schedule",
+    "join_schedules",
+]
+
+
+def _f(step):
+    return wnp.asarray(step, dtype=np.float64)
+
+
+def constant_schedule(value: float):
+    """Always ``value``.
+
+    >>> constant_schedule(0.1)(1000)
+    0.1
+    """
+    return lambda step: value
+
+
+def polynomial_schedule(init_value, end_value, power, transition_steps, transition_begin=0):
+    """From ``init_value`` to ``end_value`` over ``transition_steps`` as ``(1 - t)**power``.
+
+    >>> float(polynomial_schedule(1.0, 0.0, 2, 10)(5))
+    0.25
+    """
+    if transition_steps <= 0:
+        raise WireError(f"transition_steps must be positive{at(user_location())}")
+
+    def schedule(step):
+        t = wnp.clip((_f(step) - transition_begin) / transition_steps, 0.0, 1.0)
+        return (init_value - end_value) * (1.0 - t) ** power + end_value
+
+    return schedule
+
+
+def linear_schedule(init_value, end_value, transition_steps, transition_begin=0):
+    """Linear from ``init_value`` to ``end_value`` over ``transition_steps``.
+
+    >>> float(linear_schedule(0.0, 1.0, 4)(1))
+    0.25
+    """
+    return polynomial_schedule(init_value, end_value, 1, transition_steps, transition_begin)
+
+
+def exponential_decay(init_value, transition_steps, decay_rate, staircase=False, end_value=None):
+    """``init_value * decay_rate ** (step / transition_steps)`` (floored with ``staircase``).
+
+    >>> float(exponential_decay(1.0, 10, 0.5)(20))
+    0.25
+    """
+    if transition_steps <= 0:
+        raise WireError(f"transition_steps must be positive{at(user_location())}")
+
+    def schedule(step):
+        p = _f(step) / transition_steps
+        if staircase:
+            p = wnp.floor(p)
+        v = init_value * wnp.exp(p * np.log(decay_rate))
+        if end_value is not None:
+            v = wnp.maximum(v, end_value) if decay_rate < 1 else wnp.minimum(v, end_value)
+        return v
+
+    return schedule
+
+
+def cosine_decay_schedule(init_value, decay_steps, alpha=0.0):
+    """Half a cosine from ``init_value`` down to ``alpha * init_value`` over ``decay_steps``.
+
+    >>> float(cosine_decay_schedule(1.0, 10)(10))
+    0.0
+    """
+    if decay_steps <= 0:
+        raise WireError(f"decay_steps must be positive{at(user_location())}")
+
+    def schedule(step):
+        t = wnp.minimum(_f(step), decay_steps) / decay_steps
+        cos = 0.5 * (1.0 + wnp.cos(np.pi * t))
+        return init_value * ((1.0 - alpha) * cos + alpha)
+
+    return schedule
+
+
+def join_schedules(schedules, boundaries):
+    """Use ``schedules[i]`` from ``boundaries[i-1]`` on, each seeing steps counted from there.
+
+    >>> s = join_schedules([constant_schedule(1.0), constant_schedule(2.0)], [5])
+    >>> float(s(4)), float(s(5))
+    (1.0, 2.0)
+    """
+    if len(schedules) != len(boundaries) + 1:
+        raise WireError(f"join_schedules needs one more schedule than boundaries"
+                        f"{at(user_location())}")
+
+    def schedule(step):
+        s = _f(step)
+        out = wnp.asarray(schedules[0](s), dtype=np.float64)
+        for sched, b in zip(schedules[1:], boundaries):
+            out = wnp.where(s >= b, sched(s - b), out)
+        return out
+
+    return schedule
+
+
+def warmup_cosine_decay_schedule(init_value, peak_value, warmup_steps, decay_steps,
+                                 end_value=0.0):
+    """Linear warm-up to ``peak_value`` over ``warmup_steps``, then cosine decay to
+    ``end_value`` by step ``decay_steps`` (counted from 0, warm-up included).
+
+    >>> float(warmup_cosine_decay_schedule(0.0, 1.0, 2, 4)(1))
+    0.5
+    """
+    alpha = 0.0 if peak_value == 0 else end_value / peak_value
+    return join_schedules(
+        [linear_schedule(init_value, peak_value, max(warmup_steps, 1)),
+         cosine_decay_schedule(peak_value, max(decay_steps - warmup_steps, 1), alpha)],
+        [warmup_steps],
+    )
+
+
+def piecewise_constant_schedule(init_value, boundaries_and_scales: dict):
+    """``init_value`` multiplied by ``scale`` once ``step >= boundary``, for each pair.
+
+    >>> s = piecewise_constant_schedule(1.0, {10: 0.1, 20: 0.5})
+    >>> [round(float(s(k)), 3) for k in (0, 10, 25)]
+    [1.0, 0.1, 0.05]
+    """
+    items = sorted((int(b), float(sc)) for b, sc in boundaries_and_scales.items())
+
+    def schedule(step):
+        s = _f(step)
+        v = wnp.asarray(float(init_value), dtype=np.float64) + 0.0 * s
+        for b, sc in items:
+            v = wnp.where(s >= b, v * sc, v)
+        return v
+
+    return schedule

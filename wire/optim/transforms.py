@@ -1,0 +1,281 @@
+"""Gradient transformations of ``wire.optim``: the pieces the optimizers are chained from.
+
+Each returns a :class:`GradientTransformation`; states are namedtuples. All arithmetic is
+``wire.numpy``, so updates work on concrete arrays and inside traced (jitted) steps alike.
+Per-leaf states (moments) are checked against the incoming gradients: mismatched trees raise
+``wire.WireError``.
+
+>>> import numpy as np, wire
+>>> t = wire.optim.scale_by_adam()
+>>> u, s = t.update(np.array([2.0]), t.init(np.zeros(1)))
+>>> np.round(u, 6)
+array([1.])
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .. import numpy as wnp
+from .. import tree as wtree
+from ..errors import WireError, at, user_location
+from .base import EmptyState, GradientTransformation, check_trees
+
+__all__ = [
+    "scale", "scale_by_learning_rate", "scale_by_schedule", "trace", "scale_by_adam",
+    "scale_by_rms", "scale_by_rss", "add_decayed_weights", "clip_by_global_norm", "clip",
+    "global_norm", "ScaleByAdamState", "TraceState", "ScaleByRmsState", "ScaleByRssState",
+    "CountState",
+]
+
+
+def _zeros_like(tree):
+    return wtree.map(lambda x: np.zeros(np.shape(x), dtype=np.result_type(x, np.float32)), tree)
+
+
+def _count0():
+    return np.zeros((), dtype=np.int64)
+
+
+def _inc(count):
+    return count + 1
+
+
+def _as_float(count):
+    return wnp.asarray(count, dtype=np.float64)
+
+
+def _value(lr, count):
+    return lr(count) if callable(lr) else lr
+
+
+class CountState(NamedTuple):
+    """A step counter (for schedules)."""
+
+    count: Any
+
+
+class TraceState(NamedTuple):
+    """The momentum buffer."""
+
+    trace: Any
+
+
+class ScaleByAdamState(NamedTuple):
+    """Step count and the first (``mu``) and second (``nu``) moment estimates."""
+
+    count: Any
+    mu: Any
+    nu: Any
+
+
+class ScaleByRmsState(NamedTuple):
+    """The decaying average of squared gradients."""
+
+    nu: Any
+
+
+class ScaleByRssState(NamedTuple):
+    """The running sum of squared gradients."""
+
+    sum_of_squares: Any
+
+
+def scale(step_size: float) -> GradientTransformation:
+    """Multiply updates by a constant.
+
+    >>> scale(-2.0).update(np.array([1.0]), EmptyState())[0]
+    array([-2.])
+    """
+    return GradientTransformation(
+        lambda params: EmptyState(),
+        lambda grads, state, params=None: (wtree.map(lambda g: step_size * g, grads), state),
+    )
+
+
+def scale_by_schedule(schedule) -> GradientTransformation:
+    """Multiply updates by ``schedule(count)``, counting calls from 0.
+
+    >>> t = scale_by_schedule(lambda n: n + 1.0)
+    >>> u, s = t.update(np.array([1.0]), t.init(None))
+    >>> u, int(s.count)
+    (array([1.]), 1)
+    """
+
+    def update(grads, state, params=None):
+        f = schedule(state.count)
+        return wtree.map(lambda g: f * g, grads), CountState(_inc(state.count))
+
+    return GradientTransformation(lambda params: CountState(_count0()), update)
+
+
+def scale_by_learning_rate(learning_rate, flip_sign: bool = True) -> GradientTransformation:
+    """Multiply by ``-learning_rate`` (a number or a schedule ``step -> value``).
+
+    >>> scale_by_learning_rate(0.1).update(np.array([1.0]), EmptyState())[0]
+    array([-0.1])
+    """
+    sign = -1.0 if flip_sign else 1.0
+    if callable(learning_rate):
+        return scale_by_schedule(lambda count: sign * learning_rate(count))
+    return scale(sign * learning_rate)
+
+
+def trace(decay: float, nesterov: bool = False) -> GradientTransformation:
+    """Momentum: ``t = g + decay * t``; the update is ``t`` (or ``g + decay * t``, Nesterov).
+
+    >>> tr = trace(0.5)
+    >>> u, s = tr.update(np.array([1.0]), tr.init(np.zeros(1)))
+    >>> u, s = tr.update(np.array([1.0]), s)
+    >>> u
+    array([1.5])
+    """
+
+    def update(grads, state, params=None):
+        check_trees("trace.update", grads, "grads", state.trace, "momentum state")
+        new = wtree.map(lambda g, t: g + decay * t, grads, state.trace)
+        out = wtree.map(lambda g, t: g + decay * t, grads, new) if nesterov else new
+        return out, TraceState(new)
+
+    return GradientTransformation(lambda params: TraceState(_zeros_like(params)), update)
+
+
+def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+                  eps_root: float = 0.0) -> GradientTransformation:
+    """Adam's direction ``m̂ / (sqrt(v̂ + eps_root) + eps)`` with bias-corrected moments.
+
+    >>> t = scale_by_adam()
+    >>> t.init({"w": np.zeros(2)}).mu
+    {'w': array([0., 0.])}
+    """
+
+    def update(grads, state, params=None):
+        check_trees("scale_by_adam.update", grads, "grads", state.mu, "Adam state")
+        mu = wtree.map(lambda g, m: b1 * m + (1.0 - b1) * g, grads, state.mu)
+        nu = wtree.map(lambda g, v: b2 * v + (1.0 - b2) * (g * g), grads, state.nu)
+        count = _inc(state.count)
+        t = _as_float(count)
+        c1 = 1.0 - b1 ** t
+        c2 = 1.0 - b2 ** t
+        out = wtree.map(lambda m, v: (m / c1) / (wnp.sqrt(v / c2 + eps_root) + eps), mu, nu)
+        return out, ScaleByAdamState(count, mu, nu)
+
+    def init(params):
+        return ScaleByAdamState(_count0(), _zeros_like(params), _zeros_like(params))
+
+    return GradientTransformation(init, update)
+
+
+def scale_by_rms(decay: float = 0.9, eps: float = 1e-8, initial_scale: float = 0.0):
+    """RMSprop's direction ``g / (sqrt(nu) + eps)``, ``nu`` a decaying mean of ``g**2``.
+
+    >>> t = scale_by_rms(0.5)
+    >>> t.update(np.array([2.0]), t.init(np.zeros(1)))[0].round(4)
+    array([1.4142])
+    """
+
+    def update(grads, state, params=None):
+        check_trees("scale_by_rms.update", grads, "grads", state.nu, "RMSprop state")
+        nu = wtree.map(lambda g, v: decay * v + (1.0 - decay) * (g * g), grads, state.nu)
+        out = wtree.map(lambda g, v: g / (wnp.sqrt(v) + eps), grads, nu)
+        return out, ScaleByRmsState(nu)
+
+    def init(params):
+        return ScaleByRmsState(wtree.map(lambda z: z + initial_scale, _zeros_like(params)))
+
+    return GradientTransformation(init, update)
+
+
+def scale_by_rss(initial_accumulator_value: float = 0.1, eps: float = 1e-7):
+    """Adagrad's direction ``g / sqrt(sum of g**2 + eps)``.
+
+    >>> t = scale_by_rss(0.0, 0.0)
+    >>> t.update(np.array([2.0]), t.init(np.zeros(1)))[0]
+    array([1.])
+    """
+
+    def update(grads, state, params=None):
+        check_trees("scale_by_rss.update", grads, "grads", state.sum_of_squares, "Adagrad state")
+        acc = wtree.map(lambda g, a: a + g * g, grads, state.sum_of_squares)
+        out = wtree.map(lambda g, a: g / wnp.sqrt(a + eps), grads, acc)
+        return out, ScaleByRssState(acc)
+
+    def init(params):
+        return ScaleByRssState(wtree.map(lambda z: z + initial_accumulator_value,
+                                         _zeros_like(params)))
+
+    return GradientTransformation(init, update)
+
+
+def _resolve_mask(mask, params):
+    if mask is None:
+        return wtree.map(lambda p: True, params)
+    return mask(params) if callable(mask) else mask
+
+
+def add_decayed_weights(weight_decay: float, mask=None) -> GradientTransformation:
+    """Add ``weight_decay * params`` to the updates (decoupled weight decay).
+
+    ``mask``: a pytree of bools like ``params`` or a function ``params -> mask``; leaves marked
+    False are not decayed (e.g. ``wire.nn.trainable_mask`` spares BatchNorm statistics).
+
+    >>> t = add_decayed_weights(0.1)
+    >>> t.update(np.array([1.0]), t.init(None), np.array([2.0]))[0]
+    array([1.2])
+    """
+
+    def update(grads, state, params=None):
+        if params is None:
+            raise WireError(f"add_decayed_weights needs params: call update(grads, state, "
+                            f"params){at(user_location())}")
+        check_trees("add_decayed_weights.update", grads, "grads", params, "params")
+        flags = wtree.leaves(_resolve_mask(mask, params))
+        g_leaves, td = wtree.flatten(grads)
+        p_leaves = wtree.leaves(params)
+        if len(flags) != len(g_leaves):
+            raise WireError(f"add_decayed_weights: mask has {len(flags)} leaves, params "
+                            f"{len(g_leaves)}{at(user_location())}")
+        out = [g + weight_decay * p if m else g for g, p, m in zip(g_leaves, p_leaves, flags)]
+        return wtree.unflatten(td, out), state
+
+    return GradientTransformation(lambda params: EmptyState(), update)
+
+
+def global_norm(tree):
+    """``sqrt`` of the sum of squares of every leaf.
+
+    >>> float(global_norm({"a": np.array([3.0]), "b": np.array([4.0])}))
+    5.0
+    """
+    return wnp.sqrt(sum(wnp.sum(x * x) for x in wtree.leaves(tree)))
+
+
+def clip_by_global_norm(max_norm: float) -> GradientTransformation:
+    """Scale all updates by ``min(1, max_norm / global_norm)``.
+
+    >>> t = clip_by_global_norm(1.0)
+    >>> t.update(np.array([3.0, 4.0]), t.init(None))[0]
+    array([0.6, 0.8])
+    """
+
+    def update(grads, state, params=None):
+        norm = global_norm(grads)
+        factor = max_norm / wnp.maximum(norm, max_norm)
+        return wtree.map(lambda g: g * factor, grads), state
+
+    return GradientTransformation(lambda params: EmptyState(), update)
+
+
+def clip(max_delta: float) -> GradientTransformation:
+    """Clip every update element to ``[-max_delta, max_delta]``.
+
+    >>> clip(1.0).update(np.array([-3.0, 0.5]), EmptyState())[0]
+    array([-1. ,  0.5])
+    """
+    return GradientTransformation(
+        lambda params: EmptyState(),
+        lambda grads, state, params=None: (
+            wtree.map(lambda g: wnp.clip(g, -max_delta, max_delta), grads), state),
+    )
