@@ -450,3 +450,4 @@ UNSAFE = {
 ALGEBRA = combine(FOLD, IDENTITIES, CANONICAL)
 
 _ = red
+

@@ -1,6 +1,7 @@
 """Graph simplification: ``simplify`` and the passes it is made of.
 
-``simplify(graph) = pipe(graph, dce, fold_constants, rewrite(ALGEBRA), cse)``, each pass a
+``simplify(graph) = pipe(graph, dce, fold_constants, rewrite(ALGEBRA), collect_terms, cse,
+dce)``, each pass a
 ``Graph -> Graph`` function returning a new graph with the same inputs, pytree structure and
 output avals, and the same values (up to floating-point rounding of re-associated sums and
 the sign of zero results: ``x + 0 -> x`` turns ``-0.0 + 0.0 = 0.0`` into ``-0.0``, as every
@@ -13,6 +14,9 @@ separate opt-in table (:data:`wire.transforms.rules.UNSAFE`).
   become ``full`` nodes (never materialised), small ones ``const`` leaves.
 * :func:`rewrite` — the generic bottom-up fixpoint driver over a rule table indexed by
   primitive name (the tables live in :mod:`wire.transforms.rules`).
+* :func:`~wire.transforms.polynomial.collect_terms` — sums and products become polynomials
+  over the other nodes, like terms merge, and they are re-emitted in Horner form (this is
+  what keeps higher-order derivatives small; see its module).
 * :func:`cse` — canonical operand order for commutative primitives (``b*a`` and ``a*b`` become
   one node) and merging of equal large constants; the rest of CSE is free, nodes are interned.
 
@@ -247,10 +251,10 @@ def fold_constants(graph: Graph) -> Graph:
     Uniform results become ``full`` nodes (however big), scalars and small arrays become
     ``const`` leaves; big non-uniform results stay as they are.
 
-    >>> import wire, wire.numpy as wnp
-    >>> g = wire.trace(lambda x: x + wnp.sin(wnp.zeros(3) + 1.0), 1.0)
-    >>> len(g), len(fold_constants(g))
-    (3, 1)
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> g = wire.trace(lambda x: x * (wnp.cos(wnp.zeros_like(x)) + 1.0), np.ones(3))
+    >>> len(g), len(fold_constants(g))  # full(3, 2.0) and the mul remain
+    (4, 2)
     """
     from .rules import FOLD
 
@@ -300,8 +304,10 @@ def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
     """
     from .rules import ALGEBRA
 
+    from .polynomial import collect_terms
+
     table = ALGEBRA if rules is None else rules
-    return pipe(graph, dce, fold_constants, rewrite(table), cse, dce)
+    return pipe(graph, dce, fold_constants, rewrite(table), collect_terms, cse, dce)
 
 
 _ = (np, const_node)

@@ -1,0 +1,101 @@
+"""Node counts and trace time of higher derivatives: f(x) = sin(x) * exp(tanh(x)), n = 1..8.
+
+For each n this prints the node count of the simplified ``trace(grad^n(f))`` (``len(graph)``:
+operations, not inputs or constants), the reference counts measured with JAX (jaxpr
+equations, ops left after XLA's optimiser) and SymPy (operations after ``cse``), the ratios,
+and the time to trace and simplify from scratch.
+
+Two wire columns:
+
+* ``wire`` — ``simplify(trace(grad(grad(...f))))`` with ``wire.grad`` as the user calls it
+  (small when ``grad`` simplifies each level itself);
+* ``per-level`` — the same derivative with ``simplify`` applied explicitly after every
+  ``grad`` (``call(simplify(grad_graph(trace(h))))``), which is what keeps graphs small.
+
+Run ``python benchmarks/higher_order.py [--quick]``; ``run(quick)`` returns the rows.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import sys
+import time
+
+import wire
+import wire.numpy as wnp
+from wire.api import call, grad_graph, trace_args
+
+ANCHORS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "anchors", "higher_order.json")
+_FALLBACK = {
+    "jax_eqns": [14, 41, 107, 278, 737, 2000, 5543, 15638],
+    "xla_ops_after_optimisation": [11, 25, 61, 135, 318, 786, 1970, 5026],
+    "sympy_ops_after_cse": [10, 19, 35, 61, 113, 205, 511, 933],
+}
+
+
+def f(x):
+    return wnp.sin(x) * wnp.exp(wnp.tanh(x))
+
+
+def _anchors() -> dict:
+    try:
+        with open(ANCHORS) as fh:
+            return json.load(fh)
+    except OSError:
+        return _FALLBACK
+
+
+def _simplified_grad(h):
+    def g(x):
+        return call(wire.simplify(grad_graph(trace_args(h, (x,)))), (x,))
+
+    return g
+
+
+def _measure(n: int, per_level: bool):
+    gc.collect()
+    t0 = time.perf_counter()
+    g = f
+    for _ in range(n):
+        g = _simplified_grad(g) if per_level else wire.grad(g)
+    graph = wire.simplify(wire.trace(g, 1.0))
+    return len(graph), time.perf_counter() - t0, graph
+
+
+def run(quick: bool = False) -> list[dict]:
+    """One row per n: wire's node counts and times next to the JAX/XLA/SymPy references."""
+    ref = _anchors()
+    top = 6 if quick else 8
+    rows = []
+    for n in range(1, top + 1):
+        nodes, secs, graph = _measure(n, per_level=False)
+        nodes_pl, secs_pl, graph_pl = _measure(n, per_level=True)
+        x = 0.7
+        a, b = float(wire.evaluate(graph, x)), float(wire.evaluate(graph_pl, x))
+        assert abs(a - b) <= 1e-9 * max(1.0, abs(a)), (n, a, b)
+        xla, sym = ref["xla_ops_after_optimisation"][n - 1], ref["sympy_ops_after_cse"][n - 1]
+        rows.append({
+            "benchmark": "higher_order", "n": n, "wire_nodes": nodes, "wire_s": secs,
+            "per_level_nodes": nodes_pl, "per_level_s": secs_pl,
+            "jax_eqns": ref["jax_eqns"][n - 1], "xla_ops": xla, "sympy_cse_ops": sym,
+            "vs_xla": min(nodes, nodes_pl) / xla, "vs_sympy": min(nodes, nodes_pl) / sym,
+        })
+    return rows
+
+
+def main(argv=None) -> None:
+    rows = run(quick="--quick" in (argv or sys.argv[1:]))
+    print("f(x) = sin(x)*exp(tanh(x)); nodes of simplified trace(grad^n(f)); time = trace+simplify")
+    head = (f"{'n':>2} {'wire':>6} {'time s':>7} {'per-lvl':>7} {'time s':>7} {'jaxpr':>6} "
+            f"{'XLA':>5} {'SymPy':>5} {'/XLA':>5} {'/SymPy':>6}")
+    print(head)
+    for r in rows:
+        print(f"{r['n']:>2} {r['wire_nodes']:>6} {r['wire_s']:>7.3f} {r['per_level_nodes']:>7} "
+              f"{r['per_level_s']:>7.3f} {r['jax_eqns']:>6} {r['xla_ops']:>5} "
+              f"{r['sympy_cse_ops']:>5} {r['vs_xla']:>5.2f} {r['vs_sympy']:>6.2f}")
+
+
+if __name__ == "__main__":
+    main()

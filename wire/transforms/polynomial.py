@@ -1,0 +1,316 @@
+"""``collect_terms``: rewrite sums and products as polynomials, then re-emit them compactly.
+
+Derivative graphs are mostly sums of products of a few transcendental values: the n-th
+derivative of ``sin(x)*exp(tanh(x))`` is ``E*(P(t)*s + Q(t)*c)`` with polynomials P, Q in
+``t = tanh(x)``, but the chain rule builds it as thousands of partial products. This pass
+computes, for every node made of ``add``/``sub``/``neg``/``mul``/``integer_pow`` and scalar
+constants, its polynomial over *atoms* (every other node: ``sin``, ``exp``, inputs, matmuls,
+…), merging like terms, and emits each polynomial that something else needs in nested Horner
+form (the most frequent atom first), so equal sub-polynomials become one node.
+
+Exactness: the result is the same polynomial, so values agree up to rounding of the
+re-associated arithmetic. NaN/inf behaviour is kept by refusing every step that would
+*cancel* a term (``x - x``, ``(a+b)(a-b)``) or multiply by an exact zero: such a node stays an
+atom, as written. Guards keep it cheap and bounded (terms per polynomial, atoms per
+monomial, exponents); a node whose polynomial would break them stays an atom too.
+Only float nodes whose operands all share its aval (or are uniform constants) take part.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from ..ir import Aval, Graph, Node, make_node, toposort
+from ..ops import elementwise as ew
+from .rules import constant, uniform
+
+__all__ = ["collect_terms"]
+
+MAX_TERMS = 96
+MAX_PRODUCT = 4096  # len(p) * len(q) when multiplying
+MAX_EXPONENT = 32
+MAX_ATOMS = 24  # distinct atoms in one polynomial
+
+_POLY_OPS = (ew.add_p, ew.sub_p, ew.neg_p, ew.mul_p, ew.integer_pow_p)
+
+
+class _Refuse(Exception):
+    """This node's polynomial would break a guard or cancel a term: keep it an atom."""
+
+
+def _add(p: dict, q: dict, sign: float, poison: set) -> dict:
+    out = dict(p)
+    for m, c in q.items():
+        if m in out:
+            s = out[m] + sign * c
+            if s == 0:  # cancelled: its atoms must still be able to poison the result
+                del out[m]
+                poison.update(v for v, _ in m)
+            else:
+                out[m] = s
+        else:
+            out[m] = sign * c
+    if len(out) > MAX_TERMS:
+        raise _Refuse
+    return out
+
+
+def _mono_mul(a: tuple, b: tuple) -> tuple:
+    if not a:
+        return b
+    if not b:
+        return a
+    d = dict(a)
+    for v, e in b:
+        d[v] = d.get(v, 0) + e
+        if d[v] > MAX_EXPONENT:
+            raise _Refuse
+    return tuple(sorted(d.items()))
+
+
+def _mul(p: dict, q: dict, poison: set) -> dict:
+    if not p or not q:  # exact zero times q: 0, poisoned by q's atoms (inf*0 = nan)
+        poison.update(v for m in (q or p) for v, _ in m)
+        return {}
+    if len(p) * len(q) > MAX_PRODUCT:
+        raise _Refuse
+    out: dict = {}
+    for ma, ca in p.items():
+        for mb, cb in q.items():
+            m = _mono_mul(ma, mb)
+            c = ca * cb
+            out[m] = out.get(m, 0.0) + c
+    for m in [m for m, c in out.items() if c == 0]:
+        del out[m]
+        poison.update(v for v, _ in m)
+    if len(out) > MAX_TERMS:
+        raise _Refuse
+    return out
+
+
+def _pow(p: dict, k: int, poison: set) -> dict:
+    out = p
+    for _ in range(k - 1):
+        out = _mul(out, p, poison)
+    return out
+
+
+def _num_atoms(p: dict) -> int:
+    return len({v for m in p for v, _ in m})
+
+
+_NO_POISON = frozenset()
+
+
+class _Emitter:
+    """Builds nodes for polynomials: nested Horner form, memoized by polynomial."""
+
+    def __init__(self, atoms: list, aval: Aval):
+        self.atoms = atoms  # index -> node
+        self.memo: dict = {}
+
+    def emit_guarded(self, p: dict, poison, aval: Aval, loc) -> Node:
+        """``p`` plus ``0 * (sum of poison atoms)`` for atoms of cancelled terms that ``p``
+        lacks: a nan/inf in them still makes the result non-finite, as before cancelling."""
+        present = {v for m in p for v, _ in m}
+        guard = sorted(v for v in poison if v not in present)
+        if not guard:
+            return self.emit(p, aval, loc) if p else constant(0, aval, loc)
+        g = self.atoms[guard[0]]
+        for v in guard[1:]:
+            g = _make(ew.add_p, (g, self.atoms[v]), loc)
+        g = _make(ew.mul_p, (g, constant(0, Aval((), aval.dtype))), loc)
+        if not p:
+            return g
+        return _make(ew.add_p, (self.emit(p, aval, loc), g), loc)
+
+    def emit(self, p: dict, aval: Aval, loc) -> Node:
+        key = (frozenset(p.items()), aval)
+        node = self.memo.get(key)
+        if node is None:
+            node = self._emit(p, aval, loc)
+            self.memo[key] = node
+        return node
+
+    def _signed(self, p: dict, aval: Aval, loc):
+        """(node, sign) with ``sign * node == p``, preferring positive leading coefficients."""
+        if all(c < 0 for c in p.values()):
+            return self.emit({m: -c for m, c in p.items()}, aval, loc), -1
+        return self.emit(p, aval, loc), 1
+
+    def _emit(self, p: dict, aval: Aval, loc) -> Node:
+        if len(p) == 1:
+            ((m, c),) = p.items()
+            if not m:
+                return constant(c, aval, loc)
+            node = self._monomial(m, aval, loc)
+            if c == 1:
+                return node
+            if c == -1:
+                return _make(ew.neg_p, (node,), loc)
+            return _make(ew.mul_p, (node, constant(c, Aval((), aval.dtype))), loc)
+        counts = Counter(v for m in p for v, _ in m)
+        v, _ = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        # group by the exponent of v: p = sum_k v**k * p_k
+        groups: dict[int, dict] = {}
+        for m, c in p.items():
+            d = dict(m)
+            k = d.pop(v, 0)
+            groups.setdefault(k, {})[tuple(sorted(d.items()))] = c
+        ks = sorted(groups, reverse=True)
+        atom = self.atoms[v]
+        # acc stands for coef * node (node None: the constant coef)
+        node, coef = self._leading(groups[ks[0]], aval, loc)
+        for i, k in enumerate(ks):
+            nxt = ks[i + 1] if i + 1 < len(ks) else 0
+            gap = k - nxt
+            if gap:
+                factor = atom if gap == 1 else _make(ew.integer_pow_p, (atom,), loc, y=gap)
+                node = factor if node is None else _make(ew.mul_p, (node, factor), loc)
+            if i + 1 < len(ks):
+                node, coef = self._unit(node, coef, aval, loc)
+                term, tsign = self._signed(groups[nxt], aval, loc)
+                if coef == tsign:
+                    node = _make(ew.add_p, (node, term), loc)
+                elif coef > 0:
+                    node = _make(ew.sub_p, (node, term), loc)
+                else:
+                    node, coef = _make(ew.sub_p, (term, node), loc), 1
+        node, coef = self._unit(node, coef, aval, loc)
+        return node if coef > 0 else _make(ew.neg_p, (node,), loc)
+
+    def _leading(self, p: dict, aval: Aval, loc):
+        if len(p) == 1 and () in p:
+            return None, p[()]
+        return self._signed(p, aval, loc)
+
+    def _unit(self, node, coef, aval: Aval, loc):
+        """``(node', ±1)`` with the same value as ``coef * node``."""
+        if node is None:
+            return constant(abs(coef), aval, loc), (1 if coef > 0 else -1)
+        if abs(coef) == 1:
+            return node, coef
+        k = constant(abs(coef), Aval((), aval.dtype))
+        return _make(ew.mul_p, (node, k), loc), (1 if coef > 0 else -1)
+
+    def _monomial(self, m: tuple, aval: Aval, loc) -> Node:
+        node = None
+        for v, e in m:
+            a = self.atoms[v]
+            f = a if e == 1 else _make(ew.integer_pow_p, (a,), loc, y=e)
+            node = f if node is None else _make(ew.mul_p, (node, f), loc)
+        return node
+
+
+def _make(prim, inputs, loc, **params) -> Node:
+    from pyrsistent import pmap
+
+    from ..ir import EMPTY_PARAMS
+
+    aval = prim.shape(*[i.aval for i in inputs], **params)
+    return make_node(prim, tuple(inputs), pmap(params) if params else EMPTY_PARAMS, aval, loc)
+
+
+def _poly_candidate(node: Node) -> bool:
+    if node.op not in _POLY_OPS:
+        return False
+    a = node.aval
+    if isinstance(a, tuple) or a.shape is None or a.dtype.kind != "f":
+        return False
+    if node.op is ew.integer_pow_p and not 1 <= node.params["y"] <= MAX_EXPONENT:
+        return False
+    for i in node.inputs:
+        if i.aval != a and not (uniform(i) is not None and i.aval.shape == ()):
+            return False
+    return True
+
+
+def collect_terms(graph: Graph) -> Graph:
+    """Merge like terms of sums and products and re-emit them in Horner form.
+
+    >>> import wire
+    >>> g = wire.trace(lambda x, y: x * y + y * x + x * y, 1.0, 2.0)
+    >>> len(g), len(collect_terms(g))  # 3 * (x * y)
+    (4, 2)
+    """
+    outputs = graph.outputs
+    order = toposort(outputs)
+    candidate = {n: _poly_candidate(n) for n in order}
+    # a polynomial node also used by a non-polynomial consumer (or returned) is emitted
+    # once and shared: its polynomial consumers see it as an atom rather than re-expanding it
+    shared = set(outputs)
+    for n in order:
+        if n.inputs and not candidate[n]:
+            shared.update(n.inputs)
+    atoms: list[Node] = []
+    atom_index: dict[Node, int] = {}
+    polys: dict[Node, dict] = {}
+    new: dict[Node, Node] = {}
+    emitter = _Emitter(atoms, None)
+
+    def as_atom(n: Node) -> dict:
+        built_n = built(n) if n in polys else new[n]
+        idx = atom_index.get(built_n)
+        if idx is None:
+            idx = atom_index[built_n] = len(atoms)
+            atoms.append(built_n)
+        return {((idx, 1),): 1.0}
+
+    def operand(i: Node):
+        u = uniform(i)
+        if u is not None and not isinstance(u, bool) and i.aval.dtype.kind in "fc":
+            if not np.isfinite(u):
+                return as_atom(i), _NO_POISON
+            return ({(): float(u)} if u != 0 else {}), _NO_POISON
+        if i in polys and i not in shared:
+            return polys[i]
+        return as_atom(i), _NO_POISON
+
+    def built(n: Node) -> Node:
+        """The rebuilt node for ``n`` (emitting its polynomial if it has one)."""
+        b = new.get(n)
+        if b is None:
+            terms, poison = polys[n]
+            b = new[n] = emitter.emit_guarded(terms, poison, n.aval, n.loc)
+        return b
+
+    for n in order:
+        if candidate[n]:
+            try:
+                ops = [operand(i) for i in n.inputs]
+                ps = [o[0] for o in ops]
+                poison = set().union(*[o[1] for o in ops])
+                op = n.op
+                if op is ew.add_p:
+                    p = _add(ps[0], ps[1], 1.0, poison)
+                elif op is ew.sub_p:
+                    p = _add(ps[0], ps[1], -1.0, poison)
+                elif op is ew.neg_p:
+                    p = {m: -c for m, c in ps[0].items()}
+                elif op is ew.mul_p:
+                    p = _mul(ps[0], ps[1], poison)
+                else:
+                    p = _pow(ps[0], n.params["y"], poison)
+                if _num_atoms(p) > MAX_ATOMS or len(poison) > MAX_ATOMS:
+                    raise _Refuse
+                polys[n] = (p, frozenset(poison))
+                continue
+            except _Refuse:
+                pass
+        if n.inputs:
+            ins = tuple(built(i) if i in polys else new[i] for i in n.inputs)
+            if any(a is not b for a, b in zip(ins, n.inputs)):
+                new[n] = make_node(n.op, ins, n.params, n.aval, n.loc)
+            else:
+                new[n] = n
+        else:
+            new[n] = n
+    outs = tuple(built(o) if o in polys else new[o] for o in outputs)
+    if outs == outputs:
+        return graph
+    return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree)
+
+
+_ = np
