@@ -409,40 +409,65 @@ def _linalg():
 _FULL_SLICE = ("s", None, None, None)
 
 
-def batch_index(idx: Sequence, idims: Sequence, spec: tuple, size: int, x_batched: bool):
+def _first_advanced_axis(spec, ndim: int):
+    """(spec position, axis of the indexed array) of the first array/int entry of ``spec``."""
+    consuming = sum(1 for e in spec if e[0] in "sia")
+    axis = 0
+    for k, e in enumerate(spec):
+        if e[0] in "ia":
+            return k, axis
+        if e[0] == "s":
+            axis += 1
+        elif e[0] == "e":
+            axis += ndim - consuming
+    raise AssertionError("no advanced index in spec")
+
+
+def batch_index(idx: Sequence, idims: Sequence, spec: tuple, size: int, x_batched: bool,
+                x_ndim: int):
     """Rewrite the index ``(idx, spec)`` of a gather or scatter for batched operands.
 
-    ``x_batched``: the indexed array has its batch axis in front. Returns ``(idx, spec,
-    flags)`` such that ``getitem(x, idx, spec)`` holds every example's result; ``flags[j]``
-    tells whether the new index array ``j`` has a batch axis (in front). An unbatched ``x``
-    stays unbatched when only index arrays are batched.
+    ``x_batched``: the indexed array (of example rank ``x_ndim``) is batched. Returns ``(idx,
+    spec, flags, x_axis)``: ``getitem(x, idx, spec)`` holds every example's result when ``x``
+    has its batch axis at ``x_axis`` (if batched); ``flags[j]`` tells whether the new index
+    array ``j`` has a batch axis (in front). An unbatched ``x`` stays unbatched when only index
+    arrays are batched. When both are batched, the new ``arange`` index goes right before the
+    first advanced index (and x's batch axis with it), so that NumPy keeps the advanced block
+    where it was for one example.
     """
     flags = [d is not None for d in idims]
     if not any(flags):
-        return list(idx), (_FULL_SLICE,) + tuple(spec), flags
+        return list(idx), (_FULL_SLICE,) + tuple(spec), flags, 0
     shapes = [example_shape(i, d) for i, d in zip(idx, idims)]
     rank = len(np.broadcast_shapes(*shapes))
     new = [i if d is None else expand_rank(to_front(i, d), rank) for i, d in zip(idx, idims)]
     if not x_batched:
-        return new, tuple(spec), flags
+        return new, tuple(spec), flags, None
+    k, x_axis = _first_advanced_axis(spec, x_ndim)
     arange = np.arange(size, dtype=np.intp).reshape((size,) + (1,) * rank)
-    return new + [arange], (("a", len(new)),) + tuple(spec), flags + [True]
+    spec = tuple(spec[:k]) + (("a", len(new)),) + tuple(spec[k:])
+    return new + [arange], spec, flags + [True], x_axis
 
 
-def index_result(x_shape, x_batched: bool, idx, flags, spec) -> tuple[tuple, int]:
+def index_result(x_shape, x_axis, idx, flags, spec) -> tuple[tuple, int]:
     """Example shape and batch axis of ``getitem`` on rewritten operands (from
-    :func:`batch_index`; ``x_batched``/``flags``: which operands have a batch axis in front)."""
+    :func:`batch_index`; ``x_axis``: the batch axis of ``x`` or None, ``flags``: which index
+    arrays have a batch axis in front)."""
     from .ops.shape import build_index
 
     probe = 1 + max([1, *x_shape, *[s for i in idx for s in shape_of(i)]])
     empty = np.empty((), np.dtype([]))  # zero-byte elements: probing allocates nothing
 
-    def dummy(shape, batched, value):
-        shape = ((probe,) + tuple(shape[1:])) if batched else tuple(shape)
+    def dummy(shape, d, value):
+        shape = tuple(shape)
+        if d is not None:
+            shape = shape[:d] + (probe,) + shape[d + 1 :]
         return np.broadcast_to(value, shape)
 
-    xs = dummy(x_shape, x_batched, empty)
-    arrays = [dummy(shape_of(i), b, np.zeros((), np.intp)) for i, b in zip(idx, flags)]
+    xs = dummy(x_shape, x_axis, empty)
+    arrays = [
+        dummy(shape_of(i), 0 if b else None, np.zeros((), np.intp)) for i, b in zip(idx, flags)
+    ]
     out = xs[build_index(spec, arrays)].shape
     d = out.index(probe)
     return out[:d] + out[d + 1 :], d
@@ -452,11 +477,12 @@ def getitem_batch(args, dims, *, spec):
     """Gather with batched ``x`` and/or batched index arrays."""
     x, dx = args[0], dims[0]
     size = batch_size(args, dims)
-    xb = dx is not None
-    if xb:
-        x = to_front(x, dx)
-    idx, spec, flags = batch_index(args[1:], dims[1:], spec, size, xb)
-    _, d = index_result(shape_of(x), xb, idx, flags, spec)
+    idx, spec, flags, x_axis = batch_index(
+        args[1:], dims[1:], spec, size, dx is not None, example_ndim(x, dx)
+    )
+    if dx is not None:
+        x = moveaxis(x, dx, x_axis)
+    _, d = index_result(shape_of(x), x_axis, idx, flags, spec)
     return _ops().getitem(x, idx, spec), d
 
 
@@ -469,9 +495,10 @@ def scatter_add_batch(args, dims, *, spec, shape):
     u, du = args[0], dims[0]
     S = _ops()
     size = batch_size(args, dims)
-    out_shape = (size,) + tuple(shape)
-    idx, spec, flags = batch_index(args[1:], dims[1:], spec, size, True)
-    ex_shape, d = index_result(out_shape, True, idx, flags, spec)
+    shape = tuple(shape)
+    idx, spec, flags, x_axis = batch_index(args[1:], dims[1:], spec, size, True, len(shape))
+    out_shape = shape[:x_axis] + (size,) + shape[x_axis:]
+    ex_shape, d = index_result(out_shape, x_axis, idx, flags, spec)
     u = expand_rank(materialize(u, du, size), len(ex_shape))
     u = moveaxis(S.broadcast_to(u, (size,) + ex_shape), 0, d)
-    return S.scatter_add(u, idx, spec, out_shape), 0
+    return S.scatter_add(u, idx, spec, out_shape), x_axis
