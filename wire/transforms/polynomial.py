@@ -31,7 +31,8 @@ __all__ = ["collect_terms"]
 MAX_TERMS = 96
 MAX_PRODUCT = 4096  # len(p) * len(q) when multiplying
 MAX_EXPONENT = 32
-MAX_ATOMS = 24  # distinct atoms in one polynomial
+MAX_ATOMS = 24
+SHARE_TERMS = 1000  # distinct atoms in one polynomial
 
 _POLY_OPS = (ew.add_p, ew.sub_p, ew.neg_p, ew.mul_p, ew.integer_pow_p)
 
@@ -241,7 +242,9 @@ def collect_terms(graph: Graph) -> Graph:
     # a polynomial node also used by a non-polynomial consumer (or returned) is emitted
     # once and shared: its polynomial consumers see it as an atom rather than re-expanding it
     shared = set(outputs)
+    uses: Counter = Counter()
     for n in order:
+        uses.update(set(n.inputs))
         if n.inputs and not candidate[n]:
             shared.update(n.inputs)
     atoms: list[Node] = []
@@ -265,7 +268,10 @@ def collect_terms(graph: Graph) -> Graph:
                 return as_atom(i), _NO_POISON
             return ({(): float(u)} if u != 0 else {}), _NO_POISON
         if i in polys and i not in shared:
-            return polys[i]
+            if uses[i] > 1 and len(polys[i][0]) > SHARE_TERMS:
+                shared.add(i)
+            else:
+                return polys[i]
         return as_atom(i), _NO_POISON
 
     def built(n: Node) -> Node:

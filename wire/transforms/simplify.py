@@ -1,7 +1,7 @@
 """Graph simplification: ``simplify`` and the passes it is made of.
 
-``simplify(graph) = pipe(graph, dce, fold_constants, rewrite(ALGEBRA), collect_terms, cse,
-dce)``, each pass a
+``simplify(graph) = pipe(graph, dce, fold_constants, rewrite(ALGEBRA), cse)`` followed by
+``pipe(collect_terms, rewrite(ALGEBRA), cse)`` while that makes the graph smaller; each pass a
 ``Graph -> Graph`` function returning a new graph with the same inputs, pytree structure and
 output avals, and the same values (up to floating-point rounding of re-associated sums and
 the sign of zero results: ``x + 0 -> x`` turns ``-0.0 + 0.0 = 0.0`` into ``-0.0``, as every
@@ -307,7 +307,11 @@ def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
     from .polynomial import collect_terms
 
     table = ALGEBRA if rules is None else rules
-    return pipe(graph, dce, fold_constants, rewrite(table), collect_terms, cse, dce)
-
-
-_ = (np, const_node)
+    graph = pipe(graph, dce, fold_constants, rewrite(table), cse)
+    # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
+    for _ in range(_MAX_SWEEPS):
+        candidate = pipe(graph, collect_terms, rewrite(table), cse)
+        if candidate == graph or len(candidate) >= len(graph):
+            break
+        graph = candidate
+    return graph
