@@ -24,6 +24,7 @@ from .errors import (
     WireTypeError,
 )
 from .custom import custom_jvp, custom_vjp
+from .debug import debug_nans
 from .derivatives import hessian, hvp, jacfwd, jacrev, jvp, jvp_graph, linearize, vjp, vjp_graph
 from .dot import to_dot
 from .evaluate import Executor, evaluate
@@ -44,3 +45,4 @@ __all__ = [
     "simplify", "to_dot", "vmap", "vmap_graph",
     "cond", "switch", "while_loop", "fori_loop", "scan",
 ]
+__all__ += ["debug_nans"]

@@ -14,6 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from . import tree
+from .debug import _NANS, check_steps
 from .errors import ShapeError, UnboundInputError, WireError, at, user_location
 from .ir import Graph, Node, arg_op, const_op, input_op, toposort, var_op
 from .tracer import Tracer
@@ -96,6 +97,9 @@ def evaluate_flat(graph: Graph, leaves: Sequence) -> list:
         env[s] = v
     for s, v in plan.consts:
         env[s] = v
+    if _NANS.get():  # wire.debug_nans: a separate checking loop keeps this one fast
+        check_steps(plan, env)
+        return [_as_array(env[s]) for s in plan.outputs]
     for fn, ins, out, frees in plan.steps:
         env[out] = fn(*[env[i] for i in ins])
         for f in frees:

@@ -1,0 +1,139 @@
+"""wire.debug_nans: the first node making NaN/Inf is named, with its primitive and file:line."""
+
+import threading
+import warnings
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+from wire.debug import nans_enabled
+
+HERE = "test_debug_nans.py:"
+
+
+def _f(x):
+    y = wnp.sin(x) - 2.0
+    z = wnp.log(y)  # NaN: y < 0          (the line the error must name)
+    return wnp.sum(wnp.exp(z) * 3.0)
+
+
+LOG_LINE = f"{HERE}{_f.__code__.co_firstlineno + 2}"
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def test_off_by_default_gives_nan():
+    g = wire.trace(_f, np.ones(3))
+    assert not nans_enabled()
+    assert np.isnan(wire.evaluate(g, np.ones(3)))
+
+
+def test_context_manager_names_first_node_and_line():
+    g = wire.trace(_f, np.ones(3))
+    with wire.debug_nans():
+        assert nans_enabled()
+        with pytest.raises(wire.FloatingPointError) as e:
+            wire.evaluate(g, np.ones(3))
+    assert not nans_enabled()
+    msg = str(e.value)
+    assert "log produced NaN" in msg  # the first bad node, not exp/mul/sum after it
+    assert "f64[3]" in msg and "float64[3]" in msg  # operand aval and output
+    assert LOG_LINE in msg
+    assert isinstance(e.value, wire.WireError) and isinstance(e.value, ArithmeticError)
+
+
+def test_call_form_sets_until_turned_off():
+    g = wire.trace(_f, np.ones(2))
+    wire.debug_nans(True)
+    try:
+        assert nans_enabled()
+        with pytest.raises(wire.FloatingPointError):
+            wire.evaluate(g, np.ones(2))
+    finally:
+        wire.debug_nans(False)
+    assert not nans_enabled()
+    assert np.isnan(wire.evaluate(g, np.ones(2)))
+
+
+def test_nested_context_restores_previous_value():
+    with wire.debug_nans():
+        with wire.debug_nans(False):
+            assert not nans_enabled()
+        assert nans_enabled()
+    assert not nans_enabled()
+
+
+def test_inf_is_reported():
+    g = wire.trace(lambda x: wnp.sum(1.0 / x), np.ones(2))
+    with wire.debug_nans(), pytest.raises(wire.FloatingPointError) as e:
+        wire.evaluate(g, np.array([1.0, 0.0]))
+    assert "div produced Inf" in str(e.value) and HERE in str(e.value)
+
+
+def test_finite_values_and_integers_pass():
+    g = wire.trace(lambda x, n: (wnp.sum(x * 2.0), n // 2), np.ones(3), np.arange(3))
+    with wire.debug_nans():
+        out = wire.evaluate(g, np.ones(3), np.arange(3))
+    assert float(out[0]) == 6.0
+
+
+def test_nan_input_is_noted():
+    g = wire.trace(lambda x: x * 2.0, np.ones(2))
+    with wire.debug_nans(), pytest.raises(wire.FloatingPointError) as e:
+        wire.evaluate(g, np.array([np.nan, 1.0]))
+    assert "operand(s) 0 already held NaN/Inf" in str(e.value)
+
+
+def test_gradient_graph_is_checked():
+    def loss(x):
+        return wnp.sum(wnp.sqrt(x))
+
+    with wire.debug_nans(), pytest.raises(wire.FloatingPointError) as e:
+        wire.grad(loss)(np.array([0.0, 1.0]))
+    assert "Inf" in str(e.value) and HERE in str(e.value)
+
+
+def test_jit_falls_back_to_checking_evaluator():
+    f = wire.jit(_f)
+    assert np.isnan(f(np.ones(3)))  # compiled, cached
+    with wire.debug_nans(), pytest.raises(wire.FloatingPointError) as e:
+        f(np.ones(3))
+    assert LOG_LINE in str(e.value)
+    assert np.isnan(f(np.ones(3)))  # compiled code again outside the block
+
+
+def test_jit_of_graph_falls_back():
+    c = wire.jit(wire.trace(_f, np.ones(3)))
+    with wire.debug_nans(), pytest.raises(wire.FloatingPointError):
+        c(np.ones(3))
+
+
+def test_inside_control_flow_names_inner_node():
+    def body(carry, x):
+        return carry + wnp.log(x), carry
+
+    g = wire.trace(lambda xs: wire.scan(body, 0.0, xs)[0], np.ones(3))
+    with wire.debug_nans(), pytest.raises(wire.FloatingPointError) as e:
+        wire.evaluate(g, np.array([1.0, -1.0, 2.0]))
+    assert "log produced NaN" in str(e.value) and HERE in str(e.value)
+
+
+def test_flag_is_per_thread():
+    g = wire.trace(_f, np.ones(3))
+    seen = []
+
+    def other():
+        seen.append((nans_enabled(), bool(np.isnan(wire.evaluate(g, np.ones(3))))))
+
+    with wire.debug_nans():
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+    assert seen == [(False, True)]
