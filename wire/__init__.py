@@ -29,6 +29,7 @@ from .derivatives import hessian, hvp, jacfwd, jacrev, jvp, jvp_graph, linearize
 from .dot import to_dot
 from .evaluate import Executor, evaluate
 from .ir import Aval, Graph, Node
+from .jit import jit
 from .numpy import stop_gradient
 from .registry import REGISTRY
 from .tracer import Tracer, trace
@@ -43,6 +44,6 @@ __all__ = [
     "trace", "tree", "value_and_grad", "var", "jvp", "jvp_graph", "linearize", "vjp",
     "vjp_graph", "jacfwd", "jacrev", "hessian", "hvp", "custom_jvp", "custom_vjp",
     "simplify", "to_dot", "vmap", "vmap_graph",
-    "cond", "switch", "while_loop", "fori_loop", "scan",
+    "cond", "switch", "while_loop", "fori_loop", "scan", "jit",
 ]
 __all__ += ["debug_nans"]
