@@ -367,3 +367,18 @@ def test_wrong_rule_is_reported():
     )
     with pytest.raises(wire.WireError, match="batching rule of 'badrule'"):
         wire.vmap(lambda x: bind(p, x))(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("sa,sb", [((2, 3), (3, 5)), ((4, 2, 3), (3, 5)), ((2, 3), (4, 3, 1)),
+                                   ((2, 1, 2, 3), (4, 3, 5)), ((2, 1), (1, 5))])
+def test_matmul_batch_axes_everywhere(sa, sb):
+    rng = np.random.default_rng(len(sa) + 3 * len(sb))
+    f = wire.ops.linalg.matmul
+    for da in [None, *range(len(sa) + 1)]:
+        for db in [None, *range(len(sb) + 1)]:
+            if da is None and db is None:
+                continue
+            a = rng.normal(size=sa if da is None else _insert(sa, da, 3))
+            b = rng.normal(size=sb if db is None else _insert(sb, db, 3))
+            got = wire.vmap(lambda x, y: f(x, y), in_axes=(da, db))(a, b)
+            np.testing.assert_allclose(got, _loop(np.matmul, [a, b], (da, db)), rtol=1e-12)

@@ -388,6 +388,12 @@ def matmul_batch(args, dims):
     stack = max(ra, rb) - 2
     a = a if da is None else expand_rank(to_front(a, da), stack + 2)
     b = b if db is None else expand_rank(to_front(b, db), stack + 2)
+    if shape_of(a)[-1] == 1:
+        # a contraction of size 1 is an outer product: NumPy broadcasts a multiply faster
+        # than it runs a stack of rank-1 matrix products (per-example weight gradients)
+        from .ops.elementwise import mul
+
+        return mul(a, b), 0
     return L.matmul(a, b), 0
 
 
