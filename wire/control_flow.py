@@ -24,7 +24,7 @@ from . import tree
 from .errors import ShapeError, WireError, WireTypeError, at, user_location
 from .ir import Aval, Graph, arg_op, const_op, input_node, make_node, substitute, toposort
 from .ops.control import closed_graph, cond_bind, inline, scan_bind, while_bind
-from .tracer import _ARRAY_TYPES, TraceTag, Tracer, flat_avals, to_node
+from .tracer import _ARRAY_TYPES, Tracer, TraceTag, flat_avals, to_node
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]
 
@@ -369,5 +369,7 @@ def _scan_length(x_avals, x_tree, length) -> int:
             f"{at(user_location())}"
         )
     if not lengths:
-        raise WireError(f"scan: give length= when xs is None (or has no leaves){at(user_location())}")
+        raise WireError(
+            f"scan: give length= when xs is None (or has no leaves){at(user_location())}"
+        )
     return lengths.pop()

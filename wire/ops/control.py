@@ -130,6 +130,38 @@ def _loc_of(out) -> str | None:
     return node.inputs[0].loc if node.inputs else node.loc
 
 
+def batched_outputs(graph: Graph, in_b: Sequence[bool]) -> list[bool]:
+    """Which outputs of ``graph`` depend on the inputs flagged in ``in_b`` (any dtype)."""
+    dep = {n for n, b in zip(graph.inputs, in_b) if b}
+    for n in graph.nodes:
+        if n not in dep and any(i in dep for i in n.inputs):
+            dep.add(n)
+    return [o in dep for o in graph.outputs]
+
+
+def _vmap_graph(graph: Graph, in_b, size: int, out_b) -> Graph:
+    """``graph`` batched along axis 0 of the flagged inputs and outputs."""
+    from ..transforms.vmap import vmap_flat
+
+    dims = [0 if b else None for b in in_b]
+    return vmap_flat(graph, dims, size, [0 if b else None for b in out_b])
+
+
+def _fronts(args, dims):
+    from ..batching import to_front
+
+    return [x if d is None else to_front(x, d) for x, d in zip(args, dims)]
+
+
+def _select_where(take, new, old, size: int):
+    """Per example of the batch (axis 0): ``new`` where ``take`` else ``old``."""
+    from .elementwise import select
+    from .shape import reshape
+
+    old = to_tracer(old)
+    return select(reshape(take, (size,) + (1,) * (old.ndim - 1)), new, old)
+
+
 # --------------------------------------------------------------------------- cond / switch
 
 
@@ -186,6 +218,28 @@ def _cond_vjp(ct, out, index, *ops, branches):
     return (None, *_spread(res, in_f))
 
 
+def _cond_batch(args, dims, *, branches):
+    from ..batching import batch_size, to_front
+    from .elementwise import ge
+
+    size = batch_size(args, dims)
+    ops = _fronts(args[1:], dims[1:])
+    in_b = [d is not None for d in dims[1:]]
+    n_out = len(branches[0].outputs)
+    if dims[0] is None:  # every example takes the same branch: batch the branches
+        out_b = [any(bs) for bs in zip(*[batched_outputs(b, in_b) for b in branches])]
+        new = tuple(_vmap_graph(b, in_b, size, out_b) for b in branches)
+        return cond_bind(args[0], ops, new), tuple(0 if b else None for b in out_b)
+    # A batched index: run every branch on the whole batch, then pick per example.
+    idx = to_front(args[0], dims[0])
+    results = [inline(_vmap_graph(b, in_b, size, [True] * n_out), ops) for b in branches]
+    out = list(results[0])
+    for k in range(1, len(branches)):  # index >= k takes branch k: clamps like the impl
+        take = ge(idx, k)
+        out = [_select_where(take, r, o, size) for o, r in zip(out, results[k])]
+    return tuple(out), (0,) * n_out
+
+
 def _cond_sample(rng):
     from ..numpy import sin
 
@@ -205,6 +259,7 @@ cond_p = Primitive(
     _cond_shape,
     jvp=_cond_jvp,
     vjp=_cond_vjp,
+    batch=_cond_batch,
     sample=_cond_sample,
     doc="branches[clip(index)](*ops): switch/cond over closed sub-graphs (multi-output)",
 )
@@ -399,6 +454,30 @@ def _scan_vjp(ct, out, *args, body, length, reverse, num_consts, num_carry):
     return tuple(_spread(ct_consts, c_f) + _spread(ct_init, k_f) + _spread(ct_xs, x_f))
 
 
+def _scan_batch(args, dims, *, body, length, reverse, num_consts, num_carry):
+    from ..batching import batch_size, materialize, moveaxis
+
+    size = batch_size(args, dims)
+    nc, nk = num_consts, num_carry
+    consts, carry, xs = _scan_split(args, nc, nk)
+    dc, dk, dx = _scan_split(dims, nc, nk)
+    c_b, x_b = [d is not None for d in dc], [d is not None for d in dx]
+    k_b = [d is not None for d in dk]
+    while True:  # a carry is batched if its initial value or its update is
+        ob = batched_outputs(body, c_b + k_b + x_b)
+        new = [a or b for a, b in zip(k_b, ob[:nk])]
+        if new == k_b:
+            break
+        k_b = new
+    y_b = ob[nk:]
+    consts = _fronts(consts, dc)
+    carry = [materialize(x, d, size, 0) if b else x for x, d, b in zip(carry, dk, k_b)]
+    xs = [x if d is None else moveaxis(x, d, 1) for x, d in zip(xs, dx)]  # axis 0 is time
+    new_body = _vmap_graph(body, c_b + k_b + x_b, size, k_b + y_b)
+    outs = scan_bind(consts, carry, xs, body=new_body, length=length, reverse=reverse)
+    return outs, tuple([0 if b else None for b in k_b] + [1 if b else None for b in y_b])
+
+
 def _scan_sample(rng):
     from ..numpy import tanh
 
@@ -420,6 +499,7 @@ scan_p = Primitive(
     _scan_shape,
     jvp=_scan_jvp,
     vjp=_scan_vjp,
+    batch=_scan_batch,
     sample=_scan_sample,
     doc="loop a closed body over the leading axis of xs, threading a carry (multi-output)",
 )
@@ -488,6 +568,52 @@ def _while_vjp(ct, out, *args, cond, body, cond_nconsts, body_nconsts):
     )
 
 
+def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
+    from ..batching import batch_size, materialize
+    from ..numpy import any as any_
+
+    size = batch_size(args, dims)
+    cc, bc, carry = _while_split(args, cond_nconsts, body_nconsts)
+    dcc, dbc, dk = _while_split(dims, cond_nconsts, body_nconsts)
+    cc_b, bc_b = [d is not None for d in dcc], [d is not None for d in dbc]
+    k_b, _ = carry_nonzero_any(body, bc_b, [d is not None for d in dk])
+    pred_b = batched_outputs(cond, cc_b + k_b)[0]
+    if pred_b:  # examples stop at different steps: every carry differs per example
+        k_b = [True] * len(carry)
+    cc, bc = _fronts(cc, dcc), _fronts(bc, dbc)
+    carry = [materialize(x, d, size, 0) if b else x for x, d, b in zip(carry, dk, k_b)]
+    cond_v = _vmap_graph(cond, cc_b + k_b, size, [pred_b])
+    body_v = _vmap_graph(body, bc_b + k_b, size, k_b)
+    out_dims = tuple(0 if b else None for b in k_b)
+    if not pred_b:
+        return while_bind(cc, bc, carry, cond=cond_v, body=body_v), out_dims
+    ncc, nbc = len(cc), len(bc)
+    cc_avals = [to_tracer(x).aval for x in cc]
+    bc_avals = [to_tracer(x).aval for x in bc]
+    k_avals = [to_tracer(x).aval for x in carry]
+    any_cond = closed_graph(lambda *a: [any_(inline(cond_v, a)[0])], cc_avals + k_avals)
+
+    def masked_body(*a):  # update only the examples whose predicate still holds
+        c_, b_, k_ = a[:ncc], a[ncc:ncc + nbc], a[ncc + nbc:]
+        (take,) = inline(cond_v, list(c_) + list(k_))
+        new = inline(body_v, list(b_) + list(k_))
+        return [_select_where(take, n, o, size) for n, o in zip(new, k_)]
+
+    body_m = closed_graph(masked_body, cc_avals + bc_avals + k_avals)
+    return while_bind(cc, cc + bc, carry, cond=any_cond, body=body_m), out_dims
+
+
+def carry_nonzero_any(body: Graph, c_b, k_b) -> tuple[list, list]:
+    """Fixed point of which carries of a loop body depend on flagged inputs (any dtype)."""
+    k_b = list(k_b)
+    while True:
+        ob = batched_outputs(body, list(c_b) + k_b)
+        new = [a or b for a, b in zip(k_b, ob[:len(k_b)])]
+        if new == k_b:
+            return k_b, ob
+        k_b = new
+
+
 def _while_sample(rng):
     # Integer carries only: reverse mode through while_loop is an error by design, so the
     # generic registry test (which differentiates float operands) has nothing to check here;
@@ -505,6 +631,7 @@ while_p = Primitive(
     _while_shape,
     jvp=_while_jvp,
     vjp=_while_vjp,
+    batch=_while_batch,
     sample=_while_sample,
     doc="repeat a closed body while a closed cond holds (forward-mode differentiable only)",
 )
