@@ -1,14 +1,27 @@
-"""NumPy's dispatch protocols for tracers: ``np.sin(tracer)`` and ``np.sum(tracer)`` run the
-``wire.numpy`` function of the same name. A NumPy function wire does not have raises a
-``WireError`` naming it and the closest supported name — never a silent conversion."""
+"""NumPy's dispatch protocols for tracers: ``np.sin(tracer)``, ``np.sum(tracer, axis=0)``,
+``np.linalg.slogdet(tracer)`` and ``np.fft.fft(tracer)`` run the ``wire.numpy`` function of the
+same name (``__array_function__``), ufuncs and their ``reduce``/``accumulate``/``outer``
+methods run the matching ``wire.numpy`` function (``__array_ufunc__``). A NumPy function wire
+does not have raises a ``WireError`` naming it and the closest supported name — never a
+silent conversion of a tracer to an array.
+"""
 
 from __future__ import annotations
 
 import difflib
 
+import numpy as np
+
 from ..errors import WireError, at, user_location
 
-_UFUNC_ALIASES = {"absolute": "abs", "true_divide": "divide", "conjugate": "conj"}
+_UFUNC_ALIASES = {
+    "absolute": "abs", "fabs": "abs", "true_divide": "divide", "conjugate": "conj",
+    "bitwise_not": "invert", "bitwise_invert": "invert",
+}
+_REDUCERS = {
+    "add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min", "fmax": "nanmax",
+    "fmin": "nanmin", "logical_and": "all", "logical_or": "any",
+}
 
 
 def _namespace_for(module: str):
@@ -25,39 +38,96 @@ def _namespace_for(module: str):
     return ns
 
 
+def _public_names(ns) -> list:
+    names = getattr(ns, "__all__", None)
+    return list(names) if names is not None else [n for n in dir(ns) if not n.startswith("_")]
+
+
 def _unsupported(qualname: str, ns) -> WireError:
-    names = [n for n in dir(ns) if not n.startswith("_")] if ns is not None else []
-    short = qualname.rsplit(".", 1)[-1]
+    import wire.numpy as wnp
+
+    short = qualname.rsplit(".", 1)[-1].split(".")[0]
+    prefix = "wire.numpy" if ns is None or ns is wnp else ns.__name__
+    names = _public_names(ns) if ns is not None else _public_names(wnp)
     close = difflib.get_close_matches(short, names, n=1)
-    hint = f"; the closest supported function is wire.numpy.{close[0]}" if close else ""
+    if not close and ns is not wnp:
+        close = difflib.get_close_matches(short, _public_names(wnp), n=1)
+        prefix = "wire.numpy"
+    hint = f"; the closest supported function is {prefix}.{close[0]}" if close else ""
     return WireError(
         f"{qualname} is not supported on traced values by wire{hint}. "
-        f"See README's list of wire.numpy functions{at(user_location())}"
+        f"See README's \"NumPy coverage\" list{at(user_location())}"
     )
 
 
+def _ufunc_fn(name):
+    import wire.numpy as wnp
+
+    if name == "vecdot":
+        return wnp.linalg.vecdot
+    if name == "divmod":
+        return lambda x, y: (wnp.floor_divide(x, y), wnp.mod(x, y))
+    return getattr(wnp, _UFUNC_ALIASES.get(name, name), None)
+
+
 def dispatch_ufunc(ufunc, method, inputs, kwargs):
+    """Run ``ufunc.method(*inputs, **kwargs)`` with ``wire.numpy`` (some input is a tracer)."""
     import wire.numpy as wnp
 
     if kwargs.get("out") is not None:
-        raise WireError(f"numpy.{ufunc.__name__}(..., out=...) cannot write into a traced value")
+        raise WireError(
+            f"numpy.{ufunc.__name__}(..., out=...) cannot write into a traced value{at(user_location())}"
+        )
     kwargs = {k: v for k, v in kwargs.items() if k != "out"}
-    name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
-    fn = getattr(wnp, name, None)
-    if method == "__call__" and fn is not None:
-        return fn(*inputs, **kwargs)
-    if method == "reduce" and name in ("add", "multiply", "maximum", "minimum"):
-        reducer = {"add": wnp.sum, "multiply": wnp.prod, "maximum": wnp.max, "minimum": wnp.min}
-        return reducer[name](inputs[0], axis=kwargs.get("axis", 0), keepdims=kwargs.get("keepdims", False))
-    raise _unsupported(f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"), wnp)
+    name = ufunc.__name__
+    fn = _ufunc_fn(name)
+    label = f"numpy.{name}" + ("" if method == "__call__" else f".{method}")
+    if fn is None:
+        raise _unsupported(label, wnp)
+    dtype = kwargs.pop("dtype", None)
+    if kwargs.pop("where", True) is not True:
+        raise WireError(f"{label}(..., where=...) is not supported on traced values{at(user_location())}")
+    kwargs.pop("casting", None)
+    kwargs.pop("order", None)
+    kwargs.pop("subok", None)
+    if method == "__call__":
+        if kwargs:
+            raise WireError(f"{label}: unsupported keyword(s) {sorted(kwargs)}{at(user_location())}")
+        if dtype is not None:
+            inputs = [wnp.asarray(x, dtype=dtype) for x in inputs]
+        return fn(*inputs)
+    if method == "reduce":
+        x = inputs[0]
+        axis = kwargs.get("axis", 0)
+        keepdims = kwargs.get("keepdims", False)
+        if dtype is not None:
+            x = wnp.asarray(x, dtype=dtype)
+        if name in _REDUCERS:
+            return getattr(wnp, _REDUCERS[name])(x, axis=axis, keepdims=keepdims)
+        if name == "logaddexp":
+            from wire.scipy.special import logsumexp
+
+            return logsumexp(x, axis=axis, keepdims=keepdims)
+    if method == "accumulate" and name in ("add", "multiply", "maximum", "minimum"):
+        from ._scan_sort import accumulate
+
+        return accumulate(name, inputs[0], kwargs.get("axis", 0), dtype)
+    if method == "outer" and len(inputs) == 2:
+        a, b = inputs
+        na = a.ndim if hasattr(a, "ndim") else np.ndim(a)
+        nb = b.ndim if hasattr(b, "ndim") else np.ndim(b)
+        sa = tuple(a.shape) if hasattr(a, "shape") else np.shape(a)
+        return fn(wnp.reshape(a, sa + (1,) * nb), b) if na else fn(a, b)
+    raise _unsupported(label, wnp)
 
 
 def dispatch_function(func, args, kwargs):
-    ns = _namespace_for(getattr(func, "__module__", "numpy"))
+    """Run NumPy function ``func`` with the ``wire.numpy`` function of the same name."""
+    module = getattr(func, "__module__", None) or "numpy"
+    ns = _namespace_for(module)
     name = func.__name__
     fn = getattr(ns, name, None) if ns is not None else None
-    if fn is None or fn is func:
-        module = getattr(func, "__module__", "numpy")
+    if fn is None or fn is func or not callable(fn):
         public = "numpy" if module.startswith("numpy._") or module == "numpy" else module
         raise _unsupported(f"{public}.{name}", ns)
     return fn(*args, **kwargs)

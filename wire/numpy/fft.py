@@ -1,0 +1,262 @@
+"""``wire.numpy.fft``: NumPy's ``numpy.fft`` on arrays and tracers.
+
+One primitive (``fft`` over a tuple of axes, forward or inverse) carries every transform:
+``n=``/``s=`` crop or zero-pad first, ``norm=`` rescales, ``rfft`` keeps the first
+``n // 2 + 1`` outputs of a complex transform, and ``irfft`` rebuilds the Hermitian-symmetric
+spectrum before an inverse transform and keeps the real part — exactly NumPy's values, with
+derivatives from the primitive's (JAX-convention) rules.
+
+>>> import numpy as np, wire
+>>> from wire.numpy import fft
+>>> float(wire.grad(lambda x: fft.irfft(fft.rfft(x) * 2.0, 4).sum())(np.ones(4))[0])
+2.0
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ..errors import WireError, at, user_location
+from ..ops import fft as F
+from ..tracer import Tracer
+from ._elementwise_extra import conj, real
+from ._indexing_extra import flip, pad, roll
+from ._promote import cast
+from ._shape import concatenate
+
+__all__ = [
+    "fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2", "irfft2",
+    "rfftn", "irfftn", "hfft", "ihfft", "fftshift", "ifftshift", "fftfreq", "rfftfreq",
+]
+
+fftfreq, rfftfreq = np.fft.fftfreq, np.fft.rfftfreq
+
+
+def _t(*xs) -> bool:
+    return builtins.any(isinstance(x, Tracer) for x in xs)
+
+
+def _complex(x):
+    if x.dtype.kind == "c":
+        return x
+    if x.dtype.kind != "f":
+        x = cast(x, np.float64)
+    return cast(x, np.result_type(x.dtype, np.complex64))
+
+
+def _resize(x, axis, n):
+    """Crop or zero-pad ``x`` along ``axis`` to length ``n``."""
+    m = x.shape[axis]
+    if n is None or n == m:
+        return x
+    if n < 1:
+        raise WireError(f"fft: invalid number of points {n}{at(user_location())}")
+    if n < m:
+        idx = [slice(None)] * x.ndim
+        idx[axis] = slice(0, n)
+        return x[tuple(idx)]
+    widths = [(0, 0)] * x.ndim
+    widths[axis] = (0, n - m)
+    return pad(x, widths)
+
+
+def _scale(out, norm, sizes, inverse):
+    n = float(np.prod(sizes))
+    if norm in (None, "backward"):
+        return out
+    if norm == "ortho":
+        return out * (np.sqrt(n) if inverse else 1.0 / np.sqrt(n))
+    if norm == "forward":
+        return out * (n if inverse else 1.0 / n)
+    raise WireError(f"fft: invalid norm {norm!r}{at(user_location())}")
+
+
+def _axes_and_sizes(x, s, axes):
+    if axes is None:
+        axes = range(x.ndim) if s is None else range(x.ndim - len(s), x.ndim)
+    axes = [int(a) % x.ndim for a in axes]
+    if s is None:
+        s = [x.shape[a] for a in axes]
+    return axes, list(s)
+
+
+def _cfftn(x, s, axes, norm, inverse):
+    x = _complex(x)
+    axes, s = _axes_and_sizes(x, s, axes)
+    for a, n in zip(axes, s):
+        x = _resize(x, a, n)
+    out = F.fft(x, tuple(sorted(set(axes))), inverse)
+    return _scale(out, norm, s, inverse)
+
+
+def fft(a, n=None, axis=-1, norm=None, out=None):
+    """1-D discrete Fourier transform.
+
+    >>> fft(np.array([1.0, 0.0, 0.0, 0.0]))
+    array([1.+0.j, 1.+0.j, 1.+0.j, 1.+0.j])
+    """
+    if not _t(a):
+        return np.fft.fft(a, n, axis, norm)
+    return _cfftn(a, None if n is None else [n], [axis], norm, False)
+
+
+def ifft(a, n=None, axis=-1, norm=None, out=None):
+    """1-D inverse discrete Fourier transform."""
+    if not _t(a):
+        return np.fft.ifft(a, n, axis, norm)
+    return _cfftn(a, None if n is None else [n], [axis], norm, True)
+
+
+def fftn(a, s=None, axes=None, norm=None, out=None):
+    """N-D discrete Fourier transform (all axes by default)."""
+    if not _t(a):
+        return np.fft.fftn(a, s, axes, norm)
+    return _cfftn(a, s, axes, norm, False)
+
+
+def ifftn(a, s=None, axes=None, norm=None, out=None):
+    """N-D inverse discrete Fourier transform."""
+    if not _t(a):
+        return np.fft.ifftn(a, s, axes, norm)
+    return _cfftn(a, s, axes, norm, True)
+
+
+def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    """2-D discrete Fourier transform over the last two axes."""
+    if not _t(a):
+        return np.fft.fft2(a, s, axes, norm)
+    return fftn(a, s, axes, norm)
+
+
+def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    """2-D inverse discrete Fourier transform."""
+    if not _t(a):
+        return np.fft.ifft2(a, s, axes, norm)
+    return ifftn(a, s, axes, norm)
+
+
+def _keep_half(x, axis, n):
+    idx = [slice(None)] * x.ndim
+    idx[axis] = slice(0, n // 2 + 1)
+    return x[tuple(idx)]
+
+
+def rfft(a, n=None, axis=-1, norm=None, out=None):
+    """Discrete Fourier transform of real input (the non-negative frequencies).
+
+    >>> rfft(np.array([1.0, 2.0, 3.0, 4.0]))
+    array([10.+0.j, -2.+2.j, -2.+0.j])
+    """
+    if not _t(a):
+        return np.fft.rfft(a, n, axis, norm)
+    if a.dtype.kind == "c":
+        a = real(a)
+    axis = axis % a.ndim
+    n = a.shape[axis] if n is None else n
+    full = _cfftn(a, [n], [axis], norm, False)
+    return _keep_half(full, axis, n)
+
+
+def _hermitian_full(x, axis, n):
+    """The length-``n`` spectrum whose non-negative half is ``x`` (first ``n//2 + 1`` used)."""
+    m = n // 2 + 1
+    x = _resize(x, axis, m)
+    idx = [slice(None)] * x.ndim
+    idx[axis] = slice(1, n - m + 1)
+    tail = conj(flip(x[tuple(idx)], axis))
+    return concatenate([x, tail], axis=axis) if n - m > 0 else x
+
+
+def irfft(a, n=None, axis=-1, norm=None, out=None):
+    """Inverse of ``rfft`` (``n`` output points, ``2 * (m - 1)`` by default).
+
+    >>> irfft(np.array([10.0, -2.0 + 2.0j, -2.0]))
+    array([1., 2., 3., 4.])
+    """
+    if not _t(a):
+        return np.fft.irfft(a, n, axis, norm)
+    a = _complex(a)
+    axis = axis % a.ndim
+    n = 2 * (a.shape[axis] - 1) if n is None else n
+    full = _hermitian_full(a, axis, n)
+    return real(_scale(F.fft(full, (axis,), True), norm, [n], True))
+
+
+def rfftn(a, s=None, axes=None, norm=None, out=None):
+    """N-D ``rfft``: complex transforms over all but the last axis, ``rfft`` over the last."""
+    if not _t(a):
+        return np.fft.rfftn(a, s, axes, norm)
+    if a.dtype.kind == "c":
+        a = real(a)
+    axes, s = _axes_and_sizes(a, s, axes)
+    out = rfft(a, s[-1], axes[-1], norm)
+    if len(axes) > 1:
+        out = _cfftn(out, s[:-1], axes[:-1], norm, False)
+    return out
+
+
+def irfftn(a, s=None, axes=None, norm=None, out=None):
+    """Inverse of ``rfftn``."""
+    if not _t(a):
+        return np.fft.irfftn(a, s, axes, norm)
+    a = _complex(a)
+    if axes is None:
+        axes = list(range(a.ndim))[-len(s):] if s is not None else list(range(a.ndim))
+    axes = [int(x) % a.ndim for x in axes]
+    if s is None:
+        s = [a.shape[x] for x in axes[:-1]] + [2 * (a.shape[axes[-1]] - 1)]
+    if len(axes) > 1:
+        a = _cfftn(a, s[:-1], axes[:-1], norm, True)
+    return irfft(a, s[-1], axes[-1], norm)
+
+
+def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    """2-D ``rfft``."""
+    if not _t(a):
+        return np.fft.rfft2(a, s, axes, norm)
+    return rfftn(a, s, axes, norm)
+
+
+def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    """2-D ``irfft``."""
+    if not _t(a):
+        return np.fft.irfft2(a, s, axes, norm)
+    return irfftn(a, s, axes, norm)
+
+
+def hfft(a, n=None, axis=-1, norm=None, out=None):
+    """Transform of a Hermitian-symmetric signal (real spectrum)."""
+    if not _t(a):
+        return np.fft.hfft(a, n, axis, norm)
+    a = _complex(a)
+    axis = axis % a.ndim
+    n = 2 * (a.shape[axis] - 1) if n is None else n
+    inv = {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}[norm]
+    return irfft(conj(a), n, axis, inv)
+
+
+def ihfft(a, n=None, axis=-1, norm=None, out=None):
+    """Inverse of ``hfft``."""
+    if not _t(a):
+        return np.fft.ihfft(a, n, axis, norm)
+    axis = axis % a.ndim
+    inv = {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}[norm]
+    return conj(rfft(a, n, axis, inv))
+
+
+def fftshift(x, axes=None):
+    """Move the zero frequency to the middle."""
+    if not _t(x):
+        return np.fft.fftshift(x, axes)
+    axes = list(range(x.ndim)) if axes is None else [axes] if isinstance(axes, int) else list(axes)
+    return roll(x, [x.shape[a] // 2 for a in axes], axes)
+
+
+def ifftshift(x, axes=None):
+    """Inverse of ``fftshift``."""
+    if not _t(x):
+        return np.fft.ifftshift(x, axes)
+    axes = list(range(x.ndim)) if axes is None else [axes] if isinstance(axes, int) else list(axes)
+    return roll(x, [-(x.shape[a] // 2) for a in axes], axes)
