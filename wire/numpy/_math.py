@@ -170,6 +170,10 @@ def abs(x):
     >>> abs(-2.0)
     np.float64(2.0)
     """
+    if isinstance(x, Tracer) and x.dtype.kind == "c":
+        from ._elementwise_extra import abs_complex
+
+        return abs_complex(x)
     return E.abs_(x)
 
 

@@ -67,3 +67,19 @@ def install(cls, wnp) -> None:
     cls.squeeze = lambda self, axis=None: wnp.squeeze(self, axis)
     cls.swapaxes = lambda self, a, b: wnp.swapaxes(self, a, b)
     cls.copy = lambda self: self
+
+    # complex parts and the wider wire.numpy library as methods, like ndarray's
+    cls.real = property(lambda self: wnp.real(self))
+    cls.imag = property(lambda self: wnp.imag(self))
+    cls.conj = lambda self: wnp.conj(self)
+    cls.conjugate = lambda self: wnp.conj(self)
+    cls.cumsum = lambda self, axis=None, dtype=None: wnp.cumsum(self, axis, dtype)
+    cls.cumprod = lambda self, axis=None, dtype=None: wnp.cumprod(self, axis, dtype)
+    cls.round = lambda self, decimals=0: wnp.round(self, decimals)
+    cls.trace = lambda self, offset=0, axis1=0, axis2=1, dtype=None: wnp.trace(
+        self, offset, axis1, axis2, dtype)
+    cls.diagonal = lambda self, offset=0, axis1=0, axis2=1: wnp.diagonal(self, offset, axis1, axis2)
+    cls.take = lambda self, indices, axis=None, mode="raise": wnp.take(self, indices, axis, mode=mode)
+    cls.repeat = lambda self, repeats, axis=None: wnp.repeat(self, repeats, axis)
+    cls.argsort = lambda self, axis=-1, kind=None: wnp.argsort(self, axis, kind)
+    cls.ptp = lambda self, axis=None, keepdims=False: wnp.ptp(self, axis, keepdims)
