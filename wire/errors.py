@@ -7,6 +7,7 @@ first stack frame (or recorded node location) outside the ``wire`` package.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -14,9 +15,15 @@ _WIRE_DIR = os.path.dirname(os.path.abspath(__file__))
 _SKIP_PREFIXES = (_WIRE_DIR + os.sep,)
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_internal(filename: str) -> bool:
     # NumPy's dispatch frames (``np.sin(tracer)``) sit between the user and wire.
     return filename.startswith(_SKIP_PREFIXES) or f"{os.sep}numpy{os.sep}" in filename
+
+
+@functools.lru_cache(maxsize=4096)
+def _basename(filename: str) -> str:
+    return os.path.basename(filename)
 
 
 def user_location(depth: int = 1) -> str:
@@ -30,7 +37,7 @@ def user_location(depth: int = 1) -> str:
         frame = frame.f_back
     if frame is None:
         return "<unknown>"
-    return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+    return f"{_basename(frame.f_code.co_filename)}:{frame.f_lineno}"
 
 
 class WireError(Exception):

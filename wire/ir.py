@@ -15,12 +15,13 @@ Leaf operations (inputs, named vars, constants) live here; computing primitives 
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from typing import Iterable, Sequence
 
 import numpy as np
-from pyrsistent import pmap, pvector
+from pyrsistent import PMap, pmap, pvector
 
 from .tree import LEAF, TreeDef
 
@@ -77,11 +78,18 @@ class Aval:
         return Aval, (self.shape, self.dtype)
 
 
+@functools.lru_cache(maxsize=4096)
+def make_aval(shape, dtype) -> Aval:
+    """A shared ``Aval`` for ``(shape, dtype)`` (memoized: equal avals are usually one object,
+    which makes node-key comparisons identity checks)."""
+    return Aval(shape, dtype)
+
+
 def aval_of(x) -> Aval:
     """Aval of a concrete value (array, NumPy scalar, Python number)."""
     if isinstance(x, np.ndarray):
-        return Aval(x.shape, x.dtype)
-    return Aval(np.shape(x), np.result_type(x))
+        return make_aval(x.shape, x.dtype)
+    return make_aval(np.shape(x), np.result_type(x))
 
 
 # --------------------------------------------------------------------------- leaf ops
@@ -186,16 +194,24 @@ class Node:
 
 
 def make_node(op, inputs: tuple, params, aval, loc: str | None = None) -> Node:
-    """The interned node for ``(op, inputs, params, aval)``; ``loc`` is kept from the first."""
-    key = (op, inputs, params, aval)
+    """The interned node for ``(op, inputs, params, aval)``; ``loc`` is kept from the first.
+
+    ``params`` may be a dict or a pmap; the node stores a pmap. Hot path of tracing: the key
+    uses a sorted items tuple, and the pmap is built only when the node is new.
+    """
+    items = tuple(sorted(params.items())) if params else ()
+    key = (op, inputs, items, aval)
+    node = _TABLE.get(key)
+    if node is not None:
+        return node
     with _LOCK:
-        node = _TABLE.get(key)
+        node = _TABLE.get(key)  # another thread may have made it meanwhile
         if node is None:
             node = object.__new__(Node)
             sa = object.__setattr__
             sa(node, "op", op)
             sa(node, "inputs", inputs)
-            sa(node, "params", params)
+            sa(node, "params", params if isinstance(params, PMap) else pmap(params or {}))
             sa(node, "aval", aval)
             sa(node, "loc", loc)
             sa(node, "_hash", hash(key))
@@ -204,16 +220,16 @@ def make_node(op, inputs: tuple, params, aval, loc: str | None = None) -> Node:
 
 
 def input_node(index: int, aval: Aval) -> Node:
-    return make_node(input_op, (), pmap({"index": index}), aval)
+    return make_node(input_op, (), {"index": index}, aval)
 
 
 def const_node(value, loc: str | None = None) -> Node:
     cv = ConstValue(value)
-    return make_node(const_op, (), pmap({"value": cv}), Aval(cv.array.shape, cv.array.dtype), loc)
+    return make_node(const_op, (), {"value": cv}, make_aval(cv.array.shape, cv.array.dtype), loc)
 
 
 def var_node(name: str, aval: Aval, loc: str | None = None) -> Node:
-    return make_node(var_op, (), pmap({"name": name}), aval, loc)
+    return make_node(var_op, (), {"name": name}, aval, loc)
 
 
 # --------------------------------------------------------------------------- walks
@@ -223,22 +239,23 @@ def toposort(outputs: Iterable[Node]) -> list[Node]:
     """All nodes reachable from ``outputs``, inputs before users; iterative (no recursion)."""
     order: list[Node] = []
     seen: set[int] = set()
+    add, append = seen.add, order.append
     for root in outputs:
         if id(root) in seen:
             continue
-        stack = [(root, 0)]
-        seen.add(id(root))
+        add(id(root))
+        stack = [(root, iter(root.inputs))]
+        push, pop = stack.append, stack.pop
         while stack:
-            node, i = stack[-1]
-            if i < len(node.inputs):
-                stack[-1] = (node, i + 1)
-                child = node.inputs[i]
+            node, children = stack[-1]
+            for child in children:
                 if id(child) not in seen:
-                    seen.add(id(child))
-                    stack.append((child, 0))
+                    add(id(child))
+                    push((child, iter(child.inputs)))
+                    break
             else:
-                stack.pop()
-                order.append(node)
+                pop()
+                append(node)
     return order
 
 
@@ -251,7 +268,7 @@ def substitute(outputs: Sequence[Node], mapping: dict) -> list[Node]:
         ins = node.inputs
         if ins:
             new_ins = tuple([new[i] for i in ins])
-            if any(a is not b for a, b in zip(new_ins, ins)):
+            if new_ins != ins:  # element identity: nodes compare by identity
                 new[node] = make_node(node.op, new_ins, node.params, node.aval, node.loc)
                 continue
         new[node] = node

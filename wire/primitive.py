@@ -28,7 +28,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from .errors import ShapeError
-from .ir import Aval
+from .ir import Aval, make_aval
 
 
 class Primitive:
@@ -92,6 +92,9 @@ def default_dtype(*dtypes, **params):
 
 def broadcast_shapes(*shapes, op="operation") -> tuple:
     """NumPy broadcasting of ``shapes``, raising ``ShapeError`` that names them all."""
+    first = shapes[0]
+    if all(s == first for s in shapes):
+        return tuple(first)
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
@@ -104,17 +107,21 @@ def elementwise_shape(name, out_dtype=None):
 
     def rule(*avals, **params):
         shape = broadcast_shapes(*[a.shape for a in avals], op=name)
-        dt = out_dtype(*[a.dtype for a in avals]) if out_dtype else np.result_type(
-            *[a.dtype for a in avals]
-        )
-        return Aval(shape, dt)
+        dtypes = [a.dtype for a in avals]
+        if out_dtype:
+            dt = out_dtype(*dtypes)
+        elif all(d == dtypes[0] for d in dtypes):
+            dt = dtypes[0]
+        else:
+            dt = np.result_type(*dtypes)
+        return make_aval(shape, dt)
 
     return rule
 
 
 def float_dtype(*dtypes, **params):
     """Output dtype of a floating-point function (ints promote to float64, as NumPy does)."""
-    dt = np.result_type(*dtypes)
+    dt = dtypes[0] if len(dtypes) == 1 else np.result_type(*dtypes)
     return dt if dt.kind in "fc" else np.dtype(np.float64)
 
 

@@ -11,6 +11,7 @@ all it takes to keep nested derivatives (``grad(grad(f))``) from confusing their
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import numpy as np
@@ -135,10 +136,17 @@ def is_tracer(x) -> bool:
     return isinstance(x, Tracer)
 
 
+@functools.lru_cache(maxsize=1024)
+def _scalar_node(dtype, value):
+    return const_node(np.asarray(value, dtype=dtype))
+
+
 def to_node(x) -> Node:
     """The node for an operand: a tracer's node, or a constant node for a concrete value."""
     if isinstance(x, Tracer):
         return x.node
+    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf":
+        return _scalar_node(x.dtype, x.item())  # scalars recur constantly while tracing
     if isinstance(x, _ARRAY_TYPES):
         return const_node(x)
     raise WireTypeError(
@@ -169,12 +177,12 @@ def bind(prim, *args, **params):
             aval = prim.shape(*avals, **params)
         except ShapeError as e:
             raise ShapeError(f"{e}{at(loc)}") from None
-    node = make_node(prim, nodes, pmap(params) if params else EMPTY_PARAMS, aval, loc)
+    node = make_node(prim, nodes, params, aval, loc)
     if isinstance(aval, tuple):
         from .ops.shape import proj_p
 
         return tuple(
-            Tracer(make_node(proj_p, (node,), pmap({"index": i}), a, loc))
+            Tracer(make_node(proj_p, (node,), {"index": i}, a, loc))
             for i, a in enumerate(aval)
         )
     return Tracer(node)

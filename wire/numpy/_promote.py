@@ -39,6 +39,10 @@ def cast(x, dtype):
 
 def promote(*args):
     """Operands cast to their common NumPy result dtype."""
+    if len(args) == 2:
+        x, y = args
+        if isinstance(x, Tracer) and isinstance(y, Tracer) and x.dtype == y.dtype:
+            return [x, y]
     dt = result_dtype(*args)
     return [cast(a, dt) for a in args]
 
