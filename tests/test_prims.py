@@ -47,7 +47,25 @@ def _fn(prim, args, params, pos):
 
 
 def _inner(outs, cts):
-    return sum(float(np.sum(np.asarray(o) * c)) for o, c in zip(outs, cts))
+    """Real inner product <o, ct> = Re sum(o * conj(ct)) (complex outputs included)."""
+    return sum(float(np.real(np.sum(np.asarray(o) * np.conj(c)))) for o, c in zip(outs, cts))
+
+
+def _random_like(rng, o):
+    o = np.asarray(o)
+    if o.dtype.kind == "c":
+        return rng.normal(size=o.shape) + 1j * rng.normal(size=o.shape)
+    return rng.normal(size=o.shape)
+
+
+def _traced_inner(outs, cts):
+    total = 0.0
+    for o, c in zip(outs, cts):
+        if np.iscomplexobj(c):
+            total = total + wire.numpy.sum(wire.numpy.real(o * np.conj(c)))
+        else:
+            total = total + wire.numpy.sum(o * c)
+    return total
 
 
 @pytest.mark.parametrize("prim", PRIMS, ids=lambda p: p.name)
@@ -87,12 +105,12 @@ def test_vjp_and_jvp_match_finite_differences(prim, seed):
     xs = [args[i].astype(np.float64) for i in pos]
     outs = f(*xs)
     vs = [rng.normal(size=x.shape) for x in xs]
-    cts = [rng.normal(size=np.shape(o)) for o in outs]
+    cts = [_random_like(rng, o) for o in outs]
     numeric = _numerical_directional(f, xs, vs)
 
     # reverse mode: <ct, J v> == <J^T ct, v>
     def s(*xs_):
-        return sum(wire.numpy.sum(o * c) for o, c in zip(f(*xs_), cts))
+        return _traced_inner(f(*xs_), cts)
 
     grads = wire.grad(s, argnums=tuple(range(len(xs))))(*xs)
     lhs = sum(float(np.sum(g * v)) for g, v in zip(grads, vs))
@@ -101,7 +119,8 @@ def test_vjp_and_jvp_match_finite_differences(prim, seed):
     # forward mode: J v
     _, tangents = wire.jvp(f, tuple(xs), tuple(vs))
     for t, n in zip(tangents, numeric):
-        _close(t, n)
+        _close(np.real(t), np.real(n))
+        _close(np.imag(t), np.imag(n))
 
 
 @pytest.mark.parametrize("prim", SMOOTH, ids=lambda p: p.name)
@@ -117,13 +136,13 @@ def test_second_order_matches_finite_differences(prim, seed):
     f = _fn(prim, args, params, pos)
     xs = [args[i].astype(np.float64) for i in pos]
     outs = f(*xs)
-    cts = [rng.normal(size=np.shape(o)) for o in outs]
+    cts = [_random_like(rng, o) for o in outs]
     vs = [rng.normal(size=x.shape) for x in xs]
     ws = [rng.normal(size=x.shape) for x in xs]
     nums = tuple(range(len(xs)))
 
     def s(*xs_):
-        return sum(wire.numpy.sum(o * c) for o, c in zip(f(*xs_), cts))
+        return _traced_inner(f(*xs_), cts)
 
     def directional(*xs_):  # <grad s(x), v>, a scalar function of x
         g = wire.grad(s, argnums=nums)(*xs_)
