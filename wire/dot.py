@@ -17,7 +17,7 @@ import numpy as np
 from .errors import WireError
 from .ir import ConstValue, Graph, Node, const_op, input_op, var_op
 
-__all__ = ["to_dot", "render"]
+__all__ = ["render", "to_dot"]
 
 _MAX_PARAM_CHARS = 40
 

@@ -318,5 +318,3 @@ def collect_terms(graph: Graph) -> Graph:
         return graph
     return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree)
 
-
-_ = np

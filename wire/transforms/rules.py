@@ -24,13 +24,13 @@ from pyrsistent import pmap
 
 from ..ir import Aval, Node, const_node, const_op, make_node
 from ..ops import elementwise as ew
-from ..ops import reductions as red
 from ..ops import shape as sh
 from ..primitive import Primitive
 
 ELEMENTWISE = frozenset(v.name for v in vars(ew).values() if isinstance(v, Primitive))
 COMMUTATIVE = ("add", "mul", "maximum", "minimum", "eq", "ne", "and", "or", "xor")
-FOLD_MAX_SIZE = 1 << 12
+FOLD_MAX_SIZE = 1 << 12  # larger non-uniform results are not materialised as constants
+UNIFORM_CHECK_MAX_SIZE = 1 << 22  # constants up to this size are checked for uniformity
 
 
 # --------------------------------------------------------------------------- helpers
@@ -44,7 +44,7 @@ def uniform(n: Node):
         a = n.params["value"].array
         if a.size == 1:
             return a.reshape(()).item()
-        if 0 < a.size <= FOLD_MAX_SIZE and (a == a.flat[0]).all():
+        if 0 < a.size <= UNIFORM_CHECK_MAX_SIZE and (a == a.flat[0]).all():
             return a.flat[0].item()
     return None
 
@@ -138,7 +138,7 @@ def fold_constant(node: Node, rw):
             if any(a is None for a in args):
                 return None
             return array_constant(op.impl(*args, **node.params), node.aval, node.loc)
-        except Exception:  # a primitive that cannot run on these constants: leave it
+        except Exception:  # noqa: BLE001 - a primitive that cannot run on these constants: leave it
             return None
 
 
@@ -403,7 +403,7 @@ def reduce_sum_trivial(node, rw):
 
 
 def full_like_known(node, rw):
-    (x,) = node.inputs
+    """``full_like(x, v)`` of a known shape is a ``full`` node."""
     if node.aval.shape is None:
         return None
     return constant(node.params["value"], node.aval, node.loc)
@@ -449,5 +449,4 @@ UNSAFE = {
 
 ALGEBRA = combine(FOLD, IDENTITIES, CANONICAL)
 
-_ = red
 

@@ -28,15 +28,14 @@ the node it replaces, and asserts every replacement keeps the node's aval.
 from __future__ import annotations
 
 import zlib
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
-import numpy as np
 from pyrsistent import pmap
 from toolz import pipe
 
-from ..ir import EMPTY_PARAMS, ConstValue, Graph, Node, const_node, const_op, make_node
+from ..ir import EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node
 
-__all__ = ["simplify", "dce", "cse", "fold_constants", "rewrite", "Rewriter"]
+__all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
 
 # Constants up to this many elements are materialised when folding; larger results are
 # folded only when uniform (then they become `full` nodes).
@@ -302,9 +301,8 @@ def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
     >>> len(g), len(wire.simplify(g))
     (4, 0)
     """
-    from .rules import ALGEBRA
-
     from .polynomial import collect_terms
+    from .rules import ALGEBRA
 
     table = ALGEBRA if rules is None else rules
     graph = pipe(graph, dce, fold_constants, rewrite(table), cse)
