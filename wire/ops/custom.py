@@ -15,6 +15,7 @@ from ..ir import make_node
 from ..primitive import Primitive
 from ..tracer import TraceTag, Tracer
 from ..transforms.vjp import backward
+from ..transforms.vmap_custom import custom_jvp_batch, custom_vjp_batch
 from .shape import to_tracer, zeros_like_
 
 
@@ -113,6 +114,7 @@ custom_jvp_call_p = Primitive(
     _out_avals,
     jvp=_custom_jvp_jvp,
     vjp=_custom_jvp_vjp,
+    batch=custom_jvp_batch,
     sample=_sample_custom_jvp,
     doc="a user function (graph param) with a user-defined JVP rule (wire.custom_jvp)",
 )
@@ -196,6 +198,7 @@ custom_vjp_call_p = Primitive(
     _out_avals,
     jvp=_custom_vjp_jvp,
     vjp=_custom_vjp_vjp,
+    batch=custom_vjp_batch,
     sample=_sample_custom_vjp,
     doc="a user function (graph param) with user-defined fwd/bwd rules (wire.custom_vjp)",
 )
