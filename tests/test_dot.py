@@ -85,3 +85,10 @@ def test_render_writes_a_picture(fmt, magic, tmp_path):
     path = tmp_path / f"g.{fmt}"
     assert dot.render(wire.simplify(_graph()), str(path), format=fmt) == str(path)
     assert path.read_bytes().lstrip()[: len(magic)] == magic
+
+
+def test_dot_draws_control_flow_bodies_as_clusters():
+    g = wire.trace(lambda x: wire.cond(x > 0, wnp.sin, wnp.cos, x), 1.0)
+    text = wire.to_dot(g)
+    assert text.count("subgraph cluster_") == 2
+    assert "cond.branches[0]" in text and "cond.branches[1]" in text

@@ -383,3 +383,24 @@ def test_simplify_grad_chain_is_fast():
     assert elapsed < 5.0  # about 0.2 s on the reference machine; generous for shared CI
     assert math.isfinite(float(wire.evaluate(graph, 0.5)))
 
+
+
+def _inner_sizes(graph):
+    sizes = []
+    for n in graph.nodes:
+        for v in n.params.values():
+            gs = v if isinstance(v, tuple) else (v,)
+            sizes += [len(g) for g in gs if isinstance(g, wire.Graph)]
+    return sizes
+
+
+def test_graphs_in_params_are_simplified(rng):
+    def f(x):
+        return wire.cond(x > 0, lambda y: (y * 1.0 + 0.0) * wnp.sin(y), wnp.negative, x)
+
+    g = wire.trace(f, 1.0)
+    s = simplify(g)
+    assert sum(_inner_sizes(s)) < sum(_inner_sizes(g))
+    for x in (-0.5, 0.5):
+        np.testing.assert_allclose(wire.evaluate(s, x), wire.evaluate(g, x))
+    assert simplify(s) == s

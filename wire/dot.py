@@ -51,6 +51,12 @@ def _param(v) -> str:
     return s if len(s) <= _MAX_PARAM_CHARS else s[: _MAX_PARAM_CHARS - 1] + "…"
 
 
+def _holds_graphs(v) -> bool:
+    if isinstance(v, Graph):
+        return True
+    return isinstance(v, (tuple, list)) and bool(v) and all(isinstance(g, Graph) for g in v)
+
+
 def _label(node: Node) -> str:
     op = node.op
     if op is const_op:
@@ -64,7 +70,7 @@ def _label(node: Node) -> str:
     items = [(k, v) for k, v in sorted(node.params.items()) if k != "tag"]
     if op.name == "full":
         return f"full {_param(node.params['value'])}\n{_aval(node)}"
-    ps = ", ".join(f"{k}={_param(v)}" for k, v in items if not isinstance(v, Graph))
+    ps = ", ".join(f"{k}={_param(v)}" for k, v in items if not _holds_graphs(v))
     return f"{op.name}\n{_aval(node)}" + (f"\n{ps}" if ps else "")
 
 
@@ -87,17 +93,22 @@ def _emit(graph: Graph, prefix: str, lines: list, indent: str, counter: list) ->
         lines.append(f"{indent}{nid} [label={_quote(_label(node))}, {_style(node, inputs)}];")
         for src in node.inputs:
             lines.append(f"{indent}{ids[src]} -> {nid};")
-        for key, sub in sorted(node.params.items()):
-            if isinstance(sub, Graph):
-                counter[0] += 1
-                cid = f"{prefix}c{counter[0]}_"
-                lines.append(f"{indent}subgraph cluster_{cid} {{")
-                lines.append(f'{indent}  label={_quote(f"{node.op.name}.{key}")}; style=dashed;')
-                _emit(sub, cid, lines, indent + "  ", counter)
-                lines.append(f"{indent}}}")
-                if sub.outputs:
-                    anchor = f"{cid}n{len(sub.nodes) - 1}"
-                    lines.append(f"{indent}{anchor} -> {nid} [style=dashed, arrowhead=odot];")
+        subs = []
+        for key, v in sorted(node.params.items()):
+            if isinstance(v, Graph):
+                subs.append((key, v))
+            elif _holds_graphs(v):
+                subs.extend((f"{key}[{i}]", g) for i, g in enumerate(v))
+        for key, sub in subs:
+            counter[0] += 1
+            cid = f"{prefix}c{counter[0]}_"
+            lines.append(f"{indent}subgraph cluster_{cid} {{")
+            lines.append(f'{indent}  label={_quote(f"{node.op.name}.{key}")}; style=dashed;')
+            _emit(sub, cid, lines, indent + "  ", counter)
+            lines.append(f"{indent}}}")
+            if sub.outputs:
+                anchor = f"{cid}n{len(sub.nodes) - 1}"
+                lines.append(f"{indent}{anchor} -> {nid} [style=dashed, arrowhead=odot];")
     for i, out in enumerate(graph.outputs):
         oid = f"{prefix}out{i}"
         lines.append(f"{indent}{oid} [label={_quote(f'out {i}')}, {_STYLE_OUTPUT}];")

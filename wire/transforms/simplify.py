@@ -158,22 +158,33 @@ def _toposort_with_subgraphs(outputs):
     return toposort(outputs)
 
 
+def _is_graphs(v) -> bool:
+    """A Graph param, or a tuple/list of them (``cond`` branches)."""
+    if isinstance(v, Graph):
+        return True
+    return isinstance(v, (tuple, list)) and bool(v) and all(isinstance(g, Graph) for g in v)
+
+
 def _has_graph_params(node: Node) -> bool:
-    return any(isinstance(v, Graph) for v in node.params.values())
+    return any(_is_graphs(v) for v in node.params.values())
 
 
 def _simplify_graph_params(params, rules):
-    if not params or not any(isinstance(v, Graph) for v in params.values()):
+    if not params or not any(_is_graphs(v) for v in params.values()):
         return params
     ev = params.evolver()
+    changed = False
     for k, v in params.items():
         if isinstance(v, Graph):
-            ev[k] = _simplify_cached(v, rules)
-    return ev.persistent()
-
-
-def _simplify_cached(graph: Graph, rules) -> Graph:
-    return rewrite(rules)(fold_constants(graph))
+            new = simplify(v, rules)
+        elif _is_graphs(v):
+            new = type(v)(simplify(g, rules) for g in v)
+        else:
+            continue
+        if new != v:
+            ev[k] = new
+            changed = True
+    return ev.persistent() if changed else params
 
 
 def _op_code(node: Node) -> int:
@@ -189,7 +200,7 @@ def _params_code(node: Node) -> int:
             a = v.array
             data = a.tobytes() if a.nbytes <= (1 << 20) else repr(a.shape).encode()
             parts.append(k.encode() + a.dtype.str.encode() + repr(a.shape).encode() + data)
-        elif k == "tag" or isinstance(v, Graph):
+        elif k == "tag" or _is_graphs(v):
             parts.append(k.encode())
         else:
             parts.append(f"{k}={v!r}".encode())
@@ -301,11 +312,12 @@ def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
     >>> len(g), len(wire.simplify(g))
     (4, 0)
     """
+    from ..ops.control import merge_loops
     from .polynomial import collect_terms
     from .rules import ALGEBRA
 
     table = ALGEBRA if rules is None else rules
-    graph = pipe(graph, dce, fold_constants, rewrite(table), cse)
+    graph = pipe(graph, dce, merge_loops, fold_constants, rewrite(table), cse)
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
     for _ in range(_MAX_SWEEPS):
         candidate = pipe(graph, collect_terms, rewrite(table), cse)
