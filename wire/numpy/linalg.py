@@ -146,13 +146,13 @@ def _mirror(a, uplo):
 
 def cholesky(a, /, *, upper=False):
     """Cholesky factor (lower, or upper with ``upper=True``) of a positive-definite matrix;
-    reads the lower triangle, like NumPy. ``LinAlgError`` if not positive definite."""
+    reads the lower (``upper=True``: upper) triangle, like NumPy. ``LinAlgError`` if not positive definite."""
     if not _t(a):
         return np.linalg.cholesky(a, upper=upper)
     a = _float(a)
     _square(a, "cholesky")
     _real(a, "cholesky")
-    L = LX.cholesky(_mirror_lower(a))
+    L = LX.cholesky(_mirror(a, "U" if upper else "L"))
     return swapaxes(L, -1, -2) if upper else L
 
 

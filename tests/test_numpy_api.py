@@ -1,0 +1,414 @@
+"""wire.numpy / wire.scipy breadth: values against NumPy/SciPy on random inputs (with
+broadcasting), and first- and second-order derivatives against central differences."""
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+import wire.scipy.special as wsp
+from wire.testing import check_grads
+
+R = np.random.default_rng(0)
+
+
+def rn(*shape):
+    return R.normal(size=shape)
+
+
+def pos(*shape):
+    return R.uniform(0.5, 2.0, size=shape)
+
+
+def spd(n, batch=()):
+    b = R.normal(size=batch + (n, n))
+    return b @ np.swapaxes(b, -1, -2) + n * np.eye(n)
+
+
+def well(n, batch=()):
+    return R.normal(size=batch + (n, n)) + n * np.eye(n)
+
+
+def traced(f, *args):
+    """Evaluate ``f`` through a trace (so the wire path, not the NumPy fast path, runs)."""
+    return wire.evaluate(wire.trace(f, *args), *args)
+
+
+# name, wire function, reference, args, check gradients
+CASES = [
+    ("logaddexp", wnp.logaddexp, np.logaddexp, (rn(3, 1), rn(4)), True),
+    ("logaddexp2", wnp.logaddexp2, np.logaddexp2, (rn(3), rn(2, 3)), True),
+    ("hypot", wnp.hypot, np.hypot, (rn(3, 4), rn(4)), True),
+    ("sinc", wnp.sinc, np.sinc, (np.array([0.0, 0.3, -1.2, 2.5]),), True),
+    ("fmod", wnp.fmod, np.fmod, (rn(5) * 3, np.array([1.3, -1.7, 2.1, 0.9, -0.8])), True),
+    ("mod", wnp.mod, np.mod, (rn(5) * 3, np.array([1.3, -1.7, 2.1, 0.9, -0.8])), True),
+    ("copysign", wnp.copysign, np.copysign, (rn(4), rn(4)), True),
+    ("nan_to_num", wnp.nan_to_num, np.nan_to_num, (np.array([np.nan, np.inf, -np.inf, 1.5]),), False),
+    ("nan_to_num_grad", wnp.nan_to_num, np.nan_to_num, (rn(4),), True),
+    ("floor", wnp.floor, np.floor, (rn(4) * 3,), True),
+    ("ceil", wnp.ceil, np.ceil, (rn(4) * 3,), True),
+    ("rint", wnp.rint, np.rint, (rn(4) * 3,), True),
+    ("trunc", wnp.trunc, np.trunc, (rn(4) * 3,), True),
+    ("round2", lambda x: wnp.round(x, 2), lambda x: np.round(x, 2), (rn(4),), False),
+    ("cumsum", lambda x: wnp.cumsum(x, axis=1), lambda x: np.cumsum(x, axis=1), (rn(3, 4),), True),
+    ("cumsum_flat", wnp.cumsum, np.cumsum, (rn(3, 4),), True),
+    ("cumprod", lambda x: wnp.cumprod(x, 0), lambda x: np.cumprod(x, 0), (rn(5, 2),), True),
+    ("cumprod_zero", wnp.cumprod, np.cumprod, (np.array([1.5, 0.0, 2.0, -1.0, 0.5]),), True),
+    ("diff", wnp.diff, np.diff, (rn(3, 5),), True),
+    ("diff2", lambda x: wnp.diff(x, 2, axis=0), lambda x: np.diff(x, 2, axis=0), (rn(5, 3),), True),
+    ("diff_prepend", lambda x: wnp.diff(x, prepend=0.0), lambda x: np.diff(x, prepend=0.0), (rn(4),), True),
+    ("ediff1d", wnp.ediff1d, np.ediff1d, (rn(2, 3),), True),
+    ("gradient", wnp.gradient, np.gradient, (rn(6),), True),
+    ("trapezoid", wnp.trapezoid, np.trapezoid, (rn(3, 6),), True),
+    ("sort", lambda x: wnp.sort(x, axis=0), lambda x: np.sort(x, axis=0), (rn(4, 3),), True),
+    ("sort_flat", lambda x: wnp.sort(x, axis=None), lambda x: np.sort(x, axis=None), (rn(2, 3),), True),
+    ("argsort", wnp.argsort, np.argsort, (rn(3, 5),), False),
+    ("searchsorted", lambda v: wnp.searchsorted(np.arange(5.0), v),
+     lambda v: np.searchsorted(np.arange(5.0), v), (rn(4) * 3,), False),
+    ("median", wnp.median, np.median, (rn(6),), True),
+    ("median_axis", lambda x: wnp.median(x, axis=1), lambda x: np.median(x, axis=1), (rn(3, 5),), True),
+    ("quantile", lambda x: wnp.quantile(x, [0.1, 0.75], axis=0),
+     lambda x: np.quantile(x, [0.1, 0.75], axis=0), (rn(7, 2),), True),
+    ("percentile", lambda x: wnp.percentile(x, 30), lambda x: np.percentile(x, 30), (rn(9),), True),
+    ("max", lambda x: wnp.max(x, axis=1), lambda x: np.max(x, axis=1), (rn(3, 4),), True),
+    ("argmax", lambda x: wnp.argmax(x, axis=0), lambda x: np.argmax(x, axis=0), (rn(3, 4),), False),
+    ("nanmax", wnp.nanmax, np.nanmax, (np.array([1.0, np.nan, 3.0]),), False),
+    ("nanmean", lambda x: wnp.nanmean(x, axis=0), lambda x: np.nanmean(x, axis=0),
+     (np.array([[1.0, np.nan], [3.0, 4.0]]),), False),
+    ("nanstd", wnp.nanstd, np.nanstd, (np.array([1.0, np.nan, 3.0, 7.0]),), False),
+    ("take", lambda x: wnp.take(x, [2, 0, 2], axis=1), lambda x: np.take(x, [2, 0, 2], axis=1),
+     (rn(2, 3),), True),
+    ("take_flat", lambda x: wnp.take(x, [[5, 1], [0, 0]]), lambda x: np.take(x, [[5, 1], [0, 0]]),
+     (rn(2, 3),), True),
+    ("take_along_axis", lambda x: wnp.take_along_axis(x, np.array([[1, 0, 1]]), 0),
+     lambda x: np.take_along_axis(x, np.array([[1, 0, 1]]), 0), (rn(2, 3),), True),
+    ("int_array_gather", lambda x: x[np.array([0, 2]), 1:], lambda x: x[np.array([0, 2]), 1:],
+     (rn(3, 3),), True),
+    ("diag_vec", lambda v: wnp.diag(v, 1), lambda v: np.diag(v, 1), (rn(3),), True),
+    ("diag_mat", lambda m: wnp.diag(m, -1), lambda m: np.diag(m, -1), (rn(3, 4),), True),
+    ("diagonal", lambda m: wnp.diagonal(m, 0, 1, 2), lambda m: np.diagonal(m, 0, 1, 2), (rn(2, 3, 3),), True),
+    ("trace", wnp.trace, np.trace, (rn(3, 3),), True),
+    ("triu", lambda m: wnp.triu(m, 1), lambda m: np.triu(m, 1), (rn(2, 3, 4),), True),
+    ("tril", wnp.tril, np.tril, (rn(4, 3),), True),
+    ("tile", lambda x: wnp.tile(x, (2, 1, 3)), lambda x: np.tile(x, (2, 1, 3)), (rn(2, 3),), True),
+    ("repeat", lambda x: wnp.repeat(x, 2, axis=0), lambda x: np.repeat(x, 2, axis=0), (rn(2, 3),), True),
+    ("repeat_counts", lambda x: wnp.repeat(x, [1, 0, 3]), lambda x: np.repeat(x, [1, 0, 3]), (rn(3),), True),
+    ("roll", lambda x: wnp.roll(x, 2, axis=1), lambda x: np.roll(x, 2, axis=1), (rn(2, 5),), True),
+    ("roll_flat", lambda x: wnp.roll(x, -1), lambda x: np.roll(x, -1), (rn(2, 3),), True),
+    ("flip", wnp.flip, np.flip, (rn(2, 3),), True),
+    ("fliplr", wnp.fliplr, np.fliplr, (rn(2, 3),), True),
+    ("rot90", wnp.rot90, np.rot90, (rn(2, 3),), True),
+    ("rot90_3", lambda x: wnp.rot90(x, 3), lambda x: np.rot90(x, 3), (rn(2, 3),), True),
+    ("pad_constant", lambda x: wnp.pad(x, ((1, 2), (0, 1)), constant_values=3.0),
+     lambda x: np.pad(x, ((1, 2), (0, 1)), constant_values=3.0), (rn(2, 3),), True),
+    ("pad_edge", lambda x: wnp.pad(x, 2, mode="edge"), lambda x: np.pad(x, 2, mode="edge"), (rn(2, 3),), True),
+    ("pad_reflect", lambda x: wnp.pad(x, (1, 3), mode="reflect"),
+     lambda x: np.pad(x, (1, 3), mode="reflect"), (rn(4),), True),
+    ("pad_symmetric", lambda x: wnp.pad(x, 2, mode="symmetric"),
+     lambda x: np.pad(x, 2, mode="symmetric"), (rn(3),), True),
+    ("pad_wrap", lambda x: wnp.pad(x, 2, mode="wrap"), lambda x: np.pad(x, 2, mode="wrap"), (rn(3),), True),
+    ("meshgrid", lambda x, y: wnp.meshgrid(x, y), lambda x, y: np.meshgrid(x, y), (rn(3), rn(2)), True),
+    ("meshgrid_ij", lambda x, y: wnp.meshgrid(x, y, indexing="ij"),
+     lambda x, y: np.meshgrid(x, y, indexing="ij"), (rn(3), rn(2)), True),
+    ("select", lambda x: wnp.select([x < -0.5, x > 0.5], [x * 2, x ** 2], 0.0),
+     lambda x: np.select([x < -0.5, x > 0.5], [x * 2, x ** 2], 0.0), (rn(6),), True),
+    ("kron", wnp.kron, np.kron, (rn(2, 3), rn(2, 2)), True),
+    ("inner", wnp.inner, np.inner, (rn(2, 3), rn(4, 3)), True),
+    ("outer", wnp.outer, np.outer, (rn(3), rn(2)), True),
+    ("cross", wnp.cross, np.cross, (rn(4, 3), rn(3)), True),
+    ("append", lambda x: wnp.append(x, [1.0, 2.0]), lambda x: np.append(x, [1.0, 2.0]), (rn(2, 2),), True),
+    ("delete", lambda x: wnp.delete(x, [0, 2], axis=1), lambda x: np.delete(x, [0, 2], axis=1), (rn(2, 4),), True),
+    ("atleast_2d", wnp.atleast_2d, np.atleast_2d, (rn(3),), True),
+    ("atleast_3d", wnp.atleast_3d, np.atleast_3d, (rn(3, 2),), True),
+    ("convolve", lambda a, v: wnp.convolve(a, v), np.convolve, (rn(5), rn(3)), True),
+    ("convolve_same", lambda a, v: wnp.convolve(a, v, "same"), lambda a, v: np.convolve(a, v, "same"),
+     (rn(3), rn(5)), True),
+    ("correlate", wnp.correlate, np.correlate, (rn(6), rn(3)), True),
+    ("cov", wnp.cov, np.cov, (rn(3, 6),), True),
+    ("corrcoef", wnp.corrcoef, np.corrcoef, (rn(3, 6),), True),
+    ("einsum_matmul", lambda a, b: wnp.einsum("ij,jk->ik", a, b), lambda a, b: np.einsum("ij,jk->ik", a, b),
+     (rn(2, 3), rn(3, 4)), True),
+    ("einsum_implicit", lambda a, b: wnp.einsum("ij,kj", a, b), lambda a, b: np.einsum("ij,kj", a, b),
+     (rn(2, 3), rn(4, 3)), True),
+    ("einsum_ellipsis", lambda a, b: wnp.einsum("...ij,...jk->...ik", a, b),
+     lambda a, b: np.einsum("...ij,...jk->...ik", a, b), (rn(2, 1, 2, 3), rn(4, 3, 2)), True),
+    ("einsum_trace", lambda a: wnp.einsum("ii", a), lambda a: np.einsum("ii", a), (rn(3, 3),), True),
+    ("einsum_diag", lambda a: wnp.einsum("iji->j", a), lambda a: np.einsum("iji->j", a), (rn(3, 2, 3),), True),
+    ("einsum_three", lambda a, b, c: wnp.einsum("ab,bc,cd->da", a, b, c),
+     lambda a, b, c: np.einsum("ab,bc,cd->da", a, b, c), (rn(2, 3), rn(3, 4), rn(4, 2)), True),
+    ("einsum_outer_sum", lambda a, b: wnp.einsum("i,j->", a, b), lambda a, b: np.einsum("i,j->", a, b),
+     (rn(3), rn(2)), True),
+    # complex numbers
+    ("real_imag", lambda z: wnp.real(z) * wnp.imag(z), lambda z: np.real(z) * np.imag(z),
+     (rn(3) + 1j * rn(3),), True),
+    ("abs_complex", wnp.abs, np.abs, (rn(4) + 1j * rn(4),), True),
+    ("angle", wnp.angle, np.angle, (rn(4) + 1j * rn(4),), True),
+    ("conj_mul", lambda z: wnp.real(z * wnp.conj(z)), lambda z: np.real(z * np.conj(z)),
+     (rn(3) + 1j * rn(3),), True),
+    ("complex_exp", lambda z: wnp.exp(z * 1j), lambda z: np.exp(z * 1j), (rn(3),), True),
+    # linalg
+    ("inv", wnp.linalg.inv, np.linalg.inv, (well(3, (2,)),), True),
+    ("det", wnp.linalg.det, np.linalg.det, (well(3),), True),
+    ("slogdet", lambda a: tuple(wnp.linalg.slogdet(a)), lambda a: tuple(np.linalg.slogdet(a)), (well(3, (2,)),), True),
+    ("solve_vec", wnp.linalg.solve, np.linalg.solve, (well(3), rn(3)), True),
+    ("solve_mat", wnp.linalg.solve, np.linalg.solve, (well(3, (2,)), rn(2, 3, 2)), True),
+    ("cholesky", wnp.linalg.cholesky, np.linalg.cholesky, (spd(3),), True),
+    ("cholesky_upper", lambda a: wnp.linalg.cholesky(a, upper=True),
+     lambda a: np.linalg.cholesky(a, upper=True), (spd(3),), True),
+    ("eigvalsh", wnp.linalg.eigvalsh, np.linalg.eigvalsh, (spd(3),), True),
+    ("svdvals", lambda a: wnp.linalg.svd(a, compute_uv=False), lambda a: np.linalg.svd(a, compute_uv=False),
+     (rn(4, 3),), True),
+    ("pinv", wnp.linalg.pinv, np.linalg.pinv, (rn(4, 3),), True),
+    ("matrix_power", lambda a: wnp.linalg.matrix_power(a, 3), lambda a: np.linalg.matrix_power(a, 3),
+     (rn(3, 3),), True),
+    ("matrix_power_neg", lambda a: wnp.linalg.matrix_power(a, -2), lambda a: np.linalg.matrix_power(a, -2),
+     (well(3),), True),
+    ("multi_dot", lambda a, b, c: wnp.linalg.multi_dot([a, b, c]), lambda a, b, c: np.linalg.multi_dot([a, b, c]),
+     (rn(2, 3), rn(3, 4), rn(4)), True),
+    ("cond", wnp.linalg.cond, np.linalg.cond, (well(3),), True),
+    ("lstsq", lambda a, b: wnp.linalg.lstsq(a, b)[0], lambda a, b: np.linalg.lstsq(a, b)[0], (rn(5, 3), rn(5)), True),
+    ("matrix_rank", wnp.linalg.matrix_rank, np.linalg.matrix_rank, (rn(3, 2) @ rn(2, 4),), False),
+    # fft
+    ("fft", wnp.fft.fft, np.fft.fft, (rn(2, 5),), True),
+    ("fft_n", lambda x: wnp.fft.fft(x, 8, axis=0), lambda x: np.fft.fft(x, 8, axis=0), (rn(5, 2),), True),
+    ("ifft", wnp.fft.ifft, np.fft.ifft, (rn(4) + 1j * rn(4),), True),
+    ("fft_ortho", lambda x: wnp.fft.fft(x, norm="ortho"), lambda x: np.fft.fft(x, norm="ortho"), (rn(4),), True),
+    ("rfft", wnp.fft.rfft, np.fft.rfft, (rn(3, 6),), True),
+    ("rfft_odd", lambda x: wnp.fft.rfft(x, 5), lambda x: np.fft.rfft(x, 5), (rn(7),), True),
+    ("irfft", wnp.fft.irfft, np.fft.irfft, (rn(4) + 1j * rn(4),), True),
+    ("irfft_odd", lambda x: wnp.fft.irfft(x, 7), lambda x: np.fft.irfft(x, 7), (rn(4) + 1j * rn(4),), True),
+    ("fft2", wnp.fft.fft2, np.fft.fft2, (rn(3, 4),), True),
+    ("ifft2", wnp.fft.ifft2, np.fft.ifft2, (rn(3, 4),), True),
+    ("fftn", lambda x: wnp.fft.fftn(x, axes=(0, 2)), lambda x: np.fft.fftn(x, axes=(0, 2)), (rn(2, 3, 4),), True),
+    ("rfftn", wnp.fft.rfftn, np.fft.rfftn, (rn(3, 4),), True),
+    ("irfftn", lambda x: wnp.fft.irfftn(x, (3, 4), (0, 1)), lambda x: np.fft.irfftn(x, (3, 4), (0, 1)),
+     (rn(3, 3) + 1j * rn(3, 3),), True),
+    ("hfft", wnp.fft.hfft, np.fft.hfft, (rn(4) + 1j * rn(4),), True),
+    ("fftshift", wnp.fft.fftshift, np.fft.fftshift, (rn(5, 4),), True),
+    ("ifftshift", wnp.fft.ifftshift, np.fft.ifftshift, (rn(5, 4),), True),
+    # scipy.special
+    ("logsumexp", lambda x: wsp.logsumexp(x, axis=1), None, (rn(3, 4),), True),
+    ("logsumexp_b", lambda x: wsp.logsumexp(x, b=np.array([1.0, 2.0, 0.5])), None, (rn(3),), True),
+    ("gammaln", wsp.gammaln, None, (pos(4),), True),
+    ("digamma", wsp.digamma, None, (pos(4),), True),
+    ("polygamma", lambda x: wsp.polygamma(2, x), None, (pos(4),), True),
+    ("erf", wsp.erf, None, (rn(4),), True),
+    ("erfc", wsp.erfc, None, (rn(4),), True),
+    ("erfinv", wsp.erfinv, None, (R.uniform(-0.9, 0.9, 4),), True),
+    ("expit", wsp.expit, None, (rn(4) * 5,), True),
+    ("logit", wsp.logit, None, (R.uniform(0.1, 0.9, 4),), True),
+    ("softmax", lambda x: wsp.softmax(x, axis=-1), None, (rn(2, 4),), True),
+    ("log_softmax", lambda x: wsp.log_softmax(x, axis=0), None, (rn(3, 2),), True),
+    ("xlogy", wsp.xlogy, None, (rn(4), pos(4)), True),
+    ("betaln", wsp.betaln, None, (pos(3), pos(3)), True),
+    ("ndtr", wsp.ndtr, None, (rn(4),), True),
+    ("gamma", wsp.gamma, None, (pos(3) + np.array([0.0, -3.1, -2.5]),), True),
+]
+
+
+def _scipy_ref(name):
+    sp = pytest.importorskip("scipy.special")
+    return {
+        "logsumexp": lambda x: sp.logsumexp(x, axis=1),
+        "logsumexp_b": lambda x: sp.logsumexp(x, b=np.array([1.0, 2.0, 0.5])),
+        "polygamma": lambda x: sp.polygamma(2, x),
+        "softmax": lambda x: sp.softmax(x, axis=-1),
+        "log_softmax": lambda x: sp.log_softmax(x, axis=0),
+    }.get(name) or getattr(sp, name)
+
+
+@pytest.mark.parametrize("name,fn,ref,args,diff", CASES, ids=[c[0] for c in CASES])
+def test_values_match_numpy(name, fn, ref, args, diff):
+    ref = ref or _scipy_ref(name)
+    want = ref(*args)
+    got = traced(fn, *args)
+    eager = fn(*args)
+    for g in (got, eager):
+        if isinstance(want, (tuple, list)):
+            for a, b in zip(g, want):
+                np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+        else:
+            np.testing.assert_allclose(g, want, rtol=1e-7, atol=1e-9)
+            assert np.shape(g) == np.shape(want)
+
+
+@pytest.mark.parametrize("name,fn,ref,args,diff", [c for c in CASES if c[4]],
+                         ids=[c[0] for c in CASES if c[4]])
+def test_gradients_match_finite_differences(name, fn, ref, args, diff):
+    check_grads(fn, args, order=2, rtol=1e-4, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- factorizations
+
+
+def test_eigh_values_vectors_and_gradients():
+    a = spd(3, (2,))
+    w, v = traced(lambda a: tuple(wnp.linalg.eigh(a)), a)
+    w0, v0 = np.linalg.eigh(a)
+    np.testing.assert_allclose(w, w0)
+    np.testing.assert_allclose(np.abs(v), np.abs(v0), atol=1e-10)
+    # invariant functions of the vectors: projections v v^T
+    check_grads(lambda a: wnp.linalg.eigh(a)[0], (a,), rtol=1e-4)
+    check_grads(lambda a: (lambda w, v: (v * v) @ w[..., None])(*wnp.linalg.eigh(a)), (a,), rtol=1e-4)
+
+
+def test_eigh_reads_lower_triangle_like_numpy():
+    a = rn(3, 3) + 3 * np.eye(3)
+    w = traced(lambda a: wnp.linalg.eigvalsh(a), a)
+    np.testing.assert_allclose(w, np.linalg.eigvalsh(a))
+    np.testing.assert_allclose(traced(lambda a: wnp.linalg.eigvalsh(a, "U"), a), np.linalg.eigvalsh(a, "U"))
+    sym = a + a.T + 6 * np.eye(3)
+    np.testing.assert_allclose(traced(wnp.linalg.cholesky, sym - np.triu(sym, 1) + 9 * np.triu(rn(3, 3), 1)),
+                               np.linalg.cholesky(sym))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 4)])
+def test_svd_and_qr(shape):
+    a = rn(*shape)
+    u, s, vh = traced(lambda a: tuple(wnp.linalg.svd(a, full_matrices=False)), a)
+    np.testing.assert_allclose((u * s) @ vh, a, atol=1e-10)
+    np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False))
+    check_grads(lambda a: (lambda u, s, vh: (u * s[..., None, :]) @ (vh * vh))(*wnp.linalg.svd(a, False)),
+                (a,), rtol=1e-4)
+    if shape[0] >= shape[1]:
+        q, r = traced(lambda a: tuple(wnp.linalg.qr(a)), a)
+        q0, r0 = np.linalg.qr(a)
+        np.testing.assert_allclose(q, q0)
+        np.testing.assert_allclose(r, r0)
+        check_grads(lambda a: tuple(wnp.linalg.qr(a)), (a,), rtol=1e-4)
+
+
+NORMS = [
+    (None, None), (2, None), (1, None), (np.inf, None), (-np.inf, None), (0, None), (3, None),
+    (0.5, None), (-1, None), (None, 1),
+]
+MATRIX_NORMS = [None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf]
+
+
+@pytest.mark.parametrize("ord,axis", NORMS)
+def test_vector_norms(ord, axis):
+    x = rn(3, 4) if axis is not None else rn(5)
+    got = traced(lambda x: wnp.linalg.norm(x, ord, axis), x)
+    np.testing.assert_allclose(got, np.linalg.norm(x, ord, axis))
+    if ord != 0:
+        check_grads(lambda x: wnp.linalg.norm(x, ord, axis), (x,), rtol=1e-4)
+
+
+@pytest.mark.parametrize("ord", MATRIX_NORMS)
+def test_matrix_norms(ord):
+    x = rn(3, 4)
+    for axis, keep in [(None, False), ((1, 0), True)]:
+        got = traced(lambda x: wnp.linalg.norm(x, ord, axis, keep), x)
+        np.testing.assert_allclose(got, np.linalg.norm(x, ord, axis, keep))
+    check_grads(lambda x: wnp.linalg.norm(x, ord), (x,), rtol=1e-4)
+
+
+def test_norm_gradient_at_zero_is_zero():
+    np.testing.assert_array_equal(wire.grad(wnp.linalg.norm)(np.zeros(3)), np.zeros(3))
+
+
+# --------------------------------------------------------------------------- semantics
+
+
+def test_ties_split_evenly_in_max_and_maximum():
+    g = wire.grad(lambda x: wnp.max(x))(np.array([1.0, 3.0, 3.0]))
+    np.testing.assert_allclose(g, [0.0, 0.5, 0.5])
+    g = wire.grad(lambda x: wnp.sum(wnp.maximum(x, 1.0)))(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(g, [0.5, 1.0])
+    g = wire.grad(lambda x: wnp.min(x, axis=0).sum())(np.array([[1.0, 2.0], [1.0, 0.0]]))
+    np.testing.assert_allclose(g, [[0.5, 0.0], [0.5, 1.0]])
+
+
+def test_rounding_has_zero_derivative_and_predicates_are_nondifferentiable():
+    x = np.array([0.3, 1.7, -2.2])
+    for f in (wnp.floor, wnp.ceil, wnp.round, wnp.rint, wnp.trunc, wnp.fix):
+        np.testing.assert_array_equal(wire.grad(lambda x: f(x).sum())(x), np.zeros(3))
+    f = lambda x: wnp.sum(wnp.where(wnp.isnan(x) | wnp.isinf(x) | ~wnp.isfinite(x), 0.0, x))
+    np.testing.assert_array_equal(wire.grad(f)(x), np.ones(3))
+
+
+def test_sort_gradient_goes_through_the_permutation():
+    x = np.array([3.0, 1.0, 2.0])
+    g = wire.grad(lambda x: wnp.sum(wnp.sort(x) * np.array([1.0, 10.0, 100.0])))(x)
+    np.testing.assert_allclose(g, [100.0, 1.0, 10.0])
+
+
+def test_integer_and_boolean_arrays_flow_without_error():
+    def f(x):
+        idx = wnp.argsort(x)
+        ranks = wnp.argsort(idx)
+        counts = wnp.cumsum(x > 0)
+        big = wnp.searchsorted(np.array([-1.0, 0.0, 1.0]), x)
+        w = (ranks + counts + big + wnp.argmax(x)).astype(float)
+        return wnp.sum(x * w) + wnp.sum(wnp.take(x, idx[:2]))
+
+    x = rn(5)
+    check_grads(f, (x,), order=1)
+    ints = traced(lambda i: wnp.cumsum(i) + wnp.roll(i, 1) + wnp.sort(i), np.array([3, 1, 2]))
+    np.testing.assert_array_equal(ints, np.cumsum([3, 1, 2]) + np.roll([3, 1, 2], 1) + [1, 2, 3])
+
+
+def test_singular_matrix_raises_linalgerror_at_evaluation():
+    a = np.array([[1.0, 2.0], [2.0, 4.0]])
+    g = wire.trace(lambda a: wnp.linalg.inv(a).sum(), a)  # tracing is fine
+    with pytest.raises(np.linalg.LinAlgError):
+        wire.evaluate(g, a)
+    with pytest.raises(np.linalg.LinAlgError):
+        wire.grad(lambda a: wnp.linalg.solve(a, np.ones(2)).sum())(a)
+    with pytest.raises(np.linalg.LinAlgError):
+        wire.grad(lambda a: wnp.linalg.cholesky(a).sum())(-np.eye(2))
+    assert traced(wnp.linalg.det, a) == 0.0
+
+
+def test_complex_gradient_convention_is_jax():
+    z = np.array(3.0 + 4.0j)
+    g = wire.grad(lambda z: wnp.abs(z) ** 2)(z)
+    np.testing.assert_allclose(g, 6.0 - 8.0j)  # 2 * conj(z), as jax.grad
+    g = wire.grad(lambda z: wnp.real(z * z))(z)
+    np.testing.assert_allclose(g, 2 * z)  # holomorphic: f'(z)
+
+
+def test_constructors_are_constants():
+    assert isinstance(wnp.linspace(0, 1, 5), np.ndarray)
+    assert wnp.eye(3).shape == (3, 3) and wnp.arange(4).dtype.kind == "i"
+    assert wnp.zeros((2,)).sum() == 0 and wnp.ones(3).sum() == 3
+
+
+def test_special_fallbacks_without_scipy(monkeypatch):
+    import wire.ops.special as S
+
+    sp = pytest.importorskip("scipy.special")
+    monkeypatch.setattr(S, "_sp", None)
+    x = np.array([0.3, 1.0, 4.5, 30.0])
+    np.testing.assert_allclose(S._gammaln(x), sp.gammaln(x), rtol=1e-12)
+    for n in range(3):
+        np.testing.assert_allclose(S._polygamma(x, n=n), sp.polygamma(n, x), rtol=1e-10)
+    np.testing.assert_allclose(S._erf(x), sp.erf(x), rtol=1e-12)
+    np.testing.assert_allclose(S._erfinv(np.array([-0.7, 0.2])), sp.erfinv([-0.7, 0.2]), rtol=1e-10)
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+def test_numpy_calls_on_tracers_dispatch():
+    def f(x):
+        y = np.sin(x) + np.sum(x, axis=0) + x @ np.ones(3) + np.ones(3) @ x
+        y = y + np.linalg.slogdet(np.outer(x, x) + np.eye(3))[1] + np.fft.fft(x).real
+        y = y + np.add.reduce(x) + np.multiply.accumulate(x) + np.maximum.accumulate(x)
+        y = y + np.subtract.outer(x, x).sum(axis=0) + np.logaddexp.reduce(x)
+        return np.sum(y ** 2)
+
+    x = rn(3)
+    np.testing.assert_allclose(traced(f, x), f(x))
+    check_grads(f, (x,), order=1)
+
+
+def test_unsupported_numpy_function_names_it_and_suggests():
+    with pytest.raises(wire.WireError, match=r"numpy\.linalg\.eig .*linalg\.eigh"):
+        wire.grad(lambda a: np.linalg.eig(a)[0].sum())(np.eye(2))
+    with pytest.raises(wire.WireError, match=r"numpy\.nancumsun|numpy\.unwrap"):
+        wire.grad(lambda x: np.unwrap(x).sum())(np.ones(3))
+    with pytest.raises(wire.WireError, match=r"numpy\.ldexp .*closest supported function"):
+        wire.grad(lambda x: np.ldexp(x, 2).sum())(np.ones(3))
+    with pytest.raises(wire.WireError, match="asarray|np.array"):
+        wire.grad(lambda x: np.asarray(x).sum())(np.ones(3))
