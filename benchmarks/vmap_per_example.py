@@ -14,6 +14,7 @@ Every variant is checked against the loop. Run ``python benchmarks/vmap_per_exam
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 
@@ -33,8 +34,7 @@ def loss(params, x, y):
 
 def init(rng, sizes=(784, 256, 10)):
     return [
-        (rng.normal(size=(m, n)) / np.sqrt(m), np.zeros(n))
-        for m, n in zip(sizes[:-1], sizes[1:])
+        (rng.normal(size=(m, n)) / np.sqrt(m), np.zeros(n)) for m, n in itertools.pairwise(sizes)
     ]
 
 
@@ -73,13 +73,15 @@ def run(quick: bool = False):
     np.testing.assert_allclose(flat[0][0], got[0][0])
     rows = []
     for name, t in (("loop", t_loop), ("vmap", t_vmap), ("vmap graph", t_graph)):
-        rows.append({
-            "method": name,
-            "batch": batch,
-            "seconds": t,
-            "per_example_ms": 1e3 * t / batch,
-            "speedup_vs_loop": t_loop / t,
-        })
+        rows.append(
+            {
+                "method": name,
+                "batch": batch,
+                "seconds": t,
+                "per_example_ms": 1e3 * t / batch,
+                "speedup_vs_loop": t_loop / t,
+            }
+        )
     return rows
 
 

@@ -4,6 +4,8 @@ jvp, jit and itself, and error messages."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -194,7 +196,7 @@ def _mlp_loss(params, x, y):
 def _mlp(rng, sizes=(6, 5, 3)):
     return [
         (rng.normal(size=(m, n)) / np.sqrt(m), rng.normal(size=n) * 0.1)
-        for m, n in zip(sizes[:-1], sizes[1:])
+        for m, n in itertools.pairwise(sizes)
     ]
 
 
@@ -219,7 +221,7 @@ def test_grad_of_vmap_and_vmap_of_grad_of_grad():
     def f(v):
         return (wnp.sin(v) * wnp.exp(v[::-1])).sum()
 
-    total = lambda xs: wire.vmap(f)(xs).sum()  # noqa: E731
+    total = lambda xs: wire.vmap(f)(xs).sum()
     np.testing.assert_allclose(wire.grad(total)(x), _loop(wire.grad(f), [x], [0]), rtol=1e-10)
     gg = wire.grad(lambda v: wire.grad(f)(v).sum())
     np.testing.assert_allclose(wire.vmap(gg)(x), _loop(gg, [x], [0]), rtol=1e-10)
@@ -230,7 +232,7 @@ def test_grad_of_vmap_and_vmap_of_grad_of_grad():
 def test_composes_with_jvp():
     rng = np.random.default_rng(3)
     x, t = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
-    f = lambda v: wnp.tanh(v) * v.sum()  # noqa: E731
+    f = lambda v: wnp.tanh(v) * v.sum()
     per = wire.vmap(lambda a, b: wire.jvp(f, (a,), (b,)))(x, t)
     loop = [wire.jvp(f, (x[i],), (t[i],)) for i in range(5)]
     np.testing.assert_allclose(per[0], np.stack([p for p, _ in loop]))
@@ -244,7 +246,7 @@ def test_composes_with_jit():
         pytest.skip("wire.jit not available yet")
     rng = np.random.default_rng(4)
     x = rng.normal(size=(5, 3))
-    f = lambda v: (wnp.cos(v) ** 2).sum()  # noqa: E731
+    f = lambda v: (wnp.cos(v) ** 2).sum()
     want = _loop(wire.grad(f), [x], [0])
     np.testing.assert_allclose(wire.jit(wire.vmap(wire.grad(f)))(x), want)
     np.testing.assert_allclose(wire.vmap(wire.jit(wire.grad(f)))(x), want)
@@ -257,7 +259,9 @@ def test_nested_vmap_outer_product():
     a, b = np.arange(3.0), np.arange(4.0)
     out = wire.vmap(wire.vmap(lambda u, v: u * v, in_axes=(None, 0)), in_axes=(0, None))(a, b)
     np.testing.assert_allclose(out, np.outer(a, b))
-    out = wire.vmap(wire.vmap(lambda u, v: u * v, in_axes=(None, 0)), in_axes=(0, None), out_axes=1)(a, b)
+    out = wire.vmap(
+        wire.vmap(lambda u, v: u * v, in_axes=(None, 0)), in_axes=(0, None), out_axes=1
+    )(a, b)
     np.testing.assert_allclose(out, np.outer(a, b).T)
 
 
@@ -331,7 +335,7 @@ def test_inconsistent_sizes_name_the_arguments():
 
 
 def test_error_cases():
-    f = lambda x: x  # noqa: E731
+    f = lambda x: x
     with pytest.raises(wire.WireError, match="axis_size"):
         wire.vmap(f, in_axes=None)(np.ones(2))
     with pytest.raises(wire.WireError, match="out of range"):
@@ -362,15 +366,25 @@ def test_wrong_rule_is_reported():
     from wire.primitive import Primitive, elementwise_shape
 
     p = Primitive(
-        "badrule", np.negative, elementwise_shape("badrule"),
+        "badrule",
+        np.negative,
+        elementwise_shape("badrule"),
         batch=lambda args, dims: (args[0], 1),
     )
     with pytest.raises(wire.WireError, match="batching rule of 'badrule'"):
         wire.vmap(lambda x: bind(p, x))(np.ones((2, 3)))
 
 
-@pytest.mark.parametrize("sa,sb", [((2, 3), (3, 5)), ((4, 2, 3), (3, 5)), ((2, 3), (4, 3, 1)),
-                                   ((2, 1, 2, 3), (4, 3, 5)), ((2, 1), (1, 5))])
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((2, 3), (3, 5)),
+        ((4, 2, 3), (3, 5)),
+        ((2, 3), (4, 3, 1)),
+        ((2, 1, 2, 3), (4, 3, 5)),
+        ((2, 1), (1, 5)),
+    ],
+)
 def test_matmul_batch_axes_everywhere(sa, sb):
     rng = np.random.default_rng(len(sa) + 3 * len(sb))
     f = wire.ops.linalg.matmul
@@ -394,8 +408,10 @@ def _scaled_grad():
     def f(x, w):
         return wnp.sin(x) * w
 
-    f.defvjp(lambda x, w: (wnp.sin(x) * w, (x, w)),
-             lambda res, g: (2.0 * g * wnp.cos(res[0]) * res[1], g * wnp.sin(res[0])))
+    f.defvjp(
+        lambda x, w: (wnp.sin(x) * w, (x, w)),
+        lambda res, g: (2.0 * g * wnp.cos(res[0]) * res[1], g * wnp.sin(res[0])),
+    )
     return f
 
 

@@ -14,7 +14,6 @@ mapped), or a pytree *prefix* of the arguments (a tuple with one entry per posit
 from __future__ import annotations
 
 import functools
-from typing import Callable
 
 from . import tree
 from .api import call
@@ -111,7 +110,8 @@ def batch_plan(avals, axes, names, axis_size):
         if axis_size is not None:
             parts.append(f"axis_size={axis_size}")
         raise WireError(
-            "vmap got inconsistent sizes for the mapped axis: " + "; ".join(parts)
+            "vmap got inconsistent sizes for the mapped axis: "
+            + "; ".join(parts)
             + at(user_location())
         )
     if not found:

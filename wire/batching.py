@@ -40,7 +40,7 @@ binder ``f(*args, **params)``.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -186,8 +186,7 @@ def align_broadcast(args: Sequence, dims: Sequence) -> tuple[list, int]:
     batched = [d for d in dims if d is not None]
     d0 = batched[0]
     if all(
-        (d == d0 and r == rank) if d is not None else r <= rank - d0
-        for d, r in zip(dims, ranks)
+        (d == d0 and r == rank) if d is not None else r <= rank - d0 for d, r in zip(dims, ranks)
     ):
         return list(args), d0
     out = [x if d is None else expand_rank(to_front(x, d), rank) for x, d in zip(args, dims)]
@@ -429,8 +428,9 @@ def _first_advanced_axis(spec, ndim: int):
     raise AssertionError("no advanced index in spec")
 
 
-def batch_index(idx: Sequence, idims: Sequence, spec: tuple, size: int, x_batched: bool,
-                x_ndim: int):
+def batch_index(
+    idx: Sequence, idims: Sequence, spec: tuple, size: int, x_batched: bool, x_ndim: int
+):
     """Rewrite the index ``(idx, spec)`` of a gather or scatter for batched operands.
 
     ``x_batched``: the indexed array (of example rank ``x_ndim``) is batched. Returns ``(idx,

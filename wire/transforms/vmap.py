@@ -14,7 +14,7 @@ returns against the node's shape and dtype. Outputs get their batch axis moved t
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..batching import materialize, moveaxis
 from ..errors import WireError, at
@@ -58,7 +58,8 @@ def vmap_flat(graph: Graph, in_dims: Sequence, size: int, out_dims: Sequence) ->
             continue
         env[node] = _apply_rule(node, ins, size)
     outs = [
-        _place_output(env[o], d, size, k, o) for k, (o, d) in enumerate(zip(graph.outputs, out_dims))
+        _place_output(env[o], d, size, k, o)
+        for k, (o, d) in enumerate(zip(graph.outputs, out_dims))
     ]
     return Graph(inputs, outs, graph.in_tree, graph.out_tree)
 
@@ -74,7 +75,9 @@ def _apply_rule(node: Node, ins, size: int):
     dims = [d for _, d in ins]
     out, out_dim = prim.batch(args, dims, **node.params)
     if isinstance(node.aval, tuple):
-        outs = tuple(_checked(prim, o, d, a, size, node) for o, d, a in zip(out, out_dim, node.aval))
+        outs = tuple(
+            _checked(prim, o, d, a, size, node) for o, d, a in zip(out, out_dim, node.aval)
+        )
         return tuple(o for o, _ in outs), tuple(d for _, d in outs)
     return _checked(prim, out, out_dim, node.aval, size, node)
 

@@ -34,8 +34,13 @@ def custom_jvp_batch(args, dims, *, graph, rule, in_tree, static, **params):
         return vmap(lambda p, t: rule(*st, p, t), in_axes=(axes, axes))(primals, tangents)
 
     outs = bind(
-        custom_jvp_call_p, *xs, graph=vmap_flat(graph, in_dims, size, out_dims),
-        rule=batched_rule, in_tree=in_tree, static=static, **params,
+        custom_jvp_call_p,
+        *xs,
+        graph=vmap_flat(graph, in_dims, size, out_dims),
+        rule=batched_rule,
+        in_tree=in_tree,
+        static=static,
+        **params,
     )
     return tuple(outs), tuple(out_dims)
 
@@ -75,8 +80,14 @@ def custom_vjp_batch(args, dims, *, graph, fwd, bwd, in_tree, out_tree, static, 
         return tuple(out)
 
     outs = bind(
-        custom_vjp_call_p, *xs, graph=vmap_flat(graph, in_dims, size, out_dims),
-        fwd=batched_fwd, bwd=batched_bwd, in_tree=in_tree, out_tree=out_tree, static=static,
+        custom_vjp_call_p,
+        *xs,
+        graph=vmap_flat(graph, in_dims, size, out_dims),
+        fwd=batched_fwd,
+        bwd=batched_bwd,
+        in_tree=in_tree,
+        out_tree=out_tree,
+        static=static,
         **params,
     )
     return tuple(outs), tuple(out_dims)
