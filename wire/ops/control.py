@@ -28,16 +28,17 @@ count has no VJP (forward mode works).
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Sequence
 
 import numpy as np
 
 from ..errors import NonDifferentiableError, ShapeError, at
 from ..evaluate import evaluate_flat
-from ..ir import Aval, Graph, Node, _flat_tree, input_node, substitute
+from ..ir import Aval, Graph, Node, _flat_tree, input_node, make_node, substitute
 from ..primitive import Primitive
 from ..tracer import bind, call_graph_flat, trace_flat
-from .shape import to_tracer, zeros_like_
+from .shape import proj_p, to_tracer, zeros_like_
 
 # --------------------------------------------------------------------------- graph helpers
 
@@ -62,8 +63,29 @@ def inline(graph: Graph, args: Sequence) -> list:
 
 
 def run(graph: Graph, values: Sequence) -> list:
-    """``graph`` evaluated on concrete ``values``."""
-    return evaluate_flat(graph, values)
+    """``graph`` evaluated on concrete ``values`` (the body of a loop: called once per step).
+
+    Bodies are compiled once to straight-line NumPy by ``wire.compiler`` (memoized per graph)
+    so a step costs little more than its NumPy calls; under ``wire.debug_nans`` the checking
+    evaluator runs them instead, so a NaN made inside a loop is reported at its node.
+    """
+    from ..debug import _NANS
+
+    if _NANS.get():
+        return evaluate_flat(graph, values)
+    return body_runner(graph)(values)
+
+
+@functools.lru_cache(maxsize=256)
+def body_runner(graph: Graph) -> Callable[[Sequence], Sequence]:
+    """A fast function ``values -> outputs`` for ``graph`` (a pure function of the graph)."""
+    try:
+        from ..compiler import compile_graph
+
+        fn = compile_graph(graph, "body").fn
+    except Exception:  # no compiler, or it cannot handle this graph: the plain evaluator
+        return lambda values: evaluate_flat(graph, values)
+    return lambda values: list(fn(*values))
 
 
 def out_nonzero(graph: Graph, in_nz: Sequence[bool]) -> list[bool]:
@@ -503,6 +525,50 @@ scan_p = Primitive(
     sample=_scan_sample,
     doc="loop a closed body over the leading axis of xs, threading a carry (multi-output)",
 )
+
+
+def merge_loops(graph: Graph) -> Graph:
+    """Let scans that differ only by extra per-step outputs share one loop.
+
+    The VJP of ``scan`` runs a forward scan whose body is the primal body plus residual
+    outputs; when the primal scan's results are needed too (``value_and_grad``, or a loss
+    that uses the final carry), both would run. Here every output of a scan whose body
+    outputs are a prefix of another scan's (same operands and params) is read from the larger
+    scan instead. A ``Graph -> Graph`` pass; ``wire.simplify`` runs it.
+
+    >>> import numpy as np, wire
+    >>> f = lambda w: wire.scan(lambda c, x: (c * w + x, None), 0.0, np.ones(5))[0] ** 2
+    >>> g = wire.trace(wire.grad(f, simplify=False), 0.5)
+    >>> [n.op.name for n in g.nodes].count("scan"), [
+    ...     n.op.name for n in merge_loops(g).nodes].count("scan")
+    (3, 2)
+    """
+    groups: dict = {}
+    for n in graph.nodes:
+        if n.op is scan_p:
+            p = n.params
+            key = (n.inputs, p["length"], p["reverse"], p["num_consts"], p["num_carry"],
+                   p["body"].inputs)
+            groups.setdefault(key, []).append(n)
+    target: dict[Node, Node] = {}
+    for nodes in groups.values():
+        nodes.sort(key=lambda n: -len(n.params["body"].outputs))
+        for i, small in enumerate(nodes):
+            so = small.params["body"].outputs
+            for big in nodes[:i]:
+                bo = big.params["body"].outputs
+                if len(bo) > len(so) and bo[:len(so)] == so:
+                    target[small] = target.get(big, big)
+                    break
+    if not target:
+        return graph
+    mapping = {
+        n: make_node(proj_p, (target[n.inputs[0]],), n.params, n.aval, n.loc)
+        for n in graph.nodes
+        if n.op is proj_p and n.inputs[0] in target
+    }
+    return Graph(graph.inputs, substitute(list(graph.outputs), mapping), graph.in_tree,
+                 graph.out_tree)
 
 
 # --------------------------------------------------------------------------- while
