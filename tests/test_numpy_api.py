@@ -412,3 +412,26 @@ def test_unsupported_numpy_function_names_it_and_suggests():
         wire.grad(lambda x: np.ldexp(x, 2).sum())(np.ones(3))
     with pytest.raises(wire.WireError, match="asarray|np.array"):
         wire.grad(lambda x: np.asarray(x).sum())(np.ones(3))
+
+
+# --------------------------------------------------------------------------- README list
+
+
+def test_readme_coverage_list_matches_generator():
+    import pathlib
+
+    from wire.numpy import _catalog
+
+    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    start, end = readme.index(_catalog.START), readme.index(_catalog.END)
+    block = readme[start + len(_catalog.START) + 1 : end]
+    assert block == _catalog.markdown(), "regenerate with: python -m wire.numpy._catalog"
+
+
+def test_every_public_name_is_callable_on_tracers_or_constant():
+    from wire.numpy import _catalog
+
+    assert _catalog.counts()["differentiable"] >= 150
+    for label, ns in _catalog._namespaces():
+        for name in _catalog.functions(ns):
+            assert getattr(ns, name).__doc__, f"{label}.{name} has no docstring"
