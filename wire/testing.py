@@ -13,7 +13,7 @@ perturbed in complex directions, and values pair as ``Re(sum(a * b))`` (JAX's co
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from .tracer import Tracer, call_graph_flat, flat_avals, trace_flat
 from .transforms.jvp import forward
 from .transforms.vjp import backward
 
-__all__ = ["check_grads", "numerical_jvp", "jvp", "vjp", "inner"]
+__all__ = ["check_grads", "inner", "jvp", "numerical_jvp", "vjp"]
 
 
 def _is_diff(x) -> bool:

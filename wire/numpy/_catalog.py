@@ -68,9 +68,12 @@ def markdown() -> str:
 
     c = counts()
     lines = [
-        f"{c['functions']} functions (aliases included), {c['differentiable']} of them "
-        "differentiable. ᵖ = one primitive of `wire.REGISTRY` of that name; ° = no derivative "
-        "(integer/boolean result or constant); ⁰ = derivative zero almost everywhere.",
+        (
+            f"{c['functions']} functions (aliases included), {c['differentiable']} of them "
+            "differentiable. ᵖ = one primitive of `wire.REGISTRY` of that name; ° = no "
+            "derivative (integer/boolean result or constant); ⁰ = derivative zero almost "
+            "everywhere."
+        ),
         "",
         "| namespace | functions |",
         "|---|---|",

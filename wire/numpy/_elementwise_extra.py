@@ -31,9 +31,26 @@ from ._math import (
 from ._promote import promote, promote_float
 
 __all__ = [
-    "logaddexp", "logaddexp2", "hypot", "sinc", "fmod", "copysign", "signbit", "heaviside",
-    "nan_to_num", "isclose", "real", "imag", "conj", "conjugate", "angle", "iscomplexobj",
-    "isrealobj", "iscomplex", "isreal", "fix",
+    "angle",
+    "conj",
+    "conjugate",
+    "copysign",
+    "fix",
+    "fmod",
+    "heaviside",
+    "hypot",
+    "imag",
+    "isclose",
+    "iscomplex",
+    "iscomplexobj",
+    "isreal",
+    "isrealobj",
+    "logaddexp",
+    "logaddexp2",
+    "nan_to_num",
+    "real",
+    "signbit",
+    "sinc",
 ]
 
 _LN2 = float(np.log(2.0))
@@ -46,7 +63,7 @@ def _is_tracer(*xs) -> bool:
 def logaddexp(x1, x2):
     """``log(exp(x1) + exp(x2))`` without overflow; derivative split evenly at ties.
 
-    >>> float(logaddexp(1000.0, 1000.0)) == 1000.0 + np.log(2.0)
+    >>> float(logaddexp(1000.0, 1000.0)) == 1000.0 + float(np.log(2.0))
     True
     """
     if not _is_tracer(x1, x2):

@@ -22,9 +22,31 @@ from ._reductions import normalize_axes, sum
 from ._shape import broadcast_to, concatenate, moveaxis, ravel, reshape, stack, transpose
 
 __all__ = [
-    "take", "take_along_axis", "diag", "diagonal", "diagflat", "trace", "triu", "tril", "tile",
-    "repeat", "roll", "flip", "fliplr", "flipud", "rot90", "pad", "meshgrid", "select",
-    "append", "delete", "kron", "cross", "column_stack", "dstack", "tri",
+    "append",
+    "column_stack",
+    "cross",
+    "delete",
+    "diag",
+    "diagflat",
+    "diagonal",
+    "dstack",
+    "flip",
+    "fliplr",
+    "flipud",
+    "kron",
+    "meshgrid",
+    "pad",
+    "repeat",
+    "roll",
+    "rot90",
+    "select",
+    "take",
+    "take_along_axis",
+    "tile",
+    "trace",
+    "tri",
+    "tril",
+    "triu",
 ]
 
 

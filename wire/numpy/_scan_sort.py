@@ -23,10 +23,35 @@ from ._reductions import max, mean, min, normalize_axes, prod, std, sum, var
 from ._shape import concatenate, expand_dims, moveaxis, ravel, reshape
 
 __all__ = [
-    "cumsum", "cumprod", "cumulative_sum", "cumulative_prod", "nancumsum", "nancumprod",
-    "diff", "ediff1d", "gradient", "trapezoid", "sort", "argsort", "searchsorted", "median",
-    "percentile", "quantile", "nanmedian", "nanmax", "nanmin", "nanmean", "nanprod", "nanvar",
-    "nanstd", "nanargmax", "nanargmin", "convolve", "correlate", "cov", "corrcoef",
+    "argsort",
+    "convolve",
+    "corrcoef",
+    "correlate",
+    "cov",
+    "cumprod",
+    "cumsum",
+    "cumulative_prod",
+    "cumulative_sum",
+    "diff",
+    "ediff1d",
+    "gradient",
+    "median",
+    "nanargmax",
+    "nanargmin",
+    "nancumprod",
+    "nancumsum",
+    "nanmax",
+    "nanmean",
+    "nanmedian",
+    "nanmin",
+    "nanprod",
+    "nanstd",
+    "nanvar",
+    "percentile",
+    "quantile",
+    "searchsorted",
+    "sort",
+    "trapezoid",
 ]
 
 
@@ -208,7 +233,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     for ax, h in zip(axes, spacing):
         n = f.shape[ax]
 
-        def sl(a, b):
+        def sl(a, b, ax=ax):
             idx = [slice(None)] * f.ndim
             idx[ax] = slice(a, b)
             return f[tuple(idx)]

@@ -31,10 +31,34 @@ from ._shape import expand_dims, moveaxis, ravel, reshape, swapaxes
 LinAlgError = np.linalg.LinAlgError
 
 __all__ = [
-    "LinAlgError", "inv", "det", "slogdet", "solve", "cholesky", "eigh", "eigvalsh", "svd",
-    "svdvals", "qr", "norm", "vector_norm", "matrix_norm", "pinv", "matrix_power",
-    "matrix_rank", "multi_dot", "lstsq", "cond", "matmul", "outer", "tensordot", "vecdot",
-    "matrix_transpose", "diagonal", "trace", "cross",
+    "LinAlgError",
+    "cholesky",
+    "cond",
+    "cross",
+    "det",
+    "diagonal",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "lstsq",
+    "matmul",
+    "matrix_norm",
+    "matrix_power",
+    "matrix_rank",
+    "matrix_transpose",
+    "multi_dot",
+    "norm",
+    "outer",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "svd",
+    "svdvals",
+    "tensordot",
+    "trace",
+    "vecdot",
+    "vector_norm",
 ]
 
 

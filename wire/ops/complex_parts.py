@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir import Aval
 from ..batching import elementwise_batch
+from ..ir import Aval
 from ..primitive import Primitive
 from ..tracer import bind
 from .elementwise import convert

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
-from ..ir import Aval
 from ..batching import axis_batch
+from ..errors import ShapeError
 from ..primitive import Primitive
 from ..tracer import bind
 

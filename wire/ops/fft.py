@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..batching import shift_axis
 from ..errors import ShapeError
 from ..ir import Aval
-from ..batching import shift_axis
 from ..primitive import Primitive
 from ..tracer import bind
 

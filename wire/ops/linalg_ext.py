@@ -24,7 +24,6 @@ from ..tracer import bind
 from . import shape as S
 from .linalg import matmul
 
-
 # --------------------------------------------------------------------------- helpers
 
 

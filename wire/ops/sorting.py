@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..batching import axis_batch
 from ..errors import ShapeError
 from ..ir import Aval
-from ..batching import axis_batch
 from ..primitive import Primitive
 from ..tracer import bind
 

@@ -6,8 +6,8 @@ On concrete arrays every function computes right away (with SciPy when installed
 
 >>> import numpy as np, wire
 >>> from wire.scipy.special import logsumexp
->>> float(logsumexp(np.array([1000.0, 1000.0])) - 1000.0) == float(np.log(2.0))
-True
+>>> round(float(logsumexp(np.array([1000.0, 1000.0])) - 1000.0), 12)
+0.69314718056
 """
 
 from __future__ import annotations
@@ -23,10 +23,34 @@ from ..ops import special as SP
 from ..tracer import Tracer
 
 __all__ = [
-    "logsumexp", "gammaln", "loggamma", "gamma", "digamma", "psi", "polygamma", "erf", "erfc",
-    "erfinv", "erfcinv", "expit", "logit", "log_expit", "softmax", "log_softmax", "xlogy",
-    "xlog1py", "betaln", "beta", "multigammaln", "ndtr", "ndtri", "log_ndtr", "entr",
-    "rel_entr", "kl_div", "sinc",
+    "beta",
+    "betaln",
+    "digamma",
+    "entr",
+    "erf",
+    "erfc",
+    "erfcinv",
+    "erfinv",
+    "expit",
+    "gamma",
+    "gammaln",
+    "kl_div",
+    "log_expit",
+    "log_ndtr",
+    "log_softmax",
+    "loggamma",
+    "logit",
+    "logsumexp",
+    "multigammaln",
+    "ndtr",
+    "ndtri",
+    "polygamma",
+    "psi",
+    "rel_entr",
+    "sinc",
+    "softmax",
+    "xlog1py",
+    "xlogy",
 ]
 
 _SQRT2 = math.sqrt(2.0)
