@@ -303,9 +303,10 @@ def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
     common-subexpression and dead-node elimination.
 
     Same inputs, pytree structure and output avals. ``rules`` replaces the default rule table
-    (:data:`wire.transforms.rules.ALGEBRA`); pass ``rules.ALGEBRA | rules.UNSAFE`` (see
-    :func:`wire.transforms.rules.combine`) to also apply rules such as ``x * 0 -> 0`` that
-    turn ``inf * 0 = nan`` into 0.
+    (:data:`wire.transforms.rules.ALGEBRA`); pass ``rules.combine(rules.ALGEBRA,
+    rules.UNSAFE)`` to also apply rules such as ``x * 0 -> 0`` that turn ``inf * 0 = nan``
+    into 0. Loops that share a primal computation with their VJP are merged first
+    (``wire.ops.control.merge_loops``).
 
     >>> import wire, wire.numpy as wnp
     >>> g = wire.trace(lambda x: -(-x) * 1.0 + wnp.zeros(()), 2.0)
