@@ -74,7 +74,11 @@ def ndim_of(x) -> int:
 
 
 def example_shape(x, d) -> tuple:
-    """Shape of one example of ``x`` batched at ``d`` (``d=None``: ``x``'s own shape)."""
+    """Shape of one example of ``x`` batched at ``d`` (``d=None``: ``x``'s own shape).
+
+    >>> example_shape(np.zeros((2, 5, 3)), 1)
+    (2, 3)
+    """
     s = shape_of(x)
     return s if d is None else s[:d] + s[d + 1 :]
 
@@ -84,7 +88,11 @@ def example_ndim(x, d) -> int:
 
 
 def batch_size(args: Sequence, dims: Sequence) -> int:
-    """The size of the batch axis (taken from the first batched operand)."""
+    """The size of the batch axis (taken from the first batched operand).
+
+    >>> batch_size([np.zeros(3), np.zeros((2, 5))], [None, 1])
+    5
+    """
     for x, d in zip(args, dims):
         if d is not None:
             return shape_of(x)[d]
@@ -114,7 +122,11 @@ def shift_axis(axis: int, d) -> int:
 
 
 def moveaxis(x, src: int, dst: int):
-    """``x`` with axis ``src`` moved to position ``dst`` (no node when ``src == dst``)."""
+    """``x`` with axis ``src`` moved to position ``dst`` (no node when ``src == dst``).
+
+    >>> moveaxis(np.zeros((2, 3, 4)), 2, 0).shape
+    (4, 2, 3)
+    """
     n = ndim_of(x)
     src, dst = normalize_axis(src, n), normalize_axis(dst, n)
     if src == dst:
@@ -125,13 +137,21 @@ def moveaxis(x, src: int, dst: int):
 
 
 def to_front(x, d):
-    """``x`` batched at ``d`` with its batch axis moved to position 0."""
+    """``x`` batched at ``d`` with its batch axis moved to position 0.
+
+    >>> to_front(np.zeros((2, 7, 3)), 1).shape
+    (7, 2, 3)
+    """
     return moveaxis(x, d, 0)
 
 
 def materialize(x, d, size: int, at: int = 0):
     """``x`` with its batch axis at position ``at``; an unbatched ``x`` (``d=None``) is
-    broadcast to ``size`` copies (a view when evaluated, not a copy)."""
+    broadcast to ``size`` copies (a view when evaluated, not a copy).
+
+    >>> materialize(np.zeros((2, 3)), None, 5, at=1).shape
+    (2, 5, 3)
+    """
     if d is not None:
         return moveaxis(x, d, at)
     S = _ops()
@@ -144,7 +164,11 @@ def materialize(x, d, size: int, at: int = 0):
 def expand_rank(x, rank: int):
     """``x`` batched at 0 with size-1 axes inserted after the batch axis so that its example
     rank is ``rank`` — what NumPy broadcasting would do to the example, but to the right of the
-    batch axis instead of the left."""
+    batch axis instead of the left.
+
+    >>> expand_rank(np.zeros((5, 3)), 3).shape
+    (5, 1, 1, 3)
+    """
     s = shape_of(x)
     missing = rank - (len(s) - 1)
     if missing <= 0:
@@ -180,6 +204,10 @@ def align_broadcast(args: Sequence, dims: Sequence) -> tuple[list, int]:
     operands stay as they are and broadcast against the trailing axes). When every batched
     operand already has full rank and the same batch axis, and the unbatched ones only reach
     axes to its right, nothing moves.
+
+    >>> args, d = align_broadcast([np.zeros((5, 3)), np.zeros((2, 3))], [0, None])
+    >>> [a.shape for a in args], d
+    ([(5, 1, 3), (2, 3)], 0)
     """
     ranks = [example_ndim(x, d) for x, d in zip(args, dims)]
     rank = max(ranks)
@@ -221,6 +249,10 @@ def reduction_batch(op, param: str = "axes") -> Callable:
 
     The batch axis stays put: the reduced axes are shifted around it, and the result's batch
     axis moves left by the number of reduced axes before it.
+
+    >>> out, d = reduction_batch("reduce_sum")([np.ones((2, 5, 3))], [1], axes=(0,))
+    >>> out.shape, d
+    ((5, 3), 0)
     """
     f = _binder(op)
 
@@ -239,7 +271,12 @@ def reduction_batch(op, param: str = "axes") -> Callable:
 def axis_batch(op, param: str = "axis") -> Callable:
     """Rule for a one-operand primitive acting along the example axis ``params[param]`` that
     keeps the rank (cumsum, sort, flip, fft along an axis...): the batch axis stays where it
-    is and ``axis`` is shifted past it (negative axes are normalized first)."""
+    is and ``axis`` is shifted past it (negative axes are normalized first).
+
+    >>> out, d = axis_batch("cumsum")([np.ones((5, 3))], [0], axis=-1, reverse=False)
+    >>> out[0].tolist(), d
+    ([1.0, 2.0, 3.0], 0)
+    """
     f = _binder(op)
 
     def rule(args, dims, **params):
@@ -255,6 +292,11 @@ def trailing_batch(op, core_ndim: int, n_out: int = 1) -> Callable:
     broadcasts over leading "stack" axes, as ``np.linalg`` functions do (``core_ndim`` is an
     int, or one int per operand). Batched operands get their batch axis in front and the stack
     ranks are padded to agree; unbatched ones broadcast. ``n_out > 1``: multi-output primitive.
+
+    >>> stacked = np.stack([np.eye(2) * k for k in (1.0, 2.0, 4.0)], axis=2)  # batch axis 2
+    >>> out, d = trailing_batch("inv", core_ndim=2)([stacked], [2])
+    >>> out[:, 0, 0].tolist(), d
+    ([1.0, 0.5, 0.25], 0)
     """
     f = _binder(op)
 
@@ -272,7 +314,11 @@ def trailing_batch(op, core_ndim: int, n_out: int = 1) -> Callable:
 
 
 def argreduce_batch(op) -> Callable:
-    """Rule for argmax/argmin-like primitives with one ``axis`` (``None``: flattened index)."""
+    """Rule for argmax/argmin-like primitives with one ``axis`` (``None``: flattened index).
+
+    >>> argreduce_batch("argmax")([np.eye(3)], [1], axis=None)
+    (array([0, 1, 2]), 0)
+    """
     f = _binder(op)
 
     def rule(args, dims, *, axis, **params):
