@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+import math
 import keyword
 import re
 import threading
@@ -44,7 +45,7 @@ from . import tree
 from .debug import _NANS
 from .errors import ShapeError, UnboundInputError, WireError, at, user_location
 from .ir import Graph, Node, const_op
-from .printing import _names, format_node_params
+from .printing import _names
 from .tracer import Tracer, call_graph_flat
 
 # --------------------------------------------------------------------------- emitters
@@ -213,14 +214,34 @@ def _nbytes(aval) -> int:
         return sum(_nbytes(a) for a in aval)
     if aval.shape is None:
         return aval.dtype.itemsize
-    return int(np.prod(aval.shape, dtype=np.int64)) * aval.dtype.itemsize
+    return math.prod(aval.shape) * aval.dtype.itemsize
 
 
 # --------------------------------------------------------------------------- scheduling
 
 
-def _buffer_kind(node: Node) -> str:
-    return emitter_for(node).kind
+class Info:
+    """A graph flattened to integer indices (topological order) for the compiler's passes."""
+
+    __slots__ = ("nodes", "index", "ins", "leaf", "emitters", "nbytes", "outputs", "consumers",
+                 "distinct")
+
+    def __init__(self, graph: Graph):
+        nodes = list(graph.nodes)
+        index = {n: i for i, n in enumerate(nodes)}
+        self.nodes = nodes
+        self.index = index
+        self.ins = [tuple([index[i] for i in n.inputs]) for n in nodes]
+        self.leaf = [n.is_leaf for n in nodes]
+        self.emitters = [emitter_for(n) for n in nodes]
+        self.nbytes = [_nbytes(n.aval) for n in nodes]
+        self.outputs = [index[o] for o in graph.outputs]
+        self.distinct = [list(dict.fromkeys(x)) for x in self.ins]
+        consumers: list[list[int]] = [[] for _ in nodes]
+        for i, d in enumerate(self.distinct):
+            for j in d:
+                consumers[j].append(i)
+        self.consumers = consumers
 
 
 def schedule(graph: Graph) -> list[Node]:
@@ -232,85 +253,89 @@ def schedule(graph: Graph) -> list[Node]:
     at the end anyway) minus the bytes of the buffers it releases (buffers whose every alias
     has no other pending use). Deterministic; O(E log N).
     """
-    nodes = list(graph.nodes)
-    ops = [n for n in nodes if not n.is_leaf]
+    info = Info(graph)
+    return [info.nodes[i] for i in _schedule(info)]
+
+
+def _schedule(info: Info) -> list[int]:
+    n_nodes = len(info.nodes)
+    leaf, distinct, consumers, nbytes = info.leaf, info.distinct, info.consumers, info.nbytes
+    ops = [i for i in range(n_nodes) if not leaf[i]]
     if len(ops) <= 2:
         return ops
-    index = {n: i for i, n in enumerate(nodes)}
-    outputs = set(graph.outputs)
     # buffers: views share their input's buffer; everything else owns one
-    buf: dict[Node, Node] = {}
-    pinned: set[Node] = set()
-    consumers: dict[Node, list[Node]] = {n: [] for n in nodes}
-    for n in nodes:
-        if n.is_leaf:
-            buf[n] = n
-            pinned.add(n)
-            continue
-        for i in dict.fromkeys(n.inputs):
-            consumers[i].append(n)
-        buf[n] = buf[n.inputs[0]] if n.inputs and _buffer_kind(n) == "view" else n
-    remaining: dict[Node, int] = {}
-    users: dict[Node, list[Node]] = {}
-    for n in nodes:
-        b = buf[n]
-        remaining[b] = remaining.get(b, 0) + len(consumers[n])
-        users.setdefault(b, []).extend(consumers[n])
-        if n in outputs:
-            pinned.add(b)
+    buf = list(range(n_nodes))
+    pinned = list(leaf)
+    for i in ops:
+        if info.emitters[i].kind == "view" and info.ins[i]:
+            buf[i] = buf[info.ins[i][0]]
+    remaining = [0] * n_nodes
+    users: list[list[int]] = [[] for _ in range(n_nodes)]
+    for i in range(n_nodes):
+        b = buf[i]
+        remaining[b] += len(consumers[i])
+        users[b].extend(consumers[i])
+    is_output = [False] * n_nodes
+    for o in info.outputs:
+        is_output[o] = True
+        pinned[buf[o]] = True
 
-    def score(n: Node) -> int:
-        if buf[n] is not n:  # a view allocates nothing and releases nothing
+    def score(i: int) -> int:
+        if buf[i] != i:  # a view allocates nothing and releases nothing
             return 0
-        cost = 0 if n in outputs else _nbytes(n.aval)
-        need: dict[Node, int] = {}
-        for i in dict.fromkeys(n.inputs):
-            b = buf[i]
+        gain = 0 if is_output[i] else -nbytes[i]
+        d = distinct[i]
+        if len(d) == 1:
+            b = buf[d[0]]
+            if not pinned[b] and remaining[b] == 1:
+                gain += nbytes[b]
+            return gain
+        need: dict[int, int] = {}
+        for j in d:
+            b = buf[j]
             need[b] = need.get(b, 0) + 1
         for b, k in need.items():
-            if b not in pinned and remaining[b] == k:
-                cost -= _nbytes(b.aval)
-        return -cost
+            if not pinned[b] and remaining[b] == k:
+                gain += nbytes[b]
+        return gain
 
-    def key(n: Node, s: int):
-        return (0 if s >= 0 else 1, -s if s > 0 else 0, index[n])
-
-    pending = {n: sum(1 for i in dict.fromkeys(n.inputs) if not i.is_leaf) for n in ops}
-    current: dict[Node, int] = {}
-    heap: list = []
-    for n in ops:
-        if pending[n] == 0:
-            s = score(n)
-            current[n] = s
-            heap.append((key(n, s), index[n], n))
+    pending = [0] * n_nodes
+    for i in ops:
+        pending[i] = sum(1 for j in distinct[i] if not leaf[j])
+    current = [0] * n_nodes
+    heap = []
+    for i in ops:
+        if pending[i] == 0:
+            s = current[i] = score(i)
+            heap.append((0 if s >= 0 else 1, -s if s > 0 else 0, i))
     heapq.heapify(heap)
-    done: set[Node] = set()
-    order: list[Node] = []
+    done = [False] * n_nodes
+    order: list[int] = []
+    push = heapq.heappush
     while heap:
-        k, _, n = heapq.heappop(heap)
-        if n in done or key(n, current[n]) != k:
+        flag, neg, i = heapq.heappop(heap)
+        if done[i]:
             continue
-        done.add(n)
-        order.append(n)
-        touched = []
-        for i in dict.fromkeys(n.inputs):
-            b = buf[i]
+        s = current[i]
+        if flag != (0 if s >= 0 else 1) or neg != (-s if s > 0 else 0):
+            continue  # stale entry
+        done[i] = True
+        order.append(i)
+        for j in distinct[i]:
+            b = buf[j]
             remaining[b] -= 1
-            if b not in pinned and remaining[b] <= 4:
-                touched.append(b)
-        for b in dict.fromkeys(touched):
-            for u in users[b]:
-                if u in current and u not in done:
-                    s = score(u)
-                    if s != current[u]:
-                        current[u] = s
-                        heapq.heappush(heap, (key(u, s), index[u], u))
-        for c in consumers[n]:
+            if not pinned[b] and remaining[b] <= 4:
+                for u in users[b]:
+                    if not done[u] and pending[u] == 0:
+                        s = score(u)
+                        if s != current[u]:
+                            current[u] = s
+                            push(heap, (0 if s >= 0 else 1, -s if s > 0 else 0, u))
+        for c in consumers[i]:
             pending[c] -= 1
             if pending[c] == 0:
-                s = score(c)
-                current[c] = s
-                heapq.heappush(heap, (key(c, s), index[c], c))
+                s = current[c] = score(c)
+                push(heap, (0 if s >= 0 else 1, -s if s > 0 else 0, c))
     if len(order) != len(ops):  # pragma: no cover - a graph is a DAG
         raise WireError("internal error: schedule did not cover the graph")
     return order
@@ -435,18 +460,17 @@ def _as_array(v):
     return v if type(v) is np.ndarray else np.asarray(v)
 
 
-def _fold(node: Node, values: dict):
+def _fold(node: Node, ins: list):
     """Value of an all-constant node, computed now, or None when it should run at call time."""
     if isinstance(node.aval, tuple) or node.aval.shape is None:
         return None
-    size = int(np.prod(node.aval.shape, dtype=np.int64))
-    if size > FOLD_MAX_ELEMENTS and node.op.name != "broadcast_to":
+    if math.prod(node.aval.shape) > FOLD_MAX_ELEMENTS and node.op.name != "broadcast_to":
         return None
-    ins = [values[i] for i in node.inputs]
     with np.errstate(all="ignore"):
         out = node.op.impl(*ins, **node.params)
     out = np.asarray(out)
-    out.setflags(write=False) if out.flags.writeable and out.base is None else None
+    if out.flags.writeable and out.base is None:
+        out.setflags(write=False)
     return out
 
 
@@ -459,185 +483,164 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
             f"cannot compile a graph with free variable {n!r} (it closes over a value of an "
             f"enclosing trace or a wire.var); bind it as an input{at(n.loc)}"
         )
+    info = Info(graph)
+    nodes, ins, emitters = info.nodes, info.ins, info.emitters
+    n_nodes = len(nodes)
     ctx = _Ctx()
     ctx.globals["_as_array"] = _as_array
-    outputs = list(graph.outputs)
-    out_set = set(outputs)
+    is_input = [False] * n_nodes
+    for n in graph.inputs:
+        is_input[info.index[n]] = True
 
     # ---- constants and compile-time folding
-    known: dict[Node, object] = {}
-    for n in graph.nodes:
+    known: list = [None] * n_nodes
+    is_known = [False] * n_nodes
+    for i, n in enumerate(nodes):
         if n.op is const_op:
-            known[n] = n.params["value"].array
-        elif not n.is_leaf and (n.inputs or n.op.name == "full"):
-            if all(i in known for i in n.inputs):
+            known[i], is_known[i] = n.params["value"].array, True
+        elif not info.leaf[i] and (ins[i] or n.op.name == "full"):
+            if all(is_known[j] for j in ins[i]):
                 try:
-                    v = _fold(n, known)
+                    v = _fold(n, [known[j] for j in ins[i]])
                 except Exception:  # a run-time error stays a run-time error
                     v = None
                 if v is not None:
-                    known[n] = v
+                    known[i], is_known[i] = v, True
 
     # ---- names: the letters print(graph) uses (keywords and `np` get a trailing `_`)
     gen = _names()
-    names: dict[Node, str] = {}
+    names: list = [None] * n_nodes
 
     def fresh_name():
         s = next(gen)
         return s + "_" if keyword.iskeyword(s) or s == "np" else s
 
+    arrays = [False] * n_nodes  # values known to be ndarrays / NumPy scalars
     for n in graph.inputs:
-        names[n] = fresh_name()
-        if n.aval.shape:
-            ctx.arrays.add(n)
-    for n in graph.nodes:
-        if n in names or (n.op is const_op and n.aval.shape == ()):
-            continue
-        names[n] = fresh_name()
-    order = [n for n in schedule(graph) if n not in known]
+        i = info.index[n]
+        names[i] = fresh_name()
+        arrays[i] = bool(n.aval.shape)
+    for i, n in enumerate(nodes):
+        if names[i] is None and not (n.op is const_op and n.aval.shape == ()):
+            names[i] = fresh_name()
+    order = [i for i in _schedule(info) if not is_known[i]]
+    for i in order:
+        arrays[i] = True  # NumPy functions return ndarrays or NumPy scalars
+    ctx.arrays = {nodes[i] for i in range(n_nodes) if arrays[i]}
 
-    # ---- emitted references: constants, folded transposes
-    def const_ref(n: Node) -> str:
-        v = known[n]
-        if isinstance(v, np.ndarray) and v.ndim == 0:
-            return ctx.bind_const(v)
-        return ctx.bind_const(v, names[n])
-
-    inline: dict[Node, tuple[Node, str]] = {}  # node -> (underlying node, template)
-    users: dict[Node, list[Node]] = {}
-    for n in order:
-        for i in n.inputs:
-            users.setdefault(i, []).append(n)
-    for n in order:
+    # ---- transposes folded into the matmuls that read them (`dot(k.T, g)`)
+    outputs = info.outputs
+    is_output = [False] * n_nodes
+    for o in outputs:
+        is_output[o] = True
+    base = list(range(n_nodes))  # the value a folded node reads
+    folded = [False] * n_nodes
+    for i in order:
+        n = nodes[i]
         if (
             n.op.name in ("swapaxes", "transpose")
-            and n not in out_set
+            and not is_output[i]
             and _is_matrix_transpose(n)
-            and n.inputs[0] not in known
-            and (n.inputs[0] in ctx.arrays or not n.inputs[0].is_leaf)
-            and all(u.op.name == "matmul" for u in users.get(n, ()))
+            and not is_known[ins[i][0]]
+            and arrays[ins[i][0]]
+            and all(nodes[u].op.name == "matmul" for u in info.consumers[i])
         ):
-            inline[n] = (n.inputs[0], "{}.T")
+            folded[i] = True
+            base[i] = ins[i][0]
 
-    def base_of(n: Node) -> Node:
-        return inline[n][0] if n in inline else n
+    def ref(j: int) -> str:
+        if is_known[j]:
+            v = known[j]
+            if isinstance(v, np.ndarray) and v.ndim == 0:
+                return ctx.bind_const(v)
+            return ctx.bind_const(v, names[j])
+        if folded[j]:
+            return f"{names[base[j]]}.T"
+        return names[j]
 
-    def ref(n: Node) -> str:
-        if n in known:
-            return const_ref(n)
-        if n in inline:
-            x, template = inline[n]
-            return template.format(names[x])
-        return names[n]
-
-    for n in order:
-        if n not in inline:
-            ctx.arrays.add(n)  # NumPy functions return ndarrays or NumPy scalars
-    emitted = [n for n in order if n not in inline]
-    pos = {n: k for k, n in enumerate(emitted)}
+    emitted = [i for i in order if not folded[i]]
 
     # ---- liveness over emitted lines
-    last: dict[Node, int] = {}
-    for k, n in enumerate(emitted):
-        for i in n.inputs:
-            b = base_of(i)
-            if b not in known:
-                last[b] = k
-    END = len(emitted)
+    end = len(emitted)
+    last = [-1] * n_nodes
+    for k, i in enumerate(emitted):
+        for j in ins[i]:
+            last[base[j]] = k
     for o in outputs:
-        last[base_of(o)] = END
+        last[base[o]] = end
 
-    # ---- buffer analysis: which buffers a value may share
-    alias: dict[Node, frozenset] = {}
-    owner: set[Node] = set()  # values that own a fresh, writable buffer of their aval's shape
-    for n in graph.inputs:
-        alias[n] = frozenset([n])
-    for n in known:
-        alias[n] = frozenset([n])
-    death: dict[Node, int] = {}
-
-    def buffer_death(b: Node) -> int:
-        return death.get(b, -1)
-
-    def note(n: Node, bufs: frozenset):
-        alias[n] = bufs
-        d = last.get(n, -1)
+    # ---- buffer analysis: the buffers each value may share, and when each buffer dies
+    alias: list = [None] * n_nodes
+    owner = [False] * n_nodes  # owns a fresh, writable buffer of exactly its aval
+    death = [-1] * n_nodes
+    for i in range(n_nodes):
+        if is_input[i] or is_known[i]:
+            alias[i] = (i,)
+            death[i] = end + 1  # never writable
+    for i in emitted:
+        e = emitters[i]
+        src = [base[j] for j in ins[i]]
+        if e.kind == "fresh":
+            bufs = (i,)
+            owner[i] = bool(_rank(nodes[i]))
+        elif e.kind == "view" and src:
+            bufs = alias[src[0]]
+        else:
+            bufs = tuple(dict.fromkeys([i] + [b for j in src for b in alias[j]]))
+        alias[i] = bufs
+        d = last[i]
         for b in bufs:
-            if death.get(b, -1) < d:
+            if death[b] < d:
                 death[b] = d
 
-    for n in emitted:
-        e = emitter_for(n)
-        ins = [base_of(i) for i in n.inputs]
-        if e.kind == "fresh":
-            bufs = frozenset([n])
-            if _rank(n):
-                owner.add(n)
-        elif e.kind == "view" and ins:
-            bufs = alias.get(ins[0], frozenset([ins[0]]))
-        else:
-            bufs = frozenset([n]).union(*[alias.get(i, frozenset([i])) for i in ins])
-        note(n, bufs)
-    for n in graph.inputs:
-        note(n, alias[n])
-
     # ---- lines
-    lines: list[str] = []
-    args = ", ".join(names[n] for n in graph.inputs)
-    lines.append(f"def {name}({args}):")
-    dead_names: set[str] = set()
-    for k, n in enumerate(emitted):
-        e = emitter_for(n)
-        arg_refs = [ref(i) for i in n.inputs]
+    lines = [f"def {name}({', '.join(names[info.index[n]] for n in graph.inputs)}):"]
+    for k, i in enumerate(emitted):
+        n = nodes[i]
+        e = emitters[i]
         out = None
-        if e.inplace and _rank(n):
-            for i in n.inputs:
-                b = base_of(i)
+        if e.inplace and owner[i]:
+            dtype = n.aval.dtype
+            for j in ins[i]:
                 if (
-                    b in owner
-                    and b is i
-                    and alias.get(b) == frozenset([b])
-                    and buffer_death(b) == k
-                    and b.aval == n.aval
-                    and all(
-                        not isinstance(x.aval, tuple) and x.aval.dtype == n.aval.dtype
-                        for x in n.inputs
-                    )
+                    owner[j]
+                    and not folded[j]
+                    and death[j] == k
+                    and alias[j] == (j,)
+                    and nodes[j].aval == n.aval
+                    and all(not isinstance(x.aval, tuple) and x.aval.dtype == dtype
+                            for x in n.inputs)
                 ):
-                    out = names[b]
-                    # the result takes over the buffer; any later write is judged on it
+                    out = names[j]  # the result takes over this dead buffer
                     break
-        expr = e.expr(ctx, n, arg_refs, out)
-        line = f"    {names[n]} = {expr}"
-        line = f"{line:<48}  # {_describe(n)}"
-        lines.append(line)
+        expr = e.expr(ctx, n, [ref(j) for j in ins[i]], out)
+        line = f"    {names[i]} = {expr}"
+        lines.append(f"{line:<48}  # {_describe(n)}")
+        if k == end - 1:
+            continue  # returning releases everything else
         frees = [
             names[b]
-            for b in dict.fromkeys(base_of(i) for i in n.inputs)
-            if b not in known and last.get(b) == k and b not in graph.inputs
+            for b in dict.fromkeys(base[j] for j in ins[i])
+            if not is_known[b] and not is_input[b] and last[b] == k
         ]
         if frees:
             lines.append(f"    del {', '.join(frees)}")
-            dead_names.update(frees)
-    lines.append(f"    return {_return_expr(graph, ctx, ref, outputs, known)}")
+    outs = [graph.outputs[k] for k in range(len(outputs))]
+    lines.append(f"    return {_return_expr(graph, ctx, ref, outs, outputs, is_known)}")
     header = f"# wire.compile: {len(emitted)} lines for {len(graph)} operation nodes"
-    return header + "\n" + "\n".join(lines) + "\n", ctx.globals, emitted
+    return header + "\n" + "\n".join(lines) + "\n", ctx.globals, [nodes[i] for i in emitted]
 
 
 def _describe(n: Node) -> str:
-    aval = repr(n.aval) if not isinstance(n.aval, tuple) else (
-        "(" + ", ".join(repr(a) for a in n.aval) + ")"
-    )
-    text = f"{n.op.name}{format_node_params(n)} {aval}"
-    if len(text) > 60:
-        text = f"{n.op.name} {aval}"
-    return f"{text}  {n.loc}" if n.loc else text
+    aval = n.aval
+    text = repr(aval) if not isinstance(aval, tuple) else "(" + ", ".join(map(repr, aval)) + ")"
+    return f"{n.op.name} {text}  {n.loc}" if n.loc else f"{n.op.name} {text}"
 
 
-def _return_expr(graph: Graph, ctx: _Ctx, ref, outputs, known) -> str:
-    def leaf(o: Node) -> str:
-        r = ref(o)
-        if o in known:  # constants are stored as arrays
+def _return_expr(graph: Graph, ctx: _Ctx, ref, outputs, out_index, is_known) -> str:
+    def leaf(o: Node, i: int) -> str:
+        r = ref(i)
+        if is_known[i]:  # constants are stored as arrays
             return r
         if isinstance(o.aval, tuple) or o.is_leaf:
             return f"_as_array({r})"
@@ -645,7 +648,7 @@ def _return_expr(graph: Graph, ctx: _Ctx, ref, outputs, known) -> str:
             return f"_as_array({r})"
         return r
 
-    exprs = [leaf(o) for o in outputs]
+    exprs = [leaf(o, i) for o, i in zip(outputs, out_index)]
 
     def literal(td, it) -> str | None:
         if td.kind == "leaf":

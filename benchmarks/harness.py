@@ -1,0 +1,201 @@
+"""Shared timing harness: thread pinning, interleaved rounds, paired ratios, tables.
+
+Every workload compares *systems* (hand-written NumPy, wire evaluate, wire jit, autograd,
+JAX, torch when importable) on one machine at one time:
+
+* BLAS and OpenMP are pinned to one thread (:func:`pin_threads` sets the environment before
+  NumPy is imported, and threadpoolctl, when installed, limits the loaded libraries), since
+  two-thread BLAS on a shared 2-core box stalls in scheduler ticks;
+* each system's callable is warmed up, then the systems run in interleaved rounds (one batch
+  per system per round, order rotated, GC collected before and disabled during a batch);
+* the *ratio* of a system is the median over rounds of (its batch time / NumPy's batch time
+  in the same round), so machine load affects numerator and denominator alike.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+from typing import Callable
+
+THREAD_VARS = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "VECLIB_MAXIMUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+    "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+}
+
+
+def pin_threads() -> None:
+    """Pin BLAS/OpenMP/XLA to one thread: env vars now (before NumPy loads), then threadpoolctl."""
+    for k, v in THREAD_VARS.items():
+        os.environ.setdefault(k, v)
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    if "numpy" in sys.modules:
+        limit_loaded_libraries()
+
+
+_LIMITER = []  # keeps the threadpoolctl limiter alive for the whole run
+
+
+def limit_loaded_libraries() -> None:
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    _LIMITER.append(threadpool_limits(limits=1))
+
+
+def optional(name: str):
+    """Import a comparison library if it is installed (None otherwise, never an error)."""
+    try:
+        if name == "jax":
+            import jax
+
+            jax.config.update("jax_enable_x64", True)
+            return jax
+        return __import__(name)
+    except Exception:
+        return None
+
+
+def machine_info() -> str:
+    import numpy as np
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    libs = []
+    for name in ("autograd", "jax", "torch"):
+        mod = sys.modules.get(name)
+        if mod is not None:
+            libs.append(f"{name} {getattr(mod, '__version__', '?')}")
+    return (f"Python {platform.python_version()}, numpy {np.__version__}"
+            + (", " + ", ".join(libs) if libs else "")
+            + f"; {os.cpu_count()} cpus; 1-min load {load:.2f}; BLAS threads pinned to "
+            + os.environ.get("OPENBLAS_NUM_THREADS", "?"))
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def _batch(fn: Callable, n: int) -> float:
+    """Seconds per call over ``n`` calls, GC collected before (plus one untimed call, so
+    the batch does not start on caches the collection just evicted) and disabled during."""
+    gc.collect()
+    gc.disable()
+    try:
+        fn()
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        return (time.perf_counter() - t0) / n
+    finally:
+        gc.enable()
+
+
+def calls_for(fn: Callable, target: float) -> int:
+    """Calls per batch so one batch lasts about ``target`` seconds (at least one)."""
+    n = 1
+    while True:
+        t = _batch(fn, n)
+        if t * n >= target / 5 or n >= 1 << 20:
+            break
+        n *= 4
+    t = min(t, _batch(fn, n), _batch(fn, n))
+    return max(1, int(target / max(t, 1e-9)))
+
+
+def compare(systems: dict, reference: str = "numpy", rounds: int = 15,
+            target: float = 0.05) -> dict:
+    """Time ``systems`` ({name: zero-argument callable}) in interleaved rounds.
+
+    Returns {name: {"median", "min", "max", "ratio", "samples", "calls"}} with per-call
+    seconds; ``ratio`` is the median of per-round ratios against ``reference``.
+    """
+    names = list(systems)
+    for name in names:  # warm up
+        systems[name]()
+    calls = {name: calls_for(systems[name], target) for name in names}
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            times[name].append(_batch(systems[name], calls[name]))
+    out = {}
+    ref = times.get(reference)
+    for name in names:
+        ts = times[name]
+        ratios = [t / t0 for t, t0 in zip(ts, ref)] if ref else [float("nan")]
+        out[name] = {
+            "median": statistics.median(ts), "min": min(ts), "max": max(ts),
+            "ratio": statistics.median(ratios), "samples": len(ts), "calls": calls[name],
+        }
+    return out
+
+
+def rel_err(got, ref) -> float:
+    """max |got - ref| / max |ref| over matching leaves of two pytrees of arrays."""
+    import numpy as np
+
+    from wire import tree
+
+    g, r = tree.leaves(got), tree.leaves(ref)
+    num = max(float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
+              for a, b in zip(g, r))
+    den = max(float(np.max(np.abs(np.asarray(b, np.float64)))) for b in r)
+    return num / den if den else num
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def fmt_time(s: float) -> str:
+    if s != s:
+        return "—"
+    if s >= 1:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s * 1e6:.1f} µs"
+
+
+def fmt_bytes(b: float) -> str:
+    return f"{b / 2**20:.0f} MiB"
+
+
+def table(title: str, header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table with a bold title line."""
+    lines = [f"**{title}**", "", "| " + " | ".join(header) + " |",
+             "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def timing_table(title: str, results: dict, errors: dict | None = None) -> str:
+    rows = []
+    for name, r in results.items():
+        err = (errors or {}).get(name)
+        rows.append([
+            name, fmt_time(r["median"]), fmt_time(r["min"]), fmt_time(r["max"]),
+            f"{r['ratio']:.2f}×", f"{r['samples']} × {r['calls']}",
+            "—" if err is None else f"{err:.1e}",
+        ])
+    return table(title, ["system", "median", "min", "max", "ratio vs numpy (paired)",
+                         "samples × calls", "max rel err"], rows)
+
+
+def as_numpy(fn: Callable) -> Callable:
+    """Wrap ``fn`` so its outputs are converted to NumPy inside the timing (forces JAX)."""
+    import numpy as np
+
+    from wire import tree
+
+    def run(*args):
+        return tree.map(np.asarray, fn(*args))
+
+    return run

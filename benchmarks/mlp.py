@@ -1,0 +1,127 @@
+"""MLP training step: 784-512-512-10, tanh hidden layers, softmax cross-entropy (mean),
+batch 256, float32 and float64; loss + gradients of all parameters per step.
+
+NumPy = hand-written forward and backward. The softmax subtracts the (gradient-stopped) row
+maximum in every system, as ``jax.nn.log_softmax`` does.
+"""
+
+from __future__ import annotations
+
+from . import harness
+
+SIZES = (784, 512, 512, 10)
+BATCH = 256
+
+
+def make_data(dtype, seed=0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    params = [
+        ((rng.normal(size=(m, n)) / np.sqrt(m)).astype(dtype), np.zeros(n, dtype))
+        for m, n in zip(SIZES[:-1], SIZES[1:])
+    ]
+    x = rng.normal(size=(BATCH, SIZES[0])).astype(dtype)
+    y = np.eye(SIZES[-1], dtype=dtype)[rng.integers(0, SIZES[-1], BATCH)]
+    return params, x, y
+
+
+def numpy_step(params, x, y):
+    """Hand-written loss and gradients (activations freed as the backward pass consumes them)."""
+    import numpy as np
+
+    hs = [x]
+    h = x
+    for w, b in params[:-1]:
+        h = np.tanh(h @ w + b)
+        hs.append(h)
+    w, b = params[-1]
+    z = h @ w + b
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    s = e.sum(axis=1, keepdims=True)
+    logp = z - np.log(s)
+    n = x.shape[0]
+    loss = -np.sum(logp * y) / n
+    g = (e / s - y) / n  # dloss/dz
+    grads = [None] * len(params)
+    for i in range(len(params) - 1, -1, -1):
+        w, b = params[i]
+        h = hs.pop()
+        grads[i] = (h.T @ g, g.sum(axis=0))
+        if i:
+            g = (g @ w.T) * (1.0 - h * h)
+    return loss, grads
+
+
+def wire_loss(params, x, y):
+    import wire
+    import wire.numpy as wnp
+
+    h = x
+    for w, b in params[:-1]:
+        h = wnp.tanh(h @ w + b)
+    w, b = params[-1]
+    z = h @ w + b
+    z = z - wire.stop_gradient(wnp.max(z, axis=1, keepdims=True))
+    logp = z - wnp.log(wnp.sum(wnp.exp(z), axis=1, keepdims=True))
+    return -wnp.sum(logp * y) / x.shape[0]
+
+
+def _systems(dtype):
+    import wire
+
+    systems = {
+        "numpy": numpy_step,
+        "wire": wire.value_and_grad(wire_loss),
+        "wirejit": wire.jit(wire.value_and_grad(wire_loss)),
+    }
+    ag = harness.optional("autograd")
+    if ag is not None:
+        import autograd.numpy as anp
+        from autograd.scipy.special import logsumexp
+
+        def ag_loss(params, x, y):
+            h = x
+            for w, b in params[:-1]:
+                h = anp.tanh(anp.dot(h, w) + b)
+            w, b = params[-1]
+            z = anp.dot(h, w) + b
+            return -anp.sum((z - logsumexp(z, axis=1, keepdims=True)) * y) / x.shape[0]
+
+        systems["autograd"] = ag.value_and_grad(ag_loss)
+    jax = harness.optional("jax")
+    if jax is not None:
+        import jax.numpy as jnp
+
+        def jax_loss(params, x, y):
+            h = x
+            for w, b in params[:-1]:
+                h = jnp.tanh(h @ w + b)
+            w, b = params[-1]
+            z = h @ w + b
+            return -jnp.sum(jax.nn.log_softmax(z, axis=1) * y) / x.shape[0]
+
+        systems["jax"] = harness.as_numpy(jax.value_and_grad(jax_loss))
+        systems["jaxjit"] = harness.as_numpy(jax.jit(jax.value_and_grad(jax_loss)))
+    return systems
+
+
+def run(quick: bool = False) -> str:
+    import numpy as np
+
+    out = []
+    for dtype in (np.float32, np.float64):
+        args = make_data(dtype)
+        systems = _systems(dtype)
+        ref = systems["numpy"](*args)
+        errs = {k: harness.rel_err(fn(*args), ref) for k, fn in systems.items()}
+        if quick:
+            systems.pop("jax", None)
+        res = harness.compare({k: (lambda fn=fn: fn(*args)) for k, fn in systems.items()},
+                              rounds=5 if quick else 15, target=0.05 if quick else 0.1)
+        out.append(harness.timing_table(np.dtype(dtype).name, res, errs))
+    return "\n".join(out)
+
+
+TITLE = "MLP step: 784-512-512-10 tanh, softmax cross-entropy, batch 256 (loss + grads)"
