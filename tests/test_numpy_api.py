@@ -442,3 +442,16 @@ def test_every_public_name_is_callable_on_tracers_or_constant():
     for label, ns in _catalog._namespaces():
         for name in _catalog.functions(ns):
             assert getattr(ns, name).__doc__, f"{label}.{name} has no docstring"
+
+
+def test_vmap_of_new_functions_and_their_gradients_equals_a_loop():
+    a = well(3, (4,))
+
+    def f(a):
+        return wnp.linalg.slogdet(a)[1] + wnp.sum(wnp.sort(wnp.fft.rfft(a[0]).real)) + wnp.median(
+            wnp.cumprod(a[1]))
+
+    for fn in (f, wire.grad(f)):
+        got = wire.vmap(fn)(a)
+        want = np.stack([fn(a[i]) for i in range(4)])
+        np.testing.assert_allclose(got, want, rtol=1e-10)
