@@ -32,6 +32,7 @@ from .ir import Aval, Graph, Node
 from .jit import jit
 from .numpy import stop_gradient
 from .registry import REGISTRY
+from .serialize import dumps, load, loads, save
 from .tracer import Tracer, trace
 from .transforms.simplify import simplify
 
@@ -46,4 +47,4 @@ __all__ = [
     "simplify", "to_dot", "vmap", "vmap_graph",
     "cond", "switch", "while_loop", "fori_loop", "scan", "jit",
 ]
-__all__ += ["debug_nans"]
+__all__ += ["debug_nans", "save", "load", "dumps", "loads"]

@@ -355,7 +355,23 @@ class Graph:
     __str__ = __repr__
 
     def __reduce__(self):
-        return Graph, (self.inputs, self.outputs, self.in_tree, self.out_tree)
+        # Flat (one entry per node, inputs by position), so pickling a deep graph never
+        # recurses node by node; nodes are re-interned on unpickling.
+        nodes = list(self.nodes)
+        pos = {n: k for k, n in enumerate(nodes)}
+        flat = tuple((n.op, tuple(pos[i] for i in n.inputs), n.params, n.aval, n.loc)
+                     for n in nodes)
+        return _graph_from_flat, (
+            flat, tuple(pos[n] for n in self.inputs), tuple(pos[n] for n in self.outputs),
+            self.in_tree, self.out_tree,
+        )
+
+
+def _graph_from_flat(flat, inputs, outputs, in_tree, out_tree) -> Graph:
+    nodes: list[Node] = []
+    for op, ins, params, aval, loc in flat:
+        nodes.append(make_node(op, tuple(nodes[i] for i in ins), params, aval, loc))
+    return Graph([nodes[i] for i in inputs], [nodes[i] for i in outputs], in_tree, out_tree)
 
 
 def _flat_tree(n: int) -> TreeDef:
