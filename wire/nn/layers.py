@@ -315,7 +315,7 @@ def Embedding(vocab_size: int, features: int, init_fn=None) -> Layer:
     name = f"Embedding({vocab_size}, {features})"
 
     def apply(params, ids, *, key=None, train=False):
-        dt = np.dtype(getattr(ids, "dtype", np.asarray(ids).dtype))
+        dt = np.dtype(ids.dtype if hasattr(ids, "dtype") else np.asarray(ids).dtype)
         if dt.kind not in "iu":
             raise WireError(f"{name}: ids must be integers, got {dt}{at(user_location())}")
         return params["table"][ids]

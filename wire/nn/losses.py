@@ -52,7 +52,7 @@ def softmax_cross_entropy(logits, labels, reduction: str = "mean"):
             f"softmax_cross_entropy: labels of shape {tuple(ys)} do not match logits of shape "
             f"{tuple(ls)} (expected labels of shape {tuple(ls[:-1])}){at(user_location())}"
         )
-    ydt = getattr(labels, "dtype", np.asarray(labels).dtype)
+    ydt = labels.dtype if hasattr(labels, "dtype") else np.asarray(labels).dtype
     if np.dtype(ydt).kind not in "iub":
         raise WireError(
             f"softmax_cross_entropy needs integer labels, got {ydt}; for one-hot or soft labels "
