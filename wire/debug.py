@@ -40,7 +40,7 @@ def nans_enabled() -> bool:
     return _NANS.get()
 
 
-class debug_nans:  # noqa: N801  (used like a function: wire.debug_nans(True))
+class debug_nans:
     """Turn NaN/Inf checking on (or off with ``False``); also a context manager.
 
     Calling it sets the flag right away; used in a ``with`` statement, the previous value is
