@@ -504,3 +504,40 @@ def test_bool_int_float_of_a_tracer(conv):
         wire.trace(lambda x: conv(x) * x, 1.0)
     msg = str(e.value)
     assert _this_file_line(msg) and ("wire.cond" in msg or "static" in msg)
+
+
+# --------------------------------------------------------------------------- passes, debugging
+
+
+def test_value_and_grad_shares_the_forward_loop():
+    f = lambda w: wire.scan(lambda c, x: (wnp.tanh(c * w + x), c), 0.1, XS[:, 0])[0] ** 2  # noqa: E731
+    g = wire.trace(wire.value_and_grad(f), 0.7)
+    assert _prims(g).count("scan") == 2  # residual-saving forward scan + reverse scan
+    val, grad = wire.value_and_grad(f)(0.7)
+    np.testing.assert_allclose(val, f(0.7))
+    np.testing.assert_allclose(grad, _fd(f, 0.7), rtol=1e-6)
+
+
+def test_debug_nans_reports_a_nan_made_inside_a_loop_body():
+    debug_nans = getattr(wire, "debug_nans", None)
+    if debug_nans is None:
+        pytest.skip("wire.debug_nans not available")
+    f = lambda xs: wire.scan(lambda c, x: (c + wnp.log(x), None), 0.0, xs)[0]  # noqa: E731
+    g = wire.trace(f, np.ones(3))
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(wire.evaluate(g, np.array([1.0, -1.0, 2.0])))
+    with debug_nans(), pytest.raises(wire.FloatingPointError, match="log"):
+        wire.evaluate(g, np.array([1.0, -1.0, 2.0]))
+
+
+def test_save_and_load_graphs_with_sub_graphs():
+    f = lambda x: wire.cond(  # noqa: E731
+        x.sum() > 0, lambda v: wire.scan(lambda c, t: (c + t, c), 0.0, v),
+        lambda v: (v.sum(), v), x,
+    )
+    g = wire.trace(f, np.ones(3))
+    g2 = wire.loads(wire.dumps(g))
+    assert g2 == g
+    for x in (np.arange(3.0), -np.arange(3.0)):
+        for a, b in zip(wire.evaluate(g2, x), f(x)):
+            np.testing.assert_allclose(a, b)

@@ -33,6 +33,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..debug import _NANS
 from ..errors import NonDifferentiableError, ShapeError, at
 from ..evaluate import evaluate_flat
 from ..ir import Aval, Graph, Node, _flat_tree, input_node, make_node, substitute
@@ -63,17 +64,20 @@ def inline(graph: Graph, args: Sequence) -> list:
 
 
 def run(graph: Graph, values: Sequence) -> list:
-    """``graph`` evaluated on concrete ``values`` (the body of a loop: called once per step).
+    """``graph`` evaluated on concrete ``values``."""
+    return runner(graph)(values)
+
+
+def runner(graph: Graph) -> Callable[[Sequence], list]:
+    """The function running ``graph`` (a loop body: called once per step) on concrete values.
 
     Bodies are compiled once to straight-line NumPy by ``wire.compiler`` (memoized per graph)
     so a step costs little more than its NumPy calls; under ``wire.debug_nans`` the checking
     evaluator runs them instead, so a NaN made inside a loop is reported at its node.
     """
-    from ..debug import _NANS
-
     if _NANS.get():
-        return evaluate_flat(graph, values)
-    return body_runner(graph)(values)
+        return lambda values: evaluate_flat(graph, values)
+    return body_runner(graph)
 
 
 @functools.lru_cache(maxsize=256)
@@ -305,8 +309,9 @@ def _scan_impl(*args, body, length, reverse, num_consts, num_carry):
     y_avals = body.out_avals[num_carry:]
     ys = [np.empty((length,) + a.shape, a.dtype) for a in y_avals]
     steps = range(length - 1, -1, -1) if reverse else range(length)
+    step = runner(body)
     for i in steps:
-        outs = run(body, consts + carry + [x[i] for x in xs])
+        outs = step(consts + carry + [x[i] for x in xs])
         carry = outs[:num_carry]
         for y, v in zip(ys, outs[num_carry:]):
             y[i] = v
@@ -580,8 +585,9 @@ def _while_split(args, ncc, nbc):
 
 def _while_impl(*args, cond, body, cond_nconsts, body_nconsts):
     cc, bc, carry = _while_split(args, cond_nconsts, body_nconsts)
-    while bool(run(cond, cc + carry)[0]):
-        carry = run(body, bc + carry)
+    test, step = runner(cond), runner(body)
+    while bool(test(cc + carry)[0]):
+        carry = step(bc + carry)
     return tuple(np.asarray(c) for c in carry)
 
 
