@@ -94,7 +94,8 @@ class Tracer:
         raise TracerBoolError(
             f"{what} needs the concrete value of a traced array {self.aval!r}, which is not "
             f"known while tracing{at(user_location(2))}. Use wire.numpy.where(cond, a, b) or "
-            "wire.cond(...) for data-dependent choices, or pass the value as a static "
+            "wire.cond(...) for data-dependent choices, wire.while_loop/wire.fori_loop/"
+            "wire.scan for data-dependent loops, or pass the value as a static "
             "argument (wire.jit(f, static_argnums=...))."
         )
 
