@@ -84,10 +84,10 @@ def _children(x) -> tuple[str, Any, tuple, list] | None:
 
 
 def flatten(tree) -> tuple[list, TreeDef]:
-    """Flatten a pytree into ``(leaves, treedef)``; iterative order is depth-first.
+    """Flatten a pytree into ``(leaves, treedef)``, leaves in depth-first order.
 
     >>> flatten((1, None, [2.0]))
-    ([1, 2.0], ((), None, [*]))
+    ([1, 2.0], (*, None, [*]))
     """
     leaves: list = []
 

@@ -38,9 +38,10 @@ def _float_unary(binder, name):
         return binder(x)
 
     f.__name__ = name
+    x = 1.5 if name == "arccosh" else 0.5
     f.__doc__ = (
         f"NumPy's ``{name}`` on arrays and tracers (integers become float64).\n\n"
-        f">>> {name}(0.5) == np.{name}(0.5)\nTrue"
+        f">>> bool({name}({x}) == np.{name}({x}))\nTrue"
     )
     return f
 
