@@ -106,7 +106,7 @@ def wire_split(x, c):
             "run": t4 - t3, "nodes": len(simple)}
 
 
-def run(quick: bool = False) -> str:
+def report(quick: bool = False) -> str:
     import numpy as np
 
     x = np.linspace(-1.0, 1.0, SIZE)

@@ -107,7 +107,7 @@ def _systems(dtype):
     return systems
 
 
-def run(quick: bool = False) -> str:
+def report(quick: bool = False) -> str:
     import numpy as np
 
     out = []

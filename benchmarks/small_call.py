@@ -66,7 +66,7 @@ def _systems(grad: bool):
     return systems, (w, x)
 
 
-def run(quick: bool = False) -> str:
+def report(quick: bool = False) -> str:
     out = []
     for grad in (True, False):
         systems, args = _systems(grad)

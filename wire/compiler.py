@@ -493,11 +493,21 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
         is_input[info.index[n]] = True
 
     # ---- constants and compile-time folding
+    is_output = [False] * n_nodes
+    for o in info.outputs:
+        is_output[o] = True
     known: list = [None] * n_nodes
     is_known = [False] * n_nodes
+    uniform: list = [None] * n_nodes  # 0-d value of a `full` node (read as a broadcast scalar)
     for i, n in enumerate(nodes):
         if n.op is const_op:
             known[i], is_known[i] = n.params["value"].array, True
+        elif n.op.name == "full" and not is_output[i] and not ins[i] and _rank(n) is not None:
+            p = n.params
+            scalar = np.full((), p["value"], dtype=p["dtype"])
+            scalar.setflags(write=False)
+            known[i], is_known[i] = np.broadcast_to(scalar, p["shape"]), True  # no memory
+            uniform[i] = scalar
         elif not info.leaf[i] and (ins[i] or n.op.name == "full"):
             if all(is_known[j] for j in ins[i]):
                 try:
@@ -530,9 +540,6 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
 
     # ---- transposes folded into the matmuls that read them (`dot(k.T, g)`)
     outputs = info.outputs
-    is_output = [False] * n_nodes
-    for o in outputs:
-        is_output[o] = True
     base = list(range(n_nodes))  # the value a folded node reads
     folded = [False] * n_nodes
     for i in order:
@@ -548,7 +555,11 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
             folded[i] = True
             base[i] = ins[i][0]
 
-    def ref(j: int) -> str:
+    def ref(j: int, user: int | None = None) -> str:
+        if uniform[j] is not None and user is not None and emitters[user].inplace:
+            shape = nodes[user].aval.shape
+            if any(x != j and nodes[x].aval.shape == shape for x in ins[user]):
+                return ctx.bind_const(uniform[j])  # broadcasting a scalar gives the same array
         if is_known[j]:
             v = known[j]
             if isinstance(v, np.ndarray) and v.ndim == 0:
@@ -613,7 +624,7 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
                 ):
                     out = names[j]  # the result takes over this dead buffer
                     break
-        expr = e.expr(ctx, n, [ref(j) for j in ins[i]], out)
+        expr = e.expr(ctx, n, [ref(j, i) for j in ins[i]], out)
         line = f"    {names[i]} = {expr}"
         lines.append(f"{line:<48}  # {_describe(n)}")
         if k == end - 1:

@@ -1,0 +1,203 @@
+"""Peak memory of loss + gradient of a deep MLP: 40 layers x (1024 -> 1024, tanh), batch 512,
+float64, no biases, loss = mean(h_L ** 2).
+
+Each system runs in its own subprocess (``python -m benchmarks.memory --child SYSTEM``): it
+imports, builds the parameters, reads VmRSS, resets the high-water mark through
+``/proc/self/clear_refs``, runs loss + grad once, and reads VmHWM. *peak increase* = VmHWM
+during the call - VmRSS just before it (for ``wirejit`` the call includes trace and compile:
+there is no ahead-of-time API). The analytic live set: params 320 MiB + grads 320 MiB +
+activations 160 MiB + input 4 MiB; a tape that frees each activation as the backward pass
+consumes it peaks at grads + two work buffers = **328 MiB** (the tight bound).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from . import harness
+
+DEPTH, WIDTH, BATCH = 40, 1024, 512
+TIGHT_BOUND = (DEPTH * WIDTH * WIDTH + 2 * BATCH * WIDTH) * 8
+
+
+def _status(field: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def _reset_hwm() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _data():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    ws = [rng.normal(size=(WIDTH, WIDTH)) / np.sqrt(WIDTH) for _ in range(DEPTH)]
+    x = rng.normal(size=(BATCH, WIDTH))
+    return ws, x
+
+
+def _numpy(ws, x):
+    import numpy as np
+
+    hs = [x]
+    h = x
+    for w in ws:
+        h = h @ w
+        np.tanh(h, out=h)
+        hs.append(h)
+    loss = np.mean(h * h)
+    g = h * (2.0 / h.size)
+    grads = [None] * len(ws)
+    for i in range(len(ws) - 1, -1, -1):
+        h = hs.pop()  # the last use of this activation: overwrite it with 1 - h**2
+        np.multiply(h, h, out=h)
+        np.subtract(1.0, h, out=h)
+        g *= h
+        del h
+        grads[i] = hs[-1].T @ g
+        g = g @ ws[i].T if i else None
+    return loss, grads
+
+
+def _wire_loss(ws, x):
+    import wire.numpy as wnp
+
+    h = x
+    for w in ws:
+        h = wnp.tanh(h @ w)
+    return wnp.mean(h * h)
+
+
+def _builders():
+    def wire_eval():
+        import wire
+
+        return wire.value_and_grad(_wire_loss)
+
+    def wire_jit():
+        import wire
+
+        return wire.jit(wire.value_and_grad(_wire_loss))
+
+    def autograd_():
+        import autograd
+        import autograd.numpy as anp
+
+        def loss(ws, x):
+            h = x
+            for w in ws:
+                h = anp.tanh(anp.dot(h, w))
+            return anp.mean(h * h)
+
+        return autograd.value_and_grad(loss)
+
+    def jaxjit():
+        import jax
+        import jax.numpy as jnp
+
+        jax.config.update("jax_enable_x64", True)
+
+        def loss(ws, x):
+            h = x
+            for w in ws:
+                h = jnp.tanh(h @ w)
+            return jnp.mean(h * h)
+
+        f = jax.jit(jax.value_and_grad(loss))
+        return lambda ws, x: harness.as_numpy(f)(ws, x)
+
+    return {"numpy": lambda: _numpy, "wire": wire_eval, "wirejit": wire_jit,
+            "autograd": autograd_, "jaxjit": jaxjit}
+
+
+def child(system: str) -> dict:
+    harness.pin_threads()
+    import numpy as np
+
+    harness.limit_loaded_libraries()
+    fn = _builders()[system]()
+    ws, x = _data()
+    if system == "jaxjit":  # convert the params first, as the anchors do
+        import jax.numpy as jnp
+
+        ws, x = [jnp.asarray(w) for w in ws], jnp.asarray(x)
+    import gc
+
+    gc.collect()
+    before = _status("VmRSS")
+    ok = _reset_hwm()
+    t0 = time.perf_counter()
+    loss, grads = fn(ws, x)
+    dt = time.perf_counter() - t0
+    peak = _status("VmHWM")
+    return {"system": system, "increase": peak - before if ok else float("nan"),
+            "process_peak": peak, "seconds": dt, "loss": float(np.asarray(loss))}
+
+
+def _available(system: str) -> bool:
+    mod = {"autograd": "autograd", "jaxjit": "jax"}.get(system)
+    return mod is None or harness.optional(mod) is not None
+
+
+def report(quick: bool = False) -> str:
+    runs = 1 if quick else 3
+    systems = [s for s in _builders() if _available(s)]
+    results: dict[str, list[dict]] = {s: [] for s in systems}
+    for _ in range(runs):
+        for s in systems:  # interleave systems across runs
+            cmd = [sys.executable, "-m", "benchmarks.memory", "--child", s]
+            root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+            p = subprocess.run(cmd, capture_output=True, text=True, cwd=root, env=env)
+            if p.returncode != 0:
+                results[s].append({"error": p.stderr.strip().splitlines()[-1:]})
+                continue
+            results[s].append(json.loads(p.stdout.strip().splitlines()[-1]))
+    ref_loss = next((r["loss"] for r in results.get("numpy", []) if "loss" in r), None)
+    numpy_inc = [r["increase"] for r in results.get("numpy", []) if "increase" in r]
+    rows = []
+    for s, rs in results.items():
+        good = [r for r in rs if "increase" in r]
+        if not good:
+            rows.append([s, f"failed: {rs[0].get('error')}", "", "", "", "", ""])
+            continue
+        inc = [r["increase"] for r in good]
+        med = statistics.median(inc)
+        rng = f" ({harness.fmt_bytes(min(inc))}–{harness.fmt_bytes(max(inc))})" if len(inc) > 1 else ""
+        err = abs(good[0]["loss"] - ref_loss) / abs(ref_loss) if ref_loss else float("nan")
+        rows.append([
+            s, harness.fmt_bytes(med) + rng, f"{med / TIGHT_BOUND:.2f}",
+            f"{med / statistics.median(numpy_inc):.2f}×" if numpy_inc else "—",
+            harness.fmt_bytes(statistics.median(r["process_peak"] for r in good)),
+            harness.fmt_time(statistics.median(r["seconds"] for r in good)), f"{err:.1e}",
+        ])
+    return harness.table(
+        f"peak increase during one loss+grad call (tight bound {harness.fmt_bytes(TIGHT_BOUND)})",
+        ["system", "peak increase (median; min–max)", "÷ tight bound", "÷ numpy",
+         "process peak", "run time", "loss rel err"], rows)
+
+
+TITLE = (f"Peak memory: loss+grad of {DEPTH} x ({WIDTH}->{WIDTH}, tanh), batch {BATCH}, "
+         "float64, each system in its own process")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        print(json.dumps(child(sys.argv[2])))
+    else:
+        print(report(quick="--quick" in sys.argv))
