@@ -18,6 +18,27 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fuzz", action="store_true", default=False,
+        help="long fuzzing run: the 'long' Hypothesis profile (thousands of programs per "
+             "property) and 10 s concurrency soak instead of 2 s",
+    )
+
+
+def pytest_configure(config):
+    if config.getoption("--fuzz"):
+        settings.load_profile("long")
+
+
+@pytest.fixture
+def long_run(request) -> bool:
+    """True under ``--fuzz`` or ``HYPOTHESIS_PROFILE=long``: tests may run longer."""
+    return bool(request.config.getoption("--fuzz")) or (
+        os.environ.get("HYPOTHESIS_PROFILE") == "long"
+    )
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
