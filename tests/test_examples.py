@@ -1,0 +1,37 @@
+"""Every example runs end to end in quick mode (``--steps``), prints metrics, writes its PNG."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = os.path.join(ROOT, "examples")
+
+pytest.importorskip("sklearn")
+pytest.importorskip("tqdm")
+pytest.importorskip("matplotlib")
+
+CASES = [
+    ("digits_mlp.py", ["--steps", "20"], "test accuracy", "digits_mlp.png"),
+    ("digits_cnn.py", ["--steps", "20"], "test accuracy", "digits_cnn.png"),
+    ("char_rnn.py", ["--steps", "20", "--sample-len", "40"], "sample:", "char_rnn.png"),
+    ("digits_vae.py", ["--steps", "20"], "negative ELBO", "digits_vae.png"),
+    ("higher_order.py", ["--steps", "5"], "Newton", "higher_order.png"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script,args,expect,png", CASES, ids=[c[0] for c in CASES])
+def test_example_runs(script, args, expect, png):
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               MPLBACKEND="Agg")
+    out_png = os.path.join(EXAMPLES, "out", png)
+    if os.path.exists(out_png):
+        os.remove(out_png)
+    proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, script), *args], env=env,
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert expect in proc.stdout
+    assert os.path.exists(out_png)
