@@ -36,6 +36,9 @@ from .serialize import dumps, load, loads, save
 from .tracer import Tracer, trace
 from .transforms.simplify import simplify
 
+# libraries built only on the public API above (wire.random is wire's, not the stdlib's)
+from . import nn, optim, random  # noqa: E402  isort: skip
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -47,4 +50,5 @@ __all__ = [
     "simplify", "to_dot", "vmap", "vmap_graph",
     "cond", "switch", "while_loop", "fori_loop", "scan", "jit",
 ]
+__all__ += ["nn", "optim", "random"]
 __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
