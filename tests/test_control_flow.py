@@ -518,6 +518,32 @@ def test_value_and_grad_shares_the_forward_loop():
     np.testing.assert_allclose(grad, _fd(f, 0.7), rtol=1e-6)
 
 
+def test_chained_scans_share_loops_and_drop_dead_outputs():
+    def f(w):
+        c1, ys = wire.scan(lambda c, x: (wnp.sin(c * w + x), c * x), 0.1, XS[:8, 0])
+        c2, zs = wire.scan(lambda c, y: (c + wnp.tanh(y * w), c), c1, ys)
+        return c2 ** 2 + c1
+
+    def unrolled(w):
+        c, ys = 0.1, []
+        for x in XS[:8, 0]:
+            ys.append(c * x)
+            c = wnp.sin(c * w + x)
+        c1 = c
+        for y in ys:
+            c = c + wnp.tanh(y * w)
+        return c ** 2 + c1
+
+    vg = wire.value_and_grad(f)
+    np.testing.assert_allclose(vg(0.6), wire.value_and_grad(unrolled)(0.6), rtol=1e-12)
+    g = wire.trace(vg, 0.6)
+    scans = [n for n in g.nodes if n.op is scan_p]
+    assert len(scans) == 4  # two forward (primal shared with residuals), two reverse
+    for n in scans:  # no scan computes per-step outputs that nobody reads
+        used = {u.params["index"] for u in g.nodes if u.inputs and u.inputs[0] is n}
+        assert set(range(n.params["num_carry"], len(n.aval))) <= used
+
+
 def test_debug_nans_reports_a_nan_made_inside_a_loop_body():
     debug_nans = getattr(wire, "debug_nans", None)
     if debug_nans is None:

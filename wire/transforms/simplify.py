@@ -313,12 +313,12 @@ def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
     >>> len(g), len(wire.simplify(g))
     (4, 0)
     """
-    from ..ops.control import merge_loops
+    from ..ops.control import simplify_loops
     from .polynomial import collect_terms
     from .rules import ALGEBRA
 
     table = ALGEBRA if rules is None else rules
-    graph = pipe(graph, dce, merge_loops, fold_constants, rewrite(table), cse)
+    graph = pipe(graph, dce, simplify_loops, fold_constants, rewrite(table), cse)
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
     for _ in range(_MAX_SWEEPS):
         candidate = pipe(graph, collect_terms, rewrite(table), cse)
