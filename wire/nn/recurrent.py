@@ -36,8 +36,9 @@ def scan(f, init, xs):
     ``f(carry, x) -> (carry, y)``; ``xs`` is scanned along its leading axis; returns
     ``(carry, ys)`` with the ``y``'s stacked.
 
-    >>> scan(lambda c, x: (c + x, c), 0.0, np.arange(3.0))
-    (np.float64(3.0), array([0., 0., 1.]))
+    >>> carry, ys = scan(lambda c, x: (c + x, c), 0.0, np.arange(3.0))
+    >>> float(carry), ys
+    (3.0, array([0., 0., 1.]))
     """
     import wire
 
