@@ -28,165 +28,35 @@ count has no VJP (forward mode works).
 
 from __future__ import annotations
 
-import functools
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from ..debug import _NANS
 from ..errors import NonDifferentiableError, ShapeError, at
-from ..evaluate import evaluate_flat
-from ..ir import Aval, Graph, Node, _flat_tree, input_node, make_node, substitute, toposort
+from ..ir import Aval, Graph, Node, input_node, substitute
 from ..primitive import Primitive
-from ..tracer import bind, call_graph_flat, trace_flat
-from .shape import proj_p, to_tracer, zeros_like_
-
-# --------------------------------------------------------------------------- graph helpers
-
-
-def closed_graph(fn: Callable, in_avals: Sequence[Aval]) -> Graph:
-    """The closed graph of ``fn(*tracers) -> sequence of tracers`` at ``in_avals``.
-
-    ``fn`` must close over graphs and static data only, never over tracers.
-    """
-    in_avals = list(in_avals)
-
-    def flat_fn(*args):
-        return tuple(to_tracer(o) for o in fn(*args))
-
-    g = trace_flat(flat_fn, in_avals, _flat_tree(len(in_avals)))
-    return Graph(g.inputs, g.outputs)
-
-
-def inline(graph: Graph, args: Sequence) -> list:
-    """``graph`` applied to tracers ``args`` inside the current trace (its nodes are copied in)."""
-    return call_graph_flat(graph, [to_tracer(a) for a in args])
-
-
-def run(graph: Graph, values: Sequence) -> list:
-    """``graph`` evaluated on concrete ``values``."""
-    return runner(graph)(values)
-
-
-def runner(graph: Graph) -> Callable[[Sequence], list]:
-    """The function running ``graph`` (a loop body: called once per step) on concrete values.
-
-    Bodies are compiled once to straight-line NumPy by ``wire.compiler`` (memoized per graph)
-    so a step costs little more than its NumPy calls; under ``wire.debug_nans`` the checking
-    evaluator runs them instead, so a NaN made inside a loop is reported at its node.
-    """
-    if _NANS.get():
-        return lambda values: evaluate_flat(graph, values)
-    return body_runner(graph)
-
-
-@functools.lru_cache(maxsize=256)
-def body_runner(graph: Graph) -> Callable[[Sequence], Sequence]:
-    """A fast function ``values -> outputs`` for ``graph`` (a pure function of the graph)."""
-    try:
-        from ..compiler import compile_graph
-
-        fn = compile_graph(graph, "body").fn
-    except Exception:  # no compiler, or it cannot handle this graph: the plain evaluator
-        return lambda values: evaluate_flat(graph, values)
-    return lambda values: list(fn(*values))
-
-
-def out_nonzero(graph: Graph, in_nz: Sequence[bool]) -> list[bool]:
-    """Which outputs of ``graph`` can have a nonzero derivative given inputs' flags ``in_nz``."""
-    from ..transforms.vjp import dependents
-
-    dep = dependents(list(graph.nodes), [n for n, m in zip(graph.inputs, in_nz) if m])
-    return [o in dep for o in graph.outputs]
-
-
-def jvp_inline(graph: Graph, primals: Sequence, tangents: Sequence):
-    """Inline ``graph`` on ``primals``; return (outputs, output tangents or None)."""
-    from ..transforms.jvp import forward
-
-    outs = inline(graph, primals)
-    touts = forward([o.node for o in outs], [to_tracer(p).node for p in primals], tangents)
-    return outs, touts
-
-
-def vjp_inline(graph: Graph, primals: Sequence, cts: Sequence, wrt: Sequence[bool]) -> list:
-    """Cotangents (zeros where none) of the ``wrt`` primals of ``graph`` given output ``cts``."""
-    from ..transforms.vjp import backward
-
-    primals = [to_tracer(p) for p in primals]
-    outs = inline(graph, primals)
-    chosen = [p for p, m in zip(primals, wrt) if m]
-    found = backward([o.node for o in outs], list(cts), [p.node for p in chosen])
-    return [zeros_like_(p) if g is None else g for g, p in zip(found, chosen)]
-
-
-def _pick(seq, mask):
-    return [x for x, m in zip(seq, mask) if m]
-
-
-def _floats(avals) -> list[bool]:
-    return [a.is_float for a in avals]
-
-
-def _zeros_if_none(ts, likes):
-    return [zeros_like_(x) if t is None else t for t, x in zip(ts, likes)]
-
-
-def _spread(values, mask, fill=None) -> list:
-    """Put ``values`` at the True positions of ``mask``, ``fill`` elsewhere."""
-    it = iter(values)
-    return [next(it) if m else fill for m in mask]
-
-
-def _check_avals(what: str, got, expected):
-    got, expected = tuple(got), tuple(expected)
-    if got != expected:
-        raise ShapeError(
-            f"{what}: operands {_fmt(got)} do not match the sub-graph inputs {_fmt(expected)}"
-        )
-
-
-def _fmt(avals) -> str:
-    return "(" + ", ".join(repr(a) for a in avals) + ")"
-
-
-def _loc_of(out) -> str | None:
-    first = out[0] if isinstance(out, tuple) else out
-    node = first.node
-    return node.inputs[0].loc if node.inputs else node.loc
-
-
-def batched_outputs(graph: Graph, in_b: Sequence[bool]) -> list[bool]:
-    """Which outputs of ``graph`` depend on the inputs flagged in ``in_b`` (any dtype)."""
-    dep = {n for n, b in zip(graph.inputs, in_b) if b}
-    for n in graph.nodes:
-        if n not in dep and any(i in dep for i in n.inputs):
-            dep.add(n)
-    return [o in dep for o in graph.outputs]
-
-
-def _vmap_graph(graph: Graph, in_b, size: int, out_b) -> Graph:
-    """``graph`` batched along axis 0 of the flagged inputs and outputs."""
-    from ..transforms.vmap import vmap_flat
-
-    dims = [0 if b else None for b in in_b]
-    return vmap_flat(graph, dims, size, [0 if b else None for b in out_b])
-
-
-def _fronts(args, dims):
-    from ..batching import to_front
-
-    return [x if d is None else to_front(x, d) for x, d in zip(args, dims)]
-
-
-def _select_where(take, new, old, size: int):
-    """Per example of the batch (axis 0): ``new`` where ``take`` else ``old``."""
-    from .elementwise import select
-    from .shape import reshape
-
-    old = to_tracer(old)
-    return select(reshape(take, (size,) + (1,) * (old.ndim - 1)), new, old)
-
+from ..tracer import bind
+from .shape import to_tracer, zeros_like_
+from .subgraph import (
+    batch_graph,
+    batch_to_front,
+    batched_outputs,
+    check_avals,
+    closed_graph,
+    float_mask,
+    fmt_avals,
+    inline,
+    jvp_inline,
+    loc_of,
+    out_nonzero,
+    pick,
+    run,
+    runner,
+    select_examples,
+    spread,
+    vjp_inline,
+    zeros_if_none,
+)
 
 # --------------------------------------------------------------------------- cond / switch
 
@@ -199,49 +69,49 @@ def _cond_impl(index, *ops, branches):
 def _cond_shape(index, *ops, branches):
     if index.dtype.kind not in "iub" or index.shape != ():
         raise ShapeError(f"cond/switch: the branch index must be an integer scalar, got {index!r}")
-    _check_avals("cond/switch", [o for o in ops], branches[0].in_avals)
+    check_avals("cond/switch", [o for o in ops], branches[0].in_avals)
     return tuple(branches[0].out_avals)
 
 
 def _cond_jvp_graph(branch: Graph, in_nz, out_f) -> Graph:
     n = len(branch.inputs)
-    avals = list(branch.in_avals) + _pick(branch.in_avals, in_nz)
+    avals = list(branch.in_avals) + pick(branch.in_avals, in_nz)
 
     def fn(*args):
         primals = args[:n]
-        ts = _spread(args[n:], in_nz)
+        ts = spread(args[n:], in_nz)
         outs, touts = jvp_inline(branch, primals, ts)
-        return _zeros_if_none(_pick(touts, out_f), _pick(outs, out_f))
+        return zeros_if_none(pick(touts, out_f), pick(outs, out_f))
 
     return closed_graph(fn, avals)
 
 
 def _cond_jvp(ts, out, index, *ops, branches):
     in_nz = [t is not None for t in ts[1:]]
-    out_f = _floats(branches[0].out_avals)
+    out_f = float_mask(branches[0].out_avals)
     new = tuple(_cond_jvp_graph(b, in_nz, out_f) for b in branches)
     res = bind(cond_p, index, *ops, *[t for t in ts[1:] if t is not None], branches=new)
-    return tuple(_spread(res, out_f))
+    return tuple(spread(res, out_f))
 
 
 def _cond_vjp_graph(branch: Graph, in_f, out_f) -> Graph:
     n = len(branch.inputs)
-    avals = list(branch.in_avals) + _pick(branch.out_avals, out_f)
+    avals = list(branch.in_avals) + pick(branch.out_avals, out_f)
 
     def fn(*args):
-        return vjp_inline(branch, args[:n], _spread(args[n:], out_f), in_f)
+        return vjp_inline(branch, args[:n], spread(args[n:], out_f), in_f)
 
     return closed_graph(fn, avals)
 
 
 def _cond_vjp(ct, out, index, *ops, branches):
     in_f = [o.aval.is_float for o in ops]
-    out_f = _floats(branches[0].out_avals)
+    out_f = float_mask(branches[0].out_avals)
     if not any(in_f):
         return (None,) * (1 + len(ops))
     new = tuple(_cond_vjp_graph(b, in_f, out_f) for b in branches)
-    res = bind(cond_p, index, *ops, *_pick(ct, out_f), branches=new)
-    return (None, *_spread(res, in_f))
+    res = bind(cond_p, index, *ops, *pick(ct, out_f), branches=new)
+    return (None, *spread(res, in_f))
 
 
 def _cond_batch(args, dims, *, branches):
@@ -249,20 +119,20 @@ def _cond_batch(args, dims, *, branches):
     from .elementwise import ge
 
     size = batch_size(args, dims)
-    ops = _fronts(args[1:], dims[1:])
+    ops = batch_to_front(args[1:], dims[1:])
     in_b = [d is not None for d in dims[1:]]
     n_out = len(branches[0].outputs)
     if dims[0] is None:  # every example takes the same branch: batch the branches
         out_b = [any(bs) for bs in zip(*[batched_outputs(b, in_b) for b in branches])]
-        new = tuple(_vmap_graph(b, in_b, size, out_b) for b in branches)
+        new = tuple(batch_graph(b, in_b, size, out_b) for b in branches)
         return cond_bind(args[0], ops, new), tuple(0 if b else None for b in out_b)
     # A batched index: run every branch on the whole batch, then pick per example.
     idx = to_front(args[0], dims[0])
-    results = [inline(_vmap_graph(b, in_b, size, [True] * n_out), ops) for b in branches]
+    results = [inline(batch_graph(b, in_b, size, [True] * n_out), ops) for b in branches]
     out = list(results[0])
     for k in range(1, len(branches)):  # index >= k takes branch k: clamps like the impl
         take = ge(idx, k)
-        out = [_select_where(take, r, o, size) for o, r in zip(out, results[k])]
+        out = [select_examples(take, r, o, size) for o, r in zip(out, results[k])]
     return tuple(out), (0,) * n_out
 
 
@@ -327,12 +197,12 @@ def _scan_shape(*avals, body, length, reverse, num_consts, num_carry):
                 f"got {x!r}"
             )
     sliced = [Aval(x.shape[1:], x.dtype) for x in xs]
-    _check_avals("scan", consts + carry + sliced, body.in_avals)
+    check_avals("scan", consts + carry + sliced, body.in_avals)
     outs = body.out_avals
     if tuple(outs[:num_carry]) != tuple(carry):
         raise ShapeError(
-            f"scan: the body returns a carry {_fmt(outs[:num_carry])} that differs from the "
-            f"initial carry {_fmt(carry)}"
+            f"scan: the body returns a carry {fmt_avals(outs[:num_carry])} that differs from the "
+            f"initial carry {fmt_avals(carry)}"
         )
     return tuple(carry) + tuple(Aval((length,) + a.shape, a.dtype) for a in outs[num_carry:])
 
@@ -359,7 +229,7 @@ def carry_nonzero(body: Graph, nc: int, nk: int, c_nz, k_nz, x_nz) -> tuple[list
 def _scan_jvp_graph(body: Graph, nc: int, nk: int, c_nz, k_nz, x_nz, y_nz) -> Graph:
     ins = list(body.in_avals)
     cs, ks, xs = ins[:nc], ins[nc:nc + nk], ins[nc + nk:]
-    avals = cs + _pick(cs, c_nz) + ks + _pick(ks, k_nz) + xs + _pick(xs, x_nz)
+    avals = cs + pick(cs, c_nz) + ks + pick(ks, k_nz) + xs + pick(xs, x_nz)
     sizes = [nc, sum(c_nz), nk, sum(k_nz), len(xs), sum(x_nz)]
 
     def fn(*args):
@@ -368,11 +238,11 @@ def _scan_jvp_graph(body: Graph, nc: int, nk: int, c_nz, k_nz, x_nz, y_nz) -> Gr
             parts.append(list(args[k:k + s]))
             k += s
         c, tc, kk, tk, x, tx = parts
-        ts = _spread(tc, c_nz) + _spread(tk, k_nz) + _spread(tx, x_nz)
+        ts = spread(tc, c_nz) + spread(tk, k_nz) + spread(tx, x_nz)
         outs, touts = jvp_inline(body, c + kk + x, ts)
         carry, ys = outs[:nk], outs[nk:]
-        tcarry = _zeros_if_none(_pick(touts[:nk], k_nz), _pick(carry, k_nz))
-        tys = _zeros_if_none(_pick(touts[nk:], y_nz), _pick(ys, y_nz))
+        tcarry = zeros_if_none(pick(touts[:nk], k_nz), pick(carry, k_nz))
+        tys = zeros_if_none(pick(touts[nk:], y_nz), pick(ys, y_nz))
         return carry + tcarry + ys + tys
 
     return closed_graph(fn, avals)
@@ -387,7 +257,7 @@ def _scan_jvp(ts, out, *args, body, length, reverse, num_consts, num_carry):
     k_nz, onz = carry_nonzero(body, nc, nk, c_nz, [t is not None for t in tk], x_nz)
     y_nz = onz[nk:]
     new = _scan_jvp_graph(body, nc, nk, c_nz, k_nz, x_nz, y_nz)
-    tk = _zeros_if_none(_pick(tk, k_nz), _pick(carry, k_nz))
+    tk = zeros_if_none(pick(tk, k_nz), pick(carry, k_nz))
     res = scan_bind(
         consts + [t for t in tc if t is not None],
         carry + tk,
@@ -395,8 +265,8 @@ def _scan_jvp(ts, out, *args, body, length, reverse, num_consts, num_carry):
         body=new, length=length, reverse=reverse,
     )
     nkt, ny = sum(k_nz), len(body.outputs) - nk
-    t_carry = _spread(res[nk:nk + nkt], k_nz)
-    t_ys = _spread(res[nk + nkt + ny:], y_nz)
+    t_carry = spread(res[nk:nk + nkt], k_nz)
+    t_ys = spread(res[nk + nkt + ny:], y_nz)
     return tuple(t_carry + t_ys)
 
 
@@ -459,7 +329,7 @@ def _scan_vjp(ct, out, *args, body, length, reverse, num_consts, num_carry):
     nc, nk = num_consts, num_carry
     consts, carry, xs = _scan_split(args, nc, nk)
     np_ = len(body.inputs)
-    in_f, out_f = _floats(body.in_avals), _floats(body.out_avals)
+    in_f, out_f = float_mask(body.in_avals), float_mask(body.out_avals)
     c_f, k_f, x_f = in_f[:nc], in_f[nc:nc + nk], in_f[nc + nk:]
     if not any(in_f):
         return (None,) * len(args)
@@ -470,15 +340,15 @@ def _scan_vjp(ct, out, *args, body, length, reverse, num_consts, num_carry):
     fwd = scan_bind(consts, carry, xs, body=fwd_body, length=length, reverse=reverse)
     saved = fwd[len(body.outputs):]
     hs = inline(Graph(g.inputs[:nc], hoisted), consts) if hoisted else []
-    ct_k = _pick(ct[:nk], k_f)
-    ct_y = _pick(ct[nk:], out_f[nk:])
-    acc0 = [zeros_like_(c) for c in _pick(consts, c_f)]
+    ct_k = pick(ct[:nk], k_f)
+    ct_y = pick(ct[nk:], out_f[nk:])
+    acc0 = [zeros_like_(c) for c in pick(consts, c_f)]
     nkf, ncf = len(ct_k), len(acc0)
     w = _scan_bwd_body(bwd, len(hs), len(saved), nkf, ncf, len(ct_y))
     res = scan_bind(hs, ct_k + acc0, list(saved) + ct_y, body=w, length=length,
                     reverse=not reverse)
     ct_init, ct_consts, ct_xs = res[:nkf], res[nkf:nkf + ncf], res[nkf + ncf:]
-    return tuple(_spread(ct_consts, c_f) + _spread(ct_init, k_f) + _spread(ct_xs, x_f))
+    return tuple(spread(ct_consts, c_f) + spread(ct_init, k_f) + spread(ct_xs, x_f))
 
 
 def _scan_batch(args, dims, *, body, length, reverse, num_consts, num_carry):
@@ -497,10 +367,10 @@ def _scan_batch(args, dims, *, body, length, reverse, num_consts, num_carry):
             break
         k_b = new
     y_b = ob[nk:]
-    consts = _fronts(consts, dc)
+    consts = batch_to_front(consts, dc)
     carry = [materialize(x, d, size, 0) if b else x for x, d, b in zip(carry, dk, k_b)]
     xs = [x if d is None else moveaxis(x, d, 1) for x, d in zip(xs, dx)]  # axis 0 is time
-    new_body = _vmap_graph(body, c_b + k_b + x_b, size, k_b + y_b)
+    new_body = batch_graph(body, c_b + k_b + x_b, size, k_b + y_b)
     outs = scan_bind(consts, carry, xs, body=new_body, length=length, reverse=reverse)
     return outs, tuple([0 if b else None for b in k_b] + [1 if b else None for b in y_b])
 
@@ -532,126 +402,6 @@ scan_p = Primitive(
 )
 
 
-def _rebuild(graph: Graph, visit, first=()) -> Graph:
-    """``graph`` rebuilt in one topological walk: ``visit(node, inputs, env)`` returns the new
-    node for ``node`` given its rebuilt ``inputs`` (``env`` maps old nodes to new ones);
-    ``first``: nodes to rebuild (with what they use) before the rest."""
-    env: dict[Node, Node] = {}
-    for n in toposort(list(first) + list(graph.outputs)) if first else graph.nodes:
-        ins = tuple([env[i] for i in n.inputs])
-        env[n] = visit(n, ins, env)
-    outs = [env[o] for o in graph.outputs]
-    if all(a is b for a, b in zip(outs, graph.outputs)):
-        return graph
-    return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree)
-
-
-def _same(n: Node, ins: tuple) -> Node:
-    if all(a is b for a, b in zip(ins, n.inputs)):
-        return n
-    return make_node(n.op, ins, n.params, n.aval, n.loc)
-
-
-def merge_loops(graph: Graph) -> Graph:
-    """Let scans that differ only by extra per-step outputs share one loop.
-
-    The VJP of ``scan`` runs a forward scan whose body is the primal body plus residual
-    outputs; when the primal scan's results are needed too (``value_and_grad``, or a loss
-    that uses the final carry), both would run. Here every output of a scan whose body
-    outputs are a prefix of another scan's (same operands and params) is read from the larger
-    scan instead. A ``Graph -> Graph`` pass; ``wire.simplify`` runs it (:func:`simplify_loops`).
-
-    >>> import numpy as np, wire
-    >>> f = lambda w: wire.scan(lambda c, x: (c * w + x, None), 0.0, np.ones(5))[0] ** 2
-    >>> g = wire.trace(wire.grad(f, simplify=False), 0.5)
-    >>> [n.op.name for n in g.nodes].count("scan"), [
-    ...     n.op.name for n in merge_loops(g).nodes].count("scan")
-    (3, 2)
-    """
-    while True:  # one group at a time: merging one can make the operands of others equal
-        target = _merge_targets(graph)
-        if not target:
-            return graph
-
-        def visit(n, ins, env):
-            if n.op is proj_p and n.inputs[0] in target:
-                big = env[target[n.inputs[0]]]
-                return make_node(proj_p, (big,), n.params, n.aval, n.loc)
-            return _same(n, ins)
-
-        bigs = set(target.values())
-        graph = _rebuild(graph, visit, first=[n for n in graph.nodes if n in bigs])
-
-
-def _merge_targets(graph: Graph) -> dict:
-    """For the topologically first group of mergeable scans: {smaller scan: larger scan}."""
-    groups: dict = {}
-    for n in graph.nodes:
-        if n.op is scan_p:
-            p = n.params
-            key = (n.inputs, p["length"], p["reverse"], p["num_consts"], p["num_carry"],
-                   p["body"].inputs)
-            groups.setdefault(key, []).append(n)
-    for nodes in groups.values():
-        nodes = sorted(nodes, key=lambda n: -len(n.params["body"].outputs))
-        target = {}
-        for i, small in enumerate(nodes):
-            so = small.params["body"].outputs
-            for big in nodes[:i]:
-                bo = big.params["body"].outputs
-                if len(bo) > len(so) and bo[:len(so)] == so:
-                    target[small] = target.get(big, big)
-                    break
-        if target:
-            return target
-    return {}
-
-
-def prune_loops(graph: Graph) -> Graph:
-    """Drop per-step outputs (``ys``) of scans that nothing reads.
-
-    A gradient graph often keeps a forward scan only for its carries and residuals; the ys
-    the user's loss computed per step are then dead work inside the loop (and dead memory),
-    which a generic dead-node pass cannot see through the sub-graph boundary.
-
-    >>> import numpy as np, wire
-    >>> f = lambda xs: wire.scan(lambda c, x: (c + x, c * x), 0.0, xs)[0]
-    >>> g = prune_loops(wire.trace(f, np.ones(3)))
-    >>> [n for n in g.nodes if n.op is scan_p][0].params["body"].outputs[1:]
-    ()
-    """
-    used: dict[Node, set] = {}
-    for n in graph.nodes:
-        if n.op is proj_p and n.inputs[0].op is scan_p:
-            used.setdefault(n.inputs[0], set()).add(n.params["index"])
-    keep: dict[Node, list] = {}
-    for node, idx in used.items():
-        nk, n_out = node.params["num_carry"], len(node.params["body"].outputs)
-        kept = list(range(nk)) + [i for i in range(nk, n_out) if i in idx]
-        if len(kept) < n_out:
-            keep[node] = kept
-    if not keep:
-        return graph
-
-    def visit(n, ins, env):
-        if n in keep:
-            body, kept = n.params["body"], keep[n]
-            new_body = Graph(body.inputs, [body.outputs[i] for i in kept])
-            return make_node(scan_p, ins, n.params.set("body", new_body),
-                             tuple(n.aval[i] for i in kept), n.loc)
-        if n.op is proj_p and n.inputs[0] in keep:
-            index = keep[n.inputs[0]].index(n.params["index"])
-            return make_node(proj_p, ins, n.params.set("index", index), n.aval, n.loc)
-        return _same(n, ins)
-
-    return _rebuild(graph, visit)
-
-
-def simplify_loops(graph: Graph) -> Graph:
-    """:func:`merge_loops`, then :func:`prune_loops` (the loop passes of ``wire.simplify``)."""
-    return prune_loops(merge_loops(graph))
-
-
 # --------------------------------------------------------------------------- while
 
 
@@ -669,12 +419,12 @@ def _while_impl(*args, cond, body, cond_nconsts, body_nconsts):
 
 def _while_shape(*avals, cond, body, cond_nconsts, body_nconsts):
     cc, bc, carry = _while_split(avals, cond_nconsts, body_nconsts)
-    _check_avals("while_loop cond", cc + carry, cond.in_avals)
-    _check_avals("while_loop body", bc + carry, body.in_avals)
+    check_avals("while_loop cond", cc + carry, cond.in_avals)
+    check_avals("while_loop body", bc + carry, body.in_avals)
     if tuple(body.out_avals) != tuple(carry):
         raise ShapeError(
-            f"while_loop: the body returns {_fmt(body.out_avals)}, which differs from the carry "
-            f"{_fmt(carry)}"
+            f"while_loop: the body returns {fmt_avals(body.out_avals)}, which differs from "
+            f"the carry {fmt_avals(carry)}"
         )
     (c,) = cond.out_avals
     if c.shape != () or c.dtype != np.bool_:
@@ -697,14 +447,14 @@ def _while_jvp(ts, out, *args, cond, body, cond_nconsts, body_nconsts):
     new_body = _scan_jvp_graph(body, nb, nk, b_nz, k_nz, [], [])
     n_in = len(cond.inputs)
     new_cond = closed_graph(
-        lambda *a: inline(cond, a[:n_in]), list(cond.in_avals) + _pick(body.out_avals, k_nz)
+        lambda *a: inline(cond, a[:n_in]), list(cond.in_avals) + pick(body.out_avals, k_nz)
     )
     res = while_bind(
-        cc, bc + [t for t in tb if t is not None], carry + _zeros_if_none(_pick(tk, k_nz),
-                                                                           _pick(carry, k_nz)),
+        cc, bc + [t for t in tb if t is not None], carry + zeros_if_none(pick(tk, k_nz),
+                                                                           pick(carry, k_nz)),
         cond=new_cond, body=new_body,
     )
-    return tuple(_spread(res[nk:], k_nz))
+    return tuple(spread(res[nk:], k_nz))
 
 
 def _while_vjp(ct, out, *args, cond, body, cond_nconsts, body_nconsts):
@@ -712,7 +462,7 @@ def _while_vjp(ct, out, *args, cond, body, cond_nconsts, body_nconsts):
         "reverse-mode derivative of wire.while_loop: its trip count depends on the data, so "
         "the steps to store are not known in advance. Use wire.fori_loop with concrete "
         "(Python int) bounds or wire.scan with a fixed length, which are differentiable in "
-        f"reverse mode; forward mode (wire.jvp) works through while_loop{at(_loc_of(out))}"
+        f"reverse mode; forward mode (wire.jvp) works through while_loop{at(loc_of(out))}"
     )
 
 
@@ -728,10 +478,10 @@ def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
     pred_b = batched_outputs(cond, cc_b + k_b)[0]
     if pred_b:  # examples stop at different steps: every carry differs per example
         k_b = [True] * len(carry)
-    cc, bc = _fronts(cc, dcc), _fronts(bc, dbc)
+    cc, bc = batch_to_front(cc, dcc), batch_to_front(bc, dbc)
     carry = [materialize(x, d, size, 0) if b else x for x, d, b in zip(carry, dk, k_b)]
-    cond_v = _vmap_graph(cond, cc_b + k_b, size, [pred_b])
-    body_v = _vmap_graph(body, bc_b + k_b, size, k_b)
+    cond_v = batch_graph(cond, cc_b + k_b, size, [pred_b])
+    body_v = batch_graph(body, bc_b + k_b, size, k_b)
     out_dims = tuple(0 if b else None for b in k_b)
     if not pred_b:
         return while_bind(cc, bc, carry, cond=cond_v, body=body_v), out_dims
@@ -745,7 +495,7 @@ def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
         c_, b_, k_ = a[:ncc], a[ncc:ncc + nbc], a[ncc + nbc:]
         (take,) = inline(cond_v, list(c_) + list(k_))
         new = inline(body_v, list(b_) + list(k_))
-        return [_select_where(take, n, o, size) for n, o in zip(new, k_)]
+        return [select_examples(take, n, o, size) for n, o in zip(new, k_)]
 
     body_m = closed_graph(masked_body, cc_avals + bc_avals + k_avals)
     return while_bind(cc, cc + bc, carry, cond=any_cond, body=body_m), out_dims

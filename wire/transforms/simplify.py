@@ -306,14 +306,14 @@ def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
     (:data:`wire.transforms.rules.ALGEBRA`); pass ``rules.combine(rules.ALGEBRA,
     rules.UNSAFE)`` to also apply rules such as ``x * 0 -> 0`` that turn ``inf * 0 = nan``
     into 0. Loops that share a primal computation with their VJP are merged first
-    (``wire.ops.control.merge_loops``).
+    (``wire.transforms.loops.merge_loops``).
 
     >>> import wire, wire.numpy as wnp
     >>> g = wire.trace(lambda x: -(-x) * 1.0 + wnp.zeros(()), 2.0)
     >>> len(g), len(wire.simplify(g))
     (4, 0)
     """
-    from ..ops.control import simplify_loops
+    from .loops import simplify_loops
     from .polynomial import collect_terms
     from .rules import ALGEBRA
 
