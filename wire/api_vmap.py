@@ -158,7 +158,8 @@ def vmap_graph(graph: Graph, in_axes=0, out_axes=0, axis_size=None) -> Graph:
             f"{at(user_location())}"
         )
     if not isinstance(axis_size, int) or axis_size < 0:
-        raise WireError(f"vmap: axis_size must be a non-negative int, got {axis_size!r}")
+        raise WireError(f"vmap: axis_size must be a non-negative int, got {axis_size!r}"
+                        + at(user_location()))
     axes = in_axes_per_leaf(in_axes, graph.in_tree)
     names = _leaf_names(graph.in_tree)
     batched = [

@@ -44,7 +44,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .errors import ShapeError, WireError
+from .errors import ShapeError, WireError, at, user_location
 from .primitive import Primitive
 from .tracer import Tracer, bind
 
@@ -64,7 +64,7 @@ def shape_of(x) -> tuple:
     if s is None:
         raise WireError(
             f"vmap needs known shapes, but a value {x.aval!r} has an unknown shape; declare "
-            "wire.var(name, shape=...) with a shape"
+            "wire.var(name, shape=...) with a shape" + at(user_location())
         )
     return tuple(s)
 
@@ -103,7 +103,7 @@ def normalize_axis(axis: int, ndim: int) -> int:
     """``axis`` (negative allowed) as a non-negative axis of a rank-``ndim`` value."""
     axis = int(axis)
     if not -ndim <= axis < ndim:
-        raise ShapeError(f"axis {axis} is out of range for rank {ndim}")
+        raise ShapeError(f"axis {axis} is out of range for rank {ndim}" + at(user_location()))
     return axis % ndim
 
 

@@ -80,7 +80,8 @@ class custom_jvp:
 
     def __call__(self, *args):
         if self.rule is None:
-            raise WireError(f"custom_jvp function {self.__name__} has no rule: call .defjvp")
+            raise WireError(f"custom_jvp function {self.__name__} has no rule: call .defjvp"
+                            + at(user_location()))
         static, dyn = _split_static(args, self.nondiff_argnums)
         leaves = tree.leaves(dyn)
         if not any(isinstance(x, Tracer) for x in leaves):
@@ -140,7 +141,8 @@ class custom_vjp:
 
     def __call__(self, *args):
         if self.fwd is None:
-            raise WireError(f"custom_vjp function {self.__name__} has no rules: call .defvjp")
+            raise WireError(f"custom_vjp function {self.__name__} has no rules: call .defvjp"
+                            + at(user_location()))
         static, dyn = _split_static(args, self.nondiff_argnums)
         leaves = tree.leaves(dyn)
         if not any(isinstance(x, Tracer) for x in leaves):

@@ -78,7 +78,7 @@ class debug_nans:
 
 
 def nonfinite(value) -> str | None:
-    """``"NaN"``, ``"Inf"``, ``"NaN and Inf"`` for a float/complex value that has them, else None."""
+    """``"NaN"``, ``"Inf"`` or ``"NaN and Inf"`` for a float/complex value holding them, else None."""
     if isinstance(value, tuple):
         found = [nonfinite(v) for v in value]
         bad = [f"{f} in output {i}" for i, f in enumerate(found) if f]

@@ -14,7 +14,7 @@ import shutil
 
 import numpy as np
 
-from .errors import WireError
+from .errors import WireError, at, user_location
 from .ir import ConstValue, Graph, Node, const_op, input_op, var_op
 
 __all__ = ["render", "to_dot"]
@@ -124,7 +124,8 @@ def to_dot(graph: Graph, name: str = "wire") -> str:
     ('digraph wire {', True, True)
     """
     if not isinstance(graph, Graph):
-        raise WireError(f"to_dot needs a wire.Graph (from wire.trace), got {type(graph).__name__}")
+        raise WireError(f"to_dot needs a wire.Graph (from wire.trace), got {type(graph).__name__}"
+                        + at(user_location()))
     lines = [f"digraph {name} {{", "  rankdir=TB;", '  node [fontname="Helvetica", fontsize=10];']
     _emit(graph, "", lines, "  ", [0])
     lines.append("}")
@@ -143,7 +144,8 @@ def render(graph: Graph, path: str, format: str = "svg") -> str:
     'g.svg'
     """
     if format not in ("svg", "png", "pdf"):
-        raise WireError(f"render: format must be 'svg', 'png' or 'pdf', got {format!r}")
+        raise WireError(f"render: format must be 'svg', 'png' or 'pdf', got {format!r}"
+                        + at(user_location()))
     missing = []
     try:
         import graphviz

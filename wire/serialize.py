@@ -105,9 +105,10 @@ from .tree import LEAF, TreeDef
 FORMAT = "wire.graph"
 VERSION = 1
 
-DTYPES = frozenset(
-    ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64", "complex64", "complex128"]
-)
+DTYPES = frozenset([
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float16", "float32", "float64", "complex64", "complex128",
+])
 _NONE_TREE = TreeDef("none", None, None, ())
 
 
@@ -141,6 +142,7 @@ class _Encoder:
             raise WireError(
                 f"cannot save node {k} ({op.name}{_where(n)}): it is an argument of a trace that "
                 "is still open; save a closed graph from wire.trace(f, *args)"
+                + at(user_location())
             )
         params = {}
         for name, v in sorted(n.params.items()):
@@ -149,6 +151,7 @@ class _Encoder:
             except _Unsavable as e:
                 raise WireError(
                     f"cannot save node {k} ({op.name}{_where(n)}): param {name!r} {e}"
+                    + at(user_location())
                 ) from None
         aval = (
             [_enc_aval(a) for a in n.aval] if isinstance(n.aval, tuple) else _enc_aval(n.aval)
@@ -263,9 +266,10 @@ def _enc_tree(td: TreeDef):
         try:
             keys = [enc.value(k) for k in td.aux]
         except _Unsavable as e:
-            raise WireError(f"cannot save a pytree with a dict key that {e}") from None
+            raise WireError(f"cannot save a pytree with a dict key that {e}"
+                            + at(user_location())) from None
         return {"dict": [[k, c] for k, c in zip(keys, kids)]}
-    raise WireError(f"cannot save a pytree node of kind {kind!r}")
+    raise WireError(f"cannot save a pytree node of kind {kind!r}" + at(user_location()))
 
 
 def _document(graph: Graph) -> dict:
@@ -720,7 +724,7 @@ def loads(text) -> Graph:
         except UnicodeDecodeError as e:
             raise WireError(f"cannot load graph: not UTF-8 text ({e})") from None
     if not isinstance(text, str):
-        raise WireError(f"wire.loads takes a str, got {type(text).__name__}")
+        raise WireError(f"wire.loads takes a str, got {type(text).__name__}" + at(user_location()))
     try:
         doc = json.loads(text, parse_constant=_reject_constant)
     except _Bad as e:

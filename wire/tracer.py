@@ -270,7 +270,8 @@ def call_graph_flat(graph: Graph, leaves: list):
     transformed graph inside another trace just adds its nodes there.
     """
     if len(leaves) != len(graph.inputs):
-        raise WireError(f"graph takes {len(graph.inputs)} inputs, got {len(leaves)}")
+        raise WireError(f"graph takes {len(graph.inputs)} inputs, got {len(leaves)}"
+                        + at(user_location()))
     if any(isinstance(x, Tracer) for x in leaves) or graph.free_vars:
         nodes = [to_node(x) for x in leaves]
         for n, inp in zip(nodes, graph.inputs):

@@ -163,9 +163,10 @@ def map(fn: Callable, tree, *rest):
     for r in rest:
         lr, tdr = flatten(r)
         if tdr != td:
-            from .errors import WireError
+            from .errors import WireError, at, user_location
 
-            raise WireError(f"tree.map: tree structures differ: {td!r} vs {tdr!r}")
+            raise WireError(f"tree.map: tree structures differ: {td!r} vs {tdr!r}"
+                            + at(user_location()))
         others.append(lr)
     return unflatten(td, [fn(*xs) for xs in zip(leaves0, *others)])
 

@@ -200,7 +200,8 @@ def orthogonal(scale: float = 1.0):
     def init(key, shape, dtype=None):
         shape = tuple(shape)
         if len(shape) < 2:
-            raise WireError(f"orthogonal needs a shape of rank >= 2, got {shape}")
+            raise WireError(f"orthogonal needs a shape of rank >= 2, got {shape}"
+                            + at(user_location()))
         rows, cols = int(np.prod(shape[:-1])), shape[-1]
         a = random.normal(key, (max(rows, cols), min(rows, cols)))
         q, r = np.linalg.qr(a)

@@ -89,10 +89,12 @@ def _resolve_padding(padding, hw, ksize, strides, dilation, name):
             return ((0, 0), (0, 0))
         if p == "SAME":
             return tuple(_same_pads(hw[i], ksize[i], strides[i], dilation[i]) for i in range(2))
-        raise WireError(f"{name}: padding must be 'SAME', 'VALID' or pairs, got {padding!r}")
+        raise WireError(f"{name}: padding must be 'SAME', 'VALID' or pairs, got {padding!r}"
+                        + at(user_location()))
     pads = tuple(tuple(int(a) for a in p) for p in padding)
     if len(pads) != 2 or any(len(p) != 2 for p in pads):
-        raise WireError(f"{name}: explicit padding must be ((top, bottom), (left, right))")
+        raise WireError(f"{name}: explicit padding must be ((top, bottom), (left, right))"
+                        + at(user_location()))
     return pads
 
 

@@ -28,7 +28,8 @@ def _reduce(x, reduction: str):
         return wnp.sum(x)
     if reduction == "none":
         return x
-    raise WireError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    raise WireError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
+                    + at(user_location()))
 
 
 def _same_shape(what, a, b):

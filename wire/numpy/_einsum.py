@@ -133,7 +133,8 @@ def einsum(*operands, out=None, optimize="greedy", **kwargs):
         raise WireError(f"einsum: only the subscript-string form is supported on traced values"
                         f"{at(user_location())}")
     if out is not None:
-        raise WireError("einsum(..., out=...) cannot write into a traced value")
+        raise WireError("einsum(..., out=...) cannot write into a traced value"
+                        + at(user_location()))
     dtype = kwargs.pop("dtype", None)
     ops = promote(*ops)
     if dtype is not None:

@@ -306,9 +306,10 @@ def _bitwise(logical, np_fn, name):
         if isinstance(x, Tracer) or isinstance(y, Tracer):
             if result_dtype(x, y) == np.bool_:
                 return logical(x, y)
-            from ..errors import NonDifferentiableError
+            from ..errors import NonDifferentiableError, at, user_location
 
-            raise NonDifferentiableError(f"{name} on traced integers is not supported; use bools")
+            raise NonDifferentiableError(f"{name} on traced integers is not supported; use bools"
+                                         + at(user_location()))
         return np_fn(x, y)
 
     f.__name__ = name

@@ -37,7 +37,8 @@ def _keep(x, y, axes, keepdims):
     if not keepdims:
         return y
     if axes is None:
-        raise WireError("keepdims on a value of unknown shape: give wire.var a shape")
+        raise WireError("keepdims on a value of unknown shape: give wire.var a shape"
+                        + at(user_location()))
     return reshape(y, tuple(1 if i in axes else d for i, d in enumerate(x.shape)))
 
 
@@ -46,7 +47,8 @@ def _reduce(binder, np_fn, x, axis, keepdims, name):
         return np_fn(x, axis=axis, keepdims=keepdims)
     if x.shape is None:
         if axis is not None:
-            raise WireError(f"{name} over an axis of a value of unknown shape: give wire.var a shape")
+            raise WireError(f"{name} over an axis of a value of unknown shape: give wire.var a "
+                            "shape" + at(user_location()))
         return binder(x, None)
     axes = normalize_axes(axis, x.ndim)
     return _keep(x, binder(x, axes), axes, keepdims)

@@ -32,7 +32,7 @@ def reshape(a, newshape, order="C"):
     (2, 3)
     """
     if order != "C":
-        raise WireError("reshape: only order='C' is supported")
+        raise WireError("reshape: only order='C' is supported" + at(user_location()))
     if not isinstance(a, Tracer):
         return np.reshape(a, newshape)
     _need_shape(a, "reshape")
@@ -66,7 +66,8 @@ def transpose(a, axes=None):
         return np.transpose(a, axes)
     if axes is None:
         if a.shape is None:
-            raise WireError("transpose of a value of unknown rank: use swapaxes(x, -1, -2)")
+            raise WireError("transpose of a value of unknown rank: use swapaxes(x, -1, -2)"
+                            + at(user_location()))
         axes = tuple(reversed(range(a.ndim)))
     else:
         axes = tuple(int(x) % a.ndim for x in axes)

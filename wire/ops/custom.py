@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import tree
-from ..errors import ShapeError, WireError, at
+from ..errors import ShapeError, WireError, at, user_location
 from ..ir import make_node
 from ..primitive import Primitive
 from ..tracer import TraceTag, Tracer
@@ -32,13 +32,15 @@ def _out_avals(*avals, graph, **_):
 def _fit_list(values, like, who):
     values = list(values)
     if len(values) != len(like):
-        raise WireError(f"{who} returned {len(values)} values where {len(like)} were expected")
+        raise WireError(f"{who} returned {len(values)} values where {len(like)} were expected"
+                        + at(user_location()))
     out = []
     for i, (v, ref) in enumerate(zip(values, like)):
         v = to_tracer(v) if not isinstance(v, Tracer) else v
         if v.shape != ref.shape:
             raise ShapeError(
                 f"{who}: entry {i} has shape {v.shape} but should match {ref.aval!r}"
+                + at(user_location())
             )
         out.append(v)
     return out
@@ -53,7 +55,8 @@ def _custom_jvp_jvp(ts, out, *xs, graph, rule, in_tree, static, **_):
     tangents = tree.unflatten(in_tree, ts)
     result = rule(*static, primals, tangents) if static else rule(primals, tangents)
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        raise WireError("a custom_jvp rule must return a pair (primal_out, tangent_out)")
+        raise WireError("a custom_jvp rule must return a pair (primal_out, tangent_out)"
+                        + at(user_location()))
     t_leaves = tree.leaves(result[1])
     return tuple(_fit_list(t_leaves, list(out), "custom_jvp rule's tangent output"))
 
@@ -128,18 +131,20 @@ def _custom_vjp_vjp(ct, out, *xs, graph, fwd, bwd, in_tree, out_tree, static, na
     args = tuple(static) + tuple(primals)
     res = fwd(*args)
     if not (isinstance(res, (tuple, list)) and len(res) == 2):
-        raise WireError(f"custom_vjp fwd of {name} must return a pair (output, residuals)")
+        raise WireError(f"custom_vjp fwd of {name} must return a pair (output, residuals)"
+                        + at(user_location()))
     ct_tree = tree.unflatten(out_tree, list(ct))
     got = bwd(*static, res[1], ct_tree)
     if not isinstance(got, (tuple, list)):
         raise WireError(
             f"custom_vjp bwd of {name} must return a tuple with one cotangent per "
             f"differentiable argument ({len(primals)}), got a {type(got).__name__}"
+            + at(user_location())
         )
     if len(got) != len(primals):
         raise WireError(
             f"custom_vjp bwd of {name} returned {len(got)} cotangents for {len(primals)} "
-            "differentiable arguments"
+            "differentiable arguments" + at(user_location())
         )
     flat = []
     for i, (g, p) in enumerate(zip(got, primals)):
@@ -151,14 +156,14 @@ def _custom_vjp_vjp(ct, out, *xs, graph, fwd, bwd, in_tree, out_tree, static, na
         if g_tree != p_tree:
             raise WireError(
                 f"custom_vjp bwd of {name}: cotangent {i} has structure {g_tree!r}, but "
-                f"argument {i} has {p_tree!r}"
+                f"argument {i} has {p_tree!r}" + at(user_location())
             )
         for j, (gl, pl) in enumerate(zip(g_leaves, p_leaves)):
             gs = gl.shape if isinstance(gl, Tracer) else np.shape(gl)
             if tuple(gs) != pl.shape:
                 raise ShapeError(
                     f"custom_vjp bwd of {name}: cotangent {i} (leaf {j}) has shape "
-                    f"{tuple(gs)}, but argument {i} is {pl.aval!r}"
+                    f"{tuple(gs)}, but argument {i} is {pl.aval!r}" + at(user_location())
                 )
             flat.append(gl)
     return tuple(flat)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..batching import trailing_batch
-from ..errors import NonDifferentiableError, ShapeError
+from ..errors import NonDifferentiableError, ShapeError, at, user_location
 from ..ir import Aval
 from ..primitive import Primitive, broadcast_shapes
 from ..tracer import bind
@@ -75,7 +75,8 @@ def _square(name, a):
 
 def _real_only(name, x):
     if x.dtype.kind == "c":
-        raise NonDifferentiableError(f"{name}: derivatives of complex {name} are not supported")
+        raise NonDifferentiableError(f"{name}: derivatives of complex {name} are not supported"
+                                     + at(user_location()))
 
 
 def _well_conditioned(rng, shape):
@@ -416,7 +417,8 @@ def _qr_check(a):
     _real_only("qr", a)
     m, n = a.shape[-2:]
     if m < n:
-        raise NonDifferentiableError(f"qr: derivatives need rows >= columns, got {a.aval!r}")
+        raise NonDifferentiableError(f"qr: derivatives need rows >= columns, got {a.aval!r}"
+                                     + at(user_location()))
 
 
 def _qr_jvp(ts, out, a):
