@@ -110,6 +110,19 @@ class WireTypeError(WireError, TypeError):
     """
 
 
+class BackendError(WireError, TypeError):
+    """An array backend (Dask, CuPy, an Array-API namespace) cannot run a primitive, or is not
+    installed. The message names the backend, the primitive and the backend function.
+
+    Example::
+
+        wire.evaluate(g, x, backend=array_api_strict)   # BackendError: erf needs scipy.special
+
+    Fix: install the extra named in the message, evaluate that part with ``backend="numpy"``,
+    or pick a backend that has the function.
+    """
+
+
 def at(loc: str | None) -> str:
     """Suffix naming a source location, for messages: ``" (at model.py:12)"``."""
     return f" (at {loc})" if loc else ""

@@ -145,7 +145,7 @@ def _feed_nodes(nodes, feed_dict) -> tuple[list[Node], list]:
     return leaves, values
 
 
-def evaluate(graph_or_nodes, *args):
+def evaluate(graph_or_nodes, *args, backend="numpy", chunks=None, compute=False):
     """Evaluate a graph on concrete arguments, or nodes on a feed dict. Pure: no state survives.
 
     Two forms::
@@ -153,11 +153,20 @@ def evaluate(graph_or_nodes, *args):
         evaluate(graph, *args)          # args shaped like the traced function's arguments
         evaluate(nodes, feed_dict)      # nodes: one tracer or a list; feed_dict {var: value}
 
+    ``backend`` (``"numpy"``, ``"dask"``, ``"cupy"`` or an Array-API namespace) picks the array
+    library (see :mod:`wire.backends`): on Dask, NumPy inputs are chunked by ``chunks=`` and
+    results stay lazy Dask arrays unless ``compute=True``.
+
     >>> import numpy as np, wire
     >>> x, y = wire.var("x"), wire.var("y")
     >>> wire.evaluate([x * y + x], {x: np.array([2.0]), y: np.array([3.0])})
     [array([8.])]
     """
+    if backend != "numpy" and backend is not None:  # a separate path: NumPy's stays as fast
+        from . import backends
+
+        if backends.resolve(backend).name != "numpy":
+            return backends.evaluate(graph_or_nodes, args, backend, chunks, compute)
     if isinstance(graph_or_nodes, Graph):
         graph = graph_or_nodes
         leaves, _ = tree.flatten(args)

@@ -75,6 +75,11 @@ def _simplify(graph: Graph) -> Graph:
 def _check_backend(backend):
     if isinstance(backend, str) and backend in BACKENDS:
         return backend
+    if backend is not None and not isinstance(backend, str) or backend in ("dask", "cupy"):
+        from .backends import resolve  # "dask", "cupy", an Array-API namespace (issue 8)
+
+        resolve(backend)  # BackendError naming the extra to install when it is missing
+        return backend
     raise WireError(
         f"wire.jit backend {backend!r} is not available; supported backends: "
         f"{', '.join(repr(b) for b in BACKENDS)}{at(user_location(2))}"
@@ -84,14 +89,20 @@ def _check_backend(backend):
 class _Entry:
     """One cached signature: the simplified graph and (once called concretely) its code."""
 
-    __slots__ = ("graph", "fn", "compiled")
+    __slots__ = ("graph", "fn", "compiled", "backend")
 
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: Graph, backend=None):
         self.graph = graph
         self.fn = None
         self.compiled = None
+        self.backend = backend  # (backend, chunks, compute) for non-NumPy backends
 
     def compile(self):
+        if self.compiled is None and self.backend is not None:
+            from .backends import Program  # the graph walked on the backend (issue 8)
+
+            self.compiled = Program(self.graph, *self.backend)
+            self.fn = self.compiled.fn
         if self.compiled is None:
             from .compiler import compile_graph
 
@@ -129,7 +140,7 @@ class Jitted:
     """A jitted function: call it like the original. See :func:`jit`."""
 
     def __init__(self, fun: Callable, static_argnums=(), backend: str = "numpy",
-                 cache_limit: int = DEFAULT_CACHE_LIMIT):
+                 cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False):
         if not callable(fun):
             raise WireError(f"wire.jit needs a function or a Graph, got {type(fun).__name__}")
         nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
@@ -141,6 +152,7 @@ class Jitted:
         self.fun = fun
         self.static_argnums = nums
         self.backend = _check_backend(backend)
+        self._on = None if backend == "numpy" else (backend, chunks, bool(compute))
         self.cache_limit = int(cache_limit)
         self._cache: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
@@ -210,7 +222,12 @@ class Jitted:
                 fast = False
             elif type(x) is not np.ndarray:
                 fast = False
-        avals = flat_avals(leaves, in_tree)
+        if self._on is None:
+            avals = flat_avals(leaves, in_tree)
+        else:  # Dask/CuPy arguments: shapes and dtypes without reading values
+            from .backends import leaf_aval
+
+            avals = [leaf_aval(x) for x in leaves]
         if fast:
             key = tuple(v for a in avals for v in (a.shape, a.dtype))
         else:
@@ -222,7 +239,7 @@ class Jitted:
         if graph.free_vars:  # closes over values of an enclosing trace: never cached
             return None, graph, leaves, has_tracer
         graph = _simplify(graph)
-        entry = _Entry(graph)
+        entry = _Entry(graph, self._on)
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
@@ -286,7 +303,7 @@ class Jitted:
 
 
 def jit(f=None, static_argnums=(), backend: str = "numpy", *,
-        cache_limit: int = DEFAULT_CACHE_LIMIT):
+        cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False):
     """Compile ``f``: trace once per input signature, simplify, generate NumPy code, cache.
 
     The signature is the arguments' pytree structure, shapes and dtypes, plus the values of
@@ -301,13 +318,22 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", *,
     array([0., 0.])
     >>> wire.jit(lambda x, n: x * n, static_argnums=1)(np.ones(2), 3)
     array([3., 3.])
+
+    ``backend="dask"`` (or ``"cupy"``, or an Array-API namespace) runs the cached graph on
+    that array library instead of generated NumPy code (:mod:`wire.backends`): on Dask the
+    gradient graph becomes a task graph, NumPy arguments are chunked by ``chunks=``, and
+    results stay lazy Dask arrays unless ``compute=True``.
     """
     if f is None:
         return functools.partial(jit, static_argnums=static_argnums, backend=backend,
-                                 cache_limit=cache_limit)
+                                 cache_limit=cache_limit, chunks=chunks, compute=compute)
     _check_backend(backend)
     if isinstance(f, Graph):
+        if backend != "numpy":
+            from .backends import Program
+
+            return Program(_simplify(f), backend, chunks, compute)
         from .compiler import compile_graph
 
         return compile_graph(_simplify(f))
-    return Jitted(f, static_argnums, backend, cache_limit)
+    return Jitted(f, static_argnums, backend, cache_limit, chunks, compute)
