@@ -548,7 +548,7 @@ def test_debug_nans_reports_a_nan_made_inside_a_loop_body():
     debug_nans = getattr(wire, "debug_nans", None)
     if debug_nans is None:
         pytest.skip("wire.debug_nans not available")
-    f = lambda xs: wire.scan(lambda c, x: (c + wnp.log(x), None), 0.0, xs)[0]  # noqa: E731
+    f = lambda xs: wire.scan(lambda c, x: (c + wnp.log(2.0 * x), None), 0.0, xs)[0]  # noqa: E731
     g = wire.trace(f, np.ones(3))
     with np.errstate(invalid="ignore"):
         assert np.isnan(wire.evaluate(g, np.array([1.0, -1.0, 2.0])))
