@@ -85,12 +85,15 @@ def selu(x):
 
 
 def sigmoid(x):
-    """The logistic function ``1 / (1 + exp(-x))``, computed as ``(1 + tanh(x/2)) / 2``.
+    """The logistic function ``1 / (1 + exp(-x))`` (``wire.scipy.special.expit``: no overflow,
+    accurate in both tails).
 
     >>> float(sigmoid(0.0))
     0.5
     """
-    return 0.5 * (wnp.tanh(0.5 * x) + 1.0)
+    from ..scipy.special import expit
+
+    return expit(x)
 
 
 def tanh(x):

@@ -162,15 +162,20 @@ def erfcinv(y):
 
 
 def expit(x):
-    """Logistic sigmoid ``1 / (1 + exp(-x))``, as ``(1 + tanh(x / 2)) / 2`` (never overflows).
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, never overflowing and accurate in both tails.
 
-    >>> float(expit(0.0))
-    0.5
+    With ``e = exp(-|x|)`` (the sign flip by ``where``, so the derivative at 0 is right) it is
+    ``1 / (1 + e)`` for ``x >= 0`` and ``e / (1 + e)`` below: ``expit(-40)`` is 4.2e-18, not
+    the 0 that ``(1 + tanh(x / 2)) / 2`` rounds to.
+
+    >>> float(expit(0.0)), float(expit(-40.0))
+    (0.5, 4.248354255291589e-18)
     """
     x = _fl(x)
-    if not _t(x):
-        return 0.5 * (1.0 + np.tanh(0.5 * x))
-    return 0.5 * (1.0 + wnp.tanh(0.5 * x))
+    m = wnp if _t(x) else np
+    pos = x >= 0
+    e = m.exp(-m.where(pos, x, -x))
+    return m.where(pos, 1.0, e) / (1.0 + e)
 
 
 def log_expit(x):
@@ -275,11 +280,28 @@ def ndtri(p):
     return _SQRT2 * erfinv(2.0 * _fl(p) - 1.0)
 
 
+_LOG_NDTR_SPLIT = -30.0  # below: asymptotic series (erfc underflows near x = -38)
+
+
 def log_ndtr(x):
-    """log of the normal CDF (via ``log(erfc)``; accurate for x > -20)."""
+    """log of the normal CDF: ``log(erfc)`` for x >= -30, the asymptotic series below.
+
+    Both branches get inputs clamped to their own side, so neither value nor derivative of
+    the unused branch can be inf/NaN (the gradient at x = -1000 is 1000, not NaN).
+    """
     x = _fl(x)
-    out = erfc(-x / _SQRT2)
-    return (wnp.log(out) if _t(out) else np.log(out)) - math.log(2.0)
+    if not _t(x):
+        from scipy.special import log_ndtr as _l
+
+        return _l(x)
+    low = x < _LOG_NDTR_SPLIT
+    xe = wnp.where(low, _LOG_NDTR_SPLIT, x)  # erfc side
+    xa = wnp.where(low, x, _LOG_NDTR_SPLIT)  # asymptotic side
+    near = wnp.log(erfc(-xe / _SQRT2)) - math.log(2.0)
+    r = 1.0 / (xa * xa)
+    series = 1.0 + r * (-1.0 + r * (3.0 + r * (-15.0 + r * (105.0 + r * (-945.0 + r * 10395.0)))))
+    far = -0.5 * xa * xa - wnp.log(-xa) - 0.5 * math.log(2.0 * math.pi) + wnp.log(series)
+    return wnp.where(low, far, near)
 
 
 def entr(x):
