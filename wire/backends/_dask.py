@@ -79,7 +79,8 @@ class DaskBackend(Backend):
         return isinstance(value, da.Array)
 
     def compute(self, values: list) -> list:
-        return list(dask.compute(*values))
+        return [np.asarray(v) if not isinstance(v, tuple) else tuple(map(np.asarray, v))
+                for v in dask.compute(*values)]
 
 
 def _chunks_for(chunks, ndim: int):

@@ -1,0 +1,288 @@
+"""Array backends: graphs evaluated on Dask (chunked, threaded, distributed), on a generic
+Array-API namespace (array_api_strict) and on CuPy equal the NumPy results.
+
+Dask tests skip with the reason when dask is not installed (``pip install -e '.[dask]'``);
+CuPy tests skip unless CuPy and a CUDA device are present.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+from wire import backends
+from wire.registry import REGISTRY
+from wire.tracer import bind
+
+da = pytest.importorskip("dask.array", reason="dask is not installed: pip install -e '.[dask]'")
+pytest.importorskip("array_api_compat", reason="array-api-compat is not installed")
+
+RTOL = 1e-10
+
+
+def close(ref, out, rtol=RTOL):
+    """Equal pytrees of arrays: shapes, dtypes and values (to rtol)."""
+    rl, rt = wire.tree.flatten(ref)
+    ol, ot = wire.tree.flatten(out)
+    assert rt == ot
+    for r, o in zip(rl, ol):
+        r, o = np.asarray(r), np.asarray(o)
+        assert r.shape == o.shape and r.dtype == o.dtype, (r.shape, r.dtype, o.shape, o.dtype)
+        np.testing.assert_allclose(o, r, rtol=rtol, atol=1e-12, equal_nan=True)
+
+
+def on_dask(graph, *args, chunks=2):
+    out = wire.evaluate(graph, *args, backend="dask", chunks=chunks)
+    for leaf in wire.tree.flatten(out)[0]:
+        assert isinstance(leaf, da.Array), type(leaf)  # lazy until computed
+    return backends.compute(wire.tree.flatten(out)[0], "dask")
+
+
+# --------------------------------------------------------------------------- every primitive
+
+SAMPLED = sorted(n for n, p in REGISTRY.items() if p.sample is not None)
+
+
+def _prim_graph(name, seed=0):
+    p = REGISTRY[name]
+    args, params = p.sample(np.random.default_rng(seed))
+    return wire.trace(lambda *a: bind(p, *a, **params), *args), args
+
+
+@pytest.mark.parametrize("chunks", [1, 2])
+@pytest.mark.parametrize("name", SAMPLED)
+def test_every_primitive_on_dask(name, chunks):
+    g, args = _prim_graph(name)
+    ref = wire.evaluate(g, *args)
+    close(ref, wire.tree.unflatten(g.out_tree, on_dask(g, *args, chunks=chunks)))
+
+
+# --------------------------------------------------------------------------- example graphs
+
+
+def _mlp(params, x, y):
+    (w1, b1), (w2, b2) = params
+    h = wnp.tanh(x @ w1 + b1)
+    logits = h @ w2 + b2
+    logp = logits - wnp.log(wnp.sum(wnp.exp(logits), axis=1, keepdims=True))
+    return -wnp.mean(wnp.sum(logp * y, axis=1))
+
+
+def _mlp_args(rng, n=40, d=6, h=5, k=3):
+    params = ((rng.normal(size=(d, h)), rng.normal(size=h)),
+              (rng.normal(size=(h, k)), rng.normal(size=k)))
+    y = np.eye(k)[rng.integers(0, k, n)]
+    return params, rng.normal(size=(n, d)), y
+
+
+def _cases():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(13, 7)), rng.normal(size=(7, 5))
+    v = rng.normal(size=13)
+    idx = np.array([0, 3, 3, 12, 5])
+    return {
+        "mlp_loss": (_mlp, _mlp_args(rng)),
+        "grad_mlp_loss": (wire.grad(_mlp), _mlp_args(rng)),
+        "value_and_grad_mlp": (wire.value_and_grad(_mlp, argnums=(0, 1)), _mlp_args(rng)),
+        "reductions_across_chunks": (
+            lambda a: (a.sum(), a.sum(axis=0), a.max(axis=1), wnp.prod(a[:4], axis=0),
+                       wnp.mean(a, axis=(0, 1)), a.min()), (x,)),
+        "matmul_chunked_contraction": (lambda a, b: a @ b, (x, y)),
+        "grad_matmul": (wire.grad(lambda a, b: wnp.sum(wnp.sin(a @ b)), argnums=(0, 1)), (x, y)),
+        "broadcasting": (lambda a, b, c: a * b[:, None] + c - a.mean(axis=0), (x, v, x[0])),
+        "grad_broadcasting": (wire.grad(lambda a, b: wnp.sum((a - b[:, None]) ** 2)), (x, v)),
+        "indexing": (lambda a: (a[idx], a[2:11:3, ::-1], a[idx, 2], a[..., None, 1]), (x,)),
+        "grad_indexing_repeated": (wire.grad(lambda a: wnp.sum(a[idx] ** 2) + a[1, 2]), (x,)),
+        "grad_take_rows": (wire.grad(lambda a: wnp.sum(wnp.cos(a[idx, 1:4]))), (x,)),
+        "concat_reshape_transpose": (
+            lambda a: wnp.concatenate([a, a * 2], axis=0).reshape(7, 26).T, (x,)),
+        "cumsum_sort": (lambda a: (wnp.cumsum(a, axis=0), wnp.sort(a, axis=1)), (x,)),
+        "where_clip": (wire.grad(lambda a: wnp.sum(wnp.where(a > 0, a, 0.1 * a) ** 2)), (x,)),
+        "linalg": (wire.grad(lambda a: wnp.linalg.slogdet(a.T @ a + np.eye(7))[1]
+                             + wnp.sum(wnp.linalg.inv(a.T @ a + np.eye(7)))), (x,)),
+        "scan": (wire.grad(lambda w: wire.scan(lambda c, r: (wnp.tanh(c * w + r), c), 0.0 * v[:3],
+                                               x[:, :3])[0].sum()), (v[:3],)),
+        "cond": (lambda a: wire.cond(a.sum() > 0, lambda t: t * 2, lambda t: -t, a), (x,)),
+        "while": (lambda a: wire.while_loop(lambda c: c[1] < 3, lambda c: (c[0] * 1.5, c[1] + 1),
+                                            (a, 0))[0], (v,)),
+        "custom_vjp": (wire.grad(lambda a: wnp.sum(_clip_grad(a * 3.0))), (x,)),
+    }
+
+
+@wire.custom_vjp
+def _clip_grad(x):
+    return wnp.sin(x)
+
+
+_clip_grad.defvjp(lambda x: (wnp.sin(x), x), lambda res, g: (wnp.clip(g * wnp.cos(res), -0.5, 0.5),))
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_example_graphs_on_dask(name):
+    f, args = CASES[name]
+    g = wire.trace(f, *args)
+    ref = wire.evaluate(g, *args)
+    close(ref, wire.tree.unflatten(g.out_tree, on_dask(g, *args, chunks=3)))
+
+
+def test_grad_of_function_of_a_chunked_array():
+    rng = np.random.default_rng(2)
+    xs = rng.normal(size=(1000, 8))
+    w = rng.normal(size=8)
+    x_dask = da.from_array(xs, chunks=(128, 8))  # 8 chunks, the last one short
+
+    def loss(w, x):
+        return wnp.sum(wnp.logaddexp(0.0, x @ w)) / x.shape[0]
+
+    g = wire.jit(wire.grad(loss), backend="dask")
+    out = g(w, x_dask)
+    assert isinstance(out, da.Array)
+    assert len(out.__dask_graph__()) > 8  # a task graph over the chunks, not one task
+    close(wire.grad(loss)(w, xs), out.compute())
+    assert g.cache_size() == 1
+    close(wire.grad(loss)(w, xs), g(w, x_dask))  # cached entry reused
+    assert g.cache_size() == 1
+
+
+def test_jit_compute_and_chunks():
+    rng = np.random.default_rng(3)
+    params, x, y = _mlp_args(rng, n=64)
+    f = wire.jit(wire.value_and_grad(_mlp), backend="dask", chunks={0: 16}, compute=True)
+    value, grads = f(params, x, y)
+    ref_value, ref_grads = wire.value_and_grad(_mlp)(params, x, y)
+    assert type(value) is np.ndarray
+    close((ref_value, ref_grads), (value, grads))
+    lazy = wire.jit(wire.grad(_mlp), backend="dask", chunks={0: 16})(params, x, y)
+    assert all(isinstance(leaf, da.Array) for leaf in wire.tree.flatten(lazy)[0])
+
+
+def test_jit_inlines_inside_a_trace():
+    f = wire.jit(lambda a: wnp.sin(a) * 2.0, backend="dask")
+    xs = np.linspace(0.0, 1.0, 5)
+    close(wire.grad(lambda a: wnp.sum(f(a)))(xs), 2.0 * np.cos(xs))
+
+
+def test_feed_dict_form_on_dask():
+    a, b = wire.var("a"), wire.var("b")
+    av, bv = np.arange(6.0), np.ones(6)
+    out = wire.evaluate([a * b + a], {a: da.from_array(av, chunks=2), "b": bv}, backend="dask")
+    assert isinstance(out[0], da.Array)
+    close(av * bv + av, out[0].compute())
+
+
+def test_threaded_scheduler_runs_chunks_in_parallel():
+    import dask
+
+    xs = np.random.default_rng(4).normal(size=(4000, 16))
+    g = wire.trace(wire.grad(lambda w, x: wnp.sum((x @ w) ** 2)), np.ones(16), xs)
+    out = wire.evaluate(g, np.ones(16), xs, backend="dask", chunks={0: 500})
+    with dask.config.set(scheduler="threads", num_workers=2):
+        close(wire.evaluate(g, np.ones(16), xs), out.compute())
+
+
+def test_distributed_local_cluster():
+    distributed = pytest.importorskip("distributed", reason="distributed is not installed")
+    rng = np.random.default_rng(5)
+    params, x, y = _mlp_args(rng, n=200)
+    f = wire.jit(wire.grad(_mlp), backend="dask", chunks={0: 50})
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:  # in-process
+        with distributed.Client(cluster) as client:
+            lazy = f(params, x, y)
+            futures = client.compute(wire.tree.flatten(lazy)[0])
+            out = client.gather(futures)
+            assert len(client.scheduler_info()["workers"]) == 2
+    close(wire.tree.flatten(wire.grad(_mlp)(params, x, y))[0], out)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_unknown_backend_is_a_wire_error():
+    g = wire.trace(lambda a: a + 1.0, np.ones(2))
+    with pytest.raises(wire.BackendError, match="unknown backend 'tpu'"):
+        wire.evaluate(g, np.ones(2), backend="tpu")
+    with pytest.raises(wire.WireError):
+        wire.jit(lambda a: a, backend="tpu")
+
+
+def test_missing_function_names_backend_primitive_and_function():
+    strict = pytest.importorskip("array_api_strict")
+    from wire.scipy.special import erf
+
+    g = wire.trace(lambda a: erf(a) * 2.0, np.ones(3))
+    with pytest.raises(wire.BackendError, match=r"'erf'.*'array_api_strict'") as e:
+        wire.evaluate(g, np.ones(3), backend=strict)
+    assert "test_backends.py" in str(e.value)  # the user's line
+    repeated = wire.trace(wire.grad(lambda a: wnp.sum(a[np.array([0, 0, 1])] ** 2)), np.ones(3))
+    with pytest.raises(wire.BackendError, match=r"scatter_add.*array_api_strict.*add\.at"):
+        wire.evaluate(repeated, np.ones(3), backend=strict)
+
+
+def test_shape_mismatch_on_backend():
+    g = wire.trace(lambda a: a * 2.0, np.ones(3))
+    with pytest.raises(wire.ShapeError, match="dask"):
+        wire.evaluate(g, da.ones(4, chunks=2), backend="dask")
+
+
+# --------------------------------------------------------------------------- generic namespace
+
+STRICT_LACKS = {"erf", "erfc", "erfinv", "gammaln", "polygamma", "scatter_add", "getitem"}
+
+
+@pytest.mark.parametrize("name", SAMPLED)
+def test_every_primitive_on_array_api_strict(name):
+    strict = pytest.importorskip("array_api_strict")
+    g, args = _prim_graph(name)
+    if name in STRICT_LACKS:
+        with pytest.raises(wire.BackendError, match=name):
+            wire.evaluate(g, *args, backend=strict)
+        return
+    out = wire.evaluate(g, *args, backend=strict)
+    leaves = [np.asarray(v) for v in wire.tree.flatten(out)[0]]
+    close(wire.evaluate(g, *args), wire.tree.unflatten(g.out_tree, leaves))
+
+
+def test_numpy_backend_is_the_plain_path():
+    g = wire.trace(lambda a: wnp.tanh(a).sum(), np.ones(3))
+    assert wire.evaluate(g, np.ones(3), backend=np) == wire.evaluate(g, np.ones(3))
+    assert backends.resolve(np) is backends.resolve("numpy")
+    assert backends.resolve(da) is backends.resolve("dask")
+
+
+# --------------------------------------------------------------------------- CuPy
+
+
+def _cupy_or_skip():
+    cupy = pytest.importorskip("cupy", reason="cupy is not installed: pip install -e '.[cupy]'")
+    try:
+        n = cupy.cuda.runtime.getDeviceCount()
+    except Exception as e:  # noqa: BLE001 - CUDARuntimeError without a driver
+        pytest.skip(f"no CUDA device: {e}")
+    if n == 0:
+        pytest.skip("no CUDA device")
+    return cupy
+
+
+@pytest.mark.parametrize("name", SAMPLED)
+def test_every_primitive_on_cupy(name):
+    cupy = _cupy_or_skip()
+    g, args = _prim_graph(name)
+    out = wire.evaluate(g, *args, backend="cupy")
+    leaves = [cupy.asnumpy(v) for v in wire.tree.flatten(out)[0]]
+    close(wire.evaluate(g, *args), wire.tree.unflatten(g.out_tree, leaves))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_example_graphs_on_cupy(name):
+    cupy = _cupy_or_skip()
+    f, args = CASES[name]
+    g = wire.trace(f, *args)
+    out = wire.evaluate(g, *args, backend="cupy")
+    leaves = [cupy.asnumpy(v) for v in wire.tree.flatten(out)[0]]
+    close(wire.evaluate(g, *args), wire.tree.unflatten(g.out_tree, leaves))
