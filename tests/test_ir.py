@@ -131,3 +131,19 @@ def test_tracing_concurrently_gives_identical_graphs():
         t.join()
     assert all(g == graphs[0] for g in graphs)
     assert isinstance(graphs[0], Graph)
+
+
+def test_tracing_inside_a_rule_keeps_foreign_inputs_apart():
+    """User code run by a graph transform sees tracers of a closed graph's inputs; a trace it
+    starts must not confuse those with its own arguments."""
+    from wire.ir import input_node
+    from wire.tracer import Tracer
+
+    outer_x = Tracer(input_node(0, Aval((), np.float64)))  # input 0 of some closed graph
+    g = wire.trace(lambda y: y * outer_x, 2.0)  # its own input 0 has the same aval
+    assert outer_x.node in g.free_vars
+    assert g.inputs[0] is not outer_x.node
+    inner = wire.grad(lambda y: y * y * outer_x)
+    h = wire.trace(lambda z: inner(z), 3.0)
+    # the derivative 2*y*outer_x must still refer to the foreign input, not to y
+    assert outer_x.node in h.free_vars

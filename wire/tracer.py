@@ -28,7 +28,7 @@ from .errors import (
     user_location,
 )
 from .ir import EMPTY_PARAMS, Aval, Graph, Node, arg_op, aval_of, const_node, input_node, make_node
-from .ir import substitute
+from .ir import input_op, substitute, toposort
 
 _ARRAY_TYPES = (np.ndarray, np.generic, int, float, complex, bool)
 
@@ -243,6 +243,11 @@ def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
                 f"{at(user_location())}"
             )
         out_nodes.append(to_node(o))
+    if any(n.op is input_op for n in toposort(out_nodes)):
+        # fn closed over the inputs of some other closed graph (user code running inside a
+        # graph transform's rule): renaming our args to positional inputs could merge them
+        # with those free nodes, so this graph keeps its own tagged args as inputs.
+        return Graph(args, out_nodes, in_tree, out_tree)
     inputs = [input_node(i, a) for i, a in enumerate(in_avals)]
     outs = substitute(out_nodes, dict(zip(args, inputs)))
     return Graph(inputs, outs, in_tree, out_tree)
