@@ -23,6 +23,7 @@ from .errors import (
     WireError,
     WireTypeError,
 )
+from .errors import BackendError
 from .custom import custom_jvp, custom_vjp
 from .debug import debug_nans
 from .derivatives import hessian, hvp, jacfwd, jacrev, jvp, jvp_graph, linearize, vjp, vjp_graph
@@ -52,3 +53,4 @@ __all__ = [
 ]
 __all__ += ["nn", "optim", "random"]
 __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
+__all__ += ["BackendError"]
