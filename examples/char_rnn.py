@@ -29,7 +29,8 @@ TEXT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "lineman
 def main():
     args = parse_args(__doc__.splitlines()[0], steps=1000, batch_size=32, seq_len=48,
                       hidden=128, lr=3e-3, sample_every=250, sample_len=240)
-    text = open(TEXT, encoding="utf-8").read()
+    with open(TEXT, encoding="utf-8") as fh:
+        text = fh.read()
     chars = sorted(set(text))
     vocab = len(chars)
     data = np.array([chars.index(c) for c in text], dtype=np.int64)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 from _common import batches, jit, load_digits_split, out_path, parse_args, pyplot
 from tqdm import tqdm
 

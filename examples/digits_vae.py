@@ -93,7 +93,8 @@ def main():
     a2.imshow(np.concatenate(list(pairs), axis=1), cmap="gray_r")
     a2.set(title="test digits (top) and reconstructions", xticks=[], yticks=[])
     a3 = fig.add_subplot(1, 3, 3)
-    a3.imshow(samples.transpose(0, 2, 1, 3).reshape(80, 80), cmap="gray_r")
+    cells = np.pad(samples, ((0, 0), (0, 0), (1, 1), (1, 1)))  # a 1-pixel gutter per digit
+    a3.imshow(cells.transpose(0, 2, 1, 3).reshape(100, 100), cmap="gray_r")
     a3.set(title="samples from the prior", xticks=[], yticks=[])
     fig.tight_layout()
     fig.savefig(out_path("digits_vae.png"), dpi=100)

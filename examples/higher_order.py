@@ -84,7 +84,7 @@ def main():
     p_newton = newton(rosenbrock, x0, newton_steps)
     p_gd = first_order(rosenbrock, x0, optim.sgd(1e-3), args.steps)
     p_adam = first_order(rosenbrock, x0, optim.adam(2e-2), args.steps)
-    f = lambda path: np.array([float(rosenbrock(p)) for p in path])  # noqa: E731
+    f = lambda path: np.array([float(rosenbrock(p)) for p in path])
     f_newton, f_gd, f_adam = f(p_newton), f(p_gd), f(p_adam)
     print(f"Rosenbrock from {x0.tolist()}: Newton {len(p_newton) - 1} steps -> "
           f"f = {f_newton[-1]:.2e} at {np.round(p_newton[-1], 6).tolist()}")

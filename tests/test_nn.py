@@ -69,7 +69,7 @@ def test_batchnorm_gradients_train_mode():
     x = np.random.default_rng(1).normal(size=(5, 3))
     params = layer.init(None, x.shape)
     proj = np.random.default_rng(2).normal(size=x.shape)
-    f = lambda x_: wire.numpy.sum(layer.apply(params, x_, train=True)[0] * proj)  # noqa: E731
+    f = lambda x_: wire.numpy.sum(layer.apply(params, x_, train=True)[0] * proj)
     num = numerical_grad(lambda x_: float(np.sum(layer.apply(params, x_, train=True)[0] * proj)),
                          x)
     np.testing.assert_allclose(wire.grad(f)(x), num, rtol=1e-5, atol=1e-7)

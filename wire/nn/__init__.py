@@ -21,20 +21,22 @@
 """
 
 from . import initializers
-from .activations import *  # noqa: F401,F403
-from .activations import __all__ as _act_all
+from .activations import *
 from .attention import MultiHeadSelfAttention
 from .base import Layer
 from .combinators import parallel, residual, serial
-from .layers import *  # noqa: F401,F403
-from .layers import __all__ as _layers_all
-from .losses import *  # noqa: F401,F403
-from .losses import __all__ as _losses_all
+from .layers import *
+from .losses import *
 from .normalization import BatchNorm, LayerNorm, trainable_mask
 from .recurrent import GRU, LSTM
 
-__all__ = sorted(
-    set(_act_all) | set(_layers_all) | set(_losses_all)
-    | {"initializers", "MultiHeadSelfAttention", "Layer", "parallel", "residual", "serial",
-       "BatchNorm", "LayerNorm", "trainable_mask", "GRU", "LSTM"}
-)
+__all__ = [
+    "AvgPool", "BatchNorm", "Conv2D", "Dense", "Dropout", "Embedding", "Flatten", "GRU", "Gelu",
+    "Identity", "LSTM", "Lambda", "Layer", "LayerNorm", "LogSoftmax", "MaxPool",
+    "MultiHeadSelfAttention", "Relu", "Sigmoid", "Silu", "Softmax", "Softplus", "Tanh",
+    "accuracy", "binary_cross_entropy_with_logits", "elu", "gelu", "huber", "identity",
+    "initializers", "l2_norm_squared", "leaky_relu", "log_sigmoid", "log_softmax", "logsumexp",
+    "mse", "parallel", "relu", "relu6", "residual", "selu", "serial", "sigmoid", "silu",
+    "softmax", "softmax_cross_entropy", "softmax_cross_entropy_onehot", "softplus", "swish",
+    "tanh", "trainable_mask"
+]

@@ -15,7 +15,7 @@ A layer is a pair ``(init, apply)``:
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -96,7 +96,7 @@ def trainable_mask(params):
     >>> sorted(trainable_mask(init(None, (1, 2))).items())
     [('bias', True), ('mean', False), ('scale', True), ('var', False)]
     """
-    leaves, td = wtree.flatten(params)
+    _, td = wtree.flatten(params)
     paths = wtree.leaf_paths(td)
     flags = [not any(p.endswith(f"[{k!r}]") for k in STATE_KEYS) for p in paths]
     return wtree.unflatten(td, flags)

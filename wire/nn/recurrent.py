@@ -23,8 +23,8 @@ from pyrsistent import pmap
 
 from .. import numpy as wnp
 from .. import random
-from .activations import sigmoid
 from . import initializers as I
+from .activations import sigmoid
 from .base import Layer, check_in_shape, check_input
 
 __all__ = ["LSTM", "GRU", "scan"]

@@ -25,13 +25,16 @@ array([3., 3.])
 
 from .aliases import adagrad, adam, adamw, momentum, nesterov, rmsprop, sgd
 from .base import EmptyState, GradientTransformation, apply_updates, chain, check_trees, identity
-from .schedules import *  # noqa: F401,F403
-from .schedules import __all__ as _schedules_all
-from .transforms import *  # noqa: F401,F403
-from .transforms import __all__ as _transforms_all
+from .schedules import *
+from .transforms import *
 
-__all__ = sorted(
-    {"adagrad", "adam", "adamw", "momentum", "nesterov", "rmsprop", "sgd", "EmptyState",
-     "GradientTransformation", "apply_updates", "chain", "check_trees", "identity"}
-    | set(_schedules_all) | set(_transforms_all)
-)
+__all__ = [
+    "CountState", "EmptyState", "GradientTransformation", "ScaleByAdamState", "ScaleByRmsState",
+    "ScaleByRssState", "TraceState", "adagrad", "adam", "adamw", "add_decayed_weights",
+    "apply_updates", "chain", "check_trees", "clip", "clip_by_global_norm", "constant_schedule",
+    "cosine_decay_schedule", "exponential_decay", "global_norm", "identity", "join_schedules",
+    "linear_schedule", "momentum", "nesterov", "piecewise_constant_schedule",
+    "polynomial_schedule", "rmsprop", "scale", "scale_by_adam", "scale_by_learning_rate",
+    "scale_by_rms", "scale_by_rss", "scale_by_schedule", "sgd", "trace",
+    "warmup_cosine_decay_schedule"
+]
