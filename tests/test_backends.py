@@ -191,12 +191,12 @@ def test_distributed_local_cluster():
     params, x, y = _mlp_args(rng, n=200)
     f = wire.jit(wire.grad(_mlp), backend="dask", chunks={0: 50})
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:  # in-process
-        with distributed.Client(cluster) as client:
-            lazy = f(params, x, y)
-            futures = client.compute(wire.tree.flatten(lazy)[0])
-            out = client.gather(futures)
-            assert len(client.scheduler_info()["workers"]) == 2
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:  # in-process workers: no sockets
+        lazy = f(params, x, y)
+        futures = client.compute(wire.tree.flatten(lazy)[0])
+        out = client.gather(futures)
+        assert len(client.scheduler_info()["workers"]) == 2
     close(wire.tree.flatten(wire.grad(_mlp)(params, x, y))[0], out)
 
 
