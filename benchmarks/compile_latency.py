@@ -124,7 +124,7 @@ def report(quick: bool = False) -> str:
             c = 1.01 + 1e-7 * k
             fn = make(c)
             t0 = time.perf_counter()
-            out = fn(x)
+            fn(x)
             dt = time.perf_counter() - t0
             if s == 0:
                 cold[name] = dt
@@ -160,6 +160,7 @@ def report(quick: bool = False) -> str:
     res = harness.compare({name: (lambda fn=fn: fn(x)) for name, fn in steady.items()},
                           rounds=5 if quick else 15, target=0.03 if quick else 0.08)
     text += harness.timing_table("steady state (same function, after the first call)", res, errs)
+    text += harness.paired(res, "wirejit", "jaxjit")
     return text
 
 

@@ -15,12 +15,13 @@ JAX, torch when importable) on one machine at one time:
 from __future__ import annotations
 
 import gc
+import math
 import os
 import platform
 import statistics
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 THREAD_VARS = {
     "OMP_NUM_THREADS": "1",
@@ -61,7 +62,7 @@ def optional(name: str):
             jax.config.update("jax_enable_x64", True)
             return jax
         return __import__(name)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure to import means: skip this system
         return None
 
 
@@ -134,8 +135,17 @@ def compare(systems: dict, reference: str = "numpy", rounds: int = 15,
         out[name] = {
             "median": statistics.median(ts), "min": min(ts), "max": max(ts),
             "ratio": statistics.median(ratios), "samples": len(ts), "calls": calls[name],
+            "times": ts,
         }
     return out
+
+
+def paired(results: dict, a: str, b: str) -> str:
+    """A sentence with the median per-round ratio of system ``a`` to system ``b``."""
+    if a not in results or b not in results:
+        return ""
+    r = statistics.median(x / y for x, y in zip(results[a]["times"], results[b]["times"]))
+    return f"\n{a} ÷ {b} (paired, median of per-round ratios): **{r:.2f}×**\n"
 
 
 def rel_err(got, ref) -> float:
@@ -155,7 +165,7 @@ def rel_err(got, ref) -> float:
 
 
 def fmt_time(s: float) -> str:
-    if s != s:
+    if math.isnan(s):
         return "—"
     if s >= 1:
         return f"{s:.2f} s"

@@ -142,7 +142,7 @@ def child(system: str) -> dict:
     before = _status("VmRSS")
     ok = _reset_hwm()
     t0 = time.perf_counter()
-    loss, grads = fn(ws, x)
+    loss, _grads = fn(ws, x)
     dt = time.perf_counter() - t0
     peak = _status("VmHWM")
     return {"system": system, "increase": peak - before if ok else float("nan"),
@@ -163,7 +163,7 @@ def report(quick: bool = False) -> str:
             cmd = [sys.executable, "-m", "benchmarks.memory", "--child", s]
             root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
             env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
-            p = subprocess.run(cmd, capture_output=True, text=True, cwd=root, env=env)
+            p = subprocess.run(cmd, check=False, capture_output=True, text=True, cwd=root, env=env)
             if p.returncode != 0:
                 results[s].append({"error": p.stderr.strip().splitlines()[-1:]})
                 continue

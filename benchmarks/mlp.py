@@ -7,6 +7,8 @@ maximum in every system, as ``jax.nn.log_softmax`` does.
 
 from __future__ import annotations
 
+import itertools
+
 from . import harness
 
 SIZES = (784, 512, 512, 10)
@@ -19,7 +21,7 @@ def make_data(dtype, seed=0):
     rng = np.random.default_rng(seed)
     params = [
         ((rng.normal(size=(m, n)) / np.sqrt(m)).astype(dtype), np.zeros(n, dtype))
-        for m, n in zip(SIZES[:-1], SIZES[1:])
+        for m, n in itertools.pairwise(SIZES)
     ]
     x = rng.normal(size=(BATCH, SIZES[0])).astype(dtype)
     y = np.eye(SIZES[-1], dtype=dtype)[rng.integers(0, SIZES[-1], BATCH)]
@@ -118,9 +120,10 @@ def report(quick: bool = False) -> str:
         errs = {k: harness.rel_err(fn(*args), ref) for k, fn in systems.items()}
         if quick:
             systems.pop("jax", None)
-        res = harness.compare({k: (lambda fn=fn: fn(*args)) for k, fn in systems.items()},
+        res = harness.compare({k: (lambda fn=fn, args=args: fn(*args)) for k, fn in systems.items()},
                               rounds=5 if quick else 15, target=0.05 if quick else 0.1)
-        out.append(harness.timing_table(np.dtype(dtype).name, res, errs))
+        out.append(harness.timing_table(np.dtype(dtype).name, res, errs)
+                   + harness.paired(res, "wirejit", "jaxjit"))
     return "\n".join(out)
 
 

@@ -20,7 +20,7 @@ import time
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `wire` importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.harness import pin_threads  # noqa: E402  (before NumPy is imported)
+from benchmarks.harness import pin_threads
 
 pin_threads()
 

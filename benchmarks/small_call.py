@@ -74,9 +74,10 @@ def report(quick: bool = False) -> str:
         errs = {k: harness.rel_err(fn(*args), ref) for k, fn in systems.items()}
         if quick:
             systems.pop("jax", None)
-        res = harness.compare({k: (lambda fn=fn: fn(*args)) for k, fn in systems.items()},
+        res = harness.compare({k: (lambda fn=fn, args=args: fn(*args)) for k, fn in systems.items()},
                               rounds=5 if quick else 25, target=0.01 if quick else 0.03)
-        out.append(harness.timing_table("grad" if grad else "forward", res, errs))
+        out.append(harness.timing_table("grad" if grad else "forward", res, errs)
+                   + harness.paired(res, "wirejit", "jaxjit"))
     return "\n".join(out)
 
 

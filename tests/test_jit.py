@@ -8,6 +8,7 @@ on new shapes, static arguments, bound, threads), composition with the other tra
 both orders, and the generated source.
 """
 
+import itertools
 import threading
 
 import numpy as np
@@ -85,7 +86,7 @@ def test_compiled_primitive_matches_evaluator(prim):
             continue
         cts = [rng.normal(size=np.shape(o)) for o in outs]
 
-        def s(*xs, pos=pos, cts=cts):
+        def s(*xs, pos=pos, cts=cts, args=args, f=f):
             full = list(args)
             for i, x in zip(pos, xs):
                 full[i] = x
@@ -113,11 +114,16 @@ def _mlp_args(rng, dtype=np.float64):
     sizes = [6, 5, 4, 3]
     params = [
         ((rng.normal(size=(m, n)) * 0.5).astype(dtype), (rng.normal(size=n) * 0.1).astype(dtype))
-        for m, n in zip(sizes[:-1], sizes[1:])
+        for m, n in itertools.pairwise(sizes)
     ]
     x = rng.normal(size=(7, 6)).astype(dtype)
     y = np.eye(3, dtype=dtype)[rng.integers(0, 3, 7)]
     return params, x, y
+
+
+def _alias_outputs(a):
+    t = a * 2.0
+    return t + 1.0, t.T
 
 
 def _programs(rng):
@@ -142,7 +148,7 @@ def _programs(rng):
         ("scalars", lambda a, b: a * b + 1.0, (2.0, 3.0)),
         ("mlp", _mlp, _mlp_args(rng)),
         ("mlp32", _mlp, _mlp_args(rng, np.float32)),
-        ("inplace_alias", lambda a: (lambda t: (t + 1.0, t.T))(a * 2.0), (m,)),
+        ("inplace_alias", _alias_outputs, (m,)),
         ("pytree_out", lambda d: {"s": d["a"] * 2.0, "t": [d["b"] + 1.0, None]},
          ({"a": x3, "b": m},)),
     ]
@@ -165,7 +171,7 @@ def test_compiled_programs_match_evaluator(name, f, args):
 
 def test_hessian_and_jvp_graphs_compile():
     x = np.random.default_rng(2).normal(size=4)
-    f = lambda x: wnp.sum(wnp.sin(x) * wnp.exp(wnp.tanh(x)))  # noqa: E731
+    f = lambda x: wnp.sum(wnp.sin(x) * wnp.exp(wnp.tanh(x)))
     check_graph(wire.trace(wire.hessian(f), x), x)
     check_graph(wire.trace(lambda x, v: wire.jvp(f, (x,), (v,)), x, x + 1.0), x, x + 1.0)
 
@@ -245,7 +251,7 @@ def test_threads_share_one_jitted_function():
             for i in range(40):
                 x, y = cases[(k + i) % len(cases)]
                 np.testing.assert_allclose(f(x, y), np.tanh(x @ y) * 2.0 - x.sum())
-        except Exception as e:  # pragma: no cover - reported below
+        except Exception as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
     threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
@@ -359,7 +365,11 @@ def test_lower_shows_readable_source():
 
 def test_buffers_are_reused_only_when_dead():
     # t is an output, so it must not be overwritten by the later in-place candidates
-    f = wire.jit(lambda x: (lambda t: (t, t * 2.0, wnp.exp(t + 1.0)))(wnp.tanh(x * 3.0)))
+    def g(x):
+        t = wnp.tanh(x * 3.0)
+        return t, t * 2.0, wnp.exp(t + 1.0)
+
+    f = wire.jit(g)
     x = np.linspace(-1, 1, 5)
     t, t2, e = f(x)
     np.testing.assert_array_equal(t, np.tanh(x * 3.0))

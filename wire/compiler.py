@@ -1,7 +1,7 @@
 """Compile a graph to a straight-line Python function over NumPy.
 
 ``compile_graph(graph)`` turns a closed graph into generated Python source — one line per
-node, e.g. ``k = tanh(j, out=j)`` — and ``exec``s it once. The generated function:
+node, e.g. ``k = np.tanh(j, out=j)`` — and ``exec``s it once. The generated function:
 
 * runs the nodes in a **memory-aware order** (:func:`schedule`): a greedy list schedule that,
   among the nodes whose inputs are ready, first runs those that do not grow the live set
@@ -25,19 +25,20 @@ primitives compile with no change here. Results equal :func:`wire.evaluate`'s.
 >>> c = compile_graph(g)
 >>> c(np.zeros(3))
 array([0., 0., 0.])
->>> print(c.source.splitlines()[1].split("#")[0].strip())
-b = tanh(a)
+>>> print(c.source.splitlines()[2].split("#")[0].strip())
+b = np.tanh(a)
 """
 
 from __future__ import annotations
 
 import functools
 import heapq
-import math
 import keyword
+import math
 import re
 import threading
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -223,8 +224,17 @@ def _nbytes(aval) -> int:
 class Info:
     """A graph flattened to integer indices (topological order) for the compiler's passes."""
 
-    __slots__ = ("nodes", "index", "ins", "leaf", "emitters", "nbytes", "outputs", "consumers",
-                 "distinct")
+    __slots__ = (
+        "consumers",
+        "distinct",
+        "emitters",
+        "index",
+        "ins",
+        "leaf",
+        "nbytes",
+        "nodes",
+        "outputs",
+    )
 
     def __init__(self, graph: Graph):
         nodes = list(graph.nodes)
@@ -418,7 +428,7 @@ class Compiled:
     input leaves and returning the output pytree.
     """
 
-    __slots__ = ("graph", "source", "fn", "order", "__weakref__")
+    __slots__ = ("__weakref__", "fn", "graph", "order", "source")
 
     def __init__(self, graph, source, fn, order):
         sa = object.__setattr__
@@ -508,14 +518,15 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
             scalar.setflags(write=False)
             known[i], is_known[i] = np.broadcast_to(scalar, p["shape"]), True  # no memory
             uniform[i] = scalar
-        elif not info.leaf[i] and (ins[i] or n.op.name == "full"):
-            if all(is_known[j] for j in ins[i]):
-                try:
-                    v = _fold(n, [known[j] for j in ins[i]])
-                except Exception:  # a run-time error stays a run-time error
-                    v = None
-                if v is not None:
-                    known[i], is_known[i] = v, True
+        elif not info.leaf[i] and (ins[i] or n.op.name == "full") and all(
+            is_known[j] for j in ins[i]
+        ):
+            try:
+                v = _fold(n, [known[j] for j in ins[i]])
+            except Exception:  # noqa: BLE001 - a run-time error stays a run-time error
+                v = None
+            if v is not None:
+                known[i], is_known[i] = v, True
 
     # ---- names: the letters print(graph) uses (keywords and `np` get a trailing `_`)
     gen = _names()
@@ -601,8 +612,7 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
         alias[i] = bufs
         d = last[i]
         for b in bufs:
-            if death[b] < d:
-                death[b] = d
+            death[b] = max(death[b], d)
 
     # ---- lines
     lines = [f"def {name}({', '.join(names[info.index[n]] for n in graph.inputs)}):"]
@@ -696,5 +706,5 @@ def compile_graph(graph: Graph, name: str = "compiled") -> Compiled:
     """
     source, glb, order = generate(graph, name)
     code = compile(source, f"<wire.jit {name}>", "exec")
-    exec(code, glb)
+    exec(code, glb)  # noqa: S102 - our own generated source, from a graph
     return Compiled(graph, source, glb[name], tuple(order))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from .tracer import Tracer, call_graph_flat, flat_avals, trace_flat
 
 DEFAULT_CACHE_LIMIT = 64
 BACKENDS = ("numpy",)
+_ndarray = np.ndarray
 _SLOW = object()  # first element of every non-fast-path key; fast keys never start with it
 
 
@@ -89,7 +90,7 @@ def _check_backend(backend):
 class _Entry:
     """One cached signature: the simplified graph and (once called concretely) its code."""
 
-    __slots__ = ("graph", "fn", "compiled", "backend")
+    __slots__ = ("backend", "compiled", "fn", "graph")
 
     def __init__(self, graph: Graph, backend=None):
         self.graph = graph
@@ -119,7 +120,7 @@ class Lowered:
     calling a ``Lowered`` runs the compiled code on arguments of that signature.
     """
 
-    __slots__ = ("graph", "compiled")
+    __slots__ = ("compiled", "graph")
 
     def __init__(self, graph: Graph, compiled):
         self.graph = graph
@@ -142,12 +143,15 @@ class Jitted:
     def __init__(self, fun: Callable, static_argnums=(), backend: str = "numpy",
                  cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False):
         if not callable(fun):
-            raise WireError(f"wire.jit needs a function or a Graph, got {type(fun).__name__}")
+            raise WireError(f"wire.jit needs a function or a Graph, got {type(fun).__name__}"
+                            f"{at(user_location())}")
         nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
         if not all(isinstance(i, int) for i in nums):
-            raise WireError(f"static_argnums must be ints, got {static_argnums!r}")
+            raise WireError(f"static_argnums must be ints, got {static_argnums!r}"
+                            f"{at(user_location())}")
         if cache_limit < 1:
-            raise WireError(f"cache_limit must be at least 1, got {cache_limit!r}")
+            raise WireError(f"cache_limit must be at least 1, got {cache_limit!r}"
+                            f"{at(user_location())}")
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.static_argnums = nums
@@ -159,19 +163,20 @@ class Jitted:
 
     # ---- the call path
     def __call__(self, *args, **kwargs):
-        if not kwargs and not self.static_argnums and not _NANS.get():
+        if not kwargs and not self.static_argnums:
             key = []
-            for a in args:
-                if type(a) is not np.ndarray:
+            for a in args:  # the fast path: plain arrays only; the key is shapes and dtypes
+                if type(a) is not _ndarray:
                     break
                 key.append(a.shape)
                 key.append(a.dtype)
             else:
                 key = tuple(key)
-                entry = self._cache.get(key)
+                cache = self._cache
+                entry = cache.get(key)
                 if entry is not None and entry.fn is not None:
                     try:
-                        self._cache.move_to_end(key)
+                        cache.move_to_end(key)
                     except KeyError:  # evicted by another thread meanwhile
                         pass
                     return entry.fn(*args)
@@ -278,7 +283,7 @@ class Jitted:
         >>> print(low.source.splitlines()[2].split("#")[0].strip())
         b = np.sin(a)
         """
-        entry, graph, _, _ = self._entry(args, kwargs)
+        entry, _, _, _ = self._entry(args, kwargs)
         if entry is None:
             raise WireError(
                 f"cannot lower {self._name()}: it closes over traced values of an enclosing "
