@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as wnp
+from ..custom import custom_vjp
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus", "sigmoid",
@@ -35,16 +36,35 @@ def identity(x):
     return x
 
 
+def _relu_impl(x):
+    return wnp.maximum(x, 0.0)
+
+
+def _relu_fwd(x):
+    y = wnp.maximum(x, 0.0)
+    return y, (y,)
+
+
+def _relu_bwd(res, ct):
+    (y,) = res
+    return (ct * (y > 0),)
+
+
+_relu = custom_vjp(_relu_impl)
+_relu.defvjp(_relu_fwd, _relu_bwd)
+
+
 def relu(x):
     """``max(x, 0)``; its derivative at 0 is taken as 0.
 
-    Written as a select so the backward pass is one select on the same mask (``maximum``
-    would split the derivative at ties, which costs three more full-size operations).
+    A custom VJP (``ct * (y > 0)``): ``maximum``'s own rule splits the derivative at ties,
+    which costs a comparison and two selects over the whole array; this is one multiply. The
+    rule is written with wire operations, so it differentiates again.
 
     >>> relu(np.array([-2.0, 0.5]))
     array([0. , 0.5])
     """
-    return wnp.where(x > 0, x, 0.0)
+    return _relu(x)
 
 
 def relu6(x):
