@@ -10,9 +10,7 @@ not, the error names the primitive and the function.
 
 from __future__ import annotations
 
-import cupy
 import numpy as np
-from array_api_compat import cupy as xp
 
 from ..ops.shape import build_index
 from ._core import Backend
@@ -20,23 +18,26 @@ from ._xp import XP_IMPLS
 
 
 def device_count() -> int:
-    """How many CUDA devices CuPy sees (0 when there is no driver or no device)."""
+    """How many CUDA devices CuPy sees (0 when CuPy, a driver or a device is missing)."""
     try:
+        import cupy
+
         return int(cupy.cuda.runtime.getDeviceCount())
-    except (RuntimeError, AttributeError):  # CUDARuntimeError: no driver or no device
+    except (ImportError, RuntimeError, AttributeError):  # CUDARuntimeError: no driver/device
         return 0
 
 
-if device_count() == 0:
-    raise ImportError("CuPy is installed but no CUDA device is available")
-
-
 class CupyBackend(Backend):
-    """CuPy arrays on the current CUDA device."""
+    """CuPy arrays on the current CUDA device (``ImportError`` without CuPy or a device)."""
 
     dispatches = True  # CuPy implements NumPy's dispatch protocols
 
     def __init__(self):
+        import cupy
+        from array_api_compat import cupy as xp
+
+        if device_count() == 0:
+            raise ImportError("CuPy is installed but no CUDA device is available")
         super().__init__("cupy", xp, cupy)
         ov = self.overrides
         for name, fname in (("erf", "erf"), ("erfc", "erfc"), ("erfinv", "erfinv"),
@@ -46,16 +47,17 @@ class CupyBackend(Backend):
         ov["scatter_add"] = (_scatter_add, "cupyx.scatter_add")
 
     def asarray(self, value, chunks=None):
+        cupy = self.native
         return value if isinstance(value, cupy.ndarray) else cupy.asarray(np.asarray(value))
 
     def const(self, value):
-        return cupy.asarray(value)
+        return self.native.asarray(value)
 
     def scalar(self, value):
-        return value.item() if isinstance(value, cupy.ndarray) else value
+        return value.item() if isinstance(value, self.native.ndarray) else value
 
     def is_array(self, value) -> bool:
-        return isinstance(value, cupy.ndarray)
+        return isinstance(value, self.native.ndarray)
 
 
 def _special(fname):
@@ -78,6 +80,6 @@ def _scatter_add(bk, ct, *idx, spec, shape):
         return XP_IMPLS["scatter_add"][0](bk, ct, *idx, spec=spec, shape=shape)
     import cupyx
 
-    z = cupy.zeros(tuple(shape), dtype=ct.dtype)
+    z = bk.native.zeros(tuple(shape), dtype=ct.dtype)
     cupyx.scatter_add(z, build_index(spec, list(idx)), ct)
     return z
