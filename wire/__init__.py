@@ -51,6 +51,7 @@ __all__ = [
     "simplify", "to_dot", "vmap", "vmap_graph",
     "cond", "switch", "while_loop", "fori_loop", "scan", "jit",
 ]
-__all__ += ["nn", "optim", "random"]
+# `random` stays out of __all__ so `from wire import *` cannot shadow the standard library's
+__all__ += ["nn", "optim"]
 __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
 __all__ += ["BackendError"]
