@@ -286,3 +286,13 @@ def test_example_graphs_on_cupy(name):
     out = wire.evaluate(g, *args, backend="cupy")
     leaves = [cupy.asnumpy(v) for v in wire.tree.flatten(out)[0]]
     close(wire.evaluate(g, *args), wire.tree.unflatten(g.out_tree, leaves))
+
+
+def test_missing_extra_names_the_install_command():
+    from wire.backends._cupy import device_count
+
+    if device_count() > 0:
+        pytest.skip("CuPy and a device are present")
+    g = wire.trace(lambda a: a * 2.0, np.ones(2))
+    with pytest.raises(wire.BackendError, match=r"'cupy' is not available.*wire\[cupy\]"):
+        wire.evaluate(g, np.ones(2), backend="cupy")

@@ -128,15 +128,17 @@ def _named(name: str) -> Backend:
     if name == "dask":
         try:
             from ._dask import DaskBackend
+
+            return DaskBackend()
         except ImportError as e:
             raise _missing(name, e) from None
-        return DaskBackend()
     if name == "cupy":
         try:
             from ._cupy import CupyBackend
+
+            return CupyBackend()
         except ImportError as e:
             raise _missing(name, e) from None
-        return CupyBackend()
     raise BackendError(
         f"unknown backend {name!r}: use 'numpy', 'dask', 'cupy' or an Array-API namespace "
         f"object (a module such as array_api_strict){at(user_location(3))}"
