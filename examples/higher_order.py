@@ -92,6 +92,8 @@ def main():
           f"Adam {args.steps} steps -> f = {f_adam[-1]:.2e}")
 
     plt = pyplot()
+    from matplotlib.colors import LogNorm
+
     fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(16, 4.5))
     for n, v in enumerate(values):
         a1.plot(xs, v / max(np.abs(v).max(), 1e-12), label=f"order {n}" if n else "tanh")
@@ -99,7 +101,7 @@ def main():
     a1.legend(fontsize=7)
     gx, gy = np.meshgrid(np.linspace(-2, 2, 200), np.linspace(-1, 3, 200))
     a2.contour(gx, gy, (1 - gx) ** 2 + 100 * (gy - gx**2) ** 2, levels=np.logspace(-1, 3.5, 20),
-               cmap="Greys", linewidths=0.6)
+               cmap="Greys", linewidths=0.8, norm=LogNorm())
     a2.plot(*p_gd.T, ".-", ms=1, lw=0.6, label="gradient descent")
     a2.plot(*p_adam.T, ".-", ms=1, lw=0.6, label="Adam")
     a2.plot(*p_newton.T, "o-", ms=3, lw=1.2, label="Newton (wire.hessian)")
