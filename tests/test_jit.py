@@ -413,3 +413,20 @@ def test_side_effects_run_at_trace_time_only():
     f(np.ones(2))
     f(np.ones(2))
     assert log == ["traced"]
+
+
+def test_outputs_are_writable_where_evaluate_gives_writable_arrays():
+    def f(x):
+        c = wnp.cos(wnp.zeros(3))  # folded at compile time, but an output: computed per call
+        return x * 2.0, c, wnp.broadcast_to(c, (2, 3)) + x, wnp.zeros((2, 2))
+
+    g = wire.trace(f, np.ones(3))
+    want = [o.flags.writeable for o in wire.evaluate(g, np.ones(3))]
+    compiled = compile_graph(g)
+    for _ in range(2):
+        outs = compiled(np.ones(3))
+        assert [o.flags.writeable for o in outs] == want
+        for o in outs:
+            if o.flags.writeable:
+                o += 1.0  # the caller may update results in place ...
+    np.testing.assert_array_equal(compiled(np.ones(3))[1], np.ones(3))  # ... without effect

@@ -518,8 +518,11 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
             scalar.setflags(write=False)
             known[i], is_known[i] = np.broadcast_to(scalar, p["shape"]), True  # no memory
             uniform[i] = scalar
-        elif not info.leaf[i] and (ins[i] or n.op.name == "full") and all(
-            is_known[j] for j in ins[i]
+        elif (
+            not info.leaf[i]
+            and not is_output[i]  # outputs stay fresh, writable arrays, as evaluate gives
+            and (ins[i] or n.op.name == "full")
+            and all(is_known[j] for j in ins[i])
         ):
             try:
                 v = _fold(n, [known[j] for j in ins[i]])
