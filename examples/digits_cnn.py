@@ -82,12 +82,13 @@ def main():
     a2.plot(*zip(*evals), marker=".")
     a2.set(xlabel="step", ylabel="test accuracy", title=f"test accuracy {test_acc:.3f}")
     filters = np.asarray(params[0]["w"])[:, :, 0, :]  # (3, 3, 16)
-    grid = np.ones((4 * 4, 4 * 4)) * filters.min()
+    grid = np.full((4 * 4, 4 * 4), np.nan)  # NaN gutters render blank
     for k in range(16):
         r, c = divmod(k, 4)
         grid[4 * r : 4 * r + 3, 4 * c : 4 * c + 3] = filters[:, :, k]
     a3 = fig.add_subplot(1, 3, 3)
-    a3.imshow(grid, cmap="RdBu")
+    lim = np.abs(filters).max()
+    a3.imshow(grid, cmap="RdBu", vmin=-lim, vmax=lim)
     a3.set(title="first-layer 3x3 filters", xticks=[], yticks=[])
     fig.tight_layout()
     fig.savefig(out_path("digits_cnn.png"), dpi=100)
