@@ -92,7 +92,8 @@ def evaluate_flat(graph: Graph, leaves: Sequence) -> list:
     env = [None] * plan.n_slots
     for s, node, v in zip(plan.inputs, graph.inputs, leaves):
         if isinstance(v, Tracer):
-            raise WireError("evaluate needs concrete values; to inline a graph into a trace, call it")
+            raise WireError("evaluate needs concrete values; to inline a graph into a trace, "
+                            "call it" + at(user_location()))
         _check_input(node, v, f"input {node.params.get('index', '')}")
         env[s] = v
     for s, v in plan.consts:
@@ -124,7 +125,8 @@ def _feed_nodes(nodes, feed_dict) -> tuple[list[Node], list]:
         elif isinstance(k, str):
             by_name[k] = v
         else:
-            raise WireError(f"feed_dict keys must be wire.var tracers or names, got {type(k).__name__}")
+            raise WireError("feed_dict keys must be wire.var tracers or names, got "
+                            f"{type(k).__name__}" + at(user_location()))
     leaves, values = [], []
     for n in toposort(nodes):
         if not n.is_leaf or n.op is const_op:
@@ -185,7 +187,7 @@ def evaluate(graph_or_nodes, *args, backend="numpy", chunks=None, compute=False)
 
             nodes.append(to_node(x))
     if len(args) > 1:
-        raise WireError("evaluate(nodes, feed_dict) takes one feed dict")
+        raise WireError("evaluate(nodes, feed_dict) takes one feed dict" + at(user_location()))
     leaves, values = _feed_nodes(nodes, args[0] if args else {})
     outs = evaluate_flat(Graph(leaves, nodes), values)
     return outs[0] if single else outs
