@@ -163,7 +163,8 @@ class Jitted:
 
     # ---- the call path
     def __call__(self, *args, **kwargs):
-        if not kwargs and not self.static_argnums:
+        # _NANS: under wire.debug_nans the slow path runs the checking evaluator (issue 9)
+        if not kwargs and not self.static_argnums and not _NANS.get():
             key = []
             for a in args:  # the fast path: plain arrays only; the key is shapes and dtypes
                 if type(a) is not _ndarray:
