@@ -452,7 +452,7 @@ convert_p = Primitive(
     ),
     jvp=lambda ts, out, x, *, dtype: convert(ts[0], dtype) if _is_float(dtype) else None,
     batch=elementwise_batch("convert"),
-    sample=lambda rng: ([rng.normal(size=(2, 3))], {"dtype": np.dtype(np.float32)}),
+    sample=lambda rng: ([rng.normal(size=(2, 3)).astype(np.float32)], {"dtype": np.dtype(np.float64)}),
     doc="x.astype(dtype)",
 )
 
