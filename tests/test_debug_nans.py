@@ -44,7 +44,7 @@ def test_context_manager_names_first_node_and_line():
     assert not nans_enabled()
     msg = str(e.value)
     assert "log produced NaN" in msg  # the first bad node, not exp/mul/sum after it
-    assert "f64[3]" in msg and "float64[3]" in msg  # operand aval and output
+    assert "output f64[3]" in msg and "operands f64[3]" in msg  # output value and operand aval
     assert LOG_LINE in msg
     assert isinstance(e.value, wire.WireError) and isinstance(e.value, ArithmeticError)
 

@@ -26,6 +26,8 @@ import contextvars
 
 import numpy as np
 
+from .ir import aval_of
+
 from .errors import FloatingPointError
 
 _NANS: contextvars.ContextVar[bool] = contextvars.ContextVar("wire_debug_nans", default=False)
@@ -99,8 +101,7 @@ def nonfinite(value) -> str | None:
 def _describe_value(value) -> str:
     if isinstance(value, tuple):
         return "(" + ", ".join(_describe_value(v) for v in value) + ")"
-    a = np.asarray(value)
-    return f"{a.dtype.name}{list(a.shape)}"
+    return repr(aval_of(np.asarray(value)))
 
 
 def raise_nonfinite(node, what: str, operands, value) -> None:
