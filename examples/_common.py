@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 
 import numpy as np
 
@@ -64,6 +65,46 @@ def batches(key, n: int, batch_size: int):
         for i in range(0, n - batch_size + 1, batch_size):
             yield order[i : i + batch_size]
         epoch += 1
+
+
+def train_classifier(apply, params, opt, data, args, desc: str):
+    """The examples' functional training loop for a classifier: a jitted step
+    ``params, opt_state, loss = step(params, opt_state, x, y)`` over shuffled minibatches, with
+    a tqdm bar and the test accuracy every 100 steps.
+
+    Returns ``(params, losses, evals, elapsed_seconds, predict)``.
+    """
+    from tqdm import tqdm
+
+    from wire import nn, optim
+
+    x_train, x_test, y_train, y_test = data
+
+    def loss_fn(params, x, y):
+        return nn.softmax_cross_entropy(apply(params, x), y)
+
+    @jit
+    def train_step(params, opt_state, x, y):
+        loss, grads = wire.value_and_grad(loss_fn)(params, x, y)
+        updates, opt_state = opt.update(grads, opt_state, params)
+        return optim.apply_updates(params, updates), opt_state, loss
+
+    predict = jit(apply)
+    opt_state = opt.init(params)
+    _, data_key = wire.random.split(wire.random.key(args.seed))
+    stream = batches(data_key, len(x_train), args.batch_size)
+    losses, evals = [], []
+    start = time.perf_counter()
+    bar = tqdm(range(args.steps), desc=desc, unit="step")
+    for step in bar:
+        idx = next(stream)
+        params, opt_state, loss = train_step(params, opt_state, x_train[idx], y_train[idx])
+        losses.append(float(loss))
+        if step % 100 == 0 or step == args.steps - 1:
+            acc = nn.accuracy(predict(params, x_test), y_test)
+            evals.append((step, acc))
+            bar.set_postfix(loss=f"{float(loss):.4f}", test_acc=f"{acc:.3f}")
+    return params, losses, evals, time.perf_counter() - start, predict
 
 
 def jit(f):

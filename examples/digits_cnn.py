@@ -11,11 +11,9 @@ accuracy, and the learned first-layer filters).
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
-from _common import batches, jit, load_digits_split, out_path, parse_args, pyplot
-from tqdm import tqdm
+from _common import load_digits_split, out_path, parse_args, pyplot, train_classifier
 
 import wire
 from wire import nn, optim
@@ -38,36 +36,14 @@ def main():
     x_train, x_test = x_train.reshape(-1, 8, 8, 1), x_test.reshape(-1, 8, 8, 1)
 
     init, apply = make_model()
-    init_key, data_key = wire.random.split(wire.random.key(args.seed))
+    init_key, _ = wire.random.split(wire.random.key(args.seed))
     params = init(init_key, (-1, 8, 8, 1))
     opt = optim.adamw(optim.warmup_cosine_decay_schedule(0.0, args.lr, 50, max(args.steps, 51)),
                       weight_decay=1e-4)
-    opt_state = opt.init(params)
-
-    def loss_fn(params, x, y):
-        return nn.softmax_cross_entropy(apply(params, x), y)
-
-    @jit
-    def train_step(params, opt_state, x, y):
-        loss, grads = wire.value_and_grad(loss_fn)(params, x, y)
-        updates, opt_state = opt.update(grads, opt_state, params)
-        return optim.apply_updates(params, updates), opt_state, loss
-
-    predict = jit(apply)
-
-    losses, evals = [], []
-    stream = batches(data_key, len(x_train), args.batch_size)
-    start = time.perf_counter()
-    bar = tqdm(range(args.steps), desc="digits CNN", unit="step")
-    for step in bar:
-        idx = next(stream)
-        params, opt_state, loss = train_step(params, opt_state, x_train[idx], y_train[idx])
-        losses.append(float(loss))
-        if step % 100 == 0 or step == args.steps - 1:
-            acc = nn.accuracy(predict(params, x_test), y_test)
-            evals.append((step, acc))
-            bar.set_postfix(loss=f"{float(loss):.4f}", test_acc=f"{acc:.3f}")
-    elapsed = time.perf_counter() - start
+    data = (x_train, x_test, y_train, y_test)
+    params, losses, evals, elapsed, predict = train_classifier(
+        apply, params, opt, data, args, desc="digits CNN"
+    )
 
     test_acc = nn.accuracy(predict(params, x_test), y_test)
     print(f"trained {args.steps} steps in {elapsed:.1f} s "

@@ -11,10 +11,8 @@ accuracy (>= 97% with the defaults, well under a minute) and writes
 
 from __future__ import annotations
 
-import time
 
-from _common import batches, jit, load_digits_split, out_path, parse_args, pyplot
-from tqdm import tqdm
+from _common import load_digits_split, out_path, parse_args, pyplot, train_classifier
 
 import wire
 from wire import nn, optim
@@ -26,35 +24,13 @@ def main():
 
     init, apply = nn.serial(nn.Dense(256), nn.Relu(), nn.Dense(256), nn.Relu(), nn.Dense(10))
     key = wire.random.key(args.seed)
-    init_key, data_key = wire.random.split(key)
+    init_key, _ = wire.random.split(key)
     params = init(init_key, (-1, 64))
     opt = optim.adam(optim.cosine_decay_schedule(args.lr, max(args.steps, 1), alpha=0.05))
-    opt_state = opt.init(params)
-
-    def loss_fn(params, x, y):
-        return nn.softmax_cross_entropy(apply(params, x), y)
-
-    @jit
-    def train_step(params, opt_state, x, y):
-        loss, grads = wire.value_and_grad(loss_fn)(params, x, y)
-        updates, opt_state = opt.update(grads, opt_state, params)
-        return optim.apply_updates(params, updates), opt_state, loss
-
-    predict = jit(apply)
-
-    losses, evals = [], []
-    stream = batches(data_key, len(x_train), args.batch_size)
-    start = time.perf_counter()
-    bar = tqdm(range(args.steps), desc="digits MLP", unit="step")
-    for step in bar:
-        idx = next(stream)
-        params, opt_state, loss = train_step(params, opt_state, x_train[idx], y_train[idx])
-        losses.append(float(loss))
-        if step % 100 == 0 or step == args.steps - 1:
-            acc = nn.accuracy(predict(params, x_test), y_test)
-            evals.append((step, acc))
-            bar.set_postfix(loss=f"{float(loss):.4f}", test_acc=f"{acc:.3f}")
-    elapsed = time.perf_counter() - start
+    data = (x_train, x_test, y_train, y_test)
+    params, losses, evals, elapsed, predict = train_classifier(
+        apply, params, opt, data, args, desc="digits MLP"
+    )
 
     train_acc = nn.accuracy(predict(params, x_train), y_train)
     test_acc = nn.accuracy(predict(params, x_test), y_test)
