@@ -53,7 +53,29 @@ def _trace_closed(fun, static, dyn):
     return graph, leaves, in_tree, [Tracer(v) for v in free]
 
 
-class custom_jvp:
+class _CustomFunction:
+    """What ``custom_jvp`` and ``custom_vjp`` share: the wrapped function, its static
+    arguments, and tracing it into a closed sub-graph when called on traced values."""
+
+    def __init__(self, fun, nondiff_argnums=()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+
+    def _trace(self, args, has_rule: bool, how: str):
+        """``None`` for all-concrete arguments (just call ``fun``), else
+        ``(static, graph, leaves, in_tree, free)``."""
+        if not has_rule:
+            kind = type(self).__name__
+            raise WireError(f"{kind} function {self.__name__} has no rule: call {how}"
+                            + at(user_location()))
+        static, dyn = _split_static(args, self.nondiff_argnums)
+        if not any(isinstance(x, Tracer) for x in tree.leaves(dyn)):
+            return None
+        return (static, *_trace_closed(self.fun, static, dyn))
+
+
+class custom_jvp(_CustomFunction):
     """Decorator: a function with a user-defined forward-mode rule (reverse mode transposes it).
 
     >>> import numpy as np, wire, wire.numpy as wnp
@@ -68,9 +90,7 @@ class custom_jvp:
     """
 
     def __init__(self, fun, nondiff_argnums=()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
+        super().__init__(fun, nondiff_argnums)
         self.rule = None
 
     def defjvp(self, rule):
@@ -79,14 +99,10 @@ class custom_jvp:
         return rule
 
     def __call__(self, *args):
-        if self.rule is None:
-            raise WireError(f"custom_jvp function {self.__name__} has no rule: call .defjvp"
-                            + at(user_location()))
-        static, dyn = _split_static(args, self.nondiff_argnums)
-        leaves = tree.leaves(dyn)
-        if not any(isinstance(x, Tracer) for x in leaves):
+        traced = self._trace(args, self.rule is not None, ".defjvp")
+        if traced is None:
             return self.fun(*args)
-        graph, leaves, in_tree, free = _trace_closed(self.fun, static, dyn)
+        static, graph, leaves, in_tree, free = traced
         outs = bind(
             custom_jvp_call_p, *leaves, *free, graph=graph, rule=_closed_rule(self.rule, len(free)),
             in_tree=_with_free_tree(in_tree, len(free)), static=static, name=self.__name__,
@@ -114,7 +130,7 @@ def _closed_rule(rule, n_free):
     return closed
 
 
-class custom_vjp:
+class custom_vjp(_CustomFunction):
     """Decorator: a function with user-defined reverse-mode rules ``fwd``/``bwd``.
 
     ``fwd(*args) -> (out, residuals)``; ``bwd(*nondiff_args, residuals, ct) -> tuple`` with
@@ -130,9 +146,7 @@ class custom_vjp:
     """
 
     def __init__(self, fun, nondiff_argnums=()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
+        super().__init__(fun, nondiff_argnums)
         self.fwd = self.bwd = None
 
     def defvjp(self, fwd, bwd):
@@ -140,14 +154,10 @@ class custom_vjp:
         self.fwd, self.bwd = fwd, bwd
 
     def __call__(self, *args):
-        if self.fwd is None:
-            raise WireError(f"custom_vjp function {self.__name__} has no rules: call .defvjp"
-                            + at(user_location()))
-        static, dyn = _split_static(args, self.nondiff_argnums)
-        leaves = tree.leaves(dyn)
-        if not any(isinstance(x, Tracer) for x in leaves):
+        traced = self._trace(args, self.fwd is not None, ".defvjp")
+        if traced is None:
             return self.fun(*args)
-        graph, leaves, in_tree, free = _trace_closed(self.fun, static, dyn)
+        static, graph, leaves, in_tree, free = traced
         fwd, bwd, n_free = self.fwd, self.bwd, len(free)
         if n_free:
             # closed-over traced values are constants to the rule: drop their cotangents
