@@ -74,7 +74,12 @@ def machine_info() -> str:
     for name in ("autograd", "jax", "torch"):
         mod = sys.modules.get(name)
         if mod is not None:
-            libs.append(f"{name} {getattr(mod, '__version__', '?')}")
+            try:
+                from importlib.metadata import version
+
+                libs.append(f"{name} {version(name)}")
+            except Exception:  # noqa: BLE001 - a version string is only decoration
+                libs.append(f"{name} {getattr(mod, '__version__', '?')}")
     return (f"Python {platform.python_version()}, numpy {np.__version__}"
             + (", " + ", ".join(libs) if libs else "")
             + f"; {os.cpu_count()} cpus; 1-min load {load:.2f}; BLAS threads pinned to "
