@@ -38,8 +38,20 @@ def pin_threads() -> None:
     for k, v in THREAD_VARS.items():
         os.environ.setdefault(k, v)
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    bind_one_cpu()
     if "numpy" in sys.modules:
         limit_loaded_libraries()
+
+
+def bind_one_cpu() -> None:
+    """Bind this process (and its children) to one CPU: XLA's CPU client starts worker threads
+    whatever the flags say, so this is the only way to hold every system to one core.
+    Set ``WIRE_BENCH_AFFINITY=0`` to skip."""
+    if os.environ.get("WIRE_BENCH_AFFINITY", "1") == "0" or not hasattr(os, "sched_setaffinity"):
+        return
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) > 1:
+        os.sched_setaffinity(0, {cpus[-1]})
 
 
 _LIMITER = []  # keeps the threadpoolctl limiter alive for the whole run
@@ -83,7 +95,9 @@ def machine_info() -> str:
     return (f"Python {platform.python_version()}, numpy {np.__version__}"
             + (", " + ", ".join(libs) if libs else "")
             + f"; {os.cpu_count()} cpus; 1-min load {load:.2f}; BLAS threads pinned to "
-            + os.environ.get("OPENBLAS_NUM_THREADS", "?"))
+            + os.environ.get("OPENBLAS_NUM_THREADS", "?")
+            + (f"; bound to CPU {sorted(os.sched_getaffinity(0))}"
+               if hasattr(os, "sched_getaffinity") else ""))
 
 
 # --------------------------------------------------------------------------- timing
