@@ -219,7 +219,8 @@ class Jitted:
     def _entry(self, args, kwargs):
         """(entry or None, graph, leaves, has_tracer) for a call; traces on a miss."""
         dyn, statics = self._split(args)
-        leaves, in_tree = tree.flatten((dyn, kwargs))
+        # positional arguments alone are the tuple of arguments (error paths read `[0]`)
+        leaves, in_tree = tree.flatten((dyn, kwargs) if kwargs else dyn)
         has_tracer = False
         fast = not kwargs and not statics
         for x in leaves:
@@ -241,7 +242,7 @@ class Jitted:
         entry = self._cache.get(key)
         if entry is not None:
             return entry, entry.graph, leaves, has_tracer
-        graph = self._trace(avals, in_tree, statics)
+        graph = self._trace(avals, in_tree, statics, bool(kwargs))
         if graph.free_vars:  # closes over values of an enclosing trace: never cached
             return None, graph, leaves, has_tracer
         graph = _simplify(graph)
@@ -256,7 +257,7 @@ class Jitted:
                     self._cache.popitem(last=False)
         return entry, entry.graph, leaves, has_tracer
 
-    def _trace(self, avals, in_tree, statics) -> Graph:
+    def _trace(self, avals, in_tree, statics, has_kwargs: bool) -> Graph:
         fun = self.fun
 
         def with_statics(dyn, kwargs):
@@ -265,7 +266,9 @@ class Jitted:
                 full.insert(i, v)
             return fun(*full, **kwargs)
 
-        return trace_flat(with_statics, avals, in_tree)
+        if has_kwargs:
+            return trace_flat(with_statics, avals, in_tree)
+        return trace_flat(lambda *dyn: with_statics(dyn, {}), avals, in_tree)
 
     def _call_slow(self, args, kwargs):
         entry, graph, leaves, has_tracer = self._entry(args, kwargs)
