@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 from . import tree
 from .errors import NonDifferentiableError, WireError, at, user_location
-from .ir import Graph, Node
+from .ir import Graph, Node, const_op
 from .ops.shape import full, to_tracer, zeros_like_
 from .tracer import Tracer, call_graph_flat, flat_avals, trace_flat
 from .transforms.vjp import backward
@@ -117,15 +117,36 @@ def differentiable_inputs(graph: Graph, argnums, what: str) -> tuple[tuple[int, 
     return nums, ranges
 
 
+def memo_graph_transform(fn):
+    """Memoize a pure ``Graph -> Graph`` transform (first argument a Graph, the rest hashable).
+
+    Traces of the same function at the same avals give equal graphs, so repeated eager
+    calls (``grad(f)(x)`` in a loop) skip re-deriving and re-simplifying. Graphs holding
+    large constants (keyed by identity, so they never repeat) are not cached, which also
+    keeps the cache from pinning big arrays. Bounded and thread-safe (``lru_cache``).
+    """
+    cached = functools.lru_cache(maxsize=128)(fn)
+
+    @functools.wraps(fn)
+    def transform(graph: Graph, *args):
+        if any(n.op is const_op and n.params["value"].by_identity for n in graph.nodes):
+            return fn(graph, *args)
+        return cached(graph, *args)
+
+    transform.cache_clear = cached.cache_clear
+    return transform
+
+
+@memo_graph_transform
+def _simplified(graph: Graph) -> Graph:
+    from .transforms.simplify import simplify as run
+
+    return run(graph)
+
+
 def maybe_simplify(graph: Graph, simplify: bool = True) -> Graph:
     """``wire.simplify(graph)`` when asked (transforms do by default), else ``graph``."""
-    if not simplify:
-        return graph
-    try:
-        from .transforms.simplify import simplify as run
-    except ImportError:  # pragma: no cover - simplification not built yet
-        return graph
-    return run(graph)
+    return _simplified(graph) if simplify else graph
 
 
 # --------------------------------------------------------------------------- grad
@@ -142,6 +163,11 @@ def grad_graph(
 
     Same inputs; outputs ``g`` / ``(g, aux)`` / ``(value, g)`` / ``((value, aux), g)``.
     """
+    return _grad_graph(graph, argnums, has_aux, with_value, simplify)
+
+
+@memo_graph_transform
+def _grad_graph(graph, argnums, has_aux, with_value, simplify) -> Graph:
     what = "value_and_grad" if with_value else "grad"
     out, aux = _split_aux(graph, has_aux, what)
     value = scalar_output(out, what)

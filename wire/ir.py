@@ -124,14 +124,15 @@ LEAF_OPS = {op.name: op for op in (input_op, arg_op, var_op, const_op)}
 class ConstValue:
     """A read-only array with a hashable key: small arrays by content, large ones by identity."""
 
-    __slots__ = ("array", "_key", "_hash")
+    __slots__ = ("array", "_key", "_hash", "by_identity")
     CONTENT_KEY_BYTES = 1 << 16
 
     def __init__(self, array):
         a = np.array(array, copy=True)
         a.setflags(write=False)
         self.array = a
-        if a.nbytes <= self.CONTENT_KEY_BYTES:
+        self.by_identity = a.nbytes > self.CONTENT_KEY_BYTES
+        if not self.by_identity:
             self._key = (a.dtype.str, a.shape, a.tobytes())
         else:
             self._key = (a.dtype.str, a.shape, id(a))
@@ -142,6 +143,9 @@ class ConstValue:
 
     def __eq__(self, other):
         return isinstance(other, ConstValue) and self._key == other._key
+
+    def __reduce__(self):
+        return ConstValue, (self.array,)
 
     def __repr__(self):
         a = self.array
