@@ -426,10 +426,19 @@ def matmul_batch(args, dims):
         # rows of a (any leading axes, the batch among them) times one matrix
         out = L.matmul(S.reshape(a, (int(np.prod(sa[:-1])), sa[-1])), b)
         return S.reshape(out, sa[:-1] + (sb[-1],)), da
-    if da is None and ra == 2 and db == len(sb) - 1 and rb == 2:
-        # one matrix times the columns of every example: (k, n*B) in one product
-        out = L.matmul(a, S.reshape(b, (sb[0], sb[1] * sb[2])))
-        return S.reshape(out, (sa[0],) + sb[1:]), 2
+    if da is None and ra == 2 and len(sa) == 2:
+        # one matrix times every column of every example: put the contracted axis of b first
+        # and fold all its other axes (the batch among them) into columns, so the whole batch
+        # is one (m, k) @ (k, R) product instead of a stack of matrix-vector products
+        nb = len(sb)
+        k_axis = [i for i in range(nb) if i != db][-2]
+        rest = [i for i in range(nb) if i != k_axis]
+        bt = S.transpose(b, (k_axis, *rest))
+        cols = int(np.prod([sb[i] for i in rest], dtype=np.int64))
+        out = L.matmul(a, S.reshape(bt, (sb[k_axis], cols)))
+        out = S.reshape(out, (sa[0],) + tuple(sb[i] for i in rest))
+        back = tuple(range(1, k_axis + 1)) + (0,) + tuple(range(k_axis + 1, nb))
+        return S.transpose(out, back), db
     stack = max(ra, rb) - 2
     a = a if da is None else expand_rank(to_front(a, da), stack + 2)
     b = b if db is None else expand_rank(to_front(b, db), stack + 2)

@@ -353,6 +353,18 @@ def transpose_chain(node, rw):
     return None
 
 
+def transpose_unit_axes(node, rw):
+    """A transpose that only moves size-1 axes keeps the data order: it is a (free) reshape."""
+    (x,) = node.inputs
+    shape = x.aval.shape
+    if shape is None:
+        return None
+    moved = [p for p in node.params["perm"] if shape[p] != 1]
+    if moved == sorted(moved):
+        return rw.make(sh.reshape_p, (x,), node.loc, shape=node.aval.shape)
+    return None
+
+
 def swapaxes_trivial(node, rw):
     (x,) = node.inputs
     nd = x.aval.ndim
@@ -434,7 +446,7 @@ IDENTITIES = {
     "convert":      (convert_same,),
     "select":       (select_known,),
     "reshape":      (reshape_chain,),
-    "transpose":    (transpose_chain,),
+    "transpose":    (transpose_chain, transpose_unit_axes),
     "swapaxes":     (swapaxes_trivial,),
     "broadcast_to": (broadcast_chain,),
     "reduce_sum":   (reduce_sum_trivial,),
