@@ -30,6 +30,10 @@ WORKLOADS = {
     "compile": "benchmarks.compile_latency",
     "higher_order": "benchmarks.higher_order",
     "memory": "benchmarks.memory",
+    "hessian": "benchmarks.hessian",
+    "training": "benchmarks.training",
+    "vmap": "benchmarks.vmap_per_example",
+    "scan_rnn": "benchmarks.scan_rnn",
 }
 ALIASES = {"1": "small_call", "2": "mlp", "3": "compile", "4": "higher_order", "5": "memory",
            "compile_latency": "compile"}
