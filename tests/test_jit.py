@@ -8,7 +8,6 @@ on new shapes, static arguments, bound, threads), composition with the other tra
 both orders, and the generated source.
 """
 
-import itertools
 import threading
 
 import numpy as np
@@ -16,6 +15,7 @@ import pytest
 
 import wire
 import wire.numpy as wnp
+from corpus import programs
 from wire.compiler import compile_graph, schedule
 from wire.ops.shape import proj_p
 from wire.registry import REGISTRY
@@ -99,62 +99,7 @@ def test_compiled_primitive_matches_evaluator(prim):
         check_graph(wire.trace(wire.value_and_grad(s, argnums=nums), *xs), *xs)
 
 
-def _mlp(params, x, y):
-    h = x
-    for w, b in params[:-1]:
-        h = wnp.tanh(h @ w + b)
-    w, b = params[-1]
-    z = h @ w + b
-    z = z - wire.stop_gradient(wnp.max(z, axis=1, keepdims=True))
-    logp = z - wnp.log(wnp.sum(wnp.exp(z), axis=1, keepdims=True))
-    return -wnp.mean(wnp.sum(logp * y, axis=1))
-
-
-def _mlp_args(rng, dtype=np.float64):
-    sizes = [6, 5, 4, 3]
-    params = [
-        ((rng.normal(size=(m, n)) * 0.5).astype(dtype), (rng.normal(size=n) * 0.1).astype(dtype))
-        for m, n in itertools.pairwise(sizes)
-    ]
-    x = rng.normal(size=(7, 6)).astype(dtype)
-    y = np.eye(3, dtype=dtype)[rng.integers(0, 3, 7)]
-    return params, x, y
-
-
-def _alias_outputs(a):
-    t = a * 2.0
-    return t + 1.0, t.T
-
-
-def _programs(rng):
-    """(name, function, args) of representative programs."""
-    x3 = rng.normal(size=3)
-    m = rng.normal(size=(4, 3))
-    w = rng.normal(size=(4, 4))
-    return [
-        ("small_call", lambda w, x: wnp.sum(wnp.tanh(x @ w + 1.0) ** 2), (w, rng.normal(size=4))),
-        ("chain", lambda x: wnp.sum(wnp.tanh(wnp.sin(x) * 1.01 + 0.5)), (x3,)),
-        ("reuse_output", lambda x: (wnp.tanh(x), wnp.tanh(x) * 2.0, x), (x3,)),
-        ("broadcast", lambda a, b: wnp.sum((a[:, None] * b) ** 2), (x3, rng.normal(size=5))),
-        ("softmax", lambda z: wnp.sum(wnp.exp(z) / wnp.sum(wnp.exp(z), axis=1, keepdims=True)
-                                      * wnp.arange(3.0)), (m,)),
-        ("transposes", lambda a: wnp.sum(a.T @ a @ a.T), (m,)),
-        ("index", lambda a: wnp.sum(a[1:, ::2] ** 2) + a[0, 1] * a[2, 0], (m,)),
-        ("concat", lambda a, b: wnp.sum(wnp.concatenate([a, b * 2.0]) ** 3), (x3, x3 + 1.0)),
-        ("maxmin", lambda a: wnp.max(a, axis=0) - wnp.min(a, axis=1).sum(), (m,)),
-        ("where", lambda a: wnp.sum(wnp.where(a > 0, a ** 2, -a)), (m,)),
-        ("float32", lambda a: wnp.sum(wnp.tanh(a * 2.0) @ a.T), (m.astype(np.float32),)),
-        ("int_and_float", lambda a, k: a * k + k, (x3, np.arange(3))),
-        ("scalars", lambda a, b: a * b + 1.0, (2.0, 3.0)),
-        ("mlp", _mlp, _mlp_args(rng)),
-        ("mlp32", _mlp, _mlp_args(rng, np.float32)),
-        ("inplace_alias", _alias_outputs, (m,)),
-        ("pytree_out", lambda d: {"s": d["a"] * 2.0, "t": [d["b"] + 1.0, None]},
-         ({"a": x3, "b": m},)),
-    ]
-
-
-_PROGRAMS = _programs(np.random.default_rng(1))
+_PROGRAMS = programs()
 
 
 @pytest.mark.parametrize("name,f,args", _PROGRAMS, ids=[p[0] for p in _PROGRAMS])
