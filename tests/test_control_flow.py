@@ -284,7 +284,7 @@ def test_while_loop_reverse_mode_is_an_error_that_suggests_scan():
 
 
 def test_while_loop_errors():
-    with pytest.raises(wire.ShapeError, match="body_fun"):
+    with pytest.raises(wire.ShapeError, match="body_fn"):
         wire.while_loop(lambda c: c < 3, lambda c: c + 1.5, 0)
     with pytest.raises(wire.ShapeError, match="scalar"):
         wire.while_loop(lambda c: c < 3.0, lambda c: c + 1.0, np.zeros(2))

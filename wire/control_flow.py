@@ -215,10 +215,10 @@ def switch(index, branches: Sequence[Callable], *operands):
 # --------------------------------------------------------------------------- while / fori
 
 
-def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
-    """Repeat ``val = body_fun(val)`` while ``cond_fun(val)``; returns the final ``val``.
+def while_loop(cond_fn: Callable, body_fn: Callable, init):
+    """Repeat ``val = body_fn(val)`` while ``cond_fn(val)``; returns the final ``val``.
 
-    ``val`` is a pytree whose structure, shapes and dtypes ``body_fun`` keeps. The loop is one
+    ``val`` is a pytree whose structure, shapes and dtypes ``body_fn`` keeps. The loop is one
     node; forward mode (``wire.jvp``) differentiates it, reverse mode does not (the trip count
     depends on the data) — use ``fori_loop`` with Python-int bounds or ``scan`` for that.
 
@@ -226,18 +226,18 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     >>> wire.while_loop(lambda c: c[0] < 5, lambda c: (c[0] + 1, c[1] * 2.0), (0, 1.0))
     (array(5), array(32.))
     """
-    leaves, in_tree, avals = _flatten_args((init_val,), "while_loop")
-    cg, cc, ct = trace_closed(_as_predicate(cond_fun), avals, in_tree, "while_loop cond_fun")
+    leaves, in_tree, avals = _flatten_args((init,), "while_loop")
+    cg, cc, ct = trace_closed(_as_predicate(cond_fn), avals, in_tree, "while_loop cond_fn")
     if ct != tree.flatten(0)[1] or cg.out_avals[0].shape != ():
         raise ShapeError(
-            f"while_loop: cond_fun must return one scalar (a boolean), got "
+            f"while_loop: cond_fn must return one scalar (a boolean), got "
             f"{[a for a in cg.out_avals]}{at(user_location())}"
         )
-    bg, bc, bt = trace_closed(body_fun, avals, in_tree, "while_loop body_fun")
-    msg = _mismatch("while_loop: body_fun's result", in_tree.children[0], avals, bt, bg.out_avals)
+    bg, bc, bt = trace_closed(body_fn, avals, in_tree, "while_loop body_fn")
+    msg = _mismatch("while_loop: body_fn's result", in_tree.children[0], avals, bt, bg.out_avals)
     if msg:
         raise ShapeError(
-            f"{msg}; body_fun must return a value like init_val (same structure, shapes and "
+            f"{msg}; body_fn must return a value like init (same structure, shapes and "
             f"dtypes — cast with .astype if needed){at(user_location())}"
         )
     outs = while_bind(cc, bc, leaves, cond=cg, body=bg)
@@ -258,8 +258,8 @@ def _as_predicate(fn):
     return pred
 
 
-def fori_loop(lower, upper, body_fun: Callable, init_val):
-    """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``; returns ``val``.
+def fori_loop(lower, upper, body_fn: Callable, init):
+    """``val = body_fn(i, val)`` for ``i`` in ``range(lower, upper)``; returns ``val``.
 
     With Python-int (concrete) bounds the loop is a ``scan`` of static length, so it is
     differentiable in both modes; with traced bounds it is a ``while_loop`` (forward mode
@@ -277,9 +277,9 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
 
         def step(carry, _):
             i, val = carry
-            return (i + 1, body_fun(i, val)), None
+            return (i + 1, body_fn(i, val)), None
 
-        (_, val), _ = scan(step, (i0, init_val), None, length=max(hi - lo, 0))
+        (_, val), _ = scan(step, (i0, init), None, length=max(hi - lo, 0))
         return val
     dtype = np.result_type(*[x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
                              for x in (lower, upper)])
@@ -288,8 +288,8 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
     i0 = convert(lower, dtype) if isinstance(lower, Tracer) else np.asarray(lower, dtype)
     _, val = while_loop(
         lambda c: c[0] < upper,
-        lambda c: (c[0] + 1, body_fun(c[0], c[1])),
-        (i0, init_val),
+        lambda c: (c[0] + 1, body_fn(c[0], c[1])),
+        (i0, init),
     )
     return val
 
