@@ -36,26 +36,20 @@ _ndarray = np.ndarray
 _SLOW = object()  # first element of every non-fast-path key; fast keys never start with it
 
 
-_SIMPLIFIED: OrderedDict = OrderedDict()  # memo: output tuples simplify maps to themselves
-_SIMPLIFIED_LIMIT = 256
-_SIMPLIFIED_LOCK = threading.Lock()
-
-
 def _simplify(graph: Graph) -> Graph:
     """``wire.simplify(graph)``, skipping the expensive passes on already-simplified graphs.
 
     Transforms simplify their results, so ``jit(grad(f))`` traces a graph that is already
-    simplified; running the whole of ``simplify`` again would double the compile latency.
-    The cheap passes (dead code, constant folding, algebra, CSE) run first; only when they
-    change something does the full ``simplify`` run. Results are memoized by their outputs
-    (nodes are interned, so equal outputs are the same expression).
+    simplified (:func:`wire.transforms.simplify.is_simplified` recognises it by its outputs)
+    and no pass runs again. Other graphs get the cheap passes first (dead code, constant
+    folding, algebra, CSE); only when they change something does the full ``simplify`` run.
+    Results are remembered the same way.
     """
     try:
         from .transforms import simplify as simp
     except ImportError:  # simplification is optional
         return graph
-    key = graph.outputs
-    if key in _SIMPLIFIED:
+    if simp.is_simplified(graph):
         return graph
     try:
         from toolz import pipe
@@ -64,12 +58,9 @@ def _simplify(graph: Graph) -> Graph:
 
         cheap = pipe(graph, simp.dce, simp.fold_constants, simp.rewrite(ALGEBRA), simp.cse)
         result = graph if cheap.outputs == graph.outputs else simp.simplify(graph)
+        simp.mark_simplified(result)
     except (ImportError, AttributeError):  # a different simplify module: use it as a whole
         result = simp.simplify(graph)
-    with _SIMPLIFIED_LOCK:
-        _SIMPLIFIED[result.outputs] = True
-        while len(_SIMPLIFIED) > _SIMPLIFIED_LIMIT:
-            _SIMPLIFIED.popitem(last=False)
     return result
 
 

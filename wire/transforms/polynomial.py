@@ -14,6 +14,12 @@ re-associated arithmetic. NaN/inf behaviour is kept by refusing every step that 
 atom, as written. Guards keep it cheap and bounded (terms per polynomial, atoms per
 monomial, exponents); a node whose polynomial would break them stays an atom too.
 Only float nodes whose operands all share its aval (or are uniform constants) take part.
+
+Multiplying out a product of two sums pays only when like terms then merge. A cheap first
+walk (:func:`_merges`) follows only the shape of each polynomial — its term count and atoms
+— and stops where like terms could first meet; when they cannot meet anywhere (a long chain
+of distinct factors, as in the gradient of a deep elementwise chain), products of sums stay
+products instead of being expanded, which keeps every polynomial small and the pass fast.
 """
 
 from __future__ import annotations
@@ -41,21 +47,80 @@ class _Refuse(Exception):
     """This node's polynomial would break a guard or cancel a term: keep it an atom."""
 
 
-def _add(p: dict, q: dict, sign: float, poison: set) -> dict:
-    out = dict(p)
-    for m, c in q.items():
-        if m in out:
-            s = out[m] + sign * c
-            if s == 0:  # cancelled: its atoms must still be able to poison the result
-                del out[m]
-                poison.update(v for v, _ in m)
+class _Merged(Exception):
+    """Like terms may meet: expanding products of sums can pay (see :func:`_merges`)."""
+
+
+class _Arith:
+    """Polynomial arithmetic: a polynomial is ``{monomial: coefficient}``, a monomial a sorted
+    tuple of ``(atom index, exponent)``. ``expand=False`` keeps a product of two sums as an
+    atom (refuses it) instead of multiplying it out."""
+
+    __slots__ = ("expand",)
+
+    def __init__(self, expand: bool = True):
+        self.expand = expand
+
+    @staticmethod
+    def constant(u: float) -> dict:
+        return {(): u} if u != 0 else {}
+
+    @staticmethod
+    def atom(index: int) -> dict:
+        return {((index, 1),): 1.0}
+
+    @staticmethod
+    def neg(p: dict) -> dict:
+        return {m: -c for m, c in p.items()}
+
+    @staticmethod
+    def num_atoms(p: dict) -> int:
+        return len({v for m in p for v, _ in m})
+
+    @staticmethod
+    def size(p: dict) -> int:
+        return len(p)
+
+    def add(self, p: dict, q: dict, sign: float, poison: set) -> dict:
+        out = dict(p)
+        for m, c in q.items():
+            if m in out:
+                s = out[m] + sign * c
+                if s == 0:  # cancelled: its atoms must still be able to poison the result
+                    del out[m]
+                    poison.update(v for v, _ in m)
+                else:
+                    out[m] = s
             else:
-                out[m] = s
-        else:
-            out[m] = sign * c
-    if len(out) > MAX_TERMS:
-        raise _Refuse
-    return out
+                out[m] = sign * c
+        if len(out) > MAX_TERMS:
+            raise _Refuse
+        return out
+
+    def mul(self, p: dict, q: dict, poison: set) -> dict:
+        if not p or not q:  # exact zero times q: 0, poisoned by q's atoms (inf*0 = nan)
+            poison.update(v for m in (q or p) for v, _ in m)
+            return {}
+        if len(p) * len(q) > MAX_PRODUCT or (not self.expand and len(p) > 1 and len(q) > 1):
+            raise _Refuse
+        out: dict = {}
+        for ma, ca in p.items():
+            for mb, cb in q.items():
+                m = _mono_mul(ma, mb)
+                c = ca * cb
+                out[m] = out.get(m, 0.0) + c
+        for m in [m for m, c in out.items() if c == 0]:
+            del out[m]
+            poison.update(v for v, _ in m)
+        if len(out) > MAX_TERMS:
+            raise _Refuse
+        return out
+
+    def pow(self, p: dict, k: int, poison: set) -> dict:
+        out = p
+        for _ in range(k - 1):
+            out = self.mul(out, p, poison)
+        return out
 
 
 def _mono_mul(a: tuple, b: tuple) -> tuple:
@@ -71,35 +136,80 @@ def _mono_mul(a: tuple, b: tuple) -> tuple:
     return tuple(sorted(d.items()))
 
 
-def _mul(p: dict, q: dict, poison: set) -> dict:
-    if not p or not q:  # exact zero times q: 0, poisoned by q's atoms (inf*0 = nan)
-        poison.update(v for m in (q or p) for v, _ in m)
-        return {}
-    if len(p) * len(q) > MAX_PRODUCT:
-        raise _Refuse
-    out: dict = {}
-    for ma, ca in p.items():
-        for mb, cb in q.items():
-            m = _mono_mul(ma, mb)
-            c = ca * cb
-            out[m] = out.get(m, 0.0) + c
-    for m in [m for m, c in out.items() if c == 0]:
-        del out[m]
-        poison.update(v for v, _ in m)
-    if len(out) > MAX_TERMS:
-        raise _Refuse
-    return out
+class _Sketch:
+    """What :func:`_merges` tracks of a polynomial instead of its terms: their number,
+    whether one is constant, and the highest exponent of each atom. Exact as long as no like
+    terms meet, which is all that walk needs (it stops at the first possible meeting)."""
+
+    __slots__ = ("const", "exps", "terms")
+
+    def __init__(self, terms: int, const: bool, exps: dict):
+        self.terms = terms
+        self.const = const
+        self.exps = exps
 
 
-def _pow(p: dict, k: int, poison: set) -> dict:
-    out = p
-    for _ in range(k - 1):
-        out = _mul(out, p, poison)
-    return out
+_ZERO = _Sketch(0, False, {})
+_ONE = _Sketch(1, True, {})
 
 
-def _num_atoms(p: dict) -> int:
-    return len({v for m in p for v, _ in m})
+class _SketchArith:
+    """The arithmetic of :class:`_Arith` on sketches, raising :class:`_Merged` wherever like
+    terms could meet: a sum of two polynomials sharing an atom (or both with a constant
+    term), a product of two sums sharing an atom, a power of a sum. The guards refuse
+    exactly where :class:`_Arith` would (term counts and exponents are exact)."""
+
+    @staticmethod
+    def constant(u: float) -> _Sketch:
+        return _ONE if u != 0 else _ZERO
+
+    @staticmethod
+    def atom(index: int) -> _Sketch:
+        return _Sketch(1, False, {index: 1})
+
+    @staticmethod
+    def neg(p: _Sketch) -> _Sketch:
+        return p
+
+    @staticmethod
+    def num_atoms(p: _Sketch) -> int:
+        return len(p.exps)
+
+    @staticmethod
+    def size(p: _Sketch) -> int:
+        return p.terms
+
+    def add(self, p: _Sketch, q: _Sketch, sign: float, poison: set) -> _Sketch:
+        if (p.const and q.const) or not p.exps.keys().isdisjoint(q.exps):
+            raise _Merged
+        if p.terms + q.terms > MAX_TERMS:
+            raise _Refuse
+        return _Sketch(p.terms + q.terms, p.const or q.const, {**p.exps, **q.exps})
+
+    def mul(self, p: _Sketch, q: _Sketch, poison: set) -> _Sketch:
+        if not p.terms or not q.terms:
+            poison.update((q if p.terms else p).exps)
+            return _ZERO
+        n = p.terms * q.terms
+        if n > MAX_PRODUCT:
+            raise _Refuse
+        if p.terms > 1 and q.terms > 1 and not p.exps.keys().isdisjoint(q.exps):
+            raise _Merged
+        exps = dict(p.exps)
+        for v, e in q.exps.items():
+            e += exps.get(v, 0)
+            if e > MAX_EXPONENT:
+                raise _Refuse
+            exps[v] = e
+        if n > MAX_TERMS:
+            raise _Refuse
+        return _Sketch(n, p.const and q.const, exps)
+
+    def pow(self, p: _Sketch, k: int, poison: set) -> _Sketch:
+        out = p
+        for _ in range(k - 1):
+            out = self.mul(out, p, poison)
+        return out
 
 
 _NO_POISON = frozenset()
@@ -228,6 +338,75 @@ def _poly_candidate(node: Node) -> bool:
     return True
 
 
+def _polynomial(n: Node, operands: list, arith):
+    """``(terms, poison)`` of candidate ``n`` from its operands' polynomials (or _Refuse)."""
+    ps = [o[0] for o in operands]
+    poison = set().union(*[o[1] for o in operands])
+    op = n.op
+    if op is ew.add_p:
+        p = arith.add(ps[0], ps[1], 1.0, poison)
+    elif op is ew.sub_p:
+        p = arith.add(ps[0], ps[1], -1.0, poison)
+    elif op is ew.neg_p:
+        p = arith.neg(ps[0])
+    elif op is ew.mul_p:
+        p = arith.mul(ps[0], ps[1], poison)
+    else:
+        p = arith.pow(ps[0], n.params["y"], poison)
+    if arith.num_atoms(p) > MAX_ATOMS or len(poison) > MAX_ATOMS:
+        raise _Refuse
+    return p, frozenset(poison)
+
+
+def _walk(order, candidate, shared, uses, arith, atom, polys: dict, other=None):
+    """Fill ``polys`` with the ``(terms, poison)`` of every node of ``order`` that has one.
+
+    ``arith`` is :class:`_Arith` or :class:`_SketchArith`; ``atom(n)`` is the atom index of
+    node ``n``; ``other(n)`` is called, in order, for each node without a polynomial.
+    ``shared`` may grow (big shared sums).
+    """
+
+    def operand(i: Node):
+        u = uniform(i)
+        if u is not None and not isinstance(u, bool) and i.aval.dtype.kind in "fc":
+            if not np.isfinite(u):
+                return arith.atom(atom(i)), _NO_POISON
+            return arith.constant(float(u)), _NO_POISON
+        if i in polys and i not in shared:
+            if uses[i] > 1 and arith.size(polys[i][0]) > SHARE_TERMS:
+                shared.add(i)
+            else:
+                return polys[i]
+        return arith.atom(atom(i)), _NO_POISON
+
+    for n in order:
+        if candidate[n]:
+            try:
+                polys[n] = _polynomial(n, [operand(i) for i in n.inputs], arith)
+                continue
+            except _Refuse:
+                pass
+        if other is not None:
+            other(n)
+
+
+def _merges(order, candidate, shared, uses) -> bool:
+    """Whether like terms may meet anywhere when sums are multiplied out: a walk over
+    :class:`_Sketch` es (atoms: the original nodes) that stops at the first possible meeting.
+    ``True`` may be a false alarm (two atoms shared by terms that still differ); then the
+    pass simply expands every product, as it would without this check."""
+    index: dict[Node, int] = {}
+
+    def atom(n: Node) -> int:
+        return index.setdefault(n, len(index))
+
+    try:
+        _walk(order, candidate, set(shared), uses, _SketchArith(), atom, {})
+    except _Merged:
+        return True
+    return False
+
+
 def collect_terms(graph: Graph) -> Graph:
     """Merge like terms of sums and products and re-emit them in Horner form.
 
@@ -239,6 +418,8 @@ def collect_terms(graph: Graph) -> Graph:
     outputs = graph.outputs
     order = toposort(outputs)
     candidate = {n: _poly_candidate(n) for n in order}
+    if not any(candidate.values()):
+        return graph
     # a polynomial node also used by a non-polynomial consumer (or returned) is emitted
     # once and shared: its polynomial consumers see it as an atom rather than re-expanding it
     shared = set(outputs)
@@ -247,32 +428,12 @@ def collect_terms(graph: Graph) -> Graph:
         uses.update(set(n.inputs))
         if n.inputs and not candidate[n]:
             shared.update(n.inputs)
+    arith = _Arith(expand=_merges(order, candidate, shared, uses))
     atoms: list[Node] = []
     atom_index: dict[Node, int] = {}
-    polys: dict[Node, dict] = {}
+    polys: dict[Node, tuple] = {}
     new: dict[Node, Node] = {}
     emitter = _Emitter(atoms, None)
-
-    def as_atom(n: Node) -> dict:
-        built_n = built(n) if n in polys else new[n]
-        idx = atom_index.get(built_n)
-        if idx is None:
-            idx = atom_index[built_n] = len(atoms)
-            atoms.append(built_n)
-        return {((idx, 1),): 1.0}
-
-    def operand(i: Node):
-        u = uniform(i)
-        if u is not None and not isinstance(u, bool) and i.aval.dtype.kind in "fc":
-            if not np.isfinite(u):
-                return as_atom(i), _NO_POISON
-            return ({(): float(u)} if u != 0 else {}), _NO_POISON
-        if i in polys and i not in shared:
-            if uses[i] > 1 and len(polys[i][0]) > SHARE_TERMS:
-                shared.add(i)
-            else:
-                return polys[i]
-        return as_atom(i), _NO_POISON
 
     def built(n: Node) -> Node:
         """The rebuilt node for ``n`` (emitting its polynomial if it has one)."""
@@ -282,39 +443,24 @@ def collect_terms(graph: Graph) -> Graph:
             b = new[n] = emitter.emit_guarded(terms, poison, n.aval, n.loc)
         return b
 
-    for n in order:
-        if candidate[n]:
-            try:
-                ops = [operand(i) for i in n.inputs]
-                ps = [o[0] for o in ops]
-                poison = set().union(*[o[1] for o in ops])
-                op = n.op
-                if op is ew.add_p:
-                    p = _add(ps[0], ps[1], 1.0, poison)
-                elif op is ew.sub_p:
-                    p = _add(ps[0], ps[1], -1.0, poison)
-                elif op is ew.neg_p:
-                    p = {m: -c for m, c in ps[0].items()}
-                elif op is ew.mul_p:
-                    p = _mul(ps[0], ps[1], poison)
-                else:
-                    p = _pow(ps[0], n.params["y"], poison)
-                if _num_atoms(p) > MAX_ATOMS or len(poison) > MAX_ATOMS:
-                    raise _Refuse
-                polys[n] = (p, frozenset(poison))
-                continue
-            except _Refuse:
-                pass
+    def atom(n: Node) -> int:
+        built_n = built(n) if n in polys else new[n]
+        idx = atom_index.get(built_n)
+        if idx is None:
+            idx = atom_index[built_n] = len(atoms)
+            atoms.append(built_n)
+        return idx
+
+    def rebuild(n: Node) -> None:
         if n.inputs:
             ins = tuple(built(i) if i in polys else new[i] for i in n.inputs)
             if any(a is not b for a, b in zip(ins, n.inputs)):
                 new[n] = make_node(n.op, ins, n.params, n.aval, n.loc)
-            else:
-                new[n] = n
-        else:
-            new[n] = n
+                return
+        new[n] = n
+
+    _walk(order, candidate, shared, uses, arith, atom, polys, rebuild)
     outs = tuple(built(o) if o in polys else new[o] for o in outputs)
     if outs == outputs:
         return graph
     return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree)
-

@@ -27,7 +27,9 @@ the node it replaces, and asserts every replacement keeps the node's aval.
 
 from __future__ import annotations
 
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
 from pyrsistent import pmap
@@ -35,7 +37,7 @@ from toolz import pipe
 
 from ..ir import EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node
 
-__all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
+__all__ = ["Rewriter", "cse", "dce", "fold_constants", "is_simplified", "rewrite", "simplify"]
 
 # Constants up to this many elements are materialised when folding; larger results are
 # folded only when uniform (then they become `full` nodes).
@@ -325,4 +327,37 @@ def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
         if candidate == graph or len(candidate) >= len(graph):
             break
         graph = candidate
+    if rules is None:
+        mark_simplified(graph)
     return graph
+
+
+# --------------------------------------------------------------------------- known results
+
+_SIMPLIFIED: OrderedDict = OrderedDict()  # memo: outputs `simplify` maps to themselves
+_SIMPLIFIED_LIMIT = 256
+_SIMPLIFIED_LOCK = threading.Lock()
+
+
+def mark_simplified(graph: Graph) -> None:
+    """Remember that ``graph`` needs no further simplifying (see :func:`is_simplified`)."""
+    with _SIMPLIFIED_LOCK:
+        _SIMPLIFIED[graph.outputs] = True
+        _SIMPLIFIED.move_to_end(graph.outputs)
+        while len(_SIMPLIFIED) > _SIMPLIFIED_LIMIT:
+            _SIMPLIFIED.popitem(last=False)
+
+
+def is_simplified(graph: Graph) -> bool:
+    """Whether ``graph`` computes outputs a recent :func:`simplify` (default rules) returned.
+
+    Nodes are interned, so equal outputs are the same expression: a graph traced through a
+    transform that already simplified its result (``trace(grad(f))`` inlines the simplified
+    gradient graph) is recognised without re-running any pass.
+
+    >>> import wire
+    >>> g = wire.trace(lambda x: x * 1.0 + 2.0, 1.0)
+    >>> is_simplified(simplify(g))
+    True
+    """
+    return graph.outputs in _SIMPLIFIED
