@@ -14,10 +14,10 @@ import numpy as np
 
 from . import tree
 from .api import _graph_from, _split_aux, arg_leaf_ranges, arg_trees, call, trace_args
-from .api import differentiable_inputs, maybe_simplify
+from .api import maybe_simplify
 from .errors import ShapeError, WireError, at, user_location
 from .ir import Graph, input_node
-from .ops.shape import to_tracer, zeros_like_
+from .ops.shape import zeros_like_
 from .tracer import Tracer, call_graph_flat, flat_avals
 from .transforms.jvp import forward
 from .transforms.partial_eval import partial_eval

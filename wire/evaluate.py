@@ -16,7 +16,7 @@ import numpy as np
 from . import tree
 from .debug import _NANS, check_steps
 from .errors import ShapeError, UnboundInputError, WireError, at, user_location
-from .ir import Graph, Node, arg_op, const_op, input_op, toposort, var_op
+from .ir import Graph, Node, arg_op, const_op, toposort, var_op
 from .tracer import Tracer
 
 
@@ -216,5 +216,3 @@ class Executor:
         """Values of the executor's nodes given ``feed_dict`` ({var: array})."""
         return evaluate(list(self.eval_node_list), feed_dict)
 
-
-_ = input_op

@@ -28,7 +28,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from .errors import ShapeError
-from .ir import Aval, make_aval
+from .ir import make_aval
 
 
 class Primitive:

@@ -12,7 +12,7 @@ all it takes to keep nested derivatives (``grad(grad(f))``) from confusing their
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 from pyrsistent import pmap
@@ -27,7 +27,7 @@ from .errors import (
     at,
     user_location,
 )
-from .ir import EMPTY_PARAMS, Aval, Graph, Node, arg_op, aval_of, const_node, input_node, make_node
+from .ir import Aval, Graph, Node, arg_op, aval_of, const_node, input_node, make_node
 from .ir import input_op, substitute, toposort
 
 _ARRAY_TYPES = (np.ndarray, np.generic, int, float, complex, bool)
@@ -82,7 +82,7 @@ class Tracer:
         return (self[i] for i in range(len(self)))
 
     def __hash__(self):
-        return self.node._hash
+        return hash(self.node)
 
     def __repr__(self):
         name = self.node.params.get("name") if self.node.op.name == "var" else None

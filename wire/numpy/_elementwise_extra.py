@@ -14,13 +14,10 @@ from ..ops import elementwise as E
 from ..tracer import Tracer
 from ._math import (
     abs,
-    divide,
     exp,
     exp2,
-    floor,
     isinf,
     isnan,
-    log,
     log1p,
     maximum,
     sin,
@@ -277,6 +274,3 @@ def isreal(x):
     if not _is_tracer(x):
         return np.isreal(x)
     return imag(x) == 0
-
-
-_ = floor, log, divide

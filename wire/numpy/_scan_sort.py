@@ -17,9 +17,9 @@ from ..ops import cumulative as K
 from ..ops import sorting as SO
 from ..tracer import Tracer
 from ._indexing_extra import take, take_along_axis
-from ._math import floor_divide, isnan, maximum, minimum, multiply, where
+from ._math import isnan, maximum, minimum, multiply, where
 from ._promote import cast
-from ._reductions import max, mean, min, normalize_axes, prod, std, sum, var
+from ._reductions import max, mean, min, normalize_axes, prod, sum
 from ._shape import concatenate, expand_dims, moveaxis, ravel, reshape
 
 __all__ = [
@@ -537,6 +537,3 @@ def corrcoef(x, y=None, rowvar=True):
         return c / c
     d = sqrt(diagonal(c))
     return c / reshape(d, (-1, 1)) / reshape(d, (1, -1))
-
-
-_ = floor_divide, std, var

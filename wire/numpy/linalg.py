@@ -23,7 +23,7 @@ from ..ops import linalg_ext as LX
 from ..tracer import Tracer
 from ._elementwise_extra import conj
 from ._math import abs, sqrt, where
-from ._products import matmul, outer, tensordot, vdot
+from ._products import matmul, outer, tensordot
 from ._promote import cast, promote
 from ._reductions import max, min, normalize_axes, sum
 from ._shape import expand_dims, moveaxis, ravel, reshape, swapaxes
@@ -494,6 +494,3 @@ def cross(x1, x2, /, *, axis=-1):
     from ._indexing_extra import cross as _cross
 
     return _cross(x1, x2, axis=axis)
-
-
-_ = vdot, outer, tensordot

@@ -207,5 +207,3 @@ custom_vjp_call_p = Primitive(
     sample=_sample_custom_vjp,
     doc="a user function (graph param) with user-defined fwd/bwd rules (wire.custom_vjp)",
 )
-
-_ = at

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval, make_node
-from ..primitive import Primitive, broadcast_shapes, default_dtype
+from ..primitive import Primitive, broadcast_shapes
 from ..batching import (
     broadcast_like_batch, broadcast_to_batch, concatenate_batch, full_like_batch, getitem_batch,
     no_operand_batch, proj_batch, reshape_batch, scatter_add_batch, sum_to_like_batch,

@@ -186,6 +186,3 @@ def erfc(x):
 
 def erfinv(x):
     return bind(erfinv_p, x)
-
-
-_ = REALS
