@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import functools
 import threading
-import weakref
 from typing import Iterable, Sequence
+from weakref import KeyedRef
+
+from _weakref import _remove_dead_weakref  # what WeakValueDictionary uses, atomic
 
 import numpy as np
 from pyrsistent import PMap, pmap, pvector
@@ -156,10 +158,17 @@ class ConstValue:
 
 # --------------------------------------------------------------------------- nodes
 
-_TABLE: "weakref.WeakValueDictionary[tuple, Node]" = weakref.WeakValueDictionary()
-# The one global: the intern table. No result depends on it — losing an entry only costs
-# a duplicate node — and the lock keeps equal structure => same object across threads.
+_TABLE: dict = {}
+# The one global: the intern table, key -> weak reference to the node (an entry goes when its
+# node dies). No result depends on it — losing an entry only costs a duplicate node — and
+# the lock keeps equal structure => same object across threads. A plain dict of KeyedRefs
+# rather than a WeakValueDictionary: lookups are the hot path of tracing and rewriting.
 _LOCK = threading.Lock()
+
+
+def _forget(ref) -> None:
+    """Weakref callback: drop the dead node's entry (unless a new node took the key)."""
+    _remove_dead_weakref(_TABLE, ref.key)
 
 
 class Node:
@@ -168,7 +177,7 @@ class Node:
     Build nodes with :func:`make_node` (interned); nodes refuse attribute assignment.
     """
 
-    __slots__ = ("op", "inputs", "params", "aval", "loc", "_hash", "__weakref__")
+    __slots__ = ("op", "inputs", "params", "aval", "loc", "__weakref__")
 
     def __setattr__(self, name, value):
         raise AttributeError("wire graphs are immutable: Node attributes cannot be set")
@@ -176,10 +185,8 @@ class Node:
     def __delattr__(self, name):
         raise AttributeError("wire graphs are immutable")
 
-    def __hash__(self):
-        return self._hash
-
-    # Equality is identity (the default), which is structural equality thanks to interning.
+    # Equality and hashing are by identity (the defaults), which is structural equality
+    # thanks to interning; the default hash also keeps dicts keyed by nodes fast.
 
     @property
     def is_leaf(self) -> bool:
@@ -203,13 +210,15 @@ def make_node(op, inputs: tuple, params, aval, loc: str | None = None) -> Node:
     ``params`` may be a dict or a pmap; the node stores a pmap. Hot path of tracing: the key
     uses a sorted items tuple, and the pmap is built only when the node is new.
     """
-    items = tuple(sorted(params.items())) if params else ()
-    key = (op, inputs, items, aval)
-    node = _TABLE.get(key)
-    if node is not None:
-        return node
+    key = (op, inputs, tuple(sorted(params.items())) if params else (), aval)
+    ref = _TABLE.get(key)
+    if ref is not None:
+        node = ref()
+        if node is not None:
+            return node
     with _LOCK:
-        node = _TABLE.get(key)  # another thread may have made it meanwhile
+        ref = _TABLE.get(key)  # another thread may have made it meanwhile
+        node = None if ref is None else ref()
         if node is None:
             node = object.__new__(Node)
             sa = object.__setattr__
@@ -218,8 +227,7 @@ def make_node(op, inputs: tuple, params, aval, loc: str | None = None) -> Node:
             sa(node, "params", params if isinstance(params, PMap) else pmap(params or {}))
             sa(node, "aval", aval)
             sa(node, "loc", loc)
-            sa(node, "_hash", hash(key))
-            _TABLE[key] = node
+            _TABLE[key] = KeyedRef(node, _forget, key)
     return node
 
 
