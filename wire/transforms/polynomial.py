@@ -32,7 +32,7 @@ from ..ir import Aval, Graph, Node, make_node, toposort
 from ..ops import elementwise as ew
 from .rules import constant, uniform
 
-__all__ = ["collect_terms"]
+__all__ = ["collect", "collect_terms"]
 
 MAX_TERMS = 96
 MAX_PRODUCT = 4096  # len(p) * len(q) when multiplying
@@ -415,11 +415,20 @@ def collect_terms(graph: Graph) -> Graph:
     >>> len(g), len(collect_terms(g))  # 3 * (x * y)
     (4, 2)
     """
+    return collect(graph)[0]
+
+
+def collect(graph: Graph) -> tuple[Graph, bool]:
+    """:func:`collect_terms` of ``graph``, and whether like terms could merge anywhere.
+
+    Without merges the pass only re-emits products and powers it found, so running it again
+    on its own (simplified) result cannot find more: :func:`wire.simplify` stops there.
+    """
     outputs = graph.outputs
     order = toposort(outputs)
     candidate = {n: _poly_candidate(n) for n in order}
     if not any(candidate.values()):
-        return graph
+        return graph, False
     # a polynomial node also used by a non-polynomial consumer (or returned) is emitted
     # once and shared: its polynomial consumers see it as an atom rather than re-expanding it
     shared = set(outputs)
@@ -428,7 +437,8 @@ def collect_terms(graph: Graph) -> Graph:
         uses.update(set(n.inputs))
         if n.inputs and not candidate[n]:
             shared.update(n.inputs)
-    arith = _Arith(expand=_merges(order, candidate, shared, uses))
+    merging = _merges(order, candidate, shared, uses)
+    arith = _Arith(expand=merging)
     atoms: list[Node] = []
     atom_index: dict[Node, int] = {}
     polys: dict[Node, tuple] = {}
@@ -462,5 +472,5 @@ def collect_terms(graph: Graph) -> Graph:
     _walk(order, candidate, shared, uses, arith, atom, polys, rebuild)
     outs = tuple(built(o) if o in polys else new[o] for o in outputs)
     if outs == outputs:
-        return graph
-    return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree)
+        return graph, merging
+    return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree), merging

@@ -1,8 +1,8 @@
 """Graph simplification: ``simplify`` and the passes it is made of.
 
 ``simplify(graph) = pipe(graph, dce, fold_constants, rewrite(ALGEBRA), cse)`` followed by
-``pipe(collect_terms, rewrite(ALGEBRA), cse)`` while that makes the graph smaller; each pass a
-``Graph -> Graph`` function returning a new graph with the same inputs, pytree structure and
+``pipe(collect_terms, rewrite(ALGEBRA), cse)`` while that makes the graph smaller (and like
+terms still merged in the last round); each pass a ``Graph -> Graph`` function returning a new graph with the same inputs, pytree structure and
 output avals, and the same values (up to floating-point rounding of re-associated sums and
 the sign of zero results: ``x + 0 -> x`` turns ``-0.0 + 0.0 = 0.0`` into ``-0.0``, as every
 algebraic simplifier does). Rules that change NaN/inf behaviour (``x * 0 -> 0``) live in a
@@ -316,17 +316,20 @@ def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
     (4, 0)
     """
     from .loops import simplify_loops
-    from .polynomial import collect_terms
+    from .polynomial import collect
     from .rules import ALGEBRA
 
     table = ALGEBRA if rules is None else rules
     graph = pipe(graph, dce, simplify_loops, fold_constants, rewrite(table), cse)
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
     for _ in range(_MAX_SWEEPS):
-        candidate = pipe(graph, collect_terms, rewrite(table), cse)
+        collected, merging = collect(graph)
+        candidate = pipe(collected, rewrite(table), cse)
         if candidate == graph or len(candidate) >= len(graph):
             break
         graph = candidate
+        if not merging:  # no like terms met: another round re-emits the same polynomials
+            break
     if rules is None:
         mark_simplified(graph)
     return graph
