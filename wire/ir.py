@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import functools
 import threading
+from _weakref import _remove_dead_weakref  # what WeakValueDictionary uses; atomic
 from typing import Iterable, Sequence
 from weakref import KeyedRef
-
-from _weakref import _remove_dead_weakref  # what WeakValueDictionary uses, atomic
 
 import numpy as np
 from pyrsistent import PMap, pmap, pvector
