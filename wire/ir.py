@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from _weakref import _remove_dead_weakref  # what WeakValueDictionary uses; atomic
 from typing import Iterable, Sequence
-from weakref import KeyedRef
 
 import numpy as np
 from pyrsistent import PMap, pmap, pvector
@@ -160,14 +160,15 @@ class ConstValue:
 _TABLE: dict = {}
 # The one global: the intern table, key -> weak reference to the node (an entry goes when its
 # node dies). No result depends on it — losing an entry only costs a duplicate node — and
-# the lock keeps equal structure => same object across threads. A plain dict of KeyedRefs
-# rather than a WeakValueDictionary: lookups are the hot path of tracing and rewriting.
+# the lock keeps equal structure => same object across threads. A plain dict of weak
+# references rather than a WeakValueDictionary: lookups are the hot path of tracing and
+# rewriting.
 _LOCK = threading.Lock()
 
 
-def _forget(ref) -> None:
+def _forget(key, ref) -> None:
     """Weakref callback: drop the dead node's entry (unless a new node took the key)."""
-    _remove_dead_weakref(_TABLE, ref.key)
+    _remove_dead_weakref(_TABLE, key)
 
 
 class Node:
@@ -176,7 +177,7 @@ class Node:
     Build nodes with :func:`make_node` (interned); nodes refuse attribute assignment.
     """
 
-    __slots__ = ("op", "inputs", "params", "aval", "loc", "__weakref__")
+    __slots__ = ("op", "inputs", "params", "aval", "loc", "_items", "__weakref__")
 
     def __setattr__(self, name, value):
         raise AttributeError("wire graphs are immutable: Node attributes cannot be set")
@@ -209,7 +210,19 @@ def make_node(op, inputs: tuple, params, aval, loc: str | None = None) -> Node:
     ``params`` may be a dict or a pmap; the node stores a pmap. Hot path of tracing: the key
     uses a sorted items tuple, and the pmap is built only when the node is new.
     """
-    key = (op, inputs, tuple(sorted(params.items())) if params else (), aval)
+    items = () if params is EMPTY_PARAMS or not params else tuple(sorted(params.items()))
+    return _intern(op, inputs, items, params, aval, loc)
+
+
+def with_inputs(node: Node, inputs: tuple, loc: str | None = None) -> Node:
+    """The interned node applying ``node``'s operation (op, params, aval) to new ``inputs``;
+    a new node takes ``loc`` (default: ``node``'s). The hot path of graph rewriting."""
+    return _intern(node.op, inputs, node._items, node.params, node.aval,
+                   node.loc if loc is None else loc)
+
+
+def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
+    key = (op, inputs, items, aval)
     ref = _TABLE.get(key)
     if ref is not None:
         node = ref()
@@ -226,7 +239,8 @@ def make_node(op, inputs: tuple, params, aval, loc: str | None = None) -> Node:
             sa(node, "params", params if isinstance(params, PMap) else pmap(params or {}))
             sa(node, "aval", aval)
             sa(node, "loc", loc)
-            _TABLE[key] = KeyedRef(node, _forget, key)
+            sa(node, "_items", items)
+            _TABLE[key] = weakref.ref(node, functools.partial(_forget, key))
     return node
 
 
@@ -249,21 +263,23 @@ def var_node(name: str, aval: Aval, loc: str | None = None) -> Node:
 def toposort(outputs: Iterable[Node]) -> list[Node]:
     """All nodes reachable from ``outputs``, inputs before users; iterative (no recursion)."""
     order: list[Node] = []
-    seen: set[int] = set()
+    seen: set[Node] = set()
     add, append = seen.add, order.append
     for root in outputs:
-        if id(root) in seen:
+        if root in seen:
             continue
-        add(id(root))
+        add(root)
         stack = [(root, iter(root.inputs))]
         push, pop = stack.append, stack.pop
         while stack:
             node, children = stack[-1]
             for child in children:
-                if id(child) not in seen:
-                    add(id(child))
-                    push((child, iter(child.inputs)))
-                    break
+                if child not in seen:
+                    add(child)
+                    if child.inputs:
+                        push((child, iter(child.inputs)))
+                        break
+                    append(child)  # a leaf: done at once
             else:
                 pop()
                 append(node)
@@ -280,7 +296,7 @@ def substitute(outputs: Sequence[Node], mapping: dict) -> list[Node]:
         if ins:
             new_ins = tuple([new[i] for i in ins])
             if new_ins != ins:  # element identity: nodes compare by identity
-                new[node] = make_node(node.op, new_ins, node.params, node.aval, node.loc)
+                new[node] = with_inputs(node, new_ins)
                 continue
         new[node] = node
     return [new[o] for o in outputs]

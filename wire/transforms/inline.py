@@ -9,7 +9,7 @@ the compiler sees plain primitives.
 
 from __future__ import annotations
 
-from ..ir import Graph, make_node, substitute
+from ..ir import Graph, substitute, with_inputs
 from ..ops.custom import custom_jvp_call_p, custom_vjp_call_p
 from ..ops.shape import proj_p
 
@@ -39,7 +39,7 @@ def inline_calls(graph: Graph) -> Graph:
             elif n.op is proj_p and isinstance(new.get(n.inputs[0]), tuple):
                 new[n] = new[n.inputs[0]][n.params["index"]]
             elif ins != n.inputs:
-                new[n] = make_node(n.op, ins, n.params, n.aval, n.loc)
+                new[n] = with_inputs(n, ins)
         outs = [new.get(o, o) for o in graph.outputs]
         graph = Graph(graph.inputs, outs, graph.in_tree, graph.out_tree)
     return graph

@@ -11,7 +11,7 @@ topological walk.
 
 from __future__ import annotations
 
-from ..ir import Graph, Node, make_node, toposort
+from ..ir import Graph, Node, make_node, toposort, with_inputs
 from ..ops.control import scan_p
 from ..ops.shape import proj_p
 
@@ -33,7 +33,7 @@ def _rebuild(graph: Graph, visit, first=()) -> Graph:
 def _same(n: Node, ins: tuple) -> Node:
     if all(a is b for a, b in zip(ins, n.inputs)):
         return n
-    return make_node(n.op, ins, n.params, n.aval, n.loc)
+    return with_inputs(n, ins)
 
 
 def merge_loops(graph: Graph) -> Graph:

@@ -28,7 +28,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..ir import Aval, Graph, Node, make_node, toposort
+from ..ir import Aval, Graph, Node, make_node, toposort, with_inputs
 from ..ops import elementwise as ew
 from .rules import constant, uniform
 
@@ -465,7 +465,7 @@ def collect(graph: Graph) -> tuple[Graph, bool]:
         if n.inputs:
             ins = tuple(built(i) if i in polys else new[i] for i in n.inputs)
             if any(a is not b for a, b in zip(ins, n.inputs)):
-                new[n] = make_node(n.op, ins, n.params, n.aval, n.loc)
+                new[n] = with_inputs(n, ins)
                 return
         new[n] = n
 

@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from pyrsistent import pmap
 from toolz import pipe
 
-from ..ir import EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node
+from ..ir import EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node, with_inputs
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "is_simplified", "rewrite", "simplify"]
 
@@ -73,7 +73,7 @@ class Rewriter:
 
     def remake(self, node: Node, inputs) -> Node:
         """``node`` with new inputs (same op, params, aval, loc), simplified."""
-        return self.local(make_node(node.op, tuple(inputs), node.params, node.aval, node.loc))
+        return self.local(with_inputs(node, tuple(inputs)))
 
     # ---- the local fixpoint
     def local(self, node: Node) -> Node:
@@ -95,7 +95,7 @@ class Rewriter:
                         f"simplify rule changed {node!r} into {new!r}: avals differ"
                     )
                 if new.loc is None and node.loc is not None:
-                    new = make_node(new.op, new.inputs, new.params, new.aval, node.loc)
+                    new = with_inputs(new, new.inputs, node.loc)
                 done = self.memo.get(new)
                 if done is not None:
                     node = done
@@ -147,7 +147,8 @@ class Rewriter:
                 ins = tuple([memo[i] for i in node.inputs])
                 params = _simplify_graph_params(node.params, self.rules)
                 if params is not node.params or any(a is not b for a, b in zip(ins, node.inputs)):
-                    new = make_node(node.op, ins, params, node.aval, node.loc)
+                    new = (with_inputs(node, ins) if params is node.params
+                           else make_node(node.op, ins, params, node.aval, node.loc))
                     memo[node] = self.local(new)
                     continue
             memo[node] = self.local(node)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from ..batching import materialize, moveaxis
 from ..errors import WireError, at
-from ..ir import Aval, Graph, Node, input_node, make_node
+from ..ir import Aval, Graph, Node, input_node, with_inputs
 from ..ops.shape import to_tracer
 from ..tracer import Tracer
 
@@ -53,7 +53,7 @@ def vmap_flat(graph: Graph, in_dims: Sequence, size: int, out_dims: Sequence) ->
         if all(d is None for _, d in ins):
             new_ins = tuple(v for v, _ in ins)
             same = all(a is b for a, b in zip(new_ins, node.inputs))
-            new = node if same else make_node(node.op, new_ins, node.params, node.aval, node.loc)
+            new = node if same else with_inputs(node, new_ins)
             env[node] = (new, None)
             continue
         env[node] = _apply_rule(node, ins, size)
