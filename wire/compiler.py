@@ -428,17 +428,22 @@ class Compiled:
     input leaves and returning the output pytree.
     """
 
-    __slots__ = ("__weakref__", "fn", "graph", "order", "source")
+    __slots__ = ("__weakref__", "_listing", "fn", "graph", "order")
 
-    def __init__(self, graph, source, fn, order):
+    def __init__(self, graph, listing, fn, order):
         sa = object.__setattr__
         sa(self, "graph", graph)
-        sa(self, "source", source)
+        sa(self, "_listing", listing)
         sa(self, "fn", fn)
         sa(self, "order", order)
 
     def __setattr__(self, name, value):
         raise AttributeError("Compiled is immutable")
+
+    @property
+    def source(self) -> str:
+        """The generated code, each line commented with its node (formatted when asked)."""
+        return self._listing.source()
 
     def __call__(self, *args):
         leaves, _ = tree.flatten(args)
@@ -484,8 +489,32 @@ def _fold(node: Node, ins: list):
     return out
 
 
+class Listing(NamedTuple):
+    """Generated code: ``header`` comment, code ``lines`` and, per line, the node it computes
+    (``None`` for ``del`` and ``return`` lines). ``code()`` is what runs; ``source()`` adds
+    a comment naming each line's node (primitive, aval, user location) for reading."""
+
+    header: str
+    lines: list
+    nodes: list
+
+    def code(self) -> str:
+        return "\n" + "\n".join(self.lines) + "\n"  # line numbers as in source()
+
+    def source(self) -> str:
+        out = [self.header]
+        for line, n in zip(self.lines, self.nodes):
+            out.append(line if n is None else f"{line:<48}  # {_describe(n)}")
+        return "\n".join(out) + "\n"
+
+
 def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node]]:
     """Source text, globals and node order of the function computing ``graph``."""
+    listing, glb, order = _generate(graph, name)
+    return listing.source(), glb, order
+
+
+def _generate(graph: Graph, name: str) -> tuple[Listing, dict, list[Node]]:
     unbound = graph.free_vars
     if unbound:
         n = unbound[0]
@@ -619,6 +648,7 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
 
     # ---- lines
     lines = [f"def {name}({', '.join(names[info.index[n]] for n in graph.inputs)}):"]
+    line_nodes: list = [None]
     for k, i in enumerate(emitted):
         n = nodes[i]
         e = emitters[i]
@@ -638,8 +668,8 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
                     out = names[j]  # the result takes over this dead buffer
                     break
         expr = e.expr(ctx, n, [ref(j, i) for j in ins[i]], out)
-        line = f"    {names[i]} = {expr}"
-        lines.append(f"{line:<48}  # {_describe(n)}")
+        lines.append(f"    {names[i]} = {expr}")
+        line_nodes.append(n)
         if k == end - 1:
             continue  # returning releases everything else
         frees = [
@@ -649,10 +679,13 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
         ]
         if frees:
             lines.append(f"    del {', '.join(frees)}")
+            line_nodes.append(None)
     outs = [graph.outputs[k] for k in range(len(outputs))]
     lines.append(f"    return {_return_expr(graph, ctx, ref, outs, outputs, is_known)}")
-    header = f"# wire.compile: {len(emitted)} lines for {len(graph)} operation nodes"
-    return header + "\n" + "\n".join(lines) + "\n", ctx.globals, [nodes[i] for i in emitted]
+    line_nodes.append(None)
+    n_ops = sum(1 for leaf in info.leaf if not leaf)
+    header = f"# wire.compile: {len(emitted)} lines for {n_ops} operation nodes"
+    return Listing(header, lines, line_nodes), ctx.globals, [nodes[i] for i in emitted]
 
 
 def _describe(n: Node) -> str:
@@ -710,7 +743,7 @@ def compile_graph(graph: Graph, name: str = "compiled") -> Compiled:
     from .transforms.inline import inline_calls
 
     graph = inline_calls(graph)  # custom rules are no longer needed once we only evaluate
-    source, glb, order = generate(graph, name)
-    code = compile(source, f"<wire.jit {name}>", "exec")
+    listing, glb, order = _generate(graph, name)
+    code = compile(listing.code(), f"<wire.jit {name}>", "exec")
     exec(code, glb)  # noqa: S102 - our own generated source, from a graph
-    return Compiled(graph, source, glb[name], tuple(order))
+    return Compiled(graph, listing, glb[name], tuple(order))

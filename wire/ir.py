@@ -177,7 +177,9 @@ class Node:
     Build nodes with :func:`make_node` (interned); nodes refuse attribute assignment.
     """
 
-    __slots__ = ("op", "inputs", "params", "aval", "loc", "_items", "__weakref__")
+    # _items: the sorted params key of the intern table; _skey: memo of the structural key
+    # wire.transforms.simplify sorts operands by (None until first asked for)
+    __slots__ = ("op", "inputs", "params", "aval", "loc", "_items", "_skey", "__weakref__")
 
     def __setattr__(self, name, value):
         raise AttributeError("wire graphs are immutable: Node attributes cannot be set")
@@ -240,6 +242,7 @@ def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
             sa(node, "aval", aval)
             sa(node, "loc", loc)
             sa(node, "_items", items)
+            sa(node, "_skey", None)
             _TABLE[key] = weakref.ref(node, functools.partial(_forget, key))
     return node
 

@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from pyrsistent import pmap
 from toolz import pipe
 
-from ..ir import EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node, with_inputs
+from ..ir import EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node, toposort, with_inputs
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "is_simplified", "rewrite", "simplify"]
 
@@ -60,7 +60,6 @@ class Rewriter:
     def __init__(self, rules: Mapping[str, tuple]):
         self.rules = rules
         self.memo: dict[Node, Node] = {}
-        self._skey: dict[Node, int] = {}
         self._depth = 0
 
     # ---- building nodes
@@ -121,44 +120,47 @@ class Rewriter:
     # ---- helpers for rules
     def skey(self, node: Node) -> int:
         """A structural hash of ``node`` that is the same in every process (for sorting)."""
-        memo = self._skey
-        if node in memo:
-            return memo[node]
-        stack = [node]
-        while stack:
-            n = stack[-1]
-            pending = [i for i in n.inputs if i not in memo]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            if n not in memo:
-                memo[n] = hash((_op_code(n), _params_code(n), *[memo[i] for i in n.inputs]))
-        return memo[node]
+        return structural_key(node)
 
     def sweep(self, outputs) -> list[Node]:
         """One bottom-up pass over everything ``outputs`` need; iterative."""
-        memo = self.memo
-        order = _toposort_with_subgraphs(outputs)
-        for node in order:
+        memo, local = self.memo, self.local
+        for node in toposort(outputs):
             if node in memo:
                 continue
-            if node.inputs or _has_graph_params(node):
+            if _has_graph_params(node):
                 ins = tuple([memo[i] for i in node.inputs])
                 params = _simplify_graph_params(node.params, self.rules)
-                if params is not node.params or any(a is not b for a, b in zip(ins, node.inputs)):
-                    new = (with_inputs(node, ins) if params is node.params
-                           else make_node(node.op, ins, params, node.aval, node.loc))
-                    memo[node] = self.local(new)
+                if params is not node.params or ins != node.inputs:
+                    memo[node] = local(make_node(node.op, ins, params, node.aval, node.loc))
                     continue
-            memo[node] = self.local(node)
+            elif node.inputs:
+                ins = tuple([memo[i] for i in node.inputs])
+                if ins != node.inputs:  # element identity: nodes compare by identity
+                    memo[node] = local(with_inputs(node, ins))
+                    continue
+            memo[node] = local(node)
         return [memo[o] for o in outputs]
 
 
-def _toposort_with_subgraphs(outputs):
-    from ..ir import toposort
-
-    return toposort(outputs)
+def structural_key(node: Node) -> int:
+    """A hash of ``node``'s whole expression that is the same in every process (operand
+    sorting uses it). Computed once per node (kept on the node: it is immutable)."""
+    key = node._skey
+    if key is not None:
+        return key
+    stack = [node]
+    while stack:
+        n = stack[-1]
+        pending = [i for i in n.inputs if i._skey is None]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        if n._skey is None:
+            code = hash((_op_code(n), _params_code(n), *[i._skey for i in n.inputs]))
+            object.__setattr__(n, "_skey", code)
+    return node._skey
 
 
 def _is_graphs(v) -> bool:
@@ -169,7 +171,7 @@ def _is_graphs(v) -> bool:
 
 
 def _has_graph_params(node: Node) -> bool:
-    return any(_is_graphs(v) for v in node.params.values())
+    return bool(node._items) and any(_is_graphs(v) for _, v in node._items)
 
 
 def _simplify_graph_params(params, rules):
