@@ -106,6 +106,13 @@ def elementwise_shape(name, out_dtype=None):
     """Shape rule for elementwise ops: broadcast the inputs, promote (or fix) the dtype."""
 
     def rule(*avals, **params):
+        first = avals[0]
+        if out_dtype is None and first.shape is not None:
+            for a in avals:
+                if a is not first:
+                    break
+            else:
+                return first  # one aval throughout (the common case): nothing to broadcast
         shape = broadcast_shapes(*[a.shape for a in avals], op=name)
         dtypes = [a.dtype for a in avals]
         if out_dtype:

@@ -28,7 +28,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..ir import Aval, Graph, Node, make_node, toposort, with_inputs
+from ..ir import EMPTY_PARAMS, Aval, Graph, Node, make_node, toposort, with_inputs
 from ..ops import elementwise as ew
 from .rules import constant, uniform
 
@@ -267,9 +267,12 @@ class _Emitter:
         # group by the exponent of v: p = sum_k v**k * p_k
         groups: dict[int, dict] = {}
         for m, c in p.items():
-            d = dict(m)
-            k = d.pop(v, 0)
-            groups.setdefault(k, {})[tuple(sorted(d.items()))] = c
+            k, rest = 0, m
+            for j, (a, e) in enumerate(m):
+                if a == v:  # drop v; the rest of the sorted monomial stays sorted
+                    k, rest = e, m[:j] + m[j + 1:]
+                    break
+            groups.setdefault(k, {})[rest] = c
         ks = sorted(groups, reverse=True)
         atom = self.atoms[v]
         # acc stands for coef * node (node None: the constant coef)
@@ -316,12 +319,8 @@ class _Emitter:
 
 
 def _make(prim, inputs, loc, **params) -> Node:
-    from pyrsistent import pmap
-
-    from ..ir import EMPTY_PARAMS
-
     aval = prim.shape(*[i.aval for i in inputs], **params)
-    return make_node(prim, tuple(inputs), pmap(params) if params else EMPTY_PARAMS, aval, loc)
+    return make_node(prim, tuple(inputs), params or EMPTY_PARAMS, aval, loc)
 
 
 def _poly_candidate(node: Node) -> bool:

@@ -32,7 +32,6 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
-from pyrsistent import pmap
 from toolz import pipe
 
 from ..ir import EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node, toposort, with_inputs
@@ -67,7 +66,7 @@ class Rewriter:
         """The simplified node ``prim(*inputs, **params)`` (aval from the primitive's rule)."""
         inputs = tuple(inputs)
         aval = prim.shape(*[i.aval for i in inputs], **params)
-        node = make_node(prim, inputs, pmap(params) if params else EMPTY_PARAMS, aval, loc)
+        node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
         return self.local(node)
 
     def remake(self, node: Node, inputs) -> Node:
