@@ -60,6 +60,8 @@ class Rewriter:
         self.rules = rules
         self.memo: dict[Node, Node] = {}
         self._depth = 0
+        self._star = tuple(rules.get("*", ()))
+        self._by_name: dict[str, tuple] = {}  # primitive name -> its rules, "*" rules first
 
     # ---- building nodes
     def make(self, prim, inputs, loc=None, **params) -> Node:
@@ -79,6 +81,9 @@ class Rewriter:
         done = self.memo.get(node)
         if done is not None:
             return done
+        if not self._rules_for(node):  # nothing can fire here
+            self.memo[node] = node
+            return node
         start = node
         self._depth += 1
         try:
@@ -105,12 +110,15 @@ class Rewriter:
         self.memo[node] = node
         return node
 
+    def _rules_for(self, node: Node) -> tuple:
+        name = node.op.name
+        fns = self._by_name.get(name)
+        if fns is None:
+            fns = self._by_name[name] = self._star + tuple(self.rules.get(name, ()))
+        return fns
+
     def _apply(self, node: Node):
-        for fn in self.rules.get("*", ()):
-            new = fn(node, self)
-            if new is not None and new is not node:
-                return new
-        for fn in self.rules.get(node.op.name, ()):
+        for fn in self._rules_for(node):
             new = fn(node, self)
             if new is not None and new is not node:
                 return new
