@@ -12,6 +12,8 @@ all it takes to keep nested derivatives (``grad(grad(f))``) from confusing their
 from __future__ import annotations
 
 import functools
+import threading
+from collections import OrderedDict
 from typing import Callable
 
 import numpy as np
@@ -243,12 +245,15 @@ def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
                 f"{at(user_location())}"
             )
         out_nodes.append(to_node(o))
+    inputs = [input_node(i, a) for i, a in enumerate(in_avals)]
+    known = _uninline(out_nodes, args, inputs)
+    if known is not None:  # fn returned a closed graph inlined on exactly these args
+        return Graph(inputs, known, in_tree, out_tree)
     if any(n.op is input_op for n in toposort(out_nodes)):
         # fn closed over the inputs of some other closed graph (user code running inside a
         # graph transform's rule): renaming our args to positional inputs could merge them
         # with those free nodes, so this graph keeps its own tagged args as inputs.
         return Graph(args, out_nodes, in_tree, out_tree)
-    inputs = [input_node(i, a) for i, a in enumerate(in_avals)]
     outs = substitute(out_nodes, dict(zip(args, inputs)))
     return Graph(inputs, outs, in_tree, out_tree)
 
@@ -286,10 +291,39 @@ def call_graph_flat(graph: Graph, leaves: list):
                     f"{at(user_location())}"
                 )
         outs = substitute(list(graph.outputs), dict(zip(graph.inputs, nodes)))
+        if not graph.free_vars:
+            _remember_inlined(outs, graph, nodes)
         return [Tracer(o) for o in outs]
     from .evaluate import evaluate_flat
 
     return evaluate_flat(graph, leaves)
+
+
+# Memo of inlining (a pure function): outputs of an inlined closed graph -> (graph, the nodes
+# its inputs became). ``jit(grad(f))`` traces a function that just inlines grad's graph on the
+# trace's own arguments; renaming those back to inputs then gives the graph's own outputs.
+_INLINED: OrderedDict = OrderedDict()
+_INLINED_LIMIT = 32
+_INLINED_LOCK = threading.Lock()
+
+
+def _remember_inlined(outs, graph: Graph, nodes) -> None:
+    with _INLINED_LOCK:
+        _INLINED[tuple(outs)] = (graph, tuple(nodes))
+        while len(_INLINED) > _INLINED_LIMIT:
+            _INLINED.popitem(last=False)
+
+
+def _uninline(out_nodes, args, inputs):
+    """``substitute(out_nodes, args -> inputs)`` when ``out_nodes`` are a closed graph inlined
+    on ``args`` whose inputs are ``inputs`` (that graph's outputs), else None."""
+    hit = _INLINED.get(tuple(out_nodes))
+    if hit is None:
+        return None
+    graph, nodes = hit
+    if nodes != tuple(args) or graph.inputs != tuple(inputs):
+        return None
+    return list(graph.outputs)
 
 
 def check_float(aval: Aval, what: str):
