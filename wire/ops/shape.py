@@ -15,7 +15,6 @@ from ..batching import (
     swapaxes_batch, transpose_batch,
 )
 from ..tracer import Tracer, bind, to_node
-from pyrsistent import pmap
 
 
 def _known(x) -> bool:
@@ -44,7 +43,7 @@ def full(shape, value, dtype) -> Tracer:
     """A node holding ``value`` broadcast to ``shape`` (always symbolic)."""
     dtype = np.dtype(dtype)
     value = dtype.type(value).item()
-    params = pmap({"shape": tuple(shape), "dtype": dtype, "value": value})
+    params = {"shape": tuple(shape), "dtype": dtype, "value": value}  # pmap if new
     return Tracer(make_node(full_p, (), params, Aval(shape, dtype)))
 
 

@@ -28,8 +28,9 @@ from collections import Counter
 
 import numpy as np
 
-from ..ir import EMPTY_PARAMS, Aval, Graph, Node, make_node, toposort, with_inputs
+from ..ir import EMPTY_PARAMS, Aval, Graph, Node, const_op, make_node, toposort, with_inputs
 from ..ops import elementwise as ew
+from ..ops.shape import full_p
 from .rules import constant, uniform
 
 __all__ = ["collect", "collect_terms"]
@@ -225,6 +226,8 @@ class _Emitter:
     def emit_guarded(self, p: dict, poison, aval: Aval, loc) -> Node:
         """``p`` plus ``0 * (sum of poison atoms)`` for atoms of cancelled terms that ``p``
         lacks: a nan/inf in them still makes the result non-finite, as before cancelling."""
+        if not poison:
+            return self.emit(p, aval, loc) if p else constant(0, aval, loc)
         present = {v for m in p for v, _ in m}
         guard = sorted(v for v in poison if v not in present)
         if not guard:
@@ -340,7 +343,10 @@ def _poly_candidate(node: Node) -> bool:
 def _polynomial(n: Node, operands: list, arith):
     """``(terms, poison)`` of candidate ``n`` from its operands' polynomials (or _Refuse)."""
     ps = [o[0] for o in operands]
-    poison = set().union(*[o[1] for o in operands])
+    poison = set()
+    for o in operands:
+        if o[1]:
+            poison.update(o[1])
     op = n.op
     if op is ew.add_p:
         p = arith.add(ps[0], ps[1], 1.0, poison)
@@ -354,7 +360,7 @@ def _polynomial(n: Node, operands: list, arith):
         p = arith.pow(ps[0], n.params["y"], poison)
     if arith.num_atoms(p) > MAX_ATOMS or len(poison) > MAX_ATOMS:
         raise _Refuse
-    return p, frozenset(poison)
+    return p, (frozenset(poison) if poison else _NO_POISON)
 
 
 def _walk(order, candidate, shared, uses, arith, atom, polys: dict, other=None):
@@ -366,7 +372,7 @@ def _walk(order, candidate, shared, uses, arith, atom, polys: dict, other=None):
     """
 
     def operand(i: Node):
-        u = uniform(i)
+        u = uniform(i) if i.op is const_op or i.op is full_p else None
         if u is not None and not isinstance(u, bool) and i.aval.dtype.kind in "fc":
             if not np.isfinite(u):
                 return arith.atom(atom(i)), _NO_POISON

@@ -20,7 +20,6 @@ Tables:
 from __future__ import annotations
 
 import numpy as np
-from pyrsistent import pmap
 
 from ..ir import Aval, Node, const_node, const_op, make_node
 from ..ops import elementwise as ew
@@ -63,7 +62,7 @@ def constant(value, aval: Aval, loc=None) -> Node:
     if aval.shape == ():
         return const_node(np.asarray(value, dtype=aval.dtype), loc)
     value = aval.dtype.type(value).item()
-    params = pmap({"shape": aval.shape, "dtype": aval.dtype, "value": value})
+    params = {"shape": aval.shape, "dtype": aval.dtype, "value": value}  # pmap if new
     return make_node(sh.full_p, (), params, aval, loc)
 
 

@@ -307,7 +307,25 @@ def cse(graph: Graph) -> Graph:
         from ..ir import substitute
 
         graph = _rebuild(graph, substitute(list(graph.outputs), mapping))
+    if _in_canonical_order(graph):  # the usual case after rewrite(ALGEBRA): nothing to do
+        return graph
     return rewrite(CANONICAL)(graph)
+
+
+def _in_canonical_order(graph: Graph) -> bool:
+    """Whether ``rewrite(CANONICAL)`` would leave ``graph`` as it is: no node holds graphs
+    (those it would simplify) and every commutative node has its operands in the order
+    :func:`~wire.transforms.rules.sort_operands` (CANONICAL's one rule) gives them."""
+    from .rules import CANONICAL
+
+    for n in graph.nodes:
+        if _has_graph_params(n):
+            return False
+        if n.op.name in CANONICAL:
+            x, y = n.inputs
+            if x is not y and structural_key(y) < structural_key(x):
+                return False
+    return True
 
 
 def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
