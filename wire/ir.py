@@ -289,10 +289,11 @@ def toposort(outputs: Iterable[Node]) -> list[Node]:
     return order
 
 
-def substitute(outputs: Sequence[Node], mapping: dict) -> list[Node]:
-    """Rebuild ``outputs`` with nodes replaced per ``mapping`` (Node -> Node)."""
+def substitute(outputs: Sequence[Node], mapping: dict, order=None) -> list[Node]:
+    """Rebuild ``outputs`` with nodes replaced per ``mapping`` (Node -> Node). ``order``: the
+    nodes ``outputs`` need, in a topological order (default: ``toposort(outputs)``)."""
     new: dict[Node, Node] = dict(mapping)
-    for node in toposort(outputs):
+    for node in toposort(outputs) if order is None else order:
         if node in new:
             continue
         ins = node.inputs

@@ -248,7 +248,9 @@ def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
     inputs = [input_node(i, a) for i, a in enumerate(in_avals)]
     known = _uninline(out_nodes, args, inputs)
     if known is not None:  # fn returned a closed graph inlined on exactly these args
-        return Graph(inputs, known, in_tree, out_tree)
+        if known.in_tree == in_tree and known.out_tree == out_tree:
+            return known  # the same graph (its node order already computed)
+        return Graph(inputs, known.outputs, in_tree, out_tree)
     if any(n.op is input_op for n in toposort(out_nodes)):
         # fn closed over the inputs of some other closed graph (user code running inside a
         # graph transform's rule): renaming our args to positional inputs could merge them
@@ -290,7 +292,7 @@ def call_graph_flat(graph: Graph, leaves: list):
                     f"graph input {inp.params['index']} expects {inp.aval!r}, got {n.aval!r}"
                     f"{at(user_location())}"
                 )
-        outs = substitute(list(graph.outputs), dict(zip(graph.inputs, nodes)))
+        outs = substitute(list(graph.outputs), dict(zip(graph.inputs, nodes)), graph.nodes)
         if not graph.free_vars:
             _remember_inlined(outs, graph, nodes)
         return [Tracer(o) for o in outs]
@@ -315,15 +317,15 @@ def _remember_inlined(outs, graph: Graph, nodes) -> None:
 
 
 def _uninline(out_nodes, args, inputs):
-    """``substitute(out_nodes, args -> inputs)`` when ``out_nodes`` are a closed graph inlined
-    on ``args`` whose inputs are ``inputs`` (that graph's outputs), else None."""
+    """The closed graph whose outputs are ``substitute(out_nodes, args -> inputs)``, when
+    ``out_nodes`` are that graph inlined on ``args`` and its inputs are ``inputs``; else None."""
     hit = _INLINED.get(tuple(out_nodes))
     if hit is None:
         return None
     graph, nodes = hit
     if nodes != tuple(args) or graph.inputs != tuple(inputs):
         return None
-    return list(graph.outputs)
+    return graph
 
 
 def check_float(aval: Aval, what: str):

@@ -28,7 +28,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..ir import EMPTY_PARAMS, Aval, Graph, Node, const_op, make_node, toposort, with_inputs
+from ..ir import EMPTY_PARAMS, Aval, Graph, Node, const_op, make_node, with_inputs
 from ..ops import elementwise as ew
 from ..ops.shape import full_p
 from .rules import constant, uniform
@@ -363,6 +363,23 @@ def _polynomial(n: Node, operands: list, arith):
     return p, (frozenset(poison) if poison else _NO_POISON)
 
 
+class _Uses:
+    """Number of distinct consumers of each node of ``order``, counted on first need."""
+
+    __slots__ = ("counts", "order")
+
+    def __init__(self, order):
+        self.order = order
+        self.counts = None
+
+    def __getitem__(self, node: Node) -> int:
+        if self.counts is None:
+            self.counts = Counter()
+            for n in self.order:
+                self.counts.update(set(n.inputs))
+        return self.counts[node]
+
+
 def _walk(order, candidate, shared, uses, arith, atom, polys: dict, other=None):
     """Fill ``polys`` with the ``(terms, poison)`` of every node of ``order`` that has one.
 
@@ -378,7 +395,7 @@ def _walk(order, candidate, shared, uses, arith, atom, polys: dict, other=None):
                 return arith.atom(atom(i)), _NO_POISON
             return arith.constant(float(u)), _NO_POISON
         if i in polys and i not in shared:
-            if uses[i] > 1 and arith.size(polys[i][0]) > SHARE_TERMS:
+            if arith.size(polys[i][0]) > SHARE_TERMS and uses[i] > 1:
                 shared.add(i)
             else:
                 return polys[i]
@@ -430,18 +447,17 @@ def collect(graph: Graph) -> tuple[Graph, bool]:
     on its own (simplified) result cannot find more: :func:`wire.simplify` stops there.
     """
     outputs = graph.outputs
-    order = toposort(outputs)
+    order = graph.nodes
     candidate = {n: _poly_candidate(n) for n in order}
     if not any(candidate.values()):
         return graph, False
     # a polynomial node also used by a non-polynomial consumer (or returned) is emitted
     # once and shared: its polynomial consumers see it as an atom rather than re-expanding it
     shared = set(outputs)
-    uses: Counter = Counter()
     for n in order:
-        uses.update(set(n.inputs))
         if n.inputs and not candidate[n]:
             shared.update(n.inputs)
+    uses = _Uses(order)
     merging = _merges(order, candidate, shared, uses)
     arith = _Arith(expand=merging)
     atoms: list[Node] = []

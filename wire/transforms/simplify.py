@@ -129,10 +129,11 @@ class Rewriter:
         """A structural hash of ``node`` that is the same in every process (for sorting)."""
         return structural_key(node)
 
-    def sweep(self, outputs) -> list[Node]:
-        """One bottom-up pass over everything ``outputs`` need; iterative."""
+    def sweep(self, outputs, order=None) -> list[Node]:
+        """One bottom-up pass over everything ``outputs`` need; iterative. ``order``: those
+        nodes in a topological order (default: ``toposort(outputs)``)."""
         memo, local = self.memo, self.local
-        for node in toposort(outputs):
+        for node in toposort(outputs) if order is None else order:
             if node in memo:
                 continue
             if _has_graph_params(node):
@@ -237,14 +238,14 @@ def rewrite(rules: Mapping[str, tuple]) -> Callable[[Graph], Graph]:
     """
 
     def rewrite_pass(graph: Graph) -> Graph:
-        outputs = graph.outputs
         rw = Rewriter(rules)
         for _ in range(_MAX_SWEEPS):
-            new = tuple(rw.sweep(outputs))
-            if new == outputs:
+            # graph.nodes: computed once per graph and shared with the passes that follow
+            new = tuple(rw.sweep(graph.outputs, graph.nodes))
+            if new == graph.outputs:
                 break
-            outputs = new
-        return _rebuild(graph, outputs)
+            graph = Graph(graph.inputs, new, graph.in_tree, graph.out_tree)
+        return graph
 
     rewrite_pass.__name__ = "rewrite"
     return rewrite_pass
