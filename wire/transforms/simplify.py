@@ -27,6 +27,7 @@ the node it replaces, and asserts every replacement keeps the node's aval.
 
 from __future__ import annotations
 
+import functools
 import threading
 import zlib
 from collections import OrderedDict
@@ -201,14 +202,19 @@ def _simplify_graph_params(params, rules):
 
 
 def _op_code(node: Node) -> int:
-    return zlib.crc32(node.op.name.encode())
+    return _name_code(node.op.name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _name_code(name: str) -> int:
+    return zlib.crc32(name.encode())
 
 
 def _params_code(node: Node) -> int:
-    if not node.params:
+    if not node._items:
         return 0
     parts = []
-    for k, v in sorted(node.params.items()):
+    for k, v in node._items:  # the params, sorted by name
         if isinstance(v, ConstValue):
             a = v.array
             data = a.tobytes() if a.nbytes <= (1 << 20) else repr(a.shape).encode()
