@@ -95,6 +95,11 @@ def broadcast_shapes(*shapes, op="operation") -> tuple:
     first = shapes[0]
     if all(s == first for s in shapes):
         return tuple(first)
+    if len(shapes) == 2:  # an array with a scalar: the array's shape
+        if first == ():
+            return tuple(shapes[1])
+        if shapes[1] == ():
+            return tuple(first)
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
