@@ -28,7 +28,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..ir import EMPTY_PARAMS, Aval, Graph, Node, const_op, make_node, with_inputs
+from ..ir import EMPTY_PARAMS, Aval, Graph, Node, const_op, make_aval, make_node, with_inputs
 from ..ops import elementwise as ew
 from ..ops.shape import full_p
 from .rules import constant, uniform
@@ -235,7 +235,7 @@ class _Emitter:
         g = self.atoms[guard[0]]
         for v in guard[1:]:
             g = _make(ew.add_p, (g, self.atoms[v]), loc)
-        g = _make(ew.mul_p, (g, constant(0, Aval((), aval.dtype))), loc)
+        g = _make(ew.mul_p, (g, constant(0, make_aval((), aval.dtype))), loc)
         if not p:
             return g
         return _make(ew.add_p, (self.emit(p, aval, loc), g), loc)
@@ -264,7 +264,7 @@ class _Emitter:
                 return node
             if c == -1:
                 return _make(ew.neg_p, (node,), loc)
-            return _make(ew.mul_p, (node, constant(c, Aval((), aval.dtype))), loc)
+            return _make(ew.mul_p, (node, constant(c, make_aval((), aval.dtype))), loc)
         counts = Counter(v for m in p for v, _ in m)
         v, _ = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         # group by the exponent of v: p = sum_k v**k * p_k
@@ -309,7 +309,7 @@ class _Emitter:
             return constant(abs(coef), aval, loc), (1 if coef > 0 else -1)
         if abs(coef) == 1:
             return node, coef
-        k = constant(abs(coef), Aval((), aval.dtype))
+        k = constant(abs(coef), make_aval((), aval.dtype))
         return _make(ew.mul_p, (node, k), loc), (1 if coef > 0 else -1)
 
     def _monomial(self, m: tuple, aval: Aval, loc) -> Node:
