@@ -2,13 +2,15 @@
 +0.5 repeated) on a (1000,) float64 vector; the measured function is grad(f)
 (``wirejit`` = ``wire.jit(wire.grad(f))``, ``jaxjit`` = ``jax.jit(jax.grad(f))``).
 
-*First call*: a fresh closure with a perturbed constant each time, so no cache can hit — for
+*First call*: a fresh closure with a perturbed constant each time, so no cache can hit (GC
+collected before and disabled during each sample, for every system alike) — for
 jit systems this is trace + simplify/lower + compile + run. *Steady state*: the same function
 after its first call. Also shows wire's split of a first call into its phases.
 """
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 
@@ -94,6 +96,7 @@ def wire_split(x, c):
     from wire.jit import _simplify
 
     g = wire.grad(chain_wire(c))
+    gc.collect()
     t0 = time.perf_counter()
     graph = trace_args(g, (x,))
     t1 = time.perf_counter()
@@ -123,9 +126,14 @@ def report(quick: bool = False) -> str:
             k += 1
             c = 1.01 + 1e-7 * k
             fn = make(c)
-            t0 = time.perf_counter()
-            fn(x)
-            dt = time.perf_counter() - t0
+            gc.collect()  # as in the interleaved timings: no collection lands inside a sample
+            gc.disable()
+            try:
+                t0 = time.perf_counter()
+                fn(x)
+                dt = time.perf_counter() - t0
+            finally:
+                gc.enable()
             if s == 0:
                 cold[name] = dt
             else:
