@@ -35,23 +35,6 @@ ROWS, FEATURES, CHUNK = 2_000_000, 64, 125_000
 SYSTEMS = ("numpy", "dask-threads-1", "dask-threads-2", "dask-local-1", "dask-local-2")
 
 
-def _status(field: str) -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
-def _reset_hwm() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def _loss(w, x, y):
     import wire.numpy as wnp
 
@@ -129,8 +112,8 @@ def child(system: str, rows: int) -> dict:
                                processes=False, dashboard_address=None)
         client = Client(cluster)
     gc.collect()
-    before = _status("VmRSS")
-    ok = _reset_hwm()
+    before = harness.proc_status("VmRSS")
+    ok = harness.reset_peak_memory()
     t0 = time.perf_counter()
     if system == "numpy":
         x, y = _numpy_data(rows)
@@ -142,7 +125,7 @@ def child(system: str, rows: int) -> dict:
         g = grad(w, x, y)
         grad_only = None
     seconds = time.perf_counter() - t0
-    peak = _status("VmHWM")
+    peak = harness.proc_status("VmHWM")
     if client is not None:
         client.close()
         cluster.close()

@@ -228,3 +228,25 @@ def as_numpy(fn: Callable) -> Callable:
         return tree.map(np.asarray, fn(*args))
 
     return run
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def proc_status(field: str) -> int:
+    """A byte count from /proc/self/status (``VmRSS``, ``VmHWM``, …)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def reset_peak_memory() -> bool:
+    """Reset VmHWM to the current RSS (``/proc/self/clear_refs``); False where not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False

@@ -25,23 +25,6 @@ DEPTH, WIDTH, BATCH = 40, 1024, 512
 TIGHT_BOUND = (DEPTH * WIDTH * WIDTH + 2 * BATCH * WIDTH) * 8
 
 
-def _status(field: str) -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
-def _reset_hwm() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def _data():
     import numpy as np
 
@@ -139,12 +122,12 @@ def child(system: str) -> dict:
     import gc
 
     gc.collect()
-    before = _status("VmRSS")
-    ok = _reset_hwm()
+    before = harness.proc_status("VmRSS")
+    ok = harness.reset_peak_memory()
     t0 = time.perf_counter()
     loss, _grads = fn(ws, x)
     dt = time.perf_counter() - t0
-    peak = _status("VmHWM")
+    peak = harness.proc_status("VmHWM")
     return {"system": system, "increase": peak - before if ok else float("nan"),
             "process_peak": peak, "seconds": dt, "loss": float(np.asarray(loss))}
 
