@@ -91,21 +91,30 @@ def _close(a, b, tol=2e-5):
     np.testing.assert_allclose(a, b, rtol=tol, atol=tol * scale)
 
 
-@pytest.mark.parametrize("prim", SMOOTH, ids=lambda p: p.name)
-@settings(max_examples=6)
-@given(seed=st.integers(0, 2**31 - 1))
-def test_vjp_and_jvp_match_finite_differences(prim, seed):
+def _problem(prim, seed):
+    """(rng, f of the float arguments, float64 arguments, a random cotangent per output), or
+    None when the sample has no float argument."""
     rng = np.random.default_rng(seed)
     args, params = prim.sample(rng)
     args = [np.asarray(a) for a in args]
     pos = _float_positions(args)
     if not pos:
-        return
+        return None
     f = _fn(prim, args, params, pos)
     xs = [args[i].astype(np.float64) for i in pos]
-    outs = f(*xs)
+    cts = [_random_like(rng, o) for o in f(*xs)]
+    return rng, f, xs, cts
+
+
+@pytest.mark.parametrize("prim", SMOOTH, ids=lambda p: p.name)
+@settings(max_examples=6)
+@given(seed=st.integers(0, 2**31 - 1))
+def test_vjp_and_jvp_match_finite_differences(prim, seed):
+    problem = _problem(prim, seed)
+    if problem is None:
+        return
+    rng, f, xs, cts = problem
     vs = [rng.normal(size=x.shape) for x in xs]
-    cts = [_random_like(rng, o) for o in outs]
     numeric = _numerical_directional(f, xs, vs)
 
     # reverse mode: <ct, J v> == <J^T ct, v>
@@ -127,16 +136,10 @@ def test_vjp_and_jvp_match_finite_differences(prim, seed):
 @settings(max_examples=3)
 @given(seed=st.integers(0, 2**31 - 1))
 def test_second_order_matches_finite_differences(prim, seed):
-    rng = np.random.default_rng(seed)
-    args, params = prim.sample(rng)
-    args = [np.asarray(a) for a in args]
-    pos = _float_positions(args)
-    if not pos:
+    problem = _problem(prim, seed)
+    if problem is None:
         return
-    f = _fn(prim, args, params, pos)
-    xs = [args[i].astype(np.float64) for i in pos]
-    outs = f(*xs)
-    cts = [_random_like(rng, o) for o in outs]
+    rng, f, xs, cts = problem
     vs = [rng.normal(size=x.shape) for x in xs]
     ws = [rng.normal(size=x.shape) for x in xs]
     nums = tuple(range(len(xs)))
