@@ -137,14 +137,19 @@ def _blockwise(bk, x, *, _node, **params):
     return da.map_blocks(lambda b: impl(b, **params), x, dtype=_node.aval.dtype)
 
 
+class NoBlockedAlgorithm(Exception):
+    """These operands have no chunked Dask algorithm: run the NumPy impl as one lazy task."""
+
+
 def _native_or_one_task(fn):
-    """``fn`` (a blocked Dask algorithm); when Dask refuses these operands, one task."""
+    """``fn`` (a blocked Dask algorithm); when it or Dask refuses these operands, one task."""
 
     @_wants_node
     def run(bk, *args, _node, **params):
         try:
             return fn(bk, *args, **params)
-        except (NotImplementedError, ValueError, TypeError, IndexError):
+        # Dask's own refusals (it raises NotImplementedError for unsupported index mixes)
+        except (NoBlockedAlgorithm, NotImplementedError, ValueError, TypeError, IndexError):
             return _one_task(bk, *args, _node=_node, **params)
 
     return run
@@ -161,7 +166,7 @@ def _getitem(bk, x, *idx, spec):
     advanced = [k for k, e in enumerate(spec) if e[0] in "ia"]
     if advanced[-1] - advanced[0] != len(advanced) - 1:
         # NumPy moves the index dims to the front here; leave that to NumPy, in one task
-        raise NotImplementedError("integer and array indices that are not adjacent")
+        raise NoBlockedAlgorithm("integer and array indices that are not adjacent")
     k = next(k for k, e in enumerate(spec) if e[0] == "a")
     basic = spec[:k] + (("s", None, None, None),) + spec[k + 1:]
     pos = sum(1 for e in spec[:k] if e[0] in "sn")  # result axes made before the array's
@@ -172,7 +177,7 @@ def _getitem(bk, x, *idx, spec):
 def _scatter_add(bk, ct, *idx, spec, shape):
     """Basic indexing only (each element written once): ``zeros[index] = ct`` in Dask."""
     if any(e[0] == "a" for e in spec):
-        raise NotImplementedError("repeated-index accumulation has no blocked Dask algorithm")
+        raise NoBlockedAlgorithm("repeated-index accumulation has no blocked Dask algorithm")
     # Dask's __setitem__ does not take None: drop new axes from the index and from ct
     index, keep, dim = [], [], 0
     for e in _expand_ellipsis(spec, len(shape)):
@@ -213,7 +218,7 @@ def _reshape(bk, x, *, shape):
     """Dask reshapes by merging or splitting whole chunks; otherwise first merge the trailing
     axes (rows stay chunked), and as a last resort the whole array."""
     x = da.asarray(x)
-    try:
+    try:  # da.reshape raises NotImplementedError/ValueError for chunkings it cannot reshape
         return da.reshape(x, tuple(shape))
     except (NotImplementedError, ValueError):
         pass

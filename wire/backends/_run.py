@@ -18,8 +18,12 @@ import numpy as np
 from ..errors import BackendError, ShapeError, WireError, at, user_location
 from ..evaluate import plan_for
 from ..tracer import Tracer
+from ._xp import MissingFunction
 
-_BACKEND_FAILURES = (TypeError, NotImplementedError, AttributeError, IndexError)
+# What a backend raises for an operation it cannot do: our own MissingFunction, and the
+# exceptions array libraries themselves use for unsupported operands (Dask and CuPy raise
+# NotImplementedError, namespaces without a function raise AttributeError).
+_BACKEND_FAILURES = (MissingFunction, TypeError, NotImplementedError, AttributeError, IndexError)
 
 
 class BackendPlan:

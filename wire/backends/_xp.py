@@ -17,6 +17,11 @@ from ..ops.shape import build_index
 XP_IMPLS: dict[str, tuple] = {}
 
 
+class MissingFunction(Exception):
+    """A namespace lacks what a primitive needs; the evaluator turns it into a
+    :class:`wire.errors.BackendError` naming the primitive, the backend and the function."""
+
+
 def xp_impl(name: str, function: str):
     """Register ``fn(bk, *args, **params)`` as primitive ``name``'s namespace implementation."""
 
@@ -226,7 +231,7 @@ def _scatter_add(bk, ct, *idx, spec, shape):
     if any(e[0] == "a" for e in spec):
         add = getattr(xp, "add", None)
         if not hasattr(add, "at"):
-            raise NotImplementedError(f"{bk.name} has no add.at for repeated-index accumulation")
+            raise MissingFunction(f"{bk.name} has no add.at for repeated-index accumulation")
         add.at(z, index, ct)
     else:  # basic indexing selects each element at most once
         z[index] = ct
