@@ -207,16 +207,17 @@ def mul_one(node, rw):
     return None
 
 
-def mul_neg(node, rw):
-    """``(-x) * (-y) -> x * y``; ``(-x) * y -> -(x * y)`` (negations float to the top)."""
+def negations_up(node, rw):
+    """For ``*`` and ``/``: ``(-x) op (-y) -> x op y``; ``(-x) op y -> -(x op y)`` (negations
+    float to the top, where ``neg_neg`` and ``sub_neg`` can cancel them)."""
     x, y = node.inputs
     xn, yn = x.op is ew.neg_p, y.op is ew.neg_p
     if not (xn or yn):
         return None
     a = x.inputs[0] if xn else x
     b = y.inputs[0] if yn else y
-    prod = rw.make(ew.mul_p, (a, b), node.loc)
-    return prod if xn and yn else rw.make(ew.neg_p, (prod,), node.loc)
+    inner = rw.make(node.op, (a, b), node.loc)
+    return inner if xn and yn else rw.make(ew.neg_p, (inner,), node.loc)
 
 
 def div_one(node, rw):
@@ -226,18 +227,6 @@ def div_one(node, rw):
     if is_value(y, -1):
         return fit(rw.make(ew.neg_p, (x,), node.loc), node.aval, rw)
     return None
-
-
-def div_neg(node, rw):
-    """Negations of a quotient's operands float above the division."""
-    x, y = node.inputs
-    xn, yn = x.op is ew.neg_p, y.op is ew.neg_p
-    if not (xn or yn):
-        return None
-    a = x.inputs[0] if xn else x
-    b = y.inputs[0] if yn else y
-    q = rw.make(ew.div_p, (a, b), node.loc)
-    return q if xn and yn else rw.make(ew.neg_p, (q,), node.loc)
 
 
 def neg_neg(node, rw):
@@ -438,8 +427,8 @@ CANONICAL = {name: (sort_operands,) for name in COMMUTATIVE}
 IDENTITIES = {
     "add":          (add_zero, add_neg),
     "sub":          (sub_zero, sub_neg),
-    "mul":          (mul_one, mul_zero_finite, mul_neg),
-    "div":          (div_one, div_neg),
+    "mul":          (mul_one, mul_zero_finite, negations_up),
+    "div":          (div_one, negations_up),
     "neg":          (neg_neg,),
     "integer_pow":  (integer_pow_trivial,),
     "convert":      (convert_same,),
