@@ -38,7 +38,7 @@ from .tracer import Tracer, trace
 from .transforms.simplify import simplify
 
 # libraries built only on the public API above (wire.random is wire's, not the stdlib's)
-from . import nn, optim, random  # noqa: E402  isort: skip
+from . import nn, optim, random, scipy, testing  # noqa: E402  isort: skip
 
 __version__ = "0.1.0"
 
@@ -52,6 +52,6 @@ __all__ = [
     "cond", "switch", "while_loop", "fori_loop", "scan", "jit",
 ]
 # `random` stays out of __all__ so `from wire import *` cannot shadow the standard library's
-__all__ += ["nn", "optim"]
+__all__ += ["nn", "optim", "scipy", "testing"]
 __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
 __all__ += ["BackendError"]
