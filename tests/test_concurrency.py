@@ -39,7 +39,7 @@ def _soak(seconds: float):
     def worker(k):
         rng = np.random.default_rng(k)
         try:
-            while time.monotonic() < stop:
+            while True:  # at least one call per thread, however late the thread starts
                 i = int(rng.integers(len(CASES)))
                 shape = SHAPES[int(rng.integers(len(SHAPES)))]
                 x = rng.normal(size=shape)
@@ -49,6 +49,8 @@ def _soak(seconds: float):
                     errors.append((k, i, shape, got, want))
                     return
                 counts[k] += 1
+                if time.monotonic() >= stop:
+                    break
         except Exception as e:  # noqa: BLE001  reported below with the thread's id
             errors.append((k, repr(e)))
 
