@@ -94,7 +94,10 @@ def exponential_decay(init_value, transition_steps, decay_rate, staircase=False,
 
 
 def cosine_decay_schedule(init_value, decay_steps, alpha=0.0):
-    """Half a cosine from ``init_value`` down to ``alpha * init_value`` over ``decay_steps``.
+    """Half a cosine from ``init_value`` down to ``alpha * init_value`` over ``decay_steps``,
+    then constant (as Optax). torch's ``CosineAnnealingLR(T_max=decay_steps,
+    eta_min=alpha * lr)`` gives the same values up to ``decay_steps`` and then rises again
+    (it is periodic).
 
     >>> float(cosine_decay_schedule(1.0, 10)(10))
     0.0
