@@ -247,7 +247,7 @@ def test_out_of_range_labels_raise_when_concrete():
         with pytest.raises(wire.WireError, match=r"label (3|-1) at position .* outside \[0, 3\)"):
             nn.softmax_cross_entropy(logits, bad)
         with pytest.raises(wire.WireError, match="outside"):  # also inside an eager grad
-            wire.grad(lambda z: nn.softmax_cross_entropy(z, bad))(logits)
+            wire.grad(lambda z, bad=bad: nn.softmax_cross_entropy(z, bad))(logits)
 
 
 def test_out_of_range_labels_give_nan_under_jit():
@@ -322,7 +322,7 @@ def test_gelu_exact_tail_gradient_against_mpmath():
         x = mpmath.mpf(x)
         return float(mpmath.ncdf(x) + x * mpmath.npdf(x))
 
-    f = lambda x: nn.gelu(x, approximate=False)  # noqa: E731
+    f = lambda x: nn.gelu(x, approximate=False)
     for x in (-10.0, -20.0, -30.0, -5.0, 0.5, 3.0):
         for g in (wire.grad(f)(x), wire.jit(wire.grad(f))(x)):  # jit also simplifies
             np.testing.assert_allclose(float(g), true_grad(x), rtol=1e-12)
@@ -335,7 +335,7 @@ def test_gelu_exact_tail_gradient_against_mpmath():
 
 
 def test_dropout_keeps_nan_where_it_drops():
-    init, apply = nn.Dropout(0.5)
+    apply = nn.Dropout(0.5).apply
     x = np.full((64,), np.nan)
     assert np.isnan(apply(None, x, key=wr.key(0), train=True)).all()  # torch: NaN * 0 = NaN
     y = apply(None, np.ones(64, np.float32), key=wr.key(0), train=True)
@@ -354,7 +354,7 @@ def test_avgpool_padding_conventions():
 
 
 def test_maxpool_ties_share_the_gradient():
-    init, apply = nn.MaxPool((2, 2))
+    apply = nn.MaxPool((2, 2)).apply
     x = np.array([[1.0, 1.0], [0.0, 1.0]]).reshape(1, 2, 2, 1)
     g = wire.grad(lambda x: wire.numpy.sum(apply(None, x)))(x)
     np.testing.assert_allclose(g.ravel(), [1 / 3, 1 / 3, 0.0, 1 / 3])

@@ -440,9 +440,7 @@ def categorical(key, logits, axis: int = -1, shape=None) -> np.ndarray:
 def _int_bound(v, what: str) -> int:
     from .tracer import Tracer
 
-    if isinstance(v, Tracer) or isinstance(v, (bool, np.bool_)) or not isinstance(
-        v, (int, np.integer)
-    ):
+    if isinstance(v, (Tracer, bool, np.bool_)) or not isinstance(v, (int, np.integer)):
         raise WireTypeError(
             f"randint: {what} must be a concrete int, got {type(v).__name__} {v!r}"
             f"{at(user_location())}"

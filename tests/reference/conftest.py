@@ -103,7 +103,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for component in sorted(by_component):
         kinds = by_component[component]
 
-        def cell(kind, fn):
+        def cell(kind, fn, kinds=kinds):
             return f"{fn(kinds[kind]):10.2e}" if kind in kinds else f"{'':10s}"
 
         write(f"{component:38s} {cell('float64', max)} {cell('float32', max)}"

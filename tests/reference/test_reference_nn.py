@@ -18,7 +18,7 @@ import wire.numpy as wnp
 from wire import nn
 from wire import random as wr
 
-torch = pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[reference]'")
+torch = pytest.importorskip("torch", reason="needs torch: pip install -e '.[reference]'")
 F = torch.nn.functional
 
 DTYPES = [np.float64, np.float32]
@@ -188,7 +188,7 @@ def conv_twin(pads, strides, dilation):
         with torch.no_grad():
             m.weight.copy_(tt(p["w"].transpose(3, 2, 0, 1)))
             m.bias.copy_(tt(p["b"]))
-        fwd = lambda x: nhwc(m(F.pad(nchw(x), (left, r, t, b))))  # noqa: E731
+        fwd = lambda x: nhwc(m(F.pad(nchw(x), (left, r, t, b))))
         return fwd, lambda: {"w": grad_of(m.weight).transpose(2, 3, 1, 0),
                              "b": grad_of(m.bias)}
 
@@ -199,7 +199,7 @@ def max_pool_twin(window, strides, pads):
     (t, b), (left, r) = pads
 
     def twin(p, tdt):
-        fwd = lambda x: nhwc(F.max_pool2d(  # noqa: E731
+        fwd = lambda x: nhwc(F.max_pool2d(
             F.pad(nchw(x), (left, r, t, b), value=-float("inf")), window, strides))
         return fwd, dict
 
@@ -328,7 +328,8 @@ LAYERS = [
     ("Conv2D(explicit pads, strides (2, 1))",
      nn.Conv2D(2, (3, 3), strides=(2, 1), padding=((2, 0), (1, 3))), (1, 5, 5, 2),
      conv_twin(((2, 0), (1, 3)), (2, 1), 1)),
-    ("MaxPool(2x2)", nn.MaxPool((2, 2)), (2, 4, 6, 3), max_pool_twin((2, 2), (2, 2), ((0, 0),) * 2)),
+    ("MaxPool(2x2)", nn.MaxPool((2, 2)), (2, 4, 6, 3),
+     max_pool_twin((2, 2), (2, 2), ((0, 0), (0, 0)))),
     ("MaxPool(3x3, stride 1, SAME)", nn.MaxPool((3, 3), strides=1, padding="SAME"),
      (1, 5, 4, 2), max_pool_twin((3, 3), (1, 1), ((1, 1), (1, 1)))),
     ("MaxPool(3x3, stride 2, SAME)", nn.MaxPool((3, 3), strides=2, padding="SAME"),

@@ -15,7 +15,7 @@ import pytest
 import wire
 from wire import optim
 
-torch = pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[reference]'")
+torch = pytest.importorskip("torch", reason="needs torch: pip install -e '.[reference]'")
 
 DTYPES = [np.float64, np.float32]
 STEPS = 6

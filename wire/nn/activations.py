@@ -31,7 +31,7 @@ array([0., 2.])
 
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # noqa: F401  (the doctests use it)
 
 from .. import numpy as wnp
 from ..custom import custom_vjp
