@@ -23,7 +23,7 @@ from .. import numpy as wnp
 from ..errors import ShapeError, WireError, at, user_location
 
 __all__ = ["Layer", "out_shape_of", "check_input", "shape_str", "check_index_range",
-           "nan_where_invalid"]
+           "nan_where_invalid", "known_value"]
 
 
 class Layer(tuple):
@@ -149,6 +149,21 @@ def need_key(name: str, key):
             f"{name}: apply(..., train=True) needs a random key (key=wire.random.key(...)); "
             f"pass train=False for evaluation{at(user_location())}"
         )
+
+
+def known_value(x):
+    """The concrete value of ``x`` as an array, or None while it is only known at run time
+    (a traced argument under ``jit``). A tracer that carries its value answers with it.
+
+    >>> known_value([1, 2])
+    array([1, 2])
+    """
+    from ..errors import WireTypeError
+
+    try:
+        return np.asarray(x)
+    except WireTypeError:  # a tracer without a value refuses np.asarray
+        return None
 
 
 def check_index_range(what: str, values: np.ndarray, n: int, noun: str):

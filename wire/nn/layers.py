@@ -28,6 +28,7 @@ from .base import (
     check_in_shape,
     check_index_range,
     check_input,
+    known_value,
     nan_where_invalid,
     need_key,
 )
@@ -343,7 +344,8 @@ def Embedding(vocab_size: int, features: int, init_fn=None) -> Layer:
 
     An id outside ``[0, vocab_size)`` is an error, as in torch: ``wire.WireError`` when the
     ids are concrete (``-1`` does not wrap to the last row as NumPy indexing would). Traced
-    ids (under ``jit``) cannot raise, so such an id's row is NaN, and so is its gradient.
+    ids whose values are unknown (arguments of a jitted or transformed function) cannot
+    raise, so such an id's row is NaN, and so is its gradient.
 
     >>> init, apply = Embedding(10, 3)
     >>> apply(init(random.key(0), (2, 5)), np.zeros((2, 5), int)).shape
@@ -358,17 +360,15 @@ def Embedding(vocab_size: int, features: int, init_fn=None) -> Layer:
     name = f"Embedding({vocab_size}, {features})"
 
     def apply(params, ids, *, key=None, train=False):
-        from ..tracer import Tracer
-
         dt = np.dtype(ids.dtype if hasattr(ids, "dtype") else np.asarray(ids).dtype)
         if dt.kind not in "iu":
             raise WireError(f"{name}: ids must be integers, got {dt}{at(user_location())}")
         table = params["table"]
         n = table.shape[0]
-        if not isinstance(ids, Tracer):
-            ids = np.asarray(ids)
-            check_index_range(name, ids, n, "id")
-            return wnp.take(table, ids, axis=0)
+        values = known_value(ids)
+        if values is not None:
+            check_index_range(name, values, n, "id")
+            return wnp.take(table, values, axis=0)
         valid = wnp.logical_and(ids >= 0, ids < n)
         rows = wnp.take(table, wnp.where(valid, ids, 0), axis=0)
         return rows * wnp.expand_dims(nan_where_invalid(valid, table.dtype), -1)

@@ -14,7 +14,7 @@ import numpy as np
 from .. import numpy as wnp
 from ..errors import ShapeError, WireError, at, user_location
 from .activations import log_softmax, softplus
-from .base import check_index_range, nan_where_invalid
+from .base import check_index_range, known_value, nan_where_invalid
 
 __all__ = [
     "softmax_cross_entropy", "softmax_cross_entropy_onehot", "binary_cross_entropy_with_logits",
@@ -39,13 +39,6 @@ def _same_shape(what, a, b):
         raise ShapeError(f"{what}: shapes {tuple(sa)} and {tuple(sb)} differ{at(user_location())}")
 
 
-def _label_values(labels):
-    """The concrete values of ``labels`` as an array, or None while they are traced."""
-    from ..tracer import Tracer
-
-    return None if isinstance(labels, Tracer) else np.asarray(labels)
-
-
 def softmax_cross_entropy(logits, labels, reduction: str = "mean"):
     """Cross-entropy of ``softmax(logits)`` against integer class ``labels``
     (``torch.nn.functional.cross_entropy`` with integer targets).
@@ -54,10 +47,10 @@ def softmax_cross_entropy(logits, labels, reduction: str = "mean"):
     is picked by a one-hot product (its gradient is a multiply, not a scatter).
 
     A label outside ``[0, classes)`` is an error: ``wire.WireError`` when the labels are
-    concrete (torch raises too; ``-1`` does not pick the last class). Traced labels (under
-    ``jit``) cannot raise, so such an example's loss is NaN, and so is its gradient, and a
-    mean over it is NaN, rather than a silent 0 (JAX's ``take_along_axis(mode="fill")`` also
-    gives NaN). torch's ``ignore_index`` has no equivalent: drop those rows, or use
+    concrete (torch raises too; ``-1`` does not pick the last class). Traced labels whose
+    values are unknown (arguments of a jitted or transformed function) cannot raise, so such
+    an example's loss is NaN, and so is its gradient, and a mean over it is NaN, rather than
+    a silent 0 (JAX's ``take_along_axis(mode="fill")`` also gives NaN). torch's ``ignore_index`` has no equivalent: drop those rows, or use
     ``reduction="none"`` and a mask.
 
     >>> round(float(softmax_cross_entropy(np.array([[0.0, 10.0]]), np.array([1]))), 5)
@@ -81,7 +74,7 @@ def softmax_cross_entropy(logits, labels, reduction: str = "mean"):
         )
     n = ls[-1]
     logp = log_softmax(logits)
-    values = _label_values(labels)
+    values = known_value(labels)
     if values is not None:
         check_index_range("softmax_cross_entropy", values, n, "label")
         onehot = np.expand_dims(values, -1) == np.arange(n)
