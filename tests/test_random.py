@@ -151,6 +151,8 @@ def test_uniform_never_reaches_maxval(dtype):
     assert ((u * 2.0**bits) % 1 == 0).all()  # exact multiples of 2**-bits
     w = wr.uniform(k, (5,), dtype, 2.0, 2.0)
     np.testing.assert_array_equal(w, 2.0)
+    with pytest.raises(wire.WireError, match="minval <= maxval"):
+        wr.uniform(k, (5,), dtype, 2.0, 1.0)
 
 
 def test_uniform_float16_has_no_ones_and_all_values():

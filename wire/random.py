@@ -266,7 +266,8 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0) -> np.ndarray:
     """Floats uniform in ``[minval, maxval)`` (bounds broadcast against ``shape``).
 
     ``maxval`` itself never comes out, in any dtype: a draw that rounds up to it is moved to
-    the float just below (as JAX does). ``minval == maxval`` gives ``minval``.
+    the float just below (as JAX does). ``minval == maxval`` gives ``minval``; ``minval >
+    maxval`` raises ``wire.WireError``.
 
     >>> u = uniform(key(0), (1000,))
     >>> bool((u >= 0).all() and (u < 1).all())
@@ -278,6 +279,9 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0) -> np.ndarray:
     n = int(np.prod(shape, dtype=np.int64))
     u = _unit(_check_key(key, "uniform"), n, dt).reshape(shape)
     lo, hi = np.asarray(minval, dt), np.asarray(maxval, dt)
+    if np.any(lo > hi) or np.any(np.isnan(lo)) or np.any(np.isnan(hi)):
+        raise WireError(f"uniform needs minval <= maxval, got {minval!r} and {maxval!r}"
+                        f"{at(user_location())}")
     with np.errstate(over="ignore", invalid="ignore"):
         span = hi - lo
         # a span that overflows (e.g. the whole float range) is interpolated instead

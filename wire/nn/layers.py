@@ -332,8 +332,7 @@ def Dropout(rate: float) -> Layer:
         need_key(name, key)
         dt = np.dtype(getattr(x, "dtype", np.float64))
         dt = dt if dt.kind in "fc" else np.dtype(np.float64)
-        keep = random.bernoulli(key, 1.0 - rate, np.shape(x) if not hasattr(x, "shape")
-                                else x.shape)
+        keep = random.bernoulli(key, 1.0 - rate, wnp.shape(x))
         return x * np.where(keep, 1.0 / (1.0 - rate), 0.0).astype(dt)
 
     return Layer(lambda key, in_shape: pmap(), apply, name=name, out_shape=lambda s: tuple(s))
