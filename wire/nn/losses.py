@@ -50,8 +50,9 @@ def softmax_cross_entropy(logits, labels, reduction: str = "mean"):
     concrete (torch raises too; ``-1`` does not pick the last class). Traced labels whose
     values are unknown (arguments of a jitted or transformed function) cannot raise, so such
     an example's loss is NaN, and so is its gradient, and a mean over it is NaN, rather than
-    a silent 0 (JAX's ``take_along_axis(mode="fill")`` also gives NaN). torch's ``ignore_index`` has no equivalent: drop those rows, or use
-    ``reduction="none"`` and a mask.
+    a silent 0 (JAX's ``take_along_axis(mode="fill")`` also gives NaN). torch's
+    ``ignore_index`` has no equivalent: drop those rows, or use ``reduction="none"`` and a
+    mask.
 
     >>> round(float(softmax_cross_entropy(np.array([[0.0, 10.0]]), np.array([1]))), 5)
     5e-05
