@@ -19,6 +19,7 @@ from wire import nn
 from wire import random as wr
 
 torch = pytest.importorskip("torch", reason="needs torch: pip install -e '.[reference]'")
+torch.set_num_threads(1)  # tensors of a few dozen numbers: threads only add overhead
 F = torch.nn.functional
 
 DTYPES = [np.float64, np.float32]

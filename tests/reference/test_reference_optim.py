@@ -16,6 +16,7 @@ import wire
 from wire import optim
 
 torch = pytest.importorskip("torch", reason="needs torch: pip install -e '.[reference]'")
+torch.set_num_threads(1)  # tensors of a few dozen numbers: threads only add overhead
 
 DTYPES = [np.float64, np.float32]
 STEPS = 6
