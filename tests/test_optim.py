@@ -113,3 +113,49 @@ def test_update_under_jit_matches_eager():
         pe, se = step(pe, se, g)
         pj, sj = jstep(pj, sj, g)
     np.testing.assert_allclose(pj["w"], pe["w"], rtol=1e-12)
+
+
+def test_exponential_decay_to_zero_rate():
+    s = optim.exponential_decay(1.0, 10, 0.0)
+    assert float(s(0)) == 1.0 and float(s(5)) == 0.0  # was NaN at 0 (0 * log 0)
+    assert float(wire.jit(s)(np.int64(0))) == 1.0
+    st = optim.exponential_decay(2.0, 10, 0.0, staircase=True)
+    assert [float(st(k)) for k in (0, 9, 10)] == [2.0, 2.0, 0.0]
+    with pytest.raises(wire.WireError, match="decay_rate must be >= 0"):
+        optim.exponential_decay(1.0, 10, -0.5)
+
+
+def test_adagrad_eps_inside_the_root_and_zero_sums():
+    g = np.array([3.0, 0.0])
+    u, _ = optim.adagrad(1.0, 0.0, 1e-2).update(g, optim.adagrad(1.0, 0.0).init(g))
+    np.testing.assert_allclose(u, [-3.0 / np.sqrt(9.0 + 1e-2), 0.0])  # Optax's placement
+    u, _ = optim.adagrad(1.0, 0.0, 0.0).update(g, optim.adagrad(1.0, 0.0, 0.0).init(g))
+    np.testing.assert_array_equal(u, [-1.0, 0.0])  # a zero sum gives 0, not 0/0
+
+
+ALL = [
+    optim.sgd(0.1), optim.momentum(0.1, 0.9), optim.nesterov(0.1), optim.adam(0.1),
+    optim.adam(0.1, eps_root=1e-8), optim.adamw(0.1), optim.rmsprop(0.1, momentum=0.9),
+    optim.adagrad(0.1), optim.sgd(optim.exponential_decay(0.1, 10, 0.5)),
+    optim.adam(optim.warmup_cosine_decay_schedule(0.0, 0.1, 2, 10)),
+    optim.chain(optim.clip_by_global_norm(0.5), optim.clip(0.1), optim.adam(0.1)),
+    optim.sgd(optim.piecewise_constant_schedule(0.1, {2: 0.5})),
+]
+
+
+@pytest.mark.parametrize("opt", ALL, ids=range(len(ALL)))
+def test_float32_updates_and_states_stay_float32(opt):
+    p = {"w": np.array([1.0, -2.0], np.float32), "b": np.float32(0.5)}
+    g = {"w": np.array([0.3, 0.1], np.float32), "b": np.float32(-1.0)}
+
+    def step(p, s):
+        u, s = opt.update(g, s, p)
+        return optim.apply_updates(p, u), s, u
+
+    for run in (step, wire.jit(step)):
+        params, state = p, opt.init(p)
+        for _ in range(3):
+            params, state, updates = run(params, state)
+        floats = [x for x in wire.tree.leaves((params, state, updates))
+                  if np.asarray(x).dtype.kind == "f"]
+        assert floats and all(np.asarray(x).dtype == np.float32 for x in floats)

@@ -1,8 +1,25 @@
 """Activation functions of ``wire.nn``: plain functions of arrays or tracers, built on
-``wire.numpy`` so they differentiate (to any order) and jit like any other code.
+``wire.numpy`` and ``wire.scipy.special`` so they differentiate (to any order) and jit like
+any other code, and so fixes to those functions' special values reach them.
 
-Numerically stable forms are used throughout: ``sigmoid`` via ``tanh``, ``softplus`` via
-``log1p(exp(-|x|))``, and ``log_softmax``/``softmax`` shift by the (gradient-stopped) maximum.
+Numerically stable forms are used throughout: ``sigmoid`` is ``expit``, ``softplus`` is
+``logaddexp(x, 0)``, ``log_sigmoid`` is ``log_expit``, ``logsumexp``/``softmax``/
+``log_softmax`` are ``wire.scipy.special``'s, and ``gelu`` is written with ``erfc`` (exact
+form) or ``expit`` (tanh form) so that its value and gradient keep their relative accuracy
+in the far negative tail.
+
+Derivatives at kinks follow JAX and torch where they agree; each docstring gives both:
+
+========================  =============  =================  ==================
+function, point           wire           torch              JAX
+========================  =============  =================  ==================
+``relu`` at 0             0              0                  0
+``relu`` at NaN           0              1                  0
+``relu6`` at 0 and 6      0              0                  0
+``leaky_relu`` at 0       1              ``negative_slope`` 1
+``elu`` at 0              ``alpha``      ``alpha``          ``alpha``
+``selu`` at 0             scale·alpha    scale·alpha        scale·alpha
+========================  =============  =================  ==================
 
 >>> import numpy as np, wire
 >>> from wire.nn import relu, log_softmax
@@ -14,7 +31,7 @@ array([0., 2.])
 
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # noqa: F401  (the doctests use it)
 
 from .. import numpy as wnp
 from ..custom import custom_vjp
@@ -24,7 +41,10 @@ __all__ = [
     "log_sigmoid", "tanh", "softmax", "log_softmax", "logsumexp", "identity",
 ]
 
-_SQRT_2_OVER_PI = float(np.sqrt(2.0 / np.pi))
+# Python floats, not NumPy scalars: they are weakly typed, so float32 stays float32
+_SQRT_2_OVER_PI = 0.7978845608028654
+_SQRT_HALF = 0.7071067811865476
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 
 
 def identity(x):
@@ -55,7 +75,8 @@ _relu.defvjp(_relu_fwd, _relu_bwd)
 
 
 def relu(x):
-    """``max(x, 0)``; its derivative at 0 is taken as 0.
+    """``max(x, 0)``. Derivative 0 at 0 (torch and JAX: 0) and 0 at NaN (JAX: 0; torch: 1);
+    ``relu(NaN)`` is NaN.
 
     A custom VJP (``ct * (y > 0)``): ``maximum``'s own rule splits the derivative at ties,
     which costs a comparison and two selects over the whole array; this is one multiply. The
@@ -68,16 +89,23 @@ def relu(x):
 
 
 def relu6(x):
-    """``min(max(x, 0), 6)``.
+    """``min(max(x, 0), 6)``. Derivative 1 on the open interval (0, 6) and 0 elsewhere,
+    including at the kinks 0 and 6 (as torch and JAX) and at NaN (as JAX; torch gives 1);
+    ``relu6(NaN)`` is NaN.
 
-    >>> relu6(np.array([-1.0, 7.0]))
-    array([0., 6.])
+    >>> relu6(np.array([-1.0, 3.0, 7.0]))
+    array([0., 3., 6.])
+    >>> import wire
+    >>> float(wire.grad(relu6)(0.0)), float(wire.grad(relu6)(6.0))
+    (0.0, 0.0)
     """
-    return wnp.minimum(wnp.maximum(x, 0.0), 6.0)
+    inside = wnp.logical_and(x > 0, x < 6)
+    return wnp.where(inside, x, wnp.stop_gradient(wnp.minimum(wnp.maximum(x, 0.0), 6.0)))
 
 
 def leaky_relu(x, negative_slope: float = 0.01):
-    """``x`` for ``x >= 0``, ``negative_slope * x`` otherwise.
+    """``x`` for ``x >= 0``, ``negative_slope * x`` otherwise. Derivative 1 at 0, as JAX
+    (torch gives ``negative_slope``).
 
     >>> leaky_relu(np.array([-2.0, 3.0]), 0.1)
     array([-0.2,  3. ])
@@ -86,22 +114,35 @@ def leaky_relu(x, negative_slope: float = 0.01):
 
 
 def elu(x, alpha: float = 1.0):
-    """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
+    """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise. Derivative ``alpha`` at 0 (the
+    left one; torch and JAX agree), so 1 for the default ``alpha = 1``, where ELU is smooth.
 
-    >>> elu(np.array([0.0, 1.0]))
-    array([0., 1.])
+    The negative branch sees ``where(x > 0, 0, x)`` rather than ``minimum(x, 0)``: the tie
+    rule of ``minimum`` would halve the derivative at 0, and the inner ``where`` also keeps
+    ``exp`` of large positive inputs from overflowing into the unused branch.
+
+    >>> elu(np.array([-1.0, 0.0, 1.0])).round(6)
+    array([-0.632121,  0.      ,  1.      ])
+    >>> import wire
+    >>> float(wire.grad(elu)(0.0))
+    1.0
     """
-    return wnp.where(x > 0, x, alpha * wnp.expm1(wnp.minimum(x, 0.0)))
+    positive = x > 0
+    return wnp.where(positive, x, alpha * wnp.expm1(wnp.where(positive, 0.0, x)))
 
 
 def selu(x):
-    """Scaled ELU with the self-normalising constants.
+    """Scaled ELU with the self-normalising constants, ``scale * elu(x, alpha)``. Its
+    derivative at 0 is ``scale * alpha = 1.7581`` (the left one, as in torch and JAX; the right
+    one is ``scale = 1.0507``).
 
     >>> round(float(selu(1.0)), 4)
     1.0507
+    >>> import wire
+    >>> round(float(wire.grad(selu)(0.0)), 4)
+    1.7581
     """
-    alpha, scale = 1.6732632423543772, 1.0507009873554805
-    return scale * elu(x, alpha)
+    return _SELU_SCALE * elu(x, _SELU_ALPHA)
 
 
 def sigmoid(x):
@@ -126,21 +167,24 @@ def tanh(x):
 
 
 def softplus(x):
-    """``log(1 + exp(x))`` without overflow.
+    """``log(1 + exp(x))`` without overflow: ``wire.numpy.logaddexp(x, 0)``. Exact for every
+    ``x`` (torch's default returns ``x`` itself above 20, a relative difference below 1e-10).
 
     >>> round(float(softplus(0.0)), 6)
     0.693147
     """
-    return wnp.maximum(x, 0.0) + wnp.log1p(wnp.exp(-wnp.abs(x)))
+    return wnp.logaddexp(x, 0.0)
 
 
 def log_sigmoid(x):
-    """``log(sigmoid(x)) = -softplus(-x)``.
+    """``log(sigmoid(x)) = -softplus(-x)`` (``wire.scipy.special.log_expit``).
 
     >>> round(float(log_sigmoid(0.0)), 6)
     -0.693147
     """
-    return -softplus(-x)
+    from ..scipy.special import log_expit
+
+    return log_expit(x)
 
 
 def silu(x):
@@ -156,45 +200,60 @@ swish = silu
 
 
 def gelu(x, approximate: bool = True):
-    """Gaussian error linear unit. ``approximate=True`` uses the tanh form; ``False`` uses erf
-    (needs ``wire.scipy.special.erf``).
+    """Gaussian error linear unit ``x * Phi(x)``. ``approximate=True`` (JAX's default; torch's
+    default is the exact form) uses the tanh approximation; ``False`` the exact normal CDF.
+
+    Both are written to stay accurate for very negative ``x``, where ``x * Phi(x)`` is tiny:
+    the exact form as ``0.5 * x * erfc(-x / sqrt(2))`` (not ``1 + erf``, which rounds to 0 below
+    about -8.5 and takes the gradient with it), the tanh form as ``x * sigmoid(2 z)`` (the same
+    function as ``0.5 * x * (1 + tanh(z))``, without the cancellation).
 
     >>> round(float(gelu(1.0)), 4)
     0.8412
+    >>> import wire
+    >>> g = wire.grad(lambda x: gelu(x, approximate=False))(-10.0)
+    >>> f"{float(g):.6e}"  # mpmath: -7.618400e-22 (torch 2.13: -7.694599e-22)
+    '-7.618400e-22'
     """
     if approximate:
-        return 0.5 * x * (1.0 + wnp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
-    from ..scipy.special import erf  # only once the scipy namespace exists
+        from ..scipy.special import expit
 
-    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
+        return x * expit((2.0 * _SQRT_2_OVER_PI) * (x + 0.044715 * (x * x * x)))
+    from ..scipy.special import erfc
+
+    return 0.5 * x * erfc(-_SQRT_HALF * x)
 
 
 def logsumexp(x, axis=-1, keepdims: bool = False):
-    """``log(sum(exp(x), axis))`` computed stably.
+    """``log(sum(exp(x), axis))`` computed stably (``wire.scipy.special.logsumexp``, with
+    ``axis=-1`` by default as torch's ``dim`` and JAX's ``jax.nn.logsumexp`` need one).
 
     >>> round(float(logsumexp(np.array([1000.0, 1000.0]))), 4)
     1000.6931
     """
-    m = wnp.stop_gradient(wnp.max(x, axis=axis, keepdims=True))
-    out = wnp.log(wnp.sum(wnp.exp(x - m), axis=axis, keepdims=True)) + m
-    return out if keepdims else wnp.squeeze(out, axis=axis)
+    from ..scipy.special import logsumexp as _logsumexp
+
+    return _logsumexp(x, axis=axis, keepdims=keepdims)
 
 
 def log_softmax(x, axis: int = -1):
-    """``x - logsumexp(x)`` along ``axis``: log-probabilities from logits.
+    """``x - logsumexp(x)`` along ``axis``: log-probabilities from logits
+    (``wire.scipy.special.log_softmax``).
 
     >>> np.round(np.exp(log_softmax(np.array([0.0, 0.0]))), 3)
     array([0.5, 0.5])
     """
-    shifted = x - wnp.stop_gradient(wnp.max(x, axis=axis, keepdims=True))
-    return shifted - wnp.log(wnp.sum(wnp.exp(shifted), axis=axis, keepdims=True))
+    from ..scipy.special import log_softmax as _log_softmax
+
+    return _log_softmax(x, axis=axis)
 
 
 def softmax(x, axis: int = -1):
-    """Probabilities ``exp(x) / sum(exp(x))`` along ``axis``.
+    """Probabilities ``exp(x) / sum(exp(x))`` along ``axis`` (``wire.scipy.special.softmax``).
 
     >>> softmax(np.array([0.0, 0.0]))
     array([0.5, 0.5])
     """
-    e = wnp.exp(x - wnp.stop_gradient(wnp.max(x, axis=axis, keepdims=True)))
-    return e / wnp.sum(e, axis=axis, keepdims=True)
+    from ..scipy.special import softmax as _softmax
+
+    return _softmax(x, axis=axis)

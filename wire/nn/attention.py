@@ -69,7 +69,8 @@ def MultiHeadSelfAttention(num_heads: int, head_dim: int | None = None, causal: 
         q = heads(params["wq"], params["bq"])
         k = heads(params["wk"], params["bk"])
         v = heads(params["wv"], params["bv"])
-        scores = (q @ wnp.swapaxes(k, -1, -2)) * (1.0 / np.sqrt(hd))
+        # a Python float: weakly typed, so float32 scores stay float32
+        scores = (q @ wnp.swapaxes(k, -1, -2)) * float(hd) ** -0.5
         if causal:
             scores = wnp.where(np.tril(np.ones((t, t), bool)), scores, -1e30)
         out = softmax(scores, axis=-1) @ v  # (N, heads, T, hd)

@@ -19,9 +19,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .. import numpy as wnp
 from ..errors import ShapeError, WireError, at, user_location
 
-__all__ = ["Layer", "out_shape_of", "check_input", "shape_str"]
+__all__ = ["Layer", "out_shape_of", "check_input", "shape_str", "check_index_range",
+           "nan_where_invalid", "known_value"]
 
 
 class Layer(tuple):
@@ -147,3 +149,43 @@ def need_key(name: str, key):
             f"{name}: apply(..., train=True) needs a random key (key=wire.random.key(...)); "
             f"pass train=False for evaluation{at(user_location())}"
         )
+
+
+def known_value(x):
+    """The concrete value of ``x`` as an array, or None while it is only known at run time
+    (a traced argument under ``jit``). A tracer that carries its value answers with it.
+
+    >>> known_value([1, 2])
+    array([1, 2])
+    """
+    from ..errors import WireTypeError
+
+    try:
+        return np.asarray(x)
+    except WireTypeError:  # a tracer without a value refuses np.asarray
+        return None
+
+
+def check_index_range(what: str, values: np.ndarray, n: int, noun: str):
+    """Raise ``WireError`` naming the first entry of concrete ``values`` outside ``[0, n)``.
+
+    >>> check_index_range("loss", np.array([0, 3]), 3, "label")
+    Traceback (most recent call last):
+    ...
+    wire.errors.WireError: loss: label 3 at position (1,) is outside [0, 3)...
+    """
+    bad = (values < 0) | (values >= n)
+    if bad.any():
+        pos = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise WireError(
+            f"{what}: {noun} {values[pos]} at position {pos} is outside [0, {n})"
+            f"{at(user_location())}. Traced {noun}s cannot be checked; there an out-of-range "
+            f"{noun} gives NaN."
+        )
+
+
+def nan_where_invalid(valid, dtype):
+    """``1`` where ``valid``, NaN elsewhere, in ``dtype``: multiplying by it makes both a value
+    and its derivative NaN where an index was out of range (under tracing, where the index
+    cannot be checked)."""
+    return wnp.where(valid, np.ones((), dtype), np.full((), np.nan, dtype))

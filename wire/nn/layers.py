@@ -23,7 +23,15 @@ from .. import random
 from ..errors import ShapeError, WireError, at, user_location
 from . import activations as A
 from . import initializers as I
-from .base import Layer, check_in_shape, check_input, need_key
+from .base import (
+    Layer,
+    check_in_shape,
+    check_index_range,
+    check_input,
+    known_value,
+    nan_where_invalid,
+    need_key,
+)
 
 __all__ = [
     "Dense", "Conv2D", "MaxPool", "AvgPool", "Flatten", "Dropout", "Embedding", "Lambda",
@@ -192,7 +200,7 @@ def Conv2D(features: int, kernel_size=(3, 3), strides=1, padding="VALID", dilati
 # --------------------------------------------------------------------------- pooling
 
 
-def _pool(kind: str, window, strides, padding) -> Layer:
+def _pool(kind: str, window, strides, padding, count_include_pad: bool = False) -> Layer:
     window = _pair(window, "window")
     strides = window if strides is None else _pair(strides, "strides")
     name = f"{kind}({window})"
@@ -227,8 +235,11 @@ def _pool(kind: str, window, strides, padding) -> Layer:
         stacked = wnp.stack(views, axis=0)
         if kind == "MaxPool":
             return wnp.max(stacked, axis=0)
-        # average over the window's cells that lie inside the input (padding excluded)
-        counts = sum(_windows(_pad_hw(np.ones((1, h, w, 1)), pads), window, strides, ones, (oh, ow)))
+        if count_include_pad:
+            counts = float(window[0] * window[1])
+        else:  # the window's cells that lie inside the input
+            inside = _pad_hw(np.ones((1, h, w, 1), x.dtype), pads)
+            counts = sum(_windows(inside, window, strides, ones, (oh, ow)))
         return wnp.sum(stacked, axis=0) / counts
 
     def out_shape(s):
@@ -241,6 +252,12 @@ def _pool(kind: str, window, strides, padding) -> Layer:
 def MaxPool(window=(2, 2), strides=None, padding="VALID") -> Layer:
     """Max pooling over NHWC windows (``strides`` defaults to the window).
 
+    Padding cells hold ``-inf``, so they never win (torch and JAX pad the same way). Where
+    several cells of a window tie for the maximum, the gradient is shared equally among them
+    (``wire.numpy.max``'s rule, as ``jnp.max``'s); torch's ``max_pool2d`` and JAX's
+    ``reduce_window`` give it all to one of them. Both are valid subgradients; they agree
+    whenever the maximum is unique.
+
     >>> init, apply = MaxPool((2, 2))
     >>> apply(init(None, (1, 4, 4, 1)), np.arange(16.0).reshape(1, 4, 4, 1))[0, :, :, 0]
     array([[ 5.,  7.],
@@ -249,14 +266,24 @@ def MaxPool(window=(2, 2), strides=None, padding="VALID") -> Layer:
     return _pool("MaxPool", window, strides, padding)
 
 
-def AvgPool(window=(2, 2), strides=None, padding="VALID") -> Layer:
-    """Average pooling over NHWC windows; with ``SAME`` padding the padded cells are not counted.
+def AvgPool(window=(2, 2), strides=None, padding="VALID", count_include_pad: bool = False
+            ) -> Layer:
+    """Average pooling over NHWC windows (``strides`` defaults to the window).
+
+    With padding (``"SAME"`` or explicit pairs), the average is over the window's cells inside
+    the input by default: ``count_include_pad=False``, as TensorFlow/Keras do for ``"SAME"``
+    and torch's ``avg_pool2d(count_include_pad=False)``. ``count_include_pad=True`` divides
+    by the whole window instead, counting padding as zeros: the default of torch's
+    ``avg_pool2d`` and of Flax's ``avg_pool``.
 
     >>> init, apply = AvgPool((2, 2))
     >>> apply(init(None, (1, 2, 2, 1)), np.arange(4.0).reshape(1, 2, 2, 1)).ravel()
     array([1.5])
+    >>> init, apply = AvgPool((2, 2), strides=1, padding=((1, 0), (1, 0)), count_include_pad=True)
+    >>> float(apply(init(None, (1, 1, 1, 1)), np.ones((1, 1, 1, 1))).ravel()[0])
+    0.25
     """
-    return _pool("AvgPool", window, strides, padding)
+    return _pool("AvgPool", window, strides, padding, bool(count_include_pad))
 
 
 # --------------------------------------------------------------------------- reshaping, noise
@@ -285,6 +312,10 @@ def Dropout(rate: float) -> Layer:
     ``1 / (1 - rate)``); the identity otherwise. The mask is drawn from ``key``, which must be
     concrete (see ``wire.random``): same key, same mask.
 
+    The mask is multiplied in, as torch does: a NaN (or inf) in a dropped element stays NaN
+    rather than turning into 0, so a NaN in the input always shows in the output whatever the
+    mask (Flax's ``Dropout`` selects 0 there and hides it).
+
     >>> init, apply = Dropout(0.5)
     >>> y = apply(init(None, (2, 4)), np.ones((2, 4)), key=random.key(0), train=True)
     >>> sorted(set(y.ravel().tolist())) in ([0.0, 2.0], [0.0], [2.0])
@@ -299,8 +330,10 @@ def Dropout(rate: float) -> Layer:
         if not train or rate == 0.0:
             return x
         need_key(name, key)
-        keep = random.bernoulli(key, 1.0 - rate, x.shape)
-        return wnp.where(keep, x / (1.0 - rate), 0.0)
+        dt = np.dtype(getattr(x, "dtype", np.float64))
+        dt = dt if dt.kind in "fc" else np.dtype(np.float64)
+        keep = random.bernoulli(key, 1.0 - rate, wnp.shape(x))
+        return x * np.where(keep, 1.0 / (1.0 - rate), 0.0).astype(dt)
 
     return Layer(lambda key, in_shape: pmap(), apply, name=name, out_shape=lambda s: tuple(s))
 
@@ -308,9 +341,18 @@ def Dropout(rate: float) -> Layer:
 def Embedding(vocab_size: int, features: int, init_fn=None) -> Layer:
     """Look up rows of a ``(vocab_size, features)`` table by integer ids (normal(1) init).
 
+    An id outside ``[0, vocab_size)`` is an error, as in torch: ``wire.WireError`` when the
+    ids are concrete (``-1`` does not wrap to the last row as NumPy indexing would). Traced
+    ids whose values are unknown (arguments of a jitted or transformed function) cannot
+    raise, so such an id's row is NaN, and so is its gradient.
+
     >>> init, apply = Embedding(10, 3)
     >>> apply(init(random.key(0), (2, 5)), np.zeros((2, 5), int)).shape
     (2, 5, 3)
+    >>> apply(init(random.key(0), (1,)), np.array([-1]))
+    Traceback (most recent call last):
+    ...
+    wire.errors.WireError: Embedding(10, 3): id -1 at position (0,) is outside [0, 10)...
     """
     vocab_size, features = int(vocab_size), int(features)
     init_fn = I.normal(1.0) if init_fn is None else init_fn
@@ -320,7 +362,15 @@ def Embedding(vocab_size: int, features: int, init_fn=None) -> Layer:
         dt = np.dtype(ids.dtype if hasattr(ids, "dtype") else np.asarray(ids).dtype)
         if dt.kind not in "iu":
             raise WireError(f"{name}: ids must be integers, got {dt}{at(user_location())}")
-        return params["table"][ids]
+        table = params["table"]
+        n = table.shape[0]
+        values = known_value(ids)
+        if values is not None:
+            check_index_range(name, values, n, "id")
+            return wnp.take(table, values, axis=0)
+        valid = wnp.logical_and(ids >= 0, ids < n)
+        rows = wnp.take(table, wnp.where(valid, ids, 0), axis=0)
+        return rows * wnp.expand_dims(nan_where_invalid(valid, table.dtype), -1)
 
     return Layer(
         lambda key, in_shape: pmap({"table": init_fn(key, (vocab_size, features))}),

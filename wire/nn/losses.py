@@ -14,6 +14,7 @@ import numpy as np
 from .. import numpy as wnp
 from ..errors import ShapeError, WireError, at, user_location
 from .activations import log_softmax, softplus
+from .base import check_index_range, known_value, nan_where_invalid
 
 __all__ = [
     "softmax_cross_entropy", "softmax_cross_entropy_onehot", "binary_cross_entropy_with_logits",
@@ -39,13 +40,26 @@ def _same_shape(what, a, b):
 
 
 def softmax_cross_entropy(logits, labels, reduction: str = "mean"):
-    """Cross-entropy of ``softmax(logits)`` against integer class ``labels``.
+    """Cross-entropy of ``softmax(logits)`` against integer class ``labels``
+    (``torch.nn.functional.cross_entropy`` with integer targets).
 
     ``logits`` has shape ``batch + (classes,)``, ``labels`` integer shape ``batch``. The label
     is picked by a one-hot product (its gradient is a multiply, not a scatter).
 
+    A label outside ``[0, classes)`` is an error: ``wire.WireError`` when the labels are
+    concrete (torch raises too; ``-1`` does not pick the last class). Traced labels whose
+    values are unknown (arguments of a jitted or transformed function) cannot raise, so such
+    an example's loss is NaN, and so is its gradient, and a mean over it is NaN, rather than
+    a silent 0 (JAX's ``take_along_axis(mode="fill")`` also gives NaN). torch's
+    ``ignore_index`` has no equivalent: drop those rows, or use ``reduction="none"`` and a
+    mask.
+
     >>> round(float(softmax_cross_entropy(np.array([[0.0, 10.0]]), np.array([1]))), 5)
     5e-05
+    >>> softmax_cross_entropy(np.zeros((1, 3)), np.array([3]))
+    Traceback (most recent call last):
+    ...
+    wire.errors.WireError: softmax_cross_entropy: label 3 at position (0,) is outside [0, 3)...
     """
     ls, ys = wnp.shape(logits), wnp.shape(labels)
     if ls is not None and ys is not None and tuple(ls[:-1]) != tuple(ys):
@@ -59,9 +73,17 @@ def softmax_cross_entropy(logits, labels, reduction: str = "mean"):
             f"softmax_cross_entropy needs integer labels, got {ydt}; for one-hot or soft labels "
             f"use softmax_cross_entropy_onehot{at(user_location())}"
         )
+    n = ls[-1]
     logp = log_softmax(logits)
-    onehot = wnp.expand_dims(labels, -1) == np.arange(ls[-1])
-    return _reduce(-wnp.sum(wnp.where(onehot, logp, 0.0), axis=-1), reduction)
+    values = known_value(labels)
+    if values is not None:
+        check_index_range("softmax_cross_entropy", values, n, "label")
+        onehot = np.expand_dims(values, -1) == np.arange(n)
+        return _reduce(-wnp.sum(wnp.where(onehot, logp, 0.0), axis=-1), reduction)
+    valid = wnp.logical_and(labels >= 0, labels < n)
+    onehot = wnp.expand_dims(wnp.where(valid, labels, 0), -1) == np.arange(n)
+    picked = wnp.sum(wnp.where(onehot, logp, 0.0), axis=-1)
+    return _reduce(-picked * nan_where_invalid(valid, logp.dtype), reduction)
 
 
 def softmax_cross_entropy_onehot(logits, targets, reduction: str = "mean"):
@@ -75,13 +97,20 @@ def softmax_cross_entropy_onehot(logits, targets, reduction: str = "mean"):
 
 
 def binary_cross_entropy_with_logits(logits, targets, reduction: str = "mean"):
-    """Binary cross-entropy of ``sigmoid(logits)`` against ``targets`` in [0, 1], stably.
+    """Binary cross-entropy of ``sigmoid(logits)`` against ``targets`` in [0, 1], stably
+    (``torch.nn.functional.binary_cross_entropy_with_logits``).
+
+    Computed as ``t * softplus(-x) + (1 - t) * softplus(x)``: each term keeps its relative
+    accuracy (``softplus(x) - x * t`` loses all of it when ``x`` is large and ``t = 1``), and
+    the gradient is exactly ``sigmoid(x) - t``.
 
     >>> round(float(binary_cross_entropy_with_logits(np.array([0.0]), np.array([1.0]))), 4)
     0.6931
+    >>> float(binary_cross_entropy_with_logits(np.array([40.0]), np.array([1.0])))
+    4.248354255291589e-18
     """
     _same_shape("binary_cross_entropy_with_logits", logits, targets)
-    return _reduce(softplus(logits) - logits * targets, reduction)
+    return _reduce(targets * softplus(-logits) + (1.0 - targets) * softplus(logits), reduction)
 
 
 def mse(predictions, targets, reduction: str = "mean"):

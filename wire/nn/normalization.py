@@ -23,6 +23,7 @@ from pyrsistent import pmap
 
 from .. import numpy as wnp
 from .. import tree as wtree
+from ..errors import WireError, at, user_location
 from .base import Layer, check_input
 
 __all__ = ["BatchNorm", "LayerNorm", "STATE_KEYS", "trainable_mask"]
@@ -33,7 +34,17 @@ STATE_KEYS = ("mean", "var")
 def BatchNorm(momentum: float = 0.9, eps: float = 1e-5) -> Layer:
     """Batch normalisation over every axis but the last (features).
 
-    Running statistics update as ``new = momentum * old + (1 - momentum) * batch``.
+    Training normalises with the batch mean and the biased batch variance (as torch and Flax
+    do) and updates the running statistics as ``new = momentum * old + (1 - momentum) *
+    batch``. Conventions beside the references':
+
+    - ``momentum`` weighs the *old* statistics, as in Flax (default 0.99) and Keras; torch's
+      ``momentum`` weighs the new batch: wire's 0.9 is torch's default 0.1.
+    - The running variance takes the *unbiased* batch variance (``n / (n - 1)`` times the
+      biased one, ``n`` the values per feature), as torch does (Flax keeps the biased one).
+      A batch with one value per feature has no unbiased variance: training on it raises
+      ``wire.WireError`` (torch raises too).
+    - ``eps`` is added to the variance inside the square root (1e-5, as torch and Flax).
 
     >>> init, apply = BatchNorm()
     >>> sorted(init(None, (-1, 8, 8, 4)).keys())
@@ -53,12 +64,19 @@ def BatchNorm(momentum: float = 0.9, eps: float = 1e-5) -> Layer:
             inv = params["scale"] / wnp.sqrt(params["var"] + eps)
             return (x - params["mean"]) * inv + params["bias"]
         axes = tuple(range(x.ndim - 1))
+        n = int(np.prod(x.shape[:-1], dtype=np.int64))
+        if n < 2:
+            raise WireError(
+                f"{name}: training needs more than one value per feature to estimate the "
+                f"variance, got input of shape {tuple(x.shape)}{at(user_location())}"
+            )
         mean = wnp.mean(x, axis=axes)
         centered = x - mean
         var = wnp.mean(centered * centered, axis=axes)
         y = centered * (params["scale"] / wnp.sqrt(var + eps)) + params["bias"]
+        unbiased = var * (n / (n - 1.0))
         new_mean = momentum * params["mean"] + (1.0 - momentum) * wnp.stop_gradient(mean)
-        new_var = momentum * params["var"] + (1.0 - momentum) * wnp.stop_gradient(var)
+        new_var = momentum * params["var"] + (1.0 - momentum) * wnp.stop_gradient(unbiased)
         return y, params.set("mean", new_mean).set("var", new_var)
 
     return Layer(init, apply, name=name, out_shape=lambda s: tuple(s), stateful=True)

@@ -29,6 +29,10 @@ def sgd(learning_rate, momentum: float | None = None, nesterov: bool = False
         ) -> GradientTransformation:
     """Stochastic gradient descent, optionally with (Nesterov) momentum.
 
+    The same updates as ``torch.optim.SGD`` with ``dampening=0`` (and Optax's ``sgd``).
+    torch's ``weight_decay`` (an L2 term added to the gradient) is
+    ``chain(add_decayed_weights(wd), sgd(...))``.
+
     >>> import numpy as np
     >>> sgd(0.1).update(np.array([1.0]), sgd(0.1).init(np.zeros(1)))[0]
     array([-0.1])
@@ -62,7 +66,8 @@ def nesterov(learning_rate, beta: float = 0.9) -> GradientTransformation:
 
 def adam(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
          eps_root: float = 0.0) -> GradientTransformation:
-    """Adam (Kingma & Ba): bias-corrected first and second moments.
+    """Adam (Kingma & Ba): bias-corrected first and second moments, ``eps`` outside the
+    square root; the defaults and the update are torch's ``Adam`` and Optax's ``adam``.
 
     >>> import numpy as np
     >>> opt = adam(0.01)
@@ -75,6 +80,10 @@ def adam(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
 def adamw(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
           weight_decay: float = 1e-4, mask=None) -> GradientTransformation:
     """Adam with decoupled weight decay: step ``-lr (adam_direction + weight_decay * params)``.
+
+    The same update as torch's ``AdamW`` (which first scales params by
+    ``1 - lr * weight_decay``) and Optax's ``adamw``. ``weight_decay`` defaults to Optax's
+    1e-4; torch's default is 1e-2.
 
     ``mask`` (bools like params, or ``params -> mask``) selects the leaves that decay.
 
@@ -92,6 +101,10 @@ def rmsprop(learning_rate, decay: float = 0.9, eps: float = 1e-8, initial_scale:
             momentum: float | None = None, nesterov: bool = False) -> GradientTransformation:
     """RMSprop: divide by a running root-mean-square of gradients (optional momentum).
 
+    ``g / (sqrt(nu) + eps)`` then momentum, as torch's ``RMSprop(centered=False)`` and
+    Optax's ``rmsprop``; ``decay`` is torch's ``alpha`` (default 0.9 here, as Optax; 0.99
+    in torch).
+
     >>> import numpy as np
     >>> opt = rmsprop(0.1, decay=0.0)
     >>> opt.update(np.array([4.0]), opt.init(np.zeros(1)))[0].round(6)
@@ -105,6 +118,11 @@ def rmsprop(learning_rate, decay: float = 0.9, eps: float = 1e-8, initial_scale:
 def adagrad(learning_rate, initial_accumulator_value: float = 0.1, eps: float = 1e-7
             ) -> GradientTransformation:
     """Adagrad: divide by the root of the running sum of squared gradients.
+
+    Optax's convention: ``g / sqrt(sum + eps)``, the sum starting at
+    ``initial_accumulator_value`` (defaults 0.1 and 1e-7). torch's ``Adagrad`` computes
+    ``g / (sqrt(sum) + eps)`` from a sum starting at 0 with ``eps=1e-10``;
+    ``adagrad(lr, 0.0, 0.0)`` and ``torch.optim.Adagrad(lr=lr, eps=0)`` give the same updates.
 
     >>> import numpy as np
     >>> opt = adagrad(1.0, 0.0, 0.0)

@@ -65,17 +65,27 @@ def linear_schedule(init_value, end_value, transition_steps, transition_begin=0)
 def exponential_decay(init_value, transition_steps, decay_rate, staircase=False, end_value=None):
     """``init_value * decay_rate ** (step / transition_steps)`` (floored with ``staircase``).
 
+    torch's ``ExponentialLR(gamma)`` is ``exponential_decay(lr, 1, gamma)`` and
+    ``StepLR(step_size, gamma)`` is ``exponential_decay(lr, step_size, gamma, staircase=True)``.
+    ``decay_rate = 0`` is allowed (1 at step 0, 0 after); a negative one raises.
+
     >>> float(exponential_decay(1.0, 10, 0.5)(20))
     0.25
+    >>> float(exponential_decay(1.0, 10, 0.0)(0))
+    1.0
     """
     if transition_steps <= 0:
         raise WireError(f"transition_steps must be positive{at(user_location())}")
+    if not decay_rate >= 0:
+        raise WireError(f"exponential_decay: decay_rate must be >= 0, got {decay_rate}"
+                        f"{at(user_location())}")
 
     def schedule(step):
         p = _f(step) / transition_steps
         if staircase:
             p = wnp.floor(p)
-        v = init_value * wnp.exp(p * np.log(decay_rate))
+        # power, not exp(p * log(rate)): 0 ** 0 is 1 where 0 * log(0) is NaN
+        v = init_value * wnp.power(float(decay_rate), p)
         if end_value is not None:
             v = wnp.maximum(v, end_value) if decay_rate < 1 else wnp.minimum(v, end_value)
         return v
@@ -84,7 +94,10 @@ def exponential_decay(init_value, transition_steps, decay_rate, staircase=False,
 
 
 def cosine_decay_schedule(init_value, decay_steps, alpha=0.0):
-    """Half a cosine from ``init_value`` down to ``alpha * init_value`` over ``decay_steps``.
+    """Half a cosine from ``init_value`` down to ``alpha * init_value`` over ``decay_steps``,
+    then constant (as Optax). torch's ``CosineAnnealingLR(T_max=decay_steps,
+    eta_min=alpha * lr)`` gives the same values up to ``decay_steps`` and then rises again
+    (it is periodic).
 
     >>> float(cosine_decay_schedule(1.0, 10)(10))
     0.0

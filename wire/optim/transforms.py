@@ -51,6 +51,15 @@ def _value(lr, count):
     return lr(count) if callable(lr) else lr
 
 
+def _in_dtype_of(s, leaf):
+    """Scalar ``s`` (a float, or a float64 array from a step count or a schedule) in the
+    floating dtype of ``leaf``: a float64 factor would turn float32 updates into float64."""
+    dt = getattr(leaf, "dtype", None)
+    if dt is None or np.dtype(dt).kind not in "fc":
+        return s
+    return wnp.asarray(s, dtype=dt)
+
+
 class CountState(NamedTuple):
     """A step counter (for schedules)."""
 
@@ -91,7 +100,8 @@ def scale(step_size: float) -> GradientTransformation:
     """
     return GradientTransformation(
         lambda params: EmptyState(),
-        lambda grads, state, params=None: (wtree.map(lambda g: step_size * g, grads), state),
+        lambda grads, state, params=None: (
+            wtree.map(lambda g: g * _in_dtype_of(step_size, g), grads), state),
     )
 
 
@@ -106,7 +116,8 @@ def scale_by_schedule(schedule) -> GradientTransformation:
 
     def update(grads, state, params=None):
         f = schedule(state.count)
-        return wtree.map(lambda g: f * g, grads), CountState(_inc(state.count))
+        return (wtree.map(lambda g: g * _in_dtype_of(f, g), grads),
+                CountState(_inc(state.count)))
 
     return GradientTransformation(lambda params: CountState(_count0()), update)
 
@@ -146,6 +157,10 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
                   eps_root: float = 0.0) -> GradientTransformation:
     """Adam's direction ``m̂ / (sqrt(v̂ + eps_root) + eps)`` with bias-corrected moments.
 
+    The same update as ``torch.optim.Adam`` and Optax's ``scale_by_adam`` (``eps`` outside
+    the square root). The bias corrections are computed in float64 from the step count and
+    applied in each leaf's dtype, so float32 moments and updates stay float32.
+
     >>> t = scale_by_adam()
     >>> t.init({"w": np.zeros(2)}).mu
     {'w': array([0., 0.])}
@@ -159,11 +174,13 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
         t = _as_float(count)
         c1 = 1.0 - b1 ** t
         c2 = 1.0 - b2 ** t
-        if eps_root:
-            out = wtree.map(lambda m, v: (m / c1) / (wnp.sqrt(v / c2 + eps_root) + eps), mu, nu)
-        else:  # one full-size operation fewer per leaf
-            out = wtree.map(lambda m, v: (m / c1) / (wnp.sqrt(v / c2) + eps), mu, nu)
-        return out, ScaleByAdamState(count, mu, nu)
+
+        def direction(m, v):
+            vhat = v / _in_dtype_of(c2, v)
+            root = wnp.sqrt(vhat + eps_root) if eps_root else wnp.sqrt(vhat)
+            return (m / _in_dtype_of(c1, m)) / (root + eps)
+
+        return wtree.map(direction, mu, nu), ScaleByAdamState(count, mu, nu)
 
     def init(params):
         return ScaleByAdamState(_count0(), _zeros_like(params), _zeros_like(params))
@@ -173,6 +190,9 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
 
 def scale_by_rms(decay: float = 0.9, eps: float = 1e-8, initial_scale: float = 0.0):
     """RMSprop's direction ``g / (sqrt(nu) + eps)``, ``nu`` a decaying mean of ``g**2``.
+
+    ``eps`` sits outside the square root, as in torch's ``RMSprop`` and Optax. Defaults follow
+    Optax (``decay=0.9``); torch's ``alpha`` (the same decay) defaults to 0.99.
 
     >>> t = scale_by_rms(0.5)
     >>> t.update(np.array([2.0]), t.init(np.zeros(1)))[0].round(4)
@@ -192,18 +212,27 @@ def scale_by_rms(decay: float = 0.9, eps: float = 1e-8, initial_scale: float = 0
 
 
 def scale_by_rss(initial_accumulator_value: float = 0.1, eps: float = 1e-7):
-    """Adagrad's direction ``g / sqrt(sum of g**2 + eps)``.
+    """Adagrad's direction ``g / sqrt(sum of g**2 + eps)``: ``eps`` *inside* the square root
+    and the sum starting at ``initial_accumulator_value``, as Optax's ``scale_by_rss``
+    (defaults 0.1 and 1e-7). torch's ``Adagrad`` puts ``eps`` outside,
+    ``g / (sqrt(sum) + eps)``, with defaults 0 and 1e-10; with ``eps=0`` both give the same
+    updates. A sum of exactly 0 (only zero gradients so far) gives a zero update, not 0/0.
 
     >>> t = scale_by_rss(0.0, 0.0)
     >>> t.update(np.array([2.0]), t.init(np.zeros(1)))[0]
     array([1.])
+    >>> t.update(np.array([0.0]), t.init(np.zeros(1)))[0]
+    array([0.])
     """
+
+    def direction(g, a):
+        denom = a + eps
+        return g / wnp.sqrt(wnp.where(denom == 0, 1.0, denom))
 
     def update(grads, state, params=None):
         check_trees("scale_by_rss.update", grads, "grads", state.sum_of_squares, "Adagrad state")
         acc = wtree.map(lambda g, a: a + g * g, grads, state.sum_of_squares)
-        out = wtree.map(lambda g, a: g / wnp.sqrt(a + eps), grads, acc)
-        return out, ScaleByRssState(acc)
+        return wtree.map(direction, grads, acc), ScaleByRssState(acc)
 
     def init(params):
         return ScaleByRssState(wtree.map(lambda z: z + initial_accumulator_value,
@@ -256,7 +285,9 @@ def global_norm(tree):
 
 
 def clip_by_global_norm(max_norm: float) -> GradientTransformation:
-    """Scale all updates by ``min(1, max_norm / global_norm)``.
+    """Scale all updates by ``min(1, max_norm / global_norm)`` (Optax's rule). torch's
+    ``clip_grad_norm_`` scales by ``max_norm / (global_norm + 1e-6)`` when that is below 1: a
+    relative difference of ``1e-6 / global_norm`` on clipped gradients.
 
     >>> t = clip_by_global_norm(1.0)
     >>> t.update(np.array([3.0, 4.0]), t.init(None))[0]
@@ -266,13 +297,13 @@ def clip_by_global_norm(max_norm: float) -> GradientTransformation:
     def update(grads, state, params=None):
         norm = global_norm(grads)
         factor = max_norm / wnp.maximum(norm, max_norm)
-        return wtree.map(lambda g: g * factor, grads), state
+        return wtree.map(lambda g: g * _in_dtype_of(factor, g), grads), state
 
     return GradientTransformation(lambda params: EmptyState(), update)
 
 
 def clip(max_delta: float) -> GradientTransformation:
-    """Clip every update element to ``[-max_delta, max_delta]``.
+    """Clip every update element to ``[-max_delta, max_delta]`` (torch's ``clip_grad_value_``).
 
     >>> clip(1.0).update(np.array([-3.0, 0.5]), EmptyState())[0]
     array([-1. ,  0.5])
