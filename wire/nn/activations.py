@@ -1,8 +1,9 @@
 """Activation functions of ``wire.nn``: plain functions of arrays or tracers, built on
 ``wire.numpy`` so they differentiate (to any order) and jit like any other code.
 
-Numerically stable forms are used throughout: ``sigmoid`` via ``tanh``, ``softplus`` via
-``log1p(exp(-|x|))``, and ``log_softmax``/``softmax`` shift by the (gradient-stopped) maximum.
+Numerically stable forms are used throughout: ``sigmoid`` and ``softplus`` pick between exact
+closed forms with ``where`` (so their derivatives are right to every order, also at 0), and
+``log_softmax``/``softmax`` shift by the (gradient-stopped) maximum.
 
 >>> import numpy as np, wire
 >>> from wire.nn import relu, log_softmax
@@ -88,14 +89,23 @@ def leaky_relu(x, negative_slope: float = 0.01):
 def elu(x, alpha: float = 1.0):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
 
+    At 0 the derivative is the left one, ``alpha`` (as in torch and JAX): 1 for the default
+    ``alpha = 1``, where ELU is smooth to first order. The inner ``where`` keeps ``expm1`` of
+    large positive inputs (unused) from overflowing into the derivative.
+
     >>> elu(np.array([0.0, 1.0]))
     array([0., 1.])
+    >>> import wire
+    >>> float(wire.grad(elu)(0.0))
+    1.0
     """
-    return wnp.where(x > 0, x, alpha * wnp.expm1(wnp.minimum(x, 0.0)))
+    pos = x > 0
+    return wnp.where(pos, x, alpha * wnp.expm1(wnp.where(pos, 0.0, x)))
 
 
 def selu(x):
-    """Scaled ELU with the self-normalising constants.
+    """Scaled ELU with the self-normalising constants; its derivative at 0 is the left one,
+    ``scale * alpha`` ≈ 1.7581 (as in torch and JAX; the right one is ``scale`` ≈ 1.0507).
 
     >>> round(float(selu(1.0)), 4)
     1.0507
@@ -126,21 +136,29 @@ def tanh(x):
 
 
 def softplus(x):
-    """``log(1 + exp(x))`` without overflow.
+    """``log(1 + exp(x))`` without overflow, smooth to every order (``-log_expit(-x)``: its
+    second derivative at 0 is 1/4).
 
     >>> round(float(softplus(0.0)), 6)
     0.693147
+    >>> import wire
+    >>> float(wire.grad(wire.grad(softplus))(0.0))
+    0.25
     """
-    return wnp.maximum(x, 0.0) + wnp.log1p(wnp.exp(-wnp.abs(x)))
+    from ..scipy.special import log_expit
+
+    return -log_expit(-x)
 
 
 def log_sigmoid(x):
-    """``log(sigmoid(x)) = -softplus(-x)``.
+    """``log(sigmoid(x)) = -softplus(-x)`` (``wire.scipy.special.log_expit``).
 
     >>> round(float(log_sigmoid(0.0)), 6)
     -0.693147
     """
-    return -softplus(-x)
+    from ..scipy.special import log_expit
+
+    return log_expit(x)
 
 
 def silu(x):
