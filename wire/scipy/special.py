@@ -240,27 +240,39 @@ def log_softmax(x, axis=None):
 
 
 def xlogy(x, y):
-    """``x * log(y)``, 0 where ``x == 0`` (also its derivative there).
+    """``x * log(y)``, 0 where ``x == 0``.
+
+    Where ``log(y)`` is finite the product itself is used, also at ``x = 0``, so the
+    derivatives there are the smooth function's (``d/dx = log(y)``, ``d²/dx dy = 1/y``); only
+    where ``x == 0`` and ``log(y)`` is not finite (``y <= 0``, ``inf``, NaN) is the value held
+    at 0, with derivative 0.
 
     >>> float(xlogy(0.0, 0.0))
     0.0
+    >>> import wire
+    >>> round(float(wire.grad(xlogy)(0.0, np.e)), 12)
+    1.0
     """
     x, y = _fl(x), _fl(y)
     if not _t(x, y):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(x == 0, 0.0, x * np.log(np.where(x == 0, 1.0, y)))
-    zero = x == 0
-    return wnp.where(zero, 0.0, x * wnp.log(wnp.where(zero, 1.0, y)))
+    held = (x == 0) & ~((y > 0) & (y < np.inf))
+    return wnp.where(held, 0.0, x * wnp.log(wnp.where(held, 1.0, y)))
 
 
 def xlog1py(x, y):
-    """``x * log1p(y)``, 0 where ``x == 0``."""
+    """``x * log1p(y)``, 0 where ``x == 0`` (derivatives as for :func:`xlogy`).
+
+    >>> float(xlog1py(0.0, -1.0))
+    0.0
+    """
     x, y = _fl(x), _fl(y)
     if not _t(x, y):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(x == 0, 0.0, x * np.log1p(np.where(x == 0, 0.0, y)))
-    zero = x == 0
-    return wnp.where(zero, 0.0, x * wnp.log1p(wnp.where(zero, 0.0, y)))
+    held = (x == 0) & ~((y > -1) & (y < np.inf))
+    return wnp.where(held, 0.0, x * wnp.log1p(wnp.where(held, 0.0, y)))
 
 
 def betaln(a, b):
