@@ -132,32 +132,58 @@ amax, amin = max, min
 
 
 def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
-    """Variance over ``axis`` with ``ddof`` delta degrees of freedom.
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom; for complex input the
+    mean of ``|x - mean|**2``, a real value with a real derivative (as NumPy's value).
 
     >>> var(np.array([1.0, 2.0, 3.0, 4.0]))
     np.float64(1.25)
+    >>> float(var(np.array([1 + 1j, 2 - 1j])))
+    1.25
     """
     if not isinstance(a, Tracer):
         return np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    if a.dtype.kind not in "fc":
+    if dtype is not None:
+        a = cast(a, dtype)
+    elif a.dtype.kind not in "fc":
         a = cast(a, np.float64)
     centered = a - mean(a, axis=axis, keepdims=True)
-    sq = centered * centered
+    if centered.dtype.kind == "c":
+        from ._elementwise_extra import imag, real
+
+        re, im = real(centered), imag(centered)
+        sq = re * re + im * im
+    else:
+        sq = centered * centered
     n = _count(a, axis)
     return sum(sq, axis=axis, keepdims=keepdims) / float(n - ddof)
 
 
+def sqrt_spread(v):
+    """``sqrt(v)`` of a variance, with derivative 0 where ``v == 0``.
+
+    There every entry equals the mean: std is identically 0 for a single value, and has a
+    cone-shaped kink for several equal values, where 0 is a subgradient. Plain ``sqrt``
+    would give ``inf * 0 = nan``.
+    """
+    from ._math import sqrt, where
+
+    spread = v > 0  # False for NaN, which ``v * 0`` passes on
+    return where(spread, sqrt(where(spread, v, 1.0)), v * 0.0)
+
+
 def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
-    """Standard deviation over ``axis``.
+    """Standard deviation over ``axis``; its derivative is 0 where all entries are equal
+    (a single value's std is identically 0).
 
     >>> std(np.array([1.0, 3.0]))
     np.float64(1.0)
+    >>> import wire
+    >>> wire.grad(std)(np.array([2.0]))
+    array([0.])
     """
     if not isinstance(a, Tracer):
         return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    from ._math import sqrt
-
-    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+    return sqrt_spread(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
 def _arg(binder, np_fn, a, axis, keepdims):

@@ -439,12 +439,12 @@ def nanvar(a, axis=None, ddof=0, keepdims=False):
 
 
 def nanstd(a, axis=None, ddof=0, keepdims=False):
-    """Standard deviation ignoring NaN."""
+    """Standard deviation ignoring NaN (derivative 0 where all entries are equal, as ``std``)."""
     if not _t(a):
         return np.nanstd(a, axis=axis, ddof=ddof, keepdims=keepdims)
-    from ._math import sqrt
+    from ._reductions import sqrt_spread
 
-    return sqrt(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
+    return sqrt_spread(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
 # --------------------------------------------------------------------------- signals, statistics
