@@ -144,11 +144,18 @@ def reciprocal(x):
 
 
 def cbrt(x):
-    """Real cube root, NumPy's ``cbrt``."""
+    """Real cube root, NumPy's ``cbrt``; its derivative at 0 is ``+inf`` (the limit from both
+    sides), not the ``sign'(0) * |x|**(1/3) = 0 * inf = nan`` of ``sign(x) * |x|**(1/3)``.
+
+    >>> float(cbrt(-8.0))
+    -2.0
+    """
     (x,) = promote_float(x)
     if not isinstance(x, Tracer):
         return np.cbrt(x)
-    return sign(x) * power(abs(x), 1.0 / 3.0)
+    neg = x < 0
+    root = power(where(neg, -x, x), 1.0 / 3.0)
+    return where(neg, -root, root)
 
 
 def negative(x):
