@@ -17,8 +17,8 @@ NON_DIFFERENTIABLE = frozenset({
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
     "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
     "invert", "isnan", "isinf", "isfinite", "isclose", "iscomplex", "isreal", "iscomplexobj",
-    "isrealobj", "signbit", "any", "all", "shape", "ndim", "size", "zeros", "ones", "full",
-    "empty", "eye", "identity", "arange", "linspace", "tri", "matrix_rank", "fftfreq",
+    "isrealobj", "signbit", "any", "all", "shape", "ndim", "size", "zeros", "ones",
+    "empty", "eye", "identity", "arange", "tri", "matrix_rank", "fftfreq",
     "rfftfreq", "einsum_path", "sign", "floor_divide",
 })
 # Differentiable, but with zero derivative almost everywhere (documented as such).

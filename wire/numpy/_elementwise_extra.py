@@ -13,7 +13,6 @@ import numpy as np
 
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
-from ..tracer import Tracer
 from ._math import (
     abs,
     exp,
@@ -27,7 +26,7 @@ from ._math import (
     trunc,
     where,
 )
-from ._promote import promote, promote_float
+from ._promote import holds_tracer, promote, promote_float
 
 __all__ = [
     "angle",
@@ -56,7 +55,7 @@ _LN2 = float(np.log(2.0))
 
 
 def _is_tracer(*xs) -> bool:
-    return any(isinstance(x, Tracer) for x in xs)
+    return any(holds_tracer(x) for x in xs)
 
 
 def _log_add(x1, x2, exp_fn, log1p_exp_scale):
