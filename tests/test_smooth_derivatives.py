@@ -40,9 +40,9 @@ ORDERS = (1, 2, 3)
 # --------------------------------------------------------------------------- harness
 
 
-def _egrad(h, argnum):
+def _egrad(h, argnum, simplify=True):
     """Elementwise derivative of ``h`` in argument ``argnum`` (the Jacobian is diagonal)."""
-    return wire.grad(lambda *a: wnp.sum(h(*a)), argnums=argnum)
+    return wire.grad(lambda *a: wnp.sum(h(*a)), argnums=argnum, simplify=simplify)
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class Ew:
     orders: tuple = ORDERS
     rtol: float = 1e-9
     mixed: bool = True  # binary functions: also check d²/dx dy
+    simplify: bool = True  # False for long series, whose third derivatives simplify slowly
 
     @property
     def arity(self):
@@ -83,7 +84,7 @@ def _wire_partials(case: Ew, orders):
     d = case.fn
     for k, o in enumerate(orders):
         for _ in range(o):
-            d = _egrad(d, k)
+            d = _egrad(d, k, case.simplify)
     return np.asarray(d(*args), dtype=np.float64)
 
 
@@ -199,6 +200,20 @@ SMOOTH = [
        ((3.0, 4.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0), (-1.0, 1.0), (-2.0, -2.0), (0.0, -2.0))),
     Ew("sinc", wnp.sinc, mp.sincpi,
        UNIT_POINTS + ((1e-5,), (-1e-5,), (1e-4,), (3.0,), (0.25,))),
+    Ew("acos", wnp.acos, mp.acos, ((0.0,), (0.5,))), Ew("asin", wnp.asin, mp.asin, ((0.0,), (-0.5,))),
+    Ew("atan", wnp.atan, mp.atan, ((0.0,), (1.0,))), Ew("acosh", wnp.acosh, mp.acosh, ((2.0,),)),
+    Ew("asinh", wnp.asinh, mp.asinh, ((0.0,), (1.0,))), Ew("atanh", wnp.atanh, mp.atanh, ((0.0,),)),
+    Ew("atan2", wnp.atan2, mp.atan2, ((1.0, 1.0), (0.0, 1.0))),
+    Ew("pow", wnp.pow, lambda x, y: x**y, ((2.0, 3.0), (1.0, 0.0))),
+    Ew("i0", wnp.i0, lambda x: mp.besseli(0, x),
+       UNIT_POINTS + ((24.9,), (25.0,), (25.1,), (-30.0,)), rtol=1e-8, simplify=False),
+    Ew("ldexp", lambda x: wnp.ldexp(x, np.int32(3)), lambda x: 8 * x, UNIT_POINTS),
+    Ew("frexp", lambda x: wnp.frexp(x)[0], lambda x: x / 2 ** int(mp.floor(mp.log(abs(x), 2)) + 1),
+       ((3.0,), (-0.7,), (10.0,))),
+    Ew("modf", lambda x: wnp.modf(x)[0], lambda x: x - int(x), ((0.0,), (0.5,), (-2.5,), (3.25,))),
+    Ew("divmod", lambda x, y: wnp.divmod(x, y)[1], lambda x, y: x - mp.floor(x / y) * y,
+       ((5.5, 2.0), (-5.5, 2.0))),
+    Ew("fabs (x != 0)", wnp.fabs, abs, ((1.0,), (-1.0,))),
     # ---- wire.numpy: piecewise-smooth functions, at points away from their jumps
     Ew("mod", wnp.mod, lambda x, y: x - mp.floor(x / y) * y, ((5.5, 2.0), (-5.5, 2.0), (0.5, -2.0))),
     Ew("remainder", wnp.remainder, lambda x, y: x - mp.floor(x / y) * y, ((5.5, 2.0),)),
@@ -382,6 +397,13 @@ class Kink:
 KINKS = [
     Kink("abs", wnp.abs, (0.0,), 0, 1, 0.0, (-1.0, 1.0)),
     Kink("absolute", wnp.absolute, (0.0,), 0, 1, 0.0, (-1.0, 1.0)),
+    Kink("fabs", wnp.fabs, (0.0,), 0, 1, 0.0, (-1.0, 1.0)),
+    Kink("modf", lambda x: wnp.modf(x)[0], (2.0,), 0, 1, 1.0, (1.0, 1.0)),  # a jump
+    Kink("modf", lambda x: wnp.modf(x)[0], (-3.0,), 0, 1, 1.0, (1.0, 1.0)),
+    Kink("interp", lambda x: wnp.interp(x, np.array([0.0, 1.0, 3.0]), np.array([0.0, 2.0, 0.0])),
+         (1.0,), 0, 1, -1.0, (2.0, -1.0)),
+    Kink("interp", lambda x: wnp.interp(x, np.array([0.0, 1.0, 3.0]), np.array([0.0, 2.0, 0.0])),
+         (3.0,), 0, 1, -1.0, (-1.0, 0.0)),
     Kink("sign", wnp.sign, (0.0,), 0, 1, 0.0, (0.0, 0.0)),
     Kink("floor", wnp.floor, (1.0,), 0, 1, 0.0, (0.0, 0.0)),
     Kink("ceil", wnp.ceil, (1.0,), 0, 1, 0.0, (0.0, 0.0)),
@@ -549,6 +571,26 @@ def _mp_quantile(a, q):
     return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
+def _mp_interp(x, xp, fp):
+    out = []
+    for v in x:
+        if v <= xp[0]:
+            out.append(fp[0])
+        elif v >= xp[-1]:
+            out.append(fp[-1])
+        else:
+            j = max(k for k in range(len(xp) - 1) if xp[k] <= v)
+            out.append(fp[j] + (fp[j + 1] - fp[j]) * (v - xp[j]) / (xp[j + 1] - xp[j]))
+    return np.array(out, dtype=object)
+
+
+def _mp_line_fit(x, y):
+    n = len(x)
+    sx, sy, sxx, sxy = sum(x), sum(y), sum(x * x), sum(x * y)
+    slope = (n * sxy - sx * sy) / (n * sxx - sx * sx)
+    return np.array([slope, (sy - slope * sx) / n], dtype=object)
+
+
 def _mp_matrix(a):
     return mpmath.matrix(a.tolist())
 
@@ -652,6 +694,25 @@ REDUCTIONS = [
     Red("geomspace", lambda a, b: wnp.geomspace(a, b, 3),
         lambda a, b: np.array([a * (b / a) ** (mpmath.mpf(k) / 2) for k in range(3)], dtype=object),
         ((1.0, 4.0), (2.0, 2.0)), argnums=(0, 1)),
+    Red("interp", lambda x, xp, fp: wnp.interp(x, xp, fp), _mp_interp,
+        (([0.5, 2.0, -1.0, 4.0], [0.0, 1.0, 3.0], [1.0, 2.0, 0.0]),), argnums=(0, 1, 2)),
+    Red("partition", lambda a: wnp.partition(a, 1), lambda a: np.array(sorted(a), dtype=object),
+        NO_TIES),
+    Red("nanquantile", lambda a: wnp.nanquantile(a, 0.3), lambda a: _mp_quantile(a, 0.3), NO_TIES),
+    Red("nanpercentile", lambda a: wnp.nanpercentile(a, 30.0), lambda a: _mp_quantile(a, 0.3),
+        NO_TIES),
+    Red("polyval", wnp.polyval, lambda p, x: np.array([p[0] * v * v + p[1] * v + p[2] for v in x],
+                                                      dtype=object),
+        (([1.0, 0.0, -2.0], [0.0, 1.0, -1.5]),), argnums=(0, 1)),
+    Red("polydiv", lambda u, v: wnp.polydiv(u, v)[0],
+        lambda u, v: np.array([u[0] / v[0], (u[1] - u[0] / v[0] * v[1]) / v[0]], dtype=object),
+        (([1.0, 3.0, 2.0], [1.0, 1.0]), ([2.0, 0.0, 0.0], [1.0, -1.0])), argnums=(0, 1)),
+    Red("poly", wnp.poly, lambda r: np.array([1, -(r[0] + r[1]), r[0] * r[1]], dtype=object),
+        (([0.0, 0.0],), ([1.0, -2.0],))),
+    Red("polyfit", lambda x, y: wnp.polyfit(x, y, 1), _mp_line_fit,
+        (([0.0, 1.0, 2.0], [1.0, 0.0, 4.0]),), argnums=(0, 1)),
+    Red("vander", lambda x: wnp.vander(x, 3), lambda x: np.array([[v * v, v, 1] for v in x],
+                                                                 dtype=object), ZEROS),
     Red("special.logsumexp", wsp.logsumexp, _mp_lse, TIED),
     Red("special.logsumexp(b=...)", lambda a: wsp.logsumexp(a, b=np.array([1.0, 2.0, 0.5])),
         lambda a: mpmath.log(np.sum(_mexp(a) * np.array([1, 2, 0.5]))), TIED),
@@ -736,7 +797,10 @@ STRUCTURAL = (
     "linear rearrangement, copy or selection of entries: the derivative is a fixed 0/1 linear "
     "map (the same at every point), checked in tests/test_numpy_api.py"
 )
-LINEAR = "linear in its input: the derivative is the function itself (tests/test_numpy_api.py)"
+LINEAR = ("linear (or bilinear) in its inputs: the derivative is the function itself "
+          "(tests/test_numpy_api.py, tests/test_numpy_namespace.py)")
+HIGHER_ORDER = ("applies the caller's function (vmapped, or chosen with where): its derivatives "
+                "are that function's (tests/test_numpy_namespace.py)")
 FACTORIZATION = (
     "matrix factorization or solver: derivatives against finite differences in "
     "tests/test_prims.py and tests/test_numpy_api.py; its special points (repeated eigen- and "
@@ -756,12 +820,16 @@ NOT_POINTWISE = {
         "transpose", "tril", "triu", "vstack", "linalg.diagonal", "linalg.matrix_transpose",
         "fft.fftshift", "fft.ifftshift", "stop_gradient", "full_like", "zeros_like",
         "ones_like", "empty_like", "asanyarray", "ascontiguousarray", "asfortranarray",
-        "require", "astype", "full")},
+        "require", "astype", "full", "block", "choose", "compress", "concat", "dsplit",
+        "extract", "hsplit", "insert", "matrix_transpose", "permute_dims", "real_if_close",
+        "resize", "rollaxis", "row_stack", "sort_complex", "unstack", "vsplit")},
     **{n: LINEAR for n in (
         "fft.fft", "fft.fft2", "fft.fftn", "fft.hfft", "fft.ifft", "fft.ifft2", "fft.ifftn",
         "fft.ihfft", "fft.irfft", "fft.irfft2", "fft.irfftn", "fft.rfft", "fft.rfft2",
         "fft.rfftn", "linalg.trace", "linalg.cross", "linalg.outer", "linalg.matmul",
-        "linalg.tensordot", "linalg.vecdot", "linalg.multi_dot")},
+        "linalg.tensordot", "linalg.vecdot", "linalg.multi_dot", "bincount", "matvec",
+        "vecmat", "vecdot", "polyadd", "polysub", "polymul", "polyder", "polyint", "unwrap")},
+    **{n: HIGHER_ORDER for n in ("apply_along_axis", "apply_over_axes", "piecewise")},
     **{n: FACTORIZATION for n in (
         "linalg.eigh", "linalg.svd", "linalg.svdvals", "linalg.qr", "linalg.pinv",
         "linalg.lstsq", "linalg.cond")},

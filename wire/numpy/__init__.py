@@ -30,6 +30,17 @@ from ._scan_sort import *  # noqa: F401,F403
 from ._scan_sort import __all__ as _scan_sort_all
 from ._einsum import *  # noqa: F401,F403
 from ._einsum import __all__ as _einsum_all
+from ._ordering import *  # noqa: F401,F403
+from ._ordering import __all__ as _ordering_all
+from ._logic import *  # noqa: F401,F403
+from ._logic import __all__ as _logic_all
+from ._poly_interp import *  # noqa: F401,F403
+from ._poly_interp import __all__ as _poly_interp_all
+from ._selection import *  # noqa: F401,F403
+from ._selection import __all__ as _selection_all
+from ._functional import *  # noqa: F401,F403
+from ._functional import __all__ as _functional_all
+from ._index_tricks import c_, r_  # noqa: F401
 from . import fft, linalg  # noqa: E402
 
 pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, None
@@ -41,4 +52,6 @@ ndarray = _np.ndarray
 __all__ = sorted(
     set(_creation_all) | set(_math_all) | set(_products_all) | set(_reductions_all) | set(_shape_all)
     | set(_elementwise_extra_all) | set(_indexing_extra_all) | set(_scan_sort_all) | set(_einsum_all)
+    | set(_ordering_all) | set(_logic_all) | set(_poly_interp_all) | set(_selection_all)
+    | set(_functional_all)
 )

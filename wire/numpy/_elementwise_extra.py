@@ -17,18 +17,29 @@ from ._math import (
     abs,
     exp,
     exp2,
+    floor,
+    floor_divide,
     isinf,
     isnan,
     log1p,
+    log2,
     maximum,
+    mod,
     sin,
     sqrt,
     trunc,
     where,
 )
-from ._promote import holds_tracer, promote, promote_float
+from ._promote import holds_tracer, lift, promote, promote_float
 
 __all__ = [
+    "divmod",
+    "fabs",
+    "frexp",
+    "isneginf",
+    "isposinf",
+    "ldexp",
+    "modf",
     "angle",
     "conj",
     "conjugate",
@@ -229,6 +240,128 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     if equal_nan:
         close = close | (isnan(a) & isnan(b))
     return close
+
+
+def fabs(x):
+    """Absolute value of real input (NumPy's ``fabs``; complex input is an error, as there).
+
+    >>> float(fabs(-2.5))
+    2.5
+    """
+    if not _is_tracer(x):
+        return np.fabs(x)
+    (x,) = promote_float(x)
+    if x.dtype.kind == "c":
+        from ..errors import WireTypeError, at, user_location
+
+        raise WireTypeError(f"fabs is not defined for complex input {x.aval!r}; use abs"
+                            f"{at(user_location())}")
+    return abs(x)
+
+
+def divmod(x1, x2):
+    """``(floor_divide(x1, x2), mod(x1, x2))``, NumPy's ``divmod`` (the quotient has no
+    derivative).
+
+    >>> divmod(7.0, 2.0)
+    (np.float64(3.0), np.float64(1.0))
+    """
+    if not _is_tracer(x1, x2):
+        return np.divmod(x1, x2)
+    return floor_divide(x1, x2), mod(x1, x2)
+
+
+def modf(x):
+    """Fractional and integral parts, both with the sign of ``x`` (NumPy's ``modf``). The
+    fractional part has derivative 1 (also at the integers, where it jumps), the integral
+    part 0.
+
+    >>> modf(-2.5)
+    (np.float64(-0.5), np.float64(-2.0))
+    """
+    if not _is_tracer(x):
+        return np.modf(x)
+    (x,) = promote_float(x)
+    whole = trunc(x)
+    frac = x - whole
+    # zeros carry the sign of x, and the derivative 1 of either side of the jump: x itself
+    # at ±0, and x - x (or -(x - x)) with one x held, so that it does not simplify away
+    from ._math import stop_gradient
+
+    held = stop_gradient(x)
+    zero = where(x == 0, x, where(x < 0, -(held - x), x - held))
+    frac = where(frac == 0, zero, frac)
+    from ._creation import zeros_like
+
+    zero = zeros_like(x)
+    return where(isinf(x), where(x > 0, zero, -zero), frac), whole
+
+
+def ldexp(x1, x2):
+    """``x1 * 2**x2`` for integer ``x2`` (exact: a power of two), NumPy's ``ldexp``.
+
+    >>> float(ldexp(3.0, 2))
+    12.0
+    """
+    if not _is_tracer(x1, x2):
+        return np.ldexp(x1, x2)
+    (x1,) = promote_float(x1)
+    x2 = lift(x2)
+    kind = x2.dtype.kind if _is_tracer(x2) else np.asarray(x2).dtype.kind
+    if kind not in "iub":
+        from ..errors import WireTypeError, at, user_location
+
+        raise WireTypeError(f"ldexp: the exponent must be an integer array{at(user_location())}")
+    from ._promote import cast
+
+    return x1 * exp2(cast(x2, x1.dtype))
+
+
+def frexp(x):
+    """Mantissa in ``[0.5, 1)`` (signed) and integer exponent with ``x = m * 2**e`` (NumPy's
+    ``frexp``); the mantissa's derivative is ``2**-e``, the exponent has none.
+
+    >>> frexp(12.0)
+    (np.float64(0.75), np.int32(4))
+    """
+    if not _is_tracer(x):
+        return np.frexp(x)
+    from ._promote import cast
+
+    (x,) = promote_float(x)
+    special = (x == 0) | isinf(x) | isnan(x)
+    mag = where(special, 1.0, abs(x))
+    e = floor(log2(mag)) + 1.0  # may be off by one where log2 rounds: fixed below
+    m = _times_pow2(mag, -e)
+    e = where(m >= 1.0, e + 1.0, where(m < 0.5, e - 1.0, e))
+    e = where(special, 0.0, e)
+    mant = where(special, x, _times_pow2(x, -e))
+    return mant, cast(e, np.int32)
+
+
+def _times_pow2(x, e):
+    """``x * 2**e`` for integral float ``e``, in two exact factors so that neither
+    overflows (``2**1074`` scales the smallest subnormal up to 0.5)."""
+    half = floor(e * 0.5)
+    return x * exp2(half) * exp2(e - half)
+
+
+def isposinf(x):
+    """Elementwise ``x == +inf`` (boolean).
+
+    >>> isposinf(np.array([np.inf, -np.inf, 1.0]))
+    array([ True, False, False])
+    """
+    if not _is_tracer(x):
+        return np.isposinf(x)
+    return isinf(x) & (x > 0)
+
+
+def isneginf(x):
+    """Elementwise ``x == -inf`` (boolean)."""
+    if not _is_tracer(x):
+        return np.isneginf(x)
+    return isinf(x) & (x < 0)
 
 
 # --------------------------------------------------------------------------- complex

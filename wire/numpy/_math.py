@@ -19,6 +19,9 @@ __all__ = [
     "greater", "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
     "bitwise_and", "bitwise_or", "bitwise_xor", "invert", "isnan", "isinf", "isfinite",
     "stop_gradient", "deg2rad", "rad2deg", "radians", "degrees", "cbrt",
+    # NumPy 2's Array-API spellings
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "pow", "bitwise_invert",
+    "bitwise_not",
 ]
 
 
@@ -346,3 +349,9 @@ def stop_gradient(x):
     if not isinstance(x, Tracer):
         return x
     return E.stop_gradient(x)
+
+
+# NumPy 2's Array-API spellings of the same functions
+acos, acosh, asin, asinh, atan, atanh = arccos, arccosh, arcsin, arcsinh, arctan, arctanh
+atan2, pow = arctan2, power
+bitwise_invert = bitwise_not = invert
