@@ -48,28 +48,44 @@ def asarray(a, dtype=None, order=None, *, copy=None, like=None):
 
 
 def asanyarray(a, dtype=None, order=None, *, like=None):
-    """``asarray`` (traced values have no subclasses)."""
+    """``asarray`` (traced values have no subclasses).
+
+    >>> asanyarray([1.0, 2.0])
+    array([1., 2.])
+    """
     if isinstance(a, Tracer) or holds_tracer(a):
         return array(a, dtype=dtype)
     return np.asanyarray(a, dtype=dtype, order=order, like=like)
 
 
 def ascontiguousarray(a, dtype=None, *, like=None):
-    """``asarray`` with a C-contiguous layout (a traced value has no layout: unchanged)."""
+    """``asarray`` with a C-contiguous layout, at least 1-D (a traced value has no layout).
+
+    >>> ascontiguousarray(3.0)
+    array([3.])
+    """
     if isinstance(a, Tracer) or holds_tracer(a):
         return atleast_1d_(array(a, dtype=dtype))
     return np.ascontiguousarray(a, dtype=dtype, like=like)
 
 
 def asfortranarray(a, dtype=None, *, like=None):
-    """``asarray`` with a Fortran layout (a traced value has no layout: unchanged)."""
+    """``asarray`` with a Fortran layout, at least 1-D (a traced value has no layout).
+
+    >>> asfortranarray(np.ones((2, 2))).flags.f_contiguous
+    True
+    """
     if isinstance(a, Tracer) or holds_tracer(a):
         return atleast_1d_(array(a, dtype=dtype))
     return np.asfortranarray(a, dtype=dtype, like=like)
 
 
 def require(a, dtype=None, requirements=None, *, like=None):
-    """``asarray`` meeting memory-layout ``requirements`` (none apply to traced values)."""
+    """``asarray`` meeting memory-layout ``requirements`` (none apply to traced values).
+
+    >>> require(np.ones(2), requirements="C").flags.c_contiguous
+    True
+    """
     if isinstance(a, Tracer) or holds_tracer(a):
         return array(a, dtype=dtype)
     return np.require(a, dtype=dtype, requirements=requirements, like=like)
@@ -183,7 +199,11 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 
 
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
-    """``base ** linspace(start, stop)``, traced when an end or the base is."""
+    """``base ** linspace(start, stop)``, traced when an end or the base is.
+
+    >>> logspace(0.0, 2.0, 3)
+    array([  1.,  10., 100.])
+    """
     if not holds_tracer(start) and not holds_tracer(stop) and not holds_tracer(base):
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
     from ._math import power

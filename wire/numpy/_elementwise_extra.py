@@ -358,7 +358,11 @@ def isposinf(x):
 
 
 def isneginf(x):
-    """Elementwise ``x == -inf`` (boolean)."""
+    """Elementwise ``x == -inf`` (boolean).
+
+    >>> isneginf(np.array([np.inf, -np.inf]))
+    array([False,  True])
+    """
     if not _is_tracer(x):
         return np.isneginf(x)
     return isinf(x) & (x < 0)

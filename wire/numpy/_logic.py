@@ -139,19 +139,31 @@ def result_type(*arrays_and_dtypes):
 
 
 def can_cast(from_, to, casting="safe"):
-    """NumPy's ``can_cast``; a traced value counts as its dtype."""
+    """NumPy's ``can_cast``; a traced value counts as its dtype.
+
+    >>> can_cast(np.float32, np.float64)
+    True
+    """
     return np.can_cast(_dtype_arg(from_), to, casting=casting)
 
 
 def common_type(*arrays):
-    """NumPy's ``common_type`` (a floating scalar type for the arrays, traced or not)."""
+    """NumPy's ``common_type`` (a floating scalar type for the arrays, traced or not).
+
+    >>> common_type(np.ones(2, np.float32), np.ones(2))
+    <class 'numpy.float64'>
+    """
     fakes = [np.empty(0, dtype=x.dtype) if isinstance(x, Tracer) else x for x in map(lift, arrays)]
     return np.common_type(*fakes)
 
 
 def min_scalar_type(a):
     """NumPy's ``min_scalar_type``; a traced value's smallest safe type is its own dtype (its
-    value is unknown while tracing)."""
+    value is unknown while tracing).
+
+    >>> min_scalar_type(10)
+    dtype('uint8')
+    """
     a = lift(a)
     if isinstance(a, Tracer):
         return a.dtype

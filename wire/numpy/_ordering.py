@@ -63,7 +63,11 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
 
 def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     """Indices that partition ``a`` (on traced values: the sorting permutation, which is a
-    valid partition for every ``kth``)."""
+    valid partition for every ``kth``).
+
+    >>> int(argpartition(np.array([3.0, 1.0, 2.0]), 0)[0])
+    1
+    """
     a = lift(a)
     if not _t(a):
         return np.argpartition(a, kth, axis=axis, kind=kind, order=order)
@@ -211,7 +215,11 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
 
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                   keepdims=False):
-    """``q``-th percentiles ignoring NaN (``q`` in [0, 100])."""
+    """``q``-th percentiles ignoring NaN (``q`` in [0, 100]).
+
+    >>> float(nanpercentile(np.array([1.0, np.nan, 3.0]), 50))
+    2.0
+    """
     a = lift(a)
     if not _t(a):
         return np.nanpercentile(a, q, axis=axis, method=method, keepdims=keepdims)

@@ -225,7 +225,11 @@ def _front(a, n):
 
 
 def polyadd(a1, a2):
-    """Sum of two polynomials (coefficients, highest power first)."""
+    """Sum of two polynomials (coefficients, highest power first).
+
+    >>> polyadd([1.0, 2.0], [1.0, 0.0, 0.0])
+    array([1., 1., 2.])
+    """
     if not _t(a1, a2):
         return np.polyadd(a1, a2)
     a, b = _pair(a1, a2)
@@ -233,7 +237,11 @@ def polyadd(a1, a2):
 
 
 def polysub(a1, a2):
-    """Difference of two polynomials."""
+    """Difference of two polynomials.
+
+    >>> polysub([1.0, 2.0], [1.0, 1.0])
+    array([0., 1.])
+    """
     if not _t(a1, a2):
         return np.polysub(a1, a2)
     a, b = _pair(a1, a2)
@@ -241,7 +249,11 @@ def polysub(a1, a2):
 
 
 def polymul(a1, a2):
-    """Product of two polynomials (a convolution of their coefficients)."""
+    """Product of two polynomials (a convolution of their coefficients).
+
+    >>> polymul([1.0, 1.0], [1.0, -1.0])
+    array([ 1.,  0., -1.])
+    """
     if not _t(a1, a2):
         return np.polymul(a1, a2)
     return convolve(_coeffs(a1, "polymul"), _coeffs(a2, "polymul"))
@@ -265,7 +277,11 @@ def polyder(p, m=1):
 
 
 def polyint(p, m=1, k=None):
-    """The ``m``-th antiderivative, with integration constants ``k`` (default 0)."""
+    """The ``m``-th antiderivative, with integration constants ``k`` (default 0).
+
+    >>> polyint([3.0, 0.0])
+    array([1.5, 0. , 0. ])
+    """
     if not _t(p, k):
         return np.polyint(p, m, k)
     p = _coeffs(p, "polyint")
@@ -308,7 +324,11 @@ def polydiv(u, v):
 
 def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     """Least-squares polynomial fit of degree ``deg`` (NumPy's column scaling), differentiable
-    in ``x``, ``y`` and ``w`` (``full`` and ``cov`` only on concrete values)."""
+    in ``x``, ``y`` and ``w`` (``full`` and ``cov`` only on concrete values).
+
+    >>> np.round(polyfit(np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 5.0]), 1), 12)
+    array([2., 1.])
+    """
     if not _t(x, y, w):
         return np.polyfit(x, y, deg, rcond, full, w, cov)
     if full or cov:
@@ -330,7 +350,11 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
 
 def poly(seq_of_zeros):
     """Coefficients of the monic polynomial with the given roots (1-D input; the
-    characteristic polynomial of a matrix needs its eigenvalues, ``linalg.eig``)."""
+    characteristic polynomial of a matrix needs its eigenvalues, ``linalg.eig``).
+
+    >>> poly([1.0, 2.0])
+    array([ 1., -3.,  2.])
+    """
     if not _t(seq_of_zeros):
         return np.poly(seq_of_zeros)
     z = lift(seq_of_zeros)

@@ -166,7 +166,11 @@ def matvec(x1, x2, /):
 
 
 def vecmat(x1, x2, /):
-    """Vector-matrix product (conjugating the vector), NumPy 2.2's ``vecmat``."""
+    """Vector-matrix product (conjugating the vector), NumPy 2.2's ``vecmat``.
+
+    >>> vecmat(np.array([1.0, 2.0]), np.eye(2))
+    array([1., 2.])
+    """
     if not any_tracer(x1, x2):
         return np.vecmat(x1, x2)
     from ._elementwise_extra import conj

@@ -95,7 +95,11 @@ def compress(condition, a, axis=None, out=None):
 
 
 def extract(condition, arr):
-    """The entries of ``arr`` where the (concrete) ``condition`` holds, flattened."""
+    """The entries of ``arr`` where the (concrete) ``condition`` holds, flattened.
+
+    >>> extract(np.array([[True, False], [False, True]]), np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([1., 4.])
+    """
     if not _t(condition, arr):
         return np.extract(condition, arr)
     return compress(np.ravel(condition) if not holds_tracer(condition) else condition,
@@ -162,7 +166,11 @@ def piecewise(x, condlist, funclist, *args, **kw):
 
 def tril_indices_from(arr, k=0):
     """Indices of the lower triangle of a (traced or concrete) 2-D array; only its shape is
-    read."""
+    read.
+
+    >>> tril_indices_from(np.ones((2, 2)))
+    (array([0, 1, 1]), array([0, 0, 1]))
+    """
     shape = _shape_of(arr)
     if len(shape) != 2:
         raise WireError(f"tril_indices_from: input must be 2-D{at(user_location())}")
@@ -170,7 +178,11 @@ def tril_indices_from(arr, k=0):
 
 
 def triu_indices_from(arr, k=0):
-    """Indices of the upper triangle of a (traced or concrete) 2-D array."""
+    """Indices of the upper triangle of a (traced or concrete) 2-D array.
+
+    >>> triu_indices_from(np.ones((2, 2)))
+    (array([0, 0, 1]), array([0, 1, 1]))
+    """
     shape = _shape_of(arr)
     if len(shape) != 2:
         raise WireError(f"triu_indices_from: input must be 2-D{at(user_location())}")
@@ -178,7 +190,11 @@ def triu_indices_from(arr, k=0):
 
 
 def diag_indices_from(arr):
-    """Indices of the main diagonal of a (traced or concrete) array with equal dimensions."""
+    """Indices of the main diagonal of a (traced or concrete) array with equal dimensions.
+
+    >>> diag_indices_from(np.ones((2, 2)))
+    (array([0, 1]), array([0, 1]))
+    """
     shape = _shape_of(arr)
     if len(shape) < 2 or len(set(shape)) != 1:
         raise WireError(f"diag_indices_from: all dimensions must be equal and at least 2, got "

@@ -273,12 +273,20 @@ def size(a):
 
 
 def concat(arrays, /, *, axis=0):
-    """NumPy 2's Array-API name for :func:`concatenate`."""
+    """NumPy 2's Array-API name for :func:`concatenate`.
+
+    >>> concat([np.ones(1), np.zeros(1)])
+    array([1., 0.])
+    """
     return concatenate(arrays, axis=axis)
 
 
 def permute_dims(a, /, axes=None):
-    """NumPy 2's Array-API name for :func:`transpose`."""
+    """NumPy 2's Array-API name for :func:`transpose`.
+
+    >>> permute_dims(np.ones((2, 3)), (1, 0)).shape
+    (3, 2)
+    """
     return transpose(a, axes)
 
 
@@ -326,23 +334,39 @@ def _split_along(a, indices_or_sections, axis, name, min_ndim):
 
 
 def hsplit(ary, indices_or_sections):
-    """Split along the second axis (the first for 1-D arrays)."""
+    """Split along the second axis (the first for 1-D arrays).
+
+    >>> [p.shape for p in hsplit(np.ones((2, 4)), 2)]
+    [(2, 2), (2, 2)]
+    """
     nd = ary.ndim if isinstance(ary, Tracer) else np.ndim(ary)
     return _split_along(ary, indices_or_sections, 1 if nd > 1 else 0, "hsplit", 1)
 
 
 def vsplit(ary, indices_or_sections):
-    """Split along the first axis (arrays of at least 2 dimensions)."""
+    """Split along the first axis (arrays of at least 2 dimensions).
+
+    >>> [p.shape for p in vsplit(np.ones((4, 2)), [1])]
+    [(1, 2), (3, 2)]
+    """
     return _split_along(ary, indices_or_sections, 0, "vsplit", 2)
 
 
 def dsplit(ary, indices_or_sections):
-    """Split along the third axis (arrays of at least 3 dimensions)."""
+    """Split along the third axis (arrays of at least 3 dimensions).
+
+    >>> [p.shape for p in dsplit(np.ones((1, 1, 4)), 2)]
+    [(1, 1, 2), (1, 1, 2)]
+    """
     return _split_along(ary, indices_or_sections, 2, "dsplit", 3)
 
 
 def row_stack(tup):
-    """``vstack`` (NumPy's deprecated alias, without the warning)."""
+    """``vstack`` (NumPy's deprecated alias, without the warning).
+
+    >>> row_stack([np.ones(2), np.zeros(2)]).shape
+    (2, 2)
+    """
     return vstack(tup)
 
 
