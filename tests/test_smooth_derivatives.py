@@ -29,8 +29,8 @@ import pytest
 
 import wire
 import wire.numpy as wnp
-from wire import nn
 import wire.scipy.special as wsp
+from wire import nn
 
 mpmath = pytest.importorskip("mpmath")
 DPS = 25  # mpmath's working digits; diff() adds its own guard digits

@@ -36,17 +36,20 @@ def _shape(x):
 _DIMS = re.compile(r"\(([^()]*)\)")
 
 
+def _groups(side):
+    return [tuple(d for d in g.split(",") if d) for g in _DIMS.findall(side)]
+
+
 def _parse_signature(signature):
     """``"(n),(n)->()"`` as ([("n",), ("n",)], [()])."""
     try:
         ins, outs = signature.replace(" ", "").split("->")
-        parse = lambda side: [tuple(d for d in g.split(",") if d) for g in _DIMS.findall(side)]  # noqa: E731
-        return parse(ins), parse(outs)
+        return _groups(ins), _groups(outs)
     except ValueError:
         raise WireError(f"vectorize: invalid signature {signature!r}{at(user_location())}") from None
 
 
-class vectorize(np.vectorize):  # noqa: N801  (NumPy's name)
+class vectorize(np.vectorize):  # NumPy's name, lower case
     """NumPy's ``vectorize``: on concrete arguments NumPy's own loop; on traced ones the
     function is mapped with ``wire.vmap`` over the broadcast loop dimensions (with
     ``signature``, over the dimensions left of each argument's core dimensions).

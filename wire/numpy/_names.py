@@ -128,12 +128,14 @@ CONCRETE_MODULES = {
 }
 
 EXCLUDED = {
-    "test": ("deliberately left out", "it runs NumPy's own test suite, not wire's; call "
-             "numpy.test()"),
-    "f2py": ("deliberately left out", "it is NumPy's Fortran-binding build tool, not an array "
-             "function; use numpy.f2py"),
-    "core": ("deliberately left out", "numpy.core is NumPy's deprecated private module "
-             "(numpy._core since NumPy 2); use the public names"),
+    "test": ("deliberately left out",
+             ("it runs NumPy's own test suite, not wire's; call numpy.test()")),
+    "f2py": ("deliberately left out",
+             ("it is NumPy's Fortran-binding build tool, not an array function; use "
+              "numpy.f2py")),
+    "core": ("deliberately left out",
+             ("numpy.core is NumPy's deprecated private module (numpy._core since NumPy 2); "
+              "use the public names")),
 }
 # fmt: on
 
