@@ -123,6 +123,19 @@ class BackendError(WireError, TypeError):
     """
 
 
+class MissingNameError(WireError, AttributeError):
+    """A NumPy name that ``wire.numpy`` does not provide; the message says whether it is
+    planned or deliberately left out, and why. (An ``AttributeError``, so ``hasattr`` and
+    ``getattr(wnp, name, default)`` work as for any module.)
+
+    Example::
+
+        wnp.test()      # MissingNameError: deliberately left out: runs NumPy's own test suite
+
+    Fix: use NumPy's object directly, or the alternative the message names.
+    """
+
+
 def at(loc: str | None) -> str:
     """Suffix naming a source location, for messages: ``" (at model.py:12)"``."""
     return f" (at {loc})" if loc else ""

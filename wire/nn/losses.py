@@ -127,13 +127,18 @@ def mse(predictions, targets, reduction: str = "mean"):
 def huber(predictions, targets, delta: float = 1.0, reduction: str = "mean"):
     """Huber loss: quadratic within ``delta`` of the target, linear outside.
 
+    Written with ``where`` on ``|d| <= delta`` rather than ``min(|d|, delta)``, so its second
+    derivative at ``d = 0`` is 1 (``abs`` would make it 0). At ``|d| = delta`` (a genuine kink
+    of the second derivative) it takes the quadratic side, 1, as torch's double backward does.
+
     >>> huber(np.array([0.5, 3.0]), np.zeros(2), reduction="none")
     array([0.125, 2.5  ])
     """
     _same_shape("huber", predictions, targets)
-    a = wnp.abs(predictions - targets)
-    quad = wnp.minimum(a, delta)
-    return _reduce(0.5 * quad * quad + delta * (a - quad), reduction)
+    d = predictions - targets
+    a = wnp.abs(d)
+    inside = a <= delta  # False for NaN, which the linear side passes on
+    return _reduce(wnp.where(inside, 0.5 * d * d, delta * (a - 0.5 * delta)), reduction)
 
 
 def l2_norm_squared(tree):

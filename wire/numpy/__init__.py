@@ -30,15 +30,40 @@ from ._scan_sort import *  # noqa: F401,F403
 from ._scan_sort import __all__ as _scan_sort_all
 from ._einsum import *  # noqa: F401,F403
 from ._einsum import __all__ as _einsum_all
-from . import fft, linalg  # noqa: E402
+from ._ordering import *  # noqa: F401,F403
+from ._ordering import __all__ as _ordering_all
+from ._logic import *  # noqa: F401,F403
+from ._logic import __all__ as _logic_all
+from ._poly_interp import *  # noqa: F401,F403
+from ._poly_interp import __all__ as _poly_interp_all
+from ._selection import *  # noqa: F401,F403
+from ._selection import __all__ as _selection_all
+from ._functional import *  # noqa: F401,F403
+from ._functional import __all__ as _functional_all
+from ._index_tricks import c_, r_  # noqa: F401
+from . import _names
+from . import fft, linalg, random  # noqa: E402
 
-pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, None
-float16, float32, float64, int32, int64, bool_ = (
-    _np.float16, _np.float32, _np.float64, _np.int32, _np.int64, _np.bool_,
-)
-ndarray = _np.ndarray
+# NumPy's own constants, types, classes and configuration functions (see ``_names``)
+for _name in _names.NUMPY_OBJECTS:
+    globals()[_name] = getattr(_np, _name)
+# NumPy's functions without a traced form, guarded against traced values
+for _name in _names.CONCRETE_ONLY:
+    globals()[_name] = _names.concrete_only(_name)
+# NumPy's submodules, their functions guarded the same way
+for _name in _names.CONCRETE_MODULES:
+    globals()[_name] = _names.concrete_module(_name)
+del _name
+
+
+def __getattr__(name):
+    """A name ``wire.numpy`` does not have: say whether it is planned or left out, and why."""
+    raise _names.missing(name)
+
 
 __all__ = sorted(
     set(_creation_all) | set(_math_all) | set(_products_all) | set(_reductions_all) | set(_shape_all)
     | set(_elementwise_extra_all) | set(_indexing_extra_all) | set(_scan_sort_all) | set(_einsum_all)
+    | set(_ordering_all) | set(_logic_all) | set(_poly_interp_all) | set(_selection_all)
+    | set(_functional_all)
 )

@@ -17,9 +17,13 @@ NON_DIFFERENTIABLE = frozenset({
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
     "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
     "invert", "isnan", "isinf", "isfinite", "isclose", "iscomplex", "isreal", "iscomplexobj",
-    "isrealobj", "signbit", "any", "all", "shape", "ndim", "size", "zeros", "ones", "full",
-    "empty", "eye", "identity", "arange", "linspace", "tri", "matrix_rank", "fftfreq",
+    "isrealobj", "signbit", "any", "all", "shape", "ndim", "size", "zeros", "ones",
+    "empty", "eye", "identity", "arange", "tri", "matrix_rank", "fftfreq",
     "rfftfreq", "einsum_path", "sign", "floor_divide",
+    "allclose", "array_equal", "array_equiv", "isin", "result_type", "can_cast",
+    "common_type", "min_scalar_type", "isposinf", "isneginf", "argpartition", "lexsort",
+    "digitize", "tril_indices_from", "triu_indices_from", "diag_indices_from",
+    "bitwise_invert", "bitwise_not",
 })
 # Differentiable, but with zero derivative almost everywhere (documented as such).
 ZERO_DERIVATIVE = frozenset({"floor", "ceil", "round", "around", "rint", "trunc", "fix",

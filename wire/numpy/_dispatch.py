@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import WireError, at, user_location
 
 _UFUNC_ALIASES = {
-    "absolute": "abs", "fabs": "abs", "true_divide": "divide", "conjugate": "conj",
+    "absolute": "abs", "true_divide": "divide", "conjugate": "conj",
     "bitwise_not": "invert", "bitwise_invert": "invert",
 }
 _REDUCERS = {

@@ -116,8 +116,29 @@ def _contract(x, lx, y, ly, keep):
     return out, batch + fx + fy
 
 
+def _letter(k) -> str:
+    if isinstance(k, (int, np.integer)) and 0 <= int(k) < 52:
+        return string.ascii_letters[int(k)]
+    raise WireError(f"einsum: sublist entries must be integers in [0, 52) or Ellipsis, got {k!r}"
+                    f"{at(user_location())}")
+
+
+def _sublist(sub) -> str:
+    return "".join("..." if k is Ellipsis else _letter(k) for k in sub)
+
+
+def _from_sublists(args):
+    """NumPy's operand/sub-list form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as a subscript
+    string and its operands."""
+    out = _sublist(args[-1]) if len(args) % 2 else None
+    pairs = args[:-1] if len(args) % 2 else args
+    ops, spec = list(pairs[0::2]), ",".join(_sublist(s) for s in pairs[1::2])
+    return (spec if out is None else f"{spec}->{out}"), ops
+
+
 def einsum(*operands, out=None, optimize="greedy", **kwargs):
-    """Einstein summation, NumPy's ``einsum`` (subscript-string form).
+    """Einstein summation, NumPy's ``einsum``: the subscript-string form and the
+    operand/sub-list form (``einsum(a, [0, 1], b, [1, 2])``).
 
     >>> a = np.arange(6.0).reshape(2, 3)
     >>> einsum("ij,kj->ik", a, a)
@@ -125,13 +146,15 @@ def einsum(*operands, out=None, optimize="greedy", **kwargs):
            [14., 50.]])
     >>> float(einsum("ii", np.eye(3)))
     3.0
+    >>> einsum(a, [0, 1], [1, 0]).shape
+    (3, 2)
     """
-    subscripts, ops = operands[0], list(operands[1:])
+    if isinstance(operands[0], str):
+        subscripts, ops = operands[0], list(operands[1:])
+    else:
+        subscripts, ops = _from_sublists(operands)
     if not builtins.any(isinstance(o, Tracer) for o in ops):
         return np.einsum(subscripts, *ops, out=out, optimize=optimize, **kwargs)
-    if not isinstance(subscripts, str):
-        raise WireError(f"einsum: only the subscript-string form is supported on traced values"
-                        f"{at(user_location())}")
     if out is not None:
         raise WireError("einsum(..., out=...) cannot write into a traced value"
                         + at(user_location()))

@@ -7,27 +7,39 @@ Complex derivatives follow JAX's convention (see ``wire.ops.complex_parts``).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
-from ..tracer import Tracer
 from ._math import (
     abs,
     exp,
     exp2,
+    floor,
+    floor_divide,
     isinf,
     isnan,
     log1p,
+    log2,
     maximum,
+    mod,
     sin,
     sqrt,
     trunc,
     where,
 )
-from ._promote import promote, promote_float
+from ._promote import holds_tracer, lift, promote, promote_float
 
 __all__ = [
+    "divmod",
+    "fabs",
+    "frexp",
+    "isneginf",
+    "isposinf",
+    "ldexp",
+    "modf",
     "angle",
     "conj",
     "conjugate",
@@ -54,26 +66,48 @@ _LN2 = float(np.log(2.0))
 
 
 def _is_tracer(*xs) -> bool:
-    return any(isinstance(x, Tracer) for x in xs)
+    return any(holds_tracer(x) for x in xs)
+
+
+def _log_add(x1, x2, exp_fn, log1p_exp_scale):
+    """``hi + log1p(exp_fn(lo - hi)) * scale`` with ``hi``/``lo`` picked by ``where``.
+
+    ``where`` on ``x1 >= x2`` selects between two exact closed forms of the same smooth
+    function, so every derivative (of any order) is the function's own, ties included:
+    ``maximum``/``abs`` would bring their kinks (and tie rules) into the second derivative.
+    Same-signed infinite pairs (whose difference is NaN) take ``(x1 + x2) / 2``: their value,
+    with the tie's derivative 1/2 for each argument.
+    """
+    first = x1 >= x2  # False for NaN, which then reaches ``gap`` and the result
+    hi = where(first, x1, x2)
+    lo = where(first, x2, x1)
+    both_inf = (hi == lo) & isinf(hi)
+    gap = where(both_inf, 0.0, lo - hi)  # <= 0: exp never overflows
+    out = hi + log1p(exp_fn(gap)) * log1p_exp_scale
+    return where(both_inf, (x1 + x2) * 0.5, out)
 
 
 def logaddexp(x1, x2):
-    """``log(exp(x1) + exp(x2))`` without overflow; derivative split evenly at ties.
+    """``log(exp(x1) + exp(x2))`` without overflow.
+
+    Its derivatives of every order are those of the smooth function, also at ties
+    (``d/dx1 = 1/2`` and ``d²/dx1² = 1/4`` where ``x1 == x2``); at two equal infinities each
+    argument gets derivative 1/2.
 
     >>> float(logaddexp(1000.0, 1000.0)) == 1000.0 + float(np.log(2.0))
     True
+    >>> import wire
+    >>> float(wire.grad(wire.grad(lambda x: logaddexp(x, 0.4)))(0.4))
+    0.25
     """
     if not _is_tracer(x1, x2):
         return np.logaddexp(x1, x2)
     x1, x2 = promote_float(x1, x2)
-    m = maximum(x1, x2)
-    d = x1 - x2
-    d = where(isnan(d), 0.0, d)  # both infinite with one sign: the maximum is the answer
-    return m + log1p(exp(-abs(d)))
+    return _log_add(x1, x2, exp, 1.0)
 
 
 def logaddexp2(x1, x2):
-    """``log2(2**x1 + 2**x2)`` without overflow.
+    """``log2(2**x1 + 2**x2)`` without overflow, smooth to every order like :func:`logaddexp`.
 
     >>> float(logaddexp2(3.0, 3.0))
     4.0
@@ -81,10 +115,7 @@ def logaddexp2(x1, x2):
     if not _is_tracer(x1, x2):
         return np.logaddexp2(x1, x2)
     x1, x2 = promote_float(x1, x2)
-    m = maximum(x1, x2)
-    d = x1 - x2
-    d = where(isnan(d), 0.0, d)
-    return m + log1p(exp2(-abs(d))) / _LN2
+    return _log_add(x1, x2, exp2, 1.0 / _LN2)
 
 
 def hypot(x1, x2):
@@ -104,8 +135,17 @@ def hypot(x1, x2):
     return where(zero, 0.0, m * sqrt(inner))
 
 
+# sin(z)/z = sum_k (-1)^k z^(2k) / (2k+1)!, enough terms for |z| <= pi/4 to full precision
+_SINC_TAYLOR = [(-1.0) ** k / math.factorial(2 * k + 1) for k in range(10)]
+_SINC_SERIES_BELOW = 0.25
+
+
 def sinc(x):
     """``sin(pi x) / (pi x)`` with ``sinc(0) = 1``, smooth (all orders) at 0.
+
+    Below ``|x| = 1/4`` it is the Taylor series in ``(pi x)**2``: the quotient's derivatives
+    lose digits to cancellation near 0 (the third derivative at ``x = 1e-4`` would be off by
+    a factor 2), the series' do not.
 
     >>> float(sinc(0.0)), round(float(sinc(0.5)), 6)
     (1.0, 0.63662)
@@ -113,11 +153,13 @@ def sinc(x):
     if not _is_tracer(x):
         return np.sinc(x)
     (x,) = promote_float(x)
-    small = abs(x) < 1e-4
+    small = abs(x) < _SINC_SERIES_BELOW
     safe = where(small, 1.0, x) * np.pi
-    px2 = (x * np.pi) ** 2
-    taylor = 1.0 - px2 / 6.0 + px2 * px2 / 120.0
-    return where(small, taylor, sin(safe) / safe)
+    z2 = (where(small, x, 0.0) * np.pi) ** 2
+    series = _SINC_TAYLOR[-1]
+    for c in reversed(_SINC_TAYLOR[:-1]):
+        series = series * z2 + c
+    return where(small, series, sin(safe) / safe)
 
 
 def fmod(x1, x2):
@@ -198,6 +240,132 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     if equal_nan:
         close = close | (isnan(a) & isnan(b))
     return close
+
+
+def fabs(x):
+    """Absolute value of real input (NumPy's ``fabs``; complex input is an error, as there).
+
+    >>> float(fabs(-2.5))
+    2.5
+    """
+    if not _is_tracer(x):
+        return np.fabs(x)
+    (x,) = promote_float(x)
+    if x.dtype.kind == "c":
+        from ..errors import WireTypeError, at, user_location
+
+        raise WireTypeError(f"fabs is not defined for complex input {x.aval!r}; use abs"
+                            f"{at(user_location())}")
+    return abs(x)
+
+
+def divmod(x1, x2):
+    """``(floor_divide(x1, x2), mod(x1, x2))``, NumPy's ``divmod`` (the quotient has no
+    derivative).
+
+    >>> divmod(7.0, 2.0)
+    (np.float64(3.0), np.float64(1.0))
+    """
+    if not _is_tracer(x1, x2):
+        return np.divmod(x1, x2)
+    return floor_divide(x1, x2), mod(x1, x2)
+
+
+def modf(x):
+    """Fractional and integral parts, both with the sign of ``x`` (NumPy's ``modf``). The
+    fractional part has derivative 1 (also at the integers, where it jumps), the integral
+    part 0.
+
+    >>> modf(-2.5)
+    (np.float64(-0.5), np.float64(-2.0))
+    """
+    if not _is_tracer(x):
+        return np.modf(x)
+    (x,) = promote_float(x)
+    whole = trunc(x)
+    frac = x - whole
+    # zeros carry the sign of x, and the derivative 1 of either side of the jump: x itself
+    # at ±0, and x - x (or -(x - x)) with one x held, so that it does not simplify away
+    from ._math import stop_gradient
+
+    held = stop_gradient(x)
+    zero = where(x == 0, x, where(x < 0, -(held - x), x - held))
+    frac = where(frac == 0, zero, frac)
+    from ._creation import zeros_like
+
+    zero = zeros_like(x)
+    return where(isinf(x), where(x > 0, zero, -zero), frac), whole
+
+
+def ldexp(x1, x2):
+    """``x1 * 2**x2`` for integer ``x2`` (exact: a power of two), NumPy's ``ldexp``.
+
+    >>> float(ldexp(3.0, 2))
+    12.0
+    """
+    if not _is_tracer(x1, x2):
+        return np.ldexp(x1, x2)
+    (x1,) = promote_float(x1)
+    x2 = lift(x2)
+    kind = x2.dtype.kind if _is_tracer(x2) else np.asarray(x2).dtype.kind
+    if kind not in "iub":
+        from ..errors import WireTypeError, at, user_location
+
+        raise WireTypeError(f"ldexp: the exponent must be an integer array{at(user_location())}")
+    from ._promote import cast
+
+    return x1 * exp2(cast(x2, x1.dtype))
+
+
+def frexp(x):
+    """Mantissa in ``[0.5, 1)`` (signed) and integer exponent with ``x = m * 2**e`` (NumPy's
+    ``frexp``); the mantissa's derivative is ``2**-e``, the exponent has none.
+
+    >>> frexp(12.0)
+    (np.float64(0.75), np.int32(4))
+    """
+    if not _is_tracer(x):
+        return np.frexp(x)
+    from ._promote import cast
+
+    (x,) = promote_float(x)
+    special = (x == 0) | isinf(x) | isnan(x)
+    mag = where(special, 1.0, abs(x))
+    e = floor(log2(mag)) + 1.0  # may be off by one where log2 rounds: fixed below
+    m = _times_pow2(mag, -e)
+    e = where(m >= 1.0, e + 1.0, where(m < 0.5, e - 1.0, e))
+    e = where(special, 0.0, e)
+    mant = where(special, x, _times_pow2(x, -e))
+    return mant, cast(e, np.int32)
+
+
+def _times_pow2(x, e):
+    """``x * 2**e`` for integral float ``e``, in two exact factors so that neither
+    overflows (``2**1074`` scales the smallest subnormal up to 0.5)."""
+    half = floor(e * 0.5)
+    return x * exp2(half) * exp2(e - half)
+
+
+def isposinf(x):
+    """Elementwise ``x == +inf`` (boolean).
+
+    >>> isposinf(np.array([np.inf, -np.inf, 1.0]))
+    array([ True, False, False])
+    """
+    if not _is_tracer(x):
+        return np.isposinf(x)
+    return isinf(x) & (x > 0)
+
+
+def isneginf(x):
+    """Elementwise ``x == -inf`` (boolean).
+
+    >>> isneginf(np.array([np.inf, -np.inf]))
+    array([False,  True])
+    """
+    if not _is_tracer(x):
+        return np.isneginf(x)
+    return isinf(x) & (x < 0)
 
 
 # --------------------------------------------------------------------------- complex

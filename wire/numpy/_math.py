@@ -19,6 +19,9 @@ __all__ = [
     "greater", "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
     "bitwise_and", "bitwise_or", "bitwise_xor", "invert", "isnan", "isinf", "isfinite",
     "stop_gradient", "deg2rad", "rad2deg", "radians", "degrees", "cbrt",
+    # NumPy 2's Array-API spellings
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "pow", "bitwise_invert",
+    "bitwise_not",
 ]
 
 
@@ -144,11 +147,18 @@ def reciprocal(x):
 
 
 def cbrt(x):
-    """Real cube root, NumPy's ``cbrt``."""
+    """Real cube root, NumPy's ``cbrt``; its derivative at 0 is ``+inf`` (the limit from both
+    sides), not the ``sign'(0) * |x|**(1/3) = 0 * inf = nan`` of ``sign(x) * |x|**(1/3)``.
+
+    >>> float(cbrt(-8.0))
+    -2.0
+    """
     (x,) = promote_float(x)
     if not isinstance(x, Tracer):
         return np.cbrt(x)
-    return sign(x) * power(abs(x), 1.0 / 3.0)
+    neg = x < 0
+    root = power(where(neg, -x, x), 1.0 / 3.0)
+    return where(neg, -root, root)
 
 
 def negative(x):
@@ -339,3 +349,9 @@ def stop_gradient(x):
     if not isinstance(x, Tracer):
         return x
     return E.stop_gradient(x)
+
+
+# NumPy 2's Array-API spellings of the same functions
+acos, acosh, asin, asinh, atan, atanh = arccos, arccosh, arcsin, arcsinh, arctan, arctanh
+atan2, pow = arctan2, power
+bitwise_invert = bitwise_not = invert

@@ -12,7 +12,7 @@ from ..tracer import Tracer
 from ._promote import any_tracer, promote
 from ._shape import reshape, transpose
 
-__all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot"]
+__all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot", "vecdot", "matvec", "vecmat"]
 
 
 def _as_tracer_shape(x):
@@ -135,3 +135,45 @@ def tensordot(a, b, axes=2):
     a2 = reshape(transpose(a, free_a + ax_a), (m, k))
     b2 = reshape(transpose(b, ax_b + free_b), (k, n))
     return reshape(matmul(a2, b2), tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))
+
+
+def vecdot(x1, x2, /, *, axis=-1):
+    """Dot product of vectors along ``axis`` (conjugating ``x1``), NumPy 2's ``vecdot``.
+
+    >>> vecdot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    np.float64(11.0)
+    """
+    if not any_tracer(x1, x2):
+        return np.vecdot(x1, x2, axis=axis)
+    from ._elementwise_extra import conj
+    from ._reductions import sum
+
+    return sum(conj(x1) * x2, axis=axis)
+
+
+def matvec(x1, x2, /):
+    """Matrix-vector product over the last axes, broadcasting the rest (NumPy 2.2's
+    ``matvec``).
+
+    >>> matvec(np.eye(2), np.array([1.0, 2.0]))
+    array([1., 2.])
+    """
+    if not any_tracer(x1, x2):
+        return np.matvec(x1, x2)
+    from ._shape import expand_dims
+
+    return matmul(x1, expand_dims(x2, -1))[..., 0]
+
+
+def vecmat(x1, x2, /):
+    """Vector-matrix product (conjugating the vector), NumPy 2.2's ``vecmat``.
+
+    >>> vecmat(np.array([1.0, 2.0]), np.eye(2))
+    array([1., 2.])
+    """
+    if not any_tracer(x1, x2):
+        return np.vecmat(x1, x2)
+    from ._elementwise_extra import conj
+    from ._shape import expand_dims
+
+    return matmul(expand_dims(conj(x1), -2), x2)[..., 0, :]

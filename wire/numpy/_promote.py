@@ -5,6 +5,7 @@ Python scalars are *weak*, as in NumPy 2 (NEP 50): ``f32_tracer * 2.0`` stays fl
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -13,8 +14,39 @@ from ..ops.elementwise import convert
 from ..tracer import Tracer
 
 
+def holds_tracer(x) -> bool:
+    """Whether ``x`` is a tracer or a (nested) list/tuple holding one."""
+    if isinstance(x, Tracer):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(holds_tracer(v) for v in x)
+    return False
+
+
+def lift(x):
+    """A list or tuple holding tracers as one stacked tracer, as ``np.array([a, b])`` does
+    for arrays (autograd and JAX accept such lists too); anything else unchanged."""
+    if isinstance(x, (list, tuple)) and holds_tracer(x):
+        from ._creation import array
+
+        return array(x)
+    return x
+
+
+def lifting(fn):
+    """Decorate a function whose first argument is an array so that it also takes a list of
+    traced values (``np.mean([a, b])``)."""
+
+    @functools.wraps(fn)
+    def f(a, *args, **kwargs):
+        return fn(lift(a), *args, **kwargs)
+
+    return f
+
+
 def dtype_of(x):
     """The dtype, or the Python scalar itself (weakly typed) for ``np.result_type``."""
+    x = lift(x)
     if isinstance(x, Tracer):
         return x.dtype
     if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
@@ -32,6 +64,7 @@ def result_dtype(*args):
 
 def cast(x, dtype):
     """``x`` as ``dtype``: a convert node for tracers, an array otherwise."""
+    x = lift(x)
     if isinstance(x, Tracer):
         return convert(x, dtype)
     return np.asarray(x, dtype=dtype)
@@ -56,4 +89,4 @@ def promote_float(*args):
 
 
 def any_tracer(*args) -> bool:
-    return any(isinstance(a, Tracer) for a in args)
+    return any(holds_tracer(a) for a in args)

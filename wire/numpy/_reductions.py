@@ -8,7 +8,7 @@ from ..errors import WireError, at, user_location
 from ..ops import reductions as R
 from ..ops.shape import reshape
 from ..tracer import Tracer
-from ._promote import cast
+from ._promote import cast, lifting
 
 __all__ = [
     "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "argmax", "argmin",
@@ -54,6 +54,7 @@ def _reduce(binder, np_fn, x, axis, keepdims, name):
     return _keep(x, binder(x, axes), axes, keepdims)
 
 
+@lifting
 def sum(a, axis=None, dtype=None, keepdims=False):
     """Sum over ``axis`` (all by default). Booleans and small integers sum as NumPy does.
 
@@ -77,6 +78,7 @@ def _count(a, axis):
     return int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
 
 
+@lifting
 def mean(a, axis=None, dtype=None, keepdims=False):
     """Arithmetic mean over ``axis``.
 
@@ -97,6 +99,7 @@ def mean(a, axis=None, dtype=None, keepdims=False):
     return sum(a, axis=axis, keepdims=keepdims) / (float(n) if n else float("nan"))
 
 
+@lifting
 def prod(a, axis=None, dtype=None, keepdims=False):
     """Product over ``axis``; its derivative is exact even where entries are zero.
 
@@ -110,6 +113,7 @@ def prod(a, axis=None, dtype=None, keepdims=False):
     return _reduce(R.reduce_prod, np.prod, a, axis, keepdims, "prod")
 
 
+@lifting
 def max(a, axis=None, keepdims=False):
     """Maximum over ``axis``; at ties the derivative is split evenly among the maxima.
 
@@ -119,6 +123,7 @@ def max(a, axis=None, keepdims=False):
     return _reduce(R.reduce_max, np.max, a, axis, keepdims, "max")
 
 
+@lifting
 def min(a, axis=None, keepdims=False):
     """Minimum over ``axis``; at ties the derivative is split evenly among the minima.
 
@@ -131,33 +136,61 @@ def min(a, axis=None, keepdims=False):
 amax, amin = max, min
 
 
+@lifting
 def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
-    """Variance over ``axis`` with ``ddof`` delta degrees of freedom.
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom; for complex input the
+    mean of ``|x - mean|**2``, a real value with a real derivative (as NumPy's value).
 
     >>> var(np.array([1.0, 2.0, 3.0, 4.0]))
     np.float64(1.25)
+    >>> float(var(np.array([1 + 1j, 2 - 1j])))
+    1.25
     """
     if not isinstance(a, Tracer):
         return np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    if a.dtype.kind not in "fc":
+    if dtype is not None:
+        a = cast(a, dtype)
+    elif a.dtype.kind not in "fc":
         a = cast(a, np.float64)
     centered = a - mean(a, axis=axis, keepdims=True)
-    sq = centered * centered
+    if centered.dtype.kind == "c":
+        from ._elementwise_extra import imag, real
+
+        re, im = real(centered), imag(centered)
+        sq = re * re + im * im
+    else:
+        sq = centered * centered
     n = _count(a, axis)
     return sum(sq, axis=axis, keepdims=keepdims) / float(n - ddof)
 
 
+def sqrt_spread(v):
+    """``sqrt(v)`` of a variance, with derivative 0 where ``v == 0``.
+
+    There every entry equals the mean: std is identically 0 for a single value, and has a
+    cone-shaped kink for several equal values, where 0 is a subgradient. Plain ``sqrt``
+    would give ``inf * 0 = nan``.
+    """
+    from ._math import sqrt, where
+
+    spread = v > 0  # False for NaN, which ``v * 0`` passes on
+    return where(spread, sqrt(where(spread, v, 1.0)), v * 0.0)
+
+
+@lifting
 def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
-    """Standard deviation over ``axis``.
+    """Standard deviation over ``axis``; its derivative is 0 where all entries are equal
+    (a single value's std is identically 0).
 
     >>> std(np.array([1.0, 3.0]))
     np.float64(1.0)
+    >>> import wire
+    >>> wire.grad(std)(np.array([2.0]))
+    array([0.])
     """
     if not isinstance(a, Tracer):
         return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    from ._math import sqrt
-
-    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+    return sqrt_spread(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
 def _arg(binder, np_fn, a, axis, keepdims):
@@ -173,6 +206,7 @@ def _arg(binder, np_fn, a, axis, keepdims):
     return out
 
 
+@lifting
 def argmax(a, axis=None, keepdims=False):
     """Index of the (first) maximum; not differentiable (integer output).
 
@@ -182,11 +216,13 @@ def argmax(a, axis=None, keepdims=False):
     return _arg(R.argmax, np.argmax, a, axis, keepdims)
 
 
+@lifting
 def argmin(a, axis=None, keepdims=False):
     """Index of the (first) minimum; not differentiable (integer output)."""
     return _arg(R.argmin, np.argmin, a, axis, keepdims)
 
 
+@lifting
 def any(a, axis=None, keepdims=False):
     """Whether any element along ``axis`` is true."""
     if not isinstance(a, Tracer):
@@ -196,6 +232,7 @@ def any(a, axis=None, keepdims=False):
     return _reduce(R.reduce_max, np.max, _as_bool(a), axis, keepdims, "any")
 
 
+@lifting
 def all(a, axis=None, keepdims=False):
     """Whether all elements along ``axis`` are true."""
     if not isinstance(a, Tracer):
@@ -205,6 +242,7 @@ def all(a, axis=None, keepdims=False):
     return _reduce(R.reduce_min, np.min, _as_bool(a), axis, keepdims, "all")
 
 
+@lifting
 def average(a, axis=None, weights=None):
     """Weighted average, NumPy's ``average`` (without ``returned``)."""
     if weights is None:
@@ -214,6 +252,7 @@ def average(a, axis=None, weights=None):
     return sum(a * weights, axis=axis) / sum(weights * ones_like(a), axis=axis)
 
 
+@lifting
 def count_nonzero(a, axis=None):
     """Number of non-zero entries (integer, not differentiable)."""
     from ._math import not_equal
@@ -221,6 +260,7 @@ def count_nonzero(a, axis=None):
     return sum(not_equal(a, 0), axis=axis)
 
 
+@lifting
 def nansum(a, axis=None, keepdims=False):
     """Sum treating NaN as zero."""
     from ._math import isnan, where
@@ -228,6 +268,7 @@ def nansum(a, axis=None, keepdims=False):
     return sum(where(isnan(a), 0.0, a), axis=axis, keepdims=keepdims)
 
 
+@lifting
 def ptp(a, axis=None, keepdims=False):
     """Range (max - min) along ``axis``."""
     return max(a, axis=axis, keepdims=keepdims) - min(a, axis=axis, keepdims=keepdims)

@@ -18,7 +18,7 @@ from ..ops import sorting as SO
 from ..tracer import Tracer
 from ._indexing_extra import take, take_along_axis
 from ._math import isnan, maximum, minimum, multiply, where
-from ._promote import cast
+from ._promote import cast, lifting
 from ._reductions import max, mean, min, normalize_axes, prod, sum
 from ._shape import concatenate, expand_dims, moveaxis, ravel, reshape
 
@@ -75,6 +75,7 @@ def _flat_axis(a, axis):
     return a, normalize_axes(axis, a.ndim)[0]
 
 
+@lifting
 def cumsum(a, axis=None, dtype=None):
     """Cumulative sum along ``axis`` (flattened if None).
 
@@ -104,6 +105,7 @@ def scan(a, axis, op, identity):
     return a
 
 
+@lifting
 def cumprod(a, axis=None, dtype=None):
     """Cumulative product along ``axis``; derivatives are exact at zeros too.
 
@@ -116,6 +118,7 @@ def cumprod(a, axis=None, dtype=None):
     return scan(a, axis, multiply, 1)
 
 
+@lifting
 def cumulative_sum(x, axis=None, dtype=None, include_initial=False):
     """NumPy 2's ``cumulative_sum`` (optionally starting with 0)."""
     if not _t(x):
@@ -124,6 +127,7 @@ def cumulative_sum(x, axis=None, dtype=None, include_initial=False):
     return _initial(out, axis, include_initial, 0)
 
 
+@lifting
 def cumulative_prod(x, axis=None, dtype=None, include_initial=False):
     """NumPy 2's ``cumulative_prod`` (optionally starting with 1)."""
     if not _t(x):
@@ -156,6 +160,7 @@ def accumulate(name, a, axis=0, dtype=None):
     raise WireError(f"numpy.{name}.accumulate is not supported on traced values{at(user_location())}")
 
 
+@lifting
 def nancumsum(a, axis=None, dtype=None):
     """Cumulative sum treating NaN as 0."""
     if not _t(a):
@@ -163,6 +168,7 @@ def nancumsum(a, axis=None, dtype=None):
     return cumsum(where(isnan(a), 0, a), axis, dtype)
 
 
+@lifting
 def nancumprod(a, axis=None, dtype=None):
     """Cumulative product treating NaN as 1."""
     if not _t(a):
@@ -170,6 +176,7 @@ def nancumprod(a, axis=None, dtype=None):
     return cumprod(where(isnan(a), 1, a), axis, dtype)
 
 
+@lifting
 def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
     """``n``-th discrete difference along ``axis``.
 
@@ -268,6 +275,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 # --------------------------------------------------------------------------- sorting
 
 
+@lifting
 def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     """Indices that sort ``a`` along ``axis`` (integer output, no derivative).
 
@@ -282,6 +290,7 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     return SO.argsort(a, axis, stable=bool(stable) or kind in ("stable", "mergesort"))
 
 
+@lifting
 def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     """Sorted copy of ``a``; the derivative flows back through the sorting permutation.
 
@@ -319,6 +328,7 @@ def _positions(q, n, method):
     return q, lo, hi, pos - lo
 
 
+@lifting
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """``q``-th quantiles (``q`` concrete, in [0, 1]) by linear interpolation of sorted values.
 
@@ -348,6 +358,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     return res
 
 
+@lifting
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """``q``-th percentiles (``q`` in [0, 100])."""
     if not _t(a):
@@ -355,6 +366,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     return quantile(a, np.asarray(q, dtype=float) / 100.0, axis, method=method, keepdims=keepdims)
 
 
+@lifting
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """Median (mean of the two middle values for even counts).
 
@@ -366,6 +378,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return quantile(a, 0.5, axis, keepdims=keepdims)
 
 
+@lifting
 def nanmedian(a, axis=None, keepdims=False):
     """Median of a traced array (NaN-free inputs only on traced values)."""
     if not _t(a):
@@ -380,6 +393,7 @@ def _nan_fill(a, value):
     return where(isnan(a), value, a)
 
 
+@lifting
 def nanmax(a, axis=None, keepdims=False):
     """Maximum ignoring NaN."""
     if not _t(a):
@@ -387,6 +401,7 @@ def nanmax(a, axis=None, keepdims=False):
     return max(_nan_fill(a, -np.inf), axis=axis, keepdims=keepdims)
 
 
+@lifting
 def nanmin(a, axis=None, keepdims=False):
     """Minimum ignoring NaN."""
     if not _t(a):
@@ -394,6 +409,7 @@ def nanmin(a, axis=None, keepdims=False):
     return min(_nan_fill(a, np.inf), axis=axis, keepdims=keepdims)
 
 
+@lifting
 def nanargmax(a, axis=None, keepdims=False):
     """Index of the maximum ignoring NaN (integer output)."""
     from ._reductions import argmax
@@ -403,6 +419,7 @@ def nanargmax(a, axis=None, keepdims=False):
     return argmax(_nan_fill(a, -np.inf), axis=axis, keepdims=keepdims)
 
 
+@lifting
 def nanargmin(a, axis=None, keepdims=False):
     """Index of the minimum ignoring NaN (integer output)."""
     from ._reductions import argmin
@@ -412,6 +429,7 @@ def nanargmin(a, axis=None, keepdims=False):
     return argmin(_nan_fill(a, np.inf), axis=axis, keepdims=keepdims)
 
 
+@lifting
 def nanprod(a, axis=None, keepdims=False):
     """Product treating NaN as 1."""
     if not _t(a):
@@ -419,6 +437,7 @@ def nanprod(a, axis=None, keepdims=False):
     return prod(_nan_fill(a, 1.0), axis=axis, keepdims=keepdims)
 
 
+@lifting
 def nanmean(a, axis=None, keepdims=False):
     """Mean ignoring NaN."""
     if not _t(a):
@@ -428,6 +447,7 @@ def nanmean(a, axis=None, keepdims=False):
         ok, axis=axis, keepdims=keepdims)
 
 
+@lifting
 def nanvar(a, axis=None, ddof=0, keepdims=False):
     """Variance ignoring NaN."""
     if not _t(a):
@@ -438,13 +458,14 @@ def nanvar(a, axis=None, ddof=0, keepdims=False):
     return sum(d * d, axis=axis, keepdims=keepdims) / (sum(ok, axis=axis, keepdims=keepdims) - ddof)
 
 
+@lifting
 def nanstd(a, axis=None, ddof=0, keepdims=False):
-    """Standard deviation ignoring NaN."""
+    """Standard deviation ignoring NaN (derivative 0 where all entries are equal, as ``std``)."""
     if not _t(a):
         return np.nanstd(a, axis=axis, ddof=ddof, keepdims=keepdims)
-    from ._math import sqrt
+    from ._reductions import sqrt_spread
 
-    return sqrt(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
+    return sqrt_spread(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
 # --------------------------------------------------------------------------- signals, statistics

@@ -16,7 +16,9 @@ from ._reductions import normalize_axes
 __all__ = [
     "reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze", "broadcast_to",
     "broadcast_arrays", "concatenate", "stack", "hstack", "vstack", "split", "array_split",
-    "ravel", "atleast_1d", "atleast_2d", "atleast_3d", "shape", "ndim", "size",
+    "ravel", "atleast_1d", "atleast_2d", "atleast_3d", "shape", "ndim", "size", "concat",
+    "permute_dims", "matrix_transpose", "rollaxis", "hsplit", "vsplit", "dsplit", "row_stack",
+    "unstack", "block", "resize",
 ]
 
 
@@ -268,6 +270,182 @@ def ndim(a):
 def size(a):
     """Number of elements of ``a``."""
     return a.size if isinstance(a, Tracer) else np.size(a)
+
+
+def concat(arrays, /, *, axis=0):
+    """NumPy 2's Array-API name for :func:`concatenate`.
+
+    >>> concat([np.ones(1), np.zeros(1)])
+    array([1., 0.])
+    """
+    return concatenate(arrays, axis=axis)
+
+
+def permute_dims(a, /, axes=None):
+    """NumPy 2's Array-API name for :func:`transpose`.
+
+    >>> permute_dims(np.ones((2, 3)), (1, 0)).shape
+    (3, 2)
+    """
+    return transpose(a, axes)
+
+
+def matrix_transpose(x, /):
+    """Swap the last two axes.
+
+    >>> matrix_transpose(np.ones((2, 3, 4))).shape
+    (2, 4, 3)
+    """
+    if not isinstance(x, Tracer):
+        return np.matrix_transpose(x)
+    if x.ndim < 2:
+        raise ShapeError(f"matrix_transpose needs at least 2 dimensions, got {x.aval!r}"
+                         f"{at(user_location())}")
+    return swapaxes(x, -1, -2)
+
+
+def rollaxis(a, axis, start=0):
+    """Roll ``axis`` back until it lies before ``start`` (NumPy's older ``moveaxis``).
+
+    >>> rollaxis(np.ones((3, 4, 5)), 2).shape
+    (5, 3, 4)
+    """
+    if not isinstance(a, Tracer):
+        return np.rollaxis(a, axis, start)
+    n = a.ndim
+    axis = normalize_axes(axis, n)[0]
+    if start < 0:
+        start += n
+    if not 0 <= start <= n:
+        raise WireError(f"rollaxis: start {start} is out of range for rank {n}{at(user_location())}")
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return a
+    return moveaxis(a, axis, start)
+
+
+def _split_along(a, indices_or_sections, axis, name, min_ndim):
+    nd = a.ndim if isinstance(a, Tracer) else np.ndim(a)
+    if nd < min_ndim:
+        raise ShapeError(f"{name} needs an array of at least {min_ndim} dimensions"
+                         f"{at(user_location())}")
+    return split(a, indices_or_sections, axis=axis)
+
+
+def hsplit(ary, indices_or_sections):
+    """Split along the second axis (the first for 1-D arrays).
+
+    >>> [p.shape for p in hsplit(np.ones((2, 4)), 2)]
+    [(2, 2), (2, 2)]
+    """
+    nd = ary.ndim if isinstance(ary, Tracer) else np.ndim(ary)
+    return _split_along(ary, indices_or_sections, 1 if nd > 1 else 0, "hsplit", 1)
+
+
+def vsplit(ary, indices_or_sections):
+    """Split along the first axis (arrays of at least 2 dimensions).
+
+    >>> [p.shape for p in vsplit(np.ones((4, 2)), [1])]
+    [(1, 2), (3, 2)]
+    """
+    return _split_along(ary, indices_or_sections, 0, "vsplit", 2)
+
+
+def dsplit(ary, indices_or_sections):
+    """Split along the third axis (arrays of at least 3 dimensions).
+
+    >>> [p.shape for p in dsplit(np.ones((1, 1, 4)), 2)]
+    [(1, 1, 2), (1, 1, 2)]
+    """
+    return _split_along(ary, indices_or_sections, 2, "dsplit", 3)
+
+
+def row_stack(tup):
+    """``vstack`` (NumPy's deprecated alias, without the warning).
+
+    >>> row_stack([np.ones(2), np.zeros(2)]).shape
+    (2, 2)
+    """
+    return vstack(tup)
+
+
+def unstack(x, /, *, axis=0):
+    """The slices of ``x`` along ``axis``, as a tuple (NumPy 2's ``unstack``).
+
+    >>> [u.shape for u in unstack(np.ones((2, 3)), axis=1)]
+    [(2,), (2,), (2,)]
+    """
+    if not isinstance(x, Tracer):
+        return np.unstack(x, axis=axis)
+    axis = normalize_axes(axis, x.ndim)[0]
+    idx = [slice(None)] * x.ndim
+    out = []
+    for i in range(x.shape[axis]):
+        idx[axis] = i
+        out.append(x[tuple(idx)])
+    return tuple(out)
+
+
+def _block_depth(arrays):
+    depth = 0
+    while isinstance(arrays, list):
+        if not arrays:
+            raise WireError(f"block: lists must not be empty{at(user_location())}")
+        arrays, depth = arrays[0], depth + 1
+    return depth
+
+
+def block(arrays):
+    """Assemble an array from nested lists of blocks (NumPy's ``block``).
+
+    >>> block([[np.eye(2), np.zeros((2, 1))], [np.ones((1, 2)), np.ones((1, 1))]]).shape
+    (3, 3)
+    """
+    from ._promote import holds_tracer
+
+    if not holds_tracer(arrays):
+        return np.block(arrays)
+    depth = _block_depth(arrays)
+    ndim = builtins.max(depth, _max_ndim(arrays))
+
+    def assemble(item, level):
+        if level == depth:
+            a = item if isinstance(item, Tracer) else np.asarray(item)
+            nd = a.ndim if isinstance(a, Tracer) else np.ndim(a)
+            shape = a.shape if isinstance(a, Tracer) else np.shape(a)
+            return reshape(a, (1,) * (ndim - nd) + tuple(shape))
+        if not isinstance(item, list):
+            raise WireError(f"block: lists nested to different depths{at(user_location())}")
+        return concatenate([assemble(v, level + 1) for v in item], axis=ndim - depth + level)
+
+    return assemble(arrays, 0)
+
+
+def _max_ndim(arrays):
+    if isinstance(arrays, list):
+        return builtins.max(_max_ndim(v) for v in arrays)
+    return arrays.ndim if isinstance(arrays, Tracer) else np.ndim(arrays)
+
+
+def resize(a, new_shape):
+    """``a`` repeated (or cut) to fill ``new_shape``, NumPy's ``resize``.
+
+    >>> resize(np.array([1.0, 2.0, 3.0]), (2, 2))
+    array([[1., 2.],
+           [3., 1.]])
+    """
+    if not isinstance(a, Tracer):
+        return np.resize(a, new_shape)
+    new_shape = (new_shape,) if isinstance(new_shape, (int, np.integer)) else tuple(new_shape)
+    n = int(np.prod(new_shape, dtype=np.int64))
+    flat = ravel(a)
+    if flat.shape[0] == 0 or n == 0:
+        from ._creation import zeros
+
+        return zeros(new_shape, a.dtype)
+    idx = np.arange(n) % flat.shape[0]
+    return reshape(flat[idx], new_shape)
 
 
 # --------------------------------------------------------------------------- indexing

@@ -14,7 +14,17 @@ from ..primitive import Primitive
 from ..batching import argreduce_batch, reduction_batch
 from ..tracer import bind
 from .elementwise import eq, select
-from .shape import broadcast_like, broadcast_to, ones_like_, reshape, zeros_like_
+from .shape import (
+    broadcast_like,
+    broadcast_to,
+    concatenate,
+    full,
+    getitem,
+    ones_like_,
+    reshape,
+    transpose,
+    zeros_like_,
+)
 
 
 def _reduced_shape(a, axes):
@@ -109,18 +119,49 @@ def reduce_min(x, axes):
 
 
 def _prod_partial(out, x, axes):
-    """d prod / d x_i = product of the other entries, exact also where entries are zero."""
-    is_zero = eq(x, 0.0)
-    zeros = reduce_sum(select(is_zero, ones_like_(x), zeros_like_(x)), axes)
-    nonzero_prod = reduce_prod(select(is_zero, ones_like_(x), x), axes)
-    safe_x = select(is_zero, ones_like_(x), x)
-    n0 = expand_back(zeros, x, axes)
-    # no zero in the slice: out / x; exactly one zero: the zero entry gets the product of the rest
-    return select(
-        eq(n0, 0.0),
-        expand_back(out, x, axes) / safe_x,
-        select(is_zero & eq(n0, 1.0), expand_back(nonzero_prod, x, axes), zeros_like_(x)),
-    )
+    """d prod / d x_i = the product of the other entries of x_i's slice.
+
+    Built from exclusive prefix and suffix products (multiplications only, no division and
+    no test for zeros), so it is exact where entries are zero or infinite and so are its
+    own derivatives: the Hessian of ``prod([0, 0, 2])`` has 2 off the diagonal.
+    """
+    if x.shape is None:  # unknown shape: the division form (exact only without zeros)
+        is_zero = eq(x, 0.0)
+        safe_x = select(is_zero, ones_like_(x), x)
+        return select(is_zero, zeros_like_(x), expand_back(out, x, axes) / safe_x)
+    axes = tuple(range(x.ndim)) if axes is None else tuple(axes)
+    kept = [i for i in range(x.ndim) if i not in axes]
+    perm = kept + list(axes)
+    n = int(np.prod([x.shape[i] for i in axes], dtype=np.int64))
+    if n <= 1:
+        return ones_like_(x)
+    lead = tuple(x.shape[i] for i in kept)
+    flat = reshape(transpose(x, tuple(perm)), lead + (n,))
+    others = _exclusive_products(flat, reverse=False) * _exclusive_products(flat, reverse=True)
+    others = reshape(others, tuple(x.shape[i] for i in perm))
+    return transpose(others, tuple(int(i) for i in np.argsort(perm)))
+
+
+def _exclusive_products(y, reverse: bool):
+    """``out[..., i] = prod(y[..., :i])`` (or of ``y[..., i+1:]`` when ``reverse``), by a
+    Hillis–Steele scan of ``ceil(log2 n)`` multiplications of shifted copies."""
+    n = y.shape[-1]
+    flip = (("e",), ("s", None, None, -1))
+    if reverse:
+        y = getitem(y, [], flip)
+    lead = y.shape[:-1]
+    last = len(lead)
+
+    def shifted(v, k):  # v moved k places along the last axis, ones filling the front
+        return concatenate([full(lead + (k,), 1, v.dtype),
+                            getitem(v, [], (("e",), ("s", 0, n - k, None)))], last)
+
+    y = shifted(y, 1)
+    k = 1
+    while k < n:
+        y = y * shifted(y, k)
+        k *= 2
+    return getitem(y, [], flip) if reverse else y
 
 
 reduce_prod_p = Primitive(

@@ -1,0 +1,230 @@
+"""Order-based functions of ``wire.numpy`` beyond ``sort``: ``partition``/``argpartition``,
+``lexsort``, ``sort_complex``, ``digitize``, ``bincount`` and the NaN-aware quantiles.
+
+All are built on the ``argsort`` permutation and gathers, so values flow back through the
+permutation exactly as for ``sort``; integer results (indices, counts) carry no derivative.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ..errors import WireError, at, user_location
+from ..ops import shape as S
+from ..tracer import Tracer
+from ._indexing_extra import take_along_axis
+from ._math import floor, isnan, minimum, where
+from ._promote import cast, lift
+from ._reductions import normalize_axes, sum
+from ._scan_sort import argsort, searchsorted, sort
+from ._shape import reshape, stack, transpose
+
+__all__ = [
+    "argpartition",
+    "bincount",
+    "digitize",
+    "lexsort",
+    "nanpercentile",
+    "nanquantile",
+    "partition",
+    "sort_complex",
+]
+
+
+def _t(*xs) -> bool:
+    return builtins.any(isinstance(x, Tracer) for x in xs)
+
+
+def _check_kth(kth, n, name):
+    for k in np.atleast_1d(np.asarray(kth)).ravel():
+        if not -n <= int(k) < n:
+            raise WireError(f"{name}: kth {int(k)} is out of bounds for an axis of size {n}"
+                            f"{at(user_location())}")
+
+
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    """A copy with the ``kth`` entries where sorting would put them, smaller ones before and
+    larger ones after. On traced values it is the fully sorted array: that meets NumPy's
+    contract for every ``kth``, though entries inside each part may be ordered differently
+    from NumPy's result. The derivative flows back through the permutation.
+
+    >>> float(partition(np.array([3.0, 1.0, 2.0]), 1)[1])
+    2.0
+    """
+    a = lift(a)
+    if not _t(a):
+        return np.partition(a, kth, axis=axis, kind=kind, order=order)
+    n = a.size if axis is None else a.shape[normalize_axes(axis, a.ndim)[0]]
+    _check_kth(kth, n, "partition")
+    return sort(a, axis=axis)
+
+
+def argpartition(a, kth, axis=-1, kind="introselect", order=None):
+    """Indices that partition ``a`` (on traced values: the sorting permutation, which is a
+    valid partition for every ``kth``).
+
+    >>> int(argpartition(np.array([3.0, 1.0, 2.0]), 0)[0])
+    1
+    """
+    a = lift(a)
+    if not _t(a):
+        return np.argpartition(a, kth, axis=axis, kind=kind, order=order)
+    n = a.size if axis is None else a.shape[normalize_axes(axis, a.ndim)[0]]
+    _check_kth(kth, n, "argpartition")
+    return argsort(a, axis=axis)
+
+
+def lexsort(keys, axis=-1):
+    """Indices that sort by the last key, then the one before, … (NumPy's ``lexsort``); keys
+    may be traced (integer result, no derivative).
+
+    >>> lexsort((np.array([1, 0, 1]), np.array([2, 2, 1])))
+    array([2, 1, 0])
+    """
+    if isinstance(keys, Tracer):
+        keys = [keys[i] for i in range(keys.shape[0])]
+    if not _t(*keys):
+        return np.lexsort(keys, axis=axis)
+    keys = [k if isinstance(k, Tracer) else S.to_tracer(np.asarray(k)) for k in keys]
+    axis = normalize_axes(axis, keys[0].ndim)[0]
+    # a stable sort by each key in turn, least significant first, keeps earlier orders on ties
+    perm = argsort(keys[0], axis=axis, kind="stable")
+    for key in keys[1:]:
+        step = argsort(take_along_axis(key, perm, axis), axis=axis, kind="stable")
+        perm = take_along_axis(perm, step, axis)
+    return perm
+
+
+def sort_complex(a):
+    """Sort by real part, then imaginary part; the result is complex (NumPy's rules).
+
+    >>> sort_complex(np.array([2.0, 1.0]))
+    array([1.+0.j, 2.+0.j])
+    """
+    if not _t(a):
+        return np.sort_complex(a)
+    dt = a.dtype
+    if dt.kind != "c":
+        dt = np.dtype(np.complex64) if dt.char in "bhBH" else np.dtype(np.complex128)
+        a = cast(a, dt)
+    from ._elementwise_extra import imag, real
+
+    a = reshape(a, (-1,)) if a.ndim == 0 else a
+    return take_along_axis(a, lexsort((imag(a), real(a))), -1)
+
+
+def digitize(x, bins, right=False):
+    """Indices of the ``bins`` (monotonic, increasing or decreasing) each ``x`` falls in
+    (integer result, no derivative).
+
+    >>> digitize(np.array([0.5, 1.5, 3.0]), np.array([0.0, 1.0, 2.0]))
+    array([1, 2, 3])
+    """
+    if not _t(x, bins):
+        return np.digitize(x, bins, right=right)
+    side = "left" if right else "right"
+    if not isinstance(bins, Tracer):
+        bins = np.asarray(bins)
+        if bins.ndim != 1:
+            raise WireError(f"digitize: bins must be 1-D{at(user_location())}")
+        if bins.size < 2 or np.all(bins[1:] >= bins[:-1]):
+            return searchsorted(bins, x, side=side)
+        if not np.all(bins[1:] <= bins[:-1]):
+            raise WireError(f"digitize: bins must be monotonic{at(user_location())}")
+        return bins.size - searchsorted(bins[::-1], x, side=side)
+    n = bins.shape[0]
+    up = searchsorted(bins, x, side=side)
+    down = n - searchsorted(bins[::-1], x, side=side)
+    return where(bins[n - 1] >= bins[0], up, down)
+
+
+def bincount(x, weights=None, minlength=0):
+    """Number of occurrences (or sum of ``weights``) of each non-negative integer of ``x``.
+    ``x`` sets the result's length, so it must be concrete; traced ``weights`` are
+    differentiable (the derivative of each bin is 1 for its entries).
+
+    >>> bincount(np.array([0, 2, 2]), np.array([0.5, 1.0, 2.0]))
+    array([0.5, 0. , 3. ])
+    """
+    if not _t(x, weights):
+        return np.bincount(x, weights, minlength)
+    if isinstance(x, Tracer):
+        raise WireError(
+            "bincount: the counted integers set the result's length, so they must be concrete, "
+            f"not traced{at(user_location())}; with a known number of bins n use "
+            "wire.numpy.sum(weights[:, None] * (x[:, None] == wire.numpy.arange(n)), axis=0)"
+        )
+    x = np.asarray(x)
+    if x.ndim != 1 or x.dtype.kind not in "iub" or (x.size and x.min() < 0):
+        raise WireError(f"bincount: x must be a 1-D array of non-negative integers"
+                        f"{at(user_location())}")
+    n = builtins.max(int(x.max()) + 1 if x.size else 0, int(minlength))
+    w = weights if weights.dtype.kind in "fc" else cast(weights, np.float64)
+    return S.scatter_add(w, [x.astype(np.intp)], (("a", 0),), (n,))
+
+
+def _nan_quantiles(a, q, axis, keepdims):
+    from ._scan_sort import _positions  # the checks of q that quantile makes
+
+    if a.dtype.kind not in "fc":
+        a = cast(a, np.float64)
+    axes = normalize_axes(axis, a.ndim)
+    rest = [i for i in range(a.ndim) if i not in axes]
+    flat = reshape(transpose(a, rest + list(axes)), tuple(a.shape[i] for i in rest) + (-1,))
+    qq = _positions(q, 2, "linear")[0]
+    valid = ~isnan(flat)
+    count = sum(valid, axis=-1, keepdims=True)  # entries that are not NaN, per slice
+    s = sort(where(valid, flat, np.inf), axis=-1)  # NaNs (as inf) go to the end
+    last = cast(count - 1, a.dtype)
+    outs = []
+    for qk in qq.ravel():
+        pos = last * float(qk)
+        lo = floor(pos)
+        hi = minimum(lo + 1.0, last)
+        ilo, ihi = cast(where(lo < 0, 0.0, lo), np.intp), cast(where(hi < 0, 0.0, hi), np.intp)
+        vlo, vhi = take_along_axis(s, ilo, -1), take_along_axis(s, ihi, -1)
+        frac = pos - lo
+        diff = vhi - vlo  # NumPy's _lerp, term for term, so infinities come out as there
+        val = where(frac >= 0.5, vhi - diff * (1.0 - frac), vlo + diff * frac)
+        outs.append(where(count == 0, np.nan, val)[..., 0])
+    res = stack(outs, axis=0) if outs else None
+    res = reshape(res, qq.shape + tuple(a.shape[i] for i in rest))
+    if keepdims:
+        res = reshape(res, qq.shape + tuple(1 if i in axes else d for i, d in enumerate(a.shape)))
+    return res
+
+
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False):
+    """``q``-th quantiles ignoring NaN (``q`` concrete, in [0, 1]; NumPy's "linear" method);
+    a slice of only NaN gives NaN.
+
+    >>> float(nanquantile(np.array([1.0, np.nan, 3.0]), 0.5))
+    2.0
+    """
+    a = lift(a)
+    if not _t(a):
+        return np.nanquantile(a, q, axis=axis, method=method, keepdims=keepdims)
+    if method != "linear":
+        raise WireError(f"nanquantile: only method='linear' is supported on traced values"
+                        f"{at(user_location())}")
+    return _nan_quantiles(a, q, axis, keepdims)
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=False):
+    """``q``-th percentiles ignoring NaN (``q`` in [0, 100]).
+
+    >>> float(nanpercentile(np.array([1.0, np.nan, 3.0]), 50))
+    2.0
+    """
+    a = lift(a)
+    if not _t(a):
+        return np.nanpercentile(a, q, axis=axis, method=method, keepdims=keepdims)
+    if isinstance(q, Tracer):
+        raise WireError(f"nanpercentile: q must be concrete{at(user_location())}")
+    return nanquantile(a, np.asarray(q, dtype=float) / 100.0, axis, method=method,
+                       keepdims=keepdims)
+

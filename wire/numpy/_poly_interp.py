@@ -1,0 +1,405 @@
+"""Interpolation, polynomials and special series of ``wire.numpy``: ``interp``, ``unwrap``,
+``vander``, ``polyval``/``polyadd``/``polysub``/``polymul``/``polyder``/``polyint``/
+``polydiv``/``polyfit``/``poly``, and ``i0``.
+
+All are compositions of the elementwise primitives, gathers and products, differentiable in
+every floating argument. Values follow NumPy's formulas term for term where NumPy's result
+depends on them (``interp``'s handling of knots and infinite slopes, ``polyval``'s Horner
+order), so concrete and traced results agree.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from ..errors import WireError, at, user_location
+from ..tracer import Tracer
+from ._creation import zeros_like
+from ._elementwise_extra import imag, real
+from ._indexing_extra import pad, take
+from ._math import exp, isnan, mod, sqrt, where
+from ._promote import cast, holds_tracer, lift, promote_float
+from ._reductions import normalize_axes
+from ._scan_sort import argsort, convolve, cumsum, diff, searchsorted
+from ._shape import concatenate, reshape, stack
+
+__all__ = [
+    "i0",
+    "interp",
+    "poly",
+    "polyadd",
+    "polyder",
+    "polydiv",
+    "polyfit",
+    "polyint",
+    "polymul",
+    "polysub",
+    "polyval",
+    "unwrap",
+    "vander",
+]
+
+
+def _t(*xs) -> bool:
+    return builtins.any(holds_tracer(x) for x in xs)
+
+
+def _tracer(x):
+    from ..ops.shape import to_tracer
+
+    x = lift(x)
+    return x if isinstance(x, Tracer) else to_tracer(np.asarray(x))
+
+
+# --------------------------------------------------------------------------- interp
+
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """Piecewise-linear interpolation (NumPy's ``interp``), differentiable in ``x``, ``fp``
+    and ``xp``. At a knot ``x == xp[j]`` the value is ``fp[j]`` and the derivative in ``x``
+    is the slope of the segment to the right (of the last segment at the last knot).
+
+    >>> interp(np.array([0.5, 2.0, 9.0]), np.array([0.0, 1.0, 3.0]), np.array([0.0, 2.0, 0.0]))
+    array([1., 1., 0.])
+    """
+    if not _t(x, xp, fp, left, right, period):
+        return np.interp(x, xp, fp, left, right, period)
+    fp = lift(fp)
+    fdt = fp.dtype if isinstance(fp, Tracer) else np.asarray(fp).dtype
+    if fdt.kind == "c":
+        return (interp(x, xp, real(fp), _part(left, real), _part(right, real), period)
+                + 1j * interp(x, xp, imag(fp), _part(left, imag), _part(right, imag), period))
+    x, xp, fp = promote_float(lift(x), lift(xp), fp)
+    if isinstance(period, Tracer):
+        raise WireError(f"interp: period must be concrete{at(user_location())}")
+    if np.ndim(xp) != 1 if not isinstance(xp, Tracer) else xp.ndim != 1:
+        raise WireError(f"interp: xp and fp must be 1-D{at(user_location())}")
+    if period is not None:
+        if period == 0:
+            raise WireError(f"interp: period must be a non-zero value{at(user_location())}")
+        period = builtins.abs(period)
+        left = right = None
+        x, xp = mod(x, period), mod(xp, period)
+        order = argsort(xp)
+        xp, fp = take(xp, order), take(fp, order)
+        xp = concatenate([xp[-1:] - period, xp, xp[0:1] + period])
+        fp = concatenate([fp[-1:], fp, fp[0:1]])
+    xp, fp = _tracer(xp), _tracer(fp)
+    n = xp.shape[0]
+    if n == 0 or fp.shape[0] != n:
+        raise WireError(f"interp: xp and fp must have the same non-zero length, got {n} and "
+                        f"{fp.shape[0]}{at(user_location())}")
+    lval = fp[0] if left is None else left
+    rval = fp[n - 1] if right is None else right
+    if n == 1:  # NumPy's one-knot rule (a NaN x gets fp[0] there, too)
+        return where(x < xp[0], lval, where(x > xp[0], rval, fp[0] + zeros_like(x)))
+    j = searchsorted(xp, x, side="right") - 1  # xp[j] <= x < xp[j+1]
+    j = where(j < 0, 0, where(j > n - 2, n - 2, j))
+    x0, x1, f0, f1 = take(xp, j), take(xp, j + 1), take(fp, j), take(fp, j + 1)
+    slope = (f1 - f0) / (x1 - x0)
+    from_left = slope * (x - x0) + f0  # NumPy's formula and its fallbacks, in its order
+    from_right = slope * (x - x1) + f1
+    val = where(x == x1, from_right, from_left)
+    val = where(isnan(val), from_right, val)
+    val = where(isnan(val) & (f0 == f1), f0, val)
+    # at a knot NumPy returns fp there; the formula gives the same value (and the segment's
+    # slope as derivative) unless an infinity made it differ
+    val = where((x == x0) & (val != f0), f0, val)
+    val = where((x == x1) & (val != f1), f1, val)  # only at the last knot
+    val = where(x < xp[0], lval, where(x > xp[n - 1], rval, val))
+    return where(isnan(x), x, val)
+
+
+def _part(v, fn):
+    return None if v is None else fn(v) if isinstance(v, Tracer) else fn(np.asarray(v))
+
+
+# --------------------------------------------------------------------------- unwrap
+
+
+def unwrap(p, discont=None, axis=-1, *, period=2 * math.pi):
+    """Remove jumps larger than ``discont`` (default ``period / 2``) by adding multiples of
+    ``period`` (NumPy's ``unwrap``); the derivative in ``p`` passes through unchanged.
+
+    >>> unwrap(np.array([0.0, 3.0, 6.5]))
+    array([0.        , 3.        , 0.21681469])
+    """
+    if not _t(p):
+        return np.unwrap(p, discont=discont, axis=axis, period=period)
+    p = lift(p)
+    (p,) = promote_float(p) if p.dtype.kind not in "iub" else (p,)
+    axis = normalize_axes(axis, p.ndim)[0]
+    dd = diff(p, axis=axis)
+    if discont is None:
+        discont = period / 2
+    dtype = np.result_type(dd.dtype, period)
+    if np.issubdtype(dtype, np.integer):
+        high, rem = builtins.divmod(period, 2)
+        ambiguous = rem == 0
+    else:
+        high, ambiguous = period / 2, True
+    low = -high
+    ddmod = mod(dd - low, period) + low
+    if ambiguous:
+        ddmod = where((ddmod == low) & (dd > 0), high, ddmod)
+    correct = where(abs_(dd) < discont, 0.0, ddmod - dd)
+    head = [slice(None)] * p.ndim
+    tail = [slice(None)] * p.ndim
+    head[axis], tail[axis] = slice(0, 1), slice(1, None)
+    p = cast(p, dtype)
+    rest = p[tuple(tail)] + cumsum(cast(correct, dtype), axis=axis)
+    return concatenate([p[tuple(head)], rest], axis=axis)
+
+
+def abs_(x):
+    from ._math import abs as _abs
+
+    return _abs(x)
+
+
+# --------------------------------------------------------------------------- polynomials
+
+
+def vander(x, N=None, increasing=False):
+    """Vandermonde matrix: columns ``x**(N-1) … x**0`` (or increasing powers).
+
+    >>> vander(np.array([2.0, 3.0]), 3)
+    array([[4., 2., 1.],
+           [9., 3., 1.]])
+    """
+    if not _t(x):
+        return np.vander(x, N, increasing)
+    x = lift(x)
+    if x.ndim != 1:
+        raise WireError(f"vander: x must be 1-D, got {x.aval!r}{at(user_location())}")
+    n = x.shape[0] if N is None else int(N)
+    powers = range(n) if increasing else range(n - 1, -1, -1)
+    from ._math import power
+
+    cols = [power(x, k) if k else zeros_like(x) + 1 for k in powers]
+    if not cols:
+        return np.zeros((x.shape[0], 0), x.dtype)
+    return stack(cols, axis=1)
+
+
+def _coeffs(p, name):
+    if not isinstance(p, Tracer) and isinstance(p, np.poly1d):
+        p = p.coeffs
+    p = lift(p)
+    nd = p.ndim if isinstance(p, Tracer) else np.ndim(p)
+    if nd != 1:
+        raise WireError(f"{name}: coefficients must be 1-D{at(user_location())}")
+    return p if isinstance(p, Tracer) else np.asarray(p)
+
+
+def polyval(p, x):
+    """Value of the polynomial with coefficients ``p`` (highest power first) at ``x``, by
+    Horner's rule in NumPy's order.
+
+    >>> polyval([3.0, 0.0, 1.0], 2.0)
+    np.float64(13.0)
+    """
+    if not _t(p, x):
+        return np.polyval(p, x)
+    p = _coeffs(p, "polyval")
+    y = zeros_like(lift(x)) if _t(x) else np.zeros_like(np.asarray(x, dtype=float))
+    for k in range(p.shape[0]):
+        y = y * x + p[k]
+    return y
+
+
+def _pair(a1, a2):
+    a1, a2 = _coeffs(a1, "polynomial"), _coeffs(a2, "polynomial")
+    n = builtins.max(a1.shape[0], a2.shape[0])
+    return _front(a1, n), _front(a2, n)
+
+
+def _front(a, n):
+    k = n - a.shape[0]
+    if not k:
+        return a
+    return pad(a, (k, 0)) if isinstance(a, Tracer) else np.pad(a, (k, 0))
+
+
+def polyadd(a1, a2):
+    """Sum of two polynomials (coefficients, highest power first).
+
+    >>> polyadd([1.0, 2.0], [1.0, 0.0, 0.0])
+    array([1., 1., 2.])
+    """
+    if not _t(a1, a2):
+        return np.polyadd(a1, a2)
+    a, b = _pair(a1, a2)
+    return a + b
+
+
+def polysub(a1, a2):
+    """Difference of two polynomials.
+
+    >>> polysub([1.0, 2.0], [1.0, 1.0])
+    array([0., 1.])
+    """
+    if not _t(a1, a2):
+        return np.polysub(a1, a2)
+    a, b = _pair(a1, a2)
+    return a - b
+
+
+def polymul(a1, a2):
+    """Product of two polynomials (a convolution of their coefficients).
+
+    >>> polymul([1.0, 1.0], [1.0, -1.0])
+    array([ 1.,  0., -1.])
+    """
+    if not _t(a1, a2):
+        return np.polymul(a1, a2)
+    return convolve(_coeffs(a1, "polymul"), _coeffs(a2, "polymul"))
+
+
+def polyder(p, m=1):
+    """The ``m``-th derivative of a polynomial.
+
+    >>> polyder([1.0, 1.0, 1.0])
+    array([2., 1.])
+    """
+    if not _t(p):
+        return np.polyder(p, m)
+    p = _coeffs(p, "polyder")
+    for _ in range(int(m)):
+        n = p.shape[0] - 1
+        if n <= 0:
+            return zeros_like(p[:1])
+        p = p[:-1] * np.arange(n, 0, -1, dtype=float)
+    return p
+
+
+def polyint(p, m=1, k=None):
+    """The ``m``-th antiderivative, with integration constants ``k`` (default 0).
+
+    >>> polyint([3.0, 0.0])
+    array([1.5, 0. , 0. ])
+    """
+    if not _t(p, k):
+        return np.polyint(p, m, k)
+    p = _coeffs(p, "polyint")
+    m = int(m)
+    ks = [0.0] * m if k is None else (list(k) if isinstance(k, (list, tuple)) or (
+        not isinstance(k, Tracer) and np.ndim(k)) else [k] * m)
+    if len(ks) != m:
+        raise WireError(f"polyint: k must have m = {m} entries{at(user_location())}")
+    for c in ks:
+        n = p.shape[0]
+        p = concatenate([p / np.arange(n, 0, -1, dtype=float), reshape(lift(c) + zeros_like(p[:1]),
+                                                                       (1,))])
+    return p
+
+
+def polydiv(u, v):
+    """Quotient and remainder of polynomial division. On traced values the remainder has
+    ``len(v) - 1`` coefficients: NumPy also drops further leading (near-)zeros, which depends
+    on the values.
+
+    >>> polydiv([1.0, 3.0, 2.0], [1.0, 1.0])
+    (array([1., 2.]), array([0.]))
+    """
+    if not _t(u, v):
+        return np.polydiv(u, v)
+    u, v = _coeffs(u, "polydiv"), _coeffs(v, "polydiv")
+    m, n = u.shape[0] - 1, v.shape[0] - 1
+    scale = 1.0 / v[0]
+    r = [u[i] for i in range(m + 1)]
+    q = []
+    for k in range(builtins.max(m - n + 1, 0)):
+        d = scale * r[k]
+        q.append(d)
+        for i in range(n + 1):
+            r[k + i] = r[k + i] - d * v[i]
+    quot = stack(q) if q else zeros_like(lift(u)[:1])
+    rem = stack(r[builtins.max(m - n + 1, 0):] if n else r[-1:])
+    return quot, rem
+
+
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """Least-squares polynomial fit of degree ``deg`` (NumPy's column scaling), differentiable
+    in ``x``, ``y`` and ``w`` (``full`` and ``cov`` only on concrete values).
+
+    >>> np.round(polyfit(np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 5.0]), 1), 12)
+    array([2., 1.])
+    """
+    if not _t(x, y, w):
+        return np.polyfit(x, y, deg, rcond, full, w, cov)
+    if full or cov:
+        raise WireError(f"polyfit: full=True and cov=True need concrete values"
+                        f"{at(user_location())}")
+    from .linalg import lstsq
+
+    x, y = promote_float(lift(x), lift(y))
+    lhs = vander(_tracer(x), int(deg) + 1)
+    rhs = y
+    if w is not None:
+        lhs = lhs * reshape(w, (-1, 1))
+        rhs = rhs * (w if rhs.ndim == 1 else reshape(w, (-1, 1)))
+    scale = sqrt((lhs * lhs).sum(axis=0))
+    lhs = lhs / scale
+    c = lstsq(lhs, rhs, rcond)[0]
+    return c / scale if c.ndim == 1 else c / reshape(scale, (-1, 1))
+
+
+def poly(seq_of_zeros):
+    """Coefficients of the monic polynomial with the given roots (1-D input; the
+    characteristic polynomial of a matrix needs its eigenvalues, ``linalg.eig``).
+
+    >>> poly([1.0, 2.0])
+    array([ 1., -3.,  2.])
+    """
+    if not _t(seq_of_zeros):
+        return np.poly(seq_of_zeros)
+    z = lift(seq_of_zeros)
+    if z.ndim != 1:
+        raise WireError(f"poly of a traced matrix needs its eigenvalues (numpy.linalg.eig), "
+                        f"which wire does not differentiate yet; pass the roots"
+                        f"{at(user_location())}")
+    a = np.ones(1, dtype=z.dtype)
+    for k in range(z.shape[0]):
+        a = convolve(a, stack([1.0 + zeros_like(z[k]), -z[k]]))
+    return a
+
+
+# --------------------------------------------------------------------------- i0
+
+_I0_SERIES_BELOW = 25.0
+# i0(x) = sum_k (x^2/4)^k / (k!)^2: 64 positive terms reach full precision for |x| <= 25
+_I0_SERIES = [1.0 / math.factorial(k) ** 2 for k in range(64)]
+# i0(x) ~ e^x / sqrt(2 pi x) * sum_k ((2k-1)!!)^2 / (k! 8^k x^k), to e^(-2x) for x >= 25
+_I0_ASYMPTOTIC = [1.0]
+for _k in range(1, 40):
+    _I0_ASYMPTOTIC.append(_I0_ASYMPTOTIC[-1] * (2 * _k - 1) ** 2 / (8.0 * _k))
+
+
+def i0(x):
+    """Modified Bessel function of the first kind, order 0 (NumPy's ``i0``), smooth to every
+    order: its power series in ``x**2`` below ``|x| = 25``, the asymptotic series above.
+
+    >>> round(float(i0(1.0)), 12)
+    1.266065877752
+    """
+    if not _t(x):
+        return np.i0(x)
+    (x,) = promote_float(lift(x))
+    big = (x >= _I0_SERIES_BELOW) | (x <= -_I0_SERIES_BELOW)
+    small = where(big, 0.0, x)  # each branch sees inputs of its own side (finite derivatives)
+    y = small * small * 0.25
+    series = _I0_SERIES[-1]
+    for c in reversed(_I0_SERIES[:-1]):
+        series = series * y + c
+    ax = where(big, where(x < 0, -x, x), _I0_SERIES_BELOW)
+    r = 1.0 / ax
+    tail = _I0_ASYMPTOTIC[-1]
+    for c in reversed(_I0_ASYMPTOTIC[:-1]):
+        tail = tail * r + c
+    far = exp(ax) / sqrt(2.0 * math.pi * ax) * tail
+    return where(big, far, series)
+

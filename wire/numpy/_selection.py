@@ -1,0 +1,203 @@
+"""Selections and insertions of ``wire.numpy`` that NumPy defines by index bookkeeping:
+``choose``, ``compress``, ``extract``, ``insert``, ``piecewise`` and the
+``*_indices_from`` helpers.
+
+Where the layout depends only on concrete arguments (``insert``'s positions, ``compress``'s
+condition), NumPy itself computes it on an array of labels and the traced values are
+gathered accordingly, so the result matches NumPy's layout exactly and each derivative is
+one scatter-add.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ..errors import WireError, at, user_location
+from ..tracer import Tracer
+from ._indexing_extra import take, take_along_axis
+from ._math import where
+from ._promote import cast, holds_tracer, lift, result_dtype
+from ._shape import broadcast_arrays, concatenate, ravel, reshape, stack
+
+__all__ = [
+    "choose",
+    "compress",
+    "diag_indices_from",
+    "extract",
+    "insert",
+    "piecewise",
+    "tril_indices_from",
+    "triu_indices_from",
+]
+
+
+def _t(*xs) -> bool:
+    return builtins.any(holds_tracer(x) for x in xs)
+
+
+def _shape_of(a):
+    return a.shape if isinstance(a, Tracer) else np.shape(a)
+
+
+def choose(a, choices, out=None, mode="raise"):
+    """``choices[a[i]][i]`` for every position (NumPy's ``choose``); differentiable in the
+    choices, ``a`` (integers) may be traced.
+
+    >>> choose(np.array([0, 1, 0]), [np.zeros(3), np.ones(3)])
+    array([0., 1., 0.])
+    """
+    if not _t(a, choices):
+        return np.choose(a, choices, out=out, mode=mode)
+    if out is not None:
+        raise WireError(f"choose(..., out=...) cannot write into a traced value{at(user_location())}")
+    choices = list(choices) if not isinstance(choices, Tracer) else [
+        choices[i] for i in range(choices.shape[0])]
+    n = len(choices)
+    a = lift(a)
+    if isinstance(a, Tracer):
+        if mode == "wrap":
+            a = a % n
+        elif mode == "clip":
+            a = where(a < 0, 0, where(a > n - 1, n - 1, a))
+    else:
+        a = np.asarray(a)
+        if mode == "wrap":
+            a = a % n
+        elif mode == "clip":
+            a = np.clip(a, 0, n - 1)
+        elif a.size and (a.min() < 0 or a.max() >= n):
+            raise WireError(f"choose: index out of range for {n} choices{at(user_location())}")
+    dt = result_dtype(*choices)
+    parts = broadcast_arrays(a, *[cast(c, dt) for c in choices])
+    idx, stacked = parts[0], stack(parts[1:], axis=0)
+    if not isinstance(idx, Tracer):
+        idx = np.asarray(idx).astype(np.intp)
+    return take_along_axis(stacked, reshape(idx, (1,) + tuple(_shape_of(idx))), 0)[0]
+
+
+def compress(condition, a, axis=None, out=None):
+    """The slices of ``a`` along ``axis`` where the (concrete) ``condition`` holds.
+
+    >>> compress([False, True, True], np.array([1.0, 2.0, 3.0]))
+    array([2., 3.])
+    """
+    if not _t(condition, a):
+        return np.compress(condition, a, axis=axis, out=out)
+    if holds_tracer(condition):
+        raise WireError(
+            "compress/extract with a traced condition: the result's shape would depend on the "
+            f"values{at(user_location())}; use wire.numpy.where(condition, a, 0) instead"
+        )
+    keep = np.nonzero(np.asarray(condition).ravel())[0]
+    return take(lift(a), keep, axis=axis)
+
+
+def extract(condition, arr):
+    """The entries of ``arr`` where the (concrete) ``condition`` holds, flattened.
+
+    >>> extract(np.array([[True, False], [False, True]]), np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([1., 4.])
+    """
+    if not _t(condition, arr):
+        return np.extract(condition, arr)
+    return compress(np.ravel(condition) if not holds_tracer(condition) else condition,
+                    ravel(lift(arr)))
+
+
+def insert(arr, obj, values, axis=None):
+    """``arr`` with ``values`` inserted before the (concrete) indices ``obj``, NumPy's
+    ``insert``; differentiable in ``arr`` and ``values``.
+
+    >>> insert(np.array([1.0, 2.0]), 1, 9.0)
+    array([1., 9., 2.])
+    """
+    if not _t(arr, values):
+        return np.insert(arr, obj, values, axis=axis)
+    if holds_tracer(obj):
+        raise WireError(f"insert: the positions obj must be concrete (they set the shape)"
+                        f"{at(user_location())}")
+    arr, values = lift(arr), lift(values)
+    arr = arr if isinstance(arr, Tracer) else np.asarray(arr)
+    values = cast(values, arr.dtype)
+    n, m = int(np.prod(_shape_of(arr), dtype=np.int64)), int(np.prod(_shape_of(values),
+                                                                     dtype=np.int64))
+    # NumPy lays out labels: 0..n-1 for arr's entries, n.. for values' (broadcast as it would)
+    labels = np.insert(np.arange(n).reshape(_shape_of(arr)), obj,
+                       np.arange(n, n + m).reshape(_shape_of(values)), axis=axis)
+    pool = concatenate([ravel(arr), ravel(values)]) if m else ravel(arr)
+    return take(pool, labels)
+
+
+def piecewise(x, condlist, funclist, *args, **kw):
+    """``funclist[i](x)`` where ``condlist[i]`` holds (the last function or value where none
+    does, if there is one more entry than conditions), NumPy's ``piecewise``.
+
+    On traced values each function gets the whole ``x`` and the results are chosen with
+    ``where``, so functions must be elementwise; a function undefined outside its piece
+    (``sqrt`` of negatives) gives a NaN derivative there unless it guards its input.
+
+    >>> piecewise(np.array([-1.0, 2.0]), [np.array([True, False])], [lambda v: -v, lambda v: v * v])
+    array([1., 4.])
+    """
+    if not _t(x, condlist) and not builtins.any(isinstance(f, Tracer) for f in funclist):
+        return np.piecewise(x, condlist, funclist, *args, **kw)
+    x = lift(x)
+    if isinstance(condlist, Tracer) or not isinstance(condlist, (list, tuple)) or (
+            condlist and not isinstance(condlist[0], (list, tuple, np.ndarray, Tracer))):
+        condlist = [condlist]
+    condlist = list(condlist)
+    n = len(condlist)
+    if len(funclist) not in (n, n + 1):
+        raise WireError(f"piecewise: {len(funclist)} functions for {n} conditions (need {n} or "
+                        f"{n + 1}){at(user_location())}")
+
+    def value(f):
+        return f(x, *args, **kw) if callable(f) else f
+
+    from ._creation import zeros_like
+
+    out = value(funclist[n]) + zeros_like(x) if len(funclist) == n + 1 else zeros_like(x)
+    for cond, f in zip(condlist, funclist):  # later conditions win, as in NumPy
+        out = where(cond, value(f), out)
+    return cast(out, x.dtype)
+
+
+def tril_indices_from(arr, k=0):
+    """Indices of the lower triangle of a (traced or concrete) 2-D array; only its shape is
+    read.
+
+    >>> tril_indices_from(np.ones((2, 2)))
+    (array([0, 1, 1]), array([0, 0, 1]))
+    """
+    shape = _shape_of(arr)
+    if len(shape) != 2:
+        raise WireError(f"tril_indices_from: input must be 2-D{at(user_location())}")
+    return np.tril_indices(shape[-2], k=k, m=shape[-1])
+
+
+def triu_indices_from(arr, k=0):
+    """Indices of the upper triangle of a (traced or concrete) 2-D array.
+
+    >>> triu_indices_from(np.ones((2, 2)))
+    (array([0, 0, 1]), array([0, 1, 1]))
+    """
+    shape = _shape_of(arr)
+    if len(shape) != 2:
+        raise WireError(f"triu_indices_from: input must be 2-D{at(user_location())}")
+    return np.triu_indices(shape[-2], k=k, m=shape[-1])
+
+
+def diag_indices_from(arr):
+    """Indices of the main diagonal of a (traced or concrete) array with equal dimensions.
+
+    >>> diag_indices_from(np.ones((2, 2)))
+    (array([0, 1]), array([0, 1]))
+    """
+    shape = _shape_of(arr)
+    if len(shape) < 2 or len(set(shape)) != 1:
+        raise WireError(f"diag_indices_from: all dimensions must be equal and at least 2, got "
+                        f"{tuple(shape)}{at(user_location())}")
+    return np.diag_indices(shape[0], len(shape))
+
