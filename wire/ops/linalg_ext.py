@@ -7,8 +7,10 @@ singular matrix raises NumPy's ``LinAlgError`` when evaluated. Rules are written
 
 Symmetric inputs: ``cholesky`` and ``eigh`` factor the symmetric part ``(a + aᵀ) / 2`` and
 their VJPs return symmetric cotangents; ``wire.numpy.linalg`` first mirrors the lower triangle
-(NumPy reads only that), so values match NumPy exactly. ``eigh``/``svd`` derivatives assume
-distinct eigen/singular values; ``qr`` derivatives need ``m >= n``. Factorizations are real;
+(NumPy reads only that), so values match NumPy exactly. ``eigh`` derivatives at tied
+eigenvalues follow :func:`_divide_gaps` (exact for symmetric functions of the eigenvalues, NaN
+where the tied eigenvectors matter); ``svd`` derivatives assume distinct singular values;
+``qr`` derivatives need ``m >= n``. Factorizations are real;
 ``solve``/``inv``/``det``/``slogdet`` also take complex matrices (JAX's convention).
 """
 
@@ -87,6 +89,53 @@ def _well_conditioned(rng, shape):
 def _spd(rng, shape):
     b = rng.normal(size=shape)
     return b @ np.swapaxes(b, -1, -2) + shape[-1] * np.eye(shape[-1])
+
+
+def _abs2(x):
+    """|x|² as a real array (x * x for real x)."""
+    if x.dtype.kind == "c":
+        from .complex_parts import imag, real
+
+        return real(x) * real(x) + imag(x) * imag(x)
+    return x * x
+
+
+def _pairwise_diff(v):
+    """D[..., i, j] = v[..., j] - v[..., i]."""
+    k = v.shape[-1]
+    return S.reshape(v, v.shape[:-1] + (1, k)) - S.reshape(v, v.shape + (1,))
+
+
+def _ties(v, diff):
+    """Boolean (..., k, k): v[i] and v[j] are equal to working precision, that is
+    |v[j] - v[i]| <= k * eps * max|v| (the diagonal is always a tie). Eigen/singular vectors
+    of tied values are not determined by the matrix, so their coupling terms are dropped."""
+    from .elementwise import le
+    from .reductions import reduce_max
+
+    k = v.shape[-1]
+    if k == 0:
+        return np.zeros(tuple(v.shape) + (0,), dtype=bool)
+    real = np.empty((), v.dtype).real.dtype
+    tol = float(k * np.finfo(real).eps) ** 2
+    scale = reduce_max(_abs2(v), (v.ndim - 1,))
+    return le(_abs2(diff), _expand2(scale) * np.asarray(tol, real))
+
+
+def _divide_gaps(m, diff, ties):
+    """``m / diff`` elementwise for the pairs that are not ``ties``. For tied pairs (and on the
+    diagonal) the true coupling ``m / 0`` is 0 when ``m`` is exactly 0, as it is when a
+    function ignores the tied eigen/singular vectors (eigenvalue sums, norms), and NaN
+    otherwise, because then the derivative does not exist or needs more than first-order
+    information (matrix functions ``V f(Λ) Vᵀ`` at tied ``Λ``): never a silently wrong 0."""
+    from .elementwise import logical_and, ne, select
+
+    dt = np.result_type(m.dtype, diff.dtype)
+    k = m.shape[-1]
+    one, zero, nan = np.ones((), dt), np.zeros((), dt), np.full((), np.nan, dt)
+    off = ~np.eye(k, dtype=bool)
+    undefined = logical_and(logical_and(ties, ne(m, zero)), off)
+    return select(ties, select(undefined, nan, zero), m / select(ties, one, diff))
 
 
 # --------------------------------------------------------------------------- solve / inv
@@ -277,26 +326,25 @@ def _eigh_shape(a):
     return (Aval(a.shape[:-1], real), a)
 
 
-def _gap_matrix(w):
-    """F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it."""
-    n = w.shape[-1]
-    eye = _eye(n, w.dtype)
-    diff = S.reshape(w, w.shape[:-1] + (1, n)) - S.reshape(w, w.shape + (1,))
-    return (1.0 - eye) / (diff + eye)
+def _eigh_coupling(w, m):
+    """``m[i, j] / (w[j] - w[i])``, the eigenvector coupling, with the tie rule of
+    :func:`_divide_gaps`."""
+    diff = _pairwise_diff(w)
+    return _divide_gaps(m, diff, _ties(w, diff))
 
 
 def _eigh_jvp(ts, out, a):
     _real_only("eigh", a)
     w, v = out
     m = matmul(mT(v), matmul(_sym(ts[0]), v))
-    return (diagonal(m), matmul(v, _gap_matrix(w) * m))
+    return (diagonal(m), matmul(v, _eigh_coupling(w, m)))
 
 
 def _eigh_vjp(ct, out, a):
     _real_only("eigh", a)
     w, v = out
     ct_w, ct_v = ct
-    inner = diag_embed(ct_w) + _gap_matrix(w) * matmul(mT(v), ct_v)
+    inner = diag_embed(ct_w) + _eigh_coupling(w, matmul(mT(v), ct_v))
     return (_sym(matmul(v, matmul(inner, mT(v)))),)
 
 
@@ -316,7 +364,8 @@ eigh_p = Primitive(
     jvp=_eigh_jvp,
     batch=trailing_batch("eigh", core_ndim=2, n_out=2),
     sample=_eigh_sample,
-    doc="(eigenvalues ascending, eigenvectors) of the symmetric part of a",
+    doc="(eigenvalues ascending, eigenvectors) of the symmetric part of a; at tied eigenvalues "
+    "the eigenvector coupling is 0 if unused, else NaN",
 )
 
 
