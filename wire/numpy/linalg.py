@@ -1,7 +1,9 @@
 """``wire.numpy.linalg``: NumPy's ``numpy.linalg`` on arrays and tracers.
 
 Factorizations are primitives (``wire.ops.linalg_ext``); ``norm``, ``pinv``,
-``matrix_power``, ``cond``, ``lstsq``, ``multi_dot``, ``eigvalsh``… are compositions. A
+``matrix_power``, ``cond``, ``lstsq``, ``multi_dot``, ``eigvalsh``… are compositions. Every
+function takes real and complex matrices, and derivatives of complex ones follow JAX's
+convention (see ``docs/linalg.md``). A
 singular matrix raises ``numpy.linalg.LinAlgError`` when evaluated, as in NumPy. Results that
 NumPy returns as named tuples (``slogdet``, ``eigh``, ``svd``, ``qr``) are named tuples here.
 
@@ -87,6 +89,12 @@ def _t(*xs) -> bool:
     return builtins.any(isinstance(x, Tracer) for x in xs)
 
 
+def _mH(x):
+    """Conjugate transpose of the last two axes."""
+    x = swapaxes(x, -1, -2)
+    return conj(x) if x.dtype.kind == "c" else x
+
+
 def _float(a):
     return a if a.dtype.kind in "fc" else cast(a, np.float64)
 
@@ -95,12 +103,6 @@ def _square(a, what):
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ShapeError(f"linalg.{what}: expected square matrices (..., n, n), got {a.aval!r}"
                          f"{at(user_location())}")
-
-
-def _real(a, what):
-    if a.dtype.kind == "c":
-        raise WireError(f"linalg.{what} of complex traced matrices is not supported (real only)"
-                        f"{at(user_location())}")
 
 
 def inv(a):
@@ -156,11 +158,12 @@ def solve(a, b):
 
 
 def _mirror_lower(a):
-    """The symmetric matrix NumPy factors: the lower triangle of ``a`` mirrored."""
+    """The Hermitian matrix NumPy factors: the lower triangle of ``a`` mirrored (conjugated
+    for complex ``a``; the imaginary part of the diagonal is ignored by the factorization)."""
     n = a.shape[-1]
     low = np.tril(np.ones((n, n), bool), -1)
     diag = np.eye(n, dtype=bool)
-    at_ = swapaxes(a, -1, -2)
+    at_ = conj(swapaxes(a, -1, -2)) if a.dtype.kind == "c" else swapaxes(a, -1, -2)
     return where(low, a, where(diag, a, at_))
 
 
@@ -169,13 +172,19 @@ def _mirror(a, uplo):
 
 
 def cholesky(a, /, *, upper=False):
-    """Cholesky factor (lower, or upper with ``upper=True``) of a positive-definite matrix;
-    reads the lower (``upper=True``: upper) triangle, like NumPy. ``LinAlgError`` if not positive definite."""
+    """Cholesky factor (lower, or upper with ``upper=True``) of a symmetric (complex:
+    Hermitian) positive-definite matrix; reads the lower (``upper=True``: upper) triangle, like
+    NumPy. ``LinAlgError`` if not positive definite.
+
+    >>> import wire
+    >>> g = wire.grad(lambda a: wire.numpy.sum(cholesky(a)))(np.array([[4.0, 0.0], [0.0, 9.0]]))
+    >>> g.round(4).tolist()
+    [[0.25, 0.0], [0.5, 0.1667]]
+    """
     if not _t(a):
         return np.linalg.cholesky(a, upper=upper)
     a = _float(a)
     _square(a, "cholesky")
-    _real(a, "cholesky")
     L = LX.cholesky(_mirror(a, "U" if upper else "L"))
     return swapaxes(L, -1, -2) if upper else L
 
@@ -202,7 +211,6 @@ def eigh(a, UPLO="L"):
         return np.linalg.eigh(a, UPLO)
     a = _float(a)
     _square(a, "eigh")
-    _real(a, "eigh")
     return EighResult(*LX.eigh(_mirror(a, UPLO)))
 
 
@@ -214,12 +222,23 @@ def eigvalsh(a, UPLO="L"):
 
 
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
-    """Singular value decomposition ``(U, S, Vh)``; on traced non-square matrices pass
-    ``full_matrices=False``. Derivatives assume distinct non-zero singular values."""
+    """Singular value decomposition ``(U, S, Vh)``, real or complex; on traced non-square
+    matrices pass ``full_matrices=False``.
+
+    Each singular pair ``(u_i, vh_i)`` is fixed only up to sign (complex: a phase), so only
+    functions invariant to it have derivatives (``U @ diag(S) @ Vh``, ``|U|``, projectors).
+    At tied singular values, and at singular values that are zero to working precision, the
+    rule drops the coupling of their vectors when nothing depends on it (so ``S`` alone, the
+    nuclear norm, ``pinv`` of full-rank input are fine) and gives NaN where something does.
+
+    >>> import wire
+    >>> g = wire.grad(lambda a: wire.numpy.sum(svd(a, compute_uv=False)))(np.eye(2))
+    >>> g.tolist()  # the nuclear norm at a tie: d = U Vᵀ
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
     if not _t(a):
         return np.linalg.svd(a, full_matrices, compute_uv, hermitian)
     a = _float(a)
-    _real(a, "svd")
     if a.ndim < 2:
         raise ShapeError(f"linalg.svd: expected matrices, got {a.aval!r}{at(user_location())}")
     if full_matrices and compute_uv and a.shape[-1] != a.shape[-2]:
@@ -239,11 +258,17 @@ def svdvals(x):
 
 
 def qr(a, mode="reduced"):
-    """QR decomposition (modes "reduced", "r", and "complete" for square or wide matrices)."""
+    """QR decomposition, real or complex (modes "reduced", "r", and "complete" for square or
+    wide matrices); derivatives need rows >= columns. ``r`` has a real diagonal, as LAPACK
+    makes it, which also fixes the phases that the derivative follows.
+
+    >>> import wire
+    >>> wire.grad(lambda a: qr(a)[1][1, 1])(np.eye(2)).tolist()
+    [[0.0, 0.0], [0.0, 1.0]]
+    """
     if not _t(a):
         return np.linalg.qr(a, mode)
     a = _float(a)
-    _real(a, "qr")
     m, n = a.shape[-2:]
     if mode == "complete" and m > n:
         raise WireError(f"linalg.qr(mode='complete') of a tall traced matrix is not supported"
@@ -391,7 +416,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=None):
     cutoff = rcond * max(s, axis=-1, keepdims=True)
     keep = s > cutoff
     s_inv = where(keep, 1.0 / where(keep, s, 1.0), 0.0)
-    return matmul(swapaxes(vh, -1, -2) * expand_dims(s_inv, -2), swapaxes(u, -1, -2))
+    return matmul(_mH(vh) * expand_dims(s_inv, -2), _mH(u))
 
 
 def matrix_power(a, n):
@@ -455,7 +480,7 @@ def lstsq(a, b, rcond=None):
     s = svdvals(a)
     if m > n:
         r = b - matmul(a, x)
-        res = sum(r * r, axis=0)
+        res = sum(_abs2(r), axis=0)
         res = reshape(res, (1,)) if res.ndim == 0 else res
     else:
         res = np.zeros((0,), a.dtype)

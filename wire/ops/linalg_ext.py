@@ -9,9 +9,16 @@ Symmetric inputs: ``cholesky`` and ``eigh`` factor the symmetric part ``(a + a�
 their VJPs return symmetric cotangents; ``wire.numpy.linalg`` first mirrors the lower triangle
 (NumPy reads only that), so values match NumPy exactly. ``eigh`` derivatives at tied
 eigenvalues follow :func:`_divide_gaps` (exact for symmetric functions of the eigenvalues, NaN
-where the tied eigenvectors matter); ``svd`` derivatives assume distinct singular values;
-``qr`` derivatives need ``m >= n``. Factorizations are real;
-``solve``/``inv``/``det``/``slogdet`` also take complex matrices (JAX's convention).
+where the tied eigenvectors matter); ``svd`` treats tied singular values, and singular values
+that are zero to working precision, by the same rule; ``qr`` derivatives need ``m >= n``.
+
+Complex matrices: every primitive here takes them, with JAX's convention (a VJP is the
+transpose of the R-linear tangent map under the pairing ``Re(sum(a * b))``; see
+``complex_parts``). ``cholesky``/``eigh`` factor the Hermitian part ``(a + aᴴ) / 2``. The
+phase of each complex eigen/singular vector is not determined by the matrix; the rules fix it
+as JAX does (``Im(vᴴ dv) = 0`` for ``eigh`` and for ``svd``'s right vectors), so only
+phase-invariant functions of those vectors have meaningful derivatives. ``qr`` follows
+LAPACK's real diagonal of ``r``, which does fix the phases.
 """
 
 from __future__ import annotations
@@ -24,7 +31,10 @@ from ..ir import Aval
 from ..primitive import Primitive, broadcast_shapes
 from ..tracer import bind
 from . import shape as S
+from .complex_parts import conj, imag, real
+from .elementwise import le, logical_and, ne, select
 from .linalg import matmul
+from .reductions import reduce_max, reduce_sum
 
 # --------------------------------------------------------------------------- helpers
 
@@ -33,8 +43,25 @@ def mT(x):
     return S.swapaxes(x, -1, -2)
 
 
+def _cj(x):
+    """Complex conjugate; real values pass through without a node."""
+    return conj(x) if x.dtype.kind == "c" else x
+
+
+def mH(x):
+    """Conjugate transpose of the last two axes (the transpose for real ``x``)."""
+    return _cj(mT(x))
+
+
 def _sym(x):
-    return (x + mT(x)) * 0.5
+    """Hermitian part ``(x + xᴴ) / 2`` (the symmetric part for real ``x``)."""
+    return (x + mH(x)) * 0.5
+
+
+def _i_imag_diag(x):
+    """``diag(1j * Im(diag(x)))`` for complex square ``x``: the phase (gauge) terms."""
+    d = imag(diagonal(x))
+    return diag_embed(d) * np.asarray(1j, x.dtype)
 
 
 def _eye(n, dtype):
@@ -59,8 +86,6 @@ def diag_embed(v):
 
 
 def trace(x):
-    from .reductions import reduce_sum
-
     d = diagonal(x)
     return reduce_sum(d, (d.ndim - 1,))
 
@@ -75,15 +100,14 @@ def _square(name, a):
         raise ShapeError(f"{name}: expected square matrices (..., n, n), got {a!r}")
 
 
-def _real_only(name, x):
-    if x.dtype.kind == "c":
-        raise NonDifferentiableError(f"{name}: derivatives of complex {name} are not supported"
-                                     + at(user_location()))
-
-
 def _well_conditioned(rng, shape):
     n = shape[-1]
     return rng.normal(size=shape) + n * np.eye(n) * rng.choice([-1.0, 1.0])
+
+
+def _hermitian_part(a):
+    """``(a + aᴴ) / 2`` on NumPy arrays: the matrix ``cholesky`` and ``eigh`` factor."""
+    return (a + np.conj(np.swapaxes(a, -1, -2))) / 2
 
 
 def _spd(rng, shape):
@@ -94,8 +118,6 @@ def _spd(rng, shape):
 def _abs2(x):
     """|x|² as a real array (x * x for real x)."""
     if x.dtype.kind == "c":
-        from .complex_parts import imag, real
-
         return real(x) * real(x) + imag(x) * imag(x)
     return x * x
 
@@ -106,36 +128,54 @@ def _pairwise_diff(v):
     return S.reshape(v, v.shape[:-1] + (1, k)) - S.reshape(v, v.shape + (1,))
 
 
+def _tolerance2(v):
+    """(k * eps * max|v|)², the squared tie tolerance of values ``v`` along the last axis,
+    with that axis kept (size 1) so it broadcasts against ``v``."""
+    k = v.shape[-1]
+    real = np.empty((), v.dtype).real.dtype
+    scale = reduce_max(_abs2(v), (v.ndim - 1,))
+    return S.reshape(scale, tuple(scale.shape) + (1,)) * np.asarray(
+        float(k * np.finfo(real).eps) ** 2, real)
+
+
 def _ties(v, diff):
     """Boolean (..., k, k): v[i] and v[j] are equal to working precision, that is
     |v[j] - v[i]| <= k * eps * max|v| (the diagonal is always a tie). Eigen/singular vectors
-    of tied values are not determined by the matrix, so their coupling terms are dropped."""
-    from .elementwise import le
-    from .reductions import reduce_max
-
+    of tied values are not determined by the matrix, so their coupling is not either."""
     k = v.shape[-1]
     if k == 0:
         return np.zeros(tuple(v.shape) + (0,), dtype=bool)
-    real = np.empty((), v.dtype).real.dtype
-    tol = float(k * np.finfo(real).eps) ** 2
-    scale = reduce_max(_abs2(v), (v.ndim - 1,))
-    return le(_abs2(diff), _expand2(scale) * np.asarray(tol, real))
+    return le(_abs2(diff), S.reshape(_tolerance2(v), tuple(v.shape[:-1]) + (1, 1)))
+
+
+def _divide_or_nan(x, d, drop, undefined):
+    """``x / d`` where not ``drop``; where ``drop``: NaN where ``undefined``, else 0. The
+    reciprocal never sees the dropped entries, so derivatives stay finite there too."""
+    dt = np.result_type(x.dtype, d.dtype)
+    one, zero, nan = np.ones((), dt), np.zeros((), dt), np.full((), np.nan, dt)
+    return select(drop, select(undefined, nan, zero), x / select(drop, one, d))
 
 
 def _divide_gaps(m, diff, ties):
-    """``m / diff`` elementwise for the pairs that are not ``ties``. For tied pairs (and on the
-    diagonal) the true coupling ``m / 0`` is 0 when ``m`` is exactly 0, as it is when a
+    """``m / diff`` elementwise for the pairs that are not ``ties``; 0 on the diagonal. For
+    tied pairs the true coupling ``m / 0`` is 0 when ``m`` is exactly 0, as it is when a
     function ignores the tied eigen/singular vectors (eigenvalue sums, norms), and NaN
     otherwise, because then the derivative does not exist or needs more than first-order
     information (matrix functions ``V f(Λ) Vᵀ`` at tied ``Λ``): never a silently wrong 0."""
-    from .elementwise import logical_and, ne, select
-
-    dt = np.result_type(m.dtype, diff.dtype)
     k = m.shape[-1]
-    one, zero, nan = np.ones((), dt), np.zeros((), dt), np.full((), np.nan, dt)
     off = ~np.eye(k, dtype=bool)
-    undefined = logical_and(logical_and(ties, ne(m, zero)), off)
-    return select(ties, select(undefined, nan, zero), m / select(ties, one, diff))
+    undefined = logical_and(logical_and(ties, ne(m, np.zeros((), m.dtype))), off)
+    return _divide_or_nan(m, diff, ties, undefined)
+
+
+def _over_s(x, row):
+    """``x[..., i, j] / s_j`` with ``row[..., 0, j] = s_j``, the singular values. A singular
+    value that is zero to working precision has arbitrary singular vectors: it follows the
+    :func:`_divide_gaps` rule (0 where ``x`` is 0, NaN elsewhere)."""
+    if row.shape[-1] == 0:
+        return x
+    small = le(_abs2(row), _tolerance2(row))
+    return _divide_or_nan(x, row, small, logical_and(small, ne(x, np.zeros((), x.dtype))))
 
 
 # --------------------------------------------------------------------------- solve / inv
@@ -237,8 +277,6 @@ def _slogdet_vjp(ct, out, a):
     sign = out[0]
     w = ct_log
     if a.dtype.kind == "c":
-        from .complex_parts import imag
-
         # d sign = sign * 1j * Im(tr(a⁻¹ da)); its transpose adds -1j * Re(1j sign ct_sign)
         w = ct_log + 1j * imag(sign * ct_sign)
     return (_expand2(w) * mT(inv(a)),)
@@ -248,8 +286,6 @@ def _slogdet_jvp(ts, out, a):
     tr = trace(solve(a, ts[0]))
     if a.dtype.kind != "c":
         return (None, tr)
-    from .complex_parts import imag, real
-
     return (out[0] * (1j * imag(tr)), real(tr))
 
 
@@ -280,19 +316,17 @@ def _phi(x):
 
 
 def _cholesky_vjp(ct, out, a):
-    _real_only("cholesky", a)
     L = out
     p = _phi(matmul(mT(L), ct))
     y = solve(mT(L), p)  # L⁻ᵀ P
-    s = mT(solve(mT(L), mT(y)))  # L⁻ᵀ P L⁻¹
+    s = mT(solve(mH(L), mT(y)))  # L⁻ᵀ P conj(L)⁻¹
     return (_sym(s),)
 
 
 def _cholesky_jvp(ts, out, a):
-    _real_only("cholesky", a)
     L = out
     x = solve(L, _sym(ts[0]))
-    x = mT(solve(L, mT(x)))  # L⁻¹ sym(ta) L⁻ᵀ
+    x = mH(solve(L, mH(x)))  # L⁻¹ sym(ta) L⁻ᴴ
     return matmul(L, _phi(x))
 
 
@@ -303,13 +337,13 @@ def _cholesky_shape(a):
 
 cholesky_p = Primitive(
     "cholesky",
-    lambda a: np.linalg.cholesky((a + np.swapaxes(a, -1, -2)) / 2),
+    lambda a: np.linalg.cholesky(_hermitian_part(a)),
     _cholesky_shape,
     vjp=_cholesky_vjp,
     jvp=_cholesky_jvp,
     batch=trailing_batch("cholesky", core_ndim=2),
     sample=lambda rng: ([_spd(rng, (2, 3, 3))], {}),
-    doc="lower Cholesky factor of the symmetric part of a; LinAlgError if not positive definite",
+    doc="lower Cholesky factor of the Hermitian part of a; LinAlgError if not positive definite",
 )
 
 
@@ -334,18 +368,17 @@ def _eigh_coupling(w, m):
 
 
 def _eigh_jvp(ts, out, a):
-    _real_only("eigh", a)
     w, v = out
-    m = matmul(mT(v), matmul(_sym(ts[0]), v))
-    return (diagonal(m), matmul(v, _eigh_coupling(w, m)))
+    m = matmul(mH(v), matmul(_sym(ts[0]), v))
+    dw = diagonal(m)
+    return (real(dw) if dw.dtype.kind == "c" else dw, matmul(v, _eigh_coupling(w, m)))
 
 
 def _eigh_vjp(ct, out, a):
-    _real_only("eigh", a)
     w, v = out
     ct_w, ct_v = ct
     inner = diag_embed(ct_w) + _eigh_coupling(w, matmul(mT(v), ct_v))
-    return (_sym(matmul(v, matmul(inner, mT(v)))),)
+    return (_sym(matmul(_cj(v), matmul(inner, mT(v)))),)
 
 
 def _eigh_sample(rng):
@@ -357,14 +390,14 @@ def _eigh_sample(rng):
 
 eigh_p = Primitive(
     "eigh",
-    lambda a: tuple(np.linalg.eigh((a + np.swapaxes(a, -1, -2)) / 2)),
+    lambda a: tuple(np.linalg.eigh(_hermitian_part(a))),
     _eigh_shape,
     dtype=lambda d: (np.empty((), d).real.dtype, d),
     vjp=_eigh_vjp,
     jvp=_eigh_jvp,
     batch=trailing_batch("eigh", core_ndim=2, n_out=2),
     sample=_eigh_sample,
-    doc="(eigenvalues ascending, eigenvectors) of the symmetric part of a; at tied eigenvalues "
+    doc="(eigenvalues ascending, eigenvectors) of the Hermitian part of a; at tied eigenvalues "
     "the eigenvector coupling is 0 if unused, else NaN",
 )
 
@@ -382,54 +415,62 @@ def _svd_shape(a):
     m, n = a.shape[-2:]
     k = min(m, n)
     b = a.shape[:-2]
-    return (Aval(b + (m, k), a.dtype), Aval(b + (k,), a.dtype), Aval(b + (k, n), a.dtype))
+    real = np.empty((), a.dtype).real.dtype
+    return (Aval(b + (m, k), a.dtype), Aval(b + (k,), real), Aval(b + (k, n), a.dtype))
 
 
 def _svd_parts(s):
+    """(gaps, row, col) for singular values ``s``: ``gaps(x)`` is ``x / (s_j² - s_i²)`` with
+    the tie rule of :func:`_divide_gaps`; ``row[..., 0, j] = s_j``, ``col[..., i, 0] = s_i``."""
     k = s.shape[-1]
-    eye = _eye(k, s.dtype)
-    row = S.reshape(s, s.shape[:-1] + (1, k))  # s_j
-    col = S.reshape(s, s.shape + (1,))  # s_i
-    diff = (row + col) * (row - col)  # s_j² - s_i²
-    f = (1.0 - eye) / (diff + eye)
-    return f, row, col
+    row = S.reshape(s, s.shape[:-1] + (1, k))
+    col = S.reshape(s, s.shape + (1,))
+    diff = (row + col) * (row - col)
+    ties = _ties(s, row - col)
+    return (lambda x: _divide_gaps(x, diff, ties)), row, col
 
 
 def _svd_jvp(ts, out, a):
-    _real_only("svd", a)
     u, s, vh = out
     da = ts[0]
-    v = mT(vh)
-    f, row, col = _svd_parts(s)
-    ds_mat = matmul(mT(u), matmul(da, v))
+    v = mH(vh)
+    gaps, row, col = _svd_parts(s)
+    ds_mat = matmul(mH(u), matmul(da, v))
     dss, sds = ds_mat * row, col * ds_mat
-    du = matmul(u, f * (dss + mT(dss)))
-    dv = matmul(v, f * (sds + mT(sds)))
+    du = matmul(u, gaps(dss + mH(dss)))
+    dv = matmul(v, gaps(sds + mH(sds)))
+    ds = diagonal(ds_mat)
+    if a.dtype.kind == "c":
+        ds = real(ds)
+        du = du + matmul(u, _over_s(_i_imag_diag(ds_mat), row))
     m, n = a.shape[-2:]
     if m > n:
         dav = matmul(da, v)
-        du = du + (dav - matmul(u, matmul(mT(u), dav))) / row
+        du = du + _over_s(dav - matmul(u, matmul(mH(u), dav)), row)
     if n > m:
-        dau = matmul(mT(da), u)
-        dv = dv + (dau - matmul(v, matmul(vh, dau))) / row
-    return (du, diagonal(ds_mat), mT(dv))
+        dau = matmul(mH(da), u)
+        dv = dv + _over_s(dau - matmul(v, matmul(vh, dau)), row)
+    return (du, ds, mH(dv))
 
 
 def _svd_vjp(ct, out, a):
-    _real_only("svd", a)
     u, s, vh = out
     ct_u, ct_s, ct_vh = ct
-    v, ct_v = mT(vh), mT(ct_vh)
-    f, row, col = _svd_parts(s)
-    g = f * matmul(mT(u), ct_u)
-    h = f * matmul(mT(v), ct_v)
-    ds_bar = diag_embed(ct_s) + (g + mT(g)) * row + col * (h + mT(h))
-    ct_a = matmul(u, matmul(ds_bar, vh))
+    v, ct_v = mH(vh), mH(ct_vh)
+    gaps, row, col = _svd_parts(s)
+    gu = matmul(mT(u), ct_u)
+    gv = matmul(mT(v), ct_v)
+    ds_bar = diag_embed(ct_s) + gaps(gu - mH(gu)) * row + col * gaps(gv - mH(gv))
+    if a.dtype.kind == "c":
+        ds_bar = ds_bar + _over_s(_i_imag_diag(gu), row)
+    cu, cvh = _cj(u), _cj(vh)
+    ct_a = matmul(cu, matmul(ds_bar, cvh))
     m, n = a.shape[-2:]
     if m > n:
-        ct_a = ct_a + matmul((ct_u - matmul(u, matmul(mT(u), ct_u))) / row, vh)
+        ct_a = ct_a + matmul(_over_s(ct_u - matmul(cu, matmul(mT(u), ct_u)), row), cvh)
     if n > m:
-        ct_a = ct_a + matmul(u, mT((ct_v - matmul(v, matmul(vh, ct_v))) / row))
+        w = mT(ct_vh)
+        ct_a = ct_a + matmul(cu, mT(_over_s(w - matmul(v, matmul(vh, w)), row)))
     return (ct_a,)
 
 
@@ -442,7 +483,8 @@ svd_p = Primitive(
     jvp=_svd_jvp,
     batch=trailing_batch("svd", core_ndim=2, n_out=3),
     sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4)][int(rng.integers(0, 3))])], {}),
-    doc="reduced SVD (u, s, vh); derivatives assume distinct non-zero singular values",
+    doc="reduced SVD (u, s, vh); at tied or zero singular values the vector coupling is 0 if "
+    "unused, else NaN",
 )
 
 
@@ -463,7 +505,6 @@ def _qr_shape(a):
 
 
 def _qr_check(a):
-    _real_only("qr", a)
     m, n = a.shape[-2:]
     if m < n:
         raise NonDifferentiableError(f"qr: derivatives need rows >= columns, got {a.aval!r}"
@@ -474,9 +515,11 @@ def _qr_jvp(ts, out, a):
     _qr_check(a)
     q, r = out
     x = mT(solve(mT(r), mT(ts[0])))  # da r⁻¹
-    c = matmul(mT(q), x)
+    c = matmul(mH(q), x)
     low = c * _tril_mask(c.shape[-1], c.dtype, -1)
-    do = low - mT(low)
+    do = low - mH(low)
+    if c.dtype.kind == "c":  # LAPACK's R has a real diagonal: that fixes the phases
+        do = do + _i_imag_diag(c)
     return (matmul(q, do - c) + x, matmul(c - do, r))
 
 
@@ -486,8 +529,10 @@ def _qr_vjp(ct, out, a):
     ct_q, ct_r = ct
     m = matmul(mT(q), ct_q) - matmul(ct_r, mT(r))
     k = m.shape[-1]
-    c_bar = (m - mT(m)) * _tril_mask(k, m.dtype, -1) - m
-    x_bar = ct_q + matmul(q, c_bar)
+    c_bar = (m - mH(m)) * _tril_mask(k, m.dtype, -1) - m
+    if m.dtype.kind == "c":
+        c_bar = c_bar + _i_imag_diag(m)
+    x_bar = ct_q + matmul(_cj(q), c_bar)
     return (mT(solve(r, mT(x_bar))),)
 
 
