@@ -240,3 +240,101 @@ def test_complex_gradients_against_jax():
     for f, jf, x in cases:
         np.testing.assert_allclose(wire.grad(f)(x), np.asarray(jax.grad(jf)(x)), rtol=1e-9,
                                    atol=1e-10)
+
+
+# --------------------------------------------------------------------------- det at singular a
+
+
+def cofactors(a):
+    """The cofactor matrix from its definition (signed minors), with NumPy."""
+    n = a.shape[-1]
+    if n == 1:
+        return np.ones_like(a)
+    c = np.empty_like(a)
+    for i in range(n):
+        for j in range(n):
+            minor = np.delete(np.delete(a, i, -2), j, -1)
+            c[..., i, j] = (-1) ** (i + j) * np.linalg.det(minor)
+    return c
+
+
+SINGULAR = {
+    "rank2": np.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]]),
+    "rank1": np.outer([1.0, 2, 3], [1.0, -1, 2]),
+    "zero": np.zeros((3, 3)),
+    "rank3_of_4": with_spectrum([0.0, 1.0, 2.0, -3.0], seed=2),
+    "zero_2x2": np.zeros((2, 2)),
+    "identity": np.eye(3),
+    "ties": np.diag([2.0, 2.0, 0.0]),
+}
+
+
+@pytest.mark.parametrize("name", SINGULAR)
+def test_det_gradient_is_the_cofactor_matrix(name):
+    a = SINGULAR[name]
+    g = wire.grad(la.det)(a)
+    np.testing.assert_allclose(g, cofactors(a), atol=1e-12)
+    check_grads(la.det, (a,), order=2)  # the Hessian too (det is a polynomial: exact FD)
+
+
+def test_det_hessian_at_singular_matrices_is_the_derivative_of_the_cofactors():
+    for name in ("rank2", "rank1", "zero"):  # 3×3: cofactors are quadratic, so FD is exact
+        a = SINGULAR[name]
+        h = wire.hessian(la.det)(a)
+        eps = 1e-3
+        fd = np.empty((3, 3, 3, 3))
+        for k in range(3):
+            for l in range(3):
+                e = np.zeros((3, 3))
+                e[k, l] = eps
+                fd[:, :, k, l] = (cofactors(a + e) - cofactors(a - e)) / (2 * eps)
+        np.testing.assert_allclose(h, fd, atol=1e-9)
+
+
+def test_det_special_shapes_dtypes_and_transforms():
+    assert wire.grad(la.det)(np.zeros((1, 1))).tolist() == [[1.0]]
+    assert wire.grad(lambda a: wnp.sum(la.det(a)))(np.zeros((2, 0, 0))).shape == (2, 0, 0)
+    stack = np.stack([SINGULAR["rank2"], SINGULAR["rank1"], SINGULAR["zero"], rot(3)])
+    want = np.stack([cofactors(m) for m in stack])
+
+    def total(a):
+        return wnp.sum(la.det(a))
+
+    np.testing.assert_allclose(wire.grad(total)(stack), want, atol=1e-12)
+    np.testing.assert_allclose(wire.jit(wire.grad(total))(stack), want, atol=1e-12)
+    np.testing.assert_allclose(wire.vmap(wire.grad(la.det))(stack), want, atol=1e-12)
+    g32 = wire.grad(la.det)(SINGULAR["rank2"].astype(np.float32))
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, cofactors(SINGULAR["rank2"]), atol=1e-4)
+    az = SINGULAR["rank2"] * (1 + 1j) + 1j * np.outer([1.0, 2, 3], [0.5, 0, 1])
+    assert abs(np.linalg.det(az)) < 1e-12
+    gz = wire.grad(lambda a: wnp.real(la.det(a)))(az)  # holomorphic: d/da Re det = adj(a)ᵀ
+    np.testing.assert_allclose(gz, cofactors(az), atol=1e-12)
+    assert np.abs(cofactors(az)).min() > 0.1
+
+
+def test_slogdet_gradient_at_singular_matrices_is_a_pole_not_an_error():
+    a = SINGULAR["rank2"]
+    g = wire.grad(lambda a: la.slogdet(a).logabsdet)(a)
+    np.testing.assert_array_equal(g, np.sign(cofactors(a)) * np.inf)
+    g = wire.grad(lambda a: la.slogdet(a).logabsdet)(np.diag([1.0, 0.0]))
+    np.testing.assert_array_equal(np.isnan(g), [[True, True], [True, False]])  # 0/0 and 1/0
+    assert g[1, 1] == np.inf
+    stack = np.stack([a, 2 * np.eye(3)])  # one singular member does not spoil the others
+    g = wire.grad(lambda a: wnp.sum(la.slogdet(a).logabsdet))(stack)
+    np.testing.assert_allclose(g[1], 0.5 * np.eye(3))
+    # where defined: inv(a)ᵀ, to first and second order, real and complex
+    check_grads(lambda a: la.slogdet(a).logabsdet, (rot(3) + 0.1,), order=2)
+    check_grads(lambda a: tuple(la.slogdet(a)), (cn(3, 3),), order=2)
+
+
+@pytest.mark.slow
+def test_det_at_singular_matrices_against_jax():
+    jax = jax_or_skip()
+    jnp = jax.numpy
+    for name in ("rank2", "rank1", "zero", "rank3_of_4"):
+        a = SINGULAR[name]
+        np.testing.assert_allclose(wire.grad(la.det)(a), np.asarray(jax.grad(jnp.linalg.det)(a)),
+                                   atol=1e-12)
+        np.testing.assert_allclose(wire.hessian(la.det)(a),
+                                   np.asarray(jax.hessian(jnp.linalg.det)(a)), atol=1e-12)

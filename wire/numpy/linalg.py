@@ -120,10 +120,15 @@ def inv(a):
 
 
 def det(a):
-    """Determinant.
+    """Determinant. Its gradient is the cofactor matrix ``adj(a)ᵀ``, exact also where ``a``
+    is singular (where ``det(a) * inv(a)ᵀ`` would divide 0 by 0), and so is its Hessian, as in
+    JAX. Third and higher derivatives at a matrix with repeated singular values are NaN.
 
     >>> float(det(np.array([[1.0, 2.0], [3.0, 4.0]])))
     -2.0000000000000004
+    >>> import wire
+    >>> wire.grad(det)(np.array([[1.0, 2.0], [2.0, 4.0]])).tolist()  # singular
+    [[4.0, -2.0], [-2.0, 1.0]]
     """
     if not _t(a):
         return np.linalg.det(a)
@@ -133,7 +138,15 @@ def det(a):
 
 
 def slogdet(a):
-    """Sign and log-absolute-determinant, as ``(sign, logabsdet)``."""
+    """Sign and log-absolute-determinant, as ``(sign, logabsdet)``. The gradient of
+    ``logabsdet`` is ``inv(a)ᵀ`` (complex: with the phase of ``sign`` as in JAX); at an
+    exactly singular matrix, where NumPy returns ``(0, -inf)``, it is ``adj(a)ᵀ / 0``: ±inf
+    (NaN where a cofactor is 0), not an error. A real ``sign`` has zero derivative.
+
+    >>> import wire
+    >>> wire.grad(lambda a: slogdet(a).logabsdet)(np.diag([2.0, 4.0])).tolist()
+    [[0.5, 0.0], [0.0, 0.25]]
+    """
     if not _t(a):
         return np.linalg.slogdet(a)
     a = _float(a)

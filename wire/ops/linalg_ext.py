@@ -1,8 +1,11 @@
 """Matrix-factorization primitives: ``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``,
-``eigh``, ``svd``, ``qr``. (``matmul`` lives in ``linalg.py``.)
+``eigh``, ``svd``, ``qr``, and ``adjugate``/``inv_or_inf`` that the determinants'
+derivatives are made of. (``matmul`` lives in ``linalg.py``.)
 
 All act on the last two axes and broadcast over leading batch axes, like ``numpy.linalg``; a
-singular matrix raises NumPy's ``LinAlgError`` when evaluated. Rules are written with wire ops
+singular matrix raises NumPy's ``LinAlgError`` when evaluated by ``solve``/``inv``/
+``cholesky``. ``det`` and ``slogdet`` do not (nor do their derivatives): the gradient of
+``det`` is the adjugate, exact at singular matrices. Rules are written with wire ops
 (``matmul``, ``solve``, masks), so they differentiate again.
 
 Symmetric inputs: ``cholesky`` and ``eigh`` factor the symmetric part ``(a + aᵀ) / 2`` and
@@ -34,7 +37,7 @@ from . import shape as S
 from .complex_parts import conj, imag, real
 from .elementwise import le, logical_and, ne, select
 from .linalg import matmul
-from .reductions import reduce_max, reduce_sum
+from .reductions import reduce_max, reduce_prod, reduce_sum
 
 # --------------------------------------------------------------------------- helpers
 
@@ -240,20 +243,122 @@ def inv(a):
 # --------------------------------------------------------------------------- determinants
 
 
+def _excluded_products(s):
+    """``p[..., i] = prod(s[..., k] for k != i)`` on NumPy arrays, without dividing (zeros
+    in ``s`` are fine): prefix products times suffix products."""
+    ones = np.ones(s.shape[:-1] + (1,), s.dtype)
+    pre = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    suf = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return pre * suf
+
+
+def _adjugate_impl(a):
+    """adj(a) from the SVD a = u diag(s) vh: adj(a) = c · vhᴴ diag(p) uᴴ, where p are the
+    products of all singular values but one and c = det(u) det(vh) has modulus 1. Exact for
+    every matrix, singular ones included (nothing is divided)."""
+    a = np.asarray(a)
+    n = a.shape[-1]
+    if n <= 2:  # closed forms: exact to the last bit
+        if n < 2:
+            return np.ones(a.shape, a.dtype)
+        out = np.empty_like(a)
+        out[..., 0, 0], out[..., 1, 1] = a[..., 1, 1], a[..., 0, 0]
+        out[..., 0, 1], out[..., 1, 0] = -a[..., 0, 1], -a[..., 1, 0]
+        return out
+    u, s, vh = np.linalg.svd(a)
+    c = np.linalg.det(u) * np.linalg.det(vh)
+    v_p = np.conj(np.swapaxes(vh, -1, -2)) * _excluded_products(s)[..., None, :]
+    adj = c[..., None, None] * (v_p @ np.conj(np.swapaxes(u, -1, -2)))
+    return adj.astype(a.dtype, copy=False)
+
+
+def _pair_excluded_products(s):
+    """``q[..., i, j] = prod(s[..., k] for k not in {i, j})`` for ``i != j``, 0 on the
+    diagonal; a product (no division), so exact when some ``s`` are 0, and so are its
+    derivatives."""
+    k = s.shape[-1]
+    off = 1.0 - _eye(k, s.dtype)
+    if k < 3:  # no third index: every product is empty
+        return np.broadcast_to(off, tuple(s.shape[:-1]) + (k, k))
+    idx = np.arange(k)
+    skip = (idx[:, None, None] == idx) | (idx[None, :, None] == idx)  # [i, j, k]: k in {i, j}
+    t = select(skip, np.ones((), s.dtype), S.reshape(s, tuple(s.shape[:-1]) + (1, 1, k)))
+    return reduce_prod(t, (t.ndim - 1,)) * off
+
+
+def _adjugate_parts(a):
+    """(c, v, q, uh) with adj(a + e) = c · v · adj(diag(s) + uᴴ e v) · uh for a = u diag(s) vh:
+    the frame in which the derivative of the adjugate is a product formula."""
+    u, s, vh = svd(a)
+    c = det(u) * det(vh)
+    return _expand2(c), mH(vh), _pair_excluded_products(s), mH(u)
+
+
+def _adjugate_of_diagonal_jvp(x, q):
+    """d adj(diag(s))[x]: diagonal ``sum_{k != i} q_ik x_kk``, off-diagonal ``-q_ij x_ij``.
+    As a linear map of ``x`` it is its own transpose (``q`` is symmetric)."""
+    d = S.reshape(diagonal(x), tuple(x.shape[:-1]) + (1,))
+    return diag_embed(S.reshape(matmul(q, d), tuple(x.shape[:-1]))) - q * x
+
+
+def _adjugate_jvp(ts, out, a):
+    c, v, q, uh = _adjugate_parts(a)
+    x = matmul(uh, matmul(ts[0], v))  # uᴴ e v
+    return c * matmul(v, matmul(_adjugate_of_diagonal_jvp(x, q), uh))
+
+
+def _adjugate_vjp(ct, out, a):
+    c, v, q, uh = _adjugate_parts(a)
+    h = c * matmul(mT(v), matmul(ct, mT(uh)))
+    return (matmul(mT(uh), matmul(_adjugate_of_diagonal_jvp(h, q), mT(v))),)
+
+
+def _adjugate_sample(rng):
+    n = int(rng.integers(1, 4))
+    a = rng.normal(size=(2, n, n))
+    if n == 3 and rng.random() < 0.5:  # rank n - 1: det is 0, adj is not
+        a[..., 2, :] = a[..., 0, :] - 2 * a[..., 1, :]
+    return [a], {}
+
+
+adjugate_p = Primitive(
+    "adjugate",
+    _adjugate_impl,
+    lambda a: (_square("adjugate", a), a)[1],
+    vjp=_adjugate_vjp,
+    jvp=_adjugate_jvp,
+    batch=trailing_batch("adjugate", core_ndim=2),
+    sample=_adjugate_sample,
+    doc="adj(a), the transposed cofactor matrix (det(a) inv(a) where a is invertible); exact "
+    "for singular a, and so is its first derivative",
+)
+
+
+def adjugate(a):
+    return bind(adjugate_p, a)
+
+
 def _det_shape(a):
     _square("det", a)
     return Aval(a.shape[:-2], a.dtype)
+
+
+def _det_sample(rng):
+    a = _well_conditioned(rng, (2, 3, 3))
+    if rng.random() < 0.5:  # singular: the gradient is the cofactor matrix
+        a[..., 2, :] = a[..., 0, :] + a[..., 1, :]
+    return [a], {}
 
 
 det_p = Primitive(
     "det",
     np.linalg.det,
     _det_shape,
-    vjp=lambda ct, out, a: (_expand2(ct * out) * mT(inv(a)),),
-    jvp=lambda ts, out, a: out * trace(solve(a, ts[0])),
+    vjp=lambda ct, out, a: (_expand2(ct) * mT(adjugate(a)),),
+    jvp=lambda ts, out, a: trace(matmul(adjugate(a), ts[0])),
     batch=trailing_batch("det", core_ndim=2),
-    sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
-    doc="determinant; its derivative out * inv(a)ᵀ needs a non-singular a",
+    sample=_det_sample,
+    doc="determinant; its gradient is the cofactor matrix adj(a)ᵀ, singular a included",
 )
 
 
@@ -272,6 +377,35 @@ def _slogdet_shape(a):
     return (Aval(a.shape[:-2], a.dtype), Aval(a.shape[:-2], real))
 
 
+def _inv_or_inf_impl(a):
+    a = np.asarray(a)
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        singular = (np.linalg.slogdet(a)[0] == 0)[..., None, None]
+        regular = np.linalg.inv(np.where(singular, np.eye(a.shape[-1], dtype=a.dtype), a))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pole = _adjugate_impl(a) / np.zeros((), a.dtype)
+        return np.where(singular, pole, regular)
+
+
+inv_or_inf_p = Primitive(
+    "inv_or_inf",
+    _inv_or_inf_impl,
+    _inv_shape,
+    vjp=lambda ct, out, a: (-matmul(mT(out), matmul(ct, mT(out))),),
+    jvp=lambda ts, out, a: -matmul(out, matmul(ts[0], out)),
+    batch=trailing_batch("inv_or_inf", core_ndim=2),
+    sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
+    doc="inv(a), and adj(a) / 0 (±inf, NaN where a cofactor is 0) for exactly singular a "
+    "instead of LinAlgError: the gradient of log|det(a)|ᵀ, which has a pole there",
+)
+
+
+def inv_or_inf(a):
+    return bind(inv_or_inf_p, a)
+
+
 def _slogdet_vjp(ct, out, a):
     ct_sign, ct_log = ct
     sign = out[0]
@@ -279,11 +413,11 @@ def _slogdet_vjp(ct, out, a):
     if a.dtype.kind == "c":
         # d sign = sign * 1j * Im(tr(a⁻¹ da)); its transpose adds -1j * Re(1j sign ct_sign)
         w = ct_log + 1j * imag(sign * ct_sign)
-    return (_expand2(w) * mT(inv(a)),)
+    return (_expand2(w) * mT(inv_or_inf(a)),)
 
 
 def _slogdet_jvp(ts, out, a):
-    tr = trace(solve(a, ts[0]))
+    tr = trace(matmul(inv_or_inf(a), ts[0]))
     if a.dtype.kind != "c":
         return (None, tr)
     return (out[0] * (1j * imag(tr)), real(tr))
@@ -298,7 +432,8 @@ slogdet_p = Primitive(
     jvp=_slogdet_jvp,
     batch=trailing_batch("slogdet", core_ndim=2, n_out=2),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
-    doc="(sign, log|det|); the sign of a real matrix has zero derivative",
+    doc="(sign, log|det|); the sign of a real matrix has zero derivative; at a singular matrix "
+    "the gradient of log|det| is ±inf (NaN where a cofactor is 0), not LinAlgError",
 )
 
 
