@@ -338,3 +338,96 @@ def test_det_at_singular_matrices_against_jax():
                                    atol=1e-12)
         np.testing.assert_allclose(wire.hessian(la.det)(a),
                                    np.asarray(jax.hessian(jnp.linalg.det)(a)), atol=1e-12)
+
+
+# --------------------------------------------------------------------------- eig
+
+
+def nonsymmetric(seed=0, n=3):
+    """A real matrix with a complex pair and a real eigenvalue, well separated."""
+    base = np.array([[0.5, 2.0, 0.0], [-0.5, 0.5, 0.0], [0.0, 0.0, -1.5]])[:n, :n]
+    return base + 0.2 * np.random.default_rng(seed).normal(size=(n, n))
+
+
+EIG_INPUTS = {
+    "real_with_complex_pair": nonsymmetric(),
+    "real_spectrum": np.array([[2.0, 1.0, 0.0], [0.3, -1.0, 0.5], [0.0, 0.2, 0.5]]),
+    "complex": cn(3, 3, seed=11),
+    "1x1": np.array([[-2.5]]),
+}
+
+
+@pytest.mark.parametrize("name", EIG_INPUTS)
+def test_eig_values_vectors_and_derivatives(name):
+    a = EIG_INPUTS[name]
+    w, v = traced(lambda a: tuple(la.eig(a)), a)
+    w0, v0 = np.linalg.eig(a)
+    assert w.dtype == v.dtype == np.complex128
+    np.testing.assert_allclose(w, w0, atol=1e-12)
+    np.testing.assert_allclose(v, v0, atol=1e-12)  # the same normalisation as LAPACK
+    if name != "real_spectrum":
+        # the eigenvectors follow LAPACK's normalisation, so even they match finite
+        # differences, except where LAPACK's sign of a real eigenvector (which the
+        # normalisation leaves free) flips between neighbouring matrices, as it does here
+        check_grads(lambda a: tuple(la.eig(a)), (a,), order=2, rtol=1e-5)
+
+    def invariants(a):  # functions that do not depend on the eigenvector normalisation
+        w, v = la.eig(a)
+        vn = v / wnp.sqrt(wnp.sum(wnp.abs(v) ** 2, axis=0))
+        return wnp.sum(w), wnp.prod(w), wnp.abs(vn) ** 2, w ** 2
+
+    check_grads(invariants, (a,), order=1, rtol=1e-5)
+    g = wire.grad(lambda a: wnp.real(wnp.sum(la.eigvals(a))))(a)
+    np.testing.assert_allclose(g, np.eye(len(a)), atol=1e-12)  # d trace = I
+    g = wire.grad(lambda a: wnp.real(wnp.prod(la.eigvals(a))))(a)
+    np.testing.assert_allclose(g, cofactors(a), atol=1e-10)  # d det = cofactors
+
+
+def test_eig_at_tied_eigenvalues_keeps_symmetric_functions_exact():
+    for a in (np.eye(3), np.diag([1.0, 1.0, 2.0]), np.eye(2, dtype=np.float32)):
+        g = wire.grad(lambda a: wnp.real(wnp.sum(la.eigvals(a) ** 2)))(a)
+        assert g.dtype == a.dtype
+        np.testing.assert_allclose(g, 2 * a.T, atol=1e-6)  # d tr(A²) = 2Aᵀ
+    weights = np.arange(9.0).reshape(3, 3)
+    g = wire.grad(lambda a: wnp.sum(wnp.abs(la.eig(a)[1]) ** 2 * weights))(np.eye(3))
+    assert np.isnan(g).any()  # tied eigenvectors: no derivative, said as NaN
+
+
+def test_eig_dtypes_batches_and_transforms():
+    a32 = nonsymmetric().astype(np.float32)
+    w, v = traced(lambda a: tuple(la.eig(a)), a32)
+    assert w.dtype == v.dtype == np.complex64
+    g = wire.grad(lambda a: wnp.sum(wnp.abs(la.eigvals(a))))(a32)
+    assert g.dtype == np.float32
+    stack = np.stack([nonsymmetric(s) for s in range(4)])
+
+    def f(a):
+        return wnp.sum(wnp.abs(la.eigvals(a)) ** 2)
+
+    each = np.stack([wire.grad(f)(m) for m in stack])
+    np.testing.assert_allclose(wire.grad(f)(stack), each, atol=1e-12)
+    np.testing.assert_allclose(wire.jit(wire.grad(f))(stack), each, atol=1e-12)
+    np.testing.assert_allclose(wire.vmap(wire.grad(f))(stack), each, atol=1e-12)
+    # plain numpy.linalg.eig on a tracer dispatches here
+    g = wire.grad(lambda a: np.real(np.linalg.eigvals(a)).sum() + np.abs(np.linalg.eig(a)[0][0]))(
+        stack[0])
+    np.testing.assert_allclose(g, np.eye(3) + wire.grad(lambda a: wnp.abs(la.eigvals(a)[0]))(
+        stack[0]), atol=1e-12)
+
+
+@pytest.mark.slow
+def test_eig_against_jax():
+    jax = jax_or_skip()
+    jnp = jax.numpy
+
+    def ours(a):
+        w, v = la.eig(a)
+        return wnp.sum(wnp.abs(w) ** 3) + wnp.sum(wnp.abs(v) ** 2 * np.arange(3.0))
+
+    def theirs(a):
+        w, v = jax.lax.linalg.eig(a, compute_left_eigenvectors=False, enable_eigvec_derivs=True)
+        return jnp.sum(jnp.abs(w) ** 3) + jnp.sum(jnp.abs(v) ** 2 * jnp.arange(3.0))
+
+    for a in (EIG_INPUTS["real_with_complex_pair"], EIG_INPUTS["complex"]):
+        np.testing.assert_allclose(wire.grad(ours)(a), np.asarray(jax.grad(theirs)(a)),
+                                   rtol=1e-9, atol=1e-10)

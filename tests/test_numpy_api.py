@@ -411,8 +411,6 @@ def test_numpy_calls_on_tracers_dispatch():
 
 
 def test_unsupported_numpy_function_names_it_and_suggests():
-    with pytest.raises(wire.WireError, match=r"numpy\.linalg\.eig .*linalg\.eigh"):
-        wire.grad(lambda a: np.linalg.eig(a)[0].sum())(np.eye(2))
     with pytest.raises(wire.WireError, match=r"numpy\.nancumsun|numpy\.unwrap"):
         wire.grad(lambda x: np.unwrap(x).sum())(np.ones(3))
     with pytest.raises(wire.WireError, match=r"numpy\.ldexp .*closest supported function"):

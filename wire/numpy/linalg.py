@@ -39,7 +39,9 @@ __all__ = [
     "cross",
     "det",
     "diagonal",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
     "inv",
     "lstsq",
@@ -58,6 +60,8 @@ __all__ = [
     "svd",
     "svdvals",
     "tensordot",
+    "tensorinv",
+    "tensorsolve",
     "trace",
     "vecdot",
     "vector_norm",
@@ -67,6 +71,11 @@ __all__ = [
 class SlogdetResult(NamedTuple):
     sign: object
     logabsdet: object
+
+
+class EigResult(NamedTuple):
+    eigenvalues: object
+    eigenvectors: object
 
 
 class EighResult(NamedTuple):
@@ -207,13 +216,16 @@ def eigh(a, UPLO="L"):
     like NumPy, so the derivative with respect to the other triangle is zero).
 
     Repeated eigenvalues: eigenvalues closer than ``n * eps * max|λ|`` count as tied, and the
-    eigenvectors of a tied cluster are not determined by the matrix. The derivative rule drops
-    the coupling ``1 / (λj - λi)`` between tied eigenvectors when nothing depends on it, so
-    functions of the eigenvalues that are symmetric in the tied ones (their sum, ``sum(f(λ))``,
-    ``logdet``) have exact, finite gradients, in float32 as in float64. Where the result does
-    depend on that coupling (an eigenvector of the cluster itself, a matrix function
-    ``V f(Λ) Vᵀ``, or a second derivative of a spectral sum in a direction that splits the
-    cluster) the derivative is NaN, as in JAX, never a silently wrong number.
+    eigenvectors of a tied cluster are not determined by the matrix, so the coupling
+    ``1 / (λj - λi)`` between them has no value. The gradient of a function that does not
+    use the tied eigenvectors (any function of the eigenvalues alone, and of the eigenvectors
+    of other, untied eigenvalues) leaves it out and is exact and finite, in float32 as in
+    float64: ``sum(f(λ))``, ``logdet`` via ``eigvalsh``. For such functions that are not
+    symmetric in the tied eigenvalues (the smallest one alone), it is the gradient along the
+    eigenbasis LAPACK returned: an element of the subdifferential. A gradient that needs the
+    tied eigenvectors (one of them itself, a matrix function ``V f(Λ) Vᵀ``), a forward-mode
+    tangent of a tied eigenvector, and so second derivatives at ties, are NaN, as in JAX:
+    never a silently wrong number.
 
     >>> import wire
     >>> g = wire.grad(lambda a: wire.numpy.sum(eigh(a)[0] ** 2))(np.eye(2, dtype=np.float32))
@@ -225,6 +237,46 @@ def eigh(a, UPLO="L"):
     a = _float(a)
     _square(a, "eigh")
     return EighResult(*LX.eigh(_mirror(a, UPLO)))
+
+
+def eig(a):
+    """Eigenvalues and right eigenvectors of a general square matrix, as NumPy's
+    ``EigResult(eigenvalues, eigenvectors)``, each eigenvector with unit norm and its
+    largest-modulus entry real (LAPACK's normalisation, which NumPy returns).
+
+    On traced values both are always complex (NumPy returns real arrays when every
+    eigenvalue happens to be real; a traced result cannot depend on the values). Derivatives:
+    ``dλ_j = (v⁻¹ da v)_jj``, and the eigenvectors follow LAPACK's normalisation (as JAX does
+    with ``enable_eigvec_derivs``), so finite differences of NumPy's eigenvectors match. Tied
+    eigenvalues use :func:`eigh`'s rule: functions of the eigenvalues that are symmetric in
+    the tied ones keep exact gradients (``sum``, at the identity); anything that needs the
+    coupling of tied eigenvectors is NaN. A defective matrix (a Jordan block) has no
+    derivative.
+
+    >>> import wire
+    >>> a = np.array([[2.0, 1.0], [0.0, 3.0]])
+    >>> eig(a).eigenvalues
+    array([2., 3.])
+    >>> wire.grad(lambda a: wire.numpy.real(eig(a).eigenvalues[1]))(a).tolist()  # u vᵀ / uᵀv
+    [[0.0, 0.0], [1.0, 1.0]]
+    """
+    if not _t(a):
+        return np.linalg.eig(a)
+    a = _float(a)
+    _square(a, "eig")
+    return EigResult(*LX.eig(a))
+
+
+def eigvals(a):
+    """Eigenvalues of a general square matrix (complex on traced values; see :func:`eig`).
+
+    >>> import wire
+    >>> wire.grad(lambda a: wire.numpy.sum(wire.numpy.real(eigvals(a))))(np.eye(2)).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    if not _t(a):
+        return np.linalg.eigvals(a)
+    return eig(a)[0]
 
 
 def eigvalsh(a, UPLO="L"):
@@ -240,9 +292,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
 
     Each singular pair ``(u_i, vh_i)`` is fixed only up to sign (complex: a phase), so only
     functions invariant to it have derivatives (``U @ diag(S) @ Vh``, ``|U|``, projectors).
-    At tied singular values, and at singular values that are zero to working precision, the
-    rule drops the coupling of their vectors when nothing depends on it (so ``S`` alone, the
-    nuclear norm, ``pinv`` of full-rank input are fine) and gives NaN where something does.
+    Tied singular values, and singular values that are zero to working precision, follow
+    :func:`eigh`'s rule: exact gradients for functions that do not use their singular
+    vectors (``S`` alone, the nuclear norm, where the gradient is ``U Vᵀ`` over the vectors
+    LAPACK returned, a subgradient at a zero singular value), NaN for those that do.
 
     >>> import wire
     >>> g = wire.grad(lambda a: wire.numpy.sum(svd(a, compute_uv=False)))(np.eye(2))
@@ -510,6 +563,49 @@ def cond(x, p=None):
         big, small = max(s, axis=-1), min(s, axis=-1)
         return big / small if p != -2 else small / big
     return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+
+
+def tensorinv(a, ind=2):
+    """Inverse of ``a`` seen as a linear map from its last ``a.ndim - ind`` axes to its first
+    ``ind`` axes (NumPy's ``tensorinv``): ``inv`` of the reshaped square matrix.
+
+    >>> tensorinv(np.eye(4).reshape(4, 2, 2), ind=1).shape
+    (2, 2, 4)
+    """
+    if not _t(a):
+        return np.linalg.tensorinv(a, ind)
+    if ind <= 0:
+        raise WireError(f"linalg.tensorinv: ind must be a positive integer, got {ind}"
+                        f"{at(user_location())}")
+    out_shape, in_shape = tuple(a.shape[ind:]), tuple(a.shape[:ind])
+    rows, cols = int(np.prod(in_shape)), int(np.prod(out_shape))
+    if rows != cols:
+        raise ShapeError(f"linalg.tensorinv: {a.aval!r} is not square when split after axis "
+                         f"{ind} ({rows} x {cols}){at(user_location())}")
+    return reshape(inv(reshape(a, (rows, cols))), out_shape + in_shape)
+
+
+def tensorsolve(a, b, axes=None):
+    """The ``x`` with ``tensordot(a, x, x.ndim) == b`` (NumPy's ``tensorsolve``).
+
+    >>> tensorsolve(2 * np.eye(6).reshape(6, 2, 3), np.ones(6)).shape
+    (2, 3)
+    """
+    if not _t(a, b):
+        return np.linalg.tensorsolve(a, b, axes)
+    a, b = promote(a, b)
+    a, b = _float(a), _float(b)
+    if axes is not None:
+        rest = [i for i in range(a.ndim) if i not in [int(k) % a.ndim for k in axes]]
+        from ._shape import transpose
+
+        a = transpose(a, rest + [int(k) % a.ndim for k in axes])
+    x_shape = tuple(a.shape[b.ndim:])
+    n = int(np.prod(x_shape))
+    if int(np.prod(a.shape)) != n * n:
+        raise ShapeError(f"linalg.tensorsolve: {a.aval!r} does not split into a square matrix "
+                         f"for the right-hand side {b.aval!r}{at(user_location())}")
+    return reshape(solve(reshape(a, (n, n)), ravel(b)), x_shape)
 
 
 def vecdot(x1, x2, /, *, axis=-1):

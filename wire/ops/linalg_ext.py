@@ -35,9 +35,9 @@ from ..primitive import Primitive, broadcast_shapes
 from ..tracer import bind
 from . import shape as S
 from .complex_parts import conj, imag, real
-from .elementwise import le, logical_and, ne, select
+from .elementwise import convert, eq, le, logical_and, logical_or, ne, select
 from .linalg import matmul
-from .reductions import reduce_max, reduce_prod, reduce_sum
+from .reductions import argmax, reduce_max, reduce_prod, reduce_sum
 
 # --------------------------------------------------------------------------- helpers
 
@@ -159,26 +159,48 @@ def _divide_or_nan(x, d, drop, undefined):
     return select(drop, select(undefined, nan, zero), x / select(drop, one, d))
 
 
-def _divide_gaps(m, diff, ties):
-    """``m / diff`` elementwise for the pairs that are not ``ties``; 0 on the diagonal. For
-    tied pairs the true coupling ``m / 0`` is 0 when ``m`` is exactly 0, as it is when a
-    function ignores the tied eigen/singular vectors (eigenvalue sums, norms), and NaN
-    otherwise, because then the derivative does not exist or needs more than first-order
-    information (matrix functions ``V f(Λ) Vᵀ`` at tied ``Λ``): never a silently wrong 0."""
+def used_columns(ct):
+    """Boolean (..., k): column ``j`` of the cotangent ``ct`` (..., m, k) is not all zero,
+    that is, the function being differentiated depends on the ``j``-th vector."""
+    if ct.shape[-1] == 0 or ct.shape[-2] == 0:
+        return np.zeros(tuple(ct.shape[:-2]) + (ct.shape[-1],), bool)
+    mag = _abs2(ct)
+    return ne(reduce_max(mag, (ct.ndim - 2,)), np.zeros((), mag.dtype))
+
+
+def _divide_gaps(m, diff, ties, used=None):
+    """``m / diff`` elementwise for the pairs that are not ``ties``; 0 on the diagonal.
+
+    Tied pairs have no such coupling: the vectors of tied eigen/singular values are not
+    determined by the matrix. In reverse mode (``used`` = :func:`used_columns` of the
+    vectors' cotangent) a tied pair contributes 0 when the function does not use either
+    vector (eigenvalue sums, norms, or vectors of other, untied values), and NaN when it does
+    (a tied vector itself, a matrix function ``V f(Λ) Vᵀ``). In forward mode (``used=None``)
+    the tangent of a tied vector is NaN. Never a silently wrong number; JAX gives NaN (or inf)
+    in all these cases, also for the eigenvalue sums."""
     k = m.shape[-1]
     off = ~np.eye(k, dtype=bool)
-    undefined = logical_and(logical_and(ties, ne(m, np.zeros((), m.dtype))), off)
+    undefined = logical_and(ties, off)
+    if used is not None:
+        pair = logical_or(_row(used), S.reshape(used, tuple(used.shape) + (1,)))
+        undefined = logical_and(undefined, pair)
     return _divide_or_nan(m, diff, ties, undefined)
 
 
-def _over_s(x, row):
+def _over_s(x, row, used=None):
     """``x[..., i, j] / s_j`` with ``row[..., 0, j] = s_j``, the singular values. A singular
-    value that is zero to working precision has arbitrary singular vectors: it follows the
-    :func:`_divide_gaps` rule (0 where ``x`` is 0, NaN elsewhere)."""
+    value that is zero to working precision has undetermined singular vectors: it follows the
+    :func:`_divide_gaps` rule, as if tied with a zero partner."""
     if row.shape[-1] == 0:
         return x
     small = le(_abs2(row), _tolerance2(row))
-    return _divide_or_nan(x, row, small, logical_and(small, ne(x, np.zeros((), x.dtype))))
+    undefined = small if used is None else logical_and(small, _row(used))
+    return _divide_or_nan(x, row, small, undefined)
+
+
+def _row(x):
+    """(..., n) -> (..., 1, n): one value per column."""
+    return S.reshape(x, tuple(x.shape[:-1]) + (1, x.shape[-1]))
 
 
 # --------------------------------------------------------------------------- solve / inv
@@ -495,11 +517,11 @@ def _eigh_shape(a):
     return (Aval(a.shape[:-1], real), a)
 
 
-def _eigh_coupling(w, m):
+def _eigh_coupling(w, m, used=None):
     """``m[i, j] / (w[j] - w[i])``, the eigenvector coupling, with the tie rule of
     :func:`_divide_gaps`."""
     diff = _pairwise_diff(w)
-    return _divide_gaps(m, diff, _ties(w, diff))
+    return _divide_gaps(m, diff, _ties(w, diff), used)
 
 
 def _eigh_jvp(ts, out, a):
@@ -512,7 +534,7 @@ def _eigh_jvp(ts, out, a):
 def _eigh_vjp(ct, out, a):
     w, v = out
     ct_w, ct_v = ct
-    inner = diag_embed(ct_w) + _eigh_coupling(w, matmul(mT(v), ct_v))
+    inner = diag_embed(ct_w) + _eigh_coupling(w, matmul(mT(v), ct_v), used_columns(ct_v))
     return (_sym(matmul(_cj(v), matmul(inner, mT(v)))),)
 
 
@@ -562,7 +584,7 @@ def _svd_parts(s):
     col = S.reshape(s, s.shape + (1,))
     diff = (row + col) * (row - col)
     ties = _ties(s, row - col)
-    return (lambda x: _divide_gaps(x, diff, ties)), row, col
+    return (lambda x, used=None: _divide_gaps(x, diff, ties, used)), row, col
 
 
 def _svd_jvp(ts, out, a):
@@ -592,20 +614,22 @@ def _svd_vjp(ct, out, a):
     u, s, vh = out
     ct_u, ct_s, ct_vh = ct
     v, ct_v = mH(vh), mH(ct_vh)
+    used_u, used_v = used_columns(ct_u), used_columns(ct_v)
     gaps, row, col = _svd_parts(s)
     gu = matmul(mT(u), ct_u)
     gv = matmul(mT(v), ct_v)
-    ds_bar = diag_embed(ct_s) + gaps(gu - mH(gu)) * row + col * gaps(gv - mH(gv))
+    ds_bar = diag_embed(ct_s) + gaps(gu - mH(gu), used_u) * row + col * gaps(gv - mH(gv), used_v)
     if a.dtype.kind == "c":
-        ds_bar = ds_bar + _over_s(_i_imag_diag(gu), row)
+        ds_bar = ds_bar + _over_s(_i_imag_diag(gu), row, used_u)
     cu, cvh = _cj(u), _cj(vh)
     ct_a = matmul(cu, matmul(ds_bar, cvh))
     m, n = a.shape[-2:]
     if m > n:
-        ct_a = ct_a + matmul(_over_s(ct_u - matmul(cu, matmul(mT(u), ct_u)), row), cvh)
+        x = ct_u - matmul(cu, matmul(mT(u), ct_u))
+        ct_a = ct_a + matmul(_over_s(x, row, used_u), cvh)
     if n > m:
         w = mT(ct_vh)
-        ct_a = ct_a + matmul(cu, mT(_over_s(w - matmul(v, matmul(vh, w)), row)))
+        ct_a = ct_a + matmul(cu, mT(_over_s(w - matmul(v, matmul(vh, w)), row, used_v)))
     return (ct_a,)
 
 
@@ -686,3 +710,87 @@ qr_p = Primitive(
 
 def qr(a):
     return bind(qr_p, a)
+
+
+# --------------------------------------------------------------------------- eig
+
+
+def _complex_of(dtype):
+    return np.result_type(dtype, np.complex64)
+
+
+def _eig_impl(a):
+    w, v = np.linalg.eig(a)
+    c = _complex_of(np.asarray(a).dtype)
+    return w.astype(c, copy=False), v.astype(c, copy=False)
+
+
+def _eig_shape(a):
+    _square("eig", a)
+    c = _complex_of(a.dtype)
+    return (Aval(a.shape[:-1], c), Aval(a.shape, c))
+
+
+def _eig_gauge(v):
+    """(mask, r): ``mask[..., i, j]`` is 1 at the largest-modulus entry ``k_j`` of each
+    eigenvector (column) and ``r[..., j] = Re v[k_j, j]``. LAPACK scales each eigenvector to
+    unit 2-norm with that entry real, and the derivative follows the same choice."""
+    n = v.shape[-1]
+    k = argmax(_abs2(v), v.ndim - 2)  # (..., n)
+    rows = np.arange(n).reshape((n, 1))
+    mask = convert(eq(S.reshape(k, tuple(k.shape[:-1]) + (1, n)), rows), v.dtype)
+    r = real(reduce_sum(mask * v, (v.ndim - 2,)))
+    return mask, r
+
+
+def _eig_jvp(ts, out, a):
+    w, v = out
+    da = convert(ts[0], v.dtype)
+    p = matmul(solve(v, da), v)  # v⁻¹ da v
+    u = matmul(v, _divide_gaps(p, _pairwise_diff(w), _ties(w, _pairwise_diff(w))))
+    # dv_j = u_j + c_j v_j; the normalisation fixes c_j: Re(v_jᴴ dv_j) = 0, Im(dv[k_j, j]) = 0
+    mask, r = _eig_gauge(v)
+    axis = v.ndim - 2
+    c_re = -real(reduce_sum(conj(v) * u, (axis,)))
+    c_im = -imag(reduce_sum(mask * u, (axis,))) / r
+    c = convert(c_re, v.dtype) + convert(c_im, v.dtype) * np.asarray(1j, v.dtype)
+    return (diagonal(p), u + v * _row(c))
+
+
+def _eig_vjp(ct, out, a):
+    w, v = out
+    ct_w, ct_v = ct
+    mask, r = _eig_gauge(v)
+    s = reduce_sum(ct_v * v, (v.ndim - 2,))  # diag(vᵀ ct_v)
+    re_s = convert(real(s), v.dtype)
+    im_s = convert(imag(s) / r, v.dtype)
+    ct_u = ct_v - conj(v) * _row(re_s) - mask * _row(im_s) * np.asarray(1j, v.dtype)
+    diff = _pairwise_diff(w)
+    coupling = _divide_gaps(matmul(mT(v), ct_u), diff, _ties(w, diff), used_columns(ct_v))
+    ct_p = diag_embed(ct_w) + coupling
+    return (solve(mT(v), matmul(ct_p, mT(v))),)  # v⁻ᵀ ct_p vᵀ
+
+
+def _eig_sample(rng):
+    # a complex pair near 0.5 ± 1j and a real eigenvalue near -1.5, with a clear largest entry
+    # in each eigenvector (so LAPACK's normalisation is smooth at the sample)
+    base = np.array([[0.5, 2.0, 0.0], [-0.5, 0.5, 0.0], [0.0, 0.0, -1.5]])
+    return [base + 0.15 * rng.normal(size=(2, 3, 3))], {}
+
+
+eig_p = Primitive(
+    "eig",
+    _eig_impl,
+    _eig_shape,
+    dtype=lambda d: (_complex_of(d), _complex_of(d)),
+    vjp=_eig_vjp,
+    jvp=_eig_jvp,
+    batch=trailing_batch("eig", core_ndim=2, n_out=2),
+    sample=_eig_sample,
+    doc="(eigenvalues, right eigenvectors) of a general square matrix, always complex; "
+    "eigenvectors have unit norm and a real largest entry (LAPACK's choice)",
+)
+
+
+def eig(a):
+    return bind(eig_p, a)
