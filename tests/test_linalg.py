@@ -6,6 +6,8 @@ Oracles: closed forms, NumPy values, central differences of gauge-invariant func
 (``wire.testing.check_grads``), and JAX where it is installed.
 """
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -83,6 +85,10 @@ def test_eigh_derivatives_that_need_the_tied_eigenvectors_are_nan_not_wrong():
 
     g = wire.grad(sqrtm_sum)(np.eye(3))
     assert np.isnan(g).any()
+    # stationary in LAPACK's basis (the coupling numerator is 0) but discontinuous at the tie
+    weights = np.arange(9.0).reshape(3, 3)
+    g = wire.grad(lambda a: wnp.sum(la.eigh(a)[1] ** 2 * weights))(np.eye(3))
+    assert np.isnan(g).any()
     _, tangents = wire.jvp(lambda a: la.eigh(a)[1], (np.eye(2),), (np.array([[0, 1.0], [1, 0]]),))
     assert np.isnan(tangents).all()
     # away from the tie the same function is differentiable and checked
@@ -99,23 +105,6 @@ def test_eigh_ties_batched_jit_and_vmap():
     np.testing.assert_allclose(wire.grad(f)(a), want, atol=1e-12)
     np.testing.assert_allclose(wire.jit(wire.grad(f))(a), want, atol=1e-12)
     np.testing.assert_allclose(wire.vmap(wire.grad(f))(a), want, atol=1e-12)
-
-
-@pytest.mark.slow
-def test_eigh_ties_against_jax():
-    jax = jax_or_skip()
-    jnp = jax.numpy
-    for a in (np.eye(4), np.diag([1.0, 1.0, 2.0, 2.0])):
-        for f, jf in (
-            (lambda a: wnp.sum(la.eigvalsh(a)), lambda a: jnp.sum(jnp.linalg.eigvalsh(a))),
-            (lambda a: wnp.sum(wnp.exp(la.eigvalsh(a))),
-             lambda a: jnp.sum(jnp.exp(jnp.linalg.eigvalsh(a)))),
-        ):
-            ours = wire.grad(f)(a)
-            theirs = np.asarray(jax.grad(jf)(a))
-            # JAX symmetrizes (a + aᵀ)/2 where NumPy and wire read the lower triangle
-            lower = np.tril(2 * theirs) - np.diag(np.diag(theirs))
-            np.testing.assert_allclose(ours, lower, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- complex inputs
@@ -213,35 +202,6 @@ def test_complex_shape_rules_agree_with_the_implementations():
             assert (np.shape(o), np.asarray(o).dtype) == (av.shape, av.dtype), prim.name
 
 
-@pytest.mark.slow
-def test_complex_gradients_against_jax():
-    jax = jax_or_skip()
-    jnp = jax.numpy
-    b = cn(3, 3, seed=5)
-    tall = cn(4, 3, seed=6)
-    cases = [
-        (lambda b: wnp.sum(la.eigvalsh(hermitian(b)) ** 2),
-         lambda b: jnp.sum(jnp.linalg.eigvalsh(b @ b.conj().T + 3 * jnp.eye(3)) ** 2), b),
-        (lambda b: wnp.sum(wnp.abs(la.eigh(hermitian(b))[1][0]) ** 2 * wnp.arange(3.0)),
-         lambda b: jnp.sum(jnp.abs(jnp.linalg.eigh(b @ b.conj().T + 3 * jnp.eye(3))[1][0]) ** 2
-                           * jnp.arange(3.0)), b),
-        (lambda b: wnp.sum(wnp.abs(la.cholesky(hermitian(b)) - 1j) ** 2),
-         lambda b: jnp.sum(jnp.abs(jnp.linalg.cholesky(b @ b.conj().T + 3 * jnp.eye(3)) - 1j)
-                           ** 2), b),
-        (lambda a: wnp.sum(la.svd(a, compute_uv=False) ** 3),
-         lambda a: jnp.sum(jnp.linalg.svd(a, compute_uv=False) ** 3), tall),
-        (lambda a: wnp.sum(wnp.abs(la.qr(a)[1] + 0.5) ** 2),
-         lambda a: jnp.sum(jnp.abs(jnp.linalg.qr(a)[1] + 0.5) ** 2), tall),
-        (lambda a: wnp.real(la.det(a) * (1 + 2j)), lambda a: jnp.real(jnp.linalg.det(a) * (1 + 2j)),
-         b),
-        (lambda a: wnp.real(wnp.sum(la.pinv(a))), lambda a: jnp.real(jnp.sum(jnp.linalg.pinv(a))),
-         tall),
-    ]
-    for f, jf, x in cases:
-        np.testing.assert_allclose(wire.grad(f)(x), np.asarray(jax.grad(jf)(x)), rtol=1e-9,
-                                   atol=1e-10)
-
-
 # --------------------------------------------------------------------------- det at singular a
 
 
@@ -328,18 +288,6 @@ def test_slogdet_gradient_at_singular_matrices_is_a_pole_not_an_error():
     check_grads(lambda a: tuple(la.slogdet(a)), (cn(3, 3),), order=2)
 
 
-@pytest.mark.slow
-def test_det_at_singular_matrices_against_jax():
-    jax = jax_or_skip()
-    jnp = jax.numpy
-    for name in ("rank2", "rank1", "zero", "rank3_of_4"):
-        a = SINGULAR[name]
-        np.testing.assert_allclose(wire.grad(la.det)(a), np.asarray(jax.grad(jnp.linalg.det)(a)),
-                                   atol=1e-12)
-        np.testing.assert_allclose(wire.hessian(la.det)(a),
-                                   np.asarray(jax.hessian(jnp.linalg.det)(a)), atol=1e-12)
-
-
 # --------------------------------------------------------------------------- eig
 
 
@@ -415,19 +363,183 @@ def test_eig_dtypes_batches_and_transforms():
         stack[0]), atol=1e-12)
 
 
-@pytest.mark.slow
-def test_eig_against_jax():
-    jax = jax_or_skip()
-    jnp = jax.numpy
+def test_eig_against_autograd():
+    autograd = pytest.importorskip("autograd")
+    anp = autograd.numpy
+    weights = np.arange(9.0).reshape(3, 3)
+    a = EIG_INPUTS["real_with_complex_pair"]
 
     def ours(a):
         w, v = la.eig(a)
-        return wnp.sum(wnp.abs(w) ** 3) + wnp.sum(wnp.abs(v) ** 2 * np.arange(3.0))
+        return wnp.sum(wnp.abs(w) ** 3) + wnp.sum(wnp.abs(v) ** 2 * weights)
 
     def theirs(a):
-        w, v = jax.lax.linalg.eig(a, compute_left_eigenvectors=False, enable_eigvec_derivs=True)
-        return jnp.sum(jnp.abs(w) ** 3) + jnp.sum(jnp.abs(v) ** 2 * jnp.arange(3.0))
+        w, v = anp.linalg.eig(a)
+        return anp.sum(anp.abs(w) ** 3) + anp.sum(anp.abs(v) ** 2 * weights)
 
-    for a in (EIG_INPUTS["real_with_complex_pair"], EIG_INPUTS["complex"]):
-        np.testing.assert_allclose(wire.grad(ours)(a), np.asarray(jax.grad(theirs)(a)),
-                                   rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(wire.grad(ours)(a), autograd.grad(theirs)(a), rtol=1e-10)
+
+
+# --------------------------------------------------------------------------- special inputs
+
+
+def _b(a):
+    return np.arange(1.0, a.shape[-1] + 1.0)
+
+
+def _sum_real(x):
+    return wnp.sum(wnp.real(x))
+
+
+# name -> (scalar function of a stack of square matrices, behaviour at a tied spectrum,
+# whether it maps over a stack). At ties: "smooth" = differentiable, checked against finite
+# differences; "kink" = not differentiable (max/min of tied values), a finite subgradient;
+# "nan" = needs the undetermined singular vectors of tied values (documented NaN).
+SPECIAL = {
+    "cholesky": (lambda a: wnp.sum(la.cholesky(a) ** 2 * np.tri(a.shape[-1])), "smooth", True),
+    "cholesky_upper": (lambda a: wnp.sum(la.cholesky(a, upper=True)), "smooth", True),
+    "cond_fro": (lambda a: wnp.sum(la.cond(a, "fro")), "smooth", True),
+    "cond_2": (lambda a: wnp.sum(la.cond(a)), "kink", True),
+    "cross": (lambda a: wnp.sum(la.cross(a[..., 0, :], a[..., -1, :]) ** 2), "smooth", True),
+    "det": (lambda a: wnp.sum(la.det(a)), "smooth", True),
+    "diagonal": (lambda a: wnp.sum(la.diagonal(a) ** 2), "smooth", True),
+    "eig": (lambda a: _sum_real(la.eig(a)[0] ** 2), "smooth", True),
+    "eigvals": (lambda a: _sum_real(wnp.exp(la.eigvals(a))), "smooth", True),
+    "eigh": (lambda a: wnp.sum(la.eigh(a)[0] ** 3), "smooth", True),
+    "eigvalsh": (lambda a: wnp.sum(wnp.log(la.eigvalsh(a))), "smooth", True),
+    "inv": (lambda a: wnp.sum(la.inv(a) * np.tri(a.shape[-1])), "smooth", True),
+    "lstsq": (lambda a: wnp.sum(la.lstsq(a[0] if a.ndim > 2 else a, _b(a))[0]), "smooth", False),
+    "matmul": (lambda a: wnp.sum(la.matmul(a, a)), "smooth", True),
+    "matrix_norm_fro": (lambda a: wnp.sum(la.matrix_norm(a)), "smooth", True),
+    "matrix_norm_nuc": (lambda a: wnp.sum(la.matrix_norm(a, ord="nuc")), "smooth", True),
+    "matrix_power": (lambda a: wnp.sum(la.matrix_power(a, 3)), "smooth", True),
+    "matrix_power_inv": (lambda a: wnp.sum(la.matrix_power(a, -2)), "smooth", True),
+    "matrix_transpose": (lambda a: wnp.sum(la.matrix_transpose(a) * np.tri(a.shape[-1])),
+                         "smooth", True),
+    "multi_dot": (lambda a: wnp.sum(la.multi_dot([a[..., 0, :], a, a, a[..., -1, :]])),
+                  "smooth", False),
+    "norm_2": (lambda a: wnp.sum(la.norm(a, 2, axis=(-2, -1))), "kink", True),
+    "norm_1": (lambda a: wnp.sum(la.norm(a, 1, axis=(-2, -1))), "kink", True),
+    "norm_vector": (lambda a: wnp.sum(la.norm(a + 1.0, axis=-1)), "smooth", True),
+    "outer": (lambda a: wnp.sum(la.outer(wnp.ravel(a), wnp.ravel(a)) ** 2), "smooth", False),
+    "pinv": (lambda a: wnp.sum(la.pinv(a) * np.tri(a.shape[-1])), "smooth", True),
+    "qr": (lambda a: wnp.sum(la.qr(a)[1] ** 2 * np.tri(a.shape[-1]).T) + wnp.sum(
+        la.qr(a)[0][..., 0, :] * la.qr(a)[1][..., :, 0]), "smooth", True),
+    "slogdet": (lambda a: wnp.sum(la.slogdet(a)[1]), "smooth", True),
+    "solve": (lambda a: wnp.sum(la.solve(a, _b(a)[:, None])), "smooth", True),
+    "svd": (lambda a: wnp.sum(la.svd(a)[1] ** 2), "smooth", True),
+    "svd_vectors": (lambda a: wnp.sum(la.svd(a)[0] @ la.svd(a)[2]), "nan", True),
+    "svdvals": (lambda a: wnp.sum(wnp.exp(la.svdvals(a))), "smooth", True),
+    "tensordot": (lambda a: la.tensordot(a, a, a.ndim), "smooth", True),
+    "tensorinv": (lambda a: wnp.sum(la.tensorinv(a, 1) * np.tri(a.shape[-1])), "smooth", False),
+    "tensorsolve": (lambda a: wnp.sum(la.tensorsolve(a, _b(a))), "smooth", False),
+    "trace": (lambda a: wnp.sum(la.trace(a) ** 2), "smooth", True),
+    "vecdot": (lambda a: wnp.sum(la.vecdot(a, a + 1.0)), "smooth", True),
+    "vector_norm": (lambda a: wnp.sum(la.vector_norm(a, axis=-1, ord=3)), "smooth", True),
+}
+SPD_BATCH = np.stack([with_spectrum([1.0, 2.0, 4.0], s) for s in (1, 2)])
+SPECIAL_INPUTS = {
+    "identity": np.eye(3),
+    "diagonal_ties": np.diag([2.0, 2.0, 5.0]),
+    "1x1": np.array([[1.7]]),
+    "batched": SPD_BATCH,
+}
+NEEDS_3 = {"cross"}
+
+
+def test_every_differentiable_linalg_function_is_in_the_special_input_table():
+    from wire.numpy import _catalog
+
+    names = set(_catalog.functions(la)) - _catalog.NON_DIFFERENTIABLE
+    missing = {n for n in names if not any(k == n or k.startswith(n + "_") for k in SPECIAL)}
+    assert not missing, sorted(missing)
+
+
+@pytest.mark.parametrize("kind", SPECIAL_INPUTS)
+@pytest.mark.parametrize("name", SPECIAL)
+def test_derivatives_on_special_inputs(name, kind):
+    f, at_ties, batches = SPECIAL[name]
+    a = SPECIAL_INPUTS[kind]
+    if (kind == "batched" and not batches) or (name in NEEDS_3 and a.shape[-1] < 3):
+        pytest.skip("not defined for this input")
+    tied = kind in ("identity", "diagonal_ties")
+    g = wire.grad(f)(a)
+    assert g.shape == a.shape and g.dtype == a.dtype
+    if tied and at_ties == "nan":
+        assert np.isnan(g).any()
+        return
+    assert np.all(np.isfinite(g)), g
+    np.testing.assert_allclose(wire.jit(wire.grad(f))(a), g, rtol=1e-12, atol=1e-12)
+    if kind == "batched":
+        each = np.stack([wire.grad(f)(m) for m in a])
+        np.testing.assert_allclose(wire.vmap(wire.grad(f))(a), each, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(g, each, rtol=1e-12, atol=1e-12)
+    g32 = wire.grad(f)(a.astype(np.float32))
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, g, rtol=2e-3, atol=2e-3 * (1 + np.abs(g).max()))
+    if at_ties == "smooth" or not tied:
+        check_grads(f, (a,), order=1, modes=("rev",), rtol=1e-5, atol=1e-6)
+
+
+# --------------------------------------------------------------------------- JAX as the oracle
+
+
+def _jax_cases(jax):
+    """(name, wire function, JAX function, input): gradients that must agree."""
+    jnp = jax.numpy
+    b, tall = cn(3, 3, seed=5), cn(4, 3, seed=6)
+    eye3 = 3 * jnp.eye(3)
+
+    def eig_loss(mod, eig):
+        def f(a):
+            w, v = eig(a)
+            return mod.sum(mod.abs(w) ** 3) + mod.sum(mod.abs(v) ** 2 * np.arange(3.0))
+        return f
+
+    jax_eig = partial(jax.lax.linalg.eig, compute_left_eigenvectors=False,
+                      enable_eigvec_derivs=True)
+    return [
+        # tied eigenvalues (JAX symmetrizes where NumPy and wire read the lower triangle, so
+        # compare on the symmetric matrices b + bᵀ)
+        ("eigvalsh_ties", lambda b: wnp.sum(wnp.exp(la.eigvalsh(b + b.T))),
+         lambda b: jnp.sum(jnp.exp(jnp.linalg.eigvalsh(b + b.T))), np.diag([0.5, 0.5, 1.0, 1.0])),
+        ("eigvalsh_identity", lambda b: wnp.sum(la.eigvalsh(b + b.T) ** 2),
+         lambda b: jnp.sum(jnp.linalg.eigvalsh(b + b.T) ** 2), 0.5 * np.eye(3)),
+        # complex factorizations
+        ("eigh_complex", lambda b: wnp.sum(wnp.abs(la.eigh(hermitian(b))[1][0]) ** 2
+                                           * wnp.arange(3.0)),
+         lambda b: jnp.sum(jnp.abs(jnp.linalg.eigh(b @ b.conj().T + eye3)[1][0]) ** 2
+                           * jnp.arange(3.0)), b),
+        ("cholesky_complex", lambda b: wnp.sum(wnp.abs(la.cholesky(hermitian(b)) - 1j) ** 2),
+         lambda b: jnp.sum(jnp.abs(jnp.linalg.cholesky(b @ b.conj().T + eye3) - 1j) ** 2), b),
+        ("svdvals_complex", lambda a: wnp.sum(la.svd(a, compute_uv=False) ** 3),
+         lambda a: jnp.sum(jnp.linalg.svd(a, compute_uv=False) ** 3), tall),
+        ("qr_complex", lambda a: wnp.sum(wnp.abs(la.qr(a)[1] + 0.5) ** 2),
+         lambda a: jnp.sum(jnp.abs(jnp.linalg.qr(a)[1] + 0.5) ** 2), tall),
+        ("det_complex", lambda a: wnp.real(la.det(a) * (1 + 2j)),
+         lambda a: jnp.real(jnp.linalg.det(a) * (1 + 2j)), b),
+        ("pinv_complex", lambda a: wnp.real(wnp.sum(la.pinv(a))),
+         lambda a: jnp.real(jnp.sum(jnp.linalg.pinv(a))), tall),
+        ("pinv_orthogonal", lambda a: wnp.sum(la.pinv(a) ** 2),
+         lambda a: jnp.sum(jnp.linalg.pinv(a) ** 2), rot(3)),
+        # singular determinants
+        ("det_rank2", la.det, jnp.linalg.det, SINGULAR["rank2"]),
+        ("det_rank3_of_4", la.det, jnp.linalg.det, SINGULAR["rank3_of_4"]),
+        # eig, with eigenvector derivatives
+        ("eig_real", eig_loss(wnp, la.eig), eig_loss(jnp, jax_eig),
+         EIG_INPUTS["real_with_complex_pair"]),
+        ("eig_complex", eig_loss(wnp, la.eig), eig_loss(jnp, jax_eig), EIG_INPUTS["complex"]),
+    ]
+
+
+@pytest.mark.slow
+def test_gradients_against_jax():
+    jax = jax_or_skip()
+    for name, ours, theirs, x in _jax_cases(jax):
+        want = np.asarray(jax.jit(jax.grad(theirs))(x))
+        np.testing.assert_allclose(wire.grad(ours)(x), want, rtol=1e-9, atol=1e-10,
+                                   err_msg=name)
+    for name in ("rank2", "rank1", "zero"):  # Hessians of det at singular matrices
+        a = SINGULAR[name]
+        want = np.asarray(jax.jit(jax.hessian(jax.numpy.linalg.det))(a))
+        np.testing.assert_allclose(wire.hessian(la.det)(a), want, atol=1e-12, err_msg=name)

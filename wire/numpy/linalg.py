@@ -469,20 +469,36 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
 # --------------------------------------------------------------------------- compositions
 
 
-def pinv(a, rcond=None, hermitian=False, *, rtol=None):
-    """Moore–Penrose pseudo-inverse via the SVD; singular values below
-    ``rcond * max(s)`` are dropped (derivative assumes distinct singular values)."""
+_UNSET = object()  # NumPy's "argument not given" for pinv's rtol (None means something else)
+
+
+def pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
+    """Moore–Penrose pseudo-inverse, with NumPy's cutoff (singular values below
+    ``rcond * max(s)`` are dropped; ``rcond`` defaults to 1e-15, ``rtol=None`` to
+    ``max(m, n) * eps``). Its derivative (Golub & Pereyra) holds wherever the rank does not
+    change, also at repeated singular values (an orthogonal matrix, the identity).
+
+    >>> import wire
+    >>> wire.grad(lambda a: wire.numpy.sum(pinv(a)))(np.eye(2)).tolist()
+    [[-1.0, -1.0], [-1.0, -1.0]]
+    """
     if not _t(a):
-        return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian, rtol=rtol)
+        kw = {} if rtol is _UNSET else {"rtol": rtol}
+        return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian, **kw)
     a = _float(a)
-    m, n = a.shape[-2:]
+    if a.ndim < 2:
+        raise ShapeError(f"linalg.pinv: expected matrices, got {a.aval!r}{at(user_location())}")
     if rcond is None:
-        rcond = rtol if rtol is not None else builtins.max(m, n) * np.finfo(a.dtype).eps
-    u, s, vh = LX.svd(a)
-    cutoff = rcond * max(s, axis=-1, keepdims=True)
-    keep = s > cutoff
-    s_inv = where(keep, 1.0 / where(keep, s, 1.0), 0.0)
-    return matmul(_mH(vh) * expand_dims(s_inv, -2), _mH(u))
+        if rtol is _UNSET:
+            rcond = 1e-15
+        else:
+            rcond = builtins.max(a.shape[-2:]) * np.finfo(a.dtype).eps if rtol is None else rtol
+    elif rtol is not _UNSET:
+        raise WireError(f"linalg.pinv: rtol and rcond cannot both be set{at(user_location())}")
+    if np.ndim(rcond):
+        raise WireError(f"linalg.pinv: an array rcond is not supported on traced values"
+                        f"{at(user_location())}")
+    return LX.pinv(a, rcond)
 
 
 def matrix_power(a, n):
@@ -541,7 +557,9 @@ def lstsq(a, b, rcond=None):
         return np.linalg.lstsq(a, b, rcond=rcond)
     a, b = promote(a, b)
     a = _float(a)
-    x = matmul(pinv(a, rcond if rcond is not None else None), b)
+    m, n = a.shape[-2:]
+    cutoff = np.finfo(a.dtype).eps * builtins.max(m, n) if rcond is None else rcond
+    x = matmul(pinv(a, cutoff), b)
     m, n = a.shape[-2:]
     s = svdvals(a)
     if m > n:
