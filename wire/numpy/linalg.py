@@ -217,15 +217,14 @@ def eigh(a, UPLO="L"):
 
     Repeated eigenvalues: eigenvalues closer than ``n * eps * max|λ|`` count as tied, and the
     eigenvectors of a tied cluster are not determined by the matrix, so the coupling
-    ``1 / (λj - λi)`` between them has no value. The gradient of a function that does not
-    use the tied eigenvectors (any function of the eigenvalues alone, and of the eigenvectors
-    of other, untied eigenvalues) leaves it out and is exact and finite, in float32 as in
-    float64: ``sum(f(λ))``, ``logdet`` via ``eigvalsh``. For such functions that are not
-    symmetric in the tied eigenvalues (the smallest one alone), it is the gradient along the
-    eigenbasis LAPACK returned: an element of the subdifferential. A gradient that needs the
-    tied eigenvectors (one of them itself, a matrix function ``V f(Λ) Vᵀ``), a forward-mode
-    tangent of a tied eigenvector, and so second derivatives at ties, are NaN, as in JAX:
-    never a silently wrong number.
+    ``1 / (λj - λi)`` between them has no value. A function of the eigenvalues alone (the
+    eigenvectors unused: ``eigvalsh``, ``sum(f(λ))``, ``logdet``) never needs it, and its
+    gradient is exact and finite, in float32 as in float64; for such a function that is not
+    symmetric in the tied eigenvalues (the smallest one alone) it is the gradient along the
+    eigenbasis LAPACK returned, an element of the subdifferential. Once the eigenvectors are
+    used (``V f(Λ) Vᵀ``, a projector), and for forward-mode tangents of tied eigenvectors and
+    second derivatives at ties, the derivative is NaN, as in JAX: never a silently wrong
+    number.
 
     >>> import wire
     >>> g = wire.grad(lambda a: wire.numpy.sum(eigh(a)[0] ** 2))(np.eye(2, dtype=np.float32))
@@ -248,10 +247,9 @@ def eig(a):
     eigenvalue happens to be real; a traced result cannot depend on the values). Derivatives:
     ``dλ_j = (v⁻¹ da v)_jj``, and the eigenvectors follow LAPACK's normalisation (as JAX does
     with ``enable_eigvec_derivs``), so finite differences of NumPy's eigenvectors match. Tied
-    eigenvalues use :func:`eigh`'s rule: functions of the eigenvalues that are symmetric in
-    the tied ones keep exact gradients (``sum``, at the identity); anything that needs the
-    coupling of tied eigenvectors is NaN. A defective matrix (a Jordan block) has no
-    derivative.
+    eigenvalues use :func:`eigh`'s rule: functions of the eigenvalues alone keep exact
+    gradients (``sum``, at the identity); once the eigenvectors are used the derivative is
+    NaN. A defective matrix (a Jordan block) has no derivative.
 
     >>> import wire
     >>> a = np.array([[2.0, 1.0], [0.0, 3.0]])
@@ -293,9 +291,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     Each singular pair ``(u_i, vh_i)`` is fixed only up to sign (complex: a phase), so only
     functions invariant to it have derivatives (``U @ diag(S) @ Vh``, ``|U|``, projectors).
     Tied singular values, and singular values that are zero to working precision, follow
-    :func:`eigh`'s rule: exact gradients for functions that do not use their singular
-    vectors (``S`` alone, the nuclear norm, where the gradient is ``U Vᵀ`` over the vectors
-    LAPACK returned, a subgradient at a zero singular value), NaN for those that do.
+    :func:`eigh`'s rule: exact gradients for functions of ``S`` alone (the nuclear norm,
+    whose gradient is ``U Vᵀ`` over the vectors LAPACK returned, a subgradient at a zero
+    singular value), NaN once ``U`` or ``Vh`` are used. ``pinv`` has its own rule, exact at
+    repeated singular values.
 
     >>> import wire
     >>> g = wire.grad(lambda a: wire.numpy.sum(svd(a, compute_uv=False)))(np.eye(2))

@@ -11,9 +11,10 @@ singular matrix raises NumPy's ``LinAlgError`` when evaluated by ``solve``/``inv
 Symmetric inputs: ``cholesky`` and ``eigh`` factor the symmetric part ``(a + aᵀ) / 2`` and
 their VJPs return symmetric cotangents; ``wire.numpy.linalg`` first mirrors the lower triangle
 (NumPy reads only that), so values match NumPy exactly. ``eigh`` derivatives at tied
-eigenvalues follow :func:`_divide_gaps` (exact for symmetric functions of the eigenvalues, NaN
-where the tied eigenvectors matter); ``svd`` treats tied singular values, and singular values
-that are zero to working precision, by the same rule; ``qr`` derivatives need ``m >= n``.
+eigenvalues follow :func:`_divide_gaps` (exact for functions of the eigenvalues alone, NaN
+once the eigenvectors are used); ``svd`` treats tied singular values, and singular
+values that are zero to working precision, by the same rule; ``qr`` derivatives need
+``m >= n``.
 
 Complex matrices: every primitive here takes them, with JAX's convention (a VJP is the
 transpose of the R-linear tangent map under the pairing ``Re(sum(a * b))``; see
@@ -32,10 +33,10 @@ from ..batching import trailing_batch
 from ..errors import NonDifferentiableError, ShapeError, at, user_location
 from ..ir import Aval
 from ..primitive import Primitive, broadcast_shapes
-from ..tracer import bind
+from ..tracer import Tracer, bind
 from . import shape as S
 from .complex_parts import conj, imag, real
-from .elementwise import convert, eq, le, logical_and, logical_or, ne, select
+from .elementwise import convert, eq, le, logical_and, select
 from .linalg import matmul
 from .reductions import argmax, reduce_max, reduce_prod, reduce_sum
 
@@ -159,43 +160,40 @@ def _divide_or_nan(x, d, drop, undefined):
     return select(drop, select(undefined, nan, zero), x / select(drop, one, d))
 
 
-def used_columns(ct):
-    """Boolean (..., k): column ``j`` of the cotangent ``ct`` (..., m, k) is not all zero,
-    that is, the function being differentiated depends on the ``j``-th vector."""
-    if ct.shape[-1] == 0 or ct.shape[-2] == 0:
-        return np.zeros(tuple(ct.shape[:-2]) + (ct.shape[-1],), bool)
-    mag = _abs2(ct)
-    return ne(reduce_max(mag, (ct.ndim - 2,)), np.zeros((), mag.dtype))
+def is_zero_cotangent(ct) -> bool:
+    """Whether ``ct`` is a zero that the reverse sweep made up for an output nobody used (a
+    ``full`` node of 0, or a concrete all-zero array), as opposed to a cotangent that is 0
+    only at this point. Only the first kind says the function does not depend on an output."""
+    if isinstance(ct, Tracer):
+        node = ct.node
+        return node.op in (S.full_p, S.full_like_p) and node.params["value"] == 0
+    return not np.any(ct)
 
 
-def _divide_gaps(m, diff, ties, used=None):
-    """``m / diff`` elementwise for the pairs that are not ``ties``; 0 on the diagonal.
+def _divide_gaps(m, diff, ties):
+    """``m / diff`` elementwise for the pairs that are not ``ties``; 0 on the diagonal, NaN
+    for tied pairs.
 
-    Tied pairs have no such coupling: the vectors of tied eigen/singular values are not
-    determined by the matrix. In reverse mode (``used`` = :func:`used_columns` of the
-    vectors' cotangent) a tied pair contributes 0 when the function does not use either
-    vector (eigenvalue sums, norms, or vectors of other, untied values), and NaN when it does
-    (a tied vector itself, a matrix function ``V f(Λ) Vᵀ``). In forward mode (``used=None``)
-    the tangent of a tied vector is NaN. Never a silently wrong number; JAX gives NaN (or inf)
-    in all these cases, also for the eigenvalue sums."""
+    The vectors of tied eigen/singular values are not determined by the matrix, so their
+    coupling has no value: a derivative that needs it is NaN, never a silently wrong number.
+    Rules skip the coupling altogether when the vectors' cotangent :func:`is_zero_cotangent`
+    (the function uses the values only: eigenvalue sums, norms): that derivative is exact.
+    A cotangent that merely vanishes at the point is not enough (``V diag(λ) Vᵀ`` at a
+    matrix with a repeated zero eigenvalue has zero cotangent columns there, and a coupling
+    that matters)."""
     k = m.shape[-1]
-    off = ~np.eye(k, dtype=bool)
-    undefined = logical_and(ties, off)
-    if used is not None:
-        pair = logical_or(_row(used), S.reshape(used, tuple(used.shape) + (1,)))
-        undefined = logical_and(undefined, pair)
+    undefined = logical_and(ties, ~np.eye(k, dtype=bool))
     return _divide_or_nan(m, diff, ties, undefined)
 
 
-def _over_s(x, row, used=None):
+def _over_s(x, row):
     """``x[..., i, j] / s_j`` with ``row[..., 0, j] = s_j``, the singular values. A singular
-    value that is zero to working precision has undetermined singular vectors: it follows the
-    :func:`_divide_gaps` rule, as if tied with a zero partner."""
+    value that is zero to working precision has undetermined singular vectors: NaN there,
+    as for :func:`_divide_gaps`."""
     if row.shape[-1] == 0:
         return x
     small = le(_abs2(row), _tolerance2(row))
-    undefined = small if used is None else logical_and(small, _row(used))
-    return _divide_or_nan(x, row, small, undefined)
+    return _divide_or_nan(x, row, small, small)
 
 
 def _row(x):
@@ -517,11 +515,11 @@ def _eigh_shape(a):
     return (Aval(a.shape[:-1], real), a)
 
 
-def _eigh_coupling(w, m, used=None):
+def _eigh_coupling(w, m):
     """``m[i, j] / (w[j] - w[i])``, the eigenvector coupling, with the tie rule of
     :func:`_divide_gaps`."""
     diff = _pairwise_diff(w)
-    return _divide_gaps(m, diff, _ties(w, diff), used)
+    return _divide_gaps(m, diff, _ties(w, diff))
 
 
 def _eigh_jvp(ts, out, a):
@@ -534,7 +532,9 @@ def _eigh_jvp(ts, out, a):
 def _eigh_vjp(ct, out, a):
     w, v = out
     ct_w, ct_v = ct
-    inner = diag_embed(ct_w) + _eigh_coupling(w, matmul(mT(v), ct_v), used_columns(ct_v))
+    inner = diag_embed(ct_w)
+    if not is_zero_cotangent(ct_v):
+        inner = inner + _eigh_coupling(w, matmul(mT(v), ct_v))
     return (_sym(matmul(_cj(v), matmul(inner, mT(v)))),)
 
 
@@ -554,8 +554,8 @@ eigh_p = Primitive(
     jvp=_eigh_jvp,
     batch=trailing_batch("eigh", core_ndim=2, n_out=2),
     sample=_eigh_sample,
-    doc="(eigenvalues ascending, eigenvectors) of the Hermitian part of a; at tied eigenvalues "
-    "the eigenvector coupling is 0 if unused, else NaN",
+    doc="(eigenvalues ascending, eigenvectors) of the Hermitian part of a; derivatives through "
+    "the eigenvectors of tied eigenvalues are NaN",
 )
 
 
@@ -584,7 +584,7 @@ def _svd_parts(s):
     col = S.reshape(s, s.shape + (1,))
     diff = (row + col) * (row - col)
     ties = _ties(s, row - col)
-    return (lambda x, used=None: _divide_gaps(x, diff, ties, used)), row, col
+    return (lambda x: _divide_gaps(x, diff, ties)), row, col
 
 
 def _svd_jvp(ts, out, a):
@@ -613,24 +613,29 @@ def _svd_jvp(ts, out, a):
 def _svd_vjp(ct, out, a):
     u, s, vh = out
     ct_u, ct_s, ct_vh = ct
-    v, ct_v = mH(vh), mH(ct_vh)
-    used_u, used_v = used_columns(ct_u), used_columns(ct_v)
     gaps, row, col = _svd_parts(s)
-    gu = matmul(mT(u), ct_u)
-    gv = matmul(mT(v), ct_v)
-    ds_bar = diag_embed(ct_s) + gaps(gu - mH(gu), used_u) * row + col * gaps(gv - mH(gv), used_v)
-    if a.dtype.kind == "c":
-        ds_bar = ds_bar + _over_s(_i_imag_diag(gu), row, used_u)
+    ds_bar = diag_embed(ct_s)
     cu, cvh = _cj(u), _cj(vh)
-    ct_a = matmul(cu, matmul(ds_bar, cvh))
     m, n = a.shape[-2:]
-    if m > n:
-        x = ct_u - matmul(cu, matmul(mT(u), ct_u))
-        ct_a = ct_a + matmul(_over_s(x, row, used_u), cvh)
-    if n > m:
-        w = mT(ct_vh)
-        ct_a = ct_a + matmul(cu, mT(_over_s(w - matmul(v, matmul(vh, w)), row, used_v)))
-    return (ct_a,)
+    ct_a = None
+    if not is_zero_cotangent(ct_u):
+        gu = matmul(mT(u), ct_u)
+        ds_bar = ds_bar + gaps(gu - mH(gu)) * row
+        if a.dtype.kind == "c":
+            ds_bar = ds_bar + _over_s(_i_imag_diag(gu), row)
+        if m > n:
+            x = ct_u - matmul(cu, matmul(mT(u), ct_u))
+            ct_a = matmul(_over_s(x, row), cvh)
+    if not is_zero_cotangent(ct_vh):
+        v, ct_v = mH(vh), mH(ct_vh)
+        gv = matmul(mT(v), ct_v)
+        ds_bar = ds_bar + col * gaps(gv - mH(gv))
+        if n > m:
+            w = mT(ct_vh)
+            extra = matmul(cu, mT(_over_s(w - matmul(v, matmul(vh, w)), row)))
+            ct_a = extra if ct_a is None else ct_a + extra
+    main = matmul(cu, matmul(ds_bar, cvh))
+    return (main if ct_a is None else main + ct_a,)
 
 
 svd_p = Primitive(
@@ -642,8 +647,8 @@ svd_p = Primitive(
     jvp=_svd_jvp,
     batch=trailing_batch("svd", core_ndim=2, n_out=3),
     sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4)][int(rng.integers(0, 3))])], {}),
-    doc="reduced SVD (u, s, vh); at tied or zero singular values the vector coupling is 0 if "
-    "unused, else NaN",
+    doc="reduced SVD (u, s, vh); derivatives through the vectors of tied or zero singular "
+    "values are NaN",
 )
 
 
@@ -810,14 +815,15 @@ def _eig_jvp(ts, out, a):
 def _eig_vjp(ct, out, a):
     w, v = out
     ct_w, ct_v = ct
-    mask, r = _eig_gauge(v)
-    s = reduce_sum(ct_v * v, (v.ndim - 2,))  # diag(vᵀ ct_v)
-    re_s = convert(real(s), v.dtype)
-    im_s = convert(imag(s) / r, v.dtype)
-    ct_u = ct_v - conj(v) * _row(re_s) - mask * _row(im_s) * np.asarray(1j, v.dtype)
-    diff = _pairwise_diff(w)
-    coupling = _divide_gaps(matmul(mT(v), ct_u), diff, _ties(w, diff), used_columns(ct_v))
-    ct_p = diag_embed(ct_w) + coupling
+    ct_p = diag_embed(ct_w)
+    if not is_zero_cotangent(ct_v):
+        mask, r = _eig_gauge(v)
+        s = reduce_sum(ct_v * v, (v.ndim - 2,))  # diag(vᵀ ct_v)
+        re_s = convert(real(s), v.dtype)
+        im_s = convert(imag(s) / r, v.dtype)
+        ct_u = ct_v - conj(v) * _row(re_s) - mask * _row(im_s) * np.asarray(1j, v.dtype)
+        diff = _pairwise_diff(w)
+        ct_p = ct_p + _divide_gaps(matmul(mT(v), ct_u), diff, _ties(w, diff))
     return (solve(mT(v), matmul(ct_p, mT(v))),)  # v⁻ᵀ ct_p vᵀ
 
 
