@@ -139,6 +139,7 @@ COMPLEX_CASES = [
     ("cholesky_upper", lambda a: la.cholesky(a, upper=True), lambda: (hermitian(cn(3, 3)),)),
     ("qr_square", lambda a: tuple(la.qr(a)), lambda: (cn(3, 3),)),
     ("qr_tall", lambda a: tuple(la.qr(a)), lambda: (cn(4, 2),)),
+    ("qr_wide", lambda a: tuple(la.qr(a)), lambda: (cn(2, 4),)),
     ("svd_square", _svd_invariants, lambda: (cn(3, 3),)),
     ("svd_tall", _svd_invariants, lambda: (cn(4, 2),)),
     ("svd_wide", _svd_invariants, lambda: (cn(2, 4),)),
@@ -516,6 +517,10 @@ def _jax_cases(jax):
          lambda a: jnp.sum(jnp.linalg.svd(a, compute_uv=False) ** 3), tall),
         ("qr_complex", lambda a: wnp.sum(wnp.abs(la.qr(a)[1] + 0.5) ** 2),
          lambda a: jnp.sum(jnp.abs(jnp.linalg.qr(a)[1] + 0.5) ** 2), tall),
+        ("qr_wide", lambda a: wnp.sum(wnp.abs(la.qr(a)[1] + 0.5) ** 2)
+         + wnp.sum(wnp.abs(la.qr(a)[0][0])),
+         lambda a: jnp.sum(jnp.abs(jnp.linalg.qr(a)[1] + 0.5) ** 2)
+         + jnp.sum(jnp.abs(jnp.linalg.qr(a)[0][0])), tall.T),
         ("det_complex", lambda a: wnp.real(la.det(a) * (1 + 2j)),
          lambda a: jnp.real(jnp.linalg.det(a) * (1 + 2j)), b),
         ("pinv_complex", lambda a: wnp.real(wnp.sum(la.pinv(a))),

@@ -324,8 +324,9 @@ def svdvals(x):
 
 def qr(a, mode="reduced"):
     """QR decomposition, real or complex (modes "reduced", "r", and "complete" for square or
-    wide matrices); derivatives need rows >= columns. ``r`` has a real diagonal, as LAPACK
-    makes it, which also fixes the phases that the derivative follows.
+    wide matrices). ``r`` has a real diagonal, as LAPACK makes it, which also fixes the phases
+    that the derivative follows. A wide matrix ``[a1 | a2]`` is differentiated as JAX does,
+    through the QR of its leading square block ``a1``, which must be invertible.
 
     >>> import wire
     >>> wire.grad(lambda a: qr(a)[1][1, 1])(np.eye(2)).tolist()

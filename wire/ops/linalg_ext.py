@@ -13,8 +13,8 @@ their VJPs return symmetric cotangents; ``wire.numpy.linalg`` first mirrors the 
 (NumPy reads only that), so values match NumPy exactly. ``eigh`` derivatives at tied
 eigenvalues follow :func:`_divide_gaps` (exact for functions of the eigenvalues alone, NaN
 once the eigenvectors are used); ``svd`` treats tied singular values, and singular
-values that are zero to working precision, by the same rule; ``qr`` derivatives need
-``m >= n``.
+values that are zero to working precision, by the same rule; ``qr`` of a wide matrix is
+differentiated through the QR of its leading square block, as in JAX.
 
 Complex matrices: every primitive here takes them, with JAX's convention (a VJP is the
 transpose of the R-linear tangent map under the pairing ``Re(sum(a * b))``; see
@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..batching import trailing_batch
-from ..errors import NonDifferentiableError, ShapeError, at, user_location
+from ..errors import ShapeError
 from ..ir import Aval
 from ..primitive import Primitive, broadcast_shapes
 from ..tracer import Tracer, bind
@@ -718,36 +718,60 @@ def _qr_shape(a):
     return (Aval(b + (m, k), a.dtype), Aval(b + (k, n), a.dtype))
 
 
-def _qr_check(a):
-    m, n = a.shape[-2:]
-    if m < n:
-        raise NonDifferentiableError(f"qr: derivatives need rows >= columns, got {a.aval!r}"
-                                     + at(user_location()))
-
-
-def _qr_jvp(ts, out, a):
-    _qr_check(a)
-    q, r = out
-    x = mT(solve(mT(r), mT(ts[0])))  # da r⁻¹
+def _thin_qr_jvp(q, r, da):
+    """Tangents of (q, r) for a = q r with square, invertible r (m >= n)."""
+    x = mT(solve(mT(r), mT(da)))  # da r⁻¹
     c = matmul(mH(q), x)
     low = c * _tril_mask(c.shape[-1], c.dtype, -1)
     do = low - mH(low)
     if c.dtype.kind == "c":  # LAPACK's R has a real diagonal: that fixes the phases
         do = do + _i_imag_diag(c)
-    return (matmul(q, do - c) + x, matmul(c - do, r))
+    return matmul(q, do - c) + x, matmul(c - do, r)
 
 
-def _qr_vjp(ct, out, a):
-    _qr_check(a)
-    q, r = out
-    ct_q, ct_r = ct
+def _thin_qr_vjp(q, r, ct_q, ct_r):
+    """The transpose of :func:`_thin_qr_jvp`."""
     m = matmul(mT(q), ct_q) - matmul(ct_r, mT(r))
     k = m.shape[-1]
     c_bar = (m - mH(m)) * _tril_mask(k, m.dtype, -1) - m
     if m.dtype.kind == "c":
         c_bar = c_bar + _i_imag_diag(m)
     x_bar = ct_q + matmul(_cj(q), c_bar)
-    return (mT(solve(r, mT(x_bar))),)
+    return mT(solve(r, mT(x_bar)))
+
+
+def _wide_split(a):
+    """Selectors (e1, e2) with a = [a e1 | a e2]: the first m columns of a wide (m < n) a,
+    and the rest. A wide a = q [r1 | r2] is the QR of its square part a e1 = q r1, and then
+    r2 = qᴴ (a e2) (as JAX differentiates it)."""
+    m, n = a.shape[-2:]
+    eye = np.eye(n, dtype=a.dtype)
+    return eye[:, :m], eye[:, m:]
+
+
+def _qr_jvp(ts, out, a):
+    q, r = out
+    m, n = a.shape[-2:]
+    if m >= n:
+        return _thin_qr_jvp(q, r, ts[0])
+    e1, e2 = _wide_split(a)
+    dq, dr1 = _thin_qr_jvp(q, matmul(r, e1), matmul(ts[0], e1))
+    dr2 = matmul(mH(dq), matmul(a, e2)) + matmul(mH(q), matmul(ts[0], e2))
+    return dq, matmul(dr1, mT(e1)) + matmul(dr2, mT(e2))
+
+
+def _qr_vjp(ct, out, a):
+    q, r = out
+    ct_q, ct_r = ct
+    m, n = a.shape[-2:]
+    if m >= n:
+        return (_thin_qr_vjp(q, r, ct_q, ct_r),)
+    e1, e2 = _wide_split(a)
+    ct_r1, ct_r2 = matmul(ct_r, e1), matmul(ct_r, e2)
+    ct_q = ct_q + matmul(_cj(matmul(a, e2)), mH(ct_r2))  # from dr2 = dqᴴ a2
+    ct_a1 = _thin_qr_vjp(q, matmul(r, e1), ct_q, ct_r1)
+    ct_a2 = matmul(_cj(q), ct_r2)  # from dr2 = qᴴ da2
+    return (matmul(ct_a1, mT(e1)) + matmul(ct_a2, mT(e2)),)
 
 
 qr_p = Primitive(
@@ -758,8 +782,9 @@ qr_p = Primitive(
     vjp=_qr_vjp,
     jvp=_qr_jvp,
     batch=trailing_batch("qr", core_ndim=2, n_out=2),
-    sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4, 3)][int(rng.integers(0, 3))])], {}),
-    doc="reduced QR (q, r); derivatives need m >= n and full column rank",
+    sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4, 3), (2, 4), (2, 2, 3)][int(
+        rng.integers(0, 5))])], {}),
+    doc="reduced QR (q, r); derivatives need the leading min(m, n) columns to have full rank",
 )
 
 
