@@ -367,10 +367,8 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord is None or ord == 2:
         return _safe_sqrt(sum(_abs2(x), axis=axis, keepdims=keepdims))
     ax = abs(x)
-    if ord == np.inf:
-        return max(ax, axis=axis, keepdims=keepdims)
-    if ord == -np.inf:
-        return min(ax, axis=axis, keepdims=keepdims)
+    if ord in (np.inf, -np.inf):
+        return _extreme(ord > 0, ax, axis, keepdims)
     if ord == 0:
         return sum(cast(x != 0, ax.dtype), axis=axis, keepdims=keepdims)
     if ord == 1:
@@ -380,6 +378,17 @@ def _vector_norm(x, ord, axis, keepdims):
     return sum(ax**ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
 
 
+def _extreme(largest, x, axis, keepdims=False):
+    """max (``largest``) or min over one axis, as NumPy's norms take them: over an empty axis
+    the max is 0 and the min has no value (NumPy raises ``ValueError`` too)."""
+    if x.shape[axis] == 0:
+        if not largest:
+            raise ShapeError(f"linalg.norm: the minimum over an empty axis of {x.aval!r} has "
+                             f"no value{at(user_location())}")
+        return sum(x, axis=axis, keepdims=keepdims)
+    return (max if largest else min)(x, axis=axis, keepdims=keepdims)
+
+
 def _matrix_norm(x, ord, axes, keepdims):
     r, c = axes
     if ord in (None, "fro", "f"):
@@ -387,13 +396,11 @@ def _matrix_norm(x, ord, axes, keepdims):
     elif ord in ("nuc", 2, -2):
         xm = moveaxis(x, (r, c), (-2, -1))
         s = svd(xm, full_matrices=False, compute_uv=False)
-        out = sum(s, axis=-1) if ord == "nuc" else (max if ord == 2 else min)(s, axis=-1)
+        out = sum(s, axis=-1) if ord == "nuc" else _extreme(ord == 2, s, s.ndim - 1)
     elif ord in (1, -1):
-        red = max if ord == 1 else min
-        out = red(sum(abs(x), axis=r), axis=c - 1 if c > r else c)
+        out = _extreme(ord == 1, sum(abs(x), axis=r), c - 1 if c > r else c)
     elif ord in (np.inf, -np.inf):
-        red = max if ord == np.inf else min
-        out = red(sum(abs(x), axis=c), axis=r - 1 if r > c else r)
+        out = _extreme(ord > 0, sum(abs(x), axis=c), r - 1 if r > c else r)
     else:
         raise WireError(f"linalg.norm: invalid norm order {ord!r} for matrices{at(user_location())}")
     if keepdims:
@@ -576,6 +583,9 @@ def cond(x, p=None):
     if not _t(x):
         return np.linalg.cond(x, p)
     x = _float(x)
+    if x.ndim >= 2 and 0 in x.shape[-2:]:
+        raise ShapeError(f"linalg.cond is not defined on empty matrices ({x.aval!r})"
+                         f"{at(user_location())}")
     if p in (None, 2, -2):
         s = svdvals(x)
         big, small = max(s, axis=-1), min(s, axis=-1)
