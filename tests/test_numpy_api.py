@@ -411,8 +411,6 @@ def test_numpy_calls_on_tracers_dispatch():
 
 
 def test_unsupported_numpy_function_names_it_and_suggests():
-    with pytest.raises(wire.WireError, match=r"numpy\.linalg\.eig .*linalg\.eigh"):
-        wire.grad(lambda a: np.linalg.eig(a)[0].sum())(np.eye(2))
     # functions with no traced form name themselves, the line, and what to use instead
     with pytest.raises(wire.WireTypeError, match=r"numpy\.unique got a traced value \(at "
                        r"test_numpy_api\.py:\d+\).*shape depends on the values"):

@@ -241,12 +241,17 @@ def _scatter_add(bk, ct, *idx, spec, shape):
 # --------------------------------------------------------------------------- linalg / fft
 
 
+def _conj_transpose(bk, a):
+    at = bk.xp.matrix_transpose(a)
+    return bk.xp.conj(at) if bk.np_dtype(a).kind == "c" else at
+
+
 def _linalg(fname, sym=False, multi=False, **kw):
     def fn(bk, *args):
         xp = bk.xp
-        if sym:
+        if sym:  # the Hermitian part, as the primitives' NumPy implementations take it
             a = args[0]
-            args = (xp.divide(xp.add(a, xp.matrix_transpose(a)), 2),)
+            args = (xp.divide(xp.add(a, _conj_transpose(bk, a)), 2),)
         out = getattr(xp.linalg, fname)(*args, **kw)
         return tuple(out) if multi else out
 
@@ -263,6 +268,38 @@ xp_impl("eigh", "linalg.eigh")(_linalg("eigh", sym=True, multi=True))
 xp_impl("svd", "linalg.svd")(_linalg("svd", multi=True, full_matrices=False))
 xp_impl("qr", "linalg.qr")(_linalg("qr", multi=True, mode="reduced"))
 # fmt: on
+
+
+@xp_impl("pinv", "linalg.pinv")
+def _pinv(bk, a, *, rcond):
+    return bk.xp.linalg.pinv(a, rtol=rcond)
+
+
+@xp_impl("adjugate", "linalg.svd / linalg.det")
+def _adjugate(bk, a):
+    # adj(a) = det(u) det(vh) · vhᴴ diag(products of the other singular values) uᴴ
+    xp = bk.xp
+    n = a.shape[-1]
+    if n <= 1:
+        return xp.ones_like(a)
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    others = xp.where(xp.eye(n, dtype=xp.bool), xp.ones_like(s[..., None, :]), s[..., None, :])
+    p = xp.prod(others, axis=-1)
+    c = xp.multiply(xp.linalg.det(u), xp.linalg.det(vh))
+    v_p = _conj_transpose(bk, vh) * p[..., None, :]
+    return c[..., None, None] * xp.matmul(v_p, _conj_transpose(bk, u))
+
+
+@xp_impl("inv_or_inf", "linalg.inv / linalg.slogdet")
+def _inv_or_inf(bk, a):
+    xp = bk.xp
+    singular = (xp.linalg.slogdet(a)[0] == 0)[..., None, None]
+    eye = xp.eye(a.shape[-1], dtype=a.dtype)
+    regular = xp.linalg.inv(xp.where(singular, eye, a))
+    if not bool(xp.any(singular)):
+        return regular
+    pole = xp.divide(_adjugate(bk, a), xp.zeros_like(a))
+    return xp.where(singular, pole, regular)
 
 
 @xp_impl("fft", "fft.fftn / fft.ifftn")

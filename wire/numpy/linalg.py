@@ -1,7 +1,9 @@
 """``wire.numpy.linalg``: NumPy's ``numpy.linalg`` on arrays and tracers.
 
 Factorizations are primitives (``wire.ops.linalg_ext``); ``norm``, ``pinv``,
-``matrix_power``, ``cond``, ``lstsq``, ``multi_dot``, ``eigvalsh``… are compositions. A
+``matrix_power``, ``cond``, ``lstsq``, ``multi_dot``, ``eigvalsh``… are compositions. Every
+function takes real and complex matrices, and derivatives of complex ones follow JAX's
+convention (see ``docs/linalg.md``). A
 singular matrix raises ``numpy.linalg.LinAlgError`` when evaluated, as in NumPy. Results that
 NumPy returns as named tuples (``slogdet``, ``eigh``, ``svd``, ``qr``) are named tuples here.
 
@@ -21,12 +23,14 @@ import numpy as np
 from ..errors import ShapeError, WireError, at, user_location
 from ..ops import linalg_ext as LX
 from ..tracer import Tracer
-from ._elementwise_extra import conj
+from ._elementwise_extra import conj, imag, real
+from ._indexing_extra import cross as _cross
+from ._indexing_extra import diagonal as _diagonal
 from ._math import abs, sqrt, where
 from ._products import matmul, outer, tensordot
 from ._promote import cast, promote
 from ._reductions import max, min, normalize_axes, sum
-from ._shape import expand_dims, moveaxis, ravel, reshape, swapaxes
+from ._shape import expand_dims, moveaxis, ravel, reshape, swapaxes, transpose
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -37,7 +41,9 @@ __all__ = [
     "cross",
     "det",
     "diagonal",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
     "inv",
     "lstsq",
@@ -56,6 +62,8 @@ __all__ = [
     "svd",
     "svdvals",
     "tensordot",
+    "tensorinv",
+    "tensorsolve",
     "trace",
     "vecdot",
     "vector_norm",
@@ -65,6 +73,11 @@ __all__ = [
 class SlogdetResult(NamedTuple):
     sign: object
     logabsdet: object
+
+
+class EigResult(NamedTuple):
+    eigenvalues: object
+    eigenvectors: object
 
 
 class EighResult(NamedTuple):
@@ -87,6 +100,12 @@ def _t(*xs) -> bool:
     return builtins.any(isinstance(x, Tracer) for x in xs)
 
 
+def _mH(x):
+    """Conjugate transpose of the last two axes."""
+    x = swapaxes(x, -1, -2)
+    return conj(x) if x.dtype.kind == "c" else x
+
+
 def _float(a):
     return a if a.dtype.kind in "fc" else cast(a, np.float64)
 
@@ -95,12 +114,6 @@ def _square(a, what):
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ShapeError(f"linalg.{what}: expected square matrices (..., n, n), got {a.aval!r}"
                          f"{at(user_location())}")
-
-
-def _real(a, what):
-    if a.dtype.kind == "c":
-        raise WireError(f"linalg.{what} of complex traced matrices is not supported (real only)"
-                        f"{at(user_location())}")
 
 
 def inv(a):
@@ -118,10 +131,15 @@ def inv(a):
 
 
 def det(a):
-    """Determinant.
+    """Determinant. Its gradient is the cofactor matrix ``adj(a)ᵀ``, exact also where ``a``
+    is singular (where ``det(a) * inv(a)ᵀ`` would divide 0 by 0), and so is its Hessian, as in
+    JAX. Third and higher derivatives at a matrix with repeated singular values are NaN.
 
     >>> float(det(np.array([[1.0, 2.0], [3.0, 4.0]])))
     -2.0000000000000004
+    >>> import wire
+    >>> wire.grad(det)(np.array([[1.0, 2.0], [2.0, 4.0]])).tolist()  # singular
+    [[4.0, -2.0], [-2.0, 1.0]]
     """
     if not _t(a):
         return np.linalg.det(a)
@@ -131,7 +149,15 @@ def det(a):
 
 
 def slogdet(a):
-    """Sign and log-absolute-determinant, as ``(sign, logabsdet)``."""
+    """Sign and log-absolute-determinant, as ``(sign, logabsdet)``. The gradient of
+    ``logabsdet`` is ``inv(a)ᵀ`` (complex: with the phase of ``sign`` as in JAX); at an
+    exactly singular matrix, where NumPy returns ``(0, -inf)``, it is ``adj(a)ᵀ / 0``: ±inf
+    (NaN where a cofactor is 0), not an error. A real ``sign`` has zero derivative.
+
+    >>> import wire
+    >>> wire.grad(lambda a: slogdet(a).logabsdet)(np.diag([2.0, 4.0])).tolist()
+    [[0.5, 0.0], [0.0, 0.25]]
+    """
     if not _t(a):
         return np.linalg.slogdet(a)
     a = _float(a)
@@ -156,11 +182,12 @@ def solve(a, b):
 
 
 def _mirror_lower(a):
-    """The symmetric matrix NumPy factors: the lower triangle of ``a`` mirrored."""
+    """The Hermitian matrix NumPy factors: the lower triangle of ``a`` mirrored (conjugated
+    for complex ``a``; the imaginary part of the diagonal is ignored by the factorization)."""
     n = a.shape[-1]
     low = np.tril(np.ones((n, n), bool), -1)
     diag = np.eye(n, dtype=bool)
-    at_ = swapaxes(a, -1, -2)
+    at_ = conj(swapaxes(a, -1, -2)) if a.dtype.kind == "c" else swapaxes(a, -1, -2)
     return where(low, a, where(diag, a, at_))
 
 
@@ -169,26 +196,87 @@ def _mirror(a, uplo):
 
 
 def cholesky(a, /, *, upper=False):
-    """Cholesky factor (lower, or upper with ``upper=True``) of a positive-definite matrix;
-    reads the lower (``upper=True``: upper) triangle, like NumPy. ``LinAlgError`` if not positive definite."""
+    """Cholesky factor (lower, or upper with ``upper=True``) of a symmetric (complex:
+    Hermitian) positive-definite matrix; reads the lower (``upper=True``: upper) triangle, like
+    NumPy. ``LinAlgError`` if not positive definite.
+
+    >>> import wire
+    >>> g = wire.grad(lambda a: wire.numpy.sum(cholesky(a)))(np.array([[4.0, 0.0], [0.0, 9.0]]))
+    >>> g.round(4).tolist()
+    [[0.25, 0.0], [0.5, 0.1667]]
+    """
     if not _t(a):
         return np.linalg.cholesky(a, upper=upper)
     a = _float(a)
     _square(a, "cholesky")
-    _real(a, "cholesky")
     L = LX.cholesky(_mirror(a, "U" if upper else "L"))
     return swapaxes(L, -1, -2) if upper else L
 
 
 def eigh(a, UPLO="L"):
-    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix (reads one triangle).
-    Derivatives assume distinct eigenvalues."""
+    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix (reads one triangle,
+    like NumPy, so the derivative with respect to the other triangle is zero).
+
+    Repeated eigenvalues: eigenvalues closer than ``n * eps * max|λ|`` count as tied, and the
+    eigenvectors of a tied cluster are not determined by the matrix, so the coupling
+    ``1 / (λj - λi)`` between them has no value. A function of the eigenvalues alone (the
+    eigenvectors unused: ``eigvalsh``, ``sum(f(λ))``, ``logdet``) never needs it, and its
+    gradient is exact and finite, in float32 as in float64; for such a function that is not
+    symmetric in the tied eigenvalues (the smallest one alone) it is the gradient along the
+    eigenbasis LAPACK returned, an element of the subdifferential. Once the eigenvectors are
+    used (``V f(Λ) Vᵀ``, a projector), and for forward-mode tangents of tied eigenvectors and
+    second derivatives at ties, the derivative is NaN, as in JAX: never a silently wrong
+    number.
+
+    >>> import wire
+    >>> g = wire.grad(lambda a: wire.numpy.sum(eigh(a)[0] ** 2))(np.eye(2, dtype=np.float32))
+    >>> g.tolist(), g.dtype
+    ([[2.0, 0.0], [0.0, 2.0]], dtype('float32'))
+    """
     if not _t(a):
         return np.linalg.eigh(a, UPLO)
     a = _float(a)
     _square(a, "eigh")
-    _real(a, "eigh")
     return EighResult(*LX.eigh(_mirror(a, UPLO)))
+
+
+def eig(a):
+    """Eigenvalues and right eigenvectors of a general square matrix, as NumPy's
+    ``EigResult(eigenvalues, eigenvectors)``, each eigenvector with unit norm and its
+    largest-modulus entry real (LAPACK's normalisation, which NumPy returns).
+
+    On traced values both are always complex (NumPy returns real arrays when every
+    eigenvalue happens to be real; a traced result cannot depend on the values). Derivatives:
+    ``dλ_j = (v⁻¹ da v)_jj``, and the eigenvectors follow LAPACK's normalisation (as JAX does
+    with ``enable_eigvec_derivs``), so finite differences of NumPy's eigenvectors match. Tied
+    eigenvalues use :func:`eigh`'s rule: functions of the eigenvalues alone keep exact
+    gradients (``sum``, at the identity); once the eigenvectors are used the derivative is
+    NaN. A defective matrix (a Jordan block) has no derivative.
+
+    >>> import wire
+    >>> a = np.array([[2.0, 1.0], [0.0, 3.0]])
+    >>> eig(a).eigenvalues
+    array([2., 3.])
+    >>> wire.grad(lambda a: wire.numpy.real(eig(a).eigenvalues[1]))(a).tolist()  # u vᵀ / uᵀv
+    [[0.0, 0.0], [1.0, 1.0]]
+    """
+    if not _t(a):
+        return np.linalg.eig(a)
+    a = _float(a)
+    _square(a, "eig")
+    return EigResult(*LX.eig(a))
+
+
+def eigvals(a):
+    """Eigenvalues of a general square matrix (complex on traced values; see :func:`eig`).
+
+    >>> import wire
+    >>> wire.grad(lambda a: wire.numpy.sum(wire.numpy.real(eigvals(a))))(np.eye(2)).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    if not _t(a):
+        return np.linalg.eigvals(a)
+    return eig(a)[0]
 
 
 def eigvalsh(a, UPLO="L"):
@@ -199,12 +287,25 @@ def eigvalsh(a, UPLO="L"):
 
 
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
-    """Singular value decomposition ``(U, S, Vh)``; on traced non-square matrices pass
-    ``full_matrices=False``. Derivatives assume distinct non-zero singular values."""
+    """Singular value decomposition ``(U, S, Vh)``, real or complex; on traced non-square
+    matrices pass ``full_matrices=False``.
+
+    Each singular pair ``(u_i, vh_i)`` is fixed only up to sign (complex: a phase), so only
+    functions invariant to it have derivatives (``U @ diag(S) @ Vh``, ``|U|``, projectors).
+    Tied singular values, and singular values that are zero to working precision, follow
+    :func:`eigh`'s rule: exact gradients for functions of ``S`` alone (the nuclear norm,
+    whose gradient is ``U Vᵀ`` over the vectors LAPACK returned, a subgradient at a zero
+    singular value), NaN once ``U`` or ``Vh`` are used. ``pinv`` has its own rule, exact at
+    repeated singular values.
+
+    >>> import wire
+    >>> g = wire.grad(lambda a: wire.numpy.sum(svd(a, compute_uv=False)))(np.eye(2))
+    >>> g.tolist()  # the nuclear norm at a tie: d = U Vᵀ
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
     if not _t(a):
         return np.linalg.svd(a, full_matrices, compute_uv, hermitian)
     a = _float(a)
-    _real(a, "svd")
     if a.ndim < 2:
         raise ShapeError(f"linalg.svd: expected matrices, got {a.aval!r}{at(user_location())}")
     if full_matrices and compute_uv and a.shape[-1] != a.shape[-2]:
@@ -224,11 +325,18 @@ def svdvals(x):
 
 
 def qr(a, mode="reduced"):
-    """QR decomposition (modes "reduced", "r", and "complete" for square or wide matrices)."""
+    """QR decomposition, real or complex (modes "reduced", "r", and "complete" for square or
+    wide matrices). ``r`` has a real diagonal, as LAPACK makes it, which also fixes the phases
+    that the derivative follows. A wide matrix ``[a1 | a2]`` is differentiated as JAX does,
+    through the QR of its leading square block ``a1``, which must be invertible.
+
+    >>> import wire
+    >>> wire.grad(lambda a: qr(a)[1][1, 1])(np.eye(2)).tolist()
+    [[0.0, 0.0], [0.0, 1.0]]
+    """
     if not _t(a):
         return np.linalg.qr(a, mode)
     a = _float(a)
-    _real(a, "qr")
     m, n = a.shape[-2:]
     if mode == "complete" and m > n:
         raise WireError(f"linalg.qr(mode='complete') of a tall traced matrix is not supported"
@@ -251,8 +359,6 @@ def _safe_sqrt(s):
 
 def _abs2(x):
     if x.dtype.kind == "c":
-        from ._elementwise_extra import imag, real
-
         return real(x) ** 2 + imag(x) ** 2
     return x * x
 
@@ -261,10 +367,8 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord is None or ord == 2:
         return _safe_sqrt(sum(_abs2(x), axis=axis, keepdims=keepdims))
     ax = abs(x)
-    if ord == np.inf:
-        return max(ax, axis=axis, keepdims=keepdims)
-    if ord == -np.inf:
-        return min(ax, axis=axis, keepdims=keepdims)
+    if ord in (np.inf, -np.inf):
+        return _extreme(ord > 0, ax, axis, keepdims)
     if ord == 0:
         return sum(cast(x != 0, ax.dtype), axis=axis, keepdims=keepdims)
     if ord == 1:
@@ -274,6 +378,17 @@ def _vector_norm(x, ord, axis, keepdims):
     return sum(ax**ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
 
 
+def _extreme(largest, x, axis, keepdims=False):
+    """max (``largest``) or min over one axis, as NumPy's norms take them: over an empty axis
+    the max is 0 and the min has no value (NumPy raises ``ValueError`` too)."""
+    if x.shape[axis] == 0:
+        if not largest:
+            raise ShapeError(f"linalg.norm: the minimum over an empty axis of {x.aval!r} has "
+                             f"no value{at(user_location())}")
+        return sum(x, axis=axis, keepdims=keepdims)
+    return (max if largest else min)(x, axis=axis, keepdims=keepdims)
+
+
 def _matrix_norm(x, ord, axes, keepdims):
     r, c = axes
     if ord in (None, "fro", "f"):
@@ -281,13 +396,11 @@ def _matrix_norm(x, ord, axes, keepdims):
     elif ord in ("nuc", 2, -2):
         xm = moveaxis(x, (r, c), (-2, -1))
         s = svd(xm, full_matrices=False, compute_uv=False)
-        out = sum(s, axis=-1) if ord == "nuc" else (max if ord == 2 else min)(s, axis=-1)
+        out = sum(s, axis=-1) if ord == "nuc" else _extreme(ord == 2, s, s.ndim - 1)
     elif ord in (1, -1):
-        red = max if ord == 1 else min
-        out = red(sum(abs(x), axis=r), axis=c - 1 if c > r else c)
+        out = _extreme(ord == 1, sum(abs(x), axis=r), c - 1 if c > r else c)
     elif ord in (np.inf, -np.inf):
-        red = max if ord == np.inf else min
-        out = red(sum(abs(x), axis=c), axis=r - 1 if r > c else r)
+        out = _extreme(ord > 0, sum(abs(x), axis=c), r - 1 if r > c else r)
     else:
         raise WireError(f"linalg.norm: invalid norm order {ord!r} for matrices{at(user_location())}")
     if keepdims:
@@ -342,8 +455,6 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     if isinstance(axis, tuple) and len(axis) > 1:
         axes = normalize_axes(axis, x.ndim)
         rest = [i for i in range(x.ndim) if i not in axes]
-        from ._shape import transpose
-
         y = reshape(transpose(x, rest + list(axes)), tuple(x.shape[i] for i in rest) + (-1,))
         out = _vector_norm(y, ord, y.ndim - 1, False)
         if keepdims:
@@ -363,20 +474,36 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
 # --------------------------------------------------------------------------- compositions
 
 
-def pinv(a, rcond=None, hermitian=False, *, rtol=None):
-    """Moore–Penrose pseudo-inverse via the SVD; singular values below
-    ``rcond * max(s)`` are dropped (derivative assumes distinct singular values)."""
+_UNSET = object()  # NumPy's "argument not given" for pinv's rtol (None means something else)
+
+
+def pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
+    """Moore–Penrose pseudo-inverse, with NumPy's cutoff (singular values below
+    ``rcond * max(s)`` are dropped; ``rcond`` defaults to 1e-15, ``rtol=None`` to
+    ``max(m, n) * eps``). Its derivative (Golub & Pereyra) holds wherever the rank does not
+    change, also at repeated singular values (an orthogonal matrix, the identity).
+
+    >>> import wire
+    >>> wire.grad(lambda a: wire.numpy.sum(pinv(a)))(np.eye(2)).tolist()
+    [[-1.0, -1.0], [-1.0, -1.0]]
+    """
     if not _t(a):
-        return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian, rtol=rtol)
+        kw = {} if rtol is _UNSET else {"rtol": rtol}
+        return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian, **kw)
     a = _float(a)
-    m, n = a.shape[-2:]
+    if a.ndim < 2:
+        raise ShapeError(f"linalg.pinv: expected matrices, got {a.aval!r}{at(user_location())}")
     if rcond is None:
-        rcond = rtol if rtol is not None else builtins.max(m, n) * np.finfo(a.dtype).eps
-    u, s, vh = LX.svd(a)
-    cutoff = rcond * max(s, axis=-1, keepdims=True)
-    keep = s > cutoff
-    s_inv = where(keep, 1.0 / where(keep, s, 1.0), 0.0)
-    return matmul(swapaxes(vh, -1, -2) * expand_dims(s_inv, -2), swapaxes(u, -1, -2))
+        if rtol is _UNSET:
+            rcond = 1e-15
+        else:
+            rcond = builtins.max(a.shape[-2:]) * np.finfo(a.dtype).eps if rtol is None else rtol
+    elif rtol is not _UNSET:
+        raise WireError(f"linalg.pinv: rtol and rcond cannot both be set{at(user_location())}")
+    if np.ndim(rcond):
+        raise WireError(f"linalg.pinv: an array rcond is not supported on traced values"
+                        f"{at(user_location())}")
+    return LX.pinv(a, rcond)
 
 
 def matrix_power(a, n):
@@ -435,12 +562,14 @@ def lstsq(a, b, rcond=None):
         return np.linalg.lstsq(a, b, rcond=rcond)
     a, b = promote(a, b)
     a = _float(a)
-    x = matmul(pinv(a, rcond if rcond is not None else None), b)
+    m, n = a.shape[-2:]
+    cutoff = np.finfo(a.dtype).eps * builtins.max(m, n) if rcond is None else rcond
+    x = matmul(pinv(a, cutoff), b)
     m, n = a.shape[-2:]
     s = svdvals(a)
     if m > n:
         r = b - matmul(a, x)
-        res = sum(r * r, axis=0)
+        res = sum(_abs2(r), axis=0)
         res = reshape(res, (1,)) if res.ndim == 0 else res
     else:
         res = np.zeros((0,), a.dtype)
@@ -452,11 +581,55 @@ def cond(x, p=None):
     if not _t(x):
         return np.linalg.cond(x, p)
     x = _float(x)
+    if x.ndim >= 2 and 0 in x.shape[-2:]:
+        raise ShapeError(f"linalg.cond is not defined on empty matrices ({x.aval!r})"
+                         f"{at(user_location())}")
     if p in (None, 2, -2):
         s = svdvals(x)
         big, small = max(s, axis=-1), min(s, axis=-1)
         return big / small if p != -2 else small / big
     return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+
+
+def tensorinv(a, ind=2):
+    """Inverse of ``a`` seen as a linear map from its last ``a.ndim - ind`` axes to its first
+    ``ind`` axes (NumPy's ``tensorinv``): ``inv`` of the reshaped square matrix.
+
+    >>> tensorinv(np.eye(4).reshape(4, 2, 2), ind=1).shape
+    (2, 2, 4)
+    """
+    if not _t(a):
+        return np.linalg.tensorinv(a, ind)
+    if ind <= 0:
+        raise WireError(f"linalg.tensorinv: ind must be a positive integer, got {ind}"
+                        f"{at(user_location())}")
+    out_shape, in_shape = tuple(a.shape[ind:]), tuple(a.shape[:ind])
+    rows, cols = int(np.prod(in_shape)), int(np.prod(out_shape))
+    if rows != cols:
+        raise ShapeError(f"linalg.tensorinv: {a.aval!r} is not square when split after axis "
+                         f"{ind} ({rows} x {cols}){at(user_location())}")
+    return reshape(inv(reshape(a, (rows, cols))), out_shape + in_shape)
+
+
+def tensorsolve(a, b, axes=None):
+    """The ``x`` with ``tensordot(a, x, x.ndim) == b`` (NumPy's ``tensorsolve``).
+
+    >>> tensorsolve(2 * np.eye(6).reshape(6, 2, 3), np.ones(6)).shape
+    (2, 3)
+    """
+    if not _t(a, b):
+        return np.linalg.tensorsolve(a, b, axes)
+    a, b = promote(a, b)
+    a, b = _float(a), _float(b)
+    if axes is not None:
+        rest = [i for i in range(a.ndim) if i not in [int(k) % a.ndim for k in axes]]
+        a = transpose(a, rest + [int(k) % a.ndim for k in axes])
+    x_shape = tuple(a.shape[b.ndim:])
+    n = int(np.prod(x_shape))
+    if int(np.prod(a.shape)) != n * n:
+        raise ShapeError(f"linalg.tensorsolve: {a.aval!r} does not split into a square matrix "
+                         f"for the right-hand side {b.aval!r}{at(user_location())}")
+    return reshape(solve(reshape(a, (n, n)), ravel(b)), x_shape)
 
 
 def vecdot(x1, x2, /, *, axis=-1):
@@ -475,8 +648,6 @@ def matrix_transpose(x, /):
 
 def diagonal(x, /, *, offset=0):
     """Diagonals of the last two axes."""
-    from ._indexing_extra import diagonal as _diagonal
-
     if not _t(x):
         return np.linalg.diagonal(x, offset=offset)
     return _diagonal(x, offset, -2, -1)
@@ -491,6 +662,4 @@ def trace(x, /, *, offset=0, dtype=None):
 
 def cross(x1, x2, /, *, axis=-1):
     """Cross product of 3-vectors along ``axis``."""
-    from ._indexing_extra import cross as _cross
-
     return _cross(x1, x2, axis=axis)
