@@ -410,3 +410,26 @@ def test_missing_sympy_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_sympy)
     with pytest.raises(wire.WireError, match="pip install sympy"):
         wire.to_sympy(wire.trace(lambda a: a * 2.0, 1.0))
+
+
+# --------------------------------------------------------------------------- the docs page
+
+
+def test_the_formulas_on_the_docs_page_are_what_wire_prints():
+    import pathlib
+    import re
+
+    page = pathlib.Path(__file__).resolve().parent.parent / "docs" / "formulas.md"
+    shown = re.findall(r"\$\$\n(?:f[^=]*= )?(.*?)\n\$\$", page.read_text(), flags=re.S)
+
+    def f(x):
+        return wnp.sin(x) * wnp.exp(wnp.tanh(x))
+
+    want, d = [], f
+    for _ in range(4):
+        d = wire.grad(d)
+        want.append(wire.to_latex(wire.trace(d, 1.0)))
+    g = wire.grad(lambda x, y: x * wnp.exp(x * y) + wnp.sin(x * y) ** 2, argnums=(0, 1))
+    want.append(wire.to_latex(wire.trace(g, 1.0, 2.0), names="x y"))
+    want.append(wire.to_latex(wire.trace(wire.grad(lambda x: wnp.maximum(x, 0.0) ** 2), 1.0)))
+    assert shown == want

@@ -497,9 +497,18 @@ def _collect_linear(sp, e):
             powers = [t.as_powers_dict().get(f, 0) for t in node.args]
             if sum(1 for p in powers if p) >= 2 and all(p in (0, 1) for p in powers):
                 linear.append(f)
-        return sp.collect(node, linear) if linear else node
+        if not linear:
+            return node
+        # each group with its own numeric factor in front: 2 (1 - t²) cos x
+        return sp.Add(*[_content_first(sp, t) for t in sp.Add.make_args(sp.collect(node, linear))],
+                      evaluate=False)
 
     return visit(e)
+
+
+def _content_first(sp, term):
+    content, rest = term.as_content_primitive()
+    return rest if content == 1 else sp.Mul(content, rest, evaluate=False)
 
 
 def _textbook(sp, e):
