@@ -38,7 +38,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import WireError, at, user_location
-from .ir import Graph, Node, arg_op, const_op, input_op, var_op
+from .ir import Graph, Node, arg_op, const_op, var_op
 from .ops import complex_parts as cx
 from .ops import control, cumulative, custom, fft, linalg, reductions, sorting, special
 from .ops import linalg_ext as la
