@@ -19,6 +19,8 @@ CASES = [
     ("char_rnn.py", ["--steps", "20", "--sample-len", "40"], "sample:", "char_rnn.png"),
     ("digits_vae.py", ["--steps", "20"], "negative ELBO", "digits_vae.png"),
     ("higher_order.py", ["--steps", "5"], "Newton", "higher_order.png"),
+    ("digits_wgan_gp.py", ["--steps", "5"], "Wasserstein",
+     ("digits_wgan_gp_samples.png", "digits_wgan_gp_loss.png")),
 ]
 
 
@@ -27,11 +29,13 @@ CASES = [
 def test_example_runs(script, args, expect, png):
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
                MPLBACKEND="Agg")
-    out_png = os.path.join(EXAMPLES, "out", png)
-    if os.path.exists(out_png):
-        os.remove(out_png)
+    pngs = (png,) if isinstance(png, str) else png
+    out_pngs = [os.path.join(EXAMPLES, "out", p) for p in pngs]
+    for out_png in out_pngs:
+        if os.path.exists(out_png):
+            os.remove(out_png)
     proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, script), *args], env=env,
                           capture_output=True, text=True, timeout=600, cwd=ROOT, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert expect in proc.stdout
-    assert os.path.exists(out_png)
+    assert all(os.path.exists(p) for p in out_pngs)

@@ -385,6 +385,17 @@ class Graph:
 
     __str__ = __repr__
 
+    # Jupyter display (wire.notebook): a Graphviz drawing, else the listing or a summary
+    def _repr_svg_(self):
+        from .notebook import svg
+
+        return svg(self)
+
+    def _repr_html_(self):
+        from .notebook import html
+
+        return html(self)
+
     def __reduce__(self):
         # Flat (one entry per node, inputs by position), so pickling a deep graph never
         # recurses node by node; nodes are re-interned on unpickling.
