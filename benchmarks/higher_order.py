@@ -12,11 +12,17 @@ Two wire columns:
 * ``per-level`` — the same derivative with ``simplify`` applied explicitly after every
   ``grad`` (``call(simplify(grad_graph(trace(h))))``), which is what keeps graphs small.
 
+Then the *steady call* of the 8th derivative (3rd with ``--quick``): ``wire.jit(grad^8(f))``
+against JAX's ``jit`` of the same and against SymPy's closed form of the derivative, CSE'd and
+lambdified to NumPy (``numpy``, the reference, on a 0-d float64) and to Python's ``math``
+(``math``: plain float arithmetic, what scalar code can reach), timed in interleaved rounds.
+
 Run ``python benchmarks/higher_order.py [--quick]``; ``run(quick)`` returns the rows.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import os
@@ -85,8 +91,62 @@ def run(quick: bool = False) -> list[dict]:
     return rows
 
 
+def _sympy_closed_form(n: int, module: str):
+    """SymPy's n-th derivative of f, CSE'd and lambdified to ``module``; None without SymPy."""
+    try:
+        import sympy as sp
+    except ImportError:
+        return None
+    x = sp.Symbol("x")
+    d = sp.diff(sp.sin(x) * sp.exp(sp.tanh(x)), x, n)
+    return sp.lambdify(x, d, modules=module, cse=True)
+
+
+def steady_call(n: int, quick: bool) -> str:
+    """A table: one steady call of the n-th derivative per system (see the module docstring)."""
+    import numpy as np
+
+    from . import harness
+
+    g = f
+    for _ in range(n):
+        g = wire.grad(g)
+    x = 1.0
+    systems = {}
+    for module, arg in (("numpy", np.float64(x)), ("math", x)):
+        fn = _sympy_closed_form(n, module)
+        if fn is not None:
+            systems[module] = functools.partial(fn, arg)
+    jitted = wire.jit(g)
+    systems["wirejit"] = lambda: jitted(x)
+    jax = harness.optional("jax")
+    if jax is not None:
+        import jax.numpy as jnp
+
+        def h(x):
+            return jnp.sin(x) * jnp.exp(jnp.tanh(x))
+
+        for _ in range(n):
+            h = jax.grad(h)
+        jh = jax.jit(h)
+        systems["jaxjit"] = lambda: np.asarray(jh(x))
+    ref_name = "numpy" if "numpy" in systems else "wirejit"
+    ref = float(systems[ref_name]())
+    errs = {k: abs(float(fn()) - ref) / abs(ref) for k, fn in systems.items()}
+    res = harness.compare(systems, reference=ref_name, rounds=5 if quick else 25,
+                          target=0.01 if quick else 0.05)
+    nodes = len(wire.simplify(wire.trace(g, x)))
+    title = (f"steady call of the derivative of order {n} of sin(x)·exp(tanh(x)) at x = {x} "
+             f"(wire's graph: {nodes} nodes after simplify)")
+    return (harness.timing_table(title, res, errs)
+            .replace("ratio vs numpy", f"ratio vs {ref_name}")
+            + harness.paired(res, "wirejit", "jaxjit")
+            + "(issue 16 goal: wirejit ≤ 20 µs per call)\n")
+
+
 def main(argv=None) -> None:
-    rows = run(quick="--quick" in (argv or sys.argv[1:]))
+    quick = "--quick" in (argv or sys.argv[1:])
+    rows = run(quick=quick)
     print("f(x) = sin(x)*exp(tanh(x)); nodes of simplified trace(grad^n(f)); time = trace+simplify")
     head = (f"{'n':>2} {'wire':>6} {'time s':>7} {'per-lvl':>7} {'time s':>7} {'jaxpr':>6} "
             f"{'XLA':>5} {'SymPy':>5} {'/XLA':>5} {'/SymPy':>6}")
@@ -95,6 +155,8 @@ def main(argv=None) -> None:
         print(f"{r['n']:>2} {r['wire_nodes']:>6} {r['wire_s']:>7.3f} {r['per_level_nodes']:>7} "
               f"{r['per_level_s']:>7.3f} {r['jax_eqns']:>6} {r['xla_ops']:>5} "
               f"{r['sympy_cse_ops']:>5} {r['vs_xla']:>5.2f} {r['vs_sympy']:>6.2f}")
+    print()
+    print(steady_call(3 if quick else 8, quick))
 
 
 if __name__ == "__main__":
