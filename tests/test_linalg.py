@@ -6,6 +6,9 @@ Oracles: closed forms, NumPy values, central differences of gauge-invariant func
 (``wire.testing.check_grads``), and JAX where it is installed.
 """
 
+import itertools
+import math
+from fractions import Fraction
 from functools import partial
 
 import numpy as np
@@ -287,6 +290,231 @@ def test_slogdet_gradient_at_singular_matrices_is_a_pole_not_an_error():
     # where defined: inv(a)ᵀ, to first and second order, real and complex
     check_grads(lambda a: la.slogdet(a).logabsdet, (rot(3) + 0.1,), order=2)
     check_grads(lambda a: tuple(la.slogdet(a)), (cn(3, 3),), order=2)
+
+
+# --------------------------------------------------------------------------- det to every order
+# det is a polynomial, so every derivative exists everywhere. The oracle is exact rational
+# arithmetic: D^k det(a)[h_1, …, h_k] is the sum, over ordered choices of k distinct columns
+# c_i, of det(a with column c_i taken from h_i) — "determinants with k columns replaced".
+
+
+def exact_det(rows):
+    """det of a square matrix of Fractions (Gaussian elimination, no rounding)."""
+    m, det = [list(r) for r in rows], Fraction(1)
+    for c in range(len(m)):
+        p = next((r for r in range(c, len(m)) if m[r][c] != 0), None)
+        if p is None:
+            return Fraction(0)
+        if p != c:
+            m[c], m[p], det = m[p], m[c], -det
+        det *= m[c][c]
+        for r in range(c + 1, len(m)):
+            f = m[r][c] / m[c][c]
+            m[r] = [x - f * y for x, y in zip(m[r], m[c])]
+    return det
+
+
+def det_derivative(a, dirs):
+    """D^k det(a)[dirs] exactly (a Fraction), from column replacements."""
+    n = a.shape[-1]
+    exact = [[Fraction(float(x)) for x in row] for row in a]
+    total = Fraction(0)
+    for cols in itertools.permutations(range(n), len(dirs)):
+        m = [row[:] for row in exact]
+        for h, c in zip(dirs, cols):
+            for r in range(n):
+                m[r][c] = Fraction(float(h[r, c]))
+        total += exact_det(m)
+    return total
+
+
+def exact_cofactors(a):
+    n = a.shape[-1]
+    unit = [np.eye(1, n * n, i * n + j).reshape(n, n) for i in range(n) for j in range(n)]
+    return np.array([float(det_derivative(a, [e])) for e in unit]).reshape(n, n)
+
+
+EVERY_ORDER = {
+    "identity": np.eye(3),
+    "identity_4x4": np.eye(4),
+    "minus_identity": -np.eye(3),
+    "orthogonal": rot(3),
+    "scaled_orthogonal": 2.5 * rot(4, seed=1),
+    "permutation": np.eye(3)[[1, 2, 0]],
+    "diagonal_ties": np.diag([2.0, 2.0, 1.0]),
+    "diagonal_ties_and_zeros": np.diag([0.0, 3.0, 3.0, 0.0]),
+    "rank_n-1": SINGULAR["rank2"],
+    "rank_n-2": SINGULAR["rank1"],
+    "rank_n-2_4x4": np.outer([1.0, 2, 0, 1], [1.0, 0, 1, 2]) + np.outer([0.0, 1, 1, 1], [2.0, 1, 0, 0]),
+    "zero": np.zeros((3, 3)),
+    "zero_4x4": np.zeros((4, 4)),
+    "identity_2x2": np.eye(2),
+    "zero_2x2": np.zeros((2, 2)),
+    "one_1x1": np.ones((1, 1)),
+    "zero_1x1": np.zeros((1, 1)),
+    "empty": np.zeros((0, 0)),
+}
+
+
+def _directional_derivatives(f, order):
+    out, d = [], f
+    for _ in range(order):
+        d = wire.grad(d)
+        out.append(float(d(0.0)))
+    return out
+
+
+@pytest.mark.parametrize("name", EVERY_ORDER)
+def test_det_derivatives_of_every_order_are_exact(name):
+    a = EVERY_ORDER[name]
+    n = a.shape[-1]
+    v = np.round(np.random.default_rng(n).normal(size=a.shape), 2)
+    got = _directional_derivatives(lambda t: la.det(a + t * v), n + 1)  # past the degree: 0
+    want = [float(det_derivative(a, [v] * k)) for k in range(1, n + 2)]
+    assert not np.isnan(got).any()
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", [k for k, a in EVERY_ORDER.items() if 0 < a.shape[-1] <= 3])
+def test_det_hessian_and_third_derivative_are_the_column_replacement_sums(name):
+    a = EVERY_ORDER[name]
+    n = a.shape[-1]
+    unit = [np.eye(1, n * n, i).reshape(n, n) for i in range(n * n)]
+    want = np.array([[float(det_derivative(a, [e, f])) for f in unit] for e in unit])
+    want = want.reshape(n, n, n, n)
+    for hess in (wire.hessian(la.det), wire.jacfwd(wire.jacfwd(la.det)),
+                 wire.jit(wire.jacrev(wire.grad(la.det)))):
+        np.testing.assert_allclose(hess(a), want, rtol=1e-12, atol=1e-12)
+    h, k, l = np.round(RNG.normal(size=(3, n, n)), 2)
+
+    def d2(x):
+        return wire.jvp(lambda y: wire.jvp(la.det, (y,), (h,))[1], (x,), (k,))[1]
+
+    third = wire.jvp(d2, (a,), (l,))[1]  # forward over forward over forward
+    assert abs(float(third) - float(det_derivative(a, [h, k, l]))) < 1e-12
+    want3 = np.array([float(det_derivative(a, [h, k, e])) for e in unit]).reshape(n, n)
+    np.testing.assert_allclose(wire.grad(d2)(a), want3, atol=1e-12)  # reverse over forward
+
+    def rev2(x):  # reverse over reverse: D² det(x)[h, k]
+        return wnp.sum(wire.grad(lambda y: wnp.sum(wire.grad(la.det)(y) * h))(x) * k)
+
+    np.testing.assert_allclose(wire.grad(rev2)(a), want3, atol=1e-12)
+    fourth = wire.grad(lambda x: wnp.sum(wire.grad(rev2)(x) * l))(a)  # det has degree n <= 3
+    assert np.array_equal(fourth, np.zeros((n, n)))
+
+
+def test_det_derivatives_batched_float32_complex_and_nan():
+    points = [EVERY_ORDER[k] for k in ("identity", "orthogonal", "diagonal_ties", "rank_n-1",
+                                       "rank_n-2", "zero")]
+    stack = np.stack(points)
+    v = np.round(RNG.normal(size=(3, 3)), 2)  # one direction for the whole stack
+    got = _directional_derivatives(lambda t: wnp.sum(la.det(stack + t * v)), 3)
+    want = [sum(float(det_derivative(p, [v] * k)) for p in points) for k in (1, 2, 3)]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    hs = wire.vmap(wire.hessian(la.det))(stack)
+    for p, h in zip(points, hs):
+        np.testing.assert_allclose(h, wire.hessian(la.det)(p), rtol=0, atol=1e-15)
+
+    for name in ("identity", "rank_n-2", "zero"):  # float32 stays float32, same numbers
+        a32, v32 = EVERY_ORDER[name].astype(np.float32), v.astype(np.float32)
+        d = wire.grad(wire.grad(wire.grad(lambda t, a=a32, v=v32: la.det(a + t * v))))(
+            np.float32(0))
+        assert np.asarray(d).dtype == np.float32
+        np.testing.assert_allclose(d, 6 * np.linalg.det(v), rtol=1e-5)
+        h32 = wire.hessian(la.det)(a32)
+        assert h32.dtype == np.float32
+        np.testing.assert_allclose(h32, wire.hessian(la.det)(EVERY_ORDER[name]), atol=1e-5)
+
+    # complex (holomorphic): d^k/dt^k det(a + t v) along a complex v, at a scaled unitary
+    # matrix and at a complex rank-1 one, against column replacements with NumPy's det
+    vz = cn(3, 3, seed=3)
+    for az in ((1 + 1j) * rot(3), np.outer([1, 1j, 2], [1j, 1, -1])):
+        for part in (wnp.real, wnp.imag):
+            got = _directional_derivatives(lambda t, p=part, a=az: p(la.det(a + t * vz)), 3)
+            want = [replaced_columns_det(az, [vz] * k) for k in (1, 2, 3)]
+            np.testing.assert_allclose(got, getattr(np, part.__name__)(want), atol=1e-12)
+
+    bad = np.array([[1.0, np.nan, 0], [0, 1, 0], [0, 0, 1]])
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(wire.grad(la.det)(bad)).all()  # not LinAlgError
+        assert np.isnan(wire.hessian(la.det)(bad)).all()
+
+
+def replaced_columns_det(a, dirs):
+    """D^k det(a)[dirs] with NumPy's det (complex input)."""
+    total = 0
+    for cols in itertools.permutations(range(a.shape[-1]), len(dirs)):
+        m = a.astype(complex)
+        for h, c in zip(dirs, cols):
+            m[:, c] = h[:, c]
+        total += np.linalg.det(m)
+    return total
+
+
+def test_adjugate_values_match_exact_cofactors():
+    # the gradient of det (the cofactor matrix) against exact rational cofactors of the same
+    # float matrix: errors within a few ulps of the natural scale σ₁^(n-1), the accuracy of
+    # a backward-stable method (random, ill-conditioned, rank-deficient and badly scaled a)
+    hilbert = 1.0 / (np.arange(6)[:, None] + np.arange(6) + 1)  # cond ~ 1.5e7
+    rng = np.random.default_rng(5)
+    for a in (rng.normal(size=(5, 5)), hilbert, rng.normal(size=(5, 3)) @ rng.normal(size=(3, 5)),
+              rng.normal(size=(4, 4)) * np.array([1e3, 1.0, 1e-3, 1.0])[:, None]):
+        n, want = a.shape[-1], exact_cofactors(a)
+        bound = 2 * n * np.finfo(float).eps * np.linalg.norm(a, 2) ** (n - 1)
+        err = np.abs(wire.grad(la.det)(a) - want).max()
+        assert err <= bound, (err, bound)
+        assert la.det(wnp.asarray(a)) == np.linalg.det(a)  # det itself is NumPy's
+
+
+def test_adjugate_primitive_on_other_backends_and_after_save(tmp_path):
+    from wire.ops.linalg_ext import adjugate, adjugate_jet
+
+    strict = pytest.importorskip("array_api_strict")
+    for name in ("identity", "diagonal_ties_and_zeros", "rank_n-2", "zero", "zero_2x2"):
+        a = EVERY_ORDER[name]
+        n = a.shape[-1]
+        dirs = list(np.round(RNG.normal(size=(n, n, n)), 2))
+        for k in range(n + 1):
+            want = adjugate_jet(np, a, dirs[:k])
+            got = adjugate_jet(strict, strict.asarray(a), [strict.asarray(t) for t in dirs[:k]])
+            np.testing.assert_allclose(np.asarray(got), want, rtol=1e-14, atol=1e-14)
+    a, v = SINGULAR["ties"], np.round(RNG.normal(size=(3, 3)), 2)
+    g = wire.trace(wire.grad(wire.grad(wire.grad(lambda t: la.det(a + t * v)))), 0.0)
+    assert any(node.op.name == "adjugate" and len(node.inputs) == 3 for node in g.nodes)
+    wire.save(g, tmp_path / "d3.json")
+    assert wire.evaluate(wire.load(tmp_path / "d3.json"), 0.0) == pytest.approx(
+        6 * np.linalg.det(v), rel=1e-12)
+    pytest.importorskip("dask.array")
+    out = wire.evaluate(g, 0.0, backend="dask")
+    assert float(wire.backends.compute([out], "dask")[0]) == pytest.approx(
+        6 * np.linalg.det(v), rel=1e-12)
+    with pytest.raises(wire.ShapeError, match="direction"):
+        wire.trace(lambda x: adjugate(x, x[:2, :2]), np.eye(3))
+
+
+@pytest.mark.parametrize("a", [np.eye(3), rot(3), 2 * np.eye(2)], ids=["identity", "orthogonal",
+                                                                         "scaled_identity"])
+def test_inverse_family_third_derivatives_at_orthogonal_matrices(a):
+    # d^k/dt^k (a + t v)⁻¹ = (-1)^k k! (a⁻¹ v)^k a⁻¹ and d^k log|det| = (-1)^(k-1) (k-1)! tr((a⁻¹ v)^k)
+    n = a.shape[-1]
+    v, w = np.round(RNG.normal(size=(2, n, n)), 2)
+    b = np.round(RNG.normal(size=(n,)), 2)
+    ai = a.T / np.linalg.det(a) ** (2 / n)  # a⁻¹ (a is a scaled orthogonal matrix)
+    powers = [np.linalg.matrix_power(ai @ v, k) @ ai for k in (1, 2, 3)]
+    inv_want = [(-1) ** k * math.factorial(k) * np.sum(p * w) for k, p in zip((1, 2, 3), powers)]
+    cases = {
+        "inv": (lambda t: wnp.sum(la.inv(a + t * v) * w), inv_want),
+        "pinv": (lambda t: wnp.sum(la.pinv(a + t * v) * w), inv_want),
+        "solve": (lambda t: wnp.sum(la.solve(a + t * v, b) * w[0]),
+                  [(-1) ** k * math.factorial(k) * (p @ b) @ w[0] for k, p in
+                   zip((1, 2, 3), powers)]),
+        "slogdet": (lambda t: la.slogdet(a + t * v).logabsdet,
+                    [(-1) ** (k - 1) * math.factorial(k - 1)
+                     * np.trace(np.linalg.matrix_power(ai @ v, k)) for k in (1, 2, 3)]),
+    }
+    for name, (f, want) in cases.items():
+        got = _directional_derivatives(f, 3)
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-12, err_msg=name)
 
 
 # --------------------------------------------------------------------------- eig

@@ -735,6 +735,10 @@ REDUCTIONS = [
     Red("linalg.inv", wnp.linalg.inv, lambda a: _mp_to_array(_mp_matrix(a) ** -1), SPD),
     Red("linalg.solve", lambda a: wnp.linalg.solve(a, np.array([1.0, 0.0])),
         lambda a: _mp_to_array(mpmath.lu_solve(_mp_matrix(a), mpmath.matrix([1, 0]))).ravel(), SPD),
+    Red("linalg.tensorinv", lambda a: wnp.linalg.tensorinv(a, ind=1),
+        lambda a: _mp_to_array(_mp_matrix(a) ** -1), SPD),
+    Red("linalg.tensorsolve", lambda a: wnp.linalg.tensorsolve(a, np.array([1.0, 0.0])),
+        lambda a: _mp_to_array(mpmath.lu_solve(_mp_matrix(a), mpmath.matrix([1, 0]))).ravel(), SPD),
     Red("linalg.matrix_power", lambda a: wnp.linalg.matrix_power(a, 3),
         lambda a: _mp_to_array(_mp_matrix(a) ** 3), SPD),
     Red("linalg.norm", wnp.linalg.norm, lambda a: mpmath.sqrt(np.sum(a * a)), (([3.0, 4.0],), ([0.0, 1.0],))),
@@ -832,7 +836,7 @@ NOT_POINTWISE = {
     **{n: HIGHER_ORDER for n in ("apply_along_axis", "apply_over_axes", "piecewise")},
     **{n: FACTORIZATION for n in (
         "linalg.eigh", "linalg.svd", "linalg.svdvals", "linalg.qr", "linalg.pinv",
-        "linalg.lstsq", "linalg.cond")},
+        "linalg.lstsq", "linalg.cond", "linalg.eig", "linalg.eigvals")},
     **{n: COMPLEX for n in ("angle", "imag")},
 }
 # fmt: on

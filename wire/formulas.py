@@ -244,6 +244,7 @@ UNTRANSLATABLE: dict = {
     linalg.matmul_p:     _ARRAYS,
     la.solve_p:    _ARRAYS, la.inv_p: _ARRAYS, la.det_p: _ARRAYS, la.slogdet_p: _ARRAYS,
     la.cholesky_p: _ARRAYS, la.eigh_p: _ARRAYS, la.svd_p: _ARRAYS, la.qr_p: _ARRAYS,
+    la.eig_p: _ARRAYS, la.pinv_p: _ARRAYS, la.adjugate_p: _ARRAYS, la.inv_or_inf_p: _ARRAYS,
     fft.fft_p:           _ARRAYS,
 }
 # fmt: on

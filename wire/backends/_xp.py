@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ops.linalg_ext import adjugate_jet
 from ..ops.shape import build_index
 
 XP_IMPLS: dict[str, tuple] = {}
@@ -276,18 +277,9 @@ def _pinv(bk, a, *, rcond):
 
 
 @xp_impl("adjugate", "linalg.svd / linalg.det")
-def _adjugate(bk, a):
-    # adj(a) = det(u) det(vh) · vhᴴ diag(products of the other singular values) uᴴ
-    xp = bk.xp
-    n = a.shape[-1]
-    if n <= 1:
-        return xp.ones_like(a)
-    u, s, vh = xp.linalg.svd(a, full_matrices=False)
-    others = xp.where(xp.eye(n, dtype=xp.bool), xp.ones_like(s[..., None, :]), s[..., None, :])
-    p = xp.prod(others, axis=-1)
-    c = xp.multiply(xp.linalg.det(u), xp.linalg.det(vh))
-    v_p = _conj_transpose(bk, vh) * p[..., None, :]
-    return c[..., None, None] * xp.matmul(v_p, _conj_transpose(bk, u))
+def _adjugate(bk, a, *ts):
+    # the primitive's own algorithm, written against any namespace
+    return adjugate_jet(bk.xp, a, ts)
 
 
 @xp_impl("inv_or_inf", "linalg.inv / linalg.slogdet")

@@ -132,14 +132,18 @@ def inv(a):
 
 def det(a):
     """Determinant. Its gradient is the cofactor matrix ``adj(a)ᵀ``, exact also where ``a``
-    is singular (where ``det(a) * inv(a)ᵀ`` would divide 0 by 0), and so is its Hessian, as in
-    JAX. Third and higher derivatives at a matrix with repeated singular values are NaN.
+    is singular (where ``det(a) * inv(a)ᵀ`` would divide 0 by 0), as in JAX. ``det`` is a
+    polynomial, and every derivative of every order is exact at every matrix: singular,
+    orthogonal, with tied or zero singular values (see ``docs/linalg.md``).
 
     >>> float(det(np.array([[1.0, 2.0], [3.0, 4.0]])))
     -2.0000000000000004
     >>> import wire
     >>> wire.grad(det)(np.array([[1.0, 2.0], [2.0, 4.0]])).tolist()  # singular
     [[4.0, -2.0], [-2.0, 1.0]]
+    >>> d3 = wire.grad(wire.grad(wire.grad(lambda t: det(np.eye(3) + t * np.eye(3)))))
+    >>> float(d3(0.0))  # det((1 + t) I) = (1 + t)³
+    6.0
     """
     if not _t(a):
         return np.linalg.det(a)
