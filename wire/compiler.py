@@ -45,7 +45,7 @@ import numpy as np
 from . import tree
 from .debug import _NANS
 from .errors import ShapeError, UnboundInputError, WireError, at, user_location
-from .ir import Graph, Node, const_op
+from .ir import Graph, Node, const_op, zero_signs
 from .printing import _names
 from .tracer import Tracer, call_graph_flat
 
@@ -390,7 +390,7 @@ class _Ctx:
     def bind_impl(self, node: Node) -> str:
         impl = node.op.impl
         if node.params:
-            key = ("impl", node.op, node.params)
+            key = ("impl", node.op, node.params, zero_signs(node._items))  # -0.0 != 0.0
             got = self._by_key.get(key)
             if got is None:
                 got = self._bind(functools.partial(impl, **node.params), f"_{node.op.name}")
