@@ -12,9 +12,8 @@ Tables:
 * :data:`ALGEBRA` — the default set: the two above plus identities that hold for every input,
   NaN, inf and the sign of zero included (``x * 1``, ``x + (-0.0)``, ``x - 0.0``, ``--x``,
   reshape/transpose/broadcast chains …). ``x + 0.0 -> x`` is *not* one of them: it turns
-  ``-0.0 + 0.0 = 0.0`` into ``-0.0`` (likewise ``0.0 - x -> -x``, ``-(x - y) -> y - x`` and
-  ``maximum(x, y) -> maximum(y, x)``, whose ties return their second operand), so for floats
-  those rewrites only fire where the sign of a zero cannot change.
+  ``-0.0 + 0.0 = 0.0`` into ``-0.0`` (likewise ``0.0 - x -> -x`` and ``-(x - y) -> y - x``),
+  so for floats those rewrites only fire where the sign of a zero cannot change.
 * :data:`UNSAFE` — opt-in rules that change NaN/inf results: ``x * 0 -> 0`` is wrong for
   ``x = inf`` or ``nan`` (``inf * 0 = nan``), ``x - x -> 0`` and ``x / x -> 1`` likewise.
   ``ALGEBRA`` applies ``x * 0 -> 0`` only when ``x`` is a finite constant.
@@ -172,18 +171,11 @@ def fold_constant(node: Node, rw):
 # --------------------------------------------------------------------------- canonical order
 
 
-def is_commutative(node: Node) -> bool:
-    """Swapping ``node``'s operands changes nothing. Not so for float ``maximum``/``minimum``:
-    at ties NumPy returns the second operand, and ``maximum(-0.0, 0.0)`` is ``0.0`` while
-    ``maximum(0.0, -0.0)`` is ``-0.0``."""
-    name = node.op.name
-    return name in COMMUTATIVE and (name not in ("maximum", "minimum") or _signless(node))
-
-
 def sort_operands(node: Node, rw):
-    """Commutative operands in a canonical order, so ``a*b`` and ``b*a`` are one node."""
-    if not is_commutative(node):
-        return None
+    """Commutative operands in a canonical order, so ``a*b`` and ``b*a`` are one node.
+
+    (Which of ``-0.0`` and ``0.0`` ``maximum``/``minimum`` return at a tie is not specified:
+    NumPy's own choice differs between its scalar and vectorised loops.)"""
     x, y = node.inputs
     if x is not y and rw.skey(y) < rw.skey(x):
         return rw.remake(node, (y, x))
