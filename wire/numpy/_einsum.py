@@ -116,8 +116,10 @@ def _contract(x, lx, y, ly, keep):
     return out, batch + fx + fy
 
 
-def einsum(*operands, out=None, optimize="greedy", **kwargs):
-    """Einstein summation, NumPy's ``einsum`` (subscript-string form).
+def einsum(*operands, out=None, optimize=False, **kwargs):
+    """Einstein summation, NumPy's ``einsum`` (subscript-string form). On traced values the
+    pairwise contraction order is ``einsum_path``'s (``"greedy"`` unless ``optimize`` names
+    another); on concrete arrays ``optimize`` goes to NumPy as given.
 
     >>> a = np.arange(6.0).reshape(2, 3)
     >>> einsum("ij,kj->ik", a, a)
