@@ -169,24 +169,37 @@ def gelu(x, approximate: bool = True):
     return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
 
 
+def _finite_max(x, axis):
+    """The maximum along ``axis`` as a constant shift: 0 where it is not finite, so a row of
+    ``-inf`` (or one holding ``inf``) shifts by 0 instead of making ``inf - inf = nan``."""
+    m = wnp.max(x, axis=axis, keepdims=True)
+    return wnp.stop_gradient(wnp.where(wnp.isfinite(m), m, 0.0))
+
+
 def logsumexp(x, axis=-1, keepdims: bool = False):
-    """``log(sum(exp(x), axis))`` computed stably.
+    """``log(sum(exp(x), axis))`` computed stably: ``[-inf, -inf]`` gives ``-inf`` and
+    ``[inf, 0]`` gives ``inf``, as SciPy, JAX and torch do; the derivative (the softmax) is
+    finite wherever the result is.
 
     >>> round(float(logsumexp(np.array([1000.0, 1000.0]))), 4)
     1000.6931
+    >>> float(logsumexp(np.array([-np.inf, -np.inf]))), float(logsumexp(np.array([np.inf, 0.0])))
+    (-inf, inf)
     """
-    m = wnp.stop_gradient(wnp.max(x, axis=axis, keepdims=True))
-    out = wnp.log(wnp.sum(wnp.exp(x - m), axis=axis, keepdims=True)) + m
+    m = _finite_max(x, axis)
+    with np.errstate(divide="ignore"):  # log(0) of a row of -inf, on concrete arrays
+        out = wnp.log(wnp.sum(wnp.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else wnp.squeeze(out, axis=axis)
 
 
 def log_softmax(x, axis: int = -1):
-    """``x - logsumexp(x)`` along ``axis``: log-probabilities from logits.
+    """``x - logsumexp(x)`` along ``axis``: log-probabilities from logits (shifted by the
+    finite maximum, as SciPy's ``log_softmax``).
 
     >>> np.round(np.exp(log_softmax(np.array([0.0, 0.0]))), 3)
     array([0.5, 0.5])
     """
-    shifted = x - wnp.stop_gradient(wnp.max(x, axis=axis, keepdims=True))
+    shifted = x - _finite_max(x, axis)
     return shifted - wnp.log(wnp.sum(wnp.exp(shifted), axis=axis, keepdims=True))
 
 
