@@ -27,7 +27,8 @@ import functools
 import inspect
 import warnings
 from collections import Counter
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -52,7 +53,7 @@ class Part(NamedTuple):
 # --------------------------------------------------------------------------- special values
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _floats(dt) -> np.ndarray:
     fi = np.finfo(dt)
     v = [np.nan, NEG_NAN, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -3.0,
@@ -168,7 +169,7 @@ def along(kws, dtypes=DTYPES):
 
 def static(*calls):
     """Functions without array arguments: ``calls`` are ``(label, f -> result)``."""
-    return [[Part(label, (), (lambda c: lambda f: c(f))(c)) for label, c in calls]]
+    return [[Part(label, (), c) for label, c in calls]]
 
 
 def custom(*parts):
@@ -529,37 +530,39 @@ FFT_LIKE = frozenset(f"fft.{n}" for n in (
 
 # Deliberate differences: (function, part) -> (kinds, reason). The test checks each still
 # happens (an entry whose difference is gone must be removed), and nothing else does.
+_INT_DIV = ("integers and booleans become float64 (1 / x), not NumPy's integer reciprocal (0 "
+            "for |x| > 1, undefined at 0); documented in its docstring")
+_EMPTY_AVERAGE = ("the average over an axis of an array with no elements is empty, like "
+                  "mean's; NumPy raises ZeroDivisionError (from a.size / result.size)")
+_ZERO_WEIGHTS = ("weights that sum to 0 give NaN when traced (the values are unknown while "
+                 "tracing); eager calls raise as NumPy")
+_ALL_NAN = ("an all-NaN slice gives -1 when traced (JAX's choice; the values are unknown while "
+            "tracing); eager calls raise ValueError as NumPy")
+_FULL_SVD = ("full_matrices=True of a non-square traced matrix is refused with a WireError "
+             "naming full_matrices=False (no derivative rule for the extra columns)")
+_INT_SHIFT = ("integers become float64 before the shift by the maximum; SciPy subtracts them "
+              "as int64, which wraps around at the extremes")
+_LSE_EMPTY = ("an empty array gives -inf (the log of an empty sum, as SciPy gives for an empty "
+              "axis); SciPy raises IndexError for axis=None on a 2-d one")
+_LSE_ZERO_WEIGHTS = ("a slice whose weights are all 0 is -inf, the log of an empty sum; SciPy "
+                     "gives NaN when that slice holds an inf or NaN (its fallback computes "
+                     "0 * inf), though a zero weight drops the entry everywhere else")
+_MGL_DOMAIN = ("a <= (d - 1) / 2 gives NaN when traced; eager calls raise ValueError as SciPy")
+
+# Deliberate differences: (function, part) -> (kinds, reason). The test checks each still
+# happens (an entry whose difference is gone must be removed), and nothing else does.
 KNOWN = {
-    **{("reciprocal", p): ({"dtype"}, "integers and booleans become float64 (1 / x), not "
-                           "NumPy's integer reciprocal (0 for |x| > 1, undefined at 0); "
-                           "documented in its docstring") for p in ("int64", "int32", "bool")},
-    ("average", "empty {'axis': 1}"): ({"no error"}, "the average over an axis of an array "
-                                       "with no elements is empty, like mean's; NumPy raises "
-                                       "ZeroDivisionError (from a.size / result.size)"),
-    ("average", "weights f32"): ({"no error"}, "weights that sum to 0 give NaN when traced (the "
-                                 "values are unknown while tracing); eager calls raise as "
-                                 "NumPy"),
-    **{(n, "size-1 {'axis': 0}"): ({"no error"}, "an all-NaN slice gives -1 when traced (JAX's "
-                                   "choice; the values are unknown while tracing); eager calls "
-                                   "raise ValueError as NumPy") for n in ("nanargmax", "nanargmin")},
-    **{("linalg.svd", p): ({"raises"}, "full_matrices=True of a non-square traced matrix is "
-                           "refused with a WireError naming full_matrices=False (no derivative "
-                           "rule for the extra columns)") for p in ("wide", "tall f32")},
-    **{(f"special.{n}", f"int64 {kw}"): ({"nan", "inf", "value"}, "integers become float64 "
-                                         "before the shift by the maximum; SciPy subtracts "
-                                         "them as int64, which wraps around at the extremes")
+    **{("reciprocal", p): ({"dtype"}, _INT_DIV) for p in ("int64", "int32", "bool")},
+    ("average", "empty {'axis': 1}"): ({"no error"}, _EMPTY_AVERAGE),
+    ("average", "weights f32"): ({"no error"}, _ZERO_WEIGHTS),
+    **{(n, "size-1 {'axis': 0}"): ({"no error"}, _ALL_NAN) for n in ("nanargmax", "nanargmin")},
+    **{("linalg.svd", p): ({"raises"}, _FULL_SVD) for p in ("wide", "tall f32")},
+    **{(f"special.{n}", f"int64 {kw}"): ({"nan", "inf", "value"}, _INT_SHIFT)
        for n in ("softmax", "log_softmax") for kw in ("{}", "{'axis': 0}", "{'axis': 1}")},
-    ("special.logsumexp", "empty {}"): ({"no error"}, "an empty array gives -inf (the log of "
-                                        "an empty sum, as SciPy gives for an empty axis); "
-                                        "SciPy raises IndexError for axis=None on a 2-d one"),
-    ("special.logsumexp", "b zeros"): ({"nan"}, "a slice whose weights are all 0 is -inf, the "
-                                       "log of an empty sum; SciPy gives NaN when that slice "
-                                       "holds an inf or NaN (its fallback computes 0 * inf), "
-                                       "though a zero weight drops the entry everywhere else"),
-    **{("special.multigammaln", p): ({"no error"}, "a <= (d - 1) / 2 gives NaN when traced; "
-                                     "eager calls raise ValueError as SciPy")
-       for p in ("float64", "float32", "float16", "int64", "int32", "bool", "0-d",
-                 "size-1 f16")},
+    ("special.logsumexp", "empty {}"): ({"no error"}, _LSE_EMPTY),
+    ("special.logsumexp", "b zeros"): ({"nan"}, _LSE_ZERO_WEIGHTS),
+    **{("special.multigammaln", p): ({"no error"}, _MGL_DOMAIN)
+       for p in ("float64", "float32", "float16", "int64", "int32", "bool", "0-d", "size-1 f16")},
 }
 
 

@@ -15,11 +15,11 @@ import numpy as np
 from ..errors import WireError, WireTypeError, at, user_location
 from ..ops import cumulative as K
 from ..ops import sorting as SO
+from ..ops.shape import full
 from ..tracer import Tracer
 from ._indexing_extra import take, take_along_axis
 from ._math import isnan, maximum, minimum, where
 from ._promote import cast, result_dtype
-from ..ops.shape import full
 from ._reductions import all as all_
 from ._reductions import argmax, argmin, max, mean, min, normalize_axes, prod, sum, var
 from ._shape import concatenate, expand_dims, moveaxis, ravel, reshape, transpose

@@ -21,8 +21,8 @@ import numpy as np
 from ..errors import ShapeError, WireError, at, user_location
 from ..ops import linalg_ext as LX
 from ..tracer import Tracer
-from ._elementwise_extra import conj
 from ._creation import zeros_like
+from ._elementwise_extra import conj
 from ._math import abs, isnan, sqrt, where
 from ._products import matmul, outer, tensordot
 from ._promote import cast, promote

@@ -19,8 +19,8 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..errors import WireError, at, user_location
-from ..ops import special as SP
 from ..numpy._reductions import normalize_axes
+from ..ops import special as SP
 from ..tracer import Tracer
 
 __all__ = [
