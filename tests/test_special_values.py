@@ -133,6 +133,14 @@ def test_negative_zero_fill_stays_apart_from_zero():
     np.testing.assert_array_equal(c[1], np.inf)
 
 
+def test_static_negative_zero_is_its_own_jit_signature():
+    f = wire.jit(lambda x, s: x / s, static_argnums=1)
+    x = np.ones(2)
+    np.testing.assert_array_equal(f(x, 0.0), np.inf)
+    np.testing.assert_array_equal(f(x, -0.0), -np.inf)  # not the cached 0.0 entry
+    np.testing.assert_array_equal(f(x, 0.0), np.inf)
+
+
 def test_nan_payloads_stay_apart():
     quiet = np.frombuffer(np.uint64(0x7FF8000000000001).tobytes(), np.float64)[0]
     other = np.frombuffer(np.uint64(0x7FF8000000000002).tobytes(), np.float64)[0]
