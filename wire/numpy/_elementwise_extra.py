@@ -163,7 +163,7 @@ def heaviside(x1, x2):
     if not _is_tracer(x1, x2):
         return np.heaviside(x1, x2)
     x1, x2 = promote_float(x1, x2)
-    return where(isnan(x1), x1, where(x1 < 0, 0.0, where(x1 > 0, 1.0, x2)))
+    return where(isnan(x1), np.nan, where(x1 < 0, 0.0, where(x1 > 0, 1.0, x2)))
 
 
 def fix(x):
