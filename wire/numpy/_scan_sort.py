@@ -376,7 +376,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     if not _t(a):
         return np.quantile(a, q, axis=axis, method=method, keepdims=keepdims)
     flat, kept, keep_shape = _slices(a, axis, "quantile")
-    qv = q if isinstance(q, (int, float)) else np.asarray(q)
+    weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)  # NEP 50
+    qv = q if weak else np.asarray(q)
     flat = cast(flat, result_dtype(flat, qv))  # a Python q is weak: float32 stays float32
     n = flat.shape[-1]
     if n == 0:
@@ -398,7 +399,8 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     """``q``-th percentiles (``q`` in [0, 100])."""
     if not _t(a):
         return np.percentile(a, q, axis=axis, method=method, keepdims=keepdims)
-    q = q / 100.0 if isinstance(q, (int, float)) else np.asarray(q) / 100.0
+    weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)
+    q = q / 100.0 if weak else np.asarray(q) / 100.0
     return quantile(a, q, axis, method=method, keepdims=keepdims)
 
 
