@@ -362,10 +362,12 @@ def _no_float_bits(name, *xs):
                             f"too){at(user_location())}")
 
 
-def _bitwise(binder, np_fn, name):
+def _bitwise(binder, logical, np_fn, name):
     def f(x, y):
         if isinstance(x, Tracer) or isinstance(y, Tracer):
             _no_float_bits(name, x, y)
+            if result_dtype(x, y) == np.bool_:  # the logical primitive: same values, and the
+                return logical(x, y)            # rewrite rules and formulas of logic apply
             return binder(*promote(x, y))
         return np_fn(x, y)
 
@@ -374,9 +376,9 @@ def _bitwise(binder, np_fn, name):
     return f
 
 
-bitwise_and = _bitwise(E.bitwise_and, np.bitwise_and, "bitwise_and")
-bitwise_or = _bitwise(E.bitwise_or, np.bitwise_or, "bitwise_or")
-bitwise_xor = _bitwise(E.bitwise_xor, np.bitwise_xor, "bitwise_xor")
+bitwise_and = _bitwise(E.bitwise_and, logical_and, np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(E.bitwise_or, logical_or, np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(E.bitwise_xor, logical_xor, np.bitwise_xor, "bitwise_xor")
 
 
 def invert(x):
@@ -387,7 +389,7 @@ def invert(x):
     """
     if isinstance(x, Tracer):
         _no_float_bits("invert", x)
-        return E.invert(x)
+        return logical_not(x) if x.dtype == np.bool_ else E.invert(x)
     return np.invert(x)
 
 
