@@ -25,6 +25,7 @@ from ._math import (
     log1p,
     log2,
     maximum,
+    minimum,
     mod,
     sin,
     sqrt,
@@ -313,10 +314,12 @@ def modf(x):
 
 
 def ldexp(x1, x2):
-    """``x1 * 2**x2`` for integer ``x2`` (exact: a power of two), NumPy's ``ldexp``.
+    """``x1 * 2**x2`` for integer ``x2``, NumPy's ``ldexp``: rounded once, as C's, also where
+    ``2**x2`` alone would overflow or underflow (``ldexp(0.0, 5000)`` is 0, ``ldexp(inf, -5000)``
+    is inf, ``ldexp(1e-310, 1100)`` is finite). The derivative in ``x1`` is ``2**x2``.
 
-    >>> float(ldexp(3.0, 2))
-    12.0
+    >>> float(ldexp(3.0, 2)), float(ldexp(5e-324, 1074)), float(ldexp(0.0, 5000))
+    (12.0, 1.0, 0.0)
     """
     if not _is_tracer(x1, x2):
         return np.ldexp(x1, x2)
@@ -327,7 +330,19 @@ def ldexp(x1, x2):
         from ..errors import WireTypeError, at, user_location
 
         raise WireTypeError(f"ldexp: the exponent must be an integer array{at(user_location())}")
-    return x1 * exp2(cast(x2, x1.dtype))
+    n = cast(x2, np.float64)
+    if x1.dtype in (np.float16, np.float32):
+        # exact in float64 (|n| <= 400 keeps every float32 value normal there; beyond, the
+        # float32 result is 0 or inf anyway), then rounded once by the cast
+        n = minimum(maximum(n, -400.0), 400.0)
+        return cast(cast(x1, np.float64) * exp2(n), x1.dtype)
+    # musl's scalbn: at most two exact steps of 2**1023 up or 2**-969 down, so that only the
+    # last product can round (into the subnormals) or overflow
+    for _ in range(2):
+        up, down = n > 1023, n < -1022
+        x1 = x1 * where(up, 2.0**1023, where(down, 2.0**-969, 1.0))
+        n = n - where(up, 1023.0, where(down, -969.0, 0.0))
+    return x1 * exp2(minimum(maximum(n, -1022.0), 1023.0))
 
 
 def frexp(x):
