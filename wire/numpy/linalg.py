@@ -647,7 +647,9 @@ def vecdot(x1, x2, /, *, axis=-1):
     """Dot product along ``axis`` (conjugating ``x1``), broadcasting the rest."""
     if not _t(x1, x2):
         return np.linalg.vecdot(x1, x2, axis=axis)
-    return sum(conj(x1) * x2, axis=axis)
+    from ._products import traced_vecdot
+
+    return traced_vecdot(x1, x2, axis, "linalg.vecdot")
 
 
 def matrix_transpose(x, /):
