@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireTypeError, at, user_location
 from ..tracer import Tracer
 from ._creation import zeros_like
 from ._elementwise_extra import imag, real
@@ -388,7 +388,12 @@ def i0(x):
     """
     if not _t(x):
         return np.i0(x)
-    (x,) = promote_float(lift(x))
+    x = lift(x)
+    if x.dtype.kind == "c":
+        raise WireTypeError(f"i0 is not defined for complex input {x.aval!r} (NumPy refuses it "
+                            f"too){at(user_location())}")
+    if x.dtype.kind != "f":  # NumPy: x.astype(float), so booleans and int8 are float64 too
+        x = cast(x, np.float64)
     big = (x >= _I0_SERIES_BELOW) | (x <= -_I0_SERIES_BELOW)
     small = where(big, 0.0, x)  # each branch sees inputs of its own side (finite derivatives)
     y = small * small * 0.25
@@ -400,6 +405,7 @@ def i0(x):
     tail = _I0_ASYMPTOTIC[-1]
     for c in reversed(_I0_ASYMPTOTIC[:-1]):
         tail = tail * r + c
-    far = exp(ax) / sqrt(2.0 * math.pi * ax) * tail
+    # sqrt(2 pi) sqrt(x), not sqrt(2 pi x), which overflows to inf at the largest floats
+    far = exp(ax) * (tail / (math.sqrt(2.0 * math.pi) * sqrt(ax)))
     return where(big, far, series)
 
