@@ -301,11 +301,14 @@ def modf(x):
     whole = trunc(x)
     frac = x - whole
     # zeros carry the sign of x, and the derivative 1 of either side of the jump: x itself
-    # at ±0, and x - x (or -(x - x)) with one x held, so that it does not simplify away
+    # at ±0, else a held x minus x (+0.0, derivative -1 or 1) times a select of -1 or 1. Not
+    # -(held - x): simplify's collect_terms rewrites that as x - held, whose zero is +0.0
     from ._math import stop_gradient
 
     held = stop_gradient(x)
-    zero = where(x == 0, x, where(x < 0, -(held - x), x - held))
+    neg = x < 0
+    sign = cast(where(neg, -1.0, 1.0), x.dtype)
+    zero = where(x == 0, x, sign * where(neg, held - x, x - held))
     frac = where(frac == 0, zero, frac)
     from ._creation import zeros_like
 
