@@ -94,8 +94,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
                         f"{fp.shape[0]}{at(user_location())}")
     lval = fp[0] if left is None else left
     rval = fp[n - 1] if right is None else right
-    if n == 1:  # NumPy's one-knot rule (a NaN x gets fp[0] there, too)
-        return where(x < xp[0], lval, where(x > xp[0], rval, fp[0] + zeros_like(x)))
+    if n == 1:  # NumPy's one-knot rule (a NaN x gets fp[0] there, too; - 0.0 keeps -0.0)
+        return where(x < xp[0], lval, where(x > xp[0], rval, fp[0] - zeros_like(x)))
     j = searchsorted(xp, x, side="right") - 1  # xp[j] <= x < xp[j+1]
     j = where(j < 0, 0, where(j > n - 2, n - 2, j))
     x0, x1, f0, f1 = take(xp, j), take(xp, j + 1), take(fp, j), take(fp, j + 1)
@@ -105,10 +105,14 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     val = where(x == x1, from_right, from_left)
     val = where(isnan(val), from_right, val)
     val = where(isnan(val) & (f0 == f1), f0, val)
-    # at a knot NumPy returns fp there; the formula gives the same value (and the segment's
-    # slope as derivative) unless an infinity made it differ
-    val = where((x == x0) & (val != f0), f0, val)
-    val = where((x == x1) & (val != f1), f1, val)  # only at the last knot
+    # at a knot NumPy returns fp there: the value f0 itself, with the segment's derivatives
+    # (f0 - (slope (x0 - x) + 0.0): the zero is +0.0 whatever the slope's sign, so f0 = -0.0
+    # stays -0.0; ``+ 0.0`` also keeps collect_terms from re-associating it), or f0 alone
+    # where an infinity made the formula differ
+    at_x0 = f0 - (slope * (x0 - x) + 0.0)
+    at_x1 = f1 - (slope * (x1 - x) + 0.0)
+    val = where(x == x0, where((val == f0) & (at_x0 == f0), at_x0, f0), val)
+    val = where(x == x1, where((val == f1) & (at_x1 == f1), at_x1, f1), val)  # the last knot
     val = where(x < xp[0], lval, where(x > xp[n - 1], rval, val))
     return where(isnan(x), x, val)
 
