@@ -337,13 +337,14 @@ def _positions(q, n, method):
         raise WireError(f"quantile: only method='linear' is supported on traced values{at(user_location())}")
     if isinstance(q, Tracer):
         raise WireError(f"quantile: q must be concrete{at(user_location())}")
-    q = np.asarray(q, dtype=float)
+    q = np.asarray(q)
+    q = q.astype(np.result_type(q.dtype, np.float16))  # NumPy's positions: in q's float dtype
     if np.any((q < 0) | (q > 1)):
         raise WireError(f"quantile: q must lie in [0, 1]{at(user_location())}")
     pos = q * (n - 1)
     lo = np.floor(pos).astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)
-    return q, lo, hi, pos - lo
+    return q, lo, hi, (pos - lo).astype(q.dtype)
 
 
 def _slices(a, axis, name):
@@ -362,11 +363,22 @@ def _slices(a, axis, name):
     return flat, kept, keep_shape
 
 
-def _lerp(a, b, t):
+def _lerp(a, b, t, dtype):
     """NumPy's quantile interpolation: ``a + (b - a) t`` below ``t = 0.5``, ``b - (b - a)(1 - t)``
-    from there on (so ``t = 1`` gives ``b`` exactly)."""
-    d = b - a
-    return where(t >= 0.5, b - d * (1.0 - t), a + d * t)
+    from there on (so ``t = 1`` gives ``b`` exactly). As NumPy's ``_lerp``, the sorted
+    neighbours are subtracted in their own dtype, ``t`` (float64) and ``1 - t`` are computed in
+    float64, and the rest in ``dtype`` (the result type of the data and ``q``: for a Python
+    ``q`` NumPy's gamma is a weak Python float, so float32 data stays float32).
+
+    ``b - a``, ``t`` and ``1 - t`` each get ``+ 0.0`` (which changes no value here but the sign
+    of a tie's zero difference): such nodes are atoms of simplify's collect_terms, which would
+    otherwise find the two branches one polynomial and keep only ``a + (b - a) t`` under
+    ``wire.jit`` when ``t`` is traced (``nanquantile``'s is)."""
+    d = cast(b - a, dtype) + 0.0
+    upper = t >= 0.5
+    a, b = cast(a, dtype), cast(b, dtype)
+    t, u = cast(t + 0.0, dtype), cast((1.0 - t) + 0.0, dtype)
+    return where(upper, b - d * u, a + d * t)
 
 
 def _nan_slices(s, res):
@@ -387,8 +399,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
         return np.quantile(a, q, axis=axis, method=method, keepdims=keepdims)
     flat, kept, keep_shape = _slices(a, axis, "quantile")
     weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)  # NEP 50
-    qv = q if weak else np.asarray(q)
-    flat = cast(flat, result_dtype(flat, qv))  # a Python q is weak: float32 stays float32
+    dt = result_dtype(flat, q if weak else np.asarray(q))  # a Python q is weak: f32 stays f32
     n = flat.shape[-1]
     if n == 0:
         raise WireError(f"quantile of an empty slice of {a.aval!r} (NumPy raises IndexError)"
@@ -397,7 +408,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     s = sort(flat, axis=-1)
     vlo = take(s, lo.ravel(), axis=-1)
     vhi = take(s, hi.ravel(), axis=-1)
-    res = _nan_slices(s, _lerp(vlo, vhi, frac.ravel().astype(flat.dtype)))  # (..., nq)
+    res = _nan_slices(s, _lerp(vlo, vhi, frac.ravel(), dt))  # (..., nq)
     res = moveaxis(res, -1, 0)
     res = reshape(res, qq.shape + kept)
     if keepdims:
