@@ -353,23 +353,34 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
 
 
 def poly(seq_of_zeros):
-    """Coefficients of the monic polynomial with the given roots (1-D input; the
-    characteristic polynomial of a matrix needs its eigenvalues, ``linalg.eig``).
+    """Coefficients of the monic polynomial with the given roots, or the characteristic
+    polynomial of a square matrix (through ``linalg.eigvals``, as NumPy's ``poly``; real for a
+    real matrix, whose complex eigenvalues come in conjugate pairs).
 
     >>> poly([1.0, 2.0])
     array([ 1., -3.,  2.])
+    >>> import wire
+    >>> wire.jit(poly)(np.array([[0.0, -2.0], [1.0, 0.0]]))  # λ² + 2
+    array([1., 0., 2.])
     """
     if not _t(seq_of_zeros):
         return np.poly(seq_of_zeros)
     z = lift(seq_of_zeros)
-    if z.ndim != 1:
-        raise WireError(f"poly of a traced matrix needs its eigenvalues (numpy.linalg.eig), "
-                        f"which wire does not differentiate yet; pass the roots"
+    real_matrix = False
+    if z.ndim == 2 and z.shape[0] == z.shape[1] and z.shape[0] != 0:
+        from .linalg import eigvals
+
+        real_matrix = z.dtype.kind != "c"
+        z = eigvals(z)
+    elif z.ndim != 1:
+        raise WireError(f"poly: input must be 1-D or a non-empty square matrix, got {z.aval!r}"
                         f"{at(user_location())}")
     a = np.ones(1, dtype=z.dtype)
     for k in range(z.shape[0]):
         a = convolve(a, stack([1.0 + zeros_like(z[k]), -z[k]]))
-    return a
+    # NumPy keeps the real part when the roots are closed under conjugation, which LAPACK's
+    # eigenvalues of a real matrix always are (exact conjugate pairs)
+    return real(a) if real_matrix else a
 
 
 # --------------------------------------------------------------------------- i0
