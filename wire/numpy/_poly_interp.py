@@ -272,11 +272,9 @@ def polyder(p, m=1):
     if not _t(p):
         return np.polyder(p, m)
     p = _coeffs(p, "polyder")
-    for _ in range(int(m)):
-        n = p.shape[0] - 1
-        if n <= 0:
-            return zeros_like(p[:1])
-        p = p[:-1] * np.arange(n, 0, -1, dtype=float)
+    for _ in range(int(m)):  # NumPy's steps: integer factors (ints stay ints), a constant's
+        n = p.shape[0] - 1   # derivative is empty
+        p = p[:-1] * np.arange(n, 0, -1)
     return p
 
 
@@ -294,10 +292,10 @@ def polyint(p, m=1, k=None):
         not isinstance(k, Tracer) and np.ndim(k)) else [k] * m)
     if len(ks) != m:
         raise WireError(f"polyint: k must have m = {m} entries{at(user_location())}")
-    for c in ks:
+    for c in ks:  # the constant itself (k = -0.0 stays -0.0), as NumPy concatenates it
         n = p.shape[0]
-        p = concatenate([p / np.arange(n, 0, -1, dtype=float), reshape(lift(c) + zeros_like(p[:1]),
-                                                                       (1,))])
+        c = reshape(lift(c), (1,)) if isinstance(lift(c), Tracer) else np.asarray([c])
+        p = concatenate([p / np.arange(n, 0, -1), c])
     return p
 
 
