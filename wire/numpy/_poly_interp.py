@@ -180,13 +180,13 @@ def vander(x, N=None, increasing=False):
     if x.ndim != 1:
         raise WireError(f"vander: x must be 1-D, got {x.aval!r}{at(user_location())}")
     n = x.shape[0] if N is None else int(N)
-    powers = range(n) if increasing else range(n - 1, -1, -1)
-    from ._math import power
-
-    cols = [power(x, k) if k else zeros_like(x) + 1 for k in powers]
-    if not cols:
+    x = cast(x, np.promote_types(x.dtype, int))  # NumPy's dtype: float32 -> float64, bool -> int
+    if n == 0:
         return np.zeros((x.shape[0], 0), x.dtype)
-    return stack(cols, axis=1)
+    cols = [zeros_like(x) + 1]
+    for _ in range(n - 1):  # NumPy's powers: a running product (multiply.accumulate)
+        cols.append(x if len(cols) == 1 else cols[-1] * x)
+    return stack(cols if increasing else cols[::-1], axis=1)
 
 
 def _coeffs(p, name):
