@@ -11,7 +11,7 @@ import builtins
 
 import numpy as np
 
-from ..errors import WireError, WireTypeError, at, user_location
+from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ..ops import shape as S
 from ..tracer import Tracer
 from ._indexing_extra import take_along_axis
@@ -105,13 +105,15 @@ def sort_complex(a):
     """
     if not _t(a):
         return np.sort_complex(a)
+    if a.ndim == 0:
+        raise ShapeError(f"sort_complex of a 0-d array {a.aval!r}: there is no axis to sort "
+                         f"(NumPy raises AxisError){at(user_location())}")
     dt = a.dtype
     if dt.kind != "c":
         dt = np.dtype(np.complex64) if dt.char in "bhBH" else np.dtype(np.complex128)
         a = cast(a, dt)
     from ._elementwise_extra import imag, real
 
-    a = reshape(a, (-1,)) if a.ndim == 0 else a
     return take_along_axis(a, lexsort((imag(a), real(a))), -1)
 
 
