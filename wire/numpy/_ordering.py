@@ -163,7 +163,10 @@ def bincount(x, weights=None, minlength=0):
         raise WireError(f"bincount: x must be a 1-D array of non-negative integers"
                         f"{at(user_location())}")
     n = builtins.max(int(x.max()) + 1 if x.size else 0, int(minlength))
-    w = weights if weights.dtype.kind in "fc" else cast(weights, np.float64)
+    if weights.dtype.kind == "c":
+        raise WireTypeError(f"bincount: complex weights {weights.aval!r} (NumPy sums them as "
+                            f"float64 and refuses complex ones too){at(user_location())}")
+    w = cast(weights, np.float64)  # NumPy sums every weight dtype as float64
     return S.scatter_add(w, [x.astype(np.intp)], (("a", 0),), (n,))
 
 
