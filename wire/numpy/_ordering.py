@@ -98,7 +98,8 @@ def lexsort(keys, axis=-1):
 
 
 def sort_complex(a):
-    """Sort by real part, then imaginary part; the result is complex (NumPy's rules).
+    """Sort by real part, then imaginary part; the result is complex (NumPy's rules, NaNs
+    included: ``R + Rj``, ``R + nanj``, ``nan + Rj``, ``nan + nanj``).
 
     >>> sort_complex(np.array([2.0, 1.0]))
     array([1.+0.j, 2.+0.j])
@@ -114,7 +115,11 @@ def sort_complex(a):
         a = cast(a, dt)
     from ._elementwise_extra import imag, real
 
-    return take_along_axis(a, lexsort((imag(a), real(a))), -1)
+    # NumPy's order with NaNs: R + Rj, then R + nanj, nan + Rj, nan + nanj, each class by its
+    # numbers (a lexsort by real, then imaginary part alone would interleave the first two)
+    re, im = real(a), imag(a)
+    nan_class = cast(isnan(re), np.int8) * 2 + cast(isnan(im), np.int8)
+    return take_along_axis(a, lexsort((im, re, nan_class)), -1)
 
 
 def digitize(x, bins, right=False):
