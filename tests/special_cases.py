@@ -268,6 +268,36 @@ def _lse_b(**kw):
     return lambda f, a, b: f(a, b=b, **kw)
 
 
+def _complex(z):
+    """``z`` as complex: NumPy's eig is real when every eigenvalue is, traced eig always
+    complex (see KNOWN), so the values are compared in complex."""
+    return z.astype(np.result_type(z.dtype, np.complex64))
+
+
+def _cplx(re, im):
+    """``re + i im`` without arithmetic (``1j * inf`` would put a NaN in the real part)."""
+    z = np.empty(np.shape(re), np.complex128)
+    z.real, z.imag = re, im
+    return z
+
+
+def _sides(x, k):
+    """A partition of ``x`` at ``k`` (last axis), made comparable: the entry at ``k`` and the
+    sorted entries on either side (their order inside each side is unspecified)."""
+    return np.sort(x[..., :k], axis=-1), x[..., k], np.sort(x[..., k + 1:], axis=-1)
+
+
+_COND = np.array([True, False, True, True, False])
+_FIN = F[np.isfinite(F) & (np.abs(F) <= 3)]  # the special values an integer cast can hold
+_BINS = np.array([-1.0, -0.0, 0.5, 2.0])
+_XP = np.array([-1.0, 0.0, 2.0, 3.0])
+# ldexp's exponents around float64's and float32's limits (and 2**-1074's)
+_EXPONENTS = np.array([-5000, -2098, -1075, -1074, -1023, -150, -149, -1, 0, 1, 127, 128, 1023,
+                       1024, 1074, 2098, 5000])
+_MANTISSAS = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.5, -3.0, 5e-324, -2.2250738585072014e-308,
+                       1.7976931348623157e308])
+
+
 # Each entry: name -> builder of groups. A name may be qualified with its namespace
 # ("linalg.norm") when it means something else there.
 TABLE: dict[str, Callable[[], list]] = {
@@ -499,6 +529,232 @@ TABLE: dict[str, Callable[[], list]] = {
     + unary_n(lambda f, x: f(3, x)),
     "special.multigammaln": lambda: unary_n(lambda f, x: f(x, 1)) + unary_n(
         lambda f, x: f(np.abs(x) + 3.0, 3)),
+    # the rest of the namespaces: logic and dtypes, creation, joining and splitting,
+    # selection, ordering, polynomials, gufuncs, linalg's general eigenproblem and tensors
+    "allclose": lambda: binary() + binary(equal_nan=True) + one_group(
+        ("same", (F, F.copy()), lambda f, a, b: f(a, b, equal_nan=True)),
+        ("infs", (np.array([np.inf, -0.0, 1.0]), np.array([np.inf, 0.0, 1.0 + 1e-9])), _apply),
+        ("broadcast", (M, M[4]), _apply)),
+    "array_equal": lambda: binary() + binary(equal_nan=True) + one_group(
+        ("same nan", (F, F.copy()), lambda f, a, b: f(a, b, equal_nan=True)),
+        ("f32 f64", (F32, F32.astype(np.float64)), _apply),
+        ("shapes", (M, M[:2]), _apply)),
+    "array_equiv": lambda: binary() + one_group(
+        ("broadcast", (M[4:5], M[4]), _apply), ("shapes", (M, M[:2]), _apply)),
+    "isin": lambda: one_group(
+        ("f64", (F, F[::3]), _apply), ("invert", (M, F[:4]), lambda f, a, b: f(a, b, invert=True)),
+        ("int", (ints(), ints()[:3]), _apply), ("f32 in int", (F32, ints()), _apply)),
+    "can_cast": lambda: one_group(
+        ("f64 to f32", (F,), lambda f, a: f(a, np.float32)),
+        ("f16 to f64", (F16,), lambda f, a: f(a, np.float64)),
+        ("int same_kind", (ints(),), lambda f, a: f(a, np.float16, casting="same_kind")),
+        ("bool unsafe", (bools(),), lambda f, a: f(a, np.int8, casting="unsafe"))),
+    "common_type": lambda: one_group(
+        ("f32 f16", (F32, F16), lambda f, *a: np.zeros((), f(*a))),
+        ("int f32", (ints(), F32), lambda f, *a: np.zeros((), f(*a))),
+        ("f16", (F16,), lambda f, *a: np.zeros((), f(*a)))),
+    "result_type": lambda: one_group(
+        ("f32 int", (F32, ints()), lambda f, *a: np.zeros((), f(*a))),
+        ("f16 python", (F16,), lambda f, a: np.zeros((), f(a, 1.0))),
+        ("bool int8", (bools(),), lambda f, a: np.zeros((), f(a, np.int8)))),
+    "min_scalar_type": lambda: one_group(
+        ("f64", (F,), lambda f, a: np.zeros((), f(a))),
+        ("int", (ints(np.int32),), lambda f, a: np.zeros((), f(a)))),
+    "asanyarray": lambda: unary() + unary(dtype=np.float32),
+    "ascontiguousarray": lambda: unary() + unary(dtype=np.float16),
+    "asfortranarray": lambda: unary() + one_group(("2-d", (M,), _apply)),
+    "require": lambda: unary() + unary(dtype=np.float32, requirements="C"),
+    "astype": lambda: one_group(
+        ("f64 f32", (F,), lambda f, a: f(a, np.float32)),
+        ("f64 f16", (F,), lambda f, a: f(a, np.float16)),
+        ("f64 bool", (F,), lambda f, a: f(a, bool)),
+        ("f64 int", (_FIN,), lambda f, a: f(a, np.int32)),
+        ("int f16", (ints(),), lambda f, a: f(a, np.float16)),
+        ("bool int", (bools(),), lambda f, a: f(a, np.int64))),
+    # the counted integers set the length, so they are static here (traced: KNOWN)
+    "bincount": lambda: one_group(
+        ("int", (), lambda f: f(np.array([0, 1, 1, 3, 2, 1, 7]), minlength=8)),
+        ("weights", (F[:6],), lambda f, w: f(np.array([0, 1, 1, 3, 0, 2]), w, minlength=4)),
+        ("weights f32", (F32[3:6],), lambda f, w: f(np.array([2, 2, 0]), w))) + custom(
+        ("traced x", (np.array([0, 1, 1, 3]),), _apply)),
+    "block": lambda: one_group(
+        ("row", (F, F32), lambda f, a, b: f([a, b])),
+        ("2-d", (M, M32), lambda f, a, b: f([[a, b], [b, a]])),
+        ("int", (MI, M[:, :2]), lambda f, a, b: f([a, b]))),
+    "choose": lambda: one_group(
+        ("f64", (np.array([0, 1, 2, 1, 0]), F[:5], F[5:10], F[10:15]),
+         lambda f, i, *c: f(i, list(c))),
+        ("clip", (np.array([-1, 3, 0, 5, 1]), F[:5], F32[5:10]),
+         lambda f, i, *c: f(i, list(c), mode="clip")),
+        ("wrap", (np.array([-1, 3, 0, 5, 1]), F[:5], F[5:10]),
+         lambda f, i, *c: f(i, list(c), mode="wrap"))),
+    "compress": lambda: one_group(
+        ("f64", (F,), lambda f, a: f(_COND, a[:5])),
+        ("axis", (M,), lambda f, a: f(_COND, a, axis=0)),
+        ("int", (MI,), lambda f, a: f(_COND[:3], a, axis=1))),
+    "extract": lambda: one_group(("f64", (M,), lambda f, a: f(np.isfinite(M) & (M != 0), a)),
+                                 ("int", (ints(),), lambda f, a: f(ints() > 0, a))),
+    "concat": lambda: _stack_parts(lambda f, xs: f(xs)) + one_group(
+        ("axis 1", (M, M32), lambda f, a, b: f([a, b], axis=1))),
+    "row_stack": lambda: _stack_parts(lambda f, xs: f(xs)),
+    "diag_indices_from": lambda: one_group(("f64", (M[:, :5],), _apply),
+                                           ("3-d", (np.zeros((2, 2, 2)),), _apply)),
+    "tril_indices_from": lambda: one_group(("f64", (M,), _apply),
+                                           ("k", (M32,), lambda f, a: f(a, k=2))),
+    "triu_indices_from": lambda: one_group(("f64", (M,), _apply),
+                                           ("k", (M32,), lambda f, a: f(a, k=-1))),
+    "digitize": lambda: one_group(
+        ("f64", (F, _BINS), _apply), ("right", (F, _BINS), lambda f, x, b: f(x, b, right=True)),
+        ("decreasing", (F32, _BINS[::-1].copy()), _apply),
+        ("int", (ints(), np.array([-3, 0, 7])), _apply)),
+    "divmod": lambda: binary(),
+    "modf": lambda: unary(),
+    "frexp": lambda: unary(),
+    "isposinf": lambda: unary(), "isneginf": lambda: unary(),
+    "i0": lambda: unary(),
+    "dsplit": lambda: one_group(("f64", (M.reshape(5, 2, 9),), lambda f, a: f(a, 3)),
+                                ("indices", (M32.reshape(5, 3, 6),), lambda f, a: f(a, [1, 4]))),
+    "hsplit": lambda: one_group(("f64", (M,), lambda f, a: f(a, 3)),
+                                ("1-d", (F,), lambda f, a: f(a, [2, 5]))),
+    "vsplit": lambda: one_group(("f64", (M,), lambda f, a: f(a, [1, 3])),
+                                ("int", (MI[:4],), lambda f, a: f(a, 2))),
+    "geomspace": lambda: one_group(
+        ("f64", (np.array(1.0), np.array(1000.0)), lambda f, a, b: f(a, b, 4)),
+        ("negative", (np.array(-1.0), np.array(-16.0)), lambda f, a, b: f(a, b, 5)),
+        ("inf", (np.array(1.0), np.array(np.inf)), lambda f, a, b: f(a, b, 3)),
+        ("nan", (np.array(np.nan), np.array(2.0)), lambda f, a, b: f(a, b, 3)),
+        ("f32 no endpoint", (np.float32(2.0), np.float32(32.0)),
+         lambda f, a, b: f(a, b, 4, endpoint=False)),
+        ("arrays", (np.array([1.0, -2.0]), np.array([8.0, -0.5])), lambda f, a, b: f(a, b, 3))),
+    "logspace": lambda: one_group(
+        ("f64", (np.array(-1.0), np.array(2.0)), lambda f, a, b: f(a, b, 4)),
+        ("-inf", (np.array(-np.inf), np.array(0.0)), lambda f, a, b: f(a, b, 3)),
+        ("nan", (np.array(np.nan), np.array(1.0)), lambda f, a, b: f(a, b, 3)),
+        ("-0.0 base 2", (np.array(-0.0), np.array(3.0)), lambda f, a, b: f(a, b, 4, base=2.0)),
+        ("f32", (np.float32(0.0), np.float32(1.0)), lambda f, a, b: f(a, b, 3)),
+        ("int", (np.array(0), np.array(2)), lambda f, a, b: f(a, b, 3))),
+    "insert": lambda: one_group(
+        ("f64", (F, F32[:2]), lambda f, a, v: f(a, [1, 3], v)),
+        ("scalar", (F,), lambda f, a: f(a, 0, -0.0)),
+        ("axis", (M, M[0]), lambda f, a, v: f(a, 2, v, axis=0)),
+        ("int", (ints(),), lambda f, a: f(a, -1, 5))),
+    "interp": lambda: one_group(
+        ("f64", (F, _XP, np.array([1.0, -0.0, np.inf, 2.0])), _apply),
+        ("finite fp", (F, _XP, np.array([-0.0, 0.0, 1.0, -2.0])), _apply),
+        ("left right", (F32, _XP, np.array([1.0, 2.0, 3.0, 4.0])),
+         lambda f, x, xp, fp: f(x, xp, fp, left=-0.0, right=np.nan)),
+        ("period", (_FIN, _XP, np.array([1.0, 2.0, 3.0, 4.0])),
+         lambda f, x, xp, fp: f(x, xp, fp, period=4.0)),
+        ("int", (ints()[:6], np.array([0, 1, 5]), np.array([0.0, 1.0, -1.0])), _apply)),
+    "lexsort": lambda: one_group(
+        ("f64", (F, F[::-1]), lambda f, a, b: f((a, b))),
+        ("ties", (np.array([1.0, -0.0, 0.0, 1.0]), np.array([0.0, 0.0, 0.0, -0.0])),
+         lambda f, a, b: f((a, b))),
+        ("int", (ints(), bools().repeat(2)), lambda f, a, b: f((a, b))),
+        ("2-d", (M,), lambda f, a: f(a))),
+    "matrix_transpose": lambda: along(({},)),
+    "permute_dims": lambda: along(({},)) + one_group(
+        ("axes", (M[None],), lambda f, a: f(a, (2, 0, 1)))),
+    "rollaxis": lambda: one_group(("f64", (M[None],), lambda f, a: f(a, 2)),
+                                  ("start", (M32[None],), lambda f, a: f(a, 0, 3))),
+    "unstack": lambda: one_group(("f64", (M,), _apply), ("axis", (M32,), lambda f, a: f(a, axis=1))),
+    "resize": lambda: one_group(("f64", (F,), lambda f, a: f(a, (4, 5))),
+                                ("2-d", (M,), lambda f, a: f(a, 7)),
+                                ("int", (MI,), lambda f, a: f(a, (2, 2)))),
+    "nanpercentile": lambda: reduction(({}, {"axis": 0}, {"axis": 1}), extra=(_Q,)) + one_group(
+        ("scalar q", (M,), lambda f, a: f(a, 30.0, axis=1))),
+    "nanquantile": lambda: reduction(({}, {"axis": 0}, {"axis": 1}), extra=(_Q / 100,)) + one_group(
+        ("scalar q", (M,), lambda f, a: f(a, 0.3, axis=1))),
+    "partition": lambda: one_group(
+        ("f64", (F,), lambda f, a: _sides(f(a, 7), 7)),
+        ("2-d", (M,), lambda f, a: _sides(f(a, 3), 3)),
+        ("int", (ints(),), lambda f, a: _sides(f(a, 0), 0))),
+    "argpartition": lambda: one_group(
+        ("f64", (F,), lambda f, a: _sides(a[f(a, 7)], 7)),
+        ("int", (ints(),), lambda f, a: _sides(a[f(a, 5)], 5))),
+    "piecewise": lambda: one_group(
+        ("f64", (F,), lambda f, x: f(x, [x < 0, x > 0], [lambda v: -v, lambda v: v * 2.0])),
+        ("otherwise", (F32,), lambda f, x: f(x, [x < 0], [-1.0, lambda v: v + 1.0]))),
+    "apply_along_axis": lambda: one_group(
+        ("f64", (M,), lambda f, a: f(lambda v: v[::-1] * v[0], 1, a)),
+        ("axis 0", (M32,), lambda f, a: f(lambda v: v[1:] - v[:-1], 0, a))),
+    "apply_over_axes": lambda: one_group(
+        ("f64", (M,), lambda f, a: f(lambda x, axis: x.sum(axis=axis, keepdims=True), a, [0])),
+        ("both", (M32,), lambda f, a: f(lambda x, axis: x.max(axis=axis, keepdims=True), a,
+                                        [0, 1]))),
+    "poly": lambda: one_group(
+        ("roots", (np.array([1.0, -0.0, 2.0, -3.0]),), _apply),
+        ("inf root", (np.array([np.inf, 1.0]),), _apply),
+        ("f32", (F32[4:8],), _apply),
+        ("matrix", (_spd(),), _apply),
+        ("rotation", (np.array([[0.0, -2.0], [1.0, 0.0]]),), _apply)),
+    "polyadd": lambda: one_group(("f64", (F[:5], F[5:8]), _apply), ("f32 int", (F32, ints()), _apply)),
+    "polysub": lambda: one_group(("f64", (F[:5], F[5:8]), _apply), ("f32 int", (F32, ints()), _apply)),
+    "polymul": lambda: one_group(("f64", (F[6:11], F[10:13]), _apply),
+                                 ("f32 int", (F32[6:], ints()[1:]), _apply),
+                                 ("nan", (F[:4], F[6:9]), _apply)) + custom(
+        ("leading zero", (F[:5], F[5:8]), _apply)),
+    "polydiv": lambda: one_group(
+        ("f64", (np.array([1.0, -0.0, 0.5, 2.0, -3.0, 1.5]), np.array([2.0, -0.0, 1.0])), _apply),
+        ("specials", (F[4:12], np.array([-3.0, 0.5])), _apply)) + custom(
+        ("f32", (np.array([2.0, -1.0, 0.5, -0.0], np.float32), np.array([-3.0, 0.5], np.float32)),
+         _apply),
+        ("nan", (F[4:12], np.array([np.nan, 1.0])), _apply)),
+    "polyder": lambda: one_group(("f64", (F,), _apply), ("m", (F32,), lambda f, p: f(p, 2)),
+                                 ("int", (ints(),), _apply)),
+    "polyint": lambda: one_group(("f64", (F,), _apply), ("m", (F32,), lambda f, p: f(p, 2)),
+                                 ("k", (F[4:9],), lambda f, p: f(p, 1, k=-0.0))),
+    "polyval": lambda: one_group(
+        ("f64", (np.array([1.0, -0.0, 2.0]), F), _apply),
+        ("inf coef", (np.array([np.inf, 1.0]), F[4:8]), _apply),
+        ("f32", (F32[4:7], F32), _apply),
+        ("int", (ints()[:3], ints()[:4]), _apply)),
+    "polyfit": lambda: one_group(
+        ("f64", (np.arange(5.0) - 2.0, np.array([1.0, -0.0, 0.5, 2.0, -3.0])),
+         lambda f, x, y: f(x, y, 2)),
+        ("f32", (np.arange(4.0, dtype=np.float32), np.array([-0.0, 1, 4, 9], np.float32)),
+         lambda f, x, y: f(x, y, 1))),
+    "real_if_close": lambda: unary() + custom(
+        ("complex", (_cplx(F, 1e-20),), _apply), ("not close", (_cplx(F, 1e-3),), _apply)),
+    "sort_complex": lambda: unary() + one_group(("complex", (_cplx(F, F[::-1]),), _apply)),
+    "unwrap": lambda: along(({}, {"axis": 0}), dtypes=FLOATS + (np.int64,)) + one_group(
+        ("period", (_FIN * 3,), lambda f, p: f(p, period=4.0)),
+        ("discont", (np.array([0.0, 3.5, 7.0, -0.0]),), lambda f, p: f(p, discont=4.0))),
+    "vander": lambda: one_group(("f64", (F[:6],), _apply), ("N", (F32,), lambda f, x: f(x, 3)),
+                                ("increasing", (ints()[:5],), lambda f, x: f(x, increasing=True))),
+    "ldexp": lambda: binary() + one_group(
+        ("exponents", (_MANTISSAS[:, None], _EXPONENTS[None, :]), _apply),
+        ("f32", (F32[:, None], _EXPONENTS[None, :].astype(np.int32)), _apply),
+        ("f16", (F16[:, None], _EXPONENTS[None, 4:-4]), _apply)),
+    "vecdot": lambda: one_group(("f64", (M_PROD, M_PROD[::-1]), _apply),
+                                ("broadcast", (M_PROD, M_PROD[4]), _apply),
+                                ("f32 int", (M32, MI), _apply), ("bool", (bools(), bools()), _apply),
+                                ("complex", (_cplx(M_PROD, M_PROD[::-1]), M_PROD), _apply),
+                                ("empty", (np.zeros((2, 0)), np.zeros((2, 0))), _apply)) + custom(
+        ("core mismatch", (F[:, None], F[None, :]), _apply)),
+    "matvec": lambda: one_group(("f64", (M_PROD, M_PROD[0]), _apply),
+                                ("f32 int", (M32.T, MI[:, 0]), _apply),
+                                ("bool", (bools()[None], bools()), _apply)),
+    "vecmat": lambda: one_group(("f64", (M_PROD[:, 0], M_PROD), _apply),
+                                ("f32 int", (MI[:, 0], M32), _apply),
+                                ("bool", (bools(), bools()[:, None]), _apply)),
+    "linalg.eigvals": lambda: matrices(lambda f, a: _complex(f(a))) + custom(
+        ("complex pair", (np.array([[0.0, -2.0], [1.0, 0.0]]),), _apply),
+        ("real eigenvalues", (np.array([[2.0, 1.0], [-0.0, 3.0]]),), _apply)),
+    "linalg.eig": lambda: matrices(lambda f, a: tuple(_complex(z) for z in f(a))) + custom(
+        ("complex pair", (np.array([[0.0, -2.0], [1.0, 0.0]]),), _apply)),
+    "linalg.tensorinv": lambda: custom(
+        ("f64", (_spd(n=4).reshape(4, 2, 2) * np.where(np.eye(4) == 1, 1.0, -0.0).reshape(4, 2, 2),),
+         lambda f, a: f(a, ind=1)),
+        ("f32", (np.eye(6, dtype=np.float32).reshape(2, 3, 6) * 2,), lambda f, a: f(a, ind=2)),
+        ("nan", (np.where(np.eye(4) == 1, np.nan, 1.0).reshape(4, 2, 2),), lambda f, a: f(a, 1)),
+        ("singular", (np.ones((4, 2, 2)),), lambda f, a: f(a, 1))),
+    "linalg.tensorsolve": lambda: custom(
+        ("f64", ((2 * np.eye(6) + 0.5).reshape(6, 2, 3), F[4:10]), _apply),
+        ("nan b", (np.eye(4).reshape(4, 2, 2), F[:4]), _apply),
+        ("f32", (np.eye(4, dtype=np.float32).reshape(4, 2, 2), F32[:4]), _apply),
+        ("axes", ((3 * np.eye(4) - 0.5).reshape(2, 2, 4), np.ones((2, 2))),
+         lambda f, a, b: f(a, b, axes=(0,)))),
 }
 
 
@@ -517,7 +773,9 @@ ZERO_SIGN_UNSPECIFIED = {
     **{n: _TIE for n in ("maximum", "minimum", "fmax", "fmin", "clip")},
     "dot": ("np.dot of a 0-d array is BLAS's scal, which writes 0.0 for 0.0 * -x, where a "
             "product gives -0.0"),
-    **{n: _ORDER for n in ("sort", "median", "nanmedian", "percentile", "quantile")},
+    **{n: _ORDER for n in ("sort", "median", "nanmedian", "percentile", "quantile",
+                           "nanpercentile", "nanquantile", "partition", "argpartition",
+                           "sort_complex")},
 }
 
 # FFTs: which outputs of a transform of inf/NaN are inf rather than NaN, and whether the NaN
@@ -549,6 +807,21 @@ _LSE_ZERO_WEIGHTS = ("a slice whose weights are all 0 is -inf, the log of an emp
                      "0 * inf), though a zero weight drops the entry everywhere else")
 _MGL_DOMAIN = ("a <= (d - 1) / 2 gives NaN when traced; eager calls raise ValueError as SciPy")
 
+_TRACED_COUNTS = ("traced integers would set the result's length: wire raises a WireError that "
+                  "names them (documented); NumPy counts them")
+_REMAINDER = ("the traced remainder has len(v) - 1 coefficients (documented); NumPy also drops "
+              "leading ones within 1e-8 of 0 (rounding residue), which depends on the values, "
+              "and keeps them all when one is NaN")
+_LEADING_ZERO = ("the traced product has len(a1) + len(a2) - 1 coefficients (documented); NumPy "
+                 "first strips leading zero coefficients (np.poly1d), which depends on the values")
+_REAL_IF_CLOSE = ("whether the result is real depends on the values: traced complex input raises "
+                  "a WireError pointing to wire.numpy.real (documented)")
+_EIG_COMPLEX = ("traced eigenvalues are complex (documented: the dtype cannot depend on the "
+                "values); NumPy's are real when all of them are")
+_FIRST_SLICE = ("NumPy's apply_along_axis allocates the result in the dtype of the first "
+                "slice's result, float32 when that slice holds only NaN; wire gives every slice "
+                "the result type of a and q")
+
 # Deliberate differences: (function, part) -> (kinds, reason). The test checks each still
 # happens (an entry whose difference is gone must be removed), and nothing else does.
 KNOWN = {
@@ -563,6 +836,13 @@ KNOWN = {
     ("special.logsumexp", "b zeros"): ({"nan"}, _LSE_ZERO_WEIGHTS),
     **{("special.multigammaln", p): ({"no error"}, _MGL_DOMAIN)
        for p in ("float64", "float32", "float16", "int64", "int32", "bool", "0-d", "size-1 f16")},
+    ("bincount", "traced x"): ({"raises"}, _TRACED_COUNTS),
+    **{("polydiv", p): ({"shape"}, _REMAINDER) for p in ("f32", "nan")},
+    ("polymul", "leading zero"): ({"shape"}, _LEADING_ZERO),
+    **{("real_if_close", p): ({"raises"}, _REAL_IF_CLOSE) for p in ("complex", "not close")},
+    ("linalg.eigvals", "real eigenvalues"): ({"dtype"}, _EIG_COMPLEX),
+    **{(n, "size-1 {'axis': 0}"): ({"dtype"}, _FIRST_SLICE) for n in ("nanquantile",
+                                                                     "nanpercentile")},
 }
 
 

@@ -253,7 +253,9 @@ def polysub(a1, a2):
 
 
 def polymul(a1, a2):
-    """Product of two polynomials (a convolution of their coefficients).
+    """Product of two polynomials (a convolution of their coefficients). On traced values it
+    has ``len(a1) + len(a2) - 1`` coefficients: NumPy first strips leading zero coefficients
+    (``np.poly1d``), which depends on the values.
 
     >>> polymul([1.0, 1.0], [1.0, -1.0])
     array([ 1.,  0., -1.])
