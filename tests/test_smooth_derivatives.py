@@ -628,6 +628,24 @@ M2 = ([[2.0, 1.0], [1.0, 3.0]],)
 SPD = (M2, ([[1.0, 0.0], [0.0, 1.0]],))
 _LOGITS = [[0.0, 0.0, 0.0], [1.0, 1.0, -1.0]]
 
+# square matrices with distinct real eigenvalues (symmetric, triangular, one of them 0) and a
+# complex pair (whose real parts stay tied)
+GENERAL = (M2, ([[2.0, 1.0], [0.0, 3.0]],), ([[1.0, 1.0], [1.0, 1.0]],), ([[0.0, -2.0], [1.0, 0.0]],))
+SPD4 = (([[4.0, 1.0, 0.0, 0.5], [1.0, 3.0, 0.0, 0.0], [0.0, 0.0, 2.0, -1.0], [0.5, 0.0, -1.0, 5.0]],),
+        (np.eye(4).tolist(),))
+
+
+def _sorted_parts(z):
+    """Eigenvalues (in LAPACK's order) as sorted real parts, then sorted imaginary parts:
+    smooth wherever the eigenvalues are distinct (a complex pair's real parts stay tied)."""
+    return wnp.concatenate([wnp.sort(wnp.real(z)), wnp.sort(wnp.imag(z))])
+
+
+def _mp_sorted_parts(values):
+    return np.array(sorted(mpmath.re(e) for e in values) + sorted(mpmath.im(e) for e in values),
+                    dtype=object)
+
+
 # fmt: off
 REDUCTIONS = [
     Red("sum", wnp.sum, np.sum, ZEROS),
@@ -735,10 +753,6 @@ REDUCTIONS = [
     Red("linalg.inv", wnp.linalg.inv, lambda a: _mp_to_array(_mp_matrix(a) ** -1), SPD),
     Red("linalg.solve", lambda a: wnp.linalg.solve(a, np.array([1.0, 0.0])),
         lambda a: _mp_to_array(mpmath.lu_solve(_mp_matrix(a), mpmath.matrix([1, 0]))).ravel(), SPD),
-    Red("linalg.tensorinv", lambda a: wnp.linalg.tensorinv(a, ind=1),
-        lambda a: _mp_to_array(_mp_matrix(a) ** -1), SPD),
-    Red("linalg.tensorsolve", lambda a: wnp.linalg.tensorsolve(a, np.array([1.0, 0.0])),
-        lambda a: _mp_to_array(mpmath.lu_solve(_mp_matrix(a), mpmath.matrix([1, 0]))).ravel(), SPD),
     Red("linalg.matrix_power", lambda a: wnp.linalg.matrix_power(a, 3),
         lambda a: _mp_to_array(_mp_matrix(a) ** 3), SPD),
     Red("linalg.norm", wnp.linalg.norm, lambda a: mpmath.sqrt(np.sum(a * a)), (([3.0, 4.0],), ([0.0, 1.0],))),
@@ -749,6 +763,13 @@ REDUCTIONS = [
         lambda a: _mp_to_array(mpmath.cholesky(_mp_lower_mirror(a))), SPD),
     Red("linalg.eigvalsh", wnp.linalg.eigvalsh,
         lambda a: np.array(sorted(mpmath.eigsy(_mp_lower_mirror(a))[0]), dtype=object), (M2,)),
+    Red("linalg.eigvals", lambda a: _sorted_parts(wnp.linalg.eigvals(a)),
+        lambda a: _mp_sorted_parts(mpmath.eig(_mp_matrix(a), left=False, right=False)), GENERAL),
+    Red("linalg.tensorinv", lambda a: wnp.linalg.tensorinv(wnp.reshape(a, (4, 2, 2)), ind=1),
+        lambda a: _mp_to_array(_mp_matrix(a) ** -1).reshape(2, 2, 4), SPD4),
+    Red("linalg.tensorsolve", lambda a, b: wnp.linalg.tensorsolve(wnp.reshape(a, (4, 2, 2)), b),
+        lambda a, b: _mp_to_array(mpmath.lu_solve(_mp_matrix(a), mpmath.matrix(list(b))))
+        .reshape(2, 2), tuple((a, [1.0, 0.0, -2.0, 0.5]) for (a,) in SPD4), argnums=(0, 1)),
 ]
 # fmt: on
 
@@ -808,7 +829,7 @@ HIGHER_ORDER = ("applies the caller's function (vmapped, or chosen with where): 
 FACTORIZATION = (
     "matrix factorization or solver: derivatives against finite differences in "
     "tests/test_prims.py and tests/test_numpy_api.py; its special points (repeated eigen- and "
-    "singular values, complex input) belong to issue 15's linear-algebra part and issue 19"
+    "singular values, complex input) in tests/test_linalg.py"
 )
 COMPLEX = "complex parts: tests/test_numpy_api.py checks JAX's convention for complex input"
 CREATION = "builds an array from shapes or data (derivative passes through to listed entries)"
@@ -836,7 +857,7 @@ NOT_POINTWISE = {
     **{n: HIGHER_ORDER for n in ("apply_along_axis", "apply_over_axes", "piecewise")},
     **{n: FACTORIZATION for n in (
         "linalg.eigh", "linalg.svd", "linalg.svdvals", "linalg.qr", "linalg.pinv",
-        "linalg.lstsq", "linalg.cond", "linalg.eig", "linalg.eigvals")},
+        "linalg.lstsq", "linalg.cond", "linalg.eig")},
     **{n: COMPLEX for n in ("angle", "imag")},
 }
 # fmt: on

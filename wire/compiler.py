@@ -11,7 +11,7 @@ node, e.g. ``k = np.tanh(j, out=j)`` — and ``exec``s it once. The generated fu
 * **reuses buffers** through NumPy's ``out=`` only where that is provably safe: the buffer was
   allocated by this function (never an argument, a constant or a view), it dies at this very
   node, no view of it is still live, and it has the result's shape and dtype;
-* calls BLAS for matrix products with **transposes folded** into the call (``dot(k.T, g)``
+* calls BLAS for matrix products with **transposes folded** into the call (``matmul(k.T, g)``
   reads a transposed view, nothing is materialised);
 * **folds** small all-constant sub-expressions once, at compile time.
 
@@ -45,7 +45,7 @@ import numpy as np
 from . import tree
 from .debug import _NANS
 from .errors import ShapeError, UnboundInputError, WireError, at, user_location
-from .ir import Graph, Node, const_op
+from .ir import Graph, Node, const_op, zero_signs
 from .printing import _names
 from .tracer import Tracer, call_graph_flat
 
@@ -105,9 +105,8 @@ def _integer_pow(ctx, node, args, out):
 
 @emitter("matmul", "fresh")
 def _matmul(ctx, node, args, out):
-    a, b = node.inputs
-    if _rank(a) == 2 and _rank(b) == 2 and node.aval.dtype.kind in "fc":
-        return _call(ctx.bind_numpy(np.dot), args)  # 2-D BLAS call, lower overhead than matmul
+    # np.matmul, as the primitive's impl: np.dot's 1x1 products skip the +0.0 start of
+    # matmul's sums, so dot([[0.0]], [[-0.0]]) is -0.0 where matmul gives 0.0
     return _call(ctx.bind_numpy(np.matmul), args)
 
 
@@ -390,7 +389,7 @@ class _Ctx:
     def bind_impl(self, node: Node) -> str:
         impl = node.op.impl
         if node.params:
-            key = ("impl", node.op, node.params)
+            key = ("impl", node.op, node.params, zero_signs(node._items))  # -0.0 != 0.0
             got = self._by_key.get(key)
             if got is None:
                 got = self._bind(functools.partial(impl, **node.params), f"_{node.op.name}")

@@ -112,6 +112,17 @@ def _convert(sp, node, x):
     return x
 
 
+def _invert(sp, node, x):
+    """NumPy's ``~x``: logical not of a boolean; ``-x - 1`` of a signed integer (two's
+    complement, exact without wrap-around), ``max - x`` of an unsigned one."""
+    dtype = node.aval.dtype
+    if dtype.kind == "b":
+        return sp.Not(x)
+    if dtype.kind == "u":
+        return sp.Integer(int(np.iinfo(dtype).max)) - x
+    return -x - 1
+
+
 def _select(sp, node, c, x, y):
     # a chain of selects reads as one piecewise formula: conditions are tried in order
     rest = y.args if isinstance(y, sp.Piecewise) else ((y, True),)
@@ -182,6 +193,10 @@ SYMPY_RULES: dict = {
     ew.maximum_p:      _call("Max"),
     ew.minimum_p:      _call("Min"),
     ew.mod_p:          _call("Mod"),   # sign of the divisor, as NumPy's mod
+    ew.fmod_p:         lambda sp, n, x, y: sp.sign(x) * sp.Mod(sp.Abs(x), sp.Abs(y)),  # C's
+    # over the reals the sign bit is x < 0 (-0.0 and -nan are not real numbers)
+    ew.signbit_p:      lambda sp, n, x: sp.Lt(x, 0),
+    ew.invert_p:       _invert,
     ew.sign_p:         _call("sign"),
     ew.floor_p:        _call("floor"),
     ew.ceil_p:         _call("ceiling"),
@@ -204,6 +219,7 @@ SYMPY_RULES: dict = {
     special.erf_p:     _call("erf"),
     special.erfc_p:    _call("erfc"),
     special.erfinv_p:  _call("erfinv"),
+    special.ndtri_p:   lambda sp, n, p: sp.sqrt(2) * sp.erfinv(2 * p - 1),  # Φ⁻¹(p)
     cx.real_p:         _call("re"),
     cx.imag_p:         _call("im"),
     cx.conj_p:         _call("conjugate"),
@@ -231,12 +247,16 @@ UNTRANSLATABLE: dict = {
     ew.isnan_p:       "a formula's symbols stand for numbers: SymPy cannot test for NaN",
     ew.isinf_p:       "a formula's symbols stand for finite numbers: SymPy cannot test for inf",
     ew.isfinite_p:    "a formula's symbols stand for finite numbers: SymPy cannot test for inf",
+    **{p: "acts on the binary digits of integers: SymPy has no function for it (logical_and "
+          "& co. translate booleans)" for p in (ew.bitwise_and_p, ew.bitwise_or_p,
+                                                ew.bitwise_xor_p)},
     control.while_p:  "a loop whose trip count depends on the values has no closed formula",
     control.scan_p:   "a loop over array slices: " + _ARRAYS,
     reductions.argmax_p: _ARRAYS,
     reductions.argmin_p: _ARRAYS,
     sorting.argsort_p:   _ARRAYS,
     cumulative.cumsum_p: _ARRAYS,
+    cumulative.cumprod_p: _ARRAYS,
     sh.concatenate_p:    _ARRAYS,
     sh.swapaxes_p:       _ARRAYS,  # needs two axes
     sh.getitem_p:        _ARRAYS,

@@ -16,6 +16,7 @@ Leaf operations (inputs, named vars, constants) live here; computing primitives 
 from __future__ import annotations
 
 import functools
+import math
 import threading
 import weakref
 from _weakref import _remove_dead_weakref  # what WeakValueDictionary uses; atomic
@@ -223,8 +224,18 @@ def with_inputs(node: Node, inputs: tuple, loc: str | None = None) -> Node:
                    node.loc if loc is None else loc)
 
 
+def zero_signs(items: tuple) -> tuple:
+    """The sign bits of the float zeros among ``items``' values: ``0.0 == -0.0``, so without
+    them a ``full`` of ``-0.0`` would be interned as the ``full`` of ``0.0`` made before it."""
+    return tuple(math.copysign(1.0, v) < 0 for _, v in items if isinstance(v, float) and v == 0.0)
+
+
 def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
     key = (op, inputs, items, aval)
+    if items:
+        signs = zero_signs(items)
+        if signs:
+            key = key + signs
     ref = _TABLE.get(key)
     if ref is not None:
         node = ref()

@@ -27,7 +27,7 @@ import numpy as np
 from . import tree
 from .debug import _NANS
 from .errors import WireError, at, user_location
-from .ir import Graph
+from .ir import Graph, zero_signs
 from .tracer import Tracer, call_graph_flat, flat_avals, trace_flat
 
 DEFAULT_CACHE_LIMIT = 64
@@ -229,7 +229,9 @@ class Jitted:
         if fast:
             key = tuple(v for a in avals for v in (a.shape, a.dtype))
         else:
-            key = (_SLOW, in_tree, tuple(avals), statics)
+            # static -0.0 and 0.0 are equal keys, but trace to different constants
+            key = (_SLOW, in_tree, tuple(avals), statics,
+                   zero_signs(tuple((i, v) for i, _, v in statics)))
         entry = self._cache.get(key)
         if entry is not None:
             return entry, entry.graph, leaves, has_tracer

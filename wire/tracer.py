@@ -140,8 +140,10 @@ def is_tracer(x) -> bool:
 
 
 @functools.lru_cache(maxsize=1024)
-def _scalar_node(dtype, value):
-    return const_node(np.asarray(value, dtype=dtype))
+def _scalar_node(dtype, data: bytes):
+    # keyed by the value's bytes, not the value: -0.0 == 0.0 and NaN != NaN as numbers, but
+    # each must stay its own constant (signed zeros and NaN payloads are part of the value)
+    return const_node(np.frombuffer(data, dtype=dtype).reshape(()))
 
 
 def to_node(x) -> Node:
@@ -149,7 +151,7 @@ def to_node(x) -> Node:
     if isinstance(x, Tracer):
         return x.node
     if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf":
-        return _scalar_node(x.dtype, x.item())  # scalars recur constantly while tracing
+        return _scalar_node(x.dtype, x.tobytes())  # scalars recur constantly while tracing
     if isinstance(x, _ARRAY_TYPES):
         return const_node(x)
     raise WireTypeError(

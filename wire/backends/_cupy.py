@@ -41,7 +41,7 @@ class CupyBackend(Backend):
         super().__init__("cupy", xp, cupy)
         ov = self.overrides
         for name, fname in (("erf", "erf"), ("erfc", "erfc"), ("erfinv", "erfinv"),
-                            ("gammaln", "gammaln")):
+                            ("ndtri", "ndtri"), ("gammaln", "gammaln")):
             ov[name] = (_special(fname), "cupyx.scipy.special." + fname)
         ov["polygamma"] = (_polygamma, "cupyx.scipy.special.polygamma")
         ov["scatter_add"] = (_scatter_add, "cupyx.scatter_add")

@@ -36,7 +36,7 @@ from ._core import Backend
 from ._xp import XP_IMPLS
 
 # primitives whose NumPy implementation is elementwise: per chunk with map_blocks
-_BLOCKWISE = ("erf", "erfc", "erfinv", "gammaln", "polygamma")
+_BLOCKWISE = ("erf", "erfc", "erfinv", "ndtri", "gammaln", "polygamma")
 # primitives with no blocked algorithm in Dask (or only for some chunkings): one task
 _ONE_TASK = ("det", "slogdet", "eigh", "svd", "qr", "eig", "adjugate", "inv_or_inf", "pinv")
 

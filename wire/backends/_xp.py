@@ -48,7 +48,8 @@ _ELEMENTWISE = {
     "mul": "multiply", "ne": "not_equal", "neg": "negative", "not": "logical_not",
     "or": "logical_or", "pow": "pow", "real": "real", "round": "round", "sign": "sign",
     "sin": "sin", "sinh": "sinh", "sqrt": "sqrt", "sub": "subtract", "tan": "tan",
-    "tanh": "tanh", "xor": "logical_xor",
+    "tanh": "tanh", "xor": "logical_xor", "signbit": "signbit", "invert": "bitwise_invert",
+    "bitwise_and": "bitwise_and", "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
 }
 # fmt: on
 
@@ -80,6 +81,18 @@ def _exp2(bk, x):
     if hasattr(xp, "exp2"):
         return xp.exp2(x)
     return xp.pow(xp.asarray(2.0, dtype=x.dtype), x)
+
+
+@xp_impl("fmod", "fmod (or remainder)")
+def _fmod(bk, x, y):
+    xp = bk.xp
+    fn = getattr(xp, "fmod", None)  # not in the Array API; Dask and CuPy have it
+    if fn is not None:
+        return fn(x, y)
+    r = xp.remainder(xp.abs(x), xp.abs(y))  # fmod for non-negative operands
+    if bk.np_dtype(r).kind == "f":
+        return xp.copysign(r, x)  # the sign of x, signed zeros included
+    return xp.where(x < 0, -r, r)
 
 
 @xp_impl("integer_pow", "multiply / pow")
@@ -149,6 +162,15 @@ def _cumsum(bk, x, *, axis, reverse):
     if reverse:
         return xp.flip(xp.cumulative_sum(xp.flip(x, axis=axis), axis=axis, dtype=x.dtype), axis=axis)
     return xp.cumulative_sum(x, axis=axis, dtype=x.dtype)
+
+
+@xp_impl("cumprod", "cumulative_prod")
+def _cumprod(bk, x, *, axis):
+    xp = bk.xp
+    fn = getattr(xp, "cumulative_prod", None) or getattr(xp, "cumprod", None)
+    if fn is None:
+        raise MissingFunction(f"{bk.name} has no cumulative_prod")
+    return fn(x, axis=axis, dtype=x.dtype)
 
 
 @xp_impl("argsort", "argsort")

@@ -226,10 +226,14 @@ def gelu(x, approximate: bool = True):
 
 def logsumexp(x, axis=-1, keepdims: bool = False):
     """``log(sum(exp(x), axis))`` computed stably (``wire.scipy.special.logsumexp``, with
-    ``axis=-1`` by default as torch's ``dim`` and JAX's ``jax.nn.logsumexp`` need one).
+    ``axis=-1`` by default as torch's ``dim`` and JAX's ``jax.nn.logsumexp`` need one):
+    ``[-inf, -inf]`` gives ``-inf`` and ``[inf, 0]`` gives ``inf``, as SciPy, JAX and torch do;
+    the derivative (the softmax) is finite wherever the result is.
 
     >>> round(float(logsumexp(np.array([1000.0, 1000.0]))), 4)
     1000.6931
+    >>> float(logsumexp(np.array([-np.inf, -np.inf]))), float(logsumexp(np.array([np.inf, 0.0])))
+    (-inf, inf)
     """
     from ..scipy.special import logsumexp as _logsumexp
 
@@ -238,7 +242,7 @@ def logsumexp(x, axis=-1, keepdims: bool = False):
 
 def log_softmax(x, axis: int = -1):
     """``x - logsumexp(x)`` along ``axis``: log-probabilities from logits
-    (``wire.scipy.special.log_softmax``).
+    (``wire.scipy.special.log_softmax``, shifted by the finite maximum as SciPy's).
 
     >>> np.round(np.exp(log_softmax(np.array([0.0, 0.0]))), 3)
     array([0.5, 0.5])

@@ -214,17 +214,32 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    """Values spaced evenly on a log scale from ``start`` to ``stop`` (positive, traced or not).
+    """Values spaced evenly on a log scale from ``start`` to ``stop`` (of one sign, traced or
+    not), NumPy's ``geomspace``: at least float64, and the ends are ``start`` and ``stop``
+    themselves (``geomspace(1, inf, 3)`` starts at 1).
 
     >>> geomspace(1.0, 100.0, 3)
     array([  1.,  10., 100.])
     """
     if not holds_tracer(start) and not holds_tracer(stop):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
-    from ._math import exp, log, sign
+    from ._math import log10, sign, where
 
+    dt = result_dtype(start, stop, float(num), np.zeros((), dtype))  # NumPy's dtype rule
+    start, stop = cast(start, dt), cast(stop, dt)
     sgn = sign(start)
-    y = exp(linspace(log(start * sgn), log(stop * sgn), num, endpoint, axis=axis)) * sgn
+    start, stop = start / sgn, stop / sgn
+    y = logspace(log10(start), log10(stop), num, endpoint, dtype=dt)  # (num, ...) as NumPy
+    if num > 0:  # NumPy writes the ends in
+        k = np.arange(num).reshape((num,) + (1,) * (y.ndim - 1))
+        y = where(k == 0, start, y)
+        if num > 1 and endpoint:
+            y = where(k == num - 1, stop, y)
+    y = y * sgn
+    if axis != 0:
+        from ._shape import moveaxis
+
+        y = moveaxis(y, 0, axis)
     return y if dtype is None else cast(y, dtype)
 
 

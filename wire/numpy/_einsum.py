@@ -136,9 +136,11 @@ def _from_sublists(args):
     return (spec if out is None else f"{spec}->{out}"), ops
 
 
-def einsum(*operands, out=None, optimize="greedy", **kwargs):
+def einsum(*operands, out=None, optimize=False, **kwargs):
     """Einstein summation, NumPy's ``einsum``: the subscript-string form and the
-    operand/sub-list form (``einsum(a, [0, 1], b, [1, 2])``).
+    operand/sub-list form (``einsum(a, [0, 1], b, [1, 2])``). On traced values the pairwise
+    contraction order is ``einsum_path``'s (``"greedy"`` unless ``optimize`` names another); on
+    concrete arrays ``optimize`` goes to NumPy as given.
 
     >>> a = np.arange(6.0).reshape(2, 3)
     >>> einsum("ij,kj->ik", a, a)

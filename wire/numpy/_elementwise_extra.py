@@ -19,18 +19,28 @@ from ._math import (
     exp2,
     floor,
     floor_divide,
+    isfinite,
     isinf,
     isnan,
     log1p,
     log2,
     maximum,
+    minimum,
     mod,
     sin,
     sqrt,
     trunc,
     where,
 )
-from ._promote import holds_tracer, lift, promote, promote_float
+from ._promote import (
+    cast,
+    holds_tracer,
+    lift,
+    promote,
+    promote_float,
+    promote_true_divide,
+    result_dtype,
+)
 
 __all__ = [
     "divmod",
@@ -119,10 +129,11 @@ def logaddexp2(x1, x2):
 
 
 def hypot(x1, x2):
-    """``sqrt(x1**2 + x2**2)`` without overflow; gradient 0 at the origin.
+    """``sqrt(x1**2 + x2**2)`` without overflow; gradient 0 at the origin. An infinite
+    argument gives ``inf`` even when the other is NaN, as in NumPy (and C's ``hypot``).
 
-    >>> float(hypot(3.0, 4.0))
-    5.0
+    >>> float(hypot(3.0, 4.0)), float(hypot(np.inf, np.nan))
+    (5.0, inf)
     """
     if not _is_tracer(x1, x2):
         return np.hypot(x1, x2)
@@ -132,7 +143,7 @@ def hypot(x1, x2):
     safe = where(zero, 1.0, m)
     a, b = x1 / safe, x2 / safe
     inner = where(zero, 1.0, a * a + b * b)
-    return where(zero, 0.0, m * sqrt(inner))
+    return where(isinf(x1) | isinf(x2), np.inf, where(zero, 0.0, m * sqrt(inner)))
 
 
 # sin(z)/z = sum_k (-1)^k z^(2k) / (2k+1)!, enough terms for |z| <= pi/4 to full precision
@@ -152,7 +163,7 @@ def sinc(x):
     """
     if not _is_tracer(x):
         return np.sinc(x)
-    (x,) = promote_float(x)
+    (x,) = promote_true_divide(x)  # np.sinc is pi * x / (pi * x): integers become float64
     small = abs(x) < _SINC_SERIES_BELOW
     safe = where(small, 1.0, x) * np.pi
     z2 = (where(small, x, 0.0) * np.pi) ** 2
@@ -163,44 +174,47 @@ def sinc(x):
 
 
 def fmod(x1, x2):
-    """C-style remainder (sign of ``x1``), NumPy's ``fmod``; derivative ``(1, -trunc(x1/x2))``.
+    """C-style remainder (sign of ``x1``, ``-0.0`` kept), NumPy's ``fmod`` (a primitive);
+    derivative ``(1, -trunc(x1/x2))``.
 
-    >>> float(fmod(-7.0, 3.0))
-    -1.0
+    >>> float(fmod(-7.0, 3.0)), float(fmod(-4.0, 2.0))
+    (-1.0, -0.0)
     """
     if not _is_tracer(x1, x2):
         return np.fmod(x1, x2)
-    x1, x2 = promote(x1, x2)
-    m = E.mod(x1, x2)
-    flip = (m != 0) & ((m < 0) != (x1 < 0))
-    return where(flip, m - x2, m)
+    return E.fmod(*promote(x1, x2))
 
 
 def signbit(x):
-    """Whether the sign bit is set (``x < 0``; ``-0.0`` counts on concrete arrays only)."""
+    """Whether the sign bit is set: also for ``-0.0`` and ``-nan`` (a primitive).
+
+    >>> signbit(np.array([-0.0, 0.0, -1.0]))
+    array([ True, False,  True])
+    """
     if not _is_tracer(x):
         return np.signbit(x)
-    return x < 0
+    return E.signbit(x)
 
 
 def copysign(x1, x2):
-    """``|x1|`` with the sign of ``x2``.
+    """``|x1|`` with the sign bit of ``x2`` (so ``copysign(1, -0.0)`` is ``-1``).
 
-    >>> float(copysign(2.0, -1.0))
-    -2.0
+    >>> float(copysign(2.0, -1.0)), float(copysign(2.0, -0.0))
+    (-2.0, -2.0)
     """
     if not _is_tracer(x1, x2):
         return np.copysign(x1, x2)
     x1, x2 = promote_float(x1, x2)
-    return where(x2 < 0, -abs(x1), abs(x1))
+    return where(E.signbit(x2), -abs(x1), abs(x1))
 
 
 def heaviside(x1, x2):
-    """Step function: 0 below zero, 1 above, ``x2`` at zero (zero derivative in ``x1``)."""
+    """Step function: 0 below zero, 1 above, ``x2`` at zero, NaN at NaN (zero derivative in
+    ``x1``)."""
     if not _is_tracer(x1, x2):
         return np.heaviside(x1, x2)
     x1, x2 = promote_float(x1, x2)
-    return where(x1 < 0, 0.0, where(x1 > 0, 1.0, x2))
+    return where(isnan(x1), np.nan, where(x1 < 0, 0.0, where(x1 > 0, 1.0, x2)))
 
 
 def fix(x):
@@ -224,19 +238,21 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
             nan_to_num(imag(x), nan=nan, posinf=posinf, neginf=neginf),
         )
     info = np.finfo(x.dtype)
-    hi = info.max if posinf is None else posinf
-    lo = info.min if neginf is None else neginf
+    # the replacements take x's dtype (as NumPy writes them into x), never widen it
+    with np.errstate(over="ignore"):
+        hi, lo, nan = (np.asarray(v, x.dtype) for v in (
+            info.max if posinf is None else posinf, info.min if neginf is None else neginf, nan))
     out = where(isnan(x), nan, x)
     return where(isinf(x), where(x > 0, hi, lo), out)
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """Elementwise ``|a - b| <= atol + rtol |b|`` (boolean, not differentiable)."""
+    """Elementwise ``|a - b| <= atol + rtol |b|`` for finite ``b``, or ``a == b`` (so
+    ``isclose(inf, -inf)`` is False), as NumPy computes it (boolean, not differentiable)."""
     if not _is_tracer(a, b):
         return np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
-    a, b = promote_float(a, b)
-    close = abs(a - b) <= atol + rtol * abs(b)
-    close = close | ((a == b) & isinf(a))
+    b = cast(b, result_dtype(b, 1.0))  # NumPy makes b a float (ints: float64)
+    close = ((abs(a - b) <= atol + rtol * abs(b)) & isfinite(b)) | (a == b)
     if equal_nan:
         close = close | (isnan(a) & isnan(b))
     return close
@@ -285,11 +301,14 @@ def modf(x):
     whole = trunc(x)
     frac = x - whole
     # zeros carry the sign of x, and the derivative 1 of either side of the jump: x itself
-    # at ±0, and x - x (or -(x - x)) with one x held, so that it does not simplify away
+    # at ±0, else a held x minus x (+0.0, derivative -1 or 1) times a select of -1 or 1. Not
+    # -(held - x): simplify's collect_terms rewrites that as x - held, whose zero is +0.0
     from ._math import stop_gradient
 
     held = stop_gradient(x)
-    zero = where(x == 0, x, where(x < 0, -(held - x), x - held))
+    neg = x < 0
+    sign = cast(where(neg, -1.0, 1.0), x.dtype)
+    zero = where(x == 0, x, sign * where(neg, held - x, x - held))
     frac = where(frac == 0, zero, frac)
     from ._creation import zeros_like
 
@@ -298,10 +317,12 @@ def modf(x):
 
 
 def ldexp(x1, x2):
-    """``x1 * 2**x2`` for integer ``x2`` (exact: a power of two), NumPy's ``ldexp``.
+    """``x1 * 2**x2`` for integer ``x2``, NumPy's ``ldexp``: rounded once, as C's, also where
+    ``2**x2`` alone would overflow or underflow (``ldexp(0.0, 5000)`` is 0, ``ldexp(inf, -5000)``
+    is inf, ``ldexp(1e-310, 1100)`` is finite). The derivative in ``x1`` is ``2**x2``.
 
-    >>> float(ldexp(3.0, 2))
-    12.0
+    >>> float(ldexp(3.0, 2)), float(ldexp(5e-324, 1074)), float(ldexp(0.0, 5000))
+    (12.0, 1.0, 0.0)
     """
     if not _is_tracer(x1, x2):
         return np.ldexp(x1, x2)
@@ -312,9 +333,19 @@ def ldexp(x1, x2):
         from ..errors import WireTypeError, at, user_location
 
         raise WireTypeError(f"ldexp: the exponent must be an integer array{at(user_location())}")
-    from ._promote import cast
-
-    return x1 * exp2(cast(x2, x1.dtype))
+    n = cast(x2, np.float64)
+    if x1.dtype in (np.float16, np.float32):
+        # exact in float64 (|n| <= 400 keeps every float32 value normal there; beyond, the
+        # float32 result is 0 or inf anyway), then rounded once by the cast
+        n = minimum(maximum(n, -400.0), 400.0)
+        return cast(cast(x1, np.float64) * exp2(n), x1.dtype)
+    # musl's scalbn: at most two exact steps of 2**1023 up or 2**-969 down, so that only the
+    # last product can round (into the subnormals) or overflow
+    for _ in range(2):
+        up, down = n > 1023, n < -1022
+        x1 = x1 * where(up, 2.0**1023, where(down, 2.0**-969, 1.0))
+        n = n - where(up, 1023.0, where(down, -969.0, 0.0))
+    return x1 * exp2(minimum(maximum(n, -1022.0), 1023.0))
 
 
 def frexp(x):
@@ -326,8 +357,6 @@ def frexp(x):
     """
     if not _is_tracer(x):
         return np.frexp(x)
-    from ._promote import cast
-
     (x,) = promote_float(x)
     special = (x == 0) | isinf(x) | isnan(x)
     mag = where(special, 1.0, abs(x))
@@ -394,9 +423,12 @@ def imag(val):
 
 
 def conj(x):
-    """Complex conjugate (the value itself for real arrays)."""
+    """Complex conjugate (the value itself for real arrays; booleans become int8, as NumPy
+    has no boolean conjugate)."""
     if not _is_tracer(x):
         return np.conj(x)
+    if x.dtype == np.bool_:
+        return cast(x, np.int8)
     return C.conj(x) if x.dtype.kind == "c" else x
 
 
@@ -410,7 +442,7 @@ def angle(z, deg=False):
     from ._math import arctan2
 
     if z.dtype.kind != "c":
-        (z,) = promote_float(z)
+        (z,) = promote_true_divide(z)  # np.angle is arctan2(0, z): integers become float64
     out = arctan2(imag(z), real(z))
     return out * (180.0 / np.pi) if deg else out
 

@@ -183,7 +183,8 @@ def diag(v, k=0):
     if v.ndim != 1:
         raise ShapeError(f"diag: input must be 1-D or 2-D, got {v.aval!r}{at(user_location())}")
     n = v.shape[0]
-    m = reshape(v, (n, 1)) * np.eye(n, dtype=v.dtype)
+    # a choice, not a product with eye: nan * 0 would put NaN off the diagonal
+    m = where(np.eye(n, dtype=bool), reshape(v, (n, 1)), np.zeros((), v.dtype))
     if k > 0:
         m = pad(m, ((0, k), (k, 0)))
     elif k < 0:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import WireTypeError, at, user_location
 from ..ops import elementwise as E
 from ..tracer import Tracer
-from ._promote import cast, promote, promote_float, result_dtype
+from ._promote import cast, promote, promote_float, promote_true_divide, result_dtype
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "remainder",
@@ -43,7 +44,8 @@ def _float_unary(binder, name):
     f.__name__ = name
     x = 1.5 if name == "arccosh" else 0.5
     f.__doc__ = (
-        f"NumPy's ``{name}`` on arrays and tracers (integers become float64).\n\n"
+        f"NumPy's ``{name}`` on arrays and tracers (integers become floats as in NumPy: "
+        "int64 -> float64, int8/bool -> float16).\n\n"
         f">>> bool({name}({x}) == np.{name}({x}))\nTrue"
     )
     return f
@@ -86,7 +88,7 @@ def divide(x, y):
     >>> divide(1, 4)
     np.float64(0.25)
     """
-    x, y = promote_float(x, y)
+    x, y = promote_true_divide(x, y)
     return E.div(x, y)
 
 
@@ -133,6 +135,8 @@ def square(x):
     np.float64(9.0)
     """
     if isinstance(x, Tracer):
+        if x.dtype == np.bool_:
+            x = cast(x, np.int8)  # NumPy squares booleans as int8
         return E.integer_pow(x, 2)
     return np.square(x)
 
@@ -156,7 +160,7 @@ def cbrt(x):
     (x,) = promote_float(x)
     if not isinstance(x, Tracer):
         return np.cbrt(x)
-    neg = x < 0
+    neg = E.signbit(x)  # cbrt(-0.0) is -0.0
     root = power(where(neg, -x, x), 1.0 / 3.0)
     return where(neg, -root, root)
 
@@ -171,7 +175,12 @@ def negative(x):
 
 
 def positive(x):
-    """``+x`` (the same value)."""
+    """``+x`` (the same value; booleans are refused, as NumPy does)."""
+    if not isinstance(x, Tracer):
+        return np.positive(x)
+    if x.dtype == np.bool_:
+        raise WireTypeError(f"positive of a boolean array {x.aval!r} is not defined (NumPy "
+                            f"refuses it too){at(user_location())}")
     return x
 
 
@@ -196,33 +205,66 @@ def sign(x):
     return E.sign(x)
 
 
+def _integral(x) -> bool:
+    """``x`` holds integers or booleans, which floor/ceil/trunc leave as they are (NumPy 2)."""
+    return np.dtype(x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype).kind in "biu"
+
+
 def floor(x):
-    """Round down; derivative zero."""
-    (x,) = promote_float(x)
+    """Round down (integers and booleans stay as they are); derivative zero."""
+    if _integral(x):
+        return x if isinstance(x, Tracer) else np.floor(x)
     return E.floor(x)
 
 
 def ceil(x):
-    """Round up; derivative zero."""
-    (x,) = promote_float(x)
+    """Round up (integers and booleans stay as they are); derivative zero."""
+    if _integral(x):
+        return x if isinstance(x, Tracer) else np.ceil(x)
     return E.ceil(x)
 
 
-def round(x, decimals=0):
-    """Round half to even, NumPy's ``round``; derivative zero."""
-    if decimals:
-        scale = 10.0**decimals
-        return E.round_(x * scale) / scale
+def rint(x):
+    """Round half to even to an integral float, NumPy's ``rint`` (integers become floats)."""
+    (x,) = promote_float(x)
     return E.round_(x)
 
 
+def round(x, decimals=0):
+    """Round half to even to ``decimals`` places, NumPy's ``round``; derivative zero.
+
+    As in NumPy, integers keep their dtype (rounded to tens for negative ``decimals``),
+    booleans round to float16 (and refuse ``decimals``), and floats scale by ``10**decimals``
+    before rounding (dividing by ``10**-decimals`` when it is negative).
+
+    >>> round(np.array([2.5, -0.4, 0.25]), 1)
+    array([ 2.5, -0.4,  0.2])
+    """
+    if not isinstance(x, Tracer):
+        return np.round(x, decimals)
+    if x.dtype == np.bool_:
+        if decimals:
+            raise WireTypeError(f"round of a boolean array {x.aval!r} to {decimals} decimals "
+                                f"(NumPy refuses it too){at(user_location())}")
+        return rint(x)
+    if x.dtype.kind in "iu":
+        if decimals >= 0:
+            return x
+        return cast(round(cast(x, np.float64), decimals), x.dtype)
+    if decimals >= 0:
+        scale = 10.0**decimals
+        return E.round_(x * scale) / scale if decimals else E.round_(x)
+    scale = 10.0**-decimals
+    return E.round_(x / scale) * scale
+
+
 around = round
-rint = round
 
 
 def trunc(x):
-    """Round toward zero; derivative zero."""
-    (x,) = promote_float(x)
+    """Round toward zero (integers and booleans stay as they are); derivative zero."""
+    if _integral(x):
+        return x if isinstance(x, Tracer) else np.trunc(x)
     return where(greater_equal(x, 0), floor(x), ceil(x))
 
 
@@ -240,11 +282,13 @@ def fmin(x, y):
 
 def deg2rad(x):
     """Degrees to radians."""
+    (x,) = promote_float(x)
     return multiply(x, np.pi / 180.0)
 
 
 def rad2deg(x):
     """Radians to degrees."""
+    (x,) = promote_float(x)
     return multiply(x, 180.0 / np.pi)
 
 
@@ -311,31 +355,41 @@ def logical_not(x):
     return E.logical_not(_as_bool(x))
 
 
-def _bitwise(logical, np_fn, name):
+def _no_float_bits(name, *xs):
+    dt = result_dtype(*xs)
+    if dt.kind not in "biu":
+        raise WireTypeError(f"{name} needs integers or booleans, got {dt} (NumPy refuses it "
+                            f"too){at(user_location())}")
+
+
+def _bitwise(binder, logical, np_fn, name):
     def f(x, y):
         if isinstance(x, Tracer) or isinstance(y, Tracer):
-            if result_dtype(x, y) == np.bool_:
-                return logical(x, y)
-            from ..errors import NonDifferentiableError, at, user_location
-
-            raise NonDifferentiableError(f"{name} on traced integers is not supported; use bools"
-                                         + at(user_location()))
+            _no_float_bits(name, x, y)
+            if result_dtype(x, y) == np.bool_:  # the logical primitive: same values, and the
+                return logical(x, y)            # rewrite rules and formulas of logic apply
+            return binder(*promote(x, y))
         return np_fn(x, y)
 
     f.__name__ = name
-    f.__doc__ = f"NumPy's ``{name}`` (on traced values: booleans only)."
+    f.__doc__ = f"NumPy's ``{name}`` of integers and booleans (no derivative)."
     return f
 
 
-bitwise_and = _bitwise(logical_and, np.bitwise_and, "bitwise_and")
-bitwise_or = _bitwise(logical_or, np.bitwise_or, "bitwise_or")
-bitwise_xor = _bitwise(logical_xor, np.bitwise_xor, "bitwise_xor")
+bitwise_and = _bitwise(E.bitwise_and, logical_and, np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(E.bitwise_or, logical_or, np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(E.bitwise_xor, logical_xor, np.bitwise_xor, "bitwise_xor")
 
 
 def invert(x):
-    """Bitwise not (on traced values: booleans only)."""
+    """Bitwise not of integers, logical not of booleans (no derivative).
+
+    >>> invert(np.array([0, 5]))
+    array([-1, -6])
+    """
     if isinstance(x, Tracer):
-        return logical_not(x)
+        _no_float_bits("invert", x)
+        return logical_not(x) if x.dtype == np.bool_ else E.invert(x)
     return np.invert(x)
 
 

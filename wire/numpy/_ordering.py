@@ -11,15 +11,15 @@ import builtins
 
 import numpy as np
 
-from ..errors import WireError, at, user_location
+from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ..ops import shape as S
 from ..tracer import Tracer
 from ._indexing_extra import take_along_axis
 from ._math import floor, isnan, minimum, where
-from ._promote import cast, lift
+from ._promote import cast, lift, result_dtype
 from ._reductions import normalize_axes, sum
 from ._scan_sort import argsort, searchsorted, sort
-from ._shape import reshape, stack, transpose
+from ._shape import reshape, stack
 
 __all__ = [
     "argpartition",
@@ -98,21 +98,28 @@ def lexsort(keys, axis=-1):
 
 
 def sort_complex(a):
-    """Sort by real part, then imaginary part; the result is complex (NumPy's rules).
+    """Sort by real part, then imaginary part; the result is complex (NumPy's rules, NaNs
+    included: ``R + Rj``, ``R + nanj``, ``nan + Rj``, ``nan + nanj``).
 
     >>> sort_complex(np.array([2.0, 1.0]))
     array([1.+0.j, 2.+0.j])
     """
     if not _t(a):
         return np.sort_complex(a)
+    if a.ndim == 0:
+        raise ShapeError(f"sort_complex of a 0-d array {a.aval!r}: there is no axis to sort "
+                         f"(NumPy raises AxisError){at(user_location())}")
     dt = a.dtype
     if dt.kind != "c":
         dt = np.dtype(np.complex64) if dt.char in "bhBH" else np.dtype(np.complex128)
         a = cast(a, dt)
     from ._elementwise_extra import imag, real
 
-    a = reshape(a, (-1,)) if a.ndim == 0 else a
-    return take_along_axis(a, lexsort((imag(a), real(a))), -1)
+    # NumPy's order with NaNs: R + Rj, then R + nanj, nan + Rj, nan + nanj, each class by its
+    # numbers (a lexsort by real, then imaginary part alone would interleave the first two)
+    re, im = real(a), imag(a)
+    nan_class = cast(isnan(re), np.int8) * 2 + cast(isnan(im), np.int8)
+    return take_along_axis(a, lexsort((im, re, nan_class)), -1)
 
 
 def digitize(x, bins, right=False):
@@ -161,39 +168,44 @@ def bincount(x, weights=None, minlength=0):
         raise WireError(f"bincount: x must be a 1-D array of non-negative integers"
                         f"{at(user_location())}")
     n = builtins.max(int(x.max()) + 1 if x.size else 0, int(minlength))
-    w = weights if weights.dtype.kind in "fc" else cast(weights, np.float64)
+    if weights.dtype.kind == "c":
+        raise WireTypeError(f"bincount: complex weights {weights.aval!r} (NumPy sums them as "
+                            f"float64 and refuses complex ones too){at(user_location())}")
+    w = cast(weights, np.float64)  # NumPy sums every weight dtype as float64
     return S.scatter_add(w, [x.astype(np.intp)], (("a", 0),), (n,))
 
 
-def _nan_quantiles(a, q, axis, keepdims):
-    from ._scan_sort import _positions  # the checks of q that quantile makes
+def _nan_quantiles(a, q, axis, keepdims, name):
+    """NumPy's ``nanquantile``: per slice, the quantiles of its numbers (``quantile``'s
+    positions, in float64, and its interpolation over the first ``count`` sorted entries); NaN
+    for a slice of only NaN. An empty array gives ``nanmean``'s result, as NumPy's (which
+    drops ``q``'s axis there)."""
+    from ._scan_sort import _lerp, _positions, _slices, nanmean
 
-    if a.dtype.kind not in "fc":
-        a = cast(a, np.float64)
-    axes = normalize_axes(axis, a.ndim)
-    rest = [i for i in range(a.ndim) if i not in axes]
-    flat = reshape(transpose(a, rest + list(axes)), tuple(a.shape[i] for i in rest) + (-1,))
-    qq = _positions(q, 2, "linear")[0]
+    if a.dtype == np.bool_:
+        raise WireTypeError(f"{name} of a boolean array {a.aval!r}: NumPy refuses it too (it "
+                            f"subtracts booleans){at(user_location())}")
+    if 0 in a.shape:
+        return nanmean(a, axis=axis, keepdims=keepdims)
+    flat, kept, keep_shape = _slices(a, axis, name)
+    weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)  # NEP 50, as quantile
+    dt = result_dtype(flat, q if weak else np.asarray(q))
+    qq = _positions(q, 2, "linear")[0]  # the checks of q that quantile makes
     valid = ~isnan(flat)
     count = sum(valid, axis=-1, keepdims=True)  # entries that are not NaN, per slice
     s = sort(where(valid, flat, np.inf), axis=-1)  # NaNs (as inf) go to the end
-    last = cast(count - 1, a.dtype)
+    last = cast(count - 1, qq.dtype)  # NumPy's positions: in q's float dtype
     outs = []
     for qk in qq.ravel():
-        pos = last * float(qk)
+        pos = last * qk
         lo = floor(pos)
         hi = minimum(lo + 1.0, last)
         ilo, ihi = cast(where(lo < 0, 0.0, lo), np.intp), cast(where(hi < 0, 0.0, hi), np.intp)
         vlo, vhi = take_along_axis(s, ilo, -1), take_along_axis(s, ihi, -1)
-        frac = pos - lo
-        diff = vhi - vlo  # NumPy's _lerp, term for term, so infinities come out as there
-        val = where(frac >= 0.5, vhi - diff * (1.0 - frac), vlo + diff * frac)
+        val = _lerp(vlo, vhi, pos - lo, dt)  # NumPy's, so infinities come out as there
         outs.append(where(count == 0, np.nan, val)[..., 0])
-    res = stack(outs, axis=0) if outs else None
-    res = reshape(res, qq.shape + tuple(a.shape[i] for i in rest))
-    if keepdims:
-        res = reshape(res, qq.shape + tuple(1 if i in axes else d for i, d in enumerate(a.shape)))
-    return res
+    res = reshape(stack(outs, axis=0), qq.shape + kept)
+    return reshape(res, qq.shape + keep_shape) if keepdims else res
 
 
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
@@ -210,7 +222,7 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     if method != "linear":
         raise WireError(f"nanquantile: only method='linear' is supported on traced values"
                         f"{at(user_location())}")
-    return _nan_quantiles(a, q, axis, keepdims)
+    return _nan_quantiles(a, q, axis, keepdims, "nanquantile")
 
 
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
@@ -225,6 +237,10 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
         return np.nanpercentile(a, q, axis=axis, method=method, keepdims=keepdims)
     if isinstance(q, Tracer):
         raise WireError(f"nanpercentile: q must be concrete{at(user_location())}")
-    return nanquantile(a, np.asarray(q, dtype=float) / 100.0, axis, method=method,
-                       keepdims=keepdims)
+    if method != "linear":
+        raise WireError(f"nanpercentile: only method='linear' is supported on traced values"
+                        f"{at(user_location())}")
+    weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)  # as percentile
+    q = q / 100.0 if weak else np.asarray(q) / 100.0
+    return _nan_quantiles(a, q, axis, keepdims, "nanpercentile")
 

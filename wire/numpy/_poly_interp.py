@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireTypeError, at, user_location
 from ..tracer import Tracer
 from ._creation import zeros_like
 from ._elementwise_extra import imag, real
@@ -94,8 +94,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
                         f"{fp.shape[0]}{at(user_location())}")
     lval = fp[0] if left is None else left
     rval = fp[n - 1] if right is None else right
-    if n == 1:  # NumPy's one-knot rule (a NaN x gets fp[0] there, too)
-        return where(x < xp[0], lval, where(x > xp[0], rval, fp[0] + zeros_like(x)))
+    if n == 1:  # NumPy's one-knot rule (a NaN x gets fp[0] there, too; - 0.0 keeps -0.0)
+        return where(x < xp[0], lval, where(x > xp[0], rval, fp[0] - zeros_like(x)))
     j = searchsorted(xp, x, side="right") - 1  # xp[j] <= x < xp[j+1]
     j = where(j < 0, 0, where(j > n - 2, n - 2, j))
     x0, x1, f0, f1 = take(xp, j), take(xp, j + 1), take(fp, j), take(fp, j + 1)
@@ -105,10 +105,14 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     val = where(x == x1, from_right, from_left)
     val = where(isnan(val), from_right, val)
     val = where(isnan(val) & (f0 == f1), f0, val)
-    # at a knot NumPy returns fp there; the formula gives the same value (and the segment's
-    # slope as derivative) unless an infinity made it differ
-    val = where((x == x0) & (val != f0), f0, val)
-    val = where((x == x1) & (val != f1), f1, val)  # only at the last knot
+    # at a knot NumPy returns fp there: the value f0 itself, with the segment's derivatives
+    # (f0 - (slope (x0 - x) + 0.0): the zero is +0.0 whatever the slope's sign, so f0 = -0.0
+    # stays -0.0; ``+ 0.0`` also keeps collect_terms from re-associating it), or f0 alone
+    # where an infinity made the formula differ
+    at_x0 = f0 - (slope * (x0 - x) + 0.0)
+    at_x1 = f1 - (slope * (x1 - x) + 0.0)
+    val = where(x == x0, where((val == f0) & (at_x0 == f0), at_x0, f0), val)
+    val = where(x == x1, where((val == f1) & (at_x1 == f1), at_x1, f1), val)  # the last knot
     val = where(x < xp[0], lval, where(x > xp[n - 1], rval, val))
     return where(isnan(x), x, val)
 
@@ -176,13 +180,13 @@ def vander(x, N=None, increasing=False):
     if x.ndim != 1:
         raise WireError(f"vander: x must be 1-D, got {x.aval!r}{at(user_location())}")
     n = x.shape[0] if N is None else int(N)
-    powers = range(n) if increasing else range(n - 1, -1, -1)
-    from ._math import power
-
-    cols = [power(x, k) if k else zeros_like(x) + 1 for k in powers]
-    if not cols:
+    x = cast(x, np.promote_types(x.dtype, int))  # NumPy's dtype: float32 -> float64, bool -> int
+    if n == 0:
         return np.zeros((x.shape[0], 0), x.dtype)
-    return stack(cols, axis=1)
+    cols = [zeros_like(x) + 1]
+    for _ in range(n - 1):  # NumPy's powers: a running product (multiply.accumulate)
+        cols.append(x if len(cols) == 1 else cols[-1] * x)
+    return stack(cols if increasing else cols[::-1], axis=1)
 
 
 def _coeffs(p, name):
@@ -249,7 +253,9 @@ def polysub(a1, a2):
 
 
 def polymul(a1, a2):
-    """Product of two polynomials (a convolution of their coefficients).
+    """Product of two polynomials (a convolution of their coefficients). On traced values it
+    has ``len(a1) + len(a2) - 1`` coefficients: NumPy first strips leading zero coefficients
+    (``np.poly1d``), which depends on the values.
 
     >>> polymul([1.0, 1.0], [1.0, -1.0])
     array([ 1.,  0., -1.])
@@ -268,11 +274,9 @@ def polyder(p, m=1):
     if not _t(p):
         return np.polyder(p, m)
     p = _coeffs(p, "polyder")
-    for _ in range(int(m)):
-        n = p.shape[0] - 1
-        if n <= 0:
-            return zeros_like(p[:1])
-        p = p[:-1] * np.arange(n, 0, -1, dtype=float)
+    for _ in range(int(m)):  # NumPy's steps: integer factors (ints stay ints), a constant's
+        n = p.shape[0] - 1   # derivative is empty
+        p = p[:-1] * np.arange(n, 0, -1)
     return p
 
 
@@ -290,10 +294,10 @@ def polyint(p, m=1, k=None):
         not isinstance(k, Tracer) and np.ndim(k)) else [k] * m)
     if len(ks) != m:
         raise WireError(f"polyint: k must have m = {m} entries{at(user_location())}")
-    for c in ks:
+    for c in ks:  # the constant itself (k = -0.0 stays -0.0), as NumPy concatenates it
         n = p.shape[0]
-        p = concatenate([p / np.arange(n, 0, -1, dtype=float), reshape(lift(c) + zeros_like(p[:1]),
-                                                                       (1,))])
+        c = reshape(lift(c), (1,)) if isinstance(lift(c), Tracer) else np.asarray([c])
+        p = concatenate([p / np.arange(n, 0, -1), c])
     return p
 
 
@@ -349,23 +353,34 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
 
 
 def poly(seq_of_zeros):
-    """Coefficients of the monic polynomial with the given roots (1-D input; the
-    characteristic polynomial of a matrix needs its eigenvalues, ``linalg.eig``).
+    """Coefficients of the monic polynomial with the given roots, or the characteristic
+    polynomial of a square matrix (through ``linalg.eigvals``, as NumPy's ``poly``; real for a
+    real matrix, whose complex eigenvalues come in conjugate pairs).
 
     >>> poly([1.0, 2.0])
     array([ 1., -3.,  2.])
+    >>> import wire
+    >>> wire.jit(poly)(np.array([[0.0, -2.0], [1.0, 0.0]]))  # λ² + 2
+    array([1., 0., 2.])
     """
     if not _t(seq_of_zeros):
         return np.poly(seq_of_zeros)
     z = lift(seq_of_zeros)
-    if z.ndim != 1:
-        raise WireError(f"poly of a traced matrix needs its eigenvalues (numpy.linalg.eig), "
-                        f"which wire does not differentiate yet; pass the roots"
+    real_matrix = False
+    if z.ndim == 2 and z.shape[0] == z.shape[1] and z.shape[0] != 0:
+        from .linalg import eigvals
+
+        real_matrix = z.dtype.kind != "c"
+        z = eigvals(z)
+    elif z.ndim != 1:
+        raise WireError(f"poly: input must be 1-D or a non-empty square matrix, got {z.aval!r}"
                         f"{at(user_location())}")
     a = np.ones(1, dtype=z.dtype)
     for k in range(z.shape[0]):
         a = convolve(a, stack([1.0 + zeros_like(z[k]), -z[k]]))
-    return a
+    # NumPy keeps the real part when the roots are closed under conjugation, which LAPACK's
+    # eigenvalues of a real matrix always are (exact conjugate pairs)
+    return real(a) if real_matrix else a
 
 
 # --------------------------------------------------------------------------- i0
@@ -388,7 +403,12 @@ def i0(x):
     """
     if not _t(x):
         return np.i0(x)
-    (x,) = promote_float(lift(x))
+    x = lift(x)
+    if x.dtype.kind == "c":
+        raise WireTypeError(f"i0 is not defined for complex input {x.aval!r} (NumPy refuses it "
+                            f"too){at(user_location())}")
+    if x.dtype.kind != "f":  # NumPy: x.astype(float), so booleans and int8 are float64 too
+        x = cast(x, np.float64)
     big = (x >= _I0_SERIES_BELOW) | (x <= -_I0_SERIES_BELOW)
     small = where(big, 0.0, x)  # each branch sees inputs of its own side (finite derivatives)
     y = small * small * 0.25
@@ -400,6 +420,7 @@ def i0(x):
     tail = _I0_ASYMPTOTIC[-1]
     for c in reversed(_I0_ASYMPTOTIC[:-1]):
         tail = tail * r + c
-    far = exp(ax) / sqrt(2.0 * math.pi * ax) * tail
+    # sqrt(2 pi) sqrt(x), not sqrt(2 pi x), which overflows to inf at the largest floats
+    far = exp(ax) * (tail / (math.sqrt(2.0 * math.pi) * sqrt(ax)))
     return where(big, far, series)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError, at, user_location
+from ..ir import Aval
 from ..ops import linalg as L
 from ..ops import shape as S
 from ..tracer import Tracer
@@ -145,10 +146,29 @@ def vecdot(x1, x2, /, *, axis=-1):
     """
     if not any_tracer(x1, x2):
         return np.vecdot(x1, x2, axis=axis)
+    return traced_vecdot(x1, x2, axis, "vecdot")
+
+
+def traced_vecdot(x1, x2, axis, name):
+    """``vecdot`` of traced values: the vectors' lengths must agree (a gufunc's core dimension
+    does not broadcast); booleans give whether any pair is True both, as NumPy's ``??->?``
+    loop (``conj`` would make them int8)."""
     from ._elementwise_extra import conj
+    from ._math import logical_and
+    from ._reductions import any as any_
     from ._reductions import sum
 
-    return sum(conj(x1) * x2, axis=axis)
+    x1, x2 = promote(x1, x2)
+    n1 = x1.shape[axis] if x1.ndim else None
+    n2 = x2.shape[axis] if x2.ndim else None
+    if n1 is None or n2 is None or n1 != n2:
+        a1, a2 = (x.aval if isinstance(x, Tracer) else Aval(x.shape, x.dtype) for x in (x1, x2))
+        raise ShapeError(f"{name}: the vectors along axis {axis} of {a1!r} and {a2!r} "
+                         f"must have one length (NumPy's core dimension does not broadcast)"
+                         f"{at(user_location())}")
+    if x1.dtype == np.bool_:
+        return any_(logical_and(x1, x2), axis=axis)
+    return sum((conj(x1) if x1.dtype.kind == "c" else x1) * x2, axis=axis)
 
 
 def matvec(x1, x2, /):
@@ -176,4 +196,7 @@ def vecmat(x1, x2, /):
     from ._elementwise_extra import conj
     from ._shape import expand_dims
 
-    return matmul(expand_dims(conj(x1), -2), x2)[..., 0, :]
+    x1, x2 = promote(x1, x2)
+    if x1.dtype.kind == "c":  # conj of booleans would be int8
+        x1 = conj(x1)
+    return matmul(expand_dims(x1, -2), x2)[..., 0, :]

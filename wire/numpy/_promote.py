@@ -80,8 +80,23 @@ def promote(*args):
     return [cast(a, dt) for a in args]
 
 
+def float_of(dt) -> np.dtype:
+    """The float dtype NumPy's float ufuncs (sin, log, arctan2, hypot …) give for ``dt``: the
+    smallest that holds it exactly — bool/int8/uint8 -> float16, int16 -> float32, wider
+    integers -> float64; floats and complex stay."""
+    dt = np.dtype(dt)
+    return dt if dt.kind in "fc" else np.promote_types(dt, np.float16)
+
+
 def promote_float(*args):
-    """Like :func:`promote`, but integers and booleans become float64 (for sin, log, …)."""
+    """Like :func:`promote`, then integers and booleans become a float as in NumPy's float
+    ufuncs (:func:`float_of`: ``np.sin(int8)`` is float16, ``np.sin(int64)`` float64)."""
+    dt = float_of(result_dtype(*args))
+    return [cast(a, dt) for a in args]
+
+
+def promote_true_divide(*args):
+    """Like :func:`promote`, but integers and booleans become float64 (``np.divide``)."""
     dt = result_dtype(*args)
     if dt.kind not in "fc":
         dt = np.dtype(np.float64)

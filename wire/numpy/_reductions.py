@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from ..errors import WireError, at, user_location
@@ -56,7 +58,8 @@ def _reduce(binder, np_fn, x, axis, keepdims, name):
 
 @lifting
 def sum(a, axis=None, dtype=None, keepdims=False):
-    """Sum over ``axis`` (all by default). Booleans and small integers sum as NumPy does.
+    """Sum over ``axis`` (all by default). Booleans and small integers sum as NumPy does, and
+    so do zeros: NumPy's sums start from ``+0.0``, so a sum of ``-0.0`` alone is ``0.0``.
 
     >>> sum(np.arange(6.0).reshape(2, 3), axis=0)
     array([3., 5., 7.])
@@ -66,6 +69,8 @@ def sum(a, axis=None, dtype=None, keepdims=False):
             a = cast(a, dtype)
         elif a.dtype.kind in "biu" and a.dtype.itemsize < np.dtype(np.intp).itemsize or a.dtype == bool:
             a = cast(a, np.intp if a.dtype.kind != "u" else np.uintp)
+        if a.shape is not None and a.dtype.kind in "fc" and not normalize_axes(axis, a.ndim):
+            return a + 0.0  # a sum over no axis: each value plus the starting +0.0
     elif dtype is not None:
         return np.sum(a, axis=axis, dtype=dtype, keepdims=keepdims)
     return _reduce(R.reduce_sum, np.sum, a, axis, keepdims, "sum")
@@ -87,6 +92,8 @@ def mean(a, axis=None, dtype=None, keepdims=False):
     """
     if not isinstance(a, Tracer):
         return np.mean(a, axis=axis, dtype=dtype, keepdims=keepdims)
+    if dtype is None and a.dtype == np.float16:  # NumPy sums float16 in float32
+        return cast(mean(cast(a, np.float32), axis, keepdims=keepdims), np.float16)
     if dtype is not None:
         a = cast(a, dtype)
     elif a.dtype.kind not in "fc":
@@ -161,7 +168,7 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
     else:
         sq = centered * centered
     n = _count(a, axis)
-    return sum(sq, axis=axis, keepdims=keepdims) / float(n - ddof)
+    return sum(sq, axis=axis, keepdims=keepdims) / float(builtins.max(n - ddof, 0))
 
 
 def sqrt_spread(v):
@@ -224,27 +231,32 @@ def argmin(a, axis=None, keepdims=False):
 
 @lifting
 def any(a, axis=None, keepdims=False):
-    """Whether any element along ``axis`` is true."""
+    """Whether any element along ``axis`` is true (False over an empty axis)."""
     if not isinstance(a, Tracer):
         return np.any(a, axis=axis, keepdims=keepdims)
     from ._math import _as_bool
 
-    return _reduce(R.reduce_max, np.max, _as_bool(a), axis, keepdims, "any")
+    return sum(_as_bool(a), axis=axis, keepdims=keepdims) > 0  # a count: fine when empty
 
 
 @lifting
 def all(a, axis=None, keepdims=False):
-    """Whether all elements along ``axis`` are true."""
+    """Whether all elements along ``axis`` are true (True over an empty axis)."""
     if not isinstance(a, Tracer):
         return np.all(a, axis=axis, keepdims=keepdims)
-    from ._math import _as_bool
+    from ._math import logical_not
 
-    return _reduce(R.reduce_min, np.min, _as_bool(a), axis, keepdims, "all")
+    return sum(logical_not(a), axis=axis, keepdims=keepdims) == 0
 
 
 @lifting
 def average(a, axis=None, weights=None):
-    """Weighted average, NumPy's ``average`` (without ``returned``)."""
+    """Weighted average, NumPy's ``average`` (without ``returned``).
+
+    On traced values an all-zero weight gives NaN where NumPy raises ``ZeroDivisionError``
+    (the weights are not known while tracing)."""
+    if not isinstance(a, Tracer) and not isinstance(weights, Tracer):
+        return np.average(a, axis=axis, weights=weights)
     if weights is None:
         return mean(a, axis=axis)
     from ._creation import ones_like
@@ -263,6 +275,10 @@ def count_nonzero(a, axis=None):
 @lifting
 def nansum(a, axis=None, keepdims=False):
     """Sum treating NaN as zero."""
+    if not isinstance(a, Tracer):
+        return np.nansum(a, axis=axis, keepdims=keepdims)
+    if a.dtype.kind not in "fc":
+        return sum(a, axis=axis, keepdims=keepdims)
     from ._math import isnan, where
 
     return sum(where(isnan(a), 0.0, a), axis=axis, keepdims=keepdims)

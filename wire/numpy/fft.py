@@ -18,7 +18,7 @@ import builtins
 
 import numpy as np
 
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireTypeError, at, user_location
 from ..ops import fft as F
 from ..tracer import Tracer
 from ._elementwise_extra import conj, real
@@ -153,6 +153,19 @@ def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     return ifftn(a, s, axes, norm)
 
 
+def _real_input(a, name):
+    if a.dtype.kind == "c":
+        raise WireTypeError(f"fft.{name} of a complex array {a.aval!r}: it transforms real "
+                            f"input (NumPy 2 refuses it too); use fft.fft{at(user_location())}")
+
+
+def _output_points(n, name):
+    if n < 1:
+        raise WireError(f"fft.{name}: invalid number of output points {n} (a length-1 input "
+                        f"gives 0 by default; pass n){at(user_location())}")
+    return n
+
+
 def _keep_half(x, axis, n):
     idx = [slice(None)] * x.ndim
     idx[axis] = slice(0, n // 2 + 1)
@@ -167,8 +180,7 @@ def rfft(a, n=None, axis=-1, norm=None, out=None):
     """
     if not _t(a):
         return np.fft.rfft(a, n, axis, norm)
-    if a.dtype.kind == "c":
-        a = real(a)
+    _real_input(a, "rfft")
     axis = axis % a.ndim
     n = a.shape[axis] if n is None else n
     full = _cfftn(a, [n], [axis], norm, False)
@@ -195,7 +207,7 @@ def irfft(a, n=None, axis=-1, norm=None, out=None):
         return np.fft.irfft(a, n, axis, norm)
     a = _complex(a)
     axis = axis % a.ndim
-    n = 2 * (a.shape[axis] - 1) if n is None else n
+    n = _output_points(2 * (a.shape[axis] - 1) if n is None else n, "irfft")
     full = _hermitian_full(a, axis, n)
     return real(_scale(F.fft(full, (axis,), True), norm, [n], True))
 
@@ -204,8 +216,7 @@ def rfftn(a, s=None, axes=None, norm=None, out=None):
     """N-D ``rfft``: complex transforms over all but the last axis, ``rfft`` over the last."""
     if not _t(a):
         return np.fft.rfftn(a, s, axes, norm)
-    if a.dtype.kind == "c":
-        a = real(a)
+    _real_input(a, "rfftn")
     axes, s = _axes_and_sizes(a, s, axes)
     out = rfft(a, s[-1], axes[-1], norm)
     if len(axes) > 1:
@@ -248,7 +259,7 @@ def hfft(a, n=None, axis=-1, norm=None, out=None):
         return np.fft.hfft(a, n, axis, norm)
     a = _complex(a)
     axis = axis % a.ndim
-    n = 2 * (a.shape[axis] - 1) if n is None else n
+    n = _output_points(2 * (a.shape[axis] - 1) if n is None else n, "hfft")
     inv = {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}[norm]
     return irfft(conj(a), n, axis, inv)
 
@@ -257,6 +268,7 @@ def ihfft(a, n=None, axis=-1, norm=None, out=None):
     """Inverse of ``hfft``."""
     if not _t(a):
         return np.fft.ihfft(a, n, axis, norm)
+    _real_input(a, "ihfft")
     axis = axis % a.ndim
     inv = {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}[norm]
     return conj(rfft(a, n, axis, inv))

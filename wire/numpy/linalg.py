@@ -23,13 +23,14 @@ import numpy as np
 from ..errors import ShapeError, WireError, at, user_location
 from ..ops import linalg_ext as LX
 from ..tracer import Tracer
+from ._creation import zeros_like
 from ._elementwise_extra import conj, imag, real
 from ._indexing_extra import cross as _cross
 from ._indexing_extra import diagonal as _diagonal
-from ._math import abs, sqrt, where
+from ._math import abs, isnan, sqrt, where
 from ._products import matmul, outer, tensordot
 from ._promote import cast, promote
-from ._reductions import max, min, normalize_axes, sum
+from ._reductions import any, max, min, normalize_axes, sum
 from ._shape import expand_dims, moveaxis, ravel, reshape, swapaxes, transpose
 
 LinAlgError = np.linalg.LinAlgError
@@ -507,6 +508,8 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
     if np.ndim(rcond):
         raise WireError(f"linalg.pinv: an array rcond is not supported on traced values"
                         f"{at(user_location())}")
+    if 0 in a.shape[-2:]:
+        return zeros_like(swapaxes(a, -1, -2))
     return LX.pinv(a, rcond)
 
 
@@ -521,17 +524,19 @@ def matrix_power(a, n):
         return np.linalg.matrix_power(a, n)
     _square(a, "matrix_power")
     n = int(n)
-    if n == 0:
-        return np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape) + 0 * a
+    if n == 0:  # the identity, whatever a holds (0 * nan would not be 0)
+        return zeros_like(a) + np.eye(a.shape[-1], dtype=a.dtype)
     if n < 0:
         a, n = inv(a), -n
-    result, base = None, a
+    # NumPy's order of products (it decides where an inf meets a 0, and the rounding)
+    if n <= 3:
+        return a if n == 1 else matmul(a, a) if n == 2 else matmul(matmul(a, a), a)
+    result = z = None
     while n:
-        if n & 1:
-            result = base if result is None else matmul(result, base)
-        n >>= 1
-        if n:
-            base = matmul(base, base)
+        z = a if z is None else matmul(z, z)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else matmul(result, z)
     return result
 
 
@@ -543,6 +548,8 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     if A.ndim < 2:
         return cast(~(A == 0).all(), np.intp) if hasattr(A == 0, "all") else int(np.any(A))
     s = svdvals(A)
+    if s.shape[-1] == 0:  # an empty matrix has rank 0
+        return sum(zeros_like(s) > 0, axis=-1)
     if tol is None:
         r = rtol if rtol is not None else builtins.max(A.shape[-2:]) * np.finfo(A.dtype).eps
         tol = max(s, axis=-1, keepdims=True) * r
@@ -577,7 +584,7 @@ def lstsq(a, b, rcond=None):
         res = reshape(res, (1,)) if res.ndim == 0 else res
     else:
         res = np.zeros((0,), a.dtype)
-    return x, res, builtins.min(m, n), s
+    return x, res, np.int32(builtins.min(m, n)), s  # NumPy's rank is an int32
 
 
 def cond(x, p=None):
@@ -591,8 +598,12 @@ def cond(x, p=None):
     if p in (None, 2, -2):
         s = svdvals(x)
         big, small = max(s, axis=-1), min(s, axis=-1)
-        return big / small if p != -2 else small / big
-    return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+        r = big / small if p != -2 else small / big
+    else:
+        r = norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+    # NumPy: a NaN condition number (a singular matrix, 0/0; an inf entry) is inf, unless the
+    # matrix itself holds a NaN
+    return where(isnan(r) & ~any(isnan(x), axis=(-2, -1)), np.inf, r)
 
 
 def tensorinv(a, ind=2):
@@ -640,7 +651,9 @@ def vecdot(x1, x2, /, *, axis=-1):
     """Dot product along ``axis`` (conjugating ``x1``), broadcasting the rest."""
     if not _t(x1, x2):
         return np.linalg.vecdot(x1, x2, axis=axis)
-    return sum(conj(x1) * x2, axis=axis)
+    from ._products import traced_vecdot
+
+    return traced_vecdot(x1, x2, axis, "linalg.vecdot")
 
 
 def matrix_transpose(x, /):

@@ -335,6 +335,51 @@ isinf_p    = zero_derivative("isinf", np.isinf, 1, dtype=bool_dtype)
 isfinite_p = zero_derivative("isfinite", np.isfinite, 1, dtype=bool_dtype)
 # fmt: on
 
+# Bits and signs: NumPy's own functions, so -0.0, -nan and integer bits come out as NumPy's.
+
+
+def _integers(rng, shape):
+    return rng.integers(-40, 40, size=shape)
+
+
+# fmt: off
+signbit_p     = zero_derivative("signbit", np.signbit, 1, dtype=bool_dtype,
+                                doc="sign bit set: True for -0.0 and -nan as well")
+invert_p      = zero_derivative("invert", np.invert, 1, domains=[_integers],
+                                doc="bitwise not (logical not of booleans)")
+bitwise_and_p = zero_derivative("bitwise_and", np.bitwise_and, 2, domains=[_integers] * 2)
+bitwise_or_p  = zero_derivative("bitwise_or", np.bitwise_or, 2, domains=[_integers] * 2)
+bitwise_xor_p = zero_derivative("bitwise_xor", np.bitwise_xor, 2, domains=[_integers] * 2)
+# fmod(x, y) = x - trunc(x / y) * y, computed exactly (C's fmod), smooth away from the jumps
+fmod_p = binary("fmod", np.fmod, (lambda x, y, out: ones_like_(x), lambda x, y, out: -_trunc(x / y)),
+                domains=(REALS, NONZERO))
+# fmt: on
+
+
+def _trunc(q):
+    return select(ge(q, 0.0), floor(q), ceil(q))
+
+
+signbit = _unary_binder(signbit_p)
+invert = _unary_binder(invert_p)
+
+
+def bitwise_and(x, y):
+    return bind(bitwise_and_p, x, y)
+
+
+def bitwise_or(x, y):
+    return bind(bitwise_or_p, x, y)
+
+
+def bitwise_xor(x, y):
+    return bind(bitwise_xor_p, x, y)
+
+
+def fmod(x, y):
+    return bind(fmod_p, x, y)
+
+
 sign = _unary_binder(sign_p)
 floor = _unary_binder(floor_p)
 ceil = _unary_binder(ceil_p)

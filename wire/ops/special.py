@@ -1,9 +1,10 @@
 """Special-function primitives: ``gammaln``, ``digamma``, ``polygamma``, ``erf``, ``erfc``,
-``erfinv``.
+``erfinv``, ``ndtri``.
 
 Implementations use SciPy when it is installed and fall back to NumPy-only code otherwise
 (``math.lgamma``/``math.erf`` vectorized, a recurrence plus asymptotic series for the
-polygamma family, Newton steps for ``erfinv``). Each derivative is another member of the
+polygamma family, Newton steps for ``erfinv`` and ``ndtri``). A primitive's value has the
+dtype of its (float) input. Each derivative is another member of the
 family, so every order is available: ``gammaln' = digamma``, ``digamma' = polygamma(1)``,
 ``polygamma(n)' = polygamma(n + 1)``.
 """
@@ -33,6 +34,7 @@ except ImportError:  # pragma: no cover - exercised only without scipy
     _sp = None
 
 _SQRT_PI = math.sqrt(math.pi)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
 # Bernoulli numbers B_2k, k = 1..8, for the asymptotic polygamma series
 _B2K = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
 
@@ -85,6 +87,18 @@ def _np_polygamma_pos(n, x):
     return acc + series
 
 
+def _same_dtype(fn):
+    """``fn``'s result in its input's float dtype (SciPy computes float16 in float32/64)."""
+
+    def impl(x, **params):
+        out = fn(x, **params)
+        dt = _float(x).dtype
+        return out.astype(dt, copy=False) if np.asarray(out).dtype != dt else out
+
+    impl.__name__ = fn.__name__
+    return impl
+
+
 def _gammaln(x):
     if _sp is not None:
         return _sp.gammaln(x)
@@ -124,11 +138,29 @@ def _erfinv(y):
     return x
 
 
+def _ndtri(p):
+    if _sp is not None:
+        return _sp.ndtri(p)
+    p = _float(p)
+    q = np.minimum(p, 1.0 - p)  # solve in the lower tail, where Phi is accurate
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.sqrt(-2.0 * np.log(q))
+        # Abramowitz & Stegun 26.2.23 (error < 4.5e-4), then Newton on Phi(x) - q
+        x = -(t - (2.515517 + t * (0.802853 + t * 0.010328))
+              / (1.0 + t * (1.432788 + t * (0.189269 + t * 0.001308))))
+        for _ in range(4):
+            cdf = 0.5 * _erfc(-x / math.sqrt(2.0))
+            x = x - (cdf - q) * math.sqrt(2.0 * math.pi) * np.exp(0.5 * x * x)
+    x = np.where(q == 0, -np.inf, x)
+    x = np.where(p > 0.5, -x, x)
+    return np.where((p < 0) | (p > 1) | np.isnan(p), np.nan, x)
+
+
 def unary(name, fn, deriv, *, domain=REALS, doc=""):
     """A smooth elementwise special function from its derivative ``deriv(x, out)``."""
     return Primitive(
         name,
-        fn,
+        _same_dtype(fn),
         elementwise_shape(name, float_dtype),
         dtype=float_dtype,
         vjp=lambda ct, out, x: (ct * deriv(x, out),),
@@ -147,6 +179,9 @@ erfc_p    = unary("erfc", _erfc, lambda x, out: (-2.0 / _SQRT_PI) * exp(-(x * x)
                   doc="1 - erf(x), accurate for large x")
 erfinv_p  = unary("erfinv", _erfinv, lambda x, out: (_SQRT_PI / 2.0) * exp(out * out),
                   domain=uniform_in(-0.9, 0.9), doc="inverse of erf on (-1, 1)")
+ndtri_p   = unary("ndtri", _ndtri, lambda p, out: _SQRT_2PI * exp(0.5 * (out * out)),
+                  domain=uniform_in(0.05, 0.95),
+                  doc="inverse of the normal CDF, accurate in both tails")
 # fmt: on
 
 
@@ -157,7 +192,7 @@ def _polygamma_sample(rng):
 
 polygamma_p = Primitive(
     "polygamma",
-    _polygamma,
+    _same_dtype(_polygamma),
     elementwise_shape("polygamma", float_dtype),
     dtype=float_dtype,
     vjp=lambda ct, out, x, *, n: (ct * polygamma(x, n + 1),),
@@ -186,3 +221,7 @@ def erfc(x):
 
 def erfinv(x):
     return bind(erfinv_p, x)
+
+
+def ndtri(p):
+    return bind(ndtri_p, p)

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..errors import WireError, at, user_location
+from ..numpy._reductions import normalize_axes
 from ..ops import special as SP
 from ..tracer import Tracer
 
@@ -60,46 +61,116 @@ def _t(*xs) -> bool:
     return builtins.any(isinstance(x, Tracer) for x in xs)
 
 
+# The dtype SciPy's ufuncs compute in. NumPy takes the loop whose dtypes equal the inputs',
+# else the first loop (in SciPy's order) every input casts to safely: float32 stays float32
+# everywhere, but float16, booleans and small integers go to float64 in the functions whose
+# first loop is "d" (erf, gamma, expit …) and to float32 in those whose first is "f" (erfinv,
+# entr, rel_entr …). Python scalars adapt to the arrays (NEP 50).
+_D_FIRST = (np.dtype(np.float64), np.dtype(np.float32))
+_F_FIRST = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _loop_dtype(loops, *xs) -> np.dtype:
+    dts = [x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
+           for x in xs if not isinstance(x, (bool, int, float, complex))]
+    if not dts:
+        return np.dtype(np.float64)
+    if builtins.any(d.kind == "c" for d in dts):
+        return np.result_type(*dts, np.complex64)
+    if builtins.all(d == dts[0] for d in dts) and dts[0] in loops:
+        return dts[0]
+    for loop in loops:
+        if builtins.all(np.can_cast(d, loop) for d in dts):
+            return loop
+    return np.dtype(np.float64)
+
+
+def _as(loops, *xs):
+    """``xs`` cast to the dtype SciPy's ufunc with ``loops`` would compute them in."""
+    dt = _loop_dtype(loops, *xs)
+    out = [wnp.asarray(x, dt) if isinstance(x, Tracer) else np.asarray(x, dt) for x in xs]
+    return out[0] if len(out) == 1 else out
+
+
+def _in_float64(loops, fn, *xs):
+    """``fn`` of ``xs`` computed in float64 and rounded to the loop dtype: SciPy's float32
+    loops of its double-only functions (``rel_entr``, ``kl_div``, ``entr``) do that, so an
+    intermediate like ``1 / 1e-45`` does not overflow."""
+    dt = _loop_dtype(loops, *xs)
+    out = fn(*[_f64(x) for x in xs])
+    return wnp.asarray(out, dt) if _t(out) else np.asarray(out, dt)
+
+
+def _k(value, like):
+    """``value`` as a 0-d array of ``like``'s dtype (a Python float would widen float32)."""
+    return np.asarray(value, like.dtype)
+
+
 def _fl(x):
-    """``x`` as a floating tracer or array (ints become float64)."""
+    """``x`` as a floating tracer or array (integers and booleans become float64)."""
     if isinstance(x, Tracer):
         return x if x.dtype.kind in "fc" else wnp.asarray(x, np.float64)
     x = np.asarray(x)
     return x if x.dtype.kind in "fc" else x.astype(np.float64)
 
 
+def _reduce_float(*xs):
+    """``xs`` in their common float dtype, as SciPy's ``logsumexp``/``softmax`` promote
+    (float16 and float32 stay, integers and booleans become float64)."""
+    dt = np.result_type(*[x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
+                          for x in xs if x is not None])
+    if dt.kind not in "fc":
+        dt = np.dtype(np.float64)
+    return [None if x is None else wnp.asarray(x, dt) if isinstance(x, Tracer)
+            else np.asarray(x, dt) for x in xs]
+
+
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
-    """``log(sum(b * exp(a)))`` over ``axis`` without overflow (the maximum is factored out
-    and held constant, which leaves the value and derivative exact).
+    """``log(sum(b * exp(a)))`` over ``axis`` without overflow, with SciPy's semantics for
+    infinities and weights: an entry whose weight ``b`` is 0 adds nothing (even ``inf`` or
+    NaN), a slice of ``-inf`` gives ``-inf``, one holding ``+inf`` gives ``inf``, an empty one
+    ``-inf``, and a negative sum NaN (or its sign, with ``return_sign``).
+
+    The largest entry is factored out as a constant (``stop_gradient``, replaced by 0 when it
+    is not finite, as JAX does), which leaves value and derivative exact: the derivative is
+    ``b * exp(a - out)``, finite wherever the result is, 0 for ``-inf`` entries and zero
+    weights.
 
     >>> float(logsumexp(np.array([0.0, 0.0])))
     0.6931471805599453
+    >>> float(logsumexp(np.array([-np.inf, -np.inf]))), float(logsumexp(np.array([np.inf, 0.0])))
+    (-inf, inf)
     """
-    a = _fl(a)
-    m = wnp.stop_gradient(wnp.max(a, axis=axis, keepdims=True))
-    m = wnp.where(wnp.isfinite(m), m, 0.0)
-    e = wnp.exp(a - m)
+    a, b = _reduce_float(a, b)
+    ndim = a.ndim if isinstance(a, Tracer) else np.ndim(a)
+    axes = normalize_axes(axis, ndim)
+    kept = tuple(1 if i in axes else d for i, d in enumerate(np.shape(a)))
     if b is not None:
-        e = e * b
-    s = wnp.sum(e, axis=axis, keepdims=True)
-    sign = None
-    if return_sign:
-        sign = wnp.sign(s)
-        s = wnp.abs(s)
-    out = wnp.log(s) + m
+        a = wnp.where(b != 0, a, -np.inf)  # SciPy: a zero weight drops the entry
+    if builtins.any(np.shape(a)[i] == 0 for i in axes) or (axis is None and np.size(a) == 0):
+        out = wnp.full(kept, -np.inf, dtype=a.dtype)  # the log of an empty sum
+        sign = wnp.full(kept, -1.0, dtype=a.dtype)  # SciPy's sign of that -inf
+    else:
+        m = wnp.max(a, axis=axis, keepdims=True)
+        m = wnp.stop_gradient(wnp.where(wnp.isfinite(m), m, 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):  # log(0), inf - inf: concrete
+            e = wnp.exp(a - m)
+            if b is not None:
+                e = e * b
+            s = wnp.sum(e, axis=axis, keepdims=True)
+            sign = wnp.sign(s)
+            out = wnp.log(wnp.abs(s)) + m
+        if b is not None and not return_sign:
+            out = wnp.where(sign < 0, np.nan, out)
     if not keepdims:
-        from ..numpy._reductions import normalize_axes
-
-        axes = normalize_axes(axis, np.ndim(a))
-        out = wnp.reshape(out, tuple(d for i, d in enumerate(np.shape(out)) if i not in axes))
-        if sign is not None:
-            sign = wnp.reshape(sign, np.shape(out))
+        shape = tuple(d for i, d in enumerate(kept) if i not in axes)
+        out, sign = wnp.reshape(out, shape), wnp.reshape(sign, shape)
     return (out, sign) if return_sign else out
 
 
-def _unary(prim_binder, name):
+def _unary(prim_binder, name, loops=_D_FIRST):
     def f(x):
-        return prim_binder(_fl(x))
+        return prim_binder(_as(loops, x))
 
     f.__name__ = name
     f.__doc__ = f"SciPy's ``{name}`` (a primitive; derivatives of every order)."
@@ -109,7 +180,7 @@ def _unary(prim_binder, name):
 gammaln = _unary(SP.gammaln, "gammaln")
 erf = _unary(SP.erf, "erf")
 erfc = _unary(SP.erfc, "erfc")
-erfinv = _unary(SP.erfinv, "erfinv")
+erfinv = _unary(SP.erfinv, "erfinv", _F_FIRST)
 
 
 def digamma(x):
@@ -118,14 +189,14 @@ def digamma(x):
     >>> round(float(digamma(1.0)), 6)
     -0.577216
     """
-    return SP.polygamma(_fl(x), 0)
+    return SP.polygamma(_as(_D_FIRST, x), 0)
 
 
 psi = digamma
 
 
 def polygamma(n, x):
-    """n-th derivative of digamma (``n`` a concrete non-negative integer)."""
+    """n-th derivative of digamma (``n`` a concrete non-negative integer); float64, as SciPy's."""
     if isinstance(n, Tracer):
         raise WireError(f"polygamma: the order n must be concrete{at(user_location())}")
     n = np.asarray(n)
@@ -135,30 +206,50 @@ def polygamma(n, x):
 
             return _pg(n, x)
         raise WireError(f"polygamma: n must be one integer on traced values{at(user_location())}")
-    return SP.polygamma(_fl(x), int(n))
+    if int(n) == 0:  # SciPy: psi(x) in x's own loop dtype, then float64
+        return _f64(SP.polygamma(_as(_D_FIRST, x), 0))
+    return SP.polygamma(_f64(x), int(n))
+
+
+def _f64(x):
+    return wnp.asarray(x, np.float64) if isinstance(x, Tracer) else np.asarray(x, np.float64)
 
 
 def loggamma(x):
-    """log Γ(x) for real x > 0 (equals ``gammaln`` there)."""
-    return gammaln(x)
+    """log Γ(x) for real x: ``gammaln`` for x >= 0, NaN for x < 0 (where Γ is negative or
+    undefined), as SciPy's real ``loggamma``."""
+    x = _as(_D_FIRST, x)
+    m = wnp if _t(x) else np
+    return m.where(x < 0, np.nan, gammaln(x))
 
 
 def gamma(x):
-    """Γ(x) = sign · exp(gammaln(x)) (the sign is piecewise constant)."""
-    x = _fl(x)
+    """Γ(x) = sign · exp(gammaln(x)); ``±inf`` at ``±0.0``, NaN at the poles (negative
+    integers and ``-inf``), as SciPy's."""
+    x = _as(_D_FIRST, x)
     if not _t(x):
-        from scipy.special import gamma as _g
-
-        return _g(x)
+        try:
+            from scipy.special import gamma as _g
+        except ImportError:  # pragma: no cover - exercised only without scipy
+            pass
+        else:
+            return _g(x)
+    m = wnp if _t(x) else np
     neg = x < 0
-    odd = wnp.mod(wnp.floor(x), 2.0) != 0
-    sign = wnp.where(neg & odd, -1.0, 1.0)
-    return sign * wnp.exp(gammaln(x))
+    out = _gamma_sign(x, m) * m.exp(gammaln(x))
+    pole = neg & (m.floor(x) == x)
+    return m.where(pole, np.nan, m.where(x == 0, m.copysign(np.inf, x), out))
 
 
 def erfcinv(y):
-    """Inverse of ``erfc``: ``erfinv(1 - y)``."""
-    return erfinv(1.0 - _fl(y))
+    """Inverse of ``erfc`` on [0, 2]: ``-ndtri(y / 2) / sqrt 2`` (accurate for tiny ``y``),
+    NaN outside; computed in float64, as SciPy's."""
+    return _in_float64(_F_FIRST, _erfcinv, y)
+
+
+def _erfcinv(y):
+    m = wnp if _t(y) else np
+    return m.where((y < 0) | (y > 2), np.nan, -SP.ndtri(0.5 * y) / _SQRT2)
 
 
 def expit(x):
@@ -171,7 +262,7 @@ def expit(x):
     >>> float(expit(0.0)), float(expit(-40.0))
     (0.5, 4.248354255291589e-18)
     """
-    x = _fl(x)
+    x = _as(_D_FIRST, x)
     m = wnp if _t(x) else np
     pos = x >= 0
     e = m.exp(-m.where(pos, x, -x))
@@ -191,7 +282,7 @@ def log_expit(x):
     >>> float(wire.grad(wire.grad(log_expit))(0.0))
     -0.25
     """
-    x = _fl(x)
+    x = _as(_D_FIRST, x)
     if not _t(x):
         return -np.logaddexp(0.0, -x)
     neg = x < 0  # False for NaN, which then reaches the result through ``gap``
@@ -206,19 +297,21 @@ def logit(p):
     >>> float(logit(0.5))
     0.0
     """
-    p = _fl(p)
+    p = _as(_D_FIRST, p)
     if not _t(p):
         return np.log(p) - np.log1p(-p)
     return wnp.log(p) - wnp.log1p(-p)
 
 
 def softmax(x, axis=None):
-    """``exp(x) / sum(exp(x))`` over ``axis`` (shifted by the stopped maximum).
+    """``exp(x) / sum(exp(x))`` over ``axis`` (shifted by the stopped maximum, as SciPy
+    shifts: a slice holding ``inf`` or only ``-inf`` is NaN). Integers become float64 before
+    the shift (SciPy subtracts them as integers, which wraps around at the extremes).
 
     >>> softmax(np.array([0.0, 0.0]))
     array([0.5, 0.5])
     """
-    x = _fl(x)
+    (x,) = _reduce_float(x)
     if not _t(x):
         e = np.exp(x - np.max(x, axis=axis, keepdims=True))
         return e / np.sum(e, axis=axis, keepdims=True)
@@ -227,25 +320,43 @@ def softmax(x, axis=None):
 
 
 def log_softmax(x, axis=None):
-    """``x - logsumexp(x)`` over ``axis``.
+    """``x - logsumexp(x)`` over ``axis``, as SciPy computes it: shifted by the maximum (0
+    where that is not finite), so ``[inf, 0]`` gives ``[nan, -inf]`` and ``[-inf, -inf]`` NaN.
 
     >>> log_softmax(np.array([0.0, 0.0]))
     array([-0.69314718, -0.69314718])
     """
-    x = _fl(x)
-    if not _t(x):
-        s = x - np.max(x, axis=axis, keepdims=True)
-        return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    (x,) = _reduce_float(x)
+    m = wnp if _t(x) else np
+    x_max = m.max(x, axis=axis, keepdims=True)
+    x_max = m.where(m.isfinite(x_max), x_max, 0.0)
+    if _t(x):
+        x_max = wnp.stop_gradient(x_max)
+    tmp = x - x_max
+    return tmp - m.log(m.sum(m.exp(tmp), axis=axis, keepdims=True))
+
+
+def _x_times_log(x, y, log, root, finite):
+    """``x * log(y)`` with ``log`` named (``log`` or ``log1p``), as SciPy's ``xlogy`` and
+    ``xlog1py``: +0.0 where ``x == 0`` unless ``y`` is NaN. The value is held at 0 (derivative
+    0, ``y`` replaced by ``log``'s root ``root``) only where ``log(y)`` is not finite (outside
+    ``finite & (y < inf)``); elsewhere the product is kept, its zero at ``x = 0`` made +0.0,
+    so the derivatives there are the smooth function's."""
+    m = wnp if _t(x, y) else np
+    zero = x == 0
+    held = zero & ~(finite & (y < np.inf)) & ~m.isnan(y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prod = x * getattr(m, log)(m.where(held, root, y))
+        return m.where(held, 0.0, m.where(zero, prod + 0.0, prod))  # -0.0 + 0.0 is +0.0
 
 
 def xlogy(x, y):
-    """``x * log(y)``, 0 where ``x == 0``.
+    """``x * log(y)``, 0 where ``x == 0`` unless ``y`` is NaN (SciPy's ``+0.0``).
 
-    Where ``log(y)`` is finite the product itself is used, also at ``x = 0``, so the
-    derivatives there are the smooth function's (``d/dx = log(y)``, ``d²/dx dy = 1/y``); only
-    where ``x == 0`` and ``log(y)`` is not finite (``y <= 0``, ``inf``, NaN) is the value held
-    at 0, with derivative 0.
+    Where ``log(y)`` is finite the product itself is used, also at ``x = 0`` (its zero made
+    ``+0.0``), so the derivatives there are the smooth function's (``d/dx = log(y)``,
+    ``d²/dx dy = 1/y``); only where ``x == 0`` and ``log(y)`` is not finite (``y <= 0``,
+    ``inf``) is the value held at 0, with derivative 0.
 
     >>> float(xlogy(0.0, 0.0))
     0.0
@@ -253,107 +364,232 @@ def xlogy(x, y):
     >>> round(float(wire.grad(xlogy)(0.0, np.e)), 12)
     1.0
     """
-    x, y = _fl(x), _fl(y)
-    if not _t(x, y):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(x == 0, 0.0, x * np.log(np.where(x == 0, 1.0, y)))
-    held = (x == 0) & ~((y > 0) & (y < np.inf))
-    return wnp.where(held, 0.0, x * wnp.log(wnp.where(held, 1.0, y)))
+    x, y = _as(_D_FIRST, x, y)
+    return _x_times_log(x, y, "log", 1.0, y > 0)
 
 
 def xlog1py(x, y):
-    """``x * log1p(y)``, 0 where ``x == 0`` (derivatives as for :func:`xlogy`).
+    """``x * log1p(y)``, 0 where ``x == 0`` unless ``y`` is NaN (derivatives as for
+    :func:`xlogy`).
 
     >>> float(xlog1py(0.0, -1.0))
     0.0
     """
-    x, y = _fl(x), _fl(y)
-    if not _t(x, y):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(x == 0, 0.0, x * np.log1p(np.where(x == 0, 0.0, y)))
-    held = (x == 0) & ~((y > -1) & (y < np.inf))
-    return wnp.where(held, 0.0, x * wnp.log1p(wnp.where(held, 0.0, y)))
+    x, y = _as(_D_FIRST, x, y)
+    return _x_times_log(x, y, "log1p", 0.0, y > -1)
+
+
+_BETA_ASYMPTOTIC = 1e6  # SciPy's threshold for its large-argument expansion of log B
+
+
+def _betaln_regular(a, b, m):
+    """``log |B(a, b)|`` away from the poles of Γ: ``gammaln(a) + gammaln(b) - gammaln(a + b)``,
+    or, where one argument ``L`` is above a million and a million times the other ``s``,
+    SciPy's expansion ``gammaln(s) - s log L + …`` (so ``log B(inf, 1)`` is ``-inf`` and
+    ``log B(1e308, 1)`` is ``-log 1e308``, not ``inf - inf``)."""
+    a_big = abs(a) >= abs(b)
+    big, small = m.where(a_big, a, b), m.where(a_big, b, a)
+    asym = (big > _BETA_ASYMPTOTIC) & (abs(big) > _BETA_ASYMPTOTIC * abs(small))
+    # each branch sees only its own inputs: no inf - inf in the other's value or derivative
+    L, s = m.where(asym, big, 2.0 * _BETA_ASYMPTOTIC), m.where(asym, small, 1.0)
+    with np.errstate(all="ignore"):  # L * L * L overflows to inf: that term is then 0
+        series = (gammaln(s) - s * m.log(L) + s * (1.0 - s) / (2.0 * L)
+                  + s * (1.0 - s) * (1.0 - 2.0 * s) / (12.0 * L * L)
+                  - s * s * (1.0 - s) * (1.0 - s) / (12.0 * L * L * L))
+    ad, bd = m.where(asym, 1.0, a), m.where(asym, 1.0, b)
+    ga, gb = gammaln(ad), gammaln(bd)
+    direct = ga + gb - gammaln(ad + bd)
+    # Γ overflows at tiny positive arguments (gammaln(5e-324) is inf): B is huge there
+    overflow = (ad > 0) & (bd > 0) & (((ad < 1) & (ga == np.inf)) | ((bd < 1) & (gb == np.inf)))
+    return m.where(asym, series, m.where(overflow, np.inf, direct))
+
+
+def _beta_poles(a, b, m):
+    """SciPy's values at the poles of Γ (``a`` or ``b`` a non-positive integer): by the
+    reflection ``B(a, b) = (-1)^b B(1 - a - b, b)`` where ``b`` is an integer and
+    ``1 - a - b > 0``, ``±inf`` otherwise. Returns the arguments to use, whether the
+    reflection flips the sign, and where the result is infinite."""
+
+    def pole(x):
+        return (x <= 0) & (m.floor(x) == x)
+
+    def small_int(x):  # what SciPy's C code can convert to an int
+        return (m.floor(x) == x) & (abs(x) < 2.0**31)
+
+    def odd(x):
+        return m.mod(m.where(small_int(x), x, 0.0), 2.0) != 0
+
+    pa, pb = pole(a), pole(b)
+    c = 1.0 - a - b
+    ints = small_int(a) & small_int(b) & (c > 0)
+    ok_a, ok_b = pa & ints, ~pa & pb & ints
+    a2, b2 = m.where(ok_a, c, a), m.where(ok_b, c, b)
+    flip = (ok_a & odd(b)) | (ok_b & odd(a))
+    infinite = (pa & ~ok_a) | (~pa & pb & ~ok_b) | (ok_a & pole(b2)) | (ok_b & pole(a2))
+    return a2, b2, flip, infinite
 
 
 def betaln(a, b):
-    """``log |B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b)``."""
-    a, b = _fl(a), _fl(b)
-    return gammaln(a) + gammaln(b) - gammaln(a + b)
+    """``log |B(a, b)|`` with SciPy's values everywhere: the large-argument expansion (see
+    ``_betaln_regular``), ``inf`` where an argument is 0 or another pole of Γ, and SciPy's
+    reflection at negative integers (``betaln(1, -3)`` is ``log(1/3)``); float32 computes in
+    float64, as SciPy's float32 loop does.
+
+    >>> bool(np.isclose(betaln(1e308, 1.0), -np.log(1e308)))
+    True
+    """
+    return _in_float64(_D_FIRST, _betaln, a, b)
+
+
+def _betaln(a, b):
+    m = wnp if _t(a, b) else np
+    a2, b2, _, infinite = _beta_poles(a, b, m)
+    safe = ~infinite
+    out = _betaln_regular(m.where(safe, a2, 1.0), m.where(safe, b2, 1.0), m)
+    return m.where(infinite, np.inf, out)
+
+
+def _gamma_sign(x, m):
+    """The sign of Γ(x): -1 where ``x < 0`` and ``floor(x)`` is odd."""
+    odd = m.mod(m.floor(x), 2.0) != 0
+    return m.where((x < 0) & odd, _k(-1.0, x), _k(1.0, x))
 
 
 def beta(a, b):
-    """B(a, b) for positive arguments, ``exp(betaln(a, b))``."""
-    out = betaln(a, b)
-    return wnp.exp(out) if _t(out) else np.exp(out)
+    """B(a, b) = sign · exp(log |B|), the sign of Γ(a) Γ(b) / Γ(a + b) (negative
+    non-integer arguments included), with SciPy's values at the poles (see :func:`betaln`).
+
+    >>> [round(float(beta(a, b)), 12) for a, b in [(2.0, 3.0), (-0.5, 1.0), (1.0, -3.0)]]
+    [0.083333333333, -2.0, -0.333333333333]
+    """
+    return _in_float64(_D_FIRST, _beta, a, b)
+
+
+def _beta(a, b):
+    m = wnp if _t(a, b) else np
+    a2, b2, flip, infinite = _beta_poles(a, b, m)
+    safe = ~infinite
+    a2, b2 = m.where(safe, a2, 1.0), m.where(safe, b2, 1.0)
+    c = a2 + b2  # at a pole of Γ(a + b) SciPy divides by a Γ of sign +: B is +-0 by a, b
+    sign_c = m.where((c <= 0) & (m.floor(c) == c), _k(1.0, c), _gamma_sign(c, m))
+    sign = _gamma_sign(a2, m) * _gamma_sign(b2, m) * sign_c
+    sign = m.where(flip, -sign, sign)
+    return m.where(infinite, sign * np.inf, sign * m.exp(_betaln_regular(a2, b2, m)))
 
 
 def multigammaln(a, d):
-    """Log of the multivariate gamma function of dimension ``d`` (concrete)."""
-    a = _fl(a)
-    out = d * (d - 1) / 4.0 * math.log(math.pi)
-    for j in range(d):
-        out = out + gammaln(a - j / 2.0)
+    """Log of the multivariate gamma function of dimension ``d`` (float64). SciPy refuses
+    ``a <= (d - 1) / 2``: so does this on concrete values; traced values give NaN there."""
+    a = _fl(a)  # SciPy sums the gammaln terms in a's float dtype, then adds a float64
+    if not _t(a) and np.any(a <= 0.5 * (d - 1)):
+        raise WireError(f"multigammaln: a must be > (d - 1) / 2 = {0.5 * (d - 1)}"
+                        f"{at(user_location())}")
+    terms = gammaln(a)
+    for j in range(1, d):
+        terms = terms + gammaln(a - j / 2.0)
+    out = _f64(terms) + d * (d - 1) / 4.0 * math.log(math.pi)
+    if _t(a):
+        out = wnp.where(a <= 0.5 * (d - 1), np.nan, out)
     return out
 
 
 def ndtr(x):
     """Standard normal CDF, ``erfc(-x / sqrt 2) / 2``."""
-    return 0.5 * erfc(-_fl(x) / _SQRT2)
+    return 0.5 * erfc(-_as(_D_FIRST, x) / _SQRT2)
 
 
 def ndtri(p):
-    """Inverse of ``ndtr``: ``sqrt 2 · erfinv(2p - 1)``."""
-    return _SQRT2 * erfinv(2.0 * _fl(p) - 1.0)
+    """Inverse of ``ndtr`` (a primitive, accurate in both tails); NaN outside [0, 1]."""
+    return SP.ndtri(_as(_F_FIRST, p))
 
 
 _LOG_NDTR_SPLIT = -30.0  # below: asymptotic series (erfc underflows near x = -38)
 
 
 def log_ndtr(x):
-    """log of the normal CDF: ``log(erfc)`` for x >= -30, the asymptotic series below.
+    """log of the normal CDF: the asymptotic series below -30, ``log(erfc(-x/√2) / 2)`` up
+    to 0, and ``log1p(-erfc(x/√2) / 2)`` above (accurate in the upper tail, ``-0.0`` at
+    ``inf``, as SciPy's).
 
-    Both branches get inputs clamped to their own side, so neither value nor derivative of
-    the unused branch can be inf/NaN (the gradient at x = -1000 is 1000, not NaN).
+    Each branch gets inputs clamped to its own side, so neither value nor derivative of an
+    unused branch can be inf/NaN (the gradient at x = -1000 is 1000, not NaN).
     """
-    x = _fl(x)
+    x = _as(_D_FIRST, x)
     if not _t(x):
-        from scipy.special import log_ndtr as _l
-
-        return _l(x)
-    low = x < _LOG_NDTR_SPLIT
-    xe = wnp.where(low, _LOG_NDTR_SPLIT, x)  # erfc side
-    xa = wnp.where(low, x, _LOG_NDTR_SPLIT)  # asymptotic side
-    near = wnp.log(erfc(-xe / _SQRT2)) - math.log(2.0)
+        try:
+            from scipy.special import log_ndtr as _l
+        except ImportError:  # pragma: no cover - exercised only without scipy
+            pass
+        else:
+            return _l(x)
+    m = wnp if _t(x) else np
+    low, high = x < _LOG_NDTR_SPLIT, x > 0
+    xe = m.where(low, _LOG_NDTR_SPLIT, m.where(high, 0.0, x))  # erfc side
+    xa = m.where(low, x, _LOG_NDTR_SPLIT)  # asymptotic side
+    xh = m.where(high, x, 0.0)  # upper tail
+    near = m.log(erfc(-xe / _SQRT2)) - math.log(2.0)
+    upper = m.log1p(-0.5 * erfc(xh / _SQRT2))
     r = 1.0 / (xa * xa)
     series = 1.0 + r * (-1.0 + r * (3.0 + r * (-15.0 + r * (105.0 + r * (-945.0 + r * 10395.0)))))
-    far = -0.5 * xa * xa - wnp.log(-xa) - 0.5 * math.log(2.0 * math.pi) + wnp.log(series)
-    return wnp.where(low, far, near)
+    far = -0.5 * xa * xa - m.log(-xa) - 0.5 * math.log(2.0 * math.pi) + m.log(series)
+    return m.where(low, far, m.where(high, upper, near))
 
 
 def entr(x):
-    """``-x log x`` (0 at 0, -inf below)."""
-    x = _fl(x)
-    if not _t(x):
-        from scipy.special import entr as _e
+    """``-x log x``: 0 at 0, ``-inf`` below, NaN at NaN (as SciPy's, computed in float64)."""
+    return _in_float64(_F_FIRST, _entr, x)
 
-        return _e(x)
-    return wnp.where(x < 0, -np.inf, -xlogy(x, x))
+
+def _entr(x):
+    m = wnp if _t(x) else np
+    pos = x > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inner = -(x * m.log(m.where(pos, x, 1.0)))
+    return m.where(m.isnan(x), x, m.where(pos, inner, m.where(x == 0, _k(0.0, x), -np.inf)))
+
+
+def _positive(x, y, m):
+    """``x > 0 and y > 0``, and ``x``, ``y`` replaced by 1 elsewhere (so no log or ratio of
+    the unused branch is inf/NaN, in value or derivative)."""
+    pos = (x > 0) & (y > 0)
+    return pos, m.where(pos, x, 1.0), m.where(pos, y, 1.0)
 
 
 def rel_entr(x, y):
-    """``x log(x / y)`` elementwise (0 where x == 0, inf where invalid)."""
-    x, y = _fl(x), _fl(y)
-    if not _t(x, y):
-        from scipy.special import rel_entr as _r
+    """``x log(x / y)`` for ``x, y > 0``; 0 where ``x == 0 <= y``; inf elsewhere; NaN for a
+    NaN argument (SciPy's definition, computed in float64 as SciPy does). The log is
+    ``log1p((x - y) / y)`` for ratios near 1 and ``log x - log y`` where the ratio overflows
+    or underflows, as SciPy's."""
+    return _in_float64(_F_FIRST, _rel_entr, x, y)
 
-        return _r(x, y)
-    bad = (x < 0) | (y <= 0) & (x != 0)
-    return wnp.where(bad, np.inf, xlogy(x, x) - xlogy(x, y))
+
+def _rel_entr(x, y):
+    m = wnp if _t(x, y) else np
+    pos, xs, ys = _positive(x, y, m)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        ratio = xs / ys
+        near = (ratio > 0.5) & (ratio < 2.0)
+        fine = (ratio > np.finfo(np.float64).tiny) & (ratio < np.inf)
+        log_ratio = m.where(near, m.log1p((xs - ys) / ys),
+                            m.where(fine, m.log(m.where(fine, ratio, 1.0)), m.log(xs) - m.log(ys)))
+    out = m.where(pos, xs * log_ratio, m.where((x == 0) & (y >= 0), _k(0.0, x), np.inf))
+    return m.where(m.isnan(x) | m.isnan(y), np.nan, out)
 
 
 def kl_div(x, y):
-    """``x log(x / y) - x + y`` elementwise."""
-    return rel_entr(x, y) - x + y
+    """``x log(x / y) - x + y`` for ``x, y > 0``; ``y`` where ``x == 0 <= y``; inf
+    elsewhere; NaN for a NaN argument (SciPy's definition, computed in float64 as SciPy
+    does)."""
+    return _in_float64(_F_FIRST, _kl_div, x, y)
+
+
+def _kl_div(x, y):
+    m = wnp if _t(x, y) else np
+    pos, xs, ys = _positive(x, y, m)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        val = xs * m.log(xs / ys) - x + y
+        out = m.where(pos, val, m.where((x == 0) & (y >= 0), y, np.inf))
+    return m.where(m.isnan(x) | m.isnan(y), np.nan, out)
 
 
 def sinc(x):

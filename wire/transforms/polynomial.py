@@ -9,9 +9,14 @@ constants, its polynomial over *atoms* (every other node: ``sin``, ``exp``, inpu
 form (the most frequent atom first), so equal sub-polynomials become one node.
 
 Exactness: the result is the same polynomial, so values agree up to rounding of the
-re-associated arithmetic. NaN/inf behaviour is kept by refusing every step that would
-*cancel* a term (``x - x``, ``(a+b)(a-b)``) or multiply by an exact zero: such a node stays an
-atom, as written. Guards keep it cheap and bounded (terms per polynomial, atoms per
+re-associated arithmetic. NaN/inf behaviour is kept: a term that cancels (``x - x``,
+``(a+b)(a-b)``) leaves ``g - g`` behind, ``g`` the sum of its atoms, which is ``+0.0`` for
+finite values (as the exact cancellation is) and NaN where one of them is inf or NaN. A node
+with an exact-zero constant operand (``x + 0.0``, ``x * 0.0``) stays an atom, as written: its
+result depends on the sign of zeros (``-0.0 + 0.0 = 0.0``, ``-2 * 0.0 = -0.0``), which a
+polynomial does not track. What re-association itself can still change is the rounding, where
+an intermediate overflows (``a*b*c`` in another order), and the sign of a zero sum whose terms
+were distributed (``x*(y+z)`` for ``x*y + x*z``). Guards keep it cheap and bounded (terms per polynomial, atoms per
 monomial, exponents); a node whose polynomial would break them stays an atom too.
 Only float nodes whose operands all share its aval (or are uniform constants) take part.
 
@@ -224,8 +229,9 @@ class _Emitter:
         self.memo: dict = {}
 
     def emit_guarded(self, p: dict, poison, aval: Aval, loc) -> Node:
-        """``p`` plus ``0 * (sum of poison atoms)`` for atoms of cancelled terms that ``p``
-        lacks: a nan/inf in them still makes the result non-finite, as before cancelling."""
+        """``p`` plus ``g - g`` (``g`` the sum of the poison atoms) for atoms of cancelled terms
+        that ``p`` lacks: a nan/inf in them still makes the result non-finite, as before
+        cancelling, and a finite ``g - g`` is ``+0.0``, the sign an exact cancellation has."""
         if not poison:
             return self.emit(p, aval, loc) if p else constant(0, aval, loc)
         present = {v for m in p for v, _ in m}
@@ -235,7 +241,7 @@ class _Emitter:
         g = self.atoms[guard[0]]
         for v in guard[1:]:
             g = _make(ew.add_p, (g, self.atoms[v]), loc)
-        g = _make(ew.mul_p, (g, constant(0, make_aval((), aval.dtype))), loc)
+        g = _make(ew.sub_p, (g, g), loc)
         if not p:
             return g
         return _make(ew.add_p, (self.emit(p, aval, loc), g), loc)
@@ -393,6 +399,8 @@ def _walk(order, candidate, shared, uses, arith, atom, polys: dict, other=None):
         if u is not None and not isinstance(u, bool) and i.aval.dtype.kind in "fc":
             if not np.isfinite(u):
                 return arith.atom(atom(i)), _NO_POISON
+            if u == 0:  # x + 0.0, x * -0.0: the result's sign of zero depends on it
+                raise _Refuse
             return arith.constant(float(u)), _NO_POISON
         if i in polys and i not in shared:
             if arith.size(polys[i][0]) > SHARE_TERMS and uses[i] > 1:

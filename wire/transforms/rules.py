@@ -10,8 +10,10 @@ Tables:
 * :data:`FOLD` — constant folding.
 * :data:`CANONICAL` — operand order of commutative primitives.
 * :data:`ALGEBRA` — the default set: the two above plus identities that hold for every input,
-  NaN and inf included (``x * 1``, ``x + 0``, ``--x``, reshape/transpose/broadcast chains …)
-  and the collection of like terms in sums and products.
+  NaN, inf and the sign of zero included (``x * 1``, ``x + (-0.0)``, ``x - 0.0``, ``--x``,
+  reshape/transpose/broadcast chains …). ``x + 0.0 -> x`` is *not* one of them: it turns
+  ``-0.0 + 0.0 = 0.0`` into ``-0.0`` (likewise ``0.0 - x -> -x`` and ``-(x - y) -> y - x``),
+  so for floats those rewrites only fire where the sign of a zero cannot change.
 * :data:`UNSAFE` — opt-in rules that change NaN/inf results: ``x * 0 -> 0`` is wrong for
   ``x = inf`` or ``nan`` (``inf * 0 = nan``), ``x - x -> 0`` and ``x / x -> 1`` likewise.
   ``ALGEBRA`` applies ``x * 0 -> 0`` only when ``x`` is a finite constant.
@@ -35,6 +37,15 @@ UNIFORM_CHECK_MAX_SIZE = 1 << 22  # constants up to this size are checked for un
 # --------------------------------------------------------------------------- helpers
 
 
+def all_same(a: np.ndarray) -> bool:
+    """Whether every entry of non-empty ``a`` has the bits of the first: ``[0.0, -0.0]`` is
+    not uniform (and a NaN array is, when every payload is the same)."""
+    if a.dtype.kind not in "fc":
+        return bool((a == a.flat[0]).all())
+    bits = np.ascontiguousarray(a).view(np.uint8).reshape(a.size, a.dtype.itemsize)
+    return bool((bits == bits[0]).all())
+
+
 def uniform(n: Node):
     """The single value of a constant node whose entries are all equal, else ``None``."""
     if n.op is sh.full_p:
@@ -43,7 +54,7 @@ def uniform(n: Node):
         a = n.params["value"].array
         if a.size == 1:
             return a.reshape(()).item()
-        if 0 < a.size <= UNIFORM_CHECK_MAX_SIZE and (a == a.flat[0]).all():
+        if 0 < a.size <= UNIFORM_CHECK_MAX_SIZE and all_same(a):
             return a.flat[0].item()
     return None
 
@@ -55,6 +66,22 @@ def is_const(n: Node) -> bool:
 def is_value(n: Node, v) -> bool:
     u = uniform(n)
     return u is not None and not isinstance(u, bool) and u == v
+
+
+def is_signed_zero(n: Node, negative: bool) -> bool:
+    """``n`` is uniformly ``-0.0`` (``negative``) or ``+0.0``; integer zeros count as both
+    (they have no sign, so either identity holds for them)."""
+    u = uniform(n)
+    if u is None or isinstance(u, bool) or u != 0:
+        return False
+    if not isinstance(u, float) and not isinstance(u, complex):
+        return True
+    return bool(np.signbit(u.real)) == negative
+
+
+def _signless(node: Node) -> bool:
+    """``node``'s dtype has no signed zeros (integers, booleans)."""
+    return node.aval.dtype.kind not in "fc"
 
 
 def constant(value, aval: Aval, loc=None) -> Node:
@@ -73,7 +100,7 @@ def array_constant(a: np.ndarray, aval: Aval, loc=None):
         return None
     if a.dtype != aval.dtype:
         a = a.astype(aval.dtype)
-    if a.size and (a == a.flat[0]).all():
+    if a.size and all_same(a):
         return constant(a.flat[0].item(), aval, loc)
     if a.size > FOLD_MAX_SIZE:
         return None
@@ -145,7 +172,10 @@ def fold_constant(node: Node, rw):
 
 
 def sort_operands(node: Node, rw):
-    """Commutative operands in a canonical order, so ``a*b`` and ``b*a`` are one node."""
+    """Commutative operands in a canonical order, so ``a*b`` and ``b*a`` are one node.
+
+    (Which of ``-0.0`` and ``0.0`` ``maximum``/``minimum`` return at a tie is not specified:
+    NumPy's own choice differs between its scalar and vectorised loops.)"""
     x, y = node.inputs
     if x is not y and rw.skey(y) < rw.skey(x):
         return rw.remake(node, (y, x))
@@ -156,10 +186,11 @@ def sort_operands(node: Node, rw):
 
 
 def add_zero(node, rw):
+    """``x + (-0.0) -> x`` (exact for every x); ``x + 0.0`` is not ``x`` for ``x = -0.0``."""
     x, y = node.inputs
-    if is_value(y, 0):
+    if is_signed_zero(y, True):
         return fit(x, node.aval, rw)
-    if is_value(x, 0):
+    if is_signed_zero(x, True):
         return fit(y, node.aval, rw)
     return None
 
@@ -175,20 +206,22 @@ def add_neg(node, rw):
 
 
 def sub_zero(node, rw):
+    """``x - 0.0 -> x`` and ``-0.0 - y -> -y`` (exact, signed zeros included)."""
     x, y = node.inputs
-    if is_value(y, 0):
+    if is_signed_zero(y, False):
         return fit(x, node.aval, rw)
-    if is_value(x, 0):
+    if is_signed_zero(x, True):
         return fit(rw.make(ew.neg_p, (y,), node.loc), node.aval, rw)
     return None
 
 
 def sub_neg(node, rw):
-    """``x - (-y) -> x + y`` and ``(-x) - y -> -(x + y)``."""
+    """``x - (-y) -> x + y``; for integers also ``(-x) - y -> -(x + y)`` (for floats that
+    turns the ``+0.0`` of ``(-x) - x`` into ``-0.0``)."""
     x, y = node.inputs
     if y.op is ew.neg_p:
         return rw.make(ew.add_p, (x, y.inputs[0]), node.loc)
-    if x.op is ew.neg_p:
+    if x.op is ew.neg_p and _signless(node):
         return rw.make(ew.neg_p, (rw.make(ew.add_p, (x.inputs[0], y), node.loc),), node.loc)
     return None
 
@@ -230,11 +263,12 @@ def div_one(node, rw):
 
 
 def neg_neg(node, rw):
-    """``--x -> x`` and ``-(x - y) -> y - x``."""
+    """``--x -> x``; for integers also ``-(x - y) -> y - x`` (for floats ``-(x - x)`` is
+    ``-0.0`` but ``x - x`` is ``+0.0``)."""
     (x,) = node.inputs
     if x.op is ew.neg_p:
         return fit(x.inputs[0], node.aval, rw)
-    if x.op is ew.sub_p:
+    if x.op is ew.sub_p and _signless(node):
         return rw.make(ew.sub_p, (x.inputs[1], x.inputs[0]), node.loc)
     return None
 
@@ -251,13 +285,17 @@ def integer_pow_trivial(node, rw):
 
 
 def mul_zero_finite(node, rw):
-    """``x * 0 -> 0`` when ``x`` is a finite constant (no NaN/inf to lose)."""
+    """``x * 0 -> 0`` when ``x`` is a finite constant (no NaN/inf to lose), with the sign
+    the product has (``-2 * 0.0 = -0.0``)."""
     x, y = node.inputs
     for a, b in ((x, y), (y, x)):
         if is_value(b, 0) and is_const(a) and node.aval.shape is not None:
             va = concrete(a)
             if va is not None and np.isfinite(va).all():
-                return constant(0, node.aval, node.loc)
+                with np.errstate(all="ignore"):
+                    out = np.multiply(va, np.asarray(uniform(b), dtype=b.aval.dtype))
+                out = np.broadcast_to(out.astype(node.aval.dtype), node.aval.shape)
+                return array_constant(out, node.aval, node.loc)
     return None
 
 
@@ -381,25 +419,42 @@ def broadcast_chain(node, rw):
 
 
 def reduce_sum_trivial(node, rw):
-    """Sum over size-1 axes is a reshape; the sum of a broadcast scalar is ``scalar * n``."""
+    """Sum over size-1 axes is a reshape; the sum of a broadcast scalar is ``scalar * n``.
+
+    NumPy's sums start from ``+0.0``: the sum of ``-0.0`` alone is ``0.0``, so for floats the
+    reshape becomes ``reshape(x) + 0.0`` and the product ``scalar * n + 0.0``; a sum over an
+    empty axis is ``0`` whatever is summed (not ``inf * 0``)."""
     (x,) = node.inputs
     axes = node.params["axes"]
     shape = x.aval.shape
     if shape is None:
         return None
     axes = tuple(range(len(shape))) if axes is None else axes
-    if not axes:
+    floats = node.aval.dtype.kind in "fc"
+    if not axes and not floats:
         return x
-    if all(shape[a] == 1 for a in axes):
-        return rw.make(sh.reshape_p, (x,), node.loc, shape=node.aval.shape)
-    n = int(np.prod([shape[a] for a in axes]))
-    src = x.inputs[0] if x.op is sh.broadcast_to_p else None
+    n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    if n == 0:
+        return constant(0, node.aval, node.loc)
     if x.op is sh.full_p:
-        return constant(x.params["value"] * n, node.aval, node.loc)
-    if src is not None and src.aval.shape == () and node.aval.dtype.kind in "fc":
+        with np.errstate(all="ignore"):
+            total = np.multiply(np.asarray(x.params["value"], node.aval.dtype),
+                                np.asarray(n, node.aval.dtype)) + np.zeros((), node.aval.dtype)
+        return constant(total.item(), node.aval, node.loc)
+    if all(shape[a] == 1 for a in axes):
+        out = rw.make(sh.reshape_p, (x,), node.loc, shape=node.aval.shape)
+        return _plus_zero(out, node, rw) if floats else out
+    src = x.inputs[0] if x.op is sh.broadcast_to_p else None
+    if src is not None and src.aval.shape == () and floats:
         s = fit(src, node.aval, rw)
-        return rw.make(ew.mul_p, (s, constant(n, Aval((), node.aval.dtype))), node.loc)
+        out = rw.make(ew.mul_p, (s, constant(n, Aval((), node.aval.dtype))), node.loc)
+        return _plus_zero(out, node, rw)
     return None
+
+
+def _plus_zero(x: Node, node: Node, rw) -> Node:
+    """``x + 0.0``: ``-0.0`` becomes ``0.0``, everything else stays."""
+    return rw.make(ew.add_p, (x, constant(0, Aval((), node.aval.dtype))), node.loc)
 
 
 def full_like_known(node, rw):

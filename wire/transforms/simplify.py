@@ -3,9 +3,9 @@
 ``simplify(graph) = pipe(graph, dce, fold_constants, rewrite(ALGEBRA), cse)`` followed by
 ``pipe(collect_terms, rewrite(ALGEBRA), cse)`` while that makes the graph smaller (and like
 terms still merged in the last round); each pass a ``Graph -> Graph`` function returning a new graph with the same inputs, pytree structure and
-output avals, and the same values (up to floating-point rounding of re-associated sums and
-the sign of zero results: ``x + 0 -> x`` turns ``-0.0 + 0.0 = 0.0`` into ``-0.0``, as every
-algebraic simplifier does). Rules that change NaN/inf behaviour (``x * 0 -> 0``) live in a
+output avals, and the same values, NaN, inf and signed zeros included (up to floating-point
+rounding where ``collect_terms`` re-associates sums and products; see its module for what
+re-association can change). Rules that change NaN/inf behaviour (``x * 0 -> 0``) live in a
 separate opt-in table (:data:`wire.transforms.rules.UNSAFE`).
 
 * :func:`dce` — keep only nodes the outputs need (graphs already hold only reachable nodes,
@@ -238,7 +238,7 @@ def rewrite(rules: Mapping[str, tuple]) -> Callable[[Graph], Graph]:
 
     >>> import wire, wire.numpy as wnp
     >>> from wire.transforms.rules import ALGEBRA
-    >>> g = wire.trace(lambda x: (x * 1.0) + 0.0, 2.0)
+    >>> g = wire.trace(lambda x: (x * 1.0) - 0.0, 2.0)
     >>> len(g), len(rewrite(ALGEBRA)(g))
     (2, 0)
     """
@@ -346,7 +346,7 @@ def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
     (``wire.transforms.loops.merge_loops``).
 
     >>> import wire, wire.numpy as wnp
-    >>> g = wire.trace(lambda x: -(-x) * 1.0 + wnp.zeros(()), 2.0)
+    >>> g = wire.trace(lambda x: -(-x) * 1.0 - wnp.zeros(()), 2.0)
     >>> len(g), len(wire.simplify(g))
     (4, 0)
     """

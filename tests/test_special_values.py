@@ -1,0 +1,269 @@
+"""The special-value oracle: every ``wire.numpy``, ``wire.numpy.linalg``, ``wire.numpy.fft`` and
+``wire.scipy.special`` function, on NaN, ±inf, ±0.0, the dtype limits, empty and size-1 arrays
+and float32/float16/int/bool inputs, run eagerly, traced-and-evaluated and jitted, must give
+NumPy's/SciPy's values, dtypes, shapes and signs of zero (``tests/special_cases.py`` builds the
+cases and says where NumPy itself leaves a result unspecified). Then the constant caches that
+merged ``-0.0`` into ``0.0`` (issue 12, item 4), the rewrite rules on signed zeros, and
+``logsumexp`` of infinities with its derivatives (issue 19, item 4).
+"""
+
+import functools
+
+import numpy as np
+import pytest
+import special_cases as sc
+
+import wire
+import wire.numpy as wnp
+import wire.scipy.special as wsp
+from wire.ir import const_op
+
+scipy_special = pytest.importorskip("scipy.special")  # the reference for wire.scipy.special
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN and inf on purpose
+
+CATALOGUE = sc.catalogue()
+RUN = [e for e in CATALOGUE if e.groups is not None]
+
+
+# --------------------------------------------------------------------------- the oracle
+
+
+def test_every_function_is_exercised_or_excluded_with_a_reason():
+    undeclared = [e.qualname for e in CATALOGUE if e.groups is None
+                  and (e.excluded or "").startswith("UNDECLARED")]
+    assert not undeclared, (
+        f"functions with no declared way to call them: {undeclared}; add a TABLE entry (or an "
+        "EXCLUDED reason) in tests/special_cases.py")
+    excluded = [e for e in CATALOGUE if e.groups is None]
+    assert all(e.excluded for e in excluded)
+    assert len(RUN) + len(excluded) == len(CATALOGUE)
+    assert len(RUN) >= 270 and len(excluded) <= 5, (len(RUN), [e.qualname for e in excluded])
+
+
+def test_known_differences_and_relaxations_name_real_functions():
+    names = {e.qualname for e in CATALOGUE}
+    for fn, _ in sc.KNOWN:
+        assert fn in names, fn
+    assert set(sc.ZERO_SIGN_UNSPECIFIED) <= names
+    assert sc.FFT_LIKE <= names
+
+
+def _known(f: sc.Finding) -> bool:
+    hit = sc.KNOWN.get((f.function, f.part))
+    return hit is not None and f.kind in hit[0]
+
+
+@pytest.mark.parametrize("entry", RUN, ids=lambda e: e.qualname)
+def test_special_values_match_numpy_and_scipy(entry):
+    cases, findings = sc.run(entry)
+    assert cases >= 3
+    unexpected = [f for f in findings if not _known(f)]
+    assert not unexpected, "\n".join(f"{f.part} [{f.mode}] {f.kind}: {f.detail}"
+                                     for f in unexpected[:12])
+    for (fn, part), (kinds, reason) in sc.KNOWN.items():
+        if fn == entry.qualname:
+            assert any(f.part == part and f.kind in kinds for f in findings), (
+                f"the known difference of {fn} on {part!r} ({reason}) no longer happens: "
+                "remove it from KNOWN in tests/special_cases.py")
+
+
+def test_comparison_sees_each_kind_of_difference():
+    """The comparison cannot pass everything: each kind of difference is reported."""
+    x = np.array([np.nan, 1.0, -0.0, np.inf])
+    assert sc.compare(x, x.copy()) == []
+    assert sc.compare(x, np.array([0.0, 1.0, -0.0, np.inf]))[0][0] == "nan"
+    assert sc.compare(x, np.array([np.nan, 1.0, -0.0, 1e308]))[0][0] == "inf"
+    assert sc.compare(x, np.array([np.nan, 1.0 + 1e-9, -0.0, np.inf]))[0][0] == "value"
+    assert sc.compare(x, np.array([np.nan, 1.0, 0.0, np.inf]))[0][0] == "signed zero"
+    assert sc.compare(x, np.array([np.nan, 1.0, 0.0, np.inf]), zero_sign=False) == []
+    assert sc.compare(x, x.astype(np.float32))[0][0] == "dtype"
+    assert sc.compare(x, x[:3])[0][0] == "shape"
+    assert sc.compare((x, x), (x,))[0][0] == "structure"
+
+
+# --------------------------------------------------------------------------- issue 12, item 5
+
+EXAMPLES = [
+    ("median with a NaN", lambda x: wnp.median(x), np.median, [np.array([1.0, np.nan, 3.0, 4.0])]),
+    ("percentile with a NaN", lambda x: wnp.percentile(x, 50), lambda x: np.percentile(x, 50),
+     [np.array([1.0, np.nan, 3.0, 4.0])]),
+    ("hypot(1, inf)", wnp.hypot, np.hypot, [np.array(1.0), np.array(np.inf)]),
+    ("signbit(-0.0)", wnp.signbit, np.signbit, [np.array([-0.0, 0.0, -np.nan])]),
+    ("copysign(x, -0.0)", wnp.copysign, np.copysign, [np.array(2.0), np.array(-0.0)]),
+    ("heaviside(nan, y)", wnp.heaviside, np.heaviside, [np.array(np.nan), np.array(0.5)]),
+    ("fmod's sign of zero", wnp.fmod, np.fmod, [np.array([-4.0, 4.0]), np.array([2.0, -2.0])]),
+]
+
+
+@pytest.mark.parametrize("name,f,ref,args", EXAMPLES, ids=[e[0] for e in EXAMPLES])
+def test_issue_examples_under_trace_and_jit(name, f, ref, args):
+    want = np.asarray(ref(*args))
+    for got in (wire.evaluate(wire.trace(f, *args), *args), wire.jit(f)(*args)):
+        got = np.asarray(got)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        assert (np.signbit(got) == np.signbit(want)).all() or want.dtype == bool
+
+
+# --------------------------------------------------------------------------- issue 12, item 4
+
+
+def test_negative_zero_constant_stays_apart_from_zero():
+    x = np.array(2.0)
+    wire.trace(lambda x: x * 0.0, x)  # 0.0 traced first: -0.0 must not become it
+    f = lambda x: 1.0 / (x * -0.0)
+    assert wire.evaluate(wire.trace(f, x), x) == -np.inf
+    assert wire.jit(f)(x) == -np.inf
+    assert wire.jit(lambda x: 1.0 / (x * 0.0))(x) == np.inf
+    # the derivative of x / -0.0 is 1 / -0.0
+    assert wire.grad(lambda x: x / 0.0)(x) == np.inf
+    assert wire.grad(lambda x: x / -0.0)(x) == -np.inf
+    assert np.signbit(wire.grad(lambda x: x * -0.0)(x))
+
+
+def test_negative_zero_fill_stays_apart_from_zero():
+    """``full`` nodes keep their value in params, compared with ``==`` where ``0.0 == -0.0``."""
+    x = np.ones(3)
+    a = wire.jit(lambda x: 1.0 / wnp.full_like(x, 0.0))(x)
+    b = wire.jit(lambda x: 1.0 / wnp.full_like(x, -0.0))(x)
+    c = wire.jit(lambda x: (1.0 / wnp.full_like(x, -0.0), 1.0 / wnp.full_like(x, 0.0)))(x)
+    np.testing.assert_array_equal(a, np.inf)
+    np.testing.assert_array_equal(b, -np.inf)
+    np.testing.assert_array_equal(c[0], -np.inf)
+    np.testing.assert_array_equal(c[1], np.inf)
+
+
+def test_static_negative_zero_is_its_own_jit_signature():
+    f = wire.jit(lambda x, s: x / s, static_argnums=1)
+    x = np.ones(2)
+    np.testing.assert_array_equal(f(x, 0.0), np.inf)
+    np.testing.assert_array_equal(f(x, -0.0), -np.inf)  # not the cached 0.0 entry
+    np.testing.assert_array_equal(f(x, 0.0), np.inf)
+
+
+def test_nan_payloads_stay_apart():
+    quiet = np.frombuffer(np.uint64(0x7FF8000000000001).tobytes(), np.float64)[0]
+    other = np.frombuffer(np.uint64(0x7FF8000000000002).tobytes(), np.float64)[0]
+
+    def consts(v):
+        g = wire.trace(lambda x: x + np.float64(v), 1.0)
+        return [n.params["value"].array.tobytes() for n in g.nodes if n.op is const_op]
+
+    assert consts(quiet) != consts(other)
+    assert consts(quiet) == [np.float64(quiet).tobytes()]
+
+
+# --------------------------------------------------------------------------- rewrite rules
+
+SIGNED_ZERO_PROGRAMS = [
+    ("x + 0.0", lambda x, y: x + 0.0),
+    ("0.0 + x", lambda x, y: 0.0 + x),
+    ("x + -0.0", lambda x, y: x + -0.0),
+    ("x - 0.0", lambda x, y: x - 0.0),
+    ("0.0 - x", lambda x, y: 0.0 - x),
+    ("-0.0 - x", lambda x, y: -0.0 - x),
+    ("-(x - y)", lambda x, y: -(x - y)),
+    ("(-x) - y", lambda x, y: (-x) - y),
+    ("x * 0.0 with a constant", lambda x, y: x + np.array([-2.0, 3.0]) * 0.0),
+    ("x - x + y", lambda x, y: x - x + y),
+    ("(x + y) - y", lambda x, y: (x + y) - y),
+    ("sum over a size-1 axis", lambda x, y: wnp.sum(wnp.reshape(x, (2, 1)), axis=1)),
+    ("sum of a 0-d value", lambda x, y: wnp.sum(x[0])),
+    ("sum of a broadcast scalar", lambda x, y: wnp.sum(wnp.broadcast_to(x[0], (3,)))),
+    ("mean of -0.0", lambda x, y: wnp.mean(x)),
+]
+
+
+@pytest.mark.parametrize("name,f", SIGNED_ZERO_PROGRAMS, ids=[p[0] for p in SIGNED_ZERO_PROGRAMS])
+def test_simplified_graphs_keep_the_sign_of_zero(name, f):
+    """``jit`` simplifies (rules, constant folding, like-term collection): its results on
+    zeros of both signs must be NumPy's, bit for bit."""
+    for x, y in [(np.array([-0.0, -0.0]), np.array([0.0, -0.0])),
+                 (np.array([0.0, -0.0]), np.array([-0.0, -0.0])),
+                 (np.array([-3.0, np.inf]), np.array([3.0, 1.0]))]:
+        with np.errstate(invalid="ignore"):
+            want = np.asarray(f(x, y))
+            got = np.asarray(wire.jit(f)(x, y))
+        assert got.tobytes() == want.tobytes(), (x, y, want, got)
+
+
+# --------------------------------------------------------------------------- issue 19, item 4
+
+LSE_FUNCTIONS = [("scipy", wsp.logsumexp), ("nn", lambda a: wire.nn.logsumexp(a, axis=None))]
+
+
+@pytest.mark.parametrize("label,lse", LSE_FUNCTIONS, ids=[f[0] for f in LSE_FUNCTIONS])
+def test_logsumexp_of_infinities(label, lse):
+    for a, want in [([-np.inf, -np.inf], -np.inf), ([np.inf, 0.0], np.inf),
+                    ([np.inf, np.inf], np.inf), ([-np.inf, 1.0], 1.0), ([np.nan, 0.0], np.nan)]:
+        a = np.array(a)
+        for got in (lse(a), wire.jit(lse)(a)):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_logsumexp_weights_and_sign_as_scipy():
+    a = np.array([[0.0, 1.0, np.inf], [2.0, -np.inf, 3.0]])
+    b = np.array([[1.0, -2.0, 0.0], [0.5, 1.0, -1.0]])
+    for kw in [{}, {"axis": 1}, {"axis": 0, "keepdims": True}]:
+        for sign in (False, True):
+            want = scipy_special.logsumexp(a, b=b, return_sign=sign, **kw)
+            f = functools.partial(wsp.logsumexp, return_sign=sign, **kw)
+            got = wire.jit(lambda a, b, f=f: f(a, b=b))(a, b)
+            for g, w in zip(*((got, want) if sign else ((got,), (want,)))):
+                np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+def _softmax(a, b=None):
+    e = np.exp(a - np.max(a[np.isfinite(a)], initial=-np.inf))
+    e = e if b is None else b * e
+    return e / e.sum()
+
+
+@pytest.mark.parametrize("label,lse", LSE_FUNCTIONS, ids=[f[0] for f in LSE_FUNCTIONS])
+def test_logsumexp_gradient_is_finite_where_the_value_is(label, lse):
+    """d logsumexp / da = softmax: 0 for -inf entries (JAX's and SciPy's convention), at any
+    order of magnitude, and through jit."""
+    for a in [np.array([0.0, -np.inf]), np.array([1000.0, 1000.0, -np.inf]),
+              np.array([-1000.0, -1e300, 3.0])]:
+        for g in (wire.grad(lse)(a), wire.jit(wire.grad(lse))(a)):
+            assert np.isfinite(g).all()
+            np.testing.assert_allclose(g, _softmax(a), rtol=1e-12, atol=0)
+    # a zero weight drops its entry, inf included: value and derivatives stay finite
+    a, b = np.array([np.inf, 0.0, 1.0]), np.array([0.0, 1.0, 2.0])
+    ga, gb = wire.grad(lambda a, b: wsp.logsumexp(a, b=b), argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(ga, [0.0, 1 / (1 + 2 * np.e), 2 * np.e / (1 + 2 * np.e)])
+    np.testing.assert_allclose(gb[1:], [1 / (1 + 2 * np.e), np.e / (1 + 2 * np.e)])
+
+
+LSE_POINTS = [np.array([0.0, -np.inf, 2.0]), np.array([-np.inf, -np.inf]),
+              np.array([np.inf, 0.0]), np.array([3.0, 3.0, 3.0])]
+
+
+def _jax_rule(a):
+    """JAX's derivative of logsumexp (jax/_src/ops/special.py, a custom JVP): ``exp(a - out)``,
+    which is NaN where the result is +-inf."""
+    with np.errstate(invalid="ignore"):
+        return np.exp(a - scipy_special.logsumexp(a))
+
+
+@pytest.mark.parametrize("a", LSE_POINTS, ids=lambda a: str(a.tolist()))
+def test_logsumexp_gradient_follows_jax_where_jax_is_finite(a):
+    want = _jax_rule(a)
+    got = wire.grad(wsp.logsumexp)(a)
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=1e-12)
+    # where JAX's derivative is NaN (a result of +-inf), wire's is too: no made-up number
+    assert np.isnan(got[~finite]).all()
+
+
+@pytest.mark.slow
+def test_logsumexp_gradient_rule_is_jax_s():
+    """The rule above, checked against JAX itself (slow: importing and compiling JAX)."""
+    jax = pytest.importorskip("jax")
+    from jax.scipy.special import logsumexp as jlse
+
+    with jax.enable_x64(True):
+        for a in LSE_POINTS:
+            want = np.asarray(jax.grad(jlse)(a))
+            np.testing.assert_array_equal(np.isnan(want), np.isnan(_jax_rule(a)))
+            np.testing.assert_allclose(want, _jax_rule(a), rtol=1e-12)
