@@ -1,4 +1,5 @@
-"""``wire.scipy``: SciPy functions on arrays and tracers (``wire.scipy.special``).
+"""``wire.scipy``: SciPy functions on arrays and tracers: ``special``, ``stats``, ``linalg``,
+``signal``, ``integrate``.
 
 >>> import wire.scipy.special as wsp
 >>> float(wsp.expit(0.0))
@@ -6,5 +7,7 @@
 """
 
 from . import special
+from . import linalg
+from . import stats
 
-__all__ = ["special"]
+__all__ = ["linalg", "special", "stats"]
