@@ -60,6 +60,11 @@ class multivariate_normal_gen:
         mean = wnp.zeros(dim) if mean is None else mean
         cov = as_float(cov)
         if dim == 1:
+            if int(np.prod(wnp.shape(cov), dtype=np.int64)) != 1:
+                raise ShapeError(
+                    f"multivariate_normal: 'cov' of shape {tuple(wnp.shape(cov))} does not fit "
+                    "a one-dimensional distribution; give 'mean' to set the dimension (a 1-D "
+                    f"'cov' is the diagonal){at(user_location())}")
             mean = wnp.reshape(mean, (1,))
             cov = wnp.reshape(cov, (1, 1))
         if wnp.ndim(mean) != 1 or wnp.shape(mean)[0] != dim:
