@@ -273,7 +273,7 @@ def betainc_taylor(a, b, x, na: int, nb: int):
     direct = inner & (x < (a + 1) / (a + b + 2))
     flip = inner & ~direct
     y = 1.0 - x
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         logx, logy = np.log(x), np.log1p(-x)
     with np.errstate(all="ignore"):  # guards and underflowing prefactors are expected
         if direct.any():

@@ -37,6 +37,22 @@ def as_float(x):
     return x if x.dtype.kind in "fc" else x.astype(np.float64)
 
 
+def result_dtype(*vals):
+    """The floating dtype of the arrays among ``vals`` (Python numbers are weak, as in NEP 50):
+    float32 inputs give float32 results although the special functions compute in float64."""
+    dts = [v.dtype for v in vals if isinstance(v, (Tracer, np.ndarray, np.generic))]
+    if not dts:
+        return np.dtype(np.float64)
+    dt = np.result_type(*dts)
+    return dt if dt.kind in "fc" else np.dtype(np.float64)
+
+
+def cast(out, dtype):
+    """``out`` as ``dtype`` (a no-op when it already is)."""
+    have = out.dtype if hasattr(out, "dtype") else np.asarray(out).dtype
+    return out if have == dtype else wnp.asarray(out, dtype)
+
+
 def safe(mask, x, fill):
     """``x`` where ``mask`` holds, else ``fill``: the inner ``where`` of the double-``where``
     idiom, so a branch the outer ``where`` drops is computed at a harmless point."""
@@ -177,13 +193,14 @@ class ContinuousDistribution(Distribution):
     def _prepare(self, method, x, args, kwds):
         *shapes, loc, scale = self._parse(method, args, kwds)
         x = as_float(x)
+        dtype = result_dtype(x, loc, scale, *shapes)
         valid = both(self._argcheck(*shapes), scale > 0)
         scale = safe(valid, scale, 1.0)
         d = x - loc
         finite = wnp.isfinite(d)
         z_raw = d / scale  # only for masks: may be ±inf or NaN
         z = safe(finite, d, 0.0) / scale
-        bad = wnp.logical_or(wnp.logical_not(valid), wnp.isnan(z_raw))
+        bad = (wnp.logical_or(wnp.logical_not(valid), wnp.isnan(z_raw)), dtype)
         return z, z_raw, self._safe_shapes(valid, shapes), scale, valid, bad
 
     def _density_support(self, valid, zr):
@@ -193,7 +210,8 @@ class ContinuousDistribution(Distribution):
         return both(valid, zr >= lo, zr <= hi, wnp.isfinite(zr))
 
     def _finish(self, out, bad):
-        return wnp.where(bad, np.nan, out)
+        mask, dtype = bad
+        return cast(wnp.where(mask, np.nan, out), dtype)
 
     def logpdf(self, x, *args, **kwds):
         """Log of the probability density at ``x`` (``-inf`` outside the support)."""
@@ -243,7 +261,7 @@ class ContinuousDistribution(Distribution):
         val = fn(safe(inside, q, 0.5), *s)
         out = wnp.where(inside, val, wnp.where(q == 0, at0, wnp.where(q == 1, at1, np.nan)))
         out = out * scale + loc
-        return wnp.where(valid, out, np.nan)
+        return cast(wnp.where(valid, out, np.nan), result_dtype(q, loc, scale, *shapes))
 
     def ppf(self, q, *args, **kwds):
         """Percent point function: the inverse of ``cdf``."""
@@ -332,7 +350,8 @@ class DiscreteDistribution(Distribution):
         valid = self._argcheck(*shapes)
         s = self._safe_shapes(valid, shapes)
         kr = k - loc
-        bad = wnp.logical_or(wnp.logical_not(valid), wnp.isnan(kr))
+        bad = (wnp.logical_or(wnp.logical_not(valid), wnp.isnan(kr)),
+               result_dtype(k, loc, *shapes))
         return kr, s, valid, bad, self._upper(*s)
 
     def logpmf(self, k, *args, **kwds):
@@ -347,7 +366,7 @@ class DiscreteDistribution(Distribution):
         kr, s, valid, bad, hi = self._prepare(method, k, args, kwds)
         inside = both(valid, kr >= self.lower, kr <= hi, wnp.floor(kr) == kr)
         val = fn(safe(inside, kr, self.lower), *s)
-        return wnp.where(bad, np.nan, wnp.where(inside, val, outside))
+        return cast(wnp.where(bad[0], np.nan, wnp.where(inside, val, outside)), bad[1])
 
     def _tail(self, method, k, args, kwds, fn, below, above, clip):
         kr, s, valid, bad, hi = self._prepare(method, k, args, kwds)
@@ -356,7 +375,7 @@ class DiscreteDistribution(Distribution):
         if clip:
             val = wnp.clip(val, 0.0, 1.0)
         out = wnp.where(inside, val, wnp.where(kr >= hi, above, below))
-        return wnp.where(bad, np.nan, out)
+        return cast(wnp.where(bad[0], np.nan, out), bad[1])
 
     def cdf(self, k, *args, **kwds):
         """P(X <= k)."""
