@@ -8,6 +8,6 @@
 
 from . import special
 from . import linalg
-from . import stats
+from . import signal, stats
 
-__all__ = ["linalg", "special", "stats"]
+__all__ = ["linalg", "signal", "special", "stats"]
