@@ -29,6 +29,7 @@ from .debug import debug_nans
 from .derivatives import hessian, hvp, jacfwd, jacrev, jvp, jvp_graph, linearize, vjp, vjp_graph
 from .dot import to_dot
 from .evaluate import Executor, evaluate
+from .implicit import custom_root, fixed_point
 from .ir import Aval, Graph, Node
 from .jit import jit
 from .numpy import stop_gradient
@@ -55,3 +56,4 @@ __all__ = [
 __all__ += ["nn", "optim", "scipy", "testing"]
 __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
 __all__ += ["BackendError"]
+__all__ += ["custom_root", "fixed_point"]
