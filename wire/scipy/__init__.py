@@ -8,6 +8,6 @@
 
 from . import special
 from . import linalg
-from . import signal, stats
+from . import integrate, signal, stats
 
-__all__ = ["linalg", "signal", "special", "stats"]
+__all__ = ["integrate", "linalg", "signal", "special", "stats"]
