@@ -30,11 +30,12 @@ from . import numpy as wnp
 from . import tree
 from .control_flow import trace_closed, while_loop
 from .custom import custom_jvp
-from .derivatives import jacfwd, jvp
+from .api_vmap import vmap
+from .derivatives import jvp
 from .errors import ShapeError, WireError, at, user_location
 from .tracer import Tracer, call_graph_flat, flat_avals
 
-__all__ = ["closure_convert", "custom_root", "fixed_point"]
+__all__ = ["Linearized", "closure_convert", "custom_root", "dense_tangent_solve", "fixed_point"]
 
 
 def closure_convert(fn: Callable, *example_args):
@@ -90,9 +91,10 @@ def custom_root(f: Callable, initial_guess, solve: Callable, tangent_solve: Call
     signature and semantics).
 
     ``tangent_solve(g, y)`` solves the linear system ``g(x) = y`` for ``x``, where ``g`` is
-    the Jacobian-vector product of ``f`` at the root; reverse mode transposes it, so it must
-    be built from differentiable linear operations (for a scalar: ``lambda g, y: y / g(1.0)``;
-    for vectors: ``lambda g, y: wnp.linalg.solve(wire.jacfwd(g)(y), y)``). With ``has_aux``,
+    the Jacobian-vector product of ``f`` at the root (a :class:`Linearized`); reverse mode
+    transposes it, so it must be built from differentiable linear operations (for a scalar:
+    ``lambda g, y: y / g(1.0)``; for vectors: :func:`dense_tangent_solve`, or
+    ``wnp.linalg.solve(g.matrix(), y)``). With ``has_aux``,
     ``solve`` returns ``(root, aux)`` and so does ``custom_root``; ``aux`` is not
     differentiated.
 
@@ -125,10 +127,11 @@ def custom_root(f: Callable, initial_guess, solve: Callable, tangent_solve: Call
         dc, _ = tangents
         out = root(c, guess)
         x = out[0] if has_aux else out
-        # F(c, x(c)) = 0  ⇒  ∂ₓF · dx = -∂_c F · dc
-        _, rhs = jvp(lambda c_: f_closed(c_, x), (c,), (dc,))
-        g = _linear_in_x(f_closed, c, x)
-        dx = tree.map(lambda v: -v, tangent_solve(g, rhs))
+        # F(c, x(c)) = 0  ⇒  ∂ₓF · dx = -∂_c F · dc. Every traced value enters the JVPs as
+        # an explicit argument, never through a closure: inside a rule they are the inputs
+        # of the graph being transformed, which a nested transform must not capture.
+        _, rhs = jvp(f_closed, (c, x), (dc, tree.map(wnp.zeros_like, x)))
+        dx = tree.map(lambda v: -v, tangent_solve(Linearized(f_closed, c, x), rhs))
         _same_structure("custom_root: tangent_solve", dx, x)
         if has_aux:
             return out, (dx, tree.map(wnp.zeros_like, out[1]))
@@ -137,13 +140,31 @@ def custom_root(f: Callable, initial_guess, solve: Callable, tangent_solve: Call
     return root(tuple(consts), initial_guess)
 
 
-def _linear_in_x(f_closed, c, x):
-    """``u ↦ ∂ₓF(c, x) · u``, the linear map a tangent solve inverts."""
+class Linearized:
+    """The linear map ``u ↦ ∂ₓF(c, x) · u`` that ``tangent_solve`` inverts: call it on a
+    tangent ``u`` (a pytree like ``x``); :meth:`matrix` gives its matrix over the flattened
+    unknowns in one batched JVP."""
 
-    def g(u):
-        return jvp(lambda x_: f_closed(c, x_), (x,), (u,))[1]
+    def __init__(self, f_closed, c, x):
+        self.f_closed, self.c, self.x = f_closed, c, x
 
-    return g
+    def __call__(self, u):
+        zeros = tree.map(wnp.zeros_like, self.c)
+        return jvp(self.f_closed, (self.c, self.x), (zeros, u))[1]
+
+    def matrix(self):
+        """``(n, n)``: column k is the map applied to the k-th unit vector."""
+        x_leaves, x_tree = tree.flatten(self.x)
+        n = sum(int(np.prod(tuple(wnp.shape(v)), dtype=np.int64)) for v in x_leaves)
+        f_closed = self.f_closed
+
+        def column(c, x, e):
+            zeros = tree.map(wnp.zeros_like, c)
+            u = _unravel_like(e, x_leaves, x_tree)
+            return _ravel(tree.leaves(jvp(f_closed, (c, x), (zeros, u))[1]))
+
+        eye = np.eye(n, dtype=_leaf_dtype(x_leaves))
+        return wnp.swapaxes(vmap(column, in_axes=(None, None, 0))(self.c, self.x, eye), 0, 1)
 
 
 def _checked_solution(out, guess, has_aux):
@@ -176,9 +197,16 @@ def _unravel_like(flat, like_leaves, like_tree):
     return tree.unflatten(like_tree, out)
 
 
+def _leaf_dtype(leaves):
+    dt = np.result_type(*[v.dtype if isinstance(v, Tracer) else np.asarray(v).dtype
+                          for v in leaves])
+    return dt if dt.kind in "fc" else np.dtype(np.float64)
+
+
 def dense_tangent_solve(g: Callable, y):
-    """Solve the linear system ``g(x) = y`` (pytrees) by forming ``g``'s matrix with
-    ``jacfwd`` and one dense ``solve``: exact, transposable, O(n³) for n unknowns.
+    """Solve the linear system ``g(x) = y`` (pytrees) by forming ``g``'s matrix and one
+    dense ``solve``: exact, transposable, O(n³) for n unknowns. The ``tangent_solve`` that
+    ``fixed_point`` uses; pass it to ``custom_root`` for vector-valued roots.
 
     >>> import numpy as np
     >>> dense_tangent_solve(lambda x: 2.0 * x, np.array([2.0, 4.0]))
@@ -190,12 +218,12 @@ def dense_tangent_solve(g: Callable, y):
     if n == 1 and len(y_leaves) == 1:
         one = wnp.ones_like(y_leaves[0])
         return tree.unflatten(y_tree, [y_leaves[0] / g(tree.unflatten(y_tree, [one]))])
-    dtype = y_flat.dtype if isinstance(y_flat, Tracer) else np.asarray(y_flat).dtype
-
-    def g_flat(u):
-        return _ravel(tree.leaves(g(_unravel_like(u, y_leaves, y_tree))))
-
-    matrix = jacfwd(g_flat)(np.zeros(n, dtype))
+    if isinstance(g, Linearized):
+        matrix = g.matrix()
+    else:  # a plain linear function: apply it to the unit vectors
+        eye = np.eye(n, dtype=_leaf_dtype(y_leaves))
+        matrix = wnp.stack([_ravel(tree.leaves(g(_unravel_like(eye[k], y_leaves, y_tree))))
+                            for k in range(n)], axis=1)
     return _unravel_like(wnp.linalg.solve(matrix, y_flat), y_leaves, y_tree)
 
 

@@ -263,7 +263,8 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
     Extra arguments go after ``t`` (JAX's ``odeint(func, y0, t, *args)``) or, as in SciPy,
     in ``args=(...)``. ``y0`` may be an array of any shape or a pytree (the result then has
     a leading time axis on every leaf). ``rtol``/``atol`` (default 1.49012e-8, SciPy's)
-    bound each step's local error; ``mxstep`` (0: 10000) bounds the steps per output
+    bound each step's local error (rtol is at least 4 ulps of the dtype: float32 inputs
+    integrate in float32); ``mxstep`` (0: 10000) bounds the steps per output
     interval; ``hmax`` (0: none) bounds the step size; ``tfirst=True`` calls
     ``func(t, y, *args)``.
 
@@ -290,7 +291,9 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
     hmax = float(hmax or 0.0)
     user = (lambda y, t_, *a: func(t_, y, *a)) if tfirst else func
 
-    t = t if isinstance(t, Tracer) else np.asarray(t, dtype=np.float64)
+    if not isinstance(t, Tracer):
+        t = np.asarray(t)
+        t = t if t.dtype.kind == "f" else t.astype(np.float64)
     if t.ndim != 1 or t.shape[0] < 1:
         raise WireError(f"odeint: t must be a 1-D sequence of times, got shape "
                         f"{tuple(t.shape)}{at(user_location())}")
@@ -298,6 +301,8 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
     dtype = np.result_type(flat0.dtype, t.dtype)
     flat0 = wnp.asarray(flat0, dtype) if flat0.dtype != dtype else flat0
     t = wnp.asarray(t, dtype) if t.dtype != dtype else t
+    # below a few ulps the error estimate is rounding noise and steps would shrink forever
+    rtol = max(rtol, 4.0 * float(np.finfo(dtype).eps))
 
     def rhs(y_flat, time, *a):
         dy = user(unflatten_one(y_flat), time, *a)
@@ -321,8 +326,9 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
     all_args = (d,) + tuple(consts) + tuple(args)
     leaves = [flat0, t] + tree.leaves(all_args)
     if not any(isinstance(v, Tracer) for v in leaves):
-        ys, status = _solve(lambda y, s: forward(y, s, d, *all_args[1:]), flat0, d * t,
-                            rtol, atol, mxstep, hmax)
+        with np.errstate(all="ignore"):  # a blow-up is reported below, by status
+            ys, status = _solve(lambda y, s: forward(y, s, d, *all_args[1:]), flat0, d * t,
+                                rtol, atol, mxstep, hmax)
         _raise_on_failure(np.asarray(status), np.asarray(t), mxstep)
     else:
         ys = _odeint_flat(forward, flat0, d * t, all_args, rtol, atol, mxstep, hmax)
@@ -336,7 +342,8 @@ def _raise_on_failure(status, t, mxstep):
     i = int(bad[0]) + 1
     why = {1: f"more than mxstep={mxstep} steps were needed (a stiff problem, or raise "
               "mxstep / loosen rtol, atol)",
-           2: "func returned NaN or inf",
+           2: "the solution or func became NaN or inf (a singularity?)",
            3: "the times in t are not monotonic"}[int(status[bad[0]])]
-    raise WireError(f"odeint: integration from t={t[i - 1]!r} to t={t[i]!r} failed: {why}"
+    raise WireError(f"odeint: integration from t={float(t[i - 1]):g} to t={float(t[i]):g} "
+                    f"failed: {why}"
                     f"{at(user_location())}")
