@@ -40,15 +40,25 @@ CONTINUOUS = {
     "uniform": [(0.0, 1.0), (-1.0, 2.0), (0.0, 0.0)],
 }
 DENSITY = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"]
-QUANTILE = {"norm", "expon", "laplace", "logistic", "cauchy", "uniform"}
+QUANTILE = set(CONTINUOUS)  # closed forms, or bisection + implicit differentiation
 
 
 def _mp_reference(name, method, x, params):
     """High-precision value for the entries where wire is deliberately more accurate than
-    SciPy (SciPy rounds to 0/-inf, or evaluates inf - inf)."""
+    SciPy (SciPy rounds to 0/-inf, or evaluates inf - inf, or misses a far quantile)."""
     mp.mp.dps = 40
     *shapes, loc, scale = params
+    if method in ("ppf", "isf"):
+        return _mp_quantile(name, method, x, shapes, loc, scale)
     z = (mp.mpf(x) - loc) / scale
+    if name == "t" and method in ("logcdf", "logsf"):
+        nu = mp.mpf(shapes[0])
+        w = -z if method == "logcdf" else z  # the tail beyond |z|
+        if mp.isinf(nu):  # the normal distribution
+            tail = mp.ncdf(-abs(z))
+        else:
+            tail = mp.betainc(nu / 2, mp.mpf(1) / 2, 0, nu / (nu + z * z), regularized=True) / 2
+        return mp.log(tail) if w > 0 else mp.log1p(-tail)
     if name == "laplace":
         if method == "logpdf":
             return -abs(z) - mp.log(2) - mp.log(scale)
@@ -57,6 +67,39 @@ def _mp_reference(name, method, x, params):
         if method == "logsf":
             return -z - mp.log(2) if z > 0 else mp.log1p(-mp.exp(z) / 2)
     raise AssertionError((name, method, x, params))
+
+
+def _mp_quantile(name, method, q, shapes, loc, scale):
+    """Solve for the quantile in high precision (log of the tail, from wire's answer)."""
+    s = [mp.mpf(v) for v in shapes]
+    half = mp.mpf(1) / 2
+    if name in ("gamma", "chi2"):
+        a, k = (s[0], 1) if name == "gamma" else (s[0] / 2, 2)
+        cdf = lambda z: mp.gammainc(a, 0, z / k, regularized=True)  # noqa: E731
+        sf = lambda z: mp.gammainc(a, z / k, mp.inf, regularized=True)  # noqa: E731
+    elif name == "beta":
+        cdf = lambda z: mp.betainc(s[0], s[1], 0, z, regularized=True)  # noqa: E731
+        sf = lambda z: mp.betainc(s[0], s[1], z, 1, regularized=True)  # noqa: E731
+    elif name == "t":
+        def low(z):
+            return mp.betainc(s[0] / 2, half, 0, s[0] / (s[0] + z * z), regularized=True) / 2
+
+        cdf = lambda z: low(z) if z < 0 else 1 - low(-z)  # noqa: E731
+        sf = lambda z: cdf(-z)  # noqa: E731
+    else:
+        raise AssertionError((name, method, q))
+    on_cdf = (method == "ppf") == (q <= 0.5)
+    tail, p = (cdf, mp.mpf(q) if q <= 0.5 else 1 - mp.mpf(q)) if on_cdf else \
+        (sf, mp.mpf(q) if q <= 0.5 else 1 - mp.mpf(q))
+    z0 = float(getattr(getattr(ws, name), method)(q, *shapes, loc, scale))
+    if not np.isfinite(z0) or z0 == 0.0:
+        return z0
+    # wire's answer is right if the exact quantile lies within 1e-12 of it: the tail
+    # probabilities at its two ends bracket p
+    z = (mp.mpf(z0) - loc) / scale
+    ends = [tail(z * (1 + sign * mp.mpf(1e-12))) for sign in (-1, 1)]
+    assert min(ends) <= p <= max(ends), (name, method, q, z0)
+    return z0
 
 
 def _compare(got, ref, xs, name, method, params, rtol):
@@ -162,6 +205,19 @@ MOMENTS = [("norm", (1.0, 2.0)), ("t", (3.0,)), ("t", (1.5,)), ("t", (0.5,)), ("
            ("expon", (0.0, 3.0)), ("laplace", ()), ("logistic", (0.0, 2.0)), ("cauchy", ()),
            ("uniform", (1.0, 3.0)), ("poisson", (3.0,)), ("binom", (5, 0.3)),
            ("bernoulli", (0.3,)), ("gamma", (-1.0,))]
+
+
+def test_stats_nnlf_freeze_and_dirichlet_cov():
+    x = np.array([0.5, 1.0, 2.0])
+    assert ws.gamma.nnlf((2.0, 0.0, 1.5), x) == pytest.approx(st.gamma.nnlf((2.0, 0.0, 1.5), x),
+                                                             rel=1e-14)
+    assert ws.gamma.nnlf((-2.0, 0.0, 1.5), x) == np.inf
+    g = wire.grad(lambda th: ws.gamma.nnlf(th, x))(np.array([2.0, 0.0, 1.5]))
+    assert np.all(np.isfinite(g))
+    assert tuple(map(float, ws.norm.stats(1.0, 2.0))) == (1.0, 4.0)
+    assert float(ws.expon.freeze(scale=2.0).mean()) == 2.0
+    alpha = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(ws.dirichlet.cov(alpha), st.dirichlet.cov(alpha), atol=1e-16)
 
 
 @pytest.mark.parametrize("name,params", MOMENTS)
@@ -275,7 +331,7 @@ def test_smooth_at_the_mode_and_in_the_tails():
 
 
 def test_ppf_is_the_inverse_and_differentiable():
-    for name in sorted(QUANTILE):
+    for name in sorted(["norm", "expon", "laplace", "logistic", "cauchy", "uniform"]):
         dist = getattr(ws, name)
         q = np.array([1e-300, 1e-12, 0.2, 0.5, 0.8, 1 - 1e-12])
         x = dist.ppf(q, 0.5, 2.0)
@@ -283,6 +339,32 @@ def test_ppf_is_the_inverse_and_differentiable():
         inside = (q > 1e-200) if name != "uniform" else q > 0
         dq = wire.grad(lambda q_: wnp.sum(dist.ppf(q_, 0.5, 2.0)))(q[inside])
         np.testing.assert_allclose(dq, 1.0 / dist.pdf(x[inside], 0.5, 2.0), rtol=1e-9)
+
+
+def test_numeric_quantiles_differentiate_implicitly():
+    """gamma/chi2/beta/t quantiles are bisection roots; their derivatives in q and in the
+    shape parameters come from the implicit function theorem (dz/dθ = -∂F/∂θ / pdf)."""
+    h = 1e-6
+    q = np.array([0.05, 0.5, 0.9])
+    for name, params, method in (("gamma", (3.0,), "ppf"), ("chi2", (4.5,), "isf"),
+                                 ("t", (3.0,), "ppf"), ("beta", (2.0, 3.0), "isf")):
+        dist, ref = getattr(ws, name), getattr(st, name)
+        args = [q] + [np.full(3, p) for p in params]  # elementwise: one gradient for all
+        grads = wire.grad(lambda *a: wnp.sum(getattr(dist, method)(*a)),
+                          argnums=tuple(range(len(args))))(*args)
+        z = getattr(dist, method)(q, *params)
+        sign = 1.0 if method == "ppf" else -1.0
+        np.testing.assert_allclose(grads[0], sign / ref.pdf(z, *params), rtol=1e-9)
+        for k in range(1, len(args)):
+            up = [a + h if j == k else a for j, a in enumerate(args)]
+            down = [a - h if j == k else a for j, a in enumerate(args)]
+            fd = (getattr(ref, method)(*up) - getattr(ref, method)(*down)) / (2 * h)
+            np.testing.assert_allclose(grads[k], fd, rtol=1e-6, atol=1e-12, err_msg=f"{name} arg {k}")
+    np.testing.assert_allclose(wire.jit(ws.gamma.ppf)(np.array([0.1, 0.5]), 2.0),
+                               st.gamma.ppf([0.1, 0.5], 2.0), rtol=1e-13)
+    assert float(ws.gamma.median(2.0)) == pytest.approx(st.gamma.median(2.0), rel=1e-14)
+    lo, hi = ws.t.interval(0.95, 5.0)
+    assert (float(lo), float(hi)) == pytest.approx(st.t.interval(0.95, 5.0), rel=1e-13)
 
 
 # --------------------------------------------------------------------------- discrete
@@ -328,8 +410,10 @@ def test_bad_parameters_raise_clear_errors():
         ws.norm.logpdf(1.0, 0.0, loc=1.0)
     with pytest.raises(wire.WireError, match="at most 2 parameters"):
         ws.norm.cdf(1.0, 0.0, 1.0, 3.0)
-    with pytest.raises(wire.WireError, match="t.ppf is not implemented"):
-        ws.t.ppf(0.5, 3.0)
+    with pytest.raises(wire.WireError, match="entropy is not implemented"):
+        ws.poisson.entropy(3.0)
+    with pytest.raises(wire.WireError, match="only moments 'm' and 'v'"):
+        ws.norm.stats(moments="mvsk")
 
 
 def test_dtypes_broadcasting_and_vmap():

@@ -219,8 +219,19 @@ def _adjoint(fn, ys, ts, args, g, rtol, atol, mxstep, hmax):
 # --------------------------------------------------------------------------- interface
 
 
+def _as_state(y0):
+    """SciPy's ``y0`` is array_like: a flat list or tuple of numbers is one 1-D array (not
+    a pytree of scalars, as it would be in JAX); nested containers stay pytrees."""
+    if isinstance(y0, (list, tuple)) and y0 and all(
+            not isinstance(v, (list, tuple, dict)) and wnp.ndim(v) == 0 for v in y0):
+        if any(isinstance(v, Tracer) for v in y0):
+            return wnp.stack([wnp.asarray(v) for v in y0])
+        return np.asarray(y0, dtype=np.result_type(*[np.asarray(v).dtype for v in y0], 0.0))
+    return y0
+
+
 def _flatten_state(y0):
-    leaves, y_tree = tree.flatten(y0)
+    leaves, y_tree = tree.flatten(_as_state(y0))
     leaves = [v if isinstance(v, Tracer) else np.asarray(v) for v in leaves]
     leaves = [v if v.dtype.kind in "fc" else wnp.asarray(v, np.float64) for v in leaves]
     shapes = [tuple(v.shape) for v in leaves]
@@ -261,8 +272,9 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
     ``y`` at the times ``t`` (monotonically increasing or decreasing, repeats allowed).
 
     Extra arguments go after ``t`` (JAX's ``odeint(func, y0, t, *args)``) or, as in SciPy,
-    in ``args=(...)``. ``y0`` may be an array of any shape or a pytree (the result then has
-    a leading time axis on every leaf). ``rtol``/``atol`` (default 1.49012e-8, SciPy's)
+    in ``args=(...)``. ``y0`` may be an array of any shape, a flat list of numbers (an array,
+    as in SciPy) or a pytree such as a dict (the result then has a leading time axis on every
+    leaf). ``rtol``/``atol`` (default 1.49012e-8, SciPy's)
     bound each step's local error (rtol is at least 4 ulps of the dtype: float32 inputs
     integrate in float32); ``mxstep`` (0: 10000) bounds the steps per output
     interval; ``hmax`` (0: none) bounds the step size; ``tfirst=True`` calls
@@ -273,10 +285,13 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
     Failed intervals (too many steps, NaN from ``func``) give NaN rows; with concrete inputs
     a ``WireError`` explains the failure instead.
 
+    ``func`` is traced (that is what makes it differentiable): build its result with
+    ``wire.numpy`` (``wnp.stack``) or return a list, as SciPy allows, not ``np.array([...])``.
+
     >>> import numpy as np
-    >>> ys = odeint(lambda y, t: np.array([y[1], -y[0]]), np.array([1.0, 0.0]), [0.0, np.pi])
-    >>> np.round(ys[-1], 7)                                      # cos π, -sin π
-    array([-1., -0.])
+    >>> ys = odeint(lambda y, t: [y[1], -y[0]], [1.0, 0.0], [0.0, np.pi])
+    >>> np.round(ys[-1], 7) + 0.0                                   # cos π, -sin π
+    array([-1.,  0.])
     """
     if "args" in options:
         extra = options.pop("args")

@@ -110,8 +110,8 @@ def convolve(in1, in2, mode="full", method="auto"):
 
     >>> import wire
     >>> g = wire.grad(lambda k: convolve(np.arange(4.0), k, mode="valid").sum())
-    >>> g(np.array([1.0, 1.0]))       # d/dk of the sum of the valid overlaps
-    array([3., 3.])
+    >>> g(np.array([1.0, 1.0]))       # k0 meets a[1:], k1 meets a[:3]
+    array([6., 3.])
     """
     if not _traced(in1, in2) and _ss is not None:
         return _ss.convolve(in1, in2, mode=mode, method=method)

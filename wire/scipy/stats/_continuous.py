@@ -25,6 +25,7 @@ import numpy as np
 from ... import numpy as wnp
 from .. import special as sc
 from ._distn import ContinuousDistribution, both, piecewise, safe
+from ._inverse import NumericQuantiles
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _LOG2 = math.log(2.0)
@@ -112,6 +113,12 @@ def _norm_ppf(q):
     return wnp.where(p > 1e-3, central, tail)
 
 
+def _exact_center(q, z):
+    """``z``, but exactly 0 at ``q = 1/2`` for a distribution symmetric about 0 (a bisection
+    on the cdf cannot resolve |z| below the cdf's rounding), keeping ``z``'s derivative."""
+    return z - wnp.where(q == 0.5, wnp.stop_gradient(z), 0.0)
+
+
 def _log_gamma_half_ratio(h):
     """``log Γ(h + 1/2) - log Γ(h)`` without cancellation for large ``h`` (Stirling's series
     of the difference; the direct difference loses ~log10(h) digits)."""
@@ -129,7 +136,7 @@ def _log_gamma_half_ratio(h):
     return wnp.where(big, far, near)
 
 
-class t_gen(ContinuousDistribution):
+class t_gen(NumericQuantiles, ContinuousDistribution):
     """Student's t distribution with ``df`` degrees of freedom (``df = inf`` is the normal).
 
     >>> from wire.scipy.stats import t
@@ -140,6 +147,10 @@ class t_gen(ContinuousDistribution):
     name = "t"
     shapes = ("df",)
     shape_fill = (1.0,)
+    u_range = (-710.0, 710.0)  # z = sinh(u) covers the finite doubles
+
+    def z_of_u(self, u):
+        return wnp.sinh(u)
 
     def _argcheck(self, df):
         return df > 0
@@ -171,6 +182,40 @@ class t_gen(ContinuousDistribution):
     def _sf(self, z, df):
         return self._cdf(-z, df)
 
+    def _logcdf(self, z, df):
+        # Far in the lower tail the cdf (and there even its betainc argument) underflows.
+        # Where x = ν / (2s(s - z)) < 0.01, log I_x(a, a) comes from the hypergeometric
+        # series x^a (1-x)^a / (a B(a, a)) · Σ tₙ, t₀ = 1, tₙ₊₁ = tₙ x (2a+n)/(a+1+n) (terms
+        # shrink by at least 0.02: 10 reach double precision), with log x computed without
+        # overflow; elsewhere from the cdf itself (as SciPy: -inf once that underflows).
+        inf, d = self._split(df)
+        a = 0.5 * d
+        zl = safe(z < 0, z, -1.0)
+        s = wnp.hypot(zl, wnp.sqrt(d))
+        log_x = wnp.log(0.5 * d) - 2.0 * wnp.log(s) - wnp.log1p(-zl / s)
+        x = wnp.exp(log_x)
+        xs = safe(x < 0.01, x, 0.0)
+        term, series = 1.0, 0.0
+        for n in range(10):
+            term = term * xs * (2.0 * a + n) / (a + 1.0 + n)
+            series = series + term
+        tail = (a * (log_x + wnp.log1p(-xs)) - wnp.log(a) - sc.betaln(a, a)
+                + wnp.log1p(series))
+        underflows = wnp.logical_or(tail < -500.0, log_x < -650.0)
+        far = both(z < 0, x < 0.01, underflows, wnp.logical_not(inf))
+        near = super()._logcdf(safe(far, -1.0, z), df)
+        out = wnp.where(far, tail, near)
+        return wnp.where(inf, _norm_logcdf(safe(inf, z, 0.0)), out)
+
+    def _logsf(self, z, df):
+        return self._logcdf(-z, df)
+
+    def _ppf(self, q, df):
+        return _exact_center(q, super()._ppf(q, df))
+
+    def _isf(self, q, df):
+        return _exact_center(q, super()._isf(q, df))
+
     def _stats(self, df):
         mean = wnp.where(df > 1, 0.0, np.inf)  # SciPy's convention for df <= 1
         var = wnp.where(df > 2, df / safe(df > 2, df - 2.0, 1.0),
@@ -185,7 +230,7 @@ class t_gen(ContinuousDistribution):
         return wnp.where(inf, 0.5 * (math.log(2.0 * math.pi) + 1.0), h)
 
 
-class beta_gen(ContinuousDistribution):
+class beta_gen(NumericQuantiles, ContinuousDistribution):
     """The beta distribution on [0, 1] with shapes ``a``, ``b``.
 
     >>> from wire.scipy.stats import beta
@@ -198,6 +243,10 @@ class beta_gen(ContinuousDistribution):
     shape_fill = (1.0, 1.0)
     support_bounds = (0.0, 1.0)
     interior = 0.5
+    u_range = (-700.0, 40.0)  # z = expit(u): 1e-304 … 1 - 2^-57
+
+    def z_of_u(self, u):
+        return sc.expit(u)
 
     def _argcheck(self, a, b):
         return both(a > 0, b > 0)
@@ -220,7 +269,7 @@ class beta_gen(ContinuousDistribution):
                 + (a + b - 2.0) * sc.digamma(a + b))
 
 
-class gamma_gen(ContinuousDistribution):
+class gamma_gen(NumericQuantiles, ContinuousDistribution):
     """The gamma distribution with shape ``a`` (``scale`` is SciPy's ``1 / rate``).
 
     >>> from wire.scipy.stats import gamma
@@ -233,6 +282,10 @@ class gamma_gen(ContinuousDistribution):
     shape_fill = (1.0,)
     support_bounds = (0.0, np.inf)
     interior = 1.0
+    u_range = (-700.0, 709.0)  # z = exp(u): 1e-304 … 8e307; a root below is 0
+
+    def z_of_u(self, u):
+        return wnp.exp(u)
 
     def _argcheck(self, a):
         return a > 0
@@ -253,7 +306,7 @@ class gamma_gen(ContinuousDistribution):
         return sc.digamma(a) * (1.0 - a) + a + sc.gammaln(a)
 
 
-class chi2_gen(ContinuousDistribution):
+class chi2_gen(NumericQuantiles, ContinuousDistribution):
     """The chi-squared distribution with ``df`` degrees of freedom.
 
     >>> from wire.scipy.stats import chi2
@@ -266,6 +319,10 @@ class chi2_gen(ContinuousDistribution):
     shape_fill = (1.0,)
     support_bounds = (0.0, np.inf)
     interior = 1.0
+    u_range = (-700.0, 709.0)  # z = exp(u): 1e-304 … 8e307; a root below is 0
+
+    def z_of_u(self, u):
+        return wnp.exp(u)
 
     def _argcheck(self, df):
         return df > 0

@@ -14,6 +14,7 @@ computes in float64).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -75,6 +76,19 @@ def log_of(p, complement):
     return wnp.where(small, wnp.log(safe(small, p, 0.5)), wnp.log1p(-safe(small, 0.5, complement)))
 
 
+def quiet(method):
+    """Run ``method`` with NumPy's floating-point warnings off: on concrete arrays the masked
+    branches (a log of 0 that ``where`` then drops) compute eagerly, and their warnings
+    would be noise. The result's own NaN and inf are the answer, not an accident."""
+
+    @functools.wraps(method)
+    def run(*args, **kwds):
+        with np.errstate(all="ignore"):
+            return method(*args, **kwds)
+
+    return run
+
+
 def parse_args(dist, method: str, args, kwds, names, defaults):
     """SciPy's parameter parsing: ``names`` by position or keyword, ``defaults`` for the
     optional ones; a clear ``WireTypeError`` names what is missing or unexpected."""
@@ -133,6 +147,30 @@ class Distribution:
         """Freeze the parameters: ``norm(loc=1.0, scale=2.0).logpdf(x)``."""
         parse_args(self.name, "__call__", args, kwds, self._names(), self._defaults())
         return Frozen(self, args, kwds)
+
+    def freeze(self, *args, **kwds):
+        """The same as calling the distribution: fix its parameters."""
+        return self(*args, **kwds)
+
+    def stats(self, *args, moments="mv", **kwds):
+        """``(mean, var)`` for ``moments='mv'`` (any of ``'m'``, ``'v'``, in that order);
+        skewness and kurtosis are not implemented."""
+        if set(moments) - set("mv"):
+            raise WireTypeError(f"{self.name}.stats: only moments 'm' and 'v' are implemented"
+                                f", got {moments!r}{at(user_location())}")
+        out = []
+        if "m" in moments:
+            out.append(self.mean(*args, **kwds))
+        if "v" in moments:
+            out.append(self.var(*args, **kwds))
+        return out[0] if len(out) == 1 else tuple(out)
+
+    def nnlf(self, theta, x):
+        """Negative log-likelihood of the data ``x`` at parameters ``theta`` (shapes, then
+        loc and scale): ``-sum(logpdf(x, *theta))``, inf where ``theta`` is invalid."""
+        logp = self._log_likelihood_terms(x, tuple(theta))
+        total = -wnp.sum(logp)
+        return wnp.where(wnp.isnan(total), np.inf, total)
 
     def _names(self):
         return tuple(self.shapes) + self._extra
@@ -275,6 +313,19 @@ class ContinuousDistribution(Distribution):
         lo, hi = self.support_bounds
         return self._quantile("isf", q, args, kwds, self._isf, hi, lo)
 
+    def median(self, *args, **kwds):
+        """The median, ``ppf(0.5)``."""
+        return self.ppf(0.5, *args, **kwds)
+
+    def interval(self, confidence, *args, **kwds):
+        """``(lower, upper)``: the central interval holding probability ``confidence``."""
+        alpha = as_float(confidence)
+        return (self.ppf(0.5 - 0.5 * alpha, *args, **kwds),
+                self.isf(0.5 - 0.5 * alpha, *args, **kwds))
+
+    def _log_likelihood_terms(self, x, theta):
+        return self.logpdf(x, *theta)
+
     def _needs(self, attr, method):
         if not hasattr(self, attr):
             raise WireTypeError(
@@ -354,6 +405,9 @@ class DiscreteDistribution(Distribution):
                result_dtype(k, loc, *shapes))
         return kr, s, valid, bad, self._upper(*s)
 
+    def _log_likelihood_terms(self, k, theta):
+        return self.logpmf(k, *theta)
+
     def logpmf(self, k, *args, **kwds):
         """log P(X = k) (``-inf`` off the integers of the support)."""
         return self._point("logpmf", k, args, kwds, self._logpmf, -np.inf)
@@ -427,3 +481,13 @@ class DiscreteDistribution(Distribution):
         s, loc, valid = self._moments("support", args, kwds)
         return (wnp.where(valid, self.lower + loc, np.nan),
                 wnp.where(valid, self._upper(*s) + loc, np.nan))
+
+
+# every public method of the two families, quiet on concrete arrays
+for _cls, _names in ((ContinuousDistribution, ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf",
+                                               "ppf", "isf", "mean", "var", "entropy",
+                                               "median", "interval", "support")),
+                     (DiscreteDistribution, ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf",
+                                             "mean", "var", "entropy", "support"))):
+    for _name in _names:
+        setattr(_cls, _name, quiet(getattr(_cls, _name)))

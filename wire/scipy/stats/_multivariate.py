@@ -18,7 +18,7 @@ from ...errors import ShapeError, WireError, at, user_location
 from ...tracer import Tracer
 from .. import special as sc
 from ..linalg import solve_triangular
-from ._distn import as_float
+from ._distn import as_float, quiet
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -91,6 +91,7 @@ class multivariate_normal_gen:
             return wnp.reshape(x, (-1, 1)) if dim == 1 else wnp.reshape(x, (1, -1))
         return x
 
+    @quiet
     def logpdf(self, x, mean=None, cov=1, allow_singular=False):
         """Log-density; the last axis of ``x`` holds the components.
 
@@ -224,6 +225,7 @@ class dirichlet_gen:
         _check_alpha(as_float(alpha))
         return _FrozenDirichlet(self, alpha)
 
+    @quiet
     def logpdf(self, x, alpha):
         """Log-density."""
         alpha = _check_alpha(as_float(alpha))
@@ -246,6 +248,13 @@ class dirichlet_gen:
         alpha = _check_alpha(as_float(alpha))
         a0 = wnp.sum(alpha)
         return alpha * (a0 - alpha) / (a0 * a0 * (a0 + 1.0))
+
+    def cov(self, alpha):
+        """Covariance matrix of the components."""
+        alpha = _check_alpha(as_float(alpha))
+        a0 = wnp.sum(alpha)
+        m = alpha / a0
+        return (wnp.diag(m) - m[:, None] * m[None, :]) / (a0 + 1.0)
 
     def entropy(self, alpha):
         """Differential entropy."""
@@ -308,6 +317,9 @@ class _FrozenDirichlet:
 
     def var(self):
         return self.dist.var(self.alpha)
+
+    def cov(self):
+        return self.dist.cov(self.alpha)
 
     def entropy(self):
         return self.dist.entropy(self.alpha)
