@@ -88,7 +88,7 @@ def test_fixed_point_without_convergence():
 
 
 def newton(f, x0):
-    step = lambda x: x - f(x) / wire.grad(f)(x)  # noqa: E731
+    step = lambda x: x - f(x) / wire.grad(f)(x)
     return wire.fori_loop(0, 40, lambda i, x: step(x), x0)
 
 
@@ -117,7 +117,7 @@ def test_custom_root_never_differentiates_the_solver():
     def opaque(f, x0):
         return wire.stop_gradient(newton(f, x0))
 
-    root = lambda a: wire.custom_root(lambda x: x ** 3 - a, 1.0, opaque, scalar_solve)  # noqa
+    root = lambda a: wire.custom_root(lambda x: x ** 3 - a, 1.0, opaque, scalar_solve)
     assert wire.grad(root)(8.0) == pytest.approx(1.0 / 12.0, rel=1e-14)  # (1/3) a^(-2/3)
 
 
@@ -129,7 +129,7 @@ def test_custom_root_vectors_and_aux():
         return x, wnp.sum(f(x) ** 2)  # aux: the residual, not differentiated
 
     def newton_vec(f, x0):
-        step = lambda x: x - wnp.linalg.solve(wire.jacfwd(f)(x), f(x))  # noqa: E731
+        step = lambda x: x - wnp.linalg.solve(wire.jacfwd(f)(x), f(x))
         return wire.fori_loop(0, 30, lambda i, x: step(x), x0)
 
     def tangent_solve(g, y):  # g's matrix: one batched JVP

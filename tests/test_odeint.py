@@ -46,12 +46,12 @@ def test_values_match_closed_forms_and_scipy():
 
 def test_adjoint_gradients_match_closed_forms():
     # y(T) = e^{-kT}: d/dk = -T e^{-kT}, d²/dk² = T² e^{-kT}
-    last = lambda k: odeint(decay, 1.0, T, k)[-1]  # noqa: E731
+    last = lambda k: odeint(decay, 1.0, T, k)[-1]
     assert wire.grad(last)(0.7) == pytest.approx(-2.0 * math.exp(-1.4), rel=1e-6)
     assert wire.grad(wire.grad(last))(0.7) == pytest.approx(4.0 * math.exp(-1.4), rel=1e-6)
     assert wire.jit(wire.grad(last))(0.7) == pytest.approx(-2.0 * math.exp(-1.4), rel=1e-6)
     # oscillator: x(T) = x0 cos wT + v0/w sin wT
-    x_end = lambda w: odeint(oscillator, np.array([1.0, 0.0]), T, w)[-1, 0]  # noqa: E731
+    x_end = lambda w: odeint(oscillator, np.array([1.0, 0.0]), T, w)[-1, 0]
     assert wire.grad(x_end)(2.0) == pytest.approx(-2.0 * math.sin(4.0), rel=1e-6)
     g0 = wire.grad(lambda y0: wnp.sum(odeint(oscillator, y0, T, 2.0)[-1]))(np.array([1.0, 0.0]))
     exact = [math.cos(4.0) - 2 * math.sin(4.0), math.sin(4.0) / 2 + math.cos(4.0)]

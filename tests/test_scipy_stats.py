@@ -75,17 +75,17 @@ def _mp_quantile(name, method, q, shapes, loc, scale):
     half = mp.mpf(1) / 2
     if name in ("gamma", "chi2"):
         a, k = (s[0], 1) if name == "gamma" else (s[0] / 2, 2)
-        cdf = lambda z: mp.gammainc(a, 0, z / k, regularized=True)  # noqa: E731
-        sf = lambda z: mp.gammainc(a, z / k, mp.inf, regularized=True)  # noqa: E731
+        cdf = lambda z: mp.gammainc(a, 0, z / k, regularized=True)
+        sf = lambda z: mp.gammainc(a, z / k, mp.inf, regularized=True)
     elif name == "beta":
-        cdf = lambda z: mp.betainc(s[0], s[1], 0, z, regularized=True)  # noqa: E731
-        sf = lambda z: mp.betainc(s[0], s[1], z, 1, regularized=True)  # noqa: E731
+        cdf = lambda z: mp.betainc(s[0], s[1], 0, z, regularized=True)
+        sf = lambda z: mp.betainc(s[0], s[1], z, 1, regularized=True)
     elif name == "t":
         def low(z):
             return mp.betainc(s[0] / 2, half, 0, s[0] / (s[0] + z * z), regularized=True) / 2
 
-        cdf = lambda z: low(z) if z < 0 else 1 - low(-z)  # noqa: E731
-        sf = lambda z: cdf(-z)  # noqa: E731
+        cdf = lambda z: low(z) if z < 0 else 1 - low(-z)
+        sf = lambda z: cdf(-z)
     else:
         raise AssertionError((name, method, q))
     on_cdf = (method == "ppf") == (q <= 0.5)

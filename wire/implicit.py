@@ -22,15 +22,15 @@ True
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from . import numpy as wnp
 from . import tree
+from .api_vmap import vmap
 from .control_flow import trace_closed, while_loop
 from .custom import custom_jvp
-from .api_vmap import vmap
 from .derivatives import jvp
 from .errors import ShapeError, WireError, at, user_location
 from .tracer import Tracer, call_graph_flat, flat_avals

@@ -465,6 +465,9 @@ def _betainc_rules(n_of):
 
 
 def _sampler(lows_highs, param_draw=None):
+    """Uniform examples per argument (x of betainc stays below 0.9: the fuzzer scales
+    arguments by up to 1.1, and I_x is NaN past x = 1)."""
+
     def sample(rng):
         shapes = random_shapes(rng, len(lows_highs))
         args = [rng.uniform(lo, hi, size=s) for (lo, hi), s in zip(lows_highs, shapes)]
@@ -507,13 +510,13 @@ gammainc_deriv_p = Primitive(
 betainc_p = Primitive(
     "betainc", _betainc, elementwise_shape("betainc", float_dtype), dtype=float_dtype,
     jvp=_b_jvp, vjp=_b_vjp, batch=elementwise_batch("betainc"),
-    sample=_sampler([(0.5, 3.0), (0.5, 3.0), (0.05, 0.95)]),
+    sample=_sampler([(0.5, 3.0), (0.5, 3.0), (0.05, 0.9)]),
     doc="regularised incomplete beta function I_x(a, b)",
 )
 betainc_deriv_p = Primitive(
     "betainc_deriv", _betainc_deriv, elementwise_shape("betainc_deriv", float_dtype),
     dtype=float_dtype, jvp=_bd_jvp, vjp=_bd_vjp, batch=elementwise_batch("betainc_deriv"),
-    sample=_sampler([(0.5, 3.0), (0.5, 3.0), (0.05, 0.95)], _draw_beta_orders),
+    sample=_sampler([(0.5, 3.0), (0.5, 3.0), (0.05, 0.9)], _draw_beta_orders),
     doc="mixed derivative ∂^na_a ∂^nb_b I_x(a, b) in the shapes (na + nb >= 1)",
 )
 

@@ -6,8 +6,6 @@
 0.5
 """
 
-from . import special
-from . import linalg
-from . import integrate, signal, stats
+from . import integrate, linalg, signal, special, stats
 
 __all__ = ["integrate", "linalg", "signal", "special", "stats"]

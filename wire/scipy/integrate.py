@@ -108,7 +108,7 @@ def _solve(f, y0, ts, rtol, atol, mxstep, hmax):
         y, fy, t, h, failed = carry
 
         def cond(c):
-            y_, fy_, t_, h_, n, bad = c
+            _, _, t_, _, n, bad = c
             return (t_ < target) & (n < mxstep) & ~bad
 
         def body(c):
@@ -131,7 +131,7 @@ def _solve(f, y0, ts, rtol, atol, mxstep, hmax):
                     wnp.where(ok, t_new, t_), h_next, n + 1, bad)
 
         start = (y, fy, t, h, np.int64(0), np.bool_(False))
-        y, fy, t_end, h, n, bad = while_loop(cond, body, start)
+        y, fy, t_end, h, _, bad = while_loop(cond, body, start)
         status = wnp.where(failed > 0, failed,
                            wnp.where(target < t, 3, wnp.where(bad, 2, wnp.where(t_end < target,
                                                                                   1, 0))))

@@ -146,7 +146,7 @@ def correlate(in1, in2, mode="full", method="auto"):
     """
     if not _traced(in1, in2) and _ss is not None:
         return _ss.correlate(in1, in2, mode=mode, method=method)
-    s1, s2 = _check(in1, in2, mode, method, "correlate")
+    s1, _ = _check(in1, in2, mode, method, "correlate")
     if not s1:
         return in1 * wnp.conj(in2)
     return convolve(in1, wnp.conj(wnp.flip(in2)), mode, method)

@@ -15,15 +15,12 @@ computes in float64).
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 
 from ... import numpy as wnp
 from ...errors import WireTypeError, at, user_location
 from ...tracer import Tracer
-
-_LOG2 = math.log(2.0)
 
 
 def as_float(x):
@@ -266,7 +263,7 @@ class ContinuousDistribution(Distribution):
         return self._finish(wnp.where(inside, val, 0.0), bad)
 
     def _tail(self, method, x, args, kwds, fn, below, above):
-        z, zr, s, scale, valid, bad = self._prepare(method, x, args, kwds)
+        z, zr, s, _, valid, bad = self._prepare(method, x, args, kwds)
         lo, hi = self.support_bounds
         inside = both(valid, zr > lo, zr < hi)
         val = fn(safe(inside, z, self.interior), *s)
@@ -363,7 +360,7 @@ class ContinuousDistribution(Distribution):
 
     def support(self, *args, **kwds):
         """``(lower, upper)`` ends of the support."""
-        s, loc, scale, valid = self._moments("support", args, kwds)
+        _, loc, scale, valid = self._moments("support", args, kwds)
         lo, hi = self.support_bounds
         return (wnp.where(valid, lo * scale + loc, np.nan),
                 wnp.where(valid, hi * scale + loc, np.nan))
