@@ -65,6 +65,7 @@ def test_adjoint_gradients_match_closed_forms():
                                rtol=1e-6, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_adjoint_reaches_closed_over_and_time_dependent_parameters():
     def last(k):
         return odeint(lambda y, t: -k * y, 1.0, T)[-1]  # k is closed over, not an argument

@@ -105,8 +105,8 @@ def test_convolve_under_vmap():
 # --------------------------------------------------------------------------- triangular / Cholesky
 
 
-@pytest.mark.parametrize("lower", [True, False])
-@pytest.mark.parametrize("trans,unit", [(0, False), ("T", True), (2, False), ("C", True)])
+@pytest.mark.parametrize("lower,trans,unit", [(True, 0, False), (False, "T", True),
+                                               (True, 2, True), (False, "C", False)])
 def test_solve_triangular_matches_scipy(lower, trans, unit):
     rng = np.random.default_rng(4)
     a = rng.normal(size=(4, 4)) + 4 * np.eye(4)

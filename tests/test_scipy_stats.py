@@ -341,6 +341,17 @@ def test_ppf_is_the_inverse_and_differentiable():
         np.testing.assert_allclose(dq, 1.0 / dist.pdf(x[inside], 0.5, 2.0), rtol=1e-9)
 
 
+def test_gamma_quantile_derivatives():
+    """The fast representative of the test below: dz/dq = 1/pdf, dz/da by the implicit
+    function theorem through the incomplete gamma's shape derivative."""
+    q, a, h = np.array([1e-8, 0.3, 0.99]), np.full(3, 2.5), 1e-6
+    gq, ga = wire.grad(lambda q, a: wnp.sum(ws.gamma.ppf(q, a)), argnums=(0, 1))(q, a)
+    np.testing.assert_allclose(gq, 1.0 / st.gamma.pdf(st.gamma.ppf(q, a), a), rtol=1e-9)
+    fd = (st.gamma.ppf(q, a + h) - st.gamma.ppf(q, a - h)) / (2 * h)
+    np.testing.assert_allclose(ga, fd, rtol=1e-6)
+
+
+@pytest.mark.slow
 def test_numeric_quantiles_differentiate_implicitly():
     """gamma/chi2/beta/t quantiles are bisection roots; their derivatives in q and in the
     shape parameters come from the implicit function theorem (dz/dθ = -∂F/∂θ / pdf)."""
