@@ -116,6 +116,10 @@ def test_failures_are_reported():
         odeint(decay, 1.0, [0.0, 2.0, 1.0], 0.7)
     with pytest.raises(wire.WireError, match="mxstep=5"):
         odeint(decay, 1.0, [0.0, 200.0], 1.0, mxstep=5)
+    with pytest.raises(wire.WireError, match="mxstep=50"):  # hmax forces 100 steps
+        odeint(decay, 1.0, [0.0, 1.0], 0.7, hmax=0.01, mxstep=50)
+    np.testing.assert_allclose(odeint(decay, 1.0, [0.0, 1.0], 0.7, hmax=0.01)[-1],
+                               math.exp(-0.7), rtol=1e-9)
     # under jit it cannot raise: the failed rows are NaN
     out = wire.jit(lambda k: odeint(lambda y, t: -k * y, 1.0, np.array([0.0, 1.0]), mxstep=2))(0.7)
     assert out[0] == 1.0 and np.isnan(out[1])
