@@ -165,10 +165,12 @@ class Program:
     @staticmethod
     def _elementwise(prim, domains, picks, values):
         first = values[int(picks[0]) % len(values)]
-        ops = [first]
+        ops, shape = [first], np.shape(first)
         for j in range(1, len(domains)):
             cand = values[int(picks[j]) % len(values)]
-            if not _broadcastable(np.shape(first), np.shape(cand)):
+            if _broadcastable(shape, np.shape(cand)):  # with every operand so far
+                shape = np.broadcast_shapes(shape, np.shape(cand))
+            else:
                 cand = wnp.mean(cand)
             ops.append(cand)
         if prim.name not in TAME:

@@ -30,6 +30,7 @@ from .derivatives import hessian, hvp, jacfwd, jacrev, jvp, jvp_graph, linearize
 from .dot import to_dot
 from .evaluate import Executor, evaluate
 from .formulas import to_latex, to_sympy
+from .implicit import custom_root, fixed_point
 from .ir import Aval, Graph, Node
 from .jit import jit
 from .numpy import stop_gradient
@@ -57,3 +58,4 @@ __all__ += ["nn", "optim", "scipy", "testing"]
 __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
 __all__ += ["BackendError"]
 __all__ += ["to_sympy", "to_latex"]
+__all__ += ["custom_root", "fixed_point"]

@@ -13,11 +13,12 @@ from pyrsistent import pmap
 from .ops import custom, elementwise, linalg, reductions, shape
 from .ops import complex_parts, cumulative, fft, linalg_ext, sorting, special
 from .ops import control
+from .ops import incomplete
 from .primitive import Primitive
 
 PRIMITIVE_MODULES: tuple[ModuleType, ...] = (
     elementwise, shape, reductions, linalg, custom,
-    complex_parts, cumulative, sorting, linalg_ext, fft, special, control,
+    complex_parts, cumulative, sorting, linalg_ext, fft, special, control, incomplete,
 )
 
 

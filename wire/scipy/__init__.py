@@ -1,10 +1,11 @@
-"""``wire.scipy``: SciPy functions on arrays and tracers (``wire.scipy.special``).
+"""``wire.scipy``: SciPy functions on arrays and tracers: ``special``, ``stats``, ``linalg``,
+``signal``, ``integrate``.
 
 >>> import wire.scipy.special as wsp
 >>> float(wsp.expit(0.0))
 0.5
 """
 
-from . import special
+from . import integrate, linalg, signal, special, stats
 
-__all__ = ["special"]
+__all__ = ["integrate", "linalg", "signal", "special", "stats"]

@@ -190,9 +190,9 @@ def _simplify_graph_params(params, rules):
     changed = False
     for k, v in params.items():
         if isinstance(v, Graph):
-            new = simplify(v, rules)
+            new = _simplify_nested(v, rules)
         elif _is_graphs(v):
-            new = type(v)(simplify(g, rules) for g in v)
+            new = type(v)(_simplify_nested(g, rules) for g in v)
         else:
             continue
         if new != v:
@@ -375,6 +375,26 @@ def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
 _SIMPLIFIED: OrderedDict = OrderedDict()  # memo: outputs `simplify` maps to themselves
 _SIMPLIFIED_LIMIT = 256
 _SIMPLIFIED_LOCK = threading.Lock()
+
+
+_NESTED: OrderedDict = OrderedDict()  # memo: (graph, id(rules)) -> (rules, simplified graph)
+
+
+def _simplify_nested(graph: Graph, rules) -> Graph:
+    """``simplify`` of a graph held in a node's params. Every pass over the outer graph
+    meets the same nested graphs again (and so on at each level of nesting, which made the
+    cost exponential in the depth): the results are memoized."""
+    key = (graph, id(rules))
+    with _SIMPLIFIED_LOCK:
+        hit = _NESTED.get(key)
+    if hit is not None and hit[0] is rules:
+        return hit[1]
+    out = simplify(graph, rules)
+    with _SIMPLIFIED_LOCK:
+        _NESTED[key] = (rules, out)
+        while len(_NESTED) > _SIMPLIFIED_LIMIT:
+            _NESTED.popitem(last=False)
+    return out
 
 
 def mark_simplified(graph: Graph) -> None:
