@@ -525,6 +525,12 @@ TABLE: dict[str, Callable[[], list]] = {
                                          dtypes=FLOATS + (np.int64,)),
     "special.log_softmax": lambda: reduction(({}, {"axis": 0}, {"axis": 1}),
                                              dtypes=FLOATS + (np.int64,)),
+    "special.betainc": lambda: [per_dtype(lambda dt: (
+        (values(dt)[:, None, None], values(dt)[None, :, None], values(dt)[None, None, :]),
+        _apply))] + one_group(
+        ("0-d", (np.array(2.0), np.array(3.0), np.array(-0.0)), _apply),
+        ("empty", (np.zeros((0,)), np.ones(1), np.ones(1)), _apply),
+        ("f32×f64", (F32[:, None, None], F[None, :, None], F[None, None, :]), _apply)),
     "special.polygamma": lambda: unary_n(lambda f, x: f(0, x)) + unary_n(lambda f, x: f(1, x))
     + unary_n(lambda f, x: f(3, x)),
     "special.multigammaln": lambda: unary_n(lambda f, x: f(x, 1)) + unary_n(

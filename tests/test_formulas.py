@@ -97,6 +97,11 @@ def test_elementwise_rule_and_its_derivative_evaluate_like_wire(p):
         floats = tuple(i for i, a in enumerate(args) if a.dtype.kind == "f")
         if floats and not p.nondiff and g.outputs[0].aval.dtype.kind == "f":
             dg = wire.trace(wire.grad(lambda *a: bind(p, *a, **params), argnums=floats), *args)
+            untranslatable = {n.op.name for n in dg.nodes if n.op in UNTRANSLATABLE}
+            if untranslatable:  # e.g. a shape derivative of betainc: a clear error instead
+                with pytest.raises(wire.WireError, match="|".join(sorted(untranslatable))):
+                    wire.to_sympy(dg)
+                continue
             _check_at(dg, args, rtol=1e-5 if low else 1e-9)
 
 

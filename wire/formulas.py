@@ -40,7 +40,7 @@ import numpy as np
 from .errors import WireError, at, user_location
 from .ir import Graph, Node, arg_op, const_op, var_op
 from .ops import complex_parts as cx
-from .ops import control, cumulative, custom, fft, linalg, reductions, sorting, special
+from .ops import control, cumulative, custom, fft, incomplete, linalg, reductions, sorting, special
 from .ops import linalg_ext as la
 from .ops import elementwise as ew
 from .ops import shape as sh
@@ -220,6 +220,9 @@ SYMPY_RULES: dict = {
     special.erfc_p:    _call("erfc"),
     special.erfinv_p:  _call("erfinv"),
     special.ndtri_p:   lambda sp, n, p: sp.sqrt(2) * sp.erfinv(2 * p - 1),  # Φ⁻¹(p)
+    incomplete.gammainc_p:  lambda sp, n, a, x: sp.lowergamma(a, x) / sp.gamma(a),
+    incomplete.gammaincc_p: lambda sp, n, a, x: sp.uppergamma(a, x) / sp.gamma(a),
+    incomplete.betainc_p:   lambda sp, n, a, b, x: sp.betainc_regularized(a, b, 0, x),
     cx.real_p:         _call("re"),
     cx.imag_p:         _call("im"),
     cx.conj_p:         _call("conjugate"),
@@ -250,6 +253,9 @@ UNTRANSLATABLE: dict = {
     **{p: "acts on the binary digits of integers: SymPy has no function for it (logical_and "
           "& co. translate booleans)" for p in (ew.bitwise_and_p, ew.bitwise_or_p,
                                                 ew.bitwise_xor_p)},
+    **{p: "a derivative of an incomplete gamma/beta function in its shape parameters: SymPy "
+          "writes it only as Meijer G-functions or integrals, which do not evaluate to the "
+          "needed accuracy" for p in (incomplete.gammainc_deriv_p, incomplete.betainc_deriv_p)},
     control.while_p:  "a loop whose trip count depends on the values has no closed formula",
     control.scan_p:   "a loop over array slices: " + _ARRAYS,
     reductions.argmax_p: _ARRAYS,

@@ -614,7 +614,7 @@ def gammainc(a, x):
     >>> round(float(wire.grad(gammainc)(2.0, 1.5)), 10)   # dP/da, no closed form
     -0.3134886378
     """
-    return INC.gammainc(_fl(a), _fl(x))
+    return INC.gammainc(*_as(_D_FIRST, a, x))
 
 
 def gammaincc(a, x):
@@ -624,7 +624,7 @@ def gammaincc(a, x):
     >>> bool(abs(gammaincc(1.0, 50.0) / math.exp(-50.0) - 1.0) < 1e-14)
     True
     """
-    return INC.gammaincc(_fl(a), _fl(x))
+    return INC.gammaincc(*_as(_D_FIRST, a, x))
 
 
 def betainc(a, b, x):
@@ -633,4 +633,4 @@ def betainc(a, b, x):
     >>> float(betainc(1.0, 1.0, 0.25))
     0.25
     """
-    return INC.betainc(_fl(a), _fl(b), _fl(x))
+    return INC.betainc(*_as(_F_FIRST, a, b, x))
