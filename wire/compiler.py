@@ -36,7 +36,6 @@ import heapq
 import keyword
 import math
 import re
-import threading
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -727,9 +726,6 @@ def _return_expr(graph: Graph, ctx: _Ctx, ref, outputs, out_index, is_known) -> 
     ctx.globals["_unflatten"] = tree.unflatten
     ctx.globals["_out_tree"] = graph.out_tree
     return f"_unflatten(_out_tree, [{', '.join(exprs)}])"
-
-
-_COMPILE_LOCK = threading.Lock()
 
 
 def compile_graph(graph: Graph, name: str = "compiled") -> Compiled:

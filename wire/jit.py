@@ -45,22 +45,16 @@ def _simplify(graph: Graph) -> Graph:
     folding, algebra, CSE); only when they change something does the full ``simplify`` run.
     Results are remembered the same way.
     """
-    try:
-        from .transforms import simplify as simp
-    except ImportError:  # simplification is optional
-        return graph
+    from toolz import pipe
+
+    from .transforms import simplify as simp
+    from .transforms.rules import ALGEBRA
+
     if simp.is_simplified(graph):
         return graph
-    try:
-        from toolz import pipe
-
-        from .transforms.rules import ALGEBRA
-
-        cheap = pipe(graph, simp.dce, simp.fold_constants, simp.rewrite(ALGEBRA), simp.cse)
-        result = graph if cheap.outputs == graph.outputs else simp.simplify(graph)
-        simp.mark_simplified(result)
-    except (ImportError, AttributeError):  # a different simplify module: use it as a whole
-        result = simp.simplify(graph)
+    cheap = pipe(graph, simp.dce, simp.fold_constants, simp.rewrite(ALGEBRA), simp.cse)
+    result = graph if cheap.outputs == graph.outputs else simp.simplify(graph)
+    simp.mark_simplified(result)
     return result
 
 

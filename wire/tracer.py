@@ -21,7 +21,6 @@ from pyrsistent import pmap
 
 from . import tree
 from .errors import (
-    NonDifferentiableError,
     ShapeError,
     TracerBoolError,
     WireError,
@@ -133,10 +132,6 @@ class Tracer:
         from .numpy._dispatch import dispatch_function
 
         return dispatch_function(func, args, kwargs)
-
-
-def is_tracer(x) -> bool:
-    return isinstance(x, Tracer)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -326,14 +321,6 @@ def _uninline(out_nodes, args, inputs):
     if nodes != tuple(args) or graph.inputs != tuple(inputs):
         return None
     return graph
-
-
-def check_float(aval: Aval, what: str):
-    if aval.dtype.kind not in "fc":
-        raise NonDifferentiableError(
-            f"{what} has dtype {aval.dtype} ({aval!r}); derivatives exist only for "
-            f"floating-point inputs — pass x.astype(float){at(user_location())}"
-        )
 
 
 # Operators are bound at the bottom, once wire.numpy exists (it imports this module).

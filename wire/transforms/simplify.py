@@ -39,9 +39,6 @@ from ..ir import EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node, top
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "is_simplified", "rewrite", "simplify"]
 
-# Constants up to this many elements are materialised when folding; larger results are
-# folded only when uniform (then they become `full` nodes).
-FOLD_MAX_SIZE = 1 << 12
 _MAX_LOCAL_STEPS = 64  # rewrites applied to one node before the driver moves on
 _MAX_SWEEPS = 4  # whole-graph sweeps until nothing changes
 
