@@ -374,17 +374,13 @@ def test_random_dags_keep_values(dag):
     assert simplify(s) == s
 
 
-def test_simplify_grad_chain_is_fast():
-    import time
-
-    t0 = time.perf_counter()
+def test_simplify_grad_chain_stays_small():
+    # How long this takes is a benchmark figure (benchmarks/higher_order.py), not a test.
     g = f_bench
     for _ in range(8):
         g = _grad_level(g, True)
     graph = simplify(wire.trace(g, 1.0))
-    elapsed = time.perf_counter() - t0
     assert len(graph) < 933
-    assert elapsed < 5.0  # about 0.2 s on the reference machine; generous for shared CI
     assert math.isfinite(float(wire.evaluate(graph, 0.5)))
 
 
