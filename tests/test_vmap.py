@@ -373,7 +373,7 @@ def test_wrong_rule_is_reported():
 )
 def test_matmul_batch_axes_everywhere(sa, sb):
     rng = np.random.default_rng(len(sa) + 3 * len(sb))
-    f = wire.ops.linalg.matmul
+    f = wire.ops.matmul.matmul
     for da in [None, *range(len(sa) + 1)]:
         for db in [None, *range(len(sb) + 1)]:
             if da is None and db is None:

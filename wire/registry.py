@@ -10,14 +10,14 @@ from types import ModuleType
 
 from pyrsistent import pmap
 
-from .ops import custom, elementwise, linalg, reductions, shape
-from .ops import complex_parts, cumulative, fft, linalg_ext, sorting, special
+from .ops import custom, elementwise, matmul, reductions, shape
+from .ops import complex_parts, cumulative, factorizations, fft, sorting, special
 from .ops import control
 from .primitive import Primitive
 
 PRIMITIVE_MODULES: tuple[ModuleType, ...] = (
-    elementwise, shape, reductions, linalg, custom,
-    complex_parts, cumulative, sorting, linalg_ext, fft, special, control,
+    elementwise, shape, reductions, matmul, custom,
+    complex_parts, cumulative, sorting, factorizations, fft, special, control,
 )
 
 

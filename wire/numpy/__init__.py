@@ -22,12 +22,12 @@ from ._reductions import *  # noqa: F401,F403
 from ._reductions import __all__ as _reductions_all
 from ._shape import *  # noqa: F401,F403
 from ._shape import __all__ as _shape_all
-from ._elementwise_extra import *  # noqa: F401,F403
-from ._elementwise_extra import __all__ as _elementwise_extra_all
-from ._indexing_extra import *  # noqa: F401,F403
-from ._indexing_extra import __all__ as _indexing_extra_all
-from ._scan_sort import *  # noqa: F401,F403
-from ._scan_sort import __all__ as _scan_sort_all
+from ._elementwise_composed import *  # noqa: F401,F403
+from ._elementwise_composed import __all__ as _elementwise_composed_all
+from ._rearranging import *  # noqa: F401,F403
+from ._rearranging import __all__ as _rearranging_all
+from ._along_axis import *  # noqa: F401,F403
+from ._along_axis import __all__ as _along_axis_all
 from ._einsum import *  # noqa: F401,F403
 from ._einsum import __all__ as _einsum_all
 from . import fft, linalg  # noqa: E402
@@ -40,5 +40,5 @@ ndarray = _np.ndarray
 
 __all__ = sorted(
     set(_creation_all) | set(_math_all) | set(_products_all) | set(_reductions_all) | set(_shape_all)
-    | set(_elementwise_extra_all) | set(_indexing_extra_all) | set(_scan_sort_all) | set(_einsum_all)
+    | set(_elementwise_composed_all) | set(_rearranging_all) | set(_along_axis_all) | set(_einsum_all)
 )

@@ -16,7 +16,7 @@ from ..errors import WireError, at, user_location
 from ..ops import cumulative as K
 from ..ops import sorting as SO
 from ..tracer import Tracer
-from ._indexing_extra import take, take_along_axis
+from ._rearranging import take, take_along_axis
 from ._math import isnan, maximum, minimum, multiply, where
 from ._promote import cast
 from ._reductions import max, mean, min, normalize_axes, prod, sum
@@ -458,7 +458,7 @@ def convolve(a, v, mode="full"):
     """
     if not _t(a, v):
         return np.convolve(a, v, mode)
-    from ._indexing_extra import pad
+    from ._rearranging import pad
     from ._products import matmul
 
     n = a.shape[0] if isinstance(a, Tracer) else np.shape(a)[0]
@@ -484,7 +484,7 @@ def correlate(a, v, mode="valid"):
     """Cross-correlation of two 1-D arrays, NumPy's ``correlate``."""
     if not _t(a, v):
         return np.correlate(a, v, mode)
-    from ._elementwise_extra import conj
+    from ._elementwise_composed import conj
 
     vr = v[::-1] if isinstance(v, Tracer) else np.asarray(v)[::-1]
     na = a.shape[0] if isinstance(a, Tracer) else np.shape(a)[0]
@@ -529,7 +529,7 @@ def corrcoef(x, y=None, rowvar=True):
     """Pearson correlation coefficients."""
     if not _t(x, y):
         return np.corrcoef(x, y, rowvar=rowvar)
-    from ._indexing_extra import diagonal
+    from ._rearranging import diagonal
     from ._math import sqrt
 
     c = cov(x, y, rowvar)

@@ -109,7 +109,7 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
 
             return logsumexp(x, axis=axis, keepdims=keepdims)
     if method == "accumulate" and name in ("add", "multiply", "maximum", "minimum"):
-        from ._scan_sort import accumulate
+        from ._along_axis import accumulate
 
         return accumulate(name, inputs[0], kwargs.get("axis", 0), dtype)
     if method == "outer" and len(inputs) == 2:

@@ -11,7 +11,7 @@ import string
 import numpy as np
 
 from ..errors import ShapeError, WireError, at, user_location
-from ..ops import linalg as L
+from ..ops import matmul as L
 from ..ops import shape as S
 from ..tracer import Tracer
 from ._promote import promote

@@ -172,7 +172,7 @@ def abs(x):
     np.float64(2.0)
     """
     if isinstance(x, Tracer) and x.dtype.kind == "c":
-        from ._elementwise_extra import abs_complex
+        from ._elementwise_composed import abs_complex
 
         return abs_complex(x)
     return E.abs_(x)

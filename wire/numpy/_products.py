@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError, at, user_location
-from ..ops import linalg as L
+from ..ops import matmul as L
 from ..ops import shape as S
 from ..tracer import Tracer
 from ._promote import any_tracer, promote

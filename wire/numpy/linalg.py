@@ -1,6 +1,6 @@
 """``wire.numpy.linalg``: NumPy's ``numpy.linalg`` on arrays and tracers.
 
-Factorizations are primitives (``wire.ops.linalg_ext``); ``norm``, ``pinv``,
+Factorizations are primitives (``wire.ops.factorizations``); ``norm``, ``pinv``,
 ``matrix_power``, ``cond``, ``lstsq``, ``multi_dot``, ``eigvalsh``… are compositions. A
 singular matrix raises ``numpy.linalg.LinAlgError`` when evaluated, as in NumPy. Results that
 NumPy returns as named tuples (``slogdet``, ``eigh``, ``svd``, ``qr``) are named tuples here.
@@ -19,9 +19,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ShapeError, WireError, at, user_location
-from ..ops import linalg_ext as LX
+from ..ops import factorizations as LX
 from ..tracer import Tracer
-from ._elementwise_extra import conj
+from ._elementwise_composed import conj
 from ._math import abs, sqrt, where
 from ._products import matmul, outer, tensordot
 from ._promote import cast, promote
@@ -251,7 +251,7 @@ def _safe_sqrt(s):
 
 def _abs2(x):
     if x.dtype.kind == "c":
-        from ._elementwise_extra import imag, real
+        from ._elementwise_composed import imag, real
 
         return real(x) ** 2 + imag(x) ** 2
     return x * x
@@ -475,7 +475,7 @@ def matrix_transpose(x, /):
 
 def diagonal(x, /, *, offset=0):
     """Diagonals of the last two axes."""
-    from ._indexing_extra import diagonal as _diagonal
+    from ._rearranging import diagonal as _diagonal
 
     if not _t(x):
         return np.linalg.diagonal(x, offset=offset)
@@ -491,6 +491,6 @@ def trace(x, /, *, offset=0, dtype=None):
 
 def cross(x1, x2, /, *, axis=-1):
     """Cross product of 3-vectors along ``axis``."""
-    from ._indexing_extra import cross as _cross
+    from ._rearranging import cross as _cross
 
     return _cross(x1, x2, axis=axis)

@@ -22,7 +22,7 @@ from ..ir import Aval
 from ..primitive import Primitive, broadcast_shapes
 from ..tracer import bind
 from . import shape as S
-from .linalg import matmul
+from .matmul import matmul
 
 # --------------------------------------------------------------------------- helpers
 
