@@ -44,8 +44,7 @@ import numpy as np
 from . import tree
 from .debug import _NANS
 from .errors import ShapeError, UnboundInputError, WireError, at, user_location
-from .ir import Graph, Node, const_op
-from .printing import _names
+from .ir import Graph, Node, const_op, names as _names
 from .tracer import Tracer, call_graph_flat
 
 # --------------------------------------------------------------------------- emitters

@@ -1,4 +1,4 @@
-"""The intermediate representation: abstract values, interned nodes, and graphs.
+"""Abstract values and interned nodes (the graph type lives in ``wire.ir.graph``).
 
 * ``Aval`` — shape and dtype of a value (``shape`` may be ``None`` for a ``wire.var`` whose
   shape was not given). Multi-output nodes have a tuple of avals.
@@ -6,8 +6,6 @@
   expression twice returns the same object, so ``==`` is ``is``, hashing never recurses and
   common sub-expressions are shared for free. The user's source location (``loc``) rides
   along outside the key.
-* ``Graph`` — inputs + outputs (+ the pytree structure of both), with a canonical
-  topological ``nodes`` vector computed once by an iterative walk.
 
 Leaf operations (inputs, named vars, constants) live here; computing primitives live in
 ``wire.primitive`` and ``wire.ops``.
@@ -22,9 +20,8 @@ from _weakref import _remove_dead_weakref  # what WeakValueDictionary uses; atom
 from typing import Iterable, Sequence
 
 import numpy as np
-from pyrsistent import PMap, pmap, pvector
+from pyrsistent import PMap, pmap
 
-from .tree import LEAF, TreeDef
 
 EMPTY_PARAMS = pmap()
 
@@ -304,106 +301,3 @@ def substitute(outputs: Sequence[Node], mapping: dict, order=None) -> list[Node]
                 continue
         new[node] = node
     return [new[o] for o in outputs]
-
-
-# --------------------------------------------------------------------------- graphs
-
-
-class Graph:
-    """An immutable computation: ``inputs`` (positional input nodes) to ``outputs``.
-
-    ``in_tree``/``out_tree`` remember the pytree structure of the arguments and results.
-    Graphs hash and compare by structure. ``len(graph)`` counts operation nodes (not inputs
-    or constants); ``graph.nodes`` lists every node in topological order.
-    """
-
-    __slots__ = ("inputs", "outputs", "in_tree", "out_tree", "_nodes", "_hash")
-
-    def __init__(
-        self,
-        inputs: Sequence[Node],
-        outputs: Sequence[Node],
-        in_tree: TreeDef | None = None,
-        out_tree: TreeDef | None = None,
-    ):
-        sa = object.__setattr__
-        inputs, outputs = tuple(inputs), tuple(outputs)
-        sa(self, "inputs", inputs)
-        sa(self, "outputs", outputs)
-        sa(self, "in_tree", in_tree if in_tree is not None else _flat_tree(len(inputs)))
-        sa(self, "out_tree", out_tree if out_tree is not None else _flat_tree(len(outputs)))
-        sa(self, "_nodes", None)
-        sa(self, "_hash", hash((inputs, outputs, self.in_tree, self.out_tree)))
-
-    def __setattr__(self, name, value):
-        raise AttributeError("wire graphs are immutable: Graph attributes cannot be set")
-
-    def __hash__(self):
-        return self._hash
-
-    def __eq__(self, other):
-        return (
-            isinstance(other, Graph)
-            and self._hash == other._hash
-            and self.inputs == other.inputs
-            and self.outputs == other.outputs
-            and self.in_tree == other.in_tree
-            and self.out_tree == other.out_tree
-        )
-
-    @property
-    def nodes(self):
-        """Every node (inputs, constants, operations) in canonical topological order."""
-        if self._nodes is None:
-            order = toposort(self.inputs + self.outputs)
-            object.__setattr__(self, "_nodes", pvector(order))
-        return self._nodes
-
-    def __len__(self):
-        return sum(1 for n in self.nodes if not n.is_leaf)
-
-    @property
-    def in_avals(self):
-        return tuple(n.aval for n in self.inputs)
-
-    @property
-    def out_avals(self):
-        return tuple(n.aval for n in self.outputs)
-
-    @property
-    def free_vars(self) -> tuple[Node, ...]:
-        """Leaf nodes that are neither inputs nor constants (open-trace args, named vars)."""
-        ins = set(self.inputs)
-        return tuple(
-            n for n in self.nodes if n.is_leaf and n.op is not const_op and n not in ins
-        )
-
-    def __repr__(self):
-        from .printing import format_graph
-
-        return format_graph(self)
-
-    __str__ = __repr__
-
-    def __reduce__(self):
-        # Flat (one entry per node, inputs by position), so pickling a deep graph never
-        # recurses node by node; nodes are re-interned on unpickling.
-        nodes = list(self.nodes)
-        pos = {n: k for k, n in enumerate(nodes)}
-        flat = tuple((n.op, tuple(pos[i] for i in n.inputs), n.params, n.aval, n.loc)
-                     for n in nodes)
-        return _graph_from_flat, (
-            flat, tuple(pos[n] for n in self.inputs), tuple(pos[n] for n in self.outputs),
-            self.in_tree, self.out_tree,
-        )
-
-
-def _graph_from_flat(flat, inputs, outputs, in_tree, out_tree) -> Graph:
-    nodes: list[Node] = []
-    for op, ins, params, aval, loc in flat:
-        nodes.append(make_node(op, tuple(nodes[i] for i in ins), params, aval, loc))
-    return Graph([nodes[i] for i in inputs], [nodes[i] for i in outputs], in_tree, out_tree)
-
-
-def _flat_tree(n: int) -> TreeDef:
-    return TreeDef("tuple", tuple, None, (LEAF,) * n)
