@@ -18,7 +18,7 @@ import wire
 import wire.numpy as wnp
 from wire.ops.shape import proj_p
 from wire.registry import REGISTRY
-from wire.tracer import bind
+from wire.core import bind
 
 
 def _mlp(params, x, y):

@@ -16,7 +16,7 @@ from corpus import _mlp as corpus_mlp
 from corpus import graphs, mlp_args
 from wire import backends
 from wire.registry import REGISTRY
-from wire.tracer import bind
+from wire.core import bind
 
 da = pytest.importorskip("dask.array", reason="dask is not installed: pip install -e '.[dask]'")
 pytest.importorskip("array_api_compat", reason="array-api-compat is not installed")

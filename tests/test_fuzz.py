@@ -32,7 +32,7 @@ import wire
 import wire.numpy as wnp
 from wire.ir import Aval
 from wire.registry import REGISTRY
-from wire.tracer import bind
+from wire.core import bind
 
 MAX_OPS = 30
 # Per-test example count: small in CI (the "ci" profile), the profile's count otherwise.

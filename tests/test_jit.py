@@ -19,7 +19,7 @@ from corpus import programs
 from wire.compiler import compile_graph, schedule
 from wire.ops.shape import proj_p
 from wire.registry import REGISTRY
-from wire.tracer import bind
+from wire.core import bind
 
 PRIMS = sorted((p for p in REGISTRY.values() if p is not proj_p), key=lambda p: p.name)
 

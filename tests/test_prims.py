@@ -13,7 +13,7 @@ import wire
 from wire.ir import Aval, aval_of
 from wire.ops.shape import proj_p
 from wire.registry import REGISTRY
-from wire.tracer import bind
+from wire.core import bind
 
 PRIMS = sorted((p for p in REGISTRY.values() if p is not proj_p), key=lambda p: p.name)
 EPS = 1e-6

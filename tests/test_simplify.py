@@ -352,11 +352,11 @@ def _build(steps, outs):
         vals = [x, y]
         for s in steps:
             if s[0] == "u":
-                v = wire.tracer.bind(REGISTRY[s[1]], vals[s[2]])
+                v = wire.core.bind(REGISTRY[s[1]], vals[s[2]])
             elif s[0] == "b":
-                v = wire.tracer.bind(REGISTRY[s[1]], vals[s[2]], vals[s[3]])
+                v = wire.core.bind(REGISTRY[s[1]], vals[s[2]], vals[s[3]])
             elif s[0] == "c":
-                v = wire.tracer.bind(REGISTRY[s[1]], vals[s[2]], np.float64(s[3]))
+                v = wire.core.bind(REGISTRY[s[1]], vals[s[2]], np.float64(s[3]))
             else:
                 v = vals[s[2]] ** s[1]
             vals.append(wnp.clip(v, -4.0, 4.0) if s[0] == "u" and s[1] in ("exp", "sinh") else v)

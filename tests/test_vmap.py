@@ -12,7 +12,7 @@ import pytest
 import wire
 import wire.numpy as wnp
 from wire.registry import REGISTRY
-from wire.tracer import bind
+from wire.core import bind
 
 # --------------------------------------------------------------------------- registry
 
@@ -341,7 +341,7 @@ def test_error_cases():
 
 
 def test_missing_rule_names_the_primitive():
-    from wire.primitive import Primitive, elementwise_shape
+    from wire.core.primitive import Primitive, elementwise_shape
 
     p = Primitive("norule", np.negative, elementwise_shape("norule"))
     with pytest.raises(wire.WireError, match="'norule' .*no batching rule"):
@@ -349,7 +349,7 @@ def test_missing_rule_names_the_primitive():
 
 
 def test_wrong_rule_is_reported():
-    from wire.primitive import Primitive, elementwise_shape
+    from wire.core.primitive import Primitive, elementwise_shape
 
     p = Primitive(
         "badrule",

@@ -8,8 +8,6 @@ Functions are traced into persistent, immutable graphs; transforms map graphs to
 0.0
 """
 
-# tracer first: it binds its operators to wire.numpy, which builds on wire.ops
-from . import tracer as _tracer  # noqa: F401  isort: skip
 from . import tree
 from .api import Variable, grad, grad_graph, gradients, value_and_grad, var
 from .api_vmap import vmap, vmap_graph
@@ -25,7 +23,7 @@ from .errors import (
 )
 from .errors import BackendError
 from .custom import custom_jvp, custom_vjp
-from .debug import debug_nans
+from .core.debug import debug_nans
 from .derivatives import hessian, hvp, jacfwd, jacrev, jvp, jvp_graph, linearize, vjp, vjp_graph
 from .dot import to_dot
 from .evaluate import Executor, evaluate
@@ -34,7 +32,7 @@ from .jit import jit
 from .numpy import stop_gradient
 from .registry import REGISTRY
 from .serialize import dumps, load, loads, save
-from .tracer import Tracer, trace
+from .core import Tracer, trace
 from .transforms.simplify import simplify
 
 # libraries built only on the public API above (wire.random is wire's, not the stdlib's)

@@ -16,7 +16,7 @@ from . import tree
 from .errors import NonDifferentiableError, WireError, at, user_location
 from .ir import Graph, Node, const_op
 from .ops.shape import full, to_tracer, zeros_like_
-from .tracer import Tracer, call_graph_flat, flat_avals, trace_flat
+from .core import Tracer, call_graph_flat, flat_avals, trace_flat
 from .transforms.vjp import backward
 
 

@@ -19,7 +19,7 @@ from . import tree
 from .api import call
 from .errors import WireError, at, user_location
 from .ir import Aval, Graph
-from .tracer import flat_avals, trace_flat
+from .core import flat_avals, trace_flat
 from .transforms.vmap import vmap_flat
 
 # --------------------------------------------------------------------------- axis specs

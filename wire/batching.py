@@ -45,8 +45,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .errors import ShapeError, WireError, at, user_location
-from .primitive import Primitive
-from .tracer import Tracer, bind
+from .core.primitive import Primitive
+from .core import Tracer, bind
 
 # --------------------------------------------------------------------------- operands
 

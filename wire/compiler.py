@@ -42,10 +42,10 @@ from typing import NamedTuple
 import numpy as np
 
 from . import tree
-from .debug import _NANS
+from .core.debug import _NANS
 from .errors import ShapeError, UnboundInputError, WireError, at, user_location
 from .ir import Graph, Node, const_op, names as _names
-from .tracer import Tracer, call_graph_flat
+from .core import Tracer, call_graph_flat
 
 # --------------------------------------------------------------------------- emitters
 

@@ -25,7 +25,7 @@ from .errors import ShapeError, WireError, WireTypeError, at, user_location
 from .ir import Aval, Graph, arg_op, const_op, input_node, make_node, substitute, toposort
 from .ops.control import cond_bind, scan_bind, while_bind
 from .ops.subgraph import closed_graph, inline
-from .tracer import _ARRAY_TYPES, Tracer, TraceTag, flat_avals, to_node
+from .core import _ARRAY_TYPES, Tracer, TraceTag, flat_avals, to_node
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]
 

@@ -24,7 +24,7 @@ from . import tree
 from .errors import WireError, at, user_location
 from .ir import Graph, input_node, substitute
 from .ops.custom import custom_jvp_call_p, custom_vjp_call_p
-from .tracer import Tracer, bind, flat_avals, trace_flat
+from .core import Tracer, bind, flat_avals, trace_flat
 
 
 def _split_static(args, nondiff_argnums):

@@ -18,7 +18,7 @@ from .api import maybe_simplify
 from .errors import ShapeError, WireError, at, user_location
 from .ir import Graph, input_node
 from .ops.shape import zeros_like_
-from .tracer import Tracer, call_graph_flat, flat_avals
+from .core import Tracer, call_graph_flat, flat_avals
 from .transforms.jvp import forward
 from .transforms.partial_eval import partial_eval
 from .transforms.vjp import backward

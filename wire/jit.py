@@ -25,10 +25,10 @@ from collections.abc import Callable
 import numpy as np
 
 from . import tree
-from .debug import _NANS
+from .core.debug import _NANS
 from .errors import WireError, at, user_location
 from .ir import Graph
-from .tracer import Tracer, call_graph_flat, flat_avals, trace_flat
+from .core import Tracer, call_graph_flat, flat_avals, trace_flat
 
 DEFAULT_CACHE_LIMIT = 64
 BACKENDS = ("numpy",)

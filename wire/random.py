@@ -77,7 +77,7 @@ def is_key(x) -> bool:
 
 def _check_key(k, what: str) -> int:
     """The 128-bit integer of concrete key ``k``; a clear error for tracers and non-keys."""
-    from .tracer import Tracer
+    from .core import Tracer
 
     if isinstance(k, Tracer):
         raise WireTypeError(

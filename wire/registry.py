@@ -1,11 +1,14 @@
 """``REGISTRY``: every primitive by name, collected once at import from ``wire.ops`` modules.
 
 It is a read-only ``pmap``; nothing registers primitives at run time (user-defined rules go
-through ``custom_vjp``/``custom_jvp`` params, not new registry entries).
+through ``custom_vjp``/``custom_jvp`` params, not new registry entries). Deserialising is the
+one place where a primitive is found by its name: pickled primitives (in pickled graphs) are
+looked up here, by :func:`primitive_named`.
 """
 
 from __future__ import annotations
 
+import copyreg
 from types import ModuleType
 
 from pyrsistent import pmap
@@ -13,7 +16,7 @@ from pyrsistent import pmap
 from .ops import custom, elementwise, matmul, reductions, shape
 from .ops import complex_parts, cumulative, factorizations, fft, sorting, special
 from .ops import control
-from .primitive import Primitive
+from .core.primitive import Primitive
 
 PRIMITIVE_MODULES: tuple[ModuleType, ...] = (
     elementwise, shape, reductions, matmul, custom,
@@ -33,3 +36,15 @@ def _collect(modules) -> dict:
 
 
 REGISTRY = pmap(_collect(PRIMITIVE_MODULES))
+
+
+def primitive_named(name: str) -> Primitive:
+    """The registered primitive called ``name`` (what unpickling a primitive calls)."""
+    return REGISTRY[name]
+
+
+def _reduce_primitive(prim: Primitive):
+    return primitive_named, (prim.name,)
+
+
+copyreg.pickle(Primitive, _reduce_primitive)

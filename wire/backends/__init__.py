@@ -25,7 +25,7 @@ from __future__ import annotations
 from .. import tree
 from ..errors import WireError
 from ..ir import Aval, Graph, Node, const_op, toposort, var_op
-from ..tracer import Tracer, to_node
+from ..core import Tracer, to_node
 from ._core import Backend, resolve
 from ._run import run_flat
 from ._xp import XP_IMPLS
@@ -122,7 +122,7 @@ def leaf_aval(value) -> Aval:
         except TypeError:
             dt = np.dtype(str(value.dtype).rsplit(".", 1)[-1])
         return Aval(tuple(value.shape), dt)
-    from ..tracer import leaf_aval as numpy_leaf_aval
+    from ..core import leaf_aval as numpy_leaf_aval
 
     return numpy_leaf_aval(value)
 
@@ -154,7 +154,7 @@ class Program:
     def __call__(self, *args):
         leaves, _ = tree.flatten(args)
         if any(isinstance(x, Tracer) for x in leaves):  # inside another trace: inline
-            from ..tracer import call_graph_flat
+            from ..core import call_graph_flat
 
             return tree.unflatten(self.graph.out_tree, call_graph_flat(self.graph, leaves))
         return self.fn(*leaves)

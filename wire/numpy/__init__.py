@@ -9,6 +9,8 @@ most are compositions of a few primitives, like ``jax.numpy`` over ``lax``.
 array([0., 0., 0.])
 """
 
+import sys as _sys
+
 import numpy as _np
 
 from . import _shape
@@ -31,6 +33,8 @@ from ._along_axis import __all__ as _along_axis_all
 from ._einsum import *  # noqa: F401,F403
 from ._einsum import __all__ as _einsum_all
 from . import fft, linalg  # noqa: E402
+from . import _dispatch, _methods
+from ..core import Tracer as _Tracer
 
 pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, None
 float16, float32, float64, int32, int64, bool_ = (
@@ -42,3 +46,6 @@ __all__ = sorted(
     set(_creation_all) | set(_math_all) | set(_products_all) | set(_reductions_all) | set(_shape_all)
     | set(_elementwise_composed_all) | set(_rearranging_all) | set(_along_axis_all) | set(_einsum_all)
 )
+
+# The Tracer's operators, methods and NumPy protocols compute with this namespace.
+_methods.install(_Tracer, _sys.modules[__name__], _dispatch.protocols(_sys.modules[__name__]))

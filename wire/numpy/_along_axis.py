@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import WireError, at, user_location
 from ..ops import cumulative as K
 from ..ops import sorting as SO
-from ..tracer import Tracer
+from ..core import Tracer
 from ._rearranging import take, take_along_axis
 from ._math import isnan, maximum, minimum, multiply, where
 from ._promote import cast

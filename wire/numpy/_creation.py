@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import shape as S
-from ..tracer import Tracer
+from ..core import Tracer
 from ._promote import cast
 
 __all__ = [

@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import ShapeError, WireError, at, user_location
 from ..ops import matmul as L
 from ..ops import shape as S
-from ..tracer import Tracer
+from ..core import Tracer
 from ._promote import promote
 from ._reductions import sum
 from ._shape import broadcast_to, reshape, transpose

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
-from ..tracer import Tracer
+from ..core import Tracer
 from ._math import (
     abs,
     exp,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import elementwise as E
-from ..tracer import Tracer
+from ..core import Tracer
 from ._promote import cast, promote, promote_float, result_dtype
 
 __all__ = [

@@ -1,13 +1,18 @@
-"""Python operators and ndarray-style methods of ``Tracer``, bound to ``wire.numpy``.
+"""Python operators, ndarray-style methods and NumPy's dispatch protocols of ``Tracer``,
+bound to ``wire.numpy``.
 
-Kept apart from ``tracer.py`` so that the tracer does not depend on the whole NumPy layer;
-``install`` runs once when ``wire.tracer`` finishes importing.
+The tracer (``wire.core``) sits below the NumPy layer and knows nothing of it; ``install``
+runs once, at the end of ``wire/numpy/__init__.py``.
 """
 
 from __future__ import annotations
 
 
-def install(cls, wnp) -> None:
+def install(cls, wnp, protocols) -> None:
+    """Give ``cls`` (the Tracer) operators and methods computing with namespace ``wnp``, and
+    the NumPy protocols ``(array_ufunc, array_function)``."""
+    cls.__array_ufunc__, cls.__array_function__ = protocols
+
     def binop(fn):
         return (lambda self, other: fn(self, other)), (lambda self, other: fn(other, self))
 

@@ -8,7 +8,7 @@ import numpy as np
 from ..errors import ShapeError, at, user_location
 from ..ops import matmul as L
 from ..ops import shape as S
-from ..tracer import Tracer
+from ..core import Tracer
 from ._promote import any_tracer, promote
 from ._shape import reshape, transpose
 

@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from ..ops.elementwise import convert
-from ..tracer import Tracer
+from ..core import Tracer
 
 
 def dtype_of(x):

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import ShapeError, WireError, at, user_location
 from ..ops import shape as S
-from ..tracer import Tracer
+from ..core import Tracer
 from ._math import where
 from ._promote import promote
 from ._reductions import normalize_axes, sum

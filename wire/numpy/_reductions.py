@@ -7,7 +7,7 @@ import numpy as np
 from ..errors import WireError, at, user_location
 from ..ops import reductions as R
 from ..ops.shape import reshape
-from ..tracer import Tracer
+from ..core import Tracer
 from ._promote import cast
 
 __all__ = [

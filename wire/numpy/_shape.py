@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import ShapeError, WireError, at, user_location
 from ..ops import shape as S
-from ..tracer import Tracer, to_node
+from ..core import Tracer, to_node
 from ._promote import promote
 from ._reductions import normalize_axes
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import WireError, at, user_location
 from ..ops import fft as F
-from ..tracer import Tracer
+from ..core import Tracer
 from ._elementwise_composed import conj, real
 from ._rearranging import flip, pad, roll
 from ._promote import cast

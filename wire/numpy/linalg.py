@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import ShapeError, WireError, at, user_location
 from ..ops import factorizations as LX
-from ..tracer import Tracer
+from ..core import Tracer
 from ._elementwise_composed import conj
 from ._math import abs, sqrt, where
 from ._products import matmul, outer, tensordot

@@ -13,8 +13,8 @@ import numpy as np
 
 from ..batching import elementwise_batch
 from ..ir import Aval
-from ..primitive import Primitive
-from ..tracer import bind
+from ..core.primitive import Primitive
+from ..core import bind
 from .elementwise import convert
 from .shape import zeros_like_
 

@@ -34,8 +34,8 @@ import numpy as np
 
 from ..errors import NonDifferentiableError, ShapeError, at
 from ..ir import Aval, Graph, Node, input_node, substitute
-from ..primitive import Primitive
-from ..tracer import bind
+from ..core.primitive import Primitive
+from ..core import bind
 from .shape import to_tracer, zeros_like_
 from .subgraph import (
     batch_graph,

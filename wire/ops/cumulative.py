@@ -11,8 +11,8 @@ import numpy as np
 
 from ..batching import axis_batch
 from ..errors import ShapeError
-from ..primitive import Primitive
-from ..tracer import bind
+from ..core.primitive import Primitive
+from ..core import bind
 
 
 def _cumsum_impl(x, *, axis, reverse):

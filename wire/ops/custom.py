@@ -12,15 +12,15 @@ import numpy as np
 from .. import tree
 from ..errors import ShapeError, WireError, at, user_location
 from ..ir import make_node
-from ..primitive import Primitive
-from ..tracer import TraceTag, Tracer
+from ..core.primitive import Primitive
+from ..core import TraceTag, Tracer
 from ..transforms.vjp import backward
 from ..transforms.vmap_custom import custom_jvp_batch, custom_vjp_batch
 from .shape import to_tracer, zeros_like_
 
 
 def _run_graph(*args, graph, **_):
-    from ..evaluate import evaluate_flat
+    from ..core import evaluate_flat
 
     return tuple(evaluate_flat(graph, list(args)))
 
@@ -90,7 +90,7 @@ def _custom_jvp_vjp(ct, out, *xs, graph, rule, in_tree, static, **params):
 
 
 def _log1pexp_graph():
-    from ..tracer import trace
+    from ..core import trace
 
     from .elementwise import exp, log1p
 
@@ -188,7 +188,7 @@ def _sample_custom_vjp(rng):
     def bwd(c, g):
         return (g * c,)
 
-    from ..tracer import trace
+    from ..core import trace
 
     g = trace(lambda x: sin(x), np.zeros(3))
     return [rng.normal(size=3)], {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Aval
-from ..primitive import (
+from ..core.primitive import (
     NONZERO,
     POSITIVE,
     REALS,
@@ -23,7 +23,7 @@ from ..primitive import (
     float_dtype,
     uniform_in,
 )
-from ..tracer import bind
+from ..core import bind
 from ..batching import elementwise_batch
 
 # --------------------------------------------------------------------------- helpers

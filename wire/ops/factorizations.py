@@ -19,8 +19,8 @@ import numpy as np
 from ..batching import trailing_batch
 from ..errors import NonDifferentiableError, ShapeError, at, user_location
 from ..ir import Aval
-from ..primitive import Primitive, broadcast_shapes
-from ..tracer import bind
+from ..core.primitive import Primitive, broadcast_shapes
+from ..core import bind
 from . import shape as S
 from .matmul import matmul
 

@@ -14,8 +14,8 @@ import numpy as np
 from ..batching import shift_axis
 from ..errors import ShapeError
 from ..ir import Aval
-from ..primitive import Primitive
-from ..tracer import bind
+from ..core.primitive import Primitive
+from ..core import bind
 
 
 def _complex_dtype(dt):

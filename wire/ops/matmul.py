@@ -8,9 +8,9 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval
-from ..primitive import Primitive, broadcast_shapes
+from ..core.primitive import Primitive, broadcast_shapes
 from ..batching import matmul_batch
-from ..tracer import bind
+from ..core import bind
 from .shape import swapaxes
 
 

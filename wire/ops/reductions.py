@@ -10,9 +10,9 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval
-from ..primitive import Primitive
+from ..core.primitive import Primitive
 from ..batching import argreduce_batch, reduction_batch
-from ..tracer import bind
+from ..core import bind
 from .elementwise import eq, select
 from .shape import broadcast_like, broadcast_to, ones_like_, reshape, zeros_like_
 

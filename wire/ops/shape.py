@@ -8,13 +8,13 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval, make_node
-from ..primitive import Primitive, broadcast_shapes
+from ..core.primitive import Primitive, broadcast_shapes
 from ..batching import (
     broadcast_like_batch, broadcast_to_batch, concatenate_batch, full_like_batch, getitem_batch,
     no_operand_batch, proj_batch, reshape_batch, scatter_add_batch, sum_to_like_batch,
     swapaxes_batch, transpose_batch,
 )
-from ..tracer import Tracer, bind, to_node
+from ..core import Tracer, bind, proj_p, to_tracer  # noqa: F401  (proj_p, to_tracer: re-exported)
 
 
 def _known(x) -> bool:
@@ -395,18 +395,3 @@ def getitem(x, idx_arrays, spec):
 
 def scatter_add(u, idx_arrays, spec, shape):
     return bind(scatter_add_p, u, *idx_arrays, spec=spec, shape=tuple(shape))
-
-
-# --------------------------------------------------------------------------- multiple outputs
-
-proj_p = Primitive(
-    "proj",
-    lambda t, *, index: t[index],
-    lambda a, *, index: a[index],
-    batch=proj_batch,
-    doc="the index-th output of a multi-output primitive (rules live in the drivers)",
-)
-
-
-def to_tracer(x):
-    return x if isinstance(x, Tracer) else Tracer(to_node(x))

@@ -13,8 +13,8 @@ import numpy as np
 from ..batching import axis_batch
 from ..errors import ShapeError
 from ..ir import Aval
-from ..primitive import Primitive
-from ..tracer import bind
+from ..core.primitive import Primitive
+from ..core import bind
 
 
 def _argsort_impl(x, *, axis, descending, stable):

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ..batching import elementwise_batch
-from ..primitive import (
+from ..core.primitive import (
     POSITIVE,
     REALS,
     Primitive,
@@ -24,7 +24,7 @@ from ..primitive import (
     float_dtype,
     uniform_in,
 )
-from ..tracer import bind
+from ..core import bind
 from .elementwise import exp
 
 try:  # SciPy is optional: faster and more accurate near poles

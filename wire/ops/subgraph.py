@@ -14,11 +14,11 @@ from __future__ import annotations
 import functools
 from typing import Callable, Sequence
 
-from ..debug import _NANS
+from ..core.debug import _NANS
 from ..errors import ShapeError
-from ..evaluate import evaluate_flat
+from ..core import evaluate_flat
 from ..ir import Aval, Graph, _flat_tree
-from ..tracer import call_graph_flat, trace_flat
+from ..core import call_graph_flat, trace_flat
 from .shape import to_tracer, zeros_like_
 
 

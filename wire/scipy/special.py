@@ -20,7 +20,7 @@ import numpy as np
 from .. import numpy as wnp
 from ..errors import WireError, at, user_location
 from ..ops import special as SP
-from ..tracer import Tracer
+from ..core import Tracer
 
 __all__ = [
     "beta",

@@ -14,7 +14,7 @@ from ..errors import NonDifferentiableError, at
 from ..ir import Node, toposort
 from ..ops.elementwise import convert
 from ..ops.shape import broadcast_like, broadcast_to, proj_p, to_tracer
-from ..tracer import Tracer
+from ..core import Tracer
 from .vjp import _outputs, carries_derivative
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from ..ir import Aval, Node, const_node, const_op, make_node
 from ..ops import elementwise as ew
 from ..ops import shape as sh
-from ..primitive import Primitive
+from ..core.primitive import Primitive
 
 ELEMENTWISE = frozenset(v.name for v in vars(ew).values() if isinstance(v, Primitive))
 COMMUTATIVE = ("add", "mul", "maximum", "minimum", "eq", "ne", "and", "or", "xor")

@@ -17,7 +17,7 @@ from ..errors import NonDifferentiableError, at
 from ..ir import Node, toposort
 from ..ops.elementwise import convert
 from ..ops.shape import proj_p, sum_to_like, sum_to_shape, to_tracer, zeros_like_
-from ..tracer import Tracer
+from ..core import Tracer
 
 
 def carries_derivative(node: Node) -> bool:

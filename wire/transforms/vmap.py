@@ -20,7 +20,7 @@ from ..batching import materialize, moveaxis
 from ..errors import WireError, at
 from ..ir import Aval, Graph, Node, input_node, with_inputs
 from ..ops.shape import to_tracer
-from ..tracer import Tracer
+from ..core import Tracer
 
 
 def batched_aval(aval: Aval, d, size: int) -> Aval:

@@ -22,7 +22,7 @@ def _front(args, dims):
 def custom_jvp_batch(args, dims, *, graph, rule, in_tree, static, **params):
     from ..api_vmap import vmap
     from ..ops.custom import custom_jvp_call_p
-    from ..tracer import bind
+    from ..core import bind
     from .vmap import vmap_flat
 
     xs, in_dims, size = _front(args, dims)
@@ -49,7 +49,7 @@ def custom_vjp_batch(args, dims, *, graph, fwd, bwd, in_tree, out_tree, static, 
     from ..api_vmap import vmap
     from ..ops.custom import custom_vjp_call_p
     from ..ops.reductions import reduce_sum
-    from ..tracer import bind
+    from ..core import bind
     from .vmap import vmap_flat
 
     xs, in_dims, size = _front(args, dims)

@@ -26,9 +26,8 @@ import contextvars
 
 import numpy as np
 
-from .ir import aval_of
-
-from .errors import FloatingPointError
+from ..errors import FloatingPointError
+from ..ir import aval_of
 
 _NANS: contextvars.ContextVar[bool] = contextvars.ContextVar("wire_debug_nans", default=False)
 

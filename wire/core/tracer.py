@@ -19,8 +19,8 @@ from typing import Callable
 import numpy as np
 from pyrsistent import pmap
 
-from . import tree
-from .errors import (
+from .. import tree
+from ..errors import (
     ShapeError,
     TracerBoolError,
     WireError,
@@ -28,8 +28,9 @@ from .errors import (
     at,
     user_location,
 )
-from .ir import Aval, Graph, Node, arg_op, aval_of, const_node, input_node, make_node
-from .ir import input_op, substitute, toposort
+from ..ir import Aval, Graph, Node, arg_op, aval_of, const_node, input_node, make_node
+from ..ir import input_op, substitute, toposort
+from .primitive import proj_p
 
 _ARRAY_TYPES = (np.ndarray, np.generic, int, float, complex, bool)
 
@@ -122,21 +123,19 @@ class Tracer:
             "functions, which dispatch to them) instead of converting to an array."
         )
 
-    # ---- NumPy protocols: plain numpy calls on tracers dispatch to wire.numpy
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from .numpy._dispatch import dispatch_ufunc
-
-        return dispatch_ufunc(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func, types, args, kwargs):
-        from .numpy._dispatch import dispatch_function
-
-        return dispatch_function(func, args, kwargs)
+    # Python's operators (``+``, ``@``, ``x[i]``…), ndarray-style methods and NumPy's dispatch
+    # protocols (``__array_ufunc__``, ``__array_function__``) are installed on this class by
+    # ``wire.numpy``, the layer that defines what they compute.
 
 
 @functools.lru_cache(maxsize=1024)
 def _scalar_node(dtype, value):
     return const_node(np.asarray(value, dtype=dtype))
+
+
+def to_tracer(x) -> Tracer:
+    """``x`` as a tracer: itself, or a constant node's tracer for a concrete value."""
+    return x if isinstance(x, Tracer) else Tracer(to_node(x))
 
 
 def to_node(x) -> Node:
@@ -177,8 +176,6 @@ def bind(prim, *args, **params):
             raise ShapeError(f"{e}{at(loc)}") from None
     node = make_node(prim, nodes, params, aval, loc)
     if isinstance(aval, tuple):
-        from .ops.shape import proj_p
-
         return tuple(
             Tracer(make_node(proj_p, (node,), {"index": i}, a, loc))
             for i, a in enumerate(aval)
@@ -269,33 +266,6 @@ def trace(fn: Callable, *example_args) -> Graph:
     return trace_flat(lambda *a: fn(*a), flat_avals(leaves, in_tree), in_tree)
 
 
-def call_graph_flat(graph: Graph, leaves: list):
-    """Run ``graph`` on flat ``leaves``: evaluate when all are concrete, else inline.
-
-    Inlining (any leaf is a tracer, or the graph closes over nodes of an enclosing trace)
-    substitutes the leaves for the graph's inputs and returns tracers, so calling a
-    transformed graph inside another trace just adds its nodes there.
-    """
-    if len(leaves) != len(graph.inputs):
-        raise WireError(f"graph takes {len(graph.inputs)} inputs, got {len(leaves)}"
-                        + at(user_location()))
-    if any(isinstance(x, Tracer) for x in leaves) or graph.free_vars:
-        nodes = [to_node(x) for x in leaves]
-        for n, inp in zip(nodes, graph.inputs):
-            if n.aval != inp.aval and n.aval.shape is not None:
-                raise ShapeError(
-                    f"graph input {inp.params['index']} expects {inp.aval!r}, got {n.aval!r}"
-                    f"{at(user_location())}"
-                )
-        outs = substitute(list(graph.outputs), dict(zip(graph.inputs, nodes)), graph.nodes)
-        if not graph.free_vars:
-            _remember_inlined(outs, graph, nodes)
-        return [Tracer(o) for o in outs]
-    from .evaluate import evaluate_flat
-
-    return evaluate_flat(graph, leaves)
-
-
 # Memo of inlining (a pure function): outputs of an inlined closed graph -> (graph, the nodes
 # its inputs became). ``jit(grad(f))`` traces a function that just inlines grad's graph on the
 # trace's own arguments; renaming those back to inputs then gives the graph's own outputs.
@@ -321,10 +291,3 @@ def _uninline(out_nodes, args, inputs):
     if nodes != tuple(args) or graph.inputs != tuple(inputs):
         return None
     return graph
-
-
-# Operators are bound at the bottom, once wire.numpy exists (it imports this module).
-from . import numpy as _wnp  # noqa: E402
-from .numpy import _methods  # noqa: E402
-
-_methods.install(Tracer, _wnp)

@@ -27,8 +27,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .errors import ShapeError
-from .ir import make_aval
+from ..errors import ShapeError
+from ..ir import make_aval
 
 
 class Primitive:
@@ -73,14 +73,6 @@ class Primitive:
     def __repr__(self):
         return self.name
 
-    def __reduce__(self):
-        return _lookup, (self.name,)
-
-
-def _lookup(name):
-    from .registry import REGISTRY
-
-    return REGISTRY[name]
 
 
 def default_dtype(*dtypes, **params):
@@ -189,3 +181,14 @@ def elementwise_sampler(domains):
         return [d(rng, s) for d, s in zip(domains, shapes)], {}
 
     return sample
+
+
+# --------------------------------------------------------------------------- projection
+
+proj_p = Primitive(
+    "proj",
+    lambda t, *, index: t[index],
+    lambda a, *, index: a[index],
+    batch=lambda args, dims, *, index: (args[0][index], dims[0][index]),
+    doc="the index-th output of a multi-output primitive (rules live in the drivers)",
+)
