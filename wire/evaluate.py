@@ -8,15 +8,12 @@ state survives the call, so one graph may be evaluated from many threads at once
 
 from __future__ import annotations
 
-import functools
-from typing import Sequence
-
 import numpy as np
 
 from . import tree
 from .core.evaluate import _check_input, _describe_leaf, evaluate_flat
-from .errors import ShapeError, UnboundInputError, WireError, at, user_location
-from .ir import Graph, Node, arg_op, const_op, toposort, var_op
+from .errors import UnboundInputError, WireError, at, user_location
+from .ir import Graph, Node, const_op, toposort, var_op
 from .core import Tracer, to_node
 
 

@@ -23,7 +23,6 @@ from .. import tree
 from ..errors import (
     ShapeError,
     TracerBoolError,
-    WireError,
     WireTypeError,
     at,
     user_location,

@@ -115,7 +115,7 @@ def _cond_vjp(ct, out, index, *ops, branches):
 
 
 def _cond_batch(args, dims, *, branches):
-    from ..batching import batch_size, to_front
+    from .batching import batch_size, to_front
     from .elementwise import ge
 
     size = batch_size(args, dims)
@@ -352,7 +352,7 @@ def _scan_vjp(ct, out, *args, body, length, reverse, num_consts, num_carry):
 
 
 def _scan_batch(args, dims, *, body, length, reverse, num_consts, num_carry):
-    from ..batching import batch_size, materialize, moveaxis
+    from .batching import batch_size, materialize, moveaxis
 
     size = batch_size(args, dims)
     nc, nk = num_consts, num_carry
@@ -467,7 +467,7 @@ def _while_vjp(ct, out, *args, cond, body, cond_nconsts, body_nconsts):
 
 
 def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
-    from ..batching import batch_size, materialize
+    from .batching import batch_size, materialize
     from ..numpy import any as any_
 
     size = batch_size(args, dims)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..batching import axis_batch
 from ..errors import ShapeError
 from ..core.primitive import Primitive
 from ..core import bind
+from .batching import axis_batch
 
 
 def _cumsum_impl(x, *, axis, reverse):
@@ -40,7 +40,7 @@ cumsum_p = Primitive(
     linear=True,
     vjp=lambda ct, out, x, *, axis, reverse: (cumsum(ct, axis, not reverse),),
     jvp=lambda ts, out, x, *, axis, reverse: cumsum(ts[0], axis, reverse),
-    batch=axis_batch("cumsum"),
+    batch=axis_batch(lambda: cumsum_p),
     sample=_cumsum_sample,
     doc="cumulative sum along a non-negative axis; reverse=True sums from the end",
 )

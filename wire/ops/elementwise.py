@@ -24,24 +24,26 @@ from ..core.primitive import (
     uniform_in,
 )
 from ..core import bind
-from ..batching import elementwise_batch
+from .batching import elementwise_batch
+from .layout import full_like_, ones_like_, zeros_like_
 
 # --------------------------------------------------------------------------- helpers
 
 
 def unary(name, fn, deriv, *, domain=REALS, dtype=float_dtype, doc=""):
     """Declare a smooth unary primitive from its derivative ``deriv(x, out)``."""
-    return Primitive(
+    prim = Primitive(
         name,
         fn,
         elementwise_shape(name, dtype),
         dtype=dtype,
         vjp=lambda ct, out, x: (ct * deriv(x, out),),
         jvp=lambda ts, out, x: ts[0] * deriv(x, out),
-        batch=elementwise_batch(name),
+        batch=elementwise_batch(lambda: prim),
         sample=elementwise_sampler([domain]),
         doc=doc,
     )
+    return prim
 
 
 def binary(name, fn, partials, *, domains=(REALS, REALS), doc=""):
@@ -57,30 +59,32 @@ def binary(name, fn, partials, *, domains=(REALS, REALS), doc=""):
             terms.append(ty * dy(x, y, out))
         return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
-    return Primitive(
+    prim = Primitive(
         name,
         fn,
         elementwise_shape(name),
         vjp=lambda ct, out, x, y: (ct * dx(x, y, out), ct * dy(x, y, out)),
         jvp=jvp,
-        batch=elementwise_batch(name),
+        batch=elementwise_batch(lambda: prim),
         sample=elementwise_sampler(list(domains)),
         doc=doc,
     )
+    return prim
 
 
 def zero_derivative(name, fn, nargs, *, dtype=None, domains=None, doc=""):
     """Declare a piecewise-constant or non-numeric primitive: its derivative is zero."""
-    return Primitive(
+    prim = Primitive(
         name,
         fn,
         elementwise_shape(name, dtype),
         dtype=dtype,
         nondiff=True,
-        batch=elementwise_batch(name),
+        batch=elementwise_batch(lambda: prim),
         sample=elementwise_sampler(list(domains or [REALS] * nargs)),
         doc=doc,
     )
+    return prim
 
 
 def _sum_tangents(*ts):
@@ -97,14 +101,14 @@ def _sum_tangents(*ts):
 # fmt: off
 neg_p = Primitive("neg", np.negative, elementwise_shape("neg"), linear=True,
                   vjp=lambda ct, out, x: (-ct,), jvp=lambda ts, out, x: -ts[0],
-                  batch=elementwise_batch("neg"), sample=elementwise_sampler([REALS]))
+                  batch=elementwise_batch(lambda: neg_p), sample=elementwise_sampler([REALS]))
 add_p = Primitive("add", np.add, elementwise_shape("add"), linear=True,
                   vjp=lambda ct, out, x, y: (ct, ct), jvp=lambda ts, out, x, y: _sum_tangents(*ts),
-                  batch=elementwise_batch("add"), sample=elementwise_sampler([REALS, REALS]))
+                  batch=elementwise_batch(lambda: add_p), sample=elementwise_sampler([REALS, REALS]))
 sub_p = Primitive("sub", np.subtract, elementwise_shape("sub"), linear=True,
                   vjp=lambda ct, out, x, y: (ct, -ct),
                   jvp=lambda ts, out, x, y: _sum_tangents(ts[0], None if ts[1] is None else -ts[1]),
-                  batch=elementwise_batch("sub"), sample=elementwise_sampler([REALS, REALS]))
+                  batch=elementwise_batch(lambda: sub_p), sample=elementwise_sampler([REALS, REALS]))
 # fmt: on
 
 
@@ -139,7 +143,7 @@ def _pow_dy(x, y, out):
 mul_p = binary("mul", np.multiply, (lambda x, y, out: y, lambda x, y, out: x))
 div_p = Primitive("div", np.true_divide, elementwise_shape("div"),
                   vjp=lambda ct, out, x, y: (ct / y, -(ct * out) / y), jvp=_div_jvp,
-                  batch=elementwise_batch("div"), sample=elementwise_sampler([REALS, NONZERO]))
+                  batch=elementwise_batch(lambda: div_p), sample=elementwise_sampler([REALS, NONZERO]))
 pow_p = binary("pow", np.power, (lambda x, y, out: y * (x ** (y - 1.0)), _pow_dy),
                domains=(POSITIVE, REALS))
 # fmt: on
@@ -183,7 +187,7 @@ integer_pow_p = Primitive(
     dtype=lambda d, *, y: d,
     vjp=_integer_pow_vjp,
     jvp=_integer_pow_jvp,
-    batch=elementwise_batch("integer_pow"),
+    batch=elementwise_batch(lambda: integer_pow_p),
     sample=lambda rng: _nonzero_if_negative(_integer_pow_sample(rng)),
     doc="x ** y for a static Python int y (keeps derivatives of x**n exact and small)",
 )
@@ -418,7 +422,7 @@ select_p = Primitive(
         select(c, zeros_like_(ct), ct),
     ),
     jvp=_select_jvp,
-    batch=elementwise_batch("select"),
+    batch=elementwise_batch(lambda: select_p),
     sample=_select_sample,
     doc="where(c, x, y): elementwise choice; c is boolean and carries no derivative",
 )
@@ -451,7 +455,7 @@ convert_p = Primitive(
         convert(ct, x.dtype) if _is_float(x.dtype) and _is_float(dtype) else None,
     ),
     jvp=lambda ts, out, x, *, dtype: convert(ts[0], dtype) if _is_float(dtype) else None,
-    batch=elementwise_batch("convert"),
+    batch=elementwise_batch(lambda: convert_p),
     sample=lambda rng: ([rng.normal(size=(2, 3)).astype(np.float32)], {"dtype": np.dtype(np.float64)}),
     doc="x.astype(dtype)",
 )
@@ -469,7 +473,7 @@ stop_gradient_p = Primitive(
     lambda x: x,
     lambda a: a,
     nondiff=True,
-    batch=elementwise_batch("stop_gradient"),
+    batch=elementwise_batch(lambda: stop_gradient_p),
     sample=elementwise_sampler([REALS]),
     doc="identity whose derivative is zero",
 )
@@ -478,6 +482,3 @@ stop_gradient_p = Primitive(
 def stop_gradient(x):
     return bind(stop_gradient_p, x)
 
-
-# Zeros/ones of a value's shape: static constants when the shape is known.
-from .shape import full_like_, ones_like_, zeros_like_  # noqa: E402

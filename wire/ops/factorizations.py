@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..batching import trailing_batch
 from ..errors import NonDifferentiableError, ShapeError, at, user_location
 from ..ir import Aval
 from ..core.primitive import Primitive, broadcast_shapes
 from ..core import bind
-from . import shape as S
+from . import layout as S
+from .batching import trailing_batch
+from .complex_parts import imag, real
+from .indexing import getitem
 from .matmul import matmul
+from .reductions import reduce_sum
 
 # --------------------------------------------------------------------------- helpers
 
@@ -47,7 +50,7 @@ def diagonal(x):
     """The diagonal of the last two axes of a square ``x``: shape ``(..., n)``."""
     n = x.shape[-1]
     i = np.arange(n)
-    return S.getitem(x, [i, i], (("e",), ("a", 0), ("a", 1)))
+    return getitem(x, [i, i], (("e",), ("a", 0), ("a", 1)))
 
 
 def diag_embed(v):
@@ -57,8 +60,6 @@ def diag_embed(v):
 
 
 def trace(x):
-    from .reductions import reduce_sum
-
     d = diagonal(x)
     return reduce_sum(d, (d.ndim - 1,))
 
@@ -117,7 +118,7 @@ solve_p = Primitive(
     _solve_shape,
     vjp=_solve_vjp,
     jvp=_solve_jvp,
-    batch=trailing_batch("solve", core_ndim=(2, 2)),
+    batch=trailing_batch(lambda: solve_p, core_ndim=(2, 2)),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3)), rng.normal(size=(3, 2))], {}),
     doc="a⁻¹ b for square a (..., n, n) and b (..., n, k); LinAlgError if a is singular",
 )
@@ -138,7 +139,7 @@ inv_p = Primitive(
     _inv_shape,
     vjp=lambda ct, out, a: (-matmul(mT(out), matmul(ct, mT(out))),),
     jvp=lambda ts, out, a: -matmul(out, matmul(ts[0], out)),
-    batch=trailing_batch("inv", core_ndim=2),
+    batch=trailing_batch(lambda: inv_p, core_ndim=2),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="matrix inverse; LinAlgError if singular",
 )
@@ -162,7 +163,7 @@ det_p = Primitive(
     _det_shape,
     vjp=lambda ct, out, a: (_expand2(ct * out) * mT(inv(a)),),
     jvp=lambda ts, out, a: out * trace(solve(a, ts[0])),
-    batch=trailing_batch("det", core_ndim=2),
+    batch=trailing_batch(lambda: det_p, core_ndim=2),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="determinant; its derivative out * inv(a)ᵀ needs a non-singular a",
 )
@@ -188,8 +189,6 @@ def _slogdet_vjp(ct, out, a):
     sign = out[0]
     w = ct_log
     if a.dtype.kind == "c":
-        from .complex_parts import imag
-
         # d sign = sign * 1j * Im(tr(a⁻¹ da)); its transpose adds -1j * Re(1j sign ct_sign)
         w = ct_log + 1j * imag(sign * ct_sign)
     return (_expand2(w) * mT(inv(a)),)
@@ -199,8 +198,6 @@ def _slogdet_jvp(ts, out, a):
     tr = trace(solve(a, ts[0]))
     if a.dtype.kind != "c":
         return (None, tr)
-    from .complex_parts import imag, real
-
     return (out[0] * (1j * imag(tr)), real(tr))
 
 
@@ -211,7 +208,7 @@ slogdet_p = Primitive(
     dtype=lambda d: (d, np.empty((), d).real.dtype),
     vjp=_slogdet_vjp,
     jvp=_slogdet_jvp,
-    batch=trailing_batch("slogdet", core_ndim=2, n_out=2),
+    batch=trailing_batch(lambda: slogdet_p, core_ndim=2, n_out=2),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="(sign, log|det|); the sign of a real matrix has zero derivative",
 )
@@ -258,7 +255,7 @@ cholesky_p = Primitive(
     _cholesky_shape,
     vjp=_cholesky_vjp,
     jvp=_cholesky_jvp,
-    batch=trailing_batch("cholesky", core_ndim=2),
+    batch=trailing_batch(lambda: cholesky_p, core_ndim=2),
     sample=lambda rng: ([_spd(rng, (2, 3, 3))], {}),
     doc="lower Cholesky factor of the symmetric part of a; LinAlgError if not positive definite",
 )
@@ -314,7 +311,7 @@ eigh_p = Primitive(
     dtype=lambda d: (np.empty((), d).real.dtype, d),
     vjp=_eigh_vjp,
     jvp=_eigh_jvp,
-    batch=trailing_batch("eigh", core_ndim=2, n_out=2),
+    batch=trailing_batch(lambda: eigh_p, core_ndim=2, n_out=2),
     sample=_eigh_sample,
     doc="(eigenvalues ascending, eigenvectors) of the symmetric part of a",
 )
@@ -391,7 +388,7 @@ svd_p = Primitive(
     dtype=lambda d: (d, np.empty((), d).real.dtype, d),
     vjp=_svd_vjp,
     jvp=_svd_jvp,
-    batch=trailing_batch("svd", core_ndim=2, n_out=3),
+    batch=trailing_batch(lambda: svd_p, core_ndim=2, n_out=3),
     sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4)][int(rng.integers(0, 3))])], {}),
     doc="reduced SVD (u, s, vh); derivatives assume distinct non-zero singular values",
 )
@@ -449,7 +446,7 @@ qr_p = Primitive(
     dtype=lambda d: (d, d),
     vjp=_qr_vjp,
     jvp=_qr_jvp,
-    batch=trailing_batch("qr", core_ndim=2, n_out=2),
+    batch=trailing_batch(lambda: qr_p, core_ndim=2, n_out=2),
     sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4, 3)][int(rng.integers(0, 3))])], {}),
     doc="reduced QR (q, r); derivatives need m >= n and full column rank",
 )

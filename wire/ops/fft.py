@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..batching import shift_axis
 from ..errors import ShapeError
 from ..ir import Aval
 from ..core.primitive import Primitive
 from ..core import bind
+from .complex_parts import real
+from .layout import shift_axis
 
 
 def _complex_dtype(dt):
@@ -38,8 +39,6 @@ def _fft_shape(a, *, axes, inverse):
 def _fft_vjp(ct, out, x, *, axes, inverse):
     g = fft(ct, axes, inverse)
     if x.dtype.kind != "c":
-        from .complex_parts import real
-
         g = real(g)
     return (g,)
 

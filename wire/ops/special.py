@@ -14,7 +14,6 @@ import math
 
 import numpy as np
 
-from ..batching import elementwise_batch
 from ..core.primitive import (
     POSITIVE,
     REALS,
@@ -25,6 +24,7 @@ from ..core.primitive import (
     uniform_in,
 )
 from ..core import bind
+from .batching import elementwise_batch
 from .elementwise import exp
 
 try:  # SciPy is optional: faster and more accurate near poles
@@ -126,17 +126,18 @@ def _erfinv(y):
 
 def unary(name, fn, deriv, *, domain=REALS, doc=""):
     """A smooth elementwise special function from its derivative ``deriv(x, out)``."""
-    return Primitive(
+    prim = Primitive(
         name,
         fn,
         elementwise_shape(name, float_dtype),
         dtype=float_dtype,
         vjp=lambda ct, out, x: (ct * deriv(x, out),),
         jvp=lambda ts, out, x: ts[0] * deriv(x, out),
-        batch=elementwise_batch(name),
+        batch=elementwise_batch(lambda: prim),
         sample=elementwise_sampler([domain]),
         doc=doc,
     )
+    return prim
 
 
 # fmt: off
@@ -162,7 +163,7 @@ polygamma_p = Primitive(
     dtype=float_dtype,
     vjp=lambda ct, out, x, *, n: (ct * polygamma(x, n + 1),),
     jvp=lambda ts, out, x, *, n: ts[0] * polygamma(x, n + 1),
-    batch=elementwise_batch("polygamma"),
+    batch=elementwise_batch(lambda: polygamma_p),
     sample=_polygamma_sample,
     doc="n-th derivative of digamma (n = 0: digamma itself)",
 )

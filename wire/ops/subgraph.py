@@ -153,7 +153,7 @@ def batch_graph(graph: Graph, in_b, size: int, out_b) -> Graph:
 
 
 def batch_to_front(args, dims):
-    from ..batching import to_front
+    from .batching import to_front
 
     return [x if d is None else to_front(x, d) for x, d in zip(args, dims)]
 

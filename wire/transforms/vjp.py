@@ -16,7 +16,9 @@ from typing import Sequence
 from ..errors import NonDifferentiableError, at
 from ..ir import Node, toposort
 from ..ops.elementwise import convert
-from ..ops.shape import proj_p, sum_to_like, sum_to_shape, to_tracer, zeros_like_
+from ..core import proj_p, to_tracer
+from ..ops.layout import zeros_like_
+from ..ops.reductions import sum_to_like, sum_to_shape
 from ..core import Tracer
 
 

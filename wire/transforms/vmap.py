@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..batching import materialize, moveaxis
+from ..ops.batching import materialize, moveaxis
 from ..errors import WireError, at
 from ..ir import Aval, Graph, Node, input_node, with_inputs
 from ..ops.shape import to_tracer

@@ -10,7 +10,7 @@ unbatched operands are summed over the batch, since one value served every examp
 from __future__ import annotations
 
 from .. import tree
-from ..batching import batch_size, to_front
+from ..ops.batching import batch_size, to_front
 
 
 def _front(args, dims):
