@@ -92,7 +92,7 @@ def wire_split(x, c):
     """Seconds spent in each phase of a first ``jit(grad(f))`` call."""
     import wire
     from wire.api import trace_args
-    from wire.compiler import compile_graph
+    from wire.runtime.compiler import compile_graph
     from wire.jit import _simplify
 
     g = wire.grad(chain_wire(c))

@@ -14,7 +14,7 @@ import wire
 import wire.numpy as wnp
 from corpus import _mlp as corpus_mlp
 from corpus import graphs, mlp_args
-from wire import backends
+from wire.runtime import backends
 from wire.registry import REGISTRY
 from wire.core import bind
 
@@ -241,7 +241,7 @@ def test_example_graphs_on_cupy(name):
 
 
 def test_missing_extra_names_the_install_command():
-    from wire.backends._cupy import device_count
+    from wire.runtime.backends._cupy import device_count
 
     if device_count() > 0:
         pytest.skip("CuPy and a device are present")

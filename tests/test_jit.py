@@ -16,7 +16,7 @@ import pytest
 import wire
 import wire.numpy as wnp
 from corpus import programs
-from wire.compiler import compile_graph, schedule
+from wire.runtime.compiler import compile_graph, schedule
 from wire.ops.shape import proj_p
 from wire.registry import REGISTRY
 from wire.core import bind

@@ -26,7 +26,7 @@ from .custom import custom_jvp, custom_vjp
 from .core.debug import debug_nans
 from .derivatives import hessian, hvp, jacfwd, jacrev, jvp, jvp_graph, linearize, vjp, vjp_graph
 from .dot import to_dot
-from .evaluate import Executor, evaluate
+from .runtime.evaluate import Executor, evaluate
 from .ir import Aval, Graph, Node
 from .jit import jit
 from .numpy import stop_gradient

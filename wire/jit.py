@@ -3,7 +3,7 @@
 A jitted function keeps a small per-function cache keyed by the *signature* of a call: the
 pytree structure of the arguments, each leaf's shape and dtype, and the values of the static
 arguments. A miss traces the function (:func:`wire.tracer.trace_flat`), simplifies the graph
-and compiles it (:mod:`wire.compiler`); a hit calls the compiled function directly, so a
+and compiles it (:mod:`wire.runtime.compiler`); a hit calls the compiled function directly, so a
 steady-state call costs a tuple of shapes, one dict lookup and the NumPy calls themselves.
 
 Calling a jitted function inside another trace (``grad(jit(f))``, ``vmap(jit(f))``, or from
@@ -29,6 +29,8 @@ from .core.debug import _NANS
 from .errors import WireError, at, user_location
 from .ir import Graph
 from .core import Tracer, call_graph_flat, flat_avals, trace_flat
+from .runtime.backends import Program, leaf_aval, resolve
+from .runtime.compiler import compile_graph
 
 DEFAULT_CACHE_LIMIT = 64
 BACKENDS = ("numpy",)
@@ -62,8 +64,6 @@ def _check_backend(backend):
     if isinstance(backend, str) and backend in BACKENDS:
         return backend
     if backend is not None and not isinstance(backend, str) or backend in ("dask", "cupy"):
-        from .backends import resolve  # "dask", "cupy", an Array-API namespace (issue 8)
-
         resolve(backend)  # BackendError naming the extra to install when it is missing
         return backend
     raise WireError(
@@ -85,13 +85,9 @@ class _Entry:
 
     def compile(self):
         if self.compiled is None and self.backend is not None:
-            from .backends import Program  # the graph walked on the backend (issue 8)
-
             self.compiled = Program(self.graph, *self.backend)
             self.fn = self.compiled.fn
         if self.compiled is None:
-            from .compiler import compile_graph
-
             compiled = compile_graph(self.graph)
             self.compiled = compiled
             self.fn = compiled.fn
@@ -217,8 +213,6 @@ class Jitted:
         if self._on is None:
             avals = flat_avals(leaves, in_tree)
         else:  # Dask/CuPy arguments: shapes and dtypes without reading values
-            from .backends import leaf_aval
-
             avals = [leaf_aval(x) for x in leaves]
         if fast:
             key = tuple(v for a in avals for v in (a.shape, a.dtype))
@@ -314,7 +308,7 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", *,
     array([3., 3.])
 
     ``backend="dask"`` (or ``"cupy"``, or an Array-API namespace) runs the cached graph on
-    that array library instead of generated NumPy code (:mod:`wire.backends`): on Dask the
+    that array library instead of generated NumPy code (:mod:`wire.runtime.backends`): on Dask the
     gradient graph becomes a task graph, NumPy arguments are chunked by ``chunks=``, and
     results stay lazy Dask arrays unless ``compute=True``.
     """
@@ -324,10 +318,6 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", *,
     _check_backend(backend)
     if isinstance(f, Graph):
         if backend != "numpy":
-            from .backends import Program
-
             return Program(_simplify(f), backend, chunks, compute)
-        from .compiler import compile_graph
-
         return compile_graph(_simplify(f))
     return Jitted(f, static_argnums, backend, cache_limit, chunks, compute)

@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
-from ..ir import Graph, Node, arg_op, const_op, var_op
+from ..ir import Graph, Node, arg_op, const_op, toposort, var_op
 from .debug import _NANS, check_steps
 from .tracer import Tracer
 
@@ -111,3 +111,36 @@ def _as_array(v):
     if isinstance(v, tuple):
         return tuple(_as_array(x) for x in v)
     return v if type(v) is np.ndarray else np.asarray(v)
+
+
+def feed_nodes(nodes, feed_dict) -> tuple[list[Node], list]:
+    """Match feed-dict keys (tracers, or var names) to the free leaves the nodes use."""
+    by_node, by_name = {}, {}
+    for k, v in (feed_dict or {}).items():
+        if isinstance(k, Tracer):
+            by_node[k.node] = v
+        elif isinstance(k, Node):
+            by_node[k] = v
+        elif isinstance(k, str):
+            by_name[k] = v
+        else:
+            raise WireError("feed_dict keys must be wire.var tracers or names, got "
+                            f"{type(k).__name__}" + at(user_location()))
+    leaves, values = [], []
+    for n in toposort(nodes):
+        if not n.is_leaf or n.op is const_op:
+            continue
+        if n in by_node:
+            v = by_node[n]
+        elif n.op is var_op and n.params["name"] in by_name:
+            v = by_name[n.params["name"]]
+        else:
+            raise UnboundInputError(
+                f"no value for {_describe_leaf(n)} in the feed dict{at(user_location())}; "
+                f"feed it as {{var: array}}"
+            )
+        v = v if isinstance(v, np.ndarray) else np.asarray(v)
+        _check_input(n, v, _describe_leaf(n))
+        leaves.append(n)
+        values.append(v)
+    return leaves, values

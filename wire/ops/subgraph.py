@@ -2,7 +2,7 @@
 
 Build closed graphs by tracing a function of fresh arguments (:func:`closed_graph`), copy a
 graph into the current trace (:func:`inline`), run one on concrete values fast
-(:func:`runner`: compiled once per graph by ``wire.compiler``), push tangents or pull
+(:func:`runner`: compiled once per graph by ``wire.runtime.compiler``), push tangents or pull
 cotangents through an inlined graph (:func:`jvp_inline`, :func:`vjp_inline`), and ask which
 outputs depend on which inputs (:func:`out_nonzero`, :func:`batched_outputs`). Rules built
 from these never trace a function that closes over a tracer of the graph being transformed:
@@ -49,7 +49,7 @@ def run(graph: Graph, values: Sequence) -> list:
 def runner(graph: Graph) -> Callable[[Sequence], list]:
     """The function running ``graph`` (a loop body: called once per step) on concrete values.
 
-    Bodies are compiled once to straight-line NumPy by ``wire.compiler`` (memoized per graph)
+    Bodies are compiled once to straight-line NumPy by ``wire.runtime.compiler`` (memoized per graph)
     so a step costs little more than its NumPy calls; under ``wire.debug_nans`` the checking
     evaluator runs them instead, so a NaN made inside a loop is reported at its node.
     """
@@ -62,7 +62,7 @@ def runner(graph: Graph) -> Callable[[Sequence], list]:
 def body_runner(graph: Graph) -> Callable[[Sequence], Sequence]:
     """A fast function ``values -> outputs`` for ``graph`` (a pure function of the graph)."""
     try:
-        from ..compiler import compile_graph
+        from ..runtime.compiler import compile_graph
 
         fn = compile_graph(graph, "body").fn
     except Exception:  # no compiler, or it cannot handle this graph: the plain evaluator

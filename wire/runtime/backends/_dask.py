@@ -31,7 +31,7 @@ except ImportError as e:  # importable without the extra (doctest collection); s
 else:
     _MISSING = None
 
-from ..ops.shape import build_index
+from ...ops.shape import build_index
 from ._core import Backend
 from ._xp import XP_IMPLS
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops.shape import build_index
+from ...ops.shape import build_index
 
 XP_IMPLS: dict[str, tuple] = {}
 

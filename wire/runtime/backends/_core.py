@@ -16,15 +16,15 @@ import functools
 
 import numpy as np
 
-from ..errors import BackendError, at, user_location
+from ...errors import BackendError, at, user_location
+from ._run import run_flat
 from ._xp import XP_IMPLS
-
-_INSTALL = {"dask": "pip install 'wire[dask]'", "cupy": "pip install 'wire[cupy]'"}
 
 
 class Backend:
     """An array backend: ``name``, its Array-API namespace ``xp`` and the native module.
 
+    >>> from wire.runtime.backends import resolve
     >>> b = resolve("numpy")
     >>> b.name, b.lazy
     ('numpy', False)
@@ -91,19 +91,10 @@ class Backend:
 
     def run(self, graph, values) -> list:
         """``graph`` evaluated on this backend (used by loops and branches)."""
-        from ._run import run_flat
-
         return run_flat(graph, list(values), self)
 
     def __repr__(self):
         return f"<wire backend {self.name}>"
-
-
-def _missing(name: str, err: Exception) -> BackendError:
-    return BackendError(
-        f"backend {name!r} is not available ({type(err).__name__}: {err}); install it with "
-        f"`{_INSTALL[name]}`{at(user_location(3))}"
-    )
 
 
 class NumpyBackend(Backend):
@@ -119,63 +110,3 @@ class NumpyBackend(Backend):
 
     def const(self, value):
         return value
-
-
-@functools.cache
-def _named(name: str) -> Backend:
-    if name == "numpy":
-        return NumpyBackend()
-    if name == "dask":
-        try:
-            from ._dask import DaskBackend
-
-            return DaskBackend()
-        except ImportError as e:
-            raise _missing(name, e) from None
-    if name == "cupy":
-        try:
-            from ._cupy import CupyBackend
-
-            return CupyBackend()
-        except ImportError as e:
-            raise _missing(name, e) from None
-    raise BackendError(
-        f"unknown backend {name!r}: use 'numpy', 'dask', 'cupy' or an Array-API namespace "
-        f"object (a module such as array_api_strict){at(user_location(3))}"
-    )
-
-
-@functools.cache
-def _from_namespace(xp) -> Backend:
-    name = getattr(xp, "__name__", type(xp).__name__)
-    root = name.split(".")
-    if name in ("numpy", "array_api_compat.numpy"):
-        return _named("numpy")
-    if root[0] == "dask" or name == "array_api_compat.dask.array":
-        return _named("dask")
-    if root[0] == "cupy" or name == "array_api_compat.cupy":
-        return _named("cupy")
-    return Backend(name, xp)
-
-
-def resolve(backend) -> Backend:
-    """The :class:`Backend` for ``"numpy"``, ``"dask"``, ``"cupy"``, an Array-API namespace
-    (a module like ``array_api_strict`` or ``dask.array``) or a ``Backend``; ``None`` is NumPy.
-
-    >>> resolve("numpy").name
-    'numpy'
-    >>> resolve(np) is resolve("numpy")
-    True
-    """
-    if backend is None:
-        return _named("numpy")
-    if isinstance(backend, Backend):
-        return backend
-    if isinstance(backend, str):
-        return _named(backend)
-    if not hasattr(backend, "asarray"):
-        raise BackendError(
-            f"backend must be 'numpy', 'dask', 'cupy' or an Array-API namespace, got a "
-            f"{type(backend).__name__}{at(user_location(2))}"
-        )
-    return _from_namespace(backend)

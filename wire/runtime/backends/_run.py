@@ -15,9 +15,9 @@ import functools
 
 import numpy as np
 
-from ..errors import BackendError, ShapeError, WireError, at, user_location
-from ..core.evaluate import plan_for
-from ..core import Tracer
+from ...errors import BackendError, ShapeError, WireError, at, user_location
+from ...core.evaluate import plan_for
+from ...core import Tracer
 from ._xp import MissingFunction
 
 # What a backend raises for an operation it cannot do: our own MissingFunction, and the

@@ -1,4 +1,5 @@
-"""Stateless NumPy evaluation of graphs.
+"""``wire.evaluate`` and the seed design's ``Executor``: evaluation of graphs and of nodes on a
+feed dict, on NumPy or another backend (the walker itself is ``wire.core.evaluate``).
 
 ``evaluate(graph, *args)`` resolves each node to ``(function, input slots)`` once per graph
 (a memoized *plan*), then walks the plan keeping values in a local list that dies with the
@@ -10,44 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import tree
-from .core.evaluate import _check_input, _describe_leaf, evaluate_flat
-from .errors import UnboundInputError, WireError, at, user_location
-from .ir import Graph, Node, const_op, toposort, var_op
-from .core import Tracer, to_node
-
-
-def _feed_nodes(nodes, feed_dict) -> tuple[list[Node], list]:
-    """Match feed-dict keys (tracers, or var names) to the free leaves the nodes use."""
-    by_node, by_name = {}, {}
-    for k, v in (feed_dict or {}).items():
-        if isinstance(k, Tracer):
-            by_node[k.node] = v
-        elif isinstance(k, Node):
-            by_node[k] = v
-        elif isinstance(k, str):
-            by_name[k] = v
-        else:
-            raise WireError("feed_dict keys must be wire.var tracers or names, got "
-                            f"{type(k).__name__}" + at(user_location()))
-    leaves, values = [], []
-    for n in toposort(nodes):
-        if not n.is_leaf or n.op is const_op:
-            continue
-        if n in by_node:
-            v = by_node[n]
-        elif n.op is var_op and n.params["name"] in by_name:
-            v = by_name[n.params["name"]]
-        else:
-            raise UnboundInputError(
-                f"no value for {_describe_leaf(n)} in the feed dict{at(user_location())}; "
-                f"feed it as {{var: array}}"
-            )
-        v = v if isinstance(v, np.ndarray) else np.asarray(v)
-        _check_input(n, v, _describe_leaf(n))
-        leaves.append(n)
-        values.append(v)
-    return leaves, values
+from .. import tree
+from ..core.evaluate import evaluate_flat, feed_nodes
+from ..errors import WireError, at, user_location
+from ..ir import Graph, Node
+from ..core import Tracer, to_node
+from . import backends
 
 
 def evaluate(graph_or_nodes, *args, backend="numpy", chunks=None, compute=False):
@@ -68,8 +37,6 @@ def evaluate(graph_or_nodes, *args, backend="numpy", chunks=None, compute=False)
     [array([8.])]
     """
     if backend != "numpy" and backend is not None:  # a separate path: NumPy's stays as fast
-        from . import backends
-
         if backends.resolve(backend).name != "numpy":
             return backends.evaluate(graph_or_nodes, args, backend, chunks, compute)
     if isinstance(graph_or_nodes, Graph):
@@ -89,7 +56,7 @@ def evaluate(graph_or_nodes, *args, backend="numpy", chunks=None, compute=False)
             nodes.append(to_node(x))
     if len(args) > 1:
         raise WireError("evaluate(nodes, feed_dict) takes one feed dict" + at(user_location()))
-    leaves, values = _feed_nodes(nodes, args[0] if args else {})
+    leaves, values = feed_nodes(nodes, args[0] if args else {})
     outs = evaluate_flat(Graph(leaves, nodes), values)
     return outs[0] if single else outs
 

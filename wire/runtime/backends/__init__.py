@@ -22,11 +22,13 @@ go through this package.
 
 from __future__ import annotations
 
-from .. import tree
-from ..errors import WireError
-from ..ir import Aval, Graph, Node, const_op, toposort, var_op
-from ..core import Tracer, to_node
-from ._core import Backend, resolve
+from ... import tree
+from ...errors import WireError
+from ...ir import Aval, Graph, Node, const_op, toposort, var_op
+from ...core import Tracer, call_graph_flat, leaf_aval as numpy_leaf_aval, to_node
+from ...core.evaluate import feed_nodes
+from ._core import Backend
+from ._resolve import resolve
 from ._run import run_flat
 from ._xp import XP_IMPLS
 
@@ -78,8 +80,6 @@ def evaluate(graph_or_nodes, args, backend, chunks=None, compute=False):
 
 def _feed(nodes, feed_dict):
     """Free leaves of ``nodes`` and their values from ``feed_dict`` (values left as given)."""
-    from ..evaluate import _feed_nodes
-
     by_node, by_name, marks = {}, {}, {}
     for k, v in (feed_dict or {}).items():
         if isinstance(k, (Tracer, Node)):
@@ -96,7 +96,7 @@ def _feed(nodes, feed_dict):
             if v is not None:
                 marks[n] = v
                 stand_in[n] = _placeholder(v)
-    leaves, _ = _feed_nodes(nodes, stand_in)
+    leaves, _ = feed_nodes(nodes, stand_in)
     return leaves, [marks[n] for n in leaves]
 
 
@@ -122,8 +122,6 @@ def leaf_aval(value) -> Aval:
         except TypeError:
             dt = np.dtype(str(value.dtype).rsplit(".", 1)[-1])
         return Aval(tuple(value.shape), dt)
-    from ..core import leaf_aval as numpy_leaf_aval
-
     return numpy_leaf_aval(value)
 
 
@@ -154,8 +152,6 @@ class Program:
     def __call__(self, *args):
         leaves, _ = tree.flatten(args)
         if any(isinstance(x, Tracer) for x in leaves):  # inside another trace: inline
-            from ..core import call_graph_flat
-
             return tree.unflatten(self.graph.out_tree, call_graph_flat(self.graph, leaves))
         return self.fn(*leaves)
 

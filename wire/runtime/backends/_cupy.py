@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops.shape import build_index
+from ...ops.shape import build_index
 from ._core import Backend
 from ._xp import XP_IMPLS
 
