@@ -12,7 +12,7 @@ import pytest
 
 import wire
 import wire.numpy as wnp
-from wire.ops.control import cond_p, scan_p, while_p
+from wire.higher_order.control import cond_p, scan_p, while_p
 
 RNG = np.random.default_rng(0)
 

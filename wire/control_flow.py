@@ -1,7 +1,7 @@
 """User-facing control flow: ``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``.
 
 Each function traces its Python callables (branches, loop bodies) into closed sub-graphs and
-binds one primitive of ``wire.ops.control``, so a loop is one node whatever its trip count,
+binds one primitive of ``wire.higher_order.control``, so a loop is one node whatever its trip count,
 and the result is differentiable, batchable and printable like any other node. Inside a
 trace the result is symbolic; called on concrete values it runs at once.
 
@@ -23,8 +23,8 @@ from pyrsistent import pmap
 from . import tree
 from .errors import ShapeError, WireError, WireTypeError, at, user_location
 from .ir import Aval, Graph, arg_op, const_op, input_node, make_node, substitute, toposort
-from .ops.control import cond_bind, scan_bind, while_bind
-from .ops.subgraph import closed_graph, inline
+from .higher_order.control import cond_bind, scan_bind, while_bind
+from .higher_order.subgraph import closed_graph, inline
 from .core import _ARRAY_TYPES, Tracer, TraceTag, flat_avals, to_node
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]

@@ -23,7 +23,7 @@ import functools
 from . import tree
 from .errors import WireError, at, user_location
 from .ir import Graph, input_node, substitute
-from .ops.custom import custom_jvp_call_p, custom_vjp_call_p
+from .higher_order.custom import custom_jvp_call_p, custom_vjp_call_p
 from .core import Tracer, bind, flat_avals, trace_flat
 
 

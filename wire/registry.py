@@ -1,4 +1,5 @@
-"""``REGISTRY``: every primitive by name, collected once at import from ``wire.ops`` modules.
+"""``REGISTRY``: every primitive by name, collected once at import from the ``wire.ops`` and
+``wire.higher_order`` modules (and ``proj`` from ``wire.core``).
 
 It is a read-only ``pmap``; nothing registers primitives at run time (user-defined rules go
 through ``custom_vjp``/``custom_jvp`` params, not new registry entries). Deserialising is the
@@ -13,13 +14,14 @@ from types import ModuleType
 
 from pyrsistent import pmap
 
-from .ops import custom, elementwise, matmul, reductions, shape
+from .higher_order import control, custom
+from .ops import elementwise, indexing, layout, matmul, reductions
 from .ops import complex_parts, cumulative, factorizations, fft, sorting, special
-from .ops import control
+from .core import primitive as core_primitive
 from .core.primitive import Primitive
 
 PRIMITIVE_MODULES: tuple[ModuleType, ...] = (
-    elementwise, shape, reductions, matmul, custom,
+    core_primitive, elementwise, layout, indexing, reductions, matmul, custom,
     complex_parts, cumulative, sorting, factorizations, fft, special, control,
 )
 

@@ -19,6 +19,18 @@ Rule signatures (``*xs`` are the primal inputs, ``out`` the primal output, param
 
 The reverse-mode driver, not the rules, sums fan-in, skips ``None`` and un-broadcasts
 cotangents to their input's shape, so most rules are one line.
+
+Facts for the later stages sit in the same record, so a primitive is declared in one place:
+
+* ``emit`` — how the compiler writes it as code (a :class:`wire.core.lowering.Emitter`;
+  ``None``: its ufunc, or a call of ``impl``);
+* ``xp`` — its implementation against an Array-API namespace, for the Dask/CuPy/Array-API
+  backends (a :class:`wire.core.lowering.XpImpl`);
+* ``call_graph`` — for a primitive that only calls the sub-graph held in that param (with
+  rules of its own attached, like ``custom_vjp_call``): the param's name, so the node can be
+  replaced by the sub-graph once only its value matters (before compiling);
+* ``simplify_pass`` — a ``Graph -> Graph`` pass ``wire.simplify`` runs on graphs holding
+  this primitive (``scan`` merges and prunes loops this way).
 """
 
 from __future__ import annotations
@@ -36,7 +48,7 @@ class Primitive:
 
     __slots__ = (
         "name", "impl", "shape", "dtype", "vjp", "jvp", "batch",
-        "linear", "nondiff", "sample", "doc",
+        "linear", "nondiff", "sample", "doc", "emit", "xp", "call_graph", "simplify_pass",
     )
 
     def __init__(
@@ -53,6 +65,10 @@ class Primitive:
         nondiff: bool = False,
         sample: Optional[Callable] = None,
         doc: str = "",
+        emit=None,
+        xp=None,
+        call_graph: Optional[str] = None,
+        simplify_pass: Optional[Callable] = None,
     ):
         sa = object.__setattr__
         sa(self, "name", name)
@@ -66,6 +82,10 @@ class Primitive:
         sa(self, "nondiff", nondiff)
         sa(self, "sample", sample)
         sa(self, "doc", doc)
+        sa(self, "emit", emit)
+        sa(self, "xp", xp)
+        sa(self, "call_graph", call_graph)
+        sa(self, "simplify_pass", simplify_pass)
 
     def __setattr__(self, name, value):
         raise AttributeError("primitives are immutable")

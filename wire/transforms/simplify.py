@@ -35,7 +35,11 @@ from collections.abc import Callable, Mapping
 
 from toolz import pipe
 
-from ..ir import EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node, toposort, with_inputs
+from ..ir import (
+    EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node, substitute, toposort, with_inputs,
+)
+from .polynomial import collect
+from .rules import ALGEBRA, CANONICAL, FOLD
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "is_simplified", "rewrite", "simplify"]
 
@@ -282,8 +286,6 @@ def fold_constants(graph: Graph) -> Graph:
     >>> len(g), len(fold_constants(g))  # full(3, 2.0) and the mul remain
     (4, 2)
     """
-    from .rules import FOLD
-
     return rewrite(FOLD)(graph)
 
 
@@ -298,8 +300,6 @@ def cse(graph: Graph) -> Graph:
     >>> len(g), len(cse(g))
     (3, 2)
     """
-    from .rules import CANONICAL
-
     consts: dict = {}
     mapping: dict[Node, Node] = {}
     for n in graph.nodes:
@@ -308,8 +308,6 @@ def cse(graph: Graph) -> Graph:
             key = (a.dtype.str, a.shape, a.tobytes())
             mapping[n] = consts.setdefault(key, n)
     if any(k is not v for k, v in mapping.items()):
-        from ..ir import substitute
-
         graph = _rebuild(graph, substitute(list(graph.outputs), mapping))
     if _in_canonical_order(graph):  # the usual case after rewrite(ALGEBRA): nothing to do
         return graph
@@ -320,8 +318,6 @@ def _in_canonical_order(graph: Graph) -> bool:
     """Whether ``rewrite(CANONICAL)`` would leave ``graph`` as it is: no node holds graphs
     (those it would simplify) and every commutative node has its operands in the order
     :func:`~wire.transforms.rules.sort_operands` (CANONICAL's one rule) gives them."""
-    from .rules import CANONICAL
-
     for n in graph.nodes:
         if _has_graph_params(n):
             return False
@@ -332,6 +328,15 @@ def _in_canonical_order(graph: Graph) -> bool:
     return True
 
 
+def primitive_passes(graph: Graph) -> Graph:
+    """``graph`` after the ``simplify_pass`` of each primitive it holds (``scan`` merges and
+    prunes loops this way), in the order of their names."""
+    prims = {n.op for n in graph.nodes if not n.is_leaf and n.op.simplify_pass is not None}
+    for prim in sorted(prims, key=lambda p: p.name):
+        graph = prim.simplify_pass(graph)
+    return graph
+
+
 def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
     """A smaller graph computing the same values: constant folding, algebraic identities,
     common-subexpression and dead-node elimination.
@@ -340,19 +345,15 @@ def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
     (:data:`wire.transforms.rules.ALGEBRA`); pass ``rules.combine(rules.ALGEBRA,
     rules.UNSAFE)`` to also apply rules such as ``x * 0 -> 0`` that turn ``inf * 0 = nan``
     into 0. Loops that share a primal computation with their VJP are merged first
-    (``wire.transforms.loops.merge_loops``).
+    (``scan``'s ``simplify_pass``, see :func:`primitive_passes`).
 
     >>> import wire, wire.numpy as wnp
     >>> g = wire.trace(lambda x: -(-x) * 1.0 + wnp.zeros(()), 2.0)
     >>> len(g), len(wire.simplify(g))
     (4, 0)
     """
-    from .loops import simplify_loops
-    from .polynomial import collect
-    from .rules import ALGEBRA
-
     table = ALGEBRA if rules is None else rules
-    graph = pipe(graph, dce, simplify_loops, fold_constants, rewrite(table), cse)
+    graph = pipe(graph, dce, primitive_passes, fold_constants, rewrite(table), cse)
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
     for _ in range(_MAX_SWEEPS):
         collected, merging = collect(graph)

@@ -1,4 +1,4 @@
-"""Helpers for primitives whose params hold closed sub-graphs (``wire.ops.control``).
+"""Helpers for primitives whose params hold closed sub-graphs (``wire.higher_order.control``).
 
 Build closed graphs by tracing a function of fresh arguments (:func:`closed_graph`), copy a
 graph into the current trace (:func:`inline`), run one on concrete values fast
@@ -14,12 +14,17 @@ from __future__ import annotations
 import functools
 from typing import Callable, Sequence
 
+from ..core import call_graph_flat, evaluate_flat, to_tracer, trace_flat
 from ..core.debug import _NANS
 from ..errors import ShapeError
-from ..core import evaluate_flat
 from ..ir import Aval, Graph, _flat_tree
-from ..core import call_graph_flat, trace_flat
-from .shape import to_tracer, zeros_like_
+from ..ops.batching import to_front
+from ..ops.elementwise import select
+from ..ops.layout import reshape, zeros_like_
+from ..runtime.compiler import compile_graph
+from ..transforms.jvp import forward
+from ..transforms.vjp import backward, dependents
+from ..transforms.vmap import vmap_flat
 
 
 def closed_graph(fn: Callable, in_avals: Sequence[Aval]) -> Graph:
@@ -62,8 +67,6 @@ def runner(graph: Graph) -> Callable[[Sequence], list]:
 def body_runner(graph: Graph) -> Callable[[Sequence], Sequence]:
     """A fast function ``values -> outputs`` for ``graph`` (a pure function of the graph)."""
     try:
-        from ..runtime.compiler import compile_graph
-
         fn = compile_graph(graph, "body").fn
     except Exception:  # no compiler, or it cannot handle this graph: the plain evaluator
         return lambda values: evaluate_flat(graph, values)
@@ -72,16 +75,12 @@ def body_runner(graph: Graph) -> Callable[[Sequence], Sequence]:
 
 def out_nonzero(graph: Graph, in_nz: Sequence[bool]) -> list[bool]:
     """Which outputs of ``graph`` can have a nonzero derivative given inputs' flags ``in_nz``."""
-    from ..transforms.vjp import dependents
-
     dep = dependents(list(graph.nodes), [n for n, m in zip(graph.inputs, in_nz) if m])
     return [o in dep for o in graph.outputs]
 
 
 def jvp_inline(graph: Graph, primals: Sequence, tangents: Sequence):
     """Inline ``graph`` on ``primals``; return (outputs, output tangents or None)."""
-    from ..transforms.jvp import forward
-
     outs = inline(graph, primals)
     touts = forward([o.node for o in outs], [to_tracer(p).node for p in primals], tangents)
     return outs, touts
@@ -89,8 +88,6 @@ def jvp_inline(graph: Graph, primals: Sequence, tangents: Sequence):
 
 def vjp_inline(graph: Graph, primals: Sequence, cts: Sequence, wrt: Sequence[bool]) -> list:
     """Cotangents (zeros where none) of the ``wrt`` primals of ``graph`` given output ``cts``."""
-    from ..transforms.vjp import backward
-
     primals = [to_tracer(p) for p in primals]
     outs = inline(graph, primals)
     chosen = [p for p, m in zip(primals, wrt) if m]
@@ -146,22 +143,15 @@ def batched_outputs(graph: Graph, in_b: Sequence[bool]) -> list[bool]:
 
 def batch_graph(graph: Graph, in_b, size: int, out_b) -> Graph:
     """``graph`` batched along axis 0 of the flagged inputs and outputs."""
-    from ..transforms.vmap import vmap_flat
-
     dims = [0 if b else None for b in in_b]
     return vmap_flat(graph, dims, size, [0 if b else None for b in out_b])
 
 
 def batch_to_front(args, dims):
-    from .batching import to_front
-
     return [x if d is None else to_front(x, d) for x, d in zip(args, dims)]
 
 
 def select_examples(take, new, old, size: int):
     """Per example of the batch (axis 0): ``new`` where ``take`` else ``old``."""
-    from .elementwise import select
-    from .shape import reshape
-
     old = to_tracer(old)
     return select(reshape(take, (size,) + (1,) * (old.ndim - 1)), new, old)

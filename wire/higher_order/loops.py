@@ -1,4 +1,5 @@
-"""Graph passes for loops: share and prune ``scan`` nodes (run by ``wire.simplify``).
+"""Graph passes for loops: share and prune ``scan`` nodes (``scan``'s ``simplify_pass``, run
+by ``wire.simplify``). The passes take the scan primitive as an argument.
 
 * :func:`merge_loops` — a scan whose body outputs are a prefix of another scan's (same
   operands and params) is read from the larger one: the primal loop and the
@@ -12,8 +13,7 @@ topological walk.
 from __future__ import annotations
 
 from ..ir import Graph, Node, make_node, toposort, with_inputs
-from ..ops.control import scan_p
-from ..ops.shape import proj_p
+from ..core import proj_p
 
 
 def _rebuild(graph: Graph, visit, first=()) -> Graph:
@@ -36,7 +36,7 @@ def _same(n: Node, ins: tuple) -> Node:
     return with_inputs(n, ins)
 
 
-def merge_loops(graph: Graph) -> Graph:
+def merge_loops(graph: Graph, scan) -> Graph:
     """Let scans that differ only by extra per-step outputs share one loop.
 
     The VJP of ``scan`` runs a forward scan whose body is the primal body plus residual
@@ -46,14 +46,15 @@ def merge_loops(graph: Graph) -> Graph:
     scan instead. A ``Graph -> Graph`` pass; ``wire.simplify`` runs it (:func:`simplify_loops`).
 
     >>> import numpy as np, wire
+    >>> from wire.higher_order.control import scan_p
     >>> f = lambda w: wire.scan(lambda c, x: (c * w + x, None), 0.0, np.ones(5))[0] ** 2
     >>> g = wire.trace(wire.grad(f, simplify=False), 0.5)
     >>> [n.op.name for n in g.nodes].count("scan"), [
-    ...     n.op.name for n in merge_loops(g).nodes].count("scan")
+    ...     n.op.name for n in merge_loops(g, scan_p).nodes].count("scan")
     (3, 2)
     """
     while True:  # one group at a time: merging one can make the operands of others equal
-        target = _merge_targets(graph)
+        target = _merge_targets(graph, scan)
         if not target:
             return graph
 
@@ -67,11 +68,11 @@ def merge_loops(graph: Graph) -> Graph:
         graph = _rebuild(graph, visit, first=[n for n in graph.nodes if n in bigs])
 
 
-def _merge_targets(graph: Graph) -> dict:
+def _merge_targets(graph: Graph, scan) -> dict:
     """For the topologically first group of mergeable scans: {smaller scan: larger scan}."""
     groups: dict = {}
     for n in graph.nodes:
-        if n.op is scan_p:
+        if n.op is scan:
             p = n.params
             key = (n.inputs, p["length"], p["reverse"], p["num_consts"], p["num_carry"],
                    p["body"].inputs)
@@ -91,7 +92,7 @@ def _merge_targets(graph: Graph) -> dict:
     return {}
 
 
-def prune_loops(graph: Graph) -> Graph:
+def prune_loops(graph: Graph, scan) -> Graph:
     """Drop per-step outputs (``ys``) of scans that nothing reads.
 
     A gradient graph often keeps a forward scan only for its carries and residuals; the ys
@@ -100,13 +101,14 @@ def prune_loops(graph: Graph) -> Graph:
 
     >>> import numpy as np, wire
     >>> f = lambda xs: wire.scan(lambda c, x: (c + x, c * x), 0.0, xs)[0]
-    >>> g = prune_loops(wire.trace(f, np.ones(3)))
+    >>> from wire.higher_order.control import scan_p
+    >>> g = prune_loops(wire.trace(f, np.ones(3)), scan_p)
     >>> [n for n in g.nodes if n.op is scan_p][0].params["body"].outputs[1:]
     ()
     """
     used: dict[Node, set] = {}
     for n in graph.nodes:
-        if n.op is proj_p and n.inputs[0].op is scan_p:
+        if n.op is proj_p and n.inputs[0].op is scan:
             used.setdefault(n.inputs[0], set()).add(n.params["index"])
     keep: dict[Node, list] = {}
     for node, idx in used.items():
@@ -121,7 +123,7 @@ def prune_loops(graph: Graph) -> Graph:
         if n in keep:
             body, kept = n.params["body"], keep[n]
             new_body = Graph(body.inputs, [body.outputs[i] for i in kept])
-            return make_node(scan_p, ins, n.params.set("body", new_body),
+            return make_node(scan, ins, n.params.set("body", new_body),
                              tuple(n.aval[i] for i in kept), n.loc)
         if n.op is proj_p and n.inputs[0] in keep:
             index = keep[n.inputs[0]].index(n.params["index"])
@@ -131,6 +133,7 @@ def prune_loops(graph: Graph) -> Graph:
     return _rebuild(graph, visit)
 
 
-def simplify_loops(graph: Graph) -> Graph:
-    """:func:`merge_loops`, then :func:`prune_loops` (the loop passes of ``wire.simplify``)."""
-    return prune_loops(merge_loops(graph))
+def simplify_loops(graph: Graph, scan) -> Graph:
+    """:func:`merge_loops`, then :func:`prune_loops`: ``scan``'s ``simplify_pass``, which
+    ``wire.simplify`` runs on graphs holding scans."""
+    return prune_loops(merge_loops(graph, scan), scan)

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from pyrsistent import pmap
+
 from .. import tree
-from ..errors import ShapeError, WireError, at, user_location
-from ..ir import make_node
+from ..core import TraceTag, Tracer, bind, evaluate_flat, to_tracer, trace
 from ..core.primitive import Primitive
-from ..core import TraceTag, Tracer
+from ..errors import ShapeError, WireError, at, user_location
+from ..ir import arg_op, make_node, substitute
+from ..ops.batching import batch_size, to_front
+from ..ops.elementwise import cos, exp, log1p, sin
+from ..ops.layout import zeros_like_
+from ..ops.reductions import reduce_sum
+from ..transforms.jvp import forward
 from ..transforms.vjp import backward
-from ..transforms.vmap_custom import custom_jvp_batch, custom_vjp_batch
-from .shape import to_tracer, zeros_like_
+from ..transforms.vmap import vmap_flat, vmap_leaves
 
 
 def _run_graph(*args, graph, **_):
-    from ..core import evaluate_flat
-
     return tuple(evaluate_flat(graph, list(args)))
 
 
@@ -65,10 +69,6 @@ def _custom_jvp_vjp(ct, out, *xs, graph, rule, in_tree, static, **params):
     # The JVP rule is linear in the tangents: its transpose at any tangent (we use fresh
     # placeholders) gives the VJP.
     tag = TraceTag()
-    from pyrsistent import pmap
-
-    from ..ir import arg_op
-
     holders = [
         Tracer(make_node(arg_op, (), pmap({"index": i, "tag": tag}), x.aval))
         for i, x in enumerate(xs)
@@ -77,8 +77,6 @@ def _custom_jvp_vjp(ct, out, *xs, graph, rule, in_tree, static, **params):
         tuple(holders), out, *xs, graph=graph, rule=rule, in_tree=in_tree, static=static
     )
     cts = backward([t.node for t in tangents_out], list(ct), [h.node for h in holders])
-    from ..ir import substitute
-
     zeros = {h.node: zeros_like_(h).node for h in holders}
     result = []
     for c in cts:
@@ -90,16 +88,10 @@ def _custom_jvp_vjp(ct, out, *xs, graph, rule, in_tree, static, **params):
 
 
 def _log1pexp_graph():
-    from ..core import trace
-
-    from .elementwise import exp, log1p
-
     return trace(lambda x: log1p(exp(x)), np.zeros(3))
 
 
 def _sample_custom_jvp(rng):
-    from .elementwise import exp
-
     def rule(primals, tangents):
         (x,), (t,) = primals, tangents
         return None, t * (1.0 - 1.0 / (1.0 + exp(x)))
@@ -111,6 +103,82 @@ def _sample_custom_jvp(rng):
     }
 
 
+# --------------------------------------------------------------------------- batching
+# The batched node is again a custom call: its function graph is the batched graph, and its
+# user rules are the user's rules under vmap (so derivatives taken *after* vmap still use the
+# custom rule). Batched operands get their batch axis in front first, so every batched value
+# inside (outputs, residuals, cotangents) is batched along axis 0. Cotangents of unbatched
+# operands are summed over the batch, since one value served every example.
+
+
+def _front(args, dims):
+    size = batch_size(args, dims)
+    xs = [x if d is None else to_front(x, d) for x, d in zip(args, dims)]
+    return xs, [None if d is None else 0 for d in dims], size
+
+
+def custom_jvp_batch(args, dims, *, graph, rule, in_tree, static, **params):
+    xs, in_dims, size = _front(args, dims)
+    out_dims = [0] * len(graph.outputs)
+
+    def batched_rule(*a):
+        *st, primals, tangents = a
+        return vmap_leaves(lambda p, t: rule(*st, p, t), (primals, tangents), in_dims + in_dims)
+
+    outs = bind(
+        custom_jvp_call_p,
+        *xs,
+        graph=vmap_flat(graph, in_dims, size, out_dims),
+        rule=batched_rule,
+        in_tree=in_tree,
+        static=static,
+        **params,
+    )
+    return tuple(outs), tuple(out_dims)
+
+
+def custom_vjp_batch(args, dims, *, graph, fwd, bwd, in_tree, out_tree, static, **params):
+    xs, in_dims, size = _front(args, dims)
+    out_dims = [0] * len(graph.outputs)
+    n_static = len(static)
+
+    def batched_fwd(*a):
+        st, primals = a[:n_static], a[n_static:]
+        return vmap_leaves(lambda *p: fwd(*st, *p), tuple(primals), in_dims)
+
+    per_arg, start = [], 0  # the batch dims of each positional argument's leaves
+    for child in in_tree.children:
+        per_arg.append(in_dims[start : start + child.num_leaves])
+        start += child.num_leaves
+
+    def batched_bwd(*a):
+        st, res, ct = a[:n_static], a[-2], a[-1]
+        n_leaves = len(tree.leaves((res, ct)))
+        cts = vmap_leaves(lambda r, c: bwd(*st, r, c), (res, ct), [0] * n_leaves)
+        out = []
+        for g, ds in zip(cts, per_arg):
+            if g is None:
+                out.append(None)
+                continue
+            leaves, g_tree = tree.flatten(g)
+            leaves = [gl if d == 0 else reduce_sum(gl, (0,)) for gl, d in zip(leaves, ds)]
+            out.append(tree.unflatten(g_tree, leaves))
+        return tuple(out)
+
+    outs = bind(
+        custom_vjp_call_p,
+        *xs,
+        graph=vmap_flat(graph, in_dims, size, out_dims),
+        fwd=batched_fwd,
+        bwd=batched_bwd,
+        in_tree=in_tree,
+        out_tree=out_tree,
+        static=static,
+        **params,
+    )
+    return tuple(outs), tuple(out_dims)
+
+
 custom_jvp_call_p = Primitive(
     "custom_jvp_call",
     _run_graph,
@@ -119,6 +187,7 @@ custom_jvp_call_p = Primitive(
     vjp=_custom_jvp_vjp,
     batch=custom_jvp_batch,
     sample=_sample_custom_jvp,
+    call_graph="graph",
     doc="a user function (graph param) with a user-defined JVP rule (wire.custom_jvp)",
 )
 
@@ -171,24 +240,17 @@ def _custom_vjp_vjp(ct, out, *xs, graph, fwd, bwd, in_tree, out_tree, static, na
 
 def _custom_vjp_jvp(ts, out, *xs, graph, **_):
     # Forward mode ignores the custom rule and differentiates the function itself.
-    from ..transforms.jvp import forward
-    from ..ir import substitute
-
     outs = substitute(list(graph.outputs), {i: x.node for i, x in zip(graph.inputs, xs)})
     tangents = forward(outs, [x.node for x in xs], list(ts))
     return tuple(zeros_like_(o) if t is None else t for t, o in zip(tangents, out))
 
 
 def _sample_custom_vjp(rng):
-    from .elementwise import cos, sin
-
     def fwd(x):
         return sin(x), cos(x)
 
     def bwd(c, g):
         return (g * c,)
-
-    from ..core import trace
 
     g = trace(lambda x: sin(x), np.zeros(3))
     return [rng.normal(size=3)], {
@@ -205,5 +267,6 @@ custom_vjp_call_p = Primitive(
     vjp=_custom_vjp_vjp,
     batch=custom_vjp_batch,
     sample=_sample_custom_vjp,
+    call_graph="graph",
     doc="a user function (graph param) with user-defined fwd/bwd rules (wire.custom_vjp)",
 )

@@ -32,11 +32,15 @@ from typing import Sequence
 
 import numpy as np
 
+from ..core import bind, to_tracer
+from ..core.primitive import Primitive
 from ..errors import NonDifferentiableError, ShapeError, at
 from ..ir import Aval, Graph, Node, input_node, substitute
-from ..core.primitive import Primitive
-from ..core import bind
-from .shape import to_tracer, zeros_like_
+from ..ops.batching import batch_size, materialize, moveaxis, to_front
+from ..ops.elementwise import ge, sin, tanh
+from ..ops.layout import zeros_like_
+from ..ops.reductions import reduce_max
+from .loops import simplify_loops
 from .subgraph import (
     batch_graph,
     batch_to_front,
@@ -115,9 +119,6 @@ def _cond_vjp(ct, out, index, *ops, branches):
 
 
 def _cond_batch(args, dims, *, branches):
-    from .batching import batch_size, to_front
-    from .elementwise import ge
-
     size = batch_size(args, dims)
     ops = batch_to_front(args[1:], dims[1:])
     in_b = [d is not None for d in dims[1:]]
@@ -137,8 +138,6 @@ def _cond_batch(args, dims, *, branches):
 
 
 def _cond_sample(rng):
-    from ..numpy import sin
-
     x, y = rng.normal(size=(3,)), rng.normal(size=(2, 3))
     avals = [Aval(x.shape, x.dtype), Aval(y.shape, y.dtype)]
     branches = (
@@ -352,8 +351,6 @@ def _scan_vjp(ct, out, *args, body, length, reverse, num_consts, num_carry):
 
 
 def _scan_batch(args, dims, *, body, length, reverse, num_consts, num_carry):
-    from .batching import batch_size, materialize, moveaxis
-
     size = batch_size(args, dims)
     nc, nk = num_consts, num_carry
     consts, carry, xs = _scan_split(args, nc, nk)
@@ -376,8 +373,6 @@ def _scan_batch(args, dims, *, body, length, reverse, num_consts, num_carry):
 
 
 def _scan_sample(rng):
-    from ..numpy import tanh
-
     w = rng.normal(size=(3, 3)) * 0.5
     h0 = rng.normal(size=(3,))
     xs = rng.normal(size=(4, 3))
@@ -398,6 +393,7 @@ scan_p = Primitive(
     vjp=_scan_vjp,
     batch=_scan_batch,
     sample=_scan_sample,
+    simplify_pass=lambda graph: simplify_loops(graph, scan_p),
     doc="loop a closed body over the leading axis of xs, threading a carry (multi-output)",
 )
 
@@ -467,9 +463,6 @@ def _while_vjp(ct, out, *args, cond, body, cond_nconsts, body_nconsts):
 
 
 def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
-    from .batching import batch_size, materialize
-    from ..numpy import any as any_
-
     size = batch_size(args, dims)
     cc, bc, carry = _while_split(args, cond_nconsts, body_nconsts)
     dcc, dbc, dk = _while_split(dims, cond_nconsts, body_nconsts)
@@ -489,7 +482,8 @@ def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
     cc_avals = [to_tracer(x).aval for x in cc]
     bc_avals = [to_tracer(x).aval for x in bc]
     k_avals = [to_tracer(x).aval for x in carry]
-    any_cond = closed_graph(lambda *a: [any_(inline(cond_v, a)[0])], cc_avals + k_avals)
+    any_cond = closed_graph(lambda *a: [reduce_max(inline(cond_v, a)[0], None)],
+                            cc_avals + k_avals)
 
     def masked_body(*a):  # update only the examples whose predicate still holds
         c_, b_, k_ = a[:ncc], a[ncc:ncc + nbc], a[ncc + nbc:]
