@@ -93,7 +93,7 @@ def wire_split(x, c):
     import wire
     from wire.api import trace_args
     from wire.runtime.compiler import compile_graph
-    from wire.jit import _simplify
+    from wire.api.jit import _simplify
 
     g = wire.grad(chain_wire(c))
     gc.collect()

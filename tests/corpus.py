@@ -17,7 +17,7 @@ import numpy as np
 import wire
 import wire.numpy as wnp
 from wire.ops.shape import proj_p
-from wire.registry import REGISTRY
+from wire.api.registry import REGISTRY
 from wire.core import bind
 
 

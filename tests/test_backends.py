@@ -15,7 +15,7 @@ import wire.numpy as wnp
 from corpus import _mlp as corpus_mlp
 from corpus import graphs, mlp_args
 from wire.runtime import backends
-from wire.registry import REGISTRY
+from wire.api.registry import REGISTRY
 from wire.core import bind
 
 da = pytest.importorskip("dask.array", reason="dask is not installed: pip install -e '.[dask]'")

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 import wire
 import wire.numpy as wnp
 from wire.ir import Aval
-from wire.registry import REGISTRY
+from wire.api.registry import REGISTRY
 from wire.core import bind
 
 MAX_OPS = 30

@@ -12,7 +12,7 @@ from hypothesis.extra import numpy as hnp
 import wire
 from wire.ir import Aval, aval_of
 from wire.ops.shape import proj_p
-from wire.registry import REGISTRY
+from wire.api.registry import REGISTRY
 from wire.core import bind
 
 PRIMS = sorted((p for p in REGISTRY.values() if p is not proj_p), key=lambda p: p.name)

@@ -346,7 +346,7 @@ def expression_dags(draw):
 
 
 def _build(steps, outs):
-    from wire.registry import REGISTRY
+    from wire.api.registry import REGISTRY
 
     def f(x, y):
         vals = [x, y]

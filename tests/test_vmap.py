@@ -11,7 +11,7 @@ import pytest
 
 import wire
 import wire.numpy as wnp
-from wire.registry import REGISTRY
+from wire.api.registry import REGISTRY
 from wire.core import bind
 
 # --------------------------------------------------------------------------- registry

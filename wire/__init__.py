@@ -9,10 +9,14 @@ Functions are traced into persistent, immutable graphs; transforms map graphs to
 """
 
 from . import tree
-from .api import Variable, grad, grad_graph, gradients, value_and_grad, var
-from .api_vmap import vmap, vmap_graph
-from .control_flow import cond, fori_loop, scan, switch, while_loop
+from .api import (
+    REGISTRY, Variable, cond, custom_jvp, custom_vjp, dumps, fori_loop, grad, grad_graph,
+    gradients, hessian, hvp, jacfwd, jacrev, jit, jvp, jvp_graph, linearize, load, loads,
+    save, scan, switch, value_and_grad, var, vjp, vjp_graph, vmap, vmap_graph, while_loop,
+)
+from .core import Tracer, debug_nans, trace
 from .errors import (
+    BackendError,
     FloatingPointError,
     NonDifferentiableError,
     ShapeError,
@@ -21,21 +25,12 @@ from .errors import (
     WireError,
     WireTypeError,
 )
-from .errors import BackendError
-from .custom import custom_jvp, custom_vjp
-from .core.debug import debug_nans
-from .derivatives import hessian, hvp, jacfwd, jacrev, jvp, jvp_graph, linearize, vjp, vjp_graph
-from .dot import to_dot
-from .runtime.evaluate import Executor, evaluate
-from .ir import Aval, Graph, Node
-from .jit import jit
+from .ir import Aval, Graph, Node, dot, to_dot  # wire.dot.render: Graphviz rendering
 from .numpy import stop_gradient
-from .registry import REGISTRY
-from .serialize import dumps, load, loads, save
-from .core import Tracer, trace
+from .runtime.evaluate import Executor, evaluate
 from .transforms.simplify import simplify
 
-# libraries built only on the public API above (wire.random is wire's, not the stdlib's)
+# the library layer (wire.random is wire's, not the stdlib's)
 from . import nn, optim, random, scipy, testing  # noqa: E402  isort: skip
 
 __version__ = "0.1.0"

@@ -9,7 +9,7 @@
   ``cond_nconsts``, ``body_nconsts``; outputs the final carry.
 
 Every sub-graph is closed (its free values were turned into operands by
-``wire.control_flow``), so a sub-graph is a plain hashable value and evaluation, printing,
+``wire.api.control_flow``), so a sub-graph is a plain hashable value and evaluation, printing,
 comparison and caching need nothing special. Each primitive returns a tuple of outputs.
 
 Derivative rules build *new* sub-graphs from the old ones (Graph -> Graph, by tracing a

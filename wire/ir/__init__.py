@@ -13,6 +13,7 @@ Leaf operations (inputs, named vars, constants) live here; computing primitives 
 ``wire.core`` and ``wire.ops``.
 """
 
+from .dot import to_dot
 from .graph import Graph, _flat_tree, _graph_from_flat, format_graph, format_node_params, names
 from .nodes import (
     EMPTY_PARAMS,
@@ -39,6 +40,6 @@ from .nodes import (
 __all__ = [
     "EMPTY_PARAMS", "LEAF_OPS", "Aval", "ConstValue", "Graph", "LeafOp", "Node", "arg_op",
     "aval_of", "const_node", "const_op", "format_graph", "format_node_params", "input_node",
-    "input_op", "make_aval", "make_node", "names", "substitute", "toposort", "var_node",
+    "input_op", "make_aval", "make_node", "names", "substitute", "to_dot", "toposort", "var_node",
     "var_op", "with_inputs",
 ]

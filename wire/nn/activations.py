@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as wnp
-from ..custom import custom_vjp
+from ..api.custom import custom_vjp
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus", "sigmoid",

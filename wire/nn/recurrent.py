@@ -22,7 +22,7 @@ from pyrsistent import pmap
 
 from .. import numpy as wnp
 from .. import random
-from ..control_flow import scan
+from ..api.control_flow import scan
 from . import initializers as I
 from .activations import sigmoid
 from .base import Layer, check_in_shape, check_input

@@ -2,7 +2,7 @@
 
 ``save(graph, path)`` / ``load(path)`` write and read a file; ``dumps(graph)`` /
 ``loads(text)`` do the same with a string. Loading never imports, evaluates or unpickles
-anything: operations are looked up by name in :data:`wire.registry.REGISTRY` (or are one of
+anything: operations are looked up by name in :data:`wire.api.registry.REGISTRY` (or are one of
 the leaf operations ``input``, ``var``, ``const``), and every field is checked. A malformed
 or tampered document raises :class:`wire.WireError` saying what is wrong and where.
 
@@ -86,8 +86,8 @@ import os
 import numpy as np
 from pyrsistent import pmap
 
-from .errors import WireError, at, user_location
-from .ir import (
+from ..errors import WireError, at, user_location
+from ..ir import (
     EMPTY_PARAMS,
     LEAF_OPS,
     Aval,
@@ -100,7 +100,8 @@ from .ir import (
     make_node,
     var_op,
 )
-from .tree import LEAF, TreeDef
+from ..tree import LEAF, TreeDef
+from .registry import REGISTRY
 
 FORMAT = "wire.graph"
 VERSION = 1
@@ -637,8 +638,6 @@ def _dec_node(nx, k: int, nodes: list, graphs: list, memo: dict, registry) -> No
 
 
 def _dec_graph(x, what: str, graphs: list) -> Graph:
-    from .registry import REGISTRY
-
     _obj(x, what, ("inputs", "outputs", "in_tree", "out_tree", "nodes"))
     nodes: list[Node] = []
     memo: dict = {}  # avals and derived avals already checked in this graph

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import functools
 
-from . import tree
-from .errors import WireError, at, user_location
-from .ir import Graph, input_node, substitute
-from .higher_order.custom import custom_jvp_call_p, custom_vjp_call_p
-from .core import Tracer, bind, flat_avals, trace_flat
+from .. import tree
+from ..errors import WireError, at, user_location
+from ..ir import Graph, input_node, substitute
+from ..higher_order.custom import custom_jvp_call_p, custom_vjp_call_p
+from ..core import Tracer, bind, flat_avals, trace_flat
 
 
 def _split_static(args, nondiff_argnums):

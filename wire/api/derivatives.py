@@ -1,7 +1,7 @@
 """Forward mode and the Jacobian family: ``jvp``, ``linearize``, ``vjp``, ``jacfwd``,
 ``jacrev``, ``hessian``, ``hvp``.
 
-Like ``grad`` (wire/api.py), each is a ``Graph -> Graph`` transform first; the function form
+Like ``grad`` (wire/api/grad.py), each is a ``Graph -> Graph`` transform first; the function form
 traces, transforms and calls. ``vjp`` and ``linearize`` partially evaluate the derivative
 graph so the forward pass runs once and the returned function only runs the linear part.
 """
@@ -12,16 +12,19 @@ import functools
 
 import numpy as np
 
-from . import tree
-from .api import _graph_from, _split_aux, arg_leaf_ranges, arg_trees, call, trace_args
-from .api import maybe_simplify
-from .errors import ShapeError, WireError, at, user_location
-from .ir import Graph, input_node
-from .ops.shape import zeros_like_
-from .core import Tracer, call_graph_flat, flat_avals
-from .transforms.jvp import forward
-from .transforms.partial_eval import partial_eval
-from .transforms.vjp import backward
+from .. import tree
+from ..errors import NonDifferentiableError, ShapeError, WireError, at, user_location
+from ..ir import Graph, input_node
+from ..ops.layout import moveaxis, reshape, zeros_like_
+from ..core import Tracer, call_graph_flat, flat_avals
+from ..transforms.jvp import forward
+from ..transforms.partial_eval import partial_eval
+from ..transforms.vjp import backward
+from .grad import (
+    _graph_from, _normalize_argnums, _split_aux, arg_leaf_ranges, arg_trees, call, grad,
+    maybe_simplify, trace_args,
+)
+from .vmap import vmap
 
 
 def _pair_tree(t):
@@ -199,8 +202,6 @@ def _partial_args(f, args, nums):
 
 
 def _argnums(argnums, nargs):
-    from .api import _normalize_argnums
-
     return _normalize_argnums(argnums, nargs)
 
 
@@ -227,8 +228,6 @@ def _dtype(x):
 def _check_float_leaves(leaves, what):
     for x in leaves:
         if np.dtype(_dtype(x)).kind not in "fc":
-            from .errors import NonDifferentiableError
-
             raise NonDifferentiableError(
                 f"{what} with respect to an input of dtype {_dtype(x)}: derivatives need "
                 f"floating-point inputs; pass x.astype(float){at(user_location())}"
@@ -249,8 +248,6 @@ def jacrev(f, argnums=0, has_aux: bool = False):
 
     @functools.wraps(f)
     def jacrev_f(*args):
-        from .api_vmap import vmap
-
         nums = _argnums(argnums, len(args))
         dyn = [args[i] for i in nums]
         _check_float_leaves(tree.leaves(tuple(dyn)), "jacrev")
@@ -267,8 +264,6 @@ def jacrev(f, argnums=0, has_aux: bool = False):
 
 
 def _assemble_rev(cts, out_shapes, out_sizes, y_tree, argnums):
-    from .numpy import reshape
-
     blocks, off = [], 0
     for s, m in zip(out_shapes, out_sizes):
         def block(c, s=s, m=m, off=off):
@@ -292,9 +287,6 @@ def jacfwd(f, argnums=0, has_aux: bool = False):
 
     @functools.wraps(f)
     def jacfwd_f(*args):
-        from .api_vmap import vmap
-        from .numpy import moveaxis, reshape
-
         nums = _argnums(argnums, len(args))
         dyn = tuple(args[i] for i in nums)
         d_leaves, d_tree = tree.flatten(dyn)
@@ -347,8 +339,6 @@ def hvp(f, argnums=0):
     >>> wire.hvp(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
     array([ 6., 12.])
     """
-    from .api import grad
-
     def hvp_f(x, v):
         return jvp(grad(f, argnums), (x,), (v,))[1]
 

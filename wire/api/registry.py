@@ -14,11 +14,11 @@ from types import ModuleType
 
 from pyrsistent import pmap
 
-from .higher_order import control, custom
-from .ops import elementwise, indexing, layout, matmul, reductions
-from .ops import complex_parts, cumulative, factorizations, fft, sorting, special
-from .core import primitive as core_primitive
-from .core.primitive import Primitive
+from ..higher_order import control, custom
+from ..ops import elementwise, indexing, layout, matmul, reductions
+from ..ops import complex_parts, cumulative, factorizations, fft, sorting, special
+from ..core import primitive as core_primitive
+from ..core.primitive import Primitive
 
 PRIMITIVE_MODULES: tuple[ModuleType, ...] = (
     core_primitive, elementwise, layout, indexing, reductions, matmul, custom,

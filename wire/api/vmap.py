@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import functools
 
-from . import tree
-from .api import call
-from .errors import WireError, at, user_location
-from .ir import Aval, Graph
-from .core import flat_avals, trace_flat
-from .transforms.vmap import vmap_flat
+from .. import tree
+from .grad import call
+from ..errors import WireError, at, user_location
+from ..ir import Aval, Graph
+from ..core import flat_avals, trace_flat
+from ..transforms.vmap import vmap_flat
 
 # --------------------------------------------------------------------------- axis specs
 

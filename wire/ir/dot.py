@@ -14,8 +14,9 @@ import shutil
 
 import numpy as np
 
-from .errors import WireError, at, user_location
-from .ir import ConstValue, Graph, Node, const_op, input_op, var_op
+from ..errors import WireError, at, user_location
+from .graph import Graph
+from .nodes import ConstValue, Node, const_op, input_op, var_op
 
 __all__ = ["render", "to_dot"]
 
@@ -159,7 +160,7 @@ def render(graph: Graph, path: str, format: str = "svg") -> str:
         )
     if missing:
         raise WireError(
-            "wire.dot.render needs " + " and ".join(missing) + "; wire.to_dot(graph) gives "
+            "wire.ir.dot.render needs " + " and ".join(missing) + "; wire.to_dot(graph) gives "
             "the DOT text without either"
         )
     data = graphviz.Source(to_dot(graph)).pipe(format=format)

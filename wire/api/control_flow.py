@@ -20,12 +20,13 @@ from typing import Callable, Sequence
 import numpy as np
 from pyrsistent import pmap
 
-from . import tree
-from .errors import ShapeError, WireError, WireTypeError, at, user_location
-from .ir import Aval, Graph, arg_op, const_op, input_node, make_node, substitute, toposort
-from .higher_order.control import cond_bind, scan_bind, while_bind
-from .higher_order.subgraph import closed_graph, inline
-from .core import _ARRAY_TYPES, Tracer, TraceTag, flat_avals, to_node
+from .. import tree
+from ..errors import ShapeError, WireError, WireTypeError, at, user_location
+from ..ir import Aval, Graph, arg_op, const_op, input_node, make_node, substitute, toposort
+from ..higher_order.control import cond_bind, scan_bind, while_bind
+from ..ops.elementwise import convert, ne
+from ..higher_order.subgraph import closed_graph, inline
+from ..core import _ARRAY_TYPES, Tracer, TraceTag, flat_avals, to_node
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]
 
@@ -123,8 +124,6 @@ def _branch_index(index, n: int, what: str):
                 f"{what} needs a scalar predicate/index, got {index.aval!r}; for elementwise "
                 f"choices use wire.numpy.where, or wire.vmap over the cond{at(user_location())}"
             )
-        from .ops.elementwise import convert, ne
-
         if index.dtype.kind == "b":
             return convert(index, np.int32)
         if index.dtype.kind in "iu":
@@ -248,8 +247,6 @@ def _as_predicate(fn):
     def pred(*args):
         p = fn(*args)
         if isinstance(p, Tracer) and p.dtype.kind != "b":
-            from .ops.elementwise import ne
-
             return ne(p, 0)
         if not isinstance(p, Tracer) and not isinstance(p, (tuple, list, dict)):
             return np.asarray(p).astype(bool)
@@ -283,8 +280,6 @@ def fori_loop(lower, upper, body_fn: Callable, init):
         return val
     dtype = np.result_type(*[x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
                              for x in (lower, upper)])
-    from .ops.elementwise import convert
-
     i0 = convert(lower, dtype) if isinstance(lower, Tracer) else np.asarray(lower, dtype)
     _, val = while_loop(
         lambda c: c[0] < upper,

@@ -12,12 +12,15 @@ from __future__ import annotations
 import functools
 from typing import Callable, Sequence
 
-from . import tree
-from .errors import NonDifferentiableError, WireError, at, user_location
-from .ir import Graph, Node, const_op
-from .ops.shape import full, to_tracer, zeros_like_
-from .core import Tracer, call_graph_flat, flat_avals, trace_flat
-from .transforms.vjp import backward
+import numpy as np
+
+from .. import tree
+from ..errors import NonDifferentiableError, WireError, at, user_location
+from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat
+from ..ir import Aval, Graph, Node, const_op, var_node
+from ..ops.layout import full, ones_like_, zeros_like_
+from ..transforms.simplify import simplify as run_simplify
+from ..transforms.vjp import backward
 
 
 # --------------------------------------------------------------------------- helpers
@@ -139,9 +142,7 @@ def memo_graph_transform(fn):
 
 @memo_graph_transform
 def _simplified(graph: Graph) -> Graph:
-    from .transforms.simplify import simplify as run
-
-    return run(graph)
+    return run_simplify(graph)
 
 
 def maybe_simplify(graph: Graph, simplify: bool = True) -> Graph:
@@ -245,8 +246,6 @@ def gradients(ys, xs, dys=None):
     >>> wire.evaluate([g1, g2], {x1: np.array(2.0), x2: np.array(3.0)})
     [array(4.), array(2.)]
     """
-    from .numpy import ones_like
-
     ys = [ys] if not isinstance(ys, (list, tuple)) else list(ys)
     ys = [to_tracer(y) for y in ys]
     single_x = not isinstance(xs, (list, tuple))
@@ -258,7 +257,7 @@ def gradients(ys, xs, dys=None):
         dys = [dys]
     if len(dys) != len(ys):
         raise WireError(f"gradients: {len(ys)} ys but {len(dys)} dys{at(user_location())}")
-    cts = [ones_like(y) if dy is None else to_tracer(dy) for y, dy in zip(ys, dys)]
+    cts = [ones_like_(y) if dy is None else to_tracer(dy) for y, dy in zip(ys, dys)]
     for y, ct in zip(ys, cts):
         if y.shape is not None and ct.shape is not None and y.shape != ct.shape:
             raise WireError(
@@ -277,10 +276,6 @@ def var(name: str, shape=None, dtype=None) -> Tracer:
     >>> wire.var("x", shape=(3,))
     Tracer<f64[3] var x>
     """
-    import numpy as np
-
-    from .ir import Aval, var_node
-
     aval = Aval(shape, np.float64 if dtype is None else dtype)
     return Tracer(var_node(str(name), aval, user_location()))
 

@@ -24,13 +24,17 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import tree
-from .core.debug import _NANS
-from .errors import WireError, at, user_location
-from .ir import Graph
-from .core import Tracer, call_graph_flat, flat_avals, trace_flat
-from .runtime.backends import Program, leaf_aval, resolve
-from .runtime.compiler import compile_graph
+from toolz import pipe
+
+from .. import tree
+from ..core.debug import _NANS
+from ..errors import WireError, at, user_location
+from ..ir import Graph
+from ..core import Tracer, call_graph_flat, flat_avals, trace_flat
+from ..runtime.backends import Program, leaf_aval, resolve
+from ..runtime.compiler import compile_graph
+from ..transforms import simplify as simp
+from ..transforms.rules import ALGEBRA
 
 DEFAULT_CACHE_LIMIT = 64
 BACKENDS = ("numpy",)
@@ -47,11 +51,6 @@ def _simplify(graph: Graph) -> Graph:
     folding, algebra, CSE); only when they change something does the full ``simplify`` run.
     Results are remembered the same way.
     """
-    from toolz import pipe
-
-    from .transforms import simplify as simp
-    from .transforms.rules import ALGEBRA
-
     if simp.is_simplified(graph):
         return graph
     cheap = pipe(graph, simp.dce, simp.fold_constants, simp.rewrite(ALGEBRA), simp.cse)
