@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .core import Tracer
 from .errors import WireError, WireTypeError, at, user_location
 
 __all__ = [
@@ -77,8 +78,6 @@ def is_key(x) -> bool:
 
 def _check_key(k, what: str) -> int:
     """The 128-bit integer of concrete key ``k``; a clear error for tracers and non-keys."""
-    from .core import Tracer
-
     if isinstance(k, Tracer):
         raise WireTypeError(
             f"wire.random.{what} got a traced key {k.aval!r}{at(user_location())}: sampling needs "

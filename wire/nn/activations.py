@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..api.custom import custom_vjp
+from ..scipy.special import erf, expit
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus", "sigmoid",
@@ -111,8 +112,6 @@ def sigmoid(x):
     >>> float(sigmoid(0.0))
     0.5
     """
-    from ..scipy.special import expit
-
     return expit(x)
 
 
@@ -164,8 +163,6 @@ def gelu(x, approximate: bool = True):
     """
     if approximate:
         return 0.5 * x * (1.0 + wnp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
-    from ..scipy.special import erf  # only once the scipy namespace exists
-
     return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .. import random
 from ..errors import ShapeError, WireError, at, user_location
 
 __all__ = ["Layer", "out_shape_of", "check_input", "shape_str"]
@@ -66,8 +67,6 @@ def _concrete_shape(shape):
 
 def _probe_out_shape(layer, in_shape):
     """Output shape found by running ``layer`` once on zeros (for plain user pairs)."""
-    from .. import random
-
     params = layer[0](random.key(0), in_shape)
     y = layer[1](params, np.zeros(_concrete_shape(in_shape)))
     if isinstance(y, tuple):

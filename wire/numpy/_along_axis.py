@@ -16,11 +16,16 @@ from ..errors import WireError, at, user_location
 from ..ops import cumulative as K
 from ..ops import sorting as SO
 from ..core import Tracer
-from ._rearranging import take, take_along_axis
-from ._math import isnan, maximum, minimum, multiply, where
+from ._rearranging import diagonal, pad, take, take_along_axis
+from ._math import isnan, maximum, minimum, multiply, sqrt, where
 from ._promote import cast
-from ._reductions import max, mean, min, normalize_axes, prod, sum
-from ._shape import concatenate, expand_dims, moveaxis, ravel, reshape
+from ._reductions import argmax, argmin, max, mean, min, normalize_axes, prod, sum
+from ._shape import (
+    atleast_2d, broadcast_to, concatenate, expand_dims, moveaxis, ravel, reshape, transpose,
+)
+from ..ops.shape import to_tracer
+from ._elementwise_composed import conj
+from ._products import matmul
 
 __all__ = [
     "argsort",
@@ -180,8 +185,6 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
     if not _t(a, *kw.values()):
         return np.diff(a, n, axis, **kw)
     if not isinstance(a, Tracer):
-        from ..ops.shape import to_tracer
-
         a = to_tracer(np.asarray(a))
     axis = normalize_axes(axis, a.ndim)[0]
     parts = []
@@ -191,8 +194,6 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
             if np.ndim(v) == 0 if not isinstance(v, Tracer) else v.ndim == 0:
                 shape = list(a.shape)
                 shape[axis] = 1
-                from ._shape import broadcast_to
-
                 v = broadcast_to(v, tuple(shape))
             parts.append((key, v))
     if parts:
@@ -332,8 +333,6 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     axes = normalize_axes(axis, a.ndim)
     keep_shape = tuple(1 if i in axes else d for i, d in enumerate(a.shape))
     rest = [i for i in range(a.ndim) if i not in axes]
-    from ._shape import transpose
-
     flat = reshape(transpose(a, rest + list(axes)), tuple(a.shape[i] for i in rest) + (-1,))
     n = flat.shape[-1]
     qq, lo, hi, frac = _positions(q, n, method)
@@ -396,8 +395,6 @@ def nanmin(a, axis=None, keepdims=False):
 
 def nanargmax(a, axis=None, keepdims=False):
     """Index of the maximum ignoring NaN (integer output)."""
-    from ._reductions import argmax
-
     if not _t(a):
         return np.nanargmax(a, axis=axis, keepdims=keepdims)
     return argmax(_nan_fill(a, -np.inf), axis=axis, keepdims=keepdims)
@@ -405,8 +402,6 @@ def nanargmax(a, axis=None, keepdims=False):
 
 def nanargmin(a, axis=None, keepdims=False):
     """Index of the minimum ignoring NaN (integer output)."""
-    from ._reductions import argmin
-
     if not _t(a):
         return np.nanargmin(a, axis=axis, keepdims=keepdims)
     return argmin(_nan_fill(a, np.inf), axis=axis, keepdims=keepdims)
@@ -442,8 +437,6 @@ def nanstd(a, axis=None, ddof=0, keepdims=False):
     """Standard deviation ignoring NaN."""
     if not _t(a):
         return np.nanstd(a, axis=axis, ddof=ddof, keepdims=keepdims)
-    from ._math import sqrt
-
     return sqrt(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
@@ -458,9 +451,6 @@ def convolve(a, v, mode="full"):
     """
     if not _t(a, v):
         return np.convolve(a, v, mode)
-    from ._rearranging import pad
-    from ._products import matmul
-
     n = a.shape[0] if isinstance(a, Tracer) else np.shape(a)[0]
     m = v.shape[0] if isinstance(v, Tracer) else np.shape(v)[0]
     if m > n:
@@ -484,8 +474,6 @@ def correlate(a, v, mode="valid"):
     """Cross-correlation of two 1-D arrays, NumPy's ``correlate``."""
     if not _t(a, v):
         return np.correlate(a, v, mode)
-    from ._elementwise_composed import conj
-
     vr = v[::-1] if isinstance(v, Tracer) else np.asarray(v)[::-1]
     na = a.shape[0] if isinstance(a, Tracer) else np.shape(a)[0]
     nv = np.shape(vr)[0] if not isinstance(vr, Tracer) else vr.shape[0]
@@ -503,9 +491,6 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None):
     """Covariance matrix of the rows (variables) of ``m``."""
     if not _t(m, y):
         return np.cov(m, y, rowvar=rowvar, bias=bias, ddof=ddof)
-    from ._products import matmul
-    from ._shape import atleast_2d
-
     x = atleast_2d(m)
     if not rowvar and x.shape[0] != 1:
         x = x.T
@@ -529,9 +514,6 @@ def corrcoef(x, y=None, rowvar=True):
     """Pearson correlation coefficients."""
     if not _t(x, y):
         return np.corrcoef(x, y, rowvar=rowvar)
-    from ._rearranging import diagonal
-    from ._math import sqrt
-
     c = cov(x, y, rowvar)
     if c.ndim == 0:
         return c / c

@@ -8,6 +8,7 @@ import numpy as np
 from ..ops import shape as S
 from ..core import Tracer
 from ._promote import cast
+from ._shape import stack
 
 __all__ = [
     "array", "asarray", "zeros_like", "ones_like", "full_like", "empty_like", "zeros", "ones",
@@ -32,8 +33,6 @@ def array(object, dtype=None, copy=True):
     if isinstance(object, Tracer):
         return object if dtype is None else cast(object, dtype)
     if isinstance(object, (list, tuple)) and _contains_tracer(object):
-        from ._shape import stack
-
         items = [array(v) for v in object]
         out = stack(items)
         return out if dtype is None else cast(out, dtype)

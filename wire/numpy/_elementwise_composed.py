@@ -12,20 +12,9 @@ import numpy as np
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
 from ..core import Tracer
-from ._math import (
-    abs,
-    exp,
-    exp2,
-    isinf,
-    isnan,
-    log1p,
-    maximum,
-    sin,
-    sqrt,
-    trunc,
-    where,
-)
+from ._math import abs, arctan2, exp, exp2, isinf, isnan, log1p, maximum, sin, sqrt, trunc, where
 from ._promote import promote, promote_float
+from ._creation import zeros_like
 
 __all__ = [
     "angle",
@@ -220,8 +209,6 @@ def imag(val):
         return np.imag(val)
     if val.dtype.kind == "c":
         return C.imag(val)
-    from ._creation import zeros_like
-
     return zeros_like(val)
 
 
@@ -239,8 +226,6 @@ def angle(z, deg=False):
     """Argument of complex numbers, ``arctan2(imag, real)`` (in degrees if ``deg``)."""
     if not _is_tracer(z):
         return np.angle(z, deg=deg)
-    from ._math import arctan2
-
     if z.dtype.kind != "c":
         (z,) = promote_float(z)
     out = arctan2(imag(z), real(z))

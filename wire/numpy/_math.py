@@ -8,6 +8,7 @@ import numpy as np
 from ..ops import elementwise as E
 from ..core import Tracer
 from ._promote import cast, promote, promote_float, result_dtype
+from ..errors import at, NonDifferentiableError, TracerBoolError, user_location
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "remainder",
@@ -257,8 +258,6 @@ def where(condition, x=None, y=None):
     """
     if x is None and y is None:
         if isinstance(condition, Tracer):
-            from ..errors import TracerBoolError, at, user_location
-
             raise TracerBoolError(
                 "where(condition) with one argument returns data-dependent shapes; use "
                 f"where(condition, x, y) on traced values{at(user_location())}"
@@ -306,8 +305,6 @@ def _bitwise(logical, np_fn, name):
         if isinstance(x, Tracer) or isinstance(y, Tracer):
             if result_dtype(x, y) == np.bool_:
                 return logical(x, y)
-            from ..errors import NonDifferentiableError, at, user_location
-
             raise NonDifferentiableError(f"{name} on traced integers is not supported; use bools"
                                          + at(user_location()))
         return np_fn(x, y)

@@ -10,7 +10,7 @@ from ..ops import matmul as L
 from ..ops import shape as S
 from ..core import Tracer
 from ._promote import any_tracer, promote
-from ._shape import reshape, transpose
+from ._shape import ravel, reshape, transpose
 
 __all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot"]
 
@@ -76,8 +76,6 @@ def dot(a, b):
 
 def vdot(a, b):
     """Dot product of flattened arrays."""
-    from ._shape import ravel
-
     return dot(ravel(a), ravel(b))
 
 
@@ -95,8 +93,6 @@ def outer(a, b):
     >>> outer(np.array([1.0, 2.0]), np.array([1.0, 0.0, 3.0])).shape
     (2, 3)
     """
-    from ._shape import ravel
-
     if not any_tracer(a, b):
         return np.outer(a, b)
     a, b = ravel(a), ravel(b)

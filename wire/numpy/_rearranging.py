@@ -16,10 +16,12 @@ import numpy as np
 from ..errors import ShapeError, WireError, at, user_location
 from ..ops import shape as S
 from ..core import Tracer
-from ._math import where
+from ._math import clip, where
 from ._promote import promote
 from ._reductions import normalize_axes, sum
-from ._shape import broadcast_to, concatenate, moveaxis, ravel, reshape, stack, transpose
+from ._shape import (
+    atleast_3d, broadcast_to, concatenate, moveaxis, ravel, reshape, stack, transpose,
+)
 
 __all__ = [
     "append",
@@ -87,8 +89,6 @@ def take(a, indices, axis=None, mode="raise"):
         if mode == "wrap":
             indices = indices % n
         elif mode == "clip":
-            from ._math import clip
-
             indices = clip(indices, 0, n - 1)
         else:
             indices = where(indices < 0, indices + n, indices)
@@ -478,6 +478,4 @@ def dstack(tup):
     """Stack along the third axis."""
     if not _t(*tup):
         return np.dstack(tup)
-    from ._shape import atleast_3d
-
     return concatenate([atleast_3d(t) for t in tup], axis=2)

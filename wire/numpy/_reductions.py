@@ -6,31 +6,17 @@ import numpy as np
 
 from ..errors import WireError, at, user_location
 from ..ops import reductions as R
-from ..ops.shape import reshape
+from ..ops.shape import ones_like_, reshape
 from ..core import Tracer
+from ._axes import normalize_axes
 from ._promote import cast
+from ._creation import ones_like
+from ._math import _as_bool, isnan, not_equal, sqrt, where
 
 __all__ = [
     "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "argmax", "argmin",
     "any", "all", "average", "count_nonzero", "nansum", "ptp",
 ]
-
-
-def normalize_axes(axis, ndim):
-    """``axis`` (None, int or tuple; negative allowed) as a sorted tuple of non-negative ints."""
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, (int, np.integer)):
-        axis = (axis,)
-    out = []
-    for a in axis:
-        a = int(a)
-        if not -ndim <= a < ndim:
-            raise WireError(f"axis {a} is out of bounds for an array of rank {ndim}{at(user_location())}")
-        out.append(a % ndim)
-    if len(set(out)) != len(out):
-        raise WireError(f"repeated axis in {axis}{at(user_location())}")
-    return tuple(sorted(out))
 
 
 def _keep(x, y, axes, keepdims):
@@ -90,8 +76,6 @@ def mean(a, axis=None, dtype=None, keepdims=False):
     elif a.dtype.kind not in "fc":
         a = cast(a, np.float64)
     if a.shape is None:
-        from ..ops.shape import ones_like_
-
         return sum(a, axis) / sum(ones_like_(a), axis)
     n = _count(a, axis)
     return sum(a, axis=axis, keepdims=keepdims) / (float(n) if n else float("nan"))
@@ -155,8 +139,6 @@ def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
     """
     if not isinstance(a, Tracer):
         return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
-    from ._math import sqrt
-
     return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
@@ -191,8 +173,6 @@ def any(a, axis=None, keepdims=False):
     """Whether any element along ``axis`` is true."""
     if not isinstance(a, Tracer):
         return np.any(a, axis=axis, keepdims=keepdims)
-    from ._math import _as_bool
-
     return _reduce(R.reduce_max, np.max, _as_bool(a), axis, keepdims, "any")
 
 
@@ -200,8 +180,6 @@ def all(a, axis=None, keepdims=False):
     """Whether all elements along ``axis`` are true."""
     if not isinstance(a, Tracer):
         return np.all(a, axis=axis, keepdims=keepdims)
-    from ._math import _as_bool
-
     return _reduce(R.reduce_min, np.min, _as_bool(a), axis, keepdims, "all")
 
 
@@ -209,22 +187,16 @@ def average(a, axis=None, weights=None):
     """Weighted average, NumPy's ``average`` (without ``returned``)."""
     if weights is None:
         return mean(a, axis=axis)
-    from ._creation import ones_like
-
     return sum(a * weights, axis=axis) / sum(weights * ones_like(a), axis=axis)
 
 
 def count_nonzero(a, axis=None):
     """Number of non-zero entries (integer, not differentiable)."""
-    from ._math import not_equal
-
     return sum(not_equal(a, 0), axis=axis)
 
 
 def nansum(a, axis=None, keepdims=False):
     """Sum treating NaN as zero."""
-    from ._math import isnan, where
-
     return sum(where(isnan(a), 0.0, a), axis=axis, keepdims=keepdims)
 
 

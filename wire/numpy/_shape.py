@@ -11,7 +11,7 @@ from ..errors import ShapeError, WireError, at, user_location
 from ..ops import shape as S
 from ..core import Tracer, to_node
 from ._promote import promote
-from ._reductions import normalize_axes
+from ._axes import normalize_axes
 
 __all__ = [
     "reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze", "broadcast_to",

@@ -21,12 +21,13 @@ import numpy as np
 from ..errors import ShapeError, WireError, at, user_location
 from ..ops import factorizations as LX
 from ..core import Tracer
-from ._elementwise_composed import conj
+from ._elementwise_composed import conj, imag, real
 from ._math import abs, sqrt, where
 from ._products import matmul, outer, tensordot
 from ._promote import cast, promote
 from ._reductions import max, min, normalize_axes, sum
-from ._shape import expand_dims, moveaxis, ravel, reshape, swapaxes
+from ._shape import expand_dims, moveaxis, ravel, reshape, swapaxes, transpose
+from ._rearranging import cross as _cross, diagonal as _diagonal
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -251,8 +252,6 @@ def _safe_sqrt(s):
 
 def _abs2(x):
     if x.dtype.kind == "c":
-        from ._elementwise_composed import imag, real
-
         return real(x) ** 2 + imag(x) ** 2
     return x * x
 
@@ -342,8 +341,6 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     if isinstance(axis, tuple) and len(axis) > 1:
         axes = normalize_axes(axis, x.ndim)
         rest = [i for i in range(x.ndim) if i not in axes]
-        from ._shape import transpose
-
         y = reshape(transpose(x, rest + list(axes)), tuple(x.shape[i] for i in rest) + (-1,))
         out = _vector_norm(y, ord, y.ndim - 1, False)
         if keepdims:
@@ -475,8 +472,6 @@ def matrix_transpose(x, /):
 
 def diagonal(x, /, *, offset=0):
     """Diagonals of the last two axes."""
-    from ._rearranging import diagonal as _diagonal
-
     if not _t(x):
         return np.linalg.diagonal(x, offset=offset)
     return _diagonal(x, offset, -2, -1)
@@ -491,6 +486,4 @@ def trace(x, /, *, offset=0, dtype=None):
 
 def cross(x1, x2, /, *, axis=-1):
     """Cross product of 3-vectors along ``axis``."""
-    from ._rearranging import cross as _cross
-
     return _cross(x1, x2, axis=axis)

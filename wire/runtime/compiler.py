@@ -46,6 +46,7 @@ from ..core.debug import _NANS
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
 from ..ir import Graph, Node, const_op, names as _names
 from ..core import Tracer, call_graph_flat
+from ..transforms.inline import inline_calls
 
 # --------------------------------------------------------------------------- emitters
 
@@ -735,8 +736,6 @@ def compile_graph(graph: Graph, name: str = "compiled") -> Compiled:
     >>> c(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     (array([3., 8.]), array([4., 6.]))
     """
-    from ..transforms.inline import inline_calls
-
     graph = inline_calls(graph)  # custom rules are no longer needed once we only evaluate
     listing, glb, order = _generate(graph, name)
     code = compile(listing.code(), f"<wire.jit {name}>", "exec")

@@ -9,8 +9,6 @@ state survives the call, so one graph may be evaluated from many threads at once
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import tree
 from ..core.evaluate import evaluate_flat, feed_nodes
 from ..errors import WireError, at, user_location

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..errors import WireError, at, user_location
+from ..numpy._reductions import normalize_axes
 from ..ops import special as SP
 from ..core import Tracer
 
@@ -88,8 +89,6 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
         s = wnp.abs(s)
     out = wnp.log(s) + m
     if not keepdims:
-        from ..numpy._reductions import normalize_axes
-
         axes = normalize_axes(axis, np.ndim(a))
         out = wnp.reshape(out, tuple(d for i, d in enumerate(np.shape(out)) if i not in axes))
         if sign is not None:

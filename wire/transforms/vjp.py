@@ -14,7 +14,9 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..errors import NonDifferentiableError, at
-from ..ir import Node, toposort
+from pyrsistent import pmap
+
+from ..ir import Node, make_node, toposort
 from ..ops.elementwise import convert
 from ..core import proj_p, to_tracer
 from ..ops.layout import zeros_like_
@@ -113,10 +115,6 @@ def backward(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node]) -> lis
 
 
 def _proj(node: Node, i: int) -> Node:
-    from pyrsistent import pmap
-
-    from ..ir import make_node
-
     return make_node(proj_p, (node,), pmap({"index": i}), node.aval[i], node.loc)
 
 

@@ -12,11 +12,8 @@ Only ``"numpy"`` is always available; ``"dask"`` and ``"cupy"`` import their lib
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
-from ...errors import BackendError, at, user_location
 from ._run import run_flat
 from ._xp import XP_IMPLS
 

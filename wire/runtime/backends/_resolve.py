@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
-
 from ...errors import BackendError, at, user_location
 from ._core import Backend, NumpyBackend
 from ._cupy import CupyBackend
