@@ -59,6 +59,7 @@ def resolve(backend) -> Backend:
 
     >>> resolve("numpy").name
     'numpy'
+    >>> import numpy as np
     >>> resolve(np) is resolve("numpy")
     True
     """
