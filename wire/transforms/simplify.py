@@ -12,8 +12,8 @@ separate opt-in table (:data:`wire.transforms.rules.UNSAFE`).
   so this is a re-walk that also drops dead nodes inside nested graphs).
 * :func:`fold_constants` — evaluate nodes whose inputs are all constants; uniform results
   become ``full`` nodes (never materialised), small ones ``const`` leaves.
-* :func:`rewrite` — the generic bottom-up fixpoint driver over a rule table indexed by
-  primitive name (the tables live in :mod:`wire.transforms.rules`).
+* :func:`rewrite` — the generic bottom-up fixpoint driver over a rule table keyed by
+  the primitive (the tables live in :mod:`wire.transforms.rules`).
 * :func:`~wire.transforms.polynomial.collect_terms` — sums and products become polynomials
   over the other nodes, like terms merge, and they are re-emitted in Horner form (this is
   what keeps higher-order derivatives small; see its module).
@@ -38,8 +38,10 @@ from toolz import pipe
 from ..ir import (
     EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node, substitute, toposort, with_inputs,
 )
+from ..core.primitive import Primitive
+from ..errors import WireError
 from .polynomial import collect
-from .rules import ALGEBRA, CANONICAL, FOLD
+from .rules import ALGEBRA, CANONICAL, EVERY, FOLD
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "is_simplified", "rewrite", "simplify"]
 
@@ -50,6 +52,17 @@ _MAX_SWEEPS = 4  # whole-graph sweeps until nothing changes
 # --------------------------------------------------------------------------- the driver
 
 
+def check_table(rules: Mapping) -> Mapping:
+    """``rules`` itself, once its keys are checked: ``Primitive`` objects or ``rules.EVERY``."""
+    for key in rules:
+        if key != EVERY and not isinstance(key, Primitive):
+            raise WireError(
+                f"rewrite rules are keyed by Primitive objects (e.g. wire.ops.elementwise."
+                f"sin_p) or rules.EVERY, not {key!r}"
+            )
+    return rules
+
+
 class Rewriter:
     """One simplification run: memo of rewritten nodes and the helpers rules use.
 
@@ -58,12 +71,12 @@ class Rewriter:
     replacement, or ``None`` when it does not apply.
     """
 
-    def __init__(self, rules: Mapping[str, tuple]):
-        self.rules = rules
+    def __init__(self, rules: Mapping):
+        self.rules = check_table(rules)
         self.memo: dict[Node, Node] = {}
         self._depth = 0
-        self._star = tuple(rules.get("*", ()))
-        self._by_name: dict[str, tuple] = {}  # primitive name -> its rules, "*" rules first
+        self._star = tuple(rules.get(EVERY, ()))
+        self._by_prim: dict = {}  # primitive -> its rules, the rules for every node first
 
     # ---- building nodes
     def make(self, prim, inputs, loc=None, **params) -> Node:
@@ -113,10 +126,10 @@ class Rewriter:
         return node
 
     def _rules_for(self, node: Node) -> tuple:
-        name = node.op.name
-        fns = self._by_name.get(name)
+        prim = node.op
+        fns = self._by_prim.get(prim)
         if fns is None:
-            fns = self._by_name[name] = self._star + tuple(self.rules.get(name, ()))
+            fns = self._by_prim[prim] = self._star + tuple(self.rules.get(prim, ()))
         return fns
 
     def _apply(self, node: Node):
@@ -234,8 +247,8 @@ def _rebuild(graph: Graph, outputs) -> Graph:
     return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree)
 
 
-def rewrite(rules: Mapping[str, tuple]) -> Callable[[Graph], Graph]:
-    """A pass applying ``rules`` (``{primitive name: (rule, ...)}``) bottom-up to a fixpoint.
+def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
+    """A pass applying ``rules`` (``{primitive: (rule, ...)}``) bottom-up to a fixpoint.
 
     >>> import wire, wire.numpy as wnp
     >>> from wire.transforms.rules import ALGEBRA
@@ -243,6 +256,7 @@ def rewrite(rules: Mapping[str, tuple]) -> Callable[[Graph], Graph]:
     >>> len(g), len(rewrite(ALGEBRA)(g))
     (2, 0)
     """
+    check_table(rules)
 
     def rewrite_pass(graph: Graph) -> Graph:
         rw = Rewriter(rules)
@@ -321,7 +335,7 @@ def _in_canonical_order(graph: Graph) -> bool:
     for n in graph.nodes:
         if _has_graph_params(n):
             return False
-        if n.op.name in CANONICAL:
+        if n.op in CANONICAL:
             x, y = n.inputs
             if x is not y and structural_key(y) < structural_key(x):
                 return False
@@ -337,7 +351,7 @@ def primitive_passes(graph: Graph) -> Graph:
     return graph
 
 
-def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
+def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
     """A smaller graph computing the same values: constant folding, algebraic identities,
     common-subexpression and dead-node elimination.
 
