@@ -41,6 +41,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import make_aval
+from .lowering import Emitter, XpImpl
 
 
 class Primitive:
@@ -211,4 +212,6 @@ proj_p = Primitive(
     lambda a, *, index: a[index],
     batch=lambda args, dims, *, index: (args[0][index], dims[0][index]),
     doc="the index-th output of a multi-output primitive (rules live in the drivers)",
+    emit=Emitter(lambda ctx, node, args, out: f"{args[0]}[{node.params['index']!r}]", "view"),
+    xp=XpImpl(lambda bk, t, *, index: t[index], "(tuple item)"),
 )

@@ -33,6 +33,7 @@ from typing import Sequence
 import numpy as np
 
 from ..core import bind, to_tracer
+from ..core.lowering import XpImpl
 from ..core.primitive import Primitive
 from ..errors import NonDifferentiableError, ShapeError, at
 from ..ir import Aval, Graph, Node, input_node, substitute
@@ -148,6 +149,11 @@ def _cond_sample(rng):
     return [np.array(int(rng.integers(0, 3))), x, y], {"branches": branches}
 
 
+def _cond_xp(bk, index, *ops, branches):
+    i = int(np.clip(int(bk.scalar(index)), 0, len(branches) - 1))
+    return tuple(bk.run(branches[i], ops))
+
+
 cond_p = Primitive(
     "cond",
     _cond_impl,
@@ -155,6 +161,7 @@ cond_p = Primitive(
     jvp=_cond_jvp,
     vjp=_cond_vjp,
     batch=_cond_batch,
+    xp=XpImpl(_cond_xp, "(branch on a scalar)"),
     sample=_cond_sample,
     doc="branches[clip(index)](*ops): switch/cond over closed sub-graphs (multi-output)",
 )
@@ -385,6 +392,23 @@ def _scan_sample(rng):
     return [w, h0, xs], params
 
 
+def _scan_xp(bk, *args, body, length, reverse, num_consts, num_carry):
+    consts, carry, xs = _scan_split(args, num_consts, num_carry)
+    ys: list[list] = [[] for _ in body.outputs[num_carry:]]
+    steps = range(length - 1, -1, -1) if reverse else range(length)
+    for i in steps:
+        outs = bk.run(body, consts + carry + [x[i, ...] for x in xs])
+        carry = list(outs[:num_carry])
+        for y, v in zip(ys, outs[num_carry:]):
+            y.append(v)
+    if reverse:
+        ys = [y[::-1] for y in ys]
+    stacked = []
+    for y, a in zip(ys, body.out_avals[num_carry:]):
+        stacked.append(bk.xp.stack(y) if y else bk.xp.zeros((0,) + a.shape, dtype=bk.dtype(a.dtype)))
+    return tuple(carry) + tuple(stacked)
+
+
 scan_p = Primitive(
     "scan",
     _scan_impl,
@@ -392,6 +416,7 @@ scan_p = Primitive(
     jvp=_scan_jvp,
     vjp=_scan_vjp,
     batch=_scan_batch,
+    xp=XpImpl(_scan_xp, "stack"),
     sample=_scan_sample,
     simplify_pass=lambda graph: simplify_loops(graph, scan_p),
     doc="loop a closed body over the leading axis of xs, threading a carry (multi-output)",
@@ -517,6 +542,13 @@ def _while_sample(rng):
     return args, {"cond": cond, "body": body, "cond_nconsts": 1, "body_nconsts": 1}
 
 
+def _while_xp(bk, *args, cond, body, cond_nconsts, body_nconsts):
+    cc, bc, carry = _while_split(args, cond_nconsts, body_nconsts)
+    while bool(bk.scalar(bk.run(cond, cc + carry)[0])):
+        carry = list(bk.run(body, bc + carry))
+    return tuple(carry)
+
+
 while_p = Primitive(
     "while",
     _while_impl,
@@ -524,6 +556,7 @@ while_p = Primitive(
     jvp=_while_jvp,
     vjp=_while_vjp,
     batch=_while_batch,
+    xp=XpImpl(_while_xp, "(loop on a scalar predicate)"),
     sample=_while_sample,
     doc="repeat a closed body while a closed cond holds (forward-mode differentiable only)",
 )

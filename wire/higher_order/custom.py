@@ -13,6 +13,7 @@ from pyrsistent import pmap
 
 from .. import tree
 from ..core import TraceTag, Tracer, bind, evaluate_flat, to_tracer, trace
+from ..core.lowering import xp_run_graph
 from ..core.primitive import Primitive
 from ..errors import ShapeError, WireError, at, user_location
 from ..ir import arg_op, make_node, substitute
@@ -188,6 +189,7 @@ custom_jvp_call_p = Primitive(
     batch=custom_jvp_batch,
     sample=_sample_custom_jvp,
     call_graph="graph",
+    xp=xp_run_graph("graph"),
     doc="a user function (graph param) with a user-defined JVP rule (wire.custom_jvp)",
 )
 
@@ -268,5 +270,6 @@ custom_vjp_call_p = Primitive(
     batch=custom_vjp_batch,
     sample=_sample_custom_vjp,
     call_graph="graph",
+    xp=xp_run_graph("graph"),
     doc="a user function (graph param) with user-defined fwd/bwd rules (wire.custom_vjp)",
 )

@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..core.primitive import Primitive
 from ..core import bind
+from ..core.lowering import XpImpl
 from .batching import axis_batch
 
 
@@ -33,6 +34,13 @@ def _cumsum_sample(rng):
     return [x], {"axis": int(rng.integers(0, 2)), "reverse": bool(rng.integers(0, 2))}
 
 
+def _cumsum_xp(bk, x, *, axis, reverse):
+    xp = bk.xp
+    if reverse:
+        return xp.flip(xp.cumulative_sum(xp.flip(x, axis=axis), axis=axis, dtype=x.dtype), axis=axis)
+    return xp.cumulative_sum(x, axis=axis, dtype=x.dtype)
+
+
 cumsum_p = Primitive(
     "cumsum",
     _cumsum_impl,
@@ -41,6 +49,7 @@ cumsum_p = Primitive(
     vjp=lambda ct, out, x, *, axis, reverse: (cumsum(ct, axis, not reverse),),
     jvp=lambda ts, out, x, *, axis, reverse: cumsum(ts[0], axis, reverse),
     batch=axis_batch(lambda: cumsum_p),
+    xp=XpImpl(_cumsum_xp, "cumulative_sum"),
     sample=_cumsum_sample,
     doc="cumulative sum along a non-negative axis; reverse=True sums from the end",
 )

@@ -20,6 +20,7 @@ from ..errors import NonDifferentiableError, ShapeError, at, user_location
 from ..ir import Aval
 from ..core.primitive import Primitive, broadcast_shapes
 from ..core import bind
+from ..core.lowering import XpImpl
 from . import layout as S
 from .batching import trailing_batch
 from .complex_parts import imag, real
@@ -112,6 +113,20 @@ def _solve_jvp(ts, out, a, b):
     return solve(a, rhs)
 
 
+def _xp_linalg(fname, sym=False, multi=False, **kw) -> XpImpl:
+    """``xp.linalg.fname``; ``sym``: of the symmetric part, as the primitive factors it."""
+
+    def fn(bk, *args):
+        xp = bk.xp
+        if sym:
+            a = args[0]
+            args = (xp.divide(xp.add(a, xp.matrix_transpose(a)), 2),)
+        out = getattr(xp.linalg, fname)(*args, **kw)
+        return tuple(out) if multi else out
+
+    return XpImpl(fn, "linalg." + fname)
+
+
 solve_p = Primitive(
     "solve",
     np.linalg.solve,
@@ -119,6 +134,7 @@ solve_p = Primitive(
     vjp=_solve_vjp,
     jvp=_solve_jvp,
     batch=trailing_batch(lambda: solve_p, core_ndim=(2, 2)),
+    xp=_xp_linalg("solve"),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3)), rng.normal(size=(3, 2))], {}),
     doc="a⁻¹ b for square a (..., n, n) and b (..., n, k); LinAlgError if a is singular",
 )
@@ -140,6 +156,7 @@ inv_p = Primitive(
     vjp=lambda ct, out, a: (-matmul(mT(out), matmul(ct, mT(out))),),
     jvp=lambda ts, out, a: -matmul(out, matmul(ts[0], out)),
     batch=trailing_batch(lambda: inv_p, core_ndim=2),
+    xp=_xp_linalg("inv"),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="matrix inverse; LinAlgError if singular",
 )
@@ -164,6 +181,7 @@ det_p = Primitive(
     vjp=lambda ct, out, a: (_expand2(ct * out) * mT(inv(a)),),
     jvp=lambda ts, out, a: out * trace(solve(a, ts[0])),
     batch=trailing_batch(lambda: det_p, core_ndim=2),
+    xp=_xp_linalg("det"),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="determinant; its derivative out * inv(a)ᵀ needs a non-singular a",
 )
@@ -209,6 +227,7 @@ slogdet_p = Primitive(
     vjp=_slogdet_vjp,
     jvp=_slogdet_jvp,
     batch=trailing_batch(lambda: slogdet_p, core_ndim=2, n_out=2),
+    xp=_xp_linalg("slogdet", multi=True),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="(sign, log|det|); the sign of a real matrix has zero derivative",
 )
@@ -256,6 +275,7 @@ cholesky_p = Primitive(
     vjp=_cholesky_vjp,
     jvp=_cholesky_jvp,
     batch=trailing_batch(lambda: cholesky_p, core_ndim=2),
+    xp=_xp_linalg("cholesky", sym=True),
     sample=lambda rng: ([_spd(rng, (2, 3, 3))], {}),
     doc="lower Cholesky factor of the symmetric part of a; LinAlgError if not positive definite",
 )
@@ -312,6 +332,7 @@ eigh_p = Primitive(
     vjp=_eigh_vjp,
     jvp=_eigh_jvp,
     batch=trailing_batch(lambda: eigh_p, core_ndim=2, n_out=2),
+    xp=_xp_linalg("eigh", sym=True, multi=True),
     sample=_eigh_sample,
     doc="(eigenvalues ascending, eigenvectors) of the symmetric part of a",
 )
@@ -389,6 +410,7 @@ svd_p = Primitive(
     vjp=_svd_vjp,
     jvp=_svd_jvp,
     batch=trailing_batch(lambda: svd_p, core_ndim=2, n_out=3),
+    xp=_xp_linalg("svd", multi=True, full_matrices=False),
     sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4)][int(rng.integers(0, 3))])], {}),
     doc="reduced SVD (u, s, vh); derivatives assume distinct non-zero singular values",
 )
@@ -447,6 +469,7 @@ qr_p = Primitive(
     vjp=_qr_vjp,
     jvp=_qr_jvp,
     batch=trailing_batch(lambda: qr_p, core_ndim=2, n_out=2),
+    xp=_xp_linalg("qr", multi=True, mode="reduced"),
     sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4, 3)][int(rng.integers(0, 3))])], {}),
     doc="reduced QR (q, r); derivatives need m >= n and full column rank",
 )

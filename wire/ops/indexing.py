@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from ..core import bind
+from ..core.lowering import MissingFunction, XpImpl
 from ..core.primitive import Primitive
 from ..errors import ShapeError
 from ..ir import Aval
@@ -172,6 +173,24 @@ def _getitem_sample(rng):
     return [x, idx], {"spec": (("a", 0), ("s", None, None, -1), ("n",), ("i", 1))}
 
 
+def _getitem_xp(bk, x, *idx, spec):
+    return x[build_index(spec, [bk.index(i) for i in idx])]
+
+
+def _scatter_add_xp(bk, ct, *idx, spec, shape):
+    xp = bk.xp
+    z = xp.zeros(tuple(shape), dtype=ct.dtype)
+    index = build_index(spec, [bk.index(i) for i in idx])
+    if _has_arrays(spec):
+        add = getattr(xp, "add", None)
+        if not hasattr(add, "at"):
+            raise MissingFunction(f"{bk.name} has no add.at for repeated-index accumulation")
+        add.at(z, index, ct)
+    else:  # basic indexing selects each element at most once
+        z[index] = ct
+    return z
+
+
 getitem_p = Primitive(
     "getitem",
     _getitem_impl,
@@ -181,6 +200,7 @@ getitem_p = Primitive(
     vjp=lambda ct, out, x, *idx, spec: (scatter_add(ct, idx, spec, x.shape),) + (None,) * len(idx),
     jvp=lambda ts, out, x, *idx, spec: getitem(ts[0], idx, spec),
     batch=getitem_batch,
+    xp=XpImpl(_getitem_xp, "__getitem__"),
     sample=_getitem_sample,
     doc="x[index]: basic slicing and integer-array (advanced) indexing",
 )
@@ -211,6 +231,7 @@ scatter_add_p = Primitive(
     vjp=lambda ct, out, u, *idx, spec, shape: (getitem(ct, idx, spec),) + (None,) * len(idx),
     jvp=lambda ts, out, u, *idx, spec, shape: scatter_add(ts[0], idx, spec, shape),
     batch=scatter_add_batch,
+    xp=XpImpl(_scatter_add_xp, "zeros / __setitem__ (index arrays: add.at)"),
     sample=_scatter_add_sample,
     doc="zeros(shape) with u added at x[index] (repeated indices accumulate)",
 )

@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import ShapeError, WireError, at, user_location
 from ..ir import Aval, make_node
 from ..core import Tracer, bind
+from ..core.lowering import Emitter, XpImpl, call_expr, impl_call_expr, rank
 from ..core.primitive import Primitive, broadcast_shapes
 
 
@@ -194,6 +195,13 @@ def _full_impl(*, shape, dtype, value):
     return np.full(shape, value, dtype=dtype)
 
 
+def _full_scalar(node):
+    p = node.params
+    scalar = np.full((), p["value"], dtype=p["dtype"])
+    scalar.setflags(write=False)
+    return scalar
+
+
 full_p = Primitive(
     "full",
     _full_impl,
@@ -202,6 +210,9 @@ full_p = Primitive(
     batch=no_operand_batch,
     sample=lambda rng: ([], {"shape": (2, 3), "dtype": np.dtype(np.float64), "value": 1.5}),
     doc="array of one value (zeros/ones of a known shape)",
+    emit=Emitter(impl_call_expr, "opaque", broadcast_scalar=_full_scalar),
+    xp=XpImpl(lambda bk, *, shape, dtype, value: bk.xp.full(tuple(shape), value,
+                                                           dtype=bk.dtype(dtype)), "full"),
 )
 
 
@@ -221,6 +232,7 @@ full_like_p = Primitive(
     batch=full_like_batch,
     sample=lambda rng: ([rng.normal(size=(2, 2))], {"value": 2.0}),
     doc="array of one value shaped like x, for values whose shape is only known at run time",
+    xp=XpImpl(lambda bk, x, *, value: bk.xp.full_like(x, value), "full_like"),
 )
 
 
@@ -254,6 +266,12 @@ def _reshape_sample(rng):
     return [rng.normal(size=(2, 3))], {"shape": (3, 1, 2)}
 
 
+def _reshape_expr(ctx, node, args, out):
+    if ctx.is_array(node.inputs[0]):
+        return f"{args[0]}.reshape({node.params['shape']!r})"
+    return call_expr(ctx.bind_numpy(np.reshape), [args[0], repr(node.params["shape"])])
+
+
 reshape_p = Primitive(
     "reshape",
     lambda x, *, shape: np.reshape(x, shape),
@@ -263,6 +281,8 @@ reshape_p = Primitive(
     jvp=lambda ts, out, x, *, shape: reshape(ts[0], shape),
     batch=reshape_batch,
     sample=_reshape_sample,
+    emit=Emitter(_reshape_expr, "view"),
+    xp=XpImpl(lambda bk, x, *, shape: bk.xp.reshape(x, tuple(shape)), "reshape"),
 )
 
 
@@ -279,6 +299,34 @@ def _transpose_shape(a, *, perm):
     return Aval(tuple(a.shape[p] for p in perm), a.dtype)
 
 
+def is_matrix_transpose(node) -> bool:
+    """A swapaxes/transpose node that is the plain ``.T`` of a 2-D array."""
+    if rank(node.inputs[0]) != 2:
+        return False
+    if node.op is swapaxes_p:
+        return {node.params["axis1"] % 2, node.params["axis2"] % 2} == {0, 1}
+    return tuple(node.params["perm"]) == (1, 0)
+
+
+def _transpose_expr(ctx, node, args, out):
+    if is_matrix_transpose(node) and ctx.is_array(node.inputs[0]):
+        return f"{args[0]}.T"
+    return call_expr(ctx.bind_numpy(np.transpose), [args[0], repr(node.params["perm"])])
+
+
+def _swapaxes_expr(ctx, node, args, out):
+    if is_matrix_transpose(node) and ctx.is_array(node.inputs[0]):
+        return f"{args[0]}.T"
+    p = node.params
+    return call_expr(ctx.bind_numpy(np.swapaxes), [args[0], repr(p["axis1"]), repr(p["axis2"])])
+
+
+def _swapaxes_xp(bk, x, *, axis1, axis2):
+    perm = list(range(x.ndim))
+    perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
+    return bk.xp.permute_dims(x, tuple(perm))
+
+
 transpose_p = Primitive(
     "transpose",
     lambda x, *, perm: np.transpose(x, perm),
@@ -288,6 +336,8 @@ transpose_p = Primitive(
     jvp=lambda ts, out, x, *, perm: transpose(ts[0], perm),
     batch=transpose_batch,
     sample=lambda rng: ([rng.normal(size=(2, 3, 4))], {"perm": (2, 0, 1)}),
+    emit=Emitter(_transpose_expr, "view", matrix_transpose=is_matrix_transpose),
+    xp=XpImpl(lambda bk, x, *, perm: bk.xp.permute_dims(x, tuple(perm)), "permute_dims"),
 )
 
 
@@ -316,6 +366,8 @@ swapaxes_p = Primitive(
     jvp=lambda ts, out, x, *, axis1, axis2: swapaxes(ts[0], axis1, axis2),
     batch=swapaxes_batch,
     sample=lambda rng: ([rng.normal(size=(2, 3, 4))], {"axis1": -1, "axis2": -2}),
+    emit=Emitter(_swapaxes_expr, "view", matrix_transpose=is_matrix_transpose),
+    xp=XpImpl(_swapaxes_xp, "permute_dims"),
     doc="swap two axes; negative axes allowed, so it also works on values of unknown rank",
 )
 
@@ -343,6 +395,9 @@ broadcast_to_p = Primitive(
     jvp=lambda ts, out, x, *, shape: broadcast_to(ts[0], shape),
     batch=broadcast_to_batch,
     sample=lambda rng: ([rng.normal(size=(3, 1))], {"shape": (2, 3, 4)}),
+    emit=Emitter(lambda ctx, node, args, out: call_expr(
+        ctx.bind_numpy(np.broadcast_to), [args[0], repr(node.params["shape"])]), "view"),
+    xp=XpImpl(lambda bk, x, *, shape: bk.xp.broadcast_to(x, tuple(shape)), "broadcast_to"),
 )
 
 
@@ -385,6 +440,16 @@ def _concatenate_jvp(ts, out, *xs, axis):
     return concatenate(ts, axis)
 
 
+def _concatenate_expr(ctx, node, args, out):
+    return f"{ctx.bind_numpy(np.concatenate)}(({', '.join(args)},), axis={node.params['axis']!r})"
+
+
+def _concatenate_xp(bk, *xs, axis):
+    dt = np.result_type(*[bk.np_dtype(x) for x in xs])
+    xs = [x if bk.np_dtype(x) == dt else bk.xp.astype(x, bk.dtype(dt)) for x in xs]
+    return bk.xp.concat(xs, axis=axis)
+
+
 concatenate_p = Primitive(
     "concatenate",
     lambda *xs, axis: np.concatenate(xs, axis=axis),
@@ -394,6 +459,8 @@ concatenate_p = Primitive(
     jvp=_concatenate_jvp,
     batch=concatenate_batch,
     sample=lambda rng: ([rng.normal(size=(2, 1)), rng.normal(size=(2, 3))], {"axis": 1}),
+    emit=Emitter(_concatenate_expr, "fresh"),
+    xp=XpImpl(_concatenate_xp, "concat"),
 )
 
 

@@ -10,6 +10,7 @@ from ..errors import ShapeError
 from ..ir import Aval
 from ..core.primitive import Primitive, broadcast_shapes
 from ..core import bind
+from ..core.lowering import Emitter, call_expr, rank, xp_function
 from .elementwise import mul
 from .layout import example_ndim, expand_rank, reshape, shape_of, swapaxes, to_front, transpose
 
@@ -82,6 +83,13 @@ def matmul_batch(args, dims):
     return matmul(a, b), 0
 
 
+def _matmul_expr(ctx, node, args, out):
+    a, b = node.inputs
+    if rank(a) == 2 and rank(b) == 2 and node.aval.dtype.kind in "fc":
+        return call_expr(ctx.bind_numpy(np.dot), args)  # 2-D BLAS call, less overhead than matmul
+    return call_expr(ctx.bind_numpy(np.matmul), args)
+
+
 matmul_p = Primitive(
     "matmul",
     np.matmul,
@@ -89,6 +97,8 @@ matmul_p = Primitive(
     vjp=lambda ct, out, x, y: (matmul(ct, _mT(y)), matmul(_mT(x), ct)),
     jvp=_matmul_jvp,
     batch=matmul_batch,
+    emit=Emitter(_matmul_expr, "fresh", reads_transposes=True),
+    xp=xp_function("matmul"),
     sample=_matmul_sample,
     doc="batched matrix product of rank >= 2 operands (batch dimensions broadcast)",
 )

@@ -13,6 +13,7 @@ from ..errors import ShapeError
 from ..ir import Aval
 from ..core.primitive import Primitive
 from ..core import bind
+from ..core.lowering import Emitter, IMPL_CALL, XpImpl, rank
 from .batching import argreduce_batch, reduction_batch
 from .elementwise import eq, select
 from .layout import (
@@ -48,6 +49,28 @@ def _reduce_sample(rng):
     return [x], {"axes": axes}
 
 
+# --------------------------------------------------------------------------- lowering
+
+
+def _reduce_emitter(ufunc) -> Emitter:
+    """``ufunc.reduce(x, axes)`` for arrays of known rank, else a call of the impl."""
+
+    def expr(ctx, node, args, out):
+        (x,) = node.inputs
+        if ctx.is_array(x) and rank(x):
+            return f"{ctx.bind_numpy(ufunc)}.reduce({args[0]}, {node.params['axes']!r})"
+        return IMPL_CALL.expr(ctx, node, args, out)
+
+    return Emitter(expr, "fresh")
+
+
+def _reduce_xp(fname) -> XpImpl:
+    def fn(bk, x, *, axes):
+        return getattr(bk.xp, fname)(x, axis=None if axes is None else tuple(axes))
+
+    return XpImpl(fn, fname)
+
+
 # --------------------------------------------------------------------------- sum
 
 reduce_sum_p = Primitive(
@@ -58,6 +81,8 @@ reduce_sum_p = Primitive(
     vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes),),
     jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0], axes),
     batch=reduction_batch(lambda: reduce_sum_p),
+    emit=_reduce_emitter(np.add),
+    xp=_reduce_xp("sum"),
     sample=_reduce_sample,
 )
 
@@ -80,7 +105,7 @@ def _extremum_share(out, x, axes):
     return mask / expand_back(reduce_sum(mask, axes), x, axes)
 
 
-def _extremum(name, fn):
+def _extremum(name, fn, ufunc, fname):
     prim = Primitive(
         name,
         lambda x, *, axes: fn(x, axis=axes),
@@ -88,14 +113,16 @@ def _extremum(name, fn):
         vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes) * _extremum_share(out, x, axes),),
         jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0] * _extremum_share(out, x, axes), axes),
         batch=reduction_batch(lambda: prim),
+        emit=_reduce_emitter(ufunc),
+        xp=_reduce_xp(fname),
         sample=_reduce_sample,
         doc=f"{name} over axes; at ties the derivative is split evenly between the tied entries",
     )
     return prim
 
 
-reduce_max_p = _extremum("reduce_max", np.max)
-reduce_min_p = _extremum("reduce_min", np.min)
+reduce_max_p = _extremum("reduce_max", np.max, np.maximum, "max")
+reduce_min_p = _extremum("reduce_min", np.min, np.minimum, "min")
 
 
 def reduce_max(x, axes):
@@ -135,6 +162,8 @@ reduce_prod_p = Primitive(
     vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes) * _prod_partial(out, x, axes),),
     jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0] * _prod_partial(out, x, axes), axes),
     batch=reduction_batch(lambda: reduce_prod_p),
+    emit=_reduce_emitter(np.multiply),
+    xp=_reduce_xp("prod"),
     sample=_reduce_sample,
 )
 
@@ -161,11 +190,13 @@ argmax_p = Primitive(
     "argmax", lambda x, *, axis: np.argmax(x, axis=axis), _arg_shape,
     dtype=lambda d, *, axis: np.dtype(np.intp), nondiff=True,
     batch=argreduce_batch(lambda: argmax_p), sample=_arg_sample,
+    xp=XpImpl(lambda bk, x, *, axis: bk.xp.argmax(x, axis=axis), "argmax"),
 )
 argmin_p = Primitive(
     "argmin", lambda x, *, axis: np.argmin(x, axis=axis), _arg_shape,
     dtype=lambda d, *, axis: np.dtype(np.intp), nondiff=True,
     batch=argreduce_batch(lambda: argmin_p), sample=_arg_sample,
+    xp=XpImpl(lambda bk, x, *, axis: bk.xp.argmin(x, axis=axis), "argmin"),
 )
 
 
@@ -227,6 +258,16 @@ def _np_sum_to(x, shape):
     return np.sum(x, axis=axes).reshape(shape) if axes else np.reshape(x, shape)
 
 
+def _sum_to_like_xp(bk, x, like):
+    shape = tuple(like.shape)
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1
+    )
+    y = bk.xp.sum(x, axis=axes) if axes else x
+    return bk.xp.reshape(y, shape)
+
+
 broadcast_like_p = Primitive(
     "broadcast_like",
     lambda x, like: np.broadcast_to(x, np.shape(like)),
@@ -235,6 +276,7 @@ broadcast_like_p = Primitive(
     vjp=lambda ct, out, x, like: (sum_to_like(ct, x), None),
     jvp=lambda ts, out, x, like: None if ts[0] is None else broadcast_like(ts[0], like),
     batch=broadcast_like_batch,
+    xp=XpImpl(lambda bk, x, like: bk.xp.broadcast_to(x, tuple(like.shape)), "broadcast_to"),
     sample=lambda rng: ([rng.normal(size=(3, 1)), rng.normal(size=(2, 3, 4))], {}),
     doc="broadcast x to the run-time shape of `like` (for values of unknown shape)",
 )
@@ -247,6 +289,7 @@ sum_to_like_p = Primitive(
     vjp=lambda ct, out, x, like: (broadcast_like(ct, x), None),
     jvp=lambda ts, out, x, like: None if ts[0] is None else sum_to_like(ts[0], like),
     batch=sum_to_like_batch,
+    xp=XpImpl(_sum_to_like_xp, "sum / reshape"),
     sample=lambda rng: ([rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 1))], {}),
     doc="sum x down to the run-time shape of `like` (for values of unknown shape)",
 )

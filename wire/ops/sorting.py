@@ -14,6 +14,7 @@ from ..errors import ShapeError
 from ..ir import Aval
 from ..core.primitive import Primitive
 from ..core import bind
+from ..core.lowering import XpImpl
 from .batching import axis_batch
 
 
@@ -41,6 +42,8 @@ argsort_p = Primitive(
     dtype=lambda d, **params: np.dtype(np.intp),
     nondiff=True,
     batch=axis_batch(lambda: argsort_p),
+    xp=XpImpl(lambda bk, x, *, axis, descending, stable: bk.xp.argsort(
+        x, axis=axis, descending=descending, stable=stable), "argsort"),
     sample=lambda rng: ([rng.normal(size=(3, 4))], {"axis": 1, "descending": False,
                                                      "stable": True}),
     doc="indices that sort x along axis (NumPy's argsort; ties in stable order if stable)",

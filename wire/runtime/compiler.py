@@ -3,7 +3,7 @@
 ``compile_graph(graph)`` turns a closed graph into generated Python source — one line per
 node, e.g. ``k = np.tanh(j, out=j)`` — and ``exec``s it once. The generated function:
 
-* runs the nodes in a **memory-aware order** (:func:`schedule`): a greedy list schedule that,
+* runs the nodes in a **memory-aware order** (:func:`~wire.runtime.schedule.schedule`): a greedy list schedule that,
   among the nodes whose inputs are ready, first runs those that do not grow the live set
   (graph outputs count as free: they must exist anyway), so a reverse pass releases each
   activation as soon as it has been consumed;
@@ -15,10 +15,15 @@ node, e.g. ``k = np.tanh(j, out=j)`` — and ``exec``s it once. The generated fu
   reads a transposed view, nothing is materialised);
 * **folds** small all-constant sub-expressions once, at compile time.
 
-Each primitive's code comes from :data:`EMITTERS` (keyed by primitive name); primitives whose
-implementation is a NumPy ufunc get the ufunc emitter automatically, and any other primitive
-falls back to calling its ``impl`` (bound as a global of the generated function), so new
-primitives compile with no change here. Results equal :func:`wire.evaluate`'s.
+Each primitive's code comes from its own ``emit`` field (a :class:`wire.core.lowering.Emitter`);
+primitives whose implementation is a NumPy ufunc get the ufunc emitter automatically, and any
+other primitive falls back to calling its ``impl`` (bound as a global of the generated
+function), so new primitives compile with no change here. Results equal
+:func:`wire.evaluate`'s.
+
+The code generator is a sequence of named passes over one :class:`~wire.runtime.schedule.Slot`
+per node (:func:`_generate` lists them); the execution order comes from
+:mod:`wire.runtime.schedule`.
 
 >>> import numpy as np, wire
 >>> g = wire.trace(lambda x: np.tanh(x) * 2.0, np.ones(3))
@@ -32,325 +37,22 @@ b = np.tanh(a)
 from __future__ import annotations
 
 import functools
-import heapq
 import keyword
 import math
 import re
-from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
 from .. import tree
+from ..core import Tracer, call_graph_flat
 from ..core.debug import _NANS
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
 from ..ir import Graph, Node, const_op, names as _names
-from ..core import Tracer, call_graph_flat
 from ..transforms.inline import inline_calls
+from .schedule import Slot, emitter_for, execution_order, output_slots, schedule, slots_of
 
-# --------------------------------------------------------------------------- emitters
-
-
-class Emitter(NamedTuple):
-    """How one primitive becomes code.
-
-    ``expr(ctx, node, args, out)`` returns the Python expression computing the node from the
-    argument expressions ``args``; ``out`` is the name of a dead buffer the expression may
-    write into (only passed when ``inplace``). ``kind`` tells the buffer analysis what the
-    result is: ``"fresh"`` (a new writable array of the node's shape when it has rank >= 1),
-    ``"view"`` (may share memory with its first input) or ``"opaque"`` (may share memory with
-    any input).
-    """
-
-    expr: Callable
-    kind: str = "opaque"
-    inplace: bool = False
-
-
-EMITTERS: dict[str, Emitter] = {}
-
-
-def emitter(name: str, kind: str = "opaque", inplace: bool = False):
-    """Register ``fn(ctx, node, args, out) -> str`` as the code emitter of primitive ``name``."""
-
-    def register(fn):
-        EMITTERS[name] = Emitter(fn, kind, inplace)
-        return fn
-
-    return register
-
-
-def _call(fn: str, args, out=None, **kw) -> str:
-    parts = list(args) + [f"{k}={v}" for k, v in kw.items()]
-    if out is not None:
-        parts.append(f"out={out}")
-    return f"{fn}({', '.join(parts)})"
-
-
-def _ufunc_expr(ctx, node, args, out):
-    return _call(ctx.bind_numpy(node.op.impl), args, out)
-
-
-UFUNC_EMITTER = Emitter(_ufunc_expr, "fresh", True)
-
-
-@emitter("integer_pow", "fresh", True)
-def _integer_pow(ctx, node, args, out):
-    y = node.params["y"]
-    if y == 2:
-        return _call(ctx.bind_numpy(np.multiply), [args[0], args[0]], out)
-    return _call(ctx.bind_numpy(np.power), [args[0], repr(int(y))], out)
-
-
-@emitter("matmul", "fresh")
-def _matmul(ctx, node, args, out):
-    a, b = node.inputs
-    if _rank(a) == 2 and _rank(b) == 2 and node.aval.dtype.kind in "fc":
-        return _call(ctx.bind_numpy(np.dot), args)  # 2-D BLAS call, lower overhead than matmul
-    return _call(ctx.bind_numpy(np.matmul), args)
-
-
-def _reduce(ufunc):
-    def expr(ctx, node, args, out):
-        axes = node.params["axes"]
-        (x,) = node.inputs
-        if ctx.is_array(x) and _rank(x):
-            return f"{ctx.bind_numpy(ufunc)}.reduce({args[0]}, {axes!r})"
-        return _fallback(ctx, node, args, out)
-
-    return expr
-
-
-emitter("reduce_sum", "fresh")(_reduce(np.add))
-emitter("reduce_max", "fresh")(_reduce(np.maximum))
-emitter("reduce_min", "fresh")(_reduce(np.minimum))
-emitter("reduce_prod", "fresh")(_reduce(np.multiply))
-
-
-@emitter("reshape", "view")
-def _reshape(ctx, node, args, out):
-    if ctx.is_array(node.inputs[0]):
-        return f"{args[0]}.reshape({node.params['shape']!r})"
-    return _call(ctx.bind_numpy(np.reshape), [args[0], repr(node.params["shape"])])
-
-
-def _is_matrix_transpose(node: Node) -> bool:
-    """A swapaxes/transpose that is the plain ``.T`` of a 2-D array."""
-    name = node.op.name
-    if _rank(node.inputs[0]) != 2:
-        return False
-    if name == "swapaxes":
-        return {node.params["axis1"] % 2, node.params["axis2"] % 2} == {0, 1}
-    return name == "transpose" and tuple(node.params["perm"]) == (1, 0)
-
-
-@emitter("swapaxes", "view")
-def _swapaxes(ctx, node, args, out):
-    if _is_matrix_transpose(node) and ctx.is_array(node.inputs[0]):
-        return f"{args[0]}.T"
-    p = node.params
-    return _call(ctx.bind_numpy(np.swapaxes), [args[0], repr(p["axis1"]), repr(p["axis2"])])
-
-
-@emitter("transpose", "view")
-def _transpose(ctx, node, args, out):
-    if _is_matrix_transpose(node) and ctx.is_array(node.inputs[0]):
-        return f"{args[0]}.T"
-    return _call(ctx.bind_numpy(np.transpose), [args[0], repr(node.params["perm"])])
-
-
-@emitter("broadcast_to", "view")
-def _broadcast_to(ctx, node, args, out):
-    return _call(ctx.bind_numpy(np.broadcast_to), [args[0], repr(node.params["shape"])])
-
-
-@emitter("select", "fresh")
-def _select(ctx, node, args, out):
-    return _call(ctx.bind_numpy(np.where), args)
-
-
-@emitter("concatenate", "fresh")
-def _concatenate(ctx, node, args, out):
-    return f"{ctx.bind_numpy(np.concatenate)}(({', '.join(args)},), axis={node.params['axis']!r})"
-
-
-@emitter("proj", "view")
-def _proj(ctx, node, args, out):
-    return f"{args[0]}[{node.params['index']!r}]"
-
-
-@emitter("stop_gradient", "view")
-def _identity(ctx, node, args, out):
-    return args[0]
-
-
-def _fallback(ctx, node, args, out):
-    """Any primitive: call its ``impl`` with the params bound (``functools.partial``)."""
-    return _call(ctx.bind_impl(node), args)
-
-
-FALLBACK = Emitter(_fallback, "opaque")
-
-
-def emitter_for(node: Node) -> Emitter:
-    """The emitter of ``node``'s primitive: table entry, ufunc emitter, or the generic fallback."""
-    if node.is_leaf:
-        return FALLBACK
-    e = EMITTERS.get(node.op.name)
-    if e is not None:
-        return e
-    if isinstance(node.op.impl, np.ufunc) and not node.params:
-        return UFUNC_EMITTER
-    return FALLBACK
-
-
-def _rank(node: Node):
-    a = node.aval
-    return None if isinstance(a, tuple) or a.shape is None else len(a.shape)
-
-
-def _nbytes(aval) -> int:
-    if isinstance(aval, tuple):
-        return sum(_nbytes(a) for a in aval)
-    if aval.shape is None:
-        return aval.dtype.itemsize
-    return math.prod(aval.shape) * aval.dtype.itemsize
-
-
-# --------------------------------------------------------------------------- scheduling
-
-
-class Info:
-    """A graph flattened to integer indices (topological order) for the compiler's passes."""
-
-    __slots__ = (
-        "consumers",
-        "distinct",
-        "emitters",
-        "index",
-        "ins",
-        "leaf",
-        "nbytes",
-        "nodes",
-        "outputs",
-    )
-
-    def __init__(self, graph: Graph):
-        nodes = list(graph.nodes)
-        index = {n: i for i, n in enumerate(nodes)}
-        self.nodes = nodes
-        self.index = index
-        self.ins = [tuple([index[i] for i in n.inputs]) for n in nodes]
-        self.leaf = [n.is_leaf for n in nodes]
-        self.emitters = [emitter_for(n) for n in nodes]
-        self.nbytes = [_nbytes(n.aval) for n in nodes]
-        self.outputs = [index[o] for o in graph.outputs]
-        self.distinct = [list(dict.fromkeys(x)) for x in self.ins]
-        consumers: list[list[int]] = [[] for _ in nodes]
-        for i, d in enumerate(self.distinct):
-            for j in d:
-                consumers[j].append(i)
-        self.consumers = consumers
-
-
-def schedule(graph: Graph) -> list[Node]:
-    """Operation nodes of ``graph`` in a memory-aware execution order.
-
-    Greedy list scheduling: among ready nodes, those that do not grow the live set run first
-    (largest net release first); the rest follow the graph's canonical topological order. A
-    node's cost is the bytes it allocates (zero for views and for graph outputs, which exist
-    at the end anyway) minus the bytes of the buffers it releases (buffers whose every alias
-    has no other pending use). Deterministic; O(E log N).
-    """
-    info = Info(graph)
-    return [info.nodes[i] for i in _schedule(info)]
-
-
-def _schedule(info: Info) -> list[int]:
-    n_nodes = len(info.nodes)
-    leaf, distinct, consumers, nbytes = info.leaf, info.distinct, info.consumers, info.nbytes
-    ops = [i for i in range(n_nodes) if not leaf[i]]
-    if len(ops) <= 2:
-        return ops
-    # buffers: views share their input's buffer; everything else owns one
-    buf = list(range(n_nodes))
-    pinned = list(leaf)
-    for i in ops:
-        if info.emitters[i].kind == "view" and info.ins[i]:
-            buf[i] = buf[info.ins[i][0]]
-    remaining = [0] * n_nodes
-    users: list[list[int]] = [[] for _ in range(n_nodes)]
-    for i in range(n_nodes):
-        b = buf[i]
-        remaining[b] += len(consumers[i])
-        users[b].extend(consumers[i])
-    is_output = [False] * n_nodes
-    for o in info.outputs:
-        is_output[o] = True
-        pinned[buf[o]] = True
-
-    def score(i: int) -> int:
-        if buf[i] != i:  # a view allocates nothing and releases nothing
-            return 0
-        gain = 0 if is_output[i] else -nbytes[i]
-        d = distinct[i]
-        if len(d) == 1:
-            b = buf[d[0]]
-            if not pinned[b] and remaining[b] == 1:
-                gain += nbytes[b]
-            return gain
-        need: dict[int, int] = {}
-        for j in d:
-            b = buf[j]
-            need[b] = need.get(b, 0) + 1
-        for b, k in need.items():
-            if not pinned[b] and remaining[b] == k:
-                gain += nbytes[b]
-        return gain
-
-    pending = [0] * n_nodes
-    for i in ops:
-        pending[i] = sum(1 for j in distinct[i] if not leaf[j])
-    current = [0] * n_nodes
-    heap = []
-    for i in ops:
-        if pending[i] == 0:
-            s = current[i] = score(i)
-            heap.append((0 if s >= 0 else 1, -s if s > 0 else 0, i))
-    heapq.heapify(heap)
-    done = [False] * n_nodes
-    order: list[int] = []
-    push = heapq.heappush
-    while heap:
-        flag, neg, i = heapq.heappop(heap)
-        if done[i]:
-            continue
-        s = current[i]
-        if flag != (0 if s >= 0 else 1) or neg != (-s if s > 0 else 0):
-            continue  # stale entry
-        done[i] = True
-        order.append(i)
-        for j in distinct[i]:
-            b = buf[j]
-            remaining[b] -= 1
-            if not pinned[b] and remaining[b] <= 4:
-                for u in users[b]:
-                    if not done[u] and pending[u] == 0:
-                        s = score(u)
-                        if s != current[u]:
-                            current[u] = s
-                            push(heap, (0 if s >= 0 else 1, -s if s > 0 else 0, u))
-        for c in consumers[i]:
-            pending[c] -= 1
-            if pending[c] == 0:
-                s = current[c] = score(c)
-                push(heap, (0 if s >= 0 else 1, -s if s > 0 else 0, c))
-    if len(order) != len(ops):  # pragma: no cover - a graph is a DAG
-        raise WireError("internal error: schedule did not cover the graph")
-    return order
-
-
-# --------------------------------------------------------------------------- code generation
+__all__ = ["Compiled", "compile_graph", "generate", "schedule"]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 FOLD_MAX_ELEMENTS = 1 << 16  # constant sub-expressions up to this size are folded at compile time
@@ -474,11 +176,13 @@ def _as_array(v):
     return v if type(v) is np.ndarray else np.asarray(v)
 
 
-def _fold(node: Node, ins: list):
-    """Value of an all-constant node, computed now, or None when it should run at call time."""
+def _fold(slot: Slot, ins: list):
+    """Value of an all-constant node, computed now, or None when it should run at call time
+    (a view of a constant costs no memory, whatever its size)."""
+    node = slot.node
     if isinstance(node.aval, tuple) or node.aval.shape is None:
         return None
-    if math.prod(node.aval.shape) > FOLD_MAX_ELEMENTS and node.op.name != "broadcast_to":
+    if math.prod(node.aval.shape) > FOLD_MAX_ELEMENTS and slot.emitter.kind != "view":
         return None
     with np.errstate(all="ignore"):
         out = node.op.impl(*ins, **node.params)
@@ -514,6 +218,31 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
 
 
 def _generate(graph: Graph, name: str) -> tuple[Listing, dict, list[Node]]:
+    """The passes of the code generator, in order (each reads and fills the slots)."""
+    _check_closed(graph)
+    slots = slots_of(graph)
+    outputs = output_slots(graph, slots)
+    _fold_constants(slots)
+    _name_values(graph, slots)
+    order = [i for i in execution_order(slots) if not slots[i].known]
+    ctx = _Ctx()
+    ctx.globals["_as_array"] = _as_array
+    _mark_arrays(graph, slots, order, ctx)
+    _fold_transposes(slots, order)
+    emitted = [i for i in order if not slots[i].folded]
+    _liveness(slots, emitted, outputs)
+    _buffers(slots, emitted)
+    ref = functools.partial(_ref, slots, ctx)
+    lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name)
+    outs = [graph.outputs[k] for k in range(len(outputs))]
+    lines.append(f"    return {_return_expr(graph, ctx, ref, outs, outputs, slots)}")
+    line_nodes.append(None)
+    n_ops = sum(1 for s in slots if not s.leaf)
+    header = f"# wire.compile: {len(emitted)} lines for {n_ops} operation nodes"
+    return Listing(header, lines, line_nodes), ctx.globals, [slots[i].node for i in emitted]
+
+
+def _check_closed(graph: Graph) -> None:
     unbound = graph.free_vars
     if unbound:
         n = unbound[0]
@@ -521,170 +250,166 @@ def _generate(graph: Graph, name: str) -> tuple[Listing, dict, list[Node]]:
             f"cannot compile a graph with free variable {n!r} (it closes over a value of an "
             f"enclosing trace or a wire.var); bind it as an input{at(n.loc)}"
         )
-    info = Info(graph)
-    nodes, ins, emitters = info.nodes, info.ins, info.emitters
-    n_nodes = len(nodes)
-    ctx = _Ctx()
-    ctx.globals["_as_array"] = _as_array
-    is_input = [False] * n_nodes
-    for n in graph.inputs:
-        is_input[info.index[n]] = True
 
-    # ---- constants and compile-time folding
-    is_output = [False] * n_nodes
-    for o in info.outputs:
-        is_output[o] = True
-    known: list = [None] * n_nodes
-    is_known = [False] * n_nodes
-    uniform: list = [None] * n_nodes  # 0-d value of a `full` node (read as a broadcast scalar)
-    for i, n in enumerate(nodes):
+
+def _fold_constants(slots: list[Slot]) -> None:
+    """Constants, and small all-constant sub-expressions computed now (``value``); ``full``
+    nodes become broadcast views of their scalar (``scalar``). Graph outputs stay computed at
+    call time: they must be fresh, writable arrays, as ``evaluate`` gives."""
+    for s in slots:
+        n = s.node
         if n.op is const_op:
-            known[i], is_known[i] = n.params["value"].array, True
-        elif n.op.name == "full" and not is_output[i] and not ins[i] and _rank(n) is not None:
-            p = n.params
-            scalar = np.full((), p["value"], dtype=p["dtype"])
-            scalar.setflags(write=False)
-            known[i], is_known[i] = np.broadcast_to(scalar, p["shape"]), True  # no memory
-            uniform[i] = scalar
-        elif (
-            not info.leaf[i]
-            and not is_output[i]  # outputs stay fresh, writable arrays, as evaluate gives
-            and (ins[i] or n.op.name == "full")
-            and all(is_known[j] for j in ins[i])
-        ):
+            s.value, s.known = n.params["value"].array, True
+            continue
+        if s.leaf or s.is_output:
+            continue
+        repeat = s.emitter.broadcast_scalar
+        if repeat is not None and not s.ins and n.aval.shape is not None:
+            s.scalar = repeat(n)
+            s.value, s.known = np.broadcast_to(s.scalar, n.aval.shape), True  # no memory
+        elif (s.ins or repeat is not None) and all(slots[j].known for j in s.ins):
             try:
-                v = _fold(n, [known[j] for j in ins[i]])
+                v = _fold(s, [slots[j].value for j in s.ins])
             except Exception:  # noqa: BLE001 - a run-time error stays a run-time error
                 v = None
             if v is not None:
-                known[i], is_known[i] = v, True
+                s.value, s.known = v, True
 
-    # ---- names: the letters print(graph) uses (keywords and `np` get a trailing `_`)
+
+def _name_values(graph: Graph, slots: list[Slot]) -> None:
+    """The letters ``print(graph)`` uses (keywords and ``np`` get a trailing ``_``): inputs
+    first, then every node but scalar constants (which are spelled by value)."""
     gen = _names()
-    names: list = [None] * n_nodes
 
     def fresh_name():
         s = next(gen)
         return s + "_" if keyword.iskeyword(s) or s == "np" else s
 
-    arrays = [False] * n_nodes  # values known to be ndarrays / NumPy scalars
+    by_node = {s.node: s for s in slots}
     for n in graph.inputs:
-        i = info.index[n]
-        names[i] = fresh_name()
-        arrays[i] = bool(n.aval.shape)
-    for i, n in enumerate(nodes):
-        if names[i] is None and not (n.op is const_op and n.aval.shape == ()):
-            names[i] = fresh_name()
-    order = [i for i in _schedule(info) if not is_known[i]]
+        by_node[n].name = fresh_name()
+    for s in slots:
+        if s.name is None and not (s.node.op is const_op and s.node.aval.shape == ()):
+            s.name = fresh_name()
+
+
+def _mark_arrays(graph: Graph, slots: list[Slot], order, ctx: _Ctx) -> None:
+    """Values known to be ndarrays or NumPy scalars (array inputs, anything NumPy computed),
+    which emitters may call methods on (``x.T``, ``x.reshape``)."""
+    by_node = {s.node: s for s in slots}
+    for n in graph.inputs:
+        by_node[n].array = bool(n.aval.shape)
     for i in order:
-        arrays[i] = True  # NumPy functions return ndarrays or NumPy scalars
-    ctx.arrays = {nodes[i] for i in range(n_nodes) if arrays[i]}
+        slots[i].array = True
+    ctx.arrays = {s.node for s in slots if s.array}
 
-    # ---- transposes folded into the matmuls that read them (`dot(k.T, g)`)
-    outputs = info.outputs
-    base = list(range(n_nodes))  # the value a folded node reads
-    folded = [False] * n_nodes
+
+def _fold_transposes(slots: list[Slot], order) -> None:
+    """A ``.T`` read only by consumers that take transposed operands (BLAS matmul) is never
+    emitted: those consumers read ``x.T`` of its input directly."""
     for i in order:
-        n = nodes[i]
-        if (
-            n.op.name in ("swapaxes", "transpose")
-            and not is_output[i]
-            and _is_matrix_transpose(n)
-            and not is_known[ins[i][0]]
-            and arrays[ins[i][0]]
-            and all(nodes[u].op.name == "matmul" for u in info.consumers[i])
-        ):
-            folded[i] = True
-            base[i] = ins[i][0]
+        s = slots[i]
+        e = s.emitter
+        if e.matrix_transpose is None or s.is_output or not e.matrix_transpose(s.node):
+            continue
+        src = slots[s.ins[0]]
+        if not src.known and src.array and all(
+                slots[u].emitter.reads_transposes for u in s.consumers):
+            s.folded, s.base = True, src.index
 
-    def ref(j: int, user: int | None = None) -> str:
-        if uniform[j] is not None and user is not None and emitters[user].inplace:
-            shape = nodes[user].aval.shape
-            if any(x != j and nodes[x].aval.shape == shape for x in ins[user]):
-                return ctx.bind_const(uniform[j])  # broadcasting a scalar gives the same array
-        if is_known[j]:
-            v = known[j]
-            if isinstance(v, np.ndarray) and v.ndim == 0:
-                return ctx.bind_const(v)
-            return ctx.bind_const(v, names[j])
-        if folded[j]:
-            return f"{names[base[j]]}.T"
-        return names[j]
 
-    emitted = [i for i in order if not folded[i]]
+def _ref(slots: list[Slot], ctx: _Ctx, j: int, user: int | None = None) -> str:
+    """The expression reading slot ``j`` (in the line of slot ``user``)."""
+    s = slots[j]
+    if s.scalar is not None and user is not None and slots[user].emitter.inplace:
+        shape = slots[user].node.aval.shape
+        if any(x != j and slots[x].node.aval.shape == shape for x in slots[user].ins):
+            return ctx.bind_const(s.scalar)  # broadcasting a scalar gives the same array
+    if s.known:
+        v = s.value
+        if isinstance(v, np.ndarray) and v.ndim == 0:
+            return ctx.bind_const(v)
+        return ctx.bind_const(v, s.name)
+    if s.folded:
+        return f"{slots[s.base].name}.T"
+    return s.name
 
-    # ---- liveness over emitted lines
-    end = len(emitted)
-    last = [-1] * n_nodes
+
+def _liveness(slots: list[Slot], emitted, outputs) -> None:
+    """``last``: the emitted line that last reads each value (outputs live to the end)."""
     for k, i in enumerate(emitted):
-        for j in ins[i]:
-            last[base[j]] = k
+        for j in slots[i].ins:
+            slots[slots[j].base].last = k
     for o in outputs:
-        last[base[o]] = end
+        slots[slots[o].base].last = len(emitted)
 
-    # ---- buffer analysis: the buffers each value may share, and when each buffer dies
-    alias: list = [None] * n_nodes
-    owner = [False] * n_nodes  # owns a fresh, writable buffer of exactly its aval
-    death = [-1] * n_nodes
-    for i in range(n_nodes):
-        if is_input[i] or is_known[i]:
-            alias[i] = (i,)
-            death[i] = end + 1  # never writable
+
+def _buffers(slots: list[Slot], emitted) -> None:
+    """``alias``: the buffers each value may share; ``owner``: it owns a fresh writable buffer
+    of its aval; ``death``: the last line reading any alias of a buffer. Inputs and constants
+    are never writable."""
+    end = len(emitted)
+    for s in slots:
+        if s.is_input or s.known:
+            s.alias, s.death = (s.index,), end + 1
     for i in emitted:
-        e = emitters[i]
-        src = [base[j] for j in ins[i]]
-        if e.kind == "fresh":
-            bufs = (i,)
-            owner[i] = bool(_rank(nodes[i]))
-        elif e.kind == "view" and src:
-            bufs = alias[src[0]]
+        s = slots[i]
+        kind = s.emitter.kind
+        src = [slots[j].base for j in s.ins]
+        if kind == "fresh":
+            s.alias = (i,)
+            s.owner = bool(s.node.aval.shape) if not isinstance(s.node.aval, tuple) else False
+        elif kind == "view" and src:
+            s.alias = slots[src[0]].alias
         else:
-            bufs = tuple(dict.fromkeys([i] + [b for j in src for b in alias[j]]))
-        alias[i] = bufs
-        d = last[i]
-        for b in bufs:
-            death[b] = max(death[b], d)
+            s.alias = tuple(dict.fromkeys([i] + [b for j in src for b in slots[j].alias]))
+        for b in s.alias:
+            slots[b].death = max(slots[b].death, s.last)
 
-    # ---- lines
-    lines = [f"def {name}({', '.join(names[info.index[n]] for n in graph.inputs)}):"]
+
+def _reusable_buffer(slots: list[Slot], i: int, k: int) -> str | None:
+    """The name of a dead operand buffer line ``k`` (slot ``i``) may write its result into:
+    one this function allocated, dying at this very line, with no live view, of the result's
+    shape and dtype."""
+    s = slots[i]
+    if not (s.emitter.inplace and s.owner):
+        return None
+    n = s.node
+    dtype = n.aval.dtype
+    if not all(not isinstance(x.aval, tuple) and x.aval.dtype == dtype for x in n.inputs):
+        return None
+    for j in s.ins:
+        o = slots[j]
+        if (o.owner and not o.folded and o.death == k and o.alias == (j,)
+                and o.node.aval == n.aval):
+            return o.name
+    return None
+
+
+def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str):
+    """The function's lines (and the node each computes): one per emitted node, each followed
+    by a ``del`` of the values it read for the last time."""
+    inputs = {s.node: s.name for s in slots if s.is_input}
+    lines = [f"def {name}({', '.join(inputs[n] for n in graph.inputs)}):"]
     line_nodes: list = [None]
+    end = len(emitted)
     for k, i in enumerate(emitted):
-        n = nodes[i]
-        e = emitters[i]
-        out = None
-        if e.inplace and owner[i]:
-            dtype = n.aval.dtype
-            for j in ins[i]:
-                if (
-                    owner[j]
-                    and not folded[j]
-                    and death[j] == k
-                    and alias[j] == (j,)
-                    and nodes[j].aval == n.aval
-                    and all(not isinstance(x.aval, tuple) and x.aval.dtype == dtype
-                            for x in n.inputs)
-                ):
-                    out = names[j]  # the result takes over this dead buffer
-                    break
-        expr = e.expr(ctx, n, [ref(j, i) for j in ins[i]], out)
-        lines.append(f"    {names[i]} = {expr}")
-        line_nodes.append(n)
+        s = slots[i]
+        out = _reusable_buffer(slots, i, k)
+        expr = s.emitter.expr(ctx, s.node, [ref(j, i) for j in s.ins], out)
+        lines.append(f"    {s.name} = {expr}")
+        line_nodes.append(s.node)
         if k == end - 1:
             continue  # returning releases everything else
         frees = [
-            names[b]
-            for b in dict.fromkeys(base[j] for j in ins[i])
-            if not is_known[b] and not is_input[b] and last[b] == k
+            slots[b].name
+            for b in dict.fromkeys(slots[j].base for j in s.ins)
+            if not slots[b].known and not slots[b].is_input and slots[b].last == k
         ]
         if frees:
             lines.append(f"    del {', '.join(frees)}")
             line_nodes.append(None)
-    outs = [graph.outputs[k] for k in range(len(outputs))]
-    lines.append(f"    return {_return_expr(graph, ctx, ref, outs, outputs, is_known)}")
-    line_nodes.append(None)
-    n_ops = sum(1 for leaf in info.leaf if not leaf)
-    header = f"# wire.compile: {len(emitted)} lines for {n_ops} operation nodes"
-    return Listing(header, lines, line_nodes), ctx.globals, [nodes[i] for i in emitted]
+    return lines, line_nodes
 
 
 def _describe(n: Node) -> str:
@@ -693,10 +418,10 @@ def _describe(n: Node) -> str:
     return f"{n.op.name} {text}  {n.loc}" if n.loc else f"{n.op.name} {text}"
 
 
-def _return_expr(graph: Graph, ctx: _Ctx, ref, outputs, out_index, is_known) -> str:
+def _return_expr(graph: Graph, ctx: _Ctx, ref, outputs, out_index, slots) -> str:
     def leaf(o: Node, i: int) -> str:
         r = ref(i)
-        if is_known[i]:  # constants are stored as arrays
+        if slots[i].known:  # constants are stored as arrays
             return r
         if isinstance(o.aval, tuple) or o.is_leaf:
             return f"_as_array({r})"

@@ -14,9 +14,9 @@ operations, so the gradient graph becomes a Dask task graph that the threaded sc
 >>> wire.evaluate(g, np.arange(4.0), backend="numpy")
 array(14.)
 
-What lives here: backend resolution (``_core``), the primitive table written against an
-Array-API namespace (``_xp``), the Dask and CuPy specifics (``_dask``, ``_cupy``) and the
-plan walk (``_run``). The NumPy fast paths in ``wire.evaluate`` and ``wire.compiler`` do not
+What lives here: the backend class (``_core``) and its resolution (``_resolve``), the Dask
+and CuPy specifics (``_dask``, ``_cupy``) and the plan walk (``_run``). Each primitive
+declares its implementation against an Array-API namespace itself (``Primitive.xp``). The NumPy fast paths in ``wire.evaluate`` and ``wire.compiler`` do not
 go through this package.
 """
 
@@ -30,10 +30,8 @@ from ...core.evaluate import feed_nodes
 from ._core import Backend
 from ._resolve import resolve
 from ._run import run_flat
-from ._xp import XP_IMPLS
 
 __all__ = [
-    "XP_IMPLS",
     "Backend",
     "Program",
     "compute",

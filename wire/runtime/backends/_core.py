@@ -3,7 +3,7 @@
 A backend is an array namespace plus what wire needs around it: converting inputs and graph
 constants to its arrays, the implementation of each primitive on it (the NumPy impl when that
 dispatches through NumPy's protocols, else a namespace function from
-:mod:`wire.backends._xp`), and materialising lazy results. ``resolve`` is memoized: one
+``Primitive.xp``), and materialising lazy results. ``resolve`` is memoized: one
 ``Backend`` per name or namespace object, created on first use and never changed.
 
 Only ``"numpy"`` is always available; ``"dask"`` and ``"cupy"`` import their libraries (and
@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 
 from ._run import run_flat
-from ._xp import XP_IMPLS
 
 
 class Backend:
@@ -34,7 +33,7 @@ class Backend:
         self.name = name
         self.xp = xp
         self.native = native if native is not None else xp
-        self.overrides: dict[str, tuple] = {}
+        self.overrides: dict = {}  # Primitive -> XpImpl, what this backend does its own way
 
     # ---- values in and out
     def asarray(self, value, chunks=None):
@@ -78,8 +77,9 @@ class Backend:
 
     # ---- primitives
     def impl(self, prim):
-        """``(fn(bk, *args, **params), function name)`` for ``prim``, or ``None``."""
-        found = self.overrides.get(prim.name) or XP_IMPLS.get(prim.name)
+        """``(fn(bk, *args, **params), function name)`` for ``prim``, or ``None``: this
+        backend's override, else the primitive's own Array-API implementation (``xp``)."""
+        found = self.overrides.get(prim) or prim.xp
         if found is not None:
             return found
         if self.dispatches:

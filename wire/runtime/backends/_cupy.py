@@ -1,7 +1,7 @@
 """The CuPy backend: graphs run on an NVIDIA GPU through ``array_api_compat.cupy``.
 
 Inputs and graph constants are copied to the device once (constants once per graph); results
-stay CuPy arrays (``.get()`` copies one back). Primitives use the shared Array-API table;
+stay CuPy arrays (``.get()`` copies one back). Primitives use their own Array-API implementations (``Primitive.xp``);
 the special functions come from ``cupyx.scipy.special`` and index scatters with repeated
 indices from ``cupyx.scatter_add``. A primitive with neither runs its NumPy implementation,
 which CuPy's ``__array_function__``/``__array_ufunc__`` dispatch usually takes; when it does
@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...ops.shape import build_index
+from ...core.lowering import XpImpl
+from ...ops import special as SP
+from ...ops.indexing import build_index, scatter_add_p
 from ._core import Backend
-from ._xp import XP_IMPLS
 
 
 def device_count() -> int:
@@ -40,11 +41,11 @@ class CupyBackend(Backend):
             raise ImportError("CuPy is installed but no CUDA device is available")
         super().__init__("cupy", xp, cupy)
         ov = self.overrides
-        for name, fname in (("erf", "erf"), ("erfc", "erfc"), ("erfinv", "erfinv"),
-                            ("gammaln", "gammaln")):
-            ov[name] = (_special(fname), "cupyx.scipy.special." + fname)
-        ov["polygamma"] = (_polygamma, "cupyx.scipy.special.polygamma")
-        ov["scatter_add"] = (_scatter_add, "cupyx.scatter_add")
+        for prim, fname in ((SP.erf_p, "erf"), (SP.erfc_p, "erfc"), (SP.erfinv_p, "erfinv"),
+                            (SP.gammaln_p, "gammaln")):
+            ov[prim] = XpImpl(_special(fname), "cupyx.scipy.special." + fname)
+        ov[SP.polygamma_p] = XpImpl(_polygamma, "cupyx.scipy.special.polygamma")
+        ov[scatter_add_p] = XpImpl(_scatter_add, "cupyx.scatter_add")
 
     def asarray(self, value, chunks=None):
         cupy = self.native
@@ -77,7 +78,7 @@ def _polygamma(bk, x, *, n):
 
 def _scatter_add(bk, ct, *idx, spec, shape):
     if not any(e[0] == "a" for e in spec):
-        return XP_IMPLS["scatter_add"][0](bk, ct, *idx, spec=spec, shape=shape)
+        return scatter_add_p.xp.fn(bk, ct, *idx, spec=spec, shape=shape)
     import cupyx
 
     z = bk.native.zeros(tuple(shape), dtype=ct.dtype)

@@ -1,6 +1,6 @@
 """The Dask backend: walking a graph with ``dask.array`` values builds a Dask task graph.
 
-Most primitives run through the shared Array-API table (:mod:`wire.backends._xp`) with
+Most primitives run through their own Array-API implementation (``Primitive.xp``) with
 ``array_api_compat.dask.array`` as the namespace, which maps one-to-one onto ``dask.array``'s
 blocked algorithms: elementwise ops per chunk, reductions as tree reductions across chunks,
 ``matmul`` with a chunked contraction dimension as blocked products summed. The overrides
@@ -31,14 +31,19 @@ except ImportError as e:  # importable without the extra (doctest collection); s
 else:
     _MISSING = None
 
-from ...ops.shape import build_index
+from ...ops.indexing import build_index
 from ._core import Backend
-from ._xp import XP_IMPLS
+from ...core.lowering import XpImpl
+from ...ops import factorizations as F
+from ...ops import special as SP
+from ...ops.fft import fft_p
+from ...ops.indexing import getitem_p, scatter_add_p
+from ...ops.layout import reshape_p
 
 # primitives whose NumPy implementation is elementwise: per chunk with map_blocks
-_BLOCKWISE = ("erf", "erfc", "erfinv", "gammaln", "polygamma")
+_BLOCKWISE = (SP.erf_p, SP.erfc_p, SP.erfinv_p, SP.gammaln_p, SP.polygamma_p)
 # primitives with no blocked algorithm in Dask (or only for some chunkings): one task
-_ONE_TASK = ("det", "slogdet", "eigh", "svd", "qr")
+_ONE_TASK = (F.det_p, F.slogdet_p, F.eigh_p, F.svd_p, F.qr_p)
 
 
 class DaskBackend(Backend):
@@ -51,21 +56,21 @@ class DaskBackend(Backend):
             raise ImportError(str(_MISSING))
         super().__init__("dask", xp, da)
         ov = self.overrides
-        for name in _BLOCKWISE:
-            ov[name] = (_blockwise, "map_blocks")
-        for name in _ONE_TASK:
-            ov[name] = (_one_task, "delayed (one task)")
-        for name in ("solve", "inv", "cholesky"):
-            ov[name] = (_native_or_one_task(XP_IMPLS[name][0]), "linalg." + name)
-        ov["getitem"] = (_native_or_one_task(_getitem), "__getitem__")
-        ov["scatter_add"] = (_native_or_one_task(_scatter_add), "__setitem__")
-        ov["fft"] = (_fft, "fft.fftn")
-        ov["reshape"] = (_reshape, "reshape")
+        for prim in _BLOCKWISE:
+            ov[prim] = XpImpl(_blockwise, "map_blocks")
+        for prim in _ONE_TASK:
+            ov[prim] = XpImpl(_one_task, "delayed (one task)")
+        for prim in (F.solve_p, F.inv_p, F.cholesky_p):
+            ov[prim] = XpImpl(_native_or_one_task(prim.xp.fn), prim.xp.function)
+        ov[getitem_p] = XpImpl(_native_or_one_task(_getitem), "__getitem__")
+        ov[scatter_add_p] = XpImpl(_native_or_one_task(_scatter_add), "__setitem__")
+        ov[fft_p] = XpImpl(_fft, "fft.fftn")
+        ov[reshape_p] = XpImpl(_reshape, "reshape")
 
     def impl(self, prim):
         found = super().impl(prim)
         if found is None:  # a primitive newer than this table: its NumPy impl, as one task
-            return _one_task, "delayed (one task)"
+            return XpImpl(_one_task, "delayed (one task)")
         return found
 
     def asarray(self, value, chunks=None):
@@ -211,7 +216,7 @@ def _expand_ellipsis(spec, ndim):
 def _fft(bk, x, *, axes, inverse):
     if isinstance(x, da.Array):
         x = x.rechunk({ax: -1 for ax in axes})
-    return XP_IMPLS["fft"][0](bk, x, axes=axes, inverse=inverse)
+    return fft_p.xp.fn(bk, x, axes=axes, inverse=inverse)
 
 
 def _reshape(bk, x, *, shape):

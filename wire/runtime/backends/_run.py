@@ -18,7 +18,7 @@ import numpy as np
 from ...errors import BackendError, ShapeError, WireError, at, user_location
 from ...core.evaluate import plan_for
 from ...core import Tracer
-from ._xp import MissingFunction
+from ...core.lowering import MissingFunction
 
 # What a backend raises for an operation it cannot do: our own MissingFunction, and the
 # exceptions array libraries themselves use for unsupported operands (Dask and CuPy raise
