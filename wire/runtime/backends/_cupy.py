@@ -28,6 +28,17 @@ def device_count() -> int:
         return 0
 
 
+def overrides() -> dict:
+    """What CuPy does its own way, keyed by the primitive (the rest use ``Primitive.xp``)."""
+    ov = {}
+    for prim, fname in ((SP.erf_p, "erf"), (SP.erfc_p, "erfc"), (SP.erfinv_p, "erfinv"),
+                        (SP.gammaln_p, "gammaln")):
+        ov[prim] = XpImpl(_special(fname), "cupyx.scipy.special." + fname)
+    ov[SP.polygamma_p] = XpImpl(_polygamma, "cupyx.scipy.special.polygamma")
+    ov[scatter_add_p] = XpImpl(_scatter_add, "cupyx.scatter_add")
+    return ov
+
+
 class CupyBackend(Backend):
     """CuPy arrays on the current CUDA device (``ImportError`` without CuPy or a device)."""
 
@@ -40,12 +51,7 @@ class CupyBackend(Backend):
         if device_count() == 0:
             raise ImportError("CuPy is installed but no CUDA device is available")
         super().__init__("cupy", xp, cupy)
-        ov = self.overrides
-        for prim, fname in ((SP.erf_p, "erf"), (SP.erfc_p, "erfc"), (SP.erfinv_p, "erfinv"),
-                            (SP.gammaln_p, "gammaln")):
-            ov[prim] = XpImpl(_special(fname), "cupyx.scipy.special." + fname)
-        ov[SP.polygamma_p] = XpImpl(_polygamma, "cupyx.scipy.special.polygamma")
-        ov[scatter_add_p] = XpImpl(_scatter_add, "cupyx.scatter_add")
+        self.overrides.update(overrides())
 
     def asarray(self, value, chunks=None):
         cupy = self.native

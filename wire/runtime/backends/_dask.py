@@ -46,6 +46,22 @@ _BLOCKWISE = (SP.erf_p, SP.erfc_p, SP.erfinv_p, SP.gammaln_p, SP.polygamma_p)
 _ONE_TASK = (F.det_p, F.slogdet_p, F.eigh_p, F.svd_p, F.qr_p)
 
 
+def overrides() -> dict:
+    """What Dask does its own way, keyed by the primitive (the rest use ``Primitive.xp``)."""
+    ov = {}
+    for prim in _BLOCKWISE:
+        ov[prim] = XpImpl(_blockwise, "map_blocks")
+    for prim in _ONE_TASK:
+        ov[prim] = XpImpl(_one_task, "delayed (one task)")
+    for prim in (F.solve_p, F.inv_p, F.cholesky_p):
+        ov[prim] = XpImpl(_native_or_one_task(prim.xp.fn), prim.xp.function)
+    ov[getitem_p] = XpImpl(_native_or_one_task(_getitem), "__getitem__")
+    ov[scatter_add_p] = XpImpl(_native_or_one_task(_scatter_add), "__setitem__")
+    ov[fft_p] = XpImpl(_fft, "fft.fftn")
+    ov[reshape_p] = XpImpl(_reshape, "reshape")
+    return ov
+
+
 class DaskBackend(Backend):
     """Dask arrays: lazy, chunked, run by the threaded scheduler or a ``distributed`` Client."""
 
@@ -55,17 +71,7 @@ class DaskBackend(Backend):
         if _MISSING is not None:
             raise ImportError(str(_MISSING))
         super().__init__("dask", xp, da)
-        ov = self.overrides
-        for prim in _BLOCKWISE:
-            ov[prim] = XpImpl(_blockwise, "map_blocks")
-        for prim in _ONE_TASK:
-            ov[prim] = XpImpl(_one_task, "delayed (one task)")
-        for prim in (F.solve_p, F.inv_p, F.cholesky_p):
-            ov[prim] = XpImpl(_native_or_one_task(prim.xp.fn), prim.xp.function)
-        ov[getitem_p] = XpImpl(_native_or_one_task(_getitem), "__getitem__")
-        ov[scatter_add_p] = XpImpl(_native_or_one_task(_scatter_add), "__setitem__")
-        ov[fft_p] = XpImpl(_fft, "fft.fftn")
-        ov[reshape_p] = XpImpl(_reshape, "reshape")
+        self.overrides.update(overrides())
 
     def impl(self, prim):
         found = super().impl(prim)
