@@ -22,7 +22,7 @@ from ..transforms.partial_eval import partial_eval
 from ..transforms.vjp import backward
 from .grad import (
     _graph_from, _normalize_argnums, _split_aux, arg_leaf_ranges, arg_trees, call, grad,
-    maybe_simplify, trace_args,
+    maybe_simplify, trace_args, traced,
 )
 from .vmap import vmap
 
@@ -260,7 +260,7 @@ def jacrev(f, argnums=0, has_aux: bool = False):
         jac = _assemble_rev(cts, shapes, sizes, y_tree, argnums)
         return (jac, res[2]) if has_aux else jac
 
-    return jacrev_f
+    return traced(jacrev_f)
 
 
 def _assemble_rev(cts, out_shapes, out_sizes, y_tree, argnums):
@@ -317,7 +317,7 @@ def jacfwd(f, argnums=0, has_aux: bool = False):
         jac = tree.unflatten(t_tree, blocks)
         return (jac, aux) if has_aux else jac
 
-    return jacfwd_f
+    return traced(jacfwd_f)
 
 
 def hessian(f, argnums=0):
@@ -342,4 +342,4 @@ def hvp(f, argnums=0):
     def hvp_f(x, v):
         return jvp(grad(f, argnums), (x,), (v,))[1]
 
-    return hvp_f
+    return traced(hvp_f)

@@ -65,6 +65,56 @@ def call(graph: Graph, args: Sequence):
     return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
 
 
+class Transformed:
+    """A transformed function (``grad(f)``, ``vmap(f)``, ``jacrev(f)`` …): call it like any
+    function; ``__wire_graph__(in_avals, in_tree)`` gives the graph it computes at arguments of
+    those avals and pytree structure, which ``wire.jit`` and ``wire.trace`` ask for instead of
+    tracing through the call (so ``jit(grad(f))`` compiles grad's graph itself).
+    ``simplified``: the graphs it gives are already ``wire.simplify``'d.
+
+    >>> import numpy as np, wire
+    >>> df = wire.grad(lambda x: (x ** 3).sum())
+    >>> df(np.array([1.0, 2.0]))
+    array([ 3., 12.])
+    >>> len(wire.trace(df, np.ones(2)))  # 3 * x ** 2: two nodes
+    2
+    """
+
+    def __init__(self, fun: Callable, graph_of: Callable, simplified: bool = False):
+        functools.update_wrapper(self, fun, updated=())
+        self._graph_of = graph_of
+        self.simplified = simplified
+
+    def __wire_graph__(self, in_avals, in_tree) -> Graph:
+        return self._graph_of(in_avals, in_tree)
+
+    def __call__(self, *args):
+        leaves, in_tree = tree.flatten(tuple(args))
+        graph = self._graph_of(flat_avals(leaves, in_tree), in_tree)
+        return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
+
+    def __get__(self, obj, objtype=None):  # transformed methods bind like functions
+        return self if obj is None else functools.partial(self, obj)
+
+    def __repr__(self):
+        return f"<wire transformed function {getattr(self, '__name__', '?')}>"
+
+
+class _Traced(Transformed):
+    """A transformed function whose function form computes more than one graph (``jacrev``
+    runs a forward pass, then a batched pullback): calling it runs ``fun``; its graph is
+    ``fun`` traced."""
+
+    def __call__(self, *args):
+        return self.__wrapped__(*args)
+
+
+def traced(fun: Callable) -> Transformed:
+    """``fun`` as a :class:`Transformed` function that runs ``fun`` and whose graph is ``fun``
+    traced."""
+    return _Traced(fun, lambda in_avals, in_tree: trace_flat(fun, in_avals, in_tree))
+
+
 def trace_args(f: Callable, args: Sequence) -> Graph:
     leaves, in_tree = tree.flatten(tuple(args))
     return trace_flat(f, flat_avals(leaves, in_tree), in_tree)
@@ -201,11 +251,10 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True
     if isinstance(f, Graph):
         return grad_graph(f, argnums, has_aux, True, simplify)
 
-    @functools.wraps(f)
-    def value_and_grad_f(*args):
-        return call(grad_graph(trace_args(f, args), argnums, has_aux, True, simplify), args)
+    def graph_of(in_avals, in_tree):
+        return grad_graph(trace_flat(f, in_avals, in_tree), argnums, has_aux, True, simplify)
 
-    return value_and_grad_f
+    return Transformed(f, graph_of, simplified=simplify)
 
 
 def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True):
@@ -223,11 +272,10 @@ def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True):
     if isinstance(f, Graph):
         return grad_graph(f, argnums, has_aux, False, simplify)
 
-    @functools.wraps(f)
-    def grad_f(*args):
-        return call(grad_graph(trace_args(f, args), argnums, has_aux, False, simplify), args)
+    def graph_of(in_avals, in_tree):
+        return grad_graph(trace_flat(f, in_avals, in_tree), argnums, has_aux, False, simplify)
 
-    return grad_f
+    return Transformed(f, graph_of, simplified=simplify)
 
 
 # --------------------------------------------------------------------------- node-level API

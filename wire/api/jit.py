@@ -43,20 +43,11 @@ _SLOW = object()  # first element of every non-fast-path key; fast keys never st
 
 
 def _simplify(graph: Graph) -> Graph:
-    """``wire.simplify(graph)``, skipping the expensive passes on already-simplified graphs.
-
-    Transforms simplify their results, so ``jit(grad(f))`` traces a graph that is already
-    simplified (:func:`wire.transforms.simplify.is_simplified` recognises it by its outputs)
-    and no pass runs again. Other graphs get the cheap passes first (dead code, constant
-    folding, algebra, CSE); only when they change something does the full ``simplify`` run.
-    Results are remembered the same way.
-    """
-    if simp.is_simplified(graph):
-        return graph
+    """``wire.simplify(graph)``, the expensive passes only when the cheap ones (dead code,
+    constant folding, algebra, CSE) change something. Graphs of transformed functions that
+    simplify their results (``jit(grad(f))``) do not come here at all."""
     cheap = pipe(graph, simp.dce, simp.fold_constants, simp.rewrite(ALGEBRA), simp.cse)
-    result = graph if cheap.outputs == graph.outputs else simp.simplify(graph)
-    simp.mark_simplified(result)
-    return result
+    return graph if cheap.outputs == graph.outputs else simp.simplify(graph)
 
 
 def _check_backend(backend):
@@ -140,6 +131,8 @@ class Jitted:
         self.cache_limit = int(cache_limit)
         self._cache: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+        self._graphs_simplified = bool(getattr(fun, "simplified", False))
+        self.simplified = True  # (update_wrapper may have copied the wrapped function's flag)
 
     # ---- the call path
     def __call__(self, *args, **kwargs):
@@ -223,7 +216,8 @@ class Jitted:
         graph = self._trace(avals, in_tree, statics, bool(kwargs))
         if graph.free_vars:  # closes over values of an enclosing trace: never cached
             return None, graph, leaves, has_tracer
-        graph = _simplify(graph)
+        if not (self._graphs_simplified and not statics and not kwargs):
+            graph = _simplify(graph)
         entry = _Entry(graph, self._on)
         with self._lock:
             found = self._cache.get(key)
@@ -237,6 +231,8 @@ class Jitted:
 
     def _trace(self, avals, in_tree, statics, has_kwargs: bool) -> Graph:
         fun = self.fun
+        if not statics and not has_kwargs:  # a transformed function gives its graph itself
+            return trace_flat(fun, avals, in_tree)
 
         def with_statics(dyn, kwargs):
             full = list(dyn)
@@ -255,6 +251,28 @@ class Jitted:
         if entry.fn is None:
             entry.compile()
         return entry.fn(*leaves)
+
+    # ---- the graph protocol (wire.core.trace_flat): jit(jit(f)), grad(jit(f))
+    simplified = True  # the graphs it gives went through wire.simplify
+
+    def __wire_graph__(self, in_avals, in_tree) -> Graph:
+        """The simplified graph at arguments of these avals (cached like a call's)."""
+        if self.static_argnums:  # arguments include static values: trace the call itself
+            return trace_flat(lambda *a: self(*a), in_avals, in_tree)
+        key = (_SLOW, in_tree, tuple(in_avals), ())
+        entry = self._cache.get(key)
+        if entry is not None:
+            return entry.graph
+        graph = self._trace(in_avals, in_tree, (), False)
+        if graph.free_vars:
+            return graph
+        if not self._graphs_simplified:
+            graph = _simplify(graph)
+        with self._lock:
+            self._cache.setdefault(key, _Entry(graph, self._on))
+            while len(self._cache) > self.cache_limit:
+                self._cache.popitem(last=False)
+        return graph
 
     # ---- inspection and cache control
     def lower(self, *args, **kwargs) -> Lowered:

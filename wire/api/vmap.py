@@ -13,13 +13,11 @@ mapped), or a pytree *prefix* of the arguments (a tuple with one entry per posit
 
 from __future__ import annotations
 
-import functools
-
 from .. import tree
-from .grad import call
+from .grad import Transformed
 from ..errors import WireError, at, user_location
 from ..ir import Aval, Graph
-from ..core import flat_avals, trace_flat
+from ..core import trace_flat
 from ..transforms.vmap import vmap_flat
 
 # --------------------------------------------------------------------------- axis specs
@@ -200,14 +198,11 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None):
     if isinstance(f, Graph):
         return vmap_graph(f, in_axes, out_axes, axis_size)
 
-    @functools.wraps(f)
-    def vmapped(*args):
-        leaves, in_tree = tree.flatten(tuple(args))
-        avals = flat_avals(leaves, in_tree)
+    def graph_of(avals, in_tree):
         names = _leaf_names(in_tree)
         axes = in_axes_per_leaf(in_axes, in_tree)
         dims, size, ex = batch_plan(avals, axes, names, axis_size)
         graph = trace_flat(f, ex, in_tree)
-        return call(vmap_flat(graph, dims, size, _out_dims(out_axes, graph)), args)
+        return vmap_flat(graph, dims, size, _out_dims(out_axes, graph))
 
-    return vmapped
+    return Transformed(f, graph_of)

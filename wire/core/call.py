@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..errors import ShapeError, WireError, at, user_location
 from ..ir import Graph, substitute
 from .evaluate import evaluate_flat
-from .tracer import Tracer, _remember_inlined, to_node
+from .tracer import Tracer, to_node
 
 
 def call_graph_flat(graph: Graph, leaves: list):
@@ -31,7 +31,5 @@ def call_graph_flat(graph: Graph, leaves: list):
                     f"{at(user_location())}"
                 )
         outs = substitute(list(graph.outputs), dict(zip(graph.inputs, nodes)), graph.nodes)
-        if not graph.free_vars:
-            _remember_inlined(outs, graph, nodes)
         return [Tracer(o) for o in outs]
     return evaluate_flat(graph, leaves)

@@ -12,8 +12,6 @@ all it takes to keep nested derivatives (``grad(grad(f))``) from confusing their
 from __future__ import annotations
 
 import functools
-import threading
-from collections import OrderedDict
 from typing import Callable
 
 import numpy as np
@@ -221,7 +219,15 @@ def flat_avals(leaves, treedef) -> list[Aval]:
 
 
 def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
-    """Trace ``fn`` on abstract arguments (a pytree of structure ``in_tree``) into a Graph."""
+    """Trace ``fn`` on abstract arguments (a pytree of structure ``in_tree``) into a Graph.
+
+    A transformed function (``wire.grad(f)``, ``wire.vmap(f)``, ``wire.jit(f)`` …) already
+    knows its graph: it has a method ``__wire_graph__(in_avals, in_tree) -> Graph``, which is
+    asked instead of tracing through it — no inlining and recognising the graph again.
+    """
+    graph_of = getattr(fn, "__wire_graph__", None)
+    if graph_of is not None:
+        return graph_of(list(in_avals), in_tree)
     tag = TraceTag()
     args = [make_node(arg_op, (), pmap({"index": i, "tag": tag}), a) for i, a in enumerate(in_avals)]
     result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))
@@ -237,11 +243,6 @@ def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
             )
         out_nodes.append(to_node(o))
     inputs = [input_node(i, a) for i, a in enumerate(in_avals)]
-    known = _uninline(out_nodes, args, inputs)
-    if known is not None:  # fn returned a closed graph inlined on exactly these args
-        if known.in_tree == in_tree and known.out_tree == out_tree:
-            return known  # the same graph (its node order already computed)
-        return Graph(inputs, known.outputs, in_tree, out_tree)
     if any(n.op is input_op for n in toposort(out_nodes)):
         # fn closed over the inputs of some other closed graph (user code running inside a
         # graph transform's rule): renaming our args to positional inputs could merge them
@@ -262,31 +263,4 @@ def trace(fn: Callable, *example_args) -> Graph:
     2
     """
     leaves, in_tree = tree.flatten(example_args)
-    return trace_flat(lambda *a: fn(*a), flat_avals(leaves, in_tree), in_tree)
-
-
-# Memo of inlining (a pure function): outputs of an inlined closed graph -> (graph, the nodes
-# its inputs became). ``jit(grad(f))`` traces a function that just inlines grad's graph on the
-# trace's own arguments; renaming those back to inputs then gives the graph's own outputs.
-_INLINED: OrderedDict = OrderedDict()
-_INLINED_LIMIT = 32
-_INLINED_LOCK = threading.Lock()
-
-
-def _remember_inlined(outs, graph: Graph, nodes) -> None:
-    with _INLINED_LOCK:
-        _INLINED[tuple(outs)] = (graph, tuple(nodes))
-        while len(_INLINED) > _INLINED_LIMIT:
-            _INLINED.popitem(last=False)
-
-
-def _uninline(out_nodes, args, inputs):
-    """The closed graph whose outputs are ``substitute(out_nodes, args -> inputs)``, when
-    ``out_nodes`` are that graph inlined on ``args`` and its inputs are ``inputs``; else None."""
-    hit = _INLINED.get(tuple(out_nodes))
-    if hit is None:
-        return None
-    graph, nodes = hit
-    if nodes != tuple(args) or graph.inputs != tuple(inputs):
-        return None
-    return graph
+    return trace_flat(fn, flat_avals(leaves, in_tree), in_tree)

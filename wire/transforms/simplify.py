@@ -28,9 +28,7 @@ the node it replaces, and asserts every replacement keeps the node's aval.
 from __future__ import annotations
 
 import functools
-import threading
 import zlib
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
 from toolz import pipe
@@ -43,7 +41,7 @@ from ..errors import WireError
 from .polynomial import collect
 from .rules import ALGEBRA, CANONICAL, EVERY, FOLD
 
-__all__ = ["Rewriter", "cse", "dce", "fold_constants", "is_simplified", "rewrite", "simplify"]
+__all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
 
 _MAX_LOCAL_STEPS = 64  # rewrites applied to one node before the driver moves on
 _MAX_SWEEPS = 4  # whole-graph sweeps until nothing changes
@@ -377,37 +375,4 @@ def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
         graph = candidate
         if not merging:  # no like terms met: another round re-emits the same polynomials
             break
-    if rules is None:
-        mark_simplified(graph)
     return graph
-
-
-# --------------------------------------------------------------------------- known results
-
-_SIMPLIFIED: OrderedDict = OrderedDict()  # memo: outputs `simplify` maps to themselves
-_SIMPLIFIED_LIMIT = 256
-_SIMPLIFIED_LOCK = threading.Lock()
-
-
-def mark_simplified(graph: Graph) -> None:
-    """Remember that ``graph`` needs no further simplifying (see :func:`is_simplified`)."""
-    with _SIMPLIFIED_LOCK:
-        _SIMPLIFIED[graph.outputs] = True
-        _SIMPLIFIED.move_to_end(graph.outputs)
-        while len(_SIMPLIFIED) > _SIMPLIFIED_LIMIT:
-            _SIMPLIFIED.popitem(last=False)
-
-
-def is_simplified(graph: Graph) -> bool:
-    """Whether ``graph`` computes outputs a recent :func:`simplify` (default rules) returned.
-
-    Nodes are interned, so equal outputs are the same expression: a graph traced through a
-    transform that already simplified its result (``trace(grad(f))`` inlines the simplified
-    gradient graph) is recognised without re-running any pass.
-
-    >>> import wire
-    >>> g = wire.trace(lambda x: x * 1.0 + 2.0, 1.0)
-    >>> is_simplified(simplify(g))
-    True
-    """
-    return graph.outputs in _SIMPLIFIED
