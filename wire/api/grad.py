@@ -111,7 +111,14 @@ class _Traced(Transformed):
 
 def traced(fun: Callable) -> Transformed:
     """``fun`` as a :class:`Transformed` function that runs ``fun`` and whose graph is ``fun``
-    traced."""
+    traced.
+
+    >>> import numpy as np, wire
+    >>> twice = traced(lambda x: x * 2.0)
+    >>> twice(np.ones(2)), len(twice.__wire_graph__([wire.Aval((2,), np.float64)],
+    ...                                           wire.tree.flatten((np.ones(2),))[1]))
+    (array([2., 2.]), 1)
+    """
     return _Traced(fun, lambda in_avals, in_tree: trace_flat(fun, in_avals, in_tree))
 
 

@@ -42,7 +42,11 @@ class Emitter(NamedTuple):
 
 
 def call_expr(fn: str, args, out=None, **kw) -> str:
-    """``fn(a, b, k=v, out=o)`` as source text."""
+    """``fn(a, b, k=v, out=o)`` as source text.
+
+    >>> call_expr("np.add", ["a", "b"], out="c")
+    'np.add(a, b, out=c)'
+    """
     parts = list(args) + [f"{k}={v}" for k, v in kw.items()]
     if out is not None:
         parts.append(f"out={out}")
@@ -86,7 +90,12 @@ class MissingFunction(Exception):
 
 
 def xp_function(fname: str) -> XpImpl:
-    """The namespace function ``fname`` applied to the operands (``xp.sin(x)``)."""
+    """The namespace function ``fname`` applied to the operands (``xp.sin(x)``).
+
+    >>> import numpy as np, types
+    >>> xp_function("sin").fn(types.SimpleNamespace(xp=np), 0.0)
+    np.float64(0.0)
+    """
 
     def fn(bk, *args):
         return getattr(bk.xp, fname)(*args)

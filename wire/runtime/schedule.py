@@ -22,7 +22,13 @@ from ..ir import Graph, Node
 
 
 def emitter_for(node: Node) -> Emitter:
-    """How ``node`` becomes code: its primitive's ``emit``, the ufunc emitter, or a call."""
+    """How ``node`` becomes code: its primitive's ``emit``, the ufunc emitter, or a call.
+
+    >>> import numpy as np, wire
+    >>> g = wire.trace(lambda x: np.sin(x).reshape(3, 1), np.ones(3))
+    >>> [emitter_for(n).kind for n in g.nodes if not n.is_leaf]
+    ['fresh', 'view']
+    """
     if node.is_leaf:
         return IMPL_CALL
     e = node.op.emit

@@ -342,7 +342,15 @@ def _in_canonical_order(graph: Graph) -> bool:
 
 def primitive_passes(graph: Graph) -> Graph:
     """``graph`` after the ``simplify_pass`` of each primitive it holds (``scan`` merges and
-    prunes loops this way), in the order of their names."""
+    prunes loops this way), in the order of their names.
+
+    >>> import numpy as np, wire
+    >>> f = lambda xs: wire.scan(lambda c, x: (c + x, c * x), 0.0, xs)[0]
+    >>> g = wire.trace(f, np.ones(3))
+    >>> [len(n.params["body"].outputs) for n in primitive_passes(g).nodes
+    ...  if n.op.name == "scan"]
+    [1]
+    """
     prims = {n.op for n in graph.nodes if not n.is_leaf and n.op.simplify_pass is not None}
     for prim in sorted(prims, key=lambda p: p.name):
         graph = prim.simplify_pass(graph)

@@ -115,6 +115,10 @@ def vmap_leaves(fn, args: tuple, dims) -> object:
     leaves are batched at axis 0 where ``dims`` (one 0/None per leaf) says. The result's
     leaves are batched at axis 0. The function form of :func:`vmap_flat` for rules that batch
     a user's function (``wire.vmap`` is the public one, with ``in_axes`` and error messages).
+
+    >>> import numpy as np
+    >>> vmap_leaves(lambda a, b: a * b, (np.arange(3.0), np.array(2.0)), [0, None])
+    array([0., 2., 4.])
     """
     leaves, in_tree = tree.flatten(tuple(args))
     size = next(to_tracer(x).shape[0] for x, d in zip(leaves, dims) if d is not None)
