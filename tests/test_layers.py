@@ -60,9 +60,8 @@ def test_no_import_of_a_higher_layer(found):
     assert not bad, "\n".join(bad)
 
 
-def test_the_graph_reader_sees_what_it_must():
+def test_the_graph_reader_sees_what_it_must(found):
     """The reader resolves relative imports and tells function-level ones apart."""
-    found = import_graph.imports()
     pairs = {(i.importer, i.imported, i.in_function) for i in found}
     assert ("wire.ops.elementwise", "wire.ops.batching", False) in pairs
     assert ("wire.numpy._math", "wire.numpy._elementwise_composed", True) in pairs
