@@ -1,7 +1,7 @@
 """User-facing control flow: ``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``.
 
 Each function traces its Python callables (branches, loop bodies) into closed sub-graphs and
-binds one primitive of ``wire.higher_order.control``, so a loop is one node whatever its trip count,
+binds one primitive of ``wire.higher_order`` (``cond``, ``scan``, ``while``), so a loop is one node whatever its trip count,
 and the result is differentiable, batchable and printable like any other node. Inside a
 trace the result is symbolic; called on concrete values it runs at once.
 
@@ -23,7 +23,9 @@ from pyrsistent import pmap
 from .. import tree
 from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ..ir import Aval, Graph, arg_op, const_op, input_node, make_node, substitute, toposort
-from ..higher_order.control import cond_bind, scan_bind, while_bind
+from ..higher_order.cond import cond_bind
+from ..higher_order.scan import scan_bind
+from ..higher_order.while_loop import while_bind
 from ..ops.elementwise import convert, ne
 from ..higher_order.subgraph import closed_graph, inline
 from ..core import _ARRAY_TYPES, Tracer, TraceTag, flat_avals, to_node

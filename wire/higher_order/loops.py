@@ -46,7 +46,7 @@ def merge_loops(graph: Graph, scan) -> Graph:
     scan instead. A ``Graph -> Graph`` pass; ``wire.simplify`` runs it (:func:`simplify_loops`).
 
     >>> import numpy as np, wire
-    >>> from wire.higher_order.control import scan_p
+    >>> from wire.higher_order.scan import scan_p
     >>> f = lambda w: wire.scan(lambda c, x: (c * w + x, None), 0.0, np.ones(5))[0] ** 2
     >>> g = wire.trace(wire.grad(f, simplify=False), 0.5)
     >>> [n.op.name for n in g.nodes].count("scan"), [
@@ -101,7 +101,7 @@ def prune_loops(graph: Graph, scan) -> Graph:
 
     >>> import numpy as np, wire
     >>> f = lambda xs: wire.scan(lambda c, x: (c + x, c * x), 0.0, xs)[0]
-    >>> from wire.higher_order.control import scan_p
+    >>> from wire.higher_order.scan import scan_p
     >>> g = prune_loops(wire.trace(f, np.ones(3)), scan_p)
     >>> [n for n in g.nodes if n.op is scan_p][0].params["body"].outputs[1:]
     ()

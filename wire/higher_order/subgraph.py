@@ -1,4 +1,4 @@
-"""Helpers for primitives whose params hold closed sub-graphs (``wire.higher_order.control``).
+"""Helpers for primitives whose params hold closed sub-graphs (``cond``, ``scan``, ``while``).
 
 Build closed graphs by tracing a function of fresh arguments (:func:`closed_graph`), copy a
 graph into the current trace (:func:`inline`), run one on concrete values fast
