@@ -104,11 +104,11 @@ def wire_split(x, c) -> dict:
     import wire
 
     try:  # internals: report what exists, so this keeps working while they change
-        from wire.compiler import compile_graph
+        from wire.runtime.compiler import compile_graph
     except ImportError:
         compile_graph = None
     try:
-        from wire.jit import _simplify as jit_simplify
+        from wire.api.jit import _simplify as jit_simplify
     except ImportError:
         jit_simplify = None
     f = chain_wire(c)
@@ -121,7 +121,8 @@ def wire_split(x, c) -> dict:
     out["derive"], t = time.perf_counter() - t, time.perf_counter()
     simple = wire.simplify(derived)
     out["simplify"], t = time.perf_counter() - t, time.perf_counter()
-    if jit_simplify is not None:
+    if jit_simplify is not None and not getattr(wire.grad(f), "simplified", False):
+        # jit simplifies again only what a transform did not simplify itself (grad does)
         simple = jit_simplify(simple)
         out["jit re-simplify"], t = time.perf_counter() - t, time.perf_counter()
     if compile_graph is not None:

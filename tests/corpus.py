@@ -17,8 +17,8 @@ import numpy as np
 import wire
 import wire.numpy as wnp
 from wire.ops.shape import proj_p
-from wire.registry import REGISTRY
-from wire.tracer import bind
+from wire.api.registry import REGISTRY
+from wire.core import bind
 
 
 def _mlp(params, x, y):

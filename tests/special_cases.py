@@ -1,7 +1,7 @@
 """Special-value cases for the differential oracle of ``tests/test_special_values.py``.
 
 Every public function of ``wire.numpy``, ``wire.numpy.linalg``, ``wire.numpy.fft`` and
-``wire.scipy.special`` (enumerated from the namespaces, as ``wire.numpy._catalog`` does) gets
+``wire.scipy.special`` (enumerated from the namespaces, as ``wire.catalog`` does) gets
 *parts*: arrays of special values (NaN with both signs, ±inf, ±0.0, the dtype limits ``max``,
 ``tiny`` and the smallest denormal, ties between arguments) in float64/float32/float16, int and
 bool, plus empty arrays, size-1 axes and 0-d arrays. A part is ``(label, arrays, call)``:
@@ -877,7 +877,7 @@ def namespaces():
 
 
 def functions(ns) -> list[str]:
-    """Public callables of ``ns`` (its ``__all__``), as ``wire.numpy._catalog`` lists them."""
+    """Public callables of ``ns`` (its ``__all__``), as ``wire.catalog`` lists them."""
     return sorted(n for n in ns.__all__ if callable(getattr(ns, n))
                   and not inspect.isclass(getattr(ns, n)))
 

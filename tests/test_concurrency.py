@@ -14,7 +14,7 @@ import pytest
 
 import wire
 import wire.numpy as wnp
-from wire.evaluate import plan_for
+from wire.core import plan_for
 
 THREADS = 16
 CACHE_LIMIT = 4  # smaller than the number of shapes: evictions happen all the time

@@ -12,7 +12,9 @@ import pytest
 
 import wire
 import wire.numpy as wnp
-from wire.ops.control import cond_p, scan_p, while_p
+from wire.higher_order.cond import cond_p
+from wire.higher_order.scan import scan_p
+from wire.higher_order.while_loop import while_p
 
 RNG = np.random.default_rng(0)
 

@@ -8,7 +8,7 @@ import pytest
 
 import wire
 from corpus import graphs
-from wire.compiler import compile_graph
+from wire.runtime.compiler import compile_graph
 
 GRAPHS = graphs()
 IDS = [name for name, _, _ in GRAPHS]

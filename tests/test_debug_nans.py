@@ -8,7 +8,7 @@ import pytest
 
 import wire
 import wire.numpy as wnp
-from wire.debug import nans_enabled
+from wire.core.debug import nans_enabled
 
 HERE = "test_debug_nans.py:"
 

@@ -1,4 +1,4 @@
-"""wire.to_dot text and wire.dot.render (rendering only where graphviz and `dot` exist)."""
+"""wire.to_dot text and wire.ir.dot.render (rendering only where graphviz and `dot` exist)."""
 
 import shutil
 import sys
@@ -8,7 +8,7 @@ import pytest
 
 import wire
 import wire.numpy as wnp
-from wire import dot
+from wire.ir import dot
 
 
 def _graph():

@@ -9,8 +9,8 @@ import wire
 import wire.numpy as wnp
 from corpus import graphs as corpus_graphs
 from wire.formulas import SYMPY_RULES, UNTRANSLATABLE
-from wire.registry import REGISTRY
-from wire.tracer import bind
+from wire.api.registry import REGISTRY
+from wire.core import bind
 
 sp = pytest.importorskip("sympy")
 
@@ -18,7 +18,7 @@ _ARRAYS = UNTRANSLATABLE[REGISTRY["matmul"]]  # the reason given to array-only p
 
 
 def _is_elementwise(p) -> bool:
-    return getattr(p.batch, "__name__", "").startswith("elementwise_batch(")
+    return getattr(p.batch, "__qualname__", "").startswith("elementwise_batch.")
 
 
 def _symbols(graph, names=None):

@@ -31,8 +31,8 @@ from hypothesis import strategies as st
 import wire
 import wire.numpy as wnp
 from wire.ir import Aval
-from wire.registry import REGISTRY
-from wire.tracer import bind
+from wire.api.registry import REGISTRY
+from wire.core import bind
 
 MAX_OPS = 30
 # Per-test example count: small in CI (the "ci" profile), the profile's count otherwise.
@@ -337,9 +337,19 @@ def test_vmap_matches_loop(spec):
         _close([o[b] for o in got], want, rtol=1e-8, atol=1e-10, what=prog.description)
 
 
-def test_report_count():
-    """Not a check: keeps the number of programs tried visible with ``-s``/``-rA``."""
-    print(f"\nfuzz: {COUNT['programs']} program checks over {COUNT['nodes']} nodes")
+def test_fuzz_draws_the_configured_number_of_distinct_programs():
+    """The properties above see ``EXAMPLES`` programs each, and not the same few again."""
+    graphs = []
+
+    @given(programs)
+    @fuzz_settings
+    def probe(spec):
+        graphs.append(_draw(spec)[1])
+
+    probe()
+    assert len(graphs) >= EXAMPLES
+    assert len(set(graphs)) >= EXAMPLES // 2, f"{len(set(graphs))} distinct of {len(graphs)}"
+    assert COUNT["programs"] >= len(graphs) and COUNT["nodes"] >= sum(map(len, graphs))
 
 
 def test_known_seeds_build():

@@ -137,7 +137,7 @@ def test_tracing_inside_a_rule_keeps_foreign_inputs_apart():
     """User code run by a graph transform sees tracers of a closed graph's inputs; a trace it
     starts must not confuse those with its own arguments."""
     from wire.ir import input_node
-    from wire.tracer import Tracer
+    from wire.core import Tracer
 
     outer_x = Tracer(input_node(0, Aval((), np.float64)))  # input 0 of some closed graph
     g = wire.trace(lambda y: y * outer_x, 2.0)  # its own input 0 has the same aval

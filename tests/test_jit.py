@@ -16,10 +16,10 @@ import pytest
 import wire
 import wire.numpy as wnp
 from corpus import programs
-from wire.compiler import compile_graph, schedule
+from wire.runtime.compiler import compile_graph, schedule
 from wire.ops.shape import proj_p
-from wire.registry import REGISTRY
-from wire.tracer import bind
+from wire.api.registry import REGISTRY
+from wire.core import bind
 
 PRIMS = sorted((p for p in REGISTRY.values() if p is not proj_p), key=lambda p: p.name)
 

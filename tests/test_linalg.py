@@ -194,7 +194,7 @@ def test_complex64_stays_complex64():
 
 
 def test_complex_shape_rules_agree_with_the_implementations():
-    from wire.ops import linalg_ext as LX
+    from wire.ops import factorizations as LX
 
     a = hermitian(cn(3, 3))
     for prim in (LX.solve_p, LX.inv_p, LX.det_p, LX.slogdet_p, LX.cholesky_p, LX.eigh_p,
@@ -467,7 +467,7 @@ def test_adjugate_values_match_exact_cofactors():
 
 
 def test_adjugate_primitive_on_other_backends_and_after_save(tmp_path):
-    from wire.ops.linalg_ext import adjugate, adjugate_jet
+    from wire.ops.factorizations import adjugate, adjugate_jet
 
     strict = pytest.importorskip("array_api_strict")
     for name in ("identity", "diagonal_ties_and_zeros", "rank_n-2", "zero", "zero_2x2"):
@@ -486,7 +486,7 @@ def test_adjugate_primitive_on_other_backends_and_after_save(tmp_path):
         6 * np.linalg.det(v), rel=1e-12)
     pytest.importorskip("dask.array")
     out = wire.evaluate(g, 0.0, backend="dask")
-    assert float(wire.backends.compute([out], "dask")[0]) == pytest.approx(
+    assert float(wire.runtime.backends.compute([out], "dask")[0]) == pytest.approx(
         6 * np.linalg.det(v), rel=1e-12)
     with pytest.raises(wire.ShapeError, match="direction"):
         wire.trace(lambda x: adjugate(x, x[:2, :2]), np.eye(3))
@@ -681,7 +681,7 @@ UNDEFINED_ON_EMPTY = {"cond_2", "cond_fro", "cross", "multi_dot", "qr"}
 
 
 def test_every_differentiable_linalg_function_is_in_the_special_input_table():
-    from wire.numpy import _catalog
+    from wire import catalog as _catalog
 
     names = set(_catalog.functions(la)) - _catalog.NON_DIFFERENTIABLE
     missing = {n for n in names if not any(k == n or k.startswith(n + "_") for k in SPECIAL)}

@@ -1,4 +1,4 @@
-"""Graphs in Jupyter: Graph._repr_svg_ / _repr_html_ (wire.notebook), and a real notebook
+"""Graphs in Jupyter: Graph._repr_svg_ / _repr_html_ (wire.ir.notebook), and a real notebook
 executed by a kernel (nbclient) whose outputs hold the picture or the listing."""
 
 import html
@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 import wire
-import wire.notebook as nb
+import wire.ir.notebook as nb
 import wire.numpy as wnp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -85,8 +85,8 @@ CELLS = [
     "x = wire.var('a<b', shape=())\n"
     "display(wire.Graph((), [(x * 2.0).node]))",
     # without Graphviz (as on a machine that lacks it)
-    "import wire.notebook\n"
-    "wire.notebook.shutil.which = lambda name: None\n"
+    "import wire.ir.notebook\n"
+    "wire.ir.notebook.shutil.which = lambda name: None\n"
     "g",
     "def f(x):\n"
     "    for k in range(500):\n"

@@ -427,16 +427,16 @@ def test_unsupported_numpy_function_names_it_and_suggests():
 def test_readme_coverage_list_matches_generator():
     import pathlib
 
-    from wire.numpy import _catalog
+    from wire import catalog as _catalog
 
     readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
     start, end = readme.index(_catalog.START), readme.index(_catalog.END)
     block = readme[start + len(_catalog.START) + 1 : end]
-    assert block == _catalog.markdown(), "regenerate with: python -m wire.numpy._catalog"
+    assert block == _catalog.markdown(), "regenerate with: python -m wire.catalog"
 
 
 def test_every_public_name_is_callable_on_tracers_or_constant():
-    from wire.numpy import _catalog
+    from wire import catalog as _catalog
 
     assert _catalog.counts()["differentiable"] >= 150
     for label, ns in _catalog._namespaces():

@@ -107,7 +107,9 @@ def test_rule_that_changes_the_aval_is_caught():
 
     g = wire.trace(lambda x: wnp.sin(x.reshape(3, 1)), X3)
     with pytest.raises(AssertionError, match="avals differ"):
-        rewrite({"sin": (bad,)})(g)
+        rewrite({wire.ops.elementwise.sin_p: (bad,)})(g)
+    with pytest.raises(wire.WireError, match="keyed by Primitive objects"):
+        rewrite({"sin": (bad,)})
 
 
 def test_each_pass_alone_keeps_values(rng):
@@ -349,17 +351,17 @@ def expression_dags(draw):
 
 
 def _build(steps, outs):
-    from wire.registry import REGISTRY
+    from wire.api.registry import REGISTRY
 
     def f(x, y):
         vals = [x, y]
         for s in steps:
             if s[0] == "u":
-                v = wire.tracer.bind(REGISTRY[s[1]], vals[s[2]])
+                v = wire.core.bind(REGISTRY[s[1]], vals[s[2]])
             elif s[0] == "b":
-                v = wire.tracer.bind(REGISTRY[s[1]], vals[s[2]], vals[s[3]])
+                v = wire.core.bind(REGISTRY[s[1]], vals[s[2]], vals[s[3]])
             elif s[0] == "c":
-                v = wire.tracer.bind(REGISTRY[s[1]], vals[s[2]], np.float64(s[3]))
+                v = wire.core.bind(REGISTRY[s[1]], vals[s[2]], np.float64(s[3]))
             else:
                 v = vals[s[2]] ** s[1]
             vals.append(wnp.clip(v, -4.0, 4.0) if s[0] == "u" and s[1] in ("exp", "sinh") else v)
@@ -377,17 +379,13 @@ def test_random_dags_keep_values(dag):
     assert simplify(s) == s
 
 
-def test_simplify_grad_chain_is_fast():
-    import time
-
-    t0 = time.perf_counter()
+def test_simplify_grad_chain_stays_small():
+    # How long this takes is a benchmark figure (benchmarks/higher_order.py), not a test.
     g = f_bench
     for _ in range(8):
         g = _grad_level(g, True)
     graph = simplify(wire.trace(g, 1.0))
-    elapsed = time.perf_counter() - t0
     assert len(graph) < 933
-    assert elapsed < 5.0  # about 0.2 s on the reference machine; generous for shared CI
     assert math.isfinite(float(wire.evaluate(graph, 0.5)))
 
 

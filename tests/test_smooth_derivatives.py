@@ -882,7 +882,7 @@ def _covered() -> set:
 
 def _catalogue():
     from wire.nn import activations, losses
-    from wire.numpy import _catalog
+    from wire import catalog as _catalog
 
     prefixes = {"wire.numpy": "", "wire.numpy.linalg": "linalg.", "wire.numpy.fft": "fft.",
                 "wire.scipy.special": "special."}

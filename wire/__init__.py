@@ -8,13 +8,15 @@ Functions are traced into persistent, immutable graphs; transforms map graphs to
 0.0
 """
 
-# tracer first: it binds its operators to wire.numpy, which builds on wire.ops
-from . import tracer as _tracer  # noqa: F401  isort: skip
 from . import tree
-from .api import Variable, grad, grad_graph, gradients, value_and_grad, var
-from .api_vmap import vmap, vmap_graph
-from .control_flow import cond, fori_loop, scan, switch, while_loop
+from .api import (
+    REGISTRY, Variable, cond, custom_jvp, custom_vjp, dumps, fori_loop, grad, grad_graph,
+    gradients, hessian, hvp, jacfwd, jacrev, jit, jvp, jvp_graph, linearize, load, loads,
+    save, scan, switch, value_and_grad, var, vjp, vjp_graph, vmap, vmap_graph, while_loop,
+)
+from .core import Tracer, debug_nans, trace
 from .errors import (
+    BackendError,
     FloatingPointError,
     NonDifferentiableError,
     ShapeError,
@@ -23,24 +25,15 @@ from .errors import (
     WireError,
     WireTypeError,
 )
-from .errors import BackendError
-from .custom import custom_jvp, custom_vjp
-from .debug import debug_nans
-from .derivatives import hessian, hvp, jacfwd, jacrev, jvp, jvp_graph, linearize, vjp, vjp_graph
-from .dot import to_dot
-from .evaluate import Executor, evaluate
-from .formulas import to_latex, to_sympy
-from .implicit import custom_root, fixed_point
-from .ir import Aval, Graph, Node
-from .jit import jit
+from .ir import Aval, Graph, Node, dot, to_dot  # wire.dot.render: Graphviz rendering
 from .numpy import stop_gradient
-from .registry import REGISTRY
-from .serialize import dumps, load, loads, save
-from .tracer import Tracer, trace
+from .runtime.evaluate import Executor, evaluate
 from .transforms.simplify import simplify
 
-# libraries built only on the public API above (wire.random is wire's, not the stdlib's)
+# the library layer (wire.random is wire's, not the stdlib's)
 from . import nn, optim, random, scipy, testing  # noqa: E402  isort: skip
+from .formulas import to_latex, to_sympy  # noqa: E402  isort: skip
+from .implicit import custom_root, fixed_point  # noqa: E402  isort: skip
 
 __version__ = "0.1.0"
 

@@ -39,12 +39,15 @@ import numpy as np
 
 from .errors import WireError, at, user_location
 from .ir import Graph, Node, arg_op, const_op, var_op
+from .core import Tracer
+from .higher_order import cond as control
+from .higher_order import custom, scan, while_loop
 from .ops import complex_parts as cx
-from .ops import control, cumulative, custom, fft, incomplete, linalg, reductions, sorting, special
-from .ops import linalg_ext as la
+from .ops import cumulative, fft, incomplete, reductions, sorting, special
 from .ops import elementwise as ew
+from .ops import factorizations as la
+from .ops import matmul as linalg
 from .ops import shape as sh
-from .tracer import Tracer
 from .tree import LEAF, unflatten
 
 __all__ = ["SYMPY_RULES", "UNTRANSLATABLE", "to_latex", "to_sympy"]
@@ -256,8 +259,8 @@ UNTRANSLATABLE: dict = {
     **{p: "a derivative of an incomplete gamma/beta function in its shape parameters: SymPy "
           "writes it only as Meijer G-functions or integrals, which do not evaluate to the "
           "needed accuracy" for p in (incomplete.gammainc_deriv_p, incomplete.betainc_deriv_p)},
-    control.while_p:  "a loop whose trip count depends on the values has no closed formula",
-    control.scan_p:   "a loop over array slices: " + _ARRAYS,
+    while_loop.while_p:  "a loop whose trip count depends on the values has no closed formula",
+    scan.scan_p:   "a loop over array slices: " + _ARRAYS,
     reductions.argmax_p: _ARRAYS,
     reductions.argmin_p: _ARRAYS,
     sorting.argsort_p:   _ARRAYS,

@@ -28,12 +28,12 @@ import numpy as np
 
 from . import numpy as wnp
 from . import tree
-from .api_vmap import vmap
-from .control_flow import trace_closed, while_loop
-from .custom import custom_jvp
-from .derivatives import jvp
+from .api.vmap import vmap
+from .api.control_flow import trace_closed, while_loop
+from .api.custom import custom_jvp
+from .api.derivatives import jvp
 from .errors import ShapeError, WireError, at, user_location
-from .tracer import Tracer, call_graph_flat, flat_avals
+from .core import Tracer, call_graph_flat, flat_avals
 
 __all__ = ["Linearized", "closure_convert", "custom_root", "dense_tangent_solve", "fixed_point"]
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .core import Tracer
 from .errors import WireError, WireTypeError, at, user_location
 
 __all__ = [
@@ -84,8 +85,6 @@ def is_key(x) -> bool:
 
 def _check_key(k, what: str) -> int:
     """The 128-bit integer of concrete key ``k``; a clear error for tracers and non-keys."""
-    from .tracer import Tracer
-
     if isinstance(k, Tracer):
         raise WireTypeError(
             f"wire.random.{what} got a traced key {k.aval!r}{at(user_location())}: sampling needs "
@@ -166,8 +165,6 @@ def split(key, num: int = 2) -> np.ndarray:
 
 def _fold_data(data) -> tuple[np.ndarray, tuple]:
     """``data`` as flat uint64 words (each value modulo 2**64) and its shape."""
-    from .tracer import Tracer
-
     if isinstance(data, Tracer):
         raise WireTypeError(
             f"wire.random.fold_in got traced data {data.aval!r}{at(user_location())}: folding "
@@ -442,8 +439,6 @@ def categorical(key, logits, axis: int = -1, shape=None) -> np.ndarray:
 
 
 def _int_bound(v, what: str) -> int:
-    from .tracer import Tracer
-
     if isinstance(v, (Tracer, bool, np.bool_)) or not isinstance(v, (int, np.integer)):
         raise WireTypeError(
             f"randint: {what} must be a concrete int, got {type(v).__name__} {v!r}"

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import tree
 from .ops.shape import to_tracer, zeros_like_
-from .tracer import Tracer, call_graph_flat, flat_avals, trace_flat
+from .core import Tracer, call_graph_flat, flat_avals, trace_flat
 from .transforms.jvp import forward
 from .transforms.vjp import backward
 

@@ -18,6 +18,8 @@ from typing import Any, Callable, NamedTuple
 
 from pyrsistent import PMap, PRecord, PVector, pmap, pvector
 
+from .errors import WireError, at, user_location
+
 
 class TreeDef(NamedTuple):
     """Structure of a pytree: ``kind`` tag, the container type, static aux data, children."""
@@ -163,8 +165,6 @@ def map(fn: Callable, tree, *rest):
     for r in rest:
         lr, tdr = flatten(r)
         if tdr != td:
-            from .errors import WireError, at, user_location
-
             raise WireError(f"tree.map: tree structures differ: {td!r} vs {tdr!r}"
                             + at(user_location()))
         others.append(lr)

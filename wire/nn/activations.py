@@ -34,7 +34,11 @@ from __future__ import annotations
 import numpy as np  # noqa: F401  (the doctests use it)
 
 from .. import numpy as wnp
-from ..custom import custom_vjp
+from ..api.custom import custom_vjp
+from ..scipy.special import erfc, expit, log_expit
+from ..scipy.special import log_softmax as _log_softmax
+from ..scipy.special import logsumexp as _logsumexp
+from ..scipy.special import softmax as _softmax
 
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus", "sigmoid",
@@ -152,8 +156,6 @@ def sigmoid(x):
     >>> float(sigmoid(0.0))
     0.5
     """
-    from ..scipy.special import expit
-
     return expit(x)
 
 
@@ -182,8 +184,6 @@ def log_sigmoid(x):
     >>> round(float(log_sigmoid(0.0)), 6)
     -0.693147
     """
-    from ..scipy.special import log_expit
-
     return log_expit(x)
 
 
@@ -216,11 +216,7 @@ def gelu(x, approximate: bool = True):
     '-7.618400e-22'
     """
     if approximate:
-        from ..scipy.special import expit
-
         return x * expit((2.0 * _SQRT_2_OVER_PI) * (x + 0.044715 * (x * x * x)))
-    from ..scipy.special import erfc
-
     return 0.5 * x * erfc(-_SQRT_HALF * x)
 
 
@@ -235,8 +231,6 @@ def logsumexp(x, axis=-1, keepdims: bool = False):
     >>> float(logsumexp(np.array([-np.inf, -np.inf]))), float(logsumexp(np.array([np.inf, 0.0])))
     (-inf, inf)
     """
-    from ..scipy.special import logsumexp as _logsumexp
-
     return _logsumexp(x, axis=axis, keepdims=keepdims)
 
 
@@ -247,8 +241,6 @@ def log_softmax(x, axis: int = -1):
     >>> np.round(np.exp(log_softmax(np.array([0.0, 0.0]))), 3)
     array([0.5, 0.5])
     """
-    from ..scipy.special import log_softmax as _log_softmax
-
     return _log_softmax(x, axis=axis)
 
 
@@ -258,6 +250,4 @@ def softmax(x, axis: int = -1):
     >>> softmax(np.array([0.0, 0.0]))
     array([0.5, 0.5])
     """
-    from ..scipy.special import softmax as _softmax
-
     return _softmax(x, axis=axis)

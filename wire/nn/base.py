@@ -20,7 +20,8 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import numpy as wnp
-from ..errors import ShapeError, WireError, at, user_location
+from .. import random
+from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 
 __all__ = ["Layer", "out_shape_of", "check_input", "shape_str", "check_index_range",
            "nan_where_invalid", "known_value"]
@@ -68,8 +69,6 @@ def _concrete_shape(shape):
 
 def _probe_out_shape(layer, in_shape):
     """Output shape found by running ``layer`` once on zeros (for plain user pairs)."""
-    from .. import random
-
     params = layer[0](random.key(0), in_shape)
     y = layer[1](params, np.zeros(_concrete_shape(in_shape)))
     if isinstance(y, tuple):
@@ -158,8 +157,6 @@ def known_value(x):
     >>> known_value([1, 2])
     array([1, 2])
     """
-    from ..errors import WireTypeError
-
     try:
         return np.asarray(x)
     except WireTypeError:  # a tracer without a value refuses np.asarray

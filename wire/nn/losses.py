@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..errors import ShapeError, WireError, at, user_location
+from ..tree import leaves
 from .activations import log_softmax, softplus
 from .base import check_index_range, known_value, nan_where_invalid
 
@@ -147,8 +148,6 @@ def l2_norm_squared(tree):
     >>> float(l2_norm_squared({"w": np.array([1.0, 2.0])}))
     5.0
     """
-    from ..tree import leaves
-
     return sum(wnp.sum(leaf * leaf) for leaf in leaves(tree))
 
 

@@ -2,8 +2,7 @@
 
 Inputs are batch-major ``(N, T, F)``; outputs ``(N, T, H)``. The input projection of all
 time steps is one matmul before the loop; the loop body is the recurrent cell alone. The loop
-is ``wire.scan`` when the control-flow module provides it, otherwise an unrolled Python loop
-with the same semantics (the graph then grows with ``T``).
+is ``wire.scan`` (re-exported here as ``scan``).
 
 Beyond the common keywords, ``apply`` takes ``initial_state=`` (a carry as returned) and
 ``return_state=True`` (return ``(ys, final_state)``), which is how a sampler feeds one step at
@@ -23,32 +22,12 @@ from pyrsistent import pmap
 
 from .. import numpy as wnp
 from .. import random
+from ..api.control_flow import scan
 from . import initializers as I
 from .activations import sigmoid
 from .base import Layer, check_in_shape, check_input
 
 __all__ = ["LSTM", "GRU", "scan"]
-
-
-def scan(f, init, xs):
-    """``wire.scan(f, init, xs)`` if available, else the same loop unrolled in Python.
-
-    ``f(carry, x) -> (carry, y)``; ``xs`` is scanned along its leading axis; returns
-    ``(carry, ys)`` with the ``y``'s stacked.
-
-    >>> carry, ys = scan(lambda c, x: (c + x, c), 0.0, np.arange(3.0))
-    >>> float(carry), ys
-    (3.0, array([0., 0., 1.]))
-    """
-    import wire
-
-    if hasattr(wire, "scan"):
-        return wire.scan(f, init, xs)
-    carry, ys = init, []
-    for t in range(xs.shape[0]):
-        carry, y = f(carry, xs[t])
-        ys.append(y)
-    return carry, wnp.stack(ys)
 
 
 def _recurrent(kind: str, hidden: int, gates: int, cell, w_init, h_init, b_init) -> Layer:

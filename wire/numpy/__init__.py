@@ -9,6 +9,8 @@ most are compositions of a few primitives, like ``jax.numpy`` over ``lax``.
 array([0., 0., 0.])
 """
 
+import sys as _sys
+
 import numpy as _np
 
 from . import _shape
@@ -22,12 +24,12 @@ from ._reductions import *  # noqa: F401,F403
 from ._reductions import __all__ as _reductions_all
 from ._shape import *  # noqa: F401,F403
 from ._shape import __all__ as _shape_all
-from ._elementwise_extra import *  # noqa: F401,F403
-from ._elementwise_extra import __all__ as _elementwise_extra_all
-from ._indexing_extra import *  # noqa: F401,F403
-from ._indexing_extra import __all__ as _indexing_extra_all
-from ._scan_sort import *  # noqa: F401,F403
-from ._scan_sort import __all__ as _scan_sort_all
+from ._elementwise_composed import *  # noqa: F401,F403
+from ._elementwise_composed import __all__ as _elementwise_composed_all
+from ._rearranging import *  # noqa: F401,F403
+from ._rearranging import __all__ as _rearranging_all
+from ._along_axis import *  # noqa: F401,F403
+from ._along_axis import __all__ as _along_axis_all
 from ._einsum import *  # noqa: F401,F403
 from ._einsum import __all__ as _einsum_all
 from ._ordering import *  # noqa: F401,F403
@@ -43,6 +45,8 @@ from ._functional import __all__ as _functional_all
 from ._index_tricks import c_, r_  # noqa: F401
 from . import _names
 from . import fft, linalg, random  # noqa: E402
+from . import _dispatch, _methods
+from ..core import Tracer as _Tracer
 
 # NumPy's own constants, types, classes and configuration functions (see ``_names``)
 for _name in _names.NUMPY_OBJECTS:
@@ -58,12 +62,15 @@ del _name
 
 def __getattr__(name):
     """A name ``wire.numpy`` does not have: say whether it is planned or left out, and why."""
-    raise _names.missing(name)
+    raise _names.missing(name, globals())
 
 
 __all__ = sorted(
     set(_creation_all) | set(_math_all) | set(_products_all) | set(_reductions_all) | set(_shape_all)
-    | set(_elementwise_extra_all) | set(_indexing_extra_all) | set(_scan_sort_all) | set(_einsum_all)
-    | set(_ordering_all) | set(_logic_all) | set(_poly_interp_all) | set(_selection_all)
-    | set(_functional_all)
+    | set(_elementwise_composed_all) | set(_rearranging_all) | set(_along_axis_all)
+    | set(_einsum_all) | set(_ordering_all) | set(_logic_all) | set(_poly_interp_all)
+    | set(_selection_all) | set(_functional_all)
 )
+
+# The Tracer's operators, methods and NumPy protocols compute with this namespace.
+_methods.install(_Tracer, _sys.modules[__name__], _dispatch.protocols(_sys.modules[__name__]))

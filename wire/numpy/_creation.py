@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import shape as S
-from ..tracer import Tracer
-from ._promote import cast, holds_tracer, result_dtype
+from ..core import Tracer
+from ._math import log10, power, sign, where
+from ._promote import cast, holds_tracer, lift, result_dtype
+from ._shape import moveaxis
 
 __all__ = [
     "array", "asarray", "zeros_like", "ones_like", "full_like", "empty_like", "zeros", "ones",
@@ -26,12 +28,7 @@ def array(object, dtype=None, copy=True, order="K", subok=False, ndmin=0, like=N
     3.0
     """
     if isinstance(object, Tracer) or holds_tracer(object):
-        if isinstance(object, Tracer):
-            out = object
-        else:
-            from ._shape import stack
-
-            out = stack([array(v) for v in object])
+        out = lift(object)
         out = out if dtype is None else cast(out, dtype)
         if ndmin > out.ndim:
             out = S.reshape(out, (1,) * (ndmin - out.ndim) + out.shape)
@@ -187,13 +184,9 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     step = (stop - start) / div if div > 0 else stop - start
     out = steps * step + start  # NumPy's order of operations, so values agree to the bit
     if endpoint and num > 1:  # the last value is ``stop`` itself, as in NumPy
-        from ._math import where
-
         last = (np.arange(num) == num - 1).reshape(steps.shape)
         out = where(last, stop, out)
     if axis != 0:
-        from ._shape import moveaxis
-
         out = moveaxis(out, 0, axis)
     return (out, step) if retstep else out
 
@@ -206,8 +199,6 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """
     if not holds_tracer(start) and not holds_tracer(stop) and not holds_tracer(base):
         return np.logspace(start, stop, num, endpoint, base, dtype, axis)
-    from ._math import power
-
     y = linspace(start, stop, num, endpoint, axis=axis)
     out = power(base, y)
     return out if dtype is None else cast(out, dtype)
@@ -223,8 +214,6 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """
     if not holds_tracer(start) and not holds_tracer(stop):
         return np.geomspace(start, stop, num, endpoint, dtype, axis)
-    from ._math import log10, sign, where
-
     dt = result_dtype(start, stop, float(num), np.zeros((), dtype))  # NumPy's dtype rule
     start, stop = cast(start, dt), cast(stop, dt)
     sgn = sign(start)
@@ -237,8 +226,6 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
             y = where(k == num - 1, stop, y)
     y = y * sgn
     if axis != 0:
-        from ._shape import moveaxis
-
         y = moveaxis(y, 0, axis)
     return y if dtype is None else cast(y, dtype)
 

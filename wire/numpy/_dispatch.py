@@ -13,6 +13,7 @@ import difflib
 import numpy as np
 
 from ..errors import WireError, at, user_location
+from ._along_axis import accumulate
 
 _UFUNC_ALIASES = {
     "absolute": "abs", "true_divide": "divide", "conjugate": "conj",
@@ -24,9 +25,20 @@ _REDUCERS = {
 }
 
 
-def _namespace_for(module: str):
-    import wire.numpy as wnp
+def protocols(wnp):
+    """``(__array_ufunc__, __array_function__)`` for tracers, computing with namespace ``wnp``
+    (``wire.numpy``, which installs them on ``Tracer``)."""
 
+    def array_ufunc(self, ufunc, method, *inputs, **kwargs):
+        return dispatch_ufunc(wnp, ufunc, method, inputs, kwargs)
+
+    def array_function(self, func, types, args, kwargs):
+        return dispatch_function(wnp, func, args, kwargs)
+
+    return array_ufunc, array_function
+
+
+def _namespace_for(module: str, wnp):
     parts = (module or "numpy").split(".")[1:]
     ns = wnp
     for p in parts:
@@ -43,9 +55,7 @@ def _public_names(ns) -> list:
     return list(names) if names is not None else [n for n in dir(ns) if not n.startswith("_")]
 
 
-def _unsupported(qualname: str, ns) -> WireError:
-    import wire.numpy as wnp
-
+def _unsupported(qualname: str, ns, wnp) -> WireError:
     short = qualname.rsplit(".", 1)[-1].split(".")[0]
     prefix = "wire.numpy" if ns is None or ns is wnp else ns.__name__
     names = _public_names(ns) if ns is not None else _public_names(wnp)
@@ -60,9 +70,7 @@ def _unsupported(qualname: str, ns) -> WireError:
     )
 
 
-def _ufunc_fn(name):
-    import wire.numpy as wnp
-
+def _ufunc_fn(name, wnp):
     if name == "vecdot":
         return wnp.linalg.vecdot
     if name == "divmod":
@@ -70,20 +78,19 @@ def _ufunc_fn(name):
     return getattr(wnp, _UFUNC_ALIASES.get(name, name), None)
 
 
-def dispatch_ufunc(ufunc, method, inputs, kwargs):
-    """Run ``ufunc.method(*inputs, **kwargs)`` with ``wire.numpy`` (some input is a tracer)."""
-    import wire.numpy as wnp
-
+def dispatch_ufunc(wnp, ufunc, method, inputs, kwargs):
+    """Run ``ufunc.method(*inputs, **kwargs)`` with ``wnp`` (``wire.numpy``; some input is a
+    tracer)."""
     if kwargs.get("out") is not None:
         raise WireError(
             f"numpy.{ufunc.__name__}(..., out=...) cannot write into a traced value{at(user_location())}"
         )
     kwargs = {k: v for k, v in kwargs.items() if k != "out"}
     name = ufunc.__name__
-    fn = _ufunc_fn(name)
+    fn = _ufunc_fn(name, wnp)
     label = f"numpy.{name}" + ("" if method == "__call__" else f".{method}")
     if fn is None:
-        raise _unsupported(label, wnp)
+        raise _unsupported(label, wnp, wnp)
     dtype = kwargs.pop("dtype", None)
     if kwargs.pop("where", True) is not True:
         raise WireError(f"{label}(..., where=...) is not supported on traced values{at(user_location())}")
@@ -105,12 +112,8 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
         if name in _REDUCERS:
             return getattr(wnp, _REDUCERS[name])(x, axis=axis, keepdims=keepdims)
         if name == "logaddexp":
-            from wire.scipy.special import logsumexp
-
-            return logsumexp(x, axis=axis, keepdims=keepdims)
+            return _logaddexp_reduce(wnp, x, axis, keepdims)
     if method == "accumulate" and name in ("add", "multiply", "maximum", "minimum"):
-        from ._scan_sort import accumulate
-
         return accumulate(name, inputs[0], kwargs.get("axis", 0), dtype)
     if method == "outer" and len(inputs) == 2:
         a, b = inputs
@@ -118,16 +121,29 @@ def dispatch_ufunc(ufunc, method, inputs, kwargs):
         nb = b.ndim if hasattr(b, "ndim") else np.ndim(b)
         sa = tuple(a.shape) if hasattr(a, "shape") else np.shape(a)
         return fn(wnp.reshape(a, sa + (1,) * nb), b) if na else fn(a, b)
-    raise _unsupported(label, wnp)
+    raise _unsupported(label, wnp, wnp)
 
 
-def dispatch_function(func, args, kwargs):
-    """Run NumPy function ``func`` with the ``wire.numpy`` function of the same name."""
+def _logaddexp_reduce(wnp, x, axis, keepdims):
+    """``np.logaddexp.reduce``: log(sum(exp(x))) along ``axis``, the maximum factored out and
+    held constant (as ``wire.scipy.special.logsumexp`` does), so value and derivative are
+    exact."""
+    m = wnp.stop_gradient(wnp.max(x, axis=axis, keepdims=True))
+    m = wnp.where(wnp.isfinite(m), m, 0.0)
+    out = wnp.log(wnp.sum(wnp.exp(x - m), axis=axis, keepdims=True)) + m
+    if keepdims:
+        return out
+    return wnp.reshape(out, ()) if axis is None else wnp.squeeze(out, axis)
+
+
+def dispatch_function(wnp, func, args, kwargs):
+    """Run NumPy function ``func`` with the ``wnp`` (``wire.numpy``) function of the same
+    name."""
     module = getattr(func, "__module__", None) or "numpy"
-    ns = _namespace_for(module)
+    ns = _namespace_for(module, wnp)
     name = func.__name__
     fn = getattr(ns, name, None) if ns is not None else None
     if fn is None or fn is func or not callable(fn):
         public = "numpy" if module.startswith("numpy._") or module == "numpy" else module
-        raise _unsupported(f"{public}.{name}", ns)
+        raise _unsupported(f"{public}.{name}", ns, wnp)
     return fn(*args, **kwargs)

@@ -11,10 +11,10 @@ import string
 import numpy as np
 
 from ..errors import ShapeError, WireError, at, user_location
-from ..ops import linalg as L
+from ..ops import matmul as L
 from ..ops import shape as S
-from ..tracer import Tracer
-from ._promote import promote
+from ..core import Tracer
+from ._promote import cast, promote
 from ._reductions import sum
 from ._shape import broadcast_to, reshape, transpose
 
@@ -163,8 +163,6 @@ def einsum(*operands, out=None, optimize=False, **kwargs):
     dtype = kwargs.pop("dtype", None)
     ops = promote(*ops)
     if dtype is not None:
-        from ._promote import cast
-
         ops = [cast(o, dtype) for o in ops]
     shapes = [_shape(o) for o in ops]
     letters, out_letters = _parse(subscripts, shapes)

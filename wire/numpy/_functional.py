@@ -12,21 +12,15 @@ import re
 
 import numpy as np
 
+from ..api.vmap import vmap
+from ..core import Tracer
 from ..errors import WireError, at, user_location
-from ..tracer import Tracer
+from ..ops.shape import to_tracer
 from ._promote import holds_tracer, lift
 from ._reductions import normalize_axes
 from ._shape import broadcast_to, expand_dims, moveaxis, reshape
 
 __all__ = ["apply_along_axis", "apply_over_axes", "vectorize"]
-
-
-def _vmap(f):
-    # wire.vmap sits above wire.numpy (it traces with tracers whose operators are installed
-    # from here), so it is reached at call time
-    from ..api_vmap import vmap
-
-    return vmap(f)
 
 
 def _shape(x):
@@ -89,7 +83,7 @@ class vectorize(np.vectorize):  # NumPy's name, lower case
                 full[i] = v
             return self.pyfunc(*full, **kwargs)
 
-        out = _vmap(one)(*flat)
+        out = vmap(one)(*flat)
         if isinstance(out, tuple):
             return tuple(reshape(o, loop + tuple(_shape(o))[1:]) for o in out)
         out = reshape(out, loop + tuple(_shape(out))[1:])
@@ -107,14 +101,12 @@ def apply_along_axis(func1d, axis, arr, *args, **kwargs):
         return np.apply_along_axis(func1d, axis, arr, *args, **kwargs)
     arr = lift(arr)
     if not isinstance(arr, Tracer):
-        from ..ops.shape import to_tracer
-
         arr = to_tracer(np.asarray(arr))
     axis = normalize_axes(axis, arr.ndim)[0]
     moved = moveaxis(arr, axis, -1)
     lead = moved.shape[:-1]
     rows = reshape(moved, (int(np.prod(lead, dtype=np.int64)), moved.shape[-1]))
-    out = _vmap(functools.partial(_call_row, func1d, args, kwargs))(rows)
+    out = vmap(functools.partial(_call_row, func1d, args, kwargs))(rows)
     out = reshape(out, lead + tuple(out.shape[1:]))
     extra = out.ndim - len(lead)
     # NumPy puts the result's own axes where ``axis`` was

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import WireError, at, user_location
-from ..tracer import Tracer
+from ..core import Tracer
 from ._creation import array, linspace
 from ._promote import holds_tracer
 from ._shape import concatenate, transpose

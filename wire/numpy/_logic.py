@@ -14,9 +14,9 @@ import builtins
 import numpy as np
 
 from ..errors import WireError, at, user_location
-from ..tracer import Tracer
-from ._elementwise_extra import isclose
-from ._math import equal
+from ..core import Tracer
+from ._elementwise_composed import isclose
+from ._math import equal, isnan
 from ._promote import holds_tracer, lift
 from ._reductions import all, any
 from ._shape import expand_dims, ravel, shape
@@ -63,8 +63,6 @@ def array_equal(a1, a2, equal_nan=False):
         return np.False_
     same = equal(a1, a2)
     if equal_nan:
-        from ._math import isnan
-
         same = same | (isnan(a1) & isnan(a2))
     return all(same)
 

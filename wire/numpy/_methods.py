@@ -1,13 +1,24 @@
-"""Python operators and ndarray-style methods of ``Tracer``, bound to ``wire.numpy``.
+"""Python operators, ndarray-style methods and NumPy's dispatch protocols of ``Tracer``,
+bound to ``wire.numpy``.
 
-Kept apart from ``tracer.py`` so that the tracer does not depend on the whole NumPy layer;
-``install`` runs once when ``wire.tracer`` finishes importing.
+The tracer (``wire.core``) sits below the NumPy layer and knows nothing of it; ``install``
+runs once, at the end of ``wire/numpy/__init__.py``.
 """
 
 from __future__ import annotations
 
 
-def install(cls, wnp) -> None:
+def install(cls, wnp, protocols) -> None:
+    """Give ``cls`` (the Tracer) operators and methods computing with namespace ``wnp``, and
+    the NumPy protocols ``(array_ufunc, array_function)``."""
+    cls.__array_ufunc__, cls.__array_function__ = protocols
+    _install_operators(cls, wnp)
+    _install_array_methods(cls, wnp)
+
+
+def _install_operators(cls, wnp) -> None:
+    """Python's arithmetic, comparison, unary and indexing operators."""
+
     def binop(fn):
         return (lambda self, other: fn(self, other)), (lambda self, other: fn(other, self))
 
@@ -33,6 +44,9 @@ def install(cls, wnp) -> None:
     cls.__invert__ = lambda self: wnp.invert(self)
     cls.__getitem__ = lambda self, index: wnp._shape.getitem(self, index)
 
+
+def _install_array_methods(cls, wnp) -> None:
+    """ndarray's attributes and methods (``x.T``, ``x.sum()``, ``x.real`` …)."""
     cls.T = property(lambda self: wnp.transpose(self))
     cls.mT = property(lambda self: wnp.swapaxes(self, -1, -2))
 

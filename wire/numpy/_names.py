@@ -214,18 +214,16 @@ def concrete_module(name: str) -> ConcreteModule:
     return mod
 
 
-def missing(name: str) -> MissingNameError:
-    """The error for a name ``wire.numpy`` does not have."""
+def missing(name: str, present) -> MissingNameError:
+    """The error for a name ``wire.numpy`` does not have (``present``: the names it has)."""
     if name in EXCLUDED:
         kind, why = EXCLUDED[name]
         return MissingNameError(f"wire.numpy.{name} is {kind}: {why}")
-    import wire.numpy as wnp
-
     if hasattr(np, name):
         return MissingNameError(
             f"wire.numpy.{name} is not provided: numpy.{name} is not a public NumPy name that "
             f"wire knows (NumPy {np.__version__}); use numpy.{name} on concrete values"
         )
-    close = difflib.get_close_matches(name, [n for n in dir(wnp) if not n.startswith("_")], n=1)
+    close = difflib.get_close_matches(name, [n for n in present if not n.startswith("_")], n=1)
     hint = f"; did you mean wire.numpy.{close[0]}?" if close else ""
     return MissingNameError(f"module 'wire.numpy' has no attribute {name!r}{hint}")

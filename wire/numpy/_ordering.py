@@ -13,12 +13,13 @@ import numpy as np
 
 from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ..ops import shape as S
-from ..tracer import Tracer
-from ._indexing_extra import take_along_axis
+from ..core import Tracer
+from ._along_axis import _lerp, _positions, _slices, argsort, nanmean, searchsorted, sort
+from ._elementwise_composed import imag, real
 from ._math import floor, isnan, minimum, where
 from ._promote import cast, lift, result_dtype
+from ._rearranging import take_along_axis
 from ._reductions import normalize_axes, sum
-from ._scan_sort import argsort, searchsorted, sort
 from ._shape import reshape, stack
 
 __all__ = [
@@ -113,8 +114,6 @@ def sort_complex(a):
     if dt.kind != "c":
         dt = np.dtype(np.complex64) if dt.char in "bhBH" else np.dtype(np.complex128)
         a = cast(a, dt)
-    from ._elementwise_extra import imag, real
-
     # NumPy's order with NaNs: R + Rj, then R + nanj, nan + Rj, nan + nanj, each class by its
     # numbers (a lexsort by real, then imaginary part alone would interleave the first two)
     re, im = real(a), imag(a)
@@ -180,8 +179,6 @@ def _nan_quantiles(a, q, axis, keepdims, name):
     positions, in float64, and its interpolation over the first ``count`` sorted entries); NaN
     for a slice of only NaN. An empty array gives ``nanmean``'s result, as NumPy's (which
     drops ``q``'s axis there)."""
-    from ._scan_sort import _lerp, _positions, _slices, nanmean
-
     if a.dtype == np.bool_:
         raise WireTypeError(f"{name} of a boolean array {a.aval!r}: NumPy refuses it too (it "
                             f"subtracts booleans){at(user_location())}")

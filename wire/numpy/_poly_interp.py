@@ -16,15 +16,18 @@ import math
 import numpy as np
 
 from ..errors import WireError, WireTypeError, at, user_location
-from ..tracer import Tracer
+from ..core import Tracer
+from ..ops.shape import to_tracer
+from ._along_axis import argsort, convolve, cumsum, diff, searchsorted
 from ._creation import zeros_like
-from ._elementwise_extra import imag, real
-from ._indexing_extra import pad, take
+from ._elementwise_composed import imag, real
+from ._math import abs as _abs
 from ._math import exp, isnan, mod, sqrt, where
 from ._promote import cast, holds_tracer, lift, promote_float
+from ._rearranging import pad, take
 from ._reductions import normalize_axes
-from ._scan_sort import argsort, convolve, cumsum, diff, searchsorted
 from ._shape import concatenate, reshape, stack
+from .linalg import eigvals, lstsq
 
 __all__ = [
     "i0",
@@ -48,8 +51,6 @@ def _t(*xs) -> bool:
 
 
 def _tracer(x):
-    from ..ops.shape import to_tracer
-
     x = lift(x)
     return x if isinstance(x, Tracer) else to_tracer(np.asarray(x))
 
@@ -149,19 +150,13 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * math.pi):
     ddmod = mod(dd - low, period) + low
     if ambiguous:
         ddmod = where((ddmod == low) & (dd > 0), high, ddmod)
-    correct = where(abs_(dd) < discont, 0.0, ddmod - dd)
+    correct = where(_abs(dd) < discont, 0.0, ddmod - dd)
     head = [slice(None)] * p.ndim
     tail = [slice(None)] * p.ndim
     head[axis], tail[axis] = slice(0, 1), slice(1, None)
     p = cast(p, dtype)
     rest = p[tuple(tail)] + cumsum(cast(correct, dtype), axis=axis)
     return concatenate([p[tuple(head)], rest], axis=axis)
-
-
-def abs_(x):
-    from ._math import abs as _abs
-
-    return _abs(x)
 
 
 # --------------------------------------------------------------------------- polynomials
@@ -338,8 +333,6 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     if full or cov:
         raise WireError(f"polyfit: full=True and cov=True need concrete values"
                         f"{at(user_location())}")
-    from .linalg import lstsq
-
     x, y = promote_float(lift(x), lift(y))
     lhs = vander(_tracer(x), int(deg) + 1)
     rhs = y
@@ -368,8 +361,6 @@ def poly(seq_of_zeros):
     z = lift(seq_of_zeros)
     real_matrix = False
     if z.ndim == 2 and z.shape[0] == z.shape[1] and z.shape[0] != 0:
-        from .linalg import eigvals
-
         real_matrix = z.dtype.kind != "c"
         z = eigvals(z)
     elif z.ndim != 1:

@@ -7,11 +7,15 @@ import numpy as np
 
 from ..errors import ShapeError, at, user_location
 from ..ir import Aval
-from ..ops import linalg as L
+from ..ops import matmul as L
 from ..ops import shape as S
-from ..tracer import Tracer
+from ..core import Tracer
+from ._elementwise_composed import conj
+from ._math import logical_and
 from ._promote import any_tracer, promote
-from ._shape import reshape, transpose
+from ._reductions import any as any_
+from ._reductions import sum as sum_
+from ._shape import expand_dims, ravel, reshape, transpose
 
 __all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot", "vecdot", "matvec", "vecmat"]
 
@@ -77,8 +81,6 @@ def dot(a, b):
 
 def vdot(a, b):
     """Dot product of flattened arrays."""
-    from ._shape import ravel
-
     return dot(ravel(a), ravel(b))
 
 
@@ -96,8 +98,6 @@ def outer(a, b):
     >>> outer(np.array([1.0, 2.0]), np.array([1.0, 0.0, 3.0])).shape
     (2, 3)
     """
-    from ._shape import ravel
-
     if not any_tracer(a, b):
         return np.outer(a, b)
     a, b = ravel(a), ravel(b)
@@ -153,11 +153,6 @@ def traced_vecdot(x1, x2, axis, name):
     """``vecdot`` of traced values: the vectors' lengths must agree (a gufunc's core dimension
     does not broadcast); booleans give whether any pair is True both, as NumPy's ``??->?``
     loop (``conj`` would make them int8)."""
-    from ._elementwise_extra import conj
-    from ._math import logical_and
-    from ._reductions import any as any_
-    from ._reductions import sum
-
     x1, x2 = promote(x1, x2)
     n1 = x1.shape[axis] if x1.ndim else None
     n2 = x2.shape[axis] if x2.ndim else None
@@ -168,7 +163,7 @@ def traced_vecdot(x1, x2, axis, name):
                          f"{at(user_location())}")
     if x1.dtype == np.bool_:
         return any_(logical_and(x1, x2), axis=axis)
-    return sum((conj(x1) if x1.dtype.kind == "c" else x1) * x2, axis=axis)
+    return sum_((conj(x1) if x1.dtype.kind == "c" else x1) * x2, axis=axis)
 
 
 def matvec(x1, x2, /):
@@ -180,8 +175,6 @@ def matvec(x1, x2, /):
     """
     if not any_tracer(x1, x2):
         return np.matvec(x1, x2)
-    from ._shape import expand_dims
-
     return matmul(x1, expand_dims(x2, -1))[..., 0]
 
 
@@ -193,9 +186,6 @@ def vecmat(x1, x2, /):
     """
     if not any_tracer(x1, x2):
         return np.vecmat(x1, x2)
-    from ._elementwise_extra import conj
-    from ._shape import expand_dims
-
     x1, x2 = promote(x1, x2)
     if x1.dtype.kind == "c":  # conj of booleans would be int8
         x1 = conj(x1)

@@ -10,8 +10,10 @@ import numbers
 
 import numpy as np
 
+from ..core import Tracer
+from ..errors import ShapeError, at, user_location
 from ..ops.elementwise import convert
-from ..tracer import Tracer
+from ..ops.shape import concatenate, reshape
 
 
 def holds_tracer(x) -> bool:
@@ -25,12 +27,27 @@ def holds_tracer(x) -> bool:
 
 def lift(x):
     """A list or tuple holding tracers as one stacked tracer, as ``np.array([a, b])`` does
-    for arrays (autograd and JAX accept such lists too); anything else unchanged."""
-    if isinstance(x, (list, tuple)) and holds_tracer(x):
-        from ._creation import array
+    for arrays (autograd and JAX accept such lists too); anything else unchanged.
 
-        return array(x)
-    return x
+    The entries keep NumPy's dtypes as ``np.array`` sees them (a Python float is float64
+    there, not weak), and must all have one shape. (Stacking is written here, on the
+    primitives, because promotion itself lifts lists: ``wire.numpy.array`` builds on it.)
+
+    >>> import wire
+    >>> wire.trace(lambda a: lift([a, 2.0]), np.float32(1.0)).out_avals
+    (f64[2],)
+    """
+    if not (isinstance(x, (list, tuple)) and holds_tracer(x)):
+        return x
+    items = [lift(v) if holds_tracer(v) else np.asarray(v) for v in x]
+    shapes = {tuple(v.shape) for v in items}
+    if len(shapes) != 1:
+        raise ShapeError(f"array: the entries of a list must have one shape, got "
+                         f"{sorted(shapes)}{at(user_location())}")
+    dt = np.result_type(*[v.dtype for v in items])
+    shape = (1,) + shapes.pop()
+    return concatenate([reshape(convert(v, dt), shape) if isinstance(v, Tracer)
+                        else np.asarray(v, dt).reshape(shape) for v in items], 0)
 
 
 def lifting(fn):

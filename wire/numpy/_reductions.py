@@ -8,31 +8,18 @@ import numpy as np
 
 from ..errors import WireError, at, user_location
 from ..ops import reductions as R
-from ..ops.shape import reshape
-from ..tracer import Tracer
+from ..core import Tracer
+from ..ops.shape import ones_like_, reshape
+from ._axes import normalize_axes
+from ._creation import ones_like
+from ._elementwise_composed import imag, real
+from ._math import _as_bool, isnan, logical_not, not_equal, sqrt, where
 from ._promote import cast, lifting
 
 __all__ = [
     "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "argmax", "argmin",
     "any", "all", "average", "count_nonzero", "nansum", "ptp",
 ]
-
-
-def normalize_axes(axis, ndim):
-    """``axis`` (None, int or tuple; negative allowed) as a sorted tuple of non-negative ints."""
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, (int, np.integer)):
-        axis = (axis,)
-    out = []
-    for a in axis:
-        a = int(a)
-        if not -ndim <= a < ndim:
-            raise WireError(f"axis {a} is out of bounds for an array of rank {ndim}{at(user_location())}")
-        out.append(a % ndim)
-    if len(set(out)) != len(out):
-        raise WireError(f"repeated axis in {axis}{at(user_location())}")
-    return tuple(sorted(out))
 
 
 def _keep(x, y, axes, keepdims):
@@ -99,8 +86,6 @@ def mean(a, axis=None, dtype=None, keepdims=False):
     elif a.dtype.kind not in "fc":
         a = cast(a, np.float64)
     if a.shape is None:
-        from ..ops.shape import ones_like_
-
         return sum(a, axis) / sum(ones_like_(a), axis)
     n = _count(a, axis)
     return sum(a, axis=axis, keepdims=keepdims) / (float(n) if n else float("nan"))
@@ -161,8 +146,6 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
         a = cast(a, np.float64)
     centered = a - mean(a, axis=axis, keepdims=True)
     if centered.dtype.kind == "c":
-        from ._elementwise_extra import imag, real
-
         re, im = real(centered), imag(centered)
         sq = re * re + im * im
     else:
@@ -178,8 +161,6 @@ def sqrt_spread(v):
     cone-shaped kink for several equal values, where 0 is a subgradient. Plain ``sqrt``
     would give ``inf * 0 = nan``.
     """
-    from ._math import sqrt, where
-
     spread = v > 0  # False for NaN, which ``v * 0`` passes on
     return where(spread, sqrt(where(spread, v, 1.0)), v * 0.0)
 
@@ -234,8 +215,6 @@ def any(a, axis=None, keepdims=False):
     """Whether any element along ``axis`` is true (False over an empty axis)."""
     if not isinstance(a, Tracer):
         return np.any(a, axis=axis, keepdims=keepdims)
-    from ._math import _as_bool
-
     return sum(_as_bool(a), axis=axis, keepdims=keepdims) > 0  # a count: fine when empty
 
 
@@ -244,8 +223,6 @@ def all(a, axis=None, keepdims=False):
     """Whether all elements along ``axis`` are true (True over an empty axis)."""
     if not isinstance(a, Tracer):
         return np.all(a, axis=axis, keepdims=keepdims)
-    from ._math import logical_not
-
     return sum(logical_not(a), axis=axis, keepdims=keepdims) == 0
 
 
@@ -259,16 +236,12 @@ def average(a, axis=None, weights=None):
         return np.average(a, axis=axis, weights=weights)
     if weights is None:
         return mean(a, axis=axis)
-    from ._creation import ones_like
-
     return sum(a * weights, axis=axis) / sum(weights * ones_like(a), axis=axis)
 
 
 @lifting
 def count_nonzero(a, axis=None):
     """Number of non-zero entries (integer, not differentiable)."""
-    from ._math import not_equal
-
     return sum(not_equal(a, 0), axis=axis)
 
 
@@ -279,8 +252,6 @@ def nansum(a, axis=None, keepdims=False):
         return np.nansum(a, axis=axis, keepdims=keepdims)
     if a.dtype.kind not in "fc":
         return sum(a, axis=axis, keepdims=keepdims)
-    from ._math import isnan, where
-
     return sum(where(isnan(a), 0.0, a), axis=axis, keepdims=keepdims)
 
 

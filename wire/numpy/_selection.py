@@ -15,8 +15,9 @@ import builtins
 import numpy as np
 
 from ..errors import WireError, at, user_location
-from ..tracer import Tracer
-from ._indexing_extra import take, take_along_axis
+from ..core import Tracer
+from ._creation import zeros_like
+from ._rearranging import take, take_along_axis
 from ._math import where
 from ._promote import cast, holds_tracer, lift, result_dtype
 from ._shape import broadcast_arrays, concatenate, ravel, reshape, stack
@@ -155,8 +156,6 @@ def piecewise(x, condlist, funclist, *args, **kw):
 
     def value(f):
         return f(x, *args, **kw) if callable(f) else f
-
-    from ._creation import zeros_like
 
     out = value(funclist[n]) + zeros_like(x) if len(funclist) == n + 1 else zeros_like(x)
     for cond, f in zip(condlist, funclist):  # later conditions win, as in NumPy

@@ -9,9 +9,9 @@ import numpy as np
 
 from ..errors import ShapeError, WireError, at, user_location
 from ..ops import shape as S
-from ..tracer import Tracer, to_node
-from ._promote import promote
-from ._reductions import normalize_axes
+from ..core import Tracer, to_node
+from ._promote import holds_tracer, promote
+from ._axes import normalize_axes
 
 __all__ = [
     "reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze", "broadcast_to",
@@ -402,8 +402,6 @@ def block(arrays):
     >>> block([[np.eye(2), np.zeros((2, 1))], [np.ones((1, 2)), np.ones((1, 1))]]).shape
     (3, 3)
     """
-    from ._promote import holds_tracer
-
     if not holds_tracer(arrays):
         return np.block(arrays)
     depth = _block_depth(arrays)
@@ -441,9 +439,7 @@ def resize(a, new_shape):
     n = int(np.prod(new_shape, dtype=np.int64))
     flat = ravel(a)
     if flat.shape[0] == 0 or n == 0:
-        from ._creation import zeros
-
-        return zeros(new_shape, a.dtype)
+        return np.zeros(new_shape, a.dtype)  # wire.numpy.zeros is NumPy's
     idx = np.arange(n) % flat.shape[0]
     return reshape(flat[idx], new_shape)
 

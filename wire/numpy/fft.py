@@ -20,9 +20,9 @@ import numpy as np
 
 from ..errors import WireError, WireTypeError, at, user_location
 from ..ops import fft as F
-from ..tracer import Tracer
-from ._elementwise_extra import conj, real
-from ._indexing_extra import flip, pad, roll
+from ..core import Tracer
+from ._elementwise_composed import conj, real
+from ._rearranging import flip, pad, roll
 from ._promote import cast
 from ._shape import concatenate
 

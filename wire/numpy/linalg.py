@@ -1,6 +1,6 @@
 """``wire.numpy.linalg``: NumPy's ``numpy.linalg`` on arrays and tracers.
 
-Factorizations are primitives (``wire.ops.linalg_ext``); ``norm``, ``pinv``,
+Factorizations are primitives (``wire.ops.factorizations``); ``norm``, ``pinv``,
 ``matrix_power``, ``cond``, ``lstsq``, ``multi_dot``, ``eigvalsh``… are compositions. Every
 function takes real and complex matrices, and derivatives of complex ones follow JAX's
 convention (see ``docs/linalg.md``). A
@@ -21,15 +21,15 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ShapeError, WireError, at, user_location
-from ..ops import linalg_ext as LX
-from ..tracer import Tracer
+from ..core import Tracer
+from ..ops import factorizations as LX
 from ._creation import zeros_like
-from ._elementwise_extra import conj, imag, real
-from ._indexing_extra import cross as _cross
-from ._indexing_extra import diagonal as _diagonal
+from ._elementwise_composed import conj, imag, real
 from ._math import abs, isnan, sqrt, where
-from ._products import matmul, outer, tensordot
+from ._products import matmul, outer, tensordot, traced_vecdot
 from ._promote import cast, promote
+from ._rearranging import cross as _cross
+from ._rearranging import diagonal as _diagonal
 from ._reductions import any, max, min, normalize_axes, sum
 from ._shape import expand_dims, moveaxis, ravel, reshape, swapaxes, transpose
 
@@ -651,8 +651,6 @@ def vecdot(x1, x2, /, *, axis=-1):
     """Dot product along ``axis`` (conjugating ``x1``), broadcasting the rest."""
     if not _t(x1, x2):
         return np.linalg.vecdot(x1, x2, axis=axis)
-    from ._products import traced_vecdot
-
     return traced_vecdot(x1, x2, axis, "linalg.vecdot")
 
 

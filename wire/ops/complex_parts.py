@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..batching import elementwise_batch
 from ..ir import Aval
-from ..primitive import Primitive
-from ..tracer import bind
+from ..core.primitive import Primitive
+from ..core import bind
+from ..core.lowering import XpImpl, xp_function
+from .batching import elementwise_batch
 from .elementwise import convert
-from .shape import zeros_like_
+from .layout import zeros_like_
 
 
 def _real_dtype(dt):
@@ -41,29 +42,40 @@ def _to_complex(t, like):
 # fmt: off
 real_p = Primitive(
     "real", np.real, lambda a: Aval(a.shape, _real_dtype(a.dtype)),
-    dtype=lambda d: _real_dtype(d), linear=True, batch=elementwise_batch("real"),
+    dtype=lambda d: _real_dtype(d), linear=True, batch=elementwise_batch(lambda: real_p),
+    xp=xp_function("real"),
     vjp=lambda ct, out, x: (_to_complex(ct, x) if x.dtype.kind == "c" else ct,),
     jvp=lambda ts, out, x: real(ts[0]),
     sample=_complex_sample, doc="real part",
 )
 imag_p = Primitive(
     "imag", np.imag, lambda a: Aval(a.shape, _real_dtype(a.dtype)),
-    dtype=lambda d: _real_dtype(d), linear=True, batch=elementwise_batch("imag"),
+    dtype=lambda d: _real_dtype(d), linear=True, batch=elementwise_batch(lambda: imag_p),
+    xp=xp_function("imag"),
     vjp=lambda ct, out, x: (_to_complex(ct, x) * np.complex128(-1j).astype(x.dtype),),
     jvp=lambda ts, out, x: imag(ts[0]),
     sample=_complex_sample, doc="imaginary part (transpose: ct -> -1j * ct)",
 )
 conj_p = Primitive(
-    "conj", np.conj, lambda a: a, linear=True, batch=elementwise_batch("conj"),
+    "conj", np.conj, lambda a: a, linear=True, batch=elementwise_batch(lambda: conj_p),
+    xp=xp_function("conj"),
     vjp=lambda ct, out, x: (conj(ct),),
     jvp=lambda ts, out, x: conj(ts[0]),
     sample=_complex_sample, doc="complex conjugate",
 )
+def _complex_xp(bk, re, im):
+    xp = bk.xp
+    dt = np.result_type(bk.np_dtype(re), bk.np_dtype(im), np.complex64)
+    j = xp.asarray(1j, dtype=bk.dtype(dt))
+    return xp.add(xp.astype(re, bk.dtype(dt)), xp.multiply(j, xp.astype(im, bk.dtype(dt))))
+
+
 complex_p = Primitive(
     "complex", lambda re, im: re + 1j * im,
     lambda a, b: Aval(np.broadcast_shapes(a.shape, b.shape), _complex_dtype(np.result_type(a.dtype, b.dtype))),
     dtype=lambda a, b: _complex_dtype(np.result_type(a, b)), linear=True,
-    batch=elementwise_batch("complex"),
+    batch=elementwise_batch(lambda: complex_p),
+    xp=XpImpl(_complex_xp, "multiply / add"),
     vjp=lambda ct, out, re, im: (real(ct), -imag(ct)),
     jvp=lambda ts, out, re, im: complex_(
         ts[0] if ts[0] is not None else zeros_like_(re),

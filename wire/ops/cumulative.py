@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..batching import axis_batch
 from ..errors import ShapeError
-from ..primitive import Primitive
-from ..tracer import bind
-from .shape import concatenate, ones_like_
+from ..core import bind
+from ..core.lowering import MissingFunction, XpImpl
+from ..core.primitive import Primitive
+from .batching import axis_batch
+from .layout import concatenate, ones_like_
 
 
 def _cumsum_impl(x, *, axis, reverse):
@@ -42,6 +43,13 @@ def _cumsum_sample(rng):
     return [x], {"axis": int(rng.integers(0, 2)), "reverse": bool(rng.integers(0, 2))}
 
 
+def _cumsum_xp(bk, x, *, axis, reverse):
+    xp = bk.xp
+    if reverse:
+        return xp.flip(xp.cumulative_sum(xp.flip(x, axis=axis), axis=axis, dtype=x.dtype), axis=axis)
+    return xp.cumulative_sum(x, axis=axis, dtype=x.dtype)
+
+
 cumsum_p = Primitive(
     "cumsum",
     _cumsum_impl,
@@ -49,7 +57,8 @@ cumsum_p = Primitive(
     linear=True,
     vjp=lambda ct, out, x, *, axis, reverse: (cumsum(ct, axis, not reverse),),
     jvp=lambda ts, out, x, *, axis, reverse: cumsum(ts[0], axis, reverse),
-    batch=axis_batch("cumsum"),
+    batch=axis_batch(lambda: cumsum_p),
+    xp=XpImpl(_cumsum_xp, "cumulative_sum"),
     sample=_cumsum_sample,
     doc="cumulative sum along a non-negative axis; reverse=True sums from the end",
 )
@@ -118,13 +127,22 @@ def _cumprod_sample(rng):
     return [x], {"axis": int(rng.integers(0, 2))}
 
 
+def _cumprod_xp(bk, x, *, axis):
+    xp = bk.xp
+    fn = getattr(xp, "cumulative_prod", None) or getattr(xp, "cumprod", None)
+    if fn is None:
+        raise MissingFunction(f"{bk.name} has no cumulative_prod")
+    return fn(x, axis=axis, dtype=x.dtype)
+
+
 cumprod_p = Primitive(
     "cumprod",
     lambda x, *, axis: np.cumprod(x, axis=axis, dtype=np.asarray(x).dtype),
     _cumsum_shape_of("cumprod"),
     vjp=_cumprod_vjp,
     jvp=_cumprod_jvp,
-    batch=axis_batch("cumprod"),
+    batch=axis_batch(lambda: cumprod_p),
+    xp=XpImpl(_cumprod_xp, "cumulative_prod"),
     sample=_cumprod_sample,
     doc="cumulative product along a non-negative axis, NumPy's (left-to-right) value",
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Aval
-from ..primitive import (
+from ..core.primitive import (
     NONZERO,
     POSITIVE,
     REALS,
@@ -23,28 +23,39 @@ from ..primitive import (
     float_dtype,
     uniform_in,
 )
-from ..tracer import bind
-from ..batching import elementwise_batch
+from ..core import bind
+from ..core.lowering import (
+    VIEW_OF_INPUT, Emitter, XpImpl, call_expr, xp_function, xp_logical,
+)
+from .batching import elementwise_batch
+from .layout import full_like_, ones_like_, zeros_like_
 
 # --------------------------------------------------------------------------- helpers
 
 
-def unary(name, fn, deriv, *, domain=REALS, dtype=float_dtype, doc=""):
+def _xp(name, xp):
+    """The Array-API implementation: ``xp`` names the namespace function (default: ``name``)."""
+    return xp if isinstance(xp, XpImpl) else xp_function(xp or name)
+
+
+def unary(name, fn, deriv, *, domain=REALS, dtype=float_dtype, doc="", xp=None):
     """Declare a smooth unary primitive from its derivative ``deriv(x, out)``."""
-    return Primitive(
+    prim = Primitive(
         name,
         fn,
         elementwise_shape(name, dtype),
         dtype=dtype,
         vjp=lambda ct, out, x: (ct * deriv(x, out),),
         jvp=lambda ts, out, x: ts[0] * deriv(x, out),
-        batch=elementwise_batch(name),
+        batch=elementwise_batch(lambda: prim),
         sample=elementwise_sampler([domain]),
         doc=doc,
+        xp=_xp(name, xp),
     )
+    return prim
 
 
-def binary(name, fn, partials, *, domains=(REALS, REALS), doc=""):
+def binary(name, fn, partials, *, domains=(REALS, REALS), doc="", xp=None):
     """Declare a smooth binary primitive from its partial derivatives ``(dx, dy)(x, y, out)``."""
     dx, dy = partials
 
@@ -57,30 +68,34 @@ def binary(name, fn, partials, *, domains=(REALS, REALS), doc=""):
             terms.append(ty * dy(x, y, out))
         return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
-    return Primitive(
+    prim = Primitive(
         name,
         fn,
         elementwise_shape(name),
         vjp=lambda ct, out, x, y: (ct * dx(x, y, out), ct * dy(x, y, out)),
         jvp=jvp,
-        batch=elementwise_batch(name),
+        batch=elementwise_batch(lambda: prim),
         sample=elementwise_sampler(list(domains)),
         doc=doc,
+        xp=_xp(name, xp),
     )
+    return prim
 
 
-def zero_derivative(name, fn, nargs, *, dtype=None, domains=None, doc=""):
+def zero_derivative(name, fn, nargs, *, dtype=None, domains=None, doc="", xp=None):
     """Declare a piecewise-constant or non-numeric primitive: its derivative is zero."""
-    return Primitive(
+    prim = Primitive(
         name,
         fn,
         elementwise_shape(name, dtype),
         dtype=dtype,
         nondiff=True,
-        batch=elementwise_batch(name),
+        batch=elementwise_batch(lambda: prim),
         sample=elementwise_sampler(list(domains or [REALS] * nargs)),
         doc=doc,
+        xp=_xp(name, xp),
     )
+    return prim
 
 
 def _sum_tangents(*ts):
@@ -97,14 +112,17 @@ def _sum_tangents(*ts):
 # fmt: off
 neg_p = Primitive("neg", np.negative, elementwise_shape("neg"), linear=True,
                   vjp=lambda ct, out, x: (-ct,), jvp=lambda ts, out, x: -ts[0],
-                  batch=elementwise_batch("neg"), sample=elementwise_sampler([REALS]))
+                  batch=elementwise_batch(lambda: neg_p), sample=elementwise_sampler([REALS]),
+                  xp=xp_function("negative"))
 add_p = Primitive("add", np.add, elementwise_shape("add"), linear=True,
                   vjp=lambda ct, out, x, y: (ct, ct), jvp=lambda ts, out, x, y: _sum_tangents(*ts),
-                  batch=elementwise_batch("add"), sample=elementwise_sampler([REALS, REALS]))
+                  batch=elementwise_batch(lambda: add_p), sample=elementwise_sampler([REALS, REALS]),
+                  xp=xp_function("add"))
 sub_p = Primitive("sub", np.subtract, elementwise_shape("sub"), linear=True,
                   vjp=lambda ct, out, x, y: (ct, -ct),
                   jvp=lambda ts, out, x, y: _sum_tangents(ts[0], None if ts[1] is None else -ts[1]),
-                  batch=elementwise_batch("sub"), sample=elementwise_sampler([REALS, REALS]))
+                  batch=elementwise_batch(lambda: sub_p), sample=elementwise_sampler([REALS, REALS]),
+                  xp=xp_function("subtract"))
 # fmt: on
 
 
@@ -136,10 +154,11 @@ def _pow_dy(x, y, out):
 
 
 # fmt: off
-mul_p = binary("mul", np.multiply, (lambda x, y, out: y, lambda x, y, out: x))
+mul_p = binary("mul", np.multiply, (lambda x, y, out: y, lambda x, y, out: x), xp="multiply")
 div_p = Primitive("div", np.true_divide, elementwise_shape("div"),
                   vjp=lambda ct, out, x, y: (ct / y, -(ct * out) / y), jvp=_div_jvp,
-                  batch=elementwise_batch("div"), sample=elementwise_sampler([REALS, NONZERO]))
+                  batch=elementwise_batch(lambda: div_p), sample=elementwise_sampler([REALS, NONZERO]),
+                  xp=xp_function("divide"))
 pow_p = binary("pow", np.power, (lambda x, y, out: y * (x ** (y - 1.0)), _pow_dy),
                domains=(POSITIVE, REALS))
 # fmt: on
@@ -176,6 +195,22 @@ def _integer_pow_sample(rng):
     return args, {"y": int(rng.choice([-2, 0, 1, 2, 3, 5]))}
 
 
+def _integer_pow_expr(ctx, node, args, out):
+    y = node.params["y"]
+    if y == 2:
+        return call_expr(ctx.bind_numpy(np.multiply), [args[0], args[0]], out)
+    return call_expr(ctx.bind_numpy(np.power), [args[0], repr(int(y))], out)
+
+
+def _integer_pow_xp(bk, x, *, y):
+    xp = bk.xp
+    if y == 2:
+        return xp.multiply(x, x)
+    if y < 0 and bk.np_dtype(x).kind not in "fc":
+        x = xp.astype(x, bk.dtype(np.float64))
+    return xp.pow(x, y)
+
+
 integer_pow_p = Primitive(
     "integer_pow",
     _integer_pow_impl,
@@ -183,9 +218,11 @@ integer_pow_p = Primitive(
     dtype=lambda d, *, y: d,
     vjp=_integer_pow_vjp,
     jvp=_integer_pow_jvp,
-    batch=elementwise_batch("integer_pow"),
+    batch=elementwise_batch(lambda: integer_pow_p),
     sample=lambda rng: _nonzero_if_negative(_integer_pow_sample(rng)),
     doc="x ** y for a static Python int y (keeps derivatives of x**n exact and small)",
+    emit=Emitter(_integer_pow_expr, "fresh", inplace=True),
+    xp=XpImpl(_integer_pow_xp, "multiply / pow"),
 )
 
 
@@ -214,12 +251,19 @@ def integer_pow(x, y: int):
 
 # --------------------------------------------------------------------------- transcendental
 
+def _xp_exp2(bk, x):
+    xp = bk.xp
+    if hasattr(xp, "exp2"):
+        return xp.exp2(x)
+    return xp.pow(xp.asarray(2.0, dtype=x.dtype), x)
+
+
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
 
 # fmt: off
 exp_p     = unary("exp",     np.exp,     lambda x, out: out)
-exp2_p    = unary("exp2",    np.exp2,    lambda x, out: out * _LN2)
+exp2_p    = unary("exp2",    np.exp2,    lambda x, out: out * _LN2, xp=XpImpl(_xp_exp2, "exp2 (or pow)"))
 expm1_p   = unary("expm1",   np.expm1,   lambda x, out: out + 1.0)
 log_p     = unary("log",     np.log,     lambda x, out: 1.0 / x,             domain=POSITIVE)
 log2_p    = unary("log2",    np.log2,    lambda x, out: 1.0 / (x * _LN2),    domain=POSITIVE)
@@ -229,19 +273,19 @@ sqrt_p    = unary("sqrt",    np.sqrt,    lambda x, out: 0.5 / out,           dom
 sin_p     = unary("sin",     np.sin,     lambda x, out: cos(x))
 cos_p     = unary("cos",     np.cos,     lambda x, out: -sin(x))
 tan_p     = unary("tan",     np.tan,     lambda x, out: 1.0 + out * out,     domain=UNIT)
-arcsin_p  = unary("arcsin",  np.arcsin,  lambda x, out: 1.0 / sqrt(1.0 - x * x),  domain=UNIT)
-arccos_p  = unary("arccos",  np.arccos,  lambda x, out: -1.0 / sqrt(1.0 - x * x), domain=UNIT)
-arctan_p  = unary("arctan",  np.arctan,  lambda x, out: 1.0 / (1.0 + x * x))
+arcsin_p  = unary("arcsin",  np.arcsin,  lambda x, out: 1.0 / sqrt(1.0 - x * x),  domain=UNIT, xp="asin")
+arccos_p  = unary("arccos",  np.arccos,  lambda x, out: -1.0 / sqrt(1.0 - x * x), domain=UNIT, xp="acos")
+arctan_p  = unary("arctan",  np.arctan,  lambda x, out: 1.0 / (1.0 + x * x), xp="atan")
 sinh_p    = unary("sinh",    np.sinh,    lambda x, out: cosh(x))
 cosh_p    = unary("cosh",    np.cosh,    lambda x, out: sinh(x))
 tanh_p    = unary("tanh",    np.tanh,    lambda x, out: 1.0 - out * out)
-arcsinh_p = unary("arcsinh", np.arcsinh, lambda x, out: 1.0 / sqrt(x * x + 1.0))
-arccosh_p = unary("arccosh", np.arccosh, lambda x, out: 1.0 / sqrt(x * x - 1.0),  domain=uniform_in(1.2, 3.0))
-arctanh_p = unary("arctanh", np.arctanh, lambda x, out: 1.0 / (1.0 - x * x),      domain=UNIT)
+arcsinh_p = unary("arcsinh", np.arcsinh, lambda x, out: 1.0 / sqrt(x * x + 1.0), xp="asinh")
+arccosh_p = unary("arccosh", np.arccosh, lambda x, out: 1.0 / sqrt(x * x - 1.0),  domain=uniform_in(1.2, 3.0), xp="acosh")
+arctanh_p = unary("arctanh", np.arctanh, lambda x, out: 1.0 / (1.0 - x * x),      domain=UNIT, xp="atanh")
 abs_p     = unary("abs",     np.abs,     lambda x, out: sign(x), dtype=None, domain=NONZERO)
 arctan2_p = binary("arctan2", np.arctan2,
                    (lambda y, x, out: x / (x * x + y * y), lambda y, x, out: -y / (x * x + y * y)),
-                   domains=(NONZERO, NONZERO))
+                   domains=(NONZERO, NONZERO), xp="atan2")
 # fmt: on
 
 
@@ -297,7 +341,7 @@ minimum_p = binary("minimum", np.minimum,
                    (lambda x, y, out: _tie_split(x, y, False), lambda x, y, out: _tie_split(y, x, False)))
 # x mod y = x - floor(x / y) * y, smooth away from the jumps
 mod_p = binary("mod", np.mod, (lambda x, y, out: ones_like_(x), lambda x, y, out: -floor(x / y)),
-               domains=(REALS, NONZERO))
+               domains=(REALS, NONZERO), xp="remainder")
 # fmt: on
 
 
@@ -320,16 +364,16 @@ floor_p        = zero_derivative("floor", np.floor, 1)
 ceil_p         = zero_derivative("ceil", np.ceil, 1)
 round_p        = zero_derivative("round", np.round, 1)
 floor_divide_p = zero_derivative("floor_divide", np.floor_divide, 2, domains=[REALS, NONZERO])
-eq_p  = zero_derivative("eq", np.equal, 2, dtype=bool_dtype)
-ne_p  = zero_derivative("ne", np.not_equal, 2, dtype=bool_dtype)
-lt_p  = zero_derivative("lt", np.less, 2, dtype=bool_dtype)
-le_p  = zero_derivative("le", np.less_equal, 2, dtype=bool_dtype)
-gt_p  = zero_derivative("gt", np.greater, 2, dtype=bool_dtype)
-ge_p  = zero_derivative("ge", np.greater_equal, 2, dtype=bool_dtype)
-and_p = zero_derivative("and", np.logical_and, 2, dtype=bool_dtype)
-or_p  = zero_derivative("or", np.logical_or, 2, dtype=bool_dtype)
-xor_p = zero_derivative("xor", np.logical_xor, 2, dtype=bool_dtype)
-not_p = zero_derivative("not", np.logical_not, 1, dtype=bool_dtype)
+eq_p  = zero_derivative("eq", np.equal, 2, dtype=bool_dtype, xp="equal")
+ne_p  = zero_derivative("ne", np.not_equal, 2, dtype=bool_dtype, xp="not_equal")
+lt_p  = zero_derivative("lt", np.less, 2, dtype=bool_dtype, xp="less")
+le_p  = zero_derivative("le", np.less_equal, 2, dtype=bool_dtype, xp="less_equal")
+gt_p  = zero_derivative("gt", np.greater, 2, dtype=bool_dtype, xp="greater")
+ge_p  = zero_derivative("ge", np.greater_equal, 2, dtype=bool_dtype, xp="greater_equal")
+and_p = zero_derivative("and", np.logical_and, 2, dtype=bool_dtype, xp=xp_logical("logical_and"))
+or_p  = zero_derivative("or", np.logical_or, 2, dtype=bool_dtype, xp=xp_logical("logical_or"))
+xor_p = zero_derivative("xor", np.logical_xor, 2, dtype=bool_dtype, xp=xp_logical("logical_xor"))
+not_p = zero_derivative("not", np.logical_not, 1, dtype=bool_dtype, xp=xp_logical("logical_not"))
 isnan_p    = zero_derivative("isnan", np.isnan, 1, dtype=bool_dtype)
 isinf_p    = zero_derivative("isinf", np.isinf, 1, dtype=bool_dtype)
 isfinite_p = zero_derivative("isfinite", np.isfinite, 1, dtype=bool_dtype)
@@ -342,17 +386,28 @@ def _integers(rng, shape):
     return rng.integers(-40, 40, size=shape)
 
 
+def _fmod_xp(bk, x, y):
+    xp = bk.xp
+    fn = getattr(xp, "fmod", None)  # not in the Array API; Dask and CuPy have it
+    if fn is not None:
+        return fn(x, y)
+    r = xp.remainder(xp.abs(x), xp.abs(y))  # fmod for non-negative operands
+    if bk.np_dtype(r).kind == "f":
+        return xp.copysign(r, x)  # the sign of x, signed zeros included
+    return xp.where(x < 0, -r, r)
+
+
 # fmt: off
 signbit_p     = zero_derivative("signbit", np.signbit, 1, dtype=bool_dtype,
                                 doc="sign bit set: True for -0.0 and -nan as well")
-invert_p      = zero_derivative("invert", np.invert, 1, domains=[_integers],
+invert_p      = zero_derivative("invert", np.invert, 1, domains=[_integers], xp="bitwise_invert",
                                 doc="bitwise not (logical not of booleans)")
 bitwise_and_p = zero_derivative("bitwise_and", np.bitwise_and, 2, domains=[_integers] * 2)
 bitwise_or_p  = zero_derivative("bitwise_or", np.bitwise_or, 2, domains=[_integers] * 2)
 bitwise_xor_p = zero_derivative("bitwise_xor", np.bitwise_xor, 2, domains=[_integers] * 2)
 # fmod(x, y) = x - trunc(x / y) * y, computed exactly (C's fmod), smooth away from the jumps
 fmod_p = binary("fmod", np.fmod, (lambda x, y, out: ones_like_(x), lambda x, y, out: -_trunc(x / y)),
-                domains=(REALS, NONZERO))
+                domains=(REALS, NONZERO), xp=XpImpl(_fmod_xp, "fmod (or remainder)"))
 # fmt: on
 
 
@@ -463,9 +518,11 @@ select_p = Primitive(
         select(c, zeros_like_(ct), ct),
     ),
     jvp=_select_jvp,
-    batch=elementwise_batch("select"),
+    batch=elementwise_batch(lambda: select_p),
     sample=_select_sample,
     doc="where(c, x, y): elementwise choice; c is boolean and carries no derivative",
+    emit=Emitter(lambda ctx, node, args, out: call_expr(ctx.bind_numpy(np.where), args), "fresh"),
+    xp=XpImpl(lambda bk, c, x, y: bk.xp.where(c, x, y), "where"),
 )
 
 
@@ -483,6 +540,13 @@ def _convert_impl(x, *, dtype):
     return x.astype(dtype, copy=False)
 
 
+def _convert_xp(bk, x, *, dtype):
+    xp = bk.xp
+    if bk.np_dtype(x).kind == "c" and np.dtype(dtype).kind != "c":
+        x = xp.real(x)
+    return xp.astype(x, bk.dtype(dtype))
+
+
 def _is_float(dtype) -> bool:
     return np.dtype(dtype).kind in "fc"
 
@@ -496,9 +560,10 @@ convert_p = Primitive(
         convert(ct, x.dtype) if _is_float(x.dtype) and _is_float(dtype) else None,
     ),
     jvp=lambda ts, out, x, *, dtype: convert(ts[0], dtype) if _is_float(dtype) else None,
-    batch=elementwise_batch("convert"),
+    batch=elementwise_batch(lambda: convert_p),
     sample=lambda rng: ([rng.normal(size=(2, 3)).astype(np.float32)], {"dtype": np.dtype(np.float64)}),
     doc="x.astype(dtype)",
+    xp=XpImpl(_convert_xp, "astype"),
 )
 
 
@@ -514,15 +579,14 @@ stop_gradient_p = Primitive(
     lambda x: x,
     lambda a: a,
     nondiff=True,
-    batch=elementwise_batch("stop_gradient"),
+    batch=elementwise_batch(lambda: stop_gradient_p),
     sample=elementwise_sampler([REALS]),
     doc="identity whose derivative is zero",
+    emit=VIEW_OF_INPUT,
+    xp=XpImpl(lambda bk, x: x, "(identity)"),
 )
 
 
 def stop_gradient(x):
     return bind(stop_gradient_p, x)
 
-
-# Zeros/ones of a value's shape: static constants when the shape is known.
-from .shape import full_like_, ones_like_, zeros_like_  # noqa: E402

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..batching import shift_axis
 from ..errors import ShapeError
 from ..ir import Aval
-from ..primitive import Primitive
-from ..tracer import bind
+from ..core.primitive import Primitive
+from ..core import bind
+from ..core.lowering import XpImpl
+from .complex_parts import real
+from .layout import shift_axis
 
 
 def _complex_dtype(dt):
@@ -38,8 +40,6 @@ def _fft_shape(a, *, axes, inverse):
 def _fft_vjp(ct, out, x, *, axes, inverse):
     g = fft(ct, axes, inverse)
     if x.dtype.kind != "c":
-        from .complex_parts import real
-
         g = real(g)
     return (g,)
 
@@ -55,6 +55,15 @@ def _fft_sample(rng):
     return [x], {"axes": axes, "inverse": bool(rng.integers(0, 2))}
 
 
+def _fft_xp(bk, x, *, axes, inverse):
+    xp = bk.xp
+    if bk.np_dtype(x).kind != "c":
+        dt = np.result_type(bk.np_dtype(x), np.complex64)
+        x = xp.astype(x, bk.dtype(dt))
+    f = xp.fft.ifftn if inverse else xp.fft.fftn
+    return f(x, axes=tuple(axes))
+
+
 fft_p = Primitive(
     "fft",
     _fft_impl,
@@ -64,6 +73,7 @@ fft_p = Primitive(
     vjp=_fft_vjp,
     jvp=lambda ts, out, x, *, axes, inverse: fft(ts[0], axes, inverse),
     batch=_fft_batch,
+    xp=XpImpl(_fft_xp, "fft.fftn / fft.ifftn"),
     sample=_fft_sample,
     doc="n-dimensional DFT over axes (inverse=True: inverse DFT with 1/n scaling)",
 )

@@ -27,11 +27,11 @@ import math
 
 import numpy as np
 
-from ..batching import elementwise_batch
-from ..primitive import Primitive, elementwise_shape, float_dtype, random_shapes
-from ..tracer import bind
+from ..core import bind
+from ..core.primitive import Primitive, elementwise_shape, float_dtype, random_shapes
+from .batching import elementwise_batch
 from .elementwise import eq, exp, gt, log, log1p, select
-from .shape import full_like_
+from .layout import full_like_
 from .special import _gammaln, _polygamma, gammaln, polygamma
 
 try:  # SciPy is optional: its values are the reference when installed
@@ -491,31 +491,33 @@ _bd_jvp, _bd_vjp = _betainc_rules(lambda p: (p["na"], p["nb"]))
 
 gammainc_p = Primitive(
     "gammainc", _gammainc, elementwise_shape("gammainc", float_dtype), dtype=float_dtype,
-    jvp=_g_jvp, vjp=_g_vjp, batch=elementwise_batch("gammainc"),
+    jvp=_g_jvp, vjp=_g_vjp, batch=elementwise_batch(lambda: gammainc_p),
     sample=_sampler([(0.2, 3.0), (0.1, 4.0)]),
     doc="regularised lower incomplete gamma function P(a, x)",
 )
 gammaincc_p = Primitive(
     "gammaincc", _gammaincc, elementwise_shape("gammaincc", float_dtype), dtype=float_dtype,
-    jvp=_gc_jvp, vjp=_gc_vjp, batch=elementwise_batch("gammaincc"),
+    jvp=_gc_jvp, vjp=_gc_vjp, batch=elementwise_batch(lambda: gammaincc_p),
     sample=_sampler([(0.2, 3.0), (0.1, 4.0)]),
     doc="regularised upper incomplete gamma function Q(a, x) = 1 - P(a, x)",
 )
 gammainc_deriv_p = Primitive(
     "gammainc_deriv", _gammainc_deriv, elementwise_shape("gammainc_deriv", float_dtype),
-    dtype=float_dtype, jvp=_gd_jvp, vjp=_gd_vjp, batch=elementwise_batch("gammainc_deriv"),
+    dtype=float_dtype, jvp=_gd_jvp, vjp=_gd_vjp,
+    batch=elementwise_batch(lambda: gammainc_deriv_p),
     sample=_sampler([(0.4, 3.0), (0.2, 4.0)], lambda rng: {"n": int(rng.integers(1, 3))}),
     doc="n-th derivative of P(a, x) in the shape a (n >= 1)",
 )
 betainc_p = Primitive(
     "betainc", _betainc, elementwise_shape("betainc", float_dtype), dtype=float_dtype,
-    jvp=_b_jvp, vjp=_b_vjp, batch=elementwise_batch("betainc"),
+    jvp=_b_jvp, vjp=_b_vjp, batch=elementwise_batch(lambda: betainc_p),
     sample=_sampler([(0.5, 3.0), (0.5, 3.0), (0.05, 0.9)]),
     doc="regularised incomplete beta function I_x(a, b)",
 )
 betainc_deriv_p = Primitive(
     "betainc_deriv", _betainc_deriv, elementwise_shape("betainc_deriv", float_dtype),
-    dtype=float_dtype, jvp=_bd_jvp, vjp=_bd_vjp, batch=elementwise_batch("betainc_deriv"),
+    dtype=float_dtype, jvp=_bd_jvp, vjp=_bd_vjp,
+    batch=elementwise_batch(lambda: betainc_deriv_p),
     sample=_sampler([(0.5, 3.0), (0.5, 3.0), (0.05, 0.9)], _draw_beta_orders),
     doc="mixed derivative ∂^na_a ∂^nb_b I_x(a, b) in the shapes (na + nb >= 1)",
 )

@@ -1,4 +1,5 @@
-"""Reduction primitives: sum, max, min, prod over static axes, and argmax/argmin.
+"""Reduction primitives: sum, max, min, prod over static axes, argmax/argmin, and the pair
+``sum_to_like``/``broadcast_like`` (reduce to / broadcast to a shape known only at run time).
 
 Primitives take normalized non-negative ``axes`` (or ``None`` = all axes, used for values of
 unknown shape) and never keep dims; ``wire.numpy`` adds ``keepdims`` with a reshape.
@@ -10,20 +11,15 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval
-from ..primitive import Primitive
-from ..batching import argreduce_batch, reduction_batch
-from ..tracer import bind
+from ..core.primitive import Primitive
+from ..core import bind
+from ..core.lowering import Emitter, IMPL_CALL, XpImpl, rank
+from .batching import argreduce_batch, reduction_batch
 from .elementwise import eq, select
-from .shape import (
-    broadcast_like,
-    broadcast_to,
-    concatenate,
-    full,
-    getitem,
-    ones_like_,
-    reshape,
-    transpose,
-    zeros_like_,
+from .indexing import getitem
+from .layout import (
+    _known, broadcast_to, concatenate, example_ndim, example_shape, expand_rank, full, moveaxis,
+    ones_like_, reshape, shape_of, to_front, transpose, zeros_like_,
 )
 
 
@@ -54,6 +50,28 @@ def _reduce_sample(rng):
     return [x], {"axes": axes}
 
 
+# --------------------------------------------------------------------------- lowering
+
+
+def _reduce_emitter(ufunc) -> Emitter:
+    """``ufunc.reduce(x, axes)`` for arrays of known rank, else a call of the impl."""
+
+    def expr(ctx, node, args, out):
+        (x,) = node.inputs
+        if ctx.is_array(x) and rank(x):
+            return f"{ctx.bind_numpy(ufunc)}.reduce({args[0]}, {node.params['axes']!r})"
+        return IMPL_CALL.expr(ctx, node, args, out)
+
+    return Emitter(expr, "fresh")
+
+
+def _reduce_xp(fname) -> XpImpl:
+    def fn(bk, x, *, axes):
+        return getattr(bk.xp, fname)(x, axis=None if axes is None else tuple(axes))
+
+    return XpImpl(fn, fname)
+
+
 # --------------------------------------------------------------------------- sum
 
 reduce_sum_p = Primitive(
@@ -63,7 +81,9 @@ reduce_sum_p = Primitive(
     linear=True,
     vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes),),
     jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0], axes),
-    batch=reduction_batch("reduce_sum"),
+    batch=reduction_batch(lambda: reduce_sum_p),
+    emit=_reduce_emitter(np.add),
+    xp=_reduce_xp("sum"),
     sample=_reduce_sample,
 )
 
@@ -86,21 +106,24 @@ def _extremum_share(out, x, axes):
     return mask / expand_back(reduce_sum(mask, axes), x, axes)
 
 
-def _extremum(name, fn):
-    return Primitive(
+def _extremum(name, fn, ufunc, fname):
+    prim = Primitive(
         name,
         lambda x, *, axes: fn(x, axis=axes),
         _reduce_shape,
         vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes) * _extremum_share(out, x, axes),),
         jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0] * _extremum_share(out, x, axes), axes),
-        batch=reduction_batch(name),
+        batch=reduction_batch(lambda: prim),
+        emit=_reduce_emitter(ufunc),
+        xp=_reduce_xp(fname),
         sample=_reduce_sample,
         doc=f"{name} over axes; at ties the derivative is split evenly between the tied entries",
     )
+    return prim
 
 
-reduce_max_p = _extremum("reduce_max", np.max)
-reduce_min_p = _extremum("reduce_min", np.min)
+reduce_max_p = _extremum("reduce_max", np.max, np.maximum, "max")
+reduce_min_p = _extremum("reduce_min", np.min, np.minimum, "min")
 
 
 def reduce_max(x, axes):
@@ -170,7 +193,9 @@ reduce_prod_p = Primitive(
     _reduce_shape,
     vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes) * _prod_partial(out, x, axes),),
     jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0] * _prod_partial(out, x, axes), axes),
-    batch=reduction_batch("reduce_prod"),
+    batch=reduction_batch(lambda: reduce_prod_p),
+    emit=_reduce_emitter(np.multiply),
+    xp=_reduce_xp("prod"),
     sample=_reduce_sample,
 )
 
@@ -196,12 +221,14 @@ def _arg_sample(rng):
 argmax_p = Primitive(
     "argmax", lambda x, *, axis: np.argmax(x, axis=axis), _arg_shape,
     dtype=lambda d, *, axis: np.dtype(np.intp), nondiff=True,
-    batch=argreduce_batch("argmax"), sample=_arg_sample,
+    batch=argreduce_batch(lambda: argmax_p), sample=_arg_sample,
+    xp=XpImpl(lambda bk, x, *, axis: bk.xp.argmax(x, axis=axis), "argmax"),
 )
 argmin_p = Primitive(
     "argmin", lambda x, *, axis: np.argmin(x, axis=axis), _arg_shape,
     dtype=lambda d, *, axis: np.dtype(np.intp), nondiff=True,
-    batch=argreduce_batch("argmin"), sample=_arg_sample,
+    batch=argreduce_batch(lambda: argmin_p), sample=_arg_sample,
+    xp=XpImpl(lambda bk, x, *, axis: bk.xp.argmin(x, axis=axis), "argmin"),
 )
 
 
@@ -212,3 +239,101 @@ def argmax(x, axis):
 def argmin(x, axis):
     return bind(argmin_p, x, axis=axis)
 
+
+# --------------------------------------------------------------------------- sum_to / broadcast_like
+# Un-broadcasting (the transpose of broadcasting), also for values whose shape is known only
+# when the graph runs (a ``wire.var`` declared without a shape).
+
+
+def broadcast_like_batch(args, dims):
+    """``broadcast_like(x, like)`` depends on ``like`` only through its (example) shape."""
+    (x, like), (dx, dl) = args, dims
+    shape = example_shape(like, dl)
+    if dx is None:
+        return broadcast_to(x, shape), None
+    x = expand_rank(to_front(x, dx), len(shape))
+    return broadcast_to(x, shape_of(x)[:1] + tuple(shape)), 0
+
+
+def sum_to_like_batch(args, dims):
+    """``sum_to_like(x, like)``: sum each example of ``x`` down to ``like``'s example shape."""
+    (x, like), (dx, dl) = args, dims
+    shape = example_shape(like, dl)
+    if dx is None:
+        return sum_to_shape(x, shape), None
+    # Put the batch axis right after the leading axes that get summed away; then summing to
+    # (size, *shape) sums exactly each example's broadcast axes.
+    lead = max(example_ndim(x, dx) - len(shape), 0)
+    x = moveaxis(x, dx, lead)
+    size = shape_of(x)[lead]
+    return sum_to_shape(x, (size,) + shape), 0
+
+
+def sum_to_shape(x, shape):
+    """Sum ``x`` over broadcast axes so it has ``shape`` (the transpose of broadcasting)."""
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    lead = len(x.shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1
+    )
+    y = reduce_sum(x, axes) if axes else x
+    return reshape(y, shape)
+
+
+def _np_sum_to(x, shape):
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1
+    )
+    return np.sum(x, axis=axes).reshape(shape) if axes else np.reshape(x, shape)
+
+
+def _sum_to_like_xp(bk, x, like):
+    shape = tuple(like.shape)
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1
+    )
+    y = bk.xp.sum(x, axis=axes) if axes else x
+    return bk.xp.reshape(y, shape)
+
+
+broadcast_like_p = Primitive(
+    "broadcast_like",
+    lambda x, like: np.broadcast_to(x, np.shape(like)),
+    lambda a, like: Aval(like.shape, a.dtype),
+    dtype=lambda a, like: a,
+    vjp=lambda ct, out, x, like: (sum_to_like(ct, x), None),
+    jvp=lambda ts, out, x, like: None if ts[0] is None else broadcast_like(ts[0], like),
+    batch=broadcast_like_batch,
+    xp=XpImpl(lambda bk, x, like: bk.xp.broadcast_to(x, tuple(like.shape)), "broadcast_to"),
+    sample=lambda rng: ([rng.normal(size=(3, 1)), rng.normal(size=(2, 3, 4))], {}),
+    doc="broadcast x to the run-time shape of `like` (for values of unknown shape)",
+)
+
+sum_to_like_p = Primitive(
+    "sum_to_like",
+    lambda x, like: _np_sum_to(np.asarray(x), np.shape(like)),
+    lambda a, like: Aval(like.shape, a.dtype),
+    dtype=lambda a, like: a,
+    vjp=lambda ct, out, x, like: (broadcast_like(ct, x), None),
+    jvp=lambda ts, out, x, like: None if ts[0] is None else sum_to_like(ts[0], like),
+    batch=sum_to_like_batch,
+    xp=XpImpl(_sum_to_like_xp, "sum / reshape"),
+    sample=lambda rng: ([rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 1))], {}),
+    doc="sum x down to the run-time shape of `like` (for values of unknown shape)",
+)
+
+
+def broadcast_like(x, like):
+    if _known(x) and _known(like):
+        return broadcast_to(x, like.shape)
+    return bind(broadcast_like_p, x, like)
+
+
+def sum_to_like(x, like):
+    if _known(x) and _known(like):
+        return sum_to_shape(x, like.shape)
+    return bind(sum_to_like_p, x, like)

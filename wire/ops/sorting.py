@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..batching import axis_batch
 from ..errors import ShapeError
 from ..ir import Aval
-from ..primitive import Primitive
-from ..tracer import bind
+from ..core.primitive import Primitive
+from ..core import bind
+from ..core.lowering import XpImpl
+from .batching import axis_batch
 
 
 def _argsort_impl(x, *, axis, descending, stable):
@@ -40,7 +41,9 @@ argsort_p = Primitive(
     _argsort_shape,
     dtype=lambda d, **params: np.dtype(np.intp),
     nondiff=True,
-    batch=axis_batch("argsort"),
+    batch=axis_batch(lambda: argsort_p),
+    xp=XpImpl(lambda bk, x, *, axis, descending, stable: bk.xp.argsort(
+        x, axis=axis, descending=descending, stable=stable), "argsort"),
     sample=lambda rng: ([rng.normal(size=(3, 4))], {"axis": 1, "descending": False,
                                                      "stable": True}),
     doc="indices that sort x along axis (NumPy's argsort; ties in stable order if stable)",

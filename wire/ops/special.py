@@ -15,8 +15,7 @@ import math
 
 import numpy as np
 
-from ..batching import elementwise_batch
-from ..primitive import (
+from ..core.primitive import (
     POSITIVE,
     REALS,
     Primitive,
@@ -25,7 +24,8 @@ from ..primitive import (
     float_dtype,
     uniform_in,
 )
-from ..tracer import bind
+from ..core import bind
+from .batching import elementwise_batch
 from .elementwise import exp
 
 try:  # SciPy is optional: faster and more accurate near poles
@@ -158,17 +158,18 @@ def _ndtri(p):
 
 def unary(name, fn, deriv, *, domain=REALS, doc=""):
     """A smooth elementwise special function from its derivative ``deriv(x, out)``."""
-    return Primitive(
+    prim = Primitive(
         name,
         _same_dtype(fn),
         elementwise_shape(name, float_dtype),
         dtype=float_dtype,
         vjp=lambda ct, out, x: (ct * deriv(x, out),),
         jvp=lambda ts, out, x: ts[0] * deriv(x, out),
-        batch=elementwise_batch(name),
+        batch=elementwise_batch(lambda: prim),
         sample=elementwise_sampler([domain]),
         doc=doc,
     )
+    return prim
 
 
 # fmt: off
@@ -197,7 +198,7 @@ polygamma_p = Primitive(
     dtype=float_dtype,
     vjp=lambda ct, out, x, *, n: (ct * polygamma(x, n + 1),),
     jvp=lambda ts, out, x, *, n: ts[0] * polygamma(x, n + 1),
-    batch=elementwise_batch("polygamma"),
+    batch=elementwise_batch(lambda: polygamma_p),
     sample=_polygamma_sample,
     doc="n-th derivative of digamma (n = 0: digamma itself)",
 )

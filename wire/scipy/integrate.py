@@ -30,12 +30,12 @@ import numpy as np
 
 from .. import numpy as wnp
 from .. import tree
-from ..control_flow import scan, while_loop
-from ..custom import custom_vjp
-from ..derivatives import vjp
+from ..api.control_flow import scan, while_loop
+from ..api.custom import custom_vjp
+from ..api.derivatives import vjp
 from ..errors import WireError, at, user_location
 from ..implicit import closure_convert
-from ..tracer import Tracer
+from ..core import Tracer
 
 __all__ = ["odeint"]
 

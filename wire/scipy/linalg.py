@@ -24,10 +24,10 @@ import builtins
 import numpy as np
 
 from .. import numpy as wnp
-from ..control_flow import while_loop
-from ..custom import custom_vjp
+from ..api.control_flow import while_loop
+from ..api.custom import custom_vjp
 from ..errors import ShapeError, WireError, at, user_location
-from ..tracer import Tracer
+from ..core import Tracer
 
 try:
     import scipy.linalg as _sl

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..errors import ShapeError, WireError, at, user_location
-from ..tracer import Tracer
+from ..core import Tracer
 
 try:
     import scipy.signal as _ss

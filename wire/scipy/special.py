@@ -19,10 +19,10 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..errors import WireError, at, user_location
-from ..numpy._reductions import normalize_axes
+from ..numpy._axes import normalize_axes
 from ..ops import incomplete as INC
 from ..ops import special as SP
-from ..tracer import Tracer
+from ..core import Tracer
 
 __all__ = [
     "beta",

@@ -1,7 +1,8 @@
-"""Inlining of custom-rule calls, the last step before compiling a graph.
+"""Inlining of sub-graph calls, the last step before compiling a graph.
 
-``custom_jvp_call``/``custom_vjp_call`` nodes keep the user's function as a sub-graph so
-that later transforms can still apply the user's rule. Once a graph is only going to be
+Primitives that only call a sub-graph with rules of their own attached (``Primitive.call_graph``
+names the param holding it: ``custom_jvp_call``/``custom_vjp_call`` keep the user's function
+as a sub-graph so that later transforms can still apply the user's rule). Once a graph is only going to be
 evaluated, the calls can be replaced by their bodies: interning then merges the body with
 identical work elsewhere (e.g. the forward pass that a custom VJP's ``fwd`` recomputes), and
 the compiler sees plain primitives.
@@ -9,11 +10,12 @@ the compiler sees plain primitives.
 
 from __future__ import annotations
 
-from ..ir import Graph, substitute, with_inputs
-from ..ops.custom import custom_jvp_call_p, custom_vjp_call_p
-from ..ops.shape import proj_p
+from ..core import proj_p
+from ..ir import Graph, Node, substitute, with_inputs
 
-CALLS = (custom_jvp_call_p, custom_vjp_call_p)
+
+def _calls(node: Node) -> bool:
+    return not node.is_leaf and node.op.call_graph is not None
 
 
 def inline_calls(graph: Graph) -> Graph:
@@ -29,12 +31,12 @@ def inline_calls(graph: Graph) -> Graph:
     >>> [n.op.name for n in inline_calls(g).nodes if not n.is_leaf]
     ['sin']
     """
-    while any(n.op in CALLS for n in graph.nodes):
+    while any(_calls(n) for n in graph.nodes):
         new: dict = {}
         for n in graph.nodes:
             ins = tuple([new.get(i, i) for i in n.inputs])
-            if n.op in CALLS:
-                body = n.params["graph"]
+            if _calls(n):
+                body = n.params[n.op.call_graph]
                 new[n] = tuple(substitute(list(body.outputs), dict(zip(body.inputs, ins))))
             elif n.op is proj_p and isinstance(new.get(n.inputs[0]), tuple):
                 new[n] = new[n.inputs[0]][n.params["index"]]

@@ -13,8 +13,10 @@ from typing import Sequence
 from ..errors import NonDifferentiableError, at
 from ..ir import Node, toposort
 from ..ops.elementwise import convert
-from ..ops.shape import broadcast_like, broadcast_to, proj_p, to_tracer
-from ..tracer import Tracer
+from ..core import proj_p, to_tracer
+from ..ops.layout import broadcast_to
+from ..ops.reductions import broadcast_like
+from ..core import Tracer
 from .vjp import _outputs, carries_derivative
 
 

@@ -1,9 +1,9 @@
-"""Algebraic rewrite rules for :func:`wire.simplify`, as tables indexed by primitive name.
+"""Algebraic rewrite rules for :func:`wire.simplify`, as tables keyed by the ``Primitive``.
 
 A rule is ``fn(node, rw) -> Node | None``: ``node``'s inputs are already simplified, ``rw`` is
 the :class:`~wire.transforms.simplify.Rewriter` (``rw.make`` builds and simplifies new nodes).
 A rule returns the replacement — always with ``node``'s exact aval, re-broadcast or re-cast
-when needed (:func:`fit`) — or ``None``. The key ``"*"`` holds rules tried on every node.
+when needed (:func:`fit`) — or ``None``. The key :data:`EVERY` holds rules tried on every node.
 
 Tables:
 
@@ -25,11 +25,14 @@ import numpy as np
 
 from ..ir import Aval, Node, const_node, const_op, make_node
 from ..ops import elementwise as ew
+from ..ops import reductions as red
 from ..ops import shape as sh
-from ..primitive import Primitive
+from ..core.primitive import Primitive
 
-ELEMENTWISE = frozenset(v.name for v in vars(ew).values() if isinstance(v, Primitive))
-COMMUTATIVE = ("add", "mul", "maximum", "minimum", "eq", "ne", "and", "or", "xor")
+EVERY = "*"  # the key of rules tried on every node (no primitive is named "*")
+ELEMENTWISE = frozenset(v for v in vars(ew).values() if isinstance(v, Primitive))
+COMMUTATIVE = (ew.add_p, ew.mul_p, ew.maximum_p, ew.minimum_p, ew.eq_p, ew.ne_p, ew.and_p,
+               ew.or_p, ew.xor_p)
 FOLD_MAX_SIZE = 1 << 12  # larger non-uniform results are not materialised as constants
 UNIFORM_CHECK_MAX_SIZE = 1 << 22  # constants up to this size are checked for uniformity
 
@@ -152,7 +155,7 @@ def fold_constant(node: Node, rw):
             return None
     with np.errstate(all="ignore"):
         try:
-            if op.name in ELEMENTWISE:
+            if op in ELEMENTWISE:
                 vals = [uniform(i) for i in ins]
                 if all(v is not None for v in vals):
                     args = [np.asarray(v, dtype=i.aval.dtype) for v, i in zip(vals, ins)]
@@ -468,8 +471,8 @@ def full_like_known(node, rw):
 
 
 def combine(*tables) -> dict:
-    """One table from several: the rules for each name, in order."""
-    out: dict[str, tuple] = {}
+    """One table from several: the rules for each primitive, in order."""
+    out: dict = {}
     for t in tables:
         for k, rules in t.items():
             out[k] = out.get(k, ()) + tuple(rules)
@@ -477,28 +480,28 @@ def combine(*tables) -> dict:
 
 
 # fmt: off
-FOLD = {"*": (fold_constant,)}
-CANONICAL = {name: (sort_operands,) for name in COMMUTATIVE}
+FOLD = {EVERY: (fold_constant,)}
+CANONICAL = {prim: (sort_operands,) for prim in COMMUTATIVE}
 IDENTITIES = {
-    "add":          (add_zero, add_neg),
-    "sub":          (sub_zero, sub_neg),
-    "mul":          (mul_one, mul_zero_finite, negations_up),
-    "div":          (div_one, negations_up),
-    "neg":          (neg_neg,),
-    "integer_pow":  (integer_pow_trivial,),
-    "convert":      (convert_same,),
-    "select":       (select_known,),
-    "reshape":      (reshape_chain,),
-    "transpose":    (transpose_chain, transpose_unit_axes),
-    "swapaxes":     (swapaxes_trivial,),
-    "broadcast_to": (broadcast_chain,),
-    "reduce_sum":   (reduce_sum_trivial,),
-    "full_like":    (full_like_known,),
+    ew.add_p:           (add_zero, add_neg),
+    ew.sub_p:           (sub_zero, sub_neg),
+    ew.mul_p:           (mul_one, mul_zero_finite, negations_up),
+    ew.div_p:           (div_one, negations_up),
+    ew.neg_p:           (neg_neg,),
+    ew.integer_pow_p:   (integer_pow_trivial,),
+    ew.convert_p:       (convert_same,),
+    ew.select_p:        (select_known,),
+    sh.reshape_p:       (reshape_chain,),
+    sh.transpose_p:     (transpose_chain, transpose_unit_axes),
+    sh.swapaxes_p:      (swapaxes_trivial,),
+    sh.broadcast_to_p:  (broadcast_chain,),
+    red.reduce_sum_p:   (reduce_sum_trivial,),
+    sh.full_like_p:     (full_like_known,),
 }
 UNSAFE = {
-    "mul": (mul_zero,),
-    "sub": (sub_self,),
-    "div": (div_self,),
+    ew.mul_p: (mul_zero,),
+    ew.sub_p: (sub_self,),
+    ew.div_p: (div_self,),
 }
 # fmt: on
 

@@ -12,8 +12,8 @@ separate opt-in table (:data:`wire.transforms.rules.UNSAFE`).
   so this is a re-walk that also drops dead nodes inside nested graphs).
 * :func:`fold_constants` — evaluate nodes whose inputs are all constants; uniform results
   become ``full`` nodes (never materialised), small ones ``const`` leaves.
-* :func:`rewrite` — the generic bottom-up fixpoint driver over a rule table indexed by
-  primitive name (the tables live in :mod:`wire.transforms.rules`).
+* :func:`rewrite` — the generic bottom-up fixpoint driver over a rule table keyed by
+  the primitive (the tables live in :mod:`wire.transforms.rules`).
 * :func:`~wire.transforms.polynomial.collect_terms` — sums and products become polynomials
   over the other nodes, like terms merge, and they are re-emitted in Horner form (this is
   what keeps higher-order derivatives small; see its module).
@@ -35,18 +35,32 @@ from collections.abc import Callable, Mapping
 
 from toolz import pipe
 
-from ..ir import EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node, toposort, with_inputs
+from ..ir import (
+    EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node, substitute, toposort, with_inputs,
+)
+from ..core.primitive import Primitive
+from ..errors import WireError
+from .polynomial import collect
+from .rules import ALGEBRA, CANONICAL, EVERY, FOLD
 
-__all__ = ["Rewriter", "cse", "dce", "fold_constants", "is_simplified", "rewrite", "simplify"]
+__all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
 
-# Constants up to this many elements are materialised when folding; larger results are
-# folded only when uniform (then they become `full` nodes).
-FOLD_MAX_SIZE = 1 << 12
 _MAX_LOCAL_STEPS = 64  # rewrites applied to one node before the driver moves on
 _MAX_SWEEPS = 4  # whole-graph sweeps until nothing changes
 
 
 # --------------------------------------------------------------------------- the driver
+
+
+def check_table(rules: Mapping) -> Mapping:
+    """``rules`` itself, once its keys are checked: ``Primitive`` objects or ``rules.EVERY``."""
+    for key in rules:
+        if key != EVERY and not isinstance(key, Primitive):
+            raise WireError(
+                f"rewrite rules are keyed by Primitive objects (e.g. wire.ops.elementwise."
+                f"sin_p) or rules.EVERY, not {key!r}"
+            )
+    return rules
 
 
 class Rewriter:
@@ -57,12 +71,12 @@ class Rewriter:
     replacement, or ``None`` when it does not apply.
     """
 
-    def __init__(self, rules: Mapping[str, tuple]):
-        self.rules = rules
+    def __init__(self, rules: Mapping):
+        self.rules = check_table(rules)
         self.memo: dict[Node, Node] = {}
         self._depth = 0
-        self._star = tuple(rules.get("*", ()))
-        self._by_name: dict[str, tuple] = {}  # primitive name -> its rules, "*" rules first
+        self._star = tuple(rules.get(EVERY, ()))
+        self._by_prim: dict = {}  # primitive -> its rules, the rules for every node first
 
     # ---- building nodes
     def make(self, prim, inputs, loc=None, **params) -> Node:
@@ -112,10 +126,10 @@ class Rewriter:
         return node
 
     def _rules_for(self, node: Node) -> tuple:
-        name = node.op.name
-        fns = self._by_name.get(name)
+        prim = node.op
+        fns = self._by_prim.get(prim)
         if fns is None:
-            fns = self._by_name[name] = self._star + tuple(self.rules.get(name, ()))
+            fns = self._by_prim[prim] = self._star + tuple(self.rules.get(prim, ()))
         return fns
 
     def _apply(self, node: Node):
@@ -233,8 +247,8 @@ def _rebuild(graph: Graph, outputs) -> Graph:
     return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree)
 
 
-def rewrite(rules: Mapping[str, tuple]) -> Callable[[Graph], Graph]:
-    """A pass applying ``rules`` (``{primitive name: (rule, ...)}``) bottom-up to a fixpoint.
+def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
+    """A pass applying ``rules`` (``{primitive: (rule, ...)}``) bottom-up to a fixpoint.
 
     >>> import wire, wire.numpy as wnp
     >>> from wire.transforms.rules import ALGEBRA
@@ -242,6 +256,7 @@ def rewrite(rules: Mapping[str, tuple]) -> Callable[[Graph], Graph]:
     >>> len(g), len(rewrite(ALGEBRA)(g))
     (2, 0)
     """
+    check_table(rules)
 
     def rewrite_pass(graph: Graph) -> Graph:
         rw = Rewriter(rules)
@@ -285,8 +300,6 @@ def fold_constants(graph: Graph) -> Graph:
     >>> len(g), len(fold_constants(g))  # full(3, 2.0) and the mul remain
     (4, 2)
     """
-    from .rules import FOLD
-
     return rewrite(FOLD)(graph)
 
 
@@ -301,8 +314,6 @@ def cse(graph: Graph) -> Graph:
     >>> len(g), len(cse(g))
     (3, 2)
     """
-    from .rules import CANONICAL
-
     consts: dict = {}
     mapping: dict[Node, Node] = {}
     for n in graph.nodes:
@@ -311,8 +322,6 @@ def cse(graph: Graph) -> Graph:
             key = (a.dtype.str, a.shape, a.tobytes())
             mapping[n] = consts.setdefault(key, n)
     if any(k is not v for k, v in mapping.items()):
-        from ..ir import substitute
-
         graph = _rebuild(graph, substitute(list(graph.outputs), mapping))
     if _in_canonical_order(graph):  # the usual case after rewrite(ALGEBRA): nothing to do
         return graph
@@ -323,19 +332,34 @@ def _in_canonical_order(graph: Graph) -> bool:
     """Whether ``rewrite(CANONICAL)`` would leave ``graph`` as it is: no node holds graphs
     (those it would simplify) and every commutative node has its operands in the order
     :func:`~wire.transforms.rules.sort_operands` (CANONICAL's one rule) gives them."""
-    from .rules import CANONICAL
-
     for n in graph.nodes:
         if _has_graph_params(n):
             return False
-        if n.op.name in CANONICAL:
+        if n.op in CANONICAL:
             x, y = n.inputs
             if x is not y and structural_key(y) < structural_key(x):
                 return False
     return True
 
 
-def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
+def primitive_passes(graph: Graph) -> Graph:
+    """``graph`` after the ``simplify_pass`` of each primitive it holds (``scan`` merges and
+    prunes loops this way), in the order of their names.
+
+    >>> import numpy as np, wire
+    >>> f = lambda xs: wire.scan(lambda c, x: (c + x, c * x), 0.0, xs)[0]
+    >>> g = wire.trace(f, np.ones(3))
+    >>> [len(n.params["body"].outputs) for n in primitive_passes(g).nodes
+    ...  if n.op.name == "scan"]
+    [1]
+    """
+    prims = {n.op for n in graph.nodes if not n.is_leaf and n.op.simplify_pass is not None}
+    for prim in sorted(prims, key=lambda p: p.name):
+        graph = prim.simplify_pass(graph)
+    return graph
+
+
+def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
     """A smaller graph computing the same values: constant folding, algebraic identities,
     common-subexpression and dead-node elimination.
 
@@ -343,19 +367,15 @@ def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
     (:data:`wire.transforms.rules.ALGEBRA`); pass ``rules.combine(rules.ALGEBRA,
     rules.UNSAFE)`` to also apply rules such as ``x * 0 -> 0`` that turn ``inf * 0 = nan``
     into 0. Loops that share a primal computation with their VJP are merged first
-    (``wire.transforms.loops.merge_loops``).
+    (``scan``'s ``simplify_pass``, see :func:`primitive_passes`).
 
     >>> import wire, wire.numpy as wnp
     >>> g = wire.trace(lambda x: -(-x) * 1.0 - wnp.zeros(()), 2.0)
     >>> len(g), len(wire.simplify(g))
     (4, 0)
     """
-    from .loops import simplify_loops
-    from .polynomial import collect
-    from .rules import ALGEBRA
-
     table = ALGEBRA if rules is None else rules
-    graph = pipe(graph, dce, simplify_loops, fold_constants, rewrite(table), cse)
+    graph = pipe(graph, dce, primitive_passes, fold_constants, rewrite(table), cse)
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
     for _ in range(_MAX_SWEEPS):
         collected, merging = collect(graph)
@@ -365,19 +385,14 @@ def simplify(graph: Graph, rules: Mapping[str, tuple] | None = None) -> Graph:
         graph = candidate
         if not merging:  # no like terms met: another round re-emits the same polynomials
             break
-    if rules is None:
-        mark_simplified(graph)
     return graph
 
 
-# --------------------------------------------------------------------------- known results
-
-_SIMPLIFIED: OrderedDict = OrderedDict()  # memo: outputs `simplify` maps to themselves
-_SIMPLIFIED_LIMIT = 256
-_SIMPLIFIED_LOCK = threading.Lock()
-
+# --------------------------------------------------------------------------- nested graphs
 
 _NESTED: OrderedDict = OrderedDict()  # memo: (graph, id(rules)) -> (rules, simplified graph)
+_NESTED_LIMIT = 256
+_NESTED_LOCK = threading.Lock()
 
 
 def _simplify_nested(graph: Graph, rules) -> Graph:
@@ -385,37 +400,13 @@ def _simplify_nested(graph: Graph, rules) -> Graph:
     meets the same nested graphs again (and so on at each level of nesting, which made the
     cost exponential in the depth): the results are memoized."""
     key = (graph, id(rules))
-    with _SIMPLIFIED_LOCK:
+    with _NESTED_LOCK:
         hit = _NESTED.get(key)
     if hit is not None and hit[0] is rules:
         return hit[1]
     out = simplify(graph, rules)
-    with _SIMPLIFIED_LOCK:
+    with _NESTED_LOCK:
         _NESTED[key] = (rules, out)
-        while len(_NESTED) > _SIMPLIFIED_LIMIT:
+        while len(_NESTED) > _NESTED_LIMIT:
             _NESTED.popitem(last=False)
     return out
-
-
-def mark_simplified(graph: Graph) -> None:
-    """Remember that ``graph`` needs no further simplifying (see :func:`is_simplified`)."""
-    with _SIMPLIFIED_LOCK:
-        _SIMPLIFIED[graph.outputs] = True
-        _SIMPLIFIED.move_to_end(graph.outputs)
-        while len(_SIMPLIFIED) > _SIMPLIFIED_LIMIT:
-            _SIMPLIFIED.popitem(last=False)
-
-
-def is_simplified(graph: Graph) -> bool:
-    """Whether ``graph`` computes outputs a recent :func:`simplify` (default rules) returned.
-
-    Nodes are interned, so equal outputs are the same expression: a graph traced through a
-    transform that already simplified its result (``trace(grad(f))`` inlines the simplified
-    gradient graph) is recognised without re-running any pass.
-
-    >>> import wire
-    >>> g = wire.trace(lambda x: x * 1.0 + 2.0, 1.0)
-    >>> is_simplified(simplify(g))
-    True
-    """
-    return graph.outputs in _SIMPLIFIED

@@ -14,10 +14,14 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..errors import NonDifferentiableError, at
-from ..ir import Node, toposort
+from pyrsistent import pmap
+
+from ..ir import Node, make_node, toposort
 from ..ops.elementwise import convert
-from ..ops.shape import proj_p, sum_to_like, sum_to_shape, to_tracer, zeros_like_
-from ..tracer import Tracer
+from ..core import proj_p, to_tracer
+from ..ops.layout import zeros_like_
+from ..ops.reductions import sum_to_like, sum_to_shape
+from ..core import Tracer
 
 
 def carries_derivative(node: Node) -> bool:
@@ -111,10 +115,6 @@ def backward(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node]) -> lis
 
 
 def _proj(node: Node, i: int) -> Node:
-    from pyrsistent import pmap
-
-    from ..ir import make_node
-
     return make_node(proj_p, (node,), pmap({"index": i}), node.aval[i], node.loc)
 
 

@@ -7,7 +7,7 @@ driver walks the nodes in topological order, tracking for each node its new valu
 its batch axis is (``None``: not batched). A node none of whose inputs is batched is kept as
 it is (rebuilt on the new inputs, which interning makes the very same node when nothing
 changed), so work that does not depend on the batch is done once. A node with a batched input
-goes to its primitive's batching rule (``wire/batching.py``); the driver checks what the rule
+goes to its primitive's batching rule (``Primitive.batch``, see ``wire.ops.batching``); the driver checks what the rule
 returns against the node's shape and dtype. Outputs get their batch axis moved to where
 ``out_dims`` asks (unbatched outputs are broadcast along it).
 """
@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..batching import materialize, moveaxis
+from .. import tree
+from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat
 from ..errors import WireError, at
 from ..ir import Aval, Graph, Node, input_node, with_inputs
-from ..ops.shape import to_tracer
-from ..tracer import Tracer
+from ..ops.batching import materialize, moveaxis
 
 
 def batched_aval(aval: Aval, d, size: int) -> Aval:
@@ -108,3 +108,22 @@ def _place_output(entry, d_out, size: int, k: int, old: Node) -> Node:
             f"mapped inputs; give it an axis to map it along{at(old.loc)}"
         )
     return to_tracer(moveaxis(value, d, d_out)).node
+
+
+def vmap_leaves(fn, args: tuple, dims) -> object:
+    """``fn(*args)`` computed for every example at once: ``args`` is a tuple of pytrees whose
+    leaves are batched at axis 0 where ``dims`` (one 0/None per leaf) says. The result's
+    leaves are batched at axis 0. The function form of :func:`vmap_flat` for rules that batch
+    a user's function (``wire.vmap`` is the public one, with ``in_axes`` and error messages).
+
+    >>> import numpy as np
+    >>> vmap_leaves(lambda a, b: a * b, (np.arange(3.0), np.array(2.0)), [0, None])
+    array([0., 2., 4.])
+    """
+    leaves, in_tree = tree.flatten(tuple(args))
+    size = next(to_tracer(x).shape[0] for x, d in zip(leaves, dims) if d is not None)
+    avals = [a if d is None else Aval(a.shape[1:], a.dtype)
+             for a, d in zip(flat_avals(leaves, in_tree), dims)]
+    graph = trace_flat(fn, avals, in_tree)
+    batched = vmap_flat(graph, list(dims), size, [0] * len(graph.outputs))
+    return tree.unflatten(graph.out_tree, call_graph_flat(batched, leaves))

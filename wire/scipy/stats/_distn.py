@@ -20,7 +20,7 @@ import numpy as np
 
 from ... import numpy as wnp
 from ...errors import WireTypeError, at, user_location
-from ...tracer import Tracer
+from ...core import Tracer
 
 
 def as_float(x):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import numpy as wnp
-from ...control_flow import fori_loop
+from ...api.control_flow import fori_loop
 from ...implicit import custom_root
 
 _STEPS = 80  # halvings of a bracket ~1500 wide in u: far below an ulp of any z

@@ -15,7 +15,7 @@ import numpy as np
 
 from ... import numpy as wnp
 from ...errors import ShapeError, WireError, at, user_location
-from ...tracer import Tracer
+from ...core import Tracer
 from .. import special as sc
 from ..linalg import solve_triangular
 from ._distn import as_float, quiet

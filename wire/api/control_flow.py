@@ -1,0 +1,373 @@
+"""User-facing control flow: ``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``.
+
+Each function traces its Python callables (branches, loop bodies) into closed sub-graphs and
+binds one primitive of ``wire.higher_order`` (``cond``, ``scan``, ``while``), so a loop is one node whatever its trip count,
+and the result is differentiable, batchable and printable like any other node. Inside a
+trace the result is symbolic; called on concrete values it runs at once.
+
+*Closure conversion.* A body may use values from the enclosing computation (outer tracers,
+``wire.var`` nodes). :func:`trace_closed` finds every maximal sub-expression of the body
+that does not depend on the body's own arguments but is not a constant, and turns it into an
+extra operand of the primitive. The sub-graph is then closed (no free values), loop-invariant
+work is done once outside the loop, and derivatives flow to the closed-over values through
+the operands.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+from pyrsistent import pmap
+
+from .. import tree
+from ..errors import ShapeError, WireError, WireTypeError, at, user_location
+from ..ir import Aval, Graph, arg_op, const_op, input_node, make_node, substitute, toposort
+from ..higher_order.cond import cond_bind
+from ..higher_order.scan import scan_bind
+from ..higher_order.while_loop import while_bind
+from ..ops.elementwise import convert, ne
+from ..higher_order.subgraph import closed_graph, inline
+from ..core import _ARRAY_TYPES, Tracer, TraceTag, flat_avals, to_node
+
+__all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]
+
+
+# --------------------------------------------------------------------------- tracing bodies
+
+
+def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str):
+    """Trace ``fn`` into a closed graph over ``closed-over values + arguments``.
+
+    Returns ``(graph, consts, out_tree)``: ``graph`` has inputs ``consts`` first, then the
+    flat arguments; ``consts`` are tracers of the enclosing computation that ``fn`` uses.
+    """
+    for a in in_avals:
+        if a.shape is None:
+            raise ShapeError(
+                f"{what} needs values of known shape, got {a!r}; give wire.var a shape"
+                f"{at(user_location())}"
+            )
+    tag = TraceTag()
+    args = [
+        make_node(arg_op, (), pmap({"index": i, "tag": tag}), a) for i, a in enumerate(in_avals)
+    ]
+    result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))
+    out_leaves, out_tree = tree.flatten(result)
+    outs = []
+    for i, o in enumerate(out_leaves):
+        if not isinstance(o, (Tracer, *_ARRAY_TYPES)):
+            path = tree.leaf_paths(out_tree)[i]
+            raise WireTypeError(
+                f"{what} returned a {type(o).__name__} at {path}; it must return arrays, "
+                f"numbers or containers of them{at(user_location())}"
+            )
+        outs.append(to_node(o))
+    consts = _free_values(outs, args)
+    n = len(consts)
+    mapping = {c: input_node(j, c.aval) for j, c in enumerate(consts)}
+    mapping.update({a: input_node(n + i, a.aval) for i, a in enumerate(args)})
+    for c in consts:
+        if c.aval.shape is None or isinstance(c.aval, tuple):
+            raise ShapeError(
+                f"{what} uses a value of unknown shape {c.aval!r} from outside; give wire.var "
+                f"a shape{at(c.loc)}"
+            )
+    inputs = [mapping[c] for c in consts] + [mapping[a] for a in args]
+    graph = Graph(inputs, substitute(outs, mapping))
+    return graph, [Tracer(c) for c in consts], out_tree
+
+
+def _free_values(outs, args) -> list:
+    """Maximal sub-expressions of ``outs`` that use no ``args`` but some non-constant leaf."""
+    argset = set(args)
+    inner, free = set(), set()
+    order = toposort(outs)
+    for n in order:
+        if n in argset:
+            inner.add(n)
+        elif n.is_leaf:
+            if n.op is not const_op:
+                free.add(n)
+        elif any(i in inner for i in n.inputs):
+            inner.add(n)
+        elif any(i in free for i in n.inputs):
+            free.add(n)
+    used = set()
+    for n in order:
+        if n in inner and not n.is_leaf:
+            used.update(i for i in n.inputs if i in free)
+    used.update(o for o in outs if o in free)
+    return [n for n in order if n in used]
+
+
+def _flatten_args(args, what: str):
+    leaves, in_tree = tree.flatten(args)
+    return leaves, in_tree, flat_avals(leaves, in_tree)
+
+
+def _mismatch(what: str, expected_tree, expected, got_tree, got) -> str | None:
+    if expected_tree != got_tree:
+        return f"{what}: structure {got_tree!r} differs from {expected_tree!r}"
+    paths = tree.leaf_paths(expected_tree)
+    for p, e, g in zip(paths, expected, got):
+        if e != g:
+            return f"{what}: leaf {p} is {g!r} but must be {e!r}"
+    return None
+
+
+# --------------------------------------------------------------------------- cond / switch
+
+
+def _branch_index(index, n: int, what: str):
+    if isinstance(index, Tracer):
+        if index.shape != ():
+            raise ShapeError(
+                f"{what} needs a scalar predicate/index, got {index.aval!r}; for elementwise "
+                f"choices use wire.numpy.where, or wire.vmap over the cond{at(user_location())}"
+            )
+        if index.dtype.kind == "b":
+            return convert(index, np.int32)
+        if index.dtype.kind in "iu":
+            return index
+        if n == 2 and what == "cond":
+            return convert(ne(index, 0), np.int32)
+        raise WireTypeError(
+            f"{what} needs an integer index, got {index.aval!r}; use .astype(int)"
+            f"{at(user_location())}"
+        )
+    a = np.asarray(index)
+    if a.shape != ():
+        raise ShapeError(
+            f"{what} needs a scalar predicate/index, got shape {a.shape}{at(user_location())}"
+        )
+    if what == "cond":
+        return np.array(int(bool(a)), np.int32)
+    if a.dtype.kind not in "iub":
+        raise WireTypeError(f"{what} needs an integer index, got {a.dtype}{at(user_location())}")
+    return np.array(int(a), np.int32)
+
+
+def _branches(fns, operands, what: str):
+    leaves, in_tree, avals = _flatten_args(tuple(operands), what)
+    traced = [trace_closed(f, avals, in_tree, f"{what} branch {k}") for k, f in enumerate(fns)]
+    g0, _, tree0 = traced[0]
+    for k, (g, _, t) in enumerate(traced[1:], 1):
+        msg = _mismatch(f"{what}: branch {k}'s output", tree0, g0.out_avals, t, g.out_avals)
+        if msg:
+            raise ShapeError(
+                f"{msg} (branch 0 returns it); all branches must return the same structure, "
+                f"shapes and dtypes{at(user_location())}"
+            )
+    # One operand list for every branch: the union of their closed-over values, then operands.
+    union, pos = [], {}
+    for _, consts, _ in traced:
+        for c in consts:
+            if c.node not in pos:
+                pos[c.node] = len(union)
+                union.append(c)
+    u_avals = [c.aval for c in union]
+    graphs = []
+    for g, consts, _ in traced:
+        where = [pos[c.node] for c in consts]
+        nu = len(union)
+        graphs.append(closed_graph(
+            lambda *a, g=g, where=where, nu=nu: inline(g, [a[j] for j in where] + list(a[nu:])),
+            u_avals + avals,
+        ))
+    return tuple(graphs), union + leaves, tree0
+
+
+def cond(pred, true_fn: Callable, false_fn: Callable, *operands):
+    """``true_fn(*operands)`` if ``pred`` else ``false_fn(*operands)``, staged as one node.
+
+    Both branches are traced (they must return the same structure, shapes and dtypes); only
+    the chosen one runs. Differentiable in both modes; under ``vmap`` with a batched ``pred``
+    both branches run and the results are selected elementwise.
+
+    >>> import numpy as np, wire
+    >>> f = lambda x: wire.cond(x > 0, lambda v: v * v, lambda v: -v, x)
+    >>> f(3.0), f(-2.0)
+    (array(9.), array(2.))
+    >>> wire.grad(f)(3.0)
+    array(6.)
+    """
+    index = _branch_index(pred, 2, "cond")
+    graphs, ops, out_tree = _branches([false_fn, true_fn], operands, "cond")
+    return tree.unflatten(out_tree, list(cond_bind(index, ops, graphs)))
+
+
+def switch(index, branches: Sequence[Callable], *operands):
+    """``branches[index](*operands)``, with ``index`` clamped to ``[0, len(branches) - 1]``.
+
+    >>> import numpy as np, wire
+    >>> fs = [lambda x: x + 1.0, lambda x: x * 10.0, lambda x: -x]
+    >>> [float(wire.switch(i, fs, 2.0)) for i in (0, 1, 2, 7)]
+    [3.0, 20.0, -2.0, -2.0]
+    """
+    branches = list(branches)
+    if not branches:
+        raise WireError(f"switch needs at least one branch{at(user_location())}")
+    idx = _branch_index(index, len(branches), "switch")
+    graphs, ops, out_tree = _branches(branches, operands, "switch")
+    return tree.unflatten(out_tree, list(cond_bind(idx, ops, graphs)))
+
+
+# --------------------------------------------------------------------------- while / fori
+
+
+def while_loop(cond_fn: Callable, body_fn: Callable, init):
+    """Repeat ``val = body_fn(val)`` while ``cond_fn(val)``; returns the final ``val``.
+
+    ``val`` is a pytree whose structure, shapes and dtypes ``body_fn`` keeps. The loop is one
+    node; forward mode (``wire.jvp``) differentiates it, reverse mode does not (the trip count
+    depends on the data) — use ``fori_loop`` with Python-int bounds or ``scan`` for that.
+
+    >>> import numpy as np, wire
+    >>> wire.while_loop(lambda c: c[0] < 5, lambda c: (c[0] + 1, c[1] * 2.0), (0, 1.0))
+    (array(5), array(32.))
+    """
+    leaves, in_tree, avals = _flatten_args((init,), "while_loop")
+    cg, cc, ct = trace_closed(_as_predicate(cond_fn), avals, in_tree, "while_loop cond_fn")
+    if ct != tree.flatten(0)[1] or cg.out_avals[0].shape != ():
+        raise ShapeError(
+            f"while_loop: cond_fn must return one scalar (a boolean), got "
+            f"{[a for a in cg.out_avals]}{at(user_location())}"
+        )
+    bg, bc, bt = trace_closed(body_fn, avals, in_tree, "while_loop body_fn")
+    msg = _mismatch("while_loop: body_fn's result", in_tree.children[0], avals, bt, bg.out_avals)
+    if msg:
+        raise ShapeError(
+            f"{msg}; body_fn must return a value like init (same structure, shapes and "
+            f"dtypes — cast with .astype if needed){at(user_location())}"
+        )
+    outs = while_bind(cc, bc, leaves, cond=cg, body=bg)
+    return tree.unflatten(bt, list(outs))
+
+
+def _as_predicate(fn):
+    def pred(*args):
+        p = fn(*args)
+        if isinstance(p, Tracer) and p.dtype.kind != "b":
+            return ne(p, 0)
+        if not isinstance(p, Tracer) and not isinstance(p, (tuple, list, dict)):
+            return np.asarray(p).astype(bool)
+        return p
+
+    return pred
+
+
+def fori_loop(lower, upper, body_fn: Callable, init):
+    """``val = body_fn(i, val)`` for ``i`` in ``range(lower, upper)``; returns ``val``.
+
+    With Python-int (concrete) bounds the loop is a ``scan`` of static length, so it is
+    differentiable in both modes; with traced bounds it is a ``while_loop`` (forward mode
+    only). Either way the body is traced once.
+
+    >>> import numpy as np, wire
+    >>> wire.fori_loop(0, 4, lambda i, x: x * 2.0 + i, 1.0)
+    array(27.)
+    >>> wire.grad(lambda x: wire.fori_loop(0, 3, lambda i, v: v * x, 1.0))(2.0)
+    array(12.)
+    """
+    if not isinstance(lower, Tracer) and not isinstance(upper, Tracer):
+        lo, hi = _int_bound(lower, "lower"), _int_bound(upper, "upper")
+        i0 = np.asarray(lo, np.result_type(np.asarray(lower), np.asarray(upper)))
+
+        def step(carry, _):
+            i, val = carry
+            return (i + 1, body_fn(i, val)), None
+
+        (_, val), _ = scan(step, (i0, init), None, length=max(hi - lo, 0))
+        return val
+    dtype = np.result_type(*[x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
+                             for x in (lower, upper)])
+    i0 = convert(lower, dtype) if isinstance(lower, Tracer) else np.asarray(lower, dtype)
+    _, val = while_loop(
+        lambda c: c[0] < upper,
+        lambda c: (c[0] + 1, body_fn(c[0], c[1])),
+        (i0, init),
+    )
+    return val
+
+
+def _int_bound(x, name: str) -> int:
+    a = np.asarray(x)
+    if a.shape != () or a.dtype.kind not in "iu":
+        raise WireTypeError(
+            f"fori_loop: {name} must be an integer scalar, got {a.dtype}{list(a.shape)}"
+            f"{at(user_location())}"
+        )
+    return int(a)
+
+
+# --------------------------------------------------------------------------- scan
+
+
+def scan(f: Callable, init, xs, length=None, reverse: bool = False):
+    """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; return ``(carry, ys)``.
+
+    ``init``/``carry`` and ``xs``/``ys`` are pytrees (``xs`` may be ``None`` with ``length``
+    given; ``y`` may be ``None``). ``ys`` stacks the per-step ``y`` on a new leading axis;
+    ``reverse=True`` walks ``xs`` from the end (``ys`` stays in ``xs`` order). The loop is one
+    node whatever ``length`` is. Differentiable to any order; reverse mode stores, per step,
+    the intermediates of ``f`` its derivative needs (memory grows with ``length``).
+
+    >>> import numpy as np, wire
+    >>> wire.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(1.0, 4.0))
+    (array(6.), array([0., 2., 9.]))
+    """
+    c_leaves, c_tree, c_avals = _flatten_args(init, "scan")
+    x_leaves, x_tree, x_avals = _flatten_args(xs, "scan")
+    length = _scan_length(x_avals, x_tree, length)
+    slices = [Aval(a.shape[1:], a.dtype) for a in x_avals]
+    _, in_tree = tree.flatten((init, xs))
+    trees = {}
+
+    def body(carry, x):
+        out = f(carry, x)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise WireTypeError(
+                f"scan: f must return a pair (carry, y), got {type(out).__name__}"
+                f"{at(user_location())}"
+            )
+        new_c, new_c_tree = tree.flatten(out[0])
+        ys, trees["y"] = tree.flatten(out[1])
+        trees["c"] = new_c_tree
+        return tuple(new_c) + tuple(ys)
+
+    g, consts, _ = trace_closed(body, c_avals + slices, in_tree, "scan f")
+    nk = len(c_leaves)
+    msg = _mismatch("scan: f's new carry", c_tree, c_avals, trees["c"], g.out_avals[:nk])
+    if msg:
+        raise ShapeError(
+            f"{msg}; f must return a carry like init (same structure, shapes and dtypes — "
+            f"cast with .astype if needed){at(user_location())}"
+        )
+    outs = scan_bind(consts, c_leaves, x_leaves, body=g, length=length, reverse=reverse)
+    return tree.unflatten(c_tree, list(outs[:nk])), tree.unflatten(trees["y"], list(outs[nk:]))
+
+
+def _scan_length(x_avals, x_tree, length) -> int:
+    lengths = set()
+    for p, a in zip(tree.leaf_paths(x_tree), x_avals):
+        if not a.shape:
+            raise ShapeError(
+                f"scan: xs leaf {p} is a scalar {a!r}; every xs leaf needs a leading axis to "
+                f"scan over{at(user_location())}"
+            )
+        lengths.add(a.shape[0])
+    if length is not None:
+        length = int(length)
+        lengths.add(length)
+    if len(lengths) > 1:
+        shown = ", ".join(f"{p}: {a!r}" for p, a in zip(tree.leaf_paths(x_tree), x_avals))
+        raise ShapeError(
+            f"scan: the leading axes of xs ({shown}) and length={length} disagree"
+            f"{at(user_location())}"
+        )
+    if not lengths:
+        raise WireError(
+            f"scan: give length= when xs is None (or has no leaves){at(user_location())}"
+        )
+    return lengths.pop()

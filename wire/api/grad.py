@@ -1,0 +1,340 @@
+"""Function transforms: ``grad``, ``value_and_grad`` (more join them in the transforms work).
+
+Each transform is defined on graphs first (``Graph -> Graph``); the function form traces the
+function at its arguments' shapes, transforms the graph, and calls the result — evaluating it
+when every argument is concrete, inlining it when called inside another trace. That is why
+transforms compose to any depth with no bookkeeping: ``grad(grad(f))`` traces ``grad(f)``,
+whose inner trace of ``f`` is inlined into the outer one as ordinary primitives.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .. import tree
+from ..errors import NonDifferentiableError, WireError, at, user_location
+from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat
+from ..ir import Aval, Graph, Node, const_op, var_node
+from ..ops.layout import full, ones_like_, zeros_like_
+from ..transforms.simplify import simplify as run_simplify
+from ..transforms.vjp import backward
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _normalize_argnums(argnums, nargs: int) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for a in nums:
+        if not -nargs <= a < nargs:
+            raise WireError(
+                f"argnums {argnums!r} is out of range for a function of {nargs} positional "
+                f"arguments{at(user_location())}"
+            )
+    return tuple(a % nargs for a in nums)
+
+
+def arg_leaf_ranges(in_tree) -> list[range]:
+    """For each positional argument of a graph, the range of its flat leaf indices."""
+    if in_tree.kind != "tuple":
+        return [range(in_tree.num_leaves)]
+    out, start = [], 0
+    for child in in_tree.children:
+        out.append(range(start, start + child.num_leaves))
+        start += child.num_leaves
+    return out
+
+
+def arg_trees(in_tree) -> list:
+    return list(in_tree.children) if in_tree.kind == "tuple" else [in_tree]
+
+
+def _graph_from(inputs, in_tree, result) -> Graph:
+    """A graph whose outputs are the nodes of pytree ``result`` (leaves: Nodes or Tracers)."""
+    leaves, out_tree = tree.flatten(result)
+    nodes = [leaf if isinstance(leaf, Node) else to_tracer(leaf).node for leaf in leaves]
+    return Graph(inputs, nodes, in_tree, out_tree)
+
+
+def call(graph: Graph, args: Sequence):
+    """Call ``graph`` on positional ``args`` (pytrees): evaluate or inline; unflatten results."""
+    leaves, _ = tree.flatten(tuple(args))
+    return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
+
+
+class Transformed:
+    """A transformed function (``grad(f)``, ``vmap(f)``, ``jacrev(f)`` …): call it like any
+    function; ``__wire_graph__(in_avals, in_tree)`` gives the graph it computes at arguments of
+    those avals and pytree structure, which ``wire.jit`` and ``wire.trace`` ask for instead of
+    tracing through the call (so ``jit(grad(f))`` compiles grad's graph itself).
+    ``simplified``: the graphs it gives are already ``wire.simplify``'d.
+
+    >>> import numpy as np, wire
+    >>> df = wire.grad(lambda x: (x ** 3).sum())
+    >>> df(np.array([1.0, 2.0]))
+    array([ 3., 12.])
+    >>> len(wire.trace(df, np.ones(2)))  # 3 * x ** 2: two nodes
+    2
+    """
+
+    def __init__(self, fun: Callable, graph_of: Callable, simplified: bool = False):
+        functools.update_wrapper(self, fun, updated=())
+        self._graph_of = graph_of
+        self.simplified = simplified
+
+    def __wire_graph__(self, in_avals, in_tree) -> Graph:
+        return self._graph_of(in_avals, in_tree)
+
+    def __call__(self, *args):
+        leaves, in_tree = tree.flatten(tuple(args))
+        graph = self._graph_of(flat_avals(leaves, in_tree), in_tree)
+        return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
+
+    def __get__(self, obj, objtype=None):  # transformed methods bind like functions
+        return self if obj is None else functools.partial(self, obj)
+
+    def __repr__(self):
+        return f"<wire transformed function {getattr(self, '__name__', '?')}>"
+
+
+class _Traced(Transformed):
+    """A transformed function whose function form computes more than one graph (``jacrev``
+    runs a forward pass, then a batched pullback): calling it runs ``fun``; its graph is
+    ``fun`` traced."""
+
+    def __call__(self, *args):
+        return self.__wrapped__(*args)
+
+
+def traced(fun: Callable) -> Transformed:
+    """``fun`` as a :class:`Transformed` function that runs ``fun`` and whose graph is ``fun``
+    traced.
+
+    >>> import numpy as np, wire
+    >>> twice = traced(lambda x: x * 2.0)
+    >>> twice(np.ones(2)), len(twice.__wire_graph__([wire.Aval((2,), np.float64)],
+    ...                                           wire.tree.flatten((np.ones(2),))[1]))
+    (array([2., 2.]), 1)
+    """
+    return _Traced(fun, lambda in_avals, in_tree: trace_flat(fun, in_avals, in_tree))
+
+
+def trace_args(f: Callable, args: Sequence) -> Graph:
+    leaves, in_tree = tree.flatten(tuple(args))
+    return trace_flat(f, flat_avals(leaves, in_tree), in_tree)
+
+
+def _split_aux(graph: Graph, has_aux: bool, what: str):
+    """(main output nodes' tree, main nodes, aux pytree of nodes) of a traced function."""
+    outs = tree.unflatten(graph.out_tree, list(graph.outputs))
+    if has_aux:
+        if not (isinstance(outs, (tuple, list)) and len(outs) == 2):
+            raise WireError(
+                f"{what}(has_aux=True) needs the function to return a pair (output, aux), got "
+                f"{graph.out_tree!r}{at(user_location())}"
+            )
+        return outs[0], outs[1]
+    return outs, None
+
+
+def scalar_output(out, what: str) -> Node:
+    if not isinstance(out, Node):
+        raise NonDifferentiableError(
+            f"{what} needs a function returning one scalar, got a pytree {tree.flatten(out)[1]!r}; "
+            f"use wire.jacrev or wire.vjp for several outputs{at(user_location())}"
+        )
+    if out.aval.shape != ():
+        raise NonDifferentiableError(
+            f"{what} needs a scalar output, got {out.aval!r}; use wire.jacrev or wire.vjp for "
+            f"non-scalar outputs, or reduce it (e.g. .sum()){at(user_location())}"
+        )
+    if out.aval.dtype.kind not in "fc":
+        raise NonDifferentiableError(
+            f"{what} needs a floating-point output, got {out.aval!r}{at(user_location())}"
+        )
+    return out
+
+
+def differentiable_inputs(graph: Graph, argnums, what: str) -> tuple[tuple[int, ...], list]:
+    """Positional argnums and the input nodes of those arguments, checked to be floats."""
+    ranges = arg_leaf_ranges(graph.in_tree)
+    nums = _normalize_argnums(argnums, len(ranges))
+    trees = arg_trees(graph.in_tree)
+    for a in nums:
+        paths = tree.leaf_paths(trees[a])
+        for k, i in enumerate(ranges[a]):
+            aval = graph.inputs[i].aval
+            if aval.dtype.kind not in "fc":
+                where_ = f"argument {a}" + ("" if paths[k] == "<root>" else f" leaf {paths[k]}")
+                raise NonDifferentiableError(
+                    f"{what} with respect to {where_} of dtype {aval.dtype} ({aval!r}): "
+                    f"derivatives need floating-point inputs; pass x.astype(float)"
+                    f"{at(user_location())}"
+                )
+    return nums, ranges
+
+
+def memo_graph_transform(fn):
+    """Memoize a pure ``Graph -> Graph`` transform (first argument a Graph, the rest hashable).
+
+    Traces of the same function at the same avals give equal graphs, so repeated eager
+    calls (``grad(f)(x)`` in a loop) skip re-deriving and re-simplifying. Graphs holding
+    large constants (keyed by identity, so they never repeat) are not cached, which also
+    keeps the cache from pinning big arrays. Bounded and thread-safe (``lru_cache``).
+    """
+    cached = functools.lru_cache(maxsize=128)(fn)
+
+    @functools.wraps(fn)
+    def transform(graph: Graph, *args):
+        if any(n.op is const_op and n.params["value"].by_identity for n in graph.nodes):
+            return fn(graph, *args)
+        return cached(graph, *args)
+
+    transform.cache_clear = cached.cache_clear
+    return transform
+
+
+@memo_graph_transform
+def _simplified(graph: Graph) -> Graph:
+    return run_simplify(graph)
+
+
+def maybe_simplify(graph: Graph, simplify: bool = True) -> Graph:
+    """``wire.simplify(graph)`` when asked (transforms do by default), else ``graph``."""
+    return _simplified(graph) if simplify else graph
+
+
+# --------------------------------------------------------------------------- grad
+
+
+def grad_graph(
+    graph: Graph,
+    argnums=0,
+    has_aux: bool = False,
+    with_value: bool = False,
+    simplify: bool = True,
+) -> Graph:
+    """The graph of ``grad`` (or ``value_and_grad`` with ``with_value``) of ``graph``.
+
+    Same inputs; outputs ``g`` / ``(g, aux)`` / ``(value, g)`` / ``((value, aux), g)``.
+    """
+    return _grad_graph(graph, argnums, has_aux, with_value, simplify)
+
+
+@memo_graph_transform
+def _grad_graph(graph, argnums, has_aux, with_value, simplify) -> Graph:
+    what = "value_and_grad" if with_value else "grad"
+    out, aux = _split_aux(graph, has_aux, what)
+    value = scalar_output(out, what)
+    nums, ranges = differentiable_inputs(graph, argnums, what)
+    wrt = [graph.inputs[i] for a in nums for i in ranges[a]]
+    one = full((), 1, value.aval.dtype)
+    cts = backward([value], [one], wrt)
+    grads = [zeros_like_(Tracer(n)) if g is None else g for g, n in zip(cts, wrt)]
+    trees = arg_trees(graph.in_tree)
+    per_arg, k = [], 0
+    for a in nums:
+        n = len(ranges[a])
+        per_arg.append(tree.unflatten(trees[a], grads[k : k + n]))
+        k += n
+    g = per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
+    if with_value:
+        result = ((value, aux), g) if has_aux else (value, g)
+    else:
+        result = (g, aux) if has_aux else g
+    return maybe_simplify(_graph_from(graph.inputs, graph.in_tree, result), simplify)
+
+
+def value_and_grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True):
+    """``f``'s value and gradient with respect to ``argnums``, from one trace.
+
+    >>> import numpy as np, wire
+    >>> wire.value_and_grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0]))
+    (array(5.), array([2., 4.]))
+    """
+    if isinstance(f, Graph):
+        return grad_graph(f, argnums, has_aux, True, simplify)
+
+    def graph_of(in_avals, in_tree):
+        return grad_graph(trace_flat(f, in_avals, in_tree), argnums, has_aux, True, simplify)
+
+    return Transformed(f, graph_of, simplified=simplify)
+
+
+def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True):
+    """The gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``.
+
+    Composes to any order; ``f`` may take and return pytrees; a ``Graph`` gives a ``Graph``.
+    The derivative graph is simplified (``wire.simplify``) unless ``simplify=False``.
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> wire.grad(wnp.sin)(0.0)
+    array(1.)
+    >>> wire.grad(wire.grad(wire.grad(lambda x: x ** 4)))(1.0)
+    array(24.)
+    """
+    if isinstance(f, Graph):
+        return grad_graph(f, argnums, has_aux, False, simplify)
+
+    def graph_of(in_avals, in_tree):
+        return grad_graph(trace_flat(f, in_avals, in_tree), argnums, has_aux, False, simplify)
+
+    return Transformed(f, graph_of, simplified=simplify)
+
+
+# --------------------------------------------------------------------------- node-level API
+
+
+def gradients(ys, xs, dys=None):
+    """Symbolic derivatives of ``ys`` with respect to ``xs``, as new nodes (seed-design style).
+
+    ``ys`` is one node or a list; ``dys`` gives output gradients (each missing one is ones
+    shaped like its ``y``), so ``y`` need not be a scalar. Returns one node per ``x``; a node
+    that ``ys`` does not depend on gets zeros. Gradients of gradients work the same way.
+
+    >>> import numpy as np, wire
+    >>> x1, x2 = wire.var("x1"), wire.var("x2")
+    >>> g1, g2 = wire.gradients(x1 * x2 + x1, [x1, x2])
+    >>> wire.evaluate([g1, g2], {x1: np.array(2.0), x2: np.array(3.0)})
+    [array(4.), array(2.)]
+    """
+    ys = [ys] if not isinstance(ys, (list, tuple)) else list(ys)
+    ys = [to_tracer(y) for y in ys]
+    single_x = not isinstance(xs, (list, tuple))
+    xs = [xs] if single_x else list(xs)
+    xs = [to_tracer(x) for x in xs]
+    if dys is None:
+        dys = [None] * len(ys)
+    elif not isinstance(dys, (list, tuple)):
+        dys = [dys]
+    if len(dys) != len(ys):
+        raise WireError(f"gradients: {len(ys)} ys but {len(dys)} dys{at(user_location())}")
+    cts = [ones_like_(y) if dy is None else to_tracer(dy) for y, dy in zip(ys, dys)]
+    for y, ct in zip(ys, cts):
+        if y.shape is not None and ct.shape is not None and y.shape != ct.shape:
+            raise WireError(
+                f"gradients: output gradient of shape {ct.shape} does not match its output "
+                f"{y.aval!r}{at(user_location())}"
+            )
+    found = backward([y.node for y in ys], cts, [x.node for x in xs])
+    out = [zeros_like_(x) if g is None else g for g, x in zip(found, xs)]
+    return out[0] if single_x else out
+
+
+def var(name: str, shape=None, dtype=None) -> Tracer:
+    """A named symbolic input. Two ``var`` calls with one name (and shape/dtype) are one variable.
+
+    >>> import wire
+    >>> wire.var("x", shape=(3,))
+    Tracer<f64[3] var x>
+    """
+    aval = Aval(shape, np.float64 if dtype is None else dtype)
+    return Tracer(var_node(str(name), aval, user_location()))
+
+
+def Variable(name: str, shape=None, dtype=None) -> Tracer:
+    """The first seed design's name for :func:`var`."""
+    return var(name, shape=shape, dtype=dtype)

@@ -1,0 +1,342 @@
+"""``wire.jit``: trace once per input signature, simplify, compile to NumPy, cache.
+
+A jitted function keeps a small per-function cache keyed by the *signature* of a call: the
+pytree structure of the arguments, each leaf's shape and dtype, and the values of the static
+arguments. A miss traces the function (:func:`wire.core.trace_flat`), simplifies the graph
+and compiles it (:mod:`wire.runtime.compiler`); a hit calls the compiled function directly, so a
+steady-state call costs a tuple of shapes, one dict lookup and the NumPy calls themselves.
+
+Calling a jitted function inside another trace (``grad(jit(f))``, ``vmap(jit(f))``, or from
+inside a function being jitted) does not run compiled code: the cached graph is *inlined* into
+the enclosing trace, so the outer transform sees ordinary primitives. A function that closes
+over traced values of an enclosing trace is never cached (its graph depends on them).
+
+Python side effects in the function (printing, appending to a list) happen while tracing,
+i.e. once per signature, not on every call.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+import numpy as np
+
+from toolz import pipe
+
+from .. import tree
+from ..core.debug import _NANS
+from ..errors import WireError, at, user_location
+from ..ir import Graph, zero_signs
+from ..core import Tracer, call_graph_flat, flat_avals, trace_flat
+from ..runtime.backends import Program, leaf_aval, resolve
+from ..runtime.compiler import compile_graph
+from ..transforms import simplify as simp
+from ..transforms.rules import ALGEBRA
+
+DEFAULT_CACHE_LIMIT = 64
+BACKENDS = ("numpy",)
+_ndarray = np.ndarray
+_SLOW = object()  # first element of every non-fast-path key; fast keys never start with it
+
+
+def _simplify(graph: Graph) -> Graph:
+    """``wire.simplify(graph)``, the expensive passes only when the cheap ones (dead code,
+    constant folding, algebra, CSE) change something. Graphs of transformed functions that
+    simplify their results (``jit(grad(f))``) do not come here at all."""
+    cheap = pipe(graph, simp.dce, simp.fold_constants, simp.rewrite(ALGEBRA), simp.cse)
+    return graph if cheap.outputs == graph.outputs else simp.simplify(graph)
+
+
+def _check_backend(backend):
+    if isinstance(backend, str) and backend in BACKENDS:
+        return backend
+    if backend is not None and not isinstance(backend, str) or backend in ("dask", "cupy"):
+        resolve(backend)  # BackendError naming the extra to install when it is missing
+        return backend
+    raise WireError(
+        f"wire.jit backend {backend!r} is not available; supported backends: "
+        f"{', '.join(repr(b) for b in BACKENDS)}{at(user_location(2))}"
+    )
+
+
+class _Entry:
+    """One cached signature: the simplified graph and (once called concretely) its code."""
+
+    __slots__ = ("backend", "compiled", "fn", "graph")
+
+    def __init__(self, graph: Graph, backend=None):
+        self.graph = graph
+        self.fn = None
+        self.compiled = None
+        self.backend = backend  # (backend, chunks, compute) for non-NumPy backends
+
+    def compile(self):
+        if self.compiled is None and self.backend is not None:
+            self.compiled = Program(self.graph, *self.backend)
+            self.fn = self.compiled.fn
+        if self.compiled is None:
+            compiled = compile_graph(self.graph)
+            self.compiled = compiled
+            self.fn = compiled.fn
+        return self.compiled
+
+
+class Lowered:
+    """What :meth:`Jitted.lower` returns: the graph for one signature and its compiled code.
+
+    ``source`` is the generated Python (one line per node), ``graph`` the simplified graph;
+    calling a ``Lowered`` runs the compiled code on arguments of that signature.
+    """
+
+    __slots__ = ("compiled", "graph")
+
+    def __init__(self, graph: Graph, compiled):
+        self.graph = graph
+        self.compiled = compiled
+
+    @property
+    def source(self) -> str:
+        return self.compiled.source
+
+    def __call__(self, *args):
+        return self.compiled(*args)
+
+    def __repr__(self):
+        return f"<wire.Lowered: {len(self.graph)} nodes>\n{self.source}"
+
+
+class Jitted:
+    """A jitted function: call it like the original. See :func:`jit`."""
+
+    def __init__(self, fun: Callable, static_argnums=(), backend: str = "numpy",
+                 cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False):
+        if not callable(fun):
+            raise WireError(f"wire.jit needs a function or a Graph, got {type(fun).__name__}"
+                            f"{at(user_location())}")
+        nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+        if not all(isinstance(i, int) for i in nums):
+            raise WireError(f"static_argnums must be ints, got {static_argnums!r}"
+                            f"{at(user_location())}")
+        if cache_limit < 1:
+            raise WireError(f"cache_limit must be at least 1, got {cache_limit!r}"
+                            f"{at(user_location())}")
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.static_argnums = nums
+        self.backend = _check_backend(backend)
+        self._on = None if backend == "numpy" else (backend, chunks, bool(compute))
+        self.cache_limit = int(cache_limit)
+        self._cache: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._graphs_simplified = bool(getattr(fun, "simplified", False))
+        self.simplified = True  # (update_wrapper may have copied the wrapped function's flag)
+
+    # ---- the call path
+    def __call__(self, *args, **kwargs):
+        # _NANS: under wire.debug_nans the slow path runs the checking evaluator (issue 9)
+        if not kwargs and not self.static_argnums and not _NANS.get():
+            key = []
+            for a in args:  # the fast path: plain arrays only; the key is shapes and dtypes
+                if type(a) is not _ndarray:
+                    break
+                key.append(a.shape)
+                key.append(a.dtype)
+            else:
+                key = tuple(key)
+                cache = self._cache
+                entry = cache.get(key)
+                if entry is not None and entry.fn is not None:
+                    try:
+                        cache.move_to_end(key)
+                    except KeyError:  # evicted by another thread meanwhile
+                        pass
+                    return entry.fn(*args)
+        return self._call_slow(args, kwargs)
+
+    def _split(self, args):
+        """(dynamic args, static values) with the static ones checked to be hashable."""
+        if not self.static_argnums:
+            return args, ()
+        n = len(args)
+        nums = []
+        for i in self.static_argnums:
+            if not -n <= i < n:
+                raise WireError(
+                    f"static_argnums {self.static_argnums!r}: argument {i} is missing; the "
+                    f"jitted function {self._name()} was called with {n} positional arguments"
+                    f"{at(user_location(3))}"
+                )
+            nums.append(i % n)
+        statics = []
+        for i in sorted(set(nums)):
+            v = args[i]
+            try:
+                hash(v)
+            except TypeError:
+                raise WireError(
+                    f"static argument {i} of {self._name()} is a {type(v).__name__}, which is "
+                    f"not hashable; static arguments are part of the cache key — pass a tuple "
+                    f"instead of a list, or make it a traced argument{at(user_location(3))}"
+                ) from None
+            statics.append((i, type(v), v))
+        static_set = {i for i, _, _ in statics}
+        dyn = tuple(a for i, a in enumerate(args) if i not in static_set)
+        return dyn, tuple(statics)
+
+    def _name(self) -> str:
+        return getattr(self.fun, "__name__", repr(self.fun))
+
+    def _entry(self, args, kwargs):
+        """(entry or None, graph, leaves, has_tracer) for a call; traces on a miss."""
+        dyn, statics = self._split(args)
+        # positional arguments alone are the tuple of arguments (error paths read `[0]`)
+        leaves, in_tree = tree.flatten((dyn, kwargs) if kwargs else dyn)
+        has_tracer = False
+        fast = not kwargs and not statics
+        for x in leaves:
+            if isinstance(x, Tracer):
+                has_tracer = True
+                fast = False
+            elif type(x) is not np.ndarray:
+                fast = False
+        if self._on is None:
+            avals = flat_avals(leaves, in_tree)
+        else:  # Dask/CuPy arguments: shapes and dtypes without reading values
+            avals = [leaf_aval(x) for x in leaves]
+        if fast:
+            key = tuple(v for a in avals for v in (a.shape, a.dtype))
+        else:
+            # static -0.0 and 0.0 are equal keys, but trace to different constants
+            key = (_SLOW, in_tree, tuple(avals), statics,
+                   zero_signs(tuple((i, v) for i, _, v in statics)))
+        entry = self._cache.get(key)
+        if entry is not None:
+            return entry, entry.graph, leaves, has_tracer
+        graph = self._trace(avals, in_tree, statics, bool(kwargs))
+        if graph.free_vars:  # closes over values of an enclosing trace: never cached
+            return None, graph, leaves, has_tracer
+        if not (self._graphs_simplified and not statics and not kwargs):
+            graph = _simplify(graph)
+        entry = _Entry(graph, self._on)
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                entry = found
+            else:
+                self._cache[key] = entry
+                while len(self._cache) > self.cache_limit:
+                    self._cache.popitem(last=False)
+        return entry, entry.graph, leaves, has_tracer
+
+    def _trace(self, avals, in_tree, statics, has_kwargs: bool) -> Graph:
+        fun = self.fun
+        if not statics and not has_kwargs:  # a transformed function gives its graph itself
+            return trace_flat(fun, avals, in_tree)
+
+        def with_statics(dyn, kwargs):
+            full = list(dyn)
+            for i, _, v in statics:
+                full.insert(i, v)
+            return fun(*full, **kwargs)
+
+        if has_kwargs:
+            return trace_flat(with_statics, avals, in_tree)
+        return trace_flat(lambda *dyn: with_statics(dyn, {}), avals, in_tree)
+
+    def _call_slow(self, args, kwargs):
+        entry, graph, leaves, has_tracer = self._entry(args, kwargs)
+        if entry is None or has_tracer or _NANS.get():  # debug_nans: the checking evaluator
+            return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
+        if entry.fn is None:
+            entry.compile()
+        return entry.fn(*leaves)
+
+    # ---- the graph protocol (wire.core.trace_flat): jit(jit(f)), grad(jit(f))
+    simplified = True  # the graphs it gives went through wire.simplify
+
+    def __wire_graph__(self, in_avals, in_tree) -> Graph:
+        """The simplified graph at arguments of these avals (cached like a call's)."""
+        if self.static_argnums:  # arguments include static values: trace the call itself
+            return trace_flat(lambda *a: self(*a), in_avals, in_tree)
+        key = (_SLOW, in_tree, tuple(in_avals), ())
+        entry = self._cache.get(key)
+        if entry is not None:
+            return entry.graph
+        graph = self._trace(in_avals, in_tree, (), False)
+        if graph.free_vars:
+            return graph
+        if not self._graphs_simplified:
+            graph = _simplify(graph)
+        with self._lock:
+            self._cache.setdefault(key, _Entry(graph, self._on))
+            while len(self._cache) > self.cache_limit:
+                self._cache.popitem(last=False)
+        return graph
+
+    # ---- inspection and cache control
+    def lower(self, *args, **kwargs) -> Lowered:
+        """The graph and generated code for the signature of ``args`` (compiling if needed).
+
+        >>> import numpy as np, wire
+        >>> low = wire.jit(lambda x: np.sin(x) * 2.0).lower(np.ones(3))
+        >>> print(low.source.splitlines()[2].split("#")[0].strip())
+        b = np.sin(a)
+        """
+        entry, _, _, _ = self._entry(args, kwargs)
+        if entry is None:
+            raise WireError(
+                f"cannot lower {self._name()}: it closes over traced values of an enclosing "
+                f"trace, so it has no standalone graph{at(user_location())}"
+            )
+        return Lowered(entry.graph, entry.compile())
+
+    def cache_size(self) -> int:
+        """Number of signatures currently cached (at most ``cache_limit``)."""
+        return len(self._cache)
+
+    def clear_cache(self) -> None:
+        """Forget every cached signature; the next call traces again."""
+        with self._lock:
+            self._cache.clear()
+
+    def __get__(self, obj, objtype=None):  # jitted methods bind like functions
+        return self if obj is None else functools.partial(self, obj)
+
+    def __repr__(self):
+        return f"<wire.jit {self._name()} ({len(self._cache)} cached signatures)>"
+
+
+def jit(f=None, static_argnums=(), backend: str = "numpy", *,
+        cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False):
+    """Compile ``f``: trace once per input signature, simplify, generate NumPy code, cache.
+
+    The signature is the arguments' pytree structure, shapes and dtypes, plus the values of
+    the ``static_argnums`` arguments (which must be hashable, and may steer Python control
+    flow). A new signature traces again; at most ``cache_limit`` signatures are kept (least
+    recently used dropped first). ``jit`` composes with every transform in both orders, and
+    ``jit(graph)`` compiles a ``Graph`` directly. ``f.lower(*args).source`` shows the code.
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> f = wire.jit(wire.grad(lambda x: wnp.sum(wnp.tanh(x) ** 2)))
+    >>> f(np.zeros(2))
+    array([0., 0.])
+    >>> wire.jit(lambda x, n: x * n, static_argnums=1)(np.ones(2), 3)
+    array([3., 3.])
+
+    ``backend="dask"`` (or ``"cupy"``, or an Array-API namespace) runs the cached graph on
+    that array library instead of generated NumPy code (:mod:`wire.runtime.backends`): on Dask the
+    gradient graph becomes a task graph, NumPy arguments are chunked by ``chunks=``, and
+    results stay lazy Dask arrays unless ``compute=True``.
+    """
+    if f is None:
+        return functools.partial(jit, static_argnums=static_argnums, backend=backend,
+                                 cache_limit=cache_limit, chunks=chunks, compute=compute)
+    _check_backend(backend)
+    if isinstance(f, Graph):
+        if backend != "numpy":
+            return Program(_simplify(f), backend, chunks, compute)
+        return compile_graph(_simplify(f))
+    return Jitted(f, static_argnums, backend, cache_limit, chunks, compute)

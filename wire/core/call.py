@@ -1,0 +1,35 @@
+"""Calling a graph: evaluate it on concrete values, or inline its nodes into the current trace.
+
+This is what makes transformed graphs ordinary functions: the same call evaluates
+``grad(f)``'s graph on arrays and copies its nodes into an enclosing trace on tracers.
+"""
+
+from __future__ import annotations
+
+from ..errors import ShapeError, WireError, at, user_location
+from ..ir import Graph, substitute
+from .evaluate import evaluate_flat
+from .tracer import Tracer, to_node
+
+
+def call_graph_flat(graph: Graph, leaves: list):
+    """Run ``graph`` on flat ``leaves``: evaluate when all are concrete, else inline.
+
+    Inlining (any leaf is a tracer, or the graph closes over nodes of an enclosing trace)
+    substitutes the leaves for the graph's inputs and returns tracers, so calling a
+    transformed graph inside another trace just adds its nodes there.
+    """
+    if len(leaves) != len(graph.inputs):
+        raise WireError(f"graph takes {len(graph.inputs)} inputs, got {len(leaves)}"
+                        + at(user_location()))
+    if any(isinstance(x, Tracer) for x in leaves) or graph.free_vars:
+        nodes = [to_node(x) for x in leaves]
+        for n, inp in zip(nodes, graph.inputs):
+            if n.aval != inp.aval and n.aval.shape is not None:
+                raise ShapeError(
+                    f"graph input {inp.params['index']} expects {inp.aval!r}, got {n.aval!r}"
+                    f"{at(user_location())}"
+                )
+        outs = substitute(list(graph.outputs), dict(zip(graph.inputs, nodes)), graph.nodes)
+        return [Tracer(o) for o in outs]
+    return evaluate_flat(graph, leaves)

@@ -1,0 +1,146 @@
+"""The stateless graph walker: ``evaluate_flat(graph, leaves)``.
+
+Each graph is resolved once to ``(function, input slots)`` steps (a memoized *plan*); a call
+walks the plan keeping values in a local list that dies with the call, dropping each value
+after its last use. Nothing is written into the arguments and no state survives the call, so
+one graph may be evaluated from many threads at once.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
+from ..ir import Graph, Node, arg_op, const_op, toposort, var_op
+from .debug import _NANS, check_steps
+from .tracer import Tracer
+
+
+class Plan:
+    """A graph resolved for execution: steps over integer slots."""
+
+    __slots__ = ("n_slots", "inputs", "outputs", "consts", "steps", "nodes")
+
+    def __init__(self, graph: Graph):
+        nodes = list(graph.nodes)
+        slot = {n: i for i, n in enumerate(nodes)}
+        self.n_slots = len(nodes)
+        self.nodes = nodes
+        self.inputs = [slot[n] for n in graph.inputs]
+        self.outputs = [slot[n] for n in graph.outputs]
+        self.consts = [(slot[n], n.params["value"].array) for n in nodes if n.op is const_op]
+        unbound = [n for n in nodes if n.is_leaf and n.op is not const_op and n not in graph.inputs]
+        if unbound:
+            n = unbound[0]
+            raise UnboundInputError(
+                f"no value for {_describe_leaf(n)}: the graph uses it but it is not one of the "
+                f"graph's inputs{at(n.loc)}"
+            )
+        last_use: dict[int, int] = {}
+        ops = [n for n in nodes if not n.is_leaf]
+        for k, n in enumerate(ops):
+            for i in n.inputs:
+                last_use[slot[i]] = k
+        keep = set(self.outputs)
+        frees: list[list[int]] = [[] for _ in ops]
+        for s, k in last_use.items():
+            if s not in keep:
+                frees[k].append(s)
+        self.steps = [
+            (
+                functools.partial(n.op.impl, **n.params) if n.params else n.op.impl,
+                tuple(slot[i] for i in n.inputs),
+                slot[n],
+                tuple(frees[k]),
+            )
+            for k, n in enumerate(ops)
+        ]
+
+
+@functools.lru_cache(maxsize=512)
+def plan_for(graph: Graph) -> Plan:
+    """The memoized execution plan of ``graph`` (a pure function of an immutable value)."""
+    return Plan(graph)
+
+
+def _describe_leaf(n: Node) -> str:
+    if n.op is var_op:
+        return f"var {n.params['name']!r} ({n.aval!r})"
+    if n.op is arg_op:
+        return f"a traced value of an enclosing trace ({n.aval!r})"
+    return f"input {n.params.get('index')} ({n.aval!r})"
+
+
+def _check_input(node: Node, value, what: str):
+    shape = np.shape(value)
+    if node.aval.shape is not None and tuple(shape) != node.aval.shape:
+        raise ShapeError(
+            f"{what} expects shape {node.aval.shape} ({node.aval!r}), got shape {tuple(shape)}"
+            f"{at(user_location())}"
+        )
+
+
+def evaluate_flat(graph: Graph, leaves: Sequence) -> list:
+    """Evaluate ``graph`` on flat input values; returns a list of NumPy arrays."""
+    plan = plan_for(graph)
+    if len(leaves) != len(plan.inputs):
+        raise WireError(f"graph takes {len(plan.inputs)} inputs, got {len(leaves)}{at(user_location())}")
+    env = [None] * plan.n_slots
+    for s, node, v in zip(plan.inputs, graph.inputs, leaves):
+        if isinstance(v, Tracer):
+            raise WireError("evaluate needs concrete values; to inline a graph into a trace, "
+                            "call it" + at(user_location()))
+        _check_input(node, v, f"input {node.params.get('index', '')}")
+        env[s] = v
+    for s, v in plan.consts:
+        env[s] = v
+    if _NANS.get():  # wire.debug_nans: a separate checking loop keeps this one fast
+        check_steps(plan, env)
+        return [_as_array(env[s]) for s in plan.outputs]
+    for fn, ins, out, frees in plan.steps:
+        env[out] = fn(*[env[i] for i in ins])
+        for f in frees:
+            env[f] = None
+    return [_as_array(env[s]) for s in plan.outputs]
+
+
+def _as_array(v):
+    if isinstance(v, tuple):
+        return tuple(_as_array(x) for x in v)
+    return v if type(v) is np.ndarray else np.asarray(v)
+
+
+def feed_nodes(nodes, feed_dict) -> tuple[list[Node], list]:
+    """Match feed-dict keys (tracers, or var names) to the free leaves the nodes use."""
+    by_node, by_name = {}, {}
+    for k, v in (feed_dict or {}).items():
+        if isinstance(k, Tracer):
+            by_node[k.node] = v
+        elif isinstance(k, Node):
+            by_node[k] = v
+        elif isinstance(k, str):
+            by_name[k] = v
+        else:
+            raise WireError("feed_dict keys must be wire.var tracers or names, got "
+                            f"{type(k).__name__}" + at(user_location()))
+    leaves, values = [], []
+    for n in toposort(nodes):
+        if not n.is_leaf or n.op is const_op:
+            continue
+        if n in by_node:
+            v = by_node[n]
+        elif n.op is var_op and n.params["name"] in by_name:
+            v = by_name[n.params["name"]]
+        else:
+            raise UnboundInputError(
+                f"no value for {_describe_leaf(n)} in the feed dict{at(user_location())}; "
+                f"feed it as {{var: array}}"
+            )
+        v = v if isinstance(v, np.ndarray) else np.asarray(v)
+        _check_input(n, v, _describe_leaf(n))
+        leaves.append(n)
+        values.append(v)
+    return leaves, values

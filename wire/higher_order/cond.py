@@ -1,0 +1,150 @@
+"""The ``cond`` primitive: operands ``(index, *ops)``, param ``branches`` (a tuple of closed
+graphs over ``ops``); runs ``branches[clip(index)]`` and returns a tuple of outputs.
+``wire.cond`` is the two-branch case (false, true), ``wire.switch`` the general one.
+
+Every sub-graph is closed (its free values were turned into operands by
+``wire.api.control_flow``), so a sub-graph is a plain hashable value and evaluation, printing,
+comparison and caching need nothing special. Derivative rules build *new* branch graphs from
+the old ones (Graph -> Graph, by tracing a function that inlines the old graph and runs the
+jvp/vjp driver on it) and bind ``cond`` again, so derivatives of derivatives work. Rules never
+trace a function that closes over a tracer of the graph being transformed: helper traces
+close over graphs and masks only.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ..core import bind
+from ..core.lowering import XpImpl
+from ..core.primitive import Primitive
+from ..errors import ShapeError
+from ..ir import Aval, Graph
+from ..ops.batching import batch_size, to_front
+from ..ops.elementwise import ge, sin
+from .subgraph import (
+    batch_graph,
+    batch_to_front,
+    batched_outputs,
+    check_avals,
+    closed_graph,
+    float_mask,
+    inline,
+    jvp_inline,
+    pick,
+    run,
+    select_examples,
+    spread,
+    vjp_inline,
+    zeros_if_none,
+)
+
+
+def _cond_impl(index, *ops, branches):
+    i = int(np.clip(int(np.asarray(index)), 0, len(branches) - 1))
+    return tuple(run(branches[i], ops))
+
+
+def _cond_shape(index, *ops, branches):
+    if index.dtype.kind not in "iub" or index.shape != ():
+        raise ShapeError(f"cond/switch: the branch index must be an integer scalar, got {index!r}")
+    check_avals("cond/switch", [o for o in ops], branches[0].in_avals)
+    return tuple(branches[0].out_avals)
+
+
+def _cond_jvp_graph(branch: Graph, in_nz, out_f) -> Graph:
+    n = len(branch.inputs)
+    avals = list(branch.in_avals) + pick(branch.in_avals, in_nz)
+
+    def fn(*args):
+        primals = args[:n]
+        ts = spread(args[n:], in_nz)
+        outs, touts = jvp_inline(branch, primals, ts)
+        return zeros_if_none(pick(touts, out_f), pick(outs, out_f))
+
+    return closed_graph(fn, avals)
+
+
+def _cond_jvp(ts, out, index, *ops, branches):
+    in_nz = [t is not None for t in ts[1:]]
+    out_f = float_mask(branches[0].out_avals)
+    new = tuple(_cond_jvp_graph(b, in_nz, out_f) for b in branches)
+    res = bind(cond_p, index, *ops, *[t for t in ts[1:] if t is not None], branches=new)
+    return tuple(spread(res, out_f))
+
+
+def branch_vjp_graph(branch: Graph, in_f, out_f) -> Graph:
+    n = len(branch.inputs)
+    avals = list(branch.in_avals) + pick(branch.out_avals, out_f)
+
+    def fn(*args):
+        return vjp_inline(branch, args[:n], spread(args[n:], out_f), in_f)
+
+    return closed_graph(fn, avals)
+
+
+def _cond_vjp(ct, out, index, *ops, branches):
+    in_f = [o.aval.is_float for o in ops]
+    out_f = float_mask(branches[0].out_avals)
+    if not any(in_f):
+        return (None,) * (1 + len(ops))
+    new = tuple(branch_vjp_graph(b, in_f, out_f) for b in branches)
+    res = bind(cond_p, index, *ops, *pick(ct, out_f), branches=new)
+    return (None, *spread(res, in_f))
+
+
+def _cond_batch(args, dims, *, branches):
+    size = batch_size(args, dims)
+    ops = batch_to_front(args[1:], dims[1:])
+    in_b = [d is not None for d in dims[1:]]
+    n_out = len(branches[0].outputs)
+    if dims[0] is None:  # every example takes the same branch: batch the branches
+        out_b = [any(bs) for bs in zip(*[batched_outputs(b, in_b) for b in branches])]
+        new = tuple(batch_graph(b, in_b, size, out_b) for b in branches)
+        return cond_bind(args[0], ops, new), tuple(0 if b else None for b in out_b)
+    # A batched index: run every branch on the whole batch, then pick per example.
+    idx = to_front(args[0], dims[0])
+    results = [inline(batch_graph(b, in_b, size, [True] * n_out), ops) for b in branches]
+    out = list(results[0])
+    for k in range(1, len(branches)):  # index >= k takes branch k: clamps like the impl
+        take = ge(idx, k)
+        out = [select_examples(take, r, o, size) for o, r in zip(out, results[k])]
+    return tuple(out), (0,) * n_out
+
+
+def _cond_sample(rng):
+    x, y = rng.normal(size=(3,)), rng.normal(size=(2, 3))
+    avals = [Aval(x.shape, x.dtype), Aval(y.shape, y.dtype)]
+    branches = (
+        closed_graph(lambda a, b: [sin(a) * b], avals),
+        closed_graph(lambda a, b: [a * a + b], avals),
+        closed_graph(lambda a, b: [b - a], avals),
+    )
+    return [np.array(int(rng.integers(0, 3))), x, y], {"branches": branches}
+
+
+def _cond_xp(bk, index, *ops, branches):
+    i = int(np.clip(int(bk.scalar(index)), 0, len(branches) - 1))
+    return tuple(bk.run(branches[i], ops))
+
+
+cond_p = Primitive(
+    "cond",
+    _cond_impl,
+    _cond_shape,
+    jvp=_cond_jvp,
+    vjp=_cond_vjp,
+    batch=_cond_batch,
+    xp=XpImpl(_cond_xp, "(branch on a scalar)"),
+    sample=_cond_sample,
+    doc="branches[clip(index)](*ops): switch/cond over closed sub-graphs (multi-output)",
+)
+
+
+def cond_bind(index, ops: Sequence, branches: tuple) -> tuple:
+    """Bind ``cond_p``: ``branches[index](*ops)`` as a tuple of outputs."""
+    return bind(cond_p, index, *ops, branches=tuple(branches))
+
+

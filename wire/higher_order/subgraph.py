@@ -1,0 +1,157 @@
+"""Helpers for primitives whose params hold closed sub-graphs (``cond``, ``scan``, ``while``).
+
+Build closed graphs by tracing a function of fresh arguments (:func:`closed_graph`), copy a
+graph into the current trace (:func:`inline`), run one on concrete values fast
+(:func:`runner`: compiled once per graph by ``wire.runtime.compiler``), push tangents or pull
+cotangents through an inlined graph (:func:`jvp_inline`, :func:`vjp_inline`), and ask which
+outputs depend on which inputs (:func:`out_nonzero`, :func:`batched_outputs`). Rules built
+from these never trace a function that closes over a tracer of the graph being transformed:
+only over graphs and static masks, so the graphs they build are closed.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable, Sequence
+
+from ..core import call_graph_flat, evaluate_flat, to_tracer, trace_flat
+from ..core.debug import _NANS
+from ..errors import ShapeError
+from ..ir import Aval, Graph, _flat_tree
+from ..ops.batching import to_front
+from ..ops.elementwise import select
+from ..ops.layout import reshape, zeros_like_
+from ..runtime.compiler import compile_graph
+from ..transforms.jvp import forward
+from ..transforms.vjp import backward, dependents
+from ..transforms.vmap import vmap_flat
+
+
+def closed_graph(fn: Callable, in_avals: Sequence[Aval]) -> Graph:
+    """The closed graph of ``fn(*tracers) -> sequence of tracers`` at ``in_avals``.
+
+    ``fn`` must close over graphs and static data only, never over tracers.
+    """
+    in_avals = list(in_avals)
+
+    def flat_fn(*args):
+        return tuple(to_tracer(o) for o in fn(*args))
+
+    g = trace_flat(flat_fn, in_avals, _flat_tree(len(in_avals)))
+    return Graph(g.inputs, g.outputs)
+
+
+def inline(graph: Graph, args: Sequence) -> list:
+    """``graph`` applied to tracers ``args`` inside the current trace (its nodes are copied in)."""
+    return call_graph_flat(graph, [to_tracer(a) for a in args])
+
+
+def run(graph: Graph, values: Sequence) -> list:
+    """``graph`` evaluated on concrete ``values``."""
+    return runner(graph)(values)
+
+
+def runner(graph: Graph) -> Callable[[Sequence], list]:
+    """The function running ``graph`` (a loop body: called once per step) on concrete values.
+
+    Bodies are compiled once to straight-line NumPy by ``wire.runtime.compiler`` (memoized per graph)
+    so a step costs little more than its NumPy calls; under ``wire.debug_nans`` the checking
+    evaluator runs them instead, so a NaN made inside a loop is reported at its node.
+    """
+    if _NANS.get():
+        return lambda values: evaluate_flat(graph, values)
+    return body_runner(graph)
+
+
+@functools.lru_cache(maxsize=256)
+def body_runner(graph: Graph) -> Callable[[Sequence], Sequence]:
+    """A fast function ``values -> outputs`` for ``graph`` (a pure function of the graph)."""
+    try:
+        fn = compile_graph(graph, "body").fn
+    except Exception:  # no compiler, or it cannot handle this graph: the plain evaluator
+        return lambda values: evaluate_flat(graph, values)
+    return lambda values: list(fn(*values))
+
+
+def out_nonzero(graph: Graph, in_nz: Sequence[bool]) -> list[bool]:
+    """Which outputs of ``graph`` can have a nonzero derivative given inputs' flags ``in_nz``."""
+    dep = dependents(list(graph.nodes), [n for n, m in zip(graph.inputs, in_nz) if m])
+    return [o in dep for o in graph.outputs]
+
+
+def jvp_inline(graph: Graph, primals: Sequence, tangents: Sequence):
+    """Inline ``graph`` on ``primals``; return (outputs, output tangents or None)."""
+    outs = inline(graph, primals)
+    touts = forward([o.node for o in outs], [to_tracer(p).node for p in primals], tangents)
+    return outs, touts
+
+
+def vjp_inline(graph: Graph, primals: Sequence, cts: Sequence, wrt: Sequence[bool]) -> list:
+    """Cotangents (zeros where none) of the ``wrt`` primals of ``graph`` given output ``cts``."""
+    primals = [to_tracer(p) for p in primals]
+    outs = inline(graph, primals)
+    chosen = [p for p, m in zip(primals, wrt) if m]
+    found = backward([o.node for o in outs], list(cts), [p.node for p in chosen])
+    return [zeros_like_(p) if g is None else g for g, p in zip(found, chosen)]
+
+
+def pick(seq, mask):
+    return [x for x, m in zip(seq, mask) if m]
+
+
+def float_mask(avals) -> list[bool]:
+    return [a.is_float for a in avals]
+
+
+def zeros_if_none(ts, likes):
+    return [zeros_like_(x) if t is None else t for t, x in zip(ts, likes)]
+
+
+def spread(values, mask, fill=None) -> list:
+    """Put ``values`` at the True positions of ``mask``, ``fill`` elsewhere."""
+    it = iter(values)
+    return [next(it) if m else fill for m in mask]
+
+
+def check_avals(what: str, got, expected):
+    got, expected = tuple(got), tuple(expected)
+    if got != expected:
+        raise ShapeError(
+            f"{what}: operands {fmt_avals(got)} do not match the sub-graph inputs "
+            f"{fmt_avals(expected)}"
+        )
+
+
+def fmt_avals(avals) -> str:
+    return "(" + ", ".join(repr(a) for a in avals) + ")"
+
+
+def loc_of(out) -> str | None:
+    first = out[0] if isinstance(out, tuple) else out
+    node = first.node
+    return node.inputs[0].loc if node.inputs else node.loc
+
+
+def batched_outputs(graph: Graph, in_b: Sequence[bool]) -> list[bool]:
+    """Which outputs of ``graph`` depend on the inputs flagged in ``in_b`` (any dtype)."""
+    dep = {n for n, b in zip(graph.inputs, in_b) if b}
+    for n in graph.nodes:
+        if n not in dep and any(i in dep for i in n.inputs):
+            dep.add(n)
+    return [o in dep for o in graph.outputs]
+
+
+def batch_graph(graph: Graph, in_b, size: int, out_b) -> Graph:
+    """``graph`` batched along axis 0 of the flagged inputs and outputs."""
+    dims = [0 if b else None for b in in_b]
+    return vmap_flat(graph, dims, size, [0 if b else None for b in out_b])
+
+
+def batch_to_front(args, dims):
+    return [x if d is None else to_front(x, d) for x, d in zip(args, dims)]
+
+
+def select_examples(take, new, old, size: int):
+    """Per example of the batch (axis 0): ``new`` where ``take`` else ``old``."""
+    old = to_tracer(old)
+    return select(reshape(take, (size,) + (1,) * (old.ndim - 1)), new, old)

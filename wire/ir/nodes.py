@@ -1,0 +1,314 @@
+"""Abstract values and interned nodes (the graph type lives in ``wire.ir.graph``).
+
+* ``Aval`` — shape and dtype of a value (``shape`` may be ``None`` for a ``wire.var`` whose
+  shape was not given). Multi-output nodes have a tuple of avals.
+* ``Node`` — ``(op, inputs, params, aval)``, immutable and *interned*: building the same
+  expression twice returns the same object, so ``==`` is ``is``, hashing never recurses and
+  common sub-expressions are shared for free. The user's source location (``loc``) rides
+  along outside the key.
+
+Leaf operations (inputs, named vars, constants) live here; computing primitives live in
+``wire.core`` and ``wire.ops``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+import weakref
+from _weakref import _remove_dead_weakref  # what WeakValueDictionary uses; atomic
+from typing import Iterable, Sequence
+
+import numpy as np
+from pyrsistent import PMap, pmap
+
+
+EMPTY_PARAMS = pmap()
+
+
+# --------------------------------------------------------------------------- avals
+
+
+class Aval:
+    """Abstract value: ``shape`` (tuple of ints, or None when unknown) and ``dtype``.
+
+    >>> Aval((3, 4), np.float64)
+    f64[3,4]
+    """
+
+    __slots__ = ("shape", "dtype", "_hash")
+
+    def __init__(self, shape, dtype):
+        object.__setattr__(self, "shape", None if shape is None else tuple(int(d) for d in shape))
+        object.__setattr__(self, "dtype", np.dtype(dtype))
+        object.__setattr__(self, "_hash", hash((self.shape, self.dtype)))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Aval is immutable")
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, Aval) and self.shape == other.shape and self.dtype == other.dtype
+        )
+
+    @property
+    def ndim(self):
+        return None if self.shape is None else len(self.shape)
+
+    @property
+    def size(self):
+        return None if self.shape is None else int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def is_float(self) -> bool:
+        return self.dtype.kind in "fc"
+
+    def __repr__(self):
+        kind = {"f": "f", "i": "i", "u": "u", "c": "c", "b": "bool"}.get(self.dtype.kind, "?")
+        name = "bool" if kind == "bool" else f"{kind}{self.dtype.itemsize * 8}"
+        dims = "?" if self.shape is None else ",".join(map(str, self.shape))
+        return f"{name}[{dims}]"
+
+    def __reduce__(self):
+        return Aval, (self.shape, self.dtype)
+
+
+@functools.lru_cache(maxsize=4096)
+def make_aval(shape, dtype) -> Aval:
+    """A shared ``Aval`` for ``(shape, dtype)`` (memoized: equal avals are usually one object,
+    which makes node-key comparisons identity checks)."""
+    return Aval(shape, dtype)
+
+
+def aval_of(x) -> Aval:
+    """Aval of a concrete value (array, NumPy scalar, Python number)."""
+    if isinstance(x, np.ndarray):
+        return make_aval(x.shape, x.dtype)
+    return make_aval(np.shape(x), np.result_type(x))
+
+
+# --------------------------------------------------------------------------- leaf ops
+
+
+class LeafOp:
+    """An operation with no inputs whose value comes from outside: input, var or const."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self):
+        return self.name
+
+    def __reduce__(self):
+        return _leaf_op, (self.name,)
+
+
+def _leaf_op(name):
+    return LEAF_OPS[name]
+
+
+input_op = LeafOp("input")  # positional input of a closed graph: params {index}
+arg_op = LeafOp("arg")  # input while a trace is open: params {index, tag}
+var_op = LeafOp("var")  # named symbolic variable (wire.var): params {name}
+const_op = LeafOp("const")  # literal array: params {value: ConstValue}
+LEAF_OPS = {op.name: op for op in (input_op, arg_op, var_op, const_op)}
+
+
+class ConstValue:
+    """A read-only array with a hashable key: small arrays by content, large ones by identity."""
+
+    __slots__ = ("array", "_key", "_hash", "by_identity")
+    CONTENT_KEY_BYTES = 1 << 16
+
+    def __init__(self, array):
+        a = np.array(array, copy=True)
+        a.setflags(write=False)
+        self.array = a
+        self.by_identity = a.nbytes > self.CONTENT_KEY_BYTES
+        if not self.by_identity:
+            self._key = (a.dtype.str, a.shape, a.tobytes())
+        else:
+            self._key = (a.dtype.str, a.shape, id(a))
+        self._hash = hash(self._key)
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return isinstance(other, ConstValue) and self._key == other._key
+
+    def __reduce__(self):
+        return ConstValue, (self.array,)
+
+    def __repr__(self):
+        a = self.array
+        if a.size <= 6:
+            return np.array2string(a, separator=",").replace("\n", "")
+        return f"<{Aval(a.shape, a.dtype)!r}>"
+
+
+# --------------------------------------------------------------------------- nodes
+
+_TABLE: dict = {}
+# The one global: the intern table, key -> weak reference to the node (an entry goes when its
+# node dies). No result depends on it — losing an entry only costs a duplicate node — and
+# the lock keeps equal structure => same object across threads. A plain dict of weak
+# references rather than a WeakValueDictionary: lookups are the hot path of tracing and
+# rewriting.
+_LOCK = threading.Lock()
+
+
+def _forget(key, ref) -> None:
+    """Weakref callback: drop the dead node's entry (unless a new node took the key)."""
+    _remove_dead_weakref(_TABLE, key)
+
+
+class Node:
+    """One operation: ``op`` applied to ``inputs`` with static ``params``; abstract value ``aval``.
+
+    Build nodes with :func:`make_node` (interned); nodes refuse attribute assignment.
+    """
+
+    # _items: the sorted params key of the intern table; _skey: memo of the structural key
+    # wire.transforms.simplify sorts operands by (None until first asked for)
+    __slots__ = ("op", "inputs", "params", "aval", "loc", "_items", "_skey", "__weakref__")
+
+    def __setattr__(self, name, value):
+        raise AttributeError("wire graphs are immutable: Node attributes cannot be set")
+
+    def __delattr__(self, name):
+        raise AttributeError("wire graphs are immutable")
+
+    # Equality and hashing are by identity (the defaults), which is structural equality
+    # thanks to interning; the default hash also keeps dicts keyed by nodes fast.
+
+    @property
+    def is_leaf(self) -> bool:
+        return isinstance(self.op, LeafOp)
+
+    @property
+    def num_outputs(self) -> int:
+        return len(self.aval) if isinstance(self.aval, tuple) else 1
+
+    def __repr__(self):
+        ps = ", ".join(f"{k}={v!r}" for k, v in sorted(self.params.items()))
+        return f"Node({self.op.name}{'[' + ps + ']' if ps else ''}: {self.aval!r})"
+
+    def __reduce__(self):
+        return make_node, (self.op, self.inputs, self.params, self.aval, self.loc)
+
+
+def make_node(op, inputs: tuple, params, aval, loc: str | None = None) -> Node:
+    """The interned node for ``(op, inputs, params, aval)``; ``loc`` is kept from the first.
+
+    ``params`` may be a dict or a pmap; the node stores a pmap. Hot path of tracing: the key
+    uses a sorted items tuple, and the pmap is built only when the node is new.
+    """
+    items = () if params is EMPTY_PARAMS or not params else tuple(sorted(params.items()))
+    return _intern(op, inputs, items, params, aval, loc)
+
+
+def with_inputs(node: Node, inputs: tuple, loc: str | None = None) -> Node:
+    """The interned node applying ``node``'s operation (op, params, aval) to new ``inputs``;
+    a new node takes ``loc`` (default: ``node``'s). The hot path of graph rewriting."""
+    return _intern(node.op, inputs, node._items, node.params, node.aval,
+                   node.loc if loc is None else loc)
+
+
+def zero_signs(items: tuple) -> tuple:
+    """The sign bits of the float zeros among ``items``' values: ``0.0 == -0.0``, so without
+    them a ``full`` of ``-0.0`` would be interned as the ``full`` of ``0.0`` made before it."""
+    return tuple(math.copysign(1.0, v) < 0 for _, v in items if isinstance(v, float) and v == 0.0)
+
+
+def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
+    key = (op, inputs, items, aval)
+    if items:
+        signs = zero_signs(items)
+        if signs:
+            key = key + signs
+    ref = _TABLE.get(key)
+    if ref is not None:
+        node = ref()
+        if node is not None:
+            return node
+    with _LOCK:
+        ref = _TABLE.get(key)  # another thread may have made it meanwhile
+        node = None if ref is None else ref()
+        if node is None:
+            node = object.__new__(Node)
+            sa = object.__setattr__
+            sa(node, "op", op)
+            sa(node, "inputs", inputs)
+            sa(node, "params", params if isinstance(params, PMap) else pmap(params or {}))
+            sa(node, "aval", aval)
+            sa(node, "loc", loc)
+            sa(node, "_items", items)
+            sa(node, "_skey", None)
+            _TABLE[key] = weakref.ref(node, functools.partial(_forget, key))
+    return node
+
+
+def input_node(index: int, aval: Aval) -> Node:
+    return make_node(input_op, (), {"index": index}, aval)
+
+
+def const_node(value, loc: str | None = None) -> Node:
+    cv = ConstValue(value)
+    return make_node(const_op, (), {"value": cv}, make_aval(cv.array.shape, cv.array.dtype), loc)
+
+
+def var_node(name: str, aval: Aval, loc: str | None = None) -> Node:
+    return make_node(var_op, (), {"name": name}, aval, loc)
+
+
+# --------------------------------------------------------------------------- walks
+
+
+def toposort(outputs: Iterable[Node]) -> list[Node]:
+    """All nodes reachable from ``outputs``, inputs before users; iterative (no recursion)."""
+    order: list[Node] = []
+    seen: set[Node] = set()
+    add, append = seen.add, order.append
+    for root in outputs:
+        if root in seen:
+            continue
+        add(root)
+        stack = [(root, iter(root.inputs))]
+        push, pop = stack.append, stack.pop
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if child not in seen:
+                    add(child)
+                    if child.inputs:
+                        push((child, iter(child.inputs)))
+                        break
+                    append(child)  # a leaf: done at once
+            else:
+                pop()
+                append(node)
+    return order
+
+
+def substitute(outputs: Sequence[Node], mapping: dict, order=None) -> list[Node]:
+    """Rebuild ``outputs`` with nodes replaced per ``mapping`` (Node -> Node). ``order``: the
+    nodes ``outputs`` need, in a topological order (default: ``toposort(outputs)``)."""
+    new: dict[Node, Node] = dict(mapping)
+    for node in toposort(outputs) if order is None else order:
+        if node in new:
+            continue
+        ins = node.inputs
+        if ins:
+            new_ins = tuple([new[i] for i in ins])
+            if new_ins != ins:  # element identity: nodes compare by identity
+                new[node] = with_inputs(node, new_ins)
+                continue
+        new[node] = node
+    return [new[o] for o in outputs]

@@ -1,0 +1,692 @@
+"""Cumulative, differencing, sorting and order-statistic functions of ``wire.numpy``.
+
+``cumsum`` and ``cumprod`` are primitives (``cumprod``'s derivative is exact even at zeros);
+``maximum``/``minimum`` accumulation is a log-depth scan over shifted copies. ``sort`` gathers
+with the ``argsort`` permutation, so derivatives flow back through it; ``median``,
+``percentile`` and ``quantile`` interpolate between sorted entries (NumPy's "linear" method).
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ..errors import WireError, WireTypeError, at, user_location
+from ..ops import cumulative as K
+from ..ops import sorting as SO
+from ..core import Tracer
+from ..ops.shape import full, to_tracer
+from ._elementwise_composed import conj
+from ._math import isnan, maximum, minimum, sqrt, where
+from ._products import matmul
+from ._promote import cast, lifting, result_dtype
+from ._rearranging import diagonal, pad, take, take_along_axis
+from ._reductions import all as all_
+from ._reductions import argmax, argmin, max, mean, min, normalize_axes, prod, sqrt_spread, sum, var
+from ._shape import (
+    atleast_2d, broadcast_to, concatenate, expand_dims, moveaxis, ravel, reshape, transpose,
+)
+
+__all__ = [
+    "argsort",
+    "convolve",
+    "corrcoef",
+    "correlate",
+    "cov",
+    "cumprod",
+    "cumsum",
+    "cumulative_prod",
+    "cumulative_sum",
+    "diff",
+    "ediff1d",
+    "gradient",
+    "median",
+    "nanargmax",
+    "nanargmin",
+    "nancumprod",
+    "nancumsum",
+    "nanmax",
+    "nanmean",
+    "nanmedian",
+    "nanmin",
+    "nanprod",
+    "nanstd",
+    "nanvar",
+    "percentile",
+    "quantile",
+    "searchsorted",
+    "sort",
+    "trapezoid",
+]
+
+
+def _t(*xs) -> bool:
+    return builtins.any(isinstance(x, Tracer) for x in xs)
+
+
+def _acc_dtype(a, dtype):
+    if dtype is not None:
+        return cast(a, dtype)
+    if a.dtype.kind in "bi" and a.dtype.itemsize < np.dtype(np.intp).itemsize or a.dtype == bool:
+        return cast(a, np.intp)
+    if a.dtype.kind == "u" and a.dtype.itemsize < np.dtype(np.uintp).itemsize:
+        return cast(a, np.uintp)
+    return a
+
+
+def _flat_axis(a, axis):
+    if axis is None:
+        return ravel(a), 0
+    return a, normalize_axes(axis, a.ndim)[0]
+
+
+@lifting
+def cumsum(a, axis=None, dtype=None):
+    """Cumulative sum along ``axis`` (flattened if None).
+
+    >>> cumsum(np.array([1.0, 2.0, 3.0]))
+    array([1., 3., 6.])
+    """
+    if not _t(a):
+        return np.cumsum(a, axis=axis, dtype=dtype)
+    a, axis = _flat_axis(_acc_dtype(a, dtype), axis)
+    return K.cumsum(a, axis)
+
+
+def scan(a, axis, op, identity):
+    """Inclusive scan of binary ``op`` along ``axis`` in ``ceil(log2 n)`` steps (Hillis–Steele):
+    each step combines every entry with the one ``2**k`` places before it."""
+    n = a.shape[axis]
+    k = 1
+    while k < n:
+        shape = list(a.shape)
+        shape[axis] = k
+        head = np.full(shape, identity, dtype=a.dtype)
+        idx = [slice(None)] * a.ndim
+        idx[axis] = slice(0, n - k)
+        shifted = concatenate([head, a[tuple(idx)]], axis=axis)
+        a = op(a, shifted)
+        k *= 2
+    return a
+
+
+@lifting
+def cumprod(a, axis=None, dtype=None):
+    """Cumulative product along ``axis``; derivatives are exact at zeros too.
+
+    >>> cumprod(np.array([1.0, 2.0, 3.0]))
+    array([1., 2., 6.])
+    """
+    if not _t(a):
+        return np.cumprod(a, axis=axis, dtype=dtype)
+    a, axis = _flat_axis(_acc_dtype(a, dtype), axis)
+    return K.cumprod(a, axis)
+
+
+@lifting
+def cumulative_sum(x, axis=None, dtype=None, include_initial=False):
+    """NumPy 2's ``cumulative_sum`` (optionally starting with 0)."""
+    if not _t(x):
+        return np.cumulative_sum(x, axis=axis, dtype=dtype, include_initial=include_initial)
+    out = cumsum(x, axis if axis is not None else (0 if x.ndim == 1 else None), dtype)
+    return _initial(out, axis, include_initial, 0)
+
+
+@lifting
+def cumulative_prod(x, axis=None, dtype=None, include_initial=False):
+    """NumPy 2's ``cumulative_prod`` (optionally starting with 1)."""
+    if not _t(x):
+        return np.cumulative_prod(x, axis=axis, dtype=dtype, include_initial=include_initial)
+    out = cumprod(x, axis if axis is not None else (0 if x.ndim == 1 else None), dtype)
+    return _initial(out, axis, include_initial, 1)
+
+
+def _initial(out, axis, include, value):
+    if not include:
+        return out
+    ax = 0 if axis is None else axis % out.ndim
+    shape = list(out.shape)
+    shape[ax] = 1
+    return concatenate([np.full(shape, value, out.dtype), out], axis=ax)
+
+
+def accumulate(name, a, axis=0, dtype=None):
+    """``np.<ufunc>.accumulate`` for add, multiply, maximum and minimum."""
+    a = _acc_dtype(a, dtype) if name in ("add", "multiply") else a
+    axis = normalize_axes(axis, a.ndim)[0]
+    if name == "add":
+        return K.cumsum(a, axis)
+    if name == "multiply":
+        return K.cumprod(a, axis)
+    if name in ("maximum", "minimum"):
+        lo = -np.inf if a.dtype.kind == "f" else np.iinfo(a.dtype).min if a.dtype.kind in "iu" else 0
+        hi = np.inf if a.dtype.kind == "f" else np.iinfo(a.dtype).max if a.dtype.kind in "iu" else 1
+        return scan(a, axis, maximum, lo) if name == "maximum" else scan(a, axis, minimum, hi)
+    raise WireError(f"numpy.{name}.accumulate is not supported on traced values{at(user_location())}")
+
+
+@lifting
+def nancumsum(a, axis=None, dtype=None):
+    """Cumulative sum treating NaN as 0."""
+    if not _t(a):
+        return np.nancumsum(a, axis=axis, dtype=dtype)
+    return cumsum(where(isnan(a), 0, a), axis, dtype)
+
+
+@lifting
+def nancumprod(a, axis=None, dtype=None):
+    """Cumulative product treating NaN as 1."""
+    if not _t(a):
+        return np.nancumprod(a, axis=axis, dtype=dtype)
+    return cumprod(where(isnan(a), 1, a), axis, dtype)
+
+
+@lifting
+def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
+    """``n``-th discrete difference along ``axis``.
+
+    >>> diff(np.array([1.0, 4.0, 9.0, 16.0]), 2)
+    array([2., 2.])
+    """
+    kw = {k: v for k, v in (("prepend", prepend), ("append", append)) if v is not np._NoValue}
+    if not _t(a, *kw.values()):
+        return np.diff(a, n, axis, **kw)
+    if not isinstance(a, Tracer):
+        a = to_tracer(np.asarray(a))
+    axis = normalize_axes(axis, a.ndim)[0]
+    parts = []
+    for key in ("prepend", "append"):
+        if key in kw:
+            v = kw[key]
+            if np.ndim(v) == 0 if not isinstance(v, Tracer) else v.ndim == 0:
+                shape = list(a.shape)
+                shape[axis] = 1
+                v = broadcast_to(v, tuple(shape))
+            parts.append((key, v))
+    if parts:
+        seq = [v for k, v in parts if k == "prepend"] + [a] + [v for k, v in parts if k == "append"]
+        a = concatenate(seq, axis=axis)
+    for _ in range(n):
+        m = a.shape[axis]
+        hi = [slice(None)] * a.ndim
+        lo = [slice(None)] * a.ndim
+        hi[axis], lo[axis] = slice(1, m), slice(0, m - 1)
+        if a.dtype == np.bool_:  # NumPy's diff of booleans: whether neighbours differ
+            a = a[tuple(hi)] != a[tuple(lo)]
+        else:
+            a = a[tuple(hi)] - a[tuple(lo)]
+    return a
+
+
+def ediff1d(ary, to_end=None, to_begin=None):
+    """Differences of the flattened array, with optional values at the ends."""
+    if not _t(ary, to_end, to_begin):
+        return np.ediff1d(ary, to_end, to_begin)
+    if ary.dtype == np.bool_:
+        raise WireTypeError(f"ediff1d of a boolean array {ary.aval!r}: NumPy refuses it too (it "
+                            f"subtracts booleans){at(user_location())}")
+    d = diff(ravel(ary))
+    parts = ([ravel(to_begin) if isinstance(to_begin, Tracer) else np.ravel(to_begin).astype(d.dtype)]
+             if to_begin is not None else []) + [d]
+    if to_end is not None:
+        parts.append(ravel(to_end) if isinstance(to_end, Tracer) else np.ravel(to_end).astype(d.dtype))
+    return concatenate(parts) if len(parts) > 1 else d
+
+
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """Central differences inside, one-sided at the ends (uniform scalar spacing only)."""
+    if not _t(f):
+        return np.gradient(f, *varargs, axis=axis, edge_order=edge_order)
+    if edge_order != 1 or builtins.any(np.ndim(v) != 0 for v in varargs):
+        raise WireError(f"gradient: only edge_order=1 and scalar spacings are supported{at(user_location())}")
+    if f.dtype.kind not in "fc":
+        f = cast(f, np.float64)  # as NumPy: integer differences would wrap around
+    axes = normalize_axes(axis, f.ndim)
+    spacing = list(varargs) or [1.0]
+    if len(spacing) == 1:
+        spacing = spacing * len(axes)
+    outs = []
+    for ax, h in zip(axes, spacing):
+        n = f.shape[ax]
+
+        def sl(a, b, ax=ax):
+            idx = [slice(None)] * f.ndim
+            idx[ax] = slice(a, b)
+            return f[tuple(idx)]
+
+        inner = (sl(2, n) - sl(0, n - 2)) / (2.0 * h)
+        first = (sl(1, 2) - sl(0, 1)) / h
+        last = (sl(n - 1, n) - sl(n - 2, n - 1)) / h
+        outs.append(concatenate([first, inner, last], axis=ax))
+    return outs[0] if len(outs) == 1 else outs
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """Integral by the trapezoidal rule along ``axis``."""
+    if not _t(y, x):
+        return np.trapezoid(y, x=x, dx=dx, axis=axis)
+    n = y.shape[axis]
+    axis = axis % y.ndim
+    hi = [slice(None)] * y.ndim
+    lo = [slice(None)] * y.ndim
+    hi[axis], lo[axis] = slice(1, n), slice(0, n - 1)
+    avg = (y[tuple(hi)] + y[tuple(lo)]) * 0.5
+    if x is None:
+        return sum(avg, axis=axis) * dx
+    d = diff(x) if np.ndim(x) == 1 or getattr(x, "ndim", 0) == 1 else diff(x, axis=axis)
+    if (x.ndim if isinstance(x, Tracer) else np.ndim(x)) == 1:
+        shape = [1] * y.ndim
+        shape[axis] = n - 1
+        d = reshape(d, shape)
+    return sum(avg * d, axis=axis)
+
+
+# --------------------------------------------------------------------------- sorting
+
+
+@lifting
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """Indices that sort ``a`` along ``axis`` (integer output, no derivative).
+
+    >>> argsort(np.array([3.0, 1.0, 2.0]))
+    array([1, 2, 0])
+    """
+    if not _t(a):
+        return np.argsort(a, axis=axis, kind=kind, order=order, stable=stable)
+    if order is not None:
+        raise WireError(f"argsort: order= is not supported on traced values{at(user_location())}")
+    if a.ndim == 0:  # NumPy sorts a 0-d array as one element
+        return SO.argsort(reshape(a, (1,)), 0)
+    a, axis = _flat_axis(a, axis)
+    return SO.argsort(a, axis, stable=bool(stable) or kind in ("stable", "mergesort"))
+
+
+@lifting
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """Sorted copy of ``a``; the derivative flows back through the sorting permutation.
+
+    >>> sort(np.array([3.0, 1.0, 2.0]))
+    array([1., 2., 3.])
+    """
+    if not _t(a):
+        return np.sort(a, axis=axis, kind=kind, order=order, stable=stable)
+    a, axis = _flat_axis(a, axis)
+    return take_along_axis(a, argsort(a, axis, kind, stable=stable), axis)
+
+
+def searchsorted(a, v, side="left", sorter=None):
+    """Insertion indices keeping a sorted 1-D ``a`` sorted (integer output)."""
+    if not _t(a, v, sorter):
+        return np.searchsorted(a, v, side=side, sorter=sorter)
+    if sorter is not None:
+        a = take(a, sorter)
+    vv = expand_dims(v, -1) if isinstance(v, Tracer) else np.expand_dims(v, -1)
+    # NumPy's order puts NaN after everything: a NaN in ``a`` is above every number, and a
+    # NaN ``v`` is above every number and (side="right") equal to the NaNs of ``a``
+    a_nan, v_nan = isnan(a), isnan(vv)
+    if side == "left":
+        hit = where(v_nan, ~a_nan, (a < vv) & ~a_nan)
+    else:
+        hit = where(v_nan, True, (a <= vv) & ~a_nan)
+    return sum(hit, axis=-1)
+
+
+def _positions(q, n, method):
+    if method != "linear":
+        raise WireError(f"quantile: only method='linear' is supported on traced values{at(user_location())}")
+    if isinstance(q, Tracer):
+        raise WireError(f"quantile: q must be concrete{at(user_location())}")
+    q = np.asarray(q)
+    q = q.astype(np.result_type(q.dtype, np.float16))  # NumPy's positions: in q's float dtype
+    if np.any((q < 0) | (q > 1)):
+        raise WireError(f"quantile: q must lie in [0, 1]{at(user_location())}")
+    pos = q * (n - 1)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, n - 1)
+    return q, lo, hi, (pos - lo).astype(q.dtype)
+
+
+def _slices(a, axis, name):
+    """``a`` as float ``(..., n)`` rows, one per reduced slice, and the kept shapes."""
+    if a.dtype == np.bool_ and name == "quantile":
+        raise WireTypeError(f"{name} of a boolean array {a.aval!r}: NumPy refuses it too (it "
+                            f"subtracts booleans){at(user_location())}")
+    if a.dtype.kind not in "fc":
+        a = cast(a, np.float64)
+    axes = normalize_axes(axis, a.ndim)
+    rest = [i for i in range(a.ndim) if i not in axes]
+    kept = tuple(a.shape[i] for i in rest)
+    n = int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
+    flat = reshape(transpose(a, rest + list(axes)), kept + (n,))
+    keep_shape = tuple(1 if i in axes else d for i, d in enumerate(a.shape))
+    return flat, kept, keep_shape
+
+
+def _lerp(a, b, t, dtype):
+    """NumPy's quantile interpolation: ``a + (b - a) t`` below ``t = 0.5``, ``b - (b - a)(1 - t)``
+    from there on (so ``t = 1`` gives ``b`` exactly). As NumPy's ``_lerp``, the sorted
+    neighbours are subtracted in their own dtype, ``t`` (float64) and ``1 - t`` are computed in
+    float64, and the rest in ``dtype`` (the result type of the data and ``q``: for a Python
+    ``q`` NumPy's gamma is a weak Python float, so float32 data stays float32).
+
+    ``b - a``, ``t`` and ``1 - t`` each get ``+ 0.0`` (which changes no value here but the sign
+    of a tie's zero difference): such nodes are atoms of simplify's collect_terms, which would
+    otherwise find the two branches one polynomial and keep only ``a + (b - a) t`` under
+    ``wire.jit`` when ``t`` is traced (``nanquantile``'s is)."""
+    d = cast(b - a, dtype) + 0.0
+    upper = t >= 0.5
+    a, b = cast(a, dtype), cast(b, dtype)
+    t, u = cast(t + 0.0, dtype), cast((1.0 - t) + 0.0, dtype)
+    return where(upper, b - d * u, a + d * t)
+
+
+def _nan_slices(s, res):
+    """``res`` with NaN where the sorted row ``s`` holds a NaN (NaN sorts last)."""
+    last = take(s, [s.shape[-1] - 1], axis=-1)
+    return where(isnan(last), np.nan, res)
+
+
+@lifting
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """``q``-th quantiles (``q`` concrete, in [0, 1]) by linear interpolation of sorted values;
+    NaN where a slice holds a NaN, the dtype of ``a`` and ``q`` together, as NumPy's.
+
+    >>> float(quantile(np.array([1.0, 2.0, 3.0, 4.0]), 0.5))
+    2.5
+    """
+    if not _t(a):
+        return np.quantile(a, q, axis=axis, method=method, keepdims=keepdims)
+    flat, kept, keep_shape = _slices(a, axis, "quantile")
+    weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)  # NEP 50
+    dt = result_dtype(flat, q if weak else np.asarray(q))  # a Python q is weak: f32 stays f32
+    n = flat.shape[-1]
+    if n == 0:
+        raise WireError(f"quantile of an empty slice of {a.aval!r} (NumPy raises IndexError)"
+                        f"{at(user_location())}")
+    qq, lo, hi, frac = _positions(q, n, method)
+    s = sort(flat, axis=-1)
+    vlo = take(s, lo.ravel(), axis=-1)
+    vhi = take(s, hi.ravel(), axis=-1)
+    res = _nan_slices(s, _lerp(vlo, vhi, frac.ravel(), dt))  # (..., nq)
+    res = moveaxis(res, -1, 0)
+    res = reshape(res, qq.shape + kept)
+    if keepdims:
+        res = reshape(res, qq.shape + keep_shape)
+    return res
+
+
+@lifting
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """``q``-th percentiles (``q`` in [0, 100])."""
+    if not _t(a):
+        return np.percentile(a, q, axis=axis, method=method, keepdims=keepdims)
+    weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)
+    q = q / 100.0 if weak else np.asarray(q) / 100.0
+    return quantile(a, q, axis, method=method, keepdims=keepdims)
+
+
+def _two_middle(flat, count):
+    """The two middle entries of each sorted row (the same one for odd counts), at positions
+    known only at run time when ``count`` is traced (NaN-free counts of ``nanmedian``)."""
+    lo = (count - 1) // 2
+    hi = count // 2
+    if isinstance(count, Tracer):
+        lo, hi = where(lo < 0, 0, lo), where(hi < 0, 0, hi)  # all-NaN rows: any entry (NaN)
+        return take_along_axis(flat, lo, axis=-1), take_along_axis(flat, hi, axis=-1), lo == hi
+    return take(flat, [lo], axis=-1), take(flat, [hi], axis=-1), lo == hi
+
+
+def _median_rows(s, count):
+    """NumPy's median of sorted rows ``s`` (shape ``(..., 1)``): the middle entry, or the mean
+    of the two middle ones (summed in float32 for float16, as ``np.mean`` does)."""
+    vlo, vhi, odd = _two_middle(s, count)
+    acc = np.float32 if s.dtype == np.float16 else s.dtype
+    pair = (cast(vlo, acc) + cast(vhi, acc)) / 2.0
+    return cast(where(odd, cast(vlo, acc) + 0.0, pair), s.dtype)  # mean of one: +0.0 start
+
+
+@lifting
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """Median (mean of the two middle values for even counts); NaN where a slice holds a NaN,
+    and NaN for an empty slice, as NumPy's.
+
+    >>> float(median(np.array([3.0, 1.0, 4.0, 2.0])))
+    2.5
+    """
+    if not _t(a):
+        return np.median(a, axis=axis, keepdims=keepdims)
+    flat, kept, keep_shape = _slices(a, axis, "median")
+    n = flat.shape[-1]
+    if n == 0:
+        return reshape(full_of(np.nan, kept, flat.dtype), keep_shape if keepdims else kept)
+    s = sort(flat, axis=-1)
+    res = _nan_slices(s, _median_rows(s, n))
+    return reshape(res, keep_shape if keepdims else kept)
+
+
+@lifting
+def nanmedian(a, axis=None, keepdims=False):
+    """Median ignoring NaN (NaN for an all-NaN or empty slice), NumPy's ``nanmedian``."""
+    if not _t(a):
+        return np.nanmedian(a, axis=axis, keepdims=keepdims)
+    flat, kept, keep_shape = _slices(a, axis, "nanmedian")
+    n = flat.shape[-1]
+    if n == 0:
+        return reshape(full_of(np.nan, kept, flat.dtype), keep_shape if keepdims else kept)
+    s = sort(flat, axis=-1)  # the NaNs last: the first `count` entries are the numbers
+    count = sum(~isnan(flat), axis=-1, keepdims=True)
+    if a.ndim > 1 and axis is not None and n < 600:
+        # NumPy's masked-array path for these shapes halves the sum of the two middle
+        # entries in the array's dtype, the one middle entry twice for odd counts
+        vlo, vhi, _ = _two_middle(s, count)
+        res = (vlo + vhi) / 2.0
+    else:
+        res = _median_rows(s, count)
+    return reshape(res, keep_shape if keepdims else kept)
+
+
+def full_of(value, shape, dtype):
+    return full(shape, value, dtype)
+
+
+# --------------------------------------------------------------------------- NaN-aware
+
+
+def _nan_fill(a, value):
+    return where(isnan(a), value, a)
+
+
+def _all_nan(a, axis, keepdims):
+    return all_(isnan(a), axis=axis, keepdims=keepdims)
+
+
+def _nonempty(a, axis, name):
+    """NumPy's error for an extremum over no elements (raised while tracing: it depends on
+    the shape only)."""
+    axes = normalize_axes(axis, a.ndim)
+    if any(a.shape[i] == 0 for i in axes) or a.size == 0 and axis is None:
+        raise WireError(f"{name} of an empty slice of {a.aval!r}: there is no extremum (NumPy "
+                        f"raises ValueError){at(user_location())}")
+
+
+@lifting
+def nanmax(a, axis=None, keepdims=False):
+    """Maximum ignoring NaN (NaN for an all-NaN slice)."""
+    if not _t(a):
+        return np.nanmax(a, axis=axis, keepdims=keepdims)
+    if a.dtype.kind not in "fc":
+        return max(a, axis=axis, keepdims=keepdims)
+    _nonempty(a, axis, "nanmax")
+    out = max(_nan_fill(a, -np.inf), axis=axis, keepdims=keepdims)
+    return where(_all_nan(a, axis, keepdims), np.nan, out)
+
+
+@lifting
+def nanmin(a, axis=None, keepdims=False):
+    """Minimum ignoring NaN (NaN for an all-NaN slice)."""
+    if not _t(a):
+        return np.nanmin(a, axis=axis, keepdims=keepdims)
+    if a.dtype.kind not in "fc":
+        return min(a, axis=axis, keepdims=keepdims)
+    _nonempty(a, axis, "nanmin")
+    out = min(_nan_fill(a, np.inf), axis=axis, keepdims=keepdims)
+    return where(_all_nan(a, axis, keepdims), np.nan, out)
+
+
+def _nanarg(arg, np_fn, fill, a, axis, keepdims):
+    if not _t(a):
+        return np_fn(a, axis=axis, keepdims=keepdims)
+    if a.dtype.kind not in "fc":
+        return arg(a, axis=axis, keepdims=keepdims)
+    _nonempty(a, axis, np_fn.__name__)
+    out = arg(_nan_fill(a, fill), axis=axis, keepdims=keepdims)
+    return where(_all_nan(a, axis, keepdims), -1, out)
+
+
+@lifting
+def nanargmax(a, axis=None, keepdims=False):
+    """Index of the maximum ignoring NaN (integer output). An all-NaN slice gives -1 on traced
+    values, where NumPy raises ``ValueError`` (JAX's choice: the values are not known while
+    tracing); on concrete arrays it raises as NumPy does."""
+    return _nanarg(argmax, np.nanargmax, -np.inf, a, axis, keepdims)
+
+
+@lifting
+def nanargmin(a, axis=None, keepdims=False):
+    """Index of the minimum ignoring NaN (-1 for an all-NaN slice on traced values, as
+    :func:`nanargmax`)."""
+    return _nanarg(argmin, np.nanargmin, np.inf, a, axis, keepdims)
+
+
+@lifting
+def nanprod(a, axis=None, keepdims=False):
+    """Product treating NaN as 1."""
+    if not _t(a):
+        return np.nanprod(a, axis=axis, keepdims=keepdims)
+    if a.dtype.kind not in "fc":
+        return prod(a, axis=axis, keepdims=keepdims)
+    return prod(_nan_fill(a, 1.0), axis=axis, keepdims=keepdims)
+
+
+def _nan_count(a, axis, keepdims):
+    return sum(~isnan(a), axis=axis, keepdims=keepdims)
+
+
+@lifting
+def nanmean(a, axis=None, keepdims=False):
+    """Mean ignoring NaN (NaN for an all-NaN slice); float32 stays float32."""
+    if not _t(a):
+        return np.nanmean(a, axis=axis, keepdims=keepdims)
+    if a.dtype.kind not in "fc":
+        return mean(a, axis=axis, keepdims=keepdims)
+    total = sum(_nan_fill(a, 0.0), axis=axis, keepdims=keepdims)
+    return total / cast(_nan_count(a, axis, keepdims), a.dtype)
+
+
+@lifting
+def nanvar(a, axis=None, ddof=0, keepdims=False):
+    """Variance ignoring NaN (NaN where fewer than ``ddof + 1`` numbers remain)."""
+    if not _t(a):
+        return np.nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims)
+    if a.dtype.kind not in "fc":
+        return var(a, axis=axis, ddof=ddof, keepdims=keepdims)
+    ok = ~isnan(a)
+    m = nanmean(a, axis=axis, keepdims=True)
+    d = where(ok, a - m, 0.0)
+    dof = _nan_count(a, axis, keepdims) - ddof
+    out = sum(d * d, axis=axis, keepdims=keepdims) / cast(dof, a.dtype)
+    return where(dof <= 0, np.nan, out)
+
+
+@lifting
+def nanstd(a, axis=None, ddof=0, keepdims=False):
+    """Standard deviation ignoring NaN (derivative 0 where all entries are equal, as ``std``)."""
+    if not _t(a):
+        return np.nanstd(a, axis=axis, ddof=ddof, keepdims=keepdims)
+    return sqrt_spread(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+# --------------------------------------------------------------------------- signals, statistics
+
+
+def convolve(a, v, mode="full"):
+    """Discrete linear convolution of two 1-D arrays (one gather and one matrix product).
+
+    >>> convolve(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 0.5]))
+    array([0. , 1. , 2.5, 4. , 1.5])
+    """
+    if not _t(a, v):
+        return np.convolve(a, v, mode)
+    n = a.shape[0] if isinstance(a, Tracer) else np.shape(a)[0]
+    m = v.shape[0] if isinstance(v, Tracer) else np.shape(v)[0]
+    if m > n:
+        a, v, n, m = v, a, m, n
+    padded = pad(a, (m - 1, m - 1)) if isinstance(a, Tracer) else np.pad(a, (m - 1, m - 1))
+    idx = np.arange(n + m - 1)[:, None] + np.arange(m)[None, :]
+    windows = take(padded, idx)
+    vr = v[::-1]
+    inside = (idx >= m - 1) & (idx < n + m - 1)
+    if inside.all():
+        full = matmul(windows, vr)
+    else:  # only overlapping terms: a padding 0 times inf in v is not a NaN term of NumPy's
+        zero = np.zeros((), result_dtype(windows, vr))
+        full = sum(where(inside, windows * vr, zero), axis=-1)
+    if mode == "full":
+        return full
+    if mode == "same":
+        start = (m - 1) // 2
+        return full[start:start + n]
+    if mode == "valid":
+        return full[m - 1:n]
+    raise WireError(f"convolve: unknown mode {mode!r}{at(user_location())}")
+
+
+def correlate(a, v, mode="valid"):
+    """Cross-correlation of two 1-D arrays, NumPy's ``correlate``."""
+    if not _t(a, v):
+        return np.correlate(a, v, mode)
+    vr = v[::-1] if isinstance(v, Tracer) else np.asarray(v)[::-1]
+    na = a.shape[0] if isinstance(a, Tracer) else np.shape(a)[0]
+    nv = np.shape(vr)[0] if not isinstance(vr, Tracer) else vr.shape[0]
+    out = convolve(a, conj(vr), "full")
+    k = builtins.min(na, nv) - 1
+    if mode == "valid":
+        return out[k:builtins.max(na, nv)]
+    if mode == "same":
+        start = k // 2 if na >= nv else k - k // 2
+        return out[start:start + builtins.max(na, nv)]
+    return out
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None):
+    """Covariance matrix of the rows (variables) of ``m``."""
+    if not _t(m, y):
+        return np.cov(m, y, rowvar=rowvar, bias=bias, ddof=ddof)
+    x = atleast_2d(m)
+    if not rowvar and x.shape[0] != 1:
+        x = x.T
+    if y is not None:
+        yy = atleast_2d(y)
+        if not rowvar and yy.shape[0] != 1:
+            yy = yy.T
+        x = concatenate([x, yy], axis=0)
+    x = cast(x, np.result_type(x.dtype, np.float64))  # NumPy's cov: float64 or complex128
+    n = x.shape[1]
+    dd = (0 if bias else 1) if ddof is None else ddof
+    xc = x - mean(x, axis=1, keepdims=True)
+    c = matmul(xc, xc.T) / float(n - dd)
+    if c.shape == (1, 1):
+        return reshape(c, ())
+    return c
+
+
+def corrcoef(x, y=None, rowvar=True):
+    """Pearson correlation coefficients."""
+    if not _t(x, y):
+        return np.corrcoef(x, y, rowvar=rowvar)
+    c = cov(x, y, rowvar)
+    if c.ndim == 0:
+        return c / c
+    d = sqrt(diagonal(c))
+    return c / reshape(d, (-1, 1)) / reshape(d, (1, -1))

@@ -1,0 +1,24 @@
+"""Axis arguments as NumPy takes them (``None``, an int or a tuple, negative allowed)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import WireError, at, user_location
+
+
+def normalize_axes(axis, ndim):
+    """``axis`` (None, int or tuple; negative allowed) as a sorted tuple of non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        axis = (axis,)
+    out = []
+    for a in axis:
+        a = int(a)
+        if not -ndim <= a < ndim:
+            raise WireError(f"axis {a} is out of bounds for an array of rank {ndim}{at(user_location())}")
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise WireError(f"repeated axis in {axis}{at(user_location())}")
+    return tuple(sorted(out))

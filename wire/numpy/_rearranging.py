@@ -1,0 +1,482 @@
+"""Gathers and rearrangements of ``wire.numpy``, composed from ``getitem`` (gather),
+``concatenate``, ``reshape``/``broadcast_to`` and ``select``: ``take``, ``take_along_axis``,
+``diag``/``diagonal``/``trace``, ``triu``/``tril``, ``tile``, ``repeat``, ``roll``, ``flip``,
+``rot90``, ``pad``, ``meshgrid``, ``select``, ``append``, ``delete``, ``kron``, ``cross``.
+
+Index patterns that depend only on shapes (roll, reflect-padding, repeat …) are computed once
+with NumPy on ``arange`` and applied as one gather, so each derivative is one scatter-add.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ..errors import ShapeError, WireError, at, user_location
+from ..ops import shape as S
+from ..core import Tracer
+from ._math import clip, where
+from ._promote import promote
+from ._reductions import normalize_axes, sum
+from ._shape import (
+    atleast_3d, broadcast_to, concatenate, moveaxis, ravel, reshape, stack, transpose,
+)
+
+__all__ = [
+    "append",
+    "column_stack",
+    "cross",
+    "delete",
+    "diag",
+    "diagflat",
+    "diagonal",
+    "dstack",
+    "flip",
+    "fliplr",
+    "flipud",
+    "kron",
+    "meshgrid",
+    "pad",
+    "repeat",
+    "roll",
+    "rot90",
+    "select",
+    "take",
+    "take_along_axis",
+    "tile",
+    "trace",
+    "tri",
+    "tril",
+    "triu",
+]
+
+
+def _t(*xs) -> bool:
+    return builtins.any(isinstance(x, Tracer) for x in xs)
+
+
+def _axis(axis, ndim, what):
+    if not -ndim <= axis < ndim:
+        raise ShapeError(f"{what}: axis {axis} is out of range for rank {ndim}{at(user_location())}")
+    return axis % ndim
+
+
+def _gather_axis(a, idx, axis):
+    """``a`` indexed by integer array ``idx`` along ``axis`` (``np.take`` semantics)."""
+    spec = (("s", None, None, None),) * axis + (("a", 0),)
+    return S.getitem(a, [idx], spec)
+
+
+def take(a, indices, axis=None, mode="raise"):
+    """Elements of ``a`` at ``indices`` along ``axis`` (flattened if None); ``indices`` may be
+    traced integers. ``mode``: "raise" (error at evaluation), "wrap" or "clip".
+
+    >>> take(np.array([4.0, 5.0, 6.0]), [2, 0])
+    array([6., 4.])
+    """
+    if not _t(a, indices):
+        return np.take(a, indices, axis=axis, mode=mode)
+    if not isinstance(a, Tracer):
+        a = S.to_tracer(np.asarray(a))
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = _axis(axis, a.ndim, "take")
+    n = a.shape[axis]
+    if isinstance(indices, Tracer):
+        if indices.dtype.kind not in "iu":
+            raise WireError(f"take: indices must be integers, got {indices.aval!r}{at(user_location())}")
+        if mode == "wrap":
+            indices = indices % n
+        elif mode == "clip":
+            indices = clip(indices, 0, n - 1)
+        else:
+            indices = where(indices < 0, indices + n, indices)
+    else:
+        indices = np.asarray(indices)
+        if mode == "wrap":
+            indices = indices % n
+        elif mode == "clip":
+            indices = np.clip(indices, 0, n - 1)
+        elif indices.size and (indices.max() >= n or indices.min() < -n):
+            raise IndexError(f"take: index out of bounds for axis {axis} with size {n}")
+        indices = indices.astype(np.intp)
+    return _gather_axis(a, indices, axis)
+
+
+def take_along_axis(arr, indices, axis=-1):
+    """Values of ``arr`` at ``indices`` along ``axis`` (as returned by ``argsort``); the
+    derivative scatters back to those places.
+
+    >>> take_along_axis(np.array([[3.0, 1.0, 2.0]]), np.array([[1, 2, 0]]), axis=1)
+    array([[1., 2., 3.]])
+    """
+    if not _t(arr, indices):
+        return np.take_along_axis(arr, indices, axis=axis)
+    if not isinstance(arr, Tracer):
+        arr = S.to_tracer(np.asarray(arr))
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    nd = arr.ndim
+    axis = _axis(axis, nd, "take_along_axis")
+    ishape = indices.shape if isinstance(indices, Tracer) else np.shape(indices)
+    if len(ishape) != nd:
+        raise ShapeError(
+            f"take_along_axis: indices of shape {tuple(ishape)} must have the rank of {arr.aval!r}"
+            f"{at(user_location())}"
+        )
+    if not isinstance(indices, Tracer):
+        indices = np.asarray(indices).astype(np.intp)
+    arrays = []
+    for k in range(nd):
+        if k == axis:
+            arrays.append(indices)
+        else:
+            shape = [1] * nd
+            shape[k] = arr.shape[k]
+            arrays.append(np.arange(arr.shape[k]).reshape(shape))
+    spec = tuple(("a", k) for k in range(nd))
+    return S.getitem(arr, arrays, spec)
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """Diagonal of the ``axis1``/``axis2`` planes, as a last axis (NumPy's ``diagonal``).
+
+    >>> diagonal(np.arange(9.0).reshape(3, 3), 1)
+    array([1., 5.])
+    """
+    if not _t(a):
+        return np.diagonal(a, offset, axis1, axis2)
+    a = moveaxis(a, (axis1, axis2), (-2, -1))
+    n, m = a.shape[-2:]
+    if offset >= 0:
+        k = builtins.max(0, builtins.min(n, m - offset))
+        rows, cols = np.arange(k), np.arange(k) + offset
+    else:
+        k = builtins.max(0, builtins.min(n + offset, m))
+        rows, cols = np.arange(k) - offset, np.arange(k)
+    return S.getitem(a, [rows, cols], (("e",), ("a", 0), ("a", 1)))
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
+    """Sum along a diagonal.
+
+    >>> float(trace(np.eye(3)))
+    3.0
+    """
+    if not _t(a):
+        return np.trace(a, offset, axis1, axis2, dtype)
+    return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
+
+
+def diag(v, k=0):
+    """Diagonal of a matrix, or a matrix with ``v`` on its ``k``-th diagonal.
+
+    >>> diag(np.array([1.0, 2.0]))
+    array([[1., 0.],
+           [0., 2.]])
+    """
+    if not _t(v):
+        return np.diag(v, k)
+    if v.ndim == 2:
+        return diagonal(v, k)
+    if v.ndim != 1:
+        raise ShapeError(f"diag: input must be 1-D or 2-D, got {v.aval!r}{at(user_location())}")
+    n = v.shape[0]
+    # a choice, not a product with eye: nan * 0 would put NaN off the diagonal
+    m = where(np.eye(n, dtype=bool), reshape(v, (n, 1)), np.zeros((), v.dtype))
+    if k > 0:
+        m = pad(m, ((0, k), (k, 0)))
+    elif k < 0:
+        m = pad(m, ((-k, 0), (0, -k)))
+    return m
+
+
+def diagflat(v, k=0):
+    """``diag`` of the flattened input."""
+    if not _t(v):
+        return np.diagflat(v, k)
+    return diag(ravel(v), k)
+
+
+def tri(N, M=None, k=0, dtype=float):
+    """Ones at and below the ``k``-th diagonal (a constant)."""
+    return np.tri(N, M, k, dtype)
+
+
+def _tri_mask(a, k, upper):
+    n, m = a.shape[-2:]
+    mask = np.tri(n, m, k - 1 if upper else k, dtype=bool)
+    return ~mask if upper else mask
+
+
+def tril(m, k=0):
+    """Lower triangle (zeros above the ``k``-th diagonal) of the last two axes."""
+    if not _t(m):
+        return np.tril(m, k)
+    return where(_tri_mask(m, k, False), m, np.zeros((), m.dtype))
+
+
+def triu(m, k=0):
+    """Upper triangle (zeros below the ``k``-th diagonal) of the last two axes."""
+    if not _t(m):
+        return np.triu(m, k)
+    return where(_tri_mask(m, k, True), m, np.zeros((), m.dtype))
+
+
+def flip(m, axis=None):
+    """Reverse the order of elements along ``axis`` (all axes by default).
+
+    >>> flip(np.array([1.0, 2.0, 3.0]))
+    array([3., 2., 1.])
+    """
+    if not _t(m):
+        return np.flip(m, axis)
+    axes = normalize_axes(axis, m.ndim)
+    return m[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(m.ndim))]
+
+
+def fliplr(m):
+    """Reverse the second axis."""
+    return flip(m, 1)
+
+
+def flipud(m):
+    """Reverse the first axis."""
+    return flip(m, 0)
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane of ``axes``."""
+    if not _t(m):
+        return np.rot90(m, k, axes)
+    k %= 4
+    a0, a1 = axes[0] % m.ndim, axes[1] % m.ndim
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(flip(m, a0), a1)
+    perm = list(range(m.ndim))
+    perm[a0], perm[a1] = perm[a1], perm[a0]
+    if k == 1:
+        return transpose(flip(m, a1), perm)
+    return flip(transpose(m, perm), a1)
+
+
+def roll(a, shift, axis=None):
+    """Shift elements cyclically along ``axis`` (flattened if None).
+
+    >>> roll(np.array([1.0, 2.0, 3.0]), 1)
+    array([3., 1., 2.])
+    """
+    if not _t(a):
+        return np.roll(a, shift, axis)
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), a.shape)
+    shifts = (shift,) if isinstance(shift, (int, np.integer)) else tuple(shift)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if len(shifts) == 1:
+        shifts = shifts * len(axes)
+    for s, ax in zip(shifts, axes):
+        ax = _axis(ax, a.ndim, "roll")
+        a = _gather_axis(a, np.roll(np.arange(a.shape[ax]), int(s)), ax)
+    return a
+
+
+def tile(A, reps):
+    """Repeat the whole array ``reps`` times (per axis).
+
+    >>> tile(np.array([1.0, 2.0]), 2)
+    array([1., 2., 1., 2.])
+    """
+    if not _t(A):
+        return np.tile(A, reps)
+    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    nd = builtins.max(len(reps), A.ndim)
+    reps = (1,) * (nd - len(reps)) + reps
+    a = reshape(A, (1,) * (nd - A.ndim) + A.shape)
+    inter = []
+    for r, d in zip(reps, a.shape):
+        inter += [1, d]
+    big = []
+    for r, d in zip(reps, a.shape):
+        big += [r, d]
+    out = broadcast_to(reshape(a, inter), big)
+    return reshape(out, tuple(r * d for r, d in zip(reps, a.shape)))
+
+
+def repeat(a, repeats, axis=None):
+    """Repeat each element ``repeats`` times (an int or one count per element).
+
+    >>> repeat(np.array([1.0, 2.0]), 2)
+    array([1., 1., 2., 2.])
+    """
+    if not _t(a):
+        return np.repeat(a, repeats, axis)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = _axis(axis, a.ndim, "repeat")
+    if isinstance(repeats, Tracer):
+        raise WireError(f"repeat: counts must be concrete (they set the shape){at(user_location())}")
+    idx = np.repeat(np.arange(a.shape[axis]), repeats)
+    return _gather_axis(a, idx, axis)
+
+
+def _pad_widths(pad_width, ndim):
+    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (ndim, 2))
+    if (pw < 0).any():
+        raise WireError(f"pad: widths must be non-negative, got {pad_width}{at(user_location())}")
+    return [tuple(int(v) for v in row) for row in pw]
+
+
+def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
+    """Pad with ``mode`` "constant", "edge", "reflect", "symmetric" or "wrap".
+
+    >>> pad(np.array([1.0, 2.0, 3.0]), 2, mode="reflect")
+    array([3., 2., 1., 2., 3., 2., 1.])
+    """
+    if not _t(array, constant_values):
+        return np.pad(array, pad_width, mode=mode, constant_values=constant_values, **kwargs) if (
+            mode == "constant"
+        ) else np.pad(array, pad_width, mode=mode, **kwargs)
+    if kwargs or mode not in ("constant", "edge", "reflect", "symmetric", "wrap"):
+        raise WireError(
+            f"pad: mode {mode!r} with {sorted(kwargs)} is not supported on traced values; use "
+            f"constant, edge, reflect, symmetric or wrap{at(user_location())}"
+        )
+    widths = _pad_widths(pad_width, array.ndim)
+    if mode == "constant":
+        cv = np.broadcast_to(np.asarray(constant_values) if not isinstance(constant_values, Tracer)
+                             else 0, (array.ndim, 2))
+        if isinstance(constant_values, Tracer):
+            raise WireError(f"pad: constant_values must be concrete{at(user_location())}")
+        out = array
+        for ax, (before, after) in enumerate(widths):
+            if not before and not after:
+                continue
+            parts = []
+            shape = list(out.shape)
+            if before:
+                shape[ax] = before
+                parts.append(np.full(shape, cv[ax][0], dtype=out.dtype))
+            parts.append(out)
+            if after:
+                shape[ax] = after
+                parts.append(np.full(shape, cv[ax][1], dtype=out.dtype))
+            out = concatenate(parts, axis=ax)
+        return out
+    out = array
+    for ax, (before, after) in enumerate(widths):
+        if before or after:
+            idx = np.pad(np.arange(out.shape[ax]), (before, after), mode=mode)
+            out = _gather_axis(out, idx, ax)
+    return out
+
+
+def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    """Coordinate matrices from coordinate vectors (NumPy's ``meshgrid``)."""
+    if not _t(*xi):
+        return np.meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing)
+    xs = [ravel(x) if isinstance(x, Tracer) else np.ravel(x) for x in xi]
+    nd = len(xs)
+    out = []
+    for i, x in enumerate(xs):
+        shape = [1] * nd
+        shape[i] = x.shape[0]
+        if indexing == "xy" and nd > 1 and i < 2:
+            shape[0], shape[1] = shape[1], shape[0]
+        out.append(reshape(x, shape))
+    if sparse:
+        return out
+    full = np.broadcast_shapes(*[np.shape(o) if not isinstance(o, Tracer) else o.shape for o in out])
+    return [broadcast_to(o, full) for o in out]
+
+
+def select(condlist, choicelist, default=0):
+    """Value from the first choice whose condition holds, else ``default``.
+
+    >>> select([np.array([True, False]), np.array([True, True])], [1.0, 2.0])
+    array([1., 2.])
+    """
+    if not _t(*condlist, *choicelist, default):
+        return np.select(condlist, choicelist, default)
+    out = default
+    for c, v in reversed(list(zip(condlist, choicelist))):
+        out = where(c, v, out)
+    return out
+
+
+def append(arr, values, axis=None):
+    """``arr`` with ``values`` appended (flattened when ``axis`` is None)."""
+    if not _t(arr, values):
+        return np.append(arr, values, axis)
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)])
+    return concatenate([arr, values], axis=axis)
+
+
+def delete(arr, obj, axis=None):
+    """``arr`` without the entries ``obj`` (concrete indices, a slice or a mask) of ``axis``."""
+    if not _t(arr):
+        return np.delete(arr, obj, axis)
+    if isinstance(obj, Tracer):
+        raise WireError(f"delete: indices must be concrete (they set the shape){at(user_location())}")
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    axis = _axis(axis, arr.ndim, "delete")
+    keep = np.delete(np.arange(arr.shape[axis]), obj)
+    return _gather_axis(arr, keep, axis)
+
+
+def kron(a, b):
+    """Kronecker product.
+
+    >>> kron(np.eye(2), np.ones((1, 2)))
+    array([[1., 1., 0., 0.],
+           [0., 0., 1., 1.]])
+    """
+    if not _t(a, b):
+        return np.kron(a, b)
+    a, b = promote(a, b)
+    sa = a.shape if isinstance(a, Tracer) else np.shape(a)
+    sb = b.shape if isinstance(b, Tracer) else np.shape(b)
+    nd = builtins.max(len(sa), len(sb))
+    sa, sb = (1,) * (nd - len(sa)) + tuple(sa), (1,) * (nd - len(sb)) + tuple(sb)
+    a2 = reshape(a, tuple(v for d in sa for v in (d, 1)))
+    b2 = reshape(b, tuple(v for d in sb for v in (1, d)))
+    return reshape(a2 * b2, tuple(x * y for x, y in zip(sa, sb)))
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross product of 3-vectors (or the z-component for 2-vectors) along the last axis."""
+    if not _t(a, b):
+        return np.cross(a, b, axisa, axisb, axisc, axis)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    if a.shape[-1] == 2 and b.shape[-1] == 2:
+        return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+    if a.shape[-1] == 2:
+        a = pad(a, [(0, 0)] * (a.ndim - 1) + [(0, 1)])
+    if b.shape[-1] == 2:
+        b = pad(b, [(0, 0)] * (b.ndim - 1) + [(0, 1)])
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    c = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+    return moveaxis(c, -1, axisc)
+
+
+def column_stack(tup):
+    """Stack 1-D arrays as columns (2-D arrays as they are)."""
+    if not _t(*tup):
+        return np.column_stack(tup)
+    cols = [reshape(t, (-1, 1)) if np.ndim(t) == 1 or getattr(t, "ndim", 0) == 1 else t
+            for t in tup]
+    return concatenate(cols, axis=1)
+
+
+def dstack(tup):
+    """Stack along the third axis."""
+    if not _t(*tup):
+        return np.dstack(tup)
+    return concatenate([atleast_3d(t) for t in tup], axis=2)

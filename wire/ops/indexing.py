@@ -1,0 +1,245 @@
+"""Indexing primitives: ``getitem`` (gather: basic slicing and integer-array indexing) and its
+transpose ``scatter_add``, with their batching rules.
+
+An index is a static ``spec`` (a tuple of entries) plus integer-array operands::
+
+    ("s", start, stop, step)  a slice      ("i", k)  an integer
+    ("n",)  None / newaxis                 ("e",)  Ellipsis
+    ("a", j)  the j-th integer-array operand
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ..core import bind
+from ..core.lowering import MissingFunction, XpImpl
+from ..core.primitive import Primitive
+from ..errors import ShapeError
+from ..ir import Aval
+from .layout import (
+    batch_size, broadcast_to, example_ndim, example_shape, expand_rank, materialize, moveaxis,
+    shape_of, to_front,
+)
+
+
+# --------------------------------------------------------------------------- gather / scatter
+# An index of ``getitem``/``scatter_add`` is a static ``spec`` plus integer-array operands (see
+# wire/ops/shape.py). With batched operands the index is rewritten so that one getitem computes
+# every example: a batched ``x`` gets a leading full slice (or, when index arrays are batched
+# too, a leading ``arange(size)`` index array so that example i reads from x[i]); batched index
+# arrays get their batch axis in front, padded to the index arrays' common rank so that they
+# broadcast with the unbatched ones. Where NumPy puts the batch axis of the result (advanced
+# indices may move to the front) is found by indexing a zero-byte probe array.
+
+_FULL_SLICE = ("s", None, None, None)
+
+
+def _first_advanced_axis(spec, ndim: int):
+    """(spec position, axis of the indexed array) of the first array/int entry of ``spec``."""
+    consuming = sum(1 for e in spec if e[0] in "sia")
+    axis = 0
+    for k, e in enumerate(spec):
+        if e[0] in "ia":
+            return k, axis
+        if e[0] == "s":
+            axis += 1
+        elif e[0] == "e":
+            axis += ndim - consuming
+    raise AssertionError("no advanced index in spec")
+
+
+def batch_index(
+    idx: Sequence, idims: Sequence, spec: tuple, size: int, x_batched: bool, x_ndim: int
+):
+    """Rewrite the index ``(idx, spec)`` of a gather or scatter for batched operands.
+
+    ``x_batched``: the indexed array (of example rank ``x_ndim``) is batched. Returns ``(idx,
+    spec, flags, x_axis)``: ``getitem(x, idx, spec)`` holds every example's result when ``x``
+    has its batch axis at ``x_axis`` (if batched); ``flags[j]`` tells whether the new index
+    array ``j`` has a batch axis (in front). An unbatched ``x`` stays unbatched when only index
+    arrays are batched. When both are batched, the new ``arange`` index goes right before the
+    first advanced index (and x's batch axis with it), so that NumPy keeps the advanced block
+    where it was for one example.
+    """
+    flags = [d is not None for d in idims]
+    if not any(flags):
+        return list(idx), (_FULL_SLICE,) + tuple(spec), flags, 0
+    shapes = [example_shape(i, d) for i, d in zip(idx, idims)]
+    rank = len(np.broadcast_shapes(*shapes))
+    new = [i if d is None else expand_rank(to_front(i, d), rank) for i, d in zip(idx, idims)]
+    if not x_batched:
+        return new, tuple(spec), flags, None
+    k, x_axis = _first_advanced_axis(spec, x_ndim)
+    arange = np.arange(size, dtype=np.intp).reshape((size,) + (1,) * rank)
+    spec = tuple(spec[:k]) + (("a", len(new)),) + tuple(spec[k:])
+    return new + [arange], spec, flags + [True], x_axis
+
+
+def index_result(x_shape, x_axis, idx, flags, spec) -> tuple[tuple, int]:
+    """Example shape and batch axis of ``getitem`` on rewritten operands (from
+    :func:`batch_index`; ``x_axis``: the batch axis of ``x`` or None, ``flags``: which index
+    arrays have a batch axis in front)."""
+    probe = 1 + max([1, *x_shape, *[s for i in idx for s in shape_of(i)]])
+    empty = np.empty((), np.dtype([]))  # zero-byte elements: probing allocates nothing
+
+    def dummy(shape, d, value):
+        shape = tuple(shape)
+        if d is not None:
+            shape = shape[:d] + (probe,) + shape[d + 1 :]
+        return np.broadcast_to(value, shape)
+
+    xs = dummy(x_shape, x_axis, empty)
+    arrays = [
+        dummy(shape_of(i), 0 if b else None, np.zeros((), np.intp)) for i, b in zip(idx, flags)
+    ]
+    out = xs[build_index(spec, arrays)].shape
+    d = out.index(probe)
+    return out[:d] + out[d + 1 :], d
+
+
+def getitem_batch(args, dims, *, spec):
+    """Gather with batched ``x`` and/or batched index arrays."""
+    x, dx = args[0], dims[0]
+    size = batch_size(args, dims)
+    idx, spec, flags, x_axis = batch_index(
+        args[1:], dims[1:], spec, size, dx is not None, example_ndim(x, dx)
+    )
+    if dx is not None:
+        x = moveaxis(x, dx, x_axis)
+    _, d = index_result(shape_of(x), x_axis, idx, flags, spec)
+    return getitem(x, idx, spec), d
+
+
+def scatter_add_batch(args, dims, *, spec, shape):
+    """Scatter-add (the transpose of gather) with batched updates and/or index arrays.
+
+    The output is always batched; the updates are laid out as the matching batched gather's
+    result (batch axis where NumPy puts it) and broadcast to its full shape.
+    """
+    u, du = args[0], dims[0]
+    size = batch_size(args, dims)
+    shape = tuple(shape)
+    idx, spec, flags, x_axis = batch_index(args[1:], dims[1:], spec, size, True, len(shape))
+    out_shape = shape[:x_axis] + (size,) + shape[x_axis:]
+    ex_shape, d = index_result(out_shape, x_axis, idx, flags, spec)
+    u = expand_rank(materialize(u, du, size), len(ex_shape))
+    u = moveaxis(broadcast_to(u, (size,) + ex_shape), 0, d)
+    return scatter_add(u, idx, spec, out_shape), x_axis
+
+
+def build_index(spec, arrays):
+    out = []
+    for e in spec:
+        tag = e[0]
+        if tag == "s":
+            out.append(slice(e[1], e[2], e[3]))
+        elif tag == "i":
+            out.append(e[1])
+        elif tag == "n":
+            out.append(None)
+        elif tag == "e":
+            out.append(Ellipsis)
+        else:
+            out.append(arrays[e[1]])
+    return tuple(out)
+
+
+def _dummy(aval):
+    return np.broadcast_to(np.zeros((), aval.dtype), aval.shape)
+
+
+def _getitem_shape(x, *idx, spec):
+    try:
+        probe = _dummy(x)[build_index(spec, [np.zeros(a.shape, np.intp) for a in idx])]
+    except IndexError as e:
+        raise ShapeError(f"indexing {x!r}: {e}") from None
+    return Aval(probe.shape, x.dtype)
+
+
+def _getitem_impl(x, *idx, spec):
+    return np.asarray(x)[build_index(spec, idx)]
+
+
+def _has_arrays(spec) -> bool:
+    return any(e[0] == "a" for e in spec)
+
+
+def _getitem_sample(rng):
+    x = rng.normal(size=(4, 3, 2))
+    idx = np.array([0, 2, 2, 3])
+    return [x, idx], {"spec": (("a", 0), ("s", None, None, -1), ("n",), ("i", 1))}
+
+
+def _getitem_xp(bk, x, *idx, spec):
+    return x[build_index(spec, [bk.index(i) for i in idx])]
+
+
+def _scatter_add_xp(bk, ct, *idx, spec, shape):
+    xp = bk.xp
+    z = xp.zeros(tuple(shape), dtype=ct.dtype)
+    index = build_index(spec, [bk.index(i) for i in idx])
+    if _has_arrays(spec):
+        add = getattr(xp, "add", None)
+        if not hasattr(add, "at"):
+            raise MissingFunction(f"{bk.name} has no add.at for repeated-index accumulation")
+        add.at(z, index, ct)
+    else:  # basic indexing selects each element at most once
+        z[index] = ct
+    return z
+
+
+getitem_p = Primitive(
+    "getitem",
+    _getitem_impl,
+    _getitem_shape,
+    dtype=lambda x, *idx, spec: x,
+    linear=True,
+    vjp=lambda ct, out, x, *idx, spec: (scatter_add(ct, idx, spec, x.shape),) + (None,) * len(idx),
+    jvp=lambda ts, out, x, *idx, spec: getitem(ts[0], idx, spec),
+    batch=getitem_batch,
+    xp=XpImpl(_getitem_xp, "__getitem__"),
+    sample=_getitem_sample,
+    doc="x[index]: basic slicing and integer-array (advanced) indexing",
+)
+
+
+def _scatter_add_impl(ct, *idx, spec, shape):
+    z = np.zeros(shape, dtype=np.asarray(ct).dtype)
+    index = build_index(spec, idx)
+    if _has_arrays(spec):
+        np.add.at(z, index, ct)
+    else:  # basic indexing selects each element at most once
+        z[index] = ct
+    return z
+
+
+def _scatter_add_sample(rng):
+    idx = np.array([0, 2, 2, 3])
+    spec = (("a", 0), ("s", None, None, -1), ("n",), ("i", 1))
+    return [rng.normal(size=(4, 3, 1)), idx], {"spec": spec, "shape": (4, 3, 2)}
+
+
+scatter_add_p = Primitive(
+    "scatter_add",
+    _scatter_add_impl,
+    lambda ct, *idx, spec, shape: Aval(shape, ct.dtype),
+    dtype=lambda ct, *idx, spec, shape: ct,
+    linear=True,
+    vjp=lambda ct, out, u, *idx, spec, shape: (getitem(ct, idx, spec),) + (None,) * len(idx),
+    jvp=lambda ts, out, u, *idx, spec, shape: scatter_add(ts[0], idx, spec, shape),
+    batch=scatter_add_batch,
+    xp=XpImpl(_scatter_add_xp, "zeros / __setitem__ (index arrays: add.at)"),
+    sample=_scatter_add_sample,
+    doc="zeros(shape) with u added at x[index] (repeated indices accumulate)",
+)
+
+
+def getitem(x, idx_arrays, spec):
+    return bind(getitem_p, x, *idx_arrays, spec=spec)
+
+
+def scatter_add(u, idx_arrays, spec, shape):
+    return bind(scatter_add_p, u, *idx_arrays, spec=spec, shape=tuple(shape))

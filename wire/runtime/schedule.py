@@ -1,0 +1,219 @@
+"""The compiler's view of a graph, one :class:`Slot` per node, and the memory-aware execution
+order it runs the nodes in (:func:`schedule`).
+
+Greedy list scheduling: among the nodes whose inputs are ready, those that do not grow the
+live set run first (largest net release first); the rest follow the graph's canonical
+topological order. A node's cost is the bytes it allocates (zero for views and for graph
+outputs, which exist at the end anyway) minus the bytes of the buffers it releases (buffers
+whose every alias has no other pending use), so a reverse pass releases each activation as
+soon as it has been consumed. Deterministic; O(E log N).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+
+from ..core.lowering import IMPL_CALL, UFUNC, Emitter
+from ..errors import WireError
+from ..ir import Graph, Node
+
+
+def emitter_for(node: Node) -> Emitter:
+    """How ``node`` becomes code: its primitive's ``emit``, the ufunc emitter, or a call.
+
+    >>> import numpy as np, wire
+    >>> g = wire.trace(lambda x: np.sin(x).reshape(3, 1), np.ones(3))
+    >>> [emitter_for(n).kind for n in g.nodes if not n.is_leaf]
+    ['fresh', 'view']
+    """
+    if node.is_leaf:
+        return IMPL_CALL
+    e = node.op.emit
+    if e is not None:
+        return e
+    if isinstance(node.op.impl, np.ufunc) and not node.params:
+        return UFUNC
+    return IMPL_CALL
+
+
+def nbytes(aval) -> int:
+    if isinstance(aval, tuple):
+        return sum(nbytes(a) for a in aval)
+    if aval.shape is None:
+        return aval.dtype.itemsize
+    return math.prod(aval.shape) * aval.dtype.itemsize
+
+
+class Slot:
+    """Everything the compiler's passes learn about one node (nodes are numbered in the
+    graph's topological order; ``ins``, ``distinct`` and ``consumers`` hold numbers).
+
+    Filled by :func:`slots_of`: ``node``, ``ins`` (operands, repeats kept), ``distinct``
+    (operands once each), ``consumers``, ``leaf``, ``emitter``, ``nbytes``, ``is_input``,
+    ``is_output``. The code generator adds the rest: ``value`` (known at compile time, or
+    None), ``scalar`` (the 0-d value a ``full`` node repeats), ``name``, ``array`` (known to be
+    an ndarray), ``base`` (the slot a folded transpose reads), ``folded``, ``last`` (line of
+    last use), ``alias`` (buffers it may share), ``owner`` (owns a fresh writable buffer of
+    its aval) and ``death`` (line after which its buffer is dead).
+    """
+
+    __slots__ = (
+        "alias", "array", "base", "consumers", "death", "distinct", "emitter", "folded", "index",
+        "ins", "is_input", "is_output", "known", "last", "leaf", "name", "nbytes", "node",
+        "owner", "scalar", "value",
+    )
+
+    def __init__(self, index: int, node: Node, ins: tuple):
+        self.index = index
+        self.node = node
+        self.ins = ins
+        self.distinct = list(dict.fromkeys(ins))
+        self.consumers: list[int] = []
+        self.leaf = node.is_leaf
+        self.emitter = emitter_for(node)
+        self.nbytes = nbytes(node.aval)
+        self.is_input = self.is_output = False
+        self.known = self.folded = self.array = self.owner = False
+        self.value = self.scalar = self.name = self.alias = None
+        self.base = index
+        self.last = self.death = -1
+
+
+def slots_of(graph: Graph) -> list[Slot]:
+    """One :class:`Slot` per node of ``graph``, in topological order."""
+    nodes = list(graph.nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    slots = [Slot(i, n, tuple([index[x] for x in n.inputs])) for i, n in enumerate(nodes)]
+    for s in slots:
+        for j in s.distinct:
+            slots[j].consumers.append(s.index)
+    for n in graph.inputs:
+        slots[index[n]].is_input = True
+    for o in graph.outputs:
+        slots[index[o]].is_output = True
+    return slots
+
+
+def output_slots(graph: Graph, slots: list[Slot]) -> list[int]:
+    """The slot numbers of ``graph``'s outputs, in order (repeats kept)."""
+    index = {s.node: s.index for s in slots}
+    return [index[o] for o in graph.outputs]
+
+
+def schedule(graph: Graph) -> list[Node]:
+    """Operation nodes of ``graph`` in a memory-aware execution order (see the module doc).
+
+    >>> import numpy as np, wire
+    >>> g = wire.trace(lambda x: np.sin(x) * np.cos(x), np.ones(3))
+    >>> [n.op.name for n in schedule(g)]
+    ['sin', 'cos', 'mul']
+    """
+    slots = slots_of(graph)
+    return [slots[i].node for i in execution_order(slots)]
+
+
+# --------------------------------------------------------------------------- list scheduling
+
+
+class _Buffers:
+    """Which buffer each value lives in (views share their input's), how many pending reads
+    each buffer has, who reads it, and which buffers are pinned (inputs, constants and graph
+    outputs are never released)."""
+
+    def __init__(self, slots: list[Slot]):
+        n = len(slots)
+        self.of = list(range(n))
+        for s in slots:
+            if not s.leaf and s.emitter.kind == "view" and s.ins:
+                self.of[s.index] = self.of[s.ins[0]]
+        self.pinned = [s.leaf for s in slots]
+        self.pending_reads = [0] * n
+        self.readers: list[list[int]] = [[] for _ in range(n)]
+        for s in slots:
+            b = self.of[s.index]
+            self.pending_reads[b] += len(s.consumers)
+            self.readers[b].extend(s.consumers)
+        for s in slots:
+            if s.is_output:
+                self.pinned[self.of[s.index]] = True
+
+
+def _gain(s: Slot, slots: list[Slot], buf: _Buffers) -> int:
+    """Net bytes running ``s`` frees now: what its last reads release minus what it allocates."""
+    of = buf.of
+    if of[s.index] != s.index:  # a view allocates nothing and releases nothing
+        return 0
+    gain = 0 if s.is_output else -s.nbytes
+    if len(s.distinct) == 1:
+        b = of[s.distinct[0]]
+        if not buf.pinned[b] and buf.pending_reads[b] == 1:
+            gain += slots[b].nbytes
+        return gain
+    reads: dict[int, int] = {}
+    for j in s.distinct:
+        b = of[j]
+        reads[b] = reads.get(b, 0) + 1
+    for b, k in reads.items():
+        if not buf.pinned[b] and buf.pending_reads[b] == k:
+            gain += slots[b].nbytes
+    return gain
+
+
+def _priority(gain: int, i: int) -> tuple:
+    """Heap key: nodes that do not grow the live set first, the largest release first; then
+    the canonical order."""
+    return (0 if gain >= 0 else 1, -gain if gain > 0 else 0, i)
+
+
+def execution_order(slots: list[Slot]) -> list[int]:
+    """Slot numbers of the operation nodes in the order they run (see the module doc)."""
+    ops = [s.index for s in slots if not s.leaf]
+    if len(ops) <= 2:
+        return ops
+    buf = _Buffers(slots)
+    waiting = [0] * len(slots)  # operands of each node not computed yet
+    for i in ops:
+        waiting[i] = sum(1 for j in slots[i].distinct if not slots[j].leaf)
+    gain = [0] * len(slots)
+    heap = []
+    for i in ops:
+        if waiting[i] == 0:
+            gain[i] = _gain(slots[i], slots, buf)
+            heap.append(_priority(gain[i], i))
+    heapq.heapify(heap)
+    done = [False] * len(slots)
+    order: list[int] = []
+    while heap:
+        key = heapq.heappop(heap)
+        i = key[2]
+        if done[i] or key != _priority(gain[i], i):
+            continue  # already run, or a stale entry
+        done[i] = True
+        order.append(i)
+        _after_run(slots[i], slots, buf, gain, waiting, done, heap)
+    if len(order) != len(ops):  # pragma: no cover - a graph is a DAG
+        raise WireError("internal error: schedule did not cover the graph")
+    return order
+
+
+def _after_run(s: Slot, slots, buf: _Buffers, gain, waiting, done, heap) -> None:
+    """Account for ``s`` having run: its reads are no longer pending (which can change what
+    the other readers of those buffers would release), and its consumers may become ready."""
+    for j in s.distinct:
+        b = buf.of[j]
+        buf.pending_reads[b] -= 1
+        if not buf.pinned[b] and buf.pending_reads[b] <= 4:
+            for u in buf.readers[b]:
+                if not done[u] and waiting[u] == 0:
+                    g = _gain(slots[u], slots, buf)
+                    if g != gain[u]:
+                        gain[u] = g
+                        heapq.heappush(heap, _priority(g, u))
+    for c in s.consumers:
+        waiting[c] -= 1
+        if waiting[c] == 0:
+            gain[c] = _gain(slots[c], slots, buf)
+            heapq.heappush(heap, _priority(gain[c], c))
