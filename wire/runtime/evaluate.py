@@ -26,7 +26,7 @@ def evaluate(graph_or_nodes, *args, backend="numpy", chunks=None, compute=False)
         evaluate(nodes, feed_dict)      # nodes: one tracer or a list; feed_dict {var: value}
 
     ``backend`` (``"numpy"``, ``"dask"``, ``"cupy"`` or an Array-API namespace) picks the array
-    library (see :mod:`wire.backends`): on Dask, NumPy inputs are chunked by ``chunks=`` and
+    library (see :mod:`wire.runtime.backends`): on Dask, NumPy inputs are chunked by ``chunks=`` and
     results stay lazy Dask arrays unless ``compute=True``.
 
     >>> import numpy as np, wire

@@ -16,8 +16,9 @@ array(14.)
 
 What lives here: the backend class (``_core``) and its resolution (``_resolve``), the Dask
 and CuPy specifics (``_dask``, ``_cupy``) and the plan walk (``_run``). Each primitive
-declares its implementation against an Array-API namespace itself (``Primitive.xp``). The NumPy fast paths in ``wire.evaluate`` and ``wire.compiler`` do not
-go through this package.
+declares its implementation against an Array-API namespace itself (``Primitive.xp``). The
+NumPy fast paths in ``wire.evaluate`` and ``wire.runtime.compiler`` do not go through this
+package.
 """
 
 from __future__ import annotations
@@ -154,4 +155,4 @@ class Program:
         return self.fn(*leaves)
 
     def __repr__(self):
-        return f"<wire.backends.Program on {self.backend.name}: {len(self.graph)} nodes>"
+        return f"<wire.runtime.backends.Program on {self.backend.name}: {len(self.graph)} nodes>"

@@ -1,7 +1,7 @@
-"""Evaluating a graph on a non-NumPy backend: the plan walk of :mod:`wire.evaluate`, with
+"""Evaluating a graph on a non-NumPy backend: the plan walk of :mod:`wire.core.evaluate`, with
 each step's function taken from the backend.
 
-A :class:`BackendPlan` is the graph's NumPy :class:`~wire.evaluate.Plan` (same slots, same
+A :class:`BackendPlan` is the graph's NumPy :class:`~wire.core.evaluate.Plan` (same slots, same
 release points) with every step's function replaced by the backend's implementation of that
 primitive and the graph's constants converted once; it is memoized per (graph, backend). On
 Dask the walk builds a task graph (nothing is computed until ``compute``); on CuPy it runs on
