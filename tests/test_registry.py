@@ -9,6 +9,7 @@ import wire
 import wire.numpy as wnp
 from wire.api.registry import REGISTRY
 from wire.core import Primitive, bind, proj_p
+from wire.core.formula import NoFormula
 from wire.core.lowering import Emitter, XpImpl
 from wire.ops.elementwise import unary
 from wire.ops.reductions import reduce_sum
@@ -48,6 +49,8 @@ def test_every_primitive_has_what_it_needs(prim):
     if prim.name != "proj":  # proj is sampled through every multi-output primitive
         assert prim.sample is not None, "a sampler for the generic tests"
     assert prim.emit is None or isinstance(prim.emit, Emitter)
+    assert callable(prim.sympy) or isinstance(prim.sympy, NoFormula), \
+        "a SymPy formula (wire.to_sympy), or the reason it has none"
     backends_cover = prim in _dask.overrides() and prim in _cupy.overrides()
     assert isinstance(prim.xp, XpImpl) or backends_cover, \
         "an Array-API implementation (or its own implementation on every array backend)"
@@ -74,10 +77,12 @@ def test_no_table_or_module_keys_primitives_by_name():
 
 def test_a_new_primitive_is_one_declaration():
     """A new elementwise primitive declared in one place (here, in this test) differentiates,
-    batches, simplifies, compiles and runs on an Array-API backend with no other change."""
+    batches, simplifies, compiles, runs on an Array-API backend and prints as a formula with no
+    other change."""
     softsign_p = unary("softsign_test", lambda x: x / (1.0 + np.abs(x)),
                        lambda x, out: 1.0 / ((1.0 + wnp.abs(x)) * (1.0 + wnp.abs(x))),
-                       xp=XpImpl(lambda bk, x: bk.xp.divide(x, 1.0 + bk.xp.abs(x)), "abs"))
+                       xp=XpImpl(lambda bk, x: bk.xp.divide(x, 1.0 + bk.xp.abs(x)), "abs"),
+                       sympy=lambda sp, node, x: x / (1 + sp.Abs(x)))
 
     def f(x):
         return reduce_sum(bind(softsign_p, x) * 2.0, None)
@@ -94,3 +99,7 @@ def test_a_new_primitive_is_one_declaration():
     strict = pytest.importorskip("array_api_strict")
     g = wire.trace(f, x)
     np.testing.assert_allclose(np.asarray(wire.evaluate(g, x, backend=strict)), f(x))
+    sp = pytest.importorskip("sympy")
+    t = sp.Symbol("t", real=True)
+    formula = wire.to_sympy(wire.trace(lambda v: bind(softsign_p, v) * 2.0, 0.5), names=[t])
+    assert sp.simplify(formula - 2 * t / (1 + sp.Abs(t))) == 0

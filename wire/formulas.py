@@ -2,11 +2,11 @@
 :func:`to_latex` (a LaTeX formula).
 
 Every node of a graph of scalars is one primitive applied to scalars, so the graph *is* a
-formula: :data:`SYMPY_RULES` maps each primitive that has a SymPy counterpart to it, one entry
-per ``Primitive`` object (the rule takes the ``sympy`` module, the node and the operands'
-expressions). :data:`UNTRANSLATABLE` gives, for every other primitive, the reason it has no
-formula; a graph that holds one raises :class:`~wire.WireError` naming it. A test checks that
-the two tables cover the whole registry.
+formula: each primitive declares how SymPy writes it (its ``sympy`` field, a rule taking the
+``sympy`` module, the node and the operands' expressions; see :mod:`wire.core.formula`, which
+also holds the translator) or why it has no formula; a graph that holds such a primitive
+raises :class:`~wire.WireError` naming it. :data:`SYMPY_RULES` and :data:`UNTRANSLATABLE` are
+those declarations over the registry; a test checks that they cover it.
 
 What a formula means: the mathematical function the graph computes, over real numbers (or
 complex, for complex inputs; integers for integer inputs, without wrap-around). Primitives
@@ -32,22 +32,13 @@ SymPy is optional (``pip install sympy``): it is imported when these functions a
 
 from __future__ import annotations
 
-from fractions import Fraction
-from typing import Callable
+from types import MappingProxyType
 
-import numpy as np
-
-from .errors import WireError, at, user_location
-from .ir import Graph, Node, arg_op, const_op, var_op
+from .api.registry import REGISTRY
 from .core import Tracer
-from .higher_order import cond as control
-from .higher_order import custom, scan, while_loop
-from .ops import complex_parts as cx
-from .ops import cumulative, fft, incomplete, reductions, sorting, special
-from .ops import elementwise as ew
-from .ops import factorizations as la
-from .ops import matmul as linalg
-from .ops import shape as sh
+from .core.formula import NoFormula, check_scalar, translate
+from .errors import WireError, at, user_location
+from .ir import Graph, Node, arg_op, var_op
 from .tree import LEAF, unflatten
 
 __all__ = ["SYMPY_RULES", "UNTRANSLATABLE", "to_latex", "to_sympy"]
@@ -60,226 +51,11 @@ _INLINE_MAX_OPS = 2000
 # A repeated subexpression gets a name in to_latex when it has at least this many operations.
 _CSE_MIN_OPS = 4
 
-
-# --------------------------------------------------------------------------- rule helpers
-
-
-def _call(name: str) -> Callable:
-    """Rule applying SymPy's function ``name`` to the operands."""
-
-    def rule(sp, node, *args):
-        return getattr(sp, name)(*args)
-
-    rule.__name__ = f"sympy.{name}"
-    return rule
-
-
-def _truth(sp, x, operand: Node):
-    """``x`` (the value of ``operand``) as a condition: NumPy's logical ops treat a nonzero
-    number as True. (The dtype decides, not the expression: a SymPy symbol is a Boolean
-    too.)"""
-    return x if operand.aval.dtype.kind == "b" else sp.Ne(x, 0)
-
-
-def _logic(name: str) -> Callable:
-    """Rule for NumPy's logical_{name}: SymPy's And/Or/Xor/Not of the operands' truth."""
-
-    def rule(sp, node, *args):
-        return getattr(sp, name)(*[_truth(sp, a, o) for a, o in zip(args, node.inputs)])
-
-    rule.__name__ = f"sympy.{name}"
-    return rule
-
-
-def _number_from_truth(sp, b):
-    return sp.Piecewise((sp.Integer(1), b), (sp.Integer(0), True))
-
-
-def _identity(sp, node, x, *rest):
-    # shape-only primitives (reshape, broadcast, transpose, one-element reductions …) are
-    # identities on a scalar; to_sympy has checked that every value in the graph is one
-    return x
-
-
-def _convert(sp, node, x):
-    target = node.params["dtype"]
-    if target.kind == "b":
-        return _truth(sp, x, node.inputs[0])
-    if node.inputs[0].aval.dtype.kind == "b":
-        return _number_from_truth(sp, x)
-    if target.kind == "c":
-        return x
-    x = sp.re(x)  # complex -> real keeps the real part (re(x) is x for a real x)
-    if target.kind in "iu" and not x.is_integer:
-        return sp.Piecewise((sp.floor(x), x >= 0), (sp.ceiling(x), True))  # toward zero
-    return x
-
-
-def _invert(sp, node, x):
-    """NumPy's ``~x``: logical not of a boolean; ``-x - 1`` of a signed integer (two's
-    complement, exact without wrap-around), ``max - x`` of an unsigned one."""
-    dtype = node.aval.dtype
-    if dtype.kind == "b":
-        return sp.Not(x)
-    if dtype.kind == "u":
-        return sp.Integer(int(np.iinfo(dtype).max)) - x
-    return -x - 1
-
-
-def _select(sp, node, c, x, y):
-    # a chain of selects reads as one piecewise formula: conditions are tried in order
-    rest = y.args if isinstance(y, sp.Piecewise) else ((y, True),)
-    return sp.Piecewise((x, _truth(sp, c, node.inputs[0])), *rest)
-
-
-def _full_like(sp, node, x):
-    return number(sp, node.params["value"], node.aval.dtype)
-
-
-def _full(sp, node):
-    return number(sp, node.params["value"], node.params["dtype"])
-
-
-def _subgraph(sp, node, *args):
-    """Custom-rule calls: the value is the wrapped function's (its graph param)."""
-    outs = _translate(sp, node.params["graph"], list(args))
-    return tuple(outs) if isinstance(node.aval, tuple) else outs[0]
-
-
-def _cond(sp, node, index, *ops):
-    """``branches[clip(index)](*ops)`` as a piecewise formula per output."""
-    branches = [_translate(sp, g, list(ops)) for g in node.params["branches"]]
-    if node.inputs[0].aval.dtype.kind == "b":
-        index = _number_from_truth(sp, index)
-    outs = []
-    for j in range(len(branches[0])):
-        pieces = [(b[j], sp.Le(index, k)) for k, b in enumerate(branches[:-1])]
-        pieces.append((branches[-1][j], True))
-        outs.append(sp.piecewise_fold(sp.Piecewise(*pieces)))
-    return tuple(outs)
-
-
-# --------------------------------------------------------------------------- the tables
-# One entry per primitive: rule(sympy, node, *operand_expressions) -> expression (a tuple of
-# expressions for a multi-output primitive). Params are read from node.params.
-# fmt: off
-SYMPY_RULES: dict = {
-    ew.neg_p:          lambda sp, n, x: -x,
-    ew.add_p:          lambda sp, n, x, y: x + y,
-    ew.sub_p:          lambda sp, n, x, y: x - y,
-    ew.mul_p:          lambda sp, n, x, y: x * y,
-    ew.div_p:          lambda sp, n, x, y: x / y,
-    ew.pow_p:          lambda sp, n, x, y: x ** y,
-    ew.integer_pow_p:  lambda sp, n, x: x ** n.params["y"],
-    ew.exp_p:          _call("exp"),
-    ew.exp2_p:         lambda sp, n, x: sp.Integer(2) ** x,
-    ew.expm1_p:        lambda sp, n, x: sp.exp(x) - 1,
-    ew.log_p:          _call("log"),
-    ew.log2_p:         lambda sp, n, x: sp.log(x, 2),
-    ew.log10_p:        lambda sp, n, x: sp.log(x, 10),
-    ew.log1p_p:        lambda sp, n, x: sp.log(x + 1),
-    ew.sqrt_p:         _call("sqrt"),
-    ew.sin_p:          _call("sin"),
-    ew.cos_p:          _call("cos"),
-    ew.tan_p:          _call("tan"),
-    ew.arcsin_p:       _call("asin"),
-    ew.arccos_p:       _call("acos"),
-    ew.arctan_p:       _call("atan"),
-    ew.sinh_p:         _call("sinh"),
-    ew.cosh_p:         _call("cosh"),
-    ew.tanh_p:         _call("tanh"),
-    ew.arcsinh_p:      _call("asinh"),
-    ew.arccosh_p:      _call("acosh"),
-    ew.arctanh_p:      _call("atanh"),
-    ew.arctan2_p:      _call("atan2"),
-    ew.abs_p:          _call("Abs"),
-    ew.maximum_p:      _call("Max"),
-    ew.minimum_p:      _call("Min"),
-    ew.mod_p:          _call("Mod"),   # sign of the divisor, as NumPy's mod
-    ew.fmod_p:         lambda sp, n, x, y: sp.sign(x) * sp.Mod(sp.Abs(x), sp.Abs(y)),  # C's
-    # over the reals the sign bit is x < 0 (-0.0 and -nan are not real numbers)
-    ew.signbit_p:      lambda sp, n, x: sp.Lt(x, 0),
-    ew.invert_p:       _invert,
-    ew.sign_p:         _call("sign"),
-    ew.floor_p:        _call("floor"),
-    ew.ceil_p:         _call("ceiling"),
-    ew.floor_divide_p: lambda sp, n, x, y: sp.floor(x / y),
-    ew.eq_p:           _call("Eq"),
-    ew.ne_p:           _call("Ne"),
-    ew.lt_p:           _call("Lt"),
-    ew.le_p:           _call("Le"),
-    ew.gt_p:           _call("Gt"),
-    ew.ge_p:           _call("Ge"),
-    ew.and_p:          _logic("And"),
-    ew.or_p:           _logic("Or"),
-    ew.xor_p:          _logic("Xor"),
-    ew.not_p:          _logic("Not"),
-    ew.select_p:       _select,
-    ew.convert_p:      _convert,
-    ew.stop_gradient_p: lambda sp, n, x: x,
-    special.gammaln_p: lambda sp, n, x: sp.log(sp.Abs(sp.gamma(x))),  # SciPy's gammaln: log|Γ|
-    special.polygamma_p: lambda sp, n, x: sp.polygamma(n.params["n"], x),
-    special.erf_p:     _call("erf"),
-    special.erfc_p:    _call("erfc"),
-    special.erfinv_p:  _call("erfinv"),
-    special.ndtri_p:   lambda sp, n, p: sp.sqrt(2) * sp.erfinv(2 * p - 1),  # Φ⁻¹(p)
-    incomplete.gammainc_p:  lambda sp, n, a, x: sp.lowergamma(a, x) / sp.gamma(a),
-    incomplete.gammaincc_p: lambda sp, n, a, x: sp.uppergamma(a, x) / sp.gamma(a),
-    incomplete.betainc_p:   lambda sp, n, a, b, x: sp.betainc_regularized(a, b, 0, x),
-    cx.real_p:         _call("re"),
-    cx.imag_p:         _call("im"),
-    cx.conj_p:         _call("conjugate"),
-    cx.complex_p:      lambda sp, n, re, im: re + sp.I * im,
-    sh.full_p:         _full,
-    sh.full_like_p:    _full_like,
-    sh.reshape_p:      _identity,
-    sh.transpose_p:    _identity,
-    sh.broadcast_to_p: _identity,
-    sh.broadcast_like_p: _identity,
-    sh.sum_to_like_p:  _identity,
-    sh.proj_p:         lambda sp, n, t: t[n.params["index"]],
-    reductions.reduce_sum_p:  _identity,
-    reductions.reduce_prod_p: _identity,
-    reductions.reduce_max_p:  _identity,
-    reductions.reduce_min_p:  _identity,
-    control.cond_p:    _cond,
-    custom.custom_jvp_call_p: _subgraph,
-    custom.custom_vjp_call_p: _subgraph,
-}
-
-_ARRAYS = "works on arrays: a graph of scalars never holds it"
-UNTRANSLATABLE: dict = {
-    ew.round_p:       "NumPy rounds halves to even; SymPy has no function that does",
-    ew.isnan_p:       "a formula's symbols stand for numbers: SymPy cannot test for NaN",
-    ew.isinf_p:       "a formula's symbols stand for finite numbers: SymPy cannot test for inf",
-    ew.isfinite_p:    "a formula's symbols stand for finite numbers: SymPy cannot test for inf",
-    **{p: "acts on the binary digits of integers: SymPy has no function for it (logical_and "
-          "& co. translate booleans)" for p in (ew.bitwise_and_p, ew.bitwise_or_p,
-                                                ew.bitwise_xor_p)},
-    **{p: "a derivative of an incomplete gamma/beta function in its shape parameters: SymPy "
-          "writes it only as Meijer G-functions or integrals, which do not evaluate to the "
-          "needed accuracy" for p in (incomplete.gammainc_deriv_p, incomplete.betainc_deriv_p)},
-    while_loop.while_p:  "a loop whose trip count depends on the values has no closed formula",
-    scan.scan_p:   "a loop over array slices: " + _ARRAYS,
-    reductions.argmax_p: _ARRAYS,
-    reductions.argmin_p: _ARRAYS,
-    sorting.argsort_p:   _ARRAYS,
-    cumulative.cumsum_p: _ARRAYS,
-    cumulative.cumprod_p: _ARRAYS,
-    sh.concatenate_p:    _ARRAYS,
-    sh.swapaxes_p:       _ARRAYS,  # needs two axes
-    sh.getitem_p:        _ARRAYS,
-    sh.scatter_add_p:    _ARRAYS,
-    linalg.matmul_p:     _ARRAYS,
-    la.solve_p:    _ARRAYS, la.inv_p: _ARRAYS, la.det_p: _ARRAYS, la.slogdet_p: _ARRAYS,
-    la.cholesky_p: _ARRAYS, la.eigh_p: _ARRAYS, la.svd_p: _ARRAYS, la.qr_p: _ARRAYS,
-    la.eig_p: _ARRAYS, la.pinv_p: _ARRAYS, la.adjugate_p: _ARRAYS, la.inv_or_inf_p: _ARRAYS,
-    fft.fft_p:           _ARRAYS,
-}
-# fmt: on
-
-
-# --------------------------------------------------------------------------- translation
+# What the primitives declare (their ``sympy`` field), as two read-only views: the rule of
+# each primitive that has a formula, and the reason of each that has none.
+SYMPY_RULES = MappingProxyType({p: p.sympy for p in REGISTRY.values() if callable(p.sympy)})
+UNTRANSLATABLE = MappingProxyType({p: p.sympy.reason for p in REGISTRY.values()
+                                   if isinstance(p.sympy, NoFormula)})
 
 
 def _sympy():
@@ -289,77 +65,6 @@ def _sympy():
         raise WireError("wire.to_sympy and wire.to_latex need SymPy: pip install sympy"
                         + at(user_location())) from None
     return sympy
-
-
-def number(sp, value, dtype):
-    """A constant of ``dtype`` as a SymPy number: exact when the float is a small fraction
-    (``2.0`` is ``2``, ``0.25`` is ``1/4``), else a Float holding the same binary value and
-    printed with the digits that identify it in ``dtype`` (float32 ``0.1`` prints ``0.1``)."""
-    dtype = np.dtype(dtype)
-    v = np.asarray(value).astype(dtype).item()
-    if dtype.kind == "b":
-        return sp.true if v else sp.false
-    if dtype.kind in "iu":
-        return sp.Integer(int(v))
-    if dtype.kind == "c":
-        re, im = number(sp, v.real, dtype.type(0).real.dtype), number(sp, v.imag,
-                                                                      dtype.type(0).real.dtype)
-        return re + sp.I * im
-    if np.isnan(v):
-        return sp.nan
-    if np.isinf(v):
-        return sp.oo if v > 0 else -sp.oo
-    frac = Fraction(v)
-    if frac.denominator <= 1024 and abs(frac.numerator) < 2**53:
-        return sp.Rational(frac.numerator, frac.denominator)
-    return sp.Float(np.format_float_positional(dtype.type(v), unique=True, trim="-"),
-                    precision=53)
-
-
-def _check_scalar(node: Node, where: str) -> None:
-    avals = node.aval if isinstance(node.aval, tuple) else (node.aval,)
-    for a in avals:
-        if a.shape != ():
-            what = "input" if node.is_leaf and node.op is not const_op else node.op.name
-            fix = ("give the variable a shape: wire.var(name, shape=())" if a.shape is None
-                   else "trace the function at scalar arguments, e.g. wire.trace(f, 1.0)")
-            raise WireError(
-                f"{where} needs a graph of scalars, but {what} has shape "
-                f"{'unknown' if a.shape is None else a.shape} ({a!r})"
-                + at(node.loc or user_location(3)) + "; " + fix)
-
-
-def _translate(sp, graph: Graph, args: list, named: dict | None = None,
-               defs: list | None = None) -> list:
-    """The expressions of ``graph``'s outputs, its inputs standing for ``args``. A node in
-    ``named`` (node -> symbol) stands for its symbol in its users; ``(symbol, expression)`` is
-    appended to ``defs``."""
-    env: dict = dict(zip(graph.inputs, args))
-    for node in graph.nodes:
-        if node in env:
-            continue
-        _check_scalar(node, "to_sympy")
-        if node.op is const_op:
-            env[node] = number(sp, node.params["value"].array, node.aval.dtype)
-            continue
-        if node.is_leaf:
-            raise WireError(f"to_sympy: graph has an unnamed free input {node!r}"
-                            + at(node.loc or user_location()))
-        rule = SYMPY_RULES.get(node.op)
-        if rule is None:
-            reason = UNTRANSLATABLE.get(node.op, "no SymPy translation is declared for it")
-            raise WireError(f"to_sympy: primitive {node.op.name!r} has no formula ({reason})"
-                            + at(node.loc or user_location()))
-        try:
-            env[node] = rule(sp, node, *[env[i] for i in node.inputs])
-        except (TypeError, ValueError) as e:
-            raise WireError(f"to_sympy: SymPy cannot build {node.op.name!r} of "
-                            f"{[str(env[i]) for i in node.inputs]}: {e}"
-                            + at(node.loc or user_location())) from e
-        if named and node in named:
-            defs.append((named[node], env[node]))
-            env[node] = named[node]
-    return [env[o] for o in graph.outputs]
 
 
 def _symbol(sp, name, aval):
@@ -457,7 +162,7 @@ def _formulas(sp, graph: Graph, names, named_prefix: str | None = None):
     shares between several users (and that has a few operations) is named
     ``{named_prefix}_1, …`` and defined in ``definitions`` instead of written out."""
     for node in graph.inputs:
-        _check_scalar(node, "to_sympy")
+        check_scalar(node, "to_sympy")
     symbols = _input_symbols(sp, graph, names)
     # free variables are leaves of the graph: seed them with their symbols like inputs
     ins = set(graph.inputs)
@@ -472,8 +177,8 @@ def _formulas(sp, graph: Graph, names, named_prefix: str | None = None):
             while name in taken:
                 name = next(fresh)
             named[node] = sp.Symbol(name)
-    outs = _translate(sp, Graph(inputs, graph.outputs), [symbols[n] for n in inputs], named,
-                      defs)
+    outs = translate(sp, Graph(inputs, graph.outputs), [symbols[n] for n in inputs], named,
+                     defs)
     return outs, defs
 
 

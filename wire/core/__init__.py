@@ -1,7 +1,9 @@
 """The core: the ``Primitive`` record, tracers and ``bind``, tracing, and running graphs.
 
 Everything above builds on these names; nothing here knows any particular primitive except
-``proj`` (the output of a multi-output node, which ``bind`` itself makes).
+``proj`` (the output of a multi-output node, which ``bind`` itself makes). The records a
+primitive declares its later-stage facts with live here too: ``lowering`` (compiler emitter,
+Array-API implementation) and ``formula`` (how SymPy writes it, and the graph translator).
 """
 
 from .call import call_graph_flat

@@ -30,7 +30,9 @@ Facts for the later stages sit in the same record, so a primitive is declared in
   rules of its own attached, like ``custom_vjp_call``): the param's name, so the node can be
   replaced by the sub-graph once only its value matters (before compiling);
 * ``simplify_pass`` — a ``Graph -> Graph`` pass ``wire.simplify`` runs on graphs holding
-  this primitive (``scan`` merges and prunes loops this way).
+  this primitive (``scan`` merges and prunes loops this way);
+* ``sympy`` — how ``wire.to_sympy`` writes it: a rule ``(sp, node, *operands) -> expression``
+  or a :class:`wire.core.formula.NoFormula` with the reason it has none.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class Primitive:
     __slots__ = (
         "name", "impl", "shape", "dtype", "vjp", "jvp", "batch",
         "linear", "nondiff", "sample", "doc", "emit", "xp", "call_graph", "simplify_pass",
+        "sympy",
     )
 
     def __init__(
@@ -70,6 +73,7 @@ class Primitive:
         xp=None,
         call_graph: Optional[str] = None,
         simplify_pass: Optional[Callable] = None,
+        sympy=None,
     ):
         sa = object.__setattr__
         sa(self, "name", name)
@@ -87,6 +91,7 @@ class Primitive:
         sa(self, "xp", xp)
         sa(self, "call_graph", call_graph)
         sa(self, "simplify_pass", simplify_pass)
+        sa(self, "sympy", sympy)
 
     def __setattr__(self, name, value):
         raise AttributeError("primitives are immutable")
@@ -214,4 +219,5 @@ proj_p = Primitive(
     doc="the index-th output of a multi-output primitive (rules live in the drivers)",
     emit=Emitter(lambda ctx, node, args, out: f"{args[0]}[{node.params['index']!r}]", "view"),
     xp=XpImpl(lambda bk, t, *, index: t[index], "(tuple item)"),
+    sympy=lambda sp, node, t: t[node.params["index"]],
 )

@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from ..core import bind
+from ..core.formula import number_from_truth, translate
 from ..core.lowering import XpImpl
 from ..core.primitive import Primitive
 from ..errors import ShapeError
@@ -130,6 +131,19 @@ def _cond_xp(bk, index, *ops, branches):
     return tuple(bk.run(branches[i], ops))
 
 
+def _cond_formula(sp, node, index, *ops):
+    """``branches[clip(index)](*ops)`` as a piecewise formula per output."""
+    branches = [translate(sp, g, list(ops)) for g in node.params["branches"]]
+    if node.inputs[0].aval.dtype.kind == "b":
+        index = number_from_truth(sp, index)
+    outs = []
+    for j in range(len(branches[0])):
+        pieces = [(b[j], sp.Le(index, k)) for k, b in enumerate(branches[:-1])]
+        pieces.append((branches[-1][j], True))
+        outs.append(sp.piecewise_fold(sp.Piecewise(*pieces)))
+    return tuple(outs)
+
+
 cond_p = Primitive(
     "cond",
     _cond_impl,
@@ -140,6 +154,7 @@ cond_p = Primitive(
     xp=XpImpl(_cond_xp, "(branch on a scalar)"),
     sample=_cond_sample,
     doc="branches[clip(index)](*ops): switch/cond over closed sub-graphs (multi-output)",
+    sympy=_cond_formula,
 )
 
 

@@ -15,6 +15,7 @@ from .. import tree
 from ..core import TraceTag, Tracer, bind, evaluate_flat, to_tracer, trace
 from ..core.lowering import xp_run_graph
 from ..core.primitive import Primitive
+from ..core.formula import call_graph as call_graph_formula
 from ..errors import ShapeError, WireError, at, user_location
 from ..ir import arg_op, make_node, substitute
 from ..ops.batching import batch_size, to_front
@@ -191,6 +192,7 @@ custom_jvp_call_p = Primitive(
     call_graph="graph",
     xp=xp_run_graph("graph"),
     doc="a user function (graph param) with a user-defined JVP rule (wire.custom_jvp)",
+    sympy=call_graph_formula,
 )
 
 
@@ -272,4 +274,5 @@ custom_vjp_call_p = Primitive(
     call_graph="graph",
     xp=xp_run_graph("graph"),
     doc="a user function (graph param) with user-defined fwd/bwd rules (wire.custom_vjp)",
+    sympy=call_graph_formula,
 )

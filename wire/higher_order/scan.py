@@ -19,6 +19,7 @@ import numpy as np
 from ..core import bind
 from ..core.lowering import XpImpl
 from ..core.primitive import Primitive
+from ..core.formula import ARRAYS_ONLY, NoFormula
 from ..errors import ShapeError
 from ..ir import Aval, Graph, Node, input_node, substitute
 from ..ops.batching import batch_size, materialize, moveaxis
@@ -289,6 +290,7 @@ scan_p = Primitive(
     sample=_scan_sample,
     simplify_pass=lambda graph: simplify_loops(graph, scan_p),
     doc="loop a closed body over the leading axis of xs, threading a carry (multi-output)",
+    sympy=NoFormula("a loop over array slices: " + ARRAYS_ONLY.reason),
 )
 
 

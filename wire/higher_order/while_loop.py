@@ -15,6 +15,7 @@ import numpy as np
 from ..core import bind, to_tracer
 from ..core.lowering import XpImpl
 from ..core.primitive import Primitive
+from ..core.formula import NoFormula
 from ..errors import NonDifferentiableError, ShapeError, at
 from ..ir import Aval, Graph
 from ..ops.batching import batch_size, materialize
@@ -170,4 +171,5 @@ while_p = Primitive(
     xp=XpImpl(_while_xp, "(loop on a scalar predicate)"),
     sample=_while_sample,
     doc="repeat a closed body while a closed cond holds (forward-mode differentiable only)",
+    sympy=NoFormula("a loop whose trip count depends on the values has no closed formula"),
 )

@@ -15,6 +15,7 @@ from ..ir import Aval
 from ..core.primitive import Primitive
 from ..core import bind
 from ..core.lowering import XpImpl, xp_function
+from ..core.formula import call
 from .batching import elementwise_batch
 from .elementwise import convert
 from .layout import zeros_like_
@@ -47,6 +48,7 @@ real_p = Primitive(
     vjp=lambda ct, out, x: (_to_complex(ct, x) if x.dtype.kind == "c" else ct,),
     jvp=lambda ts, out, x: real(ts[0]),
     sample=_complex_sample, doc="real part",
+    sympy=call("re"),
 )
 imag_p = Primitive(
     "imag", np.imag, lambda a: Aval(a.shape, _real_dtype(a.dtype)),
@@ -55,6 +57,7 @@ imag_p = Primitive(
     vjp=lambda ct, out, x: (_to_complex(ct, x) * np.complex128(-1j).astype(x.dtype),),
     jvp=lambda ts, out, x: imag(ts[0]),
     sample=_complex_sample, doc="imaginary part (transpose: ct -> -1j * ct)",
+    sympy=call("im"),
 )
 conj_p = Primitive(
     "conj", np.conj, lambda a: a, linear=True, batch=elementwise_batch(lambda: conj_p),
@@ -62,6 +65,7 @@ conj_p = Primitive(
     vjp=lambda ct, out, x: (conj(ct),),
     jvp=lambda ts, out, x: conj(ts[0]),
     sample=_complex_sample, doc="complex conjugate",
+    sympy=call("conjugate"),
 )
 def _complex_xp(bk, re, im):
     xp = bk.xp
@@ -82,6 +86,7 @@ complex_p = Primitive(
         ts[1] if ts[1] is not None else zeros_like_(im)),
     sample=lambda rng: ([rng.normal(size=(2, 3)), rng.normal(size=(3,))], {}),
     doc="re + 1j * im from real parts",
+    sympy=lambda sp, n, re, im: re + sp.I * im,
 )
 # fmt: on
 

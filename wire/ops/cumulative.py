@@ -15,6 +15,7 @@ from ..errors import ShapeError
 from ..core import bind
 from ..core.lowering import MissingFunction, XpImpl
 from ..core.primitive import Primitive
+from ..core.formula import ARRAYS_ONLY
 from .batching import axis_batch
 from .layout import concatenate, ones_like_
 
@@ -61,6 +62,7 @@ cumsum_p = Primitive(
     xp=XpImpl(_cumsum_xp, "cumulative_sum"),
     sample=_cumsum_sample,
     doc="cumulative sum along a non-negative axis; reverse=True sums from the end",
+    sympy=ARRAYS_ONLY,
 )
 
 
@@ -145,6 +147,7 @@ cumprod_p = Primitive(
     xp=XpImpl(_cumprod_xp, "cumulative_prod"),
     sample=_cumprod_sample,
     doc="cumulative product along a non-negative axis, NumPy's (left-to-right) value",
+    sympy=ARRAYS_ONLY,
 )
 
 

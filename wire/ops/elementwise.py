@@ -24,6 +24,7 @@ from ..core.primitive import (
     uniform_in,
 )
 from ..core import bind
+from ..core.formula import NoFormula, call, logic, number_from_truth, truth
 from ..core.lowering import (
     VIEW_OF_INPUT, Emitter, XpImpl, call_expr, xp_function, xp_logical,
 )
@@ -38,8 +39,14 @@ def _xp(name, xp):
     return xp if isinstance(xp, XpImpl) else xp_function(xp or name)
 
 
-def unary(name, fn, deriv, *, domain=REALS, dtype=float_dtype, doc="", xp=None):
-    """Declare a smooth unary primitive from its derivative ``deriv(x, out)``."""
+def _sympy(sympy):
+    """The formula: ``sympy`` names SymPy's function, or is a rule or a ``NoFormula``."""
+    return call(sympy) if isinstance(sympy, str) else sympy
+
+
+def unary(name, fn, deriv, *, domain=REALS, dtype=float_dtype, doc="", xp=None, sympy=None):
+    """Declare a smooth unary primitive from its derivative ``deriv(x, out)``; ``sympy``
+    names SymPy's function of the same meaning (or is a rule, see ``wire.core.formula``)."""
     prim = Primitive(
         name,
         fn,
@@ -51,11 +58,12 @@ def unary(name, fn, deriv, *, domain=REALS, dtype=float_dtype, doc="", xp=None):
         sample=elementwise_sampler([domain]),
         doc=doc,
         xp=_xp(name, xp),
+        sympy=_sympy(sympy),
     )
     return prim
 
 
-def binary(name, fn, partials, *, domains=(REALS, REALS), doc="", xp=None):
+def binary(name, fn, partials, *, domains=(REALS, REALS), doc="", xp=None, sympy=None):
     """Declare a smooth binary primitive from its partial derivatives ``(dx, dy)(x, y, out)``."""
     dx, dy = partials
 
@@ -78,11 +86,13 @@ def binary(name, fn, partials, *, domains=(REALS, REALS), doc="", xp=None):
         sample=elementwise_sampler(list(domains)),
         doc=doc,
         xp=_xp(name, xp),
+        sympy=_sympy(sympy),
     )
     return prim
 
 
-def zero_derivative(name, fn, nargs, *, dtype=None, domains=None, doc="", xp=None):
+def zero_derivative(name, fn, nargs, *, dtype=None, domains=None, doc="", xp=None,
+                    sympy=None):
     """Declare a piecewise-constant or non-numeric primitive: its derivative is zero."""
     prim = Primitive(
         name,
@@ -94,6 +104,7 @@ def zero_derivative(name, fn, nargs, *, dtype=None, domains=None, doc="", xp=Non
         sample=elementwise_sampler(list(domains or [REALS] * nargs)),
         doc=doc,
         xp=_xp(name, xp),
+        sympy=_sympy(sympy),
     )
     return prim
 
@@ -113,16 +124,16 @@ def _sum_tangents(*ts):
 neg_p = Primitive("neg", np.negative, elementwise_shape("neg"), linear=True,
                   vjp=lambda ct, out, x: (-ct,), jvp=lambda ts, out, x: -ts[0],
                   batch=elementwise_batch(lambda: neg_p), sample=elementwise_sampler([REALS]),
-                  xp=xp_function("negative"))
+                  xp=xp_function("negative"), sympy=lambda sp, n, x: -x)
 add_p = Primitive("add", np.add, elementwise_shape("add"), linear=True,
                   vjp=lambda ct, out, x, y: (ct, ct), jvp=lambda ts, out, x, y: _sum_tangents(*ts),
                   batch=elementwise_batch(lambda: add_p), sample=elementwise_sampler([REALS, REALS]),
-                  xp=xp_function("add"))
+                  xp=xp_function("add"), sympy=lambda sp, n, x, y: x + y)
 sub_p = Primitive("sub", np.subtract, elementwise_shape("sub"), linear=True,
                   vjp=lambda ct, out, x, y: (ct, -ct),
                   jvp=lambda ts, out, x, y: _sum_tangents(ts[0], None if ts[1] is None else -ts[1]),
                   batch=elementwise_batch(lambda: sub_p), sample=elementwise_sampler([REALS, REALS]),
-                  xp=xp_function("subtract"))
+                  xp=xp_function("subtract"), sympy=lambda sp, n, x, y: x - y)
 # fmt: on
 
 
@@ -154,13 +165,14 @@ def _pow_dy(x, y, out):
 
 
 # fmt: off
-mul_p = binary("mul", np.multiply, (lambda x, y, out: y, lambda x, y, out: x), xp="multiply")
+mul_p = binary("mul", np.multiply, (lambda x, y, out: y, lambda x, y, out: x), xp="multiply",
+               sympy=lambda sp, n, x, y: x * y)
 div_p = Primitive("div", np.true_divide, elementwise_shape("div"),
                   vjp=lambda ct, out, x, y: (ct / y, -(ct * out) / y), jvp=_div_jvp,
                   batch=elementwise_batch(lambda: div_p), sample=elementwise_sampler([REALS, NONZERO]),
-                  xp=xp_function("divide"))
+                  xp=xp_function("divide"), sympy=lambda sp, n, x, y: x / y)
 pow_p = binary("pow", np.power, (lambda x, y, out: y * (x ** (y - 1.0)), _pow_dy),
-               domains=(POSITIVE, REALS))
+               domains=(POSITIVE, REALS), sympy=lambda sp, n, x, y: x ** y)
 # fmt: on
 
 
@@ -223,6 +235,7 @@ integer_pow_p = Primitive(
     doc="x ** y for a static Python int y (keeps derivatives of x**n exact and small)",
     emit=Emitter(_integer_pow_expr, "fresh", inplace=True),
     xp=XpImpl(_integer_pow_xp, "multiply / pow"),
+    sympy=lambda sp, n, x: x ** n.params["y"],
 )
 
 
@@ -262,30 +275,30 @@ _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
 
 # fmt: off
-exp_p     = unary("exp",     np.exp,     lambda x, out: out)
-exp2_p    = unary("exp2",    np.exp2,    lambda x, out: out * _LN2, xp=XpImpl(_xp_exp2, "exp2 (or pow)"))
-expm1_p   = unary("expm1",   np.expm1,   lambda x, out: out + 1.0)
-log_p     = unary("log",     np.log,     lambda x, out: 1.0 / x,             domain=POSITIVE)
-log2_p    = unary("log2",    np.log2,    lambda x, out: 1.0 / (x * _LN2),    domain=POSITIVE)
-log10_p   = unary("log10",   np.log10,   lambda x, out: 1.0 / (x * _LN10),   domain=POSITIVE)
-log1p_p   = unary("log1p",   np.log1p,   lambda x, out: 1.0 / (x + 1.0),     domain=uniform_in(-0.8, 2.0))
-sqrt_p    = unary("sqrt",    np.sqrt,    lambda x, out: 0.5 / out,           domain=POSITIVE)
-sin_p     = unary("sin",     np.sin,     lambda x, out: cos(x))
-cos_p     = unary("cos",     np.cos,     lambda x, out: -sin(x))
-tan_p     = unary("tan",     np.tan,     lambda x, out: 1.0 + out * out,     domain=UNIT)
-arcsin_p  = unary("arcsin",  np.arcsin,  lambda x, out: 1.0 / sqrt(1.0 - x * x),  domain=UNIT, xp="asin")
-arccos_p  = unary("arccos",  np.arccos,  lambda x, out: -1.0 / sqrt(1.0 - x * x), domain=UNIT, xp="acos")
-arctan_p  = unary("arctan",  np.arctan,  lambda x, out: 1.0 / (1.0 + x * x), xp="atan")
-sinh_p    = unary("sinh",    np.sinh,    lambda x, out: cosh(x))
-cosh_p    = unary("cosh",    np.cosh,    lambda x, out: sinh(x))
-tanh_p    = unary("tanh",    np.tanh,    lambda x, out: 1.0 - out * out)
-arcsinh_p = unary("arcsinh", np.arcsinh, lambda x, out: 1.0 / sqrt(x * x + 1.0), xp="asinh")
-arccosh_p = unary("arccosh", np.arccosh, lambda x, out: 1.0 / sqrt(x * x - 1.0),  domain=uniform_in(1.2, 3.0), xp="acosh")
-arctanh_p = unary("arctanh", np.arctanh, lambda x, out: 1.0 / (1.0 - x * x),      domain=UNIT, xp="atanh")
-abs_p     = unary("abs",     np.abs,     lambda x, out: sign(x), dtype=None, domain=NONZERO)
+exp_p     = unary("exp",     np.exp,     lambda x, out: out, sympy="exp")
+exp2_p    = unary("exp2",    np.exp2,    lambda x, out: out * _LN2, xp=XpImpl(_xp_exp2, "exp2 (or pow)"), sympy=lambda sp, n, x: sp.Integer(2) ** x)
+expm1_p   = unary("expm1",   np.expm1,   lambda x, out: out + 1.0, sympy=lambda sp, n, x: sp.exp(x) - 1)
+log_p     = unary("log",     np.log,     lambda x, out: 1.0 / x,             domain=POSITIVE, sympy="log")
+log2_p    = unary("log2",    np.log2,    lambda x, out: 1.0 / (x * _LN2),    domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 2))
+log10_p   = unary("log10",   np.log10,   lambda x, out: 1.0 / (x * _LN10),   domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 10))
+log1p_p   = unary("log1p",   np.log1p,   lambda x, out: 1.0 / (x + 1.0),     domain=uniform_in(-0.8, 2.0), sympy=lambda sp, n, x: sp.log(x + 1))
+sqrt_p    = unary("sqrt",    np.sqrt,    lambda x, out: 0.5 / out,           domain=POSITIVE, sympy="sqrt")
+sin_p     = unary("sin",     np.sin,     lambda x, out: cos(x), sympy="sin")
+cos_p     = unary("cos",     np.cos,     lambda x, out: -sin(x), sympy="cos")
+tan_p     = unary("tan",     np.tan,     lambda x, out: 1.0 + out * out,     domain=UNIT, sympy="tan")
+arcsin_p  = unary("arcsin",  np.arcsin,  lambda x, out: 1.0 / sqrt(1.0 - x * x),  domain=UNIT, xp="asin", sympy="asin")
+arccos_p  = unary("arccos",  np.arccos,  lambda x, out: -1.0 / sqrt(1.0 - x * x), domain=UNIT, xp="acos", sympy="acos")
+arctan_p  = unary("arctan",  np.arctan,  lambda x, out: 1.0 / (1.0 + x * x), xp="atan", sympy="atan")
+sinh_p    = unary("sinh",    np.sinh,    lambda x, out: cosh(x), sympy="sinh")
+cosh_p    = unary("cosh",    np.cosh,    lambda x, out: sinh(x), sympy="cosh")
+tanh_p    = unary("tanh",    np.tanh,    lambda x, out: 1.0 - out * out, sympy="tanh")
+arcsinh_p = unary("arcsinh", np.arcsinh, lambda x, out: 1.0 / sqrt(x * x + 1.0), xp="asinh", sympy="asinh")
+arccosh_p = unary("arccosh", np.arccosh, lambda x, out: 1.0 / sqrt(x * x - 1.0),  domain=uniform_in(1.2, 3.0), xp="acosh", sympy="acosh")
+arctanh_p = unary("arctanh", np.arctanh, lambda x, out: 1.0 / (1.0 - x * x),      domain=UNIT, xp="atanh", sympy="atanh")
+abs_p     = unary("abs",     np.abs,     lambda x, out: sign(x), dtype=None, domain=NONZERO, sympy="Abs")
 arctan2_p = binary("arctan2", np.arctan2,
                    (lambda y, x, out: x / (x * x + y * y), lambda y, x, out: -y / (x * x + y * y)),
-                   domains=(NONZERO, NONZERO), xp="atan2")
+                   domains=(NONZERO, NONZERO), xp="atan2", sympy="atan2")
 # fmt: on
 
 
@@ -336,12 +349,15 @@ def _tie_split(x, y, first: bool):
 
 # fmt: off
 maximum_p = binary("maximum", np.maximum,
-                   (lambda x, y, out: _tie_split(x, y, True), lambda x, y, out: _tie_split(y, x, True)))
+                   (lambda x, y, out: _tie_split(x, y, True), lambda x, y, out: _tie_split(y, x, True)),
+                   sympy="Max")
 minimum_p = binary("minimum", np.minimum,
-                   (lambda x, y, out: _tie_split(x, y, False), lambda x, y, out: _tie_split(y, x, False)))
+                   (lambda x, y, out: _tie_split(x, y, False), lambda x, y, out: _tie_split(y, x, False)),
+                   sympy="Min")
 # x mod y = x - floor(x / y) * y, smooth away from the jumps
 mod_p = binary("mod", np.mod, (lambda x, y, out: ones_like_(x), lambda x, y, out: -floor(x / y)),
-               domains=(REALS, NONZERO), xp="remainder")
+               domains=(REALS, NONZERO), xp="remainder",
+               sympy="Mod")  # the sign of the divisor, as NumPy's mod
 # fmt: on
 
 
@@ -358,25 +374,37 @@ def mod(x, y):
 
 
 # --------------------------------------------------------------------------- zero-derivative ops
+_FINITE_SYMBOLS = NoFormula("a formula's symbols stand for finite numbers: SymPy cannot test "
+                            "for inf")
+_DIGITS = NoFormula("acts on the binary digits of integers: SymPy has no function for it "
+                    "(logical_and & co. translate booleans)")
 # fmt: off
-sign_p         = zero_derivative("sign", np.sign, 1)
-floor_p        = zero_derivative("floor", np.floor, 1)
-ceil_p         = zero_derivative("ceil", np.ceil, 1)
-round_p        = zero_derivative("round", np.round, 1)
-floor_divide_p = zero_derivative("floor_divide", np.floor_divide, 2, domains=[REALS, NONZERO])
-eq_p  = zero_derivative("eq", np.equal, 2, dtype=bool_dtype, xp="equal")
-ne_p  = zero_derivative("ne", np.not_equal, 2, dtype=bool_dtype, xp="not_equal")
-lt_p  = zero_derivative("lt", np.less, 2, dtype=bool_dtype, xp="less")
-le_p  = zero_derivative("le", np.less_equal, 2, dtype=bool_dtype, xp="less_equal")
-gt_p  = zero_derivative("gt", np.greater, 2, dtype=bool_dtype, xp="greater")
-ge_p  = zero_derivative("ge", np.greater_equal, 2, dtype=bool_dtype, xp="greater_equal")
-and_p = zero_derivative("and", np.logical_and, 2, dtype=bool_dtype, xp=xp_logical("logical_and"))
-or_p  = zero_derivative("or", np.logical_or, 2, dtype=bool_dtype, xp=xp_logical("logical_or"))
-xor_p = zero_derivative("xor", np.logical_xor, 2, dtype=bool_dtype, xp=xp_logical("logical_xor"))
-not_p = zero_derivative("not", np.logical_not, 1, dtype=bool_dtype, xp=xp_logical("logical_not"))
-isnan_p    = zero_derivative("isnan", np.isnan, 1, dtype=bool_dtype)
-isinf_p    = zero_derivative("isinf", np.isinf, 1, dtype=bool_dtype)
-isfinite_p = zero_derivative("isfinite", np.isfinite, 1, dtype=bool_dtype)
+sign_p         = zero_derivative("sign", np.sign, 1, sympy="sign")
+floor_p        = zero_derivative("floor", np.floor, 1, sympy="floor")
+ceil_p         = zero_derivative("ceil", np.ceil, 1, sympy="ceiling")
+round_p        = zero_derivative("round", np.round, 1, sympy=NoFormula(
+    "NumPy rounds halves to even; SymPy has no function that does"))
+floor_divide_p = zero_derivative("floor_divide", np.floor_divide, 2, domains=[REALS, NONZERO],
+                                 sympy=lambda sp, n, x, y: sp.floor(x / y))
+eq_p  = zero_derivative("eq", np.equal, 2, dtype=bool_dtype, xp="equal", sympy="Eq")
+ne_p  = zero_derivative("ne", np.not_equal, 2, dtype=bool_dtype, xp="not_equal", sympy="Ne")
+lt_p  = zero_derivative("lt", np.less, 2, dtype=bool_dtype, xp="less", sympy="Lt")
+le_p  = zero_derivative("le", np.less_equal, 2, dtype=bool_dtype, xp="less_equal", sympy="Le")
+gt_p  = zero_derivative("gt", np.greater, 2, dtype=bool_dtype, xp="greater", sympy="Gt")
+ge_p  = zero_derivative("ge", np.greater_equal, 2, dtype=bool_dtype, xp="greater_equal",
+                       sympy="Ge")
+and_p = zero_derivative("and", np.logical_and, 2, dtype=bool_dtype, xp=xp_logical("logical_and"),
+                       sympy=logic("And"))
+or_p  = zero_derivative("or", np.logical_or, 2, dtype=bool_dtype, xp=xp_logical("logical_or"),
+                       sympy=logic("Or"))
+xor_p = zero_derivative("xor", np.logical_xor, 2, dtype=bool_dtype, xp=xp_logical("logical_xor"),
+                       sympy=logic("Xor"))
+not_p = zero_derivative("not", np.logical_not, 1, dtype=bool_dtype, xp=xp_logical("logical_not"),
+                       sympy=logic("Not"))
+isnan_p    = zero_derivative("isnan", np.isnan, 1, dtype=bool_dtype, sympy=NoFormula(
+    "a formula's symbols stand for numbers: SymPy cannot test for NaN"))
+isinf_p    = zero_derivative("isinf", np.isinf, 1, dtype=bool_dtype, sympy=_FINITE_SYMBOLS)
+isfinite_p = zero_derivative("isfinite", np.isfinite, 1, dtype=bool_dtype, sympy=_FINITE_SYMBOLS)
 # fmt: on
 
 # Bits and signs: NumPy's own functions, so -0.0, -nan and integer bits come out as NumPy's.
@@ -384,6 +412,17 @@ isfinite_p = zero_derivative("isfinite", np.isfinite, 1, dtype=bool_dtype)
 
 def _integers(rng, shape):
     return rng.integers(-40, 40, size=shape)
+
+
+def _invert_formula(sp, node, x):
+    """NumPy's ``~x``: logical not of a boolean; ``-x - 1`` of a signed integer (two's
+    complement, exact without wrap-around), ``max - x`` of an unsigned one."""
+    dtype = node.aval.dtype
+    if dtype.kind == "b":
+        return sp.Not(x)
+    if dtype.kind == "u":
+        return sp.Integer(int(np.iinfo(dtype).max)) - x
+    return -x - 1
 
 
 def _fmod_xp(bk, x, y):
@@ -399,15 +438,22 @@ def _fmod_xp(bk, x, y):
 
 # fmt: off
 signbit_p     = zero_derivative("signbit", np.signbit, 1, dtype=bool_dtype,
-                                doc="sign bit set: True for -0.0 and -nan as well")
+                                doc="sign bit set: True for -0.0 and -nan as well",
+                                # over the reals the sign bit is x < 0 (-0.0, -nan are not reals)
+                                sympy=lambda sp, n, x: sp.Lt(x, 0))
 invert_p      = zero_derivative("invert", np.invert, 1, domains=[_integers], xp="bitwise_invert",
-                                doc="bitwise not (logical not of booleans)")
-bitwise_and_p = zero_derivative("bitwise_and", np.bitwise_and, 2, domains=[_integers] * 2)
-bitwise_or_p  = zero_derivative("bitwise_or", np.bitwise_or, 2, domains=[_integers] * 2)
-bitwise_xor_p = zero_derivative("bitwise_xor", np.bitwise_xor, 2, domains=[_integers] * 2)
+                                doc="bitwise not (logical not of booleans)",
+                                sympy=_invert_formula)
+bitwise_and_p = zero_derivative("bitwise_and", np.bitwise_and, 2, domains=[_integers] * 2,
+                                sympy=_DIGITS)
+bitwise_or_p  = zero_derivative("bitwise_or", np.bitwise_or, 2, domains=[_integers] * 2,
+                                sympy=_DIGITS)
+bitwise_xor_p = zero_derivative("bitwise_xor", np.bitwise_xor, 2, domains=[_integers] * 2,
+                                sympy=_DIGITS)
 # fmod(x, y) = x - trunc(x / y) * y, computed exactly (C's fmod), smooth away from the jumps
 fmod_p = binary("fmod", np.fmod, (lambda x, y, out: ones_like_(x), lambda x, y, out: -_trunc(x / y)),
-                domains=(REALS, NONZERO), xp=XpImpl(_fmod_xp, "fmod (or remainder)"))
+                domains=(REALS, NONZERO), xp=XpImpl(_fmod_xp, "fmod (or remainder)"),
+                sympy=lambda sp, n, x, y: sp.sign(x) * sp.Mod(sp.Abs(x), sp.Abs(y)))  # C's
 # fmt: on
 
 
@@ -507,6 +553,12 @@ def _select_sample(rng):
     return [c > 0, x, y], {}
 
 
+def _select_formula(sp, node, c, x, y):
+    # a chain of selects reads as one piecewise formula: conditions are tried in order
+    rest = y.args if isinstance(y, sp.Piecewise) else ((y, True),)
+    return sp.Piecewise((x, truth(sp, c, node.inputs[0])), *rest)
+
+
 select_p = Primitive(
     "select",
     np.where,
@@ -523,6 +575,7 @@ select_p = Primitive(
     doc="where(c, x, y): elementwise choice; c is boolean and carries no derivative",
     emit=Emitter(lambda ctx, node, args, out: call_expr(ctx.bind_numpy(np.where), args), "fresh"),
     xp=XpImpl(lambda bk, c, x, y: bk.xp.where(c, x, y), "where"),
+    sympy=_select_formula,
 )
 
 
@@ -551,6 +604,20 @@ def _is_float(dtype) -> bool:
     return np.dtype(dtype).kind in "fc"
 
 
+def _convert_formula(sp, node, x):
+    target = node.params["dtype"]
+    if target.kind == "b":
+        return truth(sp, x, node.inputs[0])
+    if node.inputs[0].aval.dtype.kind == "b":
+        return number_from_truth(sp, x)
+    if target.kind == "c":
+        return x
+    x = sp.re(x)  # complex -> real keeps the real part (re(x) is x for a real x)
+    if target.kind in "iu" and not x.is_integer:
+        return sp.Piecewise((sp.floor(x), x >= 0), (sp.ceiling(x), True))  # toward zero
+    return x
+
+
 convert_p = Primitive(
     "convert",
     _convert_impl,
@@ -564,6 +631,7 @@ convert_p = Primitive(
     sample=lambda rng: ([rng.normal(size=(2, 3)).astype(np.float32)], {"dtype": np.dtype(np.float64)}),
     doc="x.astype(dtype)",
     xp=XpImpl(_convert_xp, "astype"),
+    sympy=_convert_formula,
 )
 
 
@@ -584,6 +652,8 @@ stop_gradient_p = Primitive(
     doc="identity whose derivative is zero",
     emit=VIEW_OF_INPUT,
     xp=XpImpl(lambda bk, x: x, "(identity)"),
+    # a formula has a value, not a derivative rule
+    sympy=lambda sp, n, x: x,
 )
 
 

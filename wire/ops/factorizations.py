@@ -36,6 +36,7 @@ import numpy as np
 from ..core import Tracer, bind
 from ..core.lowering import MissingFunction, XpImpl
 from ..core.primitive import Primitive, broadcast_shapes
+from ..core.formula import ARRAYS_ONLY
 from ..errors import ShapeError
 from ..ir import Aval
 from . import layout as S
@@ -258,6 +259,7 @@ solve_p = Primitive(
     xp=_xp_linalg("solve"),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3)), rng.normal(size=(3, 2))], {}),
     doc="a⁻¹ b for square a (..., n, n) and b (..., n, k); LinAlgError if a is singular",
+    sympy=ARRAYS_ONLY,
 )
 
 
@@ -280,6 +282,7 @@ inv_p = Primitive(
     xp=_xp_linalg("inv"),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="matrix inverse; LinAlgError if singular",
+    sympy=ARRAYS_ONLY,
 )
 
 
@@ -543,6 +546,7 @@ adjugate_p = Primitive(
     doc="adjugate(a) = adj(a), the transposed cofactor matrix (det(a) inv(a) where a is "
     "invertible); adjugate(a, t1, …, tk) is its k-th derivative along t1 … tk, 0 for k >= n. "
     "Division-free, exact for every a and every k",
+    sympy=ARRAYS_ONLY,
 )
 
 
@@ -574,6 +578,7 @@ det_p = Primitive(
     sample=_det_sample,
     doc="determinant; its gradient is the cofactor matrix adj(a)ᵀ, and every higher "
     "derivative is exact too (through adjugate), singular and tied a included",
+    sympy=ARRAYS_ONLY,
 )
 
 
@@ -626,6 +631,7 @@ inv_or_inf_p = Primitive(
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="inv(a), and adj(a) / 0 (±inf, NaN where a cofactor is 0) for exactly singular a "
     "instead of LinAlgError: the gradient of log|det(a)|ᵀ, which has a pole there",
+    sympy=ARRAYS_ONLY,
 )
 
 
@@ -662,6 +668,7 @@ slogdet_p = Primitive(
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="(sign, log|det|); the sign of a real matrix has zero derivative; at a singular matrix "
     "the gradient of log|det| is ±inf (NaN where a cofactor is 0), not LinAlgError",
+    sympy=ARRAYS_ONLY,
 )
 
 
@@ -708,6 +715,7 @@ cholesky_p = Primitive(
     xp=_xp_linalg("cholesky", sym=True),
     sample=lambda rng: ([_spd(rng, (2, 3, 3))], {}),
     doc="lower Cholesky factor of the Hermitian part of a; LinAlgError if not positive definite",
+    sympy=ARRAYS_ONLY,
 )
 
 
@@ -766,6 +774,7 @@ eigh_p = Primitive(
     sample=_eigh_sample,
     doc="(eigenvalues ascending, eigenvectors) of the Hermitian part of a; derivatives through "
     "the eigenvectors of tied eigenvalues are NaN",
+    sympy=ARRAYS_ONLY,
 )
 
 
@@ -860,6 +869,7 @@ svd_p = Primitive(
     sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4)][int(rng.integers(0, 3))])], {}),
     doc="reduced SVD (u, s, vh); derivatives through the vectors of tied or zero singular "
     "values are NaN",
+    sympy=ARRAYS_ONLY,
 )
 
 
@@ -911,6 +921,7 @@ pinv_p = Primitive(
                         {"rcond": 1e-15}),
     doc="Moore-Penrose pseudo-inverse (singular values below rcond * max dropped); its "
     "derivative holds where the rank is locally constant, repeated singular values included",
+    sympy=ARRAYS_ONLY,
 )
 
 
@@ -998,6 +1009,7 @@ qr_p = Primitive(
     sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4, 3), (2, 4), (2, 2, 3)][int(
         rng.integers(0, 5))])], {}),
     doc="reduced QR (q, r); derivatives need the leading min(m, n) columns to have full rank",
+    sympy=ARRAYS_ONLY,
 )
 
 
@@ -1094,6 +1106,7 @@ eig_p = Primitive(
     sample=_eig_sample,
     doc="(eigenvalues, right eigenvectors) of a general square matrix, always complex; "
     "eigenvectors have unit norm and a real largest entry (LAPACK's choice)",
+    sympy=ARRAYS_ONLY,
 )
 
 

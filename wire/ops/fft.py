@@ -16,6 +16,7 @@ from ..ir import Aval
 from ..core.primitive import Primitive
 from ..core import bind
 from ..core.lowering import XpImpl
+from ..core.formula import ARRAYS_ONLY
 from .complex_parts import real
 from .layout import shift_axis
 
@@ -76,6 +77,7 @@ fft_p = Primitive(
     xp=XpImpl(_fft_xp, "fft.fftn / fft.ifftn"),
     sample=_fft_sample,
     doc="n-dimensional DFT over axes (inverse=True: inverse DFT with 1/n scaling)",
+    sympy=ARRAYS_ONLY,
 )
 
 

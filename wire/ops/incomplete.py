@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from ..core import bind
+from ..core.formula import NoFormula
 from ..core.primitive import Primitive, elementwise_shape, float_dtype, random_shapes
 from .batching import elementwise_batch
 from .elementwise import eq, exp, gt, log, log1p, select
@@ -489,17 +490,23 @@ _gd_jvp, _gd_vjp = _gammainc_rules(1.0, lambda p: p["n"])
 _b_jvp, _b_vjp = _betainc_rules(lambda p: (0, 0))
 _bd_jvp, _bd_vjp = _betainc_rules(lambda p: (p["na"], p["nb"]))
 
+_SHAPE_DERIVATIVE = NoFormula(
+    "a derivative of an incomplete gamma/beta function in its shape parameters: SymPy writes it "
+    "only as Meijer G-functions or integrals, which do not evaluate to the needed accuracy")
+
 gammainc_p = Primitive(
     "gammainc", _gammainc, elementwise_shape("gammainc", float_dtype), dtype=float_dtype,
     jvp=_g_jvp, vjp=_g_vjp, batch=elementwise_batch(lambda: gammainc_p),
     sample=_sampler([(0.2, 3.0), (0.1, 4.0)]),
     doc="regularised lower incomplete gamma function P(a, x)",
+    sympy=lambda sp, n, a, x: sp.lowergamma(a, x) / sp.gamma(a),
 )
 gammaincc_p = Primitive(
     "gammaincc", _gammaincc, elementwise_shape("gammaincc", float_dtype), dtype=float_dtype,
     jvp=_gc_jvp, vjp=_gc_vjp, batch=elementwise_batch(lambda: gammaincc_p),
     sample=_sampler([(0.2, 3.0), (0.1, 4.0)]),
     doc="regularised upper incomplete gamma function Q(a, x) = 1 - P(a, x)",
+    sympy=lambda sp, n, a, x: sp.uppergamma(a, x) / sp.gamma(a),
 )
 gammainc_deriv_p = Primitive(
     "gammainc_deriv", _gammainc_deriv, elementwise_shape("gammainc_deriv", float_dtype),
@@ -507,12 +514,14 @@ gammainc_deriv_p = Primitive(
     batch=elementwise_batch(lambda: gammainc_deriv_p),
     sample=_sampler([(0.4, 3.0), (0.2, 4.0)], lambda rng: {"n": int(rng.integers(1, 3))}),
     doc="n-th derivative of P(a, x) in the shape a (n >= 1)",
+    sympy=_SHAPE_DERIVATIVE,
 )
 betainc_p = Primitive(
     "betainc", _betainc, elementwise_shape("betainc", float_dtype), dtype=float_dtype,
     jvp=_b_jvp, vjp=_b_vjp, batch=elementwise_batch(lambda: betainc_p),
     sample=_sampler([(0.5, 3.0), (0.5, 3.0), (0.05, 0.9)]),
     doc="regularised incomplete beta function I_x(a, b)",
+    sympy=lambda sp, n, a, b, x: sp.betainc_regularized(a, b, 0, x),
 )
 betainc_deriv_p = Primitive(
     "betainc_deriv", _betainc_deriv, elementwise_shape("betainc_deriv", float_dtype),
@@ -520,6 +529,7 @@ betainc_deriv_p = Primitive(
     batch=elementwise_batch(lambda: betainc_deriv_p),
     sample=_sampler([(0.5, 3.0), (0.5, 3.0), (0.05, 0.9)], _draw_beta_orders),
     doc="mixed derivative ∂^na_a ∂^nb_b I_x(a, b) in the shapes (na + nb >= 1)",
+    sympy=_SHAPE_DERIVATIVE,
 )
 
 

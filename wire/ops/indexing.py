@@ -17,6 +17,7 @@ import numpy as np
 from ..core import bind
 from ..core.lowering import MissingFunction, XpImpl
 from ..core.primitive import Primitive
+from ..core.formula import ARRAYS_ONLY
 from ..errors import ShapeError
 from ..ir import Aval
 from .layout import (
@@ -203,6 +204,7 @@ getitem_p = Primitive(
     xp=XpImpl(_getitem_xp, "__getitem__"),
     sample=_getitem_sample,
     doc="x[index]: basic slicing and integer-array (advanced) indexing",
+    sympy=ARRAYS_ONLY,
 )
 
 
@@ -234,6 +236,7 @@ scatter_add_p = Primitive(
     xp=XpImpl(_scatter_add_xp, "zeros / __setitem__ (index arrays: add.at)"),
     sample=_scatter_add_sample,
     doc="zeros(shape) with u added at x[index] (repeated indices accumulate)",
+    sympy=ARRAYS_ONLY,
 )
 
 

@@ -19,6 +19,7 @@ from ..ir import Aval, make_node
 from ..core import Tracer, bind
 from ..core.lowering import Emitter, XpImpl, call_expr, impl_call_expr, rank
 from ..core.primitive import Primitive, broadcast_shapes
+from ..core.formula import ARRAYS_ONLY, identity, number
 
 
 # --------------------------------------------------------------------------- batch axes
@@ -213,6 +214,7 @@ full_p = Primitive(
     emit=Emitter(impl_call_expr, "opaque", broadcast_scalar=_full_scalar),
     xp=XpImpl(lambda bk, *, shape, dtype, value: bk.xp.full(tuple(shape), value,
                                                            dtype=bk.dtype(dtype)), "full"),
+    sympy=lambda sp, n: number(sp, n.params["value"], n.params["dtype"]),
 )
 
 
@@ -233,6 +235,7 @@ full_like_p = Primitive(
     sample=lambda rng: ([rng.normal(size=(2, 2))], {"value": 2.0}),
     doc="array of one value shaped like x, for values whose shape is only known at run time",
     xp=XpImpl(lambda bk, x, *, value: bk.xp.full_like(x, value), "full_like"),
+    sympy=lambda sp, n, x: number(sp, n.params["value"], n.aval.dtype),
 )
 
 
@@ -283,6 +286,7 @@ reshape_p = Primitive(
     sample=_reshape_sample,
     emit=Emitter(_reshape_expr, "view"),
     xp=XpImpl(lambda bk, x, *, shape: bk.xp.reshape(x, tuple(shape)), "reshape"),
+    sympy=identity,
 )
 
 
@@ -338,6 +342,7 @@ transpose_p = Primitive(
     sample=lambda rng: ([rng.normal(size=(2, 3, 4))], {"perm": (2, 0, 1)}),
     emit=Emitter(_transpose_expr, "view", matrix_transpose=is_matrix_transpose),
     xp=XpImpl(lambda bk, x, *, perm: bk.xp.permute_dims(x, tuple(perm)), "permute_dims"),
+    sympy=identity,
 )
 
 
@@ -369,6 +374,7 @@ swapaxes_p = Primitive(
     emit=Emitter(_swapaxes_expr, "view", matrix_transpose=is_matrix_transpose),
     xp=XpImpl(_swapaxes_xp, "permute_dims"),
     doc="swap two axes; negative axes allowed, so it also works on values of unknown rank",
+    sympy=ARRAYS_ONLY,  # needs two axes
 )
 
 
@@ -398,6 +404,7 @@ broadcast_to_p = Primitive(
     emit=Emitter(lambda ctx, node, args, out: call_expr(
         ctx.bind_numpy(np.broadcast_to), [args[0], repr(node.params["shape"])]), "view"),
     xp=XpImpl(lambda bk, x, *, shape: bk.xp.broadcast_to(x, tuple(shape)), "broadcast_to"),
+    sympy=identity,
 )
 
 
@@ -461,6 +468,7 @@ concatenate_p = Primitive(
     sample=lambda rng: ([rng.normal(size=(2, 1)), rng.normal(size=(2, 3))], {"axis": 1}),
     emit=Emitter(_concatenate_expr, "fresh"),
     xp=XpImpl(_concatenate_xp, "concat"),
+    sympy=ARRAYS_ONLY,
 )
 
 

@@ -11,6 +11,7 @@ from ..ir import Aval
 from ..core.primitive import Primitive, broadcast_shapes
 from ..core import bind
 from ..core.lowering import Emitter, call_expr, xp_function
+from ..core.formula import ARRAYS_ONLY
 from .elementwise import mul
 from .layout import example_ndim, expand_rank, reshape, shape_of, swapaxes, to_front, transpose
 
@@ -100,6 +101,7 @@ matmul_p = Primitive(
     xp=xp_function("matmul"),
     sample=_matmul_sample,
     doc="batched matrix product of rank >= 2 operands (batch dimensions broadcast)",
+    sympy=ARRAYS_ONLY,
 )
 
 

@@ -14,6 +14,7 @@ from ..ir import Aval
 from ..core.primitive import Primitive
 from ..core import bind
 from ..core.lowering import Emitter, IMPL_CALL, XpImpl, rank
+from ..core.formula import ARRAYS_ONLY, identity
 from .batching import argreduce_batch, reduction_batch
 from .elementwise import eq, select
 from .indexing import getitem
@@ -85,6 +86,7 @@ reduce_sum_p = Primitive(
     emit=_reduce_emitter(np.add),
     xp=_reduce_xp("sum"),
     sample=_reduce_sample,
+    sympy=identity,
 )
 
 
@@ -118,6 +120,7 @@ def _extremum(name, fn, ufunc, fname):
         xp=_reduce_xp(fname),
         sample=_reduce_sample,
         doc=f"{name} over axes; at ties the derivative is split evenly between the tied entries",
+        sympy=identity,
     )
     return prim
 
@@ -197,6 +200,7 @@ reduce_prod_p = Primitive(
     emit=_reduce_emitter(np.multiply),
     xp=_reduce_xp("prod"),
     sample=_reduce_sample,
+    sympy=identity,
 )
 
 
@@ -223,12 +227,14 @@ argmax_p = Primitive(
     dtype=lambda d, *, axis: np.dtype(np.intp), nondiff=True,
     batch=argreduce_batch(lambda: argmax_p), sample=_arg_sample,
     xp=XpImpl(lambda bk, x, *, axis: bk.xp.argmax(x, axis=axis), "argmax"),
+    sympy=ARRAYS_ONLY,
 )
 argmin_p = Primitive(
     "argmin", lambda x, *, axis: np.argmin(x, axis=axis), _arg_shape,
     dtype=lambda d, *, axis: np.dtype(np.intp), nondiff=True,
     batch=argreduce_batch(lambda: argmin_p), sample=_arg_sample,
     xp=XpImpl(lambda bk, x, *, axis: bk.xp.argmin(x, axis=axis), "argmin"),
+    sympy=ARRAYS_ONLY,
 )
 
 
@@ -311,6 +317,7 @@ broadcast_like_p = Primitive(
     xp=XpImpl(lambda bk, x, like: bk.xp.broadcast_to(x, tuple(like.shape)), "broadcast_to"),
     sample=lambda rng: ([rng.normal(size=(3, 1)), rng.normal(size=(2, 3, 4))], {}),
     doc="broadcast x to the run-time shape of `like` (for values of unknown shape)",
+    sympy=identity,
 )
 
 sum_to_like_p = Primitive(
@@ -324,6 +331,7 @@ sum_to_like_p = Primitive(
     xp=XpImpl(_sum_to_like_xp, "sum / reshape"),
     sample=lambda rng: ([rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 1))], {}),
     doc="sum x down to the run-time shape of `like` (for values of unknown shape)",
+    sympy=identity,
 )
 
 

@@ -15,6 +15,7 @@ from ..ir import Aval
 from ..core.primitive import Primitive
 from ..core import bind
 from ..core.lowering import XpImpl
+from ..core.formula import ARRAYS_ONLY
 from .batching import axis_batch
 
 
@@ -47,6 +48,7 @@ argsort_p = Primitive(
     sample=lambda rng: ([rng.normal(size=(3, 4))], {"axis": 1, "descending": False,
                                                      "stable": True}),
     doc="indices that sort x along axis (NumPy's argsort; ties in stable order if stable)",
+    sympy=ARRAYS_ONLY,
 )
 
 

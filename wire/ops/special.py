@@ -25,6 +25,7 @@ from ..core.primitive import (
     uniform_in,
 )
 from ..core import bind
+from ..core.formula import call
 from .batching import elementwise_batch
 from .elementwise import exp
 
@@ -156,8 +157,9 @@ def _ndtri(p):
     return np.where((p < 0) | (p > 1) | np.isnan(p), np.nan, x)
 
 
-def unary(name, fn, deriv, *, domain=REALS, doc=""):
-    """A smooth elementwise special function from its derivative ``deriv(x, out)``."""
+def unary(name, fn, deriv, *, domain=REALS, doc="", sympy=None):
+    """A smooth elementwise special function from its derivative ``deriv(x, out)``; ``sympy``
+    names SymPy's function of the same meaning (or is a rule, see ``wire.core.formula``)."""
     prim = Primitive(
         name,
         _same_dtype(fn),
@@ -168,21 +170,25 @@ def unary(name, fn, deriv, *, domain=REALS, doc=""):
         batch=elementwise_batch(lambda: prim),
         sample=elementwise_sampler([domain]),
         doc=doc,
+        sympy=call(sympy) if isinstance(sympy, str) else sympy,
     )
     return prim
 
 
 # fmt: off
 gammaln_p = unary("gammaln", _gammaln, lambda x, out: polygamma(x, 0), domain=POSITIVE,
-                  doc="log |Γ(x)|")
-erf_p     = unary("erf", _erf, lambda x, out: (2.0 / _SQRT_PI) * exp(-(x * x)), doc="error function")
+                  doc="log |Γ(x)|",  # SciPy's gammaln: log|Γ|
+                  sympy=lambda sp, n, x: sp.log(sp.Abs(sp.gamma(x))))
+erf_p     = unary("erf", _erf, lambda x, out: (2.0 / _SQRT_PI) * exp(-(x * x)), doc="error function",
+                  sympy="erf")
 erfc_p    = unary("erfc", _erfc, lambda x, out: (-2.0 / _SQRT_PI) * exp(-(x * x)),
-                  doc="1 - erf(x), accurate for large x")
+                  doc="1 - erf(x), accurate for large x", sympy="erfc")
 erfinv_p  = unary("erfinv", _erfinv, lambda x, out: (_SQRT_PI / 2.0) * exp(out * out),
-                  domain=uniform_in(-0.9, 0.9), doc="inverse of erf on (-1, 1)")
+                  domain=uniform_in(-0.9, 0.9), doc="inverse of erf on (-1, 1)", sympy="erfinv")
 ndtri_p   = unary("ndtri", _ndtri, lambda p, out: _SQRT_2PI * exp(0.5 * (out * out)),
                   domain=uniform_in(0.05, 0.95),
-                  doc="inverse of the normal CDF, accurate in both tails")
+                  doc="inverse of the normal CDF, accurate in both tails",
+                  sympy=lambda sp, n, p: sp.sqrt(2) * sp.erfinv(2 * p - 1))  # Φ⁻¹(p)
 # fmt: on
 
 
@@ -201,6 +207,7 @@ polygamma_p = Primitive(
     batch=elementwise_batch(lambda: polygamma_p),
     sample=_polygamma_sample,
     doc="n-th derivative of digamma (n = 0: digamma itself)",
+    sympy=lambda sp, n, x: sp.polygamma(n.params["n"], x),
 )
 
 
