@@ -435,6 +435,36 @@ def test_readme_coverage_list_matches_generator():
     assert block == _catalog.markdown(), "regenerate with: python -m wire.catalog"
 
 
+def test_functions_marked_as_a_primitive_bind_it():
+    """README's ᵖ: the function is the primitive of its name. Checked by tracing it on the
+    primitive's own samples (those without params: a function's keywords differ)."""
+    from wire import catalog as _catalog
+    from wire.api.registry import REGISTRY
+
+    checked = []
+    for label, ns in _catalog._namespaces():
+        for name in _catalog.functions(ns):
+            if not _catalog.is_primitive(label, name):
+                continue
+            prim = REGISTRY[name]
+            ops = None
+            for seed in range(6):
+                args, params = prim.sample(np.random.default_rng(seed))
+                if params:
+                    break
+                try:
+                    g = wire.trace(getattr(ns, name), *args)
+                except wire.WireError:  # e.g. a full svd of a wide traced matrix
+                    continue
+                ops = {n.op for n in g.nodes}
+                break
+            if ops is not None:
+                assert prim in ops, f"{label}.{name} does not bind the primitive {name}"
+                checked.append(name)
+    assert len(checked) > 50 and "signbit" in checked and "eig" in checked
+    assert not _catalog.is_primitive("wire.numpy.linalg", "cond")
+
+
 def test_every_public_name_is_callable_on_tracers_or_constant():
     from wire import catalog as _catalog
 

@@ -30,6 +30,10 @@ NON_DIFFERENTIABLE = frozenset({
     "digitize", "tril_indices_from", "triu_indices_from", "diag_indices_from",
     "bitwise_invert", "bitwise_not",
 })
+# Functions named like a primitive that is something else (no ᵖ for them), with the reason.
+NOT_THE_PRIMITIVE = {
+    ("wire.numpy.linalg", "cond"): "the condition number; the primitive cond is control flow",
+}
 # Differentiable, but with zero derivative almost everywhere (documented as such).
 ZERO_DERIVATIVE = frozenset({"floor", "ceil", "round", "around", "rint", "trunc", "fix",
                              "heaviside"})
@@ -58,6 +62,15 @@ def counts() -> dict:
     return {"functions": total, "differentiable": diff, "primitives": len(REGISTRY)}
 
 
+def is_primitive(label: str, name: str) -> bool:
+    """Whether ``label.name`` is the primitive of that name (README's ᵖ).
+
+    >>> is_primitive("wire.numpy", "sin"), is_primitive("wire.numpy.linalg", "cond")
+    (True, False)
+    """
+    return name in REGISTRY and (label, name) not in NOT_THE_PRIMITIVE
+
+
 def _cell(n):
     if n in NON_DIFFERENTIABLE:
         return f"`{n}`°"
@@ -82,7 +95,7 @@ def markdown() -> str:
     ]
     for label, ns in _namespaces():
         names = functions(ns)
-        cells = [_cell(n) + ("ᵖ" if n in REGISTRY else "") for n in names]
+        cells = [_cell(n) + ("ᵖ" if is_primitive(label, n) else "") for n in names]
         lines.append(f"| `{label}` ({len(names)}) | " + ", ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
