@@ -15,21 +15,13 @@ below cover what Dask does not do blockwise:
   **one task** holding the primitive's NumPy implementation (``dask.delayed`` +
   ``from_delayed`` with the node's known shape and dtype), so the result stays lazy and
   the rest of the graph stays parallel.
+
+Dask itself is imported when the backend is first resolved, not with wire.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-try:
-    import dask
-    import dask.array as da
-    from array_api_compat.dask import array as xp
-except ImportError as e:  # importable without the extra (doctest collection); see DaskBackend
-    dask = da = xp = None
-    _MISSING: ImportError | None = e
-else:
-    _MISSING = None
 
 from ...ops.indexing import build_index
 from ._core import Backend
@@ -74,9 +66,13 @@ class DaskBackend(Backend):
     lazy = True
 
     def __init__(self):
-        if _MISSING is not None:
-            raise ImportError(str(_MISSING))
+        # Dask is optional and slow to import: imported when the backend is first resolved
+        import dask
+        import dask.array as da
+        from array_api_compat.dask import array as xp
+
         super().__init__("dask", xp, da)
+        self.dask = dask
         self.overrides.update(overrides())
 
     def impl(self, prim):
@@ -86,10 +82,10 @@ class DaskBackend(Backend):
         return found
 
     def asarray(self, value, chunks=None):
-        if isinstance(value, da.Array):
+        if isinstance(value, self.native.Array):
             return value
         value = np.asarray(value)
-        return da.from_array(value, chunks=_chunks_for(chunks, value.ndim))
+        return self.native.from_array(value, chunks=_chunks_for(chunks, value.ndim))
 
     def const(self, value):
         return value
@@ -98,14 +94,14 @@ class DaskBackend(Backend):
         return self.scalar(value)
 
     def scalar(self, value):
-        return value.compute() if isinstance(value, da.Array) else value
+        return value.compute() if isinstance(value, self.native.Array) else value
 
     def is_array(self, value) -> bool:
-        return isinstance(value, da.Array)
+        return isinstance(value, self.native.Array)
 
     def compute(self, values: list) -> list:
         return [np.asarray(v) if not isinstance(v, tuple) else tuple(map(np.asarray, v))
-                for v in dask.compute(*values)]
+                for v in self.dask.compute(*values)]
 
 
 def _chunks_for(chunks, ndim: int):
@@ -140,6 +136,7 @@ def _one_task(bk, *args, _node, **params):
             return tuple(np.asarray(o, dtype=v.dtype) for o, v in zip(out, aval))
         return np.asarray(out, dtype=aval.dtype)
 
+    dask, da = bk.dask, bk.native
     task = dask.delayed(call, pure=True, nout=len(aval) if multi else None)(*args)
     if multi:
         return tuple(da.from_delayed(t, shape=v.shape, dtype=v.dtype) for t, v in zip(task, aval))
@@ -149,7 +146,7 @@ def _one_task(bk, *args, _node, **params):
 @_wants_node
 def _blockwise(bk, x, *, _node, **params):
     """``_node``'s elementwise NumPy implementation mapped over the chunks of ``x``."""
-    impl = _node.op.impl
+    impl, da = _node.op.impl, bk.native
     x = x if isinstance(x, da.Array) else da.from_array(np.asarray(x))
     return da.map_blocks(lambda b: impl(b, **params), x, dtype=_node.aval.dtype)
 
@@ -208,8 +205,8 @@ def _scatter_add(bk, ct, *idx, spec, shape):
         else:
             index.append(e[1])
     squeezed = tuple(ct.shape[d] for d in keep)
-    z = da.zeros(tuple(shape), dtype=ct.dtype)
-    z[tuple(index)] = da.reshape(ct, squeezed) if tuple(ct.shape) != squeezed else ct
+    z = bk.native.zeros(tuple(shape), dtype=ct.dtype)
+    z[tuple(index)] = bk.native.reshape(ct, squeezed) if tuple(ct.shape) != squeezed else ct
     return z
 
 
@@ -226,7 +223,7 @@ def _expand_ellipsis(spec, ndim):
 
 
 def _fft(bk, x, *, axes, inverse):
-    if isinstance(x, da.Array):
+    if isinstance(x, bk.native.Array):
         x = x.rechunk({ax: -1 for ax in axes})
     return fft_p.xp.fn(bk, x, axes=axes, inverse=inverse)
 
@@ -234,6 +231,7 @@ def _fft(bk, x, *, axes, inverse):
 def _reshape(bk, x, *, shape):
     """Dask reshapes by merging or splitting whole chunks; otherwise first merge the trailing
     axes (rows stay chunked), and as a last resort the whole array."""
+    da = bk.native
     x = da.asarray(x)
     try:  # da.reshape raises NotImplementedError/ValueError for chunkings it cannot reshape
         return da.reshape(x, tuple(shape))
