@@ -85,7 +85,12 @@ def identity(sp, node, x, *rest):
 def number(sp, value, dtype):
     """A constant of ``dtype`` as a SymPy number: exact when the float is a small fraction
     (``2.0`` is ``2``, ``0.25`` is ``1/4``), else a Float holding the same binary value and
-    printed with the digits that identify it in ``dtype`` (float32 ``0.1`` prints ``0.1``)."""
+    printed with the digits that identify it in ``dtype`` (float32 ``0.1`` prints ``0.1``).
+
+    >>> import sympy
+    >>> number(sympy, 0.25, np.float64), number(sympy, 2.0, np.float32), number(sympy, 3, int)
+    (1/4, 2, 3)
+    """
     dtype = np.dtype(dtype)
     v = np.asarray(value).astype(dtype).item()
     if dtype.kind == "b":
@@ -135,7 +140,13 @@ def translate(sp, graph: Graph, args: list, named: dict | None = None,
               defs: list | None = None) -> list:
     """The expressions of ``graph``'s outputs, its inputs standing for ``args``, each node
     written by its primitive's ``sympy`` rule. A node in ``named`` (node -> symbol) stands for
-    its symbol in its users; ``(symbol, expression)`` is appended to ``defs``."""
+    its symbol in its users; ``(symbol, expression)`` is appended to ``defs``.
+
+    >>> import sympy, wire, wire.numpy as wnp
+    >>> g = wire.trace(lambda x: wnp.sin(x) * 2.0, 1.0)
+    >>> translate(sympy, g, [sympy.Symbol("t")])
+    [2*sin(t)]
+    """
     env: dict = dict(zip(graph.inputs, args))
     for node in graph.nodes:
         if node in env:
