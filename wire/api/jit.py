@@ -35,6 +35,7 @@ from ..runtime.backends import Program, leaf_aval, resolve
 from ..runtime.compiler import compile_graph
 from ..transforms import simplify as simp
 from ..transforms.rules import ALGEBRA
+from ..tracebacks import entry_point
 
 DEFAULT_CACHE_LIMIT = 64
 BACKENDS = ("numpy",)
@@ -101,6 +102,7 @@ class Lowered:
     def source(self) -> str:
         return self.compiled.source
 
+    @entry_point
     def __call__(self, *args):
         return self.compiled(*args)
 
@@ -135,6 +137,7 @@ class Jitted:
         self.simplified = True  # (update_wrapper may have copied the wrapped function's flag)
 
     # ---- the call path
+    @entry_point
     def __call__(self, *args, **kwargs):
         # _NANS: under wire.debug_nans the slow path runs the checking evaluator (issue 9)
         if not kwargs and not self.static_argnums and not _NANS.get():
@@ -277,6 +280,7 @@ class Jitted:
         return graph
 
     # ---- inspection and cache control
+    @entry_point
     def lower(self, *args, **kwargs) -> Lowered:
         """The graph and generated code for the signature of ``args`` (compiling if needed).
 
