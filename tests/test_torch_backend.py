@@ -272,3 +272,11 @@ def test_cuda_results_stay_on_the_device(device):
     out = f(np.linspace(-1.0, 1.0, 7))
     assert out.device.type == "cuda"
     close(wire.grad(lambda a: wnp.sum(wnp.tanh(a) ** 2))(np.linspace(-1.0, 1.0, 7)), out)
+
+
+def test_torch_autograd_records_the_graph():
+    f = lambda v: wnp.sum(wnp.sin(v) * v[np.array([0, 0, 1])])  # noqa: E731
+    a = torch.tensor([0.3, 0.5, 0.7], dtype=torch.float64, requires_grad=True)
+    out = wire.evaluate(wire.trace(f, np.ones(3)), a, backend="torch")
+    out.backward()
+    np.testing.assert_allclose(host(a.grad), wire.grad(f)(host(a)), rtol=1e-14)
