@@ -29,7 +29,7 @@ adds no note to the message, so doctests of errors keep working.
 ...     wire.grad(lambda x: wnp.sum(x @ np.ones((4, 2))))(np.ones(3))
 ... except wire.ShapeError as e:
 ...     tb = e.__traceback__  # filtered already, unless WIRE_TRACEBACK=full
->>> [name for name in walk(filtered(tb))]
+>>> walk(filtered(tb))
 ['<doctest wire.tracebacks[1]>:2 in <module>', '<doctest wire.tracebacks[1]>:2 in <lambda>']
 """
 
@@ -42,9 +42,7 @@ import traceback
 import types
 from collections.abc import Callable, Iterable
 
-from .errors import WireError
-
-__all__ = ["entry_point", "expose", "is_entry_point", "is_wire_file", "filtered", "mode"]
+__all__ = ["entry_point", "expose", "filtered", "is_entry_point", "is_wire_file", "mode", "walk"]
 
 _WIRE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 # code wire compiles at run time (wire.jit's straight-line functions) is named "<wire.jit f>"
