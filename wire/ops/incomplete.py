@@ -2,18 +2,19 @@
 every order in every argument.
 
 * ``gammainc(a, x) = P(a, x)``, ``gammaincc(a, x) = Q(a, x) = 1 - P``, ``betainc(a, b, x) =
-  I_x(a, b)``: values from SciPy when it is installed (else from the algorithm below).
-* ``gammainc_deriv(a, x; n) = ∂ⁿP/∂aⁿ`` (n ≥ 1) and ``betainc_deriv(a, b, x; na, nb) =
+  I_x(a, b)``: values from SciPy when it is installed (else from ``incomplete_series``).
+* ``gammainc_deriv(a, x; n) = ∂ⁿ_a P`` (n ≥ 1) and ``betainc_deriv(a, b, x; na, nb) =
   ∂^na_a ∂^nb_b I_x(a, b)`` (na + nb ≥ 1): the derivatives in the shape parameters, which
-  have no closed form.
+  have no closed form (``incomplete_series`` runs the classical series and continued
+  fractions in truncated Taylor arithmetic).
+* ``gammainc_dx(a, x; n, k) = ∂ⁿ_a ∂ᵏ_x P`` and ``betainc_dx(a, b, x; na, nb, k)`` (k ≥ 1):
+  the derivatives in ``x``, from the densities ``x^(a-1) e^-x / Γ(a)`` and
+  ``x^(a-1) (1-x)^(b-1) / B(a, b)``, and at the ends of the domain their one-sided limits,
+  ``±inf`` where they diverge (``incomplete_density``).
 
-Derivatives in ``x`` are closed forms (the densities ``x^(a-1) e^-x / Γ(a)`` and
-``x^(a-1) (1-x)^(b-1) / B(a, b)``, and their shape derivatives by Faà di Bruno's recursion),
-built from wire's own operations. Derivatives in the shape parameters bind the ``*_deriv``
-family one order higher, so every order exists and the family is closed under its rules.
-
-The shape derivatives are computed in ``incomplete_series.py``, by evaluating the classical
-series and continued fractions in truncated Taylor arithmetic.
+Every partial derivative of a member of the family is another member one order higher, so
+every order exists, and at ``x = 0`` (and ``x = 1`` for I) every order is the true one-sided
+value rather than the derivative of a formula's placeholder branch.
 """
 
 from __future__ import annotations
@@ -26,10 +27,9 @@ from ..core import bind
 from ..core.formula import NoFormula
 from ..core.primitive import Primitive, elementwise_shape, float_dtype, random_shapes
 from .batching import elementwise_batch
-from .elementwise import eq, exp, gt, log, log1p, select
-from .layout import full_like_
+from .incomplete_density import betainc_dx as betainc_dx_values
+from .incomplete_density import gammainc_dx as gammainc_dx_values
 from .incomplete_series import betainc_taylor, gammainc_taylor
-from .special import gammaln, polygamma
 
 try:  # SciPy is optional: its values are the reference when installed
     from scipy import special as _sp
@@ -74,139 +74,58 @@ def _betainc_deriv(a, b, x, *, na, nb):
     return (c * (math.factorial(na) * math.factorial(nb))).astype(_out_dtype(a, b, x))
 
 
-# --------------------------------------------------------------------------- rules (wire ops)
+def _gammainc_dx(a, x, *, n, k):
+    return gammainc_dx_values(a, x, n, k).astype(_out_dtype(a, x))
 
 
-def _bell(h, n0: int, n1: int):
-    """``E[i][j] = e^-h ∂ⁱ_a ∂ʲ_b e^h`` from ``h[p][q] = ∂ᵖ_a ∂^q_b h`` (Leibniz on ∂e^h = e^h ∂h)."""
-    E = [[None] * (n1 + 1) for _ in range(n0 + 1)]
-    E[0][0] = 1.0
-    for i in range(n0 + 1):
-        for j in range(n1 + 1):
-            if i == 0 and j == 0:
-                continue
-            total = 0.0
-            if i > 0:
-                for p in range(i):
-                    for q in range(j + 1):
-                        coef = math.comb(i - 1, p) * math.comb(j, q)
-                        total = total + coef * h[p + 1][q] * E[i - 1 - p][j - q]
-            else:
-                for q in range(j):
-                    total = total + math.comb(j - 1, q) * h[0][q + 1] * E[0][j - 1 - q]
-            E[i][j] = total
-    return E
+def _betainc_dx(a, b, x, *, na, nb, k):
+    return betainc_dx_values(a, b, x, na, nb, k).astype(_out_dtype(a, b, x))
 
 
-def _safe(x, bad):
-    """``x`` with 1 where ``bad``: keeps log(0) = -inf out of a branch ``select`` drops,
-    whose derivative would otherwise turn 0 · inf into NaN."""
-    return select(bad, full_like_(x, 1.0), x)
+# --------------------------------------------------------------------------- rules
+# Every partial derivative of a member of the family is another member, one order higher.
 
 
-def _const_like(x, v):
-    return full_like_(x, v)
+def _rules(partials):
+    """JVP and VJP from ``partials(*args, **params)``: one thunk per argument, building its
+    partial derivative."""
 
+    def jvp(ts, out, *args, **params):
+        total = None
+        for t, partial in zip(ts, partials(*args, **params)):
+            if t is not None:  # a zero tangent: its partial is never built
+                term = t * partial()
+                total = term if total is None else total + term
+        return total
 
-def _gamma_density_deriv(a, x, n: int):
-    """∂ⁿ_a of x^(a-1) e^-x / Γ(a) (the x-derivative of ∂ⁿ_a P)."""
-    zero, big = eq(x, 0.0), eq(x, np.inf)
-    xs = _safe(x, zero | big)
-    lx = log(xs)
-    dens = exp((a - 1.0) * lx - xs - gammaln(a))
-    if n:
-        h = [[None]] + [[lx - polygamma(a, 0)]] + [[-polygamma(a, k - 1)] for k in range(2, n + 1)]
-        dens = dens * _bell(h, n, 0)[n][0]
-    # x = 0: 0 for a > 1 (with every a-derivative); 1/Γ(1) = 1 at a = 1; unbounded below
-    low = _const_like(dens, np.inf if n == 0 else np.nan)
-    if n == 0:
-        low = select(eq(a, 1.0), _const_like(dens, 1.0), low)
-    at0 = select(gt(a, 1.0), _const_like(dens, 0.0), low)
-    return select(zero, at0, select(big, _const_like(dens, 0.0), dens))
-
-
-def _beta_end(dens, p, log_norm, n: int):
-    """The density's limit at the end of [0, 1] where its exponent is ``p - 1``."""
-    low = _const_like(dens, np.inf if n == 0 else np.nan)
-    if n == 0:
-        low = select(eq(p, 1.0), exp(log_norm), low)
-    return select(gt(p, 1.0), _const_like(dens, 0.0), low)
-
-
-def _beta_density_deriv(a, b, x, na: int, nb: int):
-    """∂^na_a ∂^nb_b of x^(a-1) (1-x)^(b-1) / B(a, b) (the x-derivative of the I_x family)."""
-    zero, one = eq(x, 0.0), eq(x, 1.0)
-    xs = select(zero | one, _const_like(x, 0.5), x)
-    lx, ly = log(xs), log1p(-xs)
-    gab = gammaln(a + b)
-    dens = exp((a - 1.0) * lx + (b - 1.0) * ly - gammaln(a) - gammaln(b) + gab)
-    order = na + nb
-    if order:
-        psi_a = [polygamma(a, k) for k in range(order)]
-        psi_b = [polygamma(b, k) for k in range(order)]
-        psi_ab = [polygamma(a + b, k) for k in range(order)]
-        h = [[None] * (nb + 2) for _ in range(na + 2)]
-        for p in range(na + 2):
-            for q in range(nb + 2):
-                if not 1 <= p + q <= order:
-                    continue
-                v = psi_ab[p + q - 1]
-                if q == 0:
-                    v = v - psi_a[p - 1] + (lx if p == 1 else 0.0)
-                if p == 0:
-                    v = v - psi_b[q - 1] + (ly if q == 1 else 0.0)
-                h[p][q] = v
-        dens = dens * _bell(h, na, nb)[na][nb]
-    n = order
-    at0 = _beta_end(dens, a, gab - gammaln(b), n)
-    at1 = _beta_end(dens, b, gab - gammaln(a), n)
-    return select(zero, at0, select(one, at1, dens))
-
-
-def _tangent(parts):
-    """Sum of ``t * partial`` over the inputs whose tangent is not zero (``None``)."""
-    out = None
-    for t, partial in parts:
-        if t is None:
-            continue
-        term = t * partial()
-        out = term if out is None else out + term
-    return out
-
-
-def _gammainc_rules(sign: float, n_of):
-    """JVP and VJP of ``sign · ∂ⁿ_a P`` with n = n_of(params)."""
-
-    def da(a, x, params):
-        return sign * gammainc_deriv(a, x, n_of(params) + 1)
-
-    def dx(a, x, params):
-        return sign * _gamma_density_deriv(a, x, n_of(params))
-
-    def jvp(ts, out, a, x, **params):
-        return _tangent([(ts[0], lambda: da(a, x, params)), (ts[1], lambda: dx(a, x, params))])
-
-    def vjp(ct, out, a, x, **params):
-        return ct * da(a, x, params), ct * dx(a, x, params)
+    def vjp(ct, out, *args, **params):
+        return tuple(ct * partial() for partial in partials(*args, **params))
 
     return jvp, vjp
 
 
-def _betainc_rules(n_of):
+def _gamma_partials(sign, n_of, k_of):
+    """Partials of ``sign · ∂ⁿ_a ∂ᵏ_x P`` (n = n_of(params), k = k_of(params))."""
 
-    def partials(a, b, x, params):
-        na, nb = n_of(params)
-        return (lambda: betainc_deriv(a, b, x, na + 1, nb),
-                lambda: betainc_deriv(a, b, x, na, nb + 1),
-                lambda: _beta_density_deriv(a, b, x, na, nb))
+    def partials(a, x, **params):
+        n, k = n_of(params), k_of(params)
+        da = ((lambda: sign * gammainc_deriv(a, x, n + 1)) if k == 0
+              else (lambda: sign * gammainc_dx(a, x, n + 1, k)))
+        return da, lambda: sign * gammainc_dx(a, x, n, k + 1)
 
-    def jvp(ts, out, a, b, x, **params):
-        return _tangent(list(zip(ts, partials(a, b, x, params))))
+    return partials
 
-    def vjp(ct, out, a, b, x, **params):
-        return tuple(ct * p() for p in partials(a, b, x, params))
 
-    return jvp, vjp
+def _beta_partials(na_of, nb_of, k_of):
+    """Partials of ``∂^na_a ∂^nb_b ∂ᵏ_x I_x(a, b)``."""
+
+    def partials(a, b, x, **params):
+        na, nb, k = na_of(params), nb_of(params), k_of(params)
+        shape = betainc_deriv if k == 0 else (lambda *v: betainc_dx(*v, k))
+        return (lambda: shape(a, b, x, na + 1, nb), lambda: shape(a, b, x, na, nb + 1),
+                lambda: betainc_dx(a, b, x, na, nb, k + 1))
+
+    return partials
 
 
 # --------------------------------------------------------------------------- samplers
@@ -231,11 +150,34 @@ def _draw_beta_orders(rng):
 
 # --------------------------------------------------------------------------- primitives
 
-_g_jvp, _g_vjp = _gammainc_rules(1.0, lambda p: 0)
-_gc_jvp, _gc_vjp = _gammainc_rules(-1.0, lambda p: 0)
-_gd_jvp, _gd_vjp = _gammainc_rules(1.0, lambda p: p["n"])
-_b_jvp, _b_vjp = _betainc_rules(lambda p: (0, 0))
-_bd_jvp, _bd_vjp = _betainc_rules(lambda p: (p["na"], p["nb"]))
+
+
+def _zero(params):
+    return 0
+
+
+_g_jvp, _g_vjp = _rules(_gamma_partials(1.0, _zero, _zero))
+_gc_jvp, _gc_vjp = _rules(_gamma_partials(-1.0, _zero, _zero))
+_gd_jvp, _gd_vjp = _rules(_gamma_partials(1.0, lambda p: p["n"], _zero))
+_gx_jvp, _gx_vjp = _rules(_gamma_partials(1.0, lambda p: p["n"], lambda p: p["k"]))
+_b_jvp, _b_vjp = _rules(_beta_partials(_zero, _zero, _zero))
+_bd_jvp, _bd_vjp = _rules(_beta_partials(lambda p: p["na"], lambda p: p["nb"], _zero))
+_bx_jvp, _bx_vjp = _rules(_beta_partials(lambda p: p["na"], lambda p: p["nb"], lambda p: p["k"]))
+
+def _gamma_dx_formula(sp, node, a, x):
+    s, t = sp.Dummy("a", positive=True), sp.Dummy("x", positive=True)
+    d = sp.diff(t ** (s - 1) * sp.exp(-t) / sp.gamma(s), s, node.params["n"], t,
+                node.params["k"] - 1)
+    return d.subs({s: a, t: x})
+
+
+def _beta_dx_formula(sp, node, a, b, x):
+    r, s, t = (sp.Dummy(v, positive=True) for v in "abx")
+    p = node.params
+    d = sp.diff(t ** (r - 1) * (1 - t) ** (s - 1) / sp.beta(r, s), r, p["na"], s, p["nb"], t,
+                p["k"] - 1)
+    return d.subs({r: a, s: b, t: x})
+
 
 _SHAPE_DERIVATIVE = NoFormula(
     "a derivative of an incomplete gamma/beta function in its shape parameters: SymPy writes it "
@@ -279,6 +221,31 @@ betainc_deriv_p = Primitive(
     sympy=_SHAPE_DERIVATIVE,
 )
 
+gammainc_dx_p = Primitive(
+    "gammainc_dx", _gammainc_dx, elementwise_shape("gammainc_dx", float_dtype),
+    dtype=float_dtype, jvp=_gx_jvp, vjp=_gx_vjp,
+    batch=elementwise_batch(lambda: gammainc_dx_p),
+    sample=_sampler([(0.4, 3.0), (0.2, 4.0)], lambda rng: {"n": int(rng.integers(0, 3)),
+                                                          "k": int(rng.integers(1, 3))}),
+    doc="∂ⁿ_a ∂ᵏ_x P(a, x) (n >= 0, k >= 1): the density x^(a-1) e^-x / Γ(a) and its "
+    "derivatives; the one-sided limit at x = 0 (±inf where it diverges)",
+    sympy=_gamma_dx_formula,
+)
+betainc_dx_p = Primitive(
+    "betainc_dx", _betainc_dx, elementwise_shape("betainc_dx", float_dtype),
+    dtype=float_dtype, jvp=_bx_jvp, vjp=_bx_vjp,
+    batch=elementwise_batch(lambda: betainc_dx_p),
+    sample=_sampler([(0.5, 3.0), (0.5, 3.0), (0.05, 0.9)],
+                    lambda rng: {**_draw_beta_orders(rng), "k": int(rng.integers(1, 3))}),
+    doc="∂^na_a ∂^nb_b ∂ᵏ_x I_x(a, b) (k >= 1): the density x^(a-1) (1-x)^(b-1) / B(a, b) and "
+    "its derivatives; the one-sided limits at x = 0 and x = 1 (±inf where they diverge)",
+    sympy=_beta_dx_formula,
+)
+
+# the family, for backends that run it on the host
+PRIMITIVES = (gammainc_p, gammaincc_p, gammainc_deriv_p, gammainc_dx_p, betainc_p,
+              betainc_deriv_p, betainc_dx_p)
+
 
 def gammainc(a, x):
     return bind(gammainc_p, a, x)
@@ -298,3 +265,11 @@ def betainc(a, b, x):
 
 def betainc_deriv(a, b, x, na: int, nb: int):
     return bind(betainc_deriv_p, a, b, x, na=int(na), nb=int(nb))
+
+
+def gammainc_dx(a, x, n: int, k: int):
+    return bind(gammainc_dx_p, a, x, n=int(n), k=int(k))
+
+
+def betainc_dx(a, b, x, na: int, nb: int, k: int):
+    return bind(betainc_dx_p, a, b, x, na=int(na), nb=int(nb), k=int(k))

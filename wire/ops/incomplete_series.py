@@ -24,84 +24,94 @@ _MAX_TERMS = 20000
 
 
 # --------------------------------------------------------------------------- Taylor arithmetic
-# A jet is an array c of shape (n0 + 1, n1 + 1, k): c[i, j] is the coefficient of
-# ε_a^i ε_b^j of a quantity, for k elements at once. The truncation is a box, which products
-# respect exactly (the (i, j) coefficient of a product needs only coefficients <= (i, j)).
+# A jet is an array c of shape box + (k,), box = (n_0 + 1, …, n_d + 1): c[i_0, …, i_d] is the
+# coefficient of ε_0^i_0 … ε_d^i_d of a quantity (ε_0 = ε_a, ε_1 = ε_b here; the densities in
+# incomplete_density.py add ε_x), for k elements at once. The truncation is a box, which
+# products respect exactly (the coefficient at i of a product needs only coefficients <= i).
+
+
+def _box(c):
+    return c.shape[:-1]
+
+
+def _origin(box):
+    return (0,) * len(box)
 
 
 def _const(v, box):
     c = np.zeros(box + np.shape(v))
-    c[0, 0] = v
+    c[_origin(box)] = v
     return c
 
 
-def _affine(v0, ca, cb, box):
-    """The jet of ``v0 + ca ε_a + cb ε_b``."""
+def _affine(v0, coefs, box):
+    """The jet of ``v0 + Σ_d coefs[d] ε_d``."""
     c = _const(v0, box)
-    if box[0] > 1:
-        c[1, 0] = ca
-    if box[1] > 1:
-        c[0, 1] = cb
+    for d, cd in enumerate(coefs):
+        if box[d] > 1:
+            c[tuple(1 if e == d else 0 for e in range(len(box)))] = cd
     return c
 
 
 def _mul(u, v):
-    n0, n1 = u.shape[:2]
+    box = _box(u)
     out = np.zeros(np.broadcast_shapes(u.shape, v.shape))
-    for p in range(n0):
-        for q in range(n1):
-            out[p:, q:] += u[p, q] * v[: n0 - p, : n1 - q]
+    for p in np.ndindex(*box):
+        tail = tuple(slice(i, None) for i in p)
+        head = tuple(slice(None, n - i) for n, i in zip(box, p))
+        out[tail] += u[p] * v[head]
     return out
-
-
-def _compose(derivs, u):
-    """``g(u)`` for a jet ``u`` from ``derivs[m] = g⁽ᵐ⁾(u₀₀)``, m = 0 … total order (Horner)."""
-    n0, n1 = u.shape[:2]
-    order = n0 + n1 - 2
-    w = u.copy()
-    w[0, 0] = 0.0
-    out = _const(derivs[order] / math.factorial(order), (n0, n1))
-    for m in range(order - 1, -1, -1):
-        out = _mul(out, w)
-        out[0, 0] += derivs[m] / math.factorial(m)
-    return out
-
-
-def _compose_affine(derivs, v0, ca, cb, box):
-    """``g(v0 + ca ε_a + cb ε_b)`` in closed form (powers of an affine perturbation)."""
-    c = np.zeros(box + np.shape(v0))
-    for i in range(box[0]):
-        for j in range(box[1]):
-            c[i, j] = derivs[i + j] * (ca**i * cb**j / (math.factorial(i) * math.factorial(j)))
-    return c
 
 
 def _order(box):
-    return box[0] + box[1] - 2
+    """The highest total degree in the box."""
+    return sum(box) - len(box)
+
+
+def _compose(derivs, u):
+    """``g(u)`` for a jet ``u`` from ``derivs[m] = g⁽ᵐ⁾(u₀)``, m = 0 … total order (Horner)."""
+    box = _box(u)
+    order = _order(box)
+    w = u.copy()
+    w[_origin(box)] = 0.0
+    out = _const(derivs[order] / math.factorial(order), box)
+    for m in range(order - 1, -1, -1):
+        out = _mul(out, w)
+        out[_origin(box)] += derivs[m] / math.factorial(m)
+    return out
+
+
+def _compose_affine(derivs, v0, coefs, box):
+    """``g(v0 + Σ_d coefs[d] ε_d)`` in closed form (powers of an affine perturbation)."""
+    c = np.zeros(box + np.shape(v0))
+    for idx in np.ndindex(*box):
+        power = math.prod(cd**i for cd, i in zip(coefs, idx))
+        c[idx] = derivs[sum(idx)] * (power / math.prod(math.factorial(i) for i in idx))
+    return c
 
 
 def _inv(u):
-    u0 = u[0, 0]
-    order = _order(u.shape[:2])
+    u0 = u[_origin(_box(u))]
+    order = _order(_box(u))
     derivs = [(-1.0) ** m * math.factorial(m) / u0 ** (m + 1) for m in range(order + 1)]
     return _compose(derivs, u)
 
 
-def _inv_affine(v0, ca, cb, box):
+def _inv_affine(v0, coefs, box):
     order = _order(box)
     derivs = [(-1.0) ** m * math.factorial(m) / v0 ** (m + 1) for m in range(order + 1)]
-    return _compose_affine(derivs, v0, ca, cb, box)
+    return _compose_affine(derivs, v0, coefs, box)
 
 
 def _exp(u):
-    e = np.exp(u[0, 0])
-    return _compose([e] * (_order(u.shape[:2]) + 1), u)
+    e = np.exp(u[_origin(_box(u))])
+    return _compose([e] * (_order(_box(u)) + 1), u)
 
 
-def _gammaln_affine(v0, ca, cb, box):
+def _gammaln_affine(v0, coefs, box):
     order = _order(box)
     derivs = [_gammaln(v0)] + [_polygamma(v0, n=m - 1) for m in range(1, order + 1)]
-    return _compose_affine(derivs, v0, ca, cb, box)
+    return _compose_affine(derivs, v0, coefs, box)
 
 
 def _guard(d):
@@ -131,12 +141,13 @@ def _p_series(a, x, box):
     total = term.copy()
     done = np.zeros(a.shape, bool)
     for k in range(1, _MAX_TERMS):
-        term = _mul(term, _inv_affine(a + k, 1.0, 0.0, box) * x)
+        term = _mul(term, _inv_affine(a + k, (1.0, 0.0), box) * x)
         total = total + term
         done = _converged(term, total)
         if done.all():
             break
-    pref = _affine(a * np.log(x) - x, np.log(x), 0.0, box) - _gammaln_affine(a + 1, 1.0, 0.0, box)
+    pref = (_affine(a * np.log(x) - x, (np.log(x), 0.0), box)
+            - _gammaln_affine(a + 1, (1.0, 0.0), box))
     out = _mul(_exp(pref), total)
     out[:, :, ~done] = np.nan
     return out
@@ -145,13 +156,13 @@ def _p_series(a, x, box):
 def _q_fraction(a, x, box):
     """Q(a, x) = x^a e^-x / Γ(a) · 1/(x+1-a- 1·(1-a)/(x+3-a- …)), good for x >= a + 1
     (modified Lentz)."""
-    b = _affine(x + 1 - a, -1.0, 0.0, box)
+    b = _affine(x + 1 - a, (-1.0, 0.0), box)
     c = _const(np.full_like(a, 1 / _TINY), box)
     d = _inv(b)
     h = d
     done = np.zeros(a.shape, bool)
     for i in range(1, _MAX_TERMS):
-        an = _affine(-i * (i - a), float(i), 0.0, box)
+        an = _affine(-i * (i - a), (float(i), 0.0), box)
         b = b.copy()
         b[0, 0] += 2.0
         d = _inv(_guard(_mul(an, d) + b))
@@ -163,24 +174,28 @@ def _q_fraction(a, x, box):
         done = np.all(np.abs(step) <= _EPS, axis=(0, 1))
         if done.all():
             break
-    pref = _affine(a * np.log(x) - x, np.log(x), 0.0, box) - _gammaln_affine(a, 1.0, 0.0, box)
-    out = _mul(_exp(pref), h)
+    # 1/Γ(a) = a/Γ(a + 1): exact at a = 0, where Q(0, x) = 0 and ∂Q/∂a = E₁(x)
+    pref = (_affine(a * np.log(x) - x, (np.log(x), 0.0), box)
+            - _gammaln_affine(a + 1, (1.0, 0.0), box))
+    out = _mul(_mul(_exp(pref), _affine(a, (1.0, 0.0), box)), h)
     out[:, :, ~done] = np.nan
     return out
 
 
 def gammainc_taylor(a, x, n: int):
     """Taylor coefficients ``c[m] = (∂ᵐP/∂aᵐ)(a, x) / m!``, m = 0 … n, shape ``(n + 1,) +
-    broadcast shape`` (float64). Invalid arguments give NaN, like SciPy."""
+    broadcast shape`` (float64). Invalid arguments give NaN, like SciPy; ``a = 0`` (where
+    ``P = 1`` for ``x > 0``, as SciPy) gives the one-sided derivatives ``a → 0+``, and
+    ``a = inf`` (where ``P = 0`` for finite ``x``) the limits, 0."""
     a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
     shape = a.shape
     a, x = a.ravel(), x.ravel()
     box = (n + 1, 1)
     out = np.full(box + a.shape, np.nan)
-    ok = (a > 0) & (x >= 0) & np.isfinite(a)
-    edge = ok & ((x == 0) | np.isinf(x))  # P is 0 or 1 for every a there
+    ok = ((a > 0) | ((a == 0) & (x > 0))) & (x >= 0) & ~((a == np.inf) & (x == np.inf))
+    edge = ok & ((x == 0) | np.isinf(x) | np.isinf(a))  # P is constant in a there
     out[:, 0, edge] = 0.0
-    out[0, 0, edge] = np.where(x[edge] == 0, 0.0, 1.0)
+    out[0, 0, edge] = np.where((x[edge] == 0) | np.isinf(a[edge]), 0.0, 1.0)
     inner = ok & ~edge
     series = inner & (x < a + 1)
     frac = inner & ~series
@@ -200,24 +215,24 @@ def gammainc_taylor(a, x, n: int):
 def _beta_fraction(a, b, x, y, logx, logy, box):
     """I_x(a, b) by its continued fraction (x < (a + 1) / (a + b + 2)); ``y = 1 - x``."""
     one = _const(np.ones_like(a), box)
-    qab = (a + b, 1.0, 1.0)
     c = one.copy()
-    d = _inv(_guard(one - _mul(_affine(*qab, box), _inv_affine(a + 1, 1.0, 0.0, box)) * x))
+    first = _mul(_affine(a + b, (1.0, 1.0), box), _inv_affine(a + 1, (1.0, 0.0), box))
+    d = _inv(_guard(one - first * x))
     h = d
     done = np.zeros(a.shape, bool)
     for m in range(1, _MAX_TERMS):
         m2 = 2 * m
         # even step: m (b - m) x / ((a - 1 + 2m)(a + 2m))
-        num = _affine(m * (b - m), 0.0, float(m), box) * x
-        aa = _mul(num, _mul(_inv_affine(a - 1 + m2, 1.0, 0.0, box),
-                            _inv_affine(a + m2, 1.0, 0.0, box)))
+        num = _affine(m * (b - m), (0.0, float(m)), box) * x
+        aa = _mul(num, _mul(_inv_affine(a - 1 + m2, (1.0, 0.0), box),
+                            _inv_affine(a + m2, (1.0, 0.0), box)))
         d = _inv(_guard(one + _mul(aa, d)))
         c = _guard(one + _mul(aa, _inv(c)))
         h = _mul(h, _mul(d, c))
         # odd step: -(a + m)(a + b + m) x / ((a + 2m)(a + 1 + 2m))
-        num = -_mul(_affine(a + m, 1.0, 0.0, box), _affine(a + b + m, 1.0, 1.0, box)) * x
-        aa = _mul(num, _mul(_inv_affine(a + m2, 1.0, 0.0, box),
-                            _inv_affine(a + 1 + m2, 1.0, 0.0, box)))
+        num = -_mul(_affine(a + m, (1.0, 0.0), box), _affine(a + b + m, (1.0, 1.0), box)) * x
+        aa = _mul(num, _mul(_inv_affine(a + m2, (1.0, 0.0), box),
+                            _inv_affine(a + 1 + m2, (1.0, 0.0), box)))
         d = _inv(_guard(one + _mul(aa, d)))
         c = _guard(one + _mul(aa, _inv(c)))
         delta = _mul(d, c)
@@ -228,10 +243,10 @@ def _beta_fraction(a, b, x, y, logx, logy, box):
         if done.all():
             break
     # prefactor x^a y^b / (a B(a, b))
-    log_pref = (_affine(a * logx + b * logy, logx, logy, box)
-                - _gammaln_affine(a, 1.0, 0.0, box) - _gammaln_affine(b, 0.0, 1.0, box)
-                + _gammaln_affine(a + b, 1.0, 1.0, box))
-    out = _mul(_mul(_exp(log_pref), _inv_affine(a, 1.0, 0.0, box)), h)
+    log_pref = (_affine(a * logx + b * logy, (logx, logy), box)
+                - _gammaln_affine(a, (1.0, 0.0), box) - _gammaln_affine(b, (0.0, 1.0), box)
+                + _gammaln_affine(a + b, (1.0, 1.0), box))
+    out = _mul(_mul(_exp(log_pref), _inv_affine(a, (1.0, 0.0), box)), h)
     out[:, :, ~done] = np.nan
     return out
 
