@@ -28,8 +28,14 @@ import math
 import numpy as np
 
 from .incomplete_series import (
-    _affine, _compose_affine, _exp, _gammaln_affine, _mul, _order,
+    _affine, _box, _compose_affine, _exp, _gammaln_affine, _mul, _order, _origin,
 )
+from .special import _gammaln
+
+try:  # SciPy is optional: its Γ and B are correctly rounded at integers, exp(lgamma) is not
+    from scipy import special as _sp
+except ImportError:  # pragma: no cover - exercised only without scipy
+    _sp = None
 
 
 def _log_derivs(x, order):
@@ -42,6 +48,39 @@ def _log1m_derivs(x, order):
     """``d^m/dx^m log(1 - x)``, m = 0 … order."""
     return [np.log1p(-x)] + [-math.factorial(m - 1) / (1.0 - x) ** m
                              for m in range(1, order + 1)]
+
+
+def _varying(jet):
+    """``jet`` less its value: the perturbation part, for a normaliser applied separately."""
+    out = jet.copy()
+    out[_origin(_box(jet))] = 0.0
+    return out
+
+
+def _exp_times(h, norm, log_norm):
+    """The jet of ``exp(h) · norm``, with ``norm = exp(log_norm)`` per element: the product
+    where ``norm`` and ``exp(h)`` are normal numbers (so a density at integer shapes is
+    exact, ``1/B(1, 4) = 4``), the exponential of the sum where one of them would overflow
+    or underflow alone."""
+    origin = _origin(_box(h))
+    direct = (np.abs(log_norm) < 600.0) & (np.abs(h[origin]) < 600.0)
+    summed = h.copy()
+    summed[origin] = summed[origin] + log_norm
+    return np.where(direct, _exp(h) * norm, _exp(summed))
+
+
+def _rgamma1(a):
+    """``(1/Γ(a + 1), -log Γ(a + 1))``."""
+    log = -_gammaln(a + 1.0)
+    return (_sp.rgamma(a + 1.0) if _sp is not None else np.exp(log)), log
+
+
+def _inv_beta(a, b):
+    """``(1/B(a, b), -log B(a, b))``."""
+    if _sp is not None:
+        return 1.0 / _sp.beta(a, b), -_sp.betaln(a, b)
+    log = _gammaln(a + b) - _gammaln(a) - _gammaln(b)
+    return np.exp(log), log
 
 
 def _product(jets):
@@ -74,23 +113,21 @@ def _limit_at_zero(e0, terms):
 # --------------------------------------------------------------------------- incomplete gamma
 
 
-def _rgamma_jet(a, coefs, box):
-    """``1/Γ(a + Σ coefs ε)`` as ``(a + …) / Γ(a + 1 + …)``: exact at ``a = 0``."""
-    return _mul(_affine(a, coefs, box), _exp(-_gammaln_affine(a + 1.0, coefs, box)))
-
-
 def _gamma_inside(a, x, n, k):
     box = (n + 1, k)  # (ε_a, ε_x)
     order = _order(box)
     logx = _compose_affine(_log_derivs(x, order), x, (0.0, 1.0), box)
-    h = _mul(_affine(a - 1.0, (1.0, 0.0), box), logx) - _affine(x, (0.0, 1.0), box)
-    dens = _mul(_exp(h), _rgamma_jet(a, (1.0, 0.0), box))  # x^(a-1) e^-x / Γ(a)
+    h = (_mul(_affine(a - 1.0, (1.0, 0.0), box), logx) - _affine(x, (0.0, 1.0), box)
+         - _varying(_gammaln_affine(a + 1.0, (1.0, 0.0), box)))
+    # x^(a-1) e^-x / Γ(a) = (a + ε_a) · x^(a-1) e^-x / Γ(a + 1): exact at a = 0
+    dens = _mul(_exp_times(h, *_rgamma1(a)), _affine(a, (1.0, 0.0), box))
     return dens[n, k - 1] * (math.factorial(n) * math.factorial(k - 1))
 
 
 def _gamma_at_zero(a, n, k):
     box = (n + 1,)
-    rg = _rgamma_jet(a, (1.0,), box)
+    h = -_varying(_gammaln_affine(a + 1.0, (1.0,), box))
+    rg = _mul(_exp_times(h, *_rgamma1(a)), _affine(a, (1.0,), box))  # 1/Γ(a + ε_a)
     terms = []
     for i in range(k):  # g_i(a) = (-1)^i / i! · 1/Γ(a) · (a+i-1)(a+i-2)…(a+i-k+1)
         c = _product([rg] + [_affine(a + (i - j), (1.0,), box) for j in range(1, k)])
@@ -136,17 +173,19 @@ def _beta_inside(a, b, x, na, nb, k):
     logy = _compose_affine(_log1m_derivs(x, order), x, (0.0, 0.0, 1.0), box)
     h = (_mul(_affine(a - 1.0, (1.0, 0.0, 0.0), box), logx)
          + _mul(_affine(b - 1.0, (0.0, 1.0, 0.0), box), logy)
-         + _gammaln_affine(a + b, (1.0, 1.0, 0.0), box)
-         - _gammaln_affine(a, (1.0, 0.0, 0.0), box) - _gammaln_affine(b, (0.0, 1.0, 0.0), box))
+         + _varying(_gammaln_affine(a + b, (1.0, 1.0, 0.0), box)
+                    - _gammaln_affine(a, (1.0, 0.0, 0.0), box)
+                    - _gammaln_affine(b, (0.0, 1.0, 0.0), box)))
     scale = math.factorial(na) * math.factorial(nb) * math.factorial(k - 1)
-    return _exp(h)[na, nb, k - 1] * scale
+    return _exp_times(h, *_inv_beta(a, b))[na, nb, k - 1] * scale
 
 
 def _beta_at_zero(p, q, n_p, n_q, k):
     """``lim_{x→0+} ∂^n_p_p ∂^n_q_q ∂ᵏ_x I_x(p, q)``."""
     box = (n_p + 1, n_q + 1)
-    inv_beta = _exp(_gammaln_affine(p + q, (1.0, 1.0), box) - _gammaln_affine(p, (1.0, 0.0), box)
-                    - _gammaln_affine(q, (0.0, 1.0), box))
+    h = _varying(_gammaln_affine(p + q, (1.0, 1.0), box) - _gammaln_affine(p, (1.0, 0.0), box)
+                 - _gammaln_affine(q, (0.0, 1.0), box))
+    inv_beta = _exp_times(h, *_inv_beta(p, q))  # 1/B(p + ε_p, q + ε_q)
     terms = []
     for i in range(k):  # g_i = Π_{j<=i} (j - q)/j · (p+i-1)…(p+i-k+1) / B(p, q)
         c = _product([inv_beta] + [_affine((j - q) / j, (0.0, -1.0 / j), box)

@@ -627,6 +627,19 @@ def gammaincc(a, x):
     return INC.gammaincc(*_as(_D_FIRST, a, x))
 
 
+def _gamma_density(a, x):
+    """``x^(a-1) e^-x / Γ(a)``, the x-derivative of :func:`gammainc`: every derivative is
+    exact at ``x = 0`` too (the one-sided limit), where ``exp`` of the log-density is not
+    (``0 · inf``). For ``wire.scipy.stats``."""
+    return INC.gammainc_dx(*_as(_D_FIRST, a, x), 0, 1)
+
+
+def _beta_density(a, b, x):
+    """``x^(a-1) (1-x)^(b-1) / B(a, b)``, the x-derivative of :func:`betainc`, exact in every
+    derivative at ``x = 0`` and ``x = 1`` too. For ``wire.scipy.stats``."""
+    return INC.betainc_dx(*_as(_F_FIRST, a, b, x), 0, 0, 1)
+
+
 def betainc(a, b, x):
     """Regularised incomplete beta function ``I_x(a, b)``, differentiable in ``a``, ``b``, ``x``.
 
