@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ... import numpy as wnp
 from .. import special as sc
-from ._distn import DiscreteDistribution, both
+from ._distn import DiscreteDistribution, both, safe
 
 
 class poisson_gen(DiscreteDistribution):
@@ -35,7 +35,8 @@ class poisson_gen(DiscreteDistribution):
 
     def _pmf(self, k, mu):  # mu^k e^-mu / k!, the Gamma(k + 1) density: exact at mu = 0
         # at k = inf, SciPy's value: exp(logpmf) (NaN, or 0 for mu = 0)
-        return wnp.where(wnp.isinf(k), wnp.exp(self._logpmf(k, mu)),
+        inf = wnp.isinf(k)
+        return wnp.where(inf, wnp.exp(self._logpmf(safe(inf, k, 0.0), mu)),
                          sc._gamma_density(k + 1.0, mu))
 
     def _cdf(self, k, mu):
