@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from .incomplete_series import (
-    _affine, _box, _compose_affine, _exp, _gammaln_affine, _mul, _order, _origin,
+    _affine, _box, _compose_affine, _exp, _gammaln_affine, _mul, _origin,
 )
 from .special import _gammaln
 
@@ -58,29 +58,38 @@ def _varying(jet):
 
 
 def _exp_times(h, norm, log_norm):
-    """The jet of ``exp(h) · norm``, with ``norm = exp(log_norm)`` per element: the product
+    """The jet of ``exp(h) · norm``, with ``norm = exp(log_norm())`` per element: the product
     where ``norm`` and ``exp(h)`` are normal numbers (so a density at integer shapes is
     exact, ``1/B(1, 4) = 4``), the exponential of the sum where one of them would overflow
-    or underflow alone."""
+    or underflow alone (``log_norm`` is only computed then)."""
     origin = _origin(_box(h))
-    direct = (np.abs(log_norm) < 600.0) & (np.abs(h[origin]) < 600.0)
-    summed = h.copy()
-    summed[origin] = summed[origin] + log_norm
-    return np.where(direct, _exp(h) * norm, _exp(summed))
+    direct = (norm > 1e-260) & (norm < 1e260) & (np.abs(h[origin]) < 600.0)
+    out = _exp(h) * norm
+    if not direct.all():
+        summed = h.copy()
+        summed[origin] = summed[origin] + log_norm()
+        out = np.where(direct, out, _exp(summed))
+    return out
 
 
 def _rgamma1(a):
-    """``(1/Γ(a + 1), -log Γ(a + 1))``."""
-    log = -_gammaln(a + 1.0)
-    return (_sp.rgamma(a + 1.0) if _sp is not None else np.exp(log)), log
+    """``1/Γ(a + 1)`` (inf or NaN where Γ overflows: ``_exp_times`` then takes the log), and
+    a thunk for its log."""
+    def log():
+        return -_gammaln(a + 1.0)
+    if _sp is None:
+        return np.exp(log()), log
+    return 1.0 / _sp.gamma(a + 1.0), log
 
 
 def _inv_beta(a, b):
-    """``(1/B(a, b), -log B(a, b))``."""
-    if _sp is not None:
-        return 1.0 / _sp.beta(a, b), -_sp.betaln(a, b)
-    log = _gammaln(a + b) - _gammaln(a) - _gammaln(b)
-    return np.exp(log), log
+    """``1/B(a, b) = Γ(a + b) / (Γ(a) Γ(b))`` (exact at small integers; NaN where a Γ
+    overflows), and a thunk for its log."""
+    def log():
+        return _gammaln(a + b) - _gammaln(a) - _gammaln(b)
+    if _sp is None:
+        return np.exp(log()), log
+    return _sp.gamma(a + b) / (_sp.gamma(a) * _sp.gamma(b)), log
 
 
 def _product(jets):
@@ -115,10 +124,10 @@ def _limit_at_zero(e0, terms):
 
 def _gamma_inside(a, x, n, k):
     box = (n + 1, k)  # (ε_a, ε_x)
-    order = _order(box)
-    logx = _compose_affine(_log_derivs(x, order), x, (0.0, 1.0), box)
-    h = (_mul(_affine(a - 1.0, (1.0, 0.0), box), logx) - _affine(x, (0.0, 1.0), box)
-         - _varying(_gammaln_affine(a + 1.0, (1.0, 0.0), box)))
+    logx = _compose_affine(_log_derivs(x, k - 1), x, (0.0, 1.0), box)
+    h = _mul(_affine(a - 1.0, (1.0, 0.0), box), logx) - _affine(x, (0.0, 1.0), box)
+    if n:
+        h = h - _varying(_gammaln_affine(a + 1.0, (1.0, 0.0), box))
     # x^(a-1) e^-x / Γ(a) = (a + ε_a) · x^(a-1) e^-x / Γ(a + 1): exact at a = 0
     dens = _mul(_exp_times(h, *_rgamma1(a)), _affine(a, (1.0, 0.0), box))
     return dens[n, k - 1] * (math.factorial(n) * math.factorial(k - 1))
@@ -126,7 +135,7 @@ def _gamma_inside(a, x, n, k):
 
 def _gamma_at_zero(a, n, k):
     box = (n + 1,)
-    h = -_varying(_gammaln_affine(a + 1.0, (1.0,), box))
+    h = -_varying(_gammaln_affine(a + 1.0, (1.0,), box)) if n else np.zeros(box + a.shape)
     rg = _mul(_exp_times(h, *_rgamma1(a)), _affine(a, (1.0,), box))  # 1/Γ(a + ε_a)
     terms = []
     for i in range(k):  # g_i(a) = (-1)^i / i! · 1/Γ(a) · (a+i-1)(a+i-2)…(a+i-k+1)
@@ -156,6 +165,8 @@ def gammainc_dx(a, x, n: int, k: int):
     inside = valid & (x > 0) & np.isfinite(x) & np.isfinite(a)
     zero = valid & (x == 0) & np.isfinite(a)
     with np.errstate(all="ignore"):  # an overflowing density is inf, as it should be
+        if inside.all():
+            return _gamma_inside(a, x, n, k).reshape(shape)
         if inside.any():
             out[inside] = _gamma_inside(a[inside], x[inside], n, k)
         if zero.any():
@@ -168,14 +179,14 @@ def gammainc_dx(a, x, n: int, k: int):
 
 def _beta_inside(a, b, x, na, nb, k):
     box = (na + 1, nb + 1, k)  # (ε_a, ε_b, ε_x)
-    order = _order(box)
-    logx = _compose_affine(_log_derivs(x, order), x, (0.0, 0.0, 1.0), box)
-    logy = _compose_affine(_log1m_derivs(x, order), x, (0.0, 0.0, 1.0), box)
+    logx = _compose_affine(_log_derivs(x, k - 1), x, (0.0, 0.0, 1.0), box)
+    logy = _compose_affine(_log1m_derivs(x, k - 1), x, (0.0, 0.0, 1.0), box)
     h = (_mul(_affine(a - 1.0, (1.0, 0.0, 0.0), box), logx)
-         + _mul(_affine(b - 1.0, (0.0, 1.0, 0.0), box), logy)
-         + _varying(_gammaln_affine(a + b, (1.0, 1.0, 0.0), box)
-                    - _gammaln_affine(a, (1.0, 0.0, 0.0), box)
-                    - _gammaln_affine(b, (0.0, 1.0, 0.0), box)))
+         + _mul(_affine(b - 1.0, (0.0, 1.0, 0.0), box), logy))
+    if na + nb:
+        h = h + _varying(_gammaln_affine(a + b, (1.0, 1.0, 0.0), box)
+                         - _gammaln_affine(a, (1.0, 0.0, 0.0), box)
+                         - _gammaln_affine(b, (0.0, 1.0, 0.0), box))
     scale = math.factorial(na) * math.factorial(nb) * math.factorial(k - 1)
     return _exp_times(h, *_inv_beta(a, b))[na, nb, k - 1] * scale
 
@@ -183,8 +194,10 @@ def _beta_inside(a, b, x, na, nb, k):
 def _beta_at_zero(p, q, n_p, n_q, k):
     """``lim_{x→0+} ∂^n_p_p ∂^n_q_q ∂ᵏ_x I_x(p, q)``."""
     box = (n_p + 1, n_q + 1)
-    h = _varying(_gammaln_affine(p + q, (1.0, 1.0), box) - _gammaln_affine(p, (1.0, 0.0), box)
-                 - _gammaln_affine(q, (0.0, 1.0), box))
+    h = np.zeros(box + p.shape)
+    if n_p + n_q:
+        h = _varying(_gammaln_affine(p + q, (1.0, 1.0), box)
+                     - _gammaln_affine(p, (1.0, 0.0), box) - _gammaln_affine(q, (0.0, 1.0), box))
     inv_beta = _exp_times(h, *_inv_beta(p, q))  # 1/B(p + ε_p, q + ε_q)
     terms = []
     for i in range(k):  # g_i = Π_{j<=i} (j - q)/j · (p+i-1)…(p+i-k+1) / B(p, q)
@@ -214,6 +227,8 @@ def betainc_dx(a, b, x, na: int, nb: int, k: int):
     inside = valid & (x > 0) & (x < 1)
     zero, one = valid & (x == 0), valid & (x == 1)
     with np.errstate(all="ignore"):
+        if inside.all():
+            return _beta_inside(a, b, x, na, nb, k).reshape(shape)
         if inside.any():
             out[inside] = _beta_inside(a[inside], b[inside], x[inside], na, nb, k)
         if zero.any():

@@ -12,6 +12,7 @@ have converged. No finite differences are involved.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -53,12 +54,16 @@ def _affine(v0, coefs, box):
     return c
 
 
+@functools.lru_cache(maxsize=None)
+def _product_plan(box):
+    """``(p, tail, head)`` per index ``p`` of the box: ``(u v)[tail] += u[p] v[head]``."""
+    return tuple((p, tuple(slice(i, None) for i in p),
+                  tuple(slice(None, n - i) for n, i in zip(box, p))) for p in np.ndindex(*box))
+
+
 def _mul(u, v):
-    box = _box(u)
     out = np.zeros(np.broadcast_shapes(u.shape, v.shape))
-    for p in np.ndindex(*box):
-        tail = tuple(slice(i, None) for i in p)
-        head = tuple(slice(None, n - i) for n, i in zip(box, p))
+    for p, tail, head in _product_plan(_box(u)):
         out[tail] += u[p] * v[head]
     return out
 
@@ -81,12 +86,33 @@ def _compose(derivs, u):
     return out
 
 
+def _live(coefs):
+    """Which perturbations an affine argument moves with (a literal 0 coefficient: not)."""
+    return tuple(not isinstance(cd, (int, float)) or cd != 0 for cd in coefs)
+
+
+@functools.lru_cache(maxsize=None)
+def _affine_plan(box, live):
+    """``(idx, Σ idx, Π idx!)`` for the indices of the box in the live perturbations only
+    (an argument's powers in the others vanish)."""
+    return tuple((idx, sum(idx), math.prod(math.factorial(i) for i in idx))
+                 for idx in np.ndindex(*box)
+                 if not any(i and not lv for i, lv in zip(idx, live)))
+
+
+def _reach(coefs, box):
+    """The highest total degree in the box of the perturbations the argument moves with:
+    the derivatives of ``g`` an affine composition needs."""
+    return sum(n - 1 for n, live in zip(box, _live(coefs)) if live)
+
+
 def _compose_affine(derivs, v0, coefs, box):
-    """``g(v0 + Σ_d coefs[d] ε_d)`` in closed form (powers of an affine perturbation)."""
+    """``g(v0 + Σ_d coefs[d] ε_d)`` in closed form (powers of an affine perturbation), from
+    ``derivs[m] = g⁽ᵐ⁾(v0)``, m = 0 … ``_reach(coefs, box)``."""
     c = np.zeros(box + np.shape(v0))
-    for idx in np.ndindex(*box):
+    for idx, degree, factorials in _affine_plan(box, _live(coefs)):
         power = math.prod(cd**i for cd, i in zip(coefs, idx))
-        c[idx] = derivs[sum(idx)] * (power / math.prod(math.factorial(i) for i in idx))
+        c[idx] = derivs[degree] * (power / factorials)
     return c
 
 
@@ -98,7 +124,7 @@ def _inv(u):
 
 
 def _inv_affine(v0, coefs, box):
-    order = _order(box)
+    order = _reach(coefs, box)
     derivs = [(-1.0) ** m * math.factorial(m) / v0 ** (m + 1) for m in range(order + 1)]
     return _compose_affine(derivs, v0, coefs, box)
 
@@ -109,7 +135,7 @@ def _exp(u):
 
 
 def _gammaln_affine(v0, coefs, box):
-    order = _order(box)
+    order = _reach(coefs, box)
     derivs = [_gammaln(v0)] + [_polygamma(v0, n=m - 1) for m in range(1, order + 1)]
     return _compose_affine(derivs, v0, coefs, box)
 

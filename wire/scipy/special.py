@@ -595,7 +595,9 @@ def _kl_div(x, y):
     pos, xs, ys = _positive(x, y, m)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         val = xs * m.log(xs / ys) - x + y
-        out = m.where(pos, val, m.where((x == 0) & (y >= 0), y - x, np.inf))
+        # at x = 0 the value is y itself (its signed zero too), the derivatives those of y - x
+        held = y - (x - wnp.stop_gradient(x)) if m is wnp else y
+        out = m.where(pos, val, m.where((x == 0) & (y >= 0), held, np.inf))
     return m.where(m.isnan(x) | m.isnan(y), np.nan, out)
 
 
