@@ -185,7 +185,6 @@ class Distribution:
         return [safe(valid, s, f) for s, f in zip(shapes, self.shape_fill)]
 
 
-
 class Frozen:
     """A distribution with its parameters fixed (SciPy's ``rv_frozen``)."""
 
@@ -263,28 +262,21 @@ class ContinuousDistribution(Distribution):
         return self._finish(wnp.where(inside, val, 0.0), bad)
 
     def _tail(self, method, x, args, kwds, fn, below, above, log_zero_at=None):
-        """``fn`` on the closed support: at a finite end of the support the value is the
-        formula's (SciPy's 0 or 1), and so are the derivatives, the one-sided ones from inside
-        (as JAX for ``expon`` and ``uniform``); beyond the ends, constants. ``log_zero_at``
-        (``"lo"``/``"hi"``): the end where the log-probability is ``-inf``, where it is taken
-        as ``log`` of the distance to that end (its derivatives are ``±inf`` in ``x`` and
-        ``loc``, as those of every log-cdf that vanishes like a power there; a parameter that
-        does not move the point off that end has derivative 0)."""
+        """``fn`` on the closed support (derivatives at a finite end: one-sided from inside, as
+        JAX's for ``expon``, ``uniform``); constants beyond. At ``log_zero_at`` (lo/hi), where the
+        log-probability is -inf, ``log`` of the distance to it: ±inf in x and loc, else 0."""
         z, zr, s, scale, valid, bad, d = self._prepare(method, x, args, kwds)
         lo, hi = self.support_bounds
-        inside = self._density_support(valid, zr)
+        inside = formula = self._density_support(valid, zr)
         end = lo if log_zero_at == "lo" else hi
-        if log_zero_at is None or not np.isfinite(end):
-            val = fn(safe(inside, z, self.interior), *s)
-        else:
+        if log_zero_at is not None and np.isfinite(end):
             at_end = both(inside, zr == end)
-            formula = both(inside, wnp.logical_not(at_end))
-            if log_zero_at == "lo":  # no product with scale when the end is 0: the point
-                dist = d if end == 0 else d - end * scale  # stays there as scale moves
-            else:
-                dist = end * scale - d
-            val = wnp.where(at_end, wnp.log(safe(at_end, dist, 1.0)),
-                            fn(safe(formula, z, self.interior), *s))
+            formula = both(inside, wnp.logical_not(at_end))  # 0/0 at the end: a safe point
+            # a lower end at 0 stays there as scale moves: no product with scale
+            dist = (d if end == 0 else d - end * scale) if log_zero_at == "lo" else end * scale - d
+        val = fn(safe(formula, z, self.interior), *s)
+        if formula is not inside:
+            val = wnp.where(at_end, wnp.log(safe(at_end, dist, 1.0)), val)
         out = wnp.where(inside, val, wnp.where(zr >= hi, above, below))
         return self._finish(out, bad)
 
