@@ -62,6 +62,14 @@ def test_readme_has_examples():
     assert len(python_blocks(ROOT / "README.md")) >= 3
 
 
+def test_readme_links_resolve():
+    """README's links into the repository (the docs pages above all) point at files."""
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", (ROOT / "README.md").read_text())
+    local = [t for t in targets if "://" not in t]
+    assert local, "README links no page"
+    assert [t for t in local if not (ROOT / t).exists()] == []
+
+
 def test_needs_marker():
     assert needs("import jax  # docs: needs jax, autograd\n") == ["jax", "autograd"]
     assert needs("import numpy\n") == []

@@ -10,11 +10,13 @@ code spans. Nothing else in the text changes.
 Loaded by inspection (the public namespaces are built at import time: layers made by
 factories, distributions that are instances), classes and modules also show Python's own
 attributes (``__doc__``, ``__module__``, ``__slots__`` …); the extension drops every
-underscored member, which the reference never documents.
+underscored member, which the reference never documents. An attribute whose only docstring
+is its value's class's (``REGISTRY``, a pyrsistent map) has none of its own and is left out.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import griffe
@@ -45,12 +47,19 @@ def markdown(text: str) -> str:
     return "\n".join(out)
 
 
-class DoctestBlocks(griffe.Extension):
-    """Rewrites each object's docstring with :func:`markdown` as Griffe loads it."""
+class WireDocstrings(griffe.Extension):
+    """Renders wire's docstrings as Markdown and leaves out what the reference does not document."""
 
     def on_instance(self, *, obj: griffe.Object, **kwargs) -> None:
         if obj.docstring is not None:
             obj.docstring.value = markdown(obj.docstring.value)
+
+    def on_attribute_instance(self, *, node, attr: griffe.Attribute, **kwargs) -> None:
+        value = getattr(node, "obj", None)  # the runtime value, when loaded by inspection
+        if attr.docstring is not None and value is not None and not inspect.isclass(value):
+            inherited = inspect.getdoc(type(value)) or ""
+            if attr.docstring.value in (inherited, markdown(inherited)):
+                attr.docstring = None
 
     def on_members(self, *, obj: griffe.Object, **kwargs) -> None:
         for name in [n for n in obj.members if n.startswith("_") and n != "__all__"]:
