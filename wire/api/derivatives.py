@@ -39,6 +39,11 @@ def jvp_graph(graph: Graph, simplify: bool = True) -> Graph:
 
     Tangent inputs mirror the primal inputs (same avals); tangents of integer inputs are
     ignored and integer outputs get zero tangents.
+
+    >>> import wire
+    >>> jg = wire.jvp_graph(wire.trace(lambda x: x ** 3, 2.0))
+    >>> wire.evaluate(jg, (2.0,), (1.0,))      # (x**3, 3 x**2 · 1)
+    (array(8.), array(12.))
     """
     n = len(graph.inputs)
     t_inputs = [input_node(n + i, x.aval) for i, x in enumerate(graph.inputs)]
@@ -120,6 +125,11 @@ def vjp_graph(graph: Graph, simplify: bool = True) -> Graph:
 
     Cotangent inputs mirror the outputs; the result is a tuple with one entry per positional
     argument of ``graph``.
+
+    >>> import wire
+    >>> vg = wire.vjp_graph(wire.trace(lambda x, y: x * y, 3.0, 2.0))
+    >>> wire.evaluate(vg, (3.0, 2.0), (1.0,))
+    (array(2.), array(3.))
     """
     n = len(graph.inputs)
     ct_inputs = [input_node(n + i, o.aval) for i, o in enumerate(graph.outputs)]

@@ -116,6 +116,13 @@ class Graph:
     ``in_tree``/``out_tree`` remember the pytree structure of the arguments and results.
     Graphs hash and compare by structure. ``len(graph)`` counts operation nodes (not inputs
     or constants); ``graph.nodes`` lists every node in topological order.
+
+    >>> import wire, wire.numpy as wnp
+    >>> g = wire.trace(lambda x: wnp.sin(x) * x, 0.5)
+    >>> len(g), [n.op.name for n in g.nodes]
+    (2, ['input', 'sin', 'mul'])
+    >>> g == wire.trace(lambda x: wnp.sin(x) * x, 0.5)      # equal structure, equal graphs
+    True
     """
 
     __slots__ = ("inputs", "outputs", "in_tree", "out_tree", "_nodes", "_hash")

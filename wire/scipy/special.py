@@ -175,7 +175,14 @@ def _unary(prim_binder, name, loops=_D_FIRST):
         return prim_binder(_as(loops, x))
 
     f.__name__ = name
-    f.__doc__ = f"SciPy's ``{name}`` (a primitive; derivatives of every order)."
+    f.__doc__ = (
+        f"SciPy's ``{name}`` (a primitive; derivatives of every order).\n\n"
+        f"    >>> import wire\n"
+        f"    >>> from wire.scipy.special import {name}\n"
+        f"    >>> d, h = wire.grad({name})(0.4), 1e-6\n"
+        f"    >>> bool(abs(d - ({name}(0.4 + h) - {name}(0.4 - h)) / (2 * h)) < 1e-6)\n"
+        f"    True\n"
+    )
     return f
 
 
