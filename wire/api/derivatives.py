@@ -13,8 +13,11 @@ import functools
 import numpy as np
 
 from .. import tree
-from ..errors import NonDifferentiableError, ShapeError, WireError, at, user_location
+from ..errors import (
+    NonDifferentiableError, ShapeError, WireError, WireTypeError, at, user_location,
+)
 from ..ir import Graph, input_node
+from ..ops.elementwise import convert
 from ..ops.layout import moveaxis, reshape, zeros_like_
 from ..core import Tracer, call_graph_flat, flat_avals
 from ..transforms.jvp import forward_and_primals
@@ -69,6 +72,20 @@ def _check_tangents(primals, tangents):
             )
 
 
+def _cast_like(leaves, avals) -> list:
+    """Tangent/cotangent leaves cast to the dtypes their graph inputs expect: one of another
+    float dtype (a float64 cotangent for a float32 output, a Python number) is accepted,
+    eagerly and under ``jit`` alike, and computed in the primal's dtype."""
+    out = []
+    for x, a in zip(leaves, avals):
+        if isinstance(x, Tracer):
+            out.append(x if x.dtype == a.dtype else convert(x, a.dtype))
+        else:
+            arr = np.asarray(x)
+            out.append(x if arr.dtype == a.dtype else arr.astype(a.dtype))
+    return out
+
+
 def jvp(f, primals=None, tangents=None, *, simplify: bool = True):
     """Forward mode: ``(f(*primals), J(primals) · tangents)``; ``primals``/``tangents`` tuples.
 
@@ -83,7 +100,10 @@ def jvp(f, primals=None, tangents=None, *, simplify: bool = True):
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise WireError(f"jvp: primals and tangents must be tuples{at(user_location())}")
     _check_tangents(primals, tangents)
-    graph = jvp_graph(trace_args(f, tuple(primals)), simplify)
+    traced = trace_args(f, tuple(primals))
+    graph = jvp_graph(traced, simplify)
+    t_leaves, t_tree = tree.flatten(tuple(tangents))
+    tangents = tree.unflatten(t_tree, _cast_like(t_leaves, traced.in_avals))
     return call(graph, (tuple(primals), tuple(tangents)))
 
 
@@ -105,7 +125,7 @@ def linearize(f, *primals, simplify: bool = True):
 
     def f_jvp(*tangents):
         _check_tangents(primals, tangents)
-        t_leaves, _ = tree.flatten(tuple(tangents))
+        t_leaves = _cast_like(tree.flatten(tuple(tangents))[0], graph.in_avals)
         outs = split.finish(known, res, t_leaves, call_graph_flat)
         return tree.unflatten(graph.out_tree, outs[n_out:])
 
@@ -186,7 +206,13 @@ def vjp(f, *primals, has_aux: bool = False, simplify: bool = True):
                     f"vjp_fn: cotangent of shape {tuple(shape)} for an output {a!r}"
                     f"{at(user_location())}"
                 )
-        outs = split.finish(known, res, ct_leaves, call_graph_flat)
+            kind = _dtype(c).kind
+            if a.dtype.kind in "fc" and (kind == "b" or (kind == "c") > (a.dtype.kind == "c")):
+                raise WireTypeError(
+                    f"vjp_fn: cotangent of dtype {_dtype(c)} for an output {a!r}; a cotangent "
+                    f"has the output's (floating) dtype{at(user_location())}"
+                )
+        outs = split.finish(known, res, _cast_like(ct_leaves, out_avals), call_graph_flat)
         return tree.unflatten(vg.out_tree, outs[: len(vg.outputs)])
 
     return (out, vjp_fn, aux_val) if has_aux else (out, vjp_fn)
