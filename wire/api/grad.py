@@ -19,6 +19,7 @@ from ..errors import NonDifferentiableError, WireError, at, user_location
 from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat
 from ..ir import Aval, Graph, Node, const_op, var_node
 from ..ops.layout import full, ones_like_, zeros_like_
+from ..transforms.rules import DERIVATIVES
 from ..transforms.simplify import simplify as run_simplify
 from ..transforms.vjp import backward, backward_and_primals
 
@@ -199,11 +200,12 @@ def memo_graph_transform(fn):
 
 @memo_graph_transform
 def _simplified(graph: Graph) -> Graph:
-    return run_simplify(graph)
+    return run_simplify(graph, DERIVATIVES)
 
 
 def maybe_simplify(graph: Graph, simplify: bool = True) -> Graph:
-    """``wire.simplify(graph)`` when asked (transforms do by default), else ``graph``."""
+    """``wire.simplify(graph, rules.DERIVATIVES)`` when asked (transforms do by default:
+    collecting like terms keeps derivative graphs small), else ``graph``."""
     return _simplified(graph) if simplify else graph
 
 
