@@ -9,7 +9,8 @@ of the differences the catalogue declares (``convention``, ``jax-lacks``, ``both
 ``unsavable``: a custom function defined inside a function is saved by reference only from
 module level). Anything else fails the test.
 
-CI runs a deterministic sample (a few seconds); ``-m slow`` runs the whole cross product,
+CI runs a deterministic sample (a few seconds); ``-m slow`` runs the whole cross product
+(only then: a plain ``pytest`` skips it),
 and ``WIRE_COMPOSED_REPORT=1`` prints the counts by outcome, transform and tag
 (``WIRE_COMPOSED_REFERENCE=fd`` uses the finite-difference reference even with JAX).
 """
@@ -493,7 +494,10 @@ def test_composed_transforms_sample():
 
 
 @pytest.mark.slow
-def test_composed_transforms_full_sweep():
+def test_composed_transforms_full_sweep(request):
+    # minutes long: CI's plain ``pytest`` runs the sample above; the sweep runs when asked for
+    if "slow" not in request.config.getoption("markexpr").replace("not slow", ""):
+        pytest.skip("the full sweep runs with -m slow (CI runs the sample)")
     outcomes, details, failures = _run(all_checks())
     _report(outcomes, details)
     assert not failures, f"{len(failures)} of {sum(outcomes.values())} checks failed:\n" + \
