@@ -22,13 +22,16 @@ from pyrsistent import pmap
 
 from .. import tree
 from ..errors import ShapeError, WireError, WireTypeError, at, user_location
-from ..ir import Aval, Graph, arg_op, const_op, input_node, make_node, substitute, toposort
+from ..ir import (
+    Aval, Graph, arg_op, const_op, input_node, make_node, substitute_map, toposort,
+)
 from ..higher_order.cond import cond_bind
 from ..higher_order.scan import scan_bind
 from ..higher_order.while_loop import while_bind
 from ..ops.elementwise import convert, ne
 from ..higher_order.subgraph import closed_graph, inline
 from ..core import _ARRAY_TYPES, Tracer, TraceTag, flat_avals, to_node
+from ..core.locations import recording, site
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]
 
@@ -52,7 +55,8 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str):
     args = [
         make_node(arg_op, (), pmap({"index": i, "tag": tag}), a) for i, a in enumerate(in_avals)
     ]
-    result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))
+    with recording() as table, site(None):
+        result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))
     out_leaves, out_tree = tree.flatten(result)
     outs = []
     for i, o in enumerate(out_leaves):
@@ -74,7 +78,9 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str):
                 f"a shape{at(c.loc)}"
             )
     inputs = [mapping[c] for c in consts] + [mapping[a] for a in args]
-    graph = Graph(inputs, substitute(outs, mapping))
+    new = substitute_map(outs, mapping)
+    locs = {m: table[old] for old, m in new.items() if old in table}
+    graph = Graph(inputs, [new[o] for o in outs], locs=locs)
     return graph, [Tracer(c) for c in consts], out_tree
 
 

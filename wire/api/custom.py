@@ -22,7 +22,7 @@ import functools
 
 from .. import tree
 from ..errors import WireError, at, user_location
-from ..ir import Graph, input_node, substitute
+from ..ir import Graph, carry_locs, input_node, substitute_map
 from ..higher_order.custom import custom_jvp_call_p, custom_vjp_call_p
 from ..core import Tracer, bind, flat_avals, trace_flat
 
@@ -48,8 +48,9 @@ def _trace_closed(fun, static, dyn):
     if free:
         n = len(graph.inputs)
         extra = [input_node(n + i, v.aval) for i, v in enumerate(free)]
-        outs = substitute(list(graph.outputs), dict(zip(free, extra)))
-        graph = Graph(list(graph.inputs) + extra, outs, None, graph.out_tree)
+        new = substitute_map(list(graph.outputs), dict(zip(free, extra)))
+        graph = Graph(list(graph.inputs) + extra, [new[o] for o in graph.outputs], None,
+                      graph.out_tree, carry_locs(graph, new))
     return graph, leaves, in_tree, [Tracer(v) for v in free]
 
 

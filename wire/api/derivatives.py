@@ -14,9 +14,10 @@ import numpy as np
 
 from .. import tree
 from ..errors import NonDifferentiableError, ShapeError, WireError, at, user_location
-from ..ir import Graph, input_node
+from ..ir import Graph, carry_locs, input_node
 from ..ops.layout import moveaxis, reshape, zeros_like_
 from ..core import Tracer, call_graph_flat, flat_avals
+from ..core.locations import recording
 from ..transforms.jvp import forward
 from ..transforms.partial_eval import partial_eval
 from ..transforms.vjp import backward
@@ -42,11 +43,15 @@ def jvp_graph(graph: Graph, simplify: bool = True) -> Graph:
     """
     n = len(graph.inputs)
     t_inputs = [input_node(n + i, x.aval) for i, x in enumerate(graph.inputs)]
-    outs = forward(list(graph.outputs), list(graph.inputs), [Tracer(t) for t in t_inputs])
-    t_outs = [zeros_like_(Tracer(o)) if t is None else t for t, o in zip(outs, graph.outputs)]
+    with recording() as table:
+        outs = forward(list(graph.outputs), list(graph.inputs), [Tracer(t) for t in t_inputs],
+                       graph.loc)
+        t_outs = [zeros_like_(Tracer(o)) if t is None else t
+                  for t, o in zip(outs, graph.outputs)]
     result = (tree.unflatten(graph.out_tree, list(graph.outputs)),
               tree.unflatten(graph.out_tree, t_outs))
-    g = _graph_from(list(graph.inputs) + t_inputs, _pair_tree(graph.in_tree), result)
+    g = _graph_from(list(graph.inputs) + t_inputs, _pair_tree(graph.in_tree), result, graph,
+                    table)
     return maybe_simplify(g, simplify)
 
 
@@ -123,14 +128,16 @@ def vjp_graph(graph: Graph, simplify: bool = True) -> Graph:
     """
     n = len(graph.inputs)
     ct_inputs = [input_node(n + i, o.aval) for i, o in enumerate(graph.outputs)]
-    cts = backward(list(graph.outputs), [Tracer(c) for c in ct_inputs], list(graph.inputs))
-    grads = [zeros_like_(Tracer(x)) if g is None else g for g, x in zip(cts, graph.inputs)]
+    with recording() as table:
+        cts = backward(list(graph.outputs), [Tracer(c) for c in ct_inputs],
+                       list(graph.inputs), graph.loc)
+        grads = [zeros_like_(Tracer(x)) if g is None else g for g, x in zip(cts, graph.inputs)]
     per_arg = [
         tree.unflatten(t, [grads[i] for i in r])
         for t, r in zip(arg_trees(graph.in_tree), arg_leaf_ranges(graph.in_tree))
     ]
     in_tree = tree.TreeDef("tuple", tuple, None, (graph.in_tree, graph.out_tree))
-    g = _graph_from(list(graph.inputs) + ct_inputs, in_tree, tuple(per_arg))
+    g = _graph_from(list(graph.inputs) + ct_inputs, in_tree, tuple(per_arg), graph, table)
     return maybe_simplify(g, simplify)
 
 
@@ -150,14 +157,14 @@ def vjp(f, *primals, has_aux: bool = False, simplify: bool = True):
     graph = trace_args(f, primals)
     main, aux = _split_aux(graph, has_aux, "vjp")
     main_leaves, main_tree = tree.flatten(main)
-    core = Graph(graph.inputs, main_leaves, graph.in_tree, main_tree)
+    core = Graph(graph.inputs, main_leaves, graph.in_tree, main_tree, graph.locs)
     vg = vjp_graph(core, simplify)
     n = len(core.inputs)
     # Run the forward pass once: the part of the VJP graph that needs no cotangent is
     # evaluated now; vjp_fn runs only the rest, from the saved residuals.
     aux_leaves, aux_tree = tree.flatten(aux)
     extra = list(core.outputs) + list(aux_leaves)  # primal outputs and aux ride along
-    full = Graph(vg.inputs, list(vg.outputs) + extra)
+    full = Graph(vg.inputs, list(vg.outputs) + extra, locs=carry_locs(graph, into=vg.locs))
     split = partial_eval(full, [True] * n + [False] * len(core.outputs))
     p_leaves, _ = tree.flatten(tuple(primals))
     known, res = split.run(p_leaves, call_graph_flat)

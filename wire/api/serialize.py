@@ -128,7 +128,7 @@ class _Encoder:
         nodes = []
         for k, n in enumerate(graph.nodes):
             ids[n] = k
-            nodes.append(self.node(n, k, ids))
+            nodes.append(self.node(n, k, ids, graph.loc(n)))
         return {
             "inputs": [ids[n] for n in graph.inputs],
             "outputs": [ids[n] for n in graph.outputs],
@@ -137,7 +137,7 @@ class _Encoder:
             "nodes": nodes,
         }
 
-    def node(self, n: Node, k: int, ids: dict) -> dict:
+    def node(self, n: Node, k: int, ids: dict, loc: str | None) -> dict:
         op = n.op
         if isinstance(op, LeafOp) and op.name not in ("input", "var", "const"):
             raise WireError(
@@ -163,7 +163,7 @@ class _Encoder:
             "inputs": [ids[i] for i in n.inputs],
             "params": params,
             "aval": aval,
-            "loc": n.loc,
+            "loc": loc,
         }
 
     def value(self, v) -> dict:
@@ -640,10 +640,14 @@ def _dec_node(nx, k: int, nodes: list, graphs: list, memo: dict, registry) -> No
 def _dec_graph(x, what: str, graphs: list) -> Graph:
     _obj(x, what, ("inputs", "outputs", "in_tree", "out_tree", "nodes"))
     nodes: list[Node] = []
+    locs: dict = {}  # where this graph's nodes were traced (interned nodes may say otherwise)
     memo: dict = {}  # avals and derived avals already checked in this graph
     for k, nx in enumerate(_list(x["nodes"], f"{what} nodes")):
         try:
-            nodes.append(_dec_node(nx, k, nodes, graphs, memo, REGISTRY))
+            node = _dec_node(nx, k, nodes, graphs, memo, REGISTRY)
+            nodes.append(node)
+            if nx.get("loc") is not None and node.loc != nx["loc"]:
+                locs[node] = nx["loc"]
         except _Bad as e:  # messages inside are relative to the node; say which one
             name = nx.get("op") if isinstance(nx, dict) else None
             label = f" ({name})" if isinstance(name, str) else ""
@@ -668,7 +672,7 @@ def _dec_graph(x, what: str, graphs: list) -> Graph:
     for o in outputs:
         if isinstance(o.aval, tuple):
             _fail(f"{what}: an output is a multi-output node; outputs must be single values")
-    return Graph(inputs, outputs, in_tree, out_tree)
+    return Graph(inputs, outputs, in_tree, out_tree, locs)
 
 
 def _leaf(name, ins, params, aval, loc) -> Node:

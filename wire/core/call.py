@@ -7,8 +7,9 @@ This is what makes transformed graphs ordinary functions: the same call evaluate
 from __future__ import annotations
 
 from ..errors import ShapeError, WireError, at, user_location
-from ..ir import Graph, substitute
+from ..ir import Graph, substitute_map
 from .evaluate import evaluate_flat
+from .locations import record_mapping
 from .tracer import Tracer, to_node
 
 
@@ -30,6 +31,7 @@ def call_graph_flat(graph: Graph, leaves: list):
                     f"graph input {inp.params['index']} expects {inp.aval!r}, got {n.aval!r}"
                     f"{at(user_location())}"
                 )
-        outs = substitute(list(graph.outputs), dict(zip(graph.inputs, nodes)), graph.nodes)
-        return [Tracer(o) for o in outs]
+        new = substitute_map(list(graph.outputs), dict(zip(graph.inputs, nodes)), graph.nodes)
+        record_mapping(graph, new)  # the enclosing trace reports the inlined graph's lines
+        return [Tracer(new[o]) for o in graph.outputs]
     return evaluate_flat(graph, leaves)

@@ -98,7 +98,7 @@ def evaluate_flat(graph: Graph, leaves: Sequence) -> list:
     for s, v in plan.consts:
         env[s] = v
     if _NANS.get():  # wire.debug_nans: a separate checking loop keeps this one fast
-        check_steps(plan, env)
+        check_steps(plan, env, graph)
         return [_as_array(env[s]) for s in plan.outputs]
     for fn, ins, out, frees in plan.steps:
         env[out] = fn(*[env[i] for i in ins])

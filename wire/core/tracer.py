@@ -26,7 +26,8 @@ from ..errors import (
     user_location,
 )
 from ..ir import Aval, Graph, Node, arg_op, aval_of, const_node, input_node, make_node
-from ..ir import input_op, substitute, toposort
+from ..ir import input_op, substitute_map, toposort
+from .locations import _RECORD, _SITE, recording, site
 from .primitive import proj_p
 
 _ARRAY_TYPES = (np.ndarray, np.generic, int, float, complex, bool)
@@ -165,7 +166,7 @@ def bind(prim, *args, **params):
         return prim.impl(*args, **params)
     nodes = tuple([to_node(a) for a in args])
     avals = [n.aval for n in nodes]
-    loc = user_location()
+    loc = _SITE.get() or user_location()
     if any(a.shape is None for a in avals):
         aval = Aval(None, prim.dtype(*[a.dtype for a in avals], **params))
     else:
@@ -174,11 +175,15 @@ def bind(prim, *args, **params):
         except ShapeError as e:
             raise ShapeError(f"{e}{at(loc)}") from None
     node = make_node(prim, nodes, params, aval, loc)
+    table = _RECORD.get()  # this trace's location table: this call's line, not node.loc's
+    if table is not None and node not in table:
+        table[node] = loc
     if isinstance(aval, tuple):
-        return tuple(
-            Tracer(make_node(proj_p, (node,), {"index": i}, a, loc))
-            for i, a in enumerate(aval)
-        )
+        outs = tuple(make_node(proj_p, (node,), {"index": i}, a, loc) for i, a in enumerate(aval))
+        if table is not None:
+            for o in outs:
+                table.setdefault(o, loc)
+        return tuple(Tracer(o) for o in outs)
     return Tracer(node)
 
 
@@ -232,7 +237,8 @@ def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
         return graph_of(list(in_avals), in_tree)
     tag = TraceTag()
     args = [make_node(arg_op, (), pmap({"index": i, "tag": tag}), a) for i, a in enumerate(in_avals)]
-    result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))
+    with recording() as table, site(None):  # the user's own lines, even inside a rule
+        result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))
     out_leaves, out_tree = tree.flatten(result)
     out_nodes = []
     for i, o in enumerate(out_leaves):
@@ -245,13 +251,16 @@ def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
             )
         out_nodes.append(to_node(o))
     inputs = [input_node(i, a) for i, a in enumerate(in_avals)]
-    if any(n.op is input_op for n in toposort(out_nodes)):
+    order = toposort(out_nodes)
+    if any(n.op is input_op for n in order):
         # fn closed over the inputs of some other closed graph (user code running inside a
         # graph transform's rule): renaming our args to positional inputs could merge them
         # with those free nodes, so this graph keeps its own tagged args as inputs.
-        return Graph(args, out_nodes, in_tree, out_tree)
-    outs = substitute(out_nodes, dict(zip(args, inputs)))
-    return Graph(inputs, outs, in_tree, out_tree)
+        locs = {n: table[n] for n in order if n in table}
+        return Graph(args, out_nodes, in_tree, out_tree, locs)
+    renamed = substitute_map(out_nodes, dict(zip(args, inputs)), order)
+    locs = {renamed[n]: table[n] for n in order if n in table}
+    return Graph(inputs, [renamed[o] for o in out_nodes], in_tree, out_tree, locs)
 
 
 def trace(fn: Callable, *example_args) -> Graph:

@@ -38,7 +38,7 @@ def closed_graph(fn: Callable, in_avals: Sequence[Aval]) -> Graph:
         return tuple(to_tracer(o) for o in fn(*args))
 
     g = trace_flat(flat_fn, in_avals, _flat_tree(len(in_avals)))
-    return Graph(g.inputs, g.outputs)
+    return Graph(g.inputs, g.outputs, locs=g.locs)
 
 
 def inline(graph: Graph, args: Sequence) -> list:

@@ -16,7 +16,9 @@ Leaf operations (inputs, named vars, constants) live here; computing primitives 
 
 from . import notebook  # noqa: F401  (installs the graph's Jupyter display)
 from .dot import to_dot
-from .graph import Graph, _flat_tree, _graph_from_flat, format_graph, format_node_params, names
+from .graph import (
+    Graph, _flat_tree, _graph_from_flat, carry_locs, format_graph, format_node_params, names,
+)
 from .nodes import (
     EMPTY_PARAMS,
     LEAF_OPS,
@@ -33,6 +35,7 @@ from .nodes import (
     make_aval,
     make_node,
     substitute,
+    substitute_map,
     toposort,
     var_node,
     var_op,
@@ -42,7 +45,9 @@ from .nodes import (
 
 __all__ = [
     "EMPTY_PARAMS", "LEAF_OPS", "Aval", "ConstValue", "Graph", "LeafOp", "Node", "arg_op",
+    "carry_locs",
     "aval_of", "const_node", "const_op", "format_graph", "format_node_params", "input_node",
-    "input_op", "make_aval", "make_node", "names", "substitute", "to_dot", "toposort", "var_node",
+    "input_op", "make_aval", "make_node", "names", "substitute", "substitute_map", "to_dot",
+    "toposort", "var_node",
     "var_op", "with_inputs", "zero_signs",
 ]

@@ -14,6 +14,8 @@ scalar constants print inline.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Sequence
 
 import numpy as np
@@ -22,6 +24,9 @@ from pyrsistent import pvector
 
 from ..tree import LEAF, TreeDef
 from .nodes import ConstValue, Node, const_op, make_node, toposort, var_op
+
+
+_NO_LOCS: Mapping = MappingProxyType({})  # the table of graphs without one
 
 
 def names():
@@ -91,8 +96,9 @@ def format_graph(graph: Graph, indent: int = 0) -> str:
         )
         args = " ".join(ref(i) for i in n.inputs)
         line = f"{pad}  {label[n]}:{aval} = {n.op.name}{format_node_params(n)} {args}".rstrip()
-        if n.loc:
-            line = f"{line:<60}  # {n.loc}"
+        loc = graph.loc(n)
+        if loc:
+            line = f"{line:<60}  # {loc}"
         lines.append(line)
         for k, v in sorted(n.params.items()):
             if isinstance(v, Graph):
@@ -116,9 +122,16 @@ class Graph:
     ``in_tree``/``out_tree`` remember the pytree structure of the arguments and results.
     Graphs hash and compare by structure. ``len(graph)`` counts operation nodes (not inputs
     or constants); ``graph.nodes`` lists every node in topological order.
+
+    ``locs`` maps nodes to the user's ``file:line`` where *this* graph's trace made them.
+    Nodes are interned, so one node may belong to graphs traced from different lines; its
+    own ``node.loc`` is where it was first made anywhere. The table is not part of the
+    graph's structure (equal graphs may carry different tables); :meth:`loc` is what
+    printing, ``debug_nans`` and error messages report.
     """
 
-    __slots__ = ("inputs", "outputs", "in_tree", "out_tree", "_nodes", "_hash")
+    __slots__ = ("inputs", "outputs", "in_tree", "out_tree", "locs", "_nodes", "_hash",
+                 "_locs_key")
 
     def __init__(
         self,
@@ -126,6 +139,7 @@ class Graph:
         outputs: Sequence[Node],
         in_tree: TreeDef | None = None,
         out_tree: TreeDef | None = None,
+        locs: Mapping | None = None,
     ):
         sa = object.__setattr__
         inputs, outputs = tuple(inputs), tuple(outputs)
@@ -133,8 +147,33 @@ class Graph:
         sa(self, "outputs", outputs)
         sa(self, "in_tree", in_tree if in_tree is not None else _flat_tree(len(inputs)))
         sa(self, "out_tree", out_tree if out_tree is not None else _flat_tree(len(outputs)))
+        sa(self, "locs", locs if locs is not None else _NO_LOCS)
         sa(self, "_nodes", None)
         sa(self, "_hash", hash((inputs, outputs, self.in_tree, self.out_tree)))
+        sa(self, "_locs_key", None)
+
+    def loc(self, node: Node) -> str | None:
+        """Where this graph's trace made ``node`` (``file:line``), else where it was first
+        made (``node.loc``)."""
+        return self.locs.get(node) or node.loc
+
+    @property
+    def locs_key(self) -> int:
+        """A hash of the locations of this graph's nodes (computed once): caches that hand
+        back graphs derived from this one key on it, so the graph they hand back reports
+        this graph's locations, not those of an equal graph traced elsewhere."""
+        key = self._locs_key
+        if key is None:
+            table = self.locs
+            key = hash(frozenset((n, table[n]) for n in self.nodes if n in table)) if table else 0
+            object.__setattr__(self, "_locs_key", key)
+        return key
+
+    def with_locs(self, locs: Mapping) -> "Graph":
+        """This graph with the location table ``locs``."""
+        g = Graph(self.inputs, self.outputs, self.in_tree, self.out_tree, locs)
+        object.__setattr__(g, "_nodes", self._nodes)
+        return g
 
     def __setattr__(self, name, value):
         raise AttributeError("wire graphs are immutable: Graph attributes cannot be set")
@@ -189,7 +228,7 @@ class Graph:
         # recurses node by node; nodes are re-interned on unpickling.
         nodes = list(self.nodes)
         pos = {n: k for k, n in enumerate(nodes)}
-        flat = tuple((n.op, tuple(pos[i] for i in n.inputs), n.params, n.aval, n.loc)
+        flat = tuple((n.op, tuple(pos[i] for i in n.inputs), n.params, n.aval, self.loc(n))
                      for n in nodes)
         return _graph_from_flat, (
             flat, tuple(pos[n] for n in self.inputs), tuple(pos[n] for n in self.outputs),
@@ -199,9 +238,30 @@ class Graph:
 
 def _graph_from_flat(flat, inputs, outputs, in_tree, out_tree) -> Graph:
     nodes: list[Node] = []
+    locs: dict = {}
     for op, ins, params, aval, loc in flat:
-        nodes.append(make_node(op, tuple(nodes[i] for i in ins), params, aval, loc))
-    return Graph([nodes[i] for i in inputs], [nodes[i] for i in outputs], in_tree, out_tree)
+        node = make_node(op, tuple(nodes[i] for i in ins), params, aval, loc)
+        nodes.append(node)
+        if loc is not None and node.loc != loc:
+            locs[node] = loc
+    return Graph([nodes[i] for i in inputs], [nodes[i] for i in outputs], in_tree, out_tree,
+                 locs)
+
+
+def carry_locs(graph: Graph, mapping: Mapping | None = None, into: dict | None = None) -> dict:
+    """The location table of a graph made from ``graph`` by replacing nodes per ``mapping``
+    (old node -> new node; nodes not in it are kept): each new node reports the location of
+    the old one. ``into``: a table to add to (its entries win)."""
+    table = dict(into) if into else {}
+    if mapping is None:
+        for n, loc in graph.locs.items():
+            table.setdefault(n, loc)
+        return table
+    for old, new in mapping.items():
+        loc = graph.loc(old)
+        if loc is not None:
+            table.setdefault(new, loc)
+    return table
 
 
 def _flat_tree(n: int) -> TreeDef:

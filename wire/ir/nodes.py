@@ -300,6 +300,13 @@ def toposort(outputs: Iterable[Node]) -> list[Node]:
 def substitute(outputs: Sequence[Node], mapping: dict, order=None) -> list[Node]:
     """Rebuild ``outputs`` with nodes replaced per ``mapping`` (Node -> Node). ``order``: the
     nodes ``outputs`` need, in a topological order (default: ``toposort(outputs)``)."""
+    new = substitute_map(outputs, mapping, order)
+    return [new[o] for o in outputs]
+
+
+def substitute_map(outputs: Sequence[Node], mapping: dict, order=None) -> dict:
+    """Like :func:`substitute`, but returns the whole ``{old node: new node}`` map (for
+    carrying each old node's location over to its new node)."""
     new: dict[Node, Node] = dict(mapping)
     for node in toposort(outputs) if order is None else order:
         if node in new:
@@ -311,4 +318,4 @@ def substitute(outputs: Sequence[Node], mapping: dict, order=None) -> list[Node]
                 new[node] = with_inputs(node, new_ins)
                 continue
         new[node] = node
-    return [new[o] for o in outputs]
+    return new

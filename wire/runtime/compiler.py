@@ -200,6 +200,7 @@ class Listing(NamedTuple):
     header: str
     lines: list
     nodes: list
+    graph: Graph  # whose locations the comments give
 
     def code(self) -> str:
         return "\n" + "\n".join(self.lines) + "\n"  # line numbers as in source()
@@ -207,7 +208,7 @@ class Listing(NamedTuple):
     def source(self) -> str:
         out = [self.header]
         for line, n in zip(self.lines, self.nodes):
-            out.append(line if n is None else f"{line:<48}  # {_describe(n)}")
+            out.append(line if n is None else f"{line:<48}  # {_describe(n, self.graph)}")
         return "\n".join(out) + "\n"
 
 
@@ -239,7 +240,8 @@ def _generate(graph: Graph, name: str) -> tuple[Listing, dict, list[Node]]:
     line_nodes.append(None)
     n_ops = sum(1 for s in slots if not s.leaf)
     header = f"# wire.compile: {len(emitted)} lines for {n_ops} operation nodes"
-    return Listing(header, lines, line_nodes), ctx.globals, [slots[i].node for i in emitted]
+    return (Listing(header, lines, line_nodes, graph), ctx.globals,
+            [slots[i].node for i in emitted])
 
 
 def _check_closed(graph: Graph) -> None:
@@ -248,7 +250,7 @@ def _check_closed(graph: Graph) -> None:
         n = unbound[0]
         raise UnboundInputError(
             f"cannot compile a graph with free variable {n!r} (it closes over a value of an "
-            f"enclosing trace or a wire.var); bind it as an input{at(n.loc)}"
+            f"enclosing trace or a wire.var); bind it as an input{at(graph.loc(n))}"
         )
 
 
@@ -412,10 +414,11 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str):
     return lines, line_nodes
 
 
-def _describe(n: Node) -> str:
+def _describe(n: Node, graph: Graph) -> str:
     aval = n.aval
     text = repr(aval) if not isinstance(aval, tuple) else "(" + ", ".join(map(repr, aval)) + ")"
-    return f"{n.op.name} {text}  {n.loc}" if n.loc else f"{n.op.name} {text}"
+    loc = graph.loc(n)
+    return f"{n.op.name} {text}  {loc}" if loc else f"{n.op.name} {text}"
 
 
 def _return_expr(graph: Graph, ctx: _Ctx, ref, outputs, out_index, slots) -> str:

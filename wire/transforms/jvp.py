@@ -17,6 +17,7 @@ from ..core import proj_p, to_tracer
 from ..ops.layout import broadcast_to
 from ..ops.reductions import broadcast_like
 from ..core import Tracer
+from ..core.locations import _SITE
 from .vjp import _outputs, carries_derivative
 
 
@@ -34,8 +35,11 @@ def fit_tangent(t, node: Node):
     return t
 
 
-def forward(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence) -> list:
-    """Tangents of ``outputs`` given ``tangents`` (tracers or None) of ``inputs`` nodes."""
+def forward(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence,
+            loc_of=None) -> list:
+    """Tangents of ``outputs`` given ``tangents`` (tracers or None) of ``inputs`` nodes. The
+    nodes a node's JVP rule makes are located where ``loc_of(node)`` says (default:
+    ``node.loc``; see :func:`wire.transforms.vjp.backward`)."""
     tan: dict[Node, object] = {}
     for n, t in zip(inputs, tangents):
         if t is not None and carries_derivative(n):
@@ -55,9 +59,14 @@ def forward(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence)
         if prim.jvp is None:
             raise NonDifferentiableError(
                 f"forward-mode derivative of primitive {prim.name!r} ({node.aval!r}) is not "
-                f"defined{at(node.loc)}"
+                f"defined{at(node.loc if loc_of is None else loc_of(node))}"
             )
-        t = prim.jvp(tuple(ts), _outputs(node), *[Tracer(i) for i in node.inputs], **node.params)
+        token = _SITE.set(node.loc if loc_of is None else loc_of(node))
+        try:
+            t = prim.jvp(tuple(ts), _outputs(node), *[Tracer(i) for i in node.inputs],
+                         **node.params)
+        finally:
+            _SITE.reset(token)
         if t is None:
             continue
         if isinstance(node.aval, tuple):

@@ -36,7 +36,8 @@ from collections.abc import Callable, Mapping
 from toolz import pipe
 
 from ..ir import (
-    EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node, substitute, toposort, with_inputs,
+    EMPTY_PARAMS, ConstValue, Graph, Node, carry_locs, const_op, make_node, substitute_map,
+    toposort, with_inputs,
 )
 from ..core.primitive import Primitive
 from ..errors import WireError
@@ -240,11 +241,14 @@ def _params_code(node: Node) -> int:
     return zlib.crc32(b";".join(parts))
 
 
-def _rebuild(graph: Graph, outputs) -> Graph:
+def _rebuild(graph: Graph, outputs, mapping=None) -> Graph:
+    """``graph`` with new ``outputs``; each node ``mapping`` made from an old one reports the
+    old one's location (and ``graph``'s table carries over for the nodes that stay)."""
     outputs = tuple(outputs)
     if outputs == graph.outputs:
         return graph
-    return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree)
+    locs = graph.locs if not mapping else carry_locs(graph, mapping, graph.locs)
+    return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, locs)
 
 
 def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
@@ -265,7 +269,8 @@ def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
             new = tuple(rw.sweep(graph.outputs, graph.nodes))
             if new == graph.outputs:
                 break
-            graph = Graph(graph.inputs, new, graph.in_tree, graph.out_tree)
+            memo = rw.memo
+            graph = _rebuild(graph, new, {n: memo[n] for n in graph.nodes if n in memo})
         return graph
 
     rewrite_pass.__name__ = "rewrite"
@@ -286,7 +291,7 @@ def dce(graph: Graph) -> Graph:
     >>> dce(g) == g
     True
     """
-    return Graph(graph.inputs, graph.outputs, graph.in_tree, graph.out_tree)
+    return Graph(graph.inputs, graph.outputs, graph.in_tree, graph.out_tree, graph.locs)
 
 
 def fold_constants(graph: Graph) -> Graph:
@@ -322,7 +327,8 @@ def cse(graph: Graph) -> Graph:
             key = (a.dtype.str, a.shape, a.tobytes())
             mapping[n] = consts.setdefault(key, n)
     if any(k is not v for k, v in mapping.items()):
-        graph = _rebuild(graph, substitute(list(graph.outputs), mapping))
+        new = substitute_map(list(graph.outputs), mapping)
+        graph = _rebuild(graph, [new[o] for o in graph.outputs], new)
     if _in_canonical_order(graph):  # the usual case after rewrite(ALGEBRA): nothing to do
         return graph
     return rewrite(CANONICAL)(graph)
@@ -355,7 +361,8 @@ def primitive_passes(graph: Graph) -> Graph:
     """
     prims = {n.op for n in graph.nodes if not n.is_leaf and n.op.simplify_pass is not None}
     for prim in sorted(prims, key=lambda p: p.name):
-        graph = prim.simplify_pass(graph)
+        new = prim.simplify_pass(graph)
+        graph = new if new.locs or not graph.locs else new.with_locs(graph.locs)
     return graph
 
 
@@ -379,6 +386,8 @@ def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
     for _ in range(_MAX_SWEEPS):
         collected, merging = collect(graph)
+        if graph.locs and not collected.locs:  # the nodes it keeps report their lines
+            collected = collected.with_locs(graph.locs)
         candidate = pipe(collected, rewrite(table), cse)
         if candidate == graph or len(candidate) >= len(graph):
             break

@@ -22,6 +22,7 @@ from ..core import proj_p, to_tracer
 from ..ops.layout import zeros_like_
 from ..ops.reductions import sum_to_like, sum_to_shape
 from ..core import Tracer
+from ..core.locations import _SITE
 
 
 def carries_derivative(node: Node) -> bool:
@@ -67,10 +68,12 @@ def _total(contribs):
     return total
 
 
-def backward(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node]) -> list:
+def backward(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node], loc_of=None) -> list:
     """Cotangents of ``wrt`` nodes given cotangents ``cts`` (tracers or None) of ``outputs``.
 
-    Returns one tracer per ``wrt`` node, or ``None`` where no derivative reaches it.
+    Returns one tracer per ``wrt`` node, or ``None`` where no derivative reaches it. The nodes
+    a node's VJP rule makes are located where ``loc_of(node)`` says (default: ``node.loc``):
+    pass the graph's ``loc`` so they report the lines of the trace being differentiated.
     """
     order = toposort(outputs)
     dep = dependents(order, wrt)
@@ -103,10 +106,14 @@ def backward(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node]) -> lis
         if prim.vjp is None:
             raise NonDifferentiableError(
                 f"reverse-mode derivative of primitive {prim.name!r} ({node.aval!r}) is not "
-                f"defined{at(node.loc)}"
+                f"defined{at(node.loc if loc_of is None else loc_of(node))}"
             )
         out = _outputs(node)
-        in_cts = prim.vjp(ct, out, *[Tracer(i) for i in node.inputs], **node.params)
+        token = _SITE.set(node.loc if loc_of is None else loc_of(node))
+        try:
+            in_cts = prim.vjp(ct, out, *[Tracer(i) for i in node.inputs], **node.params)
+        finally:
+            _SITE.reset(token)
         for inp, ict in zip(node.inputs, in_cts):
             if ict is None or inp not in dep:
                 continue

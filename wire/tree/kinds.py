@@ -35,8 +35,8 @@ class Registered(NamedTuple):
     unflatten: Callable
 
 
-_REGISTRY: dict = {}  # class -> Registered; append-only (see the module docstring)
-_REGISTRY_LOCK = threading.Lock()
+_NODE_TYPES: dict = {}  # class -> Registered; append-only (see the module docstring)
+_NODE_TYPES_LOCK = threading.Lock()
 
 _NONE_NODE = ("none", None, None, ())
 _BUILTIN_NODES = (tuple, list, dict, OrderedDict, type(None))
@@ -69,18 +69,18 @@ def register(cls: type, flatten: Callable, unflatten: Callable) -> None:
     if cls in _BUILTIN_NODES or cls in _LEAF_TYPES:
         raise WireError(f"wire.tree.register: {cls.__name__} is built in (a container or an "
                         f"array leaf) and cannot be registered{at(user_location())}")
-    with _REGISTRY_LOCK:
-        if cls in _REGISTRY:
+    with _NODE_TYPES_LOCK:
+        if cls in _NODE_TYPES:
             raise WireError(
                 f"wire.tree.register: {cls.__module__}.{cls.__qualname__} is already "
                 f"registered; a class is registered once{at(user_location())}"
             )
-        _REGISTRY[cls] = Registered(flatten, unflatten)
+        _NODE_TYPES[cls] = Registered(flatten, unflatten)
 
 
 def is_registered(cls: type) -> bool:
     """Whether ``cls`` was given to :func:`register`."""
-    return cls in _REGISTRY
+    return cls in _NODE_TYPES
 
 
 def static(**field_kwargs):
@@ -136,7 +136,7 @@ def node_of(x):
         return _NONE_NODE
     if t in _LEAF_TYPES:
         return None
-    found = _REGISTRY.get(t)
+    found = _NODE_TYPES.get(t)
     if found is not None:
         return _custom(x, t, found)
     if t is OrderedDict:
@@ -180,7 +180,7 @@ def rebuild(kind: str, typ, aux, kids: list):
     if kind == "none":
         return None
     if kind == "custom":
-        return _REGISTRY[typ].unflatten(aux, tuple(kids))
+        return _NODE_TYPES[typ].unflatten(aux, tuple(kids))
     if kind == "namedtuple":
         return typ(*kids)
     if kind == "dataclass":
