@@ -22,6 +22,7 @@ from .errors import (
     ShapeError,
     TracerBoolError,
     UnboundInputError,
+    UnexpectedTracerError,
     WireError,
     WireTypeError,
 )
@@ -49,6 +50,6 @@ __all__ = [
 # `random` stays out of __all__ so `from wire import *` cannot shadow the standard library's
 __all__ += ["nn", "optim", "scipy", "testing"]
 __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
-__all__ += ["BackendError"]
+__all__ += ["BackendError", "UnexpectedTracerError"]
 __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]

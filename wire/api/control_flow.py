@@ -18,12 +18,11 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import numpy as np
-from pyrsistent import pmap
 
 from .. import tree
 from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ..ir import (
-    Aval, Graph, arg_op, const_op, input_node, make_node, substitute_map, toposort,
+    Aval, Graph, arg_node, const_op, input_node, substitute_map, toposort,
 )
 from ..higher_order.cond import cond_bind
 from ..higher_order.scan import scan_bind
@@ -51,10 +50,8 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str):
                 f"{what} needs values of known shape, got {a!r}; give wire.var a shape"
                 f"{at(user_location())}"
             )
-    tag = TraceTag()
-    args = [
-        make_node(arg_op, (), pmap({"index": i, "tag": tag}), a) for i, a in enumerate(in_avals)
-    ]
+    tag = TraceTag(user_location())
+    args = [arg_node(i, a, tag) for i, a in enumerate(in_avals)]
     with recording() as table, site(None):
         result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))
     out_leaves, out_tree = tree.flatten(result)
@@ -78,6 +75,7 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str):
                 f"a shape{at(c.loc)}"
             )
     inputs = [mapping[c] for c in consts] + [mapping[a] for a in args]
+    tag.done = True  # the body's argument tracers must not be used after this
     new = substitute_map(outs, mapping)
     locs = {m: table[old] for old, m in new.items() if old in table}
     graph = Graph(inputs, [new[o] for o in outs], locs=locs)

@@ -24,7 +24,8 @@ from .. import tree
 from ..errors import WireError, at, user_location
 from ..ir import Graph, carry_locs, input_node, substitute_map
 from ..higher_order.custom import custom_jvp_call_p, custom_vjp_call_p
-from ..core import Tracer, bind, flat_avals, trace_flat
+from ..core import Tracer, bind, flat_avals, to_node, trace_flat
+from ..core.tracer import call_rebound
 
 
 def _split_static(args, nondiff_argnums):
@@ -105,7 +106,7 @@ class custom_jvp(_CustomFunction):
             return self.fun(*args)
         static, graph, leaves, in_tree, free = traced
         outs = bind(
-            custom_jvp_call_p, *leaves, *free, graph=graph, rule=_closed_rule(self.rule, len(free)),
+            custom_jvp_call_p, *leaves, *free, graph=graph, rule=_closed_rule(self.rule, free),
             in_tree=_with_free_tree(in_tree, len(free)), static=static, name=self.__name__,
         )
         return tree.unflatten(graph.out_tree, list(outs))
@@ -118,15 +119,19 @@ def _with_free_tree(in_tree, n_free):
     return tree.TreeDef("tuple", tuple, None, (in_tree, free_tree))
 
 
-def _closed_rule(rule, n_free):
-    """The user's rule, given (primals, tangents) that carry closed-over values at the end."""
-    if not n_free:
+def _closed_rule(rule, free):
+    """The user's rule, given (primals, tangents) that carry the closed-over values at the
+    end: those values' current nodes stand in for the tracers ``free`` the rule closed over
+    (which belong to an enclosing trace that has finished by the time the rule runs)."""
+    if not free:
         return rule
+    orig = [v.node for v in free]
 
     @functools.wraps(rule)
     def closed(*a):
         *static, primals, tangents = a
-        return rule(*static, primals[0], tangents[0])
+        mapping = {o: to_node(v) for o, v in zip(orig, primals[1])}
+        return call_rebound(rule, mapping, *static, primals[0], tangents[0])
 
     return closed
 
@@ -161,14 +166,22 @@ class custom_vjp(_CustomFunction):
         static, graph, leaves, in_tree, free = traced
         fwd, bwd, n_free = self.fwd, self.bwd, len(free)
         if n_free:
-            # closed-over traced values are constants to the rule: drop their cotangents
+            # closed-over traced values are constants to the rule (their cotangents are
+            # dropped); their current values ride along in the residuals, for bwd
             user_fwd, user_bwd = fwd, bwd
+            orig = [v.node for v in free]
 
             def fwd(*a):
-                return user_fwd(*a[: len(a) - 1])
+                current = a[-1]
+                got = call_rebound(user_fwd, _rebinding(orig, current), *a[:-1])
+                if not (isinstance(got, (tuple, list)) and len(got) == 2):
+                    return got  # the caller reports the bad pair
+                return got[0], (got[1], tuple(current))
 
             def bwd(*a):
-                return tuple(user_bwd(*a)) + (None,)
+                *static, (res, current), ct = a
+                got = call_rebound(user_bwd, _rebinding(orig, current), *static, res, ct)
+                return tuple(got) + (None,)
 
         outs = bind(
             custom_vjp_call_p, *leaves, *free, graph=graph, fwd=fwd, bwd=bwd,
@@ -176,6 +189,10 @@ class custom_vjp(_CustomFunction):
             name=self.__name__,
         )
         return tree.unflatten(graph.out_tree, list(outs))
+
+
+def _rebinding(orig, current) -> dict:
+    return {o: to_node(v) for o, v in zip(orig, current)}
 
 
 def _free_last_tree(in_tree, n_free):

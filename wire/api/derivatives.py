@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import tree
 from ..errors import NonDifferentiableError, ShapeError, WireError, at, user_location
-from ..ir import Graph, carry_locs, input_node
+from ..ir import Graph, carry_locs, fresh_inputs
 from ..ops.layout import moveaxis, reshape, zeros_like_
 from ..core import Tracer, call_graph_flat, flat_avals
 from ..core.locations import recording
@@ -42,7 +42,7 @@ def jvp_graph(graph: Graph, simplify: bool = True) -> Graph:
     ignored and integer outputs get zero tangents.
     """
     n = len(graph.inputs)
-    t_inputs = [input_node(n + i, x.aval) for i, x in enumerate(graph.inputs)]
+    t_inputs = fresh_inputs([x.aval for x in graph.inputs], graph, n)
     with recording() as table:
         outs = forward(list(graph.outputs), list(graph.inputs), [Tracer(t) for t in t_inputs],
                        graph.loc)
@@ -127,7 +127,7 @@ def vjp_graph(graph: Graph, simplify: bool = True) -> Graph:
     argument of ``graph``.
     """
     n = len(graph.inputs)
-    ct_inputs = [input_node(n + i, o.aval) for i, o in enumerate(graph.outputs)]
+    ct_inputs = fresh_inputs([o.aval for o in graph.outputs], graph, n)
     with recording() as table:
         cts = backward(list(graph.outputs), [Tracer(c) for c in ct_inputs],
                        list(graph.inputs), graph.loc)

@@ -14,9 +14,9 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
-from ..ir import Graph, Node, arg_op, const_op, toposort, var_op
+from ..ir import Graph, Node, arg_op, const_op, dead_arg, toposort, var_op
 from .debug import _NANS, check_steps
-from .tracer import Tracer
+from .tracer import Tracer, check_leaks
 
 
 class Plan:
@@ -34,6 +34,8 @@ class Plan:
         self.consts = [(slot[n], n.params["value"].array) for n in nodes if n.op is const_op]
         unbound = [n for n in nodes if n.is_leaf and n.op is not const_op and n not in graph.inputs]
         if unbound:
+            if any(dead_arg(n) for n in unbound):
+                check_leaks(nodes)
             n = unbound[0]
             raise UnboundInputError(
                 f"no value for {_describe_leaf(n)}: the graph uses it but it is not one of the "
@@ -127,7 +129,10 @@ def feed_nodes(nodes, feed_dict) -> tuple[list[Node], list]:
             raise WireError("feed_dict keys must be wire.var tracers or names, got "
                             f"{type(k).__name__}" + at(user_location()))
     leaves, values = [], []
-    for n in toposort(nodes):
+    order = toposort(nodes)
+    if any(dead_arg(n) for n in order):
+        check_leaks(order)
+    for n in order:
         if not n.is_leaf or n.op is const_op:
             continue
         if n in by_node:

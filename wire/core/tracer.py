@@ -11,22 +11,23 @@ all it takes to keep nested derivatives (``grad(grad(f))``) from confusing their
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from typing import Callable
 
 import numpy as np
-from pyrsistent import pmap
 
 from .. import tree
 from ..errors import (
     ShapeError,
     TracerBoolError,
+    UnexpectedTracerError,
     WireTypeError,
     at,
     user_location,
 )
-from ..ir import Aval, Graph, Node, arg_op, aval_of, const_node, input_node, make_node
-from ..ir import input_op, substitute_map, toposort
+from ..ir import Aval, Graph, Node, TraceTag, arg_node, arg_op, aval_of, const_node, const_op
+from ..ir import input_node, input_op, make_node, substitute_map, toposort
 from .locations import _RECORD, _SITE, recording, site
 from .primitive import proj_p
 
@@ -165,6 +166,9 @@ def bind(prim, *args, **params):
     else:
         return prim.impl(*args, **params)
     nodes = tuple([to_node(a) for a in args])
+    for n in nodes:
+        if n.op is arg_op and n.params["tag"].done and not _rebound(n):
+            raise_leaked(n, None, user_location())
     avals = [n.aval for n in nodes]
     loc = _SITE.get() or user_location()
     if any(a.shape is None for a in avals):
@@ -188,15 +192,6 @@ def bind(prim, *args, **params):
 
 
 # --------------------------------------------------------------------------- tracing
-
-
-class TraceTag:
-    """Marks the argument nodes of one trace; unique per trace, compared by identity."""
-
-    __slots__ = ("__weakref__",)
-
-    def __repr__(self):
-        return f"<trace {id(self):#x}>"
 
 
 def leaf_aval(leaf, path: str = "") -> Aval:
@@ -235,8 +230,8 @@ def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
     graph_of = getattr(fn, "__wire_graph__", None)
     if graph_of is not None:
         return graph_of(list(in_avals), in_tree)
-    tag = TraceTag()
-    args = [make_node(arg_op, (), pmap({"index": i, "tag": tag}), a) for i, a in enumerate(in_avals)]
+    tag = TraceTag(user_location())
+    args = [arg_node(i, a, tag) for i, a in enumerate(in_avals)]
     with recording() as table, site(None):  # the user's own lines, even inside a rule
         result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))
     out_leaves, out_tree = tree.flatten(result)
@@ -250,17 +245,114 @@ def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
                 f"{at(user_location())}"
             )
         out_nodes.append(to_node(o))
-    inputs = [input_node(i, a) for i, a in enumerate(in_avals)]
     order = toposort(out_nodes)
-    if any(n.op is input_op for n in order):
-        # fn closed over the inputs of some other closed graph (user code running inside a
-        # graph transform's rule): renaming our args to positional inputs could merge them
-        # with those free nodes, so this graph keeps its own tagged args as inputs.
+    foreign = False  # fn closed over input nodes of another graph
+    for n in order:
+        if n.op is input_op:
+            foreign = True
+        elif n.op is arg_op and n.params["tag"].done:
+            check_leaks(order, table)
+    if foreign:
+        # (user code running inside a graph transform's rule): renaming our args to
+        # positional inputs could merge them with those free nodes, so this graph keeps its
+        # own tagged args as inputs (and they stay usable).
         locs = {n: table[n] for n in order if n in table}
         return Graph(args, out_nodes, in_tree, out_tree, locs)
+    tag.done = True  # from now on the args' tracers are leaked ones
+    inputs = [input_node(i, a) for i, a in enumerate(in_avals)]
     renamed = substitute_map(out_nodes, dict(zip(args, inputs)), order)
     locs = {renamed[n]: table[n] for n in order if n in table}
     return Graph(inputs, [renamed[o] for o in out_nodes], in_tree, out_tree, locs)
+
+
+def check_leaks(nodes, table=None) -> None:
+    """Raise :class:`wire.UnexpectedTracerError` if the nodes (``nodes``: everything they
+    need, in topological order) use an argument of a finished trace; ``table``: where the
+    current trace made its nodes (a node it made is a *use* of the leaked value, not part of
+    it), for naming the line of the use."""
+    dead: list = []  # the leaked value's nodes, in topological order
+    dead_set = set()
+    for n in nodes:
+        if n.is_leaf:
+            if n.op is arg_op and n.params["tag"].done and not _rebound(n):
+                dead.append(n)
+                dead_set.add(n)
+            continue
+        hit = [i for i in n.inputs if i in dead_set]
+        if not hit:
+            continue
+        made_here = table is not None and n in table
+        if not made_here and all(i in dead_set or i.op is const_op for i in n.inputs):
+            dead.append(n)
+            dead_set.add(n)
+            continue
+        raise_leaked(hit[0], n, (table or {}).get(n) or n.loc)
+    if dead:
+        raise_leaked(dead[-1], None, user_location())
+
+
+# While a custom rule runs, the values its function closed over from an enclosing trace are
+# rebound: the rule's Python closure still holds that (finished) trace's tracers, which stand
+# for the operands the custom call received. {finished-trace node: live node}; a ContextVar
+# set by call_rebound's block, so per thread and gone when the rule returns.
+_REBOUND: contextvars.ContextVar = contextvars.ContextVar("wire_rebound", default=None)
+
+
+def _rebound(node: Node) -> bool:
+    table = _REBOUND.get()
+    return table is not None and node in table
+
+
+def call_rebound(fn: Callable, mapping: dict, *args):
+    """``fn(*args)`` in which the finished-trace nodes of ``mapping`` stand for the live nodes
+    they map to: using them is allowed inside, and the result (a pytree of tracers) has them
+    replaced. How a custom rule closing over values of an enclosing trace sees their values
+    when it runs after that trace has finished (as rules do: ``grad`` traces first, then
+    runs the rules)."""
+    if not mapping:
+        return fn(*args)
+    outer = _REBOUND.get()
+    token = _REBOUND.set({**outer, **mapping} if outer else dict(mapping))
+    try:
+        result = fn(*args)
+    finally:
+        _REBOUND.reset(token)
+    return replace_nodes(result, mapping)
+
+
+def replace_nodes(result, mapping: dict):
+    """``result`` (a pytree) with the tracers in it rebuilt per ``mapping`` (Node -> Node);
+    the new nodes report the locations the replaced ones had in the current trace."""
+    out, out_tree = tree.flatten(result)
+    nodes = [o.node for o in out if isinstance(o, Tracer)]
+    if not nodes:
+        return result
+    new = substitute_map(nodes, mapping)
+    table = _RECORD.get()
+    if table is not None:
+        for old, m in new.items():
+            if m is not old and m not in table and old in table:
+                table[m] = table[old]
+    return tree.unflatten(out_tree, [Tracer(new[o.node]) if isinstance(o, Tracer) else o
+                                     for o in out])
+
+
+def raise_leaked(leaked: Node, user: Node | None, where: str | None):
+    """The ``UnexpectedTracerError`` for a use of ``leaked`` (by node ``user``, at ``where``)."""
+    tags = [n.params["tag"] for n in toposort([leaked]) if n.op is arg_op]
+    origin = next((t.where for t in tags if t.done and t.where), None)
+    made = None if leaked.is_leaf else leaked.loc
+    what = f"a value computed at {made}" if made else "an argument"
+    what += f" of the function traced at {origin}" if origin else " of a finished trace"
+    use = f" is used at {where}" if where else " is used"
+    if user is not None:
+        use += f" (by {user.op.name})"
+    raise UnexpectedTracerError(
+        f"leaked tracer {leaked.aval!r}: {what}{use}, after that trace finished. A tracer "
+        "stands for a value only while its function is being traced: return it from the "
+        "function (has_aux=True for side results) or pass it in as an argument instead of "
+        "keeping it (in a list, a global, an attribute)"
+    )
 
 
 def trace(fn: Callable, *example_args) -> Graph:

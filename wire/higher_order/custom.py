@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from pyrsistent import pmap
-
 from .. import tree
-from ..core import TraceTag, Tracer, bind, evaluate_flat, to_tracer, trace
+from ..core import Tracer, bind, evaluate_flat, to_tracer, trace
+from ..core.tracer import replace_nodes
 from ..core.lowering import xp_run_graph
 from ..core.primitive import Primitive
 from ..core.formula import call_graph as call_graph_formula
 from ..errors import ShapeError, WireError, at, user_location
-from ..ir import arg_op, make_node, substitute
+from ..ir import TraceTag, arg_node, substitute
 from ..ops.batching import batch_size, to_front
 from ..ops.elementwise import cos, exp, log1p, sin
 from ..ops.layout import zeros_like_
@@ -52,6 +51,33 @@ def _fit_list(values, like, who):
     return out
 
 
+def isolated(fn, *args):
+    """``fn(*args)`` — a user's rule, called while a transform builds a graph — run as a trace
+    of its own: each tracer in ``args`` is replaced by a fresh argument node for the call, and
+    put back in the result.
+
+    The tracers a transform hands to rules stand on the nodes of the graph it is building,
+    down to that graph's positional inputs. User code holding them could call a nested
+    transform (``wire.vmap(lambda v: W @ v)`` with ``W`` a rule's input) whose own positional
+    inputs are equal nodes — interned into the very same node — and so silently compute with
+    the wrong value. With the rule's inputs made unique to the call, nothing can merge.
+    """
+    leaves, in_tree = tree.flatten(args)
+    tag = TraceTag(user_location())
+    back: dict = {}
+    inner = []
+    for i, x in enumerate(leaves):
+        if isinstance(x, Tracer):
+            holder = arg_node(i, x.aval, tag)
+            back[holder] = x.node
+            inner.append(Tracer(holder))
+        else:
+            inner.append(x)
+    result = fn(*tree.unflatten(in_tree, inner))
+    tag.done = True  # the placeholders must not outlive the call
+    return replace_nodes(result, back)
+
+
 # --------------------------------------------------------------------------- custom_jvp
 
 
@@ -59,7 +85,7 @@ def _custom_jvp_jvp(ts, out, *xs, graph, rule, in_tree, static, **_):
     ts = [zeros_like_(x) if t is None else t for t, x in zip(ts, xs)]
     primals = tree.unflatten(in_tree, list(xs))
     tangents = tree.unflatten(in_tree, ts)
-    result = rule(*static, primals, tangents) if static else rule(primals, tangents)
+    result = isolated(rule, *static, primals, tangents)
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
         raise WireError("a custom_jvp rule must return a pair (primal_out, tangent_out)"
                         + at(user_location()))
@@ -70,11 +96,8 @@ def _custom_jvp_jvp(ts, out, *xs, graph, rule, in_tree, static, **_):
 def _custom_jvp_vjp(ct, out, *xs, graph, rule, in_tree, static, **params):
     # The JVP rule is linear in the tangents: its transpose at any tangent (we use fresh
     # placeholders) gives the VJP.
-    tag = TraceTag()
-    holders = [
-        Tracer(make_node(arg_op, (), pmap({"index": i, "tag": tag}), x.aval))
-        for i, x in enumerate(xs)
-    ]
+    tag = TraceTag(user_location())
+    holders = [Tracer(arg_node(i, x.aval, tag)) for i, x in enumerate(xs)]
     tangents_out = _custom_jvp_jvp(
         tuple(holders), out, *xs, graph=graph, rule=rule, in_tree=in_tree, static=static
     )
@@ -86,6 +109,7 @@ def _custom_jvp_vjp(ct, out, *xs, graph, rule, in_tree, static, **params):
             result.append(None)
         else:
             result.append(Tracer(substitute([c.node], zeros)[0]))
+    tag.done = True
     return tuple(result)
 
 
@@ -201,13 +225,16 @@ custom_jvp_call_p = Primitive(
 
 def _custom_vjp_vjp(ct, out, *xs, graph, fwd, bwd, in_tree, out_tree, static, name):
     primals = tree.unflatten(in_tree, list(xs))
-    args = tuple(static) + tuple(primals)
-    res = fwd(*args)
-    if not (isinstance(res, (tuple, list)) and len(res) == 2):
-        raise WireError(f"custom_vjp fwd of {name} must return a pair (output, residuals)"
-                        + at(user_location()))
     ct_tree = tree.unflatten(out_tree, list(ct))
-    got = bwd(*static, res[1], ct_tree)
+
+    def fwd_then_bwd(primals, ct_tree):
+        res = fwd(*static, *primals)
+        if not (isinstance(res, (tuple, list)) and len(res) == 2):
+            raise WireError(f"custom_vjp fwd of {name} must return a pair (output, residuals)"
+                            + at(user_location()))
+        return bwd(*static, res[1], ct_tree)
+
+    got = isolated(fwd_then_bwd, tuple(primals), ct_tree)
     if not isinstance(got, (tuple, list)):
         raise WireError(
             f"custom_vjp bwd of {name} must return a tuple with one cotangent per "

@@ -17,7 +17,8 @@ Leaf operations (inputs, named vars, constants) live here; computing primitives 
 from . import notebook  # noqa: F401  (installs the graph's Jupyter display)
 from .dot import to_dot
 from .graph import (
-    Graph, _flat_tree, _graph_from_flat, carry_locs, format_graph, format_node_params, names,
+    Graph, _flat_tree, _graph_from_flat, carry_locs, format_graph, format_node_params,
+    fresh_inputs, names,
 )
 from .nodes import (
     EMPTY_PARAMS,
@@ -26,10 +27,13 @@ from .nodes import (
     ConstValue,
     LeafOp,
     Node,
+    TraceTag,
+    arg_node,
     arg_op,
     aval_of,
     const_node,
     const_op,
+    dead_arg,
     input_node,
     input_op,
     make_aval,
@@ -44,8 +48,8 @@ from .nodes import (
 )
 
 __all__ = [
-    "EMPTY_PARAMS", "LEAF_OPS", "Aval", "ConstValue", "Graph", "LeafOp", "Node", "arg_op",
-    "carry_locs",
+    "EMPTY_PARAMS", "LEAF_OPS", "Aval", "ConstValue", "Graph", "LeafOp", "Node", "TraceTag",
+    "arg_node", "arg_op", "carry_locs", "dead_arg", "fresh_inputs",
     "aval_of", "const_node", "const_op", "format_graph", "format_node_params", "input_node",
     "input_op", "make_aval", "make_node", "names", "substitute", "substitute_map", "to_dot",
     "toposort", "var_node",

@@ -23,7 +23,10 @@ import numpy as np
 from pyrsistent import pvector
 
 from ..tree import LEAF, TreeDef
-from .nodes import ConstValue, Node, const_op, make_node, toposort, var_op
+from .nodes import (
+    ConstValue, Node, TraceTag, arg_node, const_op, input_node, input_op, make_node, toposort,
+    var_op,
+)
 
 
 _NO_LOCS: Mapping = MappingProxyType({})  # the table of graphs without one
@@ -211,6 +214,14 @@ class Graph:
         return tuple(n.aval for n in self.outputs)
 
     @property
+    def closes_over_inputs(self) -> bool:
+        """Whether this graph uses input nodes of another graph (possible only for graphs
+        built while a transform runs user code): graphs derived from it must not take
+        positional inputs, which could be the very same nodes."""
+        ins = set(self.inputs)
+        return any(n.op is input_op and n not in ins for n in self.nodes)
+
+    @property
     def free_vars(self) -> tuple[Node, ...]:
         """Leaf nodes that are neither inputs nor constants (open-trace args, named vars)."""
         ins = set(self.inputs)
@@ -246,6 +257,20 @@ def _graph_from_flat(flat, inputs, outputs, in_tree, out_tree) -> Graph:
             locs[node] = loc
     return Graph([nodes[i] for i in inputs], [nodes[i] for i in outputs], in_tree, out_tree,
                  locs)
+
+
+def fresh_inputs(avals, graph: Graph | None = None, start: int = 0) -> list[Node]:
+    """Input nodes for a graph being derived from ``graph`` (its ``start``-th input onwards).
+
+    Positional ``input`` nodes, so that equal derivations give equal graphs — unless
+    ``graph`` closes over input nodes of another graph: an ``input(i)`` of ours could then be
+    one of those very nodes (interning makes equal nodes one), merging two different values.
+    Such a graph gets argument nodes of its own tag instead, which nothing else can share.
+    """
+    if graph is not None and graph.closes_over_inputs:
+        tag = TraceTag()
+        return [arg_node(start + i, a, tag) for i, a in enumerate(avals)]
+    return [input_node(start + i, a) for i, a in enumerate(avals)]
 
 
 def carry_locs(graph: Graph, mapping: Mapping | None = None, into: dict | None = None) -> dict:

@@ -113,6 +113,26 @@ def _leaf_op(name):
     return LEAF_OPS[name]
 
 
+class TraceTag:
+    """Marks the argument nodes of one trace (or the inputs of one graph under construction);
+    unique, compared by identity.
+
+    ``where`` is the user's line that started the trace; ``done`` turns true when the trace
+    has finished and renamed its arguments to graph inputs: from then on a tracer of one of
+    its argument nodes is a *leaked* tracer, and using it raises
+    :class:`wire.UnexpectedTracerError`.
+    """
+
+    __slots__ = ("where", "done", "__weakref__")
+
+    def __init__(self, where: str | None = None):
+        self.where = where
+        self.done = False
+
+    def __repr__(self):
+        return f"<trace {id(self):#x}{' at ' + self.where if self.where else ''}>"
+
+
 input_op = LeafOp("input")  # positional input of a closed graph: params {index}
 arg_op = LeafOp("arg")  # input while a trace is open: params {index, tag}
 var_op = LeafOp("var")  # named symbolic variable (wire.var): params {name}
@@ -257,6 +277,16 @@ def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
 
 def input_node(index: int, aval: Aval) -> Node:
     return make_node(input_op, (), {"index": index}, aval)
+
+
+def arg_node(index: int, aval: Aval, tag: TraceTag) -> Node:
+    """Argument ``index`` of the trace (or graph under construction) marked by ``tag``."""
+    return make_node(arg_op, (), pmap({"index": index, "tag": tag}), aval)
+
+
+def dead_arg(node: Node) -> bool:
+    """Whether ``node`` is an argument of a trace that has finished (a leaked tracer's)."""
+    return node.op is arg_op and node.params["tag"].done
 
 
 def const_node(value, loc: str | None = None) -> Node:
