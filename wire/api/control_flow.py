@@ -22,7 +22,7 @@ import numpy as np
 from .. import tree
 from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ..ir import (
-    Aval, Graph, arg_node, const_op, input_node, substitute_map, toposort,
+    Aval, Graph, arg_node, const_op, dead_arg, input_node, substitute_map, toposort,
 )
 from ..higher_order.cond import cond_bind
 from ..higher_order.scan import scan_bind
@@ -30,7 +30,8 @@ from ..higher_order.while_loop import while_bind
 from ..ops.elementwise import convert, ne
 from ..higher_order.subgraph import closed_graph, inline
 from ..core import _ARRAY_TYPES, Tracer, TraceTag, flat_avals, to_node
-from ..core.locations import recording, site
+from ..core.locations import current_table, recording, site
+from ..core.tracer import check_leaks
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]
 
@@ -65,6 +66,10 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str):
             )
         outs.append(to_node(o))
     consts = _free_values(outs, args)
+    if consts and current_table() is None:  # called outside any trace: no later check
+        order = toposort(consts)
+        if any(dead_arg(c) for c in order):
+            check_leaks(order)
     n = len(consts)
     mapping = {c: input_node(j, c.aval) for j, c in enumerate(consts)}
     mapping.update({a: input_node(n + i, a.aval) for i, a in enumerate(args)})

@@ -72,9 +72,14 @@ class Rewriter:
     replacement, or ``None`` when it does not apply.
     """
 
-    def __init__(self, rules: Mapping):
+    def __init__(self, rules: Mapping, loc_of: Callable | None = None):
         self.rules = check_table(rules)
         self.memo: dict[Node, Node] = {}
+        # where the nodes rules make report: the location (in the graph being simplified,
+        # ``loc_of``) of the node being rewritten when they were made
+        self.loc_of = loc_of or (lambda n: n.loc)
+        self.made: dict[Node, str] = {}
+        self._site = None
         self._depth = 0
         self._star = tuple(rules.get(EVERY, ()))
         self._by_prim: dict = {}  # primitive -> its rules, the rules for every node first
@@ -85,6 +90,8 @@ class Rewriter:
         inputs = tuple(inputs)
         aval = prim.shape(*[i.aval for i in inputs], **params)
         node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
+        if self._site is not None:
+            self.made.setdefault(node, self._site)
         return self.local(node)
 
     def remake(self, node: Node, inputs) -> Node:
@@ -101,6 +108,8 @@ class Rewriter:
             self.memo[node] = node
             return node
         start = node
+        outer_site = self._site
+        self._site = site = self.made.get(node) or self.loc_of(node)
         self._depth += 1
         try:
             for _ in range(_MAX_LOCAL_STEPS):
@@ -115,6 +124,8 @@ class Rewriter:
                     )
                 if new.loc is None and node.loc is not None:
                     new = with_inputs(new, new.inputs, node.loc)
+                if site is not None:
+                    self.made.setdefault(new, site)
                 done = self.memo.get(new)
                 if done is not None:
                     node = done
@@ -122,6 +133,7 @@ class Rewriter:
                 node = new
         finally:
             self._depth -= 1
+            self._site = outer_site
         self.memo[start] = node
         self.memo[node] = node
         return node
@@ -140,6 +152,13 @@ class Rewriter:
                 return new
         return None
 
+    def _moved(self, old: Node, new: Node) -> Node:
+        """``new``, rebuilt from ``old``, reports ``old``'s location."""
+        loc = self.loc_of(old)
+        if loc is not None:
+            self.made.setdefault(new, loc)
+        return new
+
     # ---- helpers for rules
     def skey(self, node: Node) -> int:
         """A structural hash of ``node`` that is the same in every process (for sorting)."""
@@ -156,12 +175,13 @@ class Rewriter:
                 ins = tuple([memo[i] for i in node.inputs])
                 params = _simplify_graph_params(node.params, self.rules)
                 if params is not node.params or ins != node.inputs:
-                    memo[node] = local(make_node(node.op, ins, params, node.aval, node.loc))
+                    memo[node] = local(self._moved(
+                        node, make_node(node.op, ins, params, node.aval, node.loc)))
                     continue
             elif node.inputs:
                 ins = tuple([memo[i] for i in node.inputs])
                 if ins != node.inputs:  # element identity: nodes compare by identity
-                    memo[node] = local(with_inputs(node, ins))
+                    memo[node] = local(self._moved(node, with_inputs(node, ins)))
                     continue
             memo[node] = local(node)
         return [memo[o] for o in outputs]
@@ -241,13 +261,21 @@ def _params_code(node: Node) -> int:
     return zlib.crc32(b";".join(parts))
 
 
-def _rebuild(graph: Graph, outputs, mapping=None) -> Graph:
+def _rebuild(graph: Graph, outputs, mapping=None, made=None) -> Graph:
     """``graph`` with new ``outputs``; each node ``mapping`` made from an old one reports the
-    old one's location (and ``graph``'s table carries over for the nodes that stay)."""
+    old one's location, the nodes rules ``made`` theirs (and ``graph``'s table carries over
+    for the nodes that stay)."""
     outputs = tuple(outputs)
     if outputs == graph.outputs:
         return graph
-    locs = graph.locs if not mapping else carry_locs(graph, mapping, graph.locs)
+    if not mapping and not made:
+        return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, graph.locs)
+    locs = dict(made) if made else {}
+    for old, new in (mapping or {}).items():
+        loc = graph.loc(old)
+        if loc is not None:
+            locs[new] = loc
+    locs.update(graph.locs)
     return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, locs)
 
 
@@ -265,12 +293,14 @@ def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
     def rewrite_pass(graph: Graph) -> Graph:
         rw = Rewriter(rules)
         for _ in range(_MAX_SWEEPS):
+            rw.loc_of = graph.loc
             # graph.nodes: computed once per graph and shared with the passes that follow
             new = tuple(rw.sweep(graph.outputs, graph.nodes))
             if new == graph.outputs:
                 break
             memo = rw.memo
-            graph = _rebuild(graph, new, {n: memo[n] for n in graph.nodes if n in memo})
+            graph = _rebuild(graph, new, {n: memo[n] for n in graph.nodes if n in memo},
+                             rw.made)
         return graph
 
     rewrite_pass.__name__ = "rewrite"
