@@ -384,11 +384,20 @@ def _dec_dtype(x, what: str = "dtype") -> np.dtype:
     return np.dtype(x)
 
 
+_MAX_DIMS = 64  # NumPy's limit
+_MAX_ELEMENTS = np.iinfo(np.intp).max  # no array can have more elements (or a larger axis)
+
+
 def _dec_shape(x, what: str):
     if x is None:
         return None
     dims = _list(x, what)
-    return tuple(_int(d, f"{what} entry") for d in dims)
+    if len(dims) > _MAX_DIMS:
+        _fail(f"{what} has {len(dims)} axes; arrays have at most {_MAX_DIMS}")
+    shape = tuple(_int(d, f"{what} entry") for d in dims)
+    if math.prod(shape) > _MAX_ELEMENTS or any(d > _MAX_ELEMENTS for d in shape):
+        _fail(f"{what} {list(shape)} has more elements than any array can hold")
+    return shape
 
 
 def _dec_aval(x, what: str, memo: dict) -> Aval:
@@ -663,6 +672,7 @@ def _dec_graph(x, what: str, graphs: list) -> Graph:
         return out
 
     inputs, outputs = pick("inputs"), pick("outputs")
+    _check_inputs(inputs, nodes, what)
     in_tree = _dec_tree(x["in_tree"], f"{what} in_tree")
     out_tree = _dec_tree(x["out_tree"], f"{what} out_tree")
     if in_tree.num_leaves != len(inputs):
@@ -673,6 +683,32 @@ def _dec_graph(x, what: str, graphs: list) -> Graph:
         if isinstance(o.aval, tuple):
             _fail(f"{what}: an output is a multi-output node; outputs must be single values")
     return Graph(inputs, outputs, in_tree, out_tree, locs)
+
+
+def _check_inputs(inputs: list, nodes: list, what: str) -> None:
+    """A graph's inputs are distinct ``input`` (or ``var``) nodes, the ``input`` ones with
+    distinct indices, and every ``input`` node in it is one of them: two inputs with one
+    index would be one node (nodes are interned), so one argument's value would silently
+    stand for the other's."""
+    seen: dict = {}
+    members: set = set()
+    for k, n in enumerate(inputs):
+        if n.op is not input_op and n.op is not var_op:
+            _fail(f"{what} input {k} is a {n.op.name!r} node; graph inputs must be 'input' "
+                  "(or 'var') nodes")
+        if n in members:
+            _fail(f"{what} lists one node twice among its inputs (input {k})")
+        members.add(n)
+        if n.op is var_op:
+            continue
+        index = n.params["index"]
+        if index in seen:
+            _fail(f"{what} inputs {seen[index]} and {k} both have index {index}")
+        seen[index] = k
+    for n in nodes:
+        if n.op is input_op and n not in members:
+            _fail(f"{what} has an input node (index {n.params['index']}, {n.aval!r}) that "
+                  "is not one of its inputs")
 
 
 def _leaf(name, ins, params, aval, loc) -> Node:
