@@ -146,6 +146,8 @@ def to_node(x) -> Node:
     if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf":
         return _scalar_node(x.dtype, x.tobytes())  # scalars recur constantly while tracing
     if isinstance(x, _ARRAY_TYPES):
+        if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind not in _NUMERIC_KINDS:
+            check_numeric(x.dtype, "a constant operand")
         return const_node(x)
     raise WireTypeError(
         f"expected an array, a number or a traced value, got {type(x).__name__}"
@@ -194,12 +196,33 @@ def bind(prim, *args, **params):
 # --------------------------------------------------------------------------- tracing
 
 
+_NUMERIC_KINDS = frozenset("biufc")  # bool, ints, floats, complex: what wire computes with
+
+
+def check_numeric(dtype, what: str) -> None:
+    """``WireTypeError`` for an array of a non-numeric dtype (object, string, bytes,
+    structured, datetime): NumPy would carry it through some functions and fail in others,
+    and no derivative is defined for it."""
+    if dtype.kind not in _NUMERIC_KINDS:
+        kind = ("structured" if dtype.fields else {"O": "object", "U": "string",
+                "S": "bytes", "V": "void", "M": "datetime", "m": "timedelta"}.get(dtype.kind,
+                                                                                 dtype.kind))
+        raise WireTypeError(
+            f"{what} has dtype {dtype} ({kind}); wire computes with boolean, integer, float and "
+            f"complex arrays only — convert it (e.g. x.astype(float)) or pass it as a static "
+            f"argument{at(user_location())}"
+        )
+
+
 def leaf_aval(leaf, path: str = "") -> Aval:
     """Aval of one pytree leaf, or ``WireTypeError`` naming the leaf's path and type."""
     if isinstance(leaf, Tracer):
         return leaf.aval
     if isinstance(leaf, _ARRAY_TYPES):
-        return aval_of(leaf)
+        aval = aval_of(leaf)
+        if aval.dtype.kind not in _NUMERIC_KINDS:
+            check_numeric(aval.dtype, f"argument leaf {path or '<root>'}")
+        return aval
     raise WireTypeError(
         f"argument leaf {path or '<root>'} is a {type(leaf).__module__}.{type(leaf).__name__}, "
         "not an array or a number. Pass NumPy arrays or numbers in tuples, lists, dicts, "
@@ -212,8 +235,13 @@ def flat_avals(leaves, treedef) -> list[Aval]:
     paths = None
     out = []
     for i, leaf in enumerate(leaves):
-        if isinstance(leaf, (Tracer, *_ARRAY_TYPES)):
-            out.append(leaf_aval(leaf))
+        if isinstance(leaf, Tracer):
+            out.append(leaf.aval)
+        elif isinstance(leaf, _ARRAY_TYPES):
+            aval = aval_of(leaf)
+            if aval.dtype.kind not in _NUMERIC_KINDS:  # the error names the leaf's path
+                check_numeric(aval.dtype, f"argument leaf {tree.leaf_paths(treedef)[i]}")
+            out.append(aval)
         else:
             paths = paths or tree.leaf_paths(treedef)
             out.append(leaf_aval(leaf, paths[i]))
