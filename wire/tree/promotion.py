@@ -70,15 +70,8 @@ def _to_numpy(name: str) -> str:
     return "?" if name == "b" else f"{name[0]}{name[1:]}"
 
 
-def leaf_dtype(leaf):
-    """A leaf's lattice entry: weak names for Python ``int``/``float``/``complex`` (not
-    ``bool``, which JAX treats as ``bool_``), the dtype otherwise."""
-    t = type(leaf)
-    if t is int:
-        return "i*"
-    if t is float:
-        return "f*"
-    if t is complex:
-        return "c*"
+def leaf_dtype(leaf) -> np.dtype:
+    """A leaf's dtype as ``ravel_pytree`` sees it: an array's own; a Python number's
+    canonical 64-bit type (``int64``, ``float64``, ``complex128``; ``bool``) — not weak."""
     dt = getattr(leaf, "dtype", None)
     return np.dtype(dt) if dt is not None else np.result_type(leaf)

@@ -2,7 +2,8 @@
 ``ravel_pytree``), for optimisers and solvers that want a single vector of parameters.
 
 The vector's dtype is the promotion of the leaves' dtypes in JAX's lattice
-(:mod:`wire.tree.promotion`; Python scalars are weak). When every leaf already has that dtype,
+(:mod:`wire.tree.promotion`; a Python number counts as its 64-bit type, as in JAX's
+``ravel_pytree`` with 64-bit types on). When every leaf already has that dtype,
 ``unravel`` keeps whatever dtype it is given; otherwise it requires the vector's dtype and
 casts each piece back to its leaf's dtype. An empty tree gives an empty ``float64`` vector.
 Leaves may be arrays, numbers or tracers: the work is done with NumPy calls, which dispatch
@@ -34,9 +35,8 @@ def ravel(tree):
     leaves, treedef = flatten(tree)
     shapes = [tuple(np.shape(x)) for x in leaves]
     sizes = [math.prod(s) for s in shapes]
-    from_dtypes = [np.dtype(d) if not isinstance(d, str) else np.result_type(x)
-                   for d, x in zip((leaf_dtype(x) for x in leaves), leaves)]
-    to_dtype = promote_types([leaf_dtype(x) for x in leaves])
+    from_dtypes = [leaf_dtype(x) for x in leaves]
+    to_dtype = promote_types(from_dtypes)
     total = sum(sizes)
     if not leaves:
         flat = np.zeros(0, np.float64)

@@ -69,6 +69,8 @@ class TreeDef(_Fields):
         try:
             key = (kind, type, aux if aux is None else strict_key(aux))
             h = hash((key, tuple([c.hash for c in children])))
+            if aux is not None and kind not in _CHECKED:
+                hash(aux)  # the static data itself, as JAX requires (not only its key)
         except TypeError:
             raise WireTypeError(
                 f"the static data of a {getattr(type, '__name__', kind)} pytree node is not "
@@ -145,6 +147,8 @@ class TreeDef(_Fields):
         return _from_preorder, (tuple(flat),)
 
 
+_CHECKED = frozenset(("tuple", "list", "dict", "none", "leaf", "ordereddict", "pmap", "precord",
+                      "pvector", "namedtuple"))  # aux built by wire: hashable by construction
 _KEYED = frozenset(("dict", "pmap", "precord", "ordereddict", "defaultdict"))
 
 
