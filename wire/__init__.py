@@ -10,7 +10,8 @@ Functions are traced into persistent, immutable graphs; transforms map graphs to
 
 from . import tree
 from .api import (
-    REGISTRY, Variable, cond, custom_jvp, custom_vjp, dumps, fori_loop, grad, grad_graph,
+    REGISTRY, Variable, cond, custom_jvp, custom_vjp, dumps, elementwise_grad, fori_loop, grad,
+    grad_graph,
     gradients, hessian, hvp, jacfwd, jacrev, jit, jvp, jvp_graph, linearize, load, loads,
     save, scan, switch, value_and_grad, var, vjp, vjp_graph, vmap, vmap_graph, while_loop,
 )
@@ -53,3 +54,4 @@ __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
 __all__ += ["BackendError", "UnexpectedTracerError"]
 __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
+__all__ += ["elementwise_grad"]

@@ -21,6 +21,7 @@ from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat
 from ..core.locations import recording
 from ..ir import Aval, Graph, Node, const_op, var_node
 from ..ops.layout import full, ones_like_, zeros_like_
+from ..ops.reductions import reduce_sum
 from ..transforms.simplify import simplify as run_simplify
 from ..transforms.vjp import backward
 
@@ -155,10 +156,12 @@ def scalar_output(out, what: str) -> Node:
             f"{what} needs a function returning one scalar, got a pytree {tree.flatten(out)[1]!r}; "
             f"use wire.jacrev or wire.vjp for several outputs{at(user_location())}"
         )
-    if out.aval.shape != ():
+    if out.aval.shape is None or out.aval.size != 1:
+        # one element of any shape, as autograd accepts: (), (1,), (1, 1) ...
         raise NonDifferentiableError(
-            f"{what} needs a scalar output, got {out.aval!r}; use wire.jacrev or wire.vjp for "
-            f"non-scalar outputs, or reduce it (e.g. .sum()){at(user_location())}"
+            f"{what} needs a scalar output (one element), got {out.aval!r}; use wire.jacrev "
+            f"or wire.vjp for non-scalar outputs, wire.elementwise_grad for the gradient of "
+            f"their sum, or reduce it (e.g. .sum()){at(user_location())}"
         )
     if out.aval.dtype.kind not in "fc":
         raise NonDifferentiableError(
@@ -265,7 +268,7 @@ def _grad_graph(graph, argnums, has_aux, with_value, simplify) -> Graph:
     nums, ranges = differentiable_inputs(graph, argnums, what)
     wrt = [graph.inputs[i] for a in nums for i in ranges[a]]
     with recording() as table:
-        one = full((), 1, value.aval.dtype)
+        one = full(value.aval.shape, 1, value.aval.dtype)
         cts = backward([value], [one], wrt, graph.loc)
         grads = [zeros_like_(Tracer(n)) if g is None else g for g, n in zip(cts, wrt)]
     trees = arg_trees(graph.in_tree)
@@ -318,6 +321,43 @@ def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True):
         return grad_graph(trace_flat(f, in_avals, in_tree), argnums, has_aux, False, simplify)
 
     return Transformed(f, graph_of, simplified=simplify)
+
+
+def elementwise_grad(f, argnums=0, *, simplify: bool = True):
+    """The gradient of ``sum(f(x))`` (autograd's ``elementwise_grad``): for a function acting
+    elementwise, the derivative of each output with respect to its own input, in one
+    reverse pass. ``f`` returns one floating-point array of any shape.
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> wire.elementwise_grad(wnp.tanh)(np.array([0.0, 1.0]))
+    array([1.        , 0.41997434])
+    """
+    if isinstance(f, Graph):
+        return grad_graph(_summed(f), argnums, False, False, simplify)
+
+    def graph_of(in_avals, in_tree):
+        return grad_graph(_summed(trace_flat(f, in_avals, in_tree)), argnums, False, False,
+                          simplify)
+
+    return Transformed(f, graph_of, simplified=simplify)
+
+
+def _summed(graph: Graph) -> Graph:
+    """``graph`` with its one output replaced by the sum of its elements."""
+    if len(graph.outputs) != 1 or graph.out_tree.kind != "leaf":
+        raise NonDifferentiableError(
+            f"elementwise_grad needs a function returning one array, got a pytree "
+            f"{graph.out_tree!r}{at(user_location())}"
+        )
+    out = graph.outputs[0]
+    if out.aval.shape is None or out.aval.dtype.kind not in "fc":
+        raise NonDifferentiableError(
+            f"elementwise_grad needs a floating-point array of known shape, got {out.aval!r}"
+            f"{at(user_location())}"
+        )
+    with recording() as table:
+        total = reduce_sum(Tracer(out), None) if out.aval.shape else Tracer(out)
+    return _graph_from(graph.inputs, graph.in_tree, total, graph, table)
 
 
 # --------------------------------------------------------------------------- node-level API
