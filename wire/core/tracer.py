@@ -7,6 +7,18 @@ Tracing ``f`` (:func:`trace`) calls it on fresh argument nodes carrying a tag un
 trace, then renames them to positional graph inputs. Nodes of an enclosing trace that ``f``
 closes over keep their own tag, so an inner transform treats them as constants — which is
 all it takes to keep nested derivatives (``grad(grad(f))``) from confusing their variables.
+
+When a trace closes, its tag is marked *done*: a tracer of its arguments kept beyond the call
+(in a list, a global) is then a leaked tracer, and using it — in ``bind``, in a later trace,
+an evaluation or a transform — raises :class:`wire.UnexpectedTracerError` naming where it
+was made and where it is used. The one legitimate use of a finished trace's tracers is a
+custom rule's closure (``grad`` traces first, then runs the rules): while a rule runs, those
+tracers stand for the custom call's current operands (:func:`call_rebound`).
+
+The "current trace" state is two ``contextvars.ContextVar`` s, each set by a ``with`` block and
+gone when it exits, per thread: the location table the innermost trace fills
+(:mod:`wire.core.locations`) and the rebound values of a running custom rule (here). No
+result depends on the first; the second only lets a rule see its own closure.
 """
 
 from __future__ import annotations
