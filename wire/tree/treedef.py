@@ -30,8 +30,6 @@ def strict_key(value) -> Any:
     True
     """
     t = type(value)
-    if t is tuple and all(type(v) is str for v in value):
-        return ("str", value)  # dict keys, field names: the common case, kept cheap
     if t is float or t is complex or isinstance(value, (np.floating, np.complexfloating)):
         # the bytes of the value: signed zeros and NaN payloads stay apart, NaN == NaN
         return (t, np.asarray(value).tobytes())
@@ -41,6 +39,14 @@ def strict_key(value) -> Any:
     if isinstance(value, tuple) and hasattr(t, "_fields"):  # a namedtuple
         return (t, tuple(strict_key(v) for v in value))
     return (t, value)
+
+
+def _all_str(items: tuple) -> bool:
+    try:
+        "".join(items)  # a C loop: fails on the first item that is not a str
+    except TypeError:
+        return False
+    return True
 
 
 class _Fields(NamedTuple):
@@ -67,17 +73,22 @@ class TreeDef(_Fields):
     def __new__(cls, kind: str, type, aux, children=()):
         children = tuple(children)
         try:
-            key = (kind, type, aux if aux is None else strict_key(aux))
-            h = hash((key, tuple([c.hash for c in children])))
-            if aux is not None and kind not in _CHECKED:
-                hash(aux)  # the static data itself, as JAX requires (not only its key)
+            if aux is None:
+                key = (kind, type, None)
+            elif aux.__class__ is tuple and _all_str(aux):
+                key = (kind, type, aux)  # dict keys, field names: strings key as themselves
+            else:
+                key = (kind, type, strict_key(aux))
+                if kind not in _CHECKED:
+                    hash(aux)  # the static data itself, as JAX requires (not only its key)
+            h = hash((key, *[c.hash for c in children]))
         except TypeError:
             raise WireTypeError(
                 f"the static data of a {getattr(type, '__name__', kind)} pytree node is not "
                 f"hashable: {aux!r}; static data (a registered class's aux data, a "
                 f"dataclass's static fields) is part of wire.jit's cache key"
             ) from None
-        n = 1 if kind == "leaf" else sum([c.num_leaves for c in children])
+        n = 1 if kind == "leaf" else sum([c.num_leaves for c in children])  # noqa: C419
         return _Fields.__new__(cls, kind, type, aux, children, n, key, h)
 
     def __hash__(self):

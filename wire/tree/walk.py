@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 from ..errors import WireError, WireTypeError, at, user_location
 from .kinds import child_labels, node_of, rebuild
-from .treedef import LEAF, NONE as _NONE, TreeDef
+from .treedef import LEAF, NONE as _NONE, TreeDef, _all_str
 
 
 
@@ -48,12 +49,25 @@ def flatten(tree) -> tuple[list, TreeDef]:
         else:
             stack.pop()
             on_path.discard(frame[5])
-            td = TreeDef(frame[0], frame[1], frame[2], kids)
+            aux = frame[2]
+            if (aux is None or aux.__class__ is tuple and _all_str(aux)) and \
+                    kids.count(LEAF) == len(kids):
+                td = _of_leaves(frame[0], frame[1], aux, len(kids))  # the common node
+            else:
+                td = TreeDef(frame[0], frame[1], aux, kids)
             if not stack:
                 return out, td
             frame = stack[-1]
             kids = frame[4]
             kids.append(td)
+
+
+@functools.lru_cache(maxsize=4096)
+def _of_leaves(kind: str, typ, aux, n: int) -> TreeDef:
+    """The node of ``n`` leaves (memoized: the same few shapes of containers recur — a layer's
+    ``{"b": *, "w": *}``, an argument tuple; ``aux`` is None or a tuple of strings, which
+    compare strictly)."""
+    return TreeDef(kind, typ, aux, (LEAF,) * n)
 
 
 def structure(tree) -> TreeDef:
