@@ -365,7 +365,9 @@ def _excluded_products(xp, s):
     concat = _xp_fn(xp, "concat", "concatenate")
     one = xp.ones(tuple(s.shape[:-1]) + (1,), dtype=s.dtype)
     pre = _xp_cumprod(xp, concat([one, s[..., :-1]], axis=-1))
-    suf = _xp_cumprod(xp, concat([one, s[..., :0:-1]], axis=-1))[..., ::-1]
+    # xp.flip, not a negative-step slice: torch tensors slice only forwards
+    suf = xp.flip(_xp_cumprod(xp, concat([one, xp.flip(s[..., 1:], axis=-1)], axis=-1)),
+                  axis=-1)
     return pre, suf
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..errors import WireError, at, user_location
+from ..tracebacks import expose
 from ..numpy._axes import normalize_axes
 from ..ops import incomplete as INC
 from ..ops import special as SP
@@ -634,3 +635,6 @@ def betainc(a, b, x):
     0.25
     """
     return INC.betainc(*_as(_F_FIRST, a, b, x))
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

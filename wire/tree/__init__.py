@@ -18,6 +18,7 @@ Every walk here (flatten, unflatten, map, paths, equality, hashing) is iterative
 
 from __future__ import annotations
 
+from ..tracebacks import expose
 from .kinds import is_registered, register, static
 from .ravel import ravel
 from .treedef import LEAF, TreeDef, strict_key
@@ -27,3 +28,6 @@ __all__ = [
     "LEAF", "TreeDef", "flatten", "is_registered", "leaf_paths", "leaves", "map", "ravel",
     "register", "static", "strict_key", "structure", "unflatten",
 ]
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

@@ -20,6 +20,7 @@ import numpy as np
 
 from ... import numpy as wnp
 from ...errors import WireTypeError, at, user_location
+from ...tracebacks import entry_point
 from ...core import Tracer
 
 
@@ -199,9 +200,10 @@ class Frozen:
         if method.startswith("_") or not hasattr(self.dist, method):
             raise AttributeError(method)
         fn = getattr(self.dist, method)
+        # the user calls what this returns: an entry point, as the distribution's methods are
         if method in ("mean", "var", "std", "entropy", "median", "support", "stats"):
-            return lambda: fn(*self.args, **self.kwds)
-        return lambda x: fn(x, *self.args, **self.kwds)
+            return entry_point(lambda: fn(*self.args, **self.kwds))
+        return entry_point(lambda x: fn(x, *self.args, **self.kwds))
 
 
 class ContinuousDistribution(Distribution):
