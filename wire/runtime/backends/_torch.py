@@ -48,8 +48,8 @@ def overrides() -> dict:
     ov[complex_p] = XpImpl(_complex, "complex")
     ov[getitem_p] = XpImpl(_getitem, "__getitem__ (flip for negative steps)")
     ov[scatter_add_p] = XpImpl(_scatter_add, "index_add_")
-    for prim in (INC.gammainc_p, INC.gammaincc_p, INC.gammainc_deriv_p, INC.betainc_p,
-                 INC.betainc_deriv_p):
+    for prim in (INC.gammainc_p, INC.gammaincc_p, INC.gammainc_deriv_p, INC.gammainc_dx_p,
+                 INC.betainc_p, INC.betainc_deriv_p, INC.betainc_dx_p):
         ov[prim] = XpImpl(_on_host(prim), f"numpy impl of {prim.name} (on the host)")
     return ov
 
