@@ -118,3 +118,18 @@ def test_structures_compare_strictly_and_without_recursion():
     assert s(deep) == s(deep) and hash(s(deep)) == hash(s(deep))
     f = wire.jit(lambda p: wnp.sum(wire.tree.leaves(p)[0]))
     assert f(deep) == 0.0
+
+
+@pytest.mark.parametrize("zero, signed", [(complex(0.0, 0.0), complex(-0.0, -0.0)),
+                                          (complex(0.0, 0.0), complex(0.0, -0.0)),
+                                          (np.float32(0.0), np.float32(-0.0))])
+def test_interned_fill_values_keep_the_sign_of_zero(zero, signed):
+    # node params are interned by value, and 0.0 == -0.0: complex and NumPy-scalar zeros too
+    dtype = np.asarray(signed).dtype
+    x = np.full(3, signed, dtype)
+    first = wire.jit(lambda x: x + wnp.full_like(x, zero))(x)
+    got = wire.jit(lambda x: x + wnp.full_like(x, signed))(x)
+    want = x + np.full_like(x, signed)
+    np.testing.assert_array_equal(np.signbit(np.real(got)), np.signbit(np.real(want)))
+    np.testing.assert_array_equal(np.signbit(np.imag(got)), np.signbit(np.imag(want)))
+    assert not np.signbit(np.real(first)).any()

@@ -116,3 +116,52 @@ def test_errors_in_transforms_name_this_trace_s_line():
         with pytest.raises(wire.WireError) as e:
             wire.vmap(f, out_axes=None)(np.ones((3, 2)))
         assert loc in str(e.value), str(e.value)
+
+
+# Sub-graphs (a cond's branches, a scan's body) are node params: interning shares them between
+# equal control-flow nodes traced at different lines, so the enclosing graph keeps their lines.
+
+
+def cond_b(x):
+    return wire.cond(x[0] > 0, lambda v: wnp.sqrt(v) * 2.0, lambda v: v, x)  # COND_B
+
+
+def cond_a(x):
+    return wire.cond(x[0] > 0, lambda v: wnp.sqrt(v) * 2.0, lambda v: v, x)  # COND_A
+
+
+def scan_b(x):
+    return wire.scan(lambda c, v: (c + wnp.sqrt(v), c), 0.0, x)[0]  # SCAN_B
+
+
+def scan_a(x):
+    return wire.scan(lambda c, v: (c + wnp.sqrt(v), c), 0.0, x)[0]  # SCAN_A
+
+
+SUB = {"cond_a": (cond_a, "COND_A"), "cond_b": (cond_b, "COND_B"),
+       "scan_a": (scan_a, "SCAN_A"), "scan_b": (scan_b, "SCAN_B")}
+
+
+@pytest.mark.parametrize("pair", [("cond_a", "cond_b"), ("cond_b", "cond_a"),
+                                  ("scan_a", "scan_b"), ("scan_b", "scan_a")])
+def test_sub_graphs_report_the_lines_of_the_trace_that_used_them(pair):
+    graphs = {}
+    for name in pair:
+        f, marker = SUB[name]
+        graphs[name] = wire.trace(f, np.ones(2))
+        assert _locs_printed(graphs[name]) == {_line(marker)}, str(graphs[name])
+    assert graphs[pair[0]] == graphs[pair[1]]  # one interned node, one set of sub-graphs
+    for name in pair:
+        f, marker = SUB[name]
+        nan_in_value = np.array([1.0, -1.0])  # sqrt(-1) in the body
+        inf_in_grad = np.array([1.0, 0.0])  # sqrt'(0) in the body's derivative
+        calls = [(lambda x: wire.evaluate(wire.trace(f, x), x), nan_in_value),
+                 (wire.jit(f), nan_in_value), (wire.vmap(f), nan_in_value[None]),
+                 (wire.grad(lambda x: f(x).sum()), inf_in_grad),
+                 (wire.jit(wire.grad(lambda x: f(x).sum())), inf_in_grad)]
+        for call, arg in calls:
+            with wire.debug_nans(), pytest.raises(wire.FloatingPointError) as e:
+                call(arg)
+            assert _line(marker) in str(e.value), (name, str(e.value))
+            other = SUB[pair[1] if name == pair[0] else pair[0]][1]
+            assert _line(other) not in str(e.value)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import tree
 from ..errors import NonDifferentiableError, ShapeError, WireError, at, user_location
-from ..ir import Graph, carry_locs, fresh_inputs
+from ..ir import Graph, carry_locs, fresh_inputs, locating_by
 from ..ops.layout import moveaxis, reshape, zeros_like_
 from ..core import Tracer, call_graph_flat, flat_avals
 from ..core.locations import recording
@@ -43,7 +43,7 @@ def jvp_graph(graph: Graph, simplify: bool = True) -> Graph:
     """
     n = len(graph.inputs)
     t_inputs = fresh_inputs([x.aval for x in graph.inputs], graph, n)
-    with recording() as table:
+    with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
         outs = forward(list(graph.outputs), list(graph.inputs), [Tracer(t) for t in t_inputs],
                        graph.loc)
         t_outs = [zeros_like_(Tracer(o)) if t is None else t
@@ -128,7 +128,7 @@ def vjp_graph(graph: Graph, simplify: bool = True) -> Graph:
     """
     n = len(graph.inputs)
     ct_inputs = fresh_inputs([o.aval for o in graph.outputs], graph, n)
-    with recording() as table:
+    with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
         cts = backward(list(graph.outputs), [Tracer(c) for c in ct_inputs],
                        list(graph.inputs), graph.loc)
         grads = [zeros_like_(Tracer(x)) if g is None else g for g, x in zip(cts, graph.inputs)]

@@ -19,7 +19,7 @@ from ..tree import strict_key
 from ..errors import NonDifferentiableError, WireError, at, user_location
 from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat
 from ..core.locations import recording
-from ..ir import Aval, Graph, Node, const_op, var_node
+from ..ir import Aval, Graph, Node, const_op, locating_by, var_node
 from ..ops.layout import full, ones_like_, zeros_like_
 from ..ops.reductions import reduce_sum
 from ..transforms.simplify import simplify as run_simplify
@@ -270,7 +270,7 @@ def _grad_graph(graph, argnums, has_aux, with_value, simplify) -> Graph:
     value = scalar_output(out, what)
     nums, ranges = differentiable_inputs(graph, argnums, what)
     wrt = [graph.inputs[i] for a in nums for i in ranges[a]]
-    with recording() as table:
+    with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
         one = full(value.aval.shape, 1, value.aval.dtype)
         cts = backward([value], [one], wrt, graph.loc)
         grads = [zeros_like_(Tracer(n)) if g is None else g for g, n in zip(cts, wrt)]
@@ -358,7 +358,7 @@ def _summed(graph: Graph) -> Graph:
             f"elementwise_grad needs a floating-point array of known shape, got {out.aval!r}"
             f"{at(user_location())}"
         )
-    with recording() as table:
+    with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
         total = reduce_sum(Tracer(out), None) if out.aval.shape else Tracer(out)
     return _graph_from(graph.inputs, graph.in_tree, total, graph, table)
 

@@ -100,7 +100,7 @@ from ..ir import (
     make_node,
     var_op,
 )
-from ..tree import LEAF, TreeDef
+from ..tree import LEAF, TreeDef, strict_key
 from .registry import REGISTRY
 
 FORMAT = "wire.graph"
@@ -624,7 +624,8 @@ def _dec_node(nx, k: int, nodes: list, graphs: list, memo: dict, registry) -> No
     in_avals = tuple([n.aval for n in ins])
     frozen = pmap(params) if params else EMPTY_PARAMS
     try:
-        key = (prim, in_avals, frozen)
+        # strict: a shape rule that accepts axis=1 need not accept axis=1.0 or axis=True
+        key = (prim, in_avals, strict_key(tuple(sorted(params.items()))))
         derived = memo.get(key)
     except TypeError:  # unhashable param (a list): no memo
         key, derived = None, None

@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
-from ..ir import Graph, Node, arg_op, const_op, dead_arg, toposort, var_op
+from ..ir import Graph, Node, arg_op, const_op, dead_arg, locating_by, toposort, var_op
 from .debug import _NANS, check_steps
 from .tracer import Tracer, check_leaks, check_numeric
 
@@ -104,7 +104,8 @@ def evaluate_flat(graph: Graph, leaves: Sequence) -> list:
     for s, v in plan.consts:
         env[s] = v
     if _NANS.get():  # wire.debug_nans: a separate checking loop keeps this one fast
-        check_steps(plan, env, graph)
+        with locating_by(graph):  # a NaN inside a cond/loop body: this graph's lines
+            check_steps(plan, env, graph)
     else:
         for fn, ins, out, frees in plan.steps:
             env[out] = fn(*[env[i] for i in ins])

@@ -39,7 +39,8 @@ from ..errors import (
     user_location,
 )
 from ..ir import Aval, Graph, Node, TraceTag, arg_node, arg_op, aval_of, const_node, const_op
-from ..ir import input_node, input_op, make_node, substitute_map, toposort
+from ..ir import input_node, input_op, make_node, nested_locs, sub_graphs, substitute_map
+from ..ir import toposort
 from .locations import _RECORD, _SITE, recording, site
 from .primitive import proj_p
 
@@ -194,8 +195,11 @@ def bind(prim, *args, **params):
             raise ShapeError(f"{e}{at(loc)}") from None
     node = make_node(prim, nodes, params, aval, loc)
     table = _RECORD.get()  # this trace's location table: this call's line, not node.loc's
-    if table is not None and node not in table:
-        table[node] = loc
+    if table is not None:
+        if node not in table:
+            table[node] = loc
+        if params:
+            _sub_graph_locs(node, params, table)
     if isinstance(aval, tuple):
         outs = tuple(make_node(proj_p, (node,), {"index": i}, a, loc) for i, a in enumerate(aval))
         if table is not None:
@@ -203,6 +207,23 @@ def bind(prim, *args, **params):
                 table.setdefault(o, loc)
         return tuple(Tracer(o) for o in outs)
     return Tracer(node)
+
+
+def _sub_graph_locs(node, params, table: dict) -> None:
+    """If ``node`` holds sub-graphs (a ``cond``'s branches …) and was interned before, it
+    holds the graphs of its first trace, with their lines: put the lines of the graphs this
+    call made (``params``') in this trace's table, which its graph keeps for its sub-graphs."""
+    held = node.params
+    for k, v in params.items():
+        if (type(v) is Graph or type(v) is tuple and v and type(v[0]) is Graph) \
+                and held[k] is not v:
+            for fresh in sub_graphs({k: v}):
+                if fresh.locs:
+                    for n in fresh.nodes:
+                        loc = fresh.locs.get(n)
+                        if loc is not None:
+                            table.setdefault(n, loc)
+                    nested_locs(fresh.nodes, fresh.locs, table)
 
 
 # --------------------------------------------------------------------------- tracing
@@ -296,12 +317,12 @@ def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
         # (user code running inside a graph transform's rule): renaming our args to
         # positional inputs could merge them with those free nodes, so this graph keeps its
         # own tagged args as inputs (and they stay usable).
-        locs = {n: table[n] for n in order if n in table}
+        locs = nested_locs(order, table, {n: table[n] for n in order if n in table})
         return Graph(args, out_nodes, in_tree, out_tree, locs)
     tag.done = True  # from now on the args' tracers are leaked ones
     inputs = [input_node(i, a) for i, a in enumerate(in_avals)]
     renamed = substitute_map(out_nodes, dict(zip(args, inputs)), order)
-    locs = {renamed[n]: table[n] for n in order if n in table}
+    locs = nested_locs(order, table, {renamed[n]: table[n] for n in order if n in table})
     return Graph(inputs, [renamed[o] for o in out_nodes], in_tree, out_tree, locs)
 
 

@@ -14,6 +14,8 @@ scalar constants print inline.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Sequence
@@ -30,6 +32,69 @@ from .nodes import (
 
 
 _NO_LOCS: Mapping = MappingProxyType({})  # the table of graphs without one
+
+# The location tables of the graphs being run, printed or transformed, outermost first, while
+# the work descends into the sub-graphs their nodes hold (a ``cond``'s branches, a ``scan``'s
+# body). Those sub-graphs are node params, so interning shares them between equal nodes traced
+# at different lines; the enclosing graph's table knows this trace's lines for their nodes.
+# Set only by ``with`` blocks (per thread and task); no result depends on it, only reported
+# locations do.
+_ENCLOSING: contextvars.ContextVar = contextvars.ContextVar("wire_enclosing_locs", default=())
+
+
+@contextlib.contextmanager
+def locating_by(graph: "Graph"):
+    """Inside the block, every graph's :meth:`Graph.loc` looks in ``graph``'s location table
+    first (after those of graphs already entered): what runs, prints or transforms ``graph``
+    wraps its work in this, so the sub-graphs inside its nodes report ``graph``'s lines."""
+    table = graph.locs
+    chain = _ENCLOSING.get()
+    if not table or any(t is table for t in chain):
+        yield
+        return
+    token = _ENCLOSING.set(chain + (table,))
+    try:
+        yield
+    finally:
+        _ENCLOSING.reset(token)
+
+
+def sub_graphs(params) -> list:
+    """The graphs a node's params hold (a ``cond``'s branches, a loop's body and condition,
+    a custom rule's call graph); ``[]`` for ordinary params."""
+    out = []
+    for v in params.values():
+        if type(v) is Graph:
+            out.append(v)
+        elif type(v) is tuple and v and type(v[0]) is Graph:
+            out.extend(g for g in v if type(g) is Graph)
+    return out
+
+
+def nested_locs(nodes, table: Mapping, into: dict) -> dict:
+    """Add to ``into`` (without overriding) the locations of the nodes of the sub-graphs that
+    ``nodes`` hold, at any depth, as a trace closes: from ``table`` (the trace's recording,
+    which has them for a control-flow node that ``bind`` found already interned) else from
+    the sub-graph's own table (the trace made it; its table covers its own sub-graphs).
+    Returns ``into``. The graph keeps them, as interning may swap in another trace's
+    sub-graphs for equal ones."""
+    stack = [(g, g.locs) for n in nodes if n.params and not n.is_leaf
+             for g in sub_graphs(n.params)]
+    seen: set = set()
+    while stack:
+        g, own = stack.pop()
+        if id(g) in seen:
+            continue
+        seen.add(id(g))
+        for m in g.nodes:
+            if m.is_leaf:
+                continue
+            loc = table.get(m) or own.get(m)
+            if loc is not None:
+                into.setdefault(m, loc)
+            if m.params:
+                stack.extend((h, own) for h in sub_graphs(m.params))
+    return into
 
 
 def names():
@@ -72,6 +137,11 @@ def format_node_params(node: Node) -> str:
 
 def format_graph(graph: Graph, indent: int = 0) -> str:
     """The text form of ``graph`` (what ``print(graph)`` shows)."""
+    with locating_by(graph):  # its sub-graphs print the lines of this graph's trace
+        return _format_graph(graph, indent)
+
+
+def _format_graph(graph: Graph, indent: int) -> str:
     pad = " " * indent
     gen = names()
     label: dict[Node, str] = {}
@@ -157,18 +227,27 @@ class Graph:
 
     def loc(self, node: Node) -> str | None:
         """Where this graph's trace made ``node`` (``file:line``), else where it was first
-        made (``node.loc``)."""
+        made (``node.loc``). Inside :func:`locating_by` blocks, the enclosing graphs' tables
+        are asked first (the node may be in a sub-graph shared with another trace)."""
+        for table in _ENCLOSING.get():
+            got = table.get(node)
+            if got is not None:
+                return got
         return self.locs.get(node) or node.loc
 
     @property
     def locs_key(self) -> int:
         """A hash of the locations of this graph's nodes (computed once): caches that hand
         back graphs derived from this one key on it, so the graph they hand back reports
-        this graph's locations, not those of an equal graph traced elsewhere."""
+        this graph's locations, not those of an equal graph traced elsewhere. Inside a
+        :func:`locating_by` block, the locations it reports there (a sub-graph shared by
+        interning reports the enclosing graph's lines)."""
+        if _ENCLOSING.get():  # inside an enclosing graph's block: the lines it reports here
+            return hash(frozenset((n, self.loc(n)) for n in self.nodes if not n.is_leaf))
         key = self._locs_key
         if key is None:
-            table = self.locs
-            key = hash(frozenset((n, table[n]) for n in self.nodes if n in table)) if table else 0
+            table = self.locs  # its sub-graphs' nodes included
+            key = hash(frozenset(table.items())) if table else 0
             object.__setattr__(self, "_locs_key", key)
         return key
 
@@ -286,6 +365,9 @@ def carry_locs(graph: Graph, mapping: Mapping | None = None, into: dict | None =
         loc = graph.loc(old)
         if loc is not None:
             table.setdefault(new, loc)
+    for n, loc in graph.locs.items():  # kept nodes, and the nodes of sub-graphs
+        if n not in mapping:
+            table.setdefault(n, loc)
     return table
 
 

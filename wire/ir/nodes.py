@@ -241,10 +241,36 @@ def with_inputs(node: Node, inputs: tuple, loc: str | None = None) -> Node:
                    node.loc if loc is None else loc)
 
 
+_NO_ZERO_TYPES = frozenset((int, bool, str, type(None), np.dtype))
+_MAY_HOLD_ZERO = (float, complex, np.inexact, tuple)
+
+
+def _zero_sign_bits(v, out: list) -> None:
+    if type(v) is tuple:
+        for w in v:
+            if type(w) not in _NO_ZERO_TYPES and isinstance(w, _MAY_HOLD_ZERO):
+                _zero_sign_bits(w, out)
+    elif isinstance(v, (complex, np.complexfloating)):
+        for part in (v.real, v.imag):
+            if part == 0.0:
+                out.append(math.copysign(1.0, part) < 0)
+    elif isinstance(v, tuple):  # a namedtuple
+        _zero_sign_bits(tuple(v), out)
+    elif v == 0.0:
+        out.append(math.copysign(1.0, v) < 0)
+
+
 def zero_signs(items: tuple) -> tuple:
-    """The sign bits of the float zeros among ``items``' values: ``0.0 == -0.0``, so without
-    them a ``full`` of ``-0.0`` would be interned as the ``full`` of ``0.0`` made before it."""
-    return tuple(math.copysign(1.0, v) < 0 for _, v in items if isinstance(v, float) and v == 0.0)
+    """The sign bits of the floating zeros among ``items``' values (real and imaginary parts,
+    NumPy scalars, inside tuples too) if one of them is ``-0.0``, else ``()``. ``0.0 == -0.0``,
+    so without them a ``full`` of ``-0.0`` (or of ``complex(-0.0, -0.0)``) would be interned
+    as the ``full`` of ``0.0`` made before it. Values equal by ``==`` have their zeros at the
+    same places, so the bits line up."""
+    out: list = []
+    for _, v in items:
+        if type(v) not in _NO_ZERO_TYPES and isinstance(v, _MAY_HOLD_ZERO):
+            _zero_sign_bits(v, out)
+    return tuple(out) if True in out else ()
 
 
 def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:

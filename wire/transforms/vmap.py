@@ -20,7 +20,7 @@ from .. import tree
 from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat
 from ..core.locations import _SITE, recording
 from ..errors import WireError, at
-from ..ir import Aval, Graph, Node, fresh_inputs, with_inputs
+from ..ir import Aval, Graph, Node, fresh_inputs, locating_by, with_inputs
 from ..ops.batching import materialize, moveaxis
 
 
@@ -42,7 +42,7 @@ def vmap_flat(graph: Graph, in_dims: Sequence, size: int, out_dims: Sequence) ->
         old: ((new, None) if d is None else (Tracer(new), d))
         for old, new, d in zip(graph.inputs, inputs, in_dims)
     }
-    with recording() as table:
+    with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
         for node in graph.nodes:
             if node in env:
                 continue
