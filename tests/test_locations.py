@@ -138,8 +138,20 @@ def scan_a(x):
     return wire.scan(lambda c, v: (c + wnp.sqrt(v), c), 0.0, x)[0]  # SCAN_A
 
 
+WL = wire.while_loop
+
+
+def while_b(x):
+    return WL(lambda c: c[0] < 2, lambda c: (c[0] + 1, wnp.sqrt(c[1])), (0, x))[1]  # WHILE_B
+
+
+def while_a(x):
+    return WL(lambda c: c[0] < 2, lambda c: (c[0] + 1, wnp.sqrt(c[1])), (0, x))[1]  # WHILE_A
+
+
 SUB = {"cond_a": (cond_a, "COND_A"), "cond_b": (cond_b, "COND_B"),
-       "scan_a": (scan_a, "SCAN_A"), "scan_b": (scan_b, "SCAN_B")}
+       "scan_a": (scan_a, "SCAN_A"), "scan_b": (scan_b, "SCAN_B"),
+       "while_a": (while_a, "WHILE_A"), "while_b": (while_b, "WHILE_B")}
 
 
 @pytest.mark.parametrize("pair", [("cond_a", "cond_b"), ("cond_b", "cond_a"),
@@ -155,13 +167,46 @@ def test_sub_graphs_report_the_lines_of_the_trace_that_used_them(pair):
         f, marker = SUB[name]
         nan_in_value = np.array([1.0, -1.0])  # sqrt(-1) in the body
         inf_in_grad = np.array([1.0, 0.0])  # sqrt'(0) in the body's derivative
+        total = lambda x: f(x).sum()  # noqa: E731
         calls = [(lambda x: wire.evaluate(wire.trace(f, x), x), nan_in_value),
                  (wire.jit(f), nan_in_value), (wire.vmap(f), nan_in_value[None]),
-                 (wire.grad(lambda x: f(x).sum()), inf_in_grad),
-                 (wire.jit(wire.grad(lambda x: f(x).sum())), inf_in_grad)]
+                 (wire.grad(total), inf_in_grad), (wire.jit(wire.grad(total)), inf_in_grad),
+                 (lambda x: wire.jvp(f, (x,), (np.ones(2),)), inf_in_grad),
+                 (lambda x: wire.linearize(total, x)[1](np.ones(2)), inf_in_grad),
+                 (wire.hessian(total), inf_in_grad),
+                 (wire.vmap(wire.grad(total)), inf_in_grad[None])]
         for call, arg in calls:
             with wire.debug_nans(), pytest.raises(wire.FloatingPointError) as e:
                 call(arg)
             assert _line(marker) in str(e.value), (name, str(e.value))
             other = SUB[pair[1] if name == pair[0] else pair[0]][1]
             assert _line(other) not in str(e.value)
+
+
+@pytest.mark.parametrize("first", ["cond_a", "cond_b"])
+def test_sub_graph_lines_survive_printing_pickling_and_save_load(first):
+    import pickle
+
+    second = "cond_b" if first == "cond_a" else "cond_a"
+    wire.trace(SUB[first][0], np.ones(2))
+    g = wire.trace(SUB[second][0], np.ones(2))  # its cond node is the first one's
+    want, other = _line(SUB[second][1]), _line(SUB[first][1])
+    for copy in (g, pickle.loads(pickle.dumps(g)), wire.loads(wire.dumps(g)),
+                 wire.simplify(g), wire.jvp_graph(g), wire.vjp_graph(g)):
+        printed = str(copy)
+        assert want in printed and other not in printed, printed
+
+
+@pytest.mark.parametrize("pair", [("while_a", "while_b"), ("while_b", "while_a")])
+def test_while_loop_bodies_report_the_lines_of_the_trace_that_used_them(pair):
+    for name in pair:
+        f, marker = SUB[name]
+        other = SUB[pair[1] if name == pair[0] else pair[0]][1]
+        g = wire.trace(f, np.ones(2))
+        assert _locs_printed(g) == {_line(marker)}, str(g)
+        bad, zero = np.array([1.0, -1.0]), np.array([1.0, 0.0])
+        for call, arg in ((wire.jit(f), bad), (wire.vmap(f), bad[None]),
+                          (lambda x: wire.jvp(f, (x,), (np.ones(2),)), zero)):
+            with wire.debug_nans(), pytest.raises(wire.FloatingPointError) as e:
+                call(arg)
+            assert _line(marker) in str(e.value) and _line(other) not in str(e.value)

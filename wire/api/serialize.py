@@ -95,8 +95,10 @@ from ..ir import (
     Graph,
     LeafOp,
     Node,
+    adopt_sub_graph_locs,
     const_op,
     input_op,
+    locating_by,
     make_node,
     var_op,
 )
@@ -308,6 +310,13 @@ def dumps(graph: Graph) -> str:
     >>> print(text.splitlines()[1])
      "format": "wire.graph",
     """
+    if not isinstance(graph, Graph):
+        return _dumps(graph)
+    with locating_by(graph):  # its sub-graphs are written with this graph's lines
+        return _dumps(graph)
+
+
+def _dumps(graph) -> str:
     doc = _document(graph)
     subs = ",\n".join(_format_graph(g, "  ") for g in doc["subgraphs"])
     return (
@@ -578,8 +587,10 @@ def _fmt_aval(a) -> str:
     return "(" + ", ".join(map(repr, a)) + ")" if isinstance(a, tuple) else repr(a)
 
 
-def _dec_node(nx, k: int, nodes: list, graphs: list, memo: dict, registry) -> Node:
-    """One node from its JSON object; ``_Bad`` messages are relative to the node."""
+def _dec_node(nx, k: int, nodes: list, graphs: list, memo: dict, registry,
+              locs: dict | None = None) -> Node:
+    """One node from its JSON object; ``_Bad`` messages are relative to the node. ``locs``:
+    the table of the graph being decoded, which gets the lines of the node's sub-graphs."""
     _obj(nx, "a node", ("id", "op", "inputs", "params", "aval"), optional=("loc",))
     if _int(nx["id"], "id") != k:
         _fail(f"it has id {nx['id']}; ids must be 0, 1, 2, ... in list order")
@@ -642,9 +653,12 @@ def _dec_node(nx, k: int, nodes: list, graphs: list, memo: dict, registry) -> No
               f"{', '.join(_fmt_aval(a) for a in in_avals) or '()'} gives "
               f"{_fmt_aval(derived)}")
     try:
-        return make_node(prim, tuple(ins), frozen, derived, loc)
+        node = make_node(prim, tuple(ins), frozen, derived, loc)
     except TypeError as e:  # unhashable params
         _fail(f"params must be hashable values ({e}); use tuples, not lists")
+    if locs is not None and params:
+        adopt_sub_graph_locs(node, params, locs)
+    return node
 
 
 def _dec_graph(x, what: str, graphs: list) -> Graph:
@@ -654,7 +668,7 @@ def _dec_graph(x, what: str, graphs: list) -> Graph:
     memo: dict = {}  # avals and derived avals already checked in this graph
     for k, nx in enumerate(_list(x["nodes"], f"{what} nodes")):
         try:
-            node = _dec_node(nx, k, nodes, graphs, memo, REGISTRY)
+            node = _dec_node(nx, k, nodes, graphs, memo, REGISTRY, locs)
             nodes.append(node)
             if nx.get("loc") is not None and node.loc != nx["loc"]:
                 locs[node] = nx["loc"]

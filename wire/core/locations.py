@@ -11,15 +11,23 @@ Nodes are interned, so one node may appear in graphs traced from different sourc
   nodes the rule makes take that node's location: the derivative of the ``mul`` traced at
   ``model.py:12`` reports ``model.py:12`` (and ``bind`` skips the walk up the stack).
 
-Both are :class:`contextvars.ContextVar` s set by ``with`` blocks, so they are per thread
-(and per asyncio task) and nothing outlives the block; they are the only "current trace"
-state wire has, and no result depends on them — only reported locations do.
+A control-flow node's sub-graphs (a ``cond``'s branches, a ``scan``'s body) are params, so
+interning shares them between equal nodes traced at different lines: a trace's table also
+keeps the lines of the sub-graphs it made (``wire.ir.nested_locs``, and ``bind`` when it
+finds the node already interned), and what runs, prints or transforms a graph asks its table
+first while it descends into the sub-graphs (``wire.ir.locating_by``).
+
+All three are :class:`contextvars.ContextVar` s set by ``with`` blocks, so they are per
+thread (and per asyncio task) and nothing outlives the block; they are the only "current
+trace" state wire has, and no result depends on them — only reported locations do.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+
+from ..ir import nested_locs
 
 _RECORD: contextvars.ContextVar = contextvars.ContextVar("wire_locations", default=None)
 _SITE: contextvars.ContextVar = contextvars.ContextVar("wire_site", default=None)
@@ -71,8 +79,13 @@ def record_mapping(graph, mapping) -> None:
     table = _RECORD.get()
     if table is None:
         return
+    held = []
     for old, new in mapping.items():
         if not new.is_leaf and new not in table:
             loc = graph.loc(old)
             if loc is not None:
                 table[new] = loc
+        if old.params and not old.is_leaf:
+            held.append(old)
+    if held:  # the lines of the sub-graphs they hold (as ``graph`` reports them)
+        nested_locs(held, graph.locs, table)

@@ -39,8 +39,8 @@ from ..errors import (
     user_location,
 )
 from ..ir import Aval, Graph, Node, TraceTag, arg_node, arg_op, aval_of, const_node, const_op
-from ..ir import input_node, input_op, make_node, nested_locs, sub_graphs, substitute_map
-from ..ir import toposort
+from ..ir import adopt_sub_graph_locs, input_node, input_op, make_node, nested_locs
+from ..ir import substitute_map, toposort
 from .locations import _RECORD, _SITE, recording, site
 from .primitive import proj_p
 
@@ -199,7 +199,7 @@ def bind(prim, *args, **params):
         if node not in table:
             table[node] = loc
         if params:
-            _sub_graph_locs(node, params, table)
+            adopt_sub_graph_locs(node, params, table)
     if isinstance(aval, tuple):
         outs = tuple(make_node(proj_p, (node,), {"index": i}, a, loc) for i, a in enumerate(aval))
         if table is not None:
@@ -207,23 +207,6 @@ def bind(prim, *args, **params):
                 table.setdefault(o, loc)
         return tuple(Tracer(o) for o in outs)
     return Tracer(node)
-
-
-def _sub_graph_locs(node, params, table: dict) -> None:
-    """If ``node`` holds sub-graphs (a ``cond``'s branches …) and was interned before, it
-    holds the graphs of its first trace, with their lines: put the lines of the graphs this
-    call made (``params``') in this trace's table, which its graph keeps for its sub-graphs."""
-    held = node.params
-    for k, v in params.items():
-        if (type(v) is Graph or type(v) is tuple and v and type(v[0]) is Graph) \
-                and held[k] is not v:
-            for fresh in sub_graphs({k: v}):
-                if fresh.locs:
-                    for n in fresh.nodes:
-                        loc = fresh.locs.get(n)
-                        if loc is not None:
-                            table.setdefault(n, loc)
-                    nested_locs(fresh.nodes, fresh.locs, table)
 
 
 # --------------------------------------------------------------------------- tracing

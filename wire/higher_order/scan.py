@@ -21,7 +21,7 @@ from ..core.lowering import XpImpl
 from ..core.primitive import Primitive
 from ..core.formula import ARRAYS_ONLY, NoFormula
 from ..errors import ShapeError
-from ..ir import Aval, Graph, Node, carry_locs, input_node, substitute_map
+from ..ir import Aval, Graph, Node, carry_locs, input_node, located, substitute_map
 from ..ops.batching import batch_size, materialize, moveaxis
 from ..ops.elementwise import tanh
 from ..ops.layout import zeros_like_
@@ -214,7 +214,7 @@ def _scan_vjp(ct, out, *args, body, length, reverse, num_consts, num_carry):
     hoisted, residuals, bwd = split_residuals(g, nc, np_)
     # Forward pass: the body also emits the residuals, stacked over the steps.
     fwd_body = Graph(body.inputs, list(body.outputs) + residuals,
-                     locs=carry_locs(g, into=body.locs))
+                     locs=carry_locs(g, into=located(body).locs))
     fwd = scan_bind(consts, carry, xs, body=fwd_body, length=length, reverse=reverse)
     saved = fwd[len(body.outputs):]
     hs = inline(Graph(g.inputs[:nc], hoisted, locs=g.locs), consts) if hoisted else []

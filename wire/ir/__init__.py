@@ -18,7 +18,8 @@ from . import notebook  # noqa: F401  (installs the graph's Jupyter display)
 from .dot import to_dot
 from .graph import (
     Graph, _flat_tree, _graph_from_flat, carry_locs, format_graph, format_node_params,
-    fresh_inputs, locating_by, names, nested_locs, sub_graphs,
+    adopt_sub_graph_locs, fresh_inputs, locating_by, located, names, nested_locs,
+    sub_graphs,
 )
 from .nodes import (
     EMPTY_PARAMS,
@@ -52,6 +53,7 @@ __all__ = [
     "arg_node", "arg_op", "carry_locs", "dead_arg", "fresh_inputs",
     "aval_of", "const_node", "const_op", "format_graph", "format_node_params", "input_node",
     "input_op", "make_aval", "make_node", "names", "substitute", "substitute_map", "to_dot",
-    "toposort", "var_node", "locating_by", "nested_locs", "sub_graphs",
+    "toposort", "var_node", "adopt_sub_graph_locs", "locating_by", "located", "nested_locs",
+    "sub_graphs",
     "var_op", "with_inputs", "zero_signs",
 ]

@@ -22,7 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
-from pyrsistent import pvector
+from pyrsistent import pmap, pvector
 
 from ..tree import LEAF, TreeDef
 from .nodes import (
@@ -95,6 +95,43 @@ def nested_locs(nodes, table: Mapping, into: dict) -> dict:
             if m.params:
                 stack.extend((h, own) for h in sub_graphs(m.params))
     return into
+
+
+def adopt_sub_graph_locs(node: Node, params: Mapping, table: dict) -> None:
+    """``node`` was made from ``params``; if it was interned before, it holds the sub-graphs
+    of its first maker (with their lines) instead of ``params``' equal ones: put the lines
+    of ``params``' graphs (their own sub-graphs' included) in ``table``, the table of the
+    graph being built, so that graph reports them (see :func:`locating_by`)."""
+    held = node.params
+    for k, v in params.items():
+        if (type(v) is Graph or type(v) is tuple and v and type(v[0]) is Graph) \
+                and held.get(k) is not v:
+            for fresh in (v,) if type(v) is Graph else v:
+                if type(fresh) is Graph and fresh.locs:
+                    for m, loc in fresh.locs.items():
+                        table.setdefault(m, loc)
+
+
+def located(graph: "Graph") -> "Graph":
+    """``graph`` with a table of the lines it reports here (inside :func:`locating_by`
+    blocks: the enclosing graphs'), for its nodes and its sub-graphs' — what pickling
+    writes for a sub-graph, which interning may share with another trace."""
+    table: dict = {}
+    stack, seen = [graph], set()
+    while stack:
+        g = stack.pop()
+        if id(g) in seen:
+            continue
+        seen.add(id(g))
+        for m in g.nodes:
+            if m.is_leaf:
+                continue
+            loc = g.loc(m)
+            if loc is not None:
+                table.setdefault(m, loc)
+            if m.params:
+                stack.extend(sub_graphs(m.params))
+    return graph.with_locs(table)
 
 
 def names():
@@ -318,12 +355,21 @@ class Graph:
         # recurses node by node; nodes are re-interned on unpickling.
         nodes = list(self.nodes)
         pos = {n: k for k, n in enumerate(nodes)}
-        flat = tuple((n.op, tuple(pos[i] for i in n.inputs), n.params, n.aval, self.loc(n))
-                     for n in nodes)
+        with locating_by(self):  # sub-graphs go with the lines this graph reports for them
+            flat = tuple((n.op, tuple(pos[i] for i in n.inputs), _located_params(n.params),
+                          n.aval, self.loc(n)) for n in nodes)
         return _graph_from_flat, (
             flat, tuple(pos[n] for n in self.inputs), tuple(pos[n] for n in self.outputs),
             self.in_tree, self.out_tree,
         )
+
+
+def _located_params(params):
+    if not params or not sub_graphs(params):
+        return params
+    return pmap({k: located(v) if type(v) is Graph else
+                 tuple(located(g) for g in v) if type(v) is tuple and v and type(v[0]) is Graph
+                 else v for k, v in params.items()})
 
 
 def _graph_from_flat(flat, inputs, outputs, in_tree, out_tree) -> Graph:
@@ -334,6 +380,8 @@ def _graph_from_flat(flat, inputs, outputs, in_tree, out_tree) -> Graph:
         nodes.append(node)
         if loc is not None and node.loc != loc:
             locs[node] = loc
+        if params:
+            adopt_sub_graph_locs(node, params, locs)
     return Graph([nodes[i] for i in inputs], [nodes[i] for i in outputs], in_tree, out_tree,
                  locs)
 

@@ -33,11 +33,10 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
-from toolz import pipe
 
 from ..ir import (
-    EMPTY_PARAMS, ConstValue, Graph, Node, carry_locs, const_op, make_node, substitute_map,
-    toposort, with_inputs,
+    EMPTY_PARAMS, ConstValue, Graph, Node, adopt_sub_graph_locs, const_op,
+    locating_by, located, make_node, substitute_map, toposort, with_inputs,
 )
 from ..core.primitive import Primitive
 from ..errors import WireError
@@ -175,8 +174,9 @@ class Rewriter:
                 ins = tuple([memo[i] for i in node.inputs])
                 params = _simplify_graph_params(node.params, self.rules)
                 if params is not node.params or ins != node.inputs:
-                    memo[node] = local(self._moved(
-                        node, make_node(node.op, ins, params, node.aval, node.loc)))
+                    made = make_node(node.op, ins, params, node.aval, node.loc)
+                    adopt_sub_graph_locs(made, params, self.made)  # if interned before
+                    memo[node] = local(self._moved(node, made))
                     continue
             elif node.inputs:
                 ins = tuple([memo[i] for i in node.inputs])
@@ -411,14 +411,28 @@ def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
     >>> len(g), len(wire.simplify(g))
     (4, 0)
     """
-    table = ALGEBRA if rules is None else rules
-    graph = pipe(graph, dce, primitive_passes, fold_constants, rewrite(table), cse)
+    return _simplify(graph, ALGEBRA if rules is None else rules)
+
+
+def _passes(graph: Graph, *passes) -> Graph:
+    """``graph`` through ``passes`` in turn, each inside a :func:`locating_by` block of the
+    graph it is given, so the sub-graphs its nodes hold report that graph's lines (a pass may
+    make nodes holding graphs that interning shares with another trace)."""
+    for p in passes:
+        with locating_by(graph):
+            graph = p(graph)
+    return graph
+
+
+def _simplify(graph: Graph, table) -> Graph:
+    graph = _passes(graph, dce, primitive_passes, fold_constants, rewrite(table), cse)
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
     for _ in range(_MAX_SWEEPS):
-        collected, merging = collect(graph)
+        with locating_by(graph):
+            collected, merging = collect(graph)
         if graph.locs and not collected.locs:  # the nodes it keeps report their lines
             collected = collected.with_locs(graph.locs)
-        candidate = pipe(collected, rewrite(table), cse)
+        candidate = _passes(collected, rewrite(table), cse)
         if candidate == graph or len(candidate) >= len(graph):
             break
         graph = candidate
@@ -429,7 +443,7 @@ def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
 
 # --------------------------------------------------------------------------- nested graphs
 
-_NESTED: OrderedDict = OrderedDict()  # memo: (graph, id(rules)) -> (rules, simplified graph)
+_NESTED: OrderedDict = OrderedDict()  # memo: (graph, its lines, id(rules)) -> (rules, result)
 _NESTED_LIMIT = 256
 _NESTED_LOCK = threading.Lock()
 
@@ -438,12 +452,13 @@ def _simplify_nested(graph: Graph, rules) -> Graph:
     """``simplify`` of a graph held in a node's params. Every pass over the outer graph
     meets the same nested graphs again (and so on at each level of nesting, which made the
     cost exponential in the depth): the results are memoized."""
-    key = (graph, id(rules))
+    # locs_key: the lines it reports here (interning shares sub-graphs between traces)
+    key = (graph, graph.locs_key, id(rules))
     with _NESTED_LOCK:
         hit = _NESTED.get(key)
     if hit is not None and hit[0] is rules:
         return hit[1]
-    out = simplify(graph, rules)
+    out = simplify(located(graph), rules)
     with _NESTED_LOCK:
         _NESTED[key] = (rules, out)
         while len(_NESTED) > _NESTED_LIMIT:

@@ -77,6 +77,8 @@ def _locs(graph: Graph, env: dict, table: dict) -> dict:
                 loc = graph.loc(old)
                 if loc is not None:
                     table[node] = loc
+    for n, loc in graph.locs.items():  # the sub-graphs' lines (unbatched loops keep theirs)
+        table.setdefault(n, loc)
     return table
 
 
