@@ -10,7 +10,8 @@ Functions are traced into persistent, immutable graphs; transforms map graphs to
 
 from . import tree
 from .api import (
-    REGISTRY, Variable, cond, custom_jvp, custom_vjp, dumps, fori_loop, grad, grad_graph,
+    REGISTRY, Variable, cond, custom_jvp, custom_vjp, dumps, elementwise_grad, fori_loop, grad,
+    grad_graph,
     gradients, hessian, hvp, jacfwd, jacrev, jit, jvp, jvp_graph, linearize, load, loads,
     save, scan, switch, value_and_grad, var, vjp, vjp_graph, vmap, vmap_graph, while_loop,
 )
@@ -22,6 +23,7 @@ from .errors import (
     ShapeError,
     TracerBoolError,
     UnboundInputError,
+    UnexpectedTracerError,
     WireError,
     WireTypeError,
 )
@@ -49,9 +51,10 @@ __all__ = [
 # `random` stays out of __all__ so `from wire import *` cannot shadow the standard library's
 __all__ += ["nn", "optim", "scipy", "testing"]
 __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
-__all__ += ["BackendError"]
+__all__ += ["BackendError", "UnexpectedTracerError"]
 __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
+__all__ += ["elementwise_grad"]
 
 # Every public function here is where user code enters wire: errors leaving it lose wire's
 # frames (WIRE_TRACEBACK=full keeps them; see wire.tracebacks).

@@ -21,7 +21,7 @@ from ..core.lowering import XpImpl
 from ..core.primitive import Primitive
 from ..core.formula import ARRAYS_ONLY, NoFormula
 from ..errors import ShapeError
-from ..ir import Aval, Graph, Node, input_node, substitute
+from ..ir import Aval, Graph, Node, carry_locs, input_node, located, substitute_map
 from ..ops.batching import batch_size, materialize, moveaxis
 from ..ops.elementwise import tanh
 from ..ops.layout import zeros_like_
@@ -182,7 +182,8 @@ def split_residuals(vjp: Graph, nc: int, np_: int):
         input_node(k, n.aval) for k, n in enumerate(hoisted + residuals + list(ct_in))
     ]
     mapping = dict(zip(hoisted + residuals + list(ct_in), new_inputs))
-    backward = Graph(new_inputs, substitute(list(vjp.outputs), mapping))
+    new = substitute_map(list(vjp.outputs), mapping)
+    backward = Graph(new_inputs, [new[o] for o in vjp.outputs], locs=carry_locs(vjp, new))
     return hoisted, residuals, backward
 
 
@@ -221,10 +222,11 @@ def _scan_vjp(ct, out, *args, body, length, reverse, num_consts, num_carry):
     # the carries as the custom rules inside do (fwd), so outer derivatives differentiate
     # the rules' code (wire.transforms.vjp: rules apply once).
     primal_body = rebased_graph(body, True) if calls_custom(body) else body
-    fwd_body = Graph(body.inputs, list(primal_body.outputs) + residuals)
+    fwd_body = Graph(body.inputs, list(primal_body.outputs) + residuals,
+                     locs=carry_locs(g, into=located(body).locs))
     fwd = scan_bind(consts, carry, xs, body=fwd_body, length=length, reverse=reverse)
     saved = fwd[len(body.outputs):]
-    hs = inline(Graph(g.inputs[:nc], hoisted), consts) if hoisted else []
+    hs = inline(Graph(g.inputs[:nc], hoisted, locs=g.locs), consts) if hoisted else []
     ct_k = pick(ct[:nk], k_f)
     ct_y = pick(ct[nk:], out_f[nk:])
     acc0 = [zeros_like_(c) for c in pick(consts, c_f)]

@@ -18,6 +18,7 @@ from pyrsistent import pmap
 
 from ..core import TraceTag, Tracer, call_graph_flat, evaluate_flat, to_tracer, trace_flat
 from ..core.debug import _NANS
+from ..core.locations import current_table
 from ..errors import ShapeError
 from ..ir import Aval, Graph, _flat_tree, arg_op, make_node, toposort
 from ..ops.batching import to_front
@@ -40,7 +41,7 @@ def closed_graph(fn: Callable, in_avals: Sequence[Aval]) -> Graph:
         return tuple(to_tracer(o) for o in fn(*args))
 
     g = trace_flat(flat_fn, in_avals, _flat_tree(len(in_avals)))
-    return Graph(g.inputs, g.outputs)
+    return Graph(g.inputs, g.outputs, locs=g.locs)
 
 
 def inline(graph: Graph, args: Sequence) -> list:
@@ -81,12 +82,19 @@ def out_nonzero(graph: Graph, in_nz: Sequence[bool]) -> list[bool]:
     return [o in dep for o in graph.outputs]
 
 
+def _here(node):
+    """Where the current trace placed ``node`` (an inlined graph's node: that graph's line),
+    for the nodes a rule makes while differentiating it."""
+    table = current_table()
+    return (table.get(node) if table else None) or node.loc
+
+
 def jvp_inline(graph: Graph, primals: Sequence, tangents: Sequence):
     """Inline ``graph`` on ``primals``; return (outputs, output tangents or None)."""
     outs = inline(graph, primals)
     touts, outs = forward_and_primals([o.node for o in outs],
                                       [to_tracer(p).node for p in primals], tangents,
-                                      [o.node for o in outs])
+                                      [o.node for o in outs], _here)
     return [Tracer(o) for o in outs], touts
 
 
@@ -95,7 +103,7 @@ def vjp_inline(graph: Graph, primals: Sequence, cts: Sequence, wrt: Sequence[boo
     primals = [to_tracer(p) for p in primals]
     outs = inline(graph, primals)
     chosen = [p for p, m in zip(primals, wrt) if m]
-    found = backward([o.node for o in outs], list(cts), [p.node for p in chosen])
+    found = backward([o.node for o in outs], list(cts), [p.node for p in chosen], _here)
     return [zeros_like_(p) if g is None else g for g, p in zip(found, chosen)]
 
 
