@@ -16,6 +16,7 @@ from ..core import TraceTag, Tracer, bind, evaluate_flat, to_tracer, trace
 from ..core.lowering import xp_run_graph
 from ..core.primitive import Primitive
 from ..core.formula import call_graph as call_graph_formula
+from ..core.taylor import BY_JVP
 from ..errors import ShapeError, WireError, at, user_location
 from ..ir import arg_op, make_node, substitute
 from ..ops.batching import batch_size, to_front
@@ -25,6 +26,7 @@ from ..ops.reductions import reduce_sum
 from ..transforms.jvp import forward
 from ..transforms.vjp import backward
 from ..transforms.vmap import vmap_flat, vmap_leaves
+from .subgraph import jet_inline
 
 
 def _run_graph(*args, graph, **_):
@@ -193,6 +195,8 @@ custom_jvp_call_p = Primitive(
     xp=xp_run_graph("graph"),
     doc="a user function (graph param) with a user-defined JVP rule (wire.custom_jvp)",
     sympy=call_graph_formula,
+    # the user's rule, differentiated again for the higher orders (as nested jvp does)
+    taylor=BY_JVP,
 )
 
 
@@ -249,6 +253,12 @@ def _custom_vjp_jvp(ts, out, *xs, graph, **_):
     return tuple(zeros_like_(o) if t is None else t for t, o in zip(tangents, out))
 
 
+def _custom_vjp_taylor(series, out, *xs, graph, **_):
+    # As forward mode: the series of the function itself (JAX's jet does the same).
+    _, found = jet_inline(graph, xs, series, len(next(s for s in series if s is not None)))
+    return tuple(found)
+
+
 def _sample_custom_vjp(rng):
     def fwd(x):
         return sin(x), cos(x)
@@ -275,4 +285,5 @@ custom_vjp_call_p = Primitive(
     xp=xp_run_graph("graph"),
     doc="a user function (graph param) with user-defined fwd/bwd rules (wire.custom_vjp)",
     sympy=call_graph_formula,
+    taylor=_custom_vjp_taylor,
 )

@@ -37,6 +37,7 @@ from ..core import Tracer, bind
 from ..core.lowering import MissingFunction, XpImpl
 from ..core.primitive import Primitive, broadcast_shapes
 from ..core.formula import ARRAYS_ONLY
+from ..core.taylor import BY_JVP
 from ..errors import ShapeError
 from ..ir import Aval
 from . import layout as S
@@ -230,6 +231,39 @@ def _solve_jvp(ts, out, a, b):
     return solve(a, rhs)
 
 
+def _matmul_sum(a: list, y: list, k: int):
+    """``Σ_{j=1}^k a_j y_(k-j)`` (matrix products; ``None`` terms skipped)."""
+    total = None
+    for j in range(1, k + 1):
+        if a[j] is not None and y[k - j] is not None:
+            term = matmul(a[j], y[k - j])
+            total = term if total is None else total + term
+    return total
+
+
+def _solve_taylor(series, out, a, b):
+    """``a(t) y(t) = b(t)``: ``y_k = a_0⁻¹ (b_k - Σ_{j=1}^k a_j y_(k-j))``, one solve per order."""
+    n = len(next(s for s in series if s is not None))
+    sa = [a] + (list(series[0]) if series[0] is not None else [None] * n)
+    sb = [b] + (list(series[1]) if series[1] is not None else [None] * n)
+    y = [out]
+    for k in range(1, n + 1):
+        rest = _matmul_sum(sa, y, k)
+        rhs = sb[k] if rest is None else (-rest if sb[k] is None else sb[k] - rest)
+        y.append(None if rhs is None else solve(a, rhs))
+    return y[1:]
+
+
+def _inv_taylor(series, out, a):
+    """``a(t) x(t) = I``: ``x_k = -x_0 Σ_{j=1}^k a_j x_(k-j)`` (``x_0 = out``)."""
+    sa = [a] + list(series[0])
+    x = [out]
+    for k in range(1, len(sa)):
+        rest = _matmul_sum(sa, x, k)
+        x.append(None if rest is None else -matmul(out, rest))
+    return x[1:]
+
+
 def _conj_transpose(bk, a):
     at = bk.xp.matrix_transpose(a)
     return bk.xp.conj(at) if bk.np_dtype(a).kind == "c" else at
@@ -260,6 +294,7 @@ solve_p = Primitive(
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3)), rng.normal(size=(3, 2))], {}),
     doc="a⁻¹ b for square a (..., n, n) and b (..., n, k); LinAlgError if a is singular",
     sympy=ARRAYS_ONLY,
+    taylor=_solve_taylor,
 )
 
 
@@ -283,6 +318,7 @@ inv_p = Primitive(
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="matrix inverse; LinAlgError if singular",
     sympy=ARRAYS_ONLY,
+    taylor=_inv_taylor,
 )
 
 
@@ -547,6 +583,7 @@ adjugate_p = Primitive(
     "invertible); adjugate(a, t1, …, tk) is its k-th derivative along t1 … tk, 0 for k >= n. "
     "Division-free, exact for every a and every k",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 
@@ -579,6 +616,7 @@ det_p = Primitive(
     doc="determinant; its gradient is the cofactor matrix adj(a)ᵀ, and every higher "
     "derivative is exact too (through adjugate), singular and tied a included",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 
@@ -632,6 +670,7 @@ inv_or_inf_p = Primitive(
     doc="inv(a), and adj(a) / 0 (±inf, NaN where a cofactor is 0) for exactly singular a "
     "instead of LinAlgError: the gradient of log|det(a)|ᵀ, which has a pole there",
     sympy=ARRAYS_ONLY,
+    taylor=_inv_taylor,
 )
 
 
@@ -669,6 +708,7 @@ slogdet_p = Primitive(
     doc="(sign, log|det|); the sign of a real matrix has zero derivative; at a singular matrix "
     "the gradient of log|det| is ±inf (NaN where a cofactor is 0), not LinAlgError",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 
@@ -716,6 +756,7 @@ cholesky_p = Primitive(
     sample=lambda rng: ([_spd(rng, (2, 3, 3))], {}),
     doc="lower Cholesky factor of the Hermitian part of a; LinAlgError if not positive definite",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 
@@ -775,6 +816,7 @@ eigh_p = Primitive(
     doc="(eigenvalues ascending, eigenvectors) of the Hermitian part of a; derivatives through "
     "the eigenvectors of tied eigenvalues are NaN",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 
@@ -870,6 +912,7 @@ svd_p = Primitive(
     doc="reduced SVD (u, s, vh); derivatives through the vectors of tied or zero singular "
     "values are NaN",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 
@@ -922,6 +965,7 @@ pinv_p = Primitive(
     doc="Moore-Penrose pseudo-inverse (singular values below rcond * max dropped); its "
     "derivative holds where the rank is locally constant, repeated singular values included",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 
@@ -1010,6 +1054,7 @@ qr_p = Primitive(
         rng.integers(0, 5))])], {}),
     doc="reduced QR (q, r); derivatives need the leading min(m, n) columns to have full rank",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 
@@ -1107,6 +1152,7 @@ eig_p = Primitive(
     doc="(eigenvalues, right eigenvectors) of a general square matrix, always complex; "
     "eigenvectors have unit norm and a real largest entry (LAPACK's choice)",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 
