@@ -11,6 +11,7 @@ from .grad import (
 from .jit import jit
 from .registry import REGISTRY
 from .serialize import dumps, load, loads, save
+from .taylor import jet, jet_graph, taylor, taylor_graph
 from .vmap import vmap, vmap_graph
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "grad", "grad_graph", "gradients", "hessian", "hvp", "jacfwd", "jacrev", "jit", "jvp",
     "jvp_graph", "linearize", "load", "loads", "save", "scan", "switch", "trace_args",
     "value_and_grad", "var", "vjp", "vjp_graph", "vmap", "vmap_graph", "while_loop",
+    "jet", "jet_graph", "taylor", "taylor_graph",
 ]

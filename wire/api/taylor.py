@@ -16,8 +16,8 @@ from .. import tree
 from ..core import Tracer, flat_avals, trace_flat
 from ..errors import ShapeError, WireError, at, user_location
 from ..ir import Graph, input_node
-from ..ops.layout import full, zeros_like_
-from ..transforms.jet import propagate
+from ..ops.layout import zeros_like_
+from ..transforms.jet import derivatives, propagate
 from .grad import (
     Transformed, _normalize_argnums, arg_leaf_ranges, arg_trees, call, maybe_simplify,
     trace_args,
@@ -164,35 +164,14 @@ def taylor_graph(graph: Graph, order: int, argnums: int = 0, simplify: bool = Tr
     order = _check_order(order)
     (a,) = _normalize_argnums(argnums, len(arg_leaf_ranges(graph.in_tree)))
     r = arg_leaf_ranges(graph.in_tree)[a]
-    series: list = [None] * len(graph.inputs)
     for i in r:
         aval = graph.inputs[i].aval
         if aval.dtype.kind not in "fc":
             raise WireError(f"taylor: argument {a} has a {aval!r} entry; derivatives need "
                             f"floating-point inputs{at(user_location())}")
-        series[i] = ([full(aval.shape, 1, aval.dtype)] + [None] * (order - 1)) if order else []
-    outs, found = propagate(list(graph.outputs), list(graph.inputs), list(graph.inputs),
-                            series, order)
-    per_order = []
-    for k in range(order + 1):
-        if only_last and k < order:
-            continue
-        leaves = []
-        for o, out, s in zip(graph.outputs, outs, found):
-            if k == 0:
-                leaves.append(to_node_(out))
-                continue
-            c = None if s is None else s[k - 1]
-            c = zeros_like_(Tracer(o)) if c is None else c * float(math.factorial(k))
-            leaves.append(c.node)
-        per_order.append(tree.unflatten(graph.out_tree, leaves))
-    result = per_order[0] if only_last else tuple(per_order)
+    result = derivatives(graph, order, list(r), only_last)
     leaves, out_tree = tree.flatten(result)
     return maybe_simplify(Graph(graph.inputs, leaves, graph.in_tree, out_tree), simplify)
-
-
-def to_node_(t):
-    return t.node if isinstance(t, Tracer) else t
 
 
 def taylor(f, order: int, argnums: int = 0, *, simplify: bool = True):

@@ -182,15 +182,6 @@ def _div_taylor(series, out, x, y):
     return ts_.result(ts_.quotient(a, b, out))
 
 
-def _pow_taylor(series, out, x, y):
-    a, b = _series_of((x, y), series)
-    if series[1] is None:  # x ** p, p constant: the power recurrence (any sign of x)
-        return ts_.result(ts_.power(a, y, out))
-    # x ** y = exp(y log x)
-    logs = ts_.log(a, log(x))
-    return ts_.result(ts_.exp(ts_.product(b, logs, y * logs[0]), out))
-
-
 # fmt: off
 mul_p = binary("mul", np.multiply, (lambda x, y, out: y, lambda x, y, out: x), xp="multiply",
                sympy=lambda sp, n, x, y: x * y, taylor=BILINEAR)
@@ -199,7 +190,8 @@ div_p = Primitive("div", np.true_divide, elementwise_shape("div"),
                   batch=elementwise_batch(lambda: div_p), sample=elementwise_sampler([REALS, NONZERO]),
                   xp=xp_function("divide"), sympy=lambda sp, n, x, y: x / y, taylor=_div_taylor)
 pow_p = binary("pow", np.power, (lambda x, y, out: y * (x ** (y - 1.0)), _pow_dy),
-               domains=(POSITIVE, REALS), sympy=lambda sp, n, x, y: x ** y, taylor=_pow_taylor)
+               # BY_JVP: at x = 0 its series are the limits nested derivatives give
+               domains=(POSITIVE, REALS), sympy=lambda sp, n, x, y: x ** y, taylor=BY_JVP)
 # fmt: on
 
 

@@ -17,6 +17,7 @@ differentiated, batched and compiled.
 
 from __future__ import annotations
 
+import math
 from typing import Optional, Sequence
 
 from pyrsistent import pmap
@@ -24,12 +25,13 @@ from pyrsistent import pmap
 from ..core import Tracer, TraceTag, bind, proj_p, to_node, to_tracer
 from ..core.taylor import BILINEAR, BY_JVP, COEFFICIENTWISE, ZERO
 from ..errors import NonDifferentiableError, WireError, at
-from ..ir import Node, arg_op, make_node, substitute, toposort, with_inputs
-from ..ops.layout import zeros_like_
+from .. import tree
+from ..ir import Graph, Node, arg_op, make_node, substitute, toposort, with_inputs
+from ..ops.layout import full, zeros_like_
 from .jvp import fit_tangent
 from .vjp import _outputs, carries_derivative
 
-__all__ = ["propagate"]
+__all__ = ["derivatives", "propagate"]
 
 
 class _Run:
@@ -252,3 +254,35 @@ def _outs_nodes(node: Node) -> list[Node]:
     if isinstance(node.aval, tuple):
         return [_proj(node, i) for i in range(len(node.aval))]
     return [node]
+
+
+# --------------------------------------------------------------------------- derivatives
+
+
+def derivatives(graph: Graph, order: int, leaves: Sequence[int], only_last: bool = False):
+    """``graph``'s outputs and their first ``order`` derivatives along ``x(t) = x + t`` for the
+    input leaves ``leaves`` (``t`` added to every entry of them): a pytree ``(f, f', …,
+    f⁽ⁿ⁾)`` of nodes, each like ``graph``'s output (just ``f⁽ⁿ⁾`` with ``only_last``).
+
+    One Taylor pass of order ``n`` with the seed ``x1 = 1``; ``f⁽ᵏ⁾ = k! · y_k``.
+    """
+    series: list = [None] * len(graph.inputs)
+    for i in leaves:
+        aval = graph.inputs[i].aval
+        series[i] = ([full(aval.shape, 1, aval.dtype)] + [None] * (order - 1)) if order else []
+    outs, found = propagate(list(graph.outputs), list(graph.inputs), list(graph.inputs),
+                            series, order)
+    per_order = []
+    for k in range(order + 1):
+        if only_last and k < order:
+            continue
+        nodes = []
+        for o, out, s in zip(graph.outputs, outs, found):
+            if k == 0:
+                nodes.append(out.node)
+                continue
+            c = None if s is None else s[k - 1]
+            c = zeros_like_(Tracer(o)) if c is None else c * float(math.factorial(k))
+            nodes.append(c.node)
+        per_order.append(tree.unflatten(graph.out_tree, nodes))
+    return per_order[0] if only_last else tuple(per_order)
