@@ -10,7 +10,7 @@ Functions are traced into persistent, immutable graphs; transforms map graphs to
 
 from . import tree
 from .api import (
-    REGISTRY, Variable, cond, custom_jvp, custom_vjp, dumps, fori_loop, grad, grad_graph,
+    REGISTRY, checkpoint, checkpoint_policies, Variable, cond, custom_jvp, custom_vjp, dumps, fori_loop, grad, grad_graph,
     gradients, hessian, hvp, jacfwd, jacrev, jet, jet_graph, jit, jvp, jvp_graph, linearize,
     load, loads, save, scan, switch, taylor, taylor_graph, value_and_grad, var, vjp,
     vjp_graph, vmap, vmap_graph, while_loop,
@@ -53,4 +53,4 @@ __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
 __all__ += ["BackendError"]
 __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
-__all__ += ["jet", "jet_graph", "taylor", "taylor_graph"]
+__all__ += ["jet", "jet_graph", "taylor", "taylor_graph", "checkpoint", "checkpoint_policies"]

@@ -14,7 +14,7 @@ from types import ModuleType
 
 from pyrsistent import pmap
 
-from ..higher_order import cond, custom, scan, while_loop
+from ..higher_order import checkpoint, cond, custom, scan, while_loop
 from ..ops import elementwise, indexing, layout, matmul, reductions
 from ..ops import complex_parts, cumulative, factorizations, fft, incomplete, sorting, special
 from ..core import primitive as core_primitive
@@ -23,7 +23,7 @@ from ..core.primitive import Primitive
 PRIMITIVE_MODULES: tuple[ModuleType, ...] = (
     core_primitive, elementwise, layout, indexing, reductions, matmul, custom,
     complex_parts, cumulative, sorting, factorizations, fft, special, incomplete, cond, scan,
-    while_loop,
+    while_loop, checkpoint,
 )
 
 

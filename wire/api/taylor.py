@@ -72,8 +72,9 @@ def jet_graph(graph: Graph, order: int, factorial_scaled: bool = True,
                 pos += 1
                 flat_series_inputs.append(node)
                 c = Tracer(node)
-                series_inputs[i][k] = c * (1.0 / math.factorial(k + 1)) if (
-                    factorial_scaled and k) else c
+                # the driver works with derivatives (factorial-scaled coefficients)
+                series_inputs[i][k] = c if factorial_scaled or k == 0 else (
+                    c * float(math.factorial(k + 1)))
     outs, found = propagate(list(graph.outputs), list(graph.inputs), list(graph.inputs),
                             series_inputs, order)
     coefs = []
@@ -82,8 +83,8 @@ def jet_graph(graph: Graph, order: int, factorial_scaled: bool = True,
             c = None if s is None else s[k]
             if c is None:
                 c = zeros_like_(Tracer(o))
-            elif factorial_scaled and k:
-                c = c * float(math.factorial(k + 1))
+            elif not factorial_scaled and k:
+                c = c * (1.0 / math.factorial(k + 1))
             coefs.append(c.node)
     in_tree = tree.TreeDef("tuple", tuple, None, (
         graph.in_tree,

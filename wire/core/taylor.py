@@ -1,7 +1,8 @@
 """What a primitive's ``taylor`` field holds: how truncated Taylor series pass through it.
 
-A series of order ``n`` stands for ``x(t) = x0 + x1 t + x2 t**2 + … + xn t**n`` (plain Taylor
-coefficients, not derivatives: ``xk = x⁽ᵏ⁾(0) / k!``). The Taylor-mode driver
+A series of order ``n`` stands for ``x(t) = x0 + x1 t + x2 t**2/2! + … + xn t**n/n!``: its
+coefficients are the derivatives ``xk = x⁽ᵏ⁾(0)`` (JAX's ``jet`` with ``factorial_scaled``),
+so the recurrences are Leibniz's rule with integer (binomial) constants. The Taylor-mode driver
 (``wire.transforms.jet``) walks a graph and asks each primitive for the coefficients of its
 output from those of its inputs. A primitive's ``taylor`` field is either
 
@@ -46,13 +47,13 @@ COEFFICIENTWISE = SeriesRule(
 
 BILINEAR = SeriesRule(
     "bilinear",
-    "(n+1)(n+2)/2 applications of the primitive itself, y_k = Σ_j prim(a_j, b_(k-j)): exact "
-    "for a primitive linear in each of its two operands (mul, matmul)")
+    "(n+1)(n+2)/2 applications of the primitive itself, y_k = Σ_j C(k,j) prim(a_j, b_(k-j)) "
+    "(Leibniz's rule): exact for a primitive linear in each of its two operands (mul, matmul)")
 
 BY_JVP = SeriesRule(
     "by_jvp",
     "the series of the JVP rule's expression, one order at a time: y' = jvp(x, y; x') is an "
-    "identity in t, so y_k = (coefficient k-1 of the JVP expression)/k, which only needs "
+    "identity in t, so y_k = the (k-1)-th derivative of the JVP expression, which only needs "
     "y_0 … y_(k-1). Exact. Nodes: O(n²) times the JVP expression's size when its primitives "
     "have O(n²) rules (each order re-derives the lower coefficients, which interning shares: "
     "O(n³) tracing work)")

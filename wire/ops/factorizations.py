@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 
 import numpy as np
 
@@ -232,17 +233,21 @@ def _solve_jvp(ts, out, a, b):
 
 
 def _matmul_sum(a: list, y: list, k: int):
-    """``Σ_{j=1}^k a_j y_(k-j)`` (matrix products; ``None`` terms skipped)."""
+    """``Σ_{j=1}^k C(k,j) a_j y_(k-j)`` (Leibniz's rule for matrix products, without the
+    ``j = 0`` term; ``None`` terms skipped)."""
     total = None
     for j in range(1, k + 1):
         if a[j] is not None and y[k - j] is not None:
             term = matmul(a[j], y[k - j])
+            if math.comb(k, j) != 1:
+                term = term * float(math.comb(k, j))
             total = term if total is None else total + term
     return total
 
 
 def _solve_taylor(series, out, a, b):
-    """``a(t) y(t) = b(t)``: ``y_k = a_0⁻¹ (b_k - Σ_{j=1}^k a_j y_(k-j))``, one solve per order."""
+    """``a(t) y(t) = b(t)``: ``y_k = a_0⁻¹ (b_k - Σ_{j=1}^k C(k,j) a_j y_(k-j))`` (derivative
+    coefficients), one solve per order."""
     n = len(next(s for s in series if s is not None))
     sa = [a] + (list(series[0]) if series[0] is not None else [None] * n)
     sb = [b] + (list(series[1]) if series[1] is not None else [None] * n)
@@ -255,7 +260,7 @@ def _solve_taylor(series, out, a, b):
 
 
 def _inv_taylor(series, out, a):
-    """``a(t) x(t) = I``: ``x_k = -x_0 Σ_{j=1}^k a_j x_(k-j)`` (``x_0 = out``)."""
+    """``a(t) x(t) = I``: ``x_k = -x_0 Σ_{j=1}^k C(k,j) a_j x_(k-j)`` (``x_0 = out``)."""
     sa = [a] + list(series[0])
     x = [out]
     for k in range(1, len(sa)):

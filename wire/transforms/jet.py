@@ -1,11 +1,11 @@
 """Taylor mode as a graph transform: truncated power series through every node.
 
-:func:`propagate` pushes series ``x(t) = x0 + x1 t + … + xn t**n`` (plain Taylor
-coefficients) from input nodes through every node that depends on them, in topological
+:func:`propagate` pushes series ``x(t) = x0 + x1 t + x2 t**2/2! + … + xn t**n/n!``
+(factorial-scaled: ``xk`` is the ``k``-th derivative at ``t = 0``) from input nodes through every node that depends on them, in topological
 order, with each primitive's ``taylor`` field (see :mod:`wire.core.taylor`): a rule of its
 own, or a marker the driver carries out here from the primitive's other rules —
-``COEFFICIENTWISE`` (the JVP rule applied to each coefficient), ``BILINEAR`` (a Cauchy
-product of the primitive itself), ``BY_JVP`` (the series of the JVP expression, one order at a
+``COEFFICIENTWISE`` (the JVP rule applied to each coefficient), ``BILINEAR`` (Leibniz's rule
+with the primitive itself), ``BY_JVP`` (the series of the JVP expression, one order at a
 time) or ``ZERO``. As in forward mode, ``None`` stands for zeros: a node none of whose inputs
 carries a series is only rebuilt on its new primal inputs, and a ``None`` coefficient inside a
 series is an exact zero the rules skip. The driver broadcasts coefficients to their node's
@@ -159,14 +159,18 @@ def _transpose(per_k: list, node: Node):
 
 
 def _bilinear(node: Node, in_series, order: int, xs):
+    """Leibniz's rule: ``y_k = Σ_j C(k,j) prim(a_j, b_(k-j))``."""
     a = [xs[0]] + (in_series[0] or [None] * order)
     b = [xs[1]] + (in_series[1] or [None] * order)
     out = []
     for k in range(1, order + 1):
-        terms = [bind(node.op, a[j], b[k - j], **node.params)
-                 for j in range(k + 1) if a[j] is not None and b[k - j] is not None]
         total = None
-        for t in terms:
+        for j in range(k + 1):
+            if a[j] is None or b[k - j] is None:
+                continue
+            t = bind(node.op, a[j], b[k - j], **node.params)
+            if math.comb(k, j) != 1:
+                t = t * float(math.comb(k, j))
             total = t if total is None else total + t
         out.append(total)
     return out
@@ -181,9 +185,9 @@ def _series_key(in_series, m: int) -> tuple:
 
 
 def _by_jvp(node: Node, in_series, order: int, run: _Run):
-    """``y' = jvp(x, y; x')`` holds for every ``t``, so coefficient ``k-1`` of the JVP
-    expression (which needs ``y_0 … y_(k-1)`` only) is ``k·y_k``. Each order runs the series
-    of the expression one order further; interning shares the lower orders it re-derives."""
+    """``y' = jvp(x, y; x')`` holds for every ``t``, so the ``(k-1)``-th derivative of the JVP
+    expression (which needs ``y_0 … y_(k-1)`` only) is ``y_k``. Each order runs the series of
+    the expression one order further; interning shares the lower orders it re-derives."""
     prim = node.op
     multi = isinstance(node.aval, tuple)
     out_avals = list(node.aval) if multi else [node.aval]
@@ -212,7 +216,7 @@ def _by_jvp(node: Node, in_series, order: int, run: _Run):
         if s is None:
             continue
         t0.append(s[0] if s[0] is not None else zeros_like_(xs[i]))
-        tser.append([None if c is None else c * float(j + 2) for j, c in enumerate(s[1:])])
+        tser.append(list(s[1:]))  # the series of x' is x's, shifted by one
     ys: list[list] = [[] for _ in out_avals]
     start = 0
     for m in range(order, 0, -1):  # the longest prefix already derived
@@ -239,7 +243,7 @@ def _by_jvp(node: Node, in_series, order: int, run: _Run):
             got = dict(zip(live, found))
             step = [None if t is None or got[t] is None else got[t][m - 1] for t in targets]
         for y, c in zip(ys, step):
-            y.append(None if c is None else c * (1.0 / k))
+            y.append(c)
         run.by_jvp[(node, _series_key(in_series, k))] = tuple(tuple(y) for y in ys)
     result = [None if all(c is None for c in y) else y for y in ys]
     return tuple(result) if multi else result[0]
@@ -264,7 +268,7 @@ def derivatives(graph: Graph, order: int, leaves: Sequence[int], only_last: bool
     input leaves ``leaves`` (``t`` added to every entry of them): a pytree ``(f, f', …,
     f⁽ⁿ⁾)`` of nodes, each like ``graph``'s output (just ``f⁽ⁿ⁾`` with ``only_last``).
 
-    One Taylor pass of order ``n`` with the seed ``x1 = 1``; ``f⁽ᵏ⁾ = k! · y_k``.
+    One Taylor pass of order ``n`` with the seed ``x' = 1``.
     """
     series: list = [None] * len(graph.inputs)
     for i in leaves:
@@ -282,7 +286,6 @@ def derivatives(graph: Graph, order: int, leaves: Sequence[int], only_last: bool
                 nodes.append(out.node)
                 continue
             c = None if s is None else s[k - 1]
-            c = zeros_like_(Tracer(o)) if c is None else c * float(math.factorial(k))
-            nodes.append(c.node)
+            nodes.append(zeros_like_(Tracer(o)).node if c is None else c.node)
         per_order.append(tree.unflatten(graph.out_tree, nodes))
     return per_order[0] if only_last else tuple(per_order)
