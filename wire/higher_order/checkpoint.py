@@ -98,13 +98,15 @@ def _token(cts):
 
 
 def _checkpoint_vjp(ct, out, *xs, body, n_out):
-    cts = list(ct[:n_out])
+    # the saved outputs have cotangents too when a derivative of the backward pass (which
+    # reads them) is taken: grad of grad
+    cts = list(ct)
     token = _token(cts)
     held = [remat_barrier(x, token) for x in xs]
     again = _inline(body, held)
     # outputs and saved intermediates come from the forward node, the rest is recomputed
     known = {a: o.node for a, o in zip(again, out)}
-    found = backward(again[:n_out], cts, [h.node for h in held])
+    found = backward(again, cts, [h.node for h in held])
     live = [f.node for f in found if f is not None]
     swapped = dict(zip(live, substitute(live, known))) if live else {}
     return tuple(None if f is None else Tracer(swapped[f.node]) for f in found)

@@ -222,25 +222,27 @@ def _integer_pow_jvp(ts, out, x, *, y):
 
 
 def _integer_pow_taylor(series, out, x, *, y):
-    """Products only (binary powering), so the series is exact at ``x0 = 0`` too; a negative
-    power is the quotient of 1 by the positive one."""
+    """Products only (binary powering) of ``x``'s series — or of ``1/x``'s for a negative
+    power — so the series is exact at ``x0 = 0`` too, with the infinite limits nested
+    derivatives give at the pole of a negative power."""
     if y == 0:
         return None
     (a,) = _series_of((x,), series)
+    sign = 1 if y > 0 else -1
+    if y < 0:
+        one = [ones_like_(x)] + [None] * (len(a) - 1)
+        a = ts_.quotient(one, a, integer_pow(x, -1))
     p = abs(y)
-    acc, have = None, 0  # the series of x ** have
-    base, bit = a, 1  # the series of x ** bit
+    acc, have = None, 0  # the series of x ** (sign * have)
+    base, bit = a, 1  # the series of x ** (sign * bit)
     while bit <= p:
         if p & bit:
             have += bit
-            acc = base if acc is None else ts_.product(acc, base, integer_pow(x, have))
+            acc = base if acc is None else ts_.product(acc, base, integer_pow(x, sign * have))
         bit *= 2
         if bit <= p:
-            base = ts_.square(base, integer_pow(x, bit))
-    if y > 0:
-        return ts_.result(acc)
-    one = [ones_like_(x)] + [None] * (len(a) - 1)
-    return ts_.result(ts_.quotient(one, acc, out))
+            base = ts_.square(base, integer_pow(x, sign * bit))
+    return ts_.result(acc)
 
 
 def _integer_pow_sample(rng):
