@@ -54,3 +54,9 @@ __all__ += ["BackendError"]
 __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
 __all__ += ["jet", "jet_graph", "taylor", "taylor_graph", "checkpoint", "checkpoint_policies"]
+
+# Every public function here is where user code enters wire: errors leaving it lose wire's
+# frames (WIRE_TRACEBACK=full keeps them; see wire.tracebacks).
+from .tracebacks import expose as _expose  # noqa: E402  isort: skip
+
+_expose(globals(), __all__)

@@ -23,6 +23,7 @@ from ..ops.layout import full, ones_like_, zeros_like_
 from ..transforms.jet import derivatives
 from ..transforms.simplify import simplify as run_simplify
 from ..transforms.vjp import backward
+from ..tracebacks import entry_point
 
 
 # --------------------------------------------------------------------------- helpers
@@ -93,6 +94,7 @@ class Transformed:
     def __wire_graph__(self, in_avals, in_tree) -> Graph:
         return self._graph_of(in_avals, in_tree)
 
+    @entry_point
     def __call__(self, *args):
         leaves, in_tree = tree.flatten(tuple(args))
         graph = self._graph_of(flat_avals(leaves, in_tree), in_tree)
@@ -110,6 +112,7 @@ class _Traced(Transformed):
     runs a forward pass, then a batched pullback): calling it runs ``fun``; its graph is
     ``fun`` traced."""
 
+    @entry_point
     def __call__(self, *args):
         return self.__wrapped__(*args)
 
