@@ -2,6 +2,8 @@
 ``jit``, ``custom_jvp``/``custom_vjp``, control flow, the primitive registry and the JSON
 form of graphs. Each function form traces, transforms the graph, and calls the result."""
 
+from . import checkpoint_policies
+from .checkpoint import checkpoint
 from .control_flow import cond, fori_loop, scan, switch, while_loop
 from .custom import custom_jvp, custom_vjp
 from .derivatives import hessian, hvp, jacfwd, jacrev, jvp, jvp_graph, linearize, vjp, vjp_graph
@@ -12,6 +14,7 @@ from .grad import (
 from .jit import jit
 from .registry import REGISTRY
 from .serialize import dumps, load, loads, save
+from .taylor import jet, jet_graph, taylor, taylor_graph
 from .vmap import vmap, vmap_graph
 
 __all__ = [
@@ -20,4 +23,5 @@ __all__ = [
     "grad", "grad_graph", "gradients", "hessian", "hvp", "jacfwd", "jacrev", "jit", "jvp",
     "jvp_graph", "linearize", "load", "loads", "save", "scan", "switch", "trace_args",
     "value_and_grad", "var", "vjp", "vjp_graph", "vmap", "vmap_graph", "while_loop",
+    "jet", "jet_graph", "taylor", "taylor_graph", "checkpoint", "checkpoint_policies",
 ]

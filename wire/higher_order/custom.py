@@ -36,6 +36,7 @@ from ..core.tracer import call_rebound
 from ..core.lowering import xp_run_graph
 from ..core.primitive import Primitive
 from ..core.formula import call_graph as call_graph_formula
+from ..core.taylor import BY_JVP
 from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ..ir import Graph, arg_node, arg_op, make_node, substitute
 from ..ops.batching import batch_size, to_front
@@ -45,6 +46,7 @@ from ..ops.reductions import reduce_sum
 from ..transforms.jvp import forward, forward_and_primals
 from ..transforms.vjp import WithPrimals, backward
 from ..transforms.vmap import vmap_flat, vmap_leaves
+from .subgraph import jet_inline
 
 __all__ = ["CustomRule", "BatchedRule", "custom_jvp_call_p", "custom_vjp_call_p",
            "merge_static"]
@@ -423,6 +425,8 @@ custom_jvp_call_p = Primitive(
     xp=xp_run_graph("graph"),
     doc="a user function (graph param) with a user-defined JVP rule (wire.custom_jvp)",
     sympy=call_graph_formula,
+    # the user's rule, differentiated again for the higher orders (as nested jvp does)
+    taylor=BY_JVP,
 )
 
 
@@ -526,6 +530,12 @@ class _SampleVjp:
         return (g * c,)
 
 
+def _custom_vjp_taylor(series, out, *xs, graph, **_):
+    # As forward mode: the series of the function itself (JAX's jet does the same).
+    _, found = jet_inline(graph, xs, series, len(next(s for s in series if s is not None)))
+    return tuple(found)
+
+
 def _sample_custom_vjp(rng):
     g = trace(lambda x: sin(x), np.zeros(3))
     rule = CustomRule(_SampleVjp, (), tree.flatten((np.zeros(3),))[1], (), g)
@@ -548,5 +558,6 @@ custom_vjp_call_p = Primitive(
     xp=xp_run_graph("graph"),
     doc="a user function (graph param) with user-defined fwd/bwd rules (wire.custom_vjp)",
     sympy=call_graph_formula,
+    taylor=_custom_vjp_taylor,
 )
 

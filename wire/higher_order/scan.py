@@ -35,15 +35,19 @@ from .subgraph import (
     calls_custom,
     check_avals,
     closed_graph,
+    flat_coefs,
     float_mask,
     fmt_avals,
     inline,
+    jet_inline,
     jvp_inline,
     out_nonzero,
     pick,
     rebased_graph,
     runner,
+    series_coefs,
     spread,
+    unflat_coefs,
     zeros_if_none,
 )
 
@@ -150,6 +154,56 @@ def _scan_jvp(ts, out, *args, body, length, reverse, num_consts, num_carry):
         return tuple(t_carry + t_ys)
     # the primal outputs as the custom rules in the body compute them (wire.transforms.vjp)
     return WithPrimals(t_carry + t_ys, list(res[:nk]) + list(res[nk + nkt:nk + nkt + ny]))
+
+
+def body_series_graph(body: Graph, nc: int, nk: int, c_has, k_has, x_has, y_has,
+                      order: int) -> Graph:
+    """The body's Taylor mode: inputs ``consts + their coefficients + carry + its coefficients
+    + x-slices + their coefficients`` (``order`` per flagged entry), outputs likewise for the
+    new carry and the y-slices."""
+    ins = list(body.in_avals)
+    cs, ks, xs = ins[:nc], ins[nc:nc + nk], ins[nc + nk:]
+
+    def rep(avals, has):
+        return [a for a, h in zip(avals, has) if h for _ in range(order)]
+
+    groups = [cs, rep(cs, c_has), ks, rep(ks, k_has), xs, rep(xs, x_has)]
+
+    def fn(*args):
+        parts, k = [], 0
+        for g in groups:
+            parts.append(list(args[k:k + len(g)]))
+            k += len(g)
+        c, tc, kk, tk, x, tx = parts
+        series = (unflat_coefs(tc, c_has, order) + unflat_coefs(tk, k_has, order)
+                  + unflat_coefs(tx, x_has, order))
+        outs, found = jet_inline(body, c + kk + x, series, order)
+        carry, ys = outs[:nk], outs[nk:]
+        return (carry + flat_coefs(found[:nk], k_has, carry, order)
+                + ys + flat_coefs(found[nk:], y_has, ys, order))
+
+    return closed_graph(fn, [a for g in groups for a in g])
+
+
+def _scan_taylor(series, out, *args, body, length, reverse, num_consts, num_carry):
+    nc, nk = num_consts, num_carry
+    order = len(next(s for s in series if s is not None))
+    consts, carry, xs = _scan_split(args, nc, nk)
+    sc, sk, sx = _scan_split(series, nc, nk)
+    c_has = [s is not None for s in sc]
+    x_has = [s is not None for s in sx]
+    k_has, onz = carry_nonzero(body, nc, nk, c_has, [s is not None for s in sk], x_has)
+    y_has = onz[nk:]
+    new = body_series_graph(body, nc, nk, c_has, k_has, x_has, y_has, order)
+    res = scan_bind(
+        consts + flat_coefs(sc, c_has, consts, order),
+        carry + flat_coefs(sk, k_has, carry, order),
+        xs + flat_coefs(sx, x_has, xs, order),
+        body=new, length=length, reverse=reverse,
+    )
+    nkt, ny = sum(k_has) * order, len(body.outputs) - nk
+    return tuple(unflat_coefs(res[nk:nk + nkt], k_has, order)
+                 + unflat_coefs(res[nk + nkt + ny:], y_has, order))
 
 
 def split_residuals(vjp: Graph, nc: int, np_: int):
@@ -305,6 +359,7 @@ scan_p = Primitive(
     simplify_pass=lambda graph: simplify_loops(graph, scan_p),
     doc="loop a closed body over the leading axis of xs, threading a carry (multi-output)",
     sympy=NoFormula("a loop over array slices: " + ARRAYS_ONLY.reason),
+    taylor=_scan_taylor,
 )
 
 

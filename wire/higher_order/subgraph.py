@@ -25,6 +25,7 @@ from ..ops.batching import to_front
 from ..ops.elementwise import select
 from ..ops.layout import reshape, zeros_like_
 from ..runtime.compiler import compile_graph
+from ..transforms.jet import propagate
 from ..transforms.jvp import forward_and_primals
 from ..transforms.vjp import backward, backward_and_primals, dependents
 from ..transforms.vmap import vmap_flat
@@ -150,6 +151,29 @@ def rebased_graph(graph: Graph, reverse: bool) -> Graph:
     if new.outputs == graph.outputs:
         return graph
     return Graph(new.inputs, new.outputs, graph.in_tree, graph.out_tree)
+
+
+def jet_inline(graph: Graph, primals: Sequence, series: Sequence, order: int):
+    """Inline ``graph`` on ``primals``; return (outputs, their Taylor series or None)."""
+    return propagate(list(graph.outputs), list(graph.inputs), [to_tracer(p) for p in primals],
+                     list(series), order)
+
+
+def series_coefs(series, like, order: int) -> list:
+    """``order`` coefficients of ``series`` (``None``: all zero), zeros standing in for ``None``."""
+    return [zeros_like_(like) if series is None or series[k] is None else series[k]
+            for k in range(order)]
+
+
+def flat_coefs(series: Sequence, has: Sequence[bool], likes: Sequence, order: int) -> list:
+    """The coefficients of the flagged entries of ``series``, flattened (zeros for ``None``)."""
+    return [c for s, h, x in zip(series, has, likes) if h for c in series_coefs(s, x, order)]
+
+
+def unflat_coefs(flat: Sequence, has: Sequence[bool], order: int) -> list:
+    """Per entry of ``has``: its ``order`` coefficients taken in turn from ``flat``, or None."""
+    it = iter(flat)
+    return [[next(it) for _ in range(order)] if h else None for h in has]
 
 
 def pick(seq, mask):

@@ -28,6 +28,7 @@ from ..core import bind
 from ..core.formula import ARRAYS_ONLY
 from ..core.lowering import MissingFunction, XpImpl
 from ..core.primitive import Primitive
+from ..core.taylor import BY_JVP, COEFFICIENTWISE
 from ..errors import ShapeError
 from .elementwise import convert, div, eq, select
 from .indexing import (
@@ -195,6 +196,9 @@ def _declare(mode: str, name: str, doc: str) -> Primitive:
         dtype=lambda x, u, *idx, spec: x,
         vjp=_vjp(mode), jvp=_jvp(mode), batch=_batch(mode), sample=_sample(mode),
         xp=_xp(mode), doc=doc, sympy=ARRAYS_ONLY,
+        # set/add are linear, min/max piecewise linear (which operand wins depends only on
+        # the primal); mul is a product of x and u
+        taylor=BY_JVP if mode == "mul" else COEFFICIENTWISE,
     )
 
 
