@@ -19,9 +19,10 @@ import re
 REFERENCE = [
     "wire", "wire.nn", "wire.optim", "wire.random", "wire.scipy.special", "wire.scipy.stats",
     "wire.scipy.linalg", "wire.scipy.signal", "wire.scipy.integrate", "wire.tree",
-    "wire.testing", "wire.errors",
+    "wire.testing", "wire.errors", "wire.api.checkpoint_policies",
 ]
-REFERENCE_NUMPY = {"wire.numpy": ["stop_gradient"]}
+# namespaces of which the reference documents only some names
+REFERENCE_CURATED = {"wire.numpy": ["stop_gradient"], "wire.ir.dot": ["render"]}
 
 _CODE = re.compile(r"^\s*>>>|::\s*$|^\s*```", re.M)
 
@@ -53,7 +54,7 @@ def _defined_in(method, cls) -> bool:
 def entries(namespaces=None) -> dict[str, object]:
     """``{qualified name: object}`` for every callable entry of ``namespaces``."""
     if namespaces is None:
-        namespaces = {name: None for name in REFERENCE} | REFERENCE_NUMPY
+        namespaces = {name: None for name in REFERENCE} | REFERENCE_CURATED
     out: dict[str, object] = {}
     seen: set[int] = set()
     for modname, names in namespaces.items():

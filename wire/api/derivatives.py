@@ -16,10 +16,11 @@ from .. import tree
 from ..errors import (
     NonDifferentiableError, ShapeError, WireError, WireTypeError, at, user_location,
 )
-from ..ir import Graph, input_node
+from ..ir import Graph, carry_locs, fresh_inputs, locating_by
 from ..ops.elementwise import convert
 from ..ops.layout import moveaxis, reshape, zeros_like_
 from ..core import Tracer, call_graph_flat, flat_avals
+from ..core.locations import recording
 from ..transforms.jvp import forward_and_primals
 from ..transforms.partial_eval import partial_eval
 from ..transforms.vjp import backward_and_primals
@@ -49,12 +50,17 @@ def jvp_graph(graph: Graph, simplify: bool = True) -> Graph:
     (array(8.), array(12.))
     """
     n = len(graph.inputs)
-    t_inputs = [input_node(n + i, x.aval) for i, x in enumerate(graph.inputs)]
-    outs, primals = forward_and_primals(list(graph.outputs), list(graph.inputs),
-                                        [Tracer(t) for t in t_inputs], list(graph.outputs))
-    t_outs = [zeros_like_(Tracer(o)) if t is None else t for t, o in zip(outs, graph.outputs)]
+    t_inputs = fresh_inputs([x.aval for x in graph.inputs], graph, n)
+    with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
+        # the primal outputs come back as the custom rules met computed them
+        outs, primals = forward_and_primals(list(graph.outputs), list(graph.inputs),
+                                            [Tracer(t) for t in t_inputs],
+                                            list(graph.outputs), graph.loc)
+        t_outs = [zeros_like_(Tracer(o)) if t is None else t
+                  for t, o in zip(outs, graph.outputs)]
     result = (tree.unflatten(graph.out_tree, primals), tree.unflatten(graph.out_tree, t_outs))
-    g = _graph_from(list(graph.inputs) + t_inputs, _pair_tree(graph.in_tree), result)
+    g = _graph_from(list(graph.inputs) + t_inputs, _pair_tree(graph.in_tree), result, graph,
+                    table)
     return maybe_simplify(g, simplify)
 
 
@@ -157,16 +163,17 @@ def vjp_graph(graph: Graph, simplify: bool = True) -> Graph:
 def _vjp_graph_and(graph: Graph, keep, simplify: bool):
     """:func:`vjp_graph`, and the nodes ``keep`` as the custom rules met computed them."""
     n = len(graph.inputs)
-    ct_inputs = [input_node(n + i, o.aval) for i, o in enumerate(graph.outputs)]
-    cts, kept = backward_and_primals(list(graph.outputs), [Tracer(c) for c in ct_inputs],
-                                     list(graph.inputs), list(keep))
-    grads = [zeros_like_(Tracer(x)) if g is None else g for g, x in zip(cts, graph.inputs)]
+    ct_inputs = fresh_inputs([o.aval for o in graph.outputs], graph, n)
+    with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
+        cts, kept = backward_and_primals(list(graph.outputs), [Tracer(c) for c in ct_inputs],
+                                         list(graph.inputs), list(keep), graph.loc)
+        grads = [zeros_like_(Tracer(x)) if g is None else g for g, x in zip(cts, graph.inputs)]
     per_arg = [
         tree.unflatten(t, [grads[i] for i in r])
         for t, r in zip(arg_trees(graph.in_tree), arg_leaf_ranges(graph.in_tree))
     ]
     in_tree = tree.TreeDef("tuple", tuple, None, (graph.in_tree, graph.out_tree))
-    g = _graph_from(list(graph.inputs) + ct_inputs, in_tree, tuple(per_arg))
+    g = _graph_from(list(graph.inputs) + ct_inputs, in_tree, tuple(per_arg), graph, table)
     return maybe_simplify(g, simplify), kept
 
 
@@ -186,14 +193,14 @@ def vjp(f, *primals, has_aux: bool = False, simplify: bool = True):
     graph = trace_args(f, primals)
     main, aux = _split_aux(graph, has_aux, "vjp")
     main_leaves, main_tree = tree.flatten(main)
-    core = Graph(graph.inputs, main_leaves, graph.in_tree, main_tree)
+    core = Graph(graph.inputs, main_leaves, graph.in_tree, main_tree, graph.locs)
     aux_leaves, aux_tree = tree.flatten(aux)
     # primal outputs and aux ride along, as the custom rules met computed them
     vg, extra = _vjp_graph_and(core, list(core.outputs) + list(aux_leaves), simplify)
     n = len(core.inputs)
     # Run the forward pass once: the part of the VJP graph that needs no cotangent is
     # evaluated now; vjp_fn runs only the rest, from the saved residuals.
-    full = Graph(vg.inputs, list(vg.outputs) + extra)
+    full = Graph(vg.inputs, list(vg.outputs) + extra, locs=carry_locs(graph, into=vg.locs))
     split = partial_eval(full, [True] * n + [False] * len(core.outputs))
     p_leaves, _ = tree.flatten(tuple(primals))
     known, res = split.run(p_leaves, call_graph_flat)
