@@ -26,7 +26,7 @@ from ..errors import (
     user_location,
 )
 from ..ir import Aval, Graph, Node, arg_op, aval_of, const_node, input_node, make_node
-from ..ir import input_op, substitute, toposort
+from ..ir import gc_paused, input_op, substitute, toposort
 from .primitive import proj_p
 
 _ARRAY_TYPES = (np.ndarray, np.generic, int, float, complex, bool)
@@ -227,9 +227,14 @@ def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
     knows its graph: it has a method ``__wire_graph__(in_avals, in_tree) -> Graph``, which is
     asked instead of tracing through it — no inlining and recognising the graph again.
     """
-    graph_of = getattr(fn, "__wire_graph__", None)
-    if graph_of is not None:
-        return graph_of(list(in_avals), in_tree)
+    with gc_paused():  # see wire.ir.pause: the collector would dominate on big graphs
+        graph_of = getattr(fn, "__wire_graph__", None)
+        if graph_of is not None:
+            return graph_of(list(in_avals), in_tree)
+        return _trace_flat(fn, in_avals, in_tree)
+
+
+def _trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
     tag = TraceTag()
     args = [make_node(arg_op, (), pmap({"index": i, "tag": tag}), a) for i, a in enumerate(in_avals)]
     result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))

@@ -17,11 +17,13 @@ Leaf operations (inputs, named vars, constants) live here; computing primitives 
 from . import notebook  # noqa: F401  (installs the graph's Jupyter display)
 from .dot import to_dot
 from .graph import Graph, _flat_tree, _graph_from_flat, format_graph, format_node_params, names
+from .pause import gc_paused
 from .nodes import (
     EMPTY_PARAMS,
     LEAF_OPS,
     Aval,
     ConstValue,
+    all_same,
     LeafOp,
     Node,
     arg_op,
@@ -41,8 +43,9 @@ from .nodes import (
 )
 
 __all__ = [
-    "EMPTY_PARAMS", "LEAF_OPS", "Aval", "ConstValue", "Graph", "LeafOp", "Node", "arg_op",
-    "aval_of", "const_node", "const_op", "format_graph", "format_node_params", "input_node",
+    "EMPTY_PARAMS", "LEAF_OPS", "Aval", "all_same", "ConstValue", "Graph", "LeafOp", "Node", "arg_op",
+    "aval_of", "const_node", "const_op", "format_graph", "format_node_params", "gc_paused",
+    "input_node",
     "input_op", "make_aval", "make_node", "names", "substitute", "to_dot", "toposort", "var_node",
     "var_op", "with_inputs", "zero_signs",
 ]

@@ -48,7 +48,7 @@ from .. import tree
 from ..core import Tracer, call_graph_flat
 from ..core.debug import _NANS
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
-from ..ir import Graph, Node, const_op, names as _names, zero_signs
+from ..ir import Graph, Node, const_op, gc_paused, names as _names, zero_signs
 from ..transforms.inline import inline_calls
 from .schedule import Slot, emitter_for, execution_order, output_slots, schedule, slots_of
 
@@ -461,8 +461,9 @@ def compile_graph(graph: Graph, name: str = "compiled") -> Compiled:
     >>> c(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     (array([3., 8.]), array([4., 6.]))
     """
-    graph = inline_calls(graph)  # custom rules are no longer needed once we only evaluate
-    listing, glb, order = _generate(graph, name)
+    with gc_paused():  # see wire.ir.pause
+        graph = inline_calls(graph)  # custom rules are no longer needed once we only evaluate
+        listing, glb, order = _generate(graph, name)
     code = compile(listing.code(), f"<wire.jit {name}>", "exec")
     exec(code, glb)  # noqa: S102 - our own generated source, from a graph
     return Compiled(graph, listing, glb[name], tuple(order))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..errors import NonDifferentiableError, at
-from ..ir import Node, toposort
+from ..ir import Node, gc_paused, toposort
 from ..ops.elementwise import convert
 from ..core import proj_p, to_tracer
 from ..ops.layout import broadcast_to
@@ -36,6 +36,11 @@ def fit_tangent(t, node: Node):
 
 def forward(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence) -> list:
     """Tangents of ``outputs`` given ``tangents`` (tracers or None) of ``inputs`` nodes."""
+    with gc_paused():  # see wire.ir.pause
+        return _forward(outputs, inputs, tangents)
+
+
+def _forward(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence) -> list:
     tan: dict[Node, object] = {}
     for n, t in zip(inputs, tangents):
         if t is not None and carries_derivative(n):

@@ -33,15 +33,15 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
-from toolz import pipe
 
 from ..ir import (
-    EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node, substitute, toposort, with_inputs,
+    EMPTY_PARAMS, ConstValue, Graph, Node, const_op, gc_paused, make_node, substitute, toposort,
+    with_inputs,
 )
 from ..core.primitive import Primitive
 from ..errors import WireError
 from .polynomial import collect
-from .rules import ALGEBRA, CANONICAL, EVERY, FOLD
+from .rules import ALGEBRA, CANONICAL, EVERY, FOLD, fold_constant
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
 
@@ -259,17 +259,24 @@ def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
     check_table(rules)
 
     def rewrite_pass(graph: Graph) -> Graph:
-        rw = Rewriter(rules)
-        for _ in range(_MAX_SWEEPS):
-            # graph.nodes: computed once per graph and shared with the passes that follow
-            new = tuple(rw.sweep(graph.outputs, graph.nodes))
-            if new == graph.outputs:
-                break
-            graph = Graph(graph.inputs, new, graph.in_tree, graph.out_tree)
-        return graph
+        with gc_paused():  # see wire.ir.pause
+            return rewrite_with(Rewriter(rules), graph)
 
     rewrite_pass.__name__ = "rewrite"
     return rewrite_pass
+
+
+def rewrite_with(rw: Rewriter, graph: Graph) -> Graph:
+    """``graph`` rewritten to a fixpoint by ``rw``, whose memo may already hold nodes an
+    earlier pass of the same run simplified: those are not visited again (so a pass after
+    ``collect_terms`` only looks at the nodes it made)."""
+    for _ in range(_MAX_SWEEPS):
+        # graph.nodes: computed once per graph and shared with the passes that follow
+        new = tuple(rw.sweep(graph.outputs, graph.nodes))
+        if new == graph.outputs:
+            break
+        graph = Graph(graph.inputs, new, graph.in_tree, graph.out_tree)
+    return graph
 
 
 # --------------------------------------------------------------------------- passes
@@ -375,14 +382,28 @@ def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
     (4, 0)
     """
     table = ALGEBRA if rules is None else rules
-    graph = pipe(graph, dce, primitive_passes, fold_constants, rewrite(table), cse)
+    with gc_paused():  # see wire.ir.pause
+        return _simplify(graph, table)
+
+
+def _simplify(graph: Graph, table: Mapping) -> Graph:
+    # one Rewriter (one memo) for the whole run: each later rewrite visits new nodes only
+    rw = Rewriter(table)
+    graph = primitive_passes(graph)
+    if fold_constant not in table.get(EVERY, ()):  # ALGEBRA folds as it rewrites
+        graph = fold_constants(graph)
+    graph = cse(rewrite_with(rw, graph))
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
+    size = len(graph)
     for _ in range(_MAX_SWEEPS):
         collected, merging = collect(graph)
-        candidate = pipe(collected, rewrite(table), cse)
-        if candidate == graph or len(candidate) >= len(graph):
+        if collected is graph:
             break
-        graph = candidate
+        candidate = cse(rewrite_with(rw, collected))
+        new_size = len(candidate)
+        if candidate == graph or new_size >= size:
+            break
+        graph, size = candidate, new_size
         if not merging:  # no like terms met: another round re-emits the same polynomials
             break
     return graph

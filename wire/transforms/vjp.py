@@ -16,7 +16,7 @@ from typing import Sequence
 from ..errors import NonDifferentiableError, at
 from pyrsistent import pmap
 
-from ..ir import Node, make_node, toposort
+from ..ir import Node, gc_paused, make_node, toposort
 from ..ops.elementwise import convert
 from ..core import proj_p, to_tracer
 from ..ops.layout import zeros_like_
@@ -72,6 +72,11 @@ def backward(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node]) -> lis
 
     Returns one tracer per ``wrt`` node, or ``None`` where no derivative reaches it.
     """
+    with gc_paused():  # see wire.ir.pause
+        return _backward(outputs, cts, wrt)
+
+
+def _backward(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node]) -> list:
     order = toposort(outputs)
     dep = dependents(order, wrt)
     acc: dict[Node, list] = {}

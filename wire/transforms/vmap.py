@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from .. import tree
 from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat
 from ..errors import WireError, at
-from ..ir import Aval, Graph, Node, input_node, with_inputs
+from ..ir import Aval, Graph, Node, gc_paused, input_node, with_inputs
 from ..ops.batching import materialize, moveaxis
 
 
@@ -34,6 +34,11 @@ def batched_aval(aval: Aval, d, size: int) -> Aval:
 def vmap_flat(graph: Graph, in_dims: Sequence, size: int, out_dims: Sequence) -> Graph:
     """The batched graph of ``graph``: flat ``in_dims``/``out_dims`` (int or None per input /
     output leaf, non-negative), batch ``size``. Structure (``in_tree``/``out_tree``) is kept."""
+    with gc_paused():  # see wire.ir.pause
+        return _vmap_flat(graph, in_dims, size, out_dims)
+
+
+def _vmap_flat(graph: Graph, in_dims: Sequence, size: int, out_dims: Sequence) -> Graph:
     inputs = [
         input_node(i, batched_aval(n.aval, d, size))
         for i, (n, d) in enumerate(zip(graph.inputs, in_dims))
