@@ -41,7 +41,7 @@ from ..ir import (
 from ..core.primitive import Primitive
 from ..errors import WireError
 from .polynomial import collect
-from .rules import ALGEBRA, CANONICAL, EVERY, FOLD, fold_constant
+from .rules import ALGEBRA, CANONICAL, EVERY, FOLD, fold_constant, sort_operands
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
 
@@ -77,18 +77,26 @@ class Rewriter:
         self._depth = 0
         self._star = tuple(rules.get(EVERY, ()))
         self._by_prim: dict = {}  # primitive -> its rules, the rules for every node first
+        # primitives whose operands the table puts in canonical order: nodes built here get
+        # that order at once (one node instead of a node and its sorted twin)
+        self._sorted = {p for p, fns in rules.items() if p != EVERY and sort_operands in fns}
 
     # ---- building nodes
     def make(self, prim, inputs, loc=None, **params) -> Node:
         """The simplified node ``prim(*inputs, **params)`` (aval from the primitive's rule)."""
         inputs = tuple(inputs)
         aval = prim.shape(*[i.aval for i in inputs], **params)
+        if prim in self._sorted:
+            inputs = _in_order(inputs)
         node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
         return self.local(node)
 
     def remake(self, node: Node, inputs) -> Node:
         """``node`` with new inputs (same op, params, aval, loc), simplified."""
-        return self.local(with_inputs(node, tuple(inputs)))
+        inputs = tuple(inputs)
+        if node.op in self._sorted:
+            inputs = _in_order(inputs)
+        return self.local(with_inputs(node, inputs))
 
     # ---- the local fixpoint
     def local(self, node: Node) -> Node:
@@ -108,7 +116,7 @@ class Rewriter:
                 new = self._apply(node)
                 if new is None or new is node:
                     break
-                if new.aval != node.aval:
+                if new.aval is not node.aval and new.aval != node.aval:
                     raise AssertionError(
                         f"simplify rule changed {node!r} into {new!r}: avals differ"
                     )
@@ -147,11 +155,19 @@ class Rewriter:
     def sweep(self, outputs, order=None) -> list[Node]:
         """One bottom-up pass over everything ``outputs`` need; iterative. ``order``: those
         nodes in a topological order (default: ``toposort(outputs)``)."""
-        memo, local = self.memo, self.local
+        memo, local, sorted_ = self.memo, self.local, self._sorted
         for node in toposort(outputs) if order is None else order:
             if node in memo:
                 continue
-            if _has_graph_params(node):
+            if not node._items:  # (no params, so no graphs among them)
+                if node.inputs:
+                    ins = tuple([memo[i] for i in node.inputs])
+                    if node.op in sorted_:
+                        ins = _in_order(ins)
+                    if ins != node.inputs:  # element identity: nodes compare by identity
+                        memo[node] = local(with_inputs(node, ins))
+                        continue
+            elif _has_graph_params(node):
                 ins = tuple([memo[i] for i in node.inputs])
                 params = _simplify_graph_params(node.params, self.rules)
                 if params is not node.params or ins != node.inputs:
@@ -159,11 +175,20 @@ class Rewriter:
                     continue
             elif node.inputs:
                 ins = tuple([memo[i] for i in node.inputs])
-                if ins != node.inputs:  # element identity: nodes compare by identity
+                if ins != node.inputs:
                     memo[node] = local(with_inputs(node, ins))
                     continue
             memo[node] = local(node)
         return [memo[o] for o in outputs]
+
+
+def _in_order(inputs: tuple) -> tuple:
+    """Two operands of a commutative primitive in the order ``sort_operands`` gives them."""
+    if len(inputs) == 2:
+        x, y = inputs
+        if x is not y and structural_key(y) < structural_key(x):
+            return (y, x)
+    return inputs
 
 
 def structural_key(node: Node) -> int:
