@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
-from ..ir import Graph, Node, arg_op, const_op, toposort, var_op
+from ..ir import Graph, Node, arg_op, const_op, gc_paused, toposort, var_op
 from .debug import _NANS, check_steps
 from .tracer import Tracer
 
@@ -32,7 +32,8 @@ class Plan:
         self.inputs = [slot[n] for n in graph.inputs]
         self.outputs = [slot[n] for n in graph.outputs]
         self.consts = [(slot[n], n.params["value"].array) for n in nodes if n.op is const_op]
-        unbound = [n for n in nodes if n.is_leaf and n.op is not const_op and n not in graph.inputs]
+        inputs = set(graph.inputs)
+        unbound = [n for n in nodes if n.is_leaf and n.op is not const_op and n not in inputs]
         if unbound:
             n = unbound[0]
             raise UnboundInputError(
@@ -63,7 +64,8 @@ class Plan:
 @functools.lru_cache(maxsize=512)
 def plan_for(graph: Graph) -> Plan:
     """The memoized execution plan of ``graph`` (a pure function of an immutable value)."""
-    return Plan(graph)
+    with gc_paused():  # see wire.ir.pause
+        return Plan(graph)
 
 
 def _describe_leaf(n: Node) -> str:
