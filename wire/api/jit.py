@@ -33,6 +33,7 @@ from ..ir import Graph, zero_signs
 from ..core import Tracer, call_graph_flat, flat_avals, trace_flat
 from ..runtime.backends import Program, leaf_aval, resolve
 from ..runtime.compiler import compile_graph
+from . import diskcache
 from ..transforms import simplify as simp
 from ..transforms.rules import ALGEBRA
 
@@ -63,15 +64,28 @@ def _check_backend(backend):
 
 
 class _Entry:
-    """One cached signature: the simplified graph and (once called concretely) its code."""
+    """One cached signature: the simplified graph and (once called concretely) its code.
 
-    __slots__ = ("backend", "compiled", "fn", "graph")
+    An entry whose code came from the disk cache has no graph until one is asked for
+    (inlining into another trace, ``debug_nans``, ``lower``): ``make_graph()`` computes it
+    then — the same graph the cached code was generated from."""
 
-    def __init__(self, graph: Graph, backend=None):
-        self.graph = graph
+    __slots__ = ("_graph", "_make_graph", "backend", "compiled", "disk_key", "fn")
+
+    def __init__(self, graph: Graph | None, backend=None, make_graph=None, disk_key=None):
+        self._graph = graph
+        self._make_graph = make_graph
         self.fn = None
         self.compiled = None
         self.backend = backend  # (backend, chunks, compute) for non-NumPy backends
+        self.disk_key = disk_key  # where compile() stores the code (None: nowhere)
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            self._graph = self._make_graph()
+            self._make_graph = None
+        return self._graph
 
     def compile(self):
         if self.compiled is None and self.backend is not None:
@@ -81,6 +95,8 @@ class _Entry:
             compiled = compile_graph(self.graph)
             self.compiled = compiled
             self.fn = compiled.fn
+            if self.disk_key is not None:
+                diskcache.store(self.disk_key, compiled)
         return self.compiled
 
 
@@ -112,7 +128,8 @@ class Jitted:
     """A jitted function: call it like the original. See :func:`jit`."""
 
     def __init__(self, fun: Callable, static_argnums=(), backend: str = "numpy",
-                 cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False):
+                 cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
+                 disk_cache: bool = True):
         if not callable(fun):
             raise WireError(f"wire.jit needs a function or a Graph, got {type(fun).__name__}"
                             f"{at(user_location())}")
@@ -129,6 +146,7 @@ class Jitted:
         self.backend = _check_backend(backend)
         self._on = None if backend == "numpy" else (backend, chunks, bool(compute))
         self.cache_limit = int(cache_limit)
+        self.disk_cache = bool(disk_cache) and self._on is None  # generated NumPy code only
         self._cache: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._graphs_simplified = bool(getattr(fun, "simplified", False))
@@ -190,7 +208,8 @@ class Jitted:
         return getattr(self.fun, "__name__", repr(self.fun))
 
     def _entry(self, args, kwargs):
-        """(entry or None, graph, leaves, has_tracer) for a call; traces on a miss."""
+        """(entry, None, leaves, has_tracer) for a call, tracing on a miss; (None, graph, …)
+        for a function that closes over values of an enclosing trace (never cached)."""
         dyn, statics = self._split(args)
         # positional arguments alone are the tuple of arguments (error paths read `[0]`)
         leaves, in_tree = tree.flatten((dyn, kwargs) if kwargs else dyn)
@@ -214,13 +233,19 @@ class Jitted:
                    zero_signs(tuple((i, v) for i, _, v in statics)))
         entry = self._cache.get(key)
         if entry is not None:
-            return entry, entry.graph, leaves, has_tracer
-        graph = self._trace(avals, in_tree, statics, bool(kwargs))
-        if graph.free_vars:  # closes over values of an enclosing trace: never cached
-            return None, graph, leaves, has_tracer
-        if not (self._graphs_simplified and not statics and not kwargs):
-            graph = _simplify(graph)
-        entry = _Entry(graph, self._on)
+            return entry, None, leaves, has_tracer
+        entry = None
+        if self.disk_cache and not has_tracer and diskcache.enabled():
+            entry = self._from_disk(avals, in_tree, statics, bool(kwargs))
+        if entry is None:
+            graph = self._trace(avals, in_tree, statics, bool(kwargs))
+            if graph.free_vars:  # closes over values of an enclosing trace: never cached
+                return None, graph, leaves, has_tracer
+            if not (self._graphs_simplified and not statics and not kwargs):
+                graph = _simplify(graph)
+            entry = _Entry(graph, self._on)
+        elif entry.fn is None and entry.graph.free_vars:
+            return None, entry.graph, leaves, has_tracer
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
@@ -229,7 +254,34 @@ class Jitted:
                 self._cache[key] = entry
                 while len(self._cache) > self.cache_limit:
                     self._cache.popitem(last=False)
-        return entry, entry.graph, leaves, has_tracer
+        return entry, None, leaves, has_tracer
+
+    def _from_disk(self, avals, in_tree, statics, has_kwargs: bool) -> _Entry | None:
+        """An entry for a new signature whose code is named on disk: loaded from there when
+        present (no derivation, simplification or code generation), else computed and given
+        the key to store its code under once compiled. ``None``: nothing to name it by."""
+        recipe = None
+        if not statics and not has_kwargs:
+            ask = getattr(self.fun, "__wire_recipe__", None)
+            recipe = ask(avals, in_tree) if ask is not None else None
+        if recipe is not None:
+            what, base, finish = recipe
+            make = finish if self._graphs_simplified else (lambda: _simplify(finish()))
+        else:
+            base = self._trace(avals, in_tree, statics, has_kwargs)
+            what = "trace"
+            simplified = self._graphs_simplified and not statics and not has_kwargs
+            make = (lambda: base) if simplified else (lambda: _simplify(base))
+        digest = diskcache.graph_digest(base)
+        if digest is None:  # holds Python functions, open-trace nodes or a big constant
+            return _Entry(None, self._on, make_graph=make)
+        key = diskcache.entry_key(("jit", what, digest))
+        fn = diskcache.load(key)
+        if fn is None:
+            return _Entry(None, self._on, make_graph=make, disk_key=key)
+        entry = _Entry(None, self._on, make_graph=make)
+        entry.fn = fn
+        return entry
 
     def _trace(self, avals, in_tree, statics, has_kwargs: bool) -> Graph:
         fun = self.fun
@@ -249,6 +301,7 @@ class Jitted:
     def _call_slow(self, args, kwargs):
         entry, graph, leaves, has_tracer = self._entry(args, kwargs)
         if entry is None or has_tracer or _NANS.get():  # debug_nans: the checking evaluator
+            graph = entry.graph if entry is not None else graph
             return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
         if entry.fn is None:
             entry.compile()
@@ -310,7 +363,8 @@ class Jitted:
 
 
 def jit(f=None, static_argnums=(), backend: str = "numpy", *,
-        cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False):
+        cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
+        disk_cache: bool = True):
     """Compile ``f``: trace once per input signature, simplify, generate NumPy code, cache.
 
     The signature is the arguments' pytree structure, shapes and dtypes, plus the values of
@@ -333,10 +387,11 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", *,
     """
     if f is None:
         return functools.partial(jit, static_argnums=static_argnums, backend=backend,
-                                 cache_limit=cache_limit, chunks=chunks, compute=compute)
+                                 cache_limit=cache_limit, chunks=chunks, compute=compute,
+                                 disk_cache=disk_cache)
     _check_backend(backend)
     if isinstance(f, Graph):
         if backend != "numpy":
             return Program(_simplify(f), backend, chunks, compute)
         return compile_graph(_simplify(f))
-    return Jitted(f, static_argnums, backend, cache_limit, chunks, compute)
+    return Jitted(f, static_argnums, backend, cache_limit, chunks, compute, disk_cache)

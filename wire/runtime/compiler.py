@@ -64,6 +64,10 @@ class _Ctx:
 
     def __init__(self):
         self.globals: dict = {"__builtins__": __builtins__, "np": np}
+        # how each global (but np and __builtins__) came about, so a cache can rebuild them
+        # without pickling: ("object", fn) | ("impl", node) | ("const", array) |
+        # ("helper", name) | ("tree", treedef)
+        self.recipes: dict[str, tuple] = {}
         self._by_id: dict[int, str] = {}
         self._by_key: dict = {}
         self.arrays: set[Node] = set()  # nodes whose value is an ndarray / NumPy scalar
@@ -71,7 +75,7 @@ class _Ctx:
     def is_array(self, node: Node) -> bool:
         return node in self.arrays
 
-    def _bind(self, obj, want: str) -> str:
+    def _bind(self, obj, want: str, recipe: tuple) -> str:
         got = self._by_id.get(id(obj))
         if got is not None:
             return got
@@ -79,15 +83,20 @@ class _Ctx:
         while name in self.globals or keyword.iskeyword(name):
             name, k = f"{want}_{k}", k + 1
         self.globals[name] = obj
+        self.recipes[name] = recipe
         self._by_id[id(obj)] = name
         return name
+
+    def set_global(self, name: str, obj, recipe: tuple) -> None:
+        self.globals[name] = obj
+        self.recipes[name] = recipe
 
     def bind_numpy(self, fn) -> str:
         """Reference to a NumPy function or ufunc: ``np.multiply``, or a bound global."""
         name = getattr(fn, "__name__", "fn")
         if getattr(np, name, None) is fn:
             return f"np.{name}"
-        return self._bind(fn, "_np_" + name)
+        return self._bind(fn, "_np_" + name, ("object", fn))
 
     def bind_impl(self, node: Node) -> str:
         impl = node.op.impl
@@ -95,16 +104,17 @@ class _Ctx:
             key = ("impl", node.op, node.params, zero_signs(node._items))  # -0.0 != 0.0
             got = self._by_key.get(key)
             if got is None:
-                got = self._bind(functools.partial(impl, **node.params), f"_{node.op.name}")
+                got = self._bind(functools.partial(impl, **node.params), f"_{node.op.name}",
+                                 ("impl", node))
                 self._by_key[key] = got
             return got
-        return self._bind(impl, f"_{node.op.name}")
+        return self._bind(impl, f"_{node.op.name}", ("impl", node))
 
     def bind_const(self, value, name: str | None = None) -> str:
         """A constant array as a global: its node's name, or one spelling a scalar's value."""
         a = value
         if name is not None:
-            return self._bind(a, name)
+            return self._bind(a, name, ("const", a))
         key = None
         if isinstance(a, np.ndarray) and a.ndim == 0:
             key = ("const", a.dtype.str, a.tobytes())
@@ -117,7 +127,7 @@ class _Ctx:
             suffix = "" if a.dtype in (np.float64, np.int64, np.bool_) else a.dtype.char
             if _IDENT.match(f"_{text}{suffix}"):
                 want = f"_{text}{suffix}"
-        got = self._bind(a, want)
+        got = self._bind(a, want, ("const", a))
         if key is not None:
             self._by_key[key] = got
         return got
@@ -130,14 +140,15 @@ class Compiled:
     input leaves and returning the output pytree.
     """
 
-    __slots__ = ("__weakref__", "_listing", "fn", "graph", "order")
+    __slots__ = ("__weakref__", "_listing", "fn", "graph", "order", "recipes")
 
-    def __init__(self, graph, listing, fn, order):
+    def __init__(self, graph, listing, fn, order, recipes=None):
         sa = object.__setattr__
         sa(self, "graph", graph)
         sa(self, "_listing", listing)
         sa(self, "fn", fn)
         sa(self, "order", order)
+        sa(self, "recipes", recipes or {})  # how each global came about (see _Ctx)
 
     def __setattr__(self, name, value):
         raise AttributeError("Compiled is immutable")
@@ -146,6 +157,11 @@ class Compiled:
     def source(self) -> str:
         """The generated code, each line commented with its node (formatted when asked)."""
         return self._listing.source()
+
+    @property
+    def code(self) -> str:
+        """The code that runs (``source`` without the comments)."""
+        return self._listing.code()
 
     def __call__(self, *args):
         leaves, _ = tree.flatten(args)
@@ -214,11 +230,11 @@ class Listing(NamedTuple):
 
 def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node]]:
     """Source text, globals and node order of the function computing ``graph``."""
-    listing, glb, order = _generate(graph, name)
-    return listing.source(), glb, order
+    listing, ctx, order = _generate(graph, name)
+    return listing.source(), ctx.globals, order
 
 
-def _generate(graph: Graph, name: str) -> tuple[Listing, dict, list[Node]]:
+def _generate(graph: Graph, name: str) -> tuple[Listing, _Ctx, list[Node]]:
     """The passes of the code generator, in order (each reads and fills the slots)."""
     _check_closed(graph)
     slots = slots_of(graph)
@@ -227,7 +243,7 @@ def _generate(graph: Graph, name: str) -> tuple[Listing, dict, list[Node]]:
     _name_values(graph, slots)
     order = [i for i in execution_order(slots) if not slots[i].known]
     ctx = _Ctx()
-    ctx.globals["_as_array"] = _as_array
+    ctx.set_global("_as_array", _as_array, ("helper", "as_array"))
     _mark_arrays(graph, slots, order, ctx)
     _fold_transposes(slots, order)
     emitted = [i for i in order if not slots[i].folded]
@@ -240,7 +256,7 @@ def _generate(graph: Graph, name: str) -> tuple[Listing, dict, list[Node]]:
     line_nodes.append(None)
     n_ops = sum(1 for s in slots if not s.leaf)
     header = f"# wire.compile: {len(emitted)} lines for {n_ops} operation nodes"
-    return Listing(header, lines, line_nodes), ctx.globals, [slots[i].node for i in emitted]
+    return Listing(header, lines, line_nodes), ctx, [slots[i].node for i in emitted]
 
 
 def _check_closed(graph: Graph) -> None:
@@ -458,8 +474,8 @@ def _return_expr(graph: Graph, ctx: _Ctx, ref, outputs, out_index, slots) -> str
     text = literal(graph.out_tree, iter(exprs))
     if text is not None:
         return text
-    ctx.globals["_unflatten"] = tree.unflatten
-    ctx.globals["_out_tree"] = graph.out_tree
+    ctx.set_global("_unflatten", tree.unflatten, ("helper", "unflatten"))
+    ctx.set_global("_out_tree", graph.out_tree, ("tree", graph.out_tree))
     return f"_unflatten(_out_tree, [{', '.join(exprs)}])"
 
 
@@ -473,7 +489,8 @@ def compile_graph(graph: Graph, name: str = "compiled") -> Compiled:
     """
     with gc_paused():  # see wire.ir.pause
         graph = inline_calls(graph)  # custom rules are no longer needed once we only evaluate
-        listing, glb, order = _generate(graph, name)
+        listing, ctx, order = _generate(graph, name)
+    glb = ctx.globals
     code = compile(listing.code(), f"<wire.jit {name}>", "exec")
     exec(code, glb)  # noqa: S102 - our own generated source, from a graph
-    return Compiled(graph, listing, glb[name], tuple(order))
+    return Compiled(graph, listing, glb[name], tuple(order), ctx.recipes)
