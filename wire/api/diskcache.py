@@ -50,8 +50,8 @@ from ..ir import ConstValue, Graph, LeafOp, gc_paused
 from ..runtime.compiler import Compiled, _as_array
 from .registry import REGISTRY, primitive_named
 from .serialize import (
-    DTYPES, _Bad, _dec_array, _dec_graph, _dec_tree, _dec_value, _enc_array, _enc_tree,
-    _Encoder, _signature, _Unsavable,
+    DTYPES, _Bad, _dec_array, _dec_float, _dec_graph, _dec_tree, _dec_value, _enc_array,
+    _enc_float, _enc_tree, _Encoder, _signature, _Unsavable,
 )
 
 __all__ = ["directory", "entry_key", "graph_digest", "load", "store"]
@@ -253,6 +253,8 @@ def _enc_recipe(recipe: tuple, enc: _Encoder) -> dict:
     kind, obj = recipe
     if kind == "helper" and obj in _HELPERS:
         return {"helper": obj}
+    if kind == "float":
+        return {"float": _enc_float(obj)}
     if kind == "const":
         if not isinstance(obj, np.ndarray) or obj.nbytes > MAX_CONST_BYTES:
             raise _TooBig
@@ -290,7 +292,8 @@ def _checksum(doc: dict) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-_HELPERS = {"as_array": _as_array, "unflatten": tree.unflatten}
+_HELPERS = {"as_array": _as_array, "unflatten": tree.unflatten, "float": float,
+            "ZeroDivisionError": ZeroDivisionError}
 
 
 class _Invalid(Exception):
@@ -353,6 +356,8 @@ def _dec_recipe(x, graphs: list):
         raise _Invalid("recipe")
     if set(x) == {"helper"}:
         return _HELPERS[x["helper"]]
+    if set(x) == {"float"}:
+        return _dec_float(x["float"], "float")
     if set(x) == {"const"}:
         a = _dec_array(x["const"], "const")
         a.setflags(write=False)

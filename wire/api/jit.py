@@ -41,6 +41,7 @@ DEFAULT_CACHE_LIMIT = 64
 BACKENDS = ("numpy",)
 _ndarray = np.ndarray
 _SLOW = object()  # first element of every non-fast-path key; fast keys never start with it
+_PY_FLOAT = object()  # a Python float argument in a fast-path key
 
 
 def _simplify(graph: Graph) -> Graph:
@@ -157,11 +158,16 @@ class Jitted:
         # _NANS: under wire.debug_nans the slow path runs the checking evaluator (issue 9)
         if not kwargs and not self.static_argnums and not _NANS.get():
             key = []
-            for a in args:  # the fast path: plain arrays only; the key is shapes and dtypes
-                if type(a) is not _ndarray:
+            for a in args:  # the fast path: plain arrays (the key is shapes and dtypes) and
+                t = type(a)  # Python floats (higher derivatives of scalar functions)
+                if t is _ndarray:
+                    key.append(a.shape)
+                    key.append(a.dtype)
+                elif t is float:
+                    key.append(_PY_FLOAT)
+                    key.append(_PY_FLOAT)
+                else:
                     break
-                key.append(a.shape)
-                key.append(a.dtype)
             else:
                 key = tuple(key)
                 cache = self._cache
@@ -219,14 +225,15 @@ class Jitted:
             if isinstance(x, Tracer):
                 has_tracer = True
                 fast = False
-            elif type(x) is not np.ndarray:
+            elif type(x) is not np.ndarray and type(x) is not float:
                 fast = False
         if self._on is None:
             avals = flat_avals(leaves, in_tree)
         else:  # Dask/CuPy arguments: shapes and dtypes without reading values
             avals = [leaf_aval(x) for x in leaves]
         if fast:
-            key = tuple(v for a in avals for v in (a.shape, a.dtype))
+            key = tuple(v for x, a in zip(leaves, avals) for v in (
+                (a.shape, a.dtype) if type(x) is np.ndarray else (_PY_FLOAT, _PY_FLOAT)))
         else:
             # static -0.0 and 0.0 are equal keys, but trace to different constants
             key = (_SLOW, in_tree, tuple(avals), statics,

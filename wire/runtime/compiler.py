@@ -49,7 +49,7 @@ from .. import tree
 from ..core import Tracer, call_graph_flat
 from ..core.debug import _NANS
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
-from ..ir import Graph, Node, const_op, gc_paused, names as _names, zero_signs
+from ..ir import Graph, Node, const_op, gc_paused, make_aval, names as _names, zero_signs
 from ..transforms.inline import inline_calls
 from .schedule import Slot, emitter_for, execution_order, output_slots, schedule, slots_of
 
@@ -90,6 +90,22 @@ class _Ctx:
     def set_global(self, name: str, obj, recipe: tuple) -> None:
         self.globals[name] = obj
         self.recipes[name] = recipe
+
+    def as_float(self, expr: str) -> str:
+        """``expr`` (a NumPy scalar) read back as a Python float (the same bits)."""
+        self.set_global("_float", float, ("helper", "float"))
+        return f"_float({expr})"
+
+    def bind_float(self, value: float) -> str:
+        """A Python float constant as a global (any value: NaN, inf, -0.0 included)."""
+        key = ("float", np.float64(value).tobytes())
+        got = self._by_key.get(key)
+        if got is None:
+            text = repr(float(value)).replace("-", "m").replace(".", "_").replace("+", "")
+            want = f"_f{text}" if _IDENT.match(f"_f{text}") else "_float_const"
+            got = self._bind(float(value), want, ("float", float(value)))
+            self._by_key[key] = got
+        return got
 
     def bind_numpy(self, fn) -> str:
         """Reference to a NumPy function or ufunc: ``np.multiply``, or a bound global."""
@@ -250,13 +266,74 @@ def _generate(graph: Graph, name: str) -> tuple[Listing, _Ctx, list[Node]]:
     _liveness(slots, emitted, outputs)
     _buffers(slots, emitted)
     ref = functools.partial(_ref, slots, ctx)
+    scalar = _scalar_lines(graph, slots, emitted, outputs, ctx)  # (before _lines renames)
     lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name)
+    if scalar is not None:
+        lines[1:1] = scalar[0]
+        line_nodes[1:1] = scalar[1]
     outs = [graph.outputs[k] for k in range(len(outputs))]
     lines.append(f"    return {_return_expr(graph, ctx, ref, outs, outputs, slots)}")
     line_nodes.append(None)
     n_ops = sum(1 for s in slots if not s.leaf)
     header = f"# wire.compile: {len(emitted)} lines for {n_ops} operation nodes"
     return Listing(header, lines, line_nodes), ctx, [slots[i].node for i in emitted]
+
+
+SCALAR_MAX_NODES = 4096  # larger scalar graphs get NumPy code only (compiling both costs)
+_F64 = np.dtype(np.float64)
+_F64_SCALAR = make_aval((), _F64)
+
+
+def _scalar_lines(graph: Graph, slots: list[Slot], emitted, outputs, ctx: _Ctx):
+    """For a graph whose every value is a float64 scalar (higher derivatives of scalar
+    functions, many loop bodies): the function's first lines, a ``try`` block computing it on
+    Python floats (each node through its emitter's ``scalar`` form: Python's operators for
+    arithmetic, NumPy's own ufunc loops for the rest, so the bits are NumPy's). A division
+    by zero raises there; the function then goes on to its NumPy code, which gives NumPy's
+    inf/NaN and warnings. ``None`` (NumPy code only) for any other graph.
+
+    Returns (lines, the node of each line)."""
+    if not emitted or len(emitted) > SCALAR_MAX_NODES:
+        return None
+    for n in list(graph.inputs) + list(graph.outputs):
+        if n.aval != _F64_SCALAR:
+            return None
+    for i in emitted:
+        s = slots[i]
+        if s.emitter.scalar is None or s.node.aval != _F64_SCALAR:
+            return None
+        for j in s.ins:
+            o = slots[j]
+            if o.known and not (isinstance(o.value, np.ndarray) and o.value.shape == ()
+                                and o.value.dtype == _F64):
+                return None
+    names = {}
+
+    def sref(j: int) -> str:
+        o = slots[j]
+        if o.known:
+            return ctx.bind_float(o.value.item())
+        return names[j]
+
+    lines, nodes = ["    try:"], [None]
+    for n in graph.inputs:
+        s = next(s for s in slots if s.node is n)
+        names[s.index] = "S" + s.name  # (generated names are lower case: no clash)
+        lines.append(f"        {names[s.index]} = {ctx.as_float(s.name)}")
+        nodes.append(None)
+    for i in emitted:
+        s = slots[i]
+        expr = s.emitter.scalar(ctx, s.node, [sref(j) for j in s.ins])
+        names[i] = "S" + s.name
+        lines.append(f"        {names[i]} = {expr}")
+        nodes.append(s.node)
+    leaves = [f"_as_array({sref(i)})" for i in outputs]
+    lines.append(f"        return {_structure(graph, ctx, leaves)}")
+    nodes.append(None)
+    ctx.set_global("_ZeroDivisionError", ZeroDivisionError, ("helper", "ZeroDivisionError"))
+    lines += ["    except _ZeroDivisionError:", "        pass"]
+    nodes += [None, None]
+    return lines, nodes
 
 
 def _check_closed(graph: Graph) -> None:
@@ -455,7 +532,11 @@ def _return_expr(graph: Graph, ctx: _Ctx, ref, outputs, out_index, slots) -> str
             return f"_as_array({r})"
         return r
 
-    exprs = [leaf(o, i) for o, i in zip(outputs, out_index)]
+    return _structure(graph, ctx, [leaf(o, i) for o, i in zip(outputs, out_index)])
+
+
+def _structure(graph: Graph, ctx: _Ctx, exprs: list) -> str:
+    """The expression building the graph's output pytree from its leaves' expressions."""
 
     def literal(td, it) -> str | None:
         if td.kind == "leaf":
