@@ -46,7 +46,7 @@ def test_a_new_function_of_the_same_structure_loads_the_code(cache_dir, monkeypa
     first = wire.jit(wire.grad(chain(1.01)))(x)
     assert len(entries(cache_dir)) == 1
 
-    def refuse(graph, name="compiled"):
+    def refuse(graph, name="compiled", fuse=True):
         raise AssertionError("compiled although the disk cache had the code")
 
     monkeypatch.setattr(jit_module, "compile_graph", refuse)
@@ -71,7 +71,7 @@ def test_plain_functions_grad_of_grad_and_pytrees(cache_dir, monkeypatch):
     firsts = [make()(*a) for make, a in zip(fns, args)]
     assert len(entries(cache_dir)) == 3
 
-    def refuse(graph, name="compiled"):
+    def refuse(graph, name="compiled", fuse=True):
         raise AssertionError("compiled although the disk cache had the code")
 
     monkeypatch.setattr(jit_module, "compile_graph", refuse)
@@ -163,7 +163,8 @@ def test_corrupt_or_tampered_entries_are_misses(cache_dir, how, monkeypatch):
     TAMPERINGS[how](path, doc)
     compiled = []
     real = jit_module.compile_graph
-    monkeypatch.setattr(jit_module, "compile_graph", lambda g: compiled.append(1) or real(g))
+    monkeypatch.setattr(jit_module, "compile_graph",
+                        lambda g, **kw: compiled.append(1) or real(g, **kw))
     got = wire.jit(wire.grad(chain(1.01)))(x)
     assert compiled == [1] and np.array_equal(got, want)
     assert not os.path.exists("/tmp/wire-pwned")

@@ -70,7 +70,7 @@ _OFF = ("0", "off", "false", "no")
 ALLOWED_NAMES = frozenset(
     {name for name in dir(np) if isinstance(getattr(np, name, None), np.ufunc)}
     | {"np", "reduce", "T", "reshape", "transpose", "swapaxes", "broadcast_to", "concatenate",
-       "where", "power", "matmul"}
+       "where", "power", "matmul", "empty"}
 )
 
 
@@ -293,7 +293,7 @@ def _checksum(doc: dict) -> str:
 
 
 _HELPERS = {"as_array": _as_array, "unflatten": tree.unflatten, "float": float,
-            "ZeroDivisionError": ZeroDivisionError}
+            "ZeroDivisionError": ZeroDivisionError, "range": range}
 
 
 class _Invalid(Exception):

@@ -71,11 +71,13 @@ class _Entry:
     (inlining into another trace, ``debug_nans``, ``lower``): ``make_graph()`` computes it
     then — the same graph the cached code was generated from."""
 
-    __slots__ = ("_graph", "_make_graph", "backend", "compiled", "disk_key", "fn")
+    __slots__ = ("_graph", "_make_graph", "backend", "compiled", "disk_key", "fn", "fuse")
 
-    def __init__(self, graph: Graph | None, backend=None, make_graph=None, disk_key=None):
+    def __init__(self, graph: Graph | None, backend=None, make_graph=None, disk_key=None,
+                 fuse: bool = True):
         self._graph = graph
         self._make_graph = make_graph
+        self.fuse = fuse
         self.fn = None
         self.compiled = None
         self.backend = backend  # (backend, chunks, compute) for non-NumPy backends
@@ -93,7 +95,7 @@ class _Entry:
             self.compiled = Program(self.graph, *self.backend)
             self.fn = self.compiled.fn
         if self.compiled is None:
-            compiled = compile_graph(self.graph)
+            compiled = compile_graph(self.graph, fuse=self.fuse)
             self.compiled = compiled
             self.fn = compiled.fn
             if self.disk_key is not None:
@@ -130,7 +132,7 @@ class Jitted:
 
     def __init__(self, fun: Callable, static_argnums=(), backend: str = "numpy",
                  cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
-                 disk_cache: bool = True):
+                 disk_cache: bool = True, fuse: bool = True):
         if not callable(fun):
             raise WireError(f"wire.jit needs a function or a Graph, got {type(fun).__name__}"
                             f"{at(user_location())}")
@@ -148,6 +150,7 @@ class Jitted:
         self._on = None if backend == "numpy" else (backend, chunks, bool(compute))
         self.cache_limit = int(cache_limit)
         self.disk_cache = bool(disk_cache) and self._on is None  # generated NumPy code only
+        self.fuse = bool(fuse)
         self._cache: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._graphs_simplified = bool(getattr(fun, "simplified", False))
@@ -250,7 +253,7 @@ class Jitted:
                 return None, graph, leaves, has_tracer
             if not (self._graphs_simplified and not statics and not kwargs):
                 graph = _simplify(graph)
-            entry = _Entry(graph, self._on)
+            entry = _Entry(graph, self._on, fuse=self.fuse)
         elif entry.fn is None and entry.graph.free_vars:
             return None, entry.graph, leaves, has_tracer
         with self._lock:
@@ -281,12 +284,12 @@ class Jitted:
             make = (lambda: base) if simplified else (lambda: _simplify(base))
         digest = diskcache.graph_digest(base)
         if digest is None:  # holds Python functions, open-trace nodes or a big constant
-            return _Entry(None, self._on, make_graph=make)
-        key = diskcache.entry_key(("jit", what, digest))
+            return _Entry(None, self._on, make_graph=make, fuse=self.fuse)
+        key = diskcache.entry_key(("jit", what, digest, f"fuse={self.fuse}"))
         fn = diskcache.load(key)
         if fn is None:
-            return _Entry(None, self._on, make_graph=make, disk_key=key)
-        entry = _Entry(None, self._on, make_graph=make)
+            return _Entry(None, self._on, make_graph=make, disk_key=key, fuse=self.fuse)
+        entry = _Entry(None, self._on, make_graph=make, fuse=self.fuse)
         entry.fn = fn
         return entry
 
@@ -331,7 +334,7 @@ class Jitted:
         if not self._graphs_simplified:
             graph = _simplify(graph)
         with self._lock:
-            self._cache.setdefault(key, _Entry(graph, self._on))
+            self._cache.setdefault(key, _Entry(graph, self._on, fuse=self.fuse))
             while len(self._cache) > self.cache_limit:
                 self._cache.popitem(last=False)
         return graph
@@ -369,7 +372,7 @@ class Jitted:
         return f"<wire.jit {self._name()} ({len(self._cache)} cached signatures)>"
 
 
-def jit(f=None, static_argnums=(), backend: str = "numpy", *,
+def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
         cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
         disk_cache: bool = True):
     """Compile ``f``: trace once per input signature, simplify, generate NumPy code, cache.
@@ -387,6 +390,12 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", *,
     >>> wire.jit(lambda x, n: x * n, static_argnums=1)(np.ones(2), 3)
     array([3., 3.])
 
+    ``fuse`` runs runs of elementwise lines over arrays of a million elements or more block
+    by block, so intermediates stay in cache (:mod:`wire.runtime.fusion`; same bits as
+    unfused); ``fuse=False`` never does. ``disk_cache=False`` neither reads nor writes the
+    on-disk compile cache (:mod:`wire.api.diskcache`; ``WIRE_DISK_CACHE=0`` turns it off for
+    the process).
+
     ``backend="dask"`` (or ``"cupy"``, or an Array-API namespace) runs the cached graph on
     that array library instead of generated NumPy code (:mod:`wire.runtime.backends`): on Dask the
     gradient graph becomes a task graph, NumPy arguments are chunked by ``chunks=``, and
@@ -394,11 +403,11 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", *,
     """
     if f is None:
         return functools.partial(jit, static_argnums=static_argnums, backend=backend,
-                                 cache_limit=cache_limit, chunks=chunks, compute=compute,
-                                 disk_cache=disk_cache)
+                                 fuse=fuse, cache_limit=cache_limit, chunks=chunks,
+                                 compute=compute, disk_cache=disk_cache)
     _check_backend(backend)
     if isinstance(f, Graph):
         if backend != "numpy":
             return Program(_simplify(f), backend, chunks, compute)
-        return compile_graph(_simplify(f))
-    return Jitted(f, static_argnums, backend, cache_limit, chunks, compute, disk_cache)
+        return compile_graph(_simplify(f), fuse=fuse)
+    return Jitted(f, static_argnums, backend, cache_limit, chunks, compute, disk_cache, fuse)

@@ -51,6 +51,7 @@ from ..core.debug import _NANS
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
 from ..ir import Graph, Node, const_op, gc_paused, make_aval, names as _names, zero_signs
 from ..transforms.inline import inline_calls
+from . import fusion
 from .schedule import Slot, emitter_for, execution_order, output_slots, schedule, slots_of
 
 __all__ = ["Compiled", "compile_graph", "generate", "schedule"]
@@ -250,7 +251,7 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
     return listing.source(), ctx.globals, order
 
 
-def _generate(graph: Graph, name: str) -> tuple[Listing, _Ctx, list[Node]]:
+def _generate(graph: Graph, name: str, fuse: bool = True) -> tuple[Listing, _Ctx, list[Node]]:
     """The passes of the code generator, in order (each reads and fills the slots)."""
     _check_closed(graph)
     slots = slots_of(graph)
@@ -267,7 +268,8 @@ def _generate(graph: Graph, name: str) -> tuple[Listing, _Ctx, list[Node]]:
     _buffers(slots, emitted)
     ref = functools.partial(_ref, slots, ctx)
     scalar = _scalar_lines(graph, slots, emitted, outputs, ctx)  # (before _lines renames)
-    lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name)
+    fuse_min = fusion.MIN_ELEMENTS if fuse is True else (fuse or None)
+    lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name, fuse_min)
     if scalar is not None:
         lines[1:1] = scalar[0]
         line_nodes[1:1] = scalar[1]
@@ -480,14 +482,26 @@ def _reusable_buffer(slots: list[Slot], i: int, k: int) -> str | None:
     return None
 
 
-def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str):
+def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
+           fuse_min: int | None = None):
     """The function's lines (and the node each computes): one per emitted node, each followed
-    by a ``del`` of the values it read for the last time."""
+    by a ``del`` of the values it read for the last time; fused regions (of arrays of at least
+    ``fuse_min`` elements; ``None``: none) as block loops (:mod:`wire.runtime.fusion`)."""
     inputs = {s.node: s.name for s in slots if s.is_input}
     lines = [f"def {name}({', '.join(inputs[n] for n in graph.inputs)}):"]
     line_nodes: list = [None]
     end = len(emitted)
+    fused = {} if fuse_min is None else dict(fusion.regions(slots, emitted, fuse_min))
+    skip_to = -1
     for k, i in enumerate(emitted):
+        if k <= skip_to:
+            continue
+        if k in fused:
+            more, more_nodes = fusion.region_lines(slots, emitted, k, fused[k], ctx, ref)
+            lines += more
+            line_nodes += more_nodes
+            skip_to = fused[k]
+            continue
         s = slots[i]
         out = _reusable_buffer(slots, i, k)
         expr = s.emitter.expr(ctx, s.node, [ref(j, i) for j in s.ins], out)
@@ -560,8 +574,12 @@ def _structure(graph: Graph, ctx: _Ctx, exprs: list) -> str:
     return f"_unflatten(_out_tree, [{', '.join(exprs)}])"
 
 
-def compile_graph(graph: Graph, name: str = "compiled") -> Compiled:
+def compile_graph(graph: Graph, name: str = "compiled", fuse=True) -> Compiled:
     """Compile ``graph`` to a :class:`Compiled` function (see the module docstring).
+
+    ``fuse``: run elementwise regions over arrays of at least
+    :data:`wire.runtime.fusion.MIN_ELEMENTS` elements block by block (``True``), never
+    (``False``), or from this many elements on (an int).
 
     >>> import numpy as np, wire
     >>> c = compile_graph(wire.trace(lambda x, y: (x * y, x + y), np.ones(2), np.ones(2)))
@@ -570,7 +588,7 @@ def compile_graph(graph: Graph, name: str = "compiled") -> Compiled:
     """
     with gc_paused():  # see wire.ir.pause
         graph = inline_calls(graph)  # custom rules are no longer needed once we only evaluate
-        listing, ctx, order = _generate(graph, name)
+        listing, ctx, order = _generate(graph, name, fuse)
     glb = ctx.globals
     code = compile(listing.code(), f"<wire.jit {name}>", "exec")
     exec(code, glb)  # noqa: S102 - our own generated source, from a graph
