@@ -95,7 +95,13 @@ def default_root() -> str:
 
 def directory() -> str | None:
     """The directory entries live in (created if needed), or ``None`` when the cache is off
-    or the directory is not safe to use (not ours, or writable by others)."""
+    or the directory is not safe to use (not ours, or writable by others).
+
+    >>> import os, tempfile
+    >>> os.environ["WIRE_CACHE_DIR"] = root = tempfile.mkdtemp()
+    >>> directory() == os.path.join(root, "jit-v1")
+    True
+    """
     if not enabled():
         return None
     root = os.environ.get(ENV_DIR) or default_root()
@@ -211,7 +217,16 @@ def _strip_locs(doc: dict) -> dict:
 def store(key: str, compiled: Compiled, name: str = "compiled") -> bool:
     """Write ``compiled``'s code and globals as the entry ``key`` (atomically); ``False``
     when the cache is off or the code holds something the format cannot (then nothing is
-    written). Never raises for a cache problem: a cache that cannot be written is no cache."""
+    written). Never raises for a cache problem: a cache that cannot be written is no cache.
+
+    >>> import numpy as np, os, tempfile, wire
+    >>> from wire.runtime.compiler import compile_graph
+    >>> os.environ["WIRE_CACHE_DIR"] = tempfile.mkdtemp()
+    >>> store("ab" * 32, compile_graph(wire.trace(lambda x: np.sin(x) * 2.0, np.ones(2))))
+    True
+    >>> load("ab" * 32)(np.zeros(2))
+    array([0., 0.])
+    """
     path = directory()
     if path is None:
         return False

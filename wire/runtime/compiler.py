@@ -49,9 +49,9 @@ from .. import tree
 from ..core import Tracer, call_graph_flat
 from ..core.debug import _NANS
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
-from ..ir import Graph, Node, const_op, gc_paused, make_aval, names as _names, zero_signs
+from ..ir import Graph, Node, const_op, gc_paused, names as _names, zero_signs
 from ..transforms.inline import inline_calls
-from . import fusion
+from . import fusion, scalar_code
 from .schedule import Slot, emitter_for, execution_order, output_slots, schedule, slots_of
 
 __all__ = ["Compiled", "compile_graph", "generate", "schedule"]
@@ -267,7 +267,8 @@ def _generate(graph: Graph, name: str, fuse: bool = True) -> tuple[Listing, _Ctx
     _liveness(slots, emitted, outputs)
     _buffers(slots, emitted)
     ref = functools.partial(_ref, slots, ctx)
-    scalar = _scalar_lines(graph, slots, emitted, outputs, ctx)  # (before _lines renames)
+    # (before _lines renames values)
+    scalar = scalar_code.scalar_lines(graph, slots, emitted, outputs, ctx, _structure)
     fuse_min = fusion.MIN_ELEMENTS if fuse is True else (fuse or None)
     lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name, fuse_min)
     if scalar is not None:
@@ -279,63 +280,6 @@ def _generate(graph: Graph, name: str, fuse: bool = True) -> tuple[Listing, _Ctx
     n_ops = sum(1 for s in slots if not s.leaf)
     header = f"# wire.compile: {len(emitted)} lines for {n_ops} operation nodes"
     return Listing(header, lines, line_nodes), ctx, [slots[i].node for i in emitted]
-
-
-SCALAR_MAX_NODES = 4096  # larger scalar graphs get NumPy code only (compiling both costs)
-_F64 = np.dtype(np.float64)
-_F64_SCALAR = make_aval((), _F64)
-
-
-def _scalar_lines(graph: Graph, slots: list[Slot], emitted, outputs, ctx: _Ctx):
-    """For a graph whose every value is a float64 scalar (higher derivatives of scalar
-    functions, many loop bodies): the function's first lines, a ``try`` block computing it on
-    Python floats (each node through its emitter's ``scalar`` form: Python's operators for
-    arithmetic, NumPy's own ufunc loops for the rest, so the bits are NumPy's). A division
-    by zero raises there; the function then goes on to its NumPy code, which gives NumPy's
-    inf/NaN and warnings. ``None`` (NumPy code only) for any other graph.
-
-    Returns (lines, the node of each line)."""
-    if not emitted or len(emitted) > SCALAR_MAX_NODES:
-        return None
-    for n in list(graph.inputs) + list(graph.outputs):
-        if n.aval != _F64_SCALAR:
-            return None
-    for i in emitted:
-        s = slots[i]
-        if s.emitter.scalar is None or s.node.aval != _F64_SCALAR:
-            return None
-        for j in s.ins:
-            o = slots[j]
-            if o.known and not (isinstance(o.value, np.ndarray) and o.value.shape == ()
-                                and o.value.dtype == _F64):
-                return None
-    names = {}
-
-    def sref(j: int) -> str:
-        o = slots[j]
-        if o.known:
-            return ctx.bind_float(o.value.item())
-        return names[j]
-
-    lines, nodes = ["    try:"], [None]
-    for n in graph.inputs:
-        s = next(s for s in slots if s.node is n)
-        names[s.index] = "S" + s.name  # (generated names are lower case: no clash)
-        lines.append(f"        {names[s.index]} = {ctx.as_float(s.name)}")
-        nodes.append(None)
-    for i in emitted:
-        s = slots[i]
-        expr = s.emitter.scalar(ctx, s.node, [sref(j) for j in s.ins])
-        names[i] = "S" + s.name
-        lines.append(f"        {names[i]} = {expr}")
-        nodes.append(s.node)
-    leaves = [f"_as_array({sref(i)})" for i in outputs]
-    lines.append(f"        return {_structure(graph, ctx, leaves)}")
-    nodes.append(None)
-    ctx.set_global("_ZeroDivisionError", ZeroDivisionError, ("helper", "ZeroDivisionError"))
-    lines += ["    except _ZeroDivisionError:", "        pass"]
-    nodes += [None, None]
-    return lines, nodes
 
 
 def _check_closed(graph: Graph) -> None:

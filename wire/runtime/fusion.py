@@ -55,7 +55,14 @@ def _operand_ok(slots: list[Slot], j: int, shape: tuple, inside: set) -> bool:
 def regions(slots: list[Slot], emitted: list[int], min_elements: int = MIN_ELEMENTS):
     """``(first, last)`` line numbers (indices into ``emitted``) of each region: maximal
     runs of at least two consecutive fusible lines of one shape of ``min_elements`` or more
-    elements."""
+    elements.
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> from wire.runtime.compiler import compile_graph
+    >>> g = wire.trace(lambda x: wnp.tanh(x * 2.0) + x, np.ones((8, 3)))
+    >>> print(compile_graph(g, fuse=16).source.splitlines()[5].split("#")[0].strip())
+    for B_ in _range(0, 8, 8):
+    """
     found = []
     k, n = 0, len(emitted)
     while k < n:
@@ -84,7 +91,7 @@ def region_lines(slots: list[Slot], emitted: list[int], first: int, last: int, c
     """The lines running region ``emitted[first..last]`` block by block, and the node of
     each line (``None`` for the loop's own lines). Values read after the region (``last`` is
     later, or a graph output) get full arrays named as the slot; the others live in block
-    buffers."""
+    buffers. (See :func:`regions` for an example.)"""
     members = emitted[first:last + 1]
     inside = set(members)
     shape = slots[members[0]].node.aval.shape
