@@ -259,7 +259,8 @@ def _document(key: str, compiled: Compiled, name: str) -> dict:
     doc = {"format": FORMAT, "version": VERSION, "key": key, "name": name, "source": source,
            "globals": manifest, "subgraphs": enc.subgraphs}
     # what would not load must not be written: check the code as the loader will
-    _check_code(compile(source, "<wire.jit cached>", "exec"), name, set(manifest))
+    code = compiled.code_object or compile(source, "<wire.jit cached>", "exec")
+    _check_code(code, name, set(manifest))
     doc["checksum"] = _checksum(doc)
     return doc
 

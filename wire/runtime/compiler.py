@@ -157,15 +157,16 @@ class Compiled:
     input leaves and returning the output pytree.
     """
 
-    __slots__ = ("__weakref__", "_listing", "fn", "graph", "order", "recipes")
+    __slots__ = ("__weakref__", "_listing", "code_object", "fn", "graph", "order", "recipes")
 
-    def __init__(self, graph, listing, fn, order, recipes=None):
+    def __init__(self, graph, listing, fn, order, recipes=None, code_object=None):
         sa = object.__setattr__
         sa(self, "graph", graph)
         sa(self, "_listing", listing)
         sa(self, "fn", fn)
         sa(self, "order", order)
         sa(self, "recipes", recipes or {})  # how each global came about (see _Ctx)
+        sa(self, "code_object", code_object)  # what compile() made of ``code``
 
     def __setattr__(self, name, value):
         raise AttributeError("Compiled is immutable")
@@ -536,4 +537,4 @@ def compile_graph(graph: Graph, name: str = "compiled", fuse=True) -> Compiled:
     glb = ctx.globals
     code = compile(listing.code(), f"<wire.jit {name}>", "exec")
     exec(code, glb)  # noqa: S102 - our own generated source, from a graph
-    return Compiled(graph, listing, glb[name], tuple(order), ctx.recipes)
+    return Compiled(graph, listing, glb[name], tuple(order), ctx.recipes, code)
