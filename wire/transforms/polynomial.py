@@ -29,9 +29,10 @@ products instead of being expanded, which keeps every polynomial small and the p
 
 from __future__ import annotations
 
+import cmath
+import math
 from collections import Counter
 
-import numpy as np
 
 from ..ir import EMPTY_PARAMS, Aval, Graph, Node, const_op, make_aval, make_node, with_inputs
 from ..ops import elementwise as ew
@@ -371,7 +372,8 @@ def _poly_candidate(node: Node) -> bool:
     if node.op is ew.integer_pow_p and not 1 <= node.params["y"] <= MAX_EXPONENT:
         return False
     for i in node.inputs:
-        if i.aval != a and not (uniform(i) is not None and i.aval.shape == ()):
+        if i.aval is not a and i.aval != a and not (
+                uniform(i) is not None and i.aval.shape == ()):
             return False
     return True
 
@@ -427,7 +429,7 @@ def _walk(order, candidate, shared, uses, arith, atom, polys: dict, other=None):
     def operand(i: Node):
         u = uniform(i) if i.op is const_op or i.op is full_p else None
         if u is not None and not isinstance(u, bool) and i.aval.dtype.kind in "fc":
-            if not np.isfinite(u):
+            if not (cmath.isfinite(u) if isinstance(u, complex) else math.isfinite(u)):
                 return arith.atom(atom(i)), _NO_POISON
             if u == 0:  # x + 0.0, x * -0.0: the result's sign of zero depends on it
                 raise _Refuse
