@@ -33,7 +33,6 @@ import cmath
 import math
 from collections import Counter
 
-
 from ..ir import EMPTY_PARAMS, Aval, Graph, Node, const_op, make_aval, make_node, with_inputs
 from ..ops import elementwise as ew
 from ..ops.shape import full_p
