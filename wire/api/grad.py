@@ -21,6 +21,7 @@ from ..ir import Aval, Graph, Node, const_op, var_node
 from ..ops.layout import full, ones_like_, zeros_like_
 from ..transforms.simplify import simplify as run_simplify
 from ..transforms.vjp import backward
+from ..tracebacks import entry_point
 
 
 # --------------------------------------------------------------------------- helpers
@@ -99,6 +100,7 @@ class Transformed:
             return None
         return self._recipe(in_avals, in_tree)
 
+    @entry_point
     def __call__(self, *args):
         leaves, in_tree = tree.flatten(tuple(args))
         graph = self._graph_of(flat_avals(leaves, in_tree), in_tree)
@@ -116,6 +118,7 @@ class _Traced(Transformed):
     runs a forward pass, then a batched pullback): calling it runs ``fun``; its graph is
     ``fun`` traced."""
 
+    @entry_point
     def __call__(self, *args):
         return self.__wrapped__(*args)
 
