@@ -136,15 +136,19 @@ def _wire_fingerprint() -> str:
     checkouts under development). Like Python's own ``.pyc`` check, this costs a ``stat``
     per file, not reading them."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    h = hashlib.sha256()
-    for folder, dirs, files in sorted(os.walk(root)):
-        dirs.sort()
-        for f in sorted(files):
-            if f.endswith(".py"):
-                st = os.stat(os.path.join(folder, f))
-                rel = os.path.relpath(os.path.join(folder, f), root)
-                h.update(f"{rel}:{st.st_size}:{st.st_mtime_ns};".encode())
-    return h.hexdigest()
+    rows = []
+    folders = [("", root)]
+    while folders:  # os.scandir: one stat per file, no path joining or relpath per file
+        rel, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    if e.name != "__pycache__":
+                        folders.append((f"{rel}{e.name}/", e.path))
+                elif e.name.endswith(".py"):
+                    st = e.stat()
+                    rows.append(f"{rel}{e.name}:{st.st_size}:{st.st_mtime_ns};")
+    return hashlib.sha256("".join(sorted(rows)).encode()).hexdigest()
 
 
 def entry_key(parts: tuple) -> str:
