@@ -214,3 +214,16 @@ def test_two_processes_fill_one_entry_at_once(cache_dir, tmp_path):
     assert outs[0][0] == outs[1][0] == diskcache.graph_digest(wire.trace(chain(1.01), np.ones(4)))
     assert len(entries(cache_dir)) == 1
     assert not [p for p in os.listdir(cache_dir) if p.startswith(".tmp")]
+
+
+def test_a_namedtuple_never_shares_an_entry_with_a_tuple(cache_dir):
+    # wire.save writes a namedtuple as a tuple: a key built from that would give the tuple's
+    # code (which returns a tuple) to the namedtuple's signature
+    Point = collections.namedtuple("Point", "x y")
+    a, b = np.ones(2), np.full(2, 2.0)
+    assert type(wire.jit(lambda p: p)((a, b))) is tuple
+    out = wire.jit(lambda p: p)(Point(a, b))
+    assert type(out) is Point
+    np.testing.assert_array_equal(out.y, b)
+    g = wire.trace(lambda p: p.x * 2.0, Point(a, b))
+    assert diskcache.graph_digest(g) is None

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wire
@@ -145,7 +145,49 @@ def test_save_and_load_file(tmp_path):
 # --------------------------------------------------------------------------- cannot save
 
 
-def test_custom_rules_cannot_be_saved():
+@wire.custom_jvp
+def _twice_slope_sin(x):
+    return wnp.sin(x)
+
+
+@_twice_slope_sin.defjvp
+def _twice_slope_sin_jvp(primals, tangents):
+    return _twice_slope_sin(primals[0]), 2.0 * tangents[0]  # deliberately not cos(x)
+
+
+def _scale_grad_impl(x, k):
+    return x * k
+
+
+_scale_grad = wire.custom_vjp(_scale_grad_impl, nondiff_argnums=(1,))  # no decorator syntax
+_scale_grad.defvjp(lambda x, k: (_scale_grad(x, k), None), lambda k, _, g: (g * k * 10.0,))
+
+
+def test_custom_rules_are_saved_by_reference():
+    def f(x):
+        return wnp.sum(_twice_slope_sin(x) * _scale_grad(x, 3.0))
+
+    x = np.array([0.3, -1.2])
+    g = wire.trace(f, x)
+    text = wire.dumps(g)
+    assert '"qualname": "_twice_slope_sin"' in text and '"qualname": "_scale_grad"' in text
+    g2 = _roundtrip(g)
+    _same_values(g, g2, x)
+    # the loaded graph still differentiates with the user's rules
+    expected = wire.grad(f)(x)
+    np.testing.assert_allclose(expected, 2.0 * 3.0 * x + np.sin(x) * 30.0)
+    np.testing.assert_array_equal(wire.evaluate(wire.grad(g2), x), expected)
+    # and a vmapped call (a batched rule) too
+    gv = wire.trace(wire.vmap(lambda v: _twice_slope_sin(v) * _scale_grad(v, 2.0)), np.ones((3, 2)))
+    gv2 = _roundtrip(gv)
+    xs = np.linspace(-1, 1, 6).reshape(3, 2)
+    np.testing.assert_array_equal(wire.evaluate(gv2, xs), wire.evaluate(gv, xs))
+    ct = np.ones((3, 2))
+    np.testing.assert_array_equal(wire.evaluate(wire.vjp(gv2), xs, ct),
+                                  wire.evaluate(wire.vjp(gv), xs, ct))
+
+
+def test_custom_rules_that_cannot_be_found_by_name_cannot_be_saved():
     @wire.custom_jvp
     def f(x):
         return wnp.sin(x)
@@ -158,7 +200,47 @@ def test_custom_rules_cannot_be_saved():
     with pytest.raises(wire.WireError) as e:
         wire.dumps(g)
     msg = str(e.value)
-    assert "custom_jvp_call" in msg and "rule" in msg and "function" in msg and HERE in msg
+    assert "custom_jvp_call" in msg and "rule" in msg and "module level" in msg
+    assert "<locals>.f" in msg and HERE in msg
+
+    def closing(y):
+        @wire.custom_vjp
+        def h(x):
+            return x * y
+
+        h.defvjp(lambda x: (h(x), None), lambda _, ct: (ct * y,))
+        return h(2.0 * y)
+
+    with pytest.raises(wire.WireError, match="closes over 1 traced value"):
+        wire.dumps(wire.trace(closing, 1.0))
+
+
+def _custom_doc():
+    return json.loads(wire.dumps(wire.trace(_twice_slope_sin, np.ones(2))))
+
+
+def _rule(doc):
+    node = next(n for n in doc["graph"]["nodes"] if n["op"] == "custom_jvp_call")
+    return node["params"]["rule"]["custom_rule"]
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("module", "this", "module 'this' is not imported"),
+    ("module", "os; import this", "must be a dotted Python name"),
+    ("qualname", "_scale_grad", "is not a custom_jvp function"),
+    ("qualname", "np", "is not a custom_jvp function"),
+    ("kind", "custom_hessian", "kind must be one of"),
+    ("static", {"tuple": [{"int": 1}]}, r"static must be a tuple of 0 value\(s\)"),
+])
+def test_loading_a_custom_rule_validates_the_reference_and_imports_nothing(field, value,
+                                                                           message):
+    import sys
+    doc = _custom_doc()
+    _rule(doc)[field] = value
+    already = "this" in sys.modules
+    with pytest.raises(wire.WireError, match=message):
+        wire.loads(json.dumps(doc))
+    assert ("this" in sys.modules) == already  # wire.load never imports a module
 
 
 def test_not_a_graph():
@@ -291,10 +373,43 @@ def test_tampered_trees_and_leaves():
     assert "open trace" in _load_error(d)
 
 
+def test_huge_and_impossible_shapes():
+    for shape in ([2 ** 70], [2 ** 40, 2 ** 40], [2 ** 63], [1] * 65):
+        d = _doc()
+        d["graph"]["nodes"][0]["aval"]["shape"] = shape
+        msg = _load_error(d)
+        assert "graph node 0" in msg and ("elements" in msg or "axes" in msg), msg
+    d = _doc()
+    const = next(n for n in d["graph"]["nodes"] if n["op"] == "const"
+                 and n["aval"]["shape"] != [])
+    const["params"]["value"]["array"]["shape"] = [2 ** 70]
+    const["aval"]["shape"] = [2 ** 70]
+    assert "more elements than any array" in _load_error(d)
+
+
+def test_two_inputs_with_one_index_are_refused():
+    d = _doc()
+    nodes = d["graph"]["nodes"]
+    first, second = (n for n in nodes if n["op"] == "input")
+    second["params"]["index"] = copy.deepcopy(first["params"]["index"])
+    second["aval"] = copy.deepcopy(first["aval"])
+    assert "twice among its inputs" in _load_error(d)  # interned: one node listed twice
+    second["aval"]["shape"] = [1]  # broadcasts like [2]: only the index is wrong
+    assert "both have index 0" in _load_error(d)
+    d = _doc()
+    d["graph"]["inputs"] = d["graph"]["inputs"][:1]
+    d["graph"]["in_tree"] = {"tuple": ["*"]}
+    assert "is not one of its inputs" in _load_error(d)
+    d = _doc()
+    d["graph"]["inputs"][0] = d["graph"]["outputs"][0]
+    assert "graph inputs must be 'input'" in _load_error(d)
+
+
 # ---- hypothesis: mutated, truncated and garbage documents never crash the loader
 
+_BIG = st.sampled_from([2 ** 31, 2 ** 63, 2 ** 64, 2 ** 70, -2 ** 70, 10 ** 400])
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 300) | st.floats(allow_nan=False)
+    st.none() | st.booleans() | st.integers(-5, 300) | _BIG | st.floats(allow_nan=False)
     | st.text(max_size=8) | st.sampled_from(["*", "float64", "int64", "add", "const"]),
     lambda kids: st.lists(kids, max_size=4) | st.dictionaries(
         st.sampled_from(["int", "tuple", "array", "graph", "id", "op", "shape", "dtype",
@@ -308,7 +423,13 @@ SAMPLE_DOCS = [
                           np.ones(3))),
     wire.dumps(wire.trace(lambda x: (x[1:, None] + 1, wnp.full((2,), 3, np.int32)),
                           np.ones(3))),
+    wire.dumps(wire.trace(lambda d: {"s": wnp.linalg.svd(d["a"])[1], "v": d["b"] @ d["a"]},
+                          {"a": np.ones((2, 2)), "b": np.arange(2.0)})),
+    wire.dumps(wire.trace(lambda x: wire.cond(x.sum() > 0, lambda v: v * 2.0,
+                                              lambda v: v - np.arange(3.0), x), np.ones(3))),
 ]
+# Mutated documents per CI run (``--fuzz`` runs the 'long' profile's count).
+LOADER_FUZZ_EXAMPLES = max(settings.default.max_examples, 150)
 
 
 def _paths(obj, prefix=()):
@@ -330,23 +451,31 @@ def _load_or_wire_error(text):
     return g
 
 
+@settings(max_examples=LOADER_FUZZ_EXAMPLES)
 @given(st.sampled_from(SAMPLE_DOCS), st.data())
 def test_fuzz_mutated_documents(text, data):
     doc = json.loads(text)
+    deep = None
     for _ in range(data.draw(st.integers(1, 3))):
         paths = list(_paths(doc))
         path = data.draw(st.sampled_from(paths[1:]))
         parent = doc
         for p in path[:-1]:
             parent = parent[p]
-        action = data.draw(st.sampled_from(["replace", "delete", "dup"]))
+        action = data.draw(st.sampled_from(["replace", "delete", "dup", "deep"]))
         if action == "replace":
             parent[path[-1]] = data.draw(_JSON)
         elif action == "delete":
             del parent[path[-1]]
-        else:
+        elif action == "dup":
             parent[path[-1]] = copy.deepcopy(doc if isinstance(parent, dict) else parent)
-    _load_or_wire_error(json.dumps(doc))
+        else:  # a value nested deeper than Python's recursion limit
+            deep = data.draw(st.sampled_from([900, 5000]))
+            parent[path[-1]] = "@@deep@@"
+    text = json.dumps(doc)
+    if deep:
+        text = text.replace('"@@deep@@"', "[" * deep + "0" + "]" * deep, 1)
+    _load_or_wire_error(text)
 
 
 @given(st.sampled_from(SAMPLE_DOCS), st.integers(0, 10**6), st.binary(max_size=20))

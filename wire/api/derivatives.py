@@ -13,13 +13,17 @@ import functools
 import numpy as np
 
 from .. import tree
-from ..errors import NonDifferentiableError, ShapeError, WireError, at, user_location
-from ..ir import Graph, input_node
+from ..errors import (
+    NonDifferentiableError, ShapeError, WireError, WireTypeError, at, user_location,
+)
+from ..ir import Graph, carry_locs, fresh_inputs, locating_by
+from ..ops.elementwise import convert
 from ..ops.layout import moveaxis, reshape, zeros_like_
 from ..core import Tracer, call_graph_flat, flat_avals
-from ..transforms.jvp import forward
+from ..core.locations import recording
+from ..transforms.jvp import forward_and_primals
 from ..transforms.partial_eval import partial_eval
-from ..transforms.vjp import backward
+from ..transforms.vjp import backward_and_primals
 from .grad import (
     _graph_from, _normalize_argnums, _split_aux, arg_leaf_ranges, arg_trees, call, grad,
     maybe_simplify, trace_args, traced,
@@ -41,12 +45,17 @@ def jvp_graph(graph: Graph, simplify: bool = True) -> Graph:
     ignored and integer outputs get zero tangents.
     """
     n = len(graph.inputs)
-    t_inputs = [input_node(n + i, x.aval) for i, x in enumerate(graph.inputs)]
-    outs = forward(list(graph.outputs), list(graph.inputs), [Tracer(t) for t in t_inputs])
-    t_outs = [zeros_like_(Tracer(o)) if t is None else t for t, o in zip(outs, graph.outputs)]
-    result = (tree.unflatten(graph.out_tree, list(graph.outputs)),
-              tree.unflatten(graph.out_tree, t_outs))
-    g = _graph_from(list(graph.inputs) + t_inputs, _pair_tree(graph.in_tree), result)
+    t_inputs = fresh_inputs([x.aval for x in graph.inputs], graph, n)
+    with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
+        # the primal outputs come back as the custom rules met computed them
+        outs, primals = forward_and_primals(list(graph.outputs), list(graph.inputs),
+                                            [Tracer(t) for t in t_inputs],
+                                            list(graph.outputs), graph.loc)
+        t_outs = [zeros_like_(Tracer(o)) if t is None else t
+                  for t, o in zip(outs, graph.outputs)]
+    result = (tree.unflatten(graph.out_tree, primals), tree.unflatten(graph.out_tree, t_outs))
+    g = _graph_from(list(graph.inputs) + t_inputs, _pair_tree(graph.in_tree), result, graph,
+                    table)
     return maybe_simplify(g, simplify)
 
 
@@ -69,6 +78,20 @@ def _check_tangents(primals, tangents):
             )
 
 
+def _cast_like(leaves, avals) -> list:
+    """Tangent/cotangent leaves cast to the dtypes their graph inputs expect: one of another
+    float dtype (a float64 cotangent for a float32 output, a Python number) is accepted,
+    eagerly and under ``jit`` alike, and computed in the primal's dtype."""
+    out = []
+    for x, a in zip(leaves, avals):
+        if isinstance(x, Tracer):
+            out.append(x if x.dtype == a.dtype else convert(x, a.dtype))
+        else:
+            arr = np.asarray(x)
+            out.append(x if arr.dtype == a.dtype else arr.astype(a.dtype))
+    return out
+
+
 def jvp(f, primals=None, tangents=None, *, simplify: bool = True):
     """Forward mode: ``(f(*primals), J(primals) · tangents)``; ``primals``/``tangents`` tuples.
 
@@ -83,7 +106,10 @@ def jvp(f, primals=None, tangents=None, *, simplify: bool = True):
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise WireError(f"jvp: primals and tangents must be tuples{at(user_location())}")
     _check_tangents(primals, tangents)
-    graph = jvp_graph(trace_args(f, tuple(primals)), simplify)
+    traced = trace_args(f, tuple(primals))
+    graph = jvp_graph(traced, simplify)
+    t_leaves, t_tree = tree.flatten(tuple(tangents))
+    tangents = tree.unflatten(t_tree, _cast_like(t_leaves, traced.in_avals))
     return call(graph, (tuple(primals), tuple(tangents)))
 
 
@@ -105,7 +131,7 @@ def linearize(f, *primals, simplify: bool = True):
 
     def f_jvp(*tangents):
         _check_tangents(primals, tangents)
-        t_leaves, _ = tree.flatten(tuple(tangents))
+        t_leaves = _cast_like(tree.flatten(tuple(tangents))[0], graph.in_avals)
         outs = split.finish(known, res, t_leaves, call_graph_flat)
         return tree.unflatten(graph.out_tree, outs[n_out:])
 
@@ -121,17 +147,24 @@ def vjp_graph(graph: Graph, simplify: bool = True) -> Graph:
     Cotangent inputs mirror the outputs; the result is a tuple with one entry per positional
     argument of ``graph``.
     """
+    return _vjp_graph_and(graph, (), simplify)[0]
+
+
+def _vjp_graph_and(graph: Graph, keep, simplify: bool):
+    """:func:`vjp_graph`, and the nodes ``keep`` as the custom rules met computed them."""
     n = len(graph.inputs)
-    ct_inputs = [input_node(n + i, o.aval) for i, o in enumerate(graph.outputs)]
-    cts = backward(list(graph.outputs), [Tracer(c) for c in ct_inputs], list(graph.inputs))
-    grads = [zeros_like_(Tracer(x)) if g is None else g for g, x in zip(cts, graph.inputs)]
+    ct_inputs = fresh_inputs([o.aval for o in graph.outputs], graph, n)
+    with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
+        cts, kept = backward_and_primals(list(graph.outputs), [Tracer(c) for c in ct_inputs],
+                                         list(graph.inputs), list(keep), graph.loc)
+        grads = [zeros_like_(Tracer(x)) if g is None else g for g, x in zip(cts, graph.inputs)]
     per_arg = [
         tree.unflatten(t, [grads[i] for i in r])
         for t, r in zip(arg_trees(graph.in_tree), arg_leaf_ranges(graph.in_tree))
     ]
     in_tree = tree.TreeDef("tuple", tuple, None, (graph.in_tree, graph.out_tree))
-    g = _graph_from(list(graph.inputs) + ct_inputs, in_tree, tuple(per_arg))
-    return maybe_simplify(g, simplify)
+    g = _graph_from(list(graph.inputs) + ct_inputs, in_tree, tuple(per_arg), graph, table)
+    return maybe_simplify(g, simplify), kept
 
 
 def vjp(f, *primals, has_aux: bool = False, simplify: bool = True):
@@ -150,14 +183,14 @@ def vjp(f, *primals, has_aux: bool = False, simplify: bool = True):
     graph = trace_args(f, primals)
     main, aux = _split_aux(graph, has_aux, "vjp")
     main_leaves, main_tree = tree.flatten(main)
-    core = Graph(graph.inputs, main_leaves, graph.in_tree, main_tree)
-    vg = vjp_graph(core, simplify)
+    core = Graph(graph.inputs, main_leaves, graph.in_tree, main_tree, graph.locs)
+    aux_leaves, aux_tree = tree.flatten(aux)
+    # primal outputs and aux ride along, as the custom rules met computed them
+    vg, extra = _vjp_graph_and(core, list(core.outputs) + list(aux_leaves), simplify)
     n = len(core.inputs)
     # Run the forward pass once: the part of the VJP graph that needs no cotangent is
     # evaluated now; vjp_fn runs only the rest, from the saved residuals.
-    aux_leaves, aux_tree = tree.flatten(aux)
-    extra = list(core.outputs) + list(aux_leaves)  # primal outputs and aux ride along
-    full = Graph(vg.inputs, list(vg.outputs) + extra)
+    full = Graph(vg.inputs, list(vg.outputs) + extra, locs=carry_locs(graph, into=vg.locs))
     split = partial_eval(full, [True] * n + [False] * len(core.outputs))
     p_leaves, _ = tree.flatten(tuple(primals))
     known, res = split.run(p_leaves, call_graph_flat)
@@ -180,7 +213,13 @@ def vjp(f, *primals, has_aux: bool = False, simplify: bool = True):
                     f"vjp_fn: cotangent of shape {tuple(shape)} for an output {a!r}"
                     f"{at(user_location())}"
                 )
-        outs = split.finish(known, res, ct_leaves, call_graph_flat)
+            kind = _dtype(c).kind
+            if a.dtype.kind in "fc" and (kind == "b" or (kind == "c") > (a.dtype.kind == "c")):
+                raise WireTypeError(
+                    f"vjp_fn: cotangent of dtype {_dtype(c)} for an output {a!r}; a cotangent "
+                    f"has the output's (floating) dtype{at(user_location())}"
+                )
+        outs = split.finish(known, res, _cast_like(ct_leaves, out_avals), call_graph_flat)
         return tree.unflatten(vg.out_tree, outs[: len(vg.outputs)])
 
     return (out, vjp_fn, aux_val) if has_aux else (out, vjp_fn)

@@ -47,7 +47,7 @@ import numpy as np
 from .. import tree
 from ..errors import WireError
 from ..ir import ConstValue, Graph, LeafOp, gc_paused
-from ..runtime.compiler import Compiled, _as_array
+from ..runtime.compiler import Compiled, _as_array, _copy, _owned
 from .registry import REGISTRY, primitive_named
 from .serialize import (
     DTYPES, _Bad, _dec_array, _dec_float, _dec_graph, _dec_tree, _dec_value, _enc_array,
@@ -178,13 +178,28 @@ def graph_digest(graph: Graph) -> str | None:
             _feed(h, graph, enc)
             for sub in enc.subgraphs:
                 h.update(json.dumps(_strip_locs(sub), sort_keys=True).encode())
-        except (_Unsavable, _TooBig, WireError):
+        except (_Unsavable, _TooBig, WireError, RecursionError):  # (a very deep pytree)
             return None
         return h.hexdigest()
 
 
 class _TooBig(Exception):
     pass
+
+
+_PLAIN_TREES = frozenset({"leaf", "none", "tuple", "list", "dict"})
+
+
+def _check_plain(td) -> None:
+    """Refuse pytrees with class-based nodes (namedtuples, pyrsistent containers, registered
+    classes): ``wire.save``'s encoding writes a namedtuple as a tuple, so two structures the
+    jitted function tells apart would share a key."""
+    stack = [td]
+    while stack:
+        t = stack.pop()
+        if t.kind not in _PLAIN_TREES:
+            raise _Unsavable(f"a pytree node of kind {t.kind!r}")
+        stack.extend(t.children)
 
 
 def _feed(h, graph: Graph, enc: _Encoder) -> None:
@@ -207,6 +222,8 @@ def _feed(h, graph: Graph, enc: _Encoder) -> None:
         rows.append(f"{op.name}({ins}){params}:{n.aval!r}")
     rows.append("in " + ",".join(str(ids[n]) for n in graph.inputs))
     rows.append("out " + ",".join(str(ids[n]) for n in graph.outputs))
+    _check_plain(graph.in_tree)
+    _check_plain(graph.out_tree)
     rows.append(json.dumps([_enc_tree(graph.in_tree), _enc_tree(graph.out_tree)]))
     h.update("\n".join(rows).encode())
 
@@ -237,7 +254,7 @@ def store(key: str, compiled: Compiled, name: str = "compiled") -> bool:
     try:
         with gc_paused():
             doc = _document(key, compiled, name)
-    except (_Unsavable, _TooBig, WireError):
+    except (_Unsavable, _TooBig, WireError, RecursionError):
         return False
     text = json.dumps(doc, separators=(",", ":"), allow_nan=False)
     try:
@@ -312,7 +329,8 @@ def _checksum(doc: dict) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-_HELPERS = {"as_array": _as_array, "unflatten": tree.unflatten, "float": float,
+_HELPERS = {"as_array": _as_array, "owned": _owned, "copy": _copy, "unflatten": tree.unflatten,
+            "float": float,
             "ZeroDivisionError": ZeroDivisionError, "range": range}
 
 

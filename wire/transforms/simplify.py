@@ -1,12 +1,15 @@
 """Graph simplification: ``simplify`` and the passes it is made of.
 
-``simplify(graph) = pipe(graph, dce, fold_constants, rewrite(ALGEBRA), cse)`` followed by
-``pipe(collect_terms, rewrite(ALGEBRA), cse)`` while that makes the graph smaller (and like
-terms still merged in the last round); each pass a ``Graph -> Graph`` function returning a new graph with the same inputs, pytree structure and
-output avals, and the same values, NaN, inf and signed zeros included (up to floating-point
-rounding where ``collect_terms`` re-associates sums and products; see its module for what
-re-association can change). Rules that change NaN/inf behaviour (``x * 0 -> 0``) live in a
-separate opt-in table (:data:`wire.transforms.rules.UNSAFE`).
+``simplify(graph) = pipe(graph, dce, fold_constants, rewrite(ALGEBRA), cse)``; each pass a
+``Graph -> Graph`` function returning a new graph with the same inputs, pytree structure and
+output avals, and the same values, NaN, inf and signed zeros included. With a table holding
+:data:`wire.transforms.rules.COLLECT` (``rules.DERIVATIVES``, which the transforms use on the
+derivative graphs they build, or ``rules.UNSAFE``) it is followed by
+``pipe(collect_terms, rewrite, cse)`` while that makes the graph smaller (and like terms still
+merged in the last round): that re-associates sums and products (see
+:mod:`wire.transforms.polynomial` for what it can change). Rules that change NaN/inf
+behaviour (``x * 0 -> 0``) live in the same opt-in table
+(:data:`wire.transforms.rules.UNSAFE`).
 
 * :func:`dce` — keep only nodes the outputs need (graphs already hold only reachable nodes,
   so this is a re-walk that also drops dead nodes inside nested graphs).
@@ -35,13 +38,13 @@ from collections.abc import Callable, Mapping
 
 
 from ..ir import (
-    EMPTY_PARAMS, ConstValue, Graph, Node, const_op, gc_paused, make_node, substitute, toposort,
-    with_inputs,
+    EMPTY_PARAMS, ConstValue, Graph, Node, adopt_sub_graph_locs, const_op, gc_paused,
+    locating_by, located, make_node, substitute_map, toposort, with_inputs,
 )
 from ..core.primitive import Primitive
 from ..errors import WireError
 from .polynomial import collect
-from .rules import ALGEBRA, CANONICAL, EVERY, FOLD, fold_constant, sort_operands
+from .rules import ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD, sort_operands
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
 
@@ -55,7 +58,7 @@ _MAX_SWEEPS = 4  # whole-graph sweeps until nothing changes
 def check_table(rules: Mapping) -> Mapping:
     """``rules`` itself, once its keys are checked: ``Primitive`` objects or ``rules.EVERY``."""
     for key in rules:
-        if key != EVERY and not isinstance(key, Primitive):
+        if key != EVERY and key != COLLECT and not isinstance(key, Primitive):
             raise WireError(
                 f"rewrite rules are keyed by Primitive objects (e.g. wire.ops.elementwise."
                 f"sin_p) or rules.EVERY, not {key!r}"
@@ -71,9 +74,14 @@ class Rewriter:
     replacement, or ``None`` when it does not apply.
     """
 
-    def __init__(self, rules: Mapping):
+    def __init__(self, rules: Mapping, loc_of: Callable | None = None):
         self.rules = check_table(rules)
         self.memo: dict[Node, Node] = {}
+        # where the nodes rules make report: the location (in the graph being simplified,
+        # ``loc_of``) of the node being rewritten when they were made
+        self.loc_of = loc_of or (lambda n: n.loc)
+        self.made: dict[Node, str] = {}
+        self._site = None
         self._depth = 0
         self._star = tuple(rules.get(EVERY, ()))
         self._by_prim: dict = {}  # primitive -> its rules, the rules for every node first
@@ -89,6 +97,8 @@ class Rewriter:
         if prim in self._sorted:
             inputs = _in_order(inputs)
         node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
+        if self._site is not None:
+            self.made.setdefault(node, self._site)
         return self.local(node)
 
     def remake(self, node: Node, inputs) -> Node:
@@ -108,6 +118,8 @@ class Rewriter:
             self.memo[node] = node
             return node
         start = node
+        outer_site = self._site
+        self._site = site = self.made.get(node) or self.loc_of(node)
         self._depth += 1
         try:
             for _ in range(_MAX_LOCAL_STEPS):
@@ -122,6 +134,8 @@ class Rewriter:
                     )
                 if new.loc is None and node.loc is not None:
                     new = with_inputs(new, new.inputs, node.loc)
+                if site is not None:
+                    self.made.setdefault(new, site)
                 done = self.memo.get(new)
                 if done is not None:
                     node = done
@@ -129,6 +143,7 @@ class Rewriter:
                 node = new
         finally:
             self._depth -= 1
+            self._site = outer_site
         self.memo[start] = node
         self.memo[node] = node
         return node
@@ -146,6 +161,13 @@ class Rewriter:
             if new is not None and new is not node:
                 return new
         return None
+
+    def _moved(self, old: Node, new: Node) -> Node:
+        """``new``, rebuilt from ``old``, reports ``old``'s location."""
+        loc = self.loc_of(old)
+        if loc is not None:
+            self.made.setdefault(new, loc)
+        return new
 
     # ---- helpers for rules
     def skey(self, node: Node) -> int:
@@ -165,18 +187,20 @@ class Rewriter:
                     if node.op in sorted_:
                         ins = _in_order(ins)
                     if ins != node.inputs:  # element identity: nodes compare by identity
-                        memo[node] = local(with_inputs(node, ins))
+                        memo[node] = local(self._moved(node, with_inputs(node, ins)))
                         continue
             elif _has_graph_params(node):
                 ins = tuple([memo[i] for i in node.inputs])
                 params = _simplify_graph_params(node.params, self.rules)
                 if params is not node.params or ins != node.inputs:
-                    memo[node] = local(make_node(node.op, ins, params, node.aval, node.loc))
+                    made = make_node(node.op, ins, params, node.aval, node.loc)
+                    adopt_sub_graph_locs(made, params, self.made)  # if interned before
+                    memo[node] = local(self._moved(node, made))
                     continue
             elif node.inputs:
                 ins = tuple([memo[i] for i in node.inputs])
-                if ins != node.inputs:
-                    memo[node] = local(with_inputs(node, ins))
+                if ins != node.inputs:  # element identity: nodes compare by identity
+                    memo[node] = local(self._moved(node, with_inputs(node, ins)))
                     continue
             memo[node] = local(node)
         return [memo[o] for o in outputs]
@@ -265,11 +289,22 @@ def _params_code(node: Node) -> int:
     return zlib.crc32(b";".join(parts))
 
 
-def _rebuild(graph: Graph, outputs) -> Graph:
+def _rebuild(graph: Graph, outputs, mapping=None, made=None) -> Graph:
+    """``graph`` with new ``outputs``; each node ``mapping`` made from an old one reports the
+    old one's location, the nodes rules ``made`` theirs (and ``graph``'s table carries over
+    for the nodes that stay)."""
     outputs = tuple(outputs)
     if outputs == graph.outputs:
         return graph
-    return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree)
+    if not mapping and not made:
+        return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, graph.locs)
+    locs = dict(made) if made else {}
+    for old, new in (mapping or {}).items():
+        loc = graph.loc(old)
+        if loc is not None:
+            locs[new] = loc
+    locs.update(graph.locs)
+    return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, locs)
 
 
 def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
@@ -285,23 +320,20 @@ def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
 
     def rewrite_pass(graph: Graph) -> Graph:
         with gc_paused():  # see wire.ir.pause
-            return rewrite_with(Rewriter(rules), graph)
+            rw = Rewriter(rules)
+            for _ in range(_MAX_SWEEPS):
+                rw.loc_of = graph.loc
+                # graph.nodes: computed once per graph and shared with the passes that follow
+                new = tuple(rw.sweep(graph.outputs, graph.nodes))
+                if new == graph.outputs:
+                    break
+                memo = rw.memo
+                graph = _rebuild(graph, new, {n: memo[n] for n in graph.nodes if n in memo},
+                                 rw.made)
+            return graph
 
     rewrite_pass.__name__ = "rewrite"
     return rewrite_pass
-
-
-def rewrite_with(rw: Rewriter, graph: Graph) -> Graph:
-    """``graph`` rewritten to a fixpoint by ``rw``, whose memo may already hold nodes an
-    earlier pass of the same run simplified: those are not visited again (so a pass after
-    ``collect_terms`` only looks at the nodes it made)."""
-    for _ in range(_MAX_SWEEPS):
-        # graph.nodes: computed once per graph and shared with the passes that follow
-        new = tuple(rw.sweep(graph.outputs, graph.nodes))
-        if new == graph.outputs:
-            break
-        graph = Graph(graph.inputs, new, graph.in_tree, graph.out_tree)
-    return graph
 
 
 # --------------------------------------------------------------------------- passes
@@ -318,7 +350,7 @@ def dce(graph: Graph) -> Graph:
     >>> dce(g) == g
     True
     """
-    return Graph(graph.inputs, graph.outputs, graph.in_tree, graph.out_tree)
+    return Graph(graph.inputs, graph.outputs, graph.in_tree, graph.out_tree, graph.locs)
 
 
 def fold_constants(graph: Graph) -> Graph:
@@ -354,7 +386,8 @@ def cse(graph: Graph) -> Graph:
             key = (a.dtype.str, a.shape, a.tobytes())
             mapping[n] = consts.setdefault(key, n)
     if any(k is not v for k, v in mapping.items()):
-        graph = _rebuild(graph, substitute(list(graph.outputs), mapping))
+        new = substitute_map(list(graph.outputs), mapping)
+        graph = _rebuild(graph, [new[o] for o in graph.outputs], new)
     if _in_canonical_order(graph):  # the usual case after rewrite(ALGEBRA): nothing to do
         return graph
     return rewrite(CANONICAL)(graph)
@@ -387,7 +420,8 @@ def primitive_passes(graph: Graph) -> Graph:
     """
     prims = {n.op for n in graph.nodes if not n.is_leaf and n.op.simplify_pass is not None}
     for prim in sorted(prims, key=lambda p: p.name):
-        graph = prim.simplify_pass(graph)
+        new = prim.simplify_pass(graph)
+        graph = new if new.locs or not graph.locs else new.with_locs(graph.locs)
     return graph
 
 
@@ -395,40 +429,47 @@ def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
     """A smaller graph computing the same values: constant folding, algebraic identities,
     common-subexpression and dead-node elimination.
 
-    Same inputs, pytree structure and output avals. ``rules`` replaces the default rule table
-    (:data:`wire.transforms.rules.ALGEBRA`); pass ``rules.combine(rules.ALGEBRA,
-    rules.UNSAFE)`` to also apply rules such as ``x * 0 -> 0`` that turn ``inf * 0 = nan``
-    into 0. Loops that share a primal computation with their VJP are merged first
-    (``scan``'s ``simplify_pass``, see :func:`primitive_passes`).
+    Same inputs, pytree structure and output avals; the same values, NaN, infinities and
+    signed zeros. ``rules`` replaces the default rule table
+    (:data:`wire.transforms.rules.ALGEBRA`); ``rules.DERIVATIVES`` (what the transforms use)
+    also collects like terms of sums and products, and ``rules.combine(rules.ALGEBRA,
+    rules.UNSAFE)`` adds rules such as ``x * 0 -> 0`` that turn ``inf * 0 = nan`` into 0.
+    Loops that share a primal computation with their VJP are merged first (``scan``'s
+    ``simplify_pass``, see :func:`primitive_passes`).
 
     >>> import wire, wire.numpy as wnp
     >>> g = wire.trace(lambda x: -(-x) * 1.0 - wnp.zeros(()), 2.0)
     >>> len(g), len(wire.simplify(g))
     (4, 0)
     """
-    table = ALGEBRA if rules is None else rules
     with gc_paused():  # see wire.ir.pause
-        return _simplify(graph, table)
+        return _simplify(graph, ALGEBRA if rules is None else rules)
 
 
-def _simplify(graph: Graph, table: Mapping) -> Graph:
-    # one Rewriter (one memo) for the whole run: each later rewrite visits new nodes only
-    rw = Rewriter(table)
-    graph = primitive_passes(graph)
-    if fold_constant not in table.get(EVERY, ()):  # ALGEBRA folds as it rewrites
-        graph = fold_constants(graph)
-    graph = cse(rewrite_with(rw, graph))
+def _passes(graph: Graph, *passes) -> Graph:
+    """``graph`` through ``passes`` in turn, each inside a :func:`locating_by` block of the
+    graph it is given, so the sub-graphs its nodes hold report that graph's lines (a pass may
+    make nodes holding graphs that interning shares with another trace)."""
+    for p in passes:
+        with locating_by(graph):
+            graph = p(graph)
+    return graph
+
+
+def _simplify(graph: Graph, table) -> Graph:
+    graph = _passes(graph, dce, primitive_passes, fold_constants, rewrite(table), cse)
+    if not table.get(COLLECT):
+        return graph
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
-    size = len(graph)
     for _ in range(_MAX_SWEEPS):
-        collected, merging = collect(graph)
-        if collected is graph:
+        with locating_by(graph):
+            collected, merging = collect(graph)
+        if graph.locs and not collected.locs:  # the nodes it keeps report their lines
+            collected = collected.with_locs(graph.locs)
+        candidate = _passes(collected, rewrite(table), cse)
+        if candidate == graph or len(candidate) >= len(graph):
             break
-        candidate = cse(rewrite_with(rw, collected))
-        new_size = len(candidate)
-        if candidate == graph or new_size >= size:
-            break
-        graph, size = candidate, new_size
+        graph = candidate
         if not merging:  # no like terms met: another round re-emits the same polynomials
             break
     return graph
@@ -436,7 +477,7 @@ def _simplify(graph: Graph, table: Mapping) -> Graph:
 
 # --------------------------------------------------------------------------- nested graphs
 
-_NESTED: OrderedDict = OrderedDict()  # memo: (graph, id(rules)) -> (rules, simplified graph)
+_NESTED: OrderedDict = OrderedDict()  # memo: (graph, its lines, id(rules)) -> (rules, result)
 _NESTED_LIMIT = 256
 _NESTED_LOCK = threading.Lock()
 
@@ -445,12 +486,13 @@ def _simplify_nested(graph: Graph, rules) -> Graph:
     """``simplify`` of a graph held in a node's params. Every pass over the outer graph
     meets the same nested graphs again (and so on at each level of nesting, which made the
     cost exponential in the depth): the results are memoized."""
-    key = (graph, id(rules))
+    # locs_key: the lines it reports here (interning shares sub-graphs between traces)
+    key = (graph, graph.locs_key, id(rules))
     with _NESTED_LOCK:
         hit = _NESTED.get(key)
     if hit is not None and hit[0] is rules:
         return hit[1]
-    out = simplify(graph, rules)
+    out = simplify(located(graph), rules)
     with _NESTED_LOCK:
         _NESTED[key] = (rules, out)
         while len(_NESTED) > _NESTED_LIMIT:
