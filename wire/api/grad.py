@@ -95,15 +95,25 @@ class Transformed:
     """
 
     def __init__(self, fun: Callable, graph_of: Callable, simplified: bool = False,
-                 tower=None):
+                 recipe: Callable | None = None, tower=None):
         functools.update_wrapper(self, fun, updated=())
         self._graph_of = graph_of
+        self._recipe = recipe
         self.simplified = simplified
         # (base function, n, simplify): this is grad applied n times to base (see grad)
         self.tower = tower
 
     def __wire_graph__(self, in_avals, in_tree) -> Graph:
         return self._graph_of(in_avals, in_tree)
+
+    def __wire_recipe__(self, in_avals, in_tree):
+        """``(description, base, finish)``: the graph ``base`` traced from the user's
+        function, a text saying how it is transformed, and ``finish()`` computing this
+        function's graph from it — so ``wire.jit``'s disk cache can name the result before
+        deriving it. ``None`` when this transform does not say."""
+        if self._recipe is None:
+            return None
+        return self._recipe(in_avals, in_tree)
 
     @entry_point
     def __call__(self, *args):
@@ -320,7 +330,8 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True
     def graph_of(in_avals, in_tree):
         return grad_graph(trace_flat(f, in_avals, in_tree), argnums, has_aux, True, simplify)
 
-    return Transformed(f, graph_of, simplified=simplify)
+    recipe = _grad_recipe(f, argnums, has_aux, True, simplify)
+    return Transformed(f, graph_of, simplified=simplify, recipe=recipe)
 
 
 def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True):
@@ -355,7 +366,29 @@ def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True):
                 return g
         return grad_graph(trace_flat(f, in_avals, in_tree), argnums, has_aux, False, simplify)
 
-    return Transformed(f, graph_of, simplified=simplify, tower=tower)
+    # the disk cache's name for the result (not for a Taylor-mode tower: jit then names
+    # it by the graph itself)
+    recipe = (_grad_recipe(f, argnums, has_aux, False, simplify)
+              if tower is None or tower[1] < TOWER_FROM else None)
+    return Transformed(f, graph_of, simplified=simplify, recipe=recipe, tower=tower)
+
+
+def _grad_recipe(f, argnums, has_aux, with_value, simplify):
+    """The ``__wire_recipe__`` of ``grad``/``value_and_grad`` of ``f`` (see Transformed)."""
+    what = f"grad(argnums={argnums!r}, has_aux={has_aux}, value={with_value}, " \
+           f"simplify={simplify})"
+
+    def recipe(in_avals, in_tree):
+        inner = getattr(f, "__wire_recipe__", None)
+        found = inner(in_avals, in_tree) if inner is not None else None
+        if found is None:
+            base = trace_flat(f, in_avals, in_tree)
+            return what, base, lambda: grad_graph(base, argnums, has_aux, with_value, simplify)
+        desc, base, finish = found
+        return (f"{what} of {desc}", base,
+                lambda: grad_graph(finish(), argnums, has_aux, with_value, simplify))
+
+    return recipe
 
 
 # The order from which nested grad goes through Taylor mode. At order 2 reverse-over-reverse

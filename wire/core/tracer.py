@@ -39,7 +39,7 @@ from ..errors import (
     user_location,
 )
 from ..ir import Aval, Graph, Node, TraceTag, arg_node, arg_op, aval_of, const_node, const_op
-from ..ir import adopt_sub_graph_locs, input_node, input_op, make_node, nested_locs
+from ..ir import adopt_sub_graph_locs, gc_paused, input_node, input_op, make_node, nested_locs
 from ..ir import substitute_map, toposort
 from .locations import _RECORD, _SITE, recording, site
 from .primitive import proj_p
@@ -271,9 +271,14 @@ def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
     knows its graph: it has a method ``__wire_graph__(in_avals, in_tree) -> Graph``, which is
     asked instead of tracing through it — no inlining and recognising the graph again.
     """
-    graph_of = getattr(fn, "__wire_graph__", None)
-    if graph_of is not None:
-        return graph_of(list(in_avals), in_tree)
+    with gc_paused():  # see wire.ir.pause: the collector would dominate on big graphs
+        graph_of = getattr(fn, "__wire_graph__", None)
+        if graph_of is not None:
+            return graph_of(list(in_avals), in_tree)
+        return _trace_flat(fn, in_avals, in_tree)
+
+
+def _trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
     tag = TraceTag(user_location())
     args = [arg_node(i, a, tag) for i, a in enumerate(in_avals)]
     with recording() as table, site(None):  # the user's own lines, even inside a rule
