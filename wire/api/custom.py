@@ -25,6 +25,7 @@ from ..errors import WireError, at, user_location
 from ..ir import Graph, input_node, substitute
 from ..higher_order.custom import custom_jvp_call_p, custom_vjp_call_p
 from ..core import Tracer, bind, flat_avals, trace_flat
+from .rule_key import RuleKey
 
 
 def _split_static(args, nondiff_argnums):
@@ -55,7 +56,13 @@ def _trace_closed(fun, static, dyn):
 
 class _CustomFunction:
     """What ``custom_jvp`` and ``custom_vjp`` share: the wrapped function, its static
-    arguments, and tracing it into a closed sub-graph when called on traced values."""
+    arguments, and tracing it into a closed sub-graph when called on traced values.
+
+    The rules go into the node's params as :class:`~wire.api.rule_key.RuleKey` objects, so a
+    custom function defined afresh at every call (inside a library function) with the same
+    code and captured values gives equal nodes, and eager calls reuse their graphs."""
+
+    __wire_rule_state__ = True  # RuleKey compares two of these by their state
 
     def __init__(self, fun, nondiff_argnums=()):
         functools.update_wrapper(self, fun)
@@ -104,7 +111,8 @@ class custom_jvp(_CustomFunction):
             return self.fun(*args)
         static, graph, leaves, in_tree, free = traced
         outs = bind(
-            custom_jvp_call_p, *leaves, *free, graph=graph, rule=_closed_rule(self.rule, len(free)),
+            custom_jvp_call_p, *leaves, *free, graph=graph,
+            rule=RuleKey(_closed_rule(self.rule, len(free))),
             in_tree=_with_free_tree(in_tree, len(free)), static=static, name=self.__name__,
         )
         return tree.unflatten(graph.out_tree, list(outs))
@@ -170,7 +178,7 @@ class custom_vjp(_CustomFunction):
                 return tuple(user_bwd(*a)) + (None,)
 
         outs = bind(
-            custom_vjp_call_p, *leaves, *free, graph=graph, fwd=fwd, bwd=bwd,
+            custom_vjp_call_p, *leaves, *free, graph=graph, fwd=RuleKey(fwd), bwd=RuleKey(bwd),
             in_tree=_free_last_tree(in_tree, n_free), out_tree=graph.out_tree, static=static,
             name=self.__name__,
         )

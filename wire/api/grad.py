@@ -16,11 +16,12 @@ import numpy as np
 
 from .. import tree
 from ..errors import NonDifferentiableError, WireError, at, user_location
-from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat
+from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat, weak_leaves
 from ..ir import Aval, Graph, Node, const_op, var_node
 from ..ops.layout import full, ones_like_, zeros_like_
 from ..transforms.simplify import simplify as run_simplify
 from ..transforms.vjp import backward
+from .eager import Memo, trace_eager
 
 
 # --------------------------------------------------------------------------- helpers
@@ -67,10 +68,12 @@ def call(graph: Graph, args: Sequence):
 
 class Transformed:
     """A transformed function (``grad(f)``, ``vmap(f)``, ``jacrev(f)`` …): call it like any
-    function; ``__wire_graph__(in_avals, in_tree)`` gives the graph it computes at arguments of
-    those avals and pytree structure, which ``wire.jit`` and ``wire.trace`` ask for instead of
-    tracing through the call (so ``jit(grad(f))`` compiles grad's graph itself).
-    ``simplified``: the graphs it gives are already ``wire.simplify``'d.
+    function; ``__wire_graph__(in_avals, in_tree, weak=())`` gives the graph it computes at
+    arguments of those avals and pytree structure (``weak``: positions of leaves standing for
+    Python scalars), which ``wire.jit`` and ``wire.trace`` ask for instead of tracing through
+    the call (so ``jit(grad(f))`` compiles grad's graph itself). ``simplified``: the graphs it
+    gives are already ``wire.simplify``'d. ``call(args, kwargs)`` is what calling it does
+    (the eager form, :mod:`wire.api.eager`).
 
     >>> import numpy as np, wire
     >>> df = wire.grad(lambda x: (x ** 3).sum())
@@ -80,17 +83,21 @@ class Transformed:
     2
     """
 
-    def __init__(self, fun: Callable, graph_of: Callable, simplified: bool = False):
+    def __init__(self, fun: Callable, graph_of: Callable, simplified: bool = False,
+                 call: Callable | None = None):
         functools.update_wrapper(self, fun, updated=())
         self._graph_of = graph_of
+        self._call = call
         self.simplified = simplified
 
-    def __wire_graph__(self, in_avals, in_tree) -> Graph:
-        return self._graph_of(in_avals, in_tree)
+    def __wire_graph__(self, in_avals, in_tree, weak=()) -> Graph:
+        return self._graph_of(in_avals, in_tree, weak)
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        if self._call is not None:
+            return self._call(args, kwargs)
         leaves, in_tree = tree.flatten(tuple(args))
-        graph = self._graph_of(flat_avals(leaves, in_tree), in_tree)
+        graph = self._graph_of(flat_avals(leaves, in_tree), in_tree, weak_leaves(leaves))
         return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
 
     def __get__(self, obj, objtype=None):  # transformed methods bind like functions
@@ -100,18 +107,10 @@ class Transformed:
         return f"<wire transformed function {getattr(self, '__name__', '?')}>"
 
 
-class _Traced(Transformed):
-    """A transformed function whose function form computes more than one graph (``jacrev``
-    runs a forward pass, then a batched pullback): calling it runs ``fun``; its graph is
-    ``fun`` traced."""
-
-    def __call__(self, *args):
-        return self.__wrapped__(*args)
-
-
 def traced(fun: Callable) -> Transformed:
     """``fun`` as a :class:`Transformed` function that runs ``fun`` and whose graph is ``fun``
-    traced.
+    traced (for transforms whose function form computes more than one graph: ``jacrev`` runs
+    a forward pass, then a batched pullback).
 
     >>> import numpy as np, wire
     >>> twice = traced(lambda x: x * 2.0)
@@ -119,7 +118,74 @@ def traced(fun: Callable) -> Transformed:
     ...                                           wire.tree.flatten((np.ones(2),))[1]))
     (array([2., 2.]), 1)
     """
-    return _Traced(fun, lambda in_avals, in_tree: trace_flat(fun, in_avals, in_tree))
+
+    def graph_of(in_avals, in_tree, weak=()):
+        return trace_flat(fun, in_avals, in_tree, weak)
+
+    return Transformed(fun, graph_of, call=lambda args, kwargs: fun(*args, **kwargs))
+
+
+def static_nums(static_argnums) -> tuple[int, ...]:
+    """``static_argnums`` as a tuple of ints (checked)."""
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in nums):
+        raise WireError(f"static_argnums must be ints, got {static_argnums!r}"
+                        f"{at(user_location())}")
+    return nums
+
+
+def check_statics(statics: tuple, args: tuple, what: str, exclude=()) -> frozenset:
+    """The positions of the static arguments of a call with ``args``, checked: present,
+    hashable, not traced (a static value must be known), not in ``exclude`` (argnums)."""
+    n = len(args)
+    out = set()
+    for i in statics:
+        if not -n <= i < n:
+            raise WireError(f"{what}: static_argnums {statics!r} names argument {i}, but the "
+                            f"function was called with {n} positional arguments"
+                            f"{at(user_location(3))}")
+        i %= n
+        if i in exclude:
+            raise WireError(f"{what}: argument {i} is both differentiated (argnums) and static "
+                            f"(static_argnums){at(user_location(3))}")
+        v = args[i]
+        if any(isinstance(x, Tracer) for x in tree.leaves(v)):
+            raise WireError(
+                f"{what}: static argument {i} got a traced value {tree.leaves(v)[0]!r}; a "
+                "static argument must be a concrete Python value. Under wire.jit, mark it "
+                f"static there too (wire.jit(..., static_argnums={i})){at(user_location(3))}")
+        try:
+            hash(v)
+        except TypeError:
+            raise WireError(
+                f"{what}: static argument {i} is a {type(v).__name__}, which is not hashable; "
+                "pass a tuple instead of a list, or make it an ordinary argument"
+                f"{at(user_location(3))}") from None
+        out.add(i)
+    return frozenset(out)
+
+
+def fix_args(f: Callable, args: tuple, kwargs: dict, nums: Sequence[int]) -> Callable:
+    """``f`` as a function of the arguments at positions ``nums`` only: the other positional
+    arguments and the keyword arguments are passed as they are."""
+
+    def g(*dyn):
+        full = list(args)
+        for i, d in zip(nums, dyn):
+            full[i] = d
+        return f(*full, **kwargs)
+
+    return g
+
+
+def graph_through_call(call: Callable) -> Callable:
+    """A ``graph_of`` for transforms with static arguments: the graph is traced through the
+    call (its avals cannot carry the static values; the call checks them)."""
+
+    def graph_of(in_avals, in_tree, weak=()):
+        return trace_flat(lambda *a: call(a, {}), in_avals, in_tree, weak)
+
+    return graph_of
 
 
 def trace_args(f: Callable, args: Sequence) -> Graph:
@@ -248,8 +314,66 @@ def _grad_graph(graph, argnums, has_aux, with_value, simplify) -> Graph:
     return maybe_simplify(_graph_from(graph.inputs, graph.in_tree, result), simplify)
 
 
-def value_and_grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True):
+def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, static_argnums):
+    """The function form of ``grad``/``value_and_grad`` (see :func:`grad`)."""
+    statics = static_nums(static_argnums)
+    what = "value_and_grad" if with_value else "grad"
+
+    def call(args, kwargs):
+        nums = _normalize_argnums(argnums, len(args))
+        check_statics(statics, args, what, exclude=nums)
+        dyn = tuple(args[i] for i in nums)
+        leaves, dyn_tree = tree.flatten(dyn)
+        avals = flat_avals(leaves, dyn_tree)
+        check_differentiable(avals, dyn_tree, nums, what)
+        graph, lifted = trace_eager(fix_args(f, args, kwargs, nums), leaves, dyn_tree, avals,
+                                    weak=weak_leaves(leaves), diff=range(len(leaves)))
+        dn = 0 if isinstance(argnums, int) else tuple(range(len(nums)))
+        dgraph = eager_grad_graph(graph, dn, has_aux, with_value, simplify)
+        return tree.unflatten(dgraph.out_tree, call_graph_flat(dgraph, leaves + lifted))
+
+    if statics:
+        graph_of = graph_through_call(call)
+    else:
+        def graph_of(in_avals, in_tree, weak=()):
+            return grad_graph(trace_flat(f, in_avals, in_tree, weak), argnums, has_aux,
+                              with_value, simplify)
+
+    return Transformed(f, graph_of, simplified=simplify, call=call)
+
+
+def check_differentiable(avals, dyn_tree, nums, what: str) -> None:
+    """A ``NonDifferentiableError`` naming the argument (and leaf) of a non-float input."""
+    trees = arg_trees(dyn_tree)
+    k = 0
+    for a, t in zip(nums, trees):
+        paths = None
+        for j in range(t.num_leaves):
+            aval = avals[k + j]
+            if aval.dtype.kind not in "fc":
+                paths = paths or tree.leaf_paths(t)
+                where_ = f"argument {a}" + ("" if paths[j] == "<root>" else f" leaf {paths[j]}")
+                raise NonDifferentiableError(
+                    f"{what} with respect to {where_} of dtype {aval.dtype} ({aval!r}): "
+                    f"derivatives need floating-point inputs; pass x.astype(float)"
+                    f"{at(user_location(3))}"
+                )
+        k += t.num_leaves
+
+
+def _eager_grad(graph, argnums, has_aux, with_value, simplify) -> Graph:
+    return _grad_graph.__wrapped__(graph, argnums, has_aux, with_value, simplify)
+
+
+eager_grad_graph = Memo(_eager_grad)
+
+
+def value_and_grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True,
+                   static_argnums=()):
     """``f``'s value and gradient with respect to ``argnums``, from one trace.
+
+    Other positional arguments and keyword arguments are passed to ``f`` as they are (not
+    differentiated); ``static_argnums`` also keeps them out of ``jit``'s traced arguments.
 
     >>> import numpy as np, wire
     >>> wire.value_and_grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0]))
@@ -257,32 +381,30 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True
     """
     if isinstance(f, Graph):
         return grad_graph(f, argnums, has_aux, True, simplify)
-
-    def graph_of(in_avals, in_tree):
-        return grad_graph(trace_flat(f, in_avals, in_tree), argnums, has_aux, True, simplify)
-
-    return Transformed(f, graph_of, simplified=simplify)
+    return _derivative(f, argnums, has_aux, True, simplify, static_argnums)
 
 
-def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True):
+def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True, static_argnums=()):
     """The gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``.
 
     Composes to any order; ``f`` may take and return pytrees; a ``Graph`` gives a ``Graph``.
     The derivative graph is simplified (``wire.simplify``) unless ``simplify=False``.
+    Arguments outside ``argnums`` and keyword arguments are passed to ``f`` as they are, as
+    in autograd and JAX: an integer can slice, a Python ``if`` can read a traced value
+    (called on concrete values, the trace knows them; see ``docs/eager.md``).
 
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> wire.grad(wnp.sin)(0.0)
     array(1.)
     >>> wire.grad(wire.grad(wire.grad(lambda x: x ** 4)))(1.0)
     array(24.)
+    >>> X = np.arange(12.0).reshape(6, 2)
+    >>> wire.grad(lambda w, i: wnp.sum(X[2 * i:2 * i + 2] @ w))(np.ones(2), 1)
+    array([10., 12.])
     """
     if isinstance(f, Graph):
         return grad_graph(f, argnums, has_aux, False, simplify)
-
-    def graph_of(in_avals, in_tree):
-        return grad_graph(trace_flat(f, in_avals, in_tree), argnums, has_aux, False, simplify)
-
-    return Transformed(f, graph_of, simplified=simplify)
+    return _derivative(f, argnums, has_aux, False, simplify, static_argnums)
 
 
 # --------------------------------------------------------------------------- node-level API

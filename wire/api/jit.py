@@ -30,7 +30,7 @@ from .. import tree
 from ..core.debug import _NANS
 from ..errors import WireError, at, user_location
 from ..ir import Graph, zero_signs
-from ..core import Tracer, call_graph_flat, flat_avals, trace_flat
+from ..core import Tracer, call_graph_flat, flat_avals, trace_flat, weak_leaves
 from ..runtime.backends import Program, leaf_aval, resolve
 from ..runtime.compiler import compile_graph
 from ..transforms import simplify as simp
@@ -206,16 +206,17 @@ class Jitted:
             avals = flat_avals(leaves, in_tree)
         else:  # Dask/CuPy arguments: shapes and dtypes without reading values
             avals = [leaf_aval(x) for x in leaves]
+        weak = () if fast else weak_leaves(leaves)  # Python scalars promote weakly (NEP 50)
         if fast:
             key = tuple(v for a in avals for v in (a.shape, a.dtype))
         else:
             # static -0.0 and 0.0 are equal keys, but trace to different constants
             key = (_SLOW, in_tree, tuple(avals), statics,
-                   zero_signs(tuple((i, v) for i, _, v in statics)))
+                   zero_signs(tuple((i, v) for i, _, v in statics)), weak)
         entry = self._cache.get(key)
         if entry is not None:
             return entry, entry.graph, leaves, has_tracer
-        graph = self._trace(avals, in_tree, statics, bool(kwargs))
+        graph = self._trace(avals, in_tree, statics, bool(kwargs), weak)
         if graph.free_vars:  # closes over values of an enclosing trace: never cached
             return None, graph, leaves, has_tracer
         if not (self._graphs_simplified and not statics and not kwargs):
@@ -231,10 +232,10 @@ class Jitted:
                     self._cache.popitem(last=False)
         return entry, entry.graph, leaves, has_tracer
 
-    def _trace(self, avals, in_tree, statics, has_kwargs: bool) -> Graph:
+    def _trace(self, avals, in_tree, statics, has_kwargs: bool, weak=()) -> Graph:
         fun = self.fun
         if not statics and not has_kwargs:  # a transformed function gives its graph itself
-            return trace_flat(fun, avals, in_tree)
+            return trace_flat(fun, avals, in_tree, weak)
 
         def with_statics(dyn, kwargs):
             full = list(dyn)
@@ -243,8 +244,8 @@ class Jitted:
             return fun(*full, **kwargs)
 
         if has_kwargs:
-            return trace_flat(with_statics, avals, in_tree)
-        return trace_flat(lambda *dyn: with_statics(dyn, {}), avals, in_tree)
+            return trace_flat(with_statics, avals, in_tree, weak)
+        return trace_flat(lambda *dyn: with_statics(dyn, {}), avals, in_tree, weak)
 
     def _call_slow(self, args, kwargs):
         entry, graph, leaves, has_tracer = self._entry(args, kwargs)
@@ -257,15 +258,15 @@ class Jitted:
     # ---- the graph protocol (wire.core.trace_flat): jit(jit(f)), grad(jit(f))
     simplified = True  # the graphs it gives went through wire.simplify
 
-    def __wire_graph__(self, in_avals, in_tree) -> Graph:
+    def __wire_graph__(self, in_avals, in_tree, weak=()) -> Graph:
         """The simplified graph at arguments of these avals (cached like a call's)."""
         if self.static_argnums:  # arguments include static values: trace the call itself
-            return trace_flat(lambda *a: self(*a), in_avals, in_tree)
-        key = (_SLOW, in_tree, tuple(in_avals), ())
+            return trace_flat(lambda *a: self(*a), in_avals, in_tree, weak)
+        key = (_SLOW, in_tree, tuple(in_avals), (), (), tuple(weak))
         entry = self._cache.get(key)
         if entry is not None:
             return entry.graph
-        graph = self._trace(in_avals, in_tree, (), False)
+        graph = self._trace(in_avals, in_tree, (), False, tuple(weak))
         if graph.free_vars:
             return graph
         if not self._graphs_simplified:

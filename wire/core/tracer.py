@@ -1,22 +1,41 @@
 """Tracers and tracing: how Python functions become graphs.
 
 A ``Tracer`` is a symbolic array: it wraps an interned ``Node`` and overloads Python's
-operators and NumPy's protocols so that computing with it builds new nodes. There is no
-trace stack and no global "current graph": ``bind`` makes a node from its operands alone.
-Tracing ``f`` (:func:`trace`) calls it on fresh argument nodes carrying a tag unique to that
-trace, then renames them to positional graph inputs. Nodes of an enclosing trace that ``f``
-closes over keep their own tag, so an inner transform treats them as constants — which is
-all it takes to keep nested derivatives (``grad(grad(f))``) from confusing their variables.
+operators and NumPy's protocols so that computing with it builds new nodes; ``bind`` makes a
+node from its operands alone. Tracing ``f`` (:func:`trace`) calls it on argument nodes carrying
+the tag of the trace, then renames them to positional graph inputs. Nodes of an enclosing trace
+that ``f`` closes over keep their own tag, so an inner transform treats them as constants —
+which is all it takes to keep nested derivatives (``grad(grad(f))``) from confusing their
+variables.
+
+*The open trace.* One ``ContextVar`` holds the innermost open trace (a :class:`TraceState`):
+its nesting depth, the tag its argument nodes carry, the trace it runs inside and, for eager
+traces, the concrete values behind its tracers. Tags are canonical per depth (the trace at
+depth 0 always tags its arguments alike), so tracing one function twice builds the very same
+interned nodes: the second trace is a run of intern-table hits and its graph is found in a
+memo without renaming anything. Traces at different depths still never share a tag, which is
+what keeps nested transforms apart; the state a tracer carries (``Tracer._state``) tells the
+traces of one depth apart where that matters (values, leaked tracers).
+
+*Concrete tracing.* Transforms called on concrete values outside ``jit`` (``wire.grad(f)(x)``)
+trace with a :class:`ConcreteValues` object on the state: Python's ``if``/``while``,
+``int()``, ``float()``, ``.item()`` and ``__index__`` on a tracer then read its value, which is
+computed only when asked (a trace with no such decision computes nothing). The same object
+*lifts* the NumPy arrays that meet a tracer (closed-over data, non-differentiated arguments)
+to extra inputs of the graph, so the graph is keyed by its structure and reused when only the
+data changes. Under ``jit`` and ``wire.trace`` tracing is abstract and those conversions
+raise :class:`wire.TracerBoolError` with the alternatives.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
+import operator
+import struct
 from typing import Callable
 
 import numpy as np
-from pyrsistent import pmap
-
 from .. import tree
 from ..errors import (
     ShapeError,
@@ -26,14 +45,121 @@ from ..errors import (
     user_location,
 )
 from ..ir import Aval, Graph, Node, arg_op, aval_of, const_node, input_node, make_node
-from ..ir import input_op, substitute, toposort
+from ..ir import const_op, input_op, substitute, toposort
+from .debug import _NANS, nonfinite, raise_eager_nonfinite
+from .values import node_values
 from .primitive import proj_p
 
 _ARRAY_TYPES = (np.ndarray, np.generic, int, float, complex, bool)
+_WEAK_TYPES = frozenset((int, float, complex, bool))  # Python scalars: weakly typed (NEP 50)
+
+
+# --------------------------------------------------------------------------- trace states
+
+
+class TraceTag:
+    """Marks the argument nodes of the traces at one nesting depth; compared by identity."""
+
+    __slots__ = ("__weakref__",)
+
+    def __repr__(self):
+        return f"<trace {id(self):#x}>"
+
+
+@functools.lru_cache(maxsize=None)
+def depth_tag(depth: int) -> TraceTag:
+    """The tag of the argument nodes of every trace at nesting ``depth`` (memo: one per depth)."""
+    return TraceTag()
+
+
+class ConcreteValues:
+    """What an eager trace knows about values (implemented in ``wire.api.concrete``).
+
+    ``lift(x)`` is the node standing for a concrete operand ``x`` that meets a tracer (an
+    extra graph input for a NumPy array, a constant otherwise); ``concrete(tracer, what,
+    drops)`` is the tracer's value for a Python conversion named ``what`` (``drops``: the
+    conversion leaves the graph, so it must not cut a derivative).
+    """
+
+    __slots__ = ()
+
+    def lift(self, x) -> Node:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def concrete(self, tracer, what: str, drops: bool):  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class TraceState:
+    """One open (or finished) trace: ``depth``, ``tag`` of its argument nodes, the ``parent``
+    trace it runs inside, and ``values`` (a :class:`ConcreteValues`, or None when abstract)."""
+
+    __slots__ = ("depth", "tag", "parent", "values")
+
+    def __init__(self, depth: int, parent: "TraceState | None", values=None):
+        self.depth = depth
+        self.tag = depth_tag(depth)
+        self.parent = parent
+        self.values = values
+
+    def concrete_state(self) -> "TraceState | None":
+        """This trace or the nearest enclosing one that knows values."""
+        s = self
+        while s is not None and s.values is None:
+            s = s.parent
+        return s
+
+    def __repr__(self):
+        kind = "abstract" if self.values is None else "concrete"
+        return f"<{kind} trace at depth {self.depth}>"
+
+
+_OPEN: contextvars.ContextVar = contextvars.ContextVar("wire_open_trace", default=None)
+
+
+def current_trace() -> TraceState | None:
+    """The innermost open trace of this thread/context, or None outside any trace."""
+    return _OPEN.get()
+
+
+class open_trace:
+    """``with open_trace(values) as state:`` — open a trace one level below the current one.
+
+    >>> with open_trace() as s:
+    ...     s.depth
+    0
+    """
+
+    __slots__ = ("state", "_token")
+
+    def __init__(self, values=None, depth: int | None = None):
+        parent = _OPEN.get()
+        d = (0 if parent is None else parent.depth + 1) if depth is None else depth
+        self.state = TraceState(d, parent, values)
+
+    def __enter__(self) -> TraceState:
+        self._token = _OPEN.set(self.state)
+        return self.state
+
+    def __exit__(self, *exc):
+        _OPEN.reset(self._token)
+        return False
+
+
+def arg_node(index: int, aval: Aval, tag: TraceTag) -> Node:
+    """The argument node ``index`` of a trace whose arguments carry ``tag``."""
+    return make_node(arg_op, (), {"index": index, "tag": tag}, aval)
+
+
+# --------------------------------------------------------------------------- tracers
 
 
 class Tracer:
     """A symbolic array standing for the value of ``node``; operations on it build nodes.
+
+    ``_state`` is the :class:`TraceState` it belongs to (None for tracers made by graph
+    transforms and ``wire.var``). A ``WeakTracer`` stands for a Python scalar argument and
+    promotes like one (``weak``).
 
     >>> import wire
     >>> x = wire.var("x", shape=(3,))
@@ -41,11 +167,13 @@ class Tracer:
     (3,)
     """
 
-    __slots__ = ("node",)
+    __slots__ = ("node", "_state")
     __array_priority__ = 1000  # NumPy defers binary operators to us
+    weak = False
 
-    def __init__(self, node: Node):
-        object.__setattr__(self, "node", node)
+    def __init__(self, node: Node, trace: TraceState | None = None):
+        _set_node(self, node)
+        _set_trace(self, trace)
 
     def __setattr__(self, name, value):
         raise AttributeError("tracers are immutable")
@@ -88,41 +216,98 @@ class Tracer:
         label = f"var {name}" if name else self.node.op.name
         return f"Tracer<{self.aval!r} {label}>"
 
-    # ---- Python control flow on a traced value is an error that teaches the fix
+    # ---- Python's conversions read the concrete value (eager traces) or explain the fix
+    def _value(self, what: str, drops: bool = False):
+        state = self._state.concrete_state() if self._state is not None else None
+        if state is not None:
+            return state.values.concrete(self, what, drops)
+        value = constant_value(self.node)
+        if value is None:
+            self._no_concrete(what)
+        return value
+
     def _no_concrete(self, what: str):
         raise TracerBoolError(
             f"{what} needs the concrete value of a traced array {self.aval!r}, which is not "
-            f"known while tracing{at(user_location(2))}. Use wire.numpy.where(cond, a, b) or "
-            "wire.cond(...) for data-dependent choices, wire.while_loop/wire.fori_loop/"
-            "wire.scan for data-dependent loops, or pass the value as a static "
-            "argument (wire.jit(f, static_argnums=...))."
+            f"known while tracing{at(user_location(3))}. Under wire.jit (and wire.trace) "
+            "values are abstract: use wire.numpy.where(cond, a, b) or wire.cond(...) for "
+            "data-dependent choices, wire.while_loop/wire.fori_loop/wire.scan for "
+            "data-dependent loops, pass the value as a static argument (wire.jit(f, "
+            "static_argnums=...)), or call the function without wire.jit (eager transforms "
+            "such as wire.grad(f)(x) on concrete values see the values)."
         )
 
     def __bool__(self):
-        self._no_concrete("Python `if`/`while`/bool()")
+        return bool(self._value("Python `if`/`while`/bool()"))
 
     def __int__(self):
-        self._no_concrete("int()")
-
-    def __float__(self):
-        self._no_concrete("float()")
-
-    def __complex__(self):
-        self._no_concrete("complex()")
+        return int(self._value("int()"))
 
     def __index__(self):
-        self._no_concrete("Using a traced value as an index (__index__)")
+        value = self._value("Using a traced value as an index (__index__)")
+        if np.asarray(value).dtype.kind not in "biu":
+            raise WireTypeError(
+                f"only integer values can be used as an index, got {self.aval!r}"
+                f"{at(user_location())}"
+            )
+        return operator.index(value.item() if isinstance(value, np.ndarray) else value)
+
+    def __float__(self):
+        return float(self._value("float()", drops=True))
+
+    def __complex__(self):
+        return complex(self._value("complex()", drops=True))
+
+    def item(self, *args):
+        """The value as a Python scalar (eager traces only; cuts the derivative, like NumPy)."""
+        return np.asarray(self._value(".item()", drops=True)).item(*args)
+
+    def tolist(self):
+        """The value as nested Python lists (eager traces only)."""
+        return np.asarray(self._value(".tolist()", drops=True)).tolist()
+
+    def __format__(self, spec: str):
+        if not spec:
+            return repr(self)
+        return format(np.asarray(self._value(f"format spec {spec!r}")).item()
+                      if self.node.aval.shape == () else
+                      np.asarray(self._value(f"format spec {spec!r}")), spec)
 
     def __array__(self, dtype=None, copy=None):
-        raise WireTypeError(
-            f"np.asarray()/np.array() of a traced value {self.aval!r}{at(user_location())}: "
-            "its value is not known while tracing. Use wire.numpy functions (or plain NumPy "
-            "functions, which dispatch to them) instead of converting to an array."
-        )
+        state = self._state.concrete_state() if self._state is not None else None
+        if state is None and constant_value(self.node) is None:
+            raise WireTypeError(
+                f"np.asarray()/np.array() of a traced value {self.aval!r}{at(user_location())}:"
+                " its value is not known while tracing. Use wire.numpy functions (or plain "
+                "NumPy functions, which dispatch to them) instead of converting to an array."
+            )
+        value = np.asarray(self._value("np.asarray()/np.array()", drops=True))
+        return value if dtype is None else value.astype(dtype)
 
     # Python's operators (``+``, ``@``, ``x[i]``…), ndarray-style methods and NumPy's dispatch
     # protocols (``__array_ufunc__``, ``__array_function__``) are installed on this class by
     # ``wire.numpy``, the layer that defines what they compute.
+
+
+class WeakTracer(Tracer):
+    """A tracer for a Python scalar argument: weakly typed, so ``f32_array * s`` stays
+    float32 as with the number itself (NEP 50)."""
+
+    __slots__ = ()
+    weak = True
+
+
+_set_node = Tracer.__dict__["node"].__set__
+_set_trace = Tracer.__dict__["_state"].__set__
+
+
+def constant_value(node: Node):
+    """The value of a node computed from constants only (``wnp.zeros(3).sum()``), else None."""
+    for n in toposort([node]):
+        if n.is_leaf and n.op is not const_op:
+            return None
+    with np.errstate(all="ignore"):
+        return node_values([node], {})[node]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -130,6 +315,10 @@ def _scalar_node(dtype, data: bytes):
     # keyed by the value's bytes, not the value: -0.0 == 0.0 and NaN != NaN as numbers, but
     # each must stay its own constant (signed zeros and NaN payloads are part of the value)
     return const_node(np.frombuffer(data, dtype=dtype).reshape(()))
+
+
+_F64 = np.dtype(np.float64)
+_pack_double = struct.Struct("<d").pack if np.little_endian else struct.Struct(">d").pack
 
 
 def to_tracer(x) -> Tracer:
@@ -141,7 +330,9 @@ def to_node(x) -> Node:
     """The node for an operand: a tracer's node, or a constant node for a concrete value."""
     if isinstance(x, Tracer):
         return x.node
-    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf":
+    if type(x) is float:  # Python floats recur constantly while tracing (x * 2.0)
+        return _scalar_node(_F64, _pack_double(x))
+    if isinstance(x, (np.ndarray, np.generic)) and x.ndim == 0 and x.dtype.kind in "biuf":
         return _scalar_node(x.dtype, x.tobytes())  # scalars recur constantly while tracing
     if isinstance(x, _ARRAY_TYPES):
         return const_node(x)
@@ -154,20 +345,40 @@ def to_node(x) -> Node:
 def bind(prim, *args, **params):
     """Apply primitive ``prim`` to ``args``.
 
-    With concrete arguments only, runs the NumPy implementation right away; with any
-    tracer, builds (or finds) the node and returns a tracer for it. Multi-output
-    primitives return a tuple of tracers.
+    With concrete arguments only, runs the NumPy implementation right away (checked under
+    ``wire.debug_nans``); with any tracer, builds (or finds) the node and returns a tracer
+    for it. Multi-output primitives return a tuple of tracers. In an eager trace, NumPy
+    arrays among the operands are lifted to inputs of the graph.
     """
+    state = None
+    traced = False
+    weak = True  # every operand weakly typed: a Python scalar or a WeakTracer
     for a in args:
         if isinstance(a, Tracer):
-            break
+            traced = True
+            s = a._state
+            if s is not None and (state is None or s.depth > state.depth):
+                state = s
+            if not a.weak:
+                weak = False
+        elif weak and type(a) not in _WEAK_TYPES:
+            weak = False
+    if not traced:
+        out = prim.impl(*args, **params)
+        if _NANS.get():
+            _check_eager(prim, args, out)
+        return out
+    values = None if state is None else state.values
+    if values is None:
+        nodes = tuple([to_node(a) for a in args])
     else:
-        return prim.impl(*args, **params)
-    nodes = tuple([to_node(a) for a in args])
+        nodes = tuple([a.node if isinstance(a, Tracer) else values.lift(a) for a in args])
     avals = [n.aval for n in nodes]
     loc = user_location()
-    if any(a.shape is None for a in avals):
-        aval = Aval(None, prim.dtype(*[a.dtype for a in avals], **params))
+    for a in avals:
+        if a.shape is None:
+            aval = Aval(None, prim.dtype(*[a.dtype for a in avals], **params))
+            break
     else:
         try:
             aval = prim.shape(*avals, **params)
@@ -176,22 +387,23 @@ def bind(prim, *args, **params):
     node = make_node(prim, nodes, params, aval, loc)
     if isinstance(aval, tuple):
         return tuple(
-            Tracer(make_node(proj_p, (node,), {"index": i}, a, loc))
+            Tracer(make_node(proj_p, (node,), {"index": i}, a, loc), state)
             for i, a in enumerate(aval)
         )
-    return Tracer(node)
+    if weak and prim.name != "convert":  # an explicit cast makes a value strongly typed
+        return WeakTracer(node, state)
+    return Tracer(node, state)
+
+
+def _check_eager(prim, args, out) -> None:
+    """``wire.debug_nans`` on a primitive applied eagerly to concrete arrays: the first NaN or
+    Inf a call makes (not one it was given) raises, naming the primitive and the user's line."""
+    what = nonfinite(out)
+    if what and not any(nonfinite(a) for a in args if isinstance(a, _ARRAY_TYPES)):
+        raise_eager_nonfinite(prim.name, what, args, out, user_location())
 
 
 # --------------------------------------------------------------------------- tracing
-
-
-class TraceTag:
-    """Marks the argument nodes of one trace; unique per trace, compared by identity."""
-
-    __slots__ = ("__weakref__",)
-
-    def __repr__(self):
-        return f"<trace {id(self):#x}>"
 
 
 def leaf_aval(leaf, path: str = "") -> Aval:
@@ -220,31 +432,41 @@ def flat_avals(leaves, treedef) -> list[Aval]:
     return out
 
 
-def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
-    """Trace ``fn`` on abstract arguments (a pytree of structure ``in_tree``) into a Graph.
+def weak_leaves(leaves) -> tuple[int, ...]:
+    """Positions of the weakly typed leaves: Python scalars and weak tracers (NEP 50)."""
+    return tuple(i for i, x in enumerate(leaves)
+                 if type(x) in _WEAK_TYPES or (isinstance(x, Tracer) and x.weak))
 
-    A transformed function (``wire.grad(f)``, ``wire.vmap(f)``, ``wire.jit(f)`` …) already
-    knows its graph: it has a method ``__wire_graph__(in_avals, in_tree) -> Graph``, which is
-    asked instead of tracing through it — no inlining and recognising the graph again.
-    """
-    graph_of = getattr(fn, "__wire_graph__", None)
-    if graph_of is not None:
-        return graph_of(list(in_avals), in_tree)
-    tag = TraceTag()
-    args = [make_node(arg_op, (), pmap({"index": i, "tag": tag}), a) for i, a in enumerate(in_avals)]
-    result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))
+
+def arg_tracers(args, weak=(), state: TraceState | None = None) -> list[Tracer]:
+    """Tracers for argument nodes ``args``; those at positions ``weak`` weakly typed."""
+    if not weak:
+        return [Tracer(n, state) for n in args]
+    return [(WeakTracer if i in weak else Tracer)(n, state) for i, n in enumerate(args)]
+
+
+def output_nodes(result, lift=to_node) -> tuple[list[Node], object]:
+    """The nodes of the pytree ``result`` a traced function returned, and its structure."""
     out_leaves, out_tree = tree.flatten(result)
     out_nodes = []
     for i, o in enumerate(out_leaves):
-        if not isinstance(o, (Tracer, *_ARRAY_TYPES)):
+        if isinstance(o, Tracer):
+            out_nodes.append(o.node)
+        elif isinstance(o, _ARRAY_TYPES):
+            out_nodes.append(lift(o))
+        else:
             paths = tree.leaf_paths(out_tree)
             raise WireTypeError(
                 f"the traced function returned a {type(o).__name__} at {paths[i]}; "
                 "outputs must be arrays, numbers or containers of them"
                 f"{at(user_location())}"
             )
-        out_nodes.append(to_node(o))
-    inputs = [input_node(i, a) for i, a in enumerate(in_avals)]
+    return out_nodes, out_tree
+
+
+def close_graph(args, out_nodes, in_tree, out_tree) -> Graph:
+    """The graph of a finished trace: its argument nodes renamed to positional inputs."""
+    inputs = [input_node(i, a.aval) for i, a in enumerate(args)]
     if any(n.op is input_op for n in toposort(out_nodes)):
         # fn closed over the inputs of some other closed graph (user code running inside a
         # graph transform's rule): renaming our args to positional inputs could merge them
@@ -254,10 +476,33 @@ def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
     return Graph(inputs, outs, in_tree, out_tree)
 
 
+def trace_flat(fn: Callable, in_avals, in_tree, weak=()) -> Graph:
+    """Trace ``fn`` on abstract arguments (a pytree of structure ``in_tree``) into a Graph.
+
+    ``weak``: positions of the leaves that stand for Python scalars (weakly typed).
+
+    A transformed function (``wire.grad(f)``, ``wire.vmap(f)``, ``wire.jit(f)`` …) already
+    knows its graph: it has a method ``__wire_graph__(in_avals, in_tree) -> Graph`` (given
+    ``weak=`` too when some leaves are weak), which is asked instead of tracing through it —
+    no inlining and recognising the graph again.
+    """
+    graph_of = getattr(fn, "__wire_graph__", None)
+    if graph_of is not None:
+        if weak:
+            return graph_of(list(in_avals), in_tree, weak=tuple(weak))
+        return graph_of(list(in_avals), in_tree)
+    with open_trace() as state:
+        args = [arg_node(i, a, state.tag) for i, a in enumerate(in_avals)]
+        result = fn(*tree.unflatten(in_tree, arg_tracers(args, weak, state)))
+        out_nodes, out_tree = output_nodes(result)
+    return close_graph(args, out_nodes, in_tree, out_tree)
+
+
 def trace(fn: Callable, *example_args) -> Graph:
     """The immutable graph of ``fn`` at the shapes and dtypes of ``example_args``.
 
-    Arguments may be pytrees; only shapes and dtypes matter, not values.
+    Arguments may be pytrees; only shapes and dtypes matter, not values (Python scalars are
+    weakly typed, as when ``fn`` is called with them).
 
     >>> import numpy as np, wire
     >>> g = wire.trace(lambda x: np.sin(x) * 2.0, np.ones(3))
@@ -265,4 +510,4 @@ def trace(fn: Callable, *example_args) -> Graph:
     2
     """
     leaves, in_tree = tree.flatten(example_args)
-    return trace_flat(fn, flat_avals(leaves, in_tree), in_tree)
+    return trace_flat(fn, flat_avals(leaves, in_tree), in_tree, weak_leaves(leaves))

@@ -118,7 +118,7 @@ class Graph:
     or constants); ``graph.nodes`` lists every node in topological order.
     """
 
-    __slots__ = ("inputs", "outputs", "in_tree", "out_tree", "_nodes", "_hash")
+    __slots__ = ("inputs", "outputs", "in_tree", "out_tree", "_nodes", "_hash", "_free")
 
     def __init__(
         self,
@@ -134,6 +134,7 @@ class Graph:
         sa(self, "in_tree", in_tree if in_tree is not None else _flat_tree(len(inputs)))
         sa(self, "out_tree", out_tree if out_tree is not None else _flat_tree(len(outputs)))
         sa(self, "_nodes", None)
+        sa(self, "_free", None)
         sa(self, "_hash", hash((inputs, outputs, self.in_tree, self.out_tree)))
 
     def __setattr__(self, name, value):
@@ -174,10 +175,12 @@ class Graph:
     @property
     def free_vars(self) -> tuple[Node, ...]:
         """Leaf nodes that are neither inputs nor constants (open-trace args, named vars)."""
-        ins = set(self.inputs)
-        return tuple(
-            n for n in self.nodes if n.is_leaf and n.op is not const_op and n not in ins
-        )
+        if self._free is None:  # computed once: every call of a graph asks
+            ins = set(self.inputs)
+            object.__setattr__(self, "_free", tuple(
+                n for n in self.nodes if n.is_leaf and n.op is not const_op and n not in ins
+            ))
+        return self._free
 
     def __repr__(self):
         return format_graph(self)

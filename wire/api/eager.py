@@ -1,0 +1,133 @@
+"""Eager transforms: tracing on concrete values, the graph memos, and what is reused when.
+
+``wire.grad(f)(x)`` outside ``jit`` traces ``f`` every call — like autograd and JAX without
+``jit``, so Python runs and sees the values (:mod:`wire.api.concrete`) — but everything after
+the trace is memoized on the traced graph:
+
+* :func:`trace_eager` traces with tags canonical per nesting depth, so tracing a function
+  again rebuilds the very same interned nodes; its :class:`Memo` of closed graphs then finds
+  the graph without renaming a node. NumPy arrays the function closes over (and arrays passed
+  as non-differentiated arguments) are lifted to extra inputs, so a closure over new data
+  each call gives the same graph.
+* The transform (``grad_graph``, ``vmap_flat`` …) is memoized per graph (:class:`Memo`), so
+  a repeated call derives nothing.
+
+A graph is a faithful record of what Python decided: branches, loop trip counts, integers
+read from values and used as shapes or indices all show in its structure or its constants.
+A memo hit therefore never serves a graph traced down another branch — there are no guards
+to check, and a function that makes no decision pays nothing for the possibility.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from .. import tree
+from ..core import (
+    arg_node, arg_tracers, close_graph, current_trace, open_trace, output_nodes,
+)
+from ..ir import Graph, const_op, input_op
+from .concrete import Values
+
+
+class Memo:
+    """A bounded, thread-safe memo of a pure function of a graph (and hashable extras).
+
+    Graphs holding constants keyed by identity (big arrays of an abstract trace) never repeat
+    and would pin their arrays, so they are computed but not kept.
+
+    >>> m = Memo(lambda g, k: len(g) * k)
+    >>> import numpy as np, wire
+    >>> g = wire.trace(lambda x: x * 2.0, 1.0)
+    >>> m(g, 3), m(g, 3), m.cache_info()
+    (3, 3, (1, 1, 1))
+    """
+
+    def __init__(self, fn, maxsize: int = 256, keep=None):
+        self.fn = fn
+        self.maxsize = maxsize
+        self.keep = keep or (lambda graph, *extra_and_out: not pins_arrays(graph))
+        self._cache: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def __call__(self, graph: Graph, *extra):
+        key = (graph, *extra)
+        found = self._cache.get(key)
+        if found is not None:
+            self.hits += 1
+            try:
+                self._cache.move_to_end(key)
+            except KeyError:  # evicted by another thread meanwhile
+                pass
+            return found
+        self.misses += 1
+        out = self.fn(graph, *extra)
+        if self.keep(graph, *extra, out):
+            with self._lock:
+                self._cache[key] = out
+                while len(self._cache) > self.maxsize:
+                    self._cache.popitem(last=False)
+        return out
+
+    def cache_info(self) -> tuple[int, int, int]:
+        """``(hits, misses, size)``: misses count the times the function really ran."""
+        return self.hits, self.misses, len(self._cache)
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+            self.hits = self.misses = 0
+
+
+def pins_arrays(graph: Graph) -> bool:
+    """Whether ``graph`` holds a constant keyed by identity (a big array)."""
+    return any(n.op is const_op and n.params["value"].by_identity for n in graph.nodes)
+
+
+# --------------------------------------------------------------------------- tracing
+
+
+def _close(args, lifted, outs, in_tree, out_tree) -> Graph:
+    """The closed graph of an eager trace: arguments, then lifted arrays, become inputs."""
+    if lifted:
+        in_tree = tree.TreeDef("tuple", tuple, None,
+                               tuple(in_tree.children) + (tree.LEAF,) * len(lifted))
+    return close_graph(list(args) + list(lifted), list(outs), in_tree, out_tree)
+
+
+def _renamed(key, graph) -> bool:
+    """Whether a closed graph got positional inputs (one that kept its tagged arguments, see
+    ``close_graph``, must not be reused)."""
+    return all(n.op is input_op for n in graph.inputs)
+
+
+_CLOSED = Memo(lambda key: _close(*key), maxsize=512, keep=_renamed)
+
+
+def closed(args, lifted, outs, in_tree, out_tree) -> Graph:
+    """:func:`_close`, memoized: tracing a function again finds its graph at once."""
+    return _CLOSED((tuple(args), tuple(lifted), tuple(outs), in_tree, out_tree))
+
+
+def trace_eager(fn, leaves: list, in_tree, avals, *, weak=(), diff=(), axes=None, size=None):
+    """Trace ``fn`` on the concrete ``leaves`` (or tracers of an enclosing trace), knowing
+    their values. ``avals``: the argument nodes' avals (an example's, under ``vmap``, whose
+    ``axes``/``size`` say how the leaves are batched); ``diff``: positions of the leaves being
+    differentiated; ``weak``: of the weakly typed ones.
+
+    Returns ``(graph, lifted)``: ``graph`` takes the leaves, then the ``lifted`` arrays.
+    """
+    outer = current_trace()
+    outer = outer.concrete_state() if outer is not None else None
+    sizes = () if outer is None else outer.values.sizes
+    if size is not None:
+        sizes = sizes + (int(size),)
+    values = Values(sizes)
+    with open_trace(values) as state:
+        args = [arg_node(i, a, state.tag) for i, a in enumerate(avals)]
+        values.open(state, args, leaves, diff, axes)
+        result = fn(*tree.unflatten(in_tree, arg_tracers(args, weak, state)))
+        outs, out_tree = output_nodes(result, values.lift)
+    return closed(args, values.lifted_nodes, outs, in_tree, out_tree), values.lifted
