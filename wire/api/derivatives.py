@@ -20,7 +20,7 @@ from ..core import Tracer, call_graph_flat, flat_avals, weak_leaves
 from ..transforms.jvp import forward
 from ..transforms.partial_eval import partial_eval
 from ..transforms.vjp import backward
-from .eager import Memo, trace_eager
+from .eager import Memo, run, trace_eager
 from .grad import (
     _graph_from, _normalize_argnums, _split_aux, arg_leaf_ranges, arg_trees, check_statics,
     fix_args, grad, maybe_simplify, static_nums, traced,
@@ -122,7 +122,7 @@ def jvp(f, primals=None, tangents=None, *, simplify: bool = True, static_argnums
     graph, leaves, lifted = _eager_trace(g, primals)
     jg = _EAGER_JVP(graph, simplify, len(lifted))
     t_leaves, _ = tree.flatten(tuple(tangents))
-    return tree.unflatten(jg.out_tree, call_graph_flat(jg, leaves + lifted + t_leaves))
+    return tree.unflatten(jg.out_tree, run(jg, leaves + lifted + t_leaves))
 
 
 def linearize(f, *primals, simplify: bool = True, static_argnums=()):

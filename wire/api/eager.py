@@ -25,9 +25,12 @@ from collections import OrderedDict
 
 from .. import tree
 from ..core import (
-    arg_node, arg_tracers, close_graph, current_trace, open_trace, output_nodes,
+    Tracer, arg_node, arg_tracers, call_graph_flat, close_graph, current_trace, evaluate_flat,
+    open_trace, output_nodes,
 )
+from ..core.debug import _NANS
 from ..ir import Graph, const_op, input_op
+from ..runtime.compiler import compile_graph
 from .concrete import Values
 
 
@@ -131,3 +134,50 @@ def trace_eager(fn, leaves: list, in_tree, avals, *, weak=(), diff=(), axes=None
         result = fn(*tree.unflatten(in_tree, arg_tracers(args, weak, state)))
         outs, out_tree = output_nodes(result, values.lift)
     return closed(args, values.lifted_nodes, outs, in_tree, out_tree), values.lifted
+
+
+# --------------------------------------------------------------------------- running
+
+
+COMPILE_AFTER = 2  # evaluations of one graph before it is compiled to straight-line NumPy
+
+
+class _Runner:
+    """Runs one eager graph on concrete values: with the evaluator at first, then — once the
+    graph has proved to be reused — with its compiled code (``wire.runtime.compiler``), which
+    skips the evaluator's per-node overhead."""
+
+    __slots__ = ("graph", "calls", "fn", "single")
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.calls = 0
+        self.fn = None
+        self.single = len(graph.outputs) == 1
+
+    def __call__(self, leaves: list) -> list:
+        fn = self.fn
+        if fn is not None:
+            out = fn(*leaves)
+            return [out] if self.single else list(out)
+        self.calls += 1
+        if self.calls > COMPILE_AFTER:
+            try:
+                self.fn = compile_graph(self.graph, "eager").fn
+            except Exception:  # noqa: BLE001 - the compiler cannot take it: keep evaluating
+                self.calls = -(1 << 62)
+        return evaluate_flat(self.graph, leaves)
+
+
+_RUNNERS = Memo(_Runner, maxsize=256)
+
+
+def run(graph: Graph, leaves: list) -> list:
+    """``graph`` called on ``leaves``: evaluated (compiled once reused) when everything is
+    concrete, inlined into the enclosing trace otherwise."""
+    if graph.free_vars or _NANS.get():
+        return call_graph_flat(graph, leaves)
+    for x in leaves:
+        if isinstance(x, Tracer):
+            return call_graph_flat(graph, leaves)
+    return _RUNNERS(graph)(leaves)

@@ -17,11 +17,11 @@ import numpy as np
 from .. import tree
 from ..errors import NonDifferentiableError, WireError, at, user_location
 from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat, weak_leaves
-from ..ir import Aval, Graph, Node, const_op, var_node
+from ..ir import Aval, Graph, Node, _flat_tree, const_op, var_node
 from ..ops.layout import full, ones_like_, zeros_like_
 from ..transforms.simplify import simplify as run_simplify
 from ..transforms.vjp import backward
-from .eager import Memo, trace_eager
+from .eager import Memo, run, trace_eager
 
 
 # --------------------------------------------------------------------------- helpers
@@ -319,18 +319,30 @@ def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, sta
     statics = static_nums(static_argnums)
     what = "value_and_grad" if with_value else "grad"
 
+    single = isinstance(argnums, int)
+
     def call(args, kwargs):
-        nums = _normalize_argnums(argnums, len(args))
-        check_statics(statics, args, what, exclude=nums)
-        dyn = tuple(args[i] for i in nums)
-        leaves, dyn_tree = tree.flatten(dyn)
+        n = len(args)
+        if single and 0 <= argnums < n:  # the common case, checked cheaply
+            nums = (argnums,)
+        else:
+            nums = _normalize_argnums(argnums, n)
+        if statics:
+            check_statics(statics, args, what, exclude=nums)
+        dyn = tuple([args[i] for i in nums])
+        if all(type(a) is np.ndarray for a in dyn):  # plain arrays: nothing to flatten
+            leaves, dyn_tree = list(dyn), _flat_tree(len(dyn))
+        else:
+            leaves, dyn_tree = tree.flatten(dyn)
         avals = flat_avals(leaves, dyn_tree)
-        check_differentiable(avals, dyn_tree, nums, what)
+        for a in avals:
+            if a.dtype.kind not in "fc":
+                check_differentiable(avals, dyn_tree, nums, what)
         graph, lifted = trace_eager(fix_args(f, args, kwargs, nums), leaves, dyn_tree, avals,
                                     weak=weak_leaves(leaves), diff=range(len(leaves)))
-        dn = 0 if isinstance(argnums, int) else tuple(range(len(nums)))
-        dgraph = eager_grad_graph(graph, dn, has_aux, with_value, simplify)
-        return tree.unflatten(dgraph.out_tree, call_graph_flat(dgraph, leaves + lifted))
+        dgraph = eager_grad_graph(graph, 0 if single else tuple(range(len(nums))), has_aux,
+                                  with_value, simplify)
+        return tree.unflatten(dgraph.out_tree, run(dgraph, leaves + lifted))
 
     if statics:
         graph_of = graph_through_call(call)

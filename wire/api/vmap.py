@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import tree
 from .concrete import BatchedDecision
-from .eager import Memo, trace_eager
+from .eager import Memo, run, trace_eager
 from .grad import Transformed, check_statics, fix_args, graph_through_call, static_nums
 from ..errors import WireError, at, user_location
 from ..ir import Aval, Graph
@@ -260,7 +260,7 @@ def _vmap_call(f, in_axes, out_axes, axis_size, statics, args, kwargs):
                            dims, groups)
     out_dims = tuple(_out_dims(out_axes, graph))
     batched = _EAGER_VMAP(graph, tuple(dims) + (None,) * len(lifted), size, out_dims)
-    return tree.unflatten(batched.out_tree, call_graph_flat(batched, leaves + lifted))
+    return tree.unflatten(batched.out_tree, run(batched, leaves + lifted))
 
 
 def _groups(e: BatchedDecision, level: int, size: int):

@@ -139,6 +139,13 @@ def elementwise_shape(name, out_dtype=None):
                     return first
                 dt = out_dtype(first.dtype)
                 return first if dt == first.dtype else make_aval(first.shape, dt)
+            if out_dtype is None and len(avals) == 2:  # an array and a scalar of its dtype
+                second = avals[1]
+                if second.dtype is first.dtype and second.shape is not None:
+                    if second.shape == ():
+                        return first
+                    if first.shape == ():
+                        return second
         shape = broadcast_shapes(*[a.shape for a in avals], op=name)
         dtypes = [a.dtype for a in avals]
         if out_dtype:

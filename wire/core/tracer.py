@@ -146,8 +146,10 @@ class open_trace:
         return False
 
 
+@functools.lru_cache(maxsize=4096)
 def arg_node(index: int, aval: Aval, tag: TraceTag) -> Node:
-    """The argument node ``index`` of a trace whose arguments carry ``tag``."""
+    """The argument node ``index`` of a trace whose arguments carry ``tag`` (memoized: eager
+    traces ask for the same ones at every call)."""
     return make_node(arg_op, (), {"index": index, "tag": tag}, aval)
 
 
@@ -374,7 +376,6 @@ def bind(prim, *args, **params):
     else:
         nodes = tuple([a.node if isinstance(a, Tracer) else values.lift(a) for a in args])
     avals = [n.aval for n in nodes]
-    loc = user_location()
     for a in avals:
         if a.shape is None:
             aval = Aval(None, prim.dtype(*[a.dtype for a in avals], **params))
@@ -383,9 +384,11 @@ def bind(prim, *args, **params):
         try:
             aval = prim.shape(*avals, **params)
         except ShapeError as e:
-            raise ShapeError(f"{e}{at(loc)}") from None
-    node = make_node(prim, nodes, params, aval, loc)
+            raise ShapeError(f"{e}{at(user_location())}") from None
+    # the user's line is looked up only for a new node (an existing one keeps its own)
+    node = make_node(prim, nodes, params, aval, user_location)
     if isinstance(aval, tuple):
+        loc = node.loc
         return tuple(
             Tracer(make_node(proj_p, (node,), {"index": i}, a, loc), state)
             for i, a in enumerate(aval)
