@@ -122,7 +122,7 @@ def jvp(f, primals=None, tangents=None, *, simplify: bool = True, static_argnums
     graph, leaves, lifted = _eager_trace(g, primals)
     jg = _EAGER_JVP(graph, simplify, len(lifted))
     t_leaves, _ = tree.flatten(tuple(tangents))
-    return tree.unflatten(jg.out_tree, run(jg, leaves + lifted + t_leaves))
+    return run(jg, leaves + lifted + t_leaves)
 
 
 def linearize(f, *primals, simplify: bool = True, static_argnums=()):

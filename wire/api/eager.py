@@ -147,37 +147,35 @@ class _Runner:
     graph has proved to be reused — with its compiled code (``wire.runtime.compiler``), which
     skips the evaluator's per-node overhead."""
 
-    __slots__ = ("graph", "calls", "fn", "single")
+    __slots__ = ("graph", "calls", "fn")
 
     def __init__(self, graph: Graph):
         self.graph = graph
         self.calls = 0
         self.fn = None
-        self.single = len(graph.outputs) == 1
 
-    def __call__(self, leaves: list) -> list:
+    def __call__(self, leaves: list):
         fn = self.fn
         if fn is not None:
-            out = fn(*leaves)
-            return [out] if self.single else list(out)
+            return fn(*leaves)  # the generated code returns the output pytree
         self.calls += 1
         if self.calls > COMPILE_AFTER:
             try:
                 self.fn = compile_graph(self.graph, "eager").fn
             except Exception:  # noqa: BLE001 - the compiler cannot take it: keep evaluating
                 self.calls = -(1 << 62)
-        return evaluate_flat(self.graph, leaves)
+        return tree.unflatten(self.graph.out_tree, evaluate_flat(self.graph, leaves))
 
 
 _RUNNERS = Memo(_Runner, maxsize=256)
 
 
-def run(graph: Graph, leaves: list) -> list:
-    """``graph`` called on ``leaves``: evaluated (compiled once reused) when everything is
-    concrete, inlined into the enclosing trace otherwise."""
+def run(graph: Graph, leaves: list):
+    """``graph`` called on ``leaves`` (its output pytree): evaluated (compiled once reused)
+    when everything is concrete, inlined into the enclosing trace otherwise."""
     if graph.free_vars or _NANS.get():
-        return call_graph_flat(graph, leaves)
+        return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
     for x in leaves:
         if isinstance(x, Tracer):
-            return call_graph_flat(graph, leaves)
+            return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
     return _RUNNERS(graph)(leaves)

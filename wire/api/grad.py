@@ -342,7 +342,7 @@ def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, sta
                                     weak=weak_leaves(leaves), diff=range(len(leaves)))
         dgraph = eager_grad_graph(graph, 0 if single else tuple(range(len(nums))), has_aux,
                                   with_value, simplify)
-        return tree.unflatten(dgraph.out_tree, run(dgraph, leaves + lifted))
+        return run(dgraph, leaves + lifted)
 
     if statics:
         graph_of = graph_through_call(call)

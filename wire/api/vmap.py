@@ -260,7 +260,7 @@ def _vmap_call(f, in_axes, out_axes, axis_size, statics, args, kwargs):
                            dims, groups)
     out_dims = tuple(_out_dims(out_axes, graph))
     batched = _EAGER_VMAP(graph, tuple(dims) + (None,) * len(lifted), size, out_dims)
-    return tree.unflatten(batched.out_tree, run(batched, leaves + lifted))
+    return run(batched, leaves + lifted)
 
 
 def _groups(e: BatchedDecision, level: int, size: int):
