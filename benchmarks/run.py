@@ -44,6 +44,7 @@ WORKLOADS = {
     "eager": "benchmarks.eager",
     "scale": "benchmarks.scale",
     "higher_order_panel": "benchmarks.higher_order_panel",
+    "backends_mlp": "benchmarks.backends_mlp",
 }
 ALIASES = {"1": "small_call", "2": "mlp", "3": "compile", "4": "higher_order", "5": "memory",
            "compile_latency": "compile"}

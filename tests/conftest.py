@@ -17,6 +17,10 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# A failing test shows wire's own frames too (users get tracebacks without them; the tests of
+# that, tests/test_tracebacks.py, unset this). Subprocesses the tests start inherit it.
+os.environ.setdefault("WIRE_TRACEBACK", "full")
+
 
 def pytest_addoption(parser):
     parser.addoption(

@@ -69,7 +69,8 @@ def imports(package: str = PACKAGE) -> list[Import]:
     found = []
     for module, path in sorted(known.items()):
         is_package = path.endswith("__init__.py")
-        tree = ast.parse(open(path, encoding="utf-8").read())
+        with open(path, encoding="utf-8") as source:
+            tree = ast.parse(source.read())
         stack = [(tree, False)]
         while stack:
             node, in_function = stack.pop()
@@ -171,7 +172,8 @@ def function_lengths(package: str = PACKAGE) -> list[tuple[int, str]]:
     """``(lines, "module.function")`` of every function, longest first."""
     out = []
     for module, path in modules(package).items():
-        tree = ast.parse(open(path, encoding="utf-8").read())
+        with open(path, encoding="utf-8") as source:
+            tree = ast.parse(source.read())
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 out.append((node.end_lineno - node.lineno + 1, f"{module}.{node.name}"))

@@ -209,8 +209,8 @@ def test_threads_share_one_jitted_function():
 
 
 def test_bad_backend_and_bad_function():
-    with pytest.raises(wire.WireError, match="backend 'torch'"):
-        wire.jit(lambda x: x, backend="torch")
+    with pytest.raises(wire.WireError, match="backend 'tpu'"):
+        wire.jit(lambda x: x, backend="tpu")
     with pytest.raises(wire.WireError):
         wire.jit(3)
 

@@ -548,3 +548,114 @@ def test_special_wrappers_derivatives_at_edges():
     # I_x(1, 1) = x: every derivative in x is 1 then 0; d/da at the ends is 0
     assert wire.grad(wsp.betainc, argnums=2)(1.0, 1.0, 0.3) == pytest.approx(1.0, rel=1e-14)
     assert wire.grad(wsp.betainc, argnums=0)(2.0, 3.0, 0.0) == 0.0
+
+
+# --------------------------------------------------------------------------- ends of the support
+
+INF = np.inf
+# (distribution.method, arguments, path: the argument differentiated at each order, the
+# derivatives of orders 1, 2 …): at a finite end of the support the one-sided derivatives from
+# inside; where a log-probability is -inf (logcdf at the lower end, logsf at the upper), ±inf
+# in x and loc, 0 in what does not move the point off the end; discrete parameters at 0 and 1.
+# fmt: off
+SUPPORT_ENDS = [
+    ("gamma.logpdf", (0.0, 1.0), (0, 0, 0), (-1.0, 0.0, 0.0)),     # -x at a = 1
+    ("gamma.logpdf", (0.0, 2.0), (0, 0), (INF, -INF)),             # log x - x
+    ("gamma.logpdf", (0.0, 0.5), (0, 0), (-INF, INF)),
+    ("gamma.pdf", (0.0, 1.0), (0, 0, 0), (-1.0, 1.0, -1.0)),
+    ("gamma.pdf", (0.0, 2.0), (0, 0, 0), (1.0, -2.0, 3.0)),         # x e^-x
+    ("gamma.pdf", (0.0, 1.0), (1,), (-INF,)),                       # e^-x (log x - ψ(1))
+    ("gamma.pdf", (0.0, 2.0), (1, 1), (0.0, 0.0)),
+    ("gamma.cdf", (0.0, 1.0), (0, 0, 0), (1.0, -1.0, 1.0)),
+    ("gamma.cdf", (0.0, 2.0), (0, 0, 0), (0.0, 1.0, -2.0)),
+    ("gamma.cdf", (0.0, 1.0), (1, 1, 0), (0.0, 0.0, INF)),          # ∂x ∂a² ~ (log x)²
+    ("gamma.cdf", (0.0, 1.0, 0.0, 2.0), (3, 0), (0.0, -0.25)),       # scale; then -1/s²
+    ("gamma.sf", (0.0, 1.0), (0, 0, 0), (-1.0, 1.0, -1.0)),
+    ("gamma.logcdf", (0.0, 3.0), (0, 0, 0), (INF, -INF, INF)),
+    ("gamma.logcdf", (0.0, 3.0, 0.0, 2.0), (2,), (-INF,)),           # loc
+    ("gamma.logcdf", (0.0, 3.0, 0.0, 2.0), (3,), (0.0,)),            # scale
+    ("gamma.logcdf", (0.0, 3.0), (1,), (0.0,)),
+    ("gamma.logsf", (0.0, 1.0), (0, 0, 0), (-1.0, 0.0, 0.0)),
+    ("chi2.pdf", (0.0, 2.0), (0, 0, 0), (-0.25, 0.125, -0.0625)),   # e^(-x/2) / 2
+    ("chi2.cdf", (0.0, 2.0), (0, 0, 0), (0.5, -0.25, 0.125)),
+    ("chi2.logpdf", (0.0, 2.0), (0, 0, 0), (-0.5, 0.0, 0.0)),
+    ("beta.logpdf", (0.0, 1.0, 2.0), (0, 0, 0), (-1.0, -1.0, -2.0)),  # log 2(1 - x)
+    ("beta.logpdf", (1.0, 2.0, 1.0), (0, 0, 0), (1.0, -1.0, 2.0)),    # log 2x
+    ("beta.pdf", (0.0, 1.0, 2.0), (0, 0, 0), (-2.0, 0.0, 0.0)),
+    ("beta.pdf", (0.0, 2.0, 2.0), (0, 0, 0), (6.0, -12.0, 0.0)),      # 6x(1 - x)
+    ("beta.pdf", (1.0, 2.0, 2.0), (0, 1), (-6.0, -5.0)),             # ∂a -a(a + 1) x^(a-1)
+    ("beta.cdf", (0.0, 1.0, 2.0), (0, 0, 0), (2.0, -2.0, 0.0)),       # 2x - x²
+    ("beta.cdf", (1.0, 2.0, 1.0), (0, 0, 0), (2.0, 2.0, 0.0)),        # x²
+    ("beta.cdf", (0.0, 0.5, 2.0), (0, 0), (INF, -INF)),
+    ("beta.sf", (1.0, 2.0, 1.0), (0, 0, 0), (-2.0, -2.0, 0.0)),
+    ("beta.logcdf", (1.0, 2.0, 1.0), (0, 0, 0), (2.0, -2.0, 4.0)),    # 2 log x
+    ("beta.logsf", (1.0, 2.0, 1.0), (0, 0, 0), (-INF, -INF, -INF)),   # log(1 - x²)
+    ("expon.cdf", (0.0,), (0, 0, 0), (1.0, -1.0, 1.0)),               # as JAX
+    ("expon.cdf", (0.0, 0.0, 2.0), (1,), (-0.5,)),                     # loc
+    ("expon.cdf", (0.0, 0.0, 2.0), (2,), (0.0,)),                      # scale
+    ("expon.sf", (0.0,), (0, 0, 0), (-1.0, 1.0, -1.0)),
+    ("expon.pdf", (0.0,), (0, 0, 0), (-1.0, 1.0, -1.0)),
+    ("expon.logpdf", (0.0,), (0, 0, 0), (-1.0, 0.0, 0.0)),
+    ("expon.logcdf", (0.0,), (0, 0, 0), (INF, -INF, INF)),
+    ("expon.logsf", (0.0,), (0, 0, 0), (-1.0, 0.0, 0.0)),
+    ("uniform.cdf", (0.0,), (0, 0), (1.0, 0.0)),                       # as JAX, both ends
+    ("uniform.cdf", (1.0,), (0, 0), (1.0, 0.0)),
+    ("uniform.cdf", (1.0, 0.0, 1.0), (2,), (-1.0,)),
+    ("uniform.sf", (1.0,), (0, 0), (-1.0, 0.0)),
+    ("uniform.logpdf", (0.0,), (0, 0), (0.0, 0.0)),
+    ("uniform.logpdf", (1.0, 0.0, 1.0), (2,), (-1.0,)),
+    ("uniform.logcdf", (1.0,), (0, 0), (1.0, -1.0)),
+    ("uniform.logcdf", (0.0,), (0, 0), (INF, -INF)),
+    ("uniform.logsf", (0.0,), (0, 0), (-1.0, -1.0)),
+    ("uniform.logsf", (1.0,), (0, 0), (-INF, -INF)),
+    ("uniform.logsf", (1.0, 0.0, 1.0), (2,), (INF,)),                  # scale moves the end
+    # discrete distributions in their continuous parameter at the ends of its range
+    ("poisson.logpmf", (0.0, 0.0), (1, 1, 1), (-1.0, 0.0, 0.0)),
+    ("poisson.logpmf", (1.0, 0.0), (1, 1, 1), (INF, -INF, INF)),
+    ("poisson.pmf", (0.0, 0.0), (1, 1, 1), (-1.0, 1.0, -1.0)),
+    ("poisson.pmf", (1.0, 0.0), (1, 1, 1), (1.0, -2.0, 3.0)),          # mu e^-mu
+    ("poisson.cdf", (0.0, 0.0), (1, 1, 1), (-1.0, 1.0, -1.0)),
+    ("poisson.cdf", (1.0, 0.0), (1, 1, 1), (0.0, -1.0, 2.0)),          # (1 + mu) e^-mu
+    ("poisson.sf", (1.0, 0.0), (1, 1, 1), (0.0, 1.0, -2.0)),
+    ("poisson.logcdf", (0.0, 0.0), (1, 1, 1), (-1.0, 0.0, 0.0)),
+    ("poisson.logsf", (0.0, 0.0), (1, 1, 1), (INF, -INF, INF)),
+    ("binom.logpmf", (0.0, 3.0, 0.0), (2, 2, 2), (-3.0, -3.0, -6.0)),
+    ("binom.logpmf", (3.0, 3.0, 1.0), (2, 2, 2), (3.0, -3.0, 6.0)),
+    ("binom.logpmf", (1.0, 3.0, 0.0), (2, 2, 2), (INF, -INF, INF)),
+    ("binom.pmf", (0.0, 3.0, 0.0), (2, 2, 2), (-3.0, 6.0, -6.0)),      # (1 - p)³
+    ("binom.pmf", (1.0, 3.0, 0.0), (2, 2, 2), (3.0, -12.0, 18.0)),     # 3p(1 - p)²
+    ("binom.pmf", (3.0, 3.0, 1.0), (2, 2, 2), (3.0, 6.0, 6.0)),
+    ("binom.cdf", (0.0, 3.0, 0.0), (2, 2, 2), (-3.0, 6.0, -6.0)),
+    ("binom.cdf", (1.0, 3.0, 0.0), (2, 2, 2), (0.0, -6.0, 12.0)),
+    ("binom.cdf", (2.0, 3.0, 1.0), (2, 2, 2), (-3.0, -6.0, -6.0)),     # 1 - p³
+    ("binom.cdf", (0.0, 3.0, 1.0), (2, 2, 2), (0.0, 0.0, -6.0)),
+    ("binom.sf", (0.0, 3.0, 0.0), (2, 2, 2), (3.0, -6.0, 6.0)),
+    ("binom.sf", (2.0, 3.0, 1.0), (2, 2, 2), (3.0, 6.0, 6.0)),
+    ("binom.logcdf", (0.0, 3.0, 0.0), (2, 2, 2), (-3.0, -3.0, -6.0)),
+    ("binom.logsf", (2.0, 3.0, 1.0), (2, 2, 2), (3.0, -3.0, 6.0)),
+    ("bernoulli.logpmf", (0.0, 0.0), (1, 1, 1), (-1.0, -1.0, -2.0)),
+    ("bernoulli.logpmf", (1.0, 1.0), (1, 1, 1), (1.0, -1.0, 2.0)),
+    ("bernoulli.pmf", (1.0, 0.0), (1, 1, 1), (1.0, 0.0, 0.0)),
+    ("bernoulli.pmf", (0.0, 1.0), (1, 1, 1), (-1.0, 0.0, 0.0)),
+    ("bernoulli.cdf", (0.0, 0.0), (1, 1), (-1.0, 0.0)),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("method, args, path, want", SUPPORT_ENDS,
+                         ids=[f"{c[0]}{c[1]}#{c[2]}" for c in SUPPORT_ENDS])
+def test_derivatives_at_the_ends_of_the_support(method, args, path, want):
+    name, m = method.split(".")
+    d = getattr(getattr(ws, name), m)
+    got = []
+    with np.errstate(all="ignore"):
+        for argnum in path:
+            d = wire.grad(d, argnums=argnum)
+            got.append(float(d(*args)))
+    for g, w in zip(got, want):
+        assert g == w or (math.isfinite(w) and math.isclose(g, w, rel_tol=1e-14, abs_tol=1e-15)), \
+            (got, want)
+    # the values there are SciPy's
+    ref = float(getattr(getattr(st, name), m)(*args))
+    assert math.isclose(float(getattr(getattr(ws, name), m)(*args)), ref, rel_tol=1e-14) or (
+        ref == float(getattr(getattr(ws, name), m)(*args)))

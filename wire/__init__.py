@@ -52,3 +52,9 @@ __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
 __all__ += ["BackendError"]
 __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
+
+# Every public function here is where user code enters wire: errors leaving it lose wire's
+# frames (WIRE_TRACEBACK=full keeps them; see wire.tracebacks).
+from .tracebacks import expose as _expose  # noqa: E402  isort: skip
+
+_expose(globals(), __all__)

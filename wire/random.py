@@ -42,6 +42,7 @@ import numpy as np
 
 from .core import Tracer
 from .errors import WireError, WireTypeError, at, user_location
+from .tracebacks import expose
 
 __all__ = [
     "key", "split", "fold_in", "bits", "uniform", "normal", "bernoulli", "categorical",
@@ -510,3 +511,6 @@ def permutation(key, x, axis: int = 0) -> np.ndarray:
         n = arr.shape[axis]
     order = np.argsort(bits(key, (n,)), kind="stable")
     return order if arr is None else np.take(arr, order, axis=axis)
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

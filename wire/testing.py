@@ -22,6 +22,7 @@ from .ops.shape import to_tracer, zeros_like_
 from .core import Tracer, call_graph_flat, flat_avals, trace_flat
 from .transforms.jvp import forward
 from .transforms.vjp import backward
+from .tracebacks import expose
 
 __all__ = ["check_grads", "inner", "jvp", "numerical_jvp", "vjp"]
 
@@ -171,3 +172,6 @@ def check_grads(
             check_grads(
                 lambda *a: vjp(f, a, us), args, order - 1, ("rev",), eps, rtol, atol, seed + 1
             )
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

@@ -19,6 +19,9 @@ from typing import Any, Callable, NamedTuple
 from pyrsistent import PMap, PRecord, PVector, pmap, pvector
 
 from .errors import WireError, at, user_location
+from .tracebacks import expose
+
+__all__ = ["TreeDef", "flatten", "leaf_paths", "leaves", "map", "unflatten"]
 
 
 class TreeDef(NamedTuple):
@@ -187,3 +190,6 @@ def leaf_paths(treedef: TreeDef) -> list[str]:
 
     go(treedef, "")
     return out
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

@@ -21,6 +21,7 @@ from ..ir import Aval, Graph, Node, _flat_tree, const_op, var_node
 from ..ops.layout import full, ones_like_, zeros_like_
 from ..transforms.simplify import simplify as run_simplify
 from ..transforms.vjp import backward
+from ..tracebacks import entry_point
 from .eager import Memo, run, trace_eager
 
 
@@ -93,6 +94,7 @@ class Transformed:
     def __wire_graph__(self, in_avals, in_tree, weak=()) -> Graph:
         return self._graph_of(in_avals, in_tree, weak)
 
+    @entry_point
     def __call__(self, *args, **kwargs):
         if self._call is not None:
             return self._call(args, kwargs)

@@ -31,10 +31,11 @@ from ..core.debug import _NANS
 from ..errors import WireError, at, user_location
 from ..ir import Graph, zero_signs
 from ..core import Tracer, call_graph_flat, flat_avals, trace_flat, weak_leaves
-from ..runtime.backends import Program, leaf_aval, resolve
+from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
 from ..runtime.compiler import compile_graph
 from ..transforms import simplify as simp
 from ..transforms.rules import ALGEBRA
+from ..tracebacks import entry_point
 
 DEFAULT_CACHE_LIMIT = 64
 BACKENDS = ("numpy",)
@@ -53,7 +54,8 @@ def _simplify(graph: Graph) -> Graph:
 def _check_backend(backend):
     if isinstance(backend, str) and backend in BACKENDS:
         return backend
-    if backend is not None and not isinstance(backend, str) or backend in ("dask", "cupy"):
+    if backend is not None and not isinstance(backend, str) or backend in ("dask", "cupy") \
+            or is_torch_name(backend):
         resolve(backend)  # BackendError naming the extra to install when it is missing
         return backend
     raise WireError(
@@ -101,6 +103,7 @@ class Lowered:
     def source(self) -> str:
         return self.compiled.source
 
+    @entry_point
     def __call__(self, *args):
         return self.compiled(*args)
 
@@ -135,6 +138,7 @@ class Jitted:
         self.simplified = True  # (update_wrapper may have copied the wrapped function's flag)
 
     # ---- the call path
+    @entry_point
     def __call__(self, *args, **kwargs):
         # _NANS: under wire.debug_nans the slow path runs the checking evaluator (issue 9)
         if not kwargs and not self.static_argnums and not _NANS.get():
@@ -278,6 +282,7 @@ class Jitted:
         return graph
 
     # ---- inspection and cache control
+    @entry_point
     def lower(self, *args, **kwargs) -> Lowered:
         """The graph and generated code for the signature of ``args`` (compiling if needed).
 
@@ -327,10 +332,12 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", *,
     >>> wire.jit(lambda x, n: x * n, static_argnums=1)(np.ones(2), 3)
     array([3., 3.])
 
-    ``backend="dask"`` (or ``"cupy"``, or an Array-API namespace) runs the cached graph on
-    that array library instead of generated NumPy code (:mod:`wire.runtime.backends`): on Dask the
-    gradient graph becomes a task graph, NumPy arguments are chunked by ``chunks=``, and
-    results stay lazy Dask arrays unless ``compute=True``.
+    ``backend="dask"`` (or ``"cupy"``, ``"torch"``, ``"torch:cuda"``, or an Array-API
+    namespace) runs the cached graph on that array library instead of generated NumPy code
+    (:mod:`wire.runtime.backends`): on Dask the gradient graph becomes a task graph, NumPy
+    arguments are chunked by ``chunks=``, and results stay lazy Dask arrays unless
+    ``compute=True``; on torch, NumPy arguments become tensors on the device and results are
+    tensors.
     """
     if f is None:
         return functools.partial(jit, static_argnums=static_argnums, backend=backend,

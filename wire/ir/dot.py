@@ -15,6 +15,7 @@ import shutil
 import numpy as np
 
 from ..errors import WireError, at, user_location
+from ..tracebacks import expose
 from .graph import Graph
 from .nodes import ConstValue, Node, const_op, input_op, var_op
 
@@ -167,3 +168,6 @@ def render(graph: Graph, path: str, format: str = "svg") -> str:
     with open(path, "wb") as fh:
         fh.write(data)
     return path
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

@@ -29,6 +29,7 @@ from .layers import *
 from .losses import *
 from .normalization import BatchNorm, LayerNorm, trainable_mask
 from .recurrent import GRU, LSTM
+from ..tracebacks import expose
 
 __all__ = [
     "AvgPool", "BatchNorm", "Conv2D", "Dense", "Dropout", "Embedding", "Flatten", "GRU", "Gelu",
@@ -40,3 +41,6 @@ __all__ = [
     "softmax", "softmax_cross_entropy", "softmax_cross_entropy_onehot", "softplus", "swish",
     "tanh", "trainable_mask"
 ]
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

@@ -22,6 +22,7 @@ import numpy as np
 from .. import numpy as wnp
 from .. import random
 from ..errors import ShapeError, WireError, WireTypeError, at, user_location
+from ..tracebacks import entry_point
 
 __all__ = ["Layer", "out_shape_of", "check_input", "shape_str", "check_index_range",
            "nan_where_invalid", "known_value"]
@@ -39,7 +40,8 @@ class Layer(tuple):
 
     def __new__(cls, init: Callable, apply: Callable, *, name: str,
                 out_shape: Callable | None = None, stateful: bool = False):
-        self = super().__new__(cls, (init, apply))
+        # users call init and apply: each is where user code enters wire (wire.tracebacks)
+        self = super().__new__(cls, (entry_point(init), entry_point(apply)))
         self.name = name
         self._out_shape = out_shape
         self.stateful = stateful

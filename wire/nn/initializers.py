@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import random
 from ..errors import WireError, at, user_location
+from ..tracebacks import expose
 
 __all__ = [
     "zeros", "ones", "constant", "normal", "uniform", "variance_scaling", "glorot_uniform",
@@ -211,3 +212,6 @@ def orthogonal(scale: float = 1.0):
         return (scale * q.reshape(shape)).astype(_dt(dtype))
 
     return init
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

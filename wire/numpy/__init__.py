@@ -47,6 +47,7 @@ from . import _names
 from . import fft, linalg, random  # noqa: E402
 from . import _dispatch, _methods
 from ..core import Tracer as _Tracer
+from ..tracebacks import expose as _expose
 
 # NumPy's own constants, types, classes and configuration functions (see ``_names``)
 for _name in _names.NUMPY_OBJECTS:
@@ -74,3 +75,7 @@ __all__ = sorted(
 
 # The Tracer's operators, methods and NumPy protocols compute with this namespace.
 _methods.install(_Tracer, _sys.modules[__name__], _dispatch.protocols(_sys.modules[__name__]))
+
+# Every public callable here is where user code enters wire (wire.tracebacks): the functions,
+# NumPy's guarded ones (ConcreteOnly) and vectorize.
+_expose(globals(), [_n for _n in globals() if not _n.startswith("_")])

@@ -7,13 +7,31 @@ runs once, at the end of ``wire/numpy/__init__.py``.
 
 from __future__ import annotations
 
+import types
+
+from ..tracebacks import entry_point
+
 
 def install(cls, wnp, protocols) -> None:
     """Give ``cls`` (the Tracer) operators and methods computing with namespace ``wnp``, and
     the NumPy protocols ``(array_ufunc, array_function)``."""
+    before = dict(vars(cls))
     cls.__array_ufunc__, cls.__array_function__ = protocols
     _install_operators(cls, wnp)
     _install_array_methods(cls, wnp)
+    _as_entry_points(cls, before)
+
+
+def _as_entry_points(cls, before: dict) -> None:
+    """What ``install`` gave ``cls`` is where user code enters wire (``x @ w`` on a
+    ``wire.var`` runs outside any transform), so each is a ``wire.tracebacks`` entry point."""
+    for name, attr in list(vars(cls).items()):
+        if before.get(name) is attr:
+            continue
+        if type(attr) is types.FunctionType:
+            setattr(cls, name, entry_point(attr))
+        elif isinstance(attr, property):
+            setattr(cls, name, property(entry_point(attr.fget), doc=attr.__doc__))
 
 
 def _install_operators(cls, wnp) -> None:

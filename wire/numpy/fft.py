@@ -19,6 +19,7 @@ import builtins
 import numpy as np
 
 from ..errors import WireError, WireTypeError, at, user_location
+from ..tracebacks import expose
 from ..ops import fft as F
 from ..core import Tracer
 from ._elementwise_composed import conj, real
@@ -288,3 +289,6 @@ def ifftshift(x, axes=None):
         return np.fft.ifftshift(x, axes)
     axes = list(range(x.ndim)) if axes is None else [axes] if isinstance(axes, int) else list(axes)
     return roll(x, [-(x.shape[a] // 2) for a in axes], axes)
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

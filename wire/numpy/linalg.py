@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ShapeError, WireError, at, user_location
+from ..tracebacks import expose
 from ..core import Tracer
 from ..ops import factorizations as LX
 from ._creation import zeros_like
@@ -678,3 +679,6 @@ def trace(x, /, *, offset=0, dtype=None):
 def cross(x1, x2, /, *, axis=-1):
     """Cross product of 3-vectors along ``axis``."""
     return _cross(x1, x2, axis=axis)
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

@@ -109,8 +109,24 @@ def _gammaln(x):
 
 def _polygamma(x, *, n):
     if _sp is not None:
-        return _sp.polygamma(n, x).astype(_float(x).dtype) if n else _sp.digamma(x)
-    return _np_polygamma(n, x)
+        out = _sp.polygamma(n, x).astype(_float(x).dtype) if n else _sp.digamma(x)
+    else:
+        out = _np_polygamma(n, x)
+    return _at_poles(x, n, out) if n else out
+
+
+def _at_poles(x, n, out):
+    """ψ⁽ⁿ⁾ (n >= 1) at its poles 0, -1, -2, …, where ψ⁽ⁿ⁾(x) ~ (-1)^(n+1) n! / (x + m)^(n+1):
+    +inf from both sides for odd n; for even n the two sides differ (NaN, as SciPy's digamma
+    at the negative integers), except at ±0.0, whose sign picks the side (as SciPy's
+    digamma(±0.0) = ∓inf). SciPy gives (-1)^(n+1) inf at every pole, whatever the side, which
+    made d³/dx³ gammaln(-1) -inf instead of undefined."""
+    x = np.asarray(x)
+    pole = (x <= 0) & (x == np.floor(x))
+    if n % 2 or not pole.any():
+        return out
+    side = np.where(np.signbit(x), np.inf, -np.inf)  # the limit from the side of ±0.0
+    return np.where(pole, np.where(x == 0, side, np.nan), out).astype(out.dtype, copy=False)
 
 
 def _erf(x):

@@ -27,6 +27,7 @@ from .aliases import adagrad, adam, adamw, momentum, nesterov, rmsprop, sgd
 from .base import EmptyState, GradientTransformation, apply_updates, chain, check_trees, identity
 from .schedules import *
 from .transforms import *
+from ..tracebacks import expose
 
 __all__ = [
     "CountState", "EmptyState", "GradientTransformation", "ScaleByAdamState", "ScaleByRmsState",
@@ -38,3 +39,6 @@ __all__ = [
     "scale_by_rms", "scale_by_rss", "scale_by_schedule", "sgd", "trace",
     "warmup_cosine_decay_schedule"
 ]
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

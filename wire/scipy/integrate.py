@@ -34,6 +34,7 @@ from ..api.control_flow import scan, while_loop
 from ..api.custom import custom_vjp
 from ..api.derivatives import vjp
 from ..errors import WireError, at, user_location
+from ..tracebacks import expose
 from ..implicit import closure_convert
 from ..core import Tracer
 
@@ -362,3 +363,6 @@ def _raise_on_failure(status, t, mxstep):
     raise WireError(f"odeint: integration from t={float(t[i - 1]):g} to t={float(t[i]):g} "
                     f"failed: {why}"
                     f"{at(user_location())}")
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

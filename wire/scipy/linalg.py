@@ -27,6 +27,7 @@ from .. import numpy as wnp
 from ..api.control_flow import while_loop
 from ..api.custom import custom_vjp
 from ..errors import ShapeError, WireError, at, user_location
+from ..tracebacks import expose
 from ..core import Tracer
 
 try:
@@ -260,3 +261,6 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
                          f"must have the same shape{at(user_location())}")
     L = _frechet(A, E)
     return (expm(A), L) if compute_expm else L
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..errors import ShapeError, WireError, at, user_location
+from ..tracebacks import expose
 from ..core import Tracer
 
 try:
@@ -150,3 +151,6 @@ def correlate(in1, in2, mode="full", method="auto"):
     if not s1:
         return in1 * wnp.conj(in2)
     return convolve(in1, wnp.conj(wnp.flip(in2)), mode, method)
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

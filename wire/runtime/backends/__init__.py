@@ -1,9 +1,10 @@
-"""Array backends: one graph evaluated with NumPy (the default), Dask or CuPy.
+"""Array backends: one graph evaluated with NumPy (the default), Dask, CuPy or PyTorch.
 
 ``backend=`` in :func:`wire.evaluate` and :func:`wire.jit` takes ``"numpy"``, ``"dask"``,
-``"cupy"`` or any Array-API namespace object (``array_api_strict``, ``dask.array``, ...).
-NumPy is always there; the others are extras (``pip install 'wire[dask]'``, ``'wire[cupy]'``)
-imported on first use through ``array-api-compat``.
+``"cupy"``, ``"torch"`` (``"torch:cuda"`` …) or any Array-API namespace object
+(``array_api_strict``, ``dask.array``, ...). NumPy is always there; the others are extras
+(``pip install 'wire[dask]'``, ``'wire[cupy]'``, ``'wire[torch]'``) imported on first use
+through ``array-api-compat``.
 
 On Dask, evaluating a graph *is* lowering it: each primitive becomes ``dask.array``
 operations, so the gradient graph becomes a Dask task graph that the threaded scheduler or a
@@ -14,8 +15,8 @@ operations, so the gradient graph becomes a Dask task graph that the threaded sc
 >>> wire.evaluate(g, np.arange(4.0), backend="numpy")
 array(14.)
 
-What lives here: the backend class (``_core``) and its resolution (``_resolve``), the Dask
-and CuPy specifics (``_dask``, ``_cupy``) and the plan walk (``_run``). Each primitive
+What lives here: the backend class (``_core``) and its resolution (``_resolve``), the Dask,
+CuPy and torch specifics (``_dask``, ``_cupy``, ``_torch``) and the plan walk (``_run``). Each primitive
 declares its implementation against an Array-API namespace itself (``Primitive.xp``). The
 NumPy fast paths in ``wire.evaluate`` and ``wire.runtime.compiler`` do not go through this
 package.
@@ -31,12 +32,14 @@ from ...core.evaluate import feed_nodes
 from ._core import Backend
 from ._resolve import resolve
 from ._run import run_flat
+from ._torch import is_torch_name
 
 __all__ = [
     "Backend",
     "Program",
     "compute",
     "evaluate",
+    "is_torch_name",
     "leaf_aval",
     "resolve",
     "run_flat",

@@ -40,8 +40,7 @@ def overrides() -> dict:
     ov[scatter_add_p] = XpImpl(_scatter_add, "cupyx.scatter_add")
     # the incomplete gamma/beta family: SciPy's values and dtypes, and Taylor arithmetic in
     # NumPy for the shape derivatives, which have no CUDA kernel
-    for prim in (INC.gammainc_p, INC.gammaincc_p, INC.gammainc_deriv_p, INC.betainc_p,
-                 INC.betainc_deriv_p):
+    for prim in INC.PRIMITIVES:
         ov[prim] = XpImpl(_on_host(prim), f"numpy impl of {prim.name} (on the host)")
     return ov
 

@@ -40,7 +40,7 @@ _ONE_TASK = (
     F.det_p, F.slogdet_p, F.eigh_p, F.svd_p, F.qr_p, F.eig_p, F.adjugate_p, F.inv_or_inf_p,
     F.pinv_p,
     # elementwise, but of several operands (map_blocks would need them chunked alike)
-    INC.gammainc_p, INC.gammaincc_p, INC.gammainc_deriv_p, INC.betainc_p, INC.betainc_deriv_p,
+    *INC.PRIMITIVES,
 )
 
 

@@ -20,8 +20,12 @@ parameters, as in SciPy: ``norm(loc=1.0).logpdf(x)``.
 from ._continuous import beta, cauchy, chi2, expon, gamma, laplace, logistic, norm, t, uniform
 from ._discrete import bernoulli, binom, poisson
 from ._multivariate import dirichlet, multivariate_normal
+from ...tracebacks import expose
 
 __all__ = [
     "bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma", "laplace",
     "logistic", "multivariate_normal", "norm", "poisson", "t", "uniform",
 ]
+
+# every distribution's methods are where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

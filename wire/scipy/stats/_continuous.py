@@ -254,6 +254,9 @@ class beta_gen(NumericQuantiles, ContinuousDistribution):
     def _logpdf(self, z, a, b):
         return sc.xlog1py(b - 1.0, -z) + sc.xlogy(a - 1.0, z) - sc.betaln(a, b)
 
+    def _pdf(self, z, a, b):
+        return sc._beta_density(a, b, z)  # exact derivatives at 0 and 1 (exp(logpdf)'s are not)
+
     def _cdf(self, z, a, b):
         return sc.betainc(a, b, z)
 
@@ -293,6 +296,9 @@ class gamma_gen(NumericQuantiles, ContinuousDistribution):
     def _logpdf(self, z, a):
         return sc.xlogy(a - 1.0, z) - z - sc.gammaln(a)
 
+    def _pdf(self, z, a):
+        return sc._gamma_density(a, z)  # exact derivatives at 0, where exp(logpdf)'s are not
+
     def _cdf(self, z, a):
         return sc.gammainc(a, z)
 
@@ -330,6 +336,9 @@ class chi2_gen(NumericQuantiles, ContinuousDistribution):
     def _logpdf(self, z, df):
         h = 0.5 * df
         return sc.xlogy(h - 1.0, z) - 0.5 * z - sc.gammaln(h) - _LOG2 * h
+
+    def _pdf(self, z, df):
+        return 0.5 * sc._gamma_density(0.5 * df, 0.5 * z)
 
     def _cdf(self, z, df):
         return sc.gammainc(0.5 * df, 0.5 * z)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ... import numpy as wnp
 from .. import special as sc
-from ._distn import DiscreteDistribution, both
+from ._distn import DiscreteDistribution, both, safe
 
 
 class poisson_gen(DiscreteDistribution):
@@ -32,6 +32,12 @@ class poisson_gen(DiscreteDistribution):
 
     def _logpmf(self, k, mu):
         return sc.xlogy(k, mu) - sc.gammaln(k + 1.0) - mu
+
+    def _pmf(self, k, mu):  # mu^k e^-mu / k!, the Gamma(k + 1) density: exact at mu = 0
+        # at k = inf, SciPy's value: exp(logpmf) (NaN, or 0 for mu = 0)
+        inf = wnp.isinf(k)
+        return wnp.where(inf, wnp.exp(self._logpmf(safe(inf, k, 0.0), mu)),
+                         sc._gamma_density(k + 1.0, mu))
 
     def _cdf(self, k, mu):
         return sc.gammaincc(k + 1.0, mu)
@@ -65,6 +71,9 @@ class binom_gen(DiscreteDistribution):
         comb = sc.gammaln(n + 1.0) - (sc.gammaln(k + 1.0) + sc.gammaln(n - k + 1.0))
         return comb + sc.xlogy(k, p) + sc.xlog1py(n - k, -p)
 
+    def _pmf(self, k, n, p):  # the Beta(k + 1, n - k + 1) density / (n + 1): exact at p = 0, 1
+        return sc._beta_density(k + 1.0, n - k + 1.0, p) / (n + 1.0)
+
     def _cdf(self, k, n, p):
         return sc.betainc(n - k, k + 1.0, 1.0 - p)
 
@@ -95,6 +104,9 @@ class bernoulli_gen(DiscreteDistribution):
 
     def _logpmf(self, k, p):
         return sc.xlogy(k, p) + sc.xlog1py(1.0 - k, -p)
+
+    def _pmf(self, k, p):  # binom's with n = 1
+        return 0.5 * sc._beta_density(k + 1.0, 2.0 - k, p)
 
     def _cdf(self, k, p):
         return 1.0 - p + 0.0 * k  # k = 0 is the only point strictly inside [0, 1)

@@ -20,6 +20,7 @@ import numpy as np
 
 from ... import numpy as wnp
 from ...errors import WireTypeError, at, user_location
+from ...tracebacks import entry_point
 from ...core import Tracer
 
 
@@ -185,7 +186,6 @@ class Distribution:
         return [safe(valid, s, f) for s, f in zip(shapes, self.shape_fill)]
 
 
-
 class Frozen:
     """A distribution with its parameters fixed (SciPy's ``rv_frozen``)."""
 
@@ -199,9 +199,10 @@ class Frozen:
         if method.startswith("_") or not hasattr(self.dist, method):
             raise AttributeError(method)
         fn = getattr(self.dist, method)
+        # the user calls what this returns: an entry point, as the distribution's methods are
         if method in ("mean", "var", "std", "entropy", "median", "support", "stats"):
-            return lambda: fn(*self.args, **self.kwds)
-        return lambda x: fn(x, *self.args, **self.kwds)
+            return entry_point(lambda: fn(*self.args, **self.kwds))
+        return entry_point(lambda x: fn(x, *self.args, **self.kwds))
 
 
 class ContinuousDistribution(Distribution):
@@ -236,7 +237,7 @@ class ContinuousDistribution(Distribution):
         z_raw = d / scale  # only for masks: may be ±inf or NaN
         z = safe(finite, d, 0.0) / scale
         bad = (wnp.logical_or(wnp.logical_not(valid), wnp.isnan(z_raw)), dtype)
-        return z, z_raw, self._safe_shapes(valid, shapes), scale, valid, bad
+        return z, z_raw, self._safe_shapes(valid, shapes), scale, valid, bad, d
 
     def _density_support(self, valid, zr):
         """Where the density formula applies: the closed support, as SciPy, without ±inf
@@ -250,23 +251,34 @@ class ContinuousDistribution(Distribution):
 
     def logpdf(self, x, *args, **kwds):
         """Log of the probability density at ``x`` (``-inf`` outside the support)."""
-        z, zr, s, scale, valid, bad = self._prepare("logpdf", x, args, kwds)
+        z, zr, s, scale, valid, bad, _ = self._prepare("logpdf", x, args, kwds)
         inside = self._density_support(valid, zr)
         val = self._logpdf(safe(inside, z, self.interior), *s) - wnp.log(scale)
         return self._finish(wnp.where(inside, val, -np.inf), bad)
 
     def pdf(self, x, *args, **kwds):
         """Probability density at ``x`` (0 outside the support)."""
-        z, zr, s, scale, valid, bad = self._prepare("pdf", x, args, kwds)
+        z, zr, s, scale, valid, bad, _ = self._prepare("pdf", x, args, kwds)
         inside = self._density_support(valid, zr)
         val = self._pdf(safe(inside, z, self.interior), *s) / scale
         return self._finish(wnp.where(inside, val, 0.0), bad)
 
-    def _tail(self, method, x, args, kwds, fn, below, above):
-        z, zr, s, _, valid, bad = self._prepare(method, x, args, kwds)
+    def _tail(self, method, x, args, kwds, fn, below, above, log_zero_at=None):
+        """``fn`` on the closed support (derivatives at a finite end: one-sided from inside, as
+        JAX's for ``expon``, ``uniform``); constants beyond. At ``log_zero_at`` (lo/hi), where the
+        log-probability is -inf, ``log`` of the distance to it: ±inf in x and loc, else 0."""
+        z, zr, s, scale, valid, bad, d = self._prepare(method, x, args, kwds)
         lo, hi = self.support_bounds
-        inside = both(valid, zr > lo, zr < hi)
-        val = fn(safe(inside, z, self.interior), *s)
+        inside = formula = self._density_support(valid, zr)
+        end = lo if log_zero_at == "lo" else hi
+        if log_zero_at is not None and np.isfinite(end):
+            at_end = both(inside, zr == end)
+            formula = both(inside, wnp.logical_not(at_end))  # 0/0 at the end: a safe point
+            # a lower end at 0 stays there as scale moves: no product with scale
+            dist = (d if end == 0 else d - end * scale) if log_zero_at == "lo" else end * scale - d
+        val = fn(safe(formula, z, self.interior), *s)
+        if formula is not inside:
+            val = wnp.where(at_end, wnp.log(safe(at_end, dist, 1.0)), val)
         out = wnp.where(inside, val, wnp.where(zr >= hi, above, below))
         return self._finish(out, bad)
 
@@ -276,7 +288,7 @@ class ContinuousDistribution(Distribution):
 
     def logcdf(self, x, *args, **kwds):
         """log P(X <= x), accurate where the cdf underflows when the distribution allows."""
-        return self._tail("logcdf", x, args, kwds, self._logcdf, -np.inf, 0.0)
+        return self._tail("logcdf", x, args, kwds, self._logcdf, -np.inf, 0.0, "lo")
 
     def sf(self, x, *args, **kwds):
         """Survival function P(X > x) = 1 - cdf, computed without cancellation."""
@@ -284,7 +296,7 @@ class ContinuousDistribution(Distribution):
 
     def logsf(self, x, *args, **kwds):
         """log P(X > x)."""
-        return self._tail("logsf", x, args, kwds, self._logsf, 0.0, -np.inf)
+        return self._tail("logsf", x, args, kwds, self._logsf, 0.0, -np.inf, "hi")
 
     def _quantile(self, method, q, args, kwds, fn, at0, at1):
         *shapes, loc, scale = self._parse(method, args, kwds)
@@ -423,8 +435,8 @@ class DiscreteDistribution(Distribution):
         kr, s, valid, bad, hi = self._prepare(method, k, args, kwds)
         inside = both(valid, kr >= self.lower, kr < hi, wnp.isfinite(kr))
         val = fn(wnp.floor(safe(inside, kr, self.lower)), *s)
-        if clip:
-            val = wnp.clip(val, 0.0, 1.0)
+        if clip:  # as SciPy; strict comparisons keep the derivative where the value is 0 or 1
+            val = wnp.where(val > 1.0, 1.0, wnp.where(val < 0.0, 0.0, val))
         out = wnp.where(inside, val, wnp.where(kr >= hi, above, below))
         return cast(wnp.where(bad[0], np.nan, out), bad[1])
 

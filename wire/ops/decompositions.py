@@ -1,0 +1,215 @@
+"""Solvers and triangular factorizations: ``solve``, ``inv``, ``cholesky`` and ``qr`` (see
+``wire.ops.factorizations`` for the conventions all matrix primitives share)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import bind
+from ..core.primitive import Primitive, broadcast_shapes
+from ..core.formula import ARRAYS_ONLY
+from ..errors import ShapeError
+from ..ir import Aval
+from .batching import trailing_batch
+from .matmul import matmul
+from .matrix_common import (
+    _cj, _eye, _hermitian_part, _i_imag_diag, mH, mT, _spd, _square, _sym, _tril_mask,
+    _well_conditioned, _xp_linalg,
+)
+
+
+# --------------------------------------------------------------------------- solve / inv
+
+
+def _solve_shape(a, b):
+    _square("solve", a)
+    if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+        raise ShapeError(f"solve: right-hand side {b!r} does not match matrix {a!r}")
+    batch = broadcast_shapes(a.shape[:-2], b.shape[:-2], op="solve batch dimensions")
+    return Aval(batch + b.shape[-2:], np.result_type(a.dtype, b.dtype))
+
+
+def _solve_vjp(ct, out, a, b):
+    ct_b = solve(mT(a), ct)
+    return -matmul(ct_b, mT(out)), ct_b
+
+
+def _solve_jvp(ts, out, a, b):
+    ta, tb = ts
+    rhs = tb if ta is None else (-matmul(ta, out) if tb is None else tb - matmul(ta, out))
+    return solve(a, rhs)
+
+solve_p = Primitive(
+    "solve",
+    np.linalg.solve,
+    _solve_shape,
+    vjp=_solve_vjp,
+    jvp=_solve_jvp,
+    batch=trailing_batch(lambda: solve_p, core_ndim=(2, 2)),
+    xp=_xp_linalg("solve"),
+    sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3)), rng.normal(size=(3, 2))], {}),
+    doc="a⁻¹ b for square a (..., n, n) and b (..., n, k); LinAlgError if a is singular",
+    sympy=ARRAYS_ONLY,
+)
+
+
+def solve(a, b):
+    return bind(solve_p, a, b)
+
+
+def _inv_shape(a):
+    _square("inv", a)
+    return a
+
+
+inv_p = Primitive(
+    "inv",
+    np.linalg.inv,
+    _inv_shape,
+    vjp=lambda ct, out, a: (-matmul(mT(out), matmul(ct, mT(out))),),
+    jvp=lambda ts, out, a: -matmul(out, matmul(ts[0], out)),
+    batch=trailing_batch(lambda: inv_p, core_ndim=2),
+    xp=_xp_linalg("inv"),
+    sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
+    doc="matrix inverse; LinAlgError if singular",
+    sympy=ARRAYS_ONLY,
+)
+
+
+def inv(a):
+    return bind(inv_p, a)
+
+
+# --------------------------------------------------------------------------- cholesky
+
+
+def _phi(x):
+    """Lower triangle with the diagonal halved."""
+    n = x.shape[-1]
+    return x * (_tril_mask(n, x.dtype, -1) + 0.5 * _eye(n, x.dtype))
+
+
+def _cholesky_vjp(ct, out, a):
+    L = out
+    p = _phi(matmul(mT(L), ct))
+    y = solve(mT(L), p)  # L⁻ᵀ P
+    s = mT(solve(mH(L), mT(y)))  # L⁻ᵀ P conj(L)⁻¹
+    return (_sym(s),)
+
+
+def _cholesky_jvp(ts, out, a):
+    L = out
+    x = solve(L, _sym(ts[0]))
+    x = mH(solve(L, mH(x)))  # L⁻¹ sym(ta) L⁻ᴴ
+    return matmul(L, _phi(x))
+
+
+def _cholesky_shape(a):
+    _square("cholesky", a)
+    return a
+
+
+cholesky_p = Primitive(
+    "cholesky",
+    lambda a: np.linalg.cholesky(_hermitian_part(a)),
+    _cholesky_shape,
+    vjp=_cholesky_vjp,
+    jvp=_cholesky_jvp,
+    batch=trailing_batch(lambda: cholesky_p, core_ndim=2),
+    xp=_xp_linalg("cholesky", sym=True),
+    sample=lambda rng: ([_spd(rng, (2, 3, 3))], {}),
+    doc="lower Cholesky factor of the Hermitian part of a; LinAlgError if not positive definite",
+    sympy=ARRAYS_ONLY,
+)
+
+
+def cholesky(a):
+    return bind(cholesky_p, a)
+
+
+# --------------------------------------------------------------------------- qr
+
+
+def _qr_shape(a):
+    if a.ndim < 2:
+        raise ShapeError(f"qr: expected matrices (..., m, n), got {a!r}")
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    b = a.shape[:-2]
+    return (Aval(b + (m, k), a.dtype), Aval(b + (k, n), a.dtype))
+
+
+def _thin_qr_jvp(q, r, da):
+    """Tangents of (q, r) for a = q r with square, invertible r (m >= n)."""
+    x = mT(solve(mT(r), mT(da)))  # da r⁻¹
+    c = matmul(mH(q), x)
+    low = c * _tril_mask(c.shape[-1], c.dtype, -1)
+    do = low - mH(low)
+    if c.dtype.kind == "c":  # LAPACK's R has a real diagonal: that fixes the phases
+        do = do + _i_imag_diag(c)
+    return matmul(q, do - c) + x, matmul(c - do, r)
+
+
+def _thin_qr_vjp(q, r, ct_q, ct_r):
+    """The transpose of :func:`_thin_qr_jvp`."""
+    m = matmul(mT(q), ct_q) - matmul(ct_r, mT(r))
+    k = m.shape[-1]
+    c_bar = (m - mH(m)) * _tril_mask(k, m.dtype, -1) - m
+    if m.dtype.kind == "c":
+        c_bar = c_bar + _i_imag_diag(m)
+    x_bar = ct_q + matmul(_cj(q), c_bar)
+    return mT(solve(r, mT(x_bar)))
+
+
+def _wide_split(a):
+    """Selectors (e1, e2) with a = [a e1 | a e2]: the first m columns of a wide (m < n) a,
+    and the rest. A wide a = q [r1 | r2] is the QR of its square part a e1 = q r1, and then
+    r2 = qᴴ (a e2) (as JAX differentiates it)."""
+    m, n = a.shape[-2:]
+    eye = np.eye(n, dtype=a.dtype)
+    return eye[:, :m], eye[:, m:]
+
+
+def _qr_jvp(ts, out, a):
+    q, r = out
+    m, n = a.shape[-2:]
+    if m >= n:
+        return _thin_qr_jvp(q, r, ts[0])
+    e1, e2 = _wide_split(a)
+    dq, dr1 = _thin_qr_jvp(q, matmul(r, e1), matmul(ts[0], e1))
+    dr2 = matmul(mH(dq), matmul(a, e2)) + matmul(mH(q), matmul(ts[0], e2))
+    return dq, matmul(dr1, mT(e1)) + matmul(dr2, mT(e2))
+
+
+def _qr_vjp(ct, out, a):
+    q, r = out
+    ct_q, ct_r = ct
+    m, n = a.shape[-2:]
+    if m >= n:
+        return (_thin_qr_vjp(q, r, ct_q, ct_r),)
+    e1, e2 = _wide_split(a)
+    ct_r1, ct_r2 = matmul(ct_r, e1), matmul(ct_r, e2)
+    ct_q = ct_q + matmul(_cj(matmul(a, e2)), mH(ct_r2))  # from dr2 = dqᴴ a2
+    ct_a1 = _thin_qr_vjp(q, matmul(r, e1), ct_q, ct_r1)
+    ct_a2 = matmul(_cj(q), ct_r2)  # from dr2 = qᴴ da2
+    return (matmul(ct_a1, mT(e1)) + matmul(ct_a2, mT(e2)),)
+
+
+qr_p = Primitive(
+    "qr",
+    lambda a: tuple(np.linalg.qr(a, mode="reduced")),
+    _qr_shape,
+    dtype=lambda d: (d, d),
+    vjp=_qr_vjp,
+    jvp=_qr_jvp,
+    batch=trailing_batch(lambda: qr_p, core_ndim=2, n_out=2),
+    xp=_xp_linalg("qr", multi=True, mode="reduced"),
+    sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4, 3), (2, 4), (2, 2, 3)][int(
+        rng.integers(0, 5))])], {}),
+    doc="reduced QR (q, r); derivatives need the leading min(m, n) columns to have full rank",
+    sympy=ARRAYS_ONLY,
+)
+
+
+def qr(a):
+    return bind(qr_p, a)

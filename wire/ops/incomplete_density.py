@@ -1,0 +1,238 @@
+"""The derivatives of the regularised incomplete gamma and beta functions in ``x``, with any
+number of derivatives in the shape parameters on top (NumPy only; the primitives are in
+``incomplete.py``)::
+
+    gammainc_dx(a, x, n, k)        = ∂ⁿ_a ∂ᵏ_x P(a, x)                      k >= 1
+    betainc_dx(a, b, x, na, nb, k) = ∂^na_a ∂^nb_b ∂ᵏ_x I_x(a, b)            k >= 1
+
+Inside the domain they are derivatives of the densities ``x^(a-1) e^-x / Γ(a)`` and
+``x^(a-1) (1-x)^(b-1) / B(a, b)``, by truncated Taylor arithmetic in ``(ε_a, [ε_b,] ε_x)``.
+
+At an end of the domain (``x = 0``; ``x = 1`` for I, by ``I_x(a, b) = 1 - I_{1-x}(b, a)``) a
+formula of the density is ``0 · inf`` or ``inf · 0`` and useless, so the value is the
+one-sided limit, read off the power series. ``P(a, x) = Σ_i (-1)^i x^(a+i) / (i! (a+i) Γ(a))``
+and ``I_x(a, b) = Σ_i (1-b)(2-b)…(i-b) / i! · x^(a+i) / ((a+i) B(a, b))``, so ``∂ᵏ_x`` of
+term ``i`` is ``g_i(a, b) x^(a+i-k)``, and each ``∂_a`` brings down a ``log x``:
+``∂^n_a (g_i x^e) = Σ_m C(n, m) ∂^(n-m)_a g_i · (log x)^m x^e``. The first term whose
+coefficients do not all vanish decides the limit: 0 if ``e > 0``, the finite coefficient of
+``(log x)^0`` if ``e = 0`` and no logarithm remains, else ``±inf`` by the sign of the
+highest power of ``log x`` (negative near 0). Coefficients vanish exactly where they should:
+the zeros of ``g_i`` are those of its polynomial factors (integer shapes), which Taylor
+arithmetic evaluates exactly there.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .incomplete_series import (
+    _affine, _box, _compose_affine, _exp, _gammaln_affine, _mul, _origin,
+)
+from .special import _gammaln
+
+try:  # SciPy is optional: its Γ and B are correctly rounded at integers, exp(lgamma) is not
+    from scipy import special as _sp
+except ImportError:  # pragma: no cover - exercised only without scipy
+    _sp = None
+
+
+def _log_derivs(x, order):
+    """``d^m/dx^m log x``, m = 0 … order."""
+    return [np.log(x)] + [(-1.0) ** (m - 1) * math.factorial(m - 1) / x**m
+                          for m in range(1, order + 1)]
+
+
+def _log1m_derivs(x, order):
+    """``d^m/dx^m log(1 - x)``, m = 0 … order."""
+    return [np.log1p(-x)] + [-math.factorial(m - 1) / (1.0 - x) ** m
+                             for m in range(1, order + 1)]
+
+
+def _varying(jet):
+    """``jet`` less its value: the perturbation part, for a normaliser applied separately."""
+    out = jet.copy()
+    out[_origin(_box(jet))] = 0.0
+    return out
+
+
+def _exp_times(h, norm, log_norm):
+    """The jet of ``exp(h) · norm``, with ``norm = exp(log_norm())`` per element: the product
+    where ``norm`` and ``exp(h)`` are normal numbers (so a density at integer shapes is
+    exact, ``1/B(1, 4) = 4``), the exponential of the sum where one of them would overflow
+    or underflow alone (``log_norm`` is only computed then)."""
+    origin = _origin(_box(h))
+    direct = (norm > 1e-260) & (norm < 1e260) & (np.abs(h[origin]) < 600.0)
+    out = _exp(h) * norm
+    if not direct.all():
+        summed = h.copy()
+        summed[origin] = summed[origin] + log_norm()
+        out = np.where(direct, out, _exp(summed))
+    return out
+
+
+def _rgamma1(a):
+    """``1/Γ(a + 1)`` (inf or NaN where Γ overflows: ``_exp_times`` then takes the log), and
+    a thunk for its log."""
+    def log():
+        return -_gammaln(a + 1.0)
+    if _sp is None:
+        return np.exp(log()), log
+    return 1.0 / _sp.gamma(a + 1.0), log
+
+
+def _inv_beta(a, b):
+    """``1/B(a, b) = Γ(a + b) / (Γ(a) Γ(b))`` (exact at small integers; NaN where a Γ
+    overflows), and a thunk for its log."""
+    def log():
+        return _gammaln(a + b) - _gammaln(a) - _gammaln(b)
+    if _sp is None:
+        return np.exp(log()), log
+    return _sp.gamma(a + b) / (_sp.gamma(a) * _sp.gamma(b)), log
+
+
+def _product(jets):
+    out = jets[0]
+    for j in jets[1:]:
+        out = _mul(out, j)
+    return out
+
+
+def _limit_at_zero(e0, terms):
+    """``lim_{x→0+} Σ_i x^(e0+i) Σ_m w_i[m] (log x)^m`` (up to positive factors of the
+    ``w_i[m]``), from ``terms[i] = (w_i, value_i)``, ``w_i`` of shape ``(M + 1, k)`` and
+    ``value_i`` the term's limit where ``e0 + i = 0`` and only ``m = 0`` is present. Terms
+    past the last given one have a positive exponent."""
+    res = np.zeros(e0.shape)
+    decided = np.zeros(e0.shape, bool)
+    cols = np.arange(e0.size)
+    for i, (w, value) in enumerate(terms):
+        e = e0 + i
+        decided |= e > 0  # this term and every later one vanish: the limit is 0
+        nz = w != 0
+        present = ~decided & nz.any(axis=0)
+        top = (w.shape[0] - 1) - np.argmax(nz[::-1], axis=0)  # highest power of log x
+        inf = np.sign(w[top, cols]) * (-1.0) ** top * np.inf
+        res = np.where(present, np.where((e == 0) & (top == 0), value, inf), res)
+        decided |= present
+    return res
+
+
+# --------------------------------------------------------------------------- incomplete gamma
+
+
+def _gamma_inside(a, x, n, k):
+    box = (n + 1, k)  # (ε_a, ε_x)
+    logx = _compose_affine(_log_derivs(x, k - 1), x, (0.0, 1.0), box)
+    h = _mul(_affine(a - 1.0, (1.0, 0.0), box), logx) - _affine(x, (0.0, 1.0), box)
+    if n:
+        h = h - _varying(_gammaln_affine(a + 1.0, (1.0, 0.0), box))
+    # x^(a-1) e^-x / Γ(a) = (a + ε_a) · x^(a-1) e^-x / Γ(a + 1): exact at a = 0
+    dens = _mul(_exp_times(h, *_rgamma1(a)), _affine(a, (1.0, 0.0), box))
+    return dens[n, k - 1] * (math.factorial(n) * math.factorial(k - 1))
+
+
+def _gamma_at_zero(a, n, k):
+    box = (n + 1,)
+    h = -_varying(_gammaln_affine(a + 1.0, (1.0,), box)) if n else np.zeros(box + a.shape)
+    rg = _mul(_exp_times(h, *_rgamma1(a)), _affine(a, (1.0,), box))  # 1/Γ(a + ε_a)
+    terms = []
+    for i in range(k):  # g_i(a) = (-1)^i / i! · 1/Γ(a) · (a+i-1)(a+i-2)…(a+i-k+1)
+        c = _product([rg] + [_affine(a + (i - j), (1.0,), box) for j in range(1, k)])
+        c = c * ((-1.0) ** i / math.factorial(i))
+        terms.append((c[::-1], c[n] * math.factorial(n)))
+    return _limit_at_zero(a - k, terms)
+
+
+def gammainc_dx(a, x, n: int, k: int):
+    """``∂ⁿ_a ∂ᵏ_x P(a, x)`` (``k >= 1``) in float64: one-sided limits at ``x = 0`` (``±inf``
+    where they diverge), 0 at ``x = inf`` and at ``a = inf``; at ``a = 0`` (where ``P = 1``
+    for ``x > 0``, as SciPy) the one-sided derivatives ``a → 0+``; NaN where ``P`` is
+    undefined (``a < 0``, ``x < 0``, ``a = x = 0``, NaN).
+
+    >>> float(gammainc_dx(1.0, 0.0, 0, 2))  # P(1, x) = 1 - e^-x
+    -1.0
+    >>> float(gammainc_dx(0.5, 0.0, 0, 2)), float(gammainc_dx(1.0, 0.0, 1, 1))
+    (-inf, -inf)
+    """
+    a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
+    shape = a.shape
+    a, x = a.ravel(), x.ravel()
+    out = np.full(a.shape, np.nan)
+    valid = (a >= 0) & (x >= 0) & ~((a == 0) & (x == 0)) & ~((a == np.inf) & (x == np.inf))
+    out[valid & (np.isinf(x) | np.isinf(a))] = 0.0
+    inside = valid & (x > 0) & np.isfinite(x) & np.isfinite(a)
+    zero = valid & (x == 0) & np.isfinite(a)
+    with np.errstate(all="ignore"):  # an overflowing density is inf, as it should be
+        if inside.all():
+            return _gamma_inside(a, x, n, k).reshape(shape)
+        if inside.any():
+            out[inside] = _gamma_inside(a[inside], x[inside], n, k)
+        if zero.any():
+            out[zero] = _gamma_at_zero(a[zero], n, k)
+    return out.reshape(shape)
+
+
+# --------------------------------------------------------------------------- incomplete beta
+
+
+def _beta_inside(a, b, x, na, nb, k):
+    box = (na + 1, nb + 1, k)  # (ε_a, ε_b, ε_x)
+    logx = _compose_affine(_log_derivs(x, k - 1), x, (0.0, 0.0, 1.0), box)
+    logy = _compose_affine(_log1m_derivs(x, k - 1), x, (0.0, 0.0, 1.0), box)
+    h = (_mul(_affine(a - 1.0, (1.0, 0.0, 0.0), box), logx)
+         + _mul(_affine(b - 1.0, (0.0, 1.0, 0.0), box), logy))
+    if na + nb:
+        h = h + _varying(_gammaln_affine(a + b, (1.0, 1.0, 0.0), box)
+                         - _gammaln_affine(a, (1.0, 0.0, 0.0), box)
+                         - _gammaln_affine(b, (0.0, 1.0, 0.0), box))
+    scale = math.factorial(na) * math.factorial(nb) * math.factorial(k - 1)
+    return _exp_times(h, *_inv_beta(a, b))[na, nb, k - 1] * scale
+
+
+def _beta_at_zero(p, q, n_p, n_q, k):
+    """``lim_{x→0+} ∂^n_p_p ∂^n_q_q ∂ᵏ_x I_x(p, q)``."""
+    box = (n_p + 1, n_q + 1)
+    h = np.zeros(box + p.shape)
+    if n_p + n_q:
+        h = _varying(_gammaln_affine(p + q, (1.0, 1.0), box)
+                     - _gammaln_affine(p, (1.0, 0.0), box) - _gammaln_affine(q, (0.0, 1.0), box))
+    inv_beta = _exp_times(h, *_inv_beta(p, q))  # 1/B(p + ε_p, q + ε_q)
+    terms = []
+    for i in range(k):  # g_i = Π_{j<=i} (j - q)/j · (p+i-1)…(p+i-k+1) / B(p, q)
+        c = _product([inv_beta] + [_affine((j - q) / j, (0.0, -1.0 / j), box)
+                                   for j in range(1, i + 1)]
+                     + [_affine(p + (i - j), (1.0, 0.0), box) for j in range(1, k)])
+        w = c[::-1, n_q]  # w[m] = c[n_p - m, n_q]: the coefficient of (log x)^m
+        terms.append((w, c[n_p, n_q] * (math.factorial(n_p) * math.factorial(n_q))))
+    return _limit_at_zero(p - k, terms)
+
+
+def betainc_dx(a, b, x, na: int, nb: int, k: int):
+    """``∂^na_a ∂^nb_b ∂ᵏ_x I_x(a, b)`` (``k >= 1``) in float64: one-sided limits at
+    ``x = 0`` and ``x = 1`` (``±inf`` where they diverge); NaN outside ``a, b > 0`` finite,
+    ``0 <= x <= 1``.
+
+    >>> float(betainc_dx(1.0, 2.0, 0.0, 0, 0, 2))  # I_x(1, 2) = 2x - x²
+    -2.0
+    >>> float(betainc_dx(1.0, 0.5, 1.0, 0, 0, 1))  # the density (1-x)^-1/2 / 2 at x = 1
+    inf
+    """
+    a, b, x = np.broadcast_arrays(*[np.asarray(v, np.float64) for v in (a, b, x)])
+    shape = a.shape
+    a, b, x = a.ravel(), b.ravel(), x.ravel()
+    out = np.full(a.shape, np.nan)
+    valid = (a > 0) & (b > 0) & np.isfinite(a) & np.isfinite(b) & (x >= 0) & (x <= 1)
+    inside = valid & (x > 0) & (x < 1)
+    zero, one = valid & (x == 0), valid & (x == 1)
+    with np.errstate(all="ignore"):
+        if inside.all():
+            return _beta_inside(a, b, x, na, nb, k).reshape(shape)
+        if inside.any():
+            out[inside] = _beta_inside(a[inside], b[inside], x[inside], na, nb, k)
+        if zero.any():
+            out[zero] = _beta_at_zero(a[zero], b[zero], na, nb, k)
+        if one.any():  # I_x(a, b) = 1 - I_y(b, a), y = 1 - x: ∂ᵏ_x = -(-1)^k ∂ᵏ_y
+            out[one] = -((-1.0) ** k) * _beta_at_zero(b[one], a[one], nb, na, k)
+    return out.reshape(shape)

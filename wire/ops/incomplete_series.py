@@ -1,0 +1,309 @@
+"""The shape derivatives of the regularised incomplete gamma and beta functions, by running
+their classical algorithms in truncated Taylor arithmetic (NumPy only; the primitives are in
+``incomplete.py``).
+
+The algorithms are the power series of P for ``x < a + 1``, Legendre's continued fraction of
+Q otherwise, and the continued fraction of I_x (Numerical Recipes §6.2/§6.4), with the
+symmetry ``I_x(a, b) = 1 - I_{1-x}(b, a)``. Every quantity is a polynomial in the
+perturbations ``(ε_a, ε_b)`` of the shape parameters, so the algorithm is differentiated term
+by term to the requested order, and its stopping tests require every Taylor coefficient to
+have converged. No finite differences are involved.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from .special import _gammaln, _polygamma
+
+_EPS = np.finfo(np.float64).eps
+_TINY = 1e-300
+_MAX_TERMS = 20000
+
+
+# --------------------------------------------------------------------------- Taylor arithmetic
+# A jet is an array c of shape box + (k,), box = (n_0 + 1, …, n_d + 1): c[i_0, …, i_d] is the
+# coefficient of ε_0^i_0 … ε_d^i_d of a quantity (ε_0 = ε_a, ε_1 = ε_b here; the densities in
+# incomplete_density.py add ε_x), for k elements at once. The truncation is a box, which
+# products respect exactly (the coefficient at i of a product needs only coefficients <= i).
+
+
+def _box(c):
+    return c.shape[:-1]
+
+
+def _origin(box):
+    return (0,) * len(box)
+
+
+def _const(v, box):
+    c = np.zeros(box + np.shape(v))
+    c[_origin(box)] = v
+    return c
+
+
+def _affine(v0, coefs, box):
+    """The jet of ``v0 + Σ_d coefs[d] ε_d``."""
+    c = _const(v0, box)
+    for d, cd in enumerate(coefs):
+        if box[d] > 1:
+            c[tuple(1 if e == d else 0 for e in range(len(box)))] = cd
+    return c
+
+
+@functools.lru_cache(maxsize=None)
+def _product_plan(box):
+    """``(p, tail, head)`` per index ``p`` of the box: ``(u v)[tail] += u[p] v[head]``."""
+    return tuple((p, tuple(slice(i, None) for i in p),
+                  tuple(slice(None, n - i) for n, i in zip(box, p))) for p in np.ndindex(*box))
+
+
+def _mul(u, v):
+    out = np.zeros(np.broadcast_shapes(u.shape, v.shape))
+    for p, tail, head in _product_plan(_box(u)):
+        out[tail] += u[p] * v[head]
+    return out
+
+
+def _order(box):
+    """The highest total degree in the box."""
+    return sum(box) - len(box)
+
+
+def _compose(derivs, u):
+    """``g(u)`` for a jet ``u`` from ``derivs[m] = g⁽ᵐ⁾(u₀)``, m = 0 … total order (Horner)."""
+    box = _box(u)
+    order = _order(box)
+    w = u.copy()
+    w[_origin(box)] = 0.0
+    out = _const(derivs[order] / math.factorial(order), box)
+    for m in range(order - 1, -1, -1):
+        out = _mul(out, w)
+        out[_origin(box)] += derivs[m] / math.factorial(m)
+    return out
+
+
+def _live(coefs):
+    """Which perturbations an affine argument moves with (a literal 0 coefficient: not)."""
+    return tuple(not isinstance(cd, (int, float)) or cd != 0 for cd in coefs)
+
+
+@functools.lru_cache(maxsize=None)
+def _affine_plan(box, live):
+    """``(idx, Σ idx, Π idx!)`` for the indices of the box in the live perturbations only
+    (an argument's powers in the others vanish)."""
+    return tuple((idx, sum(idx), math.prod(math.factorial(i) for i in idx))
+                 for idx in np.ndindex(*box)
+                 if not any(i and not lv for i, lv in zip(idx, live)))
+
+
+def _reach(coefs, box):
+    """The highest total degree in the box of the perturbations the argument moves with:
+    the derivatives of ``g`` an affine composition needs."""
+    return sum(n - 1 for n, live in zip(box, _live(coefs)) if live)
+
+
+def _compose_affine(derivs, v0, coefs, box):
+    """``g(v0 + Σ_d coefs[d] ε_d)`` in closed form (powers of an affine perturbation), from
+    ``derivs[m] = g⁽ᵐ⁾(v0)``, m = 0 … ``_reach(coefs, box)``."""
+    c = np.zeros(box + np.shape(v0))
+    for idx, degree, factorials in _affine_plan(box, _live(coefs)):
+        power = math.prod(cd**i for cd, i in zip(coefs, idx))
+        c[idx] = derivs[degree] * (power / factorials)
+    return c
+
+
+def _inv(u):
+    u0 = u[_origin(_box(u))]
+    order = _order(_box(u))
+    derivs = [(-1.0) ** m * math.factorial(m) / u0 ** (m + 1) for m in range(order + 1)]
+    return _compose(derivs, u)
+
+
+def _inv_affine(v0, coefs, box):
+    order = _reach(coefs, box)
+    derivs = [(-1.0) ** m * math.factorial(m) / v0 ** (m + 1) for m in range(order + 1)]
+    return _compose_affine(derivs, v0, coefs, box)
+
+
+def _exp(u):
+    e = np.exp(u[_origin(_box(u))])
+    return _compose([e] * (_order(_box(u)) + 1), u)
+
+
+def _gammaln_affine(v0, coefs, box):
+    order = _reach(coefs, box)
+    derivs = [_gammaln(v0)] + [_polygamma(v0, n=m - 1) for m in range(1, order + 1)]
+    return _compose_affine(derivs, v0, coefs, box)
+
+
+def _guard(d):
+    """Lentz's guard against a zero denominator (on the value only)."""
+    small = np.abs(d[0, 0]) < _TINY
+    d[0, 0] = np.where(small, _TINY, d[0, 0])
+    return d
+
+
+def _converged(term, total):
+    """Every coefficient of ``term`` is negligible next to ``total`` (elementwise)."""
+    scale = np.maximum(np.abs(total), np.abs(total[0, 0]))
+    return np.all(np.abs(term) <= _EPS * scale, axis=(0, 1))
+
+
+def _unconverged(c):
+    c[:] = np.nan
+    return c
+
+
+# --------------------------------------------------------------------------- incomplete gamma
+
+
+def _p_series(a, x, box):
+    """P(a, x) = x^a e^-x / Γ(a + 1) · Σ_k x^k / ((a+1)…(a+k)), good for x < a + 1."""
+    term = _const(np.ones_like(a), box)
+    total = term.copy()
+    done = np.zeros(a.shape, bool)
+    for k in range(1, _MAX_TERMS):
+        term = _mul(term, _inv_affine(a + k, (1.0, 0.0), box) * x)
+        total = total + term
+        done = _converged(term, total)
+        if done.all():
+            break
+    pref = (_affine(a * np.log(x) - x, (np.log(x), 0.0), box)
+            - _gammaln_affine(a + 1, (1.0, 0.0), box))
+    out = _mul(_exp(pref), total)
+    out[:, :, ~done] = np.nan
+    return out
+
+
+def _q_fraction(a, x, box):
+    """Q(a, x) = x^a e^-x / Γ(a) · 1/(x+1-a- 1·(1-a)/(x+3-a- …)), good for x >= a + 1
+    (modified Lentz)."""
+    b = _affine(x + 1 - a, (-1.0, 0.0), box)
+    c = _const(np.full_like(a, 1 / _TINY), box)
+    d = _inv(b)
+    h = d
+    done = np.zeros(a.shape, bool)
+    for i in range(1, _MAX_TERMS):
+        an = _affine(-i * (i - a), (float(i), 0.0), box)
+        b = b.copy()
+        b[0, 0] += 2.0
+        d = _inv(_guard(_mul(an, d) + b))
+        c = _guard(b + _mul(an, _inv(c)))
+        delta = _mul(d, c)
+        h = _mul(h, delta)
+        step = delta.copy()
+        step[0, 0] -= 1.0
+        done = np.all(np.abs(step) <= _EPS, axis=(0, 1))
+        if done.all():
+            break
+    # 1/Γ(a) = a/Γ(a + 1): exact at a = 0, where Q(0, x) = 0 and ∂Q/∂a = E₁(x)
+    pref = (_affine(a * np.log(x) - x, (np.log(x), 0.0), box)
+            - _gammaln_affine(a + 1, (1.0, 0.0), box))
+    out = _mul(_mul(_exp(pref), _affine(a, (1.0, 0.0), box)), h)
+    out[:, :, ~done] = np.nan
+    return out
+
+
+def gammainc_taylor(a, x, n: int):
+    """Taylor coefficients ``c[m] = (∂ᵐP/∂aᵐ)(a, x) / m!``, m = 0 … n, shape ``(n + 1,) +
+    broadcast shape`` (float64). Invalid arguments give NaN, like SciPy; ``a = 0`` (where
+    ``P = 1`` for ``x > 0``, as SciPy) gives the one-sided derivatives ``a → 0+``, and
+    ``a = inf`` (where ``P = 0`` for finite ``x``) the limits, 0."""
+    a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
+    shape = a.shape
+    a, x = a.ravel(), x.ravel()
+    box = (n + 1, 1)
+    out = np.full(box + a.shape, np.nan)
+    ok = ((a > 0) | ((a == 0) & (x > 0))) & (x >= 0) & ~((a == np.inf) & (x == np.inf))
+    edge = ok & ((x == 0) | np.isinf(x) | np.isinf(a))  # P is constant in a there
+    out[:, 0, edge] = 0.0
+    out[0, 0, edge] = np.where((x[edge] == 0) | np.isinf(a[edge]), 0.0, 1.0)
+    inner = ok & ~edge
+    series = inner & (x < a + 1)
+    frac = inner & ~series
+    with np.errstate(all="ignore"):  # guards and underflowing prefactors are expected
+        if series.any():
+            out[:, :, series] = _p_series(a[series], x[series], box)
+        if frac.any():
+            q = -_q_fraction(a[frac], x[frac], box)
+            q[0, 0] += 1.0
+            out[:, :, frac] = q
+    return out[:, 0].reshape((n + 1,) + shape)
+
+
+# --------------------------------------------------------------------------- incomplete beta
+
+
+def _beta_fraction(a, b, x, y, logx, logy, box):
+    """I_x(a, b) by its continued fraction (x < (a + 1) / (a + b + 2)); ``y = 1 - x``."""
+    one = _const(np.ones_like(a), box)
+    c = one.copy()
+    first = _mul(_affine(a + b, (1.0, 1.0), box), _inv_affine(a + 1, (1.0, 0.0), box))
+    d = _inv(_guard(one - first * x))
+    h = d
+    done = np.zeros(a.shape, bool)
+    for m in range(1, _MAX_TERMS):
+        m2 = 2 * m
+        # even step: m (b - m) x / ((a - 1 + 2m)(a + 2m))
+        num = _affine(m * (b - m), (0.0, float(m)), box) * x
+        aa = _mul(num, _mul(_inv_affine(a - 1 + m2, (1.0, 0.0), box),
+                            _inv_affine(a + m2, (1.0, 0.0), box)))
+        d = _inv(_guard(one + _mul(aa, d)))
+        c = _guard(one + _mul(aa, _inv(c)))
+        h = _mul(h, _mul(d, c))
+        # odd step: -(a + m)(a + b + m) x / ((a + 2m)(a + 1 + 2m))
+        num = -_mul(_affine(a + m, (1.0, 0.0), box), _affine(a + b + m, (1.0, 1.0), box)) * x
+        aa = _mul(num, _mul(_inv_affine(a + m2, (1.0, 0.0), box),
+                            _inv_affine(a + 1 + m2, (1.0, 0.0), box)))
+        d = _inv(_guard(one + _mul(aa, d)))
+        c = _guard(one + _mul(aa, _inv(c)))
+        delta = _mul(d, c)
+        h = _mul(h, delta)
+        step = delta.copy()
+        step[0, 0] -= 1.0
+        done = np.all(np.abs(step) <= _EPS, axis=(0, 1))
+        if done.all():
+            break
+    # prefactor x^a y^b / (a B(a, b))
+    log_pref = (_affine(a * logx + b * logy, (logx, logy), box)
+                - _gammaln_affine(a, (1.0, 0.0), box) - _gammaln_affine(b, (0.0, 1.0), box)
+                + _gammaln_affine(a + b, (1.0, 1.0), box))
+    out = _mul(_mul(_exp(log_pref), _inv_affine(a, (1.0, 0.0), box)), h)
+    out[:, :, ~done] = np.nan
+    return out
+
+
+def betainc_taylor(a, b, x, na: int, nb: int):
+    """Taylor coefficients ``c[i, j] = (∂ⁱ_a ∂ʲ_b I_x(a, b)) / (i! j!)``, shape
+    ``(na + 1, nb + 1) + broadcast shape`` (float64). Invalid arguments give NaN."""
+    a, b, x = np.broadcast_arrays(*[np.asarray(v, np.float64) for v in (a, b, x)])
+    shape = a.shape
+    a, b, x = a.ravel(), b.ravel(), x.ravel()
+    box = (na + 1, nb + 1)
+    out = np.full(box + a.shape, np.nan)
+    ok = (a > 0) & (b > 0) & np.isfinite(a) & np.isfinite(b) & (x >= 0) & (x <= 1)
+    edge = ok & ((x == 0) | (x == 1))
+    out[:, :, edge] = 0.0
+    out[0, 0, edge] = x[edge]
+    inner = ok & ~edge
+    direct = inner & (x < (a + 1) / (a + b + 2))
+    flip = inner & ~direct
+    y = 1.0 - x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logx, logy = np.log(x), np.log1p(-x)
+    with np.errstate(all="ignore"):  # guards and underflowing prefactors are expected
+        if direct.any():
+            s = direct
+            out[:, :, s] = _beta_fraction(a[s], b[s], x[s], y[s], logx[s], logy[s], box)
+        if flip.any():
+            s = flip
+            # I_x(a, b) = 1 - I_y(b, a): the roles of the two perturbations swap too
+            j = _beta_fraction(b[s], a[s], y[s], x[s], logy[s], logx[s], box[::-1])
+            j = -np.swapaxes(j, 0, 1)
+            j[0, 0] += 1.0
+            out[:, :, s] = j
+    return out.reshape(box + shape)

@@ -1,0 +1,275 @@
+"""Eigen and singular value decompositions: ``eigh``, ``svd`` and ``eig``; derivatives through
+the vectors of tied (or zero singular) values follow :func:`matrix_common._divide_gaps`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import bind
+from ..core.lowering import MissingFunction, XpImpl
+from ..core.primitive import Primitive
+from ..core.formula import ARRAYS_ONLY
+from ..errors import ShapeError
+from ..ir import Aval
+from . import layout as S
+from .batching import trailing_batch
+from .complex_parts import conj, imag, real
+from .elementwise import convert, eq
+from .matmul import matmul
+from .reductions import argmax, reduce_sum
+from .matrix_common import (
+    _abs2, _cj, diag_embed, diagonal, _divide_gaps, _hermitian_part, _i_imag_diag,
+    is_zero_cotangent, mH, mT, _over_s, _pairwise_diff, _row, _square, _sym, _ties, _xp_linalg,
+)
+from .decompositions import solve
+
+
+# --------------------------------------------------------------------------- eigh
+
+
+def _eigh_shape(a):
+    _square("eigh", a)
+    real = np.empty((), a.dtype).real.dtype
+    return (Aval(a.shape[:-1], real), a)
+
+
+def _eigh_coupling(w, m):
+    """``m[i, j] / (w[j] - w[i])``, the eigenvector coupling, with the tie rule of
+    :func:`_divide_gaps`."""
+    diff = _pairwise_diff(w)
+    return _divide_gaps(m, diff, _ties(w, diff))
+
+
+def _eigh_jvp(ts, out, a):
+    w, v = out
+    m = matmul(mH(v), matmul(_sym(ts[0]), v))
+    dw = diagonal(m)
+    return (real(dw) if dw.dtype.kind == "c" else dw, matmul(v, _eigh_coupling(w, m)))
+
+
+def _eigh_vjp(ct, out, a):
+    w, v = out
+    ct_w, ct_v = ct
+    inner = diag_embed(ct_w)
+    if not is_zero_cotangent(ct_v):
+        inner = inner + _eigh_coupling(w, matmul(mT(v), ct_v))
+    return (_sym(matmul(_cj(v), matmul(inner, mT(v)))),)
+
+
+def _eigh_sample(rng):
+    n = 3
+    q, _ = np.linalg.qr(rng.normal(size=(2, n, n)))
+    w = np.array([-1.5, 0.5, 2.0])
+    return [q @ (w[:, None] * np.swapaxes(q, -1, -2))], {}
+
+
+eigh_p = Primitive(
+    "eigh",
+    lambda a: tuple(np.linalg.eigh(_hermitian_part(a))),
+    _eigh_shape,
+    dtype=lambda d: (np.empty((), d).real.dtype, d),
+    vjp=_eigh_vjp,
+    jvp=_eigh_jvp,
+    batch=trailing_batch(lambda: eigh_p, core_ndim=2, n_out=2),
+    xp=_xp_linalg("eigh", sym=True, multi=True),
+    sample=_eigh_sample,
+    doc="(eigenvalues ascending, eigenvectors) of the Hermitian part of a; derivatives through "
+    "the eigenvectors of tied eigenvalues are NaN",
+    sympy=ARRAYS_ONLY,
+)
+
+
+def eigh(a):
+    return bind(eigh_p, a)
+
+
+# --------------------------------------------------------------------------- svd
+
+
+def _svd_shape(a):
+    if a.ndim < 2:
+        raise ShapeError(f"svd: expected matrices (..., m, n), got {a!r}")
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    b = a.shape[:-2]
+    real = np.empty((), a.dtype).real.dtype
+    return (Aval(b + (m, k), a.dtype), Aval(b + (k,), real), Aval(b + (k, n), a.dtype))
+
+
+def _svd_parts(s):
+    """(gaps, row, col) for singular values ``s``: ``gaps(x)`` is ``x / (s_j² - s_i²)`` with
+    the tie rule of :func:`_divide_gaps`; ``row[..., 0, j] = s_j``, ``col[..., i, 0] = s_i``."""
+    k = s.shape[-1]
+    row = S.reshape(s, s.shape[:-1] + (1, k))
+    col = S.reshape(s, s.shape + (1,))
+    diff = (row + col) * (row - col)
+    ties = _ties(s, row - col)
+    return (lambda x: _divide_gaps(x, diff, ties)), row, col
+
+
+def _svd_jvp(ts, out, a):
+    u, s, vh = out
+    da = ts[0]
+    v = mH(vh)
+    gaps, row, col = _svd_parts(s)
+    ds_mat = matmul(mH(u), matmul(da, v))
+    dss, sds = ds_mat * row, col * ds_mat
+    du = matmul(u, gaps(dss + mH(dss)))
+    dv = matmul(v, gaps(sds + mH(sds)))
+    ds = diagonal(ds_mat)
+    if a.dtype.kind == "c":
+        ds = real(ds)
+        du = du + matmul(u, _over_s(_i_imag_diag(ds_mat), row))
+    m, n = a.shape[-2:]
+    if m > n:
+        dav = matmul(da, v)
+        du = du + _over_s(dav - matmul(u, matmul(mH(u), dav)), row)
+    if n > m:
+        dau = matmul(mH(da), u)
+        dv = dv + _over_s(dau - matmul(v, matmul(vh, dau)), row)
+    return (du, ds, mH(dv))
+
+
+def _svd_vjp(ct, out, a):
+    u, s, vh = out
+    ct_u, ct_s, ct_vh = ct
+    gaps, row, col = _svd_parts(s)
+    ds_bar = diag_embed(ct_s)
+    cu, cvh = _cj(u), _cj(vh)
+    m, n = a.shape[-2:]
+    ct_a = None
+    if not is_zero_cotangent(ct_u):
+        gu = matmul(mT(u), ct_u)
+        ds_bar = ds_bar + gaps(gu - mH(gu)) * row
+        if a.dtype.kind == "c":
+            ds_bar = ds_bar + _over_s(_i_imag_diag(gu), row)
+        if m > n:
+            x = ct_u - matmul(cu, matmul(mT(u), ct_u))
+            ct_a = matmul(_over_s(x, row), cvh)
+    if not is_zero_cotangent(ct_vh):
+        v, ct_v = mH(vh), mH(ct_vh)
+        gv = matmul(mT(v), ct_v)
+        ds_bar = ds_bar + col * gaps(gv - mH(gv))
+        if n > m:
+            w = mT(ct_vh)
+            extra = matmul(cu, mT(_over_s(w - matmul(v, matmul(vh, w)), row)))
+            ct_a = extra if ct_a is None else ct_a + extra
+    main = matmul(cu, matmul(ds_bar, cvh))
+    return (main if ct_a is None else main + ct_a,)
+
+
+svd_p = Primitive(
+    "svd",
+    lambda a: tuple(np.linalg.svd(a, full_matrices=False)),
+    _svd_shape,
+    dtype=lambda d: (d, np.empty((), d).real.dtype, d),
+    vjp=_svd_vjp,
+    jvp=_svd_jvp,
+    batch=trailing_batch(lambda: svd_p, core_ndim=2, n_out=3),
+    xp=_xp_linalg("svd", multi=True, full_matrices=False),
+    sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4)][int(rng.integers(0, 3))])], {}),
+    doc="reduced SVD (u, s, vh); derivatives through the vectors of tied or zero singular "
+    "values are NaN",
+    sympy=ARRAYS_ONLY,
+)
+
+
+def svd(a):
+    return bind(svd_p, a)
+
+
+# --------------------------------------------------------------------------- eig
+
+
+def _complex_of(dtype):
+    return np.result_type(dtype, np.complex64)
+
+
+def _eig_impl(a):
+    w, v = np.linalg.eig(a)
+    c = _complex_of(np.asarray(a).dtype)
+    return w.astype(c, copy=False), v.astype(c, copy=False)
+
+
+def _eig_xp(bk, a):
+    # not in the Array API; namespaces that follow numpy.linalg (CuPy's, NumPy's) have it
+    fn = getattr(bk.xp.linalg, "eig", None)
+    if fn is None:
+        raise MissingFunction(f"{bk.name} has no linalg.eig")
+    w, v = fn(a)
+    c = bk.dtype(_complex_of(bk.np_dtype(a)))
+    return bk.xp.astype(w, c), bk.xp.astype(v, c)
+
+
+def _eig_shape(a):
+    _square("eig", a)
+    c = _complex_of(a.dtype)
+    return (Aval(a.shape[:-1], c), Aval(a.shape, c))
+
+
+def _eig_gauge(v):
+    """(mask, r): ``mask[..., i, j]`` is 1 at the largest-modulus entry ``k_j`` of each
+    eigenvector (column) and ``r[..., j] = Re v[k_j, j]``. LAPACK scales each eigenvector to
+    unit 2-norm with that entry real, and the derivative follows the same choice."""
+    n = v.shape[-1]
+    k = argmax(_abs2(v), v.ndim - 2)  # (..., n)
+    rows = np.arange(n).reshape((n, 1))
+    mask = convert(eq(S.reshape(k, tuple(k.shape[:-1]) + (1, n)), rows), v.dtype)
+    r = real(reduce_sum(mask * v, (v.ndim - 2,)))
+    return mask, r
+
+
+def _eig_jvp(ts, out, a):
+    w, v = out
+    da = convert(ts[0], v.dtype)
+    p = matmul(solve(v, da), v)  # v⁻¹ da v
+    u = matmul(v, _divide_gaps(p, _pairwise_diff(w), _ties(w, _pairwise_diff(w))))
+    # dv_j = u_j + c_j v_j; the normalisation fixes c_j: Re(v_jᴴ dv_j) = 0, Im(dv[k_j, j]) = 0
+    mask, r = _eig_gauge(v)
+    axis = v.ndim - 2
+    c_re = -real(reduce_sum(conj(v) * u, (axis,)))
+    c_im = -imag(reduce_sum(mask * u, (axis,))) / r
+    c = convert(c_re, v.dtype) + convert(c_im, v.dtype) * np.asarray(1j, v.dtype)
+    return (diagonal(p), u + v * _row(c))
+
+
+def _eig_vjp(ct, out, a):
+    w, v = out
+    ct_w, ct_v = ct
+    ct_p = diag_embed(ct_w)
+    if not is_zero_cotangent(ct_v):
+        mask, r = _eig_gauge(v)
+        s = reduce_sum(ct_v * v, (v.ndim - 2,))  # diag(vᵀ ct_v)
+        re_s = convert(real(s), v.dtype)
+        im_s = convert(imag(s) / r, v.dtype)
+        ct_u = ct_v - conj(v) * _row(re_s) - mask * _row(im_s) * np.asarray(1j, v.dtype)
+        diff = _pairwise_diff(w)
+        ct_p = ct_p + _divide_gaps(matmul(mT(v), ct_u), diff, _ties(w, diff))
+    return (solve(mT(v), matmul(ct_p, mT(v))),)  # v⁻ᵀ ct_p vᵀ
+
+
+def _eig_sample(rng):
+    # a complex pair near 0.5 ± 1j and a real eigenvalue near -1.5, with a clear largest entry
+    # in each eigenvector (so LAPACK's normalisation is smooth at the sample)
+    base = np.array([[0.5, 2.0, 0.0], [-0.5, 0.5, 0.0], [0.0, 0.0, -1.5]])
+    return [base + 0.15 * rng.normal(size=(2, 3, 3))], {}
+
+
+eig_p = Primitive(
+    "eig",
+    _eig_impl,
+    _eig_shape,
+    dtype=lambda d: (_complex_of(d), _complex_of(d)),
+    vjp=_eig_vjp,
+    jvp=_eig_jvp,
+    batch=trailing_batch(lambda: eig_p, core_ndim=2, n_out=2),
+    xp=XpImpl(_eig_xp, "linalg.eig"),
+    sample=_eig_sample,
+    doc="(eigenvalues, right eigenvectors) of a general square matrix, always complex; "
+    "eigenvectors have unit norm and a real largest entry (LAPACK's choice)",
+    sympy=ARRAYS_ONLY,
+)
+
+
+def eig(a):
+    return bind(eig_p, a)

@@ -1,0 +1,252 @@
+"""Tracebacks that start with the user's code: wire's entry points and the filter they apply.
+
+When an error leaves wire — a :class:`wire.WireError`, a user's own ``KeyError`` inside a
+traced function, NumPy's ``LinAlgError`` from a singular matrix — the frames inside the
+``wire`` package are removed from its traceback (and from the errors chained to it). What is
+left is the user's frames (the call into wire, and their own functions wire traced), the
+frames of other libraries, and the message. ``WIRE_TRACEBACK=full`` in the environment keeps
+every frame; it is read when an error happens, so it can be set in a running session. Every
+exception is treated alike, as in JAX: NumPy's C functions raise for bad user input from
+wire's lines, so where an error was raised cannot tell a user's mistake from a bug in wire.
+To report a bug in wire, rerun with ``WIRE_TRACEBACK=full``.
+
+One mechanism marks where user code enters wire: :func:`entry_point`, a decorator. Every
+public namespace applies it to all it exports with :func:`expose` (functions, and the
+``__call__`` and public methods of its classes and objects), so a name added to a namespace is
+covered without a word; classes whose instances users call (``grad(f)``, ``jit(f)``) carry it
+on ``__call__``; and a wire function an entry point returns (an optimizer's ``update``, the
+``vjp_fn`` of ``wire.vjp``, alone or in a tuple or namedtuple) is returned as an entry point.
+
+Entry points nest (``jit`` traces ``f``, which calls ``wnp.matmul``, itself an entry point):
+only the outermost one filters, so an error crosses wire's frames once, however deep the
+transforms. This follows JAX's ``traceback_util.api_boundary``; unlike it, wire rebuilds the
+traceback the same way under IPython and pytest (both print what the exception carries, and
+both also skip frames that set ``__tracebackhide__``, as the entry points' own frames do) and
+adds no note to the message, so doctests of errors keep working.
+
+>>> import numpy as np, wire, wire.numpy as wnp
+>>> try:
+...     wire.grad(lambda x: wnp.sum(x @ np.ones((4, 2))))(np.ones(3))
+... except wire.ShapeError as e:
+...     tb = e.__traceback__  # filtered already, unless WIRE_TRACEBACK=full
+>>> walk(filtered(tb))
+['<doctest wire.tracebacks[1]>:2 in <module>', '<doctest wire.tracebacks[1]>:2 in <lambda>']
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+import types
+from collections.abc import Callable, Iterable
+
+__all__ = ["entry_point", "expose", "filtered", "is_entry_point", "is_wire_file", "mode", "walk"]
+
+_WIRE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# code wire compiles at run time (wire.jit's straight-line functions) is named "<wire.jit f>"
+_GENERATED = "<wire."
+_FunctionType = types.FunctionType
+
+
+@functools.lru_cache(maxsize=4096)
+def is_wire_file(filename: str) -> bool:
+    """Whether code from ``filename`` is wire's own: a module of the package, or code wire
+    generated (``"<wire.jit f>"``).
+
+    >>> is_wire_file(__file__), is_wire_file("model.py")
+    (True, False)
+    """
+    return filename.startswith(_WIRE_DIR) or filename.startswith(_GENERATED)
+
+
+def mode() -> str:
+    """``"full"`` when ``WIRE_TRACEBACK=full`` is set (keep every frame), else ``"filtered"``.
+
+    >>> mode() in ("full", "filtered")
+    True
+    """
+    return "full" if os.environ.get("WIRE_TRACEBACK", "").strip().lower() == "full" else "filtered"
+
+
+# --------------------------------------------------------------------------- the filter
+
+
+def filtered(tb: types.TracebackType | None) -> types.TracebackType | None:
+    """``tb`` without wire's frames: a new chain of the others, in the same order.
+
+    >>> filtered(None) is None
+    True
+    """
+    kept = [(f, lasti, line) for f, lasti, line in _entries(tb)
+            if not is_wire_file(f.f_code.co_filename)]
+    out = None
+    for frame, lasti, line in reversed(kept):
+        out = types.TracebackType(out, frame, lasti, line)
+    return out
+
+
+def _entries(tb):
+    while tb is not None:
+        yield tb.tb_frame, tb.tb_lasti, tb.tb_lineno
+        tb = tb.tb_next
+
+
+def _strip(e: BaseException) -> None:
+    """Remove wire's frames from ``e`` and from the errors chained to it (causes, contexts)."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        e.__traceback__ = filtered(e.__traceback__)
+        e = e.__cause__ if e.__cause__ is not None else (
+            None if e.__suppress_context__ else e.__context__)
+
+
+def _inside_entry_point(frame) -> bool:
+    """Whether an entry point is running further up the stack from ``frame``."""
+    while frame is not None:
+        if frame.f_code is _ENTRY_CODE:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _leaving_wire(e: BaseException) -> None:
+    # only the outermost entry point filters: it sees the whole way through wire
+    if mode() == "full" or _inside_entry_point(sys._getframe(2)):
+        return
+    _strip(e)
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def entry_point(fn: Callable) -> Callable:
+    """``fn`` as a place where user code enters wire: errors leave it with wire's frames
+    removed (see the module docstring), and a wire function it returns is an entry point too.
+
+    >>> import numpy as np
+    >>> @entry_point
+    ... def half(x):
+    ...     return np.asarray(x) / 2
+    >>> half(3.0), is_entry_point(half), half.__name__
+    (np.float64(1.5), True, 'half')
+    """
+    return fn if is_entry_point(fn) else _entry(fn)
+
+
+def _entry(fn):
+    @functools.wraps(fn)
+    def entry(*args, **kwargs):
+        __tracebackhide__ = True  # noqa: F841 - pytest and IPython skip this frame
+        try:
+            out = fn(*args, **kwargs)
+        except Exception as e:
+            _leaving_wire(e)
+            raise  # a bare raise adds no frame: the traceback stays as filtered
+        if type(out) is _FunctionType or isinstance(out, tuple):
+            return _returned(out)
+        return out
+
+    return entry
+
+
+_ENTRY_CODE = _entry(None).__code__  # the code every entry point runs
+
+
+def is_entry_point(fn) -> bool:
+    """Whether ``fn`` (a function, or a method taken from its class) is an entry point.
+
+    >>> import wire
+    >>> is_entry_point(wire.grad), is_entry_point(entry_point(len)), is_entry_point(len)
+    (True, True, False)
+    """
+    return getattr(fn, "__code__", None) is _ENTRY_CODE
+
+
+def _returned(out):
+    """What an entry point returns, with the wire functions in it made entry points: a
+    function, or a tuple or namedtuple holding some (other tuple types are left as they are)."""
+    if type(out) is _FunctionType:
+        return _entry(out) if _is_wires(out) else out
+    for x in out:  # (a loop, not any(): this runs for every tuple of arrays returned)
+        if type(x) is _FunctionType and _is_wires(x):
+            break
+    else:
+        return out
+    items = [_entry(x) if type(x) is _FunctionType and _is_wires(x) else x for x in out]
+    if type(out) is tuple:
+        return tuple(items)
+    make = getattr(type(out), "_make", None)  # a namedtuple (GradientTransformation …)
+    return make(items) if make is not None else out
+
+
+def _is_wires(fn) -> bool:
+    """A function of wire's own that is not an entry point yet."""
+    code = fn.__code__
+    return code is not _ENTRY_CODE and is_wire_file(code.co_filename)
+
+
+def _is_wire_class(cls) -> bool:
+    return getattr(cls, "__module__", "").split(".")[0] == "wire"
+
+
+def _expose_methods(cls) -> None:
+    """Make ``__call__`` and the public methods of ``cls`` and its wire base classes entry
+    points (in the classes themselves; properties and other dunders are left alone)."""
+    for klass in cls.__mro__:
+        if not _is_wire_class(klass):
+            continue
+        for name, attr in list(vars(klass).items()):
+            if (name == "__call__" or not name.startswith("_")) and \
+                    type(attr) is _FunctionType and not is_entry_point(attr):
+                setattr(klass, name, entry_point(attr))
+
+
+def _at_home(fn, entry):
+    """``entry`` put in place of ``fn`` in the module that defines it too, so the function is
+    one object wherever it is found (``pickle`` finds it by its module and name)."""
+    home = sys.modules.get(fn.__module__)
+    if home is not None and fn.__qualname__ == fn.__name__:
+        for name, value in list(vars(home).items()):
+            if value is fn:  # its name, and aliases (absolute = abs)
+                setattr(home, name, entry)
+    return entry
+
+
+def expose(namespace: dict, names: Iterable[str]) -> None:
+    """Make every public callable of a namespace an entry point: its functions (replaced in
+    ``namespace`` and in the module defining them), the ``__call__`` and public methods of its
+    classes and of the objects it holds (``wire.scipy.stats.norm``). Only wire's own are
+    touched; a module in it is not.
+
+    >>> import wire
+    >>> is_entry_point(wire.numpy.sum), is_entry_point(wire.scipy.stats.norm.logpdf)
+    (True, True)
+    """
+    made = {}  # one entry point per function, so aliases stay one object (he_normal …)
+    for name in names:
+        obj = namespace.get(name)
+        if isinstance(obj, types.ModuleType) or obj is None:
+            continue
+        if type(obj) is _FunctionType:
+            if is_wire_file(obj.__code__.co_filename):
+                if id(obj) not in made:
+                    made[id(obj)] = _at_home(obj, entry_point(obj))
+                namespace[name] = made[id(obj)]
+        elif isinstance(obj, type):
+            if _is_wire_class(obj):
+                _expose_methods(obj)
+        elif _is_wire_class(type(obj)):
+            _expose_methods(type(obj))
+
+
+def walk(tb: types.TracebackType | None) -> list[str]:
+    """``"file:line in name"`` of each frame of ``tb``, outermost first (for tests and docs).
+
+    >>> walk(None)
+    []
+    """
+    return [f"{os.path.basename(f.f_code.co_filename)}:{line} in {f.f_code.co_name}"
+            for f, line in traceback.walk_tb(tb)]
