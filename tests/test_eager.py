@@ -306,3 +306,16 @@ def test_custom_rule_functions_hit_the_memo():
         want = np.sum(-np.linspace(0, 1, 4) * np.exp(-k * np.linspace(0, 1, 4)))
         assert np.isclose(wire.grad(loss)(k), want, rtol=1e-5)
     assert eager_grad_graph.cache_info()[1] == misses
+
+
+def test_nested_outputs_keep_their_structure_once_compiled():
+    """The derivative graph is compiled after two evaluations: later calls must return the
+    same pytree (value, (grad_x, grad_y)) and (grad, aux) as the first ones."""
+    f = wire.value_and_grad(lambda x, y: wnp.sum(x * y * x), argnums=(0, 1))
+    h = wire.grad(lambda x: (wnp.sum(x ** 2), {"n": wnp.sum(x)}), has_aux=True)
+    x, y = np.array([1.0, 2.0]), np.array([3.0, -1.0])
+    for _ in range(5):
+        v, (gx, gy) = f(x, y)
+        assert np.isclose(v, -1.0) and np.allclose(gx, 2 * x * y) and np.allclose(gy, x * x)
+        g, aux = h(x)
+        assert np.allclose(g, 2 * x) and set(aux) == {"n"} and np.isclose(aux["n"], 3.0)
