@@ -47,7 +47,7 @@ def test_simplify_keeps_values(name, graph, args):
 def test_save_and_load_keep_values(name, graph, args):
     try:
         text = wire.dumps(graph)
-    except wire.WireError as e:  # custom rules are Python callables: not serializable
+    except wire.WireError as e:  # custom functions saved by name must be module-level
         assert "custom" in str(e)
         return
     loaded = wire.loads(text)

@@ -268,7 +268,7 @@ def test_serialize_roundtrip(spec):
     prog, g = _draw(spec)
     try:
         text = wire.dumps(g)
-    except wire.WireError as e:  # custom_jvp/custom_vjp rules are Python functions
+    except wire.WireError as e:  # custom functions saved by name must be module-level
         assert "custom_" in str(e) and "function" in str(e)
         return
     g2 = wire.loads(text)

@@ -46,7 +46,7 @@ from .tracebacks import expose
 
 __all__ = [
     "key", "split", "fold_in", "bits", "uniform", "normal", "bernoulli", "categorical",
-    "randint", "permutation", "truncated_normal", "gumbel", "is_key",
+    "randint", "permutation", "truncated_normal", "gumbel", "is_key", "PRNGKey",
 ]
 
 KEY_SHAPE = (4,)
@@ -73,6 +73,15 @@ def key(seed: int) -> np.ndarray:
         )
     s = int(seed) & _MASK128
     return np.array([(s >> (32 * (3 - i))) & 0xFFFFFFFF for i in range(4)], dtype=KEY_DTYPE)
+
+
+def PRNGKey(seed: int) -> np.ndarray:  # noqa: N802  JAX's name, for code ported from JAX
+    """:func:`key` under JAX's older name, so ``random.PRNGKey(0)`` in ported code works.
+
+    >>> bool((PRNGKey(7) == key(7)).all())
+    True
+    """
+    return key(seed)
 
 
 def is_key(x) -> bool:

@@ -148,9 +148,29 @@ def _branch_index(index, n: int, what: str):
     return np.array(int(a), np.int32)
 
 
+def _is_weak(leaf) -> bool:
+    """A Python number: weakly typed (NEP 50), so it must not become a typed operand."""
+    return isinstance(leaf, (bool, int, float, complex)) and not isinstance(leaf, np.generic)
+
+
 def _branches(fns, operands, what: str):
-    leaves, in_tree, avals = _flatten_args(tuple(operands), what)
-    traced = [trace_closed(f, avals, in_tree, f"{what} branch {k}") for k, f in enumerate(fns)]
+    all_leaves, full_tree = tree.flatten(tuple(operands))
+    # Python numbers among the operands reach the branches as they are (weakly typed, as
+    # in JAX): an int operand must not turn a float32 computation into float64.
+    weak = [_is_weak(x) for x in all_leaves]
+    strong = [x for x, w in zip(all_leaves, weak) if not w]
+    leaves, in_tree, avals = _flatten_args(tuple(strong), what)
+
+    def with_numbers(f):
+        def branch(*traced):
+            it = iter(traced)
+            ops = [x if w else next(it) for x, w in zip(all_leaves, weak)]
+            return f(*tree.unflatten(full_tree, ops))
+
+        return branch
+
+    traced = [trace_closed(with_numbers(f), avals, in_tree, f"{what} branch {k}")
+              for k, f in enumerate(fns)]
     g0, _, tree0 = traced[0]
     for k, (g, _, t) in enumerate(traced[1:], 1):
         msg = _mismatch(f"{what}: branch {k}'s output", tree0, g0.out_avals, t, g.out_avals)

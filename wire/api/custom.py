@@ -11,47 +11,115 @@ Decorate a function, then attach its rule, as in JAX::
         (x,), (t,) = primals, tangents
         return log1pexp(x), t * wire.scipy.special.expit(x)   # never overflows
 
-The function is traced into a closed sub-graph held by one generic primitive whose params
-carry the rule, so the rule applies inside any transform and at any order. Values the
-function closes over from an enclosing trace are constants to the custom rule.
+Called on traced values, the function is traced into a closed sub-graph held by one generic
+primitive whose ``rule`` param names this object (``wire.higher_order.custom``), so the rule
+applies inside any transform and at any order.
+
+*Closure conversion.* Traced values of an enclosing computation that the function uses (found
+by tracing it) or that its rules hold in their Python closures become extra operands of the
+call. The function is differentiated through them like any code, the rules see them as
+constants, and everything the rules return is rebuilt on the call's operands — so rules that
+close over traced values work in derivative graphs, under ``vmap`` and ``jit`` alike.
+
+``nondiff_argnums`` name static arguments (numbers, strings, callables: hashable, never
+traced). As in JAX, ``fwd`` takes every argument in the order of the call, while ``bwd`` and
+the JVP rule take the static ones first: ``bwd(*static, residuals, ct)``,
+``rule(*static, primals, tangents)``.
 """
 
 from __future__ import annotations
 
 import functools
+import types
 
 from .. import tree
 from ..errors import WireError, at, user_location
-from ..ir import Graph, input_node, substitute
-from ..higher_order.custom import custom_jvp_call_p, custom_vjp_call_p
+from ..ir import Graph, const_op, input_node, substitute, toposort
+from ..higher_order.custom import CustomRule, custom_jvp_call_p, custom_vjp_call_p, merge_static
 from ..core import Tracer, bind, flat_avals, trace_flat
 from .rule_key import RuleKey
 
 
 def _split_static(args, nondiff_argnums):
-    static = tuple(args[i] for i in nondiff_argnums)
-    dyn = tuple(a for i, a in enumerate(args) if i not in nondiff_argnums)
-    for i, s in zip(nondiff_argnums, static):
+    n = len(args)
+    for i in nondiff_argnums:
+        if not -n <= i < n:
+            raise WireError(f"nondiff_argnums {tuple(nondiff_argnums)} is out of range for a "
+                            f"call with {n} positional arguments{at(user_location())}")
+    nums = tuple(i % n for i in nondiff_argnums)
+    static = tuple(args[i] for i in nums)
+    dyn = tuple(a for i, a in enumerate(args) if i not in nums)
+    for i, s in zip(nums, static):
+        if any(isinstance(v, Tracer) for v in tree.leaves(s)):
+            raise WireError(
+                f"nondiff argument {i} holds a traced value; nondiff_argnums are for static "
+                "values (numbers, strings, callables). Pass traced values as ordinary "
+                f"arguments (a bwd may return None as their cotangent){at(user_location())}")
         try:
             hash(s)
         except TypeError:
             raise WireError(
                 f"nondiff argument {i} ({type(s).__name__}) must be hashable{at(user_location())}"
             ) from None
-    return static, dyn
+    return nums, static, dyn
 
 
-def _trace_closed(fun, static, dyn):
-    """Trace ``fun(*static, *dyn)`` over dyn's leaves; closed-over tracers become extra inputs."""
+def closure_tracers(*fns) -> list[Tracer]:
+    """Tracers held in the Python closures of ``fns``: closure cells, default arguments,
+    ``functools.partial`` arguments and the containers and nested functions among them."""
+    found, seen = [], set()
+    stack = list(fns)
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or obj is None:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, Tracer):
+            found.append(obj)
+        elif isinstance(obj, (tuple, list, set, frozenset)):
+            stack.extend(obj)
+        elif isinstance(obj, dict):
+            stack.extend(obj.values())
+        elif isinstance(obj, functools.partial):
+            stack.extend([obj.func, *obj.args, *obj.keywords.values()])
+        elif isinstance(obj, types.MethodType):
+            stack.append(obj.__func__)
+        elif isinstance(obj, types.FunctionType):
+            for cell in obj.__closure__ or ():
+                try:
+                    stack.append(cell.cell_contents)
+                except ValueError:  # an empty cell (a name assigned later)
+                    pass
+            stack.extend(obj.__defaults__ or ())
+            stack.extend((obj.__kwdefaults__ or {}).values())
+    return found
+
+
+def _trace_closed(fun, nums, static, dyn, rule_closures):
+    """Trace ``fun`` over ``dyn``'s leaves; the closed-over values (free leaves of its graph,
+    then the nodes the rules close over) become extra graph inputs. Returns the graph, the
+    argument leaves, their structure and the closed-over nodes."""
     leaves, in_tree = tree.flatten(dyn)
-    graph = trace_flat(lambda *d: fun(*static, *d), flat_avals(leaves, in_tree), in_tree)
-    free = list(graph.free_vars)
-    if free:
+    graph = trace_flat(lambda *d: fun(*merge_static(nums, static, d)),
+                       flat_avals(leaves, in_tree), in_tree)
+    closed = list(graph.free_vars)
+    seen = set(closed)
+    for t in rule_closures:
+        node = t.node
+        if node not in seen and node.op is not const_op and _is_traced(node):
+            seen.add(node)
+            closed.append(node)
+    if closed:
         n = len(graph.inputs)
-        extra = [input_node(n + i, v.aval) for i, v in enumerate(free)]
-        outs = substitute(list(graph.outputs), dict(zip(free, extra)))
+        extra = [input_node(n + i, v.aval) for i, v in enumerate(closed)]
+        outs = substitute(list(graph.outputs), dict(zip(closed, extra)))
         graph = Graph(list(graph.inputs) + extra, outs, None, graph.out_tree)
-    return graph, leaves, in_tree, [Tracer(v) for v in free]
+    return graph, leaves, in_tree, closed
+
+
+def _is_traced(node) -> bool:
+    """Whether a node's value comes from a trace (it has a leaf that is not a constant)."""
+    return any(n.is_leaf and n.op is not const_op for n in toposort([node]))
 
 
 class _CustomFunction:
@@ -64,26 +132,45 @@ class _CustomFunction:
 
     __wire_rule_state__ = True  # RuleKey compares two of these by their state
 
+    primitive = None
+
     def __init__(self, fun, nondiff_argnums=()):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
 
-    def _trace(self, args, has_rule: bool, how: str):
-        """``None`` for all-concrete arguments (just call ``fun``), else
-        ``(static, graph, leaves, in_tree, free)``."""
-        if not has_rule:
+    def _has_rule(self) -> bool:
+        raise NotImplementedError
+
+    def _rule_functions(self) -> tuple:
+        raise NotImplementedError
+
+    def __call__(self, *args):
+        if not self._has_rule():
             kind = type(self).__name__
+            how = ".defjvp" if kind == "custom_jvp" else ".defvjp"
             raise WireError(f"{kind} function {self.__name__} has no rule: call {how}"
                             + at(user_location()))
-        static, dyn = _split_static(args, self.nondiff_argnums)
+        nums, static, dyn = _split_static(args, self.nondiff_argnums)
         if not any(isinstance(x, Tracer) for x in tree.leaves(dyn)):
-            return None
-        return (static, *_trace_closed(self.fun, static, dyn))
+            return self.fun(*args)  # nothing to differentiate by the rule
+        graph, leaves, in_tree, closed = _trace_closed(
+            self.fun, nums, static, dyn, closure_tracers(*self._rule_functions()))
+        rule = CustomRule(self, static, in_tree, tuple(closed), graph, key=RuleKey(self))
+        outs = bind(self.primitive, *leaves, *[Tracer(c) for c in closed],
+                    graph=graph, rule=rule)
+        return tree.unflatten(graph.out_tree, list(outs))
+
+    def __get__(self, obj, objtype=None):  # custom methods bind like functions
+        return self if obj is None else functools.partial(self, obj)
 
 
 class custom_jvp(_CustomFunction):
     """Decorator: a function with a user-defined forward-mode rule (reverse mode transposes it).
+
+    The rule ``rule(*nondiff_args, primals, tangents) -> (primal_out, tangent_out)`` must be
+    linear in the tangents; ``primal_out`` and ``tangent_out`` have the function's output
+    structure, shapes and dtypes.
 
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> @wire.custom_jvp
@@ -96,53 +183,31 @@ class custom_jvp(_CustomFunction):
     array(2.)
     """
 
+    primitive = custom_jvp_call_p
+
     def __init__(self, fun, nondiff_argnums=()):
         super().__init__(fun, nondiff_argnums)
-        self.rule = None
+        self.jvp_rule = None
+
+    def _has_rule(self) -> bool:
+        return self.jvp_rule is not None
+
+    def _rule_functions(self) -> tuple:
+        return (self.jvp_rule,)
 
     def defjvp(self, rule):
         """Attach ``rule(*nondiff_args, primals, tangents) -> (out, tangent_out)``."""
-        self.rule = rule
+        self.jvp_rule = rule
         return rule
-
-    def __call__(self, *args):
-        traced = self._trace(args, self.rule is not None, ".defjvp")
-        if traced is None:
-            return self.fun(*args)
-        static, graph, leaves, in_tree, free = traced
-        outs = bind(
-            custom_jvp_call_p, *leaves, *free, graph=graph,
-            rule=RuleKey(_closed_rule(self.rule, len(free))),
-            in_tree=_with_free_tree(in_tree, len(free)), static=static, name=self.__name__,
-        )
-        return tree.unflatten(graph.out_tree, list(outs))
-
-
-def _with_free_tree(in_tree, n_free):
-    if not n_free:
-        return in_tree
-    free_tree = tree.flatten((0,) * n_free)[1]
-    return tree.TreeDef("tuple", tuple, None, (in_tree, free_tree))
-
-
-def _closed_rule(rule, n_free):
-    """The user's rule, given (primals, tangents) that carry closed-over values at the end."""
-    if not n_free:
-        return rule
-
-    @functools.wraps(rule)
-    def closed(*a):
-        *static, primals, tangents = a
-        return rule(*static, primals[0], tangents[0])
-
-    return closed
 
 
 class custom_vjp(_CustomFunction):
     """Decorator: a function with user-defined reverse-mode rules ``fwd``/``bwd``.
 
-    ``fwd(*args) -> (out, residuals)``; ``bwd(*nondiff_args, residuals, ct) -> tuple`` with
-    one cotangent per differentiable argument. Forward mode differentiates the function itself.
+    ``fwd(*args) -> (out, residuals)`` takes the arguments as the function does;
+    ``bwd(*nondiff_args, residuals, ct) -> tuple`` returns one cotangent per differentiable
+    argument (``None`` for zero), each with its argument's structure, shapes and dtypes.
+    Forward mode differentiates the function itself.
 
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> @wire.custom_vjp
@@ -153,40 +218,18 @@ class custom_vjp(_CustomFunction):
     array(1.)
     """
 
+    primitive = custom_vjp_call_p
+
     def __init__(self, fun, nondiff_argnums=()):
         super().__init__(fun, nondiff_argnums)
         self.fwd = self.bwd = None
 
+    def _has_rule(self) -> bool:
+        return self.fwd is not None
+
+    def _rule_functions(self) -> tuple:
+        return (self.fwd, self.bwd)
+
     def defvjp(self, fwd, bwd):
         """Attach the forward (``fwd``) and backward (``bwd``) rules."""
         self.fwd, self.bwd = fwd, bwd
-
-    def __call__(self, *args):
-        traced = self._trace(args, self.fwd is not None, ".defvjp")
-        if traced is None:
-            return self.fun(*args)
-        static, graph, leaves, in_tree, free = traced
-        fwd, bwd, n_free = self.fwd, self.bwd, len(free)
-        if n_free:
-            # closed-over traced values are constants to the rule: drop their cotangents
-            user_fwd, user_bwd = fwd, bwd
-
-            def fwd(*a):
-                return user_fwd(*a[: len(a) - 1])
-
-            def bwd(*a):
-                return tuple(user_bwd(*a)) + (None,)
-
-        outs = bind(
-            custom_vjp_call_p, *leaves, *free, graph=graph, fwd=RuleKey(fwd), bwd=RuleKey(bwd),
-            in_tree=_free_last_tree(in_tree, n_free), out_tree=graph.out_tree, static=static,
-            name=self.__name__,
-        )
-        return tree.unflatten(graph.out_tree, list(outs))
-
-
-def _free_last_tree(in_tree, n_free):
-    if not n_free:
-        return in_tree
-    children = in_tree.children + (tree.flatten(tuple([0] * n_free))[1],)
-    return tree.TreeDef("tuple", tuple, None, children)

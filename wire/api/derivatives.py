@@ -13,13 +13,16 @@ import functools
 import numpy as np
 
 from .. import tree
-from ..errors import NonDifferentiableError, ShapeError, WireError, at, user_location
+from ..errors import (
+    NonDifferentiableError, ShapeError, WireError, WireTypeError, at, user_location,
+)
 from ..ir import Graph, input_node
+from ..ops.elementwise import convert
 from ..ops.layout import moveaxis, reshape, zeros_like_
 from ..core import Tracer, call_graph_flat, flat_avals, weak_leaves
-from ..transforms.jvp import forward
+from ..transforms.jvp import forward_and_primals
 from ..transforms.partial_eval import partial_eval
-from ..transforms.vjp import backward
+from ..transforms.vjp import backward_and_primals
 from .eager import Memo, run, trace_eager
 from .grad import (
     _graph_from, _normalize_argnums, _split_aux, arg_leaf_ranges, arg_trees, check_statics,
@@ -41,10 +44,10 @@ def jvp_graph(graph: Graph, simplify: bool = True, n_const: int = 0) -> Graph:
     n = len(graph.inputs)
     primal = list(graph.inputs[: n - n_const])
     t_inputs = [input_node(n + i, x.aval) for i, x in enumerate(primal)]
-    outs = forward(list(graph.outputs), primal, [Tracer(t) for t in t_inputs])
+    outs, primals = forward_and_primals(list(graph.outputs), primal,
+                                        [Tracer(t) for t in t_inputs], list(graph.outputs))
     t_outs = [zeros_like_(Tracer(o)) if t is None else t for t, o in zip(outs, graph.outputs)]
-    result = (tree.unflatten(graph.out_tree, list(graph.outputs)),
-              tree.unflatten(graph.out_tree, t_outs))
+    result = (tree.unflatten(graph.out_tree, primals), tree.unflatten(graph.out_tree, t_outs))
     g = _graph_from(list(graph.inputs) + t_inputs, _pair_tree(graph.in_tree, n_const), result)
     return maybe_simplify(g, simplify)
 
@@ -78,6 +81,20 @@ def _check_tangents(primals, tangents):
                 f"jvp: tangent {path} is {ta!r} but its primal is {pa!r}; a tangent must have "
                 f"the primal's shape and a floating dtype{at(user_location())}"
             )
+
+
+def _cast_like(leaves, avals) -> list:
+    """Tangent/cotangent leaves cast to the dtypes their graph inputs expect: one of another
+    float dtype (a float64 cotangent for a float32 output, a Python number) is accepted,
+    eagerly and under ``jit`` alike, and computed in the primal's dtype."""
+    out = []
+    for x, a in zip(leaves, avals):
+        if isinstance(x, Tracer):
+            out.append(x if x.dtype == a.dtype else convert(x, a.dtype))
+        else:
+            arr = np.asarray(x)
+            out.append(x if arr.dtype == a.dtype else arr.astype(a.dtype))
+    return out
 
 
 def _static_primals(f, primals, static_argnums, what):
@@ -122,6 +139,7 @@ def jvp(f, primals=None, tangents=None, *, simplify: bool = True, static_argnums
     graph, leaves, lifted = _eager_trace(g, primals)
     jg = _EAGER_JVP(graph, simplify, len(lifted))
     t_leaves, _ = tree.flatten(tuple(tangents))
+    t_leaves = _cast_like(t_leaves, graph.in_avals[: len(leaves)])
     return run(jg, leaves + lifted + t_leaves)
 
 
@@ -145,7 +163,7 @@ def linearize(f, *primals, simplify: bool = True, static_argnums=()):
 
     def f_jvp(*tangents):
         _check_tangents(primals, tangents)
-        t_leaves, _ = tree.flatten(tuple(tangents))
+        t_leaves = _cast_like(tree.flatten(tuple(tangents))[0], graph.in_avals)
         outs = split.finish(known, res, t_leaves, call_graph_flat)
         return tree.unflatten(graph.out_tree, outs[n_out:])
 
@@ -170,10 +188,16 @@ def vjp_graph(graph: Graph, simplify: bool = True, n_const: int = 0) -> Graph:
     argument of ``graph``. The last ``n_const`` inputs (lifted constants of an eager trace)
     get no cotangents.
     """
+    return _vjp_graph_and(graph, (), simplify, n_const)[0]
+
+
+def _vjp_graph_and(graph: Graph, keep, simplify: bool, n_const: int = 0):
+    """:func:`vjp_graph`, and the nodes ``keep`` as the custom rules met computed them."""
     n = len(graph.inputs)
     primal = list(graph.inputs[: n - n_const])
     ct_inputs = [input_node(n + i, o.aval) for i, o in enumerate(graph.outputs)]
-    cts = backward(list(graph.outputs), [Tracer(c) for c in ct_inputs], primal)
+    cts, kept = backward_and_primals(list(graph.outputs), [Tracer(c) for c in ct_inputs],
+                                     primal, list(keep))
     grads = [zeros_like_(Tracer(x)) if g is None else g for g, x in zip(cts, primal)]
     trees = arg_trees(graph.in_tree)
     ranges = arg_leaf_ranges(graph.in_tree)
@@ -182,17 +206,18 @@ def vjp_graph(graph: Graph, simplify: bool = True, n_const: int = 0) -> Graph:
                for t, r in zip(trees[:n_args], ranges[:n_args])]
     in_tree = tree.TreeDef("tuple", tuple, None, (graph.in_tree, graph.out_tree))
     g = _graph_from(list(graph.inputs) + ct_inputs, in_tree, tuple(per_arg))
-    return maybe_simplify(g, simplify)
+    return maybe_simplify(g, simplify), kept
 
 
-def _vjp_parts(core: Graph, simplify: bool, n_const: int, n_extra: int):
-    """The VJP graph of ``core`` with its last ``n_extra`` outputs' values riding along (the
-    primal outputs and aux), split so the forward pass runs once (memoized per graph)."""
-    vg = vjp_graph(Graph(core.inputs, core.outputs[: len(core.outputs) - n_extra],
-                         core.in_tree, None), simplify, n_const)
-    full = Graph(vg.inputs, list(vg.outputs) + list(core.outputs[len(core.outputs) - n_extra:]))
-    n_ct = len(core.outputs) - n_extra
-    return vg, partial_eval(full, [True] * len(core.inputs) + [False] * n_ct)
+def _vjp_parts(core: Graph, simplify: bool, n_const: int, n_aux: int):
+    """The VJP graph of ``core``'s outputs but its last ``n_aux`` (aux), and its partial
+    evaluation: every output of ``core`` rides along as the custom rules met computed it, so
+    the forward pass runs once (memoized per graph)."""
+    n_main = len(core.outputs) - n_aux
+    main = Graph(core.inputs, core.outputs[:n_main], core.in_tree, None)
+    vg, kept = _vjp_graph_and(main, list(core.outputs), simplify, n_const)
+    full = Graph(vg.inputs, list(vg.outputs) + list(kept))
+    return vg, partial_eval(full, [True] * len(core.inputs) + [False] * n_main)
 
 
 _EAGER_VJP = Memo(_vjp_parts)
@@ -220,11 +245,11 @@ def vjp(f, *primals, has_aux: bool = False, simplify: bool = True, static_argnum
     main, aux = _split_aux(graph, has_aux, "vjp")
     main_leaves, main_tree = tree.flatten(main)
     aux_leaves, aux_tree = tree.flatten(aux)
-    # the primal outputs and aux ride along, computed by the forward pass
-    extra = list(main_leaves) + list(aux_leaves)
-    core = Graph(graph.inputs, list(main_leaves) + extra, graph.in_tree, None)
-    vg, split = _EAGER_VJP(core, simplify, len(lifted), len(extra))
+    # the primal outputs and aux ride along, as the custom rules met computed them
+    core = Graph(graph.inputs, list(main_leaves) + list(aux_leaves), graph.in_tree, None)
+    vg, split = _EAGER_VJP(core, simplify, len(lifted), len(aux_leaves))
     known, res = split.run(p_leaves + lifted, call_graph_flat)
+    extra = core.outputs
     fwd_vals = known[len(known) - len(extra):]
     out = tree.unflatten(main_tree, fwd_vals[: len(main_leaves)])
     aux_val = tree.unflatten(aux_tree, fwd_vals[len(main_leaves):])
@@ -244,7 +269,13 @@ def vjp(f, *primals, has_aux: bool = False, simplify: bool = True, static_argnum
                     f"vjp_fn: cotangent of shape {tuple(shape)} for an output {a!r}"
                     f"{at(user_location())}"
                 )
-        outs = split.finish(known, res, ct_leaves, call_graph_flat)
+            kind = _dtype(c).kind
+            if a.dtype.kind in "fc" and (kind == "b" or (kind == "c") > (a.dtype.kind == "c")):
+                raise WireTypeError(
+                    f"vjp_fn: cotangent of dtype {_dtype(c)} for an output {a!r}; a cotangent "
+                    f"has the output's (floating) dtype{at(user_location())}"
+                )
+        outs = split.finish(known, res, _cast_like(ct_leaves, out_avals), call_graph_flat)
         cts = tree.unflatten(vg.out_tree, outs[: len(vg.outputs)])
         if len(nums) == n_all:
             return cts

@@ -20,11 +20,11 @@ from ..errors import NonDifferentiableError, WireError, at, user_location
 from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat, weak_leaves
 from ..ir import Aval, Graph, Node, _flat_tree, const_op, var_node
 from ..ops.layout import full, ones_like_, zeros_like_
-from ..transforms.rules import ALGEBRA
+from ..transforms.rules import DERIVATIVES
 from ..transforms.simplify import (
     cse, dce, fold_constants, primitive_passes, rewrite, simplify as run_simplify,
 )
-from ..transforms.vjp import backward
+from ..transforms.vjp import backward, backward_and_primals
 from ..tracebacks import entry_point
 from .eager import Memo, run, trace_eager
 
@@ -271,11 +271,12 @@ def memo_graph_transform(fn):
 
 @memo_graph_transform
 def _simplified(graph: Graph) -> Graph:
-    return run_simplify(graph)
+    return run_simplify(graph, DERIVATIVES)
 
 
 def maybe_simplify(graph: Graph, simplify: bool = True) -> Graph:
-    """``wire.simplify(graph)`` when asked (transforms do by default), else ``graph``."""
+    """``wire.simplify(graph, rules.DERIVATIVES)`` when asked (transforms do by default:
+    collecting like terms keeps derivative graphs small), else ``graph``."""
     return _simplified(graph) if simplify else graph
 
 
@@ -304,7 +305,10 @@ def _grad_graph(graph, argnums, has_aux, with_value, simplify) -> Graph:
     nums, ranges = differentiable_inputs(graph, argnums, what)
     wrt = [graph.inputs[i] for a in nums for i in ranges[a]]
     one = full((), 1, value.aval.dtype)
-    cts = backward([value], [one], wrt)
+    # the value and aux come back as the custom rules met computed them (wire.transforms.vjp)
+    aux_leaves, aux_tree = tree.flatten(aux)
+    cts, kept = backward_and_primals([value], [one], wrt, [value] + aux_leaves)
+    value, aux = kept[0], tree.unflatten(aux_tree, kept[1:])
     grads = [zeros_like_(Tracer(n)) if g is None else g for g, n in zip(cts, wrt)]
     trees = arg_trees(graph.in_tree)
     per_arg, k = [], 0
@@ -391,8 +395,8 @@ def _eager_grad(graph, argnums, has_aux, with_value, simplify) -> Graph:
     if not simplify:
         return dgraph
     if len(dgraph) <= EAGER_SIMPLIFY_LIMIT:
-        return run_simplify(dgraph)
-    return pipe(dgraph, dce, primitive_passes, fold_constants, rewrite(ALGEBRA), cse)
+        return run_simplify(dgraph, DERIVATIVES)
+    return pipe(dgraph, dce, primitive_passes, fold_constants, rewrite(DERIVATIVES), cse)
 
 
 eager_grad_graph = Memo(_eager_grad)

@@ -66,11 +66,24 @@ TREE: ``"*"`` (a leaf), ``{"none": null}``, ``{"tuple": [TREE, ...]}``, ``{"list
 file, so they are saved as their plain equivalents (tuple, dict, list, dict): a function
 traced on a namedtuple loads as a graph taking a tuple.
 
+*Custom rules are saved by reference.* The ``rule`` param of a ``custom_jvp_call`` /
+``custom_vjp_call`` node is ``{"custom_rule": {"kind": "custom_jvp", "module": "pkg.mod",
+"qualname": "name", "static": VALUE, "in_tree": TREE, "graph": k}}`` (``static``: the
+``nondiff_argnums`` values, a tuple), or after ``vmap`` ``{"batched_rule": {"inner": VALUE,
+"dims": [0, null, ...], "graph": k}}``. The function is found again by its module and
+qualified name among the modules *already imported* when loading (``wire.load`` imports
+nothing, so import the module that defines the custom function first), and must be a
+``wire.custom_jvp``/``custom_vjp`` object of that kind with its rule attached. Saving checks
+the same, so a graph that saves also loads: the custom function must be reachable as
+``module.qualname`` (defined at module level, not inside a function), its static arguments
+must be values the format holds, and its rules must not close over traced values.
+
 On load every node's aval is *re-derived* by its primitive's shape rule and must equal the
 recorded one; arities and param names are checked against the primitive; dtypes must be in
 the list above; base64 data must have exactly ``prod(shape) * itemsize`` bytes. Graphs that
-cannot be saved raise ``WireError`` naming the node: params that are Python functions
-(``custom_jvp``/``custom_vjp`` rules), and open-trace argument nodes.
+cannot be saved raise ``WireError`` naming the node: params that are Python functions (a
+callable static argument, say), custom rules that cannot be found again by name, and
+open-trace argument nodes.
 """
 
 from __future__ import annotations
@@ -82,6 +95,8 @@ import inspect
 import json
 import math
 import os
+import re
+import sys
 
 import numpy as np
 from pyrsistent import pmap
@@ -100,7 +115,9 @@ from ..ir import (
     make_node,
     var_op,
 )
+from ..higher_order.custom import BatchedRule, CustomRule
 from ..tree import LEAF, TreeDef
+from .custom import custom_jvp, custom_vjp
 from .registry import REGISTRY
 
 FORMAT = "wire.graph"
@@ -198,6 +215,12 @@ class _Encoder:
             return {"graph": self.subgraph(v)}
         if isinstance(v, TreeDef):
             return {"tree": _enc_tree(v)}
+        if isinstance(v, CustomRule):
+            return {"custom_rule": self.custom_rule(v)}
+        if isinstance(v, BatchedRule):
+            return {"batched_rule": {"inner": self.value(v.inner),
+                                     "dims": [self.value(d) for d in v.dims],
+                                     "graph": self.subgraph(v.graph)}}
         if callable(v):
             raise _Unsavable(
                 f"is a Python function ({getattr(v, '__qualname__', type(v).__name__)}); "
@@ -205,6 +228,31 @@ class _Encoder:
                 "graph without custom rules, or re-create them after loading"
             )
         raise _Unsavable(f"has a value of type {type(v).__name__} that the format cannot hold")
+
+    def custom_rule(self, rule: CustomRule) -> dict:
+        owner = rule.owner
+        kind = type(owner).__name__
+        if rule.closed:
+            raise _Unsavable(
+                f"is the rule of {rule.name}, which closes over {len(rule.closed)} traced "
+                "value(s); a saved rule is a reference to a module-level function, so pass "
+                "them as arguments to save it")
+        module, qualname = getattr(owner, "__module__", None), getattr(owner, "__qualname__", "")
+        if _find_custom(module, qualname, kind) is not owner:
+            # made without the decorator syntax (``g = custom_vjp(f)``): the name it is bound to
+            names = [k for k, o in vars(sys.modules.get(module, sys)).items() if o is owner]
+            qualname = min(names) if names else qualname
+        if _find_custom(module, qualname, kind) is not owner:
+            raise _Unsavable(
+                f"is the rule of {kind} function {rule.name}, which cannot be found again as "
+                f"{module}.{qualname}: a saved rule is a reference by name, so define the "
+                f"{kind} function at module level")
+        try:
+            static = self.value(rule.static)
+        except _Unsavable as e:
+            raise _Unsavable(f"(the rule of {rule.name}) has a static argument that {e}") from None
+        return {"kind": kind, "module": module, "qualname": qualname, "static": static,
+                "in_tree": _enc_tree(rule.in_tree), "graph": self.subgraph(rule.graph)}
 
     def subgraph(self, g: Graph) -> int:
         k = self.graph_ids.get(g)
@@ -217,6 +265,25 @@ class _Encoder:
 
 class _Unsavable(Exception):
     pass
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+_KINDS = {"custom_jvp": custom_jvp, "custom_vjp": custom_vjp}
+
+
+def _find_custom(module, qualname, kind: str):
+    """The ``kind`` object named ``module.qualname`` among the imported modules, or None.
+    Nothing is imported and nothing but attribute lookups on a module runs."""
+    if not (isinstance(module, str) and isinstance(qualname, str) and _NAME.match(module)
+            and _NAME.match(qualname)):
+        return None
+    obj = sys.modules.get(module)
+    for part in qualname.split("."):
+        if obj is None:
+            return None
+        obj = inspect.getattr_static(obj, part, None)
+    cls = _KINDS.get(kind)
+    return obj if cls is not None and type(obj) is cls else None
 
 
 def _where(n: Node) -> str:
@@ -439,7 +506,7 @@ def _dec_array(x, what: str) -> np.ndarray:
 
 _TAGS = (
     "none", "bool", "int", "float", "complex", "str", "tuple", "list", "slice", "ellipsis",
-    "dtype", "scalar", "array", "graph", "tree",
+    "dtype", "scalar", "array", "graph", "tree", "custom_rule", "batched_rule",
 )
 
 
@@ -502,7 +569,50 @@ def _dec_value(x, what: str, graphs: list):
         return graphs[k]
     if tag == "tree":
         return _dec_tree(v, what)
+    if tag == "custom_rule":
+        return _dec_custom_rule(v, what, graphs)
+    if tag == "batched_rule":
+        _obj(v, what, ("inner", "dims", "graph"))
+        inner = _dec_value(v["inner"], f"{what} inner", graphs)
+        if not isinstance(inner, (CustomRule, BatchedRule)):
+            _fail(f"{what}: inner must be a custom_rule or batched_rule")
+        dims = tuple(_dec_value(d, f"{what} dims", graphs) for d in _list(v["dims"], what))
+        if any(d not in (0, None) or type(d) is bool for d in dims):
+            _fail(f"{what}: dims must be 0 or none")
+        graph = _dec_value({"graph": v["graph"]}, f"{what} graph", graphs)
+        if len(dims) != len(graph.inputs) or len(inner.graph.inputs) != len(dims):
+            _fail(f"{what}: {len(dims)} dims for graphs of {len(graph.inputs)} and "
+                  f"{len(inner.graph.inputs)} inputs")
+        return BatchedRule(inner, dims, graph)
     _fail(f"{what}: unknown tag {tag!r} (expected one of {', '.join(_TAGS)})")
+
+
+def _dec_custom_rule(v, what: str, graphs: list) -> CustomRule:
+    _obj(v, what, ("kind", "module", "qualname", "static", "in_tree", "graph"))
+    kind, module, qualname = v["kind"], v["module"], v["qualname"]
+    if kind not in _KINDS:
+        _fail(f"{what}: kind must be one of {sorted(_KINDS)}, got {kind!r}")
+    for field, name in (("module", module), ("qualname", qualname)):
+        if not isinstance(name, str) or not _NAME.match(name):
+            _fail(f"{what}: {field} must be a dotted Python name, got {name!r}")
+    owner = _find_custom(module, qualname, kind)
+    if owner is None:
+        hint = (f"module {module!r} is not imported: import it before loading (wire.load "
+                "never imports)" if module not in sys.modules
+                else f"{module}.{qualname} is not a {kind} function")
+        _fail(f"{what}: the {kind} function {module}.{qualname} is not found: {hint}")
+    if not owner._has_rule():
+        _fail(f"{what}: {module}.{qualname} has no rule attached")
+    static = _dec_value(v["static"], f"{what} static", graphs)
+    if type(static) is not tuple or len(static) != len(owner.nondiff_argnums):
+        _fail(f"{what}: static must be a tuple of {len(owner.nondiff_argnums)} value(s) (the "
+              f"nondiff_argnums of {qualname})")
+    in_tree = _dec_tree(v["in_tree"], f"{what} in_tree")
+    graph = _dec_value({"graph": v["graph"]}, f"{what} graph", graphs)
+    if in_tree.num_leaves != len(graph.inputs):
+        _fail(f"{what}: in_tree has {in_tree.num_leaves} leaves for a graph of "
+              f"{len(graph.inputs)} inputs")
+    return CustomRule(owner, static, in_tree, (), graph)
 
 
 def _dec_tree(x, what: str) -> TreeDef:
@@ -612,6 +722,15 @@ def _dec_node(nx, k: int, nodes: list, graphs: list, memo: dict, registry) -> No
                   f"{name} takes {sorted(allowed) or 'none'}")
         if not required <= keys:
             _fail(f"missing param(s) {sorted(required - keys)}")
+    rule = params.get("rule")
+    if isinstance(rule, (CustomRule, BatchedRule)):
+        kind = "custom_jvp" if name == "custom_jvp_call" else "custom_vjp"
+        base = rule
+        while isinstance(base, BatchedRule):
+            base = base.inner
+        if type(base.owner).__name__ != kind or rule.graph != params.get("graph") \
+                or len(ins) != len(rule.graph.inputs):
+            _fail(f"its rule does not fit a {name} node of these operands and graph")
     in_avals = tuple([n.aval for n in ins])
     frozen = pmap(params) if params else EMPTY_PARAMS
     try:

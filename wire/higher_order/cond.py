@@ -25,10 +25,13 @@ from ..errors import ShapeError
 from ..ir import Aval, Graph
 from ..ops.batching import batch_size, to_front
 from ..ops.elementwise import ge, sin
+from ..transforms.vjp import WithPrimals
 from .subgraph import (
     batch_graph,
     batch_to_front,
     batched_outputs,
+    calls_custom,
+    rebased_graph,
     check_avals,
     closed_graph,
     float_mask,
@@ -73,7 +76,18 @@ def _cond_jvp(ts, out, index, *ops, branches):
     out_f = float_mask(branches[0].out_avals)
     new = tuple(_cond_jvp_graph(b, in_nz, out_f) for b in branches)
     res = bind(cond_p, index, *ops, *[t for t in ts[1:] if t is not None], branches=new)
-    return tuple(spread(res, out_f))
+    return _with_rebased_primals(tuple(spread(res, out_f)), index, ops, branches, False)
+
+
+def _with_rebased_primals(derivatives, index, ops, branches, reverse: bool):
+    """The rule's result, with the outputs as the custom rules inside compute them when
+    some branch calls one (wire.transforms.vjp: rules apply once)."""
+    if not any(calls_custom(b) for b in branches):
+        return derivatives
+    new = tuple(rebased_graph(b, reverse) for b in branches)
+    if new == tuple(branches):
+        return derivatives
+    return WithPrimals(derivatives, cond_bind(index, ops, new))
 
 
 def branch_vjp_graph(branch: Graph, in_f, out_f) -> Graph:
@@ -93,7 +107,7 @@ def _cond_vjp(ct, out, index, *ops, branches):
         return (None,) * (1 + len(ops))
     new = tuple(branch_vjp_graph(b, in_f, out_f) for b in branches)
     res = bind(cond_p, index, *ops, *pick(ct, out_f), branches=new)
-    return (None, *spread(res, in_f))
+    return _with_rebased_primals((None, *spread(res, in_f)), index, ops, branches, True)
 
 
 def _cond_batch(args, dims, *, branches):

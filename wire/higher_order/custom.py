@@ -1,8 +1,27 @@
 """The two generic primitives behind ``wire.custom_jvp`` and ``wire.custom_vjp``.
 
-The user's function is a closed sub-graph in the params (so evaluation and printing need
-nothing special) and the user's rule is a callable param. The registry stays closed: users
+A custom call's operands are the leaves of the differentiable arguments, then the *closed-over
+values*: traced values of an enclosing computation that the function or its rules use (closure
+conversion, done by ``wire.api.custom``). Its params are the user's function as a closed
+sub-graph over all operands (so evaluation and printing need nothing special) and a
+:class:`CustomRule`: which user object holds the rules, the static (``nondiff_argnums``)
+arguments, and the closed-over values as the rules see them. The registry stays closed: users
 never add primitives, they parametrise these two.
+
+How derivatives are taken, and the checks on what a user's rule returns:
+
+* the differentiable arguments get the user's rule; the closed-over values are differentiated
+  through the function itself (its graph), so ``d/dy`` of a function closing over ``y`` is
+  exact whatever the rule says about the arguments;
+* the rule's code refers to the closed-over values as they were when it was defined; every
+  value it returns is rebuilt on the node's current operands, so a rule works unchanged in a
+  derivative graph, under ``vmap`` and after its trace has closed (no stale tracer escapes);
+* each rule's result also says how it computes the primal outputs (``fwd``'s output, the JVP
+  rule's primal), which the drivers put in the derivative graph in place of the call
+  (:class:`wire.transforms.vjp.WithPrimals`): a rule applies once, and outer derivatives
+  differentiate its code, as in JAX;
+* outputs, tangents and cotangents must have the shape and dtype of the value they belong to
+  (a Python number counts as weakly typed); anything else raises a ``WireError`` naming both.
 """
 
 from __future__ import annotations
@@ -16,15 +35,369 @@ from ..core import TraceTag, Tracer, bind, evaluate_flat, to_tracer, trace
 from ..core.lowering import xp_run_graph
 from ..core.primitive import Primitive
 from ..core.formula import call_graph as call_graph_formula
-from ..errors import ShapeError, WireError, at, user_location
-from ..ir import arg_op, make_node, substitute
+from ..errors import ShapeError, WireError, WireTypeError, at, user_location
+from ..ir import Graph, arg_op, make_node, substitute
 from ..ops.batching import batch_size, to_front
 from ..ops.elementwise import cos, exp, log1p, sin
 from ..ops.layout import zeros_like_
 from ..ops.reductions import reduce_sum
-from ..transforms.jvp import forward
-from ..transforms.vjp import backward
+from ..transforms.jvp import forward, forward_and_primals
+from ..transforms.vjp import WithPrimals, backward
 from ..transforms.vmap import vmap_flat, vmap_leaves
+
+__all__ = ["CustomRule", "BatchedRule", "custom_jvp_call_p", "custom_vjp_call_p",
+           "merge_static"]
+
+
+# --------------------------------------------------------------------------- the rule param
+
+
+class CustomRule:
+    """The ``rule`` param of a custom call: ``owner`` (the ``wire.custom_jvp``/``custom_vjp``
+    object holding the user's rules and ``nondiff_argnums``), ``static`` (the values of the
+    nondiff arguments), ``in_tree`` (the structure of the differentiable arguments),
+    ``closed`` (the nodes of the closed-over values as the rules captured them, one per
+    trailing operand) and ``graph`` (the function's graph, as in the ``graph`` param).
+
+    Equal fields make equal rules, so two calls on the same values are one node.
+    """
+
+    __slots__ = ("owner", "static", "in_tree", "closed", "graph", "key", "_hash")
+
+    def __init__(self, owner, static: tuple, in_tree, closed: tuple, graph: Graph, key=None):
+        sa = object.__setattr__
+        sa(self, "owner", owner)
+        sa(self, "static", tuple(static))
+        sa(self, "in_tree", in_tree)
+        sa(self, "closed", tuple(closed))
+        sa(self, "graph", graph)
+        # ``key``: a hashable standing for ``owner`` (wire.api compares custom functions by
+        # their code and captured values, so one defined afresh at every call of a library
+        # function, such as odeint's, gives equal rules); without it (a loaded graph's rule),
+        # owner's identity. The hash leaves the owner out, so the two kinds can be equal.
+        sa(self, "key", key)
+        sa(self, "_hash", hash((self.static, in_tree, self.closed, graph)))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("custom rules are immutable")
+
+    def __eq__(self, other):
+        if not isinstance(other, CustomRule) or self._hash != other._hash:
+            return False
+        if self.key is None or other.key is None:
+            same_owner = self.owner is other.owner
+        else:
+            same_owner = self.key == other.key
+        return (same_owner and self.static == other.static and self.in_tree == other.in_tree
+                and self.closed == other.closed and self.graph == other.graph)
+
+    def __hash__(self):
+        return self._hash
+
+    @property
+    def name(self) -> str:
+        return getattr(self.owner, "__name__", "custom")
+
+    @property
+    def n_args(self) -> int:
+        """How many operands are argument leaves (the closed-over values follow)."""
+        return self.in_tree.num_leaves
+
+    def __repr__(self):
+        return self.name
+
+
+class BatchedRule:
+    """The rule of a custom call that went through ``vmap``: ``inner`` (the rule of the
+    unbatched call) applied to every example, ``dims`` the batch axis of each operand (0 or
+    ``None``; batched operands are moved to the front first), ``graph`` the batched graph."""
+
+    __slots__ = ("inner", "dims", "graph", "_hash")
+
+    def __init__(self, inner, dims: tuple, graph: Graph):
+        sa = object.__setattr__
+        sa(self, "inner", inner)
+        sa(self, "dims", tuple(dims))
+        sa(self, "graph", graph)
+        sa(self, "_hash", hash((inner, self.dims, graph)))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("custom rules are immutable")
+
+    def __eq__(self, other):
+        return (isinstance(other, BatchedRule) and self._hash == other._hash
+                and self.inner == other.inner and self.dims == other.dims
+                and self.graph == other.graph)
+
+    def __hash__(self):
+        return self._hash
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def __repr__(self):
+        return f"vmap({self.inner!r})"
+
+
+def merge_static(nondiff_argnums, static, dyn) -> tuple:
+    """The full positional argument tuple: ``static`` values at ``nondiff_argnums``, the
+    differentiable ``dyn`` arguments in order around them (as the user wrote the call).
+
+    >>> merge_static((1,), ("s",), ("a", "b"))
+    ('a', 's', 'b')
+    """
+    pos = dict(zip(nondiff_argnums, static))
+    rest = iter(dyn)
+    return tuple(pos[i] if i in pos else next(rest) for i in range(len(pos) + len(dyn)))
+
+
+def flatten_like(value, treedef) -> list:
+    """The leaves of ``value`` in the structure ``treedef``, where a ``None`` in place of a
+    subtree stands for its leaves being ``None`` (a zero derivative, as JAX allows);
+    ``None`` if the structures differ otherwise.
+
+    >>> flatten_like((1.0, None), tree.flatten((0.0, {"a": 0.0, "b": 0.0}))[1])
+    [1.0, None, None]
+    """
+    out: list = []
+
+    def go(v, td) -> bool:
+        if v is None and td.kind != "none":
+            out.extend([None] * td.num_leaves)
+            return True
+        leaves, vt = tree.flatten(v)
+        if vt == td:
+            out.extend(leaves)
+            return True
+        if td.kind in ("leaf", "none") or vt.kind != td.kind or vt.aux != td.aux \
+                or len(vt.children) != len(td.children):
+            return False
+        k = 0
+        for vc, tc in zip(vt.children, td.children):
+            child = tree.unflatten(vc, leaves[k:k + vc.num_leaves])
+            k += vc.num_leaves
+            if not go(child, tc):
+                return False
+        return True
+
+    return out if go(value, treedef) else None
+
+
+# --------------------------------------------------------------------------- checking results
+
+
+def _leaf_aval(v):
+    """``(shape, dtype or None)`` of a rule's output leaf; ``None`` dtype for a Python
+    number (weakly typed: it takes the dtype of the value it stands for)."""
+    if isinstance(v, Tracer):
+        return v.shape, v.dtype
+    if isinstance(v, (bool, np.bool_)):
+        return (), np.dtype(bool)
+    if isinstance(v, (int, float, complex)) and not isinstance(v, np.generic):
+        return (), None
+    a = np.asarray(v)
+    return a.shape, a.dtype
+
+
+def fit_leaves(leaves, avals, who: str, what: str, *, derivative: bool, close: str = "") -> list:
+    """``leaves`` (a rule's output) checked against ``avals`` and made tracers.
+
+    A leaf must have its aval's shape and dtype (a Python number takes the dtype). For a
+    ``derivative`` (tangent, cotangent) of a value that is not floating (an integer input),
+    the leaf is ignored (``None``): such values have no derivative.
+    """
+    out = []
+    for i, (v, a) in enumerate(zip(leaves, avals)):
+        what_i = f"{what} {i}{close}"
+        if derivative and not a.is_float:
+            out.append(None)
+            continue
+        if v is None:
+            if derivative:
+                out.append(None)
+                continue
+            raise WireError(f"{who}: {what_i} is None where {a!r} was expected"
+                            + at(user_location()))
+        try:
+            shape, dtype = _leaf_aval(v)
+        except Exception:
+            raise WireTypeError(f"{who}: {what_i} is a {type(v).__name__}, not an array "
+                                f"(expected {a!r}){at(user_location())}") from None
+        if tuple(shape) != tuple(a.shape):
+            raise ShapeError(f"{who}: {what_i} has shape {tuple(shape)}, but it must match "
+                             f"{a!r}{at(user_location())}")
+        if dtype is not None and dtype != a.dtype:
+            raise WireTypeError(
+                f"{who}: {what_i} has dtype {dtype}, but it must match {a!r} (a "
+                f"{'derivative' if derivative else 'value'} has the dtype of its "
+                f"{'primal' if derivative else 'function output'}; cast it with "
+                f".astype){at(user_location())}")
+        t = to_tracer(v) if isinstance(v, Tracer) else to_tracer(np.asarray(v, a.dtype))
+        out.append(t)
+    return out
+
+
+def _pair(result, who: str, what: str):
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise WireError(f"{who} must return a pair {what}, got "
+                        f"{type(result).__name__}{at(user_location())}")
+    return result
+
+
+def _same_tree(got, want, who: str, what: str):
+    if got != want:
+        raise WireError(f"{who}: {what} has structure {got!r}, but the function returns "
+                        f"{want!r}{at(user_location())}")
+
+
+def _closure_map(rule: CustomRule, xs) -> dict:
+    """Closed-over nodes as the rules captured them -> the node's current operands."""
+    n = rule.n_args
+    return {c: to_tracer(x).node for c, x in zip(rule.closed, xs[n:])
+            if c is not to_tracer(x).node}
+
+
+def _rebuilt(values, mapping: dict) -> list:
+    """Tracers (or None) with the captured closed-over nodes replaced by current ones."""
+    if not mapping:
+        return list(values)
+    present = [v.node for v in values if v is not None]
+    new = iter(substitute(present, mapping))
+    return [None if v is None else Tracer(next(new)) for v in values]
+
+
+def _graph_jvp(graph: Graph, xs, ts) -> list:
+    """Tangents of ``graph``'s outputs at operands ``xs`` given some operand tangents ``ts``
+    (``None`` = zero), by differentiating the graph itself: on its own inputs, so that an
+    operand computed from another is not counted twice, then moved onto ``xs``."""
+    got = forward(list(graph.outputs), list(graph.inputs), list(ts))
+    mapping = dict(zip(graph.inputs, [to_tracer(x).node for x in xs]))
+    return _rebuilt(got, mapping)
+
+
+def _graph_vjp(graph: Graph, xs, cts, wanted) -> list:
+    """Cotangents of the ``wanted`` operands of ``graph`` at ``xs`` (``None`` elsewhere)."""
+    wrt = [i for i, w in zip(graph.inputs, wanted) if w]
+    got = iter(backward(list(graph.outputs), list(cts), wrt))
+    found = [next(got) if w else None for w in wanted]
+    mapping = dict(zip(graph.inputs, [to_tracer(x).node for x in xs]))
+    return _rebuilt(found, mapping)
+
+
+def _add(a, b):
+    if a is None:
+        return b
+    return a if b is None else a + b
+
+
+# --------------------------------------------------------------------------- custom_jvp
+
+
+def call_jvp_rule(rule, xs, ts) -> tuple[list, list]:
+    """The user's JVP rule at operands ``xs`` with tangents ``ts`` (``None`` = zero): the
+    primal outputs and the output tangents, flat, on the current operands."""
+    if isinstance(rule, BatchedRule):
+        have = [t is not None for t in ts]
+        dims = list(rule.dims)
+        t_dims = [d for d, h in zip(dims, have) if h]
+
+        def per_example(xs_, ts_):
+            it = iter(ts_)
+            return tuple(map(tuple, call_jvp_rule(rule.inner, list(xs_),
+                                                  [next(it) if h else None for h in have])))
+
+        outs, touts = vmap_leaves(per_example, (tuple(xs), tuple(t for t in ts if t is not None)),
+                                  dims + t_dims)
+        return list(outs), list(touts)
+    owner, graph, n = rule.owner, rule.graph, rule.n_args
+    who = f"custom_jvp rule of {rule.name}"
+    primals = tree.unflatten(rule.in_tree, list(xs[:n]))
+    tangents = tree.unflatten(rule.in_tree, [zeros_like_(x) if t is None else t
+                                             for x, t in zip(xs[:n], ts[:n])])
+    result = _pair(owner.jvp_rule(*rule.static, primals, tangents), who,
+                   "(primal_out, tangent_out)")
+    p_leaves, p_tree = tree.flatten(result[0])
+    _same_tree(p_tree, graph.out_tree, who, "its primal output")
+    t_leaves = flatten_like(result[1], graph.out_tree)
+    if t_leaves is None:
+        _same_tree(tree.flatten(result[1])[1], graph.out_tree, who, "its tangent output")
+    outs = fit_leaves(p_leaves, graph.out_avals, who, "primal output", derivative=False)
+    touts = fit_leaves(t_leaves, graph.out_avals, who, "tangent output", derivative=True)
+    mapping = _closure_map(rule, xs)
+    outs, touts = _rebuilt(outs, mapping), _rebuilt(touts, mapping)
+    if any(t is not None for t in ts[n:]):  # closed-over values: through the function itself
+        extra = _graph_jvp(graph, xs, [None] * n + list(ts[n:]))
+        touts = [_add(t, e) for t, e in zip(touts, extra)]
+    return outs, touts
+
+
+def _custom_jvp_jvp(ts, out, *xs, graph, rule):
+    outs, touts = call_jvp_rule(rule, xs, list(ts))
+    return WithPrimals(touts, outs)
+
+
+def _custom_jvp_vjp(ct, out, *xs, graph, rule):
+    # The JVP rule is linear in the tangents: transposing it at fresh placeholder tangents
+    # gives the VJP.
+    tag = TraceTag()
+    holders = [
+        Tracer(make_node(arg_op, (), pmap({"index": i, "tag": tag}), x.aval))
+        if x.aval.is_float else None
+        for i, x in enumerate(xs)
+    ]
+    outs, touts = call_jvp_rule(rule, xs, holders)
+    live = [(t, c) for t, c in zip(touts, ct) if t is not None]
+    held = [h for h in holders if h is not None]
+    cts = iter(backward([t.node for t, _ in live], [c for _, c in live], [h.node for h in held]))
+    zeros = {h.node: zeros_like_(h).node for h in held}
+    result = []
+    for h in holders:
+        c = next(cts) if h is not None else None
+        result.append(None if c is None else Tracer(substitute([c.node], zeros)[0]))
+    return WithPrimals(result, outs)
+
+
+def _log1pexp_graph():
+    return trace(lambda x: log1p(exp(x)), np.zeros(3))
+
+
+class _SampleJvp:
+    """A stand-in for a ``wire.custom_jvp`` object (the registry test's sample)."""
+
+    __name__ = "log1pexp"
+
+    @staticmethod
+    def jvp_rule(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return log1p(exp(x)), t * (1.0 - 1.0 / (1.0 + exp(x)))
+
+
+def _sample_custom_jvp(rng):
+    g = _log1pexp_graph()
+    rule = CustomRule(_SampleJvp, (), tree.flatten((np.zeros(3),))[1], (), g)
+    return [rng.normal(size=3)], {"graph": g, "rule": rule}
+
+
+# --------------------------------------------------------------------------- batching
+# The batched node is again a custom call: its function graph is the batched graph, and its
+# rule is the user's rule applied to every example (so derivatives taken *after* vmap still
+# use the custom rule). Batched operands get their batch axis in front first, so every
+# batched value inside (outputs, residuals, cotangents) is batched along axis 0.
+
+
+def custom_batch(args, dims, *, graph, rule, prim):
+    size = batch_size(args, dims)
+    xs = [x if d is None else to_front(x, d) for x, d in zip(args, dims)]
+    in_dims = tuple(None if d is None else 0 for d in dims)
+    out_dims = [0] * len(graph.outputs)
+    new_graph = vmap_flat(graph, list(in_dims), size, out_dims)
+    outs = bind(prim, *xs, graph=new_graph, rule=BatchedRule(rule, in_dims, new_graph))
+    return tuple(outs), tuple(out_dims)
+
+
+def _custom_jvp_batch(args, dims, *, graph, rule):
+    return custom_batch(args, dims, graph=graph, rule=rule, prim=custom_jvp_call_p)
 
 
 def _run_graph(*args, graph, **_):
@@ -35,159 +408,13 @@ def _out_avals(*avals, graph, **_):
     return tuple(graph.out_avals)
 
 
-def _fit_list(values, like, who):
-    values = list(values)
-    if len(values) != len(like):
-        raise WireError(f"{who} returned {len(values)} values where {len(like)} were expected"
-                        + at(user_location()))
-    out = []
-    for i, (v, ref) in enumerate(zip(values, like)):
-        v = to_tracer(v) if not isinstance(v, Tracer) else v
-        if v.shape != ref.shape:
-            raise ShapeError(
-                f"{who}: entry {i} has shape {v.shape} but should match {ref.aval!r}"
-                + at(user_location())
-            )
-        out.append(v)
-    return out
-
-
-# --------------------------------------------------------------------------- custom_jvp
-
-
-def _custom_jvp_jvp(ts, out, *xs, graph, rule, in_tree, static, **_):
-    ts = [zeros_like_(x) if t is None else t for t, x in zip(ts, xs)]
-    primals = tree.unflatten(in_tree, list(xs))
-    tangents = tree.unflatten(in_tree, ts)
-    result = rule(*static, primals, tangents) if static else rule(primals, tangents)
-    if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        raise WireError("a custom_jvp rule must return a pair (primal_out, tangent_out)"
-                        + at(user_location()))
-    t_leaves = tree.leaves(result[1])
-    return tuple(_fit_list(t_leaves, list(out), "custom_jvp rule's tangent output"))
-
-
-def _custom_jvp_vjp(ct, out, *xs, graph, rule, in_tree, static, **params):
-    # The JVP rule is linear in the tangents: its transpose at any tangent (we use fresh
-    # placeholders) gives the VJP.
-    tag = TraceTag()
-    holders = [
-        Tracer(make_node(arg_op, (), pmap({"index": i, "tag": tag}), x.aval))
-        for i, x in enumerate(xs)
-    ]
-    tangents_out = _custom_jvp_jvp(
-        tuple(holders), out, *xs, graph=graph, rule=rule, in_tree=in_tree, static=static
-    )
-    cts = backward([t.node for t in tangents_out], list(ct), [h.node for h in holders])
-    zeros = {h.node: zeros_like_(h).node for h in holders}
-    result = []
-    for c in cts:
-        if c is None:
-            result.append(None)
-        else:
-            result.append(Tracer(substitute([c.node], zeros)[0]))
-    return tuple(result)
-
-
-def _log1pexp_graph():
-    return trace(lambda x: log1p(exp(x)), np.zeros(3))
-
-
-def _sample_custom_jvp(rng):
-    def rule(primals, tangents):
-        (x,), (t,) = primals, tangents
-        return None, t * (1.0 - 1.0 / (1.0 + exp(x)))
-
-    g = _log1pexp_graph()
-    return [rng.normal(size=3)], {
-        "graph": g, "rule": rule, "in_tree": tree.flatten((np.zeros(3),))[1], "static": (),
-        "name": "log1pexp",
-    }
-
-
-# --------------------------------------------------------------------------- batching
-# The batched node is again a custom call: its function graph is the batched graph, and its
-# user rules are the user's rules under vmap (so derivatives taken *after* vmap still use the
-# custom rule). Batched operands get their batch axis in front first, so every batched value
-# inside (outputs, residuals, cotangents) is batched along axis 0. Cotangents of unbatched
-# operands are summed over the batch, since one value served every example.
-
-
-def _front(args, dims):
-    size = batch_size(args, dims)
-    xs = [x if d is None else to_front(x, d) for x, d in zip(args, dims)]
-    return xs, [None if d is None else 0 for d in dims], size
-
-
-def custom_jvp_batch(args, dims, *, graph, rule, in_tree, static, **params):
-    xs, in_dims, size = _front(args, dims)
-    out_dims = [0] * len(graph.outputs)
-
-    def batched_rule(*a):
-        *st, primals, tangents = a
-        return vmap_leaves(lambda p, t: rule(*st, p, t), (primals, tangents), in_dims + in_dims)
-
-    outs = bind(
-        custom_jvp_call_p,
-        *xs,
-        graph=vmap_flat(graph, in_dims, size, out_dims),
-        rule=batched_rule,
-        in_tree=in_tree,
-        static=static,
-        **params,
-    )
-    return tuple(outs), tuple(out_dims)
-
-
-def custom_vjp_batch(args, dims, *, graph, fwd, bwd, in_tree, out_tree, static, **params):
-    xs, in_dims, size = _front(args, dims)
-    out_dims = [0] * len(graph.outputs)
-    n_static = len(static)
-
-    def batched_fwd(*a):
-        st, primals = a[:n_static], a[n_static:]
-        return vmap_leaves(lambda *p: fwd(*st, *p), tuple(primals), in_dims)
-
-    per_arg, start = [], 0  # the batch dims of each positional argument's leaves
-    for child in in_tree.children:
-        per_arg.append(in_dims[start : start + child.num_leaves])
-        start += child.num_leaves
-
-    def batched_bwd(*a):
-        st, res, ct = a[:n_static], a[-2], a[-1]
-        n_leaves = len(tree.leaves((res, ct)))
-        cts = vmap_leaves(lambda r, c: bwd(*st, r, c), (res, ct), [0] * n_leaves)
-        out = []
-        for g, ds in zip(cts, per_arg):
-            if g is None:
-                out.append(None)
-                continue
-            leaves, g_tree = tree.flatten(g)
-            leaves = [gl if d == 0 else reduce_sum(gl, (0,)) for gl, d in zip(leaves, ds)]
-            out.append(tree.unflatten(g_tree, leaves))
-        return tuple(out)
-
-    outs = bind(
-        custom_vjp_call_p,
-        *xs,
-        graph=vmap_flat(graph, in_dims, size, out_dims),
-        fwd=batched_fwd,
-        bwd=batched_bwd,
-        in_tree=in_tree,
-        out_tree=out_tree,
-        static=static,
-        **params,
-    )
-    return tuple(outs), tuple(out_dims)
-
-
 custom_jvp_call_p = Primitive(
     "custom_jvp_call",
     _run_graph,
     _out_avals,
     jvp=_custom_jvp_jvp,
     vjp=_custom_jvp_vjp,
-    batch=custom_jvp_batch,
+    batch=_custom_jvp_batch,
     sample=_sample_custom_jvp,
     call_graph="graph",
     xp=xp_run_graph("graph"),
@@ -199,68 +426,112 @@ custom_jvp_call_p = Primitive(
 # --------------------------------------------------------------------------- custom_vjp
 
 
-def _custom_vjp_vjp(ct, out, *xs, graph, fwd, bwd, in_tree, out_tree, static, name):
-    primals = tree.unflatten(in_tree, list(xs))
-    args = tuple(static) + tuple(primals)
-    res = fwd(*args)
-    if not (isinstance(res, (tuple, list)) and len(res) == 2):
-        raise WireError(f"custom_vjp fwd of {name} must return a pair (output, residuals)"
-                        + at(user_location()))
-    ct_tree = tree.unflatten(out_tree, list(ct))
-    got = bwd(*static, res[1], ct_tree)
+def call_vjp_rule(rule, xs, cts) -> tuple[list, list]:
+    """The user's ``fwd``/``bwd`` at operands ``xs`` with output cotangents ``cts``: the
+    primal outputs as ``fwd`` computes them and one cotangent (or ``None``) per operand."""
+    if isinstance(rule, BatchedRule):
+        dims = list(rule.dims)
+
+        def per_example(xs_, cts_):
+            outs, in_cts = call_vjp_rule(rule.inner, list(xs_), list(cts_))
+            return tuple(outs), tuple(in_cts)
+
+        outs, in_cts = vmap_leaves(per_example, (tuple(xs), tuple(cts)), dims + [0] * len(cts))
+        # a value shared by every example gets the sum of their cotangents
+        in_cts = [c if c is None or d == 0 else reduce_sum(c, (0,))
+                  for c, d in zip(in_cts, dims)]
+        return list(outs), in_cts
+    owner, graph, n = rule.owner, rule.graph, rule.n_args
+    primals = tree.unflatten(rule.in_tree, list(xs[:n]))
+    args = merge_static(owner.nondiff_argnums, rule.static, tuple(primals))
+    who = f"custom_vjp fwd of {rule.name}"
+    res = _pair(owner.fwd(*args), who, "(output, residuals)")
+    p_leaves, p_tree = tree.flatten(res[0])
+    _same_tree(p_tree, graph.out_tree, who, "its output")
+    outs = fit_leaves(p_leaves, graph.out_avals, who, "output", derivative=False)
+    ct_tree = tree.unflatten(graph.out_tree, list(cts))
+    got = owner.bwd(*rule.static, res[1], ct_tree)
+    in_cts = _bwd_leaves(got, primals, xs[:n], f"custom_vjp bwd of {rule.name}")
+    mapping = _closure_map(rule, xs)
+    outs, in_cts = _rebuilt(outs, mapping), _rebuilt(in_cts, mapping)
+    wanted = [False] * n + [to_tracer(x).aval.is_float for x in xs[n:]]
+    if any(wanted):  # closed-over values: through the function itself
+        in_cts = in_cts + _graph_vjp(graph, xs, cts, wanted)[n:]
+    else:
+        in_cts = in_cts + [None] * (len(xs) - n)
+    return outs, in_cts
+
+
+def _bwd_leaves(got, primals, x_leaves, who: str) -> list:
+    """``bwd``'s result checked against the differentiable arguments, flat."""
     if not isinstance(got, (tuple, list)):
         raise WireError(
-            f"custom_vjp bwd of {name} must return a tuple with one cotangent per "
-            f"differentiable argument ({len(primals)}), got a {type(got).__name__}"
-            + at(user_location())
+            f"{who} must return a tuple with one cotangent per differentiable argument "
+            f"({len(primals)}), got a {type(got).__name__}" + at(user_location())
         )
     if len(got) != len(primals):
         raise WireError(
-            f"custom_vjp bwd of {name} returned {len(got)} cotangents for {len(primals)} "
-            "differentiable arguments" + at(user_location())
+            f"{who} returned {len(got)} cotangents for {len(primals)} differentiable "
+            "arguments" + at(user_location())
         )
     flat = []
+    avals = [to_tracer(x).aval for x in x_leaves]
+    k = 0
     for i, (g, p) in enumerate(zip(got, primals)):
-        p_leaves, p_tree = tree.flatten(p)
+        p_tree = tree.flatten(p)[1]
+        m = p_tree.num_leaves
         if g is None:
-            flat.extend([None] * len(p_leaves))
+            flat.extend([None] * m)
+            k += m
             continue
-        g_leaves, g_tree = tree.flatten(g)
-        if g_tree != p_tree:
+        g_leaves = flatten_like(g, p_tree)
+        if g_leaves is None:
             raise WireError(
-                f"custom_vjp bwd of {name}: cotangent {i} has structure {g_tree!r}, but "
-                f"argument {i} has {p_tree!r}" + at(user_location())
+                f"{who}: cotangent {i} has structure {tree.flatten(g)[1]!r}, but argument {i} "
+                f"has {p_tree!r}" + at(user_location())
             )
-        for j, (gl, pl) in enumerate(zip(g_leaves, p_leaves)):
-            gs = gl.shape if isinstance(gl, Tracer) else np.shape(gl)
-            if tuple(gs) != pl.shape:
-                raise ShapeError(
-                    f"custom_vjp bwd of {name}: cotangent {i} (leaf {j}) has shape "
-                    f"{tuple(gs)}, but argument {i} is {pl.aval!r}" + at(user_location())
-                )
-            flat.append(gl)
-    return tuple(flat)
+        flat.extend(fit_leaves(g_leaves, avals[k:k + m], who, f"cotangent {i} (leaf",
+                               derivative=True, close=")"))
+        k += m
+    return flat
 
 
-def _custom_vjp_jvp(ts, out, *xs, graph, **_):
-    # Forward mode ignores the custom rule and differentiates the function itself.
-    outs = substitute(list(graph.outputs), {i: x.node for i, x in zip(graph.inputs, xs)})
-    tangents = forward(outs, [x.node for x in xs], list(ts))
-    return tuple(zeros_like_(o) if t is None else t for t, o in zip(tangents, out))
+def _custom_vjp_vjp(ct, out, *xs, graph, rule):
+    outs, in_cts = call_vjp_rule(rule, xs, list(ct))
+    return WithPrimals(in_cts, outs)
 
 
-def _sample_custom_vjp(rng):
+def _custom_vjp_jvp(ts, out, *xs, graph, rule):
+    # Forward mode has no custom rule to use: it differentiates the function itself.
+    inner = substitute(list(graph.outputs), {i: to_tracer(x).node for i, x in zip(graph.inputs, xs)})
+    tangents, primals = forward_and_primals(inner, [to_tracer(x).node for x in xs], list(ts), inner)
+    touts = tuple(zeros_like_(o) if t is None else t for t, o in zip(tangents, out))
+    return WithPrimals(touts, [Tracer(p) for p in primals])
+
+
+class _SampleVjp:
+    """A stand-in for a ``wire.custom_vjp`` object (the registry test's sample)."""
+
+    __name__ = "sin"
+    nondiff_argnums = ()
+
+    @staticmethod
     def fwd(x):
         return sin(x), cos(x)
 
+    @staticmethod
     def bwd(c, g):
         return (g * c,)
 
+
+def _sample_custom_vjp(rng):
     g = trace(lambda x: sin(x), np.zeros(3))
-    return [rng.normal(size=3)], {
-        "graph": g, "fwd": fwd, "bwd": bwd, "in_tree": tree.flatten((np.zeros(3),))[1],
-        "out_tree": g.out_tree, "static": (), "name": "sin",
-    }
+    rule = CustomRule(_SampleVjp, (), tree.flatten((np.zeros(3),))[1], (), g)
+    return [rng.normal(size=3)], {"graph": g, "rule": rule}
+
+
+def _custom_vjp_batch(args, dims, *, graph, rule):
+    return custom_batch(args, dims, graph=graph, rule=rule, prim=custom_vjp_call_p)
 
 
 custom_vjp_call_p = Primitive(
@@ -269,10 +540,11 @@ custom_vjp_call_p = Primitive(
     _out_avals,
     jvp=_custom_vjp_jvp,
     vjp=_custom_vjp_vjp,
-    batch=custom_vjp_batch,
+    batch=_custom_vjp_batch,
     sample=_sample_custom_vjp,
     call_graph="graph",
     xp=xp_run_graph("graph"),
     doc="a user function (graph param) with user-defined fwd/bwd rules (wire.custom_vjp)",
     sympy=call_graph_formula,
 )
+

@@ -26,11 +26,13 @@ from ..ops.batching import batch_size, materialize, moveaxis
 from ..ops.elementwise import tanh
 from ..ops.layout import zeros_like_
 from .cond import branch_vjp_graph
+from ..transforms.vjp import WithPrimals
 from .loops import simplify_loops
 from .subgraph import (
     batch_graph,
     batch_to_front,
     batched_outputs,
+    calls_custom,
     check_avals,
     closed_graph,
     float_mask,
@@ -39,6 +41,7 @@ from .subgraph import (
     jvp_inline,
     out_nonzero,
     pick,
+    rebased_graph,
     runner,
     spread,
     zeros_if_none,
@@ -143,7 +146,10 @@ def _scan_jvp(ts, out, *args, body, length, reverse, num_consts, num_carry):
     nkt, ny = sum(k_nz), len(body.outputs) - nk
     t_carry = spread(res[nk:nk + nkt], k_nz)
     t_ys = spread(res[nk + nkt + ny:], y_nz)
-    return tuple(t_carry + t_ys)
+    if not calls_custom(body):
+        return tuple(t_carry + t_ys)
+    # the primal outputs as the custom rules in the body compute them (wire.transforms.vjp)
+    return WithPrimals(t_carry + t_ys, list(res[:nk]) + list(res[nk + nkt:nk + nkt + ny]))
 
 
 def split_residuals(vjp: Graph, nc: int, np_: int):
@@ -211,8 +217,11 @@ def _scan_vjp(ct, out, *args, body, length, reverse, num_consts, num_carry):
         return (None,) * len(args)
     g = branch_vjp_graph(body, in_f, out_f)  # (primals, cts) -> cts of float primals
     hoisted, residuals, bwd = split_residuals(g, nc, np_)
-    # Forward pass: the body also emits the residuals, stacked over the steps.
-    fwd_body = Graph(body.inputs, list(body.outputs) + residuals)
+    # Forward pass: the body also emits the residuals, stacked over the steps. It computes
+    # the carries as the custom rules inside do (fwd), so outer derivatives differentiate
+    # the rules' code (wire.transforms.vjp: rules apply once).
+    primal_body = rebased_graph(body, True) if calls_custom(body) else body
+    fwd_body = Graph(body.inputs, list(primal_body.outputs) + residuals)
     fwd = scan_bind(consts, carry, xs, body=fwd_body, length=length, reverse=reverse)
     saved = fwd[len(body.outputs):]
     hs = inline(Graph(g.inputs[:nc], hoisted), consts) if hoisted else []
@@ -224,7 +233,10 @@ def _scan_vjp(ct, out, *args, body, length, reverse, num_consts, num_carry):
     res = scan_bind(hs, ct_k + acc0, list(saved) + ct_y, body=w, length=length,
                     reverse=not reverse)
     ct_init, ct_consts, ct_xs = res[:nkf], res[nkf:nkf + ncf], res[nkf + ncf:]
-    return tuple(spread(ct_consts, c_f) + spread(ct_init, k_f) + spread(ct_xs, x_f))
+    cts = tuple(spread(ct_consts, c_f) + spread(ct_init, k_f) + spread(ct_xs, x_f))
+    if primal_body is body:
+        return cts
+    return WithPrimals(cts, fwd[:len(body.outputs)])
 
 
 def _scan_batch(args, dims, *, body, length, reverse, num_consts, num_carry):

@@ -14,16 +14,18 @@ from __future__ import annotations
 import functools
 from typing import Callable, Sequence
 
-from ..core import call_graph_flat, evaluate_flat, to_tracer, trace_flat
+from pyrsistent import pmap
+
+from ..core import TraceTag, Tracer, call_graph_flat, evaluate_flat, to_tracer, trace_flat
 from ..core.debug import _NANS
 from ..errors import ShapeError
-from ..ir import Aval, Graph, _flat_tree
+from ..ir import Aval, Graph, _flat_tree, arg_op, make_node, toposort
 from ..ops.batching import to_front
 from ..ops.elementwise import select
 from ..ops.layout import reshape, zeros_like_
 from ..runtime.compiler import compile_graph
-from ..transforms.jvp import forward
-from ..transforms.vjp import backward, dependents
+from ..transforms.jvp import forward_and_primals
+from ..transforms.vjp import backward, backward_and_primals, dependents
 from ..transforms.vmap import vmap_flat
 
 
@@ -82,8 +84,10 @@ def out_nonzero(graph: Graph, in_nz: Sequence[bool]) -> list[bool]:
 def jvp_inline(graph: Graph, primals: Sequence, tangents: Sequence):
     """Inline ``graph`` on ``primals``; return (outputs, output tangents or None)."""
     outs = inline(graph, primals)
-    touts = forward([o.node for o in outs], [to_tracer(p).node for p in primals], tangents)
-    return outs, touts
+    touts, outs = forward_and_primals([o.node for o in outs],
+                                      [to_tracer(p).node for p in primals], tangents,
+                                      [o.node for o in outs])
+    return [Tracer(o) for o in outs], touts
 
 
 def vjp_inline(graph: Graph, primals: Sequence, cts: Sequence, wrt: Sequence[bool]) -> list:
@@ -93,6 +97,51 @@ def vjp_inline(graph: Graph, primals: Sequence, cts: Sequence, wrt: Sequence[boo
     chosen = [p for p, m in zip(primals, wrt) if m]
     found = backward([o.node for o in outs], list(cts), [p.node for p in chosen])
     return [zeros_like_(p) if g is None else g for g, p in zip(found, chosen)]
+
+
+@functools.lru_cache(maxsize=256)
+def calls_custom(graph: Graph) -> bool:
+    """Whether ``graph`` (or a sub-graph in its params) holds a custom-rule call."""
+    for n in graph.nodes:
+        if n.is_leaf:
+            continue
+        if n.op.call_graph is not None:
+            return True
+        for v in n.params.values():
+            subs = v if isinstance(v, tuple) else (v,)
+            if any(isinstance(g, Graph) and calls_custom(g) for g in subs):
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=256)
+def rebased_graph(graph: Graph, reverse: bool) -> Graph:
+    """``graph`` computing its outputs as the custom rules inside it do when differentiated
+    in reverse mode (``fwd``'s output) or forward mode (the JVP rule's primal): what a
+    control-flow rule returns as its primal outputs, so that outer derivatives differentiate
+    the rules' code there too (see ``wire.transforms.vjp``). ``graph`` itself when that
+    changes nothing."""
+
+    def fn(*args):
+        outs = [o.node for o in inline(graph, args)]
+        wrt = [to_tracer(a).node for a in args]
+        tag = TraceTag()
+        like = outs if reverse else wrt
+        holders = [Tracer(make_node(arg_op, (), pmap({"index": i, "tag": tag}), n.aval))
+                   for i, n in enumerate(like)]
+        if reverse:
+            _, kept = backward_and_primals(outs, holders, wrt, outs)
+        else:
+            _, kept = forward_and_primals(outs, wrt, holders, outs)
+        held = {h.node for h in holders}
+        if any(n in held for n in toposort(kept)):  # a rule's primal used a derivative
+            kept = outs
+        return [Tracer(k) for k in kept]
+
+    new = closed_graph(fn, graph.in_avals)
+    if new.outputs == graph.outputs:
+        return graph
+    return Graph(new.inputs, new.outputs, graph.in_tree, graph.out_tree)
 
 
 def pick(seq, mask):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import tree
 from ..core import Tracer
 from ..errors import TracerBoolError, WireTypeError, at, user_location
 from ..ops import complex_parts as C
@@ -425,15 +426,20 @@ def invert(x):
 
 
 def stop_gradient(x):
-    """The value of ``x``, with zero derivative (``wire.stop_gradient``).
+    """The value of ``x``, with zero derivative (``wire.stop_gradient``). ``x`` may be a
+    pytree: every leaf is stopped (as JAX's ``stop_gradient`` maps over pytrees).
 
     >>> import wire
     >>> wire.grad(lambda x: x * stop_gradient(x))(3.0)
     array(3.)
+    >>> wire.grad(lambda x: (lambda p, q: p * q + x)(*stop_gradient((x, 2.0 * x))))(3.0)
+    array(1.)
     """
-    if not isinstance(x, Tracer):
-        return x
-    return E.stop_gradient(x)
+    return tree.map(_stop_leaf, x)
+
+
+def _stop_leaf(x):
+    return E.stop_gradient(x) if isinstance(x, Tracer) else x
 
 
 # NumPy 2's Array-API spellings of the same functions

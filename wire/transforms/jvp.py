@@ -3,7 +3,9 @@
 :func:`forward` pushes tangents from input nodes through every node that depends on them, in
 topological order, with each primitive's JVP rule. ``None`` tangents are zeros and never
 reach a rule unless some other input has a tangent; the driver broadcasts a tangent to its
-node's shape and dtype, and threads tuples through multi-output nodes.
+node's shape and dtype, and threads tuples through multi-output nodes. As in reverse mode
+(``wire.transforms.vjp``), a rule returning :class:`~wire.transforms.vjp.WithPrimals` puts its
+own primal values in place of the node's outputs in the derivative graph.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from ..core import proj_p, to_tracer
 from ..ops.layout import broadcast_to
 from ..ops.reductions import broadcast_like
 from ..core import Tracer
-from .vjp import _outputs, carries_derivative
+from .vjp import WithPrimals, _outputs, carries_derivative, rebased, record_primals
 
 
 def fit_tangent(t, node: Node):
@@ -36,7 +38,15 @@ def fit_tangent(t, node: Node):
 
 def forward(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence) -> list:
     """Tangents of ``outputs`` given ``tangents`` (tracers or None) of ``inputs`` nodes."""
+    return forward_and_primals(outputs, inputs, tangents, ())[0]
+
+
+def forward_and_primals(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence,
+                        keep: Sequence[Node]) -> tuple[list, list[Node]]:
+    """:func:`forward`, and the nodes ``keep`` (the primal outputs a forward-mode graph also
+    returns) as the custom rules met on the way computed them."""
     tan: dict[Node, object] = {}
+    rebase: dict[Node, Node] = {}
     for n, t in zip(inputs, tangents):
         if t is not None and carries_derivative(n):
             tan[n] = fit_tangent(t, n)
@@ -58,10 +68,18 @@ def forward(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence)
                 f"defined{at(node.loc)}"
             )
         t = prim.jvp(tuple(ts), _outputs(node), *[Tracer(i) for i in node.inputs], **node.params)
+        if isinstance(t, WithPrimals):
+            record_primals(rebase, node, t.primals)
         if t is None:
             continue
         if isinstance(node.aval, tuple):
             tan[node] = tuple(t)
         else:
             tan[node] = fit_tangent(t, node)
-    return [tan.get(o) for o in outputs]
+    result = [tan.get(o) for o in outputs]
+    if not rebase:
+        return result, list(keep)
+    present = [to_tracer(r).node for r in result if r is not None]
+    new = iter(rebased(present + list(keep), rebase))
+    result = [None if r is None else Tracer(next(new)) for r in result]
+    return result, list(new)

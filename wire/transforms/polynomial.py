@@ -9,15 +9,30 @@ constants, its polynomial over *atoms* (every other node: ``sin``, ``exp``, inpu
 form (the most frequent atom first), so equal sub-polynomials become one node.
 
 Exactness: the result is the same polynomial, so values agree up to rounding of the
-re-associated arithmetic. NaN/inf behaviour is kept: a term that cancels (``x - x``,
-``(a+b)(a-b)``) leaves ``g - g`` behind, ``g`` the sum of its atoms, which is ``+0.0`` for
-finite values (as the exact cancellation is) and NaN where one of them is inf or NaN. A node
-with an exact-zero constant operand (``x + 0.0``, ``x * 0.0``) stays an atom, as written: its
-result depends on the sign of zeros (``-0.0 + 0.0 = 0.0``, ``-2 * 0.0 = -0.0``), which a
-polynomial does not track. What re-association itself can still change is the rounding, where
-an intermediate overflows (``a*b*c`` in another order), and the sign of a zero sum whose terms
-were distributed (``x*(y+z)`` for ``x*y + x*z``). Guards keep it cheap and bounded (terms per polynomial, atoms per
-monomial, exponents); a node whose polynomial would break them stays an atom too.
+re-associated arithmetic, with these rules to keep what re-association would lose:
+
+* *Accuracy at the tails.* A sum with a constant term (``1 + erf(x)``, tanh's ``1 - t**2``) is
+  kept as written, an atom: such sums are where terms cancel (``erf(x) -> -1``), and written
+  out they would let another term be absorbed first (``0.5*erf + (0.5 + tiny)``: gelu's
+  derivative was 0 below x = -8.5) or expand into powers that cancel catastrophically
+  (``(1 - t**2)**2`` as ``1 - 2 t**2 + t**4`` near t = ±1). tests/test_simplify_accuracy.py
+  measures this against mpmath.
+* *NaN.* Like terms of opposite signs (``x - x``, ``2xy - xy``) leave ``g - g`` behind, ``g``
+  the sum of their atoms: ``+0.0`` for finite values (as an exact cancellation is) and NaN
+  where one of them is inf or NaN, as ``inf - inf`` was.
+* *Signed zeros.* A node with an exact-zero constant operand (``x + 0.0``, ``x * 0.0``) stays an
+  atom, as written: its result depends on the sign of zeros (``-0.0 + 0.0 = 0.0``,
+  ``-2 * 0.0 = -0.0``), which a polynomial does not track; so does a negated sum
+  (``-(a - b)`` is ``-0.0`` where ``b - a`` is ``+0.0``).
+
+What re-association still changes: the rounding where terms without a constant nearly cancel,
+whether an intermediate overflows (``a*b*c`` in another order), the sign of an exactly-zero
+result whose terms were distributed or factored (``x*(y + z)`` for ``x*y + x*z``), and a NaN
+into an infinity where an infinite atom is factored out (``b - b*t`` as ``b*(1 - t)`` at
+``b = inf``). That is why :func:`wire.simplify` collects terms only when its table holds
+:data:`wire.transforms.rules.COLLECT` (the transforms' derivative graphs, or opt-in).
+Guards keep it cheap and bounded (terms per polynomial, atoms per monomial, exponents); a node
+whose polynomial would break them stays an atom too.
 Only float nodes whose operands all share its aval (or are uniform constants) take part.
 
 Multiplying out a product of two sums pays only when like terms then merge. A cheap first
@@ -87,14 +102,21 @@ class _Arith:
     def size(p: dict) -> int:
         return len(p)
 
+    @staticmethod
+    def has_constant(p: dict) -> bool:
+        return () in p
+
     def add(self, p: dict, q: dict, sign: float, poison: set) -> dict:
         out = dict(p)
         for m, c in q.items():
             if m in out:
                 s = out[m] + sign * c
-                if s == 0:  # cancelled: its atoms must still be able to poison the result
-                    del out[m]
+                if (s == 0) or (out[m] > 0) != (sign * c > 0):
+                    # like terms of opposite signs: where the monomial is inf the original
+                    # gave inf - inf = nan, so its atoms must still poison the result
                     poison.update(v for v, _ in m)
+                if s == 0:
+                    del out[m]
                 else:
                     out[m] = s
             else:
@@ -114,6 +136,8 @@ class _Arith:
             for mb, cb in q.items():
                 m = _mono_mul(ma, mb)
                 c = ca * cb
+                if m in out and (out[m] > 0) != (c > 0):  # as in add: inf - inf is nan
+                    poison.update(v for v, _ in m)
                 out[m] = out.get(m, 0.0) + c
         for m in [m for m, c in out.items() if c == 0]:
             del out[m]
@@ -185,6 +209,10 @@ class _SketchArith:
     def size(p: _Sketch) -> int:
         return p.terms
 
+    @staticmethod
+    def has_constant(p: _Sketch) -> bool:
+        return p.const
+
     def add(self, p: _Sketch, q: _Sketch, sign: float, poison: set) -> _Sketch:
         if (p.const and q.const) or not p.exps.keys().isdisjoint(q.exps):
             raise _Merged
@@ -234,10 +262,9 @@ class _Emitter:
         cancelling, and a finite ``g - g`` is ``+0.0``, the sign an exact cancellation has."""
         if not poison:
             return self.emit(p, aval, loc) if p else constant(0, aval, loc)
-        present = {v for m in p for v, _ in m}
-        guard = sorted(v for v in poison if v not in present)
-        if not guard:
-            return self.emit(p, aval, loc) if p else constant(0, aval, loc)
+        # every atom of a cancelled term, even one other terms still hold: inf - inf is nan
+        # where the terms left may only make inf (b - (b - a)*(1 - t) is not a + (b - a)*t)
+        guard = sorted(poison)
         g = self.atoms[guard[0]]
         for v in guard[1:]:
             g = _make(ew.add_p, (g, self.atoms[v]), loc)
@@ -354,11 +381,13 @@ def _polynomial(n: Node, operands: list, arith):
         if o[1]:
             poison.update(o[1])
     op = n.op
-    if op is ew.add_p:
-        p = arith.add(ps[0], ps[1], 1.0, poison)
-    elif op is ew.sub_p:
-        p = arith.add(ps[0], ps[1], -1.0, poison)
+    if op is ew.add_p or op is ew.sub_p:
+        p = arith.add(ps[0], ps[1], 1.0 if op is ew.add_p else -1.0, poison)
+        if arith.size(p) > 1 and arith.has_constant(p):
+            raise _Refuse  # a constant offset: kept as written (see the module docstring)
     elif op is ew.neg_p:
+        if arith.size(ps[0]) > 1:
+            raise _Refuse  # -(a - b) is -0.0 where b - a is +0.0: kept as written
         p = arith.neg(ps[0])
     elif op is ew.mul_p:
         p = arith.mul(ps[0], ps[1], poison)

@@ -16,7 +16,16 @@ Tables:
   so for floats those rewrites only fire where the sign of a zero cannot change.
 * :data:`UNSAFE` — opt-in rules that change NaN/inf results: ``x * 0 -> 0`` is wrong for
   ``x = inf`` or ``nan`` (``inf * 0 = nan``), ``x - x -> 0`` and ``x / x -> 1`` likewise.
-  ``ALGEBRA`` applies ``x * 0 -> 0`` only when ``x`` is a finite constant.
+  ``ALGEBRA`` applies ``x * 0 -> 0`` only when ``x`` is a finite constant. It also holds the
+  :data:`COLLECT` pass (below).
+* :data:`COLLECT` — not a rule but a key asking :func:`wire.simplify` to collect like terms
+  of sums and products (:mod:`wire.transforms.polynomial`). That re-associates arithmetic: it
+  keeps accuracy at the tails (sums with a constant term, cancellation sites like
+  ``1 + erf(x)``, are kept as written) but may change rounding where other terms nearly
+  cancel, the sign of an exactly-zero result, and a NaN into an infinity where an infinite
+  value is factored out (``b - b*t`` as ``b*(1 - t)``). So it is opt-in for graphs users
+  trace (``jit`` does not use it); the transforms use :data:`DERIVATIVES` on the derivative
+  graphs they build, where it is what keeps higher derivatives small.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from ..ops import shape as sh
 from ..core.primitive import Primitive
 
 EVERY = "*"  # the key of rules tried on every node (no primitive is named "*")
+COLLECT = "collect_terms"  # a table key: simplify also collects terms (see the docstring)
 ELEMENTWISE = frozenset(v for v in vars(ew).values() if isinstance(v, Primitive))
 COMMUTATIVE = (ew.add_p, ew.mul_p, ew.maximum_p, ew.minimum_p, ew.eq_p, ew.ne_p, ew.and_p,
                ew.or_p, ew.xor_p)
@@ -502,9 +512,11 @@ UNSAFE = {
     ew.mul_p: (mul_zero,),
     ew.sub_p: (sub_self,),
     ew.div_p: (div_self,),
+    COLLECT: (True,),
 }
 # fmt: on
 
 ALGEBRA = combine(FOLD, IDENTITIES, CANONICAL)
+DERIVATIVES = combine(ALGEBRA, {COLLECT: (True,)})  # what the transforms simplify with
 
 

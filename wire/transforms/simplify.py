@@ -1,12 +1,15 @@
 """Graph simplification: ``simplify`` and the passes it is made of.
 
-``simplify(graph) = pipe(graph, dce, fold_constants, rewrite(ALGEBRA), cse)`` followed by
-``pipe(collect_terms, rewrite(ALGEBRA), cse)`` while that makes the graph smaller (and like
-terms still merged in the last round); each pass a ``Graph -> Graph`` function returning a new graph with the same inputs, pytree structure and
-output avals, and the same values, NaN, inf and signed zeros included (up to floating-point
-rounding where ``collect_terms`` re-associates sums and products; see its module for what
-re-association can change). Rules that change NaN/inf behaviour (``x * 0 -> 0``) live in a
-separate opt-in table (:data:`wire.transforms.rules.UNSAFE`).
+``simplify(graph) = pipe(graph, dce, fold_constants, rewrite(ALGEBRA), cse)``; each pass a
+``Graph -> Graph`` function returning a new graph with the same inputs, pytree structure and
+output avals, and the same values, NaN, inf and signed zeros included. With a table holding
+:data:`wire.transforms.rules.COLLECT` (``rules.DERIVATIVES``, which the transforms use on the
+derivative graphs they build, or ``rules.UNSAFE``) it is followed by
+``pipe(collect_terms, rewrite, cse)`` while that makes the graph smaller (and like terms still
+merged in the last round): that re-associates sums and products (see
+:mod:`wire.transforms.polynomial` for what it can change). Rules that change NaN/inf
+behaviour (``x * 0 -> 0``) live in the same opt-in table
+(:data:`wire.transforms.rules.UNSAFE`).
 
 * :func:`dce` — keep only nodes the outputs need (graphs already hold only reachable nodes,
   so this is a re-walk that also drops dead nodes inside nested graphs).
@@ -41,7 +44,7 @@ from ..ir import (
 from ..core.primitive import Primitive
 from ..errors import WireError
 from .polynomial import collect
-from .rules import ALGEBRA, CANONICAL, EVERY, FOLD
+from .rules import ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
 
@@ -55,7 +58,7 @@ _MAX_SWEEPS = 4  # whole-graph sweeps until nothing changes
 def check_table(rules: Mapping) -> Mapping:
     """``rules`` itself, once its keys are checked: ``Primitive`` objects or ``rules.EVERY``."""
     for key in rules:
-        if key != EVERY and not isinstance(key, Primitive):
+        if key != EVERY and key != COLLECT and not isinstance(key, Primitive):
             raise WireError(
                 f"rewrite rules are keyed by Primitive objects (e.g. wire.ops.elementwise."
                 f"sin_p) or rules.EVERY, not {key!r}"
@@ -363,11 +366,13 @@ def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
     """A smaller graph computing the same values: constant folding, algebraic identities,
     common-subexpression and dead-node elimination.
 
-    Same inputs, pytree structure and output avals. ``rules`` replaces the default rule table
-    (:data:`wire.transforms.rules.ALGEBRA`); pass ``rules.combine(rules.ALGEBRA,
-    rules.UNSAFE)`` to also apply rules such as ``x * 0 -> 0`` that turn ``inf * 0 = nan``
-    into 0. Loops that share a primal computation with their VJP are merged first
-    (``scan``'s ``simplify_pass``, see :func:`primitive_passes`).
+    Same inputs, pytree structure and output avals; the same values, NaN, infinities and
+    signed zeros. ``rules`` replaces the default rule table
+    (:data:`wire.transforms.rules.ALGEBRA`); ``rules.DERIVATIVES`` (what the transforms use)
+    also collects like terms of sums and products, and ``rules.combine(rules.ALGEBRA,
+    rules.UNSAFE)`` adds rules such as ``x * 0 -> 0`` that turn ``inf * 0 = nan`` into 0.
+    Loops that share a primal computation with their VJP are merged first (``scan``'s
+    ``simplify_pass``, see :func:`primitive_passes`).
 
     >>> import wire, wire.numpy as wnp
     >>> g = wire.trace(lambda x: -(-x) * 1.0 - wnp.zeros(()), 2.0)
@@ -376,6 +381,8 @@ def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
     """
     table = ALGEBRA if rules is None else rules
     graph = pipe(graph, dce, primitive_passes, fold_constants, rewrite(table), cse)
+    if not table.get(COLLECT):
+        return graph
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
     for _ in range(_MAX_SWEEPS):
         collected, merging = collect(graph)

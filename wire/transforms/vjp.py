@@ -7,6 +7,13 @@ means zero and is skipped; contributions to a node used several times are summed
 cotangent shaped like a broadcast result is summed back to its input's shape and cast to its
 dtype; multi-output nodes collect their outputs' cotangents into a tuple.
 Rules build ordinary nodes, so the result is a graph that can be differentiated again.
+
+*Custom rules apply once.* A custom rule (``wire.custom_vjp``'s ``fwd``/``bwd``,
+``wire.custom_jvp``'s rule) says how *it* computes the node's outputs, not only their
+derivatives (:class:`WithPrimals`). In the derivative graph the node's outputs are replaced by
+those values, so a transform of the derivative graph (``grad(grad(f))``, ``jvp(grad(f))``,
+``hessian``) differentiates the rule's own code, as JAX does: the custom rule is used at the
+level of differentiation that meets the call, and every outer level sees ordinary code.
 """
 
 from __future__ import annotations
@@ -16,12 +23,79 @@ from typing import Sequence
 from ..errors import NonDifferentiableError, at
 from pyrsistent import pmap
 
-from ..ir import Node, make_node, toposort
+from ..ir import Node, make_node, toposort, with_inputs
 from ..ops.elementwise import convert
 from ..core import proj_p, to_tracer
 from ..ops.layout import zeros_like_
 from ..ops.reductions import sum_to_like, sum_to_shape
 from ..core import Tracer
+
+
+class WithPrimals(tuple):
+    """A derivative rule's result (one derivative per input, or per output for forward mode)
+    that also gives ``primals``: the values the rule computed the node's outputs as (one
+    tracer per output). The drivers put these in place of the node's outputs in the
+    derivative graph (see the module docstring)."""
+
+    def __new__(cls, derivatives, primals):
+        self = super().__new__(cls, derivatives)
+        self.primals = tuple(primals)
+        return self
+
+
+def record_primals(rebase: dict, node: Node, primals) -> None:
+    """Note in ``rebase`` that ``node``'s outputs are ``primals`` in a derivative graph."""
+    if isinstance(node.aval, tuple):
+        for i, p in enumerate(primals):
+            n = to_tracer(p).node
+            proj = _proj(node, i)
+            if n is not proj and n.aval == proj.aval:
+                rebase[proj] = n
+    elif primals:
+        n = to_tracer(primals[0]).node
+        if n is not node and n.aval == node.aval:
+            rebase[node] = n
+
+
+def rebased(nodes: Sequence[Node], rebase: dict) -> list[Node]:
+    """``nodes`` with each node of ``rebase`` replaced by its value, inside the values too.
+
+    A replacement may itself use other replaced nodes (a ``fwd`` that calls another custom
+    function), so this is a substitution where a replaced node depends on its replacement;
+    a replacement that uses the very node it replaces (``fwd`` returning ``f(x) * 1.0``)
+    keeps that node.
+    """
+    if not rebase:
+        return list(nodes)
+    new: dict[Node, Node] = {}
+    busy: set[Node] = set()
+    for root in nodes:
+        stack = [root]
+        while stack:
+            node = stack[-1]
+            if node in new:
+                stack.pop()
+                continue
+            target = rebase.get(node)
+            if target is not None:
+                if target in new:
+                    new[node] = new[target]
+                    stack.pop()
+                    continue
+                if node not in busy:
+                    busy.add(node)
+                    stack.append(target)
+                    continue
+                # met again while resolving its own replacement: it keeps itself
+            pending = [i for i in node.inputs if i not in new]
+            if pending:
+                stack.extend(pending)
+                continue
+            ins = node.inputs
+            new_ins = tuple([new[i] for i in ins])
+            new[node] = with_inputs(node, new_ins) if new_ins != ins else node
+            stack.pop()
+    return [new[n] for n in nodes]
 
 
 def carries_derivative(node: Node) -> bool:
@@ -72,6 +146,14 @@ def backward(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node]) -> lis
 
     Returns one tracer per ``wrt`` node, or ``None`` where no derivative reaches it.
     """
+    return backward_and_primals(outputs, cts, wrt, ())[0]
+
+
+def backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node],
+                         keep: Sequence[Node]) -> tuple[list, list[Node]]:
+    """:func:`backward`, and the nodes ``keep`` (primal values a derivative graph also
+    returns: ``value_and_grad``'s value, ``vjp``'s outputs) as the custom rules met on the
+    way computed them (see the module docstring)."""
     order = toposort(outputs)
     dep = dependents(order, wrt)
     acc: dict[Node, list] = {}
@@ -80,6 +162,7 @@ def backward(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node]) -> lis
             acc.setdefault(o, []).append(fit_cotangent(ct, o))
     wanted = set(wrt)
     found: dict[Node, Tracer] = {}
+    rebase: dict[Node, Node] = {}
     for node in reversed(order):
         contribs = acc.pop(node, None)
         if contribs is None:
@@ -107,11 +190,19 @@ def backward(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node]) -> lis
             )
         out = _outputs(node)
         in_cts = prim.vjp(ct, out, *[Tracer(i) for i in node.inputs], **node.params)
+        if isinstance(in_cts, WithPrimals):
+            record_primals(rebase, node, in_cts.primals)
         for inp, ict in zip(node.inputs, in_cts):
             if ict is None or inp not in dep:
                 continue
             acc.setdefault(inp, []).append(fit_cotangent(ict, inp))
-    return [found.get(n) for n in wrt]
+    result = [found.get(n) for n in wrt]
+    if not rebase:
+        return result, list(keep)
+    present = [r.node for r in result if r is not None]
+    new = iter(rebased(present + list(keep), rebase))
+    result = [None if r is None else Tracer(next(new)) for r in result]
+    return result, list(new)
 
 
 def _proj(node: Node, i: int) -> Node:

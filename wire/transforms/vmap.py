@@ -78,7 +78,8 @@ def _apply_rule(node: Node, ins, size: int):
         outs = tuple(
             _checked(prim, o, d, a, size, node) for o, d, a in zip(out, out_dim, node.aval)
         )
-        return tuple(o for o, _ in outs), tuple(d for _, d in outs)
+        # the outputs stay tracers even where unbatched (proj's rule hands them on as values)
+        return tuple(Tracer(o) if d is None else o for o, d in outs), tuple(d for _, d in outs)
     return _checked(prim, out, out_dim, node.aval, size, node)
 
 

@@ -272,7 +272,18 @@ class beta_gen(NumericQuantiles, ContinuousDistribution):
                 + (a + b - 2.0) * sc.digamma(a + b))
 
 
-class gamma_gen(NumericQuantiles, ContinuousDistribution):
+class _PositiveHalfLine(NumericQuantiles, ContinuousDistribution):
+    """Support ``[0, inf)``; numeric quantiles searched over ``z = exp(u)``."""
+
+    support_bounds = (0.0, np.inf)
+    interior = 1.0
+    u_range = (-700.0, 709.0)  # z = exp(u): 1e-304 … 8e307; a root below is 0
+
+    def z_of_u(self, u):
+        return wnp.exp(u)
+
+
+class gamma_gen(_PositiveHalfLine):
     """The gamma distribution with shape ``a`` (``scale`` is SciPy's ``1 / rate``).
 
     >>> from wire.scipy.stats import gamma
@@ -283,12 +294,6 @@ class gamma_gen(NumericQuantiles, ContinuousDistribution):
     name = "gamma"
     shapes = ("a",)
     shape_fill = (1.0,)
-    support_bounds = (0.0, np.inf)
-    interior = 1.0
-    u_range = (-700.0, 709.0)  # z = exp(u): 1e-304 … 8e307; a root below is 0
-
-    def z_of_u(self, u):
-        return wnp.exp(u)
 
     def _argcheck(self, a):
         return a > 0
@@ -312,7 +317,7 @@ class gamma_gen(NumericQuantiles, ContinuousDistribution):
         return sc.digamma(a) * (1.0 - a) + a + sc.gammaln(a)
 
 
-class chi2_gen(NumericQuantiles, ContinuousDistribution):
+class chi2_gen(_PositiveHalfLine):
     """The chi-squared distribution with ``df`` degrees of freedom.
 
     >>> from wire.scipy.stats import chi2
@@ -323,12 +328,6 @@ class chi2_gen(NumericQuantiles, ContinuousDistribution):
     name = "chi2"
     shapes = ("df",)
     shape_fill = (1.0,)
-    support_bounds = (0.0, np.inf)
-    interior = 1.0
-    u_range = (-700.0, 709.0)  # z = exp(u): 1e-304 … 8e307; a root below is 0
-
-    def z_of_u(self, u):
-        return wnp.exp(u)
 
     def _argcheck(self, df):
         return df > 0
