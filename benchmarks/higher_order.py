@@ -17,6 +17,13 @@ against JAX's ``jit`` of the same and against SymPy's closed form of the derivat
 lambdified to NumPy (``numpy``, the reference, on a 0-d float64) and to Python's ``math``
 (``math``: plain float arithmetic, what scalar code can reach), timed in interleaved rounds.
 
+Last, *Taylor mode against nested grad* at order 8 (:func:`taylor_vs_nested`), for ``f`` and
+for the first function of the panel (``benchmarks.higher_order_panel``): nodes, time to trace
+and the steady ``wire.jit`` call of ``wire.taylor(f, 8)`` (all nine values ``f … f⁽⁸⁾``),
+of ``grad`` nested 8 times (one Taylor pass of order 8 since issue 17) and of the nested
+reverse mode ``grad`` used before (each level differentiating the graph of the one below,
+which is what ``grad(lambda x: h(x))`` still does).
+
 Run ``python benchmarks/higher_order.py [--quick]``; ``run(quick)`` returns the rows.
 """
 
@@ -24,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import importlib
 import json
 import os
 import sys
@@ -32,6 +40,8 @@ import time
 import wire
 import wire.numpy as wnp
 from wire.api import call, grad_graph, trace_args
+
+wire_grad = importlib.import_module("wire.api.grad")  # the module (wire.api.grad is grad)
 
 ANCHORS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "anchors", "higher_order.json")
 _FALLBACK = {
@@ -144,6 +154,55 @@ def steady_call(n: int, quick: bool) -> str:
             + "(issue 16 goal: wirejit ≤ 20 µs per call)\n")
 
 
+def _rational_log(x):
+    return (x**3 + 2 * x) / (1 + x**2) + wnp.log1p(x**2) * wnp.cos(3 * x)
+
+
+def _nested(h, n: int, reverse: bool):
+    for _ in range(n):
+        h = wire.grad((lambda k: lambda x: k(x))(h)) if reverse else wire.grad(h)
+    return h
+
+
+def taylor_vs_nested(n: int, quick: bool) -> str:
+    """Tables: nodes, trace time and steady jit call of taylor(f, n), grad^n (Taylor tower)
+    and nested reverse-mode grad^n, for f and the panel's first function."""
+    from . import harness
+
+    x = 0.3
+    text = ""
+    for name, fn in (("sin(x)·exp(tanh(x))", f), ("(x³+2x)/(1+x²) + log1p(x²)·cos(3x)",
+                                                   _rational_log)):
+        variants = {"taylor(f, n)": wire.taylor(fn, n),
+                    "grad^n (Taylor tower)": _nested(fn, n, reverse=False),
+                    "grad^n nested reverse": _nested(fn, n, reverse=True)}
+        rows, systems = [], {}
+        want = None
+        for label, g in variants.items():
+            for memo in (wire_grad._grad_graph, wire_grad._tower_graph, wire_grad._simplified):
+                memo.cache_clear()  # time the derivation, not a memo hit
+            t0 = time.perf_counter()
+            graph = wire.trace(g, x)
+            secs = time.perf_counter() - t0
+            jitted = wire.jit(g)
+            value = jitted(x)
+            last = float(value[-1] if isinstance(value, tuple) else value)
+            want = last if want is None else want
+            rows.append([label, f"{len(graph):,}", harness.fmt_time(secs),
+                         f"{abs(last - want) / abs(want):.1e}"])
+            systems[label] = functools.partial(jitted, x)
+        res = harness.compare(systems, reference="grad^n nested reverse",
+                              rounds=5 if quick else 15, target=0.01 if quick else 0.05)
+        for row in rows:
+            r = res[row[0]]
+            row += [harness.fmt_time(r["median"]), f"{r['ratio']:.2f}×"]
+        text += harness.table(
+            f"order {n} of f(x) = {name} at x = {x}: Taylor mode against nested grad",
+            ["system", "nodes", "trace", "rel err of f⁽ⁿ⁾", "jit call (median)",
+             "÷ nested reverse (paired)"], rows) + "\n"
+    return text
+
+
 def main(argv=None) -> None:
     quick = "--quick" in (argv or sys.argv[1:])
     rows = run(quick=quick)
@@ -157,6 +216,7 @@ def main(argv=None) -> None:
               f"{r['sympy_cse_ops']:>5} {r['vs_xla']:>5.2f} {r['vs_sympy']:>6.2f}")
     print()
     print(steady_call(3 if quick else 8, quick))
+    print(taylor_vs_nested(4 if quick else 8, quick))
 
 
 if __name__ == "__main__":

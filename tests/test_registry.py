@@ -10,6 +10,7 @@ import wire.numpy as wnp
 from wire.api.registry import REGISTRY
 from wire.core import Primitive, bind, proj_p
 from wire.core.formula import NoFormula
+from wire.core.taylor import SeriesRule
 from wire.core.lowering import Emitter, XpImpl
 from wire.ops.elementwise import unary
 from wire.ops.reductions import reduce_sum
@@ -45,6 +46,8 @@ def test_the_registry_holds_each_primitive_once_by_its_name():
 @pytest.mark.parametrize("prim", sorted(PRIMS, key=lambda p: p.name), ids=lambda p: p.name)
 def test_every_primitive_has_what_it_needs(prim):
     assert prim.batch is not None, "a batching rule"
+    assert callable(prim.taylor) or isinstance(prim.taylor, SeriesRule), \
+        "a Taylor rule (wire.jet), or a marker of wire.core.taylor"
     if not prim.nondiff and prim is not proj_p:  # the drivers differentiate proj themselves
         assert prim.jvp is not None and prim.vjp is not None, "derivative rules"
     if prim.name != "proj":  # proj is sampled through every multi-output primitive
@@ -97,6 +100,8 @@ def test_a_new_primitive_is_one_declaration():
     np.testing.assert_allclose(per_row, np.stack([want, want]))
     np.testing.assert_allclose(wire.grad(wire.grad(lambda v: f(v[None])))(0.3),
                                -4.0 / 1.3 ** 3)
+    derivs = wire.taylor(lambda v: f(v[None]), 3)(0.3)  # Taylor mode from its derivative
+    np.testing.assert_allclose(derivs[1:], [2.0 / 1.3 ** 2, -4.0 / 1.3 ** 3, 12.0 / 1.3 ** 4])
     strict = pytest.importorskip("array_api_strict")
     g = wire.trace(f, x)
     np.testing.assert_allclose(np.asarray(wire.evaluate(g, x, backend=strict)), f(x))

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import wire
@@ -373,10 +373,43 @@ def test_tampered_trees_and_leaves():
     assert "open trace" in _load_error(d)
 
 
+def test_huge_and_impossible_shapes():
+    for shape in ([2 ** 70], [2 ** 40, 2 ** 40], [2 ** 63], [1] * 65):
+        d = _doc()
+        d["graph"]["nodes"][0]["aval"]["shape"] = shape
+        msg = _load_error(d)
+        assert "graph node 0" in msg and ("elements" in msg or "axes" in msg), msg
+    d = _doc()
+    const = next(n for n in d["graph"]["nodes"] if n["op"] == "const"
+                 and n["aval"]["shape"] != [])
+    const["params"]["value"]["array"]["shape"] = [2 ** 70]
+    const["aval"]["shape"] = [2 ** 70]
+    assert "more elements than any array" in _load_error(d)
+
+
+def test_two_inputs_with_one_index_are_refused():
+    d = _doc()
+    nodes = d["graph"]["nodes"]
+    first, second = (n for n in nodes if n["op"] == "input")
+    second["params"]["index"] = copy.deepcopy(first["params"]["index"])
+    second["aval"] = copy.deepcopy(first["aval"])
+    assert "twice among its inputs" in _load_error(d)  # interned: one node listed twice
+    second["aval"]["shape"] = [1]  # broadcasts like [2]: only the index is wrong
+    assert "both have index 0" in _load_error(d)
+    d = _doc()
+    d["graph"]["inputs"] = d["graph"]["inputs"][:1]
+    d["graph"]["in_tree"] = {"tuple": ["*"]}
+    assert "is not one of its inputs" in _load_error(d)
+    d = _doc()
+    d["graph"]["inputs"][0] = d["graph"]["outputs"][0]
+    assert "graph inputs must be 'input'" in _load_error(d)
+
+
 # ---- hypothesis: mutated, truncated and garbage documents never crash the loader
 
+_BIG = st.sampled_from([2 ** 31, 2 ** 63, 2 ** 64, 2 ** 70, -2 ** 70, 10 ** 400])
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 300) | st.floats(allow_nan=False)
+    st.none() | st.booleans() | st.integers(-5, 300) | _BIG | st.floats(allow_nan=False)
     | st.text(max_size=8) | st.sampled_from(["*", "float64", "int64", "add", "const"]),
     lambda kids: st.lists(kids, max_size=4) | st.dictionaries(
         st.sampled_from(["int", "tuple", "array", "graph", "id", "op", "shape", "dtype",
@@ -390,7 +423,13 @@ SAMPLE_DOCS = [
                           np.ones(3))),
     wire.dumps(wire.trace(lambda x: (x[1:, None] + 1, wnp.full((2,), 3, np.int32)),
                           np.ones(3))),
+    wire.dumps(wire.trace(lambda d: {"s": wnp.linalg.svd(d["a"])[1], "v": d["b"] @ d["a"]},
+                          {"a": np.ones((2, 2)), "b": np.arange(2.0)})),
+    wire.dumps(wire.trace(lambda x: wire.cond(x.sum() > 0, lambda v: v * 2.0,
+                                              lambda v: v - np.arange(3.0), x), np.ones(3))),
 ]
+# Mutated documents per CI run (``--fuzz`` runs the 'long' profile's count).
+LOADER_FUZZ_EXAMPLES = max(settings.default.max_examples, 150)
 
 
 def _paths(obj, prefix=()):
@@ -412,23 +451,31 @@ def _load_or_wire_error(text):
     return g
 
 
+@settings(max_examples=LOADER_FUZZ_EXAMPLES)
 @given(st.sampled_from(SAMPLE_DOCS), st.data())
 def test_fuzz_mutated_documents(text, data):
     doc = json.loads(text)
+    deep = None
     for _ in range(data.draw(st.integers(1, 3))):
         paths = list(_paths(doc))
         path = data.draw(st.sampled_from(paths[1:]))
         parent = doc
         for p in path[:-1]:
             parent = parent[p]
-        action = data.draw(st.sampled_from(["replace", "delete", "dup"]))
+        action = data.draw(st.sampled_from(["replace", "delete", "dup", "deep"]))
         if action == "replace":
             parent[path[-1]] = data.draw(_JSON)
         elif action == "delete":
             del parent[path[-1]]
-        else:
+        elif action == "dup":
             parent[path[-1]] = copy.deepcopy(doc if isinstance(parent, dict) else parent)
-    _load_or_wire_error(json.dumps(doc))
+        else:  # a value nested deeper than Python's recursion limit
+            deep = data.draw(st.sampled_from([900, 5000]))
+            parent[path[-1]] = "@@deep@@"
+    text = json.dumps(doc)
+    if deep:
+        text = text.replace('"@@deep@@"', "[" * deep + "0" + "]" * deep, 1)
+    _load_or_wire_error(text)
 
 
 @given(st.sampled_from(SAMPLE_DOCS), st.integers(0, 10**6), st.binary(max_size=20))

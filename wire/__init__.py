@@ -10,9 +10,10 @@ Functions are traced into persistent, immutable graphs; transforms map graphs to
 
 from . import tree
 from .api import (
-    REGISTRY, Variable, cond, custom_jvp, custom_vjp, dumps, fori_loop, grad, grad_graph,
-    gradients, hessian, hvp, jacfwd, jacrev, jit, jvp, jvp_graph, linearize, load, loads,
-    save, scan, switch, value_and_grad, var, vjp, vjp_graph, vmap, vmap_graph, while_loop,
+    REGISTRY, Variable, checkpoint, checkpoint_policies, cond, custom_jvp, custom_vjp, dumps,
+    elementwise_grad, fori_loop, grad, grad_graph, gradients, hessian, hvp, jacfwd, jacrev,
+    jet, jet_graph, jit, jvp, jvp_graph, linearize, load, loads, save, scan, switch, taylor,
+    taylor_graph, value_and_grad, var, vjp, vjp_graph, vmap, vmap_graph, while_loop,
 )
 from .core import Tracer, debug_nans, trace
 from .errors import (
@@ -22,6 +23,7 @@ from .errors import (
     ShapeError,
     TracerBoolError,
     UnboundInputError,
+    UnexpectedTracerError,
     WireError,
     WireTypeError,
 )
@@ -49,9 +51,11 @@ __all__ = [
 # `random` stays out of __all__ so `from wire import *` cannot shadow the standard library's
 __all__ += ["nn", "optim", "scipy", "testing"]
 __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
-__all__ += ["BackendError"]
+__all__ += ["BackendError", "UnexpectedTracerError"]
 __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
+__all__ += ["elementwise_grad"]
+__all__ += ["jet", "jet_graph", "taylor", "taylor_graph", "checkpoint", "checkpoint_policies"]
 
 # Every public function here is where user code enters wire: errors leaving it lose wire's
 # frames (WIRE_TRACEBACK=full keeps them; see wire.tracebacks).

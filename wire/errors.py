@@ -97,6 +97,26 @@ class UnboundInputError(WireError, LookupError):
     """
 
 
+class UnexpectedTracerError(WireError, TypeError):
+    """A tracer used after the trace that made it has finished (a *leaked* tracer).
+
+    While ``f`` is traced (by ``grad``, ``jit``, ``vmap`` …) its arguments are tracers:
+    symbolic stand-ins that only mean something inside that trace. Storing one outside
+    (in a list, a global, an attribute) and using it later, in another trace or an
+    evaluation, would compute with a value that no longer exists; wire refuses, naming where
+    the tracer was made and where it is used.
+
+    Example::
+
+        leak = []
+        wire.grad(lambda x: (leak.append(x), x * 2.0)[1])(1.0)
+        wire.grad(lambda y: leak[0] * y)(2.0)     # UnexpectedTracerError
+
+    Fix: return the value from the traced function (``has_aux=True`` for side results), or
+    pass it in as an argument; do not keep tracers after the call.
+    """
+
+
 class FloatingPointError(WireError, ArithmeticError):
     """Under ``wire.debug_nans()``, a node produced NaN or Inf; the message names it."""
 

@@ -18,17 +18,20 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import numpy as np
-from pyrsistent import pmap
 
 from .. import tree
 from ..errors import ShapeError, WireError, WireTypeError, at, user_location
-from ..ir import Aval, Graph, arg_op, const_op, input_node, make_node, substitute, toposort
+from ..ir import (
+    Aval, Graph, arg_node, const_op, dead_arg, input_node, substitute_map, toposort,
+)
 from ..higher_order.cond import cond_bind
 from ..higher_order.scan import scan_bind
 from ..higher_order.while_loop import while_bind
 from ..ops.elementwise import convert, ne
 from ..higher_order.subgraph import closed_graph, inline
 from ..core import _ARRAY_TYPES, Tracer, TraceTag, flat_avals, to_node
+from ..core.locations import current_table, recording, site
+from ..core.tracer import check_leaks
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]
 
@@ -48,11 +51,10 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str):
                 f"{what} needs values of known shape, got {a!r}; give wire.var a shape"
                 f"{at(user_location())}"
             )
-    tag = TraceTag()
-    args = [
-        make_node(arg_op, (), pmap({"index": i, "tag": tag}), a) for i, a in enumerate(in_avals)
-    ]
-    result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))
+    tag = TraceTag(user_location())
+    args = [arg_node(i, a, tag) for i, a in enumerate(in_avals)]
+    with recording() as table, site(None):
+        result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))
     out_leaves, out_tree = tree.flatten(result)
     outs = []
     for i, o in enumerate(out_leaves):
@@ -64,6 +66,10 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str):
             )
         outs.append(to_node(o))
     consts = _free_values(outs, args)
+    if consts and current_table() is None:  # called outside any trace: no later check
+        order = toposort(consts)
+        if any(dead_arg(c) for c in order):
+            check_leaks(order)
     n = len(consts)
     mapping = {c: input_node(j, c.aval) for j, c in enumerate(consts)}
     mapping.update({a: input_node(n + i, a.aval) for i, a in enumerate(args)})
@@ -74,7 +80,10 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str):
                 f"a shape{at(c.loc)}"
             )
     inputs = [mapping[c] for c in consts] + [mapping[a] for a in args]
-    graph = Graph(inputs, substitute(outs, mapping))
+    tag.done = True  # the body's argument tracers must not be used after this
+    new = substitute_map(outs, mapping)
+    locs = {m: table[old] for old, m in new.items() if old in table}
+    graph = Graph(inputs, [new[o] for o in outs], locs=locs)
     return graph, [Tracer(c) for c in consts], out_tree
 
 

@@ -16,10 +16,11 @@ from .. import tree
 from ..errors import (
     NonDifferentiableError, ShapeError, WireError, WireTypeError, at, user_location,
 )
-from ..ir import Graph, input_node
+from ..ir import Graph, carry_locs, fresh_inputs, locating_by
 from ..ops.elementwise import convert
 from ..ops.layout import moveaxis, reshape, zeros_like_
 from ..core import Tracer, call_graph_flat, flat_avals, weak_leaves
+from ..core.locations import recording
 from ..transforms.jvp import forward_and_primals
 from ..transforms.partial_eval import partial_eval
 from ..transforms.vjp import backward_and_primals
@@ -43,12 +44,17 @@ def jvp_graph(graph: Graph, simplify: bool = True, n_const: int = 0) -> Graph:
     """
     n = len(graph.inputs)
     primal = list(graph.inputs[: n - n_const])
-    t_inputs = [input_node(n + i, x.aval) for i, x in enumerate(primal)]
-    outs, primals = forward_and_primals(list(graph.outputs), primal,
-                                        [Tracer(t) for t in t_inputs], list(graph.outputs))
-    t_outs = [zeros_like_(Tracer(o)) if t is None else t for t, o in zip(outs, graph.outputs)]
+    t_inputs = fresh_inputs([x.aval for x in primal], graph, n)
+    with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
+        # the primal outputs come back as the custom rules met computed them
+        outs, primals = forward_and_primals(list(graph.outputs), primal,
+                                            [Tracer(t) for t in t_inputs],
+                                            list(graph.outputs), graph.loc)
+        t_outs = [zeros_like_(Tracer(o)) if t is None else t
+                  for t, o in zip(outs, graph.outputs)]
     result = (tree.unflatten(graph.out_tree, primals), tree.unflatten(graph.out_tree, t_outs))
-    g = _graph_from(list(graph.inputs) + t_inputs, _pair_tree(graph.in_tree, n_const), result)
+    g = _graph_from(list(graph.inputs) + t_inputs, _pair_tree(graph.in_tree, n_const), result,
+                    graph, table)
     return maybe_simplify(g, simplify)
 
 
@@ -195,17 +201,18 @@ def _vjp_graph_and(graph: Graph, keep, simplify: bool, n_const: int = 0):
     """:func:`vjp_graph`, and the nodes ``keep`` as the custom rules met computed them."""
     n = len(graph.inputs)
     primal = list(graph.inputs[: n - n_const])
-    ct_inputs = [input_node(n + i, o.aval) for i, o in enumerate(graph.outputs)]
-    cts, kept = backward_and_primals(list(graph.outputs), [Tracer(c) for c in ct_inputs],
-                                     primal, list(keep))
-    grads = [zeros_like_(Tracer(x)) if g is None else g for g, x in zip(cts, primal)]
+    ct_inputs = fresh_inputs([o.aval for o in graph.outputs], graph, n)
+    with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
+        cts, kept = backward_and_primals(list(graph.outputs), [Tracer(c) for c in ct_inputs],
+                                         primal, list(keep), graph.loc)
+        grads = [zeros_like_(Tracer(x)) if g is None else g for g, x in zip(cts, primal)]
     trees = arg_trees(graph.in_tree)
     ranges = arg_leaf_ranges(graph.in_tree)
     n_args = len(trees) - (n_const if graph.in_tree.kind == "tuple" else 0)
     per_arg = [tree.unflatten(t, [grads[i] for i in r])
                for t, r in zip(trees[:n_args], ranges[:n_args])]
     in_tree = tree.TreeDef("tuple", tuple, None, (graph.in_tree, graph.out_tree))
-    g = _graph_from(list(graph.inputs) + ct_inputs, in_tree, tuple(per_arg))
+    g = _graph_from(list(graph.inputs) + ct_inputs, in_tree, tuple(per_arg), graph, table)
     return maybe_simplify(g, simplify), kept
 
 
@@ -214,9 +221,11 @@ def _vjp_parts(core: Graph, simplify: bool, n_const: int, n_aux: int):
     evaluation: every output of ``core`` rides along as the custom rules met computed it, so
     the forward pass runs once (memoized per graph)."""
     n_main = len(core.outputs) - n_aux
-    main = Graph(core.inputs, core.outputs[:n_main], core.in_tree, None)
+    main = Graph(core.inputs, core.outputs[:n_main], core.in_tree, None, core.locs)
     vg, kept = _vjp_graph_and(main, list(core.outputs), simplify, n_const)
-    full = Graph(vg.inputs, list(vg.outputs) + list(kept))
+    # Run the forward pass once: the part of the VJP graph that needs no cotangent is
+    # evaluated at the call; vjp_fn runs only the rest, from the saved residuals.
+    full = Graph(vg.inputs, list(vg.outputs) + list(kept), locs=carry_locs(core, into=vg.locs))
     return vg, partial_eval(full, [True] * len(core.inputs) + [False] * n_main)
 
 
@@ -246,7 +255,8 @@ def vjp(f, *primals, has_aux: bool = False, simplify: bool = True, static_argnum
     main_leaves, main_tree = tree.flatten(main)
     aux_leaves, aux_tree = tree.flatten(aux)
     # the primal outputs and aux ride along, as the custom rules met computed them
-    core = Graph(graph.inputs, list(main_leaves) + list(aux_leaves), graph.in_tree, None)
+    core = Graph(graph.inputs, list(main_leaves) + list(aux_leaves), graph.in_tree, None,
+                 graph.locs)
     vg, split = _EAGER_VJP(core, simplify, len(lifted), len(aux_leaves))
     known, res = split.run(p_leaves + lifted, call_graph_flat)
     extra = core.outputs

@@ -4,11 +4,11 @@
 ``jit``, so Python runs and sees the values (:mod:`wire.api.concrete`) — but everything after
 the trace is memoized on the traced graph:
 
-* :func:`trace_eager` traces with tags canonical per nesting depth, so tracing a function
-  again rebuilds the very same interned nodes; its :class:`Memo` of closed graphs then finds
-  the graph without renaming a node. NumPy arrays the function closes over (and arrays passed
-  as non-differentiated arguments) are lifted to extra inputs, so a closure over new data
-  each call gives the same graph.
+* :func:`trace_eager` traces with a tag of its own (marked done when the trace closes, so a
+  tracer kept beyond the call raises ``wire.UnexpectedTracerError``) and renames its
+  arguments to positional inputs: tracing a function again gives an equal graph. NumPy
+  arrays the function closes over (and arrays passed as non-differentiated arguments) are
+  lifted to extra inputs, so a closure over new data each call gives the same graph.
 * The transform (``grad_graph``, ``vmap_flat`` …) is memoized per graph (:class:`Memo`), so
   a repeated call derives nothing.
 
@@ -30,7 +30,9 @@ from ..core import (
     open_trace, output_nodes,
 )
 from ..core.debug import _NANS
-from ..ir import Graph, const_op, input_op
+from ..core.locations import recording, site
+from ..errors import user_location
+from ..ir import Graph, const_op
 from ..runtime.compiler import compile_graph
 from .concrete import Values
 
@@ -39,7 +41,9 @@ class Memo:
     """A bounded, thread-safe memo of a pure function of a graph (and hashable extras).
 
     Graphs holding constants keyed by identity (big arrays of an abstract trace) never repeat
-    and would pin their arrays, so they are computed but not kept.
+    and would pin their arrays, so they are computed but not kept. With ``locs`` (the
+    default) the key has the graph's location table too: a graph derived from an equal graph
+    traced at other lines reports those lines.
 
     >>> m = Memo(lambda g, k: len(g) * k)
     >>> import numpy as np, wire
@@ -48,8 +52,9 @@ class Memo:
     (3, 3, (1, 1, 1))
     """
 
-    def __init__(self, fn, maxsize: int = 256, keep=None):
+    def __init__(self, fn, maxsize: int = 256, keep=None, locs: bool = True):
         self.fn = fn
+        self.locs = locs
         self.maxsize = maxsize
         self.keep = keep or (lambda graph, *extra_and_out: not pins_arrays(graph))
         self._cache: OrderedDict = OrderedDict()
@@ -57,7 +62,8 @@ class Memo:
         self.hits = self.misses = 0
 
     def __call__(self, graph: Graph, *extra):
-        key = (graph, *extra)
+        # equal graphs traced at other lines: results reporting those lines (``locs``)
+        key = (graph, graph.locs_key, *extra) if self.locs else (graph, *extra)
         found = self._cache.get(key)
         if found is not None:
             self.hits += 1
@@ -126,26 +132,13 @@ class gc_paused:
 # --------------------------------------------------------------------------- tracing
 
 
-def _close(args, lifted, outs, in_tree, out_tree) -> Graph:
-    """The closed graph of an eager trace: arguments, then lifted arrays, become inputs."""
+def _close(args, lifted, outs, in_tree, out_tree, table) -> Graph:
+    """The closed graph of an eager trace: arguments, then lifted arrays, become inputs (the
+    trace's tag is marked done, so a tracer kept beyond the call is a leaked one)."""
     if lifted:
         in_tree = tree.TreeDef("tuple", tuple, None,
                                tuple(in_tree.children) + (tree.LEAF,) * len(lifted))
-    return close_graph(list(args) + list(lifted), list(outs), in_tree, out_tree)
-
-
-def _renamed(key, graph) -> bool:
-    """Whether a closed graph got positional inputs (one that kept its tagged arguments, see
-    ``close_graph``, must not be reused)."""
-    return all(n.op is input_op for n in graph.inputs)
-
-
-_CLOSED = Memo(lambda key: _close(*key), maxsize=512, keep=_renamed)
-
-
-def closed(args, lifted, outs, in_tree, out_tree) -> Graph:
-    """:func:`_close`, memoized: tracing a function again finds its graph at once."""
-    return _CLOSED((tuple(args), tuple(lifted), tuple(outs), in_tree, out_tree))
+    return close_graph(list(args) + list(lifted), list(outs), in_tree, out_tree, table)
 
 
 def trace_eager(fn, leaves: list, in_tree, avals, *, weak=(), diff=(), axes=None, size=None):
@@ -162,12 +155,15 @@ def trace_eager(fn, leaves: list, in_tree, avals, *, weak=(), diff=(), axes=None
     if size is not None:
         sizes = sizes + (int(size),)
     values = Values(sizes)
-    with gc_paused(), open_trace(values) as state:
+    # the user's own lines, even inside a rule
+    with gc_paused(), open_trace(values, where=user_location()) as state, \
+            recording() as table, site(None):
         args = [arg_node(i, a, state.tag) for i, a in enumerate(avals)]
         values.open(state, args, leaves, diff, axes)
         result = fn(*tree.unflatten(in_tree, arg_tracers(args, weak, state)))
         outs, out_tree = output_nodes(result, values.lift)
-    return closed(args, values.lifted_nodes, outs, in_tree, out_tree), values.lifted
+        graph = _close(args, values.lifted_nodes, outs, in_tree, out_tree, table)
+    return graph, values.lifted
 
 
 # --------------------------------------------------------------------------- running
@@ -201,7 +197,8 @@ class _Runner:
         return tree.unflatten(self.graph.out_tree, evaluate_flat(self.graph, leaves))
 
 
-_RUNNERS = Memo(_Runner, maxsize=256)
+_RUNNERS = Memo(_Runner, maxsize=256, locs=False)  # runs report no lines (debug_nans
+# goes through the evaluator)
 
 
 def run(graph: Graph, leaves: list):

@@ -27,9 +27,10 @@ import numpy as np
 from toolz import pipe
 
 from .. import tree
+from ..tree import strict_key
 from ..core.debug import _NANS
 from ..errors import WireError, at, user_location
-from ..ir import Graph, zero_signs
+from ..ir import Graph
 from ..core import Tracer, call_graph_flat, flat_avals, trace_flat, weak_leaves
 from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
 from ..runtime.compiler import compile_graph
@@ -41,6 +42,16 @@ DEFAULT_CACHE_LIMIT = 64
 BACKENDS = ("numpy",)
 _ndarray = np.ndarray
 _SLOW = object()  # first element of every non-fast-path key; fast keys never start with it
+
+
+def _slow_key(in_tree, avals, statics, weak=()) -> tuple:
+    """The cache key of a call off the fast path: the arguments' structure (strictly: a dict
+    is not a list, ``{1: x}`` is not ``{1.0: x}``), every leaf's shape and dtype, and the
+    static values, keyed so that ``==`` does not merge what traces differently (``2`` and
+    ``2.0``, ``0.0`` and ``-0.0``, ``(1,)`` and ``(1.0,)``); ``weak``: the positions of the
+    weakly typed leaves (Python scalars promote like NEP 50's weak scalars)."""
+    return (_SLOW, in_tree, tuple(avals), strict_key(tuple((i, v) for i, _, v in statics)),
+            tuple(weak))
 
 
 def _simplify(graph: Graph) -> Graph:
@@ -198,25 +209,19 @@ class Jitted:
         dyn, statics = self._split(args)
         # positional arguments alone are the tuple of arguments (error paths read `[0]`)
         leaves, in_tree = tree.flatten((dyn, kwargs) if kwargs else dyn)
-        has_tracer = False
-        fast = not kwargs and not statics
-        for x in leaves:
-            if isinstance(x, Tracer):
-                has_tracer = True
-                fast = False
-            elif type(x) is not np.ndarray:
-                fast = False
+        has_tracer = any(isinstance(x, Tracer) for x in leaves)
         if self._on is None:
             avals = flat_avals(leaves, in_tree)
         else:  # Dask/CuPy arguments: shapes and dtypes without reading values
             avals = [leaf_aval(x) for x in leaves]
-        weak = () if fast else weak_leaves(leaves)  # Python scalars promote weakly (NEP 50)
-        if fast:
+        if not kwargs and not statics and all(type(a) is _ndarray for a in dyn):
+            # the fast path's key (see __call__): the structure is n plain arrays, which the
+            # key's length says
             key = tuple(v for a in avals for v in (a.shape, a.dtype))
+            weak = ()
         else:
-            # static -0.0 and 0.0 are equal keys, but trace to different constants
-            key = (_SLOW, in_tree, tuple(avals), statics,
-                   zero_signs(tuple((i, v) for i, _, v in statics)), weak)
+            weak = weak_leaves(leaves)  # Python scalars promote weakly (NEP 50)
+            key = _slow_key(in_tree, avals, statics, weak)
         entry = self._cache.get(key)
         if entry is not None:
             return entry, entry.graph, leaves, has_tracer
@@ -266,7 +271,7 @@ class Jitted:
         """The simplified graph at arguments of these avals (cached like a call's)."""
         if self.static_argnums:  # arguments include static values: trace the call itself
             return trace_flat(lambda *a: self(*a), in_avals, in_tree, weak)
-        key = (_SLOW, in_tree, tuple(in_avals), (), (), tuple(weak))
+        key = _slow_key(in_tree, in_avals, (), tuple(weak))
         entry = self._cache.get(key)
         if entry is not None:
             return entry.graph

@@ -110,13 +110,15 @@ from ..ir import (
     Graph,
     LeafOp,
     Node,
+    adopt_sub_graph_locs,
     const_op,
     input_op,
+    locating_by,
     make_node,
     var_op,
 )
 from ..higher_order.custom import BatchedRule, CustomRule
-from ..tree import LEAF, TreeDef
+from ..tree import LEAF, TreeDef, strict_key
 from .custom import custom_jvp, custom_vjp
 from .registry import REGISTRY
 
@@ -145,7 +147,7 @@ class _Encoder:
         nodes = []
         for k, n in enumerate(graph.nodes):
             ids[n] = k
-            nodes.append(self.node(n, k, ids))
+            nodes.append(self.node(n, k, ids, graph.loc(n)))
         return {
             "inputs": [ids[n] for n in graph.inputs],
             "outputs": [ids[n] for n in graph.outputs],
@@ -154,7 +156,7 @@ class _Encoder:
             "nodes": nodes,
         }
 
-    def node(self, n: Node, k: int, ids: dict) -> dict:
+    def node(self, n: Node, k: int, ids: dict, loc: str | None) -> dict:
         op = n.op
         if isinstance(op, LeafOp) and op.name not in ("input", "var", "const"):
             raise WireError(
@@ -180,7 +182,7 @@ class _Encoder:
             "inputs": [ids[i] for i in n.inputs],
             "params": params,
             "aval": aval,
-            "loc": n.loc,
+            "loc": loc,
         }
 
     def value(self, v) -> dict:
@@ -375,6 +377,13 @@ def dumps(graph: Graph) -> str:
     >>> print(text.splitlines()[1])
      "format": "wire.graph",
     """
+    if not isinstance(graph, Graph):
+        return _dumps(graph)
+    with locating_by(graph):  # its sub-graphs are written with this graph's lines
+        return _dumps(graph)
+
+
+def _dumps(graph) -> str:
     doc = _document(graph)
     subs = ",\n".join(_format_graph(g, "  ") for g in doc["subgraphs"])
     return (
@@ -451,11 +460,20 @@ def _dec_dtype(x, what: str = "dtype") -> np.dtype:
     return np.dtype(x)
 
 
+_MAX_DIMS = 64  # NumPy's limit
+_MAX_ELEMENTS = np.iinfo(np.intp).max  # no array can have more elements (or a larger axis)
+
+
 def _dec_shape(x, what: str):
     if x is None:
         return None
     dims = _list(x, what)
-    return tuple(_int(d, f"{what} entry") for d in dims)
+    if len(dims) > _MAX_DIMS:
+        _fail(f"{what} has {len(dims)} axes; arrays have at most {_MAX_DIMS}")
+    shape = tuple(_int(d, f"{what} entry") for d in dims)
+    if math.prod(shape) > _MAX_ELEMENTS or any(d > _MAX_ELEMENTS for d in shape):
+        _fail(f"{what} {list(shape)} has more elements than any array can hold")
+    return shape
 
 
 def _dec_aval(x, what: str, memo: dict) -> Aval:
@@ -679,8 +697,10 @@ def _fmt_aval(a) -> str:
     return "(" + ", ".join(map(repr, a)) + ")" if isinstance(a, tuple) else repr(a)
 
 
-def _dec_node(nx, k: int, nodes: list, graphs: list, memo: dict, registry) -> Node:
-    """One node from its JSON object; ``_Bad`` messages are relative to the node."""
+def _dec_node(nx, k: int, nodes: list, graphs: list, memo: dict, registry,
+              locs: dict | None = None) -> Node:
+    """One node from its JSON object; ``_Bad`` messages are relative to the node. ``locs``:
+    the table of the graph being decoded, which gets the lines of the node's sub-graphs."""
     _obj(nx, "a node", ("id", "op", "inputs", "params", "aval"), optional=("loc",))
     if _int(nx["id"], "id") != k:
         _fail(f"it has id {nx['id']}; ids must be 0, 1, 2, ... in list order")
@@ -734,7 +754,8 @@ def _dec_node(nx, k: int, nodes: list, graphs: list, memo: dict, registry) -> No
     in_avals = tuple([n.aval for n in ins])
     frozen = pmap(params) if params else EMPTY_PARAMS
     try:
-        key = (prim, in_avals, frozen)
+        # strict: a shape rule that accepts axis=1 need not accept axis=1.0 or axis=True
+        key = (prim, in_avals, strict_key(tuple(sorted(params.items()))))
         derived = memo.get(key)
     except TypeError:  # unhashable param (a list): no memo
         key, derived = None, None
@@ -751,18 +772,25 @@ def _dec_node(nx, k: int, nodes: list, graphs: list, memo: dict, registry) -> No
               f"{', '.join(_fmt_aval(a) for a in in_avals) or '()'} gives "
               f"{_fmt_aval(derived)}")
     try:
-        return make_node(prim, tuple(ins), frozen, derived, loc)
+        node = make_node(prim, tuple(ins), frozen, derived, loc)
     except TypeError as e:  # unhashable params
         _fail(f"params must be hashable values ({e}); use tuples, not lists")
+    if locs is not None and params:
+        adopt_sub_graph_locs(node, params, locs)
+    return node
 
 
 def _dec_graph(x, what: str, graphs: list) -> Graph:
     _obj(x, what, ("inputs", "outputs", "in_tree", "out_tree", "nodes"))
     nodes: list[Node] = []
+    locs: dict = {}  # where this graph's nodes were traced (interned nodes may say otherwise)
     memo: dict = {}  # avals and derived avals already checked in this graph
     for k, nx in enumerate(_list(x["nodes"], f"{what} nodes")):
         try:
-            nodes.append(_dec_node(nx, k, nodes, graphs, memo, REGISTRY))
+            node = _dec_node(nx, k, nodes, graphs, memo, REGISTRY, locs)
+            nodes.append(node)
+            if nx.get("loc") is not None and node.loc != nx["loc"]:
+                locs[node] = nx["loc"]
         except _Bad as e:  # messages inside are relative to the node; say which one
             name = nx.get("op") if isinstance(nx, dict) else None
             label = f" ({name})" if isinstance(name, str) else ""
@@ -778,6 +806,7 @@ def _dec_graph(x, what: str, graphs: list) -> Graph:
         return out
 
     inputs, outputs = pick("inputs"), pick("outputs")
+    _check_inputs(inputs, nodes, what)
     in_tree = _dec_tree(x["in_tree"], f"{what} in_tree")
     out_tree = _dec_tree(x["out_tree"], f"{what} out_tree")
     if in_tree.num_leaves != len(inputs):
@@ -787,7 +816,33 @@ def _dec_graph(x, what: str, graphs: list) -> Graph:
     for o in outputs:
         if isinstance(o.aval, tuple):
             _fail(f"{what}: an output is a multi-output node; outputs must be single values")
-    return Graph(inputs, outputs, in_tree, out_tree)
+    return Graph(inputs, outputs, in_tree, out_tree, locs)
+
+
+def _check_inputs(inputs: list, nodes: list, what: str) -> None:
+    """A graph's inputs are distinct ``input`` (or ``var``) nodes, the ``input`` ones with
+    distinct indices, and every ``input`` node in it is one of them: two inputs with one
+    index would be one node (nodes are interned), so one argument's value would silently
+    stand for the other's."""
+    seen: dict = {}
+    members: set = set()
+    for k, n in enumerate(inputs):
+        if n.op is not input_op and n.op is not var_op:
+            _fail(f"{what} input {k} is a {n.op.name!r} node; graph inputs must be 'input' "
+                  "(or 'var') nodes")
+        if n in members:
+            _fail(f"{what} lists one node twice among its inputs (input {k})")
+        members.add(n)
+        if n.op is var_op:
+            continue
+        index = n.params["index"]
+        if index in seen:
+            _fail(f"{what} inputs {seen[index]} and {k} both have index {index}")
+        seen[index] = k
+    for n in nodes:
+        if n.op is input_op and n not in members:
+            _fail(f"{what} has an input node (index {n.params['index']}, {n.aval!r}) that "
+                  "is not one of its inputs")
 
 
 def _leaf(name, ins, params, aval, loc) -> Node:

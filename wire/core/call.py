@@ -7,9 +7,10 @@ This is what makes transformed graphs ordinary functions: the same call evaluate
 from __future__ import annotations
 
 from ..errors import ShapeError, WireError, at, user_location
-from ..ir import Graph, substitute
+from ..ir import Graph, dead_arg, substitute_map, toposort
 from .evaluate import evaluate_flat
-from .tracer import Tracer, current_trace, to_node
+from .locations import current_table, record_mapping
+from .tracer import Tracer, check_leaks, current_trace, to_node
 
 
 def call_graph_flat(graph: Graph, leaves: list):
@@ -38,12 +39,17 @@ def call_graph_flat(graph: Graph, leaves: list):
         values = None if state is None else state.values
         nodes = [to_node(x) if values is None or isinstance(x, Tracer) else values.lift(x)
                  for x in leaves]
+        if current_table() is None:  # not inside a trace: tracers here may be leaked ones
+            order = toposort(nodes + list(graph.free_vars))
+            if any(dead_arg(n) for n in order):
+                check_leaks(order)
         for n, inp in zip(nodes, graph.inputs):
             if n.aval != inp.aval and n.aval.shape is not None:
                 raise ShapeError(
                     f"graph input {inp.params['index']} expects {inp.aval!r}, got {n.aval!r}"
                     f"{at(user_location())}"
                 )
-        outs = substitute(list(graph.outputs), dict(zip(graph.inputs, nodes)), graph.nodes)
-        return [Tracer(o, state) for o in outs]
+        new = substitute_map(list(graph.outputs), dict(zip(graph.inputs, nodes)), graph.nodes)
+        record_mapping(graph, new)  # the enclosing trace reports the inlined graph's lines
+        return [Tracer(new[o], state) for o in graph.outputs]
     return evaluate_flat(graph, leaves)

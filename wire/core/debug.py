@@ -105,8 +105,9 @@ def _describe_value(value) -> str:
     return repr(aval_of(np.asarray(value)))
 
 
-def raise_nonfinite(node, what: str, operands, value) -> None:
-    """Raise the ``FloatingPointError`` for ``node`` whose value has ``what`` (NaN/Inf)."""
+def raise_nonfinite(node, what: str, operands, value, loc=None) -> None:
+    """Raise the ``FloatingPointError`` for ``node`` whose value has ``what`` (NaN/Inf);
+    ``loc``: where the graph being run traced it (default: where the node was first made)."""
     prim = node.op.name
     params = ", ".join(f"{k}={v!r}" for k, v in sorted(node.params.items())
                        if not callable(v) and k not in ("branches", "body", "cond", "graph"))
@@ -116,7 +117,7 @@ def raise_nonfinite(node, what: str, operands, value) -> None:
         f"; operand(s) {', '.join(map(str, bad_in))} already held NaN/Inf (check the values "
         f"passed in)" if bad_in else ""
     )
-    where = node.loc or "an unknown location (node built without a source location)"
+    where = loc or node.loc or "an unknown location (node built without a source location)"
     raise FloatingPointError(
         f"debug_nans: {prim}{'[' + params + ']' if params else ''} produced {what}: output "
         f"{_describe_value(value)} from operands {ins}{note}; traced at {where}"
@@ -133,8 +134,9 @@ def raise_eager_nonfinite(name: str, what: str, operands, value, loc: str) -> No
     )
 
 
-def check_steps(plan, env) -> None:
-    """The evaluator's checking loop: run ``plan``'s steps on ``env``, checking each value."""
+def check_steps(plan, env, graph=None) -> None:
+    """The evaluator's checking loop: run ``plan``'s steps on ``env``, checking each value;
+    errors name the locations ``graph`` (the graph being run) traced its nodes at."""
     nodes = plan.nodes
     for fn, ins, out, frees in plan.steps:
         args = [env[i] for i in ins]
@@ -142,7 +144,8 @@ def check_steps(plan, env) -> None:
             value = fn(*args)
         what = nonfinite(value)
         if what:
-            raise_nonfinite(nodes[out], what, args, value)
+            node = nodes[out]
+            raise_nonfinite(node, what, args, value, graph.loc(node) if graph else None)
         env[out] = value
         for f in frees:
             env[f] = None

@@ -14,15 +14,15 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
-from ..ir import Graph, Node, arg_op, const_op, toposort, var_op
+from ..ir import Graph, Node, arg_op, const_op, dead_arg, locating_by, toposort, var_op
 from .debug import _NANS, check_steps
-from .tracer import Tracer
+from .tracer import Tracer, check_leaks, check_numeric
 
 
 class Plan:
     """A graph resolved for execution: steps over integer slots."""
 
-    __slots__ = ("n_slots", "inputs", "outputs", "consts", "steps", "nodes")
+    __slots__ = ("n_slots", "inputs", "outputs", "consts", "const_roots", "steps", "nodes")
 
     def __init__(self, graph: Graph):
         nodes = list(graph.nodes)
@@ -32,8 +32,11 @@ class Plan:
         self.inputs = [slot[n] for n in graph.inputs]
         self.outputs = [slot[n] for n in graph.outputs]
         self.consts = [(slot[n], n.params["value"].array) for n in nodes if n.op is const_op]
+        self.const_roots = frozenset(id(_root(a)) for _, a in self.consts)
         unbound = [n for n in nodes if n.is_leaf and n.op is not const_op and n not in graph.inputs]
         if unbound:
+            if any(dead_arg(n) for n in unbound):
+                check_leaks(nodes)
             n = unbound[0]
             raise UnboundInputError(
                 f"no value for {_describe_leaf(n)}: the graph uses it but it is not one of the "
@@ -75,6 +78,9 @@ def _describe_leaf(n: Node) -> str:
 
 
 def _check_input(node: Node, value, what: str):
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and dtype.kind not in "biufc":
+        check_numeric(dtype, what)
     shape = np.shape(value)
     if node.aval.shape is not None and tuple(shape) != node.aval.shape:
         raise ShapeError(
@@ -98,13 +104,37 @@ def evaluate_flat(graph: Graph, leaves: Sequence) -> list:
     for s, v in plan.consts:
         env[s] = v
     if _NANS.get():  # wire.debug_nans: a separate checking loop keeps this one fast
-        check_steps(plan, env)
-        return [_as_array(env[s]) for s in plan.outputs]
-    for fn, ins, out, frees in plan.steps:
-        env[out] = fn(*[env[i] for i in ins])
-        for f in frees:
-            env[f] = None
-    return [_as_array(env[s]) for s in plan.outputs]
+        with locating_by(graph):  # a NaN inside a cond/loop body: this graph's lines
+            check_steps(plan, env, graph)
+    else:
+        for fn, ins, out, frees in plan.steps:
+            env[out] = fn(*[env[i] for i in ins])
+            for f in frees:
+                env[f] = None
+    return _owned_outputs([env[s] for s in plan.outputs], leaves, plan.const_roots)
+
+
+def _root(a: np.ndarray):
+    return a if a.base is None else a.base
+
+
+def _owned_outputs(values: list, leaves, const_roots: frozenset) -> list:
+    """The outputs as arrays the caller owns: never an argument, a constant or another
+    output (nor a view of one), always writable — copied only when they are not already."""
+    taken = {id(_root(x)) for x in leaves if type(x) is np.ndarray}
+    taken.update(const_roots)
+    out = []
+    for v in values:
+        if type(v) is np.ndarray:
+            r = id(_root(v))
+            if r in taken or not v.flags.writeable:
+                v = v.copy()
+                r = id(v)
+            taken.add(r)
+        else:
+            v = _as_array(v)
+        out.append(v)
+    return out
 
 
 def _as_array(v):
@@ -127,7 +157,10 @@ def feed_nodes(nodes, feed_dict) -> tuple[list[Node], list]:
             raise WireError("feed_dict keys must be wire.var tracers or names, got "
                             f"{type(k).__name__}" + at(user_location()))
     leaves, values = [], []
-    for n in toposort(nodes):
+    order = toposort(nodes)
+    if any(dead_arg(n) for n in order):
+        check_leaks(order)
+    for n in order:
         if not n.is_leaf or n.op is const_op:
             continue
         if n in by_node:

@@ -32,7 +32,10 @@ Facts for the later stages sit in the same record, so a primitive is declared in
 * ``simplify_pass`` — a ``Graph -> Graph`` pass ``wire.simplify`` runs on graphs holding
   this primitive (``scan`` merges and prunes loops this way);
 * ``sympy`` — how ``wire.to_sympy`` writes it: a rule ``(sp, node, *operands) -> expression``
-  or a :class:`wire.core.formula.NoFormula` with the reason it has none.
+  or a :class:`wire.core.formula.NoFormula` with the reason it has none;
+* ``taylor`` — how truncated Taylor series pass through it (``wire.jet``, ``wire.taylor``): a
+  rule ``(series, out, *xs, **params) -> coefficients`` or one of the markers of
+  :mod:`wire.core.taylor` (a ``nondiff`` primitive's series is zero unless it says otherwise).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..ir import make_aval
 from .lowering import Emitter, XpImpl
+from .taylor import COEFFICIENTWISE, ZERO
 
 
 class Primitive:
@@ -52,7 +56,7 @@ class Primitive:
     __slots__ = (
         "name", "impl", "shape", "dtype", "vjp", "jvp", "batch",
         "linear", "nondiff", "sample", "doc", "emit", "xp", "call_graph", "simplify_pass",
-        "sympy",
+        "sympy", "taylor",
     )
 
     def __init__(
@@ -74,6 +78,7 @@ class Primitive:
         call_graph: Optional[str] = None,
         simplify_pass: Optional[Callable] = None,
         sympy=None,
+        taylor=None,
     ):
         sa = object.__setattr__
         sa(self, "name", name)
@@ -92,6 +97,7 @@ class Primitive:
         sa(self, "call_graph", call_graph)
         sa(self, "simplify_pass", simplify_pass)
         sa(self, "sympy", sympy)
+        sa(self, "taylor", ZERO if taylor is None and nondiff else taylor)
 
     def __setattr__(self, name, value):
         raise AttributeError("primitives are immutable")
@@ -230,4 +236,5 @@ proj_p = Primitive(
     emit=Emitter(lambda ctx, node, args, out: f"{args[0]}[{node.params['index']!r}]", "view"),
     xp=XpImpl(lambda bk, t, *, index: t[index], "(tuple item)"),
     sympy=lambda sp, node, t: t[node.params["index"]],
+    taylor=COEFFICIENTWISE,  # the driver picks the index-th output's series itself
 )

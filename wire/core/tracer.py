@@ -2,20 +2,25 @@
 
 A ``Tracer`` is a symbolic array: it wraps an interned ``Node`` and overloads Python's
 operators and NumPy's protocols so that computing with it builds new nodes; ``bind`` makes a
-node from its operands alone. Tracing ``f`` (:func:`trace`) calls it on argument nodes carrying
-the tag of the trace, then renames them to positional graph inputs. Nodes of an enclosing trace
-that ``f`` closes over keep their own tag, so an inner transform treats them as constants —
-which is all it takes to keep nested derivatives (``grad(grad(f))``) from confusing their
-variables.
+node from its operands alone. Tracing ``f`` (:func:`trace`) calls it on fresh argument nodes
+carrying a tag unique to that trace, then renames them to positional graph inputs. Nodes of an
+enclosing trace that ``f`` closes over keep their own tag, so an inner transform treats them as
+constants — which is all it takes to keep nested derivatives (``grad(grad(f))``) from
+confusing their variables.
 
-*The open trace.* One ``ContextVar`` holds the innermost open trace (a :class:`TraceState`):
-its nesting depth, the tag its argument nodes carry, the trace it runs inside and, for eager
-traces, the concrete values behind its tracers. Tags are canonical per depth (the trace at
-depth 0 always tags its arguments alike), so tracing one function twice builds the very same
-interned nodes: the second trace is a run of intern-table hits and its graph is found in a
-memo without renaming anything. Traces at different depths still never share a tag, which is
-what keeps nested transforms apart; the state a tracer carries (``Tracer._state``) tells the
-traces of one depth apart where that matters (values, leaked tracers).
+When a trace closes, its tag is marked *done*: a tracer of its arguments kept beyond the call
+(in a list, a global) is then a leaked tracer, and using it — in ``bind``, in a later trace,
+an evaluation or a transform — raises :class:`wire.UnexpectedTracerError` naming where it
+was made and where it is used. The one legitimate use of a finished trace's tracers is a
+custom rule's closure (``grad`` traces first, then runs the rules): while a rule runs, those
+tracers stand for the custom call's current operands (:func:`call_rebound`).
+
+*The open trace.* A ``ContextVar`` holds the innermost open trace (a :class:`TraceState`): its
+nesting depth, its tag, the trace it runs inside and, for eager traces, the concrete values
+behind its tracers (a tracer carries its state, ``Tracer._state``). Two more ``ContextVar`` s,
+each set by a ``with`` block and gone when it exits: the location table the innermost trace
+fills (:mod:`wire.core.locations`) and the rebound values of a running custom rule (here).
+No result depends on the location table; the rebound values only let a rule see its closure.
 
 *Concrete tracing.* Transforms called on concrete values outside ``jit`` (``wire.grad(f)(x)``)
 trace with a :class:`ConcreteValues` object on the state: Python's ``if``/``while``,
@@ -36,17 +41,21 @@ import struct
 from typing import Callable
 
 import numpy as np
+
 from .. import tree
 from ..errors import (
     ShapeError,
     TracerBoolError,
+    UnexpectedTracerError,
     WireTypeError,
     at,
     user_location,
 )
-from ..ir import Aval, Graph, Node, arg_op, aval_of, const_node, input_node, make_node
-from ..ir import const_op, input_op, substitute, toposort
+from ..ir import Aval, Graph, Node, TraceTag, arg_node, arg_op, aval_of, const_node, const_op
+from ..ir import adopt_sub_graph_locs, input_node, input_op, make_node, nested_locs
+from ..ir import substitute_map, toposort
 from .debug import _NANS, nonfinite, raise_eager_nonfinite
+from .locations import _RECORD, _SITE, recording, site
 from .values import node_values
 from .primitive import proj_p
 
@@ -55,21 +64,6 @@ _WEAK_TYPES = frozenset((int, float, complex, bool))  # Python scalars: weakly t
 
 
 # --------------------------------------------------------------------------- trace states
-
-
-class TraceTag:
-    """Marks the argument nodes of the traces at one nesting depth; compared by identity."""
-
-    __slots__ = ("__weakref__",)
-
-    def __repr__(self):
-        return f"<trace {id(self):#x}>"
-
-
-@functools.lru_cache(maxsize=None)
-def depth_tag(depth: int) -> TraceTag:
-    """The tag of the argument nodes of every trace at nesting ``depth`` (memo: one per depth)."""
-    return TraceTag()
 
 
 class ConcreteValues:
@@ -96,9 +90,9 @@ class TraceState:
 
     __slots__ = ("depth", "tag", "parent", "values")
 
-    def __init__(self, depth: int, parent: "TraceState | None", values=None):
+    def __init__(self, depth: int, parent: "TraceState | None", values=None, where=None):
         self.depth = depth
-        self.tag = depth_tag(depth)
+        self.tag = TraceTag(where)  # unique to this trace, marked done when it closes
         self.parent = parent
         self.values = values
 
@@ -132,10 +126,10 @@ class open_trace:
 
     __slots__ = ("state", "_token")
 
-    def __init__(self, values=None, depth: int | None = None):
+    def __init__(self, values=None, depth: int | None = None, where: str | None = None):
         parent = _OPEN.get()
         d = (0 if parent is None else parent.depth + 1) if depth is None else depth
-        self.state = TraceState(d, parent, values)
+        self.state = TraceState(d, parent, values, where)
 
     def __enter__(self) -> TraceState:
         self._token = _OPEN.set(self.state)
@@ -144,13 +138,6 @@ class open_trace:
     def __exit__(self, *exc):
         _OPEN.reset(self._token)
         return False
-
-
-@functools.lru_cache(maxsize=4096)
-def arg_node(index: int, aval: Aval, tag: TraceTag) -> Node:
-    """The argument node ``index`` of a trace whose arguments carry ``tag`` (memoized: eager
-    traces ask for the same ones at every call)."""
-    return make_node(arg_op, (), {"index": index, "tag": tag}, aval)
 
 
 # --------------------------------------------------------------------------- tracers
@@ -337,6 +324,8 @@ def to_node(x) -> Node:
     if isinstance(x, (np.ndarray, np.generic)) and x.ndim == 0 and x.dtype.kind in "biuf":
         return _scalar_node(x.dtype, x.tobytes())  # scalars recur constantly while tracing
     if isinstance(x, _ARRAY_TYPES):
+        if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind not in _NUMERIC_KINDS:
+            check_numeric(x.dtype, "a constant operand")
         return const_node(x)
     raise WireTypeError(
         f"expected an array, a number or a traced value, got {type(x).__name__}"
@@ -375,7 +364,13 @@ def bind(prim, *args, **params):
         nodes = tuple([to_node(a) for a in args])
     else:
         nodes = tuple([a.node if isinstance(a, Tracer) else values.lift(a) for a in args])
+    for n in nodes:
+        if n.op is arg_op and n.params["tag"].done and not _rebound(n):
+            raise_leaked(n, None, user_location())
     avals = [n.aval for n in nodes]
+    table = _RECORD.get()  # this trace's location table: this call's line, not node.loc's
+    # the user's line is looked up only when needed: a new node, or a trace's table
+    loc = _SITE.get() or (user_location() if table is not None else user_location)
     for a in avals:
         if a.shape is None:
             aval = Aval(None, prim.dtype(*[a.dtype for a in avals], **params))
@@ -384,15 +379,21 @@ def bind(prim, *args, **params):
         try:
             aval = prim.shape(*avals, **params)
         except ShapeError as e:
-            raise ShapeError(f"{e}{at(user_location())}") from None
-    # the user's line is looked up only for a new node (an existing one keeps its own)
-    node = make_node(prim, nodes, params, aval, user_location)
+            raise ShapeError(f"{e}{at(loc if isinstance(loc, str) else loc())}") from None
+    node = make_node(prim, nodes, params, aval, loc)
+    if table is not None:
+        if node not in table:
+            table[node] = loc
+        if params:
+            adopt_sub_graph_locs(node, params, table)
     if isinstance(aval, tuple):
-        loc = node.loc
-        return tuple(
-            Tracer(make_node(proj_p, (node,), {"index": i}, a, loc), state)
-            for i, a in enumerate(aval)
-        )
+        ploc = loc if isinstance(loc, str) else node.loc
+        outs = tuple(make_node(proj_p, (node,), {"index": i}, a, ploc)
+                     for i, a in enumerate(aval))
+        if table is not None:
+            for o in outs:
+                table.setdefault(o, ploc)
+        return tuple(Tracer(o, state) for o in outs)
     if weak and prim.name != "convert":  # an explicit cast makes a value strongly typed
         return WeakTracer(node, state)
     return Tracer(node, state)
@@ -409,12 +410,33 @@ def _check_eager(prim, args, out) -> None:
 # --------------------------------------------------------------------------- tracing
 
 
+_NUMERIC_KINDS = frozenset("biufc")  # bool, ints, floats, complex: what wire computes with
+
+
+def check_numeric(dtype, what: str) -> None:
+    """``WireTypeError`` for an array of a non-numeric dtype (object, string, bytes,
+    structured, datetime): NumPy would carry it through some functions and fail in others,
+    and no derivative is defined for it."""
+    if dtype.kind not in _NUMERIC_KINDS:
+        kind = ("structured" if dtype.fields else {"O": "object", "U": "string",
+                "S": "bytes", "V": "void", "M": "datetime", "m": "timedelta"}.get(dtype.kind,
+                                                                                 dtype.kind))
+        raise WireTypeError(
+            f"{what} has dtype {dtype} ({kind}); wire computes with boolean, integer, float and "
+            f"complex arrays only — convert it (e.g. x.astype(float)) or pass it as a static "
+            f"argument{at(user_location())}"
+        )
+
+
 def leaf_aval(leaf, path: str = "") -> Aval:
     """Aval of one pytree leaf, or ``WireTypeError`` naming the leaf's path and type."""
     if isinstance(leaf, Tracer):
         return leaf.aval
     if isinstance(leaf, _ARRAY_TYPES):
-        return aval_of(leaf)
+        aval = aval_of(leaf)
+        if aval.dtype.kind not in _NUMERIC_KINDS:
+            check_numeric(aval.dtype, f"argument leaf {path or '<root>'}")
+        return aval
     raise WireTypeError(
         f"argument leaf {path or '<root>'} is a {type(leaf).__module__}.{type(leaf).__name__}, "
         "not an array or a number. Pass NumPy arrays or numbers in tuples, lists, dicts, "
@@ -427,8 +449,13 @@ def flat_avals(leaves, treedef) -> list[Aval]:
     paths = None
     out = []
     for i, leaf in enumerate(leaves):
-        if isinstance(leaf, (Tracer, *_ARRAY_TYPES)):
-            out.append(leaf_aval(leaf))
+        if isinstance(leaf, Tracer):
+            out.append(leaf.aval)
+        elif isinstance(leaf, _ARRAY_TYPES):
+            aval = aval_of(leaf)
+            if aval.dtype.kind not in _NUMERIC_KINDS:  # the error names the leaf's path
+                check_numeric(aval.dtype, f"argument leaf {tree.leaf_paths(treedef)[i]}")
+            out.append(aval)
         else:
             paths = paths or tree.leaf_paths(treedef)
             out.append(leaf_aval(leaf, paths[i]))
@@ -467,16 +494,120 @@ def output_nodes(result, lift=to_node) -> tuple[list[Node], object]:
     return out_nodes, out_tree
 
 
-def close_graph(args, out_nodes, in_tree, out_tree) -> Graph:
-    """The graph of a finished trace: its argument nodes renamed to positional inputs."""
+def close_graph(args, out_nodes, in_tree, out_tree, table=None) -> Graph:
+    """The graph of a finished trace: its argument nodes renamed to positional inputs, the
+    trace's tag marked done (its tracers are leaked ones from now on); ``table``: where the
+    trace made its nodes (:func:`wire.core.locations.recording`), kept as the graph's."""
+    table = {} if table is None else table
+    order = toposort(out_nodes)
+    foreign = False  # the function closed over input nodes of another graph
+    for n in order:
+        if n.op is input_op:
+            foreign = True
+        elif n.op is arg_op and n.params["tag"].done:
+            check_leaks(order, table)
+    if foreign:
+        # (user code running inside a graph transform's rule): renaming our args to
+        # positional inputs could merge them with those free nodes, so this graph keeps its
+        # own tagged args as inputs (and they stay usable).
+        locs = nested_locs(order, table, {n: table[n] for n in order if n in table})
+        return Graph(list(args), out_nodes, in_tree, out_tree, locs)
+    for a in args:
+        a.params["tag"].done = True  # from now on the args' tracers are leaked ones
     inputs = [input_node(i, a.aval) for i, a in enumerate(args)]
-    if any(n.op is input_op for n in toposort(out_nodes)):
-        # fn closed over the inputs of some other closed graph (user code running inside a
-        # graph transform's rule): renaming our args to positional inputs could merge them
-        # with those free nodes, so this graph keeps its own tagged args as inputs.
-        return Graph(args, out_nodes, in_tree, out_tree)
-    outs = substitute(out_nodes, dict(zip(args, inputs)))
-    return Graph(inputs, outs, in_tree, out_tree)
+    renamed = substitute_map(out_nodes, dict(zip(args, inputs)), order)
+    locs = nested_locs(order, table, {renamed[n]: table[n] for n in order if n in table})
+    return Graph(inputs, [renamed[o] for o in out_nodes], in_tree, out_tree, locs)
+
+
+def check_leaks(nodes, table=None) -> None:
+    """Raise :class:`wire.UnexpectedTracerError` if the nodes (``nodes``: everything they
+    need, in topological order) use an argument of a finished trace; ``table``: where the
+    current trace made its nodes (a node it made is a *use* of the leaked value, not part of
+    it), for naming the line of the use."""
+    dead: list = []  # the leaked value's nodes, in topological order
+    dead_set = set()
+    for n in nodes:
+        if n.is_leaf:
+            if n.op is arg_op and n.params["tag"].done and not _rebound(n):
+                dead.append(n)
+                dead_set.add(n)
+            continue
+        hit = [i for i in n.inputs if i in dead_set]
+        if not hit:
+            continue
+        made_here = table is not None and n in table
+        if not made_here and all(i in dead_set or i.op is const_op for i in n.inputs):
+            dead.append(n)
+            dead_set.add(n)
+            continue
+        raise_leaked(hit[0], n, (table or {}).get(n) or n.loc)
+    if dead:
+        raise_leaked(dead[-1], None, user_location())
+
+
+# While a custom rule runs, the values its function closed over from an enclosing trace are
+# rebound: the rule's Python closure still holds that (finished) trace's tracers, which stand
+# for the operands the custom call received. {finished-trace node: live node}; a ContextVar
+# set by call_rebound's block, so per thread and gone when the rule returns.
+_REBOUND: contextvars.ContextVar = contextvars.ContextVar("wire_rebound", default=None)
+
+
+def _rebound(node: Node) -> bool:
+    table = _REBOUND.get()
+    return table is not None and node in table
+
+
+def call_rebound(fn: Callable, mapping: dict, *args):
+    """``fn(*args)`` in which the finished-trace nodes of ``mapping`` stand for the live nodes
+    they map to: using them is allowed inside, and the result (a pytree of tracers) has them
+    replaced. How a custom rule closing over values of an enclosing trace sees their values
+    when it runs after that trace has finished (as rules do: ``grad`` traces first, then
+    runs the rules)."""
+    if not mapping:
+        return fn(*args)
+    outer = _REBOUND.get()
+    token = _REBOUND.set({**outer, **mapping} if outer else dict(mapping))
+    try:
+        result = fn(*args)
+    finally:
+        _REBOUND.reset(token)
+    return replace_nodes(result, mapping)
+
+
+def replace_nodes(result, mapping: dict):
+    """``result`` (a pytree) with the tracers in it rebuilt per ``mapping`` (Node -> Node);
+    the new nodes report the locations the replaced ones had in the current trace."""
+    out, out_tree = tree.flatten(result)
+    nodes = [o.node for o in out if isinstance(o, Tracer)]
+    if not nodes:
+        return result
+    new = substitute_map(nodes, mapping)
+    table = _RECORD.get()
+    if table is not None:
+        for old, m in new.items():
+            if m is not old and m not in table and old in table:
+                table[m] = table[old]
+    return tree.unflatten(out_tree, [Tracer(new[o.node]) if isinstance(o, Tracer) else o
+                                     for o in out])
+
+
+def raise_leaked(leaked: Node, user: Node | None, where: str | None):
+    """The ``UnexpectedTracerError`` for a use of ``leaked`` (by node ``user``, at ``where``)."""
+    tags = [n.params["tag"] for n in toposort([leaked]) if n.op is arg_op]
+    origin = next((t.where for t in tags if t.done and t.where), None)
+    made = None if leaked.is_leaf else leaked.loc
+    what = f"a value computed at {made}" if made else "an argument"
+    what += f" of the function traced at {origin}" if origin else " of a finished trace"
+    use = f" is used at {where}" if where else " is used"
+    if user is not None:
+        use += f" (by {user.op.name})"
+    raise UnexpectedTracerError(
+        f"leaked tracer {leaked.aval!r}: {what}{use}, after that trace finished. A tracer "
+        "stands for a value only while its function is being traced: return it from the "
+        "function (has_aux=True for side results) or pass it in as an argument instead of "
+        "keeping it (in a list, a global, an attribute)"
+    )
 
 
 def trace_flat(fn: Callable, in_avals, in_tree, weak=()) -> Graph:
@@ -494,11 +625,12 @@ def trace_flat(fn: Callable, in_avals, in_tree, weak=()) -> Graph:
         if weak:
             return graph_of(list(in_avals), in_tree, weak=tuple(weak))
         return graph_of(list(in_avals), in_tree)
-    with open_trace() as state:
+    # the user's own lines, even inside a rule
+    with open_trace(where=user_location()) as state, recording() as table, site(None):
         args = [arg_node(i, a, state.tag) for i, a in enumerate(in_avals)]
         result = fn(*tree.unflatten(in_tree, arg_tracers(args, weak, state)))
-        out_nodes, out_tree = output_nodes(result)
-    return close_graph(args, out_nodes, in_tree, out_tree)
+    out_nodes, out_tree = output_nodes(result)
+    return close_graph(args, out_nodes, in_tree, out_tree, table)
 
 
 def trace(fn: Callable, *example_args) -> Graph:

@@ -34,13 +34,17 @@ from .subgraph import (
     rebased_graph,
     check_avals,
     closed_graph,
+    flat_coefs,
     float_mask,
     inline,
+    jet_inline,
     jvp_inline,
     pick,
     run,
     select_examples,
+    series_coefs,
     spread,
+    unflat_coefs,
     vjp_inline,
     zeros_if_none,
 )
@@ -88,6 +92,35 @@ def _with_rebased_primals(derivatives, index, ops, branches, reverse: bool):
     if new == tuple(branches):
         return derivatives
     return WithPrimals(derivatives, cond_bind(index, ops, new))
+
+
+def _series_order(series) -> int:
+    return len(next(s for s in series if s is not None))
+
+
+def _cond_series_graph(branch: Graph, has, out_f, order: int) -> Graph:
+    """The branch's Taylor coefficients: inputs ``ops`` + the flagged ops' coefficients,
+    outputs the float outputs' coefficients (``order`` each)."""
+    n = len(branch.inputs)
+    avals = list(branch.in_avals) + [a for a, h in zip(branch.in_avals, has) if h
+                                     for _ in range(order)]
+
+    def fn(*args):
+        series = unflat_coefs(args[n:], has, order)
+        outs, found = jet_inline(branch, args[:n], series, order)
+        return [c for o, s, f in zip(outs, found, out_f) if f
+                for c in series_coefs(s, o, order)]
+
+    return closed_graph(fn, avals)
+
+
+def _cond_taylor(series, out, index, *ops, branches):
+    order = _series_order(series)
+    has = [s is not None for s in series[1:]]
+    out_f = float_mask(branches[0].out_avals)
+    new = tuple(_cond_series_graph(b, has, out_f, order) for b in branches)
+    res = bind(cond_p, index, *ops, *flat_coefs(series[1:], has, ops, order), branches=new)
+    return tuple(unflat_coefs(res, out_f, order))
 
 
 def branch_vjp_graph(branch: Graph, in_f, out_f) -> Graph:
@@ -169,6 +202,7 @@ cond_p = Primitive(
     sample=_cond_sample,
     doc="branches[clip(index)](*ops): switch/cond over closed sub-graphs (multi-output)",
     sympy=_cond_formula,
+    taylor=_cond_taylor,
 )
 
 

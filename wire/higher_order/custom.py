@@ -32,11 +32,13 @@ from pyrsistent import pmap
 
 from .. import tree
 from ..core import TraceTag, Tracer, bind, evaluate_flat, to_tracer, trace
+from ..core.tracer import call_rebound
 from ..core.lowering import xp_run_graph
 from ..core.primitive import Primitive
 from ..core.formula import call_graph as call_graph_formula
+from ..core.taylor import BY_JVP
 from ..errors import ShapeError, WireError, WireTypeError, at, user_location
-from ..ir import Graph, arg_op, make_node, substitute
+from ..ir import Graph, arg_node, arg_op, make_node, substitute
 from ..ops.batching import batch_size, to_front
 from ..ops.elementwise import cos, exp, log1p, sin
 from ..ops.layout import zeros_like_
@@ -44,6 +46,7 @@ from ..ops.reductions import reduce_sum
 from ..transforms.jvp import forward, forward_and_primals
 from ..transforms.vjp import WithPrimals, backward
 from ..transforms.vmap import vmap_flat, vmap_leaves
+from .subgraph import jet_inline
 
 __all__ = ["CustomRule", "BatchedRule", "custom_jvp_call_p", "custom_vjp_call_p",
            "merge_static"]
@@ -271,18 +274,28 @@ def _graph_jvp(graph: Graph, xs, ts) -> list:
     """Tangents of ``graph``'s outputs at operands ``xs`` given some operand tangents ``ts``
     (``None`` = zero), by differentiating the graph itself: on its own inputs, so that an
     operand computed from another is not counted twice, then moved onto ``xs``."""
-    got = forward(list(graph.outputs), list(graph.inputs), list(ts))
-    mapping = dict(zip(graph.inputs, [to_tracer(x).node for x in xs]))
-    return _rebuilt(got, mapping)
+    ins, outs = _private_inputs(graph)
+    got = forward(outs, ins, list(ts))
+    return _rebuilt(got, dict(zip(ins, [to_tracer(x).node for x in xs])))
 
 
 def _graph_vjp(graph: Graph, xs, cts, wanted) -> list:
     """Cotangents of the ``wanted`` operands of ``graph`` at ``xs`` (``None`` elsewhere)."""
-    wrt = [i for i, w in zip(graph.inputs, wanted) if w]
-    got = iter(backward(list(graph.outputs), list(cts), wrt))
+    ins, outs = _private_inputs(graph)
+    wrt = [i for i, w in zip(ins, wanted) if w]
+    got = iter(backward(outs, list(cts), wrt))
     found = [next(got) if w else None for w in wanted]
-    mapping = dict(zip(graph.inputs, [to_tracer(x).node for x in xs]))
-    return _rebuilt(found, mapping)
+    return _rebuilt(found, dict(zip(ins, [to_tracer(x).node for x in xs])))
+
+
+def _private_inputs(graph: Graph) -> tuple[list, list]:
+    """``graph``'s inputs and outputs, its inputs replaced by argument nodes no other graph
+    can hold. Its positional inputs may be the very nodes (interning) of the tangents or
+    cotangents given with them — ``input(1)`` of the function and of the derivative graph
+    being built — and moving the derivative onto the operands would then move those too."""
+    tag = TraceTag()
+    ins = [arg_node(i, x.aval, tag) for i, x in enumerate(graph.inputs)]
+    return ins, substitute(list(graph.outputs), dict(zip(graph.inputs, ins)))
 
 
 def _add(a, b):
@@ -315,7 +328,10 @@ def call_jvp_rule(rule, xs, ts) -> tuple[list, list]:
     primals = tree.unflatten(rule.in_tree, list(xs[:n]))
     tangents = tree.unflatten(rule.in_tree, [zeros_like_(x) if t is None else t
                                              for x, t in zip(xs[:n], ts[:n])])
-    result = _pair(owner.jvp_rule(*rule.static, primals, tangents), who,
+    # the rule's Python closure may hold tracers of a finished enclosing trace (closed-over
+    # values): while it runs they stand for the call's current operands
+    mapping = _closure_map(rule, xs)
+    result = _pair(call_rebound(owner.jvp_rule, mapping, *rule.static, primals, tangents), who,
                    "(primal_out, tangent_out)")
     p_leaves, p_tree = tree.flatten(result[0])
     _same_tree(p_tree, graph.out_tree, who, "its primal output")
@@ -324,8 +340,6 @@ def call_jvp_rule(rule, xs, ts) -> tuple[list, list]:
         _same_tree(tree.flatten(result[1])[1], graph.out_tree, who, "its tangent output")
     outs = fit_leaves(p_leaves, graph.out_avals, who, "primal output", derivative=False)
     touts = fit_leaves(t_leaves, graph.out_avals, who, "tangent output", derivative=True)
-    mapping = _closure_map(rule, xs)
-    outs, touts = _rebuilt(outs, mapping), _rebuilt(touts, mapping)
     if any(t is not None for t in ts[n:]):  # closed-over values: through the function itself
         extra = _graph_jvp(graph, xs, [None] * n + list(ts[n:]))
         touts = [_add(t, e) for t, e in zip(touts, extra)]
@@ -420,6 +434,8 @@ custom_jvp_call_p = Primitive(
     xp=xp_run_graph("graph"),
     doc="a user function (graph param) with a user-defined JVP rule (wire.custom_jvp)",
     sympy=call_graph_formula,
+    # the user's rule, differentiated again for the higher orders (as nested jvp does)
+    taylor=BY_JVP,
 )
 
 
@@ -445,15 +461,14 @@ def call_vjp_rule(rule, xs, cts) -> tuple[list, list]:
     primals = tree.unflatten(rule.in_tree, list(xs[:n]))
     args = merge_static(owner.nondiff_argnums, rule.static, tuple(primals))
     who = f"custom_vjp fwd of {rule.name}"
-    res = _pair(owner.fwd(*args), who, "(output, residuals)")
+    mapping = _closure_map(rule, xs)  # closed-over values, as in call_jvp_rule
+    res = _pair(call_rebound(owner.fwd, mapping, *args), who, "(output, residuals)")
     p_leaves, p_tree = tree.flatten(res[0])
     _same_tree(p_tree, graph.out_tree, who, "its output")
     outs = fit_leaves(p_leaves, graph.out_avals, who, "output", derivative=False)
     ct_tree = tree.unflatten(graph.out_tree, list(cts))
-    got = owner.bwd(*rule.static, res[1], ct_tree)
+    got = call_rebound(owner.bwd, mapping, *rule.static, res[1], ct_tree)
     in_cts = _bwd_leaves(got, primals, xs[:n], f"custom_vjp bwd of {rule.name}")
-    mapping = _closure_map(rule, xs)
-    outs, in_cts = _rebuilt(outs, mapping), _rebuilt(in_cts, mapping)
     wanted = [False] * n + [to_tracer(x).aval.is_float for x in xs[n:]]
     if any(wanted):  # closed-over values: through the function itself
         in_cts = in_cts + _graph_vjp(graph, xs, cts, wanted)[n:]
@@ -524,6 +539,12 @@ class _SampleVjp:
         return (g * c,)
 
 
+def _custom_vjp_taylor(series, out, *xs, graph, **_):
+    # As forward mode: the series of the function itself (JAX's jet does the same).
+    _, found = jet_inline(graph, xs, series, len(next(s for s in series if s is not None)))
+    return tuple(found)
+
+
 def _sample_custom_vjp(rng):
     g = trace(lambda x: sin(x), np.zeros(3))
     rule = CustomRule(_SampleVjp, (), tree.flatten((np.zeros(3),))[1], (), g)
@@ -546,5 +567,6 @@ custom_vjp_call_p = Primitive(
     xp=xp_run_graph("graph"),
     doc="a user function (graph param) with user-defined fwd/bwd rules (wire.custom_vjp)",
     sympy=call_graph_formula,
+    taylor=_custom_vjp_taylor,
 )
 

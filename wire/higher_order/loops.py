@@ -12,7 +12,7 @@ topological walk.
 
 from __future__ import annotations
 
-from ..ir import Graph, Node, make_node, toposort, with_inputs
+from ..ir import Graph, Node, carry_locs, located, make_node, sub_graphs, toposort, with_inputs
 from ..core import proj_p
 
 
@@ -27,7 +27,13 @@ def _rebuild(graph: Graph, visit, first=()) -> Graph:
     outs = [env[o] for o in graph.outputs]
     if all(a is b for a, b in zip(outs, graph.outputs)):
         return graph
-    return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree)
+    changed = {old: new for old, new in env.items() if old is not new}
+    locs = carry_locs(graph, changed)  # each new node where the old one was traced
+    for old in changed:  # a new loop's body is made of the old one's nodes: their lines
+        for g in sub_graphs(old.params) if old.params else ():
+            for m, loc in located(g).locs.items():
+                locs.setdefault(m, loc)
+    return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree, locs)
 
 
 def _same(n: Node, ins: tuple) -> Node:

@@ -21,7 +21,7 @@ from ..core.lowering import XpImpl
 from ..core.primitive import Primitive
 from ..core.formula import ARRAYS_ONLY, NoFormula
 from ..errors import ShapeError
-from ..ir import Aval, Graph, Node, input_node, substitute
+from ..ir import Aval, Graph, Node, carry_locs, input_node, located, substitute_map
 from ..ops.batching import batch_size, materialize, moveaxis
 from ..ops.elementwise import tanh
 from ..ops.layout import zeros_like_
@@ -35,15 +35,19 @@ from .subgraph import (
     calls_custom,
     check_avals,
     closed_graph,
+    flat_coefs,
     float_mask,
     fmt_avals,
     inline,
+    jet_inline,
     jvp_inline,
     out_nonzero,
     pick,
     rebased_graph,
     runner,
+    series_coefs,
     spread,
+    unflat_coefs,
     zeros_if_none,
 )
 
@@ -152,6 +156,56 @@ def _scan_jvp(ts, out, *args, body, length, reverse, num_consts, num_carry):
     return WithPrimals(t_carry + t_ys, list(res[:nk]) + list(res[nk + nkt:nk + nkt + ny]))
 
 
+def body_series_graph(body: Graph, nc: int, nk: int, c_has, k_has, x_has, y_has,
+                      order: int) -> Graph:
+    """The body's Taylor mode: inputs ``consts + their coefficients + carry + its coefficients
+    + x-slices + their coefficients`` (``order`` per flagged entry), outputs likewise for the
+    new carry and the y-slices."""
+    ins = list(body.in_avals)
+    cs, ks, xs = ins[:nc], ins[nc:nc + nk], ins[nc + nk:]
+
+    def rep(avals, has):
+        return [a for a, h in zip(avals, has) if h for _ in range(order)]
+
+    groups = [cs, rep(cs, c_has), ks, rep(ks, k_has), xs, rep(xs, x_has)]
+
+    def fn(*args):
+        parts, k = [], 0
+        for g in groups:
+            parts.append(list(args[k:k + len(g)]))
+            k += len(g)
+        c, tc, kk, tk, x, tx = parts
+        series = (unflat_coefs(tc, c_has, order) + unflat_coefs(tk, k_has, order)
+                  + unflat_coefs(tx, x_has, order))
+        outs, found = jet_inline(body, c + kk + x, series, order)
+        carry, ys = outs[:nk], outs[nk:]
+        return (carry + flat_coefs(found[:nk], k_has, carry, order)
+                + ys + flat_coefs(found[nk:], y_has, ys, order))
+
+    return closed_graph(fn, [a for g in groups for a in g])
+
+
+def _scan_taylor(series, out, *args, body, length, reverse, num_consts, num_carry):
+    nc, nk = num_consts, num_carry
+    order = len(next(s for s in series if s is not None))
+    consts, carry, xs = _scan_split(args, nc, nk)
+    sc, sk, sx = _scan_split(series, nc, nk)
+    c_has = [s is not None for s in sc]
+    x_has = [s is not None for s in sx]
+    k_has, onz = carry_nonzero(body, nc, nk, c_has, [s is not None for s in sk], x_has)
+    y_has = onz[nk:]
+    new = body_series_graph(body, nc, nk, c_has, k_has, x_has, y_has, order)
+    res = scan_bind(
+        consts + flat_coefs(sc, c_has, consts, order),
+        carry + flat_coefs(sk, k_has, carry, order),
+        xs + flat_coefs(sx, x_has, xs, order),
+        body=new, length=length, reverse=reverse,
+    )
+    nkt, ny = sum(k_has) * order, len(body.outputs) - nk
+    return tuple(unflat_coefs(res[nk:nk + nkt], k_has, order)
+                 + unflat_coefs(res[nk + nkt + ny:], y_has, order))
+
+
 def split_residuals(vjp: Graph, nc: int, np_: int):
     """Split a body's VJP graph into what the forward pass must save and a backward graph.
 
@@ -182,7 +236,8 @@ def split_residuals(vjp: Graph, nc: int, np_: int):
         input_node(k, n.aval) for k, n in enumerate(hoisted + residuals + list(ct_in))
     ]
     mapping = dict(zip(hoisted + residuals + list(ct_in), new_inputs))
-    backward = Graph(new_inputs, substitute(list(vjp.outputs), mapping))
+    new = substitute_map(list(vjp.outputs), mapping)
+    backward = Graph(new_inputs, [new[o] for o in vjp.outputs], locs=carry_locs(vjp, new))
     return hoisted, residuals, backward
 
 
@@ -221,10 +276,11 @@ def _scan_vjp(ct, out, *args, body, length, reverse, num_consts, num_carry):
     # the carries as the custom rules inside do (fwd), so outer derivatives differentiate
     # the rules' code (wire.transforms.vjp: rules apply once).
     primal_body = rebased_graph(body, True) if calls_custom(body) else body
-    fwd_body = Graph(body.inputs, list(primal_body.outputs) + residuals)
+    fwd_body = Graph(body.inputs, list(primal_body.outputs) + residuals,
+                     locs=carry_locs(g, into=located(body).locs))
     fwd = scan_bind(consts, carry, xs, body=fwd_body, length=length, reverse=reverse)
     saved = fwd[len(body.outputs):]
-    hs = inline(Graph(g.inputs[:nc], hoisted), consts) if hoisted else []
+    hs = inline(Graph(g.inputs[:nc], hoisted, locs=g.locs), consts) if hoisted else []
     ct_k = pick(ct[:nk], k_f)
     ct_y = pick(ct[nk:], out_f[nk:])
     acc0 = [zeros_like_(c) for c in pick(consts, c_f)]
@@ -303,6 +359,7 @@ scan_p = Primitive(
     simplify_pass=lambda graph: simplify_loops(graph, scan_p),
     doc="loop a closed body over the leading axis of xs, threading a carry (multi-output)",
     sympy=NoFormula("a loop over array slices: " + ARRAYS_ONLY.reason),
+    taylor=_scan_taylor,
 )
 
 

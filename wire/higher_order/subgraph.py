@@ -18,12 +18,14 @@ from pyrsistent import pmap
 
 from ..core import TraceTag, Tracer, call_graph_flat, evaluate_flat, to_tracer, trace_flat
 from ..core.debug import _NANS
+from ..core.locations import current_table
 from ..errors import ShapeError
 from ..ir import Aval, Graph, _flat_tree, arg_op, make_node, toposort
 from ..ops.batching import to_front
 from ..ops.elementwise import select
 from ..ops.layout import reshape, zeros_like_
 from ..runtime.compiler import compile_graph
+from ..transforms.jet import propagate
 from ..transforms.jvp import forward_and_primals
 from ..transforms.vjp import backward, backward_and_primals, dependents
 from ..transforms.vmap import vmap_flat
@@ -40,7 +42,7 @@ def closed_graph(fn: Callable, in_avals: Sequence[Aval]) -> Graph:
         return tuple(to_tracer(o) for o in fn(*args))
 
     g = trace_flat(flat_fn, in_avals, _flat_tree(len(in_avals)))
-    return Graph(g.inputs, g.outputs)
+    return Graph(g.inputs, g.outputs, locs=g.locs)
 
 
 def inline(graph: Graph, args: Sequence) -> list:
@@ -81,12 +83,19 @@ def out_nonzero(graph: Graph, in_nz: Sequence[bool]) -> list[bool]:
     return [o in dep for o in graph.outputs]
 
 
+def _here(node):
+    """Where the current trace placed ``node`` (an inlined graph's node: that graph's line),
+    for the nodes a rule makes while differentiating it."""
+    table = current_table()
+    return (table.get(node) if table else None) or node.loc
+
+
 def jvp_inline(graph: Graph, primals: Sequence, tangents: Sequence):
     """Inline ``graph`` on ``primals``; return (outputs, output tangents or None)."""
     outs = inline(graph, primals)
     touts, outs = forward_and_primals([o.node for o in outs],
                                       [to_tracer(p).node for p in primals], tangents,
-                                      [o.node for o in outs])
+                                      [o.node for o in outs], _here)
     return [Tracer(o) for o in outs], touts
 
 
@@ -95,7 +104,7 @@ def vjp_inline(graph: Graph, primals: Sequence, cts: Sequence, wrt: Sequence[boo
     primals = [to_tracer(p) for p in primals]
     outs = inline(graph, primals)
     chosen = [p for p, m in zip(primals, wrt) if m]
-    found = backward([o.node for o in outs], list(cts), [p.node for p in chosen])
+    found = backward([o.node for o in outs], list(cts), [p.node for p in chosen], _here)
     return [zeros_like_(p) if g is None else g for g, p in zip(found, chosen)]
 
 
@@ -142,6 +151,29 @@ def rebased_graph(graph: Graph, reverse: bool) -> Graph:
     if new.outputs == graph.outputs:
         return graph
     return Graph(new.inputs, new.outputs, graph.in_tree, graph.out_tree)
+
+
+def jet_inline(graph: Graph, primals: Sequence, series: Sequence, order: int):
+    """Inline ``graph`` on ``primals``; return (outputs, their Taylor series or None)."""
+    return propagate(list(graph.outputs), list(graph.inputs), [to_tracer(p) for p in primals],
+                     list(series), order)
+
+
+def series_coefs(series, like, order: int) -> list:
+    """``order`` coefficients of ``series`` (``None``: all zero), zeros standing in for ``None``."""
+    return [zeros_like_(like) if series is None or series[k] is None else series[k]
+            for k in range(order)]
+
+
+def flat_coefs(series: Sequence, has: Sequence[bool], likes: Sequence, order: int) -> list:
+    """The coefficients of the flagged entries of ``series``, flattened (zeros for ``None``)."""
+    return [c for s, h, x in zip(series, has, likes) if h for c in series_coefs(s, x, order)]
+
+
+def unflat_coefs(flat: Sequence, has: Sequence[bool], order: int) -> list:
+    """Per entry of ``has``: its ``order`` coefficients taken in turn from ``flat``, or None."""
+    it = iter(flat)
+    return [[next(it) for _ in range(order)] if h else None for h in has]
 
 
 def pick(seq, mask):

@@ -20,13 +20,14 @@ from ..errors import NonDifferentiableError, ShapeError, at
 from ..ir import Aval, Graph
 from ..ops.batching import batch_size, materialize
 from ..ops.reductions import reduce_max
-from .scan import body_jvp_graph, carry_nonzero
+from .scan import body_jvp_graph, body_series_graph, carry_nonzero
 from .subgraph import (
     batch_graph,
     batch_to_front,
     batched_outputs,
     check_avals,
     closed_graph,
+    flat_coefs,
     fmt_avals,
     inline,
     loc_of,
@@ -34,6 +35,7 @@ from .subgraph import (
     runner,
     select_examples,
     spread,
+    unflat_coefs,
     zeros_if_none,
 )
 
@@ -88,6 +90,23 @@ def _while_jvp(ts, out, *args, cond, body, cond_nconsts, body_nconsts):
         cond=new_cond, body=new_body,
     )
     return tuple(spread(res[nk:], k_nz))
+
+
+def _while_taylor(series, out, *args, cond, body, cond_nconsts, body_nconsts):
+    """The loop over the carry and its Taylor coefficients; the predicate reads the carry."""
+    order = len(next(s for s in series if s is not None))
+    cc, bc, carry = _while_split(args, cond_nconsts, body_nconsts)
+    _, sb, sk = _while_split(series, cond_nconsts, body_nconsts)
+    nb, nk = len(bc), len(carry)
+    b_has = [s is not None for s in sb]
+    k_has, _ = carry_nonzero(body, nb, nk, b_has, [s is not None for s in sk], [])
+    new_body = body_series_graph(body, nb, nk, b_has, k_has, [], [], order)
+    n_in = len(cond.inputs)
+    extra = [a for a, h in zip(body.out_avals, k_has) if h for _ in range(order)]
+    new_cond = closed_graph(lambda *a: inline(cond, a[:n_in]), list(cond.in_avals) + extra)
+    res = while_bind(cc, bc + flat_coefs(sb, b_has, bc, order),
+                     carry + flat_coefs(sk, k_has, carry, order), cond=new_cond, body=new_body)
+    return tuple(unflat_coefs(res[nk:], k_has, order))
 
 
 def _while_vjp(ct, out, *args, cond, body, cond_nconsts, body_nconsts):
@@ -172,4 +191,5 @@ while_p = Primitive(
     sample=_while_sample,
     doc="repeat a closed body while a closed cond holds (forward-mode differentiable only)",
     sympy=NoFormula("a loop whose trip count depends on the values has no closed formula"),
+    taylor=_while_taylor,
 )

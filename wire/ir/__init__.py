@@ -16,7 +16,11 @@ Leaf operations (inputs, named vars, constants) live here; computing primitives 
 
 from . import notebook  # noqa: F401  (installs the graph's Jupyter display)
 from .dot import to_dot
-from .graph import Graph, _flat_tree, _graph_from_flat, format_graph, format_node_params, names
+from .graph import (
+    Graph, _flat_tree, _graph_from_flat, carry_locs, format_graph, format_node_params,
+    adopt_sub_graph_locs, fresh_inputs, locating_by, located, names, nested_locs,
+    sub_graphs,
+)
 from .nodes import (
     EMPTY_PARAMS,
     LEAF_OPS,
@@ -24,15 +28,19 @@ from .nodes import (
     ConstValue,
     LeafOp,
     Node,
+    TraceTag,
+    arg_node,
     arg_op,
     aval_of,
     const_node,
     const_op,
+    dead_arg,
     input_node,
     input_op,
     make_aval,
     make_node,
     substitute,
+    substitute_map,
     toposort,
     var_node,
     var_op,
@@ -41,8 +49,11 @@ from .nodes import (
 )
 
 __all__ = [
-    "EMPTY_PARAMS", "LEAF_OPS", "Aval", "ConstValue", "Graph", "LeafOp", "Node", "arg_op",
+    "EMPTY_PARAMS", "LEAF_OPS", "Aval", "ConstValue", "Graph", "LeafOp", "Node", "TraceTag",
+    "arg_node", "arg_op", "carry_locs", "dead_arg", "fresh_inputs",
     "aval_of", "const_node", "const_op", "format_graph", "format_node_params", "input_node",
-    "input_op", "make_aval", "make_node", "names", "substitute", "to_dot", "toposort", "var_node",
+    "input_op", "make_aval", "make_node", "names", "substitute", "substitute_map", "to_dot",
+    "toposort", "var_node", "adopt_sub_graph_locs", "locating_by", "located", "nested_locs",
+    "sub_graphs",
     "var_op", "with_inputs", "zero_signs",
 ]

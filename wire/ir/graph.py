@@ -14,14 +14,124 @@ scalar constants print inline.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Sequence
 
 import numpy as np
 
-from pyrsistent import pvector
+from pyrsistent import pmap, pvector
 
 from ..tree import LEAF, TreeDef
-from .nodes import ConstValue, Node, const_op, make_node, toposort, var_op
+from .nodes import (
+    ConstValue, Node, TraceTag, arg_node, const_op, input_node, input_op, make_node, toposort,
+    var_op,
+)
+
+
+_NO_LOCS: Mapping = MappingProxyType({})  # the table of graphs without one
+
+# The location tables of the graphs being run, printed or transformed, outermost first, while
+# the work descends into the sub-graphs their nodes hold (a ``cond``'s branches, a ``scan``'s
+# body). Those sub-graphs are node params, so interning shares them between equal nodes traced
+# at different lines; the enclosing graph's table knows this trace's lines for their nodes.
+# Set only by ``with`` blocks (per thread and task); no result depends on it, only reported
+# locations do.
+_ENCLOSING: contextvars.ContextVar = contextvars.ContextVar("wire_enclosing_locs", default=())
+
+
+@contextlib.contextmanager
+def locating_by(graph: "Graph"):
+    """Inside the block, every graph's :meth:`Graph.loc` looks in ``graph``'s location table
+    first (after those of graphs already entered): what runs, prints or transforms ``graph``
+    wraps its work in this, so the sub-graphs inside its nodes report ``graph``'s lines."""
+    table = graph.locs
+    chain = _ENCLOSING.get()
+    if not table or any(t is table for t in chain):
+        yield
+        return
+    token = _ENCLOSING.set(chain + (table,))
+    try:
+        yield
+    finally:
+        _ENCLOSING.reset(token)
+
+
+def sub_graphs(params) -> list:
+    """The graphs a node's params hold (a ``cond``'s branches, a loop's body and condition,
+    a custom rule's call graph); ``[]`` for ordinary params."""
+    out = []
+    for v in params.values():
+        if type(v) is Graph:
+            out.append(v)
+        elif type(v) is tuple and v and type(v[0]) is Graph:
+            out.extend(g for g in v if type(g) is Graph)
+    return out
+
+
+def nested_locs(nodes, table: Mapping, into: dict) -> dict:
+    """Add to ``into`` (without overriding) the locations of the nodes of the sub-graphs that
+    ``nodes`` hold, at any depth, as a trace closes: from ``table`` (the trace's recording,
+    which has them for a control-flow node that ``bind`` found already interned) else from
+    the sub-graph's own table (the trace made it; its table covers its own sub-graphs).
+    Returns ``into``. The graph keeps them, as interning may swap in another trace's
+    sub-graphs for equal ones."""
+    stack = [(g, g.locs) for n in nodes if n.params and not n.is_leaf
+             for g in sub_graphs(n.params)]
+    seen: set = set()
+    while stack:
+        g, own = stack.pop()
+        if id(g) in seen:
+            continue
+        seen.add(id(g))
+        for m in g.nodes:
+            if m.is_leaf:
+                continue
+            loc = table.get(m) or own.get(m)
+            if loc is not None:
+                into.setdefault(m, loc)
+            if m.params:
+                stack.extend((h, own) for h in sub_graphs(m.params))
+    return into
+
+
+def adopt_sub_graph_locs(node: Node, params: Mapping, table: dict) -> None:
+    """``node`` was made from ``params``; if it was interned before, it holds the sub-graphs
+    of its first maker (with their lines) instead of ``params``' equal ones: put the lines
+    of ``params``' graphs (their own sub-graphs' included) in ``table``, the table of the
+    graph being built, so that graph reports them (see :func:`locating_by`)."""
+    held = node.params
+    for k, v in params.items():
+        if (type(v) is Graph or type(v) is tuple and v and type(v[0]) is Graph) \
+                and held.get(k) is not v:
+            for fresh in (v,) if type(v) is Graph else v:
+                if type(fresh) is Graph and fresh.locs:
+                    for m, loc in fresh.locs.items():
+                        table.setdefault(m, loc)
+
+
+def located(graph: "Graph") -> "Graph":
+    """``graph`` with a table of the lines it reports here (inside :func:`locating_by`
+    blocks: the enclosing graphs'), for its nodes and its sub-graphs' — what pickling
+    writes for a sub-graph, which interning may share with another trace."""
+    table: dict = {}
+    stack, seen = [graph], set()
+    while stack:
+        g = stack.pop()
+        if id(g) in seen:
+            continue
+        seen.add(id(g))
+        for m in g.nodes:
+            if m.is_leaf:
+                continue
+            loc = g.loc(m)
+            if loc is not None:
+                table.setdefault(m, loc)
+            if m.params:
+                stack.extend(sub_graphs(m.params))
+    return graph.with_locs(table)
 
 
 def names():
@@ -64,6 +174,11 @@ def format_node_params(node: Node) -> str:
 
 def format_graph(graph: Graph, indent: int = 0) -> str:
     """The text form of ``graph`` (what ``print(graph)`` shows)."""
+    with locating_by(graph):  # its sub-graphs print the lines of this graph's trace
+        return _format_graph(graph, indent)
+
+
+def _format_graph(graph: Graph, indent: int) -> str:
     pad = " " * indent
     gen = names()
     label: dict[Node, str] = {}
@@ -91,8 +206,9 @@ def format_graph(graph: Graph, indent: int = 0) -> str:
         )
         args = " ".join(ref(i) for i in n.inputs)
         line = f"{pad}  {label[n]}:{aval} = {n.op.name}{format_node_params(n)} {args}".rstrip()
-        if n.loc:
-            line = f"{line:<60}  # {n.loc}"
+        loc = graph.loc(n)
+        if loc:
+            line = f"{line:<60}  # {loc}"
         lines.append(line)
         for k, v in sorted(n.params.items()):
             if isinstance(v, Graph):
@@ -116,9 +232,16 @@ class Graph:
     ``in_tree``/``out_tree`` remember the pytree structure of the arguments and results.
     Graphs hash and compare by structure. ``len(graph)`` counts operation nodes (not inputs
     or constants); ``graph.nodes`` lists every node in topological order.
+
+    ``locs`` maps nodes to the user's ``file:line`` where *this* graph's trace made them.
+    Nodes are interned, so one node may belong to graphs traced from different lines; its
+    own ``node.loc`` is where it was first made anywhere. The table is not part of the
+    graph's structure (equal graphs may carry different tables); :meth:`loc` is what
+    printing, ``debug_nans`` and error messages report.
     """
 
-    __slots__ = ("inputs", "outputs", "in_tree", "out_tree", "_nodes", "_hash", "_free")
+    __slots__ = ("inputs", "outputs", "in_tree", "out_tree", "locs", "_nodes", "_hash",
+                 "_locs_key", "_free")
 
     def __init__(
         self,
@@ -126,6 +249,7 @@ class Graph:
         outputs: Sequence[Node],
         in_tree: TreeDef | None = None,
         out_tree: TreeDef | None = None,
+        locs: Mapping | None = None,
     ):
         sa = object.__setattr__
         inputs, outputs = tuple(inputs), tuple(outputs)
@@ -133,9 +257,43 @@ class Graph:
         sa(self, "outputs", outputs)
         sa(self, "in_tree", in_tree if in_tree is not None else _flat_tree(len(inputs)))
         sa(self, "out_tree", out_tree if out_tree is not None else _flat_tree(len(outputs)))
+        sa(self, "locs", locs if locs is not None else _NO_LOCS)
         sa(self, "_nodes", None)
         sa(self, "_free", None)
         sa(self, "_hash", hash((inputs, outputs, self.in_tree, self.out_tree)))
+        sa(self, "_locs_key", None)
+
+    def loc(self, node: Node) -> str | None:
+        """Where this graph's trace made ``node`` (``file:line``), else where it was first
+        made (``node.loc``). Inside :func:`locating_by` blocks, the enclosing graphs' tables
+        are asked first (the node may be in a sub-graph shared with another trace)."""
+        for table in _ENCLOSING.get():
+            got = table.get(node)
+            if got is not None:
+                return got
+        return self.locs.get(node) or node.loc
+
+    @property
+    def locs_key(self) -> int:
+        """A hash of the locations of this graph's nodes (computed once): caches that hand
+        back graphs derived from this one key on it, so the graph they hand back reports
+        this graph's locations, not those of an equal graph traced elsewhere. Inside a
+        :func:`locating_by` block, the locations it reports there (a sub-graph shared by
+        interning reports the enclosing graph's lines)."""
+        if _ENCLOSING.get():  # inside an enclosing graph's block: the lines it reports here
+            return hash(frozenset((n, self.loc(n)) for n in self.nodes if not n.is_leaf))
+        key = self._locs_key
+        if key is None:
+            table = self.locs  # its sub-graphs' nodes included
+            key = hash(frozenset(table.items())) if table else 0
+            object.__setattr__(self, "_locs_key", key)
+        return key
+
+    def with_locs(self, locs: Mapping) -> "Graph":
+        """This graph with the location table ``locs``."""
+        g = Graph(self.inputs, self.outputs, self.in_tree, self.out_tree, locs)
+        object.__setattr__(g, "_nodes", self._nodes)
+        return g
 
     def __setattr__(self, name, value):
         raise AttributeError("wire graphs are immutable: Graph attributes cannot be set")
@@ -173,6 +331,14 @@ class Graph:
         return tuple(n.aval for n in self.outputs)
 
     @property
+    def closes_over_inputs(self) -> bool:
+        """Whether this graph uses input nodes of another graph (possible only for graphs
+        built while a transform runs user code): graphs derived from it must not take
+        positional inputs, which could be the very same nodes."""
+        ins = set(self.inputs)
+        return any(n.op is input_op and n not in ins for n in self.nodes)
+
+    @property
     def free_vars(self) -> tuple[Node, ...]:
         """Leaf nodes that are neither inputs nor constants (open-trace args, named vars)."""
         if self._free is None:  # computed once: every call of a graph asks
@@ -192,19 +358,68 @@ class Graph:
         # recurses node by node; nodes are re-interned on unpickling.
         nodes = list(self.nodes)
         pos = {n: k for k, n in enumerate(nodes)}
-        flat = tuple((n.op, tuple(pos[i] for i in n.inputs), n.params, n.aval, n.loc)
-                     for n in nodes)
+        with locating_by(self):  # sub-graphs go with the lines this graph reports for them
+            flat = tuple((n.op, tuple(pos[i] for i in n.inputs), _located_params(n.params),
+                          n.aval, self.loc(n)) for n in nodes)
         return _graph_from_flat, (
             flat, tuple(pos[n] for n in self.inputs), tuple(pos[n] for n in self.outputs),
             self.in_tree, self.out_tree,
         )
 
 
+def _located_params(params):
+    if not params or not sub_graphs(params):
+        return params
+    return pmap({k: located(v) if type(v) is Graph else
+                 tuple(located(g) for g in v) if type(v) is tuple and v and type(v[0]) is Graph
+                 else v for k, v in params.items()})
+
+
 def _graph_from_flat(flat, inputs, outputs, in_tree, out_tree) -> Graph:
     nodes: list[Node] = []
+    locs: dict = {}
     for op, ins, params, aval, loc in flat:
-        nodes.append(make_node(op, tuple(nodes[i] for i in ins), params, aval, loc))
-    return Graph([nodes[i] for i in inputs], [nodes[i] for i in outputs], in_tree, out_tree)
+        node = make_node(op, tuple(nodes[i] for i in ins), params, aval, loc)
+        nodes.append(node)
+        if loc is not None and node.loc != loc:
+            locs[node] = loc
+        if params:
+            adopt_sub_graph_locs(node, params, locs)
+    return Graph([nodes[i] for i in inputs], [nodes[i] for i in outputs], in_tree, out_tree,
+                 locs)
+
+
+def fresh_inputs(avals, graph: Graph | None = None, start: int = 0) -> list[Node]:
+    """Input nodes for a graph being derived from ``graph`` (its ``start``-th input onwards).
+
+    Positional ``input`` nodes, so that equal derivations give equal graphs — unless
+    ``graph`` closes over input nodes of another graph: an ``input(i)`` of ours could then be
+    one of those very nodes (interning makes equal nodes one), merging two different values.
+    Such a graph gets argument nodes of its own tag instead, which nothing else can share.
+    """
+    if graph is not None and graph.closes_over_inputs:
+        tag = TraceTag()
+        return [arg_node(start + i, a, tag) for i, a in enumerate(avals)]
+    return [input_node(start + i, a) for i, a in enumerate(avals)]
+
+
+def carry_locs(graph: Graph, mapping: Mapping | None = None, into: dict | None = None) -> dict:
+    """The location table of a graph made from ``graph`` by replacing nodes per ``mapping``
+    (old node -> new node; nodes not in it are kept): each new node reports the location of
+    the old one. ``into``: a table to add to (its entries win)."""
+    table = dict(into) if into else {}
+    if mapping is None:
+        for n, loc in graph.locs.items():
+            table.setdefault(n, loc)
+        return table
+    for old, new in mapping.items():
+        loc = graph.loc(old)
+        if loc is not None:
+            table.setdefault(new, loc)
+    for n, loc in graph.locs.items():  # kept nodes, and the nodes of sub-graphs
+        if n not in mapping:
+            table.setdefault(n, loc)
+    return table
 
 
 def _flat_tree(n: int) -> TreeDef:

@@ -117,6 +117,26 @@ def _leaf_op(name):
     return LEAF_OPS[name]
 
 
+class TraceTag:
+    """Marks the argument nodes of one trace (or the inputs of one graph under construction);
+    unique, compared by identity.
+
+    ``where`` is the user's line that started the trace; ``done`` turns true when the trace
+    has finished and renamed its arguments to graph inputs: from then on a tracer of one of
+    its argument nodes is a *leaked* tracer, and using it raises
+    :class:`wire.UnexpectedTracerError`.
+    """
+
+    __slots__ = ("where", "done", "__weakref__")
+
+    def __init__(self, where: str | None = None):
+        self.where = where
+        self.done = False
+
+    def __repr__(self):
+        return f"<trace {id(self):#x}{' at ' + self.where if self.where else ''}>"
+
+
 input_op = LeafOp("input")  # positional input of a closed graph: params {index}
 arg_op = LeafOp("arg")  # input while a trace is open: params {index, tag}
 var_op = LeafOp("var")  # named symbolic variable (wire.var): params {name}
@@ -231,15 +251,36 @@ def with_inputs(node: Node, inputs: tuple, loc: str | None = None) -> Node:
                    node.loc if loc is None else loc)
 
 
+_NO_ZERO_TYPES = frozenset((int, bool, str, type(None), np.dtype))
+_MAY_HOLD_ZERO = (float, complex, np.inexact, tuple)
+
+
+def _zero_sign_bits(v, out: list) -> None:
+    if type(v) is tuple:
+        for w in v:
+            if type(w) not in _NO_ZERO_TYPES and isinstance(w, _MAY_HOLD_ZERO):
+                _zero_sign_bits(w, out)
+    elif isinstance(v, (complex, np.complexfloating)):
+        for part in (v.real, v.imag):
+            if part == 0.0:
+                out.append(math.copysign(1.0, part) < 0)
+    elif isinstance(v, tuple):  # a namedtuple
+        _zero_sign_bits(tuple(v), out)
+    elif v == 0.0:
+        out.append(math.copysign(1.0, v) < 0)
+
+
 def zero_signs(items: tuple) -> tuple:
-    """The sign bits of the float zeros among ``items``' values: ``0.0 == -0.0``, so without
-    them a ``full`` of ``-0.0`` would be interned as the ``full`` of ``0.0`` made before it."""
-    for _, v in items:  # the common case, no float zero at all, costs one pass
-        if isinstance(v, float) and v == 0.0:
-            break
-    else:
-        return ()
-    return tuple(math.copysign(1.0, v) < 0 for _, v in items if isinstance(v, float) and v == 0.0)
+    """The sign bits of the floating zeros among ``items``' values (real and imaginary parts,
+    NumPy scalars, inside tuples too) if one of them is ``-0.0``, else ``()``. ``0.0 == -0.0``,
+    so without them a ``full`` of ``-0.0`` (or of ``complex(-0.0, -0.0)``) would be interned
+    as the ``full`` of ``0.0`` made before it. Values equal by ``==`` have their zeros at the
+    same places, so the bits line up."""
+    out: list = []
+    for _, v in items:
+        if type(v) not in _NO_ZERO_TYPES and isinstance(v, _MAY_HOLD_ZERO):
+            _zero_sign_bits(v, out)
+    return tuple(out) if True in out else ()
 
 
 def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
@@ -274,6 +315,16 @@ def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
 
 def input_node(index: int, aval: Aval) -> Node:
     return make_node(input_op, (), {"index": index}, aval)
+
+
+def arg_node(index: int, aval: Aval, tag: TraceTag) -> Node:
+    """Argument ``index`` of the trace (or graph under construction) marked by ``tag``."""
+    return make_node(arg_op, (), pmap({"index": index, "tag": tag}), aval)
+
+
+def dead_arg(node: Node) -> bool:
+    """Whether ``node`` is an argument of a trace that has finished (a leaked tracer's)."""
+    return node.op is arg_op and node.params["tag"].done
 
 
 def const_node(value, loc: str | None = None) -> Node:
@@ -317,6 +368,13 @@ def toposort(outputs: Iterable[Node]) -> list[Node]:
 def substitute(outputs: Sequence[Node], mapping: dict, order=None) -> list[Node]:
     """Rebuild ``outputs`` with nodes replaced per ``mapping`` (Node -> Node). ``order``: the
     nodes ``outputs`` need, in a topological order (default: ``toposort(outputs)``)."""
+    new = substitute_map(outputs, mapping, order)
+    return [new[o] for o in outputs]
+
+
+def substitute_map(outputs: Sequence[Node], mapping: dict, order=None) -> dict:
+    """Like :func:`substitute`, but returns the whole ``{old node: new node}`` map (for
+    carrying each old node's location over to its new node)."""
     new: dict[Node, Node] = dict(mapping)
     for node in toposort(outputs) if order is None else order:
         if node in new:
@@ -328,4 +386,4 @@ def substitute(outputs: Sequence[Node], mapping: dict, order=None) -> list[Node]
                 new[node] = with_inputs(node, new_ins)
                 continue
         new[node] = node
-    return [new[o] for o in outputs]
+    return new

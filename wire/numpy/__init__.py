@@ -45,7 +45,7 @@ from ._functional import __all__ as _functional_all
 from ._index_tricks import c_, r_  # noqa: F401
 from . import _names
 from . import fft, linalg, random  # noqa: E402
-from . import _dispatch, _methods
+from . import _at, _dispatch, _methods
 from ..core import Tracer as _Tracer
 from ..tracebacks import expose as _expose
 

@@ -61,6 +61,8 @@ def _install_operators(cls, wnp) -> None:
     cls.__abs__ = lambda self: wnp.abs(self)
     cls.__invert__ = lambda self: wnp.invert(self)
     cls.__getitem__ = lambda self, index: wnp._shape.getitem(self, index)
+    cls.__setitem__ = lambda self, index, value: wnp._at.refuse_setitem(self, index, value)
+    cls.at = property(lambda self: wnp._at.At(self), doc="functional updates: x.at[i].set(v)")
 
 
 def _install_array_methods(cls, wnp) -> None:

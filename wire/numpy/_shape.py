@@ -450,6 +450,13 @@ def resize(a, new_shape):
 def getitem(x: Tracer, index):
     """``x[index]`` for a tracer: ints, slices, None, Ellipsis, integer arrays (concrete or
     traced) and boolean masks of concrete values (turned into integer arrays)."""
+    arrays, spec = index_spec(x, index)
+    return S.getitem(x, arrays, spec)
+
+
+def index_spec(x: Tracer, index) -> tuple[list, tuple]:
+    """``(index arrays, spec)`` of a NumPy index into ``x``: what ``getitem``/``scatter``
+    primitives take (see :mod:`wire.ops.indexing`)."""
     _need_shape(x, "indexing")
     if not isinstance(index, tuple):
         index = (index,)
@@ -492,4 +499,4 @@ def getitem(x: Tracer, index):
             arrays.append(arr.astype(np.intp))
     if builtins.sum(1 for e in spec if e[0] == "e") > 1:
         raise WireError(f"an index can only have one Ellipsis{at(user_location())}")
-    return S.getitem(x, [Tracer(to_node(a)) if not isinstance(a, Tracer) else a for a in arrays], tuple(spec))
+    return [Tracer(to_node(a)) if not isinstance(a, Tracer) else a for a in arrays], tuple(spec)

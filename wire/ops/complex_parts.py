@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Aval
+from ..core.taylor import COEFFICIENTWISE
 from ..core.primitive import Primitive
 from ..core import bind
 from ..core.lowering import XpImpl, xp_function
@@ -49,6 +50,7 @@ real_p = Primitive(
     jvp=lambda ts, out, x: real(ts[0]),
     sample=_complex_sample, doc="real part",
     sympy=call("re"),
+    taylor=COEFFICIENTWISE,
 )
 imag_p = Primitive(
     "imag", np.imag, lambda a: Aval(a.shape, _real_dtype(a.dtype)),
@@ -58,6 +60,7 @@ imag_p = Primitive(
     jvp=lambda ts, out, x: imag(ts[0]),
     sample=_complex_sample, doc="imaginary part (transpose: ct -> -1j * ct)",
     sympy=call("im"),
+    taylor=COEFFICIENTWISE,
 )
 conj_p = Primitive(
     "conj", np.conj, lambda a: a, linear=True, batch=elementwise_batch(lambda: conj_p),
@@ -66,6 +69,7 @@ conj_p = Primitive(
     jvp=lambda ts, out, x: conj(ts[0]),
     sample=_complex_sample, doc="complex conjugate",
     sympy=call("conjugate"),
+    taylor=COEFFICIENTWISE,
 )
 def _complex_xp(bk, re, im):
     xp = bk.xp
@@ -87,6 +91,7 @@ complex_p = Primitive(
     sample=lambda rng: ([rng.normal(size=(2, 3)), rng.normal(size=(3,))], {}),
     doc="re + 1j * im from real parts",
     sympy=lambda sp, n, re, im: re + sp.I * im,
+    taylor=COEFFICIENTWISE,
 )
 # fmt: on
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError
+from ..core.taylor import BY_JVP, COEFFICIENTWISE
 from ..core import bind
 from ..core.lowering import MissingFunction, XpImpl
 from ..core.primitive import Primitive
@@ -63,6 +64,7 @@ cumsum_p = Primitive(
     sample=_cumsum_sample,
     doc="cumulative sum along a non-negative axis; reverse=True sums from the end",
     sympy=ARRAYS_ONLY,
+    taylor=COEFFICIENTWISE,
 )
 
 
@@ -148,6 +150,7 @@ cumprod_p = Primitive(
     sample=_cumprod_sample,
     doc="cumulative product along a non-negative axis, NumPy's (left-to-right) value",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..core import bind
 from ..core.primitive import Primitive, broadcast_shapes
 from ..core.formula import ARRAYS_ONLY
+from ..core.taylor import BY_JVP
 from ..errors import ShapeError
 from ..ir import Aval
 from .batching import trailing_batch
@@ -39,6 +42,44 @@ def _solve_jvp(ts, out, a, b):
     rhs = tb if ta is None else (-matmul(ta, out) if tb is None else tb - matmul(ta, out))
     return solve(a, rhs)
 
+
+def _matmul_sum(a: list, y: list, k: int):
+    """``Σ_{j=1}^k C(k,j) a_j y_(k-j)`` (Leibniz's rule for matrix products, without the
+    ``j = 0`` term; ``None`` terms skipped)."""
+    total = None
+    for j in range(1, k + 1):
+        if a[j] is not None and y[k - j] is not None:
+            term = matmul(a[j], y[k - j])
+            if math.comb(k, j) != 1:
+                term = term * float(math.comb(k, j))
+            total = term if total is None else total + term
+    return total
+
+
+def _solve_taylor(series, out, a, b):
+    """``a(t) y(t) = b(t)``: ``y_k = a_0⁻¹ (b_k - Σ_{j=1}^k C(k,j) a_j y_(k-j))`` (derivative
+    coefficients), one solve per order."""
+    n = len(next(s for s in series if s is not None))
+    sa = [a] + (list(series[0]) if series[0] is not None else [None] * n)
+    sb = [b] + (list(series[1]) if series[1] is not None else [None] * n)
+    y = [out]
+    for k in range(1, n + 1):
+        rest = _matmul_sum(sa, y, k)
+        rhs = sb[k] if rest is None else (-rest if sb[k] is None else sb[k] - rest)
+        y.append(None if rhs is None else solve(a, rhs))
+    return y[1:]
+
+
+def _inv_taylor(series, out, a):
+    """``a(t) x(t) = I``: ``x_k = -x_0 Σ_{j=1}^k C(k,j) a_j x_(k-j)`` (``x_0 = out``)."""
+    sa = [a] + list(series[0])
+    x = [out]
+    for k in range(1, len(sa)):
+        rest = _matmul_sum(sa, x, k)
+        x.append(None if rest is None else -matmul(out, rest))
+    return x[1:]
+
+
 solve_p = Primitive(
     "solve",
     np.linalg.solve,
@@ -50,6 +91,7 @@ solve_p = Primitive(
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3)), rng.normal(size=(3, 2))], {}),
     doc="a⁻¹ b for square a (..., n, n) and b (..., n, k); LinAlgError if a is singular",
     sympy=ARRAYS_ONLY,
+    taylor=_solve_taylor,
 )
 
 
@@ -73,6 +115,7 @@ inv_p = Primitive(
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="matrix inverse; LinAlgError if singular",
     sympy=ARRAYS_ONLY,
+    taylor=_inv_taylor,
 )
 
 
@@ -120,6 +163,7 @@ cholesky_p = Primitive(
     sample=lambda rng: ([_spd(rng, (2, 3, 3))], {}),
     doc="lower Cholesky factor of the Hermitian part of a; LinAlgError if not positive definite",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 
@@ -208,6 +252,7 @@ qr_p = Primitive(
         rng.integers(0, 5))])], {}),
     doc="reduced QR (q, r); derivatives need the leading min(m, n) columns to have full rank",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 

@@ -12,13 +12,14 @@ from ..core import bind
 from ..core.lowering import XpImpl
 from ..core.primitive import Primitive, broadcast_shapes
 from ..core.formula import ARRAYS_ONLY
+from ..core.taylor import BY_JVP
 from ..errors import ShapeError
 from ..ir import Aval
 from .batching import trailing_batch
 from .complex_parts import imag, real
 from .matmul import matmul
 from .matrix_common import _expand2, mT, _square, trace, _well_conditioned, _xp_linalg
-from .decompositions import _inv_shape
+from .decompositions import _inv_shape, _inv_taylor
 
 
 # --------------------------------------------------------------------------- determinants
@@ -280,6 +281,7 @@ adjugate_p = Primitive(
     "invertible); adjugate(a, t1, …, tk) is its k-th derivative along t1 … tk, 0 for k >= n. "
     "Division-free, exact for every a and every k",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 
@@ -312,6 +314,7 @@ det_p = Primitive(
     doc="determinant; its gradient is the cofactor matrix adj(a)ᵀ, and every higher "
     "derivative is exact too (through adjugate), singular and tied a included",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 
@@ -365,6 +368,7 @@ inv_or_inf_p = Primitive(
     doc="inv(a), and adj(a) / 0 (±inf, NaN where a cofactor is 0) for exactly singular a "
     "instead of LinAlgError: the gradient of log|det(a)|ᵀ, which has a pole there",
     sympy=ARRAYS_ONLY,
+    taylor=_inv_taylor,
 )
 
 
@@ -402,6 +406,7 @@ slogdet_p = Primitive(
     doc="(sign, log|det|); the sign of a real matrix has zero derivative; at a singular matrix "
     "the gradient of log|det| is ±inf (NaN where a cofactor is 0), not LinAlgError",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 

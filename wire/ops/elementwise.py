@@ -28,6 +28,8 @@ from ..core.formula import NoFormula, call, logic, number_from_truth, truth
 from ..core.lowering import (
     VIEW_OF_INPUT, Emitter, XpImpl, call_expr, xp_function, xp_logical,
 )
+from ..core.taylor import BILINEAR, BY_JVP, COEFFICIENTWISE
+from . import series as ts_
 from .batching import elementwise_batch
 from .layout import full_like_, ones_like_, zeros_like_
 
@@ -44,9 +46,11 @@ def _sympy(sympy):
     return call(sympy) if isinstance(sympy, str) else sympy
 
 
-def unary(name, fn, deriv, *, domain=REALS, dtype=float_dtype, doc="", xp=None, sympy=None):
+def unary(name, fn, deriv, *, domain=REALS, dtype=float_dtype, doc="", xp=None, sympy=None,
+          taylor=BY_JVP):
     """Declare a smooth unary primitive from its derivative ``deriv(x, out)``; ``sympy``
-    names SymPy's function of the same meaning (or is a rule, see ``wire.core.formula``)."""
+    names SymPy's function of the same meaning (or is a rule, see ``wire.core.formula``);
+    ``taylor`` its Taylor rule (see ``wire.core.taylor``)."""
     prim = Primitive(
         name,
         fn,
@@ -59,11 +63,13 @@ def unary(name, fn, deriv, *, domain=REALS, dtype=float_dtype, doc="", xp=None, 
         doc=doc,
         xp=_xp(name, xp),
         sympy=_sympy(sympy),
+        taylor=taylor,
     )
     return prim
 
 
-def binary(name, fn, partials, *, domains=(REALS, REALS), doc="", xp=None, sympy=None):
+def binary(name, fn, partials, *, domains=(REALS, REALS), doc="", xp=None, sympy=None,
+           taylor=BY_JVP):
     """Declare a smooth binary primitive from its partial derivatives ``(dx, dy)(x, y, out)``."""
     dx, dy = partials
 
@@ -87,6 +93,7 @@ def binary(name, fn, partials, *, domains=(REALS, REALS), doc="", xp=None, sympy
         doc=doc,
         xp=_xp(name, xp),
         sympy=_sympy(sympy),
+        taylor=taylor,
     )
     return prim
 
@@ -124,16 +131,16 @@ def _sum_tangents(*ts):
 neg_p = Primitive("neg", np.negative, elementwise_shape("neg"), linear=True,
                   vjp=lambda ct, out, x: (-ct,), jvp=lambda ts, out, x: -ts[0],
                   batch=elementwise_batch(lambda: neg_p), sample=elementwise_sampler([REALS]),
-                  xp=xp_function("negative"), sympy=lambda sp, n, x: -x)
+                  xp=xp_function("negative"), sympy=lambda sp, n, x: -x, taylor=COEFFICIENTWISE)
 add_p = Primitive("add", np.add, elementwise_shape("add"), linear=True,
                   vjp=lambda ct, out, x, y: (ct, ct), jvp=lambda ts, out, x, y: _sum_tangents(*ts),
                   batch=elementwise_batch(lambda: add_p), sample=elementwise_sampler([REALS, REALS]),
-                  xp=xp_function("add"), sympy=lambda sp, n, x, y: x + y)
+                  xp=xp_function("add"), sympy=lambda sp, n, x, y: x + y, taylor=COEFFICIENTWISE)
 sub_p = Primitive("sub", np.subtract, elementwise_shape("sub"), linear=True,
                   vjp=lambda ct, out, x, y: (ct, -ct),
                   jvp=lambda ts, out, x, y: _sum_tangents(ts[0], None if ts[1] is None else -ts[1]),
                   batch=elementwise_batch(lambda: sub_p), sample=elementwise_sampler([REALS, REALS]),
-                  xp=xp_function("subtract"), sympy=lambda sp, n, x, y: x - y)
+                  xp=xp_function("subtract"), sympy=lambda sp, n, x, y: x - y, taylor=COEFFICIENTWISE)
 # fmt: on
 
 
@@ -164,15 +171,27 @@ def _pow_dy(x, y, out):
     return select(eq(x, 0.0), zeros_like_(out), out * log(safe_x))
 
 
+def _series_of(xs, series):
+    """Full series ``[x0, x1, …, xn]`` of every operand (zeros as ``None``)."""
+    n = max(len(s) for s in series if s is not None)
+    return [[x] + (list(s) if s is not None else [None] * n) for x, s in zip(xs, series)]
+
+
+def _div_taylor(series, out, x, y):
+    a, b = _series_of((x, y), series)
+    return ts_.result(ts_.quotient(a, b, out))
+
+
 # fmt: off
 mul_p = binary("mul", np.multiply, (lambda x, y, out: y, lambda x, y, out: x), xp="multiply",
-               sympy=lambda sp, n, x, y: x * y)
+               sympy=lambda sp, n, x, y: x * y, taylor=BILINEAR)
 div_p = Primitive("div", np.true_divide, elementwise_shape("div"),
                   vjp=lambda ct, out, x, y: (ct / y, -(ct * out) / y), jvp=_div_jvp,
                   batch=elementwise_batch(lambda: div_p), sample=elementwise_sampler([REALS, NONZERO]),
-                  xp=xp_function("divide"), sympy=lambda sp, n, x, y: x / y)
+                  xp=xp_function("divide"), sympy=lambda sp, n, x, y: x / y, taylor=_div_taylor)
 pow_p = binary("pow", np.power, (lambda x, y, out: y * (x ** (y - 1.0)), _pow_dy),
-               domains=(POSITIVE, REALS), sympy=lambda sp, n, x, y: x ** y)
+               # BY_JVP: at x = 0 its series are the limits nested derivatives give
+               domains=(POSITIVE, REALS), sympy=lambda sp, n, x, y: x ** y, taylor=BY_JVP)
 # fmt: on
 
 
@@ -200,6 +219,30 @@ def _integer_pow_vjp(ct, out, x, *, y):
 def _integer_pow_jvp(ts, out, x, *, y):
     d = _integer_pow_deriv(x, y)
     return None if d is None else ts[0] * d
+
+
+def _integer_pow_taylor(series, out, x, *, y):
+    """Products only (binary powering) of ``x``'s series — or of ``1/x``'s for a negative
+    power — so the series is exact at ``x0 = 0`` too, with the infinite limits nested
+    derivatives give at the pole of a negative power."""
+    if y == 0:
+        return None
+    (a,) = _series_of((x,), series)
+    sign = 1 if y > 0 else -1
+    if y < 0:
+        one = [ones_like_(x)] + [None] * (len(a) - 1)
+        a = ts_.quotient(one, a, integer_pow(x, -1))
+    p = abs(y)
+    acc, have = None, 0  # the series of x ** (sign * have)
+    base, bit = a, 1  # the series of x ** (sign * bit)
+    while bit <= p:
+        if p & bit:
+            have += bit
+            acc = base if acc is None else ts_.product(acc, base, integer_pow(x, sign * have))
+        bit *= 2
+        if bit <= p:
+            base = ts_.square(base, integer_pow(x, sign * bit))
+    return ts_.result(acc)
 
 
 def _integer_pow_sample(rng):
@@ -236,6 +279,7 @@ integer_pow_p = Primitive(
     emit=Emitter(_integer_pow_expr, "fresh", inplace=True),
     xp=XpImpl(_integer_pow_xp, "multiply / pow"),
     sympy=lambda sp, n, x: x ** n.params["y"],
+    taylor=_integer_pow_taylor,
 )
 
 
@@ -274,28 +318,134 @@ def _xp_exp2(bk, x):
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
 
+def _unary_rule(fn):
+    """A Taylor rule ``fn(series_of_x, out, x) -> full series`` as a primitive's rule."""
+
+    def rule(series, out, x):
+        (a,) = _series_of((x,), series)
+        return ts_.result(fn(a, out, x))
+
+    return rule
+
+
+def _scaled_series(a, k):
+    return [a[0]] + [ts_.scaled(c, k) for c in a[1:]]
+
+
+def _root_power(sign_sq, u0, p, d0):
+    """The series of ``d = u ** p`` with ``u = u0(x)`` and ``u' = sign_sq · (x²)'`` (the
+    derivative of arcsin & co.; ``d0(u_0)`` is its primal value, for :func:`_by_derivative`)."""
+
+    def series_of_d(a, x):
+        sq = ts_.square(a, None)
+        u = [u0(x)] + [ts_.scaled(c, sign_sq) for c in sq[1:]]
+        return ts_.power(u, p, d0(u[0]))
+
+    return series_of_d
+
+
+def _by_derivative(d_series, sign=1.0):
+    """``y' = sign · d(x) · x'`` with the series of ``d`` from ``d_series(a, x)``."""
+
+    def fn(a, out, x):
+        d = d_series(a[:-1] if len(a) > 1 else a, x)
+        return ts_.integrate(a, lambda y, m: ts_.scaled(d[m], sign), out)
+
+    return _unary_rule(fn)
+
+
+def _tan_like(sign):
+    """tan (``y' = (1 + y²) x'``) and tanh (``y' = (1 - y²) x'``)."""
+
+    def d(y, m):
+        return 1.0 + sign * (y[0] * y[0]) if m == 0 else ts_.scaled(ts_.square_coef(y, m), sign)
+
+    return _unary_rule(lambda a, out, x: ts_.integrate(a, d, out))
+
+
+def _exp_taylor(a, out, x):
+    return ts_.exp(a, out)
+
+
+def _expm1_taylor(a, out, x):
+    return [out] + ts_.exp(a, out + 1.0)[1:]
+
+
+def _log_taylor(scale):
+    return _unary_rule(lambda a, out, x: _scaled_series(ts_.log(a, out), scale))
+
+
+def _sin_taylor(a, out, x):
+    return ts_.sin_cos(a, out, cos(x))[0]
+
+
+def _cos_taylor(a, out, x):
+    return ts_.sin_cos(a, sin(x), out)[1]
+
+
+def _sinh_taylor(a, out, x):
+    return ts_.sin_cos(a, out, cosh(x), hyperbolic=True)[0]
+
+
+def _cosh_taylor(a, out, x):
+    return ts_.sin_cos(a, sinh(x), out, hyperbolic=True)[1]
+
+
+_T_ARCTAN = _by_derivative(_root_power(1.0, lambda x: 1.0 + x * x, -1.0, lambda u: 1.0 / u))
+_T_ARCSIN = _by_derivative(_root_power(-1.0, lambda x: 1.0 - x * x, -0.5,
+                                       lambda u: 1.0 / sqrt(u)))
+_T_ARCCOS = _by_derivative(_root_power(-1.0, lambda x: 1.0 - x * x, -0.5,
+                                       lambda u: 1.0 / sqrt(u)), -1.0)
+_T_ARCSINH = _by_derivative(_root_power(1.0, lambda x: x * x + 1.0, -0.5,
+                                        lambda u: 1.0 / sqrt(u)))
+_T_ARCCOSH = _by_derivative(_root_power(1.0, lambda x: x * x - 1.0, -0.5,
+                                        lambda u: 1.0 / sqrt(u)))
+_T_ARCTANH = _by_derivative(_root_power(-1.0, lambda x: 1.0 - x * x, -1.0, lambda u: 1.0 / u))
+
+
 # fmt: off
-exp_p     = unary("exp",     np.exp,     lambda x, out: out, sympy="exp")
-exp2_p    = unary("exp2",    np.exp2,    lambda x, out: out * _LN2, xp=XpImpl(_xp_exp2, "exp2 (or pow)"), sympy=lambda sp, n, x: sp.Integer(2) ** x)
-expm1_p   = unary("expm1",   np.expm1,   lambda x, out: out + 1.0, sympy=lambda sp, n, x: sp.exp(x) - 1)
-log_p     = unary("log",     np.log,     lambda x, out: 1.0 / x,             domain=POSITIVE, sympy="log")
-log2_p    = unary("log2",    np.log2,    lambda x, out: 1.0 / (x * _LN2),    domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 2))
-log10_p   = unary("log10",   np.log10,   lambda x, out: 1.0 / (x * _LN10),   domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 10))
-log1p_p   = unary("log1p",   np.log1p,   lambda x, out: 1.0 / (x + 1.0),     domain=uniform_in(-0.8, 2.0), sympy=lambda sp, n, x: sp.log(x + 1))
-sqrt_p    = unary("sqrt",    np.sqrt,    lambda x, out: 0.5 / out,           domain=POSITIVE, sympy="sqrt")
-sin_p     = unary("sin",     np.sin,     lambda x, out: cos(x), sympy="sin")
-cos_p     = unary("cos",     np.cos,     lambda x, out: -sin(x), sympy="cos")
-tan_p     = unary("tan",     np.tan,     lambda x, out: 1.0 + out * out,     domain=UNIT, sympy="tan")
-arcsin_p  = unary("arcsin",  np.arcsin,  lambda x, out: 1.0 / sqrt(1.0 - x * x),  domain=UNIT, xp="asin", sympy="asin")
-arccos_p  = unary("arccos",  np.arccos,  lambda x, out: -1.0 / sqrt(1.0 - x * x), domain=UNIT, xp="acos", sympy="acos")
-arctan_p  = unary("arctan",  np.arctan,  lambda x, out: 1.0 / (1.0 + x * x), xp="atan", sympy="atan")
-sinh_p    = unary("sinh",    np.sinh,    lambda x, out: cosh(x), sympy="sinh")
-cosh_p    = unary("cosh",    np.cosh,    lambda x, out: sinh(x), sympy="cosh")
-tanh_p    = unary("tanh",    np.tanh,    lambda x, out: 1.0 - out * out, sympy="tanh")
-arcsinh_p = unary("arcsinh", np.arcsinh, lambda x, out: 1.0 / sqrt(x * x + 1.0), xp="asinh", sympy="asinh")
-arccosh_p = unary("arccosh", np.arccosh, lambda x, out: 1.0 / sqrt(x * x - 1.0),  domain=uniform_in(1.2, 3.0), xp="acosh", sympy="acosh")
-arctanh_p = unary("arctanh", np.arctanh, lambda x, out: 1.0 / (1.0 - x * x),      domain=UNIT, xp="atanh", sympy="atanh")
-abs_p     = unary("abs",     np.abs,     lambda x, out: sign(x), dtype=None, domain=NONZERO, sympy="Abs")
+exp_p     = unary("exp",     np.exp,     lambda x, out: out, sympy="exp",
+                  taylor=_unary_rule(_exp_taylor))
+exp2_p    = unary("exp2",    np.exp2,    lambda x, out: out * _LN2, xp=XpImpl(_xp_exp2, "exp2 (or pow)"), sympy=lambda sp, n, x: sp.Integer(2) ** x,
+                  taylor=_unary_rule(lambda a, out, x: ts_.exp(_scaled_series(a, _LN2), out)))
+expm1_p   = unary("expm1",   np.expm1,   lambda x, out: out + 1.0, sympy=lambda sp, n, x: sp.exp(x) - 1,
+                  taylor=_unary_rule(_expm1_taylor))
+log_p     = unary("log",     np.log,     lambda x, out: 1.0 / x,             domain=POSITIVE, sympy="log",
+                  taylor=_log_taylor(1.0))
+log2_p    = unary("log2",    np.log2,    lambda x, out: 1.0 / (x * _LN2),    domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 2),
+                  taylor=_log_taylor(1.0 / _LN2))
+log10_p   = unary("log10",   np.log10,   lambda x, out: 1.0 / (x * _LN10),   domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 10),
+                  taylor=_log_taylor(1.0 / _LN10))
+log1p_p   = unary("log1p",   np.log1p,   lambda x, out: 1.0 / (x + 1.0),     domain=uniform_in(-0.8, 2.0), sympy=lambda sp, n, x: sp.log(x + 1),
+                  taylor=_unary_rule(lambda a, out, x: ts_.log(a, out, x + 1.0)))
+sqrt_p    = unary("sqrt",    np.sqrt,    lambda x, out: 0.5 / out,           domain=POSITIVE, sympy="sqrt",
+                  taylor=_unary_rule(lambda a, out, x: ts_.sqrt(a, out)))
+sin_p     = unary("sin",     np.sin,     lambda x, out: cos(x), sympy="sin",
+                  taylor=_unary_rule(_sin_taylor))
+cos_p     = unary("cos",     np.cos,     lambda x, out: -sin(x), sympy="cos",
+                  taylor=_unary_rule(_cos_taylor))
+tan_p     = unary("tan",     np.tan,     lambda x, out: 1.0 + out * out,     domain=UNIT, sympy="tan",
+                  taylor=_tan_like(1.0))
+arcsin_p  = unary("arcsin",  np.arcsin,  lambda x, out: 1.0 / sqrt(1.0 - x * x),  domain=UNIT, xp="asin", sympy="asin",
+                  taylor=_T_ARCSIN)
+arccos_p  = unary("arccos",  np.arccos,  lambda x, out: -1.0 / sqrt(1.0 - x * x), domain=UNIT, xp="acos", sympy="acos",
+                  taylor=_T_ARCCOS)
+arctan_p  = unary("arctan",  np.arctan,  lambda x, out: 1.0 / (1.0 + x * x), xp="atan", sympy="atan",
+                  taylor=_T_ARCTAN)
+sinh_p    = unary("sinh",    np.sinh,    lambda x, out: cosh(x), sympy="sinh",
+                  taylor=_unary_rule(_sinh_taylor))
+cosh_p    = unary("cosh",    np.cosh,    lambda x, out: sinh(x), sympy="cosh",
+                  taylor=_unary_rule(_cosh_taylor))
+tanh_p    = unary("tanh",    np.tanh,    lambda x, out: 1.0 - out * out, sympy="tanh",
+                  taylor=_tan_like(-1.0))
+arcsinh_p = unary("arcsinh", np.arcsinh, lambda x, out: 1.0 / sqrt(x * x + 1.0), xp="asinh", sympy="asinh",
+                  taylor=_T_ARCSINH)
+arccosh_p = unary("arccosh", np.arccosh, lambda x, out: 1.0 / sqrt(x * x - 1.0),  domain=uniform_in(1.2, 3.0), xp="acosh", sympy="acosh",
+                  taylor=_T_ARCCOSH)
+arctanh_p = unary("arctanh", np.arctanh, lambda x, out: 1.0 / (1.0 - x * x),      domain=UNIT, xp="atanh", sympy="atanh",
+                  taylor=_T_ARCTANH)
+abs_p     = unary("abs",     np.abs,     lambda x, out: sign(x), dtype=None, domain=NONZERO, sympy="Abs",
+                  taylor=COEFFICIENTWISE)
 arctan2_p = binary("arctan2", np.arctan2,
                    (lambda y, x, out: x / (x * x + y * y), lambda y, x, out: -y / (x * x + y * y)),
                    domains=(NONZERO, NONZERO), xp="atan2", sympy="atan2")
@@ -350,13 +500,13 @@ def _tie_split(x, y, first: bool):
 # fmt: off
 maximum_p = binary("maximum", np.maximum,
                    (lambda x, y, out: _tie_split(x, y, True), lambda x, y, out: _tie_split(y, x, True)),
-                   sympy="Max")
+                   sympy="Max", taylor=COEFFICIENTWISE)
 minimum_p = binary("minimum", np.minimum,
                    (lambda x, y, out: _tie_split(x, y, False), lambda x, y, out: _tie_split(y, x, False)),
-                   sympy="Min")
+                   sympy="Min", taylor=COEFFICIENTWISE)
 # x mod y = x - floor(x / y) * y, smooth away from the jumps
 mod_p = binary("mod", np.mod, (lambda x, y, out: ones_like_(x), lambda x, y, out: -floor(x / y)),
-               domains=(REALS, NONZERO), xp="remainder",
+               domains=(REALS, NONZERO), xp="remainder", taylor=COEFFICIENTWISE,
                sympy="Mod")  # the sign of the divisor, as NumPy's mod
 # fmt: on
 
@@ -453,6 +603,7 @@ bitwise_xor_p = zero_derivative("bitwise_xor", np.bitwise_xor, 2, domains=[_inte
 # fmod(x, y) = x - trunc(x / y) * y, computed exactly (C's fmod), smooth away from the jumps
 fmod_p = binary("fmod", np.fmod, (lambda x, y, out: ones_like_(x), lambda x, y, out: -_trunc(x / y)),
                 domains=(REALS, NONZERO), xp=XpImpl(_fmod_xp, "fmod (or remainder)"),
+                taylor=COEFFICIENTWISE,
                 sympy=lambda sp, n, x, y: sp.sign(x) * sp.Mod(sp.Abs(x), sp.Abs(y)))  # C's
 # fmt: on
 
@@ -576,6 +727,7 @@ select_p = Primitive(
     emit=Emitter(lambda ctx, node, args, out: call_expr(ctx.bind_numpy(np.where), args), "fresh"),
     xp=XpImpl(lambda bk, c, x, y: bk.xp.where(c, x, y), "where"),
     sympy=_select_formula,
+    taylor=COEFFICIENTWISE,
 )
 
 
@@ -632,6 +784,7 @@ convert_p = Primitive(
     doc="x.astype(dtype)",
     xp=XpImpl(_convert_xp, "astype"),
     sympy=_convert_formula,
+    taylor=COEFFICIENTWISE,
 )
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval
+from ..core.taylor import COEFFICIENTWISE
 from ..core.primitive import Primitive
 from ..core import bind
 from ..core.lowering import XpImpl
@@ -78,6 +79,7 @@ fft_p = Primitive(
     sample=_fft_sample,
     doc="n-dimensional DFT over axes (inverse=True: inverse DFT with 1/n scaling)",
     sympy=ARRAYS_ONLY,
+    taylor=COEFFICIENTWISE,
 )
 
 

@@ -26,6 +26,7 @@ import numpy as np
 from ..core import bind
 from ..core.formula import NoFormula
 from ..core.primitive import Primitive, elementwise_shape, float_dtype, random_shapes
+from ..core.taylor import BY_JVP
 from .batching import elementwise_batch
 from .incomplete_density import betainc_dx as betainc_dx_values
 from .incomplete_density import gammainc_dx as gammainc_dx_values
@@ -189,6 +190,7 @@ gammainc_p = Primitive(
     sample=_sampler([(0.2, 3.0), (0.1, 4.0)]),
     doc="regularised lower incomplete gamma function P(a, x)",
     sympy=lambda sp, n, a, x: sp.lowergamma(a, x) / sp.gamma(a),
+    taylor=BY_JVP,
 )
 gammaincc_p = Primitive(
     "gammaincc", _gammaincc, elementwise_shape("gammaincc", float_dtype), dtype=float_dtype,
@@ -196,6 +198,7 @@ gammaincc_p = Primitive(
     sample=_sampler([(0.2, 3.0), (0.1, 4.0)]),
     doc="regularised upper incomplete gamma function Q(a, x) = 1 - P(a, x)",
     sympy=lambda sp, n, a, x: sp.uppergamma(a, x) / sp.gamma(a),
+    taylor=BY_JVP,
 )
 gammainc_deriv_p = Primitive(
     "gammainc_deriv", _gammainc_deriv, elementwise_shape("gammainc_deriv", float_dtype),
@@ -204,6 +207,7 @@ gammainc_deriv_p = Primitive(
     sample=_sampler([(0.4, 3.0), (0.2, 4.0)], lambda rng: {"n": int(rng.integers(1, 3))}),
     doc="n-th derivative of P(a, x) in the shape a (n >= 1)",
     sympy=_SHAPE_DERIVATIVE,
+    taylor=BY_JVP,
 )
 betainc_p = Primitive(
     "betainc", _betainc, elementwise_shape("betainc", float_dtype), dtype=float_dtype,
@@ -211,6 +215,7 @@ betainc_p = Primitive(
     sample=_sampler([(0.5, 3.0), (0.5, 3.0), (0.05, 0.9)]),
     doc="regularised incomplete beta function I_x(a, b)",
     sympy=lambda sp, n, a, b, x: sp.betainc_regularized(a, b, 0, x),
+    taylor=BY_JVP,
 )
 betainc_deriv_p = Primitive(
     "betainc_deriv", _betainc_deriv, elementwise_shape("betainc_deriv", float_dtype),
@@ -219,6 +224,7 @@ betainc_deriv_p = Primitive(
     sample=_sampler([(0.5, 3.0), (0.5, 3.0), (0.05, 0.9)], _draw_beta_orders),
     doc="mixed derivative ∂^na_a ∂^nb_b I_x(a, b) in the shapes (na + nb >= 1)",
     sympy=_SHAPE_DERIVATIVE,
+    taylor=BY_JVP,
 )
 
 gammainc_dx_p = Primitive(
@@ -230,6 +236,7 @@ gammainc_dx_p = Primitive(
     doc="∂ⁿ_a ∂ᵏ_x P(a, x) (n >= 0, k >= 1): the density x^(a-1) e^-x / Γ(a) and its "
     "derivatives; the one-sided limit at x = 0 (±inf where it diverges)",
     sympy=_gamma_dx_formula,
+    taylor=BY_JVP,
 )
 betainc_dx_p = Primitive(
     "betainc_dx", _betainc_dx, elementwise_shape("betainc_dx", float_dtype),
@@ -240,6 +247,7 @@ betainc_dx_p = Primitive(
     doc="∂^na_a ∂^nb_b ∂ᵏ_x I_x(a, b) (k >= 1): the density x^(a-1) (1-x)^(b-1) / B(a, b) and "
     "its derivatives; the one-sided limits at x = 0 and x = 1 (±inf where they diverge)",
     sympy=_beta_dx_formula,
+    taylor=BY_JVP,
 )
 
 # the family, for backends that run it on the host

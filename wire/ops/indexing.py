@@ -14,6 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..core.taylor import COEFFICIENTWISE
 from ..core import bind
 from ..core.lowering import MissingFunction, XpImpl
 from ..core.primitive import Primitive
@@ -205,6 +206,7 @@ getitem_p = Primitive(
     sample=_getitem_sample,
     doc="x[index]: basic slicing and integer-array (advanced) indexing",
     sympy=ARRAYS_ONLY,
+    taylor=COEFFICIENTWISE,
 )
 
 
@@ -237,6 +239,7 @@ scatter_add_p = Primitive(
     sample=_scatter_add_sample,
     doc="zeros(shape) with u added at x[index] (repeated indices accumulate)",
     sympy=ARRAYS_ONLY,
+    taylor=COEFFICIENTWISE,
 )
 
 

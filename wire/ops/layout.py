@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import ShapeError, WireError, at, user_location
 from ..ir import Aval, make_aval, make_node
+from ..core.taylor import COEFFICIENTWISE
 from ..core import Tracer, bind
 from ..core.lowering import Emitter, XpImpl, call_expr, impl_call_expr, rank
 from ..core.primitive import Primitive, broadcast_shapes
@@ -289,6 +290,7 @@ reshape_p = Primitive(
     emit=Emitter(_reshape_expr, "view"),
     xp=XpImpl(lambda bk, x, *, shape: bk.xp.reshape(x, tuple(shape)), "reshape"),
     sympy=identity,
+    taylor=COEFFICIENTWISE,
 )
 
 
@@ -345,6 +347,7 @@ transpose_p = Primitive(
     emit=Emitter(_transpose_expr, "view", matrix_transpose=is_matrix_transpose),
     xp=XpImpl(lambda bk, x, *, perm: bk.xp.permute_dims(x, tuple(perm)), "permute_dims"),
     sympy=identity,
+    taylor=COEFFICIENTWISE,
 )
 
 
@@ -377,6 +380,7 @@ swapaxes_p = Primitive(
     xp=XpImpl(_swapaxes_xp, "permute_dims"),
     doc="swap two axes; negative axes allowed, so it also works on values of unknown rank",
     sympy=ARRAYS_ONLY,  # needs two axes
+    taylor=COEFFICIENTWISE,
 )
 
 
@@ -407,6 +411,7 @@ broadcast_to_p = Primitive(
         ctx.bind_numpy(np.broadcast_to), [args[0], repr(node.params["shape"])]), "view"),
     xp=XpImpl(lambda bk, x, *, shape: bk.xp.broadcast_to(x, tuple(shape)), "broadcast_to"),
     sympy=identity,
+    taylor=COEFFICIENTWISE,
 )
 
 
@@ -471,6 +476,7 @@ concatenate_p = Primitive(
     emit=Emitter(_concatenate_expr, "fresh"),
     xp=XpImpl(_concatenate_xp, "concat"),
     sympy=ARRAYS_ONLY,
+    taylor=COEFFICIENTWISE,
 )
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval, make_aval
+from ..core.taylor import BILINEAR
 from ..core.primitive import Primitive, broadcast_shapes
 from ..core import bind
 from ..core.lowering import Emitter, call_expr, xp_function
@@ -103,6 +104,7 @@ matmul_p = Primitive(
     sample=_matmul_sample,
     doc="batched matrix product of rank >= 2 operands (batch dimensions broadcast)",
     sympy=ARRAYS_ONLY,
+    taylor=BILINEAR,
 )
 
 

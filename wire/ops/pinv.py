@@ -8,6 +8,7 @@ from ..core import bind
 from ..core.lowering import XpImpl
 from ..core.primitive import Primitive
 from ..core.formula import ARRAYS_ONLY
+from ..core.taylor import BY_JVP
 from ..errors import ShapeError
 from ..ir import Aval
 from .batching import trailing_batch
@@ -60,6 +61,7 @@ pinv_p = Primitive(
     doc="Moore-Penrose pseudo-inverse (singular values below rcond * max dropped); its "
     "derivative holds where the rank is locally constant, repeated singular values included",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 

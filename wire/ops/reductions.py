@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ir import Aval, make_aval
+from ..core.taylor import BY_JVP, COEFFICIENTWISE
 from ..core.primitive import Primitive
 from ..core import bind
 from ..core.lowering import Emitter, IMPL_CALL, XpImpl, rank
@@ -90,6 +91,7 @@ reduce_sum_p = Primitive(
     xp=_reduce_xp("sum"),
     sample=_reduce_sample,
     sympy=identity,
+    taylor=COEFFICIENTWISE,
 )
 
 
@@ -124,6 +126,7 @@ def _extremum(name, fn, ufunc, fname):
         sample=_reduce_sample,
         doc=f"{name} over axes; at ties the derivative is split evenly between the tied entries",
         sympy=identity,
+        taylor=COEFFICIENTWISE,  # the shares are piecewise constant
     )
     return prim
 
@@ -204,6 +207,7 @@ reduce_prod_p = Primitive(
     xp=_reduce_xp("prod"),
     sample=_reduce_sample,
     sympy=identity,
+    taylor=BY_JVP,
 )
 
 
@@ -321,6 +325,7 @@ broadcast_like_p = Primitive(
     sample=lambda rng: ([rng.normal(size=(3, 1)), rng.normal(size=(2, 3, 4))], {}),
     doc="broadcast x to the run-time shape of `like` (for values of unknown shape)",
     sympy=identity,
+    taylor=COEFFICIENTWISE,
 )
 
 sum_to_like_p = Primitive(
@@ -335,6 +340,7 @@ sum_to_like_p = Primitive(
     sample=lambda rng: ([rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 1))], {}),
     doc="sum x down to the run-time shape of `like` (for values of unknown shape)",
     sympy=identity,
+    taylor=COEFFICIENTWISE,
 )
 
 

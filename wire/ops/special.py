@@ -26,6 +26,8 @@ from ..core.primitive import (
 )
 from ..core import bind
 from ..core.formula import call
+from ..core.taylor import BY_JVP
+from . import series as ts_
 from .batching import elementwise_batch
 from .elementwise import exp
 
@@ -173,9 +175,10 @@ def _ndtri(p):
     return np.where((p < 0) | (p > 1) | np.isnan(p), np.nan, x)
 
 
-def unary(name, fn, deriv, *, domain=REALS, doc="", sympy=None):
+def unary(name, fn, deriv, *, domain=REALS, doc="", sympy=None, taylor=BY_JVP):
     """A smooth elementwise special function from its derivative ``deriv(x, out)``; ``sympy``
-    names SymPy's function of the same meaning (or is a rule, see ``wire.core.formula``)."""
+    names SymPy's function of the same meaning (or is a rule, see ``wire.core.formula``);
+    ``taylor`` its Taylor rule (by default derived from ``deriv``, see ``wire.core.taylor``)."""
     prim = Primitive(
         name,
         _same_dtype(fn),
@@ -187,8 +190,22 @@ def unary(name, fn, deriv, *, domain=REALS, doc="", sympy=None):
         sample=elementwise_sampler([domain]),
         doc=doc,
         sympy=call(sympy) if isinstance(sympy, str) else sympy,
+        taylor=taylor,
     )
     return prim
+
+
+def _erf_taylor(scale):
+    """``y' = scale · exp(-x²) · x'``: the series of ``-x²``, then of its exp (O(n²))."""
+
+    def rule(series, out, x):
+        a = [x] + list(series[0])
+        sq = ts_.square(a[:-1], None)
+        u = [-(x * x)] + [ts_.scaled(c, -1) for c in sq[1:]]
+        e = ts_.exp(u, exp(u[0]))
+        return ts_.result(ts_.integrate(a, lambda y, m: ts_.scaled(e[m], scale), out))
+
+    return rule
 
 
 # fmt: off
@@ -196,9 +213,10 @@ gammaln_p = unary("gammaln", _gammaln, lambda x, out: polygamma(x, 0), domain=PO
                   doc="log |Γ(x)|",  # SciPy's gammaln: log|Γ|
                   sympy=lambda sp, n, x: sp.log(sp.Abs(sp.gamma(x))))
 erf_p     = unary("erf", _erf, lambda x, out: (2.0 / _SQRT_PI) * exp(-(x * x)), doc="error function",
-                  sympy="erf")
+                  sympy="erf", taylor=_erf_taylor(2.0 / _SQRT_PI))
 erfc_p    = unary("erfc", _erfc, lambda x, out: (-2.0 / _SQRT_PI) * exp(-(x * x)),
-                  doc="1 - erf(x), accurate for large x", sympy="erfc")
+                  doc="1 - erf(x), accurate for large x", sympy="erfc",
+                  taylor=_erf_taylor(-2.0 / _SQRT_PI))
 erfinv_p  = unary("erfinv", _erfinv, lambda x, out: (_SQRT_PI / 2.0) * exp(out * out),
                   domain=uniform_in(-0.9, 0.9), doc="inverse of erf on (-1, 1)", sympy="erfinv")
 ndtri_p   = unary("ndtri", _ndtri, lambda p, out: _SQRT_2PI * exp(0.5 * (out * out)),
@@ -224,6 +242,7 @@ polygamma_p = Primitive(
     sample=_polygamma_sample,
     doc="n-th derivative of digamma (n = 0: digamma itself)",
     sympy=lambda sp, n, x: sp.polygamma(n.params["n"], x),
+    taylor=BY_JVP,  # each order asks polygamma(n + 1) for one order less
 )
 
 

@@ -9,6 +9,7 @@ from ..core import bind
 from ..core.lowering import MissingFunction, XpImpl
 from ..core.primitive import Primitive
 from ..core.formula import ARRAYS_ONLY
+from ..core.taylor import BY_JVP
 from ..errors import ShapeError
 from ..ir import Aval
 from . import layout as S
@@ -76,6 +77,7 @@ eigh_p = Primitive(
     doc="(eigenvalues ascending, eigenvectors) of the Hermitian part of a; derivatives through "
     "the eigenvectors of tied eigenvalues are NaN",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 
@@ -171,6 +173,7 @@ svd_p = Primitive(
     doc="reduced SVD (u, s, vh); derivatives through the vectors of tied or zero singular "
     "values are NaN",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 
@@ -268,6 +271,7 @@ eig_p = Primitive(
     doc="(eigenvalues, right eigenvectors) of a general square matrix, always complex; "
     "eigenvectors have unit norm and a real largest entry (LAPACK's choice)",
     sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
 )
 
 

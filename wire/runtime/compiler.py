@@ -200,6 +200,7 @@ class Listing(NamedTuple):
     header: str
     lines: list
     nodes: list
+    graph: Graph  # whose locations the comments give
 
     def code(self) -> str:
         return "\n" + "\n".join(self.lines) + "\n"  # line numbers as in source()
@@ -207,7 +208,7 @@ class Listing(NamedTuple):
     def source(self) -> str:
         out = [self.header]
         for line, n in zip(self.lines, self.nodes):
-            out.append(line if n is None else f"{line:<48}  # {_describe(n)}")
+            out.append(line if n is None else f"{line:<48}  # {_describe(n, self.graph)}")
         return "\n".join(out) + "\n"
 
 
@@ -235,11 +236,15 @@ def _generate(graph: Graph, name: str) -> tuple[Listing, dict, list[Node]]:
     ref = functools.partial(_ref, slots, ctx)
     lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name)
     outs = [graph.outputs[k] for k in range(len(outputs))]
-    lines.append(f"    return {_return_expr(graph, ctx, ref, outs, outputs, slots)}")
+    own_lines, exprs = _output_lines(outs, outputs, slots, ref, ctx)
+    lines.extend(own_lines)
+    line_nodes.extend([None] * len(own_lines))
+    lines.append(f"    return {_return_expr(graph, ctx, exprs)}")
     line_nodes.append(None)
     n_ops = sum(1 for s in slots if not s.leaf)
     header = f"# wire.compile: {len(emitted)} lines for {n_ops} operation nodes"
-    return Listing(header, lines, line_nodes), ctx.globals, [slots[i].node for i in emitted]
+    return (Listing(header, lines, line_nodes, graph), ctx.globals,
+            [slots[i].node for i in emitted])
 
 
 def _check_closed(graph: Graph) -> None:
@@ -248,7 +253,7 @@ def _check_closed(graph: Graph) -> None:
         n = unbound[0]
         raise UnboundInputError(
             f"cannot compile a graph with free variable {n!r} (it closes over a value of an "
-            f"enclosing trace or a wire.var); bind it as an input{at(n.loc)}"
+            f"enclosing trace or a wire.var); bind it as an input{at(graph.loc(n))}"
         )
 
 
@@ -412,25 +417,69 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str):
     return lines, line_nodes
 
 
-def _describe(n: Node) -> str:
+def _describe(n: Node, graph: Graph) -> str:
     aval = n.aval
     text = repr(aval) if not isinstance(aval, tuple) else "(" + ", ".join(map(repr, aval)) + ")"
-    return f"{n.op.name} {text}  {n.loc}" if n.loc else f"{n.op.name} {text}"
+    loc = graph.loc(n)
+    return f"{n.op.name} {text}  {loc}" if loc else f"{n.op.name} {text}"
 
 
-def _return_expr(graph: Graph, ctx: _Ctx, ref, outputs, out_index, slots) -> str:
-    def leaf(o: Node, i: int) -> str:
-        r = ref(i)
-        if slots[i].known:  # constants are stored as arrays
-            return r
-        if isinstance(o.aval, tuple) or o.is_leaf:
-            return f"_as_array({r})"
-        if o.aval.shape is None or o.aval.shape == () or emitter_for(o).kind == "opaque":
-            return f"_as_array({r})"
-        return r
+def _owned(v, *others):
+    """``v`` as an array the caller owns: a fresh, writable copy when ``v`` is read-only, not
+    an array, or shares its buffer with one of ``others`` (the arguments, constants or other
+    outputs it may be a view of); ``v`` itself otherwise."""
+    if type(v) is not np.ndarray:
+        return np.array(v)
+    if not v.flags.writeable:
+        return v.copy()
+    root = v if v.base is None else v.base
+    for o in others:
+        if o is root or (type(o) is np.ndarray and (o if o.base is None else o.base) is root):
+            return v.copy()
+    return v
 
-    exprs = [leaf(o, i) for o, i in zip(outputs, out_index)]
 
+def _copy(v):
+    return np.array(v, copy=True)
+
+
+def _output_lines(outputs, out_index, slots, ref, ctx) -> tuple[list, list]:
+    """Lines binding each output that might not be the caller's own array, and the output
+    expressions. A ``jit`` output is never an argument, a constant, or another output (nor a
+    view of one), and is always writable: whatever the graph returns (``lambda x: x``,
+    ``(y, y)``, ``x.T``, a broadcast) comes back as a fresh array. The buffer analysis tells
+    which outputs are surely fresh (the common case, left alone); the others are checked at
+    run time and copied only when they do share."""
+    ctx.globals["_owned"], ctx.globals["_copy"] = _owned, _copy
+    lines, exprs = [], []
+    claimed: dict[int, str] = {}  # buffers of the outputs so far -> the name holding them
+    done: set[int] = set()
+    for k, (o, i) in enumerate(zip(outputs, out_index)):
+        s, r = slots[i], ref(i)
+        if isinstance(o.aval, tuple):  # a multi-output node returned whole
+            exprs.append(f"_as_array({r})")
+            continue
+        name = f"_out{k}"
+        alias = set(s.alias or (i,))
+        if s.is_input or s.known or o.is_leaf or i in done:
+            lines.append(f"    {name} = _copy({r})")
+        elif s.emitter.kind == "fresh" and alias == {i} and o.aval.shape:
+            exprs.append(r)
+            claimed[i] = r
+            done.add(i)
+            continue
+        else:
+            cands = [ref(j) for j in sorted(alias) if slots[j].is_input or slots[j].known]
+            cands += [claimed[j] for j in sorted(alias) if j in claimed]
+            lines.append(f"    {name} = _owned({', '.join([r] + list(dict.fromkeys(cands)))})")
+        exprs.append(name)
+        for j in alias:
+            claimed.setdefault(j, name)
+        done.add(i)
+    return lines, exprs
+
+
+def _return_expr(graph: Graph, ctx: _Ctx, exprs) -> str:
     def literal(td, it) -> str | None:
         if td.kind == "leaf":
             return next(it)
@@ -445,12 +494,24 @@ def _return_expr(graph: Graph, ctx: _Ctx, ref, outputs, out_index, slots) -> str
             return "[" + ", ".join(kids) + "]"
         return None
 
-    text = literal(graph.out_tree, iter(exprs))
-    if text is not None:
-        return text
+    if graph.out_tree.kind in ("leaf", "none", "tuple", "list") and _shallow(graph.out_tree):
+        text = literal(graph.out_tree, iter(exprs))
+        if text is not None:
+            return text
     ctx.globals["_unflatten"] = tree.unflatten
     ctx.globals["_out_tree"] = graph.out_tree
     return f"_unflatten(_out_tree, [{', '.join(exprs)}])"
+
+
+def _shallow(td, limit: int = 50) -> bool:
+    """Whether ``td`` nests no deeper than ``limit`` (a literal of it is compilable)."""
+    stack = [(td, 0)]
+    while stack:
+        t, depth = stack.pop()
+        if depth > limit:
+            return False
+        stack.extend((c, depth + 1) for c in t.children)
+    return True
 
 
 def compile_graph(graph: Graph, name: str = "compiled") -> Compiled:

@@ -11,7 +11,7 @@ the compiler sees plain primitives.
 from __future__ import annotations
 
 from ..core import proj_p
-from ..ir import Graph, Node, substitute, with_inputs
+from ..ir import Graph, Node, substitute_map, with_inputs
 
 
 def _calls(node: Node) -> bool:
@@ -33,15 +33,22 @@ def inline_calls(graph: Graph) -> Graph:
     """
     while any(_calls(n) for n in graph.nodes):
         new: dict = {}
+        locs = dict(graph.locs)
         for n in graph.nodes:
             ins = tuple([new.get(i, i) for i in n.inputs])
             if _calls(n):
                 body = n.params[n.op.call_graph]
-                new[n] = tuple(substitute(list(body.outputs), dict(zip(body.inputs, ins))))
+                made = substitute_map(list(body.outputs), dict(zip(body.inputs, ins)))
+                new[n] = tuple(made[o] for o in body.outputs)
+                for old, m in made.items():  # the body's lines, not the call's
+                    if not m.is_leaf and m not in locs and body.loc(old):
+                        locs[m] = body.loc(old)
             elif n.op is proj_p and isinstance(new.get(n.inputs[0]), tuple):
                 new[n] = new[n.inputs[0]][n.params["index"]]
             elif ins != n.inputs:
                 new[n] = with_inputs(n, ins)
+                if graph.loc(n):
+                    locs.setdefault(new[n], graph.loc(n))
         outs = [new.get(o, o) for o in graph.outputs]
-        graph = Graph(graph.inputs, outs, graph.in_tree, graph.out_tree)
+        graph = Graph(graph.inputs, outs, graph.in_tree, graph.out_tree, locs)
     return graph

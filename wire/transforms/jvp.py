@@ -19,6 +19,7 @@ from ..core import proj_p, to_tracer
 from ..ops.layout import broadcast_to
 from ..ops.reductions import broadcast_like
 from ..core import Tracer
+from ..core.locations import _SITE
 from .vjp import WithPrimals, _outputs, carries_derivative, rebased, record_primals
 
 
@@ -36,13 +37,16 @@ def fit_tangent(t, node: Node):
     return t
 
 
-def forward(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence) -> list:
-    """Tangents of ``outputs`` given ``tangents`` (tracers or None) of ``inputs`` nodes."""
-    return forward_and_primals(outputs, inputs, tangents, ())[0]
+def forward(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence,
+            loc_of=None) -> list:
+    """Tangents of ``outputs`` given ``tangents`` (tracers or None) of ``inputs`` nodes. The
+    nodes a node's JVP rule makes are located where ``loc_of(node)`` says (default:
+    ``node.loc``; see :func:`wire.transforms.vjp.backward`)."""
+    return forward_and_primals(outputs, inputs, tangents, (), loc_of)[0]
 
 
 def forward_and_primals(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence,
-                        keep: Sequence[Node]) -> tuple[list, list[Node]]:
+                        keep: Sequence[Node], loc_of=None) -> tuple[list, list[Node]]:
     """:func:`forward`, and the nodes ``keep`` (the primal outputs a forward-mode graph also
     returns) as the custom rules met on the way computed them."""
     tan: dict[Node, object] = {}
@@ -65,9 +69,14 @@ def forward_and_primals(outputs: Sequence[Node], inputs: Sequence[Node], tangent
         if prim.jvp is None:
             raise NonDifferentiableError(
                 f"forward-mode derivative of primitive {prim.name!r} ({node.aval!r}) is not "
-                f"defined{at(node.loc)}"
+                f"defined{at(node.loc if loc_of is None else loc_of(node))}"
             )
-        t = prim.jvp(tuple(ts), _outputs(node), *[Tracer(i) for i in node.inputs], **node.params)
+        token = _SITE.set(node.loc if loc_of is None else loc_of(node))
+        try:
+            t = prim.jvp(tuple(ts), _outputs(node), *[Tracer(i) for i in node.inputs],
+                         **node.params)
+        finally:
+            _SITE.reset(token)
         if isinstance(t, WithPrimals):
             record_primals(rebase, node, t.primals)
         if t is None:

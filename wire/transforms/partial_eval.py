@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Sequence
 
-from ..ir import Graph, Node, const_op, input_node, substitute
+from ..ir import Graph, Node, carry_locs, const_op, fresh_inputs, substitute_map
 
 
 class Split(NamedTuple):
@@ -64,13 +64,15 @@ def partial_eval(graph: Graph, known: Sequence[bool]) -> Split:
     known_inputs = [n for n, k in zip(graph.inputs, known) if k]
     unknown_inputs = [n for n, k in zip(graph.inputs, known) if not k]
 
-    kg_in = [input_node(i, n.aval) for i, n in enumerate(known_inputs)]
-    kg_out = substitute(known_outs + residuals, dict(zip(known_inputs, kg_in)))
-    known_graph = Graph(kg_in, kg_out)
+    kg_in = fresh_inputs([n.aval for n in known_inputs], graph)
+    kg_map = substitute_map(known_outs + residuals, dict(zip(known_inputs, kg_in)))
+    known_graph = Graph(kg_in, [kg_map[o] for o in known_outs + residuals],
+                        locs=carry_locs(graph, kg_map))
 
     ug_sources = residuals + unknown_inputs
-    ug_in = [input_node(i, n.aval) for i, n in enumerate(ug_sources)]
-    ug_out = substitute(unknown_outs, dict(zip(ug_sources, ug_in)))
-    unknown_graph = Graph(ug_in, ug_out)
+    ug_in = fresh_inputs([n.aval for n in ug_sources], graph)
+    ug_map = substitute_map(unknown_outs, dict(zip(ug_sources, ug_in)))
+    unknown_graph = Graph(ug_in, [ug_map[o] for o in unknown_outs],
+                          locs=carry_locs(graph, ug_map))
     out_known = tuple(not is_unknown[o] for o in graph.outputs)
     return Split(known_graph, unknown_graph, len(residuals), out_known)

@@ -49,6 +49,7 @@ from collections import Counter
 import numpy as np
 
 from ..ir import EMPTY_PARAMS, Aval, Graph, Node, const_op, make_aval, make_node, with_inputs
+from ..core.locations import current_table, recording
 from ..ops import elementwise as ew
 from ..ops.shape import full_p
 from .rules import constant, uniform
@@ -356,7 +357,11 @@ class _Emitter:
 
 def _make(prim, inputs, loc, **params) -> Node:
     aval = prim.shape(*[i.aval for i in inputs], **params)
-    return make_node(prim, tuple(inputs), params or EMPTY_PARAMS, aval, loc)
+    node = make_node(prim, tuple(inputs), params or EMPTY_PARAMS, aval, loc)
+    table = current_table()  # collect's: the node reports the line of the node it rewrites
+    if table is not None and loc is not None:
+        table.setdefault(node, loc)
+    return node
 
 
 def _poly_candidate(node: Node) -> bool:
@@ -508,7 +513,7 @@ def collect(graph: Graph) -> tuple[Graph, bool]:
         b = new.get(n)
         if b is None:
             terms, poison = polys[n]
-            b = new[n] = emitter.emit_guarded(terms, poison, n.aval, n.loc)
+            b = new[n] = emitter.emit_guarded(terms, poison, n.aval, graph.loc(n))
         return b
 
     def atom(n: Node) -> int:
@@ -527,8 +532,14 @@ def collect(graph: Graph) -> tuple[Graph, bool]:
                 return
         new[n] = n
 
-    _walk(order, candidate, shared, uses, arith, atom, polys, rebuild)
-    outs = tuple(built(o) if o in polys else new[o] for o in outputs)
+    with recording() as table:
+        _walk(order, candidate, shared, uses, arith, atom, polys, rebuild)
+        outs = tuple(built(o) if o in polys else new[o] for o in outputs)
     if outs == outputs:
         return graph, merging
-    return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree), merging
+    for old, b in new.items():
+        loc = graph.loc(old)
+        if loc is not None:
+            table[b] = loc
+    table.update(graph.locs)
+    return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree, table), merging

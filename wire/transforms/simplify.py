@@ -36,10 +36,10 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
-from toolz import pipe
 
 from ..ir import (
-    EMPTY_PARAMS, ConstValue, Graph, Node, const_op, make_node, substitute, toposort, with_inputs,
+    EMPTY_PARAMS, ConstValue, Graph, Node, adopt_sub_graph_locs, const_op,
+    locating_by, located, make_node, substitute_map, toposort, with_inputs,
 )
 from ..core.primitive import Primitive
 from ..errors import WireError
@@ -74,9 +74,14 @@ class Rewriter:
     replacement, or ``None`` when it does not apply.
     """
 
-    def __init__(self, rules: Mapping):
+    def __init__(self, rules: Mapping, loc_of: Callable | None = None):
         self.rules = check_table(rules)
         self.memo: dict[Node, Node] = {}
+        # where the nodes rules make report: the location (in the graph being simplified,
+        # ``loc_of``) of the node being rewritten when they were made
+        self.loc_of = loc_of or (lambda n: n.loc)
+        self.made: dict[Node, str] = {}
+        self._site = None
         self._depth = 0
         self._star = tuple(rules.get(EVERY, ()))
         self._by_prim: dict = {}  # primitive -> its rules, the rules for every node first
@@ -87,6 +92,8 @@ class Rewriter:
         inputs = tuple(inputs)
         aval = prim.shape(*[i.aval for i in inputs], **params)
         node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
+        if self._site is not None:
+            self.made.setdefault(node, self._site)
         return self.local(node)
 
     def remake(self, node: Node, inputs) -> Node:
@@ -103,6 +110,8 @@ class Rewriter:
             self.memo[node] = node
             return node
         start = node
+        outer_site = self._site
+        self._site = site = self.made.get(node) or self.loc_of(node)
         self._depth += 1
         try:
             for _ in range(_MAX_LOCAL_STEPS):
@@ -117,6 +126,8 @@ class Rewriter:
                     )
                 if new.loc is None and node.loc is not None:
                     new = with_inputs(new, new.inputs, node.loc)
+                if site is not None:
+                    self.made.setdefault(new, site)
                 done = self.memo.get(new)
                 if done is not None:
                     node = done
@@ -124,6 +135,7 @@ class Rewriter:
                 node = new
         finally:
             self._depth -= 1
+            self._site = outer_site
         self.memo[start] = node
         self.memo[node] = node
         return node
@@ -142,6 +154,13 @@ class Rewriter:
                 return new
         return None
 
+    def _moved(self, old: Node, new: Node) -> Node:
+        """``new``, rebuilt from ``old``, reports ``old``'s location."""
+        loc = self.loc_of(old)
+        if loc is not None:
+            self.made.setdefault(new, loc)
+        return new
+
     # ---- helpers for rules
     def skey(self, node: Node) -> int:
         """A structural hash of ``node`` that is the same in every process (for sorting)."""
@@ -158,12 +177,14 @@ class Rewriter:
                 ins = tuple([memo[i] for i in node.inputs])
                 params = _simplify_graph_params(node.params, self.rules)
                 if params is not node.params or ins != node.inputs:
-                    memo[node] = local(make_node(node.op, ins, params, node.aval, node.loc))
+                    made = make_node(node.op, ins, params, node.aval, node.loc)
+                    adopt_sub_graph_locs(made, params, self.made)  # if interned before
+                    memo[node] = local(self._moved(node, made))
                     continue
             elif node.inputs:
                 ins = tuple([memo[i] for i in node.inputs])
                 if ins != node.inputs:  # element identity: nodes compare by identity
-                    memo[node] = local(with_inputs(node, ins))
+                    memo[node] = local(self._moved(node, with_inputs(node, ins)))
                     continue
             memo[node] = local(node)
         return [memo[o] for o in outputs]
@@ -243,11 +264,22 @@ def _params_code(node: Node) -> int:
     return zlib.crc32(b";".join(parts))
 
 
-def _rebuild(graph: Graph, outputs) -> Graph:
+def _rebuild(graph: Graph, outputs, mapping=None, made=None) -> Graph:
+    """``graph`` with new ``outputs``; each node ``mapping`` made from an old one reports the
+    old one's location, the nodes rules ``made`` theirs (and ``graph``'s table carries over
+    for the nodes that stay)."""
     outputs = tuple(outputs)
     if outputs == graph.outputs:
         return graph
-    return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree)
+    if not mapping and not made:
+        return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, graph.locs)
+    locs = dict(made) if made else {}
+    for old, new in (mapping or {}).items():
+        loc = graph.loc(old)
+        if loc is not None:
+            locs[new] = loc
+    locs.update(graph.locs)
+    return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, locs)
 
 
 def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
@@ -264,11 +296,14 @@ def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
     def rewrite_pass(graph: Graph) -> Graph:
         rw = Rewriter(rules)
         for _ in range(_MAX_SWEEPS):
+            rw.loc_of = graph.loc
             # graph.nodes: computed once per graph and shared with the passes that follow
             new = tuple(rw.sweep(graph.outputs, graph.nodes))
             if new == graph.outputs:
                 break
-            graph = Graph(graph.inputs, new, graph.in_tree, graph.out_tree)
+            memo = rw.memo
+            graph = _rebuild(graph, new, {n: memo[n] for n in graph.nodes if n in memo},
+                             rw.made)
         return graph
 
     rewrite_pass.__name__ = "rewrite"
@@ -289,7 +324,7 @@ def dce(graph: Graph) -> Graph:
     >>> dce(g) == g
     True
     """
-    return Graph(graph.inputs, graph.outputs, graph.in_tree, graph.out_tree)
+    return Graph(graph.inputs, graph.outputs, graph.in_tree, graph.out_tree, graph.locs)
 
 
 def fold_constants(graph: Graph) -> Graph:
@@ -325,7 +360,8 @@ def cse(graph: Graph) -> Graph:
             key = (a.dtype.str, a.shape, a.tobytes())
             mapping[n] = consts.setdefault(key, n)
     if any(k is not v for k, v in mapping.items()):
-        graph = _rebuild(graph, substitute(list(graph.outputs), mapping))
+        new = substitute_map(list(graph.outputs), mapping)
+        graph = _rebuild(graph, [new[o] for o in graph.outputs], new)
     if _in_canonical_order(graph):  # the usual case after rewrite(ALGEBRA): nothing to do
         return graph
     return rewrite(CANONICAL)(graph)
@@ -358,7 +394,8 @@ def primitive_passes(graph: Graph) -> Graph:
     """
     prims = {n.op for n in graph.nodes if not n.is_leaf and n.op.simplify_pass is not None}
     for prim in sorted(prims, key=lambda p: p.name):
-        graph = prim.simplify_pass(graph)
+        new = prim.simplify_pass(graph)
+        graph = new if new.locs or not graph.locs else new.with_locs(graph.locs)
     return graph
 
 
@@ -379,14 +416,30 @@ def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
     >>> len(g), len(wire.simplify(g))
     (4, 0)
     """
-    table = ALGEBRA if rules is None else rules
-    graph = pipe(graph, dce, primitive_passes, fold_constants, rewrite(table), cse)
+    return _simplify(graph, ALGEBRA if rules is None else rules)
+
+
+def _passes(graph: Graph, *passes) -> Graph:
+    """``graph`` through ``passes`` in turn, each inside a :func:`locating_by` block of the
+    graph it is given, so the sub-graphs its nodes hold report that graph's lines (a pass may
+    make nodes holding graphs that interning shares with another trace)."""
+    for p in passes:
+        with locating_by(graph):
+            graph = p(graph)
+    return graph
+
+
+def _simplify(graph: Graph, table) -> Graph:
+    graph = _passes(graph, dce, primitive_passes, fold_constants, rewrite(table), cse)
     if not table.get(COLLECT):
         return graph
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
     for _ in range(_MAX_SWEEPS):
-        collected, merging = collect(graph)
-        candidate = pipe(collected, rewrite(table), cse)
+        with locating_by(graph):
+            collected, merging = collect(graph)
+        if graph.locs and not collected.locs:  # the nodes it keeps report their lines
+            collected = collected.with_locs(graph.locs)
+        candidate = _passes(collected, rewrite(table), cse)
         if candidate == graph or len(candidate) >= len(graph):
             break
         graph = candidate
@@ -397,7 +450,7 @@ def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
 
 # --------------------------------------------------------------------------- nested graphs
 
-_NESTED: OrderedDict = OrderedDict()  # memo: (graph, id(rules)) -> (rules, simplified graph)
+_NESTED: OrderedDict = OrderedDict()  # memo: (graph, its lines, id(rules)) -> (rules, result)
 _NESTED_LIMIT = 256
 _NESTED_LOCK = threading.Lock()
 
@@ -406,12 +459,13 @@ def _simplify_nested(graph: Graph, rules) -> Graph:
     """``simplify`` of a graph held in a node's params. Every pass over the outer graph
     meets the same nested graphs again (and so on at each level of nesting, which made the
     cost exponential in the depth): the results are memoized."""
-    key = (graph, id(rules))
+    # locs_key: the lines it reports here (interning shares sub-graphs between traces)
+    key = (graph, graph.locs_key, id(rules))
     with _NESTED_LOCK:
         hit = _NESTED.get(key)
     if hit is not None and hit[0] is rules:
         return hit[1]
-    out = simplify(graph, rules)
+    out = simplify(located(graph), rules)
     with _NESTED_LOCK:
         _NESTED[key] = (rules, out)
         while len(_NESTED) > _NESTED_LIMIT:

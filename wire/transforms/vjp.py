@@ -29,6 +29,7 @@ from ..core import proj_p, to_tracer
 from ..ops.layout import zeros_like_
 from ..ops.reductions import sum_to_like, sum_to_shape
 from ..core import Tracer
+from ..core.locations import _SITE
 
 
 class WithPrimals(tuple):
@@ -141,16 +142,18 @@ def _total(contribs):
     return total
 
 
-def backward(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node]) -> list:
+def backward(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node], loc_of=None) -> list:
     """Cotangents of ``wrt`` nodes given cotangents ``cts`` (tracers or None) of ``outputs``.
 
-    Returns one tracer per ``wrt`` node, or ``None`` where no derivative reaches it.
+    Returns one tracer per ``wrt`` node, or ``None`` where no derivative reaches it. The nodes
+    a node's VJP rule makes are located where ``loc_of(node)`` says (default: ``node.loc``):
+    pass the graph's ``loc`` so they report the lines of the trace being differentiated.
     """
-    return backward_and_primals(outputs, cts, wrt, ())[0]
+    return backward_and_primals(outputs, cts, wrt, (), loc_of)[0]
 
 
 def backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node],
-                         keep: Sequence[Node]) -> tuple[list, list[Node]]:
+                         keep: Sequence[Node], loc_of=None) -> tuple[list, list[Node]]:
     """:func:`backward`, and the nodes ``keep`` (primal values a derivative graph also
     returns: ``value_and_grad``'s value, ``vjp``'s outputs) as the custom rules met on the
     way computed them (see the module docstring)."""
@@ -186,10 +189,14 @@ def backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[N
         if prim.vjp is None:
             raise NonDifferentiableError(
                 f"reverse-mode derivative of primitive {prim.name!r} ({node.aval!r}) is not "
-                f"defined{at(node.loc)}"
+                f"defined{at(node.loc if loc_of is None else loc_of(node))}"
             )
         out = _outputs(node)
-        in_cts = prim.vjp(ct, out, *[Tracer(i) for i in node.inputs], **node.params)
+        token = _SITE.set(node.loc if loc_of is None else loc_of(node))
+        try:
+            in_cts = prim.vjp(ct, out, *[Tracer(i) for i in node.inputs], **node.params)
+        finally:
+            _SITE.reset(token)
         if isinstance(in_cts, WithPrimals):
             record_primals(rebase, node, in_cts.primals)
         for inp, ict in zip(node.inputs, in_cts):

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 
 from .. import tree
 from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat
+from ..core.locations import _SITE, recording
 from ..errors import WireError, at
-from ..ir import Aval, Graph, Node, input_node, with_inputs
+from ..ir import Aval, Graph, Node, fresh_inputs, locating_by, with_inputs
 from ..ops.batching import materialize, moveaxis
 
 
@@ -34,56 +35,74 @@ def batched_aval(aval: Aval, d, size: int) -> Aval:
 def vmap_flat(graph: Graph, in_dims: Sequence, size: int, out_dims: Sequence) -> Graph:
     """The batched graph of ``graph``: flat ``in_dims``/``out_dims`` (int or None per input /
     output leaf, non-negative), batch ``size``. Structure (``in_tree``/``out_tree``) is kept."""
-    inputs = [
-        input_node(i, batched_aval(n.aval, d, size))
-        for i, (n, d) in enumerate(zip(graph.inputs, in_dims))
-    ]
+    inputs = fresh_inputs(
+        [batched_aval(n.aval, d, size) for n, d in zip(graph.inputs, in_dims)], graph)
     # env: old node -> (new Node, None) when unbatched, else (Tracer or tuple of them, dim(s))
     env: dict[Node, tuple] = {
         old: ((new, None) if d is None else (Tracer(new), d))
         for old, new, d in zip(graph.inputs, inputs, in_dims)
     }
-    for node in graph.nodes:
-        if node in env:
-            continue
-        if node.is_leaf:  # constants, named vars, values of an enclosing trace
-            env[node] = (node, None)
-            continue
-        ins = [env[i] for i in node.inputs]
-        if all(d is None for _, d in ins):
-            new_ins = tuple(v for v, _ in ins)
-            same = all(a is b for a, b in zip(new_ins, node.inputs))
-            new = node if same else with_inputs(node, new_ins)
-            env[node] = (new, None)
-            continue
-        env[node] = _apply_rule(node, ins, size)
-    outs = [
-        _place_output(env[o], d, size, k, o)
-        for k, (o, d) in enumerate(zip(graph.outputs, out_dims))
-    ]
-    return Graph(inputs, outs, graph.in_tree, graph.out_tree)
+    with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
+        for node in graph.nodes:
+            if node in env:
+                continue
+            if node.is_leaf:  # constants, named vars, values of an enclosing trace
+                env[node] = (node, None)
+                continue
+            ins = [env[i] for i in node.inputs]
+            if all(d is None for _, d in ins):
+                new_ins = tuple(v for v, _ in ins)
+                same = all(a is b for a, b in zip(new_ins, node.inputs))
+                new = node if same else with_inputs(node, new_ins)
+                env[node] = (new, None)
+                continue
+            token = _SITE.set(graph.loc(node))
+            try:
+                env[node] = _apply_rule(node, ins, size, graph)
+            finally:
+                _SITE.reset(token)
+        outs = [
+            _place_output(env[o], d, size, k, o, graph)
+            for k, (o, d) in enumerate(zip(graph.outputs, out_dims))
+        ]
+    return Graph(inputs, outs, graph.in_tree, graph.out_tree, _locs(graph, env, table))
 
 
-def _apply_rule(node: Node, ins, size: int):
+def _locs(graph: Graph, env: dict, table: dict) -> dict:
+    """The batched graph's locations: each node's batched value where the old node was."""
+    for old, (value, _) in env.items():
+        for v in value if isinstance(value, tuple) else (value,):
+            node = v.node if isinstance(v, Tracer) else v
+            if not node.is_leaf and node not in table:
+                loc = graph.loc(old)
+                if loc is not None:
+                    table[node] = loc
+    for n, loc in graph.locs.items():  # the sub-graphs' lines (unbatched loops keep theirs)
+        table.setdefault(n, loc)
+    return table
+
+
+def _apply_rule(node: Node, ins, size: int, graph: Graph):
     prim = node.op
     if prim.batch is None:
         raise WireError(
             f"vmap: primitive {prim.name!r} ({node.aval!r}) has no batching rule; give it "
-            f"batch= (see wire/batching.py){at(node.loc)}"
+            f"batch= (see wire/ops/batching.py){at(graph.loc(node))}"
         )
     args = [Tracer(v) if d is None else v for v, d in ins]
     dims = [d for _, d in ins]
     out, out_dim = prim.batch(args, dims, **node.params)
     if isinstance(node.aval, tuple):
         outs = tuple(
-            _checked(prim, o, d, a, size, node) for o, d, a in zip(out, out_dim, node.aval)
+            _checked(prim, o, d, a, size, node, graph)
+            for o, d, a in zip(out, out_dim, node.aval)
         )
         # the outputs stay tracers even where unbatched (proj's rule hands them on as values)
         return tuple(Tracer(o) if d is None else o for o, d in outs), tuple(d for _, d in outs)
-    return _checked(prim, out, out_dim, node.aval, size, node)
+    return _checked(prim, out, out_dim, node.aval, size, node, graph)
 
 
-def _checked(prim, out, d, aval: Aval, size: int, node: Node):
+def _checked(prim, out, d, aval: Aval, size: int, node: Node, graph: Graph):
     """``(value, dim)`` in env form, after checking the rule's result has the right shape."""
     t = to_tracer(out)
     got = t.aval
@@ -92,12 +111,12 @@ def _checked(prim, out, d, aval: Aval, size: int, node: Node):
         raise WireError(
             f"vmap: the batching rule of {prim.name!r} returned {got!r} with batch axis {d}, "
             f"expected {want!r} (unbatched {aval!r}, batch size {size}) — a bug in the rule"
-            f"{at(node.loc)}"
+            f"{at(graph.loc(node))}"
         )
     return (t.node, None) if d is None else (t, d)
 
 
-def _place_output(entry, d_out, size: int, k: int, old: Node) -> Node:
+def _place_output(entry, d_out, size: int, k: int, old: Node, graph: Graph) -> Node:
     value, d = entry
     if d is None:
         if d_out is None:
@@ -106,7 +125,7 @@ def _place_output(entry, d_out, size: int, k: int, old: Node) -> Node:
     if d_out is None:
         raise WireError(
             f"vmap: out_axes is None for output {k} ({old.aval!r}), but it depends on the "
-            f"mapped inputs; give it an axis to map it along{at(old.loc)}"
+            f"mapped inputs; give it an axis to map it along{at(graph.loc(old))}"
         )
     return to_tracer(moveaxis(value, d, d_out)).node
 

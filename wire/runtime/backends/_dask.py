@@ -28,6 +28,7 @@ from ._core import Backend
 from ...core.lowering import XpImpl
 from ...ops import factorizations as F
 from ...ops import incomplete as INC
+from ...ops import scatter as SC
 from ...ops import special as SP
 from ...ops.fft import fft_p
 from ...ops.indexing import getitem_p, scatter_add_p
@@ -41,6 +42,8 @@ _ONE_TASK = (
     F.pinv_p,
     # elementwise, but of several operands (map_blocks would need them chunked alike)
     *INC.PRIMITIVES,
+    # x.at[index] updates: ufunc.at has no blocked Dask algorithm
+    SC.scatter_p, SC.scatter_addto_p, SC.scatter_mul_p, SC.scatter_min_p, SC.scatter_max_p,
 )
 
 

@@ -13,7 +13,8 @@ Primitives use their own Array-API implementations (``Primitive.xp``); the overr
 cover what torch does its own way: the special functions come from ``torch.special``,
 indexing with negative steps flips the axis first (torch slices only forwards), scatters with
 repeated indices accumulate with ``index_add_``, and the incomplete gamma/beta family (whose
-shape derivatives torch lacks) runs its NumPy implementation on host copies. Three keep
+shape derivatives torch lacks) and the ``x.at[...]`` updates (NumPy's ``ufunc.at`` order and
+negative-step slices) run their NumPy implementations on host copies. Three keep
 NumPy's special values where torch's differ: ``log1p`` of a subnormal (torch flushes it to
 0), ``erfinv(-0.0)`` (+0.0 in SciPy) and the signed zeros of ``complex(re, im)``.
 
@@ -27,6 +28,7 @@ import numpy as np
 from ...core.lowering import XpImpl
 from ...errors import BackendError
 from ...ops import incomplete as INC
+from ...ops import scatter as SC
 from ...ops import special as SP
 from ...ops.complex_parts import complex_p
 from ...ops.elementwise import fmod_p, log1p_p, mod_p
@@ -50,6 +52,9 @@ def overrides() -> dict:
     ov[scatter_add_p] = XpImpl(_scatter_add, "index_add_")
     for prim in (INC.gammainc_p, INC.gammaincc_p, INC.gammainc_deriv_p, INC.gammainc_dx_p,
                  INC.betainc_p, INC.betainc_deriv_p, INC.betainc_dx_p):
+        ov[prim] = XpImpl(_on_host(prim), f"numpy impl of {prim.name} (on the host)")
+    for prim in (SC.scatter_p, SC.scatter_addto_p, SC.scatter_mul_p, SC.scatter_min_p,
+                 SC.scatter_max_p):
         ov[prim] = XpImpl(_on_host(prim), f"numpy impl of {prim.name} (on the host)")
     return ov
 

@@ -1,0 +1,135 @@
+"""Functional updates of traced arrays: ``x.at[index].set(v)`` and friends (JAX's API).
+
+A tracer is immutable (``x[0] = 1`` raises); ``x.at[index]`` names the positions NumPy's
+``x[index]`` would select, and each method returns a *new* array:
+
+==========================  =================================================================
+``x.at[i].get()``           ``x[i]``
+``x.at[i].set(v)``          ``x`` with ``x[i] = v`` done (NumPy: the last of repeated indices
+                            wins)
+``x.at[i].add(v)``          ``np.add.at``: repeated indices accumulate
+``x.at[i].mul(v)``          ``np.multiply.at``
+``x.at[i].min(v)``          ``np.minimum.at``
+``x.at[i].max(v)``          ``np.maximum.at``
+==========================  =================================================================
+
+``v`` broadcasts to the shape of ``x[i]`` and is cast to ``x``'s dtype, as NumPy's
+assignment does. Indices follow NumPy: ints, slices, ``None``, ``...``, integer arrays
+(concrete or traced) and concrete boolean masks; negative indices count from the end, and an
+out-of-bounds index is an error (at trace time when the index is concrete, at run time when it
+is traced). Every update is differentiable in ``x`` and ``v`` (exactly, with repeated indices
+too) and works under ``jit`` and ``vmap``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import Tracer, to_tracer
+from ..errors import ShapeError, WireTypeError, at, user_location
+from ..ops.elementwise import convert
+from ..ops.layout import broadcast_to
+from ..ops.scatter import scatter
+from ._shape import index_spec
+
+_JAX_HINTS = ("indices_are_sorted", "unique_indices")  # accepted: they only help JAX's XLA
+
+
+class At:
+    """``x.at``: index it to name the positions to update."""
+
+    __slots__ = ("x",)
+
+    def __init__(self, x):
+        self.x = x
+
+    def __getitem__(self, index) -> "AtIndex":
+        return AtIndex(self.x, index)
+
+    def __repr__(self):
+        return f"<{self.x!r}.at>"
+
+
+class AtIndex:
+    """``x.at[index]``: ``get()``, ``set(v)``, ``add(v)``, ``mul(v)``, ``min(v)``, ``max(v)``.
+
+    >>> import numpy as np, wire
+    >>> wire.jit(lambda x: x.at[np.array([0, 0, 2])].add(1.0))(np.zeros(3))
+    array([2., 0., 1.])
+    """
+
+    __slots__ = ("x", "index")
+
+    def __init__(self, x, index):
+        self.x = x
+        self.index = index
+
+    def get(self, **hints):
+        """``x[index]``."""
+        _check_hints(hints, "get")
+        return self.x[self.index]
+
+    def set(self, values, **hints):
+        """``x`` with ``x[index] = values`` (the last of repeated indices wins)."""
+        return self._update("set", values, hints)
+
+    def add(self, values, **hints):
+        """``x`` with ``values`` added at ``index`` (repeated indices accumulate)."""
+        return self._update("add", values, hints)
+
+    def mul(self, values, **hints):
+        """``x`` with ``x[index]`` multiplied by ``values`` (repeats multiply)."""
+        return self._update("mul", values, hints)
+
+    def min(self, values, **hints):
+        """``x`` with ``x[index]`` lowered to ``values`` where they are smaller."""
+        return self._update("min", values, hints)
+
+    def max(self, values, **hints):
+        """``x`` with ``x[index]`` raised to ``values`` where they are larger."""
+        return self._update("max", values, hints)
+
+    def _update(self, mode: str, values, hints):
+        _check_hints(hints, mode)
+        x = self.x
+        arrays, spec = index_spec(x, self.index)
+        target = x[self.index]  # the positions (checks the index; its shape for values)
+        v = to_tracer(values)
+        if v.dtype != x.dtype:
+            v = convert(v, x.dtype)
+        if v.shape != target.shape:
+            try:
+                if np.broadcast_shapes(v.shape, target.shape) != target.shape:
+                    raise ValueError
+            except ValueError:
+                raise ShapeError(
+                    f"x.at[...].{mode}: values of shape {v.shape} do not broadcast to the "
+                    f"shape {target.shape} of the {x.aval!r} array's selected positions"
+                    f"{at(user_location())}"
+                ) from None
+            v = broadcast_to(v, target.shape)
+        return scatter(x, v, arrays, spec, mode)
+
+    def __repr__(self):
+        return f"<{self.x!r}.at[{self.index!r}]>"
+
+
+def _check_hints(hints, what):
+    unknown = [k for k in hints if k not in _JAX_HINTS]
+    if unknown:
+        raise WireTypeError(
+            f"x.at[...].{what}() got unexpected keyword(s) {unknown}; wire follows NumPy's "
+            f"indexing (out-of-bounds indices are errors), so only {list(_JAX_HINTS)} are "
+            f"accepted{at(user_location())}"
+        )
+
+
+def refuse_setitem(x: Tracer, index, value):
+    """``x[index] = value`` on a tracer: an error that shows the functional form."""
+    shown = repr(index) if not isinstance(index, Tracer) else "i"
+    raise WireTypeError(
+        f"a traced array {x.aval!r} cannot be assigned to in place (x[{shown}] = ...)"
+        f"{at(user_location(2))}: wire's arrays are immutable values. Use the functional "
+        f"form x = x.at[{shown}].set(value) (or .add/.mul/.min/.max), which returns the "
+        "updated array"
+    )

@@ -1,0 +1,33 @@
+"""Pytrees: nested containers of arrays, flattened to leaves and rebuilt.
+
+Containers wire knows: ``tuple``, ``list``, ``dict`` (keys sorted), ``OrderedDict`` (keys in
+order), ``None`` (no leaves), namedtuples, dataclasses (their fields; see :func:`static`),
+pyrsistent ``PMap`` (keys sorted), ``PVector`` and ``PRecord``, and any class given to
+:func:`register`. Anything else is a leaf. A ``TreeDef`` is an immutable, hashable, strictly
+compared description of the structure, so it can be part of a cache key (``wire.jit``'s).
+
+Every walk here (flatten, unflatten, map, paths, equality, hashing) is iterative: a tree
+10 000 levels deep works like a shallow one.
+
+>>> leaves, tree = flatten({"b": (1, 2), "a": [3]})
+>>> leaves
+[3, 1, 2]
+>>> unflatten(tree, [x * 10 for x in leaves])
+{'a': [30], 'b': (10, 20)}
+"""
+
+from __future__ import annotations
+
+from ..tracebacks import expose
+from .kinds import is_registered, register, static
+from .ravel import ravel
+from .treedef import LEAF, TreeDef, strict_key
+from .walk import _children, flatten, leaf_paths, leaves, map, structure, unflatten
+
+__all__ = [
+    "LEAF", "TreeDef", "flatten", "is_registered", "leaf_paths", "leaves", "map", "ravel",
+    "register", "static", "strict_key", "structure", "unflatten",
+]
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

@@ -1,0 +1,186 @@
+"""The walks over pytrees: flatten, unflatten, map, leaf paths — all iterative, so a tree
+10 000 levels deep works like a shallow one."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from ..errors import WireError, WireTypeError, at, user_location
+from .kinds import child_labels, node_of, rebuild
+from .treedef import LEAF, NONE as _NONE, TreeDef, _all_str
+
+
+
+def flatten(tree) -> tuple[list, TreeDef]:
+    """Flatten a pytree into ``(leaves, treedef)``, leaves in depth-first order.
+
+    >>> flatten((1, None, [2.0]))
+    ([1, 2.0], (*, None, [*]))
+    """
+    found = node_of(tree)
+    if found is None:
+        return [tree], LEAF
+    out: list = []
+    append = out.append
+    # frames: (kind, type, aux, children iterator, child TreeDefs so far, id of the node);
+    # on_path: the ids of the nodes being walked, so a container holding itself is an error
+    kids: list = []
+    frame = (found[0], found[1], found[2], iter(found[3]), kids, id(tree))
+    stack = [frame]
+    on_path = {id(tree)}
+    while True:
+        for x in frame[3]:
+            found = node_of(x)
+            if found is None:
+                append(x)
+                kids.append(LEAF)
+            elif not found[3]:
+                kids.append(_NONE if found[0] == "none" else TreeDef(*found[:3], ()))
+            else:
+                if id(x) in on_path:
+                    raise WireTypeError(f"a {type(x).__name__} that contains itself is not "
+                                        f"a pytree{at(user_location())}")
+                on_path.add(id(x))
+                kids = []
+                frame = (found[0], found[1], found[2], iter(found[3]), kids, id(x))
+                stack.append(frame)
+                break
+        else:
+            stack.pop()
+            on_path.discard(frame[5])
+            aux = frame[2]
+            if (aux is None or aux.__class__ is tuple and _all_str(aux)) and \
+                    kids.count(LEAF) == len(kids):
+                td = _of_leaves(frame[0], frame[1], aux, len(kids))  # the common node
+            else:
+                td = TreeDef(frame[0], frame[1], aux, kids)
+            if not stack:
+                return out, td
+            frame = stack[-1]
+            kids = frame[4]
+            kids.append(td)
+
+
+@functools.lru_cache(maxsize=4096)
+def _of_leaves(kind: str, typ, aux, n: int) -> TreeDef:
+    """The node of ``n`` leaves (memoized: the same few shapes of containers recur — a layer's
+    ``{"b": *, "w": *}``, an argument tuple; ``aux`` is None or a tuple of strings, which
+    compare strictly)."""
+    return TreeDef(kind, typ, aux, (LEAF,) * n)
+
+
+def structure(tree) -> TreeDef:
+    """The ``TreeDef`` of ``tree`` (``flatten(tree)[1]``).
+
+    >>> structure([1, (2, None)])
+    [*, (*, None)]
+    """
+    return flatten(tree)[1]
+
+
+def leaves(tree) -> list:
+    """The leaves of ``tree`` in flatten order.
+
+    >>> leaves({"w": 1, "b": (2, 3)})
+    [2, 3, 1]
+    """
+    return flatten(tree)[0]
+
+
+def unflatten(treedef: TreeDef, leaf_values) -> Any:
+    """Rebuild a pytree of structure ``treedef`` from ``leaf_values`` (any iterable).
+
+    >>> leaves_, t = flatten([1, (2, 3)])
+    >>> unflatten(t, ["a", "b", "c"])
+    ['a', ('b', 'c')]
+    """
+    it = iter(leaf_values)
+    if treedef.kind == "leaf":
+        out = next(it, _MISSING)
+    else:
+        out = _build(treedef, it)
+    if out is _MISSING:
+        raise WireError(f"unflatten: too few leaves for tree {treedef!r} "
+                        f"({treedef.num_leaves} needed){at(user_location())}")
+    rest = sum(1 for _ in it)
+    if rest:
+        raise WireError(f"unflatten: {rest} leaves left over for tree {treedef!r}"
+                        f"{at(user_location())}")
+    return out
+
+
+_MISSING = object()
+
+
+def _build(treedef: TreeDef, it):
+    # frames: [TreeDef, index of the next child, values built so far]
+    stack = [[treedef, 0, []]]
+    while True:
+        frame = stack[-1]
+        td, i, kids = frame
+        children = td.children
+        n = len(children)
+        while i < n:
+            c = children[i]
+            i += 1
+            if c.kind == "leaf":
+                v = next(it, _MISSING)
+                if v is _MISSING:
+                    return _MISSING
+                kids.append(v)
+            elif not c.children:
+                kids.append(rebuild(c.kind, c.type, c.aux, []))
+            else:
+                frame[1] = i
+                stack.append([c, 0, []])
+                break
+        else:
+            stack.pop()
+            value = rebuild(td.kind, td.type, td.aux, kids)
+            if not stack:
+                return value
+            stack[-1][2].append(value)
+
+
+def map(fn: Callable, tree, *rest):
+    """Apply ``fn`` leaf-wise over one or more trees of the same structure.
+
+    >>> map(lambda a, b: a + b, {"x": 1, "y": (2,)}, {"x": 10, "y": (20,)})
+    {'x': 11, 'y': (22,)}
+    """
+    leaves0, td = flatten(tree)
+    others = []
+    for r in rest:
+        lr, tdr = flatten(r)
+        if tdr != td:
+            raise WireError(f"tree.map: tree structures differ: {td!r} vs {tdr!r}"
+                            + at(user_location()))
+        others.append(lr)
+    return unflatten(td, [fn(*xs) for xs in zip(leaves0, *others)])
+
+
+def leaf_paths(treedef: TreeDef) -> list[str]:
+    """Human-readable path of every leaf, e.g. ``["[0]['w']", "[1].b"]``, for error messages.
+
+    >>> leaf_paths(flatten(({"w": 1}, 2))[1])
+    ["[0]['w']", '[1]']
+    """
+    out: list[str] = []
+    stack = [(treedef, "")]
+    while stack:
+        td, prefix = stack.pop()
+        if td.kind == "leaf":
+            out.append(prefix or "<root>")
+            continue
+        labels = child_labels(td.kind, td.aux, len(td.children))
+        stack.extend((c, prefix + label) for label, c in
+                     reversed(list(zip(labels, td.children))))
+    return out
+
+
+def _children(x):
+    """``(kind, aux, children)`` of a pytree node, or ``None`` for a leaf (for matching a
+    pytree *prefix* such as ``vmap``'s ``in_axes`` against a structure)."""
+    found = node_of(x)
+    return None if found is None else (found[0], found[2], found[3])
