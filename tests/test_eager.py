@@ -320,3 +320,42 @@ def test_nested_outputs_keep_their_structure_once_compiled():
         assert np.isclose(v, -1.0) and np.allclose(gx, 2 * x * y) and np.allclose(gy, x * x)
         g, aux = h(x)
         assert np.allclose(g, 2 * x) and set(aux) == {"n"} and np.isclose(aux["n"], 3.0)
+
+
+def test_a_re_trace_finds_its_closed_graph_and_leaked_tracers_stay_leaked():
+    # a finished eager trace's tag is reused only once nothing refers to the trace: then a
+    # re-trace rebuilds the same interned nodes and finds its closed graph in the memo
+    from wire.api.eager import _CLOSED
+
+    f = lambda x: wnp.sum(wnp.tanh(x) ** 2)  # noqa: E731
+    x = np.array([0.1, -0.2, 0.3])
+    wire.grad(f)(x)
+    hits = _CLOSED.cache_info()[0]
+    for _ in range(3):
+        np.testing.assert_allclose(wire.grad(f)(x), 2 * np.tanh(x) / np.cosh(x) ** 2)
+    assert _CLOSED.cache_info()[0] == hits + 3
+    # a tracer kept beyond its call keeps its trace's tag finished: using it in a later
+    # trace of the same function, at the same depth, is an error, not a fresh argument
+    kept = []
+
+    def leaky(x):
+        kept.append(x * 2.0)
+        return f(x)
+
+    wire.grad(leaky)(x)
+    for _ in range(2):
+        with pytest.raises(wire.UnexpectedTracerError):
+            wire.grad(lambda x: wnp.sum(x * kept[0]))(x)
+        with pytest.raises(wire.UnexpectedTracerError):
+            wire.grad(lambda x: f(x) + (1.0 if kept[0][0] > 0 else 0.0))(x)
+    # and a leaked tracer made without a trace state (a control-flow output) holds its tag too
+    kept.clear()
+
+    def leaky_cond(x):
+        y = wire.cond(wnp.sum(x) > 0, lambda v: v * 2.0, lambda v: v, x)
+        kept.append(y)
+        return wnp.sum(y)
+
+    wire.grad(leaky_cond)(x)
+    with pytest.raises(wire.UnexpectedTracerError):
+        wire.grad(lambda x: wnp.sum(x * kept[0]))(x)

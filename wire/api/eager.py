@@ -141,6 +141,28 @@ def _close(args, lifted, outs, in_tree, out_tree, table) -> Graph:
     return close_graph(list(args) + list(lifted), list(outs), in_tree, out_tree, table)
 
 
+def _reusable(key, graph) -> bool:
+    """Whether a closed graph may be served again for the same open nodes: renamed to
+    positional inputs (one that kept its tagged arguments, see ``close_graph``, must not be
+    reused) and closing over no other trace's values (whose leak check must run each time)."""
+    return not graph.free_vars
+
+
+_CLOSED = Memo(lambda key: _close(*key[:5], dict(key[5])), maxsize=512, keep=_reusable,
+               locs=False)
+
+
+def closed(args, lifted, outs, in_tree, out_tree, table) -> Graph:
+    """:func:`_close`, memoized: a re-trace that got the tag of the last one (see
+    ``TraceState``) rebuilt the very same nodes, at the same lines, so its closed graph is
+    found at once, without renaming a node."""
+    graph = _CLOSED((tuple(args), tuple(lifted), tuple(outs), in_tree, out_tree,
+                     frozenset(table.items())))
+    if args and graph.inputs[0] is not args[0]:  # renamed (else it keeps its arguments)
+        args[0].params["tag"].done = True  # (on a memo hit, _close did not run)
+    return graph
+
+
 def trace_eager(fn, leaves: list, in_tree, avals, *, weak=(), diff=(), axes=None, size=None):
     """Trace ``fn`` on the concrete ``leaves`` (or tracers of an enclosing trace), knowing
     their values. ``avals``: the argument nodes' avals (an example's, under ``vmap``, whose
@@ -156,14 +178,16 @@ def trace_eager(fn, leaves: list, in_tree, avals, *, weak=(), diff=(), axes=None
         sizes = sizes + (int(size),)
     values = Values(sizes)
     # the user's own lines, even inside a rule
-    with gc_paused(), open_trace(values, where=user_location()) as state, \
-            recording() as table, site(None):
+    opened = open_trace(values, where=user_location(), recycle=True)
+    with gc_paused(), opened as state, recording() as table, site(None):
         args = [arg_node(i, a, state.tag) for i, a in enumerate(avals)]
         values.open(state, args, leaves, diff, axes)
         result = fn(*tree.unflatten(in_tree, arg_tracers(args, weak, state)))
         outs, out_tree = output_nodes(result, values.lift)
-        graph = _close(args, values.lifted_nodes, outs, in_tree, out_tree, table)
-    return graph, values.lifted
+        graph = closed(args, values.lifted_nodes, outs, in_tree, out_tree, table)
+    lifted = values.lifted
+    state.finish(recycle=not graph.free_vars and state.tag.done)
+    return graph, lifted
 
 
 # --------------------------------------------------------------------------- running

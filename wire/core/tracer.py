@@ -38,6 +38,7 @@ import contextvars
 import functools
 import operator
 import struct
+import weakref
 from typing import Callable
 
 import numpy as np
@@ -86,15 +87,43 @@ class ConcreteValues:
 
 class TraceState:
     """One open (or finished) trace: ``depth``, ``tag`` of its argument nodes, the ``parent``
-    trace it runs inside, and ``values`` (a :class:`ConcreteValues`, or None when abstract)."""
+    trace it runs inside, and ``values`` (a :class:`ConcreteValues`, or None when abstract).
 
-    __slots__ = ("depth", "tag", "parent", "values")
+    ``recycle``: take the tag of a finished eager trace at this depth that nothing refers to
+    any more (see :meth:`finish`), so tracing the same function again rebuilds the very same
+    interned nodes and finds its closed graph in a memo; else a new tag.
+    """
 
-    def __init__(self, depth: int, parent: "TraceState | None", values=None, where=None):
+    __slots__ = ("depth", "tag", "parent", "values", "__weakref__")
+
+    def __init__(self, depth: int, parent: "TraceState | None", values=None, where=None,
+                 recycle: bool = False):
         self.depth = depth
-        self.tag = TraceTag(where)  # unique to this trace, marked done when it closes
+        tag = None
+        if recycle:
+            free = _FREE_TAGS.get(depth)
+            if free:
+                try:
+                    tag = free.pop()  # atomic: two threads never get one tag
+                except IndexError:
+                    tag = None
+        if tag is None:
+            tag = TraceTag(where)  # unique to this trace, marked done when it closes
+        else:
+            tag.where = where
+            tag.done = False
+        self.tag = tag
         self.parent = parent
         self.values = values
+
+    def finish(self, recycle: bool) -> None:
+        """The trace has closed (its tag is done): forget its values and, with ``recycle``,
+        give its tag back for a later trace at this depth once nothing refers to this state
+        — no tracer of the trace is alive (a tracer holds its state: a leaked one keeps the
+        tag done for good, so using it raises ``UnexpectedTracerError``)."""
+        self.values = None  # (values refer back to the state: a cycle)
+        if recycle and self.tag.done:
+            weakref.finalize(self, _free_tag, self.depth, self.tag)
 
     def concrete_state(self) -> "TraceState | None":
         """This trace or the nearest enclosing one that knows values."""
@@ -106,6 +135,19 @@ class TraceState:
     def __repr__(self):
         kind = "abstract" if self.values is None else "concrete"
         return f"<{kind} trace at depth {self.depth}>"
+
+
+# The tags of finished eager traces that nothing refers to any more, per depth (a pool of
+# reusable objects, not state: which tag a trace gets changes no result, only how many
+# interned nodes a re-trace finds already made). Lists: pop and append are atomic.
+_FREE_TAGS: dict = {}
+_MAX_FREE = 64
+
+
+def _free_tag(depth: int, tag: TraceTag) -> None:
+    free = _FREE_TAGS.setdefault(depth, [])
+    if len(free) < _MAX_FREE:
+        free.append(tag)
 
 
 _OPEN: contextvars.ContextVar = contextvars.ContextVar("wire_open_trace", default=None)
@@ -126,10 +168,11 @@ class open_trace:
 
     __slots__ = ("state", "_token")
 
-    def __init__(self, values=None, depth: int | None = None, where: str | None = None):
+    def __init__(self, values=None, depth: int | None = None, where: str | None = None,
+                 recycle: bool = False):
         parent = _OPEN.get()
         d = (0 if parent is None else parent.depth + 1) if depth is None else depth
-        self.state = TraceState(d, parent, values, where)
+        self.state = TraceState(d, parent, values, where, recycle)
 
     def __enter__(self) -> TraceState:
         self._token = _OPEN.set(self.state)
@@ -147,7 +190,8 @@ class Tracer:
     """A symbolic array standing for the value of ``node``; operations on it build nodes.
 
     ``_state`` is the :class:`TraceState` it belongs to (None for tracers made by graph
-    transforms and ``wire.var``). A ``WeakTracer`` stands for a Python scalar argument and
+    transforms and ``wire.var``; those hold the innermost trace open when they were made, in
+    ``_hold``, so that no tag they may carry is recycled while they live). A ``WeakTracer`` stands for a Python scalar argument and
     promotes like one (``weak``).
 
     >>> import wire
@@ -156,13 +200,15 @@ class Tracer:
     (3,)
     """
 
-    __slots__ = ("node", "_state")
+    __slots__ = ("node", "_state", "_hold")
     __array_priority__ = 1000  # NumPy defers binary operators to us
     weak = False
 
     def __init__(self, node: Node, trace: TraceState | None = None):
         _set_node(self, node)
         _set_trace(self, trace)
+        if trace is None:  # keep the open traces alive (their tags not recycled) meanwhile
+            _set_hold(self, _OPEN.get())
 
     def __setattr__(self, name, value):
         raise AttributeError("tracers are immutable")
@@ -207,6 +253,8 @@ class Tracer:
 
     # ---- Python's conversions read the concrete value (eager traces) or explain the fix
     def _value(self, what: str, drops: bool = False):
+        if self._state is not None and self._state.tag.done:  # a leaked tracer
+            check_leaks(toposort([self.node]))
         state = self._state.concrete_state() if self._state is not None else None
         if state is not None:
             return state.values.concrete(self, what, drops)
@@ -288,6 +336,7 @@ class WeakTracer(Tracer):
 
 _set_node = Tracer.__dict__["node"].__set__
 _set_trace = Tracer.__dict__["_state"].__set__
+_set_hold = Tracer.__dict__["_hold"].__set__
 
 
 def constant_value(node: Node):

@@ -319,7 +319,7 @@ def input_node(index: int, aval: Aval) -> Node:
 
 def arg_node(index: int, aval: Aval, tag: TraceTag) -> Node:
     """Argument ``index`` of the trace (or graph under construction) marked by ``tag``."""
-    return make_node(arg_op, (), pmap({"index": index, "tag": tag}), aval)
+    return make_node(arg_op, (), {"index": index, "tag": tag}, aval)  # pmap made if new
 
 
 def dead_arg(node: Node) -> bool:
