@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import (
-    ConcreteValues, Tracer, arg_node, node_values, proj_p, to_node, toposort_from,
+    ConcreteValues, Tracer, eager_arg_node, node_values, proj_p, to_node, toposort_from,
 )
 from ..errors import TracerBoolError, WireTypeError, at, user_location
 from ..ir import Graph, Node, aval_of, const_op, input_node, make_node, with_inputs
@@ -93,7 +93,8 @@ class Values(ConcreteValues):
         if type(x) is _ndarray and x.ndim:
             node = self._ids.get(id(x))
             if node is None:
-                node = arg_node(self.n_args + len(self.lifted), aval_of(x), self.state.tag)
+                node = eager_arg_node(self.n_args + len(self.lifted), aval_of(x),
+                                      self.state.tag)
                 self._ids[id(x)] = node
                 self.lifted.append(x)
                 self.lifted_nodes.append(node)

@@ -26,8 +26,8 @@ from collections import OrderedDict
 
 from .. import tree
 from ..core import (
-    Tracer, arg_node, arg_tracers, call_graph_flat, close_graph, current_trace, evaluate_flat,
-    open_trace, output_nodes,
+    Tracer, arg_tracers, call_graph_flat, close_graph, current_trace, eager_arg_node,
+    evaluate_flat, open_trace, output_nodes,
 )
 from ..core.debug import _NANS
 from ..core.locations import recording, site
@@ -180,7 +180,7 @@ def trace_eager(fn, leaves: list, in_tree, avals, *, weak=(), diff=(), axes=None
     # the user's own lines, even inside a rule
     opened = open_trace(values, where=user_location(), recycle=True)
     with gc_paused(), opened as state, recording() as table, site(None):
-        args = [arg_node(i, a, state.tag) for i, a in enumerate(avals)]
+        args = [eager_arg_node(i, a, state.tag) for i, a in enumerate(avals)]
         values.open(state, args, leaves, diff, axes)
         result = fn(*tree.unflatten(in_tree, arg_tracers(args, weak, state)))
         outs, out_tree = output_nodes(result, values.lift)

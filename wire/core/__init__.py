@@ -22,6 +22,7 @@ from .tracer import (
     bind,
     close_graph,
     constant_value,
+    eager_arg_node,
     current_trace,
     flat_avals,
     leaf_aval,
@@ -38,7 +39,7 @@ from .values import node_values, toposort_from
 __all__ = [
     "ConcreteValues", "Primitive", "TraceState", "TraceTag", "Tracer", "WeakTracer",
     "arg_node", "arg_tracers", "bind", "call_graph_flat", "close_graph", "constant_value",
-    "current_trace", "debug_nans", "evaluate_flat", "flat_avals", "leaf_aval", "nans_enabled",
+    "current_trace", "debug_nans", "eager_arg_node", "evaluate_flat", "flat_avals", "leaf_aval", "nans_enabled",
     "node_values", "open_trace", "output_nodes", "plan_for", "proj_p", "to_node", "to_tracer",
     "toposort_from", "trace", "trace_flat", "weak_leaves",
 ]

@@ -183,6 +183,13 @@ class open_trace:
         return False
 
 
+@functools.lru_cache(maxsize=1024)
+def eager_arg_node(index: int, aval: Aval, tag: TraceTag) -> Node:
+    """``arg_node``, memoized for eager traces: their tags are recycled (see
+    :class:`TraceState`), so a re-trace asks for the very same argument nodes."""
+    return arg_node(index, aval, tag)
+
+
 # --------------------------------------------------------------------------- tracers
 
 
