@@ -12,15 +12,19 @@ Workloads that sweep sizes (``eager``, ``scale``, ``higher_order_panel``) also t
 keyword options ``max_size`` (largest size measured) and ``cell_cap`` (seconds after which a
 row stops growing; see :mod:`benchmarks.cells`), given on the command line as ``--max-size``
 and ``--cell-cap``. ``WIRE_BENCH_SKIP=jax,torch`` leaves those comparison systems out.
+Each run gives ``wire.jit``'s disk cache a fresh temporary directory (``WIRE_CACHE_DIR``).
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import inspect
 import os
+import shutil
 import sys
+import tempfile
 import time
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `wire` importable
@@ -30,6 +34,11 @@ from benchmarks import harness
 from benchmarks.harness import pin_threads
 
 pin_threads()
+
+# wire.jit's on-disk compile cache: a fresh directory for each run (inherited by the child
+# processes cells run in), so every first call is cold and the user's own cache is untouched
+os.environ["WIRE_CACHE_DIR"] = _CACHE = tempfile.mkdtemp(prefix="wire-bench-cache-")
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 WORKLOADS = {
     "small_call": "benchmarks.small_call",

@@ -1,8 +1,16 @@
+import atexit
 import os
+import shutil
+import tempfile
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
+
+# wire.jit's disk cache: a fresh directory for each test run (inherited by the processes
+# tests start), never the user's own cache
+os.environ["WIRE_CACHE_DIR"] = _CACHE = tempfile.mkdtemp(prefix="wire-test-cache-")
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 settings.register_profile(
     "ci",

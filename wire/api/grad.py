@@ -102,16 +102,26 @@ class Transformed:
     """
 
     def __init__(self, fun: Callable, graph_of: Callable, simplified: bool = False,
-                 call: Callable | None = None, tower=None):
+                 call: Callable | None = None, recipe: Callable | None = None, tower=None):
         functools.update_wrapper(self, fun, updated=())
         self._graph_of = graph_of
         self._call = call
+        self._recipe = recipe
         self.simplified = simplified
         # (base function, n, simplify): this is grad applied n times to base (see grad)
         self.tower = tower
 
     def __wire_graph__(self, in_avals, in_tree, weak=()) -> Graph:
         return self._graph_of(in_avals, in_tree, weak)
+
+    def __wire_recipe__(self, in_avals, in_tree, weak=()):
+        """``(description, base, finish)``: the graph ``base`` traced from the user's
+        function, a text saying how it is transformed, and ``finish()`` computing this
+        function's graph from it — so ``wire.jit``'s disk cache can name the result before
+        deriving it. ``None`` when this transform does not say."""
+        if self._recipe is None:
+            return None
+        return self._recipe(in_avals, in_tree, weak)
 
     @entry_point
     def __call__(self, *args, **kwargs):
@@ -369,7 +379,7 @@ def _grad_graph(graph, argnums, has_aux, with_value, simplify) -> Graph:
 
 
 def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, static_argnums,
-                tower=None):
+                tower=None, recipe=None):
     """The function form of ``grad``/``value_and_grad`` (see :func:`grad`); ``tower``: see
     :func:`grad` (``(base, n, simplify)``: ``grad`` applied ``n`` times to ``base``)."""
     statics = static_nums(static_argnums)
@@ -430,7 +440,8 @@ def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, sta
             return grad_graph(trace_flat(f, in_avals, in_tree, weak), argnums, has_aux,
                               with_value, simplify)
 
-    return Transformed(f, graph_of, simplified=simplify, call=call, tower=tower)
+    return Transformed(f, graph_of, simplified=simplify, call=call,
+                       recipe=None if statics else recipe, tower=tower)
 
 
 def check_differentiable(avals, dyn_tree, nums, what: str) -> None:
@@ -484,7 +495,8 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True
     """
     if isinstance(f, Graph):
         return grad_graph(f, argnums, has_aux, True, simplify)
-    return _derivative(f, argnums, has_aux, True, simplify, static_argnums)
+    recipe = _grad_recipe(f, argnums, has_aux, True, simplify)
+    return _derivative(f, argnums, has_aux, True, simplify, static_argnums, recipe=recipe)
 
 
 def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True, static_argnums=()):
@@ -517,7 +529,29 @@ def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True, static_a
         inner = getattr(f, "tower", None) if isinstance(f, Transformed) else None
         base, n, _ = inner if inner is not None and inner[2] == simplify else (f, 0, simplify)
         tower = (base, n + 1, simplify)
-    return _derivative(f, argnums, has_aux, False, simplify, static_argnums, tower)
+    # the disk cache's name for the result (not for a Taylor-mode tower: jit then names
+    # it by the graph itself)
+    recipe = (_grad_recipe(f, argnums, has_aux, False, simplify)
+              if tower is None or tower[1] < TOWER_FROM else None)
+    return _derivative(f, argnums, has_aux, False, simplify, static_argnums, tower, recipe)
+
+
+def _grad_recipe(f, argnums, has_aux, with_value, simplify):
+    """The ``__wire_recipe__`` of ``grad``/``value_and_grad`` of ``f`` (see Transformed)."""
+    what = f"grad(argnums={argnums!r}, has_aux={has_aux}, value={with_value}, " \
+           f"simplify={simplify})"
+
+    def recipe(in_avals, in_tree, weak=()):  # weak: positions of Python-scalar leaves
+        inner = getattr(f, "__wire_recipe__", None)
+        found = inner(in_avals, in_tree, weak) if inner is not None else None
+        if found is None:
+            base = trace_flat(f, in_avals, in_tree, weak)
+            return what, base, lambda: grad_graph(base, argnums, has_aux, with_value, simplify)
+        desc, base, finish = found
+        return (f"{what} of {desc}", base,
+                lambda: grad_graph(finish(), argnums, has_aux, with_value, simplify))
+
+    return recipe
 
 
 # The order from which nested grad goes through Taylor mode. At order 2 reverse-over-reverse

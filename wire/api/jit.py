@@ -34,6 +34,7 @@ from ..ir import Graph
 from ..core import Tracer, call_graph_flat, flat_avals, trace_flat, weak_leaves
 from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
 from ..runtime.compiler import compile_graph
+from . import diskcache
 from ..transforms import simplify as simp
 from ..transforms.rules import ALGEBRA
 from ..tracebacks import entry_point
@@ -42,6 +43,7 @@ DEFAULT_CACHE_LIMIT = 64
 BACKENDS = ("numpy",)
 _ndarray = np.ndarray
 _SLOW = object()  # first element of every non-fast-path key; fast keys never start with it
+_PY_FLOAT = object()  # a Python float argument in a fast-path key
 
 
 def _slow_key(in_tree, avals, statics, weak=()) -> tuple:
@@ -76,24 +78,41 @@ def _check_backend(backend):
 
 
 class _Entry:
-    """One cached signature: the simplified graph and (once called concretely) its code."""
+    """One cached signature: the simplified graph and (once called concretely) its code.
 
-    __slots__ = ("backend", "compiled", "fn", "graph")
+    An entry whose code came from the disk cache has no graph until one is asked for
+    (inlining into another trace, ``debug_nans``, ``lower``): ``make_graph()`` computes it
+    then — the same graph the cached code was generated from."""
 
-    def __init__(self, graph: Graph, backend=None):
-        self.graph = graph
+    __slots__ = ("_graph", "_make_graph", "backend", "compiled", "disk_key", "fn", "fuse")
+
+    def __init__(self, graph: Graph | None, backend=None, make_graph=None, disk_key=None,
+                 fuse: bool = True):
+        self._graph = graph
+        self._make_graph = make_graph
+        self.fuse = fuse
         self.fn = None
         self.compiled = None
         self.backend = backend  # (backend, chunks, compute) for non-NumPy backends
+        self.disk_key = disk_key  # where compile() stores the code (None: nowhere)
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            self._graph = self._make_graph()
+            self._make_graph = None
+        return self._graph
 
     def compile(self):
         if self.compiled is None and self.backend is not None:
             self.compiled = Program(self.graph, *self.backend)
             self.fn = self.compiled.fn
         if self.compiled is None:
-            compiled = compile_graph(self.graph)
+            compiled = compile_graph(self.graph, fuse=self.fuse)
             self.compiled = compiled
             self.fn = compiled.fn
+            if self.disk_key is not None:
+                diskcache.store(self.disk_key, compiled)
         return self.compiled
 
 
@@ -126,7 +145,8 @@ class Jitted:
     """A jitted function: call it like the original. See :func:`jit`."""
 
     def __init__(self, fun: Callable, static_argnums=(), backend: str = "numpy",
-                 cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False):
+                 cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
+                 disk_cache: bool = True, fuse: bool = True):
         if not callable(fun):
             raise WireError(f"wire.jit needs a function or a Graph, got {type(fun).__name__}"
                             f"{at(user_location())}")
@@ -143,6 +163,8 @@ class Jitted:
         self.backend = _check_backend(backend)
         self._on = None if backend == "numpy" else (backend, chunks, bool(compute))
         self.cache_limit = int(cache_limit)
+        self.disk_cache = bool(disk_cache) and self._on is None  # generated NumPy code only
+        self.fuse = bool(fuse)
         self._cache: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._graphs_simplified = bool(getattr(fun, "simplified", False))
@@ -154,11 +176,16 @@ class Jitted:
         # _NANS: under wire.debug_nans the slow path runs the checking evaluator (issue 9)
         if not kwargs and not self.static_argnums and not _NANS.get():
             key = []
-            for a in args:  # the fast path: plain arrays only; the key is shapes and dtypes
-                if type(a) is not _ndarray:
+            for a in args:  # the fast path: plain arrays (the key is shapes and dtypes) and
+                t = type(a)  # Python floats (higher derivatives of scalar functions)
+                if t is _ndarray:
+                    key.append(a.shape)
+                    key.append(a.dtype)
+                elif t is float:
+                    key.append(_PY_FLOAT)
+                    key.append(_PY_FLOAT)
+                else:
                     break
-                key.append(a.shape)
-                key.append(a.dtype)
             else:
                 key = tuple(key)
                 cache = self._cache
@@ -205,7 +232,8 @@ class Jitted:
         return getattr(self.fun, "__name__", repr(self.fun))
 
     def _entry(self, args, kwargs):
-        """(entry or None, graph, leaves, has_tracer) for a call; traces on a miss."""
+        """(entry, None, leaves, has_tracer) for a call, tracing on a miss; (None, graph, …)
+        for a function that closes over values of an enclosing trace (never cached)."""
         dyn, statics = self._split(args)
         # positional arguments alone are the tuple of arguments (error paths read `[0]`)
         leaves, in_tree = tree.flatten((dyn, kwargs) if kwargs else dyn)
@@ -214,23 +242,31 @@ class Jitted:
             avals = flat_avals(leaves, in_tree)
         else:  # Dask/CuPy arguments: shapes and dtypes without reading values
             avals = [leaf_aval(x) for x in leaves]
-        if not kwargs and not statics and all(type(a) is _ndarray for a in dyn):
-            # the fast path's key (see __call__): the structure is n plain arrays, which the
-            # key's length says
-            key = tuple(v for a in avals for v in (a.shape, a.dtype))
-            weak = ()
+        if not kwargs and not statics and all(type(a) is _ndarray or type(a) is float
+                                              for a in dyn):
+            # the fast path's key (see __call__): the structure is n plain arrays or Python
+            # floats, which the key's length says
+            key = tuple(v for x, a in zip(dyn, avals) for v in (
+                (a.shape, a.dtype) if type(x) is _ndarray else (_PY_FLOAT, _PY_FLOAT)))
+            weak = tuple(i for i, x in enumerate(dyn) if type(x) is float)  # (NEP 50)
         else:
             weak = weak_leaves(leaves)  # Python scalars promote weakly (NEP 50)
             key = _slow_key(in_tree, avals, statics, weak)
         entry = self._cache.get(key)
         if entry is not None:
-            return entry, entry.graph, leaves, has_tracer
-        graph = self._trace(avals, in_tree, statics, bool(kwargs), weak)
-        if graph.free_vars:  # closes over values of an enclosing trace: never cached
-            return None, graph, leaves, has_tracer
-        if not (self._graphs_simplified and not statics and not kwargs):
-            graph = _simplify(graph)
-        entry = _Entry(graph, self._on)
+            return entry, None, leaves, has_tracer
+        entry = None
+        if self.disk_cache and not has_tracer and diskcache.enabled():
+            entry = self._from_disk(avals, in_tree, statics, bool(kwargs), weak)
+        if entry is None:
+            graph = self._trace(avals, in_tree, statics, bool(kwargs), weak)
+            if graph.free_vars:  # closes over values of an enclosing trace: never cached
+                return None, graph, leaves, has_tracer
+            if not (self._graphs_simplified and not statics and not kwargs):
+                graph = _simplify(graph)
+            entry = _Entry(graph, self._on, fuse=self.fuse)
+        elif entry.fn is None and entry.graph.free_vars:
+            return None, entry.graph, leaves, has_tracer
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
@@ -239,7 +275,36 @@ class Jitted:
                 self._cache[key] = entry
                 while len(self._cache) > self.cache_limit:
                     self._cache.popitem(last=False)
-        return entry, entry.graph, leaves, has_tracer
+        return entry, None, leaves, has_tracer
+
+    def _from_disk(self, avals, in_tree, statics, has_kwargs: bool,
+                   weak=()) -> _Entry | None:
+        """An entry for a new signature whose code is named on disk: loaded from there when
+        present (no derivation, simplification or code generation), else computed and given
+        the key to store its code under once compiled. ``None``: nothing to name it by.
+        ``weak``: positions of the weakly typed leaves (in the traced base graph's digest)."""
+        recipe = None
+        if not statics and not has_kwargs:
+            ask = getattr(self.fun, "__wire_recipe__", None)
+            recipe = ask(avals, in_tree, weak) if ask is not None else None
+        if recipe is not None:
+            what, base, finish = recipe
+            make = finish if self._graphs_simplified else (lambda: _simplify(finish()))
+        else:
+            base = self._trace(avals, in_tree, statics, has_kwargs, weak)
+            what = "trace"
+            simplified = self._graphs_simplified and not statics and not has_kwargs
+            make = (lambda: base) if simplified else (lambda: _simplify(base))
+        digest = diskcache.graph_digest(base)
+        if digest is None:  # holds Python functions, open-trace nodes or a big constant
+            return _Entry(None, self._on, make_graph=make, fuse=self.fuse)
+        key = diskcache.entry_key(("jit", what, digest, f"fuse={self.fuse}"))
+        fn = diskcache.load(key)
+        if fn is None:
+            return _Entry(None, self._on, make_graph=make, disk_key=key, fuse=self.fuse)
+        entry = _Entry(None, self._on, make_graph=make, fuse=self.fuse)
+        entry.fn = fn
+        return entry
 
     def _trace(self, avals, in_tree, statics, has_kwargs: bool, weak=()) -> Graph:
         fun = self.fun
@@ -259,6 +324,7 @@ class Jitted:
     def _call_slow(self, args, kwargs):
         entry, graph, leaves, has_tracer = self._entry(args, kwargs)
         if entry is None or has_tracer or _NANS.get():  # debug_nans: the checking evaluator
+            graph = entry.graph if entry is not None else graph
             return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
         if entry.fn is None:
             entry.compile()
@@ -281,7 +347,7 @@ class Jitted:
         if not self._graphs_simplified:
             graph = _simplify(graph)
         with self._lock:
-            self._cache.setdefault(key, _Entry(graph, self._on))
+            self._cache.setdefault(key, _Entry(graph, self._on, fuse=self.fuse))
             while len(self._cache) > self.cache_limit:
                 self._cache.popitem(last=False)
         return graph
@@ -320,8 +386,9 @@ class Jitted:
         return f"<wire.jit {self._name()} ({len(self._cache)} cached signatures)>"
 
 
-def jit(f=None, static_argnums=(), backend: str = "numpy", *,
-        cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False):
+def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
+        cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
+        disk_cache: bool = True):
     """Compile ``f``: trace once per input signature, simplify, generate NumPy code, cache.
 
     The signature is the arguments' pytree structure, shapes and dtypes, plus the values of
@@ -337,6 +404,12 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", *,
     >>> wire.jit(lambda x, n: x * n, static_argnums=1)(np.ones(2), 3)
     array([3., 3.])
 
+    ``fuse`` runs runs of elementwise lines over arrays of a million elements or more block
+    by block, so intermediates stay in cache (:mod:`wire.runtime.fusion`; same bits as
+    unfused); ``fuse=False`` never does. ``disk_cache=False`` neither reads nor writes the
+    on-disk compile cache (:mod:`wire.api.diskcache`; ``WIRE_DISK_CACHE=0`` turns it off for
+    the process).
+
     ``backend="dask"`` (or ``"cupy"``, ``"torch"``, ``"torch:cuda"``, or an Array-API
     namespace) runs the cached graph on that array library instead of generated NumPy code
     (:mod:`wire.runtime.backends`): on Dask the gradient graph becomes a task graph, NumPy
@@ -346,10 +419,11 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", *,
     """
     if f is None:
         return functools.partial(jit, static_argnums=static_argnums, backend=backend,
-                                 cache_limit=cache_limit, chunks=chunks, compute=compute)
+                                 fuse=fuse, cache_limit=cache_limit, chunks=chunks,
+                                 compute=compute, disk_cache=disk_cache)
     _check_backend(backend)
     if isinstance(f, Graph):
         if backend != "numpy":
             return Program(_simplify(f), backend, chunks, compute)
-        return compile_graph(_simplify(f))
-    return Jitted(f, static_argnums, backend, cache_limit, chunks, compute)
+        return compile_graph(_simplify(f), fuse=fuse)
+    return Jitted(f, static_argnums, backend, cache_limit, chunks, compute, disk_cache, fuse)

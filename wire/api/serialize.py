@@ -112,6 +112,7 @@ from ..ir import (
     Node,
     adopt_sub_graph_locs,
     const_op,
+    gc_paused,
     input_op,
     locating_by,
     make_node,
@@ -384,7 +385,8 @@ def dumps(graph: Graph) -> str:
 
 
 def _dumps(graph) -> str:
-    doc = _document(graph)
+    with gc_paused():  # see wire.ir.pause
+        doc = _document(graph)
     subs = ",\n".join(_format_graph(g, "  ") for g in doc["subgraphs"])
     return (
         "{\n"
@@ -898,18 +900,19 @@ def loads(text) -> Graph:
             raise WireError(f"cannot load graph: not UTF-8 text ({e})") from None
     if not isinstance(text, str):
         raise WireError(f"wire.loads takes a str, got {type(text).__name__}" + at(user_location()))
-    try:
-        doc = json.loads(text, parse_constant=_reject_constant)
-    except _Bad as e:
-        raise WireError(f"cannot load graph: {e}") from None
-    except (ValueError, RecursionError) as e:
-        raise WireError(f"cannot load graph: not valid JSON ({e})") from None
-    try:
-        return _from_document(doc)
-    except _Bad as e:
-        raise WireError(f"cannot load graph: {e}") from None
-    except RecursionError:
-        raise WireError("cannot load graph: structure nested too deeply") from None
+    with gc_paused():  # see wire.ir.pause: a big document is many small objects
+        try:
+            doc = json.loads(text, parse_constant=_reject_constant)
+        except _Bad as e:
+            raise WireError(f"cannot load graph: {e}") from None
+        except (ValueError, RecursionError) as e:
+            raise WireError(f"cannot load graph: not valid JSON ({e})") from None
+        try:
+            return _from_document(doc)
+        except _Bad as e:
+            raise WireError(f"cannot load graph: {e}") from None
+        except RecursionError:
+            raise WireError("cannot load graph: structure nested too deeply") from None
 
 
 def _reject_constant(name):

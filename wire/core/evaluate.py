@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
-from ..ir import Graph, Node, arg_op, const_op, dead_arg, locating_by, toposort, var_op
+from ..ir import Graph, Node, arg_op, const_op, dead_arg, gc_paused, locating_by, toposort, var_op
 from .debug import _NANS, check_steps
 from .tracer import Tracer, check_leaks, check_numeric
 
@@ -66,7 +66,8 @@ class Plan:
 @functools.lru_cache(maxsize=512)
 def plan_for(graph: Graph) -> Plan:
     """The memoized execution plan of ``graph`` (a pure function of an immutable value)."""
-    return Plan(graph)
+    with gc_paused():  # see wire.ir.pause
+        return Plan(graph)
 
 
 def _describe_leaf(n: Node) -> str:

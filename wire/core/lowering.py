@@ -6,7 +6,7 @@ An emitter's ``expr(ctx, node, args, out)`` returns a Python expression computin
 from the argument expressions ``args``; ``ctx`` is the compiler's naming context
 (``ctx.bind_numpy(fn)`` names a NumPy function, ``ctx.bind_impl(node)`` the primitive's own
 implementation with its params bound, ``ctx.is_array(node)`` tells whether a value is known to
-be an ndarray). An ``XpImpl``'s ``fn(bk, *args, **params)`` computes the primitive with
+be an ndarray, ``ctx.as_float(expr)`` reads a NumPy scalar back as a Python float). An ``XpImpl``'s ``fn(bk, *args, **params)`` computes the primitive with
 ``bk.xp`` (``bk`` is the backend, for loops that run sub-graphs on it).
 """
 
@@ -30,7 +30,10 @@ class Emitter(NamedTuple):
       consumer that ``reads_transposes`` (``matmul``: BLAS takes transposed operands) reads
       directly, so the transpose is never emitted;
     * ``broadcast_scalar(node)`` — the 0-d value the node repeats (``full``): compiled as a
-      read-only broadcast view of that scalar, which costs no memory.
+      read-only broadcast view of that scalar, which costs no memory;
+    * ``scalar(ctx, node, args)`` — the node on Python floats (``args`` name floats), giving
+      a float with exactly the bits NumPy's float64 result has; a graph of float64 scalars
+      whose every node has one compiles to float arithmetic (``None``: it has none).
     """
 
     expr: Callable
@@ -39,6 +42,7 @@ class Emitter(NamedTuple):
     matrix_transpose: Callable | None = None
     reads_transposes: bool = False
     broadcast_scalar: Callable | None = None
+    scalar: Callable | None = None
 
 
 def call_expr(fn: str, args, out=None, **kw) -> str:
@@ -63,12 +67,28 @@ def _ufunc_expr(ctx, node, args, out):
     return call_expr(ctx.bind_numpy(node.op.impl), args, out)
 
 
+# IEEE 754 rounds these exactly as NumPy's float64 loops do (a division by zero raises in
+# Python: the compiled function then runs its NumPy code instead)
+_PY_OPERATORS = {np.add: "{} + {}", np.subtract: "{} - {}", np.multiply: "{} * {}",
+                 np.true_divide: "{} / {}", np.negative: "-{}"}
+
+
+def ufunc_scalar_expr(ctx, node, args):
+    """A ufunc on floats: Python's operator for exactly rounded arithmetic, else the ufunc
+    itself (its float64 loop, so the same bits) read back as a float."""
+    fn = node.op.impl
+    op = _PY_OPERATORS.get(fn)
+    if op is not None:
+        return op.format(*args)
+    return ctx.as_float(call_expr(ctx.bind_numpy(fn), args))
+
+
 def impl_call_expr(ctx, node, args, out):
     """Any primitive: a call of its ``impl`` with the params bound."""
     return call_expr(ctx.bind_impl(node), args)
 
 
-UFUNC = Emitter(_ufunc_expr, "fresh", True)  # primitives whose impl is a NumPy ufunc
+UFUNC = Emitter(_ufunc_expr, "fresh", True, scalar=ufunc_scalar_expr)  # impl is a ufunc
 IMPL_CALL = Emitter(impl_call_expr, "opaque")  # any other primitive without an emitter
 VIEW_OF_INPUT = Emitter(lambda ctx, node, args, out: args[0], "view")  # the identity
 

@@ -53,7 +53,7 @@ from ..errors import (
     user_location,
 )
 from ..ir import Aval, Graph, Node, TraceTag, arg_node, arg_op, aval_of, const_node, const_op
-from ..ir import adopt_sub_graph_locs, input_node, input_op, make_node, nested_locs
+from ..ir import adopt_sub_graph_locs, gc_paused, input_node, input_op, make_node, nested_locs
 from ..ir import substitute_map, toposort
 from .debug import _NANS, nonfinite, raise_eager_nonfinite
 from .locations import _RECORD, _SITE, recording, site
@@ -676,11 +676,16 @@ def trace_flat(fn: Callable, in_avals, in_tree, weak=()) -> Graph:
     ``weak=`` too when some leaves are weak), which is asked instead of tracing through it —
     no inlining and recognising the graph again.
     """
-    graph_of = getattr(fn, "__wire_graph__", None)
-    if graph_of is not None:
-        if weak:
-            return graph_of(list(in_avals), in_tree, weak=tuple(weak))
-        return graph_of(list(in_avals), in_tree)
+    with gc_paused():  # see wire.ir.pause: the collector would dominate on big graphs
+        graph_of = getattr(fn, "__wire_graph__", None)
+        if graph_of is not None:
+            if weak:
+                return graph_of(list(in_avals), in_tree, weak=tuple(weak))
+            return graph_of(list(in_avals), in_tree)
+        return _trace_flat(fn, in_avals, in_tree, weak)
+
+
+def _trace_flat(fn: Callable, in_avals, in_tree, weak) -> Graph:
     # the user's own lines, even inside a rule
     with open_trace(where=user_location()) as state, recording() as table, site(None):
         args = [arg_node(i, a, state.tag) for i, a in enumerate(in_avals)]

@@ -21,11 +21,13 @@ from .graph import (
     adopt_sub_graph_locs, fresh_inputs, locating_by, located, names, nested_locs,
     sub_graphs,
 )
+from .pause import gc_paused
 from .nodes import (
     EMPTY_PARAMS,
     LEAF_OPS,
     Aval,
     ConstValue,
+    all_same,
     LeafOp,
     Node,
     TraceTag,
@@ -50,8 +52,8 @@ from .nodes import (
 
 __all__ = [
     "EMPTY_PARAMS", "LEAF_OPS", "Aval", "ConstValue", "Graph", "LeafOp", "Node", "TraceTag",
-    "arg_node", "arg_op", "carry_locs", "dead_arg", "fresh_inputs",
-    "aval_of", "const_node", "const_op", "format_graph", "format_node_params", "input_node",
+    "all_same", "arg_node", "arg_op", "carry_locs", "dead_arg", "fresh_inputs",
+    "aval_of", "const_node", "const_op", "format_graph", "format_node_params", "gc_paused", "input_node",
     "input_op", "make_aval", "make_node", "names", "substitute", "substitute_map", "to_dot",
     "toposort", "var_node", "adopt_sub_graph_locs", "locating_by", "located", "nested_locs",
     "sub_graphs",

@@ -144,11 +144,15 @@ const_op = LeafOp("const")  # literal array: params {value: ConstValue}
 LEAF_OPS = {op.name: op for op in (input_op, arg_op, var_op, const_op)}
 
 
+_UNKNOWN = object()
+
+
 class ConstValue:
     """A read-only array with a hashable key: small arrays by content, large ones by identity."""
 
-    __slots__ = ("array", "_key", "_hash", "by_identity")
+    __slots__ = ("array", "_key", "_hash", "by_identity", "_uniform")
     CONTENT_KEY_BYTES = 1 << 16
+    UNIFORM_CHECK_MAX_SIZE = 1 << 22  # larger constants are not checked for uniformity
 
     def __init__(self, array):
         a = np.array(array, copy=True)
@@ -160,6 +164,26 @@ class ConstValue:
         else:
             self._key = (a.dtype.str, a.shape, id(a))
         self._hash = hash(self._key)
+        self._uniform = _UNKNOWN
+
+    def uniform(self):
+        """The one value (a Python scalar) every entry has, bit for bit, or ``None``; worked
+        out once (simplification asks for it at every use of the constant).
+
+        >>> ConstValue([2.0, 2.0]).uniform(), ConstValue([0.0, -0.0]).uniform()
+        (2.0, None)
+        """
+        u = self._uniform
+        if u is _UNKNOWN:
+            a = self.array
+            if a.size == 1:
+                u = a.reshape(()).item()
+            elif 0 < a.size <= self.UNIFORM_CHECK_MAX_SIZE and all_same(a):
+                u = a.flat[0].item()
+            else:
+                u = None
+            self._uniform = u
+        return u
 
     def __hash__(self):
         return self._hash
@@ -177,6 +201,19 @@ class ConstValue:
         return f"<{Aval(a.shape, a.dtype)!r}>"
 
 
+def all_same(a: np.ndarray) -> bool:
+    """Whether every entry of non-empty ``a`` has the bits of the first: ``[0.0, -0.0]`` is
+    not uniform (and a NaN array is, when every payload is the same).
+
+    >>> all_same(np.array([1.0, 1.0])), all_same(np.array([0.0, -0.0]))
+    (True, False)
+    """
+    if a.dtype.kind not in "fc":
+        return bool((a == a.flat[0]).all())
+    bits = np.ascontiguousarray(a).view(np.uint8).reshape(a.size, a.dtype.itemsize)
+    return bool((bits == bits[0]).all())
+
+
 # --------------------------------------------------------------------------- nodes
 
 _TABLE: dict = {}
@@ -188,9 +225,16 @@ _TABLE: dict = {}
 _LOCK = threading.Lock()
 
 
-def _forget(key, ref) -> None:
+class _KeyedRef(weakref.ref):
+    """A weak reference to a node that knows its intern-table key (cheaper than a callback
+    closure per node)."""
+
+    __slots__ = ("key",)
+
+
+def _forget(ref: _KeyedRef) -> None:
     """Weakref callback: drop the dead node's entry (unless a new node took the key)."""
-    _remove_dead_weakref(_TABLE, key)
+    _remove_dead_weakref(_TABLE, ref.key)
 
 
 class Node:
@@ -285,10 +329,10 @@ def zero_signs(items: tuple) -> tuple:
 
 def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
     key = (op, inputs, items, aval)
-    if items:
-        signs = zero_signs(items)
-        if signs:
-            key = key + signs
+    for _, v in items:  # (a loop: cheaper than building zero_signs' tuple for every node)
+        if isinstance(v, float) and v == 0.0:
+            key = key + zero_signs(items)
+            break
     ref = _TABLE.get(key)
     if ref is not None:
         node = ref()
@@ -309,7 +353,9 @@ def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
             sa(node, "loc", loc)
             sa(node, "_items", items)
             sa(node, "_skey", None)
-            _TABLE[key] = weakref.ref(node, functools.partial(_forget, key))
+            ref = _KeyedRef(node, _forget)
+            ref.key = key
+            _TABLE[key] = ref
     return node
 
 

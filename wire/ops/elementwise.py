@@ -257,6 +257,14 @@ def _integer_pow_expr(ctx, node, args, out):
     return call_expr(ctx.bind_numpy(np.power), [args[0], repr(int(y))], out)
 
 
+def _integer_pow_scalar(ctx, node, args):
+    """On floats: ``x * x`` as the NumPy code computes a square, else NumPy's power."""
+    y = node.params["y"]
+    if y == 2:
+        return f"{args[0]} * {args[0]}"
+    return ctx.as_float(_integer_pow_expr(ctx, node, args, None))
+
+
 def _integer_pow_xp(bk, x, *, y):
     xp = bk.xp
     if y == 2:
@@ -276,7 +284,7 @@ integer_pow_p = Primitive(
     batch=elementwise_batch(lambda: integer_pow_p),
     sample=lambda rng: _nonzero_if_negative(_integer_pow_sample(rng)),
     doc="x ** y for a static Python int y (keeps derivatives of x**n exact and small)",
-    emit=Emitter(_integer_pow_expr, "fresh", inplace=True),
+    emit=Emitter(_integer_pow_expr, "fresh", inplace=True, scalar=_integer_pow_scalar),
     xp=XpImpl(_integer_pow_xp, "multiply / pow"),
     sympy=lambda sp, n, x: x ** n.params["y"],
     taylor=_integer_pow_taylor,

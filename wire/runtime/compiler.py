@@ -7,7 +7,8 @@ node, e.g. ``k = np.tanh(j, out=j)`` — and ``exec``s it once. The generated fu
   among the nodes whose inputs are ready, first runs those that do not grow the live set
   (graph outputs count as free: they must exist anyway), so a reverse pass releases each
   activation as soon as it has been consumed;
-* **releases** every intermediate value after its last use (``del``);
+* **releases** every intermediate value after its last use: the next result takes its
+  name (or a ``del`` drops it);
 * **reuses buffers** through NumPy's ``out=`` only where that is provably safe: the buffer was
   allocated by this function (never an argument, a constant or a view), it dies at this very
   node, no view of it is still live, and it has the result's shape and dtype;
@@ -48,9 +49,10 @@ from .. import tree
 from ..core import Tracer, call_graph_flat
 from ..core.debug import _NANS
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
-from ..ir import Graph, Node, const_op, names as _names, zero_signs
+from ..ir import Graph, Node, const_op, gc_paused, names as _names, zero_signs
 from ..transforms.inline import inline_calls
-from .schedule import Slot, emitter_for, execution_order, output_slots, schedule, slots_of
+from . import fusion, scalar_code
+from .schedule import Slot, execution_order, output_slots, schedule, slots_of
 
 __all__ = ["Compiled", "compile_graph", "generate", "schedule"]
 
@@ -63,6 +65,10 @@ class _Ctx:
 
     def __init__(self):
         self.globals: dict = {"__builtins__": __builtins__, "np": np}
+        # how each global (but np and __builtins__) came about, so a cache can rebuild them
+        # without pickling: ("object", fn) | ("impl", node) | ("const", array) |
+        # ("helper", name) | ("tree", treedef)
+        self.recipes: dict[str, tuple] = {}
         self._by_id: dict[int, str] = {}
         self._by_key: dict = {}
         self.arrays: set[Node] = set()  # nodes whose value is an ndarray / NumPy scalar
@@ -70,7 +76,7 @@ class _Ctx:
     def is_array(self, node: Node) -> bool:
         return node in self.arrays
 
-    def _bind(self, obj, want: str) -> str:
+    def _bind(self, obj, want: str, recipe: tuple) -> str:
         got = self._by_id.get(id(obj))
         if got is not None:
             return got
@@ -78,15 +84,36 @@ class _Ctx:
         while name in self.globals or keyword.iskeyword(name):
             name, k = f"{want}_{k}", k + 1
         self.globals[name] = obj
+        self.recipes[name] = recipe
         self._by_id[id(obj)] = name
         return name
+
+    def set_global(self, name: str, obj, recipe: tuple) -> None:
+        self.globals[name] = obj
+        self.recipes[name] = recipe
+
+    def as_float(self, expr: str) -> str:
+        """``expr`` (a NumPy scalar) read back as a Python float (the same bits)."""
+        self.set_global("_float", float, ("helper", "float"))
+        return f"_float({expr})"
+
+    def bind_float(self, value: float) -> str:
+        """A Python float constant as a global (any value: NaN, inf, -0.0 included)."""
+        key = ("float", np.float64(value).tobytes())
+        got = self._by_key.get(key)
+        if got is None:
+            text = repr(float(value)).replace("-", "m").replace(".", "_").replace("+", "")
+            want = f"_f{text}" if _IDENT.match(f"_f{text}") else "_float_const"
+            got = self._bind(float(value), want, ("float", float(value)))
+            self._by_key[key] = got
+        return got
 
     def bind_numpy(self, fn) -> str:
         """Reference to a NumPy function or ufunc: ``np.multiply``, or a bound global."""
         name = getattr(fn, "__name__", "fn")
         if getattr(np, name, None) is fn:
             return f"np.{name}"
-        return self._bind(fn, "_np_" + name)
+        return self._bind(fn, "_np_" + name, ("object", fn))
 
     def bind_impl(self, node: Node) -> str:
         impl = node.op.impl
@@ -94,16 +121,17 @@ class _Ctx:
             key = ("impl", node.op, node.params, zero_signs(node._items))  # -0.0 != 0.0
             got = self._by_key.get(key)
             if got is None:
-                got = self._bind(functools.partial(impl, **node.params), f"_{node.op.name}")
+                got = self._bind(functools.partial(impl, **node.params), f"_{node.op.name}",
+                                 ("impl", node))
                 self._by_key[key] = got
             return got
-        return self._bind(impl, f"_{node.op.name}")
+        return self._bind(impl, f"_{node.op.name}", ("impl", node))
 
     def bind_const(self, value, name: str | None = None) -> str:
         """A constant array as a global: its node's name, or one spelling a scalar's value."""
         a = value
         if name is not None:
-            return self._bind(a, name)
+            return self._bind(a, name, ("const", a))
         key = None
         if isinstance(a, np.ndarray) and a.ndim == 0:
             key = ("const", a.dtype.str, a.tobytes())
@@ -116,7 +144,7 @@ class _Ctx:
             suffix = "" if a.dtype in (np.float64, np.int64, np.bool_) else a.dtype.char
             if _IDENT.match(f"_{text}{suffix}"):
                 want = f"_{text}{suffix}"
-        got = self._bind(a, want)
+        got = self._bind(a, want, ("const", a))
         if key is not None:
             self._by_key[key] = got
         return got
@@ -129,14 +157,16 @@ class Compiled:
     input leaves and returning the output pytree.
     """
 
-    __slots__ = ("__weakref__", "_listing", "fn", "graph", "order")
+    __slots__ = ("__weakref__", "_listing", "code_object", "fn", "graph", "order", "recipes")
 
-    def __init__(self, graph, listing, fn, order):
+    def __init__(self, graph, listing, fn, order, recipes=None, code_object=None):
         sa = object.__setattr__
         sa(self, "graph", graph)
         sa(self, "_listing", listing)
         sa(self, "fn", fn)
         sa(self, "order", order)
+        sa(self, "recipes", recipes or {})  # how each global came about (see _Ctx)
+        sa(self, "code_object", code_object)  # what compile() made of ``code``
 
     def __setattr__(self, name, value):
         raise AttributeError("Compiled is immutable")
@@ -145,6 +175,11 @@ class Compiled:
     def source(self) -> str:
         """The generated code, each line commented with its node (formatted when asked)."""
         return self._listing.source()
+
+    @property
+    def code(self) -> str:
+        """The code that runs (``source`` without the comments)."""
+        return self._listing.code()
 
     def __call__(self, *args):
         leaves, _ = tree.flatten(args)
@@ -214,11 +249,11 @@ class Listing(NamedTuple):
 
 def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node]]:
     """Source text, globals and node order of the function computing ``graph``."""
-    listing, glb, order = _generate(graph, name)
-    return listing.source(), glb, order
+    listing, ctx, order = _generate(graph, name)
+    return listing.source(), ctx.globals, order
 
 
-def _generate(graph: Graph, name: str) -> tuple[Listing, dict, list[Node]]:
+def _generate(graph: Graph, name: str, fuse: bool = True) -> tuple[Listing, _Ctx, list[Node]]:
     """The passes of the code generator, in order (each reads and fills the slots)."""
     _check_closed(graph)
     slots = slots_of(graph)
@@ -227,14 +262,20 @@ def _generate(graph: Graph, name: str) -> tuple[Listing, dict, list[Node]]:
     _name_values(graph, slots)
     order = [i for i in execution_order(slots) if not slots[i].known]
     ctx = _Ctx()
-    ctx.globals["_as_array"] = _as_array
+    ctx.set_global("_as_array", _as_array, ("helper", "as_array"))
     _mark_arrays(graph, slots, order, ctx)
     _fold_transposes(slots, order)
     emitted = [i for i in order if not slots[i].folded]
     _liveness(slots, emitted, outputs)
     _buffers(slots, emitted)
     ref = functools.partial(_ref, slots, ctx)
-    lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name)
+    # (before _lines renames values)
+    scalar = scalar_code.scalar_lines(graph, slots, emitted, outputs, ctx, _return_expr)
+    fuse_min = fusion.MIN_ELEMENTS if fuse is True else (fuse or None)
+    lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name, fuse_min)
+    if scalar is not None:
+        lines[1:1] = scalar[0]
+        line_nodes[1:1] = scalar[1]
     outs = [graph.outputs[k] for k in range(len(outputs))]
     own_lines, exprs = _output_lines(outs, outputs, slots, ref, ctx)
     lines.extend(own_lines)
@@ -243,8 +284,7 @@ def _generate(graph: Graph, name: str) -> tuple[Listing, dict, list[Node]]:
     line_nodes.append(None)
     n_ops = sum(1 for s in slots if not s.leaf)
     header = f"# wire.compile: {len(emitted)} lines for {n_ops} operation nodes"
-    return (Listing(header, lines, line_nodes, graph), ctx.globals,
-            [slots[i].node for i in emitted])
+    return Listing(header, lines, line_nodes, graph), ctx, [slots[i].node for i in emitted]
 
 
 def _check_closed(graph: Graph) -> None:
@@ -391,28 +431,49 @@ def _reusable_buffer(slots: list[Slot], i: int, k: int) -> str | None:
     return None
 
 
-def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str):
+def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
+           fuse_min: int | None = None):
     """The function's lines (and the node each computes): one per emitted node, each followed
-    by a ``del`` of the values it read for the last time."""
+    by a ``del`` of the values it read for the last time; fused regions (of arrays of at least
+    ``fuse_min`` elements; ``None``: none) as block loops (:mod:`wire.runtime.fusion`)."""
     inputs = {s.node: s.name for s in slots if s.is_input}
     lines = [f"def {name}({', '.join(inputs[n] for n in graph.inputs)}):"]
     line_nodes: list = [None]
     end = len(emitted)
+    fused = {} if fuse_min is None else dict(fusion.regions(slots, emitted, fuse_min))
+    skip_to = -1
     for k, i in enumerate(emitted):
+        if k <= skip_to:
+            continue
+        if k in fused:
+            more, more_nodes = fusion.region_lines(slots, emitted, k, fused[k], ctx, ref)
+            lines += more
+            line_nodes += more_nodes
+            skip_to = fused[k]
+            continue
         s = slots[i]
         out = _reusable_buffer(slots, i, k)
         expr = s.emitter.expr(ctx, s.node, [ref(j, i) for j in s.ins], out)
-        lines.append(f"    {s.name} = {expr}")
-        line_nodes.append(s.node)
-        if k == end - 1:
-            continue  # returning releases everything else
-        frees = [
-            slots[b].name
-            for b in dict.fromkeys(slots[j].base for j in s.ins)
+        if k == end - 1:  # returning releases everything else
+            lines.append(f"    {s.name} = {expr}")
+            line_nodes.append(s.node)
+            continue
+        dying = [
+            b for b in dict.fromkeys(slots[j].base for j in s.ins)
             if not slots[b].known and not slots[b].is_input and slots[b].last == k
         ]
-        if frees:
-            lines.append(f"    del {', '.join(frees)}")
+        if dying:
+            # the result takes the name of a value read here for the last time (the one
+            # whose buffer it writes into, if any): rebinding the name releases that value
+            # exactly where a `del` would, and saves the statement (Python's compile() of the
+            # function costs about half as much)
+            take = next((b for b in dying if slots[b].name == out), dying[0])
+            dying.remove(take)
+            s.name = slots[take].name
+        lines.append(f"    {s.name} = {expr}")
+        line_nodes.append(s.node)
+        if dying:
+            lines.append(f"    del {', '.join(slots[b].name for b in dying)}")
             line_nodes.append(None)
     return lines, line_nodes
 
@@ -450,7 +511,8 @@ def _output_lines(outputs, out_index, slots, ref, ctx) -> tuple[list, list]:
     ``(y, y)``, ``x.T``, a broadcast) comes back as a fresh array. The buffer analysis tells
     which outputs are surely fresh (the common case, left alone); the others are checked at
     run time and copied only when they do share."""
-    ctx.globals["_owned"], ctx.globals["_copy"] = _owned, _copy
+    ctx.set_global("_owned", _owned, ("helper", "owned"))
+    ctx.set_global("_copy", _copy, ("helper", "copy"))
     lines, exprs = [], []
     claimed: dict[int, str] = {}  # buffers of the outputs so far -> the name holding them
     done: set[int] = set()
@@ -498,8 +560,8 @@ def _return_expr(graph: Graph, ctx: _Ctx, exprs) -> str:
         text = literal(graph.out_tree, iter(exprs))
         if text is not None:
             return text
-    ctx.globals["_unflatten"] = tree.unflatten
-    ctx.globals["_out_tree"] = graph.out_tree
+    ctx.set_global("_unflatten", tree.unflatten, ("helper", "unflatten"))
+    ctx.set_global("_out_tree", graph.out_tree, ("tree", graph.out_tree))
     return f"_unflatten(_out_tree, [{', '.join(exprs)}])"
 
 
@@ -514,16 +576,22 @@ def _shallow(td, limit: int = 50) -> bool:
     return True
 
 
-def compile_graph(graph: Graph, name: str = "compiled") -> Compiled:
+def compile_graph(graph: Graph, name: str = "compiled", fuse=True) -> Compiled:
     """Compile ``graph`` to a :class:`Compiled` function (see the module docstring).
+
+    ``fuse``: run elementwise regions over arrays of at least
+    :data:`wire.runtime.fusion.MIN_ELEMENTS` elements block by block (``True``), never
+    (``False``), or from this many elements on (an int).
 
     >>> import numpy as np, wire
     >>> c = compile_graph(wire.trace(lambda x, y: (x * y, x + y), np.ones(2), np.ones(2)))
     >>> c(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     (array([3., 8.]), array([4., 6.]))
     """
-    graph = inline_calls(graph)  # custom rules are no longer needed once we only evaluate
-    listing, glb, order = _generate(graph, name)
+    with gc_paused():  # see wire.ir.pause
+        graph = inline_calls(graph)  # custom rules are no longer needed once we only evaluate
+        listing, ctx, order = _generate(graph, name, fuse)
+    glb = ctx.globals
     code = compile(listing.code(), f"<wire.jit {name}>", "exec")
     exec(code, glb)  # noqa: S102 - our own generated source, from a graph
-    return Compiled(graph, listing, glb[name], tuple(order))
+    return Compiled(graph, listing, glb[name], tuple(order), ctx.recipes, code)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..errors import NonDifferentiableError, at
-from ..ir import Node, toposort
+from ..ir import Node, gc_paused, toposort
 from ..ops.elementwise import convert
 from ..core import proj_p, to_tracer
 from ..ops.layout import broadcast_to
@@ -49,6 +49,12 @@ def forward_and_primals(outputs: Sequence[Node], inputs: Sequence[Node], tangent
                         keep: Sequence[Node], loc_of=None) -> tuple[list, list[Node]]:
     """:func:`forward`, and the nodes ``keep`` (the primal outputs a forward-mode graph also
     returns) as the custom rules met on the way computed them."""
+    with gc_paused():  # see wire.ir.pause
+        return _forward_and_primals(outputs, inputs, tangents, keep, loc_of)
+
+
+def _forward_and_primals(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence,
+                         keep: Sequence[Node], loc_of=None) -> tuple[list, list[Node]]:
     tan: dict[Node, object] = {}
     rebase: dict[Node, Node] = {}
     for n, t in zip(inputs, tangents):

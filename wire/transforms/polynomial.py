@@ -44,9 +44,9 @@ products instead of being expanded, which keeps every polynomial small and the p
 
 from __future__ import annotations
 
+import cmath
+import math
 from collections import Counter
-
-import numpy as np
 
 from ..ir import EMPTY_PARAMS, Aval, Graph, Node, const_op, make_aval, make_node, with_inputs
 from ..core.locations import current_table, recording
@@ -61,12 +61,17 @@ MAX_PRODUCT = 4096  # len(p) * len(q) when multiplying
 MAX_EXPONENT = 32
 MAX_ATOMS = 24
 SHARE_TERMS = 1000  # distinct atoms in one polynomial
+WORK_PER_NODE = 8  # emission work (terms x atoms) allowed per node of the graph; see collect
 
 _POLY_OPS = (ew.add_p, ew.sub_p, ew.neg_p, ew.mul_p, ew.integer_pow_p)
 
 
 class _Refuse(Exception):
     """This node's polynomial would break a guard or cancel a term: keep it an atom."""
+
+
+class _OverBudget(Exception):
+    """The pass has built as many nodes as the graph has: its result would not be smaller."""
 
 
 class _Merged(Exception):
@@ -253,9 +258,31 @@ _NO_POISON = frozenset()
 class _Emitter:
     """Builds nodes for polynomials: nested Horner form, memoized by polynomial."""
 
-    def __init__(self, atoms: list, aval: Aval):
+    def __init__(self, atoms: list, total: int):
         self.atoms = atoms  # index -> node
         self.memo: dict = {}
+        # the budget (see collect): at most ``total`` nodes, and at most ``allowed``, which
+        # starts at a slack and grows by one for each node of the graph the walk has passed
+        self.made = 0
+        self.total = total
+        self.allowed = max(256, total // 8)
+        # and a budget of work: Horner emission costs (terms x atoms) per polynomial
+        self.work = 0
+        self.work_allowed = 8192
+
+    def paced(self, order):
+        """``order``, allowing one more node (and a little more work) for each node it
+        yields."""
+        for n in order:
+            self.allowed += 1
+            self.work_allowed += WORK_PER_NODE
+            yield n
+
+    def _make(self, prim, inputs, loc, **params) -> Node:
+        self.made += 1
+        if self.made > self.allowed or self.made > self.total:
+            raise _OverBudget
+        return _make(prim, inputs, loc, **params)
 
     def emit_guarded(self, p: dict, poison, aval: Aval, loc) -> Node:
         """``p`` plus ``g - g`` (``g`` the sum of the poison atoms) for atoms of cancelled terms
@@ -268,11 +295,11 @@ class _Emitter:
         guard = sorted(poison)
         g = self.atoms[guard[0]]
         for v in guard[1:]:
-            g = _make(ew.add_p, (g, self.atoms[v]), loc)
-        g = _make(ew.sub_p, (g, g), loc)
+            g = self._make(ew.add_p, (g, self.atoms[v]), loc)
+        g = self._make(ew.sub_p, (g, g), loc)
         if not p:
             return g
-        return _make(ew.add_p, (self.emit(p, aval, loc), g), loc)
+        return self._make(ew.add_p, (self.emit(p, aval, loc), g), loc)
 
     def emit(self, p: dict, aval: Aval, loc) -> Node:
         key = (frozenset(p.items()), aval)
@@ -297,9 +324,12 @@ class _Emitter:
             if c == 1:
                 return node
             if c == -1:
-                return _make(ew.neg_p, (node,), loc)
-            return _make(ew.mul_p, (node, constant(c, make_aval((), aval.dtype))), loc)
+                return self._make(ew.neg_p, (node,), loc)
+            return self._make(ew.mul_p, (node, constant(c, make_aval((), aval.dtype))), loc)
         counts = Counter(v for m in p for v, _ in m)
+        self.work += len(p) * len(counts)
+        if self.work > self.work_allowed:
+            raise _OverBudget
         v, _ = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         # group by the exponent of v: p = sum_k v**k * p_k
         groups: dict[int, dict] = {}
@@ -318,19 +348,19 @@ class _Emitter:
             nxt = ks[i + 1] if i + 1 < len(ks) else 0
             gap = k - nxt
             if gap:
-                factor = atom if gap == 1 else _make(ew.integer_pow_p, (atom,), loc, y=gap)
-                node = factor if node is None else _make(ew.mul_p, (node, factor), loc)
+                factor = atom if gap == 1 else self._make(ew.integer_pow_p, (atom,), loc, y=gap)
+                node = factor if node is None else self._make(ew.mul_p, (node, factor), loc)
             if i + 1 < len(ks):
                 node, coef = self._unit(node, coef, aval, loc)
                 term, tsign = self._signed(groups[nxt], aval, loc)
                 if coef == tsign:
-                    node = _make(ew.add_p, (node, term), loc)
+                    node = self._make(ew.add_p, (node, term), loc)
                 elif coef > 0:
-                    node = _make(ew.sub_p, (node, term), loc)
+                    node = self._make(ew.sub_p, (node, term), loc)
                 else:
-                    node, coef = _make(ew.sub_p, (term, node), loc), 1
+                    node, coef = self._make(ew.sub_p, (term, node), loc), 1
         node, coef = self._unit(node, coef, aval, loc)
-        return node if coef > 0 else _make(ew.neg_p, (node,), loc)
+        return node if coef > 0 else self._make(ew.neg_p, (node,), loc)
 
     def _leading(self, p: dict, aval: Aval, loc):
         if len(p) == 1 and () in p:
@@ -344,14 +374,14 @@ class _Emitter:
         if abs(coef) == 1:
             return node, coef
         k = constant(abs(coef), make_aval((), aval.dtype))
-        return _make(ew.mul_p, (node, k), loc), (1 if coef > 0 else -1)
+        return self._make(ew.mul_p, (node, k), loc), (1 if coef > 0 else -1)
 
     def _monomial(self, m: tuple, aval: Aval, loc) -> Node:
         node = None
         for v, e in m:
             a = self.atoms[v]
-            f = a if e == 1 else _make(ew.integer_pow_p, (a,), loc, y=e)
-            node = f if node is None else _make(ew.mul_p, (node, f), loc)
+            f = a if e == 1 else self._make(ew.integer_pow_p, (a,), loc, y=e)
+            node = f if node is None else self._make(ew.mul_p, (node, f), loc)
         return node
 
 
@@ -373,7 +403,8 @@ def _poly_candidate(node: Node) -> bool:
     if node.op is ew.integer_pow_p and not 1 <= node.params["y"] <= MAX_EXPONENT:
         return False
     for i in node.inputs:
-        if i.aval != a and not (uniform(i) is not None and i.aval.shape == ()):
+        if i.aval is not a and i.aval != a and not (
+                uniform(i) is not None and i.aval.shape == ()):
             return False
     return True
 
@@ -431,7 +462,7 @@ def _walk(order, candidate, shared, uses, arith, atom, polys: dict, other=None):
     def operand(i: Node):
         u = uniform(i) if i.op is const_op or i.op is full_p else None
         if u is not None and not isinstance(u, bool) and i.aval.dtype.kind in "fc":
-            if not np.isfinite(u):
+            if not (cmath.isfinite(u) if isinstance(u, complex) else math.isfinite(u)):
                 return arith.atom(atom(i)), _NO_POISON
             if u == 0:  # x + 0.0, x * -0.0: the result's sign of zero depends on it
                 raise _Refuse
@@ -506,7 +537,12 @@ def collect(graph: Graph) -> tuple[Graph, bool]:
     atom_index: dict[Node, int] = {}
     polys: dict[Node, tuple] = {}
     new: dict[Node, Node] = {}
-    emitter = _Emitter(atoms, None)
+    # A budget keeps the pass linear where it does not pay: a result with as many new nodes
+    # as the graph has operation nodes would not be kept (wire.simplify keeps only
+    # improvements), and building nodes much faster than the walk passes old ones means the
+    # same (the second derivative of a deep chain made 3 nodes for each one it replaced).
+    # Then the pass stops and returns the graph as it was.
+    emitter = _Emitter(atoms, sum(1 for n in order if not n.is_leaf))
 
     def built(n: Node) -> Node:
         """The rebuilt node for ``n`` (emitting its polynomial if it has one)."""
@@ -533,8 +569,11 @@ def collect(graph: Graph) -> tuple[Graph, bool]:
         new[n] = n
 
     with recording() as table:
-        _walk(order, candidate, shared, uses, arith, atom, polys, rebuild)
-        outs = tuple(built(o) if o in polys else new[o] for o in outputs)
+        try:
+            _walk(emitter.paced(order), candidate, shared, uses, arith, atom, polys, rebuild)
+            outs = tuple(built(o) if o in polys else new[o] for o in outputs)
+        except _OverBudget:
+            return graph, merging
     if outs == outputs:
         return graph, merging
     for old, b in new.items():

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir import Aval, Node, const_node, const_op, make_node
+from ..ir import Aval, Node, all_same, const_node, const_op, make_node
 from ..ops import elementwise as ew
 from ..ops import reductions as red
 from ..ops import shape as sh
@@ -44,36 +44,33 @@ ELEMENTWISE = frozenset(v for v in vars(ew).values() if isinstance(v, Primitive)
 COMMUTATIVE = (ew.add_p, ew.mul_p, ew.maximum_p, ew.minimum_p, ew.eq_p, ew.ne_p, ew.and_p,
                ew.or_p, ew.xor_p)
 FOLD_MAX_SIZE = 1 << 12  # larger non-uniform results are not materialised as constants
-UNIFORM_CHECK_MAX_SIZE = 1 << 22  # constants up to this size are checked for uniformity
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def all_same(a: np.ndarray) -> bool:
-    """Whether every entry of non-empty ``a`` has the bits of the first: ``[0.0, -0.0]`` is
-    not uniform (and a NaN array is, when every payload is the same)."""
-    if a.dtype.kind not in "fc":
-        return bool((a == a.flat[0]).all())
-    bits = np.ascontiguousarray(a).view(np.uint8).reshape(a.size, a.dtype.itemsize)
-    return bool((bits == bits[0]).all())
+def param(n: Node, name: str):
+    """``n.params[name]`` read from the node's sorted items (a pmap lookup costs more, and
+    rules ask for constants' values at every node)."""
+    for k, v in n._items:
+        if k == name:
+            return v
+    raise KeyError(name)
 
 
 def uniform(n: Node):
     """The single value of a constant node whose entries are all equal, else ``None``."""
-    if n.op is sh.full_p:
-        return n.params["value"]
-    if n.op is const_op:
-        a = n.params["value"].array
-        if a.size == 1:
-            return a.reshape(()).item()
-        if 0 < a.size <= UNIFORM_CHECK_MAX_SIZE and all_same(a):
-            return a.flat[0].item()
+    op = n.op
+    if op is const_op:
+        return param(n, "value").uniform()
+    if op is sh.full_p:
+        return param(n, "value")
     return None
 
 
 def is_const(n: Node) -> bool:
-    return n.op is const_op or n.op is sh.full_p
+    op = n.op
+    return op is const_op or op is sh.full_p
 
 
 def is_value(n: Node, v) -> bool:

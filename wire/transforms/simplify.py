@@ -38,13 +38,13 @@ from collections.abc import Callable, Mapping
 
 
 from ..ir import (
-    EMPTY_PARAMS, ConstValue, Graph, Node, adopt_sub_graph_locs, const_op,
+    EMPTY_PARAMS, ConstValue, Graph, Node, adopt_sub_graph_locs, const_op, gc_paused,
     locating_by, located, make_node, substitute_map, toposort, with_inputs,
 )
 from ..core.primitive import Primitive
 from ..errors import WireError
 from .polynomial import collect
-from .rules import ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD
+from .rules import ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD, sort_operands
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
 
@@ -85,12 +85,17 @@ class Rewriter:
         self._depth = 0
         self._star = tuple(rules.get(EVERY, ()))
         self._by_prim: dict = {}  # primitive -> its rules, the rules for every node first
+        # primitives whose operands the table puts in canonical order: nodes built here get
+        # that order at once (one node instead of a node and its sorted twin)
+        self._sorted = {p for p, fns in rules.items() if p != EVERY and sort_operands in fns}
 
     # ---- building nodes
     def make(self, prim, inputs, loc=None, **params) -> Node:
         """The simplified node ``prim(*inputs, **params)`` (aval from the primitive's rule)."""
         inputs = tuple(inputs)
         aval = prim.shape(*[i.aval for i in inputs], **params)
+        if prim in self._sorted:
+            inputs = _in_order(inputs)
         node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
         if self._site is not None:
             self.made.setdefault(node, self._site)
@@ -98,7 +103,10 @@ class Rewriter:
 
     def remake(self, node: Node, inputs) -> Node:
         """``node`` with new inputs (same op, params, aval, loc), simplified."""
-        return self.local(with_inputs(node, tuple(inputs)))
+        inputs = tuple(inputs)
+        if node.op in self._sorted:
+            inputs = _in_order(inputs)
+        return self.local(with_inputs(node, inputs))
 
     # ---- the local fixpoint
     def local(self, node: Node) -> Node:
@@ -120,7 +128,7 @@ class Rewriter:
                 new = self._apply(node)
                 if new is None or new is node:
                     break
-                if new.aval != node.aval:
+                if new.aval is not node.aval and new.aval != node.aval:
                     raise AssertionError(
                         f"simplify rule changed {node!r} into {new!r}: avals differ"
                     )
@@ -169,11 +177,19 @@ class Rewriter:
     def sweep(self, outputs, order=None) -> list[Node]:
         """One bottom-up pass over everything ``outputs`` need; iterative. ``order``: those
         nodes in a topological order (default: ``toposort(outputs)``)."""
-        memo, local = self.memo, self.local
+        memo, local, sorted_ = self.memo, self.local, self._sorted
         for node in toposort(outputs) if order is None else order:
             if node in memo:
                 continue
-            if _has_graph_params(node):
+            if not node._items:  # (no params, so no graphs among them)
+                if node.inputs:
+                    ins = tuple([memo[i] for i in node.inputs])
+                    if node.op in sorted_:
+                        ins = _in_order(ins)
+                    if ins != node.inputs:  # element identity: nodes compare by identity
+                        memo[node] = local(self._moved(node, with_inputs(node, ins)))
+                        continue
+            elif _has_graph_params(node):
                 ins = tuple([memo[i] for i in node.inputs])
                 params = _simplify_graph_params(node.params, self.rules)
                 if params is not node.params or ins != node.inputs:
@@ -188,6 +204,15 @@ class Rewriter:
                     continue
             memo[node] = local(node)
         return [memo[o] for o in outputs]
+
+
+def _in_order(inputs: tuple) -> tuple:
+    """Two operands of a commutative primitive in the order ``sort_operands`` gives them."""
+    if len(inputs) == 2:
+        x, y = inputs
+        if x is not y and structural_key(y) < structural_key(x):
+            return (y, x)
+    return inputs
 
 
 def structural_key(node: Node) -> int:
@@ -294,17 +319,18 @@ def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
     check_table(rules)
 
     def rewrite_pass(graph: Graph) -> Graph:
-        rw = Rewriter(rules)
-        for _ in range(_MAX_SWEEPS):
-            rw.loc_of = graph.loc
-            # graph.nodes: computed once per graph and shared with the passes that follow
-            new = tuple(rw.sweep(graph.outputs, graph.nodes))
-            if new == graph.outputs:
-                break
-            memo = rw.memo
-            graph = _rebuild(graph, new, {n: memo[n] for n in graph.nodes if n in memo},
-                             rw.made)
-        return graph
+        with gc_paused():  # see wire.ir.pause
+            rw = Rewriter(rules)
+            for _ in range(_MAX_SWEEPS):
+                rw.loc_of = graph.loc
+                # graph.nodes: computed once per graph and shared with the passes that follow
+                new = tuple(rw.sweep(graph.outputs, graph.nodes))
+                if new == graph.outputs:
+                    break
+                memo = rw.memo
+                graph = _rebuild(graph, new, {n: memo[n] for n in graph.nodes if n in memo},
+                                 rw.made)
+            return graph
 
     rewrite_pass.__name__ = "rewrite"
     return rewrite_pass
@@ -416,7 +442,8 @@ def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
     >>> len(g), len(wire.simplify(g))
     (4, 0)
     """
-    return _simplify(graph, ALGEBRA if rules is None else rules)
+    with gc_paused():  # see wire.ir.pause
+        return _simplify(graph, ALGEBRA if rules is None else rules)
 
 
 def _passes(graph: Graph, *passes) -> Graph:

@@ -23,7 +23,7 @@ from typing import Sequence
 from ..errors import NonDifferentiableError, at
 from pyrsistent import pmap
 
-from ..ir import Node, make_node, toposort, with_inputs
+from ..ir import Node, gc_paused, make_node, toposort, with_inputs
 from ..ops.elementwise import convert
 from ..core import proj_p, to_tracer
 from ..ops.layout import zeros_like_
@@ -157,6 +157,12 @@ def backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[N
     """:func:`backward`, and the nodes ``keep`` (primal values a derivative graph also
     returns: ``value_and_grad``'s value, ``vjp``'s outputs) as the custom rules met on the
     way computed them (see the module docstring)."""
+    with gc_paused():  # see wire.ir.pause
+        return _backward_and_primals(outputs, cts, wrt, keep, loc_of)
+
+
+def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node],
+                          keep: Sequence[Node], loc_of=None) -> tuple[list, list[Node]]:
     order = toposort(outputs)
     dep = dependents(order, wrt)
     acc: dict[Node, list] = {}

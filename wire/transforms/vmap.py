@@ -20,7 +20,7 @@ from .. import tree
 from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat
 from ..core.locations import _SITE, recording
 from ..errors import WireError, at
-from ..ir import Aval, Graph, Node, fresh_inputs, locating_by, with_inputs
+from ..ir import Aval, Graph, Node, fresh_inputs, gc_paused, locating_by, with_inputs
 from ..ops.batching import materialize, moveaxis
 
 
@@ -35,6 +35,11 @@ def batched_aval(aval: Aval, d, size: int) -> Aval:
 def vmap_flat(graph: Graph, in_dims: Sequence, size: int, out_dims: Sequence) -> Graph:
     """The batched graph of ``graph``: flat ``in_dims``/``out_dims`` (int or None per input /
     output leaf, non-negative), batch ``size``. Structure (``in_tree``/``out_tree``) is kept."""
+    with gc_paused():  # see wire.ir.pause
+        return _vmap_flat(graph, in_dims, size, out_dims)
+
+
+def _vmap_flat(graph: Graph, in_dims: Sequence, size: int, out_dims: Sequence) -> Graph:
     inputs = fresh_inputs(
         [batched_aval(n.aval, d, size) for n, d in zip(graph.inputs, in_dims)], graph)
     # env: old node -> (new Node, None) when unbatched, else (Tracer or tuple of them, dim(s))

@@ -1,0 +1,432 @@
+"""``wire.jit``'s on-disk compile cache: the code a jitted function compiled to, reused by the
+next process.
+
+An entry is one JSON file named by a key that is the same in every process: a SHA-256 over
+the structure of what was compiled (:func:`graph_digest` of the traced graph, plus how the
+jitted function transforms it, e.g. ``grad`` with its ``argnums``) and over everything the
+generated code depends on (wire's, NumPy's and Python's versions, this format's version).
+Python's ``hash()`` is salted per process, so it is never part of a key.
+
+The file holds the generated source and a *manifest* of the globals it reads, never a pickle:
+NumPy functions and primitive implementations are named (and looked up in wire's registry
+when loaded), constants are base64 data with their dtype and shape, pytree structures are
+written as in :mod:`wire.api.serialize`. Loading checks every field; compiles the source
+(which runs nothing); and checks the compiled code: one function, no nested code, and every
+name it reads is one of its globals, ``np`` or a NumPy ufunc or array attribute from a fixed
+list (so an edited file cannot reach ``open``, ``import`` or ``np.load``). Entries are only
+read from a directory owned by the user and writable by no one else, and are written to a
+temporary file and renamed, so two processes may fill the same entry at once and a reader
+never sees half a file. Anything unexpected (a corrupt, truncated, tampered or foreign entry)
+makes the entry a miss: the function is compiled as if there were no cache, and the entry
+is written anew.
+
+Where: ``$WIRE_CACHE_DIR`` if set, else the user cache directory (``$XDG_CACHE_HOME/wire``
+or ``~/.cache/wire``; ``~/Library/Caches/wire`` on macOS; ``%LOCALAPPDATA%\\wire\\Cache`` on
+Windows). ``WIRE_DISK_CACHE=0`` turns the cache off for the process, and
+``wire.jit(f, disk_cache=False)`` for one function.
+
+>>> key = entry_key(("example",))
+>>> len(key), key == entry_key(("example",))
+(64, True)
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+import os
+import stat
+import sys
+import tempfile
+import types
+
+import numpy as np
+
+from .. import tree
+from ..errors import WireError
+from ..ir import ConstValue, Graph, LeafOp, gc_paused
+from ..runtime.compiler import Compiled, _as_array, _copy, _owned
+from .registry import REGISTRY, primitive_named
+from .serialize import (
+    DTYPES, _Bad, _dec_array, _dec_float, _dec_graph, _dec_tree, _dec_value, _enc_array,
+    _enc_float, _enc_tree, _Encoder, _signature, _Unsavable,
+)
+
+__all__ = ["directory", "entry_key", "graph_digest", "load", "store"]
+
+FORMAT = "wire.jit-cache"
+VERSION = 1
+ENV_DIR = "WIRE_CACHE_DIR"
+ENV_SWITCH = "WIRE_DISK_CACHE"
+MAX_ENTRY_BYTES = 64 << 20  # larger files are not read
+MAX_CONST_BYTES = 1 << 20  # graphs holding a larger constant are not cached on disk
+_OFF = ("0", "off", "false", "no")
+
+# Attribute and global names the generated code may use besides its own globals: NumPy's
+# ufuncs, the few NumPy functions emitters call, and array attributes. Nothing that reads or
+# writes files, imports, or reaches Python's builtins.
+ALLOWED_NAMES = frozenset(
+    {name for name in dir(np) if isinstance(getattr(np, name, None), np.ufunc)}
+    | {"np", "reduce", "T", "reshape", "transpose", "swapaxes", "broadcast_to", "concatenate",
+       "where", "power", "matmul", "empty"}
+)
+
+
+# --------------------------------------------------------------------------- where
+
+
+def enabled() -> bool:
+    """Whether the process uses the disk cache (``WIRE_DISK_CACHE`` is not 0/off)."""
+    return os.environ.get(ENV_SWITCH, "").strip().lower() not in _OFF
+
+
+def default_root() -> str:
+    """The user cache directory for wire on this platform."""
+    home = os.path.expanduser("~")
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(home, "AppData", "Local")
+        return os.path.join(base, "wire", "Cache")
+    if sys.platform == "darwin":
+        return os.path.join(home, "Library", "Caches", "wire")
+    return os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache"), "wire")
+
+
+def directory() -> str | None:
+    """The directory entries live in (created if needed), or ``None`` when the cache is off
+    or the directory is not safe to use (not ours, or writable by others).
+
+    >>> import os, tempfile
+    >>> os.environ["WIRE_CACHE_DIR"] = root = tempfile.mkdtemp()
+    >>> directory() == os.path.join(root, "jit-v1")
+    True
+    """
+    if not enabled():
+        return None
+    root = os.environ.get(ENV_DIR) or default_root()
+    path = os.path.join(root, f"jit-v{VERSION}")
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        st = os.stat(path)
+    except OSError:
+        return None
+    return path if _private(st) else None
+
+
+def _private(st) -> bool:
+    """Owned by this user and writable by no one else (POSIX; elsewhere: a directory)."""
+    if not hasattr(os, "getuid"):
+        return True
+    return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+# --------------------------------------------------------------------------- keys
+
+
+@functools.cache
+def _environment() -> tuple:
+    return (FORMAT, str(VERSION), f"wire {_wire_fingerprint()}", f"numpy {np.__version__}",
+            "python %d.%d" % sys.version_info[:2])
+
+
+def _wire_fingerprint() -> str:
+    """Name, size and modification time of every module of the installed wire package: the
+    code that generates the cached code (a version number would not change between two
+    checkouts under development). Like Python's own ``.pyc`` check, this costs a ``stat``
+    per file, not reading them."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    rows = []
+    folders = [("", root)]
+    while folders:  # os.scandir: one stat per file, no path joining or relpath per file
+        rel, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    if e.name != "__pycache__":
+                        folders.append((f"{rel}{e.name}/", e.path))
+                elif e.name.endswith(".py"):
+                    st = e.stat()
+                    rows.append(f"{rel}{e.name}:{st.st_size}:{st.st_mtime_ns};")
+    return hashlib.sha256("".join(sorted(rows)).encode()).hexdigest()
+
+
+def entry_key(parts: tuple) -> str:
+    """The hex SHA-256 naming the entry for ``parts`` (strings) in this environment."""
+    h = hashlib.sha256()
+    for p in _environment() + tuple(parts):
+        h.update(p.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def graph_digest(graph: Graph) -> str | None:
+    """A SHA-256 of ``graph``'s structure (operations, params, avals, constants' bytes,
+    pytree structures; not source locations), or ``None`` when it holds something that has
+    no stable form: a Python function among its params (custom rules), a node of an open
+    trace, or a constant larger than ``MAX_CONST_BYTES``.
+
+    >>> import numpy as np, wire
+    >>> g = wire.trace(lambda x: np.sin(x) * 2.0, np.ones(3))
+    >>> graph_digest(g) == graph_digest(wire.trace(lambda y: np.sin(y) * 2.0, np.ones(3)))
+    True
+    """
+    with gc_paused():  # see wire.ir.pause
+        enc = _Encoder()
+        h = hashlib.sha256()
+        try:
+            _feed(h, graph, enc)
+            for sub in enc.subgraphs:
+                h.update(json.dumps(_strip_locs(sub), sort_keys=True).encode())
+        except (_Unsavable, _TooBig, WireError, RecursionError):  # (a very deep pytree)
+            return None
+        return h.hexdigest()
+
+
+class _TooBig(Exception):
+    pass
+
+
+_PLAIN_TREES = frozenset({"leaf", "none", "tuple", "list", "dict"})
+
+
+def _check_plain(td) -> None:
+    """Refuse pytrees with class-based nodes (namedtuples, pyrsistent containers, registered
+    classes): ``wire.save``'s encoding writes a namedtuple as a tuple, so two structures the
+    jitted function tells apart would share a key."""
+    stack = [td]
+    while stack:
+        t = stack.pop()
+        if t.kind not in _PLAIN_TREES:
+            raise _Unsavable(f"a pytree node of kind {t.kind!r}")
+        stack.extend(t.children)
+
+
+def _feed(h, graph: Graph, enc: _Encoder) -> None:
+    ids: dict = {}
+    rows = []
+    for k, n in enumerate(graph.nodes):
+        ids[n] = k
+        op = n.op
+        if isinstance(op, LeafOp) and op.name not in ("input", "const"):
+            raise _Unsavable(op.name)
+        params = ""
+        if n._items:
+            enc_params = {}
+            for name, v in n._items:
+                if isinstance(v, ConstValue) and v.array.nbytes > MAX_CONST_BYTES:
+                    raise _TooBig
+                enc_params[name] = enc.value(v)
+            params = json.dumps(enc_params, sort_keys=True)
+        ins = ",".join(str(ids[i]) for i in n.inputs)
+        rows.append(f"{op.name}({ins}){params}:{n.aval!r}")
+    rows.append("in " + ",".join(str(ids[n]) for n in graph.inputs))
+    rows.append("out " + ",".join(str(ids[n]) for n in graph.outputs))
+    _check_plain(graph.in_tree)
+    _check_plain(graph.out_tree)
+    rows.append(json.dumps([_enc_tree(graph.in_tree), _enc_tree(graph.out_tree)]))
+    h.update("\n".join(rows).encode())
+
+
+def _strip_locs(doc: dict) -> dict:
+    return dict(doc, nodes=[{k: v for k, v in n.items() if k != "loc"} for n in doc["nodes"]])
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def store(key: str, compiled: Compiled, name: str = "compiled") -> bool:
+    """Write ``compiled``'s code and globals as the entry ``key`` (atomically); ``False``
+    when the cache is off or the code holds something the format cannot (then nothing is
+    written). Never raises for a cache problem: a cache that cannot be written is no cache.
+
+    >>> import numpy as np, os, tempfile, wire
+    >>> from wire.runtime.compiler import compile_graph
+    >>> os.environ["WIRE_CACHE_DIR"] = tempfile.mkdtemp()
+    >>> store("ab" * 32, compile_graph(wire.trace(lambda x: np.sin(x) * 2.0, np.ones(2))))
+    True
+    >>> load("ab" * 32)(np.zeros(2))
+    array([0., 0.])
+    """
+    path = directory()
+    if path is None:
+        return False
+    try:
+        with gc_paused():
+            doc = _document(key, compiled, name)
+    except (_Unsavable, _TooBig, WireError, RecursionError):
+        return False
+    text = json.dumps(doc, separators=(",", ":"), allow_nan=False)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, os.path.join(path, key + ".json"))  # atomic: all or nothing
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        return False
+    return True
+
+
+def _document(key: str, compiled: Compiled, name: str) -> dict:
+    enc = _Encoder()
+    manifest = {}
+    for gname, recipe in compiled.recipes.items():
+        manifest[gname] = _enc_recipe(recipe, enc)
+    source = compiled.code
+    doc = {"format": FORMAT, "version": VERSION, "key": key, "name": name, "source": source,
+           "globals": manifest, "subgraphs": enc.subgraphs}
+    # what would not load must not be written: check the code as the loader will
+    code = compiled.code_object or compile(source, "<wire.jit cached>", "exec")
+    _check_code(code, name, set(manifest))
+    doc["checksum"] = _checksum(doc)
+    return doc
+
+
+def _enc_recipe(recipe: tuple, enc: _Encoder) -> dict:
+    kind, obj = recipe
+    if kind == "helper" and obj in _HELPERS:
+        return {"helper": obj}
+    if kind == "float":
+        return {"float": _enc_float(obj)}
+    if kind == "const":
+        if not isinstance(obj, np.ndarray) or obj.nbytes > MAX_CONST_BYTES:
+            raise _TooBig
+        if obj.dtype.name not in DTYPES:
+            raise _Unsavable("dtype")
+        return {"const": _enc_array(obj)}
+    if kind == "tree":
+        enc_tree = _enc_tree(obj)
+        if _dec_tree(enc_tree, "tree") != obj:  # class-bearing pytrees (namedtuples …)
+            raise _Unsavable("tree")
+        return {"tree": enc_tree}
+    if kind == "object":
+        for prim_name, prim in REGISTRY.items():
+            if prim.impl is obj and isinstance(obj, np.ufunc):
+                return {"ufunc": prim_name}
+        raise _Unsavable("object")
+    if kind == "impl":
+        node = obj
+        try:
+            registered = primitive_named(node.op.name)
+        except KeyError:
+            registered = None
+        if registered is not node.op:
+            raise _Unsavable("primitive")
+        params = {k: enc.value(v) for k, v in node._items}
+        return {"impl": node.op.name, "params": params}
+    raise _Unsavable(kind)
+
+
+def _checksum(doc: dict) -> str:
+    body = {k: v for k, v in doc.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+_HELPERS = {"as_array": _as_array, "owned": _owned, "copy": _copy, "unflatten": tree.unflatten,
+            "float": float,
+            "ZeroDivisionError": ZeroDivisionError, "range": range}
+
+
+class _Invalid(Exception):
+    """The entry is not one this version would have written; treated as a miss."""
+
+
+def load(key: str, name: str = "compiled"):
+    """The function stored under ``key``, or ``None`` (off, missing, or invalid)."""
+    path = directory()
+    if path is None:
+        return None
+    file = os.path.join(path, key + ".json")
+    try:
+        with open(file, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not _private(st) or st.st_size > MAX_ENTRY_BYTES:
+                return None
+            data = f.read()
+    except OSError:
+        return None
+    try:
+        with gc_paused():
+            return _from_bytes(data, key, name)
+    except (_Invalid, _Bad, WireError, ValueError, TypeError, KeyError, SyntaxError,
+            RecursionError, MemoryError, UnicodeDecodeError):
+        return None
+
+
+def _from_bytes(data: bytes, key: str, name: str):
+    doc = json.loads(data.decode("utf-8"))
+    if not isinstance(doc, dict) or set(doc) != {
+            "format", "version", "key", "name", "source", "globals", "subgraphs", "checksum"}:
+        raise _Invalid("fields")
+    if (doc["format"], doc["version"], doc["key"], doc["name"]) != (FORMAT, VERSION, key, name):
+        raise _Invalid("header")
+    if doc["checksum"] != _checksum(doc):
+        raise _Invalid("checksum")
+    source, manifest = doc["source"], doc["globals"]
+    if not isinstance(source, str) or not isinstance(manifest, dict):
+        raise _Invalid("types")
+    graphs: list[Graph] = []
+    subs = doc["subgraphs"]
+    if not isinstance(subs, list):
+        raise _Invalid("subgraphs")
+    for k, gx in enumerate(subs):
+        graphs.append(_dec_graph(gx, f"subgraph {k}", graphs))
+    glb = {"__builtins__": {}, "np": np}
+    for gname, x in manifest.items():
+        if not isinstance(gname, str) or not gname.isidentifier() or gname in glb:
+            raise _Invalid("global name")
+        glb[gname] = _dec_recipe(x, graphs)
+    code = compile(source, "<wire.jit cached>", "exec")
+    _check_code(code, name, set(manifest))
+    exec(code, glb)  # noqa: S102 - checked above: defines one function over known names
+    return glb[name]
+
+
+def _dec_recipe(x, graphs: list):
+    if not isinstance(x, dict) or not x:
+        raise _Invalid("recipe")
+    if set(x) == {"helper"}:
+        return _HELPERS[x["helper"]]
+    if set(x) == {"float"}:
+        return _dec_float(x["float"], "float")
+    if set(x) == {"const"}:
+        a = _dec_array(x["const"], "const")
+        a.setflags(write=False)
+        return a
+    if set(x) == {"tree"}:
+        return _dec_tree(x["tree"], "tree")
+    if set(x) == {"ufunc"}:
+        impl = primitive_named(x["ufunc"]).impl
+        if not isinstance(impl, np.ufunc):
+            raise _Invalid("ufunc")
+        return impl
+    if set(x) == {"impl", "params"}:
+        prim = primitive_named(x["impl"])
+        if not isinstance(x["params"], dict):
+            raise _Invalid("params")
+        params = {k: _dec_value(v, f"param {k}", graphs) for k, v in x["params"].items()}
+        allowed = _signature(prim)[2]
+        if allowed is not None and not set(params) <= allowed:
+            raise _Invalid("param names")
+        return functools.partial(prim.impl, **params) if params else prim.impl
+    raise _Invalid("recipe kind")
+
+
+def _check_code(code: types.CodeType, name: str, global_names: set) -> None:
+    """The module code defines exactly the function ``name`` and nothing else, the function
+    holds no nested code, and every name it reads is allowed."""
+    fns = [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    if len(fns) != 1 or fns[0].co_name != name or set(code.co_names) != {name}:
+        raise _Invalid("module code")
+    fn = fns[0]
+    if any(isinstance(c, types.CodeType) for c in fn.co_consts):
+        raise _Invalid("nested code")
+    if not set(fn.co_names) <= (global_names | ALLOWED_NAMES):
+        raise _Invalid("names")
