@@ -37,6 +37,7 @@ from ..errors import WireError, at, user_location
 from ..ir import Graph, const_op, input_node, substitute, toposort
 from ..higher_order.custom import CustomRule, custom_jvp_call_p, custom_vjp_call_p, merge_static
 from ..core import Tracer, bind, flat_avals, trace_flat
+from .rule_key import RuleKey
 
 
 def _split_static(args, nondiff_argnums):
@@ -123,7 +124,13 @@ def _is_traced(node) -> bool:
 
 class _CustomFunction:
     """What ``custom_jvp`` and ``custom_vjp`` share: the wrapped function, its static
-    arguments, and tracing it into a closed sub-graph when called on traced values."""
+    arguments, and tracing it into a closed sub-graph when called on traced values.
+
+    The rules go into the node's params as :class:`~wire.api.rule_key.RuleKey` objects, so a
+    custom function defined afresh at every call (inside a library function) with the same
+    code and captured values gives equal nodes, and eager calls reuse their graphs."""
+
+    __wire_rule_state__ = True  # RuleKey compares two of these by their state
 
     primitive = None
 
@@ -149,7 +156,7 @@ class _CustomFunction:
             return self.fun(*args)  # nothing to differentiate by the rule
         graph, leaves, in_tree, closed = _trace_closed(
             self.fun, nums, static, dyn, closure_tracers(*self._rule_functions()))
-        rule = CustomRule(self, static, in_tree, tuple(closed), graph)
+        rule = CustomRule(self, static, in_tree, tuple(closed), graph, key=RuleKey(self))
         outs = bind(self.primitive, *leaves, *[Tracer(c) for c in closed],
                     graph=graph, rule=rule)
         return tree.unflatten(graph.out_tree, list(outs))
