@@ -2,11 +2,11 @@
 
 An entry is a public callable of a namespace the reference documents (docs/api/): the names
 in the namespace's ``__all__`` (every public name of ``wire.errors``), functions and classes,
-each counted once under its first name, and the public methods written in those classes. An entry has
-an example when its docstring holds a doctest (``>>>``) or a code block (a reST ``::`` block
-or a Markdown fence). ``wire.numpy``'s ~300 functions are NumPy's names with NumPy's
-documentation; the reference documents the module and its wire-specific function, and they are
-counted on a line of their own.
+each counted once under its first name, and the public methods written in those classes. An
+entry has an example when its docstring holds a doctest (``>>>``) or a code block (a reST
+``::`` block or a Markdown fence). ``wire.numpy``'s ~300 functions are NumPy's names with
+NumPy's documentation; the reference documents the module and its wire-specific function, and
+they are counted on a line of their own.
 """
 
 from __future__ import annotations
