@@ -44,7 +44,7 @@ from ..ir import (
 from ..core.primitive import Primitive
 from ..errors import WireError
 from .polynomial import collect
-from .rules import ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD, sort_operands
+from .rules import ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD, fold_constant, sort_operands
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
 
@@ -320,20 +320,25 @@ def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
 
     def rewrite_pass(graph: Graph) -> Graph:
         with gc_paused():  # see wire.ir.pause
-            rw = Rewriter(rules)
-            for _ in range(_MAX_SWEEPS):
-                rw.loc_of = graph.loc
-                # graph.nodes: computed once per graph and shared with the passes that follow
-                new = tuple(rw.sweep(graph.outputs, graph.nodes))
-                if new == graph.outputs:
-                    break
-                memo = rw.memo
-                graph = _rebuild(graph, new, {n: memo[n] for n in graph.nodes if n in memo},
-                                 rw.made)
-            return graph
+            return _rewrite_with(Rewriter(rules), graph)
 
     rewrite_pass.__name__ = "rewrite"
     return rewrite_pass
+
+
+def _rewrite_with(rw: Rewriter, graph: Graph) -> Graph:
+    """``graph`` rewritten to a fixpoint by ``rw``, whose memo may already hold nodes an
+    earlier pass of the same run simplified: those are not visited again (so the rewrite
+    after ``collect_terms`` only looks at the nodes it made)."""
+    for _ in range(_MAX_SWEEPS):
+        rw.loc_of = graph.loc
+        # graph.nodes: computed once per graph and shared with the passes that follow
+        new = tuple(rw.sweep(graph.outputs, graph.nodes))
+        if new == graph.outputs:
+            break
+        memo = rw.memo
+        graph = _rebuild(graph, new, {n: memo[n] for n in graph.nodes if n in memo}, rw.made)
+    return graph
 
 
 # --------------------------------------------------------------------------- passes
@@ -457,19 +462,31 @@ def _passes(graph: Graph, *passes) -> Graph:
 
 
 def _simplify(graph: Graph, table) -> Graph:
-    graph = _passes(graph, dce, primitive_passes, fold_constants, rewrite(table), cse)
+    # one Rewriter (one memo) for the whole run: each later rewrite visits new nodes only
+    rw = Rewriter(table)
+
+    def rewrite_shared(g: Graph) -> Graph:
+        return _rewrite_with(rw, g)
+
+    # a table that folds as it rewrites (ALGEBRA, DERIVATIVES) needs no folding pass first
+    fold = () if fold_constant in table.get(EVERY, ()) else (fold_constants,)
+    graph = _passes(graph, dce, primitive_passes, *fold, rewrite_shared, cse)
     if not table.get(COLLECT):
         return graph
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
+    size = len(graph)
     for _ in range(_MAX_SWEEPS):
         with locating_by(graph):
             collected, merging = collect(graph)
+        if collected is graph:  # nothing to collect: the rewrite would give graph again
+            break
         if graph.locs and not collected.locs:  # the nodes it keeps report their lines
             collected = collected.with_locs(graph.locs)
-        candidate = _passes(collected, rewrite(table), cse)
-        if candidate == graph or len(candidate) >= len(graph):
+        candidate = _passes(collected, rewrite_shared, cse)
+        new_size = len(candidate)
+        if candidate == graph or new_size >= size:
             break
-        graph = candidate
+        graph, size = candidate, new_size
         if not merging:  # no like terms met: another round re-emits the same polynomials
             break
     return graph
