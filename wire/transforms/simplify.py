@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping
 
 from ..ir import (
     EMPTY_PARAMS, ConstValue, Graph, Node, adopt_sub_graph_locs, const_op, gc_paused,
-    locating_by, located, make_node, substitute_map, toposort, with_inputs,
+    live_locs, locating_by, located, make_node, substitute_map, toposort, with_inputs,
 )
 from ..core.primitive import Primitive
 from ..errors import WireError
@@ -448,7 +448,9 @@ def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
     (4, 0)
     """
     with gc_paused():  # see wire.ir.pause
-        return _simplify(graph, ALGEBRA if rules is None else rules)
+        # each pass's table keeps the entries of the last (and of nodes passes dropped):
+        # only the result's own are worth carrying on (they are what it reports)
+        return live_locs(_simplify(graph, ALGEBRA if rules is None else rules))
 
 
 def _passes(graph: Graph, *passes) -> Graph:
