@@ -146,7 +146,7 @@ class _CustomFunction(abc.ABC):
 
     @abc.abstractmethod
     def _rule_functions(self) -> tuple:
-        """The user's rule functions, whose closures may hold traced values (closure conversion)."""
+        """The user's rule functions (their closures may hold traced values)."""
 
     def __call__(self, *args):
         if not self._has_rule():
