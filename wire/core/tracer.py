@@ -201,8 +201,8 @@ class Tracer:
 
     ``_state`` is the :class:`TraceState` it belongs to (None for tracers made by graph
     transforms and ``wire.var``; those hold the innermost trace open when they were made, in
-    ``_hold``, so that no tag they may carry is recycled while they live). A ``WeakTracer`` stands for a Python scalar argument and
-    promotes like one (``weak``).
+    ``_hold``, so that no tag they may carry is recycled while they live). A ``WeakTracer``
+    stands for a Python scalar argument and promotes like one (``weak``).
 
     >>> import wire
     >>> x = wire.var("x", shape=(3,))
