@@ -124,7 +124,7 @@ CASES = [
                                                                    lambda c: c * 2.0, x))(1.0),
          wire.NonDifferentiableError, ["while_loop", "fori_loop", "scan"]),
     # ---- control flow on tracers and control-flow primitives
-    Case("bool_tracer", lambda: wire.grad(lambda x: x if x > 0 else -x)(1.0),
+    Case("bool_tracer", lambda: wire.jit(wire.grad(lambda x: x if x > 0 else -x))(1.0),
          wire.TracerBoolError, ["bool[]", "wire.numpy.where", "wire.cond"]),
     Case("scan_carry", _scan_carry_mismatch, wire.ShapeError, ["carry", "f64[]", "f64[2]"]),
     Case("cond_branches", _cond_branch_mismatch, wire.ShapeError, ["f64[2]", "f64[1]"]),

@@ -33,11 +33,18 @@ def user_location(depth: int = 1) -> str:
     True
     """
     frame = sys._getframe(depth)
-    while frame is not None and _is_internal(frame.f_code.co_filename):
+    internal = _is_internal
+    while frame is not None and internal(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:
         return "<unknown>"
-    return f"{_basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+    return _location(frame.f_code.co_filename, frame.f_lineno)
+
+
+@functools.lru_cache(maxsize=8192)
+def _location(filename: str, line: int) -> str:
+    # traces ask for the same few lines over and over (every bind records its line)
+    return f"{_basename(filename)}:{line}"
 
 
 class WireError(Exception):

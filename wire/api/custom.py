@@ -29,6 +29,7 @@ the JVP rule take the static ones first: ``bwd(*static, residuals, ct)``,
 
 from __future__ import annotations
 
+import abc
 import functools
 import types
 
@@ -37,6 +38,7 @@ from ..errors import WireError, at, user_location
 from ..ir import Graph, const_op, input_node, substitute, toposort
 from ..higher_order.custom import CustomRule, custom_jvp_call_p, custom_vjp_call_p, merge_static
 from ..core import Tracer, bind, flat_avals, trace_flat
+from .rule_key import RuleKey
 
 
 def _split_static(args, nondiff_argnums):
@@ -121,9 +123,15 @@ def _is_traced(node) -> bool:
     return any(n.is_leaf and n.op is not const_op for n in toposort([node]))
 
 
-class _CustomFunction:
+class _CustomFunction(abc.ABC):
     """What ``custom_jvp`` and ``custom_vjp`` share: the wrapped function, its static
-    arguments, and tracing it into a closed sub-graph when called on traced values."""
+    arguments, and tracing it into a closed sub-graph when called on traced values.
+
+    The rules go into the node's params as :class:`~wire.api.rule_key.RuleKey` objects, so a
+    custom function defined afresh at every call (inside a library function) with the same
+    code and captured values gives equal nodes, and eager calls reuse their graphs."""
+
+    __wire_rule_state__ = True  # RuleKey compares two of these by their state
 
     primitive = None
 
@@ -132,11 +140,13 @@ class _CustomFunction:
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
 
+    @abc.abstractmethod
     def _has_rule(self) -> bool:
-        raise NotImplementedError
+        """Whether the derivative rule has been attached (defjvp / defvjp)."""
 
+    @abc.abstractmethod
     def _rule_functions(self) -> tuple:
-        raise NotImplementedError
+        """The user's rule functions (their closures may hold traced values)."""
 
     def __call__(self, *args):
         if not self._has_rule():
@@ -149,7 +159,7 @@ class _CustomFunction:
             return self.fun(*args)  # nothing to differentiate by the rule
         graph, leaves, in_tree, closed = _trace_closed(
             self.fun, nums, static, dyn, closure_tracers(*self._rule_functions()))
-        rule = CustomRule(self, static, in_tree, tuple(closed), graph)
+        rule = CustomRule(self, static, in_tree, tuple(closed), graph, key=RuleKey(self))
         outs = bind(self.primitive, *leaves, *[Tracer(c) for c in closed],
                     graph=graph, rule=rule)
         return tree.unflatten(graph.out_tree, list(outs))

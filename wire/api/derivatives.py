@@ -19,44 +19,55 @@ from ..errors import (
 from ..ir import Graph, carry_locs, fresh_inputs, locating_by
 from ..ops.elementwise import convert
 from ..ops.layout import moveaxis, reshape, zeros_like_
-from ..core import Tracer, call_graph_flat, flat_avals
+from ..core import Tracer, call_graph_flat, flat_avals, weak_leaves
 from ..core.locations import recording
 from ..transforms.jvp import forward_and_primals
 from ..transforms.partial_eval import partial_eval
 from ..transforms.vjp import backward_and_primals
+from .eager import Memo, run, trace_eager
 from .grad import (
-    _graph_from, _normalize_argnums, _split_aux, arg_leaf_ranges, arg_trees, call, grad,
-    maybe_simplify, trace_args, traced,
+    _graph_from, _normalize_argnums, _split_aux, arg_leaf_ranges, arg_trees, check_statics,
+    fix_args, grad, maybe_simplify, static_nums, traced,
 )
 from .vmap import vmap
-
-
-def _pair_tree(t):
-    return tree.TreeDef("tuple", tuple, None, (t, t))
 
 
 # --------------------------------------------------------------------------- jvp
 
 
-def jvp_graph(graph: Graph, simplify: bool = True) -> Graph:
+def jvp_graph(graph: Graph, simplify: bool = True, n_const: int = 0) -> Graph:
     """Forward-mode graph: inputs ``(primals, tangents)``, outputs ``(outputs, tangent outputs)``.
 
     Tangent inputs mirror the primal inputs (same avals); tangents of integer inputs are
-    ignored and integer outputs get zero tangents.
+    ignored and integer outputs get zero tangents. The last ``n_const`` inputs (lifted
+    constants of an eager trace) get no tangent inputs.
     """
     n = len(graph.inputs)
-    t_inputs = fresh_inputs([x.aval for x in graph.inputs], graph, n)
+    primal = list(graph.inputs[: n - n_const])
+    t_inputs = fresh_inputs([x.aval for x in primal], graph, n)
     with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
         # the primal outputs come back as the custom rules met computed them
-        outs, primals = forward_and_primals(list(graph.outputs), list(graph.inputs),
+        outs, primals = forward_and_primals(list(graph.outputs), primal,
                                             [Tracer(t) for t in t_inputs],
                                             list(graph.outputs), graph.loc)
         t_outs = [zeros_like_(Tracer(o)) if t is None else t
                   for t, o in zip(outs, graph.outputs)]
     result = (tree.unflatten(graph.out_tree, primals), tree.unflatten(graph.out_tree, t_outs))
-    g = _graph_from(list(graph.inputs) + t_inputs, _pair_tree(graph.in_tree), result, graph,
-                    table)
+    g = _graph_from(list(graph.inputs) + t_inputs, _pair_tree(graph.in_tree, n_const), result,
+                    graph, table)
     return maybe_simplify(g, simplify)
+
+
+def _pair_tree(t, n_const: int = 0):
+    """The input tree ``(primals, tangents)`` of a JVP graph; with lifted constants, the
+    primals' tree has them as extra leaves and the tangents' tree has not."""
+    if not n_const:
+        return tree.TreeDef("tuple", tuple, None, (t, t))
+    args = tree.TreeDef("tuple", tuple, None, t.children[: len(t.children) - n_const])
+    return tree.TreeDef("tuple", tuple, None, (t, args))
+
+
+_EAGER_JVP = Memo(jvp_graph)
 
 
 def _check_tangents(primals, tangents):
@@ -92,9 +103,29 @@ def _cast_like(leaves, avals) -> list:
     return out
 
 
-def jvp(f, primals=None, tangents=None, *, simplify: bool = True):
+def _static_primals(f, primals, static_argnums, what):
+    """``(f of the non-static primals, their positions)``: static ones passed as they are."""
+    statics = check_statics(static_nums(static_argnums), tuple(primals), what)
+    if not statics:
+        return f, list(range(len(primals)))
+    nums = [i for i in range(len(primals)) if i not in statics]
+    return fix_args(f, tuple(primals), {}, nums), nums
+
+
+def _eager_trace(f, dyn):
+    """``(graph, leaves, lifted)`` of ``f`` traced on the concrete (or enclosing-trace)
+    values ``dyn``, its floating leaves marked as differentiated."""
+    leaves, in_tree = tree.flatten(tuple(dyn))
+    avals = flat_avals(leaves, in_tree)
+    diff = [i for i, a in enumerate(avals) if a.dtype.kind in "fc"]
+    graph, lifted = trace_eager(f, leaves, in_tree, avals, weak=weak_leaves(leaves), diff=diff)
+    return graph, leaves, lifted
+
+
+def jvp(f, primals=None, tangents=None, *, simplify: bool = True, static_argnums=()):
     """Forward mode: ``(f(*primals), J(primals) · tangents)``; ``primals``/``tangents`` tuples.
 
+    ``static_argnums``: primals passed to ``f`` as they are (their tangents are ignored).
     ``wire.jvp(graph)`` returns the forward-mode graph (inputs ``(primals, tangents)``).
 
     >>> import numpy as np, wire, wire.numpy as wnp
@@ -105,15 +136,20 @@ def jvp(f, primals=None, tangents=None, *, simplify: bool = True):
         return jvp_graph(f, simplify)
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise WireError(f"jvp: primals and tangents must be tuples{at(user_location())}")
+    g, nums = _static_primals(f, primals, static_argnums, "jvp")
+    if len(nums) != len(primals):
+        if len(tangents) == len(primals):
+            tangents = [tangents[i] for i in nums]
+        primals = [primals[i] for i in nums]
     _check_tangents(primals, tangents)
-    traced = trace_args(f, tuple(primals))
-    graph = jvp_graph(traced, simplify)
-    t_leaves, t_tree = tree.flatten(tuple(tangents))
-    tangents = tree.unflatten(t_tree, _cast_like(t_leaves, traced.in_avals))
-    return call(graph, (tuple(primals), tuple(tangents)))
+    graph, leaves, lifted = _eager_trace(g, primals)
+    jg = _EAGER_JVP(graph, simplify, len(lifted))
+    t_leaves, _ = tree.flatten(tuple(tangents))
+    t_leaves = _cast_like(t_leaves, graph.in_avals[: len(leaves)])
+    return run(jg, leaves + lifted + t_leaves)
 
 
-def linearize(f, *primals, simplify: bool = True):
+def linearize(f, *primals, simplify: bool = True, static_argnums=()):
     """``(f(*primals), f_jvp)`` where ``f_jvp(*tangents)`` evaluates only the linear map.
 
     >>> import numpy as np, wire, wire.numpy as wnp
@@ -121,12 +157,14 @@ def linearize(f, *primals, simplify: bool = True):
     >>> f_jvp(3.0)
     array(3.)
     """
-    graph = trace_args(f, primals)
-    jg = jvp_graph(graph, simplify)
+    g, nums = _static_primals(f, primals, static_argnums, "linearize")
+    primals = tuple(primals[i] for i in nums)
+    graph, p_leaves, lifted = _eager_trace(g, primals)
+    k = len(lifted)
+    jg = _EAGER_JVP(graph, simplify, k)
     n, n_out = len(graph.inputs), len(graph.outputs)
-    split = partial_eval(jg, [True] * n + [False] * n)
-    p_leaves, _ = tree.flatten(tuple(primals))
-    known, res = split.run(p_leaves, call_graph_flat)
+    split = _SPLIT(jg, n, n - k)
+    known, res = split.run(p_leaves + lifted, call_graph_flat)
     y = tree.unflatten(graph.out_tree, known[:n_out])  # primal outputs never need tangents
 
     def f_jvp(*tangents):
@@ -138,40 +176,69 @@ def linearize(f, *primals, simplify: bool = True):
     return y, f_jvp
 
 
+def _split_graph(graph: Graph, n_known: int, n_unknown: int):
+    """``partial_eval`` of a graph whose first ``n_known`` inputs are known (memoized)."""
+    return partial_eval(graph, [True] * n_known + [False] * n_unknown)
+
+
+_SPLIT = Memo(_split_graph)
+
+
 # --------------------------------------------------------------------------- vjp
 
 
-def vjp_graph(graph: Graph, simplify: bool = True) -> Graph:
+def vjp_graph(graph: Graph, simplify: bool = True, n_const: int = 0) -> Graph:
     """Reverse-mode graph: inputs ``(primals, cotangents)``, outputs the primals' cotangents.
 
     Cotangent inputs mirror the outputs; the result is a tuple with one entry per positional
-    argument of ``graph``.
+    argument of ``graph``. The last ``n_const`` inputs (lifted constants of an eager trace)
+    get no cotangents.
     """
-    return _vjp_graph_and(graph, (), simplify)[0]
+    return _vjp_graph_and(graph, (), simplify, n_const)[0]
 
 
-def _vjp_graph_and(graph: Graph, keep, simplify: bool):
+def _vjp_graph_and(graph: Graph, keep, simplify: bool, n_const: int = 0):
     """:func:`vjp_graph`, and the nodes ``keep`` as the custom rules met computed them."""
     n = len(graph.inputs)
+    primal = list(graph.inputs[: n - n_const])
     ct_inputs = fresh_inputs([o.aval for o in graph.outputs], graph, n)
     with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
         cts, kept = backward_and_primals(list(graph.outputs), [Tracer(c) for c in ct_inputs],
-                                         list(graph.inputs), list(keep), graph.loc)
-        grads = [zeros_like_(Tracer(x)) if g is None else g for g, x in zip(cts, graph.inputs)]
-    per_arg = [
-        tree.unflatten(t, [grads[i] for i in r])
-        for t, r in zip(arg_trees(graph.in_tree), arg_leaf_ranges(graph.in_tree))
-    ]
+                                         primal, list(keep), graph.loc)
+        grads = [zeros_like_(Tracer(x)) if g is None else g for g, x in zip(cts, primal)]
+    trees = arg_trees(graph.in_tree)
+    ranges = arg_leaf_ranges(graph.in_tree)
+    n_args = len(trees) - (n_const if graph.in_tree.kind == "tuple" else 0)
+    per_arg = [tree.unflatten(t, [grads[i] for i in r])
+               for t, r in zip(trees[:n_args], ranges[:n_args])]
     in_tree = tree.TreeDef("tuple", tuple, None, (graph.in_tree, graph.out_tree))
     g = _graph_from(list(graph.inputs) + ct_inputs, in_tree, tuple(per_arg), graph, table)
     return maybe_simplify(g, simplify), kept
 
 
-def vjp(f, *primals, has_aux: bool = False, simplify: bool = True):
+def _vjp_parts(core: Graph, simplify: bool, n_const: int, n_aux: int):
+    """The VJP graph of ``core``'s outputs but its last ``n_aux`` (aux), and its partial
+    evaluation: every output of ``core`` rides along as the custom rules met computed it, so
+    the forward pass runs once (memoized per graph)."""
+    n_main = len(core.outputs) - n_aux
+    main = Graph(core.inputs, core.outputs[:n_main], core.in_tree, None, core.locs)
+    vg, kept = _vjp_graph_and(main, list(core.outputs), simplify, n_const)
+    # Run the forward pass once: the part of the VJP graph that needs no cotangent is
+    # evaluated at the call; vjp_fn runs only the rest, from the saved residuals.
+    full = Graph(vg.inputs, list(vg.outputs) + list(kept), locs=carry_locs(core, into=vg.locs))
+    return vg, partial_eval(full, [True] * len(core.inputs) + [False] * n_main)
+
+
+_EAGER_VJP = Memo(_vjp_parts)
+
+
+def vjp(f, *primals, has_aux: bool = False, simplify: bool = True, static_argnums=()):
     """``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` returns one cotangent per primal (a tuple).
 
     The forward pass runs once; ``vjp_fn`` is traceable and differentiable. With
-    ``has_aux``, returns ``(out, vjp_fn, aux)``. ``wire.vjp(graph)`` returns the VJP graph.
+    ``has_aux``, returns ``(out, vjp_fn, aux)``. ``static_argnums``: primals passed to ``f``
+    as they are (their entries of the result are None). ``wire.vjp(graph)`` returns the VJP
+    graph.
 
     >>> import numpy as np, wire
     >>> y, f_vjp = wire.vjp(lambda x: x * 3.0, np.ones(2))
@@ -180,24 +247,23 @@ def vjp(f, *primals, has_aux: bool = False, simplify: bool = True):
     """
     if isinstance(f, Graph):
         return vjp_graph(f, simplify)
-    graph = trace_args(f, primals)
+    g, nums = _static_primals(f, primals, static_argnums, "vjp")
+    n_all = len(primals)
+    primals = tuple(primals[i] for i in nums)
+    graph, p_leaves, lifted = _eager_trace(g, primals)
     main, aux = _split_aux(graph, has_aux, "vjp")
     main_leaves, main_tree = tree.flatten(main)
-    core = Graph(graph.inputs, main_leaves, graph.in_tree, main_tree, graph.locs)
     aux_leaves, aux_tree = tree.flatten(aux)
-    # primal outputs and aux ride along, as the custom rules met computed them
-    vg, extra = _vjp_graph_and(core, list(core.outputs) + list(aux_leaves), simplify)
-    n = len(core.inputs)
-    # Run the forward pass once: the part of the VJP graph that needs no cotangent is
-    # evaluated now; vjp_fn runs only the rest, from the saved residuals.
-    full = Graph(vg.inputs, list(vg.outputs) + extra, locs=carry_locs(graph, into=vg.locs))
-    split = partial_eval(full, [True] * n + [False] * len(core.outputs))
-    p_leaves, _ = tree.flatten(tuple(primals))
-    known, res = split.run(p_leaves, call_graph_flat)
+    # the primal outputs and aux ride along, as the custom rules met computed them
+    core = Graph(graph.inputs, list(main_leaves) + list(aux_leaves), graph.in_tree, None,
+                 graph.locs)
+    vg, split = _EAGER_VJP(core, simplify, len(lifted), len(aux_leaves))
+    known, res = split.run(p_leaves + lifted, call_graph_flat)
+    extra = core.outputs
     fwd_vals = known[len(known) - len(extra):]
-    out = tree.unflatten(main_tree, fwd_vals[: len(core.outputs)])
-    aux_val = tree.unflatten(aux_tree, fwd_vals[len(core.outputs):])
-    out_avals = [o.aval for o in core.outputs]
+    out = tree.unflatten(main_tree, fwd_vals[: len(main_leaves)])
+    aux_val = tree.unflatten(aux_tree, fwd_vals[len(main_leaves):])
+    out_avals = [o.aval for o in main_leaves]
 
     def vjp_fn(ct):
         ct_leaves, ct_tree = tree.flatten(ct)
@@ -220,24 +286,18 @@ def vjp(f, *primals, has_aux: bool = False, simplify: bool = True):
                     f"has the output's (floating) dtype{at(user_location())}"
                 )
         outs = split.finish(known, res, _cast_like(ct_leaves, out_avals), call_graph_flat)
-        return tree.unflatten(vg.out_tree, outs[: len(vg.outputs)])
+        cts = tree.unflatten(vg.out_tree, outs[: len(vg.outputs)])
+        if len(nums) == n_all:
+            return cts
+        full = [None] * n_all
+        for i, c in zip(nums, cts):
+            full[i] = c
+        return tuple(full)
 
     return (out, vjp_fn, aux_val) if has_aux else (out, vjp_fn)
 
 
 # --------------------------------------------------------------------------- Jacobians
-
-
-def _partial_args(f, args, nums):
-    """``f`` as a function of the arguments in ``nums`` only, the others fixed."""
-
-    def g(*dyn):
-        full = list(args)
-        for i, d in zip(nums, dyn):
-            full[i] = d
-        return f(*full)
-
-    return g
 
 
 def _argnums(argnums, nargs):
@@ -273,7 +333,7 @@ def _check_float_leaves(leaves, what):
             )
 
 
-def jacrev(f, argnums=0, has_aux: bool = False):
+def jacrev(f, argnums=0, has_aux: bool = False, *, static_argnums=()):
     """Jacobian by reverse mode, one batched VJP over the output basis (``vmap``, no loop).
 
     For an output leaf of shape ``S`` and an input leaf of shape ``T`` the block has shape
@@ -285,12 +345,15 @@ def jacrev(f, argnums=0, has_aux: bool = False):
            [0., 4.]])
     """
 
+    statics = static_nums(static_argnums)
+
     @functools.wraps(f)
-    def jacrev_f(*args):
+    def jacrev_f(*args, **kwargs):
         nums = _argnums(argnums, len(args))
+        check_statics(statics, args, "jacrev", exclude=nums)
         dyn = [args[i] for i in nums]
         _check_float_leaves(tree.leaves(tuple(dyn)), "jacrev")
-        res = vjp(_partial_args(f, args, nums), *dyn, has_aux=has_aux)
+        res = vjp(fix_args(f, args, kwargs, nums), *dyn, has_aux=has_aux)
         y, pullback = res[0], res[1]
         y_leaves, y_tree = tree.flatten(y)
         shapes, sizes = _sizes(y_leaves)
@@ -315,7 +378,7 @@ def _assemble_rev(cts, out_shapes, out_sizes, y_tree, argnums):
     return tree.unflatten(y_tree, blocks)
 
 
-def jacfwd(f, argnums=0, has_aux: bool = False):
+def jacfwd(f, argnums=0, has_aux: bool = False, *, static_argnums=()):
     """Jacobian by forward mode, one batched JVP over the input basis (``vmap``, no loop).
 
     >>> import numpy as np, wire, wire.numpy as wnp
@@ -324,15 +387,18 @@ def jacfwd(f, argnums=0, has_aux: bool = False):
            [0., 1.]])
     """
 
+    statics = static_nums(static_argnums)
+
     @functools.wraps(f)
-    def jacfwd_f(*args):
+    def jacfwd_f(*args, **kwargs):
         nums = _argnums(argnums, len(args))
+        check_statics(statics, args, "jacfwd", exclude=nums)
         dyn = tuple(args[i] for i in nums)
         d_leaves, d_tree = tree.flatten(dyn)
         _check_float_leaves(d_leaves, "jacfwd")
         shapes, sizes = _sizes(d_leaves)
         basis = _basis(shapes, sizes, [_dtype(v) for v in d_leaves])
-        g = _partial_args(f, args, nums)
+        g = fix_args(f, args, kwargs, nums)
         if has_aux:
             def push(*t):
                 out, tan = jvp(lambda *d: g(*d)[0], dyn, tree.unflatten(d_tree, list(t)))
@@ -359,26 +425,36 @@ def jacfwd(f, argnums=0, has_aux: bool = False):
     return traced(jacfwd_f)
 
 
-def hessian(f, argnums=0):
-    """Hessian ``jacfwd(jacrev(f))``: block of shape ``out + in + in``.
+def hessian(f, argnums=0, *, static_argnums=()):
+    """Hessian ``jacfwd(jacrev(f))``: block of shape ``out + in + in``. Other arguments and
+    keyword arguments are passed to ``f`` as they are.
 
     >>> import numpy as np, wire
     >>> wire.hessian(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
-    return jacfwd(jacrev(f, argnums), argnums)
+    return jacfwd(jacrev(f, argnums, static_argnums=static_argnums), argnums,
+                  static_argnums=static_argnums)
 
 
-def hvp(f, argnums=0):
+def hvp(f, argnums=0, *, static_argnums=()):
     """Hessian-vector product ``hvp(f)(x, v) = H(x) @ v``, forward-over-reverse: the Hessian
-    is never formed. ``x`` and ``v`` may be pytrees of the same structure.
+    is never formed. ``x`` and ``v`` may be pytrees of the same structure. More positional
+    arguments after ``v`` and keyword arguments go to ``f`` after ``x``, as they are
+    (``hvp(f)(x, v, a)`` is the Hessian of ``f(x, a)`` in ``x``); ``static_argnums`` counts
+    ``f``'s arguments.
 
     >>> import numpy as np, wire
     >>> wire.hvp(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
     array([ 6., 12.])
     """
-    def hvp_f(x, v):
-        return jvp(grad(f, argnums), (x,), (v,))[1]
+    statics = static_nums(static_argnums)
+
+    def hvp_f(x, v, *rest, **kwargs):
+        check_statics(statics, (x, *rest), "hvp", exclude=(0,))
+        g = grad(lambda x_: f(x_, *rest, **kwargs), argnums) if rest or kwargs else \
+            grad(f, argnums)
+        return jvp(g, (x,), (v,))[1]
 
     return traced(hvp_f)

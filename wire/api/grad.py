@@ -13,21 +13,26 @@ import functools
 from typing import Callable, Sequence
 
 import numpy as np
+from toolz import pipe
 
 from .. import tree
 from ..tree import strict_key
 from ..errors import NonDifferentiableError, WireError, at, user_location
-from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat
+from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat, weak_leaves
 from ..core.locations import recording
-from ..ir import Aval, Graph, Node, const_op, locating_by, var_node
+from ..errors import TracerBoolError
+from ..ir import Aval, Graph, Node, _flat_tree, const_op, locating_by, var_node
 from ..ops.elementwise import convert
 from ..ops.layout import full, ones_like_, zeros_like_
 from ..ops.reductions import reduce_sum
 from ..transforms.jet import derivatives
 from ..transforms.rules import DERIVATIVES
-from ..transforms.simplify import simplify as run_simplify
+from ..transforms.simplify import (
+    cse, dce, fold_constants, primitive_passes, rewrite, simplify as run_simplify,
+)
 from ..transforms.vjp import backward, backward_and_primals
 from ..tracebacks import entry_point
+from .eager import Memo, run, trace_eager
 
 
 # --------------------------------------------------------------------------- helpers
@@ -81,10 +86,12 @@ def call(graph: Graph, args: Sequence):
 
 class Transformed:
     """A transformed function (``grad(f)``, ``vmap(f)``, ``jacrev(f)`` …): call it like any
-    function; ``__wire_graph__(in_avals, in_tree)`` gives the graph it computes at arguments of
-    those avals and pytree structure, which ``wire.jit`` and ``wire.trace`` ask for instead of
-    tracing through the call (so ``jit(grad(f))`` compiles grad's graph itself).
-    ``simplified``: the graphs it gives are already ``wire.simplify``'d.
+    function; ``__wire_graph__(in_avals, in_tree, weak=())`` gives the graph it computes at
+    arguments of those avals and pytree structure (``weak``: positions of leaves standing for
+    Python scalars), which ``wire.jit`` and ``wire.trace`` ask for instead of tracing through
+    the call (so ``jit(grad(f))`` compiles grad's graph itself). ``simplified``: the graphs it
+    gives are already ``wire.simplify``'d. ``call(args, kwargs)`` is what calling it does
+    (the eager form, :mod:`wire.api.eager`).
 
     >>> import numpy as np, wire
     >>> df = wire.grad(lambda x: (x ** 3).sum())
@@ -95,30 +102,33 @@ class Transformed:
     """
 
     def __init__(self, fun: Callable, graph_of: Callable, simplified: bool = False,
-                 recipe: Callable | None = None, tower=None):
+                 call: Callable | None = None, recipe: Callable | None = None, tower=None):
         functools.update_wrapper(self, fun, updated=())
         self._graph_of = graph_of
+        self._call = call
         self._recipe = recipe
         self.simplified = simplified
         # (base function, n, simplify): this is grad applied n times to base (see grad)
         self.tower = tower
 
-    def __wire_graph__(self, in_avals, in_tree) -> Graph:
-        return self._graph_of(in_avals, in_tree)
+    def __wire_graph__(self, in_avals, in_tree, weak=()) -> Graph:
+        return self._graph_of(in_avals, in_tree, weak)
 
-    def __wire_recipe__(self, in_avals, in_tree):
+    def __wire_recipe__(self, in_avals, in_tree, weak=()):
         """``(description, base, finish)``: the graph ``base`` traced from the user's
         function, a text saying how it is transformed, and ``finish()`` computing this
         function's graph from it — so ``wire.jit``'s disk cache can name the result before
         deriving it. ``None`` when this transform does not say."""
         if self._recipe is None:
             return None
-        return self._recipe(in_avals, in_tree)
+        return self._recipe(in_avals, in_tree, weak)
 
     @entry_point
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        if self._call is not None:
+            return self._call(args, kwargs)
         leaves, in_tree = tree.flatten(tuple(args))
-        graph = self._graph_of(flat_avals(leaves, in_tree), in_tree)
+        graph = self._graph_of(flat_avals(leaves, in_tree), in_tree, weak_leaves(leaves))
         return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
 
     def __get__(self, obj, objtype=None):  # transformed methods bind like functions
@@ -128,19 +138,10 @@ class Transformed:
         return f"<wire transformed function {getattr(self, '__name__', '?')}>"
 
 
-class _Traced(Transformed):
-    """A transformed function whose function form computes more than one graph (``jacrev``
-    runs a forward pass, then a batched pullback): calling it runs ``fun``; its graph is
-    ``fun`` traced."""
-
-    @entry_point
-    def __call__(self, *args):
-        return self.__wrapped__(*args)
-
-
 def traced(fun: Callable) -> Transformed:
     """``fun`` as a :class:`Transformed` function that runs ``fun`` and whose graph is ``fun``
-    traced.
+    traced (for transforms whose function form computes more than one graph: ``jacrev`` runs
+    a forward pass, then a batched pullback).
 
     >>> import numpy as np, wire
     >>> twice = traced(lambda x: x * 2.0)
@@ -148,7 +149,74 @@ def traced(fun: Callable) -> Transformed:
     ...                                           wire.tree.flatten((np.ones(2),))[1]))
     (array([2., 2.]), 1)
     """
-    return _Traced(fun, lambda in_avals, in_tree: trace_flat(fun, in_avals, in_tree))
+
+    def graph_of(in_avals, in_tree, weak=()):
+        return trace_flat(fun, in_avals, in_tree, weak)
+
+    return Transformed(fun, graph_of, call=lambda args, kwargs: fun(*args, **kwargs))
+
+
+def static_nums(static_argnums) -> tuple[int, ...]:
+    """``static_argnums`` as a tuple of ints (checked)."""
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in nums):
+        raise WireError(f"static_argnums must be ints, got {static_argnums!r}"
+                        f"{at(user_location())}")
+    return nums
+
+
+def check_statics(statics: tuple, args: tuple, what: str, exclude=()) -> frozenset:
+    """The positions of the static arguments of a call with ``args``, checked: present,
+    hashable, not traced (a static value must be known), not in ``exclude`` (argnums)."""
+    n = len(args)
+    out = set()
+    for i in statics:
+        if not -n <= i < n:
+            raise WireError(f"{what}: static_argnums {statics!r} names argument {i}, but the "
+                            f"function was called with {n} positional arguments"
+                            f"{at(user_location(3))}")
+        i %= n
+        if i in exclude:
+            raise WireError(f"{what}: argument {i} is both differentiated (argnums) and static "
+                            f"(static_argnums){at(user_location(3))}")
+        v = args[i]
+        if any(isinstance(x, Tracer) for x in tree.leaves(v)):
+            raise WireError(
+                f"{what}: static argument {i} got a traced value {tree.leaves(v)[0]!r}; a "
+                "static argument must be a concrete Python value. Under wire.jit, mark it "
+                f"static there too (wire.jit(..., static_argnums={i})){at(user_location(3))}")
+        try:
+            hash(v)
+        except TypeError:
+            raise WireError(
+                f"{what}: static argument {i} is a {type(v).__name__}, which is not hashable; "
+                "pass a tuple instead of a list, or make it an ordinary argument"
+                f"{at(user_location(3))}") from None
+        out.add(i)
+    return frozenset(out)
+
+
+def fix_args(f: Callable, args: tuple, kwargs: dict, nums: Sequence[int]) -> Callable:
+    """``f`` as a function of the arguments at positions ``nums`` only: the other positional
+    arguments and the keyword arguments are passed as they are."""
+
+    def g(*dyn):
+        full = list(args)
+        for i, d in zip(nums, dyn):
+            full[i] = d
+        return f(*full, **kwargs)
+
+    return g
+
+
+def graph_through_call(call: Callable) -> Callable:
+    """A ``graph_of`` for transforms with static arguments: the graph is traced through the
+    call (its avals cannot carry the static values; the call checks them)."""
+
+    def graph_of(in_avals, in_tree, weak=()):
+        return trace_flat(lambda *a: call(a, {}), in_avals, in_tree, weak)
+
+    return graph_of
 
 
 def trace_args(f: Callable, args: Sequence) -> Graph:
@@ -310,8 +378,116 @@ def _grad_graph(graph, argnums, has_aux, with_value, simplify) -> Graph:
     return maybe_simplify(derived, simplify)
 
 
-def value_and_grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True):
+def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, static_argnums,
+                tower=None, recipe=None):
+    """The function form of ``grad``/``value_and_grad`` (see :func:`grad`); ``tower``: see
+    :func:`grad` (``(base, n, simplify)``: ``grad`` applied ``n`` times to ``base``)."""
+    statics = static_nums(static_argnums)
+    what = "value_and_grad" if with_value else "grad"
+    by = tower if tower is not None and tower[1] >= TOWER_FROM else None  # Taylor mode
+
+    single = isinstance(argnums, int)
+
+    def by_tower(args):
+        """The tower's value at ``args`` (None where it does not apply: then the derivative
+        of the inner function's eager trace). The base function is traced abstractly, so
+        one that reads a traced value (a Python ``if``) goes the eager way."""
+        leaves, in_tree = tree.flatten(tuple(args))
+        if len(leaves) != 1:
+            return None
+        try:
+            g = tower_graph(by[0], by[1], flat_avals(leaves, in_tree), in_tree, simplify,
+                            weak_leaves(leaves))
+        except TracerBoolError:
+            return None
+        return None if g is None else run(g, leaves)
+
+    def call(args, kwargs):
+        if by is not None and not kwargs and len(args) == 1:
+            out = by_tower(args)
+            if out is not None:
+                return out
+        n = len(args)
+        if single and 0 <= argnums < n:  # the common case, checked cheaply
+            nums = (argnums,)
+        else:
+            nums = _normalize_argnums(argnums, n)
+        if statics:
+            check_statics(statics, args, what, exclude=nums)
+        dyn = tuple([args[i] for i in nums])
+        if all(type(a) is np.ndarray for a in dyn):  # plain arrays: nothing to flatten
+            leaves, dyn_tree = list(dyn), _flat_tree(len(dyn))
+        else:
+            leaves, dyn_tree = tree.flatten(dyn)
+        avals = flat_avals(leaves, dyn_tree)
+        for a in avals:
+            if a.dtype.kind not in "fc":
+                check_differentiable(avals, dyn_tree, nums, what)
+        graph, lifted = trace_eager(fix_args(f, args, kwargs, nums), leaves, dyn_tree, avals,
+                                    weak=weak_leaves(leaves), diff=range(len(leaves)))
+        dgraph = eager_grad_graph(graph, 0 if single else tuple(range(len(nums))), has_aux,
+                                  with_value, simplify)
+        return run(dgraph, leaves + lifted)
+
+    if statics:
+        graph_of = graph_through_call(call)
+    else:
+        def graph_of(in_avals, in_tree, weak=()):
+            if by is not None:
+                g = tower_graph(by[0], by[1], in_avals, in_tree, simplify, weak)
+                if g is not None:
+                    return g
+            return grad_graph(trace_flat(f, in_avals, in_tree, weak), argnums, has_aux,
+                              with_value, simplify)
+
+    return Transformed(f, graph_of, simplified=simplify, call=call,
+                       recipe=None if statics else recipe, tower=tower)
+
+
+def check_differentiable(avals, dyn_tree, nums, what: str) -> None:
+    """A ``NonDifferentiableError`` naming the argument (and leaf) of a non-float input."""
+    trees = arg_trees(dyn_tree)
+    k = 0
+    for a, t in zip(nums, trees):
+        paths = None
+        for j in range(t.num_leaves):
+            aval = avals[k + j]
+            if aval.dtype.kind not in "fc":
+                paths = paths or tree.leaf_paths(t)
+                where_ = f"argument {a}" + ("" if paths[j] == "<root>" else f" leaf {paths[j]}")
+                raise NonDifferentiableError(
+                    f"{what} with respect to {where_} of dtype {aval.dtype} ({aval!r}): "
+                    f"derivatives need floating-point inputs; pass x.astype(float)"
+                    f"{at(user_location(3))}"
+                )
+        k += t.num_leaves
+
+
+EAGER_SIMPLIFY_LIMIT = 20_000
+"""Derivative graphs of an eager call larger than this many nodes get simplify's linear
+passes only (dead code, constant folding, the rewrite rules, common subexpressions) and not
+its collecting of like terms, whose cost grows fastest and which rarely pays for a graph run
+once or a few times (a 10 000-op chain: 3.1 s of collecting for no faster evaluation)."""
+
+
+def _eager_grad(graph, argnums, has_aux, with_value, simplify) -> Graph:
+    dgraph = _grad_graph.__wrapped__(graph, argnums, has_aux, with_value, False)
+    if not simplify:
+        return dgraph
+    if len(dgraph) <= EAGER_SIMPLIFY_LIMIT:
+        return run_simplify(dgraph, DERIVATIVES)
+    return pipe(dgraph, dce, primitive_passes, fold_constants, rewrite(DERIVATIVES), cse)
+
+
+eager_grad_graph = Memo(_eager_grad)
+
+
+def value_and_grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True,
+                   static_argnums=()):
     """``f``'s value and gradient with respect to ``argnums``, from one trace.
+
+    Other positional arguments and keyword arguments are passed to ``f`` as they are (not
+    differentiated); ``static_argnums`` also keeps them out of ``jit``'s traced arguments.
 
     >>> import numpy as np, wire
     >>> wire.value_and_grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0]))
@@ -319,19 +495,18 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True
     """
     if isinstance(f, Graph):
         return grad_graph(f, argnums, has_aux, True, simplify)
-
-    def graph_of(in_avals, in_tree):
-        return grad_graph(trace_flat(f, in_avals, in_tree), argnums, has_aux, True, simplify)
-
     recipe = _grad_recipe(f, argnums, has_aux, True, simplify)
-    return Transformed(f, graph_of, simplified=simplify, recipe=recipe)
+    return _derivative(f, argnums, has_aux, True, simplify, static_argnums, recipe=recipe)
 
 
-def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True):
+def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True, static_argnums=()):
     """The gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``.
 
     Composes to any order; ``f`` may take and return pytrees; a ``Graph`` gives a ``Graph``.
     The derivative graph is simplified (``wire.simplify``) unless ``simplify=False``.
+    Arguments outside ``argnums`` and keyword arguments are passed to ``f`` as they are, as
+    in autograd and JAX: an integer can slice, a Python ``if`` can read a traced value
+    (called on concrete values, the trace knows them; see ``docs/eager.md``).
 
     ``grad`` nested ``n`` times on a function of one scalar is its ``n``-th derivative: from
     the third on, it is computed in Taylor mode from ``f`` itself (one series of order ``n``,
@@ -343,27 +518,22 @@ def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True):
     array(1.)
     >>> wire.grad(wire.grad(wire.grad(lambda x: x ** 4)))(1.0)
     array(24.)
+    >>> X = np.arange(12.0).reshape(6, 2)
+    >>> wire.grad(lambda w, i: wnp.sum(X[2 * i:2 * i + 2] @ w))(np.ones(2), 1)
+    array([10., 12.])
     """
     if isinstance(f, Graph):
         return grad_graph(f, argnums, has_aux, False, simplify)
     tower = None
-    if type(argnums) is int and argnums == 0 and not has_aux:
+    if type(argnums) is int and argnums == 0 and not has_aux and not static_argnums:
         inner = getattr(f, "tower", None) if isinstance(f, Transformed) else None
         base, n, _ = inner if inner is not None and inner[2] == simplify else (f, 0, simplify)
         tower = (base, n + 1, simplify)
-
-    def graph_of(in_avals, in_tree):
-        if tower is not None and tower[1] >= TOWER_FROM:
-            g = tower_graph(tower[0], tower[1], in_avals, in_tree, simplify)
-            if g is not None:
-                return g
-        return grad_graph(trace_flat(f, in_avals, in_tree), argnums, has_aux, False, simplify)
-
     # the disk cache's name for the result (not for a Taylor-mode tower: jit then names
     # it by the graph itself)
     recipe = (_grad_recipe(f, argnums, has_aux, False, simplify)
               if tower is None or tower[1] < TOWER_FROM else None)
-    return Transformed(f, graph_of, simplified=simplify, recipe=recipe, tower=tower)
+    return _derivative(f, argnums, has_aux, False, simplify, static_argnums, tower, recipe)
 
 
 def _grad_recipe(f, argnums, has_aux, with_value, simplify):
@@ -371,11 +541,11 @@ def _grad_recipe(f, argnums, has_aux, with_value, simplify):
     what = f"grad(argnums={argnums!r}, has_aux={has_aux}, value={with_value}, " \
            f"simplify={simplify})"
 
-    def recipe(in_avals, in_tree):
+    def recipe(in_avals, in_tree, weak=()):  # weak: positions of Python-scalar leaves
         inner = getattr(f, "__wire_recipe__", None)
-        found = inner(in_avals, in_tree) if inner is not None else None
+        found = inner(in_avals, in_tree, weak) if inner is not None else None
         if found is None:
-            base = trace_flat(f, in_avals, in_tree)
+            base = trace_flat(f, in_avals, in_tree, weak)
             return what, base, lambda: grad_graph(base, argnums, has_aux, with_value, simplify)
         desc, base, finish = found
         return (f"{what} of {desc}", base,
@@ -390,13 +560,13 @@ def _grad_recipe(f, argnums, has_aux, with_value, simplify):
 TOWER_FROM = 3
 
 
-def tower_graph(base: Callable, n: int, in_avals, in_tree, simplify: bool = True):
+def tower_graph(base: Callable, n: int, in_avals, in_tree, simplify: bool = True, weak=()):
     """The graph of ``grad`` applied ``n`` times to ``base`` at one scalar float argument, by
     Taylor mode (``None`` when ``base`` is not a function of one scalar to one scalar, or
     the argument is not a float scalar: ``grad`` then differentiates the inner graph)."""
     if len(in_avals) != 1 or in_avals[0].shape != () or in_avals[0].dtype.kind != "f":
         return None
-    graph = trace_flat(base, in_avals, in_tree)
+    graph = trace_flat(base, in_avals, in_tree, weak)
     if len(graph.outputs) != 1 or graph.out_tree != tree.LEAF:
         return None
     out = graph.outputs[0].aval
@@ -426,9 +596,9 @@ def elementwise_grad(f, argnums=0, *, simplify: bool = True):
     if isinstance(f, Graph):
         return grad_graph(_summed(f), argnums, False, False, simplify)
 
-    def graph_of(in_avals, in_tree):
-        return grad_graph(_summed(trace_flat(f, in_avals, in_tree)), argnums, False, False,
-                          simplify)
+    def graph_of(in_avals, in_tree, weak=()):
+        return grad_graph(_summed(trace_flat(f, in_avals, in_tree, weak)), argnums, False,
+                          False, simplify)
 
     return Transformed(f, graph_of, simplified=simplify)
 

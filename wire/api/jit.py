@@ -31,7 +31,7 @@ from ..tree import strict_key
 from ..core.debug import _NANS
 from ..errors import WireError, at, user_location
 from ..ir import Graph
-from ..core import Tracer, call_graph_flat, flat_avals, trace_flat
+from ..core import Tracer, call_graph_flat, flat_avals, trace_flat, weak_leaves
 from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
 from ..runtime.compiler import compile_graph
 from . import diskcache
@@ -46,12 +46,14 @@ _SLOW = object()  # first element of every non-fast-path key; fast keys never st
 _PY_FLOAT = object()  # a Python float argument in a fast-path key
 
 
-def _slow_key(in_tree, avals, statics) -> tuple:
+def _slow_key(in_tree, avals, statics, weak=()) -> tuple:
     """The cache key of a call off the fast path: the arguments' structure (strictly: a dict
     is not a list, ``{1: x}`` is not ``{1.0: x}``), every leaf's shape and dtype, and the
     static values, keyed so that ``==`` does not merge what traces differently (``2`` and
-    ``2.0``, ``0.0`` and ``-0.0``, ``(1,)`` and ``(1.0,)``)."""
-    return (_SLOW, in_tree, tuple(avals), strict_key(tuple((i, v) for i, _, v in statics)))
+    ``2.0``, ``0.0`` and ``-0.0``, ``(1,)`` and ``(1.0,)``); ``weak``: the positions of the
+    weakly typed leaves (Python scalars promote like NEP 50's weak scalars)."""
+    return (_SLOW, in_tree, tuple(avals), strict_key(tuple((i, v) for i, _, v in statics)),
+            tuple(weak))
 
 
 def _simplify(graph: Graph) -> Graph:
@@ -246,16 +248,18 @@ class Jitted:
             # floats, which the key's length says
             key = tuple(v for x, a in zip(dyn, avals) for v in (
                 (a.shape, a.dtype) if type(x) is _ndarray else (_PY_FLOAT, _PY_FLOAT)))
+            weak = tuple(i for i, x in enumerate(dyn) if type(x) is float)  # (NEP 50)
         else:
-            key = _slow_key(in_tree, avals, statics)
+            weak = weak_leaves(leaves)  # Python scalars promote weakly (NEP 50)
+            key = _slow_key(in_tree, avals, statics, weak)
         entry = self._cache.get(key)
         if entry is not None:
             return entry, None, leaves, has_tracer
         entry = None
         if self.disk_cache and not has_tracer and diskcache.enabled():
-            entry = self._from_disk(avals, in_tree, statics, bool(kwargs))
+            entry = self._from_disk(avals, in_tree, statics, bool(kwargs), weak)
         if entry is None:
-            graph = self._trace(avals, in_tree, statics, bool(kwargs))
+            graph = self._trace(avals, in_tree, statics, bool(kwargs), weak)
             if graph.free_vars:  # closes over values of an enclosing trace: never cached
                 return None, graph, leaves, has_tracer
             if not (self._graphs_simplified and not statics and not kwargs):
@@ -273,19 +277,21 @@ class Jitted:
                     self._cache.popitem(last=False)
         return entry, None, leaves, has_tracer
 
-    def _from_disk(self, avals, in_tree, statics, has_kwargs: bool) -> _Entry | None:
+    def _from_disk(self, avals, in_tree, statics, has_kwargs: bool,
+                   weak=()) -> _Entry | None:
         """An entry for a new signature whose code is named on disk: loaded from there when
         present (no derivation, simplification or code generation), else computed and given
-        the key to store its code under once compiled. ``None``: nothing to name it by."""
+        the key to store its code under once compiled. ``None``: nothing to name it by.
+        ``weak``: positions of the weakly typed leaves (in the traced base graph's digest)."""
         recipe = None
         if not statics and not has_kwargs:
             ask = getattr(self.fun, "__wire_recipe__", None)
-            recipe = ask(avals, in_tree) if ask is not None else None
+            recipe = ask(avals, in_tree, weak) if ask is not None else None
         if recipe is not None:
             what, base, finish = recipe
             make = finish if self._graphs_simplified else (lambda: _simplify(finish()))
         else:
-            base = self._trace(avals, in_tree, statics, has_kwargs)
+            base = self._trace(avals, in_tree, statics, has_kwargs, weak)
             what = "trace"
             simplified = self._graphs_simplified and not statics and not has_kwargs
             make = (lambda: base) if simplified else (lambda: _simplify(base))
@@ -300,10 +306,10 @@ class Jitted:
         entry.fn = fn
         return entry
 
-    def _trace(self, avals, in_tree, statics, has_kwargs: bool) -> Graph:
+    def _trace(self, avals, in_tree, statics, has_kwargs: bool, weak=()) -> Graph:
         fun = self.fun
         if not statics and not has_kwargs:  # a transformed function gives its graph itself
-            return trace_flat(fun, avals, in_tree)
+            return trace_flat(fun, avals, in_tree, weak)
 
         def with_statics(dyn, kwargs):
             full = list(dyn)
@@ -312,8 +318,8 @@ class Jitted:
             return fun(*full, **kwargs)
 
         if has_kwargs:
-            return trace_flat(with_statics, avals, in_tree)
-        return trace_flat(lambda *dyn: with_statics(dyn, {}), avals, in_tree)
+            return trace_flat(with_statics, avals, in_tree, weak)
+        return trace_flat(lambda *dyn: with_statics(dyn, {}), avals, in_tree, weak)
 
     def _call_slow(self, args, kwargs):
         entry, graph, leaves, has_tracer = self._entry(args, kwargs)
@@ -327,15 +333,15 @@ class Jitted:
     # ---- the graph protocol (wire.core.trace_flat): jit(jit(f)), grad(jit(f))
     simplified = True  # the graphs it gives went through wire.simplify
 
-    def __wire_graph__(self, in_avals, in_tree) -> Graph:
+    def __wire_graph__(self, in_avals, in_tree, weak=()) -> Graph:
         """The simplified graph at arguments of these avals (cached like a call's)."""
         if self.static_argnums:  # arguments include static values: trace the call itself
-            return trace_flat(lambda *a: self(*a), in_avals, in_tree)
-        key = _slow_key(in_tree, in_avals, ())
+            return trace_flat(lambda *a: self(*a), in_avals, in_tree, weak)
+        key = _slow_key(in_tree, in_avals, (), tuple(weak))
         entry = self._cache.get(key)
         if entry is not None:
             return entry.graph
-        graph = self._trace(in_avals, in_tree, (), False)
+        graph = self._trace(in_avals, in_tree, (), False, tuple(weak))
         if graph.free_vars:
             return graph
         if not self._graphs_simplified:

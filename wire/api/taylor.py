@@ -191,7 +191,7 @@ def taylor(f, order: int, argnums: int = 0, *, simplify: bool = True):
     if isinstance(f, Graph):
         return taylor_graph(f, order, argnums, simplify)
 
-    def graph_of(in_avals, in_tree):
-        return taylor_graph(trace_flat(f, in_avals, in_tree), order, argnums, simplify)
+    def graph_of(in_avals, in_tree, weak=()):
+        return taylor_graph(trace_flat(f, in_avals, in_tree, weak), order, argnums, simplify)
 
     return Transformed(f, graph_of, simplified=simplify)

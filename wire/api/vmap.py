@@ -13,11 +13,17 @@ mapped), or a pytree *prefix* of the arguments (a tuple with one entry per posit
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import tree
-from .grad import Transformed
+from .concrete import BatchedDecision
+from .eager import Memo, run, trace_eager
+from .grad import Transformed, check_statics, fix_args, graph_through_call, static_nums
 from ..errors import WireError, at, user_location
 from ..ir import Aval, Graph
-from ..core import trace_flat
+from ..core import Tracer, call_graph_flat, current_trace, flat_avals, trace_flat, weak_leaves
+from ..ops.indexing import getitem
+from ..ops.layout import concatenate
 from ..transforms.vmap import vmap_flat
 
 # --------------------------------------------------------------------------- axis specs
@@ -71,12 +77,14 @@ def in_axes_per_leaf(in_axes, in_tree: tree.TreeDef) -> list:
     return prefix_axes(in_axes, in_tree, "in_axes")
 
 
-def _leaf_names(in_tree: tree.TreeDef) -> list[str]:
-    """``"argument 1['w']"``-style names of the leaves of a positional-argument tree."""
+def _leaf_names(in_tree: tree.TreeDef, positions=None) -> list[str]:
+    """``"argument 1['w']"``-style names of the leaves of a positional-argument tree
+    (``positions``: the argument numbers of its children, when some were left out)."""
     names = []
     for i, child in enumerate(in_tree.children):
+        k = i if positions is None else positions[i]
         for p in tree.leaf_paths(child):
-            names.append(f"argument {i}" + ("" if p == "<root>" else p))
+            names.append(f"argument {k}" + ("" if p == "<root>" else p))
     return names
 
 
@@ -179,13 +187,18 @@ def _insert(aval: Aval, d: int, size: int, name: str) -> tuple:
     return aval.shape[:d] + (size,) + aval.shape[d:]
 
 
-def vmap(f, in_axes=0, out_axes=0, axis_size=None):
+def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=()):
     """Vectorise ``f`` over a batch axis of its arguments (JAX semantics).
 
     ``in_axes``: int, None or a pytree prefix of the positional arguments (a tuple with one
     entry per argument); ``out_axes`` likewise for the result; ``axis_size`` is needed only
-    when no argument is mapped. A ``Graph`` gives the batched ``Graph`` (then ``axis_size`` is
-    required). Composes with ``grad``, ``jvp``, ``jit`` and with itself.
+    when no argument is mapped. ``static_argnums`` arguments and keyword arguments are passed
+    to ``f`` as they are, unmapped. A ``Graph`` gives the batched ``Graph`` (then
+    ``axis_size`` is required). Composes with ``grad``, ``jvp``, ``jit`` and with itself.
+
+    Called on concrete values, Python control flow in ``f`` may read traced values: where the
+    examples agree the trace follows their branch, and where they differ the examples are
+    split into groups that agree, each group vectorised on its own.
 
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> wire.vmap(lambda x, y: wnp.dot(x, y), in_axes=(0, None))(np.eye(2), np.array([1.0, 2.0]))
@@ -194,15 +207,118 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None):
     >>> per_example = wire.vmap(wire.grad(loss), in_axes=(None, 0))
     >>> per_example(np.zeros(3), np.ones((5, 3))).shape
     (5, 3)
+    >>> wire.vmap(lambda x: x if x > 0 else -x)(np.array([-1.0, 2.0, -3.0]))
+    array([1., 2., 3.])
     """
     if isinstance(f, Graph):
         return vmap_graph(f, in_axes, out_axes, axis_size)
+    statics = static_nums(static_argnums)
 
-    def graph_of(avals, in_tree):
+    def graph_of(avals, in_tree, weak=()):
         names = _leaf_names(in_tree)
         axes = in_axes_per_leaf(in_axes, in_tree)
         dims, size, ex = batch_plan(avals, axes, names, axis_size)
-        graph = trace_flat(f, ex, in_tree)
+        graph = trace_flat(f, ex, in_tree, weak)
         return vmap_flat(graph, dims, size, _out_dims(out_axes, graph))
 
-    return Transformed(f, graph_of)
+    def call(args, kwargs):
+        return _vmap_call(f, in_axes, out_axes, axis_size, statics, args, kwargs)
+
+    return Transformed(f, graph_through_call(call) if statics else graph_of, call=call)
+
+
+def _vmap_graph(graph: Graph, dims: tuple, size: int, out_dims: tuple) -> Graph:
+    return vmap_flat(graph, list(dims), size, list(out_dims))
+
+
+_EAGER_VMAP = Memo(_vmap_graph)
+
+
+def _vmap_call(f, in_axes, out_axes, axis_size, statics, args, kwargs):
+    """``vmap(f)(*args, **kwargs)``: an eager trace at one example's shapes, batched."""
+    static = check_statics(statics, args, "vmap")
+    nums = [i for i in range(len(args)) if i not in static]
+    dyn = tuple(args[i] for i in nums)
+    leaves, dyn_tree = tree.flatten(dyn)
+    spec = in_axes
+    if static and isinstance(in_axes, (tuple, list)) and len(in_axes) == len(args):
+        spec = tuple(in_axes[i] for i in nums)
+    axes = in_axes_per_leaf(spec, dyn_tree)
+    dims, size, ex = batch_plan(flat_avals(leaves, dyn_tree), axes,
+                                _leaf_names(dyn_tree, nums), axis_size)
+    outer = current_trace()
+    outer = outer.concrete_state() if outer is not None else None
+    level = 0 if outer is None else len(outer.values.sizes)
+    try:
+        graph, lifted = trace_eager(fix_args(f, args, kwargs, nums), leaves, dyn_tree, ex,
+                                    weak=weak_leaves(leaves), axes=dims, size=size)
+    except BatchedDecision as e:
+        groups = _groups(e, level, size)
+        if groups is None:
+            raise
+        return _split_call(f, in_axes, out_axes, statics, args, kwargs, nums, leaves, dyn_tree,
+                           dims, groups)
+    out_dims = tuple(_out_dims(out_axes, graph))
+    batched = _EAGER_VMAP(graph, tuple(dims) + (None,) * len(lifted), size, out_dims)
+    return run(batched, leaves + lifted)
+
+
+def _groups(e: BatchedDecision, level: int, size: int):
+    """The examples of the ``vmap`` at batch ``level`` grouped by their answer to the
+    question that raised ``e``, or None when the answer also varies along an enclosing
+    ``vmap``'s axis (that one must split first)."""
+    answers = e.answers
+    sizes = e.values.sizes
+    if len(sizes) <= level or sizes[level] != size:
+        return None
+    answers = answers.reshape((int(np.prod(sizes[:level], dtype=np.int64)),) + answers.shape[level:])
+    if not all(np.array_equal(answers[0], a, equal_nan=a.dtype.kind in "fc") for a in answers[1:]):
+        return None
+    found: dict = {}
+    for j in range(size):
+        a = np.ascontiguousarray(answers[0][j])
+        found.setdefault((a.dtype.str, a.shape, a.tobytes()), []).append(j)
+    return list(found.values())
+
+
+def _take(x, idx: np.ndarray, axis: int):
+    if not isinstance(x, Tracer):
+        return np.take(np.asarray(x), idx, axis=axis)
+    spec = (("s", None, None, None),) * axis + (("a", 0),)
+    return getitem(x, [idx], spec)
+
+
+def _split_call(f, in_axes, out_axes, statics, args, kwargs, nums, leaves, dyn_tree, dims,
+                groups):
+    """``vmap(f)`` run group by group (examples that agree on a Python decision), the
+    results put back in the examples' order."""
+    outs = []
+    for idx in groups:
+        idx = np.asarray(idx, dtype=np.intp)
+        sub = [leaf if d is None else _take(leaf, idx, d) for leaf, d in zip(leaves, dims)]
+        full = list(args)
+        for i, a in zip(nums, tree.unflatten(dyn_tree, sub)):
+            full[i] = a
+        outs.append(_vmap_call(f, in_axes, out_axes, len(idx), statics, tuple(full), kwargs))
+    flat = [tree.flatten(o) for o in outs]
+    out_tree = flat[0][1]
+    if any(t != out_tree for _, t in flat):
+        raise WireError(
+            "vmap: examples that took different Python branches returned results of "
+            f"different structures ({out_tree!r} and others); make every branch return the "
+            f"same structure{at(user_location(3))}")
+    order = np.argsort(np.concatenate(groups), kind="stable")
+    axes = prefix_axes(out_axes, out_tree, "out_axes")
+    result = []
+    for k, d in enumerate(axes):
+        parts = [leaves_[k] for leaves_, _ in flat]
+        if d is None:
+            result.append(parts[0])
+            continue
+        ndim = len(parts[0].shape) if isinstance(parts[0], Tracer) else np.ndim(parts[0])
+        d %= ndim
+        if all(not isinstance(p, Tracer) for p in parts):
+            result.append(np.take(np.concatenate(parts, axis=d), order, axis=d))
+        else:
+            result.append(_take(concatenate(parts, d), order, d))
+    return tree.unflatten(out_tree, result)

@@ -12,19 +12,34 @@ from .evaluate import evaluate_flat, plan_for
 from .primitive import Primitive, proj_p
 from .tracer import (
     _ARRAY_TYPES,
+    ConcreteValues,
+    TraceState,
     TraceTag,
     Tracer,
+    WeakTracer,
+    arg_node,
+    arg_tracers,
     bind,
+    close_graph,
+    constant_value,
+    eager_arg_node,
+    current_trace,
     flat_avals,
     leaf_aval,
+    open_trace,
+    output_nodes,
     to_node,
     to_tracer,
     trace,
     trace_flat,
+    weak_leaves,
 )
+from .values import node_values, toposort_from
 
 __all__ = [
-    "Primitive", "TraceTag", "Tracer", "bind", "call_graph_flat", "debug_nans",
-    "evaluate_flat", "flat_avals", "leaf_aval", "nans_enabled", "plan_for", "proj_p",
-    "to_node", "to_tracer", "trace", "trace_flat",
+    "ConcreteValues", "Primitive", "TraceState", "TraceTag", "Tracer", "WeakTracer",
+    "arg_node", "arg_tracers", "bind", "call_graph_flat", "close_graph", "constant_value",
+    "current_trace", "debug_nans", "eager_arg_node", "evaluate_flat", "flat_avals", "leaf_aval", "nans_enabled",
+    "node_values", "open_trace", "output_nodes", "plan_for", "proj_p", "to_node", "to_tracer",
+    "toposort_from", "trace", "trace_flat", "weak_leaves",
 ]

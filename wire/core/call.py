@@ -10,7 +10,7 @@ from ..errors import ShapeError, WireError, at, user_location
 from ..ir import Graph, dead_arg, substitute_map, toposort
 from .evaluate import evaluate_flat
 from .locations import current_table, record_mapping
-from .tracer import Tracer, check_leaks, to_node
+from .tracer import Tracer, check_leaks, current_trace, to_node
 
 
 def call_graph_flat(graph: Graph, leaves: list):
@@ -18,13 +18,27 @@ def call_graph_flat(graph: Graph, leaves: list):
 
     Inlining (any leaf is a tracer, or the graph closes over nodes of an enclosing trace)
     substitutes the leaves for the graph's inputs and returns tracers, so calling a
-    transformed graph inside another trace just adds its nodes there.
+    transformed graph inside another trace just adds its nodes there. The tracers belong to
+    the innermost trace among the leaves' (or the current one), so an eager trace keeps
+    knowing their values; NumPy arrays among the leaves are lifted there like any operand.
     """
     if len(leaves) != len(graph.inputs):
         raise WireError(f"graph takes {len(graph.inputs)} inputs, got {len(leaves)}"
                         + at(user_location()))
-    if any(isinstance(x, Tracer) for x in leaves) or graph.free_vars:
-        nodes = [to_node(x) for x in leaves]
+    state = None
+    traced = False
+    for x in leaves:
+        if isinstance(x, Tracer):
+            traced = True
+            s = x._state
+            if s is not None and (state is None or s.depth > state.depth):
+                state = s
+    if traced or graph.free_vars:
+        if state is None:
+            state = current_trace()
+        values = None if state is None else state.values
+        nodes = [to_node(x) if values is None or isinstance(x, Tracer) else values.lift(x)
+                 for x in leaves]
         if current_table() is None:  # not inside a trace: tracers here may be leaked ones
             order = toposort(nodes + list(graph.free_vars))
             if any(dead_arg(n) for n in order):
@@ -37,5 +51,5 @@ def call_graph_flat(graph: Graph, leaves: list):
                 )
         new = substitute_map(list(graph.outputs), dict(zip(graph.inputs, nodes)), graph.nodes)
         record_mapping(graph, new)  # the enclosing trace reports the inlined graph's lines
-        return [Tracer(new[o]) for o in graph.outputs]
+        return [Tracer(new[o], state) for o in graph.outputs]
     return evaluate_flat(graph, leaves)

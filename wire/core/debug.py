@@ -15,7 +15,9 @@ Two ways to turn it on::
     with wire.debug_nans():        # only inside the block (restored on exit)
         ...
 
-Integer and boolean values are never checked. Inputs holding NaN are not an error by
+Eager calls of ``wire.numpy`` functions on concrete arrays are checked too: the first one
+that makes a NaN or an Inf from finite operands raises, naming the primitive and the user's
+line. Integer and boolean values are never checked. Inputs holding NaN are not an error by
 themselves; the error is raised at the first operation whose result is non-finite, and says
 if that operation's operands were already non-finite.
 """
@@ -119,6 +121,16 @@ def raise_nonfinite(node, what: str, operands, value, loc=None) -> None:
     raise FloatingPointError(
         f"debug_nans: {prim}{'[' + params + ']' if params else ''} produced {what}: output "
         f"{_describe_value(value)} from operands {ins}{note}; traced at {where}"
+    )
+
+
+def raise_eager_nonfinite(name: str, what: str, operands, value, loc: str) -> None:
+    """Raise the ``FloatingPointError`` for primitive ``name`` applied eagerly (to concrete
+    arrays, outside any trace) whose value has ``what`` (NaN/Inf), at the user's ``loc``."""
+    ins = ", ".join(_describe_value(v) for v in operands if not callable(v)) or "none"
+    raise FloatingPointError(
+        f"debug_nans: {name} produced {what}: output {_describe_value(value)} from operands "
+        f"{ins}; called at {loc}"
     )
 
 

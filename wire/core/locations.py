@@ -24,7 +24,6 @@ trace" state wire has, and no result depends on them — only reported locations
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 
 from ..ir import nested_locs
@@ -33,10 +32,10 @@ _RECORD: contextvars.ContextVar = contextvars.ContextVar("wire_locations", defau
 _SITE: contextvars.ContextVar = contextvars.ContextVar("wire_site", default=None)
 
 
-@contextlib.contextmanager
-def recording():
+class recording:
     """Collect ``{node: "file:line"}`` for the nodes made or found inside the block (the first
-    location wins); yields the dict being filled.
+    location wins); yields the dict being filled. (A class, not a generator: every eager
+    call opens one.)
 
     >>> import wire, numpy as np
     >>> with recording() as table:
@@ -44,12 +43,17 @@ def recording():
     >>> table[y.node].split(":")[0]
     '<doctest wire.core.locations.recording[1]>'
     """
-    table: dict = {}
-    token = _RECORD.set(table)
-    try:
-        yield table
-    finally:
-        _RECORD.reset(token)
+
+    __slots__ = ("table", "_token")
+
+    def __enter__(self) -> dict:
+        self.table = {}
+        self._token = _RECORD.set(self.table)
+        return self.table
+
+    def __exit__(self, *exc):
+        _RECORD.reset(self._token)
+        return False
 
 
 def current_table():
@@ -57,15 +61,21 @@ def current_table():
     return _RECORD.get()
 
 
-@contextlib.contextmanager
-def site(loc):
+class site:
     """Inside the block, nodes ``bind`` makes are located at ``loc`` (a node's location,
     while a transform runs that node's rule) instead of at the caller's line."""
-    token = _SITE.set(loc)
-    try:
-        yield
-    finally:
-        _SITE.reset(token)
+
+    __slots__ = ("loc", "_token")
+
+    def __init__(self, loc):
+        self.loc = loc
+
+    def __enter__(self):
+        self._token = _SITE.set(self.loc)
+
+    def __exit__(self, *exc):
+        _SITE.reset(self._token)
+        return False
 
 
 def current_site():

@@ -136,12 +136,22 @@ def elementwise_shape(name, out_dtype=None):
 
     def rule(*avals, **params):
         first = avals[0]
-        if out_dtype is None and first.shape is not None:
+        if first.shape is not None:
             for a in avals:
                 if a is not first:
                     break
-            else:
-                return first  # one aval throughout (the common case): nothing to broadcast
+            else:  # one aval throughout (the common case): nothing to broadcast
+                if out_dtype is None:
+                    return first
+                dt = out_dtype(first.dtype)
+                return first if dt == first.dtype else make_aval(first.shape, dt)
+            if out_dtype is None and len(avals) == 2:  # an array and a scalar of its dtype
+                second = avals[1]
+                if second.dtype is first.dtype and second.shape is not None:
+                    if second.shape == ():
+                        return first
+                    if first.shape == ():
+                        return second
         shape = broadcast_shapes(*[a.shape for a in avals], op=name)
         dtypes = [a.dtype for a in avals]
         if out_dtype:

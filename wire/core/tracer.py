@@ -1,12 +1,12 @@
 """Tracers and tracing: how Python functions become graphs.
 
 A ``Tracer`` is a symbolic array: it wraps an interned ``Node`` and overloads Python's
-operators and NumPy's protocols so that computing with it builds new nodes. There is no
-trace stack and no global "current graph": ``bind`` makes a node from its operands alone.
-Tracing ``f`` (:func:`trace`) calls it on fresh argument nodes carrying a tag unique to that
-trace, then renames them to positional graph inputs. Nodes of an enclosing trace that ``f``
-closes over keep their own tag, so an inner transform treats them as constants — which is
-all it takes to keep nested derivatives (``grad(grad(f))``) from confusing their variables.
+operators and NumPy's protocols so that computing with it builds new nodes; ``bind`` makes a
+node from its operands alone. Tracing ``f`` (:func:`trace`) calls it on fresh argument nodes
+carrying a tag unique to that trace, then renames them to positional graph inputs. Nodes of an
+enclosing trace that ``f`` closes over keep their own tag, so an inner transform treats them as
+constants — which is all it takes to keep nested derivatives (``grad(grad(f))``) from
+confusing their variables.
 
 When a trace closes, its tag is marked *done*: a tracer of its arguments kept beyond the call
 (in a list, a global) is then a leaked tracer, and using it — in ``bind``, in a later trace,
@@ -15,16 +15,31 @@ was made and where it is used. The one legitimate use of a finished trace's trac
 custom rule's closure (``grad`` traces first, then runs the rules): while a rule runs, those
 tracers stand for the custom call's current operands (:func:`call_rebound`).
 
-The "current trace" state is two ``contextvars.ContextVar`` s, each set by a ``with`` block and
-gone when it exits, per thread: the location table the innermost trace fills
-(:mod:`wire.core.locations`) and the rebound values of a running custom rule (here). No
-result depends on the first; the second only lets a rule see its own closure.
+*The open trace.* A ``ContextVar`` holds the innermost open trace (a :class:`TraceState`): its
+nesting depth, its tag, the trace it runs inside and, for eager traces, the concrete values
+behind its tracers (a tracer carries its state, ``Tracer._state``). Two more ``ContextVar`` s,
+each set by a ``with`` block and gone when it exits: the location table the innermost trace
+fills (:mod:`wire.core.locations`) and the rebound values of a running custom rule (here).
+No result depends on the location table; the rebound values only let a rule see its closure.
+
+*Concrete tracing.* Transforms called on concrete values outside ``jit`` (``wire.grad(f)(x)``)
+trace with a :class:`ConcreteValues` object on the state: Python's ``if``/``while``,
+``int()``, ``float()``, ``.item()`` and ``__index__`` on a tracer then read its value, which is
+computed only when asked (a trace with no such decision computes nothing). The same object
+*lifts* the NumPy arrays that meet a tracer (closed-over data, non-differentiated arguments)
+to extra inputs of the graph, so the graph is keyed by its structure and reused when only the
+data changes. Under ``jit`` and ``wire.trace`` tracing is abstract and those conversions
+raise :class:`wire.TracerBoolError` with the alternatives.
 """
 
 from __future__ import annotations
 
+import abc
 import contextvars
 import functools
+import operator
+import struct
+import weakref
 from typing import Callable
 
 import numpy as np
@@ -41,14 +56,153 @@ from ..errors import (
 from ..ir import Aval, Graph, Node, TraceTag, arg_node, arg_op, aval_of, const_node, const_op
 from ..ir import adopt_sub_graph_locs, gc_paused, input_node, input_op, make_node, nested_locs
 from ..ir import substitute_map, toposort
+from .debug import _NANS, nonfinite, raise_eager_nonfinite
 from .locations import _RECORD, _SITE, recording, site
+from .values import node_values
 from .primitive import proj_p
 
 _ARRAY_TYPES = (np.ndarray, np.generic, int, float, complex, bool)
+_WEAK_TYPES = frozenset((int, float, complex, bool))  # Python scalars: weakly typed (NEP 50)
+
+
+# --------------------------------------------------------------------------- trace states
+
+
+class ConcreteValues(abc.ABC):
+    """What an eager trace knows about values (implemented in ``wire.api.concrete``).
+
+    ``lift(x)`` is the node standing for a concrete operand ``x`` that meets a tracer (an
+    extra graph input for a NumPy array, a constant otherwise); ``concrete(tracer, what,
+    drops)`` is the tracer's value for a Python conversion named ``what`` (``drops``: the
+    conversion leaves the graph, so it must not cut a derivative).
+    """
+
+    __slots__ = ()
+
+    @abc.abstractmethod
+    def lift(self, x) -> Node:
+        """The node standing for concrete operand ``x``."""
+
+    @abc.abstractmethod
+    def concrete(self, tracer, what: str, drops: bool):
+        """The concrete value of ``tracer`` for the conversion ``what``."""
+
+
+class TraceState:
+    """One open (or finished) trace: ``depth``, ``tag`` of its argument nodes, the ``parent``
+    trace it runs inside, and ``values`` (a :class:`ConcreteValues`, or None when abstract).
+
+    ``recycle``: take the tag of a finished eager trace at this depth that nothing refers to
+    any more (see :meth:`finish`), so tracing the same function again rebuilds the very same
+    interned nodes and finds its closed graph in a memo; else a new tag.
+    """
+
+    __slots__ = ("depth", "tag", "parent", "values", "__weakref__")
+
+    def __init__(self, depth: int, parent: "TraceState | None", values=None, where=None,
+                 recycle: bool = False):
+        self.depth = depth
+        tag = None
+        if recycle:
+            free = _FREE_TAGS.get(depth)
+            if free:
+                try:
+                    tag = free.pop()  # atomic: two threads never get one tag
+                except IndexError:
+                    tag = None
+        if tag is None:
+            tag = TraceTag(where)  # unique to this trace, marked done when it closes
+        else:
+            tag.where = where
+            tag.done = False
+        self.tag = tag
+        self.parent = parent
+        self.values = values
+
+    def finish(self, recycle: bool) -> None:
+        """The trace has closed (its tag is done): forget its values and, with ``recycle``,
+        give its tag back for a later trace at this depth once nothing refers to this state
+        — no tracer of the trace is alive (a tracer holds its state: a leaked one keeps the
+        tag done for good, so using it raises ``UnexpectedTracerError``)."""
+        self.values = None  # (values refer back to the state: a cycle)
+        if recycle and self.tag.done:
+            weakref.finalize(self, _free_tag, self.depth, self.tag)
+
+    def concrete_state(self) -> "TraceState | None":
+        """This trace or the nearest enclosing one that knows values."""
+        s = self
+        while s is not None and s.values is None:
+            s = s.parent
+        return s
+
+    def __repr__(self):
+        kind = "abstract" if self.values is None else "concrete"
+        return f"<{kind} trace at depth {self.depth}>"
+
+
+# The tags of finished eager traces that nothing refers to any more, per depth (a pool of
+# reusable objects, not state: which tag a trace gets changes no result, only how many
+# interned nodes a re-trace finds already made). Lists: pop and append are atomic.
+_FREE_TAGS: dict = {}
+_MAX_FREE = 64
+
+
+def _free_tag(depth: int, tag: TraceTag) -> None:
+    free = _FREE_TAGS.setdefault(depth, [])
+    if len(free) < _MAX_FREE:
+        free.append(tag)
+
+
+_OPEN: contextvars.ContextVar = contextvars.ContextVar("wire_open_trace", default=None)
+
+
+def current_trace() -> TraceState | None:
+    """The innermost open trace of this thread/context, or None outside any trace."""
+    return _OPEN.get()
+
+
+class open_trace:
+    """``with open_trace(values) as state:`` — open a trace one level below the current one.
+
+    >>> with open_trace() as s:
+    ...     s.depth
+    0
+    """
+
+    __slots__ = ("state", "_token")
+
+    def __init__(self, values=None, depth: int | None = None, where: str | None = None,
+                 recycle: bool = False):
+        parent = _OPEN.get()
+        d = (0 if parent is None else parent.depth + 1) if depth is None else depth
+        self.state = TraceState(d, parent, values, where, recycle)
+
+    def __enter__(self) -> TraceState:
+        self._token = _OPEN.set(self.state)
+        return self.state
+
+    def __exit__(self, *exc):
+        _OPEN.reset(self._token)
+        return False
+
+
+@functools.lru_cache(maxsize=1024)
+def eager_arg_node(index: int, aval: Aval, tag: TraceTag) -> Node:
+    """``arg_node``, memoized for eager traces: their tags are recycled (see
+    :class:`TraceState`), so a re-trace asks for the very same argument nodes."""
+    return arg_node(index, aval, tag)
+
+
+# --------------------------------------------------------------------------- tracers
 
 
 class Tracer:
     """A symbolic array standing for the value of ``node``; operations on it build nodes.
+
+    ``_state`` is the :class:`TraceState` it belongs to (None for tracers made by graph
+    transforms and ``wire.var``; those hold the innermost trace open when they were made, in
+    ``_hold``, so that no tag they may carry is recycled while they live). A ``WeakTracer``
+    stands for a Python scalar argument and promotes like one (``weak``).
 
     >>> import wire
     >>> x = wire.var("x", shape=(3,))
@@ -56,11 +210,15 @@ class Tracer:
     (3,)
     """
 
-    __slots__ = ("node",)
+    __slots__ = ("node", "_state", "_hold")
     __array_priority__ = 1000  # NumPy defers binary operators to us
+    weak = False
 
-    def __init__(self, node: Node):
-        object.__setattr__(self, "node", node)
+    def __init__(self, node: Node, trace: TraceState | None = None):
+        _set_node(self, node)
+        _set_trace(self, trace)
+        if trace is None:  # keep the open traces alive (their tags not recycled) meanwhile
+            _set_hold(self, _OPEN.get())
 
     def __setattr__(self, name, value):
         raise AttributeError("tracers are immutable")
@@ -103,41 +261,101 @@ class Tracer:
         label = f"var {name}" if name else self.node.op.name
         return f"Tracer<{self.aval!r} {label}>"
 
-    # ---- Python control flow on a traced value is an error that teaches the fix
+    # ---- Python's conversions read the concrete value (eager traces) or explain the fix
+    def _value(self, what: str, drops: bool = False):
+        if self._state is not None and self._state.tag.done:  # a leaked tracer
+            check_leaks(toposort([self.node]))
+        state = self._state.concrete_state() if self._state is not None else None
+        if state is not None:
+            return state.values.concrete(self, what, drops)
+        value = constant_value(self.node)
+        if value is None:
+            self._no_concrete(what)
+        return value
+
     def _no_concrete(self, what: str):
         raise TracerBoolError(
             f"{what} needs the concrete value of a traced array {self.aval!r}, which is not "
-            f"known while tracing{at(user_location(2))}. Use wire.numpy.where(cond, a, b) or "
-            "wire.cond(...) for data-dependent choices, wire.while_loop/wire.fori_loop/"
-            "wire.scan for data-dependent loops, or pass the value as a static "
-            "argument (wire.jit(f, static_argnums=...))."
+            f"known while tracing{at(user_location(3))}. Under wire.jit (and wire.trace) "
+            "values are abstract: use wire.numpy.where(cond, a, b) or wire.cond(...) for "
+            "data-dependent choices, wire.while_loop/wire.fori_loop/wire.scan for "
+            "data-dependent loops, pass the value as a static argument (wire.jit(f, "
+            "static_argnums=...)), or call the function without wire.jit (eager transforms "
+            "such as wire.grad(f)(x) on concrete values see the values)."
         )
 
     def __bool__(self):
-        self._no_concrete("Python `if`/`while`/bool()")
+        return bool(self._value("Python `if`/`while`/bool()"))
 
     def __int__(self):
-        self._no_concrete("int()")
-
-    def __float__(self):
-        self._no_concrete("float()")
-
-    def __complex__(self):
-        self._no_concrete("complex()")
+        return int(self._value("int()"))
 
     def __index__(self):
-        self._no_concrete("Using a traced value as an index (__index__)")
+        value = self._value("Using a traced value as an index (__index__)")
+        if np.asarray(value).dtype.kind not in "biu":
+            raise WireTypeError(
+                f"only integer values can be used as an index, got {self.aval!r}"
+                f"{at(user_location())}"
+            )
+        return operator.index(value.item() if isinstance(value, np.ndarray) else value)
+
+    def __float__(self):
+        return float(self._value("float()", drops=True))
+
+    def __complex__(self):
+        return complex(self._value("complex()", drops=True))
+
+    def item(self, *args):
+        """The value as a Python scalar (eager traces only; cuts the derivative, like NumPy)."""
+        return np.asarray(self._value(".item()", drops=True)).item(*args)
+
+    def tolist(self):
+        """The value as nested Python lists (eager traces only)."""
+        return np.asarray(self._value(".tolist()", drops=True)).tolist()
+
+    def __format__(self, spec: str):
+        if not spec:
+            return repr(self)
+        return format(np.asarray(self._value(f"format spec {spec!r}")).item()
+                      if self.node.aval.shape == () else
+                      np.asarray(self._value(f"format spec {spec!r}")), spec)
 
     def __array__(self, dtype=None, copy=None):
-        raise WireTypeError(
-            f"np.asarray()/np.array() of a traced value {self.aval!r}{at(user_location())}: "
-            "its value is not known while tracing. Use wire.numpy functions (or plain NumPy "
-            "functions, which dispatch to them) instead of converting to an array."
-        )
+        state = self._state.concrete_state() if self._state is not None else None
+        if state is None and constant_value(self.node) is None:
+            raise WireTypeError(
+                f"np.asarray()/np.array() of a traced value {self.aval!r}{at(user_location())}:"
+                " its value is not known while tracing. Use wire.numpy functions (or plain "
+                "NumPy functions, which dispatch to them) instead of converting to an array."
+            )
+        value = np.asarray(self._value("np.asarray()/np.array()", drops=True))
+        return value if dtype is None else value.astype(dtype)
 
     # Python's operators (``+``, ``@``, ``x[i]``…), ndarray-style methods and NumPy's dispatch
     # protocols (``__array_ufunc__``, ``__array_function__``) are installed on this class by
     # ``wire.numpy``, the layer that defines what they compute.
+
+
+class WeakTracer(Tracer):
+    """A tracer for a Python scalar argument: weakly typed, so ``f32_array * s`` stays
+    float32 as with the number itself (NEP 50)."""
+
+    __slots__ = ()
+    weak = True
+
+
+_set_node = Tracer.__dict__["node"].__set__
+_set_trace = Tracer.__dict__["_state"].__set__
+_set_hold = Tracer.__dict__["_hold"].__set__
+
+
+def constant_value(node: Node):
+    """The value of a node computed from constants only (``wnp.zeros(3).sum()``), else None."""
+    for n in toposort([node]):
+        if n.is_leaf and n.op is not const_op:
+            return None
+    with np.errstate(all="ignore"):
+        return node_values([node], {})[node]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -145,6 +363,10 @@ def _scalar_node(dtype, data: bytes):
     # keyed by the value's bytes, not the value: -0.0 == 0.0 and NaN != NaN as numbers, but
     # each must stay its own constant (signed zeros and NaN payloads are part of the value)
     return const_node(np.frombuffer(data, dtype=dtype).reshape(()))
+
+
+_F64 = np.dtype(np.float64)
+_pack_double = struct.Struct("<d").pack if np.little_endian else struct.Struct(">d").pack
 
 
 def to_tracer(x) -> Tracer:
@@ -156,7 +378,9 @@ def to_node(x) -> Node:
     """The node for an operand: a tracer's node, or a constant node for a concrete value."""
     if isinstance(x, Tracer):
         return x.node
-    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf":
+    if type(x) is float:  # Python floats recur constantly while tracing (x * 2.0)
+        return _scalar_node(_F64, _pack_double(x))
+    if isinstance(x, (np.ndarray, np.generic)) and x.ndim == 0 and x.dtype.kind in "biuf":
         return _scalar_node(x.dtype, x.tobytes())  # scalars recur constantly while tracing
     if isinstance(x, _ARRAY_TYPES):
         if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind not in _NUMERIC_KINDS:
@@ -171,42 +395,75 @@ def to_node(x) -> Node:
 def bind(prim, *args, **params):
     """Apply primitive ``prim`` to ``args``.
 
-    With concrete arguments only, runs the NumPy implementation right away; with any
-    tracer, builds (or finds) the node and returns a tracer for it. Multi-output
-    primitives return a tuple of tracers.
+    With concrete arguments only, runs the NumPy implementation right away (checked under
+    ``wire.debug_nans``); with any tracer, builds (or finds) the node and returns a tracer
+    for it. Multi-output primitives return a tuple of tracers. In an eager trace, NumPy
+    arrays among the operands are lifted to inputs of the graph.
     """
+    state = None
+    traced = False
+    weak = True  # every operand weakly typed: a Python scalar or a WeakTracer
     for a in args:
         if isinstance(a, Tracer):
-            break
+            traced = True
+            s = a._state
+            if s is not None and (state is None or s.depth > state.depth):
+                state = s
+            if not a.weak:
+                weak = False
+        elif weak and type(a) not in _WEAK_TYPES:
+            weak = False
+    if not traced:
+        out = prim.impl(*args, **params)
+        if _NANS.get():
+            _check_eager(prim, args, out)
+        return out
+    values = None if state is None else state.values
+    if values is None:
+        nodes = tuple([to_node(a) for a in args])
     else:
-        return prim.impl(*args, **params)
-    nodes = tuple([to_node(a) for a in args])
+        nodes = tuple([a.node if isinstance(a, Tracer) else values.lift(a) for a in args])
     for n in nodes:
         if n.op is arg_op and n.params["tag"].done and not _rebound(n):
             raise_leaked(n, None, user_location())
     avals = [n.aval for n in nodes]
-    loc = _SITE.get() or user_location()
-    if any(a.shape is None for a in avals):
-        aval = Aval(None, prim.dtype(*[a.dtype for a in avals], **params))
+    table = _RECORD.get()  # this trace's location table: this call's line, not node.loc's
+    # the user's line is looked up only when needed: a new node, or a trace's table
+    loc = _SITE.get() or (user_location() if table is not None else user_location)
+    for a in avals:
+        if a.shape is None:
+            aval = Aval(None, prim.dtype(*[a.dtype for a in avals], **params))
+            break
     else:
         try:
             aval = prim.shape(*avals, **params)
         except ShapeError as e:
-            raise ShapeError(f"{e}{at(loc)}") from None
+            raise ShapeError(f"{e}{at(loc if isinstance(loc, str) else loc())}") from None
     node = make_node(prim, nodes, params, aval, loc)
-    table = _RECORD.get()  # this trace's location table: this call's line, not node.loc's
     if table is not None:
         if node not in table:
             table[node] = loc
         if params:
             adopt_sub_graph_locs(node, params, table)
     if isinstance(aval, tuple):
-        outs = tuple(make_node(proj_p, (node,), {"index": i}, a, loc) for i, a in enumerate(aval))
+        ploc = loc if isinstance(loc, str) else node.loc
+        outs = tuple(make_node(proj_p, (node,), {"index": i}, a, ploc)
+                     for i, a in enumerate(aval))
         if table is not None:
             for o in outs:
-                table.setdefault(o, loc)
-        return tuple(Tracer(o) for o in outs)
-    return Tracer(node)
+                table.setdefault(o, ploc)
+        return tuple(Tracer(o, state) for o in outs)
+    if weak and prim.name != "convert":  # an explicit cast makes a value strongly typed
+        return WeakTracer(node, state)
+    return Tracer(node, state)
+
+
+def _check_eager(prim, args, out) -> None:
+    """``wire.debug_nans`` on a primitive applied eagerly to concrete arrays: the first NaN or
+    Inf a call makes (not one it was given) raises, naming the primitive and the user's line."""
+    what = nonfinite(out)
+    if what and not any(nonfinite(a) for a in args if isinstance(a, _ARRAY_TYPES)):
+        raise_eager_nonfinite(prim.name, what, args, out, user_location())
 
 
 # --------------------------------------------------------------------------- tracing
@@ -264,38 +521,45 @@ def flat_avals(leaves, treedef) -> list[Aval]:
     return out
 
 
-def trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
-    """Trace ``fn`` on abstract arguments (a pytree of structure ``in_tree``) into a Graph.
-
-    A transformed function (``wire.grad(f)``, ``wire.vmap(f)``, ``wire.jit(f)`` …) already
-    knows its graph: it has a method ``__wire_graph__(in_avals, in_tree) -> Graph``, which is
-    asked instead of tracing through it — no inlining and recognising the graph again.
-    """
-    with gc_paused():  # see wire.ir.pause: the collector would dominate on big graphs
-        graph_of = getattr(fn, "__wire_graph__", None)
-        if graph_of is not None:
-            return graph_of(list(in_avals), in_tree)
-        return _trace_flat(fn, in_avals, in_tree)
+def weak_leaves(leaves) -> tuple[int, ...]:
+    """Positions of the weakly typed leaves: Python scalars and weak tracers (NEP 50)."""
+    return tuple(i for i, x in enumerate(leaves)
+                 if type(x) in _WEAK_TYPES or (isinstance(x, Tracer) and x.weak))
 
 
-def _trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
-    tag = TraceTag(user_location())
-    args = [arg_node(i, a, tag) for i, a in enumerate(in_avals)]
-    with recording() as table, site(None):  # the user's own lines, even inside a rule
-        result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))
+def arg_tracers(args, weak=(), state: TraceState | None = None) -> list[Tracer]:
+    """Tracers for argument nodes ``args``; those at positions ``weak`` weakly typed."""
+    if not weak:
+        return [Tracer(n, state) for n in args]
+    return [(WeakTracer if i in weak else Tracer)(n, state) for i, n in enumerate(args)]
+
+
+def output_nodes(result, lift=to_node) -> tuple[list[Node], object]:
+    """The nodes of the pytree ``result`` a traced function returned, and its structure."""
     out_leaves, out_tree = tree.flatten(result)
     out_nodes = []
     for i, o in enumerate(out_leaves):
-        if not isinstance(o, (Tracer, *_ARRAY_TYPES)):
+        if isinstance(o, Tracer):
+            out_nodes.append(o.node)
+        elif isinstance(o, _ARRAY_TYPES):
+            out_nodes.append(lift(o))
+        else:
             paths = tree.leaf_paths(out_tree)
             raise WireTypeError(
                 f"the traced function returned a {type(o).__name__} at {paths[i]}; "
                 "outputs must be arrays, numbers or containers of them"
                 f"{at(user_location())}"
             )
-        out_nodes.append(to_node(o))
+    return out_nodes, out_tree
+
+
+def close_graph(args, out_nodes, in_tree, out_tree, table=None) -> Graph:
+    """The graph of a finished trace: its argument nodes renamed to positional inputs, the
+    trace's tag marked done (its tracers are leaked ones from now on); ``table``: where the
+    trace made its nodes (:func:`wire.core.locations.recording`), kept as the graph's."""
+    table = {} if table is None else table
     order = toposort(out_nodes)
-    foreign = False  # fn closed over input nodes of another graph
+    foreign = False  # the function closed over input nodes of another graph
     for n in order:
         if n.op is input_op:
             foreign = True
@@ -306,9 +570,10 @@ def _trace_flat(fn: Callable, in_avals, in_tree) -> Graph:
         # positional inputs could merge them with those free nodes, so this graph keeps its
         # own tagged args as inputs (and they stay usable).
         locs = nested_locs(order, table, {n: table[n] for n in order if n in table})
-        return Graph(args, out_nodes, in_tree, out_tree, locs)
-    tag.done = True  # from now on the args' tracers are leaked ones
-    inputs = [input_node(i, a) for i, a in enumerate(in_avals)]
+        return Graph(list(args), out_nodes, in_tree, out_tree, locs)
+    for a in args:
+        a.params["tag"].done = True  # from now on the args' tracers are leaked ones
+    inputs = [input_node(i, a.aval) for i, a in enumerate(args)]
     renamed = substitute_map(out_nodes, dict(zip(args, inputs)), order)
     locs = nested_locs(order, table, {renamed[n]: table[n] for n in order if n in table})
     return Graph(inputs, [renamed[o] for o in out_nodes], in_tree, out_tree, locs)
@@ -404,10 +669,39 @@ def raise_leaked(leaked: Node, user: Node | None, where: str | None):
     )
 
 
+def trace_flat(fn: Callable, in_avals, in_tree, weak=()) -> Graph:
+    """Trace ``fn`` on abstract arguments (a pytree of structure ``in_tree``) into a Graph.
+
+    ``weak``: positions of the leaves that stand for Python scalars (weakly typed).
+
+    A transformed function (``wire.grad(f)``, ``wire.vmap(f)``, ``wire.jit(f)`` …) already
+    knows its graph: it has a method ``__wire_graph__(in_avals, in_tree) -> Graph`` (given
+    ``weak=`` too when some leaves are weak), which is asked instead of tracing through it —
+    no inlining and recognising the graph again.
+    """
+    with gc_paused():  # see wire.ir.pause: the collector would dominate on big graphs
+        graph_of = getattr(fn, "__wire_graph__", None)
+        if graph_of is not None:
+            if weak:
+                return graph_of(list(in_avals), in_tree, weak=tuple(weak))
+            return graph_of(list(in_avals), in_tree)
+        return _trace_flat(fn, in_avals, in_tree, weak)
+
+
+def _trace_flat(fn: Callable, in_avals, in_tree, weak) -> Graph:
+    # the user's own lines, even inside a rule
+    with open_trace(where=user_location()) as state, recording() as table, site(None):
+        args = [arg_node(i, a, state.tag) for i, a in enumerate(in_avals)]
+        result = fn(*tree.unflatten(in_tree, arg_tracers(args, weak, state)))
+    out_nodes, out_tree = output_nodes(result)
+    return close_graph(args, out_nodes, in_tree, out_tree, table)
+
+
 def trace(fn: Callable, *example_args) -> Graph:
     """The immutable graph of ``fn`` at the shapes and dtypes of ``example_args``.
 
-    Arguments may be pytrees; only shapes and dtypes matter, not values.
+    Arguments may be pytrees; only shapes and dtypes matter, not values (Python scalars are
+    weakly typed, as when ``fn`` is called with them).
 
     >>> import numpy as np, wire
     >>> g = wire.trace(lambda x: np.sin(x) * 2.0, np.ones(3))
@@ -415,4 +709,4 @@ def trace(fn: Callable, *example_args) -> Graph:
     2
     """
     leaves, in_tree = tree.flatten(example_args)
-    return trace_flat(fn, flat_avals(leaves, in_tree), in_tree)
+    return trace_flat(fn, flat_avals(leaves, in_tree), in_tree, weak_leaves(leaves))

@@ -65,25 +65,34 @@ class CustomRule:
     Equal fields make equal rules, so two calls on the same values are one node.
     """
 
-    __slots__ = ("owner", "static", "in_tree", "closed", "graph", "_hash")
+    __slots__ = ("owner", "static", "in_tree", "closed", "graph", "key", "_hash")
 
-    def __init__(self, owner, static: tuple, in_tree, closed: tuple, graph: Graph):
+    def __init__(self, owner, static: tuple, in_tree, closed: tuple, graph: Graph, key=None):
         sa = object.__setattr__
         sa(self, "owner", owner)
         sa(self, "static", tuple(static))
         sa(self, "in_tree", in_tree)
         sa(self, "closed", tuple(closed))
         sa(self, "graph", graph)
-        sa(self, "_hash", hash((id(owner), self.static, in_tree, self.closed, graph)))
+        # ``key``: a hashable standing for ``owner`` (wire.api compares custom functions by
+        # their code and captured values, so one defined afresh at every call of a library
+        # function, such as odeint's, gives equal rules); without it (a loaded graph's rule),
+        # owner's identity. The hash leaves the owner out, so the two kinds can be equal.
+        sa(self, "key", key)
+        sa(self, "_hash", hash((self.static, in_tree, self.closed, graph)))
 
     def __setattr__(self, name, value):
         raise AttributeError("custom rules are immutable")
 
     def __eq__(self, other):
-        return (isinstance(other, CustomRule) and self._hash == other._hash
-                and self.owner is other.owner and self.static == other.static
-                and self.in_tree == other.in_tree and self.closed == other.closed
-                and self.graph == other.graph)
+        if not isinstance(other, CustomRule) or self._hash != other._hash:
+            return False
+        if self.key is None or other.key is None:
+            same_owner = self.owner is other.owner
+        else:
+            same_owner = self.key == other.key
+        return (same_owner and self.static == other.static and self.in_tree == other.in_tree
+                and self.closed == other.closed and self.graph == other.graph)
 
     def __hash__(self):
         return self._hash

@@ -278,7 +278,7 @@ class Graph:
     """
 
     __slots__ = ("inputs", "outputs", "in_tree", "out_tree", "locs", "_nodes", "_hash",
-                 "_locs_key")
+                 "_locs_key", "_free")
 
     def __init__(
         self,
@@ -296,6 +296,7 @@ class Graph:
         sa(self, "out_tree", out_tree if out_tree is not None else _flat_tree(len(outputs)))
         sa(self, "locs", locs if locs is not None else _NO_LOCS)
         sa(self, "_nodes", None)
+        sa(self, "_free", None)
         sa(self, "_hash", hash((inputs, outputs, self.in_tree, self.out_tree)))
         sa(self, "_locs_key", None)
 
@@ -382,10 +383,12 @@ class Graph:
     @property
     def free_vars(self) -> tuple[Node, ...]:
         """Leaf nodes that are neither inputs nor constants (open-trace args, named vars)."""
-        ins = set(self.inputs)
-        return tuple(
-            n for n in self.nodes if n.is_leaf and n.op is not const_op and n not in ins
-        )
+        if self._free is None:  # computed once: every call of a graph asks
+            ins = set(self.inputs)
+            object.__setattr__(self, "_free", tuple(
+                n for n in self.nodes if n.is_leaf and n.op is not const_op and n not in ins
+            ))
+        return self._free
 
     def __repr__(self):
         return format_graph(self)

@@ -61,7 +61,7 @@ class Aval:
 
     @property
     def size(self):
-        return None if self.shape is None else int(np.prod(self.shape, dtype=np.int64))
+        return None if self.shape is None else math.prod(self.shape)
 
     @property
     def is_float(self) -> bool:
@@ -77,10 +77,14 @@ class Aval:
         return Aval, (self.shape, self.dtype)
 
 
-@functools.lru_cache(maxsize=4096)
 def make_aval(shape, dtype) -> Aval:
     """A shared ``Aval`` for ``(shape, dtype)`` (memoized: equal avals are usually one object,
     which makes node-key comparisons identity checks)."""
+    return _shared_aval(shape if shape is None or type(shape) is tuple else tuple(shape), dtype)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared_aval(shape, dtype) -> Aval:
     return Aval(shape, dtype)
 
 
@@ -268,13 +272,19 @@ class Node:
         return make_node, (self.op, self.inputs, self.params, self.aval, self.loc)
 
 
-def make_node(op, inputs: tuple, params, aval, loc: str | None = None) -> Node:
-    """The interned node for ``(op, inputs, params, aval)``; ``loc`` is kept from the first.
+def make_node(op, inputs: tuple, params, aval, loc=None) -> Node:
+    """The interned node for ``(op, inputs, params, aval)``; ``loc`` is kept from the first
+    (a function giving it, called only if the node is new, saves finding it every time).
 
     ``params`` may be a dict or a pmap; the node stores a pmap. Hot path of tracing: the key
     uses a sorted items tuple, and the pmap is built only when the node is new.
     """
-    items = () if params is EMPTY_PARAMS or not params else tuple(sorted(params.items()))
+    if params is EMPTY_PARAMS or not params:
+        items = ()
+    elif len(params) == 1:
+        items = tuple(params.items())
+    else:
+        items = tuple(sorted(params.items()))
     return _intern(op, inputs, items, params, aval, loc)
 
 
@@ -332,6 +342,8 @@ def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
         ref = _TABLE.get(key)  # another thread may have made it meanwhile
         node = None if ref is None else ref()
         if node is None:
+            if callable(loc):  # the location, asked for only when the node is new
+                loc = loc()
             node = object.__new__(Node)
             sa = object.__setattr__
             sa(node, "op", op)
@@ -353,7 +365,7 @@ def input_node(index: int, aval: Aval) -> Node:
 
 def arg_node(index: int, aval: Aval, tag: TraceTag) -> Node:
     """Argument ``index`` of the trace (or graph under construction) marked by ``tag``."""
-    return make_node(arg_op, (), pmap({"index": index, "tag": tag}), aval)
+    return make_node(arg_op, (), {"index": index, "tag": tag}, aval)  # pmap made if new
 
 
 def dead_arg(node: Node) -> bool:

@@ -30,8 +30,19 @@ __all__ = [
 ]
 
 
+_F64 = np.dtype(np.float64)
+
+
 def _binary(binder, name, doc_example):
     def f(x, y):
+        # the common cases first: a float tracer with a tracer of its dtype or a Python float
+        if type(x) is Tracer and x.node.aval.dtype.kind == "f":
+            dt = x.node.aval.dtype
+            if (type(y) is Tracer and y.node.aval.dtype is dt) or (type(y) is float
+                                                                     and dt is _F64):
+                return binder(x, y)
+        elif type(y) is Tracer and type(x) is float and y.node.aval.dtype is _F64:
+            return binder(x, y)
         x, y = promote(x, y)
         return binder(x, y)
 
@@ -42,6 +53,8 @@ def _binary(binder, name, doc_example):
 
 def _float_unary(binder, name):
     def f(x):
+        if type(x) is Tracer and x.node.aval.dtype.kind in "fc":  # nothing to promote
+            return binder(x)
         (x,) = promote_float(x)
         return binder(x)
 

@@ -37,8 +37,8 @@ def _as_entry_points(cls, before: dict) -> None:
 def _install_operators(cls, wnp) -> None:
     """Python's arithmetic, comparison, unary and indexing operators."""
 
-    def binop(fn):
-        return (lambda self, other: fn(self, other)), (lambda self, other: fn(other, self))
+    def binop(fn):  # a function of (x, y) is its own forward method: one call less per op
+        return fn, (lambda self, other: fn(other, self))
 
     for name, fn in [
         ("add", wnp.add), ("sub", wnp.subtract), ("mul", wnp.multiply),
@@ -54,7 +54,7 @@ def _install_operators(cls, wnp) -> None:
         ("eq", wnp.equal), ("ne", wnp.not_equal), ("lt", wnp.less), ("le", wnp.less_equal),
         ("gt", wnp.greater), ("ge", wnp.greater_equal),
     ]:  # fmt: skip
-        setattr(cls, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+        setattr(cls, f"__{name}__", fn)
 
     cls.__neg__ = lambda self: wnp.negative(self)
     cls.__pos__ = lambda self: self

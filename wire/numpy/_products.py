@@ -30,10 +30,15 @@ def matmul(a, b):
     >>> matmul(np.ones((2, 3)), np.ones(3))
     array([3., 3.])
     """
-    if not any_tracer(a, b):
-        return np.matmul(a, b)
-    a, b = promote(a, b)
-    sa, sb = _as_tracer_shape(a), _as_tracer_shape(b)
+    ta, tb = type(a), type(b)
+    if (ta is Tracer or ta is np.ndarray) and (tb is Tracer or tb is np.ndarray) and (
+            ta is Tracer or tb is Tracer) and a.dtype is b.dtype and a.dtype.kind == "f":
+        sa, sb = a.shape, b.shape  # the common case: arrays of one float dtype
+    else:
+        if not any_tracer(a, b):
+            return np.matmul(a, b)
+        a, b = promote(a, b)
+        sa, sb = _as_tracer_shape(a), _as_tracer_shape(b)
     if sa is None or sb is None:  # unknown shapes (seed-style vars): assume matrices
         return L.matmul(a, b)
     if len(sa) == 0 or len(sb) == 0:
@@ -43,8 +48,7 @@ def matmul(a, b):
         a = S.reshape(a, (1,) + tuple(sa))
     if vb:
         b = S.reshape(b, tuple(sb) + (1,))
-    sa2, sb2 = _as_tracer_shape(a), _as_tracer_shape(b)
-    if sa2[-1] != sb2[-2]:
+    if a.shape[-1] != b.shape[-2]:
         raise ShapeError(
             f"matmul: contracting dimension {sa[-1]} of shape {tuple(sa)} does not match "
             f"{sb[0] if vb else sb[-2]} of shape {tuple(sb)}{at(user_location())}"

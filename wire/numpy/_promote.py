@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ..core import Tracer
+from ..core import Tracer, WeakTracer
 from ..errors import ShapeError, at, user_location
 from ..ops.elementwise import convert
 from ..ops.shape import concatenate, reshape
@@ -61,11 +61,17 @@ def lifting(fn):
     return f
 
 
+_PY_SCALARS = (bool, int, float, complex)
+# a Python scalar of each kind: what a weakly typed tracer promotes like (NEP 50)
+_WEAK_LIKE = {"b": False, "i": 0, "u": 0, "f": 0.0, "c": 0j}
+
+
 def dtype_of(x):
-    """The dtype, or the Python scalar itself (weakly typed) for ``np.result_type``."""
+    """The dtype, or the Python scalar itself (weakly typed) for ``np.result_type``; a weakly
+    typed tracer (a Python scalar argument) promotes like a Python scalar of its kind."""
     x = lift(x)
     if isinstance(x, Tracer):
-        return x.dtype
+        return _WEAK_LIKE.get(x.dtype.kind, x.dtype) if x.weak else x.dtype
     if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
         return x
     if isinstance(x, np.ndarray | np.generic):
@@ -80,10 +86,16 @@ def result_dtype(*args):
 
 
 def cast(x, dtype):
-    """``x`` as ``dtype``: a convert node for tracers, an array otherwise."""
+    """``x`` as ``dtype``: a convert node for tracers, an array otherwise. A weakly typed
+    tracer stays weak (promotion moved it to another kind, as for a Python scalar)."""
     x = lift(x)
     if isinstance(x, Tracer):
+        if x.weak and x.dtype != dtype:
+            y = convert(x, dtype)
+            return WeakTracer(y.node, y._state)
         return convert(x, dtype)
+    if type(x) in _PY_SCALARS and np.result_type(x) == dtype:
+        return x  # a Python scalar stays one (weakly typed) where its own dtype is meant
     return np.asarray(x, dtype=dtype)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir import Aval
+from ..ir import Aval, make_aval
 from ..core.primitive import (
     NONZERO,
     POSITIVE,
@@ -277,7 +277,7 @@ def _integer_pow_xp(bk, x, *, y):
 integer_pow_p = Primitive(
     "integer_pow",
     _integer_pow_impl,
-    lambda a, *, y: Aval(a.shape, a.dtype if y >= 0 or a.dtype.kind in "fc" else np.float64),
+    lambda a, *, y: make_aval(a.shape, a.dtype if y >= 0 or a.dtype.kind in "fc" else np.float64),
     dtype=lambda d, *, y: d,
     vjp=_integer_pow_vjp,
     jvp=_integer_pow_jvp,
@@ -695,7 +695,7 @@ def logical_xor(x, y):
 
 def _select_shape(c, x, y):
     shape = elementwise_shape("where")(c, x, y).shape
-    return Aval(shape, np.result_type(x.dtype, y.dtype))
+    return make_aval(shape, np.result_type(x.dtype, y.dtype))
 
 
 def _select_jvp(ts, out, c, x, y):
@@ -781,7 +781,7 @@ def _convert_formula(sp, node, x):
 convert_p = Primitive(
     "convert",
     _convert_impl,
-    lambda a, *, dtype: Aval(a.shape, dtype),
+    lambda a, *, dtype: make_aval(a.shape, dtype),
     dtype=lambda d, *, dtype: np.dtype(dtype),
     vjp=lambda ct, out, x, *, dtype: (
         convert(ct, x.dtype) if _is_float(x.dtype) and _is_float(dtype) else None,

@@ -20,7 +20,7 @@ from ..core.lowering import MissingFunction, XpImpl
 from ..core.primitive import Primitive
 from ..core.formula import ARRAYS_ONLY
 from ..errors import ShapeError
-from ..ir import Aval
+from ..ir import Aval, make_aval
 from .layout import (
     batch_size, broadcast_to, example_ndim, example_shape, expand_rank, materialize, moveaxis,
     shape_of, to_front,
@@ -158,7 +158,7 @@ def _getitem_shape(x, *idx, spec):
         probe = _dummy(x)[build_index(spec, [np.zeros(a.shape, np.intp) for a in idx])]
     except IndexError as e:
         raise ShapeError(f"indexing {x!r}: {e}") from None
-    return Aval(probe.shape, x.dtype)
+    return make_aval(probe.shape, x.dtype)
 
 
 def _getitem_impl(x, *idx, spec):
@@ -229,7 +229,7 @@ def _scatter_add_sample(rng):
 scatter_add_p = Primitive(
     "scatter_add",
     _scatter_add_impl,
-    lambda ct, *idx, spec, shape: Aval(shape, ct.dtype),
+    lambda ct, *idx, spec, shape: make_aval(shape, ct.dtype),
     dtype=lambda ct, *idx, spec, shape: ct,
     linear=True,
     vjp=lambda ct, out, u, *idx, spec, shape: (getitem(ct, idx, spec),) + (None,) * len(idx),

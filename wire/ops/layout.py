@@ -10,12 +10,14 @@ one into the axis of the batched operand. :func:`to_front`, :func:`moveaxis`,
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 
 import numpy as np
 
 from ..errors import ShapeError, WireError, at, user_location
-from ..ir import Aval, make_node
+from ..ir import Aval, make_aval, make_node
 from ..core.taylor import COEFFICIENTWISE
 from ..core import Tracer, bind
 from ..core.lowering import Emitter, XpImpl, call_expr, impl_call_expr, rank
@@ -207,7 +209,7 @@ def _full_scalar(node):
 full_p = Primitive(
     "full",
     _full_impl,
-    lambda *, shape, dtype, value: Aval(shape, dtype),
+    lambda *, shape, dtype, value: make_aval(shape, dtype),
     nondiff=True,
     batch=no_operand_batch,
     sample=lambda rng: ([], {"shape": (2, 3), "dtype": np.dtype(np.float64), "value": 1.5}),
@@ -224,7 +226,7 @@ def full(shape, value, dtype) -> Tracer:
     dtype = np.dtype(dtype)
     value = dtype.type(value).item()
     params = {"shape": tuple(shape), "dtype": dtype, "value": value}  # pmap if new
-    return Tracer(make_node(full_p, (), params, Aval(shape, dtype)))
+    return Tracer(make_node(full_p, (), params, make_aval(params["shape"], dtype)))
 
 
 full_like_p = Primitive(
@@ -261,9 +263,9 @@ def ones_like_(x):
 
 
 def _reshape_shape(a, *, shape):
-    if int(np.prod(shape, dtype=np.int64)) != a.size:
+    if math.prod(shape) != a.size:
         raise ShapeError(f"reshape: cannot reshape {a!r} (size {a.size}) to {shape}")
-    return Aval(shape, a.dtype)
+    return make_aval(shape, a.dtype)
 
 
 def _reshape_sample(rng):
@@ -278,7 +280,7 @@ def _reshape_expr(ctx, node, args, out):
 
 reshape_p = Primitive(
     "reshape",
-    lambda x, *, shape: np.reshape(x, shape),
+    lambda x, *, shape: x.reshape(shape) if type(x) is np.ndarray else np.reshape(x, shape),
     _reshape_shape,
     linear=True,
     vjp=lambda ct, out, x, *, shape: (reshape(ct, x.shape),),
@@ -302,7 +304,7 @@ def reshape(x, shape):
 def _transpose_shape(a, *, perm):
     if sorted(perm) != list(range(a.ndim)):
         raise ShapeError(f"transpose: axes {perm} are not a permutation of {a.ndim} axes of {a!r}")
-    return Aval(tuple(a.shape[p] for p in perm), a.dtype)
+    return make_aval(tuple(a.shape[p] for p in perm), a.dtype)
 
 
 def is_matrix_transpose(node) -> bool:
@@ -362,7 +364,7 @@ def _swapaxes_shape(a, *, axis1, axis2):
         s[axis1], s[axis2] = s[axis2], s[axis1]
     except IndexError:
         raise ShapeError(f"swapaxes: axes ({axis1}, {axis2}) out of range for {a!r}") from None
-    return Aval(s, a.dtype)
+    return make_aval(s, a.dtype)
 
 
 swapaxes_p = Primitive(
@@ -393,7 +395,7 @@ def _broadcast_to_shape(a, *, shape):
     out = broadcast_shapes(a.shape, shape, op="broadcast_to")
     if out != tuple(shape):
         raise ShapeError(f"broadcast_to: cannot broadcast {a!r} to shape {shape}")
-    return Aval(shape, a.dtype)
+    return make_aval(shape, a.dtype)
 
 
 broadcast_to_p = Primitive(
@@ -433,7 +435,7 @@ def _concatenate_shape(*avals, axis):
             raise ShapeError(f"concatenate along axis {axis}: shapes differ off that axis: {pretty}")
     shape = list(first.shape)
     shape[axis] = sum(a.shape[axis] for a in avals)
-    return Aval(shape, np.result_type(*[a.dtype for a in avals]))
+    return make_aval(shape, np.result_type(*[a.dtype for a in avals]))
 
 
 def _concatenate_vjp(ct, out, *xs, axis):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError
-from ..ir import Aval
+from ..ir import Aval, make_aval
 from ..core.taylor import BILINEAR
 from ..core.primitive import Primitive, broadcast_shapes
 from ..core import bind
@@ -26,7 +26,8 @@ def _matmul_shape(a, b):
             f"{b.shape[-2]} of {b!r}"
         )
     batch = broadcast_shapes(a.shape[:-2], b.shape[:-2], op="matmul batch dimensions")
-    return Aval(batch + (a.shape[-2], b.shape[-1]), np.result_type(a.dtype, b.dtype))
+    dt = a.dtype if a.dtype is b.dtype else np.result_type(a.dtype, b.dtype)
+    return make_aval(batch + (a.shape[-2], b.shape[-1]), dt)
 
 
 def _mT(x):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError
-from ..ir import Aval
+from ..ir import Aval, make_aval
 from ..core.taylor import BY_JVP, COEFFICIENTWISE
 from ..core.primitive import Primitive
 from ..core import bind
@@ -28,14 +28,17 @@ from .layout import (
 def _reduced_shape(a, axes):
     if axes is None:
         return ()
+    n = len(a.shape)
     for ax in axes:
-        if not 0 <= ax < a.ndim:
+        if not 0 <= ax < n:
             raise ShapeError(f"reduction axis {ax} is out of range for {a!r}")
+    if len(axes) == n:  # everything: the common case
+        return ()
     return tuple(d for i, d in enumerate(a.shape) if i not in axes)
 
 
 def _reduce_shape(a, *, axes):
-    return Aval(_reduced_shape(a, axes), a.dtype)
+    return make_aval(_reduced_shape(a, axes), a.dtype)
 
 
 def expand_back(ct, x, axes):
@@ -94,7 +97,7 @@ reduce_sum_p = Primitive(
 
 def reduce_sum(x, axes):
     if axes is not None:
-        axes = tuple(sorted(int(a) for a in axes))
+        axes = tuple(sorted([int(a) for a in axes]))
         if not axes:
             return x
     return bind(reduce_sum_p, x, axes=axes)
@@ -219,7 +222,7 @@ def reduce_prod(x, axes):
 
 def _arg_shape(a, *, axis):
     axes = None if axis is None else (axis,)
-    return Aval(_reduced_shape(a, axes), np.intp)
+    return make_aval(_reduced_shape(a, axes), np.intp)
 
 
 def _arg_sample(rng):
@@ -313,7 +316,7 @@ def _sum_to_like_xp(bk, x, like):
 broadcast_like_p = Primitive(
     "broadcast_like",
     lambda x, like: np.broadcast_to(x, np.shape(like)),
-    lambda a, like: Aval(like.shape, a.dtype),
+    lambda a, like: make_aval(like.shape, a.dtype),
     dtype=lambda a, like: a,
     vjp=lambda ct, out, x, like: (sum_to_like(ct, x), None),
     jvp=lambda ts, out, x, like: None if ts[0] is None else broadcast_like(ts[0], like),
@@ -328,7 +331,7 @@ broadcast_like_p = Primitive(
 sum_to_like_p = Primitive(
     "sum_to_like",
     lambda x, like: _np_sum_to(np.asarray(x), np.shape(like)),
-    lambda a, like: Aval(like.shape, a.dtype),
+    lambda a, like: make_aval(like.shape, a.dtype),
     dtype=lambda a, like: a,
     vjp=lambda ct, out, x, like: (broadcast_like(ct, x), None),
     jvp=lambda ts, out, x, like: None if ts[0] is None else sum_to_like(ts[0], like),

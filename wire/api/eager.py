@@ -1,0 +1,236 @@
+"""Eager transforms: tracing on concrete values, the graph memos, and what is reused when.
+
+``wire.grad(f)(x)`` outside ``jit`` traces ``f`` every call — like autograd and JAX without
+``jit``, so Python runs and sees the values (:mod:`wire.api.concrete`) — but everything after
+the trace is memoized on the traced graph:
+
+* :func:`trace_eager` traces with a tag of its own (marked done when the trace closes, so a
+  tracer kept beyond the call raises ``wire.UnexpectedTracerError``) and renames its
+  arguments to positional inputs: tracing a function again gives an equal graph. NumPy
+  arrays the function closes over (and arrays passed as non-differentiated arguments) are
+  lifted to extra inputs, so a closure over new data each call gives the same graph.
+* The transform (``grad_graph``, ``vmap_flat`` …) is memoized per graph (:class:`Memo`), so
+  a repeated call derives nothing.
+
+A graph is a faithful record of what Python decided: branches, loop trip counts, integers
+read from values and used as shapes or indices all show in its structure or its constants.
+A memo hit therefore never serves a graph traced down another branch — there are no guards
+to check, and a function that makes no decision pays nothing for the possibility.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections import OrderedDict
+
+from .. import tree
+from ..core import (
+    Tracer, arg_tracers, call_graph_flat, close_graph, current_trace, eager_arg_node,
+    evaluate_flat, open_trace, output_nodes,
+)
+from ..core.debug import _NANS
+from ..core.locations import recording, site
+from ..errors import user_location
+from ..ir import Graph, const_op
+from ..runtime.compiler import compile_graph
+from .concrete import Values
+
+
+class Memo:
+    """A bounded, thread-safe memo of a pure function of a graph (and hashable extras).
+
+    Graphs holding constants keyed by identity (big arrays of an abstract trace) never repeat
+    and would pin their arrays, so they are computed but not kept. With ``locs`` (the
+    default) the key has the graph's location table too: a graph derived from an equal graph
+    traced at other lines reports those lines.
+
+    >>> m = Memo(lambda g, k: len(g) * k)
+    >>> import numpy as np, wire
+    >>> g = wire.trace(lambda x: x * 2.0, 1.0)
+    >>> m(g, 3), m(g, 3), m.cache_info()
+    (3, 3, (1, 1, 1))
+    """
+
+    def __init__(self, fn, maxsize: int = 256, keep=None, locs: bool = True):
+        self.fn = fn
+        self.locs = locs
+        self.maxsize = maxsize
+        self.keep = keep or (lambda graph, *extra_and_out: not pins_arrays(graph))
+        self._cache: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def __call__(self, graph: Graph, *extra):
+        # equal graphs traced at other lines: results reporting those lines (``locs``)
+        key = (graph, graph.locs_key, *extra) if self.locs else (graph, *extra)
+        found = self._cache.get(key)
+        if found is not None:
+            self.hits += 1
+            try:
+                self._cache.move_to_end(key)
+            except KeyError:  # evicted by another thread meanwhile
+                pass
+            return found
+        self.misses += 1
+        with gc_paused():
+            out = self.fn(graph, *extra)
+        if self.keep(graph, *extra, out):
+            with self._lock:
+                self._cache[key] = out
+                while len(self._cache) > self.maxsize:
+                    self._cache.popitem(last=False)
+        return out
+
+    def cache_info(self) -> tuple[int, int, int]:
+        """``(hits, misses, size)``: misses count the times the function really ran."""
+        return self.hits, self.misses, len(self._cache)
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+            self.hits = self.misses = 0
+
+
+def pins_arrays(graph: Graph) -> bool:
+    """Whether ``graph`` holds a constant keyed by identity (a big array)."""
+    return any(n.op is const_op and n.params["value"].by_identity for n in graph.nodes)
+
+
+class gc_paused:
+    """Python's cyclic garbage collector paused for the block (restored after, if it was on).
+
+    Tracing, deriving and simplifying a graph allocate long-lived objects (interned nodes and
+    their params) by the hundred thousand and free almost none: the collector's passes over
+    them find nothing, yet cost most of the time of a large eager call (two thirds of a first
+    ``grad`` of a 5 000-op chain). Nothing is lost: cyclic garbage made meanwhile is collected
+    at the next pass after the block. Threads may overlap blocks; whichever finds the
+    collector on restores it (a program that turned it off itself keeps it off).
+
+    >>> import gc
+    >>> was = gc.isenabled()
+    >>> with gc_paused():
+    ...     inside = gc.isenabled()
+    >>> inside, gc.isenabled() == was
+    (False, True)
+    """
+
+    __slots__ = ("was",)
+
+    def __enter__(self):
+        self.was = gc.isenabled()
+        if self.was:
+            gc.disable()
+        return self
+
+    def __exit__(self, *exc):
+        if self.was:
+            gc.enable()
+        return False
+
+
+# --------------------------------------------------------------------------- tracing
+
+
+def _close(args, lifted, outs, in_tree, out_tree, table) -> Graph:
+    """The closed graph of an eager trace: arguments, then lifted arrays, become inputs (the
+    trace's tag is marked done, so a tracer kept beyond the call is a leaked one)."""
+    if lifted:
+        in_tree = tree.TreeDef("tuple", tuple, None,
+                               tuple(in_tree.children) + (tree.LEAF,) * len(lifted))
+    return close_graph(list(args) + list(lifted), list(outs), in_tree, out_tree, table)
+
+
+def _reusable(key, graph) -> bool:
+    """Whether a closed graph may be served again for the same open nodes: renamed to
+    positional inputs (one that kept its tagged arguments, see ``close_graph``, must not be
+    reused) and closing over no other trace's values (whose leak check must run each time)."""
+    return not graph.free_vars
+
+
+_CLOSED = Memo(lambda key: _close(*key[:5], dict(key[5])), maxsize=512, keep=_reusable,
+               locs=False)
+
+
+def closed(args, lifted, outs, in_tree, out_tree, table) -> Graph:
+    """:func:`_close`, memoized: a re-trace that got the tag of the last one (see
+    ``TraceState``) rebuilt the very same nodes, at the same lines, so its closed graph is
+    found at once, without renaming a node."""
+    graph = _CLOSED((tuple(args), tuple(lifted), tuple(outs), in_tree, out_tree,
+                     frozenset(table.items())))
+    if args and graph.inputs[0] is not args[0]:  # renamed (else it keeps its arguments)
+        args[0].params["tag"].done = True  # (on a memo hit, _close did not run)
+    return graph
+
+
+def trace_eager(fn, leaves: list, in_tree, avals, *, weak=(), diff=(), axes=None, size=None):
+    """Trace ``fn`` on the concrete ``leaves`` (or tracers of an enclosing trace), knowing
+    their values. ``avals``: the argument nodes' avals (an example's, under ``vmap``, whose
+    ``axes``/``size`` say how the leaves are batched); ``diff``: positions of the leaves being
+    differentiated; ``weak``: of the weakly typed ones.
+
+    Returns ``(graph, lifted)``: ``graph`` takes the leaves, then the ``lifted`` arrays.
+    """
+    outer = current_trace()
+    outer = outer.concrete_state() if outer is not None else None
+    sizes = () if outer is None else outer.values.sizes
+    if size is not None:
+        sizes = sizes + (int(size),)
+    values = Values(sizes)
+    # the user's own lines, even inside a rule
+    opened = open_trace(values, where=user_location(), recycle=True)
+    with gc_paused(), opened as state, recording() as table, site(None):
+        args = [eager_arg_node(i, a, state.tag) for i, a in enumerate(avals)]
+        values.open(state, args, leaves, diff, axes)
+        result = fn(*tree.unflatten(in_tree, arg_tracers(args, weak, state)))
+        outs, out_tree = output_nodes(result, values.lift)
+        graph = closed(args, values.lifted_nodes, outs, in_tree, out_tree, table)
+    lifted = values.lifted
+    state.finish(recycle=not graph.free_vars and state.tag.done)
+    return graph, lifted
+
+
+# --------------------------------------------------------------------------- running
+
+
+COMPILE_AFTER = 2  # evaluations of one graph before it is compiled to straight-line NumPy
+
+
+class _Runner:
+    """Runs one eager graph on concrete values: with the evaluator at first, then — once the
+    graph has proved to be reused — with its compiled code (``wire.runtime.compiler``), which
+    skips the evaluator's per-node overhead."""
+
+    __slots__ = ("graph", "calls", "fn")
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.calls = 0
+        self.fn = None
+
+    def __call__(self, leaves: list):
+        fn = self.fn
+        if fn is not None:
+            return fn(*leaves)  # the generated code returns the output pytree
+        self.calls += 1
+        if self.calls > COMPILE_AFTER:
+            try:
+                self.fn = compile_graph(self.graph, "eager").fn
+            except Exception:  # noqa: BLE001 - the compiler cannot take it: keep evaluating
+                self.calls = -(1 << 62)
+        return tree.unflatten(self.graph.out_tree, evaluate_flat(self.graph, leaves))
+
+
+_RUNNERS = Memo(_Runner, maxsize=256, locs=False)  # runs report no lines (debug_nans
+# goes through the evaluator)
+
+
+def run(graph: Graph, leaves: list):
+    """``graph`` called on ``leaves`` (its output pytree): evaluated (compiled once reused)
+    when everything is concrete, inlined into the enclosing trace otherwise."""
+    if graph.free_vars or _NANS.get():
+        return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
+    for x in leaves:
+        if isinstance(x, Tracer):
+            return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
+    return _RUNNERS(graph)(leaves)
