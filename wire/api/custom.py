@@ -29,6 +29,7 @@ the JVP rule take the static ones first: ``bwd(*static, residuals, ct)``,
 
 from __future__ import annotations
 
+import abc
 import functools
 import types
 
@@ -122,7 +123,7 @@ def _is_traced(node) -> bool:
     return any(n.is_leaf and n.op is not const_op for n in toposort([node]))
 
 
-class _CustomFunction:
+class _CustomFunction(abc.ABC):
     """What ``custom_jvp`` and ``custom_vjp`` share: the wrapped function, its static
     arguments, and tracing it into a closed sub-graph when called on traced values.
 
@@ -139,11 +140,13 @@ class _CustomFunction:
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
 
+    @abc.abstractmethod
     def _has_rule(self) -> bool:
-        raise NotImplementedError
+        """Whether the derivative rule has been attached (defjvp / defvjp)."""
 
+    @abc.abstractmethod
     def _rule_functions(self) -> tuple:
-        raise NotImplementedError
+        """The user's rule functions (their closures may hold traced values)."""
 
     def __call__(self, *args):
         if not self._has_rule():

@@ -34,6 +34,7 @@ raise :class:`wire.TracerBoolError` with the alternatives.
 
 from __future__ import annotations
 
+import abc
 import contextvars
 import functools
 import operator
@@ -67,7 +68,7 @@ _WEAK_TYPES = frozenset((int, float, complex, bool))  # Python scalars: weakly t
 # --------------------------------------------------------------------------- trace states
 
 
-class ConcreteValues:
+class ConcreteValues(abc.ABC):
     """What an eager trace knows about values (implemented in ``wire.api.concrete``).
 
     ``lift(x)`` is the node standing for a concrete operand ``x`` that meets a tracer (an
@@ -78,11 +79,13 @@ class ConcreteValues:
 
     __slots__ = ()
 
-    def lift(self, x) -> Node:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abc.abstractmethod
+    def lift(self, x) -> Node:
+        """The node standing for concrete operand ``x``."""
 
-    def concrete(self, tracer, what: str, drops: bool):  # pragma: no cover - interface
-        raise NotImplementedError
+    @abc.abstractmethod
+    def concrete(self, tracer, what: str, drops: bool):
+        """The concrete value of ``tracer`` for the conversion ``what``."""
 
 
 class TraceState:
@@ -198,8 +201,8 @@ class Tracer:
 
     ``_state`` is the :class:`TraceState` it belongs to (None for tracers made by graph
     transforms and ``wire.var``; those hold the innermost trace open when they were made, in
-    ``_hold``, so that no tag they may carry is recycled while they live). A ``WeakTracer`` stands for a Python scalar argument and
-    promotes like one (``weak``).
+    ``_hold``, so that no tag they may carry is recycled while they live). A ``WeakTracer``
+    stands for a Python scalar argument and promotes like one (``weak``).
 
     >>> import wire
     >>> x = wire.var("x", shape=(3,))
