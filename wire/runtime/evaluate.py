@@ -14,6 +14,7 @@ from ..core.evaluate import evaluate_flat, feed_nodes
 from ..errors import WireError, at, user_location
 from ..ir import Graph, Node
 from ..core import Tracer, to_node
+from ..core.deferred import specialised
 from . import backends
 
 
@@ -55,6 +56,11 @@ def evaluate(graph_or_nodes, *args, backend="numpy", chunks=None, compute=False)
     if len(args) > 1:
         raise WireError("evaluate(nodes, feed_dict) takes one feed dict" + at(user_location()))
     leaves, values = feed_nodes(nodes, args[0] if args else {})
+    if any(n.aval.shape is None for n in leaves):  # shapeless vars: made for the fed shapes
+        signature = tuple((n, tuple(v.shape)) for n, v in zip(leaves, values)
+                          if n.aval.shape is None)
+        nodes, made = specialised(tuple(nodes), signature)
+        leaves = [made.get(n, n) for n in leaves]
     outs = evaluate_flat(Graph(leaves, nodes), values)
     return outs[0] if single else outs
 
