@@ -696,3 +696,18 @@ def var(name: str, shape=None, dtype=None) -> Tracer:
 def Variable(name: str, shape=None, dtype=None) -> Tracer:
     """The first seed design's name for :func:`var`."""
     return var(name, shape=shape, dtype=dtype)
+
+
+def matmul_op(node_A, node_B, trans_A: bool = False, trans_B: bool = False) -> Tracer:
+    """The first seed design's matrix product: ``op(A) @ op(B)``, ``op`` transposing when
+    ``trans_A``/``trans_B`` is set. Works on shapeless vars (made once the shapes are fed).
+
+    >>> import numpy as np, wire
+    >>> a, b = wire.var("a"), wire.var("b")
+    >>> wire.evaluate(wire.matmul_op(a, b, trans_A=True), {a: np.ones((3, 2)), b: np.ones((3, 4))})
+    array([[3., 3., 3., 3.],
+           [3., 3., 3., 3.]])
+    """
+    a, b = to_tracer(node_A), to_tracer(node_B)
+    return (a.T if trans_A else a) @ (b.T if trans_B else b)
+
