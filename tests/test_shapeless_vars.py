@@ -118,7 +118,8 @@ def test_feeding_by_name_and_int_dtype():
 
 
 def test_a_shape_conflict_raises_at_evaluation_naming_both_shapes_and_the_line():
-    a, b = wire.var("a"), wire.var("b")
+    # names of their own: an interned node keeps the line where it was first made
+    a, b = wire.var("conflict_a"), wire.var("conflict_b")
     c, line = a.T @ b, _here()  # the line the error names
     with pytest.raises(wire.ShapeError) as e:
         wire.evaluate(c, {a: np.ones((3, 4)), b: np.ones((4, 5))})
@@ -142,3 +143,31 @@ def test_declared_shapes_are_unchanged():
     assert a.T.shape == (3, 2) and a.sum(axis=1).shape == (2,)
     with pytest.raises(wire.ShapeError):
         wire.evaluate(a.T, {a: np.ones((3, 2))})
+
+
+def test_linalg_fft_and_several_results_on_shapeless_vars():
+    a, b = wire.var("a"), wire.var("b")
+    M = RNG.normal(size=(3, 3))
+    A, B = M @ M.T + 3 * np.eye(3), RNG.normal(size=3)
+    outs = [wnp.linalg.solve(a, b), wnp.linalg.eigh(a)[0], wnp.split(a, 3)[1],
+            wnp.abs(wnp.fft.fft(a)), b @ a, wnp.einsum("ij,j->i", a, b),
+            wnp.concatenate([a, a.T], axis=1), wnp.where(a > 1.0, a, b), a[:, [0, 2]]]
+    want = [np.linalg.solve(A, B), np.linalg.eigh(A)[0], np.split(A, 3)[1],
+            np.abs(np.fft.fft(A)), B @ A, A @ B, np.concatenate([A, A.T], axis=1),
+            np.where(A > 1.0, A, B), A[:, [0, 2]]]
+    for got, w in zip(wire.evaluate(outs, {a: A, b: B}), want):
+        np.testing.assert_allclose(got, w, rtol=1e-12, atol=1e-12)
+    y = wnp.sum(wnp.linalg.inv(a) * b) + wnp.linalg.slogdet(a)[1]
+    Ai = np.linalg.inv(A)  # d sum(inv(A) * B) = -inv(A)^T G inv(A)^T (G: B in every row)
+    want_g = -Ai.T @ np.broadcast_to(B, (3, 3)) @ Ai.T + Ai.T  # + d log|det A| = inv(A)^T
+    np.testing.assert_allclose(wire.evaluate(wire.gradients(y, a), {a: A, b: B}), want_g)
+
+
+def test_what_cannot_be_known_before_the_feed_says_so():
+    a = wire.var("a")
+    for what in (wnp.ndim, wnp.size, len):
+        with pytest.raises(wire.WireError, match="give wire.var"):
+            what(a)
+    parts = wnp.unstack(a)  # the number of parts depends on the fed shape
+    with pytest.raises(wire.WireError, match="gave 2 results for the fed shapes"):
+        wire.evaluate(parts[0], {a: np.ones((2, 3))})

@@ -58,30 +58,35 @@ deferred_op = DeferredOp()
 
 class DeferredFn:
     """A function with its static arguments bound, named for graph listings; hashed by identity
-    (each deferred call is its own node)."""
+    (each deferred call is its own node). For a function returning ``count`` arrays, the node
+    stands for the one at ``index``."""
 
-    __slots__ = ("fn", "what")
+    __slots__ = ("fn", "what", "index", "count")
 
-    def __init__(self, fn, what: str):
+    def __init__(self, fn, what: str, index=None, count=None):
         self.fn = fn
         self.what = what
+        self.index = index
+        self.count = count
 
     def __call__(self, *operands):
         return self.fn(*operands)
 
     def __repr__(self):
-        return self.what
+        return self.what if self.index is None else f"{self.what}[{self.index}]"
 
 
 def has_unknown_shape(x) -> bool:
     return isinstance(x, Tracer) and x.aval.shape is None
 
 
-def defer(fn, operands, what: str, dtype=None) -> Tracer:
-    """A tracer of unknown shape standing for ``fn(*operands)``, made when shapes are fed.
+def defer(fn, operands, what: str, dtype=None):
+    """A tracer of unknown shape standing for ``fn(*operands)``, made when shapes are fed (a
+    tuple of them when ``fn`` returns several arrays).
 
     ``dtype`` is the result's; by default it is found by running ``fn`` on arrays of ones of
-    the operands' dtypes at ranks 0 to 4 (a dtype does not depend on the rank).
+    the operands' dtypes at ranks 0 to 4 (a dtype does not depend on the rank); so is the
+    number of results (evaluation raises if the fed shapes give another number).
 
     >>> import wire, numpy as np, wire.numpy as wnp
     >>> a = wire.var("a")
@@ -90,27 +95,37 @@ def defer(fn, operands, what: str, dtype=None) -> Tracer:
     (f64[?], array([3., 3.]))
     """
     operands = [o if isinstance(o, Tracer) else Tracer(to_node(o)) for o in operands]
-    if dtype is None:
-        dtype = _probe_dtype(fn, operands)
+    dtypes = [dtype] if dtype is not None else _probe_dtypes(fn, operands)
     loc = user_location()
-    node = make_node(deferred_op, tuple(o.node for o in operands),
-                     {"fn": DeferredFn(fn, what)}, Aval(None, dtype), loc)
-    return Tracer(node)
+    ins = tuple(o.node for o in operands)
+    if dtypes is None:  # one array
+        dtypes = [next(o.dtype for o in operands if o.aval.shape is None)]
+    if isinstance(dtypes, list):
+        return Tracer(make_node(deferred_op, ins, {"fn": DeferredFn(fn, what)},
+                                Aval(None, dtypes[0]), loc))
+    count = len(dtypes)
+    return tuple(Tracer(make_node(deferred_op, ins, {"fn": DeferredFn(fn, what, k, count)},
+                                  Aval(None, d), loc)) for k, d in enumerate(dtypes))
 
 
-def _probe_dtype(fn, operands):
-    for rank in range(5):
-        arrays = [np.ones((1,) * rank if o.aval.shape is None else o.aval.shape, o.dtype)
+def _probe_dtypes(fn, operands):
+    """``[dtype]`` of ``fn``'s one result, a tuple of dtypes for several, or ``None``."""
+    for size, rank in [(1, r) for r in range(5)] + [(6, r) for r in range(1, 4)]:
+        arrays = [np.ones((size,) * rank if o.aval.shape is None else o.aval.shape, o.dtype)
                   for o in operands]
         try:
             with np.errstate(all="ignore"):
                 out = fn(*arrays)
         except Exception:  # this rank does not fit the operation: try the next
             continue
-        dtype = getattr(out, "dtype", None)
-        if dtype is not None:
-            return dtype
-    return next(o.dtype for o in operands if o.aval.shape is None)
+        if isinstance(out, (tuple, list)):
+            if all(hasattr(o, "dtype") for o in out):
+                return tuple(np.asarray(o).dtype for o in out)
+            return None
+        if hasattr(out, "dtype"):
+            return [out.dtype]
+        return None
+    return None
 
 
 def uses_unknown_shapes(nodes) -> bool:
@@ -167,9 +182,17 @@ def _run_deferred(n, ins):
             raise type(e)(f"{e}; the operation {fn!r} on shapeless vars was written"
                           f"{where}") from None
         raise
-    if isinstance(out, (tuple, list)):
-        raise WireError(f"{fn!r} on a value of unknown shape returned {len(out)} values; give "
-                        f"wire.var a shape{at(n.loc)}")
+    if isinstance(out, (tuple, list)) and fn.index is not None and len(out) == fn.count:
+        out = out[fn.index]
+    elif isinstance(out, (tuple, list)) or fn.index is not None:
+        got = len(out) if isinstance(out, (tuple, list)) else 1
+        raise WireError(
+            f"{fn.what} on a value of unknown shape gave {got} results for the fed shapes, "
+            f"{fn.count or 1} when it was written; give wire.var a shape{at(n.loc)}"
+        )
+    if not isinstance(out, Tracer) and not hasattr(out, "dtype"):
+        raise WireError(f"{fn!r} on a value of unknown shape gave {type(out).__name__}, not an "
+                        f"array; give wire.var a shape{at(n.loc)}")
     return to_node(out)
 
 

@@ -74,11 +74,12 @@ __all__ = sorted(
 )
 
 # Shape-dependent functions take shapeless wire.var s too (made once the shapes are fed).
-for _name in _deferring.SHAPE_DEPENDENT:
-    if _name in globals():
-        globals()[_name] = _deferring.deferring(globals()[_name])
+_deferring.install(globals(), __all__)
+for _module in (linalg, fft):
+    _deferring.install(vars(_module), _module.__all__)
+    _expose(vars(_module), _module.__all__)
+del _module
 _shape.getitem = _deferring.getitem(_shape.getitem)
-del _name
 
 # The Tracer's operators, methods and NumPy protocols compute with this namespace.
 _methods.install(_Tracer, _sys.modules[__name__], _dispatch.protocols(_sys.modules[__name__]))

@@ -7,23 +7,53 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from ..core import Tracer
 from ..core.deferred import defer, has_unknown_shape
 
-# The functions that read their operand's shape or rank (the others build nodes of unknown
-# shape directly: elementwise operations, matmul of matrices).
-SHAPE_DEPENDENT = (
-    "reshape", "transpose", "swapaxes", "moveaxis", "expand_dims", "squeeze", "broadcast_to",
-    "concatenate", "stack", "hstack", "vstack", "ravel", "atleast_1d", "atleast_2d",
-    "atleast_3d", "concat", "permute_dims", "matrix_transpose", "rollaxis",
-    "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "argmax", "argmin",
-    "any", "all", "average", "count_nonzero", "nansum", "ptp", "nanmean", "nanmax", "nanmin",
-    "nanprod", "nanstd", "nanvar", "logsumexp", "cumsum", "cumprod", "diff", "flip", "roll",
-    "sort", "argsort", "trace", "diagonal", "diag", "tril", "triu", "outer", "inner", "dot",
-    "tensordot", "einsum", "matmul", "vdot", "kron", "tile", "repeat", "pad", "take",
-    "take_along_axis", "where", "clip", "linspace", "median", "quantile", "percentile",
-    "cross", "trapezoid", "tensorsolve", "vecdot", "matvec", "vecmat", "softmax",
-)
+# Functions that answer from the dtype or need concrete values: never deferred.
+NOT_DEFERRED = frozenset({
+    "allclose", "array_equal", "array_equiv", "can_cast", "common_type", "min_scalar_type",
+    "result_type", "iscomplexobj", "isrealobj", "einsum_path", "vectorize", "shape", "ndim",
+    "size",
+})
+
+
+def deferrable(name: str, fn) -> bool:
+    """Whether ``wire.numpy``'s ``name`` is deferred on values of unknown shape: every public
+    function but NumPy's elementwise ufuncs (which build nodes of unknown shape directly, and
+    broadcast by the primitives' shape rules once made again) and :data:`NOT_DEFERRED`."""
+    if name.startswith("_") or name in NOT_DEFERRED or not callable(fn) or isinstance(fn, type):
+        return False
+    ufunc = getattr(np, name, None)
+    return not (isinstance(ufunc, np.ufunc) and ufunc.signature is None)
+
+
+def install(namespace: dict, names) -> None:
+    """Replace each deferrable function of ``namespace`` by its deferring form."""
+    for name in names:
+        fn = namespace.get(name)
+        if fn is not None and deferrable(name, fn) and not hasattr(fn, "__wire_deferring__"):
+            namespace[name] = deferring(fn)
+
+
+def _any_unknown(args, kwargs) -> bool:
+    """Whether a traced value of unknown shape is among the arguments (the hot path of every
+    ``wire.numpy`` call: kept to a loop of type checks)."""
+    for a in args:
+        cls = a.__class__
+        if cls is list or cls is tuple:
+            for b in a:
+                if isinstance(b, Tracer) and b.node.aval.shape is None:
+                    return True
+        elif isinstance(a, Tracer) and a.node.aval.shape is None:
+            return True
+    if kwargs:
+        for v in kwargs.values():
+            if isinstance(v, Tracer) and v.node.aval.shape is None:
+                return True
+    return False
 
 
 def _split(args, kwargs):
@@ -64,10 +94,10 @@ def deferring(fn):
     """``fn``, recorded as a deferred node when an operand has an unknown shape."""
 
     @functools.wraps(fn)
-    def f(*args, **kwargs):
-        operands, rebuild = _split(args, kwargs)
-        if not any(has_unknown_shape(o) for o in operands):
+    def deferring_call(*args, **kwargs):
+        if not _any_unknown(args, kwargs):  # the usual case: a plain call
             return fn(*args, **kwargs)
+        operands, rebuild = _split(args, kwargs)
 
         def made(*new):
             a, k = rebuild(new)
@@ -75,7 +105,8 @@ def deferring(fn):
 
         return defer(made, operands, _describe(fn.__name__, args, kwargs))
 
-    return f
+    deferring_call.__wire_deferring__ = True
+    return deferring_call
 
 
 def _describe(name, args, kwargs):
