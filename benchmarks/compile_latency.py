@@ -112,6 +112,10 @@ def wire_split(x, c) -> dict:
         from wire.api.jit import _simplify as jit_simplify
     except ImportError:
         jit_simplify = None
+    try:  # the table grad simplifies with (wire.simplify's default, ALGEBRA, collects no terms)
+        from wire.transforms.rules import DERIVATIVES
+    except ImportError:
+        DERIVATIVES = None
     f = chain_wire(c)
     gc.collect()
     out = {}
@@ -120,7 +124,7 @@ def wire_split(x, c) -> dict:
     out["trace f"], t = time.perf_counter() - t, time.perf_counter()
     derived = wire.grad(graph, simplify=False)
     out["derive"], t = time.perf_counter() - t, time.perf_counter()
-    simple = wire.simplify(derived)
+    simple = wire.simplify(derived, DERIVATIVES)
     out["simplify"], t = time.perf_counter() - t, time.perf_counter()
     if jit_simplify is not None and not getattr(wire.grad(f), "simplified", False):
         # jit simplifies again only what a transform did not simplify itself (grad does)

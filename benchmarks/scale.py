@@ -6,7 +6,8 @@ primitives per step, float64 scalar). For each size n and each stage, one child 
 
 * *trace* — ``wire.trace(chain, x)``;
 * *grad graph* — ``wire.grad(graph, simplify=False)`` of that trace (derivation only);
-* *simplify* — ``wire.simplify`` of that derivative graph;
+* *simplify* — ``wire.simplify`` of that derivative graph with ``rules.DERIVATIVES`` (the
+  table ``grad`` simplifies with; the default, ``ALGEBRA``, collects no terms);
 * *eager grad* — ``wire.grad(chain)(x)``, all of it (trace, derive, simplify, evaluate);
 * *jit(grad) first call* — ``wire.jit(wire.grad(chain))(x)`` (trace, simplify, compile, run);
 * *jvp* — ``wire.jvp(chain, (x,), (1.0,))``; *vmap* — ``wire.vmap(chain)`` over 16 lanes;

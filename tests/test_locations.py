@@ -210,3 +210,20 @@ def test_while_loop_bodies_report_the_lines_of_the_trace_that_used_them(pair):
             with wire.debug_nans(), pytest.raises(wire.FloatingPointError) as e:
                 call(arg)
             assert _line(marker) in str(e.value) and _line(other) not in str(e.value)
+
+
+def test_location_key_and_tables_count_only_the_graph_s_own_nodes():
+    from wire.ir import Graph, live_locs
+
+    g = wire.trace(lambda x: wnp.sin(x) * 2.0 + 1.0, 1.0)
+    (add,) = g.outputs
+    dead = wire.trace(lambda x: wnp.cos(x), 1.0).outputs[0]
+    padded = g.with_locs({**g.locs, dead: "elsewhere.py:1"})
+    assert padded.locs_key == g.with_locs(dict(g.locs)).locs_key  # a dead entry: same key
+    moved = g.with_locs({**g.locs, add: "elsewhere.py:2"})
+    assert moved.locs_key != g.locs_key  # a live one: another key
+    assert dict(live_locs(padded).locs) == dict(g.locs)
+    assert live_locs(g) is g
+    # simplify's result carries only its own nodes' lines, and keeps reporting them
+    s = wire.simplify(Graph(g.inputs, g.outputs, locs=padded.locs))
+    assert dead not in s.locs and all(s.loc(n) == g.loc(n) for n in s.nodes if not n.is_leaf)

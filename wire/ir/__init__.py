@@ -18,7 +18,7 @@ from . import notebook  # noqa: F401  (installs the graph's Jupyter display)
 from .dot import to_dot
 from .graph import (
     Graph, _flat_tree, _graph_from_flat, carry_locs, format_graph, format_node_params,
-    adopt_sub_graph_locs, fresh_inputs, locating_by, located, names, nested_locs,
+    adopt_sub_graph_locs, fresh_inputs, live_locs, locating_by, located, names, nested_locs,
     sub_graphs,
 )
 from .pause import gc_paused
@@ -56,6 +56,6 @@ __all__ = [
     "aval_of", "const_node", "const_op", "format_graph", "format_node_params", "gc_paused", "input_node",
     "input_op", "make_aval", "make_node", "names", "substitute", "substitute_map", "to_dot",
     "toposort", "var_node", "adopt_sub_graph_locs", "locating_by", "located", "nested_locs",
-    "sub_graphs",
+    "sub_graphs", "live_locs",
     "var_op", "with_inputs", "zero_signs",
 ]

@@ -97,6 +97,43 @@ def nested_locs(nodes, table: Mapping, into: dict) -> dict:
     return into
 
 
+def live_nodes(graph: "Graph") -> list:
+    """The nodes whose locations ``graph`` can report: its own (in order) and those of the
+    sub-graphs its nodes hold, at any depth (each sub-graph once, in the order met)."""
+    out = list(graph.nodes)
+    stack = [g for n in reversed(out) if n.params and not n.is_leaf
+             for g in reversed(sub_graphs(n.params))]
+    seen: set = set()
+    while stack:
+        g = stack.pop()
+        if id(g) in seen:
+            continue
+        seen.add(id(g))
+        nodes = g.nodes
+        out.extend(nodes)
+        stack.extend(h for n in reversed(nodes) if n.params and not n.is_leaf
+                     for h in reversed(sub_graphs(n.params)))
+    return out
+
+
+def live_locs(graph: "Graph") -> "Graph":
+    """``graph`` with a location table of only the nodes it can report on (see
+    :func:`live_nodes`): passes and traces leave entries for nodes they made and dropped,
+    which every later copy of the table would carry. The same graph if nothing is dropped.
+
+    >>> import wire
+    >>> g = wire.trace(lambda x: x * 2.0 + 1.0, 1.0)
+    >>> smaller = Graph(g.inputs, [g.outputs[0].inputs[0]], locs=g.locs)
+    >>> len(smaller.locs), len(live_locs(smaller).locs)
+    (2, 1)
+    """
+    table = graph.locs
+    if not table:
+        return graph
+    kept = {n: table[n] for n in live_nodes(graph) if n in table}
+    return graph if len(kept) == len(table) else graph.with_locs(kept)
+
+
 def adopt_sub_graph_locs(node: Node, params: Mapping, table: dict) -> None:
     """``node`` was made from ``params``; if it was interned before, it holds the sub-graphs
     of its first maker (with their lines) instead of ``params``' equal ones: put the lines
@@ -284,8 +321,13 @@ class Graph:
             return hash(frozenset((n, self.loc(n)) for n in self.nodes if not n.is_leaf))
         key = self._locs_key
         if key is None:
-            table = self.locs  # its sub-graphs' nodes included
-            key = hash(frozenset(table.items())) if table else 0
+            # only the entries of its own nodes and its sub-graphs' count (a table may hold
+            # more: the nodes a trace or a pass made and dropped), in node order — equal
+            # graphs list equal nodes in the same order, and a tuple of strings hashes
+            # without calling Node.__hash__ (the frozenset of items was quadratic-looking on
+            # grad(grad) of big graphs, whose tables held 3x more entries than nodes)
+            table = self.locs
+            key = hash(tuple([table.get(n) for n in live_nodes(self)])) if table else 0
             object.__setattr__(self, "_locs_key", key)
         return key
 

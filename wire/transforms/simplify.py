@@ -39,12 +39,12 @@ from collections.abc import Callable, Mapping
 
 from ..ir import (
     EMPTY_PARAMS, ConstValue, Graph, Node, adopt_sub_graph_locs, const_op, gc_paused,
-    locating_by, located, make_node, substitute_map, toposort, with_inputs,
+    live_locs, locating_by, located, make_node, substitute_map, toposort, with_inputs,
 )
 from ..core.primitive import Primitive
 from ..errors import WireError
 from .polynomial import collect
-from .rules import ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD, sort_operands
+from .rules import ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD, fold_constant, sort_operands
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
 
@@ -320,20 +320,25 @@ def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
 
     def rewrite_pass(graph: Graph) -> Graph:
         with gc_paused():  # see wire.ir.pause
-            rw = Rewriter(rules)
-            for _ in range(_MAX_SWEEPS):
-                rw.loc_of = graph.loc
-                # graph.nodes: computed once per graph and shared with the passes that follow
-                new = tuple(rw.sweep(graph.outputs, graph.nodes))
-                if new == graph.outputs:
-                    break
-                memo = rw.memo
-                graph = _rebuild(graph, new, {n: memo[n] for n in graph.nodes if n in memo},
-                                 rw.made)
-            return graph
+            return _rewrite_with(Rewriter(rules), graph)
 
     rewrite_pass.__name__ = "rewrite"
     return rewrite_pass
+
+
+def _rewrite_with(rw: Rewriter, graph: Graph) -> Graph:
+    """``graph`` rewritten to a fixpoint by ``rw``, whose memo may already hold nodes an
+    earlier pass of the same run simplified: those are not visited again (so the rewrite
+    after ``collect_terms`` only looks at the nodes it made)."""
+    for _ in range(_MAX_SWEEPS):
+        rw.loc_of = graph.loc
+        # graph.nodes: computed once per graph and shared with the passes that follow
+        new = tuple(rw.sweep(graph.outputs, graph.nodes))
+        if new == graph.outputs:
+            break
+        memo = rw.memo
+        graph = _rebuild(graph, new, {n: memo[n] for n in graph.nodes if n in memo}, rw.made)
+    return graph
 
 
 # --------------------------------------------------------------------------- passes
@@ -443,7 +448,9 @@ def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
     (4, 0)
     """
     with gc_paused():  # see wire.ir.pause
-        return _simplify(graph, ALGEBRA if rules is None else rules)
+        # each pass's table keeps the entries of the last (and of nodes passes dropped):
+        # only the result's own are worth carrying on (they are what it reports)
+        return live_locs(_simplify(graph, ALGEBRA if rules is None else rules))
 
 
 def _passes(graph: Graph, *passes) -> Graph:
@@ -457,19 +464,31 @@ def _passes(graph: Graph, *passes) -> Graph:
 
 
 def _simplify(graph: Graph, table) -> Graph:
-    graph = _passes(graph, dce, primitive_passes, fold_constants, rewrite(table), cse)
+    # one Rewriter (one memo) for the whole run: each later rewrite visits new nodes only
+    rw = Rewriter(table)
+
+    def rewrite_shared(g: Graph) -> Graph:
+        return _rewrite_with(rw, g)
+
+    # a table that folds as it rewrites (ALGEBRA, DERIVATIVES) needs no folding pass first
+    fold = () if fold_constant in table.get(EVERY, ()) else (fold_constants,)
+    graph = _passes(graph, dce, primitive_passes, *fold, rewrite_shared, cse)
     if not table.get(COLLECT):
         return graph
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
+    size = len(graph)
     for _ in range(_MAX_SWEEPS):
         with locating_by(graph):
             collected, merging = collect(graph)
+        if collected is graph:  # nothing to collect: the rewrite would give graph again
+            break
         if graph.locs and not collected.locs:  # the nodes it keeps report their lines
             collected = collected.with_locs(graph.locs)
-        candidate = _passes(collected, rewrite(table), cse)
-        if candidate == graph or len(candidate) >= len(graph):
+        candidate = _passes(collected, rewrite_shared, cse)
+        new_size = len(candidate)
+        if candidate == graph or new_size >= size:
             break
-        graph = candidate
+        graph, size = candidate, new_size
         if not merging:  # no like terms met: another round re-emits the same polynomials
             break
     return graph
