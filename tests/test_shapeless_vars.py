@@ -171,3 +171,12 @@ def test_what_cannot_be_known_before_the_feed_says_so():
     parts = wnp.unstack(a)  # the number of parts depends on the fed shape
     with pytest.raises(wire.WireError, match="gave 2 results for the fed shapes"):
         wire.evaluate(parts[0], {a: np.ones((2, 3))})
+
+
+def test_a_graph_over_shapeless_vars_evaluates_on_positional_arguments():
+    a = wire.var("a")
+    g = wire.Graph([a.node], [a.T.node, wnp.sum(a, axis=-1).node])
+    A = RNG.normal(size=(2, 3))
+    got_t, got_s = wire.evaluate(g, A)
+    np.testing.assert_array_equal(got_t, A.T)
+    np.testing.assert_allclose(got_s, A.sum(axis=-1))
