@@ -95,18 +95,30 @@ def deferring(fn):
 
     @functools.wraps(fn)
     def deferring_call(*args, **kwargs):
-        if not _any_unknown(args, kwargs):  # the usual case: a plain call
-            return fn(*args, **kwargs)
-        operands, rebuild = _split(args, kwargs)
-
-        def made(*new):
-            a, k = rebuild(new)
-            return fn(*a, **k)
-
-        return defer(made, operands, _describe(fn.__name__, args, kwargs))
+        # the hot path of every wire.numpy call: a loop of type checks, no further call
+        for a in args:
+            if isinstance(a, Tracer):
+                if a.node.aval.shape is None:
+                    break
+            elif (a.__class__ is list or a.__class__ is tuple) and _any_unknown(a, None):
+                break
+        else:
+            if not kwargs or not _any_unknown((), kwargs):
+                return fn(*args, **kwargs)
+        return _deferred_call(fn, args, kwargs)
 
     deferring_call.__wire_deferring__ = True
     return deferring_call
+
+
+def _deferred_call(fn, args, kwargs):
+    operands, rebuild = _split(args, kwargs)
+
+    def made(*new):
+        a, k = rebuild(new)
+        return fn(*a, **k)
+
+    return defer(made, operands, _describe(fn.__name__, args, kwargs))
 
 
 def _describe(name, args, kwargs):
