@@ -12,7 +12,8 @@ from . import tree
 from .api import (
     REGISTRY, Variable, checkpoint, checkpoint_policies, cond, custom_jvp, custom_vjp, dumps,
     elementwise_grad, fori_loop, grad, grad_graph, gradients, hessian, hvp, jacfwd, jacrev,
-    jet, jet_graph, jit, jvp, jvp_graph, linearize, load, loads, save, scan, switch, taylor,
+    jet, jet_graph, jit, jvp, jvp_graph, linearize, load, loads, matmul_op, save, scan, switch,
+    taylor,
     taylor_graph, value_and_grad, var, vjp, vjp_graph, vmap, vmap_graph, while_loop,
 )
 from .core import Tracer, debug_nans, trace
@@ -43,7 +44,7 @@ __all__ = [
     "Aval", "Executor", "FloatingPointError", "Graph", "Node", "NonDifferentiableError",
     "REGISTRY", "ShapeError", "Tracer", "TracerBoolError", "UnboundInputError", "Variable",
     "WireError", "WireTypeError", "evaluate", "grad", "grad_graph", "gradients", "stop_gradient",
-    "trace", "tree", "value_and_grad", "var", "jvp", "jvp_graph", "linearize", "vjp",
+    "trace", "tree", "value_and_grad", "var", "matmul_op", "jvp", "jvp_graph", "linearize", "vjp",
     "vjp_graph", "jacfwd", "jacrev", "hessian", "hvp", "custom_jvp", "custom_vjp",
     "simplify", "to_dot", "vmap", "vmap_graph",
     "cond", "switch", "while_loop", "fori_loop", "scan", "jit",

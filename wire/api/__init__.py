@@ -8,8 +8,8 @@ from .control_flow import cond, fori_loop, scan, switch, while_loop
 from .custom import custom_jvp, custom_vjp
 from .derivatives import hessian, hvp, jacfwd, jacrev, jvp, jvp_graph, linearize, vjp, vjp_graph
 from .grad import (
-    Variable, call, elementwise_grad, grad, grad_graph, gradients, trace_args, value_and_grad,
-    var,
+    Variable, call, elementwise_grad, grad, grad_graph, gradients, matmul_op, trace_args,
+    value_and_grad, var,
 )
 from .jit import jit
 from .registry import REGISTRY
@@ -21,7 +21,7 @@ __all__ = [
     "REGISTRY", "Variable", "call", "cond", "custom_jvp", "custom_vjp", "dumps",
     "elementwise_grad", "fori_loop",
     "grad", "grad_graph", "gradients", "hessian", "hvp", "jacfwd", "jacrev", "jit", "jvp",
-    "jvp_graph", "linearize", "load", "loads", "save", "scan", "switch", "trace_args",
+    "jvp_graph", "linearize", "load", "loads", "matmul_op", "save", "scan", "switch", "trace_args",
     "value_and_grad", "var", "vjp", "vjp_graph", "vmap", "vmap_graph", "while_loop",
     "jet", "jet_graph", "taylor", "taylor_graph", "checkpoint", "checkpoint_policies",
 ]

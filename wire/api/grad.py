@@ -20,6 +20,7 @@ from ..tree import strict_key
 from ..errors import NonDifferentiableError, WireError, at, user_location
 from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat, weak_leaves
 from ..core.locations import recording
+from ..core.deferred import defer, uses_unknown_shapes
 from ..errors import TracerBoolError
 from ..ir import Aval, Graph, Node, _flat_tree, const_op, locating_by, var_node
 from ..ops.elementwise import convert
@@ -655,6 +656,8 @@ def gradients(ys, xs, dys=None):
         dys = [dys]
     if len(dys) != len(ys):
         raise WireError(f"gradients: {len(ys)} ys but {len(dys)} dys{at(user_location())}")
+    if uses_unknown_shapes([t.node for t in ys + xs]):  # made once the shapes are fed
+        return _deferred_gradients(ys, xs, dys, single_x)
     cts = [ones_like_(y) if dy is None else to_tracer(dy) for y, dy in zip(ys, dys)]
     for y, ct in zip(ys, cts):
         if y.shape is not None and ct.shape is not None and y.shape != ct.shape:
@@ -664,6 +667,25 @@ def gradients(ys, xs, dys=None):
             )
     found = backward([y.node for y in ys], cts, [x.node for x in xs])
     out = [zeros_like_(x) if g is None else g for g, x in zip(found, xs)]
+    return out[0] if single_x else out
+
+
+def _deferred_gradients(ys, xs, dys, single_x):
+    """``gradients`` of a graph using shapeless vars: one deferred node per ``x``, running
+    ``gradients`` on the graph made for the fed shapes (so gradients of gradients nest)."""
+    given = [i for i, dy in enumerate(dys) if dy is not None]
+    operands = ys + xs + [to_tracer(dys[i]) for i in given]
+    ny, nx = len(ys), len(xs)
+
+    def grad_of(k):
+        def made(*new):
+            new_dys = [None] * ny
+            for i, dy in zip(given, new[ny + nx:]):
+                new_dys[i] = dy
+            return gradients(list(new[:ny]), list(new[ny:ny + nx]), new_dys)[k]
+        return made
+
+    out = [defer(grad_of(k), operands, "gradients", dtype=x.dtype) for k, x in enumerate(xs)]
     return out[0] if single_x else out
 
 
@@ -687,3 +709,18 @@ def Variable(name: str, shape=None, dtype=None) -> Tracer:
     array(7.)
     """
     return var(name, shape=shape, dtype=dtype)
+
+
+def matmul_op(node_A, node_B, trans_A: bool = False, trans_B: bool = False) -> Tracer:
+    """The first seed design's matrix product: ``op(A) @ op(B)``, ``op`` transposing when
+    ``trans_A``/``trans_B`` is set. Works on shapeless vars (made once the shapes are fed).
+
+    >>> import numpy as np, wire
+    >>> a, b = wire.var("a"), wire.var("b")
+    >>> wire.evaluate(wire.matmul_op(a, b, trans_A=True), {a: np.ones((3, 2)), b: np.ones((3, 4))})
+    array([[3., 3., 3., 3.],
+           [3., 3., 3., 3.]])
+    """
+    a, b = to_tracer(node_A), to_tracer(node_B)
+    return (a.T if trans_A else a) @ (b.T if trans_B else b)
+

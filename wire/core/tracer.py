@@ -246,6 +246,9 @@ class Tracer:
 
     def __len__(self):
         shape = self.shape
+        if shape is None:
+            raise WireTypeError("len() of a shapeless wire.var is known only when the shapes "
+                                f"are fed: give wire.var a shape{at(user_location())}")
         if not shape:
             raise WireTypeError(f"len() of a 0-d traced value{at(user_location())}")
         return shape[0]

@@ -45,7 +45,7 @@ from ._functional import __all__ as _functional_all
 from ._index_tricks import c_, r_  # noqa: F401
 from . import _names
 from . import fft, linalg, random  # noqa: E402
-from . import _at, _dispatch, _methods
+from . import _at, _deferring, _dispatch, _methods
 from ..core import Tracer as _Tracer
 from ..tracebacks import expose as _expose
 
@@ -72,6 +72,14 @@ __all__ = sorted(
     | set(_einsum_all) | set(_ordering_all) | set(_logic_all) | set(_poly_interp_all)
     | set(_selection_all) | set(_functional_all)
 )
+
+# Shape-dependent functions take shapeless wire.var s too (made once the shapes are fed).
+_deferring.install(globals(), __all__)
+for _module in (linalg, fft):
+    _deferring.install(vars(_module), _module.__all__)
+    _expose(vars(_module), _module.__all__)
+del _module
+_shape.getitem = _deferring.getitem(_shape.getitem)
 
 # The Tracer's operators, methods and NumPy protocols compute with this namespace.
 _methods.install(_Tracer, _sys.modules[__name__], _dispatch.protocols(_sys.modules[__name__]))

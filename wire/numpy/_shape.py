@@ -24,7 +24,8 @@ __all__ = [
 
 def _need_shape(x, what):
     if x.shape is None:
-        raise WireError(f"{what} needs a known shape: give wire.var(name, shape=...){at(user_location())}")
+        raise WireError(f"{what} of a shapeless wire.var is known only when the shapes are fed: "
+                        f"give wire.var(name, shape=...){at(user_location())}")
 
 
 def reshape(a, newshape, order="C"):
@@ -259,17 +260,26 @@ def atleast_3d(a):
 
 def shape(a):
     """Shape of ``a``."""
-    return a.shape if isinstance(a, Tracer) else np.shape(a)
+    if isinstance(a, Tracer):
+        _need_shape(a, "shape")
+        return a.shape
+    return np.shape(a)
 
 
 def ndim(a):
     """Number of dimensions of ``a``."""
-    return a.ndim if isinstance(a, Tracer) else np.ndim(a)
+    if isinstance(a, Tracer):
+        _need_shape(a, "ndim")
+        return a.ndim
+    return np.ndim(a)
 
 
 def size(a):
     """Number of elements of ``a``."""
-    return a.size if isinstance(a, Tracer) else np.size(a)
+    if isinstance(a, Tracer):
+        _need_shape(a, "size")
+        return a.size
+    return np.size(a)
 
 
 def concat(arrays, /, *, axis=0):

@@ -9,11 +9,14 @@ state survives the call, so one graph may be evaluated from many threads at once
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import tree
 from ..core.evaluate import evaluate_flat, feed_nodes
 from ..errors import WireError, at, user_location
-from ..ir import Graph, Node
+from ..ir import Graph, Node, var_op
 from ..core import Tracer, to_node
+from ..core.deferred import specialised
 from . import backends
 
 
@@ -40,6 +43,8 @@ def evaluate(graph_or_nodes, *args, backend="numpy", chunks=None, compute=False)
     if isinstance(graph_or_nodes, Graph):
         graph = graph_or_nodes
         leaves, _ = tree.flatten(args)
+        if len(leaves) == len(graph.inputs) and any(n.aval.shape is None for n in graph.inputs):
+            graph = _specialised_graph(graph, leaves)
         outs = evaluate_flat(graph, leaves)
         return tree.unflatten(graph.out_tree, outs)
     single = isinstance(graph_or_nodes, (Tracer, Node))
@@ -55,8 +60,21 @@ def evaluate(graph_or_nodes, *args, backend="numpy", chunks=None, compute=False)
     if len(args) > 1:
         raise WireError("evaluate(nodes, feed_dict) takes one feed dict" + at(user_location()))
     leaves, values = feed_nodes(nodes, args[0] if args else {})
+    if any(n.aval.shape is None for n in leaves):  # shapeless vars: made for the fed shapes
+        signature = tuple((n, tuple(v.shape)) for n, v in zip(leaves, values)
+                          if n.aval.shape is None)
+        nodes, made = specialised(tuple(nodes), signature)
+        leaves = [made.get(n, n) for n in leaves]
     outs = evaluate_flat(Graph(leaves, nodes), values)
     return outs[0] if single else outs
+
+
+def _specialised_graph(graph: Graph, leaves) -> Graph:
+    """``graph`` (inputs of unknown shape: shapeless vars) made for the shapes of ``leaves``."""
+    signature = tuple((n, tuple(np.shape(v))) for n, v in zip(graph.inputs, leaves)
+                      if n.aval.shape is None and n.op is var_op)
+    outputs, made = specialised(tuple(graph.outputs), signature)
+    return Graph([made.get(n, n) for n in graph.inputs], outputs, graph.in_tree, graph.out_tree)
 
 
 class Executor:

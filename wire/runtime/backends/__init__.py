@@ -29,6 +29,7 @@ from ...errors import WireError
 from ...ir import Aval, Graph, Node, const_op, toposort, var_op
 from ...core import Tracer, call_graph_flat, leaf_aval as numpy_leaf_aval, to_node
 from ...core.evaluate import feed_nodes
+from ...core.deferred import specialised
 from ._core import Backend
 from ._resolve import resolve
 from ._run import run_flat
@@ -75,6 +76,11 @@ def evaluate(graph_or_nodes, args, backend, chunks=None, compute=False):
     if len(args) > 1:
         raise WireError("evaluate(nodes, feed_dict) takes one feed dict")
     leaves, values = _feed(nodes, args[0] if args else {})
+    if any(n.aval.shape is None for n in leaves):  # shapeless vars: made for the fed shapes
+        signature = tuple((n, tuple(leaf_aval(v).shape)) for n, v in zip(leaves, values)
+                          if n.aval.shape is None)
+        nodes, made = specialised(tuple(nodes), signature)
+        leaves = [made.get(n, n) for n in leaves]
     outs = run_flat(Graph(leaves, nodes), values, bk, chunks)
     outs = bk.compute(outs) if compute else outs
     return outs[0] if single else outs
