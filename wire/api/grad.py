@@ -13,7 +13,6 @@ import functools
 from typing import Callable, Sequence
 
 import numpy as np
-from toolz import pipe
 
 from .. import tree
 from ..tree import strict_key
@@ -28,9 +27,7 @@ from ..ops.layout import full, ones_like_, zeros_like_
 from ..ops.reductions import reduce_sum
 from ..transforms.jet import derivatives
 from ..transforms.rules import DERIVATIVES
-from ..transforms.simplify import (
-    cse, dce, fold_constants, primitive_passes, rewrite, simplify as run_simplify,
-)
+from ..transforms.simplify import simplify as run_simplify, simplify_linear
 from ..transforms.vjp import backward, backward_and_primals
 from ..tracebacks import entry_point
 from .eager import Memo, run, trace_eager
@@ -484,7 +481,7 @@ def _eager_grad(graph, argnums, has_aux, with_value, simplify) -> Graph:
         return dgraph
     if len(dgraph) <= EAGER_SIMPLIFY_LIMIT:
         return run_simplify(dgraph, DERIVATIVES)
-    return pipe(dgraph, dce, primitive_passes, fold_constants, rewrite(DERIVATIVES), cse)
+    return simplify_linear(dgraph, DERIVATIVES)
 
 
 eager_grad_graph = Memo(_eager_grad)

@@ -453,6 +453,21 @@ def simplify(graph: Graph, rules: Mapping | None = None) -> Graph:
         return live_locs(_simplify(graph, ALGEBRA if rules is None else rules))
 
 
+def simplify_linear(graph: Graph, rules: Mapping | None = None) -> Graph:
+    """:func:`simplify`'s linear-time passes only (dead nodes, primitive passes, the rewrite
+    rules with folding, common subexpressions), without collecting like terms even where
+    ``rules`` asks for it: for large graphs run once, where collecting costs most and pays
+    least.
+
+    >>> import wire, wire.numpy as wnp
+    >>> g = wire.trace(lambda x: -(-x) * 1.0 - wnp.zeros(()), 2.0)
+    >>> len(simplify_linear(g))
+    0
+    """
+    with gc_paused():
+        return live_locs(_simplify(graph, ALGEBRA if rules is None else rules, collecting=False))
+
+
 def _passes(graph: Graph, *passes) -> Graph:
     """``graph`` through ``passes`` in turn, each inside a :func:`locating_by` block of the
     graph it is given, so the sub-graphs its nodes hold report that graph's lines (a pass may
@@ -463,7 +478,7 @@ def _passes(graph: Graph, *passes) -> Graph:
     return graph
 
 
-def _simplify(graph: Graph, table) -> Graph:
+def _simplify(graph: Graph, table, collecting: bool = True) -> Graph:
     # one Rewriter (one memo) for the whole run: each later rewrite visits new nodes only
     rw = Rewriter(table)
 
@@ -473,7 +488,7 @@ def _simplify(graph: Graph, table) -> Graph:
     # a table that folds as it rewrites (ALGEBRA, DERIVATIVES) needs no folding pass first
     fold = () if fold_constant in table.get(EVERY, ()) else (fold_constants,)
     graph = _passes(graph, dce, primitive_passes, *fold, rewrite_shared, cse)
-    if not table.get(COLLECT):
+    if not (collecting and table.get(COLLECT)):
         return graph
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
     size = len(graph)
