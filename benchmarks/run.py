@@ -54,6 +54,7 @@ WORKLOADS = {
     "scale": "benchmarks.scale",
     "higher_order_panel": "benchmarks.higher_order_panel",
     "backends_mlp": "benchmarks.backends_mlp",
+    "torch_func": "benchmarks.torch_func",
 }
 ALIASES = {"1": "small_call", "2": "mlp", "3": "compile", "4": "higher_order", "5": "memory",
            "compile_latency": "compile"}

@@ -421,22 +421,22 @@ def test_unsupported_numpy_function_names_it_and_suggests():
         wire.grad(lambda x: np.asarray(x).sum())(np.ones(3))
 
 
-# --------------------------------------------------------------------------- README list
+# --------------------------------------------------------------------------- docs/numpy.md list
 
 
-def test_readme_coverage_list_matches_generator():
+def test_docs_coverage_list_matches_generator():
     import pathlib
 
     from wire import catalog as _catalog
 
-    readme = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
-    start, end = readme.index(_catalog.START), readme.index(_catalog.END)
-    block = readme[start + len(_catalog.START) + 1 : end]
+    page = (pathlib.Path(__file__).parent.parent / "docs" / "numpy.md").read_text()
+    start, end = page.index(_catalog.START), page.index(_catalog.END)
+    block = page[start + len(_catalog.START) + 1 : end]
     assert block == _catalog.markdown(), "regenerate with: python -m wire.catalog"
 
 
 def test_functions_marked_as_a_primitive_bind_it():
-    """README's ᵖ: the function is the primitive of its name. Checked by tracing it on the
+    """The list's ᵖ: the function is the primitive of its name. Checked by tracing it on the
     primitive's own samples (those without params: a function's keywords differ)."""
     from wire import catalog as _catalog
     from wire.api.registry import REGISTRY

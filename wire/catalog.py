@@ -1,7 +1,7 @@
-"""The supported-function list of README's "NumPy coverage" section, generated from the
-namespaces (``wire.numpy``, ``wire.numpy.linalg``, ``wire.numpy.fft``, ``wire.scipy.special``)
-and ``wire.REGISTRY``. Run ``python -m wire.catalog`` to print it; a test checks that
-README.md holds exactly this text. It sits above the libraries it lists (``wire.numpy`` and
+"""The supported-function list of docs/numpy.md, generated from the namespaces
+(``wire.numpy``, ``wire.numpy.linalg``, ``wire.numpy.fft``, ``wire.scipy.special``) and
+``wire.REGISTRY``. Run ``python -m wire.catalog`` to print it; a test checks that
+docs/numpy.md holds exactly this text. It sits above the libraries it lists (``wire.numpy`` and
 ``wire.scipy``) and the registry.
 
 >>> counts()["differentiable"] > 150
@@ -63,7 +63,7 @@ def counts() -> dict:
 
 
 def is_primitive(label: str, name: str) -> bool:
-    """Whether ``label.name`` is the primitive of that name (README's ᵖ).
+    """Whether ``label.name`` is the primitive of that name (the list's ᵖ).
 
     >>> is_primitive("wire.numpy", "sin"), is_primitive("wire.numpy.linalg", "cond")
     (True, False)
@@ -80,7 +80,7 @@ def _cell(n):
 
 
 def markdown() -> str:
-    """The generated README block (without the surrounding markers)."""
+    """The generated block of docs/numpy.md (without the surrounding markers)."""
     c = counts()
     lines = [
         (

@@ -48,7 +48,15 @@ def _location(filename: str, line: int) -> str:
 
 
 class WireError(Exception):
-    """Base class of every error wire raises because of how it was called."""
+    """Base class of every error wire raises because of how it was called.
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> try:
+    ...     wire.grad(lambda x: x * 2.0)(np.ones(3))
+    ... except wire.WireError as e:
+    ...     print(type(e).__name__)
+    NonDifferentiableError
+    """
 
 
 class ShapeError(WireError, ValueError):
@@ -125,7 +133,16 @@ class UnexpectedTracerError(WireError, TypeError):
 
 
 class FloatingPointError(WireError, ArithmeticError):
-    """Under ``wire.debug_nans()``, a node produced NaN or Inf; the message names it."""
+    """Under ``wire.debug_nans()``, a node produced NaN or Inf; the message names it.
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> with wire.debug_nans():
+    ...     try:
+    ...         wire.value_and_grad(lambda x: wnp.sum(wnp.log(x)))(np.array([1.0, -1.0]))
+    ...     except wire.FloatingPointError as e:
+    ...         print(str(e).split(":")[:2])
+    ['debug_nans', ' log produced NaN']
+    """
 
 
 class WireTypeError(WireError, TypeError):
@@ -134,6 +151,13 @@ class WireTypeError(WireError, TypeError):
 
     Fix: pass NumPy arrays, Python numbers, or containers wire knows (tuple, list, dict,
     None, namedtuple, pyrsistent PMap/PVector/PRecord).
+
+    >>> import wire
+    >>> try:
+    ...     wire.grad(lambda x: x)("1.0")
+    ... except wire.WireTypeError as e:
+    ...     print(isinstance(e, TypeError))
+    True
     """
 
 
@@ -164,5 +188,9 @@ class MissingNameError(WireError, AttributeError):
 
 
 def at(loc: str | None) -> str:
-    """Suffix naming a source location, for messages: ``" (at model.py:12)"``."""
+    """Suffix naming a source location, for messages: ``" (at model.py:12)"``.
+
+    >>> at("model.py:12"), at(None)
+    (' (at model.py:12)', '')
+    """
     return f" (at {loc})" if loc else ""

@@ -41,6 +41,11 @@ def jvp_graph(graph: Graph, simplify: bool = True, n_const: int = 0) -> Graph:
     Tangent inputs mirror the primal inputs (same avals); tangents of integer inputs are
     ignored and integer outputs get zero tangents. The last ``n_const`` inputs (lifted
     constants of an eager trace) get no tangent inputs.
+
+    >>> import wire
+    >>> jg = wire.jvp_graph(wire.trace(lambda x: x ** 3, 2.0))
+    >>> wire.evaluate(jg, (2.0,), (1.0,))      # (x**3, 3 x**2 · 1)
+    (array(8.), array(12.))
     """
     n = len(graph.inputs)
     primal = list(graph.inputs[: n - n_const])
@@ -193,6 +198,11 @@ def vjp_graph(graph: Graph, simplify: bool = True, n_const: int = 0) -> Graph:
     Cotangent inputs mirror the outputs; the result is a tuple with one entry per positional
     argument of ``graph``. The last ``n_const`` inputs (lifted constants of an eager trace)
     get no cotangents.
+
+    >>> import wire
+    >>> vg = wire.vjp_graph(wire.trace(lambda x, y: x * y, 3.0, 2.0))
+    >>> wire.evaluate(vg, (3.0, 2.0), (1.0,))
+    (array(2.), array(3.))
     """
     return _vjp_graph_and(graph, (), simplify, n_const)[0]
 

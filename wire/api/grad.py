@@ -342,6 +342,13 @@ def grad_graph(
     """The graph of ``grad`` (or ``value_and_grad`` with ``with_value``) of ``graph``.
 
     Same inputs; outputs ``g`` / ``(g, aux)`` / ``(value, g)`` / ``((value, aux), g)``.
+
+    >>> import wire, wire.numpy as wnp
+    >>> g = wire.trace(lambda x: wnp.sin(x) * x, 0.5)
+    >>> round(float(wire.evaluate(wire.grad_graph(g), 0.5)), 6)     # sin(x) + x cos(x)
+    0.918217
+    >>> wire.evaluate(wire.grad_graph(g, with_value=True), 0.5)
+    (array(0.23971277), array(0.91821682))
     """
     return _grad_graph(graph, argnums, has_aux, with_value, simplify)
 
@@ -691,7 +698,13 @@ def var(name: str, shape=None, dtype=None) -> Tracer:
 
 
 def Variable(name: str, shape=None, dtype=None) -> Tracer:
-    """The first seed design's name for :func:`var`."""
+    """The first seed design's name for :func:`var`.
+
+    >>> import wire
+    >>> x = wire.Variable("x")
+    >>> wire.evaluate(x * 2.0 + 1.0, {x: 3.0})
+    array(7.)
+    """
     return var(name, shape=shape, dtype=dtype)
 
 

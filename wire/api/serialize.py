@@ -923,6 +923,13 @@ def load(path) -> Graph:
     """The graph saved in the file ``path`` (see :func:`save`); never runs code from the file.
 
     Raises ``WireError`` naming the problem for a malformed or tampered file.
+
+    >>> import os, tempfile, wire, wire.numpy as wnp
+    >>> g = wire.trace(lambda x: wnp.tanh(x) * 2.0, 1.0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "g.json")
+    >>> wire.save(g, path)
+    >>> wire.load(path) == g
+    True
     """
     try:
         with open(os.fspath(path), "rb") as f:

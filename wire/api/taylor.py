@@ -57,6 +57,11 @@ def jet_graph(graph: Graph, order: int, factorial_scaled: bool = True,
     series_out)``: ``series_out`` is ``graph``'s output structure with each leaf a list of
     ``order`` coefficients. With ``factorial_scaled`` (JAX's default) coefficient ``k`` is the
     ``k``-th derivative along the series, else the plain Taylor coefficient.
+
+    >>> import wire
+    >>> jg = wire.jet_graph(wire.trace(lambda x: x ** 3, 2.0), 2)
+    >>> wire.evaluate(jg, (2.0,), ([1.0, 0.0],))       # x³, then 3x², 6x along x + t
+    (array(8.), [array(12.), array(12.)])
     """
     order = _check_order(order)
     n_in = len(graph.inputs)
@@ -161,6 +166,10 @@ def taylor_graph(graph: Graph, order: int, argnums: int = 0, simplify: bool = Tr
 
     Outputs: a tuple ``(f, f', …, f⁽ⁿ⁾)``, each shaped like ``graph``'s output; with
     ``only_last``, just ``f⁽ⁿ⁾`` (what ``grad`` of a derivative tower computes).
+
+    >>> import wire
+    >>> wire.evaluate(wire.taylor_graph(wire.trace(lambda x: x ** 3, 2.0), 3), 2.0)
+    (array(8.), array(12.), array(12.), array(6.))
     """
     order = _check_order(order)
     (a,) = _normalize_argnums(argnums, len(arg_leaf_ranges(graph.in_tree)))

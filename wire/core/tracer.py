@@ -309,11 +309,21 @@ class Tracer:
         return complex(self._value("complex()", drops=True))
 
     def item(self, *args):
-        """The value as a Python scalar (eager traces only; cuts the derivative, like NumPy)."""
+        """The value as a Python scalar (eager traces only; cuts the derivative, like NumPy).
+
+        >>> import numpy as np, wire, wire.numpy as wnp
+        >>> wire.grad(lambda x, d: wnp.sum(x * d.item()))(np.ones(2), np.array(3.0))
+        array([3., 3.])
+        """
         return np.asarray(self._value(".item()", drops=True)).item(*args)
 
     def tolist(self):
-        """The value as nested Python lists (eager traces only)."""
+        """The value as nested Python lists (eager traces only).
+
+        >>> import numpy as np, wire, wire.numpy as wnp
+        >>> wire.grad(lambda x, d: wnp.sum(x * len(d.tolist())))(np.ones(2), np.arange(3.0))
+        array([3., 3.])
+        """
         return np.asarray(self._value(".tolist()", drops=True)).tolist()
 
     def __format__(self, spec: str):

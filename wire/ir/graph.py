@@ -275,6 +275,13 @@ class Graph:
     own ``node.loc`` is where it was first made anywhere. The table is not part of the
     graph's structure (equal graphs may carry different tables); :meth:`loc` is what
     printing, ``debug_nans`` and error messages report.
+
+    >>> import wire, wire.numpy as wnp
+    >>> g = wire.trace(lambda x: wnp.sin(x) * x, 0.5)
+    >>> len(g), [n.op.name for n in g.nodes]
+    (2, ['input', 'sin', 'mul'])
+    >>> g == wire.trace(lambda x: wnp.sin(x) * x, 0.5)      # equal structure, equal graphs
+    True
     """
 
     __slots__ = ("inputs", "outputs", "in_tree", "out_tree", "locs", "_nodes", "_hash",
@@ -303,7 +310,13 @@ class Graph:
     def loc(self, node: Node) -> str | None:
         """Where this graph's trace made ``node`` (``file:line``), else where it was first
         made (``node.loc``). Inside :func:`locating_by` blocks, the enclosing graphs' tables
-        are asked first (the node may be in a sub-graph shared with another trace)."""
+        are asked first (the node may be in a sub-graph shared with another trace).
+
+        >>> import wire, wire.numpy as wnp
+        >>> g = wire.trace(lambda x: wnp.sin(x) * 2.0, 0.5)
+        >>> g.loc(g.outputs[0])                      # the line of the lambda in this example
+        '<doctest wire.ir.graph.Graph.loc[1]>:1'
+        """
         for table in _ENCLOSING.get():
             got = table.get(node)
             if got is not None:
@@ -332,7 +345,14 @@ class Graph:
         return key
 
     def with_locs(self, locs: Mapping) -> "Graph":
-        """This graph with the location table ``locs``."""
+        """This graph with the location table ``locs``.
+
+        >>> import wire
+        >>> g = wire.trace(lambda x: x * 2.0, 0.5)
+        >>> h = g.with_locs({g.outputs[0]: "model.py:7"})
+        >>> h == g, h.loc(h.outputs[0])                # same structure, other lines
+        (True, 'model.py:7')
+        """
         g = Graph(self.inputs, self.outputs, self.in_tree, self.out_tree, locs)
         object.__setattr__(g, "_nodes", self._nodes)
         return g

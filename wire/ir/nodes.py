@@ -241,6 +241,11 @@ class Node:
     """One operation: ``op`` applied to ``inputs`` with static ``params``; abstract value ``aval``.
 
     Build nodes with :func:`make_node` (interned); nodes refuse attribute assignment.
+
+    >>> import wire
+    >>> out = wire.trace(lambda x: x * 2.0, 1.0).outputs[0]
+    >>> out.op.name, out.aval, out.inputs
+    ('mul', f64[], (Node(input[index=0]: f64[]), Node(const[value=2.]: f64[])))
     """
 
     # _items: the sorted params key of the intern table; _skey: memo of the structural key

@@ -56,7 +56,12 @@ class Layer(tuple):
         return self[1]
 
     def out_shape(self, in_shape):
-        """The output shape for input shape ``in_shape`` (batch placeholder kept)."""
+        """The output shape for input shape ``in_shape`` (batch placeholder kept).
+
+        >>> import wire
+        >>> wire.nn.serial(wire.nn.Flatten(), wire.nn.Dense(5)).out_shape((-1, 2, 3))
+        (-1, 5)
+        """
         if self._out_shape is not None:
             return self._out_shape(in_shape)
         return _probe_out_shape(self, in_shape)

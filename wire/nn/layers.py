@@ -400,7 +400,14 @@ def _elementwise(fn, label):
                      name=f"{label}()", out_shape=lambda s: tuple(s))
 
     make.__name__ = label
-    make.__doc__ = f"Layer applying ``wire.nn.{fn.__name__}`` elementwise (no parameters)."
+    make.__doc__ = (
+        f"Layer applying ``wire.nn.{fn.__name__}`` elementwise (no parameters).\n\n"
+        f"    >>> import numpy as np, wire\n"
+        f"    >>> init, apply = wire.nn.{label}()\n"
+        f"    >>> params = init(wire.random.key(0), (-1, 3))\n"
+        f"    >>> apply(params, np.array([[-1.0, 0.0, 2.0]])).shape\n"
+        f"    (1, 3)\n"
+    )
     return make
 
 

@@ -66,7 +66,7 @@ def _unsupported(qualname: str, ns, wnp) -> WireError:
     hint = f"; the closest supported function is {prefix}.{close[0]}" if close else ""
     return WireError(
         f"{qualname} is not supported on traced values by wire{hint}. "
-        f"See README's \"NumPy coverage\" list{at(user_location())}"
+        f"See the supported-function list in docs/numpy.md{at(user_location())}"
     )
 
 

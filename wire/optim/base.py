@@ -31,14 +31,29 @@ __all__ = ["GradientTransformation", "chain", "apply_updates", "identity", "chec
 
 
 class GradientTransformation(NamedTuple):
-    """``init(params) -> state``; ``update(grads, state, params=None) -> (updates, state)``."""
+    """``init(params) -> state``; ``update(grads, state, params=None) -> (updates, state)``.
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> opt = optim.sgd(0.1)                           # a GradientTransformation
+    >>> params = {"w": np.ones(2)}
+    >>> updates, state = opt.update({"w": np.ones(2)}, opt.init(params), params)
+    >>> optim.apply_updates(params, updates)
+    {'w': array([0.9, 0.9])}
+    """
 
     init: Callable
     update: Callable
 
 
 class EmptyState(NamedTuple):
-    """The state of a transformation that keeps none."""
+    """The state of a transformation that keeps none.
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> optim.scale(2.0).init({"w": np.ones(2)})
+    EmptyState()
+    """
 
 
 def _shape(x):

@@ -61,19 +61,37 @@ def _in_dtype_of(s, leaf):
 
 
 class CountState(NamedTuple):
-    """A step counter (for schedules)."""
+    """A step counter (for schedules).
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> optim.scale_by_schedule(lambda count: 1.0).init({"w": np.ones(2)})
+    CountState(count=array(0))
+    """
 
     count: Any
 
 
 class TraceState(NamedTuple):
-    """The momentum buffer."""
+    """The momentum buffer.
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> optim.trace(0.9).init({"w": np.ones(2)})
+    TraceState(trace={'w': array([0., 0.])})
+    """
 
     trace: Any
 
 
 class ScaleByAdamState(NamedTuple):
-    """Step count and the first (``mu``) and second (``nu``) moment estimates."""
+    """Step count and the first (``mu``) and second (``nu``) moment estimates.
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> optim.scale_by_adam().init({"w": np.ones(2)})
+    ScaleByAdamState(count=array(0), mu={'w': array([0., 0.])}, nu={'w': array([0., 0.])})
+    """
 
     count: Any
     mu: Any
@@ -81,13 +99,25 @@ class ScaleByAdamState(NamedTuple):
 
 
 class ScaleByRmsState(NamedTuple):
-    """The decaying average of squared gradients."""
+    """The decaying average of squared gradients.
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> optim.scale_by_rms().init({"w": np.ones(2)})
+    ScaleByRmsState(nu={'w': array([0., 0.])})
+    """
 
     nu: Any
 
 
 class ScaleByRssState(NamedTuple):
-    """The running sum of squared gradients."""
+    """The running sum of squared gradients.
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> optim.scale_by_rss().init({"w": np.ones(2)})          # starts at initial_accumulator_value
+    ScaleByRssState(sum_of_squares={'w': array([0.1, 0.1])})
+    """
 
     sum_of_squares: Any
 

@@ -97,6 +97,12 @@ class Executor:
         raise AttributeError("Executor is immutable")
 
     def run(self, feed_dict):
-        """Values of the executor's nodes given ``feed_dict`` ({var: array})."""
+        """Values of the executor's nodes given ``feed_dict`` ({var: array}).
+
+        >>> import wire
+        >>> x = wire.var("x")
+        >>> wire.Executor([x * 3.0]).run({x: 2.0})
+        [array(6.)]
+        """
         return evaluate(list(self.eval_node_list), feed_dict)
 

@@ -79,7 +79,17 @@ def register(cls: type, flatten: Callable, unflatten: Callable) -> None:
 
 
 def is_registered(cls: type) -> bool:
-    """Whether ``cls`` was given to :func:`register`."""
+    """Whether ``cls`` was given to :func:`register`.
+
+    >>> class Box:
+    ...     def __init__(self, v):
+    ...         self.v = v
+    >>> is_registered(Box)
+    False
+    >>> register(Box, lambda b: ((b.v,), None), lambda aux, kids: Box(*kids))
+    >>> is_registered(Box), is_registered(dict)       # dict is built in, not registered
+    (True, False)
+    """
     return cls in _NODE_TYPES
 
 
