@@ -35,8 +35,9 @@ def piecewise_np(x):
     return x if abs(x) < 0.2 else x ** 2
 
 
-def doubling(x):
-    """while / for / break on traced values: doubles until past 10, at most 50 times."""
+def doubling(x, ns=wnp):
+    """while / for / break on traced values: doubles until past 10, at most 50 times
+    (``ns=np``: the same program on plain floats, the reference)."""
     y = x
     for _ in range(50):
         if y >= 10.0:
@@ -44,18 +45,11 @@ def doubling(x):
         y = y * 2.0
     while y > 100.0:
         y = y / 3.0
-    return y * wnp.sin(x)
+    return y * ns.sin(x)
 
 
 def doubling_np(x):
-    y = x
-    for _ in range(50):
-        if y >= 10.0:
-            break
-        y = y * 2.0
-    while y > 100.0:
-        y = y / 3.0
-    return y * np.sin(x)
+    return doubling(x, np)
 
 
 # --------------------------------------------------------------------------- control flow

@@ -61,6 +61,15 @@ def _product_plan(box):
                   tuple(slice(None, n - i) for n, i in zip(box, p))) for p in np.ndindex(*box))
 
 
+def _lentz_step(h, d, c):
+    """One step of Lentz's method: ``h`` times ``d·c``, and per element whether that factor
+    is within an ulp of 1 in every coefficient (its continued fraction has converged)."""
+    delta = _mul(d, c)
+    step = delta.copy()
+    step[0, 0] -= 1.0
+    return _mul(h, delta), np.all(np.abs(step) <= _EPS, axis=(0, 1))
+
+
 def _mul(u, v):
     out = np.zeros(np.broadcast_shapes(u.shape, v.shape))
     for p, tail, head in _product_plan(_box(u)):
@@ -193,11 +202,7 @@ def _q_fraction(a, x, box):
         b[0, 0] += 2.0
         d = _inv(_guard(_mul(an, d) + b))
         c = _guard(b + _mul(an, _inv(c)))
-        delta = _mul(d, c)
-        h = _mul(h, delta)
-        step = delta.copy()
-        step[0, 0] -= 1.0
-        done = np.all(np.abs(step) <= _EPS, axis=(0, 1))
+        h, done = _lentz_step(h, d, c)
         if done.all():
             break
     # 1/Γ(a) = a/Γ(a + 1): exact at a = 0, where Q(0, x) = 0 and ∂Q/∂a = E₁(x)
@@ -261,11 +266,7 @@ def _beta_fraction(a, b, x, y, logx, logy, box):
                             _inv_affine(a + 1 + m2, (1.0, 0.0), box)))
         d = _inv(_guard(one + _mul(aa, d)))
         c = _guard(one + _mul(aa, _inv(c)))
-        delta = _mul(d, c)
-        h = _mul(h, delta)
-        step = delta.copy()
-        step[0, 0] -= 1.0
-        done = np.all(np.abs(step) <= _EPS, axis=(0, 1))
+        h, done = _lentz_step(h, d, c)
         if done.all():
             break
     # prefactor x^a y^b / (a B(a, b))
