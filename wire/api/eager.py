@@ -25,12 +25,14 @@ import threading
 from collections import OrderedDict
 
 from .. import tree
+from ..tree.walk import unflatten
 from ..core import (
-    Tracer, arg_tracers, call_graph_flat, close_graph, current_trace, eager_arg_node,
-    evaluate_flat, open_trace, output_nodes,
+    Tracer, arg_tracers, call_graph_flat, close_graph, eager_arg_node, evaluate_flat,
+    output_nodes,
 )
 from ..core.debug import _NANS
-from ..core.locations import recording, site
+from ..core.locations import _RECORD, _SITE
+from ..core.tracer import _OPEN, TraceState, _arg_tag
 from ..errors import user_location
 from ..ir import Graph, const_op
 from ..runtime.compiler import compile_graph
@@ -159,7 +161,7 @@ def closed(args, lifted, outs, in_tree, out_tree, table) -> Graph:
     graph = _CLOSED((tuple(args), tuple(lifted), tuple(outs), in_tree, out_tree,
                      frozenset(table.items())))
     if args and graph.inputs[0] is not args[0]:  # renamed (else it keeps its arguments)
-        args[0].params["tag"].done = True  # (on a memo hit, _close did not run)
+        _arg_tag(args[0]).done = True  # (on a memo hit, _close did not run)
     return graph
 
 
@@ -171,22 +173,37 @@ def trace_eager(fn, leaves: list, in_tree, avals, *, weak=(), diff=(), axes=None
 
     Returns ``(graph, lifted)``: ``graph`` takes the leaves, then the ``lifted`` arrays.
     """
-    outer = current_trace()
-    outer = outer.concrete_state() if outer is not None else None
+    parent = _OPEN.get()
+    outer = parent.concrete_state() if parent is not None else None
     sizes = () if outer is None else outer.values.sizes
     if size is not None:
         sizes = sizes + (int(size),)
     values = Values(sizes)
     # the user's own lines, even inside a rule
-    opened = open_trace(values, where=user_location(), recycle=True)
-    with gc_paused(), opened as state, recording() as table, site(None):
-        args = [eager_arg_node(i, a, state.tag) for i, a in enumerate(avals)]
+    state = TraceState(0 if parent is None else parent.depth + 1, parent, values,
+                       user_location(), recycle=True)
+    # the blocks of gc_paused, open_trace, recording and site(None), set up inline (every
+    # eager call pays for them)
+    gc_was = gc.isenabled()
+    if gc_was:
+        gc.disable()
+    table: dict = {}
+    t_open, t_record, t_site = _OPEN.set(state), _RECORD.set(table), _SITE.set(None)
+    try:
+        tag = state.tag
+        args = [eager_arg_node(i, a, tag) for i, a in enumerate(avals)]
         values.open(state, args, leaves, diff, axes)
-        result = fn(*tree.unflatten(in_tree, arg_tracers(args, weak, state)))
+        result = fn(*unflatten(in_tree, arg_tracers(args, weak, state)))
         outs, out_tree = output_nodes(result, values.lift)
         graph = closed(args, values.lifted_nodes, outs, in_tree, out_tree, table)
+    finally:
+        _SITE.reset(t_site)
+        _RECORD.reset(t_record)
+        _OPEN.reset(t_open)
+        if gc_was:
+            gc.enable()
     lifted = values.lifted
-    state.finish(recycle=not graph.free_vars and state.tag.done)
+    state.finish(recycle=not graph.free_vars and tag.done)
     return graph, lifted
 
 
@@ -218,7 +235,7 @@ class _Runner:
                 self.fn = compile_graph(self.graph, "eager").fn
             except Exception:  # noqa: BLE001 - the compiler cannot take it: keep evaluating
                 self.calls = -(1 << 62)
-        return tree.unflatten(self.graph.out_tree, evaluate_flat(self.graph, leaves))
+        return unflatten(self.graph.out_tree, evaluate_flat(self.graph, leaves))
 
 
 _RUNNERS = Memo(_Runner, maxsize=256, locs=False)  # runs report no lines (debug_nans
@@ -229,8 +246,8 @@ def run(graph: Graph, leaves: list):
     """``graph`` called on ``leaves`` (its output pytree): evaluated (compiled once reused)
     when everything is concrete, inlined into the enclosing trace otherwise."""
     if graph.free_vars or _NANS.get():
-        return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
+        return unflatten(graph.out_tree, call_graph_flat(graph, leaves))
     for x in leaves:
         if isinstance(x, Tracer):
-            return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
+            return unflatten(graph.out_tree, call_graph_flat(graph, leaves))
     return _RUNNERS(graph)(leaves)
