@@ -25,14 +25,13 @@ import threading
 from collections import OrderedDict
 
 from .. import tree
-from ..tree.walk import unflatten
 from ..core import (
     Tracer, arg_tracers, call_graph_flat, close_graph, eager_arg_node, evaluate_flat,
     output_nodes,
 )
 from ..core.debug import _NANS
 from ..core.locations import _RECORD, _SITE
-from ..core.tracer import _OPEN, TraceState, _arg_tag
+from ..core.tracer import _OPEN, TraceState, _arg_tag, _unflatten
 from ..errors import user_location
 from ..ir import Graph, const_op
 from ..runtime.compiler import compile_graph
@@ -193,7 +192,7 @@ def trace_eager(fn, leaves: list, in_tree, avals, *, weak=(), diff=(), axes=None
         tag = state.tag
         args = [eager_arg_node(i, a, tag) for i, a in enumerate(avals)]
         values.open(state, args, leaves, diff, axes)
-        result = fn(*unflatten(in_tree, arg_tracers(args, weak, state)))
+        result = fn(*_unflatten(in_tree, arg_tracers(args, weak, state)))
         outs, out_tree = output_nodes(result, values.lift)
         graph = closed(args, values.lifted_nodes, outs, in_tree, out_tree, table)
     finally:
@@ -235,7 +234,7 @@ class _Runner:
                 self.fn = compile_graph(self.graph, "eager").fn
             except Exception:  # noqa: BLE001 - the compiler cannot take it: keep evaluating
                 self.calls = -(1 << 62)
-        return unflatten(self.graph.out_tree, evaluate_flat(self.graph, leaves))
+        return _unflatten(self.graph.out_tree, evaluate_flat(self.graph, leaves))
 
 
 _RUNNERS = Memo(_Runner, maxsize=256, locs=False)  # runs report no lines (debug_nans
@@ -246,8 +245,8 @@ def run(graph: Graph, leaves: list):
     """``graph`` called on ``leaves`` (its output pytree): evaluated (compiled once reused)
     when everything is concrete, inlined into the enclosing trace otherwise."""
     if graph.free_vars or _NANS.get():
-        return unflatten(graph.out_tree, call_graph_flat(graph, leaves))
+        return _unflatten(graph.out_tree, call_graph_flat(graph, leaves))
     for x in leaves:
         if isinstance(x, Tracer):
-            return unflatten(graph.out_tree, call_graph_flat(graph, leaves))
+            return _unflatten(graph.out_tree, call_graph_flat(graph, leaves))
     return _RUNNERS(graph)(leaves)

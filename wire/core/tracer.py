@@ -45,7 +45,7 @@ from typing import Callable
 import numpy as np
 
 from .. import tree
-from ..tree.walk import flatten, unflatten  # (not wire.tree's entry points: internal calls)
+from ..tracebacks import internal
 from ..errors import (
     ShapeError,
     TracerBoolError,
@@ -62,6 +62,8 @@ from .locations import _RECORD, _SITE, recording, site
 from .values import node_values
 from .primitive import proj_p
 
+# wire.tree's functions themselves, not their entry points (wire's own calls, every trace)
+_flatten, _unflatten = internal(tree.flatten), internal(tree.unflatten)
 _ARRAY_TYPES = (np.ndarray, np.generic, int, float, complex, bool)
 _WEAK_TYPES = frozenset((int, float, complex, bool))  # Python scalars: weakly typed (NEP 50)
 
@@ -588,7 +590,7 @@ def arg_tracers(args, weak=(), state: TraceState | None = None) -> list[Tracer]:
 
 def output_nodes(result, lift=to_node) -> tuple[list[Node], object]:
     """The nodes of the pytree ``result`` a traced function returned, and its structure."""
-    out_leaves, out_tree = flatten(result)
+    out_leaves, out_tree = _flatten(result)
     out_nodes = []
     for i, o in enumerate(out_leaves):
         if isinstance(o, Tracer):
@@ -744,7 +746,7 @@ def _trace_flat(fn: Callable, in_avals, in_tree, weak) -> Graph:
     # the user's own lines, even inside a rule
     with open_trace(where=user_location()) as state, recording() as table, site(None):
         args = [arg_node(i, a, state.tag) for i, a in enumerate(in_avals)]
-        result = fn(*unflatten(in_tree, arg_tracers(args, weak, state)))
+        result = fn(*_unflatten(in_tree, arg_tracers(args, weak, state)))
     out_nodes, out_tree = output_nodes(result)
     return close_graph(args, out_nodes, in_tree, out_tree, table)
 
