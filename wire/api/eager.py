@@ -65,13 +65,15 @@ class Memo:
     def __call__(self, graph: Graph, *extra):
         # equal graphs traced at other lines: results reporting those lines (``locs``)
         key = (graph, graph.locs_key, *extra) if self.locs else (graph, *extra)
-        found = self._cache.get(key)
+        cache = self._cache
+        found = cache.get(key)
         if found is not None:
             self.hits += 1
-            try:
-                self._cache.move_to_end(key)
-            except KeyError:  # evicted by another thread meanwhile
-                pass
+            if len(cache) > self.maxsize >> 1:  # recency matters only when eviction is near
+                try:
+                    cache.move_to_end(key)
+                except KeyError:  # evicted by another thread meanwhile
+                    pass
             return found
         self.misses += 1
         with gc_paused():

@@ -577,8 +577,11 @@ def flat_avals(leaves, treedef) -> list[Aval]:
 
 def weak_leaves(leaves) -> tuple[int, ...]:
     """Positions of the weakly typed leaves: Python scalars and weak tracers (NEP 50)."""
-    return tuple(i for i, x in enumerate(leaves)
-                 if type(x) in _WEAK_TYPES or (isinstance(x, Tracer) and x.weak))
+    out = ()  # (a loop, not a generator: every eager call asks)
+    for i, x in enumerate(leaves):
+        if type(x) in _WEAK_TYPES or (isinstance(x, Tracer) and x.weak):
+            out += (i,)
+    return out
 
 
 def arg_tracers(args, weak=(), state: TraceState | None = None) -> list[Tracer]:
