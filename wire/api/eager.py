@@ -33,7 +33,7 @@ from ..core.debug import _NANS
 from ..core.locations import _RECORD, _SITE
 from ..core.tracer import _OPEN, TraceState, _arg_tag, _unflatten
 from ..errors import user_location
-from ..ir import Graph, const_op
+from ..ir import Graph, _flat_tree, const_op
 from ..runtime.compiler import compile_graph
 from .concrete import Values
 
@@ -194,7 +194,10 @@ def trace_eager(fn, leaves: list, in_tree, avals, *, weak=(), diff=(), axes=None
         tag = state.tag
         args = [eager_arg_node(i, a, tag) for i, a in enumerate(avals)]
         values.open(state, args, leaves, diff, axes)
-        result = fn(*_unflatten(in_tree, arg_tracers(args, weak, state)))
+        tracers = arg_tracers(args, weak, state)
+        # (arrays passed as they are, the common case: the arguments are the tracers)
+        result = fn(*(tracers if in_tree is _flat_tree(len(tracers)) else
+                      _unflatten(in_tree, tracers)))
         outs, out_tree = output_nodes(result, values.lift)
         graph = closed(args, values.lifted_nodes, outs, in_tree, out_tree, table)
     finally:

@@ -586,9 +586,15 @@ def weak_leaves(leaves) -> tuple[int, ...]:
 
 def arg_tracers(args, weak=(), state: TraceState | None = None) -> list[Tracer]:
     """Tracers for argument nodes ``args``; those at positions ``weak`` weakly typed."""
-    if not weak:
-        return [Tracer(n, state) for n in args]
-    return [(WeakTracer if i in weak else Tracer)(n, state) for i, n in enumerate(args)]
+    out = []
+    for i, n in enumerate(args):
+        t = _new_tracer(WeakTracer if weak and i in weak else Tracer)
+        _set_node(t, n)
+        _set_trace(t, state)
+        if state is None:
+            _set_hold(t, _OPEN.get())
+        out.append(t)
+    return out
 
 
 def output_nodes(result, lift=to_node) -> tuple[list[Node], object]:
