@@ -447,7 +447,7 @@ def bind(prim, *args, **params):
                 weak = False
             concrete = True
             nodes.append(None)
-    if concrete:
+    if concrete or not args:
         if len(nodes) == nodes.count(None):  # no tracer: compute right away
             out = prim.impl(*args, **params)
             if _NANS.get():
