@@ -57,6 +57,7 @@ from ..errors import (
 from ..ir import Aval, Graph, Node, TraceTag, arg_node, arg_op, aval_of, const_node, const_op
 from ..ir import adopt_sub_graph_locs, gc_paused, input_node, input_op, make_node, nested_locs
 from ..ir import substitute_map, toposort
+from ..ir.nodes import applied_key, applied_node, remember_applied
 from .debug import _NANS, nonfinite, raise_eager_nonfinite
 from .locations import _RECORD, _SITE, recording, site
 from .values import node_values
@@ -472,12 +473,21 @@ def bind(prim, *args, **params):
     loc = _SITE.get() or (user_location() if table is not None else user_location)
     if shapeless:
         aval = Aval(None, prim.dtype(*[a.dtype for a in avals], **params))
+        node = make_node(prim, nodes, params, aval, loc)
     else:
-        try:
-            aval = prim.shape(*avals, **params)
-        except ShapeError as e:
-            raise ShapeError(f"{e}{at(loc if isinstance(loc, str) else loc())}") from None
-    node = make_node(prim, nodes, params, aval, loc)
+        # a re-trace (every memoized eager call) applies the same primitives to the same
+        # interned nodes: found again without the shape rule and the intern key
+        key = (prim, nodes) if not params else applied_key(prim, nodes, params)
+        node = None if key is None else applied_node(key)
+        if node is None:
+            try:
+                aval = prim.shape(*avals, **params)
+            except ShapeError as e:
+                raise ShapeError(f"{e}{at(loc if isinstance(loc, str) else loc())}") from None
+            node = make_node(prim, nodes, params, aval, loc)
+            if key is not None:
+                remember_applied(key, node)
+        aval = node.aval
     if table is not None:
         if node not in table:
             table[node] = loc
