@@ -57,7 +57,7 @@ from ..errors import (
 from ..ir import Aval, Graph, Node, TraceTag, arg_node, arg_op, aval_of, const_node, const_op
 from ..ir import adopt_sub_graph_locs, gc_paused, input_node, input_op, make_node, nested_locs
 from ..ir import substitute_map, toposort
-from ..ir.nodes import applied_key, applied_node, remember_applied
+from ..ir.nodes import applied_key, applied_ref, remember_applied
 from .debug import _NANS, nonfinite, raise_eager_nonfinite
 from .locations import _RECORD, _SITE, recording, site
 from .values import node_values
@@ -478,7 +478,8 @@ def bind(prim, *args, **params):
         # a re-trace (every memoized eager call) applies the same primitives to the same
         # interned nodes: found again without the shape rule and the intern key
         key = (prim, nodes) if not params else applied_key(prim, nodes, params)
-        node = None if key is None else applied_node(key)
+        ref = None if key is None else applied_ref(key)
+        node = None if ref is None else ref()
         if node is None:
             try:
                 aval = prim.shape(*avals, **params)

@@ -391,19 +391,16 @@ def applied_key(op, inputs: tuple, params) -> tuple | None:
     return tuple(out)
 
 
-def applied_node(key: tuple) -> Node | None:
-    """The live node remembered under ``key`` (see :func:`applied_key`), else None."""
-    ref = _TABLE.get(key)
-    return None if ref is None else ref()
+applied_ref = _TABLE.get  # key (see applied_key) -> weak reference to its node, or None
 
 
 def remember_applied(key: tuple, node: Node) -> None:
     """Remember ``node`` as what ``key``'s application made: a re-trace (a memoized eager
     call makes the same nodes every time) then finds it without running the shape rule or
-    building the intern key. Kept in the intern table under a key of another length than
-    the intern keys', as a weak reference dropped when the node dies. Shape rules are pure
-    functions of the input avals and params, and inputs are interned nodes, so the node is
-    the one the full path would return."""
+    building the intern key. Kept in the intern table, as a weak reference dropped when the
+    node dies, under a key no intern key equals (two items, or a param name where an intern
+    key has its items tuple). Shape rules are pure functions of the input avals and params,
+    and inputs are interned nodes, so the node is the one the full path would return."""
     ref = _KeyedRef(node, _forget)
     ref.key = key
     _TABLE[key] = ref
