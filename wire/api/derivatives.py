@@ -26,8 +26,8 @@ from ..transforms.partial_eval import partial_eval
 from ..transforms.vjp import backward_and_primals
 from .eager import Memo, run, trace_eager
 from .grad import (
-    _graph_from, _normalize_argnums, _split_aux, arg_leaf_ranges, arg_trees, check_statics,
-    fix_args, grad, maybe_simplify, static_nums, traced,
+    EAGER_SIMPLIFY_LIMIT, _graph_from, _normalize_argnums, _split_aux, arg_leaf_ranges,
+    arg_trees, check_statics, fix_args, grad, maybe_simplify, static_nums, traced,
 )
 from .vmap import vmap
 
@@ -72,7 +72,18 @@ def _pair_tree(t, n_const: int = 0):
     return tree.TreeDef("tuple", tuple, None, (t, args))
 
 
-_EAGER_JVP = Memo(jvp_graph)
+def _eager_jvp(graph: Graph, simplify: bool, n_const: int) -> Graph:
+    """The forward-mode graph of an eager call, simplified only up to ``grad``'s
+    ``EAGER_SIMPLIFY_LIMIT`` nodes: above it simplification does not pay for a graph run
+    once or a few times. A forward-mode graph has little to remove (it is built from its
+    outputs, nodes are interned as they are made, the rules skip zero tangents): on a
+    100k-op chain even simplify's linear passes removed nothing and took four times as
+    long as evaluating the graph."""
+    jg = jvp_graph(graph, False, n_const)
+    return maybe_simplify(jg, simplify and len(jg) <= EAGER_SIMPLIFY_LIMIT)
+
+
+_EAGER_JVP = Memo(_eager_jvp)
 
 
 def _check_tangents(primals, tangents):

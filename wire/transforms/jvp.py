@@ -79,8 +79,11 @@ def _forward_and_primals(outputs: Sequence[Node], inputs: Sequence[Node], tangen
             )
         token = _SITE.set(node.loc if loc_of is None else loc_of(node))
         try:
-            t = prim.jvp(tuple(ts), _outputs(node), *[Tracer(i) for i in node.inputs],
-                         **node.params)
+            args = [Tracer(i) for i in node.inputs]
+            if node.params:  # (unpacking a pmap calls its keys() in Python: skip when empty)
+                t = prim.jvp(tuple(ts), _outputs(node), *args, **node.params)
+            else:
+                t = prim.jvp(tuple(ts), _outputs(node), *args)
         finally:
             _SITE.reset(token)
         if isinstance(t, WithPrimals):
