@@ -7,8 +7,8 @@ node, e.g. ``k = np.tanh(j, out=j)`` — and ``exec``s it once. The generated fu
   among the nodes whose inputs are ready, first runs those that do not grow the live set
   (graph outputs count as free: they must exist anyway), so a reverse pass releases each
   activation as soon as it has been consumed;
-* **releases** every intermediate value after its last use: the next result takes its
-  name (or a ``del`` drops it);
+* **releases** every intermediate array after its last use: the next result takes its
+  name (or a ``del`` drops it; scalars are left to the function's return);
 * **reuses buffers** through NumPy's ``out=`` only where that is provably safe: the buffer was
   allocated by this function (never an argument, a constant or a view), it dies at this very
   node, no view of it is still live, and it has the result's shape and dtype;
@@ -455,8 +455,8 @@ def _reusable_buffer(slots: list[Slot], i: int, k: int) -> str | None:
 def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
            fuse_min: int | None = None):
     """The function's lines (and the node each computes): one per emitted node, each followed
-    by a ``del`` of the values it read for the last time; fused regions (of arrays of at least
-    ``fuse_min`` elements; ``None``: none) as block loops (:mod:`wire.runtime.fusion`)."""
+    by a ``del`` of the arrays it read for the last time; fused regions (of arrays of at
+    least ``fuse_min`` elements; ``None``: none) as block loops (:mod:`wire.runtime.fusion`)."""
     inputs = {s.node: s.name for s in slots if s.is_input}
     lines = [f"def {name}({', '.join(inputs[n] for n in graph.inputs)}):"]
     line_nodes: list = [None]
@@ -501,8 +501,12 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
         append(f"    {s.name} = {expr}")
         append_node(s.node)
         if dying:
-            append(f"    del {', '.join([b.name for b in dying])}")
-            append_node(None)
+            # a scalar (sharing no bigger buffer) is not worth a statement: on graphs of
+            # scalars the `del` lines were a fifth of what compile() reads
+            dying = [b for b in dying if not all(slots[a].small for a in b.alias)]
+            if dying:
+                append(f"    del {', '.join([b.name for b in dying])}")
+                append_node(None)
     return lines, line_nodes
 
 
