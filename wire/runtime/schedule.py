@@ -57,11 +57,10 @@ class Slot:
     graph's topological order; ``ins``, ``distinct`` and ``consumers`` hold numbers).
 
     Filled by :func:`slots_of`: ``node``, ``ins`` (operands, repeats kept), ``distinct``
-    (operands once each), ``consumers``, ``leaf``, ``emitter``, ``nbytes``, ``small`` (surely at most
-    :data:`SMALL_VALUE_BYTES`), ``is_input``,
-    ``is_output``. The code generator adds the rest: ``value`` (known at compile time, or
-    None), ``scalar`` (the 0-d value a ``full`` node repeats), ``name``, ``array`` (known to be
-    an ndarray), ``base`` (the slot a folded transpose reads), ``folded``, ``last`` (line of
+    (operands once each), ``consumers``, ``leaf``, ``emitter``, ``nbytes``, ``small``
+    (surely at most :data:`SMALL_VALUE_BYTES`), ``is_input``, ``is_output``. The code
+    generator adds the rest: ``value`` (known at compile time, or None), ``scalar`` (the 0-d
+    value a ``full`` node repeats), ``name``, ``array`` (known to be an ndarray), ``base`` (the slot a folded transpose reads), ``folded``, ``last`` (line of
     last use), ``alias`` (buffers it may share), ``owner`` (owns a fresh writable buffer of
     its aval) and ``death`` (line after which its buffer is dead).
     """
@@ -109,7 +108,7 @@ def slots_of(graph: Graph) -> list[Slot]:
     kinds: dict = {}
     for i, n in enumerate(nodes):
         op = n.op
-        key = (op, n.aval, bool(n.params))
+        key = (op, n.aval, bool(n._items))  # (a tuple: cheaper to test than the pmap)
         got = kinds.get(key)
         if got is None:
             got = kinds[key] = (n.is_leaf, emitter_for(n), nbytes(n.aval), _small(n.aval))

@@ -80,7 +80,7 @@ def _forward_and_primals(outputs: Sequence[Node], inputs: Sequence[Node], tangen
         token = _SITE.set(node.loc if loc_of is None else loc_of(node))
         try:
             args = [Tracer(i) for i in node.inputs]
-            if node.params:  # (unpacking a pmap calls its keys() in Python: skip when empty)
+            if node._items:  # (unpacking a pmap calls its keys() in Python: skip when empty)
                 t = prim.jvp(tuple(ts), _outputs(node), *args, **node.params)
             else:
                 t = prim.jvp(tuple(ts), _outputs(node), *args)
