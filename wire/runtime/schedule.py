@@ -60,9 +60,10 @@ class Slot:
     (operands once each), ``consumers``, ``leaf``, ``emitter``, ``nbytes``, ``small``
     (surely at most :data:`SMALL_VALUE_BYTES`), ``is_input``, ``is_output``. The code
     generator adds the rest: ``value`` (known at compile time, or None), ``scalar`` (the 0-d
-    value a ``full`` node repeats), ``name``, ``array`` (known to be an ndarray), ``base`` (the slot a folded transpose reads), ``folded``, ``last`` (line of
-    last use), ``alias`` (buffers it may share), ``owner`` (owns a fresh writable buffer of
-    its aval) and ``death`` (line after which its buffer is dead).
+    value a ``full`` node repeats), ``name``, ``array`` (known to be an ndarray), ``base``
+    (the slot a folded transpose reads), ``folded``, ``last`` (line of last use), ``alias``
+    (buffers it may share), ``owner`` (owns a fresh writable buffer of its aval) and
+    ``death`` (line after which its buffer is dead).
     """
 
     __slots__ = (
