@@ -65,6 +65,30 @@ def test_quick_run_has_no_failed_cells(quick_run):
         assert bad not in out, f"{bad!r} in the output:\n{out[-3000:]}"
 
 
+@pytest.mark.slow
+def test_torch_func_workload_runs_against_torch():
+    """The torch.func comparison (left out of the run above) reaches every table, with torch
+    measured and its results agreeing with NumPy's."""
+    pytest.importorskip("torch")
+    env = dict(os.environ, WIRE_BENCH_SKIP="jax",
+               PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--workload", "torch_func"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for title in ("**small jit(grad) call", "**MLP step 784-512-512-10, batch 256, float32**",
+                  "**MLP step 784-512-512-10, batch 256, float64**", "**Hessian 200 x 200"):
+        assert title in out, f"missing {title!r}:\n{out[-3000:]}"
+    rows = [line for line in out.splitlines() if line.startswith(("| torchfunc |", "| wirejit |"))]
+    assert len(rows) == 8 and out.count("wirejit ÷ torchfunc") == 4
+    errors = [float(row.strip("| ").split("|")[-1]) for row in rows]  # max rel err vs NumPy
+    assert max(errors) < 1e-5, rows
+    for bad in ("Traceback", "failed:", "**disagree**"):
+        assert bad not in out, f"{bad!r} in the output:\n{out[-3000:]}"
+    assert "*(torch_func: " in out
+
+
 # --------------------------------------------------------------------------- the cell caps
 
 

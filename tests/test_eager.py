@@ -87,6 +87,47 @@ def test_if_inside_hessian_and_vmap():
     assert np.allclose(wire.vmap(doubling)(xs[:4]), [doubling_np(x) for x in xs[:4]])
 
 
+def masked_square_sum(x, ns=wnp):
+    return ns.sum(x[x > 0.5] ** 2) + ns.sum(ns.sin(x[ns.nonzero(x < 0.0)]))
+
+
+def test_boolean_masks_of_traced_values_under_eager_transforms():
+    # x[x > 0.5] and nonzero(x < 0) read the eager trace's values (as JAX and autograd
+    # without jit); a mask that changes between calls of one function gives a new graph
+    df = wire.grad(masked_square_sum)
+    for x in (np.array([0.2, 0.7, 0.9, -1.0]), np.array([0.9, -0.1, 0.0, 0.6]),
+              np.array([0.2, 0.7, 0.9, -1.0]), np.zeros(4), np.array([-0.0, 2.0, -3.0, 0.5])):
+        want = np.where(x > 0.5, 2 * x, 0.0) + np.where(x < 0.0, np.cos(x), 0.0)
+        np.testing.assert_allclose(df(x), want, rtol=1e-15)
+        if np.all(np.abs(x) > 1e-3) and np.all(np.abs(x - 0.5) > 1e-3):  # away from the kinks
+            np.testing.assert_allclose(df(x), fd(lambda t: masked_square_sum(t, np), x),
+                                       atol=1e-6)
+    x = np.array([0.2, 0.7, 0.9, -1.0])
+    np.testing.assert_allclose(wire.hessian(masked_square_sum)(x),
+                               np.diag(np.where(x > 0.5, 2.0, 0.0) - np.where(x < 0, np.sin(x), 0)))
+    xs = np.array([[0.2, 0.7, 0.9, -1.0], [0.9, 0.1, 0.0, 0.6]])  # masks differ per example
+    np.testing.assert_allclose(wire.vmap(df)(xs), [df(xs[0]), df(xs[1])])
+    m = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(wire.grad(lambda a: wnp.sum(a[a > 2]))(m), m > 2)
+    with pytest.raises(wire.WireError, match="traced boolean mask.*without wire.jit"):
+        wire.jit(df)(x)
+
+
+def test_boolean_mask_of_the_wrong_shape_is_refused():
+    # NumPy raises IndexError; taking the mask's non-zeros alone would index a prefix silently
+    m = np.arange(12.0).reshape(3, 4)
+    for index in (np.array([True, False]), (Ellipsis, np.array([True, False, True])),
+                  (slice(None), np.ones(3, bool))):
+        with pytest.raises(IndexError):
+            m[index]
+        with pytest.raises(wire.ShapeError, match=r"boolean index of shape \((2|3),\) does not "
+                           r"match .*test_eager\.py:\d+"):
+            wire.grad(lambda a, index=index: wnp.sum(a[index]))(m)
+    np.testing.assert_array_equal(
+        wire.grad(lambda a: wnp.sum(a[..., np.array([True, False, True, True])]))(m),
+        np.broadcast_to([1.0, 0.0, 1.0, 1.0], (3, 4)))
+
+
 def test_against_autograd():
     ag = pytest.importorskip("autograd")
     import autograd.numpy as anp

@@ -100,13 +100,32 @@ def test_namespace_figures():
 
 @pytest.mark.parametrize("name", sorted(_names.CONCRETE_ONLY))
 def test_concrete_only_function_refuses_a_traced_value_naming_itself(name):
+    # under jit always; in an eager trace where its result would cut a derivative (the
+    # functions returning positions run on the known values instead: next test)
     def f(x):
         getattr(wnp, name)(x)
         return x.sum()
 
-    with pytest.raises(wire.WireTypeError, match=rf"numpy\.{name} got a traced value \(at "
-                       rf"{HERE}:\d+\): it works on concrete values only, as "):
-        wire.grad(f)(np.ones(3))
+    match = (rf"numpy\.{name} got a traced value \(at {HERE}:\d+\): it works on concrete "
+             "values only, as ")
+    with pytest.raises(wire.WireTypeError, match=match):
+        wire.jit(wire.grad(f))(np.ones(3))
+    if name not in _names._INDEX_RESULTS:
+        with pytest.raises(wire.WireTypeError, match=match):
+            wire.grad(f)(np.ones(3))
+
+
+@pytest.mark.parametrize("name", sorted(_names._INDEX_RESULTS))
+def test_position_functions_read_an_eager_traces_values(name):
+    # as in JAX and autograd without jit: positions carry no derivative, so nonzero(x > 0.5)
+    # of a differentiated x is NumPy's on x's value, and the graph follows it
+    def f(x):
+        pos = getattr(wnp, name)(x > 0.5)
+        pos = pos[0] if isinstance(pos, tuple) else pos.ravel()
+        return wnp.sum(x[pos] ** 2)
+
+    for x in (np.array([0.2, 0.7, 0.9, -1.0]), np.array([0.9, 0.1, 0.0, 0.6])):
+        np.testing.assert_array_equal(wire.grad(f)(x), np.where(x > 0.5, 2 * x, 0.0))
 
 
 def test_concrete_only_functions_are_numpys_on_concrete_values():
@@ -321,7 +340,10 @@ def test_traced_functions_refuse_what_depends_on_values():
     with pytest.raises(wire.WireError, match="real_if_close of a traced complex"):
         wire.grad(lambda a: wnp.real(wnp.real_if_close(a + 0j)).sum())(x4)
     with pytest.raises(wire.WireError, match="compress/extract with a traced condition"):
-        wire.grad(lambda a: wnp.compress(a > 0, a).sum())(x4)
+        wire.jit(wire.grad(lambda a: wnp.compress(a > 0, a).sum()))(x4)
+    # an eager trace knows the condition (as JAX and autograd without jit)
+    np.testing.assert_array_equal(wire.grad(lambda a: wnp.compress(a > 0, a).sum())(x4),
+                                  (x4 > 0).astype(float))
     with pytest.raises(wire.WireError, match="bincount: the counted integers"):
         wire.grad(lambda a: wnp.bincount(wnp.astype(a > 0, np.int64)).sum() * a.sum())(x4)
     with pytest.raises(wire.WireError, match="partition: kth 7 is out of bounds"):

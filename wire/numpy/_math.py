@@ -11,7 +11,7 @@ from ..errors import TracerBoolError, WireTypeError, at, user_location
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
 from ._promote import (
-    cast, holds_tracer, promote, promote_float, promote_true_divide, result_dtype,
+    cast, holds_tracer, known, promote, promote_float, promote_true_divide, result_dtype,
 )
 
 __all__ = [
@@ -345,10 +345,12 @@ def where(condition, x=None, y=None):
     """
     if x is None and y is None:
         if isinstance(condition, Tracer):
-            raise TracerBoolError(
-                "where(condition) with one argument returns data-dependent shapes; use "
-                f"where(condition, x, y) on traced values{at(user_location())}"
-            )
+            if not known(condition):  # an eager trace knows it (positions: no derivative)
+                raise TracerBoolError(
+                    "where(condition) with one argument returns data-dependent shapes; use "
+                    f"where(condition, x, y) on traced values{at(user_location())}"
+                )
+            condition = condition._value("where(condition)")
         return np.where(condition)
     x, y = promote(x, y)
     return E.select(_as_bool(condition), x, y)

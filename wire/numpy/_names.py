@@ -27,7 +27,8 @@ import types
 import numpy as np
 
 from ..errors import MissingNameError, WireTypeError, at, user_location
-from ._promote import holds_tracer
+from ..core import Tracer
+from ._promote import holds_tracer, known
 
 # fmt: off
 _SCALAR_TYPES = (
@@ -144,6 +145,37 @@ def _traced_arg(args, kwargs) -> bool:
     return holds_tracer(list(args)) or holds_tracer(list(kwargs.values()))
 
 
+# concrete-only functions whose results are positions (integers, no derivative): in an eager
+# trace they read the values even of differentiated arguments (``nonzero(x > 0)``)
+_INDEX_RESULTS = frozenset(("argwhere", "nonzero", "flatnonzero"))
+
+
+def _all_known(*xs) -> bool:
+    return all(known(leaf) for leaf in _tracers(xs))
+
+
+def _tracers(x):
+    if isinstance(x, Tracer):
+        yield x
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            yield from _tracers(v)
+    elif isinstance(x, dict):
+        for v in x.values():
+            yield from _tracers(v)
+
+
+def _known_values(x, what: str, drops: bool):
+    """``x`` (nested lists/tuples/dicts) with every tracer replaced by its value."""
+    if isinstance(x, Tracer):
+        return x._value(what, drops=drops)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_known_values(v, what, drops) for v in x)
+    if isinstance(x, dict):
+        return {k: _known_values(v, what, drops) for k, v in x.items()}
+    return x
+
+
 class ConcreteOnly:
     """NumPy's function ``fn`` for concrete arguments; a ``WireTypeError`` naming it, the
     user's line and ``hint`` for traced ones. Attributes (``ufunc.reduce`` …) are ``fn``'s."""
@@ -156,10 +188,18 @@ class ConcreteOnly:
 
     def __call__(self, *args, **kwargs):
         if _traced_arg(args, kwargs):
-            raise WireTypeError(
-                f"{self._qualname} got a traced value{at(user_location())}: it works on "
-                f"concrete values only, as {self._hint}"
-            )
+            # an eager trace knows the values (as JAX's and autograd's eager tracers do): the
+            # function runs on them unless that would cut a derivative (positions never do)
+            drops = self.__name__ not in _INDEX_RESULTS
+            try:
+                if not _all_known(args, kwargs):
+                    raise WireTypeError("not known")
+                args, kwargs = _known_values((args, kwargs), self._qualname, drops)
+            except WireTypeError:
+                raise WireTypeError(
+                    f"{self._qualname} got a traced value{at(user_location())}: it works on "
+                    f"concrete values only, as {self._hint}"
+                ) from None
         return self.__wrapped__(*args, **kwargs)
 
     def __getattr__(self, name):

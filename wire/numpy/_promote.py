@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ..core import Tracer, WeakTracer
+from ..core import Tracer, WeakTracer, constant_value
 from ..errors import ShapeError, at, user_location
 from ..ops.elementwise import convert
 from ..ops.shape import concatenate, reshape
@@ -23,6 +23,13 @@ def holds_tracer(x) -> bool:
     if isinstance(x, (list, tuple)):
         return any(holds_tracer(v) for v in x)
     return False
+
+
+def known(x: Tracer) -> bool:
+    """Whether tracer ``x``'s value is known while tracing: in an eager trace
+    (``wire.grad(f)(x)`` on concrete arrays), or as a constant. Under ``jit`` it is not."""
+    state = x._state.concrete_state() if x._state is not None else None
+    return state is not None or constant_value(x.node) is not None
 
 
 def lift(x):

@@ -19,7 +19,7 @@ from ..core import Tracer
 from ._creation import zeros_like
 from ._rearranging import take, take_along_axis
 from ._math import where
-from ._promote import cast, holds_tracer, lift, result_dtype
+from ._promote import cast, holds_tracer, known, lift, result_dtype
 from ._shape import broadcast_arrays, concatenate, ravel, reshape, stack
 
 __all__ = [
@@ -86,6 +86,8 @@ def compress(condition, a, axis=None, out=None):
     """
     if not _t(condition, a):
         return np.compress(condition, a, axis=axis, out=out)
+    if isinstance(condition, Tracer) and known(condition):  # an eager trace's value
+        condition = condition._value("compress/extract's condition")
     if holds_tracer(condition):
         raise WireError(
             "compress/extract with a traced condition: the result's shape would depend on the "

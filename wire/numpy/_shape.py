@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import ShapeError, WireError, at, user_location
 from ..ops import shape as S
 from ..core import Tracer, to_node
-from ._promote import holds_tracer, promote
+from ._promote import holds_tracer, known, promote
 from ._axes import normalize_axes
 
 __all__ = [
@@ -464,12 +464,59 @@ def getitem(x: Tracer, index):
     return S.getitem(x, arrays, spec)
 
 
+def _mask_value(mask: Tracer) -> np.ndarray:
+    """The value of a traced boolean mask, known in an eager trace (``wire.grad(f)(x)`` on
+    concrete arrays, as in JAX and autograd): the result's shape depends on it, so under
+    ``jit`` it is refused."""
+    if not known(mask):
+        raise WireError(
+            "indexing with a traced boolean mask makes a data-dependent shape; use "
+            "wire.numpy.where(mask, x, 0) instead, or call without wire.jit"
+            f"{at(user_location())}"
+        )
+    return np.asarray(mask._value("Indexing with a boolean mask"))
+
+
+def _mask_shape(item):
+    """The shape of a boolean mask among the index items, else None."""
+    dtype = getattr(item, "dtype", None)
+    if dtype is None and not isinstance(item, (list, tuple)):
+        return None
+    if dtype is None:
+        item = np.asarray(item)
+        dtype = item.dtype
+    return tuple(item.shape) if dtype == np.bool_ else None
+
+
+def _check_masks(shape: tuple, index: tuple) -> None:
+    """A boolean mask must match the axes it indexes, as NumPy requires (taking its
+    non-zeros alone would silently index a prefix of them)."""
+    masks = [_mask_shape(item) for item in index]
+    if all(m is None for m in masks):
+        return
+    used = [0 if item is None or item is Ellipsis else 1 if m is None else len(m)
+            for item, m in zip(index, masks)]
+    pos = 0
+    for item, m, n in zip(index, masks, used):
+        if item is Ellipsis:
+            pos += max(len(shape) - builtins.sum(used), 0)
+            continue
+        if m is not None and tuple(shape[pos:pos + n]) != m:
+            raise ShapeError(
+                f"boolean index of shape {m} does not match the indexed array's axes "
+                f"{tuple(shape[pos:pos + n])} (array shape {tuple(shape)}, from axis {pos})"
+                f"{at(user_location())}"
+            )
+        pos += n
+
+
 def index_spec(x: Tracer, index) -> tuple[list, tuple]:
     """``(index arrays, spec)`` of a NumPy index into ``x``: what ``getitem``/``scatter``
     primitives take (see :mod:`wire.ops.indexing`)."""
     _need_shape(x, "indexing")
     if not isinstance(index, tuple):
         index = (index,)
+    _check_masks(x.shape, index)
     spec, arrays = [], []
     for item in index:
         if item is None:
@@ -487,10 +534,10 @@ def index_spec(x: Tracer, index) -> tuple[list, tuple]:
             spec.append(("i", int(item)))
         elif isinstance(item, Tracer):
             if item.dtype == np.bool_:
-                raise WireError(
-                    "indexing with a traced boolean mask makes a data-dependent shape; use "
-                    f"wire.numpy.where(mask, x, 0) instead{at(user_location())}"
-                )
+                for ix in np.nonzero(_mask_value(item)):
+                    spec.append(("a", len(arrays)))
+                    arrays.append(ix.astype(np.intp))
+                continue
             if item.dtype.kind not in "iu":
                 raise WireError(f"index arrays must be integers, got {item.aval!r}{at(user_location())}")
             spec.append(("a", len(arrays)))
