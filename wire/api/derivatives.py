@@ -22,7 +22,9 @@ from ..ops.layout import moveaxis, reshape, zeros_like_
 from ..core import Tracer, call_graph_flat, flat_avals, weak_leaves
 from ..core.locations import recording
 from ..transforms.jvp import forward_and_primals
+from ..transforms.budget import simplify_for_eager
 from ..transforms.partial_eval import partial_eval
+from ..transforms.rules import DERIVATIVES
 from ..transforms.vjp import backward_and_primals
 from .eager import Memo, run, trace_eager
 from .grad import (
@@ -72,7 +74,14 @@ def _pair_tree(t, n_const: int = 0):
     return tree.TreeDef("tuple", tuple, None, (t, args))
 
 
-_EAGER_JVP = Memo(jvp_graph)
+def _eager_jvp(graph: Graph, simplify: bool, n_const: int) -> Graph:
+    """The JVP graph of an eager call, simplified as far as running it can repay
+    (:func:`wire.transforms.budget.simplify_for_eager`)."""
+    jg = jvp_graph(graph, False, n_const)
+    return simplify_for_eager(jg, DERIVATIVES) if simplify else jg
+
+
+_EAGER_JVP = Memo(_eager_jvp)
 
 
 def _check_tangents(primals, tangents):
