@@ -311,3 +311,29 @@ def test_under_pytest(tmp_path):
     filtered = head.split("_ test_filtered _", 1)[1]
     assert "x @ w" in filtered and _wire_paths(filtered) == [], text
     assert len(_wire_paths(full)) > 5, text
+
+
+# --------------------------------------------------------------------------- internal calls
+
+
+def test_internal_calls_skip_the_entry_points_and_errors_are_still_filtered():
+    import pickle
+
+    from wire.numpy import _products
+    from wire.tracebacks import internal
+
+    # dot calls matmul through a private alias, the tracer's operators call wire.numpy's
+    # functions themselves: one entry point per user call
+    assert not is_entry_point(_products._matmul) and is_entry_point(wnp.matmul)
+    assert not is_entry_point(internal(wnp.matmul)) and internal(len) is len
+    assert pickle.loads(pickle.dumps(wire.tree.flatten)) is wire.tree.flatten  # one object
+
+    def f(w):
+        return wnp.sum(wnp.dot(np.ones(3), w) + 1.0)  # (3,) with (4, 2): a shape error
+
+    e = raised(wire.grad(f), np.ones((4, 2)), exc=wire.ShapeError)
+    assert wire_frames(e) == []
+    assert user_frames(e) == ["raised", "f"] and f"{HERE}:" in str(e)
+    e = raised(lambda: wire.grad(lambda w: (w.T @ np.ones(3)).sum())(np.ones((4, 2))),
+               exc=wire.ShapeError)
+    assert wire_frames(e) == []

@@ -33,12 +33,26 @@ def user_location(depth: int = 1) -> str:
     True
     """
     frame = sys._getframe(depth)
-    internal = _is_internal
-    while frame is not None and internal(frame.f_code.co_filename):
+    codes = _INTERNAL_CODES
+    while True:
+        try:
+            while frame.f_code in codes:  # the hot loop: no call per frame
+                frame = frame.f_back
+        except AttributeError:  # frame is None: wire's own frames all the way up
+            return "<unknown>"
+        code = frame.f_code
+        if not _is_internal(code.co_filename):
+            return _location(code.co_filename, frame.f_lineno)
+        if len(codes) >= _MAX_CODES:  # code made at run time (exec, wire.jit) is new each time
+            codes.clear()
+        codes.add(code)
         frame = frame.f_back
-    if frame is None:
-        return "<unknown>"
-    return _location(frame.f_code.co_filename, frame.f_lineno)
+
+
+# The code objects of wire's (and NumPy's) frames met so far: every bind of a trace asks for
+# its user's line, walking up through them (a cache of a pure function of the code object).
+_INTERNAL_CODES: set = set()
+_MAX_CODES = 4096
 
 
 @functools.lru_cache(maxsize=8192)

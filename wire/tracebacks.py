@@ -42,7 +42,8 @@ import traceback
 import types
 from collections.abc import Callable, Iterable
 
-__all__ = ["entry_point", "expose", "filtered", "is_entry_point", "is_wire_file", "mode", "walk"]
+__all__ = ["entry_point", "expose", "filtered", "internal", "is_entry_point", "is_wire_file", "mode",
+           "walk"]
 
 _WIRE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 # code wire compiles at run time (wire.jit's straight-line functions) is named "<wire.jit f>"
@@ -206,13 +207,28 @@ def _expose_methods(cls) -> None:
 
 def _at_home(fn, entry):
     """``entry`` put in place of ``fn`` in the module that defines it too, so the function is
-    one object wherever it is found (``pickle`` finds it by its module and name)."""
+    one object wherever it is found (``pickle`` finds it by its module and name). Private
+    aliases (``_matmul = matmul``) keep ``fn``: they are how the module calls it itself
+    without paying for an entry point (see :func:`internal`)."""
     home = sys.modules.get(fn.__module__)
     if home is not None and fn.__qualname__ == fn.__name__:
         for name, value in list(vars(home).items()):
-            if value is fn:  # its name, and aliases (absolute = abs)
+            if value is fn and not name.startswith("_"):  # its name, public aliases
                 setattr(home, name, entry)
     return entry
+
+
+def internal(fn: Callable) -> Callable:
+    """The function behind entry point ``fn`` (``fn`` itself if it is none): what wire's own
+    code calls, so that its calls to its public functions do not pass through the entry
+    points meant for the user's (an error still leaves through the user's outermost one).
+
+    >>> import wire
+    >>> flatten = internal(wire.tree.flatten)
+    >>> is_entry_point(flatten), flatten((1.0, 2.0))[0]
+    (False, [1.0, 2.0])
+    """
+    return fn.__wrapped__ if is_entry_point(fn) else fn
 
 
 def expose(namespace: dict, names: Iterable[str]) -> None:

@@ -22,12 +22,14 @@ from ..ops.layout import moveaxis, reshape, zeros_like_
 from ..core import Tracer, call_graph_flat, flat_avals, weak_leaves
 from ..core.locations import recording
 from ..transforms.jvp import forward_and_primals
+from ..transforms.budget import simplify_for_eager
 from ..transforms.partial_eval import partial_eval
+from ..transforms.rules import DERIVATIVES
 from ..transforms.vjp import backward_and_primals
 from .eager import Memo, run, trace_eager
 from .grad import (
-    EAGER_SIMPLIFY_LIMIT, _graph_from, _normalize_argnums, _split_aux, arg_leaf_ranges,
-    arg_trees, check_statics, fix_args, grad, maybe_simplify, static_nums, traced,
+    _graph_from, _normalize_argnums, _split_aux, arg_leaf_ranges, arg_trees, check_statics,
+    fix_args, grad, maybe_simplify, static_nums, traced,
 )
 from .vmap import vmap
 
@@ -73,14 +75,10 @@ def _pair_tree(t, n_const: int = 0):
 
 
 def _eager_jvp(graph: Graph, simplify: bool, n_const: int) -> Graph:
-    """The forward-mode graph of an eager call, simplified only up to ``grad``'s
-    ``EAGER_SIMPLIFY_LIMIT`` nodes: above it simplification does not pay for a graph run
-    once or a few times. A forward-mode graph has little to remove (it is built from its
-    outputs, nodes are interned as they are made, the rules skip zero tangents): on a
-    100k-op chain even simplify's linear passes removed nothing and took four times as
-    long as evaluating the graph."""
+    """The JVP graph of an eager call, simplified as far as running it can repay
+    (:func:`wire.transforms.budget.simplify_for_eager`)."""
     jg = jvp_graph(graph, False, n_const)
-    return maybe_simplify(jg, simplify and len(jg) <= EAGER_SIMPLIFY_LIMIT)
+    return simplify_for_eager(jg, DERIVATIVES) if simplify else jg
 
 
 _EAGER_JVP = Memo(_eager_jvp)

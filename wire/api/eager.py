@@ -26,13 +26,14 @@ from collections import OrderedDict
 
 from .. import tree
 from ..core import (
-    Tracer, arg_tracers, call_graph_flat, close_graph, current_trace, eager_arg_node,
-    evaluate_flat, open_trace, output_nodes,
+    Tracer, arg_tracers, call_graph_flat, close_graph, eager_arg_node, evaluate_flat,
+    output_nodes,
 )
 from ..core.debug import _NANS
-from ..core.locations import recording, site
+from ..core.locations import _RECORD, _SITE
+from ..core.tracer import _OPEN, TraceState, _arg_tag, _unflatten
 from ..errors import user_location
-from ..ir import Graph, const_op
+from ..ir import Graph, _flat_tree, const_op
 from ..runtime.compiler import compile_graph
 from .concrete import Values
 
@@ -64,13 +65,15 @@ class Memo:
     def __call__(self, graph: Graph, *extra):
         # equal graphs traced at other lines: results reporting those lines (``locs``)
         key = (graph, graph.locs_key, *extra) if self.locs else (graph, *extra)
-        found = self._cache.get(key)
+        cache = self._cache
+        found = cache.get(key)
         if found is not None:
             self.hits += 1
-            try:
-                self._cache.move_to_end(key)
-            except KeyError:  # evicted by another thread meanwhile
-                pass
+            if len(cache) > self.maxsize >> 1:  # recency matters only when eviction is near
+                try:
+                    cache.move_to_end(key)
+                except KeyError:  # evicted by another thread meanwhile
+                    pass
             return found
         self.misses += 1
         with gc_paused():
@@ -159,7 +162,7 @@ def closed(args, lifted, outs, in_tree, out_tree, table) -> Graph:
     graph = _CLOSED((tuple(args), tuple(lifted), tuple(outs), in_tree, out_tree,
                      frozenset(table.items())))
     if args and graph.inputs[0] is not args[0]:  # renamed (else it keeps its arguments)
-        args[0].params["tag"].done = True  # (on a memo hit, _close did not run)
+        _arg_tag(args[0]).done = True  # (on a memo hit, _close did not run)
     return graph
 
 
@@ -171,22 +174,40 @@ def trace_eager(fn, leaves: list, in_tree, avals, *, weak=(), diff=(), axes=None
 
     Returns ``(graph, lifted)``: ``graph`` takes the leaves, then the ``lifted`` arrays.
     """
-    outer = current_trace()
-    outer = outer.concrete_state() if outer is not None else None
+    parent = _OPEN.get()
+    outer = parent.concrete_state() if parent is not None else None
     sizes = () if outer is None else outer.values.sizes
     if size is not None:
         sizes = sizes + (int(size),)
     values = Values(sizes)
     # the user's own lines, even inside a rule
-    opened = open_trace(values, where=user_location(), recycle=True)
-    with gc_paused(), opened as state, recording() as table, site(None):
-        args = [eager_arg_node(i, a, state.tag) for i, a in enumerate(avals)]
+    state = TraceState(0 if parent is None else parent.depth + 1, parent, values,
+                       user_location(), recycle=True)
+    # the blocks of gc_paused, open_trace, recording and site(None), set up inline (every
+    # eager call pays for them)
+    gc_was = gc.isenabled()
+    if gc_was:
+        gc.disable()
+    table: dict = {}
+    t_open, t_record, t_site = _OPEN.set(state), _RECORD.set(table), _SITE.set(None)
+    try:
+        tag = state.tag
+        args = [eager_arg_node(i, a, tag) for i, a in enumerate(avals)]
         values.open(state, args, leaves, diff, axes)
-        result = fn(*tree.unflatten(in_tree, arg_tracers(args, weak, state)))
+        tracers = arg_tracers(args, weak, state)
+        # (arrays passed as they are, the common case: the arguments are the tracers)
+        result = fn(*(tracers if in_tree is _flat_tree(len(tracers)) else
+                      _unflatten(in_tree, tracers)))
         outs, out_tree = output_nodes(result, values.lift)
         graph = closed(args, values.lifted_nodes, outs, in_tree, out_tree, table)
+    finally:
+        _SITE.reset(t_site)
+        _RECORD.reset(t_record)
+        _OPEN.reset(t_open)
+        if gc_was:
+            gc.enable()
     lifted = values.lifted
-    state.finish(recycle=not graph.free_vars and state.tag.done)
+    state.finish(recycle=not graph.free_vars and tag.done)
     return graph, lifted
 
 
@@ -218,7 +239,7 @@ class _Runner:
                 self.fn = compile_graph(self.graph, "eager").fn
             except Exception:  # noqa: BLE001 - the compiler cannot take it: keep evaluating
                 self.calls = -(1 << 62)
-        return tree.unflatten(self.graph.out_tree, evaluate_flat(self.graph, leaves))
+        return _unflatten(self.graph.out_tree, evaluate_flat(self.graph, leaves))
 
 
 _RUNNERS = Memo(_Runner, maxsize=256, locs=False)  # runs report no lines (debug_nans
@@ -229,8 +250,8 @@ def run(graph: Graph, leaves: list):
     """``graph`` called on ``leaves`` (its output pytree): evaluated (compiled once reused)
     when everything is concrete, inlined into the enclosing trace otherwise."""
     if graph.free_vars or _NANS.get():
-        return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
+        return _unflatten(graph.out_tree, call_graph_flat(graph, leaves))
     for x in leaves:
         if isinstance(x, Tracer):
-            return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
+            return _unflatten(graph.out_tree, call_graph_flat(graph, leaves))
     return _RUNNERS(graph)(leaves)

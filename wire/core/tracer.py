@@ -45,6 +45,7 @@ from typing import Callable
 import numpy as np
 
 from .. import tree
+from ..tracebacks import internal
 from ..errors import (
     ShapeError,
     TracerBoolError,
@@ -61,6 +62,8 @@ from .locations import _RECORD, _SITE, recording, site
 from .values import node_values
 from .primitive import proj_p
 
+# wire.tree's functions themselves, not their entry points (wire's own calls, every trace)
+_flatten, _unflatten = internal(tree.flatten), internal(tree.unflatten)
 _ARRAY_TYPES = (np.ndarray, np.generic, int, float, complex, bool)
 _WEAK_TYPES = frozenset((int, float, complex, bool))  # Python scalars: weakly typed (NEP 50)
 
@@ -126,7 +129,8 @@ class TraceState:
         tag done for good, so using it raises ``UnexpectedTracerError``)."""
         self.values = None  # (values refer back to the state: a cycle)
         if recycle and self.tag.done:
-            weakref.finalize(self, _free_tag, self.depth, self.tag)
+            # (a weak reference with a callback: weakref.finalize costs several times more)
+            _PENDING[weakref.ref(self, _state_gone)] = (self.depth, self.tag)
 
     def concrete_state(self) -> "TraceState | None":
         """This trace or the nearest enclosing one that knows values."""
@@ -145,6 +149,17 @@ class TraceState:
 # interned nodes a re-trace finds already made). Lists: pop and append are atomic.
 _FREE_TAGS: dict = {}
 _MAX_FREE = 64
+
+
+# {weak reference to a finished state: (its depth, its tag)}, until the state is gone; the
+# dict keeps the weak references (and so their callbacks) alive.
+_PENDING: dict = {}
+
+
+def _state_gone(ref) -> None:
+    item = _PENDING.pop(ref, None)
+    if item is not None:
+        _free_tag(*item)
 
 
 def _free_tag(depth: int, tag: TraceTag) -> None:
@@ -413,40 +428,50 @@ def bind(prim, *args, **params):
     for it. Multi-output primitives return a tuple of tracers. In an eager trace, NumPy
     arrays among the operands are lifted to inputs of the graph.
     """
+    # one pass over the operands (no comprehensions: each is a call of its own): the
+    # innermost trace among the tracers', their nodes and avals, whether all are weak
     state = None
-    traced = False
     weak = True  # every operand weakly typed: a Python scalar or a WeakTracer
+    nodes = []
+    concrete = False  # some operand is not a tracer (a constant, or an array to lift)
     for a in args:
         if isinstance(a, Tracer):
-            traced = True
             s = a._state
             if s is not None and (state is None or s.depth > state.depth):
                 state = s
             if not a.weak:
                 weak = False
-        elif weak and type(a) not in _WEAK_TYPES:
-            weak = False
-    if not traced:
-        out = prim.impl(*args, **params)
-        if _NANS.get():
-            _check_eager(prim, args, out)
-        return out
-    values = None if state is None else state.values
-    if values is None:
-        nodes = tuple([to_node(a) for a in args])
-    else:
-        nodes = tuple([a.node if isinstance(a, Tracer) else values.lift(a) for a in args])
+            nodes.append(a.node)
+        else:
+            if weak and type(a) not in _WEAK_TYPES:
+                weak = False
+            concrete = True
+            nodes.append(None)
+    if concrete or not args:
+        if len(nodes) == nodes.count(None):  # no tracer: compute right away
+            out = prim.impl(*args, **params)
+            if _NANS.get():
+                _check_eager(prim, args, out)
+            return out
+        values = None if state is None else state.values
+        for i, a in enumerate(args):
+            if nodes[i] is None:
+                nodes[i] = to_node(a) if values is None else values.lift(a)
+    avals = []
+    shapeless = False
     for n in nodes:
-        if n.op is arg_op and n.params["tag"].done and not _rebound(n):
-            raise_leaked(n, None, user_location())
-    avals = [n.aval for n in nodes]
+        if n.op is arg_op and _arg_tag(n).done and not _rebound(n):
+            raise_leaked(n, None, user_location())  # a tracer of a finished trace
+        aval = n.aval
+        if aval.shape is None:
+            shapeless = True
+        avals.append(aval)
+    nodes = tuple(nodes)
     table = _RECORD.get()  # this trace's location table: this call's line, not node.loc's
     # the user's line is looked up only when needed: a new node, or a trace's table
     loc = _SITE.get() or (user_location() if table is not None else user_location)
-    for a in avals:
-        if a.shape is None:
-            aval = Aval(None, prim.dtype(*[a.dtype for a in avals], **params))
-            break
+    if shapeless:
+        aval = Aval(None, prim.dtype(*[a.dtype for a in avals], **params))
     else:
         try:
             aval = prim.shape(*avals, **params)
@@ -456,8 +481,10 @@ def bind(prim, *args, **params):
     if table is not None:
         if node not in table:
             table[node] = loc
-        if params:
-            adopt_sub_graph_locs(node, params, table)
+        for v in params.values():  # (sub-graph params are rare: checked here, not called)
+            if type(v) is Graph or (type(v) is tuple and v and type(v[0]) is Graph):
+                adopt_sub_graph_locs(node, params, table)
+                break
     if isinstance(aval, tuple):
         ploc = loc if isinstance(loc, str) else node.loc
         outs = tuple(make_node(proj_p, (node,), {"index": i}, a, ploc)
@@ -466,9 +493,23 @@ def bind(prim, *args, **params):
             for o in outs:
                 table.setdefault(o, ploc)
         return tuple(Tracer(o, state) for o in outs)
-    if weak and prim.name != "convert":  # an explicit cast makes a value strongly typed
-        return WeakTracer(node, state)
-    return Tracer(node, state)
+    # an explicit cast makes a value strongly typed; (a tracer made without its __init__:
+    # the hot path of every traced operation)
+    out = _new_tracer(WeakTracer if weak and prim.name != "convert" else Tracer)
+    _set_node(out, node)
+    _set_trace(out, state)
+    if state is None:  # keep the open traces alive (their tags not recycled) meanwhile
+        _set_hold(out, _OPEN.get())
+    return out
+
+
+_new_tracer = object.__new__
+
+
+def _arg_tag(node: Node) -> TraceTag:
+    """The tag of an ``arg`` node, read from its sorted params items (``index``, ``tag``):
+    the hot path of every bind, where the pmap's own lookup would cost three calls."""
+    return node._items[-1][1]
 
 
 def _check_eager(prim, args, out) -> None:
@@ -536,20 +577,29 @@ def flat_avals(leaves, treedef) -> list[Aval]:
 
 def weak_leaves(leaves) -> tuple[int, ...]:
     """Positions of the weakly typed leaves: Python scalars and weak tracers (NEP 50)."""
-    return tuple(i for i, x in enumerate(leaves)
-                 if type(x) in _WEAK_TYPES or (isinstance(x, Tracer) and x.weak))
+    out = ()  # (a loop, not a generator: every eager call asks)
+    for i, x in enumerate(leaves):
+        if type(x) in _WEAK_TYPES or (isinstance(x, Tracer) and x.weak):
+            out += (i,)
+    return out
 
 
 def arg_tracers(args, weak=(), state: TraceState | None = None) -> list[Tracer]:
     """Tracers for argument nodes ``args``; those at positions ``weak`` weakly typed."""
-    if not weak:
-        return [Tracer(n, state) for n in args]
-    return [(WeakTracer if i in weak else Tracer)(n, state) for i, n in enumerate(args)]
+    out = []
+    for i, n in enumerate(args):
+        t = _new_tracer(WeakTracer if weak and i in weak else Tracer)
+        _set_node(t, n)
+        _set_trace(t, state)
+        if state is None:
+            _set_hold(t, _OPEN.get())
+        out.append(t)
+    return out
 
 
 def output_nodes(result, lift=to_node) -> tuple[list[Node], object]:
     """The nodes of the pytree ``result`` a traced function returned, and its structure."""
-    out_leaves, out_tree = tree.flatten(result)
+    out_leaves, out_tree = _flatten(result)
     out_nodes = []
     for i, o in enumerate(out_leaves):
         if isinstance(o, Tracer):
@@ -705,7 +755,7 @@ def _trace_flat(fn: Callable, in_avals, in_tree, weak) -> Graph:
     # the user's own lines, even inside a rule
     with open_trace(where=user_location()) as state, recording() as table, site(None):
         args = [arg_node(i, a, state.tag) for i, a in enumerate(in_avals)]
-        result = fn(*tree.unflatten(in_tree, arg_tracers(args, weak, state)))
+        result = fn(*_unflatten(in_tree, arg_tracers(args, weak, state)))
     out_nodes, out_tree = output_nodes(result)
     return close_graph(args, out_nodes, in_tree, out_tree, table)
 

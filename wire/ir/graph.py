@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Sequence
@@ -484,5 +485,7 @@ def carry_locs(graph: Graph, mapping: Mapping | None = None, into: dict | None =
     return table
 
 
+@functools.lru_cache(maxsize=64)
 def _flat_tree(n: int) -> TreeDef:
+    # one object per n: eager calls key their memos on it, and identity compares fastest
     return TreeDef("tuple", tuple, None, (LEAF,) * n)

@@ -81,9 +81,12 @@ for _module in (linalg, fft):
 del _module
 _shape.getitem = _deferring.getitem(_shape.getitem)
 
-# The Tracer's operators, methods and NumPy protocols compute with this namespace.
-_methods.install(_Tracer, _sys.modules[__name__], _dispatch.protocols(_sys.modules[__name__]))
-
 # Every public callable here is where user code enters wire (wire.tracebacks): the functions,
 # NumPy's guarded ones (ConcreteOnly) and vectorize.
 _expose(globals(), [_n for _n in globals() if not _n.startswith("_")])
+
+# The Tracer's operators, methods and NumPy protocols compute with this namespace's functions
+# themselves: they are entry points of their own, so they call no second one.
+_internal_ns = _methods.internal_namespace(_sys.modules[__name__])
+_methods.install(_Tracer, _internal_ns, _dispatch.protocols(_internal_ns))
+del _internal_ns

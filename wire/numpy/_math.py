@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import tree
-from ..core import Tracer
+from ..core import Tracer, WeakTracer
 from ..errors import TracerBoolError, WireTypeError, at, user_location
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
@@ -35,13 +35,20 @@ _F64 = np.dtype(np.float64)
 
 def _binary(binder, name, doc_example):
     def f(x, y):
-        # the common cases first: a float tracer with a tracer of its dtype or a Python float
-        if type(x) is Tracer and x.node.aval.dtype.kind == "f":
+        # the common cases first: a float tracer with a tracer of its dtype or a Python float;
+        # a weakly typed float64 tracer (Python-scalar code) with a Python float or another
+        tx, ty = type(x), type(y)
+        if tx is Tracer and x.node.aval.dtype.kind == "f":
             dt = x.node.aval.dtype
-            if (type(y) is Tracer and y.node.aval.dtype is dt) or (type(y) is float
-                                                                     and dt is _F64):
+            if ((ty is Tracer or ty is WeakTracer) and y.node.aval.dtype is dt) or (
+                    ty is float and dt is _F64):
                 return binder(x, y)
-        elif type(y) is Tracer and type(x) is float and y.node.aval.dtype is _F64:
+        elif ty is Tracer and tx is float and y.node.aval.dtype is _F64:
+            return binder(x, y)
+        elif tx is WeakTracer and x.node.aval.dtype is _F64 and (
+                ty is float or (ty is WeakTracer and y.node.aval.dtype is _F64)):
+            return binder(x, y)
+        elif ty is WeakTracer and tx is float and y.node.aval.dtype is _F64:
             return binder(x, y)
         x, y = promote(x, y)
         return binder(x, y)
@@ -53,7 +60,9 @@ def _binary(binder, name, doc_example):
 
 def _float_unary(binder, name):
     def f(x):
-        if type(x) is Tracer and x.node.aval.dtype.kind in "fc":  # nothing to promote
+        tx = type(x)
+        if (tx is Tracer and x.node.aval.dtype.kind in "fc") or (
+                tx is WeakTracer and x.node.aval.dtype is _F64):  # nothing to promote
             return binder(x)
         (x,) = promote_float(x)
         return binder(x)

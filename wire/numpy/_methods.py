@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import types
 
-from ..tracebacks import entry_point
+from ..tracebacks import entry_point, internal
+
+
+def internal_namespace(wnp) -> types.SimpleNamespace:
+    """The names of namespace ``wnp`` with each entry point replaced by the function behind it
+    (``wire.tracebacks.internal``): what a tracer's operators and methods, entry points
+    themselves, call."""
+    return types.SimpleNamespace(**{name: internal(value) for name, value in vars(wnp).items()})
 
 
 def install(cls, wnp, protocols) -> None:

@@ -66,6 +66,9 @@ def matmul(a, b):
     return out
 
 
+_matmul = matmul  # (a private alias is not replaced by the entry point: dot's own call)
+
+
 def dot(a, b):
     """NumPy's ``dot``: scalars multiply, 1-D/2-D use matmul, N-D contracts a's last axis with
     b's second-to-last.
@@ -79,7 +82,7 @@ def dot(a, b):
     if na == 0 or nb == 0:
         return a * b
     if nb <= 2:
-        return matmul(a, b)
+        return _matmul(a, b)
     return tensordot(a, b, axes=([na - 1], [nb - 2]))
 
 
