@@ -22,7 +22,9 @@ from ..ops.layout import moveaxis, reshape, zeros_like_
 from ..core import Tracer, call_graph_flat, flat_avals, weak_leaves
 from ..core.locations import recording
 from ..transforms.jvp import forward_and_primals
+from ..transforms.budget import simplify_for_eager
 from ..transforms.partial_eval import partial_eval
+from ..transforms.rules import DERIVATIVES
 from ..transforms.vjp import backward_and_primals
 from .eager import Memo, run, trace_eager
 from .grad import (
@@ -54,7 +56,7 @@ def jvp_graph(graph: Graph, simplify: bool = True, n_const: int = 0) -> Graph:
         # the primal outputs come back as the custom rules met computed them
         outs, primals = forward_and_primals(list(graph.outputs), primal,
                                             [Tracer(t) for t in t_inputs],
-                                            list(graph.outputs), graph.loc)
+                                            list(graph.outputs), graph.loc, graph.nodes)
         t_outs = [zeros_like_(Tracer(o)) if t is None else t
                   for t, o in zip(outs, graph.outputs)]
     result = (tree.unflatten(graph.out_tree, primals), tree.unflatten(graph.out_tree, t_outs))
@@ -72,7 +74,14 @@ def _pair_tree(t, n_const: int = 0):
     return tree.TreeDef("tuple", tuple, None, (t, args))
 
 
-_EAGER_JVP = Memo(jvp_graph)
+def _eager_jvp(graph: Graph, simplify: bool, n_const: int) -> Graph:
+    """The JVP graph of an eager call, simplified as far as running it can repay
+    (:func:`wire.transforms.budget.simplify_for_eager`)."""
+    jg = jvp_graph(graph, False, n_const)
+    return simplify_for_eager(jg, DERIVATIVES) if simplify else jg
+
+
+_EAGER_JVP = Memo(_eager_jvp)
 
 
 def _check_tangents(primals, tangents):

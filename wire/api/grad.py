@@ -27,7 +27,8 @@ from ..ops.layout import full, ones_like_, zeros_like_
 from ..ops.reductions import reduce_sum
 from ..transforms.jet import derivatives
 from ..transforms.rules import DERIVATIVES
-from ..transforms.simplify import simplify as run_simplify, simplify_linear
+from ..transforms.budget import simplify_for_eager
+from ..transforms.simplify import simplify as run_simplify
 from ..transforms.vjp import backward, backward_and_primals
 from ..tracebacks import entry_point
 from .eager import Memo, run, trace_eager
@@ -468,20 +469,11 @@ def check_differentiable(avals, dyn_tree, nums, what: str) -> None:
         k += t.num_leaves
 
 
-EAGER_SIMPLIFY_LIMIT = 20_000
-"""Derivative graphs of an eager call larger than this many nodes get simplify's linear
-passes only (dead code, constant folding, the rewrite rules, common subexpressions) and not
-its collecting of like terms, whose cost grows fastest and which rarely pays for a graph run
-once or a few times (a 10 000-op chain: 3.1 s of collecting for no faster evaluation)."""
-
-
 def _eager_grad(graph, argnums, has_aux, with_value, simplify) -> Graph:
+    """The derivative graph of an eager call, simplified as far as running it can repay
+    (:func:`wire.transforms.budget.simplify_for_eager`)."""
     dgraph = _grad_graph.__wrapped__(graph, argnums, has_aux, with_value, False)
-    if not simplify:
-        return dgraph
-    if len(dgraph) <= EAGER_SIMPLIFY_LIMIT:
-        return run_simplify(dgraph, DERIVATIVES)
-    return simplify_linear(dgraph, DERIVATIVES)
+    return simplify_for_eager(dgraph, DERIVATIVES) if simplify else dgraph
 
 
 eager_grad_graph = Memo(_eager_grad)

@@ -189,7 +189,7 @@ class Rewriter:
                     if ins != node.inputs:  # element identity: nodes compare by identity
                         memo[node] = local(self._moved(node, with_inputs(node, ins)))
                         continue
-            elif _has_graph_params(node):
+            elif has_graph_params(node):
                 ins = tuple([memo[i] for i in node.inputs])
                 params = _simplify_graph_params(node.params, self.rules)
                 if params is not node.params or ins != node.inputs:
@@ -242,7 +242,7 @@ def _is_graphs(v) -> bool:
     return isinstance(v, (tuple, list)) and bool(v) and all(isinstance(g, Graph) for g in v)
 
 
-def _has_graph_params(node: Node) -> bool:
+def has_graph_params(node: Node) -> bool:
     return bool(node._items) and any(_is_graphs(v) for _, v in node._items)
 
 
@@ -403,7 +403,7 @@ def _in_canonical_order(graph: Graph) -> bool:
     (those it would simplify) and every commutative node has its operands in the order
     :func:`~wire.transforms.rules.sort_operands` (CANONICAL's one rule) gives them."""
     for n in graph.nodes:
-        if _has_graph_params(n):
+        if has_graph_params(n):
             return False
         if n.op in CANONICAL:
             x, y = n.inputs

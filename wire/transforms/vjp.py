@@ -200,7 +200,10 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
         out = _outputs(node)
         token = _SITE.set(node.loc if loc_of is None else loc_of(node))
         try:
-            in_cts = prim.vjp(ct, out, *[Tracer(i) for i in node.inputs], **node.params)
+            ins = [Tracer(i) for i in node.inputs]
+            # (unpacking an empty pmap costs more than the rest of a scalar rule's call)
+            in_cts = prim.vjp(ct, out, *ins, **node.params) if node._items else \
+                prim.vjp(ct, out, *ins)
         finally:
             _SITE.reset(token)
         if isinstance(in_cts, WithPrimals):

@@ -1,0 +1,113 @@
+"""Eager derivative graphs get the simplification one evaluation can repay
+(wire.transforms.budget): the level follows the graph's size and array sizes, and every level
+gives the same values (collecting terms aside, which only small or array-heavy graphs get)."""
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+from wire.transforms import budget
+from wire.transforms.rules import DERIVATIVES
+from wire.transforms.simplify import simplify, simplify_linear
+
+
+def _chain(n_steps, a=1.01):
+    def f(x):
+        for _ in range(n_steps):
+            x = wnp.tanh(wnp.sin(x) * a) * 0.99
+        return x
+    return f
+
+
+def _reference(n_steps, x, a=1.01):
+    """(f(x), f'(x)) of _chain by hand."""
+    d = 1.0
+    for _ in range(n_steps):
+        s = np.sin(x) * a
+        t = np.tanh(s)
+        d *= np.cos(x) * a * (1.0 - t * t) * 0.99
+        x = t * 0.99
+    return x, d
+
+
+@pytest.fixture
+def small_limits(monkeypatch):
+    """Thresholds small enough for graphs of a few hundred nodes (fast tests)."""
+    monkeypatch.setattr(budget, "ALWAYS", 50)
+    monkeypatch.setattr(budget, "COLLECT_LIMIT", 2000)
+
+
+def test_small_graphs_are_simplified_in_full():
+    g = wire.grad(wire.trace(_chain(3), 0.3), simplify=False)
+    assert len(g) <= budget.ALWAYS
+    assert budget.eager_level(g) == "full"
+    assert budget.simplify_for_eager(g, DERIVATIVES) == simplify(g, DERIVATIVES)
+
+
+def test_large_scalar_graphs_are_left_as_derived(small_limits):
+    g = wire.grad(wire.trace(_chain(40), 0.3), simplify=False)
+    assert len(g) > budget.ALWAYS
+    assert budget.eager_level(g) == "none"
+    assert budget.simplify_for_eager(g, DERIVATIVES) is g
+
+
+def test_array_graphs_get_the_passes_their_evaluation_repays(small_limits, monkeypatch):
+    x = np.linspace(-1.0, 1.0, 4096)
+    g = wire.grad(wire.trace(lambda v: wnp.sum(_chain(40)(v)), x), simplify=False)
+    # 4096 float64 elements per node: an evaluation costs ~10 µs per node, more than the
+    # linear passes (12 µs per node) are estimated at only when fewer elements
+    monkeypatch.setattr(budget, "LINEAR_PER_NODE", 5.0)
+    monkeypatch.setattr(budget, "FULL_PER_NODE", 50.0)
+    assert budget.eager_level(g) == "linear"
+    monkeypatch.setattr(budget, "FULL_PER_NODE", 5.0)
+    assert budget.eager_level(g) == "full"
+    monkeypatch.setattr(budget, "COLLECT_LIMIT", len(g) - 1)  # collecting: never this big
+    assert budget.eager_level(g) == "linear"
+
+
+def test_element_counts(small_limits):
+    g = wire.grad(wire.trace(lambda v: wnp.sum(_chain(40)(v)), np.ones(3)), simplify=False)
+    assert budget._elements(wire.ir.Aval(None, np.float64)) == float("inf")
+    assert budget._elements((wire.ir.Aval((2, 3), np.float64), wire.ir.Aval((), np.float64))) == 7
+    assert budget.eager_level(g) == "none"  # (3 elements per node: scalar-like)
+
+
+def test_graphs_holding_loops_get_at_least_the_linear_passes(small_limits):
+    def f(x):
+        c, _ = wire.scan(lambda c, xi: (wnp.sin(c) * xi, c), x[0], x)
+        return _chain(40)(c)
+
+    g = wire.grad(wire.trace(f, np.full(5, 0.5)), simplify=False)
+    assert len(g) > budget.ALWAYS
+    assert budget.eager_level(g) in ("full", "linear")
+
+
+def test_no_simplification_and_linear_passes_agree_bit_for_bit(small_limits):
+    g = wire.grad(wire.trace(_chain(40), 0.3), simplify=False)
+    lin = simplify_linear(g, DERIVATIVES)
+    for x in (0.3, -2.0, 0.0, -0.0, np.inf, np.nan, 1e300):
+        with np.errstate(invalid="ignore"):
+            a, b = wire.evaluate(g, x), wire.evaluate(lin, x)
+        np.testing.assert_array_equal(a, b)
+        assert np.signbit(a) == np.signbit(b)
+
+
+@pytest.mark.parametrize("steps", [3, 40])
+def test_eager_grad_of_a_chain_is_exact(small_limits, steps):
+    x = 0.3
+    got = float(wire.grad(_chain(steps, 1.01 + 1e-7 * steps))(x))
+    want = _reference(steps, x, 1.01 + 1e-7 * steps)[1]
+    assert got == pytest.approx(want, rel=1e-13)
+    # grad(grad) through an unsimplified inner graph, against central differences of grad
+    gg = float(wire.grad(wire.grad(_chain(steps)))(x))
+    h = 1e-6
+    fd = (_reference(steps, x + h)[1] - _reference(steps, x - h)[1]) / (2 * h)
+    assert gg == pytest.approx(fd, rel=1e-6)
+
+
+def test_eager_jvp_of_a_large_scalar_graph(small_limits):
+    y, t = wire.jvp(_chain(40), (0.3,), (1.0,))
+    want = _reference(40, 0.3)
+    assert float(y) == want[0]
+    assert float(t) == pytest.approx(want[1], rel=1e-13)

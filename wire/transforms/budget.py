@@ -1,0 +1,104 @@
+"""How much simplification a graph evaluated once can afford (eager calls).
+
+A derivative graph made for an eager call (``wire.grad(f)(x)`` outside ``jit``) is simplified
+to save evaluation time, so simplifying it pays only when it costs less than evaluating it.
+:func:`simplify_for_eager` estimates both from the graph itself, in one linear walk, and runs
+the most thorough level of :func:`~wire.transforms.simplify.simplify` that fits:
+
+* small graphs (up to :data:`ALWAYS` nodes) get everything, term collection included: it costs
+  a few milliseconds, and what it saves is paid back on every call of a memoized graph (a
+  training loop over batches, a stochastic-VI step);
+* larger graphs get term collection (superlinear in the worst case, the most expensive pass)
+  when evaluating them costs at least as much as collecting would (big arrays), the linear
+  passes (:func:`~wire.transforms.simplify.simplify_linear`: dead nodes, loop merging,
+  folding, algebraic identities, common subexpressions) when they cost less than one
+  evaluation, and none otherwise: a graph of 100 000 scalar operations evaluates in about
+  2.5 µs per node, simplifying it costs 12–35 µs per node and removes a few nodes.
+
+So simplification never costs much more than the evaluation it is meant to speed up. Every
+level computes the same values, with the exception collect's re-association already makes
+(see :mod:`wire.transforms.polynomial`); the linear passes keep values bit for bit, so "none"
+and "linear" agree exactly. Graphs holding sub-graphs (loops, conditionals) always get at
+least the linear passes: their nodes cost far more than this estimate counts, and merging a
+loop with its VJP (``scan``'s ``simplify_pass``) saves a whole loop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from ..ir import Graph
+from .simplify import has_graph_params, simplify, simplify_linear
+
+__all__ = ["ALWAYS", "eager_level", "simplify_for_eager"]
+
+ALWAYS = 4096
+"""Graphs with at most this many nodes are simplified in full (term collection included)."""
+
+COLLECT_LIMIT = 20_000
+"""Above this many nodes term collection is never run for an eager call (its cost grows
+fastest, and a graph run once or a few times rarely repays it)."""
+
+# Estimated costs in µs, measured on the deep scalar chain (benchmarks/chain.py) at 10k ops:
+EVAL_PER_NODE = 2.5  # NumPy dispatch of one node of the evaluator's plan
+EVAL_PER_ELEMENT = 0.002  # one element of a float64 elementwise operation
+LINEAR_PER_NODE = 12.0  # simplify_linear
+FULL_PER_NODE = 35.0  # simplify with term collection (rewrite, collect, rewrite)
+
+
+def eager_level(graph: Graph) -> str:
+    """``"full"``, ``"linear"`` or ``"none"``: the simplification an eager call of ``graph``
+    can afford (see the module docstring).
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> eager_level(wire.trace(lambda x: wnp.sin(x) * 2.0, 1.0))
+    'full'
+    """
+    nodes = graph.nodes
+    n = len(nodes)
+    if n <= ALWAYS:
+        return "full"
+    cost = 0.0  # µs to evaluate the graph once
+    sizes: dict = {}
+    for node in nodes:
+        if node._items and has_graph_params(node):
+            return "full" if n <= COLLECT_LIMIT else "linear"
+        aval = node.aval
+        size = sizes.get(aval)
+        if size is None:
+            size = sizes[aval] = _elements(aval)
+        cost += EVAL_PER_NODE + EVAL_PER_ELEMENT * size
+    if n <= COLLECT_LIMIT and FULL_PER_NODE * n <= cost:
+        return "full"
+    if LINEAR_PER_NODE * n <= cost:
+        return "linear"
+    return "none"
+
+
+def _elements(aval) -> float:
+    """Elements of an aval (a tuple of them for multi-output nodes); unknown shapes count as
+    large, so that graphs of shapeless variables are simplified."""
+    if isinstance(aval, tuple):
+        return sum(_elements(a) for a in aval)
+    if aval.shape is None:
+        return math.inf
+    return math.prod(aval.shape)
+
+
+def simplify_for_eager(graph: Graph, rules: Mapping) -> Graph:
+    """``graph`` simplified with ``rules`` as far as an eager call of it can afford
+    (:func:`eager_level`).
+
+    >>> import wire
+    >>> from wire.transforms.rules import DERIVATIVES
+    >>> g = wire.grad(wire.trace(lambda x: x * x * 1.0, 2.0), simplify=False)
+    >>> len(g), len(simplify_for_eager(g, DERIVATIVES))
+    (4, 1)
+    """
+    level = eager_level(graph)
+    if level == "full":
+        return simplify(graph, rules)
+    if level == "linear":
+        return simplify_linear(graph, rules)
+    return graph
