@@ -111,3 +111,17 @@ def test_eager_jvp_of_a_large_scalar_graph(small_limits):
     want = _reference(40, 0.3)
     assert float(y) == want[0]
     assert float(t) == pytest.approx(want[1], rel=1e-13)
+
+
+def test_compiled_derivative_graphs_collect_terms_up_to_a_limit(monkeypatch):
+    # jit(grad(f)) and wire.grad(graph): every pass up to COMPILE_COLLECT_LIMIT nodes, the
+    # linear passes above (term collection would dominate the first call of a huge graph)
+    d = wire.grad(wire.trace(_chain(60), 0.3), simplify=False)
+    full, lin = simplify(d, DERIVATIVES), simplify_linear(d, DERIVATIVES)
+    assert len(full) < len(lin)
+    assert budget.simplify_for_compile(d, DERIVATIVES).outputs == full.outputs
+    monkeypatch.setattr(budget, "COMPILE_COLLECT_LIMIT", 100)
+    assert budget.simplify_for_compile(d, DERIVATIVES).outputs == lin.outputs
+    for x in (0.3, -1.2, 0.0):
+        got = wire.jit(wire.grad(_chain(61)))(x)  # a new function: nothing memoized
+        np.testing.assert_allclose(got, _reference(61, x)[1], rtol=1e-13)

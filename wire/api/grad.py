@@ -27,7 +27,7 @@ from ..ops.layout import full, ones_like_, zeros_like_
 from ..ops.reductions import reduce_sum
 from ..transforms.jet import derivatives
 from ..transforms.rules import DERIVATIVES
-from ..transforms.budget import simplify_for_eager
+from ..transforms.budget import simplify_for_compile, simplify_for_eager
 from ..transforms.simplify import simplify as run_simplify
 from ..transforms.vjp import backward, backward_and_primals
 from ..tracebacks import entry_point
@@ -321,7 +321,7 @@ def memo_graph_transform(fn):
 
 @memo_graph_transform
 def _simplified(graph: Graph) -> Graph:
-    return run_simplify(graph, DERIVATIVES)
+    return simplify_for_compile(graph, DERIVATIVES)
 
 
 def maybe_simplify(graph: Graph, simplify: bool = True) -> Graph:
