@@ -56,7 +56,7 @@ def jvp_graph(graph: Graph, simplify: bool = True, n_const: int = 0) -> Graph:
         # the primal outputs come back as the custom rules met computed them
         outs, primals = forward_and_primals(list(graph.outputs), primal,
                                             [Tracer(t) for t in t_inputs],
-                                            list(graph.outputs), graph.loc)
+                                            list(graph.outputs), graph.loc, graph.nodes)
         t_outs = [zeros_like_(Tracer(o)) if t is None else t
                   for t, o in zip(outs, graph.outputs)]
     result = (tree.unflatten(graph.out_tree, primals), tree.unflatten(graph.out_tree, t_outs))

@@ -7,8 +7,8 @@ node, e.g. ``k = np.tanh(j, out=j)`` — and ``exec``s it once. The generated fu
   among the nodes whose inputs are ready, first runs those that do not grow the live set
   (graph outputs count as free: they must exist anyway), so a reverse pass releases each
   activation as soon as it has been consumed;
-* **releases** every intermediate value after its last use: the next result takes its
-  name (or a ``del`` drops it);
+* **releases** every intermediate array after its last use: the next result takes its
+  name (or a ``del`` drops it; scalars are left to the function's return);
 * **reuses buffers** through NumPy's ``out=`` only where that is provably safe: the buffer was
   allocated by this function (never an argument, a constant or a view), it dies at this very
   node, no view of it is still live, and it has the result's shape and dtype;
@@ -71,6 +71,7 @@ class _Ctx:
         self.recipes: dict[str, tuple] = {}
         self._by_id: dict[int, str] = {}
         self._by_key: dict = {}
+        self._numpy: dict = {}  # NumPy function -> how the code names it
         self.arrays: set[Node] = set()  # nodes whose value is an ndarray / NumPy scalar
 
     def is_array(self, node: Node) -> bool:
@@ -110,10 +111,15 @@ class _Ctx:
 
     def bind_numpy(self, fn) -> str:
         """Reference to a NumPy function or ufunc: ``np.multiply``, or a bound global."""
-        name = getattr(fn, "__name__", "fn")
-        if getattr(np, name, None) is fn:
-            return f"np.{name}"
-        return self._bind(fn, "_np_" + name, ("object", fn))
+        got = self._numpy.get(fn)
+        if got is None:
+            name = getattr(fn, "__name__", "fn")
+            if getattr(np, name, None) is fn:
+                got = f"np.{name}"
+            else:
+                got = self._bind(fn, "_np_" + name, ("object", fn))
+            self._numpy[fn] = got
+        return got
 
     def bind_impl(self, node: Node) -> str:
         impl = node.op.impl
@@ -312,13 +318,26 @@ def _fold_constants(slots: list[Slot]) -> None:
         if repeat is not None and not s.ins and n.aval.shape is not None:
             s.scalar = repeat(n)
             s.value, s.known = np.broadcast_to(s.scalar, n.aval.shape), True  # no memory
-        elif (s.ins or repeat is not None) and all(slots[j].known for j in s.ins):
+        elif (s.ins or repeat is not None) and _all_known(slots, s.ins):
             try:
                 v = _fold(s, [slots[j].value for j in s.ins])
             except Exception:  # noqa: BLE001 - a run-time error stays a run-time error
                 v = None
             if v is not None:
                 s.value, s.known = v, True
+
+
+def _all_known(slots: list[Slot], ins) -> bool:
+    for j in ins:  # (the first operand is usually not known: no generator to set up)
+        if not slots[j].known:
+            return False
+    return True
+
+
+def _input_slots(graph: Graph, slots: list[Slot]) -> list[Slot]:
+    """The slots of ``graph.inputs``, in order."""
+    by_node = {s.node: s for s in slots if s.is_input}
+    return [by_node[n] for n in graph.inputs]
 
 
 def _name_values(graph: Graph, slots: list[Slot]) -> None:
@@ -328,22 +347,22 @@ def _name_values(graph: Graph, slots: list[Slot]) -> None:
 
     def fresh_name():
         s = next(gen)
-        return s + "_" if keyword.iskeyword(s) or s == "np" else s
+        return s + "_" if s == "np" or keyword.iskeyword(s) else s
 
-    by_node = {s.node: s for s in slots}
-    for n in graph.inputs:
-        by_node[n].name = fresh_name()
+    for s in _input_slots(graph, slots):
+        s.name = fresh_name()
     for s in slots:
-        if s.name is None and not (s.node.op is const_op and s.node.aval.shape == ()):
-            s.name = fresh_name()
+        if s.name is None:
+            n = s.node
+            if n.op is not const_op or n.aval.shape != ():
+                s.name = fresh_name()
 
 
 def _mark_arrays(graph: Graph, slots: list[Slot], order, ctx: _Ctx) -> None:
     """Values known to be ndarrays or NumPy scalars (array inputs, anything NumPy computed),
     which emitters may call methods on (``x.T``, ``x.reshape``)."""
-    by_node = {s.node: s for s in slots}
-    for n in graph.inputs:
-        by_node[n].array = bool(n.aval.shape)
+    for s in _input_slots(graph, slots):
+        s.array = bool(s.node.aval.shape)
     for i in order:
         slots[i].array = True
     ctx.arrays = {s.node for s in slots if s.array}
@@ -417,31 +436,37 @@ def _reusable_buffer(slots: list[Slot], i: int, k: int) -> str | None:
     one this function allocated, dying at this very line, with no live view, of the result's
     shape and dtype."""
     s = slots[i]
-    if not (s.emitter.inplace and s.owner):
+    if not (s.owner and s.emitter.inplace):
         return None
-    n = s.node
-    dtype = n.aval.dtype
-    if not all(not isinstance(x.aval, tuple) and x.aval.dtype == dtype for x in n.inputs):
-        return None
-    for j in s.ins:
+    found = None
+    for j in s.ins:  # (cheap tests first: most operands are still live)
         o = slots[j]
-        if (o.owner and not o.folded and o.death == k and o.alias == (j,)
-                and o.node.aval == n.aval):
-            return o.name
-    return None
+        if (found is None and o.death == k and o.owner and not o.folded and o.alias == (j,)
+                and o.node.aval == s.node.aval):
+            found = o.name
+    if found is None:
+        return None
+    dtype = s.node.aval.dtype
+    if not all(not isinstance(x.aval, tuple) and x.aval.dtype == dtype for x in s.node.inputs):
+        return None
+    return found
 
 
 def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
            fuse_min: int | None = None):
     """The function's lines (and the node each computes): one per emitted node, each followed
-    by a ``del`` of the values it read for the last time; fused regions (of arrays of at least
-    ``fuse_min`` elements; ``None``: none) as block loops (:mod:`wire.runtime.fusion`)."""
+    by a ``del`` of the arrays it read for the last time; fused regions (of arrays of at
+    least ``fuse_min`` elements; ``None``: none) as block loops (:mod:`wire.runtime.fusion`)."""
     inputs = {s.node: s.name for s in slots if s.is_input}
     lines = [f"def {name}({', '.join(inputs[n] for n in graph.inputs)}):"]
     line_nodes: list = [None]
     end = len(emitted)
-    fused = {} if fuse_min is None else dict(fusion.regions(slots, emitted, fuse_min))
+    fused = {}
+    # (a value of n elements takes at least n bytes: most graphs have none big enough)
+    if fuse_min is not None and any(slots[i].nbytes >= fuse_min for i in emitted):
+        fused = dict(fusion.regions(slots, emitted, fuse_min))
     skip_to = -1
+    append, append_node = lines.append, line_nodes.append
     for k, i in enumerate(emitted):
         if k <= skip_to:
             continue
@@ -452,29 +477,36 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
             skip_to = fused[k]
             continue
         s = slots[i]
-        out = _reusable_buffer(slots, i, k)
+        out = _reusable_buffer(slots, i, k) if s.owner else None
         expr = s.emitter.expr(ctx, s.node, [ref(j, i) for j in s.ins], out)
         if k == end - 1:  # returning releases everything else
-            lines.append(f"    {s.name} = {expr}")
-            line_nodes.append(s.node)
+            append(f"    {s.name} = {expr}")
+            append_node(s.node)
             continue
-        dying = [
-            b for b in dict.fromkeys(slots[j].base for j in s.ins)
-            if not slots[b].known and not slots[b].is_input and slots[b].last == k
-        ]
+        dying = []
+        for j in s.distinct:
+            b = slots[slots[j].base]
+            if b.last == k and not b.known and not b.is_input and b not in dying:
+                dying.append(b)
         if dying:
             # the result takes the name of a value read here for the last time (the one
             # whose buffer it writes into, if any): rebinding the name releases that value
             # exactly where a `del` would, and saves the statement (Python's compile() of the
             # function costs about half as much)
-            take = next((b for b in dying if slots[b].name == out), dying[0])
+            take = dying[0]
+            if out is not None and take.name != out:
+                take = next((b for b in dying if b.name == out), take)
             dying.remove(take)
-            s.name = slots[take].name
-        lines.append(f"    {s.name} = {expr}")
-        line_nodes.append(s.node)
+            s.name = take.name
+        append(f"    {s.name} = {expr}")
+        append_node(s.node)
         if dying:
-            lines.append(f"    del {', '.join(slots[b].name for b in dying)}")
-            line_nodes.append(None)
+            # a scalar (sharing no bigger buffer) is not worth a statement: on graphs of
+            # scalars the `del` lines were a fifth of what compile() reads
+            dying = [b for b in dying if not all(slots[a].small for a in b.alias)]
+            if dying:
+                append(f"    del {', '.join([b.name for b in dying])}")
+                append_node(None)
     return lines, line_nodes
 
 

@@ -6,7 +6,8 @@ live set run first (largest net release first); the rest follow the graph's cano
 topological order. A node's cost is the bytes it allocates (zero for views and for graph
 outputs, which exist at the end anyway) minus the bytes of the buffers it releases (buffers
 whose every alias has no other pending use), so a reverse pass releases each activation as
-soon as it has been consumed. Deterministic; O(E log N).
+soon as it has been consumed. Deterministic; O(E log N). Graphs whose every value is a
+scalar keep the canonical order (:data:`SMALL_VALUE_BYTES`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ import numpy as np
 from ..core.lowering import IMPL_CALL, UFUNC, Emitter
 from ..errors import WireError
 from ..ir import Graph, Node
+
+SMALL_VALUE_BYTES = 16
+"""Graphs whose every value is at most this big (0-d, complex128 included) run in the
+canonical topological order: ordering by bytes released cannot save memory worth its cost."""
 
 
 def emitter_for(node: Node) -> Emitter:
@@ -52,29 +57,34 @@ class Slot:
     graph's topological order; ``ins``, ``distinct`` and ``consumers`` hold numbers).
 
     Filled by :func:`slots_of`: ``node``, ``ins`` (operands, repeats kept), ``distinct``
-    (operands once each), ``consumers``, ``leaf``, ``emitter``, ``nbytes``, ``is_input``,
-    ``is_output``. The code generator adds the rest: ``value`` (known at compile time, or
-    None), ``scalar`` (the 0-d value a ``full`` node repeats), ``name``, ``array`` (known to be
-    an ndarray), ``base`` (the slot a folded transpose reads), ``folded``, ``last`` (line of
-    last use), ``alias`` (buffers it may share), ``owner`` (owns a fresh writable buffer of
-    its aval) and ``death`` (line after which its buffer is dead).
+    (operands once each), ``consumers``, ``leaf``, ``emitter``, ``nbytes``, ``small``
+    (surely at most :data:`SMALL_VALUE_BYTES`), ``is_input``, ``is_output``. The code
+    generator adds the rest: ``value`` (known at compile time, or None), ``scalar`` (the 0-d
+    value a ``full`` node repeats), ``name``, ``array`` (known to be an ndarray), ``base``
+    (the slot a folded transpose reads), ``folded``, ``last`` (line of last use), ``alias``
+    (buffers it may share), ``owner`` (owns a fresh writable buffer of its aval) and
+    ``death`` (line after which its buffer is dead).
     """
 
     __slots__ = (
         "alias", "array", "base", "consumers", "death", "distinct", "emitter", "folded", "index",
         "ins", "is_input", "is_output", "known", "last", "leaf", "name", "nbytes", "node",
-        "owner", "scalar", "value",
+        "owner", "scalar", "small", "value",
     )
 
-    def __init__(self, index: int, node: Node, ins: tuple):
+    def __init__(self, index: int, node: Node, ins: tuple, leaf: bool, emitter: Emitter,
+                 nbytes: int, small: bool):
         self.index = index
         self.node = node
         self.ins = ins
-        self.distinct = list(dict.fromkeys(ins))
+        # (one or two different operands, the common case, need no dict)
+        self.distinct = ins if len(ins) < 2 or (len(ins) == 2 and ins[0] != ins[1]) else \
+            tuple(dict.fromkeys(ins))
         self.consumers: list[int] = []
-        self.leaf = node.is_leaf
-        self.emitter = emitter_for(node)
-        self.nbytes = nbytes(node.aval)
+        self.leaf = leaf
+        self.emitter = emitter
+        self.nbytes = nbytes
+        self.small = small
         self.is_input = self.is_output = False
         self.known = self.folded = self.array = self.owner = False
         self.value = self.scalar = self.name = self.alias = None
@@ -82,14 +92,32 @@ class Slot:
         self.last = self.death = -1
 
 
+def _small(aval) -> bool:
+    """Whether a value of ``aval`` is surely at most :data:`SMALL_VALUE_BYTES` big."""
+    if isinstance(aval, tuple):
+        return all(_small(a) for a in aval)
+    return aval.shape is not None and nbytes(aval) <= SMALL_VALUE_BYTES
+
+
 def slots_of(graph: Graph) -> list[Slot]:
     """One :class:`Slot` per node of ``graph``, in topological order."""
     nodes = list(graph.nodes)
     index = {n: i for i, n in enumerate(nodes)}
-    slots = [Slot(i, n, tuple([index[x] for x in n.inputs])) for i, n in enumerate(nodes)]
-    for s in slots:
+    slots = []
+    append = slots.append
+    # emitter and size depend on the primitive and aval only: memoized for this graph
+    kinds: dict = {}
+    for i, n in enumerate(nodes):
+        op = n.op
+        key = (op, n.aval, bool(n._items))  # (a tuple: cheaper to test than the pmap)
+        got = kinds.get(key)
+        if got is None:
+            got = kinds[key] = (n.is_leaf, emitter_for(n), nbytes(n.aval), _small(n.aval))
+        ins = tuple([index[x] for x in n.inputs])
+        s = Slot(i, n, ins, *got)
+        append(s)
         for j in s.distinct:
-            slots[j].consumers.append(s.index)
+            slots[j].consumers.append(i)
     for n in graph.inputs:
         slots[index[n]].is_input = True
     for o in graph.outputs:
@@ -171,7 +199,9 @@ def _priority(gain: int, i: int) -> tuple:
 def execution_order(slots: list[Slot]) -> list[int]:
     """Slot numbers of the operation nodes in the order they run (see the module doc)."""
     ops = [s.index for s in slots if not s.leaf]
-    if len(ops) <= 2:
+    if len(ops) <= 2 or all(s.small for s in slots):
+        # every value is a scalar: whatever the order, the live set is a few bytes per
+        # value, and the canonical order saves the heap's work (a third of code generation)
         return ops
     buf = _Buffers(slots)
     waiting = [0] * len(slots)  # operands of each node not computed yet

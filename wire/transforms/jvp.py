@@ -46,21 +46,25 @@ def forward(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence,
 
 
 def forward_and_primals(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence,
-                        keep: Sequence[Node], loc_of=None) -> tuple[list, list[Node]]:
+                        keep: Sequence[Node], loc_of=None,
+                        order: Sequence[Node] | None = None) -> tuple[list, list[Node]]:
     """:func:`forward`, and the nodes ``keep`` (the primal outputs a forward-mode graph also
-    returns) as the custom rules met on the way computed them."""
+    returns) as the custom rules met on the way computed them. ``order``: the nodes
+    ``outputs`` depend on in a topological order, if the caller has one (a graph's
+    ``nodes``), which saves sorting them again."""
     with gc_paused():  # see wire.ir.pause
-        return _forward_and_primals(outputs, inputs, tangents, keep, loc_of)
+        return _forward_and_primals(outputs, inputs, tangents, keep, loc_of,
+                                    toposort(outputs) if order is None else order)
 
 
 def _forward_and_primals(outputs: Sequence[Node], inputs: Sequence[Node], tangents: Sequence,
-                         keep: Sequence[Node], loc_of=None) -> tuple[list, list[Node]]:
+                         keep: Sequence[Node], loc_of, order) -> tuple[list, list[Node]]:
     tan: dict[Node, object] = {}
     rebase: dict[Node, Node] = {}
     for n, t in zip(inputs, tangents):
         if t is not None and carries_derivative(n):
             tan[n] = fit_tangent(t, n)
-    for node in toposort(outputs):
+    for node in order:
         if node in tan or node.is_leaf:
             continue
         ts = [tan.get(i) for i in node.inputs]
@@ -79,8 +83,11 @@ def _forward_and_primals(outputs: Sequence[Node], inputs: Sequence[Node], tangen
             )
         token = _SITE.set(node.loc if loc_of is None else loc_of(node))
         try:
-            t = prim.jvp(tuple(ts), _outputs(node), *[Tracer(i) for i in node.inputs],
-                         **node.params)
+            args = [Tracer(i) for i in node.inputs]
+            if node._items:  # (unpacking a pmap calls its keys() in Python: skip when empty)
+                t = prim.jvp(tuple(ts), _outputs(node), *args, **node.params)
+            else:
+                t = prim.jvp(tuple(ts), _outputs(node), *args)
         finally:
             _SITE.reset(token)
         if isinstance(t, WithPrimals):
