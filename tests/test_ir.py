@@ -147,3 +147,29 @@ def test_tracing_inside_a_rule_keeps_foreign_inputs_apart():
     h = wire.trace(lambda z: inner(z), 3.0)
     # the derivative 2*y*outer_x must still refer to the foreign input, not to y
     assert outer_x.node in h.free_vars
+
+
+def test_a_retrace_finds_its_nodes_and_params_of_other_types_stay_apart():
+    # bind finds a node it made before without the shape rule: keyed by the params' types too,
+    # so True and 1 (equal, one hash) still reach a rule that tells them apart
+    from wire.core.primitive import Primitive
+    from wire.core.tracer import bind
+    from wire.ir import make_aval
+    from wire.ir.nodes import applied_key
+
+    calls = []
+
+    def rule(a, *, k):
+        calls.append(k)
+        return make_aval((2,) if type(k) is bool else (3,), a.dtype)
+
+    p = Primitive("typed_param_probe", lambda x, *, k: x, rule)
+    x = wire.core.Tracer(wire.core.tracer.to_node(np.ones(1)))
+    a, b = bind(p, x, k=True), bind(p, x, k=1)
+    assert a.shape == (2,) and b.shape == (3,) and a.node is not b.node
+    assert bind(p, x, k=True).node is a.node and bind(p, x, k=1).node is b.node
+    assert calls == [True, 1]  # found again: the rule ran once per distinct param
+    # floats (0.0 == -0.0), arrays and other values get no key: the full path every time
+    assert applied_key(p, (), {"k": -0.0}) is None and applied_key(p, (), {"k": (1, 2.0)}) is None
+    assert applied_key(p, (), {"k": 1}) != applied_key(p, (), {"k": True})
+    assert applied_key(p, (), {"k": np.dtype("f4")}) != applied_key(p, (), {"k": "float32"})

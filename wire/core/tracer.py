@@ -57,6 +57,7 @@ from ..errors import (
 from ..ir import Aval, Graph, Node, TraceTag, arg_node, arg_op, aval_of, const_node, const_op
 from ..ir import adopt_sub_graph_locs, gc_paused, input_node, input_op, make_node, nested_locs
 from ..ir import substitute_map, toposort
+from ..ir.nodes import applied_key, applied_ref, remember_applied
 from .debug import _NANS, nonfinite, raise_eager_nonfinite
 from .locations import _RECORD, _SITE, recording, site
 from .values import node_values
@@ -457,31 +458,40 @@ def bind(prim, *args, **params):
         for i, a in enumerate(args):
             if nodes[i] is None:
                 nodes[i] = to_node(a) if values is None else values.lift(a)
-    avals = []
     shapeless = False
     for n in nodes:
         if n.op is arg_op and _arg_tag(n).done and not _rebound(n):
             raise_leaked(n, None, user_location())  # a tracer of a finished trace
-        aval = n.aval
-        if aval.shape is None:
+        if n.aval.shape is None:
             shapeless = True
-        avals.append(aval)
     nodes = tuple(nodes)
     table = _RECORD.get()  # this trace's location table: this call's line, not node.loc's
     # the user's line is looked up only when needed: a new node, or a trace's table
     loc = _SITE.get() or (user_location() if table is not None else user_location)
     if shapeless:
-        aval = Aval(None, prim.dtype(*[a.dtype for a in avals], **params))
+        aval = Aval(None, prim.dtype(*[n.aval.dtype for n in nodes], **params))
+        node = make_node(prim, nodes, params, aval, loc)
+        key = None
     else:
-        try:
-            aval = prim.shape(*avals, **params)
-        except ShapeError as e:
-            raise ShapeError(f"{e}{at(loc if isinstance(loc, str) else loc())}") from None
-    node = make_node(prim, nodes, params, aval, loc)
+        # a re-trace (every memoized eager call) applies the same primitives to the same
+        # interned nodes: found again without the shape rule and the intern key
+        key = (prim, nodes) if not params else applied_key(prim, nodes, params)
+        ref = None if key is None else applied_ref(key)
+        node = None if ref is None else ref()
+        if node is None:
+            try:
+                aval = prim.shape(*[n.aval for n in nodes], **params)
+            except ShapeError as e:
+                raise ShapeError(f"{e}{at(loc if isinstance(loc, str) else loc())}") from None
+            node = make_node(prim, nodes, params, aval, loc)
+            if key is not None:
+                remember_applied(key, node)
+        aval = node.aval
     if table is not None:
         if node not in table:
             table[node] = loc
-        for v in params.values():  # (sub-graph params are rare: checked here, not called)
+        # (sub-graph params are rare: checked here, not called; plain params, a key, have none)
+        for v in () if key is not None else params.values():
             if type(v) is Graph or (type(v) is tuple and v and type(v[0]) is Graph):
                 adopt_sub_graph_locs(node, params, table)
                 break

@@ -364,6 +364,48 @@ def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
     return node
 
 
+_PLAIN_PARAM_TYPES = frozenset((int, bool, str, type(None)))
+
+
+def applied_key(op, inputs: tuple, params) -> tuple | None:
+    """The key under which :func:`remember_applied` keeps the node that applying ``op`` to
+    ``inputs`` with ``params`` made, or None when a param is not plain.
+
+    Plain params are ints, bools, strings, None, dtypes and tuples of ints; the key holds each
+    value's type beside it, so params equal by ``==`` but of other types (``1`` and ``True``)
+    never share an entry. Any other param (floats with their signed zeros and NaNs, arrays,
+    sub-graphs) gets no key: such a node takes the full path, shape rule and interning.
+    """
+    out = [op, inputs]
+    for k, v in params.items():
+        t = type(v)
+        if t is tuple:
+            for e in v:
+                if type(e) is not int:
+                    return None
+        elif t not in _PLAIN_PARAM_TYPES and not isinstance(v, np.dtype):
+            return None
+        out.append(k)
+        out.append(t)
+        out.append(v)
+    return tuple(out)
+
+
+applied_ref = _TABLE.get  # key (see applied_key) -> weak reference to its node, or None
+
+
+def remember_applied(key: tuple, node: Node) -> None:
+    """Remember ``node`` as what ``key``'s application made: a re-trace (a memoized eager
+    call makes the same nodes every time) then finds it without running the shape rule or
+    building the intern key. Kept in the intern table, as a weak reference dropped when the
+    node dies, under a key no intern key equals (two items, or a param name where an intern
+    key has its items tuple). Shape rules are pure functions of the input avals and params,
+    and inputs are interned nodes, so the node is the one the full path would return."""
+    ref = _KeyedRef(node, _forget)
+    ref.key = key
+    _TABLE[key] = ref
+
+
 def input_node(index: int, aval: Aval) -> Node:
     return make_node(input_op, (), {"index": index}, aval)
 

@@ -10,6 +10,8 @@ from ..ir import Aval
 from ..ops import matmul as L
 from ..ops import shape as S
 from ..core import Tracer
+from ..core.tracer import bind
+from ..ops.layout import reshape_p
 from ._elementwise_composed import conj
 from ._math import logical_and
 from ._promote import any_tracer, promote
@@ -22,6 +24,15 @@ __all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot", "vecdot", "ma
 
 def _as_tracer_shape(x):
     return x.shape if isinstance(x, Tracer) else np.shape(x)
+
+
+def _reshape(x, shape: tuple):
+    """``x`` reshaped to ``shape`` (a new one): ``S.reshape`` without its normalization of
+    the sizes when they are Python ints already (every vector operand of a matmul)."""
+    for d in shape:
+        if type(d) is not int:
+            return S.reshape(x, shape)
+    return bind(reshape_p, x, shape=shape)
 
 
 def matmul(a, b):
@@ -45,9 +56,9 @@ def matmul(a, b):
         raise ShapeError(f"matmul: operands must not be scalars, got shapes {sa} and {sb}{at(user_location())}")
     va, vb = len(sa) == 1, len(sb) == 1
     if va:
-        a = S.reshape(a, (1,) + tuple(sa))
+        a = _reshape(a, (1,) + tuple(sa))
     if vb:
-        b = S.reshape(b, tuple(sb) + (1,))
+        b = _reshape(b, tuple(sb) + (1,))
     if a.shape[-1] != b.shape[-2]:
         raise ShapeError(
             f"matmul: contracting dimension {sa[-1]} of shape {tuple(sa)} does not match "
@@ -62,7 +73,7 @@ def matmul(a, b):
             shape = shape[:-2] + shape[-1:]
         else:
             shape = shape[:-1]
-        out = S.reshape(out, shape)
+        out = _reshape(out, shape)
     return out
 
 

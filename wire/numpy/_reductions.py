@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import WireError, at, user_location
 from ..ops import reductions as R
 from ..core import Tracer
+from ..core.tracer import bind
 from ..ops.shape import ones_like_, reshape
 from ._axes import normalize_axes
 from ._creation import ones_like
@@ -53,7 +54,7 @@ def sum(a, axis=None, dtype=None, keepdims=False):
     """
     if type(a) is Tracer and axis is None and dtype is None and not keepdims and a.ndim \
             and a.dtype.kind in "fc":  # the common case: a float sum over everything
-        return R.reduce_sum(a, tuple(range(a.ndim)))
+        return bind(R.reduce_sum_p, a, axes=tuple(range(a.ndim)))  # (sorted, non-empty)
     if isinstance(a, Tracer):
         if dtype is not None:
             a = cast(a, dtype)
