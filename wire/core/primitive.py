@@ -11,11 +11,17 @@ Rule signatures (``*xs`` are the primal inputs, ``out`` the primal output, param
     impl(*arrays, **params) -> array
     shape(*avals, **params) -> Aval            # raises ShapeError on bad input
     vjp(ct, out, *xs, **params) -> tuple        # one cotangent (or None = zero) per input
+    vjp_parts: one rule (ct, out, *xs, **params) -> cotangent per input (optional)
     jvp(ts, out, *xs, **params) -> tangent      # ts: one tangent (or None = zero) per input
     batch(args, dims, **params) -> (out, out_dim)
         # vmap rule: args are the operands (tracers or arrays) with their batch axis at
         # dims[i] (None = not batched); returns the batched result and where its batch axis
         # is (a tuple of dims for multi-output primitives).
+
+``vjp_parts`` splits ``vjp`` by input, for primitives whose inputs' cotangents are built
+apart (``mul``: ``ct * y`` and ``ct * x``): the reverse-mode driver then builds only those of
+the inputs that depend on what is differentiated (PyTorch's ``needs_input_grad``), not a
+product for a constant operand that it would throw away. ``vjp`` stays the whole rule.
 
 The reverse-mode driver, not the rules, sums fan-in, skips ``None`` and un-broadcasts
 cotangents to their input's shape, so most rules are one line.
@@ -54,7 +60,7 @@ class Primitive:
     """One operation and all its rules. Instances are immutable after construction."""
 
     __slots__ = (
-        "name", "impl", "shape", "dtype", "vjp", "jvp", "batch",
+        "name", "impl", "shape", "dtype", "vjp", "vjp_parts", "jvp", "batch",
         "linear", "nondiff", "sample", "doc", "emit", "xp", "call_graph", "simplify_pass",
         "sympy", "taylor",
     )
@@ -66,6 +72,7 @@ class Primitive:
         shape: Callable,
         *,
         vjp: Optional[Callable] = None,
+        vjp_parts: Optional[tuple] = None,
         jvp: Optional[Callable] = None,
         batch: Optional[Callable] = None,
         dtype: Optional[Callable] = None,
@@ -86,6 +93,7 @@ class Primitive:
         sa(self, "shape", shape)
         sa(self, "dtype", dtype or default_dtype)
         sa(self, "vjp", vjp)
+        sa(self, "vjp_parts", None if vjp_parts is None else tuple(vjp_parts))
         sa(self, "jvp", jvp)
         sa(self, "batch", batch)
         sa(self, "linear", linear)

@@ -87,6 +87,8 @@ def binary(name, fn, partials, *, domains=(REALS, REALS), doc="", xp=None, sympy
         fn,
         elementwise_shape(name),
         vjp=lambda ct, out, x, y: (ct * dx(x, y, out), ct * dy(x, y, out)),
+        vjp_parts=(lambda ct, out, x, y: ct * dx(x, y, out),
+                   lambda ct, out, x, y: ct * dy(x, y, out)),
         jvp=jvp,
         batch=elementwise_batch(lambda: prim),
         sample=elementwise_sampler(list(domains)),
@@ -138,6 +140,7 @@ add_p = Primitive("add", np.add, elementwise_shape("add"), linear=True,
                   xp=xp_function("add"), sympy=lambda sp, n, x, y: x + y, taylor=COEFFICIENTWISE)
 sub_p = Primitive("sub", np.subtract, elementwise_shape("sub"), linear=True,
                   vjp=lambda ct, out, x, y: (ct, -ct),
+                  vjp_parts=(lambda ct, out, x, y: ct, lambda ct, out, x, y: -ct),
                   jvp=lambda ts, out, x, y: _sum_tangents(ts[0], None if ts[1] is None else -ts[1]),
                   batch=elementwise_batch(lambda: sub_p), sample=elementwise_sampler([REALS, REALS]),
                   xp=xp_function("subtract"), sympy=lambda sp, n, x, y: x - y, taylor=COEFFICIENTWISE)
@@ -187,6 +190,8 @@ mul_p = binary("mul", np.multiply, (lambda x, y, out: y, lambda x, y, out: x), x
                sympy=lambda sp, n, x, y: x * y, taylor=BILINEAR)
 div_p = Primitive("div", np.true_divide, elementwise_shape("div"),
                   vjp=lambda ct, out, x, y: (ct / y, -(ct * out) / y), jvp=_div_jvp,
+                  vjp_parts=(lambda ct, out, x, y: ct / y,
+                             lambda ct, out, x, y: -(ct * out) / y),
                   batch=elementwise_batch(lambda: div_p), sample=elementwise_sampler([REALS, NONZERO]),
                   xp=xp_function("divide"), sympy=lambda sp, n, x, y: x / y, taylor=_div_taylor)
 pow_p = binary("pow", np.power, (lambda x, y, out: y * (x ** (y - 1.0)), _pow_dy),

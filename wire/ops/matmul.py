@@ -97,6 +97,7 @@ matmul_p = Primitive(
     np.matmul,
     _matmul_shape,
     vjp=lambda ct, out, x, y: (matmul(ct, _mT(y)), matmul(_mT(x), ct)),
+    vjp_parts=(lambda ct, out, x, y: matmul(ct, _mT(y)), lambda ct, out, x, y: matmul(_mT(x), ct)),
     jvp=_matmul_jvp,
     batch=matmul_batch,
     emit=Emitter(_matmul_expr, "fresh", reads_transposes=True),

@@ -18,6 +18,7 @@ level of differentiation that meets the call, and every outer level sees ordinar
 
 from __future__ import annotations
 
+from types import MethodType
 from typing import Sequence
 
 from ..errors import NonDifferentiableError, at
@@ -30,6 +31,7 @@ from ..ops.layout import zeros_like_
 from ..ops.reductions import sum_to_like, sum_to_shape
 from ..core import Tracer
 from ..core.locations import _SITE
+from ..tracebacks import internal, is_entry_point
 
 
 class WithPrimals(tuple):
@@ -123,6 +125,8 @@ def dependents(order: Sequence[Node], wrt: Sequence[Node]) -> set:
 
 def fit_cotangent(ct, node: Node):
     """``ct`` summed down to ``node``'s shape (undoing broadcasting) and cast to its dtype."""
+    if isinstance(ct, Tracer) and ct.node.aval is node.aval:  # the common case: nothing to do
+        return ct
     ct = to_tracer(ct)
     aval = node.aval
     if ct.shape != aval.shape:
@@ -165,53 +169,72 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
                           keep: Sequence[Node], loc_of=None) -> tuple[list, list[Node]]:
     order = toposort(outputs)
     dep = dependents(order, wrt)
-    acc: dict[Node, list] = {}
+    loc_of = _unwrapped(loc_of)
+    # acc[node]: its cotangent contributions so far: one tracer, a list of them (fan-in),
+    # or for a multi-output node a dict {output index: list}
+    acc: dict = {}
     for o, ct in zip(outputs, cts):
         if ct is not None and o in dep:
-            acc.setdefault(o, []).append(fit_cotangent(ct, o))
+            _contribute(acc, o, fit_cotangent(ct, o))
     wanted = set(wrt)
     found: dict[Node, Tracer] = {}
     rebase: dict[Node, Node] = {}
+    pop = acc.pop
     for node in reversed(order):
-        contribs = acc.pop(node, None)
-        if contribs is None:
+        ct = pop(node, None)
+        if ct is None:
             continue
-        if isinstance(contribs, dict):  # a multi-output node: cotangents per output index
+        kind = type(ct)
+        if kind is list:
+            ct = _total(ct)
+        elif kind is dict:  # a multi-output node: cotangents per output index
             ct = tuple(
-                _total(contribs[i]) if i in contribs else zeros_like_(Tracer(_proj(node, i)))
+                _total(ct[i]) if i in ct else zeros_like_(Tracer(_proj(node, i)))
                 for i in range(node.num_outputs)
             )
-        else:
-            ct = _total(contribs)
-            if node in wanted:
-                found[node] = ct
-        if node.is_leaf:
+        if kind is not dict and node in wanted:
+            found[node] = ct
+        inputs = node.inputs
+        if not inputs and node.is_leaf:
             continue
         prim = node.op
         if prim is proj_p:
-            src = node.inputs[0]
-            acc.setdefault(src, {}).setdefault(node.params["index"], []).append(ct)
+            src = inputs[0]
+            per_out = acc.get(src)
+            if per_out is None:
+                per_out = acc[src] = {}
+            per_out.setdefault(node.params["index"], []).append(ct)
             continue
+        loc = node.loc if loc_of is None else loc_of(node)
         if prim.vjp is None:
             raise NonDifferentiableError(
                 f"reverse-mode derivative of primitive {prim.name!r} ({node.aval!r}) is not "
-                f"defined{at(node.loc if loc_of is None else loc_of(node))}"
+                f"defined{at(loc)}"
             )
         out = _outputs(node)
-        token = _SITE.set(node.loc if loc_of is None else loc_of(node))
+        parts = prim.vjp_parts
+        token = _SITE.set(loc)
         try:
-            ins = [Tracer(i) for i in node.inputs]
+            ins = [Tracer(i) for i in inputs]
+            if parts is not None:
+                # only the inputs that depend on what is differentiated get a cotangent:
+                # a constant operand's product would be built and thrown away
+                params = node.params if node._items else _NO_PARAMS
+                in_cts = [part(ct, out, *ins, **params) if i in dep else None
+                          for part, i in zip(parts, inputs)]
             # (unpacking an empty pmap costs more than the rest of a scalar rule's call)
-            in_cts = prim.vjp(ct, out, *ins, **node.params) if node._items else \
-                prim.vjp(ct, out, *ins)
+            elif node._items:
+                in_cts = prim.vjp(ct, out, *ins, **node.params)
+            else:
+                in_cts = prim.vjp(ct, out, *ins)
         finally:
             _SITE.reset(token)
         if isinstance(in_cts, WithPrimals):
             record_primals(rebase, node, in_cts.primals)
-        for inp, ict in zip(node.inputs, in_cts):
+        for inp, ict in zip(inputs, in_cts):
             if ict is None or inp not in dep:
                 continue
-            acc.setdefault(inp, []).append(fit_cotangent(ict, inp))
+            _contribute(acc, inp, fit_cotangent(ict, inp))
     result = [found.get(n) for n in wrt]
     if not rebase:
         return result, list(keep)
@@ -219,6 +242,29 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
     new = iter(rebased(present + list(keep), rebase))
     result = [None if r is None else Tracer(next(new)) for r in result]
     return result, list(new)
+
+
+_NO_PARAMS: dict = {}
+
+
+def _contribute(acc: dict, node: Node, ct) -> None:
+    """Add cotangent contribution ``ct`` to ``node``'s (a list only once there are two)."""
+    prev = acc.get(node)
+    if prev is None:
+        acc[node] = ct
+    elif type(prev) is list:
+        prev.append(ct)
+    else:
+        acc[node] = [prev, ct]
+
+
+def _unwrapped(loc_of):
+    """``loc_of`` without the entry point around it (``graph.loc`` is one, for users): it is
+    called for every node the walk differentiates."""
+    fn = getattr(loc_of, "__func__", None)
+    if fn is not None and is_entry_point(fn):
+        return MethodType(internal(fn), loc_of.__self__)
+    return internal(loc_of) if loc_of is not None else None
 
 
 def _proj(node: Node, i: int) -> Node:
