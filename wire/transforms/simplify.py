@@ -43,6 +43,7 @@ from ..ir import (
 )
 from ..core.primitive import Primitive
 from ..errors import WireError
+from ..tracebacks import internal
 from .polynomial import collect
 from .rules import ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD, fold_constant, sort_operands
 
@@ -300,7 +301,7 @@ def _rebuild(graph: Graph, outputs, mapping=None, made=None) -> Graph:
         return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, graph.locs)
     locs = dict(made) if made else {}
     for old, new in (mapping or {}).items():
-        loc = graph.loc(old)
+        loc = _graph_loc(graph, old)
         if loc is not None:
             locs[new] = loc
     locs.update(graph.locs)
@@ -326,12 +327,16 @@ def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
     return rewrite_pass
 
 
+# Graph.loc without its entry point (it is public): a rewrite asks it for every node it visits
+_graph_loc = internal(Graph.loc)
+
+
 def _rewrite_with(rw: Rewriter, graph: Graph) -> Graph:
     """``graph`` rewritten to a fixpoint by ``rw``, whose memo may already hold nodes an
     earlier pass of the same run simplified: those are not visited again (so the rewrite
     after ``collect_terms`` only looks at the nodes it made)."""
     for _ in range(_MAX_SWEEPS):
-        rw.loc_of = graph.loc
+        rw.loc_of = _graph_loc.__get__(graph)
         # graph.nodes: computed once per graph and shared with the passes that follow
         new = tuple(rw.sweep(graph.outputs, graph.nodes))
         if new == graph.outputs:
