@@ -190,17 +190,20 @@ class ConcreteOnly:
         if _traced_arg(args, kwargs):
             # an eager trace knows the values (as JAX's and autograd's eager tracers do): the
             # function runs on them unless that would cut a derivative (positions never do)
+            if not _all_known(args, kwargs):
+                raise self._refused()
             drops = self.__name__ not in _INDEX_RESULTS
             try:
-                if not _all_known(args, kwargs):
-                    raise WireTypeError("not known")
                 args, kwargs = _known_values((args, kwargs), self._qualname, drops)
-            except WireTypeError:
-                raise WireTypeError(
-                    f"{self._qualname} got a traced value{at(user_location())}: it works on "
-                    f"concrete values only, as {self._hint}"
-                ) from None
+            except WireTypeError:  # the value depends on an argument being differentiated
+                raise self._refused() from None
         return self.__wrapped__(*args, **kwargs)
+
+    def _refused(self) -> WireTypeError:
+        return WireTypeError(
+            f"{self._qualname} got a traced value{at(user_location())}: it works on "
+            f"concrete values only, as {self._hint}"
+        )
 
     def __getattr__(self, name):
         return getattr(self.__wrapped__, name)
