@@ -102,6 +102,9 @@ class _Arith:
 
     @staticmethod
     def num_atoms(p: dict) -> int:
+        if len(p) == 1:  # a monomial holds each atom once
+            for m in p:
+                return len(m)
         return len({v for m in p for v, _ in m})
 
     @staticmethod
@@ -135,6 +138,14 @@ class _Arith:
         if not p or not q:  # exact zero times q: 0, poisoned by q's atoms (inf*0 = nan)
             poison.update(v for m in (q or p) for v, _ in m)
             return {}
+        if len(p) == 1 and len(q) == 1:  # a monomial times a monomial (products of chains)
+            ((ma, ca),) = p.items()
+            ((mb, cb),) = q.items()
+            c = ca * cb
+            if c == 0:  # underflow: as below
+                poison.update(v for v, _ in _mono_mul(ma, mb))
+                return {}
+            return {_mono_mul(ma, mb): c}
         if len(p) * len(q) > MAX_PRODUCT or (not self.expand and len(p) > 1 and len(q) > 1):
             raise _Refuse
         out: dict = {}
@@ -164,6 +175,20 @@ def _mono_mul(a: tuple, b: tuple) -> tuple:
         return b
     if not b:
         return a
+    if len(b) == 1:  # times one atom (the usual case): insert it in place
+        ((v, e),) = b
+        if e > MAX_EXPONENT:
+            raise _Refuse
+        if v > a[-1][0]:
+            return a + b
+        for j, (u, f) in enumerate(a):
+            if u == v:
+                f += e
+                if f > MAX_EXPONENT:
+                    raise _Refuse
+                return a[:j] + ((v, f),) + a[j + 1:]
+            if u > v:
+                return a[:j] + b + a[j:]
     d = dict(a)
     for v, e in b:
         d[v] = d.get(v, 0) + e
@@ -258,9 +283,14 @@ _NO_POISON = frozenset()
 class _Emitter:
     """Builds nodes for polynomials: nested Horner form, memoized by polynomial."""
 
-    def __init__(self, atoms: list, total: int):
+    def __init__(self, atoms: list, total: int, in_order=None):
         self.atoms = atoms  # index -> node
         self.memo: dict = {}
+        # the operand order the rewrite after this pass gives sums and products (None: as
+        # emitted): nodes made in that order at once are the nodes it keeps, so it need not
+        # rebuild them (nor everything after them)
+        self.in_order = in_order
+        self.consts: dict = {}  # (value, sign, aval, loc) -> const node: one per coefficient
         # the budget (see collect): at most ``total`` nodes, and at most ``allowed``, which
         # starts at a slack and grows by one for each node of the graph the walk has passed
         self.made = 0
@@ -282,7 +312,17 @@ class _Emitter:
         self.made += 1
         if self.made > self.allowed or self.made > self.total:
             raise _OverBudget
+        if self.in_order is not None and (prim is ew.mul_p or prim is ew.add_p):
+            inputs = self.in_order(inputs)
         return _make(prim, inputs, loc, **params)
+
+    def constant(self, c: float, aval: Aval, loc=None) -> Node:
+        """:func:`~wire.transforms.rules.constant` of ``c``, made once per pass."""
+        key = (c, math.copysign(1.0, c), aval, loc)
+        node = self.consts.get(key)
+        if node is None:
+            node = self.consts[key] = constant(c, aval, loc)
+        return node
 
     def emit_guarded(self, p: dict, poison, aval: Aval, loc) -> Node:
         """``p`` plus ``g - g`` (``g`` the sum of the poison atoms) for atoms of cancelled terms
@@ -319,13 +359,13 @@ class _Emitter:
         if len(p) == 1:
             ((m, c),) = p.items()
             if not m:
-                return constant(c, aval, loc)
+                return self.constant(c, aval, loc)
             node = self._monomial(m, aval, loc)
             if c == 1:
                 return node
             if c == -1:
                 return self._make(ew.neg_p, (node,), loc)
-            return self._make(ew.mul_p, (node, constant(c, make_aval((), aval.dtype))), loc)
+            return self._make(ew.mul_p, (node, self.constant(c, _scalar(aval))), loc)
         counts = Counter(v for m in p for v, _ in m)
         self.work += len(p) * len(counts)
         if self.work > self.work_allowed:
@@ -370,10 +410,10 @@ class _Emitter:
     def _unit(self, node, coef, aval: Aval, loc):
         """``(node', ±1)`` with the same value as ``coef * node``."""
         if node is None:
-            return constant(abs(coef), aval, loc), (1 if coef > 0 else -1)
+            return self.constant(abs(coef), aval, loc), (1 if coef > 0 else -1)
         if abs(coef) == 1:
             return node, coef
-        k = constant(abs(coef), make_aval((), aval.dtype))
+        k = self.constant(abs(coef), _scalar(aval))
         return self._make(ew.mul_p, (node, k), loc), (1 if coef > 0 else -1)
 
     def _monomial(self, m: tuple, aval: Aval, loc) -> Node:
@@ -383,6 +423,11 @@ class _Emitter:
             f = a if e == 1 else self._make(ew.integer_pow_p, (a,), loc, y=e)
             node = f if node is None else self._make(ew.mul_p, (node, f), loc)
         return node
+
+
+def _scalar(aval: Aval) -> Aval:
+    """The 0-d aval of ``aval``'s dtype (coefficients are scalar constants)."""
+    return aval if aval.shape == () else make_aval((), aval.dtype)
 
 
 def _make(prim, inputs, loc, **params) -> Node:
@@ -513,11 +558,13 @@ def collect_terms(graph: Graph) -> Graph:
     return collect(graph)[0]
 
 
-def collect(graph: Graph) -> tuple[Graph, bool]:
+def collect(graph: Graph, in_order=None) -> tuple[Graph, bool]:
     """:func:`collect_terms` of ``graph``, and whether like terms could merge anywhere.
 
     Without merges the pass only re-emits products and powers it found, so running it again
     on its own (simplified) result cannot find more: :func:`wire.simplify` stops there.
+    ``in_order(operands)``, if given, orders the operands of the sums and products it makes
+    (as the rewrite that follows would).
     """
     outputs = graph.outputs
     order = graph.nodes
@@ -542,7 +589,7 @@ def collect(graph: Graph) -> tuple[Graph, bool]:
     # improvements), and building nodes much faster than the walk passes old ones means the
     # same (the second derivative of a deep chain made 3 nodes for each one it replaced).
     # Then the pass stops and returns the graph as it was.
-    emitter = _Emitter(atoms, sum(1 for n in order if not n.is_leaf))
+    emitter = _Emitter(atoms, sum(1 for n in order if not n.is_leaf), in_order)
 
     def built(n: Node) -> Node:
         """The rebuilt node for ``n`` (emitting its polynomial if it has one)."""
@@ -564,6 +611,8 @@ def collect(graph: Graph) -> tuple[Graph, bool]:
         if n.inputs:
             ins = tuple(built(i) if i in polys else new[i] for i in n.inputs)
             if any(a is not b for a, b in zip(ins, n.inputs)):
+                if in_order is not None and (n.op is ew.mul_p or n.op is ew.add_p):
+                    ins = in_order(ins)
                 new[n] = with_inputs(n, ins)
                 return
         new[n] = n
