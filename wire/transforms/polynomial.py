@@ -78,15 +78,23 @@ class _Merged(Exception):
     """Like terms may meet: expanding products of sums can pay (see :func:`_merges`)."""
 
 
+class _Diverged(Exception):
+    """A walk that does not expand met what :func:`_merges` would have answered on: like
+    terms that may meet, or a product of two sums (see :func:`collect`)."""
+
+
 class _Arith:
     """Polynomial arithmetic: a polynomial is ``{monomial: coefficient}``, a monomial a sorted
     tuple of ``(atom index, exponent)``. ``expand=False`` keeps a product of two sums as an
     atom (refuses it) instead of multiplying it out."""
 
-    __slots__ = ("expand",)
+    __slots__ = ("expand", "watch")
 
-    def __init__(self, expand: bool = True):
+    def __init__(self, expand: bool = True, watch: bool = False):
         self.expand = expand
+        # watch (with expand=False): raise _Diverged where _SketchArith would raise _Merged
+        # or compute something else (a product of sums it would expand, a term that underflows)
+        self.watch = watch
 
     @staticmethod
     def constant(u: float) -> dict:
@@ -116,6 +124,8 @@ class _Arith:
         return () in p
 
     def add(self, p: dict, q: dict, sign: float, poison: set) -> dict:
+        if self.watch and ((() in p and () in q) or not _atoms(p).isdisjoint(_atoms(q))):
+            raise _Diverged
         out = dict(p)
         for m, c in q.items():
             if m in out:
@@ -143,10 +153,16 @@ class _Arith:
             ((mb, cb),) = q.items()
             c = ca * cb
             if c == 0:  # underflow: as below
+                if self.watch:
+                    raise _Diverged
                 poison.update(v for v, _ in _mono_mul(ma, mb))
                 return {}
             return {_mono_mul(ma, mb): c}
-        if len(p) * len(q) > MAX_PRODUCT or (not self.expand and len(p) > 1 and len(q) > 1):
+        if len(p) * len(q) > MAX_PRODUCT:
+            raise _Refuse
+        if not self.expand and len(p) > 1 and len(q) > 1:
+            if self.watch:
+                raise _Diverged
             raise _Refuse
         out: dict = {}
         for ma, ca in p.items():
@@ -157,6 +173,8 @@ class _Arith:
                     poison.update(v for v, _ in m)
                 out[m] = out.get(m, 0.0) + c
         for m in [m for m, c in out.items() if c == 0]:
+            if self.watch:
+                raise _Diverged
             del out[m]
             poison.update(v for v, _ in m)
         if len(out) > MAX_TERMS:
@@ -168,6 +186,10 @@ class _Arith:
         for _ in range(k - 1):
             out = self.mul(out, p, poison)
         return out
+
+
+def _atoms(p: dict) -> set:
+    return {v for m in p for v, _ in m}
 
 
 def _mono_mul(a: tuple, b: tuple) -> tuple:
@@ -291,6 +313,7 @@ class _Emitter:
         # rebuild them (nor everything after them)
         self.in_order = in_order
         self.consts: dict = {}  # (value, sign, aval, loc) -> const node: one per coefficient
+        self.avals: dict = {}  # memo of shape rules, see _make
         # the budget (see collect): at most ``total`` nodes, and at most ``allowed``, which
         # starts at a slack and grows by one for each node of the graph the walk has passed
         self.made = 0
@@ -314,7 +337,16 @@ class _Emitter:
             raise _OverBudget
         if self.in_order is not None and (prim is ew.mul_p or prim is ew.add_p):
             inputs = self.in_order(inputs)
-        return _make(prim, inputs, loc, **params)
+        # shape rules are pure: one call per (primitive, operand avals, exponent)
+        key = (prim, params.get("y"), *[i.aval for i in inputs])
+        aval = self.avals.get(key)
+        if aval is None:
+            aval = self.avals[key] = prim.shape(*[i.aval for i in inputs], **params)
+        node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
+        table = current_table()  # collect's: the node reports the line of the node it rewrites
+        if table is not None and loc is not None:
+            table.setdefault(node, loc)
+        return node
 
     def constant(self, c: float, aval: Aval, loc=None) -> Node:
         """:func:`~wire.transforms.rules.constant` of ``c``, made once per pass."""
@@ -428,15 +460,6 @@ class _Emitter:
 def _scalar(aval: Aval) -> Aval:
     """The 0-d aval of ``aval``'s dtype (coefficients are scalar constants)."""
     return aval if aval.shape == () else make_aval((), aval.dtype)
-
-
-def _make(prim, inputs, loc, **params) -> Node:
-    aval = prim.shape(*[i.aval for i in inputs], **params)
-    node = make_node(prim, tuple(inputs), params or EMPTY_PARAMS, aval, loc)
-    table = current_table()  # collect's: the node reports the line of the node it rewrites
-    if table is not None and loc is not None:
-        table.setdefault(node, loc)
-    return node
 
 
 def _poly_candidate(node: Node) -> bool:
@@ -578,8 +601,30 @@ def collect(graph: Graph, in_order=None) -> tuple[Graph, bool]:
         if n.inputs and not candidate[n]:
             shared.update(n.inputs)
     uses = _Uses(order)
+    total = sum(1 for n in order if not n.is_leaf)
+    # Whether like terms can meet decides whether products of sums are expanded
+    # (:func:`_merges`, a walk of its own). Where they cannot (deep chains of products),
+    # the walk that does not expand computes what that walk would, up to the first place
+    # they could meet: so it runs first, watching for such a place, and only where it meets
+    # one (or stops on its budget) do the check and the chosen walk run.
+    try:
+        return _collect_walk(graph, order, candidate, set(shared), uses,
+                             _Arith(expand=False, watch=True), total, in_order), False
+    except (_Diverged, _OverBudget):
+        pass
     merging = _merges(order, candidate, shared, uses)
-    arith = _Arith(expand=merging)
+    try:
+        return _collect_walk(graph, order, candidate, shared, uses, _Arith(expand=merging),
+                             total, in_order), merging
+    except _OverBudget:
+        return graph, merging
+
+
+def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in_order) -> Graph:
+    """The graph :func:`collect` makes with ``arith`` (``graph`` if nothing changes); raises
+    :class:`_OverBudget` where that would not pay, and lets ``arith`` raise
+    :class:`_Diverged`."""
+    outputs = graph.outputs
     atoms: list[Node] = []
     atom_index: dict[Node, int] = {}
     polys: dict[Node, tuple] = {}
@@ -589,7 +634,9 @@ def collect(graph: Graph, in_order=None) -> tuple[Graph, bool]:
     # improvements), and building nodes much faster than the walk passes old ones means the
     # same (the second derivative of a deep chain made 3 nodes for each one it replaced).
     # Then the pass stops and returns the graph as it was.
-    emitter = _Emitter(atoms, sum(1 for n in order if not n.is_leaf), in_order)
+    emitter = _Emitter(atoms, total, in_order)
+    watch = arith.watch
+    origin: dict[int, Node] = {}  # (watch) atom index -> the node :func:`_merges` would see
 
     def built(n: Node) -> Node:
         """The rebuilt node for ``n`` (emitting its polynomial if it has one)."""
@@ -605,6 +652,11 @@ def collect(graph: Graph, in_order=None) -> tuple[Graph, bool]:
         if idx is None:
             idx = atom_index[built_n] = len(atoms)
             atoms.append(built_n)
+            if watch:
+                origin[idx] = n
+        elif watch and origin[idx] is not n:
+            # two nodes rebuilt as one: one atom here, two in _merges' walk
+            raise _Diverged
         return idx
 
     def rebuild(n: Node) -> None:
@@ -618,16 +670,13 @@ def collect(graph: Graph, in_order=None) -> tuple[Graph, bool]:
         new[n] = n
 
     with recording() as table:
-        try:
-            _walk(emitter.paced(order), candidate, shared, uses, arith, atom, polys, rebuild)
-            outs = tuple(built(o) if o in polys else new[o] for o in outputs)
-        except _OverBudget:
-            return graph, merging
+        _walk(emitter.paced(order), candidate, shared, uses, arith, atom, polys, rebuild)
+        outs = tuple(built(o) if o in polys else new[o] for o in outputs)
     if outs == outputs:
-        return graph, merging
+        return graph
     for old, b in new.items():
         loc = graph.loc(old)
         if loc is not None:
             table[b] = loc
     table.update(graph.locs)
-    return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree, table), merging
+    return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree, table)

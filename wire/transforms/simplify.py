@@ -30,7 +30,6 @@ the node it replaces, and asserts every replacement keeps the node's aval.
 
 from __future__ import annotations
 
-import functools
 import threading
 import zlib
 from collections import OrderedDict
@@ -266,16 +265,26 @@ def structural_key(node: Node) -> int:
     if key is not None:
         return key
     stack = [node]
+    push, pop, sa = stack.append, stack.pop, object.__setattr__
     while stack:
         n = stack[-1]
-        pending = [i for i in n.inputs if i._skey is None]
-        if pending:
-            stack.extend(pending)
+        if n._skey is not None:  # (pushed twice: done meanwhile)
+            pop()
             continue
-        stack.pop()
-        if n._skey is None:
-            code = hash((_op_code(n), _params_code(n), *[i._skey for i in n.inputs]))
-            object.__setattr__(n, "_skey", code)
+        waiting = False
+        for i in n.inputs:
+            if i._skey is None:
+                push(i)
+                waiting = True
+        if waiting:
+            continue
+        pop()
+        op = n.op
+        code = _OP_CODES.get(op)
+        if code is None:
+            code = _OP_CODES[op] = _name_code(op.name)
+        sa(n, "_skey", hash((code, _params_code(n) if n._items else 0,
+                             *[i._skey for i in n.inputs])))
     return node._skey
 
 
@@ -312,7 +321,9 @@ def _op_code(node: Node) -> int:
     return _name_code(node.op.name)
 
 
-@functools.lru_cache(maxsize=1024)
+_OP_CODES: dict = {}  # memo: primitive -> the code of its name
+
+
 def _name_code(name: str) -> int:
     return zlib.crc32(name.encode())
 
