@@ -48,10 +48,13 @@ import cmath
 import math
 from collections import Counter
 
+from pyrsistent import pmap
+
 from ..ir import EMPTY_PARAMS, Aval, Graph, Node, const_op, make_aval, make_node, with_inputs
 from ..core.locations import current_table, recording
 from ..ops import elementwise as ew
 from ..ops.shape import full_p
+from ..tracebacks import internal
 from .rules import constant, uniform
 
 __all__ = ["collect", "collect_terms"]
@@ -63,6 +66,8 @@ MAX_ATOMS = 24
 SHARE_TERMS = 1000  # distinct atoms in one polynomial
 WORK_PER_NODE = 8  # emission work (terms x atoms) allowed per node of the graph; see collect
 
+# Graph.loc without its entry point (it is public): asked for every node the pass rebuilds
+_graph_loc = internal(Graph.loc)
 _POLY_OPS = (ew.add_p, ew.sub_p, ew.neg_p, ew.mul_p, ew.integer_pow_p)
 
 
@@ -314,6 +319,7 @@ class _Emitter:
         self.in_order = in_order
         self.consts: dict = {}  # (value, sign, aval, loc) -> const node: one per coefficient
         self.avals: dict = {}  # memo of shape rules, see _make
+        self.pow_params: dict = {}
         # the budget (see collect): at most ``total`` nodes, and at most ``allowed``, which
         # starts at a slack and grows by one for each node of the graph the walk has passed
         self.made = 0
@@ -342,6 +348,11 @@ class _Emitter:
         aval = self.avals.get(key)
         if aval is None:
             aval = self.avals[key] = prim.shape(*[i.aval for i in inputs], **params)
+        if params:  # (integer_pow's exponent) one pmap per exponent, not one per node
+            y = params["y"]
+            params = self.pow_params.get(y)
+            if params is None:
+                params = self.pow_params[y] = pmap({"y": y})
         node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
         table = current_table()  # collect's: the node reports the line of the node it rewrites
         if table is not None and loc is not None:
@@ -643,7 +654,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in
         b = new.get(n)
         if b is None:
             terms, poison = polys[n]
-            b = new[n] = emitter.emit_guarded(terms, poison, n.aval, graph.loc(n))
+            b = new[n] = emitter.emit_guarded(terms, poison, n.aval, _graph_loc(graph, n))
         return b
 
     def atom(n: Node) -> int:
@@ -675,7 +686,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in
     if outs == outputs:
         return graph
     for old, b in new.items():
-        loc = graph.loc(old)
+        loc = _graph_loc(graph, old)
         if loc is not None:
             table[b] = loc
     table.update(graph.locs)
