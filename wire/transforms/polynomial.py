@@ -68,7 +68,7 @@ WORK_PER_NODE = 8  # emission work (terms x atoms) allowed per node of the graph
 
 # Graph.loc without its entry point (it is public): asked for every node the pass rebuilds
 _graph_loc = internal(Graph.loc)
-_POLY_OPS = (ew.add_p, ew.sub_p, ew.neg_p, ew.mul_p, ew.integer_pow_p)
+_POLY_OPS = frozenset((ew.add_p, ew.sub_p, ew.neg_p, ew.mul_p, ew.integer_pow_p))
 
 
 class _Refuse(Exception):
@@ -672,8 +672,8 @@ def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in
 
     def rebuild(n: Node) -> None:
         if n.inputs:
-            ins = tuple(built(i) if i in polys else new[i] for i in n.inputs)
-            if any(a is not b for a, b in zip(ins, n.inputs)):
+            ins = tuple([built(i) if i in polys else new[i] for i in n.inputs])
+            if ins != n.inputs:  # element identity: nodes compare by identity
                 if in_order is not None and (n.op is ew.mul_p or n.op is ew.add_p):
                     ins = in_order(ins)
                 new[n] = with_inputs(n, ins)

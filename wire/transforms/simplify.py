@@ -211,16 +211,22 @@ class Rewriter:
         """One bottom-up pass over everything ``outputs`` need; iterative. ``order``: those
         nodes in a topological order (default: ``toposort(outputs)``)."""
         memo, local, sorted_ = self.memo, self.local, self._sorted
+        loc_of, made = self.loc_of, self.made
         for node in toposort(outputs) if order is None else order:
             if node in memo:
                 continue
             if not node._items:  # (no params, so no graphs among them)
-                if node.inputs:
-                    ins = tuple([memo[i] for i in node.inputs])
+                ins = node.inputs
+                if ins:
+                    new = tuple([memo[i] for i in ins])
                     if node.op in sorted_:
-                        ins = _in_order(ins)
-                    if ins != node.inputs:  # element identity: nodes compare by identity
-                        memo[node] = local(self._moved(node, with_inputs(node, ins)))
+                        new = _in_order(new)
+                    if new != ins:  # element identity: nodes compare by identity
+                        new = with_inputs(node, new)
+                        loc = loc_of(node)  # (_moved, inline: this runs for most nodes)
+                        if loc is not None:
+                            made.setdefault(new, loc)
+                        memo[node] = local(new)
                         continue
             elif has_graph_params(node):
                 ins = tuple([memo[i] for i in node.inputs])
@@ -228,9 +234,9 @@ class Rewriter:
                     ins = _in_order(ins)
                 params = _simplify_graph_params(node.params, self.rules)
                 if params is not node.params or ins != node.inputs:
-                    made = make_node(node.op, ins, params, node.aval, node.loc)
-                    adopt_sub_graph_locs(made, params, self.made)  # if interned before
-                    memo[node] = local(self._moved(node, made))
+                    made_node = make_node(node.op, ins, params, node.aval, node.loc)
+                    adopt_sub_graph_locs(made_node, params, made)  # if interned before
+                    memo[node] = local(self._moved(node, made_node))
                     continue
             elif node.inputs:
                 ins = tuple([memo[i] for i in node.inputs])
