@@ -121,7 +121,9 @@ class Rewriter:
         done = self.memo.get(node)
         if done is not None:
             return done
-        fns = self._first_rules_for(node)
+        fns = self._first.get(node.op)
+        if fns is None:
+            fns = self._first_rules_for(node)
         if not fns:  # nothing can fire here
             self.memo[node] = node
             return node
@@ -135,8 +137,11 @@ class Rewriter:
             for _ in range(_MAX_LOCAL_STEPS):
                 if self._depth > 200:  # rules building rules: stop expanding, stay correct
                     break
-                new = self._apply(node, fns)
-                if new is None or new is node:
+                for fn in fns:  # the first rule that fires
+                    new = fn(node, self)
+                    if new is not None and new is not node:
+                        break
+                else:
                     break
                 if new.aval is not node.aval and new.aval != node.aval:
                     raise AssertionError(
@@ -187,13 +192,6 @@ class Rewriter:
                 fns = tuple(fn for fn in fns if fn is not sort_operands)
             self._first[prim] = fns
         return fns
-
-    def _apply(self, node: Node, fns: tuple):
-        for fn in fns:
-            new = fn(node, self)
-            if new is not None and new is not node:
-                return new
-        return None
 
     def _moved(self, old: Node, new: Node) -> Node:
         """``new``, rebuilt from ``old``, reports ``old``'s location."""
