@@ -13,12 +13,22 @@ over traced values of an enclosing trace is never cached (its graph depends on t
 
 Python side effects in the function (printing, appending to a list) happen while tracing,
 i.e. once per signature, not on every call.
+
+**Two tiers.** The derivative graph of ``jit(grad(f))`` (and ``value_and_grad``) is compiled
+first as derived, without its final simplification, which costs more than the rest of a first
+call; once the function is hot — it has run for as long as that first compilation took, or
+:data:`TIER_UP_CALLS` times — the entry is compiled again from the simplified graph (the only
+code the on-disk cache stores), and every later call runs that. The two tiers compute the same
+function; term collection re-associates sums and products, so they may differ in the last
+bits (a few ulps, within the bounds ``wire.simplify`` keeps). ``tiered=False`` compiles the
+simplified graph at once, so every call gives the same bits.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -30,16 +40,20 @@ from .. import tree
 from ..tree import strict_key
 from ..core.debug import _NANS
 from ..errors import WireError, at, user_location
-from ..ir import Graph
+from ..ir import Graph, gc_paused
 from ..core import Tracer, call_graph_flat, flat_avals, trace_flat, weak_leaves
 from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
 from ..runtime.compiler import compile_graph
 from . import diskcache
 from ..transforms import simplify as simp
+from ..transforms.budget import compile_level
 from ..transforms.rules import ALGEBRA
 from ..tracebacks import entry_point
 
 DEFAULT_CACHE_LIMIT = 64
+TIER_UP_CALLS = 8
+"""A first-tier entry is compiled in full at its call number ``TIER_UP_CALLS`` at the latest
+(earlier once its calls have taken as long as its first compilation)."""
 BACKENDS = ("numpy",)
 _ndarray = np.ndarray
 _SLOW = object()  # first element of every non-fast-path key; fast keys never start with it
@@ -82,38 +96,108 @@ class _Entry:
 
     An entry whose code came from the disk cache has no graph until one is asked for
     (inlining into another trace, ``debug_nans``, ``lower``): ``make_graph()`` computes it
-    then — the same graph the cached code was generated from."""
+    then — the same graph the cached code was generated from.
 
-    __slots__ = ("_graph", "_make_graph", "backend", "compiled", "disk_key", "fn", "fuse")
+    A *tiered* entry (``raw``: the graph before its final simplification) compiles ``raw``
+    first; its ``fn`` counts calls and time and, once hot, compiles the final graph
+    (:meth:`tier_up`) and becomes that graph's function. On disk the first tier's code is
+    keyed apart (``first_key``): an entry loaded from there is a first tier too, and tiers up
+    the same way; only the final tier's code is stored under ``disk_key``."""
+
+    __slots__ = ("_graph", "_lock", "_make_graph", "backend", "compiled", "disk_key", "first_key",
+                 "fn", "fuse", "raw")
 
     def __init__(self, graph: Graph | None, backend=None, make_graph=None, disk_key=None,
-                 fuse: bool = True):
+                 fuse: bool = True, raw: Graph | None = None, first_key=None):
         self._graph = graph
         self._make_graph = make_graph
         self.fuse = fuse
         self.fn = None
-        self.compiled = None
+        self.compiled = None  # the final tier's code, once compiled
         self.backend = backend  # (backend, chunks, compute) for non-NumPy backends
         self.disk_key = disk_key  # where compile() stores the code (None: nowhere)
+        self.raw = raw if backend is None else None
+        self.first_key = first_key  # where start() stores the first tier's code (apart)
+        self._lock = threading.Lock()
 
     @property
     def graph(self) -> Graph:
         if self._graph is None:
-            self._graph = self._make_graph()
-            self._make_graph = None
+            with self._lock:
+                if self._graph is None:
+                    with gc_paused():  # see wire.ir.pause
+                        self._graph = self._make_graph()
+                    self._make_graph = None
         return self._graph
 
     def compile(self):
+        """The final tier's code (compiled now if it was not yet)."""
         if self.compiled is None and self.backend is not None:
-            self.compiled = Program(self.graph, *self.backend)
-            self.fn = self.compiled.fn
+            program = Program(self.graph, *self.backend)
+            self.fn = program.fn
+            self.compiled = program
         if self.compiled is None:
-            compiled = compile_graph(self.graph, fuse=self.fuse)
-            self.compiled = compiled
-            self.fn = compiled.fn
-            if self.disk_key is not None:
-                diskcache.store(self.disk_key, compiled)
+            self.tier_up(wait=True)
         return self.compiled
+
+    def start(self) -> None:
+        """Make ``fn`` callable: the first tier's code for a tiered entry, else the final."""
+        with self._lock:
+            raw = self.raw
+            if raw is not None and self.fn is None:
+                t = time.perf_counter()
+                first = compile_graph(raw, fuse=self.fuse)
+                self.fn = self.first_tier(first.fn, time.perf_counter() - t)
+                if self.first_key is not None:  # a new process starts from it, and tiers up
+                    diskcache.store(self.first_key, first)
+        if self.fn is None:
+            self.compile()
+
+    def first_tier(self, fn, cost: float):
+        """``fn`` counting its calls and their time; the call after ``cost`` seconds of them
+        (or after TIER_UP_CALLS calls) compiles the final tier and runs it instead."""
+        calls = 0
+        spent = 0.0
+        clock = time.perf_counter
+
+        def first_tier(*args):
+            nonlocal calls, spent
+            if calls and (calls >= TIER_UP_CALLS or spent >= cost):
+                final = self.tier_up(wait=False)
+                if final is not None:
+                    return final(*args)
+            t = clock()
+            out = fn(*args)
+            # (threads racing on these counters only move the tier-up by a call or two)
+            spent += clock() - t
+            calls += 1
+            return out
+
+        return first_tier
+
+    def tier_up(self, wait: bool):
+        """Compile the final graph (storing its code on disk), make ``fn`` run it, and return
+        it; ``None`` (when not ``wait``) while another thread is compiling it — that call runs
+        the first tier meanwhile."""
+        if not self._lock.acquire(blocking=wait):
+            return None
+        try:
+            if self.compiled is None:
+                graph = self._graph
+                if graph is None:
+                    with gc_paused():  # see wire.ir.pause
+                        graph = self._graph = self._make_graph()
+                    self._make_graph = None
+                compiled = compile_graph(graph, fuse=self.fuse)
+                self.fn = compiled.fn  # (before `compiled`: other threads test that one)
+                self.compiled = compiled
+                self.raw = None
+                if self.disk_key is not None:
+                    diskcache.store(self.disk_key, compiled)
+            self.fn = self.compiled.fn
+            return self.fn
+        finally:
+            self._lock.release()
 
 
 class Lowered:
@@ -146,7 +230,7 @@ class Jitted:
 
     def __init__(self, fun: Callable, static_argnums=(), backend: str = "numpy",
                  cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
-                 disk_cache: bool = True, fuse: bool = True):
+                 disk_cache: bool = True, fuse: bool = True, tiered: bool = True):
         if not callable(fun):
             raise WireError(f"wire.jit needs a function or a Graph, got {type(fun).__name__}"
                             f"{at(user_location())}")
@@ -165,6 +249,7 @@ class Jitted:
         self.cache_limit = int(cache_limit)
         self.disk_cache = bool(disk_cache) and self._on is None  # generated NumPy code only
         self.fuse = bool(fuse)
+        self.tiered = bool(tiered)
         self._cache: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._graphs_simplified = bool(getattr(fun, "simplified", False))
@@ -258,6 +343,10 @@ class Jitted:
         entry = None
         if self.disk_cache and not has_tracer and diskcache.enabled():
             entry = self._from_disk(avals, in_tree, statics, bool(kwargs), weak)
+        elif self._tiers() and not has_tracer:
+            recipe = self._recipe_at(avals, in_tree, statics, bool(kwargs), weak)
+            if recipe is not None:
+                entry = self._recipe_entry(recipe[2], recipe[2])
         if entry is None:
             graph = self._trace(avals, in_tree, statics, bool(kwargs), weak)
             if graph.free_vars:  # closes over values of an enclosing trace: never cached
@@ -265,7 +354,7 @@ class Jitted:
             if not (self._graphs_simplified and not statics and not kwargs):
                 graph = _simplify(graph)
             entry = _Entry(graph, self._on, fuse=self.fuse)
-        elif entry.fn is None and entry.graph.free_vars:
+        elif entry.fn is None and (entry.graph if entry.raw is None else entry.raw).free_vars:
             return None, entry.graph, leaves, has_tracer
         with self._lock:
             found = self._cache.get(key)
@@ -277,16 +366,40 @@ class Jitted:
                     self._cache.popitem(last=False)
         return entry, None, leaves, has_tracer
 
+    def _recipe_at(self, avals, in_tree, statics, has_kwargs: bool, weak=()):
+        """The function's ``__wire_recipe__`` at these avals (see ``Transformed``), or None."""
+        if statics or has_kwargs:
+            return None
+        ask = getattr(self.fun, "__wire_recipe__", None)
+        return ask(avals, in_tree, weak) if ask is not None else None
+
+    def _tiers(self) -> bool:
+        """Whether this function's recipes are compiled in two tiers (they simplify their
+        graphs: there is something to defer)."""
+        return self.tiered and self._graphs_simplified and self._on is None
+
+    def _recipe_entry(self, finish, make, disk_key=None, first_key=None) -> _Entry:
+        """The entry of a function whose recipe ends in ``finish`` (``make``: its final
+        graph): two tiers (see the module docstring) when the final simplification keeps
+        every value's bits, else one."""
+        if self._tiers():
+            with gc_paused():  # see wire.ir.pause
+                raw = finish(False)
+            if compile_level(raw) == "linear":  # (a fully simplified graph may round otherwise)
+                return _Entry(None, self._on, make_graph=finish, disk_key=disk_key,
+                              fuse=self.fuse, raw=raw, first_key=first_key)
+        return _Entry(None, self._on, make_graph=make, disk_key=disk_key, fuse=self.fuse)
+
     def _from_disk(self, avals, in_tree, statics, has_kwargs: bool,
                    weak=()) -> _Entry | None:
         """An entry for a new signature whose code is named on disk: loaded from there when
         present (no derivation, simplification or code generation), else computed and given
-        the key to store its code under once compiled. ``None``: nothing to name it by.
-        ``weak``: positions of the weakly typed leaves (in the traced base graph's digest)."""
-        recipe = None
-        if not statics and not has_kwargs:
-            ask = getattr(self.fun, "__wire_recipe__", None)
-            recipe = ask(avals, in_tree, weak) if ask is not None else None
+        the key to store its code under once compiled (the final tier's code only). ``None``:
+        nothing to name it by. ``weak``: positions of the weakly typed leaves (in the traced
+        base graph's digest)."""
+        t = time.perf_counter()
+        recipe = self._recipe_at(avals, in_tree, statics, has_kwargs, weak)
+        finish = None
         if recipe is not None:
             what, base, finish = recipe
             make = finish if self._graphs_simplified else (lambda: _simplify(finish()))
@@ -296,15 +409,25 @@ class Jitted:
             simplified = self._graphs_simplified and not statics and not has_kwargs
             make = (lambda: base) if simplified else (lambda: _simplify(base))
         digest = diskcache.graph_digest(base)
-        if digest is None:  # holds Python functions, open-trace nodes or a big constant
-            return _Entry(None, self._on, make_graph=make, fuse=self.fuse)
-        key = diskcache.entry_key(("jit", what, digest, f"fuse={self.fuse}"))
-        fn = diskcache.load(key)
-        if fn is None:
+        key = first_key = None
+        if digest is not None:  # (None: holds Python functions, open-trace nodes, big data)
+            parts = ("jit", what, digest, f"fuse={self.fuse}")
+            key = diskcache.entry_key(parts)
+            fn = diskcache.load(key)
+            if fn is not None:
+                entry = _Entry(None, self._on, make_graph=make, fuse=self.fuse)
+                entry.fn = fn
+                return entry
+        if finish is None or not self._tiers():
             return _Entry(None, self._on, make_graph=make, disk_key=key, fuse=self.fuse)
-        entry = _Entry(None, self._on, make_graph=make, fuse=self.fuse)
-        entry.fn = fn
-        return entry
+        if key is not None:
+            first_key = diskcache.entry_key(parts + ("first tier",))
+            fn = diskcache.load(first_key)
+            if fn is not None:  # tiers up when hot, as if compiled here (the load its cost)
+                entry = _Entry(None, self._on, make_graph=finish, disk_key=key, fuse=self.fuse)
+                entry.fn = entry.first_tier(fn, time.perf_counter() - t)
+                return entry
+        return self._recipe_entry(finish, make, key, first_key)
 
     def _trace(self, avals, in_tree, statics, has_kwargs: bool, weak=()) -> Graph:
         fun = self.fun
@@ -327,7 +450,7 @@ class Jitted:
             graph = entry.graph if entry is not None else graph
             return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
         if entry.fn is None:
-            entry.compile()
+            entry.start()
         return entry.fn(*leaves)
 
     # ---- the graph protocol (wire.core.trace_flat): jit(jit(f)), grad(jit(f))
@@ -388,7 +511,7 @@ class Jitted:
 
 def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
         cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
-        disk_cache: bool = True):
+        disk_cache: bool = True, tiered: bool = True):
     """Compile ``f``: trace once per input signature, simplify, generate NumPy code, cache.
 
     The signature is the arguments' pytree structure, shapes and dtypes, plus the values of
@@ -408,7 +531,9 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
     by block, so intermediates stay in cache (:mod:`wire.runtime.fusion`; same bits as
     unfused); ``fuse=False`` never does. ``disk_cache=False`` neither reads nor writes the
     on-disk compile cache (:mod:`wire.api.diskcache`; ``WIRE_DISK_CACHE=0`` turns it off for
-    the process).
+    the process). ``tiered=False`` compiles the derivative graph of ``jit(grad(f))`` simplified
+    at once, instead of first as derived and again once the function is hot (see
+    :mod:`wire.api.jit`: the first calls may differ from the later ones in the last bits).
 
     ``backend="dask"`` (or ``"cupy"``, ``"torch"``, ``"torch:cuda"``, or an Array-API
     namespace) runs the cached graph on that array library instead of generated NumPy code
@@ -420,10 +545,11 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
     if f is None:
         return functools.partial(jit, static_argnums=static_argnums, backend=backend,
                                  fuse=fuse, cache_limit=cache_limit, chunks=chunks,
-                                 compute=compute, disk_cache=disk_cache)
+                                 compute=compute, disk_cache=disk_cache, tiered=tiered)
     _check_backend(backend)
     if isinstance(f, Graph):
         if backend != "numpy":
             return Program(_simplify(f), backend, chunks, compute)
         return compile_graph(_simplify(f), fuse=fuse)
-    return Jitted(f, static_argnums, backend, cache_limit, chunks, compute, disk_cache, fuse)
+    return Jitted(f, static_argnums, backend, cache_limit, chunks, compute, disk_cache, fuse,
+                  tiered)
