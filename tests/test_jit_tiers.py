@@ -37,6 +37,7 @@ def tiers_everywhere(monkeypatch):
     """Every derivative graph made for compiling gets only the linear passes (so it tiers)."""
     monkeypatch.setenv("WIRE_DISK_CACHE", "0")
     monkeypatch.setattr(budget, "COMPILE_COLLECT_LIMIT", 0)
+    monkeypatch.setattr(jit_module, "TIER_UP_PER_NODE", 0.0)  # hot after one call
     _clear_memos()  # graphs simplified in full earlier must not be served from the memo
     yield
     _clear_memos()
@@ -62,8 +63,7 @@ def _bits(a, b) -> bool:
     if len(la) != len(lb):
         return False
     for x, y in zip(la, lb):
-        x, y = np.asarray(x), np.asarray(y)
-        if x.shape != y.shape or x.dtype != y.dtype:
+        if type(x) is not type(y) or x.shape != y.shape or x.dtype != y.dtype:
             return False
         if not np.array_equal(x, y, equal_nan=True):
             return False
@@ -73,11 +73,14 @@ def _bits(a, b) -> bool:
 
 
 def _until_final(j, *args):
-    """Call ``j`` until its entry runs the final tier; the values of every call."""
-    outs = [j(*args)]
-    for _ in range(jit_module.TIER_UP_CALLS):
-        outs.append(j(*args))
-    return outs
+    """Call ``j`` until its entry runs the final tier (TIER_UP_PER_NODE is 0 here: the second
+    call); the values of every call."""
+    return [j(*args) for _ in range(4)]
+
+
+def _entry(j):
+    (entry,) = j._cache.values()
+    return entry
 
 
 _GRADS = [(name, f, args, _float_argnums(args)) for name, f, args in programs()
@@ -88,15 +91,18 @@ _GRADS = [(name, f, args, _float_argnums(args)) for name, f, args in programs()
 def test_tiers_agree_with_each_other_and_the_evaluator(tiers_everywhere, compiles, name, f,
                                                        args, nums):
     j = wire.jit(wire.value_and_grad(f, argnums=nums))
-    outs = _until_final(j, *args)
-    assert len(compiles) == 2, "the first tier, then the final one"
-    raw, final = compiles
-    assert final == j.lower(*args).graph == wire.trace(wire.value_and_grad(f, argnums=nums), *args)
+    first = j(*args)
+    assert compiles == [], "the first tier evaluates"
+    raw = _entry(j).raw
     assert raw == wire.grad_graph(wire.trace(f, *args), nums, with_value=True, simplify=False)
+    outs = [first] + [j(*args) for _ in range(3)]
+    assert len(compiles) == 1 and _entry(j).raw is None, "then the final tier is compiled"
+    (final,) = compiles
+    assert final == j.lower(*args).graph == wire.trace(wire.value_and_grad(f, argnums=nums), *args)
+    assert final != raw
     for out in outs[1:]:
-        assert _bits(out, outs[0]), name
-    expected = wire.evaluate(raw, *args)
-    assert _bits(outs[0], expected), name
+        assert _bits(out, first), name
+    assert _bits(first, wire.evaluate(raw, *args)), name
     assert _bits(outs[-1], wire.evaluate(final, *args)), name
 
 
@@ -113,40 +119,70 @@ def _special_program(x):
 
 @pytest.mark.parametrize("x", list(SPECIAL), ids=[repr(v) for v in SPECIAL])
 def test_tiers_agree_on_special_values(tiers_everywhere, compiles, x):
+    arg = np.full(3, x)
     with np.errstate(all="ignore"):
         j = wire.jit(wire.grad(_special_program))
-        arg = np.full(3, x)
-        outs = _until_final(j, arg)
-        assert len(compiles) == 2
-        expected = wire.evaluate(compiles[0], arg)
-        final = wire.evaluate(compiles[1], arg)
-    assert _bits(outs[0], expected) and _bits(outs[-1], final)
+        raw_out = j(arg)
+        raw = _entry(j).raw
+        outs = [raw_out] + [j(arg) for _ in range(3)]
+        (final,) = compiles
+        assert _bits(raw_out, wire.evaluate(raw, arg))
+        assert _bits(outs[-1], wire.evaluate(final, arg))
+        assert _bits(outs[-1], wire.jit(wire.grad(_special_program), tiered=False)(arg))
     for out in outs[1:]:
-        assert _bits(out, outs[0]), (x, out, outs[0])
+        assert _bits(out, raw_out), (x, out, raw_out)
 
 
-def test_hot_entries_recompile_once_and_lower_gives_the_final_graph(tiers_everywhere, compiles):
+def test_scalar_arguments_and_pytrees(tiers_everywhere, compiles):
+    def f(p, x):
+        return wnp.sin(p["w"] * x) * p["b"][0] + p["b"][1] * 1.0
+
+    p = {"w": 0.7, "b": (np.float64(2.0), np.array(-0.5))}
+    j = wire.jit(wire.grad(f))
+    outs = [j(p, 1.5) for _ in range(3)]
+    assert len(compiles) == 1
+    for out in outs[1:]:
+        assert _bits(out, outs[0])
+    assert _bits(outs[0], wire.grad(f)(p, 1.5))
+
+
+def test_the_recompile_happens_once(tiers_everywhere, compiles):
     x = np.linspace(-1.0, 1.0, 5)
     j = wire.jit(wire.grad(lambda x: wnp.sum(wnp.sin(x) * x * 1.0)))
     j(x)
+    assert compiles == []
+    j(x)
     assert len(compiles) == 1
-    for _ in range(jit_module.TIER_UP_CALLS):
-        j(x)
-    assert len(compiles) == 2
     for _ in range(20):
         j(x)
-    assert len(compiles) == 2
-    # the final graph is simplified: `* 1.0` is gone
-    assert len(compiles[1]) < len(compiles[0])
-    assert j.lower(x).graph == compiles[1] and len(compiles) == 2
+    assert len(compiles) == 1
+    entry = _entry(j)
+    assert entry.fn is entry.compiled.fn and entry.raw is None
+    assert j.lower(x).graph == compiles[0] and len(compiles) == 1
+
+
+def test_hot_means_as_long_as_compiling(monkeypatch, compiles):
+    monkeypatch.setenv("WIRE_DISK_CACHE", "0")
+    monkeypatch.setattr(budget, "COMPILE_COLLECT_LIMIT", 0)
+    monkeypatch.setattr(jit_module, "TIER_UP_PER_NODE", 3600.0)  # an hour per node
+    _clear_memos()
+    try:
+        x = np.linspace(-1.0, 1.0, 5)
+        j = wire.jit(wire.grad(lambda x: wnp.sum(wnp.sin(x) * x * 1.0)))
+        outs = [j(x) for _ in range(30)]
+        assert compiles == [] and _entry(j).raw is not None
+        assert all(_bits(o, outs[0]) for o in outs)
+    finally:
+        _clear_memos()
 
 
 def test_lower_before_any_call_compiles_only_the_final_tier(tiers_everywhere, compiles):
     x = np.linspace(-1.0, 1.0, 5)
     j = wire.jit(wire.grad(lambda x: wnp.sum(wnp.sin(x) * x * 1.0)))
     low = j.lower(x)
-    assert len(compiles) == 1 and compiles[0] == low.graph
+    assert compiles == [low.graph]
     assert _bits(j(x), low(x)) and len(compiles) == 1
+    assert _entry(j).fn is low.compiled.fn
 
 
 def test_tiered_false_compiles_the_final_graph_at_once(tiers_everywhere, compiles):
@@ -154,17 +190,27 @@ def test_tiered_false_compiles_the_final_graph_at_once(tiers_everywhere, compile
     f = lambda x: wnp.sum(wnp.sin(x) * x * 1.0)
     j = wire.jit(wire.grad(f), tiered=False)
     j(x)
-    assert len(compiles) == 1 and compiles[0] == wire.trace(wire.grad(f), x)
+    assert compiles == [wire.trace(wire.grad(f), x)]
 
 
 def test_small_graphs_are_not_tiered(compiles, monkeypatch):
-    # above the limit term collection may re-associate: one tier, so every call has one value
+    # below the limit term collection may re-associate: one tier, so every call has one value
     monkeypatch.setenv("WIRE_DISK_CACHE", "0")
     x = np.linspace(-1.0, 1.0, 5)
     f = lambda x: wnp.sum(wnp.sin(x) * x * 1.0)
     wire.jit(wire.grad(f))(x)
-    assert len(compiles) == 1 and compiles[0] == wire.trace(wire.grad(f), x)
+    assert compiles == [wire.trace(wire.grad(f), x)]
     assert np.array_equal(wire.jit(wire.grad(f))(x), wire.grad(f)(x))
+
+
+def test_inside_other_transforms_the_final_graph_is_inlined(tiers_everywhere, compiles):
+    x = np.linspace(-1.0, 1.0, 5)
+    f = lambda x: wnp.sum(wnp.sin(x) * x * 1.0)
+    j = wire.jit(wire.grad(f))
+    j(x)  # a first-tier entry
+    hess_diag = wire.grad(lambda x: wnp.sum(j(x)))(x)
+    np.testing.assert_allclose(hess_diag, 2 * np.cos(x) - x * np.sin(x), rtol=1e-13)
+    assert wire.trace(j, x) == wire.trace(wire.grad(f), x)
 
 
 def test_threads_calling_while_it_re_tiers(tiers_everywhere):
@@ -192,7 +238,7 @@ def test_threads_calling_while_it_re_tiers(tiers_everywhere):
         for t in threads:
             t.join()
         assert not errors and not wrong, (errors, wrong[:1])
-        entry = next(iter(j._cache.values()))
+        entry = _entry(j)
         assert entry.compiled is not None and entry.fn is entry.compiled.fn
 
 
@@ -206,6 +252,7 @@ def disk(tmp_path, monkeypatch):
     monkeypatch.setenv("WIRE_CACHE_DIR", str(d))
     monkeypatch.setenv("WIRE_DISK_CACHE", "1")
     monkeypatch.setattr(budget, "COMPILE_COLLECT_LIMIT", 0)
+    monkeypatch.setattr(jit_module, "TIER_UP_PER_NODE", 0.0)
     _clear_memos()
     yield d / "jit-v1"
     _clear_memos()
@@ -224,35 +271,24 @@ def _stored(path) -> set:
     return {p for p in os.listdir(path) if p.endswith(".json")} if path.exists() else set()
 
 
-def _key(f, x, *extra):
-    base = wire.trace(f, x)
-    what = "grad(argnums=0, has_aux=False, value=False, simplify=True)"
-    return diskcache.entry_key(("jit", what, diskcache.graph_digest(base), "fuse=True") + extra)
-
-
-def test_disk_cache_keeps_the_tiers_apart(disk, compiles):
+def test_the_disk_cache_stores_the_final_tier_only(disk, compiles):
     x = np.linspace(-1.0, 1.0, 7)
     f = _chain(1.01)
-    final_key, first_key = _key(f, x), _key(f, x, "first tier")
+    what = "grad(argnums=0, has_aux=False, value=False, simplify=True)"
+    key = diskcache.entry_key(("jit", what, diskcache.graph_digest(wire.trace(f, x)), "fuse=True"))
     j = wire.jit(wire.grad(f))
     first = j(x)
-    assert len(_stored(disk)) == 1
-    assert diskcache.load(final_key) is None  # the first tier is never stored as final
-    assert diskcache.load(first_key) is not None
-    # a new function of the same structure starts from the stored first tier (no compile)
+    assert _stored(disk) == set() and diskcache.load(key) is None  # evaluated: nothing stored
+    # another function of the same structure, before the first is hot: a first tier too
     k = wire.jit(wire.grad(_chain(1.01)))
-    assert _bits(k(x), first) and len(compiles) == 1
-    outs = _until_final(k, x)
-    assert len(compiles) == 2 and all(_bits(o, first) for o in outs)
-    stored = diskcache.load(final_key)
-    assert stored is not None and len(_stored(disk)) == 2
-    # what is stored as final is the simplified graph's code
-    final_graph = wire.trace(wire.grad(f), x)
-    assert compiles[1] == final_graph
-    assert stored.__code__.co_code == jit_module.compile_graph(final_graph).fn.__code__.co_code
-    # and a third function loads the final code: no tiers, no compile
-    n = len(compiles)
+    assert _bits(k(x), first) and _entry(k).raw is not None and compiles == []
+    assert _bits(j(x), first)  # hot: compiled, and stored
+    (final,) = compiles
+    assert final == wire.trace(wire.grad(f), x) and len(_stored(disk)) == 1
+    stored = diskcache.load(key)
+    assert stored.__code__.co_code == jit_module.compile_graph(final).fn.__code__.co_code
+    # a new function of the same structure loads the final code: no tiers, no compile
     m = wire.jit(wire.grad(_chain(1.01)))
-    assert _bits(m(x), first) and len(compiles) == n + 1 - 1
-    entry = next(iter(m._cache.values()))
+    assert _bits(m(x), first) and len(compiles) == 2  # (the one just above)
+    entry = _entry(m)
     assert entry.raw is None and entry.fn.__code__.co_code == stored.__code__.co_code

@@ -14,14 +14,16 @@ over traced values of an enclosing trace is never cached (its graph depends on t
 Python side effects in the function (printing, appending to a list) happen while tracing,
 i.e. once per signature, not on every call.
 
-**Two tiers.** The derivative graph of ``jit(grad(f))`` (and ``value_and_grad``) is compiled
-first as derived, without its final simplification, which costs more than the rest of a first
-call; once the function is hot — it has run for as long as that first compilation took, or
-:data:`TIER_UP_CALLS` times — the entry is compiled again from the simplified graph (the only
-code the on-disk cache stores), and every later call runs that. The two tiers compute the same
-function; term collection re-associates sums and products, so they may differ in the last
-bits (a few ulps, within the bounds ``wire.simplify`` keeps). ``tiered=False`` compiles the
-simplified graph at once, so every call gives the same bits.
+**Two tiers.** A derivative graph of ``jit(grad(f))`` (or ``value_and_grad``) big enough
+that its final simplification is only simplify's linear passes — which keep every value's bits
+(above :data:`wire.transforms.budget.COMPILE_COLLECT_LIMIT` nodes) — is run on the evaluator
+as derived at first, which costs far less than simplifying it and generating and compiling its
+code (on a 100 000-op chain, about 1 s instead of 7 s). Once its calls have taken as long as
+compiling is estimated to take, the entry is compiled from the simplified graph (the only code
+the on-disk cache stores), and every later call runs that code: the same values, bit for bit.
+Smaller graphs are simplified in full at once: term collection re-associates sums and
+products, so a first tier without it could give other bits than later calls. ``tiered=False``
+compiles at once at every size.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from ..core.debug import _NANS
 from ..errors import WireError, at, user_location
 from ..ir import Graph, gc_paused
 from ..core import Tracer, call_graph_flat, flat_avals, trace_flat, weak_leaves
+from ..core.evaluate import evaluate_flat
 from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
 from ..runtime.compiler import compile_graph
 from . import diskcache
@@ -51,9 +54,10 @@ from ..transforms.rules import ALGEBRA
 from ..tracebacks import entry_point
 
 DEFAULT_CACHE_LIMIT = 64
-TIER_UP_CALLS = 8
-"""A first-tier entry is compiled in full at its call number ``TIER_UP_CALLS`` at the latest
-(earlier once its calls have taken as long as its first compilation)."""
+TIER_UP_PER_NODE = 30e-6
+"""Seconds per node that simplifying and compiling a derivative graph is estimated to take
+(the linear passes about 12 µs, code generation and Python's ``compile()`` 16–20 µs, on the
+deep scalar chain): a first-tier entry is compiled once its calls have taken that long."""
 BACKENDS = ("numpy",)
 _ndarray = np.ndarray
 _SLOW = object()  # first element of every non-fast-path key; fast keys never start with it
@@ -98,17 +102,17 @@ class _Entry:
     (inlining into another trace, ``debug_nans``, ``lower``): ``make_graph()`` computes it
     then — the same graph the cached code was generated from.
 
-    A *tiered* entry (``raw``: the graph before its final simplification) compiles ``raw``
-    first; its ``fn`` counts calls and time and, once hot, compiles the final graph
-    (:meth:`tier_up`) and becomes that graph's function. On disk the first tier's code is
-    keyed apart (``first_key``): an entry loaded from there is a first tier too, and tiers up
-    the same way; only the final tier's code is stored under ``disk_key``."""
+    A *tiered* entry (``raw``: the graph before its final simplification, which keeps every
+    bit) runs ``raw`` on the evaluator first; its ``fn`` adds up the time of its calls and,
+    once they have taken as long as compiling is estimated to (:data:`TIER_UP_PER_NODE`),
+    compiles the final graph (:meth:`tier_up`) and becomes that code. Only final code goes
+    to disk."""
 
-    __slots__ = ("_graph", "_lock", "_make_graph", "backend", "compiled", "disk_key", "first_key",
-                 "fn", "fuse", "raw")
+    __slots__ = ("_graph", "_lock", "_make_graph", "backend", "compiled", "disk_key", "fn",
+                 "fuse", "raw")
 
     def __init__(self, graph: Graph | None, backend=None, make_graph=None, disk_key=None,
-                 fuse: bool = True, raw: Graph | None = None, first_key=None):
+                 fuse: bool = True, raw: Graph | None = None):
         self._graph = graph
         self._make_graph = make_graph
         self.fuse = fuse
@@ -117,17 +121,21 @@ class _Entry:
         self.backend = backend  # (backend, chunks, compute) for non-NumPy backends
         self.disk_key = disk_key  # where compile() stores the code (None: nowhere)
         self.raw = raw if backend is None else None
-        self.first_key = first_key  # where start() stores the first tier's code (apart)
         self._lock = threading.Lock()
 
     @property
     def graph(self) -> Graph:
         if self._graph is None:
             with self._lock:
-                if self._graph is None:
-                    with gc_paused():  # see wire.ir.pause
-                        self._graph = self._make_graph()
-                    self._make_graph = None
+                self._final_graph()
+        return self._graph
+
+    def _final_graph(self) -> Graph:
+        # (the caller holds the lock)
+        if self._graph is None:
+            with gc_paused():  # see wire.ir.pause
+                self._graph = self._make_graph()
+            self._make_graph = None
         return self._graph
 
     def compile(self):
@@ -141,36 +149,34 @@ class _Entry:
         return self.compiled
 
     def start(self) -> None:
-        """Make ``fn`` callable: the first tier's code for a tiered entry, else the final."""
-        with self._lock:
-            raw = self.raw
-            if raw is not None and self.fn is None:
-                t = time.perf_counter()
-                first = compile_graph(raw, fuse=self.fuse)
-                self.fn = self.first_tier(first.fn, time.perf_counter() - t)
-                if self.first_key is not None:  # a new process starts from it, and tiers up
-                    diskcache.store(self.first_key, first)
+        """Make ``fn`` callable: the evaluator on ``raw`` for a tiered entry, else the final
+        tier's code."""
+        raw = self.raw
+        if raw is not None:
+            with self._lock:
+                if self.fn is None:
+                    self.fn = self._first_tier(raw, TIER_UP_PER_NODE * len(raw))
         if self.fn is None:
             self.compile()
 
-    def first_tier(self, fn, cost: float):
-        """``fn`` counting its calls and their time; the call after ``cost`` seconds of them
-        (or after TIER_UP_CALLS calls) compiles the final tier and runs it instead."""
-        calls = 0
-        spent = 0.0
+    def _first_tier(self, raw: Graph, cost: float):
+        """A function evaluating ``raw`` (the same values, bit for bit, as the final tier's
+        code) that adds up the time of its calls; the first call after ``cost`` seconds of
+        them compiles the final tier and runs it instead."""
+        spent = None  # (no call yet: the first call always evaluates)
         clock = time.perf_counter
+        out_tree = raw.out_tree
 
-        def first_tier(*args):
-            nonlocal calls, spent
-            if calls and (calls >= TIER_UP_CALLS or spent >= cost):
+        def first_tier(*leaves):
+            nonlocal spent
+            if spent is not None and spent >= cost:
                 final = self.tier_up(wait=False)
                 if final is not None:
-                    return final(*args)
+                    return final(*leaves)
             t = clock()
-            out = fn(*args)
-            # (threads racing on these counters only move the tier-up by a call or two)
-            spent += clock() - t
-            calls += 1
+            out = tree.unflatten(out_tree, evaluate_flat(raw, leaves))
+            # (threads racing here only move the tier-up by a call)
+            spent = (spent or 0.0) + clock() - t
             return out
 
         return first_tier
@@ -183,18 +189,12 @@ class _Entry:
             return None
         try:
             if self.compiled is None:
-                graph = self._graph
-                if graph is None:
-                    with gc_paused():  # see wire.ir.pause
-                        graph = self._graph = self._make_graph()
-                    self._make_graph = None
-                compiled = compile_graph(graph, fuse=self.fuse)
+                compiled = compile_graph(self._final_graph(), fuse=self.fuse)
                 self.fn = compiled.fn  # (before `compiled`: other threads test that one)
                 self.compiled = compiled
                 self.raw = None
                 if self.disk_key is not None:
                     diskcache.store(self.disk_key, compiled)
-            self.fn = self.compiled.fn
             return self.fn
         finally:
             self._lock.release()
@@ -378,7 +378,7 @@ class Jitted:
         graphs: there is something to defer)."""
         return self.tiered and self._graphs_simplified and self._on is None
 
-    def _recipe_entry(self, finish, make, disk_key=None, first_key=None) -> _Entry:
+    def _recipe_entry(self, finish, make, disk_key=None) -> _Entry:
         """The entry of a function whose recipe ends in ``finish`` (``make``: its final
         graph): two tiers (see the module docstring) when the final simplification keeps
         every value's bits, else one."""
@@ -387,17 +387,15 @@ class Jitted:
                 raw = finish(False)
             if compile_level(raw) == "linear":  # (a fully simplified graph may round otherwise)
                 return _Entry(None, self._on, make_graph=finish, disk_key=disk_key,
-                              fuse=self.fuse, raw=raw, first_key=first_key)
+                              fuse=self.fuse, raw=raw)
         return _Entry(None, self._on, make_graph=make, disk_key=disk_key, fuse=self.fuse)
 
     def _from_disk(self, avals, in_tree, statics, has_kwargs: bool,
                    weak=()) -> _Entry | None:
         """An entry for a new signature whose code is named on disk: loaded from there when
         present (no derivation, simplification or code generation), else computed and given
-        the key to store its code under once compiled (the final tier's code only). ``None``:
-        nothing to name it by. ``weak``: positions of the weakly typed leaves (in the traced
-        base graph's digest)."""
-        t = time.perf_counter()
+        the key to store its code under once compiled (the final tier's code only).
+        ``weak``: positions of the weakly typed leaves (in the traced base graph's digest)."""
         recipe = self._recipe_at(avals, in_tree, statics, has_kwargs, weak)
         finish = None
         if recipe is not None:
@@ -409,25 +407,17 @@ class Jitted:
             simplified = self._graphs_simplified and not statics and not has_kwargs
             make = (lambda: base) if simplified else (lambda: _simplify(base))
         digest = diskcache.graph_digest(base)
-        key = first_key = None
+        key = None
         if digest is not None:  # (None: holds Python functions, open-trace nodes, big data)
-            parts = ("jit", what, digest, f"fuse={self.fuse}")
-            key = diskcache.entry_key(parts)
+            key = diskcache.entry_key(("jit", what, digest, f"fuse={self.fuse}"))
             fn = diskcache.load(key)
             if fn is not None:
                 entry = _Entry(None, self._on, make_graph=make, fuse=self.fuse)
                 entry.fn = fn
                 return entry
-        if finish is None or not self._tiers():
+        if finish is None:
             return _Entry(None, self._on, make_graph=make, disk_key=key, fuse=self.fuse)
-        if key is not None:
-            first_key = diskcache.entry_key(parts + ("first tier",))
-            fn = diskcache.load(first_key)
-            if fn is not None:  # tiers up when hot, as if compiled here (the load its cost)
-                entry = _Entry(None, self._on, make_graph=finish, disk_key=key, fuse=self.fuse)
-                entry.fn = entry.first_tier(fn, time.perf_counter() - t)
-                return entry
-        return self._recipe_entry(finish, make, key, first_key)
+        return self._recipe_entry(finish, make, key)
 
     def _trace(self, avals, in_tree, statics, has_kwargs: bool, weak=()) -> Graph:
         fun = self.fun
@@ -531,9 +521,9 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
     by block, so intermediates stay in cache (:mod:`wire.runtime.fusion`; same bits as
     unfused); ``fuse=False`` never does. ``disk_cache=False`` neither reads nor writes the
     on-disk compile cache (:mod:`wire.api.diskcache`; ``WIRE_DISK_CACHE=0`` turns it off for
-    the process). ``tiered=False`` compiles the derivative graph of ``jit(grad(f))`` simplified
-    at once, instead of first as derived and again once the function is hot (see
-    :mod:`wire.api.jit`: the first calls may differ from the later ones in the last bits).
+    the process). ``tiered=False`` compiles a very large derivative graph at once, instead of
+    evaluating it as derived until it is hot (see :mod:`wire.api.jit`; both tiers give the
+    same bits).
 
     ``backend="dask"`` (or ``"cupy"``, ``"torch"``, ``"torch:cuda"``, or an Array-API
     namespace) runs the cached graph on that array library instead of generated NumPy code
