@@ -38,6 +38,7 @@ def tiers_everywhere(monkeypatch):
     monkeypatch.setenv("WIRE_DISK_CACHE", "0")
     monkeypatch.setattr(budget, "COMPILE_COLLECT_LIMIT", 0)
     monkeypatch.setattr(jit_module, "TIER_UP_PER_NODE", 0.0)  # hot after one call
+    monkeypatch.setattr(jit_module, "all_small", lambda graph: True)  # arrays too
     _clear_memos()  # graphs simplified in full earlier must not be served from the memo
     yield
     _clear_memos()
@@ -165,6 +166,7 @@ def test_hot_means_as_long_as_compiling(monkeypatch, compiles):
     monkeypatch.setenv("WIRE_DISK_CACHE", "0")
     monkeypatch.setattr(budget, "COMPILE_COLLECT_LIMIT", 0)
     monkeypatch.setattr(jit_module, "TIER_UP_PER_NODE", 3600.0)  # an hour per node
+    monkeypatch.setattr(jit_module, "all_small", lambda graph: True)
     _clear_memos()
     try:
         x = np.linspace(-1.0, 1.0, 5)
@@ -201,6 +203,24 @@ def test_small_graphs_are_not_tiered(compiles, monkeypatch):
     wire.jit(wire.grad(f))(x)
     assert compiles == [wire.trace(wire.grad(f), x)]
     assert np.array_equal(wire.jit(wire.grad(f))(x), wire.grad(f)(x))
+
+
+def test_only_graphs_of_scalars_are_tiered(monkeypatch, compiles):
+    # (the generated code of array graphs runs in a memory-saving order; the evaluator's not)
+    monkeypatch.setenv("WIRE_DISK_CACHE", "0")
+    monkeypatch.setattr(budget, "COMPILE_COLLECT_LIMIT", 0)
+    monkeypatch.setattr(jit_module, "TIER_UP_PER_NODE", 0.0)
+    _clear_memos()
+    try:
+        f = lambda x: wnp.sum(wnp.sin(x) * x * 1.0)
+        wire.jit(wire.grad(f))(np.linspace(-1.0, 1.0, 5))
+        assert len(compiles) == 1  # arrays: compiled at once
+        s = wire.jit(wire.grad(f))
+        out = s(0.5)
+        assert len(compiles) == 1 and _entry(s).raw is not None  # scalars: evaluated first
+        assert _bits(s(0.5), out) and len(compiles) == 2
+    finally:
+        _clear_memos()
 
 
 def test_inside_other_transforms_the_final_graph_is_inlined(tiers_everywhere, compiles):
@@ -253,6 +273,7 @@ def disk(tmp_path, monkeypatch):
     monkeypatch.setenv("WIRE_DISK_CACHE", "1")
     monkeypatch.setattr(budget, "COMPILE_COLLECT_LIMIT", 0)
     monkeypatch.setattr(jit_module, "TIER_UP_PER_NODE", 0.0)
+    monkeypatch.setattr(jit_module, "all_small", lambda graph: True)
     _clear_memos()
     yield d / "jit-v1"
     _clear_memos()

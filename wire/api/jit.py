@@ -14,16 +14,17 @@ over traced values of an enclosing trace is never cached (its graph depends on t
 Python side effects in the function (printing, appending to a list) happen while tracing,
 i.e. once per signature, not on every call.
 
-**Two tiers.** A derivative graph of ``jit(grad(f))`` (or ``value_and_grad``) big enough
-that its final simplification is only simplify's linear passes — which keep every value's bits
-(above :data:`wire.transforms.budget.COMPILE_COLLECT_LIMIT` nodes) — is run on the evaluator
-as derived at first, which costs far less than simplifying it and generating and compiling its
+**Two tiers.** A derivative graph of ``jit(grad(f))`` (or ``value_and_grad``) of scalars big
+enough that its final simplification is only simplify's linear passes — which keep every
+value's bits (above :data:`wire.transforms.budget.COMPILE_COLLECT_LIMIT` nodes) — is run on the
+evaluator as derived at first, which costs far less than simplifying it and generating and compiling its
 code (on a 100 000-op chain, about 1 s instead of 7 s). Once its calls have taken as long as
 compiling is estimated to take, the entry is compiled from the simplified graph (the only code
 the on-disk cache stores), and every later call runs that code: the same values, bit for bit.
 Smaller graphs are simplified in full at once: term collection re-associates sums and
-products, so a first tier without it could give other bits than later calls. ``tiered=False``
-compiles at once at every size.
+products, so a first tier without it could give other bits than later calls. Graphs holding
+arrays are compiled at once too: their code runs in an order chosen to save memory, the
+evaluator's might need more. ``tiered=False`` compiles at once at every size.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from ..core import Tracer, call_graph_flat, flat_avals, trace_flat, weak_leaves
 from ..core.evaluate import evaluate_flat
 from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
 from ..runtime.compiler import compile_graph
+from ..runtime.schedule import all_small
 from . import diskcache
 from ..transforms import simplify as simp
 from ..transforms.budget import compile_level
@@ -386,8 +388,10 @@ class Jitted:
         if self._tiers():
             with gc_paused():  # see wire.ir.pause (len() sorts the graph: 0.8 s of GC at 100k)
                 raw = finish(False)
-                linear = compile_level(raw) == "linear"
-            if linear:  # (a graph simplified in full may round otherwise)
+                # a graph simplified in full may round otherwise; a graph holding arrays is
+                # run by its code in an order that saves memory, which the evaluator's may not
+                linear = compile_level(raw) == "linear" and all_small(raw)
+            if linear:
                 return _Entry(None, self._on, make_graph=finish, disk_key=disk_key,
                               fuse=self.fuse, raw=raw)
         return _Entry(None, self._on, make_graph=make, disk_key=disk_key, fuse=self.fuse)
