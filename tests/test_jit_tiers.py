@@ -14,13 +14,12 @@ import threading
 
 import numpy as np
 import pytest
+from corpus import _float_argnums, _scalar_float, programs
 
 import wire
 import wire.numpy as wnp
 from wire.api import diskcache
 from wire.transforms import budget
-
-from corpus import _float_argnums, _scalar_float, programs
 
 # (wire.api's names `grad` and `jit` are the functions; these are their modules)
 grad_module = importlib.import_module("wire.api.grad")
@@ -242,7 +241,7 @@ def test_threads_calling_while_it_re_tiers(tiers_everywhere):
         errors, wrong = [], []
         start = threading.Barrier(4)
 
-        def work():
+        def work(j=j, errors=errors, wrong=wrong, start=start):
             try:
                 start.wait()
                 for _ in range(40):

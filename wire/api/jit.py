@@ -17,10 +17,11 @@ i.e. once per signature, not on every call.
 **Two tiers.** A derivative graph of ``jit(grad(f))`` (or ``value_and_grad``) of scalars big
 enough that its final simplification is only simplify's linear passes — which keep every
 value's bits (above :data:`wire.transforms.budget.COMPILE_COLLECT_LIMIT` nodes) — is run on the
-evaluator as derived at first, which costs far less than simplifying it and generating and compiling its
-code (on a 100 000-op chain, about 1 s instead of 7 s). Once its calls have taken as long as
-compiling is estimated to take, the entry is compiled from the simplified graph (the only code
-the on-disk cache stores), and every later call runs that code: the same values, bit for bit.
+evaluator as derived at first, which costs far less than simplifying it and generating and
+compiling its code (on a 100 000-op chain, about 1 s instead of 7 s). Once its calls have
+taken as long as compiling is estimated to take, the entry is compiled from the simplified
+graph (the only code the on-disk cache stores), and every later call runs that code: the same
+values, bit for bit.
 Smaller graphs are simplified in full at once: term collection re-associates sums and
 products, so a first tier without it could give other bits than later calls. Graphs holding
 arrays are compiled at once too: their code runs in an order chosen to save memory, the

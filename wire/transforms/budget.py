@@ -31,8 +31,8 @@ from collections.abc import Mapping
 from ..ir import Graph
 from .simplify import has_graph_params, simplify, simplify_linear
 
-__all__ = ["ALWAYS", "COMPILE_COLLECT_LIMIT", "compile_level", "eager_level", "simplify_for_compile",
-           "simplify_for_eager"]
+__all__ = ["ALWAYS", "COMPILE_COLLECT_LIMIT", "compile_level", "eager_level",
+           "simplify_for_compile", "simplify_for_eager"]
 
 ALWAYS = 4096
 """Graphs with at most this many nodes are simplified in full (term collection included)."""
