@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
-from ..ir import Graph, Node, arg_op, const_op, dead_arg, gc_paused, locating_by, toposort, var_op
+from ..ir import Graph, LeafOp, Node, arg_op, const_op, dead_arg, gc_paused, locating_by, toposort, var_op
 from .debug import _NANS, check_steps
 from .tracer import Tracer, check_leaks, check_numeric
 
@@ -25,15 +25,33 @@ class Plan:
     __slots__ = ("n_slots", "inputs", "outputs", "consts", "const_roots", "steps", "nodes")
 
     def __init__(self, graph: Graph):
+        # one pass over the nodes, then one backwards over the steps (for the frees): a graph
+        # evaluated once (every new eager call) pays for its plan as much as for running it,
+        # so the walk avoids per-node property and pmap calls (``_items``, not ``params``)
         nodes = list(graph.nodes)
         slot = {n: i for i, n in enumerate(nodes)}
         self.n_slots = len(nodes)
         self.nodes = nodes
         self.inputs = [slot[n] for n in graph.inputs]
-        self.outputs = [slot[n] for n in graph.outputs]
-        self.consts = [(slot[n], n.params["value"].array) for n in nodes if n.op is const_op]
-        self.const_roots = frozenset(id(_root(a)) for _, a in self.consts)
-        unbound = [n for n in nodes if n.is_leaf and n.op is not const_op and n not in graph.inputs]
+        self.outputs = outputs = [slot[n] for n in graph.outputs]
+        consts: list = []
+        ops: list = []  # (impl, input slots, slot)
+        unbound: list = []
+        is_input = set(graph.inputs).__contains__
+        partial = functools.partial
+        for k, n in enumerate(nodes):
+            op = n.op
+            if type(op) is LeafOp:
+                if op is const_op:
+                    consts.append((k, n.params["value"].array))
+                elif not is_input(n):
+                    unbound.append(n)
+                continue
+            items = n._items
+            ops.append((partial(op.impl, **dict(items)) if items else op.impl,
+                        tuple([slot[i] for i in n.inputs]), k))
+        self.consts = consts
+        self.const_roots = frozenset(id(_root(a)) for _, a in consts)
         if unbound:
             if any(dead_arg(n) for n in unbound):
                 check_leaks(nodes)
@@ -42,25 +60,20 @@ class Plan:
                 f"no value for {_describe_leaf(n)}: the graph uses it but it is not one of the "
                 f"graph's inputs{at(n.loc)}"
             )
-        last_use: dict[int, int] = {}
-        ops = [n for n in nodes if not n.is_leaf]
-        for k, n in enumerate(ops):
-            for i in n.inputs:
-                last_use[slot[i]] = k
-        keep = set(self.outputs)
-        frees: list[list[int]] = [[] for _ in ops]
-        for s, k in last_use.items():
-            if s not in keep:
-                frees[k].append(s)
-        self.steps = [
-            (
-                functools.partial(n.op.impl, **n.params) if n.params else n.op.impl,
-                tuple(slot[i] for i in n.inputs),
-                slot[n],
-                tuple(frees[k]),
-            )
-            for k, n in enumerate(ops)
-        ]
+        # each slot is freed after its last use (walking backwards, its first), outputs never
+        used = set(outputs)
+        seen = used.__contains__
+        mark = used.add
+        steps = []
+        for fn, ins, out in reversed(ops):
+            frees = ()
+            for i in ins:
+                if not seen(i):
+                    mark(i)
+                    frees += (i,)
+            steps.append((fn, ins, out, frees))
+        steps.reverse()
+        self.steps = steps
 
 
 @functools.lru_cache(maxsize=512)
