@@ -27,7 +27,7 @@ from collections import OrderedDict
 from .. import tree
 from ..core import (
     Tracer, arg_tracers, call_graph_flat, close_graph, eager_arg_node, evaluate_flat,
-    output_nodes,
+    evaluate_once, output_nodes,
 )
 from ..core.debug import _NANS
 from ..core.locations import _RECORD, _SITE
@@ -239,7 +239,8 @@ class _Runner:
                 self.fn = compile_graph(self.graph, "eager").fn
             except Exception:  # noqa: BLE001 - the compiler cannot take it: keep evaluating
                 self.calls = -(1 << 62)
-        return _unflatten(self.graph.out_tree, evaluate_flat(self.graph, leaves))
+        run = evaluate_once if self.calls == 1 else evaluate_flat  # (no plan for one call)
+        return _unflatten(self.graph.out_tree, run(self.graph, leaves))
 
 
 _RUNNERS = Memo(_Runner, maxsize=256, locs=False)  # runs report no lines (debug_nans
