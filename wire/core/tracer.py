@@ -55,8 +55,8 @@ from ..errors import (
     user_location,
 )
 from ..ir import Aval, Graph, Node, TraceTag, arg_node, arg_op, aval_of, const_node, const_op
-from ..ir import adopt_sub_graph_locs, gc_paused, input_node, input_op, make_node, nested_locs
-from ..ir import substitute_map, toposort
+from ..ir import adopt_sub_graph_locs, gc_paused, graph_in_order, input_node, input_op
+from ..ir import make_node, nested_locs, substitute_map, toposort
 from ..ir.nodes import applied_key, applied_ref, remember_applied
 from .debug import _NANS, nonfinite, raise_eager_nonfinite
 from .locations import _RECORD, _SITE, recording, site
@@ -631,7 +631,8 @@ def close_graph(args, out_nodes, in_tree, out_tree, table=None) -> Graph:
     trace's tag marked done (its tracers are leaked ones from now on); ``table``: where the
     trace made its nodes (:func:`wire.core.locations.recording`), kept as the graph's."""
     table = {} if table is None else table
-    order = toposort(out_nodes)
+    # (the arguments first: renamed, this is the closed graph's own node order)
+    order = toposort(list(args) + list(out_nodes))
     foreign = False  # the function closed over input nodes of another graph
     for n in order:
         if n.op is input_op:
@@ -649,7 +650,8 @@ def close_graph(args, out_nodes, in_tree, out_tree, table=None) -> Graph:
     inputs = [input_node(i, a.aval) for i, a in enumerate(args)]
     renamed = substitute_map(out_nodes, dict(zip(args, inputs)), order)
     locs = nested_locs(order, table, {renamed[n]: table[n] for n in order if n in table})
-    return Graph(inputs, [renamed[o] for o in out_nodes], in_tree, out_tree, locs)
+    return graph_in_order(inputs, [renamed[o] for o in out_nodes], in_tree, out_tree, locs,
+                          [renamed[n] for n in order])
 
 
 def check_leaks(nodes, table=None) -> None:
