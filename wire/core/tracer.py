@@ -467,17 +467,23 @@ def bind(prim, *args, **params):
     nodes = tuple(nodes)
     table = _RECORD.get()  # this trace's location table: this call's line, not node.loc's
     # the user's line is looked up only when needed: a new node, or a trace's table
-    loc = _SITE.get() or (user_location() if table is not None else user_location)
+    site = _SITE.get()
+    loc = site or (user_location() if table is not None else user_location)
     if shapeless:
         aval = Aval(None, prim.dtype(*[n.aval.dtype for n in nodes], **params))
         node = make_node(prim, nodes, params, aval, loc)
         key = None
     else:
         # a re-trace (every memoized eager call) applies the same primitives to the same
-        # interned nodes: found again without the shape rule and the intern key
-        key = (prim, nodes) if not params else applied_key(prim, nodes, params)
-        ref = None if key is None else applied_ref(key)
-        node = None if ref is None else ref()
+        # interned nodes: found again without the shape rule and the intern key. Not so a
+        # transform's rule (a site is set): its nodes are made once per derivation, which
+        # is memoized on the graph, and entries for them would only grow the table
+        if site is None:
+            key = (prim, nodes) if not params else applied_key(prim, nodes, params)
+            ref = None if key is None else applied_ref(key)
+            node = None if ref is None else ref()
+        else:
+            key = node = None
         if node is None:
             try:
                 aval = prim.shape(*[n.aval for n in nodes], **params)
