@@ -80,7 +80,9 @@ def test_other_graphs_and_calls_take_the_planned_evaluator():
 
 
 def test_eager_grad_of_a_new_scalar_function_is_exact():
-    f = lambda x: wnp.tanh(wnp.sin(x) * 1.5) / (x * x + 0.25)  # noqa: E731
+    def f(x):
+        return wnp.tanh(wnp.sin(x) * 1.5) / (x * x + 0.25)
+
     g = wire.grad(f)
     first = g(0.7)  # runs once, without a plan
     again = [g(0.7) for _ in range(3)]  # the planned evaluator, then compiled code

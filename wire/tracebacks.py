@@ -43,8 +43,8 @@ import traceback
 import types
 from collections.abc import Callable, Iterable
 
-__all__ = ["entry_point", "expose", "filtered", "internal", "is_entry_point", "is_wire_file", "mode",
-           "operator_entry_point", "walk"]
+__all__ = ["entry_point", "expose", "filtered", "internal", "is_entry_point", "is_wire_file",
+           "mode", "operator_entry_point", "walk"]
 
 _WIRE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 # code wire compiles at run time (wire.jit's straight-line functions) is named "<wire.jit f>"
@@ -176,7 +176,7 @@ def operator_entry_point(fn: Callable) -> Callable:
     if code.co_argcount == 1:
         @functools.wraps(fn)
         def entry1(x):
-            __tracebackhide__ = True  # noqa: F841 - pytest and IPython skip this frame
+            __tracebackhide__ = True  # pytest and IPython skip this frame
             try:
                 return fn(x)
             except Exception as e:
@@ -187,7 +187,7 @@ def operator_entry_point(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def entry2(x, y):
-        __tracebackhide__ = True  # noqa: F841 - pytest and IPython skip this frame
+        __tracebackhide__ = True  # pytest and IPython skip this frame
         try:
             return fn(x, y)
         except Exception as e:

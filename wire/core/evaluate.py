@@ -15,7 +15,19 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
-from ..ir import Aval, Graph, LeafOp, Node, arg_op, const_op, dead_arg, gc_paused, locating_by, toposort, var_op
+from ..ir import (
+    Aval,
+    Graph,
+    LeafOp,
+    Node,
+    arg_op,
+    const_op,
+    dead_arg,
+    gc_paused,
+    locating_by,
+    toposort,
+    var_op,
+)
 from .debug import _NANS, check_steps
 from .tracer import Tracer, check_leaks, check_numeric
 
@@ -138,7 +150,7 @@ def _by_operator(op, ufunc):
 
     def fn(a, b):
         r = op(a, b)
-        if r != r:
+        if r != r:  # noqa: PLR0124 - a NaN
             with np.errstate(all="ignore"):
                 return ufunc(a, b)
         return r

@@ -27,8 +27,8 @@ from pyrsistent import pmap, pvector
 
 from ..tree import LEAF, TreeDef
 from .nodes import (
-    ConstValue, Node, TraceTag, arg_node, const_op, input_node, input_op, make_node, toposort,
-    var_op,
+    ConstValue, LeafOp, Node, TraceTag, arg_node, const_op, input_node, input_op, make_node,
+    toposort, var_op,
 )
 
 
@@ -384,7 +384,7 @@ class Graph:
         return self._nodes
 
     def __len__(self):
-        return sum(1 for n in self.nodes if not n.is_leaf)
+        return sum(1 for n in self.nodes if type(n.op) is not LeafOp)
 
     @property
     def in_avals(self):
@@ -407,8 +407,9 @@ class Graph:
         """Leaf nodes that are neither inputs nor constants (open-trace args, named vars)."""
         if self._free is None:  # computed once: every call of a graph asks
             ins = set(self.inputs)
-            object.__setattr__(self, "_free", tuple(
-                n for n in self.nodes if n.is_leaf and n.op is not const_op and n not in ins
+            object.__setattr__(self, "_free", tuple(  # (type(op): no property call per node)
+                n for n in self.nodes
+                if type(n.op) is LeafOp and n.op is not const_op and n not in ins
             ))
         return self._free
 
