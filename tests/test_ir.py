@@ -173,3 +173,41 @@ def test_a_retrace_finds_its_nodes_and_params_of_other_types_stay_apart():
     assert applied_key(p, (), {"k": -0.0}) is None and applied_key(p, (), {"k": (1, 2.0)}) is None
     assert applied_key(p, (), {"k": 1}) != applied_key(p, (), {"k": True})
     assert applied_key(p, (), {"k": np.dtype("f4")}) != applied_key(p, (), {"k": "float32"})
+
+
+def test_threads_racing_to_make_the_same_new_nodes_get_one_object_each():
+    import sys
+
+    from wire.ir import EMPTY_PARAMS, Node, const_node, make_node
+    from wire.ops.elementwise import mul_p, sin_p
+
+    base = const_node(np.float64(0.123456789))  # a constant no other test makes
+    aval = base.aval
+    barrier = threading.Barrier(8)
+    made = [None] * 8
+
+    def work(i):
+        barrier.wait()
+        x, out = base, []
+        for k in range(3000):
+            x = make_node(sin_p if k % 2 else mul_p, (x,) if k % 2 else (x, base),
+                          EMPTY_PARAMS if k % 3 else {}, aval)
+            out.append(x)
+        made[i] = out
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    for other in made[1:]:
+        assert all(a is b for a, b in zip(made[0], other))
+    node = made[0][-1]
+    with pytest.raises(AttributeError):
+        node.op = mul_p  # made by plain assignment, immutable once made
+    assert type(node) is Node and node.params is EMPTY_PARAMS

@@ -27,7 +27,7 @@ from collections import OrderedDict
 from .. import tree
 from ..core import (
     Tracer, arg_tracers, call_graph_flat, close_graph, eager_arg_node, evaluate_flat,
-    output_nodes,
+    evaluate_once, output_nodes,
 )
 from ..core.debug import _NANS
 from ..core.locations import _RECORD, _SITE
@@ -151,7 +151,25 @@ def _reusable(key, graph) -> bool:
     return not graph.free_vars
 
 
-_CLOSED = Memo(lambda key: _close(*key[:5], dict(key[5])), maxsize=512, keep=_reusable,
+class _Lines:
+    """A finished trace's location table as part of a memo key: equal to another when the
+    tables are equal, hashed by size alone — the rest of the key (the trace's nodes) tells
+    traces apart, and a frozenset of the items cost as much, on a large new trace, as a
+    tenth of tracing it. The table is not written to once its trace has finished."""
+
+    __slots__ = ("table",)
+
+    def __init__(self, table: dict):
+        self.table = table
+
+    def __hash__(self):
+        return len(self.table)
+
+    def __eq__(self, other):
+        return type(other) is _Lines and self.table == other.table
+
+
+_CLOSED = Memo(lambda key: _close(*key[:5], key[5].table), maxsize=512, keep=_reusable,
                locs=False)
 
 
@@ -160,7 +178,7 @@ def closed(args, lifted, outs, in_tree, out_tree, table) -> Graph:
     ``TraceState``) rebuilt the very same nodes, at the same lines, so its closed graph is
     found at once, without renaming a node."""
     graph = _CLOSED((tuple(args), tuple(lifted), tuple(outs), in_tree, out_tree,
-                     frozenset(table.items())))
+                     _Lines(table)))
     if args and graph.inputs[0] is not args[0]:  # renamed (else it keeps its arguments)
         _arg_tag(args[0]).done = True  # (on a memo hit, _close did not run)
     return graph
@@ -239,7 +257,8 @@ class _Runner:
                 self.fn = compile_graph(self.graph, "eager").fn
             except Exception:  # noqa: BLE001 - the compiler cannot take it: keep evaluating
                 self.calls = -(1 << 62)
-        return _unflatten(self.graph.out_tree, evaluate_flat(self.graph, leaves))
+        run = evaluate_once if self.calls == 1 else evaluate_flat  # (no plan for one call)
+        return _unflatten(self.graph.out_tree, run(self.graph, leaves))
 
 
 _RUNNERS = Memo(_Runner, maxsize=256, locs=False)  # runs report no lines (debug_nans

@@ -8,7 +8,7 @@ Array-API implementation) and ``formula`` (how SymPy writes it, and the graph tr
 
 from .call import call_graph_flat
 from .debug import debug_nans, nans_enabled
-from .evaluate import evaluate_flat, plan_for
+from .evaluate import evaluate_flat, evaluate_once, plan_for
 from .primitive import Primitive, proj_p
 from .tracer import (
     _ARRAY_TYPES,
@@ -39,7 +39,7 @@ from .values import node_values, toposort_from
 __all__ = [
     "ConcreteValues", "Primitive", "TraceState", "TraceTag", "Tracer", "WeakTracer",
     "arg_node", "arg_tracers", "bind", "call_graph_flat", "close_graph", "constant_value",
-    "current_trace", "debug_nans", "eager_arg_node", "evaluate_flat", "flat_avals", "leaf_aval", "nans_enabled",
+    "current_trace", "debug_nans", "eager_arg_node", "evaluate_flat", "evaluate_once", "flat_avals", "leaf_aval", "nans_enabled",
     "node_values", "open_trace", "output_nodes", "plan_for", "proj_p", "to_node", "to_tracer",
     "toposort_from", "trace", "trace_flat", "weak_leaves",
 ]

@@ -55,8 +55,8 @@ from ..errors import (
     user_location,
 )
 from ..ir import Aval, Graph, Node, TraceTag, arg_node, arg_op, aval_of, const_node, const_op
-from ..ir import adopt_sub_graph_locs, gc_paused, input_node, input_op, make_node, nested_locs
-from ..ir import substitute_map, toposort
+from ..ir import adopt_sub_graph_locs, gc_paused, graph_in_order, input_node, input_op
+from ..ir import make_node, nested_locs, substitute_map, toposort
 from ..ir.nodes import applied_key, applied_ref, remember_applied
 from .debug import _NANS, nonfinite, raise_eager_nonfinite
 from .locations import _RECORD, _SITE, recording, site
@@ -467,17 +467,23 @@ def bind(prim, *args, **params):
     nodes = tuple(nodes)
     table = _RECORD.get()  # this trace's location table: this call's line, not node.loc's
     # the user's line is looked up only when needed: a new node, or a trace's table
-    loc = _SITE.get() or (user_location() if table is not None else user_location)
+    site = _SITE.get()
+    loc = site or (user_location() if table is not None else user_location)
     if shapeless:
         aval = Aval(None, prim.dtype(*[n.aval.dtype for n in nodes], **params))
         node = make_node(prim, nodes, params, aval, loc)
         key = None
     else:
         # a re-trace (every memoized eager call) applies the same primitives to the same
-        # interned nodes: found again without the shape rule and the intern key
-        key = (prim, nodes) if not params else applied_key(prim, nodes, params)
-        ref = None if key is None else applied_ref(key)
-        node = None if ref is None else ref()
+        # interned nodes: found again without the shape rule and the intern key. Not so a
+        # transform's rule (a site is set): its nodes are made once per derivation, which
+        # is memoized on the graph, and entries for them would only grow the table
+        if site is None:
+            key = (prim, nodes) if not params else applied_key(prim, nodes, params)
+            ref = None if key is None else applied_ref(key)
+            node = None if ref is None else ref()
+        else:
+            key = node = None
         if node is None:
             try:
                 aval = prim.shape(*[n.aval for n in nodes], **params)
@@ -631,7 +637,8 @@ def close_graph(args, out_nodes, in_tree, out_tree, table=None) -> Graph:
     trace's tag marked done (its tracers are leaked ones from now on); ``table``: where the
     trace made its nodes (:func:`wire.core.locations.recording`), kept as the graph's."""
     table = {} if table is None else table
-    order = toposort(out_nodes)
+    # (the arguments first: renamed, this is the closed graph's own node order)
+    order = toposort(list(args) + list(out_nodes))
     foreign = False  # the function closed over input nodes of another graph
     for n in order:
         if n.op is input_op:
@@ -649,7 +656,8 @@ def close_graph(args, out_nodes, in_tree, out_tree, table=None) -> Graph:
     inputs = [input_node(i, a.aval) for i, a in enumerate(args)]
     renamed = substitute_map(out_nodes, dict(zip(args, inputs)), order)
     locs = nested_locs(order, table, {renamed[n]: table[n] for n in order if n in table})
-    return Graph(inputs, [renamed[o] for o in out_nodes], in_tree, out_tree, locs)
+    return graph_in_order(inputs, [renamed[o] for o in out_nodes], in_tree, out_tree, locs,
+                          [renamed[n] for n in order])
 
 
 def check_leaks(nodes, table=None) -> None:

@@ -18,7 +18,7 @@ from . import notebook  # noqa: F401  (installs the graph's Jupyter display)
 from .dot import to_dot
 from .graph import (
     Graph, _flat_tree, _graph_from_flat, carry_locs, format_graph, format_node_params,
-    adopt_sub_graph_locs, fresh_inputs, live_locs, locating_by, located, names, nested_locs,
+    adopt_sub_graph_locs, fresh_inputs, graph_in_order, live_locs, locating_by, located, names, nested_locs,
     sub_graphs,
 )
 from .pause import gc_paused
@@ -53,7 +53,7 @@ from .nodes import (
 __all__ = [
     "EMPTY_PARAMS", "LEAF_OPS", "Aval", "ConstValue", "Graph", "LeafOp", "Node", "TraceTag",
     "all_same", "arg_node", "arg_op", "carry_locs", "dead_arg", "fresh_inputs",
-    "aval_of", "const_node", "const_op", "format_graph", "format_node_params", "gc_paused", "input_node",
+    "aval_of", "const_node", "const_op", "format_graph", "format_node_params", "gc_paused", "graph_in_order", "input_node",
     "input_op", "make_aval", "make_node", "names", "substitute", "substitute_map", "to_dot",
     "toposort", "var_node", "adopt_sub_graph_locs", "locating_by", "located", "nested_locs",
     "sub_graphs", "live_locs",

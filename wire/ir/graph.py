@@ -27,8 +27,8 @@ from pyrsistent import pmap, pvector
 
 from ..tree import LEAF, TreeDef
 from .nodes import (
-    ConstValue, Node, TraceTag, arg_node, const_op, input_node, input_op, make_node, toposort,
-    var_op,
+    ConstValue, LeafOp, Node, TraceTag, arg_node, const_op, input_node, input_op, make_node,
+    toposort, var_op,
 )
 
 
@@ -79,7 +79,8 @@ def nested_locs(nodes, table: Mapping, into: dict) -> dict:
     the sub-graph's own table (the trace made it; its table covers its own sub-graphs).
     Returns ``into``. The graph keeps them, as interning may swap in another trace's
     sub-graphs for equal ones."""
-    stack = [(g, g.locs) for n in nodes if n.params and not n.is_leaf
+    # (a node's items tuple says whether it has params, without the pmap's __len__)
+    stack = [(g, g.locs) for n in nodes if n._items and not n.is_leaf
              for g in sub_graphs(n.params)]
     seen: set = set()
     while stack:
@@ -102,7 +103,7 @@ def live_nodes(graph: "Graph") -> list:
     """The nodes whose locations ``graph`` can report: its own (in order) and those of the
     sub-graphs its nodes hold, at any depth (each sub-graph once, in the order met)."""
     out = list(graph.nodes)
-    stack = [g for n in reversed(out) if n.params and not n.is_leaf
+    stack = [g for n in reversed(out) if n._items and not n.is_leaf
              for g in reversed(sub_graphs(n.params))]
     seen: set = set()
     while stack:
@@ -383,7 +384,7 @@ class Graph:
         return self._nodes
 
     def __len__(self):
-        return sum(1 for n in self.nodes if not n.is_leaf)
+        return sum(1 for n in self.nodes if type(n.op) is not LeafOp)
 
     @property
     def in_avals(self):
@@ -406,8 +407,9 @@ class Graph:
         """Leaf nodes that are neither inputs nor constants (open-trace args, named vars)."""
         if self._free is None:  # computed once: every call of a graph asks
             ins = set(self.inputs)
-            object.__setattr__(self, "_free", tuple(
-                n for n in self.nodes if n.is_leaf and n.op is not const_op and n not in ins
+            object.__setattr__(self, "_free", tuple(  # (type(op): no property call per node)
+                n for n in self.nodes
+                if type(n.op) is LeafOp and n.op is not const_op and n not in ins
             ))
         return self._free
 
@@ -428,6 +430,22 @@ class Graph:
             flat, tuple(pos[n] for n in self.inputs), tuple(pos[n] for n in self.outputs),
             self.in_tree, self.out_tree,
         )
+
+
+def graph_in_order(inputs, outputs, in_tree, out_tree, locs, nodes: list) -> Graph:
+    """``Graph(inputs, outputs, in_tree, out_tree, locs)`` whose node order is known already:
+    ``nodes`` must be ``toposort(inputs + outputs)`` (a trace that renamed its nodes walked
+    them in that order; the graph then need not walk them again).
+
+    >>> import wire
+    >>> g = wire.trace(lambda x: x * 2.0, 1.0)
+    >>> h = graph_in_order(g.inputs, g.outputs, g.in_tree, g.out_tree, g.locs, list(g.nodes))
+    >>> h == g and list(h.nodes) == list(g.nodes)
+    True
+    """
+    g = Graph(inputs, outputs, in_tree, out_tree, locs)
+    object.__setattr__(g, "_nodes", pvector(nodes))
+    return g
 
 
 def _located_params(params):

@@ -237,7 +237,15 @@ def _forget(ref: _KeyedRef) -> None:
     _remove_dead_weakref(_TABLE, ref.key)
 
 
-class Node:
+class _NodeSlots:
+    """The storage of a :class:`Node` (its slots), shared with :class:`_NewNode`."""
+
+    # _items: the sorted params key of the intern table; _skey: memo of the structural key
+    # wire.transforms.simplify sorts operands by (None until first asked for)
+    __slots__ = ("op", "inputs", "params", "aval", "loc", "_items", "_skey", "__weakref__")
+
+
+class Node(_NodeSlots):
     """One operation: ``op`` applied to ``inputs`` with static ``params``; abstract value ``aval``.
 
     Build nodes with :func:`make_node` (interned); nodes refuse attribute assignment.
@@ -248,9 +256,7 @@ class Node:
     ('mul', f64[], (Node(input[index=0]: f64[]), Node(const[value=2.]: f64[])))
     """
 
-    # _items: the sorted params key of the intern table; _skey: memo of the structural key
-    # wire.transforms.simplify sorts operands by (None until first asked for)
-    __slots__ = ("op", "inputs", "params", "aval", "loc", "_items", "_skey", "__weakref__")
+    __slots__ = ()
 
     def __setattr__(self, name, value):
         raise AttributeError("wire graphs are immutable: Node attributes cannot be set")
@@ -275,6 +281,23 @@ class Node:
 
     def __reduce__(self):
         return make_node, (self.op, self.inputs, self.params, self.aval, self.loc)
+
+
+class _NewNode(_NodeSlots):
+    """A node under construction: plain attribute assignment (one bytecode each, where
+    ``object.__setattr__`` is a call), then its class becomes :class:`Node` (the same layout),
+    which refuses assignment from then on. Making nodes is the hot path of tracing."""
+
+    __slots__ = ()
+
+    def __init__(self, op, inputs, params, aval, loc, items):
+        self.op = op
+        self.inputs = inputs
+        self.params = params
+        self.aval = aval
+        self.loc = loc
+        self._items = items
+        self._skey = None
 
 
 def make_node(op, inputs: tuple, params, aval, loc=None) -> Node:
@@ -343,23 +366,22 @@ def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
         node = ref()
         if node is not None:
             return node
+    # new (nearly always, once the lookup missed): made first, then entered unless another
+    # thread entered its twin meanwhile (one lookup under the lock, not a second get and a set)
+    if callable(loc):  # the location, asked for only when the node is new
+        loc = loc()
+    if not isinstance(params, PMap):
+        params = pmap(params) if items else EMPTY_PARAMS
+    node = _NewNode(op, inputs, params, aval, loc, items)
+    node.__class__ = Node
+    ref = _KeyedRef(node, _forget)
+    ref.key = key
     with _LOCK:
-        ref = _TABLE.get(key)  # another thread may have made it meanwhile
-        node = None if ref is None else ref()
-        if node is None:
-            if callable(loc):  # the location, asked for only when the node is new
-                loc = loc()
-            node = object.__new__(Node)
-            sa = object.__setattr__
-            sa(node, "op", op)
-            sa(node, "inputs", inputs)
-            sa(node, "params", params if isinstance(params, PMap) else pmap(params or {}))
-            sa(node, "aval", aval)
-            sa(node, "loc", loc)
-            sa(node, "_items", items)
-            sa(node, "_skey", None)
-            ref = _KeyedRef(node, _forget)
-            ref.key = key
+        found = _TABLE.setdefault(key, ref)
+        if found is not ref:
+            other = found()
+            if other is not None:
+                return other  # (our twin dies unentered: its callback leaves the entry alone)
             _TABLE[key] = ref
     return node
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import types
 
-from ..tracebacks import entry_point, internal
+from ..tracebacks import entry_point, internal, operator_entry_point
 
 
 def internal_namespace(wnp) -> types.SimpleNamespace:
@@ -45,7 +45,8 @@ def _install_operators(cls, wnp) -> None:
     """Python's arithmetic, comparison, unary and indexing operators."""
 
     def binop(fn):  # a function of (x, y) is its own forward method: one call less per op
-        return fn, (lambda self, other: fn(other, self))
+        return (operator_entry_point(fn),
+                operator_entry_point(lambda self, other: fn(other, self)))
 
     for name, fn in [
         ("add", wnp.add), ("sub", wnp.subtract), ("mul", wnp.multiply),
@@ -61,13 +62,15 @@ def _install_operators(cls, wnp) -> None:
         ("eq", wnp.equal), ("ne", wnp.not_equal), ("lt", wnp.less), ("le", wnp.less_equal),
         ("gt", wnp.greater), ("ge", wnp.greater_equal),
     ]:  # fmt: skip
-        setattr(cls, f"__{name}__", fn)
+        setattr(cls, f"__{name}__", operator_entry_point(fn))
 
-    cls.__neg__ = lambda self: wnp.negative(self)
+    # (the operators whose functions take exactly these arguments are those functions, made
+    # entry points of their own kind: every traced operation pays for its entry point)
+    cls.__neg__ = operator_entry_point(wnp.negative)
     cls.__pos__ = lambda self: self
-    cls.__abs__ = lambda self: wnp.abs(self)
-    cls.__invert__ = lambda self: wnp.invert(self)
-    cls.__getitem__ = lambda self, index: wnp._shape.getitem(self, index)
+    cls.__abs__ = operator_entry_point(wnp.abs)
+    cls.__invert__ = operator_entry_point(wnp.invert)
+    cls.__getitem__ = operator_entry_point(lambda self, index: wnp._shape.getitem(self, index))
     cls.__setitem__ = lambda self, index, value: wnp._at.refuse_setitem(self, index, value)
     cls.at = property(lambda self: wnp._at.At(self), doc="functional updates: x.at[i].set(v)")
 
