@@ -391,6 +391,7 @@ def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, sta
     statics = static_nums(static_argnums)
     what = "value_and_grad" if with_value else "grad"
     by = tower if tower is not None and tower[1] >= TOWER_FROM else None  # Taylor mode
+    twice = tower is not None and tower[1] == 2  # grad(grad(base)): see second_derivative
 
     single = isinstance(argnums, int)
 
@@ -411,6 +412,10 @@ def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, sta
     def call(args, kwargs):
         if by is not None and not kwargs and len(args) == 1:
             out = by_tower(args)
+            if out is not None:
+                return out
+        if twice and not kwargs and len(args) == 1:
+            out = second_derivative(tower[0], args[0], simplify)
             if out is not None:
                 return out
         n = len(args)
@@ -448,6 +453,33 @@ def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, sta
 
     return Transformed(f, graph_of, simplified=simplify, call=call,
                        recipe=None if statics else recipe, tower=tower)
+
+
+def second_derivative(base: Callable, x, simplify: bool):
+    """``grad(grad(base))(x)`` for a scalar float ``x``: one eager trace of ``base``, its
+    derivative graph, and that graph's own derivative graph (both memoized), run on ``x``.
+    ``None`` when ``x`` is not a scalar float (the general path then reports what is wrong).
+
+    The general path traces ``grad(base)`` as a function: its call traces ``base`` inside
+    that trace, derives it, and inlines the derivative graph into the outer trace, node by
+    node, before the outer derivation; here the inner derivative graph is differentiated as
+    it is (the same graph: it has the inner trace's inputs, ``x`` then the lifted arrays).
+    """
+    if type(x) is np.ndarray or isinstance(x, Tracer):
+        aval = x.aval if isinstance(x, Tracer) else None
+        shape, dtype = (aval.shape, aval.dtype) if aval is not None else (x.shape, x.dtype)
+    elif type(x) is float:
+        shape, dtype = (), np.dtype(np.float64)
+    else:
+        return None
+    if shape != () or dtype.kind != "f":
+        return None
+    leaves, in_tree = [x], _flat_tree(1)
+    avals = flat_avals(leaves, in_tree)
+    graph, lifted = trace_eager(base, leaves, in_tree, avals, weak=weak_leaves(leaves),
+                                diff=range(1))
+    first = eager_grad_graph(graph, 0, False, False, simplify)
+    return run(eager_grad_graph(first, 0, False, False, simplify), leaves + lifted)
 
 
 def check_differentiable(avals, dyn_tree, nums, what: str) -> None:

@@ -23,13 +23,14 @@ from typing import Optional, Sequence
 from pyrsistent import pmap
 
 from ..core import Tracer, TraceTag, bind, proj_p, to_node, to_tracer
+from ..core.locations import _SITE
 from ..core.taylor import BILINEAR, BY_JVP, COEFFICIENTWISE, ZERO
 from ..errors import NonDifferentiableError, WireError, at
 from .. import tree
 from ..ir import Graph, Node, arg_op, make_node, substitute, toposort, with_inputs
 from ..ops.layout import full, zeros_like_
 from .jvp import fit_tangent
-from .vjp import _outputs, carries_derivative
+from .vjp import _outputs, _unwrapped, carries_derivative
 
 __all__ = ["derivatives", "propagate"]
 
@@ -45,16 +46,18 @@ class _Run:
 
 
 def propagate(outputs: Sequence[Node], inputs: Sequence[Node], values: Sequence,
-              series: Sequence, order: int, run: Optional[_Run] = None):
+              series: Sequence, order: int, run: Optional[_Run] = None, loc_of=None):
     """Series of ``outputs`` given series of ``inputs``.
 
     ``values``: the inputs' new primal values (tracers or arrays; the nodes are substituted by
     them); ``series``: per input ``None`` or a list of ``order`` coefficients (tracers or
     ``None``). Returns ``(new outputs, their series)``: tracers (tuples for multi-output nodes)
     and, per output, ``None`` or a list of ``order`` coefficients (a tuple of such for a
-    multi-output node).
+    multi-output node). The nodes a node's rule makes are located where ``loc_of(node)``
+    says (default: ``node.loc``), as in reverse mode.
     """
     run = run or _Run()
+    loc_of = _unwrapped(loc_of)
     val: dict[Node, Node] = {}
     ser: dict[Node, object] = {}
     for n, v, s in zip(inputs, values, series):
@@ -80,7 +83,12 @@ def propagate(outputs: Sequence[Node], inputs: Sequence[Node], values: Sequence,
             if s is not None:
                 ser[node] = s
             continue
-        out = _apply(new, in_series, order, run)
+        # the rule's nodes report the node's line (and bind walks no stack for it)
+        token = _SITE.set(node.loc if loc_of is None else loc_of(node))
+        try:
+            out = _apply(new, in_series, order, run)
+        finally:
+            _SITE.reset(token)
         if out is not None:
             ser[node] = _fitted(out, new, order)
     return ([_value(val[o]) for o in outputs], [ser.get(o) for o in outputs])
@@ -275,7 +283,7 @@ def derivatives(graph: Graph, order: int, leaves: Sequence[int], only_last: bool
         aval = graph.inputs[i].aval
         series[i] = ([full(aval.shape, 1, aval.dtype)] + [None] * (order - 1)) if order else []
     outs, found = propagate(list(graph.outputs), list(graph.inputs), list(graph.inputs),
-                            series, order)
+                            series, order, loc_of=graph.loc)
     per_order = []
     for k in range(order + 1):
         if only_last and k < order:

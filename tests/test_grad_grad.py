@@ -1,0 +1,117 @@
+"""``grad(grad(f))`` of a function of one scalar: the eager call differentiates the memoized
+derivative graph of ``f`` directly (``wire.api.grad.second_derivative``) instead of tracing
+``grad(f)`` and inlining it. Oracles: the general path (``grad`` nested through plain
+lambdas, which are not recognised as a tower), closed forms, and a hand-written second-order
+forward recurrence for the deep scalar chain of the benchmarks.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+import wire.scipy.special as wsp
+from benchmarks.chain import A, B, chain
+
+
+def _general(f):
+    """``grad(grad(f))`` through plain lambdas: the general (trace-and-inline) path."""
+    inner = (lambda h: wire.grad(lambda x: h(x)))(f)
+    return wire.grad(lambda x: inner(x))
+
+
+FUNCTIONS = [
+    ("rational_log", lambda x: (x**3 + 2 * x) / (1 + x**2) + wnp.log1p(x**2) * wnp.cos(3 * x)),
+    ("arctan_sinh", lambda x: wnp.arctan(wnp.sinh(x) * wnp.sqrt(1 + x**2))
+     + wnp.exp(-x**2) * wnp.tanh(2 * x) / (2 + wnp.sin(x))),
+    ("sin_exp_tanh", lambda x: wnp.sin(x) * wnp.exp(wnp.tanh(x))),
+    ("log_sqrt_erf", lambda x: wnp.log(2 + wsp.erf(wnp.sqrt(1 + x**2)))),
+    ("closure", lambda x: wnp.sum(np.arange(1.0, 4.0) * wnp.sin(x * np.arange(3.0)))),
+    ("branch", lambda x: x**3 if x > 0 else -x * x),
+]
+
+
+@pytest.mark.parametrize("name, f", FUNCTIONS, ids=[t[0] for t in FUNCTIONS])
+@pytest.mark.parametrize("x", [0.3, -1.2, np.array(0.7), np.float32(0.5),
+                               np.array(-0.25, np.float32)])
+def test_matches_the_general_path_exactly(name, f, x):
+    got = wire.grad(wire.grad(f))(x)
+    want = _general(f)(x)
+    assert got.dtype == want.dtype and got.shape == want.shape == ()
+    assert got.dtype == (np.float32 if np.asarray(x).dtype == np.float32 else np.float64)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_closed_forms():
+    x = 0.4
+    assert float(wire.grad(wire.grad(wnp.sin))(x)) == pytest.approx(-math.sin(x), rel=1e-15)
+    assert float(wire.grad(wire.grad(lambda t: t**4))(2.0)) == 48.0
+    w = np.arange(1.0, 4.0)  # a closure over an array (lifted to an input of the graph)
+    want = -np.sum(w * np.arange(3.0) ** 2 * np.sin(x * np.arange(3.0)))
+    got = wire.grad(wire.grad(lambda t: wnp.sum(w * wnp.sin(t * np.arange(3.0)))))(x)
+    assert float(got) == pytest.approx(want, rel=1e-14)
+    # a Python branch on the value: each side's own second derivative
+    f = wire.grad(wire.grad(lambda t: t**3 if t > 0 else wnp.cos(t)))
+    assert float(f(0.5)) == 3.0 and float(f(-0.5)) == pytest.approx(-math.cos(-0.5))
+
+
+def _chain_second_derivative(n, x=0.3):
+    """f''(x) of benchmarks.chain by a forward recurrence on (value, f', f'')."""
+    d, dd = 1.0, 0.0
+    for _ in range(n // 4):
+        s, c = math.sin(x), math.cos(x)
+        du, ddu = c * d * A, (-s * d * d + c * dd) * A
+        t = math.tanh(s * A)
+        w = 1 - t * t
+        dt, ddt = w * du, -2 * t * w * du * du + w * ddu
+        x, d, dd = t * B, dt * B, ddt * B
+    return dd
+
+
+@pytest.mark.parametrize("n", [4, 400, 2000])
+def test_deep_chain_against_its_recurrence(n):
+    got = float(wire.grad(wire.grad(chain(n, wnp)))(0.3))
+    assert got == pytest.approx(_chain_second_derivative(n), rel=1e-12)
+
+
+def test_composes_with_jit_vmap_and_an_outer_grad():
+    f = FUNCTIONS[2][1]
+    gg = wire.grad(wire.grad(f))
+    xs = np.array([0.1, 0.5, 1.3])
+    want = [float(wire.taylor(f, 2)(x)[2]) for x in xs]
+    np.testing.assert_allclose(wire.vmap(gg)(xs), want, rtol=1e-12)
+    np.testing.assert_allclose(wire.jit(gg)(0.5), want[1], rtol=1e-12)
+    # inside another trace (the argument is a tracer): inlined there
+    third = wire.grad(lambda x: gg(x) * 2.0)(0.5)
+    assert float(third) == pytest.approx(2 * float(wire.taylor(f, 3)(0.5)[3]), rel=1e-12)
+    assert float(wire.grad(wire.grad(f, simplify=False), simplify=False)(0.5)) == \
+        pytest.approx(want[1], rel=1e-12)
+
+
+def test_other_arguments_take_the_general_path_and_its_errors():
+    with pytest.raises(wire.NonDifferentiableError, match="dtype int64"):
+        wire.grad(wire.grad(wnp.sin))(np.int64(1))
+    with pytest.raises(wire.NonDifferentiableError, match="scalar output"):
+        wire.grad(wire.grad(wnp.sin))(np.ones(2))  # the gradient of an array is not a scalar
+    with pytest.raises(wire.NonDifferentiableError, match="scalar output"):
+        wire.grad(wire.grad(lambda x: x * np.ones(2)))(0.5)  # f itself is not scalar
+    # size-1 arrays, as the general path
+    np.testing.assert_allclose(wire.grad(wire.grad(lambda v: wnp.sum(wnp.sin(v))))(
+        np.array([0.3])), [-math.sin(0.3)])
+    # keyword arguments are passed through, as the general path does
+    k = wire.grad(wire.grad(lambda x, p=2.0: x**p))
+    assert float(k(3.0, p=3.0)) == 18.0
+
+
+def test_leaked_tracer_is_reported():
+    kept = []
+
+    def f(x):
+        kept.append(x)
+        return wnp.sin(x)
+
+    wire.grad(wire.grad(f))(0.3)
+    with pytest.raises(wire.UnexpectedTracerError):
+        wnp.cos(kept[0]) + 1.0
