@@ -366,7 +366,11 @@ def _grad_graph(graph, argnums, has_aux, with_value, simplify) -> Graph:
         # the value and aux come back as the custom rules met computed them
         # (wire.transforms.vjp)
         aux_leaves, aux_tree = tree.flatten(aux)
-        cts, kept = backward_and_primals([value], [one], wrt, [value] + aux_leaves, graph.loc)
+        # a graph whose one output is the value: its nodes are that value's toposort
+        # (inputs first, then the same walk), already made for most graphs
+        order = graph.nodes if len(graph.outputs) == 1 else None
+        cts, kept = backward_and_primals([value], [one], wrt, [value] + aux_leaves, graph.loc,
+                                         order)
         value, aux = kept[0], tree.unflatten(aux_tree, kept[1:])
         grads = [zeros_like_(Tracer(n)) if g is None else g for g, n in zip(cts, wrt)]
     trees = arg_trees(graph.in_tree)

@@ -117,7 +117,13 @@ def _fit_list(coefs, node: Node, order: int):
                         f"coefficients for a series of order {order}{at(node.loc)}")
     if not carries_derivative(node):
         return None
-    fitted = [None if c is None else fit_tangent(c, node) for c in coefs]
+    aval = node.aval
+    fitted = []
+    for c in coefs:
+        # (a tracer of the node's own aval, the common case: nothing to fit)
+        if c is not None and not (isinstance(c, Tracer) and c.node.aval is aval):
+            c = fit_tangent(c, node)
+        fitted.append(c)
     return None if all(c is None for c in fitted) else fitted
 
 
@@ -131,21 +137,23 @@ def _proj(node: Node, i: int) -> Node:
 def _apply(node: Node, in_series, order: int, run: _Run):
     prim = node.op
     rule = prim.taylor
-    xs = [Tracer(i) for i in node.inputs]
-    out = _outputs(node)
     if rule is None:
         raise NonDifferentiableError(
             f"Taylor series of primitive {prim.name!r} ({node.aval!r}) are not defined"
             f"{at(node.loc)}")
     if rule is ZERO:
         return None
-    if rule is COEFFICIENTWISE:
-        return _coefficientwise(node, in_series, order, xs, out)
-    if rule is BILINEAR:
-        return _bilinear(node, in_series, order, xs)
     if rule is BY_JVP:
         return _by_jvp(node, in_series, order, run)
-    return rule(tuple(in_series), out, *xs, **node.params)
+    xs = [Tracer(i) for i in node.inputs]
+    if rule is BILINEAR:
+        return _bilinear(node, in_series, order, xs)
+    out = _outputs(node)
+    if rule is COEFFICIENTWISE:
+        return _coefficientwise(node, in_series, order, xs, out)
+    # (unpacking an empty pmap costs more than a scalar rule's own work)
+    return rule(tuple(in_series), out, *xs, **node.params) if node._items else \
+        rule(tuple(in_series), out, *xs)
 
 
 def _coefficientwise(node: Node, in_series, order: int, xs, out):
@@ -166,17 +174,21 @@ def _transpose(per_k: list, node: Node):
     return tuple([None if r is None else r[i] for r in per_k] for i in range(n_out))
 
 
+_NO_PARAMS: dict = {}
+
+
 def _bilinear(node: Node, in_series, order: int, xs):
     """Leibniz's rule: ``y_k = Σ_j C(k,j) prim(a_j, b_(k-j))``."""
     a = [xs[0]] + (in_series[0] or [None] * order)
     b = [xs[1]] + (in_series[1] or [None] * order)
+    params = node.params if node._items else _NO_PARAMS
     out = []
     for k in range(1, order + 1):
         total = None
         for j in range(k + 1):
             if a[j] is None or b[k - j] is None:
                 continue
-            t = bind(node.op, a[j], b[k - j], **node.params)
+            t = bind(node.op, a[j], b[k - j], **params)
             if math.comb(k, j) != 1:
                 t = t * float(math.comb(k, j))
             total = t if total is None else total + t
