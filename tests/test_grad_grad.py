@@ -13,7 +13,8 @@ import pytest
 import wire
 import wire.numpy as wnp
 import wire.scipy.special as wsp
-from benchmarks.chain import A, B, chain
+from benchmarks.chain import chain
+from benchmarks.scale import second_derivative
 
 
 def _general(f):
@@ -57,23 +58,10 @@ def test_closed_forms():
     assert float(f(0.5)) == 3.0 and float(f(-0.5)) == pytest.approx(-math.cos(-0.5))
 
 
-def _chain_second_derivative(n, x=0.3):
-    """f''(x) of benchmarks.chain by a forward recurrence on (value, f', f'')."""
-    d, dd = 1.0, 0.0
-    for _ in range(n // 4):
-        s, c = math.sin(x), math.cos(x)
-        du, ddu = c * d * A, (-s * d * d + c * dd) * A
-        t = math.tanh(s * A)
-        w = 1 - t * t
-        dt, ddt = w * du, -2 * t * w * du * du + w * ddu
-        x, d, dd = t * B, dt * B, ddt * B
-    return dd
-
-
 @pytest.mark.parametrize("n", [4, 400, 2000])
 def test_deep_chain_against_its_recurrence(n):
     got = float(wire.grad(wire.grad(chain(n, wnp)))(0.3))
-    assert got == pytest.approx(_chain_second_derivative(n), rel=1e-12)
+    assert got == pytest.approx(second_derivative(n), rel=1e-12)
 
 
 def test_composes_with_jit_vmap_and_an_outer_grad():
