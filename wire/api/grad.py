@@ -27,9 +27,11 @@ from ..ops.layout import full, ones_like_, zeros_like_
 from ..ops.reductions import reduce_sum
 from ..transforms.jet import derivatives
 from ..transforms.rules import DERIVATIVES
-from ..transforms.budget import simplify_for_compile, simplify_for_eager
+from ..transforms.budget import eager_level, simplify_for_compile, simplify_for_eager
 from ..transforms.simplify import simplify as run_simplify
 from ..transforms.vjp import backward, backward_and_primals
+from ..transforms.vjp_values import gradient_at
+from ..core.debug import _NANS
 from ..tracebacks import entry_point
 from .eager import Memo, run, trace_eager
 
@@ -468,6 +470,9 @@ def second_derivative(base: Callable, x, simplify: bool):
     that trace, derives it, and inlines the derivative graph into the outer trace, node by
     node, before the outer derivation; here the inner derivative graph is differentiated as
     it is (the same graph: it has the inner trace's inputs, ``x`` then the lifted arrays).
+    When the eager budget would not collect terms in the outer derivative graph (large
+    graphs of small values), that graph is not built at all: reverse mode runs on the values
+    (:func:`wire.transforms.vjp_values.gradient_at`), which gives the value the graph would.
     """
     if type(x) is np.ndarray or isinstance(x, Tracer):
         aval = x.aval if isinstance(x, Tracer) else None
@@ -483,7 +488,16 @@ def second_derivative(base: Callable, x, simplify: bool):
     graph, lifted = trace_eager(base, leaves, in_tree, avals, weak=weak_leaves(leaves),
                                 diff=range(1))
     first = eager_grad_graph(graph, 0, False, False, simplify)
-    return run(eager_grad_graph(first, 0, False, False, simplify), leaves + lifted)
+    args = leaves + lifted
+    if (not simplify or eager_level(first) != "full") and not _NANS.get() and \
+            not any(isinstance(a, Tracer) for a in args):
+        # its derivative graph would run once, unsimplified (or with the linear passes,
+        # which keep values bit for bit): run its rules on the values instead of building
+        # it (the same value; None where the graph is needed)
+        value = gradient_at(first, args, 0)
+        if value is not None:
+            return value
+    return run(eager_grad_graph(first, 0, False, False, simplify), args)
 
 
 def check_differentiable(avals, dyn_tree, nums, what: str) -> None:
