@@ -14,6 +14,9 @@ and JAX's, both pointed at a temporary directory; a third row runs wire with its
 off). Interpreter start-up and the imports are
 reported separately from the call. *Steady state*: the same function after its first call,
 with the forward chain alone in NumPy and in numexpr (one fused expression) when installed.
+*Two tiers* (not in quick runs): the first ``jit(grad)`` call on a 30 000-op scalar chain,
+whose gradient is evaluated as derived until it is hot, against ``tiered=False``, which
+simplifies and compiles it at once; then the later calls of each tier and the one that tiers up.
 """
 
 from __future__ import annotations
@@ -321,6 +324,76 @@ def numpy_forward(c):
     return f
 
 
+# --------------------------------------------------------------------------- two tiers
+
+TIER_OPS = 30_000  # a scalar chain whose 82 500-node gradient is above COMPILE_COLLECT_LIMIT
+
+
+def tiers(rounds: int = 2) -> dict:
+    """CPU seconds of ``jit(grad(chain))``'s first call on the deep scalar chain, evaluated
+    first (two tiers, the default) and compiled at once (``tiered=False``), alternating, each
+    on a new chain (new constants: no memo or cache hit); then each entry's later calls: the
+    evaluated ones, the one that tiers up, and the compiled ones; and whether every value
+    agreed bit for bit."""
+    import numpy as np
+
+    import wire
+    import wire.numpy as wnp
+
+    from .chain import chain
+
+    out: dict = {"first, two tiers": [], "first, tiered=False": [], "evaluated call": [],
+                 "compiled call": [], "tier-up call": [], "calls before tier-up": [],
+                 "same bits": True}
+    k = 0
+    for _ in range(rounds):
+        for tiered in (True, False):
+            k += 1
+            f = wire.jit(wire.grad(chain(TIER_OPS, wnp, a=1.01 + 1e-9 * k)), tiered=tiered,
+                         disk_cache=False)
+            gc.collect()
+            t = time.process_time()
+            first = f(0.3)
+            dt = time.process_time() - t
+            if not tiered:
+                out["first, tiered=False"].append(dt)
+                continue
+            out["first, two tiers"].append(dt)
+            (entry,) = f._cache.values()
+            calls = 1
+            while entry.raw is not None and calls < 200:  # until it tiers up
+                t = time.process_time()
+                value = f(0.3)
+                dt = time.process_time() - t
+                calls += 1
+                out["tier-up call" if entry.raw is None else "evaluated call"].append(dt)
+                out["same bits"] &= bool(np.array_equal(value, first))
+            out["calls before tier-up"].append(calls - 1)
+            for _ in range(3):
+                t = time.process_time()
+                value = f(0.3)
+                out["compiled call"].append(time.process_time() - t)
+                out["same bits"] &= bool(np.array_equal(value, first))
+    return out
+
+
+def _tiers_text(res: dict) -> str:
+    rows = []
+    for key, vals in res.items():
+        if key == "same bits":
+            rows.append([key, "yes" if vals else "**no**", ""])
+        elif key == "calls before tier-up":
+            rows.append([key, " / ".join(map(str, vals)), ""])
+        elif vals:
+            rows.append([key, harness.fmt_time(statistics.median(vals)),
+                         f"{harness.fmt_time(min(vals))} – {harness.fmt_time(max(vals))}"])
+    return harness.table(
+        f"two tiers: jit(grad(chain)) on a {TIER_OPS:,}-op scalar chain, CPU time (the first "
+        "tier evaluates the gradient as derived; once its calls have taken as long as "
+        "compiling is estimated to, the entry is simplified and compiled)",
+        ["", "median", "range"], rows)
+
+
 def report(quick: bool = False) -> str:
     import numpy as np
 
@@ -370,6 +443,8 @@ def report(quick: bool = False) -> str:
     if jsplits[0] is not None:
         text += "\n" + _split_text(jsplits, "jaxjit first call, by JAX's ahead-of-time API")
     text += "\n" + _fresh_text(fresh_processes(warm=0 if quick else 7))
+    if not quick:  # (a 30 000-op chain: tens of seconds)
+        text += "\n" + _tiers_text(tiers())
     text += ("\nLater processes read the on-disk compile caches the first one wrote (wire's "
              "and JAX's, in a fresh directory); the no-disk-cache row redoes the first call. "
              "CPU time is the call's process time: on a loaded machine, where other processes "

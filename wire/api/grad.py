@@ -119,7 +119,9 @@ class Transformed:
         """``(description, base, finish)``: the graph ``base`` traced from the user's
         function, a text saying how it is transformed, and ``finish()`` computing this
         function's graph from it — so ``wire.jit``'s disk cache can name the result before
-        deriving it. ``None`` when this transform does not say."""
+        deriving it; ``finish(False)`` gives that graph before its final simplification (which
+        ``wire.jit`` compiles first, see :mod:`wire.api.jit`). ``None`` when this transform
+        does not say."""
         if self._recipe is None:
             return None
         return self._recipe(in_avals, in_tree, weak)
@@ -358,6 +360,8 @@ def grad_graph(
 
 @memo_graph_transform
 def _grad_graph(graph, argnums, has_aux, with_value, simplify) -> Graph:
+    if simplify:  # the derived graph is memoized too: jit's first tier compiles it unsimplified
+        return maybe_simplify(_grad_graph(graph, argnums, has_aux, with_value, False))
     what = "value_and_grad" if with_value else "grad"
     out, aux = _split_aux(graph, has_aux, what)
     value = scalar_output(out, what)
@@ -386,8 +390,7 @@ def _grad_graph(graph, argnums, has_aux, with_value, simplify) -> Graph:
         result = ((value, aux), g) if has_aux else (value, g)
     else:
         result = (g, aux) if has_aux else g
-    derived = _graph_from(graph.inputs, graph.in_tree, result, graph, table)
-    return maybe_simplify(derived, simplify)
+    return _graph_from(graph.inputs, graph.in_tree, result, graph, table)
 
 
 def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, static_argnums,
@@ -588,15 +591,17 @@ def _grad_recipe(f, argnums, has_aux, with_value, simplify):
     what = f"grad(argnums={argnums!r}, has_aux={has_aux}, value={with_value}, " \
            f"simplify={simplify})"
 
+    # finish(False): the graph before its final simplification (wire.jit's first tier)
     def recipe(in_avals, in_tree, weak=()):  # weak: positions of Python-scalar leaves
         inner = getattr(f, "__wire_recipe__", None)
         found = inner(in_avals, in_tree, weak) if inner is not None else None
         if found is None:
             base = trace_flat(f, in_avals, in_tree, weak)
-            return what, base, lambda: grad_graph(base, argnums, has_aux, with_value, simplify)
+            return what, base, lambda final=True: grad_graph(
+                base, argnums, has_aux, with_value, simplify and final)
         desc, base, finish = found
-        return (f"{what} of {desc}", base,
-                lambda: grad_graph(finish(), argnums, has_aux, with_value, simplify))
+        return (f"{what} of {desc}", base, lambda final=True: grad_graph(
+            finish(), argnums, has_aux, with_value, simplify and final))
 
     return recipe
 

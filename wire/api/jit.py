@@ -13,12 +13,26 @@ over traced values of an enclosing trace is never cached (its graph depends on t
 
 Python side effects in the function (printing, appending to a list) happen while tracing,
 i.e. once per signature, not on every call.
+
+**Two tiers.** A derivative graph of ``jit(grad(f))`` (or ``value_and_grad``) of scalars big
+enough that its final simplification is only simplify's linear passes — which keep every
+value's bits (above :data:`wire.transforms.budget.COMPILE_COLLECT_LIMIT` nodes) — is run on the
+evaluator as derived at first, which costs far less than simplifying it and generating and
+compiling its code (on a 100 000-op chain, about 1 s instead of 7 s). Once its calls have
+taken as long as compiling is estimated to take, the entry is compiled from the simplified
+graph (the only code the on-disk cache stores), and every later call runs that code: the same
+values, bit for bit.
+Smaller graphs are simplified in full at once: term collection re-associates sums and
+products, so a first tier without it could give other bits than later calls. Graphs holding
+arrays are compiled at once too: their code runs in an order chosen to save memory, the
+evaluator's might need more. ``tiered=False`` compiles at once at every size.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -30,16 +44,23 @@ from .. import tree
 from ..tree import strict_key
 from ..core.debug import _NANS
 from ..errors import WireError, at, user_location
-from ..ir import Graph
+from ..ir import Graph, gc_paused
 from ..core import Tracer, call_graph_flat, flat_avals, trace_flat, weak_leaves
+from ..core.evaluate import evaluate_flat
 from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
 from ..runtime.compiler import compile_graph
+from ..runtime.schedule import all_small
 from . import diskcache
 from ..transforms import simplify as simp
+from ..transforms.budget import compile_level
 from ..transforms.rules import ALGEBRA
 from ..tracebacks import entry_point
 
 DEFAULT_CACHE_LIMIT = 64
+TIER_UP_PER_NODE = 30e-6
+"""Seconds per node that simplifying and compiling a derivative graph is estimated to take
+(the linear passes about 12 µs, code generation and Python's ``compile()`` 16–20 µs, on the
+deep scalar chain): a first-tier entry is compiled once its calls have taken that long."""
 BACKENDS = ("numpy",)
 _ndarray = np.ndarray
 _SLOW = object()  # first element of every non-fast-path key; fast keys never start with it
@@ -82,38 +103,105 @@ class _Entry:
 
     An entry whose code came from the disk cache has no graph until one is asked for
     (inlining into another trace, ``debug_nans``, ``lower``): ``make_graph()`` computes it
-    then — the same graph the cached code was generated from."""
+    then — the same graph the cached code was generated from.
 
-    __slots__ = ("_graph", "_make_graph", "backend", "compiled", "disk_key", "fn", "fuse")
+    A *tiered* entry (``raw``: the graph before its final simplification, which keeps every
+    bit) runs ``raw`` on the evaluator first; its ``fn`` adds up the time of its calls and,
+    once they have taken as long as compiling is estimated to (:data:`TIER_UP_PER_NODE`),
+    compiles the final graph (:meth:`tier_up`) and becomes that code. Only final code goes
+    to disk."""
+
+    __slots__ = ("_graph", "_lock", "_make_graph", "backend", "compiled", "disk_key", "fn",
+                 "fuse", "raw")
 
     def __init__(self, graph: Graph | None, backend=None, make_graph=None, disk_key=None,
-                 fuse: bool = True):
+                 fuse: bool = True, raw: Graph | None = None):
         self._graph = graph
         self._make_graph = make_graph
         self.fuse = fuse
         self.fn = None
-        self.compiled = None
+        self.compiled = None  # the final tier's code, once compiled
         self.backend = backend  # (backend, chunks, compute) for non-NumPy backends
         self.disk_key = disk_key  # where compile() stores the code (None: nowhere)
+        self.raw = raw if backend is None else None
+        self._lock = threading.Lock()
 
     @property
     def graph(self) -> Graph:
         if self._graph is None:
-            self._graph = self._make_graph()
+            with self._lock:
+                self._final_graph()
+        return self._graph
+
+    def _final_graph(self) -> Graph:
+        # (the caller holds the lock)
+        if self._graph is None:
+            with gc_paused():  # see wire.ir.pause
+                self._graph = self._make_graph()
             self._make_graph = None
         return self._graph
 
     def compile(self):
+        """The final tier's code (compiled now if it was not yet)."""
         if self.compiled is None and self.backend is not None:
-            self.compiled = Program(self.graph, *self.backend)
-            self.fn = self.compiled.fn
+            program = Program(self.graph, *self.backend)
+            self.fn = program.fn
+            self.compiled = program
         if self.compiled is None:
-            compiled = compile_graph(self.graph, fuse=self.fuse)
-            self.compiled = compiled
-            self.fn = compiled.fn
-            if self.disk_key is not None:
-                diskcache.store(self.disk_key, compiled)
+            self.tier_up(wait=True)
         return self.compiled
+
+    def start(self) -> None:
+        """Make ``fn`` callable: the evaluator on ``raw`` for a tiered entry, else the final
+        tier's code."""
+        raw = self.raw
+        if raw is not None:
+            with self._lock:
+                if self.fn is None:
+                    self.fn = self._first_tier(raw, TIER_UP_PER_NODE * len(raw))
+        if self.fn is None:
+            self.compile()
+
+    def _first_tier(self, raw: Graph, cost: float):
+        """A function evaluating ``raw`` (the same values, bit for bit, as the final tier's
+        code) that adds up the time of its calls; the first call after ``cost`` seconds of
+        them compiles the final tier and runs it instead."""
+        spent = None  # (no call yet: the first call always evaluates)
+        clock = time.perf_counter
+        out_tree = raw.out_tree
+
+        def first_tier(*leaves):
+            nonlocal spent
+            if spent is not None and spent >= cost:
+                final = self.tier_up(wait=False)
+                if final is not None:
+                    return final(*leaves)
+            t = clock()
+            with gc_paused():  # (the collector would walk the big graph again and again)
+                out = tree.unflatten(out_tree, evaluate_flat(raw, leaves))
+            # (threads racing here only move the tier-up by a call)
+            spent = (spent or 0.0) + clock() - t
+            return out
+
+        return first_tier
+
+    def tier_up(self, wait: bool):
+        """Compile the final graph (storing its code on disk), make ``fn`` run it, and return
+        it; ``None`` (when not ``wait``) while another thread is compiling it — that call runs
+        the first tier meanwhile."""
+        if not self._lock.acquire(blocking=wait):
+            return None
+        try:
+            if self.compiled is None:
+                compiled = compile_graph(self._final_graph(), fuse=self.fuse)
+                self.fn = compiled.fn  # (before `compiled`: other threads test that one)
+                self.compiled = compiled
+                self.raw = None
+                if self.disk_key is not None:
+                    diskcache.store(self.disk_key, compiled)
+            return self.fn
+        finally:
+            self._lock.release()
 
 
 class Lowered:
@@ -146,7 +234,7 @@ class Jitted:
 
     def __init__(self, fun: Callable, static_argnums=(), backend: str = "numpy",
                  cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
-                 disk_cache: bool = True, fuse: bool = True):
+                 disk_cache: bool = True, fuse: bool = True, tiered: bool = True):
         if not callable(fun):
             raise WireError(f"wire.jit needs a function or a Graph, got {type(fun).__name__}"
                             f"{at(user_location())}")
@@ -165,6 +253,7 @@ class Jitted:
         self.cache_limit = int(cache_limit)
         self.disk_cache = bool(disk_cache) and self._on is None  # generated NumPy code only
         self.fuse = bool(fuse)
+        self.tiered = bool(tiered)
         self._cache: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._graphs_simplified = bool(getattr(fun, "simplified", False))
@@ -258,6 +347,10 @@ class Jitted:
         entry = None
         if self.disk_cache and not has_tracer and diskcache.enabled():
             entry = self._from_disk(avals, in_tree, statics, bool(kwargs), weak)
+        elif self._tiers() and not has_tracer:
+            recipe = self._recipe_at(avals, in_tree, statics, bool(kwargs), weak)
+            if recipe is not None:
+                entry = self._recipe_entry(recipe[2], recipe[2])
         if entry is None:
             graph = self._trace(avals, in_tree, statics, bool(kwargs), weak)
             if graph.free_vars:  # closes over values of an enclosing trace: never cached
@@ -265,7 +358,7 @@ class Jitted:
             if not (self._graphs_simplified and not statics and not kwargs):
                 graph = _simplify(graph)
             entry = _Entry(graph, self._on, fuse=self.fuse)
-        elif entry.fn is None and entry.graph.free_vars:
+        elif entry.fn is None and (entry.graph if entry.raw is None else entry.raw).free_vars:
             return None, entry.graph, leaves, has_tracer
         with self._lock:
             found = self._cache.get(key)
@@ -277,16 +370,41 @@ class Jitted:
                     self._cache.popitem(last=False)
         return entry, None, leaves, has_tracer
 
+    def _recipe_at(self, avals, in_tree, statics, has_kwargs: bool, weak=()):
+        """The function's ``__wire_recipe__`` at these avals (see ``Transformed``), or None."""
+        if statics or has_kwargs:
+            return None
+        ask = getattr(self.fun, "__wire_recipe__", None)
+        return ask(avals, in_tree, weak) if ask is not None else None
+
+    def _tiers(self) -> bool:
+        """Whether this function's recipes are compiled in two tiers (they simplify their
+        graphs: there is something to defer)."""
+        return self.tiered and self._graphs_simplified and self._on is None
+
+    def _recipe_entry(self, finish, make, disk_key=None) -> _Entry:
+        """The entry of a function whose recipe ends in ``finish`` (``make``: its final
+        graph): two tiers (see the module docstring) when the final simplification keeps
+        every value's bits, else one."""
+        if self._tiers():
+            with gc_paused():  # see wire.ir.pause (len() sorts the graph: 0.8 s of GC at 100k)
+                raw = finish(False)
+                # a graph simplified in full may round otherwise; a graph holding arrays is
+                # run by its code in an order that saves memory, which the evaluator's may not
+                linear = compile_level(raw) == "linear" and all_small(raw)
+            if linear:
+                return _Entry(None, self._on, make_graph=finish, disk_key=disk_key,
+                              fuse=self.fuse, raw=raw)
+        return _Entry(None, self._on, make_graph=make, disk_key=disk_key, fuse=self.fuse)
+
     def _from_disk(self, avals, in_tree, statics, has_kwargs: bool,
                    weak=()) -> _Entry | None:
         """An entry for a new signature whose code is named on disk: loaded from there when
         present (no derivation, simplification or code generation), else computed and given
-        the key to store its code under once compiled. ``None``: nothing to name it by.
+        the key to store its code under once compiled (the final tier's code only).
         ``weak``: positions of the weakly typed leaves (in the traced base graph's digest)."""
-        recipe = None
-        if not statics and not has_kwargs:
-            ask = getattr(self.fun, "__wire_recipe__", None)
-            recipe = ask(avals, in_tree, weak) if ask is not None else None
+        recipe = self._recipe_at(avals, in_tree, statics, has_kwargs, weak)
+        finish = None
         if recipe is not None:
             what, base, finish = recipe
             make = finish if self._graphs_simplified else (lambda: _simplify(finish()))
@@ -296,15 +414,17 @@ class Jitted:
             simplified = self._graphs_simplified and not statics and not has_kwargs
             make = (lambda: base) if simplified else (lambda: _simplify(base))
         digest = diskcache.graph_digest(base)
-        if digest is None:  # holds Python functions, open-trace nodes or a big constant
-            return _Entry(None, self._on, make_graph=make, fuse=self.fuse)
-        key = diskcache.entry_key(("jit", what, digest, f"fuse={self.fuse}"))
-        fn = diskcache.load(key)
-        if fn is None:
+        key = None
+        if digest is not None:  # (None: holds Python functions, open-trace nodes, big data)
+            key = diskcache.entry_key(("jit", what, digest, f"fuse={self.fuse}"))
+            fn = diskcache.load(key)
+            if fn is not None:
+                entry = _Entry(None, self._on, make_graph=make, fuse=self.fuse)
+                entry.fn = fn
+                return entry
+        if finish is None:
             return _Entry(None, self._on, make_graph=make, disk_key=key, fuse=self.fuse)
-        entry = _Entry(None, self._on, make_graph=make, fuse=self.fuse)
-        entry.fn = fn
-        return entry
+        return self._recipe_entry(finish, make, key)
 
     def _trace(self, avals, in_tree, statics, has_kwargs: bool, weak=()) -> Graph:
         fun = self.fun
@@ -327,7 +447,7 @@ class Jitted:
             graph = entry.graph if entry is not None else graph
             return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
         if entry.fn is None:
-            entry.compile()
+            entry.start()
         return entry.fn(*leaves)
 
     # ---- the graph protocol (wire.core.trace_flat): jit(jit(f)), grad(jit(f))
@@ -388,7 +508,7 @@ class Jitted:
 
 def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
         cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
-        disk_cache: bool = True):
+        disk_cache: bool = True, tiered: bool = True):
     """Compile ``f``: trace once per input signature, simplify, generate NumPy code, cache.
 
     The signature is the arguments' pytree structure, shapes and dtypes, plus the values of
@@ -408,7 +528,9 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
     by block, so intermediates stay in cache (:mod:`wire.runtime.fusion`; same bits as
     unfused); ``fuse=False`` never does. ``disk_cache=False`` neither reads nor writes the
     on-disk compile cache (:mod:`wire.api.diskcache`; ``WIRE_DISK_CACHE=0`` turns it off for
-    the process).
+    the process). ``tiered=False`` compiles a very large derivative graph at once, instead of
+    evaluating it as derived until it is hot (see :mod:`wire.api.jit`; both tiers give the
+    same bits).
 
     ``backend="dask"`` (or ``"cupy"``, ``"torch"``, ``"torch:cuda"``, or an Array-API
     namespace) runs the cached graph on that array library instead of generated NumPy code
@@ -420,10 +542,11 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
     if f is None:
         return functools.partial(jit, static_argnums=static_argnums, backend=backend,
                                  fuse=fuse, cache_limit=cache_limit, chunks=chunks,
-                                 compute=compute, disk_cache=disk_cache)
+                                 compute=compute, disk_cache=disk_cache, tiered=tiered)
     _check_backend(backend)
     if isinstance(f, Graph):
         if backend != "numpy":
             return Program(_simplify(f), backend, chunks, compute)
         return compile_graph(_simplify(f), fuse=fuse)
-    return Jitted(f, static_argnums, backend, cache_limit, chunks, compute, disk_cache, fuse)
+    return Jitted(f, static_argnums, backend, cache_limit, chunks, compute, disk_cache, fuse,
+                  tiered)

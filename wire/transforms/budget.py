@@ -31,7 +31,8 @@ from collections.abc import Mapping
 from ..ir import Graph
 from .simplify import has_graph_params, simplify, simplify_linear
 
-__all__ = ["ALWAYS", "COMPILE_COLLECT_LIMIT", "eager_level", "simplify_for_compile", "simplify_for_eager"]
+__all__ = ["ALWAYS", "COMPILE_COLLECT_LIMIT", "compile_level", "eager_level",
+           "simplify_for_compile", "simplify_for_eager"]
 
 ALWAYS = 4096
 """Graphs with at most this many nodes are simplified in full (term collection included)."""
@@ -109,6 +110,18 @@ COMPILE_COLLECT_LIMIT = 65_536
 nodes than this get simplify's linear passes only, not term collection."""
 
 
+def compile_level(graph: Graph) -> str:
+    """``"full"`` or ``"linear"``: how far :func:`simplify_for_compile` simplifies ``graph``.
+    At ``"linear"`` the result computes the same bits as ``graph`` itself (no pass
+    re-associates), which lets ``wire.jit`` run ``graph`` unsimplified until it is hot.
+
+    >>> import wire
+    >>> compile_level(wire.trace(lambda x: x * 2.0, 1.0))
+    'full'
+    """
+    return "full" if len(graph) <= COMPILE_COLLECT_LIMIT else "linear"
+
+
 def simplify_for_compile(graph: Graph, rules: Mapping) -> Graph:
     """``graph`` simplified with ``rules`` for a graph that will be compiled and called many
     times: in full (term collection included) up to :data:`COMPILE_COLLECT_LIMIT` nodes, the
@@ -123,6 +136,6 @@ def simplify_for_compile(graph: Graph, rules: Mapping) -> Graph:
     >>> len(simplify_for_compile(g, DERIVATIVES))
     1
     """
-    if len(graph) <= COMPILE_COLLECT_LIMIT:
+    if compile_level(graph) == "full":
         return simplify(graph, rules)
     return simplify_linear(graph, rules)
