@@ -48,10 +48,13 @@ import cmath
 import math
 from collections import Counter
 
+from pyrsistent import pmap
+
 from ..ir import EMPTY_PARAMS, Aval, Graph, Node, const_op, make_aval, make_node, with_inputs
 from ..core.locations import current_table, recording
 from ..ops import elementwise as ew
 from ..ops.shape import full_p
+from ..tracebacks import internal
 from .rules import constant, uniform
 
 __all__ = ["collect", "collect_terms"]
@@ -63,7 +66,9 @@ MAX_ATOMS = 24
 SHARE_TERMS = 1000  # distinct atoms in one polynomial
 WORK_PER_NODE = 8  # emission work (terms x atoms) allowed per node of the graph; see collect
 
-_POLY_OPS = (ew.add_p, ew.sub_p, ew.neg_p, ew.mul_p, ew.integer_pow_p)
+# Graph.loc without its entry point (it is public): asked for every node the pass rebuilds
+_graph_loc = internal(Graph.loc)
+_POLY_OPS = frozenset((ew.add_p, ew.sub_p, ew.neg_p, ew.mul_p, ew.integer_pow_p))
 
 
 class _Refuse(Exception):
@@ -78,15 +83,23 @@ class _Merged(Exception):
     """Like terms may meet: expanding products of sums can pay (see :func:`_merges`)."""
 
 
+class _Diverged(Exception):
+    """A walk that does not expand met what :func:`_merges` would have answered on: like
+    terms that may meet, or a product of two sums (see :func:`collect`)."""
+
+
 class _Arith:
     """Polynomial arithmetic: a polynomial is ``{monomial: coefficient}``, a monomial a sorted
     tuple of ``(atom index, exponent)``. ``expand=False`` keeps a product of two sums as an
     atom (refuses it) instead of multiplying it out."""
 
-    __slots__ = ("expand",)
+    __slots__ = ("expand", "watch")
 
-    def __init__(self, expand: bool = True):
+    def __init__(self, expand: bool = True, watch: bool = False):
         self.expand = expand
+        # watch (with expand=False): raise _Diverged where _SketchArith would raise _Merged
+        # or compute something else (a product of sums it would expand, a term that underflows)
+        self.watch = watch
 
     @staticmethod
     def constant(u: float) -> dict:
@@ -102,6 +115,9 @@ class _Arith:
 
     @staticmethod
     def num_atoms(p: dict) -> int:
+        if len(p) == 1:  # a monomial holds each atom once
+            for m in p:
+                return len(m)
         return len({v for m in p for v, _ in m})
 
     @staticmethod
@@ -113,6 +129,8 @@ class _Arith:
         return () in p
 
     def add(self, p: dict, q: dict, sign: float, poison: set) -> dict:
+        if self.watch and ((() in p and () in q) or not _atoms(p).isdisjoint(_atoms(q))):
+            raise _Diverged
         out = dict(p)
         for m, c in q.items():
             if m in out:
@@ -135,7 +153,21 @@ class _Arith:
         if not p or not q:  # exact zero times q: 0, poisoned by q's atoms (inf*0 = nan)
             poison.update(v for m in (q or p) for v, _ in m)
             return {}
-        if len(p) * len(q) > MAX_PRODUCT or (not self.expand and len(p) > 1 and len(q) > 1):
+        if len(p) == 1 and len(q) == 1:  # a monomial times a monomial (products of chains)
+            ((ma, ca),) = p.items()
+            ((mb, cb),) = q.items()
+            c = ca * cb
+            if c == 0:  # underflow: as below
+                if self.watch:
+                    raise _Diverged
+                poison.update(v for v, _ in _mono_mul(ma, mb))
+                return {}
+            return {_mono_mul(ma, mb): c}
+        if len(p) * len(q) > MAX_PRODUCT:
+            raise _Refuse
+        if not self.expand and len(p) > 1 and len(q) > 1:
+            if self.watch:
+                raise _Diverged
             raise _Refuse
         out: dict = {}
         for ma, ca in p.items():
@@ -146,6 +178,8 @@ class _Arith:
                     poison.update(v for v, _ in m)
                 out[m] = out.get(m, 0.0) + c
         for m in [m for m, c in out.items() if c == 0]:
+            if self.watch:
+                raise _Diverged
             del out[m]
             poison.update(v for v, _ in m)
         if len(out) > MAX_TERMS:
@@ -159,11 +193,29 @@ class _Arith:
         return out
 
 
+def _atoms(p: dict) -> set:
+    return {v for m in p for v, _ in m}
+
+
 def _mono_mul(a: tuple, b: tuple) -> tuple:
     if not a:
         return b
     if not b:
         return a
+    if len(b) == 1:  # times one atom (the usual case): insert it in place
+        ((v, e),) = b
+        if e > MAX_EXPONENT:
+            raise _Refuse
+        if v > a[-1][0]:
+            return a + b
+        for j, (u, f) in enumerate(a):
+            if u == v:
+                f += e
+                if f > MAX_EXPONENT:
+                    raise _Refuse
+                return a[:j] + ((v, f),) + a[j + 1:]
+            if u > v:
+                return a[:j] + b + a[j:]
     d = dict(a)
     for v, e in b:
         d[v] = d.get(v, 0) + e
@@ -258,9 +310,16 @@ _NO_POISON = frozenset()
 class _Emitter:
     """Builds nodes for polynomials: nested Horner form, memoized by polynomial."""
 
-    def __init__(self, atoms: list, total: int):
+    def __init__(self, atoms: list, total: int, in_order=None):
         self.atoms = atoms  # index -> node
         self.memo: dict = {}
+        # the operand order the rewrite after this pass gives sums and products (None: as
+        # emitted): nodes made in that order at once are the nodes it keeps, so it need not
+        # rebuild them (nor everything after them)
+        self.in_order = in_order
+        self.consts: dict = {}  # (value, sign, aval, loc) -> const node: one per coefficient
+        self.avals: dict = {}  # memo of shape rules, see _make
+        self.pow_params: dict = {}
         # the budget (see collect): at most ``total`` nodes, and at most ``allowed``, which
         # starts at a slack and grows by one for each node of the graph the walk has passed
         self.made = 0
@@ -282,7 +341,31 @@ class _Emitter:
         self.made += 1
         if self.made > self.allowed or self.made > self.total:
             raise _OverBudget
-        return _make(prim, inputs, loc, **params)
+        if self.in_order is not None and (prim is ew.mul_p or prim is ew.add_p):
+            inputs = self.in_order(inputs)
+        # shape rules are pure: one call per (primitive, operand avals, exponent)
+        key = (prim, params.get("y"), *[i.aval for i in inputs])
+        aval = self.avals.get(key)
+        if aval is None:
+            aval = self.avals[key] = prim.shape(*[i.aval for i in inputs], **params)
+        if params:  # (integer_pow's exponent) one pmap per exponent, not one per node
+            y = params["y"]
+            params = self.pow_params.get(y)
+            if params is None:
+                params = self.pow_params[y] = pmap({"y": y})
+        node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
+        table = current_table()  # collect's: the node reports the line of the node it rewrites
+        if table is not None and loc is not None:
+            table.setdefault(node, loc)
+        return node
+
+    def constant(self, c: float, aval: Aval, loc=None) -> Node:
+        """:func:`~wire.transforms.rules.constant` of ``c``, made once per pass."""
+        key = (c, math.copysign(1.0, c), aval, loc)
+        node = self.consts.get(key)
+        if node is None:
+            node = self.consts[key] = constant(c, aval, loc)
+        return node
 
     def emit_guarded(self, p: dict, poison, aval: Aval, loc) -> Node:
         """``p`` plus ``g - g`` (``g`` the sum of the poison atoms) for atoms of cancelled terms
@@ -319,13 +402,13 @@ class _Emitter:
         if len(p) == 1:
             ((m, c),) = p.items()
             if not m:
-                return constant(c, aval, loc)
+                return self.constant(c, aval, loc)
             node = self._monomial(m, aval, loc)
             if c == 1:
                 return node
             if c == -1:
                 return self._make(ew.neg_p, (node,), loc)
-            return self._make(ew.mul_p, (node, constant(c, make_aval((), aval.dtype))), loc)
+            return self._make(ew.mul_p, (node, self.constant(c, _scalar(aval))), loc)
         counts = Counter(v for m in p for v, _ in m)
         self.work += len(p) * len(counts)
         if self.work > self.work_allowed:
@@ -370,10 +453,10 @@ class _Emitter:
     def _unit(self, node, coef, aval: Aval, loc):
         """``(node', ±1)`` with the same value as ``coef * node``."""
         if node is None:
-            return constant(abs(coef), aval, loc), (1 if coef > 0 else -1)
+            return self.constant(abs(coef), aval, loc), (1 if coef > 0 else -1)
         if abs(coef) == 1:
             return node, coef
-        k = constant(abs(coef), make_aval((), aval.dtype))
+        k = self.constant(abs(coef), _scalar(aval))
         return self._make(ew.mul_p, (node, k), loc), (1 if coef > 0 else -1)
 
     def _monomial(self, m: tuple, aval: Aval, loc) -> Node:
@@ -385,13 +468,9 @@ class _Emitter:
         return node
 
 
-def _make(prim, inputs, loc, **params) -> Node:
-    aval = prim.shape(*[i.aval for i in inputs], **params)
-    node = make_node(prim, tuple(inputs), params or EMPTY_PARAMS, aval, loc)
-    table = current_table()  # collect's: the node reports the line of the node it rewrites
-    if table is not None and loc is not None:
-        table.setdefault(node, loc)
-    return node
+def _scalar(aval: Aval) -> Aval:
+    """The 0-d aval of ``aval``'s dtype (coefficients are scalar constants)."""
+    return aval if aval.shape == () else make_aval((), aval.dtype)
 
 
 def _poly_candidate(node: Node) -> bool:
@@ -513,11 +592,13 @@ def collect_terms(graph: Graph) -> Graph:
     return collect(graph)[0]
 
 
-def collect(graph: Graph) -> tuple[Graph, bool]:
+def collect(graph: Graph, in_order=None) -> tuple[Graph, bool]:
     """:func:`collect_terms` of ``graph``, and whether like terms could merge anywhere.
 
     Without merges the pass only re-emits products and powers it found, so running it again
     on its own (simplified) result cannot find more: :func:`wire.simplify` stops there.
+    ``in_order(operands)``, if given, orders the operands of the sums and products it makes
+    (as the rewrite that follows would).
     """
     outputs = graph.outputs
     order = graph.nodes
@@ -531,8 +612,30 @@ def collect(graph: Graph) -> tuple[Graph, bool]:
         if n.inputs and not candidate[n]:
             shared.update(n.inputs)
     uses = _Uses(order)
+    total = sum(1 for n in order if not n.is_leaf)
+    # Whether like terms can meet decides whether products of sums are expanded
+    # (:func:`_merges`, a walk of its own). Where they cannot (deep chains of products),
+    # the walk that does not expand computes what that walk would, up to the first place
+    # they could meet: so it runs first, watching for such a place, and only where it meets
+    # one (or stops on its budget) do the check and the chosen walk run.
+    try:
+        return _collect_walk(graph, order, candidate, set(shared), uses,
+                             _Arith(expand=False, watch=True), total, in_order), False
+    except (_Diverged, _OverBudget):
+        pass
     merging = _merges(order, candidate, shared, uses)
-    arith = _Arith(expand=merging)
+    try:
+        return _collect_walk(graph, order, candidate, shared, uses, _Arith(expand=merging),
+                             total, in_order), merging
+    except _OverBudget:
+        return graph, merging
+
+
+def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in_order) -> Graph:
+    """The graph :func:`collect` makes with ``arith`` (``graph`` if nothing changes); raises
+    :class:`_OverBudget` where that would not pay, and lets ``arith`` raise
+    :class:`_Diverged`."""
+    outputs = graph.outputs
     atoms: list[Node] = []
     atom_index: dict[Node, int] = {}
     polys: dict[Node, tuple] = {}
@@ -542,14 +645,16 @@ def collect(graph: Graph) -> tuple[Graph, bool]:
     # improvements), and building nodes much faster than the walk passes old ones means the
     # same (the second derivative of a deep chain made 3 nodes for each one it replaced).
     # Then the pass stops and returns the graph as it was.
-    emitter = _Emitter(atoms, sum(1 for n in order if not n.is_leaf))
+    emitter = _Emitter(atoms, total, in_order)
+    watch = arith.watch
+    origin: dict[int, Node] = {}  # (watch) atom index -> the node :func:`_merges` would see
 
     def built(n: Node) -> Node:
         """The rebuilt node for ``n`` (emitting its polynomial if it has one)."""
         b = new.get(n)
         if b is None:
             terms, poison = polys[n]
-            b = new[n] = emitter.emit_guarded(terms, poison, n.aval, graph.loc(n))
+            b = new[n] = emitter.emit_guarded(terms, poison, n.aval, _graph_loc(graph, n))
         return b
 
     def atom(n: Node) -> int:
@@ -558,27 +663,31 @@ def collect(graph: Graph) -> tuple[Graph, bool]:
         if idx is None:
             idx = atom_index[built_n] = len(atoms)
             atoms.append(built_n)
+            if watch:
+                origin[idx] = n
+        elif watch and origin[idx] is not n:
+            # two nodes rebuilt as one: one atom here, two in _merges' walk
+            raise _Diverged
         return idx
 
     def rebuild(n: Node) -> None:
         if n.inputs:
-            ins = tuple(built(i) if i in polys else new[i] for i in n.inputs)
-            if any(a is not b for a, b in zip(ins, n.inputs)):
+            ins = tuple([built(i) if i in polys else new[i] for i in n.inputs])
+            if ins != n.inputs:  # element identity: nodes compare by identity
+                if in_order is not None and (n.op is ew.mul_p or n.op is ew.add_p):
+                    ins = in_order(ins)
                 new[n] = with_inputs(n, ins)
                 return
         new[n] = n
 
     with recording() as table:
-        try:
-            _walk(emitter.paced(order), candidate, shared, uses, arith, atom, polys, rebuild)
-            outs = tuple(built(o) if o in polys else new[o] for o in outputs)
-        except _OverBudget:
-            return graph, merging
+        _walk(emitter.paced(order), candidate, shared, uses, arith, atom, polys, rebuild)
+        outs = tuple(built(o) if o in polys else new[o] for o in outputs)
     if outs == outputs:
-        return graph, merging
+        return graph
     for old, b in new.items():
-        loc = graph.loc(old)
+        loc = _graph_loc(graph, old)
         if loc is not None:
             table[b] = loc
     table.update(graph.locs)
-    return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree, table), merging
+    return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree, table)

@@ -157,8 +157,8 @@ def fold_constant(node: Node, rw):
     ins = node.inputs
     if not ins or isinstance(node.aval, tuple) or node.aval.shape is None:
         return None
-    for i in ins:
-        if not is_const(i):
+    for i in ins:  # (is_const, inline: this runs at every node)
+        if i.op is not const_op and i.op is not sh.full_p:
             return None
     with np.errstate(all="ignore"):
         try:
@@ -240,6 +240,8 @@ def mul_one(node, rw):
     """``x * 1 -> x`` and ``x * -1 -> -x``."""
     x, y = node.inputs
     for a, b in ((x, y), (y, x)):
+        if b.op is not const_op and b.op is not sh.full_p:  # (not a constant: no uniform)
+            continue
         u = uniform(b)
         if u is None or isinstance(u, bool):
             continue
@@ -298,6 +300,8 @@ def mul_zero_finite(node, rw):
     """``x * 0 -> 0`` when ``x`` is a finite constant (no NaN/inf to lose), with the sign
     the product has (``-2 * 0.0 = -0.0``)."""
     x, y = node.inputs
+    if not (is_const(x) and is_const(y)):  # (both must be: the usual case ends here)
+        return None
     for a, b in ((x, y), (y, x)):
         if is_value(b, 0) and is_const(a) and node.aval.shape is not None:
             va = concrete(a)

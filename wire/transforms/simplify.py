@@ -30,7 +30,6 @@ the node it replaces, and asserts every replacement keeps the node's aval.
 
 from __future__ import annotations
 
-import functools
 import threading
 import zlib
 from collections import OrderedDict
@@ -42,6 +41,7 @@ from ..ir import (
     live_locs, locating_by, located, make_node, substitute_map, toposort, with_inputs,
 )
 from ..core.primitive import Primitive
+from ..ops import elementwise as ew
 from ..errors import WireError
 from ..tracebacks import internal
 from .polynomial import collect
@@ -51,6 +51,9 @@ __all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
 
 _MAX_LOCAL_STEPS = 64  # rewrites applied to one node before the driver moves on
 _MAX_SWEEPS = 4  # whole-graph sweeps until nothing changes
+_PENDING = object()  # Rewriter._site before it is looked up
+_SUMS = frozenset((ew.add_p, ew.mul_p))  # the commutative primitives collect_terms makes
+_COMMUTATIVE = frozenset(CANONICAL)
 
 
 # --------------------------------------------------------------------------- the driver
@@ -83,9 +86,11 @@ class Rewriter:
         self.loc_of = loc_of or (lambda n: n.loc)
         self.made: dict[Node, str] = {}
         self._site = None
+        self._site_node = None
         self._depth = 0
         self._star = tuple(rules.get(EVERY, ()))
         self._by_prim: dict = {}  # primitive -> its rules, the rules for every node first
+        self._first: dict = {}  # the same without the rule a node given to local never needs
         # primitives whose operands the table puts in canonical order: nodes built here get
         # that order at once (one node instead of a node and its sorted twin)
         self._sorted = {p for p, fns in rules.items() if p != EVERY and sort_operands in fns}
@@ -98,8 +103,9 @@ class Rewriter:
         if prim in self._sorted:
             inputs = _in_order(inputs)
         node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
-        if self._site is not None:
-            self.made.setdefault(node, self._site)
+        site = self._current_site()
+        if site is not None:
+            self.made.setdefault(node, site)
         return self.local(node)
 
     def remake(self, node: Node, inputs) -> Node:
@@ -115,19 +121,27 @@ class Rewriter:
         done = self.memo.get(node)
         if done is not None:
             return done
-        if not self._rules_for(node):  # nothing can fire here
+        fns = self._first.get(node.op)
+        if fns is None:
+            fns = self._first_rules_for(node)
+        if not fns:  # nothing can fire here
             self.memo[node] = node
             return node
         start = node
-        outer_site = self._site
-        self._site = site = self.made.get(node) or self.loc_of(node)
+        outer = self._site, self._site_node
+        # the site (where the nodes rules make report) is looked up only if a rule makes
+        # one: most nodes fire no rule
+        self._site, self._site_node = _PENDING, node
         self._depth += 1
         try:
             for _ in range(_MAX_LOCAL_STEPS):
                 if self._depth > 200:  # rules building rules: stop expanding, stay correct
                     break
-                new = self._apply(node)
-                if new is None or new is node:
+                for fn in fns:  # the first rule that fires
+                    new = fn(node, self)
+                    if new is not None and new is not node:
+                        break
+                else:
                     break
                 if new.aval is not node.aval and new.aval != node.aval:
                     raise AssertionError(
@@ -135,6 +149,7 @@ class Rewriter:
                     )
                 if new.loc is None and node.loc is not None:
                     new = with_inputs(new, new.inputs, node.loc)
+                site = self._current_site()
                 if site is not None:
                     self.made.setdefault(new, site)
                 done = self.memo.get(new)
@@ -142,12 +157,21 @@ class Rewriter:
                     node = done
                     break
                 node = new
+                fns = self._rules_for(node)
         finally:
             self._depth -= 1
-            self._site = outer_site
+            self._site, self._site_node = outer
         self.memo[start] = node
         self.memo[node] = node
         return node
+
+    def _current_site(self):
+        """The location the nodes rules make now report (see :meth:`local`)."""
+        site = self._site
+        if site is _PENDING:
+            n = self._site_node
+            site = self._site = self.made.get(n) or self.loc_of(n)
+        return site
 
     def _rules_for(self, node: Node) -> tuple:
         prim = node.op
@@ -156,12 +180,18 @@ class Rewriter:
             fns = self._by_prim[prim] = self._star + tuple(self.rules.get(prim, ()))
         return fns
 
-    def _apply(self, node: Node):
-        for fn in self._rules_for(node):
-            new = fn(node, self)
-            if new is not None and new is not node:
-                return new
-        return None
+    def _first_rules_for(self, node: Node) -> tuple:
+        """The rules to try first at a node ``local`` is given: sweep, ``make`` and ``remake``
+        put commutative operands in order already, so ``sort_operands`` cannot fire there
+        (it stays in :meth:`_rules_for`, for the nodes other rules return)."""
+        prim = node.op
+        fns = self._first.get(prim)
+        if fns is None:
+            fns = self._rules_for(node)
+            if prim in self._sorted:
+                fns = tuple(fn for fn in fns if fn is not sort_operands)
+            self._first[prim] = fns
+        return fns
 
     def _moved(self, old: Node, new: Node) -> Node:
         """``new``, rebuilt from ``old``, reports ``old``'s location."""
@@ -179,27 +209,37 @@ class Rewriter:
         """One bottom-up pass over everything ``outputs`` need; iterative. ``order``: those
         nodes in a topological order (default: ``toposort(outputs)``)."""
         memo, local, sorted_ = self.memo, self.local, self._sorted
+        loc_of, made = self.loc_of, self.made
         for node in toposort(outputs) if order is None else order:
             if node in memo:
                 continue
             if not node._items:  # (no params, so no graphs among them)
-                if node.inputs:
-                    ins = tuple([memo[i] for i in node.inputs])
+                ins = node.inputs
+                if ins:
+                    new = tuple([memo[i] for i in ins])
                     if node.op in sorted_:
-                        ins = _in_order(ins)
-                    if ins != node.inputs:  # element identity: nodes compare by identity
-                        memo[node] = local(self._moved(node, with_inputs(node, ins)))
+                        new = _in_order(new)
+                    if new != ins:  # element identity: nodes compare by identity
+                        new = with_inputs(node, new)
+                        loc = loc_of(node)  # (_moved, inline: this runs for most nodes)
+                        if loc is not None:
+                            made.setdefault(new, loc)
+                        memo[node] = local(new)
                         continue
             elif has_graph_params(node):
                 ins = tuple([memo[i] for i in node.inputs])
+                if node.op in sorted_:
+                    ins = _in_order(ins)
                 params = _simplify_graph_params(node.params, self.rules)
                 if params is not node.params or ins != node.inputs:
-                    made = make_node(node.op, ins, params, node.aval, node.loc)
-                    adopt_sub_graph_locs(made, params, self.made)  # if interned before
-                    memo[node] = local(self._moved(node, made))
+                    made_node = make_node(node.op, ins, params, node.aval, node.loc)
+                    adopt_sub_graph_locs(made_node, params, made)  # if interned before
+                    memo[node] = local(self._moved(node, made_node))
                     continue
             elif node.inputs:
                 ins = tuple([memo[i] for i in node.inputs])
+                if node.op in sorted_:
+                    ins = _in_order(ins)
                 if ins != node.inputs:  # element identity: nodes compare by identity
                     memo[node] = local(self._moved(node, with_inputs(node, ins)))
                     continue
@@ -211,8 +251,14 @@ def _in_order(inputs: tuple) -> tuple:
     """Two operands of a commutative primitive in the order ``sort_operands`` gives them."""
     if len(inputs) == 2:
         x, y = inputs
-        if x is not y and structural_key(y) < structural_key(x):
-            return (y, x)
+        if x is not y:
+            kx, ky = x._skey, y._skey  # (known for nearly every node: read in place)
+            if kx is None:
+                kx = structural_key(x)
+            if ky is None:
+                ky = structural_key(y)
+            if ky < kx:
+                return (y, x)
     return inputs
 
 
@@ -223,16 +269,26 @@ def structural_key(node: Node) -> int:
     if key is not None:
         return key
     stack = [node]
+    push, pop, sa = stack.append, stack.pop, object.__setattr__
     while stack:
         n = stack[-1]
-        pending = [i for i in n.inputs if i._skey is None]
-        if pending:
-            stack.extend(pending)
+        if n._skey is not None:  # (pushed twice: done meanwhile)
+            pop()
             continue
-        stack.pop()
-        if n._skey is None:
-            code = hash((_op_code(n), _params_code(n), *[i._skey for i in n.inputs]))
-            object.__setattr__(n, "_skey", code)
+        waiting = False
+        for i in n.inputs:
+            if i._skey is None:
+                push(i)
+                waiting = True
+        if waiting:
+            continue
+        pop()
+        op = n.op
+        code = _OP_CODES.get(op)
+        if code is None:
+            code = _OP_CODES[op] = _name_code(op.name)
+        sa(n, "_skey", hash((code, _params_code(n) if n._items else 0,
+                             *[i._skey for i in n.inputs])))
     return node._skey
 
 
@@ -269,7 +325,9 @@ def _op_code(node: Node) -> int:
     return _name_code(node.op.name)
 
 
-@functools.lru_cache(maxsize=1024)
+_OP_CODES: dict = {}  # memo: primitive -> the code of its name
+
+
 def _name_code(name: str) -> int:
     return zlib.crc32(name.encode())
 
@@ -388,6 +446,12 @@ def cse(graph: Graph) -> Graph:
     >>> len(g), len(cse(g))
     (3, 2)
     """
+    return _cse(graph)
+
+
+def _cse(graph: Graph, ordered: bool = False) -> Graph:
+    """:func:`cse`; ``ordered``: a rewrite that sorts commutative operands (``CANONICAL``'s
+    rule) made ``graph``, so every such node is in order already."""
     consts: dict = {}
     mapping: dict[Node, Node] = {}
     for n in graph.nodes:
@@ -398,15 +462,18 @@ def cse(graph: Graph) -> Graph:
     if any(k is not v for k, v in mapping.items()):
         new = substitute_map(list(graph.outputs), mapping)
         graph = _rebuild(graph, [new[o] for o in graph.outputs], new)
-    if _in_canonical_order(graph):  # the usual case after rewrite(ALGEBRA): nothing to do
+    if _in_canonical_order(graph, ordered):  # the usual case after rewrite(ALGEBRA)
         return graph
     return rewrite(CANONICAL)(graph)
 
 
-def _in_canonical_order(graph: Graph) -> bool:
+def _in_canonical_order(graph: Graph, ordered: bool = False) -> bool:
     """Whether ``rewrite(CANONICAL)`` would leave ``graph`` as it is: no node holds graphs
     (those it would simplify) and every commutative node has its operands in the order
-    :func:`~wire.transforms.rules.sort_operands` (CANONICAL's one rule) gives them."""
+    :func:`~wire.transforms.rules.sort_operands` (CANONICAL's one rule) gives them (known
+    if ``ordered``)."""
+    if ordered:
+        return not any(n._items and has_graph_params(n) for n in graph.nodes)
     for n in graph.nodes:
         if has_graph_params(n):
             return False
@@ -492,19 +559,24 @@ def _simplify(graph: Graph, table, collecting: bool = True) -> Graph:
 
     # a table that folds as it rewrites (ALGEBRA, DERIVATIVES) needs no folding pass first
     fold = () if fold_constant in table.get(EVERY, ()) else (fold_constants,)
-    graph = _passes(graph, dce, primitive_passes, *fold, rewrite_shared, cse)
+    ordered = rw._sorted >= _COMMUTATIVE  # then the rewrite leaves the graph in cse's order
+
+    def cse_after(g: Graph) -> Graph:
+        return _cse(g, ordered)
+
+    graph = _passes(graph, dce, primitive_passes, *fold, rewrite_shared, cse_after)
     if not (collecting and table.get(COLLECT)):
         return graph
     # collect_terms re-expands shared sums, which can grow a graph: keep only improvements
     size = len(graph)
     for _ in range(_MAX_SWEEPS):
         with locating_by(graph):
-            collected, merging = collect(graph)
+            collected, merging = collect(graph, _in_order if rw._sorted >= _SUMS else None)
         if collected is graph:  # nothing to collect: the rewrite would give graph again
             break
         if graph.locs and not collected.locs:  # the nodes it keeps report their lines
             collected = collected.with_locs(graph.locs)
-        candidate = _passes(collected, rewrite_shared, cse)
+        candidate = _passes(collected, rewrite_shared, cse_after)
         new_size = len(candidate)
         if candidate == graph or new_size >= size:
             break
