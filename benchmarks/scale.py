@@ -24,8 +24,10 @@ available memory), and ``--max-size`` bounds the sizes.
 
 from __future__ import annotations
 
+import math
+
 from . import cells, harness
-from .chain import VMAP_LANES, X0, numpy_reference
+from .chain import A, B, VMAP_LANES, X0, numpy_reference
 
 SIZES = (1_000, 3_000, 10_000, 30_000, 100_000)
 QUICK_SIZES = (100, 400)
@@ -40,7 +42,8 @@ STAGES = {  # row label: op in chain.WIRE_OPS
     "save + load": "save_load",
     "grad(grad)": "grad_grad",
 }
-CHECKED = {"eager_grad": 1, "jit_grad": 1, "jvp": 1, "vmap": 0}  # op -> index in (f, f')
+CHECKED = {"eager_grad": 1, "jit_grad": 1, "jvp": 1, "vmap": 0,  # op -> order of derivative
+           "grad_grad": 2}
 
 
 def measure_all(sizes, cap: float, quick: bool) -> dict[str, dict[int, dict]]:
@@ -54,13 +57,29 @@ def measure_all(sizes, cap: float, quick: bool) -> dict[str, dict[int, dict]]:
         "benchmarks.chain", "wire_cell", hard, op=op, size=n), soft_cap=cap) for op in ops}
 
 
+def second_derivative(n_ops: int, x: float = X0) -> float:
+    """f''(x) of the chain by hand: a forward recurrence on (value, f', f'') through each
+    step's sin, tanh and two products (the oracle of the grad(grad) row)."""
+    d, dd = 1.0, 0.0
+    for _ in range(n_ops // 4):
+        s, c = math.sin(x), math.cos(x)
+        du, ddu = c * d * A, (c * dd - s * d * d) * A
+        t = math.tanh(s * A)
+        w = 1.0 - t * t
+        d, dd = w * du * B, (w * ddu - 2.0 * t * w * du * du) * B
+        x = t * B
+    return dd
+
+
 def _check(results) -> list[str]:
     """Values that disagree with the hand-computed chain (a wrong answer is a finding)."""
     bad = []
+    refs = {k: (lambda n, k=k: numpy_reference(n, X0)[k]) for k in (0, 1)}
+    refs[2] = second_derivative
     for op, k in CHECKED.items():
         for n, r in results[op].items():
             if "value" in r:
-                ref = numpy_reference(n, X0)[k]
+                ref = refs[k](n)
                 if abs(r["value"] - ref) > 1e-9 * abs(ref):
                     bad.append(f"{op} at {n:,}: {r['value']!r} != {ref!r}")
     return bad

@@ -68,6 +68,58 @@ def test_branch_flips_between_calls_of_one_memoized_function():
     assert [float(ddf(x)) for x in (0.1, 1.0, 0.1)] == [0.0, 2.0, 0.0]
 
 
+def _bouncing(k, np_, steps):
+    """Euler steps of x'' = -k x - 0.1 x' + 0.05 sin(x) on x > 0 only: a Python `if` on a
+    traced value in every step, as a simulation script writes it."""
+    x, v, dt = 1.0, 0.0, 0.01
+    for _ in range(steps):
+        a = -k * x - 0.1 * v + (0.05 * np_.sin(x) if x > 0 else 0.0)
+        v = v + dt * a
+        x = x + dt * v
+    return x
+
+
+def _bouncing_sensitivity(k, steps):
+    """d x_final / d k by the forward sensitivity recurrence (the oracle)."""
+    x, v, dt = 1.0, 0.0, 0.01
+    dx = dv = 0.0
+    for _ in range(steps):
+        on = x > 0
+        a = -k * x - 0.1 * v + (0.05 * np.sin(x) if on else 0.0)
+        da = -x - k * dx - 0.1 * dv + (0.05 * np.cos(x) * dx if on else 0.0)
+        v, dv = v + dt * a, dv + dt * da
+        x, dx = x + dt * v, dx + dt * dv
+    return x, dx
+
+
+def test_long_loop_with_an_if_in_every_step():
+    steps = 2000  # the trajectory crosses x = 0 several times
+    x, dx = _bouncing_sensitivity(2.0, steps)
+    value, grad = wire.value_and_grad(lambda k: _bouncing(k, wnp, steps))(2.0)
+    assert np.isclose(value, x, rtol=1e-12) and np.isclose(grad, dx, rtol=1e-9)
+
+
+def test_reading_a_value_never_walks_the_known_values():
+    # an eager trace keeps every value it knows in one table; reading one more value must
+    # cost what that value needs, not the table's size (else a loop with an `if` in every
+    # step is quadratic in its length)
+    from wire.core.values import toposort_from
+
+    class NoWalk(dict):
+        def __iter__(self):
+            raise AssertionError("walked the known values")
+
+        def keys(self):
+            raise AssertionError("walked the known values")
+
+    t = wire.var("t", shape=())
+    y = wnp.sin(t) * 2.0 + 1.0
+    known = NoWalk({t.node: np.array(0.5)})
+    order = toposort_from([y.node], known)
+    assert order[-1] is y.node and t.node not in order
+    assert len(order) == len(set(order))
+
+
 @pytest.mark.parametrize("x", [0.3, 1.5, 7.0, 500.0])
 def test_while_for_break_under_grad_and_grad_of_grad(x):
     assert np.allclose(wire.grad(doubling)(x), fd(doubling_np, x), rtol=1e-6)

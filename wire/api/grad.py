@@ -27,9 +27,11 @@ from ..ops.layout import full, ones_like_, zeros_like_
 from ..ops.reductions import reduce_sum
 from ..transforms.jet import derivatives
 from ..transforms.rules import DERIVATIVES
-from ..transforms.budget import simplify_for_compile, simplify_for_eager
+from ..transforms.budget import eager_level, simplify_for_compile, simplify_for_eager
 from ..transforms.simplify import simplify as run_simplify
 from ..transforms.vjp import backward, backward_and_primals
+from ..transforms.vjp_values import gradient_at
+from ..core.debug import _NANS
 from ..tracebacks import entry_point
 from .eager import Memo, run, trace_eager
 
@@ -370,7 +372,11 @@ def _grad_graph(graph, argnums, has_aux, with_value, simplify) -> Graph:
         # the value and aux come back as the custom rules met computed them
         # (wire.transforms.vjp)
         aux_leaves, aux_tree = tree.flatten(aux)
-        cts, kept = backward_and_primals([value], [one], wrt, [value] + aux_leaves, graph.loc)
+        # a graph whose one output is the value: its nodes are that value's toposort
+        # (inputs first, then the same walk), already made for most graphs
+        order = graph.nodes if len(graph.outputs) == 1 else None
+        cts, kept = backward_and_primals([value], [one], wrt, [value] + aux_leaves, graph.loc,
+                                         order)
         value, aux = kept[0], tree.unflatten(aux_tree, kept[1:])
         grads = [zeros_like_(Tracer(n)) if g is None else g for g, n in zip(cts, wrt)]
     trees = arg_trees(graph.in_tree)
@@ -394,6 +400,7 @@ def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, sta
     statics = static_nums(static_argnums)
     what = "value_and_grad" if with_value else "grad"
     by = tower if tower is not None and tower[1] >= TOWER_FROM else None  # Taylor mode
+    twice = tower is not None and tower[1] == 2  # grad(grad(base)): see second_derivative
 
     single = isinstance(argnums, int)
 
@@ -414,6 +421,10 @@ def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, sta
     def call(args, kwargs):
         if by is not None and not kwargs and len(args) == 1:
             out = by_tower(args)
+            if out is not None:
+                return out
+        if twice and not kwargs and len(args) == 1:
+            out = second_derivative(tower[0], args[0], simplify)
             if out is not None:
                 return out
         n = len(args)
@@ -451,6 +462,46 @@ def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, sta
 
     return Transformed(f, graph_of, simplified=simplify, call=call,
                        recipe=None if statics else recipe, tower=tower)
+
+
+def second_derivative(base: Callable, x, simplify: bool):
+    """``grad(grad(base))(x)`` for a scalar float ``x``: one eager trace of ``base``, its
+    derivative graph, and that graph's own derivative graph (both memoized), run on ``x``.
+    ``None`` when ``x`` is not a scalar float (the general path then reports what is wrong).
+
+    The general path traces ``grad(base)`` as a function: its call traces ``base`` inside
+    that trace, derives it, and inlines the derivative graph into the outer trace, node by
+    node, before the outer derivation; here the inner derivative graph is differentiated as
+    it is (the same graph: it has the inner trace's inputs, ``x`` then the lifted arrays).
+    When the eager budget would not collect terms in the outer derivative graph (large
+    graphs of small values), that graph is not built at all: reverse mode runs on the values
+    (:func:`wire.transforms.vjp_values.gradient_at`), which gives the value the graph would
+    (bit for bit but for NumPy's scalar ``**``, see there).
+    """
+    if type(x) is np.ndarray or isinstance(x, Tracer):
+        aval = x.aval if isinstance(x, Tracer) else None
+        shape, dtype = (aval.shape, aval.dtype) if aval is not None else (x.shape, x.dtype)
+    elif type(x) is float:
+        shape, dtype = (), np.dtype(np.float64)
+    else:
+        return None
+    if shape != () or dtype.kind != "f":
+        return None
+    leaves, in_tree = [x], _flat_tree(1)
+    avals = flat_avals(leaves, in_tree)
+    graph, lifted = trace_eager(base, leaves, in_tree, avals, weak=weak_leaves(leaves),
+                                diff=range(1))
+    first = eager_grad_graph(graph, 0, False, False, simplify)
+    args = leaves + lifted
+    if (not simplify or eager_level(first) != "full") and not _NANS.get() and \
+            not any(isinstance(a, Tracer) for a in args):
+        # its derivative graph would run once, unsimplified (or with the linear passes,
+        # which keep values bit for bit): run its rules on the values instead of building
+        # it (the same value; None where the graph is needed)
+        value = gradient_at(first, args, 0)
+        if value is not None:
+            return value
+    return run(eager_grad_graph(first, 0, False, False, simplify), args)
 
 
 def check_differentiable(avals, dyn_tree, nums, what: str) -> None:
@@ -558,7 +609,10 @@ def _grad_recipe(f, argnums, has_aux, with_value, simplify):
 
 # The order from which nested grad goes through Taylor mode. At order 2 reverse-over-reverse
 # is already within ~1.1x of SymPy's cse on the higher-order panel, while the order-2 series of
-# a long scalar chain simplified 2x slower, with 2x the memory (grad(grad) of a 3000-op chain).
+# a long scalar chain simplified 2x slower, with 2x the memory (grad(grad) of a 3000-op chain);
+# with the eager budget it still took 1.05-1.12x reverse-over-reverse's time on the 10k chain
+# (fewer nodes, but dearer rules), and an eager grad(grad) of a large graph now builds no
+# second derivative graph at all (second_derivative).
 TOWER_FROM = 3
 
 

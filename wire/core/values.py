@@ -40,16 +40,19 @@ def node_values(targets: Iterable[Node], known: dict) -> dict:
 def toposort_from(targets: Iterable[Node], known: dict) -> list[Node]:
     """The nodes ``targets`` need that are not in ``known``, inputs before users."""
     order: list[Node] = []
-    seen: set = set(known)
+    # known is not copied into seen: an eager trace asks for a few new values at a time
+    # against an env that grows with the trace, and copying it would make a loop with a
+    # Python `if` in it quadratic in its length
+    seen: set = set()
     for root in targets:
-        if root in seen:
+        if root in seen or root in known:
             continue
         seen.add(root)
         stack = [(root, iter(root.inputs))]
         while stack:
             node, children = stack[-1]
             for child in children:
-                if child not in seen:
+                if child not in seen and child not in known:
                     seen.add(child)
                     stack.append((child, iter(child.inputs)))
                     break

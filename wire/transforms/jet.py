@@ -23,13 +23,14 @@ from typing import Optional, Sequence
 from pyrsistent import pmap
 
 from ..core import Tracer, TraceTag, bind, proj_p, to_node, to_tracer
+from ..core.locations import _SITE
 from ..core.taylor import BILINEAR, BY_JVP, COEFFICIENTWISE, ZERO
 from ..errors import NonDifferentiableError, WireError, at
 from .. import tree
 from ..ir import Graph, Node, arg_op, make_node, substitute, toposort, with_inputs
 from ..ops.layout import full, zeros_like_
 from .jvp import fit_tangent
-from .vjp import _outputs, carries_derivative
+from .vjp import _outputs, _unwrapped, carries_derivative
 
 __all__ = ["derivatives", "propagate"]
 
@@ -45,16 +46,18 @@ class _Run:
 
 
 def propagate(outputs: Sequence[Node], inputs: Sequence[Node], values: Sequence,
-              series: Sequence, order: int, run: Optional[_Run] = None):
+              series: Sequence, order: int, run: Optional[_Run] = None, loc_of=None):
     """Series of ``outputs`` given series of ``inputs``.
 
     ``values``: the inputs' new primal values (tracers or arrays; the nodes are substituted by
     them); ``series``: per input ``None`` or a list of ``order`` coefficients (tracers or
     ``None``). Returns ``(new outputs, their series)``: tracers (tuples for multi-output nodes)
     and, per output, ``None`` or a list of ``order`` coefficients (a tuple of such for a
-    multi-output node).
+    multi-output node). The nodes a node's rule makes are located where ``loc_of(node)``
+    says (default: ``node.loc``), as in reverse mode.
     """
     run = run or _Run()
+    loc_of = _unwrapped(loc_of)
     val: dict[Node, Node] = {}
     ser: dict[Node, object] = {}
     for n, v, s in zip(inputs, values, series):
@@ -80,7 +83,12 @@ def propagate(outputs: Sequence[Node], inputs: Sequence[Node], values: Sequence,
             if s is not None:
                 ser[node] = s
             continue
-        out = _apply(new, in_series, order, run)
+        # the rule's nodes report the node's line (and bind walks no stack for it)
+        token = _SITE.set(node.loc if loc_of is None else loc_of(node))
+        try:
+            out = _apply(new, in_series, order, run)
+        finally:
+            _SITE.reset(token)
         if out is not None:
             ser[node] = _fitted(out, new, order)
     return ([_value(val[o]) for o in outputs], [ser.get(o) for o in outputs])
@@ -109,7 +117,13 @@ def _fit_list(coefs, node: Node, order: int):
                         f"coefficients for a series of order {order}{at(node.loc)}")
     if not carries_derivative(node):
         return None
-    fitted = [None if c is None else fit_tangent(c, node) for c in coefs]
+    aval = node.aval
+    fitted = []
+    for c in coefs:
+        # (a tracer of the node's own aval, the common case: nothing to fit)
+        if c is not None and not (isinstance(c, Tracer) and c.node.aval is aval):
+            c = fit_tangent(c, node)
+        fitted.append(c)
     return None if all(c is None for c in fitted) else fitted
 
 
@@ -123,21 +137,23 @@ def _proj(node: Node, i: int) -> Node:
 def _apply(node: Node, in_series, order: int, run: _Run):
     prim = node.op
     rule = prim.taylor
-    xs = [Tracer(i) for i in node.inputs]
-    out = _outputs(node)
     if rule is None:
         raise NonDifferentiableError(
             f"Taylor series of primitive {prim.name!r} ({node.aval!r}) are not defined"
             f"{at(node.loc)}")
     if rule is ZERO:
         return None
-    if rule is COEFFICIENTWISE:
-        return _coefficientwise(node, in_series, order, xs, out)
-    if rule is BILINEAR:
-        return _bilinear(node, in_series, order, xs)
     if rule is BY_JVP:
         return _by_jvp(node, in_series, order, run)
-    return rule(tuple(in_series), out, *xs, **node.params)
+    xs = [Tracer(i) for i in node.inputs]
+    if rule is BILINEAR:
+        return _bilinear(node, in_series, order, xs)
+    out = _outputs(node)
+    if rule is COEFFICIENTWISE:
+        return _coefficientwise(node, in_series, order, xs, out)
+    # (unpacking an empty pmap costs more than a scalar rule's own work)
+    return rule(tuple(in_series), out, *xs, **node.params) if node._items else \
+        rule(tuple(in_series), out, *xs)
 
 
 def _coefficientwise(node: Node, in_series, order: int, xs, out):
@@ -158,17 +174,21 @@ def _transpose(per_k: list, node: Node):
     return tuple([None if r is None else r[i] for r in per_k] for i in range(n_out))
 
 
+_NO_PARAMS: dict = {}
+
+
 def _bilinear(node: Node, in_series, order: int, xs):
     """Leibniz's rule: ``y_k = Σ_j C(k,j) prim(a_j, b_(k-j))``."""
     a = [xs[0]] + (in_series[0] or [None] * order)
     b = [xs[1]] + (in_series[1] or [None] * order)
+    params = node.params if node._items else _NO_PARAMS
     out = []
     for k in range(1, order + 1):
         total = None
         for j in range(k + 1):
             if a[j] is None or b[k - j] is None:
                 continue
-            t = bind(node.op, a[j], b[k - j], **node.params)
+            t = bind(node.op, a[j], b[k - j], **params)
             if math.comb(k, j) != 1:
                 t = t * float(math.comb(k, j))
             total = t if total is None else total + t
@@ -275,7 +295,7 @@ def derivatives(graph: Graph, order: int, leaves: Sequence[int], only_last: bool
         aval = graph.inputs[i].aval
         series[i] = ([full(aval.shape, 1, aval.dtype)] + [None] * (order - 1)) if order else []
     outs, found = propagate(list(graph.outputs), list(graph.inputs), list(graph.inputs),
-                            series, order)
+                            series, order, loc_of=graph.loc)
     per_order = []
     for k in range(order + 1):
         if only_last and k < order:

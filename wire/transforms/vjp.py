@@ -157,17 +157,19 @@ def backward(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node], loc_of
 
 
 def backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node],
-                         keep: Sequence[Node], loc_of=None) -> tuple[list, list[Node]]:
+                         keep: Sequence[Node], loc_of=None, order=None) -> tuple[list, list[Node]]:
     """:func:`backward`, and the nodes ``keep`` (primal values a derivative graph also
     returns: ``value_and_grad``'s value, ``vjp``'s outputs) as the custom rules met on the
-    way computed them (see the module docstring)."""
+    way computed them (see the module docstring). ``order``: ``toposort(outputs)`` when the
+    caller has it (a graph's ``nodes`` for its outputs)."""
     with gc_paused():  # see wire.ir.pause
-        return _backward_and_primals(outputs, cts, wrt, keep, loc_of)
+        return _backward_and_primals(outputs, cts, wrt, keep, loc_of, order)
 
 
 def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[Node],
-                          keep: Sequence[Node], loc_of=None) -> tuple[list, list[Node]]:
-    order = toposort(outputs)
+                          keep: Sequence[Node], loc_of=None, order=None) -> tuple[list, list[Node]]:
+    if order is None:
+        order = toposort(outputs)
     dep = dependents(order, wrt)
     loc_of = _unwrapped(loc_of)
     # acc[node]: its cotangent contributions so far: one tracer, a list of them (fan-in),
@@ -185,13 +187,22 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
         if ct is None:
             continue
         kind = type(ct)
-        if kind is list:
-            ct = _total(ct)
-        elif kind is dict:  # a multi-output node: cotangents per output index
-            ct = tuple(
-                _total(ct[i]) if i in ct else zeros_like_(Tracer(_proj(node, i)))
-                for i in range(node.num_outputs)
-            )
+        loc = None
+        if kind is list or kind is dict:
+            # the sum of a node's contributions is located at that node, like its rule's
+            # nodes (and bind walks no stack for it)
+            loc = node.loc if loc_of is None else loc_of(node)
+            token = _SITE.set(loc)
+            try:
+                if kind is list:
+                    ct = _total(ct)
+                else:  # a multi-output node: cotangents per output index
+                    ct = tuple(
+                        _total(ct[i]) if i in ct else zeros_like_(Tracer(_proj(node, i)))
+                        for i in range(node.num_outputs)
+                    )
+            finally:
+                _SITE.reset(token)
         if kind is not dict and node in wanted:
             found[node] = ct
         inputs = node.inputs
@@ -205,7 +216,8 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
                 per_out = acc[src] = {}
             per_out.setdefault(node.params["index"], []).append(ct)
             continue
-        loc = node.loc if loc_of is None else loc_of(node)
+        if loc is None:
+            loc = node.loc if loc_of is None else loc_of(node)
         if prim.vjp is None:
             raise NonDifferentiableError(
                 f"reverse-mode derivative of primitive {prim.name!r} ({node.aval!r}) is not "
