@@ -205,6 +205,7 @@ def _check_plain(td) -> None:
 def _feed(h, graph: Graph, enc: _Encoder) -> None:
     ids: dict = {}
     rows = []
+    reprs: dict = {}  # (most nodes share a few avals: their text, once each)
     for k, n in enumerate(graph.nodes):
         ids[n] = k
         op = n.op
@@ -218,8 +219,12 @@ def _feed(h, graph: Graph, enc: _Encoder) -> None:
                     raise _TooBig
                 enc_params[name] = enc.value(v)
             params = json.dumps(enc_params, sort_keys=True)
-        ins = ",".join(str(ids[i]) for i in n.inputs)
-        rows.append(f"{op.name}({ins}){params}:{n.aval!r}")
+        ins = ",".join([str(ids[i]) for i in n.inputs])
+        aval = n.aval
+        text = reprs.get(aval)
+        if text is None:
+            text = reprs[aval] = repr(aval)
+        rows.append(f"{op.name}({ins}){params}:{text}")
     rows.append("in " + ",".join(str(ids[n]) for n in graph.inputs))
     rows.append("out " + ",".join(str(ids[n]) for n in graph.outputs))
     _check_plain(graph.in_tree)

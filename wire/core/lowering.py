@@ -57,6 +57,17 @@ def call_expr(fn: str, args, out=None, **kw) -> str:
     return f"{fn}({', '.join(parts)})"
 
 
+def ufunc_call_expr(fn: str, args, out=None) -> str:
+    """``fn(a, b, o)``: a one-output ufunc with its output buffer ``out`` passed positionally,
+    which NumPy parses faster than ``out=o`` (about 0.1 µs a call) and Python's ``compile()``
+    reads faster too.
+
+    >>> ufunc_call_expr("np.add", ["a", "b"], out="c")
+    'np.add(a, b, c)'
+    """
+    return f"{fn}({', '.join(args if out is None else [*args, out])})"
+
+
 def rank(node) -> int | None:
     """Rank of ``node``'s value (None: unknown, or a multi-output node)."""
     a = node.aval
@@ -64,7 +75,10 @@ def rank(node) -> int | None:
 
 
 def _ufunc_expr(ctx, node, args, out):
-    return call_expr(ctx.bind_numpy(node.op.impl), args, out)
+    fn = node.op.impl
+    if fn.nout == 1:
+        return ufunc_call_expr(ctx.bind_numpy(fn), args, out)
+    return call_expr(ctx.bind_numpy(fn), args, out)
 
 
 # IEEE 754 rounds these exactly as NumPy's float64 loops do (a division by zero raises in

@@ -26,7 +26,7 @@ from ..core.primitive import (
 from ..core import bind
 from ..core.formula import NoFormula, call, logic, number_from_truth, truth
 from ..core.lowering import (
-    VIEW_OF_INPUT, Emitter, XpImpl, call_expr, xp_function, xp_logical,
+    VIEW_OF_INPUT, Emitter, XpImpl, call_expr, ufunc_call_expr, xp_function, xp_logical,
 )
 from ..core.taylor import BILINEAR, BY_JVP, COEFFICIENTWISE
 from . import series as ts_
@@ -258,8 +258,8 @@ def _integer_pow_sample(rng):
 def _integer_pow_expr(ctx, node, args, out):
     y = node.params["y"]
     if y == 2:
-        return call_expr(ctx.bind_numpy(np.multiply), [args[0], args[0]], out)
-    return call_expr(ctx.bind_numpy(np.power), [args[0], repr(int(y))], out)
+        return ufunc_call_expr(ctx.bind_numpy(np.multiply), [args[0], args[0]], out)
+    return ufunc_call_expr(ctx.bind_numpy(np.power), [args[0], repr(int(y))], out)
 
 
 def _integer_pow_scalar(ctx, node, args):

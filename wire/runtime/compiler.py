@@ -467,6 +467,9 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
         fused = dict(fusion.regions(slots, emitted, fuse_min))
     skip_to = -1
     append, append_node = lines.append, line_nodes.append
+    # the operands `ref` reads by name alone (no constant, broadcast scalar or folded
+    # transpose): read in place, without the call (names change below, so read late)
+    by_name = [s.scalar is None and not s.known and not s.folded for s in slots]
     for k, i in enumerate(emitted):
         if k <= skip_to:
             continue
@@ -478,7 +481,8 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
             continue
         s = slots[i]
         out = _reusable_buffer(slots, i, k) if s.owner else None
-        expr = s.emitter.expr(ctx, s.node, [ref(j, i) for j in s.ins], out)
+        args = [slots[j].name if by_name[j] else ref(j, i) for j in s.ins]
+        expr = s.emitter.expr(ctx, s.node, args, out)
         if k == end - 1:  # returning releases everything else
             append(f"    {s.name} = {expr}")
             append_node(s.node)

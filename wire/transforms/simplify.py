@@ -418,7 +418,7 @@ def dce(graph: Graph) -> Graph:
     >>> dce(g) == g
     True
     """
-    return Graph(graph.inputs, graph.outputs, graph.in_tree, graph.out_tree, graph.locs)
+    return graph.with_locs(graph.locs)  # (keeps the node order if sorted already)
 
 
 def fold_constants(graph: Graph) -> Graph:
