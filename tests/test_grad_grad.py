@@ -13,8 +13,32 @@ import pytest
 import wire
 import wire.numpy as wnp
 import wire.scipy.special as wsp
-from benchmarks.chain import chain
-from benchmarks.scale import second_derivative
+
+# the deep scalar chain of the benchmarks (benchmarks/chain.py), written out here: the tests
+# run from an installed wire, where the benchmarks folder is not importable
+A, B = 1.01, 0.99
+
+
+def chain(n_ops: int, ns):
+    def f(x):
+        for _ in range(n_ops // 4):
+            x = ns.tanh(ns.sin(x) * A) * B
+        return x
+
+    return f
+
+
+def second_derivative(n_ops: int, x: float = 0.3) -> float:
+    """f''(x) of the chain by a forward recurrence on (value, f', f'') through each step."""
+    d, dd = 1.0, 0.0
+    for _ in range(n_ops // 4):
+        s, c = math.sin(x), math.cos(x)
+        du, ddu = c * d * A, (c * dd - s * d * d) * A
+        t = math.tanh(s * A)
+        w = 1.0 - t * t
+        d, dd = w * du * B, (w * ddu - 2.0 * t * w * du * du) * B
+        x = t * B
+    return dd
 
 
 def _general(f):
