@@ -9,6 +9,7 @@ both orders, and the generated source.
 """
 
 import re
+import warnings
 import threading
 
 import numpy as np
@@ -335,7 +336,27 @@ def _written_buffers(src: str) -> set:
         parts = [a.strip() for a in args.split(",")]
         if isinstance(ufunc, np.ufunc) and len(parts) == ufunc.nin + 1:
             out.add(parts[-1])
+        out.update(p[len("out="):] for p in parts if p.startswith("out="))
     return out
+
+
+def test_maximum_and_minimum_name_their_output_buffer():
+    # NumPy 2.4 deprecates a positional output for these two; compiled code must not warn
+    def g(x, y):
+        return wnp.maximum(wnp.sin(x), y) * wnp.minimum(x * 2.0, wnp.cos(y))
+
+    x, y = np.linspace(-1, 1, 6), np.linspace(1, -1, 6)
+    f = wire.jit(g, disk_cache=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = f(x, y)
+    np.testing.assert_array_equal(
+        got, np.maximum(np.sin(x), y) * np.minimum(x * 2.0, np.cos(y)))
+    src = f.lower(x, y).source
+    assert "np.maximum(" in src and "np.minimum(" in src
+    for fn in ("maximum", "minimum"):
+        for args in re.findall(rf"np\.{fn}\(([^()]*)\)", src):
+            assert len(args.split(",")) == 2 or "out=" in args
 
 
 _VIEWS = ("reshape", "swapaxes", "transpose", "broadcast_to", "stop_gradient")

@@ -74,9 +74,13 @@ def rank(node) -> int | None:
     return None if isinstance(a, tuple) or a.shape is None else len(a.shape)
 
 
+# NumPy 2.4 deprecates a positional output for these two (it plans n-ary forms)
+_OUT_BY_KEYWORD = frozenset({np.maximum, np.minimum})
+
+
 def _ufunc_expr(ctx, node, args, out):
     fn = node.op.impl
-    if fn.nout == 1:
+    if fn.nout == 1 and fn not in _OUT_BY_KEYWORD:
         return ufunc_call_expr(ctx.bind_numpy(fn), args, out)
     return call_expr(ctx.bind_numpy(fn), args, out)
 
