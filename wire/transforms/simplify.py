@@ -232,7 +232,11 @@ class Rewriter:
             if not node._items:  # (no params, so no graphs among them)
                 ins = node.inputs
                 if ins:
-                    new = tuple([memo[i] for i in ins])
+                    if len(ins) == 2:  # (most nodes: a binary operation)
+                        x, y = ins
+                        new = (memo[x], memo[y])
+                    else:
+                        new = tuple([memo[i] for i in ins])
                     if node.op in sorted_:
                         new = _in_order(new)
                     if new != ins:  # element identity: nodes compare by identity
