@@ -30,7 +30,7 @@ from ..ir import Graph, const_op, input_op
 from ..ops.elementwise import convert
 from ..ops.reductions import sum_to_shape
 from .simplify import has_graph_params
-from .vjp import WithPrimals, dependents
+from .vjp import WithPrimals, _contribute, dependents
 
 __all__ = ["gradient_at"]
 
@@ -140,13 +140,7 @@ def _backward(graph: Graph, nodes, vals: dict, wrt):
                 ict = convert(ict, aval.dtype)
             if not isinstance(ict, _ARRAY_TYPES):
                 raise _NotPlain(prim.name)
-            prev = acc.get(inp)
-            if prev is None:
-                acc[inp] = ict
-            elif type(prev) is list:
-                prev.append(ict)
-            else:
-                acc[inp] = [prev, ict]
+            _contribute(acc, inp, ict)
     return None
 
 
