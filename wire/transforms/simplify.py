@@ -118,52 +118,68 @@ class Rewriter:
     # ---- the local fixpoint
     def local(self, node: Node) -> Node:
         """Apply rules at ``node`` (whose inputs are simplified) until none fires."""
-        done = self.memo.get(node)
+        memo = self.memo
+        done = memo.get(node)
         if done is not None:
             return done
         fns = self._first.get(node.op)
         if fns is None:
             fns = self._first_rules_for(node)
         if not fns:  # nothing can fire here
-            self.memo[node] = node
+            memo[node] = node
             return node
-        start = node
-        outer = self._site, self._site_node
+        depth = self._depth
+        if depth >= 200:  # rules building rules: stop expanding, stay correct
+            memo[node] = node
+            return node
+        outer_site, outer_node = self._site, self._site_node
         # the site (where the nodes rules make report) is looked up only if a rule makes
         # one: most nodes fire no rule
         self._site, self._site_node = _PENDING, node
-        self._depth += 1
+        self._depth = depth + 1
         try:
-            for _ in range(_MAX_LOCAL_STEPS):
-                if self._depth > 200:  # rules building rules: stop expanding, stay correct
+            for fn in fns:  # the first rule that fires
+                new = fn(node, self)
+                if new is not None and new is not node:
                     break
-                for fn in fns:  # the first rule that fires
-                    new = fn(node, self)
-                    if new is not None and new is not node:
-                        break
-                else:
-                    break
-                if new.aval is not node.aval and new.aval != node.aval:
-                    raise AssertionError(
-                        f"simplify rule changed {node!r} into {new!r}: avals differ"
-                    )
-                if new.loc is None and node.loc is not None:
-                    new = with_inputs(new, new.inputs, node.loc)
-                site = self._current_site()
-                if site is not None:
-                    self.made.setdefault(new, site)
-                done = self.memo.get(new)
-                if done is not None:
-                    node = done
-                    break
-                node = new
-                fns = self._rules_for(node)
+            else:  # (most nodes: no rule fires, a fixpoint at once)
+                memo[node] = node
+                return node
+            out = self._fire(node, new)
         finally:
-            self._depth -= 1
-            self._site, self._site_node = outer
-        self.memo[start] = node
-        self.memo[node] = node
-        return node
+            self._depth = depth
+            self._site, self._site_node = outer_site, outer_node
+        memo[node] = out
+        memo[out] = out
+        return out
+
+    def _fire(self, node: Node, new: Node) -> Node:
+        """:meth:`local` once a rule turned ``node`` into ``new``: go on to a fixpoint, at
+        most ``_MAX_LOCAL_STEPS`` rewrites in all."""
+        steps = 1
+        while True:
+            if new.aval is not node.aval and new.aval != node.aval:
+                raise AssertionError(
+                    f"simplify rule changed {node!r} into {new!r}: avals differ"
+                )
+            if new.loc is None and node.loc is not None:
+                new = with_inputs(new, new.inputs, node.loc)
+            site = self._current_site()
+            if site is not None:
+                self.made.setdefault(new, site)
+            done = self.memo.get(new)
+            if done is not None:
+                return done
+            node = new
+            if steps == _MAX_LOCAL_STEPS:
+                return node
+            steps += 1
+            for fn in self._rules_for(node):  # the first rule that fires
+                new = fn(node, self)
+                if new is not None and new is not node:
+                    break
+            else:
+                return node
 
     def _current_site(self):
         """The location the nodes rules make now report (see :meth:`local`)."""
@@ -216,7 +232,11 @@ class Rewriter:
             if not node._items:  # (no params, so no graphs among them)
                 ins = node.inputs
                 if ins:
-                    new = tuple([memo[i] for i in ins])
+                    if len(ins) == 2:  # (most nodes: a binary operation)
+                        x, y = ins
+                        new = (memo[x], memo[y])
+                    else:
+                        new = tuple([memo[i] for i in ins])
                     if node.op in sorted_:
                         new = _in_order(new)
                     if new != ins:  # element identity: nodes compare by identity
@@ -267,6 +287,15 @@ def structural_key(node: Node) -> int:
     sorting uses it). Computed once per node (kept on the node: it is immutable)."""
     key = node._skey
     if key is not None:
+        return key
+    keys = [i._skey for i in node.inputs]
+    if None not in keys:  # (the usual case: a node just built on keyed operands)
+        op = node.op
+        code = _OP_CODES.get(op)
+        if code is None:
+            code = _OP_CODES[op] = _name_code(op.name)
+        key = hash((code, _params_code(node) if node._items else 0, *keys))
+        object.__setattr__(node, "_skey", key)
         return key
     stack = [node]
     push, pop, sa = stack.append, stack.pop, object.__setattr__
