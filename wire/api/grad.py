@@ -478,17 +478,12 @@ def second_derivative(base: Callable, x, simplify: bool):
     (:func:`wire.transforms.vjp_values.gradient_at`), which gives the value the graph would
     (bit for bit but for NumPy's scalar ``**``, see there).
     """
-    if type(x) is np.ndarray or isinstance(x, Tracer):
-        aval = x.aval if isinstance(x, Tracer) else None
-        shape, dtype = (aval.shape, aval.dtype) if aval is not None else (x.shape, x.dtype)
-    elif type(x) is float:
-        shape, dtype = (), np.dtype(np.float64)
-    else:
-        return None
-    if shape != () or dtype.kind != "f":
+    if not (type(x) is np.ndarray or type(x) is float or isinstance(x, Tracer)):
         return None
     leaves, in_tree = [x], _flat_tree(1)
     avals = flat_avals(leaves, in_tree)
+    if avals[0].shape != () or avals[0].dtype.kind != "f":
+        return None
     graph, lifted = trace_eager(base, leaves, in_tree, avals, weak=weak_leaves(leaves),
                                 diff=range(1))
     first = eager_grad_graph(graph, 0, False, False, simplify)
