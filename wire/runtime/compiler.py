@@ -38,6 +38,7 @@ b = np.tanh(a)
 from __future__ import annotations
 
 import functools
+import itertools
 import keyword
 import math
 import re
@@ -47,6 +48,7 @@ import numpy as np
 
 from .. import tree
 from ..core import Tracer, call_graph_flat
+from ..core.lowering import UFUNC
 from ..core.debug import _NANS
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
 from ..ir import Graph, Node, const_op, gc_paused, names as _names, zero_signs
@@ -238,8 +240,9 @@ def _fold(slot: Slot, ins: list):
 
 class Listing(NamedTuple):
     """Generated code: ``header`` comment, code ``lines`` and, per line, the node it computes
-    (``None`` for ``del`` and ``return`` lines). ``code()`` is what runs; ``source()`` adds
-    a comment naming each line's node (primitive, aval, user location) for reading."""
+    (a tuple of nodes for a nested line, innermost first; ``None`` for ``del`` and ``return``
+    lines). ``code()`` is what runs; ``source()`` adds a comment naming each line's nodes
+    (primitive, aval, user location) for reading."""
 
     header: str
     lines: list
@@ -282,6 +285,7 @@ def _generate(graph: Graph, name: str, fuse: bool = True) -> tuple[Listing, _Ctx
     scalar = scalar_code.scalar_lines(graph, slots, emitted, outputs, ctx, _return_expr)
     fuse_min = fusion.MIN_ELEMENTS if fuse is True else (fuse or None)
     lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name, fuse_min)
+    n_lines = sum(1 for n in line_nodes if n is not None)  # (of the NumPy code)
     if scalar is not None:
         lines[1:1] = scalar[0]
         line_nodes[1:1] = scalar[1]
@@ -292,7 +296,7 @@ def _generate(graph: Graph, name: str, fuse: bool = True) -> tuple[Listing, _Ctx
     lines.append(f"    return {_return_expr(graph, ctx, exprs)}")
     line_nodes.append(None)
     n_ops = sum(1 for s in slots if not s.leaf)
-    header = f"# wire.compile: {len(emitted)} lines for {n_ops} operation nodes"
+    header = f"# wire.compile: {n_lines} lines for {n_ops} operation nodes"
     return Listing(header, lines, line_nodes, graph), ctx, [slots[i].node for i in emitted]
 
 
@@ -346,12 +350,9 @@ def _input_slots(graph: Graph, slots: list[Slot]) -> list[Slot]:
 def _name_values(graph: Graph, slots: list[Slot]) -> None:
     """The letters ``print(graph)`` uses (keywords and ``np`` get a trailing ``_``): inputs
     first, then every node but scalar constants (which are spelled by value)."""
-    gen = _names()
-
-    def fresh_name():
-        s = next(gen)
-        return s + "_" if s == "np" or keyword.iskeyword(s) else s
-
+    table = _name_table()
+    fresh_name = itertools.chain(table, itertools.islice(_fresh_names(), len(table), None)
+                                 ).__next__
     for s in _input_slots(graph, slots):
         s.name = fresh_name()
     for s in slots:
@@ -359,6 +360,17 @@ def _name_values(graph: Graph, slots: list[Slot]) -> None:
             n = s.node
             if n.op is not const_op or n.aval.shape != ():
                 s.name = fresh_name()
+
+
+def _fresh_names():
+    for s in _names():
+        yield s + "_" if s == "np" or keyword.iskeyword(s) else s
+
+
+@functools.lru_cache(maxsize=1)
+def _name_table() -> tuple:
+    """The first names :func:`_name_values` gives (most graphs need no more)."""
+    return tuple(itertools.islice(_fresh_names(), 4096))
 
 
 def _mark_arrays(graph: Graph, slots: list[Slot], order, ctx: _Ctx) -> None:
@@ -484,6 +496,9 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
     # allocate (the peak memory is the same) and release them all in one statement
     # (Python's compile() reads fewer statements, and the call runs fewer)
     dead: list[str] = []
+    # the last line, when it computes one value (or a nest of them, see below) and nothing
+    # came after it: (its slot, its expression, how many nodes it holds)
+    prev = None
     for k, i in enumerate(emitted):
         if k <= skip_to:
             continue
@@ -496,17 +511,18 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
             lines += more
             line_nodes += more_nodes
             skip_to = fused[k]
+            prev = None
             continue
         s = slots[i]
         out = _reusable_buffer(slots, i, k) if s.owner else None
         args = [slots[j].name if by_name[j] else ref(j, i) for j in s.ins]
-        expr = s.emitter.expr(ctx, s.node, args, out)
         if dead and out is None:
             append(f"    del {', '.join(dead)}")
             append_node(None)
             dead = []
+            prev = None
         if k == end - 1:  # returning releases everything else
-            append(f"    {s.name} = {expr}")
+            append(f"    {s.name} = {s.emitter.expr(ctx, s.node, args, out)}")
             append_node(s.node)
             continue
         dying = []
@@ -514,6 +530,7 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
             b = slots[slots[j].base]
             if b.last == k and not b.known and not b.is_input and b not in dying:
                 dying.append(b)
+        take = None
         if dying:
             # the result takes the name of a value read here for the last time (the one
             # whose buffer it writes into, if any): rebinding the name releases that value
@@ -524,8 +541,16 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
                 take = next((b for b in dying if b.name == out), take)
             dying.remove(take)
             s.name = take.name
-        append(f"    {s.name} = {expr}")
-        append_node(s.node)
+        nest = _nest(prev, take, dying, s, args)
+        expr = s.emitter.expr(ctx, s.node, args, out)
+        if nest:
+            lines[-1] = f"    {s.name} = {expr}"
+            line_nodes[-1] = (*nest, s.node)
+            prev = (s, expr, nest + (s.node,))
+        else:
+            append(f"    {s.name} = {expr}")
+            append_node(s.node)
+            prev = (s, expr, (s.node,))
         for b in dying:
             # a scalar (sharing no bigger buffer) is not worth a statement: on graphs of
             # scalars the `del` lines were a fifth of what compile() reads
@@ -537,11 +562,38 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
     return lines, line_nodes
 
 
-def _describe(n: Node, graph: Graph) -> str:
-    aval = n.aval
+NEST_MAX = 4  # nodes on one generated line (a chain of values living in one name)
+
+
+def _nest(prev, take, dying, s: Slot, args: list) -> tuple | None:
+    """When the value the line before computed (``prev``) is read only by this line (it is
+    ``take``, whose name the result takes, or one of the ``dying`` values) and this line is a
+    ufunc call (its operands are evaluated left to right): the two lines as one,
+    ``b = np.tanh(b := np.sin(a), b)`` for ``b = np.sin(a)`` and ``b = np.tanh(b, b)``, by
+    rewriting ``args`` in place; returns the nodes of the line before (``None``: no
+    nesting). The same calls in the same order, on the same buffers: Python's compile()
+    reads one statement instead of two (a fifth less time each)."""
+    if prev is None or s.emitter is not UFUNC or len(prev[2]) >= NEST_MAX:
+        return None
+    p = prev[0]
+    if p is not take and p not in dying or isinstance(p.node.aval, tuple):
+        return None
+    name = p.name
+    if name not in args:
+        return None
+    args[args.index(name)] = f"{name} := {prev[1]}"  # (its first read: evaluated first)
+    return prev[2]
+
+
+def _describe(n, graph: Graph) -> str:
+    """``op aval  file:line`` of a node; ``op, op, op aval  file:line`` for the nodes of a
+    nested line (their last aval, each location once)."""
+    nodes = n if isinstance(n, tuple) else (n,)
+    aval = nodes[-1].aval
     text = repr(aval) if not isinstance(aval, tuple) else "(" + ", ".join(map(repr, aval)) + ")"
-    loc = graph.loc(n)
-    return f"{n.op.name} {text}  {loc}" if loc else f"{n.op.name} {text}"
+    locs = list(dict.fromkeys(str(loc) for loc in map(graph.loc, nodes) if loc))
+    ops = ", ".join(m.op.name for m in nodes)
+    return f"{ops} {text}  {', '.join(locs)}" if locs else f"{ops} {text}"
 
 
 def _owned(v, *others):
