@@ -1,14 +1,16 @@
 """Compile a graph to a straight-line Python function over NumPy.
 
 ``compile_graph(graph)`` turns a closed graph into generated Python source — one line per
-node, e.g. ``k = np.tanh(j, out=j)`` — and ``exec``s it once. The generated function:
+node, e.g. ``k = np.tanh(j, j)``, or per chain of ufunc calls living in one name,
+``k = np.tanh(k := np.sin(j), k)`` — and ``exec``s it once. The generated function:
 
 * runs the nodes in a **memory-aware order** (:func:`~wire.runtime.schedule.schedule`): a greedy list schedule that,
   among the nodes whose inputs are ready, first runs those that do not grow the live set
   (graph outputs count as free: they must exist anyway), so a reverse pass releases each
   activation as soon as it has been consumed;
 * **releases** every intermediate array after its last use: the next result takes its
-  name (or a ``del`` drops it; scalars are left to the function's return);
+  name (or a ``del`` drops it before the next line that may allocate; scalars are left to
+  the function's return);
 * **reuses buffers** through NumPy's ``out=`` only where that is provably safe: the buffer was
   allocated by this function (never an argument, a constant or a view), it dies at this very
   node, no view of it is still live, and it has the result's shape and dtype;
@@ -434,11 +436,15 @@ def _buffers(slots: list[Slot], emitted) -> None:
     for i in emitted:
         s = slots[i]
         kind = s.emitter.kind
-        src = [slots[j].base for j in s.ins]
         if kind == "fresh":
             s.alias = (i,)
-            s.owner = bool(s.node.aval.shape) if not isinstance(s.node.aval, tuple) else False
-        elif kind == "view" and src:
+            aval = s.node.aval
+            s.owner = not isinstance(aval, tuple) and bool(aval.shape)
+            if s.last > s.death:
+                s.death = s.last
+            continue
+        src = [slots[j].base for j in s.ins]
+        if kind == "view" and src:
             s.alias = slots[src[0]].alias
         else:
             s.alias = tuple(dict.fromkeys([i] + [b for j in src for b in slots[j].alias]))
