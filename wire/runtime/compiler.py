@@ -521,7 +521,9 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
             continue
         s = slots[i]
         out = _reusable_buffer(slots, i, k) if s.owner else None
-        args = [slots[j].name if by_name[j] else ref(j, i) for j in s.ins]
+        args = []
+        for j in s.ins:
+            args.append(slots[j].name if by_name[j] else ref(j, i))
         if dead and out is None:
             append(f"    del {', '.join(dead)}")
             append_node(None)

@@ -131,7 +131,14 @@ def slots_of(graph: Graph) -> list[Slot]:
         got = kinds.get(key)
         if got is None:
             got = kinds[key] = (n.is_leaf, emitter_for(n), nbytes(n.aval), _small(n.aval))
-        ins = tuple([index[x] for x in n.inputs])
+        inputs = n.inputs
+        # (one or two operands, the common case, without a comprehension's call)
+        if len(inputs) == 2:
+            ins = (index[inputs[0]], index[inputs[1]])
+        elif len(inputs) == 1:
+            ins = (index[inputs[0]],)
+        else:
+            ins = tuple([index[x] for x in inputs])
         s = Slot(i, n, ins, *got)
         append(s)
         for j in s.distinct:
