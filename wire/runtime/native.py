@@ -286,7 +286,8 @@ class Kernel:
         self._n = math.prod(region.shape)
         self.n_out = len(region.outs)
 
-    def __call__(self, *arrays):
+    def run(self, *arrays) -> tuple[tuple, int]:
+        """(results, the floating-point exception flags the kernel raised)."""
         dtype, shape = self.dtype, self.shape
         held = []  # (converted operands stay alive until the call returns)
         for a in arrays:
@@ -297,6 +298,10 @@ class Kernel:
         outs = tuple(np.empty(shape, dtype) for _ in range(self.n_out))
         flags = self._fn(self._n, *[_address(a) for a in held], *self._fixed,
                          *[_address(o) for o in outs])
+        return outs, flags
+
+    def __call__(self, *arrays):
+        outs, flags = self.run(*arrays)
         if flags and (flags & _WARN_FLAGS or np.geterr()["under"] != "ignore"):
             raise Fallback(flags)
         return outs
