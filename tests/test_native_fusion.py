@@ -3,6 +3,7 @@ within ULP_BOUND ulps for libmvec's functions, NumPy's warnings through the fall
 on-disk cache of compiled libraries, the switch, and the background swap under threads."""
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ import pytest
 
 import wire
 import wire.numpy as wnp
+import corpus
 from wire.api import diskcache
 from wire.runtime import cbuild, native
 from wire.runtime.compiler import compile_graph, compile_native
@@ -271,3 +273,55 @@ def test_background_swap_under_threads(monkeypatch):
     final = f(x)
     for r in results + [final]:
         assert _ulps(r, plain).max() <= native.ULP_BOUND
+
+
+def test_corpus_native_against_numpy():
+    """Every corpus graph with every region made native, however small: the same bits where
+    its kernels are arithmetic, close (libmvec's last bits, carried on) where they call
+    transcendental functions, NaN and inf where NumPy has them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        graphs = list(corpus.graphs())
+        sources: dict[str, int] = {}
+
+        def collect(src):  # a first pass only gathers the C sources...
+            sources.setdefault(src, len(sources))
+            raise cbuild.BuildError("collecting")
+
+        for _, g, _ in graphs:
+            assert compile_native(g, library=collect, min_elements=1) is None
+        # ...which one compiler run builds, each under its own prefix
+        lib = native.private_library("\n".join(
+            re.sub(r"\bwire_k(\d+)", f"s{i}_wire_k\\1", src) for src, i in sources.items()))
+
+        class Part:
+            def __init__(self, i):
+                self.prefix = f"s{i}_"
+
+            def __getattr__(self, name):
+                return getattr(lib, self.prefix + name)
+
+        checked = exact = 0
+        for name, g, args in graphs:
+            c = compile_native(g, library=lambda src: Part(sources[src]), min_elements=1)
+            if c is None:
+                continue
+            plain = compile_graph(g, fuse=False)
+            want = wire.tree.leaves(plain(*args))
+            got = wire.tree.leaves(_run(c, plain, *args))
+            mvec = any(k.transcendental for k in c.fn.__globals__.values()
+                       if isinstance(k, native.Kernel))
+            for a, b in zip(got, want):
+                a, b = np.asarray(a), np.asarray(b)
+                assert a.dtype == b.dtype and a.shape == b.shape, name
+                if not mvec or a.dtype.kind != "f":
+                    assert (_ulps(a, b) == 0).all() if a.dtype.kind == "f" else \
+                        np.array_equal(a, b), name
+                else:
+                    assert (np.isnan(a) == np.isnan(b)).all(), name
+                    assert (np.isinf(a) == np.isinf(b)).all(), name
+                    tol = 1e-11 if a.dtype == np.float64 else 2e-5
+                    np.testing.assert_allclose(a, b, rtol=tol, atol=tol, err_msg=name)
+            checked += 1
+            exact += not mvec
+    assert checked >= 40 and exact >= 10

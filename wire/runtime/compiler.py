@@ -262,8 +262,8 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
 def _generate(graph: Graph, name: str, fuse: bool = True,
               kernels: list | None = None) -> tuple[Listing, _Ctx, list[Node]]:
     """The passes of the code generator, in order (each reads and fills the slots);
-    ``kernels``: a list to collect native regions into (:mod:`wire.runtime.native`), which
-    then replace the blocked-NumPy ones."""
+    ``kernels``: ``(list, min_elements)``: the list to collect native regions into
+    (:mod:`wire.runtime.native`), which then replace the blocked-NumPy ones."""
     _check_closed(graph)
     slots = slots_of(graph)
     outputs = output_slots(graph, slots)
@@ -460,7 +460,7 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
     """The function's lines (and the node each computes): one per emitted node, each followed
     by a ``del`` of the arrays it read for the last time; fused regions (of arrays of at
     least ``fuse_min`` elements; ``None``: none) as block loops (:mod:`wire.runtime.fusion`),
-    or, when ``kernels`` is a list, native regions as kernel calls (collected there)."""
+    or, when ``kernels`` is given, native regions as kernel calls (see :func:`_generate`)."""
     inputs = {s.node: s.name for s in slots if s.is_input}
     lines = [f"def {name}({', '.join(inputs[n] for n in graph.inputs)}):"]
     line_nodes: list = [None]
@@ -468,7 +468,8 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
     fused = {}
     # (a value of n elements takes at least n bytes: most graphs have none big enough)
     if kernels is not None:
-        fused = native.regions(slots, emitted)
+        kernels, min_elements = kernels
+        fused = native.regions(slots, emitted, min_elements)
     elif fuse_min is not None and any(slots[i].nbytes >= fuse_min for i in emitted):
         fused = dict(fusion.regions(slots, emitted, fuse_min))
     skip_to = -1
@@ -643,11 +644,13 @@ def compile_graph(graph: Graph, name: str = "compiled", fuse=True) -> Compiled:
     return Compiled(graph, listing, glb[name], tuple(order), ctx.recipes, code)
 
 
-def compile_native(graph: Graph, library=None, name: str = "compiled") -> Compiled | None:
+def compile_native(graph: Graph, library=None, name: str = "compiled",
+                   min_elements: int = native.MIN_ELEMENTS) -> Compiled | None:
     """``graph`` compiled with its native regions (:mod:`wire.runtime.native`) as calls of C
     kernels, or ``None`` when it has none or no kernel can be built here (no C compiler,
     no libmvec, ``WIRE_NATIVE=0``, a failed compile). ``library(c_source)`` returns the
-    loaded shared library (default: compiled in a temporary directory, not cached).
+    loaded shared library (default: compiled in a temporary directory, not cached);
+    ``min_elements``: the smallest values a region computes.
 
     The function may raise :class:`wire.runtime.native.Fallback` (a kernel raised a
     floating-point exception NumPy warns about): the caller then runs the NumPy code of
@@ -665,7 +668,7 @@ def compile_native(graph: Graph, library=None, name: str = "compiled") -> Compil
     found: list = []
     with gc_paused():
         graph = inline_calls(graph)
-        listing, ctx, order = _generate(graph, name, True, found)
+        listing, ctx, order = _generate(graph, name, True, (found, min_elements))
     if not found:
         return None
     try:

@@ -272,7 +272,7 @@ class Kernel:
     """A region's compiled C function, called on NumPy arrays: ``kernel(*arrays)`` returns
     the tuple of its results (fresh arrays), or raises :class:`Fallback`."""
 
-    __slots__ = ("_fn", "_fixed", "_n", "dtype", "n_out", "shape")
+    __slots__ = ("_fn", "_fixed", "_n", "dtype", "n_out", "shape", "transcendental")
 
     def __init__(self, library: ctypes.CDLL, region: Region):
         ctype = ctypes.c_double if region.dtype == np.float64 else ctypes.c_float
@@ -285,6 +285,7 @@ class Kernel:
         self.shape, self.dtype = region.shape, region.dtype
         self._n = math.prod(region.shape)
         self.n_out = len(region.outs)
+        self.transcendental = bool(region.mvec)  # (else its results are NumPy's bits)
 
     def run(self, *arrays) -> tuple[tuple, int]:
         """(results, the floating-point exception flags the kernel raised)."""
