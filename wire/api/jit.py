@@ -645,9 +645,16 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
     >>> wire.jit(lambda x, n: x * n, static_argnums=1)(np.ones(2), 3)
     array([3., 3.])
 
-    ``fuse`` runs runs of elementwise lines over arrays of a million elements or more block
-    by block, so intermediates stay in cache (:mod:`wire.runtime.fusion`; same bits as
-    unfused); ``fuse=False`` never does. ``disk_cache=False`` neither reads nor writes the
+    ``fuse=True`` (the default) fuses runs of elementwise lines: once a signature's calls
+    have taken :data:`NATIVE_AFTER` seconds, a background thread compiles each run over
+    float arrays of 256 elements or more to a C kernel vectorised with glibc's libmvec
+    (:mod:`wire.runtime.native`: NumPy's bits for arithmetic, libmvec's functions within
+    4 ulps of NumPy's, NumPy's warnings through a fallback to the NumPy code; where there is
+    no C compiler or libmvec, or ``WIRE_NATIVE=0``, the NumPy code stays), and the NumPy code
+    runs runs over arrays of a million elements or more block by block, so intermediates
+    stay in cache (:mod:`wire.runtime.fusion`; same bits as unfused). ``fuse="native"``
+    builds the kernels before the first call returns (``f.wait_native()`` waits for
+    background builds); ``fuse=False`` fuses nothing. ``disk_cache=False`` neither reads nor writes the
     on-disk compile cache (:mod:`wire.api.diskcache`; ``WIRE_DISK_CACHE=0`` turns it off for
     the process). ``tiered=False`` compiles a very large derivative graph at once, instead of
     evaluating it as derived until it is hot (see :mod:`wire.api.jit`; both tiers give the

@@ -645,12 +645,13 @@ def compile_graph(graph: Graph, name: str = "compiled", fuse=True) -> Compiled:
 
 
 def compile_native(graph: Graph, library=None, name: str = "compiled",
-                   min_elements: int = native.MIN_ELEMENTS) -> Compiled | None:
+                   min_elements: int | None = None) -> Compiled | None:
     """``graph`` compiled with its native regions (:mod:`wire.runtime.native`) as calls of C
     kernels, or ``None`` when it has none or no kernel can be built here (no C compiler,
     no libmvec, ``WIRE_NATIVE=0``, a failed compile). ``library(c_source)`` returns the
     loaded shared library (default: compiled in a temporary directory, not cached);
-    ``min_elements``: the smallest values a region computes.
+    ``min_elements``: None for the regions the cost model of :func:`wire.runtime.native.regions`
+    picks, an int for every region of at least that many elements.
 
     The function may raise :class:`wire.runtime.native.Fallback` (a kernel raised a
     floating-point exception NumPy warns about): the caller then runs the NumPy code of
@@ -663,7 +664,7 @@ def compile_native(graph: Graph, library=None, name: str = "compiled",
     ...     0.0, 1.0, 1000)) * 2.0 + 1.0)).max()) < 1e-15
     True
     """
-    if not cbuild.available():
+    if not cbuild.available() or native.data_offset() is None:
         return None
     found: list = []
     with gc_paused():

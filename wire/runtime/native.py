@@ -29,6 +29,7 @@ True
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
 import os
 import tempfile
@@ -71,6 +72,19 @@ _MVEC = {
 }
 C_OPS = frozenset(_ARITH) | frozenset(_MVEC)
 """The NumPy ufuncs a native kernel computes (and ``integer_pow`` with exponent 2)."""
+
+
+@functools.cache
+def data_offset() -> int | None:
+    """Where an ndarray object holds its data pointer (NumPy's ``PyArrayObject``: right
+    after the object header), found and checked on two arrays; None if not found (then no
+    kernel is built)."""
+    probes = [np.arange(3.0), np.zeros(5, np.float32)]
+    for off in range(8, 72, 8):
+        if all(ctypes.c_void_p.from_address(id(a) + off).value == a.ctypes.data
+               for a in probes):
+            return off
+    return None
 
 
 class Fallback(Exception):
@@ -119,16 +133,50 @@ def _operand(slots: list[Slot], j: int, shape, dtype, inside) -> str | None:
     return "array"
 
 
-def regions(slots: list[Slot], emitted: list[int], min_elements: int = MIN_ELEMENTS):
+# The cost model deciding whether a region is worth a kernel (measured on an AMD EPYC with
+# AVX-512, NumPy 2.4, glibc 2.36; nanoseconds): what the kernel saves per element of each of
+# its lines against NumPy's own loop (NumPy computes float64 sin and cos one element at a
+# time, but has SIMD loops of its own for most other functions, several faster than
+# libmvec's; an arithmetic line saves a pass over memory), what a NumPy call of the
+# generated code costs, and what a kernel call costs.
+_GAIN_NS = {
+    np.dtype(np.float64): {np.sin: 8.0, np.cos: 8.0, np.arcsin: 0.8, np.cosh: 0.6,
+                           np.arcsinh: 0.6, np.arctanh: 0.3, np.log1p: 0.3, np.tan: 0.2},
+    np.dtype(np.float32): {},
+}
+_MVEC_LOSS_NS = {np.dtype(np.float64): -0.5, np.dtype(np.float32): -0.1}
+_ARITH_GAIN_NS = 0.1
+_NUMPY_CALL_NS = 600.0
+_KERNEL_CALL_NS = 4000.0
+
+
+def _saving_ns(slots: list[Slot], lines: list[int], size: int, dtype) -> float:
+    """Estimated time a kernel saves over the NumPy calls of ``lines`` (negative: it costs)."""
+    gains = _GAIN_NS[dtype]
+    total = -_KERNEL_CALL_NS
+    for i in lines:
+        _, fn = _template(slots[i])
+        if fn is None:
+            per = _ARITH_GAIN_NS
+        else:
+            per = gains.get(slots[i].node.op.impl, _MVEC_LOSS_NS[dtype])
+        total += _NUMPY_CALL_NS + size * per
+    return total
+
+
+def regions(slots: list[Slot], emitted: list[int], min_elements: int | None = None):
     """``{first: last}`` line numbers (indices into ``emitted``) of each native region: runs
-    of consecutive lines of one shape (``min_elements`` or more elements) and float dtype
-    that :data:`C_OPS` covers, worth a call (two lines or more, or a libmvec function)."""
+    of consecutive lines of one shape and float dtype that :data:`C_OPS` covers. With
+    ``min_elements=None``, runs of :data:`MIN_ELEMENTS` elements or more that the cost model
+    says are worth a kernel (float64 ``sin``/``cos``, or enough arithmetic); with an int,
+    every run of two lines or more (or one libmvec call) of that many elements or more."""
+    floor = MIN_ELEMENTS if min_elements is None else min_elements
     found = {}
     k, n = 0, len(emitted)
     while k < n:
         s = slots[emitted[k]]
         t = _template(s)
-        if t is None or math.prod(s.node.aval.shape) < min_elements:
+        if t is None or math.prod(s.node.aval.shape) < floor:
             k += 1
             continue
         shape, dtype = s.node.aval.shape, s.node.aval.dtype
@@ -143,10 +191,13 @@ def regions(slots: list[Slot], emitted: list[int], min_elements: int = MIN_ELEME
             mvec = mvec or t[1] is not None
             inside.add(s.index)
             k += 1
-        if k - start >= 2 or (k - start == 1 and mvec):
-            found[start] = k - 1
-        elif k == start:
+        if k == start:
             k += 1
+        elif min_elements is None:
+            if _saving_ns(slots, emitted[start:k], math.prod(shape), dtype) > 0:
+                found[start] = k - 1
+        elif k - start >= 2 or mvec:
+            found[start] = k - 1
     return found
 
 
@@ -201,10 +252,21 @@ def _region(slots: list[Slot], members: list[int], keep: list[int], name: str) -
                + [f"o{k} + i0" for k in range(len(keep))])
     tail_args = ([f"t{k}" for k in range(len(arrays))] + [f"s{k}" for k in range(len(scalars))]
                  + [f"u{k}" for k in range(len(keep))])
+    # the function takes the NumPy arrays themselves (PyObject pointers: ctypes passes them
+    # as they are, where fetching each data pointer in Python would cost a microsecond) and
+    # reads their data pointers at WIRE_DATA, the offset checked by `data_offset()`
+    outer = ([f"const char *p{k}" for k in range(len(arrays))]
+             + [f"const {ctype} s{k}" for k in range(len(scalars))]
+             + [f"const char *q{k}" for k in range(len(keep))])
+    unpack = ([f"  const {ctype} *restrict a{k} = *(const {ctype} *const *)(p{k} + WIRE_DATA);"
+               for k in range(len(arrays))]
+              + [f"  {ctype} *restrict o{k} = *({ctype} *const *)(q{k} + WIRE_DATA);"
+                 for k in range(len(keep))])
     c = [f"static inline void {name}_block({', '.join(params)}) {{",
          "  #pragma omp simd",
          f"  for (long i = 0; i < {width}; i++) {{", *body, "  }", "}",
-         f"int {name}(long n{''.join(', ' + p for p in params)}) {{",
+         f"int {name}(long n{''.join(', ' + p for p in outer)}) {{",
+         *unpack,
          "  feclearexcept(FE_ALL_EXCEPT);",
          "  long i0 = 0;",
          f"  for (; i0 + {width} <= n; i0 += {width})",
@@ -230,7 +292,7 @@ def _region(slots: list[Slot], members: list[int], keep: list[int], name: str) -
 def source(found: list[Region]) -> str:
     """The C source of a library holding the functions of ``found``."""
     decls = sorted({fn for r in found for fn in r.mvec})
-    head = ["#include <fenv.h>", "#include <math.h>"]
+    head = ["#include <fenv.h>", "#include <math.h>", f"#define WIRE_DATA {data_offset()}"]
     for fn in decls:  # (libmvec's vector variants are found through these declarations)
         ctype = "float" if fn.endswith("f") and fn[:-1] in _MVEC.values() else "double"
         head += ["#pragma omp declare simd notinbranch", f"extern {ctype} {fn}({ctype});"]
@@ -264,10 +326,6 @@ def region_lines(slots: list[Slot], emitted: list[int], first: int, last: int, c
     return lines, nodes
 
 
-def _address(a: np.ndarray) -> int:
-    return a.__array_interface__["data"][0]
-
-
 class Kernel:
     """A region's compiled C function, called on NumPy arrays: ``kernel(*arrays)`` returns
     the tuple of its results (fresh arrays), or raises :class:`Fallback`."""
@@ -278,8 +336,8 @@ class Kernel:
         ctype = ctypes.c_double if region.dtype == np.float64 else ctypes.c_float
         fn = getattr(library, region.name)
         fn.restype = ctypes.c_int
-        fn.argtypes = ([ctypes.c_long] + [ctypes.c_void_p] * len(region.arrays)
-                       + [ctype] * len(region.scalars) + [ctypes.c_void_p] * len(region.outs))
+        fn.argtypes = ([ctypes.c_long] + [ctypes.py_object] * len(region.arrays)
+                       + [ctype] * len(region.scalars) + [ctypes.py_object] * len(region.outs))
         self._fn = fn
         self._fixed = tuple(float(v) for v in region.values)
         self.shape, self.dtype = region.shape, region.dtype
@@ -289,17 +347,19 @@ class Kernel:
 
     def run(self, *arrays) -> tuple[tuple, int]:
         """(results, the floating-point exception flags the kernel raised)."""
-        dtype, shape = self.dtype, self.shape
-        held = []  # (converted operands stay alive until the call returns)
-        for a in arrays:
-            if type(a) is not np.ndarray or a.dtype != dtype or not (
-                    a.flags.c_contiguous and a.flags.aligned):
+        dtype = self.dtype
+        ok = []
+        for a in arrays:  # (C-contiguous, aligned arrays of the dtype: what the C reads)
+            if type(a) is not np.ndarray or a.dtype != dtype:
                 a = np.ascontiguousarray(a, dtype)
-            held.append(a)
-        outs = tuple(np.empty(shape, dtype) for _ in range(self.n_out))
-        flags = self._fn(self._n, *[_address(a) for a in held], *self._fixed,
-                         *[_address(o) for o in outs])
-        return outs, flags
+            else:
+                f = a.flags
+                if not (f.c_contiguous and f.aligned):
+                    a = np.ascontiguousarray(a, dtype)
+            ok.append(a)
+        shape = self.shape
+        outs = [np.empty(shape, dtype) for _ in range(self.n_out)]
+        return tuple(outs), self._fn(self._n, *ok, *self._fixed, *outs)
 
     def __call__(self, *arrays):
         outs, flags = self.run(*arrays)
