@@ -193,10 +193,10 @@ def regions(slots: list[Slot], emitted: list[int], min_elements: int | None = No
             k += 1
         if k == start:
             k += 1
-        elif min_elements is None:
-            if _saving_ns(slots, emitted[start:k], math.prod(shape), dtype) > 0:
-                found[start] = k - 1
-        elif k - start >= 2 or mvec:
+        elif not (k - start >= 2 or mvec):
+            pass  # (one arithmetic line: nothing to fuse)
+        elif (min_elements is not None
+              or _saving_ns(slots, emitted[start:k], math.prod(shape), dtype) > 0):
             found[start] = k - 1
     return found
 
