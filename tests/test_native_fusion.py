@@ -333,3 +333,16 @@ def test_corpus_native_against_numpy():
             checked += 1
             exact += not mvec
     assert checked >= 40 and exact >= 10
+
+
+def test_blocked_numpy_regions_stay_where_no_kernel_pays():
+    def f(x):
+        a = wnp.sin(x) * 2.0 + 1.0  # float64 sin: a kernel
+        b = wnp.where(a > 0.0, a, -a)  # (not native: ends the run)
+        return wnp.tanh(b * 3.0) * b - 0.5  # tanh and arithmetic: NumPy's loops, blocked
+
+    x = np.linspace(-3.0, 3.0, 1 << 20)
+    g = wire.trace(f, x)
+    c, ref = compile_native(g), compile_graph(g, fuse=False)
+    assert "_k0(" in c.source and "_k1(" not in c.source and "# fused:" in c.source
+    np.testing.assert_allclose(c(x), ref(x), rtol=0, atol=1e-14)

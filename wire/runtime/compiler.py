@@ -263,7 +263,7 @@ def _generate(graph: Graph, name: str, fuse: bool = True,
               kernels: list | None = None) -> tuple[Listing, _Ctx, list[Node]]:
     """The passes of the code generator, in order (each reads and fills the slots);
     ``kernels``: ``(list, min_elements)``: the list to collect native regions into
-    (:mod:`wire.runtime.native`), which then replace the blocked-NumPy ones."""
+    (:mod:`wire.runtime.native`), which then replace the blocked-NumPy ones they overlap."""
     _check_closed(graph)
     slots = slots_of(graph)
     outputs = output_slots(graph, slots)
@@ -465,13 +465,15 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
     lines = [f"def {name}({', '.join(inputs[n] for n in graph.inputs)}):"]
     line_nodes: list = [None]
     end = len(emitted)
-    fused = {}
-    # (a value of n elements takes at least n bytes: most graphs have none big enough)
+    fused, blocked = {}, {}
     if kernels is not None:
         kernels, min_elements = kernels
         fused = native.regions(slots, emitted, min_elements)
-    elif fuse_min is not None and any(slots[i].nbytes >= fuse_min for i in emitted):
-        fused = dict(fusion.regions(slots, emitted, fuse_min))
+    # (a value of n elements takes at least n bytes: most graphs have none big enough)
+    if fuse_min is not None and any(slots[i].nbytes >= fuse_min for i in emitted):
+        # blocked regions where no native one overlaps (the kernels replace those)
+        blocked = {a: b for a, b in fusion.regions(slots, emitted, fuse_min)
+                   if not any(a <= d and c <= b for c, d in fused.items())}
     skip_to = -1
     append, append_node = lines.append, line_nodes.append
     # the operands `ref` reads by name alone (no constant, broadcast scalar or folded
@@ -481,14 +483,17 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
         if k <= skip_to:
             continue
         if k in fused:
-            if kernels is not None:
-                more, more_nodes = native.region_lines(slots, emitted, k, fused[k], ctx, ref,
-                                                       kernels)
-            else:
-                more, more_nodes = fusion.region_lines(slots, emitted, k, fused[k], ctx, ref)
+            more, more_nodes = native.region_lines(slots, emitted, k, fused[k], ctx, ref,
+                                                   kernels)
             lines += more
             line_nodes += more_nodes
             skip_to = fused[k]
+            continue
+        if k in blocked:
+            more, more_nodes = fusion.region_lines(slots, emitted, k, blocked[k], ctx, ref)
+            lines += more
+            line_nodes += more_nodes
+            skip_to = blocked[k]
             continue
         s = slots[i]
         out = _reusable_buffer(slots, i, k) if s.owner else None
