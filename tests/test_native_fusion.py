@@ -346,3 +346,31 @@ def test_blocked_numpy_regions_stay_where_no_kernel_pays():
     c, ref = compile_native(g), compile_graph(g, fuse=False)
     assert "_k0(" in c.source and "_k1(" not in c.source and "# fused:" in c.source
     np.testing.assert_allclose(c(x), ref(x), rtol=0, atol=1e-14)
+
+
+def test_an_entry_that_keeps_falling_back_returns_to_numpy():
+    jit_module = sys.modules["wire.api.jit"]
+    f = wire.jit(lambda x: wnp.log(x) + wnp.sin(x), fuse="native")
+    x = np.linspace(0.0, 3.0, N)  # log(0): every call raises divide-by-zero
+    with np.errstate(divide="ignore"):
+        first = f(x)
+        assert f.wait_native() == 1
+        entry = next(iter(f._cache.values()))
+        for _ in range(jit_module.NATIVE_GIVE_UP - 1):  # (the first call fell back too)
+            assert entry.fn.__name__ == "native_code"
+            np.testing.assert_array_equal(f(x), first)  # (NumPy's code: its bits)
+    assert entry.fn.__name__ == "compiled"  # the NumPy code itself, from now on
+
+
+def test_long_runs_make_several_regions():
+    from wire.runtime.compiler import _generate
+
+    def f(x):
+        for _ in range(native.MAX_LINES // 2 + 10):
+            x = wnp.sin(x) * 0.9
+        return x
+
+    found = []
+    _generate(wire.trace(f, np.linspace(-1.0, 1.0, 300)), "f", True, (found, None))
+    assert len(found) == 2 and all(r.c.count("const double v") <= native.MAX_LINES
+                                   for r in found)

@@ -66,6 +66,9 @@ deep scalar chain): a first-tier entry is compiled once its calls have taken tha
 NATIVE_AFTER = 0.05
 """Seconds of calls of an entry's NumPy code after which its native kernels are built (in a
 background thread; a C compile takes 0.1–0.6 s, loading a cached one a few ms)."""
+NATIVE_GIVE_UP = 16
+"""Calls of an entry's native code that fell back to its NumPy code (their kernels raised a
+floating-point exception) after which the entry runs its NumPy code only."""
 BACKENDS = ("numpy",)
 _ndarray = np.ndarray
 _SLOW = object()  # first element of every non-fast-path key; fast keys never start with it
@@ -243,7 +246,7 @@ class _Entry:
         try:
             built = compile_native(self.graph, library=_library(self.disk_key is not None))
             if built is not None:
-                fn = _with_fallback(built.fn, numpy_fn)
+                fn = _with_fallback(built.fn, numpy_fn, weakref.ref(self))
                 self.native = built
         except Exception:  # noqa: BLE001 - the NumPy code keeps running, as it would without
             fn = numpy_fn
@@ -297,11 +300,23 @@ def _library(disk: bool):
     return diskcache.native_library if disk and diskcache.enabled() else native.private_library
 
 
-def _with_fallback(native_fn, numpy_fn):
+def _with_fallback(native_fn, numpy_fn, entry):
+    """``native_fn``, running ``numpy_fn`` instead for a call whose kernels raised a
+    floating-point exception NumPy warns about; after :data:`NATIVE_GIVE_UP` such calls
+    (a function that meets NaN or inf all the time) the entry (a weak reference) goes back
+    to ``numpy_fn`` for good."""
+    fallbacks = 0
+
     def native_code(*leaves):
+        nonlocal fallbacks
         try:
             return native_fn(*leaves)
         except native.Fallback:  # NumPy's own warnings, errors and bits for this call
+            fallbacks += 1  # (threads racing here only move the switch by a call)
+            if fallbacks >= NATIVE_GIVE_UP:
+                e = entry()
+                if e is not None:
+                    e.fn = numpy_fn
             return numpy_fn(*leaves)
 
     return native_code

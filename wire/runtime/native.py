@@ -40,10 +40,11 @@ from ..ops.elementwise import integer_pow_p
 from . import cbuild
 from .schedule import Slot
 
-__all__ = ["C_OPS", "MIN_ELEMENTS", "ULP_BOUND", "Fallback", "Kernel", "Region",
+__all__ = ["C_OPS", "MAX_LINES", "MIN_ELEMENTS", "ULP_BOUND", "Fallback", "Kernel", "Region",
            "private_library", "regions", "region_lines", "source"]
 
 MIN_ELEMENTS = 256  # smaller values run on NumPy (a ctypes call costs a few µs)
+MAX_LINES = 1024  # longer runs are cut (the C compiler's time grows with a function's size)
 ULP_BOUND = 4  # libmvec's functions against NumPy's, float64 and float32 (tests check it)
 _FE_INVALID, _FE_DIVBYZERO, _FE_OVERFLOW, _FE_UNDERFLOW = 1, 4, 8, 16  # x86-64 <fenv.h>
 _WARN_FLAGS = _FE_INVALID | _FE_DIVBYZERO | _FE_OVERFLOW
@@ -182,7 +183,7 @@ def regions(slots: list[Slot], emitted: list[int], min_elements: int | None = No
         shape, dtype = s.node.aval.shape, s.node.aval.dtype
         inside: set[int] = set()
         start, mvec = k, False
-        while k < n:
+        while k < n and k - start < MAX_LINES:
             s = slots[emitted[k]]
             t = _template(s)
             if (t is None or s.node.aval.shape != shape or s.node.aval.dtype != dtype
