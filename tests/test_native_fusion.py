@@ -111,13 +111,14 @@ def test_transcendental_functions_within_the_ulp_bound(dtype):
         return tuple(f(x) for f, x in zip(fns, xs))
 
     c, ref = _both(all_of, *xs)
+    bound = native.ULP_BOUND[np.dtype(dtype)]
     for name, got, want in zip(UNARY, c(*xs), ref(*xs)):
-        assert _ulps(got, want).max() <= native.ULP_BOUND, name
+        assert _ulps(got, want).max() <= bound, name
     with np.errstate(all="ignore"):  # NaN, ±inf, ±0.0, the limits, subnormals
         sp = np.resize(SPECIAL, 4000).astype(dtype)
         outs = _unchecked(c)(*[sp] * len(UNARY))
         for name, got, want in zip(UNARY, outs, ref(*[sp] * len(UNARY))):
-            assert _ulps(got, want).max() <= native.ULP_BOUND, name
+            assert _ulps(got, want).max() <= bound, name
             assert (np.isnan(got) == np.isnan(want)).all(), name
 
 
@@ -278,8 +279,8 @@ def test_background_swap_under_threads(monkeypatch):
     entry = next(iter(f._cache.values()))
     assert entry.native is not None and entry.fn.__name__ == "native_code"
     final = f(x)
-    for r in results + [final]:
-        assert _ulps(r, plain).max() <= native.ULP_BOUND
+    for r in results + [final]:  # (sin, tanh and exact arithmetic: a few ulps at most)
+        assert _ulps(r, plain).max() <= 2 * native.ULP_BOUND[r.dtype]
 
 
 @pytest.mark.slow

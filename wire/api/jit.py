@@ -664,7 +664,8 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
     have taken :data:`NATIVE_AFTER` seconds, a background thread compiles each run over
     float arrays of 256 elements or more to a C kernel vectorised with glibc's libmvec
     (:mod:`wire.runtime.native`: NumPy's bits for arithmetic, libmvec's functions within
-    4 ulps of NumPy's, NumPy's warnings through a fallback to the NumPy code; where there is
+    4 ulps of NumPy's in float64 and 8 in float32, NumPy's warnings through a fallback to
+    the NumPy code, a cost model choosing the runs worth a kernel; where there is
     no C compiler or libmvec, or ``WIRE_NATIVE=0``, the NumPy code stays), and the NumPy code
     runs runs over arrays of a million elements or more block by block, so intermediates
     stay in cache (:mod:`wire.runtime.fusion`; same bits as unfused). ``fuse="native"``
