@@ -9,12 +9,12 @@ import sys
 import threading
 import warnings
 
+import corpus
 import numpy as np
 import pytest
 
 import wire
 import wire.numpy as wnp
-import corpus
 from wire.api import diskcache
 from wire.runtime import cbuild, native
 from wire.runtime.compiler import compile_graph, compile_native

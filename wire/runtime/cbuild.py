@@ -118,7 +118,7 @@ def compile_library(source: str, path: str) -> None:
         os.close(fd)
         try:
             proc = subprocess.run([tc[0], *FLAGS, src, "-o", tmp, *LIBS], capture_output=True,
-                                  text=True, timeout=COMPILE_TIMEOUT)
+                                  text=True, timeout=COMPILE_TIMEOUT, check=False)
             if proc.returncode != 0:
                 raise BuildError(proc.stderr[-2000:])
             os.replace(tmp, path)

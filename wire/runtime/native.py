@@ -40,8 +40,19 @@ from ..ops.elementwise import integer_pow_p
 from . import cbuild
 from .schedule import Slot
 
-__all__ = ["C_OPS", "MAX_LINES", "MIN_ELEMENTS", "ULP_BOUND", "Fallback", "Kernel", "Region",
-           "private_library", "regions", "region_lines", "source"]
+__all__ = [
+    "C_OPS",
+    "MAX_LINES",
+    "MIN_ELEMENTS",
+    "ULP_BOUND",
+    "Fallback",
+    "Kernel",
+    "Region",
+    "private_library",
+    "region_lines",
+    "regions",
+    "source",
+]
 
 MIN_ELEMENTS = 256  # smaller values run on NumPy (a ctypes call costs a few µs)
 MAX_LINES = 1024  # longer runs are cut (the C compiler's time grows with a function's size)
@@ -334,7 +345,7 @@ class Kernel:
     """A region's compiled C function, called on NumPy arrays: ``kernel(*arrays)`` returns
     the tuple of its results (fresh arrays), or raises :class:`Fallback`."""
 
-    __slots__ = ("_fn", "_fixed", "_n", "dtype", "n_out", "shape", "transcendental")
+    __slots__ = ("_fixed", "_fn", "_n", "dtype", "n_out", "shape", "transcendental")
 
     def __init__(self, library: ctypes.CDLL, region: Region):
         ctype = ctypes.c_double if region.dtype == np.float64 else ctypes.c_float
