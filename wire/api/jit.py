@@ -124,7 +124,7 @@ class _Entry:
                  "raw")
 
     def __init__(self, graph: Graph | None, backend=None, make_graph=None, disk_key=None,
-                 fuse: bool = True, raw: Graph | None = None):
+                 fuse: bool | str = True, raw: Graph | None = None):
         self._graph = graph
         self._make_graph = make_graph
         self.fuse = fuse
@@ -352,7 +352,7 @@ class Jitted:
 
     def __init__(self, fun: Callable, static_argnums=(), backend: str = "numpy",
                  cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
-                 disk_cache: bool = True, fuse: bool = True, tiered: bool = True):
+                 disk_cache: bool = True, fuse: bool | str = True, tiered: bool = True):
         if not callable(fun):
             raise WireError(f"wire.jit needs a function or a Graph, got {type(fun).__name__}"
                             f"{at(user_location())}")
@@ -642,7 +642,7 @@ class Jitted:
         return f"<wire.jit {self._name()} ({len(self._cache)} cached signatures)>"
 
 
-def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
+def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = True, *,
         cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
         disk_cache: bool = True, tiered: bool = True):
     """Compile ``f``: trace once per input signature, simplify, generate NumPy code, cache.
