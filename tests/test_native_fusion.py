@@ -210,6 +210,7 @@ def test_a_failed_compile_keeps_the_numpy_code(monkeypatch):
 
 def test_the_disk_cache_keeps_and_checks_libraries(tmp_path, monkeypatch):
     monkeypatch.setenv("WIRE_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("WIRE_DISK_CACHE", raising=False)  # (on, whatever the caller's setting)
     src = native.source([]) + "int wire_k0(long n) { return (int) (2 * n); }\n"
     builds = []
     real = cbuild.compile_library
@@ -235,6 +236,7 @@ def test_the_disk_cache_keeps_and_checks_libraries(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_a_new_process_loads_the_kernels_without_compiling(tmp_path, monkeypatch):
     monkeypatch.setenv("WIRE_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("WIRE_DISK_CACHE", raising=False)
     x = np.linspace(-1.0, 1.0, N)
     f = wire.jit(lambda x: wnp.tanh(wnp.sin(x) * 1.5) + x, fuse="native")
     here = f(x)
