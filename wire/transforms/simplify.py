@@ -45,7 +45,9 @@ from ..ops import elementwise as ew
 from ..errors import WireError
 from ..tracebacks import internal
 from .polynomial import collect
-from .rules import ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD, fold_constant, sort_operands
+from .rules import (
+    ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD, OPERAND_OPS, fold_constant, sort_operands,
+)
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
 
@@ -90,7 +92,9 @@ class Rewriter:
         self._depth = 0
         self._star = tuple(rules.get(EVERY, ()))
         self._by_prim: dict = {}  # primitive -> its rules, the rules for every node first
-        self._first: dict = {}  # the same without the rule a node given to local never needs
+        # the same without the rule a node given to local never needs, and the ops one of
+        # whose nodes must be an operand for any of those rules to fire (None: no such set)
+        self._first: dict = {}
         # primitives whose operands the table puts in canonical order: nodes built here get
         # that order at once (one node instead of a node and its sorted twin)
         self._sorted = {p for p, fns in rules.items() if p != EVERY and sort_operands in fns}
@@ -122,12 +126,22 @@ class Rewriter:
         done = memo.get(node)
         if done is not None:
             return done
-        fns = self._first.get(node.op)
-        if fns is None:
-            fns = self._first_rules_for(node)
+        first = self._first.get(node.op)
+        if first is None:
+            first = self._first_rules_for(node)
+        fns, gate = first
         if not fns:  # nothing can fire here
             memo[node] = node
             return node
+        if gate is not None:  # every rule here needs an operand made by one of these ops
+            ins = node.inputs
+            if ins:
+                for i in ins:
+                    if i.op in gate:
+                        break
+                else:  # (most nodes of a large graph: no rule is called)
+                    memo[node] = node
+                    return node
         depth = self._depth
         if depth >= 200:  # rules building rules: stop expanding, stay correct
             memo[node] = node
@@ -197,17 +211,22 @@ class Rewriter:
         return fns
 
     def _first_rules_for(self, node: Node) -> tuple:
-        """The rules to try first at a node ``local`` is given: sweep, ``make`` and ``remake``
-        put commutative operands in order already, so ``sort_operands`` cannot fire there
-        (it stays in :meth:`_rules_for`, for the nodes other rules return)."""
+        """``(rules, gate)``: the rules to try first at a node ``local`` is given (sweep,
+        ``make`` and ``remake`` put commutative operands in order already, so
+        ``sort_operands`` cannot fire there; it stays in :meth:`_rules_for`, for the nodes
+        other rules return), and the ops one of the node's operands must have for any of
+        them to fire (``rules.OPERAND_OPS``; None where a rule has no such set)."""
         prim = node.op
-        fns = self._first.get(prim)
-        if fns is None:
+        first = self._first.get(prim)
+        if first is None:
             fns = self._rules_for(node)
             if prim in self._sorted:
                 fns = tuple(fn for fn in fns if fn is not sort_operands)
-            self._first[prim] = fns
-        return fns
+            gate = None
+            if fns and all(fn in OPERAND_OPS for fn in fns):
+                gate = frozenset().union(*[OPERAND_OPS[fn] for fn in fns])
+            first = self._first[prim] = (fns, gate)
+        return first
 
     def _moved(self, old: Node, new: Node) -> Node:
         """``new``, rebuilt from ``old``, reports ``old``'s location."""
