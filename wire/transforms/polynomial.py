@@ -384,6 +384,41 @@ class _Emitter:
             return g
         return self._make(ew.add_p, (self.emit(p, aval, loc), g), loc)
 
+    def emit_scaled(self, n: Node, p: dict) -> Node | None:
+        """``n`` itself where emitting its polynomial ``p`` would make ``n`` again: ``n`` is
+        ``x * k`` (a forward step's ``x * 1.01``, most of the products a derivative graph
+        keeps) with ``p = k * x``, ``x`` an atom as it is and ``k`` the constant emitted for
+        the coefficient. Then nothing is built: the node that would be made is counted against
+        the budget and memoized, as :meth:`emit` would. None where that is not known."""
+        if len(p) != 1:
+            return None
+        ((m, c),) = p.items()
+        if len(m) != 1 or m[0][1] != 1 or c == 1 or c == -1:
+            return None
+        x, k = n.inputs
+        a = self.atoms[m[0][0]]
+        if a is k:
+            x, k = k, x
+        if a is not x or k.op is not const_op:
+            return None
+        aval = n.aval
+        key = (frozenset(p.items()), aval)
+        node = self.memo.get(key)
+        if node is not None:
+            return node
+        if self.constant(c, _scalar(aval)) is not k:
+            return None
+        ins = (x, k) if self.in_order is None else self.in_order((x, k))
+        if ins[0] is not n.inputs[0] or ins[1] is not n.inputs[1]:
+            return None
+        if self.avals.get((ew.mul_p, None, ins[0].aval, ins[1].aval)) is not aval:
+            return None  # (its first time: emitted as usual, which fills the memo of avals)
+        self.made += 1
+        if self.made > self.allowed or self.made > self.total:
+            raise _OverBudget
+        self.memo[key] = n
+        return n
+
     def emit(self, p: dict, aval: Aval, loc) -> Node:
         key = (frozenset(p.items()), aval)
         node = self.memo.get(key)
@@ -654,6 +689,11 @@ def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in
         b = new.get(n)
         if b is None:
             terms, poison = polys[n]
+            if not poison and n.op is ew.mul_p:
+                b = emitter.emit_scaled(n, terms)
+                if b is not None:
+                    new[n] = b
+                    return b
             b = new[n] = emitter.emit_guarded(terms, poison, n.aval, _graph_loc(graph, n))
         return b
 
