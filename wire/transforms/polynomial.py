@@ -51,6 +51,7 @@ from collections import Counter
 from pyrsistent import pmap
 
 from ..ir import EMPTY_PARAMS, Aval, Graph, Node, const_op, make_aval, make_node, with_inputs
+from ..ir.graph import _ENCLOSING
 from ..core.locations import current_table, recording
 from ..ops import elementwise as ew
 from ..ops.shape import full_p
@@ -68,6 +69,18 @@ WORK_PER_NODE = 8  # emission work (terms x atoms) allowed per node of the graph
 
 # Graph.loc without its entry point (it is public): asked for every node the pass rebuilds
 _graph_loc = internal(Graph.loc)
+
+
+def loc_reader(graph: Graph):
+    """``graph.loc`` as a function of the node, for a pass over ``graph`` run inside the
+    same :func:`~wire.ir.locating_by` blocks: where the only tables it would look in are
+    ``graph``'s own (a pass at the top level, inside ``locating_by(graph)``), one lookup in
+    that table instead of the walk over the enclosing ones (passes ask for most nodes)."""
+    table = graph.locs
+    if any(t is not table for t in _ENCLOSING.get()):
+        return _graph_loc.__get__(graph)
+    get = table.get
+    return lambda n: get(n) or n.loc
 _POLY_OPS = frozenset((ew.add_p, ew.sub_p, ew.neg_p, ew.mul_p, ew.integer_pow_p))
 
 
@@ -682,6 +695,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in
     # Then the pass stops and returns the graph as it was.
     emitter = _Emitter(atoms, total, in_order)
     watch = arith.watch
+    loc_of = loc_reader(graph)
     origin: dict[int, Node] = {}  # (watch) atom index -> the node :func:`_merges` would see
 
     def built(n: Node) -> Node:
@@ -694,7 +708,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in
                 if b is not None:
                     new[n] = b
                     return b
-            b = new[n] = emitter.emit_guarded(terms, poison, n.aval, _graph_loc(graph, n))
+            b = new[n] = emitter.emit_guarded(terms, poison, n.aval, loc_of(n))
         return b
 
     def atom(n: Node) -> int:
@@ -726,7 +740,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in
     if outs == outputs:
         return graph
     for old, b in new.items():
-        loc = _graph_loc(graph, old)
+        loc = loc_of(old)
         if loc is not None:
             table[b] = loc
     table.update(graph.locs)

@@ -43,8 +43,7 @@ from ..ir import (
 from ..core.primitive import Primitive
 from ..ops import elementwise as ew
 from ..errors import WireError
-from ..tracebacks import internal
-from .polynomial import collect
+from .polynomial import collect, loc_reader
 from .rules import (
     ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD, OPERAND_OPS, fold_constant, sort_operands,
 )
@@ -307,8 +306,20 @@ def structural_key(node: Node) -> int:
     key = node._skey
     if key is not None:
         return key
-    keys = [i._skey for i in node.inputs]
-    if None not in keys:  # (the usual case: a node just built on keyed operands)
+    ins = node.inputs
+    if len(ins) == 2:  # (the usual case: a binary node just built on keyed operands)
+        x, y = ins
+        kx, ky = x._skey, y._skey
+        if kx is not None and ky is not None:
+            op = node.op
+            code = _OP_CODES.get(op)
+            if code is None:
+                code = _OP_CODES[op] = _name_code(op.name)
+            key = hash((code, _params_code(node) if node._items else 0, kx, ky))
+            object.__setattr__(node, "_skey", key)
+            return key
+    keys = [i._skey for i in ins]
+    if None not in keys:  # (a node just built on keyed operands)
         op = node.op
         code = _OP_CODES.get(op)
         if code is None:
@@ -406,8 +417,9 @@ def _rebuild(graph: Graph, outputs, mapping=None, made=None) -> Graph:
     if not mapping and not made:
         return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, graph.locs)
     locs = dict(made) if made else {}
+    loc_of = loc_reader(graph)
     for old, new in (mapping or {}).items():
-        loc = _graph_loc(graph, old)
+        loc = loc_of(old)
         if loc is not None:
             locs[new] = loc
     locs.update(graph.locs)
@@ -433,16 +445,13 @@ def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
     return rewrite_pass
 
 
-# Graph.loc without its entry point (it is public): a rewrite asks it for every node it visits
-_graph_loc = internal(Graph.loc)
-
 
 def _rewrite_with(rw: Rewriter, graph: Graph) -> Graph:
     """``graph`` rewritten to a fixpoint by ``rw``, whose memo may already hold nodes an
     earlier pass of the same run simplified: those are not visited again (so the rewrite
     after ``collect_terms`` only looks at the nodes it made)."""
     for _ in range(_MAX_SWEEPS):
-        rw.loc_of = _graph_loc.__get__(graph)
+        rw.loc_of = loc_reader(graph)
         # graph.nodes: computed once per graph and shared with the passes that follow
         new = tuple(rw.sweep(graph.outputs, graph.nodes))
         if new == graph.outputs:
