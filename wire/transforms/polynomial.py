@@ -50,7 +50,9 @@ from collections import Counter
 
 from pyrsistent import pmap
 
-from ..ir import EMPTY_PARAMS, Aval, Graph, Node, const_op, make_aval, make_node, with_inputs
+from ..ir import (
+    EMPTY_PARAMS, Aval, Graph, LeafOp, Node, const_op, make_aval, make_node, with_inputs,
+)
 from ..ir.graph import _ENCLOSING
 from ..core.locations import current_table, recording
 from ..ops import elementwise as ew
@@ -538,24 +540,27 @@ def _poly_candidate(node: Node) -> bool:
 
 def _polynomial(n: Node, operands: list, arith):
     """``(terms, poison)`` of candidate ``n`` from its operands' polynomials (or _Refuse)."""
-    ps = [o[0] for o in operands]
-    poison = set()
-    for o in operands:
-        if o[1]:
-            poison.update(o[1])
+    if len(operands) == 2:  # (add, sub, mul)
+        (p0, s0), (p1, s1) = operands
+        poison = set(s0) if s0 else set()
+        if s1:
+            poison.update(s1)
+    else:  # (neg, integer_pow)
+        ((p0, s0),) = operands
+        poison = set(s0) if s0 else set()
     op = n.op
-    if op is ew.add_p or op is ew.sub_p:
-        p = arith.add(ps[0], ps[1], 1.0 if op is ew.add_p else -1.0, poison)
+    if op is ew.mul_p:
+        p = arith.mul(p0, p1, poison)
+    elif op is ew.add_p or op is ew.sub_p:
+        p = arith.add(p0, p1, 1.0 if op is ew.add_p else -1.0, poison)
         if arith.size(p) > 1 and arith.has_constant(p):
             raise _Refuse  # a constant offset: kept as written (see the module docstring)
     elif op is ew.neg_p:
-        if arith.size(ps[0]) > 1:
+        if arith.size(p0) > 1:
             raise _Refuse  # -(a - b) is -0.0 where b - a is +0.0: kept as written
-        p = arith.neg(ps[0])
-    elif op is ew.mul_p:
-        p = arith.mul(ps[0], ps[1], poison)
+        p = arith.neg(p0)
     else:
-        p = arith.pow(ps[0], n.params["y"], poison)
+        p = arith.pow(p0, n.params["y"], poison)
     if arith.num_atoms(p) > MAX_ATOMS or len(poison) > MAX_ATOMS:
         raise _Refuse
     return p, (frozenset(poison) if poison else _NO_POISON)
@@ -650,17 +655,28 @@ def collect(graph: Graph, in_order=None) -> tuple[Graph, bool]:
     """
     outputs = graph.outputs
     order = graph.nodes
-    candidate = {n: _poly_candidate(n) for n in order}
-    if not any(candidate.values()):
-        return graph, False
+    # (one loop over the nodes for the three facts the walks need)
+    candidate: dict[Node, bool] = {}
     # a polynomial node also used by a non-polynomial consumer (or returned) is emitted
     # once and shared: its polynomial consumers see it as an atom rather than re-expanding it
     shared = set(outputs)
+    share = shared.update
+    total = 0  # operation nodes
+    some = False
     for n in order:
-        if n.inputs and not candidate[n]:
-            shared.update(n.inputs)
+        if isinstance(n.op, LeafOp):
+            candidate[n] = False
+            continue
+        total += 1
+        if n.op in _POLY_OPS and _poly_candidate(n):
+            candidate[n] = some = True
+        else:
+            candidate[n] = False
+            if n.inputs:
+                share(n.inputs)
+    if not some:
+        return graph, False
     uses = _Uses(order)
-    total = sum(1 for n in order if not n.is_leaf)
     # Whether like terms can meet decides whether products of sums are expanded
     # (:func:`_merges`, a walk of its own). Where they cannot (deep chains of products),
     # the walk that does not expand computes what that walk would, up to the first place
