@@ -54,7 +54,7 @@ from ..ir import (
     EMPTY_PARAMS, Aval, Graph, LeafOp, Node, const_op, make_aval, make_node, with_inputs,
 )
 from ..ir.graph import _ENCLOSING
-from ..core.locations import current_table, recording
+from ..core.locations import recording
 from ..ops import elementwise as ew
 from ..ops.shape import full_p
 from ..tracebacks import internal
@@ -343,6 +343,8 @@ class _Emitter:
         # and a budget of work: Horner emission costs (terms x atoms) per polynomial
         self.work = 0
         self.work_allowed = 8192
+        # the location table _collect_walk records into (set there): the line of each node
+        self.table = None
 
     def paced(self, order):
         """``order``, allowing one more node (and a little more work) for each node it
@@ -359,7 +361,11 @@ class _Emitter:
         if self.in_order is not None and (prim is ew.mul_p or prim is ew.add_p):
             inputs = self.in_order(inputs)
         # shape rules are pure: one call per (primitive, operand avals, exponent)
-        key = (prim, params.get("y"), *[i.aval for i in inputs])
+        if len(inputs) == 2:  # (mul, add, sub)
+            x, y = inputs
+            key = (prim, None, x.aval, y.aval)
+        else:
+            key = (prim, params.get("y"), *[i.aval for i in inputs])
         aval = self.avals.get(key)
         if aval is None:
             aval = self.avals[key] = prim.shape(*[i.aval for i in inputs], **params)
@@ -369,7 +375,7 @@ class _Emitter:
             if params is None:
                 params = self.pow_params[y] = pmap({"y": y})
         node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
-        table = current_table()  # collect's: the node reports the line of the node it rewrites
+        table = self.table  # collect's: the node reports the line of the node it rewrites
         if table is not None and loc is not None:
             table.setdefault(node, loc)
         return node
@@ -751,6 +757,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in
         new[n] = n
 
     with recording() as table:
+        emitter.table = table
         _walk(emitter.paced(order), candidate, shared, uses, arith, atom, polys, rebuild)
         outs = tuple(built(o) if o in polys else new[o] for o in outputs)
     if outs == outputs:

@@ -252,11 +252,20 @@ class Rewriter:
                 if ins:
                     if len(ins) == 2:  # (most nodes: a binary operation)
                         x, y = ins
-                        new = (memo[x], memo[y])
+                        x, y = memo[x], memo[y]
+                        if node.op in sorted_ and x is not y:  # (_in_order, inline)
+                            kx, ky = x._skey, y._skey
+                            if kx is None:
+                                kx = structural_key(x)
+                            if ky is None:
+                                ky = structural_key(y)
+                            new = (y, x) if ky < kx else (x, y)
+                        else:
+                            new = (x, y)
                     else:
                         new = tuple([memo[i] for i in ins])
-                    if node.op in sorted_:
-                        new = _in_order(new)
+                        if node.op in sorted_:
+                            new = _in_order(new)
                     if new != ins:  # element identity: nodes compare by identity
                         new = with_inputs(node, new)
                         loc = loc_of(node)  # (_moved, inline: this runs for most nodes)
