@@ -597,19 +597,24 @@ def _walk(order, candidate, shared, uses, arith, atom, polys: dict, other=None):
     ``shared`` may grow (big shared sums).
     """
 
+    size, get = arith.size, polys.get
+
     def operand(i: Node):
-        u = uniform(i) if i.op is const_op or i.op is full_p else None
-        if u is not None and not isinstance(u, bool) and i.aval.dtype.kind in "fc":
-            if not (cmath.isfinite(u) if isinstance(u, complex) else math.isfinite(u)):
-                return arith.atom(atom(i)), _NO_POISON
-            if u == 0:  # x + 0.0, x * -0.0: the result's sign of zero depends on it
-                raise _Refuse
-            return arith.constant(float(u)), _NO_POISON
-        if i in polys and i not in shared:
-            if arith.size(polys[i][0]) > SHARE_TERMS and uses[i] > 1:
+        op = i.op
+        if op is const_op or op is full_p:
+            u = uniform(i)
+            if u is not None and not isinstance(u, bool) and i.aval.dtype.kind in "fc":
+                if not (cmath.isfinite(u) if isinstance(u, complex) else math.isfinite(u)):
+                    return arith.atom(atom(i)), _NO_POISON
+                if u == 0:  # x + 0.0, x * -0.0: the result's sign of zero depends on it
+                    raise _Refuse
+                return arith.constant(float(u)), _NO_POISON
+        got = get(i)
+        if got is not None and i not in shared:
+            if size(got[0]) > SHARE_TERMS and uses[i] > 1:
                 shared.add(i)
             else:
-                return polys[i]
+                return got
         return arith.atom(atom(i)), _NO_POISON
 
     for n in order:
