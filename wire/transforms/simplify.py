@@ -243,7 +243,7 @@ class Rewriter:
         """One bottom-up pass over everything ``outputs`` need; iterative. ``order``: those
         nodes in a topological order (default: ``toposort(outputs)``)."""
         memo, local, sorted_ = self.memo, self.local, self._sorted
-        loc_of, made = self.loc_of, self.made
+        loc_of, made, firsts = self.loc_of, self.made, self._first
         for node in toposort(outputs) if order is None else order:
             if node in memo:
                 continue
@@ -266,12 +266,39 @@ class Rewriter:
                         new = tuple([memo[i] for i in ins])
                         if node.op in sorted_:
                             new = _in_order(new)
+                    # whether no rule can fire at the node (local's first test, inline: most
+                    # nodes of a large graph): then it is its own result
+                    first = firsts.get(node.op)
+                    if first is None:
+                        quiet = False
+                    else:
+                        fns, gate = first
+                        if not fns:
+                            quiet = True
+                        elif gate is None:
+                            quiet = False
+                        else:
+                            for i in new:
+                                if i.op in gate:
+                                    quiet = False
+                                    break
+                            else:
+                                quiet = True
                     if new != ins:  # element identity: nodes compare by identity
                         new = with_inputs(node, new)
                         loc = loc_of(node)  # (_moved, inline: this runs for most nodes)
                         if loc is not None:
                             made.setdefault(new, loc)
-                        memo[node] = local(new)
+                        if quiet:
+                            done = memo.get(new)
+                            if done is None:
+                                done = memo[new] = new
+                            memo[node] = done
+                        else:
+                            memo[node] = local(new)
+                        continue
+                    if quiet:
+                        memo[node] = node
                         continue
             elif has_graph_params(node):
                 ins = tuple([memo[i] for i in node.inputs])
