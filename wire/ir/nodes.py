@@ -533,9 +533,18 @@ def substitute_map(outputs: Sequence[Node], mapping: dict, order=None) -> dict:
             continue
         ins = node.inputs
         if ins:
-            new_ins = tuple([new[i] for i in ins])
+            # (the interning inline, and unary and binary nodes without a list: this runs
+            # for every node of a trace as it closes, renaming its arguments to inputs)
+            if len(ins) == 2:
+                x, y = ins
+                new_ins = (new[x], new[y])
+            elif len(ins) == 1:
+                new_ins = (new[ins[0]],)
+            else:
+                new_ins = tuple([new[i] for i in ins])
             if new_ins != ins:  # element identity: nodes compare by identity
-                new[node] = with_inputs(node, new_ins)
+                new[node] = _intern(node.op, new_ins, node._items, node.params, node.aval,
+                                    node.loc)
                 continue
         new[node] = node
     return new
