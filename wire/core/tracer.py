@@ -378,6 +378,16 @@ _set_trace = Tracer.__dict__["_state"].__set__
 _set_hold = Tracer.__dict__["_hold"].__set__
 
 
+def plain_tracer(node: Node) -> Tracer:
+    """``Tracer(node)`` without the call of its ``__init__`` (a transform makes one per
+    operand of every node it walks)."""
+    t = _new_tracer(Tracer)
+    _set_node(t, node)
+    _set_trace(t, None)
+    _set_hold(t, _OPEN.get())
+    return t
+
+
 def constant_value(node: Node):
     """The value of a node computed from constants only (``wnp.zeros(3).sum()``), else None."""
     for n in toposort([node]):
