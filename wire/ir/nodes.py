@@ -403,6 +403,36 @@ def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
     return _enter(key, ref, found, node)
 
 
+def _intern_new(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
+    """:func:`_intern` for a node that cannot be in the table yet, because one of its
+    ``inputs`` was just made (an interned node holds its inputs, so none can hold a node
+    newer than itself): no lookup, only the entry (a racing thread's twin still wins)."""
+    key = (op, inputs, items, aval)
+    for _, v in items:
+        if isinstance(v, float) and v == 0.0:
+            key = key + zero_signs(items)
+            break
+    if callable(loc):
+        loc = loc()
+    if not isinstance(params, PMap):
+        params = pmap(params) if items else EMPTY_PARAMS
+    node = _new_slots(_NewNode)
+    node.op = op
+    node.inputs = inputs
+    node.params = params
+    node.aval = aval
+    node.loc = loc
+    node._items = items
+    node._skey = None
+    node.__class__ = Node
+    ref = _KeyedRef(node, _forget)
+    ref.key = key
+    found = _setdefault(key, ref)
+    if found is ref:
+        return node
+    return _enter(key, ref, found, node)
+
+
 def _enter(key: tuple, ref: _KeyedRef, found: _KeyedRef, node: Node) -> Node:
     """The node entered under ``key`` when ``setdefault`` found another entry there: that
     entry's node if it is alive (``node``, its twin, then dies unentered: its callback leaves
@@ -528,23 +558,34 @@ def substitute_map(outputs: Sequence[Node], mapping: dict, order=None) -> dict:
     """Like :func:`substitute`, but returns the whole ``{old node: new node}`` map (for
     carrying each old node's location over to its new node)."""
     new: dict[Node, Node] = dict(mapping)
+    # the nodes this call made (not found interned): a node on one of them is new too, so
+    # it is entered without a lookup (most nodes, when a trace renames its arguments)
+    fresh: set = set()
     for node in toposort(outputs) if order is None else order:
         if node in new:
             continue
         ins = node.inputs
         if ins:
-            # (the interning inline, and unary and binary nodes without a list: this runs
-            # for every node of a trace as it closes, renaming its arguments to inputs)
+            # (unary and binary nodes without a list: this runs for every node of a trace
+            # as it closes, renaming its arguments to inputs)
             if len(ins) == 2:
                 x, y = ins
-                new_ins = (new[x], new[y])
+                x, y = new[x], new[y]
+                new_ins = (x, y)
+                young = x in fresh or y in fresh
             elif len(ins) == 1:
-                new_ins = (new[ins[0]],)
+                x = new[ins[0]]
+                new_ins = (x,)
+                young = x in fresh
             else:
                 new_ins = tuple([new[i] for i in ins])
+                young = not fresh.isdisjoint(new_ins)
             if new_ins != ins:  # element identity: nodes compare by identity
-                new[node] = _intern(node.op, new_ins, node._items, node.params, node.aval,
-                                    node.loc)
+                made = (_intern_new if young else _intern)(
+                    node.op, new_ins, node._items, node.params, node.aval, node.loc)
+                if made.inputs is new_ins:  # (this call made it: it holds our tuple)
+                    fresh.add(made)
+                new[node] = made
                 continue
         new[node] = node
     return new
