@@ -47,6 +47,7 @@ import numpy as np
 from .. import tree
 from ..errors import WireError
 from ..ir import ConstValue, Graph, LeafOp, gc_paused
+from ..runtime import cbuild, native
 from ..runtime.compiler import Compiled, _as_array, _copy, _owned
 from .registry import REGISTRY, primitive_named
 from .serialize import (
@@ -54,7 +55,8 @@ from .serialize import (
     _enc_float, _enc_tree, _Encoder, _signature, _Unsavable,
 )
 
-__all__ = ["directory", "entry_key", "graph_digest", "load", "store"]
+__all__ = ["directory", "entry_key", "graph_digest", "load", "native_key", "native_library",
+           "store"]
 
 FORMAT = "wire.jit-cache"
 VERSION = 1
@@ -435,3 +437,90 @@ def _check_code(code: types.CodeType, name: str, global_names: set) -> None:
         raise _Invalid("nested code")
     if not set(fn.co_names) <= (global_names | ALLOWED_NAMES):
         raise _Invalid("names")
+
+
+# --------------------------------------------------------------------------- native kernels
+
+
+def native_library(c_source: str):
+    """The shared library of native kernels compiled from ``c_source``
+    (:mod:`wire.runtime.native`), loaded: from the cache when an entry for this source,
+    compiler, flags, CPU and wire version is there and valid, else compiled and stored (a
+    ``.so`` file and a ``.so.json`` naming its SHA-256). A file that does not match its
+    digest, or is not private, is a miss and is compiled anew. Raises
+    :class:`wire.runtime.cbuild.BuildError` when the compiler fails.
+
+    >>> import os, tempfile
+    >>> from wire.runtime import cbuild
+    >>> os.environ["WIRE_CACHE_DIR"] = tempfile.mkdtemp()
+    >>> src = "int wire_k0(long n) { return (int) n; }"
+    >>> not cbuild.available() or native_library(src).wire_k0(3) == 3
+    True
+    """
+    path = directory()
+    if path is None:
+        return native.private_library(c_source)
+    key = native_key(c_source)
+    so = os.path.join(path, key + ".so")
+    lib = _load_native(so, key)
+    if lib is not None:
+        return lib
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".so", dir=path)
+    os.close(fd)
+    try:
+        cbuild.compile_library(c_source, tmp)
+        with open(tmp, "rb") as f:
+            data = f.read()
+        os.replace(tmp, so)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    meta = json.dumps({"format": FORMAT + "-native", "key": key,
+                       "sha256": hashlib.sha256(data).hexdigest()})
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(meta)
+        os.replace(tmp, so + ".json")
+    except OSError:
+        pass
+    return _dlopen_bytes(data)
+
+
+def native_key(c_source: str) -> str:
+    """The entry key of a native library: its source, the toolchain and CPU, wire's version."""
+    return entry_key(("native", cbuild.identity(), hashlib.sha256(c_source.encode()).hexdigest()))
+
+
+def _load_native(so: str, key: str):
+    """The cached library at ``so`` if its ``.json`` names this key and its SHA-256, else None."""
+    try:
+        with open(so + ".json", "rb") as f:
+            if not _private(os.fstat(f.fileno())):
+                return None
+            meta = json.loads(f.read(4096).decode("utf-8"))
+        with open(so, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not _private(st) or st.st_size > MAX_ENTRY_BYTES:
+                return None
+            data = f.read()
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if (not isinstance(meta, dict) or meta.get("format") != FORMAT + "-native"
+            or meta.get("key") != key
+            or meta.get("sha256") != hashlib.sha256(data).hexdigest()):
+        return None
+    try:
+        return _dlopen_bytes(data)
+    except OSError:
+        return None
+
+
+def _dlopen_bytes(data: bytes):
+    """Load the library whose checked bytes are ``data`` from a private copy (the cache file
+    could change between the check and the load)."""
+    with tempfile.TemporaryDirectory(prefix="wire-native-") as folder:
+        path = os.path.join(folder, "kernels.so")
+        with open(path, "wb") as f:
+            f.write(data)
+        return cbuild.load_library(path)

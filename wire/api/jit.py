@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -48,7 +49,8 @@ from ..ir import Graph, gc_paused
 from ..core import Tracer, call_graph_flat, flat_avals, trace_flat, weak_leaves
 from ..core.evaluate import evaluate_flat
 from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
-from ..runtime.compiler import compile_graph
+from ..runtime import cbuild, native
+from ..runtime.compiler import compile_graph, compile_native
 from ..runtime.schedule import all_small
 from . import diskcache
 from ..transforms import simplify as simp
@@ -61,6 +63,12 @@ TIER_UP_PER_NODE = 30e-6
 """Seconds per node that simplifying and compiling a derivative graph is estimated to take
 (the linear passes about 12 µs, code generation and Python's ``compile()`` 16–20 µs, on the
 deep scalar chain): a first-tier entry is compiled once its calls have taken that long."""
+NATIVE_AFTER = 0.05
+"""Seconds of calls of an entry's NumPy code after which its native kernels are built (in a
+background thread; a C compile takes 0.1–0.6 s, loading a cached one a few ms)."""
+NATIVE_GIVE_UP = 16
+"""Calls of an entry's native code that fell back to its NumPy code (their kernels raised a
+floating-point exception) after which the entry runs its NumPy code only."""
 BACKENDS = ("numpy",)
 _ndarray = np.ndarray
 _SLOW = object()  # first element of every non-fast-path key; fast keys never start with it
@@ -111,11 +119,12 @@ class _Entry:
     compiles the final graph (:meth:`tier_up`) and becomes that code. Only final code goes
     to disk."""
 
-    __slots__ = ("_graph", "_lock", "_make_graph", "backend", "compiled", "disk_key", "fn",
-                 "fuse", "raw")
+    __slots__ = ("__weakref__", "_graph", "_lock", "_make_graph", "_native_done",
+                 "_native_started", "backend", "compiled", "disk_key", "fn", "fuse", "native",
+                 "raw")
 
     def __init__(self, graph: Graph | None, backend=None, make_graph=None, disk_key=None,
-                 fuse: bool = True, raw: Graph | None = None):
+                 fuse: bool | str = True, raw: Graph | None = None):
         self._graph = graph
         self._make_graph = make_graph
         self.fuse = fuse
@@ -125,6 +134,9 @@ class _Entry:
         self.disk_key = disk_key  # where compile() stores the code (None: nowhere)
         self.raw = raw if backend is None else None
         self._lock = threading.Lock()
+        self.native = None  # the code with native kernels, once built (see _native_tier)
+        self._native_started = False
+        self._native_done = threading.Event()
 
     @property
     def graph(self) -> Graph:
@@ -185,6 +197,69 @@ class _Entry:
 
         return first_tier
 
+    def with_native(self, numpy_fn, order):
+        """What runs the entry's NumPy code ``numpy_fn``: itself where native kernels cannot
+        help (off, another backend, no candidate among the nodes ``order`` the code computes;
+        ``None``: not known), else the native tier
+        (:meth:`_native_tier`), or, with ``fuse="native"``, the kernels built now."""
+        self._native_done.clear()
+        if (self.fuse not in (True, "native") or self.backend is not None
+                or not native_possible(order)):
+            self._native_done.set()
+            return numpy_fn
+        if self.fuse == "native":
+            self._native_started = True
+            return self._build_native(numpy_fn)
+        return self._native_tier(numpy_fn)
+
+    def _native_tier(self, numpy_fn):
+        """``numpy_fn`` adding up the time of its calls; once they have taken
+        :data:`NATIVE_AFTER` seconds, a background thread builds the native kernels (or
+        loads them from the disk cache) and swaps them in; calls meanwhile run NumPy."""
+        spent = 0.0
+        clock = time.perf_counter
+        me = weakref.ref(self)  # (no cycle entry -> fn -> entry: a dropped function is freed)
+
+        def numpy_tier(*leaves):
+            nonlocal spent
+            t = clock()
+            out = numpy_fn(*leaves)
+            spent += clock() - t
+            if spent >= NATIVE_AFTER:
+                entry = me()
+                if entry is not None and not entry._native_started:
+                    with entry._lock:
+                        start = not entry._native_started
+                        entry._native_started = True
+                    if start:
+                        threading.Thread(target=entry._build_native, args=(numpy_fn,),
+                                         name="wire-native", daemon=True).start()
+            return out
+
+        return numpy_tier
+
+    def _build_native(self, numpy_fn):
+        """Build the native code, make ``fn`` run it (falling back to ``numpy_fn`` for a
+        call whose kernels raised a floating-point exception NumPy warns about), and return
+        ``fn``; where no kernel can be built, ``fn`` becomes ``numpy_fn``."""
+        fn = numpy_fn
+        try:
+            built = compile_native(self.graph, library=_library(self.disk_key is not None))
+            if built is not None:
+                fn = _with_fallback(built.fn, numpy_fn, weakref.ref(self))
+                self.native = built
+        except Exception:  # noqa: BLE001 - the NumPy code keeps running, as it would without
+            fn = numpy_fn
+        self.fn = fn
+        self._native_done.set()
+        return fn
+
+    def wait_native(self, timeout: float | None = None) -> bool:
+        """Wait for a native build started for this entry; whether it runs native code."""
+        if self._native_started:
+            self._native_done.wait(timeout)
+        return self.native is not None
+
     def tier_up(self, wait: bool):
         """Compile the final graph (storing its code on disk), make ``fn`` run it, and return
         it; ``None`` (when not ``wait``) while another thread is compiling it — that call runs
@@ -193,8 +268,9 @@ class _Entry:
             return None
         try:
             if self.compiled is None:
-                compiled = compile_graph(self._final_graph(), fuse=self.fuse)
-                self.fn = compiled.fn  # (before `compiled`: other threads test that one)
+                compiled = compile_graph(self._final_graph(), fuse=self.fuse is not False)
+                self.fn = self.with_native(compiled.fn, compiled.order)
+                # (`fn` before `compiled`: other threads test that one)
                 self.compiled = compiled
                 self.raw = None
                 if self.disk_key is not None:
@@ -202,6 +278,48 @@ class _Entry:
             return self.fn
         finally:
             self._lock.release()
+
+
+def native_possible(order) -> bool:
+    """Whether native kernels may help code computing the nodes ``order`` (``None``: not
+    known yet): the engine is on and some node has a float dtype and enough elements."""
+    if not cbuild.enabled():
+        return False
+    if order is None:
+        return True
+    for n in order:
+        a = n.aval
+        if (not isinstance(a, tuple) and a.shape
+                and a.dtype.kind == "f" and a.size >= native.MIN_ELEMENTS):
+            return True
+    return False
+
+
+def _library(disk: bool):
+    """How native libraries are compiled and loaded: through the disk cache, or privately."""
+    return diskcache.native_library if disk and diskcache.enabled() else native.private_library
+
+
+def _with_fallback(native_fn, numpy_fn, entry):
+    """``native_fn``, running ``numpy_fn`` instead for a call whose kernels raised a
+    floating-point exception NumPy warns about; after :data:`NATIVE_GIVE_UP` such calls
+    (a function that meets NaN or inf all the time) the entry (a weak reference) goes back
+    to ``numpy_fn`` for good."""
+    fallbacks = 0
+
+    def native_code(*leaves):
+        nonlocal fallbacks
+        try:
+            return native_fn(*leaves)
+        except native.Fallback:  # NumPy's own warnings, errors and bits for this call
+            fallbacks += 1  # (threads racing here only move the switch by a call)
+            if fallbacks >= NATIVE_GIVE_UP:
+                e = entry()
+                if e is not None:
+                    e.fn = numpy_fn
+            return numpy_fn(*leaves)
+
+    return native_code
 
 
 class Lowered:
@@ -234,7 +352,7 @@ class Jitted:
 
     def __init__(self, fun: Callable, static_argnums=(), backend: str = "numpy",
                  cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
-                 disk_cache: bool = True, fuse: bool = True, tiered: bool = True):
+                 disk_cache: bool = True, fuse: bool | str = True, tiered: bool = True):
         if not callable(fun):
             raise WireError(f"wire.jit needs a function or a Graph, got {type(fun).__name__}"
                             f"{at(user_location())}")
@@ -252,7 +370,10 @@ class Jitted:
         self._on = None if backend == "numpy" else (backend, chunks, bool(compute))
         self.cache_limit = int(cache_limit)
         self.disk_cache = bool(disk_cache) and self._on is None  # generated NumPy code only
-        self.fuse = bool(fuse)
+        if fuse not in (True, False, "native"):
+            raise WireError(f"fuse must be True, False or 'native', got {fuse!r}"
+                            f"{at(user_location())}")
+        self.fuse = fuse
         self.tiered = bool(tiered)
         self._cache: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
@@ -419,8 +540,9 @@ class Jitted:
             key = diskcache.entry_key(("jit", what, digest, f"fuse={self.fuse}"))
             fn = diskcache.load(key)
             if fn is not None:
-                entry = _Entry(None, self._on, make_graph=make, fuse=self.fuse)
-                entry.fn = fn
+                entry = _Entry(None, self._on, make_graph=make, fuse=self.fuse,
+                               disk_key=key if self.disk_cache else None)
+                entry.fn = entry.with_native(fn, base.nodes)  # (the forward pass's sizes)
                 return entry
         if finish is None:
             return _Entry(None, self._on, make_graph=make, disk_key=key, fuse=self.fuse)
@@ -490,6 +612,20 @@ class Jitted:
             )
         return Lowered(entry.graph, entry.compile())
 
+    def wait_native(self, timeout: float | None = None) -> int:
+        """Wait for the native kernels being built for this function's cached signatures
+        (see :func:`jit`'s ``fuse``); the number of signatures running native code.
+
+        >>> import numpy as np, wire, wire.numpy as wnp
+        >>> f = wire.jit(lambda x: wnp.tanh(wnp.sin(x) * 2.0), fuse="native")
+        >>> _ = f(np.linspace(-1.0, 1.0, 1000))
+        >>> f.wait_native() in (0, 1)        # 0 where no C compiler with libmvec is found
+        True
+        """
+        with self._lock:
+            entries = list(self._cache.values())
+        return sum(e.wait_native(timeout) for e in entries)
+
     def cache_size(self) -> int:
         """Number of signatures currently cached (at most ``cache_limit``)."""
         return len(self._cache)
@@ -506,7 +642,7 @@ class Jitted:
         return f"<wire.jit {self._name()} ({len(self._cache)} cached signatures)>"
 
 
-def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
+def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = True, *,
         cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
         disk_cache: bool = True, tiered: bool = True):
     """Compile ``f``: trace once per input signature, simplify, generate NumPy code, cache.
@@ -524,9 +660,17 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
     >>> wire.jit(lambda x, n: x * n, static_argnums=1)(np.ones(2), 3)
     array([3., 3.])
 
-    ``fuse`` runs runs of elementwise lines over arrays of a million elements or more block
-    by block, so intermediates stay in cache (:mod:`wire.runtime.fusion`; same bits as
-    unfused); ``fuse=False`` never does. ``disk_cache=False`` neither reads nor writes the
+    ``fuse=True`` (the default) fuses runs of elementwise lines: once a signature's calls
+    have taken :data:`NATIVE_AFTER` seconds, a background thread compiles each run over
+    float arrays of 256 elements or more to a C kernel vectorised with glibc's libmvec
+    (:mod:`wire.runtime.native`: NumPy's bits for arithmetic, libmvec's functions within
+    4 ulps of NumPy's in float64 and 8 in float32, NumPy's warnings through a fallback to
+    the NumPy code, a cost model choosing the runs worth a kernel; where there is
+    no C compiler or libmvec, or ``WIRE_NATIVE=0``, the NumPy code stays), and the NumPy code
+    runs runs over arrays of a million elements or more block by block, so intermediates
+    stay in cache (:mod:`wire.runtime.fusion`; same bits as unfused). ``fuse="native"``
+    builds the kernels before the first call returns (``f.wait_native()`` waits for
+    background builds); ``fuse=False`` fuses nothing. ``disk_cache=False`` neither reads nor writes the
     on-disk compile cache (:mod:`wire.api.diskcache`; ``WIRE_DISK_CACHE=0`` turns it off for
     the process). ``tiered=False`` compiles a very large derivative graph at once, instead of
     evaluating it as derived until it is hot (see :mod:`wire.api.jit`; both tiers give the
@@ -547,6 +691,6 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool = True, *,
     if isinstance(f, Graph):
         if backend != "numpy":
             return Program(_simplify(f), backend, chunks, compute)
-        return compile_graph(_simplify(f), fuse=fuse)
+        return compile_graph(_simplify(f), fuse=fuse is not False)
     return Jitted(f, static_argnums, backend, cache_limit, chunks, compute, disk_cache, fuse,
                   tiered)

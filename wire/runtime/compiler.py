@@ -51,10 +51,10 @@ from ..core.debug import _NANS
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
 from ..ir import Graph, Node, const_op, gc_paused, names as _names, zero_signs
 from ..transforms.inline import inline_calls
-from . import fusion, scalar_code
+from . import cbuild, fusion, native, scalar_code
 from .schedule import Slot, execution_order, output_slots, schedule, slots_of
 
-__all__ = ["Compiled", "compile_graph", "generate", "schedule"]
+__all__ = ["Compiled", "compile_graph", "compile_native", "generate", "schedule"]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 FOLD_MAX_ELEMENTS = 1 << 16  # constant sub-expressions up to this size are folded at compile time
@@ -259,8 +259,11 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
     return listing.source(), ctx.globals, order
 
 
-def _generate(graph: Graph, name: str, fuse: bool = True) -> tuple[Listing, _Ctx, list[Node]]:
-    """The passes of the code generator, in order (each reads and fills the slots)."""
+def _generate(graph: Graph, name: str, fuse: bool = True,
+              kernels: list | None = None) -> tuple[Listing, _Ctx, list[Node]]:
+    """The passes of the code generator, in order (each reads and fills the slots);
+    ``kernels``: ``(list, min_elements)``: the list to collect native regions into
+    (:mod:`wire.runtime.native`), which then replace the blocked-NumPy ones they overlap."""
     _check_closed(graph)
     slots = slots_of(graph)
     outputs = output_slots(graph, slots)
@@ -278,7 +281,7 @@ def _generate(graph: Graph, name: str, fuse: bool = True) -> tuple[Listing, _Ctx
     # (before _lines renames values)
     scalar = scalar_code.scalar_lines(graph, slots, emitted, outputs, ctx, _return_expr)
     fuse_min = fusion.MIN_ELEMENTS if fuse is True else (fuse or None)
-    lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name, fuse_min)
+    lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name, fuse_min, kernels)
     if scalar is not None:
         lines[1:1] = scalar[0]
         line_nodes[1:1] = scalar[1]
@@ -453,18 +456,24 @@ def _reusable_buffer(slots: list[Slot], i: int, k: int) -> str | None:
 
 
 def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
-           fuse_min: int | None = None):
+           fuse_min: int | None = None, kernels: list | None = None):
     """The function's lines (and the node each computes): one per emitted node, each followed
     by a ``del`` of the arrays it read for the last time; fused regions (of arrays of at
-    least ``fuse_min`` elements; ``None``: none) as block loops (:mod:`wire.runtime.fusion`)."""
+    least ``fuse_min`` elements; ``None``: none) as block loops (:mod:`wire.runtime.fusion`),
+    or, when ``kernels`` is given, native regions as kernel calls (see :func:`_generate`)."""
     inputs = {s.node: s.name for s in slots if s.is_input}
     lines = [f"def {name}({', '.join(inputs[n] for n in graph.inputs)}):"]
     line_nodes: list = [None]
     end = len(emitted)
-    fused = {}
+    fused, blocked = {}, {}
+    if kernels is not None:
+        kernels, min_elements = kernels
+        fused = native.regions(slots, emitted, min_elements)
     # (a value of n elements takes at least n bytes: most graphs have none big enough)
     if fuse_min is not None and any(slots[i].nbytes >= fuse_min for i in emitted):
-        fused = dict(fusion.regions(slots, emitted, fuse_min))
+        # blocked regions where no native one overlaps (the kernels replace those)
+        blocked = {a: b for a, b in fusion.regions(slots, emitted, fuse_min)
+                   if not any(a <= d and c <= b for c, d in fused.items())}
     skip_to = -1
     append, append_node = lines.append, line_nodes.append
     # the operands `ref` reads by name alone (no constant, broadcast scalar or folded
@@ -474,10 +483,17 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
         if k <= skip_to:
             continue
         if k in fused:
-            more, more_nodes = fusion.region_lines(slots, emitted, k, fused[k], ctx, ref)
+            more, more_nodes = native.region_lines(slots, emitted, k, fused[k], ctx, ref,
+                                                   kernels)
             lines += more
             line_nodes += more_nodes
             skip_to = fused[k]
+            continue
+        if k in blocked:
+            more, more_nodes = fusion.region_lines(slots, emitted, k, blocked[k], ctx, ref)
+            lines += more
+            line_nodes += more_nodes
+            skip_to = blocked[k]
             continue
         s = slots[i]
         out = _reusable_buffer(slots, i, k) if s.owner else None
@@ -629,5 +645,45 @@ def compile_graph(graph: Graph, name: str = "compiled", fuse=True) -> Compiled:
         listing, ctx, order = _generate(graph, name, fuse)
     glb = ctx.globals
     code = compile(listing.code(), f"<wire.jit {name}>", "exec")
+    exec(code, glb)  # noqa: S102 - our own generated source, from a graph
+    return Compiled(graph, listing, glb[name], tuple(order), ctx.recipes, code)
+
+
+def compile_native(graph: Graph, library=None, name: str = "compiled",
+                   min_elements: int | None = None) -> Compiled | None:
+    """``graph`` compiled with its native regions (:mod:`wire.runtime.native`) as calls of C
+    kernels, or ``None`` when it has none or no kernel can be built here (no C compiler,
+    no libmvec, ``WIRE_NATIVE=0``, a failed compile). ``library(c_source)`` returns the
+    loaded shared library (default: compiled in a temporary directory, not cached);
+    ``min_elements``: None for the regions the cost model of :func:`wire.runtime.native.regions`
+    picks, an int for every region of at least that many elements.
+
+    The function may raise :class:`wire.runtime.native.Fallback` (a kernel raised a
+    floating-point exception NumPy warns about): the caller then runs the NumPy code of
+    :func:`compile_graph` for that call.
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> g = wire.trace(lambda x: wnp.sin(x) * 2.0 + 1.0, np.linspace(0.0, 1.0, 1000))
+    >>> c = compile_native(g)
+    >>> c is None or float(abs(c(np.linspace(0.0, 1.0, 1000)) - (np.sin(np.linspace(
+    ...     0.0, 1.0, 1000)) * 2.0 + 1.0)).max()) < 1e-15
+    True
+    """
+    if not cbuild.available() or native.data_offset() is None:
+        return None
+    found: list = []
+    with gc_paused():
+        graph = inline_calls(graph)
+        listing, ctx, order = _generate(graph, name, True, (found, min_elements))
+    if not found:
+        return None
+    try:
+        lib = (library or native.private_library)(native.source(found))
+    except (cbuild.BuildError, OSError):
+        return None
+    glb = ctx.globals
+    for k, region in enumerate(found):
+        glb[f"_k{k}"] = native.Kernel(lib, region)
+    code = compile(listing.code(), f"<wire.jit native {name}>", "exec")
     exec(code, glb)  # noqa: S102 - our own generated source, from a graph
     return Compiled(graph, listing, glb[name], tuple(order), ctx.recipes, code)
