@@ -370,8 +370,8 @@ def zero_signs(items: tuple) -> tuple:
 def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
     key = (op, inputs, items, aval)
     for _, v in items:  # (a loop: cheaper than building zero_signs' tuple for every node)
-        if isinstance(v, float) and v == 0.0:
-            key = key + zero_signs(items)
+        if type(v) not in _NO_ZERO_TYPES and isinstance(v, _MAY_HOLD_ZERO):
+            key = key + zero_signs(items)  # (complex, NumPy and tuple values too: -0j == 0j)
             break
     ref = _get(key)
     if ref is not None:
@@ -409,7 +409,7 @@ def _intern_new(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
     newer than itself): no lookup, only the entry (a racing thread's twin still wins)."""
     key = (op, inputs, items, aval)
     for _, v in items:
-        if isinstance(v, float) and v == 0.0:
+        if type(v) not in _NO_ZERO_TYPES and isinstance(v, _MAY_HOLD_ZERO):
             key = key + zero_signs(items)
             break
     if callable(loc):
