@@ -105,3 +105,37 @@ def test_concurrent_tracing_interns_consistently(n):
     for t in threads:
         t.join()
     assert all(g == graphs[0] for g in graphs)
+
+
+def test_racing_threads_intern_one_node_and_one_aval():
+    # nodes are entered with one setdefault, no lock (and avals under a lock only when new):
+    # threads building the same new structure at the same moment must get the same objects
+    from wire.ir import Aval
+    from wire.ir.nodes import EMPTY_PARAMS, input_node, make_node
+    from wire.ops.elementwise import mul_p, sin_p
+
+    n, steps = 8, 300
+    shape = (7, 1, 3, 1, 5)  # an aval no other test makes
+    barrier = threading.Barrier(n)
+    got = [None] * n
+
+    def run(k):
+        barrier.wait()
+        aval = Aval(shape, np.float64)
+        x = input_node(0, aval)
+        chain = []
+        for _ in range(steps):
+            x = make_node(mul_p, (make_node(sin_p, (x,), EMPTY_PARAMS, aval), x),
+                          EMPTY_PARAMS, aval)
+            chain.append(x)
+        got[k] = (aval, chain)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    aval, chain = got[0]
+    for other_aval, other in got[1:]:
+        assert other_aval is aval
+        assert all(a is b for a, b in zip(other, chain))

@@ -211,3 +211,15 @@ def test_threads_racing_to_make_the_same_new_nodes_get_one_object_each():
     with pytest.raises(AttributeError):
         node.op = mul_p  # made by plain assignment, immutable once made
     assert type(node) is Node and node.params is EMPTY_PARAMS
+
+
+def test_avals_are_interned():
+    import copy
+    import pickle
+
+    a = Aval([2, 3], "float64")
+    assert a is Aval((2, 3), np.float64) and a == Aval((np.int64(2), 3), np.dtype("<f8"))
+    assert a != Aval((3, 2), np.float64) and a != Aval((2, 3), np.float32)
+    assert pickle.loads(pickle.dumps(a)) is a and copy.deepcopy(a) is a and copy.copy(a) is a
+    assert Aval(None, np.float32) is Aval(None, "float32") and Aval(None, np.float32).shape is None
+    assert len({a, Aval((2, 3), np.float64)}) == 1

@@ -120,16 +120,19 @@ def test_structures_compare_strictly_and_without_recursion():
     assert f(deep) == 0.0
 
 
-@pytest.mark.parametrize("zero, signed", [(complex(0.0, 0.0), complex(-0.0, -0.0)),
+@pytest.mark.parametrize("zero, signed", [(0.0, -0.0), (0j, -0j), (np.float64(0.0), np.float64(-0.0)),
+                                          (complex(0.0, 0.0), complex(-0.0, -0.0)),
                                           (complex(0.0, 0.0), complex(0.0, -0.0)),
                                           (np.float32(0.0), np.float32(-0.0))])
 def test_interned_fill_values_keep_the_sign_of_zero(zero, signed):
     # node params are interned by value, and 0.0 == -0.0: complex and NumPy-scalar zeros too
     dtype = np.asarray(signed).dtype
     x = np.full(3, signed, dtype)
-    first = wire.jit(lambda x: x + wnp.full_like(x, zero))(x)
+    kept = wire.jit(lambda x: x + wnp.full_like(x, zero))  # its graph stays alive meanwhile
+    first = kept(x)
     got = wire.jit(lambda x: x + wnp.full_like(x, signed))(x)
     want = x + np.full_like(x, signed)
     np.testing.assert_array_equal(np.signbit(np.real(got)), np.signbit(np.real(want)))
     np.testing.assert_array_equal(np.signbit(np.imag(got)), np.signbit(np.imag(want)))
     assert not np.signbit(np.real(first)).any()
+    assert kept.cache_size() == 1

@@ -57,7 +57,7 @@ from ..errors import (
 from ..ir import Aval, Graph, Node, TraceTag, arg_node, arg_op, aval_of, const_node, const_op
 from ..ir import adopt_sub_graph_locs, gc_paused, graph_in_order, input_node, input_op
 from ..ir import make_node, nested_locs, substitute_map, toposort
-from ..ir.nodes import applied_key, applied_ref, remember_applied
+from ..ir.nodes import EMPTY_PARAMS, _intern, applied_key, applied_ref, remember_applied
 from .debug import _NANS, nonfinite, raise_eager_nonfinite
 from .locations import _RECORD, _SITE, recording, site
 from .values import node_values
@@ -378,6 +378,16 @@ _set_trace = Tracer.__dict__["_state"].__set__
 _set_hold = Tracer.__dict__["_hold"].__set__
 
 
+def plain_tracer(node: Node) -> Tracer:
+    """``Tracer(node)`` without the call of its ``__init__`` (a transform makes one per
+    operand of every node it walks)."""
+    t = _new_tracer(Tracer)
+    _set_node(t, node)
+    _set_trace(t, None)
+    _set_hold(t, _OPEN.get())
+    return t
+
+
 def constant_value(node: Node):
     """The value of a node computed from constants only (``wnp.zeros(3).sum()``), else None."""
     for n in toposort([node]):
@@ -485,11 +495,26 @@ def bind(prim, *args, **params):
         else:
             key = node = None
         if node is None:
-            try:
-                aval = prim.shape(*[n.aval for n in nodes], **params)
-            except ShapeError as e:
-                raise ShapeError(f"{e}{at(loc if isinstance(loc, str) else loc())}") from None
-            node = make_node(prim, nodes, params, aval, loc)
+            if params:
+                try:
+                    aval = prim.shape(*[n.aval for n in nodes], **params)
+                except ShapeError as e:
+                    raise ShapeError(f"{e}{at(loc if isinstance(loc, str) else loc())}") \
+                        from None
+                node = make_node(prim, nodes, params, aval, loc)
+            else:  # (most nodes: no params; the shape rule's result memoized per avals)
+                skey = (prim, *[n.aval for n in nodes])
+                aval = _SHAPES.get(skey)
+                if aval is None:
+                    try:
+                        aval = prim.shape(*skey[1:])
+                    except ShapeError as e:
+                        raise ShapeError(f"{e}{at(loc if isinstance(loc, str) else loc())}") \
+                            from None
+                    if len(_SHAPES) >= _MAX_SHAPES:
+                        _SHAPES.clear()
+                    _SHAPES[skey] = aval
+                node = _intern(prim, nodes, (), EMPTY_PARAMS, aval, loc)
             if key is not None:
                 remember_applied(key, node)
         aval = node.aval
@@ -497,10 +522,11 @@ def bind(prim, *args, **params):
         if node not in table:
             table[node] = loc
         # (sub-graph params are rare: checked here, not called; plain params, a key, have none)
-        for v in () if key is not None else params.values():
-            if type(v) is Graph or (type(v) is tuple and v and type(v[0]) is Graph):
-                adopt_sub_graph_locs(node, params, table)
-                break
+        if key is None and params:
+            for v in params.values():
+                if type(v) is Graph or (type(v) is tuple and v and type(v[0]) is Graph):
+                    adopt_sub_graph_locs(node, params, table)
+                    break
     if isinstance(aval, tuple):
         ploc = loc if isinstance(loc, str) else node.loc
         outs = tuple(make_node(proj_p, (node,), {"index": i}, a, ploc)
@@ -520,6 +546,12 @@ def bind(prim, *args, **params):
 
 
 _new_tracer = object.__new__
+
+# (primitive, *input avals) -> the output aval, for primitives applied without params: a memo
+# of the shape rules, which are pure functions of the avals (avals are interned: the key
+# hashes and compares without Python calls). Cleared when full.
+_SHAPES: dict = {}
+_MAX_SHAPES = 4096
 
 
 def _arg_tag(node: Node) -> TraceTag:

@@ -33,27 +33,43 @@ EMPTY_PARAMS = pmap()
 class Aval:
     """Abstract value: ``shape`` (tuple of ints, or None when unknown) and ``dtype``.
 
+    Interned: equal avals are one object, so comparing and hashing them (in every node's
+    intern key) is by identity, without a Python-level call.
+
     >>> Aval((3, 4), np.float64)
     f64[3,4]
+    >>> Aval([3, 4], "float64") is Aval((3, 4), np.float64)
+    True
     """
 
-    __slots__ = ("shape", "dtype", "_hash")
+    __slots__ = ("shape", "dtype", "__weakref__")
 
-    def __init__(self, shape, dtype):
-        object.__setattr__(self, "shape", None if shape is None else tuple(int(d) for d in shape))
-        object.__setattr__(self, "dtype", np.dtype(dtype))
-        object.__setattr__(self, "_hash", hash((self.shape, self.dtype)))
+    def __new__(cls, shape, dtype):
+        shape = None if shape is None else tuple([int(d) for d in shape])
+        dtype = np.dtype(dtype)
+        key = (shape, dtype)
+        found = _AVALS.get(key)
+        if found is not None:
+            return found
+        with _AVALS_LOCK:  # (a new aval: rare) racing threads must get one object
+            found = _AVALS.get(key)
+            if found is None:
+                found = object.__new__(cls)
+                object.__setattr__(found, "shape", shape)
+                object.__setattr__(found, "dtype", dtype)
+                _AVALS[key] = found
+        return found
 
     def __setattr__(self, name, value):
         raise AttributeError("Aval is immutable")
 
-    def __hash__(self):
-        return self._hash
+    # Equality and hashing are by identity (the defaults): avals are interned.
 
-    def __eq__(self, other):
-        return (
-            isinstance(other, Aval) and self.shape == other.shape and self.dtype == other.dtype
-        )
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
 
     @property
     def ndim(self):
@@ -75,6 +91,12 @@ class Aval:
 
     def __reduce__(self):
         return Aval, (self.shape, self.dtype)
+
+
+# (shape, dtype) -> its one Aval, while some object holds it (a weak-valued table: shapes a
+# long-running program stops using do not accumulate)
+_AVALS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_AVALS_LOCK = threading.Lock()
 
 
 def make_aval(shape, dtype) -> Aval:
@@ -219,10 +241,9 @@ def all_same(a: np.ndarray) -> bool:
 _TABLE: dict = {}
 # The one global: the intern table, key -> weak reference to the node (an entry goes when its
 # node dies). No result depends on it — losing an entry only costs a duplicate node — and
-# the lock keeps equal structure => same object across threads. A plain dict of weak
-# references rather than a WeakValueDictionary: lookups are the hot path of tracing and
-# rewriting.
-_LOCK = threading.Lock()
+# entering a node with one atomic ``setdefault`` (see ``_enter``) keeps equal structure =>
+# same object across threads. A plain dict of weak references rather than a
+# WeakValueDictionary: lookups are the hot path of tracing and rewriting.
 
 
 class _KeyedRef(weakref.ref):
@@ -290,15 +311,6 @@ class _NewNode(_NodeSlots):
 
     __slots__ = ()
 
-    def __init__(self, op, inputs, params, aval, loc, items):
-        self.op = op
-        self.inputs = inputs
-        self.params = params
-        self.aval = aval
-        self.loc = loc
-        self._items = items
-        self._skey = None
-
 
 def make_node(op, inputs: tuple, params, aval, loc=None) -> Node:
     """The interned node for ``(op, inputs, params, aval)``; ``loc`` is kept from the first
@@ -358,32 +370,87 @@ def zero_signs(items: tuple) -> tuple:
 def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
     key = (op, inputs, items, aval)
     for _, v in items:  # (a loop: cheaper than building zero_signs' tuple for every node)
-        if isinstance(v, float) and v == 0.0:
-            key = key + zero_signs(items)
+        if type(v) not in _NO_ZERO_TYPES and isinstance(v, _MAY_HOLD_ZERO):
+            key = key + zero_signs(items)  # (complex, NumPy and tuple values too: -0j == 0j)
             break
-    ref = _TABLE.get(key)
+    ref = _get(key)
     if ref is not None:
         node = ref()
         if node is not None:
             return node
     # new (nearly always, once the lookup missed): made first, then entered unless another
-    # thread entered its twin meanwhile (one lookup under the lock, not a second get and a set)
+    # thread entered its twin meanwhile
     if callable(loc):  # the location, asked for only when the node is new
         loc = loc()
     if not isinstance(params, PMap):
         params = pmap(params) if items else EMPTY_PARAMS
-    node = _NewNode(op, inputs, params, aval, loc, items)
+    # (built inline, not by a call to _NewNode's __init__: this is the hot path of tracing,
+    # deriving and rewriting)
+    node = _new_slots(_NewNode)
+    node.op = op
+    node.inputs = inputs
+    node.params = params
+    node.aval = aval
+    node.loc = loc
+    node._items = items
+    node._skey = None
     node.__class__ = Node
     ref = _KeyedRef(node, _forget)
     ref.key = key
-    with _LOCK:
-        found = _TABLE.setdefault(key, ref)
-        if found is not ref:
-            other = found()
-            if other is not None:
-                return other  # (our twin dies unentered: its callback leaves the entry alone)
-            _TABLE[key] = ref
-    return node
+    found = _setdefault(key, ref)
+    if found is ref:
+        return node
+    return _enter(key, ref, found, node)
+
+
+def _intern_new(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
+    """:func:`_intern` for a node that cannot be in the table yet, because one of its
+    ``inputs`` was just made (an interned node holds its inputs, so none can hold a node
+    newer than itself): no lookup, only the entry (a racing thread's twin still wins)."""
+    key = (op, inputs, items, aval)
+    for _, v in items:
+        if type(v) not in _NO_ZERO_TYPES and isinstance(v, _MAY_HOLD_ZERO):
+            key = key + zero_signs(items)
+            break
+    if callable(loc):
+        loc = loc()
+    if not isinstance(params, PMap):
+        params = pmap(params) if items else EMPTY_PARAMS
+    node = _new_slots(_NewNode)
+    node.op = op
+    node.inputs = inputs
+    node.params = params
+    node.aval = aval
+    node.loc = loc
+    node._items = items
+    node._skey = None
+    node.__class__ = Node
+    ref = _KeyedRef(node, _forget)
+    ref.key = key
+    found = _setdefault(key, ref)
+    if found is ref:
+        return node
+    return _enter(key, ref, found, node)
+
+
+def _enter(key: tuple, ref: _KeyedRef, found: _KeyedRef, node: Node) -> Node:
+    """The node entered under ``key`` when ``setdefault`` found another entry there: that
+    entry's node if it is alive (``node``, its twin, then dies unentered: its callback leaves
+    the entry alone), else ``node``, entered in place of the dead entry. No lock: ``setdefault``
+    and ``_remove_dead_weakref`` are each atomic, so two threads racing on one key end with
+    one node, and an entry is only ever replaced once it is dead."""
+    while True:
+        other = found()
+        if other is not None:
+            return other
+        _remove_dead_weakref(_TABLE, key)  # (only if it is still that dead entry)
+        found = _setdefault(key, ref)
+        if found is ref:
+            return node
+
+
+_get, _setdefault = _TABLE.get, _TABLE.setdefault
+_new_slots = object.__new__
 
 
 _PLAIN_PARAM_TYPES = frozenset((int, bool, str, type(None)))
@@ -491,14 +558,34 @@ def substitute_map(outputs: Sequence[Node], mapping: dict, order=None) -> dict:
     """Like :func:`substitute`, but returns the whole ``{old node: new node}`` map (for
     carrying each old node's location over to its new node)."""
     new: dict[Node, Node] = dict(mapping)
+    # the nodes this call made (not found interned): a node on one of them is new too, so
+    # it is entered without a lookup (most nodes, when a trace renames its arguments)
+    fresh: set = set()
     for node in toposort(outputs) if order is None else order:
         if node in new:
             continue
         ins = node.inputs
         if ins:
-            new_ins = tuple([new[i] for i in ins])
+            # (unary and binary nodes without a list: this runs for every node of a trace
+            # as it closes, renaming its arguments to inputs)
+            if len(ins) == 2:
+                x, y = ins
+                x, y = new[x], new[y]
+                new_ins = (x, y)
+                young = x in fresh or y in fresh
+            elif len(ins) == 1:
+                x = new[ins[0]]
+                new_ins = (x,)
+                young = x in fresh
+            else:
+                new_ins = tuple([new[i] for i in ins])
+                young = not fresh.isdisjoint(new_ins)
             if new_ins != ins:  # element identity: nodes compare by identity
-                new[node] = with_inputs(node, new_ins)
+                made = (_intern_new if young else _intern)(
+                    node.op, new_ins, node._items, node.params, node.aval, node.loc)
+                if made.inputs is new_ins:  # (this call made it: it holds our tuple)
+                    fresh.add(made)
+                new[node] = made
                 continue
         new[node] = node
     return new

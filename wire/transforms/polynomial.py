@@ -50,8 +50,11 @@ from collections import Counter
 
 from pyrsistent import pmap
 
-from ..ir import EMPTY_PARAMS, Aval, Graph, Node, const_op, make_aval, make_node, with_inputs
-from ..core.locations import current_table, recording
+from ..ir import (
+    EMPTY_PARAMS, Aval, Graph, LeafOp, Node, const_op, make_aval, make_node, with_inputs,
+)
+from ..ir.graph import _ENCLOSING
+from ..core.locations import recording
 from ..ops import elementwise as ew
 from ..ops.shape import full_p
 from ..tracebacks import internal
@@ -68,6 +71,18 @@ WORK_PER_NODE = 8  # emission work (terms x atoms) allowed per node of the graph
 
 # Graph.loc without its entry point (it is public): asked for every node the pass rebuilds
 _graph_loc = internal(Graph.loc)
+
+
+def loc_reader(graph: Graph):
+    """``graph.loc`` as a function of the node, for a pass over ``graph`` run inside the
+    same :func:`~wire.ir.locating_by` blocks: where the only tables it would look in are
+    ``graph``'s own (a pass at the top level, inside ``locating_by(graph)``), one lookup in
+    that table instead of the walk over the enclosing ones (passes ask for most nodes)."""
+    table = graph.locs
+    if any(t is not table for t in _ENCLOSING.get()):
+        return _graph_loc.__get__(graph)
+    get = table.get
+    return lambda n: get(n) or n.loc
 _POLY_OPS = frozenset((ew.add_p, ew.sub_p, ew.neg_p, ew.mul_p, ew.integer_pow_p))
 
 
@@ -328,6 +343,8 @@ class _Emitter:
         # and a budget of work: Horner emission costs (terms x atoms) per polynomial
         self.work = 0
         self.work_allowed = 8192
+        # the location table _collect_walk records into (set there): the line of each node
+        self.table = None
 
     def paced(self, order):
         """``order``, allowing one more node (and a little more work) for each node it
@@ -344,7 +361,11 @@ class _Emitter:
         if self.in_order is not None and (prim is ew.mul_p or prim is ew.add_p):
             inputs = self.in_order(inputs)
         # shape rules are pure: one call per (primitive, operand avals, exponent)
-        key = (prim, params.get("y"), *[i.aval for i in inputs])
+        if len(inputs) == 2:  # (mul, add, sub)
+            x, y = inputs
+            key = (prim, None, x.aval, y.aval)
+        else:
+            key = (prim, params.get("y"), *[i.aval for i in inputs])
         aval = self.avals.get(key)
         if aval is None:
             aval = self.avals[key] = prim.shape(*[i.aval for i in inputs], **params)
@@ -354,7 +375,7 @@ class _Emitter:
             if params is None:
                 params = self.pow_params[y] = pmap({"y": y})
         node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
-        table = current_table()  # collect's: the node reports the line of the node it rewrites
+        table = self.table  # collect's: the node reports the line of the node it rewrites
         if table is not None and loc is not None:
             table.setdefault(node, loc)
         return node
@@ -383,6 +404,41 @@ class _Emitter:
         if not p:
             return g
         return self._make(ew.add_p, (self.emit(p, aval, loc), g), loc)
+
+    def emit_scaled(self, n: Node, p: dict) -> Node | None:
+        """``n`` itself where emitting its polynomial ``p`` would make ``n`` again: ``n`` is
+        ``x * k`` (a forward step's ``x * 1.01``, most of the products a derivative graph
+        keeps) with ``p = k * x``, ``x`` an atom as it is and ``k`` the constant emitted for
+        the coefficient. Then nothing is built: the node that would be made is counted against
+        the budget and memoized, as :meth:`emit` would. None where that is not known."""
+        if len(p) != 1:
+            return None
+        ((m, c),) = p.items()
+        if len(m) != 1 or m[0][1] != 1 or c == 1 or c == -1:
+            return None
+        x, k = n.inputs
+        a = self.atoms[m[0][0]]
+        if a is k:
+            x, k = k, x
+        if a is not x or k.op is not const_op:
+            return None
+        aval = n.aval
+        key = (frozenset(p.items()), aval)
+        node = self.memo.get(key)
+        if node is not None:
+            return node
+        if self.constant(c, _scalar(aval)) is not k:
+            return None
+        ins = (x, k) if self.in_order is None else self.in_order((x, k))
+        if ins[0] is not n.inputs[0] or ins[1] is not n.inputs[1]:
+            return None
+        if self.avals.get((ew.mul_p, None, ins[0].aval, ins[1].aval)) is not aval:
+            return None  # (its first time: emitted as usual, which fills the memo of avals)
+        self.made += 1
+        if self.made > self.allowed or self.made > self.total:
+            raise _OverBudget
+        self.memo[key] = n
+        return n
 
     def emit(self, p: dict, aval: Aval, loc) -> Node:
         key = (frozenset(p.items()), aval)
@@ -490,24 +546,27 @@ def _poly_candidate(node: Node) -> bool:
 
 def _polynomial(n: Node, operands: list, arith):
     """``(terms, poison)`` of candidate ``n`` from its operands' polynomials (or _Refuse)."""
-    ps = [o[0] for o in operands]
-    poison = set()
-    for o in operands:
-        if o[1]:
-            poison.update(o[1])
+    if len(operands) == 2:  # (add, sub, mul)
+        (p0, s0), (p1, s1) = operands
+        poison = set(s0) if s0 else set()
+        if s1:
+            poison.update(s1)
+    else:  # (neg, integer_pow)
+        ((p0, s0),) = operands
+        poison = set(s0) if s0 else set()
     op = n.op
-    if op is ew.add_p or op is ew.sub_p:
-        p = arith.add(ps[0], ps[1], 1.0 if op is ew.add_p else -1.0, poison)
+    if op is ew.mul_p:
+        p = arith.mul(p0, p1, poison)
+    elif op is ew.add_p or op is ew.sub_p:
+        p = arith.add(p0, p1, 1.0 if op is ew.add_p else -1.0, poison)
         if arith.size(p) > 1 and arith.has_constant(p):
             raise _Refuse  # a constant offset: kept as written (see the module docstring)
     elif op is ew.neg_p:
-        if arith.size(ps[0]) > 1:
+        if arith.size(p0) > 1:
             raise _Refuse  # -(a - b) is -0.0 where b - a is +0.0: kept as written
-        p = arith.neg(ps[0])
-    elif op is ew.mul_p:
-        p = arith.mul(ps[0], ps[1], poison)
+        p = arith.neg(p0)
     else:
-        p = arith.pow(ps[0], n.params["y"], poison)
+        p = arith.pow(p0, n.params["y"], poison)
     if arith.num_atoms(p) > MAX_ATOMS or len(poison) > MAX_ATOMS:
         raise _Refuse
     return p, (frozenset(poison) if poison else _NO_POISON)
@@ -538,19 +597,24 @@ def _walk(order, candidate, shared, uses, arith, atom, polys: dict, other=None):
     ``shared`` may grow (big shared sums).
     """
 
+    size, get = arith.size, polys.get
+
     def operand(i: Node):
-        u = uniform(i) if i.op is const_op or i.op is full_p else None
-        if u is not None and not isinstance(u, bool) and i.aval.dtype.kind in "fc":
-            if not (cmath.isfinite(u) if isinstance(u, complex) else math.isfinite(u)):
-                return arith.atom(atom(i)), _NO_POISON
-            if u == 0:  # x + 0.0, x * -0.0: the result's sign of zero depends on it
-                raise _Refuse
-            return arith.constant(float(u)), _NO_POISON
-        if i in polys and i not in shared:
-            if arith.size(polys[i][0]) > SHARE_TERMS and uses[i] > 1:
+        op = i.op
+        if op is const_op or op is full_p:
+            u = uniform(i)
+            if u is not None and not isinstance(u, bool) and i.aval.dtype.kind in "fc":
+                if not (cmath.isfinite(u) if isinstance(u, complex) else math.isfinite(u)):
+                    return arith.atom(atom(i)), _NO_POISON
+                if u == 0:  # x + 0.0, x * -0.0: the result's sign of zero depends on it
+                    raise _Refuse
+                return arith.constant(float(u)), _NO_POISON
+        got = get(i)
+        if got is not None and i not in shared:
+            if size(got[0]) > SHARE_TERMS and uses[i] > 1:
                 shared.add(i)
             else:
-                return polys[i]
+                return got
         return arith.atom(atom(i)), _NO_POISON
 
     for n in order:
@@ -602,17 +666,28 @@ def collect(graph: Graph, in_order=None) -> tuple[Graph, bool]:
     """
     outputs = graph.outputs
     order = graph.nodes
-    candidate = {n: _poly_candidate(n) for n in order}
-    if not any(candidate.values()):
-        return graph, False
+    # (one loop over the nodes for the three facts the walks need)
+    candidate: dict[Node, bool] = {}
     # a polynomial node also used by a non-polynomial consumer (or returned) is emitted
     # once and shared: its polynomial consumers see it as an atom rather than re-expanding it
     shared = set(outputs)
+    share = shared.update
+    total = 0  # operation nodes
+    some = False
     for n in order:
-        if n.inputs and not candidate[n]:
-            shared.update(n.inputs)
+        if isinstance(n.op, LeafOp):
+            candidate[n] = False
+            continue
+        total += 1
+        if n.op in _POLY_OPS and _poly_candidate(n):
+            candidate[n] = some = True
+        else:
+            candidate[n] = False
+            if n.inputs:
+                share(n.inputs)
+    if not some:
+        return graph, False
     uses = _Uses(order)
-    total = sum(1 for n in order if not n.is_leaf)
     # Whether like terms can meet decides whether products of sums are expanded
     # (:func:`_merges`, a walk of its own). Where they cannot (deep chains of products),
     # the walk that does not expand computes what that walk would, up to the first place
@@ -647,6 +722,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in
     # Then the pass stops and returns the graph as it was.
     emitter = _Emitter(atoms, total, in_order)
     watch = arith.watch
+    loc_of = loc_reader(graph)
     origin: dict[int, Node] = {}  # (watch) atom index -> the node :func:`_merges` would see
 
     def built(n: Node) -> Node:
@@ -654,7 +730,12 @@ def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in
         b = new.get(n)
         if b is None:
             terms, poison = polys[n]
-            b = new[n] = emitter.emit_guarded(terms, poison, n.aval, _graph_loc(graph, n))
+            if not poison and n.op is ew.mul_p:
+                b = emitter.emit_scaled(n, terms)
+                if b is not None:
+                    new[n] = b
+                    return b
+            b = new[n] = emitter.emit_guarded(terms, poison, n.aval, loc_of(n))
         return b
 
     def atom(n: Node) -> int:
@@ -681,12 +762,13 @@ def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in
         new[n] = n
 
     with recording() as table:
+        emitter.table = table
         _walk(emitter.paced(order), candidate, shared, uses, arith, atom, polys, rebuild)
         outs = tuple(built(o) if o in polys else new[o] for o in outputs)
     if outs == outputs:
         return graph
     for old, b in new.items():
-        loc = _graph_loc(graph, old)
+        loc = loc_of(old)
         if loc is not None:
             table[b] = loc
     table.update(graph.locs)

@@ -517,6 +517,23 @@ UNSAFE = {
 }
 # fmt: on
 
+# Rules that can fire only at a node with an operand made by one of the given ops (each reads
+# its operands' values or ops first): the rewrite skips a node none of whose operands is one,
+# without calling them (most nodes of a large graph). Rules not listed are always called.
+_CONSTANTS = frozenset((const_op, sh.full_p))
+OPERAND_OPS = {
+    fold_constant: _CONSTANTS,  # (at a node with inputs: all of them constants)
+    add_zero: _CONSTANTS,
+    sub_zero: _CONSTANTS,
+    mul_one: _CONSTANTS,
+    mul_zero_finite: _CONSTANTS,
+    div_one: _CONSTANTS,
+    add_neg: frozenset((ew.neg_p,)),
+    sub_neg: frozenset((ew.neg_p,)),
+    negations_up: frozenset((ew.neg_p,)),
+    neg_neg: frozenset((ew.neg_p, ew.sub_p)),
+}
+
 ALGEBRA = combine(FOLD, IDENTITIES, CANONICAL)
 DERIVATIVES = combine(ALGEBRA, {COLLECT: (True,)})  # what the transforms simplify with
 

@@ -43,9 +43,10 @@ from ..ir import (
 from ..core.primitive import Primitive
 from ..ops import elementwise as ew
 from ..errors import WireError
-from ..tracebacks import internal
-from .polynomial import collect
-from .rules import ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD, fold_constant, sort_operands
+from .polynomial import collect, loc_reader
+from .rules import (
+    ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD, OPERAND_OPS, fold_constant, sort_operands,
+)
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
 
@@ -90,7 +91,9 @@ class Rewriter:
         self._depth = 0
         self._star = tuple(rules.get(EVERY, ()))
         self._by_prim: dict = {}  # primitive -> its rules, the rules for every node first
-        self._first: dict = {}  # the same without the rule a node given to local never needs
+        # the same without the rule a node given to local never needs, and the ops one of
+        # whose nodes must be an operand for any of those rules to fire (None: no such set)
+        self._first: dict = {}
         # primitives whose operands the table puts in canonical order: nodes built here get
         # that order at once (one node instead of a node and its sorted twin)
         self._sorted = {p for p, fns in rules.items() if p != EVERY and sort_operands in fns}
@@ -122,12 +125,22 @@ class Rewriter:
         done = memo.get(node)
         if done is not None:
             return done
-        fns = self._first.get(node.op)
-        if fns is None:
-            fns = self._first_rules_for(node)
+        first = self._first.get(node.op)
+        if first is None:
+            first = self._first_rules_for(node)
+        fns, gate = first
         if not fns:  # nothing can fire here
             memo[node] = node
             return node
+        if gate is not None:  # every rule here needs an operand made by one of these ops
+            ins = node.inputs
+            if ins:
+                for i in ins:
+                    if i.op in gate:
+                        break
+                else:  # (most nodes of a large graph: no rule is called)
+                    memo[node] = node
+                    return node
         depth = self._depth
         if depth >= 200:  # rules building rules: stop expanding, stay correct
             memo[node] = node
@@ -197,17 +210,22 @@ class Rewriter:
         return fns
 
     def _first_rules_for(self, node: Node) -> tuple:
-        """The rules to try first at a node ``local`` is given: sweep, ``make`` and ``remake``
-        put commutative operands in order already, so ``sort_operands`` cannot fire there
-        (it stays in :meth:`_rules_for`, for the nodes other rules return)."""
+        """``(rules, gate)``: the rules to try first at a node ``local`` is given (sweep,
+        ``make`` and ``remake`` put commutative operands in order already, so
+        ``sort_operands`` cannot fire there; it stays in :meth:`_rules_for`, for the nodes
+        other rules return), and the ops one of the node's operands must have for any of
+        them to fire (``rules.OPERAND_OPS``; None where a rule has no such set)."""
         prim = node.op
-        fns = self._first.get(prim)
-        if fns is None:
+        first = self._first.get(prim)
+        if first is None:
             fns = self._rules_for(node)
             if prim in self._sorted:
                 fns = tuple(fn for fn in fns if fn is not sort_operands)
-            self._first[prim] = fns
-        return fns
+            gate = None
+            if fns and all(fn in OPERAND_OPS for fn in fns):
+                gate = frozenset().union(*[OPERAND_OPS[fn] for fn in fns])
+            first = self._first[prim] = (fns, gate)
+        return first
 
     def _moved(self, old: Node, new: Node) -> Node:
         """``new``, rebuilt from ``old``, reports ``old``'s location."""
@@ -225,7 +243,7 @@ class Rewriter:
         """One bottom-up pass over everything ``outputs`` need; iterative. ``order``: those
         nodes in a topological order (default: ``toposort(outputs)``)."""
         memo, local, sorted_ = self.memo, self.local, self._sorted
-        loc_of, made = self.loc_of, self.made
+        loc_of, made, firsts = self.loc_of, self.made, self._first
         for node in toposort(outputs) if order is None else order:
             if node in memo:
                 continue
@@ -234,17 +252,53 @@ class Rewriter:
                 if ins:
                     if len(ins) == 2:  # (most nodes: a binary operation)
                         x, y = ins
-                        new = (memo[x], memo[y])
+                        x, y = memo[x], memo[y]
+                        if node.op in sorted_ and x is not y:  # (_in_order, inline)
+                            kx, ky = x._skey, y._skey
+                            if kx is None:
+                                kx = structural_key(x)
+                            if ky is None:
+                                ky = structural_key(y)
+                            new = (y, x) if ky < kx else (x, y)
+                        else:
+                            new = (x, y)
                     else:
                         new = tuple([memo[i] for i in ins])
-                    if node.op in sorted_:
-                        new = _in_order(new)
+                        if node.op in sorted_:
+                            new = _in_order(new)
+                    # whether no rule can fire at the node (local's first test, inline: most
+                    # nodes of a large graph): then it is its own result
+                    first = firsts.get(node.op)
+                    if first is None:
+                        quiet = False
+                    else:
+                        fns, gate = first
+                        if not fns:
+                            quiet = True
+                        elif gate is None:
+                            quiet = False
+                        else:
+                            for i in new:
+                                if i.op in gate:
+                                    quiet = False
+                                    break
+                            else:
+                                quiet = True
                     if new != ins:  # element identity: nodes compare by identity
                         new = with_inputs(node, new)
                         loc = loc_of(node)  # (_moved, inline: this runs for most nodes)
                         if loc is not None:
                             made.setdefault(new, loc)
-                        memo[node] = local(new)
+                        if quiet:
+                            done = memo.get(new)
+                            if done is None:
+                                done = memo[new] = new
+                            memo[node] = done
+                        else:
+                            memo[node] = local(new)
+                        continue
+                    if quiet:
+                        memo[node] = node
                         continue
             elif has_graph_params(node):
                 ins = tuple([memo[i] for i in node.inputs])
@@ -288,8 +342,20 @@ def structural_key(node: Node) -> int:
     key = node._skey
     if key is not None:
         return key
-    keys = [i._skey for i in node.inputs]
-    if None not in keys:  # (the usual case: a node just built on keyed operands)
+    ins = node.inputs
+    if len(ins) == 2:  # (the usual case: a binary node just built on keyed operands)
+        x, y = ins
+        kx, ky = x._skey, y._skey
+        if kx is not None and ky is not None:
+            op = node.op
+            code = _OP_CODES.get(op)
+            if code is None:
+                code = _OP_CODES[op] = _name_code(op.name)
+            key = hash((code, _params_code(node) if node._items else 0, kx, ky))
+            object.__setattr__(node, "_skey", key)
+            return key
+    keys = [i._skey for i in ins]
+    if None not in keys:  # (a node just built on keyed operands)
         op = node.op
         code = _OP_CODES.get(op)
         if code is None:
@@ -387,8 +453,9 @@ def _rebuild(graph: Graph, outputs, mapping=None, made=None) -> Graph:
     if not mapping and not made:
         return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, graph.locs)
     locs = dict(made) if made else {}
+    loc_of = loc_reader(graph)
     for old, new in (mapping or {}).items():
-        loc = _graph_loc(graph, old)
+        loc = loc_of(old)
         if loc is not None:
             locs[new] = loc
     locs.update(graph.locs)
@@ -414,16 +481,13 @@ def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
     return rewrite_pass
 
 
-# Graph.loc without its entry point (it is public): a rewrite asks it for every node it visits
-_graph_loc = internal(Graph.loc)
-
 
 def _rewrite_with(rw: Rewriter, graph: Graph) -> Graph:
     """``graph`` rewritten to a fixpoint by ``rw``, whose memo may already hold nodes an
     earlier pass of the same run simplified: those are not visited again (so the rewrite
     after ``collect_terms`` only looks at the nodes it made)."""
     for _ in range(_MAX_SWEEPS):
-        rw.loc_of = _graph_loc.__get__(graph)
+        rw.loc_of = loc_reader(graph)
         # graph.nodes: computed once per graph and shared with the passes that follow
         new = tuple(rw.sweep(graph.outputs, graph.nodes))
         if new == graph.outputs:

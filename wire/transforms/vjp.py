@@ -24,12 +24,13 @@ from typing import Sequence
 from ..errors import NonDifferentiableError, at
 from pyrsistent import pmap
 
-from ..ir import Node, gc_paused, make_node, toposort, with_inputs
+from ..ir import Graph, Node, gc_paused, make_node, toposort, with_inputs
 from ..ops.elementwise import convert
 from ..core import proj_p, to_tracer
 from ..ops.layout import zeros_like_
 from ..ops.reductions import sum_to_like, sum_to_shape
 from ..core import Tracer
+from ..core.tracer import plain_tracer as _tracer
 from ..core.locations import _SITE
 from ..tracebacks import internal, is_entry_point
 
@@ -227,7 +228,7 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
         parts = prim.vjp_parts
         token = _SITE.set(loc)
         try:
-            ins = [Tracer(i) for i in inputs]
+            ins = [_tracer(i) for i in inputs]
             if parts is not None:
                 # only the inputs that depend on what is differentiated get a cotangent:
                 # a constant operand's product would be built and thrown away
@@ -246,7 +247,15 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
         for inp, ict in zip(inputs, in_cts):
             if ict is None or inp not in dep:
                 continue
-            _contribute(acc, inp, fit_cotangent(ict, inp))
+            if type(ict) is not Tracer or ict.node.aval is not inp.aval:
+                ict = fit_cotangent(ict, inp)
+            prev = acc.get(inp)  # (_contribute, inline: once per edge)
+            if prev is None:
+                acc[inp] = ict
+            elif type(prev) is list:
+                prev.append(ict)
+            else:
+                acc[inp] = [prev, ict]
     result = [found.get(n) for n in wrt]
     if not rebase:
         return result, list(keep)
@@ -257,6 +266,7 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
 
 
 _NO_PARAMS: dict = {}
+_GRAPH_LOC = internal(Graph.loc)
 
 
 def _contribute(acc: dict, node: Node, ct) -> None:
@@ -272,9 +282,12 @@ def _contribute(acc: dict, node: Node, ct) -> None:
 
 def _unwrapped(loc_of):
     """``loc_of`` without the entry point around it (``graph.loc`` is one, for users): it is
-    called for every node the walk differentiates."""
+    called for every node the walk differentiates. A graph's ``loc`` becomes its
+    :meth:`~wire.ir.Graph.locator` (the walk enters no ``locating_by`` block)."""
     fn = getattr(loc_of, "__func__", None)
     if fn is not None and is_entry_point(fn):
+        if internal(fn) is _GRAPH_LOC:
+            return loc_of.__self__.locator()
         return MethodType(internal(fn), loc_of.__self__)
     return internal(loc_of) if loc_of is not None else None
 
@@ -286,4 +299,4 @@ def _proj(node: Node, i: int) -> Node:
 def _outputs(node: Node):
     if isinstance(node.aval, tuple):
         return tuple(Tracer(_proj(node, i)) for i in range(node.num_outputs))
-    return Tracer(node)
+    return _tracer(node)
