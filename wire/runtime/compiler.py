@@ -1,14 +1,16 @@
 """Compile a graph to a straight-line Python function over NumPy.
 
 ``compile_graph(graph)`` turns a closed graph into generated Python source — one line per
-node, e.g. ``k = np.tanh(j, out=j)`` — and ``exec``s it once. The generated function:
+node, e.g. ``k = np.tanh(j, j)``, or per chain of ufunc calls living in one name,
+``k = np.tanh(k := np.sin(j), k)`` — and ``exec``s it once. The generated function:
 
 * runs the nodes in a **memory-aware order** (:func:`~wire.runtime.schedule.schedule`): a greedy list schedule that,
   among the nodes whose inputs are ready, first runs those that do not grow the live set
   (graph outputs count as free: they must exist anyway), so a reverse pass releases each
   activation as soon as it has been consumed;
 * **releases** every intermediate array after its last use: the next result takes its
-  name (or a ``del`` drops it; scalars are left to the function's return);
+  name (or a ``del`` drops it before the next line that may allocate; scalars are left to
+  the function's return);
 * **reuses buffers** through NumPy's ``out=`` only where that is provably safe: the buffer was
   allocated by this function (never an argument, a constant or a view), it dies at this very
   node, no view of it is still live, and it has the result's shape and dtype;
@@ -38,6 +40,7 @@ b = np.tanh(a)
 from __future__ import annotations
 
 import functools
+import itertools
 import keyword
 import math
 import re
@@ -47,6 +50,7 @@ import numpy as np
 
 from .. import tree
 from ..core import Tracer, call_graph_flat
+from ..core.lowering import UFUNC
 from ..core.debug import _NANS
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
 from ..ir import Graph, Node, const_op, gc_paused, names as _names, zero_signs
@@ -136,6 +140,9 @@ class _Ctx:
     def bind_const(self, value, name: str | None = None) -> str:
         """A constant array as a global: its node's name, or one spelling a scalar's value."""
         a = value
+        got = self._by_id.get(id(a))  # (bound before: read many times, spelled once)
+        if got is not None:
+            return got
         if name is not None:
             return self._bind(a, name, ("const", a))
         key = None
@@ -235,8 +242,9 @@ def _fold(slot: Slot, ins: list):
 
 class Listing(NamedTuple):
     """Generated code: ``header`` comment, code ``lines`` and, per line, the node it computes
-    (``None`` for ``del`` and ``return`` lines). ``code()`` is what runs; ``source()`` adds
-    a comment naming each line's node (primitive, aval, user location) for reading."""
+    (a tuple of nodes for a nested line, innermost first; ``None`` for ``del`` and ``return``
+    lines). ``code()`` is what runs; ``source()`` adds a comment naming each line's nodes
+    (primitive, aval, user location) for reading."""
 
     header: str
     lines: list
@@ -282,6 +290,7 @@ def _generate(graph: Graph, name: str, fuse: bool = True,
     scalar = scalar_code.scalar_lines(graph, slots, emitted, outputs, ctx, _return_expr)
     fuse_min = fusion.MIN_ELEMENTS if fuse is True else (fuse or None)
     lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name, fuse_min, kernels)
+    n_lines = sum(1 for n in line_nodes if n is not None)  # (of the NumPy code)
     if scalar is not None:
         lines[1:1] = scalar[0]
         line_nodes[1:1] = scalar[1]
@@ -292,7 +301,7 @@ def _generate(graph: Graph, name: str, fuse: bool = True,
     lines.append(f"    return {_return_expr(graph, ctx, exprs)}")
     line_nodes.append(None)
     n_ops = sum(1 for s in slots if not s.leaf)
-    header = f"# wire.compile: {len(emitted)} lines for {n_ops} operation nodes"
+    header = f"# wire.compile: {n_lines} lines for {n_ops} operation nodes"
     return Listing(header, lines, line_nodes, graph), ctx, [slots[i].node for i in emitted]
 
 
@@ -346,12 +355,9 @@ def _input_slots(graph: Graph, slots: list[Slot]) -> list[Slot]:
 def _name_values(graph: Graph, slots: list[Slot]) -> None:
     """The letters ``print(graph)`` uses (keywords and ``np`` get a trailing ``_``): inputs
     first, then every node but scalar constants (which are spelled by value)."""
-    gen = _names()
-
-    def fresh_name():
-        s = next(gen)
-        return s + "_" if s == "np" or keyword.iskeyword(s) else s
-
+    table = _name_table()
+    fresh_name = itertools.chain(table, itertools.islice(_fresh_names(), len(table), None)
+                                 ).__next__
     for s in _input_slots(graph, slots):
         s.name = fresh_name()
     for s in slots:
@@ -359,6 +365,17 @@ def _name_values(graph: Graph, slots: list[Slot]) -> None:
             n = s.node
             if n.op is not const_op or n.aval.shape != ():
                 s.name = fresh_name()
+
+
+def _fresh_names():
+    for s in _names():
+        yield s + "_" if s == "np" or keyword.iskeyword(s) else s
+
+
+@functools.lru_cache(maxsize=1)
+def _name_table() -> tuple:
+    """The first names :func:`_name_values` gives (most graphs need no more)."""
+    return tuple(itertools.islice(_fresh_names(), 4096))
 
 
 def _mark_arrays(graph: Graph, slots: list[Slot], order, ctx: _Ctx) -> None:
@@ -422,11 +439,15 @@ def _buffers(slots: list[Slot], emitted) -> None:
     for i in emitted:
         s = slots[i]
         kind = s.emitter.kind
-        src = [slots[j].base for j in s.ins]
         if kind == "fresh":
             s.alias = (i,)
-            s.owner = bool(s.node.aval.shape) if not isinstance(s.node.aval, tuple) else False
-        elif kind == "view" and src:
+            aval = s.node.aval
+            s.owner = not isinstance(aval, tuple) and bool(aval.shape)
+            if s.last > s.death:
+                s.death = s.last
+            continue
+        src = [slots[j].base for j in s.ins]
+        if kind == "view" and src:
             s.alias = slots[src[0]].alias
         else:
             s.alias = tuple(dict.fromkeys([i] + [b for j in src for b in slots[j].alias]))
@@ -441,26 +462,32 @@ def _reusable_buffer(slots: list[Slot], i: int, k: int) -> str | None:
     s = slots[i]
     if not (s.owner and s.emitter.inplace):
         return None
+    aval = s.node.aval
     found = None
     for j in s.ins:  # (cheap tests first: most operands are still live)
         o = slots[j]
-        if (found is None and o.death == k and o.owner and not o.folded and o.alias == (j,)
-                and o.node.aval == s.node.aval):
-            found = o.name
+        if o.death == k and o.owner and not o.folded and o.alias == (j,):
+            other = o.node.aval
+            if other is aval or other == aval:  # (avals are usually shared objects)
+                found = o.name
+                break
     if found is None:
         return None
-    dtype = s.node.aval.dtype
-    if not all(not isinstance(x.aval, tuple) and x.aval.dtype == dtype for x in s.node.inputs):
-        return None
+    dtype = aval.dtype
+    for x in s.node.inputs:
+        other = x.aval
+        if other is not aval and (isinstance(other, tuple) or other.dtype != dtype):
+            return None
     return found
 
 
 def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
            fuse_min: int | None = None, kernels: list | None = None):
-    """The function's lines (and the node each computes): one per emitted node, each followed
-    by a ``del`` of the arrays it read for the last time; fused regions (of arrays of at
-    least ``fuse_min`` elements; ``None``: none) as block loops (:mod:`wire.runtime.fusion`),
-    or, when ``kernels`` is given, native regions as kernel calls (see :func:`_generate`)."""
+    """The function's lines (and the node each computes): one per emitted node, and ``del``
+    lines releasing the arrays read for the last time before anything new is allocated;
+    fused regions (of arrays of at least ``fuse_min`` elements; ``None``: none) as block
+    loops (:mod:`wire.runtime.fusion`), or, when ``kernels`` is given, native regions as
+    kernel calls (see :func:`_generate`)."""
     inputs = {s.node: s.name for s in slots if s.is_input}
     lines = [f"def {name}({', '.join(inputs[n] for n in graph.inputs)}):"]
     line_nodes: list = [None]
@@ -479,28 +506,52 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
     # the operands `ref` reads by name alone (no constant, broadcast scalar or folded
     # transpose): read in place, without the call (names change below, so read late)
     by_name = [s.scalar is None and not s.known and not s.folded for s in slots]
+    # dead arrays not released yet: a line writing into a dead buffer (``out``) allocates
+    # nothing, so the `del` of what died before it can wait for the next line that may
+    # allocate (the peak memory is the same) and release them all in one statement
+    # (Python's compile() reads fewer statements, and the call runs fewer)
+    dead: list[str] = []
+    # the last line, when it computes one value (or a nest of them, see below) and nothing
+    # came after it: (its slot, its expression, how many nodes it holds)
+    prev = None
     for k, i in enumerate(emitted):
         if k <= skip_to:
             continue
         if k in fused:
+            if dead:
+                append(f"    del {', '.join(dead)}")
+                append_node(None)
+                dead = []
             more, more_nodes = native.region_lines(slots, emitted, k, fused[k], ctx, ref,
                                                    kernels)
             lines += more
             line_nodes += more_nodes
             skip_to = fused[k]
+            prev = None
             continue
         if k in blocked:
+            if dead:
+                append(f"    del {', '.join(dead)}")
+                append_node(None)
+                dead = []
             more, more_nodes = fusion.region_lines(slots, emitted, k, blocked[k], ctx, ref)
             lines += more
             line_nodes += more_nodes
             skip_to = blocked[k]
+            prev = None
             continue
         s = slots[i]
         out = _reusable_buffer(slots, i, k) if s.owner else None
-        args = [slots[j].name if by_name[j] else ref(j, i) for j in s.ins]
-        expr = s.emitter.expr(ctx, s.node, args, out)
+        args = []
+        for j in s.ins:
+            args.append(slots[j].name if by_name[j] else ref(j, i))
+        if dead and out is None:
+            append(f"    del {', '.join(dead)}")
+            append_node(None)
+            dead = []
+            prev = None
         if k == end - 1:  # returning releases everything else
-            append(f"    {s.name} = {expr}")
+            append(f"    {s.name} = {s.emitter.expr(ctx, s.node, args, out)}")
             append_node(s.node)
             continue
         dying = []
@@ -508,6 +559,7 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
             b = slots[slots[j].base]
             if b.last == k and not b.known and not b.is_input and b not in dying:
                 dying.append(b)
+        take = None
         if dying:
             # the result takes the name of a value read here for the last time (the one
             # whose buffer it writes into, if any): rebinding the name releases that value
@@ -518,23 +570,59 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
                 take = next((b for b in dying if b.name == out), take)
             dying.remove(take)
             s.name = take.name
-        append(f"    {s.name} = {expr}")
-        append_node(s.node)
-        if dying:
+        nest = _nest(prev, take, dying, s, args)
+        expr = s.emitter.expr(ctx, s.node, args, out)
+        if nest:
+            lines[-1] = f"    {s.name} = {expr}"
+            line_nodes[-1] = (*nest, s.node)
+            prev = (s, expr, nest + (s.node,))
+        else:
+            append(f"    {s.name} = {expr}")
+            append_node(s.node)
+            prev = (s, expr, (s.node,))
+        for b in dying:
             # a scalar (sharing no bigger buffer) is not worth a statement: on graphs of
             # scalars the `del` lines were a fifth of what compile() reads
-            dying = [b for b in dying if not all(slots[a].small for a in b.alias)]
-            if dying:
-                append(f"    del {', '.join([b.name for b in dying])}")
-                append_node(None)
+            if not all(slots[a].small for a in b.alias):
+                dead.append(b.name)
+    if dead:  # (before the output lines, which may copy)
+        append(f"    del {', '.join(dead)}")
+        append_node(None)
     return lines, line_nodes
 
 
-def _describe(n: Node, graph: Graph) -> str:
-    aval = n.aval
+NEST_MAX = 4  # nodes on one generated line (a chain of values living in one name)
+
+
+def _nest(prev, take, dying, s: Slot, args: list) -> tuple | None:
+    """When the value the line before computed (``prev``) is read only by this line (it is
+    ``take``, whose name the result takes, or one of the ``dying`` values) and this line is a
+    ufunc call (its operands are evaluated left to right): the two lines as one,
+    ``b = np.tanh(b := np.sin(a), b)`` for ``b = np.sin(a)`` and ``b = np.tanh(b, b)``, by
+    rewriting ``args`` in place; returns the nodes of the line before (``None``: no
+    nesting). The same calls in the same order, on the same buffers: Python's compile()
+    reads one statement instead of two (a fifth less time each)."""
+    if prev is None or s.emitter is not UFUNC or len(prev[2]) >= NEST_MAX:
+        return None
+    p = prev[0]
+    if p is not take and p not in dying or isinstance(p.node.aval, tuple):
+        return None
+    name = p.name
+    if name not in args:
+        return None
+    args[args.index(name)] = f"{name} := {prev[1]}"  # (its first read: evaluated first)
+    return prev[2]
+
+
+def _describe(n, graph: Graph) -> str:
+    """``op aval  file:line`` of a node; ``op, op, op aval  file:line`` for the nodes of a
+    nested line (their last aval, each location once)."""
+    nodes = n if isinstance(n, tuple) else (n,)
+    aval = nodes[-1].aval
     text = repr(aval) if not isinstance(aval, tuple) else "(" + ", ".join(map(repr, aval)) + ")"
-    loc = graph.loc(n)
-    return f"{n.op.name} {text}  {loc}" if loc else f"{n.op.name} {text}"
+    locs = list(dict.fromkeys(str(loc) for loc in map(graph.loc, nodes) if loc))
+    ops = ", ".join(m.op.name for m in nodes)
+    return f"{ops} {text}  {', '.join(locs)}" if locs else f"{ops} {text}"
 
 
 def _owned(v, *others):

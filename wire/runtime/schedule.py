@@ -131,7 +131,14 @@ def slots_of(graph: Graph) -> list[Slot]:
         got = kinds.get(key)
         if got is None:
             got = kinds[key] = (n.is_leaf, emitter_for(n), nbytes(n.aval), _small(n.aval))
-        ins = tuple([index[x] for x in n.inputs])
+        inputs = n.inputs
+        # (one or two operands, the common case, without a comprehension's call)
+        if len(inputs) == 2:
+            ins = (index[inputs[0]], index[inputs[1]])
+        elif len(inputs) == 1:
+            ins = (index[inputs[0]],)
+        else:
+            ins = tuple([index[x] for x in inputs])
         s = Slot(i, n, ins, *got)
         append(s)
         for j in s.distinct:
@@ -170,21 +177,20 @@ class _Buffers:
     outputs are never released)."""
 
     def __init__(self, slots: list[Slot]):
-        n = len(slots)
-        self.of = list(range(n))
-        for s in slots:
-            if not s.leaf and s.emitter.kind == "view" and s.ins:
-                self.of[s.index] = self.of[s.ins[0]]
+        self.of = of = list(range(len(slots)))
         self.pinned = [s.leaf for s in slots]
-        self.pending_reads = [0] * n
-        self.readers: list[list[int]] = [[] for _ in range(n)]
+        self.pending_reads = pending = [len(s.consumers) for s in slots]
+        # (shared with the slots, never changed: most buffers are read through one value)
+        self.readers: list[list[int]] = [s.consumers for s in slots]
         for s in slots:
-            b = self.of[s.index]
-            self.pending_reads[b] += len(s.consumers)
-            self.readers[b].extend(s.consumers)
-        for s in slots:
+            i = s.index
+            if not s.leaf and s.ins and s.emitter.kind == "view":
+                of[i] = b = of[s.ins[0]]
+                pending[b] += pending[i]
+                self.readers[b] = self.readers[b] + s.consumers
+                pending[i], self.readers[i] = 0, []
             if s.is_output:
-                self.pinned[self.of[s.index]] = True
+                self.pinned[of[i]] = True
 
 
 def _gain(s: Slot, slots: list[Slot], buf: _Buffers) -> int:
@@ -193,25 +199,32 @@ def _gain(s: Slot, slots: list[Slot], buf: _Buffers) -> int:
     if of[s.index] != s.index:  # a view allocates nothing and releases nothing
         return 0
     gain = 0 if s.is_output else -s.nbytes
-    if len(s.distinct) == 1:
-        b = of[s.distinct[0]]
-        if not buf.pinned[b] and buf.pending_reads[b] == 1:
+    distinct = s.distinct
+    pinned, pending = buf.pinned, buf.pending_reads
+    if len(distinct) == 1:
+        b = of[distinct[0]]
+        if not pinned[b] and pending[b] == 1:
             gain += slots[b].nbytes
         return gain
+    if len(distinct) == 2:
+        b, c = of[distinct[0]], of[distinct[1]]
+        if b == c:  # (two views of one buffer)
+            if not pinned[b] and pending[b] == 2:
+                gain += slots[b].nbytes
+            return gain
+        if not pinned[b] and pending[b] == 1:
+            gain += slots[b].nbytes
+        if not pinned[c] and pending[c] == 1:
+            gain += slots[c].nbytes
+        return gain
     reads: dict[int, int] = {}
-    for j in s.distinct:
+    for j in distinct:
         b = of[j]
         reads[b] = reads.get(b, 0) + 1
     for b, k in reads.items():
-        if not buf.pinned[b] and buf.pending_reads[b] == k:
+        if not pinned[b] and pending[b] == k:
             gain += slots[b].nbytes
     return gain
-
-
-def _priority(gain: int, i: int) -> tuple:
-    """Heap key: nodes that do not grow the live set first, the largest release first; then
-    the canonical order."""
-    return (0 if gain >= 0 else 1, -gain if gain > 0 else 0, i)
 
 
 def execution_order(slots: list[Slot]) -> list[int]:
@@ -222,46 +235,57 @@ def execution_order(slots: list[Slot]) -> list[int]:
         # value, and the canonical order saves the heap's work (a third of code generation)
         return ops
     buf = _Buffers(slots)
-    waiting = [0] * len(slots)  # operands of each node not computed yet
-    for i in ops:
-        waiting[i] = sum(1 for j in slots[i].distinct if not slots[j].leaf)
-    gain = [0] * len(slots)
+    n = len(slots)
+    # heap keys are ints, cheaper to compare than tuples: nodes that do not grow the live set
+    # first (the largest release first), then the others; ties in the canonical order
+    top = sum(s.nbytes for s in slots) + 1  # more than any gain
+
+    def key(gain: int, i: int) -> int:
+        return ((top - gain) if gain >= 0 else top + 1) * n + i
+
+    leaf = [s.leaf for s in slots]
+    waiting = [0] * n  # operands of each node not computed yet
+    gain = [0] * n
     heap = []
     for i in ops:
-        if waiting[i] == 0:
-            gain[i] = _gain(slots[i], slots, buf)
-            heap.append(_priority(gain[i], i))
+        w = 0
+        for j in slots[i].distinct:
+            if not leaf[j]:
+                w += 1
+        waiting[i] = w
+        if w == 0:
+            gain[i] = g = _gain(slots[i], slots, buf)
+            heap.append(key(g, i))
     heapq.heapify(heap)
-    done = [False] * len(slots)
+    done = [False] * n
     order: list[int] = []
+    pop, push = heapq.heappop, heapq.heappush
+    of, pinned, pending, readers = buf.of, buf.pinned, buf.pending_reads, buf.readers
     while heap:
-        key = heapq.heappop(heap)
-        i = key[2]
-        if done[i] or key != _priority(gain[i], i):
+        k = pop(heap)
+        i = k % n
+        if done[i] or k != key(gain[i], i):
             continue  # already run, or a stale entry
         done[i] = True
         order.append(i)
-        _after_run(slots[i], slots, buf, gain, waiting, done, heap)
+        s = slots[i]
+        # its reads are no longer pending, which can change what the other readers of
+        # those buffers would release
+        for j in s.distinct:
+            b = of[j]
+            pending[b] -= 1
+            if pending[b] <= 4 and not pinned[b]:
+                for u in readers[b]:
+                    if not done[u] and waiting[u] == 0:
+                        g = _gain(slots[u], slots, buf)
+                        if g != gain[u]:
+                            gain[u] = g
+                            push(heap, key(g, u))
+        for c in s.consumers:  # which may now be ready
+            waiting[c] -= 1
+            if waiting[c] == 0:
+                gain[c] = g = _gain(slots[c], slots, buf)
+                push(heap, key(g, c))
     if len(order) != len(ops):  # pragma: no cover - a graph is a DAG
         raise WireError("internal error: schedule did not cover the graph")
     return order
-
-
-def _after_run(s: Slot, slots, buf: _Buffers, gain, waiting, done, heap) -> None:
-    """Account for ``s`` having run: its reads are no longer pending (which can change what
-    the other readers of those buffers would release), and its consumers may become ready."""
-    for j in s.distinct:
-        b = buf.of[j]
-        buf.pending_reads[b] -= 1
-        if not buf.pinned[b] and buf.pending_reads[b] <= 4:
-            for u in buf.readers[b]:
-                if not done[u] and waiting[u] == 0:
-                    g = _gain(slots[u], slots, buf)
-                    if g != gain[u]:
-                        gain[u] = g
-                        heapq.heappush(heap, _priority(g, u))
-    for c in s.consumers:
-        waiting[c] -= 1
-        if waiting[c] == 0:
-            gain[c] = _gain(slots[c], slots, buf)
-            heapq.heappush(heap, _priority(gain[c], c))
