@@ -242,7 +242,7 @@ def _counting_compile(monkeypatch):
 def test_a_load_uses_the_stored_bytecode_without_compiling(cache_dir, monkeypatch):
     x = np.linspace(-1.0, 1.0, 5)
     want = wire.jit(wire.grad(chain(1.01)))(x)
-    path, doc = _entry(cache_dir)
+    _, doc = _entry(cache_dir)
     field = doc["bytecode"]
     assert field["magic"] == diskcache.importlib.util.MAGIC_NUMBER.hex()
 
