@@ -3,8 +3,10 @@ structure reuses the code another one (or another process) compiled; the cache c
 off; corrupt, tampered and foreign entries are misses, never wrong answers; two processes may
 fill one entry at once."""
 
+import base64
 import collections
 import json
+import marshal
 import os
 import subprocess
 import sys
@@ -227,3 +229,109 @@ def test_a_namedtuple_never_shares_an_entry_with_a_tuple(cache_dir):
     np.testing.assert_array_equal(out.y, b)
     g = wire.trace(lambda p: p.x * 2.0, Point(a, b))
     assert diskcache.graph_digest(g) is None
+
+
+def _counting_compile(monkeypatch):
+    """Record the module's calls of ``compile`` (a global of the module shadows the builtin)."""
+    calls = []
+    monkeypatch.setattr(diskcache, "compile",
+                        lambda *a, **kw: calls.append(a[1]) or compile(*a, **kw), raising=False)
+    return calls
+
+
+def test_a_load_uses_the_stored_bytecode_without_compiling(cache_dir, monkeypatch):
+    x = np.linspace(-1.0, 1.0, 5)
+    want = wire.jit(wire.grad(chain(1.01)))(x)
+    _, doc = _entry(cache_dir)
+    field = doc["bytecode"]
+    assert field["magic"] == diskcache.importlib.util.MAGIC_NUMBER.hex()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("compiled the source although the entry had its bytecode")
+
+    monkeypatch.setattr(diskcache, "compile", refuse, raising=False)
+    fn = diskcache.load(doc["key"])
+    got = fn(x)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert fn.__code__.co_filename == "<wire.jit cached>"
+    monkeypatch.setattr(jit_module, "compile_graph", refuse)
+    assert np.array_equal(wire.jit(wire.grad(chain(1.01)))(x), want)  # through wire.jit too
+
+
+def _bytecode_of(source):
+    return marshal.dumps(compile(source, "<wire.jit cached>", "exec"))
+
+
+def _with_bytecode(path, doc, data=None, digest=None, magic=None, raw=(), source=None):
+    field = dict(doc["bytecode"], **dict(raw))
+    if magic is not None:
+        field["magic"] = magic
+    if data is not None:
+        field["data"] = base64.b64encode(data).decode("ascii")
+        # as a tamperer would: the digest over the entry's own source and the new bytecode
+        field["sha256"] = diskcache._bytecode_digest(source or doc["source"], data)
+    if digest is not None:
+        field["sha256"] = digest
+    path.write_text(json.dumps(dict(doc, bytecode=field)))
+
+
+def _flip(text):
+    """``text`` (base64) with one byte of its middle changed."""
+    data = bytearray(base64.b64decode(text))
+    data[len(data) // 2] ^= 0xFF
+    return base64.b64encode(bytes(data)).decode("ascii")
+
+
+def _cos(source):
+    return source.replace("np.sin", "np.cos")
+
+
+EVIL = "def compiled(a):\n    open('/tmp/wire-pwned', 'w')\n    return a\n"
+BYTECODE_DAMAGE = {
+    "no bytecode field (an older entry)": lambda path, doc: path.write_text(json.dumps(
+        {k: v for k, v in doc.items() if k != "bytecode"})),
+    "a flipped byte": lambda path, doc: _with_bytecode(
+        path, doc, raw={"data": _flip(doc["bytecode"]["data"])}),
+    "another digest": lambda path, doc: _with_bytecode(path, doc, digest="0" * 64),
+    "another Python's magic": lambda path, doc: _with_bytecode(path, doc, magic="0d0d0d0a"),
+    "truncated blob": lambda path, doc: _with_bytecode(
+        path, doc, data=_bytecode_of(doc["source"])[:57]),
+    "not base64": lambda path, doc: _with_bytecode(path, doc, raw={"data": "%%%"}),
+    "another field": lambda path, doc: _with_bytecode(path, doc, raw={"extra": 1}),
+    "not a code object": lambda path, doc: _with_bytecode(path, doc, data=marshal.dumps((1, 2.0, "x"))),
+    "code that opens a file": lambda path, doc: _with_bytecode(
+        path, doc, data=_bytecode_of(EVIL)),
+    "another source's code and digest": lambda path, doc: _with_bytecode(
+        path, doc, data=_bytecode_of(_cos(doc["source"])), source=_cos(doc["source"])),
+}
+
+
+@pytest.mark.parametrize("how", sorted(BYTECODE_DAMAGE))
+def test_damaged_bytecode_falls_back_to_the_source(cache_dir, how, monkeypatch):
+    x = np.linspace(-1.0, 1.0, 5)
+    want = wire.jit(wire.grad(chain(1.01)))(x)
+    path, doc = _entry(cache_dir)
+    BYTECODE_DAMAGE[how](path, doc)
+    calls = _counting_compile(monkeypatch)
+    fn = diskcache.load(doc["key"])  # not a miss: the checked source is still good
+    assert fn is not None and calls == ["<wire.jit cached>"]
+    got = fn(x)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert not os.path.exists("/tmp/wire-pwned")
+    monkeypatch.setattr(jit_module, "compile_graph",
+                        lambda g, **kw: pytest.fail("compiled the graph on a good source"))
+    assert np.array_equal(wire.jit(wire.grad(chain(1.01)))(x), want)
+
+
+def test_a_changed_source_with_its_bytecode_is_still_checked(cache_dir):
+    # an attacker who can write the (private) directory can write matching bytecode too:
+    # the loaded code object is checked exactly as compiled source is
+    x = np.linspace(-1.0, 1.0, 5)
+    wire.jit(wire.grad(chain(1.01)))(x)
+    path, doc = _entry(cache_dir)
+    doc = dict(doc, source=EVIL)
+    doc["checksum"] = diskcache._checksum(doc)
+    _with_bytecode(path, doc, data=_bytecode_of(EVIL))
+    assert diskcache.load(doc["key"]) is None
+    wire.jit(wire.grad(chain(1.01)))(x)
+    assert not os.path.exists("/tmp/wire-pwned")

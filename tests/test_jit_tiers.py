@@ -274,7 +274,7 @@ def disk(tmp_path, monkeypatch):
     monkeypatch.setattr(jit_module, "TIER_UP_PER_NODE", 0.0)
     monkeypatch.setattr(jit_module, "all_small", lambda graph: True)
     _clear_memos()
-    yield d / "jit-v1"
+    yield d / f"jit-v{diskcache.VERSION}"
     _clear_memos()
 
 

@@ -10,8 +10,13 @@ Python's ``hash()`` is salted per process, so it is never part of a key.
 The file holds the generated source and a *manifest* of the globals it reads, never a pickle:
 NumPy functions and primitive implementations are named (and looked up in wire's registry
 when loaded), constants are base64 data with their dtype and shape, pytree structures are
-written as in :mod:`wire.api.serialize`. Loading checks every field; compiles the source
-(which runs nothing); and checks the compiled code: one function, no nested code, and every
+written as in :mod:`wire.api.serialize`. Beside the source it holds the source's bytecode
+(``marshal``, which builds only code objects and constants) with the bytecode format's magic
+number and a SHA-256 over that magic, the source and the bytecode: Python's ``compile()`` of
+the source is most of a warm process's first call, so loading uses the bytecode when all of
+them match, and compiles the source otherwise (an older entry, another Python, a changed
+source, a damaged field). Loading checks every field and checks the code object, however it
+was made: one function, no nested code, and every
 name it reads is one of its globals, ``np`` or a NumPy ufunc or array attribute from a fixed
 list (so an edited file cannot reach ``open``, ``import`` or ``np.load``). Entries are only
 read from a directory owned by the user and writable by no one else, and are written to a
@@ -35,7 +40,9 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import importlib.util
 import json
+import marshal
 import os
 import stat
 import sys
@@ -59,7 +66,7 @@ __all__ = ["directory", "entry_key", "graph_digest", "load", "native_key", "nati
            "store"]
 
 FORMAT = "wire.jit-cache"
-VERSION = 1
+VERSION = 2  # 2: the bytecode field
 ENV_DIR = "WIRE_CACHE_DIR"
 ENV_SWITCH = "WIRE_DISK_CACHE"
 MAX_ENTRY_BYTES = 64 << 20  # larger files are not read
@@ -101,7 +108,7 @@ def directory() -> str | None:
 
     >>> import os, tempfile
     >>> os.environ["WIRE_CACHE_DIR"] = root = tempfile.mkdtemp()
-    >>> directory() == os.path.join(root, "jit-v1")
+    >>> directory() == os.path.join(root, "jit-v2")
     True
     """
     if not enabled():
@@ -287,10 +294,38 @@ def _document(key: str, compiled: Compiled, name: str) -> dict:
     doc = {"format": FORMAT, "version": VERSION, "key": key, "name": name, "source": source,
            "globals": manifest, "subgraphs": enc.subgraphs}
     # what would not load must not be written: check the code as the loader will
-    code = compiled.code_object or compile(source, "<wire.jit cached>", "exec")
+    code = compiled.code_object
+    code = (compile(source, _FILENAME, "exec") if code is None
+            else _renamed(code, _FILENAME))  # (as compile() of the source would name it)
     _check_code(code, name, set(manifest))
     doc["checksum"] = _checksum(doc)
+    try:
+        data = marshal.dumps(code)
+    except ValueError:  # (a constant marshal cannot write: the source alone is stored)
+        return doc
+    doc["bytecode"] = {"magic": _MAGIC, "sha256": _bytecode_digest(source, data),
+                       "data": base64.b64encode(data).decode("ascii")}
     return doc
+
+
+_FILENAME = "<wire.jit cached>"
+_MAGIC = importlib.util.MAGIC_NUMBER.hex()  # the interpreter's bytecode format
+
+
+def _renamed(code: types.CodeType, filename: str) -> types.CodeType:
+    consts = tuple(_renamed(c, filename) if isinstance(c, types.CodeType) else c
+                   for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+def _bytecode_digest(source: str, data: bytes) -> str:
+    """Ties the bytecode to this interpreter's format and to the source it was compiled from
+    (a bytecode field moved from another entry, or left beside an edited source, is unused)."""
+    h = hashlib.sha256(_MAGIC.encode())
+    h.update(b"\0")
+    h.update(hashlib.sha256(source.encode()).digest())
+    h.update(data)
+    return h.hexdigest()
 
 
 def _enc_recipe(recipe: tuple, enc: _Encoder) -> dict:
@@ -329,7 +364,9 @@ def _enc_recipe(recipe: tuple, enc: _Encoder) -> dict:
 
 
 def _checksum(doc: dict) -> str:
-    body = {k: v for k, v in doc.items() if k != "checksum"}
+    """Over every field but the bytecode, which has its own digest: a damaged bytecode field
+    costs a ``compile()`` of the source, not the entry."""
+    body = {k: v for k, v in doc.items() if k not in ("checksum", "bytecode")}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -369,7 +406,7 @@ def load(key: str, name: str = "compiled"):
 
 def _from_bytes(data: bytes, key: str, name: str):
     doc = json.loads(data.decode("utf-8"))
-    if not isinstance(doc, dict) or set(doc) != {
+    if not isinstance(doc, dict) or set(doc) - {"bytecode"} != {
             "format", "version", "key", "name", "source", "globals", "subgraphs", "checksum"}:
         raise _Invalid("fields")
     if (doc["format"], doc["version"], doc["key"], doc["name"]) != (FORMAT, VERSION, key, name):
@@ -390,10 +427,37 @@ def _from_bytes(data: bytes, key: str, name: str):
         if not isinstance(gname, str) or not gname.isidentifier() or gname in glb:
             raise _Invalid("global name")
         glb[gname] = _dec_recipe(x, graphs)
-    code = compile(source, "<wire.jit cached>", "exec")
-    _check_code(code, name, set(manifest))
+    code = _cached_code(doc.get("bytecode"), source, name, set(manifest))
+    if code is None:
+        code = compile(source, _FILENAME, "exec")
+        _check_code(code, name, set(manifest))
     exec(code, glb)  # noqa: S102 - checked above: defines one function over known names
     return glb[name]
+
+
+def _cached_code(field, source: str, name: str, global_names: set):
+    """The checked code object the entry's bytecode field holds, or ``None`` when there is
+    none or it does not match this interpreter, this source or its digest."""
+    if (not isinstance(field, dict) or set(field) != {"magic", "sha256", "data"}
+            or field["magic"] != _MAGIC or not isinstance(field["data"], str)):
+        return None
+    try:
+        data = base64.b64decode(field["data"].encode("ascii"), validate=True)
+    except ValueError:  # (binascii.Error, UnicodeEncodeError)
+        return None
+    if field["sha256"] != _bytecode_digest(source, data):
+        return None
+    try:
+        code = marshal.loads(data)
+    except Exception:  # noqa: BLE001 - a damaged blob of any kind is no bytecode
+        return None
+    if not isinstance(code, types.CodeType) or code.co_filename != _FILENAME:
+        return None
+    try:
+        _check_code(code, name, global_names)
+    except _Invalid:
+        return None
+    return code
 
 
 def _dec_recipe(x, graphs: list):
