@@ -27,7 +27,7 @@ import numpy as np
 
 from .schedule import Slot
 
-__all__ = ["BLOCK_ELEMENTS", "MIN_ELEMENTS", "regions", "region_lines"]
+__all__ = ["BLOCK_ELEMENTS", "MIN_ELEMENTS", "regions", "region_lines", "release"]
 
 MIN_ELEMENTS = 1 << 20  # arrays smaller than this run unfused (blocking costs more there)
 BLOCK_ELEMENTS = 1 << 12  # elements per block: a few of them fit the L1/L2 cache
@@ -134,10 +134,19 @@ def region_lines(slots: list[Slot], emitted: list[int], first: int, last: int, c
         expr = s.emitter.expr(ctx, s.node, [bref(j, i) for j in s.ins], out)
         lines.append(f"        F{s.name} = {expr}")
         nodes.append(s.node)
+    release(slots, members, first, last, lines, nodes)
+    return lines, nodes
+
+
+def release(slots: list[Slot], members: list[int], first: int, last: int, lines: list,
+            nodes: list) -> None:
+    """Append the ``del`` of the arrays that region ``members`` (lines ``first..last``) read
+    for the last time, made outside it and not inputs or constants (a fused region of
+    either kind releases them after it)."""
+    inside = set(members)
     dying = [b for b in dict.fromkeys(slots[j].base for i in members for j in slots[i].ins)
              if b not in inside and not slots[b].known and not slots[b].is_input
              and first <= slots[b].last <= last]
     if dying:
         lines.append(f"    del {', '.join(slots[b].name for b in dying)}")
         nodes.append(None)
-    return lines, nodes

@@ -37,7 +37,7 @@ import tempfile
 import numpy as np
 
 from ..ops.elementwise import integer_pow_p
-from . import cbuild
+from . import cbuild, fusion
 from .schedule import Slot
 
 __all__ = [
@@ -331,13 +331,7 @@ def region_lines(slots: list[Slot], emitted: list[int], first: int, last: int, c
     names = ", ".join(slots[i].name for i in keep) + ("," if len(keep) == 1 else "")
     lines = [f"    {names} = {kname}({', '.join(args)})  # native: {len(members)} lines"]
     nodes = [None]
-    inside = set(members)
-    dying = [b for b in dict.fromkeys(slots[j].base for i in members for j in slots[i].ins)
-             if b not in inside and not slots[b].known and not slots[b].is_input
-             and first <= slots[b].last <= last]
-    if dying:
-        lines.append(f"    del {', '.join(slots[b].name for b in dying)}")
-        nodes.append(None)
+    fusion.release(slots, members, first, last, lines, nodes)
     return lines, nodes
 
 
