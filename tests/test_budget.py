@@ -125,3 +125,56 @@ def test_compiled_derivative_graphs_collect_terms_up_to_a_limit(monkeypatch):
     for x in (0.3, -1.2, 0.0):
         got = wire.jit(wire.grad(_chain(61)))(x)  # a new function: nothing memoized
         np.testing.assert_allclose(got, _reference(61, x)[1], rtol=1e-13)
+
+
+def _level_node_by_node(g):
+    """eager_level as defined: one estimate term per node, in node order."""
+    nodes = g.nodes
+    n = len(nodes)
+    if n <= budget.ALWAYS:
+        return "full"
+    cost = 0.0
+    for node in nodes:
+        if node._items and budget.has_graph_params(node):
+            return "full" if n <= budget.COLLECT_LIMIT else "linear"
+        cost += budget.EVAL_PER_NODE + budget.EVAL_PER_ELEMENT * budget._elements(node.aval)
+    if n <= budget.COLLECT_LIMIT and budget.FULL_PER_NODE * n <= cost:
+        return "full"
+    if budget.LINEAR_PER_NODE * n <= cost:
+        return "linear"
+    return "none"
+
+
+def test_counted_estimate_gives_the_node_by_node_levels(small_limits, monkeypatch):
+    # eager_level counts nodes per aval in C; its level is the one the per-node sum gives,
+    # on scalar, array, mixed-shape, multi-output and loop-holding graphs, across thresholds
+    def mixed(v):
+        m = wnp.outer(v, v)
+        s, u = wnp.linalg.eigh(m + wnp.eye(v.shape[0]))
+        return wnp.sum(_chain(30)(v)) + wnp.sum(u * s) + wnp.sum(_chain(5)(m))
+
+    def loop(x):
+        c, _ = wire.scan(lambda c, xi: (wnp.sin(c) * xi, c), x[0], x)
+        return _chain(40)(c)
+
+    graphs = [
+        wire.grad(wire.trace(_chain(40), 0.3), simplify=False),
+        wire.grad(wire.trace(lambda v: wnp.sum(_chain(40)(v)), np.ones(64)), simplify=False),
+        wire.grad(wire.trace(mixed, np.linspace(0.1, 1.0, 6)), simplify=False),
+        wire.grad(wire.trace(loop, np.full(5, 0.5)), simplify=False),
+    ]
+    # thresholds on either side of each graph's estimated cost per node, a millionth apart
+    per_node = [(budget.EVAL_PER_NODE * len(g.nodes) + budget.EVAL_PER_ELEMENT
+                 * sum(budget._elements(n.aval) for n in g.nodes)) / len(g.nodes)
+                for g in graphs]
+    tight = [(c * (1 + s * 1e-6), c * (1 - t * 1e-6)) for c in per_node
+             for s in (1, -1) for t in (1, -1)]
+    seen = set()
+    for linear, full in [(12.0, 35.0), (2.0, 3.0), (2.6, 50.0), (0.1, 0.2)] + tight:
+        monkeypatch.setattr(budget, "LINEAR_PER_NODE", linear)
+        monkeypatch.setattr(budget, "FULL_PER_NODE", full)
+        for g in graphs:
+            level = budget.eager_level(g)
+            assert level == _level_node_by_node(g)
+            seen.add(level)
+    assert seen == {"full", "linear", "none"}

@@ -522,28 +522,44 @@ def var_node(name: str, aval: Aval, loc: str | None = None) -> Node:
 
 
 def toposort(outputs: Iterable[Node]) -> list[Node]:
-    """All nodes reachable from ``outputs``, inputs before users; iterative (no recursion)."""
+    """All nodes reachable from ``outputs``, inputs before users; iterative (no recursion).
+
+    The canonical order: a depth-first walk from each of ``outputs`` in turn, visiting a
+    node's inputs in their order, listing each node once all its inputs are listed.
+
+    >>> import wire
+    >>> g = wire.trace(lambda x, y: (x * y) + x, 1.0, 2.0)
+    >>> [n.op.name for n in toposort(g.outputs)]
+    ['input', 'input', 'mul', 'add']
+    """
     order: list[Node] = []
     seen: set[Node] = set()
     add, append = seen.add, order.append
+    # the parents whose inputs are still being walked; the node being walked and its
+    # iterator stay in locals (no indexing and unpacking of the top entry per resumption:
+    # the derivative graph of a 100 000-op chain resumes 275 000 of them)
+    stack: list = []
+    push, pop = stack.append, stack.pop
     for root in outputs:
         if root in seen:
             continue
         add(root)
-        stack = [(root, iter(root.inputs))]
-        push, pop = stack.append, stack.pop
-        while stack:
-            node, children = stack[-1]
+        node, children = root, iter(root.inputs)
+        while True:
             for child in children:
                 if child not in seen:
                     add(child)
-                    if child.inputs:
-                        push((child, iter(child.inputs)))
+                    ins = child.inputs
+                    if ins:
+                        push((node, children))
+                        node, children = child, iter(ins)
                         break
                     append(child)  # a leaf: done at once
             else:
-                pop()
                 append(node)
+                if not stack:
+                    break
+                node, children = pop()
     return order
 
 

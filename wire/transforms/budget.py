@@ -26,7 +26,9 @@ loop with its VJP (``scan``'s ``simplify_pass``) saves a whole loop.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping
+from operator import attrgetter
 
 from ..ir import Graph
 from .simplify import has_graph_params, simplify, simplify_linear
@@ -60,21 +62,25 @@ def eager_level(graph: Graph) -> str:
     n = len(nodes)
     if n <= ALWAYS:
         return "full"
-    cost = 0.0  # µs to evaluate the graph once
-    sizes: dict = {}
-    for node in nodes:
-        if node._items and has_graph_params(node):
-            return "full" if n <= COLLECT_LIMIT else "linear"
-        aval = node.aval
-        size = sizes.get(aval)
-        if size is None:
-            size = sizes[aval] = _elements(aval)
-        cost += EVAL_PER_NODE + EVAL_PER_ELEMENT * size
+    # counted in C (map, any, Counter): a Python loop over the nodes cost 0.03 s on the
+    # 275 000-node derivative graph of a 100 000-op chain, evaluated once right after
+    if any(map(_ITEMS, nodes)):  # params: look for sub-graphs
+        for node in nodes:
+            if node._items and has_graph_params(node):
+                return "full" if n <= COLLECT_LIMIT else "linear"
+    elements = 0.0  # µs to evaluate the graph once: n node dispatches and these elements
+    for aval, count in Counter(map(_AVAL, nodes)).items():
+        elements += count * _elements(aval)
+    cost = EVAL_PER_NODE * n + EVAL_PER_ELEMENT * elements
     if n <= COLLECT_LIMIT and FULL_PER_NODE * n <= cost:
         return "full"
     if LINEAR_PER_NODE * n <= cost:
         return "linear"
     return "none"
+
+
+_ITEMS = attrgetter("_items")
+_AVAL = attrgetter("aval")
 
 
 def _elements(aval) -> float:
