@@ -367,17 +367,22 @@ def zero_signs(items: tuple) -> tuple:
     return tuple(out) if True in out else ()
 
 
-def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
+def _intern(op, inputs: tuple, items: tuple, params, aval, loc, look: bool = True) -> Node:
+    """The interned node (op, inputs, params, aval), made if new. ``look=False`` skips the
+    lookup for a node that cannot be in the table yet, because one of its ``inputs`` was just
+    made (an interned node holds its inputs, so none can hold a node newer than itself): only
+    the entry is made (a racing thread's twin still wins)."""
     key = (op, inputs, items, aval)
     for _, v in items:  # (a loop: cheaper than building zero_signs' tuple for every node)
         if type(v) not in _NO_ZERO_TYPES and isinstance(v, _MAY_HOLD_ZERO):
             key = key + zero_signs(items)  # (complex, NumPy and tuple values too: -0j == 0j)
             break
-    ref = _get(key)
-    if ref is not None:
-        node = ref()
-        if node is not None:
-            return node
+    if look:
+        ref = _get(key)
+        if ref is not None:
+            node = ref()
+            if node is not None:
+                return node
     # new (nearly always, once the lookup missed): made first, then entered unless another
     # thread entered its twin meanwhile
     if callable(loc):  # the location, asked for only when the node is new
@@ -386,36 +391,6 @@ def _intern(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
         params = pmap(params) if items else EMPTY_PARAMS
     # (built inline, not by a call to _NewNode's __init__: this is the hot path of tracing,
     # deriving and rewriting)
-    node = _new_slots(_NewNode)
-    node.op = op
-    node.inputs = inputs
-    node.params = params
-    node.aval = aval
-    node.loc = loc
-    node._items = items
-    node._skey = None
-    node.__class__ = Node
-    ref = _KeyedRef(node, _forget)
-    ref.key = key
-    found = _setdefault(key, ref)
-    if found is ref:
-        return node
-    return _enter(key, ref, found, node)
-
-
-def _intern_new(op, inputs: tuple, items: tuple, params, aval, loc) -> Node:
-    """:func:`_intern` for a node that cannot be in the table yet, because one of its
-    ``inputs`` was just made (an interned node holds its inputs, so none can hold a node
-    newer than itself): no lookup, only the entry (a racing thread's twin still wins)."""
-    key = (op, inputs, items, aval)
-    for _, v in items:
-        if type(v) not in _NO_ZERO_TYPES and isinstance(v, _MAY_HOLD_ZERO):
-            key = key + zero_signs(items)
-            break
-    if callable(loc):
-        loc = loc()
-    if not isinstance(params, PMap):
-        params = pmap(params) if items else EMPTY_PARAMS
     node = _new_slots(_NewNode)
     node.op = op
     node.inputs = inputs
@@ -597,8 +572,8 @@ def substitute_map(outputs: Sequence[Node], mapping: dict, order=None) -> dict:
                 new_ins = tuple([new[i] for i in ins])
                 young = not fresh.isdisjoint(new_ins)
             if new_ins != ins:  # element identity: nodes compare by identity
-                made = (_intern_new if young else _intern)(
-                    node.op, new_ins, node._items, node.params, node.aval, node.loc)
+                made = _intern(node.op, new_ins, node._items, node.params, node.aval,
+                               node.loc, not young)
                 if made.inputs is new_ins:  # (this call made it: it holds our tuple)
                     fresh.add(made)
                 new[node] = made
