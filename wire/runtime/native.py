@@ -208,10 +208,9 @@ def regions(slots: list[Slot], emitted: list[int], min_elements: int | None = No
             k += 1
         if k == start:
             k += 1
-        elif not (k - start >= 2 or mvec):
-            pass  # (one arithmetic line: nothing to fuse)
-        elif (min_elements is not None
-              or _saving_ns(slots, emitted[start:k], math.prod(shape), dtype) > 0):
+        elif (k - start >= 2 or mvec) and (  # (one arithmetic line alone: nothing to fuse)
+                min_elements is not None
+                or _saving_ns(slots, emitted[start:k], math.prod(shape), dtype) > 0):
             found[start] = k - 1
     return found
 
