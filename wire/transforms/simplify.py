@@ -263,28 +263,36 @@ class Rewriter:
         nodes in a topological order (default: ``toposort(outputs)``)."""
         memo, local, sorted_ = self.memo, self.local, self._sorted
         loc_of, made, firsts = self.loc_of, self.made, self._first
+        op_codes, set_key = _OP_CODES, object.__setattr__
         for node in toposort(outputs) if order is None else order:
             if node in memo:
                 continue
             if not node._items:  # (no params, so no graphs among them)
                 ins = node.inputs
                 if ins:
+                    # the operands' structural keys, in the new operand order: the key of the
+                    # node this makes is then one hash here (keys are asked for nearly every
+                    # node: each operand of a sum or product), not a walk back to keyed nodes
                     if len(ins) == 2:  # (most nodes: a binary operation)
                         x, y = ins
                         x, y = memo[x], memo[y]
-                        if node.op in sorted_ and x is not y:  # (_in_order, inline)
-                            kx, ky = x._skey, y._skey
-                            if kx is None:
-                                kx = structural_key(x)
-                            if ky is None:
-                                ky = structural_key(y)
-                            new = (y, x) if ky < kx else (x, y)
+                        kx, ky = x._skey, y._skey
+                        if kx is None:
+                            kx = structural_key(x)
+                        if ky is None:
+                            ky = structural_key(y)
+                        if ky < kx and node.op in sorted_:  # (_in_order, inline)
+                            new, keys = (y, x), (ky, kx)
                         else:
-                            new = (x, y)
+                            new, keys = (x, y), (kx, ky)
                     elif len(ins) == 1:  # (a unary operation: no list)
-                        new = (memo[ins[0]],)
+                        x = memo[ins[0]]
+                        kx = x._skey
+                        if kx is None:
+                            kx = structural_key(x)
+                        new, keys = (x,), (kx,)
                     else:
-                        new = tuple([memo[i] for i in ins])
+                        new, keys = tuple([memo[i] for i in ins]), None
                         if node.op in sorted_:
                             new = _in_order(new)
                     # whether no rule can fire at the node (local's first test, inline: most
@@ -307,6 +315,11 @@ class Rewriter:
                                 quiet = True
                     if new != ins:  # element identity: nodes compare by identity
                         rebuilt = with_inputs(node, new)
+                        if keys is not None and rebuilt._skey is None:  # (structural_key's)
+                            code = op_codes.get(node.op)
+                            if code is None:
+                                code = _op_code(node)
+                            set_key(rebuilt, "_skey", hash((code, 0, *keys)))
                         loc = loc_of(node)  # (_moved, inline: this runs for most nodes)
                         if loc is not None:
                             made.setdefault(rebuilt, loc)
@@ -322,6 +335,11 @@ class Rewriter:
                         else:
                             memo[node] = local(rebuilt)
                         continue
+                    if keys is not None and node._skey is None:  # (as above)
+                        code = op_codes.get(node.op)
+                        if code is None:
+                            code = _op_code(node)
+                        set_key(node, "_skey", hash((code, 0, *keys)))
                     if quiet:
                         memo[node] = node
                         continue
@@ -411,6 +429,16 @@ def structural_key(node: Node) -> int:
             key = hash((code, _params_code(node) if node._items else 0, kx, ky))
             object.__setattr__(node, "_skey", key)
             return key
+    elif len(ins) == 1:  # (a unary node on a keyed operand: no list)
+        kx = ins[0]._skey
+        if kx is not None:
+            op = node.op
+            code = _OP_CODES.get(op)
+            if code is None:
+                code = _OP_CODES[op] = _name_code(op.name)
+            key = hash((code, _params_code(node) if node._items else 0, kx))
+            object.__setattr__(node, "_skey", key)
+            return key
     keys = [i._skey for i in ins]
     if None not in keys:  # (a node just built on keyed operands)
         op = node.op
@@ -474,7 +502,9 @@ def _simplify_graph_params(params, rules):
 
 
 def _op_code(node: Node) -> int:
-    return _name_code(node.op.name)
+    """The code of ``node``'s primitive in structural keys (memoized per primitive)."""
+    code = _OP_CODES[node.op] = _name_code(node.op.name)
+    return code
 
 
 _OP_CODES: dict = {}  # memo: primitive -> the code of its name
