@@ -151,7 +151,8 @@ class Rewriter:
         if depth >= 200:  # rules building rules: stop expanding, stay correct
             memo[node] = node
             return node
-        key = None if deep is None else _cold_key(node, deep)
+        key = None if deep is None else _cold_key(node.op, node._items, node.aval,
+                                                  node.inputs, deep)
         if key is not None:
             if key in self._cold:  # (a chain's steps: the same constant, another operand)
                 memo[node] = node
@@ -263,7 +264,7 @@ class Rewriter:
         nodes in a topological order (default: ``toposort(outputs)``)."""
         memo, local, sorted_ = self.memo, self.local, self._sorted
         loc_of, made, firsts = self.loc_of, self.made, self._first
-        op_codes, set_key = _OP_CODES, object.__setattr__
+        op_codes, set_key, cold = _OP_CODES, object.__setattr__, self._cold
         for node in toposort(outputs) if order is None else order:
             if node in memo:
                 continue
@@ -301,7 +302,7 @@ class Rewriter:
                     if first is None:
                         quiet = False
                     else:
-                        fns, gate, _ = first
+                        fns, gate, deep = first
                         if not fns:
                             quiet = True
                         elif gate is None:
@@ -313,6 +314,9 @@ class Rewriter:
                                     break
                             else:
                                 quiet = True
+                        if not quiet and deep is not None:  # (local's cold test, inline)
+                            key = _cold_key(node.op, (), node.aval, new, deep)
+                            quiet = key is not None and key in cold
                     if new != ins:  # element identity: nodes compare by identity
                         rebuilt = with_inputs(node, new)
                         if keys is not None and rebuilt._skey is None:  # (structural_key's)
@@ -364,25 +368,24 @@ class Rewriter:
         return [memo[o] for o in outputs]
 
 
-def _cold_key(node: Node, deep: frozenset):
-    """What the answer of ``rules.SHALLOW`` rules at ``node`` depends on: its primitive, params
-    and aval, each operand's primitive and aval, or the operand itself if it is a constant;
-    None where that is not all (an operand made by one of the ``deep`` ops, which other rules
-    look into, or params whose zeros may be signed, which the intern key tells apart)."""
-    items = node._items
+def _cold_key(op, items: tuple, aval, ins: tuple, deep: frozenset):
+    """What the answer of ``rules.SHALLOW`` rules at the node ``op(*ins)`` (params ``items``,
+    ``aval``) depends on: its primitive, params and aval, each operand's primitive and aval,
+    or the operand itself if it is a constant; None where that is not all (an operand made by
+    one of the ``deep`` ops, which other rules look into, or params whose zeros may be signed,
+    which the intern key tells apart)."""
     for _, v in items:
         if type(v) not in _PLAIN_PARAMS:
             return None
-    ins = node.inputs
     if len(ins) == 2:
         x, y = ins
         ox, oy = x.op, y.op
         if ox in deep or oy in deep:
             return None
-        return (node.op, items, node.aval,
+        return (op, items, aval,
                 x if ox in CONSTANT_OPS else ox, None if ox in CONSTANT_OPS else x.aval,
                 y if oy in CONSTANT_OPS else oy, None if oy in CONSTANT_OPS else y.aval)
-    key = [node.op, items, node.aval]
+    key = [op, items, aval]
     for i in ins:
         o = i.op
         if o in deep:
