@@ -36,6 +36,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
 
+from ..ir.graph import _ENCLOSING  # (the tables loc_reader reads before a graph's own)
 from ..ir import (
     EMPTY_PARAMS, ConstValue, Graph, LeafOp, Node, adopt_sub_graph_locs, const_op, gc_paused,
     live_locs, locating_by, located, make_node, substitute_map, toposort, with_inputs,
@@ -87,6 +88,9 @@ class Rewriter:
         # where the nodes rules make report: the location (in the graph being simplified,
         # ``loc_of``) of the node being rewritten when they were made
         self.loc_of = loc_of or (lambda n: n.loc)
+        # the ``get`` of the one table ``loc_of`` reads (then ``loc_of(n)`` is
+        # ``locs_get(n) or n.loc``, inlined where it runs for every node), else None
+        self.locs_get = None
         self.made: dict[Node, str] = {}
         self._site = None
         self._site_node = None
@@ -264,6 +268,7 @@ class Rewriter:
         nodes in a topological order (default: ``toposort(outputs)``)."""
         memo, local, sorted_ = self.memo, self.local, self._sorted
         loc_of, made, firsts = self.loc_of, self.made, self._first
+        locs_get = self.locs_get
         op_codes, set_key, cold = _OP_CODES, object.__setattr__, self._cold
         for node in toposort(outputs) if order is None else order:
             if node in memo:
@@ -324,7 +329,8 @@ class Rewriter:
                             if code is None:
                                 code = _op_code(node)
                             set_key(rebuilt, "_skey", hash((code, 0, *keys)))
-                        loc = loc_of(node)  # (_moved, inline: this runs for most nodes)
+                        # (_moved, inline: this runs for most nodes)
+                        loc = loc_of(node) if locs_get is None else locs_get(node) or node.loc
                         if loc is not None:
                             made.setdefault(rebuilt, loc)
                         if quiet:
@@ -544,7 +550,14 @@ def _rebuild(graph: Graph, outputs, mapping=None, made=None, memo=None) -> Graph
     locs = dict(made) if made else {}
     loc_of = loc_reader(graph)
     mapped = False
-    if memo is not None:
+    lget = _own_table_get(graph) if memo is not None else None
+    if lget is not None:  # (the usual case, as one comprehension: loc_of inline)
+        mget = memo.get
+        moved = {new: loc for old in graph.nodes if (new := mget(old)) is not None
+                 and (loc := lget(old) or old.loc) is not None}
+        mapped = bool(moved) or any(old in memo for old in graph.nodes)
+        locs.update(moved)  # (a later old node's location wins, as in the loop below)
+    elif memo is not None:
         get = memo.get
         for old in graph.nodes:
             new = get(old)
@@ -563,6 +576,16 @@ def _rebuild(graph: Graph, outputs, mapping=None, made=None, memo=None) -> Graph
         return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, graph.locs)
     locs.update(graph.locs)
     return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, locs)
+
+
+def _own_table_get(graph: Graph):
+    """``graph.locs.get`` where ``loc_reader(graph)`` reads that table alone (no enclosing
+    graph's table comes first: a pass inside ``locating_by(graph)`` at the top level), else
+    None."""
+    table = graph.locs
+    if any(t is not table for t in _ENCLOSING.get()):
+        return None
+    return table.get
 
 
 def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
@@ -590,7 +613,7 @@ def _rewrite_with(rw: Rewriter, graph: Graph) -> Graph:
     earlier pass of the same run simplified: those are not visited again (so the rewrite
     after ``collect_terms`` only looks at the nodes it made)."""
     for _ in range(_MAX_SWEEPS):
-        rw.loc_of = loc_reader(graph)
+        rw.loc_of, rw.locs_get = loc_reader(graph), _own_table_get(graph)
         # graph.nodes: computed once per graph and shared with the passes that follow
         new = tuple(rw.sweep(graph.outputs, graph.nodes))
         if new == graph.outputs:
