@@ -733,7 +733,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
     # _walk, with fast paths and the rebuilding of the nodes without a polynomial inline
     known: dict = {}  # what each node is as an operand, once known (see _walk)
     get = known.get
-    mul_p, add_p = ew.mul_p, ew.add_p
+    mul_p, add_p, sub_p = ew.mul_p, ew.add_p, ew.sub_p
     with recording() as table:
         emitter.table = table
         for passed, n in enumerate(order, 1):
@@ -750,18 +750,34 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                         if pb is None:
                             pb = known[b] = _operand(b, arith, atom)
                         got = None
-                        if n.op is mul_p and len(pa[0]) == 1 and len(pb[0]) == 1 \
-                                and not pa[1] and not pb[1]:
-                            # a monomial times a monomial (the products of chains): as
-                            # _polynomial computes it, without its poison set
-                            ((ma, ca),) = pa[0].items()
-                            ((mb, cb),) = pb[0].items()
-                            c = ca * cb
-                            if c != 0:  # (an underflow: _polynomial)
-                                m = _mono_mul(ma, mb)
-                                if len(m) > MAX_ATOMS:
-                                    raise _Refuse
-                                got = {m: c}, _NO_POISON
+                        p, q = pa[0], pb[0]
+                        op = n.op
+                        if op is mul_p:
+                            if len(p) == 1 and len(q) == 1 and not pa[1] and not pb[1]:
+                                # a monomial times a monomial (the products of chains): as
+                                # _polynomial computes it, without its poison set
+                                ((ma, ca),) = p.items()
+                                ((mb, cb),) = q.items()
+                                c = ca * cb
+                                if c != 0:  # (an underflow: _polynomial)
+                                    if not mb:  # times a constant
+                                        got = {ma: c}, _NO_POISON
+                                    elif not ma:
+                                        got = {mb: c}, _NO_POISON
+                                    else:
+                                        m = _mono_mul(ma, mb)
+                                        if len(m) > MAX_ATOMS:
+                                            raise _Refuse
+                                        got = {m: c}, _NO_POISON
+                        elif op is not sub_p and op is not add_p:
+                            pass
+                        elif len(p) == 1 and () in p:
+                            if q and () not in q:
+                                # a constant plus a polynomial without one (tanh's 1 - t**2):
+                                # _polynomial keeps it as written (no like terms to meet)
+                                raise _Refuse
+                        elif len(q) == 1 and () in q and p and () not in p:
+                            raise _Refuse
                         if got is None:
                             got = _polynomial(n, [pa, pb], arith)
                     else:
