@@ -522,8 +522,7 @@ def _scalar(aval: Aval) -> Aval:
 
 
 def _poly_candidate(node: Node) -> bool:
-    if node.op not in _POLY_OPS:
-        return False
+    """Whether ``node``, one of ``_POLY_OPS``, may have a polynomial."""
     a = node.aval
     if isinstance(a, tuple) or a.shape is None or a.dtype.kind != "f":
         return False
@@ -593,7 +592,7 @@ def _walk(order, candidate, shared, arith, atom, polys: dict) -> None:
     known: dict = {}
     get = known.get
     for n in order:
-        if candidate[n]:
+        if n in candidate:
             try:
                 operands = []
                 for i in n.inputs:
@@ -647,26 +646,28 @@ def collect(graph: Graph, in_order=None) -> tuple[Graph, bool]:
     outputs = graph.outputs
     order = graph.nodes
     # (one loop over the nodes for the three facts the walks need)
-    candidate: dict[Node, bool] = {}
+    candidate: set[Node] = set()
+    mark = candidate.add
     # a polynomial node also used by a non-polynomial consumer (or returned) is emitted
     # once and shared: its polynomial consumers see it as an atom rather than re-expanding it
     shared = set(outputs)
     share = shared.update
-    total = 0  # operation nodes
-    some = False
+    leaves = 0
     for n in order:
-        if isinstance(n.op, LeafOp):
-            candidate[n] = False
+        op = n.op
+        if op in _POLY_OPS:
+            if _poly_candidate(n):
+                mark(n)
+                continue
+        elif isinstance(op, LeafOp):
+            leaves += 1
             continue
-        total += 1
-        if n.op in _POLY_OPS and _poly_candidate(n):
-            candidate[n] = some = True
-        else:
-            candidate[n] = False
-            if n.inputs:
-                share(n.inputs)
-    if not some:
+        ins = n.inputs
+        if ins:
+            share(ins)
+    if not candidate:
         return graph, False
+    total = len(order) - leaves  # operation nodes
     # Whether like terms can meet decides whether products of sums are expanded
     # (:func:`_merges`, a walk of its own). Where they cannot (deep chains of products),
     # the walk that does not expand computes what that walk would, up to the first place
@@ -739,7 +740,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
         for passed, n in enumerate(order, 1):
             emitter.passed = passed
             ins = n.inputs
-            if candidate[n]:
+            if n in candidate:
                 try:
                     if len(ins) == 2:
                         a, b = ins
