@@ -813,9 +813,12 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
         outs = tuple(built(o) if o in polys else new[o] for o in outputs)
     if outs == outputs:
         return graph
+    own = graph.locs
     for old, b in new.items():
+        if b is old and old in own:
+            continue  # (the update below gives it its line)
         loc = loc_of(old)
         if loc is not None:
             table[b] = loc
-    table.update(graph.locs)
+    table.update(own)
     return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree, table)
