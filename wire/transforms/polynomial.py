@@ -83,6 +83,7 @@ def loc_reader(graph: Graph):
     get = table.get
     return lambda n: get(n) or n.loc
 _POLY_OPS = frozenset((ew.add_p, ew.sub_p, ew.neg_p, ew.mul_p, ew.integer_pow_p))
+_MUL, _ADD = ew.mul_p, ew.add_p
 
 
 class _Refuse(Exception):
@@ -346,27 +347,31 @@ class _Emitter:
         # the location table _collect_walk records into (set there): the line of each node
         self.table = None
 
-    def _make(self, prim, inputs, loc, **params) -> Node:
-        self.made += 1
-        if self.made > self.slack + self.passed or self.made > self.total:
+    def _make(self, prim, inputs, loc, y=None) -> Node:
+        """The node ``prim(*inputs)`` (``y``: integer_pow's exponent), counted against the
+        budget."""
+        made = self.made = self.made + 1
+        if made > self.slack + self.passed or made > self.total:
             raise _OverBudget
-        if self.in_order is not None and (prim is ew.mul_p or prim is ew.add_p):
-            inputs = self.in_order(inputs)
         # shape rules are pure: one call per (primitive, operand avals, exponent)
         if len(inputs) == 2:  # (mul, add, sub)
-            x, y = inputs
-            key = (prim, None, x.aval, y.aval)
+            if self.in_order is not None and (prim is _MUL or prim is _ADD):
+                inputs = self.in_order(inputs)
+            x, z = inputs
+            key = (prim, None, x.aval, z.aval)
         else:
-            key = (prim, params.get("y"), *[i.aval for i in inputs])
+            key = (prim, y, inputs[0].aval)
         aval = self.avals.get(key)
         if aval is None:
-            aval = self.avals[key] = prim.shape(*[i.aval for i in inputs], **params)
-        if params:  # (integer_pow's exponent) one pmap per exponent, not one per node
-            y = params["y"]
+            avals = [i.aval for i in inputs]
+            aval = self.avals[key] = prim.shape(*avals) if y is None else prim.shape(*avals, y=y)
+        if y is None:
+            params = EMPTY_PARAMS
+        else:  # one pmap per exponent, not one per node
             params = self.pow_params.get(y)
             if params is None:
                 params = self.pow_params[y] = pmap({"y": y})
-        node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
+        node = make_node(prim, inputs, params, aval, loc)
         table = self.table  # collect's: the node reports the line of the node it rewrites
         if table is not None and loc is not None:
             table.setdefault(node, loc)
@@ -766,7 +771,11 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                                     elif not ma:
                                         got = {mb: c}, _NO_POISON
                                     else:
-                                        m = _mono_mul(ma, mb)
+                                        if len(mb) == 1 and mb[0][0] > ma[-1][0] \
+                                                and mb[0][1] <= MAX_EXPONENT:
+                                            m = ma + mb  # (_mono_mul's first case)
+                                        else:
+                                            m = _mono_mul(ma, mb)
                                         if len(m) > MAX_ATOMS:
                                             raise _Refuse
                                         got = {m: c}, _NO_POISON
