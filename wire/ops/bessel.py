@@ -57,8 +57,10 @@ def _float(x):
     return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
-# SciPy's dedicated functions for orders 0 and 1 (and integer orders of Y and K), which are
-# what ``scipy.special.j0`` and friends return; other orders use the general routines
+# SciPy's routines of each family: dedicated ones for orders 0 and 1 (and integer orders of
+# Y and K), and the general one of a real order. They differ in the last digits (by up to
+# 1e-11 near zeros), so a node holds the routine its user named; derivatives use the first
+# that fits their order.
 _BY_ORDER = {
     "j": ("j0", "j1", None, "jv"),
     "y": ("y0", "y1", "yn", "yv"),
@@ -67,27 +69,41 @@ _BY_ORDER = {
     "k": ("k0", "k1", "kn", "kv"),
     "ke": ("k0e", "k1e", None, "kve"),
 }
+ROUTINES = {name: kind for kind, names in _BY_ORDER.items() for name in names if name}
+_WITH_ORDER = {"jv", "yv", "iv", "ive", "kv", "kve", "yn", "kn"}
 
 
-def _bessel_impl(x, *, kind, v):
+def routine_for(kind: str, v: float) -> str:
+    """SciPy's routine for order ``v`` of family ``kind`` (the dedicated one where there is)."""
+    zero, one, integer, general = _BY_ORDER[kind]
+    if v == 0.0:
+        return zero
+    if v == 1.0:
+        return one
+    if integer is not None and v == int(v) and v > 1:
+        return integer
+    return general
+
+
+def _bessel_impl(x, *, routine, v):
     sp = _scipy()
     x = _float(x)
-    zero, one, integer, general = _BY_ORDER[kind]
     with np.errstate(all="ignore"):
-        if v == 0.0:
-            out = getattr(sp, zero)(x)
-        elif v == 1.0:
-            out = getattr(sp, one)(x)
-        elif integer is not None and v == int(v) and v > 1:
-            out = getattr(sp, integer)(int(v), x)
+        if routine in ("yn", "kn"):
+            out = getattr(sp, routine)(int(v), x)
+        elif routine in _WITH_ORDER:
+            out = getattr(sp, routine)(np.asarray(v, x.dtype), x)
         else:
-            out = getattr(sp, general)(np.asarray(v, x.dtype), x)
+            out = getattr(sp, routine)(x)
     out = np.asarray(out)
     return out.astype(x.dtype, copy=False) if out.dtype != x.dtype else out
 
 
-def bessel(x, kind: str, v: float):
-    return bind(bessel_p, x, kind=kind, v=float(v))
+def bessel(x, kind: str, v: float, routine: str | None = None):
+    """Order ``v`` of family ``kind`` at ``x``, by SciPy's ``routine`` (default: the
+    dedicated one for that order)."""
+    v = float(v)
+    return bind(bessel_p, x, routine=routine or routine_for(kind, v), v=v)
 
 
 def _order_minus_one(x, kind, v):
@@ -99,7 +115,8 @@ def _order_minus_one(x, kind, v):
     return bessel(x, kind, v - 1.0)
 
 
-def _bessel_deriv(x, out, kind, v):
+def _bessel_deriv(x, out, routine, v):
+    kind = ROUTINES[routine]
     below, above = _order_minus_one(x, kind, v), bessel(x, kind, v + 1.0)
     if kind in ("j", "y"):
         return 0.5 * (below - above)
@@ -116,11 +133,12 @@ def _bessel_sample(rng):
     shape = random_shapes(rng, 1)[0]
     kind = KINDS[int(rng.integers(0, len(KINDS)))]
     v = float((0.0, 1.0, 2.0, 0.5, 2.5)[int(rng.integers(0, 5))])
-    return [rng.uniform(0.3, 3.0, size=shape)], {"kind": kind, "v": v}
+    routine = routine_for(kind, v) if rng.integers(0, 2) else _BY_ORDER[kind][3]
+    return [rng.uniform(0.3, 3.0, size=shape)], {"routine": routine, "v": v}
 
 
 def _bessel_sympy(sp, node, x):
-    kind, v = node.params["kind"], sp.nsimplify(node.params["v"])
+    kind, v = ROUTINES[node.params["routine"]], sp.nsimplify(node.params["v"])
     base = {"j": sp.besselj, "y": sp.bessely, "i": sp.besseli, "ie": sp.besseli,
             "k": sp.besselk, "ke": sp.besselk}[kind](v, x)
     if kind == "ie":
@@ -135,12 +153,13 @@ bessel_p = Primitive(
     _bessel_impl,
     elementwise_shape("bessel", float_dtype),
     dtype=float_dtype,
-    vjp=lambda ct, out, x, *, kind, v: (ct * _bessel_deriv(x, out, kind, v),),
-    jvp=lambda ts, out, x, *, kind, v: ts[0] * _bessel_deriv(x, out, kind, v),
+    vjp=lambda ct, out, x, *, routine, v: (ct * _bessel_deriv(x, out, routine, v),),
+    jvp=lambda ts, out, x, *, routine, v: ts[0] * _bessel_deriv(x, out, routine, v),
     batch=elementwise_batch(lambda: bessel_p),
     sample=_bessel_sample,
     doc="Bessel function of the first (j) or second (y) kind, modified (i, k), or "
-        "exponentially scaled modified (ie = i e^-|x|, ke = k e^x), of static real order v",
+        "exponentially scaled modified (ie = i e^-|x|, ke = k e^x), of static real order v, "
+        "by the SciPy routine named",
     sympy=_bessel_sympy,
     taylor=BY_JVP,  # each order asks the family for one order less
 )
@@ -183,4 +202,4 @@ def exp1(x):
     return bind(exp1_p, x)
 
 
-__all__ = ["KINDS", "PRIMITIVES", "bessel", "bessel_p", "erfcx", "exp1", "expi"]
+__all__ = ["KINDS", "ROUTINES", "routine_for", "PRIMITIVES", "bessel", "bessel_p", "erfcx", "exp1", "expi"]
