@@ -58,7 +58,7 @@ def _pole(x):
 def _sinpi(x):
     """``sin(πx)``, exactly 0 at the integers (its derivative there ``±π``): the sine of the
     distance to the nearest integer ``r``, times ``(-1)^r``."""
-    r = wnp.stop_gradient(wnp.round(x))
+    r = wnp.stop_gradient(wnp.round(x)) + 0.0  # +0.0 for -0.0: sin(π · -0.0) is -0.0
     odd = wnp.mod(r, 2.0) != 0
     s = wnp.sin(np.pi * (x - r))
     return wnp.where(odd, -s, s)
@@ -81,8 +81,9 @@ def _rgamma(x):
     # at a pole so far out that Γ(1 - x) overflows, 0 · inf: the value is 0 (as SciPy's)
     reflected = wnp.where(_pole(xl) & (big == np.inf), 0.0, reflected)
     out = wnp.where(low, reflected, wnp.exp(-SP.gammaln(xh)))
-    out = wnp.where(x == -np.inf, 0.0, out + 0.0)  # -0.0 + 0.0: SciPy's +0 at the poles
-    return wnp.where((x == 0) | wnp.isnan(x), x, out)  # 1/Γ(±0) = ±0, derivative 1
+    # SciPy's +0 at the poles (-0.0 + 0.0), but 1/Γ(±0) = ±0 keeps its sign
+    out = wnp.where(x == 0, out, out + 0.0)
+    return wnp.where(x == -np.inf, 0.0, wnp.where(wnp.isnan(x), x, out))
 
 
 def rgamma(x):
@@ -133,12 +134,13 @@ def poch(z, m):
     ``m``: ``exp(gammaln(z + m) - gammaln(z))`` with the signs of Γ where neither is a pole;
     ``Γ(z + m) / Γ(z)`` through :func:`rgamma` where only ``z`` is (0, with its
     derivative); and, where both are (``m`` an integer), the reflected ratio
-    ``(-1)^m Γ(1 - z) / Γ(1 - z - m)``, whose derivatives are the limit's.
+    ``(-1)^m Γ(1 - z) / Γ(1 - z - m)``, the limit along integer ``m`` (its ``z``-derivative
+    is that limit's; poch is not continuous in ``m`` there).
 
     >>> import wire
     >>> float(poch(3.0, 2.0)), float(poch(-3.0, 2.0))     # 3·4, (-3)(-2)
     (12.0, 6.0)
-    >>> float(wire.grad(poch)(3.0, 2.0))                  # d/dz z(z + 1) = 2z + 1
+    >>> round(float(wire.grad(poch)(3.0, 2.0)), 12)       # d/dz z(z + 1) = 2z + 1
     7.0
     """
     if not _t(z, m):
@@ -182,8 +184,8 @@ def factorial(n, exact=False):
         raise WireError(f"factorial: exact=True needs concrete integers, got a traced "
                         f"{n.dtype}{at(user_location())}")
     n = _cast("factorial", n)
-    pos = n >= 0
-    return wnp.where(pos, _gamma(wnp.where(pos, n, 0.0) + 1.0), 0.0)
+    neg = n < 0  # False for NaN, which goes through Γ
+    return wnp.where(neg, 0.0, _gamma(wnp.where(neg, 0.0, n) + 1.0))
 
 
 def comb(N, k, *, exact=False, repetition=False):
