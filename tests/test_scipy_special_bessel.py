@@ -170,13 +170,24 @@ def test_poch_factorial_comb_match_scipy_with_derivatives():
     n = np.array([-1.0, -0.5, 0.0, 2.5, 3.0, 170.0, np.nan])
     _close(wire.jit(ws.factorial)(n), ss.factorial(n), rtol=1e-12, atol=0)
     assert wire.grad(ws.factorial)(2.5) == pytest.approx(_mp_deriv(mpmath.factorial, 2.5))
-    N, k = np.array([5.0, 5.5, -1.0, 1000.0, 3.0]), np.array([2.0, 2.0, 1.0, 500.0, 4.0])
+    N, k = np.array([5.0, 5.5, -1.0, 1000.0, 3.0, 0.0, 0.5, -1.5]), np.array([2.0, 2.0, 1.0, 500.0, 4.0, 0.0, -1.0, 2.0])
     for rep in (False, True):
-        _close(wire.jit(lambda a, b: ws.comb(a, b, repetition=rep))(N, k),  # noqa: B023
-               ss.comb(N, k, repetition=rep), rtol=1e-12, atol=0)
+        with np.errstate(all="ignore"):
+            _close(wire.jit(lambda a, b: ws.comb(a, b, repetition=rep))(N, k),  # noqa: B023
+                   ss.comb(N, k, repetition=rep), rtol=1e-12, atol=0)
     assert wire.grad(ws.comb)(5.5, 2.0) == pytest.approx(
         _mp_deriv(lambda t: mpmath.binomial(t, 2.0), 5.5))
     assert ws.comb(10, 3, exact=True) == 120
+    n = np.array([-1.0, -1.5, 1.5, -2.0, -1.0, 0.5, 3.0, -0.5, 7.2, 200.0])
+    k = np.array([1.0, 2.0, 2.0, 2.5, 0.0, -1.0, 4.0, 1.0, 3.1, 300.0])
+    with np.errstate(all="ignore"):
+        _close(wire.jit(ws.binom)(n, k), ss.binom(n, k), rtol=1e-12, atol=0)
+    for n0, k0 in [(7.2, 3.1), (-1.5, 2.0), (3.0, 4.0)]:
+        for arg in (0, 1):
+            want = _mp_deriv(lambda t: mpmath.binomial(t, k0) if arg == 0
+                             else mpmath.binomial(n0, t), n0 if arg == 0 else k0)
+            assert wire.grad(ws.binom, argnums=arg)(n0, k0) == pytest.approx(want, rel=1e-9,
+                                                                               abs=1e-12)
 
 
 def test_bad_orders_and_arguments_raise_clear_errors():

@@ -188,15 +188,47 @@ def factorial(n, exact=False):
     return wnp.where(neg, 0.0, _gamma(wnp.where(neg, 0.0, n) + 1.0))
 
 
+def _binom(n, k):
+    """``Γ(n + 1) / (Γ(k + 1) Γ(n - k + 1))`` for real ``n``, ``k``: by ``gammaln`` with the
+    signs of Γ where no argument is a pole; 0 through :func:`rgamma` (so with its
+    derivatives) where a denominator's is; NaN where ``Γ(n + 1)``'s is (as SciPy's)."""
+    a, b, c = n + 1.0, k + 1.0, n - k + 1.0
+    pa, pb, pc = _pole(a), _pole(b), _pole(c)
+    regular = ~pa & ~pb & ~pc
+    ar, br, cr = (wnp.where(regular, t, 1.0) for t in (a, b, c))
+    value = (_sign_gamma(ar) * _sign_gamma(br) * _sign_gamma(cr)
+             * wnp.exp(SP.gammaln(ar) - SP.gammaln(br) - SP.gammaln(cr)))
+    vanishing = ~pa & (pb | pc)
+    av, bv, cv = (wnp.where(vanishing, t, 0.5) for t in (a, b, c))
+    top = _gamma(av)
+    zero = wnp.where(wnp.isfinite(top), top * _rgamma(bv) * _rgamma(cv), 0.0)
+    return wnp.where(pa, np.nan, wnp.where(regular, value, zero))
+
+
+def binom(n, k):
+    """The binomial coefficient ``Γ(n + 1) / (Γ(k + 1) Γ(n - k + 1))`` for real ``n`` and
+    ``k`` (SciPy's ``binom``; NaN where ``n`` is a negative integer), differentiable in both.
+
+    >>> import wire
+    >>> float(binom(5.0, 2.0)), float(binom(-1.5, 2.0))
+    (10.0, 1.875)
+    >>> round(float(wire.grad(binom)(5.0, 2.0)), 12)     # (2N - 1) / 2 at N = 5
+    4.5
+    """
+    if not _t(n, k):
+        return _scipy("binom")(n, k)
+    return _binom(*_cast("binom", n, k))
+
+
 def comb(N, k, *, exact=False, repetition=False):
-    """The number of combinations ``N choose k`` as SciPy's ``exact=False``: ``Γ(N + 1) /
-    (Γ(k + 1) Γ(N - k + 1))`` (by ``gammaln``) where ``0 <= k <= N``, 0 elsewhere;
-    ``repetition=True`` counts with repetition, ``comb(N + k - 1, k)``.
+    """The number of combinations ``N choose k`` as SciPy's ``exact=False``: :func:`binom`
+    where ``0 <= k <= N``, 0 elsewhere; with ``repetition=True``, ``binom(N + k - 1, k)``
+    (1 where ``k == 0 <= N``). ``exact=True`` needs concrete integers.
 
     >>> import wire
     >>> float(comb(5.0, 2.0)), float(comb(5.0, 2.0, repetition=True))
     (10.0, 15.0)
-    >>> round(float(wire.grad(comb)(5.0, 2.0)), 12)     # (2N - 1) / 2 at N = 5
+    >>> round(float(wire.grad(comb)(5.0, 2.0)), 12)
     4.5
     """
     if not _t(N, k):
@@ -205,11 +237,9 @@ def comb(N, k, *, exact=False, repetition=False):
         raise WireError(f"comb: exact=True needs concrete integers{at(user_location())}")
     N, k = _cast("comb", N, k)
     if repetition:
-        N = N + k - 1.0
+        return wnp.where((k == 0) & (N >= 0), 1.0, _binom(N + k - 1.0, k))
     inside = (k <= N) & (N >= 0) & (k >= 0)
-    Ns, ks = wnp.where(inside, N, 1.0), wnp.where(inside, k, 0.0)
-    value = wnp.exp(SP.gammaln(Ns + 1.0) - SP.gammaln(ks + 1.0) - SP.gammaln(Ns - ks + 1.0))
-    return wnp.where(inside, value, 0.0)
+    return wnp.where(inside, _binom(wnp.where(inside, N, 1.0), wnp.where(inside, k, 0.0)), 0.0)
 
 
-NAMES = ["comb", "factorial", "gammasgn", "poch", "rgamma"]
+NAMES = ["binom", "comb", "factorial", "gammasgn", "poch", "rgamma"]
