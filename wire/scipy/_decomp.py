@@ -477,13 +477,13 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     if code is None:
         raise WireError(f"lu_solve: trans must be 0, 1 or 2, got {trans!r}{at(user_location())}")
     if code == 0:
-        y = solve_triangular(lu, b[perm], lower=True, unit_diagonal=True)
+        y = solve_triangular(lu, wnp.take(b, perm, axis=0), lower=True, unit_diagonal=True)
         return solve_triangular(lu, y, lower=False)
     # aᵀ = Uᵀ Lᵀ Pᵀ: solve Uᵀ z = b, Lᵀ y = z, then undo the permutation
     z = solve_triangular(lu, b, trans=code, lower=False)
     y = solve_triangular(lu, z, trans=code, lower=True, unit_diagonal=True)
     inverse = wnp.argsort(perm)
-    return y[inverse]
+    return wnp.take(y, inverse, axis=0)
 
 
 def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False):
