@@ -1,4 +1,4 @@
-"""``rgamma``, ``gammasgn``, ``poch``, ``factorial`` and ``comb`` of ``wire.scipy.special``:
+"""``rgamma``, ``gammasgn`` and ``factorial`` of ``wire.scipy.special``:
 compositions of ``gammaln`` (a primitive) written so that value and every derivative are
 exact also at the poles of Γ, where ``1 / gamma(x)`` would give NaN.
 
@@ -126,41 +126,8 @@ def gammasgn(x):
 def _sign_gamma(x):
     """sign Γ(x) as a constant (1 at the poles, where it is not used)."""
     odd = _odd_floor(x)
-    return wnp.stop_gradient(wnp.where((x < 0) & odd, -1.0, 1.0))
-
-
-def poch(z, m):
-    """Pochhammer's rising factorial ``(z)_m = Γ(z + m) / Γ(z)``, differentiable in ``z`` and
-    ``m``: ``exp(gammaln(z + m) - gammaln(z))`` with the signs of Γ where neither is a pole;
-    ``Γ(z + m) / Γ(z)`` through :func:`rgamma` where only ``z`` is (0, with its
-    derivative); and, where both are (``m`` an integer), the reflected ratio
-    ``(-1)^m Γ(1 - z) / Γ(1 - z - m)``, the limit along integer ``m`` (its ``z``-derivative
-    is that limit's; poch is not continuous in ``m`` there).
-
-    >>> import wire
-    >>> float(poch(3.0, 2.0)), float(poch(-3.0, 2.0))     # 3·4, (-3)(-2)
-    (12.0, 6.0)
-    >>> round(float(wire.grad(poch)(3.0, 2.0)), 12)       # d/dz z(z + 1) = 2z + 1
-    7.0
-    """
-    if not _t(z, m):
-        return _scipy("poch")(z, m)
-    z, m = _cast("poch", z, m)
-    w = z + m
-    pz, pw = _pole(z), _pole(w)
-    regular = ~pz & ~pw
-    zr, wr = wnp.where(regular, z, 1.0), wnp.where(regular, w, 1.0)
-    ratio = _sign_gamma(zr) * _sign_gamma(wr) * wnp.exp(SP.gammaln(wr) - SP.gammaln(zr))
-    both = pz & pw
-    zb, mb = wnp.where(both, z, 0.0), wnp.where(both, m, 0.0)
-    odd_m = wnp.stop_gradient(wnp.mod(mb, 2.0) != 0)
-    refl = wnp.exp(SP.gammaln(1.0 - zb) - SP.gammaln(1.0 - zb - mb))
-    refl = wnp.where(odd_m, -refl, refl)
-    only_z = pz & ~pw  # Γ(z) infinite, Γ(z + m) finite: 0
-    zs, ws = wnp.where(only_z, z, 0.5), wnp.where(only_z, w, 1.0)
-    vanishing = _gamma(ws) * _rgamma(zs)
-    out = wnp.where(regular, ratio, wnp.where(both, refl, wnp.where(only_z, vanishing, np.inf)))
-    return wnp.where(wnp.isnan(z) | wnp.isnan(m), np.nan, out)
+    one = wnp.ones_like(x)  # in x's dtype: a Python -1.0 would widen float32
+    return wnp.stop_gradient(wnp.where((x < 0) & odd, -one, one))
 
 
 def _gamma(x):
@@ -170,7 +137,7 @@ def _gamma(x):
 
 def factorial(n, exact=False):
     """``n! = Γ(n + 1)`` for ``n >= 0`` (non-integers too), 0 for ``n < 0`` (SciPy's
-    ``exact=False``); ``exact=True`` needs concrete integers.
+    ``exact=False``), in float64 as SciPy's; ``exact=True`` needs concrete integers.
 
     >>> import wire
     >>> float(factorial(4.0)), float(factorial(-1.0))
@@ -183,63 +150,18 @@ def factorial(n, exact=False):
     if exact:
         raise WireError(f"factorial: exact=True needs concrete integers, got a traced "
                         f"{n.dtype}{at(user_location())}")
-    n = _cast("factorial", n)
+    if n.dtype.kind in "cb":
+        raise WireError(f"factorial: unsupported data type for n: {n.dtype}"
+                        f"{at(user_location())}")
+    # SciPy: Γ(n + 1) rounded to Γ's loop dtype for n (float32 stays), and the result of a
+    # non-empty array as float64
+    loop = _cast("gamma", n).dtype
+    # n + 1 in a float n's own dtype, as SciPy adds it (float16: 6e-5 + 1 is 1)
+    up = n + 1 if n.dtype.kind == "f" else wnp.asarray(n, np.float64) + 1.0
+    up = wnp.asarray(up, np.float64)
     neg = n < 0  # False for NaN, which goes through Γ
-    return wnp.where(neg, 0.0, _gamma(wnp.where(neg, 0.0, n) + 1.0))
+    out = wnp.asarray(wnp.where(neg, 0.0, _gamma(wnp.where(neg, 1.0, up))), loop)
+    return wnp.asarray(out, np.float64) if n.size else out
 
 
-def _binom(n, k):
-    """``Γ(n + 1) / (Γ(k + 1) Γ(n - k + 1))`` for real ``n``, ``k``: by ``gammaln`` with the
-    signs of Γ where no argument is a pole; 0 through :func:`rgamma` (so with its
-    derivatives) where a denominator's is; NaN where ``Γ(n + 1)``'s is (as SciPy's)."""
-    a, b, c = n + 1.0, k + 1.0, n - k + 1.0
-    pa, pb, pc = _pole(a), _pole(b), _pole(c)
-    regular = ~pa & ~pb & ~pc
-    ar, br, cr = (wnp.where(regular, t, 1.0) for t in (a, b, c))
-    value = (_sign_gamma(ar) * _sign_gamma(br) * _sign_gamma(cr)
-             * wnp.exp(SP.gammaln(ar) - SP.gammaln(br) - SP.gammaln(cr)))
-    vanishing = ~pa & (pb | pc)
-    av, bv, cv = (wnp.where(vanishing, t, 0.5) for t in (a, b, c))
-    top = _gamma(av)
-    zero = wnp.where(wnp.isfinite(top), top * _rgamma(bv) * _rgamma(cv), 0.0)
-    return wnp.where(pa, np.nan, wnp.where(regular, value, zero))
-
-
-def binom(n, k):
-    """The binomial coefficient ``Γ(n + 1) / (Γ(k + 1) Γ(n - k + 1))`` for real ``n`` and
-    ``k`` (SciPy's ``binom``; NaN where ``n`` is a negative integer), differentiable in both.
-
-    >>> import wire
-    >>> float(binom(5.0, 2.0)), float(binom(-1.5, 2.0))
-    (10.0, 1.875)
-    >>> round(float(wire.grad(binom)(5.0, 2.0)), 12)     # (2N - 1) / 2 at N = 5
-    4.5
-    """
-    if not _t(n, k):
-        return _scipy("binom")(n, k)
-    return _binom(*_cast("binom", n, k))
-
-
-def comb(N, k, *, exact=False, repetition=False):
-    """The number of combinations ``N choose k`` as SciPy's ``exact=False``: :func:`binom`
-    where ``0 <= k <= N``, 0 elsewhere; with ``repetition=True``, ``binom(N + k - 1, k)``
-    (1 where ``k == 0 <= N``). ``exact=True`` needs concrete integers.
-
-    >>> import wire
-    >>> float(comb(5.0, 2.0)), float(comb(5.0, 2.0, repetition=True))
-    (10.0, 15.0)
-    >>> round(float(wire.grad(comb)(5.0, 2.0)), 12)
-    4.5
-    """
-    if not _t(N, k):
-        return _scipy("comb")(N, k, exact=exact, repetition=repetition)
-    if exact:
-        raise WireError(f"comb: exact=True needs concrete integers{at(user_location())}")
-    N, k = _cast("comb", N, k)
-    if repetition:
-        return wnp.where((k == 0) & (N >= 0), 1.0, _binom(N + k - 1.0, k))
-    inside = (k <= N) & (N >= 0) & (k >= 0)
-    return wnp.where(inside, _binom(wnp.where(inside, N, 1.0), wnp.where(inside, k, 0.0)), 0.0)
-
-
-NAMES = ["binom", "comb", "factorial", "gammasgn", "poch", "rgamma"]
+NAMES = ["factorial", "gammasgn", "rgamma"]
