@@ -310,3 +310,22 @@ def test_gaussian_process_marginal_likelihood_as_in_an_autograd_script():
         value, g = step(p)
         p = p - 0.02 * g
     assert value < start
+
+
+def test_complex_matrices_match_scipy():
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
+    h = a @ a.conj().T + 4 * np.eye(4)
+    b = rng.normal(size=(4, 2)) + 1j * rng.normal(size=(4, 2))
+    junk = np.triu(rng.normal(size=(4, 4)), 1)  # in the triangle that is not read
+    for kw in (dict(assume_a="her", lower=True), dict(assume_a="pos", lower=True), dict()):
+        m = h + junk if kw else h
+        _same(wire.jit(lambda x, y: wl.solve(x, y, **kw))(m, b), sl.solve(m, b, **kw))  # noqa: B023
+    _same(wire.jit(wl.lu_factor)(a), sl.lu_factor(a))
+    _same(wire.jit(lambda x, y: wl.lu_solve(wl.lu_factor(x), y, trans=2))(a, b),
+          sl.lu_solve(sl.lu_factor(a), b, trans=2))
+    _same(wire.jit(wl.toeplitz)(a[0]), sl.toeplitz(a[0]))
+    _same(wire.jit(lambda x: wl.eigvalsh(x, lower=False))(h), sl.eigvalsh(h, lower=False))
+    _same(wire.jit(wl.solve_discrete_lyapunov)(a / 5, h), sl.solve_discrete_lyapunov(a / 5, h))
+    _same(wire.jit(wl.solve_continuous_lyapunov)(a - 6 * np.eye(4), h),
+          sl.solve_continuous_lyapunov(a - 6 * np.eye(4), h))
