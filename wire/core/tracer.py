@@ -445,6 +445,7 @@ def bind(prim, *args, **params):
     weak = True  # every operand weakly typed: a Python scalar or a WeakTracer
     nodes = []
     concrete = False  # some operand is not a tracer (a constant, or an array to lift)
+    odd = False  # some operand is a trace's argument or shapeless: checked below
     for a in args:
         if isinstance(a, Tracer):
             s = a._state
@@ -452,7 +453,10 @@ def bind(prim, *args, **params):
                 state = s
             if not a.weak:
                 weak = False
-            nodes.append(a.node)
+            n = a.node
+            if n.op is arg_op or n.aval.shape is None:
+                odd = True
+            nodes.append(n)
         else:
             if weak and type(a) not in _WEAK_TYPES:
                 weak = False
@@ -468,12 +472,14 @@ def bind(prim, *args, **params):
         for i, a in enumerate(args):
             if nodes[i] is None:
                 nodes[i] = to_node(a) if values is None else values.lift(a)
+        odd = True  # (a lifted array is an argument of the trace)
     shapeless = False
-    for n in nodes:
-        if n.op is arg_op and _arg_tag(n).done and not _rebound(n):
-            raise_leaked(n, None, user_location())  # a tracer of a finished trace
-        if n.aval.shape is None:
-            shapeless = True
+    if odd:
+        for n in nodes:
+            if n.op is arg_op and _arg_tag(n).done and not _rebound(n):
+                raise_leaked(n, None, user_location())  # a tracer of a finished trace
+            if n.aval.shape is None:
+                shapeless = True
     nodes = tuple(nodes)
     table = _RECORD.get()  # this trace's location table: this call's line, not node.loc's
     # the user's line is looked up only when needed: a new node, or a trace's table
@@ -503,7 +509,13 @@ def bind(prim, *args, **params):
                         from None
                 node = make_node(prim, nodes, params, aval, loc)
             else:  # (most nodes: no params; the shape rule's result memoized per avals)
-                skey = (prim, *[n.aval for n in nodes])
+                # (no comprehension for one or two operands: it is a call of its own)
+                if len(nodes) == 2:
+                    skey = (prim, nodes[0].aval, nodes[1].aval)
+                elif len(nodes) == 1:
+                    skey = (prim, nodes[0].aval)
+                else:
+                    skey = (prim, *[n.aval for n in nodes])
                 aval = _SHAPES.get(skey)
                 if aval is None:
                     try:
