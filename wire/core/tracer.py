@@ -471,8 +471,10 @@ def bind(prim, *args, **params):
         values = None if state is None else state.values
         for i, a in enumerate(args):
             if nodes[i] is None:
-                nodes[i] = to_node(a) if values is None else values.lift(a)
-        odd = True  # (a lifted array is an argument of the trace)
+                n = to_node(a) if values is None else values.lift(a)
+                if n.op is arg_op:  # (an array lifted to an input; else a constant)
+                    odd = True
+                nodes[i] = n
     shapeless = False
     if odd:
         for n in nodes:
