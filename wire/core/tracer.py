@@ -38,6 +38,7 @@ import abc
 import contextvars
 import functools
 import operator
+from itertools import compress
 import struct
 import weakref
 from typing import Callable
@@ -471,7 +472,9 @@ def bind(prim, *args, **params):
         values = None if state is None else state.values
         for i, a in enumerate(args):
             if nodes[i] is None:
-                n = to_node(a) if values is None else values.lift(a)
+                # (a Python float is a constant in every trace: ConcreteValues.lift lifts
+                # arrays only)
+                n = to_node(a) if values is None or type(a) is float else values.lift(a)
                 if n.op is arg_op:  # (an array lifted to an input; else a constant)
                     odd = True
                 nodes[i] = n
@@ -701,9 +704,14 @@ def close_graph(args, out_nodes, in_tree, out_tree, table=None) -> Graph:
         a.params["tag"].done = True  # from now on the args' tracers are leaked ones
     inputs = [input_node(i, a.aval) for i, a in enumerate(args)]
     renamed = substitute_map(out_nodes, dict(zip(args, inputs)), order)
-    locs = nested_locs(order, table, {renamed[n]: table[n] for n in order if n in table})
+    # (the location table and the node order carried over in C, by map and compress: two
+    # walks over every node of the trace)
+    new_of = renamed.__getitem__
+    located = list(compress(order, map(table.__contains__, order)))
+    locs = nested_locs(order, table, dict(zip(map(new_of, located),
+                                              map(table.__getitem__, located))))
     return graph_in_order(inputs, [renamed[o] for o in out_nodes], in_tree, out_tree, locs,
-                          [renamed[n] for n in order])
+                          list(map(new_of, order)))
 
 
 def check_leaks(nodes, table=None) -> None:
