@@ -489,7 +489,8 @@ def bind(prim, *args, **params):
     table = _RECORD.get()  # this trace's location table: this call's line, not node.loc's
     # the user's line is looked up only when needed: a new node, or a trace's table
     site = _SITE.get()
-    loc = site or (user_location() if table is not None else user_location)
+    # (from bind's caller: bind's own frame is wire's)
+    loc = site or (user_location(2) if table is not None else user_location)
     if shapeless:
         aval = Aval(None, prim.dtype(*[n.aval.dtype for n in nodes], **params))
         node = make_node(prim, nodes, params, aval, loc)

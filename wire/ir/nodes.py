@@ -387,7 +387,7 @@ def _intern(op, inputs: tuple, items: tuple, params, aval, loc, look: bool = Tru
     # thread entered its twin meanwhile
     if callable(loc):  # the location, asked for only when the node is new
         loc = loc()
-    if not isinstance(params, PMap):
+    if params is not EMPTY_PARAMS and not isinstance(params, PMap):
         params = pmap(params) if items else EMPTY_PARAMS
     # (built inline, not by a call to _NewNode's __init__: this is the hot path of tracing,
     # deriving and rewriting)
@@ -575,7 +575,7 @@ def substitute_map(outputs: Sequence[Node], mapping: dict, order=None) -> dict:
             else:
                 new_ins = tuple([new[i] for i in ins])
                 young = not fresh.isdisjoint(new_ins)
-            if new_ins != ins:  # element identity: nodes compare by identity
+            if young or new_ins != ins:  # (element identity: nodes compare by identity)
                 made = _intern(node.op, new_ins, node._items, node.params, node.aval,
                                node.loc, not young)
                 if made.inputs is new_ins:  # (this call made it: it holds our tuple)
