@@ -101,9 +101,23 @@ def machine_info() -> str:
     return (f"Python {platform.python_version()}, numpy {np.__version__}"
             + (", " + ", ".join(libs) if libs else "")
             + f"; {os.cpu_count()} cpus; 1-min load {load:.2f}; BLAS threads pinned to "
-            + os.environ.get("OPENBLAS_NUM_THREADS", "?")
+            + os.environ.get("OPENBLAS_NUM_THREADS", "?") + _blas_kernel()
             + (f"; bound to CPU {sorted(os.sched_getaffinity(0))}"
                if hasattr(os, "sched_getaffinity") else ""))
+
+
+def _blas_kernel() -> str:
+    """The BLAS library NumPy loaded and the CPU kernel it chose (OpenBLAS picks by CPU model,
+    and picks an older one on CPUs newer than the library: GEMM-bound rows depend on it)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return ""
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not blas:
+        return ""
+    i = blas[0]
+    return f"; BLAS {i.get('internal_api', '?')} {i.get('version', '?')} ({i.get('architecture', '?')} kernels)"
 
 
 def loadavg() -> str:

@@ -771,8 +771,10 @@ def unary_n(call):
 
 # Where NumPy itself does not specify the sign of a zero result: the comparison accepts either
 # sign there (values, NaN and infinities are still compared exactly as elsewhere).
-_TIE = ("NumPy returns either zero at a -0.0/0.0 tie, depending on its loop: np.maximum(-0.0, "
-        "0.0) is 0.0 on 0-d arrays and -0.0 in its vectorised loop")
+_TIE = ("NumPy returns either zero at a -0.0/0.0 tie, depending on its loop: fmax/fmin differ "
+        "between array layouts, clip between scalar and array bounds, maximum/minimum between "
+        "float16 and float32/64 and between CPUs' vector loops (jit keeps the operand order, "
+        "so it matches eager NumPy: test_maximum_minimum_keep_their_operand_order_under_jit)")
 _ORDER = ("-0.0 and 0.0 are equal keys: which one a sort puts first (and an order statistic "
           "picks or averages) is the sort algorithm's choice")
 ZERO_SIGN_UNSPECIFIED = {

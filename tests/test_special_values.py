@@ -187,6 +187,29 @@ def test_simplified_graphs_keep_the_sign_of_zero(name, f):
         assert got.tobytes() == want.tobytes(), (x, y, want, got)
 
 
+MAX_MIN = [("maximum", wnp.maximum, np.maximum), ("minimum", wnp.minimum, np.minimum)]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+@pytest.mark.parametrize("name,wf,nf", MAX_MIN, ids=[m[0] for m in MAX_MIN])
+def test_maximum_minimum_keep_their_operand_order_under_jit(name, wf, nf, dtype):
+    """At a tie of -0.0 and 0.0 NumPy's ``maximum``/``minimum`` return one operand by its
+    place (the second in float32/64 here, the first in float16), so the simplifier must not
+    put their operands in a canonical order: ``jit`` gives the bits eager NumPy gives, for
+    both orders, against a constant (``relu``) and with NaN."""
+    x = np.array([-0.0, 0.0, -0.0, 0.0, np.nan, 1.0, -0.0], dtype)
+    y = np.array([0.0, -0.0, -0.0, 0.0, 0.0, np.nan, 0.0], dtype)
+    programs = [lambda a, b: wf(a, b), lambda a, b: wf(b, a),
+                lambda a, b: wf(a, 0.0), lambda a, b: wf(0.0, a),
+                lambda a, b: wf(a, b) * wf(b, a), lambda a, b: 1.0 / wf(a, -0.0)]
+    for f in programs:
+        with np.errstate(divide="ignore"):
+            want = np.asarray(f(x, y))  # eager: NumPy's own loop on these operands
+            got = np.asarray(wire.jit(f)(x, y))
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (want, got)
+    assert nf(x, y).tobytes() == np.asarray(wf(x, y)).tobytes()
+
+
 # --------------------------------------------------------------------------- issue 19, item 4
 
 LSE_FUNCTIONS = [("scipy", wsp.logsumexp), ("nn", lambda a: wire.nn.logsumexp(a, axis=None))]

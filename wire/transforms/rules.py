@@ -41,8 +41,9 @@ from ..core.primitive import Primitive
 EVERY = "*"  # the key of rules tried on every node (no primitive is named "*")
 COLLECT = "collect_terms"  # a table key: simplify also collects terms (see the docstring)
 ELEMENTWISE = frozenset(v for v in vars(ew).values() if isinstance(v, Primitive))
-COMMUTATIVE = (ew.add_p, ew.mul_p, ew.maximum_p, ew.minimum_p, ew.eq_p, ew.ne_p, ew.and_p,
-               ew.or_p, ew.xor_p)
+# (not maximum/minimum: at a tie of -0.0 and 0.0 NumPy returns one operand by its place, the
+# second in float32/64 and the first in float16, so swapping them changes the zero's sign)
+COMMUTATIVE = (ew.add_p, ew.mul_p, ew.eq_p, ew.ne_p, ew.and_p, ew.or_p, ew.xor_p)
 FOLD_MAX_SIZE = 1 << 12  # larger non-uniform results are not materialised as constants
 
 
@@ -182,10 +183,9 @@ def fold_constant(node: Node, rw):
 
 
 def sort_operands(node: Node, rw):
-    """Commutative operands in a canonical order, so ``a*b`` and ``b*a`` are one node.
-
-    (Which of ``-0.0`` and ``0.0`` ``maximum``/``minimum`` return at a tie is not specified:
-    NumPy's own choice differs between its scalar and vectorised loops.)"""
+    """Commutative operands in a canonical order, so ``a*b`` and ``b*a`` are one node
+    (the primitives in :data:`COMMUTATIVE`: those whose result, signed zeros included, does
+    not depend on the operands' order)."""
     x, y = node.inputs
     if x is not y and rw.skey(y) < rw.skey(x):
         return rw.remake(node, (y, x))
