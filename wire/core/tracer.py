@@ -540,7 +540,7 @@ def bind(prim, *args, **params):
         if node not in table:
             table[node] = loc
         # (sub-graph params are rare: checked here, not called; plain params, a key, have none)
-        if key is None and params:
+        if params and key is None:
             for v in params.values():
                 if type(v) is Graph or (type(v) is tuple and v and type(v[0]) is Graph):
                     adopt_sub_graph_locs(node, params, table)
@@ -559,7 +559,9 @@ def bind(prim, *args, **params):
     _set_node(out, node)
     _set_trace(out, state)
     if state is None:  # keep the open traces alive (their tags not recycled) meanwhile
-        _set_hold(out, _OPEN.get())
+        hold = _OPEN.get()
+        if hold is not None:  # (an unset _hold holds nothing, as None would)
+            _set_hold(out, hold)
     return out
 
 

@@ -245,13 +245,15 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
             out = _new_tracer(Tracer)
             _set_node(out, node)
             _set_trace(out, None)
-            _set_hold(out, hold)
+            if hold is not None:  # (an unset _hold holds nothing, as None would)
+                _set_hold(out, hold)
         ins = []
         for i in inputs:
             t = _new_tracer(Tracer)
             _set_node(t, i)
             _set_trace(t, None)
-            _set_hold(t, hold)
+            if hold is not None:
+                _set_hold(t, hold)
             ins.append(t)
         parts = prim.vjp_parts
         token = _SITE.set(loc)
