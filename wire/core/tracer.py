@@ -38,9 +38,9 @@ import abc
 import contextvars
 import functools
 import operator
-from itertools import compress
 import struct
 import weakref
+from itertools import compress
 from typing import Callable
 
 import numpy as np
