@@ -533,6 +533,13 @@ TABLE: dict[str, Callable[[], list]] = {
         ("f32×f64", (F32[:, None, None], F[None, :, None], F[None, None, :]), _apply)),
     "special.polygamma": lambda: unary_n(lambda f, x: f(0, x)) + unary_n(lambda f, x: f(1, x))
     + unary_n(lambda f, x: f(3, x)),
+    # Bessel functions of a static order (orders 0, 1 take the dedicated routines' siblings)
+    **{f"special.{n}": (lambda: unary_n(lambda f, x: f(0, x)) + unary_n(lambda f, x: f(2.5, x))
+                        + unary_n(lambda f, x: f(-1.5, x)))
+       for n in ("jv", "jn", "yv", "iv", "ive", "kv", "kve")},
+    **{f"special.{n}": (lambda: unary_n(lambda f, x: f(0, x)) + unary_n(lambda f, x: f(3, x)))
+       for n in ("yn", "kn")},
+    "special.factorial": lambda: unary(),
     "special.multigammaln": lambda: unary_n(lambda f, x: f(x, 1)) + unary_n(
         lambda f, x: f(np.abs(x) + 3.0, 3)),
     # the rest of the namespaces: logic and dtypes, creation, joining and splitting,
@@ -845,6 +852,11 @@ KNOWN = {
     **{("special.multigammaln", p): ({"no error"}, _MGL_DOMAIN)
        for p in ("float64", "float32", "float16", "int64", "int32", "bool", "0-d", "size-1 f16")},
     ("bincount", "traced x"): ({"raises"}, _TRACED_COUNTS),
+    **{("special.factorial", p): ({"nan"}, "SciPy adds 1 to an integer n in its own dtype, "
+                                   "which wraps at the largest integer (NaN); wire computes "
+                                   "in float64 (inf)") for p in ("int64", "int32")},
+    ("special.rgamma", "float64"): ({"value"}, "1/Γ(x) is x to first order: rgamma(-5e-324) "
+                                    "is -5e-324 (SciPy rounds it to -0.0)"),
     **{("polydiv", p): ({"shape"}, _REMAINDER) for p in ("f32", "nan")},
     ("polymul", "leading zero"): ({"shape"}, _LEADING_ZERO),
     **{("real_if_close", p): ({"raises"}, _REAL_IF_CLOSE) for p in ("complex", "not close")},

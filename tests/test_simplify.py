@@ -419,3 +419,61 @@ def test_graphs_in_params_are_simplified(rng):
     for x in (-0.5, 0.5):
         np.testing.assert_allclose(wire.evaluate(s, x), wire.evaluate(g, x))
     assert simplify(s) == s
+
+
+# --------------------------------------------------------------------------- term collection's
+# edges on chains of products (the walk decides these products and offsets without
+# polynomial arithmetic: the results must be those the arithmetic gives)
+
+def _ops(graph):
+    return [n.op.name for n in graph.nodes if not n.is_leaf]
+
+
+def _same_values(graph, collected, points):
+    for x in points:
+        b = float(wire.evaluate(graph, np.float64(x)))
+        a = float(wire.evaluate(collected, np.float64(x)))
+        if math.isnan(b):
+            assert math.isnan(a), x
+        else:
+            assert a == pytest.approx(b, rel=1e-14, abs=0), x
+
+
+def test_collect_terms_products_of_a_chain_keep_their_meaning():
+    def f(x):  # 30 distinct factors and constants: more atoms than one monomial holds
+        y = x * 1.01
+        for k in range(30):
+            y = y * wnp.sin(x * (k + 2.0)) * 0.99
+        return y
+
+    g = wire.trace(f, 0.3)
+    c = collect_terms(g)
+    assert len(c) <= len(g)
+    _same_values(g, c, [0.3, -1.7, 2.5, 0.0, -0.0, np.inf, np.nan])
+
+    # the coefficients are merged: one product by a non-integer constant per emitted
+    # product (31 in the trace)
+    def scalings(graph):
+        return sum(1 for n in graph.nodes if n.op.name == "mul" and any(
+            i.op.name == "const" and float(R.uniform(i)) % 1 for i in n.inputs))
+
+    assert scalings(g) == 31 and scalings(c) <= 3
+
+
+def test_collect_terms_constant_offsets_stay_as_written():
+    g = wire.trace(lambda t: (1.0 - t * t) * wnp.cos(t) + (t * t - 2.0) * wnp.sin(t), 0.4)
+    c = collect_terms(g)
+    assert _ops(c).count("sub") == 2  # both offsets kept (tails: see the module docstring)
+    _same_values(g, c, [0.4, 1.0, -1.0, 0.0, np.inf, np.nan])
+
+
+def test_collect_terms_coefficient_underflow_and_big_exponents():
+    g = wire.trace(lambda x: (x * 1e-200) * 1e-200, 2.0)  # coefficient 1e-400 -> 0.0
+    c = collect_terms(g)
+    for x in (np.inf, -np.inf, np.nan):  # inf * 0 is still nan, as before collecting
+        assert math.isnan(float(wire.evaluate(c, np.float64(x))))
+    assert float(wire.evaluate(c, np.float64(3.0))) == 0.0
+    h = wire.trace(lambda x: (x ** 20) * (x ** 20), 1.01)  # x**40: past the exponent guard
+    d = collect_terms(h)
+    assert "integer_pow" in _ops(d)
+    _same_values(h, d, [1.01, -0.99, 0.0, np.inf, np.nan])

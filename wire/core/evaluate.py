@@ -159,9 +159,11 @@ def _by_operator(op, ufunc):
     return fn
 
 
-_SCALAR_OPERATORS = {u: _by_operator(o, u) for u, o in (
+_SCALAR_PAIRS = {u: (o, u) for u, o in (
     (np.add, operator.add), (np.subtract, operator.sub), (np.multiply, operator.mul),
     (np.true_divide, operator.truediv))}
+_SCALAR_OPERATORS = {u: _by_operator(o, u) for u, (o, _) in _SCALAR_PAIRS.items()}
+_NOT_SEEN = object()
 
 
 def _scalar(v):
@@ -197,13 +199,20 @@ def evaluate_once(graph: Graph, leaves: Sequence) -> list:
         _check_input(node, v, f"input {node.params.get('index', '')}")
         env[node] = _scalar(v)
     consts = []
-    fns: dict = {}  # primitive -> what computes it on float64 scalars
+    # primitive -> (operator, ufunc) computing it on float64 scalars by NumPy's scalar
+    # operator (see _by_operator, whose body is inline below: one call less per node), or
+    # None: its ufunc
+    opers: dict = {}
     get = env.__getitem__  # (a node's inputs come before it in node order)
+    prev = None  # the last aval checked (avals are interned: a run of one aval is checked once)
+    f64 = False
     for n in graph.nodes:
-        op = n.op
         aval = n.aval
-        if type(aval) is not Aval or aval.shape != ():
-            return evaluate_flat(graph, leaves)
+        if aval is not prev:
+            if type(aval) is not Aval or aval.shape != ():
+                return evaluate_flat(graph, leaves)
+            prev, f64 = aval, aval.dtype is _F64
+        op = n.op
         if type(op) is LeafOp:
             if op is const_op:
                 a = n.params["value"].array
@@ -216,10 +225,20 @@ def evaluate_once(graph: Graph, leaves: Sequence) -> list:
         if items:
             env[n] = op.impl(*map(get, n.inputs), **dict(items))
             continue
-        fn = fns.get(op) if aval.dtype is _F64 else op.impl
-        if fn is None:
-            fn = fns[op] = _SCALAR_OPERATORS.get(op.impl, op.impl)
-        env[n] = fn(*map(get, n.inputs))
+        ins = n.inputs
+        if f64:
+            pair = opers.get(op, _NOT_SEEN)
+            if pair is _NOT_SEEN:
+                pair = opers[op] = _SCALAR_PAIRS.get(op.impl)
+            if pair is not None:
+                a, b = env[ins[0]], env[ins[1]]
+                r = pair[0](a, b)
+                if r != r:  # noqa: PLR0124 - a NaN: which one, the ufunc says
+                    with np.errstate(all="ignore"):
+                        r = pair[1](a, b)
+                env[n] = r
+                continue
+        env[n] = op.impl(env[ins[0]]) if len(ins) == 1 else op.impl(*map(get, ins))
     roots = frozenset(id(_root(a)) for a in consts)
     return _owned_outputs([env[o] for o in graph.outputs], leaves, roots)
 

@@ -40,6 +40,7 @@ import functools
 import operator
 import struct
 import weakref
+from itertools import compress
 from typing import Callable
 
 import numpy as np
@@ -445,6 +446,7 @@ def bind(prim, *args, **params):
     weak = True  # every operand weakly typed: a Python scalar or a WeakTracer
     nodes = []
     concrete = False  # some operand is not a tracer (a constant, or an array to lift)
+    odd = False  # some operand is a trace's argument or shapeless: checked below
     for a in args:
         if isinstance(a, Tracer):
             s = a._state
@@ -452,7 +454,10 @@ def bind(prim, *args, **params):
                 state = s
             if not a.weak:
                 weak = False
-            nodes.append(a.node)
+            n = a.node
+            if n.op is arg_op or n.aval.shape is None:
+                odd = True
+            nodes.append(n)
         else:
             if weak and type(a) not in _WEAK_TYPES:
                 weak = False
@@ -467,18 +472,25 @@ def bind(prim, *args, **params):
         values = None if state is None else state.values
         for i, a in enumerate(args):
             if nodes[i] is None:
-                nodes[i] = to_node(a) if values is None else values.lift(a)
+                # (a Python float is a constant in every trace: ConcreteValues.lift lifts
+                # arrays only)
+                n = to_node(a) if values is None or type(a) is float else values.lift(a)
+                if n.op is arg_op:  # (an array lifted to an input; else a constant)
+                    odd = True
+                nodes[i] = n
     shapeless = False
-    for n in nodes:
-        if n.op is arg_op and _arg_tag(n).done and not _rebound(n):
-            raise_leaked(n, None, user_location())  # a tracer of a finished trace
-        if n.aval.shape is None:
-            shapeless = True
+    if odd:
+        for n in nodes:
+            if n.op is arg_op and _arg_tag(n).done and not _rebound(n):
+                raise_leaked(n, None, user_location())  # a tracer of a finished trace
+            if n.aval.shape is None:
+                shapeless = True
     nodes = tuple(nodes)
     table = _RECORD.get()  # this trace's location table: this call's line, not node.loc's
     # the user's line is looked up only when needed: a new node, or a trace's table
     site = _SITE.get()
-    loc = site or (user_location() if table is not None else user_location)
+    # (from bind's caller: bind's own frame is wire's)
+    loc = site or (user_location(2) if table is not None else user_location)
     if shapeless:
         aval = Aval(None, prim.dtype(*[n.aval.dtype for n in nodes], **params))
         node = make_node(prim, nodes, params, aval, loc)
@@ -503,7 +515,13 @@ def bind(prim, *args, **params):
                         from None
                 node = make_node(prim, nodes, params, aval, loc)
             else:  # (most nodes: no params; the shape rule's result memoized per avals)
-                skey = (prim, *[n.aval for n in nodes])
+                # (no comprehension for one or two operands: it is a call of its own)
+                if len(nodes) == 2:
+                    skey = (prim, nodes[0].aval, nodes[1].aval)
+                elif len(nodes) == 1:
+                    skey = (prim, nodes[0].aval)
+                else:
+                    skey = (prim, *[n.aval for n in nodes])
                 aval = _SHAPES.get(skey)
                 if aval is None:
                     try:
@@ -522,7 +540,7 @@ def bind(prim, *args, **params):
         if node not in table:
             table[node] = loc
         # (sub-graph params are rare: checked here, not called; plain params, a key, have none)
-        if key is None and params:
+        if params and key is None:
             for v in params.values():
                 if type(v) is Graph or (type(v) is tuple and v and type(v[0]) is Graph):
                     adopt_sub_graph_locs(node, params, table)
@@ -541,7 +559,9 @@ def bind(prim, *args, **params):
     _set_node(out, node)
     _set_trace(out, state)
     if state is None:  # keep the open traces alive (their tags not recycled) meanwhile
-        _set_hold(out, _OPEN.get())
+        hold = _OPEN.get()
+        if hold is not None:  # (an unset _hold holds nothing, as None would)
+            _set_hold(out, hold)
     return out
 
 
@@ -687,9 +707,14 @@ def close_graph(args, out_nodes, in_tree, out_tree, table=None) -> Graph:
         a.params["tag"].done = True  # from now on the args' tracers are leaked ones
     inputs = [input_node(i, a.aval) for i, a in enumerate(args)]
     renamed = substitute_map(out_nodes, dict(zip(args, inputs)), order)
-    locs = nested_locs(order, table, {renamed[n]: table[n] for n in order if n in table})
+    # (the location table and the node order carried over in C, by map and compress: two
+    # walks over every node of the trace)
+    new_of = renamed.__getitem__
+    located = list(compress(order, map(table.__contains__, order)))
+    locs = nested_locs(order, table, dict(zip(map(new_of, located),
+                                              map(table.__getitem__, located))))
     return graph_in_order(inputs, [renamed[o] for o in out_nodes], in_tree, out_tree, locs,
-                          [renamed[n] for n in order])
+                          list(map(new_of, order)))
 
 
 def check_leaks(nodes, table=None) -> None:

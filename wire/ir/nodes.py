@@ -387,7 +387,7 @@ def _intern(op, inputs: tuple, items: tuple, params, aval, loc, look: bool = Tru
     # thread entered its twin meanwhile
     if callable(loc):  # the location, asked for only when the node is new
         loc = loc()
-    if not isinstance(params, PMap):
+    if params is not EMPTY_PARAMS and not isinstance(params, PMap):
         params = pmap(params) if items else EMPTY_PARAMS
     # (built inline, not by a call to _NewNode's __init__: this is the hot path of tracing,
     # deriving and rewriting)
@@ -510,9 +510,10 @@ def toposort(outputs: Iterable[Node]) -> list[Node]:
     order: list[Node] = []
     seen: set[Node] = set()
     add, append = seen.add, order.append
-    # the parents whose inputs are still being walked; the node being walked and its
-    # iterator stay in locals (no indexing and unpacking of the top entry per resumption:
-    # the derivative graph of a 100 000-op chain resumes 275 000 of them)
+    # the parents whose inputs are still being walked, each as two entries (the node, then
+    # its iterator: no tuple made and unpacked per node); the node being walked and its
+    # iterator stay in locals (no indexing of the top entry per resumption: the derivative
+    # graph of a 100 000-op chain resumes 275 000 of them)
     stack: list = []
     push, pop = stack.append, stack.pop
     for root in outputs:
@@ -522,19 +523,22 @@ def toposort(outputs: Iterable[Node]) -> list[Node]:
         node, children = root, iter(root.inputs)
         while True:
             for child in children:
-                if child not in seen:
-                    add(child)
-                    ins = child.inputs
-                    if ins:
-                        push((node, children))
-                        node, children = child, iter(ins)
-                        break
-                    append(child)  # a leaf: done at once
+                if child in seen:
+                    continue
+                add(child)
+                ins = child.inputs
+                if ins:
+                    push(node)
+                    push(children)
+                    node, children = child, iter(ins)
+                    break
+                append(child)  # a leaf: done at once
             else:
                 append(node)
                 if not stack:
                     break
-                node, children = pop()
+                children = pop()
+                node = pop()
     return order
 
 
@@ -571,7 +575,7 @@ def substitute_map(outputs: Sequence[Node], mapping: dict, order=None) -> dict:
             else:
                 new_ins = tuple([new[i] for i in ins])
                 young = not fresh.isdisjoint(new_ins)
-            if new_ins != ins:  # element identity: nodes compare by identity
+            if young or new_ins != ins:  # (element identity: nodes compare by identity)
                 made = _intern(node.op, new_ins, node._items, node.params, node.aval,
                                node.loc, not young)
                 if made.inputs is new_ins:  # (this call made it: it holds our tuple)

@@ -1,8 +1,16 @@
-"""``wire.scipy.linalg``: ``solve_triangular``, ``cholesky``, ``cho_factor``, ``cho_solve``,
-``expm`` (and ``expm_frechet``), differentiable, on arrays and tracers.
+"""``wire.scipy.linalg``: SciPy's linear algebra, differentiable, on arrays and tracers.
 
-Triangular solves reuse the general ``solve`` primitive on the masked triangle, so only the
-triangle SciPy reads carries a derivative. ``expm`` is scaling-and-squaring with the degree-13
+* solvers and decompositions with SciPy's signatures: ``solve`` (``assume_a``, ``lower``,
+  ``transposed``), ``inv``, ``det``, ``eigh``/``eigvalsh`` (also generalized),
+  ``eig``/``eigvals``, ``eigh_tridiagonal``, ``svd``/``svdvals``, ``qr``, ``lu``/``lu_factor``
+  /``lu_solve``, ``norm``, ``pinv``/``pinvh``, ``lstsq`` (in ``._decomp``);
+* triangular solves and Cholesky: ``solve_triangular``, ``cholesky``, ``cho_factor``,
+  ``cho_solve`` (in ``._triangular``: only the triangle SciPy reads carries a derivative);
+* special matrices: ``block_diag``, ``toeplitz``, ``circulant``, ``hankel``, ``companion``
+  (in ``._matrices``);
+* ``solve_sylvester``, ``solve_continuous_lyapunov``, ``solve_discrete_lyapunov`` (in
+  ``._equations``);
+* ``expm`` and ``expm_frechet`` (here). ``expm`` is scaling-and-squaring with the degree-13
 Padé approximant (Higham 2005); its reverse-mode derivative is the Fréchet derivative at
 ``Aᴴ`` (``L(A, ·)* = L(Aᴴ, ·)``), computed as a block of ``expm([[Aᴴ, G], [0, Aᴴ]])`` by this
 same function, so every order of reverse mode works. Forward mode differentiates the Padé
@@ -29,126 +37,24 @@ from ..api.custom import custom_vjp
 from ..errors import ShapeError, WireError, at, user_location
 from ..tracebacks import expose
 from ..core import Tracer
+from ._decomp import (det, eig, eigh, eigh_tridiagonal, eigvals, eigvalsh,
+                      eigvalsh_tridiagonal, inv, lstsq, lu, lu_factor, lu_solve, norm, pinv,
+                      pinvh, qr, solve, svd, svdvals)
+from ._decomp import NAMES as _DECOMP_NAMES
+from ._equations import solve_continuous_lyapunov, solve_discrete_lyapunov, solve_sylvester
+from ._equations import NAMES as _EQUATION_NAMES
+from ._matrices import block_diag, circulant, companion, hankel, toeplitz
+from ._matrices import NAMES as _MATRIX_NAMES
+from ._triangular import _float, _square, _traced, cho_factor, cho_solve, cholesky
+from ._triangular import solve_triangular
 
 try:
     import scipy.linalg as _sl
 except ImportError:  # pragma: no cover - exercised only without scipy
     _sl = None
 
-__all__ = ["cho_factor", "cho_solve", "cholesky", "expm", "expm_frechet", "solve_triangular"]
-
-
-def _traced(*xs) -> bool:
-    return builtins.any(isinstance(x, Tracer) for x in xs)
-
-
-def _float(x):
-    if isinstance(x, Tracer):
-        return x if x.dtype.kind in "fc" else wnp.asarray(x, np.float64)
-    x = np.asarray(x)
-    return x if x.dtype.kind in "fc" else x.astype(np.float64)
-
-
-def _square(a, what):
-    shape = wnp.shape(a)
-    if len(shape) < 2 or shape[-1] != shape[-2]:
-        raise ShapeError(f"{what} needs a square matrix (..., n, n), got shape {tuple(shape)}"
-                         f"{at(user_location())}")
-    return shape[-1]
-
-
-def _trans_code(trans) -> int:
-    codes = {0: 0, 1: 1, 2: 2, "N": 0, "T": 1, "C": 2, "n": 0, "t": 1, "c": 2}
-    if trans not in codes:
-        raise WireError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got "
-                        f"{trans!r}{at(user_location())}")
-    return codes[trans]
-
-
-def _triangle(a, lower: bool, unit_diagonal: bool):
-    """The triangle of ``a`` SciPy reads (its diagonal replaced by ones if ``unit_diagonal``)."""
-    n = wnp.shape(a)[-1]
-    keep = np.tril(np.ones((n, n), bool)) if lower else np.triu(np.ones((n, n), bool))
-    if unit_diagonal:
-        keep &= ~np.eye(n, dtype=bool)
-    t = wnp.where(keep, a, 0.0)
-    return t + np.eye(n) if unit_diagonal else t
-
-
-def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
-                     check_finite=True):
-    """Solve ``op(a) x = b`` for a triangular ``a`` (only its ``lower``/upper triangle is read;
-    ``op`` is identity, transpose or conjugate transpose for ``trans`` 0/'N', 1/'T', 2/'C').
-
-    >>> a = np.array([[2.0, 0.0], [1.0, 1.0]])
-    >>> solve_triangular(a, np.array([2.0, 3.0]), lower=True)
-    array([1., 2.])
-    """
-    code = _trans_code(trans)
-    if not _traced(a, b) and _sl is not None and np.ndim(a) == 2:
-        return _sl.solve_triangular(a, b, trans=code, lower=lower, unit_diagonal=unit_diagonal)
-    a, b = _float(a), _float(b)
-    n = _square(a, "solve_triangular")
-    b_shape = tuple(wnp.shape(b))
-    if not b_shape or b_shape[-1 if len(b_shape) == 1 else -2] != n:
-        raise ShapeError(f"solve_triangular: a is {n}x{n} but b has shape {b_shape}; b must be "
-                         f"(n,) or (..., n, k){at(user_location())}")
-    t = _triangle(a, lower, unit_diagonal)
-    if code:
-        t = wnp.swapaxes(t, -1, -2)
-        if code == 2:
-            t = wnp.conj(t)
-    return wnp.linalg.solve(t, b)
-
-
-def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
-    """Cholesky factor of a Hermitian positive-definite matrix: upper ``U`` with ``a = UᴴU``
-    (SciPy's default), or lower ``L`` with ``a = L Lᴴ``. Reads only that triangle of ``a``.
-
-    >>> cholesky(np.array([[4.0, 2.0], [2.0, 2.0]]))
-    array([[2., 1.],
-           [0., 1.]])
-    """
-    if not _traced(a) and _sl is not None and np.ndim(a) == 2:
-        return _sl.cholesky(a, lower=lower)
-    a = _float(a)
-    _square(a, "cholesky")
-    return wnp.linalg.cholesky(a, upper=not lower)
-
-
-def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
-    """``(c, lower)`` for :func:`cho_solve`: ``c`` holds the Cholesky factor in its ``lower``
-    (or upper) triangle and, as in SciPy, ``a``'s own entries in the other triangle.
-
-    >>> c, low = cho_factor(np.array([[4.0, 2.0], [2.0, 2.0]]))
-    >>> c, low
-    (array([[2., 1.],
-           [2., 1.]]), False)
-    """
-    if not _traced(a) and _sl is not None and np.ndim(a) == 2:
-        return _sl.cho_factor(a, lower=lower)
-    a = _float(a)
-    n = _square(a, "cho_factor")
-    factor = cholesky(a, lower=lower)
-    keep = np.tril(np.ones((n, n), bool)) if lower else np.triu(np.ones((n, n), bool))
-    return wnp.where(keep, factor, a), lower
-
-
-def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
-    """Solve ``a x = b`` given ``(c, lower) = cho_factor(a)``.
-
-    >>> a = np.array([[4.0, 2.0], [2.0, 2.0]])
-    >>> cho_solve(cho_factor(a), np.array([6.0, 4.0]))
-    array([1., 1.])
-    """
-    c, lower = c_and_lower
-    if not _traced(c, b) and _sl is not None and np.ndim(c) == 2:
-        return _sl.cho_solve((c, lower), b)
-    if lower:
-        y = solve_triangular(c, b, lower=True)
-        return solve_triangular(c, y, trans=2, lower=True)
-    y = solve_triangular(c, b, trans=2, lower=False)
-    return solve_triangular(c, y, lower=False)
+__all__ = ["cho_factor", "cho_solve", "cholesky", "expm", "expm_frechet", "solve_triangular",
+           *_DECOMP_NAMES, *_EQUATION_NAMES, *_MATRIX_NAMES]
 
 
 # --------------------------------------------------------------------------- expm

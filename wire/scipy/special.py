@@ -24,6 +24,11 @@ from ..numpy._axes import normalize_axes
 from ..ops import incomplete as INC
 from ..ops import special as SP
 from ..core import Tracer
+from ._bessel import (erfcx, exp1, expi, i0, i0e, i1, i1e, iv, ive, j0, j1, jn, jv, k0, k0e,
+                      k1, k1e, kn, kv, kve, y0, y1, yn, yv)
+from ._bessel import NAMES as _BESSEL_NAMES
+from ._gamma_family import factorial, gammasgn, rgamma
+from ._gamma_family import NAMES as _GAMMA_NAMES
 
 __all__ = [
     "beta",
@@ -722,6 +727,13 @@ def betainc(a, b, x):
     0.25
     """
     return INC.betainc(*_as(_F_FIRST, a, b, x))
+
+# --------------------------------------------------------------------------- Bessel, Γ family
+# Bessel functions and exponential integrals (primitives of wire.ops.bessel, values from
+# SciPy; in ._bessel) and the compositions of gammaln that stay exact at the poles of Γ (in
+# ._gamma_family).
+
+__all__ += [*_BESSEL_NAMES, *_GAMMA_NAMES]
 
 # every public function here is where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)

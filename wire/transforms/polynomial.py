@@ -66,7 +66,6 @@ MAX_TERMS = 96
 MAX_PRODUCT = 4096  # len(p) * len(q) when multiplying
 MAX_EXPONENT = 32
 MAX_ATOMS = 24
-SHARE_TERMS = 1000  # distinct atoms in one polynomial
 WORK_PER_NODE = 8  # emission work (terms x atoms) allowed per node of the graph; see collect
 
 # Graph.loc without its entry point (it is public): asked for every node the pass rebuilds
@@ -84,6 +83,7 @@ def loc_reader(graph: Graph):
     get = table.get
     return lambda n: get(n) or n.loc
 _POLY_OPS = frozenset((ew.add_p, ew.sub_p, ew.neg_p, ew.mul_p, ew.integer_pow_p))
+_MUL, _ADD = ew.mul_p, ew.add_p
 
 
 class _Refuse(Exception):
@@ -335,46 +335,43 @@ class _Emitter:
         self.consts: dict = {}  # (value, sign, aval, loc) -> const node: one per coefficient
         self.avals: dict = {}  # memo of shape rules, see _make
         self.pow_params: dict = {}
-        # the budget (see collect): at most ``total`` nodes, and at most ``allowed``, which
-        # starts at a slack and grows by one for each node of the graph the walk has passed
+        # the budget (see collect): at most ``total`` nodes, and at most a slack plus one
+        # for each node of the graph the walk has passed (``passed``, set by the walk)
         self.made = 0
         self.total = total
-        self.allowed = max(256, total // 8)
-        # and a budget of work: Horner emission costs (terms x atoms) per polynomial
+        self.slack = max(256, total // 8)
+        self.passed = 0
+        # and a budget of work: Horner emission costs (terms x atoms) per polynomial, 8192
+        # plus WORK_PER_NODE for each node passed
         self.work = 0
-        self.work_allowed = 8192
         # the location table _collect_walk records into (set there): the line of each node
         self.table = None
 
-    def paced(self, order):
-        """``order``, allowing one more node (and a little more work) for each node it
-        yields."""
-        for n in order:
-            self.allowed += 1
-            self.work_allowed += WORK_PER_NODE
-            yield n
-
-    def _make(self, prim, inputs, loc, **params) -> Node:
-        self.made += 1
-        if self.made > self.allowed or self.made > self.total:
+    def _make(self, prim, inputs, loc, y=None) -> Node:
+        """The node ``prim(*inputs)`` (``y``: integer_pow's exponent), counted against the
+        budget."""
+        made = self.made = self.made + 1
+        if made > self.slack + self.passed or made > self.total:
             raise _OverBudget
-        if self.in_order is not None and (prim is ew.mul_p or prim is ew.add_p):
-            inputs = self.in_order(inputs)
         # shape rules are pure: one call per (primitive, operand avals, exponent)
         if len(inputs) == 2:  # (mul, add, sub)
-            x, y = inputs
-            key = (prim, None, x.aval, y.aval)
+            if self.in_order is not None and (prim is _MUL or prim is _ADD):
+                inputs = self.in_order(inputs)
+            x, z = inputs
+            key = (prim, None, x.aval, z.aval)
         else:
-            key = (prim, params.get("y"), *[i.aval for i in inputs])
+            key = (prim, y, inputs[0].aval)
         aval = self.avals.get(key)
         if aval is None:
-            aval = self.avals[key] = prim.shape(*[i.aval for i in inputs], **params)
-        if params:  # (integer_pow's exponent) one pmap per exponent, not one per node
-            y = params["y"]
+            avals = [i.aval for i in inputs]
+            aval = self.avals[key] = prim.shape(*avals) if y is None else prim.shape(*avals, y=y)
+        if y is None:
+            params = EMPTY_PARAMS
+        else:  # one pmap per exponent, not one per node
             params = self.pow_params.get(y)
             if params is None:
                 params = self.pow_params[y] = pmap({"y": y})
-        node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
+        node = make_node(prim, inputs, params, aval, loc)
         table = self.table  # collect's: the node reports the line of the node it rewrites
         if table is not None and loc is not None:
             table.setdefault(node, loc)
@@ -435,7 +432,7 @@ class _Emitter:
         if self.avals.get((ew.mul_p, None, ins[0].aval, ins[1].aval)) is not aval:
             return None  # (its first time: emitted as usual, which fills the memo of avals)
         self.made += 1
-        if self.made > self.allowed or self.made > self.total:
+        if self.made > self.slack + self.passed or self.made > self.total:
             raise _OverBudget
         self.memo[key] = n
         return n
@@ -467,7 +464,7 @@ class _Emitter:
             return self._make(ew.mul_p, (node, self.constant(c, _scalar(aval))), loc)
         counts = Counter(v for m in p for v, _ in m)
         self.work += len(p) * len(counts)
-        if self.work > self.work_allowed:
+        if self.work > 8192 + WORK_PER_NODE * self.passed:
             raise _OverBudget
         v, _ = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         # group by the exponent of v: p = sum_k v**k * p_k
@@ -530,8 +527,7 @@ def _scalar(aval: Aval) -> Aval:
 
 
 def _poly_candidate(node: Node) -> bool:
-    if node.op not in _POLY_OPS:
-        return False
+    """Whether ``node``, one of ``_POLY_OPS``, may have a polynomial."""
     a = node.aval
     if isinstance(a, tuple) or a.shape is None or a.dtype.kind != "f":
         return False
@@ -572,63 +568,51 @@ def _polynomial(n: Node, operands: list, arith):
     return p, (frozenset(poison) if poison else _NO_POISON)
 
 
-class _Uses:
-    """Number of distinct consumers of each node of ``order``, counted on first need."""
+def _operand(i: Node, arith, atom):
+    """``(terms, poison)`` that node ``i`` stands for in its consumers' polynomials when it
+    has no polynomial of its own there (or is shared): a scalar constant, else an atom.
+    Raises :class:`_Refuse` for an exact zero (its consumer stays as written)."""
+    op = i.op
+    if op is const_op or op is full_p:
+        u = uniform(i)
+        if u is not None and not isinstance(u, bool) and i.aval.dtype.kind in "fc":
+            if not (cmath.isfinite(u) if isinstance(u, complex) else math.isfinite(u)):
+                return arith.atom(atom(i)), _NO_POISON
+            if u == 0:  # x + 0.0, x * -0.0: the result's sign of zero depends on it
+                raise _Refuse
+            return arith.constant(float(u)), _NO_POISON
+    return arith.atom(atom(i)), _NO_POISON
 
-    __slots__ = ("counts", "order")
 
-    def __init__(self, order):
-        self.order = order
-        self.counts = None
-
-    def __getitem__(self, node: Node) -> int:
-        if self.counts is None:
-            self.counts = Counter()
-            for n in self.order:
-                self.counts.update(set(n.inputs))
-        return self.counts[node]
-
-
-def _walk(order, candidate, shared, uses, arith, atom, polys: dict, other=None):
+def _walk(order, candidate, shared, arith, atom, polys: dict) -> None:
     """Fill ``polys`` with the ``(terms, poison)`` of every node of ``order`` that has one.
 
     ``arith`` is :class:`_Arith` or :class:`_SketchArith`; ``atom(n)`` is the atom index of
-    node ``n``; ``other(n)`` is called, in order, for each node without a polynomial.
-    ``shared`` may grow (big shared sums).
+    node ``n`` (asked once per node, where it is first an operand). (:func:`_collect_walk`
+    is this walk with the rebuilding of the other nodes, and fast paths, inline.)
     """
-
-    size, get = arith.size, polys.get
-
-    def operand(i: Node):
-        op = i.op
-        if op is const_op or op is full_p:
-            u = uniform(i)
-            if u is not None and not isinstance(u, bool) and i.aval.dtype.kind in "fc":
-                if not (cmath.isfinite(u) if isinstance(u, complex) else math.isfinite(u)):
-                    return arith.atom(atom(i)), _NO_POISON
-                if u == 0:  # x + 0.0, x * -0.0: the result's sign of zero depends on it
-                    raise _Refuse
-                return arith.constant(float(u)), _NO_POISON
-        got = get(i)
-        if got is not None and i not in shared:
-            if size(got[0]) > SHARE_TERMS and uses[i] > 1:
-                shared.add(i)
-            else:
-                return got
-        return arith.atom(atom(i)), _NO_POISON
-
+    # what each node is as an operand, once known: its polynomial (unless shared) or
+    # _operand's (polynomials never hold more than MAX_TERMS terms, so none is ever too big
+    # to pass on)
+    known: dict = {}
+    get = known.get
     for n in order:
-        if candidate[n]:
+        if n in candidate:
             try:
-                polys[n] = _polynomial(n, [operand(i) for i in n.inputs], arith)
-                continue
+                operands = []
+                for i in n.inputs:
+                    v = get(i)
+                    if v is None:
+                        v = known[i] = _operand(i, arith, atom)
+                    operands.append(v)
+                polys[n] = got = _polynomial(n, operands, arith)
             except _Refuse:
-                pass
-        if other is not None:
-            other(n)
+                continue
+            if n not in shared:
+                known[n] = got
 
 
-def _merges(order, candidate, shared, uses) -> bool:
+def _merges(order, candidate, shared) -> bool:
     """Whether like terms may meet anywhere when sums are multiplied out: a walk over
     :class:`_Sketch` es (atoms: the original nodes) that stops at the first possible meeting.
     ``True`` may be a false alarm (two atoms shared by terms that still differ); then the
@@ -639,7 +623,7 @@ def _merges(order, candidate, shared, uses) -> bool:
         return index.setdefault(n, len(index))
 
     try:
-        _walk(order, candidate, set(shared), uses, _SketchArith(), atom, {})
+        _walk(order, candidate, shared, _SketchArith(), atom, {})
     except _Merged:
         return True
     return False
@@ -667,46 +651,47 @@ def collect(graph: Graph, in_order=None) -> tuple[Graph, bool]:
     outputs = graph.outputs
     order = graph.nodes
     # (one loop over the nodes for the three facts the walks need)
-    candidate: dict[Node, bool] = {}
+    candidate: set[Node] = set()
+    mark = candidate.add
     # a polynomial node also used by a non-polynomial consumer (or returned) is emitted
     # once and shared: its polynomial consumers see it as an atom rather than re-expanding it
     shared = set(outputs)
     share = shared.update
-    total = 0  # operation nodes
-    some = False
+    leaves = 0
     for n in order:
-        if isinstance(n.op, LeafOp):
-            candidate[n] = False
+        op = n.op
+        if op in _POLY_OPS:
+            if _poly_candidate(n):
+                mark(n)
+                continue
+        elif isinstance(op, LeafOp):
+            leaves += 1
             continue
-        total += 1
-        if n.op in _POLY_OPS and _poly_candidate(n):
-            candidate[n] = some = True
-        else:
-            candidate[n] = False
-            if n.inputs:
-                share(n.inputs)
-    if not some:
+        ins = n.inputs
+        if ins:
+            share(ins)
+    if not candidate:
         return graph, False
-    uses = _Uses(order)
+    total = len(order) - leaves  # operation nodes
     # Whether like terms can meet decides whether products of sums are expanded
     # (:func:`_merges`, a walk of its own). Where they cannot (deep chains of products),
     # the walk that does not expand computes what that walk would, up to the first place
     # they could meet: so it runs first, watching for such a place, and only where it meets
     # one (or stops on its budget) do the check and the chosen walk run.
     try:
-        return _collect_walk(graph, order, candidate, set(shared), uses,
+        return _collect_walk(graph, order, candidate, shared,
                              _Arith(expand=False, watch=True), total, in_order), False
     except (_Diverged, _OverBudget):
         pass
-    merging = _merges(order, candidate, shared, uses)
+    merging = _merges(order, candidate, shared)
     try:
-        return _collect_walk(graph, order, candidate, shared, uses, _Arith(expand=merging),
+        return _collect_walk(graph, order, candidate, shared, _Arith(expand=merging),
                              total, in_order), merging
     except _OverBudget:
         return graph, merging
 
 
-def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in_order) -> Graph:
+def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order) -> Graph:
     """The graph :func:`collect` makes with ``arith`` (``graph`` if nothing changes); raises
     :class:`_OverBudget` where that would not pay, and lets ``arith`` raise
     :class:`_Diverged`."""
@@ -751,25 +736,98 @@ def _collect_walk(graph: Graph, order, candidate, shared, uses, arith, total, in
             raise _Diverged
         return idx
 
-    def rebuild(n: Node) -> None:
-        if n.inputs:
-            ins = tuple([built(i) if i in polys else new[i] for i in n.inputs])
-            if ins != n.inputs:  # element identity: nodes compare by identity
-                if in_order is not None and (n.op is ew.mul_p or n.op is ew.add_p):
-                    ins = in_order(ins)
-                new[n] = with_inputs(n, ins)
-                return
-        new[n] = n
-
+    # _walk, with fast paths and the rebuilding of the nodes without a polynomial inline
+    known: dict = {}  # what each node is as an operand, once known (see _walk)
+    get = known.get
+    mul_p, add_p, sub_p = ew.mul_p, ew.add_p, ew.sub_p
     with recording() as table:
         emitter.table = table
-        _walk(emitter.paced(order), candidate, shared, uses, arith, atom, polys, rebuild)
+        for passed, n in enumerate(order, 1):
+            emitter.passed = passed
+            ins = n.inputs
+            if n in candidate:
+                try:
+                    if len(ins) == 2:
+                        a, b = ins
+                        pa = get(a)
+                        if pa is None:
+                            pa = known[a] = _operand(a, arith, atom)
+                        pb = get(b)
+                        if pb is None:
+                            pb = known[b] = _operand(b, arith, atom)
+                        got = None
+                        p, q = pa[0], pb[0]
+                        op = n.op
+                        if op is mul_p:
+                            if len(p) == 1 and len(q) == 1 and not pa[1] and not pb[1]:
+                                # a monomial times a monomial (the products of chains): as
+                                # _polynomial computes it, without its poison set
+                                ((ma, ca),) = p.items()
+                                ((mb, cb),) = q.items()
+                                c = ca * cb
+                                if c != 0:  # (an underflow: _polynomial)
+                                    if not mb:  # times a constant
+                                        got = {ma: c}, _NO_POISON
+                                    elif not ma:
+                                        got = {mb: c}, _NO_POISON
+                                    else:
+                                        if len(mb) == 1 and mb[0][0] > ma[-1][0] \
+                                                and mb[0][1] <= MAX_EXPONENT:
+                                            m = ma + mb  # (_mono_mul's first case)
+                                        else:
+                                            m = _mono_mul(ma, mb)
+                                        if len(m) > MAX_ATOMS:
+                                            raise _Refuse
+                                        got = {m: c}, _NO_POISON
+                        elif op is not sub_p and op is not add_p:
+                            pass
+                        elif len(p) == 1 and () in p:
+                            if q and () not in q:
+                                # a constant plus a polynomial without one (tanh's 1 - t**2):
+                                # _polynomial keeps it as written (no like terms to meet)
+                                raise _Refuse
+                        elif len(q) == 1 and () in q and p and () not in p:
+                            raise _Refuse
+                        if got is None:
+                            got = _polynomial(n, [pa, pb], arith)
+                    else:
+                        (a,) = ins
+                        pa = get(a)
+                        if pa is None:
+                            pa = known[a] = _operand(a, arith, atom)
+                        got = _polynomial(n, [pa], arith)
+                    polys[n] = got
+                    if n not in shared:
+                        known[n] = got
+                    continue
+                except _Refuse:
+                    pass
+            # no polynomial: the node as it is, on its operands rebuilt
+            if len(ins) == 1:
+                (i,) = ins
+                b = new.get(i)
+                if b is None:
+                    b = built(i)
+                if b is not i:
+                    new[n] = with_inputs(n, (b,))
+                    continue
+            elif ins:
+                bs = tuple([built(i) if i in polys else new[i] for i in ins])
+                if bs != ins:  # element identity: nodes compare by identity
+                    if in_order is not None and (n.op is mul_p or n.op is add_p):
+                        bs = in_order(bs)
+                    new[n] = with_inputs(n, bs)
+                    continue
+            new[n] = n
         outs = tuple(built(o) if o in polys else new[o] for o in outputs)
     if outs == outputs:
         return graph
+    own = graph.locs
     for old, b in new.items():
+        if b is old and old in own:
+            continue  # (the update below gives it its line)
         loc = loc_of(old)
         if loc is not None:
             table[b] = loc
-    table.update(graph.locs)
+    table.update(own)
     return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree, table)

@@ -30,6 +30,7 @@ from ..core import proj_p, to_tracer
 from ..ops.layout import zeros_like_
 from ..ops.reductions import sum_to_like, sum_to_shape
 from ..core import Tracer
+from ..core.tracer import _OPEN, _new_tracer, _set_hold, _set_node, _set_trace
 from ..core.tracer import plain_tracer as _tracer
 from ..core.locations import _SITE
 from ..tracebacks import internal, is_entry_point
@@ -235,17 +236,39 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
                 f"reverse-mode derivative of primitive {prim.name!r} ({node.aval!r}) is not "
                 f"defined{at(loc)}"
             )
-        out = _outputs(node)
+        # the tracers of the node and its operands, made inline (plain_tracer's body: the
+        # walk makes one per operand and output of every node)
+        hold = _OPEN.get()
+        if isinstance(node.aval, tuple):
+            out = _outputs(node)
+        else:
+            out = _new_tracer(Tracer)
+            _set_node(out, node)
+            _set_trace(out, None)
+            if hold is not None:  # (an unset _hold holds nothing, as None would)
+                _set_hold(out, hold)
+        ins = []
+        for i in inputs:
+            t = _new_tracer(Tracer)
+            _set_node(t, i)
+            _set_trace(t, None)
+            if hold is not None:
+                _set_hold(t, hold)
+            ins.append(t)
         parts = prim.vjp_parts
         token = _SITE.set(loc)
         try:
-            ins = [_tracer(i) for i in inputs]
             if parts is not None:
                 # only the inputs that depend on what is differentiated get a cotangent:
                 # a constant operand's product would be built and thrown away
                 params = node.params if node._items else _NO_PARAMS
-                in_cts = [part(ct, out, *ins, **params) if i in dep else None
-                          for part, i in zip(parts, inputs)]
+                if len(inputs) == 2:  # (the binary operations: no comprehension)
+                    x, y = inputs
+                    in_cts = (parts[0](ct, out, *ins, **params) if x in dep else None,
+                              parts[1](ct, out, *ins, **params) if y in dep else None)
+                else:
+                    in_cts = [part(ct, out, *ins, **params) if i in dep else None
+                              for part, i in zip(parts, inputs)]
             # (unpacking an empty pmap costs more than the rest of a scalar rule's call)
             elif node._items:
                 in_cts = prim.vjp(ct, out, *ins, **node.params)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.lowering import XpImpl
+from ...ops import bessel as BES
 from ...ops import incomplete as INC
 from ...ops import special as SP
 from ...ops.indexing import build_index, scatter_add_p
@@ -40,7 +41,7 @@ def overrides() -> dict:
     ov[scatter_add_p] = XpImpl(_scatter_add, "cupyx.scatter_add")
     # the incomplete gamma/beta family: SciPy's values and dtypes, and Taylor arithmetic in
     # NumPy for the shape derivatives, which have no CUDA kernel
-    for prim in INC.PRIMITIVES:
+    for prim in (*INC.PRIMITIVES, *BES.PRIMITIVES):  # SciPy's Bessel functions, likewise
         ov[prim] = XpImpl(_on_host(prim), f"numpy impl of {prim.name} (on the host)")
     return ov
 

@@ -26,6 +26,7 @@ import numpy as np
 from ...ops.indexing import build_index
 from ._core import Backend
 from ...core.lowering import XpImpl
+from ...ops import bessel as BES
 from ...ops import factorizations as F
 from ...ops import incomplete as INC
 from ...ops import scatter as SC
@@ -35,7 +36,8 @@ from ...ops.indexing import getitem_p, scatter_add_p
 from ...ops.layout import reshape_p
 
 # primitives whose NumPy implementation is elementwise: per chunk with map_blocks
-_BLOCKWISE = (SP.erf_p, SP.erfc_p, SP.erfinv_p, SP.ndtri_p, SP.gammaln_p, SP.polygamma_p)
+_BLOCKWISE = (SP.erf_p, SP.erfc_p, SP.erfinv_p, SP.ndtri_p, SP.gammaln_p, SP.polygamma_p,
+              *BES.PRIMITIVES)
 # primitives with no blocked algorithm in Dask (or only for some chunkings): one task
 _ONE_TASK = (
     F.det_p, F.slogdet_p, F.eigh_p, F.svd_p, F.qr_p, F.eig_p, F.adjugate_p, F.inv_or_inf_p,

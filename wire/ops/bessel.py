@@ -1,0 +1,205 @@
+"""Bessel-function and exponential-integral primitives: ``bessel`` (the ``J``, ``Y``, ``I``,
+``K`` families and the exponentially scaled ``I``, ``K``, of a static real order ``v``),
+``erfcx``, ``expi`` and ``exp1``.
+
+Values come from SciPy (these primitives need it installed; there is no NumPy fallback).
+Each derivative is a member of the same family, so every order is available:
+
+* ``J_v' = (J_{v-1} - J_{v+1}) / 2``, ``Y_v`` alike, ``I_v' = (I_{v-1} + I_{v+1}) / 2``,
+  ``K_v' = -(K_{v-1} + K_{v+1}) / 2`` (exact at ``x = 0`` too, where ``I_1' = I_0 - I_1/x``
+  would be ``0/0``); order 0 uses ``J_{-1} = -J_1`` and alike, so ``J_0' = -J_1`` exactly;
+* the scaled ``ie = I_v e^{-|x|}`` adds ``-sign(x) ie`` (0 at ``x = 0``, as JAX's ``i0e``),
+  ``ke = K_v e^{x}`` adds ``ke``;
+* ``erfcx' = 2x erfcx - 2/√π``, ``expi' = e^x / x``, ``exp1' = -e^{-x} / x``.
+
+A primitive's value has its (float) input's dtype, as SciPy's float32 loops do.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..core import bind
+from ..core.primitive import (
+    NONZERO,
+    POSITIVE,
+    REALS,
+    Primitive,
+    elementwise_shape,
+    float_dtype,
+    random_shapes,
+)
+from ..core.taylor import BY_JVP
+from ..errors import WireError
+from .batching import elementwise_batch
+from .elementwise import exp, sign
+from .special import unary
+
+try:  # values from SciPy only: Bessel functions have no NumPy implementation
+    from scipy import special as _sp
+except ImportError:  # pragma: no cover - exercised only without scipy
+    _sp = None
+
+KINDS = ("j", "y", "i", "ie", "k", "ke")
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _scipy():
+    if _sp is None:  # pragma: no cover - exercised only without scipy
+        raise WireError("Bessel functions, erfcx, expi and exp1 need SciPy: pip install scipy")
+    return _sp
+
+
+def _float(x):
+    x = np.asarray(x)
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+# SciPy's routines of each family: dedicated ones for orders 0 and 1 (and integer orders of
+# Y and K), and the general one of a real order. They differ in the last digits (by up to
+# 1e-11 near zeros), so a node holds the routine its user named; derivatives use the first
+# that fits their order.
+_BY_ORDER = {
+    "j": ("j0", "j1", None, "jv"),
+    "y": ("y0", "y1", "yn", "yv"),
+    "i": ("i0", "i1", None, "iv"),
+    "ie": ("i0e", "i1e", None, "ive"),
+    "k": ("k0", "k1", "kn", "kv"),
+    "ke": ("k0e", "k1e", None, "kve"),
+}
+ROUTINES = {name: kind for kind, names in _BY_ORDER.items() for name in names if name}
+_WITH_ORDER = {"jv", "yv", "iv", "ive", "kv", "kve", "yn", "kn"}
+
+
+def routine_for(kind: str, v: float) -> str:
+    """SciPy's routine for order ``v`` of family ``kind`` (the dedicated one where there is)."""
+    zero, one, integer, general = _BY_ORDER[kind]
+    if v == 0.0:
+        return zero
+    if v == 1.0:
+        return one
+    if integer is not None and v == int(v) and v > 1:
+        return integer
+    return general
+
+
+def _bessel_impl(x, *, routine, v):
+    sp = _scipy()
+    x = _float(x)
+    with np.errstate(all="ignore"):
+        if routine in ("yn", "kn"):
+            out = getattr(sp, routine)(int(v), x)
+        elif routine in _WITH_ORDER:
+            out = getattr(sp, routine)(np.asarray(v, x.dtype), x)
+        else:
+            out = getattr(sp, routine)(x)
+    out = np.asarray(out)
+    return out.astype(x.dtype, copy=False) if out.dtype != x.dtype else out
+
+
+def bessel(x, kind: str, v: float, routine: str | None = None):
+    """Order ``v`` of family ``kind`` at ``x``, by SciPy's ``routine`` (default: the
+    dedicated one for that order)."""
+    v = float(v)
+    return bind(bessel_p, x, routine=routine or routine_for(kind, v), v=v)
+
+
+def _order_minus_one(x, kind, v):
+    """The family member of order ``v - 1``; at ``v = 0`` by the reflection to order 1
+    (``J_{-1} = -J_1``, ``Y_{-1} = -Y_1``, ``I_{-1} = I_1``, ``K_{-1} = K_1``)."""
+    if v == 0.0:
+        below = bessel(x, kind, 1.0)
+        return -below if kind in ("j", "y") else below
+    return bessel(x, kind, v - 1.0)
+
+
+def _bessel_deriv(x, out, routine, v):
+    kind = ROUTINES[routine]
+    below, above = _order_minus_one(x, kind, v), bessel(x, kind, v + 1.0)
+    if kind in ("j", "y"):
+        return 0.5 * (below - above)
+    if kind == "i":
+        return 0.5 * (below + above)
+    if kind == "ie":
+        return 0.5 * (below + above) - sign(x) * out
+    if kind == "k":
+        return -0.5 * (below + above)
+    return out - 0.5 * (below + above)  # ke = K e^x
+
+
+def _bessel_sample(rng):
+    shape = random_shapes(rng, 1)[0]
+    kind = KINDS[int(rng.integers(0, len(KINDS)))]
+    v = float((0.0, 1.0, 2.0, 0.5, 2.5)[int(rng.integers(0, 5))])
+    routine = routine_for(kind, v) if rng.integers(0, 2) else _BY_ORDER[kind][3]
+    return [rng.uniform(0.3, 3.0, size=shape)], {"routine": routine, "v": v}
+
+
+def _bessel_sympy(sp, node, x):
+    kind, v = ROUTINES[node.params["routine"]], sp.nsimplify(node.params["v"])
+    base = {"j": sp.besselj, "y": sp.bessely, "i": sp.besseli, "ie": sp.besseli,
+            "k": sp.besselk, "ke": sp.besselk}[kind](v, x)
+    if kind == "ie":
+        return base * sp.exp(-sp.Abs(x))
+    if kind == "ke":
+        return base * sp.exp(x)
+    return base
+
+
+bessel_p = Primitive(
+    "bessel",
+    _bessel_impl,
+    elementwise_shape("bessel", float_dtype),
+    dtype=float_dtype,
+    vjp=lambda ct, out, x, *, routine, v: (ct * _bessel_deriv(x, out, routine, v),),
+    jvp=lambda ts, out, x, *, routine, v: ts[0] * _bessel_deriv(x, out, routine, v),
+    batch=elementwise_batch(lambda: bessel_p),
+    sample=_bessel_sample,
+    doc="Bessel function of the first (j) or second (y) kind, modified (i, k), or "
+        "exponentially scaled modified (ie = i e^-|x|, ke = k e^x), of static real order v, "
+        "by the SciPy routine named",
+    sympy=_bessel_sympy,
+    taylor=BY_JVP,  # each order asks the family for one order less
+)
+
+
+def _sp_unary(name):
+    def impl(x):
+        sp = _scipy()
+        with np.errstate(all="ignore"):
+            return getattr(sp, name)(_float(x))
+
+    impl.__name__ = name
+    return impl
+
+
+# fmt: off
+erfcx_p = unary("erfcx", _sp_unary("erfcx"),
+                lambda x, out: 2.0 * x * out - _TWO_OVER_SQRT_PI, domain=REALS,
+                doc="scaled complementary error function exp(x²) erfc(x)",
+                sympy=lambda sp, n, x: sp.exp(x * x) * sp.erfc(x))
+expi_p  = unary("expi", _sp_unary("expi"), lambda x, out: exp(x) / x, domain=NONZERO,
+                doc="exponential integral Ei(x)", sympy="Ei")
+exp1_p  = unary("exp1", _sp_unary("exp1"), lambda x, out: -exp(-x) / x, domain=POSITIVE,
+                doc="exponential integral E1(x) (real: x > 0)",
+                sympy=lambda sp, n, x: -sp.Ei(-x))  # E1(x) = -Ei(-x) for x > 0
+# fmt: on
+
+PRIMITIVES = (bessel_p, erfcx_p, expi_p, exp1_p)
+
+
+def erfcx(x):
+    return bind(erfcx_p, x)
+
+
+def expi(x):
+    return bind(expi_p, x)
+
+
+def exp1(x):
+    return bind(exp1_p, x)
+
+
+__all__ = ["KINDS", "ROUTINES", "routine_for", "PRIMITIVES", "bessel", "bessel_p", "erfcx", "exp1", "expi"]

@@ -1,0 +1,522 @@
+"""SciPy's names for the decompositions and solvers of ``wire.numpy.linalg``, with SciPy's
+signatures and defaults (``solve(a, b, assume_a=..., lower=...)``, ``eigh(a, lower=True,
+eigvals_only=False)``, ``qr(a, mode="full")``, ``lu(a, permute_l=False)`` …), and the LU
+factorisation.
+
+LU is Gaussian elimination with partial pivoting written with ``wire.numpy`` operations (one
+step per column; the pivot is LAPACK's, the first largest ``|entry|``), so its derivatives
+of every order come from the steps themselves, exact wherever the pivot order does not
+change. On concrete arrays SciPy is called.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import numpy as wnp
+from ..core import Tracer
+from ..errors import ShapeError, WireError, at, user_location
+from ._triangular import cho_solve, cholesky, solve_triangular
+
+try:
+    import scipy.linalg as _sl
+except ImportError:  # pragma: no cover - exercised only without scipy
+    _sl = None
+
+LA = wnp.linalg
+
+
+def _t(*xs) -> bool:
+    return any(isinstance(x, Tracer) for x in xs)
+
+
+def _concrete(*xs) -> bool:
+    return _sl is not None and not _t(*xs)
+
+
+def _float(x):
+    x = wnp.asarray(x)
+    return x if x.dtype.kind in "fc" else wnp.asarray(x, np.float64)
+
+
+def _square(a, what):
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ShapeError(f"{what} needs a square matrix (..., n, n), got shape "
+                         f"{tuple(a.shape)}{at(user_location())}")
+    return a.shape[-1]
+
+
+def _mH(a):
+    return wnp.conj(wnp.swapaxes(a, -1, -2))
+
+
+def _hermitian_from(a, lower: bool):
+    """The Hermitian matrix whose ``lower`` (or upper) triangle is ``a``'s (the diagonal's
+    real part): what LAPACK's symmetric routines read."""
+    n = a.shape[-1]
+    keep = np.tril(np.ones((n, n), bool), -1) if lower else np.triu(np.ones((n, n), bool), 1)
+    half = wnp.where(keep, a, 0.0)
+    diag = wnp.real(a) if a.dtype.kind == "c" else a
+    return half + _mH(half) + wnp.where(np.eye(n, dtype=bool), diag, 0.0)
+
+
+def _refuse(what, **given):
+    for name, value in given.items():
+        if value is not None and value is not False:
+            raise WireError(f"{what}: {name}={value!r} is supported on concrete arrays only"
+                            f"{at(user_location())}")
+
+
+def inv(a, overwrite_a=False, check_finite=True):
+    """Matrix inverse (``LinAlgError`` if singular, on concrete arrays).
+
+    >>> inv(np.array([[2.0, 0.0], [0.0, 4.0]]))
+    array([[0.5 , 0.  ],
+           [0.  , 0.25]])
+    """
+    if _concrete(a):
+        return _sl.inv(a)
+    return LA.inv(_float(a))
+
+
+def det(a, overwrite_a=False, check_finite=True):
+    """Determinant (its gradient is the cofactor matrix, exact also where ``a`` is singular).
+
+    >>> float(det(np.array([[1.0, 2.0], [3.0, 4.0]])))
+    -2.0
+    """
+    if _concrete(a):
+        return _sl.det(a)
+    return LA.det(_float(a))
+
+
+_ASSUME = {"gen": "gen", "general": "gen", "sym": "sym", "symmetric": "sym", "her": "her",
+           "hermitian": "her", "pos": "pos", "positive definite": "pos", "diagonal": "diagonal",
+           "upper triangular": "upper", "lower triangular": "lower", "tridiagonal": "gen",
+           "banded": "gen"}
+
+
+def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True,
+          assume_a=None, transposed=False):
+    """Solve ``a x = b`` (or ``aᵀ x = b`` with ``transposed=True``) reading what SciPy reads
+    for ``assume_a``: the ``lower`` (or upper) triangle for ``"sym"``, ``"her"`` and
+    ``"pos"`` (a Cholesky solve), the diagonal for ``"diagonal"``, one triangle for
+    ``"upper triangular"``/``"lower triangular"``, the whole matrix otherwise. Only what is
+    read gets a derivative.
+
+    >>> a = np.array([[4.0, 1.0], [1.0, 3.0]])
+    >>> solve(a, np.array([1.0, 2.0]), assume_a="pos")
+    array([0.09090909, 0.63636364])
+    """
+    if _concrete(a, b):
+        return _sl.solve(a, b, lower=lower, assume_a=assume_a, transposed=transposed)
+    if assume_a is not None and assume_a not in _ASSUME:
+        raise WireError(f"solve: unknown assume_a={assume_a!r}; expected one of "
+                        f"{sorted(_ASSUME)}{at(user_location())}")
+    a, b = _float(a), _float(b)
+    n = _square(a, "solve")
+    if a.ndim != 2:
+        raise ShapeError(f"solve: traced values need one (n, n) matrix a, got shape "
+                         f"{tuple(a.shape)}{at(user_location())}")
+    if b.ndim == 0 or b.shape[0] != n:
+        raise ShapeError(f"solve: a is {n}x{n} but b has shape {tuple(b.shape)}; b must be "
+                         f"(n,) or (n, k){at(user_location())}")
+    kind = _ASSUME.get(assume_a, "gen")
+    if kind in ("upper", "lower"):
+        return solve_triangular(a, b, trans=1 if transposed else 0, lower=kind == "lower")
+    if kind == "diagonal":
+        d = wnp.diagonal(a, axis1=-2, axis2=-1)
+        return b / (d if b.ndim == 1 else d[:, None])
+    if kind in ("sym", "her", "pos"):
+        a = _hermitian_from(a, lower) if kind != "sym" else _symmetric_from(a, lower)
+    if transposed:
+        a = wnp.swapaxes(a, -1, -2)
+    if kind == "pos":
+        return cho_solve((cholesky(a, lower=True), True), b)
+    return LA.solve(a, b)
+
+
+def _symmetric_from(a, lower: bool):
+    n = a.shape[-1]
+    keep = np.tril(np.ones((n, n), bool), -1) if lower else np.triu(np.ones((n, n), bool), 1)
+    half = wnp.where(keep, a, 0.0)
+    return half + wnp.swapaxes(half, -1, -2) + wnp.where(np.eye(n, dtype=bool), a, 0.0)
+
+
+def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwrite_b=False,
+         type=1, check_finite=True, subset_by_index=None, subset_by_value=None, driver=None):
+    """Eigenvalues (ascending) and eigenvectors of a Hermitian ``a``, reading its ``lower``
+    (or upper) triangle; with ``b``, of the generalized problem ``a v = w b v`` (``type=1``,
+    by the Cholesky factor of ``b``; eigenvectors normalised to ``vᴴ b v = I``, as SciPy's).
+    ``subset_by_index=[lo, hi]`` keeps eigenvalues ``lo..hi``.
+
+    >>> w, v = eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
+    >>> w
+    array([1., 3.])
+    """
+    if _concrete(a, b):
+        return _sl.eigh(a, b, lower=lower, eigvals_only=eigvals_only, type=type,
+                        subset_by_index=subset_by_index, subset_by_value=subset_by_value,
+                        driver=driver)
+    _refuse("eigh", subset_by_value=subset_by_value)
+    if type != 1:
+        raise WireError(f"eigh: only type=1 (a v = w b v) is supported on traced values, got "
+                        f"type={type}{at(user_location())}")
+    a = _float(a)
+    _square(a, "eigh")
+    uplo = "L" if lower else "U"
+    if b is None:
+        w, v = LA.eigh(a, UPLO=uplo)
+    else:
+        L = LA.cholesky(_hermitian_from(_float(b), lower))
+        # C = L⁻¹ A L⁻ᴴ, then v = L⁻ᴴ u
+        half = solve_triangular(L, _hermitian_from(a, lower), lower=True)
+        c = solve_triangular(L, _mH(half), lower=True)
+        w, u = LA.eigh(c)
+        v = solve_triangular(L, u, trans=2, lower=True)
+    if subset_by_index is not None:
+        lo, hi = (int(i) for i in subset_by_index)
+        w, v = w[..., lo:hi + 1], v[..., :, lo:hi + 1]
+    return w if eigvals_only else (w, v)
+
+
+def eigvalsh(a, b=None, *, lower=True, overwrite_a=False, overwrite_b=False, type=1,
+             check_finite=True, subset_by_index=None, subset_by_value=None, driver=None):
+    """Eigenvalues of a Hermitian ``a`` (of ``a v = w b v`` with ``b``), ascending.
+
+    >>> eigvalsh(np.array([[2.0, 1.0], [1.0, 2.0]]))
+    array([1., 3.])
+    """
+    return eigh(a, b, lower=lower, eigvals_only=True, type=type, check_finite=check_finite,
+                subset_by_index=subset_by_index, subset_by_value=subset_by_value,
+                driver=driver)
+
+
+def eig(a, b=None, left=False, right=True, overwrite_a=False, overwrite_b=False,
+        check_finite=True, homogeneous_eigvals=False):
+    """Eigenvalues ``w`` and right eigenvectors ``vr`` of a square matrix (``w`` alone with
+    ``right=False``); complex, as SciPy's. Traced values: the standard problem only.
+
+    >>> w, vr = eig(np.array([[2.0, 0.0], [0.0, 3.0]]))
+    >>> w
+    array([2.+0.j, 3.+0.j])
+    """
+    if _concrete(a, b):
+        return _sl.eig(a, b, left=left, right=right, homogeneous_eigvals=homogeneous_eigvals)
+    _refuse("eig", b=None if b is None else "an array", left=left,
+            homogeneous_eigvals=homogeneous_eigvals)
+    w, vr = LA.eig(_float(a))
+    return (w, vr) if right else w
+
+
+def eigvals(a, b=None, overwrite_a=False, check_finite=True, homogeneous_eigvals=False):
+    """Eigenvalues of a square matrix (complex).
+
+    >>> eigvals(np.array([[0.0, 1.0], [-1.0, 0.0]]))
+    array([0.+1.j, 0.-1.j])
+    """
+    return eig(a, b, right=False, homogeneous_eigvals=homogeneous_eigvals)
+
+
+def eigh_tridiagonal(d, e, eigvals_only=False, select="a", select_range=None,
+                     check_finite=True, tol=0.0, lapack_driver="auto"):
+    """Eigen-decomposition of the symmetric tridiagonal matrix with diagonal ``d`` and
+    off-diagonal ``e`` (formed densely and passed to :func:`eigh`; ``select="i"`` takes
+    eigenvalues ``select_range[0]..select_range[1]``).
+
+    >>> eigh_tridiagonal(np.array([2.0, 2.0]), np.array([1.0]), eigvals_only=True)
+    array([1., 3.])
+    """
+    if _concrete(d, e):
+        return _sl.eigh_tridiagonal(d, e, eigvals_only=eigvals_only, select=select,
+                                    select_range=select_range, tol=tol,
+                                    lapack_driver=lapack_driver)
+    if select not in ("a", "i"):
+        raise WireError(f"eigh_tridiagonal: select={select!r} is supported on concrete arrays "
+                        f"only ('a' and 'i' on traced values){at(user_location())}")
+    d, e = _float(d), _float(e)
+    if d.ndim != 1 or e.shape != (d.shape[0] - 1,):
+        raise ShapeError(f"eigh_tridiagonal: d must be (n,) and e (n - 1,), got "
+                         f"{tuple(d.shape)} and {tuple(e.shape)}{at(user_location())}")
+    t = wnp.diag(d) + wnp.diag(e, -1)  # eigh reads the lower triangle
+    index = None if select == "a" else select_range
+    return eigh(t, eigvals_only=eigvals_only, subset_by_index=index)
+
+
+def eigvalsh_tridiagonal(d, e, select="a", select_range=None, check_finite=True, tol=0.0,
+                         lapack_driver="auto"):
+    """Eigenvalues of the symmetric tridiagonal matrix (see :func:`eigh_tridiagonal`).
+
+    >>> eigvalsh_tridiagonal(np.array([2.0, 2.0]), np.array([1.0]))
+    array([1., 3.])
+    """
+    return eigh_tridiagonal(d, e, eigvals_only=True, select=select, select_range=select_range,
+                            tol=tol, lapack_driver=lapack_driver)
+
+
+def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True,
+        lapack_driver="gesdd"):
+    """Singular value decomposition ``(U, s, Vh)`` (``s`` alone with ``compute_uv=False``).
+
+    >>> svd(np.array([[3.0, 0.0], [0.0, -2.0]]), compute_uv=False)
+    array([3., 2.])
+    """
+    if _concrete(a):
+        return _sl.svd(a, full_matrices=full_matrices, compute_uv=compute_uv,
+                       lapack_driver=lapack_driver)
+    return LA.svd(_float(a), full_matrices=full_matrices, compute_uv=compute_uv)
+
+
+def svdvals(a, overwrite_a=False, check_finite=True):
+    """Singular values, descending.
+
+    >>> svdvals(np.array([[3.0, 0.0], [0.0, -2.0]]))
+    array([3., 2.])
+    """
+    if _concrete(a):
+        return _sl.svdvals(a)
+    return LA.svdvals(_float(a))
+
+
+def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_finite=True):
+    """QR decomposition with SciPy's modes: ``"full"`` (``Q`` is m×m), ``"economic"``
+    (m×k), ``"r"`` (the tuple ``(R,)``, as SciPy). Traced values: no pivoting, and
+    ``"full"`` only for square or wide matrices (the extra columns of a tall ``Q`` have no
+    unique derivative; use ``"economic"``).
+
+    >>> q, r = qr(np.array([[3.0, 1.0], [4.0, 2.0]]))
+    >>> np.allclose(q @ r, [[3.0, 1.0], [4.0, 2.0]])
+    True
+    """
+    if _concrete(a):
+        return _sl.qr(a, mode=mode, pivoting=pivoting)
+    _refuse("qr", pivoting=pivoting)
+    modes = {"full": "complete", "economic": "reduced", "r": "r"}
+    if mode not in modes:
+        raise WireError(f"qr: mode={mode!r} is supported on concrete arrays only (traced: "
+                        f"'full', 'economic', 'r'){at(user_location())}")
+    a = _float(a)
+    if mode == "r":
+        r = LA.qr(a, mode="r")
+        m = a.shape[-2]
+        if m > r.shape[-2]:  # SciPy's full R is m×n: zero rows below
+            pad = wnp.zeros(tuple(r.shape[:-2]) + (m - r.shape[-2], r.shape[-1]), r.dtype)
+            r = wnp.concatenate([r, pad], axis=-2)
+        return (r,)
+    if mode == "full" and a.shape[-2] > a.shape[-1]:
+        raise WireError(f"qr: mode='full' of a tall {a.shape[-2]}x{a.shape[-1]} matrix is "
+                        f"supported on concrete arrays only (its extra columns of Q have no "
+                        f"unique derivative); use mode='economic'{at(user_location())}")
+    q, r = LA.qr(a, mode=modes[mode])
+    return q, r
+
+
+def norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
+    """Vector or matrix norm, every ``ord`` SciPy has (as ``numpy.linalg.norm``).
+
+    >>> float(norm(np.array([3.0, 4.0])))
+    5.0
+    """
+    if _concrete(a):
+        return _sl.norm(a, ord=ord, axis=axis, keepdims=keepdims)
+    return LA.norm(_float(a), ord=ord, axis=axis, keepdims=keepdims)
+
+
+def pinv(a, *, atol=None, rtol=None, return_rank=False, check_finite=True):
+    """Moore–Penrose pseudo-inverse: singular values up to ``atol + rtol · max(s)`` are
+    dropped (``rtol`` defaults to ``max(m, n) · eps``); its derivative holds wherever the
+    rank does not change. Traced values: ``atol`` 0 or None.
+
+    >>> pinv(np.array([[2.0, 0.0], [0.0, 0.0]]))
+    array([[0.5, 0. ],
+           [0. , 0. ]])
+    """
+    if _concrete(a):
+        return _sl.pinv(a, atol=atol, rtol=rtol, return_rank=return_rank)
+    if atol:
+        raise WireError(f"pinv: atol={atol!r} is supported on concrete arrays only (use "
+                        f"rtol){at(user_location())}")
+    a = _float(a)
+    if rtol is None:
+        rtol = max(a.shape[-2:]) * np.finfo(a.dtype).eps
+    out = LA.pinv(a, rtol=rtol)
+    if not return_rank:
+        return out
+    s = LA.svdvals(a)
+    return out, wnp.sum(s > rtol * wnp.max(s, axis=-1, keepdims=True), axis=-1)
+
+
+def pinvh(a, atol=None, rtol=None, lower=True, return_rank=False, check_finite=True):
+    """Pseudo-inverse of a Hermitian matrix given by its ``lower`` (or upper) triangle.
+
+    >>> pinvh(np.array([[2.0, 0.0], [0.0, 0.0]]))
+    array([[0.5, 0. ],
+           [0. , 0. ]])
+    """
+    if _concrete(a):
+        return _sl.pinvh(a, atol=atol, rtol=rtol, lower=lower, return_rank=return_rank)
+    a = _float(a)
+    _square(a, "pinvh")
+    return pinv(_hermitian_from(a, lower), atol=atol, rtol=rtol, return_rank=return_rank)
+
+
+def lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=True,
+          lapack_driver=None):
+    """Least-squares solution ``(x, residues, rank, s)``: ``x`` minimises ``|b - a x|``
+    (minimum norm; singular values below ``cond · max(s)`` dropped, ``cond`` defaulting to
+    eps), ``residues`` the squared residual norms when ``a`` is tall and of full rank (a
+    scalar for 1-D ``b``, as SciPy's), else an empty array.
+
+    >>> x, res, rank, s = lstsq(np.array([[1.0], [1.0]]), np.array([1.0, 3.0]))
+    >>> x, round(float(res), 12), int(rank)
+    (array([2.]), 2.0, 1)
+    """
+    if _concrete(a, b):
+        return _sl.lstsq(a, b, cond=cond, lapack_driver=lapack_driver)
+    a, b = _float(a), _float(b)
+    if a.ndim != 2 or b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
+        raise ShapeError(f"lstsq: a must be (m, n) and b (m,) or (m, k) with the same m, got "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}{at(user_location())}")
+    m, n = a.shape
+    cutoff = np.finfo(a.dtype).eps if cond is None else cond
+    s = LA.svdvals(a)
+    x = LA.pinv(a, rtol=cutoff) @ b
+    rank = wnp.sum(s > cutoff * wnp.max(s), axis=-1) if min(m, n) else np.int32(0)
+    if m > n:
+        r = b - a @ x
+        res = wnp.sum(wnp.real(r * wnp.conj(r)), axis=0)
+        # SciPy: residues only at full rank, else an empty array; traced, NaN marks the
+        # rank-deficient case (the shape cannot depend on a value)
+        res = wnp.where(rank == n, res, np.nan)
+    else:
+        res = np.zeros((0,), a.real.dtype if a.dtype.kind == "c" else a.dtype)
+    return x, res, rank, s
+
+
+# --------------------------------------------------------------------------- LU
+
+
+def _lu_steps(a):
+    """Gaussian elimination with partial pivoting of an (m, n) matrix: the packed factors
+    (``U`` on and above the diagonal, ``L``'s multipliers below) and the row permutation
+    ``perm`` with ``a[perm] = L U``, plus LAPACK's pivot swaps."""
+    m, n = a.shape
+    k = min(m, n)
+    rows = np.arange(m)
+    perm = rows
+    swaps = []
+    for j in range(k):
+        col = a[j:, j]
+        # LAPACK's i?amax: |re| + |im| for complex entries
+        col = wnp.abs(wnp.real(col)) + wnp.abs(wnp.imag(col)) if col.dtype.kind == "c" \
+            else wnp.abs(col)
+        p = wnp.stop_gradient(wnp.argmax(col)) + j  # LAPACK: the first largest |entry|
+        swaps.append(p)
+        # swap rows j and p (a gather: the derivative follows the rows)
+        order = wnp.where(rows == j, p, wnp.where(rows == p, j, rows))
+        a, perm = a[order], wnp.take(perm, order)
+        pivot = a[j, j]
+        safe = wnp.where(pivot == 0, 1.0, pivot)  # LAPACK leaves a zero column's multipliers
+        mult = wnp.where(pivot == 0, 0.0, a[j + 1:, j] / safe)
+        below = a[j + 1:, j + 1:] - mult[:, None] * a[j, j + 1:][None, :]
+        a = wnp.concatenate([
+            a[:j + 1],
+            wnp.concatenate([a[j + 1:, :j], mult[:, None], below], axis=1),
+        ], axis=0)
+    return a, perm, swaps
+
+
+def _lu_input(a, what):
+    a = _float(a)
+    if a.ndim != 2:
+        raise ShapeError(f"{what}: traced values must be one (m, n) matrix, got shape "
+                         f"{tuple(a.shape)}{at(user_location())}")
+    return a
+
+
+def lu_factor(a, overwrite_a=False, check_finite=True):
+    """``(lu, piv)``: the packed LU factors of a square or rectangular matrix with partial
+    pivoting and LAPACK's pivot indices (row ``i`` was swapped with row ``piv[i]``), for
+    :func:`lu_solve`.
+
+    >>> lu, piv = lu_factor(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> piv
+    array([1, 1], dtype=int32)
+    """
+    if _concrete(a):
+        return _sl.lu_factor(a)
+    a = _lu_input(a, "lu_factor")
+    packed, _, swaps = _lu_steps(a)
+    piv = wnp.stack([wnp.asarray(p, np.int32) for p in swaps]) if swaps else \
+        np.zeros((0,), np.int32)
+    return packed, piv
+
+
+def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    """Solve ``a x = b`` (``trans`` 1: ``aᵀ x = b``, 2: ``aᴴ x = b``) from
+    ``lu_factor(a)``'s ``(lu, piv)``: the pivot swaps, then two triangular solves.
+
+    >>> a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> lu_solve(lu_factor(a), np.array([5.0, 11.0]))
+    array([1., 2.])
+    """
+    lu, piv = lu_and_piv
+    if _concrete(lu, piv, b):
+        return _sl.lu_solve((lu, piv), b, trans=trans)
+    lu, b = _float(lu), _float(b)
+    n = _square(lu, "lu_solve")
+    if b.ndim == 0 or b.shape[0] != n:
+        raise ShapeError(f"lu_solve: lu is {n}x{n} but b has shape {tuple(b.shape)}"
+                         f"{at(user_location())}")
+    rows = np.arange(n)
+    perm = rows
+    for j in range(n):  # apply LAPACK's swaps in order: a[perm] = L U
+        p = piv[j]
+        perm = wnp.take(perm, wnp.where(rows == j, p, wnp.where(rows == p, j, rows)))
+    code = {0: 0, 1: 1, 2: 2, "N": 0, "T": 1, "C": 2}.get(trans)
+    if code is None:
+        raise WireError(f"lu_solve: trans must be 0, 1 or 2, got {trans!r}{at(user_location())}")
+    if code == 0:
+        y = solve_triangular(lu, wnp.take(b, perm, axis=0), lower=True, unit_diagonal=True)
+        return solve_triangular(lu, y, lower=False)
+    # aᵀ = Uᵀ Lᵀ Pᵀ: solve Uᵀ z = b, Lᵀ y = z, then undo the permutation
+    z = solve_triangular(lu, b, trans=code, lower=False)
+    y = solve_triangular(lu, z, trans=code, lower=True, unit_diagonal=True)
+    inverse = wnp.argsort(perm)
+    return wnp.take(y, inverse, axis=0)
+
+
+def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False):
+    """``(P, L, U)`` with ``a = P @ L @ U`` (``L`` unit lower trapezoidal, ``U`` upper), or
+    ``(P @ L, U)`` with ``permute_l=True``; ``p_indices=True`` gives ``P`` as the row
+    indices ``perm`` with ``a = L[perm] @ U`` ... as SciPy, where ``P = I[:, perm]``.
+
+    >>> p, l, u = lu(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> p
+    array([[0., 1.],
+           [1., 0.]])
+    >>> np.allclose(p @ l @ u, [[1.0, 2.0], [3.0, 4.0]])
+    True
+    """
+    if _concrete(a):
+        return _sl.lu(a, permute_l=permute_l, p_indices=p_indices)
+    a = _lu_input(a, "lu")
+    m, n = a.shape
+    k = min(m, n)
+    packed, perm, _ = _lu_steps(a)
+    eye = np.eye(m, k, dtype=a.dtype)
+    low = wnp.where(np.tril(np.ones((m, k), bool), -1), packed[:, :k], 0.0) + eye
+    up = wnp.where(np.triu(np.ones((k, n), bool)), packed[:k], 0.0)
+    # a[perm] = L U, so a = Pᵀ-gather: P[perm[i], i] = 1, i.e. a = L[inv] U with inv = argsort
+    inverse = wnp.argsort(perm)
+    if permute_l:
+        return low[inverse], up
+    if p_indices:
+        return wnp.asarray(inverse, np.int32), low, up
+    p = wnp.asarray(np.arange(m)[:, None] == perm[None, :], a.dtype)
+    return p, low, up
+
+
+NAMES = ["det", "eig", "eigh", "eigh_tridiagonal", "eigvals", "eigvalsh",
+         "eigvalsh_tridiagonal", "inv", "lstsq", "lu", "lu_factor", "lu_solve", "norm", "pinv",
+         "pinvh", "qr", "solve", "svd", "svdvals"]

@@ -1,0 +1,94 @@
+"""Matrix equations of ``wire.scipy.linalg``: ``solve_sylvester`` (``A X + X B = Q``),
+``solve_continuous_lyapunov`` (``A X + X Aᴴ = Q``), ``solve_discrete_lyapunov``
+(``A X Aᴴ - X + Q = 0``).
+
+On traced values each is one dense linear solve of its Kronecker form (row-major
+vectorisation: ``vec(A X B) = (A ⊗ Bᵀ) vec(X)``), so its derivative is that of ``solve``;
+the system has ``(n m)²`` entries, fine for the small systems these equations usually hold
+(SciPy's Bartels–Stewart is used on concrete arrays).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import numpy as wnp
+from ..core import Tracer
+from ..errors import ShapeError, at, user_location
+
+try:
+    import scipy.linalg as _sl
+except ImportError:  # pragma: no cover - exercised only without scipy
+    _sl = None
+
+
+def _t(*xs) -> bool:
+    return any(isinstance(x, Tracer) for x in xs)
+
+
+def _float(x):
+    x = wnp.asarray(x)
+    return x if x.dtype.kind in "fc" else wnp.asarray(x, np.float64)
+
+
+def _square(a, name, what):
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ShapeError(f"{what}: {name} must be a square matrix, got shape {tuple(a.shape)}"
+                         f"{at(user_location())}")
+    return a.shape[0]
+
+
+def _solve_vec(system, q):
+    x = wnp.linalg.solve(system, wnp.reshape(q, (-1,)))
+    return wnp.reshape(x, q.shape)
+
+
+def solve_sylvester(a, b, q):
+    """``X`` with ``A X + X B = Q`` (``A`` n×n, ``B`` m×m, ``Q`` n×m).
+
+    >>> a, b = np.array([[2.0, 0.0], [0.0, 3.0]]), np.array([[1.0]])
+    >>> solve_sylvester(a, b, np.array([[3.0], [8.0]]))
+    array([[1.],
+           [2.]])
+    """
+    if _sl is not None and not _t(a, b, q):
+        return _sl.solve_sylvester(a, b, q)
+    a, b, q = _float(a), _float(b), _float(q)
+    n, m = _square(a, "a", "solve_sylvester"), _square(b, "b", "solve_sylvester")
+    if tuple(q.shape) != (n, m):
+        raise ShapeError(f"solve_sylvester: q must be ({n}, {m}) for a {tuple(a.shape)} and b "
+                         f"{tuple(b.shape)}, got {tuple(q.shape)}{at(user_location())}")
+    system = wnp.kron(a, np.eye(m)) + wnp.kron(np.eye(n), wnp.swapaxes(b, 0, 1))
+    return _solve_vec(system, q)
+
+
+def solve_continuous_lyapunov(a, q):
+    """``X`` with ``A X + X Aᴴ = Q``.
+
+    >>> solve_continuous_lyapunov(np.array([[-1.0]]), np.array([[-2.0]]))
+    array([[1.]])
+    """
+    if _sl is not None and not _t(a, q):
+        return _sl.solve_continuous_lyapunov(a, q)
+    a = _float(a)
+    return solve_sylvester(a, wnp.conj(wnp.swapaxes(a, 0, 1)), q)
+
+
+def solve_discrete_lyapunov(a, q, method=None):
+    """``X`` with ``A X Aᴴ - X + Q = 0``.
+
+    >>> solve_discrete_lyapunov(np.array([[0.5]]), np.array([[3.0]]))
+    array([[4.]])
+    """
+    if _sl is not None and not _t(a, q):
+        return _sl.solve_discrete_lyapunov(a, q, method=method)
+    a, q = _float(a), _float(q)
+    n = _square(a, "a", "solve_discrete_lyapunov")
+    if tuple(q.shape) != (n, n):
+        raise ShapeError(f"solve_discrete_lyapunov: q must be ({n}, {n}), got "
+                         f"{tuple(q.shape)}{at(user_location())}")
+    system = np.eye(n * n) - wnp.kron(a, wnp.conj(a))
+    return _solve_vec(system, q)
+
+
+NAMES = ["solve_continuous_lyapunov", "solve_discrete_lyapunov", "solve_sylvester"]

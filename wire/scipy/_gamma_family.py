@@ -1,0 +1,167 @@
+"""``rgamma``, ``gammasgn`` and ``factorial`` of ``wire.scipy.special``:
+compositions of ``gammaln`` (a primitive) written so that value and every derivative are
+exact also at the poles of Γ, where ``1 / gamma(x)`` would give NaN.
+
+On concrete arrays SciPy is called directly; traced values are cast to the dtype SciPy's
+ufunc computes in (float32 stays float32).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import numpy as wnp
+from ..core import Tracer
+from ..errors import WireError, at, user_location
+from ..ops import special as SP
+
+try:
+    from scipy import special as _sp
+except ImportError:  # pragma: no cover - exercised only without scipy
+    _sp = None
+
+
+def _t(*xs) -> bool:
+    return any(isinstance(x, Tracer) for x in xs)
+
+
+def _scipy(name):
+    if _sp is None:  # pragma: no cover - exercised only without scipy
+        raise WireError(f"{name} needs SciPy (pip install scipy){at(user_location())}")
+    return getattr(_sp, name)
+
+
+def _empty_like(x):
+    """A stand-in with ``x``'s dtype (Python numbers stay themselves: they are weak)."""
+    if isinstance(x, (bool, int, float)):
+        return x
+    dt = x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
+    if dt.kind == "c":
+        raise WireError(f"complex arguments are supported on concrete arrays only, got "
+                        f"{dt}{at(user_location())}")
+    return np.empty(0, dt)
+
+
+def _cast(name, *xs):
+    """``xs`` as wire arrays in the dtype SciPy's ``name`` gives for them (found by calling
+    it on empty arrays of their dtypes)."""
+    dt = np.asarray(_scipy(name)(*[_empty_like(x) for x in xs])).dtype
+    out = [wnp.asarray(x, dt) for x in xs]
+    return out[0] if len(out) == 1 else out
+
+
+def _pole(x):
+    """``x`` is 0, -1, -2, … (a pole of Γ)."""
+    return (x <= 0) & (wnp.floor(x) == x)
+
+
+def _sinpi(x):
+    """``sin(πx)``, exactly 0 at the integers (its derivative there ``±π``): the sine of the
+    distance to the nearest integer ``r``, times ``(-1)^r``."""
+    r = wnp.stop_gradient(wnp.round(x)) + 0.0  # +0.0 for -0.0: sin(π · -0.0) is -0.0
+    odd = wnp.mod(r, 2.0) != 0
+    s = wnp.sin(np.pi * (x - r))
+    return wnp.where(odd, -s, s)
+
+
+def _odd_floor(x):
+    """``floor(x)`` is odd (False at ±inf and NaN, where ``mod`` would warn)."""
+    return wnp.mod(wnp.floor(wnp.where(wnp.isfinite(x), x, 0.0)), 2.0) != 0
+
+
+def _rgamma(x):
+    """``1/Γ(x)``: ``exp(-gammaln(x))`` for ``x >= 1/2`` and, below, the reflection
+    ``sin(πx) Γ(1 - x) / π``, which is smooth through the poles (value 0, derivative
+    ``(-1)^n n!`` at ``-n``). Each branch sees only inputs on its side."""
+    low = x < 0.5
+    xl = wnp.where(low & wnp.isfinite(x), x, 0.25)
+    xh = wnp.where(low, 1.0, x)
+    big = wnp.exp(SP.gammaln(1.0 - xl))
+    reflected = _sinpi(xl) * (1.0 / np.pi) * big
+    # at a pole so far out that Γ(1 - x) overflows, 0 · inf: the value is 0 (as SciPy's)
+    reflected = wnp.where(_pole(xl) & (big == np.inf), 0.0, reflected)
+    out = wnp.where(low, reflected, wnp.exp(-SP.gammaln(xh)))
+    # SciPy's +0 at the poles (-0.0 + 0.0), but 1/Γ(±0) = ±0 keeps its sign
+    out = wnp.where(x == 0, out, out + 0.0)
+    return wnp.where(x == -np.inf, 0.0, wnp.where(wnp.isnan(x), x, out))
+
+
+def rgamma(x):
+    """``1 / Γ(x)``, entire: 0 at the poles of Γ with the right derivatives there.
+
+    >>> import wire
+    >>> float(rgamma(4.0)), float(rgamma(-2.0))
+    (0.16666666666666666, 0.0)
+    >>> round(float(wire.grad(rgamma)(-2.0)), 12)       # (-1)^2 2!
+    2.0
+    """
+    if not _t(x):
+        return _scipy("rgamma")(x)
+    return _rgamma(_cast("rgamma", x))
+
+
+def _gammasgn(x):
+    x = wnp.stop_gradient(x)
+    odd = _odd_floor(x)
+    one = wnp.ones_like(x)
+    sgn = wnp.where((x < 0) & odd, -one, one)
+    sgn = wnp.where(x == 0, wnp.copysign(one, x), sgn)  # Γ(±0) = ±inf
+    undefined = wnp.isnan(x) | (x == -np.inf) | ((x < 0) & (wnp.floor(x) == x))
+    return wnp.where(undefined, np.nan, sgn)
+
+
+def gammasgn(x):
+    """The sign of Γ(x): 1 for ``x > 0``, ``±1`` at ``±0``, ``(-1)^ceil(-x)`` below 0, NaN at
+    the negative integers and ``-inf`` (as SciPy's); derivative 0.
+
+    >>> import numpy as np
+    >>> gammasgn(np.array([2.5, -0.5, -1.5, -0.0]))
+    array([ 1., -1.,  1., -1.])
+    """
+    if not _t(x):
+        return _scipy("gammasgn")(x)
+    return _gammasgn(_cast("gammasgn", x))
+
+
+def _sign_gamma(x):
+    """sign Γ(x) as a constant (1 at the poles, where it is not used)."""
+    odd = _odd_floor(x)
+    one = wnp.ones_like(x)  # in x's dtype: a Python -1.0 would widen float32
+    return wnp.stop_gradient(wnp.where((x < 0) & odd, -one, one))
+
+
+def _gamma(x):
+    """Γ(x) away from its poles."""
+    return _sign_gamma(x) * wnp.exp(SP.gammaln(x))
+
+
+def factorial(n, exact=False):
+    """``n! = Γ(n + 1)`` for ``n >= 0`` (non-integers too), 0 for ``n < 0`` (SciPy's
+    ``exact=False``), in float64 as SciPy's; ``exact=True`` needs concrete integers.
+
+    >>> import wire
+    >>> float(factorial(4.0)), float(factorial(-1.0))
+    (24.0, 0.0)
+    >>> round(float(wire.grad(factorial)(1.0)), 12)      # Γ'(2) = 1 - Euler's γ
+    0.422784335098
+    """
+    if not _t(n):
+        return _scipy("factorial")(n, exact=exact)
+    if exact:
+        raise WireError(f"factorial: exact=True needs concrete integers, got a traced "
+                        f"{n.dtype}{at(user_location())}")
+    if n.dtype.kind in "cb":
+        raise WireError(f"factorial: unsupported data type for n: {n.dtype}"
+                        f"{at(user_location())}")
+    # SciPy: Γ(n + 1) rounded to Γ's loop dtype for n (float32 stays), and the result of a
+    # non-empty array as float64
+    loop = _cast("gamma", n).dtype
+    # n + 1 in a float n's own dtype, as SciPy adds it (float16: 6e-5 + 1 is 1)
+    up = n + 1 if n.dtype.kind == "f" else wnp.asarray(n, np.float64) + 1.0
+    up = wnp.asarray(up, np.float64)
+    neg = n < 0  # False for NaN, which goes through Γ
+    out = wnp.asarray(wnp.where(neg, 0.0, _gamma(wnp.where(neg, 1.0, up))), loop)
+    return wnp.asarray(out, np.float64) if n.size else out
+
+
+NAMES = ["factorial", "gammasgn", "rgamma"]
