@@ -33,6 +33,7 @@ from .nodes import (
 
 
 _NO_LOCS: Mapping = MappingProxyType({})  # the table of graphs without one
+_ABSENT = object()  # what a table lookup gives for a node it does not hold
 
 # The location tables of the graphs being run, printed or transformed, outermost first, while
 # the work descends into the sub-graphs their nodes hold (a ``cond``'s branches, a ``scan``'s
@@ -132,7 +133,8 @@ def live_locs(graph: "Graph") -> "Graph":
     table = graph.locs
     if not table:
         return graph
-    kept = {n: table[n] for n in live_nodes(graph) if n in table}
+    get = table.get  # (one lookup per node; a table never holds _ABSENT)
+    kept = {n: loc for n in live_nodes(graph) if (loc := get(n, _ABSENT)) is not _ABSENT}
     return graph if len(kept) == len(table) else graph.with_locs(kept)
 
 

@@ -534,6 +534,18 @@ OPERAND_OPS = {
     neg_neg: frozenset((ew.neg_p, ew.sub_p)),
 }
 
+# Rules whose answer at a node depends only on the node's primitive, params and aval, on its
+# operands' primitives and avals, and on which constants its constant operands are (not on
+# deeper nodes, nor on two operands being one node): where none of a node's rules fired and
+# they made nothing, the rewrite remembers that combination and calls no rule at the next
+# node of the same one (the steps of a long chain: ``x * 1.01`` for 100 000 different ``x``).
+# Rules of OPERAND_OPS not listed here are fine too at a node with no operand of their ops.
+CONSTANT_OPS = _CONSTANTS
+SHALLOW = frozenset((
+    fold_constant, add_zero, sub_zero, mul_one, mul_zero_finite, div_one, mul_zero,
+    integer_pow_trivial, convert_same, full_like_known,
+))
+
 ALGEBRA = combine(FOLD, IDENTITIES, CANONICAL)
 DERIVATIVES = combine(ALGEBRA, {COLLECT: (True,)})  # what the transforms simplify with
 

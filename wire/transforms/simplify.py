@@ -36,8 +36,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
 
+from ..ir.graph import _ENCLOSING  # (the tables loc_reader reads before a graph's own)
 from ..ir import (
-    EMPTY_PARAMS, ConstValue, Graph, Node, adopt_sub_graph_locs, const_op, gc_paused,
+    EMPTY_PARAMS, ConstValue, Graph, LeafOp, Node, adopt_sub_graph_locs, const_op, gc_paused,
     live_locs, locating_by, located, make_node, substitute_map, toposort, with_inputs,
 )
 from ..core.primitive import Primitive
@@ -45,7 +46,8 @@ from ..ops import elementwise as ew
 from ..errors import WireError
 from .polynomial import collect, loc_reader
 from .rules import (
-    ALGEBRA, CANONICAL, COLLECT, EVERY, FOLD, OPERAND_OPS, fold_constant, sort_operands,
+    ALGEBRA, CANONICAL, COLLECT, CONSTANT_OPS, EVERY, FOLD, OPERAND_OPS, SHALLOW, fold_constant,
+    sort_operands,
 )
 
 __all__ = ["Rewriter", "cse", "dce", "fold_constants", "rewrite", "simplify"]
@@ -55,6 +57,7 @@ _MAX_SWEEPS = 4  # whole-graph sweeps until nothing changes
 _PENDING = object()  # Rewriter._site before it is looked up
 _SUMS = frozenset((ew.add_p, ew.mul_p))  # the commutative primitives collect_terms makes
 _COMMUTATIVE = frozenset(CANONICAL)
+_PLAIN_PARAMS = frozenset((int, bool, str, type(None)))  # param values a cold key may hold
 
 
 # --------------------------------------------------------------------------- the driver
@@ -85,15 +88,22 @@ class Rewriter:
         # where the nodes rules make report: the location (in the graph being simplified,
         # ``loc_of``) of the node being rewritten when they were made
         self.loc_of = loc_of or (lambda n: n.loc)
+        # the ``get`` of the one table ``loc_of`` reads (then ``loc_of(n)`` is
+        # ``locs_get(n) or n.loc``, inlined where it runs for every node), else None
+        self.locs_get = None
         self.made: dict[Node, str] = {}
         self._site = None
         self._site_node = None
         self._depth = 0
         self._star = tuple(rules.get(EVERY, ()))
         self._by_prim: dict = {}  # primitive -> its rules, the rules for every node first
-        # the same without the rule a node given to local never needs, and the ops one of
-        # whose nodes must be an operand for any of those rules to fire (None: no such set)
+        # the same without the rule a node given to local never needs, the ops one of whose
+        # nodes must be an operand for any of those rules to fire (None: no such set), and the
+        # ops an operand must not have for a node's combination to be remembered as cold
+        # (None: never; see rules.SHALLOW)
         self._first: dict = {}
+        # combinations (see _cold_key) at which the first rules fired nowhere and made nothing
+        self._cold: set = set()
         # primitives whose operands the table puts in canonical order: nodes built here get
         # that order at once (one node instead of a node and its sorted twin)
         self._sorted = {p for p, fns in rules.items() if p != EVERY and sort_operands in fns}
@@ -128,7 +138,7 @@ class Rewriter:
         first = self._first.get(node.op)
         if first is None:
             first = self._first_rules_for(node)
-        fns, gate = first
+        fns, gate, deep = first
         if not fns:  # nothing can fire here
             memo[node] = node
             return node
@@ -145,6 +155,13 @@ class Rewriter:
         if depth >= 200:  # rules building rules: stop expanding, stay correct
             memo[node] = node
             return node
+        key = None if deep is None else _cold_key(node.op, node._items, node.aval,
+                                                  node.inputs, deep)
+        if key is not None:
+            if key in self._cold:  # (a chain's steps: the same constant, another operand)
+                memo[node] = node
+                return node
+            sizes = len(memo), len(self.made)
         outer_site, outer_node = self._site, self._site_node
         # the site (where the nodes rules make report) is looked up only if a rule makes
         # one: most nodes fire no rule
@@ -156,6 +173,8 @@ class Rewriter:
                 if new is not None and new is not node:
                     break
             else:  # (most nodes: no rule fires, a fixpoint at once)
+                if key is not None and sizes == (len(memo), len(self.made)):
+                    self._cold.add(key)  # (the rules left no trace: none will here again)
                 memo[node] = node
                 return node
             out = self._fire(node, new)
@@ -210,11 +229,13 @@ class Rewriter:
         return fns
 
     def _first_rules_for(self, node: Node) -> tuple:
-        """``(rules, gate)``: the rules to try first at a node ``local`` is given (sweep,
-        ``make`` and ``remake`` put commutative operands in order already, so
+        """``(rules, gate, deep)``: the rules to try first at a node ``local`` is given
+        (sweep, ``make`` and ``remake`` put commutative operands in order already, so
         ``sort_operands`` cannot fire there; it stays in :meth:`_rules_for`, for the nodes
-        other rules return), and the ops one of the node's operands must have for any of
-        them to fire (``rules.OPERAND_OPS``; None where a rule has no such set)."""
+        other rules return), the ops one of the node's operands must have for any of them to
+        fire (``rules.OPERAND_OPS``; None where a rule has no such set), and the ops of the
+        operands that would make a rule not in ``rules.SHALLOW`` worth calling (None where
+        such a rule has no ``OPERAND_OPS``: then no combination is remembered as cold)."""
         prim = node.op
         first = self._first.get(prim)
         if first is None:
@@ -224,7 +245,10 @@ class Rewriter:
             gate = None
             if fns and all(fn in OPERAND_OPS for fn in fns):
                 gate = frozenset().union(*[OPERAND_OPS[fn] for fn in fns])
-            first = self._first[prim] = (fns, gate)
+            deep = None
+            if fns and all(fn in SHALLOW or fn in OPERAND_OPS for fn in fns):
+                deep = frozenset().union(*[OPERAND_OPS[fn] for fn in fns if fn not in SHALLOW])
+            first = self._first[prim] = (fns, gate, deep)
         return first
 
     def _moved(self, old: Node, new: Node) -> Node:
@@ -244,26 +268,37 @@ class Rewriter:
         nodes in a topological order (default: ``toposort(outputs)``)."""
         memo, local, sorted_ = self.memo, self.local, self._sorted
         loc_of, made, firsts = self.loc_of, self.made, self._first
+        locs_get = self.locs_get
+        op_codes, set_key, cold = _OP_CODES, object.__setattr__, self._cold
         for node in toposort(outputs) if order is None else order:
             if node in memo:
                 continue
             if not node._items:  # (no params, so no graphs among them)
                 ins = node.inputs
                 if ins:
+                    # the operands' structural keys, in the new operand order: the key of the
+                    # node this makes is then one hash here (keys are asked for nearly every
+                    # node: each operand of a sum or product), not a walk back to keyed nodes
                     if len(ins) == 2:  # (most nodes: a binary operation)
                         x, y = ins
                         x, y = memo[x], memo[y]
-                        if node.op in sorted_ and x is not y:  # (_in_order, inline)
-                            kx, ky = x._skey, y._skey
-                            if kx is None:
-                                kx = structural_key(x)
-                            if ky is None:
-                                ky = structural_key(y)
-                            new = (y, x) if ky < kx else (x, y)
+                        kx, ky = x._skey, y._skey
+                        if kx is None:
+                            kx = structural_key(x)
+                        if ky is None:
+                            ky = structural_key(y)
+                        if ky < kx and node.op in sorted_:  # (_in_order, inline)
+                            new, keys = (y, x), (ky, kx)
                         else:
-                            new = (x, y)
+                            new, keys = (x, y), (kx, ky)
+                    elif len(ins) == 1:  # (a unary operation: no list)
+                        x = memo[ins[0]]
+                        kx = x._skey
+                        if kx is None:
+                            kx = structural_key(x)
+                        new, keys = (x,), (kx,)
                     else:
-                        new = tuple([memo[i] for i in ins])
+                        new, keys = tuple([memo[i] for i in ins]), None
                         if node.op in sorted_:
                             new = _in_order(new)
                     # whether no rule can fire at the node (local's first test, inline: most
@@ -272,7 +307,7 @@ class Rewriter:
                     if first is None:
                         quiet = False
                     else:
-                        fns, gate = first
+                        fns, gate, deep = first
                         if not fns:
                             quiet = True
                         elif gate is None:
@@ -284,19 +319,37 @@ class Rewriter:
                                     break
                             else:
                                 quiet = True
+                        if not quiet and deep is not None:  # (local's cold test, inline)
+                            key = _cold_key(node.op, (), node.aval, new, deep)
+                            quiet = key is not None and key in cold
                     if new != ins:  # element identity: nodes compare by identity
-                        new = with_inputs(node, new)
-                        loc = loc_of(node)  # (_moved, inline: this runs for most nodes)
+                        rebuilt = with_inputs(node, new)
+                        if keys is not None and rebuilt._skey is None:  # (structural_key's)
+                            code = op_codes.get(node.op)
+                            if code is None:
+                                code = _op_code(node)
+                            set_key(rebuilt, "_skey", hash((code, 0, *keys)))
+                        # (_moved, inline: this runs for most nodes)
+                        loc = loc_of(node) if locs_get is None else locs_get(node) or node.loc
                         if loc is not None:
-                            made.setdefault(new, loc)
+                            made.setdefault(rebuilt, loc)
                         if quiet:
-                            done = memo.get(new)
+                            if rebuilt.inputs is new:  # (made just now: in no memo yet)
+                                memo[rebuilt] = rebuilt
+                                memo[node] = rebuilt
+                                continue
+                            done = memo.get(rebuilt)
                             if done is None:
-                                done = memo[new] = new
+                                done = memo[rebuilt] = rebuilt
                             memo[node] = done
                         else:
-                            memo[node] = local(new)
+                            memo[node] = local(rebuilt)
                         continue
+                    if keys is not None and node._skey is None:  # (as above)
+                        code = op_codes.get(node.op)
+                        if code is None:
+                            code = _op_code(node)
+                        set_key(node, "_skey", hash((code, 0, *keys)))
                     if quiet:
                         memo[node] = node
                         continue
@@ -319,6 +372,37 @@ class Rewriter:
                     continue
             memo[node] = local(node)
         return [memo[o] for o in outputs]
+
+
+def _cold_key(op, items: tuple, aval, ins: tuple, deep: frozenset):
+    """What the answer of ``rules.SHALLOW`` rules at the node ``op(*ins)`` (params ``items``,
+    ``aval``) depends on: its primitive, params and aval, each operand's primitive and aval,
+    or the operand itself if it is a constant; None where that is not all (an operand made by
+    one of the ``deep`` ops, which other rules look into, or params whose zeros may be signed,
+    which the intern key tells apart)."""
+    for _, v in items:
+        if type(v) not in _PLAIN_PARAMS:
+            return None
+    if len(ins) == 2:
+        x, y = ins
+        ox, oy = x.op, y.op
+        if ox in deep or oy in deep:
+            return None
+        return (op, items, aval,
+                x if ox in CONSTANT_OPS else ox, None if ox in CONSTANT_OPS else x.aval,
+                y if oy in CONSTANT_OPS else oy, None if oy in CONSTANT_OPS else y.aval)
+    key = [op, items, aval]
+    for i in ins:
+        o = i.op
+        if o in deep:
+            return None
+        if o in CONSTANT_OPS:
+            key.append(i)
+            key.append(None)
+        else:
+            key.append(o)
+            key.append(i.aval)
+    return tuple(key)
 
 
 def _in_order(inputs: tuple) -> tuple:
@@ -352,6 +436,16 @@ def structural_key(node: Node) -> int:
             if code is None:
                 code = _OP_CODES[op] = _name_code(op.name)
             key = hash((code, _params_code(node) if node._items else 0, kx, ky))
+            object.__setattr__(node, "_skey", key)
+            return key
+    elif len(ins) == 1:  # (a unary node on a keyed operand: no list)
+        kx = ins[0]._skey
+        if kx is not None:
+            op = node.op
+            code = _OP_CODES.get(op)
+            if code is None:
+                code = _OP_CODES[op] = _name_code(op.name)
+            key = hash((code, _params_code(node) if node._items else 0, kx))
             object.__setattr__(node, "_skey", key)
             return key
     keys = [i._skey for i in ins]
@@ -417,7 +511,9 @@ def _simplify_graph_params(params, rules):
 
 
 def _op_code(node: Node) -> int:
-    return _name_code(node.op.name)
+    """The code of ``node``'s primitive in structural keys (memoized per primitive)."""
+    code = _OP_CODES[node.op] = _name_code(node.op.name)
+    return code
 
 
 _OP_CODES: dict = {}  # memo: primitive -> the code of its name
@@ -443,23 +539,53 @@ def _params_code(node: Node) -> int:
     return zlib.crc32(b";".join(parts))
 
 
-def _rebuild(graph: Graph, outputs, mapping=None, made=None) -> Graph:
+def _rebuild(graph: Graph, outputs, mapping=None, made=None, memo=None) -> Graph:
     """``graph`` with new ``outputs``; each node ``mapping`` made from an old one reports the
     old one's location, the nodes rules ``made`` theirs (and ``graph``'s table carries over
-    for the nodes that stay)."""
+    for the nodes that stay). ``memo`` instead of ``mapping``: a rewrite's memo, read for
+    ``graph``'s nodes (in their order) without building the mapping."""
     outputs = tuple(outputs)
     if outputs == graph.outputs:
         return graph
-    if not mapping and not made:
-        return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, graph.locs)
     locs = dict(made) if made else {}
     loc_of = loc_reader(graph)
-    for old, new in (mapping or {}).items():
-        loc = loc_of(old)
-        if loc is not None:
-            locs[new] = loc
+    mapped = False
+    lget = _own_table_get(graph) if memo is not None else None
+    if lget is not None:  # (the usual case, as one comprehension: loc_of inline)
+        mget = memo.get
+        moved = {new: loc for old in graph.nodes if (new := mget(old)) is not None
+                 and (loc := lget(old) or old.loc) is not None}
+        mapped = bool(moved) or any(old in memo for old in graph.nodes)
+        locs.update(moved)  # (a later old node's location wins, as in the loop below)
+    elif memo is not None:
+        get = memo.get
+        for old in graph.nodes:
+            new = get(old)
+            if new is not None:
+                mapped = True
+                loc = loc_of(old)
+                if loc is not None:
+                    locs[new] = loc
+    elif mapping:
+        mapped = True
+        for old, new in mapping.items():
+            loc = loc_of(old)
+            if loc is not None:
+                locs[new] = loc
+    if not mapped and not made:
+        return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, graph.locs)
     locs.update(graph.locs)
     return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, locs)
+
+
+def _own_table_get(graph: Graph):
+    """``graph.locs.get`` where ``loc_reader(graph)`` reads that table alone (no enclosing
+    graph's table comes first: a pass inside ``locating_by(graph)`` at the top level), else
+    None."""
+    table = graph.locs
+    if any(t is not table for t in _ENCLOSING.get()):
+        return None
+    return table.get
 
 
 def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
@@ -487,13 +613,12 @@ def _rewrite_with(rw: Rewriter, graph: Graph) -> Graph:
     earlier pass of the same run simplified: those are not visited again (so the rewrite
     after ``collect_terms`` only looks at the nodes it made)."""
     for _ in range(_MAX_SWEEPS):
-        rw.loc_of = loc_reader(graph)
+        rw.loc_of, rw.locs_get = loc_reader(graph), _own_table_get(graph)
         # graph.nodes: computed once per graph and shared with the passes that follow
         new = tuple(rw.sweep(graph.outputs, graph.nodes))
         if new == graph.outputs:
             break
-        memo = rw.memo
-        graph = _rebuild(graph, new, {n: memo[n] for n in graph.nodes if n in memo}, rw.made)
+        graph = _rebuild(graph, new, made=rw.made, memo=rw.memo)
     return graph
 
 
@@ -547,15 +672,25 @@ def _cse(graph: Graph, ordered: bool = False) -> Graph:
     rule) made ``graph``, so every such node is in order already."""
     consts: dict = {}
     mapping: dict[Node, Node] = {}
+    holds_graphs = False
     for n in graph.nodes:
-        if n.op is const_op and n.params["value"].array.nbytes > ConstValue.CONTENT_KEY_BYTES:
-            a = n.params["value"].array
-            key = (a.dtype.str, a.shape, a.tobytes())
-            mapping[n] = consts.setdefault(key, n)
+        if not n._items:  # (no params: neither a constant nor a node holding graphs)
+            continue
+        if n.op is const_op:
+            if n.params["value"].array.nbytes > ConstValue.CONTENT_KEY_BYTES:
+                a = n.params["value"].array
+                key = (a.dtype.str, a.shape, a.tobytes())
+                mapping[n] = consts.setdefault(key, n)
+        elif not holds_graphs and has_graph_params(n):
+            holds_graphs = True
     if any(k is not v for k, v in mapping.items()):
         new = substitute_map(list(graph.outputs), mapping)
         graph = _rebuild(graph, [new[o] for o in graph.outputs], new)
-    if _in_canonical_order(graph, ordered):  # the usual case after rewrite(ALGEBRA)
+    elif ordered:  # (the same walk told: _in_canonical_order's answer)
+        if not holds_graphs:  # the usual case after rewrite(ALGEBRA)
+            return graph
+        return rewrite(CANONICAL)(graph)
+    if _in_canonical_order(graph, ordered):
         return graph
     return rewrite(CANONICAL)(graph)
 
@@ -588,7 +723,9 @@ def primitive_passes(graph: Graph) -> Graph:
     ...  if n.op.name == "scan"]
     [1]
     """
-    prims = {n.op for n in graph.nodes if not n.is_leaf and n.op.simplify_pass is not None}
+    # (the set of ops first: one attribute read per node, the tests once per op)
+    prims = {op for op in {n.op for n in graph.nodes}
+             if not isinstance(op, LeafOp) and op.simplify_pass is not None}
     for prim in sorted(prims, key=lambda p: p.name):
         new = prim.simplify_pass(graph)
         graph = new if new.locs or not graph.locs else new.with_locs(graph.locs)
