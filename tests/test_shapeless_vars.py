@@ -180,3 +180,16 @@ def test_a_graph_over_shapeless_vars_evaluates_on_positional_arguments():
     got_t, got_s = wire.evaluate(g, A)
     np.testing.assert_array_equal(got_t, A.T)
     np.testing.assert_allclose(got_s, A.sum(axis=-1))
+
+
+def test_simplifying_a_shapeless_graph_whose_rules_make_nodes():
+    """Rules that build a node (``x * -1.0 -> -x``, ``x - (-y) -> x + y``) on shapeless vars
+    make it shapeless, as tracing does, instead of asking the shape rule for a shape."""
+    x, y = wire.var("x"), wire.var("y")
+    g = wire.Graph([x.node, y.node], [(x * -1.0).node, (x * 1.0 - (-y)).node, (x / -1.0).node])
+    s = wire.simplify(g)
+    assert [n.op.name for n in s.outputs] == ["neg", "add", "neg"]
+    assert all(n.aval.shape is None for n in s.outputs)
+    X, Y = RNG.normal(size=(2, 3)), RNG.normal(size=(3,))
+    for got, want in zip(wire.evaluate(s, X, Y), [-X, X + Y, -X]):
+        np.testing.assert_array_equal(got, want)

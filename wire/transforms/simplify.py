@@ -39,7 +39,8 @@ from collections.abc import Callable, Mapping
 from ..ir.graph import _ENCLOSING  # (the tables loc_reader reads before a graph's own)
 from ..ir import (
     EMPTY_PARAMS, ConstValue, Graph, LeafOp, Node, adopt_sub_graph_locs, const_op, gc_paused,
-    live_locs, locating_by, located, make_node, substitute_map, toposort, with_inputs,
+    live_locs, locating_by, located, make_aval, make_node, substitute_map, toposort,
+    with_inputs,
 )
 from ..core.primitive import Primitive
 from ..ops import elementwise as ew
@@ -112,7 +113,11 @@ class Rewriter:
     def make(self, prim, inputs, loc=None, **params) -> Node:
         """The simplified node ``prim(*inputs, **params)`` (aval from the primitive's rule)."""
         inputs = tuple(inputs)
-        aval = prim.shape(*[i.aval for i in inputs], **params)
+        avals = [i.aval for i in inputs]
+        if any(a.shape is None for a in avals):  # on a shapeless wire.var: as bind makes it
+            aval = make_aval(None, prim.dtype(*[a.dtype for a in avals], **params))
+        else:
+            aval = prim.shape(*avals, **params)
         if prim in self._sorted:
             inputs = _in_order(inputs)
         node = make_node(prim, inputs, params or EMPTY_PARAMS, aval, loc)
