@@ -92,6 +92,11 @@ def test_page_examples_run(page, tmp_path):
     script = RUNNER.format(blocks=[(b, needs(b)) for b in blocks], page=page.name,
                            missing=MISSING_EXTRA)
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
+    # the pages show wire's defaults: the caller's switches (a disk cache turned off, say)
+    # must not change what they print; the cache lives in the test's own directory
+    for var in ("WIRE_DISK_CACHE", "WIRE_NATIVE", "WIRE_TRACEBACK"):
+        env.pop(var, None)
+    env["WIRE_CACHE_DIR"] = str(tmp_path / "cache")
     for var in BLAS_THREADS:  # small matrices: threads only contend (as in examples/)
         env.setdefault(var, "1")
     proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
