@@ -1,4 +1,5 @@
-"""``sqrtm`` of ``wire.scipy.linalg``: the principal square root of a real matrix.
+"""``sqrtm`` and ``polar`` of ``wire.scipy.linalg``: the principal square root of a real
+matrix, and the polar decomposition, whose factor ``P = √(AᵀA)`` has the same derivative.
 
 On traced values the root is the scaled product form of the Denman–Beavers iteration
 (Higham, *Functions of Matrices*, 2008, eq. 6.29): ``M₀ = X₀ = A``,
@@ -122,4 +123,63 @@ def sqrtm(A, disp=True, blocksize=64):
     return _sqrtm(A)
 
 
-NAMES = ["sqrtm"]
+@custom_vjp
+def _polar_right(a):
+    w, s, vh = wnp.linalg.svd(a, full_matrices=False)  # SciPy's construction, same values
+    return w @ vh, (wnp.swapaxes(vh, -1, -2) * s) @ vh
+
+
+def _polar_fwd(a):
+    u, p = _polar_right(a)
+    return (u, p), (a, u, p)
+
+
+def _polar_bwd(res, g):
+    """``A = U P`` with ``P² = AᵀA``: ``P dP + dP P = dAᵀ A + Aᵀ dA`` and
+    ``dU = (dA - U dP) P⁻¹``. Pulled back: ``Ḡp' = Ḡp - Uᵀ Ḡu P⁻¹``, ``Y`` solving
+    ``P Y + Y P = Ḡp'``, and ``Ā = Ḡu P⁻¹ + A (Y + Yᵀ)``."""
+    a, u, p = res
+    gu, gp = g
+    pinv = wnp.linalg.inv(p)
+    gu_pinv = gu @ pinv
+    y = solve_sylvester(p, p, gp - wnp.swapaxes(u, -1, -2) @ gu_pinv)
+    return (gu_pinv + a @ (y + wnp.swapaxes(y, -1, -2)),)
+
+
+_polar_right.defvjp(_polar_fwd, _polar_bwd)
+
+
+def polar(a, side="right"):
+    """The polar decomposition ``a = u p`` (``side="right"``) or ``a = p u`` (``"left"``):
+    ``u`` with orthonormal columns (rows), ``p`` symmetric positive semi-definite, from the
+    SVD as SciPy builds them. Reverse-mode derivatives of every order on traced values, by
+    the Sylvester equation of ``p² = aᵀa`` (they need ``p`` nonsingular: ``a`` of full rank,
+    at least as many rows as columns for ``"right"``, at most for ``"left"``).
+
+    >>> import wire
+    >>> u, p = polar(np.array([[0.0, 2.0], [-3.0, 0.0]]))
+    >>> u, p
+    (array([[ 0.,  1.],
+           [-1.,  0.]]), array([[3., 0.],
+           [0., 2.]]))
+    >>> g = wire.grad(lambda a: polar(a)[1][0, 0])(np.array([[0.0, 2.0], [-3.0, 0.0]]))
+    >>> g + 0.0                                         # p[0, 0] = |column 0| of a
+    array([[ 0.,  0.],
+           [-1.,  0.]])
+    """
+    if side not in ("right", "left"):
+        raise WireError(f"polar: side must be 'right' or 'left', got {side!r}"
+                        f"{at(user_location())}")
+    if not _traced(a) and _sl is not None:
+        return _sl.polar(a, side=side)
+    a = _float(a)
+    if a.ndim != 2 or a.dtype.kind == "c":
+        raise WireError(f"polar: a traced a must be one real 2-d matrix, got shape "
+                        f"{tuple(a.shape)} {a.dtype}{at(user_location())}")
+    if side == "right":
+        return _polar_right(a)
+    u, p = _polar_right(wnp.swapaxes(a, 0, 1))  # a = p u  <=>  aᵀ = uᵀ p
+    return wnp.swapaxes(u, 0, 1), p
+
+
+NAMES = ["polar", "sqrtm"]
