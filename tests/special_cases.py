@@ -540,6 +540,7 @@ TABLE: dict[str, Callable[[], list]] = {
     **{f"special.{n}": (lambda: unary_n(lambda f, x: f(0, x)) + unary_n(lambda f, x: f(3, x)))
        for n in ("yn", "kn")},
     "special.factorial": lambda: unary(),
+    "special.comb": lambda: binary() + binary(repetition=True),
     "special.multigammaln": lambda: unary_n(lambda f, x: f(x, 1)) + unary_n(
         lambda f, x: f(np.abs(x) + 3.0, 3)),
     # the rest of the namespaces: logic and dtypes, creation, joining and splitting,

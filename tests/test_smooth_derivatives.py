@@ -329,6 +329,12 @@ SMOOTH = [
     Ew("special.factorial", wsp.factorial, mp.factorial, POSITIVE_POINTS),
     Ew("special.gammasgn", wsp.gammasgn, lambda x: mp.sign(mp.gamma(x)),
        ((0.5,), (-0.5,), (-1.5,), (3.0,))),
+    # ratios of Γs: integer, negative and large arguments (SciPy's products and expansions)
+    Ew("special.binom", wsp.binom, mp.binomial,
+       ((5.0, 2.0), (4.5, 1.25), (-2.5, 3.0), (0.3, -0.7), (30.0, 0.5), (1e5, 3.0))),
+    Ew("special.comb", wsp.comb, mp.binomial, ((5.0, 2.0), (7.5, 3.25), (40.0, 25.0))),
+    Ew("special.poch", wsp.poch, mp.rf,
+       ((2.5, 1.5), (1.0, 1.0), (-1.5, 2.0), (0.1, -0.5), (50.0, 0.25), (3.0, -2.5))),
     # ---- wire.nn activations and losses
     Ew("nn.sigmoid", nn.sigmoid, _mp_sigmoid, UNIT_POINTS + TAILS),
     Ew("nn.log_sigmoid", nn.log_sigmoid, lambda x: -_mp_softplus(-x), UNIT_POINTS + TAILS),

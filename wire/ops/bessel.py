@@ -1,6 +1,6 @@
 """Bessel-function and exponential-integral primitives: ``bessel`` (the ``J``, ``Y``, ``I``,
 ``K`` families and the exponentially scaled ``I``, ``K``, of a static real order ``v``),
-``erfcx``, ``expi`` and ``exp1``.
+``erfcx``, ``expi`` and ``exp1``; and SciPy's ratios of Γ functions ``binom`` and ``poch``.
 
 Values come from SciPy (these primitives need it installed; there is no NumPy fallback).
 Each derivative is a member of the same family, so every order is available:
@@ -10,7 +10,11 @@ Each derivative is a member of the same family, so every order is available:
   would be ``0/0``); order 0 uses ``J_{-1} = -J_1`` and alike, so ``J_0' = -J_1`` exactly;
 * the scaled ``ie = I_v e^{-|x|}`` adds ``-sign(x) ie`` (0 at ``x = 0``, as JAX's ``i0e``),
   ``ke = K_v e^{x}`` adds ``ke``;
-* ``erfcx' = 2x erfcx - 2/√π``, ``expi' = e^x / x``, ``exp1' = -e^{-x} / x``.
+* ``erfcx' = 2x erfcx - 2/√π``, ``expi' = e^x / x``, ``exp1' = -e^{-x} / x``;
+* ``binom(n, k) = Γ(n+1) / (Γ(k+1) Γ(n-k+1))`` and ``poch(a, m) = Γ(a+m) / Γ(a)`` have
+  the value times a difference of digammas as partials; ``ψ(x + h) - ψ(x)`` is summed by
+  its asymptotic series for large ``x`` (``binom(9.2e18, 1)' = 1``, where a difference of
+  two digammas near 43.7 would be 0).
 
 A primitive's value has its (float) input's dtype, as SciPy's float32 loops do.
 """
@@ -34,8 +38,8 @@ from ..core.primitive import (
 from ..core.taylor import BY_JVP
 from ..errors import WireError
 from .batching import elementwise_batch
-from .elementwise import exp, sign
-from .special import unary
+from .elementwise import exp, log1p, select, sign
+from .special import polygamma, unary
 
 try:  # values from SciPy only: Bessel functions have no NumPy implementation
     from scipy import special as _sp
@@ -187,7 +191,100 @@ exp1_p  = unary("exp1", _sp_unary("exp1"), lambda x, out: -exp(-x) / x, domain=P
                 sympy=lambda sp, n, x: -sp.Ei(-x))  # E1(x) = -Ei(-x) for x > 0
 # fmt: on
 
-PRIMITIVES = (bessel_p, erfcx_p, expi_p, exp1_p)
+# --------------------------------------------------------------------------- binom, poch
+
+_ASYMPTOTIC = 20.0  # from here on ψ's series to 1/x¹⁰ is exact to rounding (1/x¹² left)
+
+
+def _digamma_step(x, h):
+    """``ψ(x + h) - ψ(x)`` for the step ``h`` given apart from ``x`` (so no rounding of
+    ``x + h`` can cancel it). Where ``x`` and ``y = x + h`` are above 20, the difference of
+    ψ's asymptotic series, each term's difference written without cancellation:
+    ``log1p(h/x) + h / (2xy) + d (1/12 - (u+v)/120 + …)`` with ``u = 1/x²``, ``v = 1/y²``,
+    ``d = u - v = h (x + y) u v``; below, ``ψ(y) - ψ(x)``."""
+    y = x + h
+    big = (x > _ASYMPTOTIC) & (y > _ASYMPTOTIC)
+    xb, hb = select(big, x, 2.0 * _ASYMPTOTIC), select(big, h, 1.0)
+    yb = xb + hb
+    u, v = 1.0 / (xb * xb), 1.0 / (yb * yb)
+    d = hb * (xb + yb) * u * v
+    uu, uv, vv = u * u, u * v, v * v
+    bracket = (1.0 / 12.0 - (u + v) / 120.0 + (uu + uv + vv) / 252.0
+               - (u + v) * (uu + vv) / 240.0 + (uu * uu + uu * uv + uv * uv + uv * vv + vv * vv)
+               / 132.0)
+    series = log1p(hb / xb) + hb / (2.0 * xb * yb) + d * bracket
+    xs, ys = select(big, 1.0, x), select(big, 2.0, y)
+    return select(big, series, polygamma(ys, 0) - polygamma(xs, 0))
+
+
+def _binary_impl(name):
+    def impl(a, b):
+        sp = _scipy()
+        dt = float_dtype(np.asarray(a).dtype, np.asarray(b).dtype)
+        with np.errstate(all="ignore"):
+            out = getattr(sp, name)(np.asarray(a, dt), np.asarray(b, dt))
+        return np.asarray(out).astype(dt, copy=False)
+
+    impl.__name__ = name
+    return impl
+
+
+def _binom_partials(n, k, out):
+    """``∂n = B (ψ(n+1) - ψ(n-k+1))``, ``∂k = B (ψ(n-k+1) - ψ(k+1))``."""
+    return (lambda: out * _digamma_step(n - k + 1.0, k),
+            lambda: out * _digamma_step(k + 1.0, n - 2.0 * k))
+
+
+def _poch_partials(a, m, out):
+    """``∂a = P (ψ(a+m) - ψ(a))``, ``∂m = P ψ(a+m)``."""
+    return (lambda: out * _digamma_step(a, m), lambda: out * polygamma(a + m, 0))
+
+
+def _gamma_ratio(name, partials, sample, doc, sympy):
+    def jvp(ts, out, x, y):
+        terms = [t * p() for t, p in zip(ts, partials(x, y, out)) if t is not None]
+        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+    def vjp(ct, out, x, y):
+        return tuple(ct * p() for p in partials(x, y, out))
+
+    prim = Primitive(
+        name, _binary_impl(name), elementwise_shape(name, float_dtype), dtype=float_dtype,
+        jvp=jvp, vjp=vjp, batch=elementwise_batch(lambda: prim), sample=sample, doc=doc,
+        sympy=sympy, taylor=BY_JVP,
+    )
+    return prim
+
+
+def _ratio_sample(lows_highs):
+    def sample(rng):
+        shape = random_shapes(rng, 1)[0]
+        return [rng.uniform(lo, hi, size=shape) for lo, hi in lows_highs], {}
+
+    return sample
+
+
+binom_p = _gamma_ratio(
+    "binom", _binom_partials, _ratio_sample([(2.0, 6.0), (0.3, 1.8)]),
+    "binomial coefficient Γ(n+1) / (Γ(k+1) Γ(n-k+1)) of real n, k (SciPy's binom)",
+    lambda sp, node, n, k: sp.gamma(n + 1) / (sp.gamma(k + 1) * sp.gamma(n - k + 1)))
+poch_p = _gamma_ratio(
+    "poch", _poch_partials, _ratio_sample([(0.3, 4.0), (-0.2, 2.0)]),
+    "Pochhammer symbol (rising factorial) Γ(a+m) / Γ(a) (SciPy's poch)",
+    lambda sp, node, a, m: sp.gamma(a + m) / sp.gamma(a))
+
+
+def binom(n, k):
+    return bind(binom_p, n, k)
+
+
+def poch(a, m):
+    return bind(poch_p, a, m)
+
+
+UNARY = (bessel_p, erfcx_p, expi_p, exp1_p)
+BINARY = (binom_p, poch_p)
+PRIMITIVES = (*UNARY, *BINARY)
 
 
 def erfcx(x):
@@ -202,4 +299,5 @@ def exp1(x):
     return bind(exp1_p, x)
 
 
-__all__ = ["KINDS", "ROUTINES", "routine_for", "PRIMITIVES", "bessel", "bessel_p", "erfcx", "exp1", "expi"]
+__all__ = ["KINDS", "ROUTINES", "routine_for", "PRIMITIVES", "UNARY", "BINARY", "bessel", "bessel_p", "erfcx", "exp1", "expi",
+           "binom", "binom_p", "poch", "poch_p"]

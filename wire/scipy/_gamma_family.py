@@ -1,6 +1,8 @@
 """``rgamma``, ``gammasgn`` and ``factorial`` of ``wire.scipy.special``:
 compositions of ``gammaln`` (a primitive) written so that value and every derivative are
-exact also at the poles of Γ, where ``1 / gamma(x)`` would give NaN.
+exact also at the poles of Γ, where ``1 / gamma(x)`` would give NaN; and ``binom``, ``comb``
+and ``poch``, primitives of ``wire.ops.bessel`` whose values are SciPy's own (its products
+for integer ``k``, its expansions for huge arguments).
 
 On concrete arrays SciPy is called directly; traced values are cast to the dtype SciPy's
 ufunc computes in (float32 stays float32).
@@ -13,6 +15,7 @@ import numpy as np
 from .. import numpy as wnp
 from ..core import Tracer
 from ..errors import WireError, at, user_location
+from ..ops import bessel as BES
 from ..ops import special as SP
 
 try:
@@ -164,4 +167,65 @@ def factorial(n, exact=False):
     return wnp.asarray(out, np.float64) if n.size else out
 
 
-NAMES = ["factorial", "gammasgn", "rgamma"]
+def binom(n, k):
+    """The binomial coefficient ``Γ(n+1) / (Γ(k+1) Γ(n-k+1))`` of real ``n`` and ``k``, with
+    SciPy's values everywhere (``binom(9.2e18, 1)`` is ``9.2e18``; NaN at negative integer
+    ``n``) and derivatives ``binom · (ψ(n+1) - ψ(n-k+1))`` in ``n`` and
+    ``binom · (ψ(n-k+1) - ψ(k+1))`` in ``k``, of every order.
+
+    >>> import wire
+    >>> float(binom(5.0, 2.0)), float(binom(9.2e18, 1.0))
+    (10.0, 9.2e+18)
+    >>> round(float(wire.grad(binom)(9.2e18, 1.0)), 12)
+    1.0
+    """
+    if not _t(n, k):
+        return _scipy("binom")(n, k)
+    n, k = _cast("binom", n, k)
+    return BES.binom(n, k)
+
+
+def poch(z, m):
+    """The Pochhammer symbol (rising factorial) ``Γ(z+m) / Γ(z)``, with SciPy's values (its
+    expansion for ``z`` above ``1e4``) and derivatives ``poch · (ψ(z+m) - ψ(z))`` in ``z``
+    and ``poch · ψ(z+m)`` in ``m``, of every order.
+
+    >>> import wire
+    >>> float(poch(3.0, 2.0)), round(float(wire.grad(poch, argnums=1)(1.0, 1.0)), 12)
+    (12.0, 0.422784335098)
+    """
+    if not _t(z, m):
+        return _scipy("poch")(z, m)
+    z, m = _cast("poch", z, m)
+    return BES.poch(z, m)
+
+
+def comb(N, k, *, exact=False, repetition=False):
+    """The number of combinations of ``N`` things taken ``k`` at a time, SciPy's
+    ``exact=False``: ``binom(N, k)`` where ``0 <= k <= N``, else 0; with ``repetition``,
+    ``binom(N + k - 1, k)`` (1 where ``k == 0`` and ``N >= 0``). ``exact=True`` needs
+    concrete integers.
+
+    >>> import wire
+    >>> float(comb(10.0, 3.0)), float(comb(3.0, 5.0)), float(comb(3.0, 2.0, repetition=True))
+    (120.0, 0.0, 6.0)
+    >>> round(float(wire.grad(comb)(10.0, 3.0)), 10)    # 120 (1/8 + 1/9 + 1/10)
+    40.3333333333
+    """
+    if not _t(N, k):
+        return _scipy("comb")(N, k, exact=exact, repetition=repetition)
+    if exact:
+        raise WireError(f"comb: exact=True needs concrete integers, got a traced argument"
+                        f"{at(user_location())}")
+    # the conditions and N + k - 1 in the arguments' own dtypes, as SciPy computes them
+    # (int64 compares exactly; bool + bool is a logical or, float16 sums round)
+    if repetition:
+        one = (k == 0) & (N >= 0)
+        M, kc = _cast("binom", N + k - 1, k)
+        return wnp.where(one, 1.0, BES.binom(M, kc))
+    inside = (k <= N) & (N >= 0) & (k >= 0)
+    Nc, kc = _cast("binom", N, k)
+    return wnp.where(inside, BES.binom(Nc, kc), 0.0)
+
+
+NAMES = ["binom", "comb", "factorial", "gammasgn", "poch", "rgamma"]

@@ -10,6 +10,7 @@
   (in ``._matrices``);
 * ``solve_sylvester``, ``solve_continuous_lyapunov``, ``solve_discrete_lyapunov`` (in
   ``._equations``);
+* ``sqrtm`` and ``polar`` (in ``._square_roots``: derivatives by a Sylvester equation);
 * ``expm`` and ``expm_frechet`` (here). ``expm`` is scaling-and-squaring with the degree-13
 Padé approximant (Higham 2005); its reverse-mode derivative is the Fréchet derivative at
 ``Aᴴ`` (``L(A, ·)* = L(Aᴴ, ·)``), computed as a block of ``expm([[Aᴴ, G], [0, Aᴴ]])`` by this
@@ -45,6 +46,7 @@ from ._equations import solve_continuous_lyapunov, solve_discrete_lyapunov, solv
 from ._equations import NAMES as _EQUATION_NAMES
 from ._matrices import block_diag, circulant, companion, hankel, toeplitz
 from ._matrices import NAMES as _MATRIX_NAMES
+from ._square_roots import polar, sqrtm
 from ._triangular import _float, _square, _traced, cho_factor, cho_solve, cholesky
 from ._triangular import solve_triangular
 
@@ -53,7 +55,8 @@ try:
 except ImportError:  # pragma: no cover - exercised only without scipy
     _sl = None
 
-__all__ = ["cho_factor", "cho_solve", "cholesky", "expm", "expm_frechet", "solve_triangular",
+__all__ = ["cho_factor", "cho_solve", "cholesky", "expm", "expm_frechet", "solve_triangular", "sqrtm",
+           "polar",
            *_DECOMP_NAMES, *_EQUATION_NAMES, *_MATRIX_NAMES]
 
 

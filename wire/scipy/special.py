@@ -27,7 +27,7 @@ from ..core import Tracer
 from ._bessel import (erfcx, exp1, expi, i0, i0e, i1, i1e, iv, ive, j0, j1, jn, jv, k0, k0e,
                       k1, k1e, kn, kv, kve, y0, y1, yn, yv)
 from ._bessel import NAMES as _BESSEL_NAMES
-from ._gamma_family import factorial, gammasgn, rgamma
+from ._gamma_family import binom, comb, factorial, gammasgn, poch, rgamma
 from ._gamma_family import NAMES as _GAMMA_NAMES
 
 __all__ = [

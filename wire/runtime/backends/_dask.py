@@ -37,13 +37,13 @@ from ...ops.layout import reshape_p
 
 # primitives whose NumPy implementation is elementwise: per chunk with map_blocks
 _BLOCKWISE = (SP.erf_p, SP.erfc_p, SP.erfinv_p, SP.ndtri_p, SP.gammaln_p, SP.polygamma_p,
-              *BES.PRIMITIVES)
+              *BES.UNARY)
 # primitives with no blocked algorithm in Dask (or only for some chunkings): one task
 _ONE_TASK = (
     F.det_p, F.slogdet_p, F.eigh_p, F.svd_p, F.qr_p, F.eig_p, F.adjugate_p, F.inv_or_inf_p,
     F.pinv_p,
     # elementwise, but of several operands (map_blocks would need them chunked alike)
-    *INC.PRIMITIVES,
+    *INC.PRIMITIVES, *BES.BINARY,
     # x.at[index] updates: ufunc.at has no blocked Dask algorithm
     SC.scatter_p, SC.scatter_addto_p, SC.scatter_mul_p, SC.scatter_min_p, SC.scatter_max_p,
 )
