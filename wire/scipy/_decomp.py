@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as wnp
-from ..core import Tracer
 from ..errors import ShapeError, WireError, at, user_location
+from ._traced import traced as _t
 from ._triangular import cho_solve, cholesky, solve_triangular
 
 try:
@@ -24,10 +24,6 @@ except ImportError:  # pragma: no cover - exercised only without scipy
     _sl = None
 
 LA = wnp.linalg
-
-
-def _t(*xs) -> bool:
-    return any(isinstance(x, Tracer) for x in xs)
 
 
 def _concrete(*xs) -> bool:

@@ -13,17 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as wnp
-from ..core import Tracer
 from ..errors import ShapeError, at, user_location
+from ._traced import traced as _t
 
 try:
     import scipy.linalg as _sl
 except ImportError:  # pragma: no cover - exercised only without scipy
     _sl = None
-
-
-def _t(*xs) -> bool:
-    return any(isinstance(x, Tracer) for x in xs)
 
 
 def _float(x):

@@ -17,15 +17,12 @@ from ..core import Tracer
 from ..errors import WireError, at, user_location
 from ..ops import bessel as BES
 from ..ops import special as SP
+from ._traced import traced as _t
 
 try:
     from scipy import special as _sp
 except ImportError:  # pragma: no cover - exercised only without scipy
     _sp = None
-
-
-def _t(*xs) -> bool:
-    return any(isinstance(x, Tracer) for x in xs)
 
 
 def _scipy(name):

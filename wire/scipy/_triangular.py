@@ -7,22 +7,17 @@ triangle SciPy reads carries a derivative. On concrete arrays SciPy is called.
 
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 
 from .. import numpy as wnp
 from ..core import Tracer
 from ..errors import ShapeError, WireError, at, user_location
+from ._traced import traced as _traced
 
 try:
     import scipy.linalg as _sl
 except ImportError:  # pragma: no cover - exercised only without scipy
     _sl = None
-
-
-def _traced(*xs) -> bool:
-    return builtins.any(isinstance(x, Tracer) for x in xs)
 
 
 def _float(x):

@@ -28,16 +28,13 @@ array([[1., 0.],
 
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 
 from .. import numpy as wnp
 from ..api.control_flow import while_loop
 from ..api.custom import custom_vjp
-from ..errors import ShapeError, WireError, at, user_location
+from ..errors import ShapeError, at, user_location
 from ..tracebacks import expose
-from ..core import Tracer
 from ._decomp import (det, eig, eigh, eigh_tridiagonal, eigvals, eigvalsh,
                       eigvalsh_tridiagonal, inv, lstsq, lu, lu_factor, lu_solve, norm, pinv,
                       pinvh, qr, solve, svd, svdvals)

@@ -15,14 +15,13 @@ array([0. , 1. , 2.5, 4. , 1.5])
 
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 
 from .. import numpy as wnp
 from ..errors import ShapeError, WireError, at, user_location
 from ..tracebacks import expose
 from ..core import Tracer
+from ._traced import traced as _traced
 
 try:
     import scipy.signal as _ss
@@ -35,10 +34,6 @@ _MODES = ("full", "same", "valid")
 _METHODS = ("auto", "direct", "fft")
 # 'auto' uses the direct method while the gathered windows stay this small (elements)
 _DIRECT_LIMIT = 1 << 22
-
-
-def _traced(*xs) -> bool:
-    return builtins.any(isinstance(x, Tracer) for x in xs)
 
 
 def _result_type(*xs):

@@ -24,6 +24,7 @@ from ..numpy._axes import normalize_axes
 from ..ops import incomplete as INC
 from ..ops import special as SP
 from ..core import Tracer
+from ._traced import traced as _t
 from ._bessel import (erfcx, exp1, expi, i0, i0e, i1, i1e, iv, ive, j0, j1, jn, jv, k0, k0e,
                       k1, k1e, kn, kv, kve, y0, y1, yn, yv)
 from ._bessel import NAMES as _BESSEL_NAMES
@@ -62,10 +63,6 @@ __all__ = [
 ]
 
 _SQRT2 = math.sqrt(2.0)
-
-
-def _t(*xs) -> bool:
-    return builtins.any(isinstance(x, Tracer) for x in xs)
 
 
 # The dtype SciPy's ufuncs compute in. NumPy takes the loop whose dtypes equal the inputs',
