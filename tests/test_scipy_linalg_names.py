@@ -5,6 +5,7 @@ differentiated, and an autograd-style Gaussian-process script."""
 
 import numpy as np
 import pytest
+from finite_differences import fd_grad as _fd_grad
 
 import wire
 import wire.numpy as wnp
@@ -18,15 +19,6 @@ RNG = np.random.default_rng(7)
 def _spd(n, rng=RNG):
     a = rng.normal(size=(n, n))
     return a @ a.T + n * np.eye(n)
-
-
-def _fd_grad(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = eps
-        g[i] = (f(x + e) - f(x - e)) / (2 * eps)
-    return g
 
 
 def _check_grad(f, x, rtol=1e-6, atol=1e-8):

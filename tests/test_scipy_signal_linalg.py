@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+from finite_differences import fd_grad as _fd_grad
 
 import wire
 import wire.numpy as wnp
@@ -14,15 +15,6 @@ from wire.scipy import signal as wsig
 
 ss = pytest.importorskip("scipy.signal")
 sl = pytest.importorskip("scipy.linalg")
-
-
-def _fd_grad(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = eps
-        g[i] = (f(x + e) - f(x - e)) / (2 * eps)
-    return g
 
 
 # --------------------------------------------------------------------------- signal

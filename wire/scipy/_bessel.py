@@ -17,17 +17,7 @@ from .. import numpy as wnp
 from ..core import Tracer
 from ..errors import WireError, at, user_location
 from ..ops import bessel as BES
-
-try:
-    from scipy import special as _sp
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sp = None
-
-
-def _scipy(name):
-    if _sp is None:  # pragma: no cover - exercised only without scipy
-        raise WireError(f"{name} needs SciPy (pip install scipy){at(user_location())}")
-    return getattr(_sp, name)
+from ._traced import scipy_special as _scipy
 
 
 def _scipy_dtype(name, x, *static) -> np.dtype:

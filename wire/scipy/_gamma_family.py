@@ -17,18 +17,8 @@ from ..core import Tracer
 from ..errors import WireError, at, user_location
 from ..ops import bessel as BES
 from ..ops import special as SP
+from ._traced import scipy_special as _scipy
 from ._traced import traced as _t
-
-try:
-    from scipy import special as _sp
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sp = None
-
-
-def _scipy(name):
-    if _sp is None:  # pragma: no cover - exercised only without scipy
-        raise WireError(f"{name} needs SciPy (pip install scipy){at(user_location())}")
-    return getattr(_sp, name)
 
 
 def _empty_like(x):
