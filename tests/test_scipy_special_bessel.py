@@ -200,3 +200,16 @@ def test_von_mises_log_likelihood_with_i0e_as_in_an_autograd_script():
     for _ in range(300):
         p = p - 2e-3 * step(p)
     assert abs(p[0] - 0.7) < 0.1 and abs(np.exp(p[1]) - 4.0) < 1.0
+
+
+@pytest.mark.parametrize("name", ["i0e", "i1e", "k0e", "k1e"])
+def test_scaled_bessel_derivatives_at_infinity_are_their_limit(name):
+    """``i0e``/``i1e`` tend to 0 like 1/sqrt(|x|) at ±inf and ``k0e``/``k1e`` at +inf: their
+    derivatives there are 0 (JAX's), not the NaN SciPy's higher-order ``ive``/``kve`` give
+    at infinity; NaN stays NaN, and eager, jit and the second derivative agree."""
+    f = getattr(ws, name)
+    points = np.array([np.inf, -np.inf, np.nan]) if name[0] == "i" else np.array([np.inf, np.nan])
+    want = np.where(np.isnan(points), np.nan, 0.0)
+    for g in (wire.elementwise_grad(f), wire.jit(wire.elementwise_grad(f))):
+        np.testing.assert_array_equal(np.asarray(g(points)), want)
+    assert float(wire.grad(wire.grad(f))(np.inf)) == 0.0

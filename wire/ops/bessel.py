@@ -38,7 +38,8 @@ from ..core.primitive import (
 from ..core.taylor import BY_JVP
 from ..errors import WireError
 from .batching import elementwise_batch
-from .elementwise import exp, log1p, select, sign
+from .elementwise import eq, exp, isinf, log1p, select, sign
+from .layout import zeros_like_
 from .special import polygamma, unary
 
 try:  # values from SciPy only: Bessel functions have no NumPy implementation
@@ -126,11 +127,12 @@ def _bessel_deriv(x, out, routine, v):
         return 0.5 * (below - above)
     if kind == "i":
         return 0.5 * (below + above)
-    if kind == "ie":
-        return 0.5 * (below + above) - sign(x) * out
+    if kind == "ie":  # 0 at ±inf, its limit (SciPy's ive of order 2 and up is NaN there)
+        return select(isinf(x), zeros_like_(out), 0.5 * (below + above) - sign(x) * out)
     if kind == "k":
         return -0.5 * (below + above)
-    return out - 0.5 * (below + above)  # ke = K e^x
+    # ke = K e^x: 0 at +inf, its limit (as for ie)
+    return select(eq(x, np.inf), zeros_like_(out), out - 0.5 * (below + above))
 
 
 def _bessel_sample(rng):
