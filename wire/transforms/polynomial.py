@@ -77,11 +77,21 @@ def loc_reader(graph: Graph):
     same :func:`~wire.ir.locating_by` blocks: where the only tables it would look in are
     ``graph``'s own (a pass at the top level, inside ``locating_by(graph)``), one lookup in
     that table instead of the walk over the enclosing ones (passes ask for most nodes)."""
+    get = own_table_get(graph)
+    if get is None:
+        return _graph_loc.__get__(graph)
+    return lambda n: get(n) or n.loc
+
+
+def own_table_get(graph: Graph):
+    """``graph.locs.get`` where :func:`loc_reader` reads that table alone (no enclosing
+    graph's table comes first: a pass inside ``locating_by(graph)`` at the top level), else
+    None."""
     table = graph.locs
     if any(t is not table for t in _ENCLOSING.get()):
-        return _graph_loc.__get__(graph)
-    get = table.get
-    return lambda n: get(n) or n.loc
+        return None
+    return table.get
+
 _POLY_OPS = frozenset((ew.add_p, ew.sub_p, ew.neg_p, ew.mul_p, ew.integer_pow_p))
 _MUL, _ADD = ew.mul_p, ew.add_p
 

@@ -36,7 +36,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
 
-from ..ir.graph import _ENCLOSING  # (the tables loc_reader reads before a graph's own)
 from ..ir import (
     EMPTY_PARAMS, ConstValue, Graph, LeafOp, Node, adopt_sub_graph_locs, const_op, gc_paused,
     live_locs, locating_by, located, make_aval, make_node, substitute_map, toposort,
@@ -45,7 +44,7 @@ from ..ir import (
 from ..core.primitive import Primitive
 from ..ops import elementwise as ew
 from ..errors import WireError
-from .polynomial import collect, loc_reader
+from .polynomial import collect, loc_reader, own_table_get
 from .rules import (
     ALGEBRA, CANONICAL, COLLECT, CONSTANT_OPS, EVERY, FOLD, OPERAND_OPS, SHALLOW, fold_constant,
     sort_operands,
@@ -555,7 +554,7 @@ def _rebuild(graph: Graph, outputs, mapping=None, made=None, memo=None) -> Graph
     locs = dict(made) if made else {}
     loc_of = loc_reader(graph)
     mapped = False
-    lget = _own_table_get(graph) if memo is not None else None
+    lget = own_table_get(graph) if memo is not None else None
     if lget is not None:  # (the usual case, as one comprehension: loc_of inline)
         mget = memo.get
         moved = {new: loc for old in graph.nodes if (new := mget(old)) is not None
@@ -583,16 +582,6 @@ def _rebuild(graph: Graph, outputs, mapping=None, made=None, memo=None) -> Graph
     return Graph(graph.inputs, outputs, graph.in_tree, graph.out_tree, locs)
 
 
-def _own_table_get(graph: Graph):
-    """``graph.locs.get`` where ``loc_reader(graph)`` reads that table alone (no enclosing
-    graph's table comes first: a pass inside ``locating_by(graph)`` at the top level), else
-    None."""
-    table = graph.locs
-    if any(t is not table for t in _ENCLOSING.get()):
-        return None
-    return table.get
-
-
 def rewrite(rules: Mapping) -> Callable[[Graph], Graph]:
     """A pass applying ``rules`` (``{primitive: (rule, ...)}``) bottom-up to a fixpoint.
 
@@ -618,7 +607,7 @@ def _rewrite_with(rw: Rewriter, graph: Graph) -> Graph:
     earlier pass of the same run simplified: those are not visited again (so the rewrite
     after ``collect_terms`` only looks at the nodes it made)."""
     for _ in range(_MAX_SWEEPS):
-        rw.loc_of, rw.locs_get = loc_reader(graph), _own_table_get(graph)
+        rw.loc_of, rw.locs_get = loc_reader(graph), own_table_get(graph)
         # graph.nodes: computed once per graph and shared with the passes that follow
         new = tuple(rw.sweep(graph.outputs, graph.nodes))
         if new == graph.outputs:

@@ -236,25 +236,22 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
                 f"reverse-mode derivative of primitive {prim.name!r} ({node.aval!r}) is not "
                 f"defined{at(loc)}"
             )
-        # the tracers of the node and its operands, made inline (plain_tracer's body: the
-        # walk makes one per operand and output of every node)
+        # the tracers of the node and its operands, made inline (Tracer(n) without the call
+        # of its __init__: the walk makes one per operand and output of every node)
         hold = _OPEN.get()
-        if isinstance(node.aval, tuple):
-            out = _outputs(node)
-        else:
-            out = _new_tracer(Tracer)
-            _set_node(out, node)
-            _set_trace(out, None)
-            if hold is not None:  # (an unset _hold holds nothing, as None would)
-                _set_hold(out, hold)
+        multi = isinstance(node.aval, tuple)
         ins = []
-        for i in inputs:
+        for i in inputs if multi else (node, *inputs):
             t = _new_tracer(Tracer)
             _set_node(t, i)
             _set_trace(t, None)
-            if hold is not None:
+            if hold is not None:  # (an unset _hold holds nothing, as None would)
                 _set_hold(t, hold)
             ins.append(t)
+        if multi:
+            out = _outputs(node)
+        else:
+            out = ins.pop(0)
         parts = prim.vjp_parts
         token = _SITE.set(loc)
         try:
