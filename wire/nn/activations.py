@@ -149,14 +149,27 @@ def selu(x):
     return _SELU_SCALE * elu(x, _SELU_ALPHA)
 
 
+def _in_dtype_of(x, y):
+    """``y`` in ``x``'s float dtype. ``wire.scipy.special`` follows SciPy's loops, which
+    compute float16 in float64 and return float64; a float16 network's activations stay
+    float16, as in torch and JAX (rounded once, from the float64 result)."""
+    dt = getattr(x, "dtype", None)
+    if dt is not None and np.dtype(dt).kind == "f" and np.dtype(dt) != np.dtype(y.dtype):
+        return wnp.asarray(y, dt)
+    return y
+
+
 def sigmoid(x):
     """The logistic function ``1 / (1 + exp(-x))`` (``wire.scipy.special.expit``: no overflow,
-    accurate in both tails).
+    accurate in both tails). A float16 input gives a float16 result (SciPy's ``expit``
+    returns float64 there; torch and JAX keep float16).
 
     >>> float(sigmoid(0.0))
     0.5
+    >>> sigmoid(np.array([0.0], np.float16)).dtype
+    dtype('float16')
     """
-    return expit(x)
+    return _in_dtype_of(x, expit(x))
 
 
 def tanh(x):
@@ -184,7 +197,7 @@ def log_sigmoid(x):
     >>> round(float(log_sigmoid(0.0)), 6)
     -0.693147
     """
-    return log_expit(x)
+    return _in_dtype_of(x, log_expit(x))
 
 
 def silu(x):
@@ -216,8 +229,8 @@ def gelu(x, approximate: bool = True):
     '-7.618400e-22'
     """
     if approximate:
-        return x * expit((2.0 * _SQRT_2_OVER_PI) * (x + 0.044715 * (x * x * x)))
-    return 0.5 * x * erfc(-_SQRT_HALF * x)
+        return x * sigmoid((2.0 * _SQRT_2_OVER_PI) * (x + 0.044715 * (x * x * x)))
+    return 0.5 * x * _in_dtype_of(x, erfc(-_SQRT_HALF * x))
 
 
 def logsumexp(x, axis=-1, keepdims: bool = False):

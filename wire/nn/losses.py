@@ -87,14 +87,28 @@ def softmax_cross_entropy(logits, labels, reduction: str = "mean"):
     return _reduce(-picked * nan_where_invalid(valid, logp.dtype), reduction)
 
 
+def _weighted(w, v):
+    """``w * v`` with ``0 * inf`` taken as 0: a zero weight drops its term, whatever the term
+    (as ``xlogy``). The derivative in ``w`` is held at 0 there (the term's ``inf`` is no
+    derivative), and the one in ``v`` is ``w = 0``."""
+    drop = wnp.logical_and(w == 0, wnp.isinf(v))
+    return w * wnp.where(drop, 0.0, v)
+
+
 def softmax_cross_entropy_onehot(logits, targets, reduction: str = "mean"):
     """Cross-entropy of ``softmax(logits)`` against probability ``targets`` (one-hot or soft).
 
+    A class with target 0 adds nothing, even where its logit is ``-inf`` (a masked class) and
+    its log-probability ``-inf``: the loss stays finite, as the integer-label form's does
+    (torch and a plain ``-sum(targets * log_softmax(logits))`` give NaN there).
+
     >>> round(float(softmax_cross_entropy_onehot(np.zeros((1, 2)), np.array([[1.0, 0.0]]))), 4)
     0.6931
+    >>> float(softmax_cross_entropy_onehot(np.array([[-np.inf, 0.0]]), np.array([[0.0, 1.0]])))
+    0.0
     """
     _same_shape("softmax_cross_entropy_onehot", logits, targets)
-    return _reduce(-wnp.sum(targets * log_softmax(logits), axis=-1), reduction)
+    return _reduce(-wnp.sum(_weighted(targets, log_softmax(logits)), axis=-1), reduction)
 
 
 def binary_cross_entropy_with_logits(logits, targets, reduction: str = "mean"):
@@ -103,15 +117,20 @@ def binary_cross_entropy_with_logits(logits, targets, reduction: str = "mean"):
 
     Computed as ``t * softplus(-x) + (1 - t) * softplus(x)``: each term keeps its relative
     accuracy (``softplus(x) - x * t`` loses all of it when ``x`` is large and ``t = 1``), and
-    the gradient is exactly ``sigmoid(x) - t``.
+    the gradient is exactly ``sigmoid(x) - t``. A term whose weight (``t`` or ``1 - t``) is
+    0 adds nothing even when its ``softplus`` is infinite, so ``x = inf`` with ``t = 1``
+    (and ``x = -inf`` with ``t = 0``) gives loss 0, not NaN (torch gives NaN).
 
     >>> round(float(binary_cross_entropy_with_logits(np.array([0.0]), np.array([1.0]))), 4)
     0.6931
     >>> float(binary_cross_entropy_with_logits(np.array([40.0]), np.array([1.0])))
     4.248354255291589e-18
+    >>> float(binary_cross_entropy_with_logits(np.array([np.inf]), np.array([1.0])))
+    0.0
     """
     _same_shape("binary_cross_entropy_with_logits", logits, targets)
-    return _reduce(targets * softplus(-logits) + (1.0 - targets) * softplus(logits), reduction)
+    return _reduce(_weighted(targets, softplus(-logits))
+                   + _weighted(1.0 - targets, softplus(logits)), reduction)
 
 
 def mse(predictions, targets, reduction: str = "mean"):
@@ -131,15 +150,21 @@ def huber(predictions, targets, delta: float = 1.0, reduction: str = "mean"):
     Written with ``where`` on ``|d| <= delta`` rather than ``min(|d|, delta)``, so its second
     derivative at ``d = 0`` is 1 (``abs`` would make it 0). At ``|d| = delta`` (a genuine kink
     of the second derivative) it takes the quadratic side, 1, as torch's double backward does.
+    The quadratic side sees ``d`` only where it is chosen, so an infinite ``d`` has the linear
+    side's derivative ``delta * sign(d)`` (as torch), not the NaN of ``inf * 0``.
 
     >>> huber(np.array([0.5, 3.0]), np.zeros(2), reduction="none")
     array([0.125, 2.5  ])
+    >>> import wire
+    >>> wire.grad(huber)(np.array([np.inf, -np.inf]), np.zeros(2))
+    array([ 0.5, -0.5])
     """
     _same_shape("huber", predictions, targets)
     d = predictions - targets
     a = wnp.abs(d)
     inside = a <= delta  # False for NaN, which the linear side passes on
-    return _reduce(wnp.where(inside, 0.5 * d * d, delta * (a - 0.5 * delta)), reduction)
+    q = wnp.where(inside, d, 0.0)
+    return _reduce(wnp.where(inside, 0.5 * q * q, delta * (a - 0.5 * delta)), reduction)
 
 
 def l2_norm_squared(tree):
