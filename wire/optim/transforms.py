@@ -305,13 +305,49 @@ def add_decayed_weights(weight_decay: float, mask=None) -> GradientTransformatio
     return GradientTransformation(lambda params: EmptyState(), update)
 
 
+def _dtype(x):
+    return np.dtype(getattr(x, "dtype", None) or np.asarray(x).dtype)
+
+
+def _norm_parts(tree):
+    """``(norm, dtype)``: the global norm computed in at least float32, and the real dtype
+    the leaves promote to. Each leaf is divided by the largest magnitude of all (a constant for
+    the derivative) before squaring, so ``x * x`` neither overflows (float16 gradients above
+    256, float32 above 1.8e19, would give an infinite norm and clip to zero updates) nor
+    underflows (tiny gradients would have norm 0). A zero norm has derivative 0, the
+    convention of ``wire.numpy.linalg.norm``."""
+    xs = [x for x in wtree.leaves(tree)
+          if int(np.prod(wnp.shape(x) or (), dtype=np.int64)) > 0]
+    out_dt = np.result_type(*[_dtype(x) for x in xs]) if xs else np.dtype(np.float64)
+    out_dt = np.finfo(out_dt).dtype if out_dt.kind in "fc" else np.dtype(np.float64)
+    if not xs:
+        return np.zeros((), out_dt), out_dt
+    mags = [wnp.abs(wnp.asarray(x, np.result_type(_dtype(x), np.float32))) for x in xs]
+    big = wnp.max(mags[0])
+    for m in mags[1:]:
+        big = wnp.maximum(big, wnp.max(m))
+    big = wnp.stop_gradient(big)
+    big = wnp.where(wnp.logical_and(wnp.isfinite(big), big > 0), big, 1.0)
+    ss = sum(wnp.sum(wnp.square(m / big)) for m in mags)
+    zero = ss == 0  # not ss > 0: a NaN leaf must give a NaN norm
+    return wnp.where(zero, 0.0, big * wnp.sqrt(wnp.where(zero, 1.0, ss))), out_dt
+
+
 def global_norm(tree):
     """``sqrt`` of the sum of squares of every leaf.
 
+    Computed without overflow or underflow (a float16 tree of norm 500 gives 500, not
+    ``inf``), and returned in the real dtype the leaves promote to (complex leaves count
+    ``|x|**2``). Its derivative at zero is 0, as ``wire.numpy.linalg.norm``'s.
+
     >>> float(global_norm({"a": np.array([3.0]), "b": np.array([4.0])}))
     5.0
+    >>> n = global_norm(np.array([300.0, 400.0], np.float16))
+    >>> float(n), n.dtype
+    (500.0, dtype('float16'))
     """
-    return wnp.sqrt(sum(wnp.sum(x * x) for x in wtree.leaves(tree)))
+    norm, dt = _norm_parts(tree)
+    return wnp.asarray(norm, dtype=dt)
 
 
 def clip_by_global_norm(max_norm: float) -> GradientTransformation:
@@ -319,15 +355,26 @@ def clip_by_global_norm(max_norm: float) -> GradientTransformation:
     ``clip_grad_norm_`` scales by ``max_norm / (global_norm + 1e-6)`` when that is below 1: a
     relative difference of ``1e-6 / global_norm`` on clipped gradients.
 
+    The norm and the factor are computed in at least float32, so float16 gradients whose
+    norm exceeds float16's range are scaled down, not zeroed.
+
     >>> t = clip_by_global_norm(1.0)
     >>> t.update(np.array([3.0, 4.0]), t.init(None))[0]
     array([0.6, 0.8])
+    >>> t.update(np.array([3e4, 4e4], np.float16), t.init(None))[0]
+    array([0.6, 0.8], dtype=float16)
     """
 
+    def scaled(g, factor):
+        dt = getattr(g, "dtype", None)
+        if dt is None or np.dtype(dt).kind not in "fc" or np.dtype(dt).itemsize >= 4:
+            return g * _in_dtype_of(factor, g)
+        return wnp.asarray(wnp.asarray(g, np.float32) * wnp.asarray(factor, np.float32), dt)
+
     def update(grads, state, params=None):
-        norm = global_norm(grads)
+        norm, _ = _norm_parts(grads)
         factor = max_norm / wnp.maximum(norm, max_norm)
-        return wtree.map(lambda g: g * _in_dtype_of(factor, g), grads), state
+        return wtree.map(lambda g: scaled(g, factor), grads), state
 
     return GradientTransformation(lambda params: EmptyState(), update)
 
