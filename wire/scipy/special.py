@@ -628,16 +628,28 @@ def rel_entr(x, y):
     return _in_float64(_F_FIRST, _rel_entr, x, y)
 
 
-def _rel_entr(x, y):
-    m = wnp if _t(x, y) else np
-    pos, xs, ys = _positive(x, y, m)
+def _log_ratio(xs, ys, m):
+    """``log(xs / ys)`` for positive ``xs``, ``ys``: ``log1p((xs - ys) / ys)`` for ratios near
+    1, ``log xs - log ys`` where the ratio overflows or underflows (as SciPy's rel_entr)."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         ratio = xs / ys
         near = (ratio > 0.5) & (ratio < 2.0)
         fine = (ratio > np.finfo(np.float64).tiny) & (ratio < np.inf)
-        log_ratio = m.where(near, m.log1p((xs - ys) / ys),
-                            m.where(fine, m.log(m.where(fine, ratio, 1.0)), m.log(xs) - m.log(ys)))
-    out = m.where(pos, xs * log_ratio, m.where((x == 0) & (y >= 0), _k(0.0, x), np.inf))
+        # each branch sees its own side only: the log1p branch at a tiny ratio would be
+        # log1p(-1), and even unused its infinite derivative times 0 made NaN derivatives
+        xn = m.where(near, xs, ys)
+        xf = m.where(fine, xs, ys)
+        xo = m.where(fine, ys, xs)
+        return m.where(near, m.log1p((xn - ys) / ys),
+                       m.where(fine, m.log(xf / ys), m.log(xo) - m.log(ys)))
+
+
+def _rel_entr(x, y):
+    m = wnp if _t(x, y) else np
+    pos, xs, ys = _positive(x, y, m)
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = m.where(pos, xs * _log_ratio(xs, ys, m),
+                      m.where((x == 0) & (y >= 0), _k(0.0, x), np.inf))
     return m.where(m.isnan(x) | m.isnan(y), np.nan, out)
 
 
@@ -645,11 +657,15 @@ def kl_div(x, y):
     """``x log(x / y) - x + y`` for ``x, y > 0``; ``y`` where ``x == 0 <= y``; inf
     elsewhere; NaN for a NaN argument (SciPy's definition, computed in float64 as SciPy
     does). At ``x == 0`` the ``x log(x / y)`` part is held at 0 as in :func:`rel_entr`, so the
-    derivatives there are those of ``y - x`` (``-1`` in ``x``, as JAX's).
+    derivatives there are those of ``y - x`` (``-1`` in ``x``, as JAX's). The log of the
+    ratio is :func:`rel_entr`'s, so a ratio that underflows still gives the true value
+    (SciPy's ``kl_div(1e-300, 1e300)`` is ``-inf``; the truth, and wire's, is ``1e300``).
 
     >>> import wire
     >>> float(wire.grad(kl_div)(0.0, 2.0))
     -1.0
+    >>> float(kl_div(1e-300, 1e300))
+    1e+300
     """
     return _in_float64(_F_FIRST, _kl_div, x, y)
 
@@ -658,7 +674,9 @@ def _kl_div(x, y):
     m = wnp if _t(x, y) else np
     pos, xs, ys = _positive(x, y, m)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        val = xs * m.log(xs / ys) - x + y
+        # the log of the ratio as rel_entr's: x log(x / y) for a ratio that underflows is
+        # x (log x - log y), not x log 0 = -inf (SciPy's kl_div(1e-300, 1e300) is -inf)
+        val = xs * _log_ratio(xs, ys, m) - x + y
         # at x = 0 the value is y itself (its signed zero too), the derivatives those of y - x
         held = y - (x - wnp.stop_gradient(x)) if m is wnp else y
         out = m.where(pos, val, m.where((x == 0) & (y >= 0), held, np.inf))

@@ -1,0 +1,35 @@
+"""``wire.scipy.special`` and ``wire.scipy.stats`` at the edges of their domains: values and
+derivatives where a ratio under- or overflows, in the far tails, at support bounds."""
+
+import numpy as np
+import pytest
+
+import wire
+from wire.scipy import special as ws
+from wire.scipy import stats as wst
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_rel_entr_and_kl_div_derivatives_at_extreme_ratios(jit):
+    def d(f, i):
+        g = wire.grad(f, argnums=i)
+        return wire.jit(g) if jit else g
+
+    for x, y in [(1e-300, 1.0), (1e-200, 1.0), (1e-160, 2.0), (1e-300, 1e300), (1e300, 1e-300),
+                 (0.7, 1.0), (3.0, 1e-300)]:
+        # rel_entr = x log(x / y): d/dx = log(x / y) + 1, d/dy = -x / y
+        lr = np.log(x) - np.log(y)
+        np.testing.assert_allclose(d(ws.rel_entr, 0)(x, y), lr + 1.0, rtol=1e-14)
+        np.testing.assert_allclose(d(ws.rel_entr, 1)(x, y), -x / y, rtol=1e-14)
+        # kl_div = rel_entr - x + y: d/dx = log(x / y), d/dy = 1 - x / y
+        np.testing.assert_allclose(d(ws.kl_div, 0)(x, y), lr, rtol=1e-14)
+        np.testing.assert_allclose(d(ws.kl_div, 1)(x, y), 1.0 - x / y, rtol=1e-14)
+
+
+def test_kl_div_value_where_the_ratio_over_or_underflows():
+    # SciPy's kl_div gives -inf and inf here (log of a ratio rounded to 0 or inf)
+    assert ws.kl_div(1e-300, 1e300) == 1e300
+    np.testing.assert_allclose(ws.kl_div(1e300, 1e-300), 1e300 * (1381.5510557964274 - 1.0),
+                               rtol=1e-14)
+    np.testing.assert_allclose(ws.kl_div(1.0, 5e-324), 744.4400719213812 - 1.0, rtol=1e-14)
+    np.testing.assert_allclose(ws.kl_div(np.float32(1e-30), np.float32(1e30)), 1e30, rtol=1e-6)
