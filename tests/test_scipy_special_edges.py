@@ -33,3 +33,33 @@ def test_kl_div_value_where_the_ratio_over_or_underflows():
                                rtol=1e-14)
     np.testing.assert_allclose(ws.kl_div(1.0, 5e-324), 744.4400719213812 - 1.0, rtol=1e-14)
     np.testing.assert_allclose(ws.kl_div(np.float32(1e-30), np.float32(1e30)), 1e30, rtol=1e-6)
+
+
+@pytest.mark.parametrize("df", [1.0, 2.5, 30.0])
+@pytest.mark.parametrize("z", [3.0, 1e8, 1e20, 1e154, -1e8, -1e20])
+def test_t_cdf_derivatives_in_the_far_tails(df, z):
+    # cdf' = pdf and sf' = -pdf; the upper half took betainc at x = (1 + z/s)/2, which
+    # rounds to 1 (infinite derivative) while dx/dz rounds to 0: NaN for df = 1 from 1e8 on
+    import scipy.stats as sst
+
+    pdf = sst.t.pdf(z, df)
+    for jit in (False, True):
+        def d(m):
+            g = wire.grad(lambda x: getattr(wst.t, m)(x, df))
+            return float((wire.jit(g) if jit else g)(z))
+        np.testing.assert_allclose(d("cdf"), pdf, rtol=1e-9, atol=1e-300)
+        np.testing.assert_allclose(d("sf"), -pdf, rtol=1e-9, atol=1e-300)
+        tail = sst.t.sf(abs(z), df)  # the smaller tail, accurate in SciPy
+        # where both underflow, the asymptote: the tail ~ C |z|^-df, log-derivative -df/|z|
+        dlog = pdf / tail if tail > 0 else df / abs(z)
+        if z > 0:
+            np.testing.assert_allclose(d("logsf"), -dlog, rtol=1e-9)
+        else:
+            np.testing.assert_allclose(d("logcdf"), dlog, rtol=1e-9)
+
+
+def test_t_upper_tail_values():
+    # 1 - 3.2e-9 is a double; the cdf rounded it to 1, and sf underflowed from 1e154 on
+    assert float(wst.t.cdf(1e8, 1.0)) == pytest.approx(1.0 - 1.0 / (np.pi * 1e8), rel=1e-16)
+    np.testing.assert_allclose(wst.t.sf(1e154, 1.0), 1.0 / (np.pi * 1e154), rtol=1e-14)
+    np.testing.assert_allclose(wst.t.cdf(-1e154, 1.0), 1.0 / (np.pi * 1e154), rtol=1e-14)

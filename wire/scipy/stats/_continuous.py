@@ -169,15 +169,20 @@ class t_gen(NumericQuantiles, ContinuousDistribution):
         inf, d = self._split(df)
         r = wnp.sqrt(d)
 
-        def lower(v):  # (1 + v/s)/2 = ν / (2 s (s - v)), accurate for v < 0
+        def tail(v):  # v <= 0: I_x(ν/2, ν/2) at x = (1 + v/s)/2 = ν / (2 s (s - v)) <= 1/2
             s = wnp.hypot(v, r)
-            return 0.5 * d / (s * (s - v))
+            x = (0.5 * d / s) / (s - v)  # not / (s * (s - v)), which overflows from 1e154
+            # x underflows to 0 beyond |v| ~ 1e154, where I_x's derivative in x is infinite
+            # and dx/dv is 0: the value there is 0 and so is the derivative
+            pos = x > 0
+            return wnp.where(pos, sc.betainc(0.5 * d, 0.5 * d, safe(pos, x, 0.5)), 0.0)
 
-        def upper(v):
-            return 0.5 + 0.5 * v / wnp.hypot(v, r)
-
-        x = piecewise(z < 0, z, lower, upper)
-        return wnp.where(inf, sc.ndtr(z), sc.betainc(0.5 * d, 0.5 * d, x))
+        # The upper half as 1 - (the lower tail at -z), by the symmetry I_{1-x}(a, a) =
+        # 1 - I_x(a, a): betainc at x = (1 + z/s)/2 would round x to 1 from z ~ 1e8 on (df = 1),
+        # where its derivative is infinite, and dx/dz was 0: cdf'(z) came out NaN, not the pdf.
+        neg = z < 0
+        x_cdf = wnp.where(neg, tail(safe(neg, z, -1.0)), 1.0 - tail(safe(neg, -1.0, -z)))
+        return wnp.where(inf, sc.ndtr(z), x_cdf)
 
     def _sf(self, z, df):
         return self._cdf(-z, df)
