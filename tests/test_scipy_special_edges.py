@@ -63,3 +63,22 @@ def test_t_upper_tail_values():
     assert float(wst.t.cdf(1e8, 1.0)) == pytest.approx(1.0 - 1.0 / (np.pi * 1e8), rel=1e-16)
     np.testing.assert_allclose(wst.t.sf(1e154, 1.0), 1.0 / (np.pi * 1e154), rtol=1e-14)
     np.testing.assert_allclose(wst.t.cdf(-1e154, 1.0), 1.0 / (np.pi * 1e154), rtol=1e-14)
+
+
+def test_log_probabilities_at_support_edges_have_no_nan_derivative():
+    # one of cdf/sf has an infinite derivative at a support edge; log_of's unused branch
+    # passed it a zero cotangent, and 0 * inf made the derivative NaN
+    g = wire.grad
+    assert float(g(lambda z: wst.chi2.logsf(z, 1.0))(0.0)) == -np.inf
+    assert float(g(lambda z: wst.beta.logsf(z, 0.5, 0.5))(0.0)) == -np.inf
+    assert float(g(lambda z: wst.beta.logcdf(z, 0.5, 0.5))(1.0)) == np.inf
+    for a, b in [(0.5, 0.5), (0.5, 2.0)]:
+        # near 0: cdf ~ z^a / (a B(a, b)), so logcdf' ~ a / z; sf' = -pdf, logsf' ~ -pdf
+        pdf = 1e-300 ** (a - 1.0) / np.exp(float(ws.betaln(a, b)))
+        for jit in (False, True):
+            def d(m):
+                f = g(lambda z: getattr(wst.beta, m)(z, a, b))
+                return float((wire.jit(f) if jit else f)(1e-300))
+            np.testing.assert_allclose(d("logcdf"), a / 1e-300, rtol=1e-12)
+            np.testing.assert_allclose(d("sf"), -pdf, rtol=1e-12)
+            np.testing.assert_allclose(d("logsf"), -pdf, rtol=1e-12)

@@ -266,7 +266,12 @@ class beta_gen(NumericQuantiles, ContinuousDistribution):
         return sc.betainc(a, b, z)
 
     def _sf(self, z, a, b):
-        return sc.betainc(b, a, 1.0 - z)
+        # 1 - I_z(a, b) where that is at least 1/2 (no cancellation), I_{1-z}(b, a) elsewhere:
+        # 1 - z rounds away a tiny z, and with it the derivative (sf'(1e-300) for a < 1 was
+        # -inf, the truth -pdf(1e-300), finite); each branch sees its own z
+        low = sc.betainc(a, b, z) < 0.5
+        return wnp.where(low, 1.0 - sc.betainc(a, b, safe(low, z, 0.5)),
+                         sc.betainc(b, a, 1.0 - safe(low, 0.5, z)))
 
     def _stats(self, a, b):
         s = a + b

@@ -221,10 +221,20 @@ class ContinuousDistribution(Distribution):
         return wnp.exp(self._logpdf(z, *s))
 
     def _logcdf(self, z, *s):
-        return log_of(self._cdf(z, *s), self._sf(z, *s))
+        return self._log_of(self._cdf, self._sf, z, s)
 
     def _logsf(self, z, *s):
-        return log_of(self._sf(z, *s), self._cdf(z, *s))
+        return self._log_of(self._sf, self._cdf, z, s)
+
+    def _log_of(self, prob, complement, z, s):
+        """``log_of(prob(z), complement(z))`` with each branch evaluated at its own ``z``
+        (the other branch at the interior point): at a support edge one of the two has an
+        infinite derivative (``chi2.sf`` at 0 for ``df < 2``), and even unused it made the
+        derivative NaN (its zero cotangent times inf)."""
+        small = prob(z, *s) < 0.5
+        lo = wnp.log(prob(safe(small, z, self.interior), *s))
+        hi = wnp.log1p(-complement(safe(small, self.interior, z), *s))
+        return wnp.where(small, lo, hi)
 
     def _prepare(self, method, x, args, kwds):
         *shapes, loc, scale = self._parse(method, args, kwds)
