@@ -86,3 +86,24 @@ def test_huber_gradient_at_infinite_residual():
         np.testing.assert_array_equal(jg, g)
     h = wire.grad(wire.grad(lambda p: nn.huber(p, 0.0)))(0.0)
     assert h == 1.0
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_normalization_of_float16_inputs_beyond_256(jit):
+    # the squared deviations overflowed float16: the variance was inf and the output 0
+    x = np.array([[300.0, -300.0, 0.0], [1000.0, 1000.0, 1000.0]], np.float16)
+    init, apply = nn.LayerNorm()
+    p16 = wire.tree.map(lambda a: a.astype(np.float16), init(None, (-1, 3)))
+    f = wire.jit(apply) if jit else apply
+    y = f(p16, x)
+    assert y.dtype == np.float16
+    np.testing.assert_allclose(y.astype(np.float64),
+                               [[np.sqrt(1.5), -np.sqrt(1.5), 0.0], [0.0, 0.0, 0.0]], atol=2e-3)
+    g = wire.grad(lambda x: wnp.sum(apply(p16, x) * np.array([1.0, 2.0, 4.0], np.float16)))(x)
+    assert g.dtype == np.float16 and np.all(np.isfinite(g.astype(np.float64)))
+    binit, bapply = nn.BatchNorm()
+    p = binit(None, (-1, 1))
+    y, p2 = bapply(p, np.array([[300.0], [-300.0]], np.float16), train=True)
+    np.testing.assert_allclose(y, [[1.0], [-1.0]], rtol=1e-6)
+    # running variance: 0.9 * 1 + 0.1 * (unbiased batch variance 180000), in the tree's float64
+    np.testing.assert_allclose(p2["var"], [0.9 + 0.1 * 180000.0], rtol=1e-12)

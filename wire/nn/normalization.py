@@ -70,13 +70,17 @@ def BatchNorm(momentum: float = 0.9, eps: float = 1e-5) -> Layer:
                 f"{name}: training needs more than one value per feature to estimate the "
                 f"variance, got input of shape {tuple(x.shape)}{at(user_location())}"
             )
-        mean = wnp.mean(x, axis=axes)
-        centered = x - mean
-        var = wnp.mean(centered * centered, axis=axes)
-        y = centered * (params["scale"] / wnp.sqrt(var + eps)) + params["bias"]
+        mean, centered, var = _moments(x, axes)
+        y = _affine(centered / wnp.sqrt(var + eps), x, params)
+        mean, var = wnp.squeeze(mean, axis=axes), wnp.squeeze(var, axis=axes)
         unbiased = var * (n / (n - 1.0))
-        new_mean = momentum * params["mean"] + (1.0 - momentum) * wnp.stop_gradient(mean)
-        new_var = momentum * params["var"] + (1.0 - momentum) * wnp.stop_gradient(unbiased)
+        # the statistics in the dtype the tree and the batch promote to (float32 inside):
+        # the running variance of float16 inputs stays finite in a float64 tree
+        stat_dt = np.result_type(params["mean"].dtype, x.dtype)
+        new_mean = momentum * params["mean"] + (1.0 - momentum) * wnp.asarray(
+            wnp.stop_gradient(mean), stat_dt)
+        new_var = momentum * params["var"] + (1.0 - momentum) * wnp.asarray(
+            wnp.stop_gradient(unbiased), stat_dt)
         return y, params.set("mean", new_mean).set("var", new_var)
 
     return Layer(init, apply, name=name, out_shape=lambda s: tuple(s), stateful=True)
@@ -97,12 +101,28 @@ def LayerNorm(eps: float = 1e-5) -> Layer:
 
     def apply(params, x, *, key=None, train=False):
         check_input(name, x, ("...", params["scale"].shape[0]))
-        mean = wnp.mean(x, axis=-1, keepdims=True)
-        centered = x - mean
-        var = wnp.mean(centered * centered, axis=-1, keepdims=True)
-        return centered / wnp.sqrt(var + eps) * params["scale"] + params["bias"]
+        _, centered, var = _moments(x, -1)
+        return _affine(centered / wnp.sqrt(var + eps), x, params)
 
     return Layer(init, apply, name=name, out_shape=lambda s: tuple(s))
+
+
+def _moments(x, axes):
+    """``(mean, x - mean, var)`` over ``axes`` (kept as size-1 axes), computed in at least
+    float32 (as torch and Flax do for half precision): in float16 the squares of deviations
+    above 256 overflow, the variance was inf and the normalised output 0."""
+    xs = wnp.asarray(x, np.result_type(x.dtype, np.float32))
+    mean = wnp.mean(xs, axis=axes, keepdims=True)
+    centered = xs - mean
+    return mean, centered, wnp.mean(centered * centered, axis=axes, keepdims=True)
+
+
+def _affine(normalized, x, params):
+    """``normalized * scale + bias`` in the dtype ``x`` and the parameters promote to (the
+    dtype it had when the statistics were computed in ``x``'s own dtype)."""
+    dt = np.result_type(x.dtype, params["scale"].dtype, params["bias"].dtype)
+    y = normalized * params["scale"] + params["bias"]
+    return y if y.dtype == dt else wnp.asarray(y, dt)
 
 
 def trainable_mask(params):
