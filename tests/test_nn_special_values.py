@@ -107,3 +107,24 @@ def test_normalization_of_float16_inputs_beyond_256(jit):
     np.testing.assert_allclose(y, [[1.0], [-1.0]], rtol=1e-6)
     # running variance: 0.9 * 1 + 0.1 * (unbiased batch variance 180000), in the tree's float64
     np.testing.assert_allclose(p2["var"], [0.9 + 0.1 * 180000.0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_softmax_family_over_more_than_65504_float16_entries(jit):
+    # a float16 sum of 70000 terms of ~1 overflowed: logsumexp inf, softmax 0, log_softmax
+    # -inf (SciPy and JAX too); the sum now accumulates in float32, as torch's
+    from wire.scipy import special
+
+    n = 70000
+    x = np.zeros(n, np.float16)
+    for f, want in [(nn.logsumexp, np.log(n)), (special.logsumexp, np.log(n)),
+                    (nn.softmax, 1.0 / n), (special.softmax, 1.0 / n),
+                    (nn.log_softmax, -np.log(n)), (special.log_softmax, -np.log(n))]:
+        y = (wire.jit(f) if jit else f)(x)
+        assert y.dtype == np.float16
+        # 1/n is a float16 subnormal: spacing 2**-24
+        np.testing.assert_allclose(np.ravel(y)[:5].astype(np.float64), want, rtol=1e-3,
+                                   atol=2.0**-24)
+    g = wire.grad(lambda x: nn.logsumexp(x))(x)
+    assert g.dtype == np.float16
+    np.testing.assert_allclose(g[:5].astype(np.float64), 1.0 / n, rtol=1e-3, atol=2.0**-24)

@@ -129,6 +129,20 @@ def _reduce_float(*xs):
             else np.asarray(x, dt) for x in xs]
 
 
+def _sum_wide(m, e, axis):
+    """``m.sum(e, axis, keepdims=True)``, accumulated in float32 for float16 ``e`` (as torch):
+    a float16 sum of more than 65504 terms of up to 1 overflows (SciPy and JAX give a
+    ``logsumexp`` of ``inf`` and a ``softmax`` of 0 over a 70000-entry float16 vector)."""
+    if e.dtype == np.float16:
+        return m.sum(e, axis=axis, keepdims=True, dtype=np.float32)
+    return m.sum(e, axis=axis, keepdims=True)
+
+
+def _like(m, y, x):
+    """``y`` in ``x``'s dtype (after a float32 accumulation of float16 values)."""
+    return y if y.dtype == x.dtype else m.asarray(y, x.dtype)
+
+
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     """``log(sum(b * exp(a)))`` over ``axis`` without overflow, with SciPy's semantics for
     infinities and weights: an entry whose weight ``b`` is 0 adds nothing (even ``inf`` or
@@ -161,9 +175,9 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
             e = wnp.exp(a - m)
             if b is not None:
                 e = e * b
-            s = wnp.sum(e, axis=axis, keepdims=True)
-            sign = wnp.sign(s)
-            out = wnp.log(wnp.abs(s)) + m
+            s = _sum_wide(wnp, e, axis)
+            sign = _like(wnp, wnp.sign(s), a)
+            out = _like(wnp, wnp.log(wnp.abs(s)) + m, a)
         if b is not None and not return_sign:
             out = wnp.where(sign < 0, np.nan, out)
     if not keepdims:
@@ -345,10 +359,11 @@ def softmax(x, axis=None):
     """
     (x,) = _reduce_float(x)
     if not _t(x):
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-        return e / np.sum(e, axis=axis, keepdims=True)
+        with np.errstate(invalid="ignore"):
+            e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+            return _like(np, e / _sum_wide(np, e, axis), x)
     e = wnp.exp(x - wnp.stop_gradient(wnp.max(x, axis=axis, keepdims=True)))
-    return e / wnp.sum(e, axis=axis, keepdims=True)
+    return _like(wnp, e / _sum_wide(wnp, e, axis), x)
 
 
 def log_softmax(x, axis=None):
@@ -365,7 +380,7 @@ def log_softmax(x, axis=None):
     if _t(x):
         x_max = wnp.stop_gradient(x_max)
     tmp = x - x_max
-    return tmp - m.log(m.sum(m.exp(tmp), axis=axis, keepdims=True))
+    return tmp - _like(m, m.log(_sum_wide(m, m.exp(tmp), axis)), x)
 
 
 def _x_times_log(x, y, log, root, finite):
