@@ -32,6 +32,9 @@ from __future__ import annotations
 import abc
 import functools
 import types
+from collections.abc import Mapping
+
+import numpy as np
 
 from .. import tree
 from ..errors import WireError, at, user_location
@@ -67,24 +70,26 @@ def _split_static(args, nondiff_argnums):
 
 def closure_tracers(*fns) -> list[Tracer]:
     """Tracers held in the Python closures of ``fns``: closure cells, default arguments,
-    ``functools.partial`` arguments and the containers and nested functions among them."""
+    ``functools.partial`` arguments, a bound method's object, and the containers (pytrees,
+    mappings, instance attributes) and nested functions among them. A tracer missed here
+    would be a stale reference in the rule once its trace closes (under ``jit``)."""
     found, seen = [], set()
     stack = list(fns)
     while stack:
         obj = stack.pop()
-        if id(obj) in seen or obj is None:
+        if id(obj) in seen or obj is None or isinstance(obj, _OPAQUE):
             continue
         seen.add(id(obj))
         if isinstance(obj, Tracer):
             found.append(obj)
         elif isinstance(obj, (tuple, list, set, frozenset)):
             stack.extend(obj)
-        elif isinstance(obj, dict):
+        elif isinstance(obj, Mapping):
             stack.extend(obj.values())
         elif isinstance(obj, functools.partial):
             stack.extend([obj.func, *obj.args, *obj.keywords.values()])
         elif isinstance(obj, types.MethodType):
-            stack.append(obj.__func__)
+            stack.extend([obj.__func__, obj.__self__])
         elif isinstance(obj, types.FunctionType):
             for cell in obj.__closure__ or ():
                 try:
@@ -93,7 +98,29 @@ def closure_tracers(*fns) -> list[Tracer]:
                     pass
             stack.extend(obj.__defaults__ or ())
             stack.extend((obj.__kwdefaults__ or {}).values())
+        else:
+            kids = _children(obj)
+            if kids is not None:
+                stack.extend(kids)
     return found
+
+
+# leaves and plain values: nothing inside can be a tracer
+_OPAQUE = (np.ndarray, np.generic, str, bytes, int, float, complex, bool, type, types.ModuleType,
+           types.BuiltinFunctionType)
+
+
+def _children(obj):
+    """The values inside ``obj`` that may hold tracers: a registered pytree's leaves (a pmap
+    of parameters, a namedtuple), else an instance's attributes; ``None`` for anything else."""
+    try:
+        leaves = tree.leaves(obj)
+    except Exception:  # noqa: BLE001  (an object the pytree registry cannot take apart)
+        leaves = [obj]
+    if not (len(leaves) == 1 and leaves[0] is obj):
+        return leaves
+    attrs = getattr(obj, "__dict__", None)
+    return list(attrs.values()) if isinstance(attrs, dict) else None
 
 
 def _trace_closed(fun, nums, static, dyn, rule_closures):
