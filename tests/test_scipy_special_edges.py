@@ -82,3 +82,16 @@ def test_log_probabilities_at_support_edges_have_no_nan_derivative():
             np.testing.assert_allclose(d("logcdf"), a / 1e-300, rtol=1e-12)
             np.testing.assert_allclose(d("sf"), -pdf, rtol=1e-12)
             np.testing.assert_allclose(d("logsf"), -pdf, rtol=1e-12)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_comb_outside_its_range_is_a_constant_zero(jit):
+    # comb is 0 where k > N, k < 0 or N < 0; the binom of the unused branch sat at a pole of
+    # its gammas there, and its infinite derivative times the zero cotangent made NaN
+    for N, k in [(3.0, 5.0), (3.0, 4.0), (3.0, -1.0), (-1.0, 2.0)]:
+        for i in (0, 1):
+            g = wire.grad(ws.comb, argnums=i)
+            assert float((wire.jit(g) if jit else g)(N, k)) == 0.0
+    # inside: 120 (1/8 + 1/9 + 1/10) in N
+    np.testing.assert_allclose(wire.grad(ws.comb)(10.0, 3.0), 120 * (1 / 8 + 1 / 9 + 1 / 10),
+                               rtol=1e-13)

@@ -198,6 +198,8 @@ def comb(N, k, *, exact=False, repetition=False):
     (120.0, 0.0, 6.0)
     >>> round(float(wire.grad(comb)(10.0, 3.0)), 10)    # 120 (1/8 + 1/9 + 1/10)
     40.3333333333
+    >>> float(wire.grad(comb)(3.0, 5.0))                # 0 outside 0 <= k <= N: constant
+    0.0
     """
     if not _t(N, k):
         return _scipy("comb")(N, k, exact=exact, repetition=repetition)
@@ -212,6 +214,9 @@ def comb(N, k, *, exact=False, repetition=False):
         return wnp.where(one, 1.0, BES.binom(M, kc))
     inside = (k <= N) & (N >= 0) & (k >= 0)
     Nc, kc = _cast("binom", N, k)
+    # binom sees only the inside (no pole of its gammas there): outside, where comb is the
+    # constant 0, binom(3, 5)'s infinite digamma times the zero cotangent made d/dN NaN
+    Nc, kc = wnp.where(inside, Nc, 1.0), wnp.where(inside, kc, 0.0)
     return wnp.where(inside, BES.binom(Nc, kc), 0.0)
 
 
