@@ -95,3 +95,26 @@ def test_comb_outside_its_range_is_a_constant_zero(jit):
     # inside: 120 (1/8 + 1/9 + 1/10) in N
     np.testing.assert_allclose(wire.grad(ws.comb)(10.0, 3.0), 120 * (1 / 8 + 1 / 9 + 1 / 10),
                                rtol=1e-13)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_beta_derivatives_at_a_pole_of_gamma_of_the_sum(jit):
+    # B(a, b) = Γ(a) Γ(b) / Γ(a + b) is 0 where a + b is a non-positive integer, but not flat:
+    # d/da = d/db = Γ(a) Γ(b) · (1/Γ)'(a + b), and (1/Γ)'(-n) = (-1)^n n!
+    from math import factorial, gamma
+
+    for a, b in [(0.5, -1.5), (-0.5, -1.5), (1.5, -2.5)]:
+        n = -int(a + b)
+        want = gamma(a) * gamma(b) * (-1) ** n * factorial(n)
+        for i in (0, 1):
+            g = wire.grad(ws.beta, argnums=i)
+            np.testing.assert_allclose((wire.jit(g) if jit else g)(a, b), want, rtol=1e-13)
+        assert float(ws.beta(a, b)) == 0.0
+
+
+def test_betaln_derivative_at_huge_arguments():
+    # the large-argument series divided by L**3, which overflowed: inf / inf in the derivative
+    for a, b in [(1e300, 1.0), (1e200, 3.0), (1e300, 1e-20)]:
+        np.testing.assert_allclose(wire.grad(ws.betaln)(a, b), -b / a, rtol=1e-12)
+        np.testing.assert_allclose(wire.grad(ws.betaln, argnums=1)(a, b),
+                                   float(ws.digamma(b)) - np.log(a), rtol=1e-12)

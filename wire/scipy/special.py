@@ -439,10 +439,11 @@ def _betaln_regular(a, b, m):
     asym = (big > _BETA_ASYMPTOTIC) & (abs(big) > _BETA_ASYMPTOTIC * abs(small))
     # each branch sees only its own inputs: no inf - inf in the other's value or derivative
     L, s = m.where(asym, big, 2.0 * _BETA_ASYMPTOTIC), m.where(asym, small, 1.0)
-    with np.errstate(all="ignore"):  # L * L * L overflows to inf: that term is then 0
-        series = (gammaln(s) - s * m.log(L) + s * (1.0 - s) / (2.0 * L)
-                  + s * (1.0 - s) * (1.0 - 2.0 * s) / (12.0 * L * L)
-                  - s * s * (1.0 - s) * (1.0 - s) / (12.0 * L * L * L))
+    u = 1.0 / L
+    with np.errstate(all="ignore"):  # u**3 underflows to 0 (not L**3 to inf: no inf / inf
+        series = (gammaln(s) - s * m.log(L) + s * (1.0 - s) / 2.0 * u  # in the derivative)
+                  + s * (1.0 - s) * (1.0 - 2.0 * s) / 12.0 * (u * u)
+                  - s * s * (1.0 - s) * (1.0 - s) / 12.0 * (u * u * u))
     ad, bd = m.where(asym, 1.0, a), m.where(asym, 1.0, b)
     ga, gb = gammaln(ad), gammaln(bd)
     direct = ga + gb - gammaln(ad + bd)
@@ -521,7 +522,23 @@ def _beta(a, b):
     sign_c = m.where((c <= 0) & (m.floor(c) == c), _k(1.0, c), _gamma_sign(c, m))
     sign = _gamma_sign(a2, m) * _gamma_sign(b2, m) * sign_c
     sign = m.where(flip, -sign, sign)
-    return m.where(infinite, sign * np.inf, sign * m.exp(_betaln_regular(a2, b2, m)))
+    out = m.where(infinite, sign * np.inf, sign * m.exp(_betaln_regular(a2, b2, m)))
+    if m is not wnp:
+        return out
+    # At a pole of Γ(a + b) B is 0 but not flat: its derivatives are those of
+    # Γ(a) Γ(b) / Γ(a + b) with 1/Γ entire there (exp(log|B|) gave 0 · inf = NaN). The value
+    # stays the one above (its signed zero); each form sees only its own points.
+    pole = (c <= 0) & (m.floor(c) == c) & ~infinite
+    ap, bp = m.where(pole, a2, 0.5), m.where(pole, b2, 0.5)
+    ar, br = m.where(pole, 1.0, a2), m.where(pole, 1.0, b2)
+    near = (_gamma_sign(ap, m) * m.exp(gammaln(ap)) * _gamma_sign(bp, m) * m.exp(gammaln(bp))
+            * rgamma(ap + bp))
+    regular = m.where(infinite, sign * np.inf, sign * m.exp(_betaln_regular(ar, br, m)))
+    # value 0 - (+0.0) keeps out's signed zero (adding +0.0 would make -0.0 positive); where
+    # Γ(a) Γ(b) overflows, inf - inf would be NaN: no derivative term there
+    gap = wnp.stop_gradient(near) - near
+    gap = m.where(wnp.isfinite(near), gap, 0.0)
+    return m.where(pole, wnp.stop_gradient(out) - gap, regular)
 
 
 def multigammaln(a, d):
