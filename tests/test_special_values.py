@@ -290,3 +290,32 @@ def test_logsumexp_gradient_rule_is_jax_s():
             want = np.asarray(jax.grad(jlse)(a))
             np.testing.assert_array_equal(np.isnan(want), np.isnan(_jax_rule(a)))
             np.testing.assert_allclose(want, _jax_rule(a), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- nanmax / nanmin
+
+NAN_EXTREMA = [("nanmax", wnp.nanmax, np.nanmax), ("nanmin", wnp.nanmin, np.nanmin)]
+
+
+@pytest.mark.parametrize("name,wf,nf", NAN_EXTREMA, ids=[m[0] for m in NAN_EXTREMA])
+def test_nan_extrema_keep_numpy_s_zero_and_split_their_derivative(name, wf, nf):
+    """``np.nanmax`` is ``np.fmax.reduce``, which keeps another zero at a tie of 0.0 and -0.0
+    than ``np.max`` does: traced and jitted values are its bits. The derivative is split among
+    the entries equal to the result, 0 for NaN entries and for a slice of NaN only."""
+    a = np.array([[0.0, -0.0, np.nan], [-0.0, np.nan, 0.0], [np.nan, np.nan, np.nan],
+                  [2.0, np.nan, 2.0]])
+    for dt in sc.FLOATS:
+        x = a.astype(dt)
+        for kw in ({"axis": 1}, {"axis": 0, "keepdims": True}, {}):
+            want = nf(x, **kw)
+            f = lambda x, kw=kw: wf(x, **kw)
+            for got in (wire.evaluate(wire.trace(f, x), x), wire.jit(f)(x)):
+                got = np.asarray(got)
+                assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (kw, got, want)
+    g = wire.grad(lambda x: wnp.sum(wf(x, axis=1)))(a)
+    np.testing.assert_array_equal(g, [[0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0, 0], [0.5, 0, 0.5]])
+    np.testing.assert_array_equal(wire.jit(wire.grad(lambda x: wnp.sum(wf(x, axis=1))))(a), g)
+    _, t = wire.jvp(lambda x: wf(x, axis=1), (a,), (np.arange(12.0).reshape(4, 3),))
+    np.testing.assert_array_equal(t, [0.5, 4.0, 0.0, 10.0])
+    rows = wire.vmap(lambda r: wf(r))(a)
+    np.testing.assert_array_equal(np.asarray(rows).tobytes(), nf(a, axis=1).tobytes())
