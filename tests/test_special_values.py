@@ -187,6 +187,69 @@ def test_simplified_graphs_keep_the_sign_of_zero(name, f):
         assert got.tobytes() == want.tobytes(), (x, y, want, got)
 
 
+_Z = np.array([complex(r, i) for r in (0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan)
+               for i in (0.0, -0.0, -1.0, np.inf, np.nan)])
+COMPLEX_PROGRAMS = [
+    ("z * 1", lambda z, w: z * 1.0), ("1 * z", lambda z, w: 1 * z), ("z * -1", lambda z, w: z * -1),
+    ("z / 1", lambda z, w: z / 1.0), ("z / -1", lambda z, w: z / -1.0),
+    ("z + -0.0", lambda z, w: z + -0.0), ("-0.0 - z", lambda z, w: -0.0 - z),
+    ("z ** 1", lambda z, w: z ** 1), ("(-z) * w", lambda z, w: (-z) * w),
+    ("z * (-w)", lambda z, w: z * (-w)), ("(-z) / w", lambda z, w: (-z) / w),
+    ("(-z) / (-w)", lambda z, w: (-z) / (-w)),
+    ("sum of 3 copies", lambda z, w: wnp.sum(wnp.broadcast_to(z[20, 0], (3,)))),
+]
+
+
+def _same_bits(want, got) -> bool:
+    """One dtype, NaN at the same places (of either sign: NumPy leaves it open), the same bits
+    everywhere else."""
+    want, got = np.asarray(want), np.asarray(got)
+    if want.dtype != got.dtype or want.shape != got.shape:
+        return False
+    parts = [(want.real, got.real), (want.imag, got.imag)] if want.dtype.kind == "c" else [
+        (want, got)]
+    for w, g in parts:
+        w, g = np.ascontiguousarray(w), np.ascontiguousarray(g)
+        nan = np.isnan(w)
+        if not np.array_equal(nan, np.isnan(g)) or w[~nan].tobytes() != g[~nan].tobytes():
+            return False
+    return True
+
+
+@pytest.mark.parametrize("name,f", COMPLEX_PROGRAMS, ids=[p[0] for p in COMPLEX_PROGRAMS])
+def test_simplified_complex_arithmetic_keeps_numpy_s_bits(name, f):
+    """NumPy multiplies and divides complex numbers by the textbook formulas, whose cross
+    terms turn ``inf * 0`` into NaN and ``0.0 - 0.0`` into ``+0.0``: ``z * 1``, ``z / 1`` and
+    ``(-z) * w`` are not ``z``, ``z`` and ``-(z * w)`` there, so jit must not rewrite them."""
+    z, w = _Z[:, None], _Z[None, :]
+    with np.errstate(all="ignore"):
+        want = np.asarray(f(z, w))
+        got = np.asarray(wire.jit(f)(z, w))
+    assert _same_bits(want, got), (want, got)
+
+
+SUMS_OF_COPIES = [
+    ("broadcast scalar", lambda x, n: wnp.sum(wnp.broadcast_to(x, (n,)))),
+    ("broadcast scalar, 2-d", lambda x, n: wnp.sum(wnp.broadcast_to(x, (2, n)), axis=(0, 1))),
+    ("full_like", lambda x, n: wnp.sum(wnp.full_like(wnp.broadcast_to(x, (n,)), 0.1))),
+    ("mean of a broadcast scalar", lambda x, n: wnp.mean(wnp.broadcast_to(x, (n,)))),
+]
+
+
+@pytest.mark.parametrize("name,f", SUMS_OF_COPIES, ids=[p[0] for p in SUMS_OF_COPIES])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_sums_of_copies_are_numpy_s_sums_under_jit(name, f, dtype):
+    """NumPy adds n copies of a value one rounding at a time (``0.1`` ten times is
+    ``0.9999999999999999``), not as one product ``0.1 * 10``: jit keeps its sum."""
+    for v in (0.1, 1 / 3, 0.7, 0.75, -0.0, np.inf, np.nan, 6e4):
+        x = np.asarray(v, dtype)
+        for n in (2, 3, 10, 37, 100):
+            with np.errstate(all="ignore"):
+                want = np.asarray(f(x, n))
+                got = np.asarray(wire.jit(lambda x, n=n: f(x, n))(x))
+            assert _same_bits(want, got), (v, n, want, got)
+
+
 MAX_MIN = [("maximum", wnp.maximum, np.maximum), ("minimum", wnp.minimum, np.minimum)]
 
 
