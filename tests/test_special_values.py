@@ -250,6 +250,28 @@ def test_sums_of_copies_are_numpy_s_sums_under_jit(name, f, dtype):
             assert _same_bits(want, got), (v, n, want, got)
 
 
+FULL_EXPONENTS = [
+    ("x ** full_like(x, 0.5)", lambda x: x ** wnp.full_like(x, 0.5)),
+    ("x ** (ones_like(x) * 0.5)", lambda x: wnp.power(x, wnp.ones_like(x) * 0.5)),
+    ("full ** full", lambda x: x + wnp.full_like(x, -np.inf) ** wnp.full_like(x, 0.5)),
+    ("-0.0 full ** full", lambda x: x * 0.0 + wnp.full_like(x, -0.0) ** wnp.full_like(x, 0.5)),
+    ("x ** 0.5", lambda x: x ** 0.5),
+]
+
+
+@pytest.mark.parametrize("name,f", FULL_EXPONENTS, ids=[p[0] for p in FULL_EXPONENTS])
+def test_power_with_an_array_of_one_exponent_is_numpy_s(name, f):
+    """NumPy's ``power`` takes ``sqrt`` for an exponent 0.5 given as a scalar (``x ** 0.5``:
+    ``(-inf) ** 0.5`` is NaN, ``(-0.0) ** 0.5`` is ``-0.0``) but C's ``pow`` for an array of
+    0.5 (``inf``, ``0.0``). A ``full`` node is such an array: neither constant folding nor
+    the compiled code (which reads ``full`` nodes as broadcast scalars) may make it a scalar."""
+    x = np.array([-np.inf, -0.0, 0.0, 4.0, -4.0, np.inf, 2.0, 0.5])
+    with np.errstate(all="ignore"):
+        want = np.asarray(f(x))
+        for got in (wire.evaluate(wire.trace(f, x), x), wire.jit(f)(x)):
+            assert _same_bits(want, got), (want, got)
+
+
 MAX_MIN = [("maximum", wnp.maximum, np.maximum), ("minimum", wnp.minimum, np.minimum)]
 
 

@@ -181,7 +181,7 @@ def fold_constant(node: Node, rw):
             if op in ELEMENTWISE:
                 vals = [uniform(i) for i in ins]
                 if all(v is not None for v in vals):
-                    args = [np.asarray(v, dtype=i.aval.dtype) for v, i in zip(vals, ins)]
+                    args = [_uniform_operand(v, i, node) for v, i in zip(vals, ins)]
                     out = np.asarray(op.impl(*args, **node.params))
                     return constant(out.astype(node.aval.dtype).item(), node.aval, node.loc)
             if node.aval.size > FOLD_MAX_SIZE:
@@ -192,6 +192,17 @@ def fold_constant(node: Node, rw):
             return array_constant(op.impl(*args, **node.params), node.aval, node.loc)
         except Exception:  # noqa: BLE001 - a primitive that cannot run on these constants: leave it
             return None
+
+
+def _uniform_operand(v, operand: Node, node: Node) -> np.ndarray:
+    """The uniform value ``v`` of ``operand`` as NumPy's loop would see it: a 0-d array (a
+    stride of 0) where the operand is broadcast against the result, one element of a
+    contiguous array where it has the result's shape. NumPy's ``power`` loop takes ``sqrt``
+    for an exponent of 0.5 given with stride 0 (``(-inf) ** 0.5`` is then NaN, not inf)."""
+    shape = operand.aval.shape
+    if shape == () or shape != node.aval.shape:
+        return np.asarray(v, dtype=operand.aval.dtype)
+    return np.full(1, v, dtype=operand.aval.dtype)
 
 
 # --------------------------------------------------------------------------- canonical order
