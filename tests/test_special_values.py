@@ -404,3 +404,32 @@ def test_nan_extrema_keep_numpy_s_zero_and_split_their_derivative(name, wf, nf):
     np.testing.assert_array_equal(t, [0.5, 4.0, 0.0, 10.0])
     rows = wire.vmap(lambda r: wf(r))(a)
     np.testing.assert_array_equal(np.asarray(rows).tobytes(), nf(a, axis=1).tobytes())
+
+
+# --------------------------------------------------------------------------- scalar code
+
+
+@pytest.mark.parametrize("name,f,x", [
+    ("overflow", lambda x: x * 1e300 + wnp.sin(x), 1e10),
+    ("inf - inf", lambda x: x * 1e300 - x * 1e300, 1e10),
+    ("inf * 0", lambda x: (x * 1e300) * (x - x), 1e10),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_jit_of_float_scalars_warns_and_raises_as_numpy(name, f, x):
+    """jit computes graphs of float64 scalars on Python floats, which neither warn nor raise
+    on an overflow or an invalid operation: a non-finite result runs the NumPy code instead,
+    so ``np.errstate`` is obeyed (a silent inf or NaN under ``all="raise"`` was a wrong
+    answer) and the values are NumPy's."""
+    import warnings
+
+    x = np.array(x)
+    with np.errstate(all="ignore"):
+        want = np.asarray(f(x))
+    j = wire.jit(f)
+    with np.errstate(all="ignore"):
+        assert _same_bits(want, j(x))
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        j(x)
+    assert any(issubclass(w.category, RuntimeWarning) for w in caught)
+    with np.errstate(all="raise"), pytest.raises(FloatingPointError):
+        j(x)
