@@ -433,3 +433,21 @@ def test_jit_of_float_scalars_warns_and_raises_as_numpy(name, f, x):
     assert any(issubclass(w.category, RuntimeWarning) for w in caught)
     with np.errstate(all="raise"), pytest.raises(FloatingPointError):
         j(x)
+
+
+ACCUMULATE = [np.maximum, np.minimum, np.add, np.multiply]
+
+
+@pytest.mark.parametrize("ufunc", ACCUMULATE, ids=lambda u: u.__name__)
+@pytest.mark.parametrize("dtype", sc.FLOATS, ids=lambda d: np.dtype(d).name)
+def test_ufunc_accumulate_keeps_numpy_s_zero_at_ties(ufunc, dtype):
+    """``np.maximum.accumulate(a)`` is ``out[i] = maximum(out[i-1], a[i])``: at a tie of 0.0
+    and -0.0 NumPy's ``maximum`` keeps an operand by its place (the second in float32/64, the
+    first in float16), so the traced scan must combine in that order."""
+    for a in (sc.ties(dtype), sc.ties(dtype).T, sc.matrix(dtype)):
+        for axis in (0, 1):
+            want = ufunc.accumulate(a, axis=axis)
+            f = lambda a, axis=axis: ufunc.accumulate(a, axis=axis)
+            with np.errstate(all="ignore"):
+                for got in (wire.evaluate(wire.trace(f, a), a), wire.jit(f)(a)):
+                    assert _same_bits(want, got), (a, axis, want, got)

@@ -99,7 +99,9 @@ def cumsum(a, axis=None, dtype=None):
 
 def scan(a, axis, op, identity):
     """Inclusive scan of binary ``op`` along ``axis`` in ``ceil(log2 n)`` steps (Hillis–Steele):
-    each step combines every entry with the one ``2**k`` places before it."""
+    each step combines every entry with the one ``2**k`` places before it, the earlier one as
+    the first operand, as NumPy's ``accumulate`` does (``out[i] = op(out[i-1], a[i])``: at a
+    tie of 0.0 and -0.0, ``maximum`` returns one operand by its place)."""
     n = a.shape[axis]
     k = 1
     while k < n:
@@ -109,7 +111,7 @@ def scan(a, axis, op, identity):
         idx = [slice(None)] * a.ndim
         idx[axis] = slice(0, n - k)
         shifted = concatenate([head, a[tuple(idx)]], axis=axis)
-        a = op(a, shifted)
+        a = op(shifted, a)
         k *= 2
     return a
 
