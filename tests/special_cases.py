@@ -149,7 +149,8 @@ def _pairs(a, b):
 
 
 MIXED = ((np.float32, np.float64), (np.int64, np.float32), (np.bool_, np.float16),
-         (np.int32, np.float64), (np.float16, np.int64))
+         (np.int32, np.float64), (np.float16, np.int64), (np.float16, np.float32),
+         (np.float32, np.float16), (np.int32, np.float16))
 
 
 def binary(**kw):
