@@ -381,7 +381,14 @@ def _vector_norm(x, ord, axis, keepdims):
         return sum(ax, axis=axis, keepdims=keepdims)
     if isinstance(ord, str):
         raise WireError(f"linalg.norm: invalid norm order {ord!r} for vectors{at(user_location())}")
-    return sum(ax**ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+    total = sum(ax**ord, axis=axis, keepdims=keepdims)
+    inverse = np.reciprocal(ord, dtype=total.dtype)  # rounded in the dtype, as NumPy's
+    if ord > 1:
+        # a p-norm (p > 1) at 0: the subgradient 0, as the 2-norm's (0 ** (1/p - 1) * 0
+        # would be NaN); p < 1 is no norm, and its derivative at 0 truly has no value
+        zero = total == 0
+        return where(zero, 0.0, where(zero, 1.0, total) ** inverse)
+    return total ** inverse
 
 
 def _extreme(largest, x, axis, keepdims=False):
@@ -557,39 +564,115 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     return sum(s > tol, axis=-1)
 
 
+def _chain_order(shapes):
+    """NumPy's multiplication order for a chain of 2-D shapes: ``split[i][j]`` is where the
+    product of matrices ``i..j`` splits (the classic dynamic programme on flop counts, ties
+    to the first split, as NumPy breaks them). The order decides the rounding."""
+    n = len(shapes)
+    p = [sh[0] for sh in shapes] + [shapes[-1][1]]
+    cost = [[0.0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = float("inf")
+            for k in range(i, j):
+                q = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1]
+                if q < cost[i][j]:
+                    cost[i][j], split[i][j] = q, k
+    return split
+
+
+def _chain_product(arrays, split, i, j):
+    if i == j:
+        return arrays[i]
+    k = split[i][j]
+    return matmul(_chain_product(arrays, split, i, k), _chain_product(arrays, split, k + 1, j))
+
+
 def multi_dot(arrays, *, out=None):
-    """Product of several matrices (vectors allowed at the ends), left to right."""
+    """Product of several matrices (vectors allowed at the ends), in NumPy's order: the one
+    with the fewest flops, so the result rounds as NumPy's does.
+
+    >>> import wire
+    >>> a = np.arange(6.0).reshape(2, 3)
+    >>> wire.jit(lambda a: multi_dot([a, a.T, a]))(a).shape
+    (2, 3)
+    """
     if not _t(*arrays):
-        return np.linalg.multi_dot(arrays)
-    result = arrays[0]
-    for m in arrays[1:]:
-        result = matmul(result, m)
-    return result
+        return np.linalg.multi_dot(arrays) if out is None else np.linalg.multi_dot(arrays, out=out)
+    if out is not None:
+        raise WireError(f"linalg.multi_dot: out= is not supported on traced values"
+                        f"{at(user_location())}")
+    arrays = list(arrays)
+    if len(arrays) < 2:
+        raise WireError(f"linalg.multi_dot: expected at least two arrays{at(user_location())}")
+    if len(arrays) == 2:
+        return matmul(arrays[0], arrays[1])
+    first_1d, last_1d = np.ndim(arrays[0]) == 1, np.ndim(arrays[-1]) == 1
+    if first_1d:
+        arrays[0] = reshape(arrays[0], (1, -1))
+    if last_1d:
+        arrays[-1] = reshape(arrays[-1], (-1, 1))
+    for x in arrays:
+        if np.ndim(x) != 2:
+            raise ShapeError(f"linalg.multi_dot: expected 2-D arrays (1-D at the ends), got "
+                             f"shape {tuple(np.shape(x))}{at(user_location())}")
+    result = _chain_product(arrays, _chain_order([np.shape(x) for x in arrays]), 0,
+                            len(arrays) - 1)
+    if first_1d and last_1d:
+        return result[0, 0]
+    return ravel(result) if first_1d or last_1d else result
 
 
 def lstsq(a, b, rcond=None):
-    """Least-squares solution ``(x, residuals, rank, s)`` through the pseudo-inverse
-    (``residuals`` is computed when ``a`` is tall; rank deficiency is not detected)."""
+    """Least-squares solution ``(x, residuals, rank, s)`` through the pseudo-inverse, with
+    NumPy's cutoff (singular values at most ``rcond * max(s)`` count as zero; ``rcond``
+    defaults to ``max(m, n) * eps``). ``rank`` is that count, as NumPy's int32.
+    ``residuals`` (the squared residual norms) has NumPy's shape when ``a`` is tall: NumPy
+    returns an empty array instead when ``a`` is rank-deficient, which a traced shape cannot
+    depend on, so there it holds NaN. For a square or wide ``a`` it is empty, as in NumPy.
+
+    >>> import wire
+    >>> a = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])  # rank 1
+    >>> x, res, rank, s = wire.jit(lambda a: lstsq(a, np.ones(3)))(a)
+    >>> int(rank), res.tolist()
+    (1, [nan])
+    """
     if not _t(a, b):
         return np.linalg.lstsq(a, b, rcond=rcond)
     a, b = promote(a, b)
     a = _float(a)
+    if a.ndim != 2 or np.ndim(b) not in (1, 2) or np.shape(b)[0] != a.shape[0]:
+        raise ShapeError(f"linalg.lstsq: a must be (m, n) and b (m,) or (m, k) with the same m, "
+                         f"got {tuple(a.shape)} and {tuple(np.shape(b))}{at(user_location())}")
     m, n = a.shape[-2:]
     cutoff = np.finfo(a.dtype).eps * builtins.max(m, n) if rcond is None else rcond
     x = matmul(pinv(a, cutoff), b)
-    m, n = a.shape[-2:]
     s = svdvals(a)
+    if builtins.min(m, n):
+        rank = cast(sum(s > cutoff * max(s, axis=-1), axis=-1), np.int32)
+    else:
+        rank = np.int32(0)
+    real_dtype = s.dtype
     if m > n:
         r = b - matmul(a, x)
         res = sum(_abs2(r), axis=0)
         res = reshape(res, (1,)) if res.ndim == 0 else res
+        res = where(rank == n, res, np.array(np.nan, real_dtype))
     else:
-        res = np.zeros((0,), a.dtype)
-    return x, res, np.int32(builtins.min(m, n)), s  # NumPy's rank is an int32
+        res = np.zeros((0,), real_dtype)
+    return x, res, rank, s  # NumPy's rank is an int32
 
 
 def cond(x, p=None):
-    """Condition number (``p`` None/2/-2 via singular values, else ``norm(x) * norm(inv(x))``)."""
+    """Condition number (``p`` None/2/-2 via singular values, else ``norm(x) * norm(inv(x))``).
+    A singular matrix has condition number inf (every ``p``, as NumPy), not an error.
+
+    >>> import wire
+    >>> float(wire.jit(lambda a: cond(a, 1))(np.array([[1.0, 2.0], [2.0, 4.0]])))
+    inf
+    """
     if not _t(x):
         return np.linalg.cond(x, p)
     x = _float(x)
@@ -601,7 +684,10 @@ def cond(x, p=None):
         big, small = max(s, axis=-1), min(s, axis=-1)
         r = big / small if p != -2 else small / big
     else:
-        r = norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+        _square(x, "cond")
+        # NumPy inverts with errors ignored: an exactly singular matrix has condition number
+        # inf, not LinAlgError (inv_or_inf's ±inf/NaN entries make the norm inf or NaN)
+        r = norm(x, p, axis=(-2, -1)) * norm(LX.inv_or_inf(x), p, axis=(-2, -1))
     # NumPy: a NaN condition number (a singular matrix, 0/0; an inf entry) is inf, unless the
     # matrix itself holds a NaN
     return where(isnan(r) & ~any(isnan(x), axis=(-2, -1)), np.inf, r)

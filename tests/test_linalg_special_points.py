@@ -1,0 +1,156 @@
+"""``wire.numpy.linalg`` at degenerate inputs, traced and under ``jit``, against NumPy:
+singular and rank-deficient matrices (``cond``, ``lstsq``), the order ``multi_dot`` multiplies
+in (it decides the rounding), and the derivative of a p-norm at the zero vector.
+
+Oracles: NumPy's values, dtypes and ranks; closed forms; central differences.
+"""
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+
+la = wnp.linalg
+
+SINGULAR = np.array([[1.0, 2.0], [2.0, 4.0]])
+RANK_ONE_TALL = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+
+
+def modes(f, *args):
+    """``f`` traced-and-evaluated and jitted."""
+    return [wire.evaluate(wire.trace(f, *args), *args), wire.jit(f)(*args)]
+
+
+# --------------------------------------------------------------------------- cond
+
+
+@pytest.mark.parametrize("p", [1, -1, np.inf, -np.inf, "fro"])
+@pytest.mark.parametrize("a", [
+    SINGULAR,
+    np.zeros((3, 3)),
+    np.arange(9.0).reshape(3, 3) + 1,  # exactly singular in LU
+    np.stack([np.array([[2.0, 1.0], [1.0, 3.0]]), SINGULAR]),  # one singular member
+    SINGULAR.astype(np.float32),
+    SINGULAR * (1 + 1j),
+], ids=["2x2", "zero", "3x3", "stack", "f32", "complex"])
+def test_cond_of_a_singular_matrix_is_inf_as_numpy_not_an_error(a, p):
+    ref = np.linalg.cond(a, p)
+    for got in modes(lambda a: la.cond(a, p), a):
+        got = np.asarray(got)
+        assert got.dtype == ref.dtype and got.shape == ref.shape
+        np.testing.assert_allclose(got, ref, rtol=1e-6)
+
+
+def test_cond_keeps_its_derivative_at_regular_matrices():
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    for p in (1, np.inf, "fro"):
+        fd = np.zeros_like(a)
+        for i in np.ndindex(a.shape):
+            e = np.zeros_like(a)
+            e[i] = 1e-6
+            fd[i] = (np.linalg.cond(a + e, p) - np.linalg.cond(a - e, p)) / 2e-6
+        for g in (wire.grad(lambda a: la.cond(a, p))(a), wire.jit(wire.grad(lambda a: la.cond(a, p)))(a)):
+            np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_cond_of_a_non_square_matrix_with_an_inverse_norm_is_a_shape_error():
+    with pytest.raises(wire.ShapeError, match="cond"):
+        wire.jit(lambda a: la.cond(a, 1))(np.ones((2, 3)))
+
+
+# --------------------------------------------------------------------------- lstsq
+
+
+@pytest.mark.parametrize("rcond", [None, 0.5])
+@pytest.mark.parametrize("a", [
+    RANK_ONE_TALL,
+    np.zeros((3, 2)),
+    np.arange(6.0).reshape(3, 2),  # rank 1 at rcond=0.5
+    np.arange(6.0).reshape(3, 2) + np.eye(3, 2),
+    np.arange(6.0).reshape(2, 3),  # wide
+    RANK_ONE_TALL.T.copy(),  # wide, rank 1
+    (np.arange(6.0) + 1j * np.arange(6.0)[::-1]).reshape(3, 2),
+    (np.arange(6.0) - 2j).reshape(2, 3),
+    np.arange(6.0, dtype=np.float32).reshape(3, 2),
+], ids=["rank1", "zero", "rcond", "full", "wide", "wide-rank1", "complex", "complex-wide", "f32"])
+def test_lstsq_rank_and_residuals_follow_numpy(a, rcond):
+    b = np.ones(a.shape[0], a.dtype)
+    x0, res0, rank0, s0 = np.linalg.lstsq(a, b, rcond=rcond)
+    for x, res, rank, s in modes(lambda a, b: la.lstsq(a, b, rcond=rcond), a, b):
+        rank, res = np.asarray(rank), np.asarray(res)
+        assert rank.dtype == np.int32 and rank.shape == () and int(rank) == int(rank0)
+        assert res.dtype == res0.dtype
+        np.testing.assert_allclose(x, x0, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(s, s0, rtol=1e-5, atol=1e-6)
+        if res0.size or a.shape[0] <= a.shape[1]:
+            np.testing.assert_allclose(res, res0, rtol=1e-5, atol=1e-5)
+        else:
+            # NumPy's residuals of a rank-deficient tall matrix are an empty array; a traced
+            # shape cannot depend on the rank, so they are NaN (never a number NumPy lacks)
+            assert res.shape == (1,) and np.isnan(res).all()
+
+
+def test_lstsq_matrix_right_hand_side_and_shape_errors():
+    b = np.arange(6.0).reshape(3, 2)
+    x0, res0, rank0, _ = np.linalg.lstsq(RANK_ONE_TALL + np.eye(3, 2), b)
+    x, res, rank, _ = wire.jit(lambda a, b: la.lstsq(a, b))(RANK_ONE_TALL + np.eye(3, 2), b)
+    np.testing.assert_allclose(x, x0)
+    np.testing.assert_allclose(res, res0)
+    assert int(rank) == rank0 == 2
+    _, res, rank, _ = wire.jit(lambda a, b: la.lstsq(a, b))(RANK_ONE_TALL, b)
+    assert int(rank) == 1 and res.shape == (2,) and np.isnan(res).all()
+    with pytest.raises(wire.ShapeError, match=r"lstsq.*\(3, 2\) and \(4,\)"):
+        wire.jit(lambda a: la.lstsq(a, np.ones(4)))(RANK_ONE_TALL)
+
+
+# --------------------------------------------------------------------------- multi_dot
+
+
+@pytest.mark.parametrize("shapes", [
+    [(3, 3), (3, 3), (3, 3)],  # a tie: NumPy multiplies a (b c)
+    [(5, 3), (3, 7), (7, 2), (2, 4)],
+    [(3,), (3, 7), (7, 2), (2,)],
+    [(3,), (3, 3), (3, 3)],
+    [(4, 3), (3, 3), (3,)],
+    [(2, 6), (6, 6), (6, 6), (6, 1), (1, 5)],
+])
+def test_multi_dot_multiplies_in_numpys_order_bit_for_bit(shapes):
+    rng = np.random.default_rng(3)
+    arrays = [rng.normal(size=s) for s in shapes]
+    ref = np.linalg.multi_dot(arrays)
+    for got in modes(lambda *xs: la.multi_dot(list(xs)), *arrays):
+        got = np.asarray(got)
+        assert got.shape == ref.shape and got.dtype == ref.dtype
+        assert np.array_equal(got, ref)
+
+
+def test_multi_dot_gradient_and_errors():
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    g = wire.grad(lambda a: wnp.sum(la.multi_dot([a, b, b.T])))(a)
+    np.testing.assert_allclose(g, np.ones((3, 4)) @ (b @ b.T).T)
+    with pytest.raises(wire.ShapeError, match="2-D"):
+        wire.jit(lambda a: la.multi_dot([a, np.ones((2, 2, 2)), a]))(np.ones((2, 2)))
+
+
+# --------------------------------------------------------------------------- norms at zero
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("p", [3, 1.5, 4.0])
+def test_p_norm_gradient_at_the_zero_vector_is_zero_like_the_two_norm(p, dtype):
+    z = np.zeros(3, dtype)
+    for g in (wire.grad(lambda x: la.norm(x, p))(z), wire.jit(wire.grad(lambda x: la.norm(x, p)))(z),
+              wire.grad(lambda x: la.vector_norm(x, ord=p))(z)):
+        assert g.dtype == dtype and np.array_equal(g, np.zeros(3, dtype))
+    # away from 0 (a zero entry included) the derivative is the usual one
+    x = np.array([0.0, 1.0, -2.0])
+    expected = np.sign(x) * np.abs(x) ** (p - 1) * np.sum(np.abs(x) ** p) ** (1 / p - 1)
+    np.testing.assert_allclose(wire.grad(lambda x: la.norm(x, p))(x), expected, rtol=1e-12)
+    assert float(wire.jit(lambda x: la.norm(x, p))(z)) == 0.0
+
+
+def test_norms_below_one_have_no_derivative_at_zero():
+    # |x|^p with p < 1 is infinitely steep at 0 (no subgradient): NaN, not a made-up 0
+    assert np.isnan(wire.grad(lambda x: la.norm(x, 0.5))(np.zeros(2))).all()
