@@ -154,3 +154,75 @@ def test_p_norm_gradient_at_the_zero_vector_is_zero_like_the_two_norm(p, dtype):
 def test_norms_below_one_have_no_derivative_at_zero():
     # |x|^p with p < 1 is infinitely steep at 0 (no subgradient): NaN, not a made-up 0
     assert np.isnan(wire.grad(lambda x: la.norm(x, 0.5))(np.zeros(2))).all()
+
+
+# --------------------------------------------------------------------------- qr at rank deficiency
+
+
+def _fd(f, a, h=1e-7):
+    g = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        e = np.zeros_like(a)
+        e[i] = h
+        g[i] = (f(a + e) - f(a - e)) / (2 * h)
+    return g
+
+
+# the second column a multiple of the first: r11 is rounding noise (2e-15 here); the first
+# column a zero one: r00 is exactly 0 (the rules' triangular solves were singular)
+QR_DEFICIENT = {"rounding": RANK_ONE_TALL, "exact": np.array([[0.0, 1.0], [0.0, 2.0], [0.0, 3.0]]),
+                "square": np.array([[1.0, 2.0], [2.0, 4.0]])}
+
+
+@pytest.mark.parametrize("kind", ["rounding", "square"])
+def test_qr_leading_factors_keep_their_derivative_at_rank_deficiency(kind):
+    a = QR_DEFICIENT[kind]
+    for name, sel in [("r00", lambda q, r: r[0, 0]), ("r01", lambda q, r: r[0, 1]),
+                      ("q0", lambda q, r: q[0, 0] + 2 * q[-1, 0])]:
+        fd = _fd(lambda a: sel(*np.linalg.qr(a)), a)
+        for g in (wire.grad(lambda a: sel(*la.qr(a)))(a), wire.jit(wire.grad(lambda a: sel(*la.qr(a))))(a)):
+            np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+@pytest.mark.parametrize("kind", QR_DEFICIENT)
+def test_qr_derivatives_through_the_noise_factors_are_nan_not_made_up(kind):
+    a = QR_DEFICIENT[kind]
+    n = a.shape[1]
+    for f in (lambda a: la.qr(a)[1][n - 1, n - 1],  # a norm at 0: no derivative
+              lambda a: wnp.sum(la.qr(a)[1]),
+              lambda a: wnp.sum(la.qr(a)[0][:, n - 1]),  # the noise column of q
+              lambda a: wnp.sum(la.qr(a, mode="r") ** 2 * np.arange(1.0, n + 1))):
+        for g in (wire.grad(f)(a), wire.jit(wire.grad(f))(a)):
+            assert g.shape == a.shape and np.isnan(g).all()
+    # forward mode: the leading tangents are exact, the noise ones NaN
+    t = np.arange(1.0, a.size + 1).reshape(a.shape)
+    (q, r), (dq, dr) = wire.jvp(lambda a: tuple(la.qr(a)), (a,), (t,))
+    assert np.isnan(dq[:, n - 1]).all() and np.isnan(dr[n - 1, n - 1])
+    if kind != "exact":
+        h = 1e-7
+        fd = (np.linalg.qr(a + h * t)[0][:, 0] - np.linalg.qr(a - h * t)[0][:, 0]) / (2 * h)
+        np.testing.assert_allclose(dq[:, 0], fd, rtol=1e-6, atol=1e-7)
+
+
+def test_qr_rank_rule_is_per_matrix_in_a_stack_and_holds_for_float32_complex_and_wide():
+    full = np.array([[2.0, 1.0], [1.0, 3.0], [0.5, -1.0]])
+    stack = np.stack([full, RANK_ONE_TALL])
+
+    def f(a):
+        return wnp.sum(la.qr(a)[1] ** 2 * np.array([1.0, 2.0]))
+
+    g = wire.grad(f)(stack)
+    np.testing.assert_allclose(g[0], _fd(lambda a: np.sum(np.linalg.qr(a)[1] ** 2 * [1.0, 2.0]), full),
+                               rtol=1e-6)
+    assert np.isnan(g[1]).all()
+    g32 = wire.grad(f)(RANK_ONE_TALL.astype(np.float32) * np.float32(1 + 2**-20))
+    assert g32.dtype == np.float32 and np.isnan(g32).all()
+    gc = wire.grad(lambda a: wnp.sum(wnp.abs(la.qr(a)[1]) ** 2 * np.array([1.0, 2.0])))(
+        RANK_ONE_TALL * (1 + 1j))
+    assert np.isnan(gc).all()
+    # wide: the leading square block decides (here singular), as the rule differentiates it
+    wide = np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 1.0]])
+    assert np.isnan(wire.grad(lambda a: wnp.sum(la.qr(a)[1]))(wide)).all()
+    # a well-conditioned matrix is untouched by the rule
+    np.testing.assert_allclose(wire.grad(lambda a: la.qr(a)[1][1, 1])(full),
+                               _fd(lambda a: np.linalg.qr(a)[1][1, 1], full), rtol=1e-6)

@@ -468,7 +468,9 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     if isinstance(axis, tuple) and len(axis) > 1:
         axes = normalize_axes(axis, x.ndim)
         rest = [i for i in range(x.ndim) if i not in axes]
-        y = reshape(transpose(x, rest + list(axes)), tuple(x.shape[i] for i in rest) + (-1,))
+        # the flattened size spelled out: -1 has no value when another axis is empty
+        flat = int(np.prod([x.shape[i] for i in axes]))
+        y = reshape(transpose(x, rest + list(axes)), tuple(x.shape[i] for i in rest) + (flat,))
         out = _vector_norm(y, ord, y.ndim - 1, False)
         if keepdims:
             out = reshape(out, tuple(1 if i in axes else d for i, d in enumerate(x.shape)))
