@@ -226,3 +226,11 @@ def test_qr_rank_rule_is_per_matrix_in_a_stack_and_holds_for_float32_complex_and
     # a well-conditioned matrix is untouched by the rule
     np.testing.assert_allclose(wire.grad(lambda a: la.qr(a)[1][1, 1])(full),
                                _fd(lambda a: np.linalg.qr(a)[1][1, 1], full), rtol=1e-6)
+
+
+@pytest.mark.parametrize("ord", [0, 1, 2, 3, np.inf])
+def test_vector_norm_over_several_axes_beside_an_empty_axis(ord):
+    x = np.zeros((2, 0, 3))
+    ref = np.linalg.vector_norm(x, ord=ord, axis=(0, 2), keepdims=True)
+    for got in modes(lambda x: la.vector_norm(x, ord=ord, axis=(0, 2), keepdims=True), x):
+        assert got.shape == ref.shape == (1, 0, 1) and got.dtype == ref.dtype
