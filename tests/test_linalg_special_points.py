@@ -234,3 +234,57 @@ def test_vector_norm_over_several_axes_beside_an_empty_axis(ord):
     ref = np.linalg.vector_norm(x, ord=ord, axis=(0, 2), keepdims=True)
     for got in modes(lambda x: la.vector_norm(x, ord=ord, axis=(0, 2), keepdims=True), x):
         assert got.shape == ref.shape == (1, 0, 1) and got.dtype == ref.dtype
+
+
+# --------------------------------------------------------------------------- products
+
+
+Z = np.array([[1 + 1j, 2.0], [3.0, 4j]])
+
+
+@pytest.mark.parametrize("a, b", [
+    (Z, Z), (Z, np.array([[1, 2], [3, 4]])), (Z, np.array([[True, False], [True, True]])),
+    (np.array([1.0, -2.0]), Z[0]), (Z.astype(np.complex64), Z.real.astype(np.float32)),
+    (np.ones((2, 3)), np.arange(6.0)), (np.array([True, False]), np.array([True, True])),
+])
+def test_vdot_conjugates_its_first_argument_as_numpy(a, b):
+    ref = np.vdot(a, b)
+    for got in [wnp.vdot(a, b)] + modes(wnp.vdot, a, b):
+        got = np.asarray(got)
+        assert got.dtype == np.asarray(ref).dtype and got.shape == ()
+        np.testing.assert_allclose(got, ref, rtol=1e-6)
+    assert float(np.real(wire.jit(wnp.vdot)(Z, Z))) == 31.0 and np.imag(wire.jit(wnp.vdot)(Z, Z)) == 0
+
+
+def test_vdot_gradient_is_jaxs_and_sizes_must_match():
+    z, w = np.array([1 + 2j, 3 - 1j]), np.array([2 - 1j, 1 + 1j])
+    # d Re(Σ conj(z) w) / dz under JAX's convention (the conjugate of the Wirtinger gradient)
+    np.testing.assert_allclose(wire.grad(lambda z: wnp.real(wnp.vdot(z, w)))(z), np.conj(w))
+    np.testing.assert_allclose(wire.grad(lambda z: wnp.real(wnp.vdot(z, z)))(z), 2 * np.conj(z))
+    with pytest.raises(wire.ShapeError, match="vdot"):
+        wire.jit(wnp.vdot)(np.ones(3), np.ones(4))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int32, np.int16])
+def test_vecdot_keeps_small_integer_dtypes(dtype):
+    a = np.array([[100, 100], [100, 1]]).astype(dtype)
+    for b in (a, np.array([[True, False], [True, True]])):
+        ref = np.vecdot(a, b)
+        for f in (wnp.vecdot, la.vecdot):
+            for got in modes(f, a, b):
+                assert got.dtype == ref.dtype and np.array_equal(got, ref)
+
+
+@pytest.mark.parametrize("f, args", [
+    (wnp.matvec, (np.ones((3, 1)), np.float64(5.0))),  # a scalar is no vector
+    (wnp.matvec, (np.ones(3), np.ones(3))),  # a vector is no matrix
+    (wnp.matvec, (np.ones((3, 1)), np.ones(2))),  # a core dimension does not broadcast
+    (wnp.vecmat, (np.float64(5.0), np.ones((1, 3)))),
+    (wnp.vecmat, (np.ones(3), np.ones(3))),
+    (wnp.vecmat, (np.ones(2), np.ones((1, 3)))),
+])
+def test_matvec_and_vecmat_refuse_what_numpy_refuses(f, args):
+    with pytest.raises(ValueError):
+        f(*args)
+    with pytest.raises(wire.ShapeError):
+        wire.jit(f)(*args)
