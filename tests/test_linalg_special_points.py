@@ -288,3 +288,24 @@ def test_matvec_and_vecmat_refuse_what_numpy_refuses(f, args):
         f(*args)
     with pytest.raises(wire.ShapeError):
         wire.jit(f)(*args)
+
+
+# --------------------------------------------------------------------------- scipy.linalg.expm
+
+
+def test_expm_keeps_float32_and_takes_infinite_diagonals_as_scipy():
+    sl = pytest.importorskip("scipy.linalg")
+    import wire.scipy.linalg as wsl
+
+    a = np.array([[2.0, 1.0], [1.0, 3.0]], np.float32)
+    for got in modes(wsl.expm, a):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, sl.expm(a), rtol=1e-5)
+    for d in ([np.inf, 1.0], [-np.inf, 1.0], [-np.inf, np.inf]):
+        a = np.diag(d)
+        ref = sl.expm(a)
+        for got in modes(wsl.expm, a):
+            np.testing.assert_array_equal(got, ref)  # exp of the diagonal: inf, 0, e
+    # a finite diagonal matrix keeps its derivative (the exact branch is not differentiated)
+    g = wire.grad(lambda a: wnp.sum(wsl.expm(a)))(np.diag([1.0, 2.0]))
+    np.testing.assert_allclose(np.diag(g), np.exp([1.0, 2.0]), rtol=1e-12)
