@@ -309,3 +309,41 @@ def test_expm_keeps_float32_and_takes_infinite_diagonals_as_scipy():
     # a finite diagonal matrix keeps its derivative (the exact branch is not differentiated)
     g = wire.grad(lambda a: wnp.sum(wsl.expm(a)))(np.diag([1.0, 2.0]))
     np.testing.assert_allclose(np.diag(g), np.exp([1.0, 2.0]), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- hermitian=True
+
+
+HERM_INPUTS = {
+    "real": np.array([[2.0, 7.0], [-1.0, 3.0]]),
+    "complex": np.array([[2.0 + 0.5j, 7.0 + 2j], [-1.0 + 1j, 3.0 - 1j]]),
+    "lower-singular": np.array([[1.0, 5.0], [2.0, 4.0]]),  # the mirrored lower triangle: rank 1
+    "stack": np.stack([np.array([[2.0, 7.0], [-1.0, 3.0]]), np.array([[1.0, 5.0], [2.0, 4.0]])]),
+}
+
+
+@pytest.mark.parametrize("kind", HERM_INPUTS)
+def test_hermitian_true_reads_the_lower_triangle_as_numpy(kind):
+    a = HERM_INPUTS[kind]
+    cases = [
+        (lambda m, a: m.linalg.pinv(a, hermitian=True), 1e-12),
+        (lambda m, a: m.linalg.svd(a, hermitian=True, compute_uv=False), 1e-12),
+        (lambda m, a: (lambda u, s, vh: m.matmul(u * s[..., None, :], vh))(
+            *m.linalg.svd(a, hermitian=True)), 1e-12),
+        (lambda m, a: m.linalg.matrix_rank(a, hermitian=True), 0),
+    ]
+    for f, tol in cases:
+        ref = f(np, a)
+        for got in modes(lambda a: f(wnp, a), a):
+            assert np.asarray(got).shape == np.shape(ref)
+            np.testing.assert_allclose(got, ref, rtol=tol, atol=tol)
+
+
+def test_hermitian_pinv_gradient_ignores_the_upper_triangle():
+    a = np.array([[2.0, 7.0], [-1.0, 3.0]])
+    g = wire.grad(lambda a: wnp.sum(la.pinv(a, hermitian=True)))(a)
+    assert g[0, 1] == 0.0
+    sym = np.array([[2.0, -1.0], [-1.0, 3.0]])
+    full = wire.grad(lambda a: wnp.sum(la.pinv(a)))(sym)
+    np.testing.assert_allclose(g[1, 0], full[1, 0] + full[0, 1], rtol=1e-12)
+    np.testing.assert_allclose(np.diag(g), np.diag(full), rtol=1e-12)

@@ -201,6 +201,18 @@ def _mirror(a, uplo):
     return _mirror_lower(a) if uplo.upper() == "L" else _mirror_lower(swapaxes(a, -1, -2))
 
 
+def _hermitian_input(a, what):
+    """What NumPy's ``hermitian=True`` paths (``svd``, ``pinv``, ``matrix_rank``) factor: an
+    ``eigh`` of the lower triangle, so the upper triangle and the imaginary part of the
+    diagonal are never read. Traced, the same matrix is built, and factored as any other."""
+    _square(a, what)
+    a = _mirror_lower(a)
+    if a.dtype.kind == "c":
+        n = a.shape[-1]
+        a = where(np.eye(n, dtype=bool), cast(real(a), a.dtype), a)
+    return a
+
+
 def cholesky(a, /, *, upper=False):
     """Cholesky factor (lower, or upper with ``upper=True``) of a symmetric (complex:
     Hermitian) positive-definite matrix; reads the lower (``upper=True``: upper) triangle, like
@@ -314,6 +326,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     a = _float(a)
     if a.ndim < 2:
         raise ShapeError(f"linalg.svd: expected matrices, got {a.aval!r}{at(user_location())}")
+    if hermitian:
+        a = _hermitian_input(a, "svd")
     if full_matrices and compute_uv and a.shape[-1] != a.shape[-2]:
         raise WireError(
             f"linalg.svd(full_matrices=True) of the non-square traced {a.aval!r} is not "
@@ -520,6 +534,8 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
                         f"{at(user_location())}")
     if 0 in a.shape[-2:]:
         return zeros_like(swapaxes(a, -1, -2))
+    if hermitian:
+        a = _hermitian_input(a, "pinv")
     return LX.pinv(a, rcond)
 
 
@@ -557,7 +573,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     A = _float(A)
     if A.ndim < 2:
         return cast(~(A == 0).all(), np.intp) if hasattr(A == 0, "all") else int(np.any(A))
-    s = svdvals(A)
+    s = svdvals(_hermitian_input(A, "matrix_rank") if hermitian else A)
     if s.shape[-1] == 0:  # an empty matrix has rank 0
         return sum(zeros_like(s) > 0, axis=-1)
     if tol is None:
