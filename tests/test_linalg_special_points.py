@@ -347,3 +347,14 @@ def test_hermitian_pinv_gradient_ignores_the_upper_triangle():
     full = wire.grad(lambda a: wnp.sum(la.pinv(a)))(sym)
     np.testing.assert_allclose(g[1, 0], full[1, 0] + full[0, 1], rtol=1e-12)
     np.testing.assert_allclose(np.diag(g), np.diag(full), rtol=1e-12)
+
+
+@pytest.mark.parametrize("n", [2.0, 2.5, np.float64(3.0)])
+def test_matrix_power_refuses_a_float_exponent_as_numpy(n):
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    with pytest.raises(TypeError):
+        np.linalg.matrix_power(a, n)
+    with pytest.raises(TypeError, match="integer"):
+        wire.jit(lambda a: la.matrix_power(a, n))(a)
+    got = wire.jit(lambda a: la.matrix_power(a, np.int8(3)))(a)
+    np.testing.assert_array_equal(got, np.linalg.matrix_power(a, 3))

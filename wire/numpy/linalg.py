@@ -16,11 +16,12 @@ NumPy returns as named tuples (``slogdet``, ``eigh``, ``svd``, ``qr``) are named
 from __future__ import annotations
 
 import builtins
+import operator
 from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import ShapeError, WireError, at, user_location
+from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ..tracebacks import expose
 from ..core import Tracer
 from ..ops import factorizations as LX
@@ -549,7 +550,11 @@ def matrix_power(a, n):
     if not _t(a):
         return np.linalg.matrix_power(a, n)
     _square(a, "matrix_power")
-    n = int(n)
+    try:
+        n = operator.index(n)  # NumPy's test: 2.0 and 2.5 are refused, not truncated
+    except TypeError:
+        raise WireTypeError(f"linalg.matrix_power: the exponent must be an integer, got "
+                            f"{n!r}{at(user_location())}") from None
     if n == 0:  # the identity, whatever a holds (0 * nan would not be 0)
         return zeros_like(a) + np.eye(a.shape[-1], dtype=a.dtype)
     if n < 0:
