@@ -358,3 +358,15 @@ def test_matrix_power_refuses_a_float_exponent_as_numpy(n):
         wire.jit(lambda a: la.matrix_power(a, n))(a)
     got = wire.jit(lambda a: la.matrix_power(a, np.int8(3)))(a)
     np.testing.assert_array_equal(got, np.linalg.matrix_power(a, 3))
+
+
+@pytest.mark.parametrize("kw", [
+    {"tol": np.array([0.3, 1.6])}, {"rtol": np.array([0.3, 0.8])},
+    {"tol": np.array([[0.3], [0.4]])}, {"rtol": np.array([[0.3], [0.8]])},  # broadcast in front
+    {"tol": 0.3}, {"rtol": 0.3}, {},
+])
+def test_matrix_rank_takes_one_tolerance_per_matrix_of_a_stack(kw):
+    a = np.stack([np.diag([1.0, 0.5, 0.1]), np.diag([2.0, 1.5, 0.3])])
+    ref = np.linalg.matrix_rank(a, **kw)
+    for got in modes(lambda a: la.matrix_rank(a, **kw), a):
+        assert got.shape == ref.shape and np.array_equal(got, ref)

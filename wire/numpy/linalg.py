@@ -581,9 +581,16 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     s = svdvals(_hermitian_input(A, "matrix_rank") if hermitian else A)
     if s.shape[-1] == 0:  # an empty matrix has rank 0
         return sum(zeros_like(s) > 0, axis=-1)
+    # an array tol/rtol holds one value per matrix of the stack: a new last axis lines it up
+    # with the singular values, as NumPy does (and its own shape broadcasts in front)
     if tol is None:
-        r = rtol if rtol is not None else builtins.max(A.shape[-2:]) * np.finfo(A.dtype).eps
+        if rtol is None:
+            r = builtins.max(A.shape[-2:]) * np.finfo(A.dtype).eps
+        else:
+            r = expand_dims(rtol, -1) if np.ndim(rtol) else rtol
         tol = max(s, axis=-1, keepdims=True) * r
+    elif np.ndim(tol):
+        tol = expand_dims(tol, -1)
     return sum(s > tol, axis=-1)
 
 
