@@ -370,3 +370,45 @@ def test_matrix_rank_takes_one_tolerance_per_matrix_of_a_stack(kw):
     ref = np.linalg.matrix_rank(a, **kw)
     for got in modes(lambda a: la.matrix_rank(a, **kw), a):
         assert got.shape == ref.shape and np.array_equal(got, ref)
+
+
+# --------------------------------------------------------------------------- eig at defective matrices
+
+
+JORDAN = {
+    "jordan2": np.array([[1.0, 1.0], [0.0, 1.0]]),
+    "jordan3": np.array([[2.0, 1.0, 0.0], [0.0, 2.0, 1.0], [0.0, 0.0, 2.0]]),
+    "nilpotent": np.array([[0.0, 1.0], [0.0, 0.0]]),
+}
+
+
+@pytest.mark.parametrize("kind", JORDAN)
+def test_eig_derivatives_at_a_defective_matrix_are_nan_not_wrong(kind):
+    a = JORDAN[kind]
+    # sum(λ²) = tr(a²) has gradient 2aᵀ; the eigen-decomposition rule gave 2λ·I, missing the
+    # nilpotent part; a single eigenvalue (a square-root branch point) got a made-up 4.5e15
+    for f in (lambda a: wnp.sum(wnp.real(la.eigvals(a) ** 2)),
+              lambda a: wnp.real(la.eigvals(a)[0]),
+              lambda a: wnp.sum(wnp.abs(la.eig(a)[1]) ** 2 * np.arange(a.shape[0]))):
+        for g in (wire.grad(f)(a), wire.jit(wire.grad(f))(a)):
+            assert np.isnan(g).all()
+    _, (dw, dv) = wire.jvp(lambda a: la.eig(a), (a,), (np.ones_like(a),))
+    assert np.isnan(dw).all() and np.isnan(dv).all()
+
+
+def test_eig_derivatives_near_a_defective_matrix_and_at_diagonalizable_ties_stay_exact():
+    # eigenvalues 1 and 1 + 1e-10: diagonalizable, ill-conditioned eigenvectors; the gradient
+    # of tr(a²) (nilpotent-like off-diagonal term included) is still 2aᵀ
+    a = np.array([[1.0, 1.0], [0.0, 1.0 + 1e-10]])
+    g = wire.grad(lambda a: wnp.sum(wnp.real(la.eigvals(a) ** 2)))(a)
+    np.testing.assert_allclose(g, 2 * a.T, rtol=1e-5, atol=1e-5)
+    # a tie with independent eigenvectors (the identity) keeps its exact gradients
+    for f, expected in ((lambda a: wnp.sum(wnp.real(la.eigvals(a))), np.eye(3)),
+                        (lambda a: wnp.sum(wnp.real(la.eigvals(a) ** 2)), 4 * np.eye(3))):
+        np.testing.assert_allclose(wire.grad(f)(2 * np.eye(3)), expected, rtol=1e-12)
+    # a stack: the rule is per matrix
+    stack = np.stack([JORDAN["jordan2"], np.array([[2.0, 1.0], [0.0, 3.0]])])
+    g = wire.grad(lambda a: wnp.sum(wnp.real(la.eigvals(a) ** 2)))(stack)
+    assert np.isnan(g[0]).all()
+    np.testing.assert_allclose(g[1], 2 * stack[1].T, rtol=1e-12)
+    assert wire.grad(lambda a: wnp.sum(wnp.real(la.eigvals(a))))(np.zeros((2, 0, 0))).shape == (2, 0, 0)

@@ -270,7 +270,8 @@ def eig(a):
     with ``enable_eigvec_derivs``), so finite differences of NumPy's eigenvectors match. Tied
     eigenvalues use :func:`eigh`'s rule: functions of the eigenvalues alone keep exact
     gradients (``sum``, at the identity); once the eigenvectors are used the derivative is
-    NaN. A defective matrix (a Jordan block) has no derivative.
+    NaN. A defective matrix (a Jordan block; eigenvectors dependent to working precision)
+    has no derivative: NaN, also for functions of the eigenvalues alone.
 
     >>> import wire
     >>> a = np.array([[2.0, 1.0], [0.0, 3.0]])
