@@ -412,3 +412,16 @@ def test_eig_derivatives_near_a_defective_matrix_and_at_diagonalizable_ties_stay
     assert np.isnan(g[0]).all()
     np.testing.assert_allclose(g[1], 2 * stack[1].T, rtol=1e-12)
     assert wire.grad(lambda a: wnp.sum(wnp.real(la.eigvals(a))))(np.zeros((2, 0, 0))).shape == (2, 0, 0)
+
+
+@pytest.mark.parametrize("a, b", [(np.array([1.0, 2.0]), np.array([3.0, 4.0])),
+                                  (np.array([1.0, 2.0, 3.0]), np.array([3.0, 4.0]))])
+def test_linalg_cross_takes_3_vectors_only_as_numpy(a, b):
+    with pytest.raises(ValueError):
+        np.linalg.cross(a, b)
+    with pytest.raises(ValueError):
+        la.cross(a, b)
+    with pytest.raises(wire.ShapeError, match="3-vectors"):
+        wire.jit(la.cross)(a, b)
+    x, y = np.ones((2, 3)), np.arange(3.0)
+    np.testing.assert_array_equal(wire.jit(la.cross)(x, y), np.linalg.cross(x, y))

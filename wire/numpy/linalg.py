@@ -794,7 +794,19 @@ def trace(x, /, *, offset=0, dtype=None):
 
 
 def cross(x1, x2, /, *, axis=-1):
-    """Cross product of 3-vectors along ``axis``."""
+    """Cross product of 3-vectors along ``axis`` (``numpy.cross`` also takes 2-vectors; the
+    Array-API ``linalg.cross`` does not, and neither does this one).
+
+    >>> cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
+    array([0., 0., 1.])
+    """
+    if not _t(x1, x2):
+        return np.linalg.cross(x1, x2, axis=axis)
+    n1, n2 = (np.shape(x)[axis] if np.ndim(x) else 0 for x in (x1, x2))
+    if n1 != 3 or n2 != 3:
+        raise ShapeError(f"linalg.cross: both inputs must be (arrays of) 3-vectors along axis "
+                         f"{axis}, got shapes {tuple(np.shape(x1))} and {tuple(np.shape(x2))}"
+                         f"{at(user_location())}")
     return _cross(x1, x2, axis=axis)
 
 # every public function here is where user code enters wire (wire.tracebacks)
