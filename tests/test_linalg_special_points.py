@@ -425,3 +425,15 @@ def test_linalg_cross_takes_3_vectors_only_as_numpy(a, b):
         wire.jit(la.cross)(a, b)
     x, y = np.ones((2, 3)), np.arange(3.0)
     np.testing.assert_array_equal(wire.jit(la.cross)(x, y), np.linalg.cross(x, y))
+
+
+@pytest.mark.parametrize("f, args", [
+    (la.outer, (np.ones((2, 3)), np.ones(2))),  # NumPy's linalg.outer does not flatten
+    (la.outer, (np.float64(2.0), np.ones(2))),
+    (la.matrix_transpose, (np.ones(3),)),  # a vector is no matrix
+])
+def test_array_api_linalg_functions_refuse_what_numpy_refuses(f, args):
+    with pytest.raises(ValueError):
+        f(*args)
+    with pytest.raises(wire.ShapeError):
+        wire.jit(f)(*args)

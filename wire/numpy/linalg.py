@@ -28,7 +28,8 @@ from ..ops import factorizations as LX
 from ._creation import zeros_like
 from ._elementwise_composed import conj, imag, real
 from ._math import abs, isnan, sqrt, where
-from ._products import matmul, outer, tensordot, traced_vecdot
+from ._products import matmul, tensordot, traced_vecdot
+from ._products import outer as _outer
 from ._promote import cast, promote
 from ._rearranging import cross as _cross
 from ._rearranging import diagonal as _diagonal
@@ -773,10 +774,32 @@ def vecdot(x1, x2, /, *, axis=-1):
 
 
 def matrix_transpose(x, /):
-    """Swap the last two axes."""
+    """Swap the last two axes (of an array with at least two, as NumPy).
+
+    >>> matrix_transpose(np.arange(6.0).reshape(2, 3)).shape
+    (3, 2)
+    """
     if not _t(x):
         return np.linalg.matrix_transpose(x)
+    if np.ndim(x) < 2:
+        raise ShapeError(f"linalg.matrix_transpose: expected (a stack of) matrices, got shape "
+                         f"{tuple(np.shape(x))}{at(user_location())}")
     return swapaxes(x, -1, -2)
+
+
+def outer(x1, x2, /):
+    """Outer product of two vectors; the Array-API ``linalg.outer`` takes 1-D inputs only
+    (``numpy.outer`` flattens whatever it gets; this one, as NumPy's, refuses).
+
+    >>> outer(np.array([1.0, 2.0]), np.array([3.0, 4.0, 5.0])).shape
+    (2, 3)
+    """
+    if not _t(x1, x2):
+        return np.linalg.outer(x1, x2)
+    if np.ndim(x1) != 1 or np.ndim(x2) != 1:
+        raise ShapeError(f"linalg.outer: expected two vectors, got shapes {tuple(np.shape(x1))} "
+                         f"and {tuple(np.shape(x2))}{at(user_location())}")
+    return _outer(x1, x2)
 
 
 def diagonal(x, /, *, offset=0):
