@@ -437,3 +437,15 @@ def test_array_api_linalg_functions_refuse_what_numpy_refuses(f, args):
         f(*args)
     with pytest.raises(wire.ShapeError):
         wire.jit(f)(*args)
+
+
+@pytest.mark.parametrize("uplo", ["X", "lower", ""])
+def test_eigh_refuses_an_unknown_uplo_as_numpy(uplo):
+    a = np.array([[2.0, 7.0], [-1.0, 3.0]])
+    with pytest.raises(ValueError):
+        np.linalg.eigvalsh(a, uplo)
+    with pytest.raises(wire.WireError, match="UPLO"):
+        wire.jit(lambda a: la.eigvalsh(a, uplo))(a)
+    for side in ("l", "u"):  # NumPy upper-cases it
+        np.testing.assert_allclose(wire.jit(lambda a: la.eigvalsh(a, side))(a),
+                                   np.linalg.eigvalsh(a, side), rtol=1e-12)

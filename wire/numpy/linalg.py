@@ -200,7 +200,10 @@ def _mirror_lower(a):
 
 
 def _mirror(a, uplo):
-    return _mirror_lower(a) if uplo.upper() == "L" else _mirror_lower(swapaxes(a, -1, -2))
+    side = uplo.upper() if isinstance(uplo, str) else uplo
+    if side not in ("L", "U"):  # NumPy's check: anything else is not silently "U"
+        raise WireError(f"linalg: UPLO must be 'L' or 'U', got {uplo!r}{at(user_location())}")
+    return _mirror_lower(a) if side == "L" else _mirror_lower(swapaxes(a, -1, -2))
 
 
 def _hermitian_input(a, what):
