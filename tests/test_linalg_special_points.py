@@ -449,3 +449,8 @@ def test_eigh_refuses_an_unknown_uplo_as_numpy(uplo):
     for side in ("l", "u"):  # NumPy upper-cases it
         np.testing.assert_allclose(wire.jit(lambda a: la.eigvalsh(a, side))(a),
                                    np.linalg.eigvalsh(a, side), rtol=1e-12)
+
+
+def test_tensorsolve_names_the_shapes_that_do_not_fit():
+    with pytest.raises(wire.ShapeError, match=r"\(6, 2, 2\).*\(6,\)"):
+        wire.jit(lambda a: la.tensorsolve(a, np.ones(6)))(np.ones((6, 2, 2)))

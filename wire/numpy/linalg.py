@@ -764,8 +764,9 @@ def tensorsolve(a, b, axes=None):
     x_shape = tuple(a.shape[b.ndim:])
     n = int(np.prod(x_shape))
     if int(np.prod(a.shape)) != n * n:
-        raise ShapeError(f"linalg.tensorsolve: {a.aval!r} does not split into a square matrix "
-                         f"for the right-hand side {b.aval!r}{at(user_location())}")
+        raise ShapeError(f"linalg.tensorsolve: shape {tuple(np.shape(a))} does not split into a "
+                         f"square matrix for the right-hand side of shape {tuple(np.shape(b))}"
+                         f"{at(user_location())}")
     return reshape(solve(reshape(a, (n, n)), ravel(b)), x_shape)
 
 
