@@ -177,6 +177,14 @@ class WireTypeError(WireError, TypeError):
     """
 
 
+class WireValueError(WireError, ValueError):
+    """An argument NumPy would refuse with ``ValueError`` too: an integer array raised to a
+    negative integer power (``np.arange(3) ** -1``).
+
+    Fix: make the base a float (``x.astype(float) ** -1``).
+    """
+
+
 class BackendError(WireError, TypeError):
     """An array backend (Dask, CuPy, an Array-API namespace) cannot run a primitive, or is not
     installed. The message names the backend, the primitive and the backend function.

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import tree
 from ..core import Tracer, WeakTracer
-from ..errors import TracerBoolError, WireTypeError, at, user_location
+from ..errors import TracerBoolError, WireTypeError, WireValueError, at, user_location
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
 from ._promote import (
@@ -134,6 +134,10 @@ def arctan2(y, x):
 def power(x, y):
     """``x ** y``. A Python integer exponent becomes ``integer_pow`` (exact, small derivatives).
 
+    The result has NumPy's dtype (a NumPy integer exponent is not weak: ``uint8 **
+    np.int8(3)`` is int16), and an integer base to a negative integer power raises, as
+    NumPy does.
+
     >>> power(2.0, 3)
     np.float64(8.0)
     """
@@ -142,16 +146,35 @@ def power(x, y):
     ):
         if isinstance(x, Tracer):
             k = int(y)
-            if k < 0 or isinstance(y, float):
-                (x,) = promote_float(x) if k < 0 else (cast(x, result_dtype(x, y)),)
-            return E.integer_pow(x, k)
+            dt = result_dtype(x, y)
+            if k < 0 and dt.kind not in "fc":
+                raise WireValueError(
+                    f"power: integers to negative integer powers are not allowed ({x.aval!r} "
+                    f"** {y!r}), as in NumPy; make the base a float{at(user_location())}")
+            return E.integer_pow(cast(x, dt), k)
     x, y = promote(x, y)
     return E.pow_(x, y)
 
 
+def _strong(x, dtype):
+    """``x`` as ``dtype``, strongly typed: a Python scalar or a weakly typed tracer becomes
+    an operand of ``dtype`` itself (``float_power`` computes in float64 whatever the
+    operands)."""
+    if isinstance(x, Tracer):
+        x = cast(x, dtype)
+        return Tracer(x.node, x._state) if isinstance(x, WeakTracer) else x
+    return np.asarray(x, dtype)
+
+
 def float_power(x, y):
-    """``x ** y`` computed in float64, NumPy's ``float_power``."""
-    return power(cast(x, np.float64) if isinstance(x, Tracer) else np.asarray(x, float), y)
+    """``x ** y`` computed in float64 (complex128 for complex operands), NumPy's
+    ``float_power``.
+
+    >>> float_power(np.float16(2.0), 3)
+    np.float64(8.0)
+    """
+    dt = np.promote_types(result_dtype(x, y), np.float64)
+    return power(_strong(x, dt), y if type(y) is int else _strong(y, dt))
 
 
 def square(x):
