@@ -124,10 +124,32 @@ def float_of(dt) -> np.dtype:
     return dt if dt.kind in "fc" else np.promote_types(dt, np.float16)
 
 
+def float_result_dtype(*args) -> np.dtype:
+    """The dtype NumPy's float ufuncs (``arctan2``, ``hypot``, ``logaddexp`` …) compute
+    ``args`` in: the smallest float every operand casts to safely — each array's own
+    :func:`float_of`, so ``arctan2(int8, uint8)`` is float16 (not the float32 of their
+    common int16) — with Python scalars weak, as in NEP 50.
+
+    >>> float_result_dtype(np.int8(1), np.uint8(1)), float_result_dtype(np.int16(1), 2.5)
+    (dtype('float16'), dtype('float64'))
+    """
+    kinds = [dtype_of(a) for a in args]
+    strong = [k for k in kinds if isinstance(k, np.dtype)]
+    common = np.result_type(*kinds)
+    if not strong or _KIND_ORDER[common.kind] > max(_KIND_ORDER[k.kind] for k in strong):
+        return float_of(common)  # a Python scalar of a higher kind: its default (float64)
+    return float_of(np.result_type(*[float_of(k) if isinstance(k, np.dtype) else k
+                                     for k in kinds]))
+
+
+_KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
 def promote_float(*args):
     """Like :func:`promote`, then integers and booleans become a float as in NumPy's float
-    ufuncs (:func:`float_of`: ``np.sin(int8)`` is float16, ``np.sin(int64)`` float64)."""
-    dt = float_of(result_dtype(*args))
+    ufuncs (:func:`float_result_dtype`: ``np.sin(int8)`` is float16, ``np.sin(int64)``
+    float64, ``np.arctan2(int8, uint8)`` float16)."""
+    dt = float_result_dtype(*args)
     return [cast(a, dt) for a in args]
 
 

@@ -1,0 +1,71 @@
+"""Binary ``wire.numpy`` functions give NumPy 2's result dtype (NEP 50) and value for every
+mix of arrays, NumPy scalars, 0-d arrays and Python scalars — eager on concrete values,
+under ``jit`` with each operand a constant or an argument."""
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+
+ARRAYS = {
+    "f16": np.array([1.5, -2.0, 0.0], np.float16), "f32": np.array([1.5, -2.0, 0.0], np.float32),
+    "f64": np.array([1.5, -2.0, -0.0]), "i8": np.array([100, -3, 0], np.int8),
+    "u8": np.array([200, 3, 0], np.uint8), "i16": np.array([1000, -3, 0], np.int16),
+    "u16": np.array([65535, 2, 0], np.uint16), "i64": np.array([7, -3, 0]),
+    "bool": np.array([True, False, True]),
+}
+SCALARS = {
+    "int": 2, "negative int": -1, "float": 2.5, "-0.0": -0.0, "True": True,
+    "np.float32": np.float32(2.5), "np.float64": np.float64(2.5), "np.int8": np.int8(3),
+    "np.uint8": np.uint8(250), "np.bool_": np.bool_(True), "0-d float": np.array(2.5),
+    "0-d int": np.array(3), "0-d float16": np.array(1.5, np.float16),
+}
+
+
+def _operand_pairs():
+    for an, a in ARRAYS.items():
+        for sn, s in SCALARS.items():
+            yield f"{an}-{sn}", a, s
+            yield f"{sn}-{an}", s, a
+        for bn, b in ARRAYS.items():
+            yield f"{an}-{bn}", a, b
+
+
+PAIRS = list(_operand_pairs())
+
+
+def _same(got, want):
+    got, want = np.asarray(got), np.asarray(want)
+    if got.dtype != want.dtype or got.shape != want.shape:
+        return False
+    if want.dtype.kind == "f":
+        return np.array_equal(got, want, equal_nan=True) and np.array_equal(
+            np.signbit(got), np.signbit(want))
+    return np.array_equal(got, want)
+
+
+def _runs(fn, x, y):
+    yield "eager", lambda: fn(x, y)
+    yield "jit, both arguments", lambda: wire.jit(fn)(x, y)
+    if np.ndim(x):
+        yield "jit, second a constant", lambda: wire.jit(lambda a: fn(a, y))(x)
+    if np.ndim(y):
+        yield "jit, first a constant", lambda: wire.jit(lambda b: fn(x, b))(y)
+
+
+@pytest.mark.parametrize("name", ["arctan2", "copysign"])
+def test_float_ufuncs_compute_in_the_smallest_float_every_operand_casts_to(name):
+    """``np.arctan2(int8, uint8)`` is float16 (each operand's own float, not the float32 of
+    their common int16); a Python float with integers or booleans is float64, a Python int
+    with booleans too (bool -> int64 -> float64)."""
+    np_fn, fn = getattr(np, name), getattr(wnp, name)
+    bad = []
+    with np.errstate(all="ignore"):
+        for label, x, y in PAIRS:
+            want = np_fn(x, y)
+            for mode, run in _runs(fn, x, y):
+                got = run()
+                if not _same(got, want):
+                    bad.append((label, mode, np.asarray(got).dtype, want.dtype))
+    assert not bad, bad[:10]
