@@ -33,6 +33,7 @@ def _operand_pairs():
 
 
 PAIRS = list(_operand_pairs())
+WITH_A_SCALAR = [p for p in PAIRS if np.ndim(p[1]) == 0 or np.ndim(p[2]) == 0]
 
 
 def _same(got, want):
@@ -64,6 +65,28 @@ def test_float_ufuncs_compute_in_the_smallest_float_every_operand_casts_to(name)
     with np.errstate(all="ignore"):
         for label, x, y in PAIRS:
             want = np_fn(x, y)
+            for mode, run in _runs(fn, x, y):
+                got = run()
+                if not _same(got, want):
+                    bad.append((label, mode, np.asarray(got).dtype, want.dtype))
+    assert not bad, bad[:10]
+
+
+@pytest.mark.parametrize("name", ["dot", "inner", "kron", "vdot", "outer"])
+def test_products_take_python_scalars_as_numpy_arrays(name):
+    """``dot``, ``inner``, ``kron`` … are not ufuncs: NumPy passes their operands through
+    ``np.asarray``, so a Python scalar is int64/float64 there, not weak
+    (``np.dot(float16_array, 2)`` is float64)."""
+    np_fn, fn = getattr(np, name), getattr(wnp, name)
+    bad = []
+    for label, x, y in WITH_A_SCALAR:
+        if name in ("vdot",) and (np.ndim(x) == 0) != (np.ndim(y) == 0):
+            continue  # (vdot needs equal sizes)
+        with np.errstate(all="ignore"):
+            try:
+                want = np_fn(x, y)
+            except (TypeError, ValueError):
+                continue
             for mode, run in _runs(fn, x, y):
                 got = run()
                 if not _same(got, want):

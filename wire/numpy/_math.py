@@ -12,6 +12,7 @@ from ..ops import complex_parts as C
 from ..ops import elementwise as E
 from ._promote import (
     cast, holds_tracer, known, promote, promote_float, promote_true_divide, result_dtype,
+    strong,
 )
 
 __all__ = [
@@ -157,13 +158,9 @@ def power(x, y):
 
 
 def _strong(x, dtype):
-    """``x`` as ``dtype``, strongly typed: a Python scalar or a weakly typed tracer becomes
-    an operand of ``dtype`` itself (``float_power`` computes in float64 whatever the
+    """``x`` as ``dtype``, strongly typed (``float_power`` computes in float64 whatever the
     operands)."""
-    if isinstance(x, Tracer):
-        x = cast(x, dtype)
-        return Tracer(x.node, x._state) if isinstance(x, WeakTracer) else x
-    return np.asarray(x, dtype)
+    return strong(cast(x, dtype)) if isinstance(x, Tracer) else np.asarray(x, dtype)
 
 
 def float_power(x, y):

@@ -106,6 +106,22 @@ def cast(x, dtype):
     return np.asarray(x, dtype=dtype)
 
 
+def strong(x):
+    """``x`` strongly typed: a Python scalar as the NumPy array ``np.asarray`` makes of it,
+    a weakly typed tracer as a plain one of its dtype. NumPy's functions that are not
+    ufuncs (``dot``, ``inner``, ``kron`` …) take their operands through ``np.asarray``:
+    there ``np.dot(float16_array, 2)`` is float64.
+
+    >>> strong(2).dtype, strong(np.float16(1.0)).dtype
+    (dtype('int64'), dtype('float16'))
+    """
+    if isinstance(x, Tracer):
+        return Tracer(x.node, x._state) if x.weak else x
+    if type(x) in _PY_SCALARS:
+        return np.asarray(x)
+    return x
+
+
 def promote(*args):
     """Operands cast to their common NumPy result dtype."""
     if len(args) == 2:
