@@ -92,3 +92,34 @@ def test_products_take_python_scalars_as_numpy_arrays(name):
                 if not _same(got, want):
                     bad.append((label, mode, np.asarray(got).dtype, want.dtype))
     assert not bad, bad[:10]
+
+
+COMPARISONS = ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal"]
+INT_ARRAYS = [np.array([0, 5, 2**64 - 1], np.uint64), np.array([-2**63, 0, 2**63 - 1]),
+              np.array([0, 200, 255], np.uint8), np.array([-128, 0, 127], np.int8),
+              np.array([0, 65535], np.uint16)]
+OUT_OF_RANGE = [-1, 256, -129, 2**63 - 1, 2**63, -2**63, 2**64 - 1, 2**64, 10**30, -10**30]
+
+
+@pytest.mark.parametrize("name", COMPARISONS)
+def test_comparisons_with_python_ints_outside_the_dtype_compare_by_value(name):
+    """NumPy 2 compares ``uint8_array < -1`` by value (all False), where a cast of ``-1`` to
+    uint8 would raise (eager, a constant under jit) or wrap (a jit argument)."""
+    np_fn, fn = getattr(np, name), getattr(wnp, name)
+    bad = []
+    for a in INT_ARRAYS:
+        for v in OUT_OF_RANGE + [0, 3]:
+            for x, y in ((a, v), (v, a)):
+                want = np_fn(x, y)
+                runs = {"eager": lambda: fn(x, y),
+                        "constant": lambda: wire.jit(
+                            lambda t: fn(t, y) if x is a else fn(x, t))(a)}
+                if -2**63 <= v < 2**63:  # (a jit argument is an int64)
+                    runs["argument"] = lambda: wire.jit(fn)(x, y)
+                    runs["vmap"] = lambda: wire.vmap(
+                        fn, in_axes=(0, None) if x is a else (None, 0))(x, y)
+                for mode, run in runs.items():
+                    got = run()
+                    if not _same(got, want):
+                        bad.append((a.dtype, v, x is a, mode, got, want))
+    assert not bad, bad[:6]

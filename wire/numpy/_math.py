@@ -87,12 +87,63 @@ minimum = _binary(E.minimum, "minimum", ">>> minimum(2.0, 3.0)\nnp.float64(2.0)"
 mod = _binary(E.mod, "mod", ">>> mod(7.0, 3.0)\nnp.float64(1.0)")
 remainder = mod
 floor_divide = _binary(E.floor_divide, "floor_divide", ">>> floor_divide(7, 2)\nnp.int64(3)")
-equal = _binary(E.eq, "equal", ">>> equal(1, 1)\nnp.True_")
-not_equal = _binary(E.ne, "not_equal", ">>> not_equal(1, 1)\nnp.False_")
-less = _binary(E.lt, "less", ">>> less(1, 2)\nnp.True_")
-less_equal = _binary(E.le, "less_equal", ">>> less_equal(1, 2)\nnp.True_")
-greater = _binary(E.gt, "greater", ">>> greater(1, 2)\nnp.False_")
-greater_equal = _binary(E.ge, "greater_equal", ">>> greater_equal(1, 2)\nnp.False_")
+# (x op y) for y above every value of x's dtype; for y below every value, the mirrored
+# comparison's (x < y is y > x)
+_ABOVE = {"equal": False, "not_equal": True, "less": True, "less_equal": True,
+          "greater": False, "greater_equal": False}
+_MIRROR = {"equal": "equal", "not_equal": "not_equal", "less": "greater",
+           "less_equal": "greater_equal", "greater": "less", "greater_equal": "less_equal"}
+
+
+def _weak_int(v) -> bool:
+    return type(v) is int or (isinstance(v, WeakTracer) and v.dtype.kind in "iu")
+
+
+def _comparison(binder, name, doc_example):
+    """A comparison that, as NumPy 2's, compares a Python integer with an integer array by
+    value even where the integer does not fit the array's dtype (``uint8_array < -1`` is
+    all False; a cast would raise or wrap): a constant outside the range decides the result
+    alone, a Python-integer argument of unknown value (under ``jit``) is compared in int64."""
+    plain = _binary(binder, name, doc_example)
+    numpy_fn = getattr(np, name)
+
+    def f(x, y):
+        if not (_weak_int(x) or _weak_int(y)):
+            return plain(x, y)
+        if not (isinstance(x, Tracer) or isinstance(y, Tracer)):
+            return numpy_fn(x, y)
+        w, o, op = (y, x, name) if _weak_int(y) else (x, y, _MIRROR[name])  # (o op w)
+        odt = getattr(o, "dtype", None) if not _weak_int(o) else None
+        if not isinstance(odt, np.dtype) or odt.kind not in "iu":
+            return plain(x, y)
+        if type(w) is int:
+            info = np.iinfo(odt)
+            if info.min <= w <= info.max:
+                return plain(x, y)
+            o = strong(o) if isinstance(o, Tracer) else np.asarray(o)
+            same = E.eq(o, o)  # (all True, of o's shape: integers are never NaN)
+            value = _ABOVE[op] if w > info.max else _ABOVE[_MIRROR[op]]
+            return same if value else E.logical_not(same)
+        if odt != np.uint64:  # every value of o's dtype is an int64
+            o64 = cast(strong(o) if isinstance(o, Tracer) else np.asarray(o), np.int64)
+            return _ORDERED[op](o64, strong(w))
+        below = E.lt(strong(w), 0)
+        unsigned = _ORDERED[op](o, cast(strong(w), np.uint64))
+        return where(below, _ABOVE[_MIRROR[op]], unsigned)
+
+    f.__name__ = name
+    f.__doc__ = f"NumPy's ``{name}`` on arrays and tracers.\n\n{doc_example}"
+    return f
+
+
+equal = _comparison(E.eq, "equal", ">>> equal(1, 1)\nnp.True_")
+not_equal = _comparison(E.ne, "not_equal", ">>> not_equal(1, 1)\nnp.False_")
+less = _comparison(E.lt, "less", ">>> less(1, 2)\nnp.True_")
+less_equal = _comparison(E.le, "less_equal", ">>> less_equal(1, 2)\nnp.True_")
+greater = _comparison(E.gt, "greater", ">>> greater(1, 2)\nnp.False_")
+greater_equal = _comparison(E.ge, "greater_equal", ">>> greater_equal(1, 2)\nnp.False_")
+_ORDERED = {"equal": E.eq, "not_equal": E.ne, "less": E.lt, "less_equal": E.le,
+            "greater": E.gt, "greater_equal": E.ge}
 exp, exp2, expm1 = (_float_unary(E.exp, "exp"), _float_unary(E.exp2, "exp2"),
                     _float_unary(E.expm1, "expm1"))
 log, log2, log10, log1p = (_float_unary(E.log, "log"), _float_unary(E.log2, "log2"),
