@@ -123,3 +123,53 @@ def test_comparisons_with_python_ints_outside_the_dtype_compare_by_value(name):
                     if not _same(got, want):
                         bad.append((a.dtype, v, x is a, mode, got, want))
     assert not bad, bad[:6]
+
+
+ARITHMETIC = ["add", "subtract", "multiply", "floor_divide", "mod", "maximum", "minimum",
+              "bitwise_and", "bitwise_or", "bitwise_xor"]
+
+
+@pytest.mark.parametrize("name", ARITHMETIC)
+def test_a_python_int_argument_outside_the_dtype_raises_as_numpy_does(name):
+    """``int8_array + 300`` raises OverflowError in NumPy 2; as an argument of a jitted or
+    vmapped function the 300 was cast to int8 and wrapped (44). In-range values, called
+    before and after, still give NumPy's values: the cache keys the argument's range."""
+    np_fn, fn = getattr(np, name), getattr(wnp, name)
+    for dtype, bad_values, good in ((np.int8, (300, -129, 128), (3, 127, -128)),
+                                    (np.uint8, (-1, 256), (0, 255, 7)),
+                                    (np.int64, (2**63,), (2**62, -5))):
+        a = np.array([1, 2, 3], dtype)
+        jitted = wire.jit(fn)
+        for v in good + bad_values + good:
+            try:
+                with np.errstate(all="ignore"):
+                    want = np_fn(a, v)
+            except OverflowError:
+                want = None
+            with np.errstate(all="ignore"):
+                flipped = None if want is None else np_fn(v, a)
+            runs = [(lambda: jitted(a, v), want), (lambda: jitted(v, a), flipped),
+                    (lambda: wire.vmap(fn, in_axes=(0, None))(a, v), want)]
+            for run, expected in runs:
+                if want is None:
+                    with pytest.raises(wire.errors.WireOverflowError, match=str(v)):
+                        run()
+                else:
+                    with np.errstate(all="ignore"):
+                        got = run()
+                    assert _same(got, expected), (dtype, v, got, expected)
+
+
+def test_python_int_arguments_through_nested_transforms_raise():
+    a = np.array([1, 2], np.int8)
+    inner = wire.jit(lambda x, n: x + n)
+    for run in (lambda: wire.jit(lambda x, n: inner(x, n))(a, 300),
+                lambda: wire.jit(inner)(a, 300),
+                lambda: wire.jit(lambda x, n=0: x * n)(a, n=300),
+                lambda: wire.jit(wire.grad(lambda w, x, n: wnp.sum(w * (x + n))))(
+                    np.ones(2), a, 300)):
+        with pytest.raises(OverflowError, match="300 out of bounds for int8"):
+            run()
+    np.testing.assert_array_equal(wire.jit(inner)(a, 100), a + 100)
+    np.testing.assert_array_equal(
+        wire.jit(wire.grad(lambda w, x, n: wnp.sum(w * (x + n))))(np.ones(2), a, 30), a + 30)

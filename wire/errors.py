@@ -185,6 +185,15 @@ class WireValueError(WireError, ValueError):
     """
 
 
+class WireOverflowError(WireError, OverflowError):
+    """A Python integer promoted to an integer dtype that cannot hold it, which NumPy refuses
+    too (``np.int8_array + 300``): also when the integer is an argument of a ``wire.jit``
+    function or a ``wire.vmap``'d one, whose values are cast where NumPy's would raise.
+
+    Fix: give the array a wider dtype (``x.astype(np.int16) + 300``).
+    """
+
+
 class BackendError(WireError, TypeError):
     """An array backend (Dask, CuPy, an Array-API namespace) cannot run a primitive, or is not
     installed. The message names the backend, the primitive and the backend function.

@@ -10,8 +10,8 @@ import numbers
 
 import numpy as np
 
-from ..core import Tracer, WeakTracer, constant_value
-from ..errors import ShapeError, at, user_location
+from ..core import Tracer, WeakTracer, constant_value, weak_int_range
+from ..errors import ShapeError, WireOverflowError, at, user_location
 from ..ops.elementwise import convert
 from ..ops.shape import concatenate, reshape
 
@@ -92,12 +92,32 @@ def result_dtype(*args):
     return np.result_type(*[dtype_of(a) for a in args])
 
 
+def _check_int_fits(x: Tracer, dtype: np.dtype) -> None:
+    """Raise as NumPy does when a Python integer (the weakly typed tracer ``x``: an argument
+    of ``jit`` or ``vmap``) is promoted to an integer ``dtype`` that cannot hold it; a cast
+    would wrap it silently."""
+    span = weak_int_range(x)
+    if span is None:
+        return
+    info = np.iinfo(dtype)
+    lo, hi, value = span
+    if lo < info.min or hi > info.max:
+        what = f"Python integer {value}" if value is not None else \
+            f"a Python integer in [{lo}, {hi}]"
+        raise WireOverflowError(
+            f"{what} out of bounds for {dtype}, as NumPy raises (a Python-int argument takes "
+            f"the dtype of the array it meets){at(user_location())}; give the array a wider "
+            f"dtype")
+
+
 def cast(x, dtype):
     """``x`` as ``dtype``: a convert node for tracers, an array otherwise. A weakly typed
     tracer stays weak (promotion moved it to another kind, as for a Python scalar)."""
     x = lift(x)
     if isinstance(x, Tracer):
         if x.weak and x.dtype != dtype:
+            if x.dtype.kind in "iu" and dtype.kind in "iu":
+                _check_int_fits(x, dtype)
             y = convert(x, dtype)
             return WeakTracer(y.node, y._state)
         return convert(x, dtype)
