@@ -173,3 +173,34 @@ def test_python_int_arguments_through_nested_transforms_raise():
     np.testing.assert_array_equal(wire.jit(inner)(a, 100), a + 100)
     np.testing.assert_array_equal(
         wire.jit(wire.grad(lambda w, x, n: wnp.sum(w * (x + n))))(np.ones(2), a, 30), a + 30)
+
+
+@pytest.mark.parametrize("bounds", [(0, 300), (-300, 50), (-5, 300), (None, 300), (-300, None),
+                                    (300, 400), (-300, -200), (300, None)], ids=str)
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8])
+def test_clip_to_python_int_bounds_outside_the_dtype(bounds, dtype):
+    """A bound beyond every value on its own side clips nothing (NumPy 2); one beyond every
+    value on the other side raises (the result would not fit), as NumPy does."""
+    a = np.array([0, 3, 100, np.iinfo(dtype).max], dtype)
+    lo, hi = bounds
+    try:
+        want = np.clip(a, lo, hi)
+    except OverflowError:
+        want = None
+    for run in (lambda: wnp.clip(a, lo, hi), lambda: wire.jit(lambda t: wnp.clip(t, lo, hi))(a),
+                lambda: wire.jit(lambda t: t.clip(lo, hi))(a)):
+        if want is None:
+            with pytest.raises(wire.errors.WireOverflowError):
+                run()
+        else:
+            assert _same(run(), want)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.int64, bool, np.float16,
+                                   np.float32])
+@pytest.mark.parametrize("deg", [False, True])
+def test_angle_of_real_arrays_has_numpys_dtype(dtype, deg):
+    """``np.angle`` of a real array is ``arctan2(0, z)``: float16 for int8, float64 for bool."""
+    z = np.array([1, 0, 1], dtype) if dtype is bool else np.array([1, 0, 2], dtype)
+    want = np.angle(z, deg=deg)
+    assert _same(wire.jit(lambda t: wnp.angle(t, deg=deg))(z), want)

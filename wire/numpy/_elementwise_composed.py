@@ -413,8 +413,8 @@ def angle(z, deg=False):
     """Argument of complex numbers, ``arctan2(imag, real)`` (in degrees if ``deg``)."""
     if not _is_tracer(z):
         return np.angle(z, deg=deg)
-    if z.dtype.kind != "c":
-        (z,) = promote_true_divide(z)  # np.angle is arctan2(0, z): integers become float64
+    if z.dtype.kind != "c":  # np.angle is arctan2(0, z): int8 gives float16, bool float64
+        _, z = promote_float(0, z)
     out = arctan2(imag(z), real(z))
     return out * (180.0 / np.pi) if deg else out
 

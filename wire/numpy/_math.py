@@ -7,7 +7,9 @@ import numpy as np
 
 from .. import tree
 from ..core import Tracer, WeakTracer
-from ..errors import TracerBoolError, WireTypeError, WireValueError, at, user_location
+from ..errors import (
+    TracerBoolError, WireOverflowError, WireTypeError, WireValueError, at, user_location,
+)
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
 from ._promote import (
@@ -442,11 +444,29 @@ def clip(a, a_min=None, a_max=None):
     >>> clip(np.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
     array([-1. ,  0.5,  1. ])
     """
+    a_min, a_max = _int_bound(a, a_min, "a_min"), _int_bound(a, a_max, "a_max")
     if a_min is not None:
         a = maximum(a, a_min)
     if a_max is not None:
         a = minimum(a, a_max)
     return a
+
+
+def _int_bound(a, bound, which: str):
+    """A Python-int bound of :func:`clip` on an integer array: None where it is beyond every
+    value on its own side (it clips nothing: NumPy 2 clips ``int8`` to ``[0, 300]`` so, where
+    ``minimum(int8, 300)`` would raise); beyond every value on the other side (``a_min=300``:
+    the result would not fit) it raises, as NumPy does."""
+    dt = getattr(a, "dtype", None)
+    if type(bound) is not int or not isinstance(dt, np.dtype) or dt.kind not in "iu":
+        return bound
+    info = np.iinfo(dt)
+    if info.min <= bound <= info.max:
+        return bound
+    if (bound < info.min) == (which == "a_min"):
+        return None
+    raise WireOverflowError(f"clip: Python integer {which}={bound} out of bounds for {dt}, "
+                            f"as NumPy raises{at(user_location())}")
 
 
 def logical_and(x, y):
