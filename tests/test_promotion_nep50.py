@@ -204,3 +204,19 @@ def test_angle_of_real_arrays_has_numpys_dtype(dtype, deg):
     z = np.array([1, 0, 1], dtype) if dtype is bool else np.array([1, 0, 2], dtype)
     want = np.angle(z, deg=deg)
     assert _same(wire.jit(lambda t: wnp.angle(t, deg=deg))(z), want)
+
+
+@pytest.mark.parametrize("name", ["hypot", "logaddexp", "logaddexp2", "heaviside", "deg2rad",
+                                  "rad2deg"])
+def test_real_only_functions_refuse_complex_as_numpy_does(name):
+    """NumPy's ``hypot`` has no complex loop; a real formula on complex operands would
+    answer something else (``hypot(1.5, 1j)`` would be ``sqrt(1.5**2 - 1)``)."""
+    z, r = np.array([1 + 2j, -1 - 0.5j]), np.array([0.5, -2.0])
+    fn = getattr(wnp, name)
+    pairs = [(z,), (r.astype(np.complex64),)] if name in ("deg2rad", "rad2deg") else \
+        [(z, r), (r, z), (z, z), (r, 1j)]
+    for args in pairs:
+        with pytest.raises(TypeError):
+            getattr(np, name)(*args)
+        with pytest.raises(wire.WireTypeError, match="complex"):
+            wire.jit(fn)(*args)

@@ -41,6 +41,7 @@ from ._promote import (
     lift,
     promote,
     promote_float,
+    promote_real_float,
     promote_true_divide,
     result_dtype,
 )
@@ -114,7 +115,7 @@ def logaddexp(x1, x2):
     """
     if not _is_tracer(x1, x2):
         return np.logaddexp(x1, x2)
-    x1, x2 = promote_float(x1, x2)
+    x1, x2 = promote_real_float("logaddexp", x1, x2)
     return _log_add(x1, x2, exp, 1.0)
 
 
@@ -126,7 +127,7 @@ def logaddexp2(x1, x2):
     """
     if not _is_tracer(x1, x2):
         return np.logaddexp2(x1, x2)
-    x1, x2 = promote_float(x1, x2)
+    x1, x2 = promote_real_float("logaddexp2", x1, x2)
     return _log_add(x1, x2, exp2, 1.0 / _LN2)
 
 
@@ -197,7 +198,7 @@ def heaviside(x1, x2):
     ``x1``)."""
     if not _is_tracer(x1, x2):
         return np.heaviside(x1, x2)
-    x1, x2 = promote_float(x1, x2)
+    x1, x2 = promote_real_float("heaviside", x1, x2)
     return where(isnan(x1), np.nan, where(x1 < 0, 0.0, where(x1 > 0, 1.0, x2)))
 
 

@@ -13,8 +13,8 @@ from ..errors import (
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
 from ._promote import (
-    cast, holds_tracer, known, promote, promote_float, promote_true_divide, result_dtype,
-    strong,
+    cast, holds_tracer, known, promote, promote_float, promote_real_float, promote_true_divide,
+    result_dtype, strong,
 )
 
 __all__ = [
@@ -307,7 +307,7 @@ def hypot(x1, x2):
     """
     if not holds_tracer(x1) and not holds_tracer(x2):
         return np.hypot(x1, x2)
-    x1, x2 = promote_float(x1, x2)
+    x1, x2 = promote_real_float("hypot", x1, x2)
     m = maximum(abs(x1), abs(x2))
     zero = m == 0
     safe = where(zero, 1.0, m)
@@ -398,13 +398,13 @@ def fmin(x, y):
 
 def deg2rad(x):
     """Degrees to radians."""
-    (x,) = promote_float(x)
+    (x,) = promote_real_float("deg2rad", x)
     return multiply(x, np.pi / 180.0)
 
 
 def rad2deg(x):
     """Radians to degrees."""
-    (x,) = promote_float(x)
+    (x,) = promote_real_float("rad2deg", x)
     return multiply(x, 180.0 / np.pi)
 
 

@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from ..core import Tracer, WeakTracer, constant_value, weak_int_range
-from ..errors import ShapeError, WireOverflowError, at, user_location
+from ..errors import ShapeError, WireOverflowError, WireTypeError, at, user_location
 from ..ops.elementwise import convert
 from ..ops.shape import concatenate, reshape
 
@@ -187,6 +187,19 @@ def promote_float(*args):
     float64, ``np.arctan2(int8, uint8)`` float16)."""
     dt = float_result_dtype(*args)
     return [cast(a, dt) for a in args]
+
+
+def promote_real_float(name: str, *args):
+    """:func:`promote_float` for a function NumPy defines on real numbers only (``hypot``,
+    ``logaddexp`` …: their ufuncs have no complex loop): a complex operand raises, as in
+    NumPy, rather than going through a real formula that means something else for it."""
+    out = promote_float(*args)
+    dt = getattr(out[0], "dtype", None) if out else None
+    if dt is not None and np.dtype(dt).kind == "c":
+        raise WireTypeError(
+            f"{name} is not defined for complex inputs ({', '.join(str(dtype_of(a)) for a in args)}), "
+            f"as NumPy's {name} has no complex loop{at(user_location())}")
+    return out
 
 
 def promote_true_divide(*args):
