@@ -220,3 +220,33 @@ def test_real_only_functions_refuse_complex_as_numpy_does(name):
             getattr(np, name)(*args)
         with pytest.raises(wire.WireTypeError, match="complex"):
             wire.jit(fn)(*args)
+
+
+@pytest.mark.parametrize("make", ["asarray", "array", "asarray-astype", "asarray-dtype"])
+@pytest.mark.parametrize("v", [3, 300, 2.5])
+def test_an_array_made_of_a_python_scalar_argument_is_strongly_typed(make, v):
+    """``np.asarray(3)`` is an int64 array (not weak): ``asarray(n) + int8_array`` is int64,
+    ``asarray(2.5) * float32_array`` float64; ``asarray(300, dtype=int8)`` raises and
+    ``asarray(300).astype(int8)`` wraps, as in NumPy."""
+    other = np.ones(2, np.int8) if type(v) is int else np.ones(2, np.float32)
+
+    def f(m, n):
+        if make == "asarray-astype":
+            return m.asarray(n).astype(other.dtype) * other
+        if make == "asarray-dtype":
+            return m.asarray(n, dtype=other.dtype) * other
+        return getattr(m, make)(n) * other
+
+    with np.errstate(all="ignore"):
+        try:
+            want = f(np, v)
+        except OverflowError:
+            want = None
+    for run in (lambda: wire.jit(lambda n: f(wnp, n))(v),
+                lambda: wire.vmap(lambda n, _: f(wnp, n), in_axes=(None, 0))(v, np.zeros(1))[0]):
+        if want is None:
+            with pytest.raises(OverflowError):
+                run()
+        else:
+            with np.errstate(all="ignore"):
+                assert _same(run(), want)

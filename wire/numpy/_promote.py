@@ -116,6 +116,7 @@ def cast(x, dtype):
     x = lift(x)
     if isinstance(x, Tracer):
         if x.weak and x.dtype != dtype:
+            dtype = np.dtype(dtype)
             if x.dtype.kind in "iu" and dtype.kind in "iu":
                 _check_int_fits(x, dtype)
             y = convert(x, dtype)
