@@ -1,6 +1,7 @@
-"""Binary ``wire.numpy`` functions give NumPy 2's result dtype (NEP 50) and value for every
-mix of arrays, NumPy scalars, 0-d arrays and Python scalars — eager on concrete values,
-under ``jit`` with each operand a constant or an argument."""
+"""Binary ``wire.numpy`` functions give NumPy 2's result dtype (NEP 50) and value for mixes
+of arrays, NumPy scalars, 0-d arrays and Python scalars (of the kinds that promote
+differently), eager on concrete values and under ``jit`` with each operand a constant or an
+argument; where NumPy raises, wire raises too."""
 
 import numpy as np
 import pytest
@@ -10,30 +11,29 @@ import wire.numpy as wnp
 
 ARRAYS = {
     "f16": np.array([1.5, -2.0, 0.0], np.float16), "f32": np.array([1.5, -2.0, 0.0], np.float32),
-    "f64": np.array([1.5, -2.0, -0.0]), "i8": np.array([100, -3, 0], np.int8),
-    "u8": np.array([200, 3, 0], np.uint8), "i16": np.array([1000, -3, 0], np.int16),
-    "u16": np.array([65535, 2, 0], np.uint16), "i64": np.array([7, -3, 0]),
-    "bool": np.array([True, False, True]),
+    "i8": np.array([100, -3, 0], np.int8), "u8": np.array([200, 3, 0], np.uint8),
+    "i16": np.array([1000, -3, 0], np.int16), "bool": np.array([True, False, True]),
 }
 SCALARS = {
-    "int": 2, "negative int": -1, "float": 2.5, "-0.0": -0.0, "True": True,
-    "np.float32": np.float32(2.5), "np.float64": np.float64(2.5), "np.int8": np.int8(3),
-    "np.uint8": np.uint8(250), "np.bool_": np.bool_(True), "0-d float": np.array(2.5),
-    "0-d int": np.array(3), "0-d float16": np.array(1.5, np.float16),
+    "int": 2, "float": 2.5, "-0.0": -0.0, "True": True, "np.uint8": np.uint8(250),
+    "np.float32": np.float32(2.5), "0-d int": np.array(3),
 }
 
 
-def _operand_pairs():
-    for an, a in ARRAYS.items():
-        for sn, s in SCALARS.items():
-            yield f"{an}-{sn}", a, s
-            yield f"{sn}-{an}", s, a
-        for bn, b in ARRAYS.items():
-            yield f"{an}-{bn}", a, b
+def _operand_pairs(arrays, scalars):
+    for an in arrays:
+        a = ARRAYS[an]
+        for sn in scalars:
+            s = SCALARS[sn]
+            yield f"{an} with {sn}", a, s
+            yield f"{sn} with {an}", s, a
+        for bn in arrays:
+            yield f"{an} with {bn}", a, ARRAYS[bn]
 
 
-PAIRS = list(_operand_pairs())
-WITH_A_SCALAR = [p for p in PAIRS if np.ndim(p[1]) == 0 or np.ndim(p[2]) == 0]
+# sizes, signedness and bool; weak and strong scalars
+FEW_PAIRS = list(_operand_pairs(ARRAYS, SCALARS))
+WITH_A_SCALAR = [p for p in FEW_PAIRS if np.ndim(p[1]) == 0 or np.ndim(p[2]) == 0]
 
 
 def _same(got, want):
@@ -63,7 +63,7 @@ def test_float_ufuncs_compute_in_the_smallest_float_every_operand_casts_to(name)
     np_fn, fn = getattr(np, name), getattr(wnp, name)
     bad = []
     with np.errstate(all="ignore"):
-        for label, x, y in PAIRS:
+        for label, x, y in FEW_PAIRS:
             want = np_fn(x, y)
             for mode, run in _runs(fn, x, y):
                 got = run()
