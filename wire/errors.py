@@ -182,6 +182,13 @@ class WireValueError(WireError, ValueError):
     negative integer power (``np.arange(3) ** -1``).
 
     Fix: make the base a float (``x.astype(float) ** -1``).
+
+    >>> import numpy as np, wire
+    >>> try:
+    ...     wire.jit(lambda x: x ** -1)(np.arange(1, 3))
+    ... except wire.errors.WireValueError as e:
+    ...     print(isinstance(e, ValueError))
+    True
     """
 
 
@@ -191,6 +198,16 @@ class WireOverflowError(WireError, OverflowError):
     function or a ``wire.vmap``'d one, whose values are cast where NumPy's would raise.
 
     Fix: give the array a wider dtype (``x.astype(np.int16) + 300``).
+
+    >>> import numpy as np, wire
+    >>> add = wire.jit(lambda x, n: x + n)
+    >>> add(np.ones(2, np.int8), 100)
+    array([101, 101], dtype=int8)
+    >>> try:
+    ...     add(np.ones(2, np.int8), 300)
+    ... except wire.errors.WireOverflowError as e:
+    ...     print(isinstance(e, OverflowError))
+    True
     """
 
 
