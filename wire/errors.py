@@ -177,6 +177,40 @@ class WireTypeError(WireError, TypeError):
     """
 
 
+class WireValueError(WireError, ValueError):
+    """An argument NumPy would refuse with ``ValueError`` too: an integer array raised to a
+    negative integer power (``np.arange(3) ** -1``).
+
+    Fix: make the base a float (``x.astype(float) ** -1``).
+
+    >>> import numpy as np, wire
+    >>> try:
+    ...     wire.jit(lambda x: x ** -1)(np.arange(1, 3))
+    ... except wire.errors.WireValueError as e:
+    ...     print(isinstance(e, ValueError))
+    True
+    """
+
+
+class WireOverflowError(WireError, OverflowError):
+    """A Python integer promoted to an integer dtype that cannot hold it, which NumPy refuses
+    too (``np.int8_array + 300``): also when the integer is an argument of a ``wire.jit``
+    function or a ``wire.vmap``'d one, whose values are cast where NumPy's would raise.
+
+    Fix: give the array a wider dtype (``x.astype(np.int16) + 300``).
+
+    >>> import numpy as np, wire
+    >>> add = wire.jit(lambda x, n: x + n)
+    >>> add(np.ones(2, np.int8), 100)
+    array([101, 101], dtype=int8)
+    >>> try:
+    ...     add(np.ones(2, np.int8), 300)
+    ... except wire.errors.WireOverflowError as e:
+    ...     print(isinstance(e, OverflowError))
+    True
+    """
+
+
 class BackendError(WireError, TypeError):
     """An array backend (Dask, CuPy, an Array-API namespace) cannot run a primitive, or is not
     installed. The message names the backend, the primitive and the backend function.

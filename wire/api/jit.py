@@ -46,7 +46,11 @@ from ..tree import strict_key
 from ..core.debug import _NANS
 from ..errors import WireError, at, user_location
 from ..ir import Graph, gc_paused
-from ..core import Tracer, call_graph_flat, flat_avals, trace_flat, weak_leaves
+from ..core import (
+    Tracer, call_graph_flat, flat_avals, int_ranges_key, leaf_int_ranges, trace_flat,
+    weak_leaves,
+)
+from ..core.tracer import _INT_RANGES
 from ..core.evaluate import evaluate_flat
 from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
 from ..runtime import cbuild, native
@@ -459,12 +463,26 @@ class Jitted:
             key = tuple(v for x, a in zip(dyn, avals) for v in (
                 (a.shape, a.dtype) if type(x) is _ndarray else (_PY_FLOAT, _PY_FLOAT)))
             weak = tuple(i for i, x in enumerate(dyn) if type(x) is float)  # (NEP 50)
+            ranges = None
         else:
             weak = weak_leaves(leaves)  # Python scalars promote weakly (NEP 50)
             key = _slow_key(in_tree, avals, statics, weak)
+            # Python ints: the range of their values too (promotion raises for some ranges)
+            ranges = leaf_int_ranges(leaves, weak) if weak else None
+            if ranges is not None:
+                key = key + (int_ranges_key(ranges),)
         entry = self._cache.get(key)
         if entry is not None:
             return entry, None, leaves, has_tracer
+        token = _INT_RANGES.set(ranges)  # (for the trace below: see wire.core.trace_flat)
+        try:
+            return self._miss(key, leaves, has_tracer, avals, in_tree, statics, kwargs, weak)
+        finally:
+            _INT_RANGES.reset(token)
+
+    def _miss(self, key, leaves, has_tracer, avals, in_tree, statics, kwargs, weak):
+        """:meth:`_entry` for a signature not in the cache: trace (or find the code on disk),
+        simplify, and cache the entry."""
         entry = None
         if self.disk_cache and not has_tracer and diskcache.enabled():
             entry = self._from_disk(avals, in_tree, statics, bool(kwargs), weak)
@@ -580,6 +598,9 @@ class Jitted:
         if self.static_argnums:  # arguments include static values: trace the call itself
             return trace_flat(lambda *a: self(*a), in_avals, in_tree, weak)
         key = _slow_key(in_tree, in_avals, (), tuple(weak))
+        ranges = _INT_RANGES.get()  # (the enclosing jit's Python-int arguments)
+        if ranges is not None:
+            key = key + (int_ranges_key(ranges),)
         entry = self._cache.get(key)
         if entry is not None:
             return entry.graph

@@ -20,6 +20,9 @@ from .tracer import (
     arg_node,
     arg_tracers,
     bind,
+    int_range,
+    int_ranges_key,
+    leaf_int_ranges,
     close_graph,
     constant_value,
     eager_arg_node,
@@ -32,6 +35,7 @@ from .tracer import (
     to_tracer,
     trace,
     trace_flat,
+    weak_int_range,
     weak_leaves,
 )
 from .values import node_values, toposort_from
@@ -41,5 +45,6 @@ __all__ = [
     "arg_node", "arg_tracers", "bind", "call_graph_flat", "close_graph", "constant_value",
     "current_trace", "debug_nans", "eager_arg_node", "evaluate_flat", "evaluate_once", "flat_avals", "leaf_aval", "nans_enabled",
     "node_values", "open_trace", "output_nodes", "plan_for", "proj_p", "to_node", "to_tracer",
-    "toposort_from", "trace", "trace_flat", "weak_leaves",
+    "toposort_from", "trace", "trace_flat", "weak_leaves", "int_range", "weak_int_range",
+    "leaf_int_ranges", "int_ranges_key",
 ]

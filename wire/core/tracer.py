@@ -102,11 +102,14 @@ class TraceState:
     interned nodes and finds its closed graph in a memo; else a new tag.
     """
 
-    __slots__ = ("depth", "tag", "parent", "values", "__weakref__")
+    __slots__ = ("depth", "tag", "parent", "values", "int_ranges", "__weakref__")
 
     def __init__(self, depth: int, parent: "TraceState | None", values=None, where=None,
                  recycle: bool = False):
         self.depth = depth
+        # {argument index: (lo, hi, value)}: the range a Python-int argument of an abstract
+        # trace lies in (see int_range), so promotion can refuse one NumPy would
+        self.int_ranges = None
         tag = None
         if recycle:
             free = _FREE_TAGS.get(depth)
@@ -807,6 +810,88 @@ def raise_leaked(leaked: Node, user: Node | None, where: str | None):
     )
 
 
+_INT_RANGES: contextvars.ContextVar = contextvars.ContextVar("wire_int_ranges", default=None)
+"""For the next abstract trace (:func:`trace_flat`): ``{argument index: (lo, hi, value)}``
+of its Python-int arguments, set by ``wire.jit``, whose cache key has these ranges
+(:func:`leaf_int_ranges`)."""
+
+# the bounds of NumPy's integer dtypes: no dtype's range has one inside a range of int_range
+_INT_BOUNDS_ABOVE = sorted({int(np.iinfo(t).max) for t in np.typecodes["AllInteger"]})
+_INT_BOUNDS_BELOW = sorted({int(np.iinfo(t).min) for t in np.typecodes["AllInteger"]})
+
+
+def int_range(v: int) -> tuple[int, int]:
+    """The range between consecutive bounds of NumPy's integer dtypes that ``v`` lies in:
+    every value of it fits exactly the dtypes ``v`` fits, so a trace for one value of the
+    range promotes (or refuses) every other alike.
+
+    >>> int_range(3), int_range(300), int_range(-1)
+    ((0, 127), (256, 32767), (-128, -1))
+    """
+    if v >= 0:
+        lo = 0
+        for hi in _INT_BOUNDS_ABOVE:
+            if v <= hi:
+                return (lo, hi)
+            lo = hi + 1
+        return (lo, v)  # (beyond uint64: no dtype holds it)
+    hi = -1
+    for lo in reversed(_INT_BOUNDS_BELOW):
+        if v >= lo:
+            return (lo, hi)
+        hi = lo - 1
+    return (v, hi)
+
+
+def weak_int_range(x: "Tracer") -> tuple | None:
+    """``(lo, hi, value)``: the range of values a weakly typed integer tracer may hold while
+    tracing, and one of them (for messages; None if not known) — its value where known (an
+    eager trace), the range of the Python-int argument it is (under ``wire.jit``, see
+    :data:`_INT_RANGES`) — else None."""
+    state = x._state
+    if state is None:
+        return None
+    node = x.node
+    if node.op is arg_op and state.int_ranges and node.params["tag"] is state.tag:
+        return state.int_ranges.get(node.params["index"])
+    known = state.concrete_state()
+    if known is not None:  # (every example's, under vmap)
+        v = np.asarray(known.values.value(node, "a promotion")[0])
+        if not v.size:
+            return None
+        lo, hi = int(v.min()), int(v.max())
+        return (lo, hi, lo if lo < 0 else hi)
+    return None
+
+
+def leaf_int_ranges(leaves, weak) -> dict | None:
+    """``{position: (lo, hi, value)}`` of the Python-int leaves among the weakly typed ones
+    (at positions ``weak``) and of weakly typed integer tracers whose range is known, the
+    range widened to whole :func:`int_range` s (so that it can be part of a cache key), or
+    None if there are none."""
+    out = None
+    for i in weak:
+        v = leaves[i]
+        if type(v) is int:
+            r = (*int_range(v), v)
+        elif isinstance(v, Tracer) and v.dtype.kind in "iu":
+            r = weak_int_range(v)
+            if r is None:
+                continue
+            r = (int_range(r[0])[0], int_range(r[1])[1], r[2])
+        else:
+            continue
+        if out is None:
+            out = {}
+        out[i] = r
+    return out
+
+
+def int_ranges_key(ranges: dict | None) -> tuple:
+    """The part of a cache key :func:`leaf_int_ranges` gives: the ranges, not the values."""
+    return () if ranges is None else tuple((i, r[0], r[1]) for i, r in ranges.items())
+
+
 def trace_flat(fn: Callable, in_avals, in_tree, weak=()) -> Graph:
     """Trace ``fn`` on abstract arguments (a pytree of structure ``in_tree``) into a Graph.
 
@@ -828,9 +913,16 @@ def trace_flat(fn: Callable, in_avals, in_tree, weak=()) -> Graph:
 
 def _trace_flat(fn: Callable, in_avals, in_tree, weak) -> Graph:
     # the user's own lines, even inside a rule
-    with open_trace(where=user_location()) as state, recording() as table, site(None):
-        args = [arg_node(i, a, state.tag) for i, a in enumerate(in_avals)]
-        result = fn(*_unflatten(in_tree, arg_tracers(args, weak, state)))
+    ranges = _INT_RANGES.get()
+    token = _INT_RANGES.set(None) if ranges is not None else None  # (this trace's alone)
+    try:
+        with open_trace(where=user_location()) as state, recording() as table, site(None):
+            state.int_ranges = ranges
+            args = [arg_node(i, a, state.tag) for i, a in enumerate(in_avals)]
+            result = fn(*_unflatten(in_tree, arg_tracers(args, weak, state)))
+    finally:
+        if token is not None:
+            _INT_RANGES.reset(token)
     out_nodes, out_tree = output_nodes(result)
     return close_graph(args, out_nodes, in_tree, out_tree, table)
 

@@ -8,7 +8,7 @@ import numpy as np
 from ..ops import shape as S
 from ..core import Tracer
 from ._math import log10, power, sign, where
-from ._promote import cast, holds_tracer, lift, result_dtype
+from ._promote import cast, holds_tracer, lift, result_dtype, strong
 from ._shape import moveaxis
 
 __all__ = [
@@ -29,7 +29,8 @@ def array(object, dtype=None, copy=True, order="K", subok=False, ndmin=0, like=N
     """
     if isinstance(object, Tracer) or holds_tracer(object):
         out = lift(object)
-        out = out if dtype is None else cast(out, dtype)
+        # (a Python scalar made an array is strongly typed: np.asarray(300) is int64)
+        out = strong(out if dtype is None else cast(out, dtype))
         if ndmin > out.ndim:
             out = S.reshape(out, (1,) * (ndmin - out.ndim) + out.shape)
         return out

@@ -41,6 +41,7 @@ from ._promote import (
     lift,
     promote,
     promote_float,
+    promote_real_float,
     promote_true_divide,
     result_dtype,
 )
@@ -114,7 +115,7 @@ def logaddexp(x1, x2):
     """
     if not _is_tracer(x1, x2):
         return np.logaddexp(x1, x2)
-    x1, x2 = promote_float(x1, x2)
+    x1, x2 = promote_real_float("logaddexp", x1, x2)
     return _log_add(x1, x2, exp, 1.0)
 
 
@@ -126,7 +127,7 @@ def logaddexp2(x1, x2):
     """
     if not _is_tracer(x1, x2):
         return np.logaddexp2(x1, x2)
-    x1, x2 = promote_float(x1, x2)
+    x1, x2 = promote_real_float("logaddexp2", x1, x2)
     return _log_add(x1, x2, exp2, 1.0 / _LN2)
 
 
@@ -197,7 +198,7 @@ def heaviside(x1, x2):
     ``x1``)."""
     if not _is_tracer(x1, x2):
         return np.heaviside(x1, x2)
-    x1, x2 = promote_float(x1, x2)
+    x1, x2 = promote_real_float("heaviside", x1, x2)
     return where(isnan(x1), np.nan, where(x1 < 0, 0.0, where(x1 > 0, 1.0, x2)))
 
 
@@ -413,8 +414,8 @@ def angle(z, deg=False):
     """Argument of complex numbers, ``arctan2(imag, real)`` (in degrees if ``deg``)."""
     if not _is_tracer(z):
         return np.angle(z, deg=deg)
-    if z.dtype.kind != "c":
-        (z,) = promote_true_divide(z)  # np.angle is arctan2(0, z): integers become float64
+    if z.dtype.kind != "c":  # np.angle is arctan2(0, z): int8 gives float16, bool float64
+        _, z = promote_float(0, z)
     out = arctan2(imag(z), real(z))
     return out * (180.0 / np.pi) if deg else out
 

@@ -7,11 +7,14 @@ import numpy as np
 
 from .. import tree
 from ..core import Tracer, WeakTracer
-from ..errors import TracerBoolError, WireTypeError, at, user_location
+from ..errors import (
+    TracerBoolError, WireOverflowError, WireTypeError, WireValueError, at, user_location,
+)
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
 from ._promote import (
-    cast, holds_tracer, known, promote, promote_float, promote_true_divide, result_dtype,
+    cast, holds_tracer, known, promote, promote_float, promote_real_float, promote_true_divide,
+    result_dtype, strong,
 )
 
 __all__ = [
@@ -86,12 +89,63 @@ minimum = _binary(E.minimum, "minimum", ">>> minimum(2.0, 3.0)\nnp.float64(2.0)"
 mod = _binary(E.mod, "mod", ">>> mod(7.0, 3.0)\nnp.float64(1.0)")
 remainder = mod
 floor_divide = _binary(E.floor_divide, "floor_divide", ">>> floor_divide(7, 2)\nnp.int64(3)")
-equal = _binary(E.eq, "equal", ">>> equal(1, 1)\nnp.True_")
-not_equal = _binary(E.ne, "not_equal", ">>> not_equal(1, 1)\nnp.False_")
-less = _binary(E.lt, "less", ">>> less(1, 2)\nnp.True_")
-less_equal = _binary(E.le, "less_equal", ">>> less_equal(1, 2)\nnp.True_")
-greater = _binary(E.gt, "greater", ">>> greater(1, 2)\nnp.False_")
-greater_equal = _binary(E.ge, "greater_equal", ">>> greater_equal(1, 2)\nnp.False_")
+# (x op y) for y above every value of x's dtype; for y below every value, the mirrored
+# comparison's (x < y is y > x)
+_ABOVE = {"equal": False, "not_equal": True, "less": True, "less_equal": True,
+          "greater": False, "greater_equal": False}
+_MIRROR = {"equal": "equal", "not_equal": "not_equal", "less": "greater",
+           "less_equal": "greater_equal", "greater": "less", "greater_equal": "less_equal"}
+
+
+def _weak_int(v) -> bool:
+    return type(v) is int or (isinstance(v, WeakTracer) and v.dtype.kind in "iu")
+
+
+def _comparison(binder, name, doc_example):
+    """A comparison that, as NumPy 2's, compares a Python integer with an integer array by
+    value even where the integer does not fit the array's dtype (``uint8_array < -1`` is
+    all False; a cast would raise or wrap): a constant outside the range decides the result
+    alone, a Python-integer argument of unknown value (under ``jit``) is compared in int64."""
+    plain = _binary(binder, name, doc_example)
+    numpy_fn = getattr(np, name)
+
+    def f(x, y):
+        if not (_weak_int(x) or _weak_int(y)):
+            return plain(x, y)
+        if not (isinstance(x, Tracer) or isinstance(y, Tracer)):
+            return numpy_fn(x, y)
+        w, o, op = (y, x, name) if _weak_int(y) else (x, y, _MIRROR[name])  # (o op w)
+        odt = getattr(o, "dtype", None) if not _weak_int(o) else None
+        if not isinstance(odt, np.dtype) or odt.kind not in "iu":
+            return plain(x, y)
+        if type(w) is int:
+            info = np.iinfo(odt)
+            if info.min <= w <= info.max:
+                return plain(x, y)
+            o = strong(o) if isinstance(o, Tracer) else np.asarray(o)
+            same = E.eq(o, o)  # (all True, of o's shape: integers are never NaN)
+            value = _ABOVE[op] if w > info.max else _ABOVE[_MIRROR[op]]
+            return same if value else E.logical_not(same)
+        if odt != np.uint64:  # every value of o's dtype is an int64
+            o64 = cast(strong(o) if isinstance(o, Tracer) else np.asarray(o), np.int64)
+            return _ORDERED[op](o64, strong(w))
+        below = E.lt(strong(w), 0)
+        unsigned = _ORDERED[op](o, cast(strong(w), np.uint64))
+        return where(below, _ABOVE[_MIRROR[op]], unsigned)
+
+    f.__name__ = name
+    f.__doc__ = f"NumPy's ``{name}`` on arrays and tracers.\n\n{doc_example}"
+    return f
+
+
+equal = _comparison(E.eq, "equal", ">>> equal(1, 1)\nnp.True_")
+not_equal = _comparison(E.ne, "not_equal", ">>> not_equal(1, 1)\nnp.False_")
+less = _comparison(E.lt, "less", ">>> less(1, 2)\nnp.True_")
+less_equal = _comparison(E.le, "less_equal", ">>> less_equal(1, 2)\nnp.True_")
+greater = _comparison(E.gt, "greater", ">>> greater(1, 2)\nnp.False_")
+greater_equal = _comparison(E.ge, "greater_equal", ">>> greater_equal(1, 2)\nnp.False_")
+_ORDERED = {"equal": E.eq, "not_equal": E.ne, "less": E.lt, "less_equal": E.le,
+            "greater": E.gt, "greater_equal": E.ge}
 exp, exp2, expm1 = (_float_unary(E.exp, "exp"), _float_unary(E.exp2, "exp2"),
                     _float_unary(E.expm1, "expm1"))
 log, log2, log10, log1p = (_float_unary(E.log, "log"), _float_unary(E.log2, "log2"),
@@ -134,6 +188,10 @@ def arctan2(y, x):
 def power(x, y):
     """``x ** y``. A Python integer exponent becomes ``integer_pow`` (exact, small derivatives).
 
+    The result has NumPy's dtype (a NumPy integer exponent is not weak: ``uint8 **
+    np.int8(3)`` is int16), and an integer base to a negative integer power raises, as
+    NumPy does.
+
     >>> power(2.0, 3)
     np.float64(8.0)
     """
@@ -142,16 +200,31 @@ def power(x, y):
     ):
         if isinstance(x, Tracer):
             k = int(y)
-            if k < 0 or isinstance(y, float):
-                (x,) = promote_float(x) if k < 0 else (cast(x, result_dtype(x, y)),)
-            return E.integer_pow(x, k)
+            dt = result_dtype(x, y)
+            if k < 0 and dt.kind not in "fc":
+                raise WireValueError(
+                    f"power: integers to negative integer powers are not allowed ({x.aval!r} "
+                    f"** {y!r}), as in NumPy; make the base a float{at(user_location())}")
+            return E.integer_pow(cast(x, dt), k)
     x, y = promote(x, y)
     return E.pow_(x, y)
 
 
+def _strong(x, dtype):
+    """``x`` as ``dtype``, strongly typed (``float_power`` computes in float64 whatever the
+    operands)."""
+    return strong(cast(x, dtype)) if isinstance(x, Tracer) else np.asarray(x, dtype)
+
+
 def float_power(x, y):
-    """``x ** y`` computed in float64, NumPy's ``float_power``."""
-    return power(cast(x, np.float64) if isinstance(x, Tracer) else np.asarray(x, float), y)
+    """``x ** y`` computed in float64 (complex128 for complex operands), NumPy's
+    ``float_power``.
+
+    >>> float_power(np.float16(2.0), 3)
+    np.float64(8.0)
+    """
+    dt = np.promote_types(result_dtype(x, y), np.float64)
+    return power(_strong(x, dt), y if type(y) is int else _strong(y, dt))
 
 
 def square(x):
@@ -234,7 +307,7 @@ def hypot(x1, x2):
     """
     if not holds_tracer(x1) and not holds_tracer(x2):
         return np.hypot(x1, x2)
-    x1, x2 = promote_float(x1, x2)
+    x1, x2 = promote_real_float("hypot", x1, x2)
     m = maximum(abs(x1), abs(x2))
     zero = m == 0
     safe = where(zero, 1.0, m)
@@ -325,13 +398,13 @@ def fmin(x, y):
 
 def deg2rad(x):
     """Degrees to radians."""
-    (x,) = promote_float(x)
+    (x,) = promote_real_float("deg2rad", x)
     return multiply(x, np.pi / 180.0)
 
 
 def rad2deg(x):
     """Radians to degrees."""
-    (x,) = promote_float(x)
+    (x,) = promote_real_float("rad2deg", x)
     return multiply(x, 180.0 / np.pi)
 
 
@@ -371,11 +444,29 @@ def clip(a, a_min=None, a_max=None):
     >>> clip(np.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
     array([-1. ,  0.5,  1. ])
     """
+    a_min, a_max = _int_bound(a, a_min, "a_min"), _int_bound(a, a_max, "a_max")
     if a_min is not None:
         a = maximum(a, a_min)
     if a_max is not None:
         a = minimum(a, a_max)
     return a
+
+
+def _int_bound(a, bound, which: str):
+    """A Python-int bound of :func:`clip` on an integer array: None where it is beyond every
+    value on its own side (it clips nothing: NumPy 2 clips ``int8`` to ``[0, 300]`` so, where
+    ``minimum(int8, 300)`` would raise); beyond every value on the other side (``a_min=300``:
+    the result would not fit) it raises, as NumPy does."""
+    dt = getattr(a, "dtype", None)
+    if type(bound) is not int or not isinstance(dt, np.dtype) or dt.kind not in "iu":
+        return bound
+    info = np.iinfo(dt)
+    if info.min <= bound <= info.max:
+        return bound
+    if (bound < info.min) == (which == "a_min"):
+        return None
+    raise WireOverflowError(f"clip: Python integer {which}={bound} out of bounds for {dt}, "
+                            f"as NumPy raises{at(user_location())}")
 
 
 def logical_and(x, y):

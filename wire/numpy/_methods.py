@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import types
 
+import numpy as np
+
 from ..tracebacks import entry_point, internal, operator_entry_point
 
 
@@ -41,6 +43,19 @@ def _as_entry_points(cls, before: dict) -> None:
             setattr(cls, name, property(entry_point(attr.fget), doc=attr.__doc__))
 
 
+def _pow(wnp):
+    """``x ** y`` as ndarray's operator: a Python ``2`` squares (``np.square``), so booleans
+    give int8 there, where ``np.power`` gives int64."""
+    power, square = wnp.power, wnp.square
+
+    def pow_(x, y):
+        if type(y) is int and y == 2 and getattr(x, "dtype", None) == np.bool_:
+            return square(x)
+        return power(x, y)
+
+    return pow_
+
+
 def _install_operators(cls, wnp) -> None:
     """Python's arithmetic, comparison, unary and indexing operators."""
 
@@ -51,7 +66,7 @@ def _install_operators(cls, wnp) -> None:
     for name, fn in [
         ("add", wnp.add), ("sub", wnp.subtract), ("mul", wnp.multiply),
         ("truediv", wnp.divide), ("floordiv", wnp.floor_divide), ("mod", wnp.mod),
-        ("pow", wnp.power), ("matmul", wnp.matmul), ("and", wnp.bitwise_and),
+        ("pow", _pow(wnp)), ("matmul", wnp.matmul), ("and", wnp.bitwise_and),
         ("or", wnp.bitwise_or), ("xor", wnp.bitwise_xor),
     ]:  # fmt: skip
         fwd, rev = binop(fn)

@@ -14,7 +14,7 @@ from ..core.tracer import bind
 from ..ops.layout import reshape_p
 from ._elementwise_composed import conj
 from ._math import logical_and
-from ._promote import any_tracer, cast, promote
+from ._promote import any_tracer, cast, promote, strong
 from ._reductions import any as any_
 from ._reductions import sum as sum_
 from ._shape import expand_dims, ravel, reshape, transpose
@@ -80,6 +80,14 @@ def matmul(a, b):
 _matmul = matmul  # (a private alias is not replaced by the entry point: dot's own call)
 
 
+def _scaled(a, b, ndim: int):
+    """``dot``/``inner`` of a scalar and an array (``ndim``: their ranks summed): the
+    product, with NumPy's zeros — it sums the products onto ``+0.0``, so ``-0.0 * 1`` is
+    ``0.0`` there (two scalars multiply as they are)."""
+    out = a * b
+    return out + 0.0 if ndim and out.dtype.kind == "f" else out
+
+
 def dot(a, b):
     """NumPy's ``dot``: scalars multiply, 1-D/2-D use matmul, N-D contracts a's last axis with
     b's second-to-last.
@@ -89,9 +97,10 @@ def dot(a, b):
     """
     if not any_tracer(a, b):
         return np.dot(a, b)
+    a, b = strong(a), strong(b)  # (np.asarray: Python scalars are not weak here)
     na, nb = len(_as_tracer_shape(a)), len(_as_tracer_shape(b))
     if na == 0 or nb == 0:
-        return a * b
+        return _scaled(a, b, na + nb)
     if nb <= 2:
         return _matmul(a, b)
     return tensordot(a, b, axes=([na - 1], [nb - 2]))
@@ -118,9 +127,10 @@ def vdot(a, b):
 
 def inner(a, b):
     """Inner product over the last axes."""
+    a, b = strong(a), strong(b)  # (np.asarray: Python scalars are not weak here)
     na, nb = len(_as_tracer_shape(a)), len(_as_tracer_shape(b))
     if na == 0 or nb == 0:
-        return a * b
+        return _scaled(a, b, na + nb)
     return tensordot(a, b, axes=([na - 1], [nb - 1]))
 
 
@@ -132,7 +142,7 @@ def outer(a, b):
     """
     if not any_tracer(a, b):
         return np.outer(a, b)
-    a, b = ravel(a), ravel(b)
+    a, b = ravel(strong(a)), ravel(strong(b))  # (np.asarray: Python scalars are not weak)
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
 
 

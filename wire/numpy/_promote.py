@@ -10,8 +10,8 @@ import numbers
 
 import numpy as np
 
-from ..core import Tracer, WeakTracer, constant_value
-from ..errors import ShapeError, at, user_location
+from ..core import Tracer, WeakTracer, constant_value, weak_int_range
+from ..errors import ShapeError, WireOverflowError, WireTypeError, at, user_location
 from ..ops.elementwise import convert
 from ..ops.shape import concatenate, reshape
 
@@ -92,18 +92,55 @@ def result_dtype(*args):
     return np.result_type(*[dtype_of(a) for a in args])
 
 
+def _check_int_fits(x: Tracer, dtype: np.dtype) -> None:
+    """Raise as NumPy does when a Python integer (the weakly typed tracer ``x``: an argument
+    of ``jit`` or ``vmap``) is promoted to an integer ``dtype`` that cannot hold it; a cast
+    would wrap it silently."""
+    span = weak_int_range(x)
+    if span is None:
+        return
+    info = np.iinfo(dtype)
+    lo, hi, value = span
+    if lo < info.min or hi > info.max:
+        what = f"Python integer {value}" if value is not None else \
+            f"a Python integer in [{lo}, {hi}]"
+        raise WireOverflowError(
+            f"{what} out of bounds for {dtype}, as NumPy raises (a Python-int argument takes "
+            f"the dtype of the array it meets){at(user_location())}; give the array a wider "
+            f"dtype")
+
+
 def cast(x, dtype):
     """``x`` as ``dtype``: a convert node for tracers, an array otherwise. A weakly typed
     tracer stays weak (promotion moved it to another kind, as for a Python scalar)."""
     x = lift(x)
     if isinstance(x, Tracer):
         if x.weak and x.dtype != dtype:
+            dtype = np.dtype(dtype)
+            if x.dtype.kind in "iu" and dtype.kind in "iu":
+                _check_int_fits(x, dtype)
             y = convert(x, dtype)
             return WeakTracer(y.node, y._state)
         return convert(x, dtype)
     if type(x) in _PY_SCALARS and np.result_type(x) == dtype:
         return x  # a Python scalar stays one (weakly typed) where its own dtype is meant
     return np.asarray(x, dtype=dtype)
+
+
+def strong(x):
+    """``x`` strongly typed: a Python scalar as the NumPy array ``np.asarray`` makes of it,
+    a weakly typed tracer as a plain one of its dtype. NumPy's functions that are not
+    ufuncs (``dot``, ``inner``, ``kron`` …) take their operands through ``np.asarray``:
+    there ``np.dot(float16_array, 2)`` is float64.
+
+    >>> strong(2).dtype, strong(np.float16(1.0)).dtype
+    (dtype('int64'), dtype('float16'))
+    """
+    if isinstance(x, Tracer):
+        return Tracer(x.node, x._state) if x.weak else x
+    if type(x) in _PY_SCALARS:
+        return np.asarray(x)
+    return x
 
 
 def promote(*args):
@@ -124,11 +161,46 @@ def float_of(dt) -> np.dtype:
     return dt if dt.kind in "fc" else np.promote_types(dt, np.float16)
 
 
+def float_result_dtype(*args) -> np.dtype:
+    """The dtype NumPy's float ufuncs (``arctan2``, ``hypot``, ``logaddexp`` …) compute
+    ``args`` in: the smallest float every operand casts to safely — each array's own
+    :func:`float_of`, so ``arctan2(int8, uint8)`` is float16 (not the float32 of their
+    common int16) — with Python scalars weak, as in NEP 50.
+
+    >>> float_result_dtype(np.int8(1), np.uint8(1)), float_result_dtype(np.int16(1), 2.5)
+    (dtype('float16'), dtype('float64'))
+    """
+    kinds = [dtype_of(a) for a in args]
+    strong = [k for k in kinds if isinstance(k, np.dtype)]
+    common = np.result_type(*kinds)
+    if not strong or _KIND_ORDER[common.kind] > max(_KIND_ORDER[k.kind] for k in strong):
+        return float_of(common)  # a Python scalar of a higher kind: its default (float64)
+    return float_of(np.result_type(*[float_of(k) if isinstance(k, np.dtype) else k
+                                     for k in kinds]))
+
+
+_KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
 def promote_float(*args):
     """Like :func:`promote`, then integers and booleans become a float as in NumPy's float
-    ufuncs (:func:`float_of`: ``np.sin(int8)`` is float16, ``np.sin(int64)`` float64)."""
-    dt = float_of(result_dtype(*args))
+    ufuncs (:func:`float_result_dtype`: ``np.sin(int8)`` is float16, ``np.sin(int64)``
+    float64, ``np.arctan2(int8, uint8)`` float16)."""
+    dt = float_result_dtype(*args)
     return [cast(a, dt) for a in args]
+
+
+def promote_real_float(name: str, *args):
+    """:func:`promote_float` for a function NumPy defines on real numbers only (``hypot``,
+    ``logaddexp`` …: their ufuncs have no complex loop): a complex operand raises, as in
+    NumPy, rather than going through a real formula that means something else for it."""
+    out = promote_float(*args)
+    dt = getattr(out[0], "dtype", None) if out else None
+    if dt is not None and np.dtype(dt).kind == "c":
+        raise WireTypeError(
+            f"{name} is not defined for complex inputs ({', '.join(str(dtype_of(a)) for a in args)}), "
+            f"as NumPy's {name} has no complex loop{at(user_location())}")
+    return out
 
 
 def promote_true_divide(*args):

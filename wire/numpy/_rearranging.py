@@ -17,7 +17,7 @@ from ..errors import ShapeError, WireError, at, user_location
 from ..ops import shape as S
 from ..core import Tracer
 from ._math import clip, where
-from ._promote import promote
+from ._promote import promote, strong
 from ._reductions import normalize_axes, sum
 from ._shape import (
     atleast_3d, broadcast_to, concatenate, moveaxis, ravel, reshape, stack, transpose,
@@ -437,7 +437,7 @@ def kron(a, b):
     """
     if not _t(a, b):
         return np.kron(a, b)
-    a, b = promote(a, b)
+    a, b = promote(strong(a), strong(b))  # (np.asarray: Python scalars are not weak here)
     sa = a.shape if isinstance(a, Tracer) else np.shape(a)
     sb = b.shape if isinstance(b, Tracer) else np.shape(b)
     nd = builtins.max(len(sa), len(sb))

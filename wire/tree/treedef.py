@@ -11,33 +11,50 @@ structures are equal only when rebuilding gives equal objects of equal types.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any, NamedTuple
 
 import numpy as np
+from pyrsistent import PMap, PVector
 
 from ..errors import WireTypeError
 
 
 def strict_key(value) -> Any:
     """A hashable key for ``value`` that tells apart what ``==`` merges: ``1``, ``1.0`` and
-    ``True``; ``0.0`` and ``-0.0``; and NaNs (equal to themselves here). Containers are keyed
+    ``True``; ``0.0`` and ``-0.0``; and NaNs (equal to themselves here). Containers — tuples,
+    lists, frozensets, namedtuples, slices, pyrsistent maps and vectors, and dataclass
+    instances compared by their fields (a frozen config as static data) — are keyed
     element-wise with their type.
 
     >>> strict_key(1) == strict_key(1.0), strict_key(0.0) == strict_key(-0.0)
     (False, False)
     >>> strict_key(float("nan")) == strict_key(float("nan"))
     True
+    >>> from pyrsistent import pmap
+    >>> strict_key(pmap({"k": 1})) == strict_key(pmap({"k": 1.0}))
+    False
     """
     t = type(value)
     if t is float or t is complex or isinstance(value, (np.floating, np.complexfloating)):
         # the bytes of the value: signed zeros and NaN payloads stay apart, NaN == NaN
         return (t, np.asarray(value).tobytes())
-    if t is tuple or t is list or t is frozenset:
+    if t is tuple or t is list or t is frozenset or t is PVector or isinstance(value, PVector):
         items = sorted(value, key=repr) if t is frozenset else value
         return (t, tuple(strict_key(v) for v in items))
     if isinstance(value, tuple) and hasattr(t, "_fields"):  # a namedtuple
         return (t, tuple(strict_key(v) for v in value))
+    if t is slice:
+        return (t, strict_key((value.start, value.stop, value.step)))
+    if isinstance(value, PMap):  # (keys keyed strictly too: {1: a} is not {1.0: a})
+        return (t, tuple(sorted(((strict_key(k), strict_key(v)) for k, v in value.items()),
+                                key=repr)))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # its fields keyed strictly, and the instance itself (``==`` decides too: a class
+        # with its own ``__eq__`` or none may tell apart what the fields do not)
+        return (t, tuple(strict_key(getattr(value, f.name)) for f in dataclasses.fields(value)),
+                value)
     return (t, value)
 
 
