@@ -168,10 +168,23 @@ def _div_jvp(ts, out, x, y):
     return num / y
 
 
+def _pow_dx(x, y, out):
+    # d/dx x**y = y * x**(y - 1); at x == 0 with y == 0 it is 0 (x**0 is 1 for every x),
+    # where the product would be 0 * inf = nan. Elsewhere the product stays (at y == 0 its
+    # derivative in y is x**-1). The exponent is made safe in the unselected branch too, so
+    # that the next derivative's zero cotangent there meets no inf (0 * inf = nan).
+    pole = logical_and(eq(y, 0.0), eq(x, 0.0))
+    safe_y = select(pole, ones_like_(y), y)
+    return select(pole, zeros_like_(out), safe_y * (x ** (safe_y - 1.0)))
+
+
 def _pow_dy(x, y, out):
-    # d/dy x**y = out * log(x); where x == 0 the limit is 0 (for y > 0), not nan.
-    safe_x = select(eq(x, 0.0), ones_like_(x), x)
-    return select(eq(x, 0.0), zeros_like_(out), out * log(safe_x))
+    # d/dy x**y = out * log(x). At x == 0, 0**y is the constant 0 for y > 0 (derivative 0)
+    # and the constant inf for y < 0 (inf - inf: no derivative, nan), and nan at y = nan:
+    # out * 0 gives 0, nan and nan there (and 0 at the jump y = 0, as JAX).
+    zero_x = eq(x, 0.0)
+    safe_x = select(zero_x, ones_like_(x), x)
+    return select(zero_x, out * 0.0, out * log(safe_x))
 
 
 def _series_of(xs, series):
@@ -194,7 +207,7 @@ div_p = Primitive("div", np.true_divide, elementwise_shape("div"),
                              lambda ct, out, x, y: -(ct * out) / y),
                   batch=elementwise_batch(lambda: div_p), sample=elementwise_sampler([REALS, NONZERO]),
                   xp=xp_function("divide"), sympy=lambda sp, n, x, y: x / y, taylor=_div_taylor)
-pow_p = binary("pow", np.power, (lambda x, y, out: y * (x ** (y - 1.0)), _pow_dy),
+pow_p = binary("pow", np.power, (_pow_dx, _pow_dy),
                # BY_JVP: at x = 0 its series are the limits nested derivatives give
                domains=(POSITIVE, REALS), sympy=lambda sp, n, x, y: x ** y, taylor=BY_JVP)
 # fmt: on
@@ -431,7 +444,8 @@ log10_p   = unary("log10",   np.log10,   lambda x, out: 1.0 / (x * _LN10),   dom
                   taylor=_log_taylor(1.0 / _LN10))
 log1p_p   = unary("log1p",   np.log1p,   lambda x, out: 1.0 / (x + 1.0),     domain=uniform_in(-0.8, 2.0), sympy=lambda sp, n, x: sp.log(x + 1),
                   taylor=_unary_rule(lambda a, out, x: ts_.log(a, out, x + 1.0)))
-sqrt_p    = unary("sqrt",    np.sqrt,    lambda x, out: 0.5 / out,           domain=POSITIVE, sympy="sqrt",
+# sqrt'(±0) = +inf, the limit from the right (+ 0.0 turns sqrt(-0.0) = -0.0 into +0.0)
+sqrt_p    = unary("sqrt",    np.sqrt,    lambda x, out: 0.5 / (out + 0.0),   domain=POSITIVE, sympy="sqrt",
                   taylor=_unary_rule(lambda a, out, x: ts_.sqrt(a, out)))
 sin_p     = unary("sin",     np.sin,     lambda x, out: cos(x), sympy="sin",
                   taylor=_unary_rule(_sin_taylor))

@@ -1,0 +1,177 @@
+"""Derivatives at the points random-point tests never reach: zeros (signed), ties, domain
+edges, ``±inf``, huge and tiny values, NaN — first to third order, through ``wire.grad``
+(eager), ``wire.jit(wire.grad)`` and ``wire.jvp``, which must agree to the bit.
+
+Each expected value comes from an oracle: mpmath (a high-precision derivative, or a one-sided
+limit where the function stops at an edge or at infinity), a closed form, or a convention
+documented in ``docs/numpy.md``. Where JAX (x64) differs, the comment says which side is
+right and why. ``tests/test_smooth_derivatives.py`` covers the finite special points of the
+whole catalogue against mpmath; this file holds what it cannot reach — infinities, NaN,
+signed zeros, primitive exponents at their poles — and the eager / ``jit`` / JVP agreement.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+
+mpmath = pytest.importorskip("mpmath")
+
+INF, NAN = math.inf, math.nan
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+# --------------------------------------------------------------------------- harness
+
+
+def _nth(f, order, argnum=0):
+    """``order`` nested elementwise derivatives of ``f`` in argument ``argnum``."""
+    for _ in range(order):
+        f = wire.elementwise_grad(f, argnums=argnum)
+    return f
+
+
+def _bits_equal(a, b) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and (
+        np.array_equal(a, b, equal_nan=True) and np.array_equal(np.signbit(a), np.signbit(b)))
+
+
+def _derivatives(f, args, order, argnum=0):
+    """The derivative eagerly, under ``jit`` and (first order) by a JVP; they must agree
+    to the bit (values, NaN and signs of zero)."""
+    args = [np.asarray(a, dtype=np.float64) for a in args]
+    d = _nth(f, order, argnum)
+    eager = np.asarray(d(*args))
+    jitted = np.asarray(wire.jit(d)(*args))
+    assert _bits_equal(eager, jitted), f"eager {eager!r} != jit {jitted!r}"
+    if order == 1:
+        def along(a):  # the other arguments held (a zero tangent times inf would be NaN)
+            return f(*args[:argnum], a, *args[argnum + 1:])
+
+        forward = np.asarray(wire.jvp(along, (args[argnum],), (np.ones_like(args[argnum]),))[1])
+        assert _bits_equal(eager, forward), f"grad {eager!r} != jvp {forward!r}"
+    return eager
+
+
+def _same(got, want) -> bool:
+    """``got`` is ``want``: NaN for NaN, the same infinity, the same sign of zero, else
+    within a few ulps."""
+    got, want = np.broadcast_arrays(np.asarray(got, float), np.asarray(want, float))
+    for g, w in zip(got.ravel(), want.ravel()):
+        if math.isnan(w) or math.isinf(w) or w == 0.0:
+            if not (math.isnan(w) and math.isnan(g) or g == w and
+                    math.copysign(1, g) == math.copysign(1, w)):
+                return False
+        elif not abs(g - w) <= 1e-14 * abs(w):
+            return False
+    return True
+
+
+def _check(f, args, order, want, argnum=0):
+    got = _derivatives(f, args, order, argnum)
+    assert _same(got, want), f"got {got!r}, want {want!r}"
+
+
+def _mp_at_infinity(f, sign):
+    """``f`` (an mpmath function) far beyond the float range, at ``sign * 10**10000``: its
+    limit at ``±inf`` to double precision, where the limit exists."""
+    with mpmath.workdps(30):
+        return float(f(sign * mpmath.mpf(10) ** 10000))
+
+
+# --------------------------------------------------------------------------- power
+
+
+@pytest.mark.parametrize("y", [0.0, 0.5, 1.0, 2.0, 3.0])
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_power_at_zero_base_with_a_traced_exponent(y, order):
+    """``power(x, y)`` with ``y`` an argument (not a constant folded into the graph):
+    ``d^k/dx^k x**y`` at ``x = 0`` is the closed form ``y (y-1) … (y-k+1) x**(y-k)``,
+    0 where the falling factorial is 0 (``x**0 = 1``, ``x**1 = x``, ``x**2``'s third
+    derivative), ``+inf`` where ``x**(y-k)`` has a pole. JAX gives NaN at the zeros
+    (``0 * inf`` in its rule); wire did too, under ``jit`` only."""
+    coef = math.prod(y - j for j in range(order))
+    want = 0.0 if coef == 0 else coef * (INF if y - order < 0 else 0.0 ** (y - order))
+    _check(wnp.power, [0.0, y], order, want)
+
+
+@pytest.mark.parametrize("x, want", [(0.0, 0.0), (2.0, 0.5), (0.25, 4.0)])
+def test_power_mixed_derivative_at_zero_exponent(x, want):
+    """``d²/dx dy x**y`` at ``y = 0`` is ``1/x`` (mpmath), kept where ``x != 0``; at the
+    pole ``x = y = 0`` the ``x``-derivative is held at its value 0."""
+    mixed = wire.elementwise_grad(wire.elementwise_grad(wnp.power, argnums=0), argnums=1)
+    got = mixed(np.float64(x), np.float64(0.0))
+    assert _same(got, want)
+    assert _bits_equal(got, wire.jit(mixed)(np.float64(x), np.float64(0.0)))
+
+
+@pytest.mark.parametrize("y, want", [
+    (2.0, 0.0),       # 0**y is 0 for every y > 0: a constant
+    (0.5, 0.0),
+    (-1.0, NAN),      # 0**y is inf for every y < 0: inf - inf has no limit (was 0)
+    (-2.5, NAN),
+    (NAN, NAN),       # the value is NaN (was 0)
+    (-INF, NAN),
+])
+def test_power_exponent_derivative_at_zero_base(y, want):
+    """``d/dy 0**y`` (JAX agrees at every point)."""
+    _check(wnp.power, [0.0, y], 1, want, argnum=1)
+
+
+# --------------------------------------------------------------------------- sqrt
+
+
+@pytest.mark.parametrize("order, want", [(1, INF), (2, -INF), (3, INF)])
+def test_sqrt_at_negative_zero_is_the_limit_from_the_right(order, want):
+    """``sqrt(-0.0)`` is ``-0.0`` and ``0.5 / -0.0`` is ``-inf``; but ``-0.0`` is the point
+    0, where ``sqrt`` is defined on the right only: the derivatives are those at ``+0.0``,
+    the one-sided limits ``+inf, -inf, +inf`` (``sqrt``, ``x ** 0.5``, ``power(x, 0.5)``
+    alike). JAX gives ``-inf`` at the first order."""
+    for f in (wnp.sqrt, lambda x: x ** 0.5, lambda x: wnp.power(x, 0.5)):
+        _check(f, [-0.0], order, want)
+        _check(f, [0.0], order, want)
+
+
+# --------------------------------------------------------------------------- hypot
+
+
+
+
+@pytest.mark.parametrize("x1, x2", [(INF, 1.0), (-INF, 2.0), (INF, -0.0), (-INF, 1e300)])
+def test_hypot_gradient_at_an_infinite_argument(x1, x2):
+    """``hypot(±inf, y)`` is ``inf``; the derivative is the limit ``±1`` in the infinite
+    argument, ``y / inf = 0`` in the other (both were NaN by ``grad``, 0 by ``jvp``; JAX
+    gives NaN)."""
+    s = 1.0 if x1 > 0 else -1.0
+    want = _mp_at_infinity(lambda t: t / mpmath.hypot(t, x2), s)  # d/dx1 = x1 / hypot
+    _check(wnp.hypot, [x1, x2], 1, want, argnum=0)
+    _check(wnp.hypot, [x2, x1], 1, want, argnum=1)
+    _check(wnp.hypot, [x1, x2], 1, 0.0, argnum=1)
+    for order in (2, 3):  # hypot is |x1| + O(1/x1) there: flat
+        _check(wnp.hypot, [x1, x2], order, 0.0)
+
+
+def test_hypot_with_a_nan_beside_an_infinity():
+    """``hypot(inf, nan)`` is ``inf`` whatever the NaN (C's and NumPy's rule): its
+    derivative in the NaN argument is 0, in the infinite one 1."""
+    _check(wnp.hypot, [INF, NAN], 1, 1.0, argnum=0)
+    _check(wnp.hypot, [INF, NAN], 1, 0.0, argnum=1)
+
+
+def test_hypot_with_both_arguments_infinite_splits_evenly():
+    """Both infinite: the derivative splits evenly, as ``maximum``'s at a tie (documented)."""
+    _check(wnp.hypot, [INF, -INF], 1, 0.5, argnum=0)
+    _check(wnp.hypot, [INF, -INF], 1, -0.5, argnum=1)
