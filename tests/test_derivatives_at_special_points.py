@@ -20,6 +20,7 @@ import pytest
 
 import wire
 import wire.numpy as wnp
+import wire.scipy.special as wsp
 
 mpmath = pytest.importorskip("mpmath")
 
@@ -49,15 +50,15 @@ def _bits_equal(a, b) -> bool:
         np.array_equal(a, b, equal_nan=True) and np.array_equal(np.signbit(a), np.signbit(b)))
 
 
-def _derivatives(f, args, order, argnum=0):
-    """The derivative eagerly, under ``jit`` and (first order) by a JVP; they must agree
-    to the bit (values, NaN and signs of zero)."""
+def _derivatives(f, args, order, argnum=0, forward=True):
+    """The derivative eagerly, under ``jit`` and (first order, if ``forward``) by a JVP; they
+    must agree to the bit (values, NaN and signs of zero)."""
     args = [np.asarray(a, dtype=np.float64) for a in args]
     d = _nth(f, order, argnum)
     eager = np.asarray(d(*args))
     jitted = np.asarray(wire.jit(d)(*args))
     assert _bits_equal(eager, jitted), f"eager {eager!r} != jit {jitted!r}"
-    if order == 1:
+    if order == 1 and forward:
         def along(a):  # the other arguments held (a zero tangent times inf would be NaN)
             return f(*args[:argnum], a, *args[argnum + 1:])
 
@@ -80,8 +81,8 @@ def _same(got, want) -> bool:
     return True
 
 
-def _check(f, args, order, want, argnum=0):
-    got = _derivatives(f, args, order, argnum)
+def _check(f, args, order, want, argnum=0, forward=True):
+    got = _derivatives(f, args, order, argnum, forward)
     assert _same(got, want), f"got {got!r}, want {want!r}"
 
 
@@ -175,3 +176,53 @@ def test_hypot_with_both_arguments_infinite_splits_evenly():
     """Both infinite: the derivative splits evenly, as ``maximum``'s at a tie (documented)."""
     _check(wnp.hypot, [INF, -INF], 1, 0.5, argnum=0)
     _check(wnp.hypot, [INF, -INF], 1, -0.5, argnum=1)
+
+
+# --------------------------------------------------------------------------- logarithms
+
+
+def _mp(f, x):
+    with mpmath.workdps(40):
+        return float(f(mpmath.mpf(x)))
+
+
+# (name, function, its second derivative in mpmath: closed forms, since mpmath's numerical
+# differentiation picks steps relative to 1 and fails at 1e-300)
+_X_LOG_X = [
+    ("x*log(x)", lambda x: x * wnp.log(x), lambda t: 1 / t),
+    ("xlogy(x, x)", lambda x: wsp.xlogy(x, x), lambda t: 1 / t),
+    ("entr", wsp.entr, lambda t: -1 / t),
+    ("x*log2(x)", lambda x: x * wnp.log2(x), lambda t: 1 / (t * mpmath.log(2))),
+    ("x*log10(x)", lambda x: x * wnp.log10(x), lambda t: 1 / (t * mpmath.log(10))),
+    ("(1+x)*log1p(x)", lambda x: (1.0 + x) * wnp.log1p(x), lambda t: 1 / (1 + t)),
+]
+
+
+@pytest.mark.parametrize("x", [1e300, 1e-300, 1e200, 3e-250])
+@pytest.mark.parametrize("name, f, second", _X_LOG_X, ids=[c[0] for c in _X_LOG_X])
+def test_second_derivative_of_x_log_x_far_from_one(name, f, second, x):
+    """``(x log x)'' = 1/x``, representable for every normal ``x``. The forward-over-reverse
+    Hessian (``wire.hessian``, ``jacfwd(grad)``, ``hvp``) used to expand ``x * log'(x)`` as
+    ``x * (1/x)`` and differentiate it to ``1/x - x * (1/x²)``, where ``1/x²`` underflows
+    (``2/x`` at 1e300: twice the truth) or overflows (``-inf`` at 1e-300). Every route must
+    give the closed form (evaluated by mpmath)."""
+    want = _mp(second, x)
+    a = np.float64(x)
+    routes = {
+        "grad(grad)": wire.grad(wire.grad(f)),
+        "hessian": wire.hessian(f),
+        "jacfwd(grad)": wire.jacfwd(wire.grad(f)),
+        "jit(hessian)": wire.jit(wire.hessian(f)),
+        "hvp": lambda v: wire.hvp(f)(v, np.float64(1.0)),
+    }
+    for route, d in routes.items():
+        got = float(np.asarray(d(a)))
+        assert abs(got - want) <= 1e-13 * abs(want), f"{route}: {got!r}, want {want!r}"
+
+
+def test_first_derivative_of_x_log_x_at_the_smallest_subnormal():
+    """``(x log x)' = log x + 1`` is about -743.4 at ``x = 5e-324``; ``x * (1/x)`` made it
+    ``inf`` (``1/x`` overflows). The rule divides instead: ``x / x`` is 1. (A JVP cannot do
+    as well: it carries the tangent of ``log(x)``, ``1/x``, which overflows.)"""
+    x = 5e-324
+    _check(lambda v: v * wnp.log(v), [x], 1, _mp(lambda t: mpmath.log(t) + 1, x), forward=False)

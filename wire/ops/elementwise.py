@@ -46,18 +46,34 @@ def _sympy(sympy):
     return call(sympy) if isinstance(sympy, str) else sympy
 
 
-def unary(name, fn, deriv, *, domain=REALS, dtype=float_dtype, doc="", xp=None, sympy=None,
-          taylor=BY_JVP):
-    """Declare a smooth unary primitive from its derivative ``deriv(x, out)``; ``sympy``
+def unary(name, fn, deriv=None, *, over=None, domain=REALS, dtype=float_dtype, doc="", xp=None,
+          sympy=None, taylor=BY_JVP):
+    """Declare a smooth unary primitive from its derivative ``deriv(x, out)``, or from the
+    reciprocal ``over(x, out)`` of its derivative (the rules then divide by it, so that
+    ``x * log'(x)`` is ``x / x``, exactly 1 with exactly 0 as its derivative, not ``x * (1/x)``,
+    which overflows for tiny ``x`` and whose derivatives cancel huge terms); ``sympy``
     names SymPy's function of the same meaning (or is a rule, see ``wire.core.formula``);
     ``taylor`` its Taylor rule (see ``wire.core.taylor``)."""
+    if over is None:
+        def vjp(ct, out, x):
+            return (ct * deriv(x, out),)
+
+        def jvp(ts, out, x):
+            return ts[0] * deriv(x, out)
+    else:
+        def vjp(ct, out, x):
+            return (ct / over(x, out),)
+
+        def jvp(ts, out, x):
+            return ts[0] / over(x, out)
+
     prim = Primitive(
         name,
         fn,
         elementwise_shape(name, dtype),
         dtype=dtype,
-        vjp=lambda ct, out, x: (ct * deriv(x, out),),
-        jvp=lambda ts, out, x: ts[0] * deriv(x, out),
+        vjp=vjp,
+        jvp=jvp,
         batch=elementwise_batch(lambda: prim),
         sample=elementwise_sampler([domain]),
         doc=doc,
@@ -436,13 +452,13 @@ exp2_p    = unary("exp2",    np.exp2,    lambda x, out: out * _LN2, xp=XpImpl(_x
                   taylor=_unary_rule(lambda a, out, x: ts_.exp(_scaled_series(a, _LN2), out)))
 expm1_p   = unary("expm1",   np.expm1,   lambda x, out: out + 1.0, sympy=lambda sp, n, x: sp.exp(x) - 1,
                   taylor=_unary_rule(_expm1_taylor))
-log_p     = unary("log",     np.log,     lambda x, out: 1.0 / x,             domain=POSITIVE, sympy="log",
+log_p     = unary("log",     np.log,     over=lambda x, out: x,              domain=POSITIVE, sympy="log",
                   taylor=_log_taylor(1.0))
-log2_p    = unary("log2",    np.log2,    lambda x, out: 1.0 / (x * _LN2),    domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 2),
+log2_p    = unary("log2",    np.log2,    over=lambda x, out: x * _LN2,       domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 2),
                   taylor=_log_taylor(1.0 / _LN2))
-log10_p   = unary("log10",   np.log10,   lambda x, out: 1.0 / (x * _LN10),   domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 10),
+log10_p   = unary("log10",   np.log10,   over=lambda x, out: x * _LN10,      domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 10),
                   taylor=_log_taylor(1.0 / _LN10))
-log1p_p   = unary("log1p",   np.log1p,   lambda x, out: 1.0 / (x + 1.0),     domain=uniform_in(-0.8, 2.0), sympy=lambda sp, n, x: sp.log(x + 1),
+log1p_p   = unary("log1p",   np.log1p,   over=lambda x, out: x + 1.0,        domain=uniform_in(-0.8, 2.0), sympy=lambda sp, n, x: sp.log(x + 1),
                   taylor=_unary_rule(lambda a, out, x: ts_.log(a, out, x + 1.0)))
 # sqrt'(±0) = +inf, the limit from the right (+ 0.0 turns sqrt(-0.0) = -0.0 into +0.0)
 sqrt_p    = unary("sqrt",    np.sqrt,    lambda x, out: 0.5 / (out + 0.0),   domain=POSITIVE, sympy="sqrt",
