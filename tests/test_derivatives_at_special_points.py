@@ -226,3 +226,35 @@ def test_first_derivative_of_x_log_x_at_the_smallest_subnormal():
     as well: it carries the tangent of ``log(x)``, ``1/x``, which overflows.)"""
     x = 5e-324
     _check(lambda v: v * wnp.log(v), [x], 1, _mp(lambda t: mpmath.log(t) + 1, x), forward=False)
+
+
+# --------------------------------------------------------------------------- inverse trig
+
+
+_NEAR_EDGE = [
+    ("arcsin", wnp.arcsin, lambda t: 1 / mpmath.sqrt(1 - t * t), [1 - 2.0 ** -30, 1 - 1e-10, -1 + 1e-12, 0.999999]),
+    ("arccos", wnp.arccos, lambda t: -1 / mpmath.sqrt(1 - t * t), [1 - 2.0 ** -30, 1 - 1e-10, -1 + 1e-12]),
+    ("arctanh", wnp.arctanh, lambda t: 1 / (1 - t * t), [1 - 2.0 ** -30, 1 - 1e-10, -1 + 1e-12]),
+    ("arccosh", wnp.arccosh, lambda t: 1 / mpmath.sqrt(t * t - 1), [1 + 2.0 ** -30, 1 + 1e-10, 1.000001]),
+    ("arccosh far", wnp.arccosh, lambda t: 1 / mpmath.sqrt(t * t - 1), [1e200, 1e300]),
+    ("arcsinh far", wnp.arcsinh, lambda t: 1 / mpmath.sqrt(t * t + 1), [1e200, -1e300, 1e151]),
+]
+
+
+@pytest.mark.parametrize("name, f, deriv, points", _NEAR_EDGE, ids=[c[0] for c in _NEAR_EDGE])
+def test_inverse_trig_derivatives_near_the_edges_of_their_domain(name, f, deriv, points):
+    """The derivative to full precision near ``±1`` (and far out): ``1 - x * x`` cancels
+    there (``arcsin'(1 - 2**-30)`` lost 9 digits; JAX's is exact), ``x * x`` overflows
+    beyond 1e154 (``arcsinh'(1e200)`` was 0, not 1e-200). mpmath is the oracle."""
+    for x in points:
+        want = _mp(deriv, x)
+        got = float(_derivatives(f, [x], 1))
+        assert abs(got - want) <= 4e-16 * abs(want), f"{name}'({x!r}) = {got!r}, want {want!r}"
+
+
+@pytest.mark.parametrize("x", [-1.0, -2.0])
+def test_arccosh_derivative_below_its_domain_is_nan(x):
+    """``arccosh(x)`` is NaN for ``x < 1``, so is its derivative: ``1/sqrt(x*x - 1)`` gave
+    ``inf`` at ``x = -1`` (and a finite number at -2, where ``x*x - 1 > 0``)."""
+    _check(wnp.arccosh, [x], 1, NAN)
+    _check(wnp.arccosh, [x], 2, NAN)

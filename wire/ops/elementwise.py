@@ -445,6 +445,25 @@ _T_ARCCOSH = _by_derivative(_root_power(1.0, lambda x: x * x - 1.0, -0.5,
 _T_ARCTANH = _by_derivative(_root_power(-1.0, lambda x: 1.0 - x * x, -1.0, lambda u: 1.0 / u))
 
 
+def _one_minus_sq(x):
+    """``1 - x²`` as ``(1 - x)(1 + x)``: exact to rounding near ``x = ±1``, where ``1 - x * x``
+    cancels (arcsin'(1 - 2**-30) lost 9 digits)."""
+    return (1.0 - x) * (1.0 + x)
+
+
+# beyond it x * x overflows; 1 + x² rounds to x² far below it
+_HYPOT1_BIG = 1e150
+
+
+def _hypot1(x):
+    """``sqrt(x² + 1)`` without overflow: ``|x|`` where ``x²`` would overflow (arcsinh'(1e200)
+    is 1e-200, not 0). The square is taken of a safe operand there, so that its zero cotangent
+    meets no ``inf``."""
+    big = gt(abs_(x), _HYPOT1_BIG)
+    small = select(big, zeros_like_(x), x)
+    return select(big, abs_(x), sqrt(small * small + 1.0))
+
+
 # fmt: off
 exp_p     = unary("exp",     np.exp,     lambda x, out: out, sympy="exp",
                   taylor=_unary_rule(_exp_taylor))
@@ -469,9 +488,9 @@ cos_p     = unary("cos",     np.cos,     lambda x, out: -sin(x), sympy="cos",
                   taylor=_unary_rule(_cos_taylor))
 tan_p     = unary("tan",     np.tan,     lambda x, out: 1.0 + out * out,     domain=UNIT, sympy="tan",
                   taylor=_tan_like(1.0))
-arcsin_p  = unary("arcsin",  np.arcsin,  lambda x, out: 1.0 / sqrt(1.0 - x * x),  domain=UNIT, xp="asin", sympy="asin",
+arcsin_p  = unary("arcsin",  np.arcsin,  over=lambda x, out: sqrt(_one_minus_sq(x)), domain=UNIT, xp="asin", sympy="asin",
                   taylor=_T_ARCSIN)
-arccos_p  = unary("arccos",  np.arccos,  lambda x, out: -1.0 / sqrt(1.0 - x * x), domain=UNIT, xp="acos", sympy="acos",
+arccos_p  = unary("arccos",  np.arccos,  over=lambda x, out: -sqrt(_one_minus_sq(x)), domain=UNIT, xp="acos", sympy="acos",
                   taylor=_T_ARCCOS)
 arctan_p  = unary("arctan",  np.arctan,  lambda x, out: 1.0 / (1.0 + x * x), xp="atan", sympy="atan",
                   taylor=_T_ARCTAN)
@@ -481,11 +500,11 @@ cosh_p    = unary("cosh",    np.cosh,    lambda x, out: sinh(x), sympy="cosh",
                   taylor=_unary_rule(_cosh_taylor))
 tanh_p    = unary("tanh",    np.tanh,    lambda x, out: 1.0 - out * out, sympy="tanh",
                   taylor=_tan_like(-1.0))
-arcsinh_p = unary("arcsinh", np.arcsinh, lambda x, out: 1.0 / sqrt(x * x + 1.0), xp="asinh", sympy="asinh",
+arcsinh_p = unary("arcsinh", np.arcsinh, over=lambda x, out: _hypot1(x), xp="asinh", sympy="asinh",
                   taylor=_T_ARCSINH)
-arccosh_p = unary("arccosh", np.arccosh, lambda x, out: 1.0 / sqrt(x * x - 1.0),  domain=uniform_in(1.2, 3.0), xp="acosh", sympy="acosh",
+arccosh_p = unary("arccosh", np.arccosh, over=lambda x, out: sqrt(x - 1.0) * sqrt(x + 1.0), domain=uniform_in(1.2, 3.0), xp="acosh", sympy="acosh",
                   taylor=_T_ARCCOSH)
-arctanh_p = unary("arctanh", np.arctanh, lambda x, out: 1.0 / (1.0 - x * x),      domain=UNIT, xp="atanh", sympy="atanh",
+arctanh_p = unary("arctanh", np.arctanh, over=lambda x, out: _one_minus_sq(x),  domain=UNIT, xp="atanh", sympy="atanh",
                   taylor=_T_ARCTANH)
 abs_p     = unary("abs",     np.abs,     lambda x, out: sign(x), dtype=None, domain=NONZERO, sympy="Abs",
                   taylor=COEFFICIENTWISE)
