@@ -258,3 +258,19 @@ def test_arccosh_derivative_below_its_domain_is_nan(x):
     ``inf`` at ``x = -1`` (and a finite number at -2, where ``x*x - 1 > 0``)."""
     _check(wnp.arccosh, [x], 1, NAN)
     _check(wnp.arccosh, [x], 2, NAN)
+
+
+# --------------------------------------------------------------------------- saturation
+
+
+@pytest.mark.parametrize("x", [-37.0, -40.0, -700.0, -745.0, 0.0, 1e-300, 700.0])
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_expm1_derivatives_are_exp_where_expm1_saturates(x, order):
+    """Every derivative of ``expm1`` is ``exp(x)`` (mpmath): 4.2e-18 at -40, not the 0 that
+    ``expm1(x) + 1`` cancels to below -37 (JAX and torch both give 0 there)."""
+    _check(wnp.expm1, [x], order, _mp(mpmath.exp, x))
+
+
+@pytest.mark.parametrize("x, want", [(-INF, 0.0), (INF, INF), (NAN, NAN)])
+def test_expm1_derivative_at_infinities(x, want):
+    _check(wnp.expm1, [x], 1, want)

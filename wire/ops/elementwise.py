@@ -469,7 +469,8 @@ exp_p     = unary("exp",     np.exp,     lambda x, out: out, sympy="exp",
                   taylor=_unary_rule(_exp_taylor))
 exp2_p    = unary("exp2",    np.exp2,    lambda x, out: out * _LN2, xp=XpImpl(_xp_exp2, "exp2 (or pow)"), sympy=lambda sp, n, x: sp.Integer(2) ** x,
                   taylor=_unary_rule(lambda a, out, x: ts_.exp(_scaled_series(a, _LN2), out)))
-expm1_p   = unary("expm1",   np.expm1,   lambda x, out: out + 1.0, sympy=lambda sp, n, x: sp.exp(x) - 1,
+# expm1' = exp(x), not out + 1, which cancels to 0 for x < -37 (the truth is 4e-17 at -37)
+expm1_p   = unary("expm1",   np.expm1,   lambda x, out: exp(x), sympy=lambda sp, n, x: sp.exp(x) - 1,
                   taylor=_unary_rule(_expm1_taylor))
 log_p     = unary("log",     np.log,     over=lambda x, out: x,              domain=POSITIVE, sympy="log",
                   taylor=_log_taylor(1.0))
