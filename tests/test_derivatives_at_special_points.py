@@ -274,3 +274,27 @@ def test_expm1_derivatives_are_exp_where_expm1_saturates(x, order):
 @pytest.mark.parametrize("x, want", [(-INF, 0.0), (INF, INF), (NAN, NAN)])
 def test_expm1_derivative_at_infinities(x, want):
     _check(wnp.expm1, [x], 1, want)
+
+
+# --------------------------------------------------------------------------- kinks
+
+
+@pytest.mark.parametrize("x, want", [(0.0, 0.0), (-0.0, 0.0), (NAN, 0.0), (1.0, 1.0),
+                                     (-1.0, 0.0), (INF, 1.0), (-INF, 0.0), (5e-324, 1.0)])
+def test_relu_derivative_is_the_same_forward_and_reverse(x, want):
+    """``nn.relu``'s documented derivative (0 at 0 and at NaN, as torch and JAX) from
+    ``grad``, ``jit(grad)`` and ``jvp`` alike: forward mode used to differentiate ``maximum``
+    itself and split the derivative at 0 (1/2)."""
+    _check(wire.nn.relu, [x], 1, want)
+
+
+def test_relu_jacobians_agree_at_zero():
+    x = np.array([0.0, -0.0, 2.0, -2.0])
+    f = lambda v: wire.nn.relu(v) * np.arange(1.0, 5.0)  # noqa: E731
+    want = np.diag([0.0, 0.0, 3.0, 0.0])
+    for jac in (wire.jacfwd, wire.jacrev):
+        assert _same(jac(f)(x), want)
+    # d/dx relu(x)**2 = 2 relu(x) relu'(x): forward over reverse and reverse over reverse
+    g = lambda v: wnp.sum(wire.nn.relu(v) ** 2)  # noqa: E731
+    assert _same(wire.hessian(g)(x), np.diag([0.0, 0.0, 2.0, 0.0]))
+    assert _same(wire.jacrev(wire.grad(g))(x), np.diag([0.0, 0.0, 2.0, 0.0]))
