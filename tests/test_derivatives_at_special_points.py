@@ -298,3 +298,30 @@ def test_relu_jacobians_agree_at_zero():
     g = lambda v: wnp.sum(wire.nn.relu(v) ** 2)  # noqa: E731
     assert _same(wire.hessian(g)(x), np.diag([0.0, 0.0, 2.0, 0.0]))
     assert _same(wire.jacrev(wire.grad(g))(x), np.diag([0.0, 0.0, 2.0, 0.0]))
+
+
+# --------------------------------------------------------------------------- arctan2
+
+
+@pytest.mark.parametrize("y, x", [(1e200, 1e200), (1e-200, 1e-200), (1e-170, 3e-170),
+                                  (3e160, 1.0), (-1.0, 4e-170), (0.3, -0.7), (-0.0, -1.0)])
+def test_arctan2_partials_at_huge_and_tiny_scales(y, x):
+    """``d/dy arctan2(y, x) = x / (x² + y²)``, ``d/dx = -y / (x² + y²)`` (mpmath). The
+    squares overflowed (0 at 1e200, not 5e-201) and underflowed (inf at 1e-200, not 5e199);
+    JAX has the same defect."""
+    with mpmath.workdps(40):
+        Y, X = mpmath.mpf(y), mpmath.mpf(x)
+        want = (float(X / (X * X + Y * Y)), float(-Y / (X * X + Y * Y)))
+    for argnum in (0, 1):
+        got = float(_derivatives(wnp.arctan2, [y, x], 1, argnum))
+        assert abs(got - want[argnum]) <= 4e-16 * abs(want[argnum]), (argnum, got, want)
+
+
+@pytest.mark.parametrize("y, x", [(INF, 1.0), (1.0, -INF), (-INF, INF), (2.0, INF)])
+def test_arctan2_partials_at_infinity_are_their_limit(y, x):
+    """The gradient's norm is ``1/hypot(x, y)``: 0 where an argument is infinite (one of the
+    partials was NaN, ``inf/inf``); the second derivatives too."""
+    for argnum in (0, 1):
+        for order in (1, 2):
+            got = _derivatives(wnp.arctan2, [y, x], order, argnum)
+            assert got == 0.0, (argnum, order, got)

@@ -464,6 +464,20 @@ def _hypot1(x):
     return select(big, abs_(x), sqrt(small * small + 1.0))
 
 
+def _over_sq_norm(x, y, first: bool):
+    """``x / (x² + y²)`` (``first``) or ``y / (x² + y²)``, arctan2's partials, scaled by
+    ``m = max(|x|, |y|)`` so that the squares neither overflow (they were 0 at 1e200, not
+    5e-201) nor underflow (inf at 1e-200, not 5e199); 0 where an argument is infinite (the
+    limit: the gradient's norm is 1/hypot(x, y)), with finite stand-ins there so that the
+    next derivative's zero cotangent meets no inf/inf."""
+    m = maximum(abs_(x), abs_(y))
+    big = isinf(m)
+    m = select(big, ones_like_(m), m)
+    xs, ys = select(big, ones_like_(x), x) / m, select(big, ones_like_(y), y) / m
+    d = (xs if first else ys) / ((xs * xs + ys * ys) * m)
+    return select(big, zeros_like_(d), d)
+
+
 # fmt: off
 exp_p     = unary("exp",     np.exp,     lambda x, out: out, sympy="exp",
                   taylor=_unary_rule(_exp_taylor))
@@ -510,7 +524,7 @@ arctanh_p = unary("arctanh", np.arctanh, over=lambda x, out: _one_minus_sq(x),  
 abs_p     = unary("abs",     np.abs,     lambda x, out: sign(x), dtype=None, domain=NONZERO, sympy="Abs",
                   taylor=COEFFICIENTWISE)
 arctan2_p = binary("arctan2", np.arctan2,
-                   (lambda y, x, out: x / (x * x + y * y), lambda y, x, out: -y / (x * x + y * y)),
+                   (lambda y, x, out: _over_sq_norm(x, y, True), lambda y, x, out: -_over_sq_norm(x, y, False)),
                    domains=(NONZERO, NONZERO), xp="atan2", sympy="atan2")
 # fmt: on
 
