@@ -325,3 +325,13 @@ def test_arctan2_partials_at_infinity_are_their_limit(y, x):
         for order in (1, 2):
             got = _derivatives(wnp.arctan2, [y, x], order, argnum)
             assert got == 0.0, (argnum, order, got)
+
+
+@pytest.mark.parametrize("f", [wnp.expm1, wire.nn.elu], ids=["expm1", "elu"])
+def test_expm1_taylor_series_where_expm1_saturates(f):
+    """Taylor mode (``wire.jet``) too: the series of ``expm1`` at -40 is ``exp(-40)`` in
+    every term (its rule started from ``expm1(x) + 1 = 0``)."""
+    _, terms = wire.jet(f, (np.float64(-40.0),), ([1.0, 0.0, 0.0],))
+    want = _mp(mpmath.exp, -40.0)
+    for t in terms:
+        assert abs(float(t) - want) <= 1e-15 * want

@@ -410,7 +410,8 @@ def _exp_taylor(a, out, x):
 
 
 def _expm1_taylor(a, out, x):
-    return [out] + ts_.exp(a, out + 1.0)[1:]
+    # exp(x), not out + 1: that cancels to 0 below x = -37
+    return [out] + ts_.exp(a, exp(x))[1:]
 
 
 def _log_taylor(scale):
