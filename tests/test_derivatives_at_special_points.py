@@ -58,6 +58,13 @@ def _derivatives(f, args, order, argnum=0, forward=True):
     eager = np.asarray(d(*args))
     jitted = np.asarray(wire.jit(d)(*args))
     assert _bits_equal(eager, jitted), f"eager {eager!r} != jit {jitted!r}"
+    if order >= 3 and argnum == 0 and len(args) == 1 and args[0].ndim == 0:
+        # nested grad of a scalar function: Taylor mode from the third order on
+        tower = f
+        for _ in range(order):
+            tower = wire.grad(tower)
+        taylor = np.asarray(tower(*args))
+        assert _same(taylor, eager), f"Taylor mode {taylor!r} != reverse mode {eager!r}"
     if order == 1 and forward:
         def along(a):  # the other arguments held (a zero tangent times inf would be NaN)
             return f(*args[:argnum], a, *args[argnum + 1:])
@@ -335,3 +342,33 @@ def test_expm1_taylor_series_where_expm1_saturates(f):
     want = _mp(mpmath.exp, -40.0)
     for t in terms:
         assert abs(float(t) - want) <= 1e-15 * want
+
+
+# --------------------------------------------------------------------------- erfcx
+
+
+def _mp_erfcx_derivative(x, order):
+    """mpmath: ``d^k/dx^k exp(x²) erfc(x)``, at 80 digits (the function is smooth: a step
+    relative to ``x`` is exact enough)."""
+    with mpmath.workdps(80):
+        X = mpmath.mpf(x)
+        f = lambda t: mpmath.exp(t * t) * mpmath.erfc(t)  # noqa: E731
+        return float(mpmath.diff(f, X, order, h=abs(X) * mpmath.mpf(10) ** -25))
+
+
+@pytest.mark.parametrize("x", [-5.0, 0.5, 10.0, 40.0, 1e3, 1e4, 1e6, 1e8, 1e12])
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_erfcx_derivatives_for_large_arguments(x, order):
+    """``erfcx' = 2x erfcx - 2/√π`` cancels ever more digits as ``x`` grows: ``erfcx'(1e6)``
+    was wrong in the 5th digit, ``erfcx'(1e8)`` was 0, ``erfcx''(1e6)`` had the wrong sign
+    and ``erfcx''(1e8)`` was 1e16 times too large. From 10 on the derivative is its
+    asymptotic series. mpmath is the oracle."""
+    want = _mp_erfcx_derivative(x, order)
+    got = float(_derivatives(wsp.erfcx, [x], order))
+    assert abs(got - want) <= 1e-12 * abs(want), (got, want)
+
+
+def test_erfcx_derivative_at_infinity_is_its_limit():
+    _check(wsp.erfcx, [INF], 1, -0.0)
+    _check(wsp.erfcx, [INF], 2, 0.0)
+    _check(wsp.erfcx, [NAN], 1, NAN)
