@@ -372,3 +372,18 @@ def test_erfcx_derivative_at_infinity_is_its_limit():
     _check(wsp.erfcx, [INF], 1, -0.0)
     _check(wsp.erfcx, [INF], 2, 0.0)
     _check(wsp.erfcx, [NAN], 1, NAN)
+
+
+@pytest.mark.parametrize("name, f, x, want", [
+    ("arcsin", wnp.arcsin, 1.0, [INF, INF, INF]),
+    ("arcsin", wnp.arcsin, -1.0, [INF, -INF, INF]),
+    ("arccos", wnp.arccos, 1.0, [-INF, -INF, -INF]),
+    ("arccos", wnp.arccos, -1.0, [-INF, INF, -INF]),
+    ("arctanh", wnp.arctanh, 1.0, [INF, INF, INF]),
+    ("arctanh", wnp.arctanh, -1.0, [INF, -INF, INF]),
+])
+def test_inverse_trig_derivatives_at_the_edges_are_the_one_sided_limits(name, f, x, want):
+    """At ``±1`` every order is the one-sided limit (docs/numpy.md), in reverse mode,
+    ``jit`` and Taylor mode alike (the signs of ``(1 + 2x²)/(1 - x²)^{5/2}`` & co.)."""
+    for order, w in enumerate(want, 1):
+        _check(f, [x], order, w)

@@ -447,9 +447,13 @@ _T_ARCTANH = _by_derivative(_root_power(-1.0, lambda x: 1.0 - x * x, -1.0, lambd
 
 
 def _one_minus_sq(x):
-    """``1 - x²`` as ``(1 - x)(1 + x)``: exact to rounding near ``x = ±1``, where ``1 - x * x``
-    cancels (arcsin'(1 - 2**-30) lost 9 digits)."""
-    return (1.0 - x) * (1.0 + x)
+    """``1 - x²`` with the value of ``(1 - x)(1 + x)``, exact to rounding near ``x = ±1``
+    where ``1 - x * x`` cancels (arcsin'(1 - 2**-30) lost 9 digits), and the derivative
+    ``-2x`` of ``1 - x * x``: the product's ``(1 - x) * inf`` would be NaN at ``x = 1`` in the
+    next orders, whose limits there are infinite. ``u + (p - u)`` is ``p`` exactly: the
+    difference of two values this close is exact."""
+    u = 1.0 - x * x
+    return u + stop_gradient((1.0 - x) * (1.0 + x) - u)
 
 
 # beyond it x * x overflows; 1 + x² rounds to x² far below it
