@@ -376,12 +376,12 @@ def _scaled_series(a, k):
 
 def _root_power(sign_sq, u0, p, d0):
     """The series of ``d = u ** p`` with ``u = u0(x)`` and ``u' = sign_sq · (x²)'`` (the
-    derivative of arcsin & co.; ``d0(u_0)`` is its primal value, for :func:`_by_derivative`)."""
+    derivative of arcsin & co.; ``d0(u_0, x)`` is its primal value, for :func:`_by_derivative`)."""
 
     def series_of_d(a, x):
         sq = ts_.square(a, None)
         u = [u0(x)] + [ts_.scaled(c, sign_sq) for c in sq[1:]]
-        return ts_.power(u, p, d0(u[0]))
+        return ts_.power(u, p, d0(u[0], x))
 
     return series_of_d
 
@@ -434,18 +434,6 @@ def _cosh_taylor(a, out, x):
     return ts_.sin_cos(a, sinh(x), out, hyperbolic=True)[1]
 
 
-_T_ARCTAN = _by_derivative(_root_power(1.0, lambda x: 1.0 + x * x, -1.0, lambda u: 1.0 / u))
-_T_ARCSIN = _by_derivative(_root_power(-1.0, lambda x: 1.0 - x * x, -0.5,
-                                       lambda u: 1.0 / sqrt(u)))
-_T_ARCCOS = _by_derivative(_root_power(-1.0, lambda x: 1.0 - x * x, -0.5,
-                                       lambda u: 1.0 / sqrt(u)), -1.0)
-_T_ARCSINH = _by_derivative(_root_power(1.0, lambda x: x * x + 1.0, -0.5,
-                                        lambda u: 1.0 / sqrt(u)))
-_T_ARCCOSH = _by_derivative(_root_power(1.0, lambda x: x * x - 1.0, -0.5,
-                                        lambda u: 1.0 / sqrt(u)))
-_T_ARCTANH = _by_derivative(_root_power(-1.0, lambda x: 1.0 - x * x, -1.0, lambda u: 1.0 / u))
-
-
 def _one_minus_sq(x):
     """``1 - x²`` with the value of ``(1 - x)(1 + x)``, exact to rounding near ``x = ±1``
     where ``1 - x * x`` cancels (arcsin'(1 - 2**-30) lost 9 digits), and the derivative
@@ -481,6 +469,20 @@ def _over_sq_norm(x, y, first: bool):
     xs, ys = select(big, ones_like_(x), x) / m, select(big, ones_like_(y), y) / m
     d = (xs if first else ys) / ((xs * xs + ys * ys) * m)
     return select(big, zeros_like_(d), d)
+
+
+# (the primal values as the JVP rules compute them: to full precision near ±1, NaN outside
+# arccosh's domain)
+_T_ARCTAN = _by_derivative(_root_power(1.0, lambda x: 1.0 + x * x, -1.0, lambda u, x: 1.0 / u))
+_T_ARCSIN = _by_derivative(_root_power(-1.0, _one_minus_sq, -0.5,
+                                       lambda u, x: 1.0 / sqrt(u)))
+_T_ARCCOS = _by_derivative(_root_power(-1.0, _one_minus_sq, -0.5,
+                                       lambda u, x: 1.0 / sqrt(u)), -1.0)
+_T_ARCSINH = _by_derivative(_root_power(1.0, lambda x: x * x + 1.0, -0.5,
+                                        lambda u, x: 1.0 / _hypot1(x)))
+_T_ARCCOSH = _by_derivative(_root_power(1.0, lambda x: (x - 1.0) * (x + 1.0), -0.5,
+                                        lambda u, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0))))
+_T_ARCTANH = _by_derivative(_root_power(-1.0, _one_minus_sq, -1.0, lambda u, x: 1.0 / u))
 
 
 # fmt: off
