@@ -388,3 +388,18 @@ def test_inverse_trig_derivatives_at_the_edges_are_the_one_sided_limits(name, f,
     ``jit`` and Taylor mode alike (the signs of ``(1 + 2x²)/(1 - x²)^{5/2}`` & co.)."""
     for order, w in enumerate(want, 1):
         _check(f, [x], order, w)
+
+
+# --------------------------------------------------------------------------- linalg
+
+
+def test_slogdet_gradient_of_a_matrix_holding_nan_is_nan():
+    """``log|det A|`` of a matrix with a NaN entry is NaN, and so is every partial
+    derivative ``cof(A)_ij / det A``: the gradient was LAPACK's inverse, which keeps finite
+    entries (-1 and 1 here). JAX gives NaN too. A batch keeps its other matrices' gradients."""
+    a = np.stack([np.array([[2.0, 1.0], [1.0, 2.0]]), np.array([[NAN, 1.0], [1.0, 2.0]])])
+    f = lambda m: wnp.sum(wnp.linalg.slogdet(m)[1])  # noqa: E731
+    want = np.stack([np.linalg.inv(a[0]).T, np.full((2, 2), NAN)])
+    for g in (wire.grad(f), wire.jit(wire.grad(f))):
+        assert _same(g(a), want)
+    assert math.isnan(float(wire.jvp(f, (a,), (np.ones_like(a),))[1]))
