@@ -444,15 +444,11 @@ def _one_minus_sq(x):
     return u + stop_gradient((1.0 - x) * (1.0 + x) - u)
 
 
-# beyond it x * x overflows; 1 + x² rounds to x² far below it
-_HYPOT1_BIG = 1e150
-
-
 def _hypot1(x):
     """``sqrt(x² + 1)`` without overflow: ``|x|`` where ``x²`` would overflow (arcsinh'(1e200)
-    is 1e-200, not 0). The square is taken of a safe operand there, so that its zero cotangent
-    meets no ``inf``."""
-    big = gt(abs_(x), _HYPOT1_BIG)
+    is 1e-200, not 0; 1 + x² rounds to x² long before). The square is taken of a safe
+    operand there, so that its zero cotangent meets no ``inf``."""
+    big = gt(abs_(x), float(np.sqrt(np.finfo(x.dtype).max)) * 0.5)
     small = select(big, zeros_like_(x), x)
     return select(big, abs_(x), sqrt(small * small + 1.0))
 
