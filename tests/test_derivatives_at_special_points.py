@@ -403,3 +403,13 @@ def test_slogdet_gradient_of_a_matrix_holding_nan_is_nan():
     for g in (wire.grad(f), wire.jit(wire.grad(f))):
         assert _same(g(a), want)
     assert math.isnan(float(wire.jvp(f, (a,), (np.ones_like(a),))[1]))
+
+
+@pytest.mark.parametrize("dtype, x", [(np.float32, 1e20), (np.float32, -3e30), (np.float64, 1e300)])
+def test_arcsinh_derivative_far_out_in_each_dtype(dtype, x):
+    """``arcsinh'(x) = 1/sqrt(x² + 1) ≈ 1/|x|`` where ``x²`` overflows the dtype."""
+    a = np.asarray(x, dtype)
+    for d in (wire.grad(wnp.arcsinh), wire.jit(wire.grad(wnp.arcsinh))):
+        got = d(a)
+        assert got.dtype == dtype
+        assert abs(float(got) * abs(x) - 1.0) < 4 * np.finfo(dtype).eps
