@@ -337,3 +337,35 @@ def test_internal_calls_skip_the_entry_points_and_errors_are_still_filtered():
     e = raised(lambda: wire.grad(lambda w: (w.T @ np.ones(3)).sum())(np.ones((4, 2))),
                exc=wire.ShapeError)
     assert wire_frames(e) == []
+
+
+PUBLIC_MODULES = ["wire", "wire.numpy", "wire.numpy.linalg", "wire.numpy.fft", "wire.numpy.random",
+                  "wire.scipy.special", "wire.scipy.linalg", "wire.scipy.integrate",
+                  "wire.scipy.signal", "wire.nn", "wire.optim", "wire.random", "wire.tree",
+                  "wire.testing"]
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES)
+def test_every_public_function_pickles_as_itself(module):
+    """``pickle`` stores a function by module and name, so functions made by factories
+    (``wire.numpy.sin``), wrapped twice (the deferring forms) or aliased (``amax = max``,
+    ``wire.numpy.linalg.matmul``) must each be found again as the same object, as NumPy's
+    are (``multiprocessing`` and ``concurrent.futures`` pickle what they send)."""
+    import importlib
+    import pickle
+
+    mod = importlib.import_module(module)
+    names = [n for n in mod.__all__ if callable(getattr(mod, n)) and
+             not isinstance(getattr(mod, n), type)]
+    assert names
+    wrong = [n for n in names if pickle.loads(pickle.dumps(getattr(mod, n))) is not getattr(mod, n)]
+    assert not wrong, wrong
+
+
+def test_aliases_are_one_object_and_concrete_only_functions_pickle_by_name():
+    import pickle
+
+    assert wnp.amax is wnp.max and wnp.matmul is wnp.linalg.matmul
+    normal = pickle.loads(pickle.dumps(wnp.random.normal))
+    assert normal(size=3).shape == (3,)
+    assert pickle.loads(pickle.dumps(wnp.sin))(np.float64(0.5)) == np.sin(0.5)

@@ -255,17 +255,42 @@ def _expose_methods(cls) -> None:
                 setattr(klass, name, entry_point(attr))
 
 
-def _at_home(fn, entry):
+def _at_home(fn, entry, name: str):
     """``entry`` put in place of ``fn`` in the module that defines it too, so the function is
-    one object wherever it is found (``pickle`` finds it by its module and name). Private
-    aliases (``_matmul = matmul``) keep ``fn``: they are how the module calls it itself
-    without paying for an entry point (see :func:`internal`)."""
+    one object wherever it is found, and named there so that ``pickle`` (which stores a
+    function as its module and qualified name) finds this very object. ``fn`` may be local to
+    a factory (``_float_unary.<locals>.f``) or wrap the function the module holds (the
+    deferring forms of ``wire.numpy``): its public names there are rebound to ``entry`` all
+    the same. Where the module already holds an entry point for the same function (exposed
+    by another namespace: ``wire.numpy.linalg.matmul``), that one is returned instead, so
+    both namespaces hold one object. Private aliases (``_matmul = matmul``) keep what they
+    hold: they are how the module calls it itself without paying for an entry point (see
+    :func:`internal`)."""
     home = sys.modules.get(fn.__module__)
-    if home is not None and fn.__qualname__ == fn.__name__:
-        for name, value in list(vars(home).items()):
-            if value is fn and not name.startswith("_"):  # its name, public aliases
-                setattr(home, name, entry)
+    if home is None:
+        return entry
+    held = _wrapped_chain(fn)
+    names = [n for n, value in list(vars(home).items())
+             if id(value) in held and not n.startswith("_")]  # its name, public aliases
+    if not names:
+        for n, value in vars(home).items():
+            if not n.startswith("_") and is_entry_point(value) and _wrapped_chain(value) & held:
+                return value
+        return entry
+    for n in names:
+        setattr(home, n, entry)
+    if getattr(home, entry.__qualname__, None) is not entry:
+        entry.__qualname__ = name if name in names else names[0]
     return entry
+
+
+def _wrapped_chain(fn) -> set:
+    """The ids of ``fn`` and of the functions it wraps (``__wrapped__``, transitively)."""
+    ids = set()
+    while fn is not None and id(fn) not in ids:
+        ids.add(id(fn))
+        fn = getattr(fn, "__wrapped__", None)
+    return ids
 
 
 def internal(fn: Callable) -> Callable:
@@ -299,7 +324,7 @@ def expose(namespace: dict, names: Iterable[str]) -> None:
         if type(obj) is _FunctionType:
             if is_wire_file(obj.__code__.co_filename):
                 if id(obj) not in made:
-                    made[id(obj)] = _at_home(obj, entry_point(obj))
+                    made[id(obj)] = _at_home(obj, entry_point(obj), name)
                 namespace[name] = made[id(obj)]
         elif isinstance(obj, type):
             if _is_wire_class(obj):

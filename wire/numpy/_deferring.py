@@ -32,10 +32,13 @@ def deferrable(name: str, fn) -> bool:
 
 def install(namespace: dict, names) -> None:
     """Replace each deferrable function of ``namespace`` by its deferring form."""
+    made = {}  # one deferring form per function: aliases (amax = max) stay one object
     for name in names:
         fn = namespace.get(name)
         if fn is not None and deferrable(name, fn) and not hasattr(fn, "__wire_deferring__"):
-            namespace[name] = deferring(fn)
+            if id(fn) not in made:
+                made[id(fn)] = deferring(fn)
+            namespace[name] = made[id(fn)]
 
 
 def _any_unknown(args, kwargs) -> bool:

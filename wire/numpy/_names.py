@@ -208,8 +208,19 @@ class ConcreteOnly:
     def __getattr__(self, name):
         return getattr(self.__wrapped__, name)
 
+    def __reduce__(self):
+        # pickled by its public name (``wire.numpy.random.normal``), as NumPy's functions are
+        return _public_object, ("wire." + self._qualname,)
+
     def __repr__(self):
         return f"<wire.numpy concrete-only {self._qualname}>"
+
+
+def _public_object(path: str):
+    """The object at dotted ``path`` (``"wire.numpy.random.normal"``): what an unpickled
+    :class:`ConcreteOnly` becomes."""
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
 def concrete_only(name: str) -> ConcreteOnly:
