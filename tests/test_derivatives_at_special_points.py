@@ -452,3 +452,49 @@ def test_erf_derivatives_near_the_cut(name, f, x):
         want = _mp_erf_derivative(name, x, order)
         got = float(_derivatives(f, [x], order))
         assert abs(got - want) <= 1e-13 * abs(want) + 1e-300, (order, got, want)
+
+
+# --------------------------------------------------------------------------- scaled Bessel
+
+
+def _mp_scaled_bessel_derivative(kind, v, x, order):
+    """mpmath: derivatives of ``ie = I_v e^-|x|`` and ``ke = K_v e^x`` (orders 1 and 2) from
+    the exact ``I_v' = (I_{v-1} + I_{v+1})/2``, ``I_v'' = (I_{v-2} + 2 I_v + I_{v+2})/4``
+    (``K`` with the signs of ``K_v' = -(K_{v-1} + K_{v+1})/2``), and ``ie``'s parity; at 60
+    digits, since these sums cancel 2 log10(x) of them."""
+    with mpmath.workdps(60):
+        t = abs(mpmath.mpf(x))
+        b = (lambda n: mpmath.besseli(v + n, t)) if kind == "ie" else \
+            (lambda n: mpmath.besselk(v + n, t))
+        s = -1 if kind == "ie" else 1  # the exponent's sign: e^-t or e^t
+        d0, d1 = b(0), (b(-1) + b(1)) / 2 * (1 if kind == "ie" else -1)
+        d2 = (b(-2) + 2 * b(0) + b(2)) / 4
+        d = d1 + s * d0 if order == 1 else d2 + 2 * s * d1 + d0
+        d *= mpmath.exp(s * t)
+        if x < 0:  # ie of an integer order v: ie(-t) = (-1)^v ie(t)
+            d *= (-1) ** (int(v) + order)
+        return float(d)
+
+
+_SCALED_BESSEL = [
+    ("i0e", wsp.i0e, "ie", 0.0),
+    ("i1e", wsp.i1e, "ie", 1.0),
+    ("k0e", wsp.k0e, "ke", 0.0),
+    ("k1e", wsp.k1e, "ke", 1.0),
+    ("ive(2.5)", lambda x: wsp.ive(2.5, x), "ie", 2.5),
+]
+
+
+@pytest.mark.parametrize("name, f, kind, v", _SCALED_BESSEL, ids=[c[0] for c in _SCALED_BESSEL])
+@pytest.mark.parametrize("x", [100.0, 1e5, 1e8, 1e12, -1e10])
+def test_scaled_bessel_derivatives_for_large_arguments(name, f, kind, v, x):
+    """``i0e' = i1e - i0e`` and the like cancel ever more digits as x grows (``i0e''(1e8)``
+    was wrong in its first digit, ``i0e''(1e12)`` by a factor 3e8) and SciPy's ``ive``/``kve``
+    of order 2 are NaN from 2e9 on (``i1e'(1e10)`` was NaN). From 50 on the derivatives are
+    the asymptotic series. mpmath is the oracle."""
+    if x < 0 and v != int(v) or x < 0 and kind == "ke":
+        pytest.skip("outside the real domain")
+    for order in (1, 2):
+        want = _mp_scaled_bessel_derivative(kind, v, x, order)
+        got = float(_derivatives(f, [x], order))
+        assert abs(got - want) <= 2e-15 * abs(want), (order, got, want)

@@ -38,7 +38,7 @@ from ..core.primitive import (
 from ..core.taylor import BY_JVP
 from ..errors import WireError
 from .batching import elementwise_batch
-from .elementwise import eq, exp, isinf, log1p, select, sign
+from .elementwise import abs_, eq, exp, gt, isinf, log1p, select, sign, sqrt
 from .layout import ones_like_, zeros_like_
 from .special import polygamma, unary
 
@@ -122,17 +122,61 @@ def _order_minus_one(x, kind, v):
 
 def _bessel_deriv(x, out, routine, v):
     kind = ROUTINES[routine]
+    if kind in ("ie", "ke"):
+        return _scaled_deriv(x, out, kind, v)
     below, above = _order_minus_one(x, kind, v), bessel(x, kind, v + 1.0)
     if kind in ("j", "y"):
         return 0.5 * (below - above)
     if kind == "i":
         return 0.5 * (below + above)
+    return -0.5 * (below + above)
+
+
+# From here on the scaled families' derivatives are their asymptotic series in 1/x (30 terms:
+# the first left out is below 1e-30 of the sum at 50). The differences of the family,
+# (I_{v-1} + I_{v+1})/2 - I_v, cancel ever more digits as x grows (i0e''(1e8) was wrong in the
+# first digit, i1e'(1e10) NaN: SciPy's ive and kve of order 2 are NaN from 2e9 on).
+_SCALED_ASYMPTOTIC = 50.0
+_SCALED_TERMS = 30
+
+
+def _scaled_series(kind, v):
+    """Coefficients ``c_k`` of the derivative ``Σ c_k x^-(k + 3/2)`` of ``ie = I_v e^-x`` or
+    ``ke = K_v e^x`` for large x: ``I_v e^-x ~ (2πx)^-1/2 Σ (-1)^k a_k x^-k`` and
+    ``K_v e^x ~ (π/2x)^1/2 Σ a_k x^-k``, ``a_k = Π_{j<=k} (4v² - (2j-1)²) / (k! 8^k)``."""
+    out, a = [], 1.0
+    for k in range(_SCALED_TERMS):
+        if k:
+            a *= (4.0 * v * v - (2.0 * k - 1.0) ** 2) / (8.0 * k)
+        term = ((-1.0) ** k / math.sqrt(2.0 * math.pi) if kind == "ie"
+                else math.sqrt(math.pi / 2.0)) * a
+        out.append(-(k + 0.5) * term)
+    return out
+
+
+def _scaled_deriv(x, out, kind, v):
+    # ie of an integer order is even or odd: ie'(-x) = (-1)^(v+1) ie'(x)
+    mirrored = kind == "ie" and v == int(v)
+    far = gt(abs_(x) if mirrored else x, _SCALED_ASYMPTOTIC)
+    # each branch on an operand safe where the other is taken (no NaN, no 1/0)
+    xn = select(far, ones_like_(x), x)
+    below, above = _order_minus_one(xn, kind, v), bessel(xn, kind, v + 1.0)
     if kind == "ie":  # 0 at ±inf, its limit (SciPy's ive of order 2 and up is NaN there)
-        return select(isinf(x), zeros_like_(out), 0.5 * (below + above) - sign(x) * out)
-    if kind == "k":
-        return -0.5 * (below + above)
-    # ke = K e^x: 0 at +inf, its limit (as for ie)
-    return select(eq(x, np.inf), zeros_like_(out), out - 0.5 * (below + above))
+        near = select(isinf(x), zeros_like_(out), 0.5 * (below + above) - sign(x) * out)
+    else:  # ke = K e^x: 0 at +inf, its limit (as for ie)
+        near = select(eq(x, np.inf), zeros_like_(out), out - 0.5 * (below + above))
+    xf = select(far, x, ones_like_(x))
+    # s = x^-1/2 by a division (its derivatives at x = inf are 0, not 0 * (0.5/sqrt(0)))
+    s = 1.0 / sqrt(abs_(xf) if mirrored else xf)
+    r = s * s
+    coefs = _scaled_series(kind, v)
+    acc = coefs[-1] * ones_like_(x)
+    for c in reversed(coefs[:-1]):
+        acc = acc * r + c
+    asymptotic = acc * (r * s)
+    if mirrored and int(v) % 2 == 0:
+        asymptotic = sign(xf) * asymptotic
+    return select(far, asymptotic, near)
 
 
 def _bessel_sample(rng):
