@@ -9,8 +9,10 @@ Each derivative is a member of the same family, so every order is available:
   ``K_v' = -(K_{v-1} + K_{v+1}) / 2`` (exact at ``x = 0`` too, where ``I_1' = I_0 - I_1/x``
   would be ``0/0``); order 0 uses ``J_{-1} = -J_1`` and alike, so ``J_0' = -J_1`` exactly;
 * the scaled ``ie = I_v e^{-|x|}`` adds ``-sign(x) ie`` (0 at ``x = 0``, as JAX's ``i0e``),
-  ``ke = K_v e^{x}`` adds ``ke``;
-* ``erfcx' = 2x erfcx - 2/√π``, ``expi' = e^x / x``, ``exp1' = -e^{-x} / x``;
+  ``ke = K_v e^{x}`` adds ``ke``; from ``|x| = 50`` on both are their asymptotic series
+  (the differences cancel there);
+* ``erfcx' = 2x erfcx - 2/√π`` (its asymptotic series from 10 on), ``expi' = e^x / x``,
+  ``exp1' = -e^{-x} / x``;
 * ``binom(n, k) = Γ(n+1) / (Γ(k+1) Γ(n-k+1))`` and ``poch(a, m) = Γ(a+m) / Γ(a)`` have
   the value times a difference of digammas as partials; ``ψ(x + h) - ψ(x)`` is summed by
   its asymptotic series for large ``x`` (``binom(9.2e18, 1)' = 1``, where a difference of
