@@ -498,3 +498,58 @@ def test_scaled_bessel_derivatives_for_large_arguments(name, f, kind, v, x):
         want = _mp_scaled_bessel_derivative(kind, v, x, order)
         got = float(_derivatives(f, [x], order))
         assert abs(got - want) <= 2e-15 * abs(want), (order, got, want)
+
+
+# --------------------------------------------------------------------------- where, dtypes
+
+
+def test_the_double_where_pattern_keeps_nan_out_of_the_gradient():
+    """``where(c, f(where(c, x, safe)), other)``: the unselected branch sees only the safe
+    value, so neither its value nor its derivative can be inf/NaN, at every order."""
+    x = np.array([-1.0, 0.0, 2.0, INF, NAN, -0.0])
+    pos = lambda v: v > 0  # noqa: E731
+
+    def f(v):
+        return wnp.where(pos(v), wnp.log(wnp.where(pos(v), v, 1.0)), 0.0)
+
+    g = wire.elementwise_grad(f)
+    gg = wire.elementwise_grad(g)
+    ok = x > 0
+    with np.errstate(divide="ignore"):
+        assert _same(g(x), np.where(ok, 1 / np.where(ok, x, 1.0), 0.0))
+        assert _same(gg(x), np.where(ok, -1 / np.where(ok, x, 1.0) ** 2, 0.0))
+    assert _bits_equal(wire.jit(gg)(x), gg(x))
+
+
+_DTYPE_CASES = [
+    ("power", lambda x: wnp.power(x, x)), ("sqrt", wnp.sqrt), ("expm1", wnp.expm1),
+    ("log1p", wnp.log1p), ("arcsin", wnp.arcsin), ("arccosh", wnp.arccosh),
+    ("arcsinh", wnp.arcsinh), ("arctan2", lambda x: wnp.arctan2(x, 0.5)),
+    ("hypot", lambda x: wnp.hypot(x, 0.5)), ("erf", wsp.erf), ("erfcx", wsp.erfcx),
+    ("i1e", wsp.i1e), ("relu", wire.nn.relu),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("name, f", _DTYPE_CASES, ids=[c[0] for c in _DTYPE_CASES])
+def test_rules_keep_the_dtype_and_agree_with_float64(dtype, name, f):
+    """The rules' constants are Python floats (weakly typed): a float32/float16 argument
+    gets a derivative of its own dtype, equal to the float64 one to that precision (inputs
+    where every rule is finite, including their special branches: 0, ±1, 12, 60)."""
+    x64 = np.array([0.0, 1.0, -1.0, 0.5, 12.0, 60.0])
+    if name in ("arcsin",):
+        x64 = np.array([0.0, 0.5, -0.25, 0.875])
+    if name in ("arccosh",):
+        x64 = np.array([1.5, 12.0, 60.0])
+    if name in ("power", "sqrt", "log1p"):
+        x64 = np.abs(x64) + 0.25
+    d = wire.elementwise_grad(f)
+    want = np.asarray(d(x64))
+    x = x64.astype(dtype)
+    fits = np.abs(want) < np.finfo(dtype).max / 4  # else the dtype overflows, as it should
+    for got in (d(x), wire.jit(d)(x)):
+        assert got.dtype == dtype, got.dtype
+        tol = 4e-6 if dtype == np.float32 else 4e-3
+        g = got.astype(np.float64)
+        assert np.allclose(g[fits], want[fits], rtol=tol, atol=tol * 1e-3), (got, want)
+        assert np.all(np.isinf(g[~fits])), (got, want)
