@@ -448,7 +448,9 @@ def _hypot1(x):
     """``sqrt(x² + 1)`` without overflow: ``|x|`` where ``x²`` would overflow (arcsinh'(1e200)
     is 1e-200, not 0; 1 + x² rounds to x² long before). The square is taken of a safe
     operand there, so that its zero cotangent meets no ``inf``."""
-    dtype = x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
+    if x.dtype.kind == "c":  # (|x| is no square root of x² + 1 off the real line)
+        return sqrt(x * x + 1.0)
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
     big = gt(abs_(x), float(np.sqrt(np.finfo(dtype).max)) * 0.5)
     small = select(big, zeros_like_(x), x)
     return select(big, abs_(x), sqrt(small * small + 1.0))
