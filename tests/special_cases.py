@@ -92,6 +92,29 @@ def matrix(dt) -> np.ndarray:
     return np.stack(rows)
 
 
+@functools.cache
+def _ties(dt) -> np.ndarray:
+    nan, inf = np.nan, np.inf
+    rows = [
+        [0.0, -0.0, 0.0, -0.0], [-0.0, 0.0, -0.0, 0.0],  # a tie of zeros, both orders
+        [1.0, 0.0, -0.0, 2.0], [-1.0, -0.0, 0.0, -2.0],  # the zeros tie at the min / max
+        [nan, -0.0, 0.0, -0.0], [0.0, -0.0, 0.0, nan],  # NaN first, NaN last
+        [nan, nan, nan, nan], [nan, -0.0, nan, 0.0],  # NaN only, NaN between zeros
+        [inf, -inf, inf, -inf], [-inf, inf, -inf, -inf],  # infinities tied
+        [2.0, 2.0, 2.0, 2.0], [1.0, -1.0, 1.0, -1.0],  # equal values
+    ]
+    a = np.array(rows, dtype=dt)
+    a.setflags(write=False)
+    return a
+
+
+def ties(dt=np.float64) -> np.ndarray:
+    """A (12, 4) float array of ties: rows of +-0.0 in both orders (alone, and tied at the
+    minimum or the maximum), NaN first, last, only and between zeros, tied infinities and
+    equal values; the columns mix them further. A fresh array."""
+    return _ties(np.dtype(dt).type).copy()
+
+
 DTYPES = (np.float64, np.float32, np.float16, np.int64, np.int32, np.bool_)
 
 
@@ -126,7 +149,8 @@ def _pairs(a, b):
 
 
 MIXED = ((np.float32, np.float64), (np.int64, np.float32), (np.bool_, np.float16),
-         (np.int32, np.float64), (np.float16, np.int64))
+         (np.int32, np.float64), (np.float16, np.int64), (np.float16, np.float32),
+         (np.float32, np.float16), (np.int32, np.float16))
 
 
 def binary(**kw):
@@ -154,12 +178,21 @@ def reduction(kws=({}, {"axis": 0}, {"axis": 1, "keepdims": True}), dtypes=DTYPE
 
     main = [Part(f"{np.dtype(dt).name} {kw}", (matrix(dt),), call_for(kw))
             for dt in dtypes for kw in kws]
+    # ties (+-0.0 in both orders, NaN first/last/only, infinities, equal values) in each float
+    # dtype, also transposed and reversed (strided views, so each axis sees every tie)
+    tied = [Part(f"ties {np.dtype(dt).name}{view} {kw}", (make(ties(dt)),), call_for(kw))
+            for dt in dtypes if np.dtype(dt).kind == "f"
+            for view, make in (("", lambda t: t), (" T", lambda t: t.T),
+                               (" reversed", lambda t: t[::-1, ::-1]))
+            for kw in kws]
     shapes = []
     for kw in kws:
         shapes.append(Part(f"empty {kw}", (np.zeros((0, 3)),), call_for(kw)))
         shapes.append(Part(f"size-1 {kw}", (matrix(np.float32)[:1],), call_for(kw)))
+        shapes.append(Part(f"size-1 ties {kw}", (ties(np.float16)[:, :1],), call_for(kw)))
+        shapes.append(Part(f"empty f16 {kw}", (np.zeros((3, 0), np.float16),), call_for(kw)))
     shapes.append(Part("0-d", (np.array(-0.0),), lambda f, a: f(a, *ex)))
-    return [main, shapes]
+    return [main, tied, shapes] if tied else [main, shapes]
 
 
 def along(kws, dtypes=DTYPES):
@@ -842,13 +875,18 @@ _FIRST_SLICE = ("NumPy's apply_along_axis allocates the result in the dtype of t
 # happens (an entry whose difference is gone must be removed), and nothing else does.
 KNOWN = {
     **{("reciprocal", p): ({"dtype"}, _INT_DIV) for p in ("int64", "int32", "bool")},
-    ("average", "empty {'axis': 1}"): ({"no error"}, _EMPTY_AVERAGE),
+    **{("average", p): ({"no error"}, _EMPTY_AVERAGE)
+       for p in ("empty {'axis': 1}", "empty f16 {'axis': 0}")},
     ("average", "weights f32"): ({"no error"}, _ZERO_WEIGHTS),
-    **{(n, "size-1 {'axis': 0}"): ({"no error"}, _ALL_NAN) for n in ("nanargmax", "nanargmin")},
+    **{(n, p): ({"no error"}, _ALL_NAN) for n in ("nanargmax", "nanargmin")
+       for p in ("size-1 {'axis': 0}", "size-1 ties {'axis': 1, 'keepdims': True}",
+                 *(f"ties {dt}{view} {kw}" for dt in ("float64", "float32", "float16")
+                   for view, kw in (("", "{'axis': 1, 'keepdims': True}"), (" T", "{'axis': 0}"),
+                                    (" reversed", "{'axis': 1, 'keepdims': True}"))))},
     **{("linalg.svd", p): ({"raises"}, _FULL_SVD) for p in ("wide", "tall f32")},
     **{(f"special.{n}", f"int64 {kw}"): ({"nan", "inf", "value"}, _INT_SHIFT)
        for n in ("softmax", "log_softmax") for kw in ("{}", "{'axis': 0}", "{'axis': 1}")},
-    ("special.logsumexp", "empty {}"): ({"no error"}, _LSE_EMPTY),
+    **{("special.logsumexp", p): ({"no error"}, _LSE_EMPTY) for p in ("empty {}", "empty f16 {}")},
     ("special.logsumexp", "b zeros"): ({"nan"}, _LSE_ZERO_WEIGHTS),
     **{("special.multigammaln", p): ({"no error"}, _MGL_DOMAIN)
        for p in ("float64", "float32", "float16", "int64", "int32", "bool", "0-d", "size-1 f16")},

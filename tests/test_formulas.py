@@ -130,6 +130,7 @@ def _scalar_programs():
          + bind(R["broadcast_like"], a, b) * bind(R["sum_to_like"], b, a)
          + bind(R["reduce_sum"], a, axes=()) + bind(R["full_like"], a, value=2.5), (x, 0.2)),
         ("reductions", lambda a: wnp.sum(a) + wnp.prod(a) * wnp.max(a) - wnp.min(a), (x,)),
+        ("nan reductions", lambda a: wnp.nanmax(a) * 2.0 - wnp.nanmin(a), (x,)),
         ("full", lambda a: a * wnp.ones(()) + wnp.full((), 2.5) + wnp.zeros_like(a), (x,)),
         ("cond", lambda a: wire.cond(a > 0.5, lambda t: t * 2, lambda t: wnp.sin(t), a), (x,)),
         ("cond_other_side", lambda a: wire.cond(a > 0.5, lambda t: t * 2, lambda t: -t, a),

@@ -122,6 +122,31 @@ def test_transcendental_functions_within_the_ulp_bound(dtype):
             assert (np.isnan(got) == np.isnan(want)).all(), name
 
 
+def test_every_libmvec_function_is_checked():
+    mvec = {f for f in native.C_OPS if native._MVEC.get(f)}
+    assert {f.__name__ for f in mvec} == set(UNARY)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_transcendental_functions_within_the_ulp_bound_at_every_magnitude(dtype):
+    """Finite inputs of every magnitude (log-uniform between the smallest subnormal and the
+    largest float, both signs) where NumPy's result is finite: libmvec's stays within the
+    bound, and NaN where NumPy's is NaN."""
+    fi = np.finfo(dtype)
+    rng = np.random.default_rng(3)
+    lo, hi = np.log10(float(fi.smallest_subnormal)), np.log10(float(fi.max))
+    x = (10.0 ** rng.uniform(lo, hi, 4000) * rng.choice([-1.0, 1.0], 4000)).astype(dtype)
+    x = x[np.isfinite(x)]
+    fns = [getattr(wnp, name) for name in UNARY]
+    c, ref = _both(lambda x: tuple(f(x) for f in fns), x)
+    with np.errstate(all="ignore"):
+        outs, wants = _unchecked(c)(x), ref(x)
+    for name, got, want in zip(UNARY, outs, wants):
+        fin = np.isfinite(want)
+        assert _ulps(got[fin], want[fin]).max() <= native.ULP_BOUND[np.dtype(dtype)], name
+        assert (np.isnan(got) == np.isnan(want)).all(), name
+
+
 def test_the_chain_gradient_is_close_to_numpys_and_jit_uses_kernels():
     from benchmarks.compile_latency import chain_wire
 

@@ -187,6 +187,91 @@ def test_simplified_graphs_keep_the_sign_of_zero(name, f):
         assert got.tobytes() == want.tobytes(), (x, y, want, got)
 
 
+_Z = np.array([complex(r, i) for r in (0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan)
+               for i in (0.0, -0.0, -1.0, np.inf, np.nan)])
+COMPLEX_PROGRAMS = [
+    ("z * 1", lambda z, w: z * 1.0), ("1 * z", lambda z, w: 1 * z), ("z * -1", lambda z, w: z * -1),
+    ("z / 1", lambda z, w: z / 1.0), ("z / -1", lambda z, w: z / -1.0),
+    ("z + -0.0", lambda z, w: z + -0.0), ("-0.0 - z", lambda z, w: -0.0 - z),
+    ("z ** 1", lambda z, w: z ** 1), ("(-z) * w", lambda z, w: (-z) * w),
+    ("z * (-w)", lambda z, w: z * (-w)), ("(-z) / w", lambda z, w: (-z) / w),
+    ("(-z) / (-w)", lambda z, w: (-z) / (-w)),
+    ("sum of 3 copies", lambda z, w: wnp.sum(wnp.broadcast_to(z[20, 0], (3,)))),
+]
+
+
+def _same_bits(want, got) -> bool:
+    """One dtype, NaN at the same places (of either sign: NumPy leaves it open), the same bits
+    everywhere else."""
+    want, got = np.asarray(want), np.asarray(got)
+    if want.dtype != got.dtype or want.shape != got.shape:
+        return False
+    parts = [(want.real, got.real), (want.imag, got.imag)] if want.dtype.kind == "c" else [
+        (want, got)]
+    for w, g in parts:
+        w, g = np.ascontiguousarray(w), np.ascontiguousarray(g)
+        nan = np.isnan(w)
+        if not np.array_equal(nan, np.isnan(g)) or w[~nan].tobytes() != g[~nan].tobytes():
+            return False
+    return True
+
+
+@pytest.mark.parametrize("name,f", COMPLEX_PROGRAMS, ids=[p[0] for p in COMPLEX_PROGRAMS])
+def test_simplified_complex_arithmetic_keeps_numpy_s_bits(name, f):
+    """NumPy multiplies and divides complex numbers by the textbook formulas, whose cross
+    terms turn ``inf * 0`` into NaN and ``0.0 - 0.0`` into ``+0.0``: ``z * 1``, ``z / 1`` and
+    ``(-z) * w`` are not ``z``, ``z`` and ``-(z * w)`` there, so jit must not rewrite them."""
+    z, w = _Z[:, None], _Z[None, :]
+    with np.errstate(all="ignore"):
+        want = np.asarray(f(z, w))
+        got = np.asarray(wire.jit(f)(z, w))
+    assert _same_bits(want, got), (want, got)
+
+
+SUMS_OF_COPIES = [
+    ("broadcast scalar", lambda x, n: wnp.sum(wnp.broadcast_to(x, (n,)))),
+    ("broadcast scalar, 2-d", lambda x, n: wnp.sum(wnp.broadcast_to(x, (2, n)), axis=(0, 1))),
+    ("full_like", lambda x, n: wnp.sum(wnp.full_like(wnp.broadcast_to(x, (n,)), 0.1))),
+    ("mean of a broadcast scalar", lambda x, n: wnp.mean(wnp.broadcast_to(x, (n,)))),
+]
+
+
+@pytest.mark.parametrize("name,f", SUMS_OF_COPIES, ids=[p[0] for p in SUMS_OF_COPIES])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_sums_of_copies_are_numpy_s_sums_under_jit(name, f, dtype):
+    """NumPy adds n copies of a value one rounding at a time (``0.1`` ten times is
+    ``0.9999999999999999``), not as one product ``0.1 * 10``: jit keeps its sum."""
+    for v in (0.1, 1 / 3, 0.7, 0.75, -0.0, np.inf, np.nan, 6e4):
+        x = np.asarray(v, dtype)
+        for n in (2, 3, 10, 37, 100):
+            with np.errstate(all="ignore"):
+                want = np.asarray(f(x, n))
+                got = np.asarray(wire.jit(lambda x, n=n: f(x, n))(x))
+            assert _same_bits(want, got), (v, n, want, got)
+
+
+FULL_EXPONENTS = [
+    ("x ** full_like(x, 0.5)", lambda x: x ** wnp.full_like(x, 0.5)),
+    ("x ** (ones_like(x) * 0.5)", lambda x: wnp.power(x, wnp.ones_like(x) * 0.5)),
+    ("full ** full", lambda x: x + wnp.full_like(x, -np.inf) ** wnp.full_like(x, 0.5)),
+    ("-0.0 full ** full", lambda x: x * 0.0 + wnp.full_like(x, -0.0) ** wnp.full_like(x, 0.5)),
+    ("x ** 0.5", lambda x: x ** 0.5),
+]
+
+
+@pytest.mark.parametrize("name,f", FULL_EXPONENTS, ids=[p[0] for p in FULL_EXPONENTS])
+def test_power_with_an_array_of_one_exponent_is_numpy_s(name, f):
+    """NumPy's ``power`` takes ``sqrt`` for an exponent 0.5 given as a scalar (``x ** 0.5``:
+    ``(-inf) ** 0.5`` is NaN, ``(-0.0) ** 0.5`` is ``-0.0``) but C's ``pow`` for an array of
+    0.5 (``inf``, ``0.0``). A ``full`` node is such an array: neither constant folding nor
+    the compiled code (which reads ``full`` nodes as broadcast scalars) may make it a scalar."""
+    x = np.array([-np.inf, -0.0, 0.0, 4.0, -4.0, np.inf, 2.0, 0.5])
+    with np.errstate(all="ignore"):
+        want = np.asarray(f(x))
+        for got in (wire.evaluate(wire.trace(f, x), x), wire.jit(f)(x)):
+            assert _same_bits(want, got), (want, got)
+
+
 MAX_MIN = [("maximum", wnp.maximum, np.maximum), ("minimum", wnp.minimum, np.minimum)]
 
 
@@ -290,3 +375,79 @@ def test_logsumexp_gradient_rule_is_jax_s():
             want = np.asarray(jax.grad(jlse)(a))
             np.testing.assert_array_equal(np.isnan(want), np.isnan(_jax_rule(a)))
             np.testing.assert_allclose(want, _jax_rule(a), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- nanmax / nanmin
+
+NAN_EXTREMA = [("nanmax", wnp.nanmax, np.nanmax), ("nanmin", wnp.nanmin, np.nanmin)]
+
+
+@pytest.mark.parametrize("name,wf,nf", NAN_EXTREMA, ids=[m[0] for m in NAN_EXTREMA])
+def test_nan_extrema_keep_numpy_s_zero_and_split_their_derivative(name, wf, nf):
+    """``np.nanmax`` is ``np.fmax.reduce``, which keeps another zero at a tie of 0.0 and -0.0
+    than ``np.max`` does: traced and jitted values are its bits. The derivative is split among
+    the entries equal to the result, 0 for NaN entries and for a slice of NaN only."""
+    a = np.array([[0.0, -0.0, np.nan], [-0.0, np.nan, 0.0], [np.nan, np.nan, np.nan],
+                  [2.0, np.nan, 2.0]])
+    for dt in sc.FLOATS:
+        x = a.astype(dt)
+        for kw in ({"axis": 1}, {"axis": 0, "keepdims": True}, {}):
+            want = nf(x, **kw)
+            f = lambda x, kw=kw: wf(x, **kw)
+            for got in (wire.evaluate(wire.trace(f, x), x), wire.jit(f)(x)):
+                got = np.asarray(got)
+                assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (kw, got, want)
+    g = wire.grad(lambda x: wnp.sum(wf(x, axis=1)))(a)
+    np.testing.assert_array_equal(g, [[0.5, 0.5, 0], [0.5, 0, 0.5], [0, 0, 0], [0.5, 0, 0.5]])
+    np.testing.assert_array_equal(wire.jit(wire.grad(lambda x: wnp.sum(wf(x, axis=1))))(a), g)
+    _, t = wire.jvp(lambda x: wf(x, axis=1), (a,), (np.arange(12.0).reshape(4, 3),))
+    np.testing.assert_array_equal(t, [0.5, 4.0, 0.0, 10.0])
+    rows = wire.vmap(lambda r: wf(r))(a)
+    np.testing.assert_array_equal(np.asarray(rows).tobytes(), nf(a, axis=1).tobytes())
+
+
+# --------------------------------------------------------------------------- scalar code
+
+
+@pytest.mark.parametrize("name,f,x", [
+    ("overflow", lambda x: x * 1e300 + wnp.sin(x), 1e10),
+    ("inf - inf", lambda x: x * 1e300 - x * 1e300, 1e10),
+    ("inf * 0", lambda x: (x * 1e300) * (x - x), 1e10),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_jit_of_float_scalars_warns_and_raises_as_numpy(name, f, x):
+    """jit computes graphs of float64 scalars on Python floats, which neither warn nor raise
+    on an overflow or an invalid operation: a non-finite result runs the NumPy code instead,
+    so ``np.errstate`` is obeyed (a silent inf or NaN under ``all="raise"`` was a wrong
+    answer) and the values are NumPy's."""
+    import warnings
+
+    x = np.array(x)
+    with np.errstate(all="ignore"):
+        want = np.asarray(f(x))
+    j = wire.jit(f)
+    with np.errstate(all="ignore"):
+        assert _same_bits(want, j(x))
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        j(x)
+    assert any(issubclass(w.category, RuntimeWarning) for w in caught)
+    with np.errstate(all="raise"), pytest.raises(FloatingPointError):
+        j(x)
+
+
+ACCUMULATE = [np.maximum, np.minimum, np.add, np.multiply]
+
+
+@pytest.mark.parametrize("ufunc", ACCUMULATE, ids=lambda u: u.__name__)
+@pytest.mark.parametrize("dtype", sc.FLOATS, ids=lambda d: np.dtype(d).name)
+def test_ufunc_accumulate_keeps_numpy_s_zero_at_ties(ufunc, dtype):
+    """``np.maximum.accumulate(a)`` is ``out[i] = maximum(out[i-1], a[i])``: at a tie of 0.0
+    and -0.0 NumPy's ``maximum`` keeps an operand by its place (the second in float32/64, the
+    first in float16), so the traced scan must combine in that order."""
+    for a in (sc.ties(dtype), sc.ties(dtype).T, sc.matrix(dtype)):
+        for axis in (0, 1):
+            want = ufunc.accumulate(a, axis=axis)
+            f = lambda a, axis=axis: ufunc.accumulate(a, axis=axis)
+            with np.errstate(all="ignore"):
+                for got in (wire.evaluate(wire.trace(f, a), a), wire.jit(f)(a)):
+                    assert _same_bits(want, got), (a, axis, want, got)

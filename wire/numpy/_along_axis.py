@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import WireError, WireTypeError, at, user_location
 from ..ops import cumulative as K
+from ..ops import reductions as R
 from ..ops import sorting as SO
 from ..core import Tracer
 from ..ops.shape import full, to_tracer
@@ -23,7 +24,9 @@ from ._products import matmul
 from ._promote import cast, lifting, result_dtype
 from ._rearranging import diagonal, pad, take, take_along_axis
 from ._reductions import all as all_
-from ._reductions import argmax, argmin, max, mean, min, normalize_axes, prod, sqrt_spread, sum, var
+from ._reductions import (
+    _reduce, argmax, argmin, max, mean, min, normalize_axes, prod, sqrt_spread, sum, var,
+)
 from ._shape import (
     atleast_2d, broadcast_to, concatenate, expand_dims, moveaxis, ravel, reshape, transpose,
 )
@@ -96,7 +99,9 @@ def cumsum(a, axis=None, dtype=None):
 
 def scan(a, axis, op, identity):
     """Inclusive scan of binary ``op`` along ``axis`` in ``ceil(log2 n)`` steps (Hillis–Steele):
-    each step combines every entry with the one ``2**k`` places before it."""
+    each step combines every entry with the one ``2**k`` places before it, the earlier one as
+    the first operand, as NumPy's ``accumulate`` does (``out[i] = op(out[i-1], a[i])``: at a
+    tie of 0.0 and -0.0, ``maximum`` returns one operand by its place)."""
     n = a.shape[axis]
     k = 1
     while k < n:
@@ -106,7 +111,7 @@ def scan(a, axis, op, identity):
         idx = [slice(None)] * a.ndim
         idx[axis] = slice(0, n - k)
         shifted = concatenate([head, a[tuple(idx)]], axis=axis)
-        a = op(a, shifted)
+        a = op(shifted, a)
         k *= 2
     return a
 
@@ -249,6 +254,9 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     outs = []
     for ax, h in zip(axes, spacing):
         n = f.shape[ax]
+        if n < 2:  # NumPy's ValueError: no difference can be taken
+            raise WireError(f"gradient along axis {ax} of {f.aval!r}: at least 2 elements "
+                            f"are needed (edge_order + 1){at(user_location())}")
 
         def sl(a, b, ax=ax):
             idx = [slice(None)] * f.ndim
@@ -512,26 +520,33 @@ def _nonempty(a, axis, name):
 
 @lifting
 def nanmax(a, axis=None, keepdims=False):
-    """Maximum ignoring NaN (NaN for an all-NaN slice)."""
+    """Maximum ignoring NaN (NaN for an all-NaN slice): NumPy's ``np.fmax.reduce``, whose
+    choice between 0.0 and -0.0 at a tie differs from ``max``'s.
+
+    >>> float(nanmax(np.array([1.0, np.nan, 3.0])))
+    3.0
+    """
     if not _t(a):
         return np.nanmax(a, axis=axis, keepdims=keepdims)
     if a.dtype.kind not in "fc":
         return max(a, axis=axis, keepdims=keepdims)
     _nonempty(a, axis, "nanmax")
-    out = max(_nan_fill(a, -np.inf), axis=axis, keepdims=keepdims)
-    return where(_all_nan(a, axis, keepdims), np.nan, out)
+    return _reduce(R.reduce_fmax, np.fmax.reduce, a, axis, keepdims, "nanmax")
 
 
 @lifting
 def nanmin(a, axis=None, keepdims=False):
-    """Minimum ignoring NaN (NaN for an all-NaN slice)."""
+    """Minimum ignoring NaN (NaN for an all-NaN slice): NumPy's ``np.fmin.reduce``.
+
+    >>> float(nanmin(np.array([1.0, np.nan, 3.0])))
+    1.0
+    """
     if not _t(a):
         return np.nanmin(a, axis=axis, keepdims=keepdims)
     if a.dtype.kind not in "fc":
         return min(a, axis=axis, keepdims=keepdims)
     _nonempty(a, axis, "nanmin")
-    out = min(_nan_fill(a, np.inf), axis=axis, keepdims=keepdims)
-    return where(_all_nan(a, axis, keepdims), np.nan, out)
+    return _reduce(R.reduce_fmin, np.fmin.reduce, a, axis, keepdims, "nanmin")
 
 
 def _nanarg(arg, np_fn, fill, a, axis, keepdims):

@@ -1,4 +1,4 @@
-"""Reduction primitives: sum, max, min, prod over static axes, argmax/argmin, and the pair
+"""Reduction primitives: sum, max, min, fmax, fmin, prod over static axes, argmax/argmin, and the pair
 ``sum_to_like``/``broadcast_like`` (reduce to / broadcast to a shape known only at run time).
 
 Primitives take normalized non-negative ``axes`` (or ``None`` = all axes, used for values of
@@ -145,6 +145,74 @@ def reduce_min(x, axes):
     if axes is not None:
         axes = tuple(sorted(int(a) for a in axes))
     return bind(reduce_min_p, x, axes=axes)
+
+
+# --------------------------------------------------------------------------- fmax / fmin
+# ``np.fmax.reduce``/``np.fmin.reduce`` (what ``np.nanmax``/``np.nanmin`` compute): NaN entries
+# are skipped, a slice of NaN only is NaN. They are primitives rather than ``max`` of the
+# input with NaN replaced by -inf, because NumPy's ``fmax.reduce`` and ``max`` keep different
+# zeros at a tie of 0.0 and -0.0 (``fmax.reduce([0.0, -0.0])`` is 0.0, ``max`` gives -0.0).
+
+
+def _fextremum_share(out, x, axes):
+    """Where x attains the extremum, 1/count of such places; 0 in a slice of NaN only (no
+    entry equals its NaN result, and the count there is held at 1 to avoid 0/0)."""
+    hit = eq(x, expand_back(out, x, axes))
+    mask = select(hit, ones_like_(x), zeros_like_(x))
+    count = reduce_sum(mask, axes)
+    count = select(eq(count, 0.0), ones_like_(count), count)
+    return mask / expand_back(count, x, axes)
+
+
+def _fextremum_xp(fname, fill) -> XpImpl:
+    """The Array-API form: the extremum of the entries with NaN replaced by ``fill``, NaN
+    where every entry of the slice is NaN."""
+
+    def fn(bk, x, *, axes):
+        xp = bk.xp
+        axis = None if axes is None else tuple(axes)
+        nan = xp.isnan(x)
+        out = getattr(xp, fname)(xp.where(nan, xp.full_like(x, fill), x), axis=axis)
+        return xp.where(xp.all(nan, axis=axis), xp.full_like(out, float("nan")), out)
+
+    return XpImpl(fn, f"{fname} of the non-NaN entries")
+
+
+def _fextremum(name, ufunc, fname, fill):
+    prim = Primitive(
+        name,
+        lambda x, *, axes: ufunc.reduce(x, axis=axes),
+        _reduce_shape,
+        vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes)
+                                         * _fextremum_share(out, x, axes),),
+        jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0] * _fextremum_share(out, x, axes), axes),
+        batch=reduction_batch(lambda: prim),
+        emit=_reduce_emitter(ufunc),
+        xp=_fextremum_xp(fname, fill),
+        sample=_reduce_sample,
+        doc=f"{ufunc.__name__}.reduce over axes (NaN skipped; NaN for a slice of NaN only); at "
+            "ties the derivative is split evenly between the tied entries, 0 for NaN entries",
+        sympy=identity,
+        taylor=COEFFICIENTWISE,
+    )
+    return prim
+
+
+reduce_fmax_p = _fextremum("reduce_fmax", np.fmax, "max", -np.inf)
+reduce_fmin_p = _fextremum("reduce_fmin", np.fmin, "min", np.inf)
+
+
+def reduce_fmax(x, axes):
+    if axes is not None:
+        axes = tuple(sorted(int(a) for a in axes))
+    return bind(reduce_fmax_p, x, axes=axes)
+
+
+def reduce_fmin(x, axes):
+    if axes is not None:
+        axes = tuple(sorted(int(a) for a in axes))
+    return bind(reduce_fmin_p, x, axes=axes)
+
 
 
 # --------------------------------------------------------------------------- prod

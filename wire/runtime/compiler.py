@@ -54,6 +54,7 @@ from ..core.lowering import UFUNC
 from ..core.debug import _NANS
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
 from ..ir import Graph, Node, const_op, gc_paused, names as _names, zero_signs
+from ..ops.elementwise import pow_p
 from ..transforms.inline import inline_calls
 from . import cbuild, fusion, native, scalar_code
 from .schedule import Slot, execution_order, output_slots, schedule, slots_of
@@ -328,7 +329,12 @@ def _fold_constants(slots: list[Slot]) -> None:
             continue
         repeat = s.emitter.broadcast_scalar
         if repeat is not None and not s.ins and n.aval.shape is not None:
-            s.scalar = repeat(n)
+            scalar = repeat(n)
+            if _an_exponent(slots, s):  # the evaluator's contiguous array, for NumPy's power
+                s.value, s.known = np.full(n.aval.shape, scalar), True
+                s.value.setflags(write=False)
+                continue
+            s.scalar = scalar
             s.value, s.known = np.broadcast_to(s.scalar, n.aval.shape), True  # no memory
         elif (s.ins or repeat is not None) and _all_known(slots, s.ins):
             try:
@@ -337,6 +343,18 @@ def _fold_constants(slots: list[Slot]) -> None:
                 v = None
             if v is not None:
                 s.value, s.known = v, True
+
+
+def _an_exponent(slots: list[Slot], s: Slot) -> bool:
+    """Whether ``s`` (a ``full`` node) is the exponent of a ``pow`` of its own shape. NumPy's
+    ``power`` loop takes ``sqrt`` for an exponent 0.5 read with stride 0 (a scalar, a broadcast
+    view): ``(-inf) ** 0.5`` is then NaN and ``(-0.0) ** 0.5`` is ``-0.0``, where an array of
+    0.5 (what ``evaluate`` makes of a ``full`` node) gives ``inf`` and ``0.0``."""
+    for u in s.consumers:
+        node = slots[u].node
+        if node.op is pow_p and node.inputs[1] is s.node and node.aval.shape == s.node.aval.shape:
+            return True
+    return False
 
 
 def _all_known(slots: list[Slot], ins) -> bool:

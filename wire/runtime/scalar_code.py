@@ -7,8 +7,11 @@ block on floats that the compiler puts before the graph's NumPy code: each node 
 emitter's ``scalar`` form (:class:`wire.core.lowering.Emitter`) — Python's exactly rounded
 ``+ - * /`` and negation, NumPy's own ufunc loop for every other function — so every value
 has the bits the NumPy code gives it (up to the sign of a NaN, which IEEE 754 leaves open).
-Where Python raises instead of returning inf/NaN (a division by zero) the block is left and
-the NumPy code runs, with NumPy's results and warnings. Float32 graphs are not written this
+Where Python raises instead of returning inf/NaN (a division by zero), or a result is inf or
+NaN (where NumPy's arithmetic would have warned of an overflow or an invalid operation, or
+raised under ``np.errstate``), the block is left and the NumPy code runs, with NumPy's results
+and warnings. (An overflow whose inf vanishes before the result, as in ``1 / (x * 1e300)``,
+gives no warning.) Float32 graphs are not written this
 way (Python floats are float64).
 """
 
@@ -78,8 +81,13 @@ def scalar_lines(graph: Graph, slots: list[Slot], emitted, outputs, ctx, structu
         lines.append(f"        {names[i]} = {expr}")
         nodes.append(s.node)
     leaves = [f"_as_array({sref(i)})" for i in outputs]
-    lines.append(f"        return {structure(graph, ctx, leaves)}")
-    nodes.append(None)
+    # a non-finite result: the NumPy code, which warns (or raises, under np.errstate) where
+    # NumPy's arithmetic overflowed or made a NaN; Python's floats do neither (x * 0.0 is
+    # 0.0 exactly for finite x, NaN for inf and NaN)
+    finite = " + ".join(sref(i) for i in outputs)
+    lines.append(f"        if ({finite}) * 0.0 == 0.0:")
+    lines.append(f"            return {structure(graph, ctx, leaves)}")
+    nodes += [None, None]
     ctx.set_global("_ZeroDivisionError", ZeroDivisionError, ("helper", "ZeroDivisionError"))
     lines += ["    except _ZeroDivisionError:", "        pass"]
     nodes += [None, None]

@@ -13,11 +13,16 @@ Tables:
   NaN, inf and the sign of zero included (``x * 1``, ``x + (-0.0)``, ``x - 0.0``, ``--x``,
   reshape/transpose/broadcast chains …). ``x + 0.0 -> x`` is *not* one of them: it turns
   ``-0.0 + 0.0 = 0.0`` into ``-0.0`` (likewise ``0.0 - x -> -x`` and ``-(x - y) -> y - x``),
-  so for floats those rewrites only fire where the sign of a zero cannot change.
+  so for floats those rewrites only fire where the sign of a zero cannot change. Complex
+  values keep ``z * 1``, ``z / 1`` and ``(-z) * w`` (NumPy's complex product has cross terms),
+  and a sum of ``n`` copies of a value becomes ``value * n`` only where that is NumPy's sum to
+  the bit (``n <= 3``, or a constant whose multiples are exact).
 * :data:`UNSAFE` — opt-in rules that change NaN/inf results: ``x * 0 -> 0`` is wrong for
   ``x = inf`` or ``nan`` (``inf * 0 = nan``), ``x - x -> 0`` and ``x / x -> 1`` likewise.
   ``ALGEBRA`` applies ``x * 0 -> 0`` only when ``x`` is a finite constant. It also holds the
   :data:`COLLECT` pass (below).
+* :data:`DERIVATIVES` — what the transforms simplify their derivative graphs with:
+  ``ALGEBRA``, any sum of copies as one product (:func:`reduce_sum_copies`) and ``COLLECT``.
 * :data:`COLLECT` — not a rule but a key asking :func:`wire.simplify` to collect like terms
   of sums and products (:mod:`wire.transforms.polynomial`). That re-associates arithmetic: it
   keeps accuracy at the tails (sums with a constant term, cancellation sites like
@@ -81,18 +86,28 @@ def is_value(n: Node, v) -> bool:
 
 def is_signed_zero(n: Node, negative: bool) -> bool:
     """``n`` is uniformly ``-0.0`` (``negative``) or ``+0.0``; integer zeros count as both
-    (they have no sign, so either identity holds for them)."""
+    (they have no sign, so either identity holds for them). A complex zero must have that
+    sign in both parts (``x + complex(-0.0, 0.0)`` turns an imaginary ``-0.0`` into ``0.0``)."""
     u = uniform(n)
     if u is None or isinstance(u, bool) or u != 0:
         return False
-    if not isinstance(u, float) and not isinstance(u, complex):
+    if isinstance(u, complex):
+        return bool(np.signbit(u.real)) == negative == bool(np.signbit(u.imag))
+    if not isinstance(u, float):
         return True
-    return bool(np.signbit(u.real)) == negative
+    return bool(np.signbit(u)) == negative
 
 
 def _signless(node: Node) -> bool:
     """``node``'s dtype has no signed zeros (integers, booleans)."""
     return node.aval.dtype.kind not in "fc"
+
+
+def _complex(node: Node) -> bool:
+    """NumPy multiplies and divides complex numbers by the textbook formulas, whose cross
+    terms (``b * 0``, ``0 - 0``) can make a NaN of an infinity and ``0.0`` of ``-0.0``: so
+    ``z * 1``, ``z / 1`` and ``(-z) * w`` are not ``z``, ``z`` and ``-(z * w)`` bit for bit."""
+    return node.aval.dtype.kind == "c"
 
 
 def constant(value, aval: Aval, loc=None) -> Node:
@@ -166,7 +181,7 @@ def fold_constant(node: Node, rw):
             if op in ELEMENTWISE:
                 vals = [uniform(i) for i in ins]
                 if all(v is not None for v in vals):
-                    args = [np.asarray(v, dtype=i.aval.dtype) for v, i in zip(vals, ins)]
+                    args = [_uniform_operand(v, i, node) for v, i in zip(vals, ins)]
                     out = np.asarray(op.impl(*args, **node.params))
                     return constant(out.astype(node.aval.dtype).item(), node.aval, node.loc)
             if node.aval.size > FOLD_MAX_SIZE:
@@ -177,6 +192,17 @@ def fold_constant(node: Node, rw):
             return array_constant(op.impl(*args, **node.params), node.aval, node.loc)
         except Exception:  # noqa: BLE001 - a primitive that cannot run on these constants: leave it
             return None
+
+
+def _uniform_operand(v, operand: Node, node: Node) -> np.ndarray:
+    """The uniform value ``v`` of ``operand`` as NumPy's loop would see it: a 0-d array (a
+    stride of 0) where the operand is broadcast against the result, one element of a
+    contiguous array where it has the result's shape. NumPy's ``power`` loop takes ``sqrt``
+    for an exponent of 0.5 given with stride 0 (``(-inf) ** 0.5`` is then NaN, not inf)."""
+    shape = operand.aval.shape
+    if shape == () or shape != node.aval.shape:
+        return np.asarray(v, dtype=operand.aval.dtype)
+    return np.full(1, v, dtype=operand.aval.dtype)
 
 
 # --------------------------------------------------------------------------- canonical order
@@ -237,8 +263,10 @@ def sub_neg(node, rw):
 
 
 def mul_one(node, rw):
-    """``x * 1 -> x`` and ``x * -1 -> -x``."""
+    """``x * 1 -> x`` and ``x * -1 -> -x`` (not for complex values: see :func:`_complex`)."""
     x, y = node.inputs
+    if _complex(node):
+        return None
     for a, b in ((x, y), (y, x)):
         if b.op is not const_op and b.op is not sh.full_p:  # (not a constant: no uniform)
             continue
@@ -254,8 +282,11 @@ def mul_one(node, rw):
 
 def negations_up(node, rw):
     """For ``*`` and ``/``: ``(-x) op (-y) -> x op y``; ``(-x) op y -> -(x op y)`` (negations
-    float to the top, where ``neg_neg`` and ``sub_neg`` can cancel them)."""
+    float to the top, where ``neg_neg`` and ``sub_neg`` can cancel them); not for complex
+    values (see :func:`_complex`)."""
     x, y = node.inputs
+    if _complex(node):
+        return None
     xn, yn = x.op is ew.neg_p, y.op is ew.neg_p
     if not (xn or yn):
         return None
@@ -266,7 +297,10 @@ def negations_up(node, rw):
 
 
 def div_one(node, rw):
+    """``x / 1 -> x`` and ``x / -1 -> -x`` (not for complex values: see :func:`_complex`)."""
     x, y = node.inputs
+    if _complex(node):
+        return None
     if is_value(y, 1):
         return fit(x, node.aval, rw)
     if is_value(y, -1):
@@ -286,10 +320,11 @@ def neg_neg(node, rw):
 
 
 def integer_pow_trivial(node, rw):
-    """``x ** 1 -> x``, ``x ** 0 -> ones``."""
+    """``x ** 1 -> x`` (not for complex values, which NumPy raises to a power by complex
+    arithmetic), ``x ** 0 -> ones``."""
     y = node.params["y"]
     (x,) = node.inputs
-    if y == 1:
+    if y == 1 and not _complex(node):
         return fit(x, node.aval, rw)
     if y == 0 and node.aval.shape is not None:
         return constant(1, node.aval, node.loc)
@@ -433,11 +468,24 @@ def broadcast_chain(node, rw):
 
 
 def reduce_sum_trivial(node, rw):
-    """Sum over size-1 axes is a reshape; the sum of a broadcast scalar is ``scalar * n``.
+    """Sum over size-1 axes is a reshape; the sum of ``n <= 3`` copies of a real scalar is
+    ``scalar * n`` (``s + s`` is ``2 s`` exactly, so ``s + s + s`` rounds ``3 s`` once, as the
+    product does; for more copies the rounding differs: :func:`reduce_sum_copies`).
 
     NumPy's sums start from ``+0.0``: the sum of ``-0.0`` alone is ``0.0``, so for floats the
     reshape becomes ``reshape(x) + 0.0`` and the product ``scalar * n + 0.0``; a sum over an
     empty axis is ``0`` whatever is summed (not ``inf * 0``)."""
+    return _reduce_sum_rewrite(node, rw, max_copies=3)
+
+
+def reduce_sum_copies(node, rw):
+    """The sum of any number ``n`` of copies of a real scalar as ``scalar * n``: one
+    rounding, so as accurate as NumPy's sum or more, but not its bits for ``n > 3`` (the
+    derivative tables only: :data:`DERIVATIVES`, whose collection of terms re-rounds too)."""
+    return _reduce_sum_rewrite(node, rw, max_copies=None)
+
+
+def _reduce_sum_rewrite(node: Node, rw, max_copies: int | None):
     (x,) = node.inputs
     axes = node.params["axes"]
     shape = x.aval.shape
@@ -451,19 +499,41 @@ def reduce_sum_trivial(node, rw):
     if n == 0:
         return constant(0, node.aval, node.loc)
     if x.op is sh.full_p:
+        v = x.params["value"]
+        if max_copies is not None and n > max_copies and not _copies_add_exactly(v, n, node):
+            return None
         with np.errstate(all="ignore"):
-            total = np.multiply(np.asarray(x.params["value"], node.aval.dtype),
+            total = np.multiply(np.asarray(v, node.aval.dtype),
                                 np.asarray(n, node.aval.dtype)) + np.zeros((), node.aval.dtype)
         return constant(total.item(), node.aval, node.loc)
     if all(shape[a] == 1 for a in axes):
         out = rw.make(sh.reshape_p, (x,), node.loc, shape=node.aval.shape)
         return _plus_zero(out, node, rw) if floats else out
     src = x.inputs[0] if x.op is sh.broadcast_to_p else None
-    if src is not None and src.aval.shape == () and floats:
+    # (not complex: ``z * (n + 0j)`` has cross terms, ``inf * 0`` among them)
+    if src is not None and src.aval.shape == () and node.aval.dtype.kind == "f" \
+            and (max_copies is None or n <= max_copies):
         s = fit(src, node.aval, rw)
         out = rw.make(ew.mul_p, (s, constant(n, Aval((), node.aval.dtype))), node.loc)
         return _plus_zero(out, node, rw)
     return None
+
+
+def _copies_add_exactly(v, n: int, node: Node) -> bool:
+    """Every partial sum of ``n`` copies of ``v`` (in any order) is exact in the node's dtype,
+    so NumPy's sum is ``v * n`` to the bit: integers, 0, inf, NaN, and floats ``m 2**e``
+    whose odd integer ``m`` times ``n`` fits the significand (``0.5 * 10``, not ``0.1 * 10``)."""
+    dt = node.aval.dtype
+    if dt.kind not in "fc":
+        return True
+    if dt.kind == "c":
+        return False
+    v = float(v)
+    if v == 0 or not np.isfinite(v):
+        return True
+    m = abs(v.as_integer_ratio()[0])
+    fi = np.finfo(dt)
+    return m * n < 2 ** (fi.nmant + 1) and abs(v) * n <= float(fi.max)
 
 
 def _plus_zero(x: Node, node: Node, rw) -> Node:
@@ -547,6 +617,7 @@ SHALLOW = frozenset((
 ))
 
 ALGEBRA = combine(FOLD, IDENTITIES, CANONICAL)
-DERIVATIVES = combine(ALGEBRA, {COLLECT: (True,)})  # what the transforms simplify with
+# what the transforms simplify with
+DERIVATIVES = combine(ALGEBRA, {red.reduce_sum_p: (reduce_sum_copies,), COLLECT: (True,)})
 
 
