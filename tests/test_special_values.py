@@ -451,3 +451,31 @@ def test_ufunc_accumulate_keeps_numpy_s_zero_at_ties(ufunc, dtype):
             with np.errstate(all="ignore"):
                 for got in (wire.evaluate(wire.trace(f, a), a), wire.jit(f)(a)):
                     assert _same_bits(want, got), (a, axis, want, got)
+
+
+INT_REDUCTIONS = [
+    ("sum int8", lambda m, a: m.sum(a, dtype=np.int8), np.array([100, 100], np.int8)),
+    ("prod int8", lambda m, a: m.prod(a, dtype=np.int8), np.array([100, 100], np.int8)),
+    ("sum uint8 axis", lambda m, a: m.sum(a, axis=0, dtype=np.uint8),
+     np.array([[200], [200]], np.uint8)),
+    ("sum int16", lambda m, a: m.sum(a, dtype=np.int16), np.array([300, 32767], np.int16)),
+    ("prod int8 default", lambda m, a: m.prod(a), np.array([100, 100], np.int8)),
+    ("prod bool", lambda m, a: m.prod(a), np.array([True, True])),
+    ("prod uint8 keepdims", lambda m, a: m.prod(a, axis=1, keepdims=True),
+     np.array([[200, 200]], np.uint8)),
+    ("nanprod int8", lambda m, a: m.nanprod(a), np.array([100, 3], np.int8)),
+]
+
+
+@pytest.mark.parametrize("name,f,a", INT_REDUCTIONS, ids=[r[0] for r in INT_REDUCTIONS])
+def test_integer_sums_and_products_wrap_in_numpy_s_dtype(name, f, a):
+    """A sum or product in a narrow integer dtype wraps around in it (``sum(a, dtype=int8)``),
+    and one without a dtype accumulates in the platform's integer (``prod(int8_array)``),
+    as NumPy's do: traced and jitted (NumPy's kernels widen narrow integers by default), also
+    through the disk cache's code."""
+    want = np.asarray(f(np, a))
+    g = wire.trace(lambda a: f(wnp, a), a)
+    for got in (f(wnp, a), wire.evaluate(g, a), wire.jit(lambda a: f(wnp, a))(a)):
+        got = np.asarray(got)
+        assert got.dtype == want.dtype and got.shape == want.shape and np.array_equal(got, want), (
+            name, got, want)

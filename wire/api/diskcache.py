@@ -80,6 +80,10 @@ ALLOWED_NAMES = frozenset(
     {name for name in dir(np) if isinstance(getattr(np, name, None), np.ufunc)}
     | {"np", "reduce", "T", "reshape", "transpose", "swapaxes", "broadcast_to", "concatenate",
        "where", "power", "matmul", "empty"}
+    # the integer types sums and products of integers keep (``np.add.reduce(x, (0,),
+    # dtype=np.int8)``)
+    | {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "intc",
+       "uintc", "longlong", "ulonglong", "intp", "uintp"}
 )
 
 
@@ -268,7 +272,7 @@ def store(key: str, compiled: Compiled, name: str = "compiled") -> bool:
     try:
         with gc_paused():
             doc = _document(key, compiled, name)
-    except (_Unsavable, _TooBig, WireError, RecursionError):
+    except (_Unsavable, _TooBig, _Invalid, WireError, RecursionError):
         return False
     text = json.dumps(doc, separators=(",", ":"), allow_nan=False)
     try:

@@ -14,7 +14,7 @@ from ..core.tracer import bind
 from ..ops.layout import reshape_p
 from ._elementwise_composed import conj
 from ._math import logical_and
-from ._promote import any_tracer, promote
+from ._promote import any_tracer, cast, promote
 from ._reductions import any as any_
 from ._reductions import sum as sum_
 from ._shape import expand_dims, ravel, reshape, transpose
@@ -98,8 +98,22 @@ def dot(a, b):
 
 
 def vdot(a, b):
-    """Dot product of flattened arrays."""
-    return dot(ravel(a), ravel(b))
+    """Dot product of the flattened arrays, conjugating ``a`` when it is complex (NumPy's
+    ``vdot``: ``vdot(z, z)`` is ``|z|²``, real and non-negative).
+
+    >>> vdot(np.array([1j, 2.0]), np.array([1j, 2.0]))
+    np.complex128(5+0j)
+    """
+    if not any_tracer(a, b):
+        return np.vdot(a, b)
+    a, b = promote(ravel(a), ravel(b))
+    na, nb = _as_tracer_shape(a)[0], _as_tracer_shape(b)[0]
+    if na != nb:
+        raise ShapeError(f"vdot: the arrays have {na} and {nb} elements; they must have as "
+                         f"many{at(user_location())}")
+    if a.dtype.kind == "c":
+        a = conj(a)
+    return dot(a, b)
 
 
 def inner(a, b):
@@ -181,7 +195,24 @@ def traced_vecdot(x1, x2, axis, name):
                          f"{at(user_location())}")
     if x1.dtype == np.bool_:
         return any_(logical_and(x1, x2), axis=axis)
-    return sum_((conj(x1) if x1.dtype.kind == "c" else x1) * x2, axis=axis)
+    out = sum_((conj(x1) if x1.dtype.kind == "c" else x1) * x2, axis=axis)
+    # NumPy's vecdot keeps the operands' dtype (int8 stays int8) where sum widens small
+    # integers; integer sums wrap modulo 2**bits either way, so the cast gives NumPy's value
+    dtype = np.result_type(x1.dtype, x2.dtype)
+    return out if out.dtype == dtype else cast(out, dtype)
+
+
+def _core_dims(name, x1, k1, x2, k2):
+    """A gufunc's operands need their core dimensions (a matrix, a vector) themselves: NumPy
+    raises where a scalar or a vector would stand in for them, and broadcasting must not."""
+    s1, s2 = tuple(_as_tracer_shape(x1)), tuple(_as_tracer_shape(x2))
+    if len(s1) < k1 or len(s2) < k2:
+        raise ShapeError(f"{name}: expected {'a matrix and a vector' if k1 == 2 else 'a vector and a matrix'}"
+                         f" (with batch axes), got shapes {s1} and {s2}{at(user_location())}")
+    n1, n2 = s1[-1], s2[-1] if k2 == 1 else s2[-2]
+    if n1 != n2:
+        raise ShapeError(f"{name}: contracting dimension {n1} of shape {s1} does not match {n2} "
+                         f"of shape {s2} (a core dimension does not broadcast){at(user_location())}")
 
 
 def matvec(x1, x2, /):
@@ -193,6 +224,7 @@ def matvec(x1, x2, /):
     """
     if not any_tracer(x1, x2):
         return np.matvec(x1, x2)
+    _core_dims("matvec", x1, 2, x2, 1)
     return matmul(x1, expand_dims(x2, -1))[..., 0]
 
 
@@ -204,6 +236,7 @@ def vecmat(x1, x2, /):
     """
     if not any_tracer(x1, x2):
         return np.vecmat(x1, x2)
+    _core_dims("vecmat", x1, 1, x2, 2)
     x1, x2 = promote(x1, x2)
     if x1.dtype.kind == "c":  # conj of booleans would be int8
         x1 = conj(x1)

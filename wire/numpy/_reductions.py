@@ -56,10 +56,7 @@ def sum(a, axis=None, dtype=None, keepdims=False):
             and a.dtype.kind in "fc":  # the common case: a float sum over everything
         return bind(R.reduce_sum_p, a, axes=tuple(range(a.ndim)))  # (sorted, non-empty)
     if isinstance(a, Tracer):
-        if dtype is not None:
-            a = cast(a, dtype)
-        elif a.dtype.kind in "biu" and a.dtype.itemsize < np.dtype(np.intp).itemsize or a.dtype == bool:
-            a = cast(a, np.intp if a.dtype.kind != "u" else np.uintp)
+        a = _accumulated(a, dtype)
         if a.shape is not None and a.dtype.kind in "fc" and not normalize_axes(axis, a.ndim):
             return a + 0.0  # a sum over no axis: each value plus the starting +0.0
     elif dtype is not None:
@@ -102,11 +99,22 @@ def prod(a, axis=None, dtype=None, keepdims=False):
     >>> prod(np.array([2.0, 3.0, 4.0]))
     np.float64(24.0)
     """
-    if isinstance(a, Tracer) and dtype is not None:
-        a = cast(a, dtype)
+    if isinstance(a, Tracer):
+        a = _accumulated(a, dtype)
     elif dtype is not None:
         return np.prod(a, axis=axis, dtype=dtype, keepdims=keepdims)
     return _reduce(R.reduce_prod, np.prod, a, axis, keepdims, "prod")
+
+
+def _accumulated(a: Tracer, dtype) -> Tracer:
+    """``a`` in the dtype NumPy's sum and product accumulate it in: ``dtype`` when given, else
+    the platform's integer for booleans and narrower integers (``np.prod(int8_array)`` is
+    int64), else its own."""
+    if dtype is not None:
+        return cast(a, dtype)
+    if a.dtype == bool or a.dtype.kind in "iu" and a.dtype.itemsize < np.dtype(np.intp).itemsize:
+        return cast(a, np.intp if a.dtype.kind != "u" else np.uintp)
+    return a
 
 
 @lifting

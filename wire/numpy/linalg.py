@@ -16,18 +16,20 @@ NumPy returns as named tuples (``slogdet``, ``eigh``, ``svd``, ``qr``) are named
 from __future__ import annotations
 
 import builtins
+import operator
 from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import ShapeError, WireError, at, user_location
+from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ..tracebacks import expose
 from ..core import Tracer
 from ..ops import factorizations as LX
 from ._creation import zeros_like
 from ._elementwise_composed import conj, imag, real
 from ._math import abs, isnan, sqrt, where
-from ._products import matmul, outer, tensordot, traced_vecdot
+from ._products import matmul, tensordot, traced_vecdot
+from ._products import outer as _outer
 from ._promote import cast, promote
 from ._rearranging import cross as _cross
 from ._rearranging import diagonal as _diagonal
@@ -198,7 +200,22 @@ def _mirror_lower(a):
 
 
 def _mirror(a, uplo):
-    return _mirror_lower(a) if uplo.upper() == "L" else _mirror_lower(swapaxes(a, -1, -2))
+    side = uplo.upper() if isinstance(uplo, str) else uplo
+    if side not in ("L", "U"):  # NumPy's check: anything else is not silently "U"
+        raise WireError(f"linalg: UPLO must be 'L' or 'U', got {uplo!r}{at(user_location())}")
+    return _mirror_lower(a) if side == "L" else _mirror_lower(swapaxes(a, -1, -2))
+
+
+def _hermitian_input(a, what):
+    """What NumPy's ``hermitian=True`` paths (``svd``, ``pinv``, ``matrix_rank``) factor: an
+    ``eigh`` of the lower triangle, so the upper triangle and the imaginary part of the
+    diagonal are never read. Traced, the same matrix is built, and factored as any other."""
+    _square(a, what)
+    a = _mirror_lower(a)
+    if a.dtype.kind == "c":
+        n = a.shape[-1]
+        a = where(np.eye(n, dtype=bool), cast(real(a), a.dtype), a)
+    return a
 
 
 def cholesky(a, /, *, upper=False):
@@ -257,7 +274,8 @@ def eig(a):
     with ``enable_eigvec_derivs``), so finite differences of NumPy's eigenvectors match. Tied
     eigenvalues use :func:`eigh`'s rule: functions of the eigenvalues alone keep exact
     gradients (``sum``, at the identity); once the eigenvectors are used the derivative is
-    NaN. A defective matrix (a Jordan block) has no derivative.
+    NaN. A defective matrix (a Jordan block; eigenvectors dependent to working precision)
+    has no derivative: NaN, also for functions of the eigenvalues alone.
 
     >>> import wire
     >>> a = np.array([[2.0, 1.0], [0.0, 3.0]])
@@ -314,6 +332,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     a = _float(a)
     if a.ndim < 2:
         raise ShapeError(f"linalg.svd: expected matrices, got {a.aval!r}{at(user_location())}")
+    if hermitian:
+        a = _hermitian_input(a, "svd")
     if full_matrices and compute_uv and a.shape[-1] != a.shape[-2]:
         raise WireError(
             f"linalg.svd(full_matrices=True) of the non-square traced {a.aval!r} is not "
@@ -381,7 +401,14 @@ def _vector_norm(x, ord, axis, keepdims):
         return sum(ax, axis=axis, keepdims=keepdims)
     if isinstance(ord, str):
         raise WireError(f"linalg.norm: invalid norm order {ord!r} for vectors{at(user_location())}")
-    return sum(ax**ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+    total = sum(ax**ord, axis=axis, keepdims=keepdims)
+    inverse = np.reciprocal(ord, dtype=total.dtype)  # rounded in the dtype, as NumPy's
+    if ord > 1:
+        # a p-norm (p > 1) at 0: the subgradient 0, as the 2-norm's (0 ** (1/p - 1) * 0
+        # would be NaN); p < 1 is no norm, and its derivative at 0 truly has no value
+        zero = total == 0
+        return where(zero, 0.0, where(zero, 1.0, total) ** inverse)
+    return total ** inverse
 
 
 def _extreme(largest, x, axis, keepdims=False):
@@ -461,7 +488,9 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     if isinstance(axis, tuple) and len(axis) > 1:
         axes = normalize_axes(axis, x.ndim)
         rest = [i for i in range(x.ndim) if i not in axes]
-        y = reshape(transpose(x, rest + list(axes)), tuple(x.shape[i] for i in rest) + (-1,))
+        # the flattened size spelled out: -1 has no value when another axis is empty
+        flat = int(np.prod([x.shape[i] for i in axes]))
+        y = reshape(transpose(x, rest + list(axes)), tuple(x.shape[i] for i in rest) + (flat,))
         out = _vector_norm(y, ord, y.ndim - 1, False)
         if keepdims:
             out = reshape(out, tuple(1 if i in axes else d for i, d in enumerate(x.shape)))
@@ -511,6 +540,8 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
                         f"{at(user_location())}")
     if 0 in a.shape[-2:]:
         return zeros_like(swapaxes(a, -1, -2))
+    if hermitian:
+        a = _hermitian_input(a, "pinv")
     return LX.pinv(a, rcond)
 
 
@@ -524,7 +555,11 @@ def matrix_power(a, n):
     if not _t(a):
         return np.linalg.matrix_power(a, n)
     _square(a, "matrix_power")
-    n = int(n)
+    try:
+        n = operator.index(n)  # NumPy's test: 2.0 and 2.5 are refused, not truncated
+    except TypeError:
+        raise WireTypeError(f"linalg.matrix_power: the exponent must be an integer, got "
+                            f"{n!r}{at(user_location())}") from None
     if n == 0:  # the identity, whatever a holds (0 * nan would not be 0)
         return zeros_like(a) + np.eye(a.shape[-1], dtype=a.dtype)
     if n < 0:
@@ -548,48 +583,131 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     A = _float(A)
     if A.ndim < 2:
         return cast(~(A == 0).all(), np.intp) if hasattr(A == 0, "all") else int(np.any(A))
-    s = svdvals(A)
+    s = svdvals(_hermitian_input(A, "matrix_rank") if hermitian else A)
     if s.shape[-1] == 0:  # an empty matrix has rank 0
         return sum(zeros_like(s) > 0, axis=-1)
+    # an array tol/rtol holds one value per matrix of the stack: a new last axis lines it up
+    # with the singular values, as NumPy does (and its own shape broadcasts in front)
     if tol is None:
-        r = rtol if rtol is not None else builtins.max(A.shape[-2:]) * np.finfo(A.dtype).eps
+        if rtol is None:
+            r = builtins.max(A.shape[-2:]) * np.finfo(A.dtype).eps
+        else:
+            r = expand_dims(rtol, -1) if np.ndim(rtol) else rtol
         tol = max(s, axis=-1, keepdims=True) * r
+    elif np.ndim(tol):
+        tol = expand_dims(tol, -1)
     return sum(s > tol, axis=-1)
 
 
+def _chain_order(shapes):
+    """NumPy's multiplication order for a chain of 2-D shapes: ``split[i][j]`` is where the
+    product of matrices ``i..j`` splits (the classic dynamic programme on flop counts, ties
+    to the first split, as NumPy breaks them). The order decides the rounding."""
+    n = len(shapes)
+    p = [sh[0] for sh in shapes] + [shapes[-1][1]]
+    cost = [[0.0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = float("inf")
+            for k in range(i, j):
+                q = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1]
+                if q < cost[i][j]:
+                    cost[i][j], split[i][j] = q, k
+    return split
+
+
+def _chain_product(arrays, split, i, j):
+    if i == j:
+        return arrays[i]
+    k = split[i][j]
+    return matmul(_chain_product(arrays, split, i, k), _chain_product(arrays, split, k + 1, j))
+
+
 def multi_dot(arrays, *, out=None):
-    """Product of several matrices (vectors allowed at the ends), left to right."""
+    """Product of several matrices (vectors allowed at the ends), in NumPy's order: the one
+    with the fewest flops, so the result rounds as NumPy's does.
+
+    >>> import wire
+    >>> a = np.arange(6.0).reshape(2, 3)
+    >>> wire.jit(lambda a: multi_dot([a, a.T, a]))(a).shape
+    (2, 3)
+    """
     if not _t(*arrays):
-        return np.linalg.multi_dot(arrays)
-    result = arrays[0]
-    for m in arrays[1:]:
-        result = matmul(result, m)
-    return result
+        return np.linalg.multi_dot(arrays) if out is None else np.linalg.multi_dot(arrays, out=out)
+    if out is not None:
+        raise WireError(f"linalg.multi_dot: out= is not supported on traced values"
+                        f"{at(user_location())}")
+    arrays = list(arrays)
+    if len(arrays) < 2:
+        raise WireError(f"linalg.multi_dot: expected at least two arrays{at(user_location())}")
+    if len(arrays) == 2:
+        return matmul(arrays[0], arrays[1])
+    first_1d, last_1d = np.ndim(arrays[0]) == 1, np.ndim(arrays[-1]) == 1
+    if first_1d:
+        arrays[0] = reshape(arrays[0], (1, -1))
+    if last_1d:
+        arrays[-1] = reshape(arrays[-1], (-1, 1))
+    for x in arrays:
+        if np.ndim(x) != 2:
+            raise ShapeError(f"linalg.multi_dot: expected 2-D arrays (1-D at the ends), got "
+                             f"shape {tuple(np.shape(x))}{at(user_location())}")
+    result = _chain_product(arrays, _chain_order([np.shape(x) for x in arrays]), 0,
+                            len(arrays) - 1)
+    if first_1d and last_1d:
+        return result[0, 0]
+    return ravel(result) if first_1d or last_1d else result
 
 
 def lstsq(a, b, rcond=None):
-    """Least-squares solution ``(x, residuals, rank, s)`` through the pseudo-inverse
-    (``residuals`` is computed when ``a`` is tall; rank deficiency is not detected)."""
+    """Least-squares solution ``(x, residuals, rank, s)`` through the pseudo-inverse, with
+    NumPy's cutoff (singular values at most ``rcond * max(s)`` count as zero; ``rcond``
+    defaults to ``max(m, n) * eps``). ``rank`` is that count, as NumPy's int32.
+    ``residuals`` (the squared residual norms) has NumPy's shape when ``a`` is tall: NumPy
+    returns an empty array instead when ``a`` is rank-deficient, which a traced shape cannot
+    depend on, so there it holds NaN. For a square or wide ``a`` it is empty, as in NumPy.
+
+    >>> import wire
+    >>> a = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])  # rank 1
+    >>> x, res, rank, s = wire.jit(lambda a: lstsq(a, np.ones(3)))(a)
+    >>> int(rank), res.tolist()
+    (1, [nan])
+    """
     if not _t(a, b):
         return np.linalg.lstsq(a, b, rcond=rcond)
     a, b = promote(a, b)
     a = _float(a)
+    if a.ndim != 2 or np.ndim(b) not in (1, 2) or np.shape(b)[0] != a.shape[0]:
+        raise ShapeError(f"linalg.lstsq: a must be (m, n) and b (m,) or (m, k) with the same m, "
+                         f"got {tuple(a.shape)} and {tuple(np.shape(b))}{at(user_location())}")
     m, n = a.shape[-2:]
     cutoff = np.finfo(a.dtype).eps * builtins.max(m, n) if rcond is None else rcond
     x = matmul(pinv(a, cutoff), b)
-    m, n = a.shape[-2:]
     s = svdvals(a)
+    if builtins.min(m, n):
+        rank = cast(sum(s > cutoff * max(s, axis=-1), axis=-1), np.int32)
+    else:
+        rank = np.int32(0)
+    real_dtype = s.dtype
     if m > n:
         r = b - matmul(a, x)
         res = sum(_abs2(r), axis=0)
         res = reshape(res, (1,)) if res.ndim == 0 else res
+        res = where(rank == n, res, np.array(np.nan, real_dtype))
     else:
-        res = np.zeros((0,), a.dtype)
-    return x, res, np.int32(builtins.min(m, n)), s  # NumPy's rank is an int32
+        res = np.zeros((0,), real_dtype)
+    return x, res, rank, s  # NumPy's rank is an int32
 
 
 def cond(x, p=None):
-    """Condition number (``p`` None/2/-2 via singular values, else ``norm(x) * norm(inv(x))``)."""
+    """Condition number (``p`` None/2/-2 via singular values, else ``norm(x) * norm(inv(x))``).
+    A singular matrix has condition number inf (every ``p``, as NumPy), not an error.
+
+    >>> import wire
+    >>> float(wire.jit(lambda a: cond(a, 1))(np.array([[1.0, 2.0], [2.0, 4.0]])))
+    inf
+    """
     if not _t(x):
         return np.linalg.cond(x, p)
     x = _float(x)
@@ -601,7 +719,10 @@ def cond(x, p=None):
         big, small = max(s, axis=-1), min(s, axis=-1)
         r = big / small if p != -2 else small / big
     else:
-        r = norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+        _square(x, "cond")
+        # NumPy inverts with errors ignored: an exactly singular matrix has condition number
+        # inf, not LinAlgError (inv_or_inf's ±inf/NaN entries make the norm inf or NaN)
+        r = norm(x, p, axis=(-2, -1)) * norm(LX.inv_or_inf(x), p, axis=(-2, -1))
     # NumPy: a NaN condition number (a singular matrix, 0/0; an inf entry) is inf, unless the
     # matrix itself holds a NaN
     return where(isnan(r) & ~any(isnan(x), axis=(-2, -1)), np.inf, r)
@@ -643,8 +764,9 @@ def tensorsolve(a, b, axes=None):
     x_shape = tuple(a.shape[b.ndim:])
     n = int(np.prod(x_shape))
     if int(np.prod(a.shape)) != n * n:
-        raise ShapeError(f"linalg.tensorsolve: {a.aval!r} does not split into a square matrix "
-                         f"for the right-hand side {b.aval!r}{at(user_location())}")
+        raise ShapeError(f"linalg.tensorsolve: shape {tuple(np.shape(a))} does not split into a "
+                         f"square matrix for the right-hand side of shape {tuple(np.shape(b))}"
+                         f"{at(user_location())}")
     return reshape(solve(reshape(a, (n, n)), ravel(b)), x_shape)
 
 
@@ -656,10 +778,32 @@ def vecdot(x1, x2, /, *, axis=-1):
 
 
 def matrix_transpose(x, /):
-    """Swap the last two axes."""
+    """Swap the last two axes (of an array with at least two, as NumPy).
+
+    >>> matrix_transpose(np.arange(6.0).reshape(2, 3)).shape
+    (3, 2)
+    """
     if not _t(x):
         return np.linalg.matrix_transpose(x)
+    if np.ndim(x) < 2:
+        raise ShapeError(f"linalg.matrix_transpose: expected (a stack of) matrices, got shape "
+                         f"{tuple(np.shape(x))}{at(user_location())}")
     return swapaxes(x, -1, -2)
+
+
+def outer(x1, x2, /):
+    """Outer product of two vectors; the Array-API ``linalg.outer`` takes 1-D inputs only
+    (``numpy.outer`` flattens whatever it gets; this one, as NumPy's, refuses).
+
+    >>> outer(np.array([1.0, 2.0]), np.array([3.0, 4.0, 5.0])).shape
+    (2, 3)
+    """
+    if not _t(x1, x2):
+        return np.linalg.outer(x1, x2)
+    if np.ndim(x1) != 1 or np.ndim(x2) != 1:
+        raise ShapeError(f"linalg.outer: expected two vectors, got shapes {tuple(np.shape(x1))} "
+                         f"and {tuple(np.shape(x2))}{at(user_location())}")
+    return _outer(x1, x2)
 
 
 def diagonal(x, /, *, offset=0):
@@ -677,7 +821,19 @@ def trace(x, /, *, offset=0, dtype=None):
 
 
 def cross(x1, x2, /, *, axis=-1):
-    """Cross product of 3-vectors along ``axis``."""
+    """Cross product of 3-vectors along ``axis`` (``numpy.cross`` also takes 2-vectors; the
+    Array-API ``linalg.cross`` does not, and neither does this one).
+
+    >>> cross(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
+    array([0., 0., 1.])
+    """
+    if not _t(x1, x2):
+        return np.linalg.cross(x1, x2, axis=axis)
+    n1, n2 = (np.shape(x)[axis] if np.ndim(x) else 0 for x in (x1, x2))
+    if n1 != 3 or n2 != 3:
+        raise ShapeError(f"linalg.cross: both inputs must be (arrays of) 3-vectors along axis "
+                         f"{axis}, got shapes {tuple(np.shape(x1))} and {tuple(np.shape(x2))}"
+                         f"{at(user_location())}")
     return _cross(x1, x2, axis=axis)
 
 # every public function here is where user code enters wire (wire.tracebacks)

@@ -13,12 +13,16 @@ from ..core.formula import ARRAYS_ONLY
 from ..core.taylor import BY_JVP
 from ..errors import ShapeError
 from ..ir import Aval
+from . import layout as S
 from .batching import trailing_batch
+from .complex_parts import real
+from .elementwise import gt, le, logical_and, logical_or, ne, select
 from .matmul import matmul
 from .matrix_common import (
-    _cj, _eye, _hermitian_part, _i_imag_diag, mH, mT, _spd, _square, _sym, _tril_mask,
-    _well_conditioned, _xp_linalg,
+    _abs2, _cj, _eye, _hermitian_part, _i_imag_diag, diag_embed, diagonal, mH, mT, _spd,
+    _square, _sym, _tril_mask, _well_conditioned, _xp_linalg,
 )
+from .reductions import reduce_max
 
 
 # --------------------------------------------------------------------------- solve / inv
@@ -214,8 +218,64 @@ def _wide_split(a):
     return eye[:, :m], eye[:, m:]
 
 
+def _rank_deficiency(r, m):
+    """``bad`` (..., 1, k) bool and ``r_safe`` for the reduced ``r`` (..., k, n) of an
+    (m, n) matrix.
+
+    A diagonal entry ``r_jj`` that is zero to working precision (at most
+    ``max(m, n) * eps * max|r|``, the rounding of a QR) says column ``j`` depends on the
+    columns before it: ``q_j`` is then rounding noise, and so is every later column of ``q``
+    and every row of ``r`` from ``j`` on, where ``bad`` is True. The leading columns of ``q``
+    and rows of ``r`` stay differentiable; the rules see them through ``r_safe``, ``r`` with
+    the deficient diagonal entries moved to the tolerance: a perturbation of ``a`` at the
+    rounding level, on which the leading factors depend continuously (an exact zero would
+    make the rules' triangular solves singular)."""
+    k, n = r.shape[-2:]
+    rdt = np.empty((), r.dtype).real.dtype
+    zero, one = np.zeros((), rdt), np.ones((), rdt)
+    scale = reduce_max(_abs2(r), (r.ndim - 2, r.ndim - 1))
+    tol2 = S.reshape(scale * np.asarray(float(max(m, n) * np.finfo(rdt).eps) ** 2, rdt),
+                     tuple(scale.shape) + (1,))
+    d = diagonal(r if k == n else matmul(r, np.eye(n, k, dtype=r.dtype)))
+    deficient = le(_abs2(d), tol2)
+    before = matmul(S.reshape(select(deficient, one, zero), tuple(d.shape[:-1]) + (1, k)),
+                    np.triu(np.ones((k, k), rdt)))
+    bad = gt(before, zero)  # a deficient pivot at or before j
+    tol = select(gt(tol2, zero), tol2, one) ** 0.5  # an all-zero r: any nonzero pivot will do
+    shift = select(deficient, tol - real(d), zero)
+    if r.dtype.kind == "c":
+        shift = shift * np.ones((), r.dtype)
+    shift = diag_embed(shift)
+    if k != n:
+        shift = matmul(shift, np.eye(k, n, dtype=r.dtype))
+    return bad, r + shift
+
+
+def _uses(ct, mask):
+    """(..., 1, 1) bool: ``ct`` is nonzero (or NaN) somewhere ``mask`` is True."""
+    rdt = np.empty((), ct.dtype).real.dtype
+    hit = select(logical_and(ne(ct, np.zeros((), ct.dtype)), mask), np.ones((), rdt),
+                 np.zeros((), rdt))
+    top = reduce_max(hit, (hit.ndim - 2, hit.ndim - 1))
+    return gt(S.reshape(top, tuple(top.shape) + (1, 1)), np.zeros((), rdt))
+
+
+def _with_nan(x, where_):
+    """``x`` with NaN where ``where_`` (broadcasting) is True."""
+    return select(where_, np.full((), np.nan, x.dtype), x)
+
+
 def _qr_jvp(ts, out, a):
     q, r = out
+    if 0 in r.shape[-2:]:
+        return _qr_jvp_full_rank(ts, q, r, a)
+    bad, r = _rank_deficiency(r, a.shape[-2])
+    dq, dr = _qr_jvp_full_rank(ts, q, r, a)
+    # the tangents of the noise columns of q and rows of r have no value
+    return _with_nan(dq, bad), _with_nan(dr, mT(bad))
+
+
+def _qr_jvp_full_rank(ts, q, r, a):
     m, n = a.shape[-2:]
     if m >= n:
         return _thin_qr_jvp(q, r, ts[0])
@@ -228,15 +288,27 @@ def _qr_jvp(ts, out, a):
 def _qr_vjp(ct, out, a):
     q, r = out
     ct_q, ct_r = ct
+    if 0 in r.shape[-2:]:
+        return (_qr_vjp_full_rank(q, r, ct_q, ct_r, a),)
+    bad, r = _rank_deficiency(r, a.shape[-2])
+    k, n = r.shape[-2:]
+    # a function that reads a noise column of q or row of r (its upper triangle) has no
+    # derivative: NaN, never a number made of rounding noise
+    upper = np.triu(np.ones((k, n), bool))
+    used = logical_or(_uses(ct_q, bad), _uses(ct_r, logical_and(mT(bad), upper)))
+    return (_with_nan(_qr_vjp_full_rank(q, r, ct_q, ct_r, a), used),)
+
+
+def _qr_vjp_full_rank(q, r, ct_q, ct_r, a):
     m, n = a.shape[-2:]
     if m >= n:
-        return (_thin_qr_vjp(q, r, ct_q, ct_r),)
+        return _thin_qr_vjp(q, r, ct_q, ct_r)
     e1, e2 = _wide_split(a)
     ct_r1, ct_r2 = matmul(ct_r, e1), matmul(ct_r, e2)
     ct_q = ct_q + matmul(_cj(matmul(a, e2)), mH(ct_r2))  # from dr2 = dqᴴ a2
     ct_a1 = _thin_qr_vjp(q, matmul(r, e1), ct_q, ct_r1)
     ct_a2 = matmul(_cj(q), ct_r2)  # from dr2 = qᴴ da2
-    return (matmul(ct_a1, mT(e1)) + matmul(ct_a2, mT(e2)),)
+    return matmul(ct_a1, mT(e1)) + matmul(ct_a2, mT(e2))
 
 
 qr_p = Primitive(
@@ -250,7 +322,9 @@ qr_p = Primitive(
     xp=_xp_linalg("qr", multi=True, mode="reduced"),
     sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4, 3), (2, 4), (2, 2, 3)][int(
         rng.integers(0, 5))])], {}),
-    doc="reduced QR (q, r); derivatives need the leading min(m, n) columns to have full rank",
+    doc="reduced QR (q, r); from the first column that depends on earlier ones (a zero "
+    "pivot of r to working precision) the columns of q and rows of r are rounding noise, and "
+    "derivatives through them are NaN; the leading factors keep theirs",
     sympy=ARRAYS_ONLY,
     taylor=BY_JVP,
 )

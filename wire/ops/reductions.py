@@ -58,13 +58,25 @@ def _reduce_sample(rng):
 # --------------------------------------------------------------------------- lowering
 
 
+def _own_int_dtype(x):
+    """``x``'s dtype where it is an integer one, else None: NumPy's sums and products of
+    integers narrower than the platform's default to that (``np.sum(int8_array)`` is int64),
+    while the primitives keep their operand's dtype (``sum(a, dtype=np.int8)`` wraps, as
+    NumPy's does)."""
+    dtype = getattr(x, "dtype", None)
+    return dtype if dtype is not None and dtype.kind in "iu" else None
+
+
 def _reduce_emitter(ufunc) -> Emitter:
-    """``ufunc.reduce(x, axes)`` for arrays of known rank, else a call of the impl."""
+    """``ufunc.reduce(x, axes)`` for arrays of known rank (in the operand's integer dtype, see
+    :func:`_own_int_dtype`), else a call of the impl."""
 
     def expr(ctx, node, args, out):
         (x,) = node.inputs
         if ctx.is_array(x) and rank(x):
-            return f"{ctx.bind_numpy(ufunc)}.reduce({args[0]}, {node.params['axes']!r})"
+            dtype = node.aval.dtype
+            own = f", dtype={ctx.bind_numpy(dtype.type)}" if dtype.kind in "iu" else ""
+            return f"{ctx.bind_numpy(ufunc)}.reduce({args[0]}, {node.params['axes']!r}{own})"
         return IMPL_CALL.expr(ctx, node, args, out)
 
     return Emitter(expr, "fresh")
@@ -81,7 +93,7 @@ def _reduce_xp(fname) -> XpImpl:
 
 reduce_sum_p = Primitive(
     "reduce_sum",
-    lambda x, *, axes: np.sum(x, axis=axes),
+    lambda x, *, axes: np.sum(x, axis=axes, dtype=_own_int_dtype(x)),
     _reduce_shape,
     linear=True,
     vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes),),
@@ -266,7 +278,7 @@ def _exclusive_products(y, reverse: bool):
 
 reduce_prod_p = Primitive(
     "reduce_prod",
-    lambda x, *, axes: np.prod(x, axis=axes),
+    lambda x, *, axes: np.prod(x, axis=axes, dtype=_own_int_dtype(x)),
     _reduce_shape,
     vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes) * _prod_partial(out, x, axes),),
     jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0] * _prod_partial(out, x, axes), axes),

@@ -15,9 +15,9 @@ from ..ir import Aval
 from . import layout as S
 from .batching import trailing_batch
 from .complex_parts import conj, imag, real
-from .elementwise import convert, eq
+from .elementwise import convert, eq, le, select
 from .matmul import matmul
-from .reductions import argmax, reduce_sum
+from .reductions import argmax, reduce_max, reduce_min, reduce_sum
 from .matrix_common import (
     _abs2, _cj, diag_embed, diagonal, _divide_gaps, _hermitian_part, _i_imag_diag,
     is_zero_cotangent, mH, mT, _over_s, _pairwise_diff, _row, _square, _sym, _ties, _xp_linalg,
@@ -222,8 +222,36 @@ def _eig_gauge(v):
     return mask, r
 
 
+def _defective(v):
+    """(..., 1, 1) bool: the eigenvectors ``v`` (unit columns) are linearly dependent to
+    working precision (smallest singular value at most ``n * eps`` times the largest), so the
+    matrix is defective (a Jordan block), or as good as defective. There an eigenvalue is not
+    differentiable, and the rules' ``v⁻¹ … v`` miss the nilpotent part of the derivative of
+    even a smooth function of the eigenvalues (the gradient of ``sum(λ²) = tr(a²)`` is
+    ``2 aᵀ``, off-diagonal terms included): NaN, never that wrong number."""
+    n = v.shape[-1]
+    if n == 0:
+        return np.zeros(tuple(v.shape[:-2]) + (1, 1), bool)
+    sv = svd(v)[1]
+    rdt = sv.dtype
+    big = reduce_max(sv, (sv.ndim - 1,))
+    small = reduce_min(sv, (sv.ndim - 1,))
+    out = le(small, big * np.asarray(n * np.finfo(rdt).eps, rdt))
+    return S.reshape(out, tuple(out.shape) + (1, 1))
+
+
+def _nan_where(x, mask):
+    return select(mask, np.full((), np.nan, x.dtype), x)
+
+
 def _eig_jvp(ts, out, a):
     w, v = out
+    bad = _defective(v)
+    dw, dv = _eig_jvp_diagonalizable(ts, w, v)
+    return _nan_where(dw, S.reshape(bad, tuple(bad.shape[:-1]))), _nan_where(dv, bad)
+
+
+def _eig_jvp_diagonalizable(ts, w, v):
     da = convert(ts[0], v.dtype)
     p = matmul(solve(v, da), v)  # v⁻¹ da v
     u = matmul(v, _divide_gaps(p, _pairwise_diff(w), _ties(w, _pairwise_diff(w))))
@@ -248,7 +276,7 @@ def _eig_vjp(ct, out, a):
         ct_u = ct_v - conj(v) * _row(re_s) - mask * _row(im_s) * np.asarray(1j, v.dtype)
         diff = _pairwise_diff(w)
         ct_p = ct_p + _divide_gaps(matmul(mT(v), ct_u), diff, _ties(w, diff))
-    return (solve(mT(v), matmul(ct_p, mT(v))),)  # v⁻ᵀ ct_p vᵀ
+    return (_nan_where(solve(mT(v), matmul(ct_p, mT(v))), _defective(v)),)  # v⁻ᵀ ct_p vᵀ
 
 
 def _eig_sample(rng):

@@ -86,7 +86,7 @@ def _pade13(a, eye):
 
 def _expm_pade(a):
     n = wnp.shape(a)[-1]
-    eye = np.eye(n)
+    eye = np.eye(n, dtype=a.dtype)  # (float64 would promote a float32 a)
     norm = wnp.stop_gradient(_norm1(a))
     s = wnp.ceil(wnp.log2(wnp.where(norm > _THETA13, norm, _THETA13) / _THETA13))
     s = wnp.where(wnp.isfinite(s), wnp.clip(s, 0.0, _MAX_SQUARINGS), 0.0)
@@ -149,7 +149,15 @@ def expm(A):
     n = _square(A, "expm")
     if n == 0:
         return A
-    return _expm(A)
+    out = _expm(A)
+    # a diagonal A with an infinite entry: exp of the diagonal (inf, 0), as SciPy, where the
+    # Padé approximant's inf - inf would make every entry NaN
+    d = wnp.diagonal(A, axis1=-2, axis2=-1)
+    off_zero = wnp.all((A == 0) | np.eye(n, dtype=bool), axis=(-2, -1))
+    diagonal_inf = off_zero & wnp.any(wnp.isinf(d), axis=-1)
+    exact = wnp.stop_gradient(wnp.where(np.eye(n, dtype=bool), wnp.expand_dims(wnp.exp(d), -1),
+                                        wnp.zeros_like(A)))
+    return wnp.where(wnp.expand_dims(diagonal_inf, (-1, -2)), exact, out)
 
 
 def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
