@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np  # noqa: F401  (the doctests use it)
 
 from .. import numpy as wnp
-from ..api.custom import custom_vjp
+from ..api.custom import custom_jvp
 from ..scipy.special import erfc, expit, log_expit
 from ..scipy.special import log_softmax as _log_softmax
 from ..scipy.special import logsumexp as _logsumexp
@@ -64,27 +64,26 @@ def _relu_impl(x):
     return wnp.maximum(x, 0.0)
 
 
-def _relu_fwd(x):
+def _relu_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
     y = wnp.maximum(x, 0.0)
-    return y, (y,)
+    return y, t * (y > 0)
 
 
-def _relu_bwd(res, ct):
-    (y,) = res
-    return (ct * (y > 0),)
-
-
-_relu = custom_vjp(_relu_impl)
-_relu.defvjp(_relu_fwd, _relu_bwd)
+# a custom JVP, so that forward mode (jvp, jacfwd, hessian) has the same derivative at 0 as
+# reverse mode (its transpose): a custom VJP left forward mode to maximum's rule, 1/2 at 0
+_relu = custom_jvp(_relu_impl)
+_relu.defjvp(_relu_jvp)
 
 
 def relu(x):
     """``max(x, 0)``. Derivative 0 at 0 (torch and JAX: 0) and 0 at NaN (JAX: 0; torch: 1);
     ``relu(NaN)`` is NaN.
 
-    A custom VJP (``ct * (y > 0)``): ``maximum``'s own rule splits the derivative at ties,
-    which costs a comparison and two selects over the whole array; this is one multiply. The
-    rule is written with wire operations, so it differentiates again.
+    A custom JVP (``t * (y > 0)``, and its transpose ``ct * (y > 0)`` in reverse mode):
+    ``maximum``'s own rule splits the derivative at ties, which costs a comparison and two
+    selects over the whole array; this is one multiply. The rule is written with wire
+    operations, so it differentiates again.
 
     >>> relu(np.array([-2.0, 0.5]))
     array([0. , 0.5])

@@ -300,7 +300,9 @@ absolute = abs
 
 def hypot(x1, x2):
     """``sqrt(x1**2 + x2**2)`` without overflow; gradient 0 at the origin. An infinite
-    argument gives ``inf`` even when the other is NaN, as in NumPy (and C's ``hypot``).
+    argument gives ``inf`` even when the other is NaN, as in NumPy (and C's ``hypot``); the
+    gradient there is the limit ``sign(x1)`` in an infinite ``x1`` and 0 in a finite ``x2``
+    (split evenly when both are infinite, as ``maximum`` at a tie).
 
     >>> float(hypot(3.0, 4.0)), float(hypot(np.inf, np.nan))
     (5.0, inf)
@@ -308,12 +310,18 @@ def hypot(x1, x2):
     if not holds_tracer(x1) and not holds_tracer(x2):
         return np.hypot(x1, x2)
     x1, x2 = promote_real_float("hypot", x1, x2)
-    m = maximum(abs(x1), abs(x2))
+    big = isinf(x1) | isinf(x2)
+    # the finite formula on operands kept finite where an infinity is selected instead, so
+    # that its zero cotangent there meets no inf/inf (0 * nan is nan)
+    f1, f2 = where(big, 0.0, x1), where(big, 0.0, x2)
+    m = maximum(abs(f1), abs(f2))
     zero = m == 0
     safe = where(zero, 1.0, m)
-    a, b = x1 / safe, x2 / safe
+    a, b = f1 / safe, f2 / safe
     inner = where(zero, 1.0, a * a + b * b)
-    return where(isinf(x1) | isinf(x2), np.inf, where(zero, 0.0, m * sqrt(inner)))
+    # inf, whatever the other operand (a NaN in it has no say, nor a derivative)
+    at_inf = maximum(abs(where(isnan(x1), 0.0, x1)), abs(where(isnan(x2), 0.0, x2)))
+    return where(big, at_inf, where(zero, 0.0, m * sqrt(inner)))
 
 
 def sign(x):

@@ -333,16 +333,23 @@ def _slogdet_shape(a):
     return (Aval(a.shape[:-2], a.dtype), Aval(a.shape[:-2], real))
 
 
+def _nan_where_nan(a, inv):
+    """NaN for every matrix holding a NaN: its log|det| is NaN, so is every derivative
+    (LAPACK's inverse of such a matrix keeps some finite entries)."""
+    bad = np.isnan(a).any(axis=(-2, -1))[..., None, None]
+    return np.where(bad, np.asarray(np.nan, inv.dtype), inv) if bad.any() else inv
+
+
 def _inv_or_inf_impl(a):
     a = np.asarray(a)
     try:
-        return np.linalg.inv(a)
+        return _nan_where_nan(a, np.linalg.inv(a))
     except np.linalg.LinAlgError:
         singular = (np.linalg.slogdet(a)[0] == 0)[..., None, None]
         regular = np.linalg.inv(np.where(singular, np.eye(a.shape[-1], dtype=a.dtype), a))
         with np.errstate(divide="ignore", invalid="ignore"):
             pole = _adjugate_impl(a) / np.zeros((), a.dtype)
-        return np.where(singular, pole, regular)
+        return _nan_where_nan(a, np.where(singular, pole, regular))
 
 
 def _inv_or_inf_xp(bk, a):
@@ -350,10 +357,11 @@ def _inv_or_inf_xp(bk, a):
     singular = (xp.linalg.slogdet(a)[0] == 0)[..., None, None]
     eye = xp.eye(a.shape[-1], dtype=a.dtype)
     regular = xp.linalg.inv(xp.where(singular, eye, a))
-    if not bool(xp.any(singular)):
-        return regular
-    pole = xp.divide(adjugate_jet(xp, a), xp.zeros_like(a))
-    return xp.where(singular, pole, regular)
+    if bool(xp.any(singular)):
+        pole = xp.divide(adjugate_jet(xp, a), xp.zeros_like(a))
+        regular = xp.where(singular, pole, regular)
+    bad = xp.any(xp.isnan(a), axis=(-2, -1))[..., None, None]
+    return xp.where(bad, xp.asarray(float("nan"), dtype=regular.dtype), regular)
 
 
 inv_or_inf_p = Primitive(

@@ -46,18 +46,34 @@ def _sympy(sympy):
     return call(sympy) if isinstance(sympy, str) else sympy
 
 
-def unary(name, fn, deriv, *, domain=REALS, dtype=float_dtype, doc="", xp=None, sympy=None,
-          taylor=BY_JVP):
-    """Declare a smooth unary primitive from its derivative ``deriv(x, out)``; ``sympy``
+def unary(name, fn, deriv=None, *, over=None, domain=REALS, dtype=float_dtype, doc="", xp=None,
+          sympy=None, taylor=BY_JVP):
+    """Declare a smooth unary primitive from its derivative ``deriv(x, out)``, or from the
+    reciprocal ``over(x, out)`` of its derivative (the rules then divide by it, so that
+    ``x * log'(x)`` is ``x / x``, exactly 1 with exactly 0 as its derivative, not ``x * (1/x)``,
+    which overflows for tiny ``x`` and whose derivatives cancel huge terms); ``sympy``
     names SymPy's function of the same meaning (or is a rule, see ``wire.core.formula``);
     ``taylor`` its Taylor rule (see ``wire.core.taylor``)."""
+    if over is None:
+        def vjp(ct, out, x):
+            return (ct * deriv(x, out),)
+
+        def jvp(ts, out, x):
+            return ts[0] * deriv(x, out)
+    else:
+        def vjp(ct, out, x):
+            return (ct / over(x, out),)
+
+        def jvp(ts, out, x):
+            return ts[0] / over(x, out)
+
     prim = Primitive(
         name,
         fn,
         elementwise_shape(name, dtype),
         dtype=dtype,
-        vjp=lambda ct, out, x: (ct * deriv(x, out),),
-        jvp=lambda ts, out, x: ts[0] * deriv(x, out),
+        vjp=vjp,
+        jvp=jvp,
         batch=elementwise_batch(lambda: prim),
         sample=elementwise_sampler([domain]),
         doc=doc,
@@ -168,10 +184,23 @@ def _div_jvp(ts, out, x, y):
     return num / y
 
 
+def _pow_dx(x, y, out):
+    # d/dx x**y = y * x**(y - 1); at x == 0 with y == 0 it is 0 (x**0 is 1 for every x),
+    # where the product would be 0 * inf = nan. Elsewhere the product stays (at y == 0 its
+    # derivative in y is x**-1). The exponent is made safe in the unselected branch too, so
+    # that the next derivative's zero cotangent there meets no inf (0 * inf = nan).
+    pole = logical_and(eq(y, 0.0), eq(x, 0.0))
+    safe_y = select(pole, ones_like_(y), y)
+    return select(pole, zeros_like_(out), safe_y * (x ** (safe_y - 1.0)))
+
+
 def _pow_dy(x, y, out):
-    # d/dy x**y = out * log(x); where x == 0 the limit is 0 (for y > 0), not nan.
-    safe_x = select(eq(x, 0.0), ones_like_(x), x)
-    return select(eq(x, 0.0), zeros_like_(out), out * log(safe_x))
+    # d/dy x**y = out * log(x). At x == 0, 0**y is the constant 0 for y > 0 (derivative 0)
+    # and the constant inf for y < 0 (inf - inf: no derivative, nan), and nan at y = nan:
+    # out * 0 gives 0, nan and nan there (and 0 at the jump y = 0, as JAX).
+    zero_x = eq(x, 0.0)
+    safe_x = select(zero_x, ones_like_(x), x)
+    return select(zero_x, out * 0.0, out * log(safe_x))
 
 
 def _series_of(xs, series):
@@ -194,7 +223,7 @@ div_p = Primitive("div", np.true_divide, elementwise_shape("div"),
                              lambda ct, out, x, y: -(ct * out) / y),
                   batch=elementwise_batch(lambda: div_p), sample=elementwise_sampler([REALS, NONZERO]),
                   xp=xp_function("divide"), sympy=lambda sp, n, x, y: x / y, taylor=_div_taylor)
-pow_p = binary("pow", np.power, (lambda x, y, out: y * (x ** (y - 1.0)), _pow_dy),
+pow_p = binary("pow", np.power, (_pow_dx, _pow_dy),
                # BY_JVP: at x = 0 its series are the limits nested derivatives give
                domains=(POSITIVE, REALS), sympy=lambda sp, n, x, y: x ** y, taylor=BY_JVP)
 # fmt: on
@@ -347,12 +376,12 @@ def _scaled_series(a, k):
 
 def _root_power(sign_sq, u0, p, d0):
     """The series of ``d = u ** p`` with ``u = u0(x)`` and ``u' = sign_sq · (x²)'`` (the
-    derivative of arcsin & co.; ``d0(u_0)`` is its primal value, for :func:`_by_derivative`)."""
+    derivative of arcsin & co.; ``d0(u_0, x)`` is its primal value, for :func:`_by_derivative`)."""
 
     def series_of_d(a, x):
         sq = ts_.square(a, None)
         u = [u0(x)] + [ts_.scaled(c, sign_sq) for c in sq[1:]]
-        return ts_.power(u, p, d0(u[0]))
+        return ts_.power(u, p, d0(u[0], x))
 
     return series_of_d
 
@@ -381,7 +410,8 @@ def _exp_taylor(a, out, x):
 
 
 def _expm1_taylor(a, out, x):
-    return [out] + ts_.exp(a, out + 1.0)[1:]
+    # exp(x), not out + 1: that cancels to 0 below x = -37
+    return [out] + ts_.exp(a, exp(x))[1:]
 
 
 def _log_taylor(scale):
@@ -404,16 +434,54 @@ def _cosh_taylor(a, out, x):
     return ts_.sin_cos(a, sinh(x), out, hyperbolic=True)[1]
 
 
-_T_ARCTAN = _by_derivative(_root_power(1.0, lambda x: 1.0 + x * x, -1.0, lambda u: 1.0 / u))
-_T_ARCSIN = _by_derivative(_root_power(-1.0, lambda x: 1.0 - x * x, -0.5,
-                                       lambda u: 1.0 / sqrt(u)))
-_T_ARCCOS = _by_derivative(_root_power(-1.0, lambda x: 1.0 - x * x, -0.5,
-                                       lambda u: 1.0 / sqrt(u)), -1.0)
+def _one_minus_sq(x):
+    """``1 - x²`` with the value of ``(1 - x)(1 + x)``, exact to rounding near ``x = ±1``
+    where ``1 - x * x`` cancels (arcsin'(1 - 2**-30) lost 9 digits), and the derivative
+    ``-2x`` of ``1 - x * x``: the product's ``(1 - x) * inf`` would be NaN at ``x = 1`` in the
+    next orders, whose limits there are infinite. ``u + (p - u)`` is ``p`` exactly: the
+    difference of two values this close is exact."""
+    u = 1.0 - x * x
+    return u + stop_gradient((1.0 - x) * (1.0 + x) - u)
+
+
+def _hypot1(x):
+    """``sqrt(x² + 1)`` without overflow: ``|x|`` where ``x²`` would overflow (arcsinh'(1e200)
+    is 1e-200, not 0; 1 + x² rounds to x² long before). The square is taken of a safe
+    operand there, so that its zero cotangent meets no ``inf``."""
+    if x.dtype.kind == "c":  # (|x| is no square root of x² + 1 off the real line)
+        return sqrt(x * x + 1.0)
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    big = gt(abs_(x), float(np.sqrt(np.finfo(dtype).max)) * 0.5)
+    small = select(big, zeros_like_(x), x)
+    return select(big, abs_(x), sqrt(small * small + 1.0))
+
+
+def _over_sq_norm(x, y, first: bool):
+    """``x / (x² + y²)`` (``first``) or ``y / (x² + y²)``, arctan2's partials, scaled by
+    ``m = max(|x|, |y|)`` so that the squares neither overflow (they were 0 at 1e200, not
+    5e-201) nor underflow (inf at 1e-200, not 5e199); 0 where an argument is infinite (the
+    limit: the gradient's norm is 1/hypot(x, y)), with finite stand-ins there so that the
+    next derivative's zero cotangent meets no inf/inf."""
+    m = maximum(abs_(x), abs_(y))
+    big = isinf(m)
+    m = select(big, ones_like_(m), m)
+    xs, ys = select(big, ones_like_(x), x) / m, select(big, ones_like_(y), y) / m
+    d = (xs if first else ys) / ((xs * xs + ys * ys) * m)
+    return select(big, zeros_like_(d), d)
+
+
+# (the primal values as the JVP rules compute them: to full precision near ±1, NaN outside
+# arccosh's domain)
+_T_ARCTAN = _by_derivative(_root_power(1.0, lambda x: 1.0 + x * x, -1.0, lambda u, x: 1.0 / u))
+_T_ARCSIN = _by_derivative(_root_power(-1.0, _one_minus_sq, -0.5,
+                                       lambda u, x: 1.0 / sqrt(u)))
+_T_ARCCOS = _by_derivative(_root_power(-1.0, _one_minus_sq, -0.5,
+                                       lambda u, x: 1.0 / sqrt(u)), -1.0)
 _T_ARCSINH = _by_derivative(_root_power(1.0, lambda x: x * x + 1.0, -0.5,
-                                        lambda u: 1.0 / sqrt(u)))
-_T_ARCCOSH = _by_derivative(_root_power(1.0, lambda x: x * x - 1.0, -0.5,
-                                        lambda u: 1.0 / sqrt(u)))
-_T_ARCTANH = _by_derivative(_root_power(-1.0, lambda x: 1.0 - x * x, -1.0, lambda u: 1.0 / u))
+                                        lambda u, x: 1.0 / _hypot1(x)))
+_T_ARCCOSH = _by_derivative(_root_power(1.0, lambda x: (x - 1.0) * (x + 1.0), -0.5,
+                                        lambda u, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0))))
+_T_ARCTANH = _by_derivative(_root_power(-1.0, _one_minus_sq, -1.0, lambda u, x: 1.0 / u))
 
 
 # fmt: off
@@ -421,17 +489,19 @@ exp_p     = unary("exp",     np.exp,     lambda x, out: out, sympy="exp",
                   taylor=_unary_rule(_exp_taylor))
 exp2_p    = unary("exp2",    np.exp2,    lambda x, out: out * _LN2, xp=XpImpl(_xp_exp2, "exp2 (or pow)"), sympy=lambda sp, n, x: sp.Integer(2) ** x,
                   taylor=_unary_rule(lambda a, out, x: ts_.exp(_scaled_series(a, _LN2), out)))
-expm1_p   = unary("expm1",   np.expm1,   lambda x, out: out + 1.0, sympy=lambda sp, n, x: sp.exp(x) - 1,
+# expm1' = exp(x), not out + 1, which cancels to 0 for x < -37 (the truth is 4e-17 at -37)
+expm1_p   = unary("expm1",   np.expm1,   lambda x, out: exp(x), sympy=lambda sp, n, x: sp.exp(x) - 1,
                   taylor=_unary_rule(_expm1_taylor))
-log_p     = unary("log",     np.log,     lambda x, out: 1.0 / x,             domain=POSITIVE, sympy="log",
+log_p     = unary("log",     np.log,     over=lambda x, out: x,              domain=POSITIVE, sympy="log",
                   taylor=_log_taylor(1.0))
-log2_p    = unary("log2",    np.log2,    lambda x, out: 1.0 / (x * _LN2),    domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 2),
+log2_p    = unary("log2",    np.log2,    over=lambda x, out: x * _LN2,       domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 2),
                   taylor=_log_taylor(1.0 / _LN2))
-log10_p   = unary("log10",   np.log10,   lambda x, out: 1.0 / (x * _LN10),   domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 10),
+log10_p   = unary("log10",   np.log10,   over=lambda x, out: x * _LN10,      domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 10),
                   taylor=_log_taylor(1.0 / _LN10))
-log1p_p   = unary("log1p",   np.log1p,   lambda x, out: 1.0 / (x + 1.0),     domain=uniform_in(-0.8, 2.0), sympy=lambda sp, n, x: sp.log(x + 1),
+log1p_p   = unary("log1p",   np.log1p,   over=lambda x, out: x + 1.0,        domain=uniform_in(-0.8, 2.0), sympy=lambda sp, n, x: sp.log(x + 1),
                   taylor=_unary_rule(lambda a, out, x: ts_.log(a, out, x + 1.0)))
-sqrt_p    = unary("sqrt",    np.sqrt,    lambda x, out: 0.5 / out,           domain=POSITIVE, sympy="sqrt",
+# sqrt'(±0) = +inf, the limit from the right (+ 0.0 turns sqrt(-0.0) = -0.0 into +0.0)
+sqrt_p    = unary("sqrt",    np.sqrt,    lambda x, out: 0.5 / (out + 0.0),   domain=POSITIVE, sympy="sqrt",
                   taylor=_unary_rule(lambda a, out, x: ts_.sqrt(a, out)))
 sin_p     = unary("sin",     np.sin,     lambda x, out: cos(x), sympy="sin",
                   taylor=_unary_rule(_sin_taylor))
@@ -439,9 +509,9 @@ cos_p     = unary("cos",     np.cos,     lambda x, out: -sin(x), sympy="cos",
                   taylor=_unary_rule(_cos_taylor))
 tan_p     = unary("tan",     np.tan,     lambda x, out: 1.0 + out * out,     domain=UNIT, sympy="tan",
                   taylor=_tan_like(1.0))
-arcsin_p  = unary("arcsin",  np.arcsin,  lambda x, out: 1.0 / sqrt(1.0 - x * x),  domain=UNIT, xp="asin", sympy="asin",
+arcsin_p  = unary("arcsin",  np.arcsin,  over=lambda x, out: sqrt(_one_minus_sq(x)), domain=UNIT, xp="asin", sympy="asin",
                   taylor=_T_ARCSIN)
-arccos_p  = unary("arccos",  np.arccos,  lambda x, out: -1.0 / sqrt(1.0 - x * x), domain=UNIT, xp="acos", sympy="acos",
+arccos_p  = unary("arccos",  np.arccos,  over=lambda x, out: -sqrt(_one_minus_sq(x)), domain=UNIT, xp="acos", sympy="acos",
                   taylor=_T_ARCCOS)
 arctan_p  = unary("arctan",  np.arctan,  lambda x, out: 1.0 / (1.0 + x * x), xp="atan", sympy="atan",
                   taylor=_T_ARCTAN)
@@ -451,16 +521,16 @@ cosh_p    = unary("cosh",    np.cosh,    lambda x, out: sinh(x), sympy="cosh",
                   taylor=_unary_rule(_cosh_taylor))
 tanh_p    = unary("tanh",    np.tanh,    lambda x, out: 1.0 - out * out, sympy="tanh",
                   taylor=_tan_like(-1.0))
-arcsinh_p = unary("arcsinh", np.arcsinh, lambda x, out: 1.0 / sqrt(x * x + 1.0), xp="asinh", sympy="asinh",
+arcsinh_p = unary("arcsinh", np.arcsinh, over=lambda x, out: _hypot1(x), xp="asinh", sympy="asinh",
                   taylor=_T_ARCSINH)
-arccosh_p = unary("arccosh", np.arccosh, lambda x, out: 1.0 / sqrt(x * x - 1.0),  domain=uniform_in(1.2, 3.0), xp="acosh", sympy="acosh",
+arccosh_p = unary("arccosh", np.arccosh, over=lambda x, out: sqrt(x - 1.0) * sqrt(x + 1.0), domain=uniform_in(1.2, 3.0), xp="acosh", sympy="acosh",
                   taylor=_T_ARCCOSH)
-arctanh_p = unary("arctanh", np.arctanh, lambda x, out: 1.0 / (1.0 - x * x),      domain=UNIT, xp="atanh", sympy="atanh",
+arctanh_p = unary("arctanh", np.arctanh, over=lambda x, out: _one_minus_sq(x),  domain=UNIT, xp="atanh", sympy="atanh",
                   taylor=_T_ARCTANH)
 abs_p     = unary("abs",     np.abs,     lambda x, out: sign(x), dtype=None, domain=NONZERO, sympy="Abs",
                   taylor=COEFFICIENTWISE)
 arctan2_p = binary("arctan2", np.arctan2,
-                   (lambda y, x, out: x / (x * x + y * y), lambda y, x, out: -y / (x * x + y * y)),
+                   (lambda y, x, out: _over_sq_norm(x, y, True), lambda y, x, out: -_over_sq_norm(x, y, False)),
                    domains=(NONZERO, NONZERO), xp="atan2", sympy="atan2")
 # fmt: on
 

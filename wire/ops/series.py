@@ -144,7 +144,7 @@ def sqrt(x: list, out) -> list:
             s.append(None)
             continue
         if not inv:
-            inv.append(0.5 / out)
+            inv.append(0.5 / (out + 0.0))  # + 0.0: at x = -0.0 too, the limit from the right
         s.append(num * inv[0])
     return s
 

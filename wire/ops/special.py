@@ -29,7 +29,8 @@ from ..core.formula import call
 from ..core.taylor import BY_JVP
 from . import series as ts_
 from .batching import elementwise_batch
-from .elementwise import exp
+from .elementwise import abs_, exp, gt, select
+from .layout import zeros_like_
 
 try:  # SciPy is optional: faster and more accurate near poles
     from scipy import special as _sp
@@ -195,14 +196,40 @@ def unary(name, fn, deriv, *, domain=REALS, doc="", sympy=None, taylor=BY_JVP):
     return prim
 
 
+# beyond it exp(-x²) and x**n exp(-x²), every derivative of erf, underflow to 0 in float64
+_GAUSS_ZERO = 40.0
+
+
+def _finite_or_zero(x):
+    """``(x with 0 where |x| > 40, that mask)``: there erf's derivative ``exp(-x²)`` and every
+    later one is 0; computed from ``x = ±inf`` (or ``x² = inf``) they would be
+    ``-2x · 0 = nan``."""
+    far = gt(abs_(x), _GAUSS_ZERO)
+    return select(far, zeros_like_(x), x), far
+
+
+def _gauss(scale):
+    """``scale · exp(-x²)``, 0 far out with every derivative (see :func:`_finite_or_zero`)."""
+
+    def deriv(x, out):
+        xs, inf = _finite_or_zero(x)
+        g = scale * exp(-(xs * xs))
+        return select(inf, zeros_like_(g), g)
+
+    return deriv
+
+
 def _erf_taylor(scale):
-    """``y' = scale · exp(-x²) · x'``: the series of ``-x²``, then of its exp (O(n²))."""
+    """``y' = scale · exp(-x²) · x'``: the series of ``-x²``, then of its exp (O(n²)); 0 far
+    out."""
 
     def rule(series, out, x):
         a = [x] + list(series[0])
-        sq = ts_.square(a[:-1], None)
-        u = [-(x * x)] + [ts_.scaled(c, -1) for c in sq[1:]]
-        e = ts_.exp(u, exp(u[0]))
+        xs, inf = _finite_or_zero(x)
+        sq = ts_.square([xs] + a[1:-1], None)
+        u = [-(xs * xs)] + [ts_.scaled(c, -1) for c in sq[1:]]
+        e = [None if c is None else select(inf, zeros_like_(c), c)
+             for c in ts_.exp(u, exp(u[0]))]
         return ts_.result(ts_.integrate(a, lambda y, m: ts_.scaled(e[m], scale), out))
 
     return rule
@@ -212,9 +239,9 @@ def _erf_taylor(scale):
 gammaln_p = unary("gammaln", _gammaln, lambda x, out: polygamma(x, 0), domain=POSITIVE,
                   doc="log |Γ(x)|",  # SciPy's gammaln: log|Γ|
                   sympy=lambda sp, n, x: sp.log(sp.Abs(sp.gamma(x))))
-erf_p     = unary("erf", _erf, lambda x, out: (2.0 / _SQRT_PI) * exp(-(x * x)), doc="error function",
+erf_p     = unary("erf", _erf, _gauss(2.0 / _SQRT_PI), doc="error function",
                   sympy="erf", taylor=_erf_taylor(2.0 / _SQRT_PI))
-erfc_p    = unary("erfc", _erfc, lambda x, out: (-2.0 / _SQRT_PI) * exp(-(x * x)),
+erfc_p    = unary("erfc", _erfc, _gauss(-2.0 / _SQRT_PI),
                   doc="1 - erf(x), accurate for large x", sympy="erfc",
                   taylor=_erf_taylor(-2.0 / _SQRT_PI))
 erfinv_p  = unary("erfinv", _erfinv, lambda x, out: (_SQRT_PI / 2.0) * exp(out * out),
