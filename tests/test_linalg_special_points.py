@@ -12,6 +12,8 @@ from finite_differences import fd_grad
 import wire
 import wire.numpy as wnp
 
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf/NaN on purpose
+
 la = wnp.linalg
 
 SINGULAR = np.array([[1.0, 2.0], [2.0, 4.0]])

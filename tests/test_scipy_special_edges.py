@@ -8,6 +8,8 @@ import wire
 from wire.scipy import special as ws
 from wire.scipy import stats as wst
 
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf/NaN on purpose
+
 
 @pytest.mark.parametrize("jit", [False, True])
 def test_rel_entr_and_kl_div_derivatives_at_extreme_ratios(jit):
