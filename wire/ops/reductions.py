@@ -118,45 +118,44 @@ def reduce_sum(x, axes):
 # --------------------------------------------------------------------------- max / min
 
 
-def _extremum_share(out, x, axes):
-    """Where x attains the extremum, 1/count of such places (ties split the derivative evenly)."""
+def _extremum_share(out, x, axes, nan_skipped=False):
+    """Where x attains the extremum, 1/count of such places (ties split the derivative
+    evenly). ``nan_skipped`` (fmax/fmin): 0 in a slice of NaN only, where no entry equals its
+    NaN result and the count is held at 1 to avoid 0/0."""
     hit = eq(x, expand_back(out, x, axes))
     mask = select(hit, ones_like_(x), zeros_like_(x))
-    return mask / expand_back(reduce_sum(mask, axes), x, axes)
+    count = reduce_sum(mask, axes)
+    if nan_skipped:
+        count = select(eq(count, 0.0), ones_like_(count), count)
+    return mask / expand_back(count, x, axes)
 
 
-def _extremum(name, fn, ufunc, fname):
+def _extremum(name, fn, ufunc, xp, doc, nan_skipped=False):
+    def share(out, x, axes):
+        return _extremum_share(out, x, axes, nan_skipped)
+
     prim = Primitive(
         name,
         lambda x, *, axes: fn(x, axis=axes),
         _reduce_shape,
-        vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes) * _extremum_share(out, x, axes),),
-        jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0] * _extremum_share(out, x, axes), axes),
+        vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes) * share(out, x, axes),),
+        jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0] * share(out, x, axes), axes),
         batch=reduction_batch(lambda: prim),
         emit=_reduce_emitter(ufunc),
-        xp=_reduce_xp(fname),
+        xp=xp,
         sample=_reduce_sample,
-        doc=f"{name} over axes; at ties the derivative is split evenly between the tied entries",
+        doc=doc,
         sympy=identity,
         taylor=COEFFICIENTWISE,  # the shares are piecewise constant
     )
     return prim
 
 
-reduce_max_p = _extremum("reduce_max", np.max, np.maximum, "max")
-reduce_min_p = _extremum("reduce_min", np.min, np.minimum, "min")
-
-
-def reduce_max(x, axes):
-    if axes is not None:
-        axes = tuple(sorted(int(a) for a in axes))
-    return bind(reduce_max_p, x, axes=axes)
-
-
-def reduce_min(x, axes):
-    if axes is not None:
-        axes = tuple(sorted(int(a) for a in axes))
-    return bind(reduce_min_p, x, axes=axes)
+_TIES = "at ties the derivative is split evenly between the tied entries"
+reduce_max_p = _extremum("reduce_max", np.max, np.maximum, _reduce_xp("max"),
+                         f"reduce_max over axes; {_TIES}")
+reduce_min_p = _extremum("reduce_min", np.min, np.minimum, _reduce_xp("min"),
+                         f"reduce_min over axes; {_TIES}")
 
 
 # --------------------------------------------------------------------------- fmax / fmin
@@ -164,16 +163,6 @@ def reduce_min(x, axes):
 # are skipped, a slice of NaN only is NaN. They are primitives rather than ``max`` of the
 # input with NaN replaced by -inf, because NumPy's ``fmax.reduce`` and ``max`` keep different
 # zeros at a tie of 0.0 and -0.0 (``fmax.reduce([0.0, -0.0])`` is 0.0, ``max`` gives -0.0).
-
-
-def _fextremum_share(out, x, axes):
-    """Where x attains the extremum, 1/count of such places; 0 in a slice of NaN only (no
-    entry equals its NaN result, and the count there is held at 1 to avoid 0/0)."""
-    hit = eq(x, expand_back(out, x, axes))
-    mask = select(hit, ones_like_(x), zeros_like_(x))
-    count = reduce_sum(mask, axes)
-    count = select(eq(count, 0.0), ones_like_(count), count)
-    return mask / expand_back(count, x, axes)
 
 
 def _fextremum_xp(fname, fill) -> XpImpl:
@@ -191,40 +180,34 @@ def _fextremum_xp(fname, fill) -> XpImpl:
 
 
 def _fextremum(name, ufunc, fname, fill):
-    prim = Primitive(
-        name,
-        lambda x, *, axes: ufunc.reduce(x, axis=axes),
-        _reduce_shape,
-        vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes)
-                                         * _fextremum_share(out, x, axes),),
-        jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0] * _fextremum_share(out, x, axes), axes),
-        batch=reduction_batch(lambda: prim),
-        emit=_reduce_emitter(ufunc),
-        xp=_fextremum_xp(fname, fill),
-        sample=_reduce_sample,
-        doc=f"{ufunc.__name__}.reduce over axes (NaN skipped; NaN for a slice of NaN only); at "
-            "ties the derivative is split evenly between the tied entries, 0 for NaN entries",
-        sympy=identity,
-        taylor=COEFFICIENTWISE,
-    )
-    return prim
+    return _extremum(
+        name, ufunc.reduce, ufunc, _fextremum_xp(fname, fill),
+        f"{ufunc.__name__}.reduce over axes (NaN skipped; NaN for a slice of NaN only); "
+        f"{_TIES}, 0 for NaN entries", nan_skipped=True)
 
 
 reduce_fmax_p = _fextremum("reduce_fmax", np.fmax, "max", -np.inf)
 reduce_fmin_p = _fextremum("reduce_fmin", np.fmin, "min", np.inf)
 
 
+def _sorted_axes(axes):
+    return axes if axes is None else tuple(sorted(int(a) for a in axes))
+
+
+def reduce_max(x, axes):
+    return bind(reduce_max_p, x, axes=_sorted_axes(axes))
+
+
+def reduce_min(x, axes):
+    return bind(reduce_min_p, x, axes=_sorted_axes(axes))
+
+
 def reduce_fmax(x, axes):
-    if axes is not None:
-        axes = tuple(sorted(int(a) for a in axes))
-    return bind(reduce_fmax_p, x, axes=axes)
+    return bind(reduce_fmax_p, x, axes=_sorted_axes(axes))
 
 
 def reduce_fmin(x, axes):
-    if axes is not None:
-        axes = tuple(sorted(int(a) for a in axes))
-    return bind(reduce_fmin_p, x, axes=axes)
-
+    return bind(reduce_fmin_p, x, axes=_sorted_axes(axes))
 
 
 # --------------------------------------------------------------------------- prod
@@ -292,9 +275,7 @@ reduce_prod_p = Primitive(
 
 
 def reduce_prod(x, axes):
-    if axes is not None:
-        axes = tuple(sorted(int(a) for a in axes))
-    return bind(reduce_prod_p, x, axes=axes)
+    return bind(reduce_prod_p, x, axes=_sorted_axes(axes))
 
 
 # --------------------------------------------------------------------------- argmax / argmin
