@@ -126,6 +126,9 @@ CASES = [
     # ---- control flow on tracers and control-flow primitives
     Case("bool_tracer", lambda: wire.jit(wire.grad(lambda x: x if x > 0 else -x))(1.0),
          wire.TracerBoolError, ["bool[]", "wire.numpy.where", "wire.cond"]),
+    Case("numpy_array_indexed_by_tracer",
+         lambda: wire.jit(lambda y: wnp.sum(np.eye(3)[y]))(np.array([0, 1])),
+         wire.WireTypeError, ["i64[2]", "wire.numpy.take"]),
     Case("scan_carry", _scan_carry_mismatch, wire.ShapeError, ["carry", "f64[]", "f64[2]"]),
     Case("cond_branches", _cond_branch_mismatch, wire.ShapeError, ["f64[2]", "f64[1]"]),
     Case("while_cond", _while_cond_not_bool, wire.ShapeError, ["scalar", "bool[2]"]),

@@ -359,7 +359,9 @@ class Tracer:
             raise WireTypeError(
                 f"np.asarray()/np.array() of a traced value {self.aval!r}{at(user_location())}:"
                 " its value is not known while tracing. Use wire.numpy functions (or plain "
-                "NumPy functions, which dispatch to them) instead of converting to an array."
+                "NumPy functions, which dispatch to them) instead of converting to an array; "
+                "to index a NumPy array by it (np_array[i], which NumPy converts), use "
+                "wire.numpy.take(np_array, i, axis=0)."
             )
         value = np.asarray(self._value("np.asarray()/np.array()", drops=True))
         return value if dtype is None else value.astype(dtype)
