@@ -15,6 +15,7 @@ derivatives from the primitive's (JAX-convention) rules.
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -55,6 +56,24 @@ def _t(*xs) -> bool:
     return builtins.any(isinstance(x, Tracer) for x in xs)
 
 
+def _numpy(fn, *args, out=None):
+    """NumPy's own transform on concrete input (``out=`` passed on only where given, so
+    NumPy releases without that argument keep working)."""
+    return fn(*args) if out is None else fn(*args, out=out)
+
+
+def _no_out(out, name):
+    if out is not None:
+        raise WireTypeError(f"fft.{name}(..., out=...) cannot write into a traced value; use "
+                            f"the returned array{at(user_location())}")
+
+
+def _real_output(y, a):
+    """NumPy gives a real transform of float16 input back as float16 (complex results have
+    no half-precision type and stay complex64)."""
+    return cast(y, np.float16) if a.dtype == np.float16 else y
+
+
 def _complex(x):
     if x.dtype.kind == "c":
         return x
@@ -84,7 +103,8 @@ def _scale(out, norm, sizes, inverse):
     if norm in (None, "backward"):
         return out
     if norm == "ortho":
-        return out * (np.sqrt(n) if inverse else 1.0 / np.sqrt(n))
+        # a Python float: NumPy's float64 scalar would widen complex64 to complex128
+        return out * (math.sqrt(n) if inverse else 1.0 / math.sqrt(n))
     if norm == "forward":
         return out * (n if inverse else 1.0 / n)
     raise WireError(f"fft: invalid norm {norm!r}{at(user_location())}")
@@ -115,42 +135,48 @@ def fft(a, n=None, axis=-1, norm=None, out=None):
     array([1.+0.j, 1.+0.j, 1.+0.j, 1.+0.j])
     """
     if not _t(a):
-        return np.fft.fft(a, n, axis, norm)
+        return _numpy(np.fft.fft, a, n, axis, norm, out=out)
+    _no_out(out, "fft")
     return _cfftn(a, None if n is None else [n], [axis], norm, False)
 
 
 def ifft(a, n=None, axis=-1, norm=None, out=None):
     """1-D inverse discrete Fourier transform."""
     if not _t(a):
-        return np.fft.ifft(a, n, axis, norm)
+        return _numpy(np.fft.ifft, a, n, axis, norm, out=out)
+    _no_out(out, "ifft")
     return _cfftn(a, None if n is None else [n], [axis], norm, True)
 
 
 def fftn(a, s=None, axes=None, norm=None, out=None):
     """N-D discrete Fourier transform (all axes by default)."""
     if not _t(a):
-        return np.fft.fftn(a, s, axes, norm)
+        return _numpy(np.fft.fftn, a, s, axes, norm, out=out)
+    _no_out(out, "fftn")
     return _cfftn(a, s, axes, norm, False)
 
 
 def ifftn(a, s=None, axes=None, norm=None, out=None):
     """N-D inverse discrete Fourier transform."""
     if not _t(a):
-        return np.fft.ifftn(a, s, axes, norm)
+        return _numpy(np.fft.ifftn, a, s, axes, norm, out=out)
+    _no_out(out, "ifftn")
     return _cfftn(a, s, axes, norm, True)
 
 
 def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """2-D discrete Fourier transform over the last two axes."""
     if not _t(a):
-        return np.fft.fft2(a, s, axes, norm)
+        return _numpy(np.fft.fft2, a, s, axes, norm, out=out)
+    _no_out(out, "fft2")
     return fftn(a, s, axes, norm)
 
 
 def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """2-D inverse discrete Fourier transform."""
     if not _t(a):
-        return np.fft.ifft2(a, s, axes, norm)
+        return _numpy(np.fft.ifft2, a, s, axes, norm, out=out)
+    _no_out(out, "ifft2")
     return ifftn(a, s, axes, norm)
 
 
@@ -180,7 +206,8 @@ def rfft(a, n=None, axis=-1, norm=None, out=None):
     array([10.+0.j, -2.+2.j, -2.+0.j])
     """
     if not _t(a):
-        return np.fft.rfft(a, n, axis, norm)
+        return _numpy(np.fft.rfft, a, n, axis, norm, out=out)
+    _no_out(out, "rfft")
     _real_input(a, "rfft")
     axis = axis % a.ndim
     n = a.shape[axis] if n is None else n
@@ -205,18 +232,20 @@ def irfft(a, n=None, axis=-1, norm=None, out=None):
     array([1., 2., 3., 4.])
     """
     if not _t(a):
-        return np.fft.irfft(a, n, axis, norm)
-    a = _complex(a)
-    axis = axis % a.ndim
-    n = _output_points(2 * (a.shape[axis] - 1) if n is None else n, "irfft")
-    full = _hermitian_full(a, axis, n)
-    return real(_scale(F.fft(full, (axis,), True), norm, [n], True))
+        return _numpy(np.fft.irfft, a, n, axis, norm, out=out)
+    _no_out(out, "irfft")
+    x = _complex(a)
+    axis = axis % x.ndim
+    n = _output_points(2 * (x.shape[axis] - 1) if n is None else n, "irfft")
+    full = _hermitian_full(x, axis, n)
+    return _real_output(real(_scale(F.fft(full, (axis,), True), norm, [n], True)), a)
 
 
 def rfftn(a, s=None, axes=None, norm=None, out=None):
     """N-D ``rfft``: complex transforms over all but the last axis, ``rfft`` over the last."""
     if not _t(a):
-        return np.fft.rfftn(a, s, axes, norm)
+        return _numpy(np.fft.rfftn, a, s, axes, norm, out=out)
+    _no_out(out, "rfftn")
     _real_input(a, "rfftn")
     axes, s = _axes_and_sizes(a, s, axes)
     out = rfft(a, s[-1], axes[-1], norm)
@@ -228,8 +257,9 @@ def rfftn(a, s=None, axes=None, norm=None, out=None):
 def irfftn(a, s=None, axes=None, norm=None, out=None):
     """Inverse of ``rfftn``."""
     if not _t(a):
-        return np.fft.irfftn(a, s, axes, norm)
-    a = _complex(a)
+        return _numpy(np.fft.irfftn, a, s, axes, norm, out=out)
+    _no_out(out, "irfftn")
+    # (NumPy keeps float16 only where the last, real transform is the only one)
     if axes is None:
         axes = list(range(a.ndim))[-len(s):] if s is not None else list(range(a.ndim))
     axes = [int(x) % a.ndim for x in axes]
@@ -243,32 +273,36 @@ def irfftn(a, s=None, axes=None, norm=None, out=None):
 def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """2-D ``rfft``."""
     if not _t(a):
-        return np.fft.rfft2(a, s, axes, norm)
+        return _numpy(np.fft.rfft2, a, s, axes, norm, out=out)
+    _no_out(out, "rfft2")
     return rfftn(a, s, axes, norm)
 
 
 def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """2-D ``irfft``."""
     if not _t(a):
-        return np.fft.irfft2(a, s, axes, norm)
+        return _numpy(np.fft.irfft2, a, s, axes, norm, out=out)
+    _no_out(out, "irfft2")
     return irfftn(a, s, axes, norm)
 
 
 def hfft(a, n=None, axis=-1, norm=None, out=None):
     """Transform of a Hermitian-symmetric signal (real spectrum)."""
     if not _t(a):
-        return np.fft.hfft(a, n, axis, norm)
-    a = _complex(a)
-    axis = axis % a.ndim
-    n = _output_points(2 * (a.shape[axis] - 1) if n is None else n, "hfft")
+        return _numpy(np.fft.hfft, a, n, axis, norm, out=out)
+    _no_out(out, "hfft")
+    x = _complex(a)
+    axis = axis % x.ndim
+    n = _output_points(2 * (x.shape[axis] - 1) if n is None else n, "hfft")
     inv = {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}[norm]
-    return irfft(conj(a), n, axis, inv)
+    return _real_output(irfft(conj(x), n, axis, inv), a)
 
 
 def ihfft(a, n=None, axis=-1, norm=None, out=None):
     """Inverse of ``hfft``."""
     if not _t(a):
-        return np.fft.ihfft(a, n, axis, norm)
+        return _numpy(np.fft.ihfft, a, n, axis, norm, out=out)
+    _no_out(out, "ihfft")
     _real_input(a, "ihfft")
     axis = axis % a.ndim
     inv = {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}[norm]
