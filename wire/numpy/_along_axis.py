@@ -64,6 +64,13 @@ __all__ = [
 ]
 
 
+def _no_out(out, name):
+    """Refuse ``out=`` on traced input (a traced result cannot be written into an array)."""
+    if out is not None:
+        raise WireTypeError(f"{name}(..., out=...) cannot write into a traced value; use the "
+                            f"returned array{at(user_location())}")
+
+
 def _t(*xs) -> bool:
     return builtins.any(isinstance(x, Tracer) for x in xs)
 
@@ -404,7 +411,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     2.5
     """
     if not _t(a):
-        return np.quantile(a, q, axis=axis, method=method, keepdims=keepdims)
+        return np.quantile(a, q, axis=axis, method=method, keepdims=keepdims, out=out)
+    _no_out(out, "quantile")
     flat, kept, keep_shape = _slices(a, axis, "quantile")
     weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)  # NEP 50
     dt = result_dtype(flat, q if weak else np.asarray(q))  # a Python q is weak: f32 stays f32
@@ -428,7 +436,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """``q``-th percentiles (``q`` in [0, 100])."""
     if not _t(a):
-        return np.percentile(a, q, axis=axis, method=method, keepdims=keepdims)
+        return np.percentile(a, q, axis=axis, method=method, keepdims=keepdims, out=out)
+    _no_out(out, "percentile")
     weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)
     q = q / 100.0 if weak else np.asarray(q) / 100.0
     return quantile(a, q, axis, method=method, keepdims=keepdims)
@@ -463,7 +472,8 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     2.5
     """
     if not _t(a):
-        return np.median(a, axis=axis, keepdims=keepdims)
+        return np.median(a, axis=axis, keepdims=keepdims, out=out)
+    _no_out(out, "median")
     flat, kept, keep_shape = _slices(a, axis, "median")
     n = flat.shape[-1]
     if n == 0:

@@ -86,6 +86,8 @@ def compress(condition, a, axis=None, out=None):
     """
     if not _t(condition, a):
         return np.compress(condition, a, axis=axis, out=out)
+    if out is not None:
+        raise WireError(f"compress(..., out=...) cannot write into a traced value{at(user_location())}")
     if isinstance(condition, Tracer) and known(condition):  # an eager trace's value
         condition = condition._value("compress/extract's condition")
     if holds_tracer(condition):
