@@ -10,7 +10,7 @@ import string
 
 import numpy as np
 
-from ..errors import ShapeError, WireError, at, user_location
+from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ..ops import matmul as L
 from ..ops import shape as S
 from ..core import Tracer
@@ -160,9 +160,18 @@ def einsum(*operands, out=None, optimize=False, **kwargs):
     if out is not None:
         raise WireError("einsum(..., out=...) cannot write into a traced value"
                         + at(user_location()))
-    dtype = kwargs.pop("dtype", None)
+    dtype, casting = kwargs.pop("dtype", None), kwargs.pop("casting", "safe")
+    kwargs.pop("order", None)  # a memory layout: no effect on the values
+    if kwargs:
+        raise WireTypeError(f"einsum() got unexpected keyword arguments {sorted(kwargs)}"
+                            f"{at(user_location())}")
     ops = promote(*ops)
     if dtype is not None:
+        have = ops[0].dtype if ops else np.dtype(np.float64)
+        if not np.can_cast(have, dtype, casting):  # NumPy's rule: 'safe' unless told
+            raise WireTypeError(f"einsum: cannot cast {have} operands to dtype "
+                                f"{np.dtype(dtype)} under casting={casting!r}"
+                                f"{at(user_location())}")
         ops = [cast(o, dtype) for o in ops]
     shapes = [_shape(o) for o in ops]
     letters, out_letters = _parse(subscripts, shapes)

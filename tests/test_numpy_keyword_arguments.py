@@ -1,6 +1,8 @@
-"""``out=``: every ``wire.numpy`` function that takes it writes into it on concrete input
-exactly as NumPy does, and refuses it (``WireError``) on traced input, rather than ignoring it
-and leaving the user's buffer unwritten."""
+"""Keyword arguments of ``wire.numpy`` are honoured or refused, never ignored.
+
+``out=``: every function that takes it writes into it on concrete input exactly as NumPy
+does, and refuses it (``WireError``) on traced input, rather than ignoring it and leaving the
+user's buffer unwritten. ``einsum``'s ``dtype``/``casting`` follow NumPy's casting rule."""
 
 import numpy as np
 import pytest
@@ -37,3 +39,27 @@ def test_traced_input_refuses_out(name):
     call, shape = CASES[name]
     with pytest.raises(wire.WireError, match="out="):
         wire.jit(lambda x: call(getattr(wnp, name), x, out=np.zeros(shape)))(X)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"dtype": np.float32},                       # float64 -> float32 is not a 'safe' cast
+    {"dtype": np.int64, "casting": "same_kind"},
+    {"bogus": 1},
+], ids=str)
+def test_einsum_refuses_what_numpy_refuses(kwargs):
+    x = np.arange(4.0)
+    with pytest.raises(TypeError):
+        np.einsum("i->", x, **kwargs)
+    with pytest.raises(wire.WireTypeError):
+        wire.jit(lambda x: wnp.einsum("i->", x, **kwargs))(x)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"dtype": np.float32, "casting": "same_kind"}, {"dtype": np.complex128}, {"casting": "no"},
+    {"order": "F"},
+], ids=str)
+def test_einsum_keywords_numpy_accepts(kwargs):
+    x = np.arange(4.0)
+    ref = np.einsum("i->", x, **kwargs)
+    got = wire.jit(lambda x: wnp.einsum("i->", x, **kwargs))(x)
+    assert got.dtype == ref.dtype and got == ref
