@@ -66,6 +66,24 @@ def test_convolve_special_inputs():
     np.testing.assert_array_equal(wsig.convolve(a, a, "same"), ss.convolve(a, a, "same"))
 
 
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint8, np.bool_])
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+def test_integer_and_bool_inputs_keep_scipys_dtype_for_every_method(dtype, name):
+    rng = np.random.default_rng(4)
+    a, v = rng.integers(0, 3, size=7).astype(dtype), rng.integers(0, 3, size=3).astype(dtype)
+    for mode, method in itertools.product(["full", "same", "valid"], ["direct", "fft", "auto"]):
+        expected = getattr(ss, name)(a, v, mode=mode, method=method)
+        got = wire.jit(lambda x, y: getattr(wsig, name)(x, y, mode=mode, method=method))(a, v)
+        assert got.dtype == expected.dtype, (mode, method)
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("s1,s2", [((0,), (3,)), ((3,), (0,)), ((0, 2), (3, 2))])
+def test_empty_inputs_raise_rather_than_return_a_made_up_shape(s1, s2):
+    with pytest.raises(wire.WireValueError, match="empty"):
+        wire.jit(lambda x, y: wsig.convolve(x, y, "same"))(np.zeros(s1), np.ones(s2))
+
+
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
 @pytest.mark.parametrize("method", ["direct", "fft"])
 def test_convolve_gradients_in_both_inputs(mode, method):

@@ -20,13 +20,16 @@ from .core import Tracer, debug_nans, trace
 from .errors import (
     BackendError,
     FloatingPointError,
+    MissingNameError,
     NonDifferentiableError,
     ShapeError,
     TracerBoolError,
     UnboundInputError,
     UnexpectedTracerError,
     WireError,
+    WireOverflowError,
     WireTypeError,
+    WireValueError,
 )
 from .ir import Aval, Graph, Node, dot, to_dot  # wire.dot.render: Graphviz rendering
 from .numpy import stop_gradient
@@ -53,6 +56,7 @@ __all__ = [
 __all__ += ["nn", "optim", "scipy", "testing"]
 __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
 __all__ += ["BackendError", "UnexpectedTracerError"]
+__all__ += ["MissingNameError", "WireOverflowError", "WireValueError"]
 __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
 __all__ += ["elementwise_grad"]

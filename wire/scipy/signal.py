@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as wnp
-from ..errors import ShapeError, WireError, at, user_location
+from ..errors import ShapeError, WireError, WireValueError, at, user_location
 from ..tracebacks import expose
 from ..core import Tracer
 from ._traced import traced as _traced
@@ -114,8 +114,9 @@ def convolve(in1, in2, mode="full", method="auto"):
     s1, s2 = _check(in1, in2, mode, method, "convolve")
     if not s1:
         return in1 * in2
-    if 0 in s1 or 0 in s2:
-        return wnp.zeros((0,) * len(s1), _result_type(in1, in2))
+    if 0 in s1 or 0 in s2:  # SciPy raises for most of these and its shapes disagree by method
+        raise WireValueError(f"convolve/correlate of an empty input: in1 {s1}, in2 {s2}"
+                             f"{at(user_location())}")
     if mode == "valid" and _swap_for_valid(s1, s2, "convolve"):
         in1, in2, s1, s2 = in2, in1, s2, s1
     small, big = (in2, in1) if np.prod(s2) <= np.prod(s1) else (in1, in2)
@@ -124,6 +125,9 @@ def convolve(in1, in2, mode="full", method="auto"):
     if method == "fft" or (method == "auto" and floating
                            and np.prod(so) * np.prod(wnp.shape(small)) > _DIRECT_LIMIT):
         full = _full_fft(big, small)
+        kind = np.dtype(_result_type(in1, in2))
+        if kind.kind in "uib":  # SciPy rounds an integer convolution computed by FFT
+            full = wnp.round(full).astype(kind) if kind.kind != "b" else full != 0
     else:
         full = _full_direct(big, small)
     if mode == "full":
@@ -145,7 +149,10 @@ def correlate(in1, in2, mode="full", method="auto"):
     s1, _ = _check(in1, in2, mode, method, "correlate")
     if not s1:
         return in1 * wnp.conj(in2)
-    return convolve(in1, wnp.conj(wnp.flip(in2)), mode, method)
+    flipped = wnp.flip(in2)
+    if np.dtype(_result_type(in2)).kind == "c":  # (NumPy's conj of bool is int8)
+        flipped = wnp.conj(flipped)
+    return convolve(in1, flipped, mode, method)
 
 # every public function here is where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)
