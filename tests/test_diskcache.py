@@ -105,17 +105,22 @@ def test_switched_off_by_argument_and_environment(cache_dir, monkeypatch):
     assert entries(cache_dir) == [] and diskcache.directory() is None
 
 
-def test_custom_rules_and_namedtuples_are_not_stored(cache_dir):
+def test_custom_rules_and_namedtuples_are_stored_only_by_what_they_compute(cache_dir):
     @wire.custom_jvp
     def f(x):
         return wnp.sin(x)
 
     f.defjvp(lambda primals, tangents: (wnp.sin(primals[0]), wnp.cos(primals[0]) * tangents[0]))
     assert wire.jit(wire.grad(lambda x: f(x) * 2.0))(0.5) == pytest.approx(2 * np.cos(0.5))
+    # the derivative is stored under the derived graph's key (it holds what the rule
+    # computed, and no rule), never under the traced function's, which names the rule
+    assert len(entries(cache_dir)) == 1
+    assert wire.jit(lambda x: f(x) * 2.0)(0.5) == pytest.approx(2 * np.sin(0.5))
     Pair = collections.namedtuple("Pair", "a b")
     out = wire.jit(lambda x: Pair(x * 2.0, x + 1.0))(np.ones(2))
     assert isinstance(out, Pair)
-    assert entries(cache_dir) == []  # a Python function in a param; a class in a pytree
+    # a rule that is not a module-level name; a class in a pytree
+    assert len(entries(cache_dir)) == 1
     again = wire.jit(lambda x: Pair(x * 2.0, x + 1.0))(np.ones(2))
     assert isinstance(again, Pair) and np.array_equal(again.a, out.a)
 
@@ -216,6 +221,45 @@ def test_two_processes_fill_one_entry_at_once(cache_dir, tmp_path):
     assert outs[0][0] == outs[1][0] == diskcache.graph_digest(wire.trace(chain(1.01), np.ones(4)))
     assert len(entries(cache_dir)) == 1
     assert not [p for p in os.listdir(cache_dir) if p.startswith(".tmp")]
+
+
+RULE_CHILD = textwrap.dedent("""
+    import sys, numpy as np, wire, wire.numpy as wnp
+    from wire.api import jit as jit_module
+    if sys.argv[2] == "cached":
+        def refuse(*a, **k):
+            raise AssertionError("compiled although the disk cache had the code")
+        jit_module.compile_graph = refuse
+
+    @wire.custom_vjp
+    def f(x, y):
+        return x * y
+
+    f.defvjp(lambda x, y: (x * y, (x, y)),
+             lambda res, g: (SCALE_X * g, SCALE_Y * g))
+    SCALE_X, SCALE_Y = map(float, sys.argv[1].split(","))
+    loss = lambda x, y: wnp.sum(f(x, y))
+    out = wire.jit(wire.grad(loss, argnums=(0, 1)))(np.ones(3), np.full(3, 2.0))
+    print(repr([o.tolist() for o in out]))
+""")
+
+
+def test_an_edited_custom_rule_is_not_served_from_the_cache(cache_dir, tmp_path):
+    """A custom rule is known to the cache by its module and name (``__main__.f``), which
+    stay the same when the user edits the rule and runs the script again: the entry of a
+    derivative must not be found by that name."""
+    env = dict(os.environ, PYTHONPATH=ROOT)
+
+    def run(scales, mode="fresh"):
+        done = subprocess.run([sys.executable, "-c", RULE_CHILD, scales, mode], env=env,
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return eval(done.stdout)  # noqa: S307 - our own child's repr of lists of floats
+
+    assert run("10,20") == [[10.0] * 3, [20.0] * 3]
+    assert run("1,0") == [[1.0] * 3, [0.0] * 3]          # the same script, its rule edited
+    assert run("10,20", "cached") == [[10.0] * 3, [20.0] * 3]   # unchanged: the code is reused
+    assert len(entries(cache_dir)) == 2
 
 
 def test_a_namedtuple_never_shares_an_entry_with_a_tuple(cache_dir):

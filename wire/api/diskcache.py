@@ -173,11 +173,17 @@ def entry_key(parts: tuple) -> str:
     return h.hexdigest()
 
 
-def graph_digest(graph: Graph) -> str | None:
+def graph_digest(graph: Graph, *, custom_rules: bool = True) -> str | None:
     """A SHA-256 of ``graph``'s structure (operations, params, avals, constants' bytes,
     pytree structures; not source locations), or ``None`` when it holds something that has
-    no stable form: a Python function among its params (custom rules), a node of an open
-    trace, or a constant larger than ``MAX_CONST_BYTES``.
+    no stable form: a Python function among its params, a node of an open trace, or a
+    constant larger than ``MAX_CONST_BYTES``.
+
+    A custom rule (``wire.custom_jvp``/``custom_vjp``) enters the digest by its module-level
+    name and the graph of its function, which says what its node *evaluates* to, not what
+    differentiating it gives: the rule's code can change under the same name. With
+    ``custom_rules=False`` a graph holding a rule defined outside wire has no digest (a key
+    for what a transform of the graph derives; wire's own rules change with its version).
 
     >>> import numpy as np, wire
     >>> g = wire.trace(lambda x: np.sin(x) * 2.0, np.ones(3))
@@ -185,7 +191,7 @@ def graph_digest(graph: Graph) -> str | None:
     True
     """
     with gc_paused():  # see wire.ir.pause
-        enc = _Encoder()
+        enc = _Encoder(refuse_rules=not custom_rules)
         h = hashlib.sha256()
         try:
             _feed(h, graph, enc)

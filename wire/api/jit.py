@@ -552,7 +552,13 @@ class Jitted:
             what = "trace"
             simplified = self._graphs_simplified and not statics and not has_kwargs
             make = (lambda: base) if simplified else (lambda: _simplify(base))
-        digest = diskcache.graph_digest(base)
+        digest = diskcache.graph_digest(base, custom_rules=recipe is None)
+        if digest is None and recipe is not None:
+            # a custom rule is named in a digest, not described: what a transform derives
+            # from it changes when its code is edited under the same name, so the key is the
+            # derived graph's, which holds what the rules computed (the derivation is
+            # memoized: the entry below reuses it)
+            what, digest = f"{what}, derived", diskcache.graph_digest(finish(False))
         key = None
         if digest is not None:  # (None: holds Python functions, open-trace nodes, big data)
             key = diskcache.entry_key(("jit", what, digest, f"fuse={self.fuse}"))

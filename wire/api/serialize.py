@@ -136,12 +136,25 @@ _NONE_TREE = TreeDef("none", None, None, ())
 # =========================================================================== encoding
 
 
+def _users_rule(v) -> bool:
+    """Whether ``v`` is (or batches) a custom rule defined outside wire: wire's own rules
+    change only with wire's version, as its primitives' do."""
+    while isinstance(v, BatchedRule):
+        v = v.inner
+    if not isinstance(v, CustomRule):
+        return False
+    module = getattr(v.owner, "__module__", None) or ""
+    return not (module == "wire" or module.startswith("wire."))
+
+
 class _Encoder:
     """Turns one graph (and the graphs in its params) into JSON-ready dicts."""
 
-    def __init__(self):
+    def __init__(self, refuse_rules: bool = False):
         self.subgraphs: list[dict] = []
         self.graph_ids: dict[Graph, int] = {}
+        # (a digest for a key that must change when a rule's code does: see wire.api.jit)
+        self.refuse_rules = refuse_rules
 
     def graph(self, graph: Graph) -> dict:
         ids: dict[Node, int] = {}
@@ -218,6 +231,8 @@ class _Encoder:
             return {"graph": self.subgraph(v)}
         if isinstance(v, TreeDef):
             return {"tree": _enc_tree(v)}
+        if self.refuse_rules and _users_rule(v):
+            raise _Unsavable("is a custom rule (named by reference, not by what it computes)")
         if isinstance(v, CustomRule):
             return {"custom_rule": self.custom_rule(v)}
         if isinstance(v, BatchedRule):
