@@ -26,7 +26,8 @@ X = np.linspace(-1, 1, 12).reshape(3, 4)
     "fn",
     [
         lambda x: x + 1, lambda x: 1 - x, lambda x: x * 2.5, lambda x: 2.0 / (x + 3),
-        lambda x: x // 0.3, lambda x: x % 0.3, lambda x: (x + 2) ** 1.5, lambda x: x ** 3,
+        lambda x: x // 0.3, lambda x: x % 0.3, lambda x: divmod(x, 0.3), lambda x: divmod(2.0, x),
+        lambda x: (x + 2) ** 1.5, lambda x: x ** 3,
         lambda x: 2.0 ** x, lambda x: -x, lambda x: abs(x), lambda x: x @ x.T, lambda x: x.T,
         lambda x: (x > 0) & (x < 0.5), lambda x: x == x, lambda x: x != 0, lambda x: x <= 0,
         lambda x: x >= 0, lambda x: x[0], lambda x: x[:, 1:3], lambda x: x[::-1, ::2],

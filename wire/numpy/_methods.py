@@ -66,7 +66,7 @@ def _install_operators(cls, wnp) -> None:
     for name, fn in [
         ("add", wnp.add), ("sub", wnp.subtract), ("mul", wnp.multiply),
         ("truediv", wnp.divide), ("floordiv", wnp.floor_divide), ("mod", wnp.mod),
-        ("pow", _pow(wnp)), ("matmul", wnp.matmul), ("and", wnp.bitwise_and),
+        ("divmod", wnp.divmod), ("pow", _pow(wnp)), ("matmul", wnp.matmul), ("and", wnp.bitwise_and),
         ("or", wnp.bitwise_or), ("xor", wnp.bitwise_xor),
     ]:  # fmt: skip
         fwd, rev = binop(fn)
