@@ -20,6 +20,7 @@ from .tracer import (
     arg_node,
     arg_tracers,
     bind,
+    check_plain_array,
     int_range,
     int_ranges_key,
     leaf_int_ranges,
@@ -46,5 +47,5 @@ __all__ = [
     "current_trace", "debug_nans", "eager_arg_node", "evaluate_flat", "evaluate_once", "flat_avals", "leaf_aval", "nans_enabled",
     "node_values", "open_trace", "output_nodes", "plan_for", "proj_p", "to_node", "to_tracer",
     "toposort_from", "trace", "trace_flat", "weak_leaves", "int_range", "weak_int_range",
-    "leaf_int_ranges", "int_ranges_key",
+    "leaf_int_ranges", "int_ranges_key", "check_plain_array",
 ]

@@ -67,6 +67,7 @@ from .primitive import proj_p
 # wire.tree's functions themselves, not their entry points (wire's own calls, every trace)
 _flatten, _unflatten = internal(tree.flatten), internal(tree.unflatten)
 _ARRAY_TYPES = (np.ndarray, np.generic, int, float, complex, bool)
+_ndarray = np.ndarray
 _WEAK_TYPES = frozenset((int, float, complex, bool))  # Python scalars: weakly typed (NEP 50)
 
 
@@ -430,6 +431,8 @@ def to_node(x) -> Node:
     if isinstance(x, _ARRAY_TYPES):
         if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind not in _NUMERIC_KINDS:
             check_numeric(x.dtype, "a constant operand")
+        if type(x) is not _ndarray and isinstance(x, _ndarray):
+            check_plain_array(x, "a constant operand")
         return const_node(x)
     raise WireTypeError(
         f"expected an array, a number or a traced value, got {type(x).__name__}"
@@ -466,6 +469,8 @@ def bind(prim, *args, **params):
         else:
             if weak and type(a) not in _WEAK_TYPES:
                 weak = False
+            if type(a) is not _ndarray and isinstance(a, _ndarray):
+                check_plain_array(a, f"an operand of {prim.name}")
             concrete = True
             nodes.append(None)
     if concrete or not args:
@@ -614,6 +619,20 @@ def check_numeric(dtype, what: str) -> None:
         )
 
 
+def check_plain_array(leaf, what: str) -> None:
+    """``WireTypeError`` for the ndarray subclasses whose operators mean something else:
+    a masked array's reductions skip its masked entries and ``np.matrix``'s ``*`` is a matrix
+    product, which a trace of its data (a plain array) would silently drop."""
+    if isinstance(leaf, np.ma.MaskedArray):
+        raise WireTypeError(
+            f"{what} is a NumPy masked array: its mask would be dropped; pass "
+            f"x.filled(value), or the data and the mask as two arrays{at(user_location())}")
+    if isinstance(leaf, np.matrix):
+        raise WireTypeError(
+            f"{what} is a np.matrix, whose * is a matrix product; pass np.asarray(x) and "
+            f"use @{at(user_location())}")
+
+
 def leaf_aval(leaf, path: str = "") -> Aval:
     """Aval of one pytree leaf, or ``WireTypeError`` naming the leaf's path and type."""
     if isinstance(leaf, Tracer):
@@ -622,6 +641,8 @@ def leaf_aval(leaf, path: str = "") -> Aval:
         aval = aval_of(leaf)
         if aval.dtype.kind not in _NUMERIC_KINDS:
             check_numeric(aval.dtype, f"argument leaf {path or '<root>'}")
+        if type(leaf) is not np.ndarray and isinstance(leaf, np.ndarray):
+            check_plain_array(leaf, f"argument leaf {path or '<root>'}")
         return aval
     raise WireTypeError(
         f"argument leaf {path or '<root>'} is a {type(leaf).__module__}.{type(leaf).__name__}, "
@@ -641,6 +662,8 @@ def flat_avals(leaves, treedef) -> list[Aval]:
             aval = aval_of(leaf)
             if aval.dtype.kind not in _NUMERIC_KINDS:  # the error names the leaf's path
                 check_numeric(aval.dtype, f"argument leaf {tree.leaf_paths(treedef)[i]}")
+            if type(leaf) is not np.ndarray and isinstance(leaf, np.ndarray):
+                check_plain_array(leaf, f"argument leaf {tree.leaf_paths(treedef)[i]}")
             out.append(aval)
         else:
             paths = paths or tree.leaf_paths(treedef)

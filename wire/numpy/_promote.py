@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ..core import Tracer, WeakTracer, constant_value, weak_int_range
+from ..core import Tracer, WeakTracer, check_plain_array, constant_value, weak_int_range
 from ..errors import ShapeError, WireOverflowError, WireTypeError, at, user_location
 from ..ops.elementwise import convert
 from ..ops.shape import concatenate, reshape
@@ -124,6 +124,8 @@ def cast(x, dtype):
         return convert(x, dtype)
     if type(x) in _PY_SCALARS and np.result_type(x) == dtype:
         return x  # a Python scalar stays one (weakly typed) where its own dtype is meant
+    if type(x) is not np.ndarray and isinstance(x, np.ndarray):
+        check_plain_array(x, "an operand")  # np.asarray would drop a mask
     return np.asarray(x, dtype=dtype)
 
 
