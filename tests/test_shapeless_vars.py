@@ -193,3 +193,30 @@ def test_simplifying_a_shapeless_graph_whose_rules_make_nodes():
     X, Y = RNG.normal(size=(2, 3)), RNG.normal(size=(3,))
     for got, want in zip(wire.evaluate(s, X, Y), [-X, X + Y, -X]):
         np.testing.assert_array_equal(got, want)
+
+
+def test_a_fed_value_takes_the_vars_dtype_or_is_refused():
+    x, w = wire.var("x"), wire.var("w")
+    y = (x @ w).sum(axis=1)
+    (gw,) = wire.gradients(y.sum(), [w])
+    for dt in (np.float32, np.int64, np.bool_):
+        out = wire.Executor([y, gw]).run({x: np.ones((2, 3), dt), w: np.ones((3, 4), dt)})
+        # one dtype throughout (the value and its gradient were float32 and float64)
+        assert [o.dtype for o in out] == [np.float64, np.float64], dt
+        np.testing.assert_array_equal(out[1], np.full((3, 4), 2.0))
+    with pytest.raises(wire.WireTypeError, match="complex128"):
+        wire.Executor([y]).run({x: np.ones((2, 3), complex), w: np.ones((3, 4))})
+    k = wire.var("k", dtype=np.int8)
+    with pytest.raises(wire.WireTypeError, match="int8"):
+        wire.evaluate([k * 2], {k: np.array([300, 1])})  # int64 into int8 would wrap
+
+
+def test_a_traced_graph_evaluates_in_its_own_dtypes():
+    g = wire.trace(lambda x: x * 2.0 + wnp.sin(x), np.ones(3))
+    np.testing.assert_array_equal(wire.evaluate(g, np.ones(3, np.float32)),
+                                  wire.evaluate(g, np.ones(3)))
+    with pytest.raises(wire.WireTypeError, match="complex128"):
+        wire.evaluate(g, np.ones(3, complex))  # sin of a complex value is not this graph's
+    gi = wire.trace(lambda k: k * 2, np.ones(3, np.int64))
+    with pytest.raises(wire.WireTypeError, match="float64"):
+        wire.evaluate(gi, np.full(3, 1.5))

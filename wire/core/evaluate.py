@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
+from ..errors import ShapeError, UnboundInputError, WireError, WireTypeError, at, user_location
 from ..ir import (
     Aval,
     Graph,
@@ -105,6 +105,11 @@ def _describe_leaf(n: Node) -> str:
 
 
 def _check_input(node: Node, value, what: str):
+    """``value`` checked against the input ``node`` and given its dtype: a graph computes
+    in the dtypes it was traced with, so a value of another dtype is cast where NumPy's
+    ``same_kind`` rule allows it without wrapping integers (float64 into a float32 input, as
+    a placeholder's feed is; an int or bool into a float one) and refused otherwise (a
+    complex value for a float input, a float for an integer one, int64 for int8)."""
     dtype = getattr(value, "dtype", None)
     if dtype is not None and dtype.kind not in "biufc":
         check_numeric(dtype, what)
@@ -114,6 +119,16 @@ def _check_input(node: Node, value, what: str):
             f"{what} expects shape {node.aval.shape} ({node.aval!r}), got shape {tuple(shape)}"
             f"{at(user_location())}"
         )
+    want = node.aval.dtype
+    if dtype is None or dtype == want or isinstance(node.aval, tuple):
+        return value
+    if np.can_cast(dtype, want, "safe") or (
+            want.kind in "fc" and np.can_cast(dtype, want, "same_kind")):
+        return np.asarray(value, dtype=want)
+    raise WireTypeError(
+        f"{what} expects dtype {want} ({node.aval!r}), got {dtype}: the graph computes in "
+        f"the dtypes it was traced with; cast the value (x.astype) or trace the function "
+        f"again{at(user_location())}")
 
 
 def evaluate_flat(graph: Graph, leaves: Sequence) -> list:
@@ -126,8 +141,7 @@ def evaluate_flat(graph: Graph, leaves: Sequence) -> list:
         if isinstance(v, Tracer):
             raise WireError("evaluate needs concrete values; to inline a graph into a trace, "
                             "call it" + at(user_location()))
-        _check_input(node, v, f"input {node.params.get('index', '')}")
-        env[s] = v
+        env[s] = _check_input(node, v, f"input {node.params.get('index', '')}")
     for s, v in plan.consts:
         env[s] = v
     if _NANS.get():  # wire.debug_nans: a separate checking loop keeps this one fast
@@ -196,8 +210,7 @@ def evaluate_once(graph: Graph, leaves: Sequence) -> list:
         aval = node.aval
         if type(aval) is not Aval or aval.shape != () or isinstance(v, Tracer):
             return evaluate_flat(graph, leaves)
-        _check_input(node, v, f"input {node.params.get('index', '')}")
-        env[node] = _scalar(v)
+        env[node] = _scalar(_check_input(node, v, f"input {node.params.get('index', '')}"))
     consts = []
     # primitive -> (operator, ufunc) computing it on float64 scalars by NumPy's scalar
     # operator (see _by_operator, whose body is inline below: one call less per node), or
@@ -302,7 +315,7 @@ def feed_nodes(nodes, feed_dict) -> tuple[list[Node], list]:
                 f"feed it as {{var: array}}"
             )
         v = v if isinstance(v, np.ndarray) else np.asarray(v)
-        _check_input(n, v, _describe_leaf(n))
+        v = _check_input(n, v, _describe_leaf(n))
         leaves.append(n)
         values.append(v)
     return leaves, values
