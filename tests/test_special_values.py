@@ -479,3 +479,18 @@ def test_integer_sums_and_products_wrap_in_numpy_s_dtype(name, f, a):
         got = np.asarray(got)
         assert got.dtype == want.dtype and got.shape == want.shape and np.array_equal(got, want), (
             name, got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cbrt_is_numpy_s_under_jit_and_tracing(dtype):
+    # (it was a power of |x|: cbrt(27.0) was 3 - 4e-16 once traced)
+    rng = np.random.default_rng(5)
+    x = np.concatenate([np.arange(-5.0, 6.0) ** 3, rng.normal(size=200) * 10.0 ** rng.integers(
+        -300 if dtype == np.float64 else -30, 300 if dtype == np.float64 else 30, 200),
+        [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324 if dtype == np.float64 else 1e-45]]
+    ).astype(dtype)
+    ref = np.cbrt(x)
+    for got in (wire.jit(wnp.cbrt)(x), wire.evaluate(wire.trace(wnp.cbrt, x), x)):
+        assert got.dtype == ref.dtype and got.tobytes() == ref.tobytes()
+    assert wire.jit(wnp.cbrt)(27.0) == 3.0
+    assert wire.grad(wnp.cbrt)(0.0) == wire.grad(wnp.cbrt)(-0.0) == np.inf

@@ -259,9 +259,7 @@ def cbrt(x):
     (x,) = promote_float(x)
     if not isinstance(x, Tracer):
         return np.cbrt(x)
-    neg = E.signbit(x)  # cbrt(-0.0) is -0.0
-    root = power(where(neg, -x, x), 1.0 / 3.0)
-    return where(neg, -root, root)
+    return E.cbrt(x)
 
 
 def negative(x):

@@ -350,6 +350,14 @@ def integer_pow(x, y: int):
 
 # --------------------------------------------------------------------------- transcendental
 
+def _xp_cbrt(bk, x):
+    xp = bk.xp
+    if hasattr(xp, "cbrt"):
+        return xp.cbrt(x)
+    root = xp.pow(xp.abs(x), xp.asarray(1.0 / 3.0, dtype=x.dtype))
+    return xp.where(xp.signbit(x), -root, root)
+
+
 def _xp_exp2(bk, x):
     xp = bk.xp
     if hasattr(xp, "exp2"):
@@ -500,6 +508,10 @@ log10_p   = unary("log10",   np.log10,   over=lambda x, out: x * _LN10,      dom
                   taylor=_log_taylor(1.0 / _LN10))
 log1p_p   = unary("log1p",   np.log1p,   over=lambda x, out: x + 1.0,        domain=uniform_in(-0.8, 2.0), sympy=lambda sp, n, x: sp.log(x + 1),
                   taylor=_unary_rule(lambda a, out, x: ts_.log(a, out, x + 1.0)))
+# cbrt'(x) = 1/(3 cbrt(x)**2): +inf at ±0 (the limit from both sides); NumPy's own cbrt, which
+# a power of |x| is not (cbrt(27.0) would be 3 - 4e-16)
+cbrt_p    = unary("cbrt",    np.cbrt,    over=lambda x, out: 3.0 * (out * out), domain=NONZERO, xp=XpImpl(_xp_cbrt, "cbrt (or pow)"),
+                  sympy=lambda sp, n, x: sp.real_root(x, 3))
 # sqrt'(±0) = +inf, the limit from the right (+ 0.0 turns sqrt(-0.0) = -0.0 into +0.0)
 sqrt_p    = unary("sqrt",    np.sqrt,    lambda x, out: 0.5 / (out + 0.0),   domain=POSITIVE, sympy="sqrt",
                   taylor=_unary_rule(lambda a, out, x: ts_.sqrt(a, out)))
@@ -552,6 +564,7 @@ log2 = _unary_binder(log2_p)
 log10 = _unary_binder(log10_p)
 log1p = _unary_binder(log1p_p)
 sqrt = _unary_binder(sqrt_p)
+cbrt = _unary_binder(cbrt_p)
 sin = _unary_binder(sin_p)
 cos = _unary_binder(cos_p)
 tan = _unary_binder(tan_p)
