@@ -494,3 +494,21 @@ def test_cbrt_is_numpy_s_under_jit_and_tracing(dtype):
         assert got.dtype == ref.dtype and got.tobytes() == ref.tobytes()
     assert wire.jit(wnp.cbrt)(27.0) == 3.0
     assert wire.grad(wnp.cbrt)(0.0) == wire.grad(wnp.cbrt)(-0.0) == np.inf
+
+
+@pytest.mark.parametrize("name,args", [
+    ("float_power", 2), ("rad2deg", 1), ("deg2rad", 1), ("degrees", 1), ("radians", 1),
+])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_scaled_and_float_power_are_numpy_s_bits_under_jit(name, args, dtype):
+    # (float_power ran np.power, whose vectorised loop rounds otherwise than float_power's;
+    # rad2deg of float32 multiplied by 180/pi rounded from float64, not float32(180)/float32(pi))
+    rng = np.random.default_rng(6)
+    xs = [np.concatenate([rng.normal(size=300) * 10.0 ** rng.integers(-3, 3, 300),
+                          [0.0, -0.0, np.inf, -np.inf, np.nan]]).astype(dtype)
+          for _ in range(args)]
+    if name == "float_power":
+        xs[0] = np.abs(xs[0])
+    ref = getattr(np, name)(*xs)
+    got = wire.jit(getattr(wnp, name))(*xs)
+    assert got.dtype == ref.dtype and got.tobytes() == ref.tobytes()

@@ -224,7 +224,9 @@ def float_power(x, y):
     np.float64(8.0)
     """
     dt = np.promote_types(result_dtype(x, y), np.float64)
-    return power(_strong(x, dt), y if type(y) is int else _strong(y, dt))
+    if not (holds_tracer(x) or holds_tracer(y)):
+        return np.float_power(x, y)
+    return E.float_power(*promote(_strong(x, dt), _strong(y, dt)))
 
 
 def square(x):
@@ -402,16 +404,35 @@ def fmin(x, y):
     return where(isnan(x), y, where(isnan(y), x, minimum(x, y)))
 
 
+def _scaled(x, num, den, name):
+    """``x * (num / den)`` as NumPy's loops compute it: the factor rounded in the working
+    dtype (float32 for float16, which is rounded back)."""
+    (x,) = promote_real_float(name, x)
+    if not holds_tracer(x):
+        return getattr(np, name)(x)
+    work = np.float32 if x.dtype == np.float16 else x.dtype.type
+    factor = work(num) / work(den)
+    if work is x.dtype.type:
+        return multiply(x, factor)
+    return cast(multiply(cast(x, work), factor), x.dtype)
+
+
 def deg2rad(x):
-    """Degrees to radians."""
-    (x,) = promote_real_float("deg2rad", x)
-    return multiply(x, np.pi / 180.0)
+    """Degrees to radians.
+
+    >>> float(deg2rad(180.0)) == np.pi
+    True
+    """
+    return _scaled(x, np.pi, 180.0, "deg2rad")
 
 
 def rad2deg(x):
-    """Radians to degrees."""
-    (x,) = promote_real_float("rad2deg", x)
-    return multiply(x, 180.0 / np.pi)
+    """Radians to degrees.
+
+    >>> float(rad2deg(np.pi))
+    180.0
+    """
+    return _scaled(x, 180.0, np.pi, "rad2deg")
 
 
 radians, degrees = deg2rad, rad2deg

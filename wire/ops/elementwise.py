@@ -226,6 +226,11 @@ div_p = Primitive("div", np.true_divide, elementwise_shape("div"),
 pow_p = binary("pow", np.power, (_pow_dx, _pow_dy),
                # BY_JVP: at x = 0 its series are the limits nested derivatives give
                domains=(POSITIVE, REALS), sympy=lambda sp, n, x, y: x ** y, taylor=BY_JVP)
+# NumPy's float_power (float64/complex128 operands): its own pow, whose bits differ from
+# np.power's vectorised one; the derivatives are pow's
+float_power_p = binary("float_power", np.float_power, (_pow_dx, _pow_dy), xp="pow",
+                       domains=(POSITIVE, REALS), sympy=lambda sp, n, x, y: x ** y,
+                       taylor=BY_JVP)
 # fmt: on
 
 
@@ -342,6 +347,10 @@ def div(x, y):
 
 def pow_(x, y):
     return bind(pow_p, x, y)
+
+
+def float_power(x, y):
+    return bind(float_power_p, x, y)
 
 
 def integer_pow(x, y: int):
