@@ -659,3 +659,17 @@ def test_derivatives_at_the_ends_of_the_support(method, args, path, want):
     ref = float(getattr(getattr(st, name), m)(*args))
     assert math.isclose(float(getattr(getattr(ws, name), m)(*args)), ref, rel_tol=1e-14) or (
         ref == float(getattr(getattr(ws, name), m)(*args)))
+
+
+def test_distributions_import_as_modules_as_in_autograd_and_jax():
+    import importlib
+
+    import wire.scipy.stats
+    import wire.scipy.stats.multivariate_normal as mvn
+    import wire.scipy.stats.norm as norm
+
+    assert norm is wire.scipy.stats.norm and mvn is wire.scipy.stats.multivariate_normal
+    for name in wire.scipy.stats.__all__:
+        assert importlib.import_module(f"wire.scipy.stats.{name}") is getattr(
+            wire.scipy.stats, name)
+    assert float(norm.logpdf(0.0)) == pytest.approx(-0.5 * np.log(2 * np.pi))

@@ -17,6 +17,8 @@ parameters, as in SciPy: ``norm(loc=1.0).logpdf(x)``.
 1.0
 """
 
+import sys as _sys
+
 from ._continuous import beta, cauchy, chi2, expon, gamma, laplace, logistic, norm, t, uniform
 from ._discrete import bernoulli, binom, poisson
 from ._multivariate import dirichlet, multivariate_normal
@@ -29,3 +31,9 @@ __all__ = [
 
 # every distribution's methods are where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)
+
+# `import wire.scipy.stats.norm as norm` works, as it does with autograd's and JAX's modules
+# of that name (the import system takes any object registered under a module's name)
+for _name in __all__:
+    _sys.modules.setdefault(f"{__name__}.{_name}", globals()[_name])
+del _name
