@@ -263,7 +263,9 @@ def test_a_new_process_loads_the_kernels_without_compiling(tmp_path, monkeypatch
     monkeypatch.setenv("WIRE_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("WIRE_DISK_CACHE", raising=False)
     x = np.linspace(-1.0, 1.0, N)
-    f = wire.jit(lambda x: wnp.tanh(wnp.sin(x) * 1.5) + x, fuse="native")
+    # (tiered=False: one graph, compiled before the first call returns; with tiers, under
+    # load the child could meet another tier's graph and kernels than this process built)
+    f = wire.jit(lambda x: wnp.tanh(wnp.sin(x) * 1.5) + x, fuse="native", tiered=False)
     here = f(x)
     assert f.wait_native() == 1 and any(p.suffix == ".so" for p in tmp_path.rglob("*"))
     script = (
@@ -272,7 +274,7 @@ def test_a_new_process_loads_the_kernels_without_compiling(tmp_path, monkeypatch
         "def never(source, path):\n"
         "    raise AssertionError('compiled again')\n"
         "cbuild.compile_library = never\n"
-        "f = wire.jit(lambda x: wnp.tanh(wnp.sin(x) * 1.5) + x, fuse='native')\n"
+        "f = wire.jit(lambda x: wnp.tanh(wnp.sin(x) * 1.5) + x, fuse='native', tiered=False)\n"
         "y = f(np.linspace(-1.0, 1.0, 1000))\n"
         "print(f.wait_native(), y.tobytes().hex())\n")
     env = dict(os.environ, WIRE_CACHE_DIR=str(tmp_path), PYTHONPATH=os.pathsep.join(sys.path))
