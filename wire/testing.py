@@ -146,8 +146,8 @@ def check_grads(
     order: int = 2,
     modes: Sequence[str] = ("fwd", "rev"),
     eps: float = 1e-6,
-    rtol: float = 1e-5,
-    atol: float = 1e-5,
+    rtol: float = 1e-6,
+    atol: float = 1e-6,
     seed: int = 0,
 ) -> None:
     """Assert that ``f``'s derivatives at ``args`` match central differences, up to ``order``.
