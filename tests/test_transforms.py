@@ -191,3 +191,16 @@ def test_simplify_is_default_and_can_be_turned_off():
     g_off = wire.trace(wire.grad(f, simplify=False), X)
     assert len(g_on) < len(g_off)
     np.testing.assert_allclose(wire.evaluate(g_on, X), wire.evaluate(g_off, X), rtol=1e-12)
+
+
+def test_a_complex_tangent_of_a_real_primal_is_refused():
+    # (it was cast to the primal's dtype, dropping its imaginary part with a ComplexWarning;
+    # vjp_fn refuses a complex cotangent of a real output the same way)
+    x = np.ones(3)
+    with pytest.raises(wire.WireTypeError, match="complex"):
+        wire.jvp(lambda x: x * 2.0, (x,), (np.ones(3) * 1j,))
+    _, lin = wire.linearize(lambda x: x * 2.0, x)
+    with pytest.raises(wire.WireTypeError, match="complex"):
+        lin(np.ones(3, complex))
+    np.testing.assert_array_equal(wire.jvp(lambda x: x * 2.0, (x,), (np.ones(3, np.float32),))[1],
+                                  np.full(3, 2.0))

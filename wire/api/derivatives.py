@@ -101,6 +101,10 @@ def _check_tangents(primals, tangents):
                 f"jvp: tangent {path} is {ta!r} but its primal is {pa!r}; a tangent must have "
                 f"the primal's shape and a floating dtype{at(user_location())}"
             )
+        if pa.dtype.kind == "f" and ta.dtype.kind == "c":  # (a cast would drop its imaginary part)
+            raise WireTypeError(
+                f"jvp: tangent {path} is complex ({ta!r}) but its primal is real ({pa!r}); a "
+                f"real value has real tangents{at(user_location())}")
 
 
 def _cast_like(leaves, avals) -> list:
