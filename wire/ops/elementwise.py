@@ -228,7 +228,15 @@ pow_p = binary("pow", np.power, (_pow_dx, _pow_dy),
                domains=(POSITIVE, REALS), sympy=lambda sp, n, x, y: x ** y, taylor=BY_JVP)
 # NumPy's float_power (float64/complex128 operands): its own pow, whose bits differ from
 # np.power's vectorised one; the derivatives are pow's
-float_power_p = binary("float_power", np.float_power, (_pow_dx, _pow_dy), xp="pow",
+def _float_power(x, y):
+    """NumPy's ``float_power`` in the operands' dtype (float64 for the operands
+    ``wire.numpy.float_power`` gives it; another float dtype is rounded back to)."""
+    out = np.float_power(x, y)
+    want = np.result_type(x, y)
+    return out if out.dtype == want else out.astype(want)
+
+
+float_power_p = binary("float_power", _float_power, (_pow_dx, _pow_dy), xp="pow",
                        domains=(POSITIVE, REALS), sympy=lambda sp, n, x, y: x ** y,
                        taylor=BY_JVP)
 # fmt: on
