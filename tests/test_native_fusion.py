@@ -258,29 +258,35 @@ def test_the_disk_cache_keeps_and_checks_libraries(tmp_path, monkeypatch):
     assert diskcache.native_library(src).wire_k0(1) == 2 and len(builds) == 3
 
 
+_PROCESS = (
+    "import sys, numpy as np, wire, wire.numpy as wnp\n"
+    "from wire.runtime import cbuild\n"
+    "def never(source, path):\n"
+    "    raise AssertionError('compiled again')\n"
+    "if sys.argv[1] == 'load':\n"
+    "    cbuild.compile_library = never\n"
+    "f = wire.jit(lambda x: wnp.tanh(wnp.sin(x) * 1.5) + x, fuse='native')\n"
+    "y = f(np.linspace(-1.0, 1.0, 1000))\n"
+    "print(f.wait_native(), y.tobytes().hex())\n")
+
+
 @pytest.mark.slow
-def test_a_new_process_loads_the_kernels_without_compiling(tmp_path, monkeypatch):
-    monkeypatch.setenv("WIRE_CACHE_DIR", str(tmp_path))
-    monkeypatch.delenv("WIRE_DISK_CACHE", raising=False)
-    x = np.linspace(-1.0, 1.0, N)
-    # (tiered=False: one graph, compiled before the first call returns; with tiers, under
-    # load the child could meet another tier's graph and kernels than this process built)
-    f = wire.jit(lambda x: wnp.tanh(wnp.sin(x) * 1.5) + x, fuse="native", tiered=False)
-    here = f(x)
-    assert f.wait_native() == 1 and any(p.suffix == ".so" for p in tmp_path.rglob("*"))
-    script = (
-        "import numpy as np, wire, wire.numpy as wnp\n"
-        "from wire.runtime import cbuild\n"
-        "def never(source, path):\n"
-        "    raise AssertionError('compiled again')\n"
-        "cbuild.compile_library = never\n"
-        "f = wire.jit(lambda x: wnp.tanh(wnp.sin(x) * 1.5) + x, fuse='native', tiered=False)\n"
-        "y = f(np.linspace(-1.0, 1.0, 1000))\n"
-        "print(f.wait_native(), y.tobytes().hex())\n")
+def test_a_new_process_loads_the_kernels_without_compiling(tmp_path):
+    # both processes are fresh: what one stores, the next loads (nothing of this test
+    # process's own memos or earlier tests' kernels can stand in for the disk)
     env = dict(os.environ, WIRE_CACHE_DIR=str(tmp_path), PYTHONPATH=os.pathsep.join(sys.path))
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         env=env, check=True).stdout.split()
-    assert out == ["1", here.tobytes().hex()]
+    env.pop("WIRE_DISK_CACHE", None)
+
+    def run(mode):
+        return subprocess.run([sys.executable, "-c", _PROCESS, mode], capture_output=True,
+                              text=True, env=env, check=True).stdout.split()
+
+    built = run("build")
+    assert built[0] == "1" and any(p.suffix == ".so" for p in tmp_path.rglob("*"))
+    x = np.linspace(-1.0, 1.0, 1000)
+    np.testing.assert_allclose(np.frombuffer(bytes.fromhex(built[1])),
+                               np.tanh(np.sin(x) * 1.5) + x, rtol=1e-15, atol=0)
+    assert run("load") == built  # the same kernels: the same bits
 
 
 def test_background_swap_under_threads(monkeypatch):
