@@ -12,7 +12,7 @@ import builtins
 
 import numpy as np
 
-from ..errors import WireError, WireTypeError, at, user_location
+from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
 from ..ops import cumulative as K
 from ..ops import reductions as R
 from ..ops import sorting as SO
@@ -334,7 +334,18 @@ def searchsorted(a, v, side="left", sorter=None):
     """Insertion indices keeping a sorted 1-D ``a`` sorted (integer output)."""
     if not _t(a, v, sorter):
         return np.searchsorted(a, v, side=side, sorter=sorter)
+    if side not in ("left", "right"):
+        raise WireValueError(f"searchsorted: side must be 'left' or 'right' (got {side!r})"
+                             f"{at(user_location())}")
+    a = to_tracer(a)
+    if a.ndim != 1:
+        raise ShapeError(f"searchsorted: a must be 1-D, got shape {a.shape} (NumPy refuses it "
+                         f"too){at(user_location())}")
     if sorter is not None:
+        sorter = to_tracer(sorter)
+        if sorter.dtype.kind not in "iu" or sorter.shape != a.shape:
+            raise WireTypeError(f"searchsorted: sorter must be 1-D integers as long as a "
+                                f"{a.aval!r}, got {sorter.aval!r}{at(user_location())}")
         a = take(a, sorter)
     vv = expand_dims(v, -1) if isinstance(v, Tracer) else np.expand_dims(v, -1)
     # NumPy's order puts NaN after everything: a NaN in ``a`` is above every number, and a
@@ -643,8 +654,9 @@ def convolve(a, v, mode="full"):
     """
     if not _t(a, v):
         return np.convolve(a, v, mode)
-    n = a.shape[0] if isinstance(a, Tracer) else np.shape(a)[0]
-    m = v.shape[0] if isinstance(v, Tracer) else np.shape(v)[0]
+    a, v = _signal_pair("convolve", a, v, mode, ndmin=1)
+    dtype = np.result_type(a.dtype, v.dtype)
+    n, m = a.shape[0], v.shape[0]
     if m > n:
         a, v, n, m = v, a, m, n
     padded = pad(a, (m - 1, m - 1)) if isinstance(a, Tracer) else np.pad(a, (m - 1, m - 1))
@@ -657,24 +669,42 @@ def convolve(a, v, mode="full"):
     else:  # only overlapping terms: a padding 0 times inf in v is not a NaN term of NumPy's
         zero = np.zeros((), result_dtype(windows, vr))
         full = sum(where(inside, windows * vr, zero), axis=-1)
+    if full.dtype != dtype:  # NumPy sums in the inputs' type: booleans OR, int8 wraps
+        full = cast(full, dtype)
     if mode == "full":
         return full
     if mode == "same":
         start = (m - 1) // 2
         return full[start:start + n]
-    if mode == "valid":
-        return full[m - 1:n]
-    raise WireError(f"convolve: unknown mode {mode!r}{at(user_location())}")
+    return full[m - 1:n]
+
+
+def _signal_pair(name, a, v, mode, ndmin):
+    """``a`` and ``v`` as tracers, refused where NumPy's ``convolve``/``correlate`` refuse
+    them: not 1-D (``convolve`` takes 0-d as one element), empty, or an unknown ``mode``."""
+    a, v = to_tracer(a), to_tracer(v)
+    if ndmin:
+        a, v = (reshape(x, (1,)) if x.ndim == 0 else x for x in (a, v))
+    for what, x in (("a", a), ("v", v)):
+        if x.ndim != 1:
+            raise ShapeError(f"{name}: {what} must be 1-D, got shape {x.shape} (NumPy refuses "
+                             f"it too){at(user_location())}")
+        if x.shape[0] == 0:
+            raise WireValueError(f"{name}: {what} cannot be empty{at(user_location())}")
+    if mode not in ("full", "same", "valid"):
+        raise WireValueError(f"{name}: mode must be one of 'valid', 'same', or 'full' (got "
+                             f"{mode!r}){at(user_location())}")
+    return a, v
 
 
 def correlate(a, v, mode="valid"):
     """Cross-correlation of two 1-D arrays, NumPy's ``correlate``."""
     if not _t(a, v):
         return np.correlate(a, v, mode)
-    vr = v[::-1] if isinstance(v, Tracer) else np.asarray(v)[::-1]
-    na = a.shape[0] if isinstance(a, Tracer) else np.shape(a)[0]
-    nv = np.shape(vr)[0] if not isinstance(vr, Tracer) else vr.shape[0]
-    out = convolve(a, conj(vr), "full")
+    a, v = _signal_pair("correlate", a, v, mode, ndmin=0)
+    vr = conj(v[::-1]) if v.dtype.kind == "c" else v[::-1]  # (conj makes booleans int8)
+    na, nv = a.shape[0], vr.shape[0]
+    out = convolve(a, vr, "full")
     k = builtins.min(na, nv) - 1
     if mode == "valid":
         return out[k:builtins.max(na, nv)]

@@ -82,7 +82,7 @@ def _install_operators(cls, wnp) -> None:
     # (the operators whose functions take exactly these arguments are those functions, made
     # entry points of their own kind: every traced operation pays for its entry point)
     cls.__neg__ = operator_entry_point(wnp.negative)
-    cls.__pos__ = lambda self: self
+    cls.__pos__ = operator_entry_point(wnp.positive)
     cls.__abs__ = operator_entry_point(wnp.abs)
     cls.__invert__ = operator_entry_point(wnp.invert)
     cls.__getitem__ = operator_entry_point(lambda self, index: wnp._shape.getitem(self, index))

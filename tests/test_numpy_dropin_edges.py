@@ -1,0 +1,127 @@
+"""``wire.numpy`` as a drop-in for NumPy where NumPy refuses an input or picks a narrow dtype:
+each case runs traced-and-evaluated and under ``wire.jit`` and must give NumPy's value and
+dtype, or raise a ``wire.WireError`` where NumPy raises (never a plausible number)."""
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf and NaN on purpose
+
+
+def traced_and_jitted(f, *args):
+    """``f(*args)`` traced then evaluated, and jitted."""
+    return [wire.evaluate(wire.trace(f, *args), *args), wire.jit(f)(*args)]
+
+
+def assert_same(got, want):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    np.testing.assert_array_equal(got, want)
+
+
+def assert_refused(f, *args, error=wire.WireError, numpy_f=None):
+    """NumPy refuses ``(numpy_f or f)(*args)`` on arrays, and wire refuses it traced and
+    jitted with a WireError (of class ``error``)."""
+    with pytest.raises((TypeError, ValueError, OverflowError)):
+        (numpy_f or f)(*args)
+    with pytest.raises(error):
+        wire.trace(f, *args)
+    with pytest.raises(error):
+        wire.jit(f)(*args)
+
+
+# --------------------------------------------------------------------------- refused inputs
+
+
+def test_unary_plus_of_booleans_is_refused_as_numpy_does():
+    b = np.array([True, False])
+    assert_refused(lambda x: +x, b, error=wire.errors.WireTypeError)
+    for got in traced_and_jitted(lambda x: +x, np.array([1, -2], np.int8)):
+        assert_same(got, np.array([1, -2], np.int8))
+
+
+def test_ldexp_refuses_what_numpy_refuses():
+    x = np.array([1.0, 3.0])
+    for k in (2**31, -2**31 - 1, 2**40):
+        assert_refused(lambda x, k=k: wnp.ldexp(x, k), x, error=wire.errors.WireOverflowError,
+                       numpy_f=lambda x, k=k: np.ldexp(x, k))
+    # a Python-int argument of a jitted function is checked the same way
+    with pytest.raises(wire.errors.WireOverflowError):
+        wire.jit(wnp.ldexp)(x, 2**40)
+    assert_same(wire.jit(wnp.ldexp)(x, 3), np.ldexp(x, 3))
+    assert_refused(wnp.ldexp, x, np.array([1, 2], np.uint64), error=wire.errors.WireTypeError,
+                   numpy_f=np.ldexp)
+    assert_refused(wnp.ldexp, np.array([1 + 1j]), np.array([1]), error=wire.errors.WireTypeError,
+                   numpy_f=np.ldexp)
+
+
+def test_ldexp_of_a_python_float_and_a_traced_exponent():
+    e = np.array([1, -1075, 1100])
+    for got in traced_and_jitted(lambda e: wnp.ldexp(3.0, e), e):
+        assert_same(got, np.ldexp(3.0, e))
+    for got in traced_and_jitted(lambda e: wnp.ldexp(np.float32(3.0), e), e):
+        assert_same(got, np.ldexp(np.float32(3.0), e))
+    # a boolean mantissa takes NumPy's C-long loop: 2**31 is an exponent, not an overflow
+    b = np.array([True, False])
+    for got in traced_and_jitted(lambda b: wnp.ldexp(b, 2**31), b):
+        assert_same(got, np.ldexp(b, 2**31))
+
+
+@pytest.mark.parametrize("name", ["isneginf", "isposinf", "frexp"])
+def test_complex_input_is_refused_where_numpy_has_no_meaning_for_it(name):
+    z = np.array([1 + 1j, -np.inf + 0j, np.inf + 1j])
+    assert_refused(getattr(wnp, name), z, error=wire.errors.WireTypeError,
+                   numpy_f=getattr(np, name))
+
+
+def test_convolve_and_correlate_refuse_shapes_numpy_refuses():
+    m, v = np.ones((2, 2)), np.ones(2)
+    for name in ("convolve", "correlate"):
+        f, ref = getattr(wnp, name), getattr(np, name)
+        assert_refused(f, m, v, error=wire.ShapeError, numpy_f=ref)
+        assert_refused(f, v, m, error=wire.ShapeError, numpy_f=ref)
+        assert_refused(f, np.ones(0), v, numpy_f=ref)
+        assert_refused(lambda a, b, f=f: f(a, b, "middle"), v, v,
+                       numpy_f=lambda a, b, ref=ref: ref(a, b, "middle"))
+    assert_refused(wnp.correlate, np.array(2.0), v, error=wire.ShapeError,
+                   numpy_f=np.correlate)
+    # convolve takes a 0-d array as one element, as NumPy does
+    for got in traced_and_jitted(wnp.convolve, np.array(2.0), np.array([1.0, 3.0])):
+        assert_same(got, np.convolve(np.array(2.0), np.array([1.0, 3.0])))
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("a,v", [
+    (np.array([True, False, True]), np.array([True, True])),
+    (np.array([1, 2, 3], np.int8), np.array([100, 100], np.int8)),  # wraps, as NumPy's
+    (np.array([1, 2], np.uint8), np.array([-1, 5, 9], np.int8)),
+    (np.array([1 + 1j, 2]), np.array([True, False])),
+], ids=["bool", "int8", "uint8-int8", "complex-bool"])
+def test_convolve_and_correlate_keep_numpys_dtype(a, v, mode):
+    for name in ("convolve", "correlate"):
+        f, ref = getattr(wnp, name), getattr(np, name)
+        want = ref(a, v, mode)
+        for got in traced_and_jitted(lambda a, v, f=f: f(a, v, mode), a, v):
+            assert_same(got, want)
+
+
+def test_searchsorted_refuses_what_numpy_refuses():
+    v = np.array([0.5, 2.0])
+    assert_refused(wnp.searchsorted, np.ones((2, 2)), v, error=wire.ShapeError,
+                   numpy_f=np.searchsorted)
+    assert_refused(wnp.searchsorted, np.array(1.0), v, error=wire.ShapeError,
+                   numpy_f=np.searchsorted)
+    a = np.array([3.0, 1.0, 2.0])
+    for sorter in (np.array([[1, 2, 0]]), np.array([1, 2]), np.array([1.0, 2.0, 0.0])):
+        assert_refused(lambda a, v, s: wnp.searchsorted(a, v, sorter=s), a, v, sorter,
+                       error=wire.errors.WireTypeError,
+                       numpy_f=lambda a, v, s: np.searchsorted(a, v, sorter=s))
+    assert_refused(lambda a, v: wnp.searchsorted(a, v, side="l"), a, v,
+                   numpy_f=lambda a, v: np.searchsorted(a, v, side="l"))
+    s = np.array([1, 2, 0])
+    for got in traced_and_jitted(lambda a, v, s: wnp.searchsorted(a, v, sorter=s), a, v, s):
+        assert_same(got, np.searchsorted(a, v, sorter=s))
