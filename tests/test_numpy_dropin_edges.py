@@ -125,3 +125,17 @@ def test_searchsorted_refuses_what_numpy_refuses():
     s = np.array([1, 2, 0])
     for got in traced_and_jitted(lambda a, v, s: wnp.searchsorted(a, v, sorter=s), a, v, s):
         assert_same(got, np.searchsorted(a, v, sorter=s))
+
+
+@pytest.mark.parametrize("n", [2**70, -2**63 - 1, -(2**100)])
+def test_a_python_int_no_integer_dtype_holds_is_refused_naming_the_argument(n):
+    assert np.asarray(n).dtype == object  # NumPy's answer: an object array
+    for call in (wire.jit(lambda x, n: x * n), lambda x, n: wire.trace(lambda x, n: x * n, x, n)):
+        with pytest.raises(wire.errors.WireOverflowError, match=r"argument leaf \[1\] is the"):
+            call(1.0, n)
+    with pytest.raises(wire.errors.WireOverflowError, match=r"argument leaf \[0\]\['a'\]"):
+        wire.jit(lambda d: d["a"] * 2.0)({"a": n})
+    # a non-differentiated argument of an eager transform is a value, as in NumPy
+    assert wire.grad(lambda x, n: x * n)(1.0, n) == float(n)
+    # as a static argument it is an ordinary Python value
+    assert wire.jit(lambda x, n: x * n, static_argnums=1)(1.0, n) == float(n)
