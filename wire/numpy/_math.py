@@ -3,6 +3,8 @@ primitives (promotion, integer-to-float conversion, composed helpers like ``clip
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from .. import tree
@@ -375,10 +377,10 @@ def round(x, decimals=0):
         if decimals >= 0:
             return x
         return cast(round(cast(x, np.float64), decimals), x.dtype)
+    # (a power of ten beyond float64 is inf, as NumPy's: every value rounds to NaN then)
+    scale = 10.0**builtins.abs(decimals) if builtins.abs(decimals) <= 308 else np.inf
     if decimals >= 0:
-        scale = 10.0**decimals
         return E.round_(x * scale) / scale if decimals else E.round_(x)
-    scale = 10.0**-decimals
     return E.round_(x / scale) * scale
 
 
