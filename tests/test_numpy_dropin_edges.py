@@ -139,3 +139,54 @@ def test_a_python_int_no_integer_dtype_holds_is_refused_naming_the_argument(n):
     assert wire.grad(lambda x, n: x * n)(1.0, n) == float(n)
     # as a static argument it is an ordinary Python value
     assert wire.jit(lambda x, n: x * n, static_argnums=1)(1.0, n) == float(n)
+
+
+# --------------------------------------------------------------------------- values and dtypes
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+@pytest.mark.parametrize("decimals", [309, 400, -309, -400])
+def test_round_to_more_places_than_float64_holds_is_nan_as_numpy(dtype, decimals):
+    x = np.array([0.5, -2.5, 0.0, np.inf, 1e300], dtype)
+    want = np.round(x, decimals)
+    for got in traced_and_jitted(lambda x: wnp.round(x, decimals), x):
+        assert_same(got, want)
+
+
+def test_complex_to_boolean_is_true_where_either_part_is_nonzero():
+    z = np.array([6j, 0j, 1 + 0j, complex(0, -0.0), complex(np.nan, 0), complex(0, np.nan)],
+                 np.complex64)
+    for f in (lambda z: z.astype(bool), lambda z: wnp.where(z, 1, 2)):
+        for got in traced_and_jitted(f, z):
+            assert_same(got, f(z))
+
+
+A8 = np.array([[100, 100, 100], [1, 2, 3]], np.int8)
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "mean", "var", "trace", "cumsum", "cumprod"])
+@pytest.mark.parametrize("a", [A8, A8 > 1, A8.astype(np.float16), (A8 * 1j).astype(np.complex64)],
+                         ids=["int8", "bool", "float16", "complex64"])
+@pytest.mark.parametrize("kw", [{"dtype": bool}, {"dtype": np.int8, "axis": 0},
+                                {"dtype": np.float32, "axis": 1}, {"dtype": np.uint8}],
+                         ids=["bool", "int8", "float32", "uint8"])
+def test_reductions_compute_in_the_dtype_asked_for(name, a, kw):
+    if name == "trace":
+        kw = {k: v for k, v in kw.items() if k != "axis"}
+    f = lambda x: getattr(wnp, name)(x, **kw)  # noqa: E731
+    try:
+        with np.errstate(all="ignore"):
+            want = getattr(np, name)(a, **kw)
+    except TypeError:  # NumPy's booleans do not subtract (var)
+        with pytest.raises(TypeError):
+            wire.jit(f)(a)
+        return
+    for got in traced_and_jitted(f, a):
+        assert_same(got, want)
+
+
+def test_std_in_an_integer_dtype_is_refused():
+    with pytest.raises(TypeError):
+        np.std(A8, axis=0, dtype=np.int8)
+    with pytest.raises(wire.errors.WireTypeError):
+        wire.jit(lambda x: wnp.std(x, axis=0, dtype=np.int8))(A8)

@@ -6,7 +6,7 @@ import builtins
 
 import numpy as np
 
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireTypeError, at, user_location
 from ..ops import reductions as R
 from ..core import Tracer
 from ..core.tracer import bind
@@ -82,6 +82,11 @@ def mean(a, axis=None, dtype=None, keepdims=False):
         return np.mean(a, axis=axis, dtype=dtype, keepdims=keepdims)
     if dtype is None and a.dtype == np.float16:  # NumPy sums float16 in float32
         return cast(mean(cast(a, np.float32), axis, keepdims=keepdims), np.float16)
+    if dtype is not None and np.dtype(dtype).kind not in "fc" and a.shape is not None:
+        # NumPy sums in ``dtype`` (wrapping, or ``or`` for booleans), divides in float64 and
+        # casts the quotient back (toward zero)
+        n = _count(a, axis)
+        return cast(sum(a, axis=axis, dtype=dtype, keepdims=keepdims) / float(n), dtype)
     if dtype is not None:
         a = cast(a, dtype)
     elif a.dtype.kind not in "fc":
@@ -152,6 +157,9 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
     """
     if not isinstance(a, Tracer):
         return np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    if dtype is not None and a.shape is not None and (np.dtype(dtype) != a.dtype
+                                                      or a.dtype.kind not in "fc"):
+        return _var_in(a, axis, np.dtype(dtype), ddof, keepdims)
     if dtype is not None:
         a = cast(a, dtype)
     elif a.dtype.kind not in "fc":
@@ -164,6 +172,22 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
         sq = centered * centered
     n = _count(a, axis)
     return sum(sq, axis=axis, keepdims=keepdims) / float(builtins.max(n - ddof, 0))
+
+
+def _var_in(a, axis, dtype, ddof, keepdims):
+    """NumPy's variance with an explicit ``dtype`` other than ``a``'s, step by step: the mean
+    is summed in ``dtype`` and divided back into it, the deviations are ``a`` minus it in
+    their common type (complex: squared magnitude), summed in ``dtype`` and divided back."""
+    n = _count(a, axis)
+    mu = cast(sum(a, axis=axis, dtype=dtype, keepdims=True) / float(n), dtype)
+    x = a - mu
+    if x.dtype.kind == "c":
+        re, im = real(x), imag(x)
+        sq = re * re + im * im
+    else:
+        sq = x * x
+    total = sum(sq, axis=axis, dtype=dtype, keepdims=keepdims)
+    return cast(total / float(builtins.max(n - ddof, 0)), total.dtype)
 
 
 def sqrt_spread(v):
@@ -190,6 +214,10 @@ def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
     """
     if not isinstance(a, Tracer):
         return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    if dtype is not None and np.dtype(dtype).kind not in "fc":
+        raise WireTypeError(f"std of {a.aval!r} in dtype {np.dtype(dtype)}: the square root of "
+                            f"the variance cannot be held in it (NumPy refuses it for arrays)"
+                            f"{at(user_location())}")
     return sqrt_spread(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
