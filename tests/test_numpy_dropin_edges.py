@@ -190,3 +190,44 @@ def test_std_in_an_integer_dtype_is_refused():
         np.std(A8, axis=0, dtype=np.int8)
     with pytest.raises(wire.errors.WireTypeError):
         wire.jit(lambda x: wnp.std(x, axis=0, dtype=np.int8))(A8)
+
+
+def test_interp_computes_in_float64_as_numpy():
+    xs = np.array([-np.inf, np.nan, 0.5, 2.0, 3.0], np.float32)
+    xp, fp = np.array([0.0, 1.0, 2.0], np.float32), np.array([10.0, 20.0, 40.0], np.float32)
+    for got in traced_and_jitted(wnp.interp, xs, xp, fp):
+        assert_same(got, np.interp(xs, xp, fp))
+
+
+@pytest.mark.parametrize("right", [False, True])
+@pytest.mark.parametrize("bins", [[0.0, 1.0, np.nan], [np.nan, 1.0, 0.0], [1.0, 1.0, 0.5],
+                                  [0.5, 0.5, 1.0], [2.0]])
+def test_digitize_takes_numpys_direction_of_the_bins(bins, right):
+    x = np.array([-1.0, 0.0, 0.5, 1.0, 2.0, np.nan, np.inf])
+    bins = np.array(bins)
+    want = np.digitize(x, bins, right=right)
+    for got in traced_and_jitted(lambda x, b: wnp.digitize(x, b, right=right), x, bins):
+        assert_same(got, want)  # traced bins
+    for got in traced_and_jitted(lambda x: wnp.digitize(x, bins, right=right), x):
+        assert_same(got, want)  # concrete bins
+
+
+def test_digitize_refuses_concrete_bins_numpy_refuses():
+    bins = np.array([0.0, 2.0, 1.0])
+    x = np.array([0.5])
+    assert_refused(lambda x: wnp.digitize(x, bins), x, error=wire.errors.WireValueError,
+                   numpy_f=lambda x: np.digitize(x, bins))
+
+
+def test_diff_refuses_a_negative_order_and_a_0d_array():
+    assert_refused(lambda x: wnp.diff(x, n=-1), np.ones(3), error=wire.errors.WireValueError,
+                   numpy_f=lambda x: np.diff(x, n=-1))
+    assert_refused(wnp.diff, np.array(1.0), error=wire.ShapeError, numpy_f=np.diff)
+
+
+def test_a_python_int_a_narrow_where_cannot_hold_is_a_wire_overflow_error():
+    c, x = np.array([True, False]), np.ones(2, np.int8)
+    with pytest.raises(wire.errors.WireOverflowError):
+        wire.jit(lambda c, x: wnp.where(c, x, 300))(c, x)
+    for got in traced_and_jitted(lambda c, x: wnp.where(c, x, 100), c, x):
+        assert_same(got, np.where(c, x, 100))

@@ -206,6 +206,11 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
         return np.diff(a, n, axis, **kw)
     if not isinstance(a, Tracer):
         a = to_tracer(np.asarray(a))
+    if n < 0:
+        raise WireValueError(f"diff: order must be non-negative but got {n}{at(user_location())}")
+    if a.ndim == 0:
+        raise ShapeError(f"diff requires input that is at least one dimensional"
+                         f"{at(user_location())}")
     axis = normalize_axes(axis, a.ndim)[0]
     parts = []
     for key in ("prepend", "append"):
