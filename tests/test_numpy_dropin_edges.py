@@ -231,3 +231,13 @@ def test_a_python_int_a_narrow_where_cannot_hold_is_a_wire_overflow_error():
         wire.jit(lambda c, x: wnp.where(c, x, 300))(c, x)
     for got in traced_and_jitted(lambda c, x: wnp.where(c, x, 100), c, x):
         assert_same(got, np.where(c, x, 100))
+
+
+@pytest.mark.parametrize("name", ["tril", "triu"])
+@pytest.mark.parametrize("k", [-1, 0, 2])
+def test_tril_triu_of_a_row_broadcast_it_to_a_square(name, k):
+    x = np.array([1.0, -2.0, 3.0])
+    for got in traced_and_jitted(lambda x: getattr(wnp, name)(x, k), x):
+        assert_same(got, getattr(np, name)(x, k))
+    assert_refused(getattr(wnp, name), np.array(5.0), error=wire.ShapeError,
+                   numpy_f=getattr(np, name))
