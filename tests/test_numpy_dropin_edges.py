@@ -241,3 +241,44 @@ def test_tril_triu_of_a_row_broadcast_it_to_a_square(name, k):
         assert_same(got, getattr(np, name)(x, k))
     assert_refused(getattr(wnp, name), np.array(5.0), error=wire.ShapeError,
                    numpy_f=getattr(np, name))
+
+
+# --------------------------------------------------------------------------- initial= and where=
+
+R2 = np.array([[1.0, -2.0, np.nan], [4.0, 0.5, 3.0]])
+W3 = np.array([True, False, True])
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.sum(x, initial=5.0),
+    lambda m, x: m.sum(x, axis=1, where=W3),
+    lambda m, x: m.sum(x.astype(np.int8), axis=0, initial=2.5),  # cast to int64: 2
+    lambda m, x: m.prod(x, axis=0, initial=-2.0, where=W3[:, None][:2]),
+    lambda m, x: m.max(x, axis=1, initial=3.5),
+    lambda m, x: m.min(x, axis=0, keepdims=True, initial=0.25, where=np.isfinite(R2)),
+    lambda m, x: m.max(x[:, :0], axis=1, initial=-1.0),  # nothing to reduce: initial
+    lambda m, x: m.mean(x, axis=1, where=W3),
+    lambda m, x: m.mean(x.astype(np.float16), where=~np.isnan(R2)),
+    lambda m, x: m.any(x > 3.0, axis=0, where=W3),
+    lambda m, x: m.all(x > 0.0, axis=1, where=W3),
+    lambda m, x: np.add.reduce(x, axis=1, initial=5.0),
+    lambda m, x: np.maximum.reduce(x, axis=0, initial=3.0),
+    lambda m, x: np.multiply.reduce(x, axis=1, where=W3),
+    lambda m, x: x.max(initial=10.0) if m is wnp else x.max(initial=10.0),
+    lambda m, x: x.sum(axis=1, where=W3),
+], ids=lambda c: "")
+def test_reductions_take_initial_and_where(call):
+    want = call(np, R2)
+    for got in traced_and_jitted(lambda x: call(wnp, x), R2):
+        assert_same(got, want)
+
+
+def test_reductions_refuse_what_they_cannot_do_with_initial_and_where():
+    with pytest.raises(ValueError):
+        np.max(R2, where=W3)
+    with pytest.raises(wire.errors.WireValueError, match="initial"):
+        wire.jit(lambda x: wnp.max(x, where=W3))(R2)
+    with pytest.raises(wire.WireError, match="out="):
+        wire.jit(lambda x: wnp.sum(x, out=np.zeros(())))(R2)
+    with pytest.raises(wire.WireError, match="initial"):
+        wire.jit(lambda x: np.fmax.reduce(x, initial=1.0))(R2)
