@@ -282,3 +282,30 @@ def test_reductions_refuse_what_they_cannot_do_with_initial_and_where():
         wire.jit(lambda x: wnp.sum(x, out=np.zeros(())))(R2)
     with pytest.raises(wire.WireError, match="initial"):
         wire.jit(lambda x: np.fmax.reduce(x, initial=1.0))(R2)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x, o: m.quantile(x, 0.5, out=o),
+    lambda m, x, o: m.percentile(x, 50, None, o),  # out by position
+    lambda m, x, o: m.median(x, out=o),
+    lambda m, x, o: m.nanquantile(x, 0.25, out=o),
+    lambda m, x, o: m.nanpercentile(x, 75, out=o),
+], ids=["quantile", "percentile", "median", "nanquantile", "nanpercentile"])
+def test_out_is_written_or_refused_never_ignored(call):
+    x = np.array([1.0, 2.0, 4.0, 8.0])
+    want, got = np.zeros(()), np.zeros(())
+    call(np, x, want)
+    assert call(wnp, x, got) is got  # concrete arrays: NumPy writes into out
+    assert_same(got, want)
+    with pytest.raises(wire.WireError, match="out="):
+        wire.jit(lambda x: call(wnp, x, np.zeros(())))(x)
+
+
+def test_fft_out_is_written_or_refused():
+    x = np.array([1.0, 2.0, 0.0, -1.0])
+    want, got = np.zeros(4, complex), np.zeros(4, complex)
+    np.fft.fft(x, out=want)
+    wnp.fft.fft(x, out=got)
+    assert_same(got, want)
+    with pytest.raises(wire.WireError, match="out="):
+        wire.jit(lambda x: wnp.fft.fft(x, out=np.zeros(4, complex)))(x)
