@@ -309,3 +309,12 @@ def test_fft_out_is_written_or_refused():
     assert_same(got, want)
     with pytest.raises(wire.WireError, match="out="):
         wire.jit(lambda x: wnp.fft.fft(x, out=np.zeros(4, complex)))(x)
+
+
+@pytest.mark.parametrize("dtype", [int, np.int8, bool, np.float32, np.complex64])
+@pytest.mark.parametrize("ends", [(3.0, 10.0), (-3.9, 3.9), (np.float32(0.1), np.float32(0.7))])
+def test_linspace_computes_in_floats_then_takes_the_dtype(dtype, ends):
+    start, stop = (np.asarray(e) for e in ends)
+    want = np.linspace(start, stop, 7, dtype=dtype)
+    for got in traced_and_jitted(lambda a, b: wnp.linspace(a, b, 7, dtype=dtype), start, stop):
+        assert_same(got, want)
