@@ -318,3 +318,49 @@ def test_linspace_computes_in_floats_then_takes_the_dtype(dtype, ends):
     want = np.linspace(start, stop, 7, dtype=dtype)
     for got in traced_and_jitted(lambda a, b: wnp.linspace(a, b, 7, dtype=dtype), start, stop):
         assert_same(got, want)
+
+
+# --------------------------------------------------------------------------- complex parts
+
+_PARTS = [0.0, -0.0, 1.0, -2.0, np.inf, -np.inf, np.nan, 1e308, 1e-310]
+Z = np.array([complex(a, b) for a in _PARTS for b in _PARTS])
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+def test_complex_reciprocal_is_numpys_at_zeros_infinities_and_nan(dtype):
+    z = Z.astype(dtype)
+    with np.errstate(all="ignore"):
+        want = np.reciprocal(z)
+        for got in traced_and_jitted(wnp.reciprocal, z):
+            assert_same(got, want)  # assert_array_equal: NaN where NumPy's, values exactly
+            np.testing.assert_array_equal(np.signbit(got.real), np.signbit(want.real))
+            np.testing.assert_array_equal(np.signbit(got.imag), np.signbit(want.imag))
+
+
+def test_complex_reciprocal_derivative_is_minus_one_over_z_squared():
+    z0 = np.array([1j, 2.0 + 0j, 1 + 1j, -3 + 0.5j, 0.25 - 4j])
+
+    def f(re, im):
+        w = wnp.reciprocal(re + 1j * im)
+        return wnp.sum(wnp.real(w) + 2.0 * wnp.imag(w))
+
+    d = -1 / z0**2  # d(1/z)/dz: the derivative along re is d, along im 1j * d
+    for g in (wire.grad(f, argnums=(0, 1))(z0.real, z0.imag),
+              wire.jit(wire.grad(f, argnums=(0, 1)))(z0.real, z0.imag)):
+        np.testing.assert_allclose(g[0], d.real + 2 * d.imag, rtol=1e-12)
+        np.testing.assert_allclose(g[1], (1j * d).real + 2 * (1j * d).imag, rtol=1e-12)
+
+
+def test_complex_from_parts_keeps_infinite_and_signed_zero_parts():
+    z = np.array([complex(1.0, np.inf), complex(-0.0, -0.0), complex(np.inf, 1.0),
+                  complex(np.nan, -0.0)])
+    for got in traced_and_jitted(wnp.nan_to_num, z):
+        assert_same(got, np.nan_to_num(z))
+        np.testing.assert_array_equal(np.signbit(got.imag), np.signbit(np.nan_to_num(z).imag))
+    from wire.ops import complex_parts as C
+    re, im = z.real.copy(), z.imag.copy()
+    for got in traced_and_jitted(lambda a, b: C.complex_(wnp.asarray(a), wnp.asarray(b)), re, im):
+        np.testing.assert_array_equal(got.real, re)
+        np.testing.assert_array_equal(np.signbit(got.real), np.signbit(re))
+        np.testing.assert_array_equal(got.imag, im)
+        np.testing.assert_array_equal(np.signbit(got.imag), np.signbit(im))
