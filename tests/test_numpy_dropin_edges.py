@@ -364,3 +364,14 @@ def test_complex_from_parts_keeps_infinite_and_signed_zero_parts():
         np.testing.assert_array_equal(np.signbit(got.real), np.signbit(re))
         np.testing.assert_array_equal(got.imag, im)
         np.testing.assert_array_equal(np.signbit(got.imag), np.signbit(im))
+
+
+@pytest.mark.parametrize("p", [-1, 0.5, 2, -1.0, 3])
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+def test_complex_power_operator_takes_ndarrays_fast_paths(p, dtype):
+    z = Z.astype(dtype)
+    with np.errstate(all="ignore"):
+        want = z ** p  # -1: np.reciprocal, 0.5: np.sqrt, 2: np.square, else np.power
+        for got in traced_and_jitted(lambda z: z ** p, z):
+            assert_same(got, want)
+            np.testing.assert_array_equal(np.signbit(got.imag), np.signbit(want.imag))

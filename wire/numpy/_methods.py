@@ -45,12 +45,19 @@ def _as_entry_points(cls, before: dict) -> None:
 
 def _pow(wnp):
     """``x ** y`` as ndarray's operator: a Python ``2`` squares (``np.square``), so booleans
-    give int8 there, where ``np.power`` gives int64."""
-    power, square = wnp.power, wnp.square
+    give int8 there, where ``np.power`` gives int64; on complex arrays a Python ``-1`` is
+    ``np.reciprocal`` and a Python ``0.5`` ``np.sqrt`` (NumPy's fast paths, whose infinities,
+    NaNs and signed zeros differ from ``np.power``'s there)."""
+    power, square, reciprocal, sqrt = wnp.power, wnp.square, wnp.reciprocal, wnp.sqrt
 
     def pow_(x, y):
         if type(y) is int and y == 2 and getattr(x, "dtype", None) == np.bool_:
             return square(x)
+        if getattr(x, "dtype", None) is not None and x.dtype.kind == "c":
+            if type(y) is int and y == -1:
+                return reciprocal(x)
+            if type(y) is float and y == 0.5:
+                return sqrt(x)
         return power(x, y)
 
     return pow_
