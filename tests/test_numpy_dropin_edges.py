@@ -375,3 +375,13 @@ def test_complex_power_operator_takes_ndarrays_fast_paths(p, dtype):
         for got in traced_and_jitted(lambda z: z ** p, z):
             assert_same(got, want)
             np.testing.assert_array_equal(np.signbit(got.imag), np.signbit(want.imag))
+
+
+def test_indexing_by_an_empty_list_and_a_scalar_boolean():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    for got in traced_and_jitted(lambda x: x[[]], a):
+        assert_same(got, a[[]])
+    for got in traced_and_jitted(lambda x: x[:, []], a):
+        assert_same(got, a[:, []])
+    with pytest.raises(wire.WireError, match="scalar boolean"):
+        wire.jit(lambda x: x[True])(a)
