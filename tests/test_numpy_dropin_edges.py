@@ -385,3 +385,51 @@ def test_indexing_by_an_empty_list_and_a_scalar_boolean():
         assert_same(got, a[:, []])
     with pytest.raises(wire.WireError, match="scalar boolean"):
         wire.jit(lambda x: x[True])(a)
+
+
+# --------------------------------------------------------------------------- quantile methods
+
+METHODS = ["inverted_cdf", "averaged_inverted_cdf", "closest_observation",
+           "interpolated_inverted_cdf", "hazen", "weibull", "linear", "median_unbiased",
+           "normal_unbiased", "lower", "higher", "midpoint", "nearest"]
+_rng = np.random.default_rng(1)
+QDATA = {
+    "f64 nan": np.array([[3.0, np.nan, 4.0, 1.0], [np.inf, 1.0, -np.inf, 2.0]]),
+    "f32": _rng.standard_normal((3, 5)).astype(np.float32),
+    "int8": _rng.integers(-60, 60, (3, 5)).astype(np.int8),
+    "one": np.array([[2.0]]),
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("data", list(QDATA), ids=list(QDATA))
+def test_quantile_and_percentile_take_every_method(method, data):
+    a = QDATA[data]
+    for q, kw in ((0.25, {}), (np.array([0.0, 0.5, 1.0]), {"axis": 1}),
+                  (np.float32(0.7), {"axis": 0, "keepdims": True}), (1, {"axis": 1})):
+        want = np.quantile(a, q, method=method, **kw)
+        for got in traced_and_jitted(lambda x: wnp.quantile(x, q, method=method, **kw), a):
+            assert_same(got, want)
+    want = np.percentile(a, [10, 50.5, 100], axis=1, method=method)
+    for got in traced_and_jitted(
+            lambda x: wnp.percentile(x, [10, 50.5, 100], axis=1, method=method), a):
+        assert_same(got, want)
+
+
+@pytest.mark.parametrize("method", ["hazen", "midpoint", "lower", "nearest", "weibull"])
+def test_quantile_methods_derivative_matches_finite_differences(method):
+    x0 = np.random.default_rng(2).standard_normal(7)
+    g = wire.grad(lambda x: wnp.quantile(x, 0.3, method=method))(x0)
+    eps, eye = 1e-6, np.eye(7)
+    fd = [(np.quantile(x0 + eps * eye[i], 0.3, method=method)
+           - np.quantile(x0 - eps * eye[i], 0.3, method=method)) / (2 * eps) for i in range(7)]
+    np.testing.assert_allclose(g, fd, atol=1e-6)
+
+
+def test_quantile_of_integers_differs_from_numpy_only_where_numpy_wraps():
+    # NumPy subtracts int8 neighbours in int8 (100 - -100 wraps): its median here is 128.0
+    a = np.array([-100, 100], np.int8)
+    for got in traced_and_jitted(lambda x: wnp.quantile(x, np.float32(0.5)), a):
+        assert_same(got, np.float32(0.0))
+    with pytest.raises(wire.errors.WireValueError, match="not a valid method"):
+        wire.jit(lambda x: wnp.quantile(x, 0.5, method="bogus"))(a)

@@ -378,12 +378,13 @@ def _positions(q, n, method):
     return q, lo, hi, (pos - lo).astype(q.dtype)
 
 
-def _slices(a, axis, name):
-    """``a`` as float ``(..., n)`` rows, one per reduced slice, and the kept shapes."""
+def _slices(a, axis, name, keep_dtype=False):
+    """``a`` as float ``(..., n)`` rows (``keep_dtype``: in its own dtype), one per reduced
+    slice, and the kept shapes."""
     if a.dtype == np.bool_ and name == "quantile":
         raise WireTypeError(f"{name} of a boolean array {a.aval!r}: NumPy refuses it too (it "
                             f"subtracts booleans){at(user_location())}")
-    if a.dtype.kind not in "fc":
+    if a.dtype.kind not in "fc" and not keep_dtype:
         a = cast(a, np.float64)
     axes = normalize_axes(axis, a.ndim)
     rest = [i for i in range(a.ndim) if i not in axes]
@@ -420,8 +421,9 @@ def _nan_slices(s, res):
 
 @lifting
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    """``q``-th quantiles (``q`` concrete, in [0, 1]) by linear interpolation of sorted values;
-    NaN where a slice holds a NaN, the dtype of ``a`` and ``q`` together, as NumPy's.
+    """``q``-th quantiles (``q`` concrete, in [0, 1]) by linear interpolation of sorted values
+    (or by any other of NumPy's ``method`` s, at NumPy's positions); NaN where a slice holds a
+    NaN, the dtype of ``a`` and ``q`` together, as NumPy's.
 
     >>> float(quantile(np.array([1.0, 2.0, 3.0, 4.0]), 0.5))
     2.5
@@ -429,9 +431,9 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     if not _t(a):
         return np.quantile(a, q, axis=axis, method=method, keepdims=keepdims, out=out)
     _no_out(out, "quantile")
-    flat, kept, keep_shape = _slices(a, axis, "quantile")
-    weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)  # NEP 50
-    dt = result_dtype(flat, q if weak else np.asarray(q))  # a Python q is weak: f32 stays f32
+    if method != "linear" or np.asarray(q).dtype.kind in "iub":  # (integer q: NumPy takes)
+        return _quantile_by_method(a, q, axis, method, keepdims)
+    flat, kept, keep_shape, dt = _quantile_rows(a, q, axis)
     n = flat.shape[-1]
     if n == 0:
         raise WireError(f"quantile of an empty slice of {a.aval!r} (NumPy raises IndexError)"
@@ -446,6 +448,68 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     if keepdims:
         res = reshape(res, qq.shape + keep_shape)
     return res
+
+
+def _quantile_rows(a, q, axis):
+    """:func:`_slices` of ``a`` for an interpolating quantile, and the result's dtype: that of
+    ``a`` and ``q`` together (a Python ``q`` weak, NEP 50), always a float one (``int8`` data
+    with a ``float32`` q give float32, as NumPy's); integer rows are cast to it first, so
+    their differences cannot wrap."""
+    a = to_tracer(a)
+    weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)  # NEP 50
+    dt = np.result_type(result_dtype(a, float(q) if weak else np.asarray(q)), np.float16)
+    flat, kept, keep_shape = _slices(a, axis, "quantile", keep_dtype=True)
+    if flat.dtype.kind not in "fc":
+        flat = cast(flat, dt)
+    return flat, kept, keep_shape, dt
+
+
+def _method_props(method):
+    """NumPy's own rule for ``method`` (its virtual index of a quantile among ``n`` sorted
+    values, and how the interpolation weight is fixed), from the implementation of
+    ``np.quantile``, so that every method's positions are NumPy's to the bit."""
+    try:
+        from numpy.lib import _function_base_impl as fb
+        methods, get_indexes, get_gamma = fb._QuantileMethods, fb._get_indexes, fb._get_gamma
+    except (ImportError, AttributeError):  # a NumPy without it: linear only
+        raise WireError(f"quantile: only method='linear' is supported on traced values with "
+                        f"this NumPy{at(user_location())}") from None
+    if method not in methods:
+        raise WireValueError(f"quantile: {method!r} is not a valid method; use one of "
+                             f"{sorted(methods)}{at(user_location())}")
+    return methods[method], get_indexes, get_gamma
+
+
+def _quantile_by_method(a, q, axis, method, keepdims):
+    """:func:`quantile` for a ``method`` other than linear: NumPy's virtual indices (``q`` and
+    the slice length are concrete); the discrete methods take one sorted value (in ``a``'s
+    dtype, as NumPy's), the others interpolate between the two around the index."""
+    props, get_indexes, get_gamma = _method_props(method)
+    _positions(q, 2, "linear")  # the checks of q that the linear method makes
+    qq = np.asanyarray(q)  # NumPy's: integer q gives integer (discrete) positions
+    a = to_tracer(a)
+    flat, kept, keep_shape = _slices(a, axis, "quantile", keep_dtype=True)
+    n = flat.shape[-1]
+    if n == 0:
+        raise WireError(f"quantile of an empty slice of {a.aval!r} (NumPy raises IndexError)"
+                        f"{at(user_location())}")
+    virtual = np.asanyarray(props["get_virtual_index"](n, qq))
+    discrete = props["fix_gamma"] is None or (method == "linear"
+                                               and virtual.dtype.kind in "iu")
+    if not discrete:
+        flat, kept, keep_shape, dt = _quantile_rows(a, q, axis)
+    s = sort(flat, axis=-1)
+    if discrete:
+        res = take(s, (np.asarray(virtual, np.intp) % n).ravel(), axis=-1)
+        if res.dtype.kind in "fc":
+            res = _nan_slices(s, res)
+    else:
+        lo, hi = get_indexes(np.empty(0), virtual, n)
+        gamma = get_gamma(virtual, lo, props)
+        vlo, vhi = take(s, (lo % n).ravel(), axis=-1), take(s, (hi % n).ravel(), axis=-1)
+        res = _nan_slices(s, _lerp(vlo, vhi, np.asarray(gamma).ravel(), dt))
+    res = reshape(moveaxis(res, -1, 0), qq.shape + kept)
+    return reshape(res, qq.shape + keep_shape) if keepdims else res
 
 
 @lifting
