@@ -433,3 +433,24 @@ def test_quantile_of_integers_differs_from_numpy_only_where_numpy_wraps():
         assert_same(got, np.float32(0.0))
     with pytest.raises(wire.errors.WireValueError, match="not a valid method"):
         wire.jit(lambda x: wnp.quantile(x, 0.5, method="bogus"))(a)
+
+
+@pytest.mark.parametrize("name", ["nanvar", "nanstd"])
+@pytest.mark.parametrize("kw", [{}, {"axis": 1}, {"axis": 0, "ddof": 1}])
+def test_nanvar_and_nanstd_of_complex_values_are_real(name, kw):
+    z = np.array([[1 + 1j, complex(np.nan, 0), 3j], [2, 2 - 1j, 2]], np.complex64)
+    with np.errstate(all="ignore"):
+        want = getattr(np, name)(z, **kw)
+    for got in traced_and_jitted(lambda z: getattr(wnp, name)(z, **kw), z):
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("call", [lambda m, z: m.quantile(z, 0.5),
+                                  lambda m, z: m.percentile(z, 50, method="lower"),
+                                  lambda m, z: m.nanquantile(z, 0.5),
+                                  lambda m, z: m.nanpercentile(z, 50)])
+def test_quantiles_of_complex_values_are_refused_as_numpy_does(call):
+    z = np.array([1 + 1j, 2, 3j])
+    assert_refused(lambda z: call(wnp, z), z, error=wire.errors.WireTypeError,
+                   numpy_f=lambda z: call(np, z))

@@ -18,7 +18,7 @@ from ..ops import reductions as R
 from ..ops import sorting as SO
 from ..core import Tracer
 from ..ops.shape import full, to_tracer
-from ._elementwise_composed import conj
+from ._elementwise_composed import conj, imag, real
 from ._math import isnan, maximum, minimum, sqrt, where
 from ._products import matmul
 from ._promote import cast, lifting, result_dtype
@@ -381,6 +381,9 @@ def _positions(q, n, method):
 def _slices(a, axis, name, keep_dtype=False):
     """``a`` as float ``(..., n)`` rows (``keep_dtype``: in its own dtype), one per reduced
     slice, and the kept shapes."""
+    if a.dtype.kind == "c" and name in ("quantile", "nanquantile", "nanpercentile"):
+        raise WireTypeError(f"{name} of a complex array {a.aval!r}: a must be an array of real "
+                            f"numbers (NumPy refuses it too){at(user_location())}")
     if a.dtype == np.bool_ and name == "quantile":
         raise WireTypeError(f"{name} of a boolean array {a.aval!r}: NumPy refuses it too (it "
                             f"subtracts booleans){at(user_location())}")
@@ -699,8 +702,13 @@ def nanvar(a, axis=None, ddof=0, keepdims=False):
     ok = ~isnan(a)
     m = nanmean(a, axis=axis, keepdims=True)
     d = where(ok, a - m, 0.0)
+    if d.dtype.kind == "c":  # |d|**2: a real variance, as NumPy's
+        re, im = real(d), imag(d)
+        sq = re * re + im * im
+    else:
+        sq = d * d
     dof = _nan_count(a, axis, keepdims) - ddof
-    out = sum(d * d, axis=axis, keepdims=keepdims) / cast(dof, a.dtype)
+    out = sum(sq, axis=axis, keepdims=keepdims) / cast(dof, sq.dtype)
     return where(dof <= 0, np.nan, out)
 
 
