@@ -454,3 +454,14 @@ def test_quantiles_of_complex_values_are_refused_as_numpy_does(call):
     z = np.array([1 + 1j, 2, 3j])
     assert_refused(lambda z: call(wnp, z), z, error=wire.errors.WireTypeError,
                    numpy_f=lambda z: call(np, z))
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+def test_cov_and_corrcoef_of_complex_rows_conjugate(dtype):
+    rng = np.random.default_rng(3)
+    z = (rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))).astype(dtype)
+    for name in ("cov", "corrcoef"):
+        want = getattr(np, name)(z)
+        for got in traced_and_jitted(getattr(wnp, name), z):
+            assert got.dtype == want.dtype
+            np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.complex64 else 1e-12)

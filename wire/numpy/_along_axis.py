@@ -13,13 +13,14 @@ import builtins
 import numpy as np
 
 from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
+from ..ops import complex_parts as CP
 from ..ops import cumulative as K
 from ..ops import reductions as R
 from ..ops import sorting as SO
 from ..core import Tracer
 from ..ops.shape import full, to_tracer
 from ._elementwise_composed import conj, imag, real
-from ._math import isnan, maximum, minimum, sqrt, where
+from ._math import clip, isnan, maximum, minimum, sqrt, where
 from ._products import matmul
 from ._promote import cast, lifting, result_dtype
 from ._rearranging import diagonal, pad, take, take_along_axis
@@ -807,7 +808,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None):
     n = x.shape[1]
     dd = (0 if bias else 1) if ddof is None else ddof
     xc = x - mean(x, axis=1, keepdims=True)
-    c = matmul(xc, xc.T) / float(n - dd)
+    c = matmul(xc, conj(xc).T if xc.dtype.kind == "c" else xc.T) / float(n - dd)
     if c.shape == (1, 1):
         return reshape(c, ())
     return c
@@ -820,5 +821,10 @@ def corrcoef(x, y=None, rowvar=True):
     c = cov(x, y, rowvar)
     if c.ndim == 0:
         return c / c
-    d = sqrt(diagonal(c))
-    return c / reshape(d, (-1, 1)) / reshape(d, (1, -1))
+    d = diagonal(c)
+    d = sqrt(real(d) if d.dtype.kind == "c" else d)
+    c = c / reshape(d, (-1, 1)) / reshape(d, (1, -1))
+    # NumPy clips the parts to [-1, 1] (rounding can leave them just outside)
+    if c.dtype.kind == "c":
+        return CP.complex_(clip(real(c), -1.0, 1.0), clip(imag(c), -1.0, 1.0))
+    return clip(c, -1.0, 1.0)
