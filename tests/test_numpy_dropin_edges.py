@@ -465,3 +465,46 @@ def test_cov_and_corrcoef_of_complex_rows_conjugate(dtype):
         for got in traced_and_jitted(getattr(wnp, name), z):
             assert got.dtype == want.dtype
             np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.complex64 else 1e-12)
+
+
+# --------------------------------------------------------------------------- gradient
+
+_G = np.array([1.0, 2.0, 4.0, 7.0, 11.0, 3.0])
+_X = np.array([0.0, 1.0, 1.5, 3.0, 3.5, 5.0])
+_F2 = np.arange(20.0).reshape(4, 5) ** 2
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+@pytest.mark.parametrize("f,args,kw", [
+    (_G, (), {}), (_G, (2.0,), {}), (_G, (_X,), {}), (_G, (np.arange(6),), {}),
+    (_G.astype(np.float32), (_X,), {}), (np.array([1, 5, 2, 9], np.int8), (), {}),
+    (np.array([1 + 1j, 2, 3j, 4]), (_X[:4],), {}), (_G[:3], (), {}),
+    (_F2, (np.array([0.0, 1, 3, 4]), 0.5), {}), (_F2, (np.array([0.0, 1, 3, 4, 9]),), {"axis": 1}),
+], ids=["unit", "scalar", "coords", "int coords", "f32", "int8", "complex", "three", "2d",
+        "2d axis"])
+def test_gradient_takes_coordinates_and_second_order_edges(f, args, kw, edge_order):
+    want = np.gradient(f, *args, edge_order=edge_order, **kw)
+    for got in traced_and_jitted(lambda f: wnp.gradient(f, *args, edge_order=edge_order, **kw),
+                                 f):
+        if isinstance(want, tuple):
+            assert isinstance(got, tuple) and len(got) == len(want)
+            for g, w in zip(got, want):
+                assert g.dtype == w.dtype
+                np.testing.assert_allclose(g, w, rtol=1e-12)
+        else:
+            assert got.dtype == want.dtype
+            np.testing.assert_allclose(got, want, rtol=1e-6 if f.dtype == np.float32 else 1e-12)
+
+
+def test_gradient_with_traced_coordinates_and_its_derivative():
+    want = np.gradient(_G, _X, edge_order=2)
+    for got in traced_and_jitted(lambda f, x: wnp.gradient(f, x, edge_order=2), _G, _X):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    g = wire.grad(lambda f: wnp.sum(wnp.gradient(f, _X, edge_order=2) ** 2))(_G)
+    eps, eye = 1e-6, np.eye(6)
+    fd = [(np.sum(np.gradient(_G + eps * eye[i], _X, edge_order=2) ** 2)
+           - np.sum(np.gradient(_G - eps * eye[i], _X, edge_order=2) ** 2)) / (2 * eps)
+          for i in range(6)]
+    np.testing.assert_allclose(g, fd, rtol=1e-6)
+    with pytest.raises(wire.ShapeError):
+        wire.jit(lambda f: wnp.gradient(f, _X[:3]))(_G)

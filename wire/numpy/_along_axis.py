@@ -253,34 +253,105 @@ def ediff1d(ary, to_end=None, to_begin=None):
 
 
 def gradient(f, *varargs, axis=None, edge_order=1):
-    """Central differences inside, one-sided at the ends (uniform scalar spacing only)."""
-    if not _t(f):
+    """NumPy's ``gradient``: second-order central differences inside, one-sided differences
+    of order ``edge_order`` (1 or 2) at the ends; spacings are scalars or coordinate arrays
+    (traced or not), one per axis or one for all, with NumPy's formulas term for term."""
+    if not _t(f, *varargs):
         return np.gradient(f, *varargs, axis=axis, edge_order=edge_order)
-    if edge_order != 1 or builtins.any(np.ndim(v) != 0 for v in varargs):
-        raise WireError(f"gradient: only edge_order=1 and scalar spacings are supported{at(user_location())}")
+    f = to_tracer(f)
+    otype = f.dtype if f.dtype.kind in "fc" else np.dtype(np.float64)
     if f.dtype.kind not in "fc":
         f = cast(f, np.float64)  # as NumPy: integer differences would wrap around
     axes = normalize_axes(axis, f.ndim)
-    spacing = list(varargs) or [1.0]
-    if len(spacing) == 1:
-        spacing = spacing * len(axes)
+    spacing = _gradient_spacings(f, axes, varargs)
+    if edge_order not in (1, 2):
+        raise WireValueError(f"gradient: 'edge_order' must be 1 or 2, got {edge_order}"
+                             f"{at(user_location())}")
     outs = []
     for ax, h in zip(axes, spacing):
         n = f.shape[ax]
-        if n < 2:  # NumPy's ValueError: no difference can be taken
-            raise WireError(f"gradient along axis {ax} of {f.aval!r}: at least 2 elements "
-                            f"are needed (edge_order + 1){at(user_location())}")
+        if n < edge_order + 1:  # NumPy's ValueError: no difference can be taken
+            raise WireError(f"gradient along axis {ax} of {f.aval!r}: at least "
+                            f"{edge_order + 1} elements are needed (edge_order + 1)"
+                            f"{at(user_location())}")
 
         def sl(a, b, ax=ax):
             idx = [slice(None)] * f.ndim
             idx[ax] = slice(a, b)
             return f[tuple(idx)]
 
-        inner = (sl(2, n) - sl(0, n - 2)) / (2.0 * h)
-        first = (sl(1, 2) - sl(0, 1)) / h
-        last = (sl(n - 1, n) - sl(n - 2, n - 1)) / h
-        outs.append(concatenate([first, inner, last], axis=ax))
-    return outs[0] if len(outs) == 1 else outs
+        def along(v, ax=ax):  # a 1-D coefficient, broadcast along axis ax
+            return reshape(v, tuple(-1 if i == ax else 1 for i in range(f.ndim)))
+
+        uniform = np.ndim(h) == 0 and not (isinstance(h, Tracer) and h.ndim)
+        if uniform:
+            inner = (sl(2, n) - sl(0, n - 2)) / (2.0 * h)
+        else:
+            dx1, dx2 = h[0:-1], h[1:]
+            a = -(dx2) / (dx1 * (dx1 + dx2))
+            b = (dx2 - dx1) / (dx1 * dx2)
+            c = dx1 / (dx2 * (dx1 + dx2))
+            inner = along(a) * sl(0, n - 2) + along(b) * sl(1, n - 1) + along(c) * sl(2, n)
+        if edge_order == 1:
+            first = (sl(1, 2) - sl(0, 1)) / (h if uniform else h[0])
+            last = (sl(n - 1, n) - sl(n - 2, n - 1)) / (h if uniform else h[-1])
+        else:
+            if uniform:
+                a, b, c = -1.5 / h, 2.0 / h, -0.5 / h
+            else:
+                dx1, dx2 = h[0], h[1]
+                a = -(2.0 * dx1 + dx2) / (dx1 * (dx1 + dx2))
+                b = (dx1 + dx2) / (dx1 * dx2)
+                c = -dx1 / (dx2 * (dx1 + dx2))
+            first = a * sl(0, 1) + b * sl(1, 2) + c * sl(2, 3)
+            if uniform:
+                a, b, c = 0.5 / h, -2.0 / h, 1.5 / h
+            else:
+                dx1, dx2 = h[-2], h[-1]
+                a = (dx2) / (dx1 * (dx1 + dx2))
+                b = -(dx2 + dx1) / (dx1 * dx2)
+                c = (2.0 * dx2 + dx1) / (dx2 * (dx1 + dx2))
+            last = a * sl(n - 3, n - 2) + b * sl(n - 2, n - 1) + c * sl(n - 1, n)
+        parts = [cast(p, otype) for p in (first, inner, last)]  # NumPy's out has f's dtype
+        outs.append(concatenate(parts, axis=ax))
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def _gradient_spacings(f, axes, varargs) -> list:
+    """NumPy's spacing per axis: 1.0, one scalar for all, or per axis a scalar or the
+    differences of 1-D coordinates (a scalar where concrete coordinates are evenly spaced,
+    as NumPy reduces them)."""
+    if not varargs:
+        return [1.0] * len(axes)
+    if len(varargs) == 1 and np.ndim(varargs[0]) == 0 and not (
+            isinstance(varargs[0], Tracer) and varargs[0].ndim):
+        return list(varargs) * len(axes)
+    if len(varargs) != len(axes):
+        raise WireTypeError(f"gradient: invalid number of spacing arguments ({len(varargs)} "
+                            f"for {len(axes)} axes){at(user_location())}")
+    out = []
+    for ax, d in zip(axes, varargs):
+        ndim = d.ndim if isinstance(d, Tracer) else np.ndim(d)
+        if ndim == 0:
+            out.append(d)
+            continue
+        if ndim != 1:
+            raise ShapeError(f"gradient: distances must be either scalars or 1d"
+                             f"{at(user_location())}")
+        length = d.shape[0] if isinstance(d, Tracer) else np.shape(d)[0]
+        if length != f.shape[ax]:
+            raise ShapeError(f"gradient: when 1d, distances must match the length of the "
+                             f"corresponding dimension ({length} != {f.shape[ax]})"
+                             f"{at(user_location())}")
+        if isinstance(d, Tracer):
+            dd = diff(cast(d, np.float64) if d.dtype.kind in "iub" else d)
+        else:
+            d = np.asarray(d)
+            dd = np.diff(d.astype(np.float64) if d.dtype.kind in "iu" else d)
+            if (dd == dd[0]).all():
+                dd = dd[0]
+        out.append(dd)
+    return out
 
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
