@@ -508,3 +508,22 @@ def test_gradient_with_traced_coordinates_and_its_derivative():
     np.testing.assert_allclose(g, fd, rtol=1e-6)
     with pytest.raises(wire.ShapeError):
         wire.jit(lambda f: wnp.gradient(f, _X[:3]))(_G)
+
+
+N2 = np.array([[1.0, np.nan, 3.0], [np.nan, np.nan, np.nan]])
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.nansum(x, axis=1, initial=5.0, where=W3),
+    lambda m, x: m.nansum(x, dtype=np.float32),
+    lambda m, x: m.nanprod(x, axis=0, initial=-2.0),
+    lambda m, x: m.nanmax(x, axis=1, initial=2.0),  # the all-NaN row gives initial
+    lambda m, x: m.nanmin(x, axis=0, keepdims=True, initial=0.5, where=W3),
+    lambda m, x: m.nanmean(x, axis=1, where=W3),
+    lambda m, x: m.nanmean(x.astype(np.float16), dtype=np.float32),
+], ids=lambda c: "")
+def test_nan_reductions_take_dtype_initial_and_where(call):
+    with np.errstate(all="ignore"):
+        want = call(np, N2)
+    for got in traced_and_jitted(lambda x: call(wnp, x), N2):
+        assert_same(got, want)

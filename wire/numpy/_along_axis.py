@@ -684,13 +684,15 @@ def _nonempty(a, axis, name):
 
 
 @lifting
-def nanmax(a, axis=None, keepdims=False):
+def nanmax(a, axis=None, keepdims=False, *, initial=None, where=True, out=None):
     """Maximum ignoring NaN (NaN for an all-NaN slice): NumPy's ``np.fmax.reduce``, whose
     choice between 0.0 and -0.0 at a tie differs from ``max``'s.
 
     >>> float(nanmax(np.array([1.0, np.nan, 3.0])))
     3.0
     """
+    if initial is not None or where is not True or out is not None:
+        return _nan_extremum("nanmax", max, np.nanmax, a, axis, keepdims, initial, where, out)
     if not _t(a):
         return np.nanmax(a, axis=axis, keepdims=keepdims)
     if a.dtype.kind not in "fc":
@@ -700,18 +702,41 @@ def nanmax(a, axis=None, keepdims=False):
 
 
 @lifting
-def nanmin(a, axis=None, keepdims=False):
+def nanmin(a, axis=None, keepdims=False, *, initial=None, where=True, out=None):
     """Minimum ignoring NaN (NaN for an all-NaN slice): NumPy's ``np.fmin.reduce``.
 
     >>> float(nanmin(np.array([1.0, np.nan, 3.0])))
     1.0
     """
+    if initial is not None or where is not True or out is not None:
+        return _nan_extremum("nanmin", min, np.nanmin, a, axis, keepdims, initial, where, out)
     if not _t(a):
         return np.nanmin(a, axis=axis, keepdims=keepdims)
     if a.dtype.kind not in "fc":
         return min(a, axis=axis, keepdims=keepdims)
     _nonempty(a, axis, "nanmin")
     return _reduce(R.reduce_fmin, np.fmin.reduce, a, axis, keepdims, "nanmin")
+
+
+def _nan_extremum(name, reduce_fn, np_fn, a, axis, keepdims, initial, where_, out):
+    """``nanmax``/``nanmin`` with ``initial``/``where``/``out``: NaN and unselected entries
+    become ``initial`` (NumPy's fmax/fmin reductions start from it and skip NaN)."""
+    if not _t(a, initial, where_):
+        extra = {} if initial is None else {"initial": initial}
+        return np_fn(a, axis=axis, keepdims=keepdims, where=where_, out=out, **extra)
+    if out is not None:
+        raise WireError(f"{name}(..., out=...) cannot write a traced result into an array; use "
+                        f"the returned value{at(user_location())}")
+    if initial is None:
+        ufunc = "fmax" if name == "nanmax" else "fmin"
+        raise WireValueError(f"reduction operation '{ufunc}' does not have an identity, so to "
+                             f"use a where mask one has to specify 'initial' (as NumPy says)"
+                             f"{at(user_location())}")
+    a = to_tracer(a)
+    if a.dtype.kind in "fc":
+        keep = ~isnan(a)
+        where_ = keep if where_ is True else keep & where_
+    return reduce_fn(a, axis, keepdims, initial=initial, where=where_)
 
 
 def _nanarg(arg, np_fn, fill, a, axis, keepdims):
@@ -740,13 +765,15 @@ def nanargmin(a, axis=None, keepdims=False):
 
 
 @lifting
-def nanprod(a, axis=None, keepdims=False):
-    """Product treating NaN as 1."""
-    if not _t(a):
-        return np.nanprod(a, axis=axis, keepdims=keepdims)
-    if a.dtype.kind not in "fc":
-        return prod(a, axis=axis, keepdims=keepdims)
-    return prod(_nan_fill(a, 1.0), axis=axis, keepdims=keepdims)
+def nanprod(a, axis=None, keepdims=False, *, dtype=None, initial=None, where=True, out=None):
+    """Product treating NaN as 1 (``dtype``, ``initial`` and ``where`` as :func:`prod`'s)."""
+    if not _t(a, initial, where):
+        extra = {} if initial is None else {"initial": initial}
+        return np.nanprod(a, axis=axis, dtype=dtype, keepdims=keepdims, where=where, out=out,
+                          **extra)
+    if a.dtype.kind in "fc":
+        a = _nan_fill(a, 1.0)
+    return prod(a, axis, dtype, keepdims, initial=initial, where=where, out=out)
 
 
 def _nan_count(a, axis, keepdims):
@@ -754,8 +781,24 @@ def _nan_count(a, axis, keepdims):
 
 
 @lifting
-def nanmean(a, axis=None, keepdims=False):
-    """Mean ignoring NaN (NaN for an all-NaN slice); float32 stays float32."""
+def nanmean(a, axis=None, keepdims=False, *, dtype=None, where=True, out=None):
+    """Mean ignoring NaN (NaN for an all-NaN slice); float32 stays float32. With ``dtype``
+    or ``where``, NumPy's steps: the sum of the selected numbers (in ``dtype``) over their
+    count."""
+    if dtype is not None or where is not True or out is not None:
+        if not _t(a, where):
+            return np.nanmean(a, axis=axis, dtype=dtype, keepdims=keepdims, where=where,
+                              out=out)
+        if out is not None:
+            raise WireError(f"nanmean(..., out=...) cannot write a traced result into an "
+                            f"array; use the returned value{at(user_location())}")
+        a = to_tracer(a)
+        if a.dtype.kind not in "fc":
+            return mean(a, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+        keep = ~isnan(a)
+        keep = keep if where is True else keep & broadcast_to(where, a.shape)
+        total = sum(_nan_fill(a, 0.0), axis=axis, dtype=dtype, keepdims=keepdims, where=keep)
+        return total / cast(sum(keep, axis=axis, keepdims=keepdims), total.dtype)
     if not _t(a):
         return np.nanmean(a, axis=axis, keepdims=keepdims)
     if a.dtype.kind not in "fc":

@@ -395,13 +395,15 @@ def count_nonzero(a, axis=None):
 
 
 @lifting
-def nansum(a, axis=None, keepdims=False):
-    """Sum treating NaN as zero."""
-    if not isinstance(a, Tracer):
-        return np.nansum(a, axis=axis, keepdims=keepdims)
-    if a.dtype.kind not in "fc":
-        return sum(a, axis=axis, keepdims=keepdims)
-    return sum(where(isnan(a), 0.0, a), axis=axis, keepdims=keepdims)
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, *, initial=None, where=True):
+    """Sum treating NaN as zero (``dtype``, ``initial`` and ``where`` as :func:`sum`'s)."""
+    if not builtins.any(isinstance(v, Tracer) for v in (a, where, initial)):
+        extra = {} if initial is None else {"initial": initial}
+        return np.nansum(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, where=where,
+                         **extra)
+    if a.dtype.kind in "fc":
+        a = _masked(a, ~isnan(a), 0)
+    return sum(a, axis, dtype, keepdims, initial=initial, where=where, out=out)
 
 
 @lifting
