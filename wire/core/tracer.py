@@ -51,6 +51,7 @@ from ..errors import (
     ShapeError,
     TracerBoolError,
     UnexpectedTracerError,
+    WireOverflowError,
     WireTypeError,
     at,
     user_location,
@@ -633,6 +634,17 @@ def check_plain_array(leaf, what: str) -> None:
             f"use @{at(user_location())}")
 
 
+def check_leaf_numeric(leaf, dtype, what: str) -> None:
+    """:func:`check_numeric` for an argument leaf; a Python integer no integer dtype holds
+    (NumPy makes it an object array) is a ``WireOverflowError`` naming it."""
+    if type(leaf) is int:
+        raise WireOverflowError(
+            f"{what} is the Python integer {leaf}, beyond int64 and uint64: NumPy would hold "
+            f"it in an object array, which wire does not compute with. Pass it as a float "
+            f"(float(n)) or as a static argument (static_argnums){at(user_location())}")
+    check_numeric(dtype, what)
+
+
 def leaf_aval(leaf, path: str = "") -> Aval:
     """Aval of one pytree leaf, or ``WireTypeError`` naming the leaf's path and type."""
     if isinstance(leaf, Tracer):
@@ -640,7 +652,7 @@ def leaf_aval(leaf, path: str = "") -> Aval:
     if isinstance(leaf, _ARRAY_TYPES):
         aval = aval_of(leaf)
         if aval.dtype.kind not in _NUMERIC_KINDS:
-            check_numeric(aval.dtype, f"argument leaf {path or '<root>'}")
+            check_leaf_numeric(leaf, aval.dtype, f"argument leaf {path or '<root>'}")
         if type(leaf) is not np.ndarray and isinstance(leaf, np.ndarray):
             check_plain_array(leaf, f"argument leaf {path or '<root>'}")
         return aval
@@ -661,7 +673,8 @@ def flat_avals(leaves, treedef) -> list[Aval]:
         elif isinstance(leaf, _ARRAY_TYPES):
             aval = aval_of(leaf)
             if aval.dtype.kind not in _NUMERIC_KINDS:  # the error names the leaf's path
-                check_numeric(aval.dtype, f"argument leaf {tree.leaf_paths(treedef)[i]}")
+                check_leaf_numeric(leaf, aval.dtype,
+                                   f"argument leaf {tree.leaf_paths(treedef)[i]}")
             if type(leaf) is not np.ndarray and isinstance(leaf, np.ndarray):
                 check_plain_array(leaf, f"argument leaf {tree.leaf_paths(treedef)[i]}")
             out.append(aval)

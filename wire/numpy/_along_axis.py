@@ -12,14 +12,15 @@ import builtins
 
 import numpy as np
 
-from ..errors import WireError, WireTypeError, at, user_location
+from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
+from ..ops import complex_parts as CP
 from ..ops import cumulative as K
 from ..ops import reductions as R
 from ..ops import sorting as SO
 from ..core import Tracer
 from ..ops.shape import full, to_tracer
-from ._elementwise_composed import conj
-from ._math import isnan, maximum, minimum, sqrt, where
+from ._elementwise_composed import conj, imag, real
+from ._math import clip, isnan, maximum, minimum, sqrt, where
 from ._products import matmul
 from ._promote import cast, lifting, result_dtype
 from ._rearranging import diagonal, pad, take, take_along_axis
@@ -206,6 +207,11 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
         return np.diff(a, n, axis, **kw)
     if not isinstance(a, Tracer):
         a = to_tracer(np.asarray(a))
+    if n < 0:
+        raise WireValueError(f"diff: order must be non-negative but got {n}{at(user_location())}")
+    if a.ndim == 0:
+        raise ShapeError(f"diff requires input that is at least one dimensional"
+                         f"{at(user_location())}")
     axis = normalize_axes(axis, a.ndim)[0]
     parts = []
     for key in ("prepend", "append"):
@@ -247,34 +253,105 @@ def ediff1d(ary, to_end=None, to_begin=None):
 
 
 def gradient(f, *varargs, axis=None, edge_order=1):
-    """Central differences inside, one-sided at the ends (uniform scalar spacing only)."""
-    if not _t(f):
+    """NumPy's ``gradient``: second-order central differences inside, one-sided differences
+    of order ``edge_order`` (1 or 2) at the ends; spacings are scalars or coordinate arrays
+    (traced or not), one per axis or one for all, with NumPy's formulas term for term."""
+    if not _t(f, *varargs):
         return np.gradient(f, *varargs, axis=axis, edge_order=edge_order)
-    if edge_order != 1 or builtins.any(np.ndim(v) != 0 for v in varargs):
-        raise WireError(f"gradient: only edge_order=1 and scalar spacings are supported{at(user_location())}")
+    f = to_tracer(f)
+    otype = f.dtype if f.dtype.kind in "fc" else np.dtype(np.float64)
     if f.dtype.kind not in "fc":
         f = cast(f, np.float64)  # as NumPy: integer differences would wrap around
     axes = normalize_axes(axis, f.ndim)
-    spacing = list(varargs) or [1.0]
-    if len(spacing) == 1:
-        spacing = spacing * len(axes)
+    spacing = _gradient_spacings(f, axes, varargs)
+    if edge_order not in (1, 2):
+        raise WireValueError(f"gradient: 'edge_order' must be 1 or 2, got {edge_order}"
+                             f"{at(user_location())}")
     outs = []
     for ax, h in zip(axes, spacing):
         n = f.shape[ax]
-        if n < 2:  # NumPy's ValueError: no difference can be taken
-            raise WireError(f"gradient along axis {ax} of {f.aval!r}: at least 2 elements "
-                            f"are needed (edge_order + 1){at(user_location())}")
+        if n < edge_order + 1:  # NumPy's ValueError: no difference can be taken
+            raise WireError(f"gradient along axis {ax} of {f.aval!r}: at least "
+                            f"{edge_order + 1} elements are needed (edge_order + 1)"
+                            f"{at(user_location())}")
 
         def sl(a, b, ax=ax):
             idx = [slice(None)] * f.ndim
             idx[ax] = slice(a, b)
             return f[tuple(idx)]
 
-        inner = (sl(2, n) - sl(0, n - 2)) / (2.0 * h)
-        first = (sl(1, 2) - sl(0, 1)) / h
-        last = (sl(n - 1, n) - sl(n - 2, n - 1)) / h
-        outs.append(concatenate([first, inner, last], axis=ax))
-    return outs[0] if len(outs) == 1 else outs
+        def along(v, ax=ax):  # a 1-D coefficient, broadcast along axis ax
+            return reshape(v, tuple(-1 if i == ax else 1 for i in range(f.ndim)))
+
+        uniform = np.ndim(h) == 0 and not (isinstance(h, Tracer) and h.ndim)
+        if uniform:
+            inner = (sl(2, n) - sl(0, n - 2)) / (2.0 * h)
+        else:
+            dx1, dx2 = h[0:-1], h[1:]
+            a = -(dx2) / (dx1 * (dx1 + dx2))
+            b = (dx2 - dx1) / (dx1 * dx2)
+            c = dx1 / (dx2 * (dx1 + dx2))
+            inner = along(a) * sl(0, n - 2) + along(b) * sl(1, n - 1) + along(c) * sl(2, n)
+        if edge_order == 1:
+            first = (sl(1, 2) - sl(0, 1)) / (h if uniform else h[0])
+            last = (sl(n - 1, n) - sl(n - 2, n - 1)) / (h if uniform else h[-1])
+        else:
+            if uniform:
+                a, b, c = -1.5 / h, 2.0 / h, -0.5 / h
+            else:
+                dx1, dx2 = h[0], h[1]
+                a = -(2.0 * dx1 + dx2) / (dx1 * (dx1 + dx2))
+                b = (dx1 + dx2) / (dx1 * dx2)
+                c = -dx1 / (dx2 * (dx1 + dx2))
+            first = a * sl(0, 1) + b * sl(1, 2) + c * sl(2, 3)
+            if uniform:
+                a, b, c = 0.5 / h, -2.0 / h, 1.5 / h
+            else:
+                dx1, dx2 = h[-2], h[-1]
+                a = (dx2) / (dx1 * (dx1 + dx2))
+                b = -(dx2 + dx1) / (dx1 * dx2)
+                c = (2.0 * dx2 + dx1) / (dx2 * (dx1 + dx2))
+            last = a * sl(n - 3, n - 2) + b * sl(n - 2, n - 1) + c * sl(n - 1, n)
+        parts = [cast(p, otype) for p in (first, inner, last)]  # NumPy's out has f's dtype
+        outs.append(concatenate(parts, axis=ax))
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def _gradient_spacings(f, axes, varargs) -> list:
+    """NumPy's spacing per axis: 1.0, one scalar for all, or per axis a scalar or the
+    differences of 1-D coordinates (a scalar where concrete coordinates are evenly spaced,
+    as NumPy reduces them)."""
+    if not varargs:
+        return [1.0] * len(axes)
+    if len(varargs) == 1 and np.ndim(varargs[0]) == 0 and not (
+            isinstance(varargs[0], Tracer) and varargs[0].ndim):
+        return list(varargs) * len(axes)
+    if len(varargs) != len(axes):
+        raise WireTypeError(f"gradient: invalid number of spacing arguments ({len(varargs)} "
+                            f"for {len(axes)} axes){at(user_location())}")
+    out = []
+    for ax, d in zip(axes, varargs):
+        ndim = d.ndim if isinstance(d, Tracer) else np.ndim(d)
+        if ndim == 0:
+            out.append(d)
+            continue
+        if ndim != 1:
+            raise ShapeError(f"gradient: distances must be either scalars or 1d"
+                             f"{at(user_location())}")
+        length = d.shape[0] if isinstance(d, Tracer) else np.shape(d)[0]
+        if length != f.shape[ax]:
+            raise ShapeError(f"gradient: when 1d, distances must match the length of the "
+                             f"corresponding dimension ({length} != {f.shape[ax]})"
+                             f"{at(user_location())}")
+        if isinstance(d, Tracer):
+            dd = diff(cast(d, np.float64) if d.dtype.kind in "iub" else d)
+        else:
+            d = np.asarray(d)
+            dd = np.diff(d.astype(np.float64) if d.dtype.kind in "iu" else d)
+            if (dd == dd[0]).all():
+                dd = dd[0]
+        out.append(dd)
+    return out
 
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
@@ -334,7 +411,18 @@ def searchsorted(a, v, side="left", sorter=None):
     """Insertion indices keeping a sorted 1-D ``a`` sorted (integer output)."""
     if not _t(a, v, sorter):
         return np.searchsorted(a, v, side=side, sorter=sorter)
+    if side not in ("left", "right"):
+        raise WireValueError(f"searchsorted: side must be 'left' or 'right' (got {side!r})"
+                             f"{at(user_location())}")
+    a = to_tracer(a)
+    if a.ndim != 1:
+        raise ShapeError(f"searchsorted: a must be 1-D, got shape {a.shape} (NumPy refuses it "
+                         f"too){at(user_location())}")
     if sorter is not None:
+        sorter = to_tracer(sorter)
+        if sorter.dtype.kind not in "iu" or sorter.shape != a.shape:
+            raise WireTypeError(f"searchsorted: sorter must be 1-D integers as long as a "
+                                f"{a.aval!r}, got {sorter.aval!r}{at(user_location())}")
         a = take(a, sorter)
     vv = expand_dims(v, -1) if isinstance(v, Tracer) else np.expand_dims(v, -1)
     # NumPy's order puts NaN after everything: a NaN in ``a`` is above every number, and a
@@ -362,12 +450,16 @@ def _positions(q, n, method):
     return q, lo, hi, (pos - lo).astype(q.dtype)
 
 
-def _slices(a, axis, name):
-    """``a`` as float ``(..., n)`` rows, one per reduced slice, and the kept shapes."""
+def _slices(a, axis, name, keep_dtype=False):
+    """``a`` as float ``(..., n)`` rows (``keep_dtype``: in its own dtype), one per reduced
+    slice, and the kept shapes."""
+    if a.dtype.kind == "c" and name in ("quantile", "nanquantile", "nanpercentile"):
+        raise WireTypeError(f"{name} of a complex array {a.aval!r}: a must be an array of real "
+                            f"numbers (NumPy refuses it too){at(user_location())}")
     if a.dtype == np.bool_ and name == "quantile":
         raise WireTypeError(f"{name} of a boolean array {a.aval!r}: NumPy refuses it too (it "
                             f"subtracts booleans){at(user_location())}")
-    if a.dtype.kind not in "fc":
+    if a.dtype.kind not in "fc" and not keep_dtype:
         a = cast(a, np.float64)
     axes = normalize_axes(axis, a.ndim)
     rest = [i for i in range(a.ndim) if i not in axes]
@@ -404,8 +496,9 @@ def _nan_slices(s, res):
 
 @lifting
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    """``q``-th quantiles (``q`` concrete, in [0, 1]) by linear interpolation of sorted values;
-    NaN where a slice holds a NaN, the dtype of ``a`` and ``q`` together, as NumPy's.
+    """``q``-th quantiles (``q`` concrete, in [0, 1]) by linear interpolation of sorted values
+    (or by any other of NumPy's ``method`` s, at NumPy's positions); NaN where a slice holds a
+    NaN, the dtype of ``a`` and ``q`` together, as NumPy's.
 
     >>> float(quantile(np.array([1.0, 2.0, 3.0, 4.0]), 0.5))
     2.5
@@ -413,9 +506,9 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     if not _t(a):
         return np.quantile(a, q, axis=axis, method=method, keepdims=keepdims, out=out)
     _no_out(out, "quantile")
-    flat, kept, keep_shape = _slices(a, axis, "quantile")
-    weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)  # NEP 50
-    dt = result_dtype(flat, q if weak else np.asarray(q))  # a Python q is weak: f32 stays f32
+    if method != "linear" or np.asarray(q).dtype.kind in "iub":  # (integer q: NumPy takes)
+        return _quantile_by_method(a, q, axis, method, keepdims)
+    flat, kept, keep_shape, dt = _quantile_rows(a, q, axis)
     n = flat.shape[-1]
     if n == 0:
         raise WireError(f"quantile of an empty slice of {a.aval!r} (NumPy raises IndexError)"
@@ -430,6 +523,68 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     if keepdims:
         res = reshape(res, qq.shape + keep_shape)
     return res
+
+
+def _quantile_rows(a, q, axis):
+    """:func:`_slices` of ``a`` for an interpolating quantile, and the result's dtype: that of
+    ``a`` and ``q`` together (a Python ``q`` weak, NEP 50), always a float one (``int8`` data
+    with a ``float32`` q give float32, as NumPy's); integer rows are cast to it first, so
+    their differences cannot wrap."""
+    a = to_tracer(a)
+    weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)  # NEP 50
+    dt = np.result_type(result_dtype(a, float(q) if weak else np.asarray(q)), np.float16)
+    flat, kept, keep_shape = _slices(a, axis, "quantile", keep_dtype=True)
+    if flat.dtype.kind not in "fc":
+        flat = cast(flat, dt)
+    return flat, kept, keep_shape, dt
+
+
+def _method_props(method):
+    """NumPy's own rule for ``method`` (its virtual index of a quantile among ``n`` sorted
+    values, and how the interpolation weight is fixed), from the implementation of
+    ``np.quantile``, so that every method's positions are NumPy's to the bit."""
+    try:
+        from numpy.lib import _function_base_impl as fb
+        methods, get_indexes, get_gamma = fb._QuantileMethods, fb._get_indexes, fb._get_gamma
+    except (ImportError, AttributeError):  # a NumPy without it: linear only
+        raise WireError(f"quantile: only method='linear' is supported on traced values with "
+                        f"this NumPy{at(user_location())}") from None
+    if method not in methods:
+        raise WireValueError(f"quantile: {method!r} is not a valid method; use one of "
+                             f"{sorted(methods)}{at(user_location())}")
+    return methods[method], get_indexes, get_gamma
+
+
+def _quantile_by_method(a, q, axis, method, keepdims):
+    """:func:`quantile` for a ``method`` other than linear: NumPy's virtual indices (``q`` and
+    the slice length are concrete); the discrete methods take one sorted value (in ``a``'s
+    dtype, as NumPy's), the others interpolate between the two around the index."""
+    props, get_indexes, get_gamma = _method_props(method)
+    _positions(q, 2, "linear")  # the checks of q that the linear method makes
+    qq = np.asanyarray(q)  # NumPy's: integer q gives integer (discrete) positions
+    a = to_tracer(a)
+    flat, kept, keep_shape = _slices(a, axis, "quantile", keep_dtype=True)
+    n = flat.shape[-1]
+    if n == 0:
+        raise WireError(f"quantile of an empty slice of {a.aval!r} (NumPy raises IndexError)"
+                        f"{at(user_location())}")
+    virtual = np.asanyarray(props["get_virtual_index"](n, qq))
+    discrete = props["fix_gamma"] is None or (method == "linear"
+                                               and virtual.dtype.kind in "iu")
+    if not discrete:
+        flat, kept, keep_shape, dt = _quantile_rows(a, q, axis)
+    s = sort(flat, axis=-1)
+    if discrete:
+        res = take(s, (np.asarray(virtual, np.intp) % n).ravel(), axis=-1)
+        if res.dtype.kind in "fc":
+            res = _nan_slices(s, res)
+    else:
+        lo, hi = get_indexes(np.empty(0), virtual, n)
+        gamma = get_gamma(virtual, lo, props)
+        vlo, vhi = take(s, (lo % n).ravel(), axis=-1), take(s, (hi % n).ravel(), axis=-1)
+        res = _nan_slices(s, _lerp(vlo, vhi, np.asarray(gamma).ravel(), dt))
+    res = reshape(moveaxis(res, -1, 0), qq.shape + kept)
+    return reshape(res, qq.shape + keep_shape) if keepdims else res
 
 
 @lifting
@@ -529,13 +684,15 @@ def _nonempty(a, axis, name):
 
 
 @lifting
-def nanmax(a, axis=None, keepdims=False):
+def nanmax(a, axis=None, keepdims=False, *, initial=None, where=True, out=None):
     """Maximum ignoring NaN (NaN for an all-NaN slice): NumPy's ``np.fmax.reduce``, whose
     choice between 0.0 and -0.0 at a tie differs from ``max``'s.
 
     >>> float(nanmax(np.array([1.0, np.nan, 3.0])))
     3.0
     """
+    if initial is not None or where is not True or out is not None:
+        return _nan_extremum("nanmax", max, np.nanmax, a, axis, keepdims, initial, where, out)
     if not _t(a):
         return np.nanmax(a, axis=axis, keepdims=keepdims)
     if a.dtype.kind not in "fc":
@@ -545,18 +702,41 @@ def nanmax(a, axis=None, keepdims=False):
 
 
 @lifting
-def nanmin(a, axis=None, keepdims=False):
+def nanmin(a, axis=None, keepdims=False, *, initial=None, where=True, out=None):
     """Minimum ignoring NaN (NaN for an all-NaN slice): NumPy's ``np.fmin.reduce``.
 
     >>> float(nanmin(np.array([1.0, np.nan, 3.0])))
     1.0
     """
+    if initial is not None or where is not True or out is not None:
+        return _nan_extremum("nanmin", min, np.nanmin, a, axis, keepdims, initial, where, out)
     if not _t(a):
         return np.nanmin(a, axis=axis, keepdims=keepdims)
     if a.dtype.kind not in "fc":
         return min(a, axis=axis, keepdims=keepdims)
     _nonempty(a, axis, "nanmin")
     return _reduce(R.reduce_fmin, np.fmin.reduce, a, axis, keepdims, "nanmin")
+
+
+def _nan_extremum(name, reduce_fn, np_fn, a, axis, keepdims, initial, where_, out):
+    """``nanmax``/``nanmin`` with ``initial``/``where``/``out``: NaN and unselected entries
+    become ``initial`` (NumPy's fmax/fmin reductions start from it and skip NaN)."""
+    if not _t(a, initial, where_):
+        extra = {} if initial is None else {"initial": initial}
+        return np_fn(a, axis=axis, keepdims=keepdims, where=where_, out=out, **extra)
+    if out is not None:
+        raise WireError(f"{name}(..., out=...) cannot write a traced result into an array; use "
+                        f"the returned value{at(user_location())}")
+    if initial is None:
+        ufunc = "fmax" if name == "nanmax" else "fmin"
+        raise WireValueError(f"reduction operation '{ufunc}' does not have an identity, so to "
+                             f"use a where mask one has to specify 'initial' (as NumPy says)"
+                             f"{at(user_location())}")
+    a = to_tracer(a)
+    if a.dtype.kind in "fc":
+        keep = ~isnan(a)
+        where_ = keep if where_ is True else keep & where_
+    return reduce_fn(a, axis, keepdims, initial=initial, where=where_)
 
 
 def _nanarg(arg, np_fn, fill, a, axis, keepdims):
@@ -585,13 +765,15 @@ def nanargmin(a, axis=None, keepdims=False):
 
 
 @lifting
-def nanprod(a, axis=None, keepdims=False):
-    """Product treating NaN as 1."""
-    if not _t(a):
-        return np.nanprod(a, axis=axis, keepdims=keepdims)
-    if a.dtype.kind not in "fc":
-        return prod(a, axis=axis, keepdims=keepdims)
-    return prod(_nan_fill(a, 1.0), axis=axis, keepdims=keepdims)
+def nanprod(a, axis=None, keepdims=False, *, dtype=None, initial=None, where=True, out=None):
+    """Product treating NaN as 1 (``dtype``, ``initial`` and ``where`` as :func:`prod`'s)."""
+    if not _t(a, initial, where):
+        extra = {} if initial is None else {"initial": initial}
+        return np.nanprod(a, axis=axis, dtype=dtype, keepdims=keepdims, where=where, out=out,
+                          **extra)
+    if a.dtype.kind in "fc":
+        a = _nan_fill(a, 1.0)
+    return prod(a, axis, dtype, keepdims, initial=initial, where=where, out=out)
 
 
 def _nan_count(a, axis, keepdims):
@@ -599,8 +781,24 @@ def _nan_count(a, axis, keepdims):
 
 
 @lifting
-def nanmean(a, axis=None, keepdims=False):
-    """Mean ignoring NaN (NaN for an all-NaN slice); float32 stays float32."""
+def nanmean(a, axis=None, keepdims=False, *, dtype=None, where=True, out=None):
+    """Mean ignoring NaN (NaN for an all-NaN slice); float32 stays float32. With ``dtype``
+    or ``where``, NumPy's steps: the sum of the selected numbers (in ``dtype``) over their
+    count."""
+    if dtype is not None or where is not True or out is not None:
+        if not _t(a, where):
+            return np.nanmean(a, axis=axis, dtype=dtype, keepdims=keepdims, where=where,
+                              out=out)
+        if out is not None:
+            raise WireError(f"nanmean(..., out=...) cannot write a traced result into an "
+                            f"array; use the returned value{at(user_location())}")
+        a = to_tracer(a)
+        if a.dtype.kind not in "fc":
+            return mean(a, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+        keep = ~isnan(a)
+        keep = keep if where is True else keep & broadcast_to(where, a.shape)
+        total = sum(_nan_fill(a, 0.0), axis=axis, dtype=dtype, keepdims=keepdims, where=keep)
+        return total / cast(sum(keep, axis=axis, keepdims=keepdims), total.dtype)
     if not _t(a):
         return np.nanmean(a, axis=axis, keepdims=keepdims)
     if a.dtype.kind not in "fc":
@@ -619,8 +817,13 @@ def nanvar(a, axis=None, ddof=0, keepdims=False):
     ok = ~isnan(a)
     m = nanmean(a, axis=axis, keepdims=True)
     d = where(ok, a - m, 0.0)
+    if d.dtype.kind == "c":  # |d|**2: a real variance, as NumPy's
+        re, im = real(d), imag(d)
+        sq = re * re + im * im
+    else:
+        sq = d * d
     dof = _nan_count(a, axis, keepdims) - ddof
-    out = sum(d * d, axis=axis, keepdims=keepdims) / cast(dof, a.dtype)
+    out = sum(sq, axis=axis, keepdims=keepdims) / cast(dof, sq.dtype)
     return where(dof <= 0, np.nan, out)
 
 
@@ -643,8 +846,9 @@ def convolve(a, v, mode="full"):
     """
     if not _t(a, v):
         return np.convolve(a, v, mode)
-    n = a.shape[0] if isinstance(a, Tracer) else np.shape(a)[0]
-    m = v.shape[0] if isinstance(v, Tracer) else np.shape(v)[0]
+    a, v = _signal_pair("convolve", a, v, mode, ndmin=1)
+    dtype = np.result_type(a.dtype, v.dtype)
+    n, m = a.shape[0], v.shape[0]
     if m > n:
         a, v, n, m = v, a, m, n
     padded = pad(a, (m - 1, m - 1)) if isinstance(a, Tracer) else np.pad(a, (m - 1, m - 1))
@@ -657,24 +861,42 @@ def convolve(a, v, mode="full"):
     else:  # only overlapping terms: a padding 0 times inf in v is not a NaN term of NumPy's
         zero = np.zeros((), result_dtype(windows, vr))
         full = sum(where(inside, windows * vr, zero), axis=-1)
+    if full.dtype != dtype:  # NumPy sums in the inputs' type: booleans OR, int8 wraps
+        full = cast(full, dtype)
     if mode == "full":
         return full
     if mode == "same":
         start = (m - 1) // 2
         return full[start:start + n]
-    if mode == "valid":
-        return full[m - 1:n]
-    raise WireError(f"convolve: unknown mode {mode!r}{at(user_location())}")
+    return full[m - 1:n]
+
+
+def _signal_pair(name, a, v, mode, ndmin):
+    """``a`` and ``v`` as tracers, refused where NumPy's ``convolve``/``correlate`` refuse
+    them: not 1-D (``convolve`` takes 0-d as one element), empty, or an unknown ``mode``."""
+    a, v = to_tracer(a), to_tracer(v)
+    if ndmin:
+        a, v = (reshape(x, (1,)) if x.ndim == 0 else x for x in (a, v))
+    for what, x in (("a", a), ("v", v)):
+        if x.ndim != 1:
+            raise ShapeError(f"{name}: {what} must be 1-D, got shape {x.shape} (NumPy refuses "
+                             f"it too){at(user_location())}")
+        if x.shape[0] == 0:
+            raise WireValueError(f"{name}: {what} cannot be empty{at(user_location())}")
+    if mode not in ("full", "same", "valid"):
+        raise WireValueError(f"{name}: mode must be one of 'valid', 'same', or 'full' (got "
+                             f"{mode!r}){at(user_location())}")
+    return a, v
 
 
 def correlate(a, v, mode="valid"):
     """Cross-correlation of two 1-D arrays, NumPy's ``correlate``."""
     if not _t(a, v):
         return np.correlate(a, v, mode)
-    vr = v[::-1] if isinstance(v, Tracer) else np.asarray(v)[::-1]
-    na = a.shape[0] if isinstance(a, Tracer) else np.shape(a)[0]
-    nv = np.shape(vr)[0] if not isinstance(vr, Tracer) else vr.shape[0]
-    out = convolve(a, conj(vr), "full")
+    a, v = _signal_pair("correlate", a, v, mode, ndmin=0)
+    vr = conj(v[::-1]) if v.dtype.kind == "c" else v[::-1]  # (conj makes booleans int8)
+    na, nv = a.shape[0], vr.shape[0]
+    out = convolve(a, vr, "full")
     k = builtins.min(na, nv) - 1
     if mode == "valid":
         return out[k:builtins.max(na, nv)]
@@ -700,7 +922,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None):
     n = x.shape[1]
     dd = (0 if bias else 1) if ddof is None else ddof
     xc = x - mean(x, axis=1, keepdims=True)
-    c = matmul(xc, xc.T) / float(n - dd)
+    c = matmul(xc, conj(xc).T if xc.dtype.kind == "c" else xc.T) / float(n - dd)
     if c.shape == (1, 1):
         return reshape(c, ())
     return c
@@ -713,5 +935,10 @@ def corrcoef(x, y=None, rowvar=True):
     c = cov(x, y, rowvar)
     if c.ndim == 0:
         return c / c
-    d = sqrt(diagonal(c))
-    return c / reshape(d, (-1, 1)) / reshape(d, (1, -1))
+    d = diagonal(c)
+    d = sqrt(real(d) if d.dtype.kind == "c" else d)
+    c = c / reshape(d, (-1, 1)) / reshape(d, (1, -1))
+    # NumPy clips the parts to [-1, 1] (rounding can leave them just outside)
+    if c.dtype.kind == "c":
+        return CP.complex_(clip(real(c), -1.0, 1.0), clip(imag(c), -1.0, 1.0))
+    return clip(c, -1.0, 1.0)

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..ops import shape as S
 from ..core import Tracer
-from ._math import log10, power, sign, where
+from ._math import floor, log10, power, sign, where
 from ._promote import cast, holds_tracer, lift, result_dtype, strong
 from ._shape import moveaxis
 
@@ -164,10 +164,6 @@ def full(shape, fill_value, dtype=None, order="C", *, like=None):
     return S.broadcast_to(value, shape)
 
 
-def _dtype_or_float(dtype, *values):
-    return np.dtype(dtype) if dtype is not None else result_dtype(*values, 1.0)
-
-
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
     """``num`` evenly spaced values from ``start`` to ``stop``; traced ends give a traced
     (differentiable) result.
@@ -177,7 +173,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     """
     if not holds_tracer(start) and not holds_tracer(stop):
         return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
-    dt = _dtype_or_float(dtype, start, stop)
+    dt = result_dtype(start, stop, 1.0)  # NumPy computes in floats, then casts to dtype
     start, stop = cast(start, dt), cast(stop, dt)
     div = (num - 1) if endpoint else num
     shape = np.broadcast_shapes(_shape(start), _shape(stop))
@@ -189,6 +185,9 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         out = where(last, stop, out)
     if axis != 0:
         out = moveaxis(out, 0, axis)
+    if dtype is not None and np.dtype(dtype) != out.dtype:
+        # NumPy floors toward an integer dtype (booleans: cast, nonzero is true)
+        out = cast(floor(out) if np.dtype(dtype).kind in "iu" else out, dtype)
     return (out, step) if retstep else out
 
 

@@ -25,6 +25,14 @@ _REDUCERS = {
 }
 
 
+# the reducers of _REDUCERS that take initial=/where= (NumPy's identity-less ones need both)
+_REDUCERS_TAKING = {
+    ("initial",): ("add", "multiply", "maximum", "minimum"),
+    ("where",): ("add", "multiply", "logical_and", "logical_or"),
+    ("where", "initial"): ("add", "multiply", "maximum", "minimum"),
+}
+
+
 def protocols(wnp):
     """``(__array_ufunc__, __array_function__)`` for tracers, computing with namespace ``wnp``
     (``wire.numpy``, which installs them on ``Tracer``)."""
@@ -92,8 +100,14 @@ def dispatch_ufunc(wnp, ufunc, method, inputs, kwargs):
     if fn is None:
         raise _unsupported(label, wnp, wnp)
     dtype = kwargs.pop("dtype", None)
-    if kwargs.pop("where", True) is not True:
-        raise WireError(f"{label}(..., where=...) is not supported on traced values{at(user_location())}")
+    where = kwargs.pop("where", True)
+    initial = kwargs.pop("initial", np._NoValue)
+    initial = None if initial is np._NoValue else initial
+    extras = {k: v for k, v in (("where", where), ("initial", initial))
+              if v is not None and v is not True}
+    if extras and not (method == "reduce" and name in _REDUCERS_TAKING.get(tuple(extras), ())):
+        raise WireError(f"{label}(..., {', '.join(f'{k}=...' for k in extras)}) is not "
+                        f"supported on traced values{at(user_location())}")
     kwargs.pop("casting", None)
     kwargs.pop("order", None)
     kwargs.pop("subok", None)
@@ -110,7 +124,7 @@ def dispatch_ufunc(wnp, ufunc, method, inputs, kwargs):
         if dtype is not None:
             x = wnp.asarray(x, dtype=dtype)
         if name in _REDUCERS:
-            return getattr(wnp, _REDUCERS[name])(x, axis=axis, keepdims=keepdims)
+            return getattr(wnp, _REDUCERS[name])(x, axis=axis, keepdims=keepdims, **extras)
         if name == "logaddexp":
             return _logaddexp_reduce(wnp, x, axis, keepdims)
     if method == "accumulate" and name in ("add", "multiply", "maximum", "minimum"):

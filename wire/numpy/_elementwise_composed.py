@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-from ..errors import WireTypeError, at, user_location
+from ..core import weak_int_range
+from ..errors import WireOverflowError, WireTypeError, at, user_location
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
 from ._creation import zeros_like
@@ -37,6 +38,7 @@ from ._math import (
 )
 from ._promote import (
     cast,
+    dtype_of,
     holds_tracer,
     lift,
     promote,
@@ -305,17 +307,14 @@ def ldexp(x1, x2):
     """
     if not _is_tracer(x1, x2):
         return np.ldexp(x1, x2)
-    (x1,) = promote_float(x1)
-    x2 = lift(x2)
-    kind = x2.dtype.kind if _is_tracer(x2) else np.asarray(x2).dtype.kind
-    if kind not in "iub":
-        raise WireTypeError(f"ldexp: the exponent must be an integer array{at(user_location())}")
-    n = cast(x2, np.float64)
-    if x1.dtype in (np.float16, np.float32):
+    _check_exponent(x2, np.result_type(dtype_of(x1)) == np.bool_)
+    (x1,) = promote_real_float("ldexp", x1)
+    n = cast(lift(x2), np.float64)
+    if np.result_type(dtype_of(x1)) in (np.float16, np.float32):
         # exact in float64 (|n| <= 400 keeps every float32 value normal there; beyond, the
         # float32 result is 0 or inf anyway), then rounded once by the cast
         n = minimum(maximum(n, -400.0), 400.0)
-        return cast(cast(x1, np.float64) * exp2(n), x1.dtype)
+        return cast(cast(x1, np.float64) * exp2(n), np.result_type(dtype_of(x1)))
     # musl's scalbn: at most two exact steps of 2**1023 up or 2**-969 down, so that only the
     # last product can round (into the subnormals) or overflow
     for _ in range(2):
@@ -323,6 +322,27 @@ def ldexp(x1, x2):
         x1 = x1 * where(up, 2.0**1023, where(down, 2.0**-969, 1.0))
         n = n - where(up, 1023.0, where(down, -969.0, 0.0))
     return x1 * exp2(minimum(maximum(n, -1022.0), 1023.0))
+
+
+def _check_exponent(x2, boolean: bool) -> None:
+    """Refuse an exponent of :func:`ldexp` NumPy refuses: not integers, ``uint64`` (no safe
+    cast to NumPy's C ``int``/``long`` loops), a Python integer beyond ``int32`` (unless the
+    mantissas are ``boolean``: NumPy's loop for them takes a C ``long``)."""
+    kind = dtype_of(x2)
+    kind = kind.kind if isinstance(kind, np.dtype) else np.asarray(kind).dtype.kind
+    if kind not in "iub" or dtype_of(x2) == np.uint64:
+        raise WireTypeError(f"ldexp: the exponent must be an integer array of at most 64 "
+                            f"signed bits, got {dtype_of(x2)}{at(user_location())}")
+    span = None
+    if type(x2) is int:
+        span = (x2, x2, x2)
+    elif _is_tracer(x2) and x2.weak:
+        span = weak_int_range(x2)
+    lo, hi = (-2**63, 2**63 - 1) if boolean else (-2**31, 2**31 - 1)
+    if span is not None and (span[0] < lo or span[1] > hi):
+        raise WireOverflowError(f"ldexp: Python integer exponent {span[2]} out of bounds for "
+                                f"{'int64' if boolean else 'int32'}, as NumPy raises"
+                                f"{at(user_location())}")
 
 
 def frexp(x):
@@ -334,7 +354,7 @@ def frexp(x):
     """
     if not _is_tracer(x):
         return np.frexp(x)
-    (x,) = promote_float(x)
+    (x,) = promote_real_float("frexp", x)
     special = (x == 0) | isinf(x) | isnan(x)
     mag = where(special, 1.0, abs(x))
     e = floor(log2(mag)) + 1.0  # may be off by one where log2 rounds: fixed below
@@ -352,6 +372,13 @@ def _times_pow2(x, e):
     return x * exp2(half) * exp2(e - half)
 
 
+def _refuse_complex(name, x) -> None:
+    if x.dtype.kind == "c":
+        raise WireTypeError(f"{name} is not defined for complex input {x.aval!r} (NumPy refuses "
+                            f"it as ambiguous: test the real and imaginary parts with "
+                            f"wire.numpy.real / imag){at(user_location())}")
+
+
 def isposinf(x):
     """Elementwise ``x == +inf`` (boolean).
 
@@ -360,6 +387,7 @@ def isposinf(x):
     """
     if not _is_tracer(x):
         return np.isposinf(x)
+    _refuse_complex("isposinf", x)
     return isinf(x) & (x > 0)
 
 
@@ -371,6 +399,7 @@ def isneginf(x):
     """
     if not _is_tracer(x):
         return np.isneginf(x)
+    _refuse_complex("isneginf", x)
     return isinf(x) & (x < 0)
 
 

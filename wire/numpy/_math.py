@@ -3,6 +3,8 @@ primitives (promotion, integer-to-float conversion, composed helpers like ``clip
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from .. import tree
@@ -243,12 +245,35 @@ def square(x):
 
 
 def reciprocal(x):
-    """``1 / x`` (integers become float64, unlike NumPy's integer reciprocal).
+    """``1 / x`` (integers become float64, unlike NumPy's integer reciprocal). A complex ``x``
+    takes NumPy's own formula (Smith's, dividing by the larger part), whose zeros, infinities
+    and NaNs differ from ``1 / x`` (``reciprocal(2+0j)`` is ``0.5-0j``, of ``0j`` NaN).
 
     >>> reciprocal(4.0)
     np.float64(0.25)
     """
+    if isinstance(x, Tracer) and x.dtype.kind == "c":
+        return _complex_reciprocal(x)
     return divide(1.0, x)
+
+
+def _complex_reciprocal(z):
+    """NumPy's complex reciprocal: where ``|im| <= |re|``, ``r = im/re``, ``d = re + im r``,
+    ``(1/d, -r/d)``; else (NaN too) ``r = re/im``, ``d = re r + im``, ``(r/d, -1/d)``. Each
+    branch sees harmless operands where the other is taken, so neither makes a NaN
+    derivative there."""
+    re, im = C.real(z), C.imag(z)
+    first = E.le(abs(im), abs(re))
+    one, zero = cast(1, re.dtype), cast(0, re.dtype)
+    re1, im1 = where(first, re, one), where(first, im, zero)
+    r1 = im1 / re1
+    d1 = re1 + im1 * r1
+    re2, im2 = where(first, zero, re), where(first, one, im)
+    r2 = re2 / im2
+    d2 = re2 * r2 + im2
+    out_re = where(first, one / d1, r2 / d2)
+    out_im = where(first, -r1 / d1, -one / d2)
+    return C.complex_(out_re, out_im)
 
 
 def cbrt(x):
@@ -375,10 +400,10 @@ def round(x, decimals=0):
         if decimals >= 0:
             return x
         return cast(round(cast(x, np.float64), decimals), x.dtype)
+    # (a power of ten beyond float64 is inf, as NumPy's: every value rounds to NaN then)
+    scale = 10.0**builtins.abs(decimals) if builtins.abs(decimals) <= 308 else np.inf
     if decimals >= 0:
-        scale = 10.0**decimals
         return E.round_(x * scale) / scale if decimals else E.round_(x)
-    scale = 10.0**-decimals
     return E.round_(x / scale) * scale
 
 

@@ -45,12 +45,19 @@ def _as_entry_points(cls, before: dict) -> None:
 
 def _pow(wnp):
     """``x ** y`` as ndarray's operator: a Python ``2`` squares (``np.square``), so booleans
-    give int8 there, where ``np.power`` gives int64."""
-    power, square = wnp.power, wnp.square
+    give int8 there, where ``np.power`` gives int64; on complex arrays a Python ``-1`` is
+    ``np.reciprocal`` and a Python ``0.5`` ``np.sqrt`` (NumPy's fast paths, whose infinities,
+    NaNs and signed zeros differ from ``np.power``'s there)."""
+    power, square, reciprocal, sqrt = wnp.power, wnp.square, wnp.reciprocal, wnp.sqrt
 
     def pow_(x, y):
         if type(y) is int and y == 2 and getattr(x, "dtype", None) == np.bool_:
             return square(x)
+        if getattr(x, "dtype", None) is not None and x.dtype.kind == "c":
+            if type(y) is int and y == -1:
+                return reciprocal(x)
+            if type(y) is float and y == 0.5:
+                return sqrt(x)
         return power(x, y)
 
     return pow_
@@ -82,7 +89,7 @@ def _install_operators(cls, wnp) -> None:
     # (the operators whose functions take exactly these arguments are those functions, made
     # entry points of their own kind: every traced operation pays for its entry point)
     cls.__neg__ = operator_entry_point(wnp.negative)
-    cls.__pos__ = lambda self: self
+    cls.__pos__ = operator_entry_point(wnp.positive)
     cls.__abs__ = operator_entry_point(wnp.abs)
     cls.__invert__ = operator_entry_point(wnp.invert)
     cls.__getitem__ = operator_entry_point(lambda self, index: wnp._shape.getitem(self, index))
@@ -108,17 +115,17 @@ def _install_array_methods(cls, wnp) -> None:
     cls.reshape = reshape
     cls.transpose = transpose
     cls.astype = lambda self, dtype, copy=True: wnp.asarray(self, dtype=dtype)
-    cls.sum = lambda self, axis=None, dtype=None, keepdims=False: wnp.sum(self, axis, dtype, keepdims)
-    cls.mean = lambda self, axis=None, dtype=None, keepdims=False: wnp.mean(self, axis, dtype, keepdims)
-    cls.prod = lambda self, axis=None, dtype=None, keepdims=False: wnp.prod(self, axis, dtype, keepdims)
-    cls.max = lambda self, axis=None, keepdims=False: wnp.max(self, axis, keepdims)
-    cls.min = lambda self, axis=None, keepdims=False: wnp.min(self, axis, keepdims)
+    cls.sum = lambda self, axis=None, dtype=None, keepdims=False, **kw: wnp.sum(self, axis, dtype, keepdims, **kw)
+    cls.mean = lambda self, axis=None, dtype=None, keepdims=False, **kw: wnp.mean(self, axis, dtype, keepdims, **kw)
+    cls.prod = lambda self, axis=None, dtype=None, keepdims=False, **kw: wnp.prod(self, axis, dtype, keepdims, **kw)
+    cls.max = lambda self, axis=None, keepdims=False, **kw: wnp.max(self, axis, keepdims, **kw)
+    cls.min = lambda self, axis=None, keepdims=False, **kw: wnp.min(self, axis, keepdims, **kw)
     cls.var = lambda self, axis=None, ddof=0, keepdims=False: wnp.var(self, axis, ddof=ddof, keepdims=keepdims)
     cls.std = lambda self, axis=None, ddof=0, keepdims=False: wnp.std(self, axis, ddof=ddof, keepdims=keepdims)
     cls.argmax = lambda self, axis=None, keepdims=False: wnp.argmax(self, axis, keepdims)
     cls.argmin = lambda self, axis=None, keepdims=False: wnp.argmin(self, axis, keepdims)
-    cls.any = lambda self, axis=None, keepdims=False: wnp.any(self, axis, keepdims)
-    cls.all = lambda self, axis=None, keepdims=False: wnp.all(self, axis, keepdims)
+    cls.any = lambda self, axis=None, keepdims=False, **kw: wnp.any(self, axis, keepdims, **kw)
+    cls.all = lambda self, axis=None, keepdims=False, **kw: wnp.all(self, axis, keepdims, **kw)
     cls.clip = lambda self, min=None, max=None: wnp.clip(self, min, max)
     cls.dot = lambda self, other: wnp.dot(self, other)
     cls.ravel = lambda self: wnp.ravel(self)

@@ -11,15 +11,16 @@ import builtins
 
 import numpy as np
 
-from ..errors import ShapeError, WireError, WireTypeError, at, user_location
+from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
 from ..ops import shape as S
 from ..core import Tracer
 from ._along_axis import _lerp, _no_out, _positions, _slices, argsort, nanmean, searchsorted, sort
 from ._elementwise_composed import imag, real
 from ._math import floor, isnan, minimum, where
 from ._promote import cast, lift, result_dtype
-from ._rearranging import take_along_axis
-from ._reductions import normalize_axes, sum
+from ._rearranging import take, take_along_axis
+from ._reductions import all as all_
+from ._reductions import argmin, normalize_axes, sum
 from ._shape import reshape, stack
 
 __all__ = [
@@ -135,15 +136,24 @@ def digitize(x, bins, right=False):
         bins = np.asarray(bins)
         if bins.ndim != 1:
             raise WireError(f"digitize: bins must be 1-D{at(user_location())}")
-        if bins.size < 2 or np.all(bins[1:] >= bins[:-1]):
+        try:  # NumPy's own check (NaN compares as it does there)
+            np.digitize(np.empty(0, bins.dtype), bins)
+        except ValueError as e:
+            raise WireValueError(f"digitize: {e}{at(user_location())}") from None
+        same = np.flatnonzero(bins[1:] != bins[0])
+        if not same.size or bins[0] < bins[same[0] + 1]:
             return searchsorted(bins, x, side=side)
-        if not np.all(bins[1:] <= bins[:-1]):
-            raise WireError(f"digitize: bins must be monotonic{at(user_location())}")
         return bins.size - searchsorted(bins[::-1], x, side=side)
     n = bins.shape[0]
     up = searchsorted(bins, x, side=side)
+    if n < 2:
+        return up
     down = n - searchsorted(bins[::-1], x, side=side)
-    return where(bins[n - 1] >= bins[0], up, down)
+    # NumPy's direction: increasing where bins[0] is below the first entry unequal to it
+    # (or all are equal), else decreasing (NaN compares false)
+    eq = bins[1:] == bins[0]
+    first = take(bins, argmin(eq) + 1)
+    return where(all_(eq) | (bins[0] < first), up, down)
 
 
 def bincount(x, weights=None, minlength=0):

@@ -73,7 +73,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if fdt.kind == "c":
         return (interp(x, xp, real(fp), _part(left, real), _part(right, real), period)
                 + 1j * interp(x, xp, imag(fp), _part(left, imag), _part(right, imag), period))
-    x, xp, fp = promote_float(lift(x), lift(xp), fp)
+    x, xp, fp = (cast(v, np.float64) for v in (lift(x), lift(xp), fp))  # NumPy's: float64
     if isinstance(period, Tracer):
         raise WireError(f"interp: period must be concrete{at(user_location())}")
     if np.ndim(xp) != 1 if not isinstance(xp, Tracer) else xp.ndim != 1:

@@ -126,6 +126,14 @@ def cast(x, dtype):
         return x  # a Python scalar stays one (weakly typed) where its own dtype is meant
     if type(x) is not np.ndarray and isinstance(x, np.ndarray):
         check_plain_array(x, "an operand")  # np.asarray would drop a mask
+    if type(x) is int:
+        try:
+            return np.asarray(x, dtype=dtype)
+        except OverflowError:
+            raise WireOverflowError(f"Python integer {x} out of bounds for {np.dtype(dtype)} "
+                                    f"(NumPy's arithmetic raises OverflowError for it)"
+                                    f"{at(user_location())}; give the array a wider dtype"
+                                    ) from None
     return np.asarray(x, dtype=dtype)
 
 

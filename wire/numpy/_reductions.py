@@ -6,16 +6,17 @@ import builtins
 
 import numpy as np
 
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireTypeError, WireValueError, at, user_location
 from ..ops import reductions as R
 from ..core import Tracer
 from ..core.tracer import bind
-from ..ops.shape import ones_like_, reshape
+from ..ops.shape import ones_like_, reshape, to_tracer
 from ._axes import normalize_axes
 from ._creation import ones_like
 from ._elementwise_composed import imag, real
-from ._math import _as_bool, isnan, logical_not, not_equal, sqrt, where
+from ._math import _as_bool, isnan, logical_not, maximum, minimum, not_equal, sqrt, where
 from ._promote import cast, lifting
+from ._shape import broadcast_to
 
 __all__ = [
     "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "argmax", "argmin",
@@ -44,14 +45,55 @@ def _reduce(binder, np_fn, x, axis, keepdims, name):
     return _keep(x, binder(x, axes), axes, keepdims)
 
 
+# --------------------------------------------------------------------------- initial=, where=, out=
+
+
+def _extras(name, a, where, initial, out, np_fn, axis, keepdims, **kw) -> tuple:
+    """``(done, value)``: NumPy's own result where nothing is traced, else a refusal of
+    ``out=`` (a traced result cannot be written into an array)."""
+    if not builtins.any(isinstance(v, Tracer) for v in (a, where, initial)):
+        extra = {} if initial is None else {"initial": initial}
+        return True, np_fn(a, axis=axis, keepdims=keepdims, where=where, out=out, **kw, **extra)
+    if out is not None:
+        raise WireError(f"{name}(..., out=...) cannot write a traced result into an array; use "
+                        f"the returned value{at(user_location())}")
+    return False, None
+
+
+def _masked(a, where_, fill):
+    """``a`` with the entries outside ``where_`` (broadcast to ``a``'s shape) set to ``fill``."""
+    a = to_tracer(a)
+    return where(_mask_like(where_, a.shape), a, cast(fill, a.dtype))
+
+
+def _mask_like(where_, shape):
+    w = _as_bool(where_)
+    return w if (w.shape if isinstance(w, Tracer) else np.shape(w)) == shape else \
+        broadcast_to(w, shape)
+
+
+def _count_where(a, where_, axis, keepdims):
+    """How many entries of ``a`` along ``axis`` are selected by ``where_`` (int64)."""
+    return sum(_mask_like(where_, a.shape), axis=axis, keepdims=keepdims)
+
+
 @lifting
-def sum(a, axis=None, dtype=None, keepdims=False):
+def sum(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, out=None):
     """Sum over ``axis`` (all by default). Booleans and small integers sum as NumPy does, and
     so do zeros: NumPy's sums start from ``+0.0``, so a sum of ``-0.0`` alone is ``0.0``.
+    ``initial`` is added (in the result's dtype), entries outside ``where`` count as 0.
 
     >>> sum(np.arange(6.0).reshape(2, 3), axis=0)
     array([3., 5., 7.])
     """
+    if where is not True or initial is not None or out is not None:
+        done, v = _extras("sum", a, where, initial, out, np.sum, axis, keepdims, dtype=dtype)
+        if done:
+            return v
+        if where is not True:
+            a = _masked(a, where, 0)
+        total = sum(a, axis, dtype, keepdims)
+        return total if initial is None else total + cast(initial, total.dtype)
     if type(a) is Tracer and axis is None and dtype is None and not keepdims and a.ndim \
             and a.dtype.kind in "fc":  # the common case: a float sum over everything
         return bind(R.reduce_sum_p, a, axes=tuple(range(a.ndim)))  # (sorted, non-empty)
@@ -72,16 +114,37 @@ def _count(a, axis):
 
 
 @lifting
-def mean(a, axis=None, dtype=None, keepdims=False):
-    """Arithmetic mean over ``axis``.
+def mean(a, axis=None, dtype=None, keepdims=False, *, where=True, out=None):
+    """Arithmetic mean over ``axis`` (of the entries selected by ``where``).
 
     >>> mean(np.array([1.0, 2.0, 6.0]))
     np.float64(3.0)
     """
+    if where is not True or out is not None:
+        done, v = _extras("mean", a, where, None, out, np.mean, axis, keepdims, dtype=dtype)
+        if done:
+            return v
+        if where is not True:
+            a = to_tracer(a)
+            acc = np.dtype(dtype) if dtype is not None else (
+                np.dtype(np.float32) if a.dtype == np.float16 else
+                a.dtype if a.dtype.kind in "fc" else np.dtype(np.float64))
+            count = _count_where(a, where, axis, keepdims)
+            total = sum(_masked(a, where, 0), axis, acc, keepdims)
+            res_dt = np.dtype(dtype) if dtype is not None else (
+                a.dtype if a.dtype.kind in "fc" else np.dtype(np.float64))
+            if acc.kind not in "fc":  # summed in an integer dtype, divided in float64
+                return cast(total / cast(count, np.float64), res_dt)
+            return cast(total / cast(count, acc), res_dt)
     if not isinstance(a, Tracer):
         return np.mean(a, axis=axis, dtype=dtype, keepdims=keepdims)
     if dtype is None and a.dtype == np.float16:  # NumPy sums float16 in float32
         return cast(mean(cast(a, np.float32), axis, keepdims=keepdims), np.float16)
+    if dtype is not None and np.dtype(dtype).kind not in "fc" and a.shape is not None:
+        # NumPy sums in ``dtype`` (wrapping, or ``or`` for booleans), divides in float64 and
+        # casts the quotient back (toward zero)
+        n = _count(a, axis)
+        return cast(sum(a, axis=axis, dtype=dtype, keepdims=keepdims) / float(n), dtype)
     if dtype is not None:
         a = cast(a, dtype)
     elif a.dtype.kind not in "fc":
@@ -93,12 +156,21 @@ def mean(a, axis=None, dtype=None, keepdims=False):
 
 
 @lifting
-def prod(a, axis=None, dtype=None, keepdims=False):
-    """Product over ``axis``; its derivative is exact even where entries are zero.
+def prod(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, out=None):
+    """Product over ``axis``; its derivative is exact even where entries are zero. The
+    product is multiplied by ``initial``; entries outside ``where`` count as 1.
 
     >>> prod(np.array([2.0, 3.0, 4.0]))
     np.float64(24.0)
     """
+    if where is not True or initial is not None or out is not None:
+        done, v = _extras("prod", a, where, initial, out, np.prod, axis, keepdims, dtype=dtype)
+        if done:
+            return v
+        if where is not True:
+            a = _masked(a, where, 1)
+        total = prod(a, axis, dtype, keepdims)
+        return total if initial is None else total * cast(initial, total.dtype)
     if isinstance(a, Tracer):
         a = _accumulated(a, dtype)
     elif dtype is not None:
@@ -118,23 +190,55 @@ def _accumulated(a: Tracer, dtype) -> Tracer:
 
 
 @lifting
-def max(a, axis=None, keepdims=False):
+def max(a, axis=None, keepdims=False, *, initial=None, where=True, out=None):
     """Maximum over ``axis``; at ties the derivative is split evenly among the maxima.
+    ``initial`` takes part in the maximum (and is the result over no entries); entries
+    outside ``where`` do not (NumPy needs ``initial`` with ``where``).
 
     >>> max(np.array([1.0, 5.0, 2.0]))
     np.float64(5.0)
     """
+    if where is not True or initial is not None or out is not None:
+        return _extremum_extras("max", max, maximum, np.max, a, axis, keepdims, initial,
+                                where, out)
     return _reduce(R.reduce_max, np.max, a, axis, keepdims, "max")
 
 
 @lifting
-def min(a, axis=None, keepdims=False):
-    """Minimum over ``axis``; at ties the derivative is split evenly among the minima.
+def min(a, axis=None, keepdims=False, *, initial=None, where=True, out=None):
+    """Minimum over ``axis``; at ties the derivative is split evenly among the minima
+    (``initial`` and ``where`` as for :func:`max`).
 
     >>> min(np.array([1.0, 5.0, 2.0]))
     np.float64(1.0)
     """
+    if where is not True or initial is not None or out is not None:
+        return _extremum_extras("min", min, minimum, np.min, a, axis, keepdims, initial,
+                                where, out)
     return _reduce(R.reduce_min, np.min, a, axis, keepdims, "min")
+
+
+def _extremum_extras(name, reduce_fn, pair, np_fn, a, axis, keepdims, initial, where_, out):
+    done, v = _extras(name, a, where_, initial, out, np_fn, axis, keepdims)
+    if done:
+        return v
+    ufunc = "maximum" if name == "max" else "minimum"
+    if initial is None:
+        if where_ is not True:
+            raise WireValueError(f"reduction operation '{ufunc}' does not have an identity, "
+                                 f"so to use a where mask one has to specify 'initial' (as "
+                                 f"NumPy says){at(user_location())}")
+        return reduce_fn(a, axis, keepdims)
+    a = to_tracer(a)
+    init = cast(initial, a.dtype)
+    if where_ is not True:
+        a = _masked(a, where_, init)
+    axes = normalize_axes(axis, a.ndim)
+    if builtins.any(a.shape[i] == 0 for i in axes):  # nothing to reduce: initial alone
+        shape = tuple(1 if i in axes else d for i, d in enumerate(a.shape)) if keepdims else \
+            tuple(d for i, d in enumerate(a.shape) if i not in axes)
+        return broadcast_to(init, shape)
+    return pair(reduce_fn(a, axis, keepdims), init)
 
 
 amax, amin = max, min
@@ -152,6 +256,9 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
     """
     if not isinstance(a, Tracer):
         return np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    if dtype is not None and a.shape is not None and (np.dtype(dtype) != a.dtype
+                                                      or a.dtype.kind not in "fc"):
+        return _var_in(a, axis, np.dtype(dtype), ddof, keepdims)
     if dtype is not None:
         a = cast(a, dtype)
     elif a.dtype.kind not in "fc":
@@ -164,6 +271,22 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
         sq = centered * centered
     n = _count(a, axis)
     return sum(sq, axis=axis, keepdims=keepdims) / float(builtins.max(n - ddof, 0))
+
+
+def _var_in(a, axis, dtype, ddof, keepdims):
+    """NumPy's variance with an explicit ``dtype`` other than ``a``'s, step by step: the mean
+    is summed in ``dtype`` and divided back into it, the deviations are ``a`` minus it in
+    their common type (complex: squared magnitude), summed in ``dtype`` and divided back."""
+    n = _count(a, axis)
+    mu = cast(sum(a, axis=axis, dtype=dtype, keepdims=True) / float(n), dtype)
+    x = a - mu
+    if x.dtype.kind == "c":
+        re, im = real(x), imag(x)
+        sq = re * re + im * im
+    else:
+        sq = x * x
+    total = sum(sq, axis=axis, dtype=dtype, keepdims=keepdims)
+    return cast(total / float(builtins.max(n - ddof, 0)), total.dtype)
 
 
 def sqrt_spread(v):
@@ -190,6 +313,10 @@ def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
     """
     if not isinstance(a, Tracer):
         return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    if dtype is not None and np.dtype(dtype).kind not in "fc":
+        raise WireTypeError(f"std of {a.aval!r} in dtype {np.dtype(dtype)}: the square root of "
+                            f"the variance cannot be held in it (NumPy refuses it for arrays)"
+                            f"{at(user_location())}")
     return sqrt_spread(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
@@ -223,16 +350,26 @@ def argmin(a, axis=None, keepdims=False):
 
 
 @lifting
-def any(a, axis=None, keepdims=False):
-    """Whether any element along ``axis`` is true (False over an empty axis)."""
+def any(a, axis=None, keepdims=False, *, where=True, out=None):
+    """Whether any element along ``axis`` (and in ``where``) is true (False over none)."""
+    if where is not True or out is not None:
+        done, v = _extras("any", a, where, None, out, np.any, axis, keepdims)
+        if done:
+            return v
+        a = _masked(_as_bool(to_tracer(a)), where, False)
     if not isinstance(a, Tracer):
         return np.any(a, axis=axis, keepdims=keepdims)
     return sum(_as_bool(a), axis=axis, keepdims=keepdims) > 0  # a count: fine when empty
 
 
 @lifting
-def all(a, axis=None, keepdims=False):
-    """Whether all elements along ``axis`` are true (True over an empty axis)."""
+def all(a, axis=None, keepdims=False, *, where=True, out=None):
+    """Whether all elements along ``axis`` (and in ``where``) are true (True over none)."""
+    if where is not True or out is not None:
+        done, v = _extras("all", a, where, None, out, np.all, axis, keepdims)
+        if done:
+            return v
+        a = _masked(_as_bool(to_tracer(a)), where, True)
     if not isinstance(a, Tracer):
         return np.all(a, axis=axis, keepdims=keepdims)
     return sum(logical_not(a), axis=axis, keepdims=keepdims) == 0
@@ -258,13 +395,15 @@ def count_nonzero(a, axis=None):
 
 
 @lifting
-def nansum(a, axis=None, keepdims=False):
-    """Sum treating NaN as zero."""
-    if not isinstance(a, Tracer):
-        return np.nansum(a, axis=axis, keepdims=keepdims)
-    if a.dtype.kind not in "fc":
-        return sum(a, axis=axis, keepdims=keepdims)
-    return sum(where(isnan(a), 0.0, a), axis=axis, keepdims=keepdims)
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, *, initial=None, where=True):
+    """Sum treating NaN as zero (``dtype``, ``initial`` and ``where`` as :func:`sum`'s)."""
+    if not builtins.any(isinstance(v, Tracer) for v in (a, where, initial)):
+        extra = {} if initial is None else {"initial": initial}
+        return np.nansum(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, where=where,
+                         **extra)
+    if a.dtype.kind in "fc":
+        a = _masked(a, ~isnan(a), 0)
+    return sum(a, axis, dtype, keepdims, initial=initial, where=where, out=out)
 
 
 @lifting

@@ -544,6 +544,11 @@ def index_spec(x: Tracer, index) -> tuple[list, tuple]:
             arrays.append(item)
         else:
             arr = np.asarray(item)
+            if arr.size == 0 and isinstance(item, (list, tuple)):
+                arr = arr.astype(np.intp)  # NumPy indexes by an empty list as by intp
+            if arr.dtype == np.bool_ and not arr.ndim:
+                raise WireError(f"a scalar boolean index (x[True]) is not supported on traced "
+                                f"values; x[None] adds the axis it adds{at(user_location())}")
             if arr.dtype == np.bool_:
                 # a concrete mask: its non-zero positions are integer index arrays
                 for ix in np.nonzero(arr):

@@ -78,8 +78,18 @@ def _complex_xp(bk, re, im):
     return xp.add(xp.astype(re, bk.dtype(dt)), xp.multiply(j, xp.astype(im, bk.dtype(dt))))
 
 
+def _complex_impl(re, im):
+    """The complex array with parts ``re`` and ``im``, written in place: ``re + 1j * im``
+    would turn ``im = ±inf`` into a NaN real part and lose the signs of zero parts."""
+    re, im = np.asarray(re), np.asarray(im)
+    out = np.empty(np.broadcast_shapes(re.shape, im.shape),
+                   _complex_dtype(np.result_type(re.dtype, im.dtype)))
+    out.real, out.imag = re, im
+    return out
+
+
 complex_p = Primitive(
-    "complex", lambda re, im: re + 1j * im,
+    "complex", _complex_impl,
     lambda a, b: Aval(np.broadcast_shapes(a.shape, b.shape), _complex_dtype(np.result_type(a.dtype, b.dtype))),
     dtype=lambda a, b: _complex_dtype(np.result_type(a, b)), linear=True,
     batch=elementwise_batch(lambda: complex_p),

@@ -854,6 +854,8 @@ def select(c, x, y):
 def _convert_impl(x, *, dtype):
     x = np.asarray(x)
     if x.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        if np.dtype(dtype).kind == "b":
+            return x != 0  # true where either part is nonzero (or NaN), as NumPy's cast
         x = x.real  # complex -> real keeps the real part (no ComplexWarning)
     return x.astype(dtype, copy=False)
 
@@ -861,6 +863,8 @@ def _convert_impl(x, *, dtype):
 def _convert_xp(bk, x, *, dtype):
     xp = bk.xp
     if bk.np_dtype(x).kind == "c" and np.dtype(dtype).kind != "c":
+        if np.dtype(dtype).kind == "b":
+            return x != 0
         x = xp.real(x)
     return xp.astype(x, bk.dtype(dtype))
 

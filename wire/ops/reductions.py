@@ -59,12 +59,13 @@ def _reduce_sample(rng):
 
 
 def _own_int_dtype(x):
-    """``x``'s dtype where it is an integer one, else None: NumPy's sums and products of
-    integers narrower than the platform's default to that (``np.sum(int8_array)`` is int64),
-    while the primitives keep their operand's dtype (``sum(a, dtype=np.int8)`` wraps, as
-    NumPy's does)."""
+    """``x``'s dtype where it is an integer or boolean one, else None: NumPy's sums and
+    products of integers narrower than the platform's (and of booleans) default to that
+    (``np.sum(int8_array)`` is int64), while the primitives keep their operand's dtype, as
+    their shape rule says (``sum(a, dtype=np.int8)`` wraps, ``sum(a, dtype=bool)`` is an
+    ``or``, as NumPy's are)."""
     dtype = getattr(x, "dtype", None)
-    return dtype if dtype is not None and dtype.kind in "iu" else None
+    return dtype if dtype is not None and dtype.kind in "iub" else None
 
 
 def _reduce_emitter(ufunc) -> Emitter:
@@ -75,7 +76,7 @@ def _reduce_emitter(ufunc) -> Emitter:
         (x,) = node.inputs
         if ctx.is_array(x) and rank(x):
             dtype = node.aval.dtype
-            own = f", dtype={ctx.bind_numpy(dtype.type)}" if dtype.kind in "iu" else ""
+            own = f", dtype={ctx.bind_numpy(dtype.type)}" if dtype.kind in "iub" else ""
             return f"{ctx.bind_numpy(ufunc)}.reduce({args[0]}, {node.params['axes']!r}{own})"
         return IMPL_CALL.expr(ctx, node, args, out)
 

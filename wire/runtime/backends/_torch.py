@@ -203,13 +203,12 @@ def _mod(bk, x, y):
 
 
 def _complex(bk, re, im):
-    """``re + 1j * im`` with NumPy's arithmetic, so signed zeros and infinities come out as in
-    NumPy (``1j * im`` is ``(0 * im - 0) + (0 + im) j`` there; torch's complex product rounds
-    the zeros differently)."""
+    """The complex tensor with parts ``re`` and ``im`` exactly (infinite parts and signed
+    zeros kept), as the NumPy impl writes them."""
     torch = bk.native
     real = torch.float64 if torch.float64 in (re.dtype, im.dtype) else torch.float32
-    re, im = re.to(real), im.to(real)
-    return torch.complex(re + (0.0 * im - 0.0), 0.0 + (0.0 + im))
+    re, im = torch.broadcast_tensors(re.to(real), im.to(real))
+    return torch.complex(re, im)
 
 
 def _polygamma(bk, x, *, n):
