@@ -117,12 +117,20 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     if b.ndim == 0 or b.shape[0] != n:
         raise ShapeError(f"solve: a is {n}x{n} but b has shape {tuple(b.shape)}; b must be "
                          f"(n,) or (n, k){at(user_location())}")
+    if transposed and a.dtype.kind == "c":
+        raise WireError(f"solve: transposed=True is not supported for complex a (SciPy raises "
+                        f"NotImplementedError too); solve with wire.numpy.swapaxes(a, 0, 1) "
+                        f"instead{at(user_location())}")
     kind = _ASSUME.get(assume_a, "gen")
     if kind in ("upper", "lower"):
         return solve_triangular(a, b, trans=1 if transposed else 0, lower=kind == "lower")
     if kind == "diagonal":
-        d = wnp.diagonal(a, axis1=-2, axis2=-1)
-        return b / (d if b.ndim == 1 else d[:, None])
+        # a solve of the diagonal matrix (not b / d): a zero on the diagonal raises
+        # LinAlgError when evaluated, as SciPy, where a division would give inf
+        return solve_triangular(wnp.where(np.eye(n, dtype=bool), a, 0.0), b, lower=False)
+    if assume_a == "tridiagonal":  # SciPy's gtsv reads the three diagonals only
+        band = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) <= 1
+        a = wnp.where(band, a, 0.0)
     if kind in ("sym", "her", "pos"):
         a = _hermitian_from(a, lower) if kind != "sym" else _symmetric_from(a, lower)
     if transposed:

@@ -72,6 +72,14 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
         raise ShapeError(f"solve_triangular: a is {n}x{n} but b has shape {b_shape}; b must be "
                          f"(n,) or (..., n, k){at(user_location())}")
     t = _triangle(a, lower, unit_diagonal)
+    if not unit_diagonal:
+        # a zero on the diagonal: SciPy raises LinAlgError. The general solve below finds an
+        # exactly zero pivot only for some triangles (pivoting a lower one may round it away
+        # and give huge finite numbers), so a singular triangle is solved as the zero matrix,
+        # which raises when evaluated
+        d = wnp.diagonal(t, axis1=-2, axis2=-1)
+        singular = wnp.stop_gradient(wnp.any(d == 0, axis=-1))
+        t = wnp.where(wnp.expand_dims(singular, (-1, -2)), 0.0, t)
     if code:
         t = wnp.swapaxes(t, -1, -2)
         if code == 2:
