@@ -77,3 +77,28 @@ def test_solve_complex_transposed_is_an_error_as_scipy():
         sl.solve(a, b, transposed=True)
     with pytest.raises(wire.WireError, match="transposed"):
         wire.jit(lambda a, b: linalg.solve(a, b, transposed=True))(a, b)
+
+
+# --------------------------------------------------------------------------- lu, pinv
+
+
+def test_lu_of_complex_matrix_has_real_permutation():
+    a = np.array([[1.0 + 1j, 2.0], [3.0, 4j]])
+    p, l, u = wire.jit(linalg.lu)(a)
+    P, L, U = sl.lu(a)
+    assert p.dtype == P.dtype == np.float64
+    np.testing.assert_array_equal(p, P)
+    np.testing.assert_allclose(l, L, rtol=1e-14)
+    np.testing.assert_allclose(u, U, rtol=1e-14)
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (0, 3), (2, 0)])
+def test_pinv_of_empty_matrix_with_rank(shape):
+    a = np.zeros(shape)
+    for fn in (linalg.pinv, linalg.pinvh) if shape == (0, 0) else (linalg.pinv,):
+        want, rank = fn(a, return_rank=True)
+        g = wire.trace(lambda a: fn(a, return_rank=True), a)
+        out, r = wire.evaluate(g, a)
+        assert out.shape == want.shape and int(r) == rank == 0
+        outs, rs = wire.vmap(lambda a: fn(a, return_rank=True))(np.zeros((2,) + shape))
+        assert outs.shape == (2,) + want.shape and rs.tolist() == [0, 0]

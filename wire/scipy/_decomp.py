@@ -347,6 +347,8 @@ def pinv(a, *, atol=None, rtol=None, return_rank=False, check_finite=True):
     if not return_rank:
         return out
     s = LA.svdvals(a)
+    if s.shape[-1] == 0:  # no singular values: rank 0 (max over them has no value)
+        return out, wnp.zeros(tuple(s.shape[:-1]), np.int64)
     return out, wnp.sum(s > rtol * wnp.max(s, axis=-1, keepdims=True), axis=-1)
 
 
@@ -517,7 +519,8 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
         return low[inverse], up
     if p_indices:
         return wnp.asarray(inverse, np.int32), low, up
-    p = wnp.asarray(np.arange(m)[:, None] == perm[None, :], a.dtype)
+    # a permutation matrix of the real dtype, also for complex a (as SciPy's)
+    p = wnp.asarray(np.arange(m)[:, None] == perm[None, :], np.finfo(a.dtype).dtype)
     return p, low, up
 
 
