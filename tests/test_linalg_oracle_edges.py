@@ -102,3 +102,50 @@ def test_pinv_of_empty_matrix_with_rank(shape):
         assert out.shape == want.shape and int(r) == rank == 0
         outs, rs = wire.vmap(lambda a: fn(a, return_rank=True))(np.zeros((2,) + shape))
         assert outs.shape == (2,) + want.shape and rs.tolist() == [0, 0]
+
+
+# --------------------------------------------------------------------------- sqrtm
+
+
+@pytest.mark.parametrize("A", [
+    np.array([[1.0, 1.0], [1.0, 1.0]]),  # singular PSD
+    np.zeros((2, 2)),
+    np.array([[1.0, 1.0], [0.0, 0.0]]),  # singular, not symmetric
+    np.array([[2.0, -1.0, 0.0], [-1.0, 2.0, -1.0], [0.0, -1.0, 2.0]]) - (2 - np.sqrt(2)) * np.eye(3),
+    np.diag([1.0, 1e-300]),
+])
+def test_sqrtm_of_singular_matrix_as_scipy(A):
+    want = np.real(sl.sqrtm(A))
+    got = wire.jit(linalg.sqrtm)(A)
+    np.testing.assert_allclose(got, want, atol=1e-12)
+    np.testing.assert_allclose(got @ got, A, atol=1e-12)
+
+
+def test_sqrtm_without_root_is_nan():
+    # a nilpotent Jordan block has no square root (SciPy: inf/NaN); -1 has no real one
+    for A in (np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[-1.0, 0.0], [0.0, 1.0]])):
+        assert np.isnan(wire.jit(linalg.sqrtm)(A)).all()
+
+
+def test_sqrtm_derivatives_against_finite_differences():
+    A = np.array([[2.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 1.0]])
+    B = np.array([[4.0, 1.0], [0.5, 9.0]])
+    for M in (A, B):
+        f = lambda M: wnp.sum(linalg.sqrtm(M) * np.arange(M.size).reshape(M.shape))
+        fd = _fd_grad(lambda M: np.sum(np.real(sl.sqrtm(M)) * np.arange(M.size).reshape(M.shape)), M)
+        np.testing.assert_allclose(wire.grad(f)(M), fd, atol=1e-7)
+        t = np.ones_like(M)
+        _, jv = wire.jvp(lambda M: linalg.sqrtm(M), (M,), (t,))
+        fdj = (np.real(sl.sqrtm(M + 1e-6 * t)) - np.real(sl.sqrtm(M - 1e-6 * t))) / 2e-6
+        np.testing.assert_allclose(jv, fdj, atol=1e-7)
+        h = wire.hessian(lambda M: linalg.sqrtm(M)[0, 1])(M)
+        fdh = _fd_grad(wire.grad(lambda M: linalg.sqrtm(M)[0, 1]), M, h=1e-5)
+        np.testing.assert_allclose(h, fdh, atol=1e-6)
+
+
+def test_sqrtm_derivative_at_singular_matrix_is_nan():
+    # the Sylvester equation X dX + dX X = dA is singular there: its solve gave a finite
+    # gradient of sum(sqrtm) that was wrong, and 4.5e15 for one entry
+    A = np.array([[1.0, 1.0], [1.0, 1.0]])
+    for f in (lambda A: wnp.sum(linalg.sqrtm(A)), lambda A: linalg.sqrtm(A)[0, 1]):
+        assert np.isnan(wire.grad(f)(A)).all()

@@ -66,7 +66,7 @@ def test_second_derivative_of_a_scalar_root():
 
 
 def test_no_real_root_gives_nan_and_dtypes():
-    for A in (np.array([[-1.0, 0.0], [0.0, 1.0]]), np.zeros((2, 2)), np.full((2, 2), np.nan)):
+    for A in (np.array([[-1.0, 0.0], [0.0, 1.0]]), np.full((2, 2), np.nan)):
         assert np.isnan(wire.jit(linalg.sqrtm)(A)).all()
     assert wire.jit(linalg.sqrtm)(np.eye(2, dtype=np.float32)).dtype == np.float32
     assert wire.jit(linalg.sqrtm)(np.eye(2, dtype=np.int64)).dtype == np.float64

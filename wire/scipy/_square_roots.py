@@ -5,10 +5,11 @@ On traced values the root is the scaled product form of the Denman–Beavers ite
 (Higham, *Functions of Matrices*, 2008, eq. 6.29): ``M₀ = X₀ = A``,
 ``X ← μ X (I + μ⁻² M⁻¹) / 2``, ``M ← (I + (μ² M + μ⁻² M⁻¹) / 2) / 2`` with the determinant
 scaling ``μ = |det M|^(-1/2n)``, until ``M`` is the identity (quadratic convergence, numerically
-stable, unlike Newton's iteration). Its reverse-mode derivative is not the iteration's: the
-cotangent ``Ḡ`` of ``X = √A`` is the solution ``Y`` of ``Xᵀ Y + Y Xᵀ = Ḡ`` (the adjoint of
-``X dX + dX X = dA``), a Sylvester equation solved with the same ``solve_sylvester`` that is
-itself differentiable, so every order of reverse mode works.
+stable, unlike Newton's iteration). A symmetric ``A`` or one with a zero eigenvalue (where
+``M`` would be singular) takes the root from its eigen-decomposition instead. Derivatives
+are not the iterations': the tangent of ``X = √A`` solves ``X dX + dX X = dA``, a Sylvester
+equation solved with the same ``solve_sylvester`` that is itself differentiable, so every
+order of forward and reverse mode (its transpose, ``Xᵀ Y + Y Xᵀ = Ḡ``) works.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..api.control_flow import while_loop
-from ..api.custom import custom_vjp
+from ..api.custom import custom_jvp, custom_vjp
 from ..errors import WireError, at, user_location
 from ._equations import solve_sylvester
 from ._triangular import _float, _square, _traced
@@ -49,14 +50,43 @@ def _dist(m, eye):
     return wnp.max(wnp.abs(m - eye))
 
 
+def _eig_root(a, symmetric):
+    """The principal root from an eigen-decomposition, for the matrices Denman–Beavers cannot
+    take (a zero eigenvalue makes ``M`` singular): ``V √Λ Vᵀ`` by ``eigh`` for a symmetric
+    ``a``, else ``V √Λ V⁻¹`` (whose residual ``|X X - a|`` the caller checks: a defective
+    ``a`` has no eigenvector basis, and may have no root). Eigenvalues within rounding of 0
+    off the positive real axis count as 0."""
+    n = a.shape[-1]
+    eps = np.finfo(a.dtype).eps
+    w, v = wnp.linalg.eigh(wnp.where(symmetric, a, np.eye(n, dtype=a.dtype)))
+    sym = (v * wnp.sqrt(wnp.where(w > 0, w, 0.0))) @ wnp.swapaxes(v, -1, -2)
+    lam, u = wnp.linalg.eig(a)
+    tiny = wnp.abs(lam) <= n * eps * wnp.max(wnp.abs(lam))
+    lam = wnp.where(tiny & ((wnp.real(lam) < 0) | (wnp.imag(lam) != 0)), 0.0, lam)
+    gen = wnp.real((u * wnp.sqrt(lam)) @ wnp.linalg.inv(u))
+    return wnp.where(symmetric, sym, gen)
+
+
 def _root(a):
-    eye = np.eye(a.shape[-1], dtype=a.dtype)
-    # an eigenvalue on the closed negative real axis: no real principal root (SciPy's is
-    # complex), and M would become singular on the way; the iteration runs on I instead
+    n = a.shape[-1]
+    eye = np.eye(n, dtype=a.dtype)
+    eps = np.finfo(a.dtype).eps
     finite = wnp.all(wnp.isfinite(a))
-    lam = wnp.linalg.eigvals(wnp.stop_gradient(wnp.where(finite, a, eye)))
-    bad = wnp.any((wnp.imag(lam) == 0) & (wnp.real(lam) <= 0)) | ~finite
-    a = wnp.where(bad, eye, a)
+    a0 = wnp.stop_gradient(wnp.where(finite, a, eye))
+    lam = wnp.linalg.eigvals(a0)
+    tiny = wnp.abs(lam) <= n * eps * wnp.max(wnp.abs(lam))
+    # an eigenvalue on the negative real axis: no real principal root (SciPy's is complex);
+    # the iterations run on I instead
+    bad = wnp.any((wnp.imag(lam) == 0) & (wnp.real(lam) < 0) & ~tiny) | ~finite
+    # a zero eigenvalue (to rounding) makes Denman–Beavers' M singular; a symmetric matrix
+    # (a covariance, a Gram matrix) has an exact root by eigh: both take the eigen route
+    symmetric = wnp.all(a0 == wnp.swapaxes(a0, -1, -2))
+    by_eig = ~bad & (symmetric | wnp.any(tiny))
+    direct = _eig_root(wnp.where(by_eig, a0, eye), symmetric)  # (derivatives: _sqrtm_jvp)
+    scale = wnp.max(wnp.abs(a0))
+    residual = wnp.max(wnp.abs(direct @ direct - a0))
+    direct_ok = residual <= 1e3 * n * eps * wnp.where(scale > 0, scale, 1.0)
+    a = wnp.where(bad | by_eig, eye, a)
 
     def body(carry):
         i, x, m = carry
@@ -70,33 +100,38 @@ def _root(a):
     _, x, m = while_loop(more, body, (wnp.zeros((), a.dtype), a, a))
     for _ in range(_POLISH):
         x, m = _step(x, m, eye, False)
-    return wnp.where(bad | ~(_dist(m, eye) < 1e-6), np.nan, x)
+    x = wnp.where(bad | ~(_dist(m, eye) < 1e-6), np.nan, x)
+    return wnp.where(by_eig, wnp.where(direct_ok, direct, np.nan), x)
 
 
-@custom_vjp
+@custom_jvp
 def _sqrtm(a):
     return _root(a)
 
 
-def _sqrtm_fwd(a):
+@_sqrtm.defjvp
+def _sqrtm_jvp(primals, tangents):
+    """``X dX + dX X = dA``: a Sylvester equation, linear in ``dA`` (reverse mode is its
+    transpose, ``Xᵀ Y + Y Xᵀ = Ḡ``). It is singular where two eigenvalues of ``X`` sum to 0,
+    at a singular ``A`` (within ``√eps`` of one, as the root sees it): there the derivative
+    is infinite in some directions, and the solve's numbers would be rounding noise, so every
+    derivative entry is NaN."""
+    (a,), (t,) = primals, tangents
     x = _sqrtm(a)
-    return x, x
-
-
-def _sqrtm_bwd(x, g):
-    xt = wnp.swapaxes(x, -1, -2)
-    return (solve_sylvester(xt, xt, g),)
-
-
-_sqrtm.defvjp(_sqrtm_fwd, _sqrtm_bwd)
+    n = a.shape[-1]
+    mu = wnp.linalg.eigvals(wnp.stop_gradient(wnp.where(wnp.isfinite(x), x, 0.0)))
+    gap = wnp.min(wnp.abs(mu[:, None] + mu[None, :]))
+    singular = gap <= n * np.sqrt(np.finfo(a.dtype).eps) * wnp.max(wnp.abs(mu))
+    return x, solve_sylvester(x, x, t) * wnp.where(singular, np.nan, 1.0)
 
 
 def sqrtm(A, disp=True, blocksize=64):
     """The principal square root ``X`` of ``A`` (``X @ X = A``, eigenvalues of ``X`` in the
     right half-plane). Concrete arrays go to SciPy (complex where ``A`` has negative real
     eigenvalues); a traced ``A`` must be a real ``(n, n)`` matrix with none, and gets ``NaN``
-    where it has one. Reverse-mode derivatives of every order, by the Sylvester equation
-    ``X dX + dX X = dA``.
+    where it has one (a singular ``A`` has its root, as SciPy's). Derivatives of every order
+    in both modes, by the Sylvester equation ``X dX + dX X = dA``; NaN at a singular ``A``,
+    where some are infinite.
 
     >>> import wire
     >>> A = np.array([[4.0, 1.0], [0.0, 9.0]])
