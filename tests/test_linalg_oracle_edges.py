@@ -149,3 +149,70 @@ def test_sqrtm_derivative_at_singular_matrix_is_nan():
     A = np.array([[1.0, 1.0], [1.0, 1.0]])
     for f in (lambda A: wnp.sum(linalg.sqrtm(A)), lambda A: linalg.sqrtm(A)[0, 1]):
         assert np.isnan(wire.grad(f)(A)).all()
+
+
+# --------------------------------------------------------------------------- norm
+
+_U = np.array([1.0, -2.0, 2.0])
+
+
+@pytest.mark.parametrize("dtype,scale", [(np.float32, 1e-30), (np.float32, 1e30),
+                                         (np.float32, 1e-20), (np.float64, 1e-300),
+                                         (np.float64, 1e300), (np.float64, 1e-160)])
+@pytest.mark.parametrize("ord", [None, 2, 3, 1.5, -1])
+def test_norm_gradient_at_tiny_and_huge_vectors(dtype, scale, ord):
+    # NumPy's value underflows (overflows) with the squares; the gradient must not: it is
+    # x / |x| for the 2-norm (it was 0, or NaN), sign(x) (|x|/|x|_p)^(p-1) for a p-norm
+    x = (scale * _U).astype(dtype)
+    p = ord or 2
+    want = np.sign(_U) * (np.abs(_U) / np.linalg.norm(_U, p)) ** (p - 1)
+    g = wire.grad(lambda x: wnp.linalg.norm(x, ord))(x)
+    assert g.dtype == dtype
+    np.testing.assert_allclose(g, want, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    value = wire.jit(lambda x: wnp.linalg.norm(x, ord))(x)
+    np.testing.assert_allclose(value, np.linalg.norm(x, ord), rtol=1e-6)  # NumPy's, kept
+    assert value.dtype == np.linalg.norm(x, ord).dtype
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_matrix_norm_gradients_at_tiny_and_huge_matrices(scale):
+    M = scale * np.array([[1.0, -2.0], [2.0, 4.0]])
+    want = M / scale / 5
+    for f in (lambda M: wnp.linalg.norm(M), lambda M: wnp.linalg.norm(M, "fro"),
+              lambda M: wnp.linalg.matrix_norm(M), lambda M: wnp.linalg.vector_norm(M)):
+        np.testing.assert_allclose(wire.grad(f)(M), want, rtol=1e-12)
+    g = wire.grad(lambda M: wnp.linalg.norm(M, axis=1)[0])(M)
+    np.testing.assert_allclose(g, [[1 / 5 ** 0.5, -2 / 5 ** 0.5], [0, 0]], rtol=1e-12)
+
+
+def test_norm_derivatives_at_tiny_vector_match_the_scaled_ones():
+    # the Hessian (I - u uᵀ)/|x| and a complex gradient, 1e-200 from the origin
+    x = 1e-200 * _U
+    h = wire.hessian(lambda x: wnp.linalg.norm(x))(x)
+    u = _U / 3
+    np.testing.assert_allclose(h * 1e-200, (np.eye(3) - np.outer(u, u)) / 3, rtol=1e-12)
+    z = 1e-200 * np.array([3.0 + 4.0j, 0.0])
+    g = wire.grad(lambda z: wnp.linalg.norm(z))(z)
+    np.testing.assert_allclose(g, wire.grad(lambda z: wnp.linalg.norm(z))(z * 1e200), rtol=1e-12)
+
+
+def test_norm_hessian_at_vector_with_zero_entries():
+    # (I - u uᵀ) / |x| also where an entry of x is 0 (the rule must not hold those entries)
+    for x in (np.array([0.0, 1.0]), np.array([-0.0, 0.0, 2.0])):
+        u = x / np.linalg.norm(x)
+        want = (np.eye(x.size) - np.outer(u, u)) / np.linalg.norm(x)
+        np.testing.assert_allclose(wire.hessian(wnp.linalg.norm)(x), want, atol=1e-15)
+        M = x.reshape(1, -1)
+        np.testing.assert_allclose(wire.hessian(wnp.linalg.norm)(M).reshape(x.size, x.size),
+                                   want, atol=1e-15)
+
+
+def test_norm_gradient_at_zero_and_non_finite():
+    # at 0: 0 for the 2-norm and p > 1 (+0.0; JAX: NaN); an inf entry: NaN there, 0 elsewhere
+    for ord in (None, 3):
+        g = wire.grad(lambda x: wnp.linalg.norm(x, ord))(np.array([-0.0, 0.0]))
+        np.testing.assert_array_equal(g, [0.0, 0.0])
+        assert not np.signbit(g).any()
+        g = wire.grad(lambda x: wnp.linalg.norm(x, ord))(np.array([np.inf, 1.0, 0.0]))
+        np.testing.assert_array_equal(g, [np.nan, 0.0, 0.0])
+    assert np.isnan(wire.grad(lambda x: wnp.linalg.norm(x))(np.array([np.nan, 0.0]))).all()

@@ -16,18 +16,20 @@ NumPy returns as named tuples (``slogdet``, ``eigh``, ``svd``, ``qr``) are named
 from __future__ import annotations
 
 import builtins
+import functools
 import operator
 from typing import NamedTuple
 
 import numpy as np
 
+from ..api.custom import custom_jvp
 from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ..tracebacks import expose
 from ..core import Tracer
 from ..ops import factorizations as LX
 from ._creation import zeros_like
 from ._elementwise_composed import conj, imag, real
-from ._math import abs, isnan, sqrt, where
+from ._math import abs, isfinite, isnan, sign, sqrt, where
 from ._products import matmul, tensordot, traced_vecdot
 from ._products import outer as _outer
 from ._promote import cast, promote
@@ -389,9 +391,61 @@ def _abs2(x):
     return x * x
 
 
+def _power_sum_norm(x, p, axis, keepdims):
+    """``(Σ|x|ᵖ)^(1/p)`` over ``axis`` (an int or a tuple) as NumPy computes it: the powers
+    underflow to 0 (or overflow to inf) for tiny (huge) ``x``, and so does the value."""
+    if p == 2:
+        return _safe_sqrt(sum(_abs2(x), axis=axis, keepdims=keepdims))
+    total = sum(abs(x)**p, axis=axis, keepdims=keepdims)
+    inverse = np.reciprocal(p, dtype=total.dtype)  # rounded in the dtype, as NumPy's
+    if p > 1:
+        # a p-norm (p > 1) at 0: the subgradient 0, as the 2-norm's (0 ** (1/p - 1) * 0
+        # would be NaN); p < 1 is no norm, and its derivative at 0 truly has no value
+        zero = total == 0
+        return where(zero, 0.0, where(zero, 1.0, total) ** inverse)
+    return total ** inverse
+
+
+@functools.partial(custom_jvp, nondiff_argnums=(1, 2, 3))
+def _pnorm(x, p, axis, keepdims):
+    return _power_sum_norm(x, p, axis, keepdims)
+
+
+@_pnorm.defjvp
+def _pnorm_jvp(p, axis, keepdims, primals, tangents):
+    """``d‖x‖ₚ = Σ (|xᵢ|/‖x‖)^(p-1) d|xᵢ|`` with both ``|xᵢ|`` and ``‖x‖`` divided by
+    ``m = max|x|`` first: the value keeps NumPy's underflow (0 for ``1e-30 * ones(3)`` in
+    float32) and overflow, the derivative does not (``x/‖x‖`` there, where the unscaled
+    ratio is 0/0 or inf/inf). At ``x = 0`` it is 0 for ``p > 1`` (JAX: NaN)."""
+    (x,), (t,) = primals, tangents
+    y = _pnorm(x, p, axis, keepdims)
+    ax = abs(x)
+    m = max(ax, axis=axis, keepdims=True)
+    zero = m == 0
+    m = where(isfinite(m) & ~zero, m, 1.0)  # 0: a zero x; inf/NaN: the ratios are NaN
+    n = _power_sum_norm(x / m, p, axis, True)
+    n = where(n == 0, 1.0, n)
+    if p == 2:
+        w = (conj(x) if x.dtype.kind == "c" else x) / (m * n)
+        w = where(zero, 0.0, w)  # +0.0 at x = 0 (-0.0 / 1 would be -0.0)
+    else:
+        phase = conj(x) / where(ax == 0, 1.0, ax) if x.dtype.kind == "c" else sign(x)
+        w = ((ax / m) / n) ** (p - 1) * phase
+    dy = w * t
+    dy = sum(real(dy) if dy.dtype.kind == "c" else dy, axis=axis, keepdims=keepdims)
+    return y, dy
+
+
+def _p_norm(x, p, axis, keepdims):
+    if np.ndim(axis) and builtins.any(x.shape[i] == 0 for i in axis) or \
+            not np.ndim(axis) and x.shape[axis] == 0:
+        return _power_sum_norm(x, p, axis, keepdims)  # no entries, no derivative
+    return _pnorm(x, p, axis if not np.ndim(axis) else tuple(int(a) for a in axis), keepdims)
+
+
 def _vector_norm(x, ord, axis, keepdims):
     if ord is None or ord == 2:
-        return _safe_sqrt(sum(_abs2(x), axis=axis, keepdims=keepdims))
+        return _p_norm(x, 2, axis, keepdims)
     ax = abs(x)
     if ord in (np.inf, -np.inf):
         return _extreme(ord > 0, ax, axis, keepdims)
@@ -401,14 +455,7 @@ def _vector_norm(x, ord, axis, keepdims):
         return sum(ax, axis=axis, keepdims=keepdims)
     if isinstance(ord, str):
         raise WireError(f"linalg.norm: invalid norm order {ord!r} for vectors{at(user_location())}")
-    total = sum(ax**ord, axis=axis, keepdims=keepdims)
-    inverse = np.reciprocal(ord, dtype=total.dtype)  # rounded in the dtype, as NumPy's
-    if ord > 1:
-        # a p-norm (p > 1) at 0: the subgradient 0, as the 2-norm's (0 ** (1/p - 1) * 0
-        # would be NaN); p < 1 is no norm, and its derivative at 0 truly has no value
-        zero = total == 0
-        return where(zero, 0.0, where(zero, 1.0, total) ** inverse)
-    return total ** inverse
+    return _p_norm(x, ord, axis, keepdims)
 
 
 def _extreme(largest, x, axis, keepdims=False):
@@ -425,7 +472,7 @@ def _extreme(largest, x, axis, keepdims=False):
 def _matrix_norm(x, ord, axes, keepdims):
     r, c = axes
     if ord in (None, "fro", "f"):
-        out = _safe_sqrt(sum(_abs2(x), axis=(r, c)))
+        out = _p_norm(x, 2, (r, c), False)
     elif ord in ("nuc", 2, -2):
         xm = moveaxis(x, (r, c), (-2, -1))
         s = svd(xm, full_matrices=False, compute_uv=False)
@@ -446,6 +493,9 @@ def _matrix_norm(x, ord, axes, keepdims):
 def norm(x, ord=None, axis=None, keepdims=False):
     """Vector or matrix norm, every ``ord`` NumPy has (vectors: None/2, 1, inf, -inf, 0, any
     p; matrices: None/"fro", "nuc", 1, -1, 2, -2, inf, -inf). The 2-norm's derivative at 0 is 0.
+    The value is NumPy's also where the squares underflow or overflow (0 for ``1e-30`` in
+    float32); the derivative of the 2- and p-norms is scaled by ``max|x|`` and is not
+    (``x / |x|``).
 
     >>> float(norm(np.array([3.0, 4.0])))
     5.0
@@ -457,7 +507,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     x = _float(x)
     if axis is None:
         if ord is None:
-            out = _safe_sqrt(sum(_abs2(ravel(x))))
+            out = _p_norm(ravel(x), 2, 0, False)
             return reshape(out, (1,) * x.ndim) if keepdims else out
         if x.ndim == 1:
             axis = 0
