@@ -151,6 +151,27 @@ def test_sqrtm_derivative_at_singular_matrix_is_nan():
         assert np.isnan(wire.grad(f)(A)).all()
 
 
+def test_polar_forward_mode_at_repeated_singular_values():
+    # forward mode went through the SVD, whose derivative is NaN at a = I; the Sylvester
+    # form is exact there: p moves by the symmetric part of da, u by the antisymmetric one
+    dA = np.arange(9.0).reshape(3, 3)
+    _, (du, dp) = wire.jvp(linalg.polar, (np.eye(3),), (dA,))
+    np.testing.assert_allclose(dp, (dA + dA.T) / 2, atol=1e-14)
+    np.testing.assert_allclose(du, (dA - dA.T) / 2, atol=1e-14)
+    A = np.array([[2.0, 1.0], [0.5, 3.0]])
+    fd = (np.asarray(sl.polar(A + 1e-6 * dA[:2, :2])[0]) - sl.polar(A - 1e-6 * dA[:2, :2])[0]) / 2e-6
+    np.testing.assert_allclose(wire.jvp(linalg.polar, (A,), (dA[:2, :2],))[1][0], fd, atol=1e-8)
+
+
+def test_polar_derivatives_at_singular_matrix_are_nan():
+    # u is not unique there; the solves with p's inverse gave small finite numbers
+    a = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])
+    W = np.arange(1, 10).reshape(3, 3) / 10
+    for k in (0, 1):
+        assert np.isnan(wire.grad(lambda a: wnp.sum(linalg.polar(a)[k] * W))(a)).all()
+    assert np.isnan(wire.jvp(linalg.polar, (a,), (W,))[1][0]).all()
+
+
 # --------------------------------------------------------------------------- norm
 
 _U = np.array([1.0, -2.0, 2.0])

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..api.control_flow import while_loop
-from ..api.custom import custom_jvp, custom_vjp
+from ..api.custom import custom_jvp
 from ..errors import WireError, at, user_location
 from ._equations import solve_sylvester
 from ._triangular import _float, _square, _traced
@@ -158,38 +158,42 @@ def sqrtm(A, disp=True, blocksize=64):
     return _sqrtm(A)
 
 
-@custom_vjp
+@custom_jvp
 def _polar_right(a):
     w, s, vh = wnp.linalg.svd(a, full_matrices=False)  # SciPy's construction, same values
     return w @ vh, (wnp.swapaxes(vh, -1, -2) * s) @ vh
 
 
-def _polar_fwd(a):
+@_polar_right.defjvp
+def _polar_jvp(primals, tangents):
+    """``A = U P`` with ``P² = AᵀA``: ``P dP + dP P = dAᵀ A + Aᵀ dA`` (a Sylvester equation)
+    and ``dU = (dA - U dP) P⁻¹``, linear in ``dA`` (reverse mode is the transpose). Neither
+    exists where ``P`` is singular (``A`` of lower rank than its columns, to rounding): there
+    every derivative entry is NaN, where the solves would give rounding noise."""
+    (a,), (da,) = primals, tangents
     u, p = _polar_right(a)
-    return (u, p), (a, u, p)
-
-
-def _polar_bwd(res, g):
-    """``A = U P`` with ``P² = AᵀA``: ``P dP + dP P = dAᵀ A + Aᵀ dA`` and
-    ``dU = (dA - U dP) P⁻¹``. Pulled back: ``Ḡp' = Ḡp - Uᵀ Ḡu P⁻¹``, ``Y`` solving
-    ``P Y + Y P = Ḡp'``, and ``Ā = Ḡu P⁻¹ + A (Y + Yᵀ)``."""
-    a, u, p = res
-    gu, gp = g
-    pinv = wnp.linalg.inv(p)
-    gu_pinv = gu @ pinv
-    y = solve_sylvester(p, p, gp - wnp.swapaxes(u, -1, -2) @ gu_pinv)
-    return (gu_pinv + a @ (y + wnp.swapaxes(y, -1, -2)),)
-
-
-_polar_right.defvjp(_polar_fwd, _polar_bwd)
+    m, n = a.shape[-2:]
+    s = wnp.linalg.svdvals(wnp.stop_gradient(wnp.where(wnp.isfinite(a), a, 0.0)))
+    if n == 0:
+        singular = False
+    else:
+        singular = (s[-1] <= max(m, n) * np.finfo(a.dtype).eps * s[0]) if m >= n else True
+    nan = wnp.where(singular, np.nan, 1.0)
+    eye = np.eye(n, dtype=a.dtype)
+    p_safe = wnp.where(singular, eye, p)  # (so that the inverse never raises)
+    at = wnp.swapaxes(a, -1, -2)
+    dp = solve_sylvester(p_safe, p_safe, wnp.swapaxes(da, -1, -2) @ a + at @ da)
+    du = wnp.swapaxes(wnp.linalg.solve(p_safe, wnp.swapaxes(da - u @ dp, -1, -2)), -1, -2)
+    return (u, p), (du * nan, dp * nan)
 
 
 def polar(a, side="right"):
     """The polar decomposition ``a = u p`` (``side="right"``) or ``a = p u`` (``"left"``):
     ``u`` with orthonormal columns (rows), ``p`` symmetric positive semi-definite, from the
-    SVD as SciPy builds them. Reverse-mode derivatives of every order on traced values, by
-    the Sylvester equation of ``p² = aᵀa`` (they need ``p`` nonsingular: ``a`` of full rank,
-    at least as many rows as columns for ``"right"``, at most for ``"left"``).
+    SVD as SciPy builds them. Derivatives of every order in both modes on traced values, by
+    the Sylvester equation of ``p² = aᵀa``; they need ``p`` nonsingular (``a`` of full rank,
+    at least as many rows as columns for ``"right"``, at most for ``"left"``) and are NaN
+    where it is not.
 
     >>> import wire
     >>> u, p = polar(np.array([[0.0, 2.0], [-3.0, 0.0]]))
