@@ -104,6 +104,45 @@ def test_pinv_of_empty_matrix_with_rank(shape):
         assert outs.shape == (2,) + want.shape and rs.tolist() == [0, 0]
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.complex64])
+def test_single_precision_results_have_scipys_dtypes(dtype):
+    rng = np.random.default_rng(1)
+    a = (rng.normal(size=(3, 3)) + 3 * np.eye(3)).astype(dtype)
+    b = rng.normal(size=(3, 2)).astype(dtype)
+    c = (rng.normal(size=(2, 2)) + 3 * np.eye(2)).astype(dtype)
+    cases = [
+        (lambda a, b: linalg.solve_triangular(a, b, lower=True, unit_diagonal=True),
+         lambda a, b: sl.solve_triangular(a, b, lower=True, unit_diagonal=True), (a, b)),
+        (lambda a, b: linalg.lu_solve(linalg.lu_factor(a), b),
+         lambda a, b: sl.lu_solve(sl.lu_factor(a), b), (a, b)),
+        (linalg.solve_sylvester, sl.solve_sylvester, (a, c, b)),
+        (linalg.solve_continuous_lyapunov, sl.solve_continuous_lyapunov, (a, a)),
+        (linalg.solve_discrete_lyapunov, sl.solve_discrete_lyapunov, (a / 10, a)),
+        (linalg.det, sl.det, (a,)),  # SciPy's det is double precision
+        (linalg.expm_frechet, sl.expm_frechet, (a / 4, a)),
+    ]
+    for f, g, args in cases:
+        got, want = wire.jit(f)(*args), g(*args)
+        for x, y in zip(*((got, want) if isinstance(want, tuple) else ((got,), (want,)))):
+            assert x.dtype == y.dtype, (f, x.dtype, y.dtype)
+            np.testing.assert_allclose(x, y, rtol=2e-3, atol=2e-3)
+
+
+def test_expm_frechet_of_empty_matrix():
+    z = np.zeros((0, 0))
+    e, L = wire.jit(linalg.expm_frechet)(z, z)
+    E, LL = sl.expm_frechet(z, z)
+    assert e.shape == E.shape == L.shape == LL.shape == (0, 0)
+
+
+def test_eigh_tridiagonal_complex_is_an_error_as_scipy():
+    d, e = np.array([1.0 + 1j, 2.0]), np.array([0.5 + 0j])
+    with pytest.raises(TypeError):
+        sl.eigh_tridiagonal(d, e)
+    with pytest.raises(TypeError):
+        wire.jit(linalg.eigh_tridiagonal)(d, e)
+
+
 # --------------------------------------------------------------------------- sqrtm
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as wnp
-from ..errors import ShapeError, WireError, at, user_location
+from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ._traced import traced as _t
 from ._triangular import cho_solve, cholesky, solve_triangular
 
@@ -83,7 +83,8 @@ def det(a, overwrite_a=False, check_finite=True):
     """
     if _concrete(a):
         return _sl.det(a)
-    return LA.det(_float(a))
+    a = _float(a)  # SciPy's det is float64 (complex128) also for float32 (complex64) a
+    return LA.det(wnp.asarray(a, np.promote_types(a.dtype, np.float64)))
 
 
 _ASSUME = {"gen": "gen", "general": "gen", "sym": "sym", "symmetric": "sym", "her": "her",
@@ -239,6 +240,9 @@ def eigh_tridiagonal(d, e, eigvals_only=False, select="a", select_range=None,
         raise WireError(f"eigh_tridiagonal: select={select!r} is supported on concrete arrays "
                         f"only ('a' and 'i' on traced values){at(user_location())}")
     d, e = _float(d), _float(e)
+    if d.dtype.kind == "c" or e.dtype.kind == "c":
+        raise WireTypeError(f"eigh_tridiagonal: only real d and e are supported (as SciPy), got "
+                            f"{d.dtype} and {e.dtype}{at(user_location())}")
     if d.ndim != 1 or e.shape != (d.shape[0] - 1,):
         raise ShapeError(f"eigh_tridiagonal: d must be (n,) and e (n - 1,), got "
                          f"{tuple(d.shape)} and {tuple(e.shape)}{at(user_location())}")

@@ -54,7 +54,9 @@ def solve_sylvester(a, b, q):
     if tuple(q.shape) != (n, m):
         raise ShapeError(f"solve_sylvester: q must be ({n}, {m}) for a {tuple(a.shape)} and b "
                          f"{tuple(b.shape)}, got {tuple(q.shape)}{at(user_location())}")
-    system = wnp.kron(a, np.eye(m)) + wnp.kron(np.eye(n), wnp.swapaxes(b, 0, 1))
+    # (identities in the inputs' dtypes: a float64 one would promote float32 inputs)
+    system = wnp.kron(a, np.eye(m, dtype=b.dtype)) + wnp.kron(np.eye(n, dtype=a.dtype),
+                                                               wnp.swapaxes(b, 0, 1))
     return _solve_vec(system, q)
 
 
@@ -83,7 +85,7 @@ def solve_discrete_lyapunov(a, q, method=None):
     if tuple(q.shape) != (n, n):
         raise ShapeError(f"solve_discrete_lyapunov: q must be ({n}, {n}), got "
                          f"{tuple(q.shape)}{at(user_location())}")
-    system = np.eye(n * n) - wnp.kron(a, wnp.conj(a))
+    system = np.eye(n * n) - wnp.kron(a, wnp.conj(a))  # float64, as SciPy's result
     return _solve_vec(system, q)
 
 

@@ -50,7 +50,7 @@ def _triangle(a, lower: bool, unit_diagonal: bool):
     if unit_diagonal:
         keep &= ~np.eye(n, dtype=bool)
     t = wnp.where(keep, a, 0.0)
-    return t + np.eye(n) if unit_diagonal else t
+    return t + np.eye(n, dtype=t.dtype) if unit_diagonal else t  # (float64 would promote)
 
 
 def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,

@@ -169,11 +169,14 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     True
     """
     A, E = _float(A), _float(E)
-    _square(A, "expm_frechet")
+    # SciPy computes in float64 (complex128) whatever the inputs' precision
+    dtype = np.promote_types(np.promote_types(A.dtype, E.dtype), np.float64)
+    A, E = wnp.asarray(A, dtype), wnp.asarray(E, dtype)
+    n = _square(A, "expm_frechet")
     if tuple(wnp.shape(A)) != tuple(wnp.shape(E)):
         raise ShapeError(f"expm_frechet: A {tuple(wnp.shape(A))} and E {tuple(wnp.shape(E))} "
                          f"must have the same shape{at(user_location())}")
-    L = _frechet(A, E)
+    L = E if n == 0 else _frechet(A, E)  # (0x0: nothing to scale by a norm)
     return (expm(A), L) if compute_expm else L
 
 # every public function here is where user code enters wire (wire.tracebacks)
