@@ -150,7 +150,9 @@ def test_eigh_tridiagonal_complex_is_an_error_as_scipy():
     np.array([[1.0, 1.0], [1.0, 1.0]]),  # singular PSD
     np.zeros((2, 2)),
     np.array([[1.0, 1.0], [0.0, 0.0]]),  # singular, not symmetric
-    np.array([[2.0, -1.0, 0.0], [-1.0, 2.0, -1.0], [0.0, -1.0, 2.0]]) - (2 - np.sqrt(2)) * np.eye(3),
+    # PSD, singular to rounding: the smallest eigenvalue of this tridiagonal is 2 - √2
+    np.array([[2.0, -1.0, 0.0], [-1.0, 2.0, -1.0], [0.0, -1.0, 2.0]])
+    - (2 - np.sqrt(2)) * np.eye(3),
     np.diag([1.0, 1e-300]),
 ])
 def test_sqrtm_of_singular_matrix_as_scipy(A):
@@ -158,6 +160,13 @@ def test_sqrtm_of_singular_matrix_as_scipy(A):
     got = wire.jit(linalg.sqrtm)(A)
     np.testing.assert_allclose(got, want, atol=1e-12)
     np.testing.assert_allclose(got @ got, A, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e200, 1e300])
+def test_sqrtm_of_tiny_and_huge_matrices(scale):
+    # the iteration's determinant scaling under/overflowed and it ran out of steps: NaN
+    A = scale * np.array([[2.0, 1.0, 0.5], [0.3, 3.0, 1.0], [0.1, 0.2, 1.5]])
+    np.testing.assert_allclose(wire.jit(linalg.sqrtm)(A), sl.sqrtm(A), rtol=1e-12)
 
 
 def test_sqrtm_without_root_is_nan():
@@ -171,7 +180,8 @@ def test_sqrtm_derivatives_against_finite_differences():
     B = np.array([[4.0, 1.0], [0.5, 9.0]])
     for M in (A, B):
         f = lambda M: wnp.sum(linalg.sqrtm(M) * np.arange(M.size).reshape(M.shape))
-        fd = _fd_grad(lambda M: np.sum(np.real(sl.sqrtm(M)) * np.arange(M.size).reshape(M.shape)), M)
+        w = np.arange(M.size).reshape(M.shape)
+        fd = _fd_grad(lambda M: np.sum(np.real(sl.sqrtm(M)) * w), M)
         np.testing.assert_allclose(wire.grad(f)(M), fd, atol=1e-7)
         t = np.ones_like(M)
         _, jv = wire.jvp(lambda M: linalg.sqrtm(M), (M,), (t,))
@@ -198,7 +208,8 @@ def test_polar_forward_mode_at_repeated_singular_values():
     np.testing.assert_allclose(dp, (dA + dA.T) / 2, atol=1e-14)
     np.testing.assert_allclose(du, (dA - dA.T) / 2, atol=1e-14)
     A = np.array([[2.0, 1.0], [0.5, 3.0]])
-    fd = (np.asarray(sl.polar(A + 1e-6 * dA[:2, :2])[0]) - sl.polar(A - 1e-6 * dA[:2, :2])[0]) / 2e-6
+    d = dA[:2, :2]
+    fd = (sl.polar(A + 1e-6 * d)[0] - sl.polar(A - 1e-6 * d)[0]) / 2e-6
     np.testing.assert_allclose(wire.jvp(linalg.polar, (A,), (dA[:2, :2],))[1][0], fd, atol=1e-8)
 
 

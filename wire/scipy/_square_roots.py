@@ -67,7 +67,7 @@ def _eig_root(a, symmetric):
     return wnp.where(symmetric, sym, gen)
 
 
-def _root(a):
+def _root_of_scaled(a):
     n = a.shape[-1]
     eye = np.eye(n, dtype=a.dtype)
     eps = np.finfo(a.dtype).eps
@@ -102,6 +102,16 @@ def _root(a):
         x, m = _step(x, m, eye, False)
     x = wnp.where(bad | ~(_dist(m, eye) < 1e-6), np.nan, x)
     return wnp.where(by_eig, wnp.where(direct_ok, direct, np.nan), x)
+
+
+def _root(a):
+    """``√a = 2ᵏ √(a / 4ᵏ)`` with ``4ᵏ`` near ``max|a|`` (exact: powers of 2), so that the
+    iteration's determinant scaling neither underflows nor overflows (a matrix of size
+    1e-200 or 1e200 would run out of steps and be NaN)."""
+    m = wnp.stop_gradient(wnp.max(wnp.abs(a)))
+    k = wnp.where(wnp.isfinite(m) & (m > 0), wnp.round(wnp.log2(wnp.where(m > 0, m, 1.0)) / 2), 0.0)
+    half = wnp.exp2(-k)  # (a * half * half: 4⁻ᵏ itself may be subnormal)
+    return _root_of_scaled(a * half * half) / half
 
 
 @custom_jvp
