@@ -287,3 +287,13 @@ def test_norm_gradient_at_zero_and_non_finite():
         g = wire.grad(lambda x: wnp.linalg.norm(x, ord))(np.array([np.inf, 1.0, 0.0]))
         np.testing.assert_array_equal(g, [np.nan, 0.0, 0.0])
     assert np.isnan(wire.grad(lambda x: wnp.linalg.norm(x))(np.array([np.nan, 0.0]))).all()
+
+
+@pytest.mark.parametrize("p", [1, -1, np.inf, -np.inf, "fro", "nuc"])
+@pytest.mark.parametrize("dtype", [np.float32, np.complex64])
+def test_cond_of_tiny_single_precision_matrix(p, dtype):
+    # NumPy inverts in double precision; in float32 the inverse's norm overflowed to inf
+    a = (1e-20 * np.array([[2.0, 1.0, 0.5], [0.3, 3.0, 1.0], [0.1, 0.2, 1.5]])).astype(dtype)
+    got, want = wire.jit(lambda a: wnp.linalg.cond(a, p))(a), np.linalg.cond(a, p)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-5)

@@ -772,7 +772,12 @@ def cond(x, p=None):
         _square(x, "cond")
         # NumPy inverts with errors ignored: an exactly singular matrix has condition number
         # inf, not LinAlgError (inv_or_inf's ±inf/NaN entries make the norm inf or NaN)
-        r = norm(x, p, axis=(-2, -1)) * norm(LX.inv_or_inf(x), p, axis=(-2, -1))
+        # NumPy inverts in double precision also for float32 (complex64) x, and rounds the
+        # product of the norms to x's real dtype: the inverse of a tiny float32 matrix
+        # would overflow (inf) where NumPy's condition number is finite
+        inverse = LX.inv_or_inf(cast(x, np.promote_types(x.dtype, np.float64)))
+        r = norm(x, p, axis=(-2, -1)) * norm(inverse, p, axis=(-2, -1))
+        r = cast(r, np.finfo(x.dtype).dtype)
     # NumPy: a NaN condition number (a singular matrix, 0/0; an inf entry) is inf, unless the
     # matrix itself holds a NaN
     return where(isnan(r) & ~any(isnan(x), axis=(-2, -1)), np.inf, r)
