@@ -297,3 +297,15 @@ def test_cond_of_tiny_single_precision_matrix(p, dtype):
     got, want = wire.jit(lambda a: wnp.linalg.cond(a, p))(a), np.linalg.cond(a, p)
     assert got.dtype == want.dtype
     np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype,scale", [(np.float64, 1e200), (np.float64, 1e-200),
+                                         (np.float32, 1e30), (np.float32, 1e-30),
+                                         (np.complex128, 1e-300)])
+def test_scipy_norm_of_vector_does_not_under_or_overflow(dtype, scale):
+    # SciPy's vector 2-norm is BLAS nrm2, which scales; NumPy's squares (inf or 0 here)
+    x = (scale * np.array([1.0, -2.0, 2.0])).astype(dtype)
+    want = sl.norm(x)
+    np.testing.assert_allclose(wire.jit(linalg.norm)(x), want, rtol=1e-6)
+    g = wire.grad(lambda x: linalg.norm(x))(x)
+    np.testing.assert_allclose(g, np.array([1.0, -2.0, 2.0]) / 3, rtol=1e-6)

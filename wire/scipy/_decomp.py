@@ -327,6 +327,14 @@ def norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
     """
     if _concrete(a):
         return _sl.norm(a, ord=ord, axis=axis, keepdims=keepdims)
+    a = wnp.asarray(a)
+    if a.ndim == 1 and a.shape[0] and ord in (None, 2) and axis is None and not keepdims \
+            and a.dtype.char in "fdFD":
+        # SciPy's BLAS nrm2, which scales: no underflow or overflow of the squares (NumPy's
+        # norm of 1e200 * ones(3) is inf, SciPy's 1.7e200)
+        m = wnp.stop_gradient(wnp.max(wnp.abs(a)))
+        m = wnp.where(wnp.isfinite(m) & (m > 0), m, 1.0)
+        return m * LA.norm(a / m)
     return LA.norm(_float(a), ord=ord, axis=axis, keepdims=keepdims)
 
 
