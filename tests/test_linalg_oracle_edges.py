@@ -309,3 +309,12 @@ def test_scipy_norm_of_vector_does_not_under_or_overflow(dtype, scale):
     np.testing.assert_allclose(wire.jit(linalg.norm)(x), want, rtol=1e-6)
     g = wire.grad(lambda x: linalg.norm(x))(x)
     np.testing.assert_allclose(g, np.array([1.0, -2.0, 2.0]) / 3, rtol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_hankel_of_multidimensional_input_as_installed_scipy():
+    # SciPy < 1.19 ravels c and r (batches from 1.19); traced, wire batched regardless
+    c, r = np.arange(6.0).reshape(2, 3), np.arange(4.0)
+    want = sl.hankel(c, r)
+    got = wire.jit(lambda c, r: linalg.hankel(c, r))(c, r)
+    np.testing.assert_array_equal(got, want)

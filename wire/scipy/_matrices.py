@@ -12,9 +12,14 @@ from ..errors import ShapeError, at, user_location
 from ._traced import traced as _t
 
 try:
+    import scipy
     import scipy.linalg as _sl
 except ImportError:  # pragma: no cover - exercised only without scipy
     _sl = None
+
+# SciPy before 1.19 ravels a multidimensional c or r of hankel (with a FutureWarning);
+# from 1.19 on, leading axes are batch axes, as toeplitz's already are
+_HANKEL_RAVELS = _sl is not None and np.lib.NumpyVersion(scipy.__version__) < "1.19.0"
 
 
 def _concrete(*xs) -> bool:
@@ -104,7 +109,8 @@ def circulant(c):
 def hankel(c, r=None):
     """The Hankel matrix with first column ``c`` and last row ``r`` (``r[0]`` is ignored; by
     default zeros): entry ``(i, j)`` is ``c[i + j]`` above the anti-diagonal's end, else
-    ``r[i + j - m + 1]``.
+    ``r[i + j - m + 1]``. A multidimensional ``c`` or ``r`` is raveled before SciPy 1.19,
+    as SciPy's (leading axes are batch axes from 1.19 on).
 
     >>> import numpy as np
     >>> hankel(np.array([1.0, 2.0, 3.0]), np.array([3.0, 4.0]))
@@ -116,6 +122,8 @@ def hankel(c, r=None):
         return _sl.hankel(c, r)
     c = _last_axis(c)
     r = wnp.zeros_like(c) if r is None else _last_axis(r)
+    if _HANKEL_RAVELS and (c.ndim > 1 or r.ndim > 1):
+        c, r = wnp.ravel(c), wnp.ravel(r)
     m, n = c.shape[-1], r.shape[-1]
     c, r = _broadcast_batches(c, r)
     vals = wnp.concatenate([c, r[..., 1:]], axis=-1)
