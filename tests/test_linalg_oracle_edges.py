@@ -318,3 +318,16 @@ def test_hankel_of_multidimensional_input_as_installed_scipy():
     want = sl.hankel(c, r)
     got = wire.jit(lambda c, r: linalg.hankel(c, r))(c, r)
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("subset", [[0, 5], [-1, 1], [2, 1]])
+def test_eigh_invalid_subset_by_index_raises_as_scipy(subset):
+    # a slice quietly gave all, none or fewer eigenvalues
+    a = np.diag([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError):
+        sl.eigh(a, subset_by_index=subset)
+    with pytest.raises(ValueError):
+        wire.jit(lambda a: linalg.eigh(a, subset_by_index=subset, eigvals_only=True))(a)
+    with pytest.raises(ValueError):
+        wire.jit(lambda d, e: linalg.eigh_tridiagonal(d, e, select="i", select_range=subset))(
+            np.diag(a), np.zeros(2))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as wnp
-from ..errors import ShapeError, WireError, WireTypeError, at, user_location
+from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
 from ._traced import traced as _t
 from ._triangular import cho_solve, cholesky, solve_triangular
 
@@ -180,9 +180,20 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
         w, u = LA.eigh(c)
         v = solve_triangular(L, u, trans=2, lower=True)
     if subset_by_index is not None:
-        lo, hi = (int(i) for i in subset_by_index)
+        lo, hi = _subset_indices(subset_by_index, a.shape[-1], "eigh")
         w, v = w[..., lo:hi + 1], v[..., :, lo:hi + 1]
     return w if eigvals_only else (w, v)
+
+
+def _subset_indices(subset, n, what):
+    """``(lo, hi)`` of ``subset_by_index``, or SciPy's ``ValueError`` where they do not name
+    eigenvalues ``0 <= lo <= hi < n`` (a slice would quietly give fewer or none)."""
+    subset = [int(i) for i in np.ravel(subset)]
+    if len(subset) != 2 or not 0 <= subset[0] <= subset[1] < n:
+        raise WireValueError(f"{what}: requested eigenvalue indices {subset} are not valid for "
+                             f"a {n}x{n} matrix; they must be [lo, hi] with 0 <= lo <= hi <= "
+                             f"{n - 1}{at(user_location())}")
+    return subset[0], subset[1]
 
 
 def eigvalsh(a, b=None, *, lower=True, overwrite_a=False, overwrite_b=False, type=1,
