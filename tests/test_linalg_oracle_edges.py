@@ -331,3 +331,22 @@ def test_eigh_invalid_subset_by_index_raises_as_scipy(subset):
     with pytest.raises(ValueError):
         wire.jit(lambda d, e: linalg.eigh_tridiagonal(d, e, select="i", select_range=subset))(
             np.diag(a), np.zeros(2))
+
+
+def test_svd_hermitian_vectors_are_numpys():
+    # NumPy builds them from eigh (vh carries the eigenvalues' signs); a general SVD of the
+    # same matrix picked other signs for u and vh
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2, 3, 3))
+    a = a + np.swapaxes(a, -1, -2)
+    z = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+    for m in (a, z + z.conj().T, np.diag([1.0, -1.0, -0.0])):
+        got = wire.jit(lambda m: wnp.linalg.svd(m, hermitian=True))(m)
+        for x, y in zip(got, np.linalg.svd(m, hermitian=True)):
+            assert x.dtype == y.dtype
+            np.testing.assert_allclose(x, y, atol=1e-12)
+    W = np.array([[1.0, 2.0], [3.0, 4.0]])
+    m = np.array([[2.0, 1.0], [1.0, -3.0]])
+    f = lambda m, M=wnp: (lambda u, s, vh: M.sum(u * W) + M.sum(vh * W.T) + M.sum(s))(
+        *(wnp.linalg if M is wnp else np.linalg).svd(m, hermitian=True))
+    np.testing.assert_allclose(wire.grad(f)(m), _fd_grad(lambda m: f(m, np), m), atol=1e-7)

@@ -28,12 +28,14 @@ from ..tracebacks import expose
 from ..core import Tracer
 from ..ops import factorizations as LX
 from ._creation import zeros_like
-from ._elementwise_composed import conj, imag, real
+from ._along_axis import argsort
+from ._elementwise_composed import conj, copysign, imag, real
 from ._math import abs, isfinite, isnan, sign, sqrt, where
 from ._products import matmul, tensordot, traced_vecdot
 from ._products import outer as _outer
 from ._promote import cast, promote
 from ._rearranging import cross as _cross
+from ._rearranging import flip, take_along_axis
 from ._rearranging import diagonal as _diagonal
 from ._reductions import any, max, min, normalize_axes, sum
 from ._shape import expand_dims, moveaxis, ravel, reshape, swapaxes, transpose
@@ -336,6 +338,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
         raise ShapeError(f"linalg.svd: expected matrices, got {a.aval!r}{at(user_location())}")
     if hermitian:
         a = _hermitian_input(a, "svd")
+        if compute_uv:
+            return _hermitian_svd(a)
     if full_matrices and compute_uv and a.shape[-1] != a.shape[-2]:
         raise WireError(
             f"linalg.svd(full_matrices=True) of the non-square traced {a.aval!r} is not "
@@ -343,6 +347,21 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
         )
     u, s, vh = LX.svd(a)
     return SVDResult(u, s, vh) if compute_uv else s
+
+
+def _hermitian_svd(a):
+    """NumPy's ``svd(a, hermitian=True)``: from ``eigh``, ``s = |λ|`` in descending order,
+    ``u`` the eigenvectors in that order and ``vh = (u · sign(λ))ᴴ`` (``copysign``, so a
+    ``-0.0`` eigenvalue gives ``-1``). The same vectors as NumPy's, where a general SVD of
+    the same matrix picks other signs (phases)."""
+    w, u = LX.eigh(a)
+    sgn = copysign(np.ones((), w.dtype), w)
+    s = abs(w)
+    order = flip(argsort(s, axis=-1), axis=-1)
+    sgn = take_along_axis(sgn, order, axis=-1)
+    s = take_along_axis(s, order, axis=-1)
+    u = take_along_axis(u, expand_dims(order, -2), axis=-1)
+    return SVDResult(u, s, _mH(u * expand_dims(cast(sgn, u.dtype), -2)))
 
 
 def svdvals(x):
