@@ -350,3 +350,15 @@ def test_svd_hermitian_vectors_are_numpys():
     f = lambda m, M=wnp: (lambda u, s, vh: M.sum(u * W) + M.sum(vh * W.T) + M.sum(s))(
         *(wnp.linalg if M is wnp else np.linalg).svd(m, hermitian=True))
     np.testing.assert_allclose(wire.grad(f)(m), _fd_grad(lambda m: f(m, np), m), atol=1e-7)
+
+
+def test_svd_gesvd_vectors_are_not_silently_gesdds():
+    a = np.random.default_rng(0).normal(size=(4, 3))
+    u, _, _ = sl.svd(a, full_matrices=False, lapack_driver="gesvd")
+    with pytest.raises(wire.WireError, match="gesvd"):
+        got = wire.jit(lambda a: linalg.svd(a, full_matrices=False, lapack_driver="gesvd"))(a)
+        np.testing.assert_allclose(got[0], u)  # (what the old code would be checked by)
+    s = wire.jit(lambda a: linalg.svd(a, compute_uv=False, lapack_driver="gesvd"))(a)
+    np.testing.assert_allclose(s, sl.svdvals(a), rtol=1e-13)
+    with pytest.raises(ValueError):
+        wire.jit(lambda a: linalg.svd(a, compute_uv=False, lapack_driver="nope"))(a)

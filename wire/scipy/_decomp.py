@@ -283,6 +283,16 @@ def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=
     if _concrete(a):
         return _sl.svd(a, full_matrices=full_matrices, compute_uv=compute_uv,
                        lapack_driver=lapack_driver)
+    if lapack_driver not in ("gesdd", "gesvd"):
+        raise WireValueError(f"svd: lapack_driver must be 'gesdd' or 'gesvd', got "
+                             f"{lapack_driver!r}{at(user_location())}")
+    if lapack_driver == "gesvd" and compute_uv:
+        # the singular values agree; the vectors of gesvd may have other signs (phases)
+        # than those of gesdd, which the traced SVD computes
+        raise WireError(f"svd: lapack_driver='gesvd' with compute_uv=True is supported on "
+                        f"concrete arrays only (traced, the singular vectors are gesdd's, "
+                        f"whose signs can differ); use the default 'gesdd'"
+                        f"{at(user_location())}")
     return LA.svd(_float(a), full_matrices=full_matrices, compute_uv=compute_uv)
 
 
