@@ -153,7 +153,10 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
     """Eigenvalues (ascending) and eigenvectors of a Hermitian ``a``, reading its ``lower``
     (or upper) triangle; with ``b``, of the generalized problem ``a v = w b v`` (``type=1``,
     by the Cholesky factor of ``b``; eigenvectors normalised to ``vᴴ b v = I``, as SciPy's).
-    ``subset_by_index=[lo, hi]`` keeps eigenvalues ``lo..hi``.
+    ``subset_by_index=[lo, hi]`` keeps eigenvalues ``lo..hi``. Traced, the eigenvectors are
+    those of LAPACK's ``evd`` driver (NumPy's), which SciPy's ``driver="evd"`` (and
+    ``"ev"``, ``"evx"``) return too; SciPy's default for the standard problem, ``"evr"``,
+    may pick the opposite sign (another phase) for some of them.
 
     >>> w, v = eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
     >>> w
