@@ -199,13 +199,34 @@ def log_sigmoid(x):
     return _in_dtype_of(x, log_expit(x))
 
 
+def _saturated(x, bound, formula):
+    """``formula(x)`` for ``|x| <= bound`` (and NaN), and its limit ``x`` (``x > bound``) or
+    ``-0.0`` (``x < -bound``) outside. ``bound`` is where ``formula`` equals that limit to the
+    last bit in float64, and its derivatives of every order equal the limit's (1 or 0) there,
+    so the switch changes no value; it only keeps ``inf * 0`` (``x * sigmoid'(x)`` at
+    ``x = ±inf``, or an overflowed ``x**2`` times a zero) out of the value and the derivatives.
+    ``formula`` sees ``x`` replaced by 0 outside, so its unused branch has no NaN to leak into
+    the derivative (the double-``where`` idiom)."""
+    inside = wnp.logical_not(wnp.abs(x) > bound)
+    y = formula(wnp.where(inside, x, 0.0))
+    return wnp.where(inside, y, wnp.where(x > 0, x, -0.0))
+
+
 def silu(x):
-    """``x * sigmoid(x)`` (also called swish).
+    """``x * sigmoid(x)`` (also called swish). Its limits hold at ``±inf``: ``silu(inf) = inf``
+    with derivative 1, ``silu(-inf) = -0.0`` with derivative 0 (``x * sigmoid(x)`` itself gives
+    ``inf * 0 = NaN`` for the value at ``-inf`` and for the derivatives at both; JAX and torch
+    do so).
 
     >>> float(silu(0.0))
     0.0
+    >>> import wire
+    >>> float(wire.grad(silu)(np.inf)), float(wire.grad(silu)(-np.inf))
+    (1.0, 0.0)
     """
-    return x * sigmoid(x)
+    # sigmoid(-x) underflows to 0 below x = -745, so x * sigmoid(x) and every derivative
+    # (polynomials in x times sigmoid(-|x|)) equal the limit's beyond |x| = 800
+    return _saturated(x, 800.0, lambda v: v * sigmoid(v))
 
 
 swish = silu
@@ -226,10 +247,23 @@ def gelu(x, approximate: bool = True):
     >>> g = wire.grad(lambda x: gelu(x, approximate=False))(-10.0)
     >>> f"{float(g):.6e}"  # mpmath: -7.618400e-22 (torch 2.13: -7.694599e-22)
     '-7.618400e-22'
+
+    The limits hold at ``±inf`` and where ``x**2`` overflows: ``gelu(inf) = inf`` with
+    derivative 1 and ``gelu(-inf) = -0.0`` with derivative 0 (``x * Phi(x)`` itself gives
+    ``inf * 0 = NaN`` there, as in JAX and torch).
+
+    >>> float(wire.grad(gelu)(np.inf)), float(wire.grad(gelu)(-1e300))
+    (1.0, 0.0)
     """
     if approximate:
-        return x * sigmoid((2.0 * _SQRT_2_OVER_PI) * (x + 0.044715 * (x * x * x)))
-    return 0.5 * x * _in_dtype_of(x, erfc(-_SQRT_HALF * x))
+        # beyond |x| = 30 the sigmoid's argument passes 1900, where exp(-1900) underflows:
+        # value and derivatives are the limit's, and x**3 (which overflows float16 at 41, and
+        # x**2 in the derivative at 256) is never formed there
+        return _saturated(
+            x, 30.0,
+            lambda v: v * sigmoid((2.0 * _SQRT_2_OVER_PI) * (v + 0.044715 * (v * v * v))))
+    # exp(-x**2 / 2) underflows beyond |x| = 39
+    return _saturated(x, 40.0, lambda v: 0.5 * v * _in_dtype_of(v, erfc(-_SQRT_HALF * v)))
 
 
 def logsumexp(x, axis=-1, keepdims: bool = False):
