@@ -74,3 +74,33 @@ def test_saturating_activations_are_unchanged_near_the_switch(name, fn):
             want = float(exact(x, order))
             got = float(_d(fn, order)(x))
             assert got == pytest.approx(want, rel=1e-9, abs=1e-300), (x, order, got, want)
+
+
+@pytest.mark.parametrize("a,b,x", [(1e-12, 0.5, 0.3), (1e-12, 50.0, 0.01), (1e-8, 1.0, 0.3),
+                                   (1e-8, 3.0, 1e-10), (1e-4, 1e4, 1e-6), (1e-3, 50.0, 0.01),
+                                   (0.05, 2.0, 0.2), (2.0, 1e-9, 0.9), (3.0, 1e-5, 0.99)])
+def test_betainc_shape_derivatives_at_tiny_shapes(a, b, x):
+    # the continued fraction's prefactor 1 / (a B(a, b)) has log-derivatives -1/a - psi(a)
+    # that cancel to O(1), and its x^a y^b cancels the fraction's value to derivatives of
+    # size O(a): both lost relative accuracy like eps / a (a = 1e-12: 1e-4 in d/da, 1e-2
+    # in d/db). mpmath differentiates the smaller of I and 1 - I, free of that cancellation
+    import mpmath
+    from wire.scipy.special import betainc
+    mpmath.mp.dps = 50
+    small_is_i = float(mpmath.betainc(a, b, 0, x, regularized=True)) < 0.5
+
+    def ref(i, j):
+        lo, hi, sign = (0, x, 1) if small_is_i else (x, 1, -1)
+        d = mpmath.diff(lambda p, q: mpmath.betainc(p, q, lo, hi, regularized=True), (a, b), (i, j))
+        return sign * float(d) if (i, j) != (0, 0) else float(mpmath.betainc(a, b, 0, x, regularized=True))
+
+    da, db = wire.grad(betainc, argnums=(0, 1))(a, b, x)
+    assert float(da) == pytest.approx(ref(1, 0), rel=1e-12)
+    assert float(db) == pytest.approx(ref(0, 1), rel=1e-12)
+    daa = wire.grad(wire.grad(betainc, 0), 0)(a, b, x)
+    dab = wire.grad(wire.grad(betainc, 0), 1)(a, b, x)
+    dbb = wire.grad(wire.grad(betainc, 1), 1)(a, b, x)
+    assert float(daa) == pytest.approx(ref(2, 0), rel=1e-11)
+    assert float(dab) == pytest.approx(ref(1, 1), rel=1e-11)
+    assert float(dbb) == pytest.approx(ref(0, 2), rel=1e-11)
+    assert float(betainc(a, b, x)) == pytest.approx(ref(0, 0), rel=1e-14)

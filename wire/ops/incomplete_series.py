@@ -243,6 +243,37 @@ def gammainc_taylor(a, x, n: int):
 # --------------------------------------------------------------------------- incomplete beta
 
 
+def _gammaln_shift(a, b, box):
+    """The jet of ``lnΓ(a + b) - lnΓ(b)`` in ``(ε_a, ε_b)``. Its coefficients in ``ε_b``
+    alone are differences ``g⁽ᵐ⁾(b + a) - g⁽ᵐ⁾(b)`` (``g = lnΓ``) that cancel when
+    ``a << b``; there they are summed as ``Σ_k g⁽ᵐ⁺ᵏ⁾(b) aᵏ / k!`` (Taylor in ``a``, whose
+    terms fall like ``(m + k) a / b``)."""
+    out = _gammaln_affine(a + b, (1.0, 1.0), box) - _gammaln_affine(b, (0.0, 1.0), box)
+    small = a < 1e-3 * b
+    if not small.any():
+        return out
+    av, bv = a[small], b[small]
+
+    def g(m):
+        return _gammaln(bv) if m == 0 else _polygamma(bv, n=m - 1)
+
+    for m in range(box[1]):
+        total = np.zeros_like(av)
+        live = np.ones(av.shape, bool)
+        power = np.ones_like(av)
+        for k in range(1, 60):
+            power = power * av / k
+            term = np.where(live, g(m + k) * power, 0.0)
+            total = total + term
+            live &= ~(np.abs(term) <= _EPS * np.abs(total))
+            if not live.any():
+                break
+        total[live] = np.nan  # not converged: no plausible wrong number
+        out[(0, m)] = np.where(small, 0.0, out[(0, m)])
+        out[(0, m)][small] = total / math.factorial(m)
+    return out
+
+
 def _beta_fraction(a, b, x, y, logx, logy, box):
     """I_x(a, b) by its continued fraction (x < (a + 1) / (a + b + 2)); ``y = 1 - x``."""
     one = _const(np.ones_like(a), box)
@@ -269,12 +300,51 @@ def _beta_fraction(a, b, x, y, logx, logy, box):
         h, done = _lentz_step(h, d, c)
         if done.all():
             break
-    # prefactor x^a y^b / (a B(a, b))
+    # prefactor x^a y^b / (a B(a, b)) = x^a y^b Γ(a + b) / (Γ(a + 1) Γ(b)): with Γ(a + 1)
+    # rather than a Γ(a), whose log-derivatives -1/a - ψ(a) cancel to O(1) for tiny a
     log_pref = (_affine(a * logx + b * logy, (logx, logy), box)
-                - _gammaln_affine(a, (1.0, 0.0), box) - _gammaln_affine(b, (0.0, 1.0), box)
-                + _gammaln_affine(a + b, (1.0, 1.0), box))
-    out = _mul(_mul(_exp(log_pref), _inv_affine(a, (1.0, 0.0), box)), h)
+                - _gammaln_affine(a + 1, (1.0, 0.0), box) + _gammaln_shift(a, b, box))
+    out = _mul(_exp(log_pref), h)
     out[:, :, ~done] = np.nan
+    return out
+
+
+def _beta_series(a, b, x, logx, box):
+    """I_x(a, b) = x^a Γ(a + b) / (Γ(a + 1) Γ(b)) · (1 + a Σ_{n≥1} (1-b)_n xⁿ / (n! (a + n))),
+    for small ``a`` where the continued fraction would apply (``b x < a + 1``, so the terms
+    fall like ``(b x)ⁿ / n!``). For tiny ``a`` both factors are ``1 + O(a)`` with their
+    ``O(a)`` parts formed explicitly, so the derivatives, themselves ``O(a)``, keep their
+    relative accuracy; the continued fraction's ``x^a y^b`` and its ``1 / y^b``-like value
+    cancel to them, losing ``b x / a`` ulps."""
+    one = _const(np.ones_like(a), box)
+    term = one
+    total = 0.0 * one
+    done = np.zeros(a.shape, bool)
+    for n in range(1, _MAX_TERMS):
+        term = _mul(term, _affine(n - b, (0.0, -1.0), box)) * (x / n)
+        part = _mul(term, _inv_affine(a + n, (1.0, 0.0), box))
+        total = total + part
+        done = _converged(part, total)
+        if done.all():
+            break
+    bracket = one + _mul(_affine(a, (1.0, 0.0), box), total)
+    log_pref = (_affine(a * logx, (logx, 0.0), box)
+                - _gammaln_affine(a + 1, (1.0, 0.0), box) + _gammaln_shift(a, b, box))
+    out = _mul(_exp(log_pref), bracket)
+    out[:, :, ~done] = np.nan
+    return out
+
+
+def _beta_near(a, b, x, y, logx, logy, box):
+    """I_x(a, b) for x < (a + 1) / (a + b + 2): the series for small ``a``, else the
+    continued fraction."""
+    out = np.empty(box + a.shape)
+    small = a < 0.1
+    if small.any():
+        out[:, :, small] = _beta_series(a[small], b[small], x[small], logx[small], box)
+    if (~small).any():
+        s = ~small
+        out[:, :, s] = _beta_fraction(a[s], b[s], x[s], y[s], logx[s], logy[s], box)
     return out
 
 
@@ -299,11 +369,11 @@ def betainc_taylor(a, b, x, na: int, nb: int):
     with np.errstate(all="ignore"):  # guards and underflowing prefactors are expected
         if direct.any():
             s = direct
-            out[:, :, s] = _beta_fraction(a[s], b[s], x[s], y[s], logx[s], logy[s], box)
+            out[:, :, s] = _beta_near(a[s], b[s], x[s], y[s], logx[s], logy[s], box)
         if flip.any():
             s = flip
             # I_x(a, b) = 1 - I_y(b, a): the roles of the two perturbations swap too
-            j = _beta_fraction(b[s], a[s], y[s], x[s], logy[s], logx[s], box[::-1])
+            j = _beta_near(b[s], a[s], y[s], x[s], logy[s], logx[s], box[::-1])
             j = -np.swapaxes(j, 0, 1)
             j[0, 0] += 1.0
             out[:, :, s] = j
