@@ -104,3 +104,57 @@ def test_betainc_shape_derivatives_at_tiny_shapes(a, b, x):
     assert float(dab) == pytest.approx(ref(1, 1), rel=1e-11)
     assert float(dbb) == pytest.approx(ref(0, 2), rel=1e-11)
     assert float(betainc(a, b, x)) == pytest.approx(ref(0, 0), rel=1e-14)
+
+
+# (n, k, d binom/dn, d binom/dk) at zeros of binom (n-k+1 or k+1 a pole of Gamma), where
+# B * (psi - psi) was 0 * inf = NaN; values from mpmath.diff(mpmath.binomial)
+_BINOM_ZEROS = [
+    (0.0, 3.0, 1 / 3, -1 / 3), (1.0, 3.0, -1 / 6, 1 / 6), (0.0, 10.0, -0.1, 0.1),
+    (3.0, 300.0, 7.557638138320951e-10, -7.557638138320951e-10),
+    (50.0, 300.0, -1.285044642949306e-60, 1.285044642949306e-60),
+    (-2.5, 2.5, 17.066666666666666, -17.066666666666666),
+    (-0.5, 171.5, -0.13524659295150998, 0.13524659295150998),
+    (-200.5, -30.5, -3.6942036747505913e-38, 3.6942036747505913e-38),
+    (50.0, -1.0, 0.0, 0.0196078431372549), (-30.5, -1.0, 0.0, -0.03389830508474576),
+    (1e10, -1.0, 0.0, 9.999999999e-11),
+]
+
+
+@pytest.mark.parametrize("n,k,dn,dk", _BINOM_ZEROS)
+def test_binom_derivatives_at_its_zeros(n, k, dn, dk):
+    from wire.scipy.special import binom
+    assert float(binom(n, k)) == 0.0
+    gn, gk = wire.grad(binom, argnums=(0, 1))(n, k)
+    assert float(gn) == pytest.approx(dn, rel=1e-12, abs=1e-300)
+    assert float(gk) == pytest.approx(dk, rel=1e-12, abs=1e-300)
+    # forward mode agrees; the second derivative there is not claimed: NaN, not a number
+    tn = wire.jvp(binom, (np.array([n]), np.array([k])), (np.ones(1), np.zeros(1)))[1]
+    assert tn[0] == pytest.approx(dn, rel=1e-12, abs=1e-300)
+    assert np.isnan(wire.grad(wire.grad(binom, 1), 1)(n, k))
+
+
+def test_binom_k_derivative_where_k_plus_one_rounds():
+    # d/dk binom(n, k) at n = k = 1e17 is psi(1) - psi(1e17 + 1) = -39.7212 (mpmath); k + 1
+    # rounds to k there, and psi(n - k + 1) was taken at 0: -inf
+    from wire.scipy.special import binom
+    assert float(wire.grad(binom, 1)(1e17, 1e17)) == pytest.approx(-39.72116224580031, rel=1e-13)
+
+
+@pytest.mark.parametrize("a,m,da,dm", [
+    (0.0, 2.5, 1.329340388179137, 0.0), (-1.0, 10.0, -40320.0, 0.0),
+    (0.0, -0.5, -3.544907701811032, 0.0), (-1.0, -0.5, -2.363271801207355, 0.0),
+    (0.0, 171.5, 9.4833675668248e307, 0.0), (-1.0, -30.5, -6.780309345060872e-35, 0.0),
+    # both a and a + m poles: m is an integer and poch(., m) rational: (1/(a-1))' = -1/4
+    (-1.0, -1.0, -0.25, np.nan), (-1.0, 1.0, 1.0, np.nan), (0.0, 0.0, 0.0, np.nan),
+    (-3.0, 2.0, -5.0, np.nan),
+])
+def test_poch_derivatives_at_poles_of_gamma_a(a, m, da, dm):
+    # poch = Gamma(a + m) / Gamma(a) is 0 at a pole of Gamma(a); P * (psi(a+m) - psi(a))
+    # was 0 * inf = NaN. mpmath.diff(mpmath.rf); in m it jumps where both are poles: NaN
+    from wire.scipy.special import poch
+    ga, gm = wire.grad(poch, argnums=(0, 1))(a, m)
+    assert float(ga) == pytest.approx(da, rel=1e-12)
+    if np.isnan(dm):
+        assert np.isnan(gm)
+    else:
+        assert float(gm) == dm

@@ -40,9 +40,29 @@ from ..core.primitive import (
 from ..core.taylor import BY_JVP
 from ..errors import WireError
 from .batching import elementwise_batch
-from .elementwise import abs_, eq, exp, gt, isinf, log1p, select, sign, sqrt
+from .elementwise import (
+    abs_,
+    eq,
+    exp,
+    floor,
+    gt,
+    isinf,
+    le,
+    log1p,
+    logical_and,
+    logical_not,
+    logical_or,
+    lt,
+    mod,
+    ne,
+    select,
+    sign,
+    sqrt,
+    stop_gradient,
+    sub,
+)
 from .layout import ones_like_, zeros_like_
-from .special import polygamma, unary
+from .special import gammaln, polygamma, unary
 
 try:  # values from SciPy only: Bessel functions have no NumPy implementation
     from scipy import special as _sp
@@ -266,13 +286,14 @@ exp1_p  = unary("exp1", _sp_unary("exp1"), lambda x, out: -exp(-x) / x, domain=P
 _ASYMPTOTIC = 20.0  # from here on ψ's series to 1/x¹⁰ is exact to rounding (1/x¹² left)
 
 
-def _digamma_step(x, h):
+def _digamma_step(x, h, y=None):
     """``ψ(x + h) - ψ(x)`` for the step ``h`` given apart from ``x`` (so no rounding of
     ``x + h`` can cancel it). Where ``x`` and ``y = x + h`` are above 20, the difference of
     ψ's asymptotic series, each term's difference written without cancellation:
     ``log1p(h/x) + h / (2xy) + d (1/12 - (u+v)/120 + …)`` with ``u = 1/x²``, ``v = 1/y²``,
-    ``d = u - v = h (x + y) u v``; below, ``ψ(y) - ψ(x)``."""
-    y = x + h
+    ``d = u - v = h (x + y) u v``; below, ``ψ(y) - ψ(x)``, with ``y`` as given when the
+    caller has it exactly (``x + h`` can round: ``k + 1`` is ``k`` at ``1e17``)."""
+    y = x + h if y is None else y
     big = (x > _ASYMPTOTIC) & (y > _ASYMPTOTIC)
     xb, hb = select(big, x, 2.0 * _ASYMPTOTIC), select(big, h, 1.0)
     yb = xb + hb
@@ -299,15 +320,92 @@ def _binary_impl(name):
     return impl
 
 
+def _pole(x):
+    """``x`` is 0, -1, -2, … (a pole of Γ)."""
+    return logical_and(le(x, 0.0), eq(floor(x), x))
+
+
+def _parity_sign(j):
+    """``(-1)^j`` of an integer-valued ``j``."""
+    return select(ne(mod(j, 2.0), 0.0), -1.0 + 0.0 * j, 1.0 + 0.0 * j)
+
+
+def _first_order_only(v, x, at):
+    """``v``, whose derivatives are NaN where ``at``: ``v`` is a first derivative's value
+    there by a formula that holds on those points only (not on a neighbourhood), so its own
+    derivative would be a plausible wrong number. ``sqrt(u²)`` at ``u = x - x = 0`` has the
+    value 0 and the derivative ``0 · inf``; elsewhere ``u = 1``."""
+    u = select(at, sub(x, stop_gradient(x)), 1.0 + 0.0 * x)
+    bump = sqrt(u * u)
+    return v * (1.0 + select(at, bump, 0.0 * bump))
+
+
 def _binom_partials(n, k, out):
-    """``∂n = B (ψ(n+1) - ψ(n-k+1))``, ``∂k = B (ψ(n-k+1) - ψ(k+1))``."""
-    return (lambda: out * _digamma_step(n - k + 1.0, k),
-            lambda: out * _digamma_step(k + 1.0, n - 2.0 * k))
+    """``∂n = B (ψ(n+1) - ψ(n-k+1))``, ``∂k = B (ψ(n-k+1) - ψ(k+1))``. At the zeros of
+    ``B`` (``n-k+1`` or ``k+1`` a pole of Γ, ``n+1`` not) those are ``0 · inf``; there
+    ``∂n = -∂k = (-1)^j / ((k-n) binom(k, k-n))`` (``j = k-n-1``; ``n-k+1`` a pole) and
+    ``∂n = 0``, ``∂k = (-1)^i / (-k binom(n-k, -k))`` (``i = -k-1``; ``k+1`` a pole), the
+    derivatives of ``Γ(n+1) / (Γ(k+1) Γ(n-k+1))`` with ``1/Γ`` entire."""
+    a_pole, b_pole, c_pole = _pole(n + 1.0), _pole(k + 1.0), _pole(n - k + 1.0)
+    regular_a = logical_not(a_pole)
+    at_c = logical_and(logical_and(c_pole, regular_a), logical_not(b_pole))
+    at_b = logical_and(logical_and(b_pole, regular_a), logical_not(c_pole))
+    # the regular formulas see 0.5 / 1.5 at those points (no 0 · inf to leak backwards)
+    ns = select(logical_or(at_c, at_b), 0.5 + 0.0 * n, n)
+    ks = select(at_b, 0.5 + 0.0 * k, select(at_c, 0.0 * k, k))
+    outs = select(logical_or(at_c, at_b), 0.0 * out, out)
+
+    def dn():
+        regular = outs * _digamma_step(ns - ks + 1.0, ks, ns + 1.0)
+        step = select(at_c, k - n, 1.0 + 0.0 * n)
+        zero = _parity_sign(step - 1.0) / (step * bind(binom_p, select(at_c, k, 1.0 + 0.0 * k),
+                                                        step))
+        return select(at_c, _first_order_only(zero, n, at_c), regular)
+
+    def dk():
+        regular = outs * _digamma_step(ks + 1.0, ns - 2.0 * ks, ns - ks + 1.0)
+        step_c = select(at_c, k - n, 1.0 + 0.0 * n)
+        zero_c = -_parity_sign(step_c - 1.0) / (
+            step_c * bind(binom_p, select(at_c, k, 1.0 + 0.0 * k), step_c))
+        step_b = select(at_b, -k, 1.0 + 0.0 * k)
+        zero_b = _parity_sign(step_b - 1.0) / (
+            step_b * bind(binom_p, select(at_b, n - k, 1.0 + 0.0 * n), step_b))
+        out_k = select(at_c, _first_order_only(zero_c, k, at_c), regular)
+        return select(at_b, _first_order_only(zero_b, k, at_b), out_k)
+
+    return dn, dk
 
 
 def _poch_partials(a, m, out):
-    """``∂a = P (ψ(a+m) - ψ(a))``, ``∂m = P ψ(a+m)``."""
-    return (lambda: out * _digamma_step(a, m), lambda: out * polygamma(a + m, 0))
+    """``∂a = P (ψ(a+m) - ψ(a))``, ``∂m = P ψ(a+m)``. Where ``a = -i`` is a pole of Γ and
+    ``a + m`` is not, ``P = 0`` and ``∂a = (-1)^i i! Γ(a+m)`` (``1/Γ`` is entire), ``∂m = 0``.
+    Where both are poles, ``m`` is an integer and ``P(·, m)`` a rational function of ``a``:
+    ``∂a = P (ψ(1-a-m) - ψ(1-a))`` (the reflection ``ψ(x) = ψ(1-x) - π cot(πx)``, whose
+    cotangents cancel over an integer step); ``P(a, ·)`` jumps there, so ``∂m`` is NaN."""
+    a_pole, s_pole = _pole(a), _pole(a + m)
+    at_a = logical_and(a_pole, logical_not(s_pole))
+    both = logical_and(a_pole, s_pole)
+    safe = logical_or(at_a, both)
+    as_ = select(safe, 0.5 + 0.0 * a, a)
+    ms = select(safe, 0.5 + 0.0 * m, m)
+    outs = select(safe, 0.0 * out, out)
+
+    def da():
+        regular = outs * _digamma_step(as_, ms)
+        s = select(at_a, a + m, 0.5 + 0.0 * a)
+        i = select(at_a, -a, 0.0 * a)
+        # Γ(s) i! with the sign of Γ(s): negative where s < 0 and floor(s) is odd
+        sign_s = select(lt(s, 0.0), _parity_sign(floor(s)), 1.0 + 0.0 * s)
+        zero = _parity_sign(i) * sign_s * exp(gammaln(s) + gammaln(i + 1.0))
+        ab, mb = select(both, a, 0.5 + 0.0 * a), select(both, m, 0.0 * m)
+        rational = select(both, out, 0.0 * out) * _digamma_step(1.0 - ab, -mb, 1.0 - ab - mb)
+        partial = select(at_a, _first_order_only(zero, a, at_a), regular)
+        return select(both, _first_order_only(rational, m, both), partial)
+
+    def dm():
+        return select(both, np.nan + 0.0 * out, outs * polygamma(as_ + ms, 0))
+
+    return da, dm
 
 
 def _gamma_ratio(name, partials, sample, doc, sympy):
