@@ -158,3 +158,66 @@ def test_poch_derivatives_at_poles_of_gamma_a(a, m, da, dm):
         assert np.isnan(gm)
     else:
         assert float(gm) == dm
+
+
+_CONTINUOUS = {"norm": (), "t": (3.0,), "beta": (2.0, 3.0), "gamma": (2.5,), "chi2": (3.0,),
+               "expon": (), "laplace": (), "logistic": (), "cauchy": (), "uniform": ()}
+
+
+@pytest.mark.parametrize("name", sorted(_CONTINUOUS))
+def test_stats_derivatives_at_a_nan_input_are_nan(name):
+    # the masks gave NaN inputs a constant NaN, of derivative 0; JAX's formulas carry the
+    # NaN into every derivative. Any one argument NaN: value and all derivatives NaN
+    from wire.scipy import stats
+    dist = getattr(stats, name)
+    shapes = _CONTINUOUS[name]
+    for method in ("logpdf", "pdf", "cdf", "sf", "logcdf", "logsf", "ppf", "isf"):
+        if not hasattr(dist, method) or (method in ("ppf", "isf") and shapes):
+            continue
+        fn = getattr(dist, method)
+        base = [0.3, *shapes, 0.1, 1.2]
+        for i in range(len(base)):
+            args = list(base)
+            args[i] = np.nan
+            grads = wire.grad(fn, argnums=tuple(range(len(base))))(*args)
+            assert all(np.isnan(g) for g in grads), (name, method, i, grads)
+            assert np.isnan(fn(*args))
+        # finite inputs keep their finite derivatives (and jit agrees)
+        g = wire.grad(fn)(*base)
+        assert np.isfinite(g) and g == wire.jit(wire.grad(fn))(*base)
+    for method in ("mean", "var", "std", "entropy"):
+        fn = getattr(dist, method)
+        base = [*shapes, 0.1, 1.2]
+        for i in range(len(base)):
+            args = list(base)
+            args[i] = np.nan
+            assert np.isnan(fn(*args)), (name, method, i)  # SciPy: NaN loc makes var NaN
+            assert np.isnan(wire.grad(fn, argnums=i)(*args)), (name, method, i)
+
+
+def test_stats_nan_entries_of_an_array_poison_only_themselves():
+    from wire.scipy import stats
+    x = np.array([0.5, np.nan, -1.0, np.inf])
+    g = wire.grad(lambda x: stats.norm.logpdf(x).sum())(x)
+    assert g[0] == -0.5 and np.isnan(g[1]) and g[2] == 1.0 and g[3] == 0.0
+    gs = wire.grad(lambda s: stats.norm.logpdf(x, 0.0, s).sum())(1.0)
+    assert np.isnan(gs)  # the sum has a NaN term
+    # discrete distributions too
+    gk = wire.grad(stats.poisson.logpmf, argnums=1)(2.0, np.nan)
+    assert np.isnan(gk)
+    assert np.isnan(wire.grad(stats.binom.cdf, argnums=2)(2.0, 5.0, np.nan))
+
+
+@pytest.mark.parametrize("fn,args", [
+    ("entr", (np.nan,)), ("rgamma", (np.nan,)), ("kl_div", (np.nan, 0.7)),
+    ("kl_div", (0.7, np.nan)), ("rel_entr", (np.nan, 0.7)), ("rel_entr", (0.7, np.nan)),
+])
+def test_special_derivatives_at_a_nan_input_are_nan(fn, args):
+    from wire.scipy import special
+    f = getattr(special, fn)
+    assert np.isnan(f(*args))
+    grads = wire.grad(f, argnums=tuple(range(len(args))))(*args)
+    assert all(np.isnan(g) for g in grads), grads
+    # float32 keeps its dtype
+    args32 = tuple(np.float32(a) for a in args)
+    assert wire.grad(f)(*args32).dtype == np.float32

@@ -13,6 +13,7 @@ On concrete arrays every function computes right away (with SciPy when installed
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 
 import numpy as np
@@ -637,7 +638,17 @@ def _entr(x):
     pos = x > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         inner = -(x * m.log(m.where(pos, x, 1.0)))
-    return m.where(m.isnan(x), x, m.where(pos, inner, m.where(x == 0, _k(0.0, x), -np.inf)))
+    nan, poison = _nan_of(m, x)
+    return m.where(nan, poison, m.where(pos, inner, m.where(x == 0, _k(0.0, x), -np.inf)))
+
+
+def _nan_of(m, *xs):
+    """Where an argument is NaN: that mask, and a NaN whose derivative in each argument is
+    NaN there (a constant NaN would have derivative 0; JAX's formulas carry the NaN into
+    the derivative): ``s * s`` for ``s`` the arguments' sum on those points, 0 elsewhere."""
+    mask = functools.reduce(lambda a, b: a | b, [m.isnan(x) for x in xs])
+    s = functools.reduce(lambda a, b: a + b, [m.where(mask, x, 0.0) for x in xs])
+    return mask, s * s
 
 
 def _positive(x, y, m):
@@ -682,7 +693,8 @@ def _rel_entr(x, y):
     with np.errstate(invalid="ignore", over="ignore"):
         out = m.where(pos, xs * _log_ratio(xs, ys, m),
                       m.where((x == 0) & (y >= 0), _k(0.0, x), np.inf))
-    return m.where(m.isnan(x) | m.isnan(y), np.nan, out)
+    nan, poison = _nan_of(m, x, y)
+    return m.where(nan, poison, out)
 
 
 def kl_div(x, y):
@@ -712,7 +724,8 @@ def _kl_div(x, y):
         # at x = 0 the value is y itself (its signed zero too), the derivatives those of y - x
         held = y - (x - wnp.stop_gradient(x)) if m is wnp else y
         out = m.where(pos, val, m.where((x == 0) & (y >= 0), held, np.inf))
-    return m.where(m.isnan(x) | m.isnan(y), np.nan, out)
+    nan, poison = _nan_of(m, x, y)
+    return m.where(nan, poison, out)
 
 
 def sinc(x):

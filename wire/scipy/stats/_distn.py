@@ -87,6 +87,37 @@ def quiet(method):
     return run
 
 
+def nan_in_nan_out(out, inputs):
+    """``out``, and NaN with NaN derivatives in every input where an input is NaN. The masks
+    above give a NaN value there, but as a constant: its derivative was 0 (JAX's formulas,
+    which carry the NaN along, give NaN). ``w`` is the inputs' NaNs (0 elsewhere, exactly,
+    with derivative 0) and ``w * Σ inputs`` has the value NaN and a NaN derivative in each
+    input where ``w`` is NaN; elsewhere ``out`` is untouched (its signed zeros too). Only a
+    traced call has derivatives; a concrete one returns ``out`` as it is."""
+    if not any(isinstance(v, Tracer) for v in inputs) or not isinstance(out, Tracer):
+        return out
+    vals = [as_float(v) for v in inputs]
+    w = functools.reduce(lambda acc, v: acc + wnp.where(wnp.isnan(v), v, 0.0), vals, 0.0)
+    poisoned = wnp.isnan(w)
+    # the inputs only where the result is poisoned (no inf - inf or overflow elsewhere)
+    total = functools.reduce(lambda acc, v: acc + wnp.where(poisoned, v, 0.0), vals, 0.0)
+    return cast(wnp.where(poisoned, w * total, out), out.dtype)
+
+
+def nan_propagating(method):
+    """``method`` with :func:`nan_in_nan_out` applied to its result (each of a pair)."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwds):
+        out = method(self, *args, **kwds)
+        inputs = list(args) + [v for v in kwds.values() if v is not None]
+        if isinstance(out, tuple):
+            return tuple(nan_in_nan_out(o, inputs) for o in out)
+        return nan_in_nan_out(out, inputs)
+
+    return run
+
+
 def parse_args(dist, method: str, args, kwds, names, defaults):
     """SciPy's parameter parsing: ``names`` by position or keyword, ``defaults`` for the
     optional ones; a clear ``WireTypeError`` names what is missing or unexpected."""
@@ -355,7 +386,8 @@ class ContinuousDistribution(Distribution):
 
     def _moments(self, method, args, kwds):
         *shapes, loc, scale = self._parse(method, args, kwds)
-        valid = both(self._argcheck(*shapes), scale > 0)
+        # SciPy's condition includes loc == loc: a NaN loc makes var and entropy NaN too
+        valid = both(self._argcheck(*shapes), scale > 0, loc == loc)
         return self._safe_shapes(valid, shapes), loc, safe(valid, scale, 1.0), valid
 
     def mean(self, *args, **kwds):
@@ -468,7 +500,7 @@ class DiscreteDistribution(Distribution):
 
     def _moments(self, method, args, kwds):
         *shapes, loc = self._parse(method, args, kwds)
-        valid = self._argcheck(*shapes)
+        valid = both(self._argcheck(*shapes), loc == loc)
         return self._safe_shapes(valid, shapes), loc, valid
 
     def mean(self, *args, **kwds):
@@ -509,4 +541,4 @@ for _cls, _names in ((ContinuousDistribution, ("logpdf", "pdf", "cdf", "logcdf",
                      (DiscreteDistribution, ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf",
                                              "mean", "var", "entropy", "support"))):
     for _name in _names:
-        setattr(_cls, _name, quiet(getattr(_cls, _name)))
+        setattr(_cls, _name, quiet(nan_propagating(getattr(_cls, _name))))
