@@ -221,3 +221,34 @@ def test_special_derivatives_at_a_nan_input_are_nan(fn, args):
     # float32 keeps its dtype
     args32 = tuple(np.float32(a) for a in args)
     assert wire.grad(f)(*args32).dtype == np.float32
+
+
+def test_beta_sf_and_logcdf_at_tiny_x_with_a_tiny_shape():
+    # I_x(0.001, 2) = 0.5017 at x = 1e-300: sf took I_{1-x}(2, 0.001) = I_1 = 1 there (1 - x
+    # rounds to 1) and gave sf = 0, logcdf = log1p(-0) ... = -inf; SciPy and mpmath: 0.49831
+    from wire.scipy import stats
+    import scipy.stats as ss
+    for x in (1e-300, 1e-20, 1e-9):
+        want = ss.beta.sf(x, 0.001, 2.0)
+        assert float(stats.beta.sf(x, 0.001, 2.0)) == pytest.approx(want, rel=1e-12)
+        assert float(stats.beta.logcdf(x, 0.001, 2.0)) == pytest.approx(
+            ss.beta.logcdf(x, 0.001, 2.0), rel=1e-12)
+        # d sf / dx = -pdf
+        assert float(wire.grad(stats.beta.sf)(x, 0.001, 2.0)) == pytest.approx(
+            -ss.beta.pdf(x, 0.001, 2.0), rel=1e-12)
+
+
+@pytest.mark.parametrize("name,shapes", [("beta", (2.0, 3.0)), ("gamma", (2.5,)),
+                                         ("chi2", (3.0,)), ("expon", ())])
+def test_logcdf_is_minus_inf_where_z_reaches_the_lower_end_before_x(name, shapes):
+    # z = (x - loc) / scale is 0 (scale = inf, or an underflow) while x - loc is not: the
+    # cdf is 0 (SciPy: logcdf -inf); the log of the distance x - loc gave log(0.5), log(40),
+    # and NaN for x < loc
+    from wire.scipy import stats
+    dist = getattr(stats, name)
+    for x in (-1.0, 1e-300, 0.5, 40.0):
+        assert float(dist.logcdf(x, *shapes, 0.0, np.inf)) == -INF, x
+    assert float(dist.logcdf(1e-300, *shapes, 0.0, 1e300)) == -INF
+    # at x = loc itself: still -inf, with derivative +inf in x (log of the distance)
+    assert float(dist.logcdf(0.0, *shapes)) == -INF
+    assert float(wire.grad(dist.logcdf)(0.0, *shapes)) == INF

@@ -319,7 +319,11 @@ class ContinuousDistribution(Distribution):
             dist = (d if end == 0 else d - end * scale) if log_zero_at == "lo" else end * scale - d
         val = fn(safe(formula, z, self.interior), *s)
         if formula is not inside:
-            val = wnp.where(at_end, wnp.log(safe(at_end, dist, 1.0)), val)
+            # z can reach the end while x has not (z underflows, or scale is inf): the
+            # probability is 0 there all the same, -inf, not the log of the distance
+            reached = both(at_end, dist == 0)
+            val = wnp.where(at_end, wnp.where(reached, wnp.log(safe(reached, dist, 1.0)),
+                                              -np.inf), val)
         out = wnp.where(inside, val, wnp.where(zr >= hi, above, below))
         return self._finish(out, bad)
 
