@@ -252,3 +252,17 @@ def test_logcdf_is_minus_inf_where_z_reaches_the_lower_end_before_x(name, shapes
     # at x = loc itself: still -inf, with derivative +inf in x (log of the distance)
     assert float(dist.logcdf(0.0, *shapes)) == -INF
     assert float(wire.grad(dist.logcdf)(0.0, *shapes)) == INF
+
+
+@pytest.mark.parametrize("a,x,want", [
+    # mpmath: exp((a-1) log x - x - loggamma(a)), 40 digits
+    (1e10, 1e10, 3.989422803981082e-06), (1e10, 1e10 + 3e5, 4.432114323802871e-08),
+    (1e6, 1e6 + 500, 0.0003519040096146755), (1500.0, 1400.0, 0.0003368345690234791),
+])
+def test_gamma_density_at_large_shapes(a, x, want):
+    # x^(a-1) e^-x / Gamma(a) by the exponential of (a-1) log x - x - lnGamma(a): terms of
+    # size 2e11 cancelling to -12.4 lost 1e-5 (gamma.pdf, poisson.pmf at 1e10)
+    from wire.scipy import stats
+    assert float(stats.gamma.pdf(x, a)) == pytest.approx(want, rel=1e-13)
+    assert float(stats.poisson.pmf(a - 1.0, x)) == pytest.approx(want, rel=1e-13)
+    assert float(wire.jit(stats.gamma.pdf)(x, a)) == pytest.approx(want, rel=1e-13)
