@@ -266,3 +266,23 @@ def test_gamma_density_at_large_shapes(a, x, want):
     assert float(stats.gamma.pdf(x, a)) == pytest.approx(want, rel=1e-13)
     assert float(stats.poisson.pmf(a - 1.0, x)) == pytest.approx(want, rel=1e-13)
     assert float(wire.jit(stats.gamma.pdf)(x, a)) == pytest.approx(want, rel=1e-13)
+
+
+@pytest.mark.parametrize("dtype,big", [(np.float64, 1e200), (np.float64, 1e154),
+                                       (np.float32, 1e20), (np.float16, 6e4)])
+def test_layer_and_batch_norm_of_values_whose_squares_overflow(dtype, big):
+    # the variance of [big, -big, 0] overflowed to inf and the output was 0 (torch's too);
+    # the truth is (±sqrt(3/2), 0). Ordinary inputs give the unscaled formula's bits
+    init, apply = nn.LayerNorm()
+    p = init(None, (1, 3))
+    x = np.array([[big, -big, 0.0]], dtype)
+    r = np.sqrt(1.5)
+    np.testing.assert_allclose(apply(p, x), [[r, -r, 0.0]], rtol=2e-3 if dtype == np.float16 else 1e-6)
+    g = wire.grad(lambda x: (apply(p, x) * np.arange(3.0)).sum())(x)
+    assert np.all(np.isfinite(g))
+    bi, ba = nn.BatchNorm()
+    y, _ = ba(bi(None, (1, 1)), np.array([[big], [-big]], dtype), train=True)
+    np.testing.assert_allclose(y[:, 0], [1.0, -1.0], rtol=1e-3)
+    xs = np.random.default_rng(0).normal(size=(6, 5)) * np.logspace(-5, 5, 6)[:, None]
+    want = (xs - xs.mean(-1, keepdims=True)) / np.sqrt(xs.var(-1, keepdims=True) + 1e-5)
+    np.testing.assert_array_equal(nn.LayerNorm()[1](nn.LayerNorm()[0](None, (1, 5)), xs), want)

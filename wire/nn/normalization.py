@@ -70,8 +70,8 @@ def BatchNorm(momentum: float = 0.9, eps: float = 1e-5) -> Layer:
                 f"{name}: training needs more than one value per feature to estimate the "
                 f"variance, got input of shape {tuple(x.shape)}{at(user_location())}"
             )
-        mean, centered, var = _moments(x, axes)
-        y = _affine(centered / wnp.sqrt(var + eps), x, params)
+        mean, normalized, var = _normalize(x, axes, eps)
+        y = _affine(normalized, x, params)
         mean, var = wnp.squeeze(mean, axis=axes), wnp.squeeze(var, axis=axes)
         unbiased = var * (n / (n - 1.0))
         # the statistics in the dtype the tree and the batch promote to (float32 inside):
@@ -101,20 +101,34 @@ def LayerNorm(eps: float = 1e-5) -> Layer:
 
     def apply(params, x, *, key=None, train=False):
         check_input(name, x, ("...", params["scale"].shape[0]))
-        _, centered, var = _moments(x, -1)
-        return _affine(centered / wnp.sqrt(var + eps), x, params)
+        _, normalized, _ = _normalize(x, -1, eps)
+        return _affine(normalized, x, params)
 
     return Layer(init, apply, name=name, out_shape=lambda s: tuple(s))
 
 
-def _moments(x, axes):
-    """``(mean, x - mean, var)`` over ``axes`` (kept as size-1 axes), computed in at least
-    float32 (as torch and Flax do for half precision): in float16 the squares of deviations
-    above 256 overflow, the variance was inf and the normalised output 0."""
+def _normalize(x, axes, eps):
+    """``(mean, (x - mean) / sqrt(var + eps), var)`` over ``axes`` (kept as size-1 axes),
+    computed in at least float32 (as torch and Flax do for half precision: in float16 the
+    squares of deviations above 256 overflow).
+
+    Values above 1 are first scaled by a power of two near their largest magnitude (a
+    constant for the derivative), so the squares do not overflow: the variance of
+    ``[1e200, -1e200]`` (or of float32 values above 1.8e19) was inf and the normalised output
+    0 (torch's too), where it is ``±1``. The scaling is exact, so ordinary inputs give the
+    same bits as the unscaled formula; ``var`` itself is returned unscaled (inf where it
+    overflows)."""
     xs = wnp.asarray(x, np.result_type(x.dtype, np.float32))
-    mean = wnp.mean(xs, axis=axes, keepdims=True)
-    centered = xs - mean
-    return mean, centered, wnp.mean(centered * centered, axis=axes, keepdims=True)
+    big = wnp.stop_gradient(wnp.max(wnp.abs(xs), axis=axes, keepdims=True))
+    # only scaled down (tiny values keep eps's full weight: eps / p2**2 would overflow)
+    ok = wnp.logical_and(wnp.isfinite(big), big > 1.0)
+    p2 = wnp.exp2(wnp.floor(wnp.log2(wnp.where(ok, big, 1.0))))
+    xn = xs / p2
+    mean = wnp.mean(xn, axis=axes, keepdims=True)
+    centered = xn - mean
+    var = wnp.mean(centered * centered, axis=axes, keepdims=True)
+    normalized = centered / wnp.sqrt(var + eps / (p2 * p2))
+    return mean * p2, normalized, var * (p2 * p2)
 
 
 def _affine(normalized, x, params):
