@@ -263,8 +263,11 @@ class ContinuousDistribution(Distribution):
         infinite derivative (``chi2.sf`` at 0 for ``df < 2``), and even unused it made the
         derivative NaN (its zero cotangent times inf)."""
         small = prob(z, *s) < 0.5
-        lo = wnp.log(prob(safe(small, z, self.interior), *s))
-        hi = wnp.log1p(-complement(safe(small, self.interior, z), *s))
+        # the logs see 1/2 in their unused branch too: at the interior point the unused
+        # probability can be 0 or 1 for some shapes (gamma.sf(1; a=300) = 1), where log's
+        # infinite derivative times the zero cotangent made the shape derivative NaN
+        lo = wnp.log(safe(small, prob(safe(small, z, self.interior), *s), 0.5))
+        hi = wnp.log1p(-safe(small, 0.5, complement(safe(small, self.interior, z), *s)))
         return wnp.where(small, lo, hi)
 
     def _prepare(self, method, x, args, kwds):
