@@ -95,15 +95,15 @@ def test_betainc_shape_derivatives_at_tiny_shapes(a, b, x):
         return sign * float(d) if (i, j) != (0, 0) else float(mpmath.betainc(a, b, 0, x, regularized=True))
 
     da, db = wire.grad(betainc, argnums=(0, 1))(a, b, x)
-    assert float(da) == pytest.approx(ref(1, 0), rel=1e-12)
-    assert float(db) == pytest.approx(ref(0, 1), rel=1e-12)
+    assert float(da) == pytest.approx(ref(1, 0), rel=1e-12, abs=0)
+    assert float(db) == pytest.approx(ref(0, 1), rel=1e-12, abs=0)
     daa = wire.grad(wire.grad(betainc, 0), 0)(a, b, x)
     dab = wire.grad(wire.grad(betainc, 0), 1)(a, b, x)
     dbb = wire.grad(wire.grad(betainc, 1), 1)(a, b, x)
-    assert float(daa) == pytest.approx(ref(2, 0), rel=1e-11)
-    assert float(dab) == pytest.approx(ref(1, 1), rel=1e-11)
-    assert float(dbb) == pytest.approx(ref(0, 2), rel=1e-11)
-    assert float(betainc(a, b, x)) == pytest.approx(ref(0, 0), rel=1e-14)
+    assert float(daa) == pytest.approx(ref(2, 0), rel=1e-11, abs=0)
+    assert float(dab) == pytest.approx(ref(1, 1), rel=1e-11, abs=0)
+    assert float(dbb) == pytest.approx(ref(0, 2), rel=1e-11, abs=0)
+    assert float(betainc(a, b, x)) == pytest.approx(ref(0, 0), rel=1e-14, abs=0)
 
 
 # (n, k, d binom/dn, d binom/dk) at zeros of binom (n-k+1 or k+1 a pole of Gamma), where
@@ -137,7 +137,7 @@ def test_binom_k_derivative_where_k_plus_one_rounds():
     # d/dk binom(n, k) at n = k = 1e17 is psi(1) - psi(1e17 + 1) = -39.7212 (mpmath); k + 1
     # rounds to k there, and psi(n - k + 1) was taken at 0: -inf
     from wire.scipy.special import binom
-    assert float(wire.grad(binom, 1)(1e17, 1e17)) == pytest.approx(-39.72116224580031, rel=1e-13)
+    assert float(wire.grad(binom, 1)(1e17, 1e17)) == pytest.approx(-39.72116224580031, rel=1e-13, abs=0)
 
 
 @pytest.mark.parametrize("a,m,da,dm", [
@@ -153,7 +153,7 @@ def test_poch_derivatives_at_poles_of_gamma_a(a, m, da, dm):
     # was 0 * inf = NaN. mpmath.diff(mpmath.rf); in m it jumps where both are poles: NaN
     from wire.scipy.special import poch
     ga, gm = wire.grad(poch, argnums=(0, 1))(a, m)
-    assert float(ga) == pytest.approx(da, rel=1e-12)
+    assert float(ga) == pytest.approx(da, rel=1e-12, abs=0)
     if np.isnan(dm):
         assert np.isnan(gm)
     else:
@@ -230,12 +230,12 @@ def test_beta_sf_and_logcdf_at_tiny_x_with_a_tiny_shape():
     import scipy.stats as ss
     for x in (1e-300, 1e-20, 1e-9):
         want = ss.beta.sf(x, 0.001, 2.0)
-        assert float(stats.beta.sf(x, 0.001, 2.0)) == pytest.approx(want, rel=1e-12)
+        assert float(stats.beta.sf(x, 0.001, 2.0)) == pytest.approx(want, rel=1e-12, abs=0)
         assert float(stats.beta.logcdf(x, 0.001, 2.0)) == pytest.approx(
-            ss.beta.logcdf(x, 0.001, 2.0), rel=1e-12)
+            ss.beta.logcdf(x, 0.001, 2.0), rel=1e-12, abs=0)
         # d sf / dx = -pdf
         assert float(wire.grad(stats.beta.sf)(x, 0.001, 2.0)) == pytest.approx(
-            -ss.beta.pdf(x, 0.001, 2.0), rel=1e-12)
+            -ss.beta.pdf(x, 0.001, 2.0), rel=1e-12, abs=0)
 
 
 @pytest.mark.parametrize("name,shapes", [("beta", (2.0, 3.0)), ("gamma", (2.5,)),
@@ -263,9 +263,9 @@ def test_gamma_density_at_large_shapes(a, x, want):
     # x^(a-1) e^-x / Gamma(a) by the exponential of (a-1) log x - x - lnGamma(a): terms of
     # size 2e11 cancelling to -12.4 lost 1e-5 (gamma.pdf, poisson.pmf at 1e10)
     from wire.scipy import stats
-    assert float(stats.gamma.pdf(x, a)) == pytest.approx(want, rel=1e-13)
-    assert float(stats.poisson.pmf(a - 1.0, x)) == pytest.approx(want, rel=1e-13)
-    assert float(wire.jit(stats.gamma.pdf)(x, a)) == pytest.approx(want, rel=1e-13)
+    assert float(stats.gamma.pdf(x, a)) == pytest.approx(want, rel=1e-13, abs=0)
+    assert float(stats.poisson.pmf(a - 1.0, x)) == pytest.approx(want, rel=1e-13, abs=0)
+    assert float(wire.jit(stats.gamma.pdf)(x, a)) == pytest.approx(want, rel=1e-13, abs=0)
 
 
 @pytest.mark.parametrize("dtype,big", [(np.float64, 1e200), (np.float64, 1e154),
@@ -300,4 +300,21 @@ def test_gamma_log_probabilities_differentiate_in_a_large_shape(method, x):
     import scipy.stats as ss
     want = _central(lambda a: getattr(ss.gamma, method)(x, a), 300.0, 1e-3)
     got = float(wire.grad(getattr(stats.gamma, method), argnums=1)(x, 300.0))
-    assert got == pytest.approx(want, rel=1e-6)
+    assert got == pytest.approx(want, rel=1e-6, abs=0)
+
+
+@pytest.mark.parametrize("n,x,want", [
+    # mpmath.polygamma, 30 digits
+    (2, -100000.5, -9.99980000274997e-11), (2, -1000.5, -9.98002747002644e-07),
+    (4, -100000.5, None), (1, -100000.25, 19.739198802253718), (3, -30.3, None),
+])
+def test_polygamma_reflection_at_large_negative_arguments(n, x, want):
+    # SciPy's reflection rounds pi*x: polygamma(2, -100000.5) was off by 4e-6 relative and
+    # polygamma(4, -100000.5) by 8e5 (their cotangent terms vanish at half-integers)
+    import mpmath
+    from wire.scipy.special import polygamma, digamma
+    mpmath.mp.dps = 30
+    want = float(mpmath.polygamma(n, mpmath.mpf(x)))
+    assert float(polygamma(n, x)) == pytest.approx(want, rel=1e-14, abs=0)
+    if n == 2:  # the derivatives of digamma are these polygammas
+        assert float(wire.grad(wire.grad(digamma))(x)) == pytest.approx(want, rel=1e-14, abs=0)

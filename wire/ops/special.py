@@ -11,9 +11,11 @@ family, so every order is available: ``gammaln' = digamma``, ``digamma' = polyga
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
+from numpy.polynomial import polynomial as P
 
 from ..core.primitive import (
     POSITIVE,
@@ -110,9 +112,42 @@ def _gammaln(x):
     return np.vectorize(math.lgamma, otypes=[x.dtype])(x)
 
 
+@functools.lru_cache(maxsize=None)
+def _cot_derivative_poly(n: int):
+    """Coefficients (lowest first) of ``P_n`` with ``dⁿ/dθⁿ cot θ = P_n(cot θ)``:
+    ``P_0 = c``, ``P_{k+1} = -(1 + c²) P_k'``."""
+    poly = np.array([0.0, 1.0])
+    for _ in range(n):
+        poly = -P.polymul([1.0, 0.0, 1.0], P.polyder(poly))
+    return tuple(poly)
+
+
+def _reflected_polygamma(n: int, x):
+    """``ψ⁽ⁿ⁾(x) = (-1)ⁿ ψ⁽ⁿ⁾(1 - x) - π^(n+1) P_n(cot πx)`` for ``x < -1`` (``n >= 1``), with
+    ``cot πx`` taken at the exact distance ``x - round(x)``: SciPy's reflection rounds ``πx``
+    (``polygamma(2, -100000.5)`` is off by 4e-6 relative and ``polygamma(4, -100000.5)`` by
+    8e5; their cotangent terms are 0)."""
+    r = x - np.round(x)  # exact, in [-1/2, 1/2]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # cot(πr) = ±tan(π(1/2 - |r|)) near the half-integers (exactly 0 there; tan(π/2)
+        # is finite in floating point), 1/tan(πr) nearer the integers
+        far = np.abs(r) > 0.25
+        c = np.where(far, np.sign(r) * np.tan(np.pi * (0.5 - np.abs(r))), 1.0 / np.tan(np.pi * r))
+        return ((-1.0) ** n * _sp.polygamma(n, 1.0 - x)
+                - np.pi ** (n + 1) * P.polyval(c, _cot_derivative_poly(n)))
+
+
 def _polygamma(x, *, n):
     if _sp is not None:
         out = _sp.polygamma(n, x).astype(_float(x).dtype) if n else _sp.digamma(x)
+        if n:
+            xa = np.asarray(x)
+            # below -1 (SciPy's own is exact enough nearer 0, where tan(πx) can underflow)
+            neg = (xa < -1.0) & np.isfinite(xa) & (xa != np.floor(xa))
+            if neg.any():
+                xf = xa.astype(np.float64)
+                refl = _reflected_polygamma(n, np.where(neg, xf, -0.5))
+                out = np.where(neg, refl, out).astype(out.dtype, copy=False)
     else:
         out = _np_polygamma(n, x)
     return _at_poles(x, n, out) if n else out
