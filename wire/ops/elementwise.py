@@ -421,6 +421,111 @@ def _by_derivative(d_series, sign=1.0):
     return _unary_rule(fn)
 
 
+def _bounded_pair(primal, rates):
+    """The series of ``d``, the derivative of arctan, arcsinh or arccosh, from a pair
+    ``(d, w)`` of functions of ``x`` whose derivatives are polynomials in the pair:
+    ``rates(d, w, m)`` gives the ``m``-th coefficients of ``(d', w')`` (per unit ``x'``) from
+    ``d_0 … d_m``, ``w_0 … w_m``; ``primal(x)`` gives ``(d_0, w_0)``, with ``w = x·d``.
+
+    With ``x`` itself out of the series, its coefficients are sums of products of ``d`` and
+    ``w``, both bounded where ``x`` is large (arctan's ``d = 1/(1 + x²)``, ``w = x/(1 + x²)``):
+    no term overflows, however the simplifier regroups them (a series in ``x`` and ``1/u``
+    had ``x² · d³`` at order 4: ``inf · 0`` = NaN beyond ``|x| = 1e77``, where the truth is 0),
+    and the limits at ``±inf`` come out as the zeros they are."""
+
+    def series_of_d(a, x):
+        d, w = ([v] for v in primal(x))
+        rd, rw = [], []
+        shifted = a[1:]  # the series of x'
+        for k in range(1, len(a)):
+            got_d, got_w = rates(d, w, k - 1)
+            rd.append(got_d)
+            rw.append(got_w)
+            d.append(ts_.binomial_sum(rd, shifted, k - 1))
+            w.append(ts_.binomial_sum(rw, shifted, k - 1))
+        return d
+
+    return series_of_d
+
+
+def _arctan_pair(x):
+    """``(1/(1 + x²), x/(1 + x²))`` without overflow: ``w/x`` and ``w = 1/(x + 1/x)`` for
+    ``|x| > 1`` (where ``x²`` overflows they are 1e-310 and 1e-155 at 1e155, not 0); each
+    branch on a stand-in argument from the other's range, so that no branch makes inf/inf."""
+    big = gt(abs_(x), 1.0)
+    xl = select(big, x, ones_like_(x))
+    xs = select(big, zeros_like_(x), x)
+    wl = 1.0 / (xl + 1.0 / xl)
+    return (select(big, wl / xl, 1.0 / (1.0 + xs * xs)),
+            select(big, wl, xs / (1.0 + xs * xs)))
+
+
+def _arctan_deriv(x):
+    """``1/(1 + x²)``, 0 at ``±inf`` from a finite stand-in: there ``1/(1 + x*x)``'s own
+    derivative is ``0/inf · 2x = 0 · inf``, so arctan''(±inf) was NaN, not 0."""
+    return _limit_at_inf(x, lambda v: 1.0 / (1.0 + v * v), zeros_like_)
+
+
+def _limit_at_inf(x, value, at_inf):
+    """``value(x)`` for finite ``x``, ``at_inf(x)`` (its limit) at ``±inf``: ``value`` runs on
+    a finite stand-in there, so that no ``0 · inf`` reaches a later derivative. (``|x| > max``
+    rather than ``isinf``: a comparison has a SymPy formula.)"""
+    dtype = x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
+    inf = gt(abs_(x), float(np.finfo(dtype).max))
+    return select(inf, at_inf(x), value(select(inf, full_like_(x, 2.0), x)))
+
+
+def _arcsinh_pair(x):
+    """``(1/√(1 + x²), x/√(1 + x²))``: ``d`` ≈ ``1/|x|``, ``|w| < 1``."""
+    return (1.0 / _hypot1(x),
+            _limit_at_inf(x, lambda v: v / _hypot1(v), sign))
+
+
+def _arccosh_pair(x):
+    """``(1/√(x² - 1), x/√(x² - 1))`` for ``x > 1`` (NaN below: ``d`` is in every term)."""
+    return (1.0 / _arccosh_over(x),
+            _limit_at_inf(x, lambda v: v / (sqrt(v - 1.0) * sqrt(v + 1.0)), ones_like_))
+
+
+def _arccosh_over(x):
+    """``√(x² - 1)`` for arccosh's derivative, ``x`` itself at ``±inf`` (NaN at ``-inf``), so
+    that the next derivative is 0 there, not ``0 · inf`` (and NaN at ``-inf``, with ``x``'s
+    weight ``√sign(x)``)."""
+    return _limit_at_inf(x, lambda v: sqrt(v - 1.0) * sqrt(v + 1.0),
+                         lambda v: v * sqrt(sign(v)))
+
+
+def _neg_sum(*cs):
+    return ts_.scaled(ts_.total(cs), -1.0)
+
+
+# d' = -2wd², w' = d² - w² (arctan); d' = -wd², w' = d³ (arcsinh); d' = -wd², w' = -d³
+# (arccosh; there w² - d² = 1); per unit x'
+def _arctan_rates(d, w, m):
+    return (ts_.scaled(ts_.binomial_sum(w, d, m), -2.0),
+            ts_.total([ts_.square_coef(d, m), _neg_sum(ts_.square_coef(w, m))]))
+
+
+def _squares(d, m):
+    return [ts_.square_coef(d, j) for j in range(m + 1)]
+
+
+def _cubed_coef(d, m):
+    return ts_.binomial_sum(_squares(d, m), d, m)
+
+
+def _w_d_squared_coef(d, w, m):
+    return ts_.binomial_sum(w, _squares(d, m), m)
+
+
+def _arcsinh_rates(d, w, m):
+    return _neg_sum(_w_d_squared_coef(d, w, m)), _cubed_coef(d, m)
+
+
+def _arccosh_rates(d, w, m):
+    return _neg_sum(_w_d_squared_coef(d, w, m)), _neg_sum(_cubed_coef(d, m))
+
+
 def _tan_like(sign):
     """tan (``y' = (1 + y²) x'``) and tanh (``y' = (1 - y²) x'``)."""
 
@@ -497,15 +602,13 @@ def _over_sq_norm(x, y, first: bool):
 
 # (the primal values as the JVP rules compute them: to full precision near ±1, NaN outside
 # arccosh's domain)
-_T_ARCTAN = _by_derivative(_root_power(1.0, lambda x: 1.0 + x * x, -1.0, lambda u, x: 1.0 / u))
+_T_ARCTAN = _by_derivative(_bounded_pair(_arctan_pair, _arctan_rates))
 _T_ARCSIN = _by_derivative(_root_power(-1.0, _one_minus_sq, -0.5,
                                        lambda u, x: 1.0 / sqrt(u)))
 _T_ARCCOS = _by_derivative(_root_power(-1.0, _one_minus_sq, -0.5,
                                        lambda u, x: 1.0 / sqrt(u)), -1.0)
-_T_ARCSINH = _by_derivative(_root_power(1.0, lambda x: x * x + 1.0, -0.5,
-                                        lambda u, x: 1.0 / _hypot1(x)))
-_T_ARCCOSH = _by_derivative(_root_power(1.0, lambda x: (x - 1.0) * (x + 1.0), -0.5,
-                                        lambda u, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0))))
+_T_ARCSINH = _by_derivative(_bounded_pair(_arcsinh_pair, _arcsinh_rates))
+_T_ARCCOSH = _by_derivative(_bounded_pair(_arccosh_pair, _arccosh_rates))
 _T_ARCTANH = _by_derivative(_root_power(-1.0, _one_minus_sq, -1.0, lambda u, x: 1.0 / u))
 
 
@@ -542,7 +645,7 @@ arcsin_p  = unary("arcsin",  np.arcsin,  over=lambda x, out: sqrt(_one_minus_sq(
                   taylor=_T_ARCSIN)
 arccos_p  = unary("arccos",  np.arccos,  over=lambda x, out: -sqrt(_one_minus_sq(x)), domain=UNIT, xp="acos", sympy="acos",
                   taylor=_T_ARCCOS)
-arctan_p  = unary("arctan",  np.arctan,  lambda x, out: 1.0 / (1.0 + x * x), xp="atan", sympy="atan",
+arctan_p  = unary("arctan",  np.arctan,  lambda x, out: _arctan_deriv(x), xp="atan", sympy="atan",
                   taylor=_T_ARCTAN)
 sinh_p    = unary("sinh",    np.sinh,    lambda x, out: cosh(x), sympy="sinh",
                   taylor=_unary_rule(_sinh_taylor))
@@ -552,7 +655,7 @@ tanh_p    = unary("tanh",    np.tanh,    lambda x, out: 1.0 - out * out, sympy="
                   taylor=_tan_like(-1.0))
 arcsinh_p = unary("arcsinh", np.arcsinh, over=lambda x, out: _hypot1(x), xp="asinh", sympy="asinh",
                   taylor=_T_ARCSINH)
-arccosh_p = unary("arccosh", np.arccosh, over=lambda x, out: sqrt(x - 1.0) * sqrt(x + 1.0), domain=uniform_in(1.2, 3.0), xp="acosh", sympy="acosh",
+arccosh_p = unary("arccosh", np.arccosh, over=lambda x, out: _arccosh_over(x), domain=uniform_in(1.2, 3.0), xp="acosh", sympy="acosh",
                   taylor=_T_ARCCOSH)
 arctanh_p = unary("arctanh", np.arctanh, over=lambda x, out: _one_minus_sq(x),  domain=UNIT, xp="atanh", sympy="atanh",
                   taylor=_T_ARCTANH)
