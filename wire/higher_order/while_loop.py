@@ -19,7 +19,8 @@ from ..core.formula import NoFormula
 from ..errors import NonDifferentiableError, ShapeError, at
 from ..ir import Aval, Graph
 from ..ops.batching import batch_size, materialize
-from ..ops.reductions import reduce_max
+from ..ops.elementwise import convert, gt
+from ..ops.reductions import reduce_sum
 from .scan import body_jvp_graph, body_series_graph, carry_nonzero
 from .subgraph import (
     batch_graph,
@@ -138,8 +139,10 @@ def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
     cc_avals = [to_tracer(x).aval for x in cc]
     bc_avals = [to_tracer(x).aval for x in bc]
     k_avals = [to_tracer(x).aval for x in carry]
-    any_cond = closed_graph(lambda *a: [reduce_max(inline(cond_v, a)[0], None)],
-                            cc_avals + k_avals)
+    # (a count of the running examples, not their max: that has no value over a batch of 0)
+    any_cond = closed_graph(
+        lambda *a: [gt(reduce_sum(convert(inline(cond_v, a)[0], np.int64), None), 0)],
+        cc_avals + k_avals)
 
     def masked_body(*a):  # update only the examples whose predicate still holds
         c_, b_, k_ = a[:ncc], a[ncc:ncc + nbc], a[ncc + nbc:]
