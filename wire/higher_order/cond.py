@@ -17,14 +17,14 @@ from typing import Sequence
 
 import numpy as np
 
-from ..core import bind
+from ..core import bind, to_tracer
 from ..core.formula import number_from_truth, translate
 from ..core.lowering import XpImpl
 from ..core.primitive import Primitive
 from ..errors import ShapeError
 from ..ir import Aval, Graph
 from ..ops.batching import batch_size, to_front
-from ..ops.elementwise import ge, sin
+from ..ops.elementwise import convert, eq, ge, maximum, minimum, sin, stop_gradient
 from ..transforms.vjp import WithPrimals
 from .subgraph import (
     batch_graph,
@@ -154,12 +154,33 @@ def _cond_batch(args, dims, *, branches):
         return cond_bind(args[0], ops, new), tuple(0 if b else None for b in out_b)
     # A batched index: run every branch on the whole batch, then pick per example.
     idx = to_front(args[0], dims[0])
-    results = [inline(batch_graph(b, in_b, size, [True] * n_out), ops) for b in branches]
+    last = len(branches) - 1
+    clipped = minimum(maximum(convert(idx, np.int64), 0), last)
+    results = []
+    for k, b in enumerate(branches):
+        # Each branch sees the examples that do not take it through a stop_gradient: their
+        # values there are only picked away, but a derivative that is inf or NaN there
+        # (sqrt's at -1) would meet their zero cotangent as 0 * NaN, poisoning the
+        # gradient, as the branch not taken never does in an unbatched cond. (Operands the
+        # examples share are summed over inside the branch and cannot be masked this way.)
+        take = eq(clipped, k)
+        ops_k = [_taken_only(take, o, size) if bt and _is_float(o) else o
+                 for o, bt in zip(ops, in_b)]
+        results.append(inline(batch_graph(b, in_b, size, [True] * n_out), ops_k))
     out = list(results[0])
     for k in range(1, len(branches)):  # index >= k takes branch k: clamps like the impl
         take = ge(idx, k)
         out = [select_examples(take, r, o, size) for o, r in zip(out, results[k])]
     return tuple(out), (0,) * n_out
+
+
+def _is_float(x) -> bool:
+    return to_tracer(x).aval.dtype.kind in "fc"
+
+
+def _taken_only(take, x, size: int):
+    """``x``, differentiable only in the examples where ``take`` holds."""
+    return select_examples(take, x, stop_gradient(x), size)
 
 
 def _cond_sample(rng):
