@@ -107,3 +107,18 @@ def test_arccosh_derivatives_at_minus_infinity_stay_nan():
         g = wire.grad(g)
         assert np.isnan(g(-INF))
     assert all(np.isnan(c) for c in wire.taylor(wnp.arccosh, 4)(-INF))
+
+
+@pytest.mark.parametrize("x", [1e308, -1e308, 1e200, -INF])
+def test_arctan_second_derivative_in_every_mode_far_out(x):
+    """``arctan''(x) = -2x/(1 + x²)²`` underflows to 0 (its limit at ±inf): reverse over
+    reverse, forward over reverse, reverse over forward and forward over forward agree (forward
+    over reverse was NaN at ±1e308: its tangent ``2x·t`` of ``x*x`` overflows)."""
+    x = np.array([x])
+    one = np.ones_like(x)
+    d1 = wire.elementwise_grad(wnp.arctan)
+    modes = [wire.elementwise_grad(d1)(x), wire.jvp(d1, (x,), (one,))[1],
+             wire.elementwise_grad(lambda v: wire.jvp(wnp.arctan, (v,), (one,))[1])(x),
+             wire.jvp(lambda v: wire.jvp(wnp.arctan, (v,), (one,))[1], (x,), (one,))[1]]
+    for got in modes:
+        assert got[0] == 0.0, modes

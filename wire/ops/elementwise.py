@@ -461,18 +461,23 @@ def _arctan_pair(x):
 
 
 def _arctan_deriv(x):
-    """``1/(1 + x²)``, 0 at ``±inf`` from a finite stand-in: there ``1/(1 + x*x)``'s own
-    derivative is ``0/inf · 2x = 0 · inf``, so arctan''(±inf) was NaN, not 0."""
-    return _limit_at_inf(x, lambda v: 1.0 / (1.0 + v * v), zeros_like_)
+    """``1/(1 + x²)``, exactly 0 (as are its derivatives) where ``1/x²`` rounds to 0, from a
+    finite stand-in: there ``1/(1 + x*x)``'s own derivative is ``0/inf · 2x = 0 · inf``, so
+    arctan''(±inf) was NaN, not 0 (and its forward-mode derivative beyond 9e307)."""
+    tiny = float(np.finfo(_float_dtype(x)).smallest_subnormal)
+    return _limit_at_inf(x, lambda v: 1.0 / (1.0 + v * v), zeros_like_, 2.0 / np.sqrt(tiny))
 
 
-def _limit_at_inf(x, value, at_inf):
-    """``value(x)`` for finite ``x``, ``at_inf(x)`` (its limit) at ``±inf``: ``value`` runs on
-    a finite stand-in there, so that no ``0 · inf`` reaches a later derivative. (``|x| > max``
-    rather than ``isinf``: a comparison has a SymPy formula.)"""
-    dtype = x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
-    inf = gt(abs_(x), float(np.finfo(dtype).max))
-    return select(inf, at_inf(x), value(select(inf, full_like_(x, 2.0), x)))
+def _float_dtype(x):
+    return x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
+
+
+def _limit_at_inf(x, value, at_inf, beyond=None):
+    """``value(x)`` for finite ``x``, ``at_inf(x)`` (its limit) at ``±inf`` (or where ``|x|`` is
+    ``beyond``): ``value`` runs on a finite stand-in there, so that no ``0 · inf`` reaches a
+    later derivative. (``|x| > max`` rather than ``isinf``: a comparison has a SymPy formula.)"""
+    far = gt(abs_(x), float(np.finfo(_float_dtype(x)).max if beyond is None else beyond))
+    return select(far, at_inf(x), value(select(far, full_like_(x, 2.0), x)))
 
 
 def _arcsinh_pair(x):
