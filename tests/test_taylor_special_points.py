@@ -122,3 +122,31 @@ def test_arctan_second_derivative_in_every_mode_far_out(x):
              wire.jvp(lambda v: wire.jvp(wnp.arctan, (v,), (one,))[1], (x,), (one,))[1]]
     for got in modes:
         assert got[0] == 0.0, modes
+
+
+def _log_branch(x):
+    return wire.cond(x > 0, lambda x: wnp.log(x), lambda x: wnp.log(-x) * 2.0, x)
+
+
+@pytest.mark.parametrize("x", [0.0, -0.0, -2.0, 3.0])
+def test_higher_derivatives_through_cond_are_the_branch_s(x):
+    """From the third order, nested grad runs a Taylor series through ``cond``; the series
+    of ``x + t`` has known-zero coefficients past the first, which the branch must skip as
+    it does outside a cond (they multiplied log's ``1/x = inf`` at 0: NaN, where
+    ``d³/dx³ 2 log(-x) = 4/x³`` is +inf at +0.0 and -inf at -0.0, as in JAX)."""
+    branch = (lambda v: wnp.log(v)) if x > 0 else (lambda v: wnp.log(-v) * 2.0)
+    d_cond, d_branch = _log_branch, branch
+    for n in range(1, 6):
+        d_cond, d_branch = wire.grad(d_cond), wire.grad(d_branch)
+        got, want = float(d_cond(x)), float(d_branch(x))
+        assert _same(got, want), (n, got, want)
+    series = wire.taylor(_log_branch, 5)(x)
+    assert all(_same(float(a), float(b)) for a, b in zip(series, wire.taylor(branch, 5)(x)))
+
+
+def _same(got: float, want: float) -> bool:
+    """The same NaN, infinity or signed zero, else within rounding."""
+    if not math.isfinite(want) or want == 0.0:
+        return (math.isnan(got) and math.isnan(want)) or (
+            got == want and math.copysign(1, got) == math.copysign(1, want))
+    return abs(got - want) <= 1e-13 * abs(want)

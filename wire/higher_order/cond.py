@@ -34,7 +34,6 @@ from .subgraph import (
     rebased_graph,
     check_avals,
     closed_graph,
-    flat_coefs,
     float_mask,
     inline,
     jet_inline,
@@ -44,7 +43,6 @@ from .subgraph import (
     select_examples,
     series_coefs,
     spread,
-    unflat_coefs,
     vjp_inline,
     zeros_if_none,
 )
@@ -98,29 +96,53 @@ def _series_order(series) -> int:
     return len(next(s for s in series if s is not None))
 
 
-def _cond_series_graph(branch: Graph, has, out_f, order: int) -> Graph:
-    """The branch's Taylor coefficients: inputs ``ops`` + the flagged ops' coefficients,
-    outputs the float outputs' coefficients (``order`` each)."""
+def _cond_series_graph(branch: Graph, has, out_f, order: int, keep=None,
+                       found_mask: list | None = None) -> Graph:
+    """The branch's Taylor coefficients: inputs ``ops`` + the coefficients that are not
+    known zeros (``has``: per op, ``None`` or a flag per coefficient), outputs the float
+    outputs' coefficients flagged in ``keep`` (per float output, a flag per coefficient; all
+    if ``None``), zeros where this branch has none. ``found_mask`` receives which
+    coefficients the branch has (its series' ``None`` are exact zeros).
+
+    A known zero stays ``None`` inside the branch, as outside: the driver skips the terms it
+    multiplies, which may be infinite (``0 · (1/x)`` at ``x = 0`` in log's series was NaN
+    in the third derivative of a cond, where the branch alone gives inf)."""
     n = len(branch.inputs)
-    avals = list(branch.in_avals) + [a for a, h in zip(branch.in_avals, has) if h
-                                     for _ in range(order)]
+    avals = list(branch.in_avals) + [a for a, h in zip(branch.in_avals, has) if h is not None
+                                     for p in h if p]
 
     def fn(*args):
-        series = unflat_coefs(args[n:], has, order)
+        it = iter(args[n:])
+        series = [None if h is None else [next(it) if p else None for p in h] for h in has]
         outs, found = jet_inline(branch, args[:n], series, order)
-        return [c for o, s, f in zip(outs, found, out_f) if f
-                for c in series_coefs(s, o, order)]
+        flo = [(o, s) for o, s, f in zip(outs, found, out_f) if f]
+        if found_mask is not None:
+            found_mask.extend(tuple(s is not None and s[k] is not None for k in range(order))
+                              for _, s in flo)
+        kept = keep or [(True,) * order] * len(flo)
+        return [c for (o, s), m in zip(flo, kept)
+                for c, k in zip(series_coefs(s, o, order), m) if k]
 
     return closed_graph(fn, avals)
 
 
 def _cond_taylor(series, out, index, *ops, branches):
     order = _series_order(series)
-    has = [s is not None for s in series[1:]]
+    has = [None if s is None else tuple(c is not None for c in s) for s in series[1:]]
     out_f = float_mask(branches[0].out_avals)
-    new = tuple(_cond_series_graph(b, has, out_f, order) for b in branches)
-    res = bind(cond_p, index, *ops, *flat_coefs(series[1:], has, ops, order), branches=new)
-    return tuple(unflat_coefs(res, out_f, order))
+    masks = []
+    for b in branches:
+        found: list = []
+        _cond_series_graph(b, has, out_f, order, found_mask=found)
+        masks.append(found)
+    keep = [tuple(any(m[j][k] for m in masks) for k in range(order))
+            for j in range(len(masks[0]))]
+    new = tuple(_cond_series_graph(b, has, out_f, order, keep) for b in branches)
+    coefs = [c for s in series[1:] if s is not None for c in s if c is not None]
+    it = iter(bind(cond_p, index, *ops, *coefs, branches=new))
+    per_float = [[next(it) if k else None for k in m] for m in keep]
+    per_float = [None if all(c is None for c in s) else s for s in per_float]
+    return tuple(spread(per_float, out_f))
 
 
 def branch_vjp_graph(branch: Graph, in_f, out_f) -> Graph:
