@@ -109,3 +109,19 @@ def test_batched_cond_values_equal_a_loop(n):
     got = wire.vmap(_cond)(x)
     want = _loop(_cond, x) if n else np.zeros(0)
     _bits_equal(got, want)
+
+
+def test_gradient_of_a_shared_operand_through_a_batched_predicate():
+    """``w`` is the same for every example (``in_axes=None``): its gradient is the sum of the
+    examples' slopes in their own branches, ``-1 + 1 + 0`` (JAX: 0.0); it was NaN, the
+    untaken ``sqrt(w·x)``'s partial at ``x = -1`` summed in with the others."""
+    def f(w, x):
+        return wire.cond(x > 0, lambda w, x: wnp.sqrt(w * x), lambda w, x: w * x, w, x)
+
+    xs = np.array([-1.0, 4.0, 0.0])
+    loss = lambda w: wire.vmap(f, in_axes=(None, 0))(w, xs).sum()  # noqa: E731
+    per_example = sum(wire.grad(f)(1.0, x) for x in xs)
+    assert float(per_example) == 0.0
+    assert float(wire.grad(loss)(1.0)) == 0.0
+    assert float(wire.jit(wire.grad(loss))(1.0)) == 0.0
+    _bits_equal(wire.vmap(f, in_axes=(None, 0))(2.0, xs), _loop(lambda x: f(2.0, x), xs))

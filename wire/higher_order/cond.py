@@ -23,7 +23,7 @@ from ..core.lowering import XpImpl
 from ..core.primitive import Primitive
 from ..errors import ShapeError
 from ..ir import Aval, Graph
-from ..ops.batching import batch_size, to_front
+from ..ops.batching import batch_size, materialize, to_front
 from ..ops.elementwise import convert, eq, ge, maximum, minimum, sin, stop_gradient
 from ..transforms.vjp import WithPrimals
 from .subgraph import (
@@ -178,17 +178,21 @@ def _cond_batch(args, dims, *, branches):
     idx = to_front(args[0], dims[0])
     last = len(branches) - 1
     clipped = minimum(maximum(convert(idx, np.int64), 0), last)
+    floats = [_is_float(o) for o in ops]
+    per_example = [materialize(o, None, size, 0) if f and not bt else o
+                   for o, f, bt in zip(ops, floats, in_b)]
+    in_k = [bt or f for bt, f in zip(in_b, floats)]
     results = []
     for k, b in enumerate(branches):
         # Each branch sees the examples that do not take it through a stop_gradient: their
         # values there are only picked away, but a derivative that is inf or NaN there
         # (sqrt's at -1) would meet their zero cotangent as 0 * NaN, poisoning the
-        # gradient, as the branch not taken never does in an unbatched cond. (Operands the
-        # examples share are summed over inside the branch and cannot be masked this way.)
+        # gradient, as the branch not taken never does in an unbatched cond. Float operands
+        # the examples share are broadcast to the batch first (as JAX does), or their
+        # cotangent would be summed over the examples inside the branch, NaN included.
         take = eq(clipped, k)
-        ops_k = [_taken_only(take, o, size) if bt and _is_float(o) else o
-                 for o, bt in zip(ops, in_b)]
-        results.append(inline(batch_graph(b, in_b, size, [True] * n_out), ops_k))
+        ops_k = [_taken_only(take, o, size) if f else o for o, f in zip(per_example, floats)]
+        results.append(inline(batch_graph(b, in_k, size, [True] * n_out), ops_k))
     out = list(results[0])
     for k in range(1, len(branches)):  # index >= k takes branch k: clamps like the impl
         take = ge(idx, k)
