@@ -150,3 +150,21 @@ def _same(got: float, want: float) -> bool:
         return (math.isnan(got) and math.isnan(want)) or (
             got == want and math.copysign(1, got) == math.copysign(1, want))
     return abs(got - want) <= 1e-13 * abs(want)
+
+
+def test_higher_derivatives_through_scan_over_the_argument():
+    """``scan`` over ``xs = [x, x]`` summing ``log``: ``2 log(x)``, whose derivatives at 0 are
+    ``±inf`` (alternating). The per-step slices' known-zero coefficients are not passed into
+    the body as zeros (``0 · inf`` made the third and fourth derivatives NaN). The carry's
+    coefficients cannot be skipped this way once a step makes them nonzero."""
+    def f(x):
+        return wire.scan(lambda c, z: (c + wnp.log(z), c), 0.0, wnp.stack([x, x]))[0]
+
+    want = [-INF, INF, -INF, INF, -INF]
+    got = [float(v) for v in wire.taylor(f, 4)(0.0)]
+    assert got == want
+    d = f
+    for n in range(1, 5):
+        d = wire.grad(d)
+        if n >= 3:  # Taylor mode (the second order is reverse over reverse: NaN, as in JAX)
+            assert float(d(0.0)) == want[n]

@@ -35,17 +35,21 @@ from .subgraph import (
     calls_custom,
     check_avals,
     closed_graph,
+    coef_count,
+    coef_flags,
     flat_coefs,
     float_mask,
     fmt_avals,
     inline,
     jet_inline,
     jvp_inline,
+    mask_union,
     out_nonzero,
     pick,
     rebased_graph,
     runner,
     series_coefs,
+    series_mask,
     spread,
     unflat_coefs,
     zeros_if_none,
@@ -157,15 +161,17 @@ def _scan_jvp(ts, out, *args, body, length, reverse, num_consts, num_carry):
 
 
 def body_series_graph(body: Graph, nc: int, nk: int, c_has, k_has, x_has, y_has,
-                      order: int) -> Graph:
+                      order: int, found_sink: list | None = None) -> Graph:
     """The body's Taylor mode: inputs ``consts + their coefficients + carry + its coefficients
-    + x-slices + their coefficients`` (``order`` per flagged entry), outputs likewise for the
-    new carry and the y-slices."""
+    + x-slices + their coefficients``, outputs likewise for the new carry and the y-slices.
+    The flags (see :func:`coef_flags`) say which coefficients are passed: the others are
+    known zeros, which the body skips as the driver does outside a loop (their ``0 · inf``
+    was NaN). ``found_sink`` receives the flags of what the body's outputs have."""
     ins = list(body.in_avals)
     cs, ks, xs = ins[:nc], ins[nc:nc + nk], ins[nc + nk:]
 
     def rep(avals, has):
-        return [a for a, h in zip(avals, has) if h for _ in range(order)]
+        return [a for a, h in zip(avals, has) for f in (coef_flags(h, order) or ()) if f]
 
     groups = [cs, rep(cs, c_has), ks, rep(ks, k_has), xs, rep(xs, x_has)]
 
@@ -178,6 +184,8 @@ def body_series_graph(body: Graph, nc: int, nk: int, c_has, k_has, x_has, y_has,
         series = (unflat_coefs(tc, c_has, order) + unflat_coefs(tk, k_has, order)
                   + unflat_coefs(tx, x_has, order))
         outs, found = jet_inline(body, c + kk + x, series, order)
+        if found_sink is not None:
+            found_sink.extend(series_mask(f) for f in found)
         carry, ys = outs[:nk], outs[nk:]
         return (carry + flat_coefs(found[:nk], k_has, carry, order)
                 + ys + flat_coefs(found[nk:], y_has, ys, order))
@@ -185,15 +193,29 @@ def body_series_graph(body: Graph, nc: int, nk: int, c_has, k_has, x_has, y_has,
     return closed_graph(fn, [a for g in groups for a in g])
 
 
+def series_flags(body: Graph, nc: int, nk: int, c_has, k_has, x_has, order: int):
+    """``(carry flags, y flags)`` of a loop body in Taylor mode: the carry's are a fixed point
+    (a coefficient is passed on if the initial carry or some step may make it nonzero)."""
+    k_has = list(k_has)
+    while True:
+        found: list = []
+        body_series_graph(body, nc, nk, c_has, k_has, x_has, [None] * (len(body.outputs) - nk),
+                          order, found)
+        new = [mask_union(a, b) for a, b in zip(k_has, found[:nk])]
+        if new == k_has:
+            return k_has, found[nk:]
+        k_has = new
+
+
 def _scan_taylor(series, out, *args, body, length, reverse, num_consts, num_carry):
     nc, nk = num_consts, num_carry
     order = len(next(s for s in series if s is not None))
     consts, carry, xs = _scan_split(args, nc, nk)
     sc, sk, sx = _scan_split(series, nc, nk)
-    c_has = [s is not None for s in sc]
-    x_has = [s is not None for s in sx]
-    k_has, onz = carry_nonzero(body, nc, nk, c_has, [s is not None for s in sk], x_has)
-    y_has = onz[nk:]
+    c_has = [series_mask(s) for s in sc]
+    x_has = [series_mask(s) for s in sx]
+    k_has, y_has = series_flags(body, nc, nk, c_has, [series_mask(s) for s in sk], x_has,
+                                order)
     new = body_series_graph(body, nc, nk, c_has, k_has, x_has, y_has, order)
     res = scan_bind(
         consts + flat_coefs(sc, c_has, consts, order),
@@ -201,7 +223,7 @@ def _scan_taylor(series, out, *args, body, length, reverse, num_consts, num_carr
         xs + flat_coefs(sx, x_has, xs, order),
         body=new, length=length, reverse=reverse,
     )
-    nkt, ny = sum(k_has) * order, len(body.outputs) - nk
+    nkt, ny = coef_count(k_has, order), len(body.outputs) - nk
     return tuple(unflat_coefs(res[nk:nk + nkt], k_has, order)
                  + unflat_coefs(res[nk + nkt + ny:], y_has, order))
 

@@ -165,15 +165,54 @@ def series_coefs(series, like, order: int) -> list:
             for k in range(order)]
 
 
-def flat_coefs(series: Sequence, has: Sequence[bool], likes: Sequence, order: int) -> list:
-    """The coefficients of the flagged entries of ``series``, flattened (zeros for ``None``)."""
-    return [c for s, h, x in zip(series, has, likes) if h for c in series_coefs(s, x, order)]
+def coef_flags(has, order: int):
+    """An entry's coefficient flags: ``has`` is ``None``/``False`` (no series), ``True``
+    (every coefficient) or a tuple of one flag per coefficient (``False``: a known zero)."""
+    if has is None or has is False:
+        return None
+    if has is True:
+        return (True,) * order
+    return has if any(has) else None
 
 
-def unflat_coefs(flat: Sequence, has: Sequence[bool], order: int) -> list:
-    """Per entry of ``has``: its ``order`` coefficients taken in turn from ``flat``, or None."""
+def series_mask(series):
+    """The coefficient flags of a series (``None`` entries are known zeros)."""
+    if series is None:
+        return None
+    flags = tuple(c is not None for c in series)
+    return flags if any(flags) else None
+
+
+def mask_union(a, b):
+    if a is None or b is None:
+        return a if b is None else b
+    return tuple(x or y for x, y in zip(a, b))
+
+
+def flat_coefs(series: Sequence, has: Sequence, likes: Sequence, order: int) -> list:
+    """The flagged coefficients of the flagged entries of ``series`` (see
+    :func:`coef_flags`), flattened (zeros for ``None``)."""
+    out = []
+    for s, h, x in zip(series, has, likes):
+        flags = coef_flags(h, order)
+        if flags is not None:
+            out.extend(c for c, f in zip(series_coefs(s, x, order), flags) if f)
+    return out
+
+
+def unflat_coefs(flat: Sequence, has: Sequence, order: int) -> list:
+    """Per entry of ``has``: its flagged coefficients taken in turn from ``flat`` (``None``
+    for the others), or ``None``."""
     it = iter(flat)
-    return [[next(it) for _ in range(order)] if h else None for h in has]
+    out = []
+    for h in has:
+        flags = coef_flags(h, order)
+        out.append(None if flags is None else [next(it) if f else None for f in flags])
+    return out
+
+
+def coef_count(has: Sequence, order: int) -> int:
+    return sum(sum(coef_flags(h, order) or ()) for h in has)
 
 
 def pick(seq, mask):

@@ -21,13 +21,14 @@ from ..ir import Aval, Graph
 from ..ops.batching import batch_size, materialize
 from ..ops.elementwise import convert, gt
 from ..ops.reductions import reduce_sum
-from .scan import body_jvp_graph, body_series_graph, carry_nonzero
+from .scan import body_jvp_graph, body_series_graph, carry_nonzero, series_flags
 from .subgraph import (
     batch_graph,
     batch_to_front,
     batched_outputs,
     check_avals,
     closed_graph,
+    coef_flags,
     flat_coefs,
     fmt_avals,
     inline,
@@ -35,6 +36,7 @@ from .subgraph import (
     pick,
     runner,
     select_examples,
+    series_mask,
     spread,
     unflat_coefs,
     zeros_if_none,
@@ -99,11 +101,12 @@ def _while_taylor(series, out, *args, cond, body, cond_nconsts, body_nconsts):
     cc, bc, carry = _while_split(args, cond_nconsts, body_nconsts)
     _, sb, sk = _while_split(series, cond_nconsts, body_nconsts)
     nb, nk = len(bc), len(carry)
-    b_has = [s is not None for s in sb]
-    k_has, _ = carry_nonzero(body, nb, nk, b_has, [s is not None for s in sk], [])
+    b_has = [series_mask(s) for s in sb]
+    k_has, _ = series_flags(body, nb, nk, b_has, [series_mask(s) for s in sk], [], order)
     new_body = body_series_graph(body, nb, nk, b_has, k_has, [], [], order)
     n_in = len(cond.inputs)
-    extra = [a for a, h in zip(body.out_avals, k_has) if h for _ in range(order)]
+    extra = [a for a, h in zip(body.out_avals, k_has) for f in (coef_flags(h, order) or ())
+             if f]
     new_cond = closed_graph(lambda *a: inline(cond, a[:n_in]), list(cond.in_avals) + extra)
     res = while_bind(cc, bc + flat_coefs(sb, b_has, bc, order),
                      carry + flat_coefs(sk, k_has, carry, order), cond=new_cond, body=new_body)
