@@ -448,56 +448,37 @@ def _bounded_pair(primal, rates):
     return series_of_d
 
 
+# The pairs below clip ``x`` to a finite bound (``maximum``/``minimum``: float nodes only,
+# so that a graph of float64 scalars keeps the compiler's Python-float code; a select would
+# need a boolean). The first-order rules are left as they are, for the same reason: their
+# derivatives (reverse over reverse, the second order) are NaN at ``±inf``, as in JAX.
+def _clipped(x):
+    """``x`` clipped to the dtype's largest finite value; NaN stays NaN."""
+    b = float(np.finfo(x.dtype if x.dtype.kind in "fc" else np.float64).max)
+    return minimum(maximum(x, -b), b)
+
+
 def _arctan_pair(x):
-    """``(1/(1 + x²), x/(1 + x²))`` without overflow: ``w/x`` and ``w = 1/(x + 1/x)`` for
-    ``|x| > 1`` (where ``x²`` overflows they are 1e-310 and 1e-155 at 1e155, not 0); each
-    branch on a stand-in argument from the other's range, so that no branch makes inf/inf."""
-    big = gt(abs_(x), 1.0)
-    xl = select(big, x, ones_like_(x))
-    xs = select(big, zeros_like_(x), x)
-    wl = 1.0 / (xl + 1.0 / xl)
-    return (select(big, wl / xl, 1.0 / (1.0 + xs * xs)),
-            select(big, wl, xs / (1.0 + xs * xs)))
-
-
-def _arctan_deriv(x):
-    """``1/(1 + x²)``, exactly 0 (as are its derivatives) where ``1/x²`` rounds to 0, from a
-    finite stand-in: there ``1/(1 + x*x)``'s own derivative is ``0/inf · 2x = 0 · inf``, so
-    arctan''(±inf) was NaN, not 0 (and its forward-mode derivative beyond 9e307)."""
-    tiny = float(np.finfo(_float_dtype(x)).smallest_subnormal)
-    return _limit_at_inf(x, lambda v: 1.0 / (1.0 + v * v), zeros_like_, 2.0 / np.sqrt(tiny))
-
-
-def _float_dtype(x):
-    return x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
-
-
-def _limit_at_inf(x, value, at_inf, beyond=None):
-    """``value(x)`` for finite ``x``, ``at_inf(x)`` (its limit) at ``±inf`` (or where ``|x|`` is
-    ``beyond``): ``value`` runs on a finite stand-in there, so that no ``0 · inf`` reaches a
-    later derivative. (``|x| > max`` rather than ``isinf``: a comparison has a SymPy formula.)"""
-    far = gt(abs_(x), float(np.finfo(_float_dtype(x)).max if beyond is None else beyond))
-    return select(far, at_inf(x), value(select(far, full_like_(x, 2.0), x)))
+    """``(1/(1 + x²), x/(1 + x²))``, finite everywhere (``x`` clipped: 0 at ``±inf``, not
+    ``inf/inf``). Where ``x²`` overflows, ``d`` is 0 and ``w`` too, not ``1/x``: harmless,
+    since every term of ``d``'s series has a factor ``d``."""
+    xc = _clipped(x)
+    u = 1.0 + xc * xc
+    return 1.0 / u, xc / u
 
 
 def _arcsinh_pair(x):
-    """``(1/√(1 + x²), x/√(1 + x²))``: ``d`` ≈ ``1/|x|``, ``|w| < 1``."""
-    return (1.0 / _hypot1(x),
-            _limit_at_inf(x, lambda v: v / _hypot1(v), sign))
+    """``(1/√(1 + x²), x/√(1 + x²))``: ``d`` ≈ ``1/|x|``, ``|w| < 1`` (±1 at ``±inf``)."""
+    xc = _clipped(x)
+    return 1.0 / _hypot1(x), xc / _hypot1(xc)
 
 
 def _arccosh_pair(x):
-    """``(1/√(x² - 1), x/√(x² - 1))`` for ``x > 1`` (NaN below: ``d`` is in every term)."""
-    return (1.0 / _arccosh_over(x),
-            _limit_at_inf(x, lambda v: v / (sqrt(v - 1.0) * sqrt(v + 1.0)), ones_like_))
-
-
-def _arccosh_over(x):
-    """``√(x² - 1)`` for arccosh's derivative, ``x`` itself at ``±inf`` (NaN at ``-inf``), so
-    that the next derivative is 0 there, not ``0 · inf`` (and NaN at ``-inf``, with ``x``'s
-    weight ``√sign(x)``)."""
-    return _limit_at_inf(x, lambda v: sqrt(v - 1.0) * sqrt(v + 1.0),
-                         lambda v: v * sqrt(sign(v)))
+    """``(1/√(x² - 1), x/√(x² - 1))`` for ``x > 1`` (NaN below: ``d`` is in every term;
+    ``w`` is 1 at ``inf``)."""
+    xc = _clipped(x)
+    return (1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)),
+            xc / (sqrt(xc - 1.0) * sqrt(xc + 1.0)))
 
 
 def _neg_sum(*cs):
@@ -650,7 +631,7 @@ arcsin_p  = unary("arcsin",  np.arcsin,  over=lambda x, out: sqrt(_one_minus_sq(
                   taylor=_T_ARCSIN)
 arccos_p  = unary("arccos",  np.arccos,  over=lambda x, out: -sqrt(_one_minus_sq(x)), domain=UNIT, xp="acos", sympy="acos",
                   taylor=_T_ARCCOS)
-arctan_p  = unary("arctan",  np.arctan,  lambda x, out: _arctan_deriv(x), xp="atan", sympy="atan",
+arctan_p  = unary("arctan",  np.arctan,  lambda x, out: 1.0 / (1.0 + x * x), xp="atan", sympy="atan",
                   taylor=_T_ARCTAN)
 sinh_p    = unary("sinh",    np.sinh,    lambda x, out: cosh(x), sympy="sinh",
                   taylor=_unary_rule(_sinh_taylor))
@@ -660,7 +641,7 @@ tanh_p    = unary("tanh",    np.tanh,    lambda x, out: 1.0 - out * out, sympy="
                   taylor=_tan_like(-1.0))
 arcsinh_p = unary("arcsinh", np.arcsinh, over=lambda x, out: _hypot1(x), xp="asinh", sympy="asinh",
                   taylor=_T_ARCSINH)
-arccosh_p = unary("arccosh", np.arccosh, over=lambda x, out: _arccosh_over(x), domain=uniform_in(1.2, 3.0), xp="acosh", sympy="acosh",
+arccosh_p = unary("arccosh", np.arccosh, over=lambda x, out: sqrt(x - 1.0) * sqrt(x + 1.0), domain=uniform_in(1.2, 3.0), xp="acosh", sympy="acosh",
                   taylor=_T_ARCCOSH)
 arctanh_p = unary("arctanh", np.arctanh, over=lambda x, out: _one_minus_sq(x),  domain=UNIT, xp="atanh", sympy="atanh",
                   taylor=_T_ARCTANH)
