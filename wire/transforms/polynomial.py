@@ -24,9 +24,19 @@ re-associated arithmetic, with these rules to keep what re-association would los
   atom, as written: its result depends on the sign of zeros (``-0.0 + 0.0 = 0.0``,
   ``-2 * 0.0 = -0.0``), which a polynomial does not track; so does a negated sum
   (``-(a - b)`` is ``-0.0`` where ``b - a`` is ``+0.0``).
+* *Overflow and underflow.* Regrouping must not overflow where the graph as written did not
+  (and so turn its finite result into inf or NaN): a product that would raise an atom to a
+  power beside other factors stays as written unless that atom is known to be small (its
+  values within [-1, 1], or within [1/e, e] as ``exp(tanh(x))``, found by interval arithmetic
+  over a few levels of its graph). ``(x*e)*x`` with ``e = exp(-x*x)`` is 0 at x = 1e155, but
+  ``x**2 * e`` is inf * 0 = nan. A coefficient that over- or underflows when constants are
+  multiplied or like terms added (``1e200 * (1e200 * x)``: 1e400 -> inf) keeps its node as
+  written too.
 
 What re-association still changes: the rounding where terms without a constant nearly cancel,
-whether an intermediate overflows (``a*b*c`` in another order), the sign of an exactly-zero
+whether an intermediate of distinct factors overflows or underflows (``a*b*c`` in another
+order, with factors near both ends of the float range; a sum factored out of its terms,
+``e*(1 - 2x)`` for ``e - 2*x*e``, at ``|x|`` near the largest float), the sign of an exactly-zero
 result whose terms were distributed or factored (``x*(y + z)`` for ``x*y + x*z``), and a NaN
 into an infinity where an infinite atom is factored out (``b - b*t`` as ``b*(1 - t)`` at
 ``b = inf``). That is why :func:`wire.simplify` collects terms only when its table holds
@@ -48,6 +58,7 @@ import cmath
 import math
 from collections import Counter
 
+import numpy as np
 from pyrsistent import pmap
 
 from ..ir import (
@@ -118,13 +129,15 @@ class _Arith:
     tuple of ``(atom index, exponent)``. ``expand=False`` keeps a product of two sums as an
     atom (refuses it) instead of multiplying it out."""
 
-    __slots__ = ("expand", "watch")
+    __slots__ = ("bounded", "expand", "watch")
 
     def __init__(self, expand: bool = True, watch: bool = False):
         self.expand = expand
         # watch (with expand=False): raise _Diverged where _SketchArith would raise _Merged
-        # or compute something else (a product of sums it would expand, a term that underflows)
+        # or compute something else (a product of sums it would expand, a coefficient that
+        # overflows or underflows)
         self.watch = watch
+        self.bounded = _Small([])  # the atoms known to be small (see _bounded)
 
     @staticmethod
     def constant(u: float) -> dict:
@@ -160,6 +173,8 @@ class _Arith:
         for m, c in q.items():
             if m in out:
                 s = out[m] + sign * c
+                if abs(s) > _HUGE:  # 1e308*x + 1e308*x: 2e308*x would be inf where x < 1
+                    raise _Refuse
                 if (s == 0) or (out[m] > 0) != (sign * c > 0):
                     # like terms of opposite signs: where the monomial is inf the original
                     # gave inf - inf = nan, so its atoms must still poison the result
@@ -182,26 +197,35 @@ class _Arith:
             ((ma, ca),) = p.items()
             ((mb, cb),) = q.items()
             c = ca * cb
-            if c == 0:  # underflow: as below
+            if not _TINY <= abs(c) <= _HUGE:  # the coefficient over- or underflows
                 if self.watch:
                     raise _Diverged
-                poison.update(v for v, _ in _mono_mul(ma, mb))
-                return {}
-            return {_mono_mul(ma, mb): c}
+                raise _Refuse
+            m = _mono_mul(ma, mb)
+            if len(m) > 1 and _regroups(ma, mb, m, self.bounded):
+                raise _Refuse
+            return {m: c}
         if len(p) * len(q) > MAX_PRODUCT:
             raise _Refuse
         if not self.expand and len(p) > 1 and len(q) > 1:
             if self.watch:
                 raise _Diverged
             raise _Refuse
+        _check_powers(p, q, self.bounded)
         out: dict = {}
         for ma, ca in p.items():
             for mb, cb in q.items():
                 m = _mono_mul(ma, mb)
                 c = ca * cb
+                if not _TINY <= abs(c) <= _HUGE:
+                    if self.watch:
+                        raise _Diverged
+                    raise _Refuse
                 if m in out and (out[m] > 0) != (c > 0):  # as in add: inf - inf is nan
                     poison.update(v for v, _ in m)
-                out[m] = out.get(m, 0.0) + c
+                out[m] = s = out.get(m, 0.0) + c
+                if abs(s) > _HUGE:
+                    raise _Refuse
         for m in [m for m, c in out.items() if c == 0]:
             if self.watch:
                 raise _Diverged
@@ -220,6 +244,144 @@ class _Arith:
 
 def _atoms(p: dict) -> set:
     return {v for m in p for v, _ in m}
+
+
+_TINY = 2.2250738585072014e-308  # the smallest normal float64
+_HUGE = 1.7976931348623157e308  # the largest float64
+_UNIT = (-1.0, 1.0)
+_UNIT_OPS = frozenset((ew.sin_p, ew.cos_p, ew.tanh_p, ew.sign_p))  # values in [-1, 1] or NaN
+_RANGE_DEPTH = 6  # how deep :func:`_range` looks
+
+
+def _range(n: Node, depth: int = _RANGE_DEPTH):
+    """An interval ``(lo, hi)`` holding every value of ``n`` but NaN, or None where not known:
+    interval arithmetic over sin, cos, tanh, sign, exp, constants and the polynomial ops, a
+    few levels deep (``exp(tanh(x))`` lies in [1/e, e], tanh's ``1 - t*t`` in [0, 1])."""
+    op = n.op
+    if op in _UNIT_OPS:
+        return _UNIT
+    if depth == 0 or isinstance(n.aval, tuple) or n.aval.dtype.kind != "f":
+        return None
+    if op is const_op or op is full_p:
+        u = uniform(n)
+        if u is None or isinstance(u, bool) or not math.isfinite(u):
+            return None
+        return (float(u), float(u))
+    ins = n.inputs
+    if op is ew.exp_p:
+        r = _range(ins[0], depth - 1)
+        if r is None or r[1] > 700:
+            return None
+        return (math.exp(r[0]), math.exp(r[1]))
+    if op is ew.neg_p:
+        r = _range(ins[0], depth - 1)
+        return None if r is None else (-r[1], -r[0])
+    if op is ew.integer_pow_p:
+        y = n.params["y"]
+        r = _range(ins[0], depth - 1)
+        if r is None or not 1 <= y <= MAX_EXPONENT or max(-r[0], r[1]) > 1e4:
+            return None
+        lo, hi = r[0] ** y, r[1] ** y
+        if y % 2:
+            return (lo, hi)
+        if r[0] <= 0 <= r[1]:
+            return (0.0, max(lo, hi))
+        return (min(lo, hi), max(lo, hi))
+    if op is ew.add_p or op is ew.sub_p or op is ew.mul_p:
+        a, b = ins
+        ra = _range(a, depth - 1)
+        if ra is None:
+            return None
+        if op is ew.mul_p and a is b:  # a square
+            lo, hi = ra[0] * ra[0], ra[1] * ra[1]
+            if ra[0] <= 0 <= ra[1]:
+                return (0.0, max(lo, hi))
+            return (min(lo, hi), max(lo, hi))
+        rb = _range(b, depth - 1)
+        if rb is None or max(-ra[0], ra[1], -rb[0], rb[1]) > 1e100:
+            return None
+        if op is ew.add_p:
+            return (ra[0] + rb[0], ra[1] + rb[1])
+        if op is ew.sub_p:
+            return (ra[0] - rb[1], ra[1] - rb[0])
+        ps = (ra[0] * rb[0], ra[0] * rb[1], ra[1] * rb[0], ra[1] * rb[1])
+        return (min(ps), max(ps))
+    return None
+
+
+def _bounded(n: Node) -> bool:
+    """Whether atom ``n``'s values are small enough in magnitude (or NaN) that no power of it
+    the pass makes (up to MAX_EXPONENT) stays far from overflowing: at most ``e`` (exp of a
+    sine, of tanh), and at most the 64th root of the largest float of its dtype (float16:
+    1.19)."""
+    r = _range(n)
+    if r is None:
+        return False
+    m = max(-r[0], r[1])
+    if m <= 1.0:
+        return True
+    return m <= min(math.e, _power_limit(n.aval.dtype))
+
+
+class _Small:
+    """The atoms (by index into ``nodes``) that :func:`_bounded` finds small, asked for
+    with ``in`` and worked out once each, when first asked (most atoms never are)."""
+
+    __slots__ = ("memo", "nodes")
+
+    def __init__(self, nodes: list):
+        self.nodes = nodes
+        self.memo: dict = {}
+
+    def __contains__(self, index: int) -> bool:
+        b = self.memo.get(index)
+        if b is None:
+            b = self.memo[index] = _bounded(self.nodes[index])
+        return b
+
+
+_POWER_LIMITS: dict = {}
+
+
+def _power_limit(dtype) -> float:
+    lim = _POWER_LIMITS.get(dtype)
+    if lim is None:
+        lim = _POWER_LIMITS[dtype] = float(np.finfo(dtype).max) ** (0.5 / MAX_EXPONENT)
+    return lim
+
+
+def _regroups(ma: tuple, mb: tuple, m: tuple, bounded) -> bool:
+    """Whether the monomial ``m = ma * mb`` (of two atoms or more) raises an atom not known
+    to be bounded to a power beside other factors: ``x*x -> x**2`` in ``(x*e)*x``, where
+    ``x**2`` overflows to inf before ``e = exp(-x*x) = 0`` can damp it (inf * 0 = nan, where
+    the original order gave 0). Each factor of ``ma``, ``mb`` passed this check already: only
+    a merged atom or a power of one atom alone can break it."""
+    if len(m) == len(ma) + len(mb):  # no atom merged: only an operand's power of one atom
+        if not ((len(ma) == 1 and ma[0][1] > 1) or (len(mb) == 1 and mb[0][1] > 1)):
+            return False
+    for v, e in m:
+        if e > 1 and v not in bounded:
+            return True
+    return False
+
+
+def _max_exponents(p: dict) -> dict:
+    exps: dict = {}
+    for m in p:
+        for v, e in m:
+            if e > exps.get(v, 0):
+                exps[v] = e
+    return exps
+
+
+def _check_powers(p: dict, q: dict, bounded) -> None:
+    """:func:`_regroups` for a product of polynomials, as :class:`_SketchArith` checks it
+    (on each atom's highest exponents, added): raises :class:`_Refuse` where it may."""
+    exps = _max_exponents(p)
+    for v, e in _max_exponents(q).items():
+        exps[v] = exps.get(v, 0) + e
+    if len(exps) > 1 and any(e > 1 and v not in bounded for v, e in exps.items()):
+        raise _Refuse
 
 
 def _mono_mul(a: tuple, b: tuple) -> tuple:
@@ -272,6 +434,9 @@ class _SketchArith:
     term), a product of two sums sharing an atom, a power of a sum. The guards refuse
     exactly where :class:`_Arith` would (term counts and exponents are exact)."""
 
+    def __init__(self):
+        self.bounded = _Small([])  # as _Arith's
+
     @staticmethod
     def constant(u: float) -> _Sketch:
         return _ONE if u != 0 else _ZERO
@@ -320,6 +485,8 @@ class _SketchArith:
             exps[v] = e
         if n > MAX_TERMS:
             raise _Refuse
+        if len(exps) > 1 and any(e > 1 and v not in self.bounded for v, e in exps.items()):
+            raise _Refuse  # (see _regroups)
         return _Sketch(n, p.const and q.const, exps)
 
     def pow(self, p: _Sketch, k: int, poison: set) -> _Sketch:
@@ -628,12 +795,19 @@ def _merges(order, candidate, shared) -> bool:
     ``True`` may be a false alarm (two atoms shared by terms that still differ); then the
     pass simply expands every product, as it would without this check."""
     index: dict[Node, int] = {}
+    arith = _SketchArith()
+    arith.bounded.nodes = nodes = []
+    add = nodes.append
 
     def atom(n: Node) -> int:
-        return index.setdefault(n, len(index))
+        i = index.get(n)
+        if i is None:
+            i = index[n] = len(nodes)
+            add(n)
+        return i
 
     try:
-        _walk(order, candidate, shared, _SketchArith(), atom, {})
+        _walk(order, candidate, shared, arith, atom, {})
     except _Merged:
         return True
     return False
@@ -719,6 +893,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
     watch = arith.watch
     loc_of = loc_reader(graph)
     origin: dict[int, Node] = {}  # (watch) atom index -> the node :func:`_merges` would see
+    arith.bounded.nodes = atoms
 
     def built(n: Node) -> Node:
         """The rebuilt node for ``n`` (emitting its polynomial if it has one)."""
@@ -775,7 +950,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                                 ((ma, ca),) = p.items()
                                 ((mb, cb),) = q.items()
                                 c = ca * cb
-                                if c != 0:  # (an underflow: _polynomial)
+                                if _TINY <= abs(c) <= _HUGE:  # (else: _polynomial)
                                     if not mb:  # times a constant
                                         got = {ma: c}, _NO_POISON
                                     elif not ma:
@@ -784,8 +959,14 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                                         if len(mb) == 1 and mb[0][0] > ma[-1][0] \
                                                 and mb[0][1] <= MAX_EXPONENT:
                                             m = ma + mb  # (_mono_mul's first case)
+                                            if (mb[0][1] > 1 or (len(ma) == 1 and ma[0][1] > 1)) \
+                                                    and _regroups(ma, mb, m, arith.bounded):
+                                                raise _Refuse
                                         else:
                                             m = _mono_mul(ma, mb)
+                                            if len(m) > 1 and _regroups(ma, mb, m,
+                                                                        arith.bounded):
+                                                raise _Refuse
                                         if len(m) > MAX_ATOMS:
                                             raise _Refuse
                                         got = {m: c}, _NO_POISON
