@@ -29,6 +29,25 @@ CASES = [  # (name, f, points): gradients at huge, tiny, zero and infinite input
     ("gauss", lambda x: wnp.exp(-x * x / 2), [1e155, 1e200, 40.0, 0.0, -0.0]),
 ]
 
+# two large distinct factors: ((c*b)*e)*a is 0 at a = b = 1e300 (e = exp(-a*a) = 0), where
+# (b*a)*e is inf * 0 = nan
+TWO = [
+    (lambda x, y: wnp.sin((wnp.exp(-(x * x)) - 1.0) * (wnp.sin(-1.0) * y)) ** 2,
+     [(1e300, 1e300), (-1e300, 1e155), (1e200, 1e200), (0.5, 2.0)]),
+    (lambda x, y: (x * wnp.exp(-x * x)) * y, [(1e300, 1e300), (1e200, 1e200), (1.5, 2.0)]),
+    (lambda x, y: wnp.tanh(x) * (y * wnp.exp(-y * y)) * x * 3.0, [(1e300, 1e300), (2.0, 1.0)]),
+]
+
+
+@pytest.mark.parametrize("i", range(len(TWO)))
+def test_grad_of_two_large_factors_keeps_nan_inf_status(i):
+    f, points = TWO[i]
+    g = wire.grad(f, argnums=(0, 1))
+    ref = wire.grad(f, argnums=(0, 1), simplify=False)
+    for x, y in points:
+        for got, want in zip(g(x, y), ref(x, y)):
+            assert _same(got, want), (i, x, y, got, want)
+
 
 def _same(a, b) -> bool:
     a, b = float(a), float(b)
@@ -61,6 +80,7 @@ FORWARD = [  # graphs simplified with the derivative table directly
     (lambda x: 3.0 * ((x * wnp.exp(-x * x)) * x) - (x * wnp.exp(-x * x)) * x, [1e155, 2.0]),
     (lambda x: 1e300 * (1e300 * x) - 0.5 * (1e300 * (1e300 * x)), [1e-300, 1e-310]),
     (lambda x: 1e308 * x + 1e308 * x, [0.5, 1e-300]),  # the coefficient 2e308 overflows
+    (lambda x: (x * 3.0) * (wnp.exp(-x * x) * (x * 0.5)), [1e155, 1e300, 2.0]),
 ]
 
 

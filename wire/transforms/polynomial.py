@@ -25,22 +25,26 @@ re-associated arithmetic, with these rules to keep what re-association would los
   ``-2 * 0.0 = -0.0``), which a polynomial does not track; so does a negated sum
   (``-(a - b)`` is ``-0.0`` where ``b - a`` is ``+0.0``).
 * *Overflow and underflow.* Regrouping must not overflow where the graph as written did not
-  (and so turn its finite result into inf or NaN): a product that would raise an atom to a
-  power beside other factors stays as written unless that atom is known to be small (its
-  values within [-1, 1], or within [1/e, e] as ``exp(tanh(x))``, found by interval arithmetic
-  over a few levels of its graph). ``(x*e)*x`` with ``e = exp(-x*x)`` is 0 at x = 1e155, but
-  ``x**2 * e`` is inf * 0 = nan. A coefficient that over- or underflows when constants are
-  multiplied or like terms added (``1e200 * (1e200 * x)``: 1e400 -> inf) keeps its node as
-  written too.
+  (and so turn its finite result into inf or NaN): a monomial holds at most one factor,
+  counted with its exponent, of atoms not known to be small, unless it is a power of one atom
+  alone; a product that would make more stays as written. Small atoms are those whose values
+  interval arithmetic over a few levels of their graph bounds by the 64th root of the largest
+  float (6.6e4 in float64: sin, tanh, ``exp(tanh(x))``, tanh's ``1 - t*t``); then every
+  partial product of small factors stays far from overflowing, and times the one large factor
+  it stays below that factor. ``(x*e)*x`` with ``e = exp(-x*x)`` is 0 at x = 1e155, but
+  ``x**2 * e`` is inf * 0 = nan; ``((c*b)*e)*a`` at a = b = 1e300 is 0, but ``(a*b)*e`` is
+  nan. A coefficient that over- or underflows when constants are multiplied or like terms
+  added (``1e200 * (1e200 * x)``: 1e400 -> inf) keeps its node as written too.
 
 What re-association still changes: the rounding where terms without a constant nearly cancel,
-whether an intermediate of distinct factors overflows or underflows (``a*b*c`` in another
-order, with factors near both ends of the float range; a sum factored out of its terms,
-``e*(1 - 2x)`` for ``e - 2*x*e``, at ``|x|`` near the largest float), the sign of an exactly-zero
-result whose terms were distributed or factored (``x*(y + z)`` for ``x*y + x*z``), and a NaN
-into an infinity where an infinite atom is factored out (``b - b*t`` as ``b*(1 - t)`` at
-``b = inf``). That is why :func:`wire.simplify` collects terms only when its table holds
-:data:`wire.transforms.rules.COLLECT` (the transforms' derivative graphs, or opt-in).
+where an intermediate underflows (``(t*s)*u`` is 0 where ``(t*u)*s`` is 1e-100, at t = s =
+1e-200, u = 1e300; a subnormal input loses digits in another order), a sum factored out of its terms (``e*(1 - 2x)`` for ``e - 2*x*e``) at ``|x|``
+near the largest float, the sign of an exactly-zero result whose terms were distributed or
+factored (``x*(y + z)`` for ``x*y + x*z``), and a NaN into an infinity where an infinite atom
+is factored out (``b - b*t`` as ``b*(1 - t)`` at ``b = inf``) or a product that overflowed
+in the original order no longer does. That is why :func:`wire.simplify` collects terms only
+when its table holds :data:`wire.transforms.rules.COLLECT` (the transforms' derivative
+graphs, or opt-in).
 Guards keep it cheap and bounded (terms per polynomial, atoms per monomial, exponents); a node
 whose polynomial would break them stays an atom too.
 Only float nodes whose operands all share its aval (or are uniform constants) take part.
@@ -202,7 +206,7 @@ class _Arith:
                     raise _Diverged
                 raise _Refuse
             m = _mono_mul(ma, mb)
-            if len(m) > 1 and _regroups(ma, mb, m, self.bounded):
+            if len(m) > 1 and _regroups(m, self.bounded):
                 raise _Refuse
             return {m: c}
         if len(p) * len(q) > MAX_PRODUCT:
@@ -250,13 +254,22 @@ _TINY = 2.2250738585072014e-308  # the smallest normal float64
 _HUGE = 1.7976931348623157e308  # the largest float64
 _UNIT = (-1.0, 1.0)
 _UNIT_OPS = frozenset((ew.sin_p, ew.cos_p, ew.tanh_p, ew.sign_p))  # values in [-1, 1] or NaN
-_RANGE_DEPTH = 6  # how deep :func:`_range` looks
+_RANGE_DEPTH = 10  # how deep :func:`_range` looks
+_UNKNOWN = object()
 
 
-def _range(n: Node, depth: int = _RANGE_DEPTH):
+def _range(n: Node, memo: dict, depth: int = _RANGE_DEPTH):
     """An interval ``(lo, hi)`` holding every value of ``n`` but NaN, or None where not known:
     interval arithmetic over sin, cos, tanh, sign, exp, constants and the polynomial ops, a
-    few levels deep (``exp(tanh(x))`` lies in [1/e, e], tanh's ``1 - t*t`` in [0, 1])."""
+    few levels deep (``exp(tanh(x))`` lies in [1/e, e], tanh's ``1 - t*t`` in [0, 1]).
+    ``memo``: the intervals found so far (each node's worked out once)."""
+    r = memo.get(n, _UNKNOWN)
+    if r is _UNKNOWN:
+        r = memo[n] = _range_of(n, memo, depth)
+    return r
+
+
+def _range_of(n: Node, memo: dict, depth: int):
     op = n.op
     if op in _UNIT_OPS:
         return _UNIT
@@ -268,17 +281,18 @@ def _range(n: Node, depth: int = _RANGE_DEPTH):
             return None
         return (float(u), float(u))
     ins = n.inputs
+    depth -= 1
     if op is ew.exp_p:
-        r = _range(ins[0], depth - 1)
+        r = _range(ins[0], memo, depth)
         if r is None or r[1] > 700:
             return None
         return (math.exp(r[0]), math.exp(r[1]))
     if op is ew.neg_p:
-        r = _range(ins[0], depth - 1)
+        r = _range(ins[0], memo, depth)
         return None if r is None else (-r[1], -r[0])
     if op is ew.integer_pow_p:
         y = n.params["y"]
-        r = _range(ins[0], depth - 1)
+        r = _range(ins[0], memo, depth)
         if r is None or not 1 <= y <= MAX_EXPONENT or max(-r[0], r[1]) > 1e4:
             return None
         lo, hi = r[0] ** y, r[1] ** y
@@ -289,7 +303,7 @@ def _range(n: Node, depth: int = _RANGE_DEPTH):
         return (min(lo, hi), max(lo, hi))
     if op is ew.add_p or op is ew.sub_p or op is ew.mul_p:
         a, b = ins
-        ra = _range(a, depth - 1)
+        ra = _range(a, memo, depth)
         if ra is None:
             return None
         if op is ew.mul_p and a is b:  # a square
@@ -297,7 +311,7 @@ def _range(n: Node, depth: int = _RANGE_DEPTH):
             if ra[0] <= 0 <= ra[1]:
                 return (0.0, max(lo, hi))
             return (min(lo, hi), max(lo, hi))
-        rb = _range(b, depth - 1)
+        rb = _range(b, memo, depth)
         if rb is None or max(-ra[0], ra[1], -rb[0], rb[1]) > 1e100:
             return None
         if op is ew.add_p:
@@ -309,34 +323,32 @@ def _range(n: Node, depth: int = _RANGE_DEPTH):
     return None
 
 
-def _bounded(n: Node) -> bool:
-    """Whether atom ``n``'s values are small enough in magnitude (or NaN) that no power of it
-    the pass makes (up to MAX_EXPONENT) stays far from overflowing: at most ``e`` (exp of a
-    sine, of tanh), and at most the 64th root of the largest float of its dtype (float16:
-    1.19)."""
-    r = _range(n)
+def _bounded(n: Node, memo: dict) -> bool:
+    """Whether atom ``n``'s values are small in magnitude (or NaN): at most the 64th root of
+    the largest float of its dtype (float64: 6.6e4, float32: 4.0, float16: 1.19), so that no
+    power the pass makes of it (up to MAX_EXPONENT) comes near overflowing."""
+    r = _range(n, memo)
     if r is None:
         return False
     m = max(-r[0], r[1])
-    if m <= 1.0:
-        return True
-    return m <= min(math.e, _power_limit(n.aval.dtype))
+    return m <= 1.0 or m <= _power_limit(n.aval.dtype)
 
 
 class _Small:
     """The atoms (by index into ``nodes``) that :func:`_bounded` finds small, asked for
     with ``in`` and worked out once each, when first asked (most atoms never are)."""
 
-    __slots__ = ("memo", "nodes")
+    __slots__ = ("memo", "nodes", "ranges")
 
     def __init__(self, nodes: list):
         self.nodes = nodes
         self.memo: dict = {}
+        self.ranges: dict = {}  # (_range's memo)
 
     def __contains__(self, index: int) -> bool:
         b = self.memo.get(index)
         if b is None:
-            b = self.memo[index] = _bounded(self.nodes[index])
+            b = self.memo[index] = _bounded(self.nodes[index], self.ranges)
         return b
 
 
@@ -350,17 +362,33 @@ def _power_limit(dtype) -> float:
     return lim
 
 
-def _regroups(ma: tuple, mb: tuple, m: tuple, bounded) -> bool:
-    """Whether the monomial ``m = ma * mb`` (of two atoms or more) raises an atom not known
-    to be bounded to a power beside other factors: ``x*x -> x**2`` in ``(x*e)*x``, where
-    ``x**2`` overflows to inf before ``e = exp(-x*x) = 0`` can damp it (inf * 0 = nan, where
-    the original order gave 0). Each factor of ``ma``, ``mb`` passed this check already: only
-    a merged atom or a power of one atom alone can break it."""
-    if len(m) == len(ma) + len(mb):  # no atom merged: only an operand's power of one atom
-        if not ((len(ma) == 1 and ma[0][1] > 1) or (len(mb) == 1 and mb[0][1] > 1)):
-            return False
+def _regroups(m: tuple, bounded) -> bool:
+    """Whether the monomial ``m`` (of two atoms or more) holds more than one factor, counted
+    with its exponent, of atoms not known to be small: then the order it is multiplied out in
+    decides whether an intermediate overflows. ``(x*e)*x`` with ``e = exp(-x*x)`` is 0 at
+    x = 1e155, but ``x**2 * e`` is inf * 0 = nan; ``((c*b)*e)*a`` is 0 at a = b = 1e300,
+    e = 0, but ``(b*a)*e`` is nan. With at most one such factor every partial product of
+    small factors stays small, and times the large one it stays below it."""
+    n = 0
     for v, e in m:
-        if e > 1 and v not in bounded:
+        if v not in bounded:
+            n += e
+            if n > 1:
+                return True
+    return False
+
+
+def _appends_large(ma: tuple, mb: tuple, bounded) -> bool:
+    """:func:`_regroups` of ``ma + mb``, for ``mb`` one atom after ``ma``'s (the usual
+    product in a chain), knowing ``ma`` passed it (or is one atom alone): only a large ``mb``
+    or a large power alone in ``ma`` can break it."""
+    ((v, e),) = mb
+    if v in bounded:
+        return len(ma) == 1 and ma[0][1] > 1 and ma[0][0] not in bounded
+    if e > 1:
+        return True
+    for u, _ in ma:
+        if u not in bounded:
             return True
     return False
 
@@ -380,7 +408,7 @@ def _check_powers(p: dict, q: dict, bounded) -> None:
     exps = _max_exponents(p)
     for v, e in _max_exponents(q).items():
         exps[v] = exps.get(v, 0) + e
-    if len(exps) > 1 and any(e > 1 and v not in bounded for v, e in exps.items()):
+    if len(exps) > 1 and sum(e for v, e in exps.items() if v not in bounded) > 1:
         raise _Refuse
 
 
@@ -485,7 +513,7 @@ class _SketchArith:
             exps[v] = e
         if n > MAX_TERMS:
             raise _Refuse
-        if len(exps) > 1 and any(e > 1 and v not in self.bounded for v, e in exps.items()):
+        if len(exps) > 1 and sum(e for v, e in exps.items() if v not in self.bounded) > 1:
             raise _Refuse  # (see _regroups)
         return _Sketch(n, p.const and q.const, exps)
 
@@ -959,13 +987,11 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                                         if len(mb) == 1 and mb[0][0] > ma[-1][0] \
                                                 and mb[0][1] <= MAX_EXPONENT:
                                             m = ma + mb  # (_mono_mul's first case)
-                                            if (mb[0][1] > 1 or (len(ma) == 1 and ma[0][1] > 1)) \
-                                                    and _regroups(ma, mb, m, arith.bounded):
+                                            if _appends_large(ma, mb, arith.bounded):
                                                 raise _Refuse
                                         else:
                                             m = _mono_mul(ma, mb)
-                                            if len(m) > 1 and _regroups(ma, mb, m,
-                                                                        arith.bounded):
+                                            if len(m) > 1 and _regroups(m, arith.bounded):
                                                 raise _Refuse
                                         if len(m) > MAX_ATOMS:
                                             raise _Refuse
