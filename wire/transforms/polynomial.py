@@ -870,9 +870,20 @@ def collect(graph: Graph, in_order=None) -> tuple[Graph, bool]:
     shared = set(outputs)
     share = shared.update
     leaves = 0
+    float_avals: dict = {}  # aval -> whether its nodes may have polynomials
     for n in order:
         op = n.op
         if op in _POLY_OPS:
+            ins = n.inputs
+            if len(ins) == 2 and op is not ew.integer_pow_p:  # (_poly_candidate, inline)
+                a = n.aval
+                ok = float_avals.get(a)
+                if ok is None:
+                    ok = float_avals[a] = not isinstance(a, tuple) and a.shape is not None \
+                        and a.dtype.kind == "f"
+                if ok and ins[0].aval is a and ins[1].aval is a:
+                    mark(n)
+                    continue
             if _poly_candidate(n):
                 mark(n)
                 continue
