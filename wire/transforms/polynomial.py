@@ -133,7 +133,7 @@ class _Arith:
     tuple of ``(atom index, exponent)``. ``expand=False`` keeps a product of two sums as an
     atom (refuses it) instead of multiplying it out."""
 
-    __slots__ = ("bounded", "expand", "watch")
+    __slots__ = ("expand", "ranges", "small", "watch")
 
     def __init__(self, expand: bool = True, watch: bool = False):
         self.expand = expand
@@ -141,7 +141,8 @@ class _Arith:
         # or compute something else (a product of sums it would expand, a coefficient that
         # overflows or underflows)
         self.watch = watch
-        self.bounded = _Small([])  # the atoms known to be small (see _bounded)
+        self.small: list = []  # atom index -> whether it is known to be small (_bounded)
+        self.ranges: dict = {}  # (_range's memo)
 
     @staticmethod
     def constant(u: float) -> dict:
@@ -206,7 +207,7 @@ class _Arith:
                     raise _Diverged
                 raise _Refuse
             m = _mono_mul(ma, mb)
-            if len(m) > 1 and _regroups(m, self.bounded):
+            if len(m) > 1 and _regroups(m, self.small):
                 raise _Refuse
             return {m: c}
         if len(p) * len(q) > MAX_PRODUCT:
@@ -215,7 +216,7 @@ class _Arith:
             if self.watch:
                 raise _Diverged
             raise _Refuse
-        _check_powers(p, q, self.bounded)
+        _check_powers(p, q, self.small)
         out: dict = {}
         for ma, ca in p.items():
             for mb, cb in q.items():
@@ -301,6 +302,13 @@ def _range_of(n: Node, memo: dict, depth: int):
         if r[0] <= 0 <= r[1]:
             return (0.0, max(lo, hi))
         return (min(lo, hi), max(lo, hi))
+    if op is ew.select_p:  # where(c, t, f): either branch
+        c, t, f = ins
+        rt = _clamped(t, c, True) or _range(t, memo, depth)
+        rf = _clamped(f, c, False) or _range(f, memo, depth)
+        if rt is None or rf is None:
+            return None
+        return (min(rt[0], rf[0]), max(rt[1], rf[1]))
     if op is ew.add_p or op is ew.sub_p or op is ew.mul_p:
         a, b = ins
         ra = _range(a, memo, depth)
@@ -323,6 +331,32 @@ def _range_of(n: Node, memo: dict, depth: int):
     return None
 
 
+_ABOVE = {ew.gt_p: True, ew.ge_p: True, ew.lt_p: False, ew.le_p: False}
+
+
+def _clamped(v: Node, c: Node, taken_if: bool):
+    """``(-k, k)`` where ``where(c, ...)`` takes its branch ``v`` (on ``c == taken_if``)
+    only where ``|v| <= k`` or ``v`` is NaN: ``c`` is ``|v| > k`` (or ``>=``, or ``k < |v|``)
+    for the other branch, ``|v| < k`` for this one — the guard of a function's tail
+    (``where(|x| > 40, 0, x)``). Else None."""
+    above = _ABOVE.get(c.op)
+    if above is None:
+        return None
+    a, b = c.inputs
+    if a.op is ew.abs_p and a.inputs[0] is v:
+        k = b
+    elif b.op is ew.abs_p and b.inputs[0] is v:
+        k, above = a, not above
+    else:
+        return None
+    if above == taken_if or (k.op is not const_op and k.op is not full_p):
+        return None  # (|v| > k taken: no bound)
+    u = uniform(k)
+    if u is None or isinstance(u, bool) or not math.isfinite(u):
+        return None
+    return (-abs(float(u)), abs(float(u)))
+
+
 def _bounded(n: Node, memo: dict) -> bool:
     """Whether atom ``n``'s values are small in magnitude (or NaN): at most the 64th root of
     the largest float of its dtype (float64: 6.6e4, float32: 4.0, float16: 1.19), so that no
@@ -332,24 +366,6 @@ def _bounded(n: Node, memo: dict) -> bool:
         return False
     m = max(-r[0], r[1])
     return m <= 1.0 or m <= _power_limit(n.aval.dtype)
-
-
-class _Small:
-    """The atoms (by index into ``nodes``) that :func:`_bounded` finds small, asked for
-    with ``in`` and worked out once each, when first asked (most atoms never are)."""
-
-    __slots__ = ("memo", "nodes", "ranges")
-
-    def __init__(self, nodes: list):
-        self.nodes = nodes
-        self.memo: dict = {}
-        self.ranges: dict = {}  # (_range's memo)
-
-    def __contains__(self, index: int) -> bool:
-        b = self.memo.get(index)
-        if b is None:
-            b = self.memo[index] = _bounded(self.nodes[index], self.ranges)
-        return b
 
 
 _POWER_LIMITS: dict = {}
@@ -362,33 +378,37 @@ def _power_limit(dtype) -> float:
     return lim
 
 
-def _regroups(m: tuple, bounded) -> bool:
+def _regroups(m: tuple, small: list) -> bool:
     """Whether the monomial ``m`` (of two atoms or more) holds more than one factor, counted
-    with its exponent, of atoms not known to be small: then the order it is multiplied out in
-    decides whether an intermediate overflows. ``(x*e)*x`` with ``e = exp(-x*x)`` is 0 at
-    x = 1e155, but ``x**2 * e`` is inf * 0 = nan; ``((c*b)*e)*a`` is 0 at a = b = 1e300,
-    e = 0, but ``(b*a)*e`` is nan. With at most one such factor every partial product of
-    small factors stays small, and times the large one it stays below it."""
+    with its exponent, of atoms not known to be small (``small[atom]``): then the order it is
+    multiplied out in decides whether an intermediate overflows. ``(x*e)*x`` with
+    ``e = exp(-x*x)`` is 0 at x = 1e155, but ``x**2 * e`` is inf * 0 = nan; ``((c*b)*e)*a``
+    is 0 at a = b = 1e300, e = 0, but ``(b*a)*e`` is nan. With at most one such factor every
+    partial product of small factors stays small, and times the large one it stays below
+    it."""
     n = 0
     for v, e in m:
-        if v not in bounded:
+        if not small[v]:
             n += e
             if n > 1:
                 return True
     return False
 
 
-def _appends_large(ma: tuple, mb: tuple, bounded) -> bool:
-    """:func:`_regroups` of ``ma + mb``, for ``mb`` one atom after ``ma``'s (the usual
-    product in a chain), knowing ``ma`` passed it (or is one atom alone): only a large ``mb``
-    or a large power alone in ``ma`` can break it."""
-    ((v, e),) = mb
-    if v in bounded:
-        return len(ma) == 1 and ma[0][1] > 1 and ma[0][0] not in bounded
+def _adds_large(ma: tuple, v: int, e: int, small: list) -> bool:
+    """:func:`_regroups` of ``ma * atom_v**e`` (the usual product in a chain), knowing
+    ``ma`` passed it or is a power of one atom alone."""
+    if small[v]:  # only a large power alone in ma, now beside v, can break it
+        if len(ma) == 1:
+            u, f = ma[0]
+            return u != v and f > 1 and not small[u]
+        return False
+    if len(ma) == 1 and ma[0][0] == v:  # still a power of one atom alone
+        return False
     if e > 1:
         return True
     for u, _ in ma:
-        if u not in bounded:
+        if not small[u]:
             return True
     return False
 
@@ -402,13 +422,13 @@ def _max_exponents(p: dict) -> dict:
     return exps
 
 
-def _check_powers(p: dict, q: dict, bounded) -> None:
+def _check_powers(p: dict, q: dict, small: list) -> None:
     """:func:`_regroups` for a product of polynomials, as :class:`_SketchArith` checks it
     (on each atom's highest exponents, added): raises :class:`_Refuse` where it may."""
     exps = _max_exponents(p)
     for v, e in _max_exponents(q).items():
         exps[v] = exps.get(v, 0) + e
-    if len(exps) > 1 and sum(e for v, e in exps.items() if v not in bounded) > 1:
+    if len(exps) > 1 and sum(e for v, e in exps.items() if not small[v]) > 1:
         raise _Refuse
 
 
@@ -463,7 +483,8 @@ class _SketchArith:
     exactly where :class:`_Arith` would (term counts and exponents are exact)."""
 
     def __init__(self):
-        self.bounded = _Small([])  # as _Arith's
+        self.small: list = []  # as _Arith's
+        self.ranges: dict = {}
 
     @staticmethod
     def constant(u: float) -> _Sketch:
@@ -513,7 +534,7 @@ class _SketchArith:
             exps[v] = e
         if n > MAX_TERMS:
             raise _Refuse
-        if len(exps) > 1 and sum(e for v, e in exps.items() if v not in self.bounded) > 1:
+        if len(exps) > 1 and sum(e for v, e in exps.items() if not self.small[v]) > 1:
             raise _Refuse  # (see _regroups)
         return _Sketch(n, p.const and q.const, exps)
 
@@ -824,14 +845,13 @@ def _merges(order, candidate, shared) -> bool:
     pass simply expands every product, as it would without this check."""
     index: dict[Node, int] = {}
     arith = _SketchArith()
-    arith.bounded.nodes = nodes = []
-    add = nodes.append
+    small, ranges = arith.small, arith.ranges
 
     def atom(n: Node) -> int:
         i = index.get(n)
         if i is None:
-            i = index[n] = len(nodes)
-            add(n)
+            i = index[n] = len(small)
+            small.append(_bounded(n, ranges))
         return i
 
     try:
@@ -932,7 +952,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
     watch = arith.watch
     loc_of = loc_reader(graph)
     origin: dict[int, Node] = {}  # (watch) atom index -> the node :func:`_merges` would see
-    arith.bounded.nodes = atoms
+    small, ranges = arith.small, arith.ranges
 
     def built(n: Node) -> Node:
         """The rebuilt node for ``n`` (emitting its polynomial if it has one)."""
@@ -953,6 +973,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
         if idx is None:
             idx = atom_index[built_n] = len(atoms)
             atoms.append(built_n)
+            small.append(_bounded(built_n, ranges))
             if watch:
                 origin[idx] = n
         elif watch and origin[idx] is not n:
@@ -998,11 +1019,13 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                                         if len(mb) == 1 and mb[0][0] > ma[-1][0] \
                                                 and mb[0][1] <= MAX_EXPONENT:
                                             m = ma + mb  # (_mono_mul's first case)
-                                            if _appends_large(ma, mb, arith.bounded):
+                                            if _adds_large(ma, mb[0][0], mb[0][1], small):
                                                 raise _Refuse
                                         else:
                                             m = _mono_mul(ma, mb)
-                                            if len(m) > 1 and _regroups(m, arith.bounded):
+                                            if len(m) > 1 and (
+                                                    _adds_large(ma, mb[0][0], mb[0][1], small)
+                                                    if len(mb) == 1 else _regroups(m, small)):
                                                 raise _Refuse
                                         if len(m) > MAX_ATOMS:
                                             raise _Refuse
