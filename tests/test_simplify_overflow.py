@@ -83,6 +83,22 @@ FORWARD = [  # graphs simplified with the derivative table directly
     (lambda x: (x * 3.0) * (wnp.exp(-x * x) * (x * 0.5)), [1e155, 1e300, 2.0]),
 ]
 
+TWO_INPUTS = [  # x*y scaled down: (x*y)*2e-200 overflows where (y+y)*(x*1e-200) did not
+    (lambda x, y: (y + y) * (x * 1e-200), [(1e300, 1e155), (-1e300, 1e155), (2.0, 3.0)]),
+    (lambda x, y: 1e-200 * (x * x), [(1e200, 0.0), (2.0, 0.0)]),
+]
+
+
+@pytest.mark.parametrize("i", range(len(TWO_INPUTS)))
+def test_simplify_keeps_values_where_a_small_coefficient_comes_last(i):
+    f, points = TWO_INPUTS[i]
+    g = wire.trace(f, 1.0, 1.0)
+    for s in (wire.simplify(g, DERIVATIVES), collect_terms(g)):
+        for x, y in points:
+            a = wire.evaluate(s, np.float64(x), np.float64(y))
+            b = wire.evaluate(g, np.float64(x), np.float64(y))
+            assert _same(a, b), (i, x, y, a, b)
+
 
 @pytest.mark.parametrize("i", range(len(FORWARD)))
 def test_simplify_keeps_values_where_regrouping_would_overflow(i):

@@ -209,6 +209,10 @@ class _Arith:
             m = _mono_mul(ma, mb)
             if len(m) > 1 and _regroups(m, self.small):
                 raise _Refuse
+            if _scales_large(m, c, self.small):
+                if self.watch:
+                    raise _Diverged
+                raise _Refuse
             return {m: c}
         if len(p) * len(q) > MAX_PRODUCT:
             raise _Refuse
@@ -229,7 +233,7 @@ class _Arith:
                 if m in out and (out[m] > 0) != (c > 0):  # as in add: inf - inf is nan
                     poison.update(v for v, _ in m)
                 out[m] = s = out.get(m, 0.0) + c
-                if abs(s) > _HUGE:
+                if abs(s) > _HUGE or _scales_large(m, s, self.small):
                     raise _Refuse
         for m in [m for m, c in out.items() if c == 0]:
             if self.watch:
@@ -379,38 +383,56 @@ def _power_limit(dtype) -> float:
 
 
 def _regroups(m: tuple, small: list) -> bool:
-    """Whether the monomial ``m`` (of two atoms or more) holds more than one factor, counted
-    with its exponent, of atoms not known to be small (``small[atom]``): then the order it is
-    multiplied out in decides whether an intermediate overflows. ``(x*e)*x`` with
-    ``e = exp(-x*x)`` is 0 at x = 1e155, but ``x**2 * e`` is inf * 0 = nan; ``((c*b)*e)*a``
-    is 0 at a = b = 1e300, e = 0, but ``(b*a)*e`` is nan. With at most one such factor every
-    partial product of small factors stays small, and times the large one it stays below
-    it."""
-    n = 0
+    """Whether the monomial ``m`` can be multiplied out in an order that overflows where the
+    graph's order did not: it holds more than one factor, counted with its exponent, of atoms
+    not known to be small (``small[atom]``), and three factors or more, and more than one
+    atom. ``(x*e)*x`` with ``e = exp(-x*x)`` is 0 at x = 1e155, but ``x**2 * e`` is
+    inf * 0 = nan; ``((c*b)*e)*a`` is 0 at a = b = 1e300, e = 0, but ``(b*a)*e`` is nan.
+    With at most one such factor every partial product of small factors stays small, and
+    times the large one it stays below it; two factors (``x*y``) and the powers of one atom
+    (``x*x*x``) have one order only."""
+    if len(m) == 1:
+        return False
+    large = total = 0
     for v, e in m:
+        total += e
         if not small[v]:
-            n += e
-            if n > 1:
-                return True
-    return False
+            large += e
+    return large > 1 and total > 2
 
 
 def _adds_large(ma: tuple, v: int, e: int, small: list) -> bool:
     """:func:`_regroups` of ``ma * atom_v**e`` (the usual product in a chain), knowing
-    ``ma`` passed it or is a power of one atom alone."""
-    if small[v]:  # only a large power alone in ma, now beside v, can break it
-        if len(ma) == 1:
-            u, f = ma[0]
-            return u != v and f > 1 and not small[u]
-        return False
+    ``ma`` passed it: only a monomial of two atoms or one can hold two large factors."""
     if len(ma) == 1 and ma[0][0] == v:  # still a power of one atom alone
         return False
-    if e > 1:
-        return True
-    for u, _ in ma:
+    if small[v]:
+        if len(ma) == 1:  # a large power beside a new factor
+            u, f = ma[0]
+            return f > 1 and not small[u]
+        if len(ma) == 2:  # x*y: both large
+            return not small[ma[0][0]] and not small[ma[1][0]]
+        return False
+    large, total = e, e
+    for u, f in ma:
+        total += f
         if not small[u]:
-            return True
-    return False
+            large += f
+    return large > 1 and total > 2
+
+
+def _scales_large(m: tuple, c: float, small: list) -> bool:
+    """Whether the term ``c * m`` (``m`` passed :func:`_regroups`) is a product of two large
+    factors scaled down: emitted as ``(x*y)*c``, ``x*y`` overflows where ``(x*c)*y`` did not
+    (``x*(1e-200*y)`` at x = y = 1e200). Only a monomial of two atoms or one can hold two
+    large factors."""
+    if len(m) > 2 or not abs(c) < 1.0 or not m:
+        return False
+    large = 0
+    for v, e in m:
+        if not small[v]:
+            large += e
+    return large > 1
 
 
 def _max_exponents(p: dict) -> dict:
@@ -428,7 +450,8 @@ def _check_powers(p: dict, q: dict, small: list) -> None:
     exps = _max_exponents(p)
     for v, e in _max_exponents(q).items():
         exps[v] = exps.get(v, 0) + e
-    if len(exps) > 1 and sum(e for v, e in exps.items() if not small[v]) > 1:
+    if len(exps) > 1 and sum(e for v, e in exps.items() if not small[v]) > 1 \
+            and sum(exps.values()) > 2:
         raise _Refuse
 
 
@@ -534,7 +557,8 @@ class _SketchArith:
             exps[v] = e
         if n > MAX_TERMS:
             raise _Refuse
-        if len(exps) > 1 and sum(e for v, e in exps.items() if not self.small[v]) > 1:
+        if len(exps) > 1 and sum(e for v, e in exps.items() if not self.small[v]) > 1 \
+                and sum(exps.values()) > 2:
             raise _Refuse  # (see _regroups)
         return _Sketch(n, p.const and q.const, exps)
 
@@ -1012,8 +1036,12 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                                 c = ca * cb
                                 if _TINY <= abs(c) <= _HUGE:  # (else: _polynomial)
                                     if not mb:  # times a constant
+                                        if _scales_large(ma, c, small):
+                                            raise _Refuse
                                         got = {ma: c}, _NO_POISON
                                     elif not ma:
+                                        if _scales_large(mb, c, small):
+                                            raise _Refuse
                                         got = {mb: c}, _NO_POISON
                                     else:
                                         if len(mb) == 1 and mb[0][0] > ma[-1][0] \
@@ -1027,7 +1055,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                                                     _adds_large(ma, mb[0][0], mb[0][1], small)
                                                     if len(mb) == 1 else _regroups(m, small)):
                                                 raise _Refuse
-                                        if len(m) > MAX_ATOMS:
+                                        if len(m) > MAX_ATOMS or _scales_large(m, c, small):
                                             raise _Refuse
                                         got = {m: c}, _NO_POISON
                         elif op is not sub_p and op is not add_p:
