@@ -24,13 +24,27 @@ re-associated arithmetic, with these rules to keep what re-association would los
   atom, as written: its result depends on the sign of zeros (``-0.0 + 0.0 = 0.0``,
   ``-2 * 0.0 = -0.0``), which a polynomial does not track; so does a negated sum
   (``-(a - b)`` is ``-0.0`` where ``b - a`` is ``+0.0``).
+* *Overflow and underflow.* Regrouping must not overflow where the graph as written did not
+  (and so turn its finite result into inf or NaN): a monomial holds at most one factor,
+  counted with its exponent, of atoms not known to be small, unless it is a power of one atom
+  alone; a product that would make more stays as written. Small atoms are those whose values
+  interval arithmetic over a few levels of their graph bounds by the 64th root of the largest
+  float (6.6e4 in float64: sin, tanh, ``exp(tanh(x))``, tanh's ``1 - t*t``); then every
+  partial product of small factors stays far from overflowing, and times the one large factor
+  it stays below that factor. ``(x*e)*x`` with ``e = exp(-x*x)`` is 0 at x = 1e155, but
+  ``x**2 * e`` is inf * 0 = nan; ``((c*b)*e)*a`` at a = b = 1e300 is 0, but ``(a*b)*e`` is
+  nan. A coefficient that over- or underflows when constants are multiplied or like terms
+  added (``1e200 * (1e200 * x)``: 1e400 -> inf) keeps its node as written too.
 
 What re-association still changes: the rounding where terms without a constant nearly cancel,
-whether an intermediate overflows (``a*b*c`` in another order), the sign of an exactly-zero
-result whose terms were distributed or factored (``x*(y + z)`` for ``x*y + x*z``), and a NaN
-into an infinity where an infinite atom is factored out (``b - b*t`` as ``b*(1 - t)`` at
-``b = inf``). That is why :func:`wire.simplify` collects terms only when its table holds
-:data:`wire.transforms.rules.COLLECT` (the transforms' derivative graphs, or opt-in).
+where an intermediate underflows (``(t*s)*u`` is 0 where ``(t*u)*s`` is 1e-100, at t = s =
+1e-200, u = 1e300; a subnormal input loses digits in another order), a sum factored out of its terms (``e*(1 - 2x)`` for ``e - 2*x*e``) at ``|x|``
+near the largest float, the sign of an exactly-zero result whose terms were distributed or
+factored (``x*(y + z)`` for ``x*y + x*z``), and a NaN into an infinity where an infinite atom
+is factored out (``b - b*t`` as ``b*(1 - t)`` at ``b = inf``) or a product that overflowed
+in the original order no longer does. That is why :func:`wire.simplify` collects terms only
+when its table holds :data:`wire.transforms.rules.COLLECT` (the transforms' derivative
+graphs, or opt-in).
 Guards keep it cheap and bounded (terms per polynomial, atoms per monomial, exponents); a node
 whose polynomial would break them stays an atom too.
 Only float nodes whose operands all share its aval (or are uniform constants) take part.
@@ -48,6 +62,7 @@ import cmath
 import math
 from collections import Counter
 
+import numpy as np
 from pyrsistent import pmap
 
 from ..ir import (
@@ -118,13 +133,16 @@ class _Arith:
     tuple of ``(atom index, exponent)``. ``expand=False`` keeps a product of two sums as an
     atom (refuses it) instead of multiplying it out."""
 
-    __slots__ = ("expand", "watch")
+    __slots__ = ("expand", "ranges", "small", "watch")
 
     def __init__(self, expand: bool = True, watch: bool = False):
         self.expand = expand
         # watch (with expand=False): raise _Diverged where _SketchArith would raise _Merged
-        # or compute something else (a product of sums it would expand, a term that underflows)
+        # or compute something else (a product of sums it would expand, a coefficient that
+        # overflows or underflows)
         self.watch = watch
+        self.small: list = []  # atom index -> whether it is known to be small (_bounded)
+        self.ranges: dict = {}  # (_range's memo)
 
     @staticmethod
     def constant(u: float) -> dict:
@@ -160,6 +178,8 @@ class _Arith:
         for m, c in q.items():
             if m in out:
                 s = out[m] + sign * c
+                if abs(s) > _HUGE:  # 1e308*x + 1e308*x: 2e308*x would be inf where x < 1
+                    raise _Refuse
                 if (s == 0) or (out[m] > 0) != (sign * c > 0):
                     # like terms of opposite signs: where the monomial is inf the original
                     # gave inf - inf = nan, so its atoms must still poison the result
@@ -182,26 +202,39 @@ class _Arith:
             ((ma, ca),) = p.items()
             ((mb, cb),) = q.items()
             c = ca * cb
-            if c == 0:  # underflow: as below
+            if not _TINY <= abs(c) <= _HUGE:  # the coefficient over- or underflows
                 if self.watch:
                     raise _Diverged
-                poison.update(v for v, _ in _mono_mul(ma, mb))
-                return {}
-            return {_mono_mul(ma, mb): c}
+                raise _Refuse
+            m = _mono_mul(ma, mb)
+            if len(m) > 1 and _regroups(m, self.small):
+                raise _Refuse
+            if _scales_large(m, c, self.small):
+                if self.watch:
+                    raise _Diverged
+                raise _Refuse
+            return {m: c}
         if len(p) * len(q) > MAX_PRODUCT:
             raise _Refuse
         if not self.expand and len(p) > 1 and len(q) > 1:
             if self.watch:
                 raise _Diverged
             raise _Refuse
+        _check_powers(p, q, self.small)
         out: dict = {}
         for ma, ca in p.items():
             for mb, cb in q.items():
                 m = _mono_mul(ma, mb)
                 c = ca * cb
+                if not _TINY <= abs(c) <= _HUGE:
+                    if self.watch:
+                        raise _Diverged
+                    raise _Refuse
                 if m in out and (out[m] > 0) != (c > 0):  # as in add: inf - inf is nan
                     poison.update(v for v, _ in m)
-                out[m] = out.get(m, 0.0) + c
+                out[m] = s = out.get(m, 0.0) + c
+                if abs(s) > _HUGE or _scales_large(m, s, self.small):
+                    raise _Refuse
         for m in [m for m, c in out.items() if c == 0]:
             if self.watch:
                 raise _Diverged
@@ -220,6 +253,206 @@ class _Arith:
 
 def _atoms(p: dict) -> set:
     return {v for m in p for v, _ in m}
+
+
+_TINY = 2.2250738585072014e-308  # the smallest normal float64
+_HUGE = 1.7976931348623157e308  # the largest float64
+_UNIT = (-1.0, 1.0)
+_UNIT_OPS = frozenset((ew.sin_p, ew.cos_p, ew.tanh_p, ew.sign_p))  # values in [-1, 1] or NaN
+_RANGE_DEPTH = 10  # how deep :func:`_range` looks
+_UNKNOWN = object()
+
+
+def _range(n: Node, memo: dict, depth: int = _RANGE_DEPTH):
+    """An interval ``(lo, hi)`` holding every value of ``n`` but NaN, or None where not known:
+    interval arithmetic over sin, cos, tanh, sign, exp, constants and the polynomial ops, a
+    few levels deep (``exp(tanh(x))`` lies in [1/e, e], tanh's ``1 - t*t`` in [0, 1]).
+    ``memo``: the intervals found so far (each node's worked out once)."""
+    r = memo.get(n, _UNKNOWN)
+    if r is _UNKNOWN:
+        r = memo[n] = _range_of(n, memo, depth)
+    return r
+
+
+def _range_of(n: Node, memo: dict, depth: int):
+    op = n.op
+    if op in _UNIT_OPS:
+        return _UNIT
+    if depth == 0 or isinstance(n.aval, tuple) or n.aval.dtype.kind != "f":
+        return None
+    if op is const_op or op is full_p:
+        u = uniform(n)
+        if u is None or isinstance(u, bool) or not math.isfinite(u):
+            return None
+        return (float(u), float(u))
+    ins = n.inputs
+    depth -= 1
+    if op is ew.exp_p:
+        r = _range(ins[0], memo, depth)
+        if r is None or r[1] > 700:
+            return None
+        return (math.exp(r[0]), math.exp(r[1]))
+    if op is ew.neg_p:
+        r = _range(ins[0], memo, depth)
+        return None if r is None else (-r[1], -r[0])
+    if op is ew.integer_pow_p:
+        y = n.params["y"]
+        r = _range(ins[0], memo, depth)
+        if r is None or not 1 <= y <= MAX_EXPONENT or max(-r[0], r[1]) > 1e4:
+            return None
+        lo, hi = r[0] ** y, r[1] ** y
+        if y % 2:
+            return (lo, hi)
+        if r[0] <= 0 <= r[1]:
+            return (0.0, max(lo, hi))
+        return (min(lo, hi), max(lo, hi))
+    if op is ew.select_p:  # where(c, t, f): either branch
+        c, t, f = ins
+        rt = _clamped(t, c, True) or _range(t, memo, depth)
+        rf = _clamped(f, c, False) or _range(f, memo, depth)
+        if rt is None or rf is None:
+            return None
+        return (min(rt[0], rf[0]), max(rt[1], rf[1]))
+    if op is ew.add_p or op is ew.sub_p or op is ew.mul_p:
+        a, b = ins
+        ra = _range(a, memo, depth)
+        if ra is None:
+            return None
+        if op is ew.mul_p and a is b:  # a square
+            lo, hi = ra[0] * ra[0], ra[1] * ra[1]
+            if ra[0] <= 0 <= ra[1]:
+                return (0.0, max(lo, hi))
+            return (min(lo, hi), max(lo, hi))
+        rb = _range(b, memo, depth)
+        if rb is None or max(-ra[0], ra[1], -rb[0], rb[1]) > 1e100:
+            return None
+        if op is ew.add_p:
+            return (ra[0] + rb[0], ra[1] + rb[1])
+        if op is ew.sub_p:
+            return (ra[0] - rb[1], ra[1] - rb[0])
+        ps = (ra[0] * rb[0], ra[0] * rb[1], ra[1] * rb[0], ra[1] * rb[1])
+        return (min(ps), max(ps))
+    return None
+
+
+_ABOVE = {ew.gt_p: True, ew.ge_p: True, ew.lt_p: False, ew.le_p: False}
+
+
+def _clamped(v: Node, c: Node, taken_if: bool):
+    """``(-k, k)`` where ``where(c, ...)`` takes its branch ``v`` (on ``c == taken_if``)
+    only where ``|v| <= k`` or ``v`` is NaN: ``c`` is ``|v| > k`` (or ``>=``, or ``k < |v|``)
+    for the other branch, ``|v| < k`` for this one — the guard of a function's tail
+    (``where(|x| > 40, 0, x)``). Else None."""
+    above = _ABOVE.get(c.op)
+    if above is None:
+        return None
+    a, b = c.inputs
+    if a.op is ew.abs_p and a.inputs[0] is v:
+        k = b
+    elif b.op is ew.abs_p and b.inputs[0] is v:
+        k, above = a, not above
+    else:
+        return None
+    if above == taken_if or (k.op is not const_op and k.op is not full_p):
+        return None  # (|v| > k taken: no bound)
+    u = uniform(k)
+    if u is None or isinstance(u, bool) or not math.isfinite(u):
+        return None
+    return (-abs(float(u)), abs(float(u)))
+
+
+def _bounded(n: Node, memo: dict) -> bool:
+    """Whether atom ``n``'s values are small in magnitude (or NaN): at most the 64th root of
+    the largest float of its dtype (float64: 6.6e4, float32: 4.0, float16: 1.19), so that no
+    power the pass makes of it (up to MAX_EXPONENT) comes near overflowing."""
+    r = _range(n, memo)
+    if r is None:
+        return False
+    m = max(-r[0], r[1])
+    return m <= 1.0 or m <= _power_limit(n.aval.dtype)
+
+
+_POWER_LIMITS: dict = {}
+
+
+def _power_limit(dtype) -> float:
+    lim = _POWER_LIMITS.get(dtype)
+    if lim is None:
+        lim = _POWER_LIMITS[dtype] = float(np.finfo(dtype).max) ** (0.5 / MAX_EXPONENT)
+    return lim
+
+
+def _regroups(m: tuple, small: list) -> bool:
+    """Whether the monomial ``m`` can be multiplied out in an order that overflows where the
+    graph's order did not: it holds more than one factor, counted with its exponent, of atoms
+    not known to be small (``small[atom]``), and three factors or more, and more than one
+    atom. ``(x*e)*x`` with ``e = exp(-x*x)`` is 0 at x = 1e155, but ``x**2 * e`` is
+    inf * 0 = nan; ``((c*b)*e)*a`` is 0 at a = b = 1e300, e = 0, but ``(b*a)*e`` is nan.
+    With at most one such factor every partial product of small factors stays small, and
+    times the large one it stays below it; two factors (``x*y``) and the powers of one atom
+    (``x*x*x``) have one order only."""
+    if len(m) == 1:
+        return False
+    large = total = 0
+    for v, e in m:
+        total += e
+        if not small[v]:
+            large += e
+    return large > 1 and total > 2
+
+
+def _adds_large(ma: tuple, v: int, e: int, small: list) -> bool:
+    """:func:`_regroups` of ``ma * atom_v**e`` (the usual product in a chain), knowing
+    ``ma`` passed it: only a monomial of two atoms or one can hold two large factors."""
+    if len(ma) == 1 and ma[0][0] == v:  # still a power of one atom alone
+        return False
+    if small[v]:
+        if len(ma) == 1:  # a large power beside a new factor
+            u, f = ma[0]
+            return f > 1 and not small[u]
+        if len(ma) == 2:  # x*y: both large
+            return not small[ma[0][0]] and not small[ma[1][0]]
+        return False
+    large, total = e, e
+    for u, f in ma:
+        total += f
+        if not small[u]:
+            large += f
+    return large > 1 and total > 2
+
+
+def _scales_large(m: tuple, c: float, small: list) -> bool:
+    """Whether the term ``c * m`` (``m`` passed :func:`_regroups`) is a product of two large
+    factors scaled down: emitted as ``(x*y)*c``, ``x*y`` overflows where ``(x*c)*y`` did not
+    (``x*(1e-200*y)`` at x = y = 1e200). Only a monomial of two atoms or one can hold two
+    large factors."""
+    if len(m) > 2 or not abs(c) < 1.0 or not m:
+        return False
+    large = 0
+    for v, e in m:
+        if not small[v]:
+            large += e
+    return large > 1
+
+
+def _max_exponents(p: dict) -> dict:
+    exps: dict = {}
+    for m in p:
+        for v, e in m:
+            if e > exps.get(v, 0):
+                exps[v] = e
+    return exps
+
+
+def _check_powers(p: dict, q: dict, small: list) -> None:
+    """:func:`_regroups` for a product of polynomials, as :class:`_SketchArith` checks it
+    (on each atom's highest exponents, added): raises :class:`_Refuse` where it may."""
+    exps = _max_exponents(p)
+    for v, e in _max_exponents(q).items():
+        exps[v] = exps.get(v, 0) + e
+    if len(exps) > 1 and sum(e for v, e in exps.items() if not small[v]) > 1 \
+            and sum(exps.values()) > 2:
+        raise _Refuse
 
 
 def _mono_mul(a: tuple, b: tuple) -> tuple:
@@ -272,6 +505,10 @@ class _SketchArith:
     term), a product of two sums sharing an atom, a power of a sum. The guards refuse
     exactly where :class:`_Arith` would (term counts and exponents are exact)."""
 
+    def __init__(self):
+        self.small: list = []  # as _Arith's
+        self.ranges: dict = {}
+
     @staticmethod
     def constant(u: float) -> _Sketch:
         return _ONE if u != 0 else _ZERO
@@ -320,6 +557,9 @@ class _SketchArith:
             exps[v] = e
         if n > MAX_TERMS:
             raise _Refuse
+        if len(exps) > 1 and sum(e for v, e in exps.items() if not self.small[v]) > 1 \
+                and sum(exps.values()) > 2:
+            raise _Refuse  # (see _regroups)
         return _Sketch(n, p.const and q.const, exps)
 
     def pow(self, p: _Sketch, k: int, poison: set) -> _Sketch:
@@ -628,12 +868,18 @@ def _merges(order, candidate, shared) -> bool:
     ``True`` may be a false alarm (two atoms shared by terms that still differ); then the
     pass simply expands every product, as it would without this check."""
     index: dict[Node, int] = {}
+    arith = _SketchArith()
+    small, ranges = arith.small, arith.ranges
 
     def atom(n: Node) -> int:
-        return index.setdefault(n, len(index))
+        i = index.get(n)
+        if i is None:
+            i = index[n] = len(small)
+            small.append(_bounded(n, ranges))
+        return i
 
     try:
-        _walk(order, candidate, shared, _SketchArith(), atom, {})
+        _walk(order, candidate, shared, arith, atom, {})
     except _Merged:
         return True
     return False
@@ -668,9 +914,20 @@ def collect(graph: Graph, in_order=None) -> tuple[Graph, bool]:
     shared = set(outputs)
     share = shared.update
     leaves = 0
+    float_avals: dict = {}  # aval -> whether its nodes may have polynomials
     for n in order:
         op = n.op
         if op in _POLY_OPS:
+            ins = n.inputs
+            if len(ins) == 2 and op is not ew.integer_pow_p:  # (_poly_candidate, inline)
+                a = n.aval
+                ok = float_avals.get(a)
+                if ok is None:
+                    ok = float_avals[a] = not isinstance(a, tuple) and a.shape is not None \
+                        and a.dtype.kind == "f"
+                if ok and ins[0].aval is a and ins[1].aval is a:
+                    mark(n)
+                    continue
             if _poly_candidate(n):
                 mark(n)
                 continue
@@ -719,6 +976,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
     watch = arith.watch
     loc_of = loc_reader(graph)
     origin: dict[int, Node] = {}  # (watch) atom index -> the node :func:`_merges` would see
+    small, ranges = arith.small, arith.ranges
 
     def built(n: Node) -> Node:
         """The rebuilt node for ``n`` (emitting its polynomial if it has one)."""
@@ -739,6 +997,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
         if idx is None:
             idx = atom_index[built_n] = len(atoms)
             atoms.append(built_n)
+            small.append(_bounded(built_n, ranges))
             if watch:
                 origin[idx] = n
         elif watch and origin[idx] is not n:
@@ -775,18 +1034,28 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                                 ((ma, ca),) = p.items()
                                 ((mb, cb),) = q.items()
                                 c = ca * cb
-                                if c != 0:  # (an underflow: _polynomial)
+                                if _TINY <= abs(c) <= _HUGE:  # (else: _polynomial)
                                     if not mb:  # times a constant
+                                        if _scales_large(ma, c, small):
+                                            raise _Refuse
                                         got = {ma: c}, _NO_POISON
                                     elif not ma:
+                                        if _scales_large(mb, c, small):
+                                            raise _Refuse
                                         got = {mb: c}, _NO_POISON
                                     else:
                                         if len(mb) == 1 and mb[0][0] > ma[-1][0] \
                                                 and mb[0][1] <= MAX_EXPONENT:
                                             m = ma + mb  # (_mono_mul's first case)
+                                            if _adds_large(ma, mb[0][0], mb[0][1], small):
+                                                raise _Refuse
                                         else:
                                             m = _mono_mul(ma, mb)
-                                        if len(m) > MAX_ATOMS:
+                                            if len(m) > 1 and (
+                                                    _adds_large(ma, mb[0][0], mb[0][1], small)
+                                                    if len(mb) == 1 else _regroups(m, small)):
+                                                raise _Refuse
+                                        if len(m) > MAX_ATOMS or _scales_large(m, c, small):
                                             raise _Refuse
                                         got = {m: c}, _NO_POISON
                         elif op is not sub_p and op is not add_p:

@@ -333,15 +333,17 @@ class Rewriter:
                             if code is None:
                                 code = _op_code(node)
                             set_key(rebuilt, "_skey", hash((code, 0, *keys)))
+                        if quiet and rebuilt.inputs is new:  # (made just now: in no memo yet)
+                            # no rule runs at it, so only the graph's table reads its line,
+                            # and _rebuild gives it the line of ``node`` (its memo entry)
+                            memo[rebuilt] = rebuilt
+                            memo[node] = rebuilt
+                            continue
                         # (_moved, inline: this runs for most nodes)
                         loc = loc_of(node) if locs_get is None else locs_get(node) or node.loc
                         if loc is not None:
                             made.setdefault(rebuilt, loc)
                         if quiet:
-                            if rebuilt.inputs is new:  # (made just now: in no memo yet)
-                                memo[rebuilt] = rebuilt
-                                memo[node] = rebuilt
-                                continue
                             done = memo.get(rebuilt)
                             if done is None:
                                 done = memo[rebuilt] = rebuilt
