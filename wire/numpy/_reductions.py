@@ -77,6 +77,20 @@ def _count_where(a, where_, axis, keepdims):
     return sum(_mask_like(where_, a.shape), axis=axis, keepdims=keepdims)
 
 
+def _with_extras(name, np_fn, plain, a, axis, dtype, keepdims, initial, where, out, unit,
+                 combine):
+    """``sum``/``prod`` with ``where=``/``initial=``/``out=``: NumPy's own on concrete input
+    (see ``_extras``), else the plain reduction of ``a`` with the entries outside ``where``
+    set to ``unit``, combined with ``initial`` in the result's dtype."""
+    done, v = _extras(name, a, where, initial, out, np_fn, axis, keepdims, dtype=dtype)
+    if done:
+        return v
+    if where is not True:
+        a = _masked(a, where, unit)
+    total = plain(a, axis, dtype, keepdims)
+    return total if initial is None else combine(total, cast(initial, total.dtype))
+
+
 @lifting
 def sum(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, out=None):
     """Sum over ``axis`` (all by default). Booleans and small integers sum as NumPy does, and
@@ -87,13 +101,8 @@ def sum(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, o
     array([3., 5., 7.])
     """
     if where is not True or initial is not None or out is not None:
-        done, v = _extras("sum", a, where, initial, out, np.sum, axis, keepdims, dtype=dtype)
-        if done:
-            return v
-        if where is not True:
-            a = _masked(a, where, 0)
-        total = sum(a, axis, dtype, keepdims)
-        return total if initial is None else total + cast(initial, total.dtype)
+        return _with_extras("sum", np.sum, sum, a, axis, dtype, keepdims, initial, where, out,
+                            0, lambda total, init: total + init)
     if type(a) is Tracer and axis is None and dtype is None and not keepdims and a.ndim \
             and a.dtype.kind in "fc":  # the common case: a float sum over everything
         return bind(R.reduce_sum_p, a, axes=tuple(range(a.ndim)))  # (sorted, non-empty)
@@ -164,13 +173,8 @@ def prod(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, 
     np.float64(24.0)
     """
     if where is not True or initial is not None or out is not None:
-        done, v = _extras("prod", a, where, initial, out, np.prod, axis, keepdims, dtype=dtype)
-        if done:
-            return v
-        if where is not True:
-            a = _masked(a, where, 1)
-        total = prod(a, axis, dtype, keepdims)
-        return total if initial is None else total * cast(initial, total.dtype)
+        return _with_extras("prod", np.prod, prod, a, axis, dtype, keepdims, initial, where, out,
+                            1, lambda total, init: total * init)
     if isinstance(a, Tracer):
         a = _accumulated(a, dtype)
     elif dtype is not None:
