@@ -120,7 +120,7 @@ def _check_input(node: Node, value, what: str):
             f"{at(user_location())}"
         )
     want = node.aval.dtype
-    if dtype is None or dtype == want or isinstance(node.aval, tuple):
+    if dtype is None or dtype == want:
         return value
     if np.can_cast(dtype, want, "safe") or (
             want.kind in "fc" and np.can_cast(dtype, want, "same_kind")):

@@ -653,7 +653,7 @@ def leaf_aval(leaf, path: str = "") -> Aval:
         aval = aval_of(leaf)
         if aval.dtype.kind not in _NUMERIC_KINDS:
             check_leaf_numeric(leaf, aval.dtype, f"argument leaf {path or '<root>'}")
-        if type(leaf) is not np.ndarray and isinstance(leaf, np.ndarray):
+        if type(leaf) is not _ndarray and isinstance(leaf, _ndarray):
             check_plain_array(leaf, f"argument leaf {path or '<root>'}")
         return aval
     raise WireTypeError(
@@ -675,7 +675,7 @@ def flat_avals(leaves, treedef) -> list[Aval]:
             if aval.dtype.kind not in _NUMERIC_KINDS:  # the error names the leaf's path
                 check_leaf_numeric(leaf, aval.dtype,
                                    f"argument leaf {tree.leaf_paths(treedef)[i]}")
-            if type(leaf) is not np.ndarray and isinstance(leaf, np.ndarray):
+            if type(leaf) is not _ndarray and isinstance(leaf, _ndarray):
                 check_plain_array(leaf, f"argument leaf {tree.leaf_paths(treedef)[i]}")
             out.append(aval)
         else:
