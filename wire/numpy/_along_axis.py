@@ -22,7 +22,7 @@ from ..ops.shape import full, to_tracer
 from ._elementwise_composed import conj, imag, real
 from ._math import clip, isnan, maximum, minimum, sqrt, where
 from ._products import matmul
-from ._promote import cast, lifting, result_dtype
+from ._promote import cast, lifting, refuse_out, result_dtype
 from ._rearranging import diagonal, pad, take, take_along_axis
 from ._reductions import all as all_
 from ._reductions import (
@@ -63,13 +63,6 @@ __all__ = [
     "sort",
     "trapezoid",
 ]
-
-
-def _no_out(out, name):
-    """Refuse ``out=`` on traced input (a traced result cannot be written into an array)."""
-    if out is not None:
-        raise WireTypeError(f"{name}(..., out=...) cannot write into a traced value; use the "
-                            f"returned array{at(user_location())}")
 
 
 def _t(*xs) -> bool:
@@ -505,7 +498,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     """
     if not _t(a):
         return np.quantile(a, q, axis=axis, method=method, keepdims=keepdims, out=out)
-    _no_out(out, "quantile")
+    refuse_out(out, "quantile")
     if method != "linear" or np.asarray(q).dtype.kind in "iub":  # (integer q: NumPy takes)
         return _quantile_by_method(a, q, axis, method, keepdims)
     flat, kept, keep_shape, dt = _quantile_rows(a, q, axis)
@@ -592,7 +585,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     """``q``-th percentiles (``q`` in [0, 100])."""
     if not _t(a):
         return np.percentile(a, q, axis=axis, method=method, keepdims=keepdims, out=out)
-    _no_out(out, "percentile")
+    refuse_out(out, "percentile")
     weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)
     q = q / 100.0 if weak else np.asarray(q) / 100.0
     return quantile(a, q, axis, method=method, keepdims=keepdims)
@@ -628,7 +621,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     """
     if not _t(a):
         return np.median(a, axis=axis, keepdims=keepdims, out=out)
-    _no_out(out, "median")
+    refuse_out(out, "median")
     flat, kept, keep_shape = _slices(a, axis, "median")
     n = flat.shape[-1]
     if n == 0:
@@ -724,9 +717,7 @@ def _nan_extremum(name, reduce_fn, np_fn, a, axis, keepdims, initial, where_, ou
     if not _t(a, initial, where_):
         extra = {} if initial is None else {"initial": initial}
         return np_fn(a, axis=axis, keepdims=keepdims, where=where_, out=out, **extra)
-    if out is not None:
-        raise WireError(f"{name}(..., out=...) cannot write a traced result into an array; use "
-                        f"the returned value{at(user_location())}")
+    refuse_out(out, name)
     if initial is None:
         ufunc = "fmax" if name == "nanmax" else "fmin"
         raise WireValueError(f"reduction operation '{ufunc}' does not have an identity, so to "
@@ -789,9 +780,7 @@ def nanmean(a, axis=None, keepdims=False, *, dtype=None, where=True, out=None):
         if not _t(a, where):
             return np.nanmean(a, axis=axis, dtype=dtype, keepdims=keepdims, where=where,
                               out=out)
-        if out is not None:
-            raise WireError(f"nanmean(..., out=...) cannot write a traced result into an "
-                            f"array; use the returned value{at(user_location())}")
+        refuse_out(out, "nanmean")
         a = to_tracer(a)
         if a.dtype.kind not in "fc":
             return mean(a, axis=axis, dtype=dtype, keepdims=keepdims, where=where)

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import WireError, at, user_location
 from ._along_axis import accumulate
+from ._promote import refuse_out
 
 _UFUNC_ALIASES = {
     "absolute": "abs", "true_divide": "divide", "conjugate": "conj",
@@ -89,10 +90,7 @@ def _ufunc_fn(name, wnp):
 def dispatch_ufunc(wnp, ufunc, method, inputs, kwargs):
     """Run ``ufunc.method(*inputs, **kwargs)`` with ``wnp`` (``wire.numpy``; some input is a
     tracer)."""
-    if kwargs.get("out") is not None:
-        raise WireError(
-            f"numpy.{ufunc.__name__}(..., out=...) cannot write into a traced value{at(user_location())}"
-        )
+    refuse_out(kwargs.get("out"), f"numpy.{ufunc.__name__}")
     kwargs = {k: v for k, v in kwargs.items() if k != "out"}
     name = ufunc.__name__
     fn = _ufunc_fn(name, wnp)

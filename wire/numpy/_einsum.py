@@ -14,7 +14,7 @@ from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ..ops import matmul as L
 from ..ops import shape as S
 from ..core import Tracer
-from ._promote import cast, promote
+from ._promote import cast, promote, refuse_out
 from ._reductions import sum
 from ._shape import broadcast_to, reshape, transpose
 
@@ -157,9 +157,7 @@ def einsum(*operands, out=None, optimize=False, **kwargs):
         subscripts, ops = _from_sublists(operands)
     if not builtins.any(isinstance(o, Tracer) for o in ops):
         return np.einsum(subscripts, *ops, out=out, optimize=optimize, **kwargs)
-    if out is not None:
-        raise WireError("einsum(..., out=...) cannot write into a traced value"
-                        + at(user_location()))
+    refuse_out(out, "einsum")
     dtype, casting = kwargs.pop("dtype", None), kwargs.pop("casting", "safe")
     kwargs.pop("order", None)  # a memory layout: no effect on the values
     if kwargs:

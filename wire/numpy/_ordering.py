@@ -14,10 +14,10 @@ import numpy as np
 from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
 from ..ops import shape as S
 from ..core import Tracer
-from ._along_axis import _lerp, _no_out, _positions, _slices, argsort, nanmean, searchsorted, sort
+from ._along_axis import _lerp, _positions, _slices, argsort, nanmean, searchsorted, sort
 from ._elementwise_composed import imag, real
 from ._math import floor, isnan, minimum, where
-from ._promote import cast, lift, result_dtype
+from ._promote import cast, lift, refuse_out, result_dtype
 from ._rearranging import take, take_along_axis
 from ._reductions import all as all_
 from ._reductions import argmin, normalize_axes, sum
@@ -226,7 +226,7 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     a = lift(a)
     if not _t(a):
         return np.nanquantile(a, q, axis=axis, method=method, keepdims=keepdims, out=out)
-    _no_out(out, "nanquantile")
+    refuse_out(out, "nanquantile")
     if method != "linear":
         raise WireError(f"nanquantile: only method='linear' is supported on traced values"
                         f"{at(user_location())}")
@@ -243,7 +243,7 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
     a = lift(a)
     if not _t(a):
         return np.nanpercentile(a, q, axis=axis, method=method, keepdims=keepdims, out=out)
-    _no_out(out, "nanpercentile")
+    refuse_out(out, "nanpercentile")
     if isinstance(q, Tracer):
         raise WireError(f"nanpercentile: q must be concrete{at(user_location())}")
     if method != "linear":

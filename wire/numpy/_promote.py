@@ -110,6 +110,14 @@ def _check_int_fits(x: Tracer, dtype: np.dtype) -> None:
             f"dtype")
 
 
+def refuse_out(out, name: str) -> None:
+    """``out=`` given to ``name`` with traced input: a traced result cannot be written into
+    an array (on concrete input, NumPy's own function takes it)."""
+    if out is not None:
+        raise WireTypeError(f"{name}(..., out=...) cannot write a traced result into an "
+                            f"array; use the returned value{at(user_location())}")
+
+
 def cast(x, dtype):
     """``x`` as ``dtype``: a convert node for tracers, an array otherwise. A weakly typed
     tracer stays weak (promotion moved it to another kind, as for a Python scalar)."""

@@ -15,7 +15,7 @@ from ._axes import normalize_axes
 from ._creation import ones_like
 from ._elementwise_composed import imag, real
 from ._math import _as_bool, isnan, logical_not, maximum, minimum, not_equal, sqrt, where
-from ._promote import cast, lifting
+from ._promote import cast, lifting, refuse_out
 from ._shape import broadcast_to
 
 __all__ = [
@@ -54,9 +54,7 @@ def _extras(name, a, where, initial, out, np_fn, axis, keepdims, **kw) -> tuple:
     if not builtins.any(isinstance(v, Tracer) for v in (a, where, initial)):
         extra = {} if initial is None else {"initial": initial}
         return True, np_fn(a, axis=axis, keepdims=keepdims, where=where, out=out, **kw, **extra)
-    if out is not None:
-        raise WireError(f"{name}(..., out=...) cannot write a traced result into an array; use "
-                        f"the returned value{at(user_location())}")
+    refuse_out(out, name)
     return False, None
 
 

@@ -19,7 +19,7 @@ from ..core import Tracer
 from ._creation import zeros_like
 from ._rearranging import take, take_along_axis
 from ._math import where
-from ._promote import cast, holds_tracer, known, lift, result_dtype
+from ._promote import cast, holds_tracer, known, lift, refuse_out, result_dtype
 from ._shape import broadcast_arrays, concatenate, ravel, reshape, stack
 
 __all__ = [
@@ -51,8 +51,7 @@ def choose(a, choices, out=None, mode="raise"):
     """
     if not _t(a, choices):
         return np.choose(a, choices, out=out, mode=mode)
-    if out is not None:
-        raise WireError(f"choose(..., out=...) cannot write into a traced value{at(user_location())}")
+    refuse_out(out, "choose")
     choices = list(choices) if not isinstance(choices, Tracer) else [
         choices[i] for i in range(choices.shape[0])]
     n = len(choices)
@@ -86,8 +85,7 @@ def compress(condition, a, axis=None, out=None):
     """
     if not _t(condition, a):
         return np.compress(condition, a, axis=axis, out=out)
-    if out is not None:
-        raise WireError(f"compress(..., out=...) cannot write into a traced value{at(user_location())}")
+    refuse_out(out, "compress")
     if isinstance(condition, Tracer) and known(condition):  # an eager trace's value
         condition = condition._value("compress/extract's condition")
     if holds_tracer(condition):

@@ -25,7 +25,7 @@ from ..ops import fft as F
 from ..core import Tracer
 from ._elementwise_composed import conj, real
 from ._rearranging import flip, pad, roll
-from ._promote import cast
+from ._promote import cast, refuse_out
 from ._shape import concatenate
 
 __all__ = [
@@ -60,12 +60,6 @@ def _numpy(fn, *args, out=None):
     """NumPy's own transform on concrete input (``out=`` passed on only where given, so
     NumPy releases without that argument keep working)."""
     return fn(*args) if out is None else fn(*args, out=out)
-
-
-def _no_out(out, name):
-    if out is not None:
-        raise WireTypeError(f"fft.{name}(..., out=...) cannot write into a traced value; use "
-                            f"the returned array{at(user_location())}")
 
 
 def _real_output(y, a):
@@ -136,7 +130,7 @@ def fft(a, n=None, axis=-1, norm=None, out=None):
     """
     if not _t(a):
         return _numpy(np.fft.fft, a, n, axis, norm, out=out)
-    _no_out(out, "fft")
+    refuse_out(out, "fft.fft")
     return _cfftn(a, None if n is None else [n], [axis], norm, False)
 
 
@@ -144,7 +138,7 @@ def ifft(a, n=None, axis=-1, norm=None, out=None):
     """1-D inverse discrete Fourier transform."""
     if not _t(a):
         return _numpy(np.fft.ifft, a, n, axis, norm, out=out)
-    _no_out(out, "ifft")
+    refuse_out(out, "fft.ifft")
     return _cfftn(a, None if n is None else [n], [axis], norm, True)
 
 
@@ -152,7 +146,7 @@ def fftn(a, s=None, axes=None, norm=None, out=None):
     """N-D discrete Fourier transform (all axes by default)."""
     if not _t(a):
         return _numpy(np.fft.fftn, a, s, axes, norm, out=out)
-    _no_out(out, "fftn")
+    refuse_out(out, "fft.fftn")
     return _cfftn(a, s, axes, norm, False)
 
 
@@ -160,7 +154,7 @@ def ifftn(a, s=None, axes=None, norm=None, out=None):
     """N-D inverse discrete Fourier transform."""
     if not _t(a):
         return _numpy(np.fft.ifftn, a, s, axes, norm, out=out)
-    _no_out(out, "ifftn")
+    refuse_out(out, "fft.ifftn")
     return _cfftn(a, s, axes, norm, True)
 
 
@@ -168,7 +162,7 @@ def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """2-D discrete Fourier transform over the last two axes."""
     if not _t(a):
         return _numpy(np.fft.fft2, a, s, axes, norm, out=out)
-    _no_out(out, "fft2")
+    refuse_out(out, "fft.fft2")
     return fftn(a, s, axes, norm)
 
 
@@ -176,7 +170,7 @@ def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """2-D inverse discrete Fourier transform."""
     if not _t(a):
         return _numpy(np.fft.ifft2, a, s, axes, norm, out=out)
-    _no_out(out, "ifft2")
+    refuse_out(out, "fft.ifft2")
     return ifftn(a, s, axes, norm)
 
 
@@ -207,7 +201,7 @@ def rfft(a, n=None, axis=-1, norm=None, out=None):
     """
     if not _t(a):
         return _numpy(np.fft.rfft, a, n, axis, norm, out=out)
-    _no_out(out, "rfft")
+    refuse_out(out, "fft.rfft")
     _real_input(a, "rfft")
     axis = axis % a.ndim
     n = a.shape[axis] if n is None else n
@@ -233,7 +227,7 @@ def irfft(a, n=None, axis=-1, norm=None, out=None):
     """
     if not _t(a):
         return _numpy(np.fft.irfft, a, n, axis, norm, out=out)
-    _no_out(out, "irfft")
+    refuse_out(out, "fft.irfft")
     x = _complex(a)
     axis = axis % x.ndim
     n = _output_points(2 * (x.shape[axis] - 1) if n is None else n, "irfft")
@@ -245,7 +239,7 @@ def rfftn(a, s=None, axes=None, norm=None, out=None):
     """N-D ``rfft``: complex transforms over all but the last axis, ``rfft`` over the last."""
     if not _t(a):
         return _numpy(np.fft.rfftn, a, s, axes, norm, out=out)
-    _no_out(out, "rfftn")
+    refuse_out(out, "fft.rfftn")
     _real_input(a, "rfftn")
     axes, s = _axes_and_sizes(a, s, axes)
     out = rfft(a, s[-1], axes[-1], norm)
@@ -258,7 +252,7 @@ def irfftn(a, s=None, axes=None, norm=None, out=None):
     """Inverse of ``rfftn``."""
     if not _t(a):
         return _numpy(np.fft.irfftn, a, s, axes, norm, out=out)
-    _no_out(out, "irfftn")
+    refuse_out(out, "fft.irfftn")
     # (NumPy keeps float16 only where the last, real transform is the only one)
     if axes is None:
         axes = list(range(a.ndim))[-len(s):] if s is not None else list(range(a.ndim))
@@ -274,7 +268,7 @@ def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """2-D ``rfft``."""
     if not _t(a):
         return _numpy(np.fft.rfft2, a, s, axes, norm, out=out)
-    _no_out(out, "rfft2")
+    refuse_out(out, "fft.rfft2")
     return rfftn(a, s, axes, norm)
 
 
@@ -282,7 +276,7 @@ def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
     """2-D ``irfft``."""
     if not _t(a):
         return _numpy(np.fft.irfft2, a, s, axes, norm, out=out)
-    _no_out(out, "irfft2")
+    refuse_out(out, "fft.irfft2")
     return irfftn(a, s, axes, norm)
 
 
@@ -290,7 +284,7 @@ def hfft(a, n=None, axis=-1, norm=None, out=None):
     """Transform of a Hermitian-symmetric signal (real spectrum)."""
     if not _t(a):
         return _numpy(np.fft.hfft, a, n, axis, norm, out=out)
-    _no_out(out, "hfft")
+    refuse_out(out, "fft.hfft")
     x = _complex(a)
     axis = axis % x.ndim
     n = _output_points(2 * (x.shape[axis] - 1) if n is None else n, "hfft")
@@ -302,7 +296,7 @@ def ihfft(a, n=None, axis=-1, norm=None, out=None):
     """Inverse of ``hfft``."""
     if not _t(a):
         return _numpy(np.fft.ihfft, a, n, axis, norm, out=out)
-    _no_out(out, "ihfft")
+    refuse_out(out, "fft.ihfft")
     _real_input(a, "ihfft")
     axis = axis % a.ndim
     inv = {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}[norm]
