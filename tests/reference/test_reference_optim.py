@@ -45,10 +45,16 @@ OPTIMIZERS = [
      lambda p: torch.optim.Adam(p, lr=0.03, betas=(0.8, 0.99), eps=1e-6)),
     ("adamw", optim.adamw(0.01, weight_decay=0.05),
      lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.05)),
-    ("rmsprop", optim.rmsprop(0.01, decay=0.99),
+    # torch's RMSprop puts eps outside the root, Optax's (and wire's default) inside
+    ("rmsprop", optim.rmsprop(0.01, decay=0.99, eps_in_sqrt=False),
      lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.99)),
-    ("rmsprop(momentum)", optim.rmsprop(0.01, decay=0.9, momentum=0.5),
+    ("rmsprop(momentum)", optim.rmsprop(0.01, decay=0.9, momentum=0.5, eps_in_sqrt=False),
      lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.5)),
+    ("rmsprop(centered)", optim.rmsprop(0.01, decay=0.9, centered=True, eps_in_sqrt=False),
+     lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, centered=True)),
+    ("rmsprop(centered, momentum)",
+     optim.rmsprop(0.01, decay=0.9, centered=True, momentum=0.5, eps_in_sqrt=False),
+     lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, centered=True, momentum=0.5)),
     # Optax's eps sits inside the root, torch's outside: with eps = 0 they agree exactly
     ("adagrad", optim.adagrad(0.1, initial_accumulator_value=0.0, eps=0.0),
      lambda p: torch.optim.Adagrad(p, lr=0.1, eps=0.0)),

@@ -36,8 +36,9 @@ __all__ = [
     "cosine_decay_schedule", "exponential_decay", "global_norm", "identity", "join_schedules",
     "linear_schedule", "momentum", "nesterov", "piecewise_constant_schedule",
     "polynomial_schedule", "rmsprop", "scale", "scale_by_adam", "scale_by_learning_rate",
-    "scale_by_rms", "scale_by_rss", "scale_by_schedule", "sgd", "trace",
-    "warmup_cosine_decay_schedule"
+    "scale_by_rms", "scale_by_rss", "scale_by_schedule", "scale_by_stddev", "sgd", "trace",
+    "warmup_cosine_decay_schedule", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
+    "ScaleByRStdDevWithCountState",
 ]
 
 # every public function here is where user code enters wire (wire.tracebacks)

@@ -18,6 +18,7 @@ from .transforms import (
     scale_by_adam,
     scale_by_learning_rate,
     scale_by_rms,
+    scale_by_stddev,
     scale_by_rss,
     trace,
 )
@@ -98,12 +99,15 @@ def adamw(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
 
 
 def rmsprop(learning_rate, decay: float = 0.9, eps: float = 1e-8, initial_scale: float = 0.0,
-            momentum: float | None = None, nesterov: bool = False) -> GradientTransformation:
+            eps_in_sqrt: bool = True, centered: bool = False, momentum: float | None = None,
+            nesterov: bool = False, bias_correction: bool = False) -> GradientTransformation:
     """RMSprop: divide by a running root-mean-square of gradients (optional momentum).
 
-    ``g / (sqrt(nu) + eps)`` then momentum, as torch's ``RMSprop(centered=False)`` and
-    Optax's ``rmsprop``; ``decay`` is torch's ``alpha`` (default 0.9 here, as Optax; 0.99
-    in torch).
+    Optax's ``rmsprop``, signature and defaults: ``g / sqrt(nu + eps)`` with ``decay=0.9``;
+    ``centered`` subtracts the squared running mean of ``g`` from ``nu``
+    (:func:`scale_by_stddev`). torch's ``RMSprop(alpha=decay, eps=eps)`` puts ``eps`` outside
+    the root: ``rmsprop(..., eps_in_sqrt=False)`` gives its updates (torch's ``alpha``
+    defaults to 0.99).
 
     >>> import numpy as np
     >>> opt = rmsprop(0.1, decay=0.0)
@@ -111,7 +115,8 @@ def rmsprop(learning_rate, decay: float = 0.9, eps: float = 1e-8, initial_scale:
     array([-0.1])
     """
     tail = [trace(momentum, nesterov)] if momentum else []
-    return chain(scale_by_rms(decay, eps, initial_scale), *tail,
+    direction = scale_by_stddev if centered else scale_by_rms
+    return chain(direction(decay, eps, initial_scale, eps_in_sqrt, bias_correction), *tail,
                  scale_by_learning_rate(learning_rate))
 
 

@@ -27,7 +27,8 @@ __all__ = [
     "scale", "scale_by_learning_rate", "scale_by_schedule", "trace", "scale_by_adam",
     "scale_by_rms", "scale_by_rss", "add_decayed_weights", "clip_by_global_norm", "clip",
     "global_norm", "ScaleByAdamState", "TraceState", "ScaleByRmsState", "ScaleByRssState",
-    "CountState",
+    "CountState", "scale_by_stddev", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
+    "ScaleByRStdDevWithCountState",
 ]
 
 
@@ -49,6 +50,16 @@ def _as_float(count):
 
 def _value(lr, count):
     return lr(count) if callable(lr) else lr
+
+
+def _abs_sq(g):
+    """``|g|**2``, real for complex gradients."""
+    return g.real * g.real + g.imag * g.imag if _is_complex(g) else g * g
+
+
+def _is_complex(g):
+    dt = getattr(g, "dtype", None)
+    return dt is not None and np.dtype(dt).kind == "c"
 
 
 def _in_dtype_of(s, leaf):
@@ -107,6 +118,46 @@ class ScaleByRmsState(NamedTuple):
     ScaleByRmsState(nu={'w': array([0., 0.])})
     """
 
+    nu: Any
+
+
+class ScaleByRmsWithCountState(NamedTuple):
+    """:class:`ScaleByRmsState` with the step count its bias correction needs.
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> optim.scale_by_rms(bias_correction=True).init({"w": np.ones(2)})
+    ScaleByRmsWithCountState(count=array(0), nu={'w': array([0., 0.])})
+    """
+
+    count: Any
+    nu: Any
+
+
+class ScaleByRStdDevState(NamedTuple):
+    """Decaying averages of gradients (``mu``) and of their squares (``nu``): centered RMSprop.
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> optim.scale_by_stddev().init({"w": np.ones(2)})
+    ScaleByRStdDevState(mu={'w': array([0., 0.])}, nu={'w': array([0., 0.])})
+    """
+
+    mu: Any
+    nu: Any
+
+
+class ScaleByRStdDevWithCountState(NamedTuple):
+    """:class:`ScaleByRStdDevState` with the step count its bias correction needs.
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> optim.scale_by_stddev(bias_correction=True).init({"w": np.ones(1)})
+    ScaleByRStdDevWithCountState(count=array(0), mu={'w': array([0.])}, nu={'w': array([0.])})
+    """
+
+    count: Any
+    mu: Any
     nu: Any
 
 
@@ -199,7 +250,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
     def update(grads, state, params=None):
         check_trees("scale_by_adam.update", grads, "grads", state.mu, "Adam state")
         mu = wtree.map(lambda g, m: b1 * m + (1.0 - b1) * g, grads, state.mu)
-        nu = wtree.map(lambda g, v: b2 * v + (1.0 - b2) * (g * g), grads, state.nu)
+        nu = wtree.map(lambda g, v: b2 * v + (1.0 - b2) * _abs_sq(g), grads, state.nu)
         count = _inc(state.count)
         t = _as_float(count)
         c1 = 1.0 - b1 ** t
@@ -218,25 +269,86 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
     return GradientTransformation(init, update)
 
 
-def scale_by_rms(decay: float = 0.9, eps: float = 1e-8, initial_scale: float = 0.0):
-    """RMSprop's direction ``g / (sqrt(nu) + eps)``, ``nu`` a decaying mean of ``g**2``.
+def _rms_denominator(eps, eps_in_sqrt):
+    """``1 / sqrt(v + eps)`` (Optax's default) or ``1 / (sqrt(v) + eps)`` (torch's), for a
+    second moment ``v``."""
+    if eps_in_sqrt:
+        return lambda v: 1.0 / wnp.sqrt(v + _in_dtype_of(eps, v))
+    return lambda v: 1.0 / (wnp.sqrt(v) + _in_dtype_of(eps, v))
 
-    ``eps`` sits outside the square root, as in torch's ``RMSprop`` and Optax. Defaults follow
-    Optax (``decay=0.9``); torch's ``alpha`` (the same decay) defaults to 0.99.
 
-    >>> t = scale_by_rms(0.5)
+def _bias_corrected(moment, decay, count):
+    c = 1.0 - decay ** _as_float(count)
+    return wtree.map(lambda m: m / _in_dtype_of(c, m), moment)
+
+
+def scale_by_rms(decay: float = 0.9, eps: float = 1e-8, initial_scale: float = 0.0,
+                 eps_in_sqrt: bool = True, bias_correction: bool = False):
+    """RMSprop's direction ``g / sqrt(nu + eps)``, ``nu`` a decaying mean of ``g**2``.
+
+    Optax's signature and defaults (``decay=0.9``, ``eps`` inside the square root). With
+    ``eps_in_sqrt=False`` the direction is ``g / (sqrt(nu) + eps)``, torch's ``RMSprop``
+    (whose ``alpha`` is this ``decay``, default 0.99 there). ``bias_correction`` divides
+    ``nu`` by ``1 - decay**t`` at step ``t``, as Adam does.
+
+    >>> t = scale_by_rms(0.5, eps=0.0)
     >>> t.update(np.array([2.0]), t.init(np.zeros(1)))[0].round(4)
     array([1.4142])
     """
+    scaling = _rms_denominator(eps, eps_in_sqrt)
 
     def update(grads, state, params=None):
         check_trees("scale_by_rms.update", grads, "grads", state.nu, "RMSprop state")
-        nu = wtree.map(lambda g, v: decay * v + (1.0 - decay) * (g * g), grads, state.nu)
-        out = wtree.map(lambda g, v: g / (wnp.sqrt(v) + eps), grads, nu)
-        return out, ScaleByRmsState(nu)
+        nu = wtree.map(lambda g, v: decay * v + (1.0 - decay) * _abs_sq(g), grads, state.nu)
+        if bias_correction:
+            count = _inc(state.count)
+            nu_hat, new_state = _bias_corrected(nu, decay, count), ScaleByRmsWithCountState(count, nu)
+        else:
+            nu_hat, new_state = nu, ScaleByRmsState(nu)
+        return wtree.map(lambda g, v: g * scaling(v), grads, nu_hat), new_state
 
     def init(params):
-        return ScaleByRmsState(wtree.map(lambda z: z + initial_scale, _zeros_like(params)))
+        nu = wtree.map(lambda z: z + initial_scale, _zeros_like(params))
+        return ScaleByRmsWithCountState(_count0(), nu) if bias_correction else ScaleByRmsState(nu)
+
+    return GradientTransformation(init, update)
+
+
+def scale_by_stddev(decay: float = 0.9, eps: float = 1e-8, initial_scale: float = 0.0,
+                    eps_in_sqrt: bool = True, bias_correction: bool = False):
+    """Centered RMSprop's direction ``g / sqrt(nu - mu**2 + eps)``: ``mu`` and ``nu``
+    decaying means of ``g`` and ``g**2`` (Optax's ``scale_by_stddev``; torch's
+    ``RMSprop(centered=True)`` with ``eps_in_sqrt=False``).
+
+    The variance ``nu - mu**2`` is never below 0: where rounding would make it negative it
+    is 0 (the true value's bound), so a constant gradient gives ``g / sqrt(eps)``, not NaN.
+
+    >>> t = scale_by_stddev(0.5, eps=0.0)
+    >>> u, s = t.update(np.array([2.0]), t.init(np.zeros(1)))   # mu 1, nu 2: variance 1
+    >>> u
+    array([2.])
+    """
+    scaling = _rms_denominator(eps, eps_in_sqrt)
+
+    def update(grads, state, params=None):
+        check_trees("scale_by_stddev.update", grads, "grads", state.nu, "RMSprop state")
+        mu = wtree.map(lambda g, m: decay * m + (1.0 - decay) * g, grads, state.mu)
+        nu = wtree.map(lambda g, v: decay * v + (1.0 - decay) * _abs_sq(g), grads, state.nu)
+        if bias_correction:
+            count = _inc(state.count)
+            mu_hat, nu_hat = _bias_corrected(mu, decay, count), _bias_corrected(nu, decay, count)
+            new_state = ScaleByRStdDevWithCountState(count, mu, nu)
+        else:
+            mu_hat, nu_hat, new_state = mu, nu, ScaleByRStdDevState(mu, nu)
+        variance = wtree.map(lambda m, v: wnp.maximum(v - _abs_sq(m), 0.0), mu_hat, nu_hat)
+        return wtree.map(lambda g, v: g * scaling(v), grads, variance), new_state
+
+    def init(params):
+        mu = _zeros_like(params)
+        nu = wtree.map(lambda z: z + initial_scale, _zeros_like(params))
+        if bias_correction:
+            return ScaleByRStdDevWithCountState(_count0(), mu, nu)
+        return ScaleByRStdDevState(mu, nu)
 
     return GradientTransformation(init, update)
 
@@ -261,7 +373,7 @@ def scale_by_rss(initial_accumulator_value: float = 0.1, eps: float = 1e-7):
 
     def update(grads, state, params=None):
         check_trees("scale_by_rss.update", grads, "grads", state.sum_of_squares, "Adagrad state")
-        acc = wtree.map(lambda g, a: a + g * g, grads, state.sum_of_squares)
+        acc = wtree.map(lambda g, a: a + _abs_sq(g), grads, state.sum_of_squares)
         return wtree.map(direction, grads, acc), ScaleByRssState(acc)
 
     def init(params):
