@@ -84,12 +84,12 @@ def _eager_jvp(graph: Graph, simplify: bool, n_const: int) -> Graph:
 _EAGER_JVP = Memo(_eager_jvp)
 
 
-def _check_tangents(primals, tangents):
+def _check_tangents(primals, tangents, what="jvp"):
     p_leaves, p_tree = tree.flatten(tuple(primals))
     t_leaves, t_tree = tree.flatten(tuple(tangents))
     if p_tree != t_tree:
         raise WireError(
-            f"jvp: tangents have structure {t_tree!r} but primals have {p_tree!r}"
+            f"{what}: tangents have structure {t_tree!r} but primals have {p_tree!r}"
             f"{at(user_location())}"
         )
     p_avals = flat_avals(p_leaves, p_tree)
@@ -98,13 +98,21 @@ def _check_tangents(primals, tangents):
     for pa, ta, path in zip(p_avals, t_avals, paths):
         if pa.dtype.kind in "fc" and (pa.shape != ta.shape or ta.dtype.kind not in "fc"):
             raise ShapeError(
-                f"jvp: tangent {path} is {ta!r} but its primal is {pa!r}; a tangent must have "
+                f"{what}: tangent {path} is {ta!r} but its primal is {pa!r}; a tangent must have "
                 f"the primal's shape and a floating dtype{at(user_location())}"
             )
         if pa.dtype.kind == "f" and ta.dtype.kind == "c":  # (a cast would drop its imaginary part)
             raise WireTypeError(
-                f"jvp: tangent {path} is complex ({ta!r}) but its primal is real ({pa!r}); a "
+                f"{what}: tangent {path} is complex ({ta!r}) but its primal is real ({pa!r}); a "
                 f"real value has real tangents{at(user_location())}")
+    for pa, t, path in zip(p_avals, t_leaves, paths):
+        # an integer or boolean primal does not vary, so only a zero tangent is meaningful
+        # (JAX asks for float0 ones); a nonzero one would be dropped without a word
+        if pa.dtype.kind in "iub" and not isinstance(t, Tracer) and np.any(np.asarray(t) != 0):
+            raise WireTypeError(
+                f"{what}: tangent {path} is nonzero but its primal is an integer/boolean "
+                f"{pa!r}, which has no derivative (its tangent must be zero); pass "
+                f"x.astype(float) to differentiate with respect to it{at(user_location())}")
 
 
 def _cast_like(leaves, avals) -> list:
@@ -186,7 +194,7 @@ def linearize(f, *primals, simplify: bool = True, static_argnums=()):
     y = tree.unflatten(graph.out_tree, known[:n_out])  # primal outputs never need tangents
 
     def f_jvp(*tangents):
-        _check_tangents(primals, tangents)
+        _check_tangents(primals, tangents, "linearize")
         t_leaves = _cast_like(tree.flatten(tuple(tangents))[0], graph.in_avals)
         outs = split.finish(known, res, t_leaves, call_graph_flat)
         return tree.unflatten(graph.out_tree, outs[n_out:])
@@ -379,6 +387,12 @@ def jacrev(f, argnums=0, has_aux: bool = False, *, static_argnums=()):
         res = vjp(fix_args(f, args, kwargs, nums), *dyn, has_aux=has_aux)
         y, pullback = res[0], res[1]
         y_leaves, y_tree = tree.flatten(y)
+        for v, path in zip(y_leaves, tree.leaf_paths(y_tree)):
+            if np.dtype(_dtype(v)).kind not in "fc":  # as JAX: its derivative is not a float
+                raise NonDifferentiableError(
+                    f"jacrev needs floating-point outputs, but output {path} has dtype "
+                    f"{_dtype(v)}; use wire.jacfwd (integer zeros) or make the output a float"
+                    f"{at(user_location())}")
         shapes, sizes = _sizes(y_leaves)
         basis = _basis(shapes, sizes, [_dtype(v) for v in y_leaves])
         cts = vmap(pullback)(tree.unflatten(y_tree, basis))
