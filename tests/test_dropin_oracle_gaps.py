@@ -60,3 +60,53 @@ def test_jacrev_of_an_integer_valued_function_raises_as_jax_and_jacfwd_gives_int
         wire.hessian(lambda x: g(x).sum())(np.array([1.0, 2.0]))
     jf = wire.jacfwd(g)(np.array([1.0, 2.0]))
     assert bits(jf) == bits(np.zeros((2, 2), np.int64))
+
+
+# --------------------------------------------------------------------------- sort ties
+
+
+TIES = np.array([
+    [0.0, -0.0, 0.0, -0.0, np.nan, 1.0, -np.nan],
+    [-0.0, 0.0, np.nan, -0.0, 0.0, -1.0, 2.0],
+    [np.nan, -0.0, -np.nan, 0.0, np.inf, -np.inf, -0.0],
+])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("kind", [None, "stable"])
+def test_batched_and_jitted_sort_are_numpy_sort_per_example_bit_for_bit(dtype, kind):
+    # ties of -0.0 and 0.0 and NaNs of either sign: the order (and NaN bits) are np.sort's;
+    # a gather by argsort ordered them otherwise, (-1, -0, 0, -0, 0, 2, nan) for np.sort's
+    # (-1, -0, -0, 0, 0, 2, nan)
+    x = TIES.astype(dtype)
+    sort = lambda a: wnp.sort(a, kind=kind)
+    want = np.stack([np.sort(r, kind=kind) for r in x])
+    assert bits(wire.vmap(sort)(x)) == bits(want)
+    assert bits(wire.jit(wire.vmap(sort))(x)) == bits(want)
+    for r in x:
+        assert bits(wire.jit(sort)(r)) == bits(np.sort(r, kind=kind))
+    assert bits(wire.vmap(lambda c: wnp.sort(c), in_axes=1)(x)) == bits(np.sort(x, axis=0).T)
+
+
+def test_batched_argsort_and_lexsort_are_numpy_per_example():
+    x = TIES
+    for kind in [None, "stable"]:
+        want = np.stack([np.argsort(r, kind=kind) for r in x])
+        assert bits(wire.vmap(lambda a: wnp.argsort(a, kind=kind))(x)) == bits(want)
+        assert bits(wire.jit(wire.vmap(lambda a: wnp.argsort(a, kind=kind)))(x)) == bits(want)
+    keys = np.stack([x, x[::-1]], axis=1)  # (batch, 2 keys, n)
+    want = np.stack([np.lexsort(k) for k in keys])
+    assert bits(wire.vmap(wnp.lexsort)(keys)) == bits(want)
+
+
+def test_sort_derivative_follows_the_permutation():
+    x = np.array([[0.3, -1.2, 2.5, 0.7], [1.0, -2.0, 0.5, -0.1]])
+    w = np.arange(4.0)
+    g = wire.grad(lambda a: wnp.sum(wnp.sort(a, axis=1) ** 2 * w))(x)
+    perm = np.argsort(x, axis=1)
+    want = np.zeros_like(x)
+    np.put_along_axis(want, perm, 2 * np.take_along_axis(x, perm, 1) * w, 1)
+    np.testing.assert_allclose(g, want)
+    _, t = wire.jvp(lambda a: wnp.sort(a, axis=0), (x,), (np.arange(8.0).reshape(2, 4),))
+    np.testing.assert_array_equal(t, np.take_along_axis(np.arange(8.0).reshape(2, 4),
+                                                        np.argsort(x, axis=0), 0))

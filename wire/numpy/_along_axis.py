@@ -396,8 +396,10 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     """
     if not _t(a):
         return np.sort(a, axis=axis, kind=kind, order=order, stable=stable)
+    if order is not None:
+        raise WireError(f"sort: order= is not supported on traced values{at(user_location())}")
     a, axis = _flat_axis(a, axis)
-    return take_along_axis(a, argsort(a, axis, kind, stable=stable), axis)
+    return SO.sort(a, axis, stable=bool(stable) or kind in ("stable", "mergesort"))
 
 
 def searchsorted(a, v, side="left", sorter=None):

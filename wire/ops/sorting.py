@@ -1,9 +1,12 @@
-"""Sorting primitives: ``argsort`` (the permutation that sorts an axis).
+"""Sorting primitives: ``argsort`` (the permutation that sorts an axis) and ``sort``.
 
-Only the permutation is a primitive, and it carries no derivative (integer output).
-``wire.numpy.sort`` gathers ``x`` with it (``take_along_axis``), so the derivative of a sort
-flows through the permutation by the gather's rule: each sorted entry's cotangent goes back
-to the position it came from.
+The permutation carries no derivative (integer output). ``sort``'s value is NumPy's own
+``np.sort``, so the order of entries that compare equal (``-0.0`` and ``0.0``, NaNs of either
+sign) is NumPy's, per example under ``vmap`` and under ``jit`` alike; a gather by
+``argsort`` can order such ties otherwise (NumPy's unstable sort and argsort are distinct
+algorithms, and its vectorised sort writes NaNs back as the default NaN). The derivative
+flows through the permutation: each sorted entry's tangent is the one of the entry
+``argsort`` puts there, and each cotangent goes back to the position it came from.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from ..core.primitive import Primitive
 from ..core import bind
 from ..core.lowering import XpImpl
 from ..core.formula import ARRAYS_ONLY
+from ..core.taylor import COEFFICIENTWISE
 from .batching import axis_batch
+from .indexing import getitem
 
 
 def _argsort_impl(x, *, axis, descending, stable):
@@ -54,3 +59,64 @@ argsort_p = Primitive(
 
 def argsort(x, axis: int, descending: bool = False, stable: bool = False):
     return bind(argsort_p, x, axis=int(axis), descending=bool(descending), stable=bool(stable))
+
+
+# --------------------------------------------------------------------------- sort
+
+
+def _along(x, perm, axis):
+    """``x`` gathered by ``perm`` along ``axis`` (``take_along_axis``)."""
+    nd = x.ndim
+    arrays = []
+    for k in range(nd):
+        if k == axis:
+            arrays.append(perm)
+        else:
+            shape = [1] * nd
+            shape[k] = x.shape[k]
+            arrays.append(np.arange(x.shape[k]).reshape(shape))
+    return getitem(x, arrays, tuple(("a", k) for k in range(nd)))
+
+
+def _sort_impl(x, *, axis, stable):
+    return np.sort(np.asarray(x), axis=axis, kind="stable" if stable else None)
+
+
+def _sort_shape(a, *, axis, stable):
+    if not 0 <= axis < a.ndim:
+        raise ShapeError(f"sort: axis {axis} is out of range for {a!r}")
+    return a
+
+
+def _sort_jvp(ts, out, x, *, axis, stable):
+    return _along(ts[0], argsort(x, axis, stable=stable), axis)
+
+
+def _sort_vjp(ct, out, x, *, axis, stable):
+    # the inverse permutation sends each cotangent back to where its entry came from
+    inv = argsort(argsort(x, axis, stable=stable), axis, stable=True)
+    return (_along(ct, inv, axis),)
+
+
+def _sort_sample(rng):
+    return [rng.normal(size=(3, 4))], {"axis": int(rng.integers(0, 2)),
+                                       "stable": bool(rng.integers(0, 2))}
+
+
+sort_p = Primitive(
+    "sort",
+    _sort_impl,
+    _sort_shape,
+    vjp=_sort_vjp,
+    jvp=_sort_jvp,
+    batch=axis_batch(lambda: sort_p),
+    xp=XpImpl(lambda bk, x, *, axis, stable: bk.xp.sort(x, axis=axis, stable=stable), "sort"),
+    sample=_sort_sample,
+    doc="x sorted along axis, NumPy's values bit for bit (stable=True: NumPy's stable sort)",
+    sympy=ARRAYS_ONLY,
+    taylor=COEFFICIENTWISE,
+)
+
+
+def sort(x, axis: int, stable: bool = False):
+    return bind(sort_p, x, axis=int(axis), stable=bool(stable))
