@@ -110,3 +110,22 @@ def test_sort_derivative_follows_the_permutation():
     _, t = wire.jvp(lambda a: wnp.sort(a, axis=0), (x,), (np.arange(8.0).reshape(2, 4),))
     np.testing.assert_array_equal(t, np.take_along_axis(np.arange(8.0).reshape(2, 4),
                                                         np.argsort(x, axis=0), 0))
+
+
+# --------------------------------------------------------------------------- complex products
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_jitted_complex_product_keeps_the_operand_order_numpy_rounds_in(dtype):
+    # NumPy's complex product rounds through an asymmetric fused multiply-add, so a*b and
+    # b*a differ at overflow: (1e308+1e308j)*(1-2j) is inf-1e308j, the other order inf-infj.
+    # Under jit, canonical operand order made a*b into b*a.
+    big = 1e308 if dtype == np.complex128 else 3e38
+    a = np.full(4, big + big * 1j, dtype)
+    b = np.full(4, 1 - 2j, dtype)
+    c = np.array([1.0, 2.0, -3.0, 0.5])
+    for f in [lambda a, b, c: a * b, lambda a, b, c: b * a, lambda a, b, c: c * a * b,
+              lambda a, b, c: a * b + b * a, lambda a, b, c: wnp.multiply(b, a) * c]:
+        want = f(a, b, c)
+        assert bits(wire.jit(f)(a, b, c)) == bits(want)
+        assert bits(wire.evaluate(wire.simplify(wire.trace(f, a, b, c)), a, b, c)) == bits(want)

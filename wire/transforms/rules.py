@@ -211,9 +211,11 @@ def _uniform_operand(v, operand: Node, node: Node) -> np.ndarray:
 def sort_operands(node: Node, rw):
     """Commutative operands in a canonical order, so ``a*b`` and ``b*a`` are one node
     (the primitives in :data:`COMMUTATIVE`: those whose result, signed zeros included, does
-    not depend on the operands' order)."""
+    not depend on the operands' order; complex ones keep theirs, as NumPy's complex product
+    rounds through an asymmetric fused multiply-add)."""
     x, y = node.inputs
-    if x is not y and rw.skey(y) < rw.skey(x):
+    if x is not y and x.aval.dtype.kind != "c" and y.aval.dtype.kind != "c" \
+            and rw.skey(y) < rw.skey(x):
         return rw.remake(node, (y, x))
     return None
 
