@@ -129,3 +129,29 @@ def test_jitted_complex_product_keeps_the_operand_order_numpy_rounds_in(dtype):
         want = f(a, b, c)
         assert bits(wire.jit(f)(a, b, c)) == bits(want)
         assert bits(wire.evaluate(wire.simplify(wire.trace(f, a, b, c)), a, b, c)) == bits(want)
+
+
+# --------------------------------------------------------------------------- masked arrays
+
+
+MASKED = np.ma.array([1.0, 2.0], mask=[0, 1])
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: wire.grad(lambda x, m: wnp.sum(x * m))(np.ones(2), MASKED), r"argument leaf \[1\]"),
+    (lambda: wire.grad(lambda x, m: wnp.sum(x + m), argnums=0)(1.0, MASKED),
+     r"argument leaf \[1\]"),
+    (lambda: wire.grad(lambda x, d: wnp.sum(x * d["m"]))(np.ones(2), {"m": MASKED}),
+     r"argument leaf \[1\]\['m'\]"),
+    (lambda: wire.grad(lambda x, m=None: wnp.sum(x * m))(np.ones(2), m=MASKED),
+     "keyword argument 'm'"),
+    (lambda: wire.vmap(lambda x, m: x * m, in_axes=(0, None))(np.ones((3, 2)), MASKED),
+     r"argument leaf \[1\]"),
+    (lambda: wire.jacrev(lambda x, m: x * m)(np.ones(2), MASKED), r"argument leaf \[1\]"),
+])
+def test_a_masked_non_differentiated_argument_is_named_by_its_leaf(call, name):
+    # it was "an operand is a NumPy masked array", which names no argument
+    with pytest.raises(wire.WireTypeError, match=name + " is a NumPy masked array"):
+        call()
+    # one the function does not compute with is no error
+    assert wire.grad(lambda x, m: x * 3.0)(1.0, MASKED) == 3.0

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import tree
 from ..tree import strict_key
-from ..errors import NonDifferentiableError, WireError, at, user_location
+from ..errors import NonDifferentiableError, WireError, WireTypeError, at, user_location
 from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat, weak_leaves
 from ..core.locations import recording
 from ..core.deferred import defer, uses_unknown_shapes
@@ -207,9 +207,32 @@ def fix_args(f: Callable, args: tuple, kwargs: dict, nums: Sequence[int]) -> Cal
         full = list(args)
         for i, d in zip(nums, dyn):
             full[i] = d
-        return f(*full, **kwargs)
+        try:
+            return f(*full, **kwargs)
+        except WireTypeError as e:  # a refused array (masked, np.matrix) met as an operand
+            refused = getattr(e, "refused", None)
+            name = None if refused is None else _fixed_leaf_name(args, kwargs, nums, refused)
+            if name is None:
+                raise
+            raise WireTypeError(str(e).replace(e.described_as, name, 1)) from None
 
     return g
+
+
+def _fixed_leaf_name(args: tuple, kwargs: dict, nums, obj):
+    """How an error names ``obj`` if it is a leaf of a fixed (not transformed) argument:
+    ``"argument leaf [1]"``, ``"keyword argument 'm'"``; else None."""
+    leaves, treedef = tree.flatten(tuple(args))
+    nums = set(nums)
+    for leaf, path in zip(leaves, tree.leaf_paths(treedef)):
+        if leaf is obj and int(path[1:].split("]")[0]) not in nums:
+            return f"argument leaf {path}"
+    for k, v in kwargs.items():
+        leaves, treedef = tree.flatten(v)
+        for leaf, path in zip(leaves, tree.leaf_paths(treedef)):
+            if leaf is obj:
+                return f"keyword argument {k!r}" + ("" if path == "<root>" else f" leaf {path}")
+    return None
 
 
 def graph_through_call(call: Callable) -> Callable:

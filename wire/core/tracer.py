@@ -625,13 +625,19 @@ def check_plain_array(leaf, what: str) -> None:
     a masked array's reductions skip its masked entries and ``np.matrix``'s ``*`` is a matrix
     product, which a trace of its data (a plain array) would silently drop."""
     if isinstance(leaf, np.ma.MaskedArray):
-        raise WireTypeError(
+        err = WireTypeError(
             f"{what} is a NumPy masked array: its mask would be dropped; pass "
             f"x.filled(value), or the data and the mask as two arrays{at(user_location())}")
-    if isinstance(leaf, np.matrix):
-        raise WireTypeError(
+    elif isinstance(leaf, np.matrix):
+        err = WireTypeError(
             f"{what} is a np.matrix, whose * is a matrix product; pass np.asarray(x) and "
             f"use @{at(user_location())}")
+    else:
+        return
+    # (the refused object and its description: a transform that passed it as an argument of
+    # the user's function names that argument instead)
+    err.refused, err.described_as = leaf, what
+    raise err
 
 
 def check_leaf_numeric(leaf, dtype, what: str) -> None:
