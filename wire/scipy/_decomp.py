@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
+from ._traced import check_finite_values as _finite
 from ._traced import traced as _t
 from ._triangular import cho_solve, cholesky, solve_triangular
 
@@ -70,8 +71,9 @@ def inv(a, overwrite_a=False, check_finite=True):
     array([[0.5 , 0.  ],
            [0.  , 0.25]])
     """
+    _finite("inv", check_finite, a)
     if _concrete(a):
-        return _sl.inv(a)
+        return _sl.inv(a, check_finite=False)
     return LA.inv(_float(a))
 
 
@@ -81,8 +83,9 @@ def det(a, overwrite_a=False, check_finite=True):
     >>> float(det(np.array([[1.0, 2.0], [3.0, 4.0]])))
     -2.0
     """
+    _finite("det", check_finite, a)
     if _concrete(a):
-        return _sl.det(a)
+        return _sl.det(a, check_finite=False)
     a = _float(a)  # SciPy's det is float64 (complex128) also for float32 (complex64) a
     return LA.det(wnp.asarray(a, np.promote_types(a.dtype, np.float64)))
 
@@ -105,8 +108,10 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     >>> solve(a, np.array([1.0, 2.0]), assume_a="pos")
     array([0.09090909, 0.63636364])
     """
+    _finite("solve", check_finite, a, b)
     if _concrete(a, b):
-        return _sl.solve(a, b, lower=lower, assume_a=assume_a, transposed=transposed)
+        return _sl.solve(a, b, lower=lower, assume_a=assume_a, transposed=transposed,
+                         check_finite=False)
     if assume_a is not None and assume_a not in _ASSUME:
         raise WireError(f"solve: unknown assume_a={assume_a!r}; expected one of "
                         f"{sorted(_ASSUME)}{at(user_location())}")
@@ -124,11 +129,13 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
                         f"instead{at(user_location())}")
     kind = _ASSUME.get(assume_a, "gen")
     if kind in ("upper", "lower"):
-        return solve_triangular(a, b, trans=1 if transposed else 0, lower=kind == "lower")
+        return solve_triangular(a, b, trans=1 if transposed else 0, lower=kind == "lower",
+                                check_finite=False)
     if kind == "diagonal":
         # a solve of the diagonal matrix (not b / d): a zero on the diagonal raises
         # LinAlgError when evaluated, as SciPy, where a division would give inf
-        return solve_triangular(wnp.where(np.eye(n, dtype=bool), a, 0.0), b, lower=False)
+        return solve_triangular(wnp.where(np.eye(n, dtype=bool), a, 0.0), b, lower=False,
+                                check_finite=False)
     if assume_a == "tridiagonal":  # SciPy's gtsv reads the three diagonals only
         band = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) <= 1
         a = wnp.where(band, a, 0.0)
@@ -137,7 +144,8 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     if transposed:
         a = wnp.swapaxes(a, -1, -2)
     if kind == "pos":
-        return cho_solve((cholesky(a, lower=True), True), b)
+        return cho_solve((cholesky(a, lower=True, check_finite=False), True), b,
+                         check_finite=False)
     return LA.solve(a, b)
 
 
@@ -162,10 +170,11 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
     >>> w
     array([1., 3.])
     """
+    _finite("eigh", check_finite, a, b)
     if _concrete(a, b):
         return _sl.eigh(a, b, lower=lower, eigvals_only=eigvals_only, type=type,
                         subset_by_index=subset_by_index, subset_by_value=subset_by_value,
-                        driver=driver)
+                        driver=driver, check_finite=False)
     _refuse("eigh", subset_by_value=subset_by_value)
     if type != 1:
         raise WireError(f"eigh: only type=1 (a v = w b v) is supported on traced values, got "
@@ -178,10 +187,10 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
     else:
         L = LA.cholesky(_hermitian_from(_float(b), lower))
         # C = L⁻¹ A L⁻ᴴ, then v = L⁻ᴴ u
-        half = solve_triangular(L, _hermitian_from(a, lower), lower=True)
-        c = solve_triangular(L, _mH(half), lower=True)
+        half = solve_triangular(L, _hermitian_from(a, lower), lower=True, check_finite=False)
+        c = solve_triangular(L, _mH(half), lower=True, check_finite=False)
         w, u = LA.eigh(c)
-        v = solve_triangular(L, u, trans=2, lower=True)
+        v = solve_triangular(L, u, trans=2, lower=True, check_finite=False)
     if subset_by_index is not None:
         lo, hi = _subset_indices(subset_by_index, a.shape[-1], "eigh")
         w, v = w[..., lo:hi + 1], v[..., :, lo:hi + 1]
@@ -206,7 +215,8 @@ def eigvalsh(a, b=None, *, lower=True, overwrite_a=False, overwrite_b=False, typ
     >>> eigvalsh(np.array([[2.0, 1.0], [1.0, 2.0]]))
     array([1., 3.])
     """
-    return eigh(a, b, lower=lower, eigvals_only=True, type=type, check_finite=check_finite,
+    _finite("eigvalsh", check_finite, a, b)
+    return eigh(a, b, lower=lower, eigvals_only=True, type=type, check_finite=False,
                 subset_by_index=subset_by_index, subset_by_value=subset_by_value,
                 driver=driver)
 
@@ -220,8 +230,10 @@ def eig(a, b=None, left=False, right=True, overwrite_a=False, overwrite_b=False,
     >>> w
     array([2.+0.j, 3.+0.j])
     """
+    _finite("eig", check_finite, a, b)
     if _concrete(a, b):
-        return _sl.eig(a, b, left=left, right=right, homogeneous_eigvals=homogeneous_eigvals)
+        return _sl.eig(a, b, left=left, right=right, homogeneous_eigvals=homogeneous_eigvals,
+                       check_finite=False)
     _refuse("eig", b=None if b is None else "an array", left=left,
             homogeneous_eigvals=homogeneous_eigvals)
     w, vr = LA.eig(_float(a))
@@ -234,7 +246,8 @@ def eigvals(a, b=None, overwrite_a=False, check_finite=True, homogeneous_eigvals
     >>> eigvals(np.array([[0.0, 1.0], [-1.0, 0.0]]))
     array([0.+1.j, 0.-1.j])
     """
-    return eig(a, b, right=False, homogeneous_eigvals=homogeneous_eigvals)
+    _finite("eigvals", check_finite, a, b)
+    return eig(a, b, right=False, homogeneous_eigvals=homogeneous_eigvals, check_finite=False)
 
 
 def eigh_tridiagonal(d, e, eigvals_only=False, select="a", select_range=None,
@@ -246,10 +259,11 @@ def eigh_tridiagonal(d, e, eigvals_only=False, select="a", select_range=None,
     >>> eigh_tridiagonal(np.array([2.0, 2.0]), np.array([1.0]), eigvals_only=True)
     array([1., 3.])
     """
+    _finite("eigh_tridiagonal", check_finite, d, e)
     if _concrete(d, e):
         return _sl.eigh_tridiagonal(d, e, eigvals_only=eigvals_only, select=select,
                                     select_range=select_range, tol=tol,
-                                    lapack_driver=lapack_driver)
+                                    lapack_driver=lapack_driver, check_finite=False)
     if select not in ("a", "i"):
         raise WireError(f"eigh_tridiagonal: select={select!r} is supported on concrete arrays "
                         f"only ('a' and 'i' on traced values){at(user_location())}")
@@ -262,7 +276,7 @@ def eigh_tridiagonal(d, e, eigvals_only=False, select="a", select_range=None,
                          f"{tuple(d.shape)} and {tuple(e.shape)}{at(user_location())}")
     t = wnp.diag(d) + wnp.diag(e, -1)  # eigh reads the lower triangle
     index = None if select == "a" else select_range
-    return eigh(t, eigvals_only=eigvals_only, subset_by_index=index)
+    return eigh(t, eigvals_only=eigvals_only, subset_by_index=index, check_finite=False)
 
 
 def eigvalsh_tridiagonal(d, e, select="a", select_range=None, check_finite=True, tol=0.0,
@@ -272,8 +286,9 @@ def eigvalsh_tridiagonal(d, e, select="a", select_range=None, check_finite=True,
     >>> eigvalsh_tridiagonal(np.array([2.0, 2.0]), np.array([1.0]))
     array([1., 3.])
     """
+    _finite("eigvalsh_tridiagonal", check_finite, d, e)
     return eigh_tridiagonal(d, e, eigvals_only=True, select=select, select_range=select_range,
-                            tol=tol, lapack_driver=lapack_driver)
+                            tol=tol, lapack_driver=lapack_driver, check_finite=False)
 
 
 def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True,
@@ -283,9 +298,10 @@ def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=
     >>> svd(np.array([[3.0, 0.0], [0.0, -2.0]]), compute_uv=False)
     array([3., 2.])
     """
+    _finite("svd", check_finite, a)
     if _concrete(a):
         return _sl.svd(a, full_matrices=full_matrices, compute_uv=compute_uv,
-                       lapack_driver=lapack_driver)
+                       lapack_driver=lapack_driver, check_finite=False)
     if lapack_driver not in ("gesdd", "gesvd"):
         raise WireValueError(f"svd: lapack_driver must be 'gesdd' or 'gesvd', got "
                              f"{lapack_driver!r}{at(user_location())}")
@@ -305,8 +321,9 @@ def svdvals(a, overwrite_a=False, check_finite=True):
     >>> svdvals(np.array([[3.0, 0.0], [0.0, -2.0]]))
     array([3., 2.])
     """
+    _finite("svdvals", check_finite, a)
     if _concrete(a):
-        return _sl.svdvals(a)
+        return _sl.svdvals(a, check_finite=False)
     return LA.svdvals(_float(a))
 
 
@@ -320,8 +337,9 @@ def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_fini
     >>> np.allclose(q @ r, [[3.0, 1.0], [4.0, 2.0]])
     True
     """
+    _finite("qr", check_finite, a)
     if _concrete(a):
-        return _sl.qr(a, mode=mode, pivoting=pivoting)
+        return _sl.qr(a, mode=mode, pivoting=pivoting, check_finite=False)
     _refuse("qr", pivoting=pivoting)
     modes = {"full": "complete", "economic": "reduced", "r": "r"}
     if mode not in modes:
@@ -349,8 +367,9 @@ def norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
     >>> float(norm(np.array([3.0, 4.0])))
     5.0
     """
+    _finite("norm", check_finite, a)
     if _concrete(a):
-        return _sl.norm(a, ord=ord, axis=axis, keepdims=keepdims)
+        return _sl.norm(a, ord=ord, axis=axis, keepdims=keepdims, check_finite=False)
     a = wnp.asarray(a)
     if a.ndim == 1 and a.shape[0] and ord in (None, 2) and axis is None and not keepdims \
             and a.dtype.char in "fdFD":
@@ -371,8 +390,10 @@ def pinv(a, *, atol=None, rtol=None, return_rank=False, check_finite=True):
     array([[0.5, 0. ],
            [0. , 0. ]])
     """
+    _finite("pinv", check_finite, a)
     if _concrete(a):
-        return _sl.pinv(a, atol=atol, rtol=rtol, return_rank=return_rank)
+        return _sl.pinv(a, atol=atol, rtol=rtol, return_rank=return_rank,
+                        check_finite=False)
     if atol:
         raise WireError(f"pinv: atol={atol!r} is supported on concrete arrays only (use "
                         f"rtol){at(user_location())}")
@@ -395,11 +416,14 @@ def pinvh(a, atol=None, rtol=None, lower=True, return_rank=False, check_finite=T
     array([[0.5, 0. ],
            [0. , 0. ]])
     """
+    _finite("pinvh", check_finite, a)
     if _concrete(a):
-        return _sl.pinvh(a, atol=atol, rtol=rtol, lower=lower, return_rank=return_rank)
+        return _sl.pinvh(a, atol=atol, rtol=rtol, lower=lower, return_rank=return_rank,
+                         check_finite=False)
     a = _float(a)
     _square(a, "pinvh")
-    return pinv(_hermitian_from(a, lower), atol=atol, rtol=rtol, return_rank=return_rank)
+    return pinv(_hermitian_from(a, lower), atol=atol, rtol=rtol, return_rank=return_rank,
+                check_finite=False)
 
 
 def lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=True,
@@ -413,8 +437,10 @@ def lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=Tr
     >>> x, round(float(res), 12), int(rank)
     (array([2.]), 2.0, 1)
     """
+    _finite("lstsq", check_finite, a, b)
     if _concrete(a, b):
-        return _sl.lstsq(a, b, cond=cond, lapack_driver=lapack_driver)
+        return _sl.lstsq(a, b, cond=cond, lapack_driver=lapack_driver,
+                         check_finite=False)
     a, b = _float(a), _float(b)
     if a.ndim != 2 or b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
         raise ShapeError(f"lstsq: a must be (m, n) and b (m,) or (m, k) with the same m, got "
@@ -485,8 +511,9 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     >>> piv
     array([1, 1], dtype=int32)
     """
+    _finite("lu_factor", check_finite, a)
     if _concrete(a):
-        return _sl.lu_factor(a)
+        return _sl.lu_factor(a, check_finite=False)
     a = _lu_input(a, "lu_factor")
     packed, _, swaps = _lu_steps(a)
     piv = wnp.stack([wnp.asarray(p, np.int32) for p in swaps]) if swaps else \
@@ -503,8 +530,9 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     array([1., 2.])
     """
     lu, piv = lu_and_piv
+    _finite("lu_solve", check_finite, b)  # (SciPy checks b only)
     if _concrete(lu, piv, b):
-        return _sl.lu_solve((lu, piv), b, trans=trans)
+        return _sl.lu_solve((lu, piv), b, trans=trans, check_finite=False)
     lu, b = _float(lu), _float(b)
     n = _square(lu, "lu_solve")
     if b.ndim == 0 or b.shape[0] != n:
@@ -519,11 +547,12 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     if code is None:
         raise WireError(f"lu_solve: trans must be 0, 1 or 2, got {trans!r}{at(user_location())}")
     if code == 0:
-        y = solve_triangular(lu, wnp.take(b, perm, axis=0), lower=True, unit_diagonal=True)
-        return solve_triangular(lu, y, lower=False)
+        y = solve_triangular(lu, wnp.take(b, perm, axis=0), lower=True, unit_diagonal=True,
+                             check_finite=False)
+        return solve_triangular(lu, y, lower=False, check_finite=False)
     # aᵀ = Uᵀ Lᵀ Pᵀ: solve Uᵀ z = b, Lᵀ y = z, then undo the permutation
-    z = solve_triangular(lu, b, trans=code, lower=False)
-    y = solve_triangular(lu, z, trans=code, lower=True, unit_diagonal=True)
+    z = solve_triangular(lu, b, trans=code, lower=False, check_finite=False)
+    y = solve_triangular(lu, z, trans=code, lower=True, unit_diagonal=True, check_finite=False)
     inverse = wnp.argsort(perm)
     return wnp.take(y, inverse, axis=0)
 
@@ -540,8 +569,9 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     >>> np.allclose(p @ l @ u, [[1.0, 2.0], [3.0, 4.0]])
     True
     """
+    _finite("lu", check_finite, a)
     if _concrete(a):
-        return _sl.lu(a, permute_l=permute_l, p_indices=p_indices)
+        return _sl.lu(a, permute_l=permute_l, p_indices=p_indices, check_finite=False)
     a = _lu_input(a, "lu")
     m, n = a.shape
     k = min(m, n)

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import builtins
 
+import numpy as np
+
 from ..core import Tracer
-from ..errors import WireError, at, user_location
+from ..errors import TracerBoolError, WireError, WireValueError, at, user_location
 
 try:
     from scipy import special as _sp
 except ImportError:  # pragma: no cover - exercised only without scipy
     _sp = None
 
-__all__ = ["scipy_special", "traced"]
+__all__ = ["check_finite_values", "scipy_special", "traced"]
 
 
 def traced(*xs) -> bool:
@@ -37,3 +39,40 @@ def scipy_special(name: str):
     if _sp is None:  # pragma: no cover - exercised only without scipy
         raise WireError(f"{name} needs SciPy (pip install scipy){at(user_location())}")
     return getattr(_sp, name)
+
+
+def check_finite_values(what: str, check: bool, *xs) -> None:
+    """SciPy's ``check_finite=True``: a ``WireValueError`` (a ``ValueError``, as SciPy's)
+    when an entry of ``xs`` is inf or NaN. Concrete arrays and the tracers of eager
+    transforms (``wire.grad(f)(x)``, ``wire.vmap``), whose values wire knows, are checked
+    (for a tracer the check is one more decision of the trace, like a Python ``if``); under
+    ``wire.jit`` and ``wire.trace`` values are not known and nothing is checked, so NaN and
+    inf flow through to the result as with ``check_finite=False``.
+
+    >>> check_finite_values("solve", True, np.array([1.0, np.nan]))
+    Traceback (most recent call last):
+    ...
+    wire.errors.WireValueError: solve: array must not contain infs or NaNs ...
+    """
+    if not check:
+        return
+    from .. import numpy as wnp  # (the library layer: imported when first needed)
+    from ..api.concrete import BatchedDecision
+
+    for x in xs:
+        if isinstance(x, Tracer):
+            if x.dtype.kind not in "fc":
+                continue
+            try:
+                ok = bool(wnp.all(wnp.isfinite(x)))
+            except BatchedDecision:  # examples that differ: vmap runs each group apart
+                raise
+            except TracerBoolError:  # values unknown (jit): not checked
+                continue
+        else:
+            arr = np.asarray(x)
+            ok = arr.dtype.kind not in "fc" or bool(np.isfinite(arr).all())
+        if not ok:
+            raise WireValueError(
+                f"{what}: array must not contain infs or NaNs (check_finite=True, as SciPy); "
+                f"pass check_finite=False to skip the check{at(user_location())}")

@@ -12,6 +12,7 @@ import numpy as np
 from .. import numpy as wnp
 from ..core import Tracer
 from ..errors import ShapeError, WireError, at, user_location
+from ._traced import check_finite_values as _finite
 from ._traced import traced as _traced
 
 try:
@@ -63,8 +64,10 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     array([1., 2.])
     """
     code = _trans_code(trans)
+    _finite("solve_triangular", check_finite, a, b)
     if not _traced(a, b) and _sl is not None and np.ndim(a) == 2:
-        return _sl.solve_triangular(a, b, trans=code, lower=lower, unit_diagonal=unit_diagonal)
+        return _sl.solve_triangular(a, b, trans=code, lower=lower, unit_diagonal=unit_diagonal,
+                                    check_finite=False)
     a, b = _float(a), _float(b)
     n = _square(a, "solve_triangular")
     b_shape = tuple(wnp.shape(b))
@@ -95,8 +98,9 @@ def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
     array([[2., 1.],
            [0., 1.]])
     """
+    _finite("cholesky", check_finite, a)
     if not _traced(a) and _sl is not None and np.ndim(a) == 2:
-        return _sl.cholesky(a, lower=lower)
+        return _sl.cholesky(a, lower=lower, check_finite=False)
     a = _float(a)
     _square(a, "cholesky")
     return wnp.linalg.cholesky(a, upper=not lower)
@@ -111,11 +115,12 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     (array([[2., 1.],
            [2., 1.]]), False)
     """
+    _finite("cho_factor", check_finite, a)
     if not _traced(a) and _sl is not None and np.ndim(a) == 2:
-        return _sl.cho_factor(a, lower=lower)
+        return _sl.cho_factor(a, lower=lower, check_finite=False)
     a = _float(a)
     n = _square(a, "cho_factor")
-    factor = cholesky(a, lower=lower)
+    factor = cholesky(a, lower=lower, check_finite=False)
     keep = np.tril(np.ones((n, n), bool)) if lower else np.triu(np.ones((n, n), bool))
     return wnp.where(keep, factor, a), lower
 
@@ -128,10 +133,11 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     array([1., 1.])
     """
     c, lower = c_and_lower
+    _finite("cho_solve", check_finite, c, b)
     if not _traced(c, b) and _sl is not None and np.ndim(c) == 2:
-        return _sl.cho_solve((c, lower), b)
+        return _sl.cho_solve((c, lower), b, check_finite=False)
     if lower:
-        y = solve_triangular(c, b, lower=True)
-        return solve_triangular(c, y, trans=2, lower=True)
-    y = solve_triangular(c, b, trans=2, lower=False)
-    return solve_triangular(c, y, lower=False)
+        y = solve_triangular(c, b, lower=True, check_finite=False)
+        return solve_triangular(c, y, trans=2, lower=True, check_finite=False)
+    y = solve_triangular(c, b, trans=2, lower=False, check_finite=False)
+    return solve_triangular(c, y, lower=False, check_finite=False)

@@ -44,6 +44,7 @@ from ._equations import NAMES as _EQUATION_NAMES
 from ._matrices import block_diag, circulant, companion, hankel, toeplitz
 from ._matrices import NAMES as _MATRIX_NAMES
 from ._square_roots import polar, sqrtm
+from ._traced import check_finite_values as _finite
 from ._triangular import _float, _square, _traced, cho_factor, cho_solve, cholesky
 from ._triangular import solve_triangular
 
@@ -168,6 +169,7 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     >>> np.allclose(L, expm(A))     # A commutes with I: L(A, I) = expm(A)
     True
     """
+    _finite("expm_frechet", check_finite, A, E)
     A, E = _float(A), _float(E)
     # SciPy computes in float64 (complex128) whatever the inputs' precision
     dtype = np.promote_types(np.promote_types(A.dtype, E.dtype), np.float64)

@@ -149,7 +149,8 @@ def _eig_eps(s):
 
 def _logpdf_cholesky(dev, cov, dim):
     L = wnp.linalg.cholesky(cov)
-    z = solve_triangular(L, wnp.swapaxes(wnp.reshape(dev, (-1, dim)), 0, 1), lower=True)
+    z = solve_triangular(L, wnp.swapaxes(wnp.reshape(dev, (-1, dim)), 0, 1), lower=True,
+                         check_finite=False)
     maha = wnp.reshape(wnp.sum(z * z, axis=0), wnp.shape(dev)[:-1])
     logdet = 2.0 * wnp.sum(wnp.log(wnp.diagonal(L)))
     return -0.5 * (dim * _LOG_2PI + logdet + maha)
