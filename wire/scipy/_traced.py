@@ -8,6 +8,8 @@ import builtins
 
 import numpy as np
 
+from .. import numpy as wnp
+from ..api.concrete import BatchedDecision
 from ..core import Tracer
 from ..errors import TracerBoolError, WireError, WireValueError, at, user_location
 
@@ -56,9 +58,6 @@ def check_finite_values(what: str, check: bool, *xs) -> None:
     """
     if not check:
         return
-    from .. import numpy as wnp  # (the library layer: imported when first needed)
-    from ..api.concrete import BatchedDecision
-
     for x in xs:
         if isinstance(x, Tracer):
             if x.dtype.kind not in "fc":
