@@ -235,3 +235,30 @@ def test_check_finite_under_vmap_and_jit():
     # under jit the values are unknown: not checked, NaN flows through (documented)
     assert np.isnan(wire.jit(lambda m: wsl.solve(m, VEC))(a[1])).any()
     assert wire.jit(lambda m: wsl.solve(m, VEC))(SPD) == pytest.approx(sl.solve(SPD, VEC))
+
+
+# --------------------------------------------------------------------------- nextafter, spacing
+
+GRID = [1.0, -1.0, 0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 1e308, 65504.0, 3.4e38]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int8, np.bool_])
+def test_nextafter_and_spacing_trace_jit_and_vmap_as_numpy(dtype):
+    # they worked on concrete values only (WireTypeError on a tracer)
+    with np.errstate(all="ignore"):
+        x = np.array(GRID).astype(dtype)
+    for y in [x[::-1].copy(), 2.0, -np.inf]:
+        want = np.nextafter(x, y)
+        assert bits(wire.jit(lambda a: wnp.nextafter(a, y))(x)) == bits(want)
+        assert bits(wire.vmap(lambda a: wnp.nextafter(a, 2.0))(x)) == bits(np.nextafter(x, 2.0))
+        assert bits(wire.jit(lambda a: np.nextafter(a, y))(x)) == bits(want)  # NumPy's name
+    assert bits(wire.jit(wnp.spacing)(x)) == bits(np.spacing(x))
+    assert bits(wire.vmap(wnp.spacing)(x)) == bits(np.spacing(x))
+
+
+def test_nextafter_and_spacing_have_zero_derivative():
+    f = lambda x: wnp.sum(wnp.spacing(x) * 1e10 + wnp.nextafter(x, 2.0) * 3.0 + x)
+    x = np.array([1.0, -2.5, 0.0])
+    np.testing.assert_array_equal(wire.grad(f)(x), np.ones(3))
+    np.testing.assert_array_equal(wire.jit(wire.grad(f))(x), np.ones(3))
+    np.testing.assert_array_equal(wire.jvp(f, (x,), (np.ones(3),))[1], 3.0)

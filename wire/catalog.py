@@ -36,7 +36,7 @@ NOT_THE_PRIMITIVE = {
 }
 # Differentiable, but with zero derivative almost everywhere (documented as such).
 ZERO_DERIVATIVE = frozenset({"floor", "ceil", "round", "around", "rint", "trunc", "fix",
-                             "heaviside", "gammasgn"})
+                             "heaviside", "gammasgn", "nextafter", "spacing"})
 
 
 def _namespaces():

@@ -15,6 +15,7 @@ from ..core import weak_int_range
 from ..errors import WireOverflowError, WireTypeError, at, user_location
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
+from ..ops import float_bits as FB
 from ._creation import zeros_like
 from ._math import (
     abs,
@@ -72,9 +73,11 @@ __all__ = [
     "logaddexp",
     "logaddexp2",
     "nan_to_num",
+    "nextafter",
     "real",
     "signbit",
     "sinc",
+    "spacing",
 ]
 
 _LN2 = float(np.log(2.0))
@@ -202,6 +205,33 @@ def heaviside(x1, x2):
         return np.heaviside(x1, x2)
     x1, x2 = promote_real_float("heaviside", x1, x2)
     return where(isnan(x1), np.nan, where(x1 < 0, 0.0, where(x1 > 0, 1.0, x2)))
+
+
+def nextafter(x1, x2):
+    """The next floating-point number after ``x1`` toward ``x2`` (NumPy's values and dtypes:
+    integers become float64, float16 stays float16). A step function on the floating-point
+    grid: its derivative is zero, as ``floor``'s (JAX refuses to differentiate it).
+
+    >>> float(nextafter(1.0, 2.0)) - 1.0 == np.finfo(np.float64).eps
+    True
+    """
+    if not _is_tracer(x1, x2):
+        return np.nextafter(x1, x2)
+    x1, x2 = promote_real_float("nextafter", x1, x2)
+    return FB.nextafter(x1, x2)
+
+
+def spacing(x):
+    """Distance from ``x`` to the adjacent floating-point number away from zero (NumPy's
+    ``spacing``: negative for negative ``x``, NaN at ±inf); zero derivative.
+
+    >>> float(spacing(1.0)) == np.finfo(np.float64).eps
+    True
+    """
+    if not _is_tracer(x):
+        return np.spacing(x)
+    (x,) = promote_real_float("spacing", x)
+    return FB.spacing(x)
 
 
 def fix(x):

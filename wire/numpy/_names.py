@@ -68,8 +68,6 @@ _SHAPE = ("its result's shape depends on the values, which are not known while t
           "form such as wire.numpy.where(mask, x, 0)")
 _BITS = ("integer bit operations have no derivative and no traced form; apply them to "
          "concrete integers")
-_FLOAT_BITS = ("floating-point neighbours and spacings have no derivative; compute them on "
-               "concrete values (outside the traced function)")
 _MUTATES = ("it writes into its argument, and traced values are immutable; use "
             "x.at[index].set(value) or wire.numpy.where(mask, value, x), which return the "
             "updated array")
@@ -88,7 +86,6 @@ CONCRETE_ONLY = {
                      "histogram2d", "histogramdd", "histogram_bin_edges"), _SHAPE),
     **dict.fromkeys(("gcd", "lcm", "left_shift", "right_shift", "bitwise_left_shift",
                      "bitwise_right_shift", "bitwise_count", "packbits", "unpackbits"), _BITS),
-    **dict.fromkeys(("nextafter", "spacing"), _FLOAT_BITS),
     **dict.fromkeys(("copyto", "place", "put", "putmask", "fill_diagonal", "put_along_axis"),
                     _MUTATES),
     **dict.fromkeys(("save", "savetxt", "savez", "savez_compressed", "load", "loadtxt",
