@@ -262,3 +262,33 @@ def test_nextafter_and_spacing_have_zero_derivative():
     np.testing.assert_array_equal(wire.grad(f)(x), np.ones(3))
     np.testing.assert_array_equal(wire.jit(wire.grad(f))(x), np.ones(3))
     np.testing.assert_array_equal(wire.jvp(f, (x,), (np.ones(3),))[1], 3.0)
+
+
+# --------------------------------------------------------------------------- pytree containers
+
+
+def test_defaultdict_is_a_pytree_and_keeps_its_default_factory():
+    # JAX registers defaultdict (keys sorted, default_factory static); wire refused it as a
+    # leaf ("argument leaf [0] is a collections.defaultdict")
+    dd = collections.defaultdict(list, {"b": 2.0, "a": np.array([1.0, 3.0])})
+    g = wire.grad(lambda d: wnp.sum(d["a"]) * d["b"])(dd)
+    assert type(g) is collections.defaultdict and g.default_factory is list
+    assert list(g) == ["a", "b"]
+    np.testing.assert_array_equal(g["a"], [2.0, 2.0])
+    assert g["b"] == 4.0
+    out = wire.jit(lambda d: d)(dd)
+    assert type(out) is collections.defaultdict and out.default_factory is list
+    leaves, td = wire.tree.flatten(dd)
+    assert wire.tree.leaf_paths(td) == ["['a']", "['b']"]
+    # another default factory is another structure (as in JAX)
+    assert td != wire.tree.flatten(collections.defaultdict(int, dd))[1]
+    assert wire.tree.unflatten(td, leaves).default_factory is list
+
+
+def test_ordereddict_and_namedtuple_gradients_keep_their_types():
+    od = collections.OrderedDict([("b", 1.0), ("a", 2.0)])
+    g = wire.grad(lambda d: d["a"] * d["b"])(od)
+    assert type(g) is collections.OrderedDict and list(g) == ["b", "a"]
+    NT = collections.namedtuple("NT", "x y")
+    g = wire.grad(lambda t: t.x * t.y)(NT(1.0, 2.0))
+    assert type(g) is NT and (g.x, g.y) == (2.0, 1.0)

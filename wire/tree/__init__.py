@@ -1,7 +1,7 @@
 """Pytrees: nested containers of arrays, flattened to leaves and rebuilt.
 
 Containers wire knows: ``tuple``, ``list``, ``dict`` (keys sorted), ``OrderedDict`` (keys in
-order), ``None`` (no leaves), namedtuples, dataclasses (their fields; see :func:`static`),
+order), ``defaultdict`` (keys sorted, the same ``default_factory`` rebuilt), ``None`` (no leaves), namedtuples, dataclasses (their fields; see :func:`static`),
 pyrsistent ``PMap`` (keys sorted), ``PVector`` and ``PRecord``, and any class given to
 :func:`register`. Anything else is a leaf. A ``TreeDef`` is an immutable, hashable, strictly
 compared description of the structure, so it can be part of a cache key (``wire.jit``'s).

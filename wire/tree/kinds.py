@@ -1,7 +1,8 @@
 """Which values are pytree nodes, how one is taken apart and rebuilt, and the type registry.
 
 Built in: ``tuple``, ``list``, ``dict`` (keys sorted), ``collections.OrderedDict`` (keys in
-order), ``None`` (no children), namedtuples, pyrsistent ``PMap`` (keys sorted), ``PVector``
+order), ``collections.defaultdict`` (keys sorted; its ``default_factory`` is static data, as
+in JAX), ``None`` (no children), namedtuples, pyrsistent ``PMap`` (keys sorted), ``PVector``
 and ``PRecord``, and dataclass instances (their ``init`` fields, in declaration order; a field
 declared with ``metadata={"static": True}`` — :func:`static` — is static data instead of a
 child). Classes given to :func:`register` come first. Anything else is a leaf.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -39,7 +40,7 @@ _NODE_TYPES: dict = {}  # class -> Registered; append-only (see the module docst
 _NODE_TYPES_LOCK = threading.Lock()
 
 _NONE_NODE = ("none", None, None, ())
-_BUILTIN_NODES = (tuple, list, dict, OrderedDict, type(None))
+_BUILTIN_NODES = (tuple, list, dict, OrderedDict, defaultdict, type(None))
 _LEAF_TYPES = frozenset((np.ndarray, float, int, bool, complex, np.float64, np.float32,
                          np.int64, np.int32, np.bool_, np.complex128))
 
@@ -152,6 +153,9 @@ def node_of(x):
     if t is OrderedDict:
         keys = tuple(x)
         return "ordereddict", t, keys, [x[k] for k in keys]
+    if t is defaultdict:
+        keys = sorted_keys(x)
+        return "defaultdict", t, (x.default_factory, keys), [x[k] for k in keys]
     if isinstance(x, PRecord):
         keys = sorted_keys(x)
         return "precord", t, keys, [x[k] for k in keys]
@@ -198,6 +202,8 @@ def rebuild(kind: str, typ, aux, kids: list):
         return typ(**dict(zip(data, kids)), **dict(stat))
     if kind == "ordereddict":
         return OrderedDict(zip(aux, kids))
+    if kind == "defaultdict":
+        return defaultdict(aux[0], zip(aux[1], kids))
     if kind == "pmap":
         return pmap(dict(zip(aux, kids)))
     if kind == "precord":
@@ -211,6 +217,8 @@ def child_labels(kind: str, aux, n: int) -> list[str]:
     """How a path names each child of a node: ``['w']``, ``.w`` or ``[0]``."""
     if kind in ("dict", "pmap", "precord", "ordereddict"):
         return [f"[{k!r}]" for k in aux]
+    if kind == "defaultdict":  # (aux: the default factory and the keys)
+        return [f"[{k!r}]" for k in aux[1]]
     if kind == "dataclass":
         return [f".{name}" for name in aux[0]]
     return [f"[{i}]" for i in range(n)]

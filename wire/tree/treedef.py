@@ -147,7 +147,8 @@ class TreeDef(_Fields):
                 continue
             keyed = kind in _KEYED
             if keyed:
-                labels = [f"{k!r}: " for k in item.aux]
+                keys = item.aux[1] if kind == "defaultdict" else item.aux  # (factory, keys)
+                labels = [f"{k!r}: " for k in keys]
                 opener, closer = "{", "}"
             else:
                 labels = [""] * len(item.children)
