@@ -258,8 +258,8 @@ def test_bad_input_raises_clear_errors():
         wire.jit(lambda a: wl.qr(a))(T53)
     with pytest.raises(wire.WireError, match="pivoting=True"):
         wire.jit(lambda a: wl.qr(a, pivoting=True))(A4)
-    with pytest.raises(wire.ShapeError, match=r"lu: traced values must be one \(m, n\) matrix"):
-        wire.jit(wl.lu)(np.ones((2, 3, 3)))
+    with pytest.raises(wire.ShapeError, match=r"lu: traced values must be an \(m, n\) matrix"):
+        wire.jit(wl.lu)(np.ones(3))
     with pytest.raises(wire.ShapeError, match="companion: the polynomial needs at least 2"):
         wire.jit(wl.companion)(np.ones(1))
     with pytest.raises(wire.ShapeError, match=r"solve_sylvester: q must be \(4, 3\)"):

@@ -16,6 +16,7 @@ import numpy as np
 from .. import numpy as wnp
 from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
 from ._traced import check_finite_values as _finite
+from ._traced import over_stack
 from ._traced import traced as _t
 from ._triangular import cho_solve, cholesky, solve_triangular
 
@@ -117,9 +118,12 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
                         f"{sorted(_ASSUME)}{at(user_location())}")
     a, b = _float(a), _float(b)
     n = _square(a, "solve")
-    if a.ndim != 2:
-        raise ShapeError(f"solve: traced values need one (n, n) matrix a, got shape "
-                         f"{tuple(a.shape)}{at(user_location())}")
+    # stacks, as SciPy batches them: a (..., n, n), b (n,) for every matrix or (..., n, k)
+    stacked = over_stack(
+        lambda a1, b1: solve(a1, b1, lower=lower, check_finite=False, assume_a=assume_a,
+                             transposed=transposed), [a, b], [2, 1 if b.ndim == 1 else 2])
+    if stacked is not None:
+        return stacked
     if b.ndim == 0 or b.shape[0] != n:
         raise ShapeError(f"solve: a is {n}x{n} but b has shape {tuple(b.shape)}; b must be "
                          f"(n,) or (n, k){at(user_location())}")
@@ -442,6 +446,11 @@ def lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=Tr
         return _sl.lstsq(a, b, cond=cond, lapack_driver=lapack_driver,
                          check_finite=False)
     a, b = _float(a), _float(b)
+    if a.ndim >= 2:  # stacks, as SciPy batches them: b (m,) for every matrix or (..., m, k)
+        stacked = over_stack(lambda a1, b1: lstsq(a1, b1, cond=cond, check_finite=False),
+                             [a, b], [2, 1 if b.ndim == 1 else 2])
+        if stacked is not None:
+            return stacked
     if a.ndim != 2 or b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
         raise ShapeError(f"lstsq: a must be (m, n) and b (m,) or (m, k) with the same m, got "
                          f"{tuple(a.shape)} and {tuple(b.shape)}{at(user_location())}")
@@ -496,9 +505,9 @@ def _lu_steps(a):
 
 def _lu_input(a, what):
     a = _float(a)
-    if a.ndim != 2:
-        raise ShapeError(f"{what}: traced values must be one (m, n) matrix, got shape "
-                         f"{tuple(a.shape)}{at(user_location())}")
+    if a.ndim < 2:
+        raise ShapeError(f"{what}: traced values must be an (m, n) matrix or a stack of them, "
+                         f"got shape {tuple(a.shape)}{at(user_location())}")
     return a
 
 
@@ -515,6 +524,9 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     if _concrete(a):
         return _sl.lu_factor(a, check_finite=False)
     a = _lu_input(a, "lu_factor")
+    stacked = over_stack(lambda a1: lu_factor(a1, check_finite=False), [a], [2])
+    if stacked is not None:  # a stack, as SciPy batches it
+        return stacked
     packed, _, swaps = _lu_steps(a)
     piv = wnp.stack([wnp.asarray(p, np.int32) for p in swaps]) if swaps else \
         np.zeros((0,), np.int32)
@@ -573,6 +585,10 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     if _concrete(a):
         return _sl.lu(a, permute_l=permute_l, p_indices=p_indices, check_finite=False)
     a = _lu_input(a, "lu")
+    stacked = over_stack(lambda a1: lu(a1, permute_l=permute_l, check_finite=False,
+                                       p_indices=p_indices), [a], [2])
+    if stacked is not None:  # a stack, as SciPy batches it
+        return stacked
     m, n = a.shape
     k = min(m, n)
     packed, perm, _ = _lu_steps(a)

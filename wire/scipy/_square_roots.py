@@ -21,6 +21,7 @@ from ..api.control_flow import while_loop
 from ..api.custom import custom_jvp
 from ..errors import WireError, at, user_location
 from ._equations import solve_sylvester
+from ._traced import over_stack
 from ._triangular import _float, _square, _traced
 
 try:
@@ -160,9 +161,9 @@ def sqrtm(A, disp=True, blocksize=64):
     if A.dtype.kind == "c":
         raise WireError(f"sqrtm: a traced A must be real, got {A.dtype}{at(user_location())}")
     n = _square(A, "sqrtm")
-    if A.ndim != 2:
-        raise WireError(f"sqrtm: a traced A must be one (n, n) matrix, got shape "
-                        f"{tuple(A.shape)}{at(user_location())}")
+    stacked = over_stack(sqrtm, [A], [2])
+    if stacked is not None:  # a stack, as SciPy batches it
+        return stacked
     if n == 0:
         return A
     return _sqrtm(A)

@@ -9,7 +9,9 @@ import builtins
 import numpy as np
 
 from .. import numpy as wnp
+from .. import tree
 from ..api.concrete import BatchedDecision
+from ..api.vmap import vmap
 from ..core import Tracer
 from ..errors import TracerBoolError, WireError, WireValueError, at, user_location
 
@@ -18,7 +20,7 @@ try:
 except ImportError:  # pragma: no cover - exercised only without scipy
     _sp = None
 
-__all__ = ["check_finite_values", "scipy_special", "traced"]
+__all__ = ["check_finite_values", "over_stack", "scipy_special", "traced"]
 
 
 def traced(*xs) -> bool:
@@ -75,3 +77,40 @@ def check_finite_values(what: str, check: bool, *xs) -> None:
             raise WireValueError(
                 f"{what}: array must not contain infs or NaNs (check_finite=True, as SciPy); "
                 f"pass check_finite=False to skip the check{at(user_location())}")
+
+
+def over_stack(fn, args, cores):
+    """``fn`` (written for one matrix problem) over the stacked "batch" axes of ``args``, as
+    SciPy (>= 1.15) batches its linear-algebra functions: argument ``i`` has ``cores[i]``
+    core axes (the last ones), the axes before them are batch axes, broadcast between the
+    arguments; an argument with none is shared by every problem. One ``wire.vmap`` over the
+    flattened batch, so the graph does not grow with the batch, and each output gets the
+    batch axes in front. ``None`` when there are no batch axes (then call ``fn`` itself).
+
+    >>> import wire.numpy as wnp
+    >>> over_stack(lambda m: wnp.trace(m), [np.ones((2, 3, 3))], [2])
+    array([3., 3.])
+    """
+    shapes = [tuple(wnp.shape(a)) for a in args]
+    batch = [s[: len(s) - c] for s, c in zip(shapes, cores)]
+    if not builtins.any(batch):
+        return None
+    bshape = np.broadcast_shapes(*batch)
+    size = int(np.prod(bshape, dtype=np.int64))
+    flat, axes = [], []
+    for a, s, b, c in zip(args, shapes, batch, cores):
+        if not b:
+            flat.append(a)
+            axes.append(None)
+            continue
+        core = s[len(s) - c:]
+        a = wnp.broadcast_to(a, bshape + core) if b != bshape else a
+        flat.append(wnp.reshape(a, (size,) + core))
+        axes.append(0)
+    if size == 0:  # (vmap needs one example to trace): the shapes of one, batch of none
+        one = [a if ax is None else wnp.zeros((1,) + tuple(wnp.shape(a))[1:], a.dtype)
+               for a, ax in zip(flat, axes)]
+        out = vmap(fn, in_axes=tuple(axes))(*one)
+        return tree.map(lambda o: wnp.zeros(bshape + tuple(wnp.shape(o))[1:], o.dtype), out)
+    out = vmap(fn, in_axes=tuple(axes))(*flat)
+    return tree.map(lambda o: wnp.reshape(o, bshape + tuple(wnp.shape(o))[1:]), out)
