@@ -345,3 +345,27 @@ def test_gradients_over_a_stack_are_the_per_matrix_gradients(name):
     loop = np.stack([wire.grad(f)(m) for m in a])
     np.testing.assert_allclose(wire.grad(f)(a), loop, rtol=1e-10)
     np.testing.assert_allclose(wire.jit(wire.grad(f))(a), loop, rtol=1e-10)
+
+
+# --------------------------------------------------------------------------- signed zeros
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_median_and_quantile_give_numpys_sign_of_zero(dtype):
+    # np.median's mean sums from +0.0 and np.quantile's weight at the last position is
+    # pos + 1: wire gave -0.0 for median([-0.0, -0.0]), nanmedian of a 2-D stack of zeros
+    # and quantile([-0.0], q), where NumPy gives +0.0 / -0.0 / -0.0
+    x = np.array([[0.0, -0.0, np.nan, 1.5], [-np.inf, 2.0, -0.0, 3.0],
+                  [-0.0, -0.0, np.nan, -0.0]], dtype)
+    cases = [
+        (lambda m, a: m.median(a), x[2, [0, 1]]), (lambda m, a: m.median(a), x[2, [0, 1, 3]]),
+        (lambda m, a: m.nanmedian(a, axis=1), x), (lambda m, a: m.nanmedian(a, axis=0), x),
+        (lambda m, a: m.nanmedian(a, axis=(0, 1)), x),
+        (lambda m, a: m.nanmedian(a, axis=1, keepdims=True), x),
+    ]
+    for q in [0.0, 0.5, 1.0, [0.1, 0.9, 1.0]]:
+        for a in [np.array([-0.0], dtype), np.array([-0.0, -0.0], dtype), x[2]]:
+            cases.append((lambda m, a, q=q: m.quantile(a, q), a))
+            cases.append((lambda m, a, q=q: m.nanquantile(a, q), a))
+    for f, a in cases:
+        assert bits(wire.jit(lambda v: f(wnp, v))(a)) == bits(f(np, a))

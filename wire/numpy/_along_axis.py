@@ -442,7 +442,12 @@ def _positions(q, n, method):
     pos = q * (n - 1)
     lo = np.floor(pos).astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)
-    return q, lo, hi, (pos - lo).astype(q.dtype)
+    # NumPy's weight: at the last position its neighbours are both index -1 and the weight
+    # pos - (-1) (so b - (b - a)(1 - t) there turns a -0.0 into +0.0, as NumPy's does)
+    top = pos >= n - 1
+    lo = np.where(top, n - 1, lo)
+    frac = np.where(top, pos + 1, pos - np.floor(pos))
+    return q, lo, hi, frac.astype(q.dtype)
 
 
 def _slices(a, axis, name, keep_dtype=False):
@@ -609,8 +614,9 @@ def _median_rows(s, count):
     of the two middle ones (summed in float32 for float16, as ``np.mean`` does)."""
     vlo, vhi, odd = _two_middle(s, count)
     acc = np.float32 if s.dtype == np.float16 else s.dtype
-    pair = (cast(vlo, acc) + cast(vhi, acc)) / 2.0
-    return cast(where(odd, cast(vlo, acc) + 0.0, pair), s.dtype)  # mean of one: +0.0 start
+    # np.mean's sum starts from +0.0, so a mean of zeros is +0.0 (-0.0 + -0.0 is not)
+    pair = (cast(vlo, acc) + 0.0 + cast(vhi, acc)) / 2.0
+    return cast(where(odd, cast(vlo, acc) + 0.0, pair), s.dtype)
 
 
 @lifting
@@ -648,7 +654,7 @@ def nanmedian(a, axis=None, keepdims=False):
         # NumPy's masked-array path for these shapes halves the sum of the two middle
         # entries in the array's dtype, the one middle entry twice for odd counts
         vlo, vhi, _ = _two_middle(s, count)
-        res = (vlo + vhi) / 2.0
+        res = (vlo + 0.0 + vhi) / 2.0  # (its sum starts from +0.0 too: zeros give +0.0)
     else:
         res = _median_rows(s, count)
     return reshape(res, keep_shape if keepdims else kept)

@@ -209,7 +209,9 @@ def _nan_quantiles(a, q, axis, keepdims, name):
         hi = minimum(lo + 1.0, last)
         ilo, ihi = cast(where(lo < 0, 0.0, lo), np.intp), cast(where(hi < 0, 0.0, hi), np.intp)
         vlo, vhi = take_along_axis(s, ilo, -1), take_along_axis(s, ihi, -1)
-        val = _lerp(vlo, vhi, pos - lo, dt)  # NumPy's, so infinities come out as there
+        # NumPy's weight, pos - (-1) at the last position (see quantile's)
+        frac = where(pos >= last, pos + 1.0, pos - lo)
+        val = _lerp(vlo, vhi, frac, dt)  # NumPy's, so infinities come out as there
         outs.append(where(count == 0, np.nan, val)[..., 0])
     res = reshape(stack(outs, axis=0), qq.shape + kept)
     return reshape(res, qq.shape + keep_shape) if keepdims else res
