@@ -606,6 +606,9 @@ KINKS = [
     Kink("trunc", wnp.trunc, (1.0,), 0, 1, 0.0, (0.0, 0.0)),
     Kink("fix", wnp.fix, (-1.0,), 0, 1, 0.0, (0.0, 0.0)),
     Kink("heaviside", wnp.heaviside, (0.0, 0.5), 0, 1, 0.0, (0.0, 0.0)),
+    # steps of the floating-point grid, documented with zero derivative as floor's
+    Kink("nextafter", lambda x: wnp.nextafter(x, 2.0), (1.0,), 0, 1, 0.0, (0.0, 0.0)),
+    Kink("spacing", wnp.spacing, (1.0,), 0, 1, 0.0, (0.0, 0.0)),
     Kink("heaviside", wnp.heaviside, (0.0, 0.5), 1, 1, 1.0, (1.0, 1.0)),
     Kink("maximum", wnp.maximum, (0.4, 0.4), 0, 1, 0.5, (0.0, 1.0)),
     Kink("maximum", wnp.maximum, (0.4, 0.4), 1, 1, 0.5, (0.0, 1.0)),

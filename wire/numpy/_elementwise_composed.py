@@ -212,7 +212,7 @@ def nextafter(x1, x2):
     integers become float64, float16 stays float16). A step function on the floating-point
     grid: its derivative is zero, as ``floor``'s (JAX refuses to differentiate it).
 
-    >>> float(nextafter(1.0, 2.0)) - 1.0 == np.finfo(np.float64).eps
+    >>> bool(float(nextafter(1.0, 2.0)) - 1.0 == np.finfo(np.float64).eps)
     True
     """
     if not _is_tracer(x1, x2):
@@ -225,7 +225,7 @@ def spacing(x):
     """Distance from ``x`` to the adjacent floating-point number away from zero (NumPy's
     ``spacing``: negative for negative ``x``, NaN at ±inf); zero derivative.
 
-    >>> float(spacing(1.0)) == np.finfo(np.float64).eps
+    >>> bool(float(spacing(1.0)) == np.finfo(np.float64).eps)
     True
     """
     if not _is_tracer(x):
