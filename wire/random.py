@@ -281,8 +281,9 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0) -> np.ndarray:
     """
     shape, dt = _shape(shape), _float_dtype(dtype)
     hint = "; for a traced range write lo + (hi - lo) * wire.random.uniform(key, shape)"
-    lo = np.asarray(_concrete(minval, "uniform", "minval", hint), dt)
-    hi = np.asarray(_concrete(maxval, "uniform", "maxval", hint), dt)
+    with np.errstate(over="ignore"):  # a bound beyond dt's range is inf: refused below
+        lo = np.asarray(_concrete(minval, "uniform", "minval", hint), dt)
+        hi = np.asarray(_concrete(maxval, "uniform", "maxval", hint), dt)
     if not (np.isfinite(lo).all() and np.isfinite(hi).all()) or np.any(lo > hi):
         raise WireError(f"uniform needs finite minval <= maxval, got {minval!r} and {maxval!r}"
                         f" (as {dt}){at(user_location())}")

@@ -244,8 +244,9 @@ def integers(k: int, n: int, dt: np.dtype, lo: int, hi: int) -> np.ndarray:
     modulo bias: rejected words are replaced from further blocks of the key's stream."""
     span = hi - lo
     w = raw(k, n, SAMPLE)
-    if span < 1 << 64:
-        limit = np.uint64((1 << 64) - ((1 << 64) % span))  # a multiple of span
+    excess = (1 << 64) % span  # 0 for a power-of-two span: every word is kept
+    if excess:
+        limit = np.uint64((1 << 64) - excess)  # a multiple of span
         bad = np.flatnonzero(w >= limit)
         stream = 1
         while bad.size:
@@ -254,6 +255,7 @@ def integers(k: int, n: int, dt: np.dtype, lo: int, hi: int) -> np.ndarray:
             w[bad[: fresh.size]] = fresh
             bad = bad[fresh.size :]
             stream += 1
+    if span < 1 << 64:
         w = w % np.uint64(span)
     # lo + offset modulo 2**64 is exact for every span; the cast reads the bits back
     out = (w + np.uint64(lo & MASK64)).view(np.int64) if lo < 0 else w + np.uint64(lo)
