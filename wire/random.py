@@ -21,11 +21,22 @@ modulo bias for any span up to 2**64, and ``truncated_normal`` samples any inter
 included. ``tests/reference/test_reference_random.py`` checks every distribution against
 ``scipy.stats``.
 
-Keys and tracing: sampling needs a *concrete* key. Keys are ordinary arrays, so they can be
-passed to (and returned from) jitted or differentiated functions as non-differentiable
-inputs, but calling a sampler on a traced key raises ``wire.WireTypeError``. A function that
-needs random numbers inside a traced computation should take them as inputs (sample
-outside, e.g. ``eps = wire.random.normal(k, shape)``, then ``step(params, x, eps)``).
+Keys and tracing: keys may be traced, as in JAX. A jitted function can take a key, split it
+and sample from it (``key, sub = split(key)`` inside a jitted training step), ``vmap`` maps
+over a batch of keys (``vmap(lambda k: normal(k, (3,)))(split(key, 8))``), and eager
+``grad`` of a function that samples from its key argument works. The samples are bit for bit
+the ones a concrete key gives, under every transform: the key's bits come from one primitive
+(``random_bits``, with ``random_fold_in`` and ``random_sample`` beside it in
+:mod:`wire.ops.random_bits`) whose NumPy implementation is the code the eager samplers run.
+A key is an input of a jitted function, never a constant of its compiled code, so new keys
+give new numbers from the same compiled code (also when it comes from the disk cache).
+Samples carry no derivative (a key has none: ``grad`` with respect to a key raises
+``wire.NonDifferentiableError``), and gradients of everything computed from a sample flow
+as usual, so ``x * normal(k, shape)`` differentiates in ``x`` and ``categorical(k, logits)``
+with traced logits passes no gradient through the drawn index. Shapes, dtypes and the
+bounds of ``uniform``, ``randint`` and ``truncated_normal`` must be concrete; ``bernoulli``'s
+``p`` and ``categorical``'s ``logits`` may be traced (a traced ``p`` or traced logits are
+not checked for NaN as concrete ones are).
 
 >>> import wire
 >>> k = wire.random.key(0)
@@ -33,6 +44,10 @@ outside, e.g. ``eps = wire.random.normal(k, shape)``, then ``step(params, x, eps
 >>> wire.random.uniform(k1, (2,)).shape
 (2,)
 >>> bool((wire.random.normal(k1, (3,)) == wire.random.normal(k1, (3,))).all())
+True
+>>> keys = wire.random.split(k, 8)
+>>> z = wire.vmap(lambda k: wire.random.normal(k, (3,)))(keys)
+>>> bool((z[2] == wire.random.normal(keys[2], (3,))).all())
 True
 """
 
