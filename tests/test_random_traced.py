@@ -22,7 +22,7 @@ FLOATS = [np.float16, np.float32, np.float64]
 SHAPES = [(), (0,), (1,), (3, 4)]
 LOGITS = np.log(np.array([0.2, 0.5, 0.3]))
 
-# name -> sampler(key, shape, dtype); dtype None for samplers without one
+# name -> sampler(key, shape, dtype); the dtype is None for samplers without one
 FLOAT_SAMPLERS = {
     "uniform": lambda k, s, dt: wr.uniform(k, s, dt),
     "uniform(1, 2)": lambda k, s, dt: wr.uniform(k, s, dt, 1.0, 2.0),
@@ -35,20 +35,20 @@ FLOAT_SAMPLERS = {
     "truncated_normal(3, inf)": lambda k, s, dt: wr.truncated_normal(k, 3.0, np.inf, s, dt),
 }
 OTHER_SAMPLERS = {
-    "bits": lambda k, s: wr.bits(k, s),
-    "bernoulli": lambda k, s: wr.bernoulli(k, 0.3, s),
-    "categorical": lambda k, s: wr.categorical(k, LOGITS, shape=s),
-    "randint(0, 10)": lambda k, s: wr.randint(k, s, 0, 10),
-    "randint(-5, 2**40, int64)": lambda k, s: wr.randint(k, s, -5, 2**40),
-    "randint(0, 256, uint8)": lambda k, s: wr.randint(k, s, 0, 256, dtype=np.uint8),
-    "permutation": lambda k, s: wr.permutation(k, int(np.prod(s, dtype=int))),
-    "permutation of an array": lambda k, s: wr.permutation(
+    "bits": lambda k, s, dt: wr.bits(k, s),
+    "bernoulli": lambda k, s, dt: wr.bernoulli(k, 0.3, s),
+    "categorical": lambda k, s, dt: wr.categorical(k, LOGITS, shape=s),
+    "randint(0, 10)": lambda k, s, dt: wr.randint(k, s, 0, 10),
+    "randint(-5, 2**40, int64)": lambda k, s, dt: wr.randint(k, s, -5, 2**40),
+    "randint(0, 256, uint8)": lambda k, s, dt: wr.randint(k, s, 0, 256, dtype=np.uint8),
+    "permutation": lambda k, s, dt: wr.permutation(k, int(np.prod(s, dtype=int))),
+    "permutation of an array": lambda k, s, dt: wr.permutation(
         k, np.arange(np.prod(s, dtype=int) * 2.0).reshape((-1, 2))),
-    "split": lambda k, s: wr.split(k, 1 + int(np.prod(s, dtype=int))),
-    "fold_in": lambda k, s: wr.fold_in(k, np.arange(-2, np.prod(s, dtype=int) - 2).reshape(s)),
+    "split": lambda k, s, dt: wr.split(k, 1 + int(np.prod(s, dtype=int))),
+    "fold_in": lambda k, s, dt: wr.fold_in(k, np.arange(-2, np.prod(s, dtype=int) - 2).reshape(s)),
 }
 CASES = [(name, f, dt) for name, f in FLOAT_SAMPLERS.items() for dt in FLOATS] + [
-    (name, (lambda f: lambda k, s, dt: f(k, s))(f), None) for name, f in OTHER_SAMPLERS.items()]
+    (name, f, None) for name, f in OTHER_SAMPLERS.items()]
 
 
 def same(a, b):
@@ -61,12 +61,20 @@ def same(a, b):
 @pytest.mark.parametrize("name, f, dt", CASES, ids=lambda c: c if isinstance(c, str) else "")
 def test_eager_jit_and_vmap_sample_the_same_bits(name, f, dt, shape):
     keys = wr.split(wr.key(7), 3)
-    fn = lambda k: f(k, shape, dt)  # noqa: E731
+    fn = lambda k: f(k, shape, dt)
     eager = np.stack([fn(k) for k in keys])
     jitted = wire.jit(fn)
     same(np.stack([jitted(k) for k in keys]), eager)
     same(wire.vmap(fn)(keys), eager)
     same(wire.jit(wire.vmap(fn))(keys), eager)
+
+
+@pytest.mark.parametrize("dtype", FLOATS + [np.longdouble])
+def test_vmap_of_uniform_converts_all_keys_at_once_exactly(dtype):
+    keys = wr.split(wr.key(8), 5)
+    for n in (1, 7, 100):  # few words per key: the cipher over all keys; many: NumPy's
+        f = lambda k, n=n: wr.uniform(k, (n,), dtype, -2.0, 3.0)
+        same(wire.vmap(f)(keys), np.stack([f(k) for k in keys]))
 
 
 def test_jit_of_a_training_step_with_dropout():
@@ -75,7 +83,7 @@ def test_jit_of_a_training_step_with_dropout():
     def step(w, key, x):
         key, sub = wr.split(key)
         mask = wr.bernoulli(sub, 0.9, x.shape)
-        loss = lambda w: wnp.sum(wnp.where(mask, x * w, 0.0) / 0.9) ** 2  # noqa: E731
+        loss = lambda w: wnp.sum(wnp.where(mask, x * w, 0.0) / 0.9) ** 2
         return w - 0.01 * wire.grad(loss)(w), key
 
     x = np.linspace(-1.0, 1.0, 16)
@@ -94,7 +102,7 @@ def test_jit_of_a_training_step_with_dropout():
 
 
 def test_vmap_over_keys_nested_moved_and_of_sizes_0_and_1():
-    f = lambda k: wr.normal(k, (3,))  # noqa: E731
+    f = lambda k: wr.normal(k, (3,))
     keys = wr.split(wr.key(1), 6).reshape(2, 3, 4)
     eager = np.stack([np.stack([f(k) for k in row]) for row in keys])
     same(wire.vmap(wire.vmap(f))(keys), eager)
@@ -102,7 +110,7 @@ def test_vmap_over_keys_nested_moved_and_of_sizes_0_and_1():
     same(wire.vmap(f)(keys[0][:1]), eager[0][:1])
     same(wire.vmap(f)(np.zeros((0, 4), np.uint32)), np.zeros((0, 3)))
     # split and fold_in inside vmap, then a sample from the new keys
-    g = lambda k: wr.uniform(wr.fold_in(wr.split(k)[1], 5), (2,))  # noqa: E731
+    g = lambda k: wr.uniform(wr.fold_in(wr.split(k)[1], 5), (2,))
     same(wire.vmap(g)(keys[1]), np.stack([g(k) for k in keys[1]]))
 
 
@@ -126,7 +134,8 @@ def test_the_bits_primitive_is_numpys_philox():
                 for k in keys]).reshape(3, n)
             got = R.bits_impl(keys, shape=(n,), domain=domain, stream=stream, dtype=np.uint64)
             same(got, want)
-            same(wire.vmap(lambda k: R.bits(k, (n,), domain, stream))(keys), want)
+            f = lambda k, n=n, d=domain, s=stream: R.bits(k, (n,), d, s)
+            same(wire.vmap(f)(keys), want)
 
 
 def test_jit_takes_the_key_as_an_input():

@@ -149,13 +149,19 @@ def unit(k: int, n: int, dtype: np.dtype, open_low: bool = False) -> np.ndarray:
     53, an 80-bit ``longdouble`` 64; a 113-bit quad ``longdouble`` takes two words per draw).
     """
     p = np.finfo(dtype).nmant + 1
+    return _unit_of_words(raw(k, n if p <= 64 else 2 * n, SAMPLE), n, dtype, open_low)
+
+
+def _unit_of_words(w: np.ndarray, n: int, dtype: np.dtype, open_low: bool = False) -> np.ndarray:
+    """:func:`unit` from the words ``w[..., :n]`` (``2n`` for a quad ``longdouble``); every
+    operation is exact, so rows of many keys convert as each would alone."""
+    p = np.finfo(dtype).nmant + 1
     if p <= 64:
-        w = raw(k, n, SAMPLE)
         u = (w >> np.uint64(64 - p)).astype(dtype) * dtype.type(2.0) ** -p
     else:
-        w = raw(k, 2 * n, SAMPLE).reshape(n, 2)
-        hi = w[:, 0].astype(dtype) * dtype.type(2.0) ** -64
-        u = hi + (w[:, 1] >> np.uint64(128 - p)).astype(dtype) * dtype.type(2.0) ** -p
+        w = w.reshape(w.shape[:-1] + (n, 2))
+        hi = w[..., 0].astype(dtype) * dtype.type(2.0) ** -64
+        u = hi + (w[..., 1] >> np.uint64(128 - p)).astype(dtype) * dtype.type(2.0) ** -p
     return dtype.type(1) - u if open_low else u
 
 
@@ -399,7 +405,14 @@ random_fold_in_p = Primitive(
 
 
 def _sample_impl(keys, *, dist, shape, dtype, extra):
-    f, n = SAMPLERS[dist], _size(shape)
+    keys, f, n = np.asarray(keys), SAMPLERS[dist], _size(shape)
+    if dist == "unit" and keys.ndim > 1:  # exact arithmetic: all keys at once
+        flat = keys.reshape(-1, 4)
+        p = np.finfo(dtype).nmant + 1
+        w = _raw_batched(flat, n if p <= 64 else 2 * n, SAMPLE, 0)
+        out = _unit_of_words(w, n, dtype, *extra)
+        return out.reshape(keys.shape[:-1] + tuple(shape))
+    # the others go through log/cos or rejection: each key runs the eager code itself
     return _per_key(keys, lambda k: f(k, n, dtype, *extra).reshape(shape), shape, dtype)
 
 
