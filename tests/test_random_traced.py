@@ -215,6 +215,7 @@ def test_categorical_with_traced_logits_has_no_gradient_through_the_sample():
         same(g(logits, k), want)
     draws = wire.vmap(lambda kk: wr.categorical(kk, logits))(wr.split(k, 2000))
     assert (draws != 3).all()  # a -inf logit is never drawn
+    assert (wr.categorical(k, np.array([0.0, np.inf, 5.0]), shape=(50,)) == 1).all()
     np.testing.assert_allclose(np.bincount(draws, minlength=4)[:3] / 2000,
                                np.exp(logits[:3]) / np.exp(logits[:3]).sum(), atol=0.04)
 
@@ -265,6 +266,7 @@ def test_degenerate_parameters_raise():
         lambda: wr.bernoulli(k, np.array([0.1, 0.9]), ()),  # 2 copies of one draw
         lambda: wr.categorical(k, np.array([-np.inf, -np.inf])),  # was 0
         lambda: wr.categorical(k, np.array([0.0, np.nan])),  # was 1
+        lambda: wr.categorical(k, np.array([np.inf, 0.0, np.inf])),  # was always 0
         lambda: wr.categorical(k, np.zeros((2, 0))),
         lambda: wr.categorical(k, np.zeros((2, 3)), shape=(4,)),
         lambda: wr.truncated_normal(k, 1.0, 1.0004, (3,), np.float16),  # was 0.9995 < 1

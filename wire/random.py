@@ -399,8 +399,9 @@ def categorical(key, logits, axis: int = -1, shape=None) -> np.ndarray:
 
     ``shape`` defaults to ``logits.shape`` without ``axis`` (and must end with it). Uses the
     Gumbel-max trick: ``argmax(logits + gumbel)``, so traced logits are fine and no gradient
-    flows through the sample. A ``-inf`` logit is never drawn; concrete logits with a NaN, or
-    with every logit of a distribution ``-inf``, raise ``wire.WireError``.
+    flows through the sample. A ``-inf`` logit is never drawn and a single ``+inf`` one always
+    is; concrete logits with a NaN, with every logit of a distribution ``-inf`` or with two
+    ``+inf``, raise ``wire.WireError`` (traced ones are not checked).
 
     >>> int(categorical(key(0), np.array([-1e9, 0.0, -1e9])))
     1
@@ -424,9 +425,10 @@ def categorical(key, logits, axis: int = -1, shape=None) -> np.ndarray:
                         f"{tuple(logits.shape)}{at(user_location())}")
     xp = wnp if traced else np
     moved = xp.moveaxis(logits, axis, -1)
-    if not traced and (np.isnan(moved).any() or (moved == -np.inf).all(axis=-1).any()):
-        raise WireError("categorical: logits with a NaN, or with every category at -inf, are "
-                        f"no distribution{at(user_location())}")
+    if not traced and (np.isnan(moved).any() or (moved == -np.inf).all(axis=-1).any()
+                       or ((moved == np.inf).sum(axis=-1) > 1).any()):
+        raise WireError("categorical: logits with a NaN, with every category at -inf or with "
+                        f"two at +inf are no distribution{at(user_location())}")
     batch = tuple(moved.shape[:-1])
     shape = batch if shape is None else _shape(shape)
     _fits(shape, batch, "categorical", "logits (without axis)")
