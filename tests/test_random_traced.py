@@ -220,6 +220,28 @@ def test_categorical_with_traced_logits_has_no_gradient_through_the_sample():
                                np.exp(logits[:3]) / np.exp(logits[:3]).sum(), atol=0.04)
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the whole range
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_traced_uniform_bounds_give_the_same_bits_and_their_gradient(dtype):
+    k = wr.key(6)
+    lo, hi = np.array([-3.0, 0.0, 1.0, 1.0], dtype), np.array([5e4, 0.0, 2.0, 1.0 + 2**-8], dtype)
+    f = lambda lo, hi, k: wr.uniform(k, (5000, 4), dtype, lo, hi)
+    eager = f(lo, hi, k)
+    assert (eager >= lo).all() and (eager < np.maximum(hi, np.nextafter(lo, 1))).all()
+    same(wire.jit(f)(lo, hi, k), eager)
+    same(f(lo, hi, wire.stop_gradient(k)), eager)
+    same(wire.jit(lambda lo, hi: f(lo, hi, k))(lo, hi), eager)
+    same(wire.vmap(f, in_axes=(0, 0, None))(np.stack([lo, lo]), np.stack([hi, hi]), k),
+         np.stack([eager, eager]))
+    big = np.finfo(dtype).max
+    same(wire.jit(lambda a: wr.uniform(k, (7,), dtype, -a, a))(big),
+         wr.uniform(k, (7,), dtype, -big, big))  # a span beyond the range is interpolated
+    u = wr.uniform(k, (3,), dtype)
+    loss = lambda lo, hi: wnp.sum(wr.uniform(k, (3,), dtype, lo, hi))
+    glo, ghi = wire.grad(loss, argnums=(0, 1))(dtype(-1.0), dtype(2.0))
+    np.testing.assert_allclose([glo, ghi], [np.sum(1 - u), np.sum(u)], rtol=1e-3)
+
+
 def test_traced_bernoulli_probabilities():
     k = wr.key(2)
     p = np.array([0.0, 1.0, 0.25, 0.75])
@@ -278,7 +300,7 @@ def test_degenerate_parameters_raise():
         with pytest.raises(wire.WireError):
             f()
     with pytest.raises(wire.WireTypeError, match="concrete"):
-        wire.jit(lambda lo: wr.uniform(k, (2,), minval=lo))(0.0)
+        wire.jit(lambda lo: wr.truncated_normal(k, lo, 1.0, (2,)))(0.0)
     with pytest.raises(wire.WireTypeError, match="concrete"):
         wr.split(k, 2.5)  # was split(k, 2)
 

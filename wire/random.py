@@ -34,9 +34,9 @@ Samples carry no derivative (a key has none: ``grad`` with respect to a key rais
 ``wire.NonDifferentiableError``), and gradients of everything computed from a sample flow
 as usual, so ``x * normal(k, shape)`` differentiates in ``x`` and ``categorical(k, logits)``
 with traced logits passes no gradient through the drawn index. Shapes, dtypes and the
-bounds of ``uniform``, ``randint`` and ``truncated_normal`` must be concrete; ``bernoulli``'s
-``p`` and ``categorical``'s ``logits`` may be traced (a traced ``p`` or traced logits are
-not checked for NaN as concrete ones are).
+bounds of ``randint`` and ``truncated_normal`` must be concrete; ``uniform``'s bounds,
+``bernoulli``'s ``p`` and ``categorical``'s ``logits`` may be traced (traced parameters are
+not checked for NaN or range as concrete ones are).
 
 >>> import wire
 >>> k = wire.random.key(0)
@@ -56,6 +56,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import numpy as wnp
+from .numpy import stop_gradient as wire_stop_gradient
 from .core import Tracer
 from .errors import WireError, WireTypeError, at, user_location
 from .ops import random_bits as R
@@ -244,11 +245,10 @@ def _xp(*values):
     return wnp if any(isinstance(v, Tracer) for v in values) else np
 
 
-def _concrete(v, what: str, name: str, hint: str = ""):
+def _concrete(v, what: str, name: str):
     if isinstance(v, Tracer):
         raise WireTypeError(
             f"wire.random.{what}: {name} must be concrete (not traced){at(user_location())}"
-            f"{hint}"
         )
     return v
 
@@ -285,8 +285,9 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0) -> np.ndarray:
 
     ``maxval`` itself never comes out, in any dtype: a draw that rounds up to it is moved to
     the float just below (as JAX does). ``minval == maxval`` gives ``minval``; ``minval >
-    maxval``, NaN or infinite bounds raise ``wire.WireError``. The bounds are static (concrete)
-    values; for a traced range write ``lo + (hi - lo) * uniform(key, shape)``.
+    maxval``, NaN or infinite bounds raise ``wire.WireError``. Traced bounds give the same
+    numbers as concrete ones and are differentiable (``d/dminval = 1 - u``, ``d/dmaxval =
+    u``), but cannot be checked.
 
     >>> u = uniform(key(0), (1000,))
     >>> bool((u >= 0).all() and (u < 1).all())
@@ -295,10 +296,10 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0) -> np.ndarray:
     True
     """
     shape, dt = _shape(shape), _float_dtype(dtype)
-    hint = "; for a traced range write lo + (hi - lo) * wire.random.uniform(key, shape)"
+    if isinstance(minval, Tracer) or isinstance(maxval, Tracer):
+        return _uniform_traced_bounds(key, shape, dt, minval, maxval)
     with np.errstate(over="ignore"):  # a bound beyond dt's range is inf: refused below
-        lo = np.asarray(_concrete(minval, "uniform", "minval", hint), dt)
-        hi = np.asarray(_concrete(maxval, "uniform", "maxval", hint), dt)
+        lo, hi = np.asarray(minval, dt), np.asarray(maxval, dt)
     if not (np.isfinite(lo).all() and np.isfinite(hi).all()) or np.any(lo > hi):
         raise WireError(f"uniform needs finite minval <= maxval, got {minval!r} and {maxval!r}"
                         f" (as {dt}){at(user_location())}")
@@ -318,6 +319,22 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0) -> np.ndarray:
     below = np.nextafter(hi, dt.type(-np.inf))
     out = xp.maximum(xp.minimum(out, below), lo)
     return out if xp is wnp else np.asarray(out, dtype=dt)
+
+
+def _uniform_traced_bounds(key, shape, dt, minval, maxval):
+    """:func:`uniform` with traced bounds: the same arithmetic (so the same bits) as with
+    concrete ones, differentiable in the bounds (``d/dminval = 1 - u``, ``d/dmaxval = u``).
+    Traced bounds cannot be checked: NaN, infinite or crossed bounds give NaN or values
+    outside the interval rather than an error."""
+    lo, hi = wnp.asarray(minval).astype(dt), wnp.asarray(maxval).astype(dt)
+    _fits(shape, np.broadcast_shapes(lo.shape, hi.shape), "uniform", "minval/maxval")
+    u = wnp.asarray(_draw(key, "uniform", "unit", shape, dt))
+    span = hi - lo
+    one = dt.type(1)
+    out = wnp.where(wnp.isfinite(span), u * span + lo, u * hi + (one - u) * lo)
+    # the float below hi, as hi minus its last ulp: exactly nextafter(hi), with hi's derivative
+    below = hi - wire_stop_gradient(hi - R.next_below(hi))
+    return wnp.maximum(wnp.minimum(out, below), lo)
 
 
 def normal(key, shape=(), dtype=None) -> np.ndarray:

@@ -8,9 +8,9 @@ The eager samplers of :mod:`wire.random` call the NumPy functions of :data:`SAMP
 traced calls bind the primitives, whose implementations call the very same functions, so a
 sample is bit-for-bit the same under ``jit``, ``vmap`` and eager transforms as outside them.
 
-Three primitives, all without a derivative (their outputs are integers, or samples that do not
-depend differentiably on anything: a key has no gradient; the gradient of what is computed from
-a sample flows as usual):
+Three primitives take a key, all without a derivative (their outputs are integers, or
+samples that do not depend differentiably on anything: a key has no gradient; the gradient of
+what is computed from a sample flows as usual):
 
 * ``random_bits`` (key; shape, domain, stream, dtype): the raw words of Philox in stream
   ``(domain, stream)``, ``uint64`` (one word per element) or ``uint32`` (each word split into
@@ -19,6 +19,9 @@ a sample flows as usual):
 * ``random_sample`` (key; dist, shape, dtype, extra): a sampler of :data:`SAMPLERS` whose
   conversion from bits goes through ``log``/``cos`` or rejection loops (so it must run as the
   NumPy code it is, not be rewritten or fused), with static scalar ``extra`` arguments.
+
+A fourth, ``next_below`` (the float just below ``x``), keeps ``uniform`` below a traced
+``maxval``.
 
 Each takes keys with leading batch axes (shape ``batch + (4,)``, the result ``batch + shape``),
 sampling every key of the batch as it would alone: that is their ``vmap`` rule.
@@ -34,10 +37,10 @@ import numpy as np
 from ..core import bind
 from ..core.formula import NoFormula
 from ..core.lowering import XpImpl
-from ..core.primitive import Primitive
+from ..core.primitive import REALS, Primitive, elementwise_sampler
 from ..errors import ShapeError, WireError, WireTypeError
 from ..ir import make_aval
-from .batching import to_front, trailing_batch
+from .batching import elementwise_batch, to_front, trailing_batch
 
 KEY_SHAPE = (4,)
 KEY_DTYPE = np.dtype(np.uint32)
@@ -441,9 +444,31 @@ def sample(keys, dist: str, shape, dtype, *args):
                 dtype=np.dtype(dtype), extra=tuple(args))
 
 
+def _not_float(a):
+    raise WireTypeError(f"next_below needs a floating-point operand, got {a!r}")
+
+
+next_below_p = Primitive(
+    "next_below",
+    lambda x: np.nextafter(x, np.array(-np.inf, x.dtype)),
+    lambda a: a if a.dtype.kind == "f" else _not_float(a),
+    nondiff=True,
+    batch=elementwise_batch(lambda: next_below_p),
+    sample=elementwise_sampler([REALS]),
+    doc="the float just below x (np.nextafter(x, -inf)): uniform's bound on traced maxval",
+    xp=XpImpl(lambda bk, x: bk.xp.nextafter(x, bk.xp.full_like(x, -np.inf)), "nextafter"),
+    sympy=NoFormula("a neighbouring float has no formula"),
+)
+
+
+def next_below(x):
+    """The float just below ``x`` (traced or not), with no derivative."""
+    return bind(next_below_p, x)
+
+
 def fold_in(keys, data):
     """The primitive ``random_fold_in`` on (possibly traced) ``keys`` and integer ``data``."""
     return bind(random_fold_in_p, keys, data)
 
 
-PRIMITIVES = (random_bits_p, random_fold_in_p, random_sample_p)
+PRIMITIVES = (random_bits_p, random_fold_in_p, random_sample_p, next_below_p)
