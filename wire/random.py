@@ -56,9 +56,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import numpy as wnp
-from .numpy import stop_gradient as wire_stop_gradient
 from .core import Tracer
 from .errors import WireError, WireTypeError, at, user_location
+from .numpy import stop_gradient as wire_stop_gradient
 from .ops import random_bits as R
 from .tracebacks import expose
 
