@@ -18,16 +18,18 @@ arithmetic only (never through float64), so ``fold_in`` keeps all 64 bits of its
 
 Ranges are exact: ``uniform`` never returns ``maxval`` in any dtype, ``randint`` has no
 modulo bias for any span up to 2**64, and ``truncated_normal`` samples any interval, tails
-included. ``tests/reference/test_reference_random.py`` checks every distribution against
+included. Parameters that define no distribution raise ``wire.WireError`` rather than give
+numbers: an infinite or NaN bound, ``p`` outside [0, 1], logits that are all ``-inf`` or hold
+a NaN. ``tests/reference/test_reference_random.py`` checks every distribution against
 ``scipy.stats``.
 
 Keys and tracing: keys may be traced, as in JAX. A jitted function can take a key, split it
 and sample from it (``key, sub = split(key)`` inside a jitted training step), ``vmap`` maps
 over a batch of keys (``vmap(lambda k: normal(k, (3,)))(split(key, 8))``), and eager
 ``grad`` of a function that samples from its key argument works. The samples are bit for bit
-the ones a concrete key gives, under every transform: the key's bits come from one primitive
-(``random_bits``, with ``random_fold_in`` and ``random_sample`` beside it in
-:mod:`wire.ops.random_bits`) whose NumPy implementation is the code the eager samplers run.
+the ones a concrete key gives, under every transform: on a traced key the samplers bind the
+primitives of :mod:`wire.ops.random_bits` (``random_bits``, ``random_fold_in``,
+``random_sample``), whose NumPy implementations are the code the eager samplers run.
 A key is an input of a jitted function, never a constant of its compiled code, so new keys
 give new numbers from the same compiled code (also when it comes from the disk cache).
 Samples carry no derivative (a key has none: ``grad`` with respect to a key raises
