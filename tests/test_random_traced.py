@@ -108,7 +108,12 @@ def test_vmap_over_keys_nested_moved_and_of_sizes_0_and_1():
     same(wire.vmap(wire.vmap(f))(keys), eager)
     same(wire.vmap(f, in_axes=1)(keys[0].T), eager[0])  # batch axis after the key words
     same(wire.vmap(f)(keys[0][:1]), eager[0][:1])
-    same(wire.vmap(f)(np.zeros((0, 4), np.uint32)), np.zeros((0, 3)))
+    none = np.zeros((0, 4), np.uint32)
+    same(wire.vmap(f)(none), np.zeros((0, 3)))
+    same(wire.vmap(lambda k: wr.uniform(k, (3,)))(none), np.zeros((0, 3)))  # were errors
+    same(wire.vmap(lambda k: wr.bits(k, (3,)))(none), np.zeros((0, 3), np.uint64))
+    same(wire.vmap(wr.split)(none), np.zeros((0, 2, 4), np.uint32))
+    same(wire.vmap(lambda k: wr.permutation(k, 3))(none), np.zeros((0, 3), np.intp))
     # split and fold_in inside vmap, then a sample from the new keys
     g = lambda k: wr.uniform(wr.fold_in(wr.split(k)[1], 5), (2,))
     same(wire.vmap(g)(keys[1]), np.stack([g(k) for k in keys[1]]))

@@ -130,7 +130,9 @@ def _raw_batched(keys: np.ndarray, n: int, domain: int, word2: int) -> np.ndarra
     """``raw`` for every key of ``keys`` (shape ``(b, 4)``): shape ``(b, n)``. Few words per
     key are computed for all keys at once with :func:`philox_block`, many one key at a time."""
     b = keys.shape[0]
-    if b <= 1 or n > 64:
+    if b == 0:
+        return np.zeros((0, n), np.uint64)
+    if b == 1 or n > 64:
         return np.stack([raw(key_int(k), n, domain, word2) for k in keys]).reshape(b, n)
     blocks = -(-n // 4)
     k0, k1 = _key_words(keys[:, None])  # (b, 1) against (b, blocks) counters
@@ -325,6 +327,8 @@ def bits_impl(keys, *, shape, domain, stream, dtype):
 
 
 def _bits_shape(a, *, shape, domain, stream, dtype):
+    if dtype not in (np.uint32, np.uint64):
+        raise WireTypeError(f"random_bits makes uint32 or uint64 words, not {dtype}")
     return make_aval(_check_key_aval(a, "random_bits") + tuple(shape), dtype)
 
 
