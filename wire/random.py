@@ -18,14 +18,27 @@ arithmetic only (never through float64), so ``fold_in`` keeps all 64 bits of its
 
 Ranges are exact: ``uniform`` never returns ``maxval`` in any dtype, ``randint`` has no
 modulo bias for any span up to 2**64, and ``truncated_normal`` samples any interval, tails
-included. ``tests/reference/test_reference_random.py`` checks every distribution against
+included. Parameters that define no distribution raise ``wire.WireError`` rather than give
+numbers: an infinite or NaN bound, ``p`` outside [0, 1], logits that are all ``-inf`` or hold
+a NaN. ``tests/reference/test_reference_random.py`` checks every distribution against
 ``scipy.stats``.
 
-Keys and tracing: sampling needs a *concrete* key. Keys are ordinary arrays, so they can be
-passed to (and returned from) jitted or differentiated functions as non-differentiable
-inputs, but calling a sampler on a traced key raises ``wire.WireTypeError``. A function that
-needs random numbers inside a traced computation should take them as inputs (sample
-outside, e.g. ``eps = wire.random.normal(k, shape)``, then ``step(params, x, eps)``).
+Keys and tracing: keys may be traced, as in JAX. A jitted function can take a key, split it
+and sample from it (``key, sub = split(key)`` inside a jitted training step), ``vmap`` maps
+over a batch of keys (``vmap(lambda k: normal(k, (3,)))(split(key, 8))``), and eager
+``grad`` of a function that samples from its key argument works. The samples are bit for bit
+the ones a concrete key gives, under every transform: on a traced key the samplers bind the
+primitives of :mod:`wire.ops.random_bits` (``random_bits``, ``random_fold_in``,
+``random_sample``), whose NumPy implementations are the code the eager samplers run.
+A key is an input of a jitted function, never a constant of its compiled code, so new keys
+give new numbers from the same compiled code (also when it comes from the disk cache).
+Samples carry no derivative (a key has none: ``grad`` with respect to a key raises
+``wire.NonDifferentiableError``), and gradients of everything computed from a sample flow
+as usual, so ``x * normal(k, shape)`` differentiates in ``x`` and ``categorical(k, logits)``
+with traced logits passes no gradient through the drawn index. Shapes, dtypes and the
+bounds of ``randint`` and ``truncated_normal`` must be concrete; ``uniform``'s bounds,
+``bernoulli``'s ``p`` and ``categorical``'s ``logits`` may be traced (traced parameters are
+not checked for NaN or range as concrete ones are).
 
 >>> import wire
 >>> k = wire.random.key(0)
@@ -34,14 +47,21 @@ outside, e.g. ``eps = wire.random.normal(k, shape)``, then ``step(params, x, eps
 (2,)
 >>> bool((wire.random.normal(k1, (3,)) == wire.random.normal(k1, (3,))).all())
 True
+>>> keys = wire.random.split(k, 8)
+>>> z = wire.vmap(lambda k: wire.random.normal(k, (3,)))(keys)
+>>> bool((z[2] == wire.random.normal(keys[2], (3,))).all())
+True
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import numpy as wnp
 from .core import Tracer
 from .errors import WireError, WireTypeError, at, user_location
+from .numpy import stop_gradient as wire_stop_gradient
+from .ops import random_bits as R
 from .tracebacks import expose
 
 __all__ = [
@@ -49,12 +69,10 @@ __all__ = [
     "randint", "permutation", "truncated_normal", "gumbel", "is_key", "PRNGKey",
 ]
 
-KEY_SHAPE = (4,)
-KEY_DTYPE = np.dtype(np.uint32)
-_MASK128 = (1 << 128) - 1
-_MASK64 = (1 << 64) - 1
-# domains (the high word of Philox's counter) keep the three uses of a key apart
-_SAMPLE, _SPLIT, _FOLD = 0, 1, 2
+KEY_SHAPE = R.KEY_SHAPE
+KEY_DTYPE = R.KEY_DTYPE
+_MASK128 = R.MASK128
+_MASK64 = R.MASK64
 
 
 # --------------------------------------------------------------------------- keys
@@ -93,69 +111,28 @@ def is_key(x) -> bool:
     return isinstance(x, np.ndarray) and x.shape == KEY_SHAPE and x.dtype == KEY_DTYPE
 
 
-def _check_key(k, what: str) -> int:
-    """The 128-bit integer of concrete key ``k``; a clear error for tracers and non-keys."""
-    if isinstance(k, Tracer):
+def _traced(k, what: str) -> bool:
+    """Whether ``k`` is a traced key (checked: shape (4,), uint32); False for concrete ones."""
+    if not isinstance(k, Tracer):
+        return False
+    if k.aval.shape != KEY_SHAPE or k.aval.dtype != KEY_DTYPE:
         raise WireTypeError(
-            f"wire.random.{what} got a traced key {k.aval!r}{at(user_location())}: sampling needs "
-            "a concrete key. Sample outside the traced (jit/grad) function and pass the numbers "
-            "in as an argument, e.g. noise = wire.random.normal(k, shape); step(params, x, noise)."
+            f"wire.random.{what} needs a key made by wire.random.key/split/fold_in (uint32 "
+            f"array of shape (4,)), got a traced {k.aval!r}{at(user_location())}; under "
+            "wire.vmap, map over a batch of keys (in_axes) rather than passing it whole"
         )
+    return True
+
+
+def _check_key(k, what: str) -> int:
+    """The 128-bit integer of concrete key ``k``; a clear error for non-keys."""
     if not is_key(k):
         arr = np.asarray(k)
         raise WireTypeError(
             f"wire.random.{what} needs a key made by wire.random.key/split/fold_in (uint32 "
             f"array of shape (4,)), got {arr.dtype}{list(arr.shape)}{at(user_location())}"
         )
-    w = [int(v) for v in k]
-    return (w[0] << 96) | (w[1] << 64) | (w[2] << 32) | w[3]
-
-
-def _raw(k: int, n: int, domain: int, word2: int = 0) -> np.ndarray:
-    """``n`` raw uint64 words of Philox with cipher key ``k`` in stream ``(domain, word2)``.
-
-    The counter is handed to NumPy as one Python integer (word ``i`` is bits ``64i..64i+63``):
-    a list would go through float64 and lose every bit of ``word2`` past the 53rd.
-    """
-    counter = ((domain & _MASK64) << 192) | ((word2 & _MASK64) << 128)
-    gen = np.random.Philox(key=k, counter=counter)
-    return gen.random_raw(n) if n else np.zeros(0, np.uint64)
-
-
-# Philox4x64-10 (Salmon et al., SC'11), vectorised over counters, for fold_in of many values at
-# once. It reproduces np.random.Philox's first block bit for bit (tests/test_random.py checks).
-_M0, _M1 = np.uint64(0xD2E7470EE14C6C93), np.uint64(0xCA5A826395121157)
-_W0, _W1 = 0x9E3779B97F4A7C15, 0xBB67AE8584CAA73B
-_LO32, _SH32 = np.uint64(0xFFFFFFFF), np.uint64(32)
-
-
-def _mulhilo(a: np.uint64, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """High and low words of the 128-bit products ``a * b``, from 32-bit halves (no overflow)."""
-    a_lo, a_hi = a & _LO32, a >> _SH32
-    b_lo, b_hi = b & _LO32, b >> _SH32
-    p0, p1, p2, p3 = a_lo * b_lo, a_lo * b_hi, a_hi * b_lo, a_hi * b_hi
-    mid = (p0 >> _SH32) + (p1 & _LO32) + (p2 & _LO32)
-    hi = p3 + (p1 >> _SH32) + (p2 >> _SH32) + (mid >> _SH32)
-    lo = (mid << _SH32) | (p0 & _LO32)
-    return hi, lo
-
-
-def _philox_block(k: int, ctr: list[np.ndarray]) -> list[np.ndarray]:
-    """The four output words of Philox4x64-10 for counters ``ctr`` (four uint64 arrays)."""
-    k0, k1 = k & _MASK64, k >> 64
-    c0, c1, c2, c3 = ctr
-    for _ in range(10):
-        hi0, lo0 = _mulhilo(_M0, c0)
-        hi1, lo1 = _mulhilo(_M1, c2)
-        c0, c1, c2, c3 = hi1 ^ c1 ^ np.uint64(k0), lo1, hi0 ^ c3 ^ np.uint64(k1), lo0
-        k0, k1 = (k0 + _W0) & _MASK64, (k1 + _W1) & _MASK64
-    return [c0, c1, c2, c3]
-
-
-def _words_to_keys(words: np.ndarray, num: int) -> np.ndarray:
-    hi = (words >> np.uint64(32)).astype(np.uint32)
-    lo = (words & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-    return np.stack([hi, lo], axis=-1).reshape(num, 4)
+    return R.key_int(k)
 
 
 def split(key, num: int = 2) -> np.ndarray:
@@ -166,20 +143,26 @@ def split(key, num: int = 2) -> np.ndarray:
     >>> split(key(0), 3).shape
     (3, 4)
     """
-    k = _check_key(key, "split")
-    num = int(num)
+    num = _static_int(num, "split", "num")
     if num < 1:
         raise WireError(f"wire.random.split: num must be >= 1, got {num}{at(user_location())}")
-    return _words_to_keys(_raw(k, 2 * num, _SPLIT), num)
+    if _traced(key, "split"):
+        return R.bits(key, (num, 4), R.SPLIT, 0, np.uint32)
+    _check_key(key, "split")
+    return R.bits_impl(key, shape=(num, 4), domain=R.SPLIT, stream=0, dtype=np.uint32)
+
+
+def _static_int(v, what: str, name: str) -> int:
+    if isinstance(v, (Tracer, bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        raise WireTypeError(
+            f"wire.random.{what}: {name} must be a concrete int, got {type(v).__name__} {v!r}"
+            f"{at(user_location())}"
+        )
+    return int(v)
 
 
 def _fold_data(data) -> tuple[np.ndarray, tuple]:
     """``data`` as flat uint64 words (each value modulo 2**64) and its shape."""
-    if isinstance(data, Tracer):
-        raise WireTypeError(
-            f"wire.random.fold_in got traced data {data.aval!r}{at(user_location())}: folding "
-            "in needs a concrete integer. Fold in outside the traced function."
-        )
     if isinstance(data, (int, np.integer)) and not isinstance(data, (bool, np.bool_)):
         return np.array([int(data) & _MASK64], np.uint64), ()
     # lists go through an object array: np.asarray([-1, 2**63]) would be float64
@@ -202,9 +185,9 @@ def fold_in(key, data) -> np.ndarray:
 
     ``data`` is any Python int (taken modulo 2**64, so ``-1`` and ``2**64 - 1`` give the same
     key, and every other pair of values in ``[-2**63, 2**64)`` gives different ones) or an
-    integer array: an array of shape ``s`` gives keys of shape ``s + (4,)``, the same keys as
-    folding its values in one at a time. JAX's ``fold_in`` takes a 32-bit value; torch has no
-    equivalent. Only integer arithmetic is used, never floats.
+    integer array, traced or not: an array of shape ``s`` gives keys of shape ``s + (4,)``, the
+    same keys as folding its values in one at a time. JAX's ``fold_in`` takes a 32-bit value;
+    torch has no equivalent. Only integer arithmetic is used, never floats.
 
     >>> bool((fold_in(key(0), 1) != fold_in(key(0), 2)).any())
     True
@@ -213,15 +196,19 @@ def fold_in(key, data) -> np.ndarray:
     >>> bool((fold_in(key(0), -1) == fold_in(key(0), 2**64 - 1)).all())
     True
     """
-    k = _check_key(key, "fold_in")
+    traced = _traced(key, "fold_in")
+    if not traced:
+        _check_key(key, "fold_in")
+    if isinstance(data, Tracer):
+        if data.aval.dtype.kind not in "iu":
+            raise WireTypeError(
+                f"wire.random.fold_in needs integer data (an int or an integer array), got a "
+                f"traced {data.aval!r}{at(user_location())}"
+            )
+        return R.fold_in(key, data)
     words, shape = _fold_data(data)
-    if shape == ():
-        return _words_to_keys(_raw(k, 2, _FOLD, int(words[0])), 1)[0]
-    n = words.size
-    # np.random.Philox adds 1 to its counter before the first block: do the same here
-    ctr = [np.ones(n, np.uint64), np.zeros(n, np.uint64), words, np.full(n, _FOLD, np.uint64)]
-    w0, w1 = _philox_block(k, ctr)[:2]
-    return _words_to_keys(np.stack([w0, w1], axis=-1).reshape(-1), n).reshape(shape + (4,))
+    words = words.reshape(shape)
+    return R.fold_in(key, words) if traced else R.fold_words(key, words)
 
 
 # --------------------------------------------------------------------------- samplers
@@ -231,8 +218,11 @@ def _shape(shape) -> tuple:
     if shape is None:
         return ()
     if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(s) for s in shape)
+        shape = (shape,)
+    out = tuple(int(s) for s in shape)
+    if any(s < 0 for s in out):
+        raise WireError(f"wire.random: negative dimensions in shape {out}{at(user_location())}")
+    return out
 
 
 def _float_dtype(dtype) -> np.dtype:
@@ -242,6 +232,43 @@ def _float_dtype(dtype) -> np.dtype:
     return dt
 
 
+def _draw(key, what: str, dist: str, shape: tuple, dtype, *args):
+    """``shape`` samples of ``R.SAMPLERS[dist]``: the primitive on a traced key, the NumPy
+    function itself on a concrete one (the same code, so the same bits)."""
+    if _traced(key, what):
+        return R.sample(key, dist, shape, dtype, *args)
+    k = _check_key(key, what)
+    n = int(np.prod(shape, dtype=np.int64))
+    return R.SAMPLERS[dist](k, n, np.dtype(dtype), *args).reshape(shape)
+
+
+def _xp(*values):
+    """wire.numpy when any of ``values`` is traced, else NumPy (the same ufuncs)."""
+    return wnp if any(isinstance(v, Tracer) for v in values) else np
+
+
+def _concrete(v, what: str, name: str):
+    if isinstance(v, Tracer):
+        raise WireTypeError(
+            f"wire.random.{what}: {name} must be concrete (not traced){at(user_location())}"
+        )
+    return v
+
+
+def _fits(shape: tuple, other: tuple, what: str, name: str) -> None:
+    """``other`` (a parameter's shape) must broadcast to ``shape`` without enlarging it: a
+    larger broadcast result would repeat the same draws."""
+    try:
+        ok = tuple(np.broadcast_shapes(shape, other)) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise WireError(
+            f"wire.random.{what}: {name} of shape {other} does not broadcast to shape {shape}"
+            f"{at(user_location())}"
+        )
+
+
 def bits(key, shape=()) -> np.ndarray:
     """Uniformly random ``uint64`` words of the given shape.
 
@@ -249,32 +276,20 @@ def bits(key, shape=()) -> np.ndarray:
     dtype('uint64')
     """
     shape = _shape(shape)
-    return _raw(_check_key(key, "bits"), int(np.prod(shape, dtype=np.int64)), _SAMPLE).reshape(shape)
-
-
-def _unit(k: int, n: int, dtype: np.dtype, open_low: bool = False) -> np.ndarray:
-    """``n`` floats uniform in [0, 1) (or (0, 1] with ``open_low``): ``m * 2**-p`` with ``m``
-    uniform below ``2**p`` and ``p`` the significand width of ``dtype``, so every value is
-    exact in ``dtype`` and no rounding can reach 1 (float16 gets 11 bits, float32 24, float64
-    53, an 80-bit ``longdouble`` 64; a 113-bit quad ``longdouble`` takes two words per draw).
-    """
-    p = np.finfo(dtype).nmant + 1
-    if p <= 64:
-        w = _raw(k, n, _SAMPLE)
-        u = (w >> np.uint64(64 - p)).astype(dtype) * dtype.type(2.0) ** -p
-    else:
-        w = _raw(k, 2 * n, _SAMPLE).reshape(n, 2)
-        hi = w[:, 0].astype(dtype) * dtype.type(2.0) ** -64
-        u = hi + (w[:, 1] >> np.uint64(128 - p)).astype(dtype) * dtype.type(2.0) ** -p
-    return dtype.type(1) - u if open_low else u
+    if _traced(key, "bits"):
+        return R.bits(key, shape, R.SAMPLE)
+    _check_key(key, "bits")
+    return R.bits_impl(key, shape=shape, domain=R.SAMPLE, stream=0, dtype=np.uint64)
 
 
 def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0) -> np.ndarray:
-    """Floats uniform in ``[minval, maxval)`` (bounds broadcast against ``shape``).
+    """Floats uniform in ``[minval, maxval)`` (bounds broadcast to ``shape``).
 
     ``maxval`` itself never comes out, in any dtype: a draw that rounds up to it is moved to
     the float just below (as JAX does). ``minval == maxval`` gives ``minval``; ``minval >
-    maxval`` raises ``wire.WireError``.
+    maxval``, NaN or infinite bounds raise ``wire.WireError``. Traced bounds give the same
+    numbers as concrete ones and are differentiable (``d/dminval = 1 - u``, ``d/dmaxval =
+    u``), but cannot be checked.
 
     >>> u = uniform(key(0), (1000,))
     >>> bool((u >= 0).all() and (u < 1).all())
@@ -283,29 +298,45 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0) -> np.ndarray:
     True
     """
     shape, dt = _shape(shape), _float_dtype(dtype)
-    n = int(np.prod(shape, dtype=np.int64))
-    u = _unit(_check_key(key, "uniform"), n, dt).reshape(shape)
-    lo, hi = np.asarray(minval, dt), np.asarray(maxval, dt)
-    if np.any(lo > hi) or np.any(np.isnan(lo)) or np.any(np.isnan(hi)):
-        raise WireError(f"uniform needs minval <= maxval, got {minval!r} and {maxval!r}"
-                        f"{at(user_location())}")
-    with np.errstate(over="ignore", invalid="ignore"):
+    if isinstance(minval, Tracer) or isinstance(maxval, Tracer):
+        return _uniform_traced_bounds(key, shape, dt, minval, maxval)
+    with np.errstate(over="ignore"):  # a bound beyond dt's range is inf: refused below
+        lo, hi = np.asarray(minval, dt), np.asarray(maxval, dt)
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()) or np.any(lo > hi):
+        raise WireError(f"uniform needs finite minval <= maxval, got {minval!r} and {maxval!r}"
+                        f" (as {dt}){at(user_location())}")
+    _fits(shape, np.broadcast_shapes(lo.shape, hi.shape), "uniform", "minval/maxval")
+    u = _draw(key, "uniform", "unit", shape, dt)
+    xp = _xp(u)
+    with np.errstate(over="ignore"):
         span = hi - lo
-        # a span that overflows (e.g. the whole float range) is interpolated instead
-        out = np.where(np.isfinite(span), u * span + lo, u * hi + (dt.type(1) - u) * lo)
+    finite = np.isfinite(span)
+    # a span that overflows (e.g. the whole float range) is interpolated instead
+    if finite.all():
+        out = u * span + lo
+    elif not finite.any():
+        out = u * hi + (dt.type(1) - u) * lo
+    else:
+        out = xp.where(finite, u * np.where(finite, span, 0) + lo, u * hi + (dt.type(1) - u) * lo)
     below = np.nextafter(hi, dt.type(-np.inf))
-    return np.asarray(np.maximum(np.minimum(out, below), lo), dtype=dt)
+    out = xp.maximum(xp.minimum(out, below), lo)
+    return out if xp is wnp else np.asarray(out, dtype=dt)
 
 
-def _normals(k: int, n: int, dt: np.dtype, offset_stream: int = 0) -> np.ndarray:
-    """``n`` standard normals by Box–Muller from the key's sample stream."""
-    m = (n + 1) // 2
-    u = _raw(k, 2 * m, _SAMPLE, offset_stream)
-    u1 = 1.0 - (u[:m] >> np.uint64(11)).astype(np.float64) * 2.0**-53  # (0, 1]: log is finite
-    u2 = (u[m:] >> np.uint64(11)).astype(np.float64) * 2.0**-53
-    r = np.sqrt(-2.0 * np.log(u1))
-    z = np.concatenate([r * np.cos(2 * np.pi * u2), r * np.sin(2 * np.pi * u2)])
-    return z[:n].astype(dt)
+def _uniform_traced_bounds(key, shape, dt, minval, maxval):
+    """:func:`uniform` with traced bounds: the same arithmetic (so the same bits) as with
+    concrete ones, differentiable in the bounds (``d/dminval = 1 - u``, ``d/dmaxval = u``).
+    Traced bounds cannot be checked: NaN, infinite or crossed bounds give NaN or values
+    outside the interval rather than an error."""
+    lo, hi = wnp.asarray(minval).astype(dt), wnp.asarray(maxval).astype(dt)
+    _fits(shape, np.broadcast_shapes(lo.shape, hi.shape), "uniform", "minval/maxval")
+    u = wnp.asarray(_draw(key, "uniform", "unit", shape, dt))
+    span = hi - lo
+    one = dt.type(1)
+    out = wnp.where(wnp.isfinite(span), u * span + lo, u * hi + (one - u) * lo)
+    # the float below hi, as hi minus its last ulp: exactly nextafter(hi), with hi's derivative
+    below = hi - wire_stop_gradient(hi - R.next_below(hi))
+    return wnp.maximum(wnp.minimum(out, below), lo)
 
 
 def normal(key, shape=(), dtype=None) -> np.ndarray:
@@ -315,57 +346,12 @@ def normal(key, shape=(), dtype=None) -> np.ndarray:
     >>> abs(float(z.mean())) < 0.05 and abs(float(z.std()) - 1) < 0.05
     True
     """
-    shape, dt = _shape(shape), _float_dtype(dtype)
-    n = int(np.prod(shape, dtype=np.int64))
-    return _normals(_check_key(key, "normal"), n, dt).reshape(shape)
-
-
-def _proposals_normal(k: int, m: int, stream: int, a: float, b: float) -> np.ndarray:
-    z = _normals(k, m, np.dtype(np.float64), stream)
-    return z[(z > a) & (z < b)]
-
-
-def _proposals_uniform(k: int, m: int, stream: int, a: float, b: float) -> np.ndarray:
-    """Uniform on (a, b), kept with probability exp((c**2 - z**2) / 2), c the point of the
-    interval nearest 0: exact when the interval is short (acceptance >= 1/e as used)."""
-    u = _raw(k, 2 * m, _SAMPLE, stream)
-    u1 = (u[:m] >> np.uint64(11)).astype(np.float64) * 2.0**-53
-    u2 = 1.0 - (u[m:] >> np.uint64(11)).astype(np.float64) * 2.0**-53  # (0, 1]
-    z = a + u1 * (b - a)
-    c = 0.0 if a < 0.0 < b else min(abs(a), abs(b))
-    keep = (z > a) & (z < b) & (np.log(u2) <= 0.5 * (c * c - z * z))
-    return z[keep]
-
-
-def _proposals_tail(k: int, m: int, stream: int, a: float, b: float) -> np.ndarray:
-    """Robert (1995): for ``a >= 0``, ``a`` plus an exponential of rate
-    ``lam = (a + sqrt(a**2 + 4)) / 2``, kept with probability ``exp(-(z - lam)**2 / 2)`` and
-    when below ``b``. Exact for any ``a``, however far in the tail."""
-    lam = 0.5 * (a + np.sqrt(a * a + 4.0))
-    u = _raw(k, 2 * m, _SAMPLE, stream)
-    e = -np.log(1.0 - (u[:m] >> np.uint64(11)).astype(np.float64) * 2.0**-53)
-    u2 = 1.0 - (u[m:] >> np.uint64(11)).astype(np.float64) * 2.0**-53
-    z = a + e / lam
-    keep = (z > a) & (z < b) & (np.log(u2) <= -0.5 * (z - lam) ** 2)
-    return z[keep]
-
-
-def _truncated_method(a: float, b: float):
-    """The proposal with acceptance above about 1/e for the interval (a, b), a <= b mirrored
-    so that a >= 0 whenever the interval misses 0."""
-    if a >= 0.0:
-        if (b - a) * (a + b) < 2.0:  # short: exp(-(b**2 - a**2) / 2) > 1/e
-            return _proposals_uniform
-        return _proposals_tail
-    # a < 0 < b: the normal itself keeps Phi(b) - Phi(a) >= 0.42 once max(|a|, b) >= sqrt(2)
-    if max(-a, b) ** 2 < 2.0:
-        return _proposals_uniform
-    return _proposals_normal
+    return _draw(key, "normal", "normal", _shape(shape), _float_dtype(dtype))
 
 
 def truncated_normal(key, lower=-2.0, upper=2.0, shape=(), dtype=None) -> np.ndarray:
-    """Standard normal samples conditioned on ``lower < z < upper`` (scalar bounds, possibly
-    infinite, anywhere: ``(8, 9)`` or ``(-inf, -40)`` work as well as ``(-2, 2)``).
+    """Standard normal samples conditioned on ``lower < z < upper`` (static scalar bounds,
+    possibly infinite, anywhere: ``(8, 9)`` or ``(-inf, -40)`` work as well as ``(-2, 2)``).
 
     Exact rejection sampling from the key's stream, with the proposal chosen for the
     interval: the normal itself, a uniform on a short interval, or Robert's exponential
@@ -380,42 +366,42 @@ def truncated_normal(key, lower=-2.0, upper=2.0, shape=(), dtype=None) -> np.nda
     True
     """
     shape, dt = _shape(shape), _float_dtype(dtype)
-    lower, upper = float(lower), float(upper)
+    lower = float(_concrete(lower, "truncated_normal", "lower"))
+    upper = float(_concrete(upper, "truncated_normal", "upper"))
     if not lower < upper:
         raise WireError(
             f"truncated_normal needs lower < upper, got {lower}, {upper}{at(user_location())}"
         )
-    k = _check_key(key, "truncated_normal")
-    n = int(np.prod(shape, dtype=np.int64))
-    flip = upper <= 0.0  # sample (-upper, -lower) and negate: one tail case, not two
-    a, b = (-upper, -lower) if flip else (lower, upper)
-    propose = _truncated_method(a, b)
-    got, have, stream = [], 0, 0
-    chunk = max(16, n + n // 4 + 16)
-    while have < n:
-        z = propose(k, chunk if propose is _proposals_normal else 3 * chunk, stream, a, b)
-        got.append(z)
-        have += z.size
-        stream += 1
-        if stream > 10_000:  # acceptance >= 1/3 makes this unreachable; never loop forever
-            raise WireError(f"truncated_normal: rejection sampling on ({lower}, {upper}) did "
-                            f"not finish{at(user_location())}")
-    z = np.concatenate(got)[:n] if got else np.zeros(0)
-    out = (-z if flip else z).astype(dt)
-    inside_lo = np.nextafter(np.asarray(lower, dt), dt.type(np.inf))
-    inside_hi = np.nextafter(np.asarray(upper, dt), dt.type(-np.inf))
-    return np.clip(out, inside_lo, inside_hi).astype(dt).reshape(shape)
+    lo16, hi16 = np.asarray(lower, dt), np.asarray(upper, dt)
+    if not np.nextafter(lo16, dt.type(np.inf)) < hi16:
+        raise WireError(
+            f"truncated_normal: no {dt} lies strictly between {lower} and {upper}"
+            f"{at(user_location())}"
+        )
+    return _draw(key, "truncated_normal", "truncated_normal", shape, dt, lower, upper)
 
 
 def bernoulli(key, p=0.5, shape=None) -> np.ndarray:
-    """Booleans that are True with probability ``p`` (broadcast to ``shape``).
+    """Booleans that are True with probability ``p`` (broadcast to ``shape``; ``p`` may be
+    traced). A concrete ``p`` must lie in [0, 1] (NaN raises ``wire.WireError``).
 
     >>> bernoulli(key(0), 0.5, (4,)).dtype
     dtype('bool')
     """
-    p = np.asarray(p, dtype=np.float64)
-    shape = p.shape if shape is None else _shape(shape)
-    return uniform(key, shape) < p
+    if isinstance(p, Tracer):
+        p_shape = tuple(p.shape)
+        if p.dtype.kind not in "biuf":
+            raise WireTypeError(f"bernoulli needs a real p, got {p.aval!r}{at(user_location())}")
+        p = p.astype(np.float64)
+    else:
+        p = np.asarray(p, dtype=np.float64)
+        p_shape = p.shape
+        if not ((p >= 0) & (p <= 1)).all():  # NaN fails both
+            raise WireError(f"bernoulli needs 0 <= p <= 1, got {p!r}{at(user_location())}")
+    shape = p_shape if shape is None else _shape(shape)
+    _fits(shape, p_shape, "bernoulli", "p")
+    u = uniform(key, shape)
+    return (u < p) if _xp(u, p) is wnp else np.asarray(u < p)
 
 
 def gumbel(key, shape=(), dtype=None) -> np.ndarray:
@@ -424,37 +410,49 @@ def gumbel(key, shape=(), dtype=None) -> np.ndarray:
     >>> gumbel(key(0), (3,)).shape
     (3,)
     """
-    shape, dt = _shape(shape), _float_dtype(dtype)
-    n = int(np.prod(shape, dtype=np.int64))
-    u = _unit(_check_key(key, "gumbel"), n, np.dtype(np.float64), open_low=True)
-    u = np.minimum(u, 1.0 - 2.0**-53)  # (0, 1): both logs finite
-    return (-np.log(-np.log(u))).astype(dt).reshape(shape)
+    return _draw(key, "gumbel", "gumbel", _shape(shape), _float_dtype(dtype))
 
 
 def categorical(key, logits, axis: int = -1, shape=None) -> np.ndarray:
     """Integer samples from the categorical distribution with (unnormalised) ``logits``.
 
-    ``shape`` defaults to ``logits.shape`` without ``axis``. Uses the Gumbel-max trick.
+    ``shape`` defaults to ``logits.shape`` without ``axis`` (and must end with it). Uses the
+    Gumbel-max trick: ``argmax(logits + gumbel)``, so traced logits are fine and no gradient
+    flows through the sample. A ``-inf`` logit is never drawn and a single ``+inf`` one always
+    is; concrete logits with a NaN, with every logit of a distribution ``-inf`` or with two
+    ``+inf``, raise ``wire.WireError`` (traced ones are not checked).
 
     >>> int(categorical(key(0), np.array([-1e9, 0.0, -1e9])))
     1
     """
-    logits = np.asarray(logits, dtype=np.float64)
-    axis = axis % logits.ndim
-    batch = logits.shape[:axis] + logits.shape[axis + 1 :]
+    traced = isinstance(logits, Tracer)
+    if traced:
+        if logits.dtype.kind not in "biuf":
+            raise WireTypeError(
+                f"categorical needs real logits, got {logits.aval!r}{at(user_location())}")
+        logits = logits.astype(np.float64)
+    else:
+        logits = np.asarray(logits, dtype=np.float64)
+    ndim = len(logits.shape)
+    if ndim == 0 or not -ndim <= axis < ndim:
+        raise WireError(f"categorical: axis {axis} is out of range for logits of shape "
+                        f"{tuple(logits.shape)}{at(user_location())}")
+    axis = axis % ndim
+    n = logits.shape[axis]
+    if n == 0:
+        raise WireError(f"categorical needs at least one category, got logits of shape "
+                        f"{tuple(logits.shape)}{at(user_location())}")
+    xp = wnp if traced else np
+    moved = xp.moveaxis(logits, axis, -1)
+    if not traced and (np.isnan(moved).any() or (moved == -np.inf).all(axis=-1).any()
+                       or ((moved == np.inf).sum(axis=-1) > 1).any()):
+        raise WireError("categorical: logits with a NaN, with every category at -inf or with "
+                        f"two at +inf are no distribution{at(user_location())}")
+    batch = tuple(moved.shape[:-1])
     shape = batch if shape is None else _shape(shape)
-    moved = np.moveaxis(logits, axis, -1)
-    g = gumbel(key, shape + (logits.shape[axis],))
-    return np.argmax(moved + g, axis=-1)
-
-
-def _int_bound(v, what: str) -> int:
-    if isinstance(v, (Tracer, bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-        raise WireTypeError(
-            f"randint: {what} must be a concrete int, got {type(v).__name__} {v!r}"
-            f"{at(user_location())}"
-        )
-    return int(v)
+    _fits(shape, batch, "categorical", "logits (without axis)")
+    g = gumbel(key, shape + (n,))
+    return _xp(moved, g).argmax(moved + g, axis=-1)
 
 
 def randint(key, shape=(), minval=0, maxval=None, dtype=np.int64) -> np.ndarray:
@@ -463,8 +461,8 @@ def randint(key, shape=(), minval=0, maxval=None, dtype=np.int64) -> np.ndarray:
     A 64-bit word ``w`` is kept when it lies below the largest multiple of the span that
     fits in 2**64 and mapped to ``minval + w % span``; the rare rejected words are replaced
     from further blocks of the key's stream, so the result is a pure function of the key.
-    Both bounds must be representable in ``dtype`` (a span up to 2**64 for int64/uint64);
-    otherwise it raises ``wire.WireError`` (JAX clips the bounds to the dtype instead).
+    Both bounds must be concrete ints representable in ``dtype`` (a span up to 2**64 for
+    int64/uint64); otherwise it raises ``wire.WireError`` (JAX clips the bounds instead).
 
     >>> r = randint(key(0), (100,), 0, 3)
     >>> sorted(set(r.tolist()))
@@ -474,7 +472,7 @@ def randint(key, shape=(), minval=0, maxval=None, dtype=np.int64) -> np.ndarray:
     """
     if maxval is None:
         raise WireError(f"randint needs maxval{at(user_location())}")
-    lo, hi = _int_bound(minval, "minval"), _int_bound(maxval, "maxval")
+    lo, hi = _static_int(minval, "randint", "minval"), _static_int(maxval, "randint", "maxval")
     dt = np.dtype(dtype)
     if dt.kind not in "iu":
         raise WireTypeError(f"randint needs an integer dtype, got {dt}{at(user_location())}")
@@ -486,40 +484,36 @@ def randint(key, shape=(), minval=0, maxval=None, dtype=np.int64) -> np.ndarray:
             f"randint: [{lo}, {hi}) does not fit in {dt} (its range is [{info.min}, "
             f"{info.max}]){at(user_location())}"
         )
-    shape = _shape(shape)
-    k = _check_key(key, "randint")
-    n = int(np.prod(shape, dtype=np.int64))
-    span = hi - lo  # 1 <= span <= 2**64
-    w = _raw(k, n, _SAMPLE)
-    if span < 1 << 64:
-        limit = np.uint64((1 << 64) - ((1 << 64) % span))  # a multiple of span
-        bad = np.flatnonzero(w >= limit)
-        stream = 1
-        while bad.size:
-            fresh = _raw(k, 2 * bad.size + 16, _SAMPLE, stream)
-            fresh = fresh[fresh < limit][: bad.size]
-            w[bad[: fresh.size]] = fresh
-            bad = bad[fresh.size :]
-            stream += 1
-        w = w % np.uint64(span)
-    # minval + offset modulo 2**64 is exact for every span; the cast reads the bits back
-    out = (w + np.uint64(lo & _MASK64)).view(np.int64) if lo < 0 else w + np.uint64(lo)
-    return out.astype(dt).reshape(shape)
+    return _draw(key, "randint", "randint", _shape(shape), dt, lo, hi)
 
 
 def permutation(key, x, axis: int = 0) -> np.ndarray:
-    """A random permutation of ``range(x)`` (int ``x``) or of ``x`` along ``axis``.
+    """A random permutation of ``range(x)`` (an int ``x``) or of ``x`` along ``axis`` (``x``
+    and the key may be traced).
 
     >>> sorted(permutation(key(0), 5).tolist())
     [0, 1, 2, 3, 4]
     """
-    if isinstance(x, (int, np.integer)):
-        n, arr = int(x), None
+    arr = None
+    if isinstance(x, (bool, np.bool_)):
+        raise WireTypeError(f"permutation needs an int or an array, got {x!r}"
+                            f"{at(user_location())}")
+    if isinstance(x, (int, np.integer)) or (
+        isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iu"
+    ):
+        n = int(x)
+        if n < 0:
+            raise WireError(f"permutation needs n >= 0, got {n}{at(user_location())}")
     else:
-        arr = np.asarray(x)
+        arr = x if isinstance(x, Tracer) else np.asarray(x)
+        ndim = len(arr.shape)
+        if ndim == 0 or not -ndim <= axis < ndim:
+            raise WireError(f"permutation: axis {axis} is out of range for an array of shape "
+                            f"{tuple(arr.shape)}{at(user_location())}")
         n = arr.shape[axis]
-    order = np.argsort(bits(key, (n,)), kind="stable")
-    return order if arr is None else np.take(arr, order, axis=axis)
+    w = bits(key, (n,))
+    order = _xp(w).argsort(w, kind="stable")
+    return order if arr is None else _xp(arr, order).take(arr, order, axis=axis)
 
 # every public function here is where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)

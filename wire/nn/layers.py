@@ -309,8 +309,8 @@ def Flatten() -> Layer:
 
 def Dropout(rate: float) -> Layer:
     """Zero each element with probability ``rate`` when ``train=True`` (scaling the rest by
-    ``1 / (1 - rate)``); the identity otherwise. The mask is drawn from ``key``, which must be
-    concrete (see ``wire.random``): same key, same mask.
+    ``1 / (1 - rate)``); the identity otherwise. The mask is drawn from ``key`` (concrete, or
+    traced inside ``jit``/``vmap``; see ``wire.random``): same key, same mask.
 
     The mask is multiplied in, as torch does: a NaN (or inf) in a dropped element stays NaN
     rather than turning into 0, so a NaN in the input always shows in the output whatever the
