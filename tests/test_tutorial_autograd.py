@@ -1,4 +1,4 @@
-"""autograd's tutorial and six of its examples, run with only the imports changed, against
+"""autograd's tutorial and nine of its examples, run with only the imports changed, against
 autograd itself (and exact values where autograd is off).
 
 Each program is written once against a namespace ``ns``: ``ns.ag`` is ``autograd`` or
@@ -8,6 +8,7 @@ original imports (``autograd.extend`` / ``wire.extend``, ``autograd.scipy.specia
 same inputs. Where the port needs more than an import change, the program says so.
 """
 
+from functools import partial
 from types import SimpleNamespace
 
 import numpy as onp
@@ -30,16 +31,17 @@ import autograd.numpy as anp  # noqa: E402
 import autograd.scipy.special  # noqa: E402
 import autograd.scipy.stats.multivariate_normal  # noqa: E402
 import autograd.scipy.stats.norm  # noqa: E402
+import autograd.scipy.stats.t  # noqa: E402
 import autograd.test_util  # noqa: E402
 
 WIRE = SimpleNamespace(
     ag=wire, np=wnp, extend=wire.extend, special=wire.scipy.special,
     norm=wire.scipy.stats.norm, mvn=wire.scipy.stats.multivariate_normal,
-    flatten=wire.tree.ravel, check_grads=wire.testing.check_grads, name="wire")
+    t=wire.scipy.stats.t, flatten=wire.tree.ravel, check_grads=wire.testing.check_grads, name="wire")
 AUTOGRAD = SimpleNamespace(
     ag=autograd, np=anp, extend=autograd.extend, special=autograd.scipy.special,
     norm=autograd.scipy.stats.norm, mvn=autograd.scipy.stats.multivariate_normal,
-    flatten=ag_flatten, check_grads=autograd.test_util.check_grads,
+    t=autograd.scipy.stats.t, flatten=ag_flatten, check_grads=autograd.test_util.check_grads,
     name="autograd")
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning",
@@ -493,3 +495,171 @@ def test_example_rosenbrock():
         return result.x, result.nit, ag.grad(rosenbrock)(np.array([-1.0, 1.5]))
     x, _, _ = agree(program)
     assert_same(x, onp.ones(2), rtol=1e-4)
+
+
+def test_example_fluidsim():
+    # examples/fluidsim on an 8 x 8 grid for 3 steps: np.roll, floor(...).astype(int) of
+    # traced values, fancy indexing with those indices, in-place -= on traced arrays
+    def program(ns):
+        np, ag = ns.np, ns.ag
+
+        def project(vx, vy):
+            p = np.zeros(vx.shape)
+            h = 1.0 / vx.shape[0]
+            div = -0.5 * h * (np.roll(vx, -1, axis=0) - np.roll(vx, 1, axis=0)
+                              + np.roll(vy, -1, axis=1) - np.roll(vy, 1, axis=1))
+            for k in range(10):
+                p = (div + np.roll(p, 1, axis=0) + np.roll(p, -1, axis=0)
+                     + np.roll(p, 1, axis=1) + np.roll(p, -1, axis=1)) / 4.0
+            vx -= 0.5 * (np.roll(p, -1, axis=0) - np.roll(p, 1, axis=0)) / h
+            vy -= 0.5 * (np.roll(p, -1, axis=1) - np.roll(p, 1, axis=1)) / h
+            return vx, vy
+
+        def advect(f, vx, vy):
+            rows, cols = f.shape
+            cell_ys, cell_xs = np.meshgrid(np.arange(rows), np.arange(cols))
+            center_xs = (cell_xs - vx).ravel()
+            center_ys = (cell_ys - vy).ravel()
+            left_ix = np.floor(center_xs).astype(int)
+            top_ix = np.floor(center_ys).astype(int)
+            rw = center_xs - left_ix
+            bw = center_ys - top_ix
+            left_ix = np.mod(left_ix, rows)
+            right_ix = np.mod(left_ix + 1, rows)
+            top_ix = np.mod(top_ix, cols)
+            bot_ix = np.mod(top_ix + 1, cols)
+            flat_f = ((1 - rw) * ((1 - bw) * f[left_ix, top_ix] + bw * f[left_ix, bot_ix])
+                      + rw * ((1 - bw) * f[right_ix, top_ix] + bw * f[right_ix, bot_ix]))
+            return np.reshape(flat_f, (rows, cols))
+
+        def simulate(vx, vy, smoke, num_time_steps):
+            for t in range(num_time_steps):
+                vx_updated = advect(vx, vx, vy)
+                vy_updated = advect(vy, vx, vy)
+                vx, vy = project(vx_updated, vy_updated)
+                smoke = advect(smoke, vx, vy)
+            return smoke
+
+        rs = npr.RandomState(0)
+        rows = cols = 8
+        init_smoke, target = rs.rand(rows, cols), rs.rand(rows, cols)
+
+        def objective(params):
+            init_vx = np.reshape(params[:rows * cols], (rows, cols))
+            init_vy = np.reshape(params[rows * cols:], (rows, cols))
+            final_smoke = simulate(init_vx, init_vy, init_smoke, 3)
+            return np.mean((target - final_smoke) ** 2)
+
+        p0 = rs.randn(2 * rows * cols) * 0.3
+        value, grad = ag.value_and_grad(objective)(p0)
+        result = scipy.optimize.minimize(ag.value_and_grad(objective), p0, jac=True,
+                                         method="CG", options={"maxiter": 3})
+        return value, grad, result.x, result.fun
+    agree(program, rtol=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")   # log(0): as the example
+def test_example_hmm_em():
+    # examples/hmm_em: the E step is the gradient of the log partition function with respect
+    # to the log parameters (a list), iterated to a fixed point in plain Python
+    def program(ns):
+        np, ag, logsumexp = ns.np, ns.ag, ns.special.logsumexp
+        vgrad = ag.value_and_grad
+
+        def EM(init_params, data, callback=None):
+            def EM_update(params):
+                natural_params = list(map(np.log, params))
+                loglike, E_stats = vgrad(log_partition_function)(natural_params, data)
+                if callback:
+                    callback(loglike, params)
+                return list(map(normalize, E_stats))
+
+            def fixed_point(f, x0):
+                x1 = f(x0)
+                while different(x0, x1):
+                    x0, x1 = x1, f(x1)
+                return x1
+
+            def different(params1, params2):
+                allclose = partial(np.allclose, atol=1e-3, rtol=1e-3)
+                return not all(map(allclose, params1, params2))
+
+            return fixed_point(EM_update, init_params)
+
+        def normalize(a):
+            def replace_zeros(a):
+                return np.where(a > 0., a, 1.)
+            return a / replace_zeros(a.sum(-1, keepdims=True))
+
+        def log_partition_function(natural_params, data):
+            if isinstance(data, list):
+                return sum(map(partial(log_partition_function, natural_params), data))
+            log_pi, log_A, log_B = natural_params
+            log_alpha = log_pi
+            for y in data:
+                log_alpha = logsumexp(log_alpha[:, None] + log_A, axis=0) + log_B[:, y]
+            return logsumexp(log_alpha)
+
+        rs = npr.RandomState(0)
+        S, O = 3, 4
+        init = (normalize(rs.rand(S)), normalize(rs.rand(S, S)), normalize(rs.rand(S, O)))
+        data = [rs.randint(0, O, size=n) for n in (6, 5, 7)]
+        loglikes = []
+        params = EM(init, data, lambda ll, p: loglikes.append(ll))
+        return params, loglikes
+    _, loglikes = agree(program, rtol=1e-9)
+    assert all(b >= a - 1e-9 for a, b in zip(loglikes, loglikes[1:]))   # EM never goes down
+
+
+def test_example_ica():
+    def program(ns):
+        np, ag, t = ns.np, ns.ag, ns.t
+
+        def make_ica_funs(observed_dimension, latent_dimension):
+            def sample(weights, n_samples, noise_std, rs):
+                latents = rs.randn(latent_dimension, n_samples)
+                latents = np.array(sorted(latents.T, key=lambda a_entry: a_entry[0])).T
+                noise = rs.randn(n_samples, observed_dimension) * noise_std
+                observed = predict(weights, latents) + noise
+                return latents, observed
+
+            def predict(weights, latents):
+                return np.dot(weights, latents).T
+
+            def logprob(weights, latents, noise_std, observed):
+                preds = predict(weights, latents)
+                return np.sum(t.logpdf(preds, 2.4, observed, noise_std))
+
+            num_weights = observed_dimension * latent_dimension
+
+            def unpack_weights(weights):
+                return np.reshape(weights, (observed_dimension, latent_dimension))
+
+            return num_weights, sample, logprob, unpack_weights
+
+        observed_dimension, latent_dimension, n_samples = 10, 2, 20
+        num_weights, sample, logprob, unpack_weights = make_ica_funs(observed_dimension,
+                                                                     latent_dimension)
+        num_latent_params = latent_dimension * n_samples
+
+        def unpack_params(params):
+            weights = unpack_weights(params[:num_weights])
+            latents = np.reshape(params[num_weights:num_weights + num_latent_params],
+                                 (latent_dimension, n_samples))
+            return weights, latents, np.exp(params[-1])
+
+        rs = npr.RandomState(0)
+        true_weights = np.zeros((observed_dimension, latent_dimension))
+        for i in range(latent_dimension):
+            true_weights[:, i] = np.sin(np.linspace(0, 4 + i * 3.2, observed_dimension))
+        _, data = sample(true_weights, n_samples, 1.0, rs)
+
+        def objective(params):
+            weight_matrix, latents, noise_std = unpack_params(params)
+            return -logprob(weight_matrix, latents, noise_std, data) / n_samples
+
+        init_params = npr.RandomState(0).randn(num_weights + num_latent_params + 1)
+        result = scipy.optimize.minimize(ag.value_and_grad(objective), init_params, jac=True,
+                                         method="CG", options={"maxiter": 5})
+        return data, ag.value_and_grad(objective)(init_params), result.x, result.fun
+    agree(program, rtol=1e-9)
