@@ -233,6 +233,21 @@ def test_primitive_rules_hold_under_jit_vmap_and_reverse_over_jvp():
     with pytest.raises(wire.WireError, match="not a @primitive"):
         wire.extend.defvjp(lambda x: x, None)
 
+    # an argument with no rule (autograd: NotImplementedError) is differentiated through
+    # the function's code, in both directions and to second order
+    @wire.extend.primitive
+    def g(x, y):
+        return wnp.sin(x) * y ** 2
+
+    wire.extend.defvjp(g, lambda ans, x, y: lambda ct: ct * wnp.cos(x) * y ** 2)
+    assert_same(wire.jit(wire.grad(g, (0, 1)))(0.5, 3.0),
+                (9 * onp.cos(0.5), 6 * onp.sin(0.5)))
+    assert_same(wire.jvp(g, (0.5, 3.0), (1.0, 1.0))[1], 9 * onp.cos(0.5) + 6 * onp.sin(0.5))
+    v = onp.array([0.5, 3.0])
+    assert_same(wire.hessian(lambda v: g(v[0], v[1]))(v),
+                onp.array([[-9 * onp.sin(0.5), 6 * onp.cos(0.5)],
+                           [6 * onp.cos(0.5), 2 * onp.sin(0.5)]]))
+
 
 def test_autograd_names_and_complex_gradients():
     def program(ns):
