@@ -37,9 +37,10 @@ from .runtime.evaluate import Executor, evaluate
 from .transforms.simplify import simplify
 
 # the library layer (wire.random is wire's, not the stdlib's)
-from . import nn, optim, random, scipy, testing  # noqa: E402  isort: skip
+from . import extend, nn, optim, random, scipy, testing  # noqa: E402  isort: skip
 from .formulas import to_latex, to_sympy  # noqa: E402  isort: skip
 from .implicit import custom_root, fixed_point  # noqa: E402  isort: skip
+from .extend import hessian_vector_product, holomorphic_grad, jacobian  # noqa: E402  isort: skip
 
 __version__ = "0.1.0"
 
@@ -59,7 +60,7 @@ __all__ += ["BackendError", "UnexpectedTracerError"]
 __all__ += ["MissingNameError", "WireOverflowError", "WireValueError"]
 __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
-__all__ += ["elementwise_grad"]
+__all__ += ["elementwise_grad", "jacobian", "holomorphic_grad", "hessian_vector_product"]
 __all__ += ["jet", "jet_graph", "taylor", "taylor_graph", "checkpoint", "checkpoint_policies"]
 
 # Every public function here is where user code enters wire: errors leaving it lose wire's

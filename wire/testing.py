@@ -142,7 +142,7 @@ def _close(a, b, rtol, atol, what):
 
 def check_grads(
     f: Callable,
-    args: Sequence,
+    args: Sequence | None = None,
     order: int = 2,
     modes: Sequence[str] = ("fwd", "rev"),
     eps: float = 1e-6,
@@ -156,10 +156,15 @@ def check_grads(
     a random output cotangent ``u``, must satisfy ``<vjp(u), t> == <u, numerical_jvp(t)>``.
     Higher orders apply the same checks to ``x -> jvp(f, x, t)`` and ``x -> vjp(f, x, u)``.
     Use float64 inputs; raises ``AssertionError`` naming the mode and order that failed.
+    Without ``args`` it returns the check as a function of them, as autograd's does
+    (``check_grads(f, modes=["rev"])(x)``).
 
     >>> import numpy as np, wire.numpy as wnp
     >>> check_grads(lambda x: wnp.exp(x).sum(), (np.array([0.5, -0.2]),), order=2)
+    >>> check_grads(lambda x: wnp.exp(x).sum(), modes=["rev"])(np.array([0.5, -0.2]))
     """
+    if args is None:
+        return lambda *args: check_grads(f, args, order, modes, eps, rtol, atol, seed)
     rng = np.random.default_rng(seed)
     args = tuple(args)
     leaves, treedef = tree.flatten(args)

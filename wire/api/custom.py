@@ -237,6 +237,38 @@ class custom_jvp(_CustomFunction):
         self.jvp_rule = rule
         return rule
 
+    def defjvps(self, *jvps):
+        """Attach one rule per argument, ``jvp(t, primal_out, *primals) -> tangent_out`` for
+        that argument's tangent ``t`` (``None``: a zero derivative); the output tangent is
+        their sum (JAX's ``defjvps``).
+
+        >>> import wire, wire.numpy as wnp
+        >>> f = wire.custom_jvp(lambda x, y: wnp.sin(x) * y)
+        >>> f.defjvps(lambda t, ans, x, y: wnp.cos(x) * t * y, lambda t, ans, x, y: wnp.sin(x) * t)
+        >>> float(wire.grad(f, 1)(0.5, 3.0))   # sin(0.5)
+        0.479425538604203
+        """
+        if self.nondiff_argnums:
+            raise WireError("defjvps cannot be used with nondiff_argnums: use defjvp"
+                            + at(user_location()))
+
+        def rule(primals, tangents):
+            if len(jvps) != len(primals):
+                raise WireError(f"defjvps: {len(jvps)} rules for {len(primals)} arguments of "
+                                f"{self.__name__}{at(user_location())}")
+            out = self(*primals)
+            total = None
+            for jvp_i, t in zip(jvps, tangents):
+                if jvp_i is None:
+                    continue
+                term = jvp_i(t, out, *primals)
+                total = term if total is None else tree.map(lambda a, b: a + b, total, term)
+            if total is None:
+                total = tree.map(lambda a: a * 0, out)
+            return out, total
+
+        self.defjvp(rule)
+
 
 class custom_vjp(_CustomFunction):
     """Decorator: a function with user-defined reverse-mode rules ``fwd``/``bwd``.

@@ -355,20 +355,36 @@ def _dtype(x):
     return x.dtype if isinstance(x, Tracer) else np.result_type(x)
 
 
-def _check_float_leaves(leaves, what):
+def _check_float_leaves(leaves, what, holomorphic=None, side="input"):
+    """Float leaves; ``holomorphic`` ``True``: complex ones, ``False``: real ones (JAX's
+    rule: ``jacfwd`` takes real inputs and ``jacrev`` gives real outputs unless asked for
+    the complex derivative of a holomorphic function), ``None``: either."""
     for x in leaves:
-        if np.dtype(_dtype(x)).kind not in "fc":
+        kind = np.dtype(_dtype(x)).kind
+        if kind not in "fc":
             raise NonDifferentiableError(
                 f"{what} with respect to an input of dtype {_dtype(x)}: derivatives need "
                 f"floating-point inputs; pass x.astype(float){at(user_location())}"
             )
+        if holomorphic is False and kind == "c":
+            raise WireTypeError(
+                f"{what} needs real {side}s, got one of dtype {_dtype(x)}: for the complex "
+                f"derivative of a holomorphic function pass holomorphic=True; for other "
+                f"functions of complex values use wire.vjp or wire.jvp{at(user_location())}")
+        if holomorphic and kind != "c":
+            raise WireTypeError(
+                f"{what} with holomorphic=True needs complex {side}s, got one of dtype "
+                f"{_dtype(x)}{at(user_location())}")
 
 
-def jacrev(f, argnums=0, has_aux: bool = False, *, static_argnums=()):
+def jacrev(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
+           static_argnums=()):
     """Jacobian by reverse mode, one batched VJP over the output basis (``vmap``, no loop).
 
     For an output leaf of shape ``S`` and an input leaf of shape ``T`` the block has shape
     ``S + T``; pytrees on both sides give nested results (outputs outside, inputs inside).
+    Outputs are real, as in JAX; ``holomorphic=True`` takes complex inputs and outputs and
+    gives the complex derivative.
 
     >>> import numpy as np, wire
     >>> wire.jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -383,7 +399,7 @@ def jacrev(f, argnums=0, has_aux: bool = False, *, static_argnums=()):
         nums = _argnums(argnums, len(args))
         check_statics(statics, args, "jacrev", exclude=nums)
         dyn = [args[i] for i in nums]
-        _check_float_leaves(tree.leaves(tuple(dyn)), "jacrev")
+        _check_float_leaves(tree.leaves(tuple(dyn)), "jacrev", True if holomorphic else None)
         res = vjp(fix_args(f, args, kwargs, nums), *dyn, has_aux=has_aux)
         y, pullback = res[0], res[1]
         y_leaves, y_tree = tree.flatten(y)
@@ -393,6 +409,7 @@ def jacrev(f, argnums=0, has_aux: bool = False, *, static_argnums=()):
                     f"jacrev needs floating-point outputs, but output {path} has dtype "
                     f"{_dtype(v)}; use wire.jacfwd (integer zeros) or make the output a float"
                     f"{at(user_location())}")
+        _check_float_leaves(y_leaves, "jacrev", holomorphic, "output")
         shapes, sizes = _sizes(y_leaves)
         basis = _basis(shapes, sizes, [_dtype(v) for v in y_leaves])
         cts = vmap(pullback)(tree.unflatten(y_tree, basis))
@@ -415,8 +432,11 @@ def _assemble_rev(cts, out_shapes, out_sizes, y_tree, argnums):
     return tree.unflatten(y_tree, blocks)
 
 
-def jacfwd(f, argnums=0, has_aux: bool = False, *, static_argnums=()):
+def jacfwd(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
+           static_argnums=()):
     """Jacobian by forward mode, one batched JVP over the input basis (``vmap``, no loop).
+    Inputs are real, as in JAX; ``holomorphic=True`` takes complex inputs and outputs and
+    gives the complex derivative.
 
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> wire.jacfwd(wnp.sin)(np.zeros(2))
@@ -432,7 +452,7 @@ def jacfwd(f, argnums=0, has_aux: bool = False, *, static_argnums=()):
         check_statics(statics, args, "jacfwd", exclude=nums)
         dyn = tuple(args[i] for i in nums)
         d_leaves, d_tree = tree.flatten(dyn)
-        _check_float_leaves(d_leaves, "jacfwd")
+        _check_float_leaves(d_leaves, "jacfwd", holomorphic)
         shapes, sizes = _sizes(d_leaves)
         basis = _basis(shapes, sizes, [_dtype(v) for v in d_leaves])
         g = fix_args(f, args, kwargs, nums)
@@ -446,6 +466,8 @@ def jacfwd(f, argnums=0, has_aux: bool = False, *, static_argnums=()):
                 return jvp(g, dyn, tree.unflatten(d_tree, list(t)))[1]
         tans = vmap(push)(*basis)
         t_leaves, t_tree = tree.flatten(tans)
+        if holomorphic:
+            _check_float_leaves(t_leaves, "jacfwd", True, "output")
         blocks = []
         for t in t_leaves:
             out_shape = tuple(t.shape[1:])
@@ -462,7 +484,7 @@ def jacfwd(f, argnums=0, has_aux: bool = False, *, static_argnums=()):
     return traced(jacfwd_f)
 
 
-def hessian(f, argnums=0, *, static_argnums=()):
+def hessian(f, argnums=0, *, holomorphic: bool = False, static_argnums=()):
     """Hessian ``jacfwd(jacrev(f))``: block of shape ``out + in + in``. Other arguments and
     keyword arguments are passed to ``f`` as they are.
 
@@ -471,8 +493,8 @@ def hessian(f, argnums=0, *, static_argnums=()):
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
-    return jacfwd(jacrev(f, argnums, static_argnums=static_argnums), argnums,
-                  static_argnums=static_argnums)
+    return jacfwd(jacrev(f, argnums, holomorphic=holomorphic, static_argnums=static_argnums),
+                  argnums, holomorphic=holomorphic, static_argnums=static_argnums)
 
 
 def hvp(f, argnums=0, *, static_argnums=()):

@@ -263,7 +263,10 @@ def _split_aux(graph: Graph, has_aux: bool, what: str):
     return outs, None
 
 
-def scalar_output(out, what: str) -> Node:
+def scalar_output(out, what: str, holomorphic=None) -> Node:
+    """``out`` checked to be one floating-point element. ``holomorphic``: ``False`` asks a
+    real output (``grad``'s default, as in JAX and autograd: the gradient of a complex value
+    is not defined), ``True`` a complex one, ``None`` either (``elementwise_grad``)."""
     if not isinstance(out, Node):
         raise NonDifferentiableError(
             f"{what} needs a function returning one scalar, got a pytree {tree.flatten(out)[1]!r}; "
@@ -280,11 +283,22 @@ def scalar_output(out, what: str) -> Node:
         raise NonDifferentiableError(
             f"{what} needs a floating-point output, got {out.aval!r}{at(user_location())}"
         )
+    if holomorphic is False and out.aval.dtype.kind == "c":
+        raise WireTypeError(
+            f"{what} needs a real output, got {out.aval!r}: for the complex derivative of a "
+            f"holomorphic function pass holomorphic=True; for other functions with complex "
+            f"outputs use wire.vjp{at(user_location())}"
+        )
+    if holomorphic and out.aval.dtype.kind != "c":
+        raise WireTypeError(f"{what} with holomorphic=True needs a complex output, got "
+                            f"{out.aval!r}{at(user_location())}")
     return out
 
 
-def differentiable_inputs(graph: Graph, argnums, what: str) -> tuple[tuple[int, ...], list]:
-    """Positional argnums and the input nodes of those arguments, checked to be floats."""
+def differentiable_inputs(graph: Graph, argnums, what: str,
+                          holomorphic: bool = False) -> tuple[tuple[int, ...], list]:
+    """Positional argnums and the input nodes of those arguments, checked to be floats
+    (complex ones with ``holomorphic``)."""
     ranges = arg_leaf_ranges(graph.in_tree)
     nums = _normalize_argnums(argnums, len(ranges))
     trees = arg_trees(graph.in_tree)
@@ -299,6 +313,11 @@ def differentiable_inputs(graph: Graph, argnums, what: str) -> tuple[tuple[int, 
                     f"derivatives need floating-point inputs; pass x.astype(float)"
                     f"{at(user_location())}"
                 )
+            if holomorphic and aval.dtype.kind != "c":
+                where_ = f"argument {a}" + ("" if paths[k] == "<root>" else f" leaf {paths[k]}")
+                raise WireTypeError(
+                    f"{what} with holomorphic=True needs complex inputs, got {where_} of "
+                    f"dtype {aval.dtype}; pass x.astype(complex){at(user_location())}")
     return nums, ranges
 
 
@@ -366,8 +385,12 @@ def grad_graph(
     has_aux: bool = False,
     with_value: bool = False,
     simplify: bool = True,
+    holomorphic=None,
 ) -> Graph:
     """The graph of ``grad`` (or ``value_and_grad`` with ``with_value``) of ``graph``.
+
+    ``holomorphic``: ``False`` refuses a complex output, ``True`` needs complex inputs and
+    output (the complex derivative), ``None`` (the default here) takes either.
 
     Same inputs; outputs ``g`` / ``(g, aux)`` / ``(value, g)`` / ``((value, aux), g)``.
 
@@ -378,17 +401,18 @@ def grad_graph(
     >>> wire.evaluate(wire.grad_graph(g, with_value=True), 0.5)
     (array(0.23971277), array(0.91821682))
     """
-    return _grad_graph(graph, argnums, has_aux, with_value, simplify)
+    return _grad_graph(graph, argnums, has_aux, with_value, simplify, holomorphic)
 
 
 @memo_graph_transform
-def _grad_graph(graph, argnums, has_aux, with_value, simplify) -> Graph:
+def _grad_graph(graph, argnums, has_aux, with_value, simplify, holomorphic=None) -> Graph:
     if simplify:  # the derived graph is memoized too: jit's first tier compiles it unsimplified
-        return maybe_simplify(_grad_graph(graph, argnums, has_aux, with_value, False))
+        return maybe_simplify(_grad_graph(graph, argnums, has_aux, with_value, False,
+                                          holomorphic))
     what = "value_and_grad" if with_value else "grad"
     out, aux = _split_aux(graph, has_aux, what)
-    value = scalar_output(out, what)
-    nums, ranges = differentiable_inputs(graph, argnums, what)
+    value = scalar_output(out, what, holomorphic)
+    nums, ranges = differentiable_inputs(graph, argnums, what, bool(holomorphic))
     wrt = [graph.inputs[i] for a in nums for i in ranges[a]]
     with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
         one = full(value.aval.shape, 1, value.aval.dtype)
@@ -417,7 +441,7 @@ def _grad_graph(graph, argnums, has_aux, with_value, simplify) -> Graph:
 
 
 def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, static_argnums,
-                tower=None, recipe=None):
+                tower=None, recipe=None, holomorphic: bool = False):
     """The function form of ``grad``/``value_and_grad`` (see :func:`grad`); ``tower``: see
     :func:`grad` (``(base, n, simplify)``: ``grad`` applied ``n`` times to ``base``)."""
     statics = static_nums(static_argnums)
@@ -464,12 +488,12 @@ def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, sta
             leaves, dyn_tree = tree.flatten(dyn)
         avals = flat_avals(leaves, dyn_tree)
         for a in avals:
-            if a.dtype.kind not in "fc":
-                check_differentiable(avals, dyn_tree, nums, what)
+            if a.dtype.kind not in "fc" or holomorphic and a.dtype.kind != "c":
+                check_differentiable(avals, dyn_tree, nums, what, holomorphic)
         graph, lifted = trace_eager(fix_args(f, args, kwargs, nums), leaves, dyn_tree, avals,
                                     weak=weak_leaves(leaves), diff=range(len(leaves)))
         dgraph = eager_grad_graph(graph, 0 if single else tuple(range(len(nums))), has_aux,
-                                  with_value, simplify)
+                                  with_value, simplify, holomorphic)
         return run(dgraph, leaves + lifted)
 
     if statics:
@@ -481,7 +505,7 @@ def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, sta
                 if g is not None:
                     return g
             return grad_graph(trace_flat(f, in_avals, in_tree, weak), argnums, has_aux,
-                              with_value, simplify)
+                              with_value, simplify, holomorphic)
 
     return Transformed(f, graph_of, simplified=simplify, call=call,
                        recipe=None if statics else recipe, tower=tower)
@@ -509,7 +533,7 @@ def second_derivative(base: Callable, x, simplify: bool):
         return None
     graph, lifted = trace_eager(base, leaves, in_tree, avals, weak=weak_leaves(leaves),
                                 diff=range(1))
-    first = eager_grad_graph(graph, 0, False, False, simplify)
+    first = eager_grad_graph(graph, 0, False, False, simplify, False)
     args = leaves + lifted
     if (not simplify or eager_level(first) != "full") and not _NANS.get() and \
             not any(isinstance(a, Tracer) for a in args):
@@ -519,11 +543,12 @@ def second_derivative(base: Callable, x, simplify: bool):
         value = gradient_at(first, args, 0)
         if value is not None:
             return value
-    return run(eager_grad_graph(first, 0, False, False, simplify), args)
+    return run(eager_grad_graph(first, 0, False, False, simplify, False), args)
 
 
-def check_differentiable(avals, dyn_tree, nums, what: str) -> None:
-    """A ``NonDifferentiableError`` naming the argument (and leaf) of a non-float input."""
+def check_differentiable(avals, dyn_tree, nums, what: str, holomorphic: bool = False) -> None:
+    """A ``NonDifferentiableError`` naming the argument (and leaf) of a non-float input (with
+    ``holomorphic``, a ``WireTypeError`` naming a real one)."""
     trees = arg_trees(dyn_tree)
     k = 0
     for a, t in zip(nums, trees):
@@ -538,21 +563,27 @@ def check_differentiable(avals, dyn_tree, nums, what: str) -> None:
                     f"derivatives need floating-point inputs; pass x.astype(float)"
                     f"{at(user_location(3))}"
                 )
+            if holomorphic and aval.dtype.kind != "c":
+                paths = paths or tree.leaf_paths(t)
+                where_ = f"argument {a}" + ("" if paths[j] == "<root>" else f" leaf {paths[j]}")
+                raise WireTypeError(
+                    f"{what} with holomorphic=True needs complex inputs, got {where_} of "
+                    f"dtype {aval.dtype}; pass x.astype(complex){at(user_location(3))}")
         k += t.num_leaves
 
 
-def _eager_grad(graph, argnums, has_aux, with_value, simplify) -> Graph:
+def _eager_grad(graph, argnums, has_aux, with_value, simplify, holomorphic) -> Graph:
     """The derivative graph of an eager call, simplified as far as running it can repay
     (:func:`wire.transforms.budget.simplify_for_eager`)."""
-    dgraph = _grad_graph.__wrapped__(graph, argnums, has_aux, with_value, False)
+    dgraph = _grad_graph.__wrapped__(graph, argnums, has_aux, with_value, False, holomorphic)
     return simplify_for_eager(dgraph, DERIVATIVES) if simplify else dgraph
 
 
 eager_grad_graph = Memo(_eager_grad)
 
 
-def value_and_grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True,
-                   static_argnums=()):
+def value_and_grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
+                   simplify: bool = True, static_argnums=()):
     """``f``'s value and gradient with respect to ``argnums``, from one trace.
 
     Other positional arguments and keyword arguments are passed to ``f`` as they are (not
@@ -563,12 +594,14 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True
     (array(5.), array([2., 4.]))
     """
     if isinstance(f, Graph):
-        return grad_graph(f, argnums, has_aux, True, simplify)
-    recipe = _grad_recipe(f, argnums, has_aux, True, simplify)
-    return _derivative(f, argnums, has_aux, True, simplify, static_argnums, recipe=recipe)
+        return grad_graph(f, argnums, has_aux, True, simplify, holomorphic)
+    recipe = _grad_recipe(f, argnums, has_aux, True, simplify, holomorphic)
+    return _derivative(f, argnums, has_aux, True, simplify, static_argnums, recipe=recipe,
+                       holomorphic=holomorphic)
 
 
-def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True, static_argnums=()):
+def grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
+         simplify: bool = True, static_argnums=()):
     """The gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``.
 
     Composes to any order; ``f`` may take and return pytrees; a ``Graph`` gives a ``Graph``.
@@ -582,6 +615,10 @@ def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True, static_a
     O(n²) operations per primitive; see ``wire.taylor``) rather than by differentiating the
     derivative graph again, whose size grows with the terms of Faà di Bruno's formula.
 
+    ``f`` returns a real value, as in JAX and autograd; with ``holomorphic=True`` its
+    arguments and value are complex and the result is the complex derivative ``f'(z)``
+    (JAX's ``holomorphic=True``, autograd's ``holomorphic_grad``).
+
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> wire.grad(wnp.sin)(0.0)
     array(1.)
@@ -592,23 +629,25 @@ def grad(f, argnums=0, has_aux: bool = False, *, simplify: bool = True, static_a
     array([10., 12.])
     """
     if isinstance(f, Graph):
-        return grad_graph(f, argnums, has_aux, False, simplify)
+        return grad_graph(f, argnums, has_aux, False, simplify, holomorphic)
     tower = None
-    if type(argnums) is int and argnums == 0 and not has_aux and not static_argnums:
+    if (type(argnums) is int and argnums == 0 and not has_aux and not static_argnums
+            and not holomorphic):
         inner = getattr(f, "tower", None) if isinstance(f, Transformed) else None
         base, n, _ = inner if inner is not None and inner[2] == simplify else (f, 0, simplify)
         tower = (base, n + 1, simplify)
     # the disk cache's name for the result (not for a Taylor-mode tower: jit then names
     # it by the graph itself)
-    recipe = (_grad_recipe(f, argnums, has_aux, False, simplify)
+    recipe = (_grad_recipe(f, argnums, has_aux, False, simplify, holomorphic)
               if tower is None or tower[1] < TOWER_FROM else None)
-    return _derivative(f, argnums, has_aux, False, simplify, static_argnums, tower, recipe)
+    return _derivative(f, argnums, has_aux, False, simplify, static_argnums, tower, recipe,
+                       holomorphic)
 
 
-def _grad_recipe(f, argnums, has_aux, with_value, simplify):
+def _grad_recipe(f, argnums, has_aux, with_value, simplify, holomorphic=False):
     """The ``__wire_recipe__`` of ``grad``/``value_and_grad`` of ``f`` (see Transformed)."""
     what = f"grad(argnums={argnums!r}, has_aux={has_aux}, value={with_value}, " \
-           f"simplify={simplify})"
+           f"simplify={simplify}" + (", holomorphic=True)" if holomorphic else ")")
 
     # finish(False): the graph before its final simplification (wire.jit's first tier)
     def recipe(in_avals, in_tree, weak=()):  # weak: positions of Python-scalar leaves
@@ -617,10 +656,10 @@ def _grad_recipe(f, argnums, has_aux, with_value, simplify):
         if found is None:
             base = trace_flat(f, in_avals, in_tree, weak)
             return what, base, lambda final=True: grad_graph(
-                base, argnums, has_aux, with_value, simplify and final)
+                base, argnums, has_aux, with_value, simplify and final, holomorphic)
         desc, base, finish = found
         return (f"{what} of {desc}", base, lambda final=True: grad_graph(
-            finish(), argnums, has_aux, with_value, simplify and final))
+            finish(), argnums, has_aux, with_value, simplify and final, holomorphic))
 
     return recipe
 
