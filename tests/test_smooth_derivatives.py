@@ -432,8 +432,11 @@ EDGES = [
     Edge("arccos", wnp.arccos, -1.0, (-INF, INF, -INF)),
     Edge("arctanh", wnp.arctanh, 1.0, (INF, INF, INF)),
     Edge("arctanh", wnp.arctanh, -1.0, (INF, -INF, INF)),
-    Edge("arccosh", wnp.arccosh, 1.0, (INF, -INF)),  # (see _NAN_AT_EDGE)
-    Edge("cbrt", wnp.cbrt, 0.0, (INF,)),
+    Edge("arccosh", wnp.arccosh, 1.0, (INF, -INF, INF)),
+    Edge("arccosh", wnp.arccosh, INF, (0.0, 0.0, 0.0)),
+    # cbrt'' = -2/9 x^(-5/3) changes sign at 0: the one-sided limit of the zero's side
+    Edge("cbrt", wnp.cbrt, 0.0, (INF, -INF, INF)),
+    Edge("cbrt", wnp.cbrt, -0.0, (INF, INF, INF)),
     Edge("special.erfinv", wsp.erfinv, 1.0, (INF, INF, INF)),
     Edge("special.erfinv", wsp.erfinv, -1.0, (INF, -INF, INF)),
     Edge("special.logit", wsp.logit, 0.0, (INF, -INF, INF)),
@@ -546,23 +549,77 @@ def _scalar_derivatives(fn, x, n, argnums=0, simplify=True):
     return _path_derivatives(fn, x, (argnums,) * n, simplify)
 
 
-# Known wrong: arccosh's second derivative graph computes sqrt(x - 1) * inf = nan at 1 (its
-# derivative is 1 / (sqrt(x - 1) * sqrt(x + 1)), whose product rule meets 0 * inf there);
-# collecting terms used to hide it by factoring that graph in an order that overflows
-# elsewhere (tests/test_simplify_overflow.py)
-_NAN_AT_EDGE = {("arccosh", 1.0)}
-
-
 @pytest.mark.parametrize("case", EDGES, ids=lambda c: f"{c.name}@{c.point}#{c.path}")
-def test_derivatives_at_domain_edges(case, request):
-    if (case.name, case.point) in _NAN_AT_EDGE:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="nan, not the limit"))
+def test_derivatives_at_domain_edges(case):
     with np.errstate(all="ignore"):
         got = _path_derivatives(case.fn, case.point, case.path or (0,) * len(case.want))
     assert len(got) == len(case.want)
     bad = [(k + 1, g, w) for k, (g, w) in enumerate(zip(got, case.want))
            if not _close(g, w, case.rtol, atol=0.0)]
     assert not bad, f"(order, wire, want): {bad}"
+
+
+# Second derivatives at the edges by the forward routes as well, in float32 too: the rules'
+# graphs met 0 * inf there (arccosh's sqrt(x - 1) * sqrt(x + 1), cbrt's 3 cbrt(x)**2)
+_EDGE_SECOND = [
+    ("arccosh", wnp.arccosh, 1.0, -INF),
+    ("arccosh", wnp.arccosh, INF, 0.0),
+    ("cbrt", wnp.cbrt, 0.0, -INF),
+    ("cbrt", wnp.cbrt, -0.0, INF),
+    ("sqrt", wnp.sqrt, 0.0, -INF),
+    ("log", wnp.log, 0.0, -INF),
+    ("arcsin", wnp.arcsin, 1.0, INF),
+    ("arctanh", wnp.arctanh, -1.0, -INF),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name, fn, x, want", _EDGE_SECOND,
+                         ids=[f"{c[0]}@{c[2]}" for c in _EDGE_SECOND])
+def test_second_derivative_at_domain_edges_by_every_route(name, fn, x, want, dtype):
+    a = dtype(x)
+    routes = {
+        "grad(grad)": wire.grad(wire.grad(fn)),
+        "jacfwd(grad)": wire.jacfwd(wire.grad(fn)),
+        "hessian": wire.hessian(fn),
+        "jit(grad(grad))": wire.jit(wire.grad(wire.grad(fn))),
+        "jvp(jvp)": lambda v: wire.jvp(lambda u: wire.jvp(fn, (u,), (dtype(1),))[1],
+                                       (v,), (dtype(1),))[1],
+    }
+    with np.errstate(all="ignore"):
+        got = {r: float(np.asarray(d(a))) for r, d in routes.items()}
+    assert all(g == want for g in got.values()), got
+
+
+# Where the function is NaN (outside its domain), so is every derivative: the formulas
+# (1/x, 1/(1 - x²) …) are finite there and gave log'(-1) = -1, arctanh'(2) = -1/3
+_OUTSIDE = [
+    ("log", wnp.log, (-1.0, -INF, -1e-30)),
+    ("log2", wnp.log2, (-1.0, -2.5)),
+    ("log10", wnp.log10, (-1.0,)),
+    ("log1p", wnp.log1p, (-3.0, -1.5, -INF)),
+    ("arctanh", wnp.arctanh, (2.0, -2.0, INF)),
+    ("arcsin", wnp.arcsin, (2.0, -1.5)),
+    ("arccos", wnp.arccos, (2.0,)),
+    ("arccosh", wnp.arccosh, (0.5, -1.0, -2.0, -INF)),
+    ("sqrt", wnp.sqrt, (-1.0, -1e-30, -INF)),
+    ("power (x ** 0.5)", lambda x: x**0.5, (-1.0,)),
+    ("special.logit", wsp.logit, (2.0, -1.0, INF)),
+    ("x * log(x)", lambda x: x * wnp.log(x), (-1.0,)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name, fn, points", _OUTSIDE, ids=[c[0] for c in _OUTSIDE])
+def test_derivatives_outside_the_domain_are_nan(name, fn, points, dtype):
+    with np.errstate(all="ignore"):
+        for x in points:
+            a = dtype(x)
+            assert np.isnan(fn(a)), (name, x)
+            got = [float(d(a)) for d in (wire.grad(fn), wire.grad(wire.grad(fn)),
+                                         wire.grad(wire.grad(wire.grad(fn))),
+                                         wire.jacfwd(wire.grad(fn)))]
+            assert all(np.isnan(g) for g in got), (name, x, got)
 
 
 # --------------------------------------------------------------------------- kinks

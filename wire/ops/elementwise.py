@@ -46,14 +46,30 @@ def _sympy(sympy):
     return call(sympy) if isinstance(sympy, str) else sympy
 
 
-def unary(name, fn, deriv=None, *, over=None, domain=REALS, dtype=float_dtype, doc="", xp=None,
-          sympy=None, taylor=BY_JVP):
+def unary(name, fn, deriv=None, *, over=None, nan_outside=False, domain=REALS,
+          dtype=float_dtype, doc="", xp=None, sympy=None, taylor=BY_JVP):
     """Declare a smooth unary primitive from its derivative ``deriv(x, out)``, or from the
     reciprocal ``over(x, out)`` of its derivative (the rules then divide by it, so that
     ``x * log'(x)`` is ``x / x``, exactly 1 with exactly 0 as its derivative, not ``x * (1/x)``,
     which overflows for tiny ``x`` and whose derivatives cancel huge terms); ``sympy``
     names SymPy's function of the same meaning (or is a rule, see ``wire.core.formula``);
-    ``taylor`` its Taylor rule (see ``wire.core.taylor``)."""
+    ``taylor`` its Taylor rule (see ``wire.core.taylor``). ``nan_outside``: the formula of
+    ``over`` is finite where the function is NaN (``log'(-1)`` would be -1): it is multiplied
+    by :func:`_nan_where_nan` of the output, so every derivative is NaN there too."""
+    if nan_outside:
+        plain, plain_taylor = over, taylor
+
+        def over(x, out):
+            return plain(x, out) * _nan_where_nan(out)
+
+        if callable(plain_taylor):
+            def taylor(series, out, x):
+                coefs = plain_taylor(series, out, x)
+                if coefs is None:
+                    return None
+                g = _nan_where_nan(out)
+                return [None if c is None else c * g for c in coefs]
+
     if over is None:
         def vjp(ct, out, x):
             return (ct * deriv(x, out),)
@@ -550,6 +566,33 @@ def _cosh_taylor(a, out, x):
     return ts_.sin_cos(a, sinh(x), out, hyperbolic=True)[1]
 
 
+def _nan_where_nan(out):
+    """1 where ``out`` is a number, NaN where it is NaN: a factor of a derivative whose formula
+    is finite outside the function's domain. Made of constants only, so it has no derivative
+    of its own and the factors it multiplies cancel as before (``x / (x * g)`` is ``1 / g``)."""
+    return select(isnan(out), full_like_(out, np.nan), ones_like_(out))
+
+
+def _sq_minus_one(x):
+    """``x² - 1`` as :func:`_one_minus_sq` gives ``1 - x²`` (the value of ``(x - 1)(x + 1)``,
+    the derivative ``2x``)."""
+    u = x * x - 1.0
+    return u + stop_gradient((x - 1.0) * (x + 1.0) - u)
+
+
+def _arccosh_over(x, out):
+    """``√(x² - 1)``, arccosh's reciprocal derivative: from ``(x - 1)(x + 1)`` (exact to
+    rounding near 1), and ``x`` itself where ``x²`` would overflow (``x² - 1`` rounds to
+    ``x²`` long before). One square root of a quantity whose derivative ``2x`` is finite, so
+    that the next orders meet no ``0 · inf``: ``√(x - 1) · √(x + 1)`` made
+    ``arccosh''(1)`` and ``arccosh''(inf)`` NaN (the limits are ``-inf`` and 0). NaN below
+    1 (by ``nan_outside``; ``x² - 1 > 0`` at ``x = -2``)."""
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    big = gt(x, float(np.sqrt(np.finfo(dtype).max)) * 0.5)
+    small = select(big, full_like_(x, 2.0), x)
+    return select(big, x, sqrt(_sq_minus_one(small)))
+
+
 def _one_minus_sq(x):
     """``1 - x²`` with the value of ``(1 - x)(1 + x)``, exact to rounding near ``x = ±1``
     where ``1 - x * x`` cancels (arcsin'(1 - 2**-30) lost 9 digits), and the derivative
@@ -606,17 +649,20 @@ exp2_p    = unary("exp2",    np.exp2,    lambda x, out: out * _LN2, xp=XpImpl(_x
 # expm1' = exp(x), not out + 1, which cancels to 0 for x < -37 (the truth is 4e-17 at -37)
 expm1_p   = unary("expm1",   np.expm1,   lambda x, out: exp(x), sympy=lambda sp, n, x: sp.exp(x) - 1,
                   taylor=_unary_rule(_expm1_taylor))
-log_p     = unary("log",     np.log,     over=lambda x, out: x,              domain=POSITIVE, sympy="log",
+log_p     = unary("log",     np.log,     over=lambda x, out: x,              nan_outside=True, domain=POSITIVE, sympy="log",
                   taylor=_log_taylor(1.0))
-log2_p    = unary("log2",    np.log2,    over=lambda x, out: x * _LN2,       domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 2),
+log2_p    = unary("log2",    np.log2,    over=lambda x, out: x * _LN2,       nan_outside=True, domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 2),
                   taylor=_log_taylor(1.0 / _LN2))
-log10_p   = unary("log10",   np.log10,   over=lambda x, out: x * _LN10,      domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 10),
+log10_p   = unary("log10",   np.log10,   over=lambda x, out: x * _LN10,      nan_outside=True, domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 10),
                   taylor=_log_taylor(1.0 / _LN10))
-log1p_p   = unary("log1p",   np.log1p,   over=lambda x, out: x + 1.0,        domain=uniform_in(-0.8, 2.0), sympy=lambda sp, n, x: sp.log(x + 1),
+log1p_p   = unary("log1p",   np.log1p,   over=lambda x, out: x + 1.0,        nan_outside=True, domain=uniform_in(-0.8, 2.0), sympy=lambda sp, n, x: sp.log(x + 1),
                   taylor=_unary_rule(lambda a, out, x: ts_.log(a, out, x + 1.0)))
-# cbrt'(x) = 1/(3 cbrt(x)**2): +inf at ±0 (the limit from both sides); NumPy's own cbrt, which
-# a power of |x| is not (cbrt(27.0) would be 3 - 4e-16)
-cbrt_p    = unary("cbrt",    np.cbrt,    over=lambda x, out: 3.0 * (out * out), domain=NONZERO, xp=XpImpl(_xp_cbrt, "cbrt (or pow)"),
+# cbrt'(x) = cbrt(x)**-2 / 3: +inf at ±0 (the limit from both sides), and the next orders the
+# one-sided limits of the signed zero (-inf, +inf at 0.0): a power of the output, whose own
+# derivative -2 cbrt(x)**-3 cbrt'(x) is inf * inf there, where 1 / (3 cbrt(x)**2) met
+# cbrt(x) * cbrt'(x) = 0 * inf (NaN). NumPy's own cbrt, which a power of |x| is not
+# (cbrt(27.0) would be 3 - 4e-16)
+cbrt_p    = unary("cbrt",    np.cbrt,    lambda x, out: integer_pow(out, -2) / 3.0, domain=NONZERO, xp=XpImpl(_xp_cbrt, "cbrt (or pow)"),
                   sympy=lambda sp, n, x: sp.real_root(x, 3))
 # sqrt'(±0) = +inf, the limit from the right (+ 0.0 turns sqrt(-0.0) = -0.0 into +0.0)
 sqrt_p    = unary("sqrt",    np.sqrt,    lambda x, out: 0.5 / (out + 0.0),   domain=POSITIVE, sympy="sqrt",
@@ -641,9 +687,9 @@ tanh_p    = unary("tanh",    np.tanh,    lambda x, out: 1.0 - out * out, sympy="
                   taylor=_tan_like(-1.0))
 arcsinh_p = unary("arcsinh", np.arcsinh, over=lambda x, out: _hypot1(x), xp="asinh", sympy="asinh",
                   taylor=_T_ARCSINH)
-arccosh_p = unary("arccosh", np.arccosh, over=lambda x, out: sqrt(x - 1.0) * sqrt(x + 1.0), domain=uniform_in(1.2, 3.0), xp="acosh", sympy="acosh",
+arccosh_p = unary("arccosh", np.arccosh, over=_arccosh_over, nan_outside=True, domain=uniform_in(1.2, 3.0), xp="acosh", sympy="acosh",
                   taylor=_T_ARCCOSH)
-arctanh_p = unary("arctanh", np.arctanh, over=lambda x, out: _one_minus_sq(x),  domain=UNIT, xp="atanh", sympy="atanh",
+arctanh_p = unary("arctanh", np.arctanh, over=lambda x, out: _one_minus_sq(x),  nan_outside=True, domain=UNIT, xp="atanh", sympy="atanh",
                   taylor=_T_ARCTANH)
 abs_p     = unary("abs",     np.abs,     lambda x, out: sign(x), dtype=None, domain=NONZERO, sympy="Abs",
                   taylor=COEFFICIENTWISE)
