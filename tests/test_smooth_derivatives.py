@@ -513,6 +513,13 @@ EDGES = [
     Edge("special.digamma", wsp.digamma, -2.0, (INF, NAN, INF)),
     Edge("special.polygamma(1, x)", lambda x: wsp.polygamma(1, x), 0.0, (-INF, INF, -INF)),
     Edge("special.polygamma(1, x)", lambda x: wsp.polygamma(1, x), -0.0, (INF, INF, INF)),
+    # 1/Γ at a pole -n where n! overflows: (-1)^n n! (t - ψ(n + 1) t² + …), t = x + n, so
+    # the derivatives are (-1)^n (inf, -inf, inf) (mpmath: rgamma'(-1e5) = 2.8e456568); at
+    # +inf 1/Γ vanishes faster than any power
+    Edge("special.rgamma", wsp.rgamma, -1e5, (INF, -INF, INF)),
+    Edge("special.rgamma", wsp.rgamma, -100001.0, (-INF, INF, -INF)),
+    Edge("special.rgamma", wsp.rgamma, -1e300, (INF, -INF, INF)),
+    Edge("special.rgamma", wsp.rgamma, INF, (0.0, 0.0, 0.0)),
     # ---- the held conventions (docs/numpy.md) to order 3: where x log(y) is held at 0,
     # every derivative is 0; kl_div = rel_entr - x + y there
     Edge("special.xlogy", wsp.xlogy, (0.0, 0.0), (0.0, 0.0, 0.0), (0, 0, 0)),

@@ -65,15 +65,29 @@ def _rgamma(x):
     ``(-1)^n n!`` at ``-n``). Each branch sees only inputs on its side."""
     low = x < 0.5
     xl = wnp.where(low & wnp.isfinite(x), x, 0.25)
-    xh = wnp.where(low, 1.0, x)
-    big = wnp.exp(SP.gammaln(1.0 - xl))
-    reflected = _sinpi(xl) * (1.0 / np.pi) * big
-    # at a pole so far out that Γ(1 - x) overflows, 0 · inf: the value is 0 (as SciPy's)
-    reflected = wnp.where(_pole(xl) & (big == np.inf), 0.0, reflected)
+    xh = wnp.where(low | (x == np.inf), 1.0, x)
+    # a pole so far out that Γ(1 - x) overflows: sin(πx) · inf would be 0 · inf
+    far = _pole(xl) & (wnp.exp(SP.gammaln(1.0 - wnp.stop_gradient(xl))) == np.inf)
+    xr = wnp.where(far, 0.25, xl)
+    reflected = _sinpi(xr) * (1.0 / np.pi) * wnp.exp(SP.gammaln(1.0 - xr))
+    reflected = wnp.where(far, _far_pole(xl, far), reflected)
     out = wnp.where(low, reflected, wnp.exp(-SP.gammaln(xh)))
     # SciPy's +0 at the poles (-0.0 + 0.0), but 1/Γ(±0) = ±0 keeps its sign
     out = wnp.where(x == 0, out, out + 0.0)
-    return wnp.where(x == -np.inf, 0.0, wnp.where(wnp.isnan(x), x, out))
+    # 0 at ±inf, derivative 0 (the limit at +inf, where exp(-gammaln) made -ψ(inf) · 0)
+    return wnp.where(wnp.isinf(x), 0.0, wnp.where(wnp.isnan(x), x, out))
+
+
+def _far_pole(x, far):
+    """``1/Γ`` at a pole ``-n`` where ``n!`` overflows (``far``; n > 170 in float64): 0, as
+    SciPy's, with the infinite derivatives of ``(-1)^n n! (t - ψ(n + 1) t² + …)``, ``t = x + n``:
+    ``(-1)^n cbrt(x - x)``, whose derivatives at ``+0.0`` are ``inf``, ``-inf``, ``inf`` times
+    ``(-1)^n`` (the signs of ``n!``, ``-2ψ(n + 1) n!``, ``(3ψ² + 3ψ' - π²) n!``; the
+    value 0 was held with derivative NaN: ``0 · inf`` in ``sin(πx) Γ(1 - x)``). Other points
+    see the stand-in 1, so that their zero cotangent meets no inf."""
+    one = wnp.ones_like(x)
+    t = wnp.where(far, x - wnp.stop_gradient(x), one)
+    return wnp.stop_gradient(wnp.where(_odd_floor(x), -one, one)) * wnp.cbrt(t)
 
 
 def rgamma(x):
