@@ -20,14 +20,12 @@ from ._creation import zeros_like
 from ._math import (
     abs,
     arctan2,
-    exp,
     exp2,
     floor,
     floor_divide,
     isfinite,
     isinf,
     isnan,
-    log1p,
     log2,
     maximum,
     minimum,
@@ -80,33 +78,12 @@ __all__ = [
     "spacing",
 ]
 
-_LN2 = float(np.log(2.0))
-
-
 def _is_tracer(*xs) -> bool:
     return any(holds_tracer(x) for x in xs)
 
 
-def _log_add(x1, x2, exp_fn, log1p_exp_scale):
-    """``hi + log1p(exp_fn(lo - hi)) * scale`` with ``hi``/``lo`` picked by ``where``.
-
-    ``where`` on ``x1 >= x2`` selects between two exact closed forms of the same smooth
-    function, so every derivative (of any order) is the function's own, ties included:
-    ``maximum``/``abs`` would bring their kinks (and tie rules) into the second derivative.
-    Same-signed infinite pairs (whose difference is NaN) take ``(x1 + x2) / 2``: their value,
-    with the tie's derivative 1/2 for each argument.
-    """
-    first = x1 >= x2  # False for NaN, which then reaches ``gap`` and the result
-    hi = where(first, x1, x2)
-    lo = where(first, x2, x1)
-    both_inf = (hi == lo) & isinf(hi)
-    gap = where(both_inf, 0.0, lo - hi)  # <= 0: exp never overflows
-    out = hi + log1p(exp_fn(gap)) * log1p_exp_scale
-    return where(both_inf, (x1 + x2) * 0.5, out)
-
-
 def logaddexp(x1, x2):
-    """``log(exp(x1) + exp(x2))`` without overflow.
+    """``log(exp(x1) + exp(x2))`` without overflow, NumPy's ``logaddexp`` (a primitive).
 
     Its derivatives of every order are those of the smooth function, also at ties
     (``d/dx1 = 1/2`` and ``d²/dx1² = 1/4`` where ``x1 == x2``); at two equal infinities each
@@ -121,11 +98,12 @@ def logaddexp(x1, x2):
     if not _is_tracer(x1, x2):
         return np.logaddexp(x1, x2)
     x1, x2 = promote_real_float("logaddexp", x1, x2)
-    return _log_add(x1, x2, exp, 1.0)
+    return E.logaddexp(x1, x2)
 
 
 def logaddexp2(x1, x2):
-    """``log2(2**x1 + 2**x2)`` without overflow, smooth to every order like :func:`logaddexp`.
+    """``log2(2**x1 + 2**x2)`` without overflow, NumPy's ``logaddexp2`` (a primitive), smooth
+    to every order like :func:`logaddexp`.
 
     >>> float(logaddexp2(3.0, 3.0))
     4.0
@@ -133,7 +111,7 @@ def logaddexp2(x1, x2):
     if not _is_tracer(x1, x2):
         return np.logaddexp2(x1, x2)
     x1, x2 = promote_real_float("logaddexp2", x1, x2)
-    return _log_add(x1, x2, exp2, 1.0 / _LN2)
+    return E.logaddexp2(x1, x2)
 
 
 # sin(z)/z = sum_k (-1)^k z^(2k) / (2k+1)!, enough terms for |z| <= pi/4 to full precision

@@ -324,7 +324,8 @@ absolute = abs
 
 
 def hypot(x1, x2):
-    """``sqrt(x1**2 + x2**2)`` without overflow; gradient 0 at the origin. An infinite
+    """``sqrt(x1**2 + x2**2)`` without overflow, NumPy's ``hypot`` (a primitive); gradient 0
+    at the origin. An infinite
     argument gives ``inf`` even when the other is NaN, as in NumPy (and C's ``hypot``); the
     gradient there is the limit ``sign(x1)`` in an infinite ``x1`` and 0 in a finite ``x2``
     (split evenly when both are infinite, as ``maximum`` at a tie).
@@ -335,18 +336,7 @@ def hypot(x1, x2):
     if not holds_tracer(x1) and not holds_tracer(x2):
         return np.hypot(x1, x2)
     x1, x2 = promote_real_float("hypot", x1, x2)
-    big = isinf(x1) | isinf(x2)
-    # the finite formula on operands kept finite where an infinity is selected instead, so
-    # that its zero cotangent there meets no inf/inf (0 * nan is nan)
-    f1, f2 = where(big, 0.0, x1), where(big, 0.0, x2)
-    m = maximum(abs(f1), abs(f2))
-    zero = m == 0
-    safe = where(zero, 1.0, m)
-    a, b = f1 / safe, f2 / safe
-    inner = where(zero, 1.0, a * a + b * b)
-    # inf, whatever the other operand (a NaN in it has no say, nor a derivative)
-    at_inf = maximum(abs(where(isnan(x1), 0.0, x1)), abs(where(isnan(x2), 0.0, x2)))
-    return where(big, at_inf, where(zero, 0.0, m * sqrt(inner)))
+    return E.hypot(x1, x2)
 
 
 def sign(x):

@@ -400,6 +400,7 @@ def _xp_exp2(bk, x):
 
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
+_LOG2E = 1.0 / _LN2
 
 def _unary_rule(fn):
     """A Taylor rule ``fn(series_of_x, out, x) -> full series`` as a primitive's rule."""
@@ -734,6 +735,89 @@ abs_ = _unary_binder(abs_p)
 
 def arctan2(y, x):
     return bind(arctan2_p, y, x)
+
+
+# --------------------------------------------------------------------------- hypot, logaddexp
+# NumPy's own ufuncs, so values are NumPy's to the bit (a composition was 1-8 ulps away); the
+# derivatives are written to be the smooth function's at ties and to take the limits at the
+# infinities, as below.
+
+
+def _hypot_partial(x, y, out):
+    """``d/dx hypot(x, y) = x / hypot(x, y)``, from the operands scaled by ``m = max(|x|,
+    |y|)`` (``x / out`` is 0 where ``out`` overflows: at ``(1e308, 1e308)`` it is
+    ``1/√2``); 0 at the origin (between the one-sided ±1); at an infinity the limit
+    ``sign(x)`` in an infinite ``x`` (half of it where both are, as ``maximum`` at a tie)
+    and 0 in a finite one, whatever the other operand (NaN included: ``hypot(inf, nan)`` is
+    inf). The finite formula sees finite stand-ins there, so that its zero cotangent meets no
+    ``inf / inf``."""
+    big = logical_or(isinf(x), isinf(y))
+    fx, fy = select(big, zeros_like_(x), x), select(big, zeros_like_(y), y)
+    m = maximum(abs_(fx), abs_(fy))
+    zero = eq(m, 0.0)
+    safe = select(zero, ones_like_(m), m)
+    a, b = fx / safe, fy / safe
+    inner = select(zero, ones_like_(a), a * a + b * b)
+    finite = select(zero, zeros_like_(a), a / sqrt(inner))
+    share = select(isinf(y), full_like_(x, 0.5), ones_like_(x))
+    at_inf = select(isinf(x), sign(x) * share, zeros_like_(x))
+    return select(big, at_inf, finite)
+
+
+def _log_add_partials(exp_fn):
+    """The partials of ``logaddexp`` (``exp_fn = exp``) or ``logaddexp2`` (``exp2``):
+    ``1 / (1 + e)`` in the larger operand and ``e / (1 + e)`` in the smaller, ``e =
+    exp_fn(smaller - larger) <= 1`` (no overflow, and the closed forms of one smooth function
+    on either side, so ties get 1/2 and every higher derivative the function's own, where
+    ``maximum`` would bring its kink). Two equal infinities (whose difference is NaN) give
+    1/2 each, with 0 as the next derivatives (the formula there sees ``e = 1``); NaN gives
+    NaN."""
+
+    def parts(x, y, out):
+        first = ge(x, y)  # False for NaN, which then reaches the gap
+        hi, lo = select(first, x, y), select(first, y, x)
+        both_inf = logical_and(eq(hi, lo), isinf(hi))
+        e = exp_fn(select(both_inf, zeros_like_(hi), lo - hi))
+        d_hi, d_lo = 1.0 / (1.0 + e), e / (1.0 + e)
+        half = full_like_(d_hi, 0.5)
+        return (select(both_inf, half, select(first, d_hi, d_lo)),
+                select(both_inf, half, select(first, d_lo, d_hi)))
+
+    return (lambda x, y, out: parts(x, y, out)[0], lambda x, y, out: parts(x, y, out)[1])
+
+
+def _xp_logaddexp2(bk, x, y):
+    """NumPy's ``npy_logaddexp2``: ``x + 1`` at a tie, else the larger plus
+    ``log1p(2**-|x - y|) · log2(e)`` (torch's own ``logaddexp2(-1, -1)`` is ``-5e-17``)."""
+    xp = bk.xp
+    hi, lo = xp.maximum(x, y), xp.minimum(x, y)  # (NaN from either)
+    tie = x == y
+    gap = xp.where(tie, xp.zeros_like(hi), lo - hi)
+    out = hi + xp.log1p(_xp_exp2(bk, gap)) * xp.asarray(_LOG2E, dtype=hi.dtype)
+    return xp.where(tie, x + xp.asarray(1.0, dtype=hi.dtype), out)
+
+
+# fmt: off
+hypot_p      = binary("hypot", np.hypot, (_hypot_partial, lambda x, y, out: _hypot_partial(y, x, out)),
+                      domains=(NONZERO, NONZERO), sympy=lambda sp, n, x, y: sp.sqrt(x**2 + y**2))
+logaddexp_p  = binary("logaddexp", np.logaddexp, _log_add_partials(exp),
+                      sympy=lambda sp, n, x, y: sp.log(sp.exp(x) + sp.exp(y)))
+logaddexp2_p = binary("logaddexp2", np.logaddexp2, _log_add_partials(exp2),
+                      xp=XpImpl(_xp_logaddexp2, "log1p, exp2 (or pow)"),
+                      sympy=lambda sp, n, x, y: sp.log(2**x + 2**y, 2))
+# fmt: on
+
+
+def hypot(x, y):
+    return bind(hypot_p, x, y)
+
+
+def logaddexp(x, y):
+    return bind(logaddexp_p, x, y)
+
+
+def logaddexp2(x, y):
+    return bind(logaddexp2_p, x, y)
 
 
 # --------------------------------------------------------------------------- max / min
