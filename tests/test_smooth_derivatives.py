@@ -425,6 +425,10 @@ EDGES = [
     Edge("log", wnp.log, 0.0, (INF, -INF, INF)),
     Edge("log2", wnp.log2, 0.0, (INF, -INF, INF)),
     Edge("log10", wnp.log10, 0.0, (INF, -INF, INF)),
+    # log(-0.0) = -inf as log(0.0): the same limits from the right (1/x gave -inf first)
+    Edge("log", wnp.log, -0.0, (INF, -INF, INF)),
+    Edge("log2", wnp.log2, -0.0, (INF, -INF, INF)),
+    Edge("log10", wnp.log10, -0.0, (INF, -INF, INF)),
     Edge("log1p", wnp.log1p, -1.0, (INF, -INF, INF)),
     Edge("arcsin", wnp.arcsin, 1.0, (INF, INF, INF)),
     Edge("arcsin", wnp.arcsin, -1.0, (INF, -INF, INF)),
@@ -575,6 +579,7 @@ _EDGE_SECOND = [
     ("cbrt", wnp.cbrt, -0.0, INF),
     ("sqrt", wnp.sqrt, 0.0, -INF),
     ("log", wnp.log, 0.0, -INF),
+    ("log", wnp.log, -0.0, -INF),
     ("arcsin", wnp.arcsin, 1.0, INF),
     ("arctanh", wnp.arctanh, -1.0, -INF),
 ]

@@ -548,7 +548,8 @@ def _expm1_taylor(a, out, x):
 
 
 def _log_taylor(scale):
-    return _unary_rule(lambda a, out, x: _scaled_series(ts_.log(a, out), scale))
+    # (x + 0.0: at -0.0 too the limits from the right, as the first-order rules)
+    return _unary_rule(lambda a, out, x: _scaled_series(ts_.log(a, out, x + 0.0), scale))
 
 
 def _sin_taylor(a, out, x):
@@ -650,11 +651,13 @@ exp2_p    = unary("exp2",    np.exp2,    lambda x, out: out * _LN2, xp=XpImpl(_x
 # expm1' = exp(x), not out + 1, which cancels to 0 for x < -37 (the truth is 4e-17 at -37)
 expm1_p   = unary("expm1",   np.expm1,   lambda x, out: exp(x), sympy=lambda sp, n, x: sp.exp(x) - 1,
                   taylor=_unary_rule(_expm1_taylor))
-log_p     = unary("log",     np.log,     over=lambda x, out: x,              nan_outside=True, domain=POSITIVE, sympy="log",
+# log' = 1/x, 1/(x + 0.0) so that at -0.0 (log(-0.0) = -inf) every order is the limit from
+# the right, as at 0.0 (1/-0.0 = -inf gave log'(-0.0) = -inf)
+log_p     = unary("log",     np.log,     over=lambda x, out: x + 0.0,        nan_outside=True, domain=POSITIVE, sympy="log",
                   taylor=_log_taylor(1.0))
-log2_p    = unary("log2",    np.log2,    over=lambda x, out: x * _LN2,       nan_outside=True, domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 2),
+log2_p    = unary("log2",    np.log2,    over=lambda x, out: (x + 0.0) * _LN2, nan_outside=True, domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 2),
                   taylor=_log_taylor(1.0 / _LN2))
-log10_p   = unary("log10",   np.log10,   over=lambda x, out: x * _LN10,      nan_outside=True, domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 10),
+log10_p   = unary("log10",   np.log10,   over=lambda x, out: (x + 0.0) * _LN10, nan_outside=True, domain=POSITIVE, sympy=lambda sp, n, x: sp.log(x, 10),
                   taylor=_log_taylor(1.0 / _LN10))
 log1p_p   = unary("log1p",   np.log1p,   over=lambda x, out: x + 1.0,        nan_outside=True, domain=uniform_in(-0.8, 2.0), sympy=lambda sp, n, x: sp.log(x + 1),
                   taylor=_unary_rule(lambda a, out, x: ts_.log(a, out, x + 1.0)))
