@@ -510,6 +510,8 @@ EDGES = [
     Edge("special.gammaln", wsp.gammaln, 1.0, (-EULER, PI2_6, -2 * ZETA3), rtol=1e-15),
     Edge("special.gammaln", wsp.gammaln, 2.0, (1 - EULER, PI2_6 - 1, 2 - 2 * ZETA3), rtol=1e-15),
     Edge("special.digamma", wsp.digamma, 1.0, (PI2_6, -2 * ZETA3, math.pi**4 / 15), rtol=1e-15),
+    Edge("special.gamma", wsp.gamma, 0.0, (-INF, INF, -INF)),  # Γ(x) ~ 1/x, from each side
+    Edge("special.gamma", wsp.gamma, -0.0, (-INF, -INF, -INF)),
     Edge("special.gammaln", wsp.gammaln, 0.0, (-INF, INF, -INF)),
     Edge("special.gammaln", wsp.gammaln, -0.0, (INF, INF, INF)),
     Edge("special.gammaln", wsp.gammaln, -1.0, (NAN, INF, NAN)),
@@ -618,6 +620,11 @@ _OUTSIDE = [
     ("power (x ** 0.5)", lambda x: x**0.5, (-1.0,)),
     ("special.logit", wsp.logit, (2.0, -1.0, INF)),
     ("x * log(x)", lambda x: x * wnp.log(x), (-1.0,)),
+    # a NaN held by where: its derivatives were 0 (gamma's third at a pole, loggamma's first)
+    ("special.gamma", wsp.gamma, (-2.0, -1.0, -INF)),
+    ("special.loggamma", wsp.loggamma, (-0.5, -2.0)),
+    ("special.erfcinv", wsp.erfcinv, (-1.0, 3.0, INF)),
+    ("special.exp1", wsp.exp1, (-1.0, -0.5)),
 ]
 
 

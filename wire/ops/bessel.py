@@ -54,6 +54,7 @@ from .elementwise import (
     logical_or,
     lt,
     mod,
+    nan_where_nan,
     ne,
     select,
     sign,
@@ -276,7 +277,8 @@ erfcx_p = unary("erfcx", _sp_unary("erfcx"), _erfcx_deriv, domain=REALS,
                 sympy=lambda sp, n, x: sp.exp(x * x) * sp.erfc(x))
 expi_p  = unary("expi", _sp_unary("expi"), lambda x, out: exp(x) / x, domain=NONZERO,
                 doc="exponential integral Ei(x)", sympy="Ei")
-exp1_p  = unary("exp1", _sp_unary("exp1"), lambda x, out: -exp(-x) / x, domain=POSITIVE,
+# (NaN below 0 with the value: -exp(-x)/x is finite there)
+exp1_p  = unary("exp1", _sp_unary("exp1"), lambda x, out: -exp(-x) / x * nan_where_nan(out), domain=POSITIVE,
                 doc="exponential integral E1(x) (real: x > 0)",
                 sympy=lambda sp, n, x: -sp.Ei(-x))  # E1(x) = -Ei(-x) for x > 0
 # fmt: on

@@ -55,19 +55,19 @@ def unary(name, fn, deriv=None, *, over=None, nan_outside=False, domain=REALS,
     names SymPy's function of the same meaning (or is a rule, see ``wire.core.formula``);
     ``taylor`` its Taylor rule (see ``wire.core.taylor``). ``nan_outside``: the formula of
     ``over`` is finite where the function is NaN (``log'(-1)`` would be -1): it is multiplied
-    by :func:`_nan_where_nan` of the output, so every derivative is NaN there too."""
+    by :func:`nan_where_nan` of the output, so every derivative is NaN there too."""
     if nan_outside:
         plain, plain_taylor = over, taylor
 
         def over(x, out):
-            return plain(x, out) * _nan_where_nan(out)
+            return plain(x, out) * nan_where_nan(out)
 
         if callable(plain_taylor):
             def taylor(series, out, x):
                 coefs = plain_taylor(series, out, x)
                 if coefs is None:
                     return None
-                g = _nan_where_nan(out)
+                g = nan_where_nan(out)
                 return [None if c is None else c * g for c in coefs]
 
     if over is None:
@@ -568,7 +568,7 @@ def _cosh_taylor(a, out, x):
     return ts_.sin_cos(a, sinh(x), out, hyperbolic=True)[1]
 
 
-def _nan_where_nan(out):
+def nan_where_nan(out):
     """1 where ``out`` is a number, NaN where it is NaN: a factor of a derivative whose formula
     is finite outside the function's domain. Made of constants only, so it has no derivative
     of its own and the factors it multiplies cancel as before (``x / (x * g)`` is ``1 / g``)."""

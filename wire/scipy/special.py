@@ -255,8 +255,9 @@ def loggamma(x):
     array([0.69314718,        nan])
     """
     x = _as(_D_FIRST, x)
-    m = wnp if _t(x) else np
-    return m.where(x < 0, np.nan, gammaln(x))
+    if not _t(x):
+        return np.where(x < 0, np.nan, gammaln(x))
+    return wnp.where(x < 0, _poison(x, x < 0), gammaln(x))
 
 
 def gamma(x):
@@ -278,10 +279,17 @@ def gamma(x):
         else:
             return _g(x)
     m = wnp if _t(x) else np
-    neg = x < 0
-    out = _gamma_sign(x, m) * m.exp(gammaln(x))
-    pole = neg & (m.floor(x) == x)
-    return m.where(pole, np.nan, m.where(x == 0, m.copysign(np.inf, x), out))
+    pole = (x < 0) & (m.floor(x) == x)
+    if m is np:
+        out = _gamma_sign(x, m) * m.exp(gammaln(x))
+        return m.where(pole, np.nan, m.where(x == 0, m.copysign(np.inf, x), out))
+    # each branch sees its own points only (stand-in 1), so no zero cotangent meets an inf;
+    # at ±0 it is 1/x, ±inf with the derivatives of Γ(x) ~ 1/x (-inf, ±inf, -inf); at the
+    # poles a NaN whose derivatives are NaN
+    zero = x == 0
+    xo = wnp.where(pole | zero, 1.0, x)
+    out = _gamma_sign(xo, m) * wnp.exp(gammaln(xo))
+    return wnp.where(pole, _poison(x, pole), wnp.where(zero, 1.0 / wnp.where(zero, x, 1.0), out))
 
 
 def erfcinv(y):
@@ -296,7 +304,18 @@ def erfcinv(y):
 
 def _erfcinv(y):
     m = wnp if _t(y) else np
-    return m.where((y < 0) | (y > 2), np.nan, -SP.ndtri(0.5 * y) / _SQRT2)
+    out = (y < 0) | (y > 2)
+    return m.where(out, _poison(y, out) if m is wnp else np.nan, -SP.ndtri(0.5 * y) / _SQRT2)
+
+
+def _poison(x, where):
+    """NaN where ``where`` (a traced mask), with NaN derivatives of every order there, for a
+    function that is NaN outside its domain: a constant NaN would have derivatives 0 (the
+    third derivative of ``gamma`` at a pole was 0.0, ``loggamma'(-0.5)`` 0.0). It is
+    ``exp(x · c)``, ``c`` NaN there and 0 elsewhere (``x`` too, so an unselected infinite
+    ``x`` makes no NaN that a zero cotangent would carry)."""
+    c = wnp.where(where, np.nan, 0.0)
+    return wnp.exp(wnp.where(where, x, 0.0) * wnp.astype(c, x.dtype))
 
 
 def expit(x):
