@@ -570,9 +570,10 @@ def _cosh_taylor(a, out, x):
 
 def nan_where_nan(out):
     """1 where ``out`` is a number, NaN where it is NaN: a factor of a derivative whose formula
-    is finite outside the function's domain. Made of constants only, so it has no derivative
-    of its own and the factors it multiplies cancel as before (``x / (x * g)`` is ``1 / g``)."""
-    return select(isnan(out), full_like_(out, np.nan), ones_like_(out))
+    is finite outside the function's domain. Its derivative is zero, so the factors it
+    multiplies cancel as before (``x / (x * g)`` is ``1 / g``). (``out`` itself, not a NaN
+    constant: a ``full`` node of NaN is unequal to itself once saved and loaded.)"""
+    return stop_gradient(select(isnan(out), out, ones_like_(out)))
 
 
 def _sq_minus_one(x):
