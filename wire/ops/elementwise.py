@@ -570,10 +570,10 @@ def _cosh_taylor(a, out, x):
 
 def nan_where_nan(out):
     """1 where ``out`` is a number, NaN where it is NaN: a factor of a derivative whose formula
-    is finite outside the function's domain. Its derivative is zero, so the factors it
-    multiplies cancel as before (``x / (x * g)`` is ``1 / g``). (``out`` itself, not a NaN
-    constant: a ``full`` node of NaN is unequal to itself once saved and loaded.)"""
-    return stop_gradient(select(isnan(out), out, ones_like_(out)))
+    is finite outside the function's domain. One primitive (``nan_or_one``) with derivative
+    zero, so the factors it multiplies cancel as before (``x / (x * g)`` is ``1 / g``) and
+    a derivative graph still reads as a formula (1 over the reals)."""
+    return bind(nan_or_one_p, out)
 
 
 def _sq_minus_one(x):
@@ -892,6 +892,21 @@ isnan_p    = zero_derivative("isnan", np.isnan, 1, dtype=bool_dtype, sympy=NoFor
 isinf_p    = zero_derivative("isinf", np.isinf, 1, dtype=bool_dtype, sympy=_FINITE_SYMBOLS)
 isfinite_p = zero_derivative("isfinite", np.isfinite, 1, dtype=bool_dtype, sympy=_FINITE_SYMBOLS)
 # fmt: on
+
+
+def _nan_or_one(x):
+    """``x`` where it is NaN, else 1 (in ``x``'s dtype)."""
+    x = np.asarray(x)
+    return np.where(np.isnan(x), x, np.ones((), x.dtype))
+
+
+nan_or_one_p = zero_derivative(
+    "nan_or_one", _nan_or_one, 1,
+    doc="x where x is NaN, else 1: the factor that makes a derivative NaN where the "
+        "function's value is (see nan_where_nan)",
+    xp=XpImpl(lambda bk, x: bk.xp.where(bk.xp.isnan(x), x, bk.xp.ones_like(x)), "where, isnan"),
+    # a formula's symbols stand for numbers, never NaN
+    sympy=lambda sp, n, x: sp.Integer(1))
 
 # Bits and signs: NumPy's own functions, so -0.0, -nan and integer bits come out as NumPy's.
 
