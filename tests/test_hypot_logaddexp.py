@@ -34,9 +34,9 @@ def _pairs(dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
 @pytest.mark.parametrize("name", sorted(FUNCS))
 def test_values_are_numpys_to_the_bit(name, dtype):
-    """The compositions were 1-8 ulps from NumPy at a fifth of these pairs (hypot(1, 0.4),
-    logaddexp(0.4, 2.5) …); jit, the eager trace of grad (its value) and vmap give NumPy's
-    bits now."""
+    """The compositions were 1-8 ulps from NumPy at 119 of these 2 601 results (hypot(1, 0.4)
+    in float64, logaddexp(0, 1) in float32 …); jit, the eager trace of grad (its value) and
+    vmap give NumPy's bits now."""
     f, ref_fn = FUNCS[name], getattr(np, name)
     a, b = _pairs(dtype)
     with np.errstate(all="ignore"):
