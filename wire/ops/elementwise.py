@@ -26,7 +26,8 @@ from ..core.primitive import (
 from ..core import bind
 from ..core.formula import NoFormula, call, logic, number_from_truth, truth
 from ..core.lowering import (
-    VIEW_OF_INPUT, Emitter, XpImpl, call_expr, ufunc_call_expr, xp_function, xp_logical,
+    VIEW_OF_INPUT, Emitter, XpImpl, call_expr, impl_call_expr, ufunc_call_expr, xp_function,
+    xp_logical,
 )
 from ..core.taylor import BILINEAR, BY_JVP, COEFFICIENTWISE
 from . import series as ts_
@@ -133,7 +134,7 @@ def binary(name, fn, partials, *, domains=(REALS, REALS), doc="", xp=None, sympy
 
 
 def zero_derivative(name, fn, nargs, *, dtype=None, domains=None, doc="", xp=None,
-                    sympy=None):
+                    sympy=None, **extra):
     """Declare a piecewise-constant or non-numeric primitive: its derivative is zero."""
     prim = Primitive(
         name,
@@ -146,6 +147,7 @@ def zero_derivative(name, fn, nargs, *, dtype=None, domains=None, doc="", xp=Non
         doc=doc,
         xp=_xp(name, xp),
         sympy=_sympy(sympy),
+        **extra,
     )
     return prim
 
@@ -905,6 +907,9 @@ nan_or_one_p = zero_derivative(
     doc="x where x is NaN, else 1: the factor that makes a derivative NaN where the "
         "function's value is (see nan_where_nan)",
     xp=XpImpl(lambda bk, x: bk.xp.where(bk.xp.isnan(x), x, bk.xp.ones_like(x)), "where, isnan"),
+    # on Python floats (a graph of float64 scalars compiles to float code): x != x is NaN
+    emit=Emitter(impl_call_expr, "fresh",
+                 scalar=lambda ctx, node, args: f"({args[0]} if {args[0]} != {args[0]} else 1.0)"),
     # a formula's symbols stand for numbers, never NaN
     sympy=lambda sp, n, x: sp.Integer(1))
 
