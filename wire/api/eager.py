@@ -33,7 +33,7 @@ from ..core.debug import _NANS
 from ..core.locations import _RECORD, _SITE
 from ..core.tracer import _OPEN, TraceState, _arg_tag, _unflatten
 from ..errors import user_location
-from ..ir import Graph, _flat_tree, const_op
+from ..ir import Graph, _flat_tree, const_op, resume_collector
 from ..runtime.compiler import compile_graph
 from .concrete import Values
 
@@ -107,7 +107,7 @@ class gc_paused:
     their params) by the hundred thousand and free almost none: the collector's passes over
     them find nothing, yet cost most of the time of a large eager call (two thirds of a first
     ``grad`` of a 5 000-op chain). Nothing is lost: cyclic garbage made meanwhile is collected
-    at the next pass after the block. Threads may overlap blocks; whichever finds the
+    at a later pass (the next full one after a large block, see :mod:`wire.ir.pause`). Threads may overlap blocks; whichever finds the
     collector on restores it (a program that turned it off itself keeps it off).
 
     >>> import gc
@@ -128,7 +128,7 @@ class gc_paused:
 
     def __exit__(self, *exc):
         if self.was:
-            gc.enable()
+            resume_collector()  # (see wire.ir.pause)
         return False
 
 
@@ -223,7 +223,7 @@ def trace_eager(fn, leaves: list, in_tree, avals, *, weak=(), diff=(), axes=None
         _RECORD.reset(t_record)
         _OPEN.reset(t_open)
         if gc_was:
-            gc.enable()
+            resume_collector()  # (see wire.ir.pause)
     lifted = values.lifted
     state.finish(recycle=not graph.free_vars and tag.done)
     return graph, lifted

@@ -21,7 +21,7 @@ from .graph import (
     adopt_sub_graph_locs, fresh_inputs, graph_in_order, live_locs, locating_by, located, names, nested_locs,
     sub_graphs,
 )
-from .pause import gc_paused
+from .pause import gc_paused, resume_collector
 from .nodes import (
     EMPTY_PARAMS,
     LEAF_OPS,
@@ -57,5 +57,5 @@ __all__ = [
     "input_op", "make_aval", "make_node", "names", "substitute", "substitute_map", "to_dot",
     "toposort", "var_node", "adopt_sub_graph_locs", "locating_by", "located", "nested_locs",
     "sub_graphs", "live_locs",
-    "var_op", "with_inputs", "zero_signs",
+    "var_op", "with_inputs", "zero_signs", "resume_collector",
 ]
