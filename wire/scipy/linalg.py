@@ -6,7 +6,9 @@
   /``lu_solve``, ``norm``, ``pinv``/``pinvh``, ``lstsq`` (in ``._decomp``);
 * triangular solves and Cholesky: ``solve_triangular``, ``cholesky``, ``cho_factor``,
   ``cho_solve`` (in ``._triangular``: only the triangle SciPy reads carries a derivative);
-* special matrices: ``block_diag``, ``toeplitz``, ``circulant``, ``hankel``, ``companion``
+* special matrices: ``block_diag``, ``toeplitz``, ``circulant``, ``hankel``, ``companion``,
+  ``fiedler``, ``fiedler_companion``, ``leslie``, ``convolution_matrix`` and the constant ones
+  ``hilbert``, ``invhilbert``, ``pascal``, ``invpascal``, ``hadamard``, ``helmert``, ``dft``
   (in ``._matrices``);
 * ``solve_sylvester``, ``solve_continuous_lyapunov``, ``solve_discrete_lyapunov`` (in
   ``._equations``);
@@ -42,6 +44,8 @@ from ._decomp import NAMES as _DECOMP_NAMES
 from ._equations import solve_continuous_lyapunov, solve_discrete_lyapunov, solve_sylvester
 from ._equations import NAMES as _EQUATION_NAMES
 from ._matrices import block_diag, circulant, companion, hankel, toeplitz
+from ._matrices import (convolution_matrix, dft, fiedler, fiedler_companion, hadamard,
+                        helmert, hilbert, invhilbert, invpascal, leslie, pascal)
 from ._matrices import NAMES as _MATRIX_NAMES
 from ._square_roots import polar, sqrtm
 from ._traced import check_finite_values as _finite
