@@ -1,6 +1,10 @@
 """``wire.nn``: neural-network building blocks as pure functions over pyrsistent pytrees.
 
-- activations: ``relu gelu silu softplus sigmoid tanh leaky_relu elu log_softmax softmax`` …
+- activations: ``relu gelu silu softplus sigmoid tanh leaky_relu elu log_softmax softmax`` …,
+  and JAX's others: ``celu glu hard_sigmoid hard_silu hard_swish hard_tanh log1mexp
+  logmeanexp mish one_hot soft_sign sparse_plus sparse_sigmoid squareplus standardize``
+- ``dot_product_attention`` (JAX's signature: grouped-query heads, bias, masks, causal,
+  padding lengths, local windows)
 - losses: ``softmax_cross_entropy`` (integer labels), ``binary_cross_entropy_with_logits``,
   ``mse``, ``huber``
 - ``initializers``: glorot/he/lecun uniform and normal, orthogonal, …
@@ -22,7 +26,7 @@
 
 from . import initializers
 from .activations import *
-from .attention import MultiHeadSelfAttention
+from .attention import MultiHeadSelfAttention, dot_product_attention
 from .base import Layer
 from .combinators import parallel, residual, serial
 from .layers import *
@@ -35,11 +39,13 @@ __all__ = [
     "AvgPool", "BatchNorm", "Conv2D", "Dense", "Dropout", "Embedding", "Flatten", "GRU", "Gelu",
     "Identity", "LSTM", "Lambda", "Layer", "LayerNorm", "LogSoftmax", "MaxPool",
     "MultiHeadSelfAttention", "Relu", "Sigmoid", "Silu", "Softmax", "Softplus", "Tanh",
-    "accuracy", "binary_cross_entropy_with_logits", "elu", "gelu", "huber", "identity",
-    "initializers", "l2_norm_squared", "leaky_relu", "log_sigmoid", "log_softmax", "logsumexp",
-    "mse", "parallel", "relu", "relu6", "residual", "selu", "serial", "sigmoid", "silu",
-    "softmax", "softmax_cross_entropy", "softmax_cross_entropy_onehot", "softplus", "swish",
-    "tanh", "trainable_mask"
+    "accuracy", "binary_cross_entropy_with_logits", "celu", "dot_product_attention", "elu",
+    "gelu", "glu", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "huber", "identity",
+    "initializers", "l2_norm_squared", "leaky_relu", "log1mexp", "log_sigmoid", "log_softmax",
+    "logmeanexp", "logsumexp", "mish", "mse", "one_hot", "parallel", "relu", "relu6",
+    "residual", "selu", "serial", "sigmoid", "silu", "soft_sign", "softmax",
+    "softmax_cross_entropy", "softmax_cross_entropy_onehot", "softplus", "sparse_plus",
+    "sparse_sigmoid", "squareplus", "standardize", "swish", "tanh", "trainable_mask"
 ]
 
 # every public function here is where user code enters wire (wire.tracebacks)

@@ -31,9 +31,12 @@ array([0., 2.])
 
 from __future__ import annotations
 
-import numpy as np  # noqa: F401  (the doctests use it)
+import math
+
+import numpy as np
 
 from .. import numpy as wnp
+from ..errors import ShapeError, WireValueError, at, user_location
 from ..api.custom import custom_jvp
 from ..scipy.special import erfc, expit, log_expit
 from ..scipy.special import log_softmax as _log_softmax
@@ -43,6 +46,9 @@ from ..scipy.special import softmax as _softmax
 __all__ = [
     "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus", "sigmoid",
     "log_sigmoid", "tanh", "softmax", "log_softmax", "logsumexp", "identity",
+    "celu", "glu", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "log1mexp",
+    "logmeanexp", "mish", "one_hot", "soft_sign", "sparse_plus", "sparse_sigmoid", "squareplus",
+    "standardize",
 ]
 
 # Python floats, not NumPy scalars: they are weakly typed, so float32 stays float32
@@ -297,3 +303,257 @@ def softmax(x, axis: int = -1):
     array([0.5, 0.5])
     """
     return _softmax(x, axis=axis)
+
+
+# --------------------------------------------------------------------------- jax.nn's others
+
+_LOG2 = 0.6931471805599453
+
+
+def celu(x, alpha=1.0):
+    """Continuously differentiable ELU: ``x`` for ``x > 0``, ``alpha * (exp(x / alpha) - 1)``
+    otherwise (JAX's ``celu``). Its derivative is 1 at 0 from both sides (JAX and torch
+    agree); ``alpha`` may be an array, and is differentiable.
+
+    >>> celu(np.array([-1.0, 0.0, 2.0]), 2.0).round(6)
+    array([-0.786939,  0.      ,  2.      ])
+    >>> import wire
+    >>> float(wire.grad(celu)(0.0))
+    1.0
+    """
+    positive = x > 0
+    return wnp.where(positive, x, alpha * wnp.expm1(wnp.where(positive, 0.0, x) / alpha))
+
+
+def glu(x, axis: int = -1):
+    """Gated linear unit: ``x`` split in two halves along ``axis``, ``a * sigmoid(b)``. The
+    axis must have an even length.
+
+    >>> glu(np.array([2.0, 4.0, 0.0, 0.0]))
+    array([1., 2.])
+    """
+    size = wnp.shape(x)[axis]
+    if size % 2:
+        raise ShapeError(f"glu: the axis {axis} has odd length {size}; it must split into two "
+                         f"halves{at(user_location())}")
+    a, b = wnp.split(x, 2, axis=axis)
+    return a * sigmoid(b)
+
+
+def hard_sigmoid(x):
+    """``relu6(x + 3) / 6``: 0 below -3, 1 above 3, linear between. Derivative 0 at the kinks
+    -3 and 3, as ``relu6`` (JAX and torch agree).
+
+    >>> hard_sigmoid(np.array([-4.0, 0.0, 1.5, 4.0]))
+    array([0.  , 0.5 , 0.75, 1.  ])
+    """
+    return relu6(x + 3.0) / 6.0
+
+
+def hard_silu(x):
+    """``x * hard_sigmoid(x)`` (also called hard swish): ``-0.0`` below -3 and ``x`` above
+    3, including at ``±inf`` (where JAX's ``x * hard_sigmoid(x)`` gives ``-inf * 0 = NaN`` at
+    ``-inf``); derivative 0 at -3 and 1 at 3, as JAX's.
+
+    >>> hard_silu(np.array([-4.0, 0.0, 1.5, 4.0]))
+    array([-0.   ,  0.   ,  1.125,  4.   ])
+    >>> float(hard_silu(-np.inf))
+    -0.0
+    """
+    return _saturated(x, 3.0, lambda v: v * hard_sigmoid(v))
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x):
+    """``x`` clipped to ``[-1, 1]``. Derivative 1 at ±1 (JAX's ``where(x > 1, 1, …)``; torch
+    gives 0 there).
+
+    >>> hard_tanh(np.array([-2.0, 0.5, 2.0]))
+    array([-1. ,  0.5,  1. ])
+    """
+    return wnp.where(x > 1, 1.0, wnp.where(x < -1, -1.0, x))
+
+
+def log1mexp(x):
+    """``log(1 - exp(-x))`` for ``x >= 0``, accurate at both ends (Mächler's two branches:
+    ``log(-expm1(-x))`` below ``log 2``, ``log1p(-exp(-x))`` above). ``-inf`` at 0, 0 at
+    ``inf``, NaN below 0 (as JAX); derivative ``1 / expm1(x)``.
+
+    >>> float(log1mexp(np.log(2.0)))
+    -0.6931471805599453
+    >>> float(log1mexp(1e-20)), float(log1mexp(50.0))
+    (-46.051701859880914, -1.9287498479639178e-22)
+    """
+    small = x < _LOG2
+    lo = wnp.log(-wnp.expm1(-wnp.where(small, x, 1.0)))
+    hi = wnp.log1p(-wnp.exp(-wnp.where(small, 1.0, x)))
+    return wnp.where(small, lo, hi)
+
+
+def logmeanexp(x, axis=None, where=None, keepdims: bool = False):
+    """``log(mean(exp(x)))`` over ``axis`` (all axes by default; JAX's ``logmeanexp``):
+    ``logsumexp(x) - log(n)``, ``n`` the number of entries taken (those where ``where``
+    holds). An empty reduction is NaN, as JAX's.
+
+    >>> float(logmeanexp(np.array([1000.0, 1000.0])))
+    1000.0
+    >>> float(logmeanexp(np.array([0.0, 5.0, 0.0]), where=np.array([True, False, True])))
+    0.0
+    """
+    if where is None:
+        count = np.prod([wnp.shape(x)[a] for a in _axes(x, axis)], dtype=np.float64)
+        lse = _logsumexp(x, axis=axis, keepdims=keepdims)
+    else:
+        lse = _logsumexp(wnp.where(where, x, -np.inf), axis=axis, keepdims=keepdims)
+        count = wnp.sum(wnp.broadcast_to(where, wnp.shape(x)), axis=axis, keepdims=keepdims)
+    return lse - _in_dtype_of(lse, wnp.log(wnp.asarray(count, np.float64)))
+
+
+def _axes(x, axis):
+    nd = wnp.ndim(x)
+    if axis is None:
+        return tuple(range(nd))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    return tuple(int(a) % nd if nd else 0 for a in axes)
+
+
+def mish(x):
+    """``x * tanh(softplus(x))``. Its limits hold at ``±inf``: ``mish(inf) = inf`` with
+    derivative 1, ``mish(-inf) = -0.0`` with derivative 0 (``x * tanh(softplus(x))`` gives
+    ``-inf * 0 = NaN`` at ``-inf``, as JAX's and torch's do).
+
+    >>> round(float(mish(1.0)), 6)
+    0.865098
+    >>> float(mish(-np.inf))
+    -0.0
+    """
+    # tanh(softplus(x)) = n / (n + 2), n = e^x (e^x + 2): for x >= 0 written as
+    # 1 - 2u² / (1 + 2u + 2u²), u = e^-x, so that 1 - tanh (all the derivatives carry) is not
+    # a difference of nearly equal numbers (x * tanh(softplus(x)) gives mish''(12) with five
+    # digits, JAX's four). Beyond 800 the value and every derivative are the limit's.
+    def formula(v):
+        pos = v >= 0
+        u = wnp.exp(-wnp.where(pos, v, 0.0))
+        e = wnp.exp(wnp.where(pos, 0.0, v))
+        n = e * (e + 2.0)
+        return wnp.where(pos, v * (1.0 - 2.0 * (u * u) / (1.0 + 2.0 * u + 2.0 * (u * u))),
+                         v * n / (n + 2.0))
+
+    return _saturated(x, 800.0, formula)
+
+
+def one_hot(x, num_classes: int, *, dtype=None, axis=-1):
+    """One-hot encoding: a new axis ``axis`` of length ``num_classes`` with 1 at each entry
+    of ``x`` and 0 elsewhere; indices outside ``[0, num_classes)`` (and NaN) give all zeros,
+    as JAX. ``dtype`` defaults to float64 (JAX's default float; float32 without x64).
+
+    >>> one_hot(np.array([0, 2, -1]), 3)
+    array([[1., 0., 0.],
+           [0., 0., 1.],
+           [0., 0., 0.]])
+    """
+    num_classes = int(num_classes)
+    dtype = np.float64 if dtype is None else dtype
+    x = wnp.asarray(x)
+    nd = wnp.ndim(x) + 1
+    if not -nd <= axis < nd:
+        raise ShapeError(f"one_hot: axis {axis} is out of range for a result with {nd} "
+                         f"dimensions{at(user_location())}")
+    axis = axis % nd
+    shape = [1] * nd
+    shape[axis] = num_classes
+    classes = np.arange(num_classes).reshape(shape)
+    return wnp.asarray(wnp.expand_dims(x, axis) == classes, dtype)
+
+
+def soft_sign(x):
+    """``x / (|x| + 1)``, with its limits ±1 at ``±inf`` (JAX gives ``inf / inf = NaN``
+    there); derivative ``1 / (1 + |x|)²``.
+
+    >>> soft_sign(np.array([-1.0, 0.0, 3.0, np.inf]))
+    array([-0.5 ,  0.  ,  0.75,  1.  ])
+    """
+    inf = wnp.isinf(x)
+    v = wnp.where(inf, 0.0, x)
+    return wnp.where(inf, wnp.sign(x), v / (wnp.abs(v) + 1.0))
+
+
+def sparse_plus(x):
+    """0 for ``x <= -1``, ``(x + 1)² / 4`` for ``-1 < x < 1``, ``x`` for ``x >= 1``: the
+    smooth, convex twin of softplus that is exactly 0 and exactly linear outside ``[-1, 1]``
+    (as JAX's). Its derivative is ``sparse_sigmoid``.
+
+    >>> sparse_plus(np.array([-2.0, 0.0, 2.0]))
+    array([0.  , 0.25, 2.  ])
+    """
+    return wnp.where(x <= -1.0, 0.0, wnp.where(x >= 1.0, x, (x + 1.0) ** 2 / 4.0))
+
+
+def sparse_sigmoid(x):
+    """0 for ``x <= -1``, ``(x + 1) / 2`` between, 1 for ``x >= 1``: the derivative of
+    ``sparse_plus``. Its derivative at the kinks ±1 is 0, as ``sparse_plus``'s second
+    derivative there (JAX's ``0.5 * clip(x + 1, 0, 2)`` gives 1/4 by its tie rule).
+
+    >>> sparse_sigmoid(np.array([-2.0, 0.0, 0.5, 2.0]))
+    array([0.  , 0.5 , 0.75, 1.  ])
+    """
+    return wnp.where(x <= -1.0, 0.0, wnp.where(x >= 1.0, 1.0, (x + 1.0) / 2.0))
+
+
+def squareplus(x, b=4):
+    """``(x + sqrt(x² + b)) / 2``, smooth for ``b > 0``. Computed as ``x + b / (2 (r + x))``
+    for ``x >= 0`` and ``b / (2 (r - x))`` below, ``r = hypot(x, sqrt(b))``: no cancellation in
+    the negative tail (JAX's formula returns 0 below about ``-1e8``, the truth ``-b / 4x``)
+    and no overflow of ``x²`` (JAX gives ``inf`` from ``x ≈ 1.3e154`` on).
+
+    >>> float(squareplus(0.0))
+    1.0
+    >>> float(squareplus(-1e10))      # b / (4 |x|)
+    1e-10
+    """
+    if isinstance(b, (bool, int, float)):  # a Python number stays weak: float32 stays float32
+        def root(v):  # sqrt(v² + b); hypot does not overflow (b < 0 has no real square root)
+            return wnp.hypot(v, math.sqrt(b)) if b >= 0 else wnp.sqrt(v * v + b)
+    else:
+        def root(v):
+            nonneg = b >= 0
+            return wnp.where(nonneg, wnp.hypot(v, wnp.sqrt(wnp.where(nonneg, b, 1.0))),
+                             wnp.sqrt(v * v + wnp.where(nonneg, 1.0, b)))
+    pos = x >= 0
+    xp = wnp.where(pos, x, 0.0)
+    xn = wnp.where(pos, -1.0, x)
+    # x + b / (2 (r + x)) rather than (x + r) / 2: the same value, but the derivatives of
+    # r's derivative x / r (which cancel, 1/r - x²/r³) enter scaled by b / (r + x)²
+    den = root(xp) + xp  # 0 only at x = 0 with b = 0, where the value is 0
+    zero = den == 0
+    return wnp.where(pos, xp + wnp.where(zero, 0.0, b / (2.0 * wnp.where(zero, 1.0, den))),
+                     (b / 4.0) / (0.5 * root(xn) - 0.5 * xn))  # r - x may overflow
+
+
+def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, where=None, *,
+                algorithm: str = "stable"):
+    """``(x - mean) / sqrt(variance + epsilon)`` with the mean and variance of ``x`` along
+    ``axis`` (over the entries where ``where`` holds) unless given (JAX's ``standardize``).
+    ``algorithm='stable'`` (the default here) takes the variance as ``mean((x - mean)²)``;
+    ``'fast'``, JAX's default, as ``mean(x²) - mean²`` clipped at 0, which cancels
+    catastrophically when the mean is large against the spread (``[1e8, 1e8 + 1]`` has
+    variance 0.25; the fast form gives 0 in float32).
+
+    >>> standardize(np.array([1.0, 2.0, 3.0]), epsilon=0.0).round(6)
+    array([-1.224745,  0.      ,  1.224745])
+    """
+    if algorithm not in ("stable", "fast"):
+        raise WireValueError(f"standardize: algorithm must be 'stable' or 'fast', got "
+                             f"{algorithm!r}{at(user_location())}")
+    w = True if where is None else where
+    if mean is None:
+        mean = wnp.mean(x, axis, keepdims=True, where=w)
+    if variance is None:
+        if algorithm == "stable":
+            variance = wnp.mean(wnp.square(x - mean), axis, keepdims=True, where=w)
+        else:
+            variance = wnp.mean(wnp.square(x), axis, keepdims=True, where=w) - wnp.square(mean)
+            variance = wnp.maximum(variance, 0.0)
+    return (x - mean) / wnp.sqrt(variance + epsilon)
