@@ -6,8 +6,12 @@ Continuous (``logpdf``, ``pdf``, ``cdf``, ``logcdf``, ``sf``, ``logsf``, ``mean`
 ``norm``, ``t``, ``beta``, ``gamma``, ``chi2``, ``expon``, ``laplace``, ``logistic``,
 ``cauchy``, ``uniform``. Discrete (``logpmf``, ``pmf``, ``cdf``, ``logcdf``, ``sf``,
 ``logsf``, ``mean``, ``var``, ``std``): ``poisson``, ``bernoulli``, ``binom``.
-Multivariate: ``multivariate_normal`` and ``dirichlet``. Calling a distribution freezes its
-parameters, as in SciPy: ``norm(loc=1.0).logpdf(x)``.
+Also continuous: ``gumbel_r``, ``gumbel_l``, ``pareto``, ``gennorm`` (all methods, numeric
+quantiles for ``gennorm``), ``wrapcauchy`` (no quantiles), ``vonmises`` (``logpdf``, ``pdf``,
+``entropy``); discrete: ``geom``, ``nbinom`` (all of the above), ``betabinom`` (``logpmf``,
+``pmf``, ``mean``, ``var``). Multivariate: ``multivariate_normal``, ``dirichlet`` and
+``multinomial``. Calling a distribution freezes its parameters, as in SciPy:
+``norm(loc=1.0).logpdf(x)``. Functions: ``gaussian_kde``, ``sem``, ``mode``, ``rankdata``.
 
 >>> import numpy as np, wire
 >>> from wire.scipy.stats import norm
@@ -22,18 +26,28 @@ import sys as _sys
 from ._continuous import beta, cauchy, chi2, expon, gamma, laplace, logistic, norm, t, uniform
 from ._discrete import bernoulli, binom, poisson
 from ._multivariate import dirichlet, multivariate_normal
+from ._continuous_more import gennorm, gumbel_l, gumbel_r, pareto, vonmises, wrapcauchy
+from ._discrete_more import betabinom, geom, nbinom
+from ._multinomial import multinomial
+from ._kde import gaussian_kde
+from ._summary import mode, rankdata, sem
 from ...tracebacks import expose
 
 __all__ = [
     "bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma", "laplace",
     "logistic", "multivariate_normal", "norm", "poisson", "t", "uniform",
+    "betabinom", "gennorm", "geom", "gumbel_l", "gumbel_r", "multinomial", "nbinom", "pareto",
+    "vonmises", "wrapcauchy",
 ]
+_FUNCTIONS = ["gaussian_kde", "mode", "rankdata", "sem"]
 
 # every distribution's methods are where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)
+expose(globals(), _FUNCTIONS)
 
 # `import wire.scipy.stats.norm as norm` works, as it does with autograd's and JAX's modules
 # of that name (the import system takes any object registered under a module's name)
 for _name in __all__:
     _sys.modules.setdefault(f"{__name__}.{_name}", globals()[_name])
 del _name
+__all__ += _FUNCTIONS
