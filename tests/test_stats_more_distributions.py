@@ -338,3 +338,59 @@ def test_multinomial():
     from wire.scipy.special import softmax
     check_grads(lambda t: m.logpmf(np.array([1, 2, 1]), 4, softmax(t)),
                 (np.array([0.1, -0.4, 0.3]),), order=2, rtol=1e-5)
+
+
+# ------------------------------------------------------------------------ truncnorm
+
+TN_X = np.array([-np.inf, -1e300, -40.0, -3.0, -1.0, -0.5, -0.0, 0.0, 0.3, 1.0, 2.0, 30.0,
+                 30.5, 31.0, 40.0, np.inf, np.nan])
+TN_BOUNDS = [(-1.0, 1.0), (-np.inf, 0.5), (0.2, np.inf), (-np.inf, np.inf), (30.0, 31.0),
+             (-31.0, -30.0), (-2.0, -1.0), (1.0, 3.0), (-40.0, 40.0), (1.0, 1.0), (2.0, 1.0)]
+
+
+@pytest.mark.parametrize("a,b", TN_BOUNDS)
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_truncnorm_values_equal_scipys(a, b):
+    for method in METHODS:
+        want = getattr(st.truncnorm, method)(TN_X, a, b)
+        if a >= b:  # invalid: NaN everywhere (SciPy keeps its out-of-support values at ±inf)
+            want = np.full_like(want, np.nan)
+        for got in (getattr(ws.truncnorm, method)(TN_X, a, b),
+                    wire.jit(lambda x: getattr(ws.truncnorm, method)(x, a, b))(TN_X)):
+            got = np.asarray(got)
+            np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=method)
+            np.testing.assert_allclose(got, want, rtol=1e-11, atol=0, err_msg=method)
+
+
+def test_truncnorm_tails_against_mpmath_loc_scale_and_derivatives():
+    def mp_logcdf(x, a, b):  # the tail that does not round to 1 at 80 digits
+        if a >= 0:
+            Q = lambda v: mpmath.ncdf(-v)  # noqa: E731
+            return mpmath.log1p(-(Q(x) - Q(b)) / (Q(a) - Q(b)))
+        return mpmath.log((mpmath.ncdf(x) - mpmath.ncdf(a)) / (mpmath.ncdf(b) - mpmath.ncdf(a)))
+
+    for x, a, b in ((30.5, 30.0, 31.0), (30.0001, 30.0, 31.0), (-30.2, -31.0, -30.0),
+                    (35.0, 0.2, np.inf)):
+        want = _mp(mp_logcdf, x, a, b, dps=80)
+        assert float(ws.truncnorm.logcdf(x, a, b)) == pytest.approx(want, rel=1e-12, abs=1e-300)
+    # loc, scale, broadcasting, float32, frozen
+    x = np.linspace(-1.0, 2.5, 6).reshape(2, 3)
+    a, b = np.array([[-1.0], [0.5]]), np.array([1.0, 2.0, np.inf])
+    for method in METHODS:
+        want = getattr(st.truncnorm, method)(x, a, b, loc=0.3, scale=1.5)
+        np.testing.assert_allclose(getattr(ws.truncnorm, method)(x, a, b, loc=0.3, scale=1.5),
+                                   want, rtol=1e-12)
+        np.testing.assert_allclose(getattr(ws.truncnorm(a, b, loc=0.3, scale=1.5), method)(x),
+                                   want, rtol=1e-12)
+        assert getattr(ws.truncnorm, method)(x.astype(np.float32), np.float32(-1.0),
+                                             np.float32(1.0)).dtype == np.float32
+    for method in METHODS:
+        for x0, a0, b0 in ((0.3, -1.0, 2.0), (-1.5, -3.0, -1.0), (30.4, 30.0, 31.0)):
+            check_grads(lambda x, a, b, loc, scale: getattr(ws.truncnorm, method)(
+                x, a, b, loc=loc, scale=scale), (x0, a0, b0, 0.0, 1.0), order=2, rtol=2e-5)
+    # the derivative in x of the cdf is the pdf, also at the ends
+    for x0 in (-1.0, 0.2, 2.0):
+        assert float(wire.grad(ws.truncnorm.cdf)(x0, -1.0, 2.0)) == pytest.approx(
+            st.truncnorm.pdf(x0, -1.0, 2.0), rel=1e-12)
+    with pytest.raises(wire.WireError):
+        ws.truncnorm.ppf(0.5, -1.0, 1.0)

@@ -8,7 +8,8 @@ Continuous (``logpdf``, ``pdf``, ``cdf``, ``logcdf``, ``sf``, ``logsf``, ``mean`
 ``logsf``, ``mean``, ``var``, ``std``): ``poisson``, ``bernoulli``, ``binom``.
 Also continuous: ``gumbel_r``, ``gumbel_l``, ``pareto``, ``gennorm`` (all methods, numeric
 quantiles for ``gennorm``), ``wrapcauchy`` (no quantiles), ``vonmises`` (``logpdf``, ``pdf``,
-``entropy``); discrete: ``geom``, ``nbinom`` (all of the above), ``betabinom`` (``logpmf``,
+``entropy``), ``truncnorm`` (``logpdf``, ``pdf``, ``cdf``, ``logcdf``, ``sf``, ``logsf``);
+discrete: ``geom``, ``nbinom`` (all of the above), ``betabinom`` (``logpmf``,
 ``pmf``, ``mean``, ``var``). Multivariate: ``multivariate_normal``, ``dirichlet`` and
 ``multinomial``. Calling a distribution freezes its parameters, as in SciPy:
 ``norm(loc=1.0).logpdf(x)``. Functions: ``gaussian_kde``, ``sem``, ``mode``, ``rankdata``.
@@ -29,6 +30,7 @@ from ._multivariate import dirichlet, multivariate_normal
 from ._continuous_more import gennorm, gumbel_l, gumbel_r, pareto, vonmises, wrapcauchy
 from ._discrete_more import betabinom, geom, nbinom
 from ._multinomial import multinomial
+from ._truncnorm import truncnorm
 from ._kde import gaussian_kde
 from ._summary import mode, rankdata, sem
 from ...tracebacks import expose
@@ -37,17 +39,14 @@ __all__ = [
     "bernoulli", "beta", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma", "laplace",
     "logistic", "multivariate_normal", "norm", "poisson", "t", "uniform",
     "betabinom", "gennorm", "geom", "gumbel_l", "gumbel_r", "multinomial", "nbinom", "pareto",
-    "vonmises", "wrapcauchy",
+    "truncnorm", "vonmises", "wrapcauchy", "gaussian_kde", "mode", "rankdata", "sem",
 ]
-_FUNCTIONS = ["gaussian_kde", "mode", "rankdata", "sem"]
 
 # every distribution's methods are where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)
-expose(globals(), _FUNCTIONS)
 
 # `import wire.scipy.stats.norm as norm` works, as it does with autograd's and JAX's modules
 # of that name (the import system takes any object registered under a module's name)
 for _name in __all__:
     _sys.modules.setdefault(f"{__name__}.{_name}", globals()[_name])
 del _name
-__all__ += _FUNCTIONS
