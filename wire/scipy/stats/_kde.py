@@ -58,18 +58,35 @@ class gaussian_kde:
         self.set_bandwidth(bw_method)
 
     def scotts_factor(self):
-        """``neff^(-1/(d+4))``."""
+        """Scott's factor ``neff^(-1/(d+4))`` (the default bandwidth factor).
+
+        >>> import numpy as np
+        >>> round(float(gaussian_kde(np.arange(16.0)).scotts_factor()), 6)
+        0.574349
+        """
         return self.neff ** (-1.0 / (self.d + 4))
 
     def silverman_factor(self):
-        """``(neff (d+2) / 4)^(-1/(d+4))``."""
+        """Silverman's factor ``(neff (d+2) / 4)^(-1/(d+4))``.
+
+        >>> import numpy as np
+        >>> round(float(gaussian_kde(np.arange(16.0)).silverman_factor()), 6)
+        0.608364
+        """
         return (self.neff * (self.d + 2.0) / 4.0) ** (-1.0 / (self.d + 4))
 
     covariance_factor = scotts_factor
 
     def set_bandwidth(self, bw_method=None):
-        """``'scott'`` (default), ``'silverman'``, a number (the factor itself) or a callable
-        taking the estimator and returning the factor."""
+        """Set the bandwidth factor: ``'scott'`` (default), ``'silverman'``, a number (the
+        factor itself) or a callable taking the estimator and returning the factor.
+
+        >>> import numpy as np
+        >>> kde = gaussian_kde(np.arange(16.0))
+        >>> kde.set_bandwidth(0.5)
+        >>> float(kde.factor)
+        0.5
+        """
         if bw_method is None or (isinstance(bw_method, str) and bw_method == "scott"):
             self.covariance_factor = self.scotts_factor
         elif isinstance(bw_method, str) and bw_method == "silverman":
@@ -105,7 +122,13 @@ class gaussian_kde:
         return pts
 
     def logpdf(self, points):
-        """log of the density at ``points`` (shape ``(d, m)``; ``(m,)`` in one dimension)."""
+        """log of the density at ``points`` (shape ``(d, m)``; ``(m,)`` in one dimension),
+        finite far beyond where the density itself underflows.
+
+        >>> import numpy as np
+        >>> round(float(gaussian_kde(np.array([-1.0, 1.0]), 0.5).logpdf(100.0)[0]), 6)
+        -9802.265512
+        """
         pts = self._points(points)
         diff = pts[:, None, :] - self.dataset[:, :, None]            # (d, n, m)
         d, n, m = self.d, self.n, int(wnp.shape(pts)[1])
@@ -115,13 +138,25 @@ class gaussian_kde:
         return sc.logsumexp(logk + wnp.log(self.weights)[:, None], axis=0)
 
     def evaluate(self, points):
-        """The density at ``points``."""
+        """The density at ``points`` (also ``kde(points)`` and ``kde.pdf(points)``).
+
+        >>> import numpy as np
+        >>> kde = gaussian_kde(np.array([-1.0, 0.0, 1.0]), bw_method=1.0)
+        >>> round(float(kde.evaluate(np.array([0.0]))[0]), 6)
+        0.294295
+        """
         return wnp.exp(self.logpdf(points))
 
     __call__ = pdf = evaluate
 
     def integrate_box_1d(self, low, high):
-        """The estimate's probability of ``[low, high]`` (one-dimensional data only)."""
+        """The estimate's probability of ``[low, high]`` (one-dimensional data only).
+
+        >>> import numpy as np
+        >>> kde = gaussian_kde(np.array([-1.0, 0.0, 1.0]))
+        >>> round(float(kde.integrate_box_1d(-np.inf, 0.0)), 12)
+        0.5
+        """
         if self.d != 1:
             raise WireValueError(f"gaussian_kde.integrate_box_1d needs one-dimensional data"
                                  f"{at(user_location())}")
