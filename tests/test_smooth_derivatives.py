@@ -1131,6 +1131,13 @@ NOT_POINTWISE = {
         "linalg.eigh", "linalg.svd", "linalg.svdvals", "linalg.qr", "linalg.pinv",
         "linalg.lstsq", "linalg.cond", "linalg.eig")},
     **{n: COMPLEX for n in ("angle", "imag")},
+    # jax.nn's other activations: their values and first and second derivatives at ±0, ±inf,
+    # NaN, the kinks and huge/tiny inputs are checked against mpmath and JAX in
+    # tests/test_nn_more_activations.py
+    **{"nn." + n: "checked in tests/test_nn_more_activations.py" for n in (
+        "celu", "glu", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "log1mexp",
+        "logmeanexp", "mish", "one_hot", "soft_sign", "sparse_plus", "sparse_sigmoid",
+        "squareplus", "standardize")},
 }
 # fmt: on
 
