@@ -104,8 +104,10 @@ class truncnorm_gen(ContinuousDistribution):
             es = safe(wnp.isfinite(e), e, mid)
             return wnp.exp(-0.5 * es * es - _LOG_SQRT_2PI - mass)
 
-        ea = (z - safe(at_a, a, 0.0)) * density(a)  # 0 at z = a, derivative pdf(a)
-        eb = (safe(at_b, b, 0.0) - z) * density(b)  # 0 at z = b, derivative -pdf(b)
+        # 0 at z = a, derivative pdf(a); 0 with derivative 0 away from the end (z - z), so
+        # that log1p(-ea) in an unused branch stays finite, to every order
+        ea = (z - safe(at_a, a, z)) * density(a)
+        eb = (safe(at_b, b, z) - z) * density(b)  # likewise at b, derivative -pdf(b)
         if kind == "cdf":
             val = wnp.where(at_a, ea, wnp.where(at_b, 1.0 - eb, wnp.exp(logv)))
             below, above = 0.0, 1.0
