@@ -418,9 +418,38 @@ owens_t_p = _declare(
     "Owen's T function (1/2π) ∫_0^a e^(-h²(1+t²)/2) / (1 + t²) dt (SciPy's owens_t)",
     NoFormula("Owen's T function has no SymPy counterpart"))
 
+# --------------------------------------------------------------------------- Faddeeva
+
+
+def _wofz_impl(z):
+    z = np.asarray(z)
+    dt = np.result_type(z.dtype, np.complex64)
+    with np.errstate(all="ignore"):
+        return np.asarray(_scipy().wofz(z.astype(dt, copy=False))).astype(dt, copy=False)
+
+
+def _wofz_sample(rng):
+    shape = random_shapes(rng, 1)[0]
+    return [rng.uniform(-2.0, 2.0, size=shape) + 1j * rng.uniform(-1.0, 2.0, size=shape)], {}
+
+
+def _wofz_dz(z, out):
+    """``w'(z) = 2i/√π - 2z w(z)`` (holomorphic: the tangent is this times the input's)."""
+    return (2j / _SQRT_PI) - 2.0 * z * out
+
+
+wofz_p = Primitive(
+    "wofz", _wofz_impl, elementwise_shape("wofz", lambda *d, **p: np.result_type(*d, np.complex64)),
+    dtype=lambda *d, **p: np.result_type(*d, np.complex64),
+    vjp=lambda ct, out, z: (ct * _wofz_dz(z, out),),
+    jvp=lambda ts, out, z: ts[0] * _wofz_dz(z, out),
+    batch=elementwise_batch(lambda: wofz_p), sample=_wofz_sample,
+    doc="Faddeeva function w(z) = e^(-z²) erfc(-iz) of complex z (SciPy's wofz)",
+    sympy=lambda sp, node, z: sp.exp(-z * z) * sp.erfc(-sp.I * z), taylor=BY_JVP)
+
 PRIMITIVES = (zeta_p, riemann_zeta_p, boxcox_p, boxcox1p_p, expn_p, dawsn_p, spence_p, si_p,
               ci_p, fresnel_sin_p, fresnel_cos_p, fresnel_s_p, fresnel_c_p, hyp1f1_p,
-              hyp2f1_p, owens_t_p)
+              hyp2f1_p, owens_t_p, wofz_p)
 
 __all__ = [p.name + "_p" for p in PRIMITIVES] + ["PRIMITIVES"]
 
@@ -469,5 +498,9 @@ def owens_t(h, a):
     return bind(owens_t_p, h, a)
 
 
+def wofz(z):
+    return bind(wofz_p, z)
+
+
 __all__ += ["zeta", "boxcox", "boxcox1p", "expn", "dawsn", "spence", "sici", "fresnel",
-            "hyp1f1", "hyp2f1", "owens_t"]
+            "hyp1f1", "hyp2f1", "owens_t", "wofz"]

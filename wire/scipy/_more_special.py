@@ -1,5 +1,5 @@
 """``zeta``, ``boxcox``, ``boxcox1p``, ``expn``, ``dawsn``, ``spence``, ``sici``, ``fresnel``,
-``hyp1f1``, ``hyp2f1``, ``owens_t``, ``bessel_jn`` and ``bernoulli`` of ``wire.scipy.special``,
+``hyp1f1``, ``hyp2f1``, ``owens_t``, ``wofz``, ``bessel_jn`` and ``bernoulli`` of ``wire.scipy.special``,
 with SciPy's signatures and values (primitives of ``wire.ops.special_more``; their derivative
 rules are listed there).
 
@@ -191,6 +191,24 @@ def owens_t(h, a):
     return SM.owens_t(*_cast("owens_t", h, a))
 
 
+def wofz(z):
+    """The Faddeeva function ``w(z) = e^(-z²) erfc(-iz)`` (complex; a real ``z`` becomes
+    complex, as in SciPy); holomorphic, with derivative ``2i/√π - 2z w(z)``.
+
+    >>> import wire, wire.numpy as wnp
+    >>> round(complex(wofz(1j)).real, 12)                   # erfcx(1)
+    0.427583576156
+    >>> round(float(wire.grad(lambda x: wnp.real(wofz(x)))(0.0)), 12)   # Re w'(0)
+    0.0
+    >>> round(float(wire.grad(lambda x: wnp.imag(wofz(x)))(0.0)), 12)   # 2/√π
+    1.128379167096
+    """
+    if not _t(z):
+        return _scipy("wofz")(z)
+    dt = np.asarray(_scipy("wofz")(np.empty(0, z.dtype))).dtype
+    return SM.wofz(wnp.asarray(z, dt))
+
+
 def bessel_jn(z, *, v, n_iter=50):
     """``J_0(z), …, J_v(z)`` stacked along a new first axis (JAX's ``bessel_jn``), each by
     SciPy's ``jv`` (``n_iter`` is accepted for JAX's signature; the values do not iterate);
@@ -231,4 +249,4 @@ def bernoulli(n):
 
 
 NAMES = ["bernoulli", "bessel_jn", "boxcox", "boxcox1p", "dawsn", "expn", "fresnel", "hyp1f1",
-         "hyp2f1", "owens_t", "sici", "spence", "zeta"]
+         "hyp2f1", "owens_t", "sici", "spence", "wofz", "zeta"]
