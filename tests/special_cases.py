@@ -587,6 +587,10 @@ TABLE: dict[str, Callable[[], list]] = {
         (_HYP_P.astype(dt)[:, None, None, None], _HYP_P.astype(dt)[None, :, None, None],
          _HYP_P.astype(dt)[None, None, :, None], _HYP_Z.astype(dt)), _apply), dtypes=FLOATS)],
     "special.bessel_jn": lambda: unary_n(lambda f, x: f(x, v=3)),
+    "special.sph_harm_y": lambda: one_group(
+        ("grid", (np.array([0, 1, 2, 3, 2, -1])[:, None], np.array([0, 1, -1, 2, 3, 0])[:, None],
+                  F[None, :], F[::-1][None, :]), _apply),
+        ("f32", (np.array([2]), np.array([1]), F32, F32[::-1]), _apply)),
     "special.bernoulli": lambda: static(("0", lambda f: f(0)), ("5", lambda f: f(5))),
     "special.kl_div": lambda: binary(),  # its reference is no ufunc (REFERENCES)
     "special.comb": lambda: binary() + binary(repetition=True),

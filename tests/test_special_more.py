@@ -354,3 +354,41 @@ def test_wofz_values_and_holomorphic_derivatives():
     want = complex(mpmath.diff(lambda t: mpmath.exp(-t * t) * mpmath.erfc(-1j * t), 0.7))
     _close([re, im], [want.real, want.imag], rtol=1e-12)
     assert wire.jit(ws.wofz)(np.float32(1.0)).dtype == ss.wofz(np.float32(1.0)).dtype
+
+
+def test_sph_harm_y_values_and_angle_derivatives():
+    n, m = np.array([0, 1, 2, 3, 3, 2]), np.array([0, -1, 2, 1, -3, 3])
+    t = np.array([0.3, 0.05, np.pi, 1.1, 2.0, 0.7])
+    p = np.array([0.1, 2.0, -1.0, 0.4, 5.0, 0.2])
+    _same(wire.jit(ws.sph_harm_y)(n, m, t, p), ss.sph_harm_y(n, m, t, p))
+    # at the pole θ = 0: ∂θ Y_1^-1 = √(3/2π) e^(-iφ) / 2 (no cot θ in the rule: 0 · inf)
+    d0 = wire.jvp(lambda x: ws.sph_harm_y(1, -1, x, 2.0), (0.0,), (1.0,))[1]
+    _close(d0, 0.5 * np.sqrt(3 / (2 * np.pi)) * np.exp(-2j), rtol=1e-14)
+    _same(wire.jit(ws.sph_harm_y)(n, m, t.astype(np.float32), p.astype(np.float32)),
+          ss.sph_harm_y(n, m, t.astype(np.float32), p.astype(np.float32)))
+
+    def mp_y(nn, mm, tt, pp):
+        return mpmath.spherharm(int(nn), int(mm), tt, pp) if abs(mm) <= nn else mpmath.mpc(0)
+
+    with mpmath.workdps(30):
+        want_t = [complex(mpmath.diff(lambda x: mp_y(a, b, x, d), c)) for a, b, c, d in
+                  zip(n, m, t, p)]
+        want_p = [complex(mpmath.diff(lambda x: mp_y(a, b, c, x), d)) for a, b, c, d in
+                  zip(n, m, t, p)]
+        want_tt = [complex(mpmath.diff(lambda x: mp_y(a, b, x, d), c, 2)) for a, b, c, d in
+                   zip(n, m, t, p)]
+    one = np.ones(6)
+    dt = wire.jvp(lambda x: ws.sph_harm_y(n, m, x, p), (t,), (one,))[1]
+    dp = wire.jvp(lambda x: ws.sph_harm_y(n, m, t, x), (p,), (one,))[1]
+    dtt = wire.jvp(lambda y: wire.jvp(lambda x: ws.sph_harm_y(n, m, x, p), (y,), (one,))[1],
+                   (t,), (one,))[1]
+    _close(dt, want_t, rtol=1e-10, atol=1e-12)
+    _close(dp, want_p, rtol=1e-10, atol=1e-12)
+    _close(dtt, want_tt, rtol=1e-8, atol=1e-10)
+    # reverse mode on a real function of it
+    g = wire.grad(lambda x: wire.numpy.imag(ws.sph_harm_y(3, 1, x, 0.4)))(1.1)
+    _close(g, want_t[3].imag, rtol=1e-10)
+    with pytest.raises(wire.WireError, match="diff_n=1 is supported on concrete"):
+        wire.jit(lambda x: ws.sph_harm_y(1, 0, x, 0.0, diff_n=1))(0.5)
+    with pytest.raises(wire.WireError, match="n must be an integer"):
+        wire.jit(lambda x: ws.sph_harm_y(1.0, 0, x, 0.0))(0.5)

@@ -49,9 +49,11 @@ from .elementwise import (
     logical_and,
     logical_or,
     lt,
+    maximum,
     pow_,
     select,
     sin,
+    sqrt,
 )
 from .layout import ones_like_, zeros_like_
 from .special import erf
@@ -447,9 +449,60 @@ wofz_p = Primitive(
     doc="Faddeeva function w(z) = e^(-z²) erfc(-iz) of complex z (SciPy's wofz)",
     sympy=lambda sp, node, z: sp.exp(-z * z) * sp.erfc(-sp.I * z), taylor=BY_JVP)
 
+# --------------------------------------------------------------------------- spherical harmonics
+
+
+def _sph_impl(n, m, theta, phi):
+    with np.errstate(all="ignore"):
+        out = _scipy().sph_harm_y(np.asarray(n, np.int64), np.asarray(m, np.int64),
+                                  np.asarray(theta, np.float64), np.asarray(phi, np.float64))
+    return np.asarray(out, np.complex128)
+
+
+def _sph_dtheta(n, m, theta, phi, out):
+    """``∂θ Y_n^m = (c₊ e^(-iφ) Y_n^(m+1) - c₋ e^(iφ) Y_n^(m-1)) / 2`` (the ladder operators,
+    no ``cot θ``: finite at the poles too), ``c₊ = √((n-m)(n+m+1))``, ``c₋ = √((n+m)(n-m+1))``;
+    SciPy's ``Y`` is 0 for ``|m| > n``, where the ``c`` are 0 too."""
+    nf, mf = 1.0 * n, 1.0 * m
+    cp = sqrt(maximum((nf - mf) * (nf + mf + 1.0), 0.0 * nf))
+    cm = sqrt(maximum((nf + mf) * (nf - mf + 1.0), 0.0 * nf))
+    up = bind(sph_harm_y_p, n, m + 1, theta, phi)
+    down = bind(sph_harm_y_p, n, m - 1, theta, phi)
+    return 0.5 * (cp * exp(-1j * phi) * up - cm * exp(1j * phi) * down)
+
+
+def _sph_sample(rng):
+    shape = random_shapes(rng, 1)[0]
+    n = rng.integers(0, 4, size=shape)
+    return [n, rng.integers(-2, 3, size=shape), rng.uniform(0.2, 2.9, size=shape),
+            rng.uniform(-3.0, 3.0, size=shape)], {}
+
+
+sph_harm_y_p = Primitive(
+    "sph_harm_y", _sph_impl, elementwise_shape("sph_harm_y", lambda *d, **p: np.dtype(np.complex128)),
+    dtype=lambda *d, **p: np.dtype(np.complex128),
+    vjp=lambda ct, out, n, m, t, p: (None, None, ct * _sph_dtheta(n, m, t, p, out),
+                                     ct * (1j * m) * out),
+    jvp=lambda ts, out, n, m, t, p: _sum_present(
+        [None if ts[2] is None else ts[2] * _sph_dtheta(n, m, t, p, out),
+         None if ts[3] is None else ts[3] * ((1j * m) * out)]),
+    batch=elementwise_batch(lambda: sph_harm_y_p), sample=_sph_sample,
+    doc="spherical harmonic Y_n^m(θ, φ) of integer degree n and order m, polar angle θ, "
+        "azimuth φ (SciPy's sph_harm_y)",
+    sympy=NoFormula("SciPy's spherical harmonic: no SymPy rule written"), taylor=BY_JVP)
+
+
+def _sum_present(terms):
+    terms = [t for t in terms if t is not None]
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total
+
+
 PRIMITIVES = (zeta_p, riemann_zeta_p, boxcox_p, boxcox1p_p, expn_p, dawsn_p, spence_p, si_p,
               ci_p, fresnel_sin_p, fresnel_cos_p, fresnel_s_p, fresnel_c_p, hyp1f1_p,
-              hyp2f1_p, owens_t_p, wofz_p)
+              hyp2f1_p, owens_t_p, wofz_p, sph_harm_y_p)
 
 __all__ = [p.name + "_p" for p in PRIMITIVES] + ["PRIMITIVES"]
 
@@ -502,5 +555,9 @@ def wofz(z):
     return bind(wofz_p, z)
 
 
+def sph_harm_y(n, m, theta, phi):
+    return bind(sph_harm_y_p, n, m, theta, phi)
+
+
 __all__ += ["zeta", "boxcox", "boxcox1p", "expn", "dawsn", "spence", "sici", "fresnel",
-            "hyp1f1", "hyp2f1", "owens_t", "wofz"]
+            "hyp1f1", "hyp2f1", "owens_t", "wofz", "sph_harm_y"]

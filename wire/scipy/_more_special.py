@@ -1,5 +1,6 @@
 """``zeta``, ``boxcox``, ``boxcox1p``, ``expn``, ``dawsn``, ``spence``, ``sici``, ``fresnel``,
-``hyp1f1``, ``hyp2f1``, ``owens_t``, ``wofz``, ``bessel_jn`` and ``bernoulli`` of ``wire.scipy.special``,
+``hyp1f1``, ``hyp2f1``, ``owens_t``, ``wofz``, ``sph_harm_y``, ``bessel_jn`` and
+``bernoulli`` of ``wire.scipy.special``,
 with SciPy's signatures and values (primitives of ``wire.ops.special_more``; their derivative
 rules are listed there).
 
@@ -209,6 +210,38 @@ def wofz(z):
     return SM.wofz(wnp.asarray(z, dt))
 
 
+def sph_harm_y(n, m, theta, phi, *, diff_n=0):
+    """The spherical harmonic ``Y_n^m(θ, φ)`` of integer degree ``n`` and order ``m`` (polar
+    angle ``θ``, azimuth ``φ``; SciPy's ``sph_harm_y``, complex128; 0 for ``|m| > n``).
+    Derivatives: ``i m Y`` in ``φ``; in ``θ`` by the ladder operators,
+    ``(c₊ e^(-iφ) Y_n^(m+1) - c₋ e^(iφ) Y_n^(m-1)) / 2``, finite at the poles too. On traced
+    angles ``diff_n`` must be 0 (take derivatives with wire's transforms).
+
+    >>> import wire, wire.numpy as wnp
+    >>> round(complex(sph_harm_y(0, 0, 0.3, 0.1)).real, 12)        # 1 / (2√π)
+    0.282094791774
+    >>> d = wire.grad(lambda t: wnp.real(sph_harm_y(1, 0, t, 0.0)))(np.pi / 2)
+    >>> round(float(d), 12)                                         # -√(3/4π)
+    -0.488602511903
+    """
+    if not _t(n, m, theta, phi):
+        return _scipy("sph_harm_y")(n, m, theta, phi, diff_n=diff_n)
+    if diff_n != 0:
+        raise WireError(f"sph_harm_y: diff_n={diff_n!r} is supported on concrete arrays only; "
+                        f"on traced angles take derivatives with wire.grad/jvp"
+                        f"{at(user_location())}")
+    for name, v in (("n", n), ("m", m)):
+        if _kind(v) not in "iub":
+            raise WireError(f"sph_harm_y: {name} must be an integer array, got "
+                            f"{getattr(v, 'dtype', type(v).__name__)}{at(user_location())}")
+    for name, v in (("theta", theta), ("phi", phi)):
+        if _kind(v) == "c":
+            raise WireError(f"sph_harm_y: {name} must be real, got {v.dtype}"
+                            f"{at(user_location())}")
+    return SM.sph_harm_y(wnp.asarray(n, np.int64), wnp.asarray(m, np.int64),
+                         wnp.asarray(theta, np.float64), wnp.asarray(phi, np.float64))
+
+
 def bessel_jn(z, *, v, n_iter=50):
     """``J_0(z), …, J_v(z)`` stacked along a new first axis (JAX's ``bessel_jn``), each by
     SciPy's ``jv`` (``n_iter`` is accepted for JAX's signature; the values do not iterate);
@@ -249,4 +282,4 @@ def bernoulli(n):
 
 
 NAMES = ["bernoulli", "bessel_jn", "boxcox", "boxcox1p", "dawsn", "expn", "fresnel", "hyp1f1",
-         "hyp2f1", "owens_t", "sici", "spence", "wofz", "zeta"]
+         "hyp2f1", "owens_t", "sici", "spence", "sph_harm_y", "wofz", "zeta"]

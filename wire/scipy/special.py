@@ -32,7 +32,7 @@ from ._bessel import NAMES as _BESSEL_NAMES
 from ._gamma_family import binom, comb, factorial, gammasgn, poch, rgamma
 from ._gamma_family import NAMES as _GAMMA_NAMES
 from ._more_special import (bernoulli, bessel_jn, boxcox, boxcox1p, dawsn, expn, fresnel,
-                            hyp1f1, hyp2f1, owens_t, sici, spence, wofz, zeta)
+                            hyp1f1, hyp2f1, owens_t, sici, spence, sph_harm_y, wofz, zeta)
 from ._more_special import NAMES as _MORE_NAMES
 
 __all__ = [
