@@ -573,6 +573,25 @@ TABLE: dict[str, Callable[[], list]] = {
     **{f"special.{n}": (lambda: unary_n(lambda f, x: f(0, x)) + unary_n(lambda f, x: f(3, x)))
        for n in ("yn", "kn")},
     "special.factorial": lambda: unary(),
+    "special.zeta": lambda: binary() + unary(),
+    **{f"special.{n}": (lambda: unary()) for n in ("sici", "fresnel")},
+    # hand-picked: SciPy 1.17's hyp1f1 does not return for large positive x (1e14, inf)
+    "special.hyp1f1": lambda: [per_dtype(lambda dt: (
+        (_HYP_P.astype(dt)[:, None, None], _HYP_P.astype(dt)[None, :, None],
+         np.array([-np.inf, -1e4, -3.0, -0.0, 0.0, 1e-30, 0.5, 50.0, np.nan], dt)[None, None, :]),
+        _apply), dtypes=FLOATS)] + one_group(
+        ("0-d", (np.array(2.0), np.array(3.0), np.array(-0.0)), _apply)),
+    # a hand-picked grid: SciPy 1.17's hyp2f1 crashes the interpreter at some huge and tiny
+    # parameters (hyp2f1(max, 0.5, max, nan))
+    "special.hyp2f1": lambda: [per_dtype(lambda dt: (
+        (_HYP_P.astype(dt)[:, None, None, None], _HYP_P.astype(dt)[None, :, None, None],
+         _HYP_P.astype(dt)[None, None, :, None], _HYP_Z.astype(dt)), _apply), dtypes=FLOATS)],
+    "special.bessel_jn": lambda: unary_n(lambda f, x: f(x, v=3)),
+    "special.sph_harm_y": lambda: one_group(
+        ("grid", (np.array([0, 1, 2, 3, 2, -1])[:, None], np.array([0, 1, -1, 2, 3, 0])[:, None],
+                  F[None, :], F[::-1][None, :]), _apply),
+        ("f32", (np.array([2]), np.array([1]), F32, F32[::-1]), _apply)),
+    "special.bernoulli": lambda: static(("0", lambda f: f(0)), ("5", lambda f: f(5))),
     "special.kl_div": lambda: binary(),  # its reference is no ufunc (REFERENCES)
     "special.comb": lambda: binary() + binary(repetition=True),
     "special.multigammaln": lambda: unary_n(lambda f, x: f(x, 1)) + unary_n(
@@ -806,6 +825,10 @@ TABLE: dict[str, Callable[[], list]] = {
 }
 
 
+_HYP_P = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -3.0, 1e-30])
+_HYP_Z = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 0.5, 1.0, -3.0, 0.999])
+
+
 def unary_n(call):
     """:func:`unary` cases with a custom call (a static first argument, say)."""
     return [[p._replace(call=call) for p in g] for g in unary()]
@@ -916,10 +939,17 @@ EXCLUDED = {
 REFERENCES = {
     "stop_gradient": lambda x: x,
     "special.sinc": np.sinc,
+    "special.bessel_jn": lambda z, *, v: _bessel_jn_reference(z, v),
     # SciPy's kl_div takes log(x / y) of a ratio that over- or underflows (inf where the
     # truth is 743.4 at x = 1, y = 5e-324); its own rel_entr takes log x - log y there
     "special.kl_div": lambda x, y: _kl_div_reference(x, y),
 }
+
+
+def _bessel_jn_reference(z, v):
+    import scipy.special as ssp
+
+    return np.stack([ssp.jv(k, z) for k in range(v + 1)])
 
 
 def _kl_div_reference(x, y):

@@ -13,6 +13,8 @@ from wire.api.registry import REGISTRY
 from wire.core import bind
 
 sp = pytest.importorskip("sympy")
+scipy = pytest.importorskip("scipy")
+import scipy.special  # noqa: E402  (the oracle of the functions lambdify does not map)
 
 _ARRAYS = UNTRANSLATABLE[REGISTRY["matmul"]]  # the reason given to array-only primitives
 
@@ -29,12 +31,23 @@ def _symbols(graph, names=None):
     return list(out) if isinstance(out, tuple) else [out]
 
 
+def _hyper(a, b, z):
+    if len(a) == 1 and len(b) == 1:
+        return scipy.special.hyp1f1(a[0], b[0], z)
+    return scipy.special.hyp2f1(a[0], a[1], b[0], z)
+
+
+# SymPy functions that lambdify's SciPy printer does not map
+_SCIPY_EXTRA = {"expint": lambda n, x: scipy.special.expn(n, x), "hyper": _hyper,
+                "polylog": lambda s, w: scipy.special.spence(1 - w) if s == 2 else np.nan}
+
+
 def _formula_fn(graph, names=None):
     """A NumPy function of the graph's inputs computing ``to_sympy(graph)`` (through the
     ``cse=True`` form, so it stays fast for big derivative graphs); flat outputs."""
     defs, result = wire.to_sympy(graph, names, cse=True)
     exprs = [e for e in wire.tree.leaves(result)]
-    fn = sp.lambdify(_symbols(graph, names), exprs, modules=["scipy", "numpy"],
+    fn = sp.lambdify(_symbols(graph, names), exprs, modules=[_SCIPY_EXTRA, "scipy", "numpy"],
                      cse=lambda es: (defs, es))
     return fn
 

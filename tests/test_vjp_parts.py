@@ -12,6 +12,7 @@ import wire.numpy as wnp
 from wire.api.registry import REGISTRY
 from wire.core import Tracer, bind
 from wire.core.locations import recording
+from wire.errors import NonDifferentiableError
 from wire.transforms.vjp import backward
 
 SPLIT = sorted({p for p in REGISTRY.values() if p.vjp_parts is not None}, key=lambda p: p.name)
@@ -31,7 +32,21 @@ def test_parts_build_the_nodes_of_the_whole_rule(prim):
     node = g.outputs[0]
     ct = Tracer(wire.var("ct", node.aval.shape, node.aval.dtype).node)
     ins = [Tracer(i) for i in node.inputs]
-    whole = prim.vjp(ct, Tracer(node), *ins, **params)
+    try:
+        whole = prim.vjp(ct, Tracer(node), *ins, **params)
+    except NonDifferentiableError:
+        # an operand with no derivative (zeta in x, expn in n): its part raises the same
+        # error, and every other part still builds a cotangent of its operand's shape
+        raised = []
+        for i, part in enumerate(prim.vjp_parts):
+            try:
+                p = part(ct, Tracer(node), *ins, **params)
+            except NonDifferentiableError:
+                raised.append(i)
+                continue
+            assert p is None or p.node.aval.shape == node.inputs[i].aval.shape
+        assert 0 < len(raised) < len(node.inputs) or len(node.inputs) == 1 == len(raised)
+        return
     assert len(prim.vjp_parts) == len(node.inputs) == len(whole)
     for part, w in zip(prim.vjp_parts, whole):
         p = part(ct, Tracer(node), *ins, **params)

@@ -31,6 +31,9 @@ from ._bessel import (erfcx, exp1, expi, i0, i0e, i1, i1e, iv, ive, j0, j1, jn, 
 from ._bessel import NAMES as _BESSEL_NAMES
 from ._gamma_family import binom, comb, factorial, gammasgn, poch, rgamma
 from ._gamma_family import NAMES as _GAMMA_NAMES
+from ._more_special import (bernoulli, bessel_jn, boxcox, boxcox1p, dawsn, expn, fresnel,
+                            hyp1f1, hyp2f1, owens_t, sici, spence, sph_harm_y, wofz, zeta)
+from ._more_special import NAMES as _MORE_NAMES
 
 __all__ = [
     "beta",
@@ -812,7 +815,7 @@ def betainc(a, b, x):
 # SciPy; in ._bessel) and the compositions of gammaln that stay exact at the poles of Γ (in
 # ._gamma_family).
 
-__all__ += [*_BESSEL_NAMES, *_GAMMA_NAMES]
+__all__ += [*_BESSEL_NAMES, *_GAMMA_NAMES, *_MORE_NAMES]
 
 # every public function here is where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)

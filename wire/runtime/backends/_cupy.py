@@ -17,6 +17,7 @@ from ...core.lowering import XpImpl
 from ...ops import bessel as BES
 from ...ops import incomplete as INC
 from ...ops import special as SP
+from ...ops import special_more as SM
 from ...ops.indexing import build_index, scatter_add_p
 from ._core import Backend
 
@@ -41,7 +42,7 @@ def overrides() -> dict:
     ov[scatter_add_p] = XpImpl(_scatter_add, "cupyx.scatter_add")
     # the incomplete gamma/beta family: SciPy's values and dtypes, and Taylor arithmetic in
     # NumPy for the shape derivatives, which have no CUDA kernel
-    for prim in (*INC.PRIMITIVES, *BES.PRIMITIVES):  # SciPy's Bessel functions, likewise
+    for prim in (*INC.PRIMITIVES, *BES.PRIMITIVES, *SM.PRIMITIVES):  # SciPy's, likewise
         ov[prim] = XpImpl(_on_host(prim), f"numpy impl of {prim.name} (on the host)")
     return ov
 

@@ -31,6 +31,7 @@ from ...ops import factorizations as F
 from ...ops import incomplete as INC
 from ...ops import scatter as SC
 from ...ops import special as SP
+from ...ops import special_more as SM
 from ...ops.fft import fft_p
 from ...ops.indexing import getitem_p, scatter_add_p
 from ...ops.layout import reshape_p
@@ -43,7 +44,7 @@ _ONE_TASK = (
     F.det_p, F.slogdet_p, F.eigh_p, F.svd_p, F.qr_p, F.eig_p, F.adjugate_p, F.inv_or_inf_p,
     F.pinv_p,
     # elementwise, but of several operands (map_blocks would need them chunked alike)
-    *INC.PRIMITIVES, *BES.BINARY,
+    *INC.PRIMITIVES, *BES.BINARY, *SM.PRIMITIVES,
     # x.at[index] updates: ufunc.at has no blocked Dask algorithm
     SC.scatter_p, SC.scatter_addto_p, SC.scatter_mul_p, SC.scatter_min_p, SC.scatter_max_p,
 )

@@ -28,6 +28,7 @@ import numpy as np
 from ...core.lowering import XpImpl
 from ...errors import BackendError
 from ...ops import bessel as BES
+from ...ops import special_more as SM
 from ...ops import incomplete as INC
 from ...ops import scatter as SC
 from ...ops import special as SP
@@ -52,7 +53,8 @@ def overrides() -> dict:
     ov[getitem_p] = XpImpl(_getitem, "__getitem__ (flip for negative steps)")
     ov[scatter_add_p] = XpImpl(_scatter_add, "index_add_")
     for prim in (INC.gammainc_p, INC.gammaincc_p, INC.gammainc_deriv_p, INC.gammainc_dx_p,
-                 INC.betainc_p, INC.betainc_deriv_p, INC.betainc_dx_p, *BES.PRIMITIVES):
+                 INC.betainc_p, INC.betainc_deriv_p, INC.betainc_dx_p, *BES.PRIMITIVES,
+                 *SM.PRIMITIVES):
         ov[prim] = XpImpl(_on_host(prim), f"numpy impl of {prim.name} (on the host)")
     for prim in (SC.scatter_p, SC.scatter_addto_p, SC.scatter_mul_p, SC.scatter_min_p,
                  SC.scatter_max_p):
