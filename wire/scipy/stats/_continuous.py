@@ -119,6 +119,20 @@ def _exact_center(q, z):
     return z - wnp.where(q == 0.5, wnp.stop_gradient(z), 0.0)
 
 
+class SymmetricNumericQuantiles(NumericQuantiles):
+    """A standard distribution symmetric about 0 with quantiles found numerically: ``logsf``
+    is ``logcdf`` at ``-z``, and the median is exactly 0 (see :func:`_exact_center`)."""
+
+    def _logsf(self, z, *shape):
+        return self._logcdf(-z, *shape)
+
+    def _ppf(self, q, *shape):
+        return _exact_center(q, super()._ppf(q, *shape))
+
+    def _isf(self, q, *shape):
+        return _exact_center(q, super()._isf(q, *shape))
+
+
 def _log_gamma_half_ratio(h):
     """``log Γ(h + 1/2) - log Γ(h)`` without cancellation for large ``h`` (Stirling's series
     of the difference; the direct difference loses ~log10(h) digits)."""
@@ -136,7 +150,7 @@ def _log_gamma_half_ratio(h):
     return wnp.where(big, far, near)
 
 
-class t_gen(NumericQuantiles, ContinuousDistribution):
+class t_gen(SymmetricNumericQuantiles, ContinuousDistribution):
     """Student's t distribution with ``df`` degrees of freedom (``df = inf`` is the normal).
 
     >>> from wire.scipy.stats import t
@@ -211,15 +225,6 @@ class t_gen(NumericQuantiles, ContinuousDistribution):
         near = super()._logcdf(safe(far, -1.0, z), df)
         out = wnp.where(far, tail, near)
         return wnp.where(inf, _norm_logcdf(safe(inf, z, 0.0)), out)
-
-    def _logsf(self, z, df):
-        return self._logcdf(-z, df)
-
-    def _ppf(self, q, df):
-        return _exact_center(q, super()._ppf(q, df))
-
-    def _isf(self, q, df):
-        return _exact_center(q, super()._isf(q, df))
 
     def _stats(self, df):
         mean = wnp.where(df > 1, 0.0, np.inf)  # SciPy's convention for df <= 1

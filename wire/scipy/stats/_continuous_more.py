@@ -18,9 +18,8 @@ import numpy as np
 from ... import numpy as wnp
 from ...errors import WireTypeError, at, user_location
 from .. import special as sc
-from ._continuous import _exact_center, _log1mexp
+from ._continuous import SymmetricNumericQuantiles, _log1mexp
 from ._distn import ContinuousDistribution, both, piecewise, safe
-from ._inverse import NumericQuantiles
 
 _EULER = 0.5772156649015329
 _LOG2 = math.log(2.0)
@@ -177,7 +176,7 @@ def _abs_pow(z, beta):
     return wnp.where(pos, wnp.exp(beta * wnp.log(safe(pos, a, 1.0))), 0.0)
 
 
-class gennorm_gen(NumericQuantiles, ContinuousDistribution):
+class gennorm_gen(SymmetricNumericQuantiles, ContinuousDistribution):
     """The generalized normal distribution with shape ``beta``: density
     ``β / (2Γ(1/β)) exp(-|z|^β)`` (``beta = 2`` is ``N(0, 1/2)``, ``beta = 1`` Laplace).
     The derivative in ``z`` of ``logpdf`` at 0 is 0 for every ``beta`` (the cusp of
@@ -225,15 +224,6 @@ class gennorm_gen(NumericQuantiles, ContinuousDistribution):
         zn = safe(neg, z, -1.0)
         low = wnp.log(0.5) + wnp.log(sc.gammaincc(1.0 / beta, _abs_pow(zn, beta)))
         return wnp.where(neg, low, wnp.log1p(-self._cdf(-safe(neg, 0.0, z), beta)))
-
-    def _logsf(self, z, beta):
-        return self._logcdf(-z, beta)
-
-    def _ppf(self, q, beta):
-        return _exact_center(q, super()._ppf(q, beta))
-
-    def _isf(self, q, beta):
-        return _exact_center(q, super()._isf(q, beta))
 
     def _stats(self, beta):
         return 0.0 * beta, wnp.exp(sc.gammaln(3.0 / beta) - sc.gammaln(1.0 / beta))
