@@ -8,7 +8,6 @@ numerically; not here).
 
 from __future__ import annotations
 
-import numpy as np
 
 from ... import numpy as wnp
 from ...errors import WireTypeError, at, user_location

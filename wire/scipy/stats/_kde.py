@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from ... import numpy as wnp
 from ...errors import ShapeError, WireValueError, at, user_location
