@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import ShapeError, WireError, at, user_location
 from ..ops import shape as S
+from ..ops.indexing import take_along_axis as take_along
 from ..core import Tracer
 from ._math import clip, where
 from ._promote import promote, strong
@@ -127,16 +128,7 @@ def take_along_axis(arr, indices, axis=-1):
         )
     if not isinstance(indices, Tracer):
         indices = np.asarray(indices).astype(np.intp)
-    arrays = []
-    for k in range(nd):
-        if k == axis:
-            arrays.append(indices)
-        else:
-            shape = [1] * nd
-            shape[k] = arr.shape[k]
-            arrays.append(np.arange(arr.shape[k]).reshape(shape))
-    spec = tuple(("a", k) for k in range(nd))
-    return S.getitem(arr, arrays, spec)
+    return take_along(arr, indices, axis)
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):

@@ -247,5 +247,26 @@ def getitem(x, idx_arrays, spec):
     return bind(getitem_p, x, *idx_arrays, spec=spec)
 
 
+def take_along_axis(x, indices, axis: int):
+    """``x`` gathered by ``indices`` along ``axis`` (NumPy's ``take_along_axis``, ``indices``
+    already of ``x``'s rank): one ``getitem`` with an ``arange`` broadcast on every other axis.
+
+    >>> import numpy as np
+    >>> take_along_axis(np.array([[3., 1.], [2., 5.]]), np.array([[1, 0], [0, 1]]), 1)
+    array([[1., 3.],
+           [2., 5.]])
+    """
+    nd = np.ndim(x)
+    arrays = []
+    for k in range(nd):
+        if k == axis:
+            arrays.append(indices)
+        else:
+            shape = [1] * nd
+            shape[k] = np.shape(x)[k]
+            arrays.append(np.arange(np.shape(x)[k]).reshape(shape))
+    return getitem(x, arrays, tuple(("a", k) for k in range(nd)))
+
+
 def scatter_add(u, idx_arrays, spec, shape):
     return bind(scatter_add_p, u, *idx_arrays, spec=spec, shape=tuple(shape))

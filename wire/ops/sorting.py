@@ -21,7 +21,7 @@ from ..core.lowering import XpImpl
 from ..core.formula import ARRAYS_ONLY
 from ..core.taylor import COEFFICIENTWISE
 from .batching import axis_batch
-from .indexing import getitem
+from .indexing import take_along_axis
 
 
 def _argsort_impl(x, *, axis, descending, stable):
@@ -64,20 +64,6 @@ def argsort(x, axis: int, descending: bool = False, stable: bool = False):
 # --------------------------------------------------------------------------- sort
 
 
-def _along(x, perm, axis):
-    """``x`` gathered by ``perm`` along ``axis`` (``take_along_axis``)."""
-    nd = x.ndim
-    arrays = []
-    for k in range(nd):
-        if k == axis:
-            arrays.append(perm)
-        else:
-            shape = [1] * nd
-            shape[k] = x.shape[k]
-            arrays.append(np.arange(x.shape[k]).reshape(shape))
-    return getitem(x, arrays, tuple(("a", k) for k in range(nd)))
-
-
 def _sort_impl(x, *, axis, stable):
     return np.sort(np.asarray(x), axis=axis, kind="stable" if stable else None)
 
@@ -89,13 +75,13 @@ def _sort_shape(a, *, axis, stable):
 
 
 def _sort_jvp(ts, out, x, *, axis, stable):
-    return _along(ts[0], argsort(x, axis, stable=stable), axis)
+    return take_along_axis(ts[0], argsort(x, axis, stable=stable), axis)
 
 
 def _sort_vjp(ct, out, x, *, axis, stable):
     # the inverse permutation sends each cotangent back to where its entry came from
     inv = argsort(argsort(x, axis, stable=stable), axis, stable=True)
-    return (_along(ct, inv, axis),)
+    return (take_along_axis(ct, inv, axis),)
 
 
 def _sort_sample(rng):
