@@ -7,6 +7,8 @@ CuPy tests skip unless CuPy and a CUDA device are present.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -175,6 +177,25 @@ def test_missing_function_names_backend_primitive_and_function():
     repeated = wire.trace(wire.grad(lambda a: wnp.sum(a[np.array([0, 0, 1])] ** 2)), np.ones(3))
     with pytest.raises(wire.BackendError, match=r"scatter_add.*array_api_strict.*add\.at"):
         wire.evaluate(repeated, np.ones(3), backend=strict)
+
+
+def test_missing_function_names_the_line_of_the_graph_run():
+    # nodes are interned and the backend plan is memoized per graph (equal by structure): an
+    # equal graph traced first at another line must not lend that line to this one's error
+    strict = pytest.importorskip("array_api_strict")
+    elsewhere = {}
+    exec(compile("import numpy as np, wire\nfrom wire.scipy.special import erfc\n"
+                 "g = wire.trace(lambda a: erfc(a) + 3.5, np.ones(5))\n", "elsewhere.py", "exec"),
+         elsewhere)
+    with pytest.raises(wire.BackendError, match=r"elsewhere\.py:3"):
+        wire.evaluate(elsewhere["g"], np.ones(5), backend=strict)
+    from wire.scipy.special import erfc
+
+    line = inspect.currentframe().f_lineno + 1
+    g = wire.trace(lambda a: erfc(a) + 3.5, np.ones(5))
+    assert g == elsewhere["g"]
+    with pytest.raises(wire.BackendError, match=rf"test_backends\.py:{line}\b"):
+        wire.evaluate(g, np.ones(5), backend=strict)
 
 
 def test_shape_mismatch_on_backend():

@@ -72,14 +72,24 @@ def _step(bk, node):
     return run
 
 
+class _Unrunnable(BackendError):
+    """A step's failure before its location is known: the plan is memoized per graph, and
+    equal graphs traced at different lines share it, so :func:`run_flat` adds the line the
+    graph it runs reports for ``node`` (``node.loc`` is only where the node was first made)."""
+
+    def __init__(self, text, node):
+        super().__init__(f"{text}{at(node.loc)}")
+        self.text, self.node = text, node
+
+
 def _lacks(bk, node, function, err):
     def fail(*args):
         if function is None:
             why = f"{bk.name} has no implementation of it (wire knows none for this namespace)"
         else:
             why = f"it needs {bk.name}.{function}, which raised {type(err).__name__}: {err}"
-        raise BackendError(
-            f"primitive {node.op.name!r} cannot run on backend {bk.name!r}: {why}{at(node.loc)}"
+        raise _Unrunnable(
+            f"primitive {node.op.name!r} cannot run on backend {bk.name!r}: {why}", node
         ) from err
 
     return fail
@@ -121,10 +131,13 @@ def run_flat(graph, leaves, backend, chunks=None) -> list:
         env[s] = v
     for s, v in bp.consts:
         env[s] = v
-    for fn, ins, out, frees, _ in bp.steps:
-        env[out] = fn(*[env[i] for i in ins])
-        for f in frees:
-            env[f] = None
+    try:
+        for fn, ins, out, frees, _ in bp.steps:
+            env[out] = fn(*[env[i] for i in ins])
+            for f in frees:
+                env[f] = None
+    except _Unrunnable as e:  # the line this graph reports (see _Unrunnable)
+        raise BackendError(f"{e.text}{at(graph.loc(e.node))}") from e.__cause__
     return [_output(backend, env[s]) for s in plan.outputs]
 
 
