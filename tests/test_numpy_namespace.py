@@ -186,6 +186,9 @@ def test_numpy_submodules_are_guarded_views():
     with pytest.raises(wire.WireTypeError, match=r"numpy\.testing\.assert_allclose"):
         wire.grad(lambda x: wnp.testing.assert_allclose(x, 1.0) or x.sum())(np.ones(2))
     assert wnp.polynomial.Polynomial is np.polynomial.Polynomial
+    # numpy.emath is an alias of numpy.lib.scimath, not a module file import_module finds
+    assert wnp.emath.sqrt(-4.0) == np.emath.sqrt(-4.0) == 2j
+    assert not hasattr(wnp.emath, "no_such_name")
 
 
 def test_a_missing_name_says_why():

@@ -242,7 +242,10 @@ class ConcreteModule(types.ModuleType):
 
     @functools.cached_property
     def _numpy_module(self):
-        return importlib.import_module(self.__numpy_name)
+        try:
+            return importlib.import_module(self.__numpy_name)
+        except ModuleNotFoundError:  # an alias, not a module file: numpy.emath is lib.scimath
+            return getattr(np, self.__numpy_name.partition(".")[2])
 
     def __getattr__(self, name):
         if name.startswith("__"):
