@@ -184,9 +184,9 @@ def test_missing_function_names_the_line_of_the_graph_run():
     # equal graph traced first at another line must not lend that line to this one's error
     strict = pytest.importorskip("array_api_strict")
     elsewhere = {}
-    exec(compile("import numpy as np, wire\nfrom wire.scipy.special import erfc\n"
-                 "g = wire.trace(lambda a: erfc(a) + 3.5, np.ones(5))\n", "elsewhere.py", "exec"),
-         elsewhere)
+    source = ("import numpy as np, wire\nfrom wire.scipy.special import erfc\n"
+              "g = wire.trace(lambda a: erfc(a) + 3.5, np.ones(5))\n")
+    exec(compile(source, "elsewhere.py", "exec"), elsewhere)  # noqa: S102
     with pytest.raises(wire.BackendError, match=r"elsewhere\.py:3"):
         wire.evaluate(elsewhere["g"], np.ones(5), backend=strict)
     from wire.scipy.special import erfc

@@ -241,7 +241,7 @@ def test_first_calls_of_one_jitted_function(case, fuse, interleaved):
         want = [f(*a) for a in args]
         for disk in (False, True):
             f = wire.jit(make(), fuse=fuse, disk_cache=disk)
-            got = together(lambda k: [f(*args[k]) for _ in range(3)])
+            got = together(lambda k, f=f: [f(*args[k]) for _ in range(3)])
             for k in range(N):
                 for g in got[k]:
                     same_bits(g, want[k])
@@ -257,7 +257,7 @@ def test_first_calls_of_different_jitted_functions(interleaved):
                  for k in range(N)]
         want = [alone[k](*args[k]) for k in range(N)]
         fs = [wire.jit(JIT_CASES[names[k % len(names)]][0]()) for k in range(N)]
-        got = together(lambda k: fs[k](*args[k]))
+        got = together(lambda k, fs=fs: fs[k](*args[k]))
         for k in range(N):
             same_bits(got[k], want[k])
 
@@ -302,7 +302,7 @@ def test_eager_grad_vmap_hessian_memos_from_many_threads(interleaved):
         return (g(xs[k]), vg(batches[k]), h(xs[k]), out, pull(np.ones(5)))
 
     def fresh():  # new function objects: the first call of each races in every round
-        f = lambda x: _branchy(x)  # noqa: E731
+        f = lambda x: _branchy(x)
         return (wire.grad(f), wire.vmap(wire.grad(lambda x: _smooth(x))),
                 wire.hessian(lambda x: _branchy(x)), lambda x: wnp.tanh(x) * x)
 
@@ -310,7 +310,7 @@ def test_eager_grad_vmap_hessian_memos_from_many_threads(interleaved):
         alone = fresh()
         want = [calls(k, alone) for k in range(N)]
         fs = fresh()
-        got = together(lambda k: calls(k, fs))
+        got = together(lambda k, fs=fs: calls(k, fs))
         for k in range(N):
             same_bits(got[k], want[k])
     # and the branches' closed forms (the memo served each thread its own branch)

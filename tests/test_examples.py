@@ -19,6 +19,8 @@ CASES = [
     ("char_rnn.py", ["--steps", "20", "--sample-len", "40"], "sample:", "char_rnn.png"),
     ("digits_vae.py", ["--steps", "20"], "negative ELBO", "digits_vae.png"),
     ("higher_order.py", ["--steps", "5"], "Newton", "higher_order.png"),
+    ("gaussian_process.py", ["--steps", "5"], "L-BFGS", "gaussian_process.png"),
+    ("lagrangian_pendulum.py", ["--steps", "50"], "energy drift", "lagrangian_pendulum.png"),
     ("digits_wgan_gp.py", ["--steps", "5"], "Wasserstein",
      ("digits_wgan_gp_samples.png", "digits_wgan_gp_loss.png")),
 ]

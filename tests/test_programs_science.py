@@ -18,6 +18,7 @@ are its oracle), and a jitted function whose cache must key on the pytree's stru
 
 from __future__ import annotations
 
+import itertools
 from types import SimpleNamespace
 from typing import NamedTuple
 
@@ -32,13 +33,13 @@ import wire.scipy.special as wsp
 from wire import optim
 
 autograd = pytest.importorskip("autograd")
-import autograd.numpy  # noqa: E402
+anp = pytest.importorskip("autograd.numpy")
 
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
-import jax.numpy as jjnp  # noqa: E402
-import jax.scipy.linalg as jla  # noqa: E402
-import jax.scipy.special as jsp  # noqa: E402
+import jax.numpy as jjnp
+import jax.scipy.linalg as jla
+import jax.scipy.special as jsp
 
 # ``oracle``: how the oracle's functions are wrapped (JAX runs its transforms eagerly one
 # primitive at a time, seconds per call, so they are jitted; wire's run as written)
@@ -159,7 +160,7 @@ def _kalman_dense(params, ys):
     i, j = onp.meshgrid(onp.arange(n), onp.arange(n), indexing="ij")
     cov = onp.where(i >= j, a ** onp.abs(i - j) * var[onp.minimum(i, j)],
                     a ** onp.abs(i - j) * var[onp.minimum(i, j)]) + r * onp.eye(n)
-    sign, logdet = onp.linalg.slogdet(cov)
+    _, logdet = onp.linalg.slogdet(cov)
     return -0.5 * (logdet + ys @ onp.linalg.solve(cov, ys) + n * onp.log(2 * onp.pi))
 
 
@@ -257,7 +258,7 @@ def logistic_nll(ns, w, x, y):
 
 
 def newton_logistic(ns, x, y, steps=8):
-    f = lambda w: logistic_nll(ns, w, x, y)  # noqa: E731
+    f = lambda w: logistic_nll(ns, w, x, y)
     grad, hess = ns.oracle(ns.t.grad(f)), ns.oracle(ns.t.hessian(f))
     w = onp.zeros(x.shape[1])
     for _ in range(steps):
@@ -338,7 +339,7 @@ def test_double_pendulum_from_the_lagrangian():
         onp.testing.assert_allclose(accelerations(s), accelerations_closed_form(s),
                                     rtol=1e-12, atol=1e-12)
     rhs = wire.jit(lambda s: wnp.concatenate([s[2:], accelerations(s)]))
-    exact = lambda s: onp.concatenate([s[2:], accelerations_closed_form(s)])  # noqa: E731
+    exact = lambda s: onp.concatenate([s[2:], accelerations_closed_form(s)])
     got = rk4(rhs, s0, 0.01, 30)
     onp.testing.assert_allclose(got, rk4(exact, s0, 0.01, 30), rtol=1e-11, atol=1e-12)
     assert abs(energy(got) - energy(s0)) < 1e-5  # (RK4 at dt = 0.01)
@@ -385,7 +386,7 @@ def logistic_growth(ns, theta, t_grid, y0):
     """RK4 of dy/dt = r y (1 - y / k) on a uniform grid, in ``scan``; theta = log(r, k)."""
     r, k = ns.np.exp(theta[0]), ns.np.exp(theta[1])
     dt = t_grid[1] - t_grid[0]
-    f = lambda y: r * y * (1 - y / k)  # noqa: E731
+    f = lambda y: r * y * (1 - y / k)
 
     def step(y, _):
         k1 = f(y)
@@ -468,7 +469,7 @@ def make_step(opt):
 
 def _init(rng, sizes, skip=False):
     layers = tuple(Dense(rng.normal(size=(m, n)) / onp.sqrt(m), onp.zeros(n))
-                   for m, n in zip(sizes[:-1], sizes[1:]))
+                   for m, n in itertools.pairwise(sizes))
     params = {"layers": layers, "scale": onp.ones(sizes[-1])}
     if skip:
         params["skip"] = Dense(onp.zeros((sizes[0], sizes[-1])), onp.zeros(sizes[-1]))
@@ -506,7 +507,6 @@ def test_functional_training_loop_with_changing_pytree_structure():
         for i in range(3):
             runs[i], states[i], loss = step(runs[i], states[i], (x, y))
             tree_i = flat[i][1]
-            params = jax.tree_util.tree_unflatten(tree_i, ref[i])
             onp.testing.assert_allclose(loss, mse_autograd(ref[i], tree_i, (x, y)), rtol=1e-12)
             grads = ag_grad(ref[i], tree_i, (x, y))
             upd, ref_states[i] = adam_numpy(grads, ref_states[i])
@@ -555,7 +555,6 @@ def test_one_jitted_function_keys_on_pytree_structure():
 
 def mse_autograd(leaves, treedef, batch):
     """:func:`mse` in autograd, differentiated in the list of the parameters' leaves."""
-    anp = autograd.numpy
     params = jax.tree_util.tree_unflatten(treedef, leaves)
     xb, yb = batch
     h = xb
