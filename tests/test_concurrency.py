@@ -262,6 +262,33 @@ def test_first_calls_of_different_jitted_functions(interleaved):
             same_bits(got[k], want[k])
 
 
+def test_first_calls_with_different_signatures_at_once(interleaved):
+    # one fresh jitted function, eight threads with eight signatures (dtype, shape, Python
+    # scalar, pytree structure): each must get its own trace, never another thread's
+    def f(p, s):
+        if isinstance(p, dict):
+            return wnp.tanh(p["a"]) * s + p["b"]
+        if isinstance(p, tuple):
+            return p[0] @ p[1] * s
+        return wnp.sin(p) * s
+
+    rng = np.random.default_rng(4)
+    args = [(rng.normal(size=3), 2.0), (rng.normal(size=3).astype(np.float32), 2.0),
+            (rng.normal(size=(2, 3)), 2.0), (rng.normal(size=3).astype(np.float32), 2),
+            ({"a": rng.normal(size=3), "b": rng.normal(size=3)}, 0.5),
+            ({"a": rng.normal(size=3).astype(np.float32), "b": np.float32(1.0)}, 0.5),
+            ((rng.normal(size=(2, 3)), rng.normal(size=3)), 1.5),
+            (rng.normal(size=3), np.float32(3.0))]
+    for _ in range(4):
+        want = [wire.jit(f, disk_cache=False)(*a) for a in args]
+        g = wire.jit(f)
+        got = together(lambda k, g=g: g(*args[k]))
+        for k in range(N):
+            same_bits(got[k], want[k])
+        assert g.cache_size() == N
+    assert want[1].dtype == want[3].dtype == np.float32  # (Python scalars are weak)
+
+
 def test_native_tier_built_in_the_background_while_threads_call(monkeypatch):
     # fuse=True: NumPy code first; once the calls took NATIVE_AFTER seconds a background
     # thread builds the native kernels and swaps them in while the others keep calling
