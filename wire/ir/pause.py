@@ -23,7 +23,10 @@ No state is kept here: a stage pauses the collector only if it is running, and t
 again only if it turned it off, so nested stages (a trace inside a ``grad`` inside a
 ``jit``) and a program that disabled the collector itself keep working. Two threads that
 overlap may end one pause while the other runs (that stage then runs with the collector on,
-which is only slower).
+which is only slower). The collector's switch is one per process, so a thread that calls
+``gc.disable()`` while another thread is inside a pause finds the collector on again when that
+pause ends: a program that turns the collector off while wire runs in other threads should do so
+before starting them (or call ``gc.disable()`` again afterwards).
 """
 
 from __future__ import annotations
