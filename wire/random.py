@@ -35,10 +35,18 @@ give new numbers from the same compiled code (also when it comes from the disk c
 Samples carry no derivative (a key has none: ``grad`` with respect to a key raises
 ``wire.NonDifferentiableError``), and gradients of everything computed from a sample flow
 as usual, so ``x * normal(k, shape)`` differentiates in ``x`` and ``categorical(k, logits)``
-with traced logits passes no gradient through the drawn index. Shapes, dtypes and the
-bounds of ``randint`` and ``truncated_normal`` must be concrete; ``uniform``'s bounds,
-``bernoulli``'s ``p`` and ``categorical``'s ``logits`` may be traced (traced parameters are
-not checked for NaN or range as concrete ones are).
+with traced logits passes no gradient through the drawn index. Shapes and dtypes must be
+concrete; the parameters may be traced: ``uniform``'s bounds (differentiable),
+``truncated_normal``'s and ``randint``'s scalar bounds, ``bernoulli``'s ``p`` and
+``categorical``'s ``logits``. A traced parameter gives the draws its value gives eagerly.
+
+Invalid parameters: never a plausible draw. Eager calls check their parameters and raise
+``wire.WireError`` (``minval > maxval``, ``p`` outside [0, 1], NaN or crossed bounds, ...).
+Traced parameters cannot be checked as the graph is built; as in JAX, float samplers then
+return NaN where their parameters are invalid (``uniform``, ``truncated_normal``), and the
+samplers whose outputs have no NaN (``randint``, ``bernoulli``, ``categorical``) check the
+values as the compiled code runs and raise :class:`InvalidParameterError` (JAX clips or
+returns some number instead).
 
 >>> import wire
 >>> k = wire.random.key(0)
@@ -67,7 +75,10 @@ from .tracebacks import expose
 __all__ = [
     "key", "split", "fold_in", "bits", "uniform", "normal", "bernoulli", "categorical",
     "randint", "permutation", "truncated_normal", "gumbel", "is_key", "PRNGKey",
+    "InvalidParameterError",
 ]
+
+InvalidParameterError = R.InvalidParameterError
 
 KEY_SHAPE = R.KEY_SHAPE
 KEY_DTYPE = R.KEY_DTYPE
@@ -247,12 +258,29 @@ def _xp(*values):
     return wnp if any(isinstance(v, Tracer) for v in values) else np
 
 
-def _concrete(v, what: str, name: str):
-    if isinstance(v, Tracer):
-        raise WireTypeError(
-            f"wire.random.{what}: {name} must be concrete (not traced){at(user_location())}"
-        )
-    return v
+def _traced_scalar(v, what: str, name: str, kinds: str, dtype):
+    """A traced or concrete scalar parameter of a sampler as an operand of its primitive."""
+    a = v if isinstance(v, Tracer) else np.asarray(v)
+    if a.dtype.kind not in kinds:
+        raise WireTypeError(f"wire.random.{what}: {name} must be "
+                            f"{'an integer' if kinds == 'iu' else 'a real number'}, got "
+                            f"{a.dtype}{at(user_location())}")
+    if tuple(a.shape) != ():
+        raise WireError(f"wire.random.{what}: {name} must be a scalar, got shape "
+                        f"{tuple(a.shape)} (vmap over keys and bounds for one pair per key)"
+                        f"{at(user_location())}")
+    return a if dtype is None else (wnp.asarray(a, dtype) if isinstance(a, Tracer)
+                                    else a.astype(dtype))
+
+
+def _int_operand(v: int, name: str) -> np.ndarray:
+    """A concrete int bound beside a traced one, as an int64 (or uint64) operand."""
+    for dt in (np.int64, np.uint64):
+        info = np.iinfo(dt)
+        if info.min <= v <= info.max:
+            return np.asarray(v, dt)
+    raise WireError(f"wire.random.randint: {name} = {v} does not fit in 64 bits"
+                    f"{at(user_location())}")
 
 
 def _fits(shape: tuple, other: tuple, what: str, name: str) -> None:
@@ -289,7 +317,7 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0) -> np.ndarray:
     the float just below (as JAX does). ``minval == maxval`` gives ``minval``; ``minval >
     maxval``, NaN or infinite bounds raise ``wire.WireError``. Traced bounds give the same
     numbers as concrete ones and are differentiable (``d/dminval = 1 - u``, ``d/dmaxval =
-    u``), but cannot be checked.
+    u``); they are not checked: where they are invalid the draw is NaN.
 
     >>> u = uniform(key(0), (1000,))
     >>> bool((u >= 0).all() and (u < 1).all())
@@ -326,8 +354,8 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0) -> np.ndarray:
 def _uniform_traced_bounds(key, shape, dt, minval, maxval):
     """:func:`uniform` with traced bounds: the same arithmetic (so the same bits) as with
     concrete ones, differentiable in the bounds (``d/dminval = 1 - u``, ``d/dmaxval = u``).
-    Traced bounds cannot be checked: NaN, infinite or crossed bounds give NaN or values
-    outside the interval rather than an error."""
+    Traced bounds are not checked: where they are NaN, infinite or crossed the draw is NaN
+    (as JAX), never a number."""
     lo, hi = wnp.asarray(minval).astype(dt), wnp.asarray(maxval).astype(dt)
     _fits(shape, np.broadcast_shapes(lo.shape, hi.shape), "uniform", "minval/maxval")
     u = wnp.asarray(_draw(key, "uniform", "unit", shape, dt))
@@ -336,7 +364,9 @@ def _uniform_traced_bounds(key, shape, dt, minval, maxval):
     out = wnp.where(wnp.isfinite(span), u * span + lo, u * hi + (one - u) * lo)
     # the float below hi, as hi minus its last ulp: exactly nextafter(hi), with hi's derivative
     below = hi - wire_stop_gradient(hi - R.next_below(hi))
-    return wnp.maximum(wnp.minimum(out, below), lo)
+    out = wnp.maximum(wnp.minimum(out, below), lo)
+    valid = wnp.logical_and(wnp.logical_and(wnp.isfinite(lo), wnp.isfinite(hi)), lo <= hi)
+    return wnp.where(valid, out, dt.type(np.nan))
 
 
 def normal(key, shape=(), dtype=None) -> np.ndarray:
@@ -358,6 +388,10 @@ def truncated_normal(key, lower=-2.0, upper=2.0, shape=(), dtype=None) -> np.nda
     proposal in a tail; each keeps at least about a third of its draws, so the loop ends
     fast. Deterministic given the key. Values are drawn in float64 and then rounded to
     ``dtype``; a value that rounds onto a bound is moved just inside it (as JAX does).
+    Bounds may be traced (scalars; under ``vmap`` one pair per key): the draws are the ones
+    the same values give eagerly, with no derivative in the bounds; where the traced bounds
+    are invalid (NaN, ``lower >= upper``, no float of ``dtype`` between them) the draws are
+    NaN, as JAX's, where concrete ones raise ``wire.WireError``.
 
     >>> z = truncated_normal(key(0), -1.0, 1.0, (1000,))
     >>> bool((abs(z) < 1).all())
@@ -366,8 +400,11 @@ def truncated_normal(key, lower=-2.0, upper=2.0, shape=(), dtype=None) -> np.nda
     True
     """
     shape, dt = _shape(shape), _float_dtype(dtype)
-    lower = float(_concrete(lower, "truncated_normal", "lower"))
-    upper = float(_concrete(upper, "truncated_normal", "upper"))
+    if isinstance(lower, Tracer) or isinstance(upper, Tracer):
+        lo, hi = (_traced_scalar(v, "truncated_normal", name, "biuf", np.float64)
+                  for v, name in ((lower, "lower"), (upper, "upper")))
+        return R.sample_params(key, "truncated_normal", shape, dt, lo, hi)
+    lower, upper = float(lower), float(upper)
     if not lower < upper:
         raise WireError(
             f"truncated_normal needs lower < upper, got {lower}, {upper}{at(user_location())}"
@@ -383,7 +420,9 @@ def truncated_normal(key, lower=-2.0, upper=2.0, shape=(), dtype=None) -> np.nda
 
 def bernoulli(key, p=0.5, shape=None) -> np.ndarray:
     """Booleans that are True with probability ``p`` (broadcast to ``shape``; ``p`` may be
-    traced). A concrete ``p`` must lie in [0, 1] (NaN raises ``wire.WireError``).
+    traced). ``p`` must lie in [0, 1]: a concrete ``p`` outside (or NaN) raises
+    ``wire.WireError`` at once, a traced one ``wire.random.InvalidParameterError`` when the
+    code runs (a boolean has no NaN to return).
 
     >>> bernoulli(key(0), 0.5, (4,)).dtype
     dtype('bool')
@@ -392,7 +431,7 @@ def bernoulli(key, p=0.5, shape=None) -> np.ndarray:
         p_shape = tuple(p.shape)
         if p.dtype.kind not in "biuf":
             raise WireTypeError(f"bernoulli needs a real p, got {p.aval!r}{at(user_location())}")
-        p = p.astype(np.float64)
+        p = R.checked(p.astype(np.float64), "probability")
     else:
         p = np.asarray(p, dtype=np.float64)
         p_shape = p.shape
@@ -420,7 +459,8 @@ def categorical(key, logits, axis: int = -1, shape=None) -> np.ndarray:
     Gumbel-max trick: ``argmax(logits + gumbel)``, so traced logits are fine and no gradient
     flows through the sample. A ``-inf`` logit is never drawn and a single ``+inf`` one always
     is; concrete logits with a NaN, with every logit of a distribution ``-inf`` or with two
-    ``+inf``, raise ``wire.WireError`` (traced ones are not checked).
+    ``+inf``, raise ``wire.WireError`` at once, traced ones
+    ``wire.random.InvalidParameterError`` when the code runs.
 
     >>> int(categorical(key(0), np.array([-1e9, 0.0, -1e9])))
     1
@@ -448,6 +488,8 @@ def categorical(key, logits, axis: int = -1, shape=None) -> np.ndarray:
                        or ((moved == np.inf).sum(axis=-1) > 1).any()):
         raise WireError("categorical: logits with a NaN, with every category at -inf or with "
                         f"two at +inf are no distribution{at(user_location())}")
+    if traced:
+        moved = R.checked(moved, "logits")
     batch = tuple(moved.shape[:-1])
     shape = batch if shape is None else _shape(shape)
     _fits(shape, batch, "categorical", "logits (without axis)")
@@ -461,8 +503,11 @@ def randint(key, shape=(), minval=0, maxval=None, dtype=np.int64) -> np.ndarray:
     A 64-bit word ``w`` is kept when it lies below the largest multiple of the span that
     fits in 2**64 and mapped to ``minval + w % span``; the rare rejected words are replaced
     from further blocks of the key's stream, so the result is a pure function of the key.
-    Both bounds must be concrete ints representable in ``dtype`` (a span up to 2**64 for
+    Both bounds must be ints representable in ``dtype`` (a span up to 2**64 for
     int64/uint64); otherwise it raises ``wire.WireError`` (JAX clips the bounds instead).
+    Bounds may be traced integer scalars (under ``vmap`` one pair per key), giving the draws
+    the same values give eagerly; invalid traced bounds raise
+    ``wire.random.InvalidParameterError`` when the compiled code runs (an integer has no NaN).
 
     >>> r = randint(key(0), (100,), 0, 3)
     >>> sorted(set(r.tolist()))
@@ -472,10 +517,15 @@ def randint(key, shape=(), minval=0, maxval=None, dtype=np.int64) -> np.ndarray:
     """
     if maxval is None:
         raise WireError(f"randint needs maxval{at(user_location())}")
-    lo, hi = _static_int(minval, "randint", "minval"), _static_int(maxval, "randint", "maxval")
     dt = np.dtype(dtype)
     if dt.kind not in "iu":
         raise WireTypeError(f"randint needs an integer dtype, got {dt}{at(user_location())}")
+    if isinstance(minval, Tracer) or isinstance(maxval, Tracer):
+        lo, hi = (_traced_scalar(v, "randint", name, "iu", None) if isinstance(v, Tracer)
+                  else _int_operand(_static_int(v, "randint", name), name)
+                  for v, name in ((minval, "minval"), (maxval, "maxval")))
+        return R.sample_params(key, "randint", _shape(shape), dt, lo, hi)
+    lo, hi = _static_int(minval, "randint", "minval"), _static_int(maxval, "randint", "maxval")
     info = np.iinfo(dt)
     if not lo < hi:
         raise WireError(f"randint needs minval < maxval, got {lo}, {hi}{at(user_location())}")

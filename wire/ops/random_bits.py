@@ -451,13 +451,165 @@ def sample(keys, dist: str, shape, dtype, *args):
                 dtype=np.dtype(dtype), extra=tuple(args))
 
 
+# --------------------------------------------------------------------------- traced parameters
+
+
+def _truncated_bad(dt: np.dtype, lower: float, upper: float):
+    """Why ``(lower, upper)`` defines no truncated normal in ``dt`` (None when it does)."""
+    if not lower < upper:  # NaN fails too
+        return f"truncated_normal needs lower < upper, got {lower}, {upper}"
+    if not np.nextafter(np.asarray(lower, dt), dt.type(np.inf)) < np.asarray(upper, dt):
+        return f"truncated_normal: no {dt} lies strictly between {lower} and {upper}"
+    return None
+
+
+def _randint_bad(dt: np.dtype, lo: int, hi: int):
+    """Why ``[lo, hi)`` defines no ``randint`` in ``dt`` (None when it does)."""
+    info = np.iinfo(dt)
+    if not lo < hi:
+        return f"randint needs minval < maxval, got {lo}, {hi}"
+    if lo < info.min or hi - 1 > info.max:
+        return (f"randint: [{lo}, {hi}) does not fit in {dt} (its range is [{info.min}, "
+                f"{info.max}])")
+    return None
+
+
+# dist -> (parameters as Python scalars, why they are invalid) for samplers whose scalar
+# parameters may be traced: checked on the values the primitive runs with
+PARAM_CHECKS = {
+    "truncated_normal": (float, _truncated_bad),
+    "randint": (int, _randint_bad),
+}
+
+
+class InvalidParameterError(WireError, ValueError):
+    """Traced parameters of an integer or boolean sampler that define no distribution, found
+    when the compiled code runs (a float sampler returns NaN instead).
+
+    >>> import wire
+    >>> from wire import random as wr
+    >>> draw = wire.jit(lambda hi: wr.randint(wr.key(0), (2,), 0, hi))
+    >>> try:
+    ...     draw(0)
+    ... except wr.InvalidParameterError as e:
+    ...     print(str(e)[:35])
+    randint needs minval < maxval, got 
+    """
+
+
+def _params_impl(keys, *params, dist, shape, dtype):
+    keys = np.asarray(keys)
+    batch = np.broadcast_shapes(keys.shape[:-1], *[np.shape(p) for p in params])
+    keys = np.broadcast_to(keys, batch + KEY_SHAPE).reshape(-1, 4)
+    params = [np.broadcast_to(np.asarray(p), batch).reshape(-1) for p in params]
+    convert, why = PARAM_CHECKS[dist]
+    f, n = SAMPLERS[dist], _size(shape)
+    out = np.empty((keys.shape[0],) + tuple(shape), dtype)
+    for i, k in enumerate(keys):
+        vals = [convert(p[i]) for p in params]
+        bad = why(dtype, *vals)
+        if bad is None:
+            out[i] = f(key_int(k), n, dtype, *vals).reshape(shape)
+        elif dtype.kind == "f":  # as JAX: NaN, never a plausible draw
+            out[i] = np.nan
+        else:
+            raise InvalidParameterError(f"{bad} (traced parameters, checked as they ran)")
+    return out.reshape(batch + tuple(shape))
+
+
+def _params_shape(k, *params, dist, shape, dtype):
+    kb = _check_key_aval(k, f"random sampler {dist}")
+    for p in params:
+        if p.dtype.kind not in "biuf":
+            raise WireTypeError(f"random sampler {dist} needs real parameters, got {p!r}")
+    try:
+        batch = np.broadcast_shapes(kb, *[p.shape for p in params])
+    except ValueError:
+        raise ShapeError(f"random sampler {dist}: keys {k!r} and parameters do not "
+                         "broadcast") from None
+    return make_aval(tuple(batch) + tuple(shape), dtype)
+
+
+random_sample_params_p = Primitive(
+    "random_sample_params",
+    _params_impl,
+    _params_shape,
+    dtype=lambda k, *p, dist, shape, dtype: np.dtype(dtype),
+    nondiff=True,
+    batch=lambda args, dims, **params: trailing_batch(
+        lambda: random_sample_params_p, core_ndim=(1,) + (0,) * (len(args) - 1))(
+        args, dims, **params),
+    sample=lambda rng: ([_KEY0, np.float64(-1.0), np.float64(0.5)],
+                        {"dist": "truncated_normal", "shape": (3,),
+                         "dtype": np.dtype(np.float64)}),
+    doc="samples of a distribution of PARAM_CHECKS from keys and (traced) scalar parameters, "
+        "one per key; NaN (floats) or an error (integers) where they define none",
+    xp=_host("random_sample_params", lambda: random_sample_params_p),
+    sympy=_NO_FORMULA,
+)
+
+
+def sample_params(keys, dist: str, shape, dtype, *params):
+    """The primitive ``random_sample_params`` on keys and scalar parameters (either traced)."""
+    return bind(random_sample_params_p, keys, *params, dist=dist,
+                shape=tuple(int(s) for s in shape), dtype=np.dtype(dtype))
+
+
+def _check_probability(p):
+    return bool(((p >= 0) & (p <= 1)).all())  # NaN fails both
+
+
+def _check_logits(x):
+    """Logits along the last axis define a distribution: no NaN, not all ``-inf``, at most
+    one ``+inf``."""
+    if x.size == 0:
+        return True
+    return not (np.isnan(x).any() or (x == -np.inf).all(axis=-1).any()
+                or ((x == np.inf).sum(axis=-1) > 1).any())
+
+
+CHECKS = {
+    "probability": (_check_probability, "bernoulli needs 0 <= p <= 1"),
+    "logits": (_check_logits, "categorical: logits with a NaN, with every category at -inf "
+                              "or with two at +inf are no distribution"),
+}
+
+
+def _checked_impl(x, *, check):
+    x = np.asarray(x)
+    ok, message = CHECKS[check]
+    if not ok(x):
+        raise InvalidParameterError(f"{message} (traced parameters, checked as they ran)")
+    return x
+
+
+random_checked_p = Primitive(
+    "random_checked",
+    _checked_impl,
+    lambda a, *, check: a,
+    dtype=lambda a, *, check: a.dtype,
+    nondiff=True,
+    batch=_key_batch(lambda: random_checked_p),
+    sample=lambda rng: ([np.array([[0.0, 1.0], [0.5, 0.25]])], {"check": "probability"}),
+    doc="x itself, once its values pass a sampler's parameter check (else an error as the "
+        "code runs): the check of a boolean or integer sampler's traced parameters",
+    xp=_host("random_checked", lambda: random_checked_p),
+    sympy=_NO_FORMULA,
+)
+
+
+def checked(x, check: str):
+    """``x`` (traced), checked by ``CHECKS[check]`` when the code runs."""
+    return bind(random_checked_p, x, check=check)
+
+
 def _not_float(a):
     raise WireTypeError(f"next_below needs a floating-point operand, got {a!r}")
 
 
 next_below_p = Primitive(
     "next_below",
-    lambda x: np.nextafter(x, np.array(-np.inf, x.dtype)),
+    lambda x: np.nextafter(x, np.array(-np.inf, np.asarray(x).dtype)),  # x may be a float
     lambda a: a if a.dtype.kind == "f" else _not_float(a),
     nondiff=True,
     batch=elementwise_batch(lambda: next_below_p),
@@ -478,4 +630,5 @@ def fold_in(keys, data):
     return bind(random_fold_in_p, keys, data)
 
 
-PRIMITIVES = (random_bits_p, random_fold_in_p, random_sample_p, next_below_p)
+PRIMITIVES = (random_bits_p, random_fold_in_p, random_sample_p, next_below_p,
+              random_sample_params_p, random_checked_p)
