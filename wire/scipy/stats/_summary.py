@@ -1,7 +1,7 @@
 """Summary functions of ``wire.scipy.stats``: ``sem``, ``mode``, ``rankdata``, with SciPy's
 signatures. On concrete arrays SciPy's own functions run when SciPy is installed; traced
-values take the formulas here (``mode`` and ``rankdata`` by pairwise comparison along the
-axis: ``O(n²)`` in the axis length).
+values take the formulas here (``mode`` and ``rankdata`` through a stable sort along the
+axis and the runs of equal values in it: ``O(n log n)`` in the axis length).
 
 ``sem`` is differentiable; ``mode``'s value is one of the data (its derivative goes to that
 entry: to the first of the tied entries holding it); ranks are piecewise constant (derivative
@@ -65,6 +65,31 @@ def sem(a, axis=0, ddof=1, nan_policy="propagate", *, keepdims=False):
     return out / np.sqrt(max(n, 1)).astype(a.dtype)
 
 
+def _runs(x, nan_equal):
+    """The runs of equal values of ``x`` sorted along its last axis (``n >= 1``): the stable
+    ``order``, the sorted values ``xs``, and for each sorted position the start and end
+    (exclusive) of its run and the run's number (1 for the smallest value). NaNs sort last;
+    with ``nan_equal`` they are one run, else each NaN is its own."""
+    n = x.shape[-1]
+    order = wnp.argsort(x, axis=-1, kind="stable")
+    xs = wnp.take_along_axis(x, order, axis=-1)
+    new = xs[..., 1:] != xs[..., :-1]
+    if nan_equal and x.dtype.kind in "fc":
+        new = wnp.logical_and(new, wnp.logical_not(
+            wnp.logical_and(wnp.isnan(xs[..., 1:]), wnp.isnan(xs[..., :-1]))))
+    first = wnp.ones(tuple(x.shape[:-1]) + (1,), bool)
+    starts = wnp.concatenate([first, new], axis=-1)
+    run = wnp.cumsum(wnp.asarray(starts, np.int64), axis=-1)  # 1, 1, 2, ...
+    # the positions where runs start, in order, come first in a stable sort of ~starts
+    where_start = wnp.argsort(wnp.asarray(wnp.logical_not(starts), np.int8), axis=-1,
+                              kind="stable")
+    start = wnp.take_along_axis(where_start, run - 1, axis=-1)
+    runs = run[..., -1:]
+    nxt = wnp.take_along_axis(where_start, wnp.minimum(run, n - 1), axis=-1)
+    end = wnp.where(run < runs, nxt, n)
+    return order, xs, start, end, run
+
+
 def mode(a, axis=0, nan_policy="propagate", keepdims=False):
     """The most frequent value along ``axis`` (the smallest of equally frequent ones) and its
     count, as SciPy's ``ModeResult(mode, count)``; ``axis=None`` takes all entries.
@@ -80,17 +105,11 @@ def mode(a, axis=0, nan_policy="propagate", keepdims=False):
     x = _to_last(a, axis)
     if x.shape[-1] == 0:
         raise WireValueError(f"mode of an empty axis{at(user_location())}")
-    eq = x[..., :, None] == x[..., None, :]
-    # NaNs are one value, as SciPy's (np.unique) counts them
-    both_nan = wnp.logical_and(wnp.isnan(x)[..., :, None], wnp.isnan(x)[..., None, :]) \
-        if x.dtype.kind in "fc" else False
-    counts = wnp.sum(wnp.logical_or(eq, both_nan), axis=-1)
+    # NaNs are one value, as SciPy's (np.unique) counts them, and sort last
+    _, xs, start, end, _ = _runs(x, nan_equal=True)
+    counts = end - start
     top = wnp.max(counts, axis=-1, keepdims=True)
-    # the smallest value among the most frequent (NaN sorts last, as in np.unique)
-    order = wnp.argsort(x, axis=-1)
-    xs = wnp.take_along_axis(x, order, axis=-1)
-    cs = wnp.take_along_axis(counts, order, axis=-1)
-    first = wnp.argmax(cs == top, axis=-1)
+    first = wnp.argmax(counts == top, axis=-1)  # the smallest of the most frequent
     value = wnp.take_along_axis(xs, first[..., None], axis=-1)[..., 0]
     count = top[..., 0]
     if keepdims:
@@ -125,24 +144,22 @@ def rankdata(a, method="average", *, axis=None, nan_policy="propagate"):
     a = wnp.asarray(a)
     x = _to_last(a, axis)
     n = x.shape[-1]
-    xi, xj = x[..., :, None], x[..., None, :]
-    less = wnp.sum(xj < xi, axis=-1)
-    equal = wnp.sum(xj == xi, axis=-1)
-    if method == "average":
-        ranks = less + 0.5 * (equal + 1)
-    elif method == "min":
-        ranks = less + 1
-    elif method == "max":
-        ranks = less + equal
-    elif method == "ordinal":
-        before = np.arange(n)[None, :] < np.arange(n)[:, None]  # j < i
-        ranks = less + wnp.sum(wnp.logical_and(xj == xi, before), axis=-1) + 1
-    else:  # dense: the distinct values below, each counted once (at its first occurrence)
-        firsts = np.arange(n)[None, :] <= np.arange(n)[:, None]
-        first_of_kind = wnp.logical_not(wnp.any(wnp.logical_and(
-            x[..., None, :] == x[..., :, None], np.logical_not(firsts)), axis=-1))
-        # value j counts for i when x_j < x_i and j is the first entry equal to x_j
-        ranks = wnp.sum(wnp.logical_and(xj < xi, first_of_kind[..., None, :]), axis=-1) + 1
+    if n == 0:
+        ranks = wnp.zeros(tuple(x.shape), np.float64 if method == "average" else np.int64)
+    else:
+        order, _, start, end, run = _runs(x, nan_equal=False)
+        if method == "average":
+            in_order = 0.5 * (start + 1 + end)
+        elif method == "min":
+            in_order = start + 1
+        elif method == "max":
+            in_order = end
+        elif method == "dense":
+            in_order = run
+        else:  # ordinal: the position in the stable sort
+            in_order = wnp.broadcast_to(np.arange(1, n + 1), tuple(x.shape))
+        # back to the data's order: the inverse permutation of the sort
+        ranks = wnp.take_along_axis(in_order, wnp.argsort(order, axis=-1), axis=-1)
     if x.dtype.kind in "fc":
         nan = wnp.any(wnp.isnan(x), axis=-1, keepdims=True)
         ranks = wnp.where(nan, np.nan, wnp.asarray(ranks, np.float64))
