@@ -1,8 +1,10 @@
 """``wire.scipy.signal``: N-dimensional ``convolve`` and ``correlate`` with SciPy's modes
 (``full``, ``same``, ``valid``) and methods (``direct``, ``fft``, ``auto``), differentiable in
 both inputs; ``fftconvolve`` (also along chosen ``axes``), ``convolve2d`` and ``correlate2d``
-(with SciPy's ``boundary`` ``'fill'``/``'wrap'``/``'symm'`` and ``fillvalue``), and
-``detrend`` (``'constant'`` or piecewise ``'linear'`` with breakpoints ``bp``).
+(with SciPy's ``boundary`` ``'fill'``/``'wrap'``/``'symm'`` and ``fillvalue``),
+``detrend`` (``'constant'`` or piecewise ``'linear'`` with breakpoints ``bp``), and spectral
+analysis with SciPy's defaults: ``stft``, ``istft``, ``welch``, ``csd``, ``periodogram``,
+``spectrogram`` (differentiable in the signal; see ``wire.scipy._spectral``).
 
 The direct method is one gather and one matrix product (every output element is a dot
 product of a window of the zero-padded larger input with the flipped smaller one), so its
@@ -30,7 +32,8 @@ try:
 except ImportError:  # pragma: no cover - exercised only without scipy
     _ss = None
 
-__all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "detrend", "fftconvolve"]
+__all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "detrend", "fftconvolve",
+           "csd", "istft", "periodogram", "spectrogram", "stft", "welch"]
 
 _MODES = ("full", "same", "valid")
 _METHODS = ("auto", "direct", "fft")
@@ -361,6 +364,8 @@ def detrend(data, axis=-1, type="linear", bp=0, overwrite_data=False):
         pieces.append(wnp.asarray(resid, data.dtype))
     return wnp.moveaxis(wnp.concatenate(pieces, 0), 0, axis)
 
+
+from ._spectral import csd, istft, periodogram, spectrogram, stft, welch  # noqa: E402
 
 # every public function here is where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)
