@@ -542,8 +542,8 @@ random_sample_params_p = Primitive(
     sample=lambda rng: ([_KEY0, np.float64(-1.0), np.float64(0.5)],
                         {"dist": "truncated_normal", "shape": (3,),
                          "dtype": np.dtype(np.float64)}),
-    doc="samples of a distribution of PARAM_CHECKS from keys and (traced) scalar parameters, "
-        "one per key; NaN (floats) or an error (integers) where they define none",
+    doc=("samples of a distribution of PARAM_CHECKS from keys and (traced) scalar parameters, "
+         "one per key; NaN (floats) or an error (integers) where they define none"),
     xp=_host("random_sample_params", lambda: random_sample_params_p),
     sympy=_NO_FORMULA,
 )
@@ -591,8 +591,8 @@ random_checked_p = Primitive(
     nondiff=True,
     batch=_key_batch(lambda: random_checked_p),
     sample=lambda rng: ([np.array([[0.0, 1.0], [0.5, 0.25]])], {"check": "probability"}),
-    doc="x itself, once its values pass a sampler's parameter check (else an error as the "
-        "code runs): the check of a boolean or integer sampler's traced parameters",
+    doc=("x itself, once its values pass a sampler's parameter check (else an error as the "
+         "code runs): the check of a boolean or integer sampler's traced parameters"),
     xp=_host("random_checked", lambda: random_checked_p),
     sympy=_NO_FORMULA,
 )

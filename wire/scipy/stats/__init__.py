@@ -7,12 +7,12 @@ Continuous (``logpdf``, ``pdf``, ``cdf``, ``logcdf``, ``sf``, ``logsf``, ``mean`
 ``cauchy``, ``uniform``. Discrete (``logpmf``, ``pmf``, ``cdf``, ``logcdf``, ``sf``,
 ``logsf``, ``mean``, ``var``, ``std``): ``poisson``, ``bernoulli``, ``binom``.
 Also continuous: ``gumbel_r``, ``gumbel_l``, ``pareto``, ``gennorm`` (all methods, numeric
-quantiles for ``gennorm``), ``wrapcauchy`` (no quantiles), ``vonmises`` (``logpdf``, ``pdf``,
-``entropy``), ``truncnorm`` (``logpdf``, ``pdf``, ``cdf``, ``logcdf``, ``sf``, ``logsf``);
-discrete: ``geom``, ``nbinom`` (all of the above), ``betabinom`` (``logpmf``,
-``pmf``, ``mean``, ``var``). Multivariate: ``multivariate_normal``, ``dirichlet`` and
+quantiles for ``gennorm``), ``wrapcauchy`` (no quantiles), ``vonmises`` (no moments or
+quantiles), ``truncnorm`` (all, with ``stats`` up to ``'mvsk'``); discrete: ``geom``,
+``nbinom`` (all of the above), ``betabinom`` (no entropy). Multivariate: ``multivariate_normal``, ``dirichlet`` and
 ``multinomial``. Calling a distribution freezes its parameters, as in SciPy:
-``norm(loc=1.0).logpdf(x)``. Functions: ``gaussian_kde``, ``sem``, ``mode``, ``rankdata``.
+``norm(loc=1.0).logpdf(x)``. Functions: ``gaussian_kde`` (with ``resample`` from a
+``wire.random`` key), ``sem``, ``mode``, ``rankdata``.
 
 >>> import numpy as np, wire
 >>> from wire.scipy.stats import norm

@@ -5,8 +5,8 @@
 ``log(1 - exp(-e^-z))``, taken as ``log1mexp(e^-z)``: it keeps its relative accuracy in the
 far tail, where it is ``-z``). ``gennorm``'s cdf is an incomplete gamma function of
 ``|z|^β``, written so that its value and first derivative are exact at ``z = 0`` too (the
-chain rule through ``|z|^β`` is ``inf · 0`` there). ``vonmises`` gives ``logpdf``, ``pdf``
-and ``entropy`` (SciPy's cdf is a series it evaluates numerically; not here).
+chain rule through ``|z|^β`` is ``inf · 0`` there). ``vonmises`` gives ``logpdf``, ``pdf``,
+``entropy`` and SciPy's cdf (a backward series below κ = 50, a normal approximation above).
 """
 
 from __future__ import annotations
@@ -22,6 +22,11 @@ from ._continuous import SymmetricNumericQuantiles, _log1mexp
 from ._distn import ContinuousDistribution, both, piecewise, safe
 
 _EULER = 0.5772156649015329
+# von Mises cdf (SciPy's constants: 12 digits from the series below κ = 50)
+_2PI = 2.0 * math.pi
+_SQRT2_PI = 0.79788456080286535588  # sqrt(2/π)
+_CK, _A1, _A2, _A3, _A4 = 50.0, 28.0, 0.5, 100.0, 5.0
+_P_MAX = int(1.0 + _A1 + _A2 * _CK - _A3 / (_CK + _A4)) + 1  # more terms than any κ < 50
 _LOG2 = math.log(2.0)
 _LOG2PI = math.log(2.0 * math.pi)
 
@@ -299,11 +304,15 @@ def _dilog(c):
 class vonmises_gen(ContinuousDistribution):
     """The von Mises distribution with concentration ``kappa >= 0``: density
     ``exp(κ cos z) / (2π I₀(κ))``, periodic on the whole line as SciPy's. ``logpdf``,
-    ``pdf`` and ``entropy`` only (SciPy's cdf and moments are numerical).
+    ``pdf``, ``entropy``, and ``cdf``/``sf`` (and their logs) by SciPy's algorithm: each
+    whole turn adds 1 to the cdf, so past ``π`` it exceeds 1 and ``sf`` is negative, as in
+    SciPy (moments and quantiles are not implemented).
 
     >>> from wire.scipy.stats import vonmises
     >>> round(float(vonmises.pdf(0.0, 0.0)), 12)      # kappa = 0: uniform on the circle
     0.159154943092
+    >>> round(float(vonmises.cdf(1.0, 2.0)), 12)
+    0.889577736955
     """
 
     name = "vonmises"
@@ -314,18 +323,44 @@ class vonmises_gen(ContinuousDistribution):
         return kappa >= 0
 
     def _prepare(self, method, x, args, kwds):
-        # a periodic density has no limit at ±inf: NaN there, as SciPy's cos(inf)
         z, zr, s, scale, valid, (mask, dtype), d = super()._prepare(method, x, args, kwds)
-        return z, zr, s, scale, valid, (wnp.logical_or(mask, wnp.isinf(zr)), dtype), d
+        if method in ("logpdf", "pdf"):
+            # a periodic density has no limit at ±inf: NaN there, as SciPy's cos(inf); the
+            # cdf there is 0 or 1, the ends of the support (as SciPy's)
+            mask = wnp.logical_or(mask, wnp.isinf(zr))
+        return z, zr, s, scale, valid, (mask, dtype), d
 
     def _logpdf(self, z, kappa):
         # I₀(κ) = i0e(κ) e^κ: no overflow for large κ
         return kappa * (wnp.cos(z) - 1.0) - _LOG2PI - wnp.log(sc.i0e(kappa))
 
     def _cdf(self, z, kappa):
-        _not_implemented("vonmises", "cdf")
+        # SciPy's algorithm (von_mises_cdf): z reduced to [-π, π] by whole turns, each turn
+        # adding 1; below κ = 50 the series of I_n(κ)/I_0(κ) sin(n z)/n summed backwards
+        # from p(κ) terms, at and above a normal approximation
+        turns = wnp.round(z / _2PI)
+        x = z - turns * _2PI
+        small = kappa < _CK
+        k = safe(small, kappa, 1.0)
+        p = wnp.floor(1.0 + _A1 + _A2 * k - _A3 / (k + _A4))  # SciPy's <int> of a positive
+        s, c = wnp.sin(x), wnp.cos(x)
+        sp, cp = wnp.sin(p * x), wnp.cos(p * x)
+        sn = cn = r = v = 0.0
+        for n in range(_P_MAX - 1, 0, -1):
+            start = p == n + 1  # where the recurrence starts: sin(p x), cos(p x)
+            sn, cn = wnp.where(start, sp, sn), wnp.where(start, cp, cn)
+            sn, cn = sn * c - cn * s, cn * c + sn * s
+            on = p > n
+            r = wnp.where(on, k / (2.0 * n + k * r), 0.0)
+            v = wnp.where(on, r * (sn / n + v), 0.0)
+        series = 0.5 + x / _2PI + v / math.pi
+        series = wnp.where(series < 0.0, 0.0, wnp.where(series > 1.0, 1.0, series))  # SciPy's
+        big = safe(small, 1.0, kappa)
+        approx = sc.ndtr(_SQRT2_PI / sc.i0e(big) * wnp.sin(x / 2.0))
+        return wnp.where(small, series, approx) + turns
 
-    _sf = _logcdf = _logsf = _cdf
+    def _sf(self, z, kappa):
+        return 1.0 - self._cdf(z, kappa)  # as SciPy's: below 0 past π, as the cdf passes 1
 
     def _stats(self, kappa):
         _not_implemented("vonmises", "mean and var")

@@ -2,17 +2,20 @@
 
 ``geom``'s cdf and sf are closed forms (``1 - (1 - p)^k`` as ``-expm1(k log1p(-p))``);
 ``nbinom``'s are regularized incomplete beta functions of ``p``, differentiable in ``n`` and
-``p``. ``betabinom`` gives ``logpmf``, ``pmf`` and its moments (SciPy sums its cdf
-numerically; not here).
+``p``. ``betabinom``'s cdf and sf are sums of its pmf over ``0..n`` (as SciPy's cdf; ``n``
+concrete), the sf summing the upper terms so that its far tail keeps its accuracy.
 """
 
 from __future__ import annotations
 
 
+import numpy as np
+
 from ... import numpy as wnp
+from ...core import Tracer
 from ...errors import WireTypeError, at, user_location
 from .. import special as sc
-from ._distn import DiscreteDistribution, both
+from ._distn import DiscreteDistribution, both, safe
 
 
 class geom_gen(DiscreteDistribution):
@@ -85,11 +88,14 @@ class nbinom_gen(DiscreteDistribution):
 
 class betabinom_gen(DiscreteDistribution):
     """The beta-binomial distribution: ``n`` trials whose success probability is drawn from
-    ``Beta(a, b)``. ``logpmf``, ``pmf``, ``mean``, ``var``.
+    ``Beta(a, b)``. ``logpmf``, ``pmf``, ``mean``, ``var``, and ``cdf``, ``sf``, ``logcdf``,
+    ``logsf`` as sums of the pmf (``n`` concrete; ``k``, ``a``, ``b`` may be traced).
 
     >>> from wire.scipy.stats import betabinom
     >>> round(float(betabinom.pmf(1, 2, 1.0, 1.0)), 12)     # a = b = 1: uniform on 0..n
     0.333333333333
+    >>> round(float(betabinom.cdf(1, 2, 1.0, 1.0)), 12)
+    0.666666666667
     """
 
     name = "betabinom"
@@ -106,12 +112,38 @@ class betabinom_gen(DiscreteDistribution):
         comb = -wnp.log(n + 1.0) - sc.betaln(n - k + 1.0, k + 1.0)
         return comb + sc.betaln(k + a, n - k + b) - sc.betaln(a, b)
 
-    def _cdf(self, k, n, a, b):
-        raise WireTypeError(
-            f"betabinom's cdf, sf and their logs are not implemented in wire.scipy.stats (SciPy "
-            f"sums the pmf numerically); see docs/scipy.md for the coverage{at(user_location())}")
+    def _safe_shapes(self, valid, shapes):
+        # n keeps its own mask: concrete where it is (the sums need its largest value) although
+        # a traced a or b makes ``valid`` traced; the NaN mask covers the rest
+        n, a, b = shapes
+        n_ok = both(n >= 0, wnp.floor(n) == n)
+        return [safe(n_ok, n, 1.0), safe(valid, a, 1.0), safe(valid, b, 1.0)]
 
-    _sf = _logcdf = _logsf = _cdf
+    def _terms(self, k, n, a, b):
+        """The pmf at ``m = 0 … max(n)`` on a new leading axis, 0 past each ``n``, and the
+        masks ``m <= k`` and ``k < m <= n`` (SciPy sums the pmf the same way)."""
+        if isinstance(n, Tracer):
+            raise WireTypeError(
+                f"betabinom's cdf, sf and their logs sum the pmf over 0..n: n must be concrete "
+                f"(k, a and b may be traced){at(user_location())}")
+        n = np.asarray(n, np.float64)
+        top = int(np.max(n[np.isfinite(n)], initial=0.0))
+        shape = np.broadcast_shapes(np.shape(n), tuple(wnp.shape(k)), tuple(wnp.shape(a)),
+                                    tuple(wnp.shape(b)))
+        m = np.arange(top + 1.0).reshape((top + 1,) + (1,) * len(shape))
+        real = m <= n
+        pmf = wnp.where(real, self._pmf(np.where(real, m, 0.0), n, a, b), 0.0)
+        return pmf, m <= k, wnp.logical_and(m > k, real)
+
+    def _cdf(self, k, n, a, b):
+        pmf, below, _ = self._terms(k, n, a, b)
+        return wnp.sum(wnp.where(below, pmf, 0.0), axis=0)
+
+    def _sf(self, k, n, a, b):
+        # the upper terms themselves, not 1 - cdf: the far upper tail keeps its accuracy
+        pmf, _, above = self._terms(k, n, a, b)
+        return wnp.sum(wnp.where(above, pmf, 0.0), axis=0)
+
 
     def _stats(self, n, a, b):
         s = a + b

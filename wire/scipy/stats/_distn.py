@@ -349,6 +349,7 @@ class ContinuousDistribution(Distribution):
     def _quantile(self, method, q, args, kwds, fn, at0, at1):
         *shapes, loc, scale = self._parse(method, args, kwds)
         q = as_float(q)
+        dtype = result_dtype(q, loc, scale, *shapes)  # before `safe` makes scale an array
         valid = both(self._argcheck(*shapes), scale > 0)
         scale = safe(valid, scale, 1.0)
         s = self._safe_shapes(valid, shapes)
@@ -356,7 +357,7 @@ class ContinuousDistribution(Distribution):
         val = fn(safe(inside, q, 0.5), *s)
         out = wnp.where(inside, val, wnp.where(q == 0, at0, wnp.where(q == 1, at1, np.nan)))
         out = out * scale + loc
-        return cast(wnp.where(valid, out, np.nan), result_dtype(q, loc, scale, *shapes))
+        return cast(wnp.where(valid, out, np.nan), dtype)
 
     def ppf(self, q, *args, **kwds):
         """Percent point function: the inverse of ``cdf``."""

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 
 from ... import numpy as wnp
-from ...errors import ShapeError, WireValueError, at, user_location
+from ...core import Tracer
+from ...errors import ShapeError, WireTypeError, WireValueError, at, user_location
+from ...ops import random_bits as R
 from ..linalg import solve_triangular
 from .. import special as sc
 from ._distn import as_float
@@ -147,6 +150,61 @@ class gaussian_kde:
         return wnp.exp(self.logpdf(points))
 
     __call__ = pdf = evaluate
+
+    def resample(self, size=None, seed=None, *, key=None):
+        """``size`` draws from the estimate (default ``int(neff)``), shape ``(d, size)``: a data
+        point picked by its weight plus a Gaussian with the kernel covariance, as SciPy's.
+
+        The randomness comes from a ``wire.random`` key, passed as ``key`` or ``seed`` (an
+        int seed is ``wire.random.key(seed)``); the key is split in two, for the picks and
+        the Gaussians. The key may be traced; the draws are differentiable in the data, the
+        weights' picks excepted (reparametrized: ``point + L z``, ``L`` the Cholesky factor
+        of the kernel covariance).
+
+        >>> import numpy as np, wire
+        >>> kde = gaussian_kde(np.array([0.0, 1.0, 2.0, 3.0]))
+        >>> x = kde.resample(20000, key=wire.random.key(0))
+        >>> x.shape, round(float(x.mean()), 1)
+        ((1, 20000), 1.5)
+        """
+        k = key if key is not None else seed
+        if k is None:
+            raise WireValueError(f"gaussian_kde.resample needs randomness: pass a wire.random "
+                                 f"key (key=wire.random.key(0)) or an int seed"
+                                 f"{at(user_location())}")
+        if isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)):
+            s = int(k) & R.MASK128
+            k = np.array([(s >> (32 * (3 - i))) & 0xFFFFFFFF for i in range(4)], R.KEY_DTYPE)
+        traced = isinstance(k, Tracer)
+        if (k.aval.shape if traced else np.shape(k)) != R.KEY_SHAPE or np.dtype(
+                k.aval.dtype if traced else np.asarray(k).dtype) != R.KEY_DTYPE:
+            raise WireTypeError(f"gaussian_kde.resample: the key must be a wire.random key (uint32 "
+                                f"of shape (4,)){at(user_location())}")
+        if size is None:
+            if isinstance(self.neff, Tracer):
+                raise WireValueError(f"gaussian_kde.resample: give size (the default, int(neff), "
+                                     f"depends on traced weights){at(user_location())}")
+            size = int(self.neff)
+        size = int(size)
+        if size < 0:
+            raise WireValueError(f"gaussian_kde.resample: size must be >= 0, got {size}"
+                                 f"{at(user_location())}")
+        dt = np.dtype(np.float64)
+        if traced:
+            picks, gauss = R.bits(k, (2, 4), R.SPLIT, 0, np.uint32)
+            u = R.sample(picks, "unit", (size,), dt)
+            z = R.sample(gauss, "normal", (size, self.d), dt)
+        else:
+            keys = R.bits_impl(np.asarray(k), shape=(2, 4), domain=R.SPLIT, stream=0,
+                               dtype=np.uint32)
+            u = R.SAMPLERS["unit"](R.key_int(keys[0]), size, dt)
+            z = R.SAMPLERS["normal"](R.key_int(keys[1]), size * self.d, dt).reshape(size, self.d)
+        # the picks: the first index whose cumulative weight exceeds u (u < 1: never past n-1)
+        cw = wnp.cumsum(wnp.stop_gradient(self.weights))
+        idx = wnp.searchsorted(cw, u * cw[-1], side="right")
+        idx = wnp.minimum(idx, self.n - 1)
+        means = wnp.take(self.dataset, idx, axis=1)
+        return means + self.cho_cov @ wnp.transpose(z)
 
     def integrate_box_1d(self, low, high):
         """The estimate's probability of ``[low, high]`` (one-dimensional data only).
