@@ -86,6 +86,25 @@ class ShapeError(WireError, ValueError):
     """
 
 
+class WireIndexError(WireError, IndexError):
+    """A constant index outside the axis it indexes, found while tracing (NumPy raises
+    ``IndexError`` too); the message names the index, the axis length and the user's line.
+
+    Example::
+
+        wire.jit(lambda x: x[5])(np.arange(3.0))   # WireIndexError: index 5 is out of bounds
+
+    Fix: index inside ``-n .. n-1``, or use ``wnp.take(x, i, mode="clip")``/``"wrap"``.
+
+    >>> import numpy as np, wire
+    >>> try:
+    ...     wire.jit(lambda x: x[5])(np.arange(3.0))
+    ... except wire.WireIndexError as e:
+    ...     print(isinstance(e, IndexError))
+    True
+    """
+
+
 class TracerBoolError(WireError, TypeError):
     """Python control flow (``if``, ``while``, ``bool()``, ``int()``, ``float()``) on a traced value.
 

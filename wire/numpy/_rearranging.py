@@ -13,7 +13,7 @@ import builtins
 
 import numpy as np
 
-from ..errors import ShapeError, WireError, at, user_location
+from ..errors import ShapeError, WireError, WireIndexError, at, user_location
 from ..ops import shape as S
 from ..ops.indexing import take_along_axis as take_along
 from ..core import Tracer
@@ -100,7 +100,9 @@ def take(a, indices, axis=None, mode="raise"):
         elif mode == "clip":
             indices = np.clip(indices, 0, n - 1)
         elif indices.size and (indices.max() >= n or indices.min() < -n):
-            raise IndexError(f"take: index out of bounds for axis {axis} with size {n}")
+            bad = int(indices.max() if indices.max() >= n else indices.min())
+            raise WireIndexError(f"take: index {bad} is out of bounds for axis {axis} with size "
+                                 f"{n}{at(user_location())}")
         indices = indices.astype(np.intp)
     return _gather_axis(a, indices, axis)
 
@@ -127,7 +129,13 @@ def take_along_axis(arr, indices, axis=-1):
             f"{at(user_location())}"
         )
     if not isinstance(indices, Tracer):
-        indices = np.asarray(indices).astype(np.intp)
+        indices = np.asarray(indices)
+        n = arr.shape[axis]
+        if indices.size and (indices.max() >= n or indices.min() < -n):
+            bad = int(indices.max() if indices.max() >= n else indices.min())
+            raise WireIndexError(f"take_along_axis: index {bad} is out of bounds for axis "
+                                 f"{axis} with size {n}{at(user_location())}")
+        indices = indices.astype(np.intp)
     return take_along(arr, indices, axis)
 
 

@@ -19,7 +19,7 @@ from ..core import bind
 from ..core.lowering import MissingFunction, XpImpl
 from ..core.primitive import Primitive
 from ..core.formula import ARRAYS_ONLY
-from ..errors import ShapeError
+from ..errors import ShapeError, WireIndexError, at, user_location
 from ..ir import Aval, make_aval
 from .layout import (
     batch_size, broadcast_to, example_ndim, example_shape, expand_rank, materialize, moveaxis,
@@ -156,8 +156,8 @@ def _dummy(aval):
 def _getitem_shape(x, *idx, spec):
     try:
         probe = _dummy(x)[build_index(spec, [np.zeros(a.shape, np.intp) for a in idx])]
-    except IndexError as e:
-        raise ShapeError(f"indexing {x!r}: {e}") from None
+    except IndexError as e:  # a constant index outside its axis: NumPy's IndexError
+        raise WireIndexError(f"indexing {x!r}: {e}{at(user_location())}") from None
     return make_aval(probe.shape, x.dtype)
 
 
