@@ -21,12 +21,14 @@ from ..core import Tracer
 from ..ops.shape import full, to_tracer
 from ._elementwise_composed import conj, imag, real
 from ._math import clip, isnan, maximum, minimum, sqrt, where
+from ._math import where as where_
 from ._products import matmul
 from ._promote import cast, lifting, refuse_out, result_dtype
 from ._rearranging import diagonal, pad, take, take_along_axis
 from ._reductions import all as all_
 from ._reductions import (
     _reduce, argmax, argmin, max, mean, min, normalize_axes, prod, sqrt_spread, sum, var,
+    var_steps,
 )
 from ._shape import (
     atleast_2d, broadcast_to, concatenate, expand_dims, moveaxis, ravel, reshape, transpose,
@@ -792,6 +794,10 @@ def nanmean(a, axis=None, keepdims=False, *, dtype=None, where=True, out=None):
         a = to_tracer(a)
         if a.dtype.kind not in "fc":
             return mean(a, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+        if dtype is not None and np.dtype(dtype).kind not in "fc":
+            raise WireTypeError(f"nanmean of {a.aval!r} in dtype {np.dtype(dtype)}: if a is "
+                                f"inexact, then dtype must be inexact (NumPy raises TypeError)"
+                                f"{at(user_location())}")
         keep = ~isnan(a)
         keep = keep if where is True else keep & broadcast_to(where, a.shape)
         total = sum(_nan_fill(a, 0.0), axis=axis, dtype=dtype, keepdims=keepdims, where=keep)
@@ -805,31 +811,49 @@ def nanmean(a, axis=None, keepdims=False, *, dtype=None, where=True, out=None):
 
 
 @lifting
-def nanvar(a, axis=None, ddof=0, keepdims=False):
-    """Variance ignoring NaN (NaN where fewer than ``ddof + 1`` numbers remain)."""
-    if not _t(a):
-        return np.nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims)
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True):
+    """Variance ignoring NaN (NaN where fewer than ``ddof + 1`` numbers remain); ``dtype``
+    and ``where`` as NumPy's (an integer ``dtype`` for float data is refused, as there).
+
+    >>> float(nanvar(np.array([1.0, np.nan, 3.0])))
+    1.0
+    """
+    if not _t(a, where):
+        return np.nanvar(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
+                         where=where)
+    refuse_out(out, "nanvar")
+    a = to_tracer(a)
     if a.dtype.kind not in "fc":
-        return var(a, axis=axis, ddof=ddof, keepdims=keepdims)
+        return var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where)
+    if dtype is not None or where is not True:
+        return var_steps(a, axis, dtype, ddof, keepdims, where, nan=True)
     ok = ~isnan(a)
     m = nanmean(a, axis=axis, keepdims=True)
-    d = where(ok, a - m, 0.0)
+    d = where_(ok, a - m, 0.0)
     if d.dtype.kind == "c":  # |d|**2: a real variance, as NumPy's
         re, im = real(d), imag(d)
         sq = re * re + im * im
     else:
         sq = d * d
     dof = _nan_count(a, axis, keepdims) - ddof
-    out = sum(sq, axis=axis, keepdims=keepdims) / cast(dof, sq.dtype)
-    return where(dof <= 0, np.nan, out)
+    res = sum(sq, axis=axis, keepdims=keepdims) / cast(dof, sq.dtype)
+    return where_(dof <= 0, np.nan, res)
 
 
 @lifting
-def nanstd(a, axis=None, ddof=0, keepdims=False):
-    """Standard deviation ignoring NaN (derivative 0 where all entries are equal, as ``std``)."""
-    if not _t(a):
-        return np.nanstd(a, axis=axis, ddof=ddof, keepdims=keepdims)
-    return sqrt_spread(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True):
+    """Standard deviation ignoring NaN (derivative 0 where all entries are equal, as ``std``;
+    ``dtype`` and ``where`` as :func:`nanvar`'s).
+
+    >>> float(nanstd(np.array([1.0, np.nan, 3.0])))
+    1.0
+    """
+    if not _t(a, where):
+        return np.nanstd(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
+                         where=where)
+    refuse_out(out, "nanstd")
+    return sqrt_spread(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims,
+                              where=where))
 
 
 # --------------------------------------------------------------------------- signals, statistics

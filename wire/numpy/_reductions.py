@@ -247,17 +247,22 @@ amax, amin = max, min
 
 
 @lifting
-def var(a, axis=None, dtype=None, ddof=0, keepdims=False):
-    """Variance over ``axis`` with ``ddof`` delta degrees of freedom; for complex input the
-    mean of ``|x - mean|**2``, a real value with a real derivative (as NumPy's value).
+def var(a, axis=None, dtype=None, ddof=0, keepdims=False, *, where=True):
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (of the entries selected
+    by ``where``); for complex input the mean of ``|x - mean|**2``, a real value with a real
+    derivative (as NumPy's value).
 
     >>> var(np.array([1.0, 2.0, 3.0, 4.0]))
     np.float64(1.25)
     >>> float(var(np.array([1 + 1j, 2 - 1j])))
     1.25
+    >>> float(var(np.array([1.0, 9.0, 3.0]), where=np.array([True, False, True])))
+    1.0
     """
-    if not isinstance(a, Tracer):
-        return np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    if not builtins.any(isinstance(v, Tracer) for v in (a, where)):
+        return np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where)
+    if where is not True:
+        return var_steps(to_tracer(a), axis, dtype, ddof, keepdims, where, nan=False)
     if dtype is not None and a.shape is not None and (np.dtype(dtype) != a.dtype
                                                       or a.dtype.kind not in "fc"):
         return _var_in(a, axis, np.dtype(dtype), ddof, keepdims)
@@ -296,14 +301,60 @@ def sqrt_spread(v):
 
     There every entry equals the mean: std is identically 0 for a single value, and has a
     cone-shaped kink for several equal values, where 0 is a subgradient. Plain ``sqrt``
-    would give ``inf * 0 = nan``.
+    would give ``inf * 0 = nan``. Where ``v`` is NaN (an infinite entry) it is ``sqrt(v)``,
+    so that every derivative is NaN too (``v * 0`` there would give a zero third derivative:
+    the variance is a polynomial of the entries, its third derivative a structural zero).
     """
-    spread = v > 0  # False for NaN, which ``v * 0`` passes on
+    spread = ~(v <= 0)  # True for NaN
     return where(spread, sqrt(where(spread, v, 1.0)), v * 0.0)
 
 
+def var_steps(a, axis, dtype, ddof, keepdims, where_, nan):
+    """NumPy's ``var`` (``nan``: ``nanvar``) step by step, for ``where`` masks and ``dtype``:
+    the mean is the sum of the selected entries (in ``dtype``; NaN entries as 0 for ``nan``)
+    divided by their count and cast back to the sum's dtype; the deviations (``nanvar``: cast
+    to ``a``'s dtype, NaN entries 0) are squared (complex: squared magnitude), summed over the
+    selected entries in ``dtype`` and divided by the count less ``ddof`` (NumPy's
+    ``max(count - ddof, 0)`` for ``var``; NaN where it is not positive for ``nanvar``)."""
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+    if nan and a.dtype.kind in "fc":
+        if dtype is not None and dtype.kind not in "fc":
+            raise WireTypeError(f"nanvar of {a.aval!r} in dtype {dtype}: if a is inexact, then "
+                                f"dtype must be inexact (NumPy raises TypeError){at(user_location())}")
+        missing = isnan(a)
+        a = where(missing, cast(0, a.dtype), a)
+    else:
+        missing = None
+        if dtype is None and a.dtype.kind not in "fc":
+            dtype = np.dtype(np.float64)  # NumPy's var of integers and booleans
+    mask = _mask_like(where_, a.shape) if where_ is not True else None
+    selected = mask if missing is None else ~missing if mask is None else mask & ~missing
+    count = sum(selected if selected is not None else ones_like(a, dtype=bool), axis=axis,
+                keepdims=True)
+    total = sum(a, axis=axis, dtype=dtype, keepdims=True, where=where_)
+    mu = cast(total / count, total.dtype)  # NumPy divides into the sum (casting='unsafe')
+    x = a - mu
+    if nan:  # nanvar subtracts into a (casting='unsafe') and zeroes its NaN places again
+        x = cast(x, a.dtype)
+        if missing is not None:
+            x = where(missing, cast(0, x.dtype), x)
+    if x.dtype.kind == "c":
+        re, im = real(x), imag(x)
+        sq = re * re + im * im
+    else:
+        sq = x * x
+    ret = sum(sq, axis=axis, dtype=dtype, keepdims=keepdims, where=where_)
+    if not keepdims:
+        count = reshape(count, ret.shape)
+    dof = count - ddof
+    if not nan:
+        return cast(ret / maximum(dof, 0), ret.dtype)
+    return where(dof <= 0, cast(np.nan, ret.dtype), cast(ret / dof, ret.dtype))
+
+
 @lifting
-def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
+def std(a, axis=None, dtype=None, ddof=0, keepdims=False, *, where=True):
     """Standard deviation over ``axis``; its derivative is 0 where all entries are equal
     (a single value's std is identically 0).
 
@@ -313,13 +364,15 @@ def std(a, axis=None, dtype=None, ddof=0, keepdims=False):
     >>> wire.grad(std)(np.array([2.0]))
     array([0.])
     """
-    if not isinstance(a, Tracer):
-        return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+    if not builtins.any(isinstance(v, Tracer) for v in (a, where)):
+        return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where)
+    a = to_tracer(a)
     if dtype is not None and np.dtype(dtype).kind not in "fc":
         raise WireTypeError(f"std of {a.aval!r} in dtype {np.dtype(dtype)}: the square root of "
                             f"the variance cannot be held in it (NumPy refuses it for arrays)"
                             f"{at(user_location())}")
-    return sqrt_spread(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+    return sqrt_spread(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims,
+                           where=where))
 
 
 def _arg(binder, np_fn, a, axis, keepdims):
