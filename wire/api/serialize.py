@@ -119,6 +119,7 @@ from ..ir import (
     var_op,
 )
 from ..higher_order.custom import BatchedRule, CustomRule
+from ..ops.layout import shared_nan
 from ..tree import LEAF, TreeDef, strict_key
 from .custom import custom_jvp, custom_vjp
 from .registry import REGISTRY
@@ -510,7 +511,7 @@ def _dec_aval(x, what: str, memo: dict) -> Aval:
 def _dec_float(x, what: str) -> float:
     if isinstance(x, str):
         if x in ("nan", "inf", "-inf"):
-            return float(x)
+            return shared_nan(float(x))  # one NaN object: params equal those of the original
         _fail(f"{what} must be a number or 'nan'/'inf'/'-inf', got {x!r}")
     if type(x) not in (int, float):
         _fail(f"{what} must be a number, got {_jtype(x)}")

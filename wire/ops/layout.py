@@ -221,10 +221,27 @@ full_p = Primitive(
 )
 
 
+NAN, NEG_NAN = float("nan"), -float("nan")
+
+
+def shared_nan(value):
+    """``value``, or for a NaN float one shared NaN object (of its sign). Node params compare
+    with ``==`` and hash with ``hash``, and for a float NaN both hold only for the same object
+    (Python's containers compare by identity first; ``hash(nan)`` is its ``id``): so a ``full``
+    of NaN traced twice, or saved and loaded, is the same node.
+
+    >>> shared_nan(float("nan")) is shared_nan(np.float64("nan").item())
+    True
+    """
+    if isinstance(value, float) and value != value:
+        return NEG_NAN if math.copysign(1.0, value) < 0 else NAN
+    return value
+
+
 def full(shape, value, dtype) -> Tracer:
     """A node holding ``value`` broadcast to ``shape`` (always symbolic)."""
     dtype = np.dtype(dtype)
-    value = dtype.type(value).item()
+    value = shared_nan(dtype.type(value).item())
     params = {"shape": tuple(shape), "dtype": dtype, "value": value}  # pmap if new
     return Tracer(make_node(full_p, (), params, make_aval(params["shape"], dtype)))
 
@@ -248,7 +265,7 @@ def full_like_(x, value):
         return np.full_like(x, value)
     if x.shape is not None:
         return full(x.shape, value, x.dtype)
-    return bind(full_like_p, x, value=value)
+    return bind(full_like_p, x, value=shared_nan(value))
 
 
 def zeros_like_(x):
