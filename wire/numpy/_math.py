@@ -487,10 +487,13 @@ def clip(a, a_min=None, a_max=None):
     array([-1. ,  0.5,  1. ])
     """
     a_min, a_max = _int_bound(a, a_min, "a_min"), _int_bound(a, a_max, "a_max")
-    if a_min is not None:
-        a = maximum(a, a_min)
-    if a_max is not None:
-        a = minimum(a, a_max)
+    both = a_min is not None and a_max is not None  # (one bound: NumPy's maximum/minimum)
+    for bound, pick in ((a_min, maximum), (a_max, minimum)):
+        if bound is not None:
+            out = pick(a, bound)
+            if both and out.dtype.kind == "f":  # NumPy's clip keeps a's zero at a zero bound
+                out = where((a == 0) & (out == 0), cast(a, out.dtype), out)
+            a = out
     return a
 
 
