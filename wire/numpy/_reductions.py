@@ -439,7 +439,11 @@ def average(a, axis=None, weights=None):
     if not isinstance(a, Tracer) and not isinstance(weights, Tracer):
         return np.average(a, axis=axis, weights=weights)
     if weights is None:
-        return mean(a, axis=axis)
+        out = mean(a, axis=axis)
+        if out.shape is not None and 0 in out.shape:  # NumPy's scale a.size / out.size
+            raise WireError(f"average over axis {axis} of {a.aval!r}: the result is empty "
+                            f"(NumPy raises ZeroDivisionError){at(user_location())}")
+        return out
     return sum(a * weights, axis=axis) / sum(weights * ones_like(a), axis=axis)
 
 
