@@ -34,6 +34,9 @@ def _every_other(a):
 
 AXES = [{}, {"axis": 0}, {"axis": -1, "keepdims": True}]
 WHERE = [{"where": _every_other}, {"axis": 0, "where": _every_other, "keepdims": True}]
+# which zero NumPy returns at a tie with initial depends on its loops (by dtype, masked or not)
+INITIAL = [{"initial": 0.0}, {"initial": -0.0}, {"initial": 0.0, "where": _every_other},
+           {"axis": 0, "initial": -0.0, "where": _every_other}, {"initial": 5}]
 CASES = {
     "sum": AXES + WHERE + [{"dtype": np.float32}, {"dtype": np.int64}],
     "prod": AXES + WHERE + [{"dtype": np.int64}],
@@ -46,7 +49,7 @@ CASES = {
     "nanmean": AXES + WHERE + [{"dtype": np.float32}, {"dtype": np.int64}],
     "nanvar": AXES + WHERE + [{"ddof": 1}, {"dtype": np.float32}, {"dtype": np.int64}],
     "nanstd": AXES + WHERE + [{"ddof": 2}, {"dtype": np.float64, "where": _every_other}],
-    "min": AXES, "max": AXES, "nanmin": AXES, "nanmax": AXES, "ptp": AXES,
+    **{name: AXES + INITIAL for name in ("min", "max", "nanmin", "nanmax")}, "ptp": AXES,
     "argmin": AXES, "argmax": AXES,
     "cumsum": [{}, {"axis": 0}, {"dtype": np.float32}],
     "cumprod": [{}, {"axis": -1}], "nancumsum": [{}, {"axis": 0}], "nancumprod": [{}],

@@ -28,7 +28,7 @@ from ._rearranging import diagonal, pad, take, take_along_axis
 from ._reductions import all as all_
 from ._reductions import (
     _reduce, argmax, argmin, max, mean, min, normalize_axes, prod, sqrt_spread, sum, var,
-    var_steps,
+    extremum_where, var_steps,
 )
 from ._shape import (
     atleast_2d, broadcast_to, concatenate, expand_dims, moveaxis, ravel, reshape, transpose,
@@ -734,6 +734,8 @@ def _nan_extremum(name, reduce_fn, np_fn, a, axis, keepdims, initial, where_, ou
                              f"use a where mask one has to specify 'initial' (as NumPy says)"
                              f"{at(user_location())}")
     a = to_tracer(a)
+    if a.dtype.kind == "f" and not isinstance(initial, Tracer):  # NumPy's fmax/fmin.reduce
+        return extremum_where("f" + name[3:], a, axis, keepdims, initial, where_)
     if a.dtype.kind in "fc":
         keep = ~isnan(a)
         where_ = keep if where_ is True else keep & where_

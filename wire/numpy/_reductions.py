@@ -10,6 +10,7 @@ from ..errors import WireError, WireTypeError, WireValueError, at, user_location
 from ..ops import reductions as R
 from ..core import Tracer
 from ..core.tracer import bind
+from ..ops.layout import shared_nan
 from ..ops.shape import ones_like_, reshape, to_tracer
 from ._axes import normalize_axes
 from ._creation import ones_like
@@ -232,6 +233,8 @@ def _extremum_extras(name, reduce_fn, pair, np_fn, a, axis, keepdims, initial, w
                                  f"NumPy says){at(user_location())}")
         return reduce_fn(a, axis, keepdims)
     a = to_tracer(a)
+    if not isinstance(initial, Tracer) and a.shape is not None:
+        return extremum_where(name, a, axis, keepdims, initial, where_)
     init = cast(initial, a.dtype)
     if where_ is not True:
         a = _masked(a, where_, init)
@@ -244,6 +247,20 @@ def _extremum_extras(name, reduce_fn, pair, np_fn, a, axis, keepdims, initial, w
 
 
 amax, amin = max, min
+
+
+def extremum_where(kind, a, axis, keepdims, initial, where_):
+    """``max``/``min`` (``kind``; ``fmax``/``fmin`` for the NaN-skipping ones) of tracer ``a``
+    with a concrete ``initial`` and ``where`` mask: NumPy's own reduction (a primitive), whose
+    choice between 0.0 and -0.0 at ties no combination of plain reductions reproduces."""
+    axes = normalize_axes(axis, a.ndim)
+    init = shared_nan(np.asarray(initial).astype(a.dtype).item())
+    mask = _mask_like(True if where_ is True else where_, a.shape)
+    if not isinstance(mask, Tracer):
+        mask = to_tracer(np.broadcast_to(np.asarray(mask, bool), a.shape))
+    return _keep(a, R.reduce_extremum_where(kind, a, mask, axes, init), axes, keepdims)
+
+
 
 
 @lifting

@@ -15,12 +15,13 @@ from ..core.taylor import BY_JVP, COEFFICIENTWISE
 from ..core.primitive import Primitive
 from ..core import bind
 from ..core.lowering import Emitter, IMPL_CALL, XpImpl, rank
-from ..core.formula import ARRAYS_ONLY, identity
+from ..core.formula import ARRAYS_ONLY, NoFormula, identity
 from .batching import argreduce_batch, reduction_batch
-from .elementwise import eq, select
+from .elementwise import eq, logical_and, select
 from .indexing import getitem
 from .layout import (
-    _known, broadcast_to, concatenate, example_ndim, example_shape, expand_rank, full, moveaxis,
+    _known, broadcast_to, concatenate, example_ndim, example_shape, expand_rank, full,
+    materialize, moveaxis,
     ones_like_, reshape, shape_of, to_front, transpose, zeros_like_,
 )
 
@@ -189,6 +190,104 @@ def _fextremum(name, ufunc, fname, fill):
 
 reduce_fmax_p = _fextremum("reduce_fmax", np.fmax, "max", -np.inf)
 reduce_fmin_p = _fextremum("reduce_fmin", np.fmin, "min", np.inf)
+
+
+# --------------------------------------------------------------------------- with initial, where
+# ``np.max(x, initial=i, where=m)`` and the like: which of 0.0 and -0.0 NumPy returns at a tie
+# with ``initial`` or among the selected entries depends on its loops (SIMD or not, masked or
+# not, by dtype), so these primitives run NumPy's own reduction with ``initial`` and ``where``
+# rather than combining a plain reduction with ``initial``.
+
+
+def _masked_share(out, x, mask, axes):
+    """As :func:`_extremum_share`, over the entries selected by ``mask``; 0 everywhere where
+    ``initial`` alone is the result (or the slice is NaN only)."""
+    hit = logical_and(eq(x, expand_back(out, x, axes)), mask)
+    share = select(hit, ones_like_(x), zeros_like_(x))
+    count = reduce_sum(share, axes)
+    count = select(eq(count, 0.0), ones_like_(count), count)
+    return share / expand_back(count, x, axes)
+
+
+def _masked_batch(get):
+    """Batch axis to the front, counted in ``lead``: the impl reduces example by example, as
+    NumPy's loops for a 2-D array pick other zeros at ties than for each row alone."""
+
+    def rule(args, dims, *, axes, initial, lead):
+        size = next(shape_of(a)[d] for a, d in zip(args, dims) if d is not None)
+        x, mask = (materialize(a, d, size) for a, d in zip(args, dims))
+        nd = len(shape_of(x))
+        axes = tuple(range(lead + 1, nd)) if axes is None else tuple(a + 1 for a in axes)
+        return bind(get(), x, mask, axes=axes, initial=initial, lead=lead + 1), 0
+
+    return rule
+
+
+def _masked_impl(fn):
+    def impl(x, mask, *, axes, initial, lead):
+        if not lead:
+            return fn(x, axis=axes, initial=initial, where=mask)
+        x, mask = np.asarray(x), np.broadcast_to(mask, np.shape(x))
+        ex_axes = tuple(a - lead for a in axes)
+        lead_shape, ex = x.shape[:lead], x.shape[lead:]
+        out_shape = lead_shape + tuple(d for i, d in enumerate(ex) if i not in ex_axes)
+        n = int(np.prod(lead_shape, dtype=np.int64))
+        xs, ms = x.reshape((n,) + ex), mask.reshape((n,) + ex)
+        outs = [fn(xi, axis=ex_axes, initial=initial, where=mi) for xi, mi in zip(xs, ms)]
+        return np.array(outs, dtype=x.dtype).reshape(out_shape)
+
+    return impl
+
+
+def _masked_xp(fname, skip_nan):
+    """The Array-API form: the extremum of the selected entries and ``initial`` (unselected,
+    and for fmax/fmin NaN, entries replaced by ``initial``)."""
+
+    def fn(bk, x, mask, *, axes, initial, lead):
+        xp = bk.xp
+        keep = xp.logical_and(mask, xp.logical_not(xp.isnan(x))) if skip_nan else mask
+        filled = xp.where(keep, x, xp.full_like(x, initial))
+        return getattr(xp, fname)(filled, axis=None if axes is None else tuple(axes))
+
+    return XpImpl(fn, f"{fname} and where")
+
+
+def _masked_extremum(name, fn):
+    fname = "max" if "max" in name else "min"
+    prim = Primitive(
+        name,
+        _masked_impl(fn),
+        lambda a, m, *, axes, initial, lead: make_aval(_reduced_shape(a, axes), a.dtype),
+        vjp=lambda ct, out, x, mask, *, axes, initial, lead: (
+            expand_back(ct, x, axes) * _masked_share(out, x, mask, axes), None),
+        jvp=lambda ts, out, x, mask, *, axes, initial, lead: reduce_sum(
+            ts[0] * _masked_share(out, x, mask, axes), axes),
+        batch=_masked_batch(lambda: prim),
+        sample=lambda rng: ([rng.normal(size=(2, 3)), rng.random((2, 3)) < 0.5],
+                            {"axes": (1,), "initial": 0.5, "lead": 0}),
+        doc=f"NumPy's {name[:-6]} with initial and a where mask (x's shape), example by "
+            f"example below ``lead`` batch axes; {_TIES}, 0 where initial alone is the result",
+        taylor=COEFFICIENTWISE,
+        xp=_masked_xp(fname, name.startswith("reduce_f")),
+        sympy=NoFormula("a reduction with a where mask: not in graphs of scalars"),
+    )
+    return prim
+
+
+reduce_max_where_p = _masked_extremum("reduce_max_where", np.max)
+reduce_min_where_p = _masked_extremum("reduce_min_where", np.min)
+reduce_fmax_where_p = _masked_extremum("reduce_fmax_where", np.fmax.reduce)
+reduce_fmin_where_p = _masked_extremum("reduce_fmin_where", np.fmin.reduce)
+EXTREMA_WHERE = {"max": reduce_max_where_p, "min": reduce_min_where_p,
+                 "fmax": reduce_fmax_where_p, "fmin": reduce_fmin_where_p}
+
+
+def reduce_extremum_where(kind, x, mask, axes, initial):
+    """NumPy's ``max``/``min``/``fmax.reduce``/``fmin.reduce`` of ``x`` over ``axes`` (or all)
+    starting from ``initial`` (a Python number in ``x``'s dtype) and taking the entries where
+    ``mask`` (``x``'s shape) holds."""
+    return bind(EXTREMA_WHERE[kind], x, mask, axes=_sorted_axes(axes), initial=initial,
+                lead=0)
 
 
 def _sorted_axes(axes):
