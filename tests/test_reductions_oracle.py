@@ -17,7 +17,8 @@ nan, inf = np.nan, np.inf
 _FLOAT_ROWS = {
     "empty": [], "one": [2.5], "neg_zero": [-0.0], "all_nan": [nan, nan, nan],
     "zeros": [0.0, -0.0, -0.0], "infs": [inf, -inf, 1.0], "nan_first": [nan, 1.0, 2.0],
-    "nan_last": [3.0, 1.0, nan], "ties": [2.0, 1.0, 2.0, 1.0], "huge": [1e308, 1e308, -1e308],
+    "nan_last": [3.0, 1.0, nan], "ties": [2.0, 1.0, 2.0, 1.0],
+    "huge": [1e308, 1e308, -1e308, 1e308],
     "matrix": [[-0.0, nan, 1.0], [0.0, 2.0, inf]], "empty_rows": np.zeros((2, 0)),
 }
 with np.errstate(over="ignore"):  # 1e308 is inf in float32 and float16
@@ -38,8 +39,10 @@ WHERE = [{"where": _every_other}, {"axis": 0, "where": _every_other, "keepdims":
 INITIAL = [{"initial": 0.0}, {"initial": -0.0}, {"initial": 0.0, "where": _every_other},
            {"axis": 0, "initial": -0.0, "where": _every_other}, {"initial": 5}]
 CASES = {
-    "sum": AXES + WHERE + [{"dtype": np.float32}, {"dtype": np.int64}],
-    "prod": AXES + WHERE + [{"dtype": np.int64}],
+    "sum": AXES + WHERE + [{"dtype": np.float32}, {"dtype": np.int64}, {"initial": -0.0},
+                           {"initial": 1.0, "where": _every_other}, {"axis": 0, "initial": 2}],
+    "prod": AXES + WHERE + [{"dtype": np.int64}, {"initial": -0.0},
+                            {"initial": 2, "where": _every_other, "axis": 0}],
     "mean": AXES + WHERE + [{"dtype": np.float32}],
     "var": AXES + WHERE + [{"ddof": 1}, {"ddof": 5}, {"dtype": np.float32},
                            {"axis": 0, "where": _every_other, "ddof": 1}],
@@ -216,3 +219,25 @@ def test_average_over_an_empty_result_is_refused_as_numpy_does():
         np.average(x, axis=0)
     with pytest.raises(wire.WireError):
         wire.jit(lambda t: wnp.average(t, axis=0))(x)
+
+
+def test_sums_and_products_start_from_initial_in_numpy_order():
+    x = np.array([1e308, 5.0, -1e308, 5.0])
+    w = np.array([True, False, True, False])
+    cases = [(np.sum, wnp.sum, {"initial": 1.0, "where": w}),      # (1 + 1e308) - 1e308 = 0
+             (np.sum, wnp.sum, {"initial": 1.0}),                  # 1 + pairwise sum = 11
+             (np.sum, wnp.sum, {"initial": -0.0, "where": ~w | w}),
+             (np.prod, wnp.prod, {"initial": -0.0})]               # -0 * 1e308 ... = 0, not nan
+    for ref, f, kw in cases:
+        want = ref(x, **kw)
+        got = wire.jit(lambda t: f(t, **kw))(x)
+        assert _difference(want, got) is None, (ref.__name__, kw)
+    assert _difference(np.sum(np.array([-0.0]), initial=-0.0),
+                       wire.jit(lambda t: wnp.sum(t, initial=-0.0))(np.array([-0.0]))) is None
+    # derivatives: 1 on the selected entries, the product of the others times initial
+    m = np.array([[True, False, True], [True, True, True]])
+    x2 = np.array([[1.0, 2.0, 0.0], [3.0, 0.0, 0.0]])
+    g = wire.grad(lambda t: wnp.sum(wnp.sum(t, axis=1, initial=0.5, where=m)))(x2)
+    np.testing.assert_array_equal(g, m.astype(float))
+    g = wire.grad(lambda t: wnp.sum(wnp.prod(t, axis=1, initial=2.0, where=m)))(x2)
+    np.testing.assert_array_equal(g, [[0.0, 0.0, 2.0], [0.0, 0.0, 0.0]])

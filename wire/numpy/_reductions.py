@@ -17,7 +17,7 @@ from ._creation import ones_like
 from ._elementwise_composed import imag, real
 from ._math import _as_bool, isnan, logical_not, maximum, minimum, not_equal, sqrt, where
 from ._promote import cast, lifting, refuse_out
-from ._shape import broadcast_to
+from ._shape import broadcast_to, concatenate, transpose
 
 __all__ = [
     "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "argmax", "argmin",
@@ -84,10 +84,47 @@ def _with_extras(name, np_fn, plain, a, axis, dtype, keepdims, initial, where, o
     done, v = _extras(name, a, where, initial, out, np_fn, axis, keepdims, dtype=dtype)
     if done:
         return v
+    a = to_tracer(a)
+    if not isinstance(initial, Tracer) and a.shape is not None:
+        a = _accumulated(a, dtype)
+        axes = normalize_axes(axis, a.ndim)
+        init = None if initial is None else shared_nan(np.asarray(initial).astype(a.dtype).item())
+        if name == "sum":  # NumPy's own: initial plus a row's pairwise sum, zeros as there
+            mask = _mask_like(where, a.shape)
+            if not isinstance(mask, Tracer):
+                mask = to_tracer(np.broadcast_to(np.asarray(mask, bool), a.shape))
+            return _keep(a, R.reduce_sum_where(a, mask, axes, init), axes, keepdims)
+        # a product is one multiplication after another from initial (NumPy's order): the
+        # unselected entries become 1 and initial comes first along the reduced entries
+        if where is not True:
+            a = _masked(a, where, unit)
+        if init is not None:
+            a = _initial_first(a, axes, init)
+            return _keep_shape(plain(a, -1, None, False), a.shape[:-1], axes, keepdims)
+        return plain(a, axis, None, keepdims)
     if where is not True:
         a = _masked(a, where, unit)
     total = plain(a, axis, dtype, keepdims)
     return total if initial is None else combine(total, cast(initial, total.dtype))
+
+
+def _initial_first(a, axes, init):
+    """``a``'s reduced ``axes`` flattened into a last one (in C order), ``init`` before them."""
+    kept = [i for i in range(a.ndim) if i not in axes]
+    n = int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
+    shape = tuple(a.shape[i] for i in kept)
+    rows = reshape(transpose(a, kept + list(axes)), shape + (n,))
+    return concatenate([broadcast_to(cast(init, a.dtype), shape + (1,)), rows], axis=-1)
+
+
+def _keep_shape(y, kept_shape, axes, keepdims):
+    return y if not keepdims else reshape(y, _kept_dims(y, kept_shape, axes))
+
+
+def _kept_dims(y, kept_shape, axes):
+    it = iter(kept_shape)
+    ndim = len(kept_shape) + len(axes)
+    return tuple(1 if i in axes else next(it) for i in range(ndim))
 
 
 @lifting

@@ -225,15 +225,18 @@ def _masked_batch(get):
 
 def _masked_impl(fn):
     def impl(x, mask, *, axes, initial, lead):
+        kw = {} if initial is None else {"initial": initial}
+        if fn is np.sum:  # in x's own dtype (NumPy's sum of booleans would count)
+            kw["dtype"] = np.asarray(x).dtype
         if not lead:
-            return fn(x, axis=axes, initial=initial, where=mask)
+            return fn(x, axis=axes, where=mask, **kw)
         x, mask = np.asarray(x), np.broadcast_to(mask, np.shape(x))
         ex_axes = tuple(a - lead for a in axes)
         lead_shape, ex = x.shape[:lead], x.shape[lead:]
         out_shape = lead_shape + tuple(d for i, d in enumerate(ex) if i not in ex_axes)
         n = int(np.prod(lead_shape, dtype=np.int64))
         xs, ms = x.reshape((n,) + ex), mask.reshape((n,) + ex)
-        outs = [fn(xi, axis=ex_axes, initial=initial, where=mi) for xi, mi in zip(xs, ms)]
+        outs = [fn(xi, axis=ex_axes, where=mi, **kw) for xi, mi in zip(xs, ms)]
         return np.array(outs, dtype=x.dtype).reshape(out_shape)
 
     return impl
@@ -272,6 +275,42 @@ def _masked_extremum(name, fn):
         sympy=NoFormula("a reduction with a where mask: not in graphs of scalars"),
     )
     return prim
+
+
+def _sum_where_xp(bk, x, mask, *, axes, initial, lead):
+    xp = bk.xp
+    total = xp.sum(xp.where(mask, x, xp.zeros_like(x)), axis=None if axes is None else tuple(axes),
+                   dtype=x.dtype)
+    return total if initial is None else total + initial
+
+
+def _sum_where_vjp(ct, out, x, mask, *, axes, initial, lead):
+    return select(mask, expand_back(ct, x, axes), zeros_like_(x)), None
+
+
+reduce_sum_where_p = Primitive(
+    "reduce_sum_where",
+    _masked_impl(np.sum),
+    lambda a, m, *, axes, initial, lead: make_aval(_reduced_shape(a, axes), a.dtype),
+    vjp=_sum_where_vjp,
+    jvp=lambda ts, out, x, mask, *, axes, initial, lead: reduce_sum(
+        select(mask, ts[0], zeros_like_(ts[0])), axes),
+    batch=_masked_batch(lambda: reduce_sum_where_p),
+    sample=lambda rng: ([rng.normal(size=(2, 3)), rng.random((2, 3)) < 0.5],
+                        {"axes": (1,), "initial": 0.5, "lead": 0}),
+    doc="NumPy's sum (in x's dtype) with initial (or None) and a where mask (x's shape), "
+        "example by example below ``lead`` batch axes: its order of additions (initial plus "
+        "the pairwise sum of a row; one by one along other axes and under a mask) and zeros",
+    taylor=COEFFICIENTWISE,
+    xp=XpImpl(_sum_where_xp, "sum and where"),
+    sympy=NoFormula("a reduction with a where mask: not in graphs of scalars"),
+)
+
+
+def reduce_sum_where(x, mask, axes, initial):
+    """NumPy's ``sum`` of ``x`` (in its dtype) over ``axes`` with ``initial`` (a Python number
+    or None) and the ``where`` mask ``mask`` (``x``'s shape)."""
+    return bind(reduce_sum_where_p, x, mask, axes=_sorted_axes(axes), initial=initial, lead=0)
 
 
 reduce_max_where_p = _masked_extremum("reduce_max_where", np.max)
