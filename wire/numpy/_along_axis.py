@@ -479,15 +479,28 @@ def _lerp(a, b, t, dtype):
     float64, and the rest in ``dtype`` (the result type of the data and ``q``: for a Python
     ``q`` NumPy's gamma is a weak Python float, so float32 data stays float32).
 
-    ``b - a``, ``t`` and ``1 - t`` each get ``+ 0.0`` (which changes no value here but the sign
-    of a tie's zero difference): such nodes are atoms of simplify's collect_terms, which would
-    otherwise find the two branches one polynomial and keep only ``a + (b - a) t`` under
-    ``wire.jit`` when ``t`` is traced (``nanquantile``'s is)."""
-    d = cast(b - a, dtype) + 0.0
+    Where ``t`` is traced (``nanquantile``'s), ``b - a``, ``t`` and ``1 - t`` each get ``+ 0.0``:
+    such nodes are atoms of simplify's collect_terms, which would otherwise find the two
+    branches one polynomial and keep only ``a + (b - a) t`` under ``wire.jit``. That changes
+    the sign of a zero difference of tied -0.0 and 0.0, so a concrete ``t`` (``quantile``'s)
+    does without it: NumPy's ``b - a`` of the partitioned ``[0.0, -0.0]`` is -0.0."""
+    d = cast(b - a, dtype)
+    if isinstance(t, Tracer):
+        d = d + 0.0
     upper = t >= 0.5
     a, b = cast(a, dtype), cast(b, dtype)
     t, u = cast(t + 0.0, dtype), cast((1.0 - t) + 0.0, dtype)
     return where(upper, b - d * u, a + d * t)
+
+
+def _partitioned(flat, kth):
+    """The rows of ``flat`` as NumPy's quantile leaves them before reading them: partitioned
+    at the positions ``kth`` (NumPy's introselect), so that tied -0.0 and 0.0 come out in its
+    order (a sort orders them otherwise: quantile([0.0, -0.0, -0.0], 0.3) is 0.0 in NumPy, the
+    sorted rows give -0.0). The values flow back through the permutation, as for ``sort``."""
+    n = flat.shape[-1]
+    kth = tuple(sorted({int(k) % n for k in np.asarray(kth, np.int64).ravel()}))
+    return take_along_axis(flat, SO.argpartition(flat, flat.ndim - 1, kth), -1)
 
 
 def _nan_slices(s, res):
@@ -516,7 +529,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
         raise WireError(f"quantile of an empty slice of {a.aval!r} (NumPy raises IndexError)"
                         f"{at(user_location())}")
     qq, lo, hi, frac = _positions(q, n, method)
-    s = sort(flat, axis=-1)
+    s = _partitioned(flat, np.concatenate(([0, n - 1], lo.ravel(), hi.ravel())))
     vlo = take(s, lo.ravel(), axis=-1)
     vhi = take(s, hi.ravel(), axis=-1)
     res = _nan_slices(s, _lerp(vlo, vhi, frac.ravel(), dt))  # (..., nq)
@@ -565,7 +578,9 @@ def _quantile_by_method(a, q, axis, method, keepdims):
     _positions(q, 2, "linear")  # the checks of q that the linear method makes
     qq = np.asanyarray(q)  # NumPy's: integer q gives integer (discrete) positions
     a = to_tracer(a)
-    flat, kept, keep_shape = _slices(a, axis, "quantile", keep_dtype=True)
+    # booleans only where a value is taken, not interpolated (NumPy subtracts them otherwise)
+    flat, kept, keep_shape = _slices(a if a.dtype != bool else cast(a, np.int8), axis,
+                                     "quantile", keep_dtype=True)
     n = flat.shape[-1]
     if n == 0:
         raise WireError(f"quantile of an empty slice of {a.aval!r} (NumPy raises IndexError)"
@@ -573,9 +588,18 @@ def _quantile_by_method(a, q, axis, method, keepdims):
     virtual = np.asanyarray(props["get_virtual_index"](n, qq))
     discrete = props["fix_gamma"] is None or (method == "linear"
                                                and virtual.dtype.kind in "iu")
+    if a.dtype == bool:
+        if not discrete:
+            _slices(a, axis, "quantile")  # NumPy's refusal
+        flat = cast(flat, bool)
     if not discrete:
         flat, kept, keep_shape, dt = _quantile_rows(a, q, axis)
-    s = sort(flat, axis=-1)
+    if discrete:  # NumPy's kth: the positions read, and the last (NaN sorts there)
+        kth = np.concatenate((np.asarray(virtual).ravel(), [-1] if flat.dtype.kind in "fc" else []))
+    else:
+        lo, hi = get_indexes(np.empty(0, flat.dtype), virtual, n)
+        kth = np.concatenate(([0, -1], lo.ravel(), hi.ravel()))
+    s = _partitioned(flat, kth)
     if discrete:
         res = take(s, (np.asarray(virtual, np.intp) % n).ravel(), axis=-1)
         if res.dtype.kind in "fc":

@@ -106,3 +106,34 @@ sort_p = Primitive(
 
 def sort(x, axis: int, stable: bool = False):
     return bind(sort_p, x, axis=int(axis), stable=bool(stable))
+
+
+# --------------------------------------------------------------------------- argpartition
+
+
+def _argpartition_shape(a, *, axis, kth):
+    if not 0 <= axis < a.ndim:
+        raise ShapeError(f"argpartition: axis {axis} is out of range for {a!r}")
+    return Aval(a.shape, np.intp)
+
+
+argpartition_p = Primitive(
+    "argpartition",
+    lambda x, *, axis, kth: np.argpartition(np.asarray(x), list(kth), axis=axis),
+    _argpartition_shape,
+    dtype=lambda d, **params: np.dtype(np.intp),
+    nondiff=True,
+    batch=axis_batch(lambda: argpartition_p),
+    xp=XpImpl(lambda bk, x, *, axis, kth: bk.xp.argsort(x, axis=axis, stable=True),
+              "argsort (a sort is a partition for every kth)"),
+    sample=lambda rng: ([rng.normal(size=(3, 4))], {"axis": 1, "kth": (0, 2, -1)}),
+    doc="NumPy's argpartition of x along axis for the kth positions (a tuple): gathering x "
+        "by it gives np.partition's values bit for bit, its order of tied -0.0 and 0.0 "
+        "(which np.quantile's selection keeps)",
+    sympy=ARRAYS_ONLY,
+)
+
+
+def argpartition(x, axis: int, kth) -> "np.ndarray":
+    """NumPy's ``argpartition`` permutation (integer output, no derivative)."""
+    return bind(argpartition_p, x, axis=int(axis), kth=tuple(int(k) for k in kth))
