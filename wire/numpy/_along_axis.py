@@ -28,7 +28,7 @@ from ._rearranging import diagonal, pad, take, take_along_axis
 from ._reductions import all as all_
 from ._reductions import (
     _reduce, argmax, argmin, max, mean, min, normalize_axes, prod, sqrt_spread, sum, var,
-    extremum_where, var_steps,
+    extremum_where, ufunc_axis, var_steps,
 )
 from ._shape import (
     atleast_2d, broadcast_to, concatenate, expand_dims, moveaxis, ravel, reshape, transpose,
@@ -87,6 +87,7 @@ def _flat_axis(a, axis):
     return a, normalize_axes(axis, a.ndim)[0]
 
 
+@ufunc_axis
 @lifting
 def cumsum(a, axis=None, dtype=None):
     """Cumulative sum along ``axis`` (flattened if None).
@@ -119,6 +120,7 @@ def scan(a, axis, op, identity):
     return a
 
 
+@ufunc_axis
 @lifting
 def cumprod(a, axis=None, dtype=None):
     """Cumulative product along ``axis``; derivatives are exact at zeros too.
@@ -174,6 +176,7 @@ def accumulate(name, a, axis=0, dtype=None):
     raise WireError(f"numpy.{name}.accumulate is not supported on traced values{at(user_location())}")
 
 
+@ufunc_axis
 @lifting
 def nancumsum(a, axis=None, dtype=None):
     """Cumulative sum treating NaN as 0."""
@@ -182,6 +185,7 @@ def nancumsum(a, axis=None, dtype=None):
     return cumsum(where(isnan(a), 0, a), axis, dtype)
 
 
+@ufunc_axis
 @lifting
 def nancumprod(a, axis=None, dtype=None):
     """Cumulative product treating NaN as 1."""
@@ -495,12 +499,12 @@ def _lerp(a, b, t, dtype):
 
 def _partitioned(flat, kth):
     """The rows of ``flat`` as NumPy's quantile leaves them before reading them: partitioned
-    at the positions ``kth`` (NumPy's introselect), so that tied -0.0 and 0.0 come out in its
+    at the positions ``kth`` (NumPy's own partition), so that tied -0.0 and 0.0 come out in its
     order (a sort orders them otherwise: quantile([0.0, -0.0, -0.0], 0.3) is 0.0 in NumPy, the
     sorted rows give -0.0). The values flow back through the permutation, as for ``sort``."""
-    n = flat.shape[-1]
-    kth = tuple(sorted({int(k) % n for k in np.asarray(kth, np.int64).ravel()}))
-    return take_along_axis(flat, SO.argpartition(flat, flat.ndim - 1, kth), -1)
+    kth = tuple(int(k) for k in np.asarray(kth, np.int64).ravel())  # as given: its order,
+    # repeats and negative entries change NumPy's result
+    return SO.partition(flat, flat.ndim - 1, kth)
 
 
 def _nan_slices(s, res):
@@ -529,7 +533,9 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
         raise WireError(f"quantile of an empty slice of {a.aval!r} (NumPy raises IndexError)"
                         f"{at(user_location())}")
     qq, lo, hi, frac = _positions(q, n, method)
-    s = _partitioned(flat, np.concatenate(([0, n - 1], lo.ravel(), hi.ravel())))
+    top = (qq * (n - 1) >= n - 1).ravel()  # NumPy's index there is -1 (see _positions)
+    s = _partitioned(flat, np.unique(np.concatenate((
+        [0, -1], np.where(top, -1, lo.ravel()), np.where(top, -1, hi.ravel())))))
     vlo = take(s, lo.ravel(), axis=-1)
     vhi = take(s, hi.ravel(), axis=-1)
     res = _nan_slices(s, _lerp(vlo, vhi, frac.ravel(), dt))  # (..., nq)
@@ -598,7 +604,7 @@ def _quantile_by_method(a, q, axis, method, keepdims):
         kth = np.concatenate((np.asarray(virtual).ravel(), [-1] if flat.dtype.kind in "fc" else []))
     else:
         lo, hi = get_indexes(np.empty(0, flat.dtype), virtual, n)
-        kth = np.concatenate(([0, -1], lo.ravel(), hi.ravel()))
+        kth = np.unique(np.concatenate(([0, -1], lo.ravel(), hi.ravel())))
     s = _partitioned(flat, kth)
     if discrete:
         res = take(s, (np.asarray(virtual, np.intp) % n).ravel(), axis=-1)
@@ -710,6 +716,7 @@ def _nonempty(a, axis, name):
                         f"raises ValueError){at(user_location())}")
 
 
+@ufunc_axis
 @lifting
 def nanmax(a, axis=None, keepdims=False, *, initial=None, where=True, out=None):
     """Maximum ignoring NaN (NaN for an all-NaN slice): NumPy's ``np.fmax.reduce``, whose
@@ -728,6 +735,7 @@ def nanmax(a, axis=None, keepdims=False, *, initial=None, where=True, out=None):
     return _reduce(R.reduce_fmax, np.fmax.reduce, a, axis, keepdims, "nanmax")
 
 
+@ufunc_axis
 @lifting
 def nanmin(a, axis=None, keepdims=False, *, initial=None, where=True, out=None):
     """Minimum ignoring NaN (NaN for an all-NaN slice): NumPy's ``np.fmin.reduce``.
@@ -776,6 +784,7 @@ def _nanarg(arg, np_fn, fill, a, axis, keepdims):
     return where(_all_nan(a, axis, keepdims), -1, out)
 
 
+@ufunc_axis
 @lifting
 def nanargmax(a, axis=None, keepdims=False):
     """Index of the maximum ignoring NaN (integer output). An all-NaN slice gives -1 on traced
@@ -784,6 +793,7 @@ def nanargmax(a, axis=None, keepdims=False):
     return _nanarg(argmax, np.nanargmax, -np.inf, a, axis, keepdims)
 
 
+@ufunc_axis
 @lifting
 def nanargmin(a, axis=None, keepdims=False):
     """Index of the minimum ignoring NaN (-1 for an all-NaN slice on traced values, as
@@ -791,6 +801,7 @@ def nanargmin(a, axis=None, keepdims=False):
     return _nanarg(argmin, np.nanargmin, np.inf, a, axis, keepdims)
 
 
+@ufunc_axis
 @lifting
 def nanprod(a, axis=None, keepdims=False, *, dtype=None, initial=None, where=True, out=None):
     """Product treating NaN as 1 (``dtype``, ``initial`` and ``where`` as :func:`prod`'s)."""
@@ -807,6 +818,7 @@ def _nan_count(a, axis, keepdims):
     return sum(~isnan(a), axis=axis, keepdims=keepdims)
 
 
+@ufunc_axis
 @lifting
 def nanmean(a, axis=None, keepdims=False, *, dtype=None, where=True, out=None):
     """Mean ignoring NaN (NaN for an all-NaN slice); float32 stays float32. With ``dtype``
@@ -836,6 +848,7 @@ def nanmean(a, axis=None, keepdims=False, *, dtype=None, where=True, out=None):
     return total / cast(_nan_count(a, axis, keepdims), a.dtype)
 
 
+@ufunc_axis
 @lifting
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True):
     """Variance ignoring NaN (NaN where fewer than ``ddof + 1`` numbers remain); ``dtype``
@@ -866,6 +879,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     return where_(dof <= 0, np.nan, res)
 
 
+@ufunc_axis
 @lifting
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True):
     """Standard deviation ignoring NaN (derivative 0 where all entries are equal, as ``std``;

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
 from ..ops import shape as S
+from ..ops import sorting as SO
 from ..core import Tracer
 from ._along_axis import _lerp, _positions, _slices, argsort, nanmean, searchsorted, sort
 from ._elementwise_composed import imag, real
@@ -48,9 +49,9 @@ def _check_kth(kth, n, name):
 
 def partition(a, kth, axis=-1, kind="introselect", order=None):
     """A copy with the ``kth`` entries where sorting would put them, smaller ones before and
-    larger ones after. On traced values it is the fully sorted array: that meets NumPy's
-    contract for every ``kth``, though entries inside each part may be ordered differently
-    from NumPy's result. The derivative flows back through the permutation.
+    larger ones after: NumPy's own partition, bit for bit (the entries inside each part, tied
+    -0.0 and 0.0 and NaNs in NumPy's order). The derivative flows back through the
+    permutation (at ties, to one of the tied entries).
 
     >>> float(partition(np.array([3.0, 1.0, 2.0]), 1)[1])
     2.0
@@ -58,14 +59,12 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
     a = lift(a)
     if not _t(a):
         return np.partition(a, kth, axis=axis, kind=kind, order=order)
-    n = a.size if axis is None else a.shape[normalize_axes(axis, a.ndim)[0]]
-    _check_kth(kth, n, "partition")
-    return sort(a, axis=axis)
+    a, ax = _partition_axis(a, kth, axis, "partition")
+    return SO.partition(a, ax, np.atleast_1d(kth).ravel())
 
 
 def argpartition(a, kth, axis=-1, kind="introselect", order=None):
-    """Indices that partition ``a`` (on traced values: the sorting permutation, which is a
-    valid partition for every ``kth``).
+    """Indices that partition ``a``: NumPy's own ``argpartition`` (integer output).
 
     >>> int(argpartition(np.array([3.0, 1.0, 2.0]), 0)[0])
     1
@@ -73,9 +72,24 @@ def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     a = lift(a)
     if not _t(a):
         return np.argpartition(a, kth, axis=axis, kind=kind, order=order)
-    n = a.size if axis is None else a.shape[normalize_axes(axis, a.ndim)[0]]
-    _check_kth(kth, n, "argpartition")
-    return argsort(a, axis=axis)
+    a, ax = _partition_axis(a, kth, axis, "argpartition")
+    return SO.argpartition(a, ax, np.atleast_1d(kth).ravel())
+
+
+def _partition_axis(a, kth, axis, name):
+    """``a`` (flattened for ``axis=None``) and the axis to partition, ``kth`` checked."""
+    if axis is None:
+        a, ax = reshape(a, (a.size,)), 0
+    elif a.ndim == 0:
+        raise ShapeError(f"{name} of a 0-d array {a.aval!r}: there is no axis to partition "
+                         f"(NumPy raises AxisError){at(user_location())}")
+    else:
+        ax = normalize_axes(axis, a.ndim)[0]
+    kth_ = np.asarray(kth)
+    if kth_.dtype.kind not in "iu":
+        raise WireTypeError(f"{name}: kth must be integers, got {kth!r}{at(user_location())}")
+    _check_kth(kth_, a.shape[ax], name)
+    return a, ax
 
 
 def lexsort(keys, axis=-1):

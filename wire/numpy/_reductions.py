@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 
 import numpy as np
 
@@ -23,6 +24,22 @@ __all__ = [
     "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "argmax", "argmin",
     "any", "all", "average", "count_nonzero", "nansum", "ptp",
 ]
+
+
+def ufunc_axis(fn):
+    """``fn`` taking ``axis`` 0 or -1 of a 0-d traced array as no axis, as NumPy's ufunc
+    reductions and the functions built on them do (``np.sum(np.array(2.0), axis=0)`` is 2.0;
+    ``mean``, ``var`` and ``sort`` refuse it, and so does wire)."""
+
+    @functools.wraps(fn)
+    def wrapper(a, axis=None, *args, **kwargs):
+        if axis is not None and isinstance(a, Tracer) and a.ndim == 0:
+            axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+            if len(axes) == 1 and int(axes[0]) in (0, -1):
+                axis = None
+        return fn(a, axis, *args, **kwargs)
+
+    return wrapper
 
 
 def _keep(x, y, axes, keepdims):
@@ -127,6 +144,7 @@ def _kept_dims(y, kept_shape, axes):
     return tuple(1 if i in axes else next(it) for i in range(ndim))
 
 
+@ufunc_axis
 @lifting
 def sum(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, out=None):
     """Sum over ``axis`` (all by default). Booleans and small integers sum as NumPy does, and
@@ -200,6 +218,7 @@ def mean(a, axis=None, dtype=None, keepdims=False, *, where=True, out=None):
     return sum(a, axis=axis, keepdims=keepdims) / (float(n) if n else float("nan"))
 
 
+@ufunc_axis
 @lifting
 def prod(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, out=None):
     """Product over ``axis``; its derivative is exact even where entries are zero. The
@@ -229,6 +248,7 @@ def _accumulated(a: Tracer, dtype) -> Tracer:
     return a
 
 
+@ufunc_axis
 @lifting
 def max(a, axis=None, keepdims=False, *, initial=None, where=True, out=None):
     """Maximum over ``axis``; at ties the derivative is split evenly among the maxima.
@@ -244,6 +264,7 @@ def max(a, axis=None, keepdims=False, *, initial=None, where=True, out=None):
     return _reduce(R.reduce_max, np.max, a, axis, keepdims, "max")
 
 
+@ufunc_axis
 @lifting
 def min(a, axis=None, keepdims=False, *, initial=None, where=True, out=None):
     """Minimum over ``axis``; at ties the derivative is split evenly among the minima
@@ -442,6 +463,7 @@ def _arg(binder, np_fn, a, axis, keepdims):
     return out
 
 
+@ufunc_axis
 @lifting
 def argmax(a, axis=None, keepdims=False):
     """Index of the (first) maximum; not differentiable (integer output).
@@ -452,12 +474,14 @@ def argmax(a, axis=None, keepdims=False):
     return _arg(R.argmax, np.argmax, a, axis, keepdims)
 
 
+@ufunc_axis
 @lifting
 def argmin(a, axis=None, keepdims=False):
     """Index of the (first) minimum; not differentiable (integer output)."""
     return _arg(R.argmin, np.argmin, a, axis, keepdims)
 
 
+@ufunc_axis
 @lifting
 def any(a, axis=None, keepdims=False, *, where=True, out=None):
     """Whether any element along ``axis`` (and in ``where``) is true (False over none)."""
@@ -471,6 +495,7 @@ def any(a, axis=None, keepdims=False, *, where=True, out=None):
     return sum(_as_bool(a), axis=axis, keepdims=keepdims) > 0  # a count: fine when empty
 
 
+@ufunc_axis
 @lifting
 def all(a, axis=None, keepdims=False, *, where=True, out=None):
     """Whether all elements along ``axis`` (and in ``where``) are true (True over none)."""
@@ -501,12 +526,14 @@ def average(a, axis=None, weights=None):
     return sum(a * weights, axis=axis) / sum(weights * ones_like(a), axis=axis)
 
 
+@ufunc_axis
 @lifting
 def count_nonzero(a, axis=None):
     """Number of non-zero entries (integer, not differentiable)."""
     return sum(not_equal(a, 0), axis=axis)
 
 
+@ufunc_axis
 @lifting
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, *, initial=None, where=True):
     """Sum treating NaN as zero (``dtype``, ``initial`` and ``where`` as :func:`sum`'s)."""
@@ -519,6 +546,7 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False, *, initial=None, 
     return sum(a, axis, dtype, keepdims, initial=initial, where=where, out=out)
 
 
+@ufunc_axis
 @lifting
 def ptp(a, axis=None, keepdims=False):
     """Range (max - min) along ``axis``."""

@@ -137,3 +137,53 @@ argpartition_p = Primitive(
 def argpartition(x, axis: int, kth) -> "np.ndarray":
     """NumPy's ``argpartition`` permutation (integer output, no derivative)."""
     return bind(argpartition_p, x, axis=int(axis), kth=tuple(int(k) for k in kth))
+
+
+# --------------------------------------------------------------------------- partition
+
+
+def _partition_source(x, out, axis):
+    """For each entry of ``out`` (a permutation of ``x`` along ``axis``) the index of an entry of
+    ``x`` holding the same value: the k-th smallest of ``out`` is matched with the k-th smallest
+    of ``x`` (both ranked by a stable sort, so equal values pair off one to one)."""
+    ranks = argsort(argsort(out, axis, stable=True), axis, stable=True)
+    return take_along_axis(argsort(x, axis, stable=True), ranks, axis)
+
+
+def _partition_jvp(ts, out, x, *, axis, kth):
+    return take_along_axis(ts[0], _partition_source(x, out, axis), axis)
+
+
+def _partition_vjp(ct, out, x, *, axis, kth):
+    inv = argsort(_partition_source(x, out, axis), axis, stable=True)
+    return (take_along_axis(ct, inv, axis),)
+
+
+def _partition_shape(a, *, axis, kth):
+    if not 0 <= axis < a.ndim:
+        raise ShapeError(f"partition: axis {axis} is out of range for {a!r}")
+    return a
+
+
+partition_p = Primitive(
+    "partition",
+    lambda x, *, axis, kth: np.partition(np.asarray(x), list(kth), axis=axis),
+    _partition_shape,
+    vjp=_partition_vjp,
+    jvp=_partition_jvp,
+    batch=axis_batch(lambda: partition_p),
+    xp=XpImpl(lambda bk, x, *, axis, kth: bk.xp.sort(x, axis=axis, stable=True),
+              "sort (a sort is a partition for every kth)"),
+    sample=lambda rng: ([rng.normal(size=(3, 4))], {"axis": 1, "kth": (0, 2, -1)}),
+    doc="NumPy's partition of x along axis for the kth positions (a tuple), its values bit "
+        "for bit (np.partition's order of tied -0.0 and 0.0 and of NaNs is not that of x "
+        "gathered by np.argpartition); each entry's derivative is that of an entry of x "
+        "with its value",
+    sympy=ARRAYS_ONLY,
+    taylor=COEFFICIENTWISE,
+)
+
+
+def partition(x, axis: int, kth):
+    """NumPy's ``partition`` along ``axis`` (differentiable through the permutation)."""
+    return bind(partition_p, x, axis=int(axis), kth=tuple(int(k) for k in kth))
