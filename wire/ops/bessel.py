@@ -124,7 +124,28 @@ def _bessel_impl(x, *, routine, v):
         else:
             out = getattr(sp, routine)(x)
     out = np.asarray(out)
+    if routine in ("iv", "ive"):
+        out = _small_i(out, x, v)
     return out.astype(x.dtype, copy=False) if out.dtype != x.dtype else out
+
+
+# Below this |x| SciPy's iv and ive lose the value (iv(1, 1e-305) is 0, not 5e-306; NaN
+# from 1e-308 on, where i0, i1 are right): the series' first term is exact there.
+_SMALL_I = 1e-150
+
+
+def _small_i(out, x, v):
+    """``I_v(x)`` (= ``I_v e^-|x|``) for ``0 < |x| < 1e-150``: ``(x/2)^|v| / Γ(|v| + 1)``
+    (``|v|`` for an integer order, ``I_-n = I_n``), computed in float64."""
+    small = (np.abs(x) < _SMALL_I) & (x != 0)
+    if not small.any():
+        return out
+    order = abs(v) if v == int(v) else v
+    xs = np.where(small, x, 1.0).astype(np.float64)
+    with np.errstate(all="ignore"):
+        # (x^v / 2^v: x / 2 rounds the smallest subnormal to 0)
+        lead = np.power(xs, order) * (2.0 ** -order * float(_sp.rgamma(order + 1.0)))
+    return np.where(small, lead, out)
 
 
 def bessel(x, kind: str, v: float, routine: str | None = None):
