@@ -571,6 +571,55 @@ EDGES = [
     Edge("special.kl_div", wsp.kl_div, (0.0, 1.0), (-1.0, 0.0, 0.0), (0, 0, 0)),
     Edge("special.kl_div", wsp.kl_div, (0.0, 1.0), (1.0, 0.0, 0.0), (1, 1, 1)),
     Edge("special.kl_div", wsp.kl_div, (0.0, 0.0), (-1.0, 0.0), (0, 1)),
+    # ---- x log(x / y) at the infinities and at y = 0: the limits of ∂_x = log(x / y) + 1,
+    # ∂²_x = 1/x, ∂_y = -x/y, ∂²_y = x/y², ∂_x ∂_y = -1/y (x · log'(x) is inf/inf at x = inf;
+    # y = 0 was held at inf with derivative 0); NaN where the value is (SciPy's inf - inf)
+    Edge("special.rel_entr", wsp.rel_entr, (INF, 2.0), (INF, 0.0, 0.0), (0, 0, 0)),
+    Edge("special.rel_entr", wsp.rel_entr, (INF, 2.0), (-INF, INF, -INF), (1, 1, 1)),
+    Edge("special.rel_entr", wsp.rel_entr, (INF, 2.0), (INF, -0.5), (0, 1)),
+    Edge("special.rel_entr", wsp.rel_entr, (2.0, INF), (-INF, 0.5, -0.25), (0, 0, 0)),
+    Edge("special.rel_entr", wsp.rel_entr, (2.0, INF), (0.0, 0.0, 0.0), (1, 1, 1)),
+    Edge("special.rel_entr", wsp.rel_entr, (2.0, INF), (-INF, 0.0), (0, 1)),
+    Edge("special.rel_entr", wsp.rel_entr, (2.0, 0.0), (INF, 0.5, -0.25), (0, 0, 0)),
+    Edge("special.rel_entr", wsp.rel_entr, (2.0, 0.0), (-INF, INF, -INF), (1, 1, 1)),
+    Edge("special.rel_entr", wsp.rel_entr, (2.0, 0.0), (INF, -INF), (0, 1)),
+    Edge("special.rel_entr", wsp.rel_entr, (INF, INF), (NAN, NAN, NAN), (0, 0, 0)),
+    Edge("special.rel_entr", wsp.rel_entr, (INF, INF), (NAN, NAN, NAN), (1, 1, 0)),
+    Edge("special.kl_div", wsp.kl_div, (2.0, 0.0), (INF, 0.5, -0.25), (0, 0, 0)),
+    Edge("special.kl_div", wsp.kl_div, (2.0, 0.0), (-INF, INF, -INF), (1, 1, 1)),
+    Edge("special.kl_div", wsp.kl_div, (INF, 0.0), (INF, 0.0, 0.0), (0, 0, 0)),
+    Edge("special.kl_div", wsp.kl_div, (INF, 2.0), (NAN, NAN, NAN), (0, 0, 0)),
+    Edge("special.kl_div", wsp.kl_div, (2.0, INF), (NAN, NAN, NAN), (1, 1, 1)),
+    Edge("special.kl_div", wsp.kl_div, (2.0, INF), (NAN, NAN), (0, 1)),
+    # x log x at tiny x: the formula ∂_x = log x + 1 (x · (1/x) made x · 2/x³ at the third
+    # order, inf at 1e-120 and NaN at 1e-160)
+    Edge("special.entr", wsp.entr, 1e-120, (-math.log(1e-120) - 1, -1e120, 1e240), rtol=1e-15),
+    Edge("special.entr", wsp.entr, 1e-160, (-math.log(1e-160) - 1, -1e160, INF), rtol=1e-15),
+    Edge("special.entr", wsp.entr, INF, (-INF, 0.0, 0.0)),
+    Edge("special.rel_entr", wsp.rel_entr, (1e-120, 1.0), (math.log(1e-120) + 1, 1e120, -1e240),
+         (0, 0, 0), rtol=1e-15),
+    Edge("special.kl_div", wsp.kl_div, (1e-120, 1.0), (math.log(1e-120), 1e120, -1e240),
+         (0, 0, 0), rtol=1e-15),
+    # ---- Γ where it overflows: every derivative +inf (Γ'' at inf was inf + inf · 0, the
+    # third from 172 on inf - inf)
+    Edge("special.gamma", wsp.gamma, INF, (INF, INF, INF)),
+    Edge("special.gamma", wsp.gamma, 172.0, (INF, INF, INF)),
+    Edge("special.gamma", wsp.gamma, 1e20, (INF, INF, INF)),
+    Edge("special.gamma", wsp.gamma, 170.5,
+         (2.8565793548542185e+306, 1.4674091714060939e+307, 7.539678591970367e+307), rtol=1e-12),
+    # 1/Γ between the poles where Γ(1 - x) overflows: mpmath's values, inf in float64 (they
+    # were inf - inf: sin'(πx) Γ(1 - x) + sin(πx) Γ'(1 - x), cos(π/2) rounding to 6e-17)
+    Edge("special.rgamma", wsp.rgamma, -171.5, (-INF, INF, INF)),
+    Edge("special.rgamma", wsp.rgamma, -171.25, (-INF, INF, -INF)),
+    Edge("special.rgamma", wsp.rgamma, -200.7, (INF, INF, -INF)),
+    Edge("special.rgamma", wsp.rgamma, -100000.5, (INF, -INF, INF)),
+    Edge("special.rgamma", wsp.rgamma, -170.5, (1.5520885200916567e+308, -INF, -INF),
+         rtol=1e-12),
+    # SciPy's iv is NaN at subnormal x (0 at 1e-305 for order 1): I_v's first term there
+    Edge("special.i0", wsp.i0, 1e-310, (5e-311, 0.5, 3.75e-311), rtol=1e-12),
+    Edge("special.i1", wsp.i1, 1e-310, (0.5, 3.75e-311, 0.375), rtol=1e-12),
+    Edge("special.iv(2, x)", lambda x: wsp.iv(2.0, x), 1e-310, (2.5e-311, 0.25, 2.5e-311),
+         rtol=1e-12),
 ]
 # fmt: on
 
@@ -598,6 +647,40 @@ def test_derivatives_at_domain_edges(case):
     assert len(got) == len(case.want)
     bad = [(k + 1, g, w) for k, (g, w) in enumerate(zip(got, case.want))
            if not _close(g, w, case.rtol, atol=0.0)]
+    assert not bad, f"(order, wire, want): {bad}"
+
+
+# The same limits in float32 (orders 1-3 along ``path``): mpmath's derivatives rounded to
+# float32, whose overflow comes far sooner (Γ from 35.04 on, 1/Γ below -34)
+_EDGES_FLOAT32 = [
+    ("special.gamma", wsp.gamma, (INF,), (0, 0, 0), (INF, INF, INF)),
+    ("special.gamma", wsp.gamma, (40.0,), (0, 0, 0), (INF, INF, INF)),
+    ("special.gamma", wsp.gamma, (1e30,), (0, 0, 0), (INF, INF, INF)),
+    ("special.rgamma", wsp.rgamma, (-40.5,), (0, 0, 0), (INF, -INF, -INF)),
+    ("special.rgamma", wsp.rgamma, (-45.3,), (0, 0, 0), (-INF, INF, -INF)),
+    ("special.rgamma", wsp.rgamma, (-33.7,), (0, 0, 0), (-3.2886087e37, -INF, INF)),
+    ("special.rel_entr", wsp.rel_entr, (INF, 2.0), (0, 0, 0), (INF, 0.0, 0.0)),
+    ("special.rel_entr", wsp.rel_entr, (INF, 2.0), (1, 1, 1), (-INF, INF, -INF)),
+    ("special.rel_entr", wsp.rel_entr, (2.0, 0.0), (0, 1, 1), (INF, -INF, INF)),
+    ("special.rel_entr", wsp.rel_entr, (INF, INF), (0, 1, 0), (NAN, NAN, NAN)),
+    ("special.kl_div", wsp.kl_div, (INF, 2.0), (0, 0, 1), (NAN, NAN, NAN)),
+    ("special.entr", wsp.entr, (1e-30,), (0, 0, 0), (68.07755, -1e30, INF)),
+]
+
+
+@pytest.mark.parametrize("name, fn, point, path, want", _EDGES_FLOAT32,
+                         ids=[f"{c[0]}@{c[2]}#{c[3]}" for c in _EDGES_FLOAT32])
+def test_derivatives_at_domain_edges_float32(name, fn, point, path, want):
+    args = tuple(np.float32(p) for p in point)
+    with np.errstate(all="ignore"):
+        got, d = [], fn
+        for argnum in path:
+            d = wire.grad(d, argnums=argnum)
+            out = np.asarray(d(*args))
+            assert out.dtype == np.float32, (name, out.dtype)
+            got.append(float(out))
+    bad = [(k + 1, g, w) for k, (g, w) in enumerate(zip(got, want))
+           if not _close(g, w, 1e-6, atol=0.0)]
     assert not bad, f"(order, wire, want): {bad}"
 
 

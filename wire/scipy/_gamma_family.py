@@ -10,10 +10,13 @@ ufunc computes in (float32 stays float32).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import numpy as wnp
 from ..core import Tracer
+from ..api.custom import custom_jvp
 from ..errors import WireError, at, user_location
 from ..ops import bessel as BES
 from ..ops import special as SP
@@ -66,16 +69,97 @@ def _rgamma(x):
     low = x < 0.5
     xl = wnp.where(low & wnp.isfinite(x), x, 0.25)
     xh = wnp.where(low | (x == np.inf), 1.0, x)
-    # a pole so far out that Γ(1 - x) overflows: sin(πx) · inf would be 0 · inf
-    far = _pole(xl) & (wnp.exp(SP.gammaln(1.0 - wnp.stop_gradient(xl))) == np.inf)
-    xr = wnp.where(far, 0.25, xl)
+    # so far out that Γ(1 - x) overflows: at a pole sin(πx) · inf would be 0 · inf, and
+    # between the poles the derivative sin'(πx) Γ(1 - x) + sin(πx) Γ'(1 - x) inf - inf
+    # (rgamma'(-171.5) was NaN: cos(π/2) rounds to 6e-17, not 0)
+    big_gamma = SP.gammaln(1.0 - wnp.stop_gradient(xl))
+    far = _pole(xl) & (wnp.exp(big_gamma) == np.inf)
+    # (from a little before the overflow: the third derivative overflows first)
+    huge = (big_gamma > 0.97 * math.log(float(np.finfo(big_gamma.dtype).max))) & ~_pole(xl)
+    xr = wnp.where(far | huge, 0.25, xl)
     reflected = _sinpi(xr) * (1.0 / np.pi) * wnp.exp(SP.gammaln(1.0 - xr))
+    reflected = wnp.where(huge, _huge_reflected(wnp.where(huge, xl, 0.25)), reflected)
     reflected = wnp.where(far, _far_pole(xl, far), reflected)
     out = wnp.where(low, reflected, wnp.exp(-SP.gammaln(xh)))
     # SciPy's +0 at the poles (-0.0 + 0.0), but 1/Γ(±0) = ±0 keeps its sign
     out = wnp.where(x == 0, out, out + 0.0)
     # 0 at ±inf, derivative 0 (the limit at +inf, where exp(-gammaln) made -ψ(inf) · 0)
     return wnp.where(wnp.isinf(x), 0.0, wnp.where(wnp.isnan(x), x, out))
+
+
+def exp_past_overflow(u):
+    """``exp(u)`` of a traced ``u``, as ``exp(u - c) · 2**e`` (``2**e`` the dtype's largest
+    power of two, ``c = e log 2``) where ``exp(u)`` overflows: the same value, inf, but the
+    forward-mode and Taylor-mode derivatives (``exp(u) · (u'² + u'')`` …) sum their terms
+    while finite and overflow, with their sign, only at the last product (Γ's third derivative at 172 was
+    NaN: ``inf · ψ³ + … + inf · ψ''``, with ``ψ'' < 0``)."""
+    e = np.finfo(u.dtype).maxexp - 1
+    c = e * math.log(2.0)
+    big = u > math.log(float(np.finfo(u.dtype).max))
+    small = wnp.exp(wnp.where(big, 0.0, u))
+    ub = wnp.where(big, u, c)
+    scaled = wnp.exp(ub - c) * np.asarray(2.0 ** e, u.dtype)
+    # the value exp(u) itself (inf: the product rounds to the largest float just past it)
+    gap = wnp.where(wnp.isinf(scaled), wnp.zeros_like(scaled), wnp.exp(ub) - scaled)
+    scaled = scaled + wnp.stop_gradient(gap)
+    return wnp.where(big, scaled, small)
+
+
+def _times_exp(u, p):
+    """``exp(u) · p``, as ``(exp(u - c) · p) · 2**e`` where ``exp(u)`` overflows (see
+    :func:`exp_past_overflow`): ``p``'s sign survives the overflow."""
+    e = np.finfo(u.dtype).maxexp - 1
+    c = e * math.log(2.0)
+    big = u > math.log(float(np.finfo(u.dtype).max))
+    scaled = (wnp.exp(wnp.where(big, u, c) - c) * wnp.where(big, p, 0.0)) * \
+        np.asarray(2.0 ** e, u.dtype)
+    return wnp.where(big, scaled, wnp.exp(wnp.where(big, 0.0, u)) * p)
+
+
+def _reflected_derivative(x, k):
+    """The ``k``-th derivative (k <= 3) of ``sin(πx) Γ(1 - x) / π`` off the poles:
+    ``±exp(L) · P_k`` with ``L = log|sin(πx)| + gammaln(1 - x) - log π`` and ``P_k`` the
+    polynomial of ``L``'s derivatives (``1``, ``L'``, ``L'² + L''``, ``L'³ + 3L'L'' + L(3)``),
+    summed while finite (:func:`_times_exp`)."""
+    s = _sinpi(x)
+    r = wnp.round(x) + 0.0
+    one = wnp.ones_like(x)
+    sign_r = wnp.where(wnp.mod(r, 2.0) != 0, -one, one)
+    cot = (sign_r * wnp.cos(np.pi * (x - r))) / s
+    csc2 = 1.0 / (s * s)
+    y = 1.0 - x
+    d1 = np.pi * cot - SP.polygamma(y, 0)
+    d2 = -(np.pi ** 2) * csc2 + SP.polygamma(y, 1)
+    d3 = 2.0 * np.pi ** 3 * cot * csc2 - SP.polygamma(y, 2)
+    p = [one, d1, d1 * d1 + d2, d1 * (d1 * d1 + 3.0 * d2) + d3][k]
+    u = wnp.log(wnp.abs(s)) + SP.gammaln(y) - math.log(math.pi)
+    return wnp.where(s < 0, -one, one) * _times_exp(u, p)
+
+
+def _reflected_with_rules(k):
+    """:func:`_reflected_derivative` of order ``k``, whose derivative is that of order
+    ``k + 1`` (by a custom rule up to order 2): the derivatives of an overflowing value in
+    forward and reverse mode alike, each a sum formed before the overflow."""
+    if k == 3:
+        return lambda x: _reflected_derivative(x, 3)
+    nxt = _reflected_with_rules(k + 1)
+
+    @custom_jvp
+    def h(x):
+        return _reflected_derivative(x, k)
+
+    @h.defjvp
+    def _rule(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return h(x), t * nxt(x)
+
+    return h
+
+
+# ``sin(πx) Γ(1 - x) / π`` where ``Γ(1 - x)`` overflows (not at a pole). Written as the
+# product, its derivatives were ``inf · cot(πx) - inf · ψ``: NaN (``rgamma'(-171.5)``,
+# ``-2.7e310`` by mpmath, is ``-inf`` in float64; cos(π/2) rounds to 6e-17, not 0)
+_huge_reflected = _reflected_with_rules(0)
 
 
 def _far_pole(x, far):

@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from .. import numpy as wnp
+from ..api.custom import custom_jvp
 from ..errors import WireError, at, user_location
 from ..tracebacks import expose
 from ..numpy._axes import normalize_axes
@@ -29,7 +30,7 @@ from ._traced import traced as _t
 from ._bessel import (erfcx, exp1, expi, i0, i0e, i1, i1e, iv, ive, j0, j1, jn, jv, k0, k0e,
                       k1, k1e, kn, kv, kve, y0, y1, yn, yv)
 from ._bessel import NAMES as _BESSEL_NAMES
-from ._gamma_family import binom, comb, factorial, gammasgn, poch, rgamma
+from ._gamma_family import binom, comb, exp_past_overflow, factorial, gammasgn, poch, rgamma
 from ._gamma_family import NAMES as _GAMMA_NAMES
 from ._more_special import (bernoulli, bessel_jn, boxcox, boxcox1p, dawsn, expn, fresnel,
                             hyp1f1, hyp2f1, owens_t, sici, spence, sph_harm_y, wofz, zeta)
@@ -288,10 +289,16 @@ def gamma(x):
         return m.where(pole, np.nan, m.where(x == 0, m.copysign(np.inf, x), out))
     # each branch sees its own points only (stand-in 1), so no zero cotangent meets an inf;
     # at ±0 it is 1/x, ±inf with the derivatives of Γ(x) ~ 1/x (-inf, ±inf, -inf); at the
-    # poles a NaN whose derivatives are NaN
+    # poles a NaN whose derivatives are NaN. Where even exp(gammaln(x) - log max) overflows
+    # (x > 343 in float64, +inf included) exp(x + log max): inf with every derivative inf,
+    # as Γ's (sign · exp(gammaln) gave Γ'' = Γ'ψ + Γψ' = inf + inf · 0 at +inf, and a NaN
+    # third derivative from 172 on)
+    log_max = math.log(float(np.finfo(x.dtype).max))
     zero = x == 0
-    xo = wnp.where(pole | zero, 1.0, x)
-    out = _gamma_sign(xo, m) * wnp.exp(gammaln(xo))
+    top = (x > 2) & (gammaln(wnp.where(x > 2, wnp.stop_gradient(x), 3.0)) > 2.0 * log_max)
+    xo = wnp.where(pole | zero | top, 1.0, x)
+    out = _gamma_sign(xo, m) * exp_past_overflow(gammaln(xo))
+    out = wnp.where(top, wnp.exp(wnp.where(top, x, 0.0) + log_max), out)
     return wnp.where(pole, _poison(x, pole), wnp.where(zero, 1.0 / wnp.where(zero, x, 1.0), out))
 
 
@@ -659,9 +666,38 @@ def _entr(x):
     m = wnp if _t(x) else np
     pos = x > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        inner = -(x * m.log(m.where(pos, x, 1.0)))
+        xs = m.where(pos, x, 1.0)
+        inner = -(_x_log_x(xs) if m is wnp else xs * np.log(xs))
     nan, poison = _nan_of(m, x)
     return m.where(nan, poison, m.where(pos, inner, m.where(x == 0, _k(0.0, x), -np.inf)))
+
+
+@custom_jvp
+def _x_log_x(x):
+    """``x log x`` of a traced positive ``x``, whose derivative is the formula ``log x + 1``:
+    the product's ``log x + x · (1/x)`` gave a third derivative ``x · 2/x³ - 3/x²`` that
+    overflowed (the third derivative of entr at 1e-120 was ``-inf``, not ``1e240``)."""
+    return x * wnp.log(x)
+
+
+@_x_log_x.defjvp
+def _x_log_x_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _x_log_x(x), t * (wnp.log(x) + 1.0)
+
+
+@custom_jvp
+def _x_log_ratio_finite(x, y):
+    """``x log(x / y)`` for traced finite positive ``x``, ``y`` (the log of the ratio by
+    :func:`_log_ratio`), with the partials as formulas (``log(x / y) + 1`` and ``-x / y``; see
+    :func:`_x_log_x`)."""
+    return x * _log_ratio(x, y, wnp)
+
+
+@_x_log_ratio_finite.defjvp
+def _x_log_ratio_finite_jvp(primals, tangents):
+    (x, y), (tx, ty) = primals, tangents
+    return _x_log_ratio_finite(x, y), tx * (_log_ratio(x, y, wnp) + 1.0) - ty * (x / y)
 
 
 def _nan_of(m, *xs):
@@ -678,6 +714,32 @@ def _positive(x, y, m):
     the unused branch is inf/NaN, in value or derivative)."""
     pos = (x > 0) & (y > 0)
     return pos, m.where(pos, x, 1.0), m.where(pos, y, 1.0)
+
+
+def _x_log_ratio(x, y, m):
+    """``x log(x / y)`` where it is a limit of the smooth function (``x > 0``, ``y >= 0``,
+    not both infinite), with every derivative the limit there: the mask of those points and
+    the value. Finite positive points take :func:`_log_ratio`; ``y = 0`` and ``y = inf``
+    take ``x (log x - log y)``, whose rules give the limits (``∂_y = -x / y``: ``-inf`` at 0,
+    0 at inf); ``x = inf`` takes ``x (1 + log(x̄) - log y)``, ``x̄`` a constant copy of ``x``:
+    its derivatives are the limits at ``x = inf`` (``∂_x = log(x / y) + 1 = inf``,
+    ``∂²_x = 1 / x = 0``, ``∂_y = -x / y = -inf``), where ``x · log'(x)`` is ``inf / inf``;
+    at ``x = y = inf`` it is NaN, with NaN derivatives."""
+    inf = np.inf
+    finite = (x > 0) & (x < inf) & (y > 0) & (y < inf)
+    y_edge = (x > 0) & (x < inf) & ((y == 0) | (y == inf))
+    x_inf = (x == inf) & (y >= 0)  # (NaN at y = inf: inf - inf in the log)
+    xs, ys = m.where(finite, x, 1.0), m.where(finite, y, 1.0)
+    xe, ye = m.where(y_edge, x, 1.0), m.where(y_edge, y, 1.0)
+    xi, yi = m.where(x_inf, x, 1.0), m.where(x_inf, y, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        at_edge = xe * (m.log(xe) - m.log(ye))
+        held = wnp.stop_gradient(xi) if m is wnp else xi
+        at_inf = xi * (1.0 + m.log(held) - m.log(yi))
+        core = _x_log_ratio_finite(xs, ys) if m is wnp else xs * _log_ratio(xs, ys, m)
+        out = m.where(finite, core,
+                      m.where(y_edge, at_edge, at_inf))
+    return finite | y_edge | x_inf, out
 
 
 def rel_entr(x, y):
@@ -711,11 +773,20 @@ def _log_ratio(xs, ys, m):
 
 def _rel_entr(x, y):
     m = wnp if _t(x, y) else np
-    pos, xs, ys = _positive(x, y, m)
+    pos, val = _x_log_ratio(x, y, m)
     with np.errstate(invalid="ignore", over="ignore"):
-        out = m.where(pos, xs * _log_ratio(xs, ys, m),
-                      m.where((x == 0) & (y >= 0), _k(0.0, x), np.inf))
+        out = m.where(pos, val, m.where((x == 0) & (y >= 0), _k(0.0, x), np.inf))
+    return _nan_where_undefined(m, out, x, y)
+
+
+def _nan_where_undefined(m, out, x, y):
+    """``out`` with NaN of NaN derivatives (of every order) where an argument is NaN and
+    where ``out`` itself is (``inf - inf`` at infinite arguments, as SciPy's value): not a
+    held NaN whose derivatives are finite."""
     nan, poison = _nan_of(m, x, y)
+    if m is wnp:
+        undefined = wnp.isnan(wnp.stop_gradient(out)) & ~nan
+        out = wnp.where(undefined, _poison(x + y, undefined), out)
     return m.where(nan, poison, out)
 
 
@@ -738,16 +809,17 @@ def kl_div(x, y):
 
 def _kl_div(x, y):
     m = wnp if _t(x, y) else np
-    pos, xs, ys = _positive(x, y, m)
+    pos, rel = _x_log_ratio(x, y, m)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # the log of the ratio as rel_entr's: x log(x / y) for a ratio that underflows is
         # x (log x - log y), not x log 0 = -inf (SciPy's kl_div(1e-300, 1e300) is -inf)
-        val = xs * _log_ratio(xs, ys, m) - x + y
+        # - x dropped at (inf, 0), where SciPy's value is inf (its derivative -1 there is
+        # nothing beside log(x / y) = inf)
+        val = rel - m.where((x == np.inf) & (y == 0), 0.0, x) + y
         # at x = 0 the value is y itself (its signed zero too), the derivatives those of y - x
         held = y - (x - wnp.stop_gradient(x)) if m is wnp else y
         out = m.where(pos, val, m.where((x == 0) & (y >= 0), held, np.inf))
-    nan, poison = _nan_of(m, x, y)
-    return m.where(nan, poison, out)
+    return _nan_where_undefined(m, out, x, y)
 
 
 def sinc(x):
