@@ -620,6 +620,13 @@ EDGES = [
     Edge("special.i1", wsp.i1, 1e-310, (0.5, 3.75e-311, 0.375), rtol=1e-12),
     Edge("special.iv(2, x)", lambda x: wsp.iv(2.0, x), 1e-310, (2.5e-311, 0.25, 2.5e-311),
          rtol=1e-12),
+    # Y and K e^x near 0: the limits of the dominant term (Y_0 ~ (2/π) log x, Y_1 ~ -2/(πx),
+    # K_0 e^x ~ -log x, K_1 e^x ~ 1/x); the recurrences' Y_{v-1} - Y_{v+1} was inf - inf
+    Edge("special.y0", wsp.y0, 5e-324, (INF, -INF, INF)),
+    Edge("special.y1", wsp.y1, 1e-200, (INF, -INF, INF)),
+    Edge("special.k0e", wsp.k0e, 1e-300, (-1e300, INF, -INF), rtol=1e-12),
+    Edge("special.k1e", wsp.k1e, 1e-300, (-INF, INF, -INF)),
+    Edge("special.kve(2.5, x)", lambda x: wsp.kve(2.5, x), 1e-120, (-INF, INF, -INF)),
 ]
 # fmt: on
 

@@ -164,10 +164,35 @@ def _order_minus_one(x, kind, v):
     return bessel(x, kind, v - 1.0)
 
 
+def _dominant_near_zero(x, kind, v, combine):
+    """``combine(x)`` (the recurrence), but near 0 the dominant neighbour alone (order
+    ``v + 1`` for ``v > 0``, else ``v - 1``), with the recurrence's sign and share: ``Y`` and
+    ``K e^x`` diverge there, and the recurrence's terms overflow with opposite signs in the
+    next orders (``Y_{v-1} - Y_{v+1}`` is ``inf - inf``: the third derivatives of y0 at
+    5e-324 and of k0e at 1e-300, the second of k1e at 1e-300 were NaN). The other terms are
+    below ``x^min(2|v|, 1)`` of it, so from ``x < 10^(-17 / min(2|v|, 1))`` on they are
+    below the rounding. Each side sees its own points only (stand-in 1)."""
+    up = v > 0.0
+    big_one = (lambda z: bessel(z, kind, v + 1.0)) if up else (
+        lambda z: _order_minus_one(z, kind, v))
+    edge = 1e-20 if v == 0.0 else 10.0 ** max(-17.0 / min(2.0 * abs(v), 1.0), -300.0)
+    xs = stop_gradient(x)
+    near = logical_and(gt(xs, 0.0), lt(xs, edge))
+    xn, xf = select(near, ones_like_(x), x), select(near, x, ones_like_(x))
+    # (at v = 0 both neighbours are order 1: K_{-1} = K_1, the whole of it)
+    share = 1.0 if v == 0.0 else 0.5
+    sign_of = {("y", True): -1.0, ("y", False): 1.0, ("ke", True): -1.0, ("ke", False): -1.0}
+    return select(near, big_one(xf) * (share * sign_of[(kind, up)]), combine(xn))
+
+
 def _bessel_deriv(x, out, routine, v):
     kind = ROUTINES[routine]
     if kind in ("ie", "ke"):
         return _scaled_deriv(x, out, kind, v)
+    # (Y_0' = -Y_1 exactly; a negative order is J-like at 0 for half-integers: Y_-3/2 = -J_3/2)
+    if kind == "y" and v > 0.0:
+        return _dominant_near_zero(
+            x, kind, v, lambda z: 0.5 * (_order_minus_one(z, kind, v) - bessel(z, kind, v + 1.0)))
     below, above = _order_minus_one(x, kind, v), bessel(x, kind, v + 1.0)
     if kind in ("j", "y"):
         return 0.5 * (below - above)
@@ -208,7 +233,9 @@ def _scaled_deriv(x, out, kind, v):
     if kind == "ie":  # 0 at ±inf, its limit (SciPy's ive of order 2 and up is NaN there)
         near = select(isinf(x), zeros_like_(out), 0.5 * (below + above) - sign(x) * out)
     else:  # ke = K e^x: 0 at +inf, its limit (as for ie)
-        near = select(eq(x, np.inf), zeros_like_(out), out - 0.5 * (below + above))
+        slope = _dominant_near_zero(xn, kind, v, lambda z: bessel(z, kind, v) - 0.5 * (
+            _order_minus_one(z, kind, v) + bessel(z, kind, v + 1.0)))
+        near = select(eq(x, np.inf), zeros_like_(out), slope)
     xf = select(far, x, ones_like_(x))
     # s = x^-1/2 by a division (its derivatives at x = inf are 0, not 0 * (0.5/sqrt(0)))
     s = 1.0 / sqrt(abs_(xf) if mirrored else xf)
