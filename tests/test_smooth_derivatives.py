@@ -600,6 +600,10 @@ EDGES = [
          (0, 0, 0), rtol=1e-15),
     Edge("special.kl_div", wsp.kl_div, (1e-120, 1.0), (math.log(1e-120), 1e120, -1e240),
          (0, 0, 0), rtol=1e-15),
+    # (y's tangent a zero array in Taylor mode: 0 * x/y³ must not be NaN)
+    Edge("special.rel_entr", wsp.rel_entr, (1e-300, 1e10), (math.log(1e-310) + 1, 1e300, -INF),
+         (0, 0, 0), rtol=1e-15),
+    Edge("special.rel_entr", wsp.rel_entr, (1e10, 1e-300), (-INF, INF, -INF), (1, 1, 1)),
     # ---- Γ where it overflows: every derivative +inf (Γ'' at inf was inf + inf · 0, the
     # third from 172 on inf - inf)
     Edge("special.gamma", wsp.gamma, INF, (INF, INF, INF)),

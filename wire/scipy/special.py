@@ -26,6 +26,7 @@ from ..numpy._axes import normalize_axes
 from ..ops import incomplete as INC
 from ..ops import special as SP
 from ..core import Tracer
+from ..transforms.rules import is_value
 from ._traced import traced as _t
 from ._bessel import (erfcx, exp1, expi, i0, i0e, i1, i1e, iv, ive, j0, j1, jn, jv, k0, k0e,
                       k1, k1e, kn, kv, kve, y0, y1, yn, yv)
@@ -697,7 +698,23 @@ def _x_log_ratio_finite(x, y):
 @_x_log_ratio_finite.defjvp
 def _x_log_ratio_finite_jvp(primals, tangents):
     (x, y), (tx, ty) = primals, tangents
-    return _x_log_ratio_finite(x, y), tx * (_log_ratio(x, y, wnp) + 1.0) - ty * (x / y)
+    # a tangent that is a constant zero (an argument not differentiated, in forward and
+    # Taylor mode) is left out: times the other partial's overflowing derivatives (1/y³ at
+    # y = 1e-300) it would be 0 * inf
+    terms = []
+    if not _zero_tangent(tx):
+        terms.append(tx * (_log_ratio(x, y, wnp) + 1.0))
+    if not _zero_tangent(ty):
+        terms.append(-(ty * x) / y)
+    out = _x_log_ratio_finite(x, y)
+    if not terms:
+        return out, wnp.zeros_like(out)
+    return out, terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+
+def _zero_tangent(t) -> bool:
+    """``t`` is a constant zero (the tangent of an argument not differentiated)."""
+    return isinstance(t, Tracer) and is_value(t.node, 0)
 
 
 def _nan_of(m, *xs):
