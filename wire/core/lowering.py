@@ -34,6 +34,10 @@ class Emitter(NamedTuple):
     * ``scalar(ctx, node, args)`` — the node on Python floats (``args`` name floats), giving
       a float with exactly the bits NumPy's float64 result has; a graph of float64 scalars
       whose every node has one compiles to float arithmetic (``None``: it has none).
+
+    ``writes_out``: ``expr`` may write the result into ``out``, a buffer of the node's aval
+    that no operand shares (a scratch arena's, :mod:`wire.runtime.arena`), giving the same
+    bits as a fresh result (``inplace`` emitters may too).
     """
 
     expr: Callable
@@ -43,6 +47,7 @@ class Emitter(NamedTuple):
     reads_transposes: bool = False
     broadcast_scalar: Callable | None = None
     scalar: Callable | None = None
+    writes_out: bool = False
 
 
 def call_expr(fn: str, args, out=None, **kw) -> str:

@@ -88,8 +88,9 @@ def matmul_batch(args, dims):
 
 def _matmul_expr(ctx, node, args, out):
     # np.matmul, as the primitive's impl: np.dot's 1x1 products skip the +0.0 start of
-    # matmul's sums, so dot([[0.0]], [[-0.0]]) is -0.0 where matmul gives 0.0
-    return call_expr(ctx.bind_numpy(np.matmul), args)
+    # matmul's sums, so dot([[0.0]], [[-0.0]]) is -0.0 where matmul gives 0.0; `out`: a
+    # buffer of the result's shape and dtype (BLAS writes into it as into a fresh array)
+    return call_expr(ctx.bind_numpy(np.matmul), args, out)
 
 
 matmul_p = Primitive(
@@ -100,7 +101,7 @@ matmul_p = Primitive(
     vjp_parts=(lambda ct, out, x, y: matmul(ct, _mT(y)), lambda ct, out, x, y: matmul(_mT(x), ct)),
     jvp=_matmul_jvp,
     batch=matmul_batch,
-    emit=Emitter(_matmul_expr, "fresh", reads_transposes=True),
+    emit=Emitter(_matmul_expr, "fresh", reads_transposes=True, writes_out=True),
     xp=xp_function("matmul"),
     sample=_matmul_sample,
     doc="batched matrix product of rank >= 2 operands (batch dimensions broadcast)",
