@@ -43,6 +43,7 @@ import hashlib
 import importlib.util
 import json
 import marshal
+import math
 import os
 import stat
 import sys
@@ -54,7 +55,7 @@ import numpy as np
 from .. import tree
 from ..errors import WireError
 from ..ir import ConstValue, Graph, LeafOp, gc_paused
-from ..runtime import cbuild, native
+from ..runtime import arena, cbuild, native
 from ..runtime.compiler import Compiled, _as_array, _copy, _owned
 from .registry import REGISTRY, primitive_named
 from .serialize import (
@@ -350,6 +351,10 @@ def _enc_recipe(recipe: tuple, enc: _Encoder) -> dict:
         if obj.dtype.name not in DTYPES:
             raise _Unsavable("dtype")
         return {"const": _enc_array(obj)}
+    if kind == "arena":  # a new, empty scratch arena of this layout per loaded function
+        layout, outputs = obj
+        return {"arena": [[list(b) for b in layout.buffers],
+                          [[b, list(shape)] for b, shape in layout.views], outputs]}
     if kind == "tree":
         enc_tree = _enc_tree(obj)
         if _dec_tree(enc_tree, "tree") != obj:  # class-bearing pytrees (namedtuples …)
@@ -385,7 +390,9 @@ def _checksum(doc: dict) -> str:
 
 _HELPERS = {"as_array": _as_array, "owned": _owned, "copy": _copy, "unflatten": tree.unflatten,
             "float": float,
-            "ZeroDivisionError": ZeroDivisionError, "range": range}
+            "ZeroDivisionError": ZeroDivisionError, "range": range,
+            "arena_take": arena.take, "arena_give": arena.give}
+MAX_ARENA_BYTES = 1 << 40  # (a sanity bound on a layout read from disk)
 
 
 class _Invalid(Exception):
@@ -483,6 +490,8 @@ def _dec_recipe(x, graphs: list):
         return a
     if set(x) == {"tree"}:
         return _dec_tree(x["tree"], "tree")
+    if set(x) == {"arena"}:
+        return _dec_arena(x["arena"])
     if set(x) == {"ufunc"}:
         impl = primitive_named(x["ufunc"]).impl
         if not isinstance(impl, np.ufunc):
@@ -498,6 +507,34 @@ def _dec_recipe(x, graphs: list):
             raise _Invalid("param names")
         return functools.partial(prim.impl, **params) if params else prim.impl
     raise _Invalid("recipe kind")
+
+
+def _dec_arena(x) -> arena.Arena:
+    """A new scratch arena: its buffers ``[dtype, elements]``, its views ``[buffer, shape]``
+    (whose sizes match their buffer's) and how many outputs it recycles."""
+    if not (isinstance(x, list) and len(x) == 3 and isinstance(x[0], list)
+            and isinstance(x[1], list) and _count(x[2]) and x[2] < 1 << 16):
+        raise _Invalid("arena")
+    buffers, views = [], []
+    for b in x[0]:
+        if not (isinstance(b, list) and len(b) == 2 and b[0] in DTYPES and _count(b[1])):
+            raise _Invalid("arena buffer")
+        buffers.append((b[0], b[1]))
+    for v in x[1]:
+        if not (isinstance(v, list) and len(v) == 2 and isinstance(v[1], list)
+                and type(v[0]) is int and 0 <= v[0] < len(buffers)
+                and all(_count(d) for d in v[1])
+                and math.prod(v[1]) == buffers[v[0]][1]):
+            raise _Invalid("arena view")
+        views.append((v[0], tuple(v[1])))
+    layout = arena.Layout(tuple(buffers), tuple(views))
+    if layout.nbytes > MAX_ARENA_BYTES:
+        raise _Invalid("arena size")
+    return arena.Arena(layout, x[2])
+
+
+def _count(v) -> bool:
+    return type(v) is int and 0 <= v < 1 << 62
 
 
 def _check_code(code: types.CodeType, name: str, global_names: set) -> None:

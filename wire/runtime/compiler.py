@@ -56,7 +56,7 @@ from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
 from ..ir import Graph, Node, const_op, gc_paused, names as _names, zero_signs
 from ..ops.elementwise import pow_p
 from ..transforms.inline import inline_calls
-from . import cbuild, fusion, native, scalar_code
+from . import arena as arena_, cbuild, fusion, native, scalar_code
 from .schedule import Slot, execution_order, output_slots, schedule, slots_of
 
 __all__ = ["Compiled", "compile_graph", "compile_native", "generate", "schedule"]
@@ -186,6 +186,13 @@ class Compiled:
         raise AttributeError("Compiled is immutable")
 
     @property
+    def arena_bytes(self) -> int:
+        """Bytes of one buffer set of the function's scratch arena (0: it has none); a
+        function keeps up to :data:`wire.runtime.arena.KEEP` sets between calls."""
+        arena = self.fn.__globals__.get("_arena")
+        return arena.nbytes if arena is not None else 0
+
+    @property
     def source(self) -> str:
         """The generated code, each line commented with its node (formatted when asked)."""
         return self._listing.source()
@@ -269,10 +276,13 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
 
 
 def _generate(graph: Graph, name: str, fuse: bool = True,
-              kernels: list | None = None) -> tuple[Listing, _Ctx, list[Node]]:
+              kernels: list | None = None,
+              arena: bool | int = True) -> tuple[Listing, _Ctx, list[Node]]:
     """The passes of the code generator, in order (each reads and fills the slots);
     ``kernels``: ``(list, min_elements)``: the list to collect native regions into
-    (:mod:`wire.runtime.native`), which then replace the blocked-NumPy ones they overlap."""
+    (:mod:`wire.runtime.native`), which then replace the blocked-NumPy ones they overlap;
+    ``arena``: values of :data:`wire.runtime.arena.MIN_BYTES` bytes or more (``True``), of
+    this many (an int) or none (``False``) go to a scratch arena (:mod:`wire.runtime.arena`)."""
     _check_closed(graph)
     slots = slots_of(graph)
     outputs = output_slots(graph, slots)
@@ -286,12 +296,30 @@ def _generate(graph: Graph, name: str, fuse: bool = True,
     emitted = [i for i in order if not slots[i].folded]
     _liveness(slots, emitted, outputs)
     _buffers(slots, emitted)
+    fuse_min = fusion.MIN_ELEMENTS if fuse is True else (fuse or None)
+    fused, blocked = _regions(slots, emitted, fuse_min, kernels)
+    reuse = _reuse(slots, emitted, fused, blocked)
+    floor = arena_.MIN_BYTES if arena is True else (arena or None)
+    scratch = {} if floor is None else _arena(slots, emitted, outputs, fused, blocked, reuse,
+                                              floor)
     ref = functools.partial(_ref, slots, ctx)
     # (before _lines renames values)
     scalar = scalar_code.scalar_lines(graph, slots, emitted, outputs, ctx, _return_expr)
-    fuse_min = fusion.MIN_ELEMENTS if fuse is True else (fuse or None)
-    lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name, fuse_min, kernels)
+    lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name, fused, blocked, reuse,
+                               scratch, kernels)
     n_lines = sum(1 for n in line_nodes if n is not None)  # (of the NumPy code)
+    if scratch:
+        layout, recycled = scratch["layout"], scratch["recycled"]
+        ctx.set_global("_arena", arena_.Arena(layout, len(recycled)),
+                       ("arena", (layout, len(recycled))))
+        ctx.set_global("_take", arena_.take, ("helper", "arena_take"))
+        ctx.set_global("_give", arena_.give, ("helper", "arena_give"))
+        names = [f"W{v}" for v in range(len(layout.views))]
+        names += [f"R{p}" for p in range(len(recycled))]
+        args = "".join(f", {s.name}" for s in _input_slots(graph, slots))
+        lines.insert(1, f"    {', '.join(names)}{',' if len(names) == 1 else ''} = W_ = "
+                        f"_take(_arena{args})")
+        line_nodes.insert(1, None)
     if scalar is not None:
         lines[1:1] = scalar[0]
         line_nodes[1:1] = scalar[1]
@@ -299,6 +327,10 @@ def _generate(graph: Graph, name: str, fuse: bool = True,
     own_lines, exprs = _output_lines(outs, outputs, slots, ref, ctx)
     lines.extend(own_lines)
     line_nodes.extend([None] * len(own_lines))
+    if scratch:  # (a call that raised drops its arena)
+        kept = "".join(f", {slots[i].name}" for i in scratch["recycled"])
+        lines.append(f"    _give(_arena, W_{kept})")
+        line_nodes.append(None)
     lines.append(f"    return {_return_expr(graph, ctx, exprs)}")
     line_nodes.append(None)
     n_ops = sum(1 for s in slots if not s.leaf)
@@ -473,9 +505,9 @@ def _buffers(slots: list[Slot], emitted) -> None:
             slots[b].death = max(slots[b].death, s.last)
 
 
-def _reusable_buffer(slots: list[Slot], i: int, k: int) -> str | None:
-    """The name of a dead operand buffer line ``k`` (slot ``i``) may write its result into:
-    one this function allocated, dying at this very line, with no live view, of the result's
+def _reusable_operand(slots: list[Slot], i: int, k: int) -> int | None:
+    """The operand whose dead buffer line ``k`` (slot ``i``) may write its result into: one
+    this function allocated, dying at this very line, with no live view, of the result's
     shape and dtype."""
     s = slots[i]
     if not (s.owner and s.emitter.inplace):
@@ -487,38 +519,177 @@ def _reusable_buffer(slots: list[Slot], i: int, k: int) -> str | None:
         if o.death == k and o.owner and not o.folded and o.alias == (j,):
             other = o.node.aval
             if other is aval or other == aval:  # (avals are usually shared objects)
-                found = o.name
+                found = j
                 break
-    if found is None:
+    if found is None or not _same_dtypes(s.node):
         return None
-    dtype = aval.dtype
-    for x in s.node.inputs:
-        other = x.aval
-        if other is not aval and (isinstance(other, tuple) or other.dtype != dtype):
-            return None
     return found
 
 
-def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
-           fuse_min: int | None = None, kernels: list | None = None):
-    """The function's lines (and the node each computes): one per emitted node, and ``del``
-    lines releasing the arrays read for the last time before anything new is allocated;
-    fused regions (of arrays of at least ``fuse_min`` elements; ``None``: none) as block
-    loops (:mod:`wire.runtime.fusion`), or, when ``kernels`` is given, native regions as
-    kernel calls (see :func:`_generate`)."""
-    inputs = {s.node: s.name for s in slots if s.is_input}
-    lines = [f"def {name}({', '.join(inputs[n] for n in graph.inputs)}):"]
-    line_nodes: list = [None]
-    end = len(emitted)
+def _same_dtypes(node: Node) -> bool:
+    """Whether every operand of ``node`` has its dtype (NumPy then picks the loop of that
+    dtype whether or not the result's buffer is given)."""
+    aval = node.aval
+    dtype = aval.dtype
+    for x in node.inputs:
+        other = x.aval
+        if other is not aval and (isinstance(other, tuple) or other.dtype != dtype):
+            return False
+    return True
+
+
+def _regions(slots: list[Slot], emitted, fuse_min: int | None, kernels: list | None):
+    """``({first: last}, {first: last})``: the native regions (when ``kernels`` is given) and
+    the blocked-NumPy ones where no native one overlaps (see :func:`_lines`)."""
     fused, blocked = {}, {}
     if kernels is not None:
-        kernels, min_elements = kernels
-        fused = native.regions(slots, emitted, min_elements)
+        fused = native.regions(slots, emitted, kernels[1])
     # (a value of n elements takes at least n bytes: most graphs have none big enough)
     if fuse_min is not None and any(slots[i].nbytes >= fuse_min for i in emitted):
         # blocked regions where no native one overlaps (the kernels replace those)
         blocked = {a: b for a, b in fusion.regions(slots, emitted, fuse_min)
                    if not any(a <= d and c <= b for c, d in fused.items())}
+    return fused, blocked
+
+
+def _reuse(slots: list[Slot], emitted, fused: dict, blocked: dict) -> dict[int, int]:
+    """``{slot: operand}``: the lines (outside fused regions) writing their result into an
+    operand's dead buffer (:func:`_reusable_operand`)."""
+    skip = {k for a, b in itertools.chain(fused.items(), blocked.items())
+            for k in range(a, b + 1)}
+    reuse = {}
+    for k, i in enumerate(emitted):
+        if slots[i].owner and k not in skip:
+            j = _reusable_operand(slots, i, k)
+            if j is not None:
+                reuse[i] = j
+    return reuse
+
+
+def _arena(slots: list[Slot], emitted, outputs, fused: dict, blocked: dict, reuse: dict,
+           floor: int) -> dict:
+    """The scratch arena (:mod:`wire.runtime.arena`) of the function: ``{"layout": Layout,
+    "recycled": [output slot, ...], slot: name}`` for the values whose line writes into an
+    arena buffer (``W0``, ``W1`` …) or into a recycled output (``R0`` …); ``{}`` when none
+    does.
+
+    A value's buffer holds it and every value written into it in place after it (``reuse``:
+    a chain). A chain goes to the arena when its first value has at least ``floor`` bytes
+    and is computed by a line that takes a buffer (an ``inplace`` or ``writes_out``
+    emitter, operands of its dtype) or is a result a fused region keeps, and no value of the
+    chain is an output, reaches one through a view, or is read by a line that may hand it to
+    code outside wire (:func:`_exposes`); it lives from its first value's line (a fused
+    region's first) to the last line reading any value of the chain or a view of one (a
+    value read inside a region lives at least to the line reading it, so no result of the
+    region shares its buffer). A chain of such a first value whose last
+    value is an output that the function returns as it is (no view of the chain reaching
+    another output) writes into a recycled output."""
+    if not any(slots[i].nbytes >= floor for i in emitted):
+        return {}
+    n = len(emitted)
+    # when the value of each line is written: a fused region writes its results from its
+    # first line on (block by block, or in one kernel call)
+    start = list(range(n))
+    region_end: dict[int, int] = {}
+    for a, b in itertools.chain(fused.items(), blocked.items()):
+        for k in range(a, b + 1):
+            start[k], region_end[k] = a, b
+
+    def alias(j: int) -> tuple:
+        o = slots[j]
+        return o.alias or slots[o.base].alias or (j,)
+
+    exposed: set[int] = set()  # buffers code outside wire may read
+    for i in emitted:
+        if _exposes(slots[i].node):
+            for j in slots[i].distinct:
+                exposed.update(alias(j))
+    returned: dict[int, set] = {}  # buffer -> the outputs that may share it
+    for o in outputs:
+        for b in alias(o):
+            returned.setdefault(b, set()).add(o)
+    chain: dict[int, list[int]] = {}  # first value -> the values sharing its buffer
+    root: dict[int, int] = {}
+    for k, i in enumerate(emitted):
+        s = slots[i]
+        j = reuse.get(i)
+        if j is not None:
+            r = root.get(j)
+            if r is not None:
+                root[i] = r
+                chain[r].append(i)
+        elif s.owner and s.nbytes >= floor and (
+                (s.is_output or s.last > region_end[k]) if k in region_end  # (its result)
+                else (s.emitter.inplace or s.emitter.writes_out) and _same_dtypes(s.node)):
+            root[i] = i
+            chain[i] = [i]
+    lives, scratch, recycled = [], [], []
+    line = {i: k for k, i in enumerate(emitted)}
+    for r, values in chain.items():
+        if any(v in exposed for v in values):
+            continue
+        last_value = values[-1]
+        if any(v in returned for v in values):
+            s = slots[last_value]
+            if (arena_.RECYCLE and s.is_output and s.emitter.kind == "fresh"
+                    and s.alias == (last_value,)
+                    and all(returned.get(v, {last_value}) == {last_value} for v in values)):
+                recycled.append(r)
+            continue
+        first = last = start[line[r]]
+        for v in values:
+            last = max(last, slots[v].death)
+        aval = slots[r].node.aval
+        lives.append((aval.dtype.name, aval.shape, first, last))
+        scratch.append(r)
+    if not lives and not recycled:
+        return {}
+    layout, where = arena_.plan(lives)
+    out: dict = {"layout": layout, "recycled": [chain[r][-1] for r in recycled]}
+    for r, v in zip(scratch, where):
+        out[r] = f"W{v}"
+    for p, r in enumerate(recycled):
+        out[r] = f"R{p}"
+    return out
+
+
+def _exposes(node: Node) -> bool:
+    """Whether the line computing ``node`` may hand its operands to code outside wire, which
+    could keep them (a primitive whose implementation is not wire's, NumPy's or SciPy's, or
+    one holding a function or a sub-graph among its params): such operands never live in a
+    scratch arena, whose buffers the next call overwrites."""
+    impl = node.op.impl
+    while isinstance(impl, functools.partial):
+        impl = impl.func
+    if not isinstance(impl, np.ufunc):
+        module = getattr(impl, "__module__", None) or ""
+        if not module.startswith(("wire.", "numpy", "scipy")):
+            return True
+    return any(_holds_code(v) for _, v in node._items)
+
+
+def _holds_code(v, depth: int = 0) -> bool:
+    if isinstance(v, Graph):
+        return True
+    if isinstance(v, (tuple, list)):
+        return depth < 4 and any(_holds_code(x, depth + 1) for x in v)
+    return callable(v) and not isinstance(v, (type, np.ufunc, np.dtype))
+
+
+def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
+           fused: dict, blocked: dict, reuse: dict, scratch: dict, kernels: list | None = None):
+    """The function's lines (and the node each computes): one per emitted node, and ``del``
+    lines releasing the arrays read for the last time before anything new is allocated;
+    ``fused`` (native, when ``kernels`` is given: the list collecting them) and ``blocked``
+    regions (see :func:`_regions`) as kernel calls (:mod:`wire.runtime.native`) or block
+    loops (:mod:`wire.runtime.fusion`); lines in ``reuse`` write into their operand's dead
+    buffer, lines in ``scratch`` into their arena buffer (see :func:`_generate`)."""
+    inputs = {s.node: s.name for s in slots if s.is_input}
+    lines = [f"def {name}({', '.join(inputs[n] for n in graph.inputs)}):"]
+    line_nodes: list = [None]
+    end = len(emitted)
+    if kernels is not None:
+        kernels = kernels[0]
     skip_to = -1
     append, append_node = lines.append, line_nodes.append
     # the operands `ref` reads by name alone (no constant, broadcast scalar or folded
@@ -541,7 +712,7 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
                 append_node(None)
                 dead = []
             more, more_nodes = native.region_lines(slots, emitted, k, fused[k], ctx, ref,
-                                                   kernels)
+                                                   kernels, scratch)
             lines += more
             line_nodes += more_nodes
             skip_to = fused[k]
@@ -552,18 +723,20 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
                 append(f"    del {', '.join(dead)}")
                 append_node(None)
                 dead = []
-            more, more_nodes = fusion.region_lines(slots, emitted, k, blocked[k], ctx, ref)
+            more, more_nodes = fusion.region_lines(slots, emitted, k, blocked[k], ctx, ref,
+                                                   scratch)
             lines += more
             line_nodes += more_nodes
             skip_to = blocked[k]
             prev = None
             continue
         s = slots[i]
-        out = _reusable_buffer(slots, i, k) if s.owner else None
+        j = reuse.get(i)
+        out = slots[j].name if j is not None else scratch.get(i)
         args = []
         for j in s.ins:
             args.append(slots[j].name if by_name[j] else ref(j, i))
-        if dead and out is None:
+        if dead and (out is None or out[0] == "R"):  # (a recycled output may be None)
             append(f"    del {', '.join(dead)}")
             append_node(None)
             dead = []
@@ -734,12 +907,16 @@ def _shallow(td, limit: int = 50) -> bool:
     return True
 
 
-def compile_graph(graph: Graph, name: str = "compiled", fuse=True) -> Compiled:
+def compile_graph(graph: Graph, name: str = "compiled", fuse=True,
+                  reuse_buffers: bool | int = True) -> Compiled:
     """Compile ``graph`` to a :class:`Compiled` function (see the module docstring).
 
     ``fuse``: run elementwise regions over arrays of at least
     :data:`wire.runtime.fusion.MIN_ELEMENTS` elements block by block (``True``), never
-    (``False``), or from this many elements on (an int).
+    (``False``), or from this many elements on (an int). ``reuse_buffers``: write the
+    intermediates of :data:`wire.runtime.arena.MIN_BYTES` bytes or more (``True``), of this
+    many bytes or more (an int) or none (``False``) into a scratch arena kept between calls,
+    and recycle such outputs the caller dropped (:mod:`wire.runtime.arena`).
 
     >>> import numpy as np, wire
     >>> c = compile_graph(wire.trace(lambda x, y: (x * y, x + y), np.ones(2), np.ones(2)))
@@ -748,7 +925,7 @@ def compile_graph(graph: Graph, name: str = "compiled", fuse=True) -> Compiled:
     """
     with gc_paused():  # see wire.ir.pause
         graph = inline_calls(graph)  # custom rules are no longer needed once we only evaluate
-        listing, ctx, order = _generate(graph, name, fuse)
+        listing, ctx, order = _generate(graph, name, fuse, arena=reuse_buffers)
     glb = ctx.globals
     code = compile(listing.code(), f"<wire.jit {name}>", "exec")
     exec(code, glb)  # noqa: S102 - our own generated source, from a graph
@@ -756,13 +933,15 @@ def compile_graph(graph: Graph, name: str = "compiled", fuse=True) -> Compiled:
 
 
 def compile_native(graph: Graph, library=None, name: str = "compiled",
-                   min_elements: int | None = None) -> Compiled | None:
+                   min_elements: int | None = None,
+                   reuse_buffers: bool | int = True) -> Compiled | None:
     """``graph`` compiled with its native regions (:mod:`wire.runtime.native`) as calls of C
     kernels, or ``None`` when it has none or no kernel can be built here (no C compiler,
     no libmvec, ``WIRE_NATIVE=0``, a failed compile). ``library(c_source)`` returns the
     loaded shared library (default: compiled in a temporary directory, not cached);
     ``min_elements``: None for the regions the cost model of :func:`wire.runtime.native.regions`
-    picks, an int for every region of at least that many elements.
+    picks, an int for every region of at least that many elements; ``reuse_buffers`` as for
+    :func:`compile_graph`.
 
     The function may raise :class:`wire.runtime.native.Fallback` (a kernel raised a
     floating-point exception NumPy warns about): the caller then runs the NumPy code of
@@ -780,7 +959,8 @@ def compile_native(graph: Graph, library=None, name: str = "compiled",
     found: list = []
     with gc_paused():
         graph = inline_calls(graph)
-        listing, ctx, order = _generate(graph, name, True, (found, min_elements))
+        listing, ctx, order = _generate(graph, name, True, (found, min_elements),
+                                        reuse_buffers)
     if not found:
         return None
     try:

@@ -87,11 +87,14 @@ def regions(slots: list[Slot], emitted: list[int], min_elements: int = MIN_ELEME
     return found
 
 
-def region_lines(slots: list[Slot], emitted: list[int], first: int, last: int, ctx, ref):
+def region_lines(slots: list[Slot], emitted: list[int], first: int, last: int, ctx, ref,
+                 buffers: dict | None = None):
     """The lines running region ``emitted[first..last]`` block by block, and the node of
     each line (``None`` for the loop's own lines). Values read after the region (``last`` is
-    later, or a graph output) get full arrays named as the slot; the others live in block
-    buffers. (See :func:`regions` for an example.)"""
+    later, or a graph output) get full arrays named as the slot (``buffers``: the names of
+    scratch buffers some of them are written into, which may hold ``None`` at run time:
+    then a new array); the others live in block buffers. (See :func:`regions` for an
+    example.)"""
     members = emitted[first:last + 1]
     inside = set(members)
     shape = slots[members[0]].node.aval.shape
@@ -102,7 +105,10 @@ def region_lines(slots: list[Slot], emitted: list[int], first: int, last: int, c
     ctx.set_global("_range", range, ("helper", "range"))
     for i in keep:
         s = slots[i]
-        lines.append(f"    {s.name} = np.empty({shape!r}, {s.node.aval.dtype.name!r})")
+        new = f"np.empty({shape!r}, {s.node.aval.dtype.name!r})"
+        buf = (buffers or {}).get(i)
+        lines.append(f"    {s.name} = {new}" if buf is None else
+                     f"    {s.name} = {new} if {buf} is None else {buf}")
         nodes.append(None)
     temps = {}
     for i in members:

@@ -314,10 +314,11 @@ def source(found: list[Region]) -> str:
 
 
 def region_lines(slots: list[Slot], emitted: list[int], first: int, last: int, ctx, ref,
-                 found: list[Region]):
+                 found: list[Region], buffers: dict | None = None):
     """The lines calling region ``emitted[first..last]``'s kernel (added to ``found``), and
     the node of each line. Its results read later (or returned) are bound to their slots'
-    names; its operands read for the last time are released after it."""
+    names, written into the scratch buffers ``buffers`` names for some (see
+    :meth:`Kernel.run`); its operands read for the last time are released after it."""
     members = emitted[first:last + 1]
     keep = [i for i in members if slots[i].is_output or slots[i].last > last]
     if not keep:  # (dead code is removed before: a region always has a result)
@@ -327,6 +328,9 @@ def region_lines(slots: list[Slot], emitted: list[int], first: int, last: int, c
     kname = f"_k{len(found) - 1}"
     ctx.set_global(kname, None, ("kernel", region.name))  # bound once the library is built
     args = [ref(j, members[0]) for j in region.arrays]
+    outs = [(buffers or {}).get(i) for i in keep]
+    if any(outs):
+        args += [o or "None" for o in outs]
     names = ", ".join(slots[i].name for i in keep) + ("," if len(keep) == 1 else "")
     lines = [f"    {names} = {kname}({', '.join(args)})  # native: {len(members)} lines"]
     nodes = [None]
@@ -338,7 +342,7 @@ class Kernel:
     """A region's compiled C function, called on NumPy arrays: ``kernel(*arrays)`` returns
     the tuple of its results (fresh arrays), or raises :class:`Fallback`."""
 
-    __slots__ = ("_fixed", "_fn", "_n", "dtype", "n_out", "shape", "transcendental")
+    __slots__ = ("_fixed", "_fn", "_n", "dtype", "n_in", "n_out", "shape", "transcendental")
 
     def __init__(self, library: ctypes.CDLL, region: Region):
         ctype = ctypes.c_double if region.dtype == np.float64 else ctypes.c_float
@@ -350,12 +354,19 @@ class Kernel:
         self._fixed = tuple(float(v) for v in region.values)
         self.shape, self.dtype = region.shape, region.dtype
         self._n = math.prod(region.shape)
+        self.n_in = len(region.arrays)
         self.n_out = len(region.outs)
         self.transcendental = bool(region.mvec)  # (else its results are NumPy's bits)
 
     def run(self, *arrays) -> tuple[tuple, int]:
-        """(results, the floating-point exception flags the kernel raised)."""
-        dtype = self.dtype
+        """(results, the floating-point exception flags the kernel raised). ``arrays``: the
+        operands, then optionally a buffer per result to write it into (``None``, or one that
+        is not a writable C-contiguous aligned array of the result's shape and dtype: a new
+        array)."""
+        dtype, shape = self.dtype, self.shape
+        n_in = self.n_in
+        given = arrays[n_in:]
+        arrays = arrays[:n_in]
         ok = []
         for a in arrays:  # (C-contiguous, aligned arrays of the dtype: what the C reads)
             if type(a) is not np.ndarray or a.dtype != dtype:
@@ -365,8 +376,13 @@ class Kernel:
                 if not (f.c_contiguous and f.aligned):
                     a = np.ascontiguousarray(a, dtype)
             ok.append(a)
-        shape = self.shape
-        outs = [np.empty(shape, dtype) for _ in range(self.n_out)]
+        outs = []
+        for k in range(self.n_out):
+            o = given[k] if k < len(given) else None
+            if not (type(o) is np.ndarray and o.dtype == dtype and o.shape == shape
+                    and o.flags.c_contiguous and o.flags.aligned and o.flags.writeable):
+                o = np.empty(shape, dtype)
+            outs.append(o)
         return tuple(outs), self._fn(self._n, *ok, *self._fixed, *outs)
 
     def __call__(self, *arrays):
