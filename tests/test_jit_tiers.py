@@ -49,9 +49,9 @@ def compiles(monkeypatch):
     seen = []
     real = jit_module.compile_graph
 
-    def counting(graph, name="compiled", fuse=True):
+    def counting(graph, name="compiled", fuse=True, **options):
         seen.append(graph)
-        return real(graph, name, fuse)
+        return real(graph, name, fuse, **options)
 
     monkeypatch.setattr(jit_module, "compile_graph", counting)
     return seen

@@ -125,13 +125,14 @@ class _Entry:
 
     __slots__ = ("__weakref__", "_graph", "_lock", "_make_graph", "_native_done",
                  "_native_started", "backend", "compiled", "disk_key", "fn", "fuse", "native",
-                 "raw")
+                 "raw", "reuse")
 
     def __init__(self, graph: Graph | None, backend=None, make_graph=None, disk_key=None,
-                 fuse: bool | str = True, raw: Graph | None = None):
+                 fuse: bool | str = True, raw: Graph | None = None, reuse: bool = True):
         self._graph = graph
         self._make_graph = make_graph
         self.fuse = fuse
+        self.reuse = reuse  # scratch arenas (see wire.runtime.arena)
         self.fn = None
         self.compiled = None  # the final tier's code, once compiled
         self.backend = backend  # (backend, chunks, compute) for non-NumPy backends
@@ -248,7 +249,8 @@ class _Entry:
         ``fn``; where no kernel can be built, ``fn`` becomes ``numpy_fn``."""
         fn = numpy_fn
         try:
-            built = compile_native(self.graph, library=_library(self.disk_key is not None))
+            built = compile_native(self.graph, library=_library(self.disk_key is not None),
+                                   reuse_buffers=self.reuse)
             if built is not None:
                 fn = _with_fallback(built.fn, numpy_fn, weakref.ref(self))
                 self.native = built
@@ -272,7 +274,8 @@ class _Entry:
             return None
         try:
             if self.compiled is None:
-                compiled = compile_graph(self._final_graph(), fuse=self.fuse is not False)
+                compiled = compile_graph(self._final_graph(), fuse=self.fuse is not False,
+                                         reuse_buffers=self.reuse)
                 self.fn = self.with_native(compiled.fn, compiled.order)
                 # (`fn` before `compiled`: other threads test that one)
                 self.compiled = compiled
@@ -356,7 +359,8 @@ class Jitted:
 
     def __init__(self, fun: Callable, static_argnums=(), backend: str = "numpy",
                  cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
-                 disk_cache: bool = True, fuse: bool | str = True, tiered: bool = True):
+                 disk_cache: bool = True, fuse: bool | str = True, tiered: bool = True,
+                 reuse_buffers: bool = True):
         if not callable(fun):
             raise WireError(f"wire.jit needs a function or a Graph, got {type(fun).__name__}"
                             f"{at(user_location())}")
@@ -379,6 +383,7 @@ class Jitted:
                             f"{at(user_location())}")
         self.fuse = fuse
         self.tiered = bool(tiered)
+        self.reuse_buffers = bool(reuse_buffers)
         self._cache: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self._graphs_simplified = bool(getattr(fun, "simplified", False))
@@ -496,7 +501,7 @@ class Jitted:
                 return None, graph, leaves, has_tracer
             if not (self._graphs_simplified and not statics and not kwargs):
                 graph = _simplify(graph)
-            entry = _Entry(graph, self._on, fuse=self.fuse)
+            entry = _Entry(graph, self._on, fuse=self.fuse, reuse=self.reuse_buffers)
         elif entry.fn is None and (entry.graph if entry.raw is None else entry.raw).free_vars:
             return None, entry.graph, leaves, has_tracer
         with self._lock:
@@ -533,8 +538,9 @@ class Jitted:
                 linear = compile_level(raw) == "linear" and all_small(raw)
             if linear:
                 return _Entry(None, self._on, make_graph=finish, disk_key=disk_key,
-                              fuse=self.fuse, raw=raw)
-        return _Entry(None, self._on, make_graph=make, disk_key=disk_key, fuse=self.fuse)
+                              fuse=self.fuse, raw=raw, reuse=self.reuse_buffers)
+        return _Entry(None, self._on, make_graph=make, disk_key=disk_key, fuse=self.fuse,
+                      reuse=self.reuse_buffers)
 
     def _from_disk(self, avals, in_tree, statics, has_kwargs: bool,
                    weak=()) -> _Entry | None:
@@ -561,15 +567,18 @@ class Jitted:
             what, digest = f"{what}, derived", diskcache.graph_digest(finish(False))
         key = None
         if digest is not None:  # (None: holds Python functions, open-trace nodes, big data)
-            key = diskcache.entry_key(("jit", what, digest, f"fuse={self.fuse}"))
+            key = diskcache.entry_key(("jit", what, digest, f"fuse={self.fuse}")
+                                      + (() if self.reuse_buffers else ("reuse_buffers=False",)))
             fn = diskcache.load(key)
             if fn is not None:
                 entry = _Entry(None, self._on, make_graph=make, fuse=self.fuse,
+                               reuse=self.reuse_buffers,
                                disk_key=key if self.disk_cache else None)
                 entry.fn = entry.with_native(fn, base.nodes)  # (the forward pass's sizes)
                 return entry
         if finish is None:
-            return _Entry(None, self._on, make_graph=make, disk_key=key, fuse=self.fuse)
+            return _Entry(None, self._on, make_graph=make, disk_key=key, fuse=self.fuse,
+                          reuse=self.reuse_buffers)
         return self._recipe_entry(finish, make, key)
 
     def _trace(self, avals, in_tree, statics, has_kwargs: bool, weak=()) -> Graph:
@@ -616,7 +625,8 @@ class Jitted:
         if not self._graphs_simplified:
             graph = _simplify(graph)
         with self._lock:
-            self._cache.setdefault(key, _Entry(graph, self._on, fuse=self.fuse))
+            self._cache.setdefault(key, _Entry(graph, self._on, fuse=self.fuse,
+                                               reuse=self.reuse_buffers))
             while len(self._cache) > self.cache_limit:
                 self._cache.popitem(last=False)
         return graph
@@ -671,7 +681,7 @@ class Jitted:
 
 def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = True, *,
         cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
-        disk_cache: bool = True, tiered: bool = True):
+        disk_cache: bool = True, tiered: bool = True, reuse_buffers: bool = True):
     """Compile ``f``: trace once per input signature, simplify, generate NumPy code, cache.
 
     The signature is the arguments' pytree structure, shapes and dtypes, plus the values of
@@ -701,7 +711,13 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = Tr
     on-disk compile cache (:mod:`wire.api.diskcache`; ``WIRE_DISK_CACHE=0`` turns it off for
     the process). ``tiered=False`` compiles a very large derivative graph at once, instead of
     evaluating it as derived until it is hot (see :mod:`wire.api.jit`; both tiers give the
-    same bits).
+    same bits). ``reuse_buffers=True`` (the default) gives each compiled signature a scratch
+    arena (:mod:`wire.runtime.arena`): intermediates of 128 KiB or more are written into
+    buffers kept between calls (assigned by liveness; a concurrent or recursive call gets
+    buffers of its own), and such outputs into arrays the function returned before that
+    nothing references any more, which saves the page faults of fresh memory (same bits;
+    outputs are still arrays only the caller holds). ``reuse_buffers=False`` allocates every
+    array per call.
 
     ``backend="dask"`` (or ``"cupy"``, ``"torch"``, ``"torch:cuda"``, or an Array-API
     namespace) runs the cached graph on that array library instead of generated NumPy code
@@ -713,11 +729,13 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = Tr
     if f is None:
         return functools.partial(jit, static_argnums=static_argnums, backend=backend,
                                  fuse=fuse, cache_limit=cache_limit, chunks=chunks,
-                                 compute=compute, disk_cache=disk_cache, tiered=tiered)
+                                 compute=compute, disk_cache=disk_cache, tiered=tiered,
+                                 reuse_buffers=reuse_buffers)
     _check_backend(backend)
     if isinstance(f, Graph):
         if backend != "numpy":
             return Program(_simplify(f), backend, chunks, compute)
-        return compile_graph(_simplify(f), fuse=fuse is not False)
+        return compile_graph(_simplify(f), fuse=fuse is not False,
+                             reuse_buffers=bool(reuse_buffers))
     return Jitted(f, static_argnums, backend, cache_limit, chunks, compute, disk_cache, fuse,
-                  tiered)
+                  tiered, reuse_buffers)
