@@ -160,6 +160,24 @@ def test_buffers_are_shared_by_liveness():
     _same_bits(c(x), compile_graph(wire.trace(f, x), reuse_buffers=False)(x))
 
 
+def test_held_memory_is_bounded(monkeypatch):
+    f = lambda x: wnp.sum(wnp.tanh(x @ x) ** 2)
+    x = np.random.default_rng(0).normal(size=(200, 200)) / 20
+    g = wire.trace(wire.value_and_grad(f), x)
+    # two buffer sets of two buffers, but not two arrays of the recycled output too
+    monkeypatch.setattr(arena, "HELD_BYTES", 5 * x.nbytes)
+    c = compile_graph(g)
+    a = c.fn.__globals__["_arena"]
+    assert a.keep and not a.kept and "R0" not in c.source
+    monkeypatch.setattr(arena, "HELD_BYTES", x.nbytes)  # not even a set
+    c = compile_graph(g)
+    a = c.fn.__globals__["_arena"]
+    want = compile_graph(g, reuse_buffers=False)(x)
+    for _ in range(2):
+        _same_bits(c(x), want)
+    assert not a.keep and not a.free
+
+
 def test_arena_keeps_at_most_two_sets():
     a = arena.Arena(arena.Layout((("float64", 4),), ((0, (2, 2)),)))
     sets = [arena.take(a) for _ in range(4)]

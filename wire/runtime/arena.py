@@ -22,8 +22,9 @@ line reading it or any view of it). A compiled function holds one :class:`Arena`
 of buffer sets and, per recycled output, the arrays it returned lately. A call takes a set
 (:func:`take`: the list's ``pop``, or a new set when the list is empty — a concurrent or a
 recursive call) and gives it back at its end (:func:`give`, which keeps at most :data:`KEEP`
-sets, and the last :data:`KEEP` arrays of each recycled output); a call that raises drops
-its set. ``list.pop`` and ``list.append`` are atomic, so threads never share a buffer.
+sets, and the last :data:`KEEP` arrays of each recycled output: at most :data:`HELD_BYTES`
+in all); a call that raises drops its set. ``list.pop`` and ``list.append`` are atomic, so
+threads never share a buffer.
 Functions with no value of :data:`MIN_BYTES` or more get no arena code at all; arguments
 that are not plain ndarrays or scalars (a subclass, another library's array) get no arena
 buffers (``None``: NumPy allocates, and wraps results as it does without ``out``).
@@ -55,14 +56,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["KEEP", "MIN_BYTES", "RECYCLE", "Arena", "Layout", "give", "plan", "take"]
+__all__ = ["HELD_BYTES", "KEEP", "MIN_BYTES", "RECYCLE", "Arena", "Layout", "give", "plan",
+           "take"]
 
 MIN_BYTES = 1 << 17
 """Values of at least this many bytes go to the arena; smaller ones are allocated per call
 (glibc serves them from its free lists without mapping memory or faulting pages)."""
 KEEP = 2
 """Buffer sets an :class:`Arena` keeps between calls (more are made while that many calls
-run at once, and dropped when they end)."""
+run at once, and dropped when they end), and arrays it keeps per recycled output."""
+HELD_BYTES = 1 << 28
+"""At most this many bytes are held between calls per compiled function: larger buffer sets
+are dropped at the end of each call, and outputs are recycled only within what is left."""
 
 
 class Layout(NamedTuple):
@@ -108,10 +113,11 @@ class Arena:
     """The free list of buffer sets of one compiled function, and the outputs it returned
     lately, per recycled output (see the module docstring)."""
 
-    __slots__ = ("__weakref__", "free", "kept", "layout", "none")
+    __slots__ = ("__weakref__", "free", "keep", "kept", "layout", "none")
 
     def __init__(self, layout: Layout, outputs: int = 0):
         self.layout = layout
+        self.keep = KEEP * layout.nbytes <= HELD_BYTES  # (else: a new set per call)
         self.free: list[tuple] = []
         self.kept = tuple([] for _ in range(outputs))  # per recycled output, oldest first
         self.none = (None,) * (len(layout.views) + outputs)  # (for arguments NumPy's aren't)
@@ -169,7 +175,7 @@ def give(arena: Arena, bufs: tuple, *outs) -> None:
                     pass
         bufs = bufs[:len(arena.layout.views)]
     free = arena.free
-    if bufs and len(free) < KEEP:
+    if bufs and len(free) < KEEP and arena.keep:
         free.append(bufs)
 
 

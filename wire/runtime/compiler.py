@@ -642,9 +642,18 @@ def _arena(slots: list[Slot], emitted, outputs, fused: dict, blocked: dict, reus
         aval = slots[r].node.aval
         lives.append((aval.dtype.name, aval.shape, first, last))
         scratch.append(r)
+    layout, where = arena_.plan(lives)
+    # outputs are recycled while what the function holds between calls fits its bound
+    held = arena_.KEEP * layout.nbytes if arena_.KEEP * layout.nbytes <= arena_.HELD_BYTES else 0
+    fits = []
+    for r in recycled:
+        held += arena_.KEEP * slots[r].nbytes
+        if held > arena_.HELD_BYTES:
+            break
+        fits.append(r)
+    recycled = fits
     if not lives and not recycled:
         return {}
-    layout, where = arena_.plan(lives)
     out: dict = {"layout": layout, "recycled": [chain[r][-1] for r in recycled]}
     for r, v in zip(scratch, where):
         out[r] = f"W{v}"
