@@ -56,8 +56,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["HELD_BYTES", "KEEP", "MIN_BYTES", "RECYCLE", "Arena", "Layout", "give", "plan",
-           "take"]
+__all__ = ["HELD_BYTES", "KEEP", "MIN_BYTES", "PEAK_SLACK", "PEAK_SLACK_BYTES", "RECYCLE",
+           "Arena", "Layout", "give", "plan", "take", "without"]
 
 MIN_BYTES = 1 << 17
 """Values of at least this many bytes go to the arena; smaller ones are allocated per call
@@ -65,6 +65,10 @@ MIN_BYTES = 1 << 17
 KEEP = 2
 """Buffer sets an :class:`Arena` keeps between calls (more are made while that many calls
 run at once, and dropped when they end), and arrays it keeps per recycled output."""
+PEAK_SLACK = 0.0625
+PEAK_SLACK_BYTES = 8 << 20
+"""How much the arena may raise a function's peak memory (a fraction of it, plus bytes): an
+arena buffer exists for the whole call, a fresh array only while its value lives."""
 HELD_BYTES = 1 << 28
 """At most this many bytes are held between calls per compiled function: larger buffer sets
 are dropped at the end of each call, and outputs are recycled only within what is left."""
@@ -107,6 +111,20 @@ def plan(lives) -> tuple[Layout, list[int]]:
         free_after[b] = max(last, first)
         where[v] = views.setdefault((b, tuple(shape)), len(views))
     return Layout(tuple(buffers), tuple(views)), where
+
+
+def without(layout: Layout, where: list, dropped: set) -> tuple[Layout, list]:
+    """``layout`` without the buffers ``dropped``; ``where`` renumbered (``None`` for a value
+    whose buffer was dropped)."""
+    keep = [b for b in range(len(layout.buffers)) if b not in dropped]
+    number = {b: k for k, b in enumerate(keep)}
+    views, new = [], {}
+    for v, (b, shape) in enumerate(layout.views):
+        if b in number:
+            new[v] = len(views)
+            views.append((number[b], shape))
+    return (Layout(tuple(layout.buffers[b] for b in keep), tuple(views)),
+            [new.get(v) for v in where])
 
 
 class Arena:

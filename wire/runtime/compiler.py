@@ -643,6 +643,9 @@ def _arena(slots: list[Slot], emitted, outputs, fused: dict, blocked: dict, reus
         lives.append((aval.dtype.name, aval.shape, first, last))
         scratch.append(r)
     layout, where = arena_.plan(lives)
+    layout, where = _within_peak(slots, emitted, outputs, reuse, start, layout, lives, where)
+    scratch = [r for r, v in zip(scratch, where) if v is not None]
+    where = [v for v in where if v is not None]
     # outputs are recycled while what the function holds between calls fits its bound
     held = arena_.KEEP * layout.nbytes if arena_.KEEP * layout.nbytes <= arena_.HELD_BYTES else 0
     fits = []
@@ -660,6 +663,66 @@ def _arena(slots: list[Slot], emitted, outputs, fused: dict, blocked: dict, reus
     for p, r in enumerate(recycled):
         out[r] = f"R{p}"
     return out
+
+
+def _within_peak(slots: list[Slot], emitted, outputs, reuse: dict, start: list, layout,
+                 lives: list, where: list):
+    """The arena ``layout`` (with ``where``: the view of each of the values living ``lives``)
+    without the buffers that would raise the function's peak memory by more than
+    :data:`wire.runtime.arena.PEAK_SLACK` of it plus
+    :data:`wire.runtime.arena.PEAK_SLACK_BYTES` (its own allocations, line by line: an arena
+    buffer exists for the whole call, a fresh array only while its value lives), dropping
+    at the line of the highest peak the buffer that wastes the most there, until none is
+    over; the values of a dropped buffer get ``None`` (fresh arrays)."""
+    n = len(emitted)
+    if not layout.buffers:
+        return layout, where
+    # bytes the function's own arrays take at each line, without the arena
+    profile = np.zeros(n + 2)
+    is_out = set(outputs)
+    first_of: dict[int, int] = {}
+    for k, i in enumerate(emitted):
+        s = slots[i]
+        if not s.owner or i in reuse:  # (a value written into its operand's buffer)
+            continue
+        first_of[i] = start[k]
+    last_of = {i: max(f, slots[i].death) for i, f in first_of.items()}
+    for i in emitted:  # a chain of values in one buffer lives until its last value dies
+        j = reuse.get(i)
+        while j is not None and j not in first_of:
+            j = reuse.get(j)
+        if j is not None:
+            last_of[j] = max(last_of[j], slots[i].death)
+    for i, f in first_of.items():
+        last = n if i in is_out else min(last_of[i], n)
+        profile[f] += slots[i].nbytes
+        profile[last + 1] -= slots[i].nbytes
+    profile = np.cumsum(profile)[:n + 1]
+    # each buffer's bytes at the lines where none of its values lives
+    buffer_of = [layout.views[v][0] for v in where]
+    waste = []
+    for b, (dtype, size) in enumerate(layout.buffers):
+        free = np.zeros(n + 2)
+        free[0] = 1
+        for life, owner in zip(lives, buffer_of):
+            if owner == b:
+                free[life[2]] -= 1
+                free[life[3] + 1] += 1
+        waste.append(np.cumsum(free)[:n + 1] * (size * np.dtype(dtype).itemsize))
+    peak = profile.max()
+    limit = peak * (1.0 + arena_.PEAK_SLACK) + arena_.PEAK_SLACK_BYTES
+    total = profile + sum(waste)
+    dropped: set[int] = set()
+    while total.max() > limit:
+        k = int(total.argmax())
+        b = max((b for b in range(len(waste)) if b not in dropped), key=lambda b: waste[b][k])
+        if waste[b][k] <= 0:  # pragma: no cover - (the profile alone is under the limit)
+            break
+        dropped.add(b)
+        total -= waste[b]
+    if not dropped:
+        return layout, where
+    return arena_.without(layout, where, dropped)
 
 
 def _exposes(node: Node) -> bool:
