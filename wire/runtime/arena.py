@@ -56,8 +56,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["HELD_BYTES", "KEEP", "MIN_BYTES", "PEAK_SLACK", "PEAK_SLACK_BYTES", "RECYCLE",
-           "Arena", "Layout", "give", "plan", "take", "without"]
+__all__ = ["HELD_BYTES", "KEEP", "MIN_BYTES", "PEAK_SLACK_BYTES", "RECYCLE", "Arena", "Layout",
+           "give", "plan", "take", "without"]
 
 MIN_BYTES = 1 << 17
 """Values of at least this many bytes go to the arena; smaller ones are allocated per call
@@ -65,10 +65,9 @@ MIN_BYTES = 1 << 17
 KEEP = 2
 """Buffer sets an :class:`Arena` keeps between calls (more are made while that many calls
 run at once, and dropped when they end), and arrays it keeps per recycled output."""
-PEAK_SLACK = 0.0625
-PEAK_SLACK_BYTES = 8 << 20
-"""How much the arena may raise a function's peak memory (a fraction of it, plus bytes): an
-arena buffer exists for the whole call, a fresh array only while its value lives."""
+PEAK_SLACK_BYTES = 4 << 20
+"""How much the arena may raise a function's peak memory: an arena buffer exists for the
+whole call, a fresh array only while its value lives."""
 HELD_BYTES = 1 << 28
 """At most this many bytes are held between calls per compiled function: larger buffer sets
 are dropped at the end of each call, and outputs are recycled only within what is left."""

@@ -669,7 +669,6 @@ def _within_peak(slots: list[Slot], emitted, outputs, reuse: dict, start: list, 
                  lives: list, where: list):
     """The arena ``layout`` (with ``where``: the view of each of the values living ``lives``)
     without the buffers that would raise the function's peak memory by more than
-    :data:`wire.runtime.arena.PEAK_SLACK` of it plus
     :data:`wire.runtime.arena.PEAK_SLACK_BYTES` (its own allocations, line by line: an arena
     buffer exists for the whole call, a fresh array only while its value lives), dropping
     at the line of the highest peak the buffer that wastes the most there, until none is
@@ -710,7 +709,7 @@ def _within_peak(slots: list[Slot], emitted, outputs, reuse: dict, start: list, 
                 free[life[3] + 1] += 1
         waste.append(np.cumsum(free)[:n + 1] * (size * np.dtype(dtype).itemsize))
     peak = profile.max()
-    limit = peak * (1.0 + arena_.PEAK_SLACK) + arena_.PEAK_SLACK_BYTES
+    limit = peak + arena_.PEAK_SLACK_BYTES
     total = profile + sum(waste)
     dropped: set[int] = set()
     while total.max() > limit:
