@@ -643,7 +643,8 @@ def _arena(slots: list[Slot], emitted, outputs, fused: dict, blocked: dict, reus
         lives.append((aval.dtype.name, aval.shape, first, last))
         scratch.append(r)
     layout, where = arena_.plan(lives)
-    layout, where = _within_peak(slots, emitted, outputs, reuse, start, layout, lives, where)
+    layout, where = _within_peak(slots, emitted, outputs, reuse, start, region_end, layout,
+                                 lives, where)
     scratch = [r for r, v in zip(scratch, where) if v is not None]
     where = [v for v in where if v is not None]
     # outputs are recycled while what the function holds between calls fits its bound
@@ -655,7 +656,7 @@ def _arena(slots: list[Slot], emitted, outputs, fused: dict, blocked: dict, reus
             break
         fits.append(r)
     recycled = fits
-    if not lives and not recycled:
+    if not scratch and not recycled:
         return {}
     out: dict = {"layout": layout, "recycled": [chain[r][-1] for r in recycled]}
     for r, v in zip(scratch, where):
@@ -665,8 +666,8 @@ def _arena(slots: list[Slot], emitted, outputs, fused: dict, blocked: dict, reus
     return out
 
 
-def _within_peak(slots: list[Slot], emitted, outputs, reuse: dict, start: list, layout,
-                 lives: list, where: list):
+def _within_peak(slots: list[Slot], emitted, outputs, reuse: dict, start: list,
+                 region_end: dict, layout, lives: list, where: list):
     """The arena ``layout`` (with ``where``: the view of each of the values living ``lives``)
     without the buffers that would raise the function's peak memory by more than
     :data:`wire.runtime.arena.PEAK_SLACK_BYTES` (its own allocations, line by line: an arena
@@ -684,6 +685,8 @@ def _within_peak(slots: list[Slot], emitted, outputs, reuse: dict, start: list, 
         s = slots[i]
         if not s.owner or i in reuse:  # (a value written into its operand's buffer)
             continue
+        if k in region_end and not (s.is_output or s.last > region_end[k]):
+            continue  # (a fused region's block buffer)
         first_of[i] = start[k]
     last_of = {i: max(f, slots[i].death) for i, f in first_of.items()}
     for i in emitted:  # a chain of values in one buffer lives until its last value dies
@@ -698,16 +701,14 @@ def _within_peak(slots: list[Slot], emitted, outputs, reuse: dict, start: list, 
         profile[last + 1] -= slots[i].nbytes
     profile = np.cumsum(profile)[:n + 1]
     # each buffer's bytes at the lines where none of its values lives
-    buffer_of = [layout.views[v][0] for v in where]
-    waste = []
-    for b, (dtype, size) in enumerate(layout.buffers):
-        free = np.zeros(n + 2)
-        free[0] = 1
-        for life, owner in zip(lives, buffer_of):
-            if owner == b:
-                free[life[2]] -= 1
-                free[life[3] + 1] += 1
-        waste.append(np.cumsum(free)[:n + 1] * (size * np.dtype(dtype).itemsize))
+    free = np.zeros((len(layout.buffers), n + 2))
+    free[:, 0] = 1
+    for life, v in zip(lives, where):
+        b = layout.views[v][0]
+        free[b, life[2]] -= 1
+        free[b, life[3] + 1] += 1
+    waste = [np.cumsum(free[b])[:n + 1] * (size * np.dtype(dtype).itemsize)
+             for b, (dtype, size) in enumerate(layout.buffers)]
     peak = profile.max()
     limit = peak + arena_.PEAK_SLACK_BYTES
     total = profile + sum(waste)
