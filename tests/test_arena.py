@@ -211,6 +211,18 @@ def test_arena_does_not_raise_the_peak(monkeypatch):
     assert _peak(c, ws, x) <= _peak(plain, ws, x) + (64 << 10)
 
 
+def test_release_drops_what_is_kept():
+    f, x = _recycling_function()
+    f(x)
+    fn = f.lower(x).compiled.fn
+    a = fn.__globals__["_arena"]
+    fn(x)
+    assert a.free and any(a.kept)
+    arena.release(fn)
+    assert not a.free and not any(a.kept)
+    arena.release(lambda: None)  # (no arena: nothing to do)
+
+
 def test_arena_keeps_at_most_two_sets():
     a = arena.Arena(arena.Layout((("float64", 4),), ((0, (2, 2)),)))
     sets = [arena.take(a) for _ in range(4)]

@@ -53,7 +53,7 @@ from ..core import (
 from ..core.tracer import _INT_RANGES
 from ..core.evaluate import evaluate_flat
 from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
-from ..runtime import cbuild, native
+from ..runtime import arena, cbuild, native
 from ..runtime.compiler import compile_graph, compile_native
 from ..runtime.schedule import all_small
 from . import diskcache
@@ -257,6 +257,8 @@ class _Entry:
         except Exception:  # noqa: BLE001 - the NumPy code keeps running, as it would without
             fn = numpy_fn
         self.fn = fn
+        if fn is not numpy_fn:  # (the NumPy code now runs only for a fallback)
+            arena.release(numpy_fn)
         self._native_done.set()
         return fn
 

@@ -57,7 +57,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["HELD_BYTES", "KEEP", "MIN_BYTES", "PEAK_SLACK_BYTES", "RECYCLE", "Arena", "Layout",
-           "give", "plan", "take", "without"]
+           "give", "plan", "release", "take", "without"]
 
 MIN_BYTES = 1 << 17
 """Values of at least this many bytes go to the arena; smaller ones are allocated per call
@@ -194,6 +194,16 @@ def give(arena: Arena, bufs: tuple, *outs) -> None:
     free = arena.free
     if bufs and len(free) < KEEP and arena.keep:
         free.append(bufs)
+
+
+def release(fn) -> None:
+    """Drop the buffer sets and outputs the compiled function ``fn``'s arena keeps between
+    calls (it has none: nothing to do); its next call makes new ones."""
+    held = getattr(fn, "__globals__", {}).get("_arena")
+    if isinstance(held, Arena):
+        held.free.clear()
+        for k in held.kept:
+            k.clear()
 
 
 def _reclaim(kept: list):
