@@ -2,7 +2,9 @@
 batch 256, float32 and float64; loss + gradients of all parameters per step.
 
 NumPy = hand-written forward and backward. The softmax subtracts the (gradient-stopped) row
-maximum in every system, as ``jax.nn.log_softmax`` does.
+maximum in every system, as ``jax.nn.log_softmax`` does. ``wirejit fresh`` is ``wirejit``
+with ``reuse_buffers=False``: every array allocated per call, as NumPy does (the difference
+is the scratch arena's, see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ def _systems(dtype):
         "numpy": numpy_step,
         "wire": wire.value_and_grad(wire_loss),
         "wirejit": wire.jit(wire.value_and_grad(wire_loss)),
+        # every array allocated per call (no scratch arena, no recycled outputs)
+        "wirejit fresh": wire.jit(wire.value_and_grad(wire_loss), reuse_buffers=False),
     }
     ag = harness.optional("autograd")
     if ag is not None:
