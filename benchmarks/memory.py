@@ -187,7 +187,11 @@ def _ckpt_builders(block: int):
         def ck(fn):
             return wire.checkpoint(fn, policy=policy)
 
-        return wire.jit(wire.value_and_grad(_blocks(wnp, ck if remat else None, block)))
+        # (reuse_buffers=False: a steady call of code with a scratch arena writes into the
+        # buffers and recycled outputs of the call before, and its peak increase is ~0; the
+        # working memory of a call is what checkpointing changes)
+        return wire.jit(wire.value_and_grad(_blocks(wnp, ck if remat else None, block)),
+                        reuse_buffers=False)
 
     def jax_fn(remat: bool):
         import jax
