@@ -279,6 +279,25 @@ def test_dropped_output_is_recycled_held_one_is_not():
 
 
 @pytest.mark.skipif(not arena.RECYCLE, reason="outputs are not recycled here")
+def test_outputs_changed_by_the_caller_are_not_recycled():
+    f, x = _recycling_function()
+    want = f(x)[1].copy()
+    for change in ("shape", "dtype", "readonly"):
+        for _ in range(3):  # (both kept arrays changed and dropped)
+            _, g = f(x)
+            if change == "shape":
+                g.shape = (-1,)
+            elif change == "dtype":
+                g.dtype = np.int64
+            else:
+                g.flags.writeable = False
+            del g
+        for _ in range(2):
+            _, g = f(x)
+            np.testing.assert_array_equal(g, want)
+
+
+@pytest.mark.skipif(not arena.RECYCLE, reason="outputs are not recycled here")
 def test_training_loop_recycles_the_output_before_last():
     f, x = _recycling_function()
     seen = []

@@ -184,7 +184,7 @@ def give(arena: Arena, bufs: tuple, *outs) -> None:
         return
     if outs:
         for k, a in zip(arena.kept if RECYCLE else (), outs):
-            k.append(a)
+            k.append((a, a.shape, a.dtype, a.strides))  # (the caller may change them)
             if len(k) > KEEP:
                 try:
                     k.pop(0)
@@ -207,18 +207,23 @@ def release(fn) -> None:
 
 
 def _reclaim(kept: list):
-    """The oldest array of ``kept`` that nothing but this function references (the caller
-    dropped it: no name, container, view, buffer export or weak reference reaches it), taken
-    out of ``kept``; ``None`` when all are still referenced."""
+    """The oldest array of ``kept`` (entries ``(array, shape, dtype, strides)``) that nothing
+    but this function references (the caller dropped it: no name, container, view, buffer
+    export or weak reference reaches it), taken out of ``kept``, when it still has the shape,
+    dtype and strides it was returned with and is writable (the caller may have set them);
+    ``None`` when there is none."""
     for _ in range(len(kept)):
         try:
-            a = kept.pop(0)
+            entry = kept.pop(0)
         except IndexError:
             return None
-        # (the references: `a` here and getrefcount's argument)
-        if _refcount(a) == 2 and not _weakrefs(a):
-            return a
-        kept.append(a)  # still the caller's: looked at again next call
+        a = entry[0]
+        # (the references: `a` here, the entry, and getrefcount's argument)
+        if _refcount(a) == 3 and not _weakrefs(a):
+            if (a.shape, a.dtype, a.strides) == entry[1:] and a.flags.writeable:
+                return a
+            continue  # (changed by its caller: dropped)
+        kept.append(entry)  # still the caller's: looked at again next call
     return None
 
 
@@ -231,11 +236,14 @@ def _reclaim_works() -> bool:
     a name holds too (an interpreter that counts references otherwise turns recycling off)."""
     if _refcount is None or sys.implementation.name != "cpython":
         return False
+    def entry(a):
+        return (a, a.shape, a.dtype, a.strides)
+
     alone = np.empty(1)
     ref = weakref.ref(alone)
     held = np.empty(1)
-    return (_reclaim([np.empty(1)]) is not None and _reclaim([held]) is None
-            and _reclaim([alone]) is None and ref() is alone)
+    return (_reclaim([entry(np.empty(1))]) is not None and _reclaim([entry(held)]) is None
+            and _reclaim([entry(alone)]) is None and ref() is alone)
 
 
 RECYCLE = getattr(sys, "_is_gil_enabled", lambda: True)() and _reclaim_works()
