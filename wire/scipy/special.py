@@ -69,6 +69,7 @@ __all__ = [
 ]
 
 _SQRT2 = math.sqrt(2.0)
+_SQRT1_2 = math.sqrt(0.5)  # (SciPy's M_SQRT1_2, the same double)
 
 
 # The dtype SciPy's ufuncs compute in. NumPy takes the loop whose dtypes equal the inputs',
@@ -596,13 +597,32 @@ def multigammaln(a, d):
 
 
 def ndtr(x):
-    """Standard normal CDF, ``erfc(-x / sqrt 2) / 2``.
+    """Standard normal CDF, computed as SciPy computes it (so its bits are SciPy's): with
+    ``z = x / sqrt 2`` (a product by ``sqrt 1/2``), ``(1 + erf(z)) / 2`` where ``|z| < sqrt 1/2``,
+    else ``erfc(|z|) / 2``, taken from 1 for ``z > 0``.
 
     >>> import wire
     >>> float(ndtr(0.0)), round(float(wire.grad(ndtr)(0.0)), 6)     # 1/2, 1/sqrt(2 pi)
     (0.5, 0.398942)
     """
-    return 0.5 * erfc(-_as(_D_FIRST, x) / _SQRT2)
+    x = _as(_D_FIRST, x)
+    if not _t(x):
+        return _ndtr_bits(np, x)
+    smooth = 0.5 * erfc(-x / _SQRT2)  # (the derivatives: those of one erfc, any order)
+    # SciPy's bits minus the smooth form's differ by an ulp or two at most, so the difference
+    # is exact (Sterbenz) and adding it back gives SciPy's bits, derivatives left as they are
+    with np.errstate(invalid="ignore"):
+        return smooth + wnp.stop_gradient(_ndtr_bits(wnp, x) - smooth)
+
+
+def _ndtr_bits(m, x):
+    """``ndtr`` as SciPy computes it (see :func:`ndtr`)."""
+    dtype = x.dtype
+    z = x.astype(np.float64) * _SQRT1_2  # (SciPy's float32 loop computes in double too)
+    a = abs(z)
+    tail = 0.5 * erfc(a)
+    p = m.where(a < _SQRT1_2, 0.5 + 0.5 * erf(z), m.where(z > 0, 1.0 - tail, tail))
+    return p if dtype == np.float64 else p.astype(dtype)
 
 
 def ndtri(p):
