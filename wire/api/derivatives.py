@@ -14,8 +14,9 @@ import numpy as np
 
 from .. import tree
 from ..errors import (
-    NonDifferentiableError, ShapeError, WireError, WireTypeError, at, user_location,
+    NonDifferentiableError, ShapeError, TracerBoolError, WireError, WireTypeError, at, user_location,
 )
+from .concrete import BatchedDecision
 from ..ir import Graph, carry_locs, fresh_inputs, locating_by
 from ..ops.elementwise import convert
 from ..ops.layout import moveaxis, reshape, zeros_like_
@@ -108,11 +109,24 @@ def _check_tangents(primals, tangents, what="jvp"):
     for pa, t, path in zip(p_avals, t_leaves, paths):
         # an integer or boolean primal does not vary, so only a zero tangent is meaningful
         # (JAX asks for float0 ones); a nonzero one would be dropped without a word
-        if pa.dtype.kind in "iub" and not isinstance(t, Tracer) and np.any(np.asarray(t) != 0):
+        if pa.dtype.kind in "iub" and _nonzero(t):
             raise WireTypeError(
                 f"{what}: tangent {path} is nonzero but its primal is an integer/boolean "
                 f"{pa!r}, which has no derivative (its tangent must be zero); pass "
                 f"x.astype(float) to differentiate with respect to it{at(user_location())}")
+
+
+def _nonzero(t) -> bool:
+    """Whether tangent ``t`` has a nonzero entry: a traced one as far as its trace knows
+    (under ``vmap`` on concrete values, each example; an abstract one is not known)."""
+    if not isinstance(t, Tracer):
+        return bool(np.any(np.asarray(t) != 0))
+    try:
+        return bool((t != 0).any())
+    except BatchedDecision:  # nonzero in some examples of a vmap (it splits them)
+        raise
+    except TracerBoolError:  # (under jit: not known)
+        return False
 
 
 def _cast_like(leaves, avals) -> list:
@@ -378,7 +392,7 @@ def _check_float_leaves(leaves, what, holomorphic=None, side="input"):
 
 
 def jacrev(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
-           static_argnums=()):
+           static_argnums=(), static_argnames=()):
     """Jacobian by reverse mode, one batched VJP over the output basis (``vmap``, no loop).
 
     For an output leaf of shape ``S`` and an input leaf of shape ``T`` the block has shape
@@ -392,7 +406,7 @@ def jacrev(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
            [0., 4.]])
     """
 
-    statics = static_nums(static_argnums)
+    statics = static_nums(static_argnums, f, static_argnames)
 
     @functools.wraps(f)
     def jacrev_f(*args, **kwargs):
@@ -433,7 +447,7 @@ def _assemble_rev(cts, out_shapes, out_sizes, y_tree, argnums):
 
 
 def jacfwd(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
-           static_argnums=()):
+           static_argnums=(), static_argnames=()):
     """Jacobian by forward mode, one batched JVP over the input basis (``vmap``, no loop).
     Inputs are real, as in JAX; ``holomorphic=True`` takes complex inputs and outputs and
     gives the complex derivative.
@@ -444,7 +458,7 @@ def jacfwd(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
            [0., 1.]])
     """
 
-    statics = static_nums(static_argnums)
+    statics = static_nums(static_argnums, f, static_argnames)
 
     @functools.wraps(f)
     def jacfwd_f(*args, **kwargs):
@@ -484,7 +498,7 @@ def jacfwd(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
     return traced(jacfwd_f)
 
 
-def hessian(f, argnums=0, *, holomorphic: bool = False, static_argnums=()):
+def hessian(f, argnums=0, *, holomorphic: bool = False, static_argnums=(), static_argnames=()):
     """Hessian ``jacfwd(jacrev(f))``: block of shape ``out + in + in``. Other arguments and
     keyword arguments are passed to ``f`` as they are.
 
@@ -493,6 +507,7 @@ def hessian(f, argnums=0, *, holomorphic: bool = False, static_argnums=()):
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
+    static_argnums = static_nums(static_argnums, f, static_argnames)
     return jacfwd(jacrev(f, argnums, holomorphic=holomorphic, static_argnums=static_argnums),
                   argnums, holomorphic=holomorphic, static_argnums=static_argnums)
 

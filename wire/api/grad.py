@@ -10,6 +10,7 @@ whose inner trace of ``f`` is inlined into the outer one as ordinary primitives.
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Callable, Sequence
 
 import numpy as np
@@ -159,13 +160,58 @@ def traced(fun: Callable) -> Transformed:
     return Transformed(fun, graph_of, call=lambda args, kwargs: fun(*args, **kwargs))
 
 
-def static_nums(static_argnums) -> tuple[int, ...]:
-    """``static_argnums`` as a tuple of ints (checked)."""
+class StaticNums(tuple):
+    """Positions of static arguments; ``optional``: those named by ``static_argnames``
+    (static when the call passes them positionally; by keyword they are passed as they are)."""
+
+    optional: frozenset = frozenset()
+
+
+def static_nums(static_argnums, f=None, static_argnames=()) -> tuple[int, ...]:
+    """``static_argnums`` as a tuple of ints (checked), with the positions of the parameters
+    of ``f`` named in ``static_argnames`` (see :func:`static_names`).
+
+    >>> static_nums(1), static_nums((), lambda x, mode: x, "mode")
+    ((1,), (1,))
+    """
+    if isinstance(static_argnums, StaticNums) and not static_argnames:
+        return static_argnums
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     if not all(isinstance(i, int) and not isinstance(i, bool) for i in nums):
         raise WireError(f"static_argnums must be ints, got {static_argnums!r}"
                         f"{at(user_location())}")
-    return nums
+    if not static_argnames:
+        return nums
+    by_name, _ = static_names(f, nums, static_argnames)
+    out = StaticNums(nums + tuple(i for i in by_name if i not in nums))
+    out.optional = frozenset(i for i in by_name if i not in nums)
+    return out
+
+
+def static_names(f, static_argnums, static_argnames) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """As ``jax.jit``: ``(positions of the names, all static names)``: each name in
+    ``static_argnames`` that is a positional parameter of ``f`` is static at its position too,
+    and each position in ``static_argnums`` that is a parameter is static by its name too
+    (where ``f`` has no signature Python can read, the names and numbers as given).
+
+    >>> static_names(lambda x, mode, n=2: x, (2,), ("mode",))
+    ((1,), ('mode', 'n'))
+    """
+    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+    if not all(isinstance(n, str) for n in names):
+        raise WireTypeError(f"static_argnames must be strings, got {static_argnames!r}"
+                            f"{at(user_location(3))}")
+    try:
+        params = list(inspect.signature(f).parameters.values()) if f is not None else []
+    except (TypeError, ValueError):  # a builtin or a callable without a signature
+        params = []
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    by_name = {p.name: i for i, p in enumerate(positional) if p.kind is p.POSITIONAL_OR_KEYWORD}
+    nums = tuple(by_name[n] for n in names if n in by_name)
+    extra = tuple(positional[i].name for i in static_argnums
+                  if -len(positional) <= i < len(positional)
+                  and positional[i].kind is positional[i].POSITIONAL_OR_KEYWORD)
+    return nums, names + tuple(n for n in extra if n not in names)
 
 
 def check_statics(statics: tuple, args: tuple, what: str, exclude=()) -> frozenset:
@@ -173,7 +219,10 @@ def check_statics(statics: tuple, args: tuple, what: str, exclude=()) -> frozens
     hashable, not traced (a static value must be known), not in ``exclude`` (argnums)."""
     n = len(args)
     out = set()
+    optional = getattr(statics, "optional", ())
     for i in statics:
+        if i in optional and not i < n:  # named in static_argnames, not passed positionally
+            continue
         if not -n <= i < n:
             raise WireError(f"{what}: static_argnums {statics!r} names argument {i}, but the "
                             f"function was called with {n} positional arguments"
@@ -191,7 +240,7 @@ def check_statics(statics: tuple, args: tuple, what: str, exclude=()) -> frozens
         try:
             hash(v)
         except TypeError:
-            raise WireError(
+            raise WireTypeError(
                 f"{what}: static argument {i} is a {type(v).__name__}, which is not hashable; "
                 "pass a tuple instead of a list, or make it an ordinary argument"
                 f"{at(user_location(3))}") from None
@@ -583,11 +632,12 @@ eager_grad_graph = Memo(_eager_grad)
 
 
 def value_and_grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
-                   simplify: bool = True, static_argnums=()):
+                   simplify: bool = True, static_argnums=(), static_argnames=()):
     """``f``'s value and gradient with respect to ``argnums``, from one trace.
 
     Other positional arguments and keyword arguments are passed to ``f`` as they are (not
-    differentiated); ``static_argnums`` also keeps them out of ``jit``'s traced arguments.
+    differentiated); ``static_argnums`` (or ``static_argnames``, by parameter name) also
+    keeps them out of ``jit``'s traced arguments.
 
     >>> import numpy as np, wire
     >>> wire.value_and_grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0]))
@@ -595,13 +645,14 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = F
     """
     if isinstance(f, Graph):
         return grad_graph(f, argnums, has_aux, True, simplify, holomorphic)
+    static_argnums = static_nums(static_argnums, f, static_argnames)
     recipe = _grad_recipe(f, argnums, has_aux, True, simplify, holomorphic)
     return _derivative(f, argnums, has_aux, True, simplify, static_argnums, recipe=recipe,
                        holomorphic=holomorphic)
 
 
 def grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
-         simplify: bool = True, static_argnums=()):
+         simplify: bool = True, static_argnums=(), static_argnames=()):
     """The gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``.
 
     Composes to any order; ``f`` may take and return pytrees; a ``Graph`` gives a ``Graph``.
@@ -619,6 +670,10 @@ def grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
     arguments and value are complex and the result is the complex derivative ``f'(z)``
     (JAX's ``holomorphic=True``, autograd's ``holomorphic_grad``).
 
+    ``static_argnums``/``static_argnames`` (by position / by parameter name) mark arguments
+    passed as they are: hashable Python values that may steer control flow (under ``jit``
+    mark them static there too).
+
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> wire.grad(wnp.sin)(0.0)
     array(1.)
@@ -630,6 +685,7 @@ def grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
     """
     if isinstance(f, Graph):
         return grad_graph(f, argnums, has_aux, False, simplify, holomorphic)
+    static_argnums = static_nums(static_argnums, f, static_argnames)
     tower = None
     if (type(argnums) is int and argnums == 0 and not has_aux and not static_argnums
             and not holomorphic):

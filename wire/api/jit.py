@@ -44,7 +44,7 @@ from toolz import pipe
 from .. import tree
 from ..tree import strict_key
 from ..core.debug import _NANS
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireTypeError, at, user_location
 from ..ir import Graph, gc_paused
 from ..core import (
     Tracer, call_graph_flat, flat_avals, int_ranges_key, leaf_int_ranges, trace_flat,
@@ -57,6 +57,7 @@ from ..runtime import arena, cbuild, native
 from ..runtime.compiler import compile_graph, compile_native
 from ..runtime.schedule import all_small
 from . import diskcache
+from .grad import static_names
 from ..transforms import simplify as simp
 from ..transforms.budget import compile_level
 from ..transforms.rules import ALGEBRA
@@ -95,6 +96,11 @@ def _simplify(graph: Graph) -> Graph:
     simplify their results (``jit(grad(f))``) do not come here at all."""
     cheap = pipe(graph, simp.dce, simp.fold_constants, simp.rewrite(ALGEBRA), simp.cse)
     return graph if cheap.outputs == graph.outputs else simp.simplify(graph)
+
+
+def _short(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _check_backend(backend):
@@ -362,7 +368,7 @@ class Jitted:
     def __init__(self, fun: Callable, static_argnums=(), backend: str = "numpy",
                  cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
                  disk_cache: bool = True, fuse: bool | str = True, tiered: bool = True,
-                 reuse_buffers: bool = True):
+                 reuse_buffers: bool = True, static_argnames=()):
         if not callable(fun):
             raise WireError(f"wire.jit needs a function or a Graph, got {type(fun).__name__}"
                             f"{at(user_location())}")
@@ -375,7 +381,12 @@ class Jitted:
                             f"{at(user_location())}")
         functools.update_wrapper(self, fun)
         self.fun = fun
-        self.static_argnums = nums
+        # as jax.jit: a static parameter is static by position and by name alike
+        by_name, names = static_names(fun, nums, static_argnames)
+        self.static_argnums = nums + tuple(i for i in by_name if i not in nums)
+        self.static_argnames = names
+        # positions of named parameters: a call may pass them by keyword instead
+        self._by_name_only = frozenset(static_names(fun, (), names)[0])
         self.backend = _check_backend(backend)
         self._on = None if backend == "numpy" else (backend, chunks, bool(compute))
         self.cache_limit = int(cache_limit)
@@ -395,7 +406,7 @@ class Jitted:
     @entry_point
     def __call__(self, *args, **kwargs):
         # _NANS: under wire.debug_nans the slow path runs the checking evaluator (issue 9)
-        if not kwargs and not self.static_argnums and not _NANS.get():
+        if not kwargs and not self.static_argnums and not _NANS.get():  # (names: kwargs)
             key = []
             for a in args:  # the fast path: plain arrays (the key is shapes and dtypes) and
                 t = type(a)  # Python floats (higher derivatives of scalar functions)
@@ -419,13 +430,26 @@ class Jitted:
                     return entry.fn(*args)
         return self._call_slow(args, kwargs)
 
-    def _split(self, args):
-        """(dynamic args, static values) with the static ones checked to be hashable."""
+    def _split(self, args, kwargs=None):
+        """(dynamic args, static values, dynamic kwargs) with the static ones checked to be
+        hashable; a static value is ``(position or name, type, value)``."""
+        kwargs = kwargs or {}
+        named = ()
+        if self.static_argnames and kwargs:
+            named = tuple((k, type(kwargs[k]), kwargs[k]) for k in sorted(kwargs)
+                          if k in self.static_argnames)
+            if named:
+                kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
+            for k, _, v in named:
+                self._check_hashable(v, f"static argument {k!r}")
         if not self.static_argnums:
-            return args, ()
+            return args, named, kwargs
         n = len(args)
         nums = []
+        optional = self._by_name_only
         for i in self.static_argnums:
+            if i in optional and not i < n:  # a name not passed positionally
+                continue
             if not -n <= i < n:
                 raise WireError(
                     f"static_argnums {self.static_argnums!r}: argument {i} is missing; the "
@@ -436,18 +460,21 @@ class Jitted:
         statics = []
         for i in sorted(set(nums)):
             v = args[i]
-            try:
-                hash(v)
-            except TypeError:
-                raise WireError(
-                    f"static argument {i} of {self._name()} is a {type(v).__name__}, which is "
-                    f"not hashable; static arguments are part of the cache key — pass a tuple "
-                    f"instead of a list, or make it a traced argument{at(user_location(3))}"
-                ) from None
+            self._check_hashable(v, f"static argument {i}")
             statics.append((i, type(v), v))
         static_set = {i for i, _, _ in statics}
         dyn = tuple(a for i, a in enumerate(args) if i not in static_set)
-        return dyn, tuple(statics)
+        return dyn, tuple(statics) + named, kwargs
+
+    def _check_hashable(self, v, what: str) -> None:
+        try:
+            hash(v)
+        except TypeError:
+            raise WireTypeError(
+                f"{what} of {self._name()} is a {type(v).__name__} ({_short(v)}), which is "
+                f"not hashable; static arguments are part of the cache key — pass a tuple "
+                f"instead of a list, or make it a traced argument{at(user_location(4))}"
+            ) from None
 
     def _name(self) -> str:
         return getattr(self.fun, "__name__", repr(self.fun))
@@ -455,7 +482,7 @@ class Jitted:
     def _entry(self, args, kwargs):
         """(entry, None, leaves, has_tracer) for a call, tracing on a miss; (None, graph, …)
         for a function that closes over values of an enclosing trace (never cached)."""
-        dyn, statics = self._split(args)
+        dyn, statics, kwargs = self._split(args, kwargs)
         # positional arguments alone are the tuple of arguments (error paths read `[0]`)
         leaves, in_tree = tree.flatten((dyn, kwargs) if kwargs else dyn)
         has_tracer = any(isinstance(x, Tracer) for x in leaves)
@@ -590,9 +617,13 @@ class Jitted:
 
         def with_statics(dyn, kwargs):
             full = list(dyn)
+            named = {}
             for i, _, v in statics:
-                full.insert(i, v)
-            return fun(*full, **kwargs)
+                if type(i) is str:
+                    named[i] = v
+                else:
+                    full.insert(i, v)
+            return fun(*full, **kwargs, **named)
 
         if has_kwargs:
             return trace_flat(with_statics, avals, in_tree, weak)
@@ -612,7 +643,7 @@ class Jitted:
 
     def __wire_graph__(self, in_avals, in_tree, weak=()) -> Graph:
         """The simplified graph at arguments of these avals (cached like a call's)."""
-        if self.static_argnums:  # arguments include static values: trace the call itself
+        if self.static_argnums or self.static_argnames:  # static values: trace the call
             return trace_flat(lambda *a: self(*a), in_avals, in_tree, weak)
         key = _slow_key(in_tree, in_avals, (), tuple(weak))
         ranges = _INT_RANGES.get()  # (the enclosing jit's Python-int arguments)
@@ -682,13 +713,14 @@ class Jitted:
 
 
 def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = True, *,
-        cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
-        disk_cache: bool = True, tiered: bool = True, reuse_buffers: bool = True):
+        static_argnames=(), cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None,
+        compute: bool = False, disk_cache: bool = True, tiered: bool = True,
+        reuse_buffers: bool = True):
     """Compile ``f``: trace once per input signature, simplify, generate NumPy code, cache.
 
     The signature is the arguments' pytree structure, shapes and dtypes, plus the values of
-    the ``static_argnums`` arguments (which must be hashable, and may steer Python control
-    flow). A new signature traces again; at most ``cache_limit`` signatures are kept (least
+    the ``static_argnums``/``static_argnames`` arguments (which must be hashable, and may steer
+    Python control flow). A new signature traces again; at most ``cache_limit`` signatures are kept (least
     recently used dropped first). ``jit`` composes with every transform in both orders, and
     ``jit(graph)`` compiles a ``Graph`` directly. ``f.lower(*args).source`` shows the code.
 
@@ -698,6 +730,15 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = Tr
     array([0., 0.])
     >>> wire.jit(lambda x, n: x * n, static_argnums=1)(np.ones(2), 3)
     array([3., 3.])
+    >>> @functools.partial(wire.jit, static_argnames="mode")
+    ... def act(x, mode="tanh"):
+    ...     return wnp.tanh(x) if mode == "tanh" else wnp.maximum(x, 0.0)
+    >>> act(np.array([-1.0, 1.0]), mode="relu")
+    array([0., 1.])
+
+    ``static_argnames`` names static parameters, as in ``jax.jit``: a parameter is static
+    whether it is passed by keyword or by position (and one in ``static_argnums`` is static
+    when passed by keyword too).
 
     ``fuse=True`` (the default) fuses runs of elementwise lines: once a signature's calls
     have taken :data:`NATIVE_AFTER` seconds, a background thread compiles each run over
@@ -730,7 +771,8 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = Tr
     """
     if f is None:
         return functools.partial(jit, static_argnums=static_argnums, backend=backend,
-                                 fuse=fuse, cache_limit=cache_limit, chunks=chunks,
+                                 fuse=fuse, static_argnames=static_argnames,
+                                 cache_limit=cache_limit, chunks=chunks,
                                  compute=compute, disk_cache=disk_cache, tiered=tiered,
                                  reuse_buffers=reuse_buffers)
     _check_backend(backend)
@@ -740,4 +782,4 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = Tr
         return compile_graph(_simplify(f), fuse=fuse is not False,
                              reuse_buffers=bool(reuse_buffers))
     return Jitted(f, static_argnums, backend, cache_limit, chunks, compute, disk_cache, fuse,
-                  tiered, reuse_buffers)
+                  tiered, reuse_buffers, static_argnames)

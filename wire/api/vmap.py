@@ -187,13 +187,13 @@ def _insert(aval: Aval, d: int, size: int, name: str) -> tuple:
     return aval.shape[:d] + (size,) + aval.shape[d:]
 
 
-def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=()):
+def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=(), static_argnames=()):
     """Vectorise ``f`` over a batch axis of its arguments (JAX semantics).
 
     ``in_axes``: int, None or a pytree prefix of the positional arguments (a tuple with one
     entry per argument); ``out_axes`` likewise for the result; ``axis_size`` is needed only
-    when no argument is mapped. ``static_argnums`` arguments and keyword arguments are passed
-    to ``f`` as they are, unmapped. A ``Graph`` gives the batched ``Graph`` (then
+    when no argument is mapped. ``static_argnums`` arguments (``static_argnames``: by
+    parameter name) and keyword arguments are passed to ``f`` as they are, unmapped. A ``Graph`` gives the batched ``Graph`` (then
     ``axis_size`` is required). Composes with ``grad``, ``jvp``, ``jit`` and with itself.
 
     Called on concrete values, Python control flow in ``f`` may read traced values: where the
@@ -212,7 +212,7 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=()):
     """
     if isinstance(f, Graph):
         return vmap_graph(f, in_axes, out_axes, axis_size)
-    statics = static_nums(static_argnums)
+    statics = static_nums(static_argnums, f, static_argnames)
 
     def graph_of(avals, in_tree, weak=()):
         names = _leaf_names(in_tree)
