@@ -3,6 +3,7 @@
 form of graphs. Each function form traces, transforms the graph, and calls the result."""
 
 from . import checkpoint_policies
+from .callback import ShapeDtypeStruct, pure_callback
 from .checkpoint import checkpoint
 from .control_flow import cond, fori_loop, scan, switch, while_loop
 from .custom import custom_jvp, custom_vjp
@@ -24,4 +25,5 @@ __all__ = [
     "jvp_graph", "linearize", "load", "loads", "matmul_op", "save", "scan", "switch", "trace_args",
     "value_and_grad", "var", "vjp", "vjp_graph", "vmap", "vmap_graph", "while_loop",
     "jet", "jet_graph", "taylor", "taylor_graph", "checkpoint", "checkpoint_policies",
+    "pure_callback", "ShapeDtypeStruct",
 ]
