@@ -146,6 +146,12 @@ def _entry(fn):
         try:
             out = fn(*args, **kwargs)
         except Exception as e:
+            cause = e.__cause__
+            if type(e) is ValueError and getattr(cause, "in_place", False):
+                # NumPy's "setting an array element with a sequence" for `a[i] = tracer`:
+                # wire's own error, which says what to write instead (wire.core.tracer)
+                _leaving_wire(cause)
+                raise cause from None
             _leaving_wire(e)
             raise  # a bare raise adds no frame: the traceback stays as filtered
         if type(out) is _FunctionType or isinstance(out, tuple):

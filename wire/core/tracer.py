@@ -36,9 +36,11 @@ from __future__ import annotations
 
 import abc
 import contextvars
+import dis
 import functools
 import operator
 import struct
+import sys
 import weakref
 from itertools import compress
 from typing import Callable
@@ -51,6 +53,7 @@ from ..errors import (
     ShapeError,
     TracerBoolError,
     UnexpectedTracerError,
+    WireError,
     WireOverflowError,
     WireTypeError,
     at,
@@ -313,7 +316,11 @@ class Tracer:
         return bool(self._value("Python `if`/`while`/bool()"))
 
     def __int__(self):
-        return int(self._value("int()"))
+        try:
+            return int(self._value("int()"))
+        except WireError as e:
+            _refuse_store(self, e)
+            raise
 
     def __index__(self):
         value = self._value("Using a traced value as an index (__index__)")
@@ -325,10 +332,18 @@ class Tracer:
         return operator.index(value.item() if isinstance(value, np.ndarray) else value)
 
     def __float__(self):
-        return float(self._value("float()", drops=True))
+        try:
+            return float(self._value("float()", drops=True))
+        except WireError as e:
+            _refuse_store(self, e)
+            raise
 
     def __complex__(self):
-        return complex(self._value("complex()", drops=True))
+        try:
+            return complex(self._value("complex()", drops=True))
+        except WireError as e:
+            _refuse_store(self, e)
+            raise
 
     def item(self, *args):
         """The value as a Python scalar (eager traces only; cuts the derivative, like NumPy).
@@ -371,6 +386,28 @@ class Tracer:
     # Python's operators (``+``, ``@``, ``x[i]``…), ndarray-style methods and NumPy's dispatch
     # protocols (``__array_ufunc__``, ``__array_function__``) are installed on this class by
     # ``wire.numpy``, the layer that defines what they compute.
+
+
+_STORE_SUBSCR = dis.opmap["STORE_SUBSCR"]
+
+
+def _refuse_store(x: Tracer, e: Exception) -> None:
+    """Raise, for a conversion of ``x`` that failed (``e``) because the user's line stores it
+    into a NumPy array (``a[i] = x``, which NumPy converts), an error showing the functional
+    form; NumPy reports it as the cause of its own ``ValueError``, which wire's entry points
+    replace by it (:mod:`wire.tracebacks`)."""
+    frame = sys._getframe(2)  # the frame that converts: NumPy's item assignment is C code
+    code = frame.f_code.co_code
+    if not (0 <= frame.f_lasti < len(code) and code[frame.f_lasti] == _STORE_SUBSCR):
+        return
+    err = WireTypeError(
+        f"a traced value {x.aval!r} cannot be stored into a NumPy array in place (a[i] = x)"
+        f"{at(user_location())}: NumPy needs its value now (not known under jit) and would "
+        "keep it without its derivative. Build the array as a traced value instead: "
+        "wire.numpy.stack([...]), wire.numpy.where(np.arange(n) == i, x, a), or "
+        "t.at[i].set(x) on a traced array t (JAX's functional update)")
+    err.in_place = True
+    raise err from e
 
 
 class WeakTracer(Tracer):
