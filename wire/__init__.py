@@ -10,9 +10,9 @@ Functions are traced into persistent, immutable graphs; transforms map graphs to
 
 from . import tree
 from .api import (
-    REGISTRY, ShapeDtypeStruct, Variable, checkpoint, checkpoint_policies, cond, custom_jvp, custom_vjp, dumps,
-    elementwise_grad, fori_loop, grad, grad_graph, gradients, hessian, hvp, jacfwd, jacrev,
-    jet, jet_graph, jit, jvp, jvp_graph, linearize, load, loads, matmul_op, pure_callback, save,
+    REGISTRY, ShapeDtypeStruct, Variable, checkpoint, checkpoint_policies, cond, custom_jvp,
+    custom_vjp, dumps, elementwise_grad, fori_loop, grad, grad_graph, gradients, hessian, hvp,
+    jacfwd, jacrev, jet, jet_graph, jit, jvp, jvp_graph, linearize, load, loads, matmul_op, pure_callback, save,
     scan, switch, taylor,
     taylor_graph, value_and_grad, var, vjp, vjp_graph, vmap, vmap_graph, while_loop,
 )

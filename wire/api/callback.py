@@ -36,12 +36,17 @@ from .. import tree
 from ..core import Tracer, bind
 from ..core.primitive import Primitive
 from ..errors import (
-    NonDifferentiableError, ShapeError, WireError, WireTypeError, at, user_location,
+    NonDifferentiableError,
+    ShapeError,
+    WireError,
+    WireTypeError,
+    at,
+    user_location,
 )
 from ..ir import Aval
 from ..ops.layout import broadcast_to, moveaxis, reshape
 
-__all__ = ["pure_callback", "pure_callback_p", "ShapeDtypeStruct"]
+__all__ = ["ShapeDtypeStruct", "pure_callback", "pure_callback_p"]
 
 VMAP_METHODS = ("sequential", "sequential_unrolled", "expand_dims", "broadcast_all",
                 "legacy_vectorized", None)
@@ -55,7 +60,7 @@ class ShapeDtypeStruct:
     ShapeDtypeStruct(shape=(3,), dtype=float32)
     """
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("dtype", "shape")
 
     def __init__(self, shape, dtype):
         self.shape = tuple(int(d) for d in shape)
@@ -80,7 +85,7 @@ class Callback:
     ``"sequential"``, which of the flat arguments carry the batch axis (first); ``None``
     otherwise. A function is not data: pickling one refuses."""
 
-    __slots__ = ("fn", "in_tree", "out_tree", "looped", "__qualname__")
+    __slots__ = ("__qualname__", "fn", "in_tree", "looped", "out_tree")
 
     def __init__(self, fn, in_tree, out_tree, looped=None):
         self.fn = fn
@@ -270,7 +275,7 @@ def pure_callback(callback, result_shape_dtypes, *args, vmap_method=None, **kwar
                 f"{at(user_location())}")
         avals.append(Aval(tuple(int(s) for s in d.shape), np.dtype(d.dtype)))
     cb = Callback(callback, in_tree, out_tree)
-    params = dict(callback=cb, result_avals=tuple(avals), vmap_method=vmap_method)
+    params = {"callback": cb, "result_avals": tuple(avals), "vmap_method": vmap_method}
     if not any(isinstance(x, Tracer) for x in flat):
         outs = _impl(*flat, **params)  # concrete: called now, checked alike
     else:
