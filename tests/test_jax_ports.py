@@ -259,3 +259,67 @@ def test_vmap_of_jvp_refuses_nonzero_tangent_of_int_primal():
     y, t = wire.vmap(f)(np.array([1, 2]), np.zeros(2))  # zero tangents: fine, as eagerly
     np.testing.assert_array_equal(y, [2, 4])
     np.testing.assert_array_equal(t, [0, 0])
+
+
+# ---------------------------------------------------------------- rules reading values
+
+
+@wire.custom_vjp
+def _piecewise(x):
+    if x > 0:  # the primal reads its value too
+        return x * 2.0
+    return x ** 3
+
+
+def _piecewise_fwd(x):
+    if x > 0:
+        return _piecewise(x), (x, 1.0)
+    return _piecewise(x), (x, -1.0)
+
+
+def _piecewise_bwd(res, g):
+    x, side = res
+    if side > 0:
+        return (g * 2.0,)
+    return (g * 3.0 * x ** 2,)
+
+
+_piecewise.defvjp(_piecewise_fwd, _piecewise_bwd)
+
+
+@wire.custom_jvp
+def _soft_sin(x):
+    return wnp.sin(x)
+
+
+@_soft_sin.defjvp
+def _soft_sin_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    if x > 0:
+        return _soft_sin(x), wnp.cos(x) * t
+    return _soft_sin(x), 5.0 * t
+
+
+def test_custom_vjp_rules_read_values_under_eager_grad():
+    # jax.grad gives the same (checked: jax 0.10, x64): d/dx is 2 for x > 0, 3 x^2 else
+    g = wire.grad(lambda x: _piecewise(x) * 1.0)
+    got = [float(g(v)) for v in (1.0, -1.0, 2.0, -2.0, 1.0, 0.0)]
+    assert got == [2.0, 3.0, 2.0, 12.0, 2.0, 0.0]  # memoized graphs never cross branches
+    assert float(wire.grad(wire.grad(_piecewise))(-1.5)) == -9.0  # d/dx 3x^2
+    assert float(wire.grad(wire.grad(_piecewise))(1.5)) == 0.0
+    with pytest.raises(wire.TracerBoolError, match="test_jax_ports.py"):
+        wire.jit(wire.grad(_piecewise))(1.0)
+
+
+def test_custom_jvp_rule_reads_values_under_eager_transforms():
+    for x in (1.5, -1.5, 0.0):
+        want = np.cos(x) if x > 0 else 5.0
+        assert float(wire.grad(_soft_sin)(x)) == want
+        assert float(wire.jvp(_soft_sin, (x,), (1.0,))[1]) == want
+        want2 = -np.sin(x) if x > 0 else 0.0  # the rule's own derivative
+        assert float(wire.grad(wire.grad(_soft_sin))(x)) == want2
+    # the product rule through both custom functions (jax.grad: -23.608091159577366)
+    assert float(wire.grad(lambda x: _piecewise(x) * _soft_sin(x))(-1.5)) == pytest.approx(
+        3 * 1.5 ** 2 * np.sin(-1.5) + (-1.5) ** 3 * 5.0, rel=1e-15)
+    with pytest.raises(wire.TracerBoolError):
+        wire.jit(wire.grad(_soft_sin))(1.0)

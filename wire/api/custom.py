@@ -37,10 +37,11 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import tree
-from ..errors import WireError, at, user_location
-from ..ir import Graph, const_op, input_node, substitute, toposort
+from ..errors import TracerBoolError, WireError, at, user_location
+from ..ir import Graph, _flat_tree, const_node, const_op, input_node, substitute, toposort
 from ..higher_order.custom import CustomRule, custom_jvp_call_p, custom_vjp_call_p, merge_static
-from ..core import Tracer, bind, flat_avals, trace_flat
+from ..core import Tracer, bind, call_graph_flat, evaluate_flat, flat_avals, to_tracer, trace_flat
+from .eager import trace_eager
 from .rule_key import RuleKey
 
 
@@ -150,6 +151,177 @@ def _is_traced(node) -> bool:
     return any(n.is_leaf and n.op is not const_op for n in toposort([node]))
 
 
+# --------------------------------------------------------------------------- eager rules
+#
+# Outside jit the values are known (wire.api.concrete), so a rule may decide in Python on
+# them, as in JAX without jit. Such a call is specialised to its values: the function and its
+# rules are traced on them (wire.api.eager.trace_eager) into graphs that record what Python
+# decided, and the node's rule inlines those graphs. The graphs are part of the node's
+# identity, so a memoized derivative is never served to a call that decided otherwise.
+
+
+def _eager(dyn) -> bool:
+    """Whether every traced leaf of ``dyn`` belongs to an eager trace that knows its value
+    (not under ``jit``, nor batched by ``vmap``)."""
+    for x in tree.leaves(dyn):
+        if isinstance(x, Tracer):
+            state = x._state.concrete_state() if x._state is not None else None
+            if state is None or state.values.sizes:
+                return False
+    return True
+
+
+def _concrete_values(dyn):
+    """The values of the leaves of ``dyn`` where every traced one belongs to an eager trace
+    that knows it (not under ``jit``, nor batched by ``vmap``); else None."""
+    out = []
+    for x in tree.leaves(dyn):
+        if not isinstance(x, Tracer):
+            out.append(x)
+            continue
+        state = x._state.concrete_state() if x._state is not None else None
+        if state is None or state.values.sizes:
+            return None
+        try:
+            value, batched = state.values.value(x.node, "a custom rule")
+        except TracerBoolError:
+            return None
+        if batched:
+            return None
+        out.append(value)
+    return out
+
+
+class _GraphRule:
+    """A rule function that inlines a graph traced eagerly from the user's rule (by
+    ``make()``, once, when the rule is first used): called with the pytree arguments the
+    user's rule takes, it returns what that rule returned."""
+
+    __slots__ = ("make", "graph", "split")
+
+    def __init__(self, make, split):
+        self.make = make
+        self.graph = None
+        self.split = split  # the call's arguments -> the graph's flat inputs
+
+    def __call__(self, *args):
+        if self.graph is None:
+            self.graph = self.make()
+        flat = self.split(*args)
+        outs = call_graph_flat(self.graph, [to_tracer(x) for x in flat])
+        return tree.unflatten(self.graph.out_tree, list(outs))
+
+
+class _EagerOwner:
+    """The owner (see :class:`~wire.higher_order.custom.CustomRule`) of a call specialised to
+    its values: the user's object's name, rules inlining the eagerly traced graphs."""
+
+    nondiff_argnums = ()
+
+    def __init__(self, name, **rules):
+        self.__name__ = name
+        self.__dict__.update(rules)
+
+
+class _Unspecialisable(Exception):
+    """A rule closes over traced values of an enclosing computation: not specialised."""
+
+
+def _eager_graph(fn, leaves, avals) -> Graph:
+    """``fn`` of flat arguments traced on ``leaves`` (values, or tracers whose value is not
+    known: asking one raises ``TracerBoolError``), the lifted arrays made constants."""
+    n = len(leaves)
+    graph, lifted = trace_eager(fn, list(leaves), _flat_tree(n), list(avals))
+    if graph.free_vars:
+        raise _Unspecialisable
+    if not lifted:
+        return graph
+    consts = {i: const_node(np.asarray(a)) for i, a in zip(graph.inputs[n:], lifted)}
+    outs = substitute(list(graph.outputs), consts)
+    return Graph(list(graph.inputs[:n]), outs, _flat_tree(n), graph.out_tree)
+
+
+def _unknown(avals) -> list:
+    """Stand-ins for values that are not known when a rule is traced (cotangents, tangents):
+    asking one for its value raises ``TracerBoolError``."""
+    return [Tracer(input_node(i, a)) for i, a in enumerate(avals)]
+
+
+def _value_key(values) -> tuple:
+    """The values a specialised call was traced at, as a key (dtype, shape and bytes: equal
+    keys, equal values, so the same decisions)."""
+    out = []
+    for v in values:
+        a = np.asarray(v)
+        out.append((type(v), a.dtype.str, a.shape, a.tobytes()))
+    return tuple(out)
+
+
+def _eager_rule(owner, nums, static, dyn, values):
+    """``owner(*args)`` specialised to the known ``values`` of its differentiable leaves (see
+    above): the function traced on them now, its rules when a transform first uses them. The
+    values are in the node's rule, so a memoized derivative serves only calls at the same
+    values. None where the function closes over traced values of an enclosing computation
+    (the general path then says what is wrong)."""
+    leaves, in_tree = tree.flatten(dyn)
+    avals = flat_avals(leaves, in_tree)
+    values = [np.asarray(v) for v in values]
+    n = len(leaves)
+
+    def full(flat):
+        return merge_static(nums, static, tuple(tree.unflatten(in_tree, list(flat))))
+
+    try:
+        graph = _eager_graph(lambda *d: owner.fun(*full(d)), values, avals)
+    except _Unspecialisable:
+        return None
+    if isinstance(owner, custom_vjp):
+        fwd = _GraphRule(lambda: _traced_rule(
+            owner, lambda *d: owner.fwd(*full(d)), values, avals),
+            lambda *primals: tree.leaves(tuple(primals)))
+
+        def make_bwd():
+            if fwd.graph is None:
+                fwd.graph = fwd.make()
+            outs = tree.unflatten(fwd.graph.out_tree, evaluate_flat(fwd.graph, list(values)))
+            if not (isinstance(outs, (tuple, list)) and len(outs) == 2):
+                raise WireError(f"custom_vjp fwd of {owner.__name__} must return a pair "
+                                f"(output, residuals){at(user_location())}")
+            res_vals, res_tree = tree.flatten(outs[1])
+            m = len(res_vals)
+            ct_avals = list(graph.out_avals)
+            return _traced_rule(
+                owner, lambda *f: owner.bwd(*static, tree.unflatten(res_tree, list(f[:m])),
+                                            tree.unflatten(graph.out_tree, list(f[m:]))),
+                list(res_vals) + _unknown(ct_avals),
+                list(flat_avals(res_vals, res_tree)) + ct_avals)
+
+        rules = {"fwd": fwd,
+                 "bwd": _GraphRule(make_bwd, lambda res, ct: tree.leaves(res) + tree.leaves(ct))}
+    else:
+        jvp = _GraphRule(lambda: _traced_rule(
+            owner, lambda *f: owner.jvp_rule(*static, tuple(tree.unflatten(in_tree, list(f[:n]))),
+                                             tuple(tree.unflatten(in_tree, list(f[n:])))),
+            list(values) + _unknown(avals), list(avals) + list(avals)),
+            lambda p, t: tree.leaves(p) + tree.leaves(t))
+        rules = {"jvp_rule": jvp}
+    spec = _EagerOwner(owner.__name__, **rules)
+    key = ("eager", RuleKey(owner), static, _value_key(values))
+    rule = CustomRule(spec, (), in_tree, (), graph, key=key)
+    outs = bind(owner.primitive, *leaves, graph=graph, rule=rule)
+    return tree.unflatten(graph.out_tree, list(outs))
+
+
+def _traced_rule(owner, fn, leaves, avals) -> Graph:
+    try:
+        return _eager_graph(fn, leaves, avals)
+    except _Unspecialisable:
+        raise WireError(
+            f"the rules of {owner.__name__} read traced values (a Python `if` on them) and "
+            "close over traced values of an enclosing computation: pass those as arguments"
+            f"{at(user_location())}") from None
+
+
 class _CustomFunction(abc.ABC):
     """What ``custom_jvp`` and ``custom_vjp`` share: the wrapped function, its static
     arguments, and tracing it into a closed sub-graph when called on traced values.
@@ -184,8 +356,21 @@ class _CustomFunction(abc.ABC):
         nums, static, dyn = _split_static(args, self.nondiff_argnums)
         if not any(isinstance(x, Tracer) for x in tree.leaves(dyn)):
             return self.fun(*args)  # nothing to differentiate by the rule
-        graph, leaves, in_tree, closed = _trace_closed(
-            self.fun, nums, static, dyn, closure_tracers(*self._rule_functions()))
+        eager = _eager(dyn) and not self._wires_own
+        if eager and self._rules_read_values(nums, static, dyn):
+            values = _concrete_values(dyn)
+            found = None if values is None else _eager_rule(self, nums, static, dyn, values)
+            if found is not None:
+                return found
+        try:
+            graph, leaves, in_tree, closed = _trace_closed(
+                self.fun, nums, static, dyn, closure_tracers(*self._rule_functions()))
+        except TracerBoolError:  # the function reads a value: known outside jit
+            values = _concrete_values(dyn) if eager else None
+            found = None if values is None else _eager_rule(self, nums, static, dyn, values)
+            if found is None:
+                raise
+            return found
         rule = CustomRule(self, static, in_tree, tuple(closed), graph, key=RuleKey(self))
         outs = bind(self.primitive, *leaves, *[Tracer(c) for c in closed],
                     graph=graph, rule=rule)
@@ -193,6 +378,37 @@ class _CustomFunction(abc.ABC):
 
     def __get__(self, obj, objtype=None):  # custom methods bind like functions
         return self if obj is None else functools.partial(self, obj)
+
+    @property
+    def _wires_own(self) -> bool:
+        """A custom function of wire's library (``wire.scipy``, ``odeint`` …): its rules
+        never read values, so its eager calls skip the check."""
+        return (getattr(self.fun, "__module__", None) or "").startswith("wire.")
+
+    def _rules_read_values(self, nums, static, dyn) -> bool:
+        """Whether the rules make a Python decision on a traced value (an ``if``, ``int()``)
+        at arguments like ``dyn``: found by tracing them abstractly once per signature (a
+        rule that does not read values keeps the one rule for every value; one that does is
+        specialised to the values of each call, :func:`_eager_rule`)."""
+        leaves, in_tree = tree.flatten(dyn)
+        try:
+            key = (tuple(flat_avals(leaves, in_tree)), in_tree, static)
+            hash(key)
+        except TypeError:
+            return True
+        memo = self.__dict__.setdefault("_reads_values", {})
+        found = memo.get(key)
+        if found is None:
+            try:
+                self._trace_rules_abstractly(nums, static, leaves, in_tree)
+                found = False
+            except TracerBoolError:
+                found = True
+            except Exception:  # noqa: BLE001 - the rule's own errors show when it runs
+                found = False
+            if len(memo) < 64:
+                memo[key] = found
+        return found
 
 
 class custom_jvp(_CustomFunction):
@@ -224,6 +440,18 @@ class custom_jvp(_CustomFunction):
 
     def _rule_functions(self) -> tuple:
         return (self.jvp_rule,)
+
+    def _trace_rules_abstractly(self, nums, static, leaves, in_tree):
+        avals = flat_avals(leaves, in_tree)
+
+        def run(*flat):
+            k = len(flat) // 2
+            primals = tuple(tree.unflatten(in_tree, list(flat[:k])))
+            tangents = tuple(tree.unflatten(in_tree, list(flat[k:])))
+            return self.jvp_rule(*static, primals, tangents)
+
+        both = _flat_tree(2 * len(avals))
+        trace_flat(run, avals + avals, both)
 
     def defjvp(self, rule):
         """Attach ``rule(*nondiff_args, primals, tangents) -> (out, tangent_out)``.
@@ -298,6 +526,22 @@ class custom_vjp(_CustomFunction):
 
     def _rule_functions(self) -> tuple:
         return (self.fwd, self.bwd)
+
+    def _trace_rules_abstractly(self, nums, static, leaves, in_tree):
+        avals = flat_avals(leaves, in_tree)
+        flat_tree = _flat_tree(len(avals))
+        fwd_graph = trace_flat(
+            lambda *d: self.fwd(*merge_static(nums, static,
+                                              tuple(tree.unflatten(in_tree, list(d))))),
+            avals, flat_tree)
+        outs = tree.unflatten(fwd_graph.out_tree, list(fwd_graph.outputs))
+        res_leaves, res_tree = tree.flatten(outs[1])
+        ct_leaves, ct_tree = tree.flatten(outs[0])
+        n = len(res_leaves)
+        both = _flat_tree(n + len(ct_leaves))
+        trace_flat(lambda *f: self.bwd(*static, tree.unflatten(res_tree, list(f[:n])),
+                                       tree.unflatten(ct_tree, list(f[n:]))),
+                   [x.aval for x in res_leaves] + [x.aval for x in ct_leaves], both)
 
     def defvjp(self, fwd, bwd):
         """Attach the forward (``fwd``) and backward (``bwd``) rules.
