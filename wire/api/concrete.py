@@ -54,7 +54,7 @@ class Values(ConcreteValues):
 
     __slots__ = (
         "state", "n_args", "env", "batched", "lifted", "lifted_nodes", "_ids", "diff", "_dep",
-        "sources", "sizes",
+        "sources", "sizes", "_kept",
     )
 
     def __init__(self, sizes: tuple = ()):
@@ -69,6 +69,7 @@ class Values(ConcreteValues):
         self._dep: dict = {}  # node -> depends on a value being differentiated
         self.sources: dict = {}  # argument node -> (tracer of an enclosing trace, batch axis)
         self.sizes = tuple(sizes)
+        self._kept: list = []  # arrays whose id is a key of _ids but which are not lifted
 
     def open(self, state, args, leaves, diff=(), axes=None) -> None:
         """Bind the trace's argument nodes ``args`` to ``leaves`` (arrays, or tracers of an
@@ -90,6 +91,14 @@ class Values(ConcreteValues):
     def lift(self, x) -> Node:
         """An extra graph input for a NumPy array with at least one axis that meets a tracer
         (the same array object gives the same input); a constant node for anything else."""
+        if type(x) is not _ndarray and getattr(type(x), "__wire_plain__", False):
+            # (wire.numpy's ConcreteArray: its plain view, kept alive with it for its id)
+            node = self._ids.get(id(x))
+            if node is None:
+                node = self.lift(x.view(_ndarray))
+                self._ids[id(x)] = node
+                self._kept.append(x)
+            return node
         if type(x) is _ndarray and x.ndim:
             node = self._ids.get(id(x))
             if node is None:

@@ -403,9 +403,9 @@ def _refuse_store(x: Tracer, e: Exception) -> None:
     err = WireTypeError(
         f"a traced value {x.aval!r} cannot be stored into a NumPy array in place (a[i] = x)"
         f"{at(user_location())}: NumPy needs its value now (not known under jit) and would "
-        "keep it without its derivative. Build the array as a traced value instead: "
-        "wire.numpy.stack([...]), wire.numpy.where(np.arange(n) == i, x, a), or "
-        "t.at[i].set(x) on a traced array t (JAX's functional update)")
+        "keep it without its derivative. Use JAX's functional update, a = "
+        "wire.numpy.asarray(a).at[i].set(x) (arrays that wire.numpy makes inside a transform "
+        "have .at), or build the array with wire.numpy.stack / wire.numpy.where")
     err.in_place = True
     raise err from e
 
@@ -470,6 +470,8 @@ def to_node(x) -> Node:
         if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind not in _NUMERIC_KINDS:
             check_numeric(x.dtype, "a constant operand")
         if type(x) is not _ndarray and isinstance(x, _ndarray):
+            if getattr(type(x), "__wire_plain__", False):  # (wire.numpy's ConcreteArray)
+                x = x.view(_ndarray)
             check_plain_array(x, "a constant operand")
         return const_node(x)
     raise WireTypeError(

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Tracer, to_tracer
+from ..core import Tracer, current_trace, to_tracer
 from ..errors import ShapeError, WireTypeError, at, user_location
 from ..ops.elementwise import convert
 from ..ops.layout import broadcast_to
@@ -112,6 +112,45 @@ class AtIndex:
 
     def __repr__(self):
         return f"<{self.x!r}.at[{self.index!r}]>"
+
+
+class ConcreteArray(np.ndarray):
+    """A NumPy array made by a ``wire.numpy`` constructor (``zeros``, ``ones``, ``full``,
+    ``arange``, ``eye``, ``array`` …) inside a transform: a plain ``ndarray`` (NumPy's
+    operators, in-place assignment of plain values), plus JAX's ``x.at[...]`` functional
+    updates, which return a traced array (so ``wnp.zeros(3).at[0].set(x)`` works in a
+    ``grad``'ed function, as ``jnp.zeros(3).at[0].set(x)`` does). wire computes with it as
+    with the plain array it views: it never reaches a result.
+
+    >>> import wire, wire.numpy as wnp
+    >>> float(wire.grad(lambda x: wnp.sum(wnp.zeros(3).at[1].set(x) ** 2))(1.5))
+    3.0
+    """
+
+    __wire_plain__ = True  # (wire.core.to_node and the eager lift take its plain view)
+
+    @property
+    def at(self) -> At:
+        return At(to_tracer(self.view(np.ndarray)))
+
+    def __repr__(self):
+        return repr(self.view(np.ndarray))
+
+
+def with_at(fn):
+    """``fn`` (a NumPy constructor) returning a :class:`ConcreteArray` when called inside a
+    transform (a trace is open), the plain array otherwise."""
+
+    def make(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if type(out) is np.ndarray and current_trace() is not None:
+            return out.view(ConcreteArray)
+        return out
+
+    make.__name__ = make.__qualname__ = getattr(fn, "__name__", "make")
+    make.__doc__ = fn.__doc__
+    make.__wrapped__ = fn
+    return make
 
 
 def _check_hints(hints, what):

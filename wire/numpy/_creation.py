@@ -10,6 +10,7 @@ from ..core import Tracer
 from ._math import floor, log10, power, sign, where
 from ._promote import cast, holds_tracer, lift, result_dtype, strong
 from ._shape import moveaxis
+from ._at import with_at
 
 __all__ = [
     "array", "asarray", "zeros_like", "ones_like", "full_like", "empty_like", "zeros", "ones",
@@ -230,5 +231,9 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     return y if dtype is None else cast(y, dtype)
 
 
-zeros, ones, empty = np.zeros, np.ones, np.zeros  # empty: zeros, so results never vary
-eye, identity, arange = np.eye, np.identity, np.arange
+# inside a transform, constructors' arrays have JAX's .at[...] (see wire.numpy._at)
+zeros, ones, empty = with_at(np.zeros), with_at(np.ones), with_at(np.zeros)  # empty: zeros,
+eye, identity, arange = with_at(np.eye), with_at(np.identity), with_at(np.arange)  # fixed
+array, asarray, full, full_like = (with_at(array), with_at(asarray), with_at(full),
+                                  with_at(full_like))
+linspace = with_at(linspace)
