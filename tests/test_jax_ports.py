@@ -362,3 +362,36 @@ def test_constructors_arrays_stay_numpy_arrays():
     out = wire.jit(lambda x: (wnp.arange(2.0), x))(1.0)
     assert type(out[0]) is np.ndarray
     assert type(wnp.zeros(2)) is np.ndarray  # outside transforms: NumPy's own
+
+
+# ---------------------------------------------------------------- wire.extend black boxes
+
+
+def _kv_primitive():
+    from wire.extend import defvjp, primitive
+
+    @primitive
+    def kv(x):  # SciPy code wire cannot trace, as autograd users wrap it
+        return sp.kv(1.5, x)
+
+    defvjp(kv, lambda ans, x: lambda g: -g * (sp.kv(0.5, x) + sp.kv(2.5, x)) / 2)
+    return kv
+
+
+def test_extend_primitive_wraps_black_box_code():
+    kv = _kv_primitive()
+
+    def loss(x):
+        return wnp.sum(kv(x) * x)
+
+    x = np.array([0.5, 1.0, 2.0])
+    h = 1e-6
+    fd = np.array([(loss(x + h * e) - loss(x - h * e)) / (2 * h) for e in np.eye(3)])
+    g = wire.grad(loss)(x)
+    np.testing.assert_allclose(g, fd, rtol=1e-8)
+    # d/dx (x K(x)) = K(x) + x K'(x), K' = -(K_{1/2} + K_{5/2}) / 2
+    np.testing.assert_allclose(
+        g, sp.kv(1.5, x) - x * (sp.kv(0.5, x) + sp.kv(2.5, x)) / 2, rtol=1e-15)
+    np.testing.assert_allclose(wire.vmap(wire.grad(lambda v: kv(v) * v))(x), g, rtol=1e-15)
+    with pytest.raises(wire.WireTypeError, match=r"@primitive kv.*pure_callback"):
+        wire.jit(wire.grad(loss))(x)

@@ -18,20 +18,25 @@ in autograd. A ``@primitive`` is a :class:`wire.custom_vjp` (or :class:`wire.cus
 when only JVPs are given) over its traced arguments, so its rules hold at any order and under
 ``jit``, ``vmap`` and the other transforms. Arguments with no rule at all are differentiated
 through the function's own code, as any wire code is. Unlike autograd, the function is traced
-like any other: it computes with ``wire.numpy`` (an opaque NumPy or SciPy call inside it
-raises ``wire.WireTypeError`` when traced).
+like any other when it computes with ``wire.numpy``; one that calls code wire cannot trace (a
+SciPy routine, a C extension) runs on the values through :func:`wire.pure_callback` outside
+``jit`` (its result's shapes from a call on the values), and so does a VJP maker that cannot be
+traced (a cotangent then has no derivative of its own).
 """
 
 from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from . import tree
-from .api.custom import custom_jvp, custom_vjp
+from .api.callback import ShapeDtypeStruct, pure_callback
+from .api.custom import _concrete_values, custom_jvp, custom_vjp
 from .api.derivatives import jacrev, jvp
 from .api.grad import grad
 from .core import Tracer
-from .errors import WireError, at, user_location
+from .errors import UnexpectedTracerError, WireError, WireTypeError, at, user_location
 from .tracebacks import expose
 
 __all__ = ["primitive", "defvjp", "defjvp", "jacobian", "holomorphic_grad",
@@ -84,10 +89,31 @@ class primitive:
                 full[i] = d
             return full
 
-        def call(*dyn):
+        def traced(*dyn):
             return fun(*full_args(dyn), **kwargs)
 
-        call.__name__ = call.__qualname__ = getattr(fun, "__name__", "primitive")
+        name = getattr(fun, "__name__", "primitive")
+        traced.__name__ = traced.__qualname__ = name
+        dyn_args = [args[i] for i in nums]
+        try:
+            return self._custom(traced, full_args, nums, kwargs)(*dyn_args)
+        except UnexpectedTracerError:
+            raise
+        except WireError as e:  # (a NumPy function wire does not trace, a conversion ...)
+            # NumPy/SciPy code that cannot be traced: as in autograd, it runs on the values,
+            # through wire.pure_callback (its result's shapes from a call on the known values)
+            black_box = _black_box(fun, full_args, kwargs, dyn_args, name)
+            if black_box is None:
+                raise WireTypeError(
+                    f"@primitive {name} runs code wire cannot trace ({e}); outside jit it is "
+                    "called on the values through wire.pure_callback, but under jit they are "
+                    "not known: call wire.pure_callback in it yourself, declaring the result's "
+                    f"shapes and dtypes{at(user_location())}") from None
+        return self._custom(black_box, full_args, nums, kwargs)(*dyn_args)
+
+    def _custom(self, call, full_args, nums, kwargs):
+        """The custom function computing the primitive with ``call`` of the traced arguments,
+        its rules from the attached VJPs (or JVPs)."""
         if self.vjps:
             custom = custom_vjp(call)
 
@@ -99,7 +125,8 @@ class primitive:
                 ans, dyn = res
                 full = full_args(dyn)
                 return tuple(None if self.vjps[i] is _ZERO
-                             else self.vjps[i](ans, *full, **kwargs)(g) for i in nums)
+                             else _cotangent(self.vjps[i], ans, dyn, full_args, i, kwargs, g)
+                             for i in nums)
 
             custom.defvjp(fwd, bwd)
         else:
@@ -119,7 +146,51 @@ class primitive:
                 return ans, out
 
             custom.defjvp(rule)
-        return custom(*[args[i] for i in nums])
+        return custom
+
+
+def _cotangent(vjpmaker, ans, dyn, full_args, i, kwargs, g):
+    """``vjpmaker(ans, *args, **kwargs)(g)``; where it runs NumPy/SciPy code wire cannot
+    trace (as autograd's VJPs may: they get values there), on the values through
+    ``wire.pure_callback`` (a cotangent has its argument's shape and dtype; no derivative of
+    its own)."""
+    try:
+        return vjpmaker(ans, *full_args(dyn), **kwargs)(g)
+    except UnexpectedTracerError:
+        raise
+    except WireError:
+        pass
+    x = full_args(dyn)[i]
+    decl = tree.map(lambda a: ShapeDtypeStruct(np.shape(a), np.result_type(a)), x)
+
+    def host(ans_, g_, *dyn_):
+        return vjpmaker(ans_, *full_args(dyn_), **kwargs)(g_)
+
+    host.__name__ = host.__qualname__ = f"vjp of {getattr(vjpmaker, '__name__', 'primitive')}"
+    return pure_callback(host, decl, ans, g, *dyn, vmap_method="sequential")
+
+
+def _black_box(fun, full_args, kwargs, dyn, name):
+    """``fun`` of the traced arguments ``dyn`` as a ``wire.pure_callback`` (the shapes and
+    dtypes of its result found by calling it on their values), or None where the values are
+    not known (under ``jit``)."""
+    values = _concrete_values(tuple(dyn), example=True)  # (for the result's shapes)
+    if values is None:
+        return None
+    flat, dyn_tree = tree.flatten(tuple(dyn))
+    out = fun(*full_args(tuple(tree.unflatten(dyn_tree, values))), **kwargs)
+    decl = tree.map(lambda a: ShapeDtypeStruct(np.shape(a), np.result_type(a)), out)
+
+    def host(*d):
+        return fun(*full_args(d), **kwargs)
+
+    host.__name__ = host.__qualname__ = name
+
+    def call(*d):
+        return pure_callback(host, decl, *d, vmap_method="sequential")
+
+    call.__name__ = call.__qualname__ = name
+    return call
 
 
 def _attach(table: dict, fun, rules, argnums, what: str) -> None:

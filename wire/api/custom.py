@@ -171,23 +171,27 @@ def _eager(dyn) -> bool:
     return True
 
 
-def _concrete_values(dyn):
+def _concrete_values(dyn, example: bool = False):
     """The values of the leaves of ``dyn`` where every traced one belongs to an eager trace
-    that knows it (not under ``jit``, nor batched by ``vmap``); else None."""
+    that knows it (not under ``jit``, nor batched by ``vmap``); else None. ``example``: under
+    ``vmap`` too, the first example's values (for their shapes and dtypes)."""
     out = []
     for x in tree.leaves(dyn):
         if not isinstance(x, Tracer):
             out.append(x)
             continue
         state = x._state.concrete_state() if x._state is not None else None
-        if state is None or state.values.sizes:
+        if state is None or state.values.sizes and not example:
             return None
         try:
             value, batched = state.values.value(x.node, "a custom rule")
         except TracerBoolError:
             return None
         if batched:
-            return None
+            sizes = state.values.sizes
+            if not example or 0 in sizes:
+                return None
+            value = np.asarray(value)[(0,) * len(sizes)]
         out.append(value)
     return out
 
@@ -383,7 +387,8 @@ class _CustomFunction(abc.ABC):
     def _wires_own(self) -> bool:
         """A custom function of wire's library (``wire.scipy``, ``odeint`` …): its rules
         never read values, so its eager calls skip the check."""
-        return (getattr(self.fun, "__module__", None) or "").startswith("wire.")
+        module = getattr(self.fun, "__module__", None) or ""
+        return module.startswith("wire.") and module != "wire.extend"  # (users' rules there)
 
     def _rules_read_values(self, nums, static, dyn) -> bool:
         """Whether the rules make a Python decision on a traced value (an ``if``, ``int()``)
