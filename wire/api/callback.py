@@ -168,6 +168,7 @@ def _checked(out, callback, result_avals) -> tuple:
             # a Python number takes the declared dtype (NumPy would cast it on assignment);
             # an array must have it
             if isinstance(leaf, (bool, int, float, complex)) and \
+                    not isinstance(leaf, np.generic) and \
                     np.can_cast(arr.dtype, aval.dtype, "same_kind"):
                 arr = arr.astype(aval.dtype)
             else:

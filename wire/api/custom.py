@@ -160,10 +160,10 @@ def _is_traced(node) -> bool:
 # identity, so a memoized derivative is never served to a call that decided otherwise.
 
 
-def _eager(dyn) -> bool:
-    """Whether every traced leaf of ``dyn`` belongs to an eager trace that knows its value
+def _eager(leaves) -> bool:
+    """Whether every traced one of ``leaves`` belongs to an eager trace that knows its value
     (not under ``jit``, nor batched by ``vmap``)."""
-    for x in tree.leaves(dyn):
+    for x in leaves:
         if isinstance(x, Tracer):
             state = x._state.concrete_state() if x._state is not None else None
             if state is None or state.values.sizes:
@@ -360,8 +360,9 @@ class _CustomFunction(abc.ABC):
         nums, static, dyn = _split_static(args, self.nondiff_argnums)
         if not any(isinstance(x, Tracer) for x in tree.leaves(dyn)):
             return self.fun(*args)  # nothing to differentiate by the rule
-        eager = _eager(dyn) and not self._wires_own
-        if eager and self._rules_read_values(nums, static, dyn):
+        dyn_leaves, dyn_tree = tree.flatten(dyn)
+        eager = not self._wires_own and _eager(dyn_leaves)
+        if eager and self._rules_read_values(nums, static, dyn_leaves, dyn_tree):
             values = _concrete_values(dyn)
             found = None if values is None else _eager_rule(self, nums, static, dyn, values)
             if found is not None:
@@ -390,14 +391,15 @@ class _CustomFunction(abc.ABC):
         module = getattr(self.fun, "__module__", None) or ""
         return module.startswith("wire.") and module != "wire.extend"  # (users' rules there)
 
-    def _rules_read_values(self, nums, static, dyn) -> bool:
+    def _rules_read_values(self, nums, static, leaves, in_tree) -> bool:
         """Whether the rules make a Python decision on a traced value (an ``if``, ``int()``)
         at arguments like ``dyn``: found by tracing them abstractly once per signature (a
         rule that does not read values keeps the one rule for every value; one that does is
         specialised to the values of each call, :func:`_eager_rule`)."""
-        leaves, in_tree = tree.flatten(dyn)
         try:
-            key = (tuple(flat_avals(leaves, in_tree)), in_tree, static)
+            key = (tuple(x.aval if isinstance(x, Tracer) else (type(x), np.shape(x),
+                                                               np.result_type(x))
+                         for x in leaves), in_tree, static)
             hash(key)
         except TypeError:
             return True
