@@ -137,9 +137,10 @@ class ConcreteArray(np.ndarray):
         return repr(self.view(np.ndarray))
 
 
-def with_at(fn):
+def with_at(fn, name: str, module: str):
     """``fn`` (a NumPy constructor) returning a :class:`ConcreteArray` when called inside a
-    transform (a trace is open), the plain array otherwise."""
+    transform (a trace is open), the plain array otherwise; ``module.name`` is where it is
+    found (``pickle`` stores functions by it)."""
 
     def make(*args, **kwargs):
         out = fn(*args, **kwargs)
@@ -147,7 +148,8 @@ def with_at(fn):
             return out.view(ConcreteArray)
         return out
 
-    make.__name__ = make.__qualname__ = getattr(fn, "__name__", "make")
+    make.__name__ = make.__qualname__ = name
+    make.__module__ = module
     make.__doc__ = fn.__doc__
     make.__wrapped__ = fn
     return make

@@ -232,8 +232,14 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 
 
 # inside a transform, constructors' arrays have JAX's .at[...] (see wire.numpy._at)
-zeros, ones, empty = with_at(np.zeros), with_at(np.ones), with_at(np.zeros)  # empty: zeros,
-eye, identity, arange = with_at(np.eye), with_at(np.identity), with_at(np.arange)  # fixed
-array, asarray, full, full_like = (with_at(array), with_at(asarray), with_at(full),
-                                  with_at(full_like))
-linspace = with_at(linspace)
+zeros = with_at(np.zeros, "zeros", __name__)
+ones = with_at(np.ones, "ones", __name__)
+empty = with_at(np.zeros, "empty", __name__)  # zeros, so results never vary
+eye = with_at(np.eye, "eye", __name__)
+identity = with_at(np.identity, "identity", __name__)
+arange = with_at(np.arange, "arange", __name__)
+array = with_at(array, "array", __name__)
+asarray = with_at(asarray, "asarray", __name__)
+full = with_at(full, "full", __name__)
+full_like = with_at(full_like, "full_like", __name__)
+linspace = with_at(linspace, "linspace", __name__)
