@@ -33,6 +33,7 @@ import abc
 import functools
 import types
 from collections.abc import Mapping
+from contextvars import ContextVar
 
 import numpy as np
 
@@ -43,6 +44,11 @@ from ..higher_order.custom import CustomRule, custom_jvp_call_p, custom_vjp_call
 from ..core import Tracer, bind, call_graph_flat, evaluate_flat, flat_avals, to_tracer, trace_flat
 from .eager import trace_eager
 from .rule_key import RuleKey
+
+# the custom functions whose rules are being traced abstractly in this context (a rule that
+# calls its own function again, as a fixed point's reverse rule does, is not checked again:
+# each such call has new arguments, so the check would recurse without end)
+_CHECKING: ContextVar[frozenset] = ContextVar("wire_custom_rules_checking", default=frozenset())
 
 
 def _split_static(args, nondiff_argnums):
@@ -406,6 +412,10 @@ class _CustomFunction(abc.ABC):
         memo = self.__dict__.setdefault("_reads_values", {})
         found = memo.get(key)
         if found is None:
+            checking = _CHECKING.get()
+            if id(self) in checking:
+                return False
+            token = _CHECKING.set(checking | {id(self)})
             try:
                 self._trace_rules_abstractly(nums, static, leaves, in_tree)
                 found = False
@@ -413,6 +423,8 @@ class _CustomFunction(abc.ABC):
                 found = True
             except Exception:  # noqa: BLE001 - the rule's own errors show when it runs
                 found = False
+            finally:
+                _CHECKING.reset(token)
             if len(memo) < 64:
                 memo[key] = found
         return found
