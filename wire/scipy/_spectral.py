@@ -37,6 +37,19 @@ def _fail(msg, cls=WireValueError):
     raise cls(f"{msg}{at(user_location())}")
 
 
+def _fft_sizes(nperseg, nfft, noverlap, nfft_default):
+    """``(nfft, noverlap, step)`` checked as SciPy checks them (``nfft`` at least
+    ``nperseg``, ``noverlap`` below it, half a segment by default)."""
+    if nfft is None:
+        nfft = nfft_default
+    elif nfft < nperseg:
+        _fail("nfft must be greater than or equal to nperseg.")
+    noverlap = nperseg // 2 if noverlap is None else int(noverlap)
+    if noverlap >= nperseg:
+        _fail("noverlap must be less than nperseg.")
+    return int(nfft), noverlap, nperseg - noverlap
+
+
 def _cosine_window(coeffs, n):
     """A periodic generalized cosine window of length ``n`` (SciPy's ``fftbins=True``)."""
     if n == 1:
@@ -223,15 +236,7 @@ def _helper(x, y, fs, window, nperseg, noverlap, nfft, detrend, return_onesided,
             x = wnp.pad(x, [(0, 0)] * (x.ndim - 1) + [(0, n - x.shape[-1])])
             y = wnp.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, n - y.shape[-1])])
     win, nperseg = _segments(window, nperseg, x.shape[-1])
-    if nfft is None:
-        nfft = nperseg
-    elif nfft < nperseg:
-        _fail("nfft must be greater than or equal to nperseg.")
-    nfft = int(nfft)
-    noverlap = nperseg // 2 if noverlap is None else int(noverlap)
-    if noverlap >= nperseg:
-        _fail("noverlap must be less than nperseg.")
-    nstep = nperseg - noverlap
+    nfft, noverlap, nstep = _fft_sizes(nperseg, nfft, noverlap, nperseg)
     if boundary is not None:
         x = _extend(x, nperseg // 2, boundary)
         if not same:
@@ -496,15 +501,9 @@ def istft(Zxx, fs=1.0, window="hann_periodic", nperseg=None, noverlap=None, nfft
         nperseg = int(nperseg)
         if nperseg < 1:
             _fail("nperseg must be a positive integer")
-    if nfft is None:
-        nfft = nperseg if input_onesided and nperseg == n_default + 1 else n_default
-    elif nfft < nperseg:
-        _fail("nfft must be greater than or equal to nperseg.")
-    nfft = int(nfft)
-    noverlap = nperseg // 2 if noverlap is None else int(noverlap)
-    if noverlap >= nperseg:
-        _fail("noverlap must be less than nperseg.")
-    nstep = nperseg - noverlap
+    nfft, noverlap, nstep = _fft_sizes(
+        nperseg, nfft, noverlap,
+        nperseg if input_onesided and nperseg == n_default + 1 else n_default)
     nd, ft, tt = z.ndim, freq_axis, time_axis
     if tt != nd - 1 or ft != nd - 2:  # SciPy's rearrangement, its axis arithmetic included
         ft, tt = ft % nd, tt % nd
