@@ -52,7 +52,7 @@ class RuleKey:
         return self._hash
 
     def __eq__(self, other):
-        if not isinstance(other, RuleKey):
+        if not isinstance(other, __class__):  # (not the global: gone at interpreter exit)
             return NotImplemented
         return self is other or (self._hash == other._hash and same(self.fn, other.fn, set()))
 

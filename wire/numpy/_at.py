@@ -137,6 +137,22 @@ class ConcreteArray(np.ndarray):
         return repr(self.view(np.ndarray))
 
 
+# (NumPy's own docstrings would be collected as this module's doctests, in NumPy's reprs)
+_NUMPY_DOC = """NumPy's ``{name}``, the same arguments and result; called inside a transform
+    its array also has JAX's ``.at[...]`` updates (:class:`ConcreteArray`).
+
+    >>> import wire.numpy as wnp
+    >>> wnp.{name}{example}
+    """
+_EXAMPLES = {
+    "zeros": "(2)\n    array([0., 0.])", "ones": "(2)\n    array([1., 1.])",
+    "empty": "(2)  # (zeros: results never vary)\n    array([0., 0.])",
+    "eye": "(2)\n    array([[1., 0.],\n           [0., 1.]])",
+    "identity": "(2)\n    array([[1., 0.],\n           [0., 1.]])",
+    "arange": "(3)\n    array([0, 1, 2])",
+}
+
+
 def with_at(fn, name: str, module: str):
     """``fn`` (a NumPy constructor) returning a :class:`ConcreteArray` when called inside a
     transform (a trace is open), the plain array otherwise; ``module.name`` is where it is
@@ -150,7 +166,8 @@ def with_at(fn, name: str, module: str):
 
     make.__name__ = make.__qualname__ = name
     make.__module__ = module
-    make.__doc__ = fn.__doc__
+    make.__doc__ = _NUMPY_DOC.format(name=name, example=_EXAMPLES[name]) if (
+        getattr(fn, "__module__", "") or "").startswith("numpy") else fn.__doc__
     make.__wrapped__ = fn
     return make
 
