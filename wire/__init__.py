@@ -28,6 +28,7 @@ from .errors import (
     UnexpectedTracerError,
     WireError,
     WireIndexError,
+    WireNotImplementedError,
     WireOverflowError,
     WireTypeError,
     WireValueError,
@@ -59,7 +60,7 @@ __all__ += ["nn", "optim", "scipy", "testing"]
 __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
 __all__ += ["BackendError", "UnexpectedTracerError"]
 __all__ += ["MissingNameError", "WireOverflowError", "WireValueError"]
-__all__ += ["WireIndexError"]
+__all__ += ["WireIndexError", "WireNotImplementedError"]
 __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
 __all__ += ["elementwise_grad", "jacobian", "holomorphic_grad", "hessian_vector_product"]

@@ -211,6 +211,23 @@ class WireValueError(WireError, ValueError):
     """
 
 
+class WireNotImplementedError(WireError, NotImplementedError):
+    """A combination JAX refuses too, for a choice only the user can make: ``vmap`` of a
+    ``pure_callback`` without a ``vmap_method`` (wire cannot know whether the callback handles
+    a batch axis).
+
+    Fix: pass ``vmap_method="sequential"``, ``"expand_dims"`` or ``"broadcast_all"``.
+
+    >>> import numpy as np, wire
+    >>> f = lambda x: wire.pure_callback(np.sin, wire.ShapeDtypeStruct((), np.float64), x)
+    >>> try:
+    ...     wire.vmap(f)(np.zeros(2))
+    ... except wire.WireNotImplementedError as e:
+    ...     print(isinstance(e, NotImplementedError))
+    True
+    """
+
+
 class WireOverflowError(WireError, OverflowError):
     """A Python integer promoted to an integer dtype that cannot hold it, which NumPy refuses
     too (``np.int8_array + 300``): also when the integer is an argument of a ``wire.jit``

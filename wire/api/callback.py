@@ -38,6 +38,7 @@ from ..core.primitive import Primitive
 from ..errors import (
     NonDifferentiableError,
     ShapeError,
+    WireNotImplementedError,
     WireError,
     WireTypeError,
     at,
@@ -219,7 +220,7 @@ def _batch(args, dims, *, callback, result_avals, vmap_method):
     elif vmap_method == "legacy_vectorized":
         ops = front
     else:
-        raise NotImplementedError(
+        raise WireNotImplementedError(
             "vmap is only supported for the pure_callback primitive when vmap_method is one "
             "of 'sequential', 'sequential_unrolled', 'expand_dims', 'broadcast_all', or "
             f"'legacy_vectorized' ({callback.__qualname__}){at(user_location())}")
