@@ -178,6 +178,29 @@ def test_held_memory_is_bounded(monkeypatch):
     assert not a.keep and not a.free
 
 
+def test_held_memory_is_bounded_over_all_signatures(monkeypatch):
+    # a jitted function called on many shapes keeps the bound over all of them, not per
+    # shape: the most recently called signatures keep their buffers, the others drop them
+    f = wire.jit(lambda x: wnp.sum(wnp.tanh(x) * x), tiered=False)
+    sizes = [(1 << 17) + k for k in range(5)]  # a 1 MiB intermediate each (float64)
+    xs = [np.linspace(-1.0, 1.0, n) for n in sizes]
+    fns = []
+    for x in xs:
+        f(x)
+        fns.append(f.lower(x).compiled.fn)
+    assert all(arena.held(fn) >= x.nbytes for fn, x in zip(fns, xs))  # the default bound
+    monkeypatch.setattr(arena, "HELD_BYTES", 2 * xs[0].nbytes + 4096)  # two signatures' worth
+    for _ in range(2):
+        for x in xs:
+            assert f(x) == np.sum(np.tanh(x) * x)
+    held = [arena.held(fn) for fn in fns]
+    assert sum(held) <= arena.HELD_BYTES, held
+    assert held[-1] > 0 and held[-2] > 0 and held[0] == 0, held  # the last two kept theirs
+    f(xs[0])  # calling an old signature again: it gets buffers, the oldest one drops its
+    held = [arena.held(fn) for fn in fns]
+    assert held[0] > 0 and held[-2] == 0 and sum(held) <= arena.HELD_BYTES, held
+
+
 def _deep_loss(ws, x):
     h = x
     for w in ws:

@@ -398,6 +398,7 @@ class Jitted:
         self.tiered = bool(tiered)
         self.reuse_buffers = bool(reuse_buffers)
         self._cache: OrderedDict = OrderedDict()
+        self._last = None  # the entry of the last call (see _switch_to)
         self._lock = threading.Lock()
         self._graphs_simplified = bool(getattr(fun, "simplified", False))
         self.simplified = True  # (update_wrapper may have copied the wrapped function's flag)
@@ -427,6 +428,8 @@ class Jitted:
                         cache.move_to_end(key)
                     except KeyError:  # evicted by another thread meanwhile
                         pass
+                    if entry is not self._last:  # another signature than the last call's
+                        self._switch_to(entry)
                     return entry.fn(*args)
         return self._call_slow(args, kwargs)
 
@@ -636,7 +639,30 @@ class Jitted:
             return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
         if entry.fn is None:
             entry.start()
+        if entry is not self._last:
+            self._switch_to(entry)
         return entry.fn(*leaves)
+
+    def _switch_to(self, entry: _Entry) -> None:
+        """Note ``entry`` as the last called, and keep the bytes the arenas of all this
+        function's signatures hold between calls within :data:`wire.runtime.arena.HELD_BYTES`:
+        the most recently called signatures keep their buffers, the others release theirs
+        (their next call allocates anew, as NumPy does). Without this, a function called on
+        many shapes would hold up to that bound per shape."""
+        self._last = entry
+        budget = arena.HELD_BYTES
+        for other in reversed(list(self._cache.values())):  # the most recently called first
+            for code in (other.native, other.compiled):
+                fn = getattr(code, "fn", None)
+                if fn is None:
+                    continue
+                nbytes = arena.held(fn)
+                if other is entry:  # (the call about to run gives a set back)
+                    nbytes = max(nbytes, arena.set_bytes(fn))
+                if nbytes > budget:
+                    arena.release(fn)
+                else:
+                    budget -= nbytes
 
     # ---- the graph protocol (wire.core.trace_flat): jit(jit(f)), grad(jit(f))
     simplified = True  # the graphs it gives went through wire.simplify

@@ -57,7 +57,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["HELD_BYTES", "KEEP", "MIN_BYTES", "PEAK_SLACK_BYTES", "RECYCLE", "Arena", "Layout",
-           "give", "plan", "release", "take", "without"]
+           "give", "held", "plan", "set_bytes", "release", "take", "without"]
 
 MIN_BYTES = 1 << 17
 """Values of at least this many bytes go to the arena; smaller ones are allocated per call
@@ -70,7 +70,9 @@ PEAK_SLACK_BYTES = 4 << 20
 whole call, a fresh array only while its value lives."""
 HELD_BYTES = 1 << 28
 """At most this many bytes are held between calls per compiled function: larger buffer sets
-are dropped at the end of each call, and outputs are recycled only within what is left."""
+are dropped at the end of each call, and outputs are recycled only within what is left. A
+jitted function keeps to the same bound over all its signatures (``wire.jit`` releases the
+arenas of the least recently called ones: see :func:`held`)."""
 
 
 class Layout(NamedTuple):
@@ -204,6 +206,33 @@ def release(fn) -> None:
         held.free.clear()
         for k in held.kept:
             k.clear()
+
+
+def held(fn) -> int:
+    """Bytes the arena of the compiled function ``fn`` holds between calls now: its kept
+    buffer sets and the outputs it keeps for recycling (0 when it has no arena).
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> f = wire.jit(lambda x: wnp.sum(wnp.tanh(x) * x))
+    >>> _ = f(np.ones(1 << 16))
+    >>> held(f.lower(np.ones(1 << 16)).compiled.fn)   # one set: tanh(x), 512 KiB
+    524288
+    """
+    a = getattr(fn, "__globals__", {}).get("_arena")
+    if not isinstance(a, Arena):
+        return 0
+    total = a.nbytes * len(a.free)
+    for k in a.kept:
+        for entry in list(k):  # (a copy: another thread may change the list)
+            total += entry[0].nbytes
+    return total
+
+
+def set_bytes(fn) -> int:
+    """Bytes of the buffer set that a call of the compiled function ``fn`` gives back to its
+    arena (0 when it has no arena, or keeps no set: see :data:`HELD_BYTES`)."""
+    a = getattr(fn, "__globals__", {}).get("_arena")
+    return a.nbytes if isinstance(a, Arena) and a.keep else 0
 
 
 def _reclaim(kept: list):
