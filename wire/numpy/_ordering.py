@@ -154,7 +154,7 @@ def digitize(x, bins, right=False):
             np.digitize(np.empty(0, bins.dtype), bins)
         except ValueError as e:
             raise WireValueError(f"digitize: {e}{at(user_location())}") from None
-        same = np.flatnonzero(bins[1:] != bins[0])
+        same = np.flatnonzero(bins[1:] != bins[:1])
         if not same.size or bins[0] < bins[same[0] + 1]:
             return searchsorted(bins, x, side=side)
         return bins.size - searchsorted(bins[::-1], x, side=side)

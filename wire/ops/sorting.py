@@ -20,7 +20,7 @@ from ..core import bind
 from ..core.lowering import XpImpl
 from ..core.formula import ARRAYS_ONLY
 from ..core.taylor import COEFFICIENTWISE
-from .batching import axis_batch
+from .batching import axis_batch, trailing_batch
 from .indexing import take_along_axis
 
 
@@ -187,3 +187,69 @@ partition_p = Primitive(
 def partition(x, axis: int, kth):
     """NumPy's ``partition`` along ``axis`` (differentiable through the permutation)."""
     return bind(partition_p, x, axis=int(axis), kth=tuple(int(k) for k in kth))
+
+
+# --------------------------------------------------------------------------- searchsorted
+
+
+def _searchsorted_impl(a, v, *, side):
+    """NumPy's binary search of each row of ``v`` (``(*stack, m)``) in the matching row of
+    ``a`` (``(*stack, n)``); the stack axes broadcast. NumPy's own routine, so its result
+    (NaN order, the common dtype of ``a`` and ``v``, and the value it gives for an unsorted
+    ``a``) is NumPy's."""
+    a, v = np.asarray(a), np.asarray(v)
+    if a.ndim == 1 and v.ndim == 1:
+        return np.searchsorted(a, v, side=side)
+    stack = np.broadcast_shapes(a.shape[:-1], v.shape[:-1])
+    a = np.broadcast_to(a, stack + a.shape[-1:])
+    v = np.broadcast_to(v, stack + v.shape[-1:])
+    out = np.empty(stack + v.shape[-1:], np.intp)
+    for i in np.ndindex(*stack):
+        out[i] = np.searchsorted(a[i], v[i], side=side)
+    return out
+
+
+def _searchsorted_xp(bk, a, v, *, side):
+    xp = bk.xp
+    if a.ndim == 1 and v.ndim == 1:
+        return xp.searchsorted(a, v, side=side)
+    stack = np.broadcast_shapes(tuple(a.shape[:-1]), tuple(v.shape[:-1]))
+    a = xp.broadcast_to(a, stack + tuple(a.shape[-1:]))
+    v = xp.broadcast_to(v, stack + tuple(v.shape[-1:]))
+    rows = [xp.searchsorted(a[i], v[i], side=side) for i in np.ndindex(*stack)]
+    return xp.reshape(xp.stack(rows), stack + tuple(v.shape[-1:]))
+
+
+def _searchsorted_shape(a, v, *, side):
+    if a.ndim < 1 or v.ndim < 1:
+        raise ShapeError(f"searchsorted: a and v need a last axis, got {a!r} and {v!r}")
+    try:
+        stack = np.broadcast_shapes(a.shape[:-1], v.shape[:-1])
+    except ValueError:
+        raise ShapeError(f"searchsorted: the stacks of {a!r} and {v!r} do not broadcast") from None
+    return Aval(stack + v.shape[-1:], np.intp)
+
+
+def _searchsorted_sample(rng):
+    return [np.sort(rng.normal(size=(2, 5)), axis=-1), rng.normal(size=(2, 3))], {
+        "side": ("left", "right")[int(rng.integers(0, 2))]}
+
+
+searchsorted_p = Primitive(
+    "searchsorted",
+    _searchsorted_impl,
+    _searchsorted_shape,
+    dtype=lambda *d, **params: np.dtype(np.intp),
+    nondiff=True,
+    batch=trailing_batch(lambda: searchsorted_p, core_ndim=1),
+    xp=XpImpl(_searchsorted_xp, "searchsorted"),
+    sample=_searchsorted_sample,
+    doc="insertion indices of each row of v into the sorted matching row of a "
+        "(NumPy's binary search, O(m log n); side 'left' or 'right')",
+    sympy=ARRAYS_ONLY,
+)
+
+
+def searchsorted(a, v, side: str = "left"):
+    """Bind ``searchsorted_p``: ``a`` is ``(*stack, n)``, ``v`` is ``(*stack, m)``."""
+    return bind(searchsorted_p, a, v, side=str(side))
