@@ -647,7 +647,10 @@ def _median_rows(s, count):
     acc = np.float32 if s.dtype == np.float16 else s.dtype
     # np.mean's sum starts from +0.0, so a mean of zeros is +0.0 (-0.0 + -0.0 is not)
     pair = (cast(vlo, acc) + 0.0 + cast(vhi, acc)) / 2.0
-    return cast(where(odd, cast(vlo, acc) + 0.0, pair), s.dtype)
+    mid = cast(vlo, acc) + 0.0
+    if s.dtype.kind == "c":  # np.mean divides by the count: an infinite part makes the other NaN
+        mid = mid / 1.0
+    return cast(where(odd, mid, pair), s.dtype)
 
 
 @lifting
@@ -711,8 +714,8 @@ def _nonempty(a, axis, name):
     the shape only)."""
     axes = normalize_axes(axis, a.ndim)
     if any(a.shape[i] == 0 for i in axes) or a.size == 0 and axis is None:
-        raise WireError(f"{name} of an empty slice of {a.aval!r}: there is no extremum (NumPy "
-                        f"raises ValueError){at(user_location())}")
+        raise WireValueError(f"{name} of an empty slice of {a.aval!r}: there is no extremum "
+                             f"(NumPy raises ValueError){at(user_location())}")
 
 
 @ufunc_axis

@@ -206,6 +206,9 @@ def _nan_quantiles(a, q, axis, keepdims, name):
     if a.dtype == np.bool_:
         raise WireTypeError(f"{name} of a boolean array {a.aval!r}: NumPy refuses it too (it "
                             f"subtracts booleans){at(user_location())}")
+    if a.dtype.kind == "c":
+        raise WireTypeError(f"{name} of a complex array {a.aval!r}: a must be an array of real "
+                            f"numbers (NumPy refuses it too){at(user_location())}")
     if 0 in a.shape:
         return nanmean(a, axis=axis, keepdims=keepdims)
     flat, kept, keep_shape = _slices(a, axis, name)

@@ -216,7 +216,7 @@ def _searchsorted_xp(bk, a, v, *, side):
     stack = np.broadcast_shapes(tuple(a.shape[:-1]), tuple(v.shape[:-1]))
     a = xp.broadcast_to(a, stack + tuple(a.shape[-1:]))
     v = xp.broadcast_to(v, stack + tuple(v.shape[-1:]))
-    rows = [xp.searchsorted(a[i], v[i], side=side) for i in np.ndindex(*stack)]
+    rows = [xp.searchsorted(a[i + (...,)], v[i + (...,)], side=side) for i in np.ndindex(*stack)]
     return xp.reshape(xp.stack(rows), stack + tuple(v.shape[-1:]))
 
 
