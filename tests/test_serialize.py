@@ -520,3 +520,15 @@ def test_multiprocessing_spawn():
         got = pool.starmap(_worker, [(g, np.arange(3.0)), (gg, np.arange(3.0))])
     np.testing.assert_allclose(got[0], np.sum(np.sin(np.arange(3.0)) ** 2))
     np.testing.assert_allclose(got[1], np.sin(2 * np.arange(3.0)))
+
+
+def test_float_params_keep_the_sign_of_nan_and_inf():
+    # a node param that is a NaN of either sign, or an infinity, loads as itself: the sign of a
+    # NaN is what np.copysign and np.signbit read (it once loaded as +nan, flipping the result)
+    from wire.ops.layout import full
+
+    x0 = np.array([1.0, 2.0])
+    for value in (-float("nan"), float("nan"), float("inf"), -float("inf"), -0.0):
+        g = wire.trace(lambda x: wnp.copysign(1.0, x * full((2,), value, np.float64)), x0)
+        h = _roundtrip(g)
+        np.testing.assert_array_equal(wire.evaluate(h, x0), wire.evaluate(g, x0))

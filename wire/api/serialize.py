@@ -47,7 +47,7 @@ explicit type tag, a one-key object:
 ``{"none": null}``  ``None``
 ``{"bool": b}``     ``True`` / ``False``
 ``{"int": n}``      a Python ``int``
-``{"float": x}``    a Python ``float``; ``"nan"``, ``"inf"``, ``"-inf"`` as strings
+``{"float": x}``    a Python ``float``; ``"nan"``, ``"-nan"``, ``"inf"``, ``"-inf"`` as strings
 ``{"complex": [re, im]}``  a Python ``complex`` (each part encoded like a float)
 ``{"str": s}``      a string
 ``{"tuple": [VALUE, ...]}`` / ``{"list": [VALUE, ...]}``
@@ -310,8 +310,8 @@ def _where(n: Node) -> str:
 
 
 def _enc_float(x: float):
-    if math.isnan(x):
-        return "nan"
+    if math.isnan(x):  # its sign kept: -nan is what np.copysign and np.signbit see
+        return "-nan" if math.copysign(1.0, x) < 0 else "nan"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
     return x
@@ -510,9 +510,9 @@ def _dec_aval(x, what: str, memo: dict) -> Aval:
 
 def _dec_float(x, what: str) -> float:
     if isinstance(x, str):
-        if x in ("nan", "inf", "-inf"):
+        if x in ("nan", "-nan", "inf", "-inf"):
             return shared_nan(float(x))  # one NaN object: params equal those of the original
-        _fail(f"{what} must be a number or 'nan'/'inf'/'-inf', got {x!r}")
+        _fail(f"{what} must be a number or 'nan'/'-nan'/'inf'/'-inf', got {x!r}")
     if type(x) not in (int, float):
         _fail(f"{what} must be a number, got {_jtype(x)}")
     return float(x)
