@@ -532,3 +532,19 @@ def test_float_params_keep_the_sign_of_nan_and_inf():
         g = wire.trace(lambda x: wnp.copysign(1.0, x * full((2,), value, np.float64)), x0)
         h = _roundtrip(g)
         np.testing.assert_array_equal(wire.evaluate(h, x0), wire.evaluate(g, x0))
+
+
+def test_complex_params_with_nan_parts_compare_equal_across_traces_and_round_trips():
+    # a complex hashes and compares NaN parts by identity: two traces of one function (and a
+    # loaded graph) were unequal graphs, so memo caches missed
+    from wire.ops.layout import full
+
+    x0 = np.array([1.0, 2.0])
+    for value in (complex(float("nan"), 1.0), complex(1.0, -float("nan")),
+                  complex(-0.0, float("nan"))):
+        def f(x):
+            return x * full((2,), value, np.complex128)
+
+        g = wire.trace(f, x0)
+        assert wire.trace(f, x0) == g
+        _roundtrip(g)

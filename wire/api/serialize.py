@@ -567,7 +567,7 @@ def _dec_value(x, what: str, graphs: list):
         parts = _list(v, what)
         if len(parts) != 2:
             _fail(f"{what}: 'complex' takes [re, im]")
-        return complex(_dec_float(parts[0], what), _dec_float(parts[1], what))
+        return shared_nan(complex(_dec_float(parts[0], what), _dec_float(parts[1], what)))
     if tag == "str":
         if not isinstance(v, str):
             _fail(f"{what}: 'str' takes a string, got {_jtype(v)}")

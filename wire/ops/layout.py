@@ -10,7 +10,9 @@ one into the axis of the batched operand. :func:`to_front`, :func:`moveaxis`,
 
 from __future__ import annotations
 
+import functools
 import math
+import struct
 
 from collections.abc import Sequence
 
@@ -232,10 +234,21 @@ def shared_nan(value):
 
     >>> shared_nan(float("nan")) is shared_nan(np.float64("nan").item())
     True
+    >>> shared_nan(complex(float("nan"), 1.0)) is shared_nan(complex(float("nan"), 1.0))
+    True
     """
     if isinstance(value, float) and value != value:
         return NEG_NAN if math.copysign(1.0, value) < 0 else NAN
+    if isinstance(value, complex) and value != value:
+        # a complex hashes its NaN parts by identity too: one object per pattern of parts
+        parts = (shared_nan(value.real), shared_nan(value.imag))
+        return _shared_complex(struct.pack("<dd", *parts))
     return value
+
+
+@functools.lru_cache(maxsize=256)
+def _shared_complex(bits: bytes) -> complex:
+    return complex(*struct.unpack("<dd", bits))
 
 
 def full(shape, value, dtype) -> Tracer:
