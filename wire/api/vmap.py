@@ -18,7 +18,8 @@ import numpy as np
 from .. import tree
 from .concrete import BatchedDecision
 from .eager import Memo, run, trace_eager
-from .grad import Transformed, check_statics, fix_args, graph_through_call, static_nums
+from .grad import (Transformed, check_statics, fix_args, graph_through_call, static_names,
+                   static_nums)
 from ..errors import WireError, at, user_location
 from ..ir import Aval, Graph
 from ..core import Tracer, call_graph_flat, current_trace, flat_avals, trace_flat, weak_leaves
@@ -193,8 +194,11 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=(), static_
     ``in_axes``: int, None or a pytree prefix of the positional arguments (a tuple with one
     entry per argument); ``out_axes`` likewise for the result; ``axis_size`` is needed only
     when no argument is mapped. ``static_argnums`` arguments (``static_argnames``: by
-    parameter name) and keyword arguments are passed to ``f`` as they are, unmapped. A ``Graph`` gives the batched ``Graph`` (then
-    ``axis_size`` is required). Composes with ``grad``, ``jvp``, ``jit`` and with itself.
+    parameter name, positional or keyword) are passed to ``f`` as they are, unmapped. Other
+    keyword arguments are mapped over their axis 0, as in JAX (pass an unmapped array
+    positionally with ``in_axes`` ``None``, close over it, or name it in ``static_argnames``).
+    A ``Graph`` gives the batched ``Graph`` (then ``axis_size`` is required). Composes with
+    ``grad``, ``jvp``, ``jit`` and with itself.
 
     Called on concrete values, Python control flow in ``f`` may read traced values: where the
     examples agree the trace follows their branch, and where they differ the examples are
@@ -221,10 +225,46 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=(), static_
         graph = trace_flat(f, ex, in_tree, weak)
         return vmap_flat(graph, dims, size, _out_dims(out_axes, graph))
 
+    fixed_names = (static_names(f, tuple(statics), static_argnames)[1]
+                   if statics or static_argnames else ())
+
     def call(args, kwargs):
-        return _vmap_call(f, in_axes, out_axes, axis_size, statics, args, kwargs)
+        mapped = {k: v for k, v in kwargs.items() if k not in fixed_names}
+        if not mapped:
+            return _vmap_call(f, in_axes, out_axes, axis_size, statics, args, kwargs)
+        g, axes, static, args = _keywords_as_arguments(f, in_axes, statics, args, kwargs, mapped)
+        return _vmap_call(g, axes, out_axes, axis_size, static, args, {})
 
     return Transformed(f, graph_through_call(call) if statics else graph_of, call=call)
+
+
+def _keywords_as_arguments(f, in_axes, statics, args, kwargs, mapped):
+    """The ``_vmap_call`` arguments that map the keyword arguments ``mapped`` over axis 0 (as
+    JAX does): they become trailing positional arguments of a wrapper of ``f``."""
+    static = check_statics(statics, args, "vmap")
+    n = len(args)
+    names = tuple(mapped)
+    for name, value in mapped.items():
+        for leaf in tree.leaves(value):
+            if np.ndim(leaf) == 0:
+                raise WireError(
+                    f"vmap: keyword argument {name!r} is mapped over its axis 0 (as in JAX), but "
+                    f"it has a 0-d leaf {leaf!r}: name it in static_argnames, close over it, or "
+                    f"pass it positionally with in_axes None{at(user_location(4))}")
+    fixed = {k: v for k, v in kwargs.items() if k not in mapped}
+
+    def with_keywords(*a):
+        return f(*a[:n], **fixed, **dict(zip(names, a[n:])))
+
+    if isinstance(in_axes, (tuple, list)):
+        if len(in_axes) != n:
+            raise WireError(f"vmap: in_axes {in_axes!r} has {len(in_axes)} entries for {n} "
+                            f"positional arguments{at(user_location(4))}")
+        axes = tuple(in_axes)
+    else:
+        axes = (in_axes,) * n
+    return (with_keywords, axes + (0,) * len(names), tuple(sorted(static)),
+            tuple(args) + tuple(mapped.values()))
 
 
 def _vmap_graph(graph: Graph, dims: tuple, size: int, out_dims: tuple) -> Graph:
