@@ -96,3 +96,44 @@ def test_ortho_keeps_single_precision_through_the_gradient():
     x = _input(np.float32)
     g = wire.grad(lambda x: wnp.real(wnp.fft.fft(x, norm="ortho")).sum())(x)
     assert g.dtype == np.float32
+
+
+@pytest.mark.parametrize("norm", ["ortho", "forward"])
+@pytest.mark.parametrize("name", ["fft", "ifft", "fftn", "ifftn", "fft2", "ifft2"])
+def test_norm_scales_each_part_as_numpy_so_an_infinity_stays_finite_elsewhere(name, norm):
+    # a complex product with the scale turned inf + 0.5j into inf + nanj; NumPy multiplies
+    # each part by the real scale, per transformed axis: its bits, not just its values
+    for dtype in (np.float64, np.complex128, np.float32, np.complex64):
+        x = _input(dtype, (3, 5))
+        x[0, 0] = np.inf
+        ref = getattr(np.fft, name)(x, norm=norm)
+        got = wire.jit(lambda x: getattr(wnp.fft, name)(x, norm=norm))(x)
+        assert got.dtype == ref.dtype
+        np.testing.assert_array_equal(got, ref)
+        finite = np.isfinite(_input(dtype, (3, 5)))
+        assert np.isfinite(ref.imag[finite]).any()
+
+
+@pytest.mark.parametrize("name", ONE_D + N_D)
+def test_bad_lengths_axes_and_norms_raise_numpys_error_classes(name):
+    one_d = name in ONE_D
+    f = lambda **kw: wire.jit(lambda x: getattr(wnp.fft, name)(x, **kw))  # noqa: E731
+    empty = np.zeros((0,) if one_d else (0, 3))
+    with pytest.raises(ValueError):
+        getattr(np.fft, name)(empty)
+    with pytest.raises(wire.WireError) as err:
+        f()(empty)
+    assert isinstance(err.value, ValueError)
+    with pytest.raises(ValueError):
+        wire.jit(lambda x: getattr(wnp.fft, name)(x, norm="bogus"))(np.ones((4, 4)))
+    if one_d:
+        with pytest.raises(IndexError):
+            np.fft.fft(np.ones(4), axis=1)
+        with pytest.raises(wire.WireError) as err:
+            f(axis=1)(np.ones(4))
+    else:  # the default axes (-2, -1) of a 1-D array: NumPy refuses, wire used to wrap them
+        with pytest.raises(IndexError):
+            getattr(np.fft, name)(np.ones(4), axes=(-2, -1))
+        with pytest.raises(wire.WireError) as err:
+            f(axes=(-2, -1))(np.ones(4))
+    assert isinstance(err.value, IndexError)

@@ -143,8 +143,10 @@ def _elementwise(dtype):
 
 
 # NaN in an FFT's input: torch spreads it into the imaginary part of the zero frequency, where
-# NumPy's keeps an exact 0 (both are NaN elsewhere)
-SPECIAL_EXCEPTIONS = {"fft"}
+# NumPy's keeps an exact 0 (both are NaN elsewhere); searchsorted is not elementwise (its
+# sample's shapes only look so), and these inputs are not sorted, where its answer is each
+# library's own binary search's
+SPECIAL_EXCEPTIONS = {"fft", "searchsorted"}
 # the incomplete gamma/beta family runs NumPy's own implementation on host copies (identical by
 # construction, and its shape derivatives take seconds at the extreme values)
 ON_HOST = {"gammainc", "gammaincc", "gammainc_deriv", "betainc", "betainc_deriv"}

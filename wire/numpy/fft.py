@@ -15,11 +15,10 @@ derivatives from the primitive's (JAX-convention) rules.
 from __future__ import annotations
 
 import builtins
-import math
 
 import numpy as np
 
-from ..errors import WireError, WireTypeError, at, user_location
+from ..errors import WireError, WireIndexError, WireTypeError, WireValueError, at, user_location
 from ..tracebacks import expose
 from ..ops import fft as F
 from ..core import Tracer
@@ -79,10 +78,12 @@ def _complex(x):
 def _resize(x, axis, n):
     """Crop or zero-pad ``x`` along ``axis`` to length ``n``."""
     m = x.shape[axis]
+    if n is not None and n < 1 or n is None and m < 1:
+        raise WireValueError(f"fft: invalid number of data points {m if n is None else n} "
+                             f"along axis {axis} of {x.aval!r} (NumPy refuses it too)"
+                             f"{at(user_location())}")
     if n is None or n == m:
         return x
-    if n < 1:
-        raise WireError(f"fft: invalid number of points {n}{at(user_location())}")
     if n < m:
         idx = [slice(None)] * x.ndim
         idx[axis] = slice(0, n)
@@ -92,34 +93,39 @@ def _resize(x, axis, n):
     return pad(x, widths)
 
 
-def _scale(out, norm, sizes, inverse):
-    n = float(np.prod(sizes))
-    if norm in (None, "backward"):
-        return out
-    if norm == "ortho":
-        # a Python float: NumPy's float64 scalar would widen complex64 to complex128
-        return out * (math.sqrt(n) if inverse else 1.0 / math.sqrt(n))
-    if norm == "forward":
-        return out * (n if inverse else 1.0 / n)
-    raise WireError(f"fft: invalid norm {norm!r}{at(user_location())}")
+def _norm(norm):
+    if norm not in (None, "backward", "ortho", "forward"):
+        raise WireValueError(f"fft: invalid norm {norm!r}: 'backward', 'ortho' or 'forward'"
+                             f"{at(user_location())}")
+    return "backward" if norm is None else norm
+
+
+def _axis(x, axis):
+    """``axis`` of ``x`` normalized; out of range raises IndexError, as NumPy's fft does."""
+    axis = int(axis)
+    if not -x.ndim <= axis < x.ndim:
+        raise WireIndexError(f"fft: axis {axis} is out of range for {x.aval!r} (NumPy raises "
+                             f"IndexError too){at(user_location())}")
+    return axis % x.ndim
 
 
 def _axes_and_sizes(x, s, axes):
     if axes is None:
         axes = range(x.ndim) if s is None else range(x.ndim - len(s), x.ndim)
-    axes = [int(a) % x.ndim for a in axes]
+    axes = [_axis(x, a) for a in axes]
     if s is None:
         s = [x.shape[a] for a in axes]
     return axes, list(s)
 
 
 def _cfftn(x, s, axes, norm, inverse):
-    x = _complex(x)
+    # float32/float64 go to NumPy as they are: its transform of real input rounds otherwise
+    # than that of the same numbers as complex
+    x = x if x.dtype in (np.float32, np.float64) else _complex(x)
     axes, s = _axes_and_sizes(x, s, axes)
     for a, n in zip(axes, s):
         x = _resize(x, a, n)
-    out = F.fft(x, tuple(sorted(set(axes))), inverse)
-    return _scale(out, norm, s, inverse)
+    return F.fft(x, tuple(sorted(set(axes))), inverse, _norm(norm))
 
 
 def fft(a, n=None, axis=-1, norm=None, out=None):
@@ -182,7 +188,7 @@ def _real_input(a, name):
 
 def _output_points(n, name):
     if n < 1:
-        raise WireError(f"fft.{name}: invalid number of output points {n} (a length-1 input "
+        raise WireValueError(f"fft.{name}: invalid number of output points {n} (a length-1 input "
                         f"gives 0 by default; pass n){at(user_location())}")
     return n
 
@@ -203,7 +209,7 @@ def rfft(a, n=None, axis=-1, norm=None, out=None):
         return _numpy(np.fft.rfft, a, n, axis, norm, out=out)
     refuse_out(out, "fft.rfft")
     _real_input(a, "rfft")
-    axis = axis % a.ndim
+    axis = _axis(a, axis)
     n = a.shape[axis] if n is None else n
     full = _cfftn(a, [n], [axis], norm, False)
     return _keep_half(full, axis, n)
@@ -229,10 +235,10 @@ def irfft(a, n=None, axis=-1, norm=None, out=None):
         return _numpy(np.fft.irfft, a, n, axis, norm, out=out)
     refuse_out(out, "fft.irfft")
     x = _complex(a)
-    axis = axis % x.ndim
+    axis = _axis(x, axis)
     n = _output_points(2 * (x.shape[axis] - 1) if n is None else n, "irfft")
     full = _hermitian_full(x, axis, n)
-    return _real_output(real(_scale(F.fft(full, (axis,), True), norm, [n], True)), a)
+    return _real_output(real(F.fft(full, (axis,), True, _norm(norm))), a)
 
 
 def rfftn(a, s=None, axes=None, norm=None, out=None):
@@ -256,7 +262,7 @@ def irfftn(a, s=None, axes=None, norm=None, out=None):
     # (NumPy keeps float16 only where the last, real transform is the only one)
     if axes is None:
         axes = list(range(a.ndim))[-len(s):] if s is not None else list(range(a.ndim))
-    axes = [int(x) % a.ndim for x in axes]
+    axes = [_axis(a, x) for x in axes]
     if s is None:
         s = [a.shape[x] for x in axes[:-1]] + [2 * (a.shape[axes[-1]] - 1)]
     if len(axes) > 1:
@@ -286,9 +292,9 @@ def hfft(a, n=None, axis=-1, norm=None, out=None):
         return _numpy(np.fft.hfft, a, n, axis, norm, out=out)
     refuse_out(out, "fft.hfft")
     x = _complex(a)
-    axis = axis % x.ndim
+    axis = _axis(x, axis)
     n = _output_points(2 * (x.shape[axis] - 1) if n is None else n, "hfft")
-    inv = {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}[norm]
+    inv = {"backward": "forward", "forward": "backward", "ortho": "ortho"}[_norm(norm)]
     return _real_output(irfft(conj(x), n, axis, inv), a)
 
 
@@ -298,8 +304,8 @@ def ihfft(a, n=None, axis=-1, norm=None, out=None):
         return _numpy(np.fft.ihfft, a, n, axis, norm, out=out)
     refuse_out(out, "fft.ihfft")
     _real_input(a, "ihfft")
-    axis = axis % a.ndim
-    inv = {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}[norm]
+    axis = _axis(a, axis)
+    inv = {"backward": "forward", "forward": "backward", "ortho": "ortho"}[_norm(norm)]
     return conj(rfft(a, n, axis, inv))
 
 

@@ -228,10 +228,10 @@ def _expand_ellipsis(spec, ndim):
     return out
 
 
-def _fft(bk, x, *, axes, inverse):
+def _fft(bk, x, *, axes, inverse, norm="backward"):
     if isinstance(x, bk.native.Array):
         x = x.rechunk({ax: -1 for ax in axes})
-    return fft_p.xp.fn(bk, x, axes=axes, inverse=inverse)
+    return fft_p.xp.fn(bk, x, axes=axes, inverse=inverse, norm=norm)
 
 
 def _reshape(bk, x, *, shape):
