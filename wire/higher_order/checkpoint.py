@@ -109,7 +109,13 @@ def _checkpoint_vjp(ct, out, *xs, body, n_out):
     found = backward(again, cts, [h.node for h in held])
     live = [f.node for f in found if f is not None]
     swapped = dict(zip(live, substitute(live, known))) if live else {}
-    return tuple(None if f is None else Tracer(swapped[f.node]) for f in found)
+    # one value passed in twice (an argument that is also closed over) is one node: its
+    # cotangent is already the total, so it goes to its first position only
+    first = {}
+    for i, h in enumerate(held):
+        first.setdefault(h.node, i)
+    return tuple(None if f is None or first[h.node] != i else Tracer(swapped[f.node])
+                 for i, (f, h) in enumerate(zip(found, held)))
 
 
 def _checkpoint_jvp(ts, out, *xs, body, n_out):
