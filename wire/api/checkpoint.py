@@ -25,6 +25,7 @@ from ..ir import Graph, Node, arg_op, make_node, substitute, toposort
 from ..ops.matmul import matmul_p
 from ..transforms.vjp import backward, carries_derivative
 from .control_flow import trace_closed
+from .grad import static_nums
 
 __all__ = [
     "checkpoint", "dots_saveable", "everything_saveable", "nothing_saveable", "save_only",
@@ -142,7 +143,8 @@ def saved_nodes(graph: Graph, policy: Optional[Callable]) -> list[Node]:
 # --------------------------------------------------------------------------- checkpoint
 
 
-def checkpoint(f: Callable, policy: Optional[Callable] = None, *, static_argnums=()):
+def checkpoint(f: Callable, policy: Optional[Callable] = None, *, static_argnums=(),
+               static_argnames=()):
     """``f`` with its intermediates recomputed under reverse mode instead of stored.
 
     ``grad`` of a checkpointed function keeps only the inputs of ``f`` (and what ``policy``
@@ -150,7 +152,8 @@ def checkpoint(f: Callable, policy: Optional[Callable] = None, *, static_argnums
     :func:`everything_saveable`, :func:`save_only`, or any ``policy(node) -> bool``) from the
     forward pass, and runs ``f`` again during the backward pass. Values are unchanged; it
     composes with ``jit``, ``vmap``, ``scan`` and ``grad`` of ``grad``. ``static_argnums``
-    name arguments passed as plain Python values.
+    (or ``static_argnames``, by parameter name) name arguments passed as plain Python values;
+    keyword arguments are passed to ``f`` as they are.
 
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> block = wire.checkpoint(lambda h, w: wnp.tanh(h @ w))
@@ -166,19 +169,22 @@ def checkpoint(f: Callable, policy: Optional[Callable] = None, *, static_argnums
         raise WireError(
             f"checkpoint: policy must be a function node -> bool (e.g. "
             f"wire.checkpoint_policies.dots_saveable), got {policy!r}{at(user_location())}")
-    static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    static = static_nums(static_argnums, f, static_argnames)
 
     @functools.wraps(f)
-    def remat(*args):
-        fixed = {i: args[i] for i in static}
+    def remat(*args, **kwargs):
+        optional = getattr(static, "optional", ())
+        fixed = {i % len(args): args[i] for i in static
+                 if i not in optional or i < len(args)}  # a named one passed by keyword: as is
         dynamic = tuple(a for i, a in enumerate(args) if i not in fixed)
 
         def fn(*dyn):
             it = iter(dyn)
-            return f(*[fixed[i] if i in fixed else next(it) for i in range(len(args))])
+            return f(*[fixed[i] if i in fixed else next(it) for i in range(len(args))],
+                     **kwargs)
 
         leaves, in_tree = tree.flatten(dynamic)
-        if not any(isinstance(x, Tracer) for x in leaves):
+        if not any(isinstance(x, Tracer) for x in leaves + tree.leaves(kwargs)):
             return fn(*dynamic)  # nothing is being traced: nothing to differentiate
         graph, consts, out_tree = trace_closed(fn, flat_avals(leaves, in_tree), in_tree,
                                                "checkpoint")
