@@ -143,9 +143,11 @@ def _cast_like(leaves, avals) -> list:
     return out
 
 
-def _static_primals(f, primals, static_argnums, what):
-    """``(f of the non-static primals, their positions)``: static ones passed as they are."""
-    statics = check_statics(static_nums(static_argnums), tuple(primals), what)
+def _static_primals(f, primals, static_argnums, what, static_argnames=()):
+    """``(f of the non-static primals, their positions)``: static ones passed as they are
+    (``static_argnames``: ``f``'s parameters by name, as ``static_argnums`` by position)."""
+    statics = check_statics(static_nums(static_argnums, f, static_argnames), tuple(primals),
+                            what)
     if not statics:
         return f, list(range(len(primals)))
     nums = [i for i in range(len(primals)) if i not in statics]
@@ -162,42 +164,66 @@ def _eager_trace(f, dyn):
     return graph, leaves, lifted
 
 
-def jvp(f, primals=None, tangents=None, *, simplify: bool = True, static_argnums=()):
+def _aux_pair(out, what: str):
+    """``out`` of a function called with ``has_aux=True``: ``(value, aux)``, checked."""
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise WireError(f"{what} with has_aux=True: the function must return a pair "
+                        f"(output, aux), got {type(out).__name__}{at(user_location(3))}")
+    return out[0], out[1]
+
+
+def jvp(f, primals=None, tangents=None, *, has_aux: bool = False, simplify: bool = True,
+        static_argnums=(), static_argnames=()):
     """Forward mode: ``(f(*primals), J(primals) · tangents)``; ``primals``/``tangents`` tuples.
 
-    ``static_argnums``: primals passed to ``f`` as they are (their tangents are ignored).
-    ``wire.jvp(graph)`` returns the forward-mode graph (inputs ``(primals, tangents)``).
+    With ``has_aux``, ``f`` returns ``(out, aux)`` and ``jvp`` returns
+    ``(out, tangent_out, aux)`` (as ``jax.jvp``). ``static_argnums``/``static_argnames``
+    (by position / by parameter name): primals passed to ``f`` as they are (their tangents
+    are ignored). ``wire.jvp(graph)`` returns the forward-mode graph (inputs
+    ``(primals, tangents)``).
 
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> wire.jvp(wnp.sin, (0.0,), (2.0,))
     (array(0.), array(2.))
+    >>> wire.jvp(lambda x: (x ** 2, x + 1), (3.0,), (1.0,), has_aux=True)
+    (array(9.), array(6.), array(4.))
     """
     if isinstance(f, Graph):
         return jvp_graph(f, simplify)
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise WireError(f"jvp: primals and tangents must be tuples{at(user_location())}")
-    g, nums = _static_primals(f, primals, static_argnums, "jvp")
+    g, nums = _static_primals(f, primals, static_argnums, "jvp", static_argnames)
     if len(nums) != len(primals):
         if len(tangents) == len(primals):
             tangents = [tangents[i] for i in nums]
         primals = [primals[i] for i in nums]
     _check_tangents(primals, tangents)
     graph, leaves, lifted = _eager_trace(g, primals)
+    if has_aux:
+        _aux_pair(tree.unflatten(graph.out_tree, list(graph.outputs)), "jvp")
     jg = _EAGER_JVP(graph, simplify, len(lifted))
     t_leaves, _ = tree.flatten(tuple(tangents))
     t_leaves = _cast_like(t_leaves, graph.in_avals[: len(leaves)])
-    return run(jg, leaves + lifted + t_leaves)
+    out, tan = run(jg, leaves + lifted + t_leaves)
+    if has_aux:
+        return out[0], tan[0], out[1]
+    return out, tan
 
 
-def linearize(f, *primals, simplify: bool = True, static_argnums=()):
+def linearize(f, *primals, has_aux: bool = False, simplify: bool = True, static_argnums=(),
+              static_argnames=()):
     """``(f(*primals), f_jvp)`` where ``f_jvp(*tangents)`` evaluates only the linear map.
+
+    With ``has_aux``, ``f`` returns ``(out, aux)`` and ``linearize`` returns
+    ``(out, f_jvp, aux)`` (as ``jax.linearize``). ``static_argnums``/``static_argnames``:
+    primals passed to ``f`` as they are (``f_jvp`` takes tangents of the others only).
 
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> y, f_jvp = wire.linearize(wnp.exp, 0.0)
     >>> f_jvp(3.0)
     array(3.)
     """
-    g, nums = _static_primals(f, primals, static_argnums, "linearize")
+    g, nums = _static_primals(f, primals, static_argnums, "linearize", static_argnames)
     primals = tuple(primals[i] for i in nums)
     graph, p_leaves, lifted = _eager_trace(g, primals)
     k = len(lifted)
@@ -206,14 +232,17 @@ def linearize(f, *primals, simplify: bool = True, static_argnums=()):
     split = _SPLIT(jg, n, n - k)
     known, res = split.run(p_leaves + lifted, call_graph_flat)
     y = tree.unflatten(graph.out_tree, known[:n_out])  # primal outputs never need tangents
+    if has_aux:
+        y, aux = _aux_pair(y, "linearize")
 
     def f_jvp(*tangents):
         _check_tangents(primals, tangents, "linearize")
         t_leaves = _cast_like(tree.flatten(tuple(tangents))[0], graph.in_avals)
         outs = split.finish(known, res, t_leaves, call_graph_flat)
-        return tree.unflatten(graph.out_tree, outs[n_out:])
+        tan = tree.unflatten(graph.out_tree, outs[n_out:])
+        return tan[0] if has_aux else tan
 
-    return y, f_jvp
+    return (y, f_jvp, aux) if has_aux else (y, f_jvp)
 
 
 def _split_graph(graph: Graph, n_known: int, n_unknown: int):
@@ -277,12 +306,14 @@ def _vjp_parts(core: Graph, simplify: bool, n_const: int, n_aux: int):
 _EAGER_VJP = Memo(_vjp_parts)
 
 
-def vjp(f, *primals, has_aux: bool = False, simplify: bool = True, static_argnums=()):
+def vjp(f, *primals, has_aux: bool = False, simplify: bool = True, static_argnums=(),
+        static_argnames=()):
     """``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` returns one cotangent per primal (a tuple).
 
     The forward pass runs once; ``vjp_fn`` is traceable and differentiable. With
-    ``has_aux``, returns ``(out, vjp_fn, aux)``. ``static_argnums``: primals passed to ``f``
-    as they are (their entries of the result are None). ``wire.vjp(graph)`` returns the VJP
+    ``has_aux``, returns ``(out, vjp_fn, aux)``. ``static_argnums``/``static_argnames`` (by
+    position / by parameter name): primals passed to ``f`` as they are (their entries of the
+    result are None). ``wire.vjp(graph)`` returns the VJP
     graph.
 
     >>> import numpy as np, wire
@@ -292,7 +323,7 @@ def vjp(f, *primals, has_aux: bool = False, simplify: bool = True, static_argnum
     """
     if isinstance(f, Graph):
         return vjp_graph(f, simplify)
-    g, nums = _static_primals(f, primals, static_argnums, "vjp")
+    g, nums = _static_primals(f, primals, static_argnums, "vjp", static_argnames)
     n_all = len(primals)
     primals = tuple(primals[i] for i in nums)
     graph, p_leaves, lifted = _eager_trace(g, primals)
@@ -498,9 +529,11 @@ def jacfwd(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
     return traced(jacfwd_f)
 
 
-def hessian(f, argnums=0, *, holomorphic: bool = False, static_argnums=(), static_argnames=()):
+def hessian(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
+            static_argnums=(), static_argnames=()):
     """Hessian ``jacfwd(jacrev(f))``: block of shape ``out + in + in``. Other arguments and
-    keyword arguments are passed to ``f`` as they are.
+    keyword arguments are passed to ``f`` as they are. With ``has_aux``, ``f`` returns
+    ``(out, aux)`` and the result is ``(hessian, aux)`` (as ``jax.hessian``).
 
     >>> import numpy as np, wire
     >>> wire.hessian(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))
@@ -508,22 +541,23 @@ def hessian(f, argnums=0, *, holomorphic: bool = False, static_argnums=(), stati
            [ 0., 12.]])
     """
     static_argnums = static_nums(static_argnums, f, static_argnames)
-    return jacfwd(jacrev(f, argnums, holomorphic=holomorphic, static_argnums=static_argnums),
-                  argnums, holomorphic=holomorphic, static_argnums=static_argnums)
+    return jacfwd(jacrev(f, argnums, has_aux, holomorphic=holomorphic,
+                         static_argnums=static_argnums),
+                  argnums, has_aux, holomorphic=holomorphic, static_argnums=static_argnums)
 
 
-def hvp(f, argnums=0, *, static_argnums=()):
+def hvp(f, argnums=0, *, static_argnums=(), static_argnames=()):
     """Hessian-vector product ``hvp(f)(x, v) = H(x) @ v``, forward-over-reverse: the Hessian
     is never formed. ``x`` and ``v`` may be pytrees of the same structure. More positional
     arguments after ``v`` and keyword arguments go to ``f`` after ``x``, as they are
-    (``hvp(f)(x, v, a)`` is the Hessian of ``f(x, a)`` in ``x``); ``static_argnums`` counts
-    ``f``'s arguments.
+    (``hvp(f)(x, v, a)`` is the Hessian of ``f(x, a)`` in ``x``); ``static_argnums`` (or
+    ``static_argnames``, by parameter name) counts ``f``'s arguments.
 
     >>> import numpy as np, wire
     >>> wire.hvp(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
     array([ 6., 12.])
     """
-    statics = static_nums(static_argnums)
+    statics = static_nums(static_argnums, f, static_argnames)
 
     def hvp_f(x, v, *rest, **kwargs):
         check_statics(statics, (x, *rest), "hvp", exclude=(0,))
