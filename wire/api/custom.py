@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import abc
 import functools
+import inspect
 import types
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -38,7 +39,7 @@ from contextvars import ContextVar
 import numpy as np
 
 from .. import tree
-from ..errors import TracerBoolError, WireError, at, user_location
+from ..errors import TracerBoolError, WireError, WireTypeError, at, user_location
 from ..ir import Graph, _flat_tree, const_node, const_op, input_node, substitute, toposort
 from ..higher_order.custom import CustomRule, custom_jvp_call_p, custom_vjp_call_p, merge_static
 from ..core import Tracer, bind, call_graph_flat, evaluate_flat, flat_avals, to_tracer, trace_flat
@@ -357,7 +358,38 @@ class _CustomFunction(abc.ABC):
     def _rule_functions(self) -> tuple:
         """The user's rule functions (their closures may hold traced values)."""
 
-    def __call__(self, *args):
+    def _resolve(self, args: tuple, kwargs: dict) -> tuple:
+        """``args`` and ``kwargs`` as positional arguments only, defaults filled in (as
+        JAX's ``resolve_kwargs``): the rules always see every argument by position."""
+        try:
+            sig = inspect.signature(self.fun)
+        except (TypeError, ValueError):  # a callable without a signature Python can read
+            sig = None
+        if sig is None:
+            if kwargs:
+                raise WireTypeError(f"{type(self).__name__} function {self.__name__}: its "
+                                    "signature cannot be read, so keyword arguments cannot "
+                                    f"be passed to it; pass them by position"
+                                    f"{at(user_location(3))}")
+            return args
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise WireTypeError(f"{type(self).__name__} function {self.__name__}: {e}"
+                                f"{at(user_location(3))}") from None
+        bound.apply_defaults()
+        if bound.kwargs:
+            raise WireTypeError(
+                f"{type(self).__name__} function {self.__name__}: keyword-only arguments "
+                f"{sorted(bound.kwargs)} cannot be resolved to positions (the rules take "
+                f"arguments by position); make them positional parameters"
+                f"{at(user_location(3))}")
+        return bound.args
+
+    def __call__(self, *args, **kwargs):
+        code = getattr(self.fun, "__code__", None)
+        if kwargs or code is None or len(args) < code.co_argcount:  # defaults to fill in
+            args = self._resolve(args, kwargs)
         if not self._has_rule():
             kind = type(self).__name__
             how = ".defjvp" if kind == "custom_jvp" else ".defvjp"
