@@ -7,6 +7,8 @@ runs once, at the end of ``wire/numpy/__init__.py``.
 
 from __future__ import annotations
 
+import operator
+
 import types
 
 import numpy as np
@@ -92,6 +94,13 @@ def _install_operators(cls, wnp) -> None:
     cls.__pos__ = operator_entry_point(wnp.positive)
     cls.__abs__ = operator_entry_point(wnp.abs)
     cls.__invert__ = operator_entry_point(wnp.invert)
+
+    def round_(self, ndigits=None):  # Python's round(), as JAX's: traced, half to even
+        if ndigits is None:  # round(7.5) is an int in Python: here of the default int dtype
+            return wnp.round(self).astype(int)
+        return wnp.round(self, operator.index(ndigits))
+
+    cls.__round__ = round_
     cls.__getitem__ = operator_entry_point(lambda self, index: wnp._shape.getitem(self, index))
     cls.__setitem__ = lambda self, index, value: wnp._at.refuse_setitem(self, index, value)
     cls.at = property(lambda self: wnp._at.At(self), doc="functional updates: x.at[i].set(v)")
