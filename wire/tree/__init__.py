@@ -3,7 +3,7 @@
 Containers wire knows: ``tuple``, ``list``, ``dict`` (keys sorted), ``OrderedDict`` (keys in
 order), ``defaultdict`` (keys sorted, the same ``default_factory`` rebuilt), ``None`` (no leaves), namedtuples, dataclasses (their fields; see :func:`static`),
 pyrsistent ``PMap`` (keys sorted), ``PVector`` and ``PRecord``, and any class given to
-:func:`register`. Anything else is a leaf. A ``TreeDef`` is an immutable, hashable, strictly
+:func:`register` or :func:`register_class`. Anything else is a leaf. A ``TreeDef`` is an immutable, hashable, strictly
 compared description of the structure, so it can be part of a cache key (``wire.jit``'s).
 
 Every walk here (flatten, unflatten, map, paths, equality, hashing) is iterative: a tree
@@ -19,14 +19,14 @@ Every walk here (flatten, unflatten, map, paths, equality, hashing) is iterative
 from __future__ import annotations
 
 from ..tracebacks import expose
-from .kinds import is_registered, register, static
+from .kinds import is_registered, register, register_class, static
 from .ravel import ravel
 from .treedef import LEAF, TreeDef, strict_key
 from .walk import _children, flatten, leaf_paths, leaves, map, structure, unflatten
 
 __all__ = [
     "LEAF", "TreeDef", "flatten", "is_registered", "leaf_paths", "leaves", "map", "ravel",
-    "register", "static", "strict_key", "structure", "unflatten",
+    "register", "register_class", "static", "strict_key", "structure", "unflatten",
 ]
 
 # every public function here is where user code enters wire (wire.tracebacks)

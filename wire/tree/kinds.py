@@ -79,6 +79,68 @@ def register(cls: type, flatten: Callable, unflatten: Callable) -> None:
         _NODE_TYPES[cls] = Registered(flatten, unflatten)
 
 
+def register_class(cls: type | None = None, data_fields=None, meta_fields=None):
+    """Register ``cls`` as a pytree node by its fields; returns ``cls``, so it is a class
+    decorator too (JAX's ``register_pytree_node_class`` and ``register_dataclass``).
+
+    * ``data_fields`` (children: arrays, pytrees) and ``meta_fields`` (static, hashable data
+      that becomes part of ``wire.jit``'s cache key) name attributes; an instance is rebuilt
+      as ``cls(**data, **meta)``, as ``jax.tree_util.register_dataclass`` does.
+    * Without them, a class with ``tree_flatten(self) -> (children, aux)`` and a classmethod
+      ``tree_unflatten(aux, children)`` is registered by those (``register_pytree_node_class``),
+      and a dataclass by its ``init`` fields, those marked :func:`static` as meta fields.
+
+    >>> @register_class(data_fields=["w", "b"], meta_fields=["act"])
+    ... class Layer:
+    ...     def __init__(self, w, b, act):
+    ...         self.w, self.b, self.act = w, b, act
+    >>> from wire.tree import flatten, unflatten
+    >>> leaves, td = flatten(Layer(1.0, 2.0, "tanh"))
+    >>> leaves
+    [1.0, 2.0]
+    >>> unflatten(td, [3.0, 4.0]).act
+    'tanh'
+    """
+    if cls is None:  # @register_class(data_fields=..., meta_fields=...)
+        return lambda c: register_class(c, data_fields, meta_fields)
+    if not isinstance(cls, type):
+        raise WireTypeError(f"wire.tree.register_class needs a class, got {cls!r}"
+                            f"{at(user_location())}")
+    if data_fields is None and meta_fields is None:
+        if hasattr(cls, "tree_flatten") and hasattr(cls, "tree_unflatten"):
+            register(cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
+            return cls
+        if not dataclasses.is_dataclass(cls):
+            raise WireTypeError(
+                f"wire.tree.register_class({cls.__name__}): name its fields "
+                f"(data_fields=[...], meta_fields=[...]), or give the class tree_flatten and "
+                f"a classmethod tree_unflatten, or make it a dataclass{at(user_location())}")
+        data_fields, meta_fields = dataclass_fields(cls)
+    data = _field_names(data_fields, "data_fields")
+    meta = _field_names(meta_fields, "meta_fields")
+    both = set(data) & set(meta)
+    if both:
+        raise WireError(f"wire.tree.register_class({cls.__name__}): fields {sorted(both)} are "
+                        f"both data_fields and meta_fields{at(user_location())}")
+
+    def flatten(x):
+        return [getattr(x, n) for n in data], tuple(getattr(x, n) for n in meta)
+
+    def unflatten(aux, kids):
+        return cls(**dict(zip(data, kids)), **dict(zip(meta, aux)))
+
+    register(cls, flatten, unflatten)
+    return cls
+
+
+def _field_names(names, what: str) -> tuple:
+    names = () if names is None else (names,) if isinstance(names, str) else tuple(names)
+    if not all(isinstance(n, str) for n in names):
+        raise WireTypeError(f"wire.tree.register_class: {what} must be attribute names "
+                            f"(strings), got {names!r}{at(user_location(4))}")
+    return names
+
+
 def is_registered(cls: type) -> bool:
     """Whether ``cls`` was given to :func:`register`.
 

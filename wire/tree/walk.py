@@ -8,16 +8,31 @@ from typing import Any, Callable
 
 from ..errors import WireError, WireTypeError, at, user_location
 from .kinds import child_labels, node_of, rebuild
+
+_node_of = node_of
 from .treedef import LEAF, NONE as _NONE, TreeDef, _all_str
 
 
 
-def flatten(tree) -> tuple[list, TreeDef]:
+def flatten(tree, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:
     """Flatten a pytree into ``(leaves, treedef)``, leaves in depth-first order.
+
+    ``is_leaf(x) -> bool``, called on every node from the root down (as in
+    ``jax.tree_util``): a node it is true of is a leaf, its contents not walked.
 
     >>> flatten((1, None, [2.0]))
     ([1, 2.0], (*, None, [*]))
+    >>> flatten({"a": (1, 2), "b": 3}, is_leaf=lambda x: isinstance(x, tuple))
+    ([(1, 2), 3], {'a': *, 'b': *})
     """
+    if is_leaf is not None:
+        if not callable(is_leaf):
+            raise WireTypeError(f"is_leaf must be a function x -> bool, got {is_leaf!r}"
+                                f"{at(user_location())}")
+        def node_of(x):  # noqa: F811 - this walk's own notion of a node
+            return None if is_leaf(x) else _node_of(x)
+    else:
+        node_of = _node_of
     found = node_of(tree)
     if found is None:
         return [tree], LEAF
@@ -70,22 +85,24 @@ def _of_leaves(kind: str, typ, aux, n: int) -> TreeDef:
     return TreeDef(kind, typ, aux, (LEAF,) * n)
 
 
-def structure(tree) -> TreeDef:
-    """The ``TreeDef`` of ``tree`` (``flatten(tree)[1]``).
+def structure(tree, is_leaf: Callable | None = None) -> TreeDef:
+    """The ``TreeDef`` of ``tree`` (``flatten(tree, is_leaf)[1]``).
 
     >>> structure([1, (2, None)])
     [*, (*, None)]
     """
-    return flatten(tree)[1]
+    return flatten(tree, is_leaf)[1]
 
 
-def leaves(tree) -> list:
-    """The leaves of ``tree`` in flatten order.
+def leaves(tree, is_leaf: Callable | None = None) -> list:
+    """The leaves of ``tree`` in flatten order (``is_leaf``: as in :func:`flatten`).
 
     >>> leaves({"w": 1, "b": (2, 3)})
     [2, 3, 1]
+    >>> leaves([None, (1, 2)], is_leaf=lambda x: x is None)
+    [None, 1, 2]
     """
-    return flatten(tree)[0]
+    return flatten(tree, is_leaf)[0]
 
 
 def unflatten(treedef: TreeDef, leaf_values) -> Any:
@@ -143,16 +160,19 @@ def _build(treedef: TreeDef, it):
             stack[-1][2].append(value)
 
 
-def map(fn: Callable, tree, *rest):
-    """Apply ``fn`` leaf-wise over one or more trees of the same structure.
+def map(fn: Callable, tree, *rest, is_leaf: Callable | None = None):
+    """Apply ``fn`` leaf-wise over one or more trees of the same structure (``is_leaf``: as
+    in :func:`flatten`, for every tree).
 
     >>> map(lambda a, b: a + b, {"x": 1, "y": (2,)}, {"x": 10, "y": (20,)})
     {'x': 11, 'y': (22,)}
+    >>> map(len, {"x": (1, 2), "y": [(3,)]}, is_leaf=lambda x: isinstance(x, tuple))
+    {'x': 2, 'y': [1]}
     """
-    leaves0, td = flatten(tree)
+    leaves0, td = flatten(tree, is_leaf)
     others = []
     for r in rest:
-        lr, tdr = flatten(r)
+        lr, tdr = flatten(r, is_leaf)
         if tdr != td:
             raise WireError(f"tree.map: tree structures differ: {td!r} vs {tdr!r}"
                             + at(user_location()))
