@@ -286,12 +286,13 @@ def _as_predicate(fn):
     return pred
 
 
-def fori_loop(lower, upper, body_fn: Callable, init):
+def fori_loop(lower, upper, body_fn: Callable, init, *, unroll=None):
     """``val = body_fn(i, val)`` for ``i`` in ``range(lower, upper)``; returns ``val``.
 
     With Python-int (concrete) bounds the loop is a ``scan`` of static length, so it is
     differentiable in both modes; with traced bounds it is a ``while_loop`` (forward mode
-    only). Either way the body is traced once.
+    only). Either way the body is traced once. ``unroll`` (JAX's loop-unrolling hint) is
+    checked and accepted; values do not depend on it.
 
     >>> import numpy as np, wire
     >>> wire.fori_loop(0, 4, lambda i, x: x * 2.0 + i, 1.0)
@@ -299,6 +300,7 @@ def fori_loop(lower, upper, body_fn: Callable, init):
     >>> wire.grad(lambda x: wire.fori_loop(0, 3, lambda i, v: v * x, 1.0))(2.0)
     array(12.)
     """
+    _check_unroll(unroll, "fori_loop")
     if not isinstance(lower, Tracer) and not isinstance(upper, Tracer):
         lo, hi = _int_bound(lower, "lower"), _int_bound(upper, "upper")
         i0 = np.asarray(lo, np.result_type(np.asarray(lower), np.asarray(upper)))
@@ -320,6 +322,16 @@ def fori_loop(lower, upper, body_fn: Callable, init):
     return val
 
 
+def _check_unroll(unroll, what: str) -> None:
+    """JAX's ``unroll``: None, a bool or a positive int (how many steps one iteration of
+    the compiled loop runs; wire's loop nodes take no such hint)."""
+    if unroll is None or isinstance(unroll, (bool, np.bool_)):
+        return
+    if not isinstance(unroll, (int, np.integer)) or unroll < 1:
+        raise WireTypeError(f"{what}: unroll must be a bool or a positive int, got {unroll!r}"
+                            f"{at(user_location(3))}")
+
+
 def _int_bound(x, name: str) -> int:
     a = np.asarray(x)
     if a.shape != () or a.dtype.kind not in "iu":
@@ -333,7 +345,7 @@ def _int_bound(x, name: str) -> int:
 # --------------------------------------------------------------------------- scan
 
 
-def scan(f: Callable, init, xs, length=None, reverse: bool = False):
+def scan(f: Callable, init, xs=None, length=None, reverse: bool = False, unroll=1):
     """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; return ``(carry, ys)``.
 
     ``init``/``carry`` and ``xs``/``ys`` are pytrees (``xs`` may be ``None`` with ``length``
@@ -341,11 +353,13 @@ def scan(f: Callable, init, xs, length=None, reverse: bool = False):
     ``reverse=True`` walks ``xs`` from the end (``ys`` stays in ``xs`` order). The loop is one
     node whatever ``length`` is. Differentiable to any order; reverse mode stores, per step,
     the intermediates of ``f`` its derivative needs (memory grows with ``length``).
+    ``unroll`` (JAX's loop-unrolling hint) is checked and accepted; values do not depend on it.
 
     >>> import numpy as np, wire
     >>> wire.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(1.0, 4.0))
     (array(6.), array([0., 2., 9.]))
     """
+    _check_unroll(unroll, "scan")
     c_leaves, c_tree, c_avals = _flatten_args(init, "scan")
     x_leaves, x_tree, x_avals = _flatten_args(xs, "scan")
     length = _scan_length(x_avals, x_tree, length)
