@@ -44,6 +44,8 @@ from .formulas import to_latex, to_sympy  # noqa: E402  isort: skip
 from .implicit import custom_root, fixed_point  # noqa: E402  isort: skip
 from .extend import hessian_vector_product, holomorphic_grad, jacobian  # noqa: E402  isort: skip
 
+remat = checkpoint  # JAX's other name for it
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -65,7 +67,7 @@ __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
 __all__ += ["elementwise_grad", "jacobian", "holomorphic_grad", "hessian_vector_product"]
 __all__ += ["jet", "jet_graph", "taylor", "taylor_graph", "checkpoint", "checkpoint_policies"]
-__all__ += ["pure_callback", "ShapeDtypeStruct"]
+__all__ += ["pure_callback", "ShapeDtypeStruct", "remat"]
 
 # Every public function here is where user code enters wire: errors leaving it lose wire's
 # frames (WIRE_TRACEBACK=full keeps them; see wire.tracebacks).

@@ -22,11 +22,11 @@ from ..tracebacks import expose
 from .kinds import is_registered, register, register_class, static
 from .ravel import ravel
 from .treedef import LEAF, TreeDef, strict_key
-from .walk import _children, flatten, leaf_paths, leaves, map, structure, unflatten
+from .walk import _children, all, flatten, leaf_paths, leaves, map, reduce, structure, unflatten
 
 __all__ = [
-    "LEAF", "TreeDef", "flatten", "is_registered", "leaf_paths", "leaves", "map", "ravel",
-    "register", "register_class", "static", "strict_key", "structure", "unflatten",
+    "LEAF", "TreeDef", "all", "flatten", "is_registered", "leaf_paths", "leaves", "map",
+    "ravel", "reduce", "register", "register_class", "static", "strict_key", "structure", "unflatten",
 ]
 
 # every public function here is where user code enters wire (wire.tracebacks)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
+import numpy as np
+
 from ..errors import WireError, WireTypeError, at, user_location
 from .kinds import child_labels, node_of, rebuild
 
@@ -178,6 +180,36 @@ def map(fn: Callable, tree, *rest, is_leaf: Callable | None = None):
                             + at(user_location()))
         others.append(lr)
     return unflatten(td, [fn(*xs) for xs in zip(leaves0, *others)])
+
+
+def reduce(fn: Callable, tree, initializer=_MISSING, is_leaf: Callable | None = None):
+    """``functools.reduce(fn, leaves(tree))`` (from ``initializer`` when given), as
+    ``jax.tree_util.tree_reduce``.
+
+    >>> reduce(lambda a, b: a + b, {"w": 1, "b": (2, 3)})
+    6
+    >>> reduce(max, [], 0)
+    0
+    """
+    found = leaves(tree, is_leaf)
+    if initializer is _MISSING:
+        if not found:
+            raise WireError(f"tree.reduce of a tree with no leaves needs an initializer"
+                            f"{at(user_location())}")
+        return functools.reduce(fn, found)
+    return functools.reduce(fn, found, initializer)
+
+
+def all(tree, is_leaf: Callable | None = None) -> bool:  # noqa: A001 - jax.tree_util's name
+    """Whether every leaf of ``tree`` is true (``jax.tree_util.tree_all``); an array leaf
+    counts as true when all its elements are.
+
+    >>> all({"a": True, "b": (1, 2)}), all([True, (0,)])
+    (True, False)
+    """
+    import builtins
+
+    return builtins.all(bool(np.all(x)) for x in leaves(tree, is_leaf))
 
 
 def leaf_paths(treedef: TreeDef) -> list[str]:
