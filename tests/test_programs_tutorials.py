@@ -380,11 +380,13 @@ def tree_program(ns, cls):
     def run(layers, x):
         g = t.grad(loss)(layers, x)
         new = ns.tree.map(lambda p, d: p - 0.5 * d, layers, g)
-        pairs = ns.tree.map(lambda l: (l.w.shape, l.activation), layers,
-                            is_leaf=lambda n: isinstance(n, cls))
-        return loss(new, x), [l.w for l in new], len(ns.tree.leaves(g)), pairs
+        return loss(new, x), [l.w for l in new], len(ns.tree.leaves(g))
 
-    return run
+    def pairs(layers):
+        return ns.tree.map(lambda l: (l.w.shape, l.activation), layers,
+                           is_leaf=lambda n: isinstance(n, cls))
+
+    return run, pairs
 
 
 def test_registered_classes_and_is_leaf():
@@ -399,16 +401,19 @@ def test_registered_classes_and_is_leaf():
     layers = [layer_cls(rng.normal(size=s), rng.normal(size=s[1]), a)
               for s, a in zip(shapes, acts)]
     x = rng.normal(size=(2, 3))
-    ours = tree_program(WIRE, layer_cls)(layers, x)
-    theirs = tree_program(JAX, layer_cls)(layers, x)
-    same(ours[:3], theirs[:3])
-    assert ours[3] == theirs[3] == [((3, 4), "tanh"), ((4, 2), "sin")]
+    (ours, ours_pairs), (theirs, theirs_pairs) = (tree_program(ns, layer_cls)
+                                                  for ns in (WIRE, JAX))
+    theirs = jax.jit(theirs)
+    same(ours(layers, x), theirs(layers, x))
+    assert ours_pairs(layers) == theirs_pairs(layers) == [((3, 4), "tanh"), ((4, 2), "sin")]
     # a static field is part of the jit key: a new activation traces again
-    jitted = wire.jit(lambda ls, x: tree_program(WIRE, layer_cls)(ls, x)[0])
+    jitted = wire.jit(ours)
     a = jitted(layers, x)
+    same(a, theirs(layers, x))
     layers[1] = layer_cls(layers[1].w, layers[1].b, "cos")
     b = jitted(layers, x)
-    assert a != b and onp.isclose(b, tree_program(JAX, layer_cls)(layers, x)[0], rtol=1e-12)
+    assert a[0] != b[0]
+    same(b, theirs(layers, x))
 
 
 def test_register_class_by_tree_flatten():
@@ -637,12 +642,12 @@ def test_static_arguments():
     jitted = wire.jit(lambda x, v, act: wire.hvp(
         lambda x, n, activation: wnp.sum(getattr(wnp, activation)(x) ** n),
         static_argnames=("n", "activation"))(x, v, 3, activation=act), static_argnums=2)
-    h = jax.hessian(lambda x: jjnp.sum(jjnp.sin(x) ** 3))(x) @ v
+    h = jax.jit(lambda x, v: jax.hessian(lambda x: jjnp.sum(jjnp.sin(x) ** 3))(x) @ v)(x, v)
     same(jitted(x, v, "sin"), h)
     remat = wire.checkpoint(lambda x, n, scale=1.0: wnp.sum(wnp.sin(x) ** n) * scale,
                             static_argnames="n")
     same(wire.grad(lambda x: remat(x, 3, scale=wnp.sum(x)))(x),
-         jax.grad(lambda x: jjnp.sum(jjnp.sin(x) ** 3) * jjnp.sum(x))(x))
+         jax.jit(jax.grad(lambda x: jjnp.sum(jjnp.sin(x) ** 3) * jjnp.sum(x)))(x))
 
 
 def static_programs_jax_equivalent(x, v):
@@ -730,3 +735,65 @@ def test_autograd_tanh_tutorial():
     ours_h = wire.hessian(lambda p: net(wnp)([p, params[1]], x, y))(params[0])
     theirs_h = autograd.hessian(lambda p: net(anp)([p, params[1]], x, y))(params[0])
     onp.testing.assert_allclose(ours_h, theirs_h, rtol=1e-10, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- JAX's other names
+
+
+def test_unroll_remat_tree_reduce_eval_shape():
+    """Names tutorial code uses: scan/fori_loop's unroll, remat, tree_reduce/tree_all and
+    eval_shape, against JAX's."""
+    xs = rng.normal(size=5)
+
+    def prog(ns):
+        t, np, lax = ns.t, ns.np, ns.lax
+
+        def run(xs):
+            c, ys = lax.scan(lambda c, x: (c * 0.5 + x, c), 0.0, xs, unroll=2)
+            f = lax.fori_loop(0, 3, lambda i, v: v * np.take(xs, i), 1.0, unroll=True)
+            g = t.grad(t.remat(lambda x: np.sum(np.sin(x) ** 2)))(xs)
+            return c, ys, f, g
+
+        return run
+
+    agree(prog, xs)
+    tree_ = {"a": (xs, 2.0), "b": [onp.ones(2)]}
+    assert wire.tree.reduce(lambda a, b: a + onp.sum(b), tree_, 0.0) == \
+        jax.tree_util.tree_reduce(lambda a, b: a + onp.sum(b), tree_, 0.0)
+    assert wire.tree.all([True, (onp.ones(2),)]) and not wire.tree.all([True, (0,)])
+    with pytest.raises(wire.WireTypeError, match="unroll"):
+        wire.scan(lambda c, x: (c, x), 0.0, xs, unroll=0)
+
+    def f(ns):
+        return lambda p, x: {"y": ns.np.tanh(x @ p["w"]), "n": ns.np.sum(x > 0)}
+
+    got = wire.eval_shape(f(WIRE), {"w": wire.ShapeDtypeStruct((3, 2), onp.float32)},
+                          onp.ones((4, 3), onp.float32))
+    want = jax.eval_shape(f(JAX), {"w": jax.ShapeDtypeStruct((3, 2), onp.float32)},
+                          onp.ones((4, 3), onp.float32))
+    assert {k: (v.shape, onp.dtype(v.dtype).kind) for k, v in got.items()} == \
+        {k: (v.shape, onp.dtype(v.dtype).kind) for k, v in want.items()}
+    assert got["y"].dtype == onp.float32
+
+
+def test_new_options_refuse_bad_input():
+    with pytest.raises(wire.WireError, match="pair"):
+        wire.jvp(lambda x: x * 2, (1.0,), (1.0,), has_aux=True)
+    with pytest.raises(wire.WireError, match="pair"):
+        wire.linearize(lambda x: [x, x, x], 1.0, has_aux=True)
+
+    @wire.custom_jvp
+    def kw_only(x, *, s=1.0):
+        return x * s
+
+    kw_only.defjvp(lambda p, t: (p[0], t[0]))
+    with pytest.raises(wire.WireTypeError, match="keyword-only"):
+        wire.grad(lambda x: kw_only(x, s=2.0))(1.0)
+    with pytest.raises(wire.WireTypeError, match="unexpected keyword"):
+        wire.grad(lambda x: kw_only(x, t=2.0))(1.0)
+    with pytest.raises(wire.WireTypeError, match="data_fields"):
+        wire.tree.register_class(type("Bare", (), {}))
+    with pytest.raises(wire.WireError, match="both"):
+        wire.tree.register_class(type("Twice", (), {}), ["a"], ["a"])
+    with pytest.raises(wire.WireTypeError, match="is_leaf"):
+        wire.tree.leaves([1], is_leaf=3)

@@ -11,6 +11,7 @@ Functions are traced into persistent, immutable graphs; transforms map graphs to
 from . import tree
 from .api import (
     REGISTRY, ShapeDtypeStruct, Variable, checkpoint, checkpoint_policies, cond, custom_jvp,
+    eval_shape,
     custom_vjp, dumps, elementwise_grad, fori_loop, grad, grad_graph, gradients, hessian, hvp,
     jacfwd, jacrev, jet, jet_graph, jit, jvp, jvp_graph, linearize, load, loads, matmul_op, pure_callback, save,
     scan, switch, taylor,
@@ -67,7 +68,7 @@ __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
 __all__ += ["elementwise_grad", "jacobian", "holomorphic_grad", "hessian_vector_product"]
 __all__ += ["jet", "jet_graph", "taylor", "taylor_graph", "checkpoint", "checkpoint_policies"]
-__all__ += ["pure_callback", "ShapeDtypeStruct", "remat"]
+__all__ += ["pure_callback", "ShapeDtypeStruct", "remat", "eval_shape"]
 
 # Every public function here is where user code enters wire: errors leaving it lose wire's
 # frames (WIRE_TRACEBACK=full keeps them; see wire.tracebacks).

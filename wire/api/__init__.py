@@ -14,6 +14,7 @@ from .grad import (
 )
 from .jit import jit
 from .registry import REGISTRY
+from .shapes import eval_shape
 from .serialize import dumps, load, loads, save
 from .taylor import jet, jet_graph, taylor, taylor_graph
 from .vmap import vmap, vmap_graph
@@ -25,5 +26,5 @@ __all__ = [
     "jvp_graph", "linearize", "load", "loads", "matmul_op", "save", "scan", "switch", "trace_args",
     "value_and_grad", "var", "vjp", "vjp_graph", "vmap", "vmap_graph", "while_loop",
     "jet", "jet_graph", "taylor", "taylor_graph", "checkpoint", "checkpoint_policies",
-    "pure_callback", "ShapeDtypeStruct",
+    "pure_callback", "ShapeDtypeStruct", "eval_shape",
 ]
