@@ -137,6 +137,20 @@ def mlp(ns):
     return train
 
 
+def test_jit_takes_donate_argnums():
+    step = functools.partial(wire.jit, donate_argnums=0)(lambda p, x: p - 0.1 * wire.grad(
+        lambda p: wnp.sum(wnp.tanh(x @ p) ** 2))(p))
+    p, x = rng.normal(size=3), rng.normal(size=(4, 3))
+    want = jax.jit(lambda p, x: p - 0.1 * jax.grad(lambda p: jjnp.sum(jjnp.tanh(x @ p) ** 2))(
+        p))(p, x)
+    kept = p.copy()
+    same(step(p, x), want)
+    onp.testing.assert_array_equal(p, kept)  # the donated argument is left as it was
+    same(wire.jit(lambda p: p * 2, donate_argnames="p")(p), p * 2)
+    with pytest.raises(wire.WireTypeError, match="donate"):
+        wire.jit(lambda p: p, donate_argnums="p")
+
+
 def test_mlp_training_steps():
     sizes = [3, 5, 4, 1]
     params = [(rng.normal(size=(m, n)) / onp.sqrt(m), rng.normal(size=n) * 0.1)

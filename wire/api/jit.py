@@ -738,10 +738,24 @@ class Jitted:
         return f"<wire.jit {self._name()} ({len(self._cache)} cached signatures)>"
 
 
+def _check_donated(nums, names) -> None:
+    """JAX's ``donate_argnums`` (ints) and ``donate_argnames`` (strings), checked."""
+    nums = (nums,) if isinstance(nums, int) else nums
+    names = (names,) if isinstance(names, str) else names
+    try:
+        ok = all(isinstance(i, int) and not isinstance(i, bool) for i in nums) and \
+            all(isinstance(n, str) for n in names)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise WireTypeError(f"jit: donate_argnums must be ints and donate_argnames strings, "
+                            f"got {nums!r} and {names!r}{at(user_location(3))}")
+
+
 def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = True, *,
         static_argnames=(), cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None,
         compute: bool = False, disk_cache: bool = True, tiered: bool = True,
-        reuse_buffers: bool = True):
+        reuse_buffers: bool = True, donate_argnums=(), donate_argnames=()):
     """Compile ``f``: trace once per input signature, simplify, generate NumPy code, cache.
 
     The signature is the arguments' pytree structure, shapes and dtypes, plus the values of
@@ -765,6 +779,10 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = Tr
     ``static_argnames`` names static parameters, as in ``jax.jit``: a parameter is static
     whether it is passed by keyword or by position (and one in ``static_argnums`` is static
     when passed by keyword too).
+
+    ``donate_argnums``/``donate_argnames`` (JAX's: the caller gives up those arguments'
+    buffers) are checked and accepted, so JAX training loops run unchanged; wire never
+    writes into arguments, so donating changes nothing.
 
     ``fuse=True`` (the default) fuses runs of elementwise lines: once a signature's calls
     have taken :data:`NATIVE_AFTER` seconds, a background thread compiles each run over
@@ -795,6 +813,7 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = Tr
     ``compute=True``; on torch, NumPy arguments become tensors on the device and results are
     tensors.
     """
+    _check_donated(donate_argnums, donate_argnames)
     if f is None:
         return functools.partial(jit, static_argnums=static_argnums, backend=backend,
                                  fuse=fuse, static_argnames=static_argnames,
