@@ -775,6 +775,12 @@ def test_unroll_remat_tree_reduce_eval_shape():
     assert wire.tree.reduce(lambda a, b: a + onp.sum(b), tree_, 0.0) == \
         jax.tree_util.tree_reduce(lambda a, b: a + onp.sum(b), tree_, 0.0)
     assert wire.tree.all([True, (onp.ones(2),)]) and not wire.tree.all([True, (0,)])
+    # tree_map's other trees may be deeper: the first tree's structure is their prefix
+    a, b = {"x": 1.0, "y": None, "z": [2.0, 3.0]}, {"x": (1, 2), "y": None, "z": [{"q": 1}, 4]}
+    pair = (lambda u, v: (u, v))
+    assert wire.tree.map(pair, a, b) == jax.tree_util.tree_map(pair, a, b)
+    with pytest.raises(wire.WireError, match="differ"):
+        wire.tree.map(pair, a, {"x": 1.0, "y": None, "z": [2.0]})
     with pytest.raises(wire.WireTypeError, match="unroll"):
         wire.scan(lambda c, x: (c, x), 0.0, xs, unroll=0)
 

@@ -163,23 +163,47 @@ def _build(treedef: TreeDef, it):
 
 
 def map(fn: Callable, tree, *rest, is_leaf: Callable | None = None):
-    """Apply ``fn`` leaf-wise over one or more trees of the same structure (``is_leaf``: as
-    in :func:`flatten`, for every tree).
+    """Apply ``fn`` leaf-wise over one or more trees. Each of ``rest`` has the structure of
+    ``tree`` or has it as a prefix (as in ``jax.tree_util.tree_map``): where ``tree`` has a
+    leaf, ``fn`` gets the whole subtree of the others there. ``is_leaf``: as in
+    :func:`flatten`, for ``tree``.
 
     >>> map(lambda a, b: a + b, {"x": 1, "y": (2,)}, {"x": 10, "y": (20,)})
     {'x': 11, 'y': (22,)}
     >>> map(len, {"x": (1, 2), "y": [(3,)]}, is_leaf=lambda x: isinstance(x, tuple))
     {'x': 2, 'y': [1]}
+    >>> map(lambda scale, pair: (pair[0] * scale, pair[1]), [2, 3], [(1, "a"), (2, "b")])
+    [(2, 'a'), (6, 'b')]
     """
     leaves0, td = flatten(tree, is_leaf)
     others = []
     for r in rest:
-        lr, tdr = flatten(r, is_leaf)
+        lr, tdr = flatten(r)
         if tdr != td:
-            raise WireError(f"tree.map: tree structures differ: {td!r} vs {tdr!r}"
-                            + at(user_location()))
+            lr = _flatten_up_to(td, r)
+            if lr is None:
+                raise WireError(f"tree.map: tree structures differ: {td!r} vs {tdr!r}"
+                                + at(user_location()))
         others.append(lr)
     return unflatten(td, [fn(*xs) for xs in zip(leaves0, *others)])
+
+
+def _flatten_up_to(treedef: TreeDef, tree) -> list | None:
+    """The subtrees of ``tree`` at the leaves of ``treedef``, in flatten order, if
+    ``treedef`` is a prefix of ``tree``'s structure (else None)."""
+    out = []
+    stack = [(treedef, tree)]
+    while stack:
+        td, x = stack.pop()
+        if td.kind == "leaf":
+            out.append(x)
+            continue
+        found = _node_of(x)
+        if found is None or len(found[3]) != len(td.children) or \
+                TreeDef(*found[:3]).key != td.key:
+            return None
+        stack.extend(reversed(list(zip(td.children, found[3]))))
+    return out
 
 
 def reduce(fn: Callable, tree, initializer=_MISSING, is_leaf: Callable | None = None):
