@@ -174,8 +174,16 @@ def checkpoint(f: Callable, policy: Optional[Callable] = None, *, static_argnums
     @functools.wraps(f)
     def remat(*args, **kwargs):
         optional = getattr(static, "optional", ())
-        fixed = {i % len(args): args[i] for i in static
-                 if i not in optional or i < len(args)}  # a named one passed by keyword: as is
+        n = len(args)
+        fixed = {}
+        for i in static:
+            if i in optional and not i < n:  # named, passed by keyword: passed as it is
+                continue
+            if not -n <= i < n:
+                raise WireError(f"checkpoint: static_argnums {tuple(static)!r} names argument "
+                                f"{i}, but the function was called with {n} positional "
+                                f"arguments{at(user_location())}")
+            fixed[i % n] = args[i]
         dynamic = tuple(a for i, a in enumerate(args) if i not in fixed)
 
         def fn(*dyn):
