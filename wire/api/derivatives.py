@@ -501,15 +501,15 @@ def jacfwd(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
         shapes, sizes = _sizes(d_leaves)
         basis = _basis(shapes, sizes, [_dtype(v) for v in d_leaves])
         g = fix_args(f, args, kwargs, nums)
-        if has_aux:
+        if has_aux:  # aux does not depend on the tangents: one forward pass gives it
             def push(*t):
-                out, tan = jvp(lambda *d: g(*d)[0], dyn, tree.unflatten(d_tree, list(t)))
-                return tan
-            aux = g(*dyn)[1]
+                _, tan, aux = jvp(g, dyn, tree.unflatten(d_tree, list(t)), has_aux=True)
+                return tan, aux
+            tans, aux = vmap(push, out_axes=(0, None))(*basis)
         else:
             def push(*t):
                 return jvp(g, dyn, tree.unflatten(d_tree, list(t)))[1]
-        tans = vmap(push)(*basis)
+            tans = vmap(push)(*basis)
         t_leaves, t_tree = tree.flatten(tans)
         if holomorphic:
             _check_float_leaves(t_leaves, "jacfwd", True, "output")
