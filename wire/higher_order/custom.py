@@ -85,7 +85,9 @@ class CustomRule:
         raise AttributeError("custom rules are immutable")
 
     def __eq__(self, other):
-        if not isinstance(other, CustomRule) or self._hash != other._hash:
+        # the class by the method's cell, not the module global: interpreter exit clears
+        # globals while weakref callbacks still compare nodes
+        if not isinstance(other, __class__) or self._hash != other._hash:
             return False
         if self.key is None or other.key is None:
             same_owner = self.owner is other.owner
@@ -128,7 +130,7 @@ class BatchedRule:
         raise AttributeError("custom rules are immutable")
 
     def __eq__(self, other):
-        return (isinstance(other, BatchedRule) and self._hash == other._hash
+        return (isinstance(other, __class__) and self._hash == other._hash  # (see CustomRule)
                 and self.inner == other.inner and self.dims == other.dims
                 and self.graph == other.graph)
 

@@ -391,7 +391,7 @@ class Graph:
 
     def __eq__(self, other):
         return (
-            isinstance(other, Graph)
+            isinstance(other, __class__)  # (not the global: gone at interpreter exit)
             and self._hash == other._hash
             and self.inputs == other.inputs
             and self.outputs == other.outputs

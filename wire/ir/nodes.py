@@ -211,7 +211,7 @@ class ConstValue:
         return self._hash
 
     def __eq__(self, other):
-        return isinstance(other, ConstValue) and self._key == other._key
+        return isinstance(other, __class__) and self._key == other._key  # (__class__: at exit too)
 
     def __reduce__(self):
         return ConstValue, (self.array,)
