@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 import threading
 import weakref
 from _weakref import _remove_dead_weakref  # what WeakValueDictionary uses; atomic
@@ -253,9 +254,15 @@ class _KeyedRef(weakref.ref):
     __slots__ = ("key",)
 
 
-def _forget(ref: _KeyedRef) -> None:
+def _forget(ref: _KeyedRef, _finalizing=sys.is_finalizing) -> None:
     """Weakref callback: drop the dead node's entry (unless a new node took the key)."""
-    _remove_dead_weakref(_TABLE, ref.key)
+    try:
+        _remove_dead_weakref(_TABLE, ref.key)
+    except Exception:
+        # at interpreter exit the modules' globals are cleared while nodes still die, so
+        # comparing keys (custom rules compare their functions) can fail: nothing to keep
+        if not _finalizing():
+            raise
 
 
 class _NodeSlots:
