@@ -985,7 +985,9 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None):
     n = x.shape[1]
     dd = (0 if bias else 1) if ddof is None else ddof
     xc = x - mean(x, axis=1, keepdims=True)
-    c = matmul(xc, conj(xc).T if xc.dtype.kind == "c" else xc.T) / float(n - dd)
+    # NumPy's: times the reciprocal of max(n - ddof, 0) (inf, so NaN or inf, for no degrees
+    # of freedom), which rounds otherwise than a division
+    c = matmul(xc, conj(xc).T if xc.dtype.kind == "c" else xc.T) * np.true_divide(1, builtins.max(n - dd, 0))
     if c.shape == (1, 1):
         return reshape(c, ())
     return c

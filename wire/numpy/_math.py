@@ -390,6 +390,8 @@ def round(x, decimals=0):
         if decimals >= 0:
             return x
         return cast(round(cast(x, np.float64), decimals), x.dtype)
+    if x.dtype.kind == "c":  # NumPy rounds each part on its own (a complex scale would mix them)
+        return C.complex_(round(C.real(x), decimals), round(C.imag(x), decimals))
     # (a power of ten beyond float64 is inf, as NumPy's: every value rounds to NaN then)
     scale = 10.0**builtins.abs(decimals) if builtins.abs(decimals) <= 308 else np.inf
     if decimals >= 0:

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import WireError, WireTypeError, at, user_location
 from ..core import Tracer
+from ..ops import complex_parts as CP
 from ..ops.shape import to_tracer
 from ._along_axis import argsort, convolve, cumsum, diff, searchsorted
 from ._creation import zeros_like
@@ -70,9 +71,14 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         return np.interp(x, xp, fp, left, right, period)
     fp = lift(fp)
     fdt = fp.dtype if isinstance(fp, Tracer) else np.asarray(fp).dtype
-    if fdt.kind == "c":
-        return (interp(x, xp, real(fp), _part(left, real), _part(right, real), period)
-                + 1j * interp(x, xp, imag(fp), _part(left, imag), _part(right, imag), period))
+    for name, v in (("x", x), ("xp", xp)):
+        if (v.dtype if isinstance(v, Tracer) else np.asarray(v).dtype).kind == "c":
+            raise WireTypeError(f"interp: {name} is complex; NumPy refuses it too (only fp may "
+                                f"be complex){at(user_location())}")
+    if fdt.kind == "c":  # each part on its own, put together without a complex product
+        return CP.complex_(
+            interp(x, xp, real(fp), _part(left, real), _part(right, real), period),
+            interp(x, xp, imag(fp), _part(left, imag), _part(right, imag), period))
     x, xp, fp = (cast(v, np.float64) for v in (lift(x), lift(xp), fp))  # NumPy's: float64
     if isinstance(period, Tracer):
         raise WireError(f"interp: period must be concrete{at(user_location())}")
