@@ -27,6 +27,7 @@ from .errors import (
     TracerBoolError,
     UnboundInputError,
     UnexpectedTracerError,
+    WireAxisError,
     WireError,
     WireIndexError,
     WireNotImplementedError,
@@ -63,7 +64,7 @@ __all__ += ["nn", "optim", "scipy", "testing"]
 __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
 __all__ += ["BackendError", "UnexpectedTracerError"]
 __all__ += ["MissingNameError", "WireOverflowError", "WireValueError"]
-__all__ += ["WireIndexError", "WireNotImplementedError"]
+__all__ += ["WireIndexError", "WireNotImplementedError", "WireAxisError"]
 __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
 __all__ += ["elementwise_grad", "jacobian", "holomorphic_grad", "hessian_vector_product"]

@@ -280,3 +280,23 @@ def at(loc: str | None) -> str:
     (' (at model.py:12)', '')
     """
     return f" (at {loc})" if loc else ""
+
+
+class WireAxisError(WireError, ValueError, IndexError):
+    """An axis argument outside ``-ndim .. ndim-1`` (or repeated where axes must differ), as
+    NumPy's ``AxisError``, which is both a ``ValueError`` and an ``IndexError``. An axis out of
+    range is never wrapped round silently.
+
+    Example::
+
+        wnp.roll(x, 1, axis=2)      # x of rank 2: WireAxisError: axis 2 is out of bounds
+
+    Fix: pass an axis inside ``-x.ndim .. x.ndim-1``.
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> try:
+    ...     wire.jit(lambda x: wnp.sum(x, axis=2))(np.ones((2, 3)))
+    ... except wire.WireAxisError as e:
+    ...     print(isinstance(e, ValueError), isinstance(e, IndexError))
+    True True
+    """

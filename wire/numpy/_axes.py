@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import WireError, at, user_location
+from ..errors import WireAxisError, WireValueError, at, user_location
 
 
 def normalize_axes(axis, ndim):
@@ -17,8 +17,8 @@ def normalize_axes(axis, ndim):
     for a in axis:
         a = int(a)
         if not -ndim <= a < ndim:
-            raise WireError(f"axis {a} is out of bounds for an array of rank {ndim}{at(user_location())}")
+            raise WireAxisError(f"axis {a} is out of bounds for an array of rank {ndim}{at(user_location())}")
         out.append(a % ndim)
     if len(set(out)) != len(out):
-        raise WireError(f"repeated axis in {axis}{at(user_location())}")
+        raise WireValueError(f"repeated axis in {axis}{at(user_location())}")
     return tuple(sorted(out))

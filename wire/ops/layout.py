@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import ShapeError, WireError, at, user_location
+from ..errors import ShapeError, WireAxisError, WireError, at, user_location
 from ..ir import Aval, make_aval, make_node
 from ..core.taylor import COEFFICIENTWISE
 from ..core import Tracer, bind
@@ -75,7 +75,7 @@ def normalize_axis(axis: int, ndim: int) -> int:
     """``axis`` (negative allowed) as a non-negative axis of a rank-``ndim`` value."""
     axis = int(axis)
     if not -ndim <= axis < ndim:
-        raise ShapeError(f"axis {axis} is out of range for rank {ndim}" + at(user_location()))
+        raise WireAxisError(f"axis {axis} is out of bounds for an array of rank {ndim}" + at(user_location()))
     return axis % ndim
 
 
