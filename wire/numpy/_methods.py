@@ -137,8 +137,8 @@ def _install_array_methods(cls, wnp) -> None:
     cls.all = lambda self, axis=None, keepdims=False, **kw: wnp.all(self, axis, keepdims, **kw)
     cls.clip = lambda self, min=None, max=None: wnp.clip(self, min, max)
     cls.dot = lambda self, other: wnp.dot(self, other)
-    cls.ravel = lambda self: wnp.ravel(self)
-    cls.flatten = lambda self: wnp.ravel(self)
+    cls.ravel = lambda self, order="C": wnp.ravel(self, order)
+    cls.flatten = lambda self, order="C": wnp.ravel(self, order)
     cls.squeeze = lambda self, axis=None: wnp.squeeze(self, axis)
     cls.swapaxes = lambda self, a, b: wnp.swapaxes(self, a, b)
     cls.copy = lambda self: self

@@ -7,7 +7,9 @@ import builtins
 
 import numpy as np
 
-from ..errors import ShapeError, WireError, at, user_location
+from ..errors import (
+    ShapeError, WireAxisError, WireError, WireIndexError, WireValueError, at, user_location,
+)
 from ..ops import shape as S
 from ..core import Tracer, to_node
 from ._promote import holds_tracer, known, promote
@@ -28,16 +30,29 @@ def _need_shape(x, what):
                         f"give wire.var(name, shape=...){at(user_location())}")
 
 
+def _order(order, what):
+    if order not in ("C", "F", "A", "K"):
+        raise WireValueError(f"{what}: order must be one of 'C', 'F', 'A' or 'K', got {order!r}"
+                             f"{at(user_location())}")
+    # traced values have no memory layout: 'A' and 'K' read them as 'C' (NumPy's default)
+    return "F" if order == "F" else "C"
+
+
 def reshape(a, newshape, order="C"):
-    """Array of the same data with shape ``newshape`` (one entry may be -1).
+    """Array of the same data with shape ``newshape`` (one entry may be -1); ``order="F"``
+    reads and writes the entries with the first index changing fastest, as NumPy's.
 
     >>> reshape(np.arange(6), (2, -1)).shape
     (2, 3)
+    >>> reshape(np.arange(6), (2, 3), order="F")
+    array([[0, 2, 4],
+           [1, 3, 5]])
     """
-    if order != "C":
-        raise WireError("reshape: only order='C' is supported" + at(user_location()))
     if not isinstance(a, Tracer):
-        return np.reshape(a, newshape)
+        return np.reshape(a, newshape, order=order)
+    if _order(order, "reshape") == "F":
+        shape = (newshape,) if isinstance(newshape, (int, np.integer)) else tuple(newshape)
+        return transpose(reshape(transpose(a), shape[::-1]))
     _need_shape(a, "reshape")
     if isinstance(newshape, (int, np.integer)):
         newshape = (newshape,)
@@ -54,9 +69,27 @@ def reshape(a, newshape, order="C"):
     return S.reshape(a, tuple(newshape))
 
 
-def ravel(a):
-    """Flattened 1-D view of ``a``."""
-    return reshape(a, (-1,))
+def ravel(a, order="C"):
+    """Flattened 1-D view of ``a`` (``order="F"``: first index fastest).
+
+    >>> ravel(np.arange(4).reshape(2, 2), order="F")
+    array([0, 2, 1, 3])
+    """
+    if not isinstance(a, Tracer):
+        return np.ravel(a, order=order)
+    return reshape(a, (-1,), order=_order(order, "ravel"))
+
+
+def _axis_list(axes, ndim, what):
+    """``axes`` (ints, negative allowed) as non-negative axes, each checked as NumPy checks."""
+    out = []
+    for x in axes:
+        x = int(x)
+        if not -ndim <= x < ndim:
+            raise WireAxisError(f"{what}: axis {x} is out of bounds for an array of rank {ndim}"
+                                f"{at(user_location())}")
+        out.append(x % ndim)
+    return out
 
 
 def transpose(a, axes=None):
@@ -73,7 +106,13 @@ def transpose(a, axes=None):
                             + at(user_location()))
         axes = tuple(reversed(range(a.ndim)))
     else:
-        axes = tuple(int(x) % a.ndim for x in axes)
+        axes = (axes,) if isinstance(axes, (int, np.integer)) else tuple(axes)
+        if len(axes) != a.ndim:
+            raise WireValueError(f"transpose: axes {axes} don't match an array of rank {a.ndim}"
+                                 f"{at(user_location())}")
+        axes = tuple(_axis_list(axes, a.ndim, "transpose"))
+        if len(set(axes)) != len(axes):
+            raise WireValueError(f"transpose: repeated axis in {axes}{at(user_location())}")
     return S.transpose(a, axes)
 
 
@@ -84,7 +123,7 @@ def swapaxes(a, axis1, axis2):
     if a.shape is None:
         return S.swapaxes(a, axis1, axis2)
     perm = list(range(a.ndim))
-    i, j = axis1 % a.ndim, axis2 % a.ndim
+    i, j = _axis_list((axis1, axis2), a.ndim, "swapaxes")
     perm[i], perm[j] = perm[j], perm[i]
     return S.transpose(a, tuple(perm))
 
@@ -93,14 +132,15 @@ def moveaxis(a, source, destination):
     """Move axes to new positions, NumPy's ``moveaxis``."""
     if not isinstance(a, Tracer):
         return np.moveaxis(a, source, destination)
-    src = normalize_axes(source, a.ndim) if not isinstance(source, int) else (source % a.ndim,)
-    if isinstance(source, (list, tuple)):
-        src = tuple(int(s) % a.ndim for s in source)
-    dst = (
-        (destination % a.ndim,)
-        if isinstance(destination, int)
-        else tuple(int(d) % a.ndim for d in destination)
-    )
+    one = lambda v: (v,) if isinstance(v, (int, np.integer)) else tuple(v)  # noqa: E731
+    src = _axis_list(one(source), a.ndim, "moveaxis: source")
+    dst = _axis_list(one(destination), a.ndim, "moveaxis: destination")
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise WireValueError(f"moveaxis: repeated axis in {source} or {destination}"
+                             f"{at(user_location())}")
+    if len(src) != len(dst):
+        raise WireValueError("moveaxis: source and destination must have the same number of "
+                             f"elements, got {source} and {destination}{at(user_location())}")
     order = [n for n in range(a.ndim) if n not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -130,7 +170,8 @@ def squeeze(a, axis=None):
         bad = [i for i in axes if a.shape[i] != 1]
         if bad:
             raise ShapeError(
-                f"squeeze: axis {bad[0]} of {a.aval!r} has size {a.shape[bad[0]]}, not 1"
+                f"squeeze: cannot select an axis to squeeze out which has size not equal to "
+                f"one: axis {bad[0]} of {a.aval!r} has size {a.shape[bad[0]]}"
                 f"{at(user_location())}"
             )
     return S.reshape(a, tuple(d for i, d in enumerate(a.shape) if i not in axes))
@@ -165,7 +206,7 @@ def concatenate(arrays, axis=0):
     nd = np.ndim(arrays[0]) if not isinstance(arrays[0], Tracer) else arrays[0].ndim
     if nd == 0:
         raise ShapeError(f"concatenate: zero-dimensional arrays cannot be concatenated{at(user_location())}")
-    return S.concatenate(arrays, axis % nd)
+    return S.concatenate(arrays, _axis_list((axis,), nd, "concatenate")[0])
 
 
 def stack(arrays, axis=0):
@@ -195,13 +236,20 @@ def vstack(arrays):
 
 
 def array_split(a, indices_or_sections, axis=0):
-    """Split into sub-arrays; sections need not divide evenly."""
+    """Split into sub-arrays; sections need not divide evenly.
+
+    >>> [p.shape for p in array_split(np.arange(5), 2)]
+    [(3,), (2,)]
+    """
     if not isinstance(a, Tracer):
         return np.array_split(a, indices_or_sections, axis=axis)
-    axis = axis % a.ndim
+    axis = _axis_list((axis,), a.ndim, "array_split")[0]
     n = a.shape[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
         k = int(indices_or_sections)
+        if k <= 0:
+            raise WireValueError(f"array_split: the number of sections must be larger than 0, "
+                                 f"got {k}{at(user_location())}")
         sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
         bounds = np.cumsum([0] + sizes).tolist()
     else:
@@ -220,33 +268,65 @@ def split(a, indices_or_sections, axis=0):
     >>> [p.shape for p in split(np.arange(6), 3)]
     [(2,), (2,), (2,)]
     """
-    if isinstance(indices_or_sections, (int, np.integer)) and isinstance(a, Tracer):
-        if a.shape[axis] % int(indices_or_sections):
+    if not isinstance(a, Tracer):
+        return np.split(a, indices_or_sections, axis=axis)
+    if isinstance(indices_or_sections, (int, np.integer)):
+        ax = _axis_list((axis,), a.ndim, "split")[0]
+        k = int(indices_or_sections)
+        if k <= 0 or a.shape[ax] % k:
             raise ShapeError(
                 f"split: axis {axis} of {a.aval!r} does not divide into "
                 f"{indices_or_sections} equal sections{at(user_location())}"
             )
-    if not isinstance(a, Tracer):
-        return np.split(a, indices_or_sections, axis=axis)
     return array_split(a, indices_or_sections, axis=axis)
 
 
-def atleast_1d(a):
-    """``a`` with at least one dimension."""
+def _each(fn, arys):
+    """NumPy's ``atleast_*d(*arys)``: one array for one argument, else a tuple."""
+    return fn(arys[0]) if len(arys) == 1 else tuple(fn(a) for a in arys)
+
+
+def atleast_1d(*arys):
+    """Each argument with at least one dimension (a tuple for several).
+
+    >>> atleast_1d(1.0)
+    array([1.])
+    """
+    return _each(_atleast_1d, arys)
+
+
+def atleast_2d(*arys):
+    """Each argument with at least two dimensions (a tuple for several).
+
+    >>> atleast_2d(1.0).shape
+    (1, 1)
+    """
+    return _each(_atleast_2d, arys)
+
+
+def atleast_3d(*arys):
+    """Each argument with at least three dimensions, NumPy's placement of new axes (a tuple
+    for several).
+
+    >>> atleast_3d(np.ones(2)).shape
+    (1, 2, 1)
+    """
+    return _each(_atleast_3d, arys)
+
+
+def _atleast_1d(a):
     if not isinstance(a, Tracer):
         return np.atleast_1d(a)
     return reshape(a, (1,)) if a.ndim == 0 else a
 
 
-def atleast_2d(a):
-    """``a`` with at least two dimensions."""
+def _atleast_2d(a):
     if not isinstance(a, Tracer):
         return np.atleast_2d(a)
     return reshape(a, (1,) * (2 - a.ndim) + a.shape) if a.ndim < 2 else a
 
 
-def atleast_3d(a):
-    """``a`` with at least three dimensions (NumPy's placement of new axes)."""
+def _atleast_3d(a):
     if not isinstance(a, Tracer):
         return np.atleast_3d(a)
     if a.ndim == 0:
@@ -460,8 +540,42 @@ def resize(a, new_shape):
 def getitem(x: Tracer, index):
     """``x[index]`` for a tracer: ints, slices, None, Ellipsis, integer arrays (concrete or
     traced) and boolean masks of concrete values (turned into integer arrays)."""
+    x, index = _scalar_masks(x, index)
     arrays, spec = index_spec(x, index)
     return S.getitem(x, arrays, spec)
+
+
+def _is_scalar_mask(item) -> bool:
+    if isinstance(item, (bool, np.bool_)):
+        return True
+    return isinstance(item, np.ndarray) and item.dtype == np.bool_ and item.ndim == 0
+
+
+def _scalar_masks(x: Tracer, index):
+    """NumPy's 0-d boolean index (``x[True]``, ``x[..., False]``): a new axis of length 1
+    (True) or 0 (False), itself indexed as an advanced index. Returns ``x`` with those axes
+    inserted and the index with ``[0]`` or ``[]`` for them."""
+    items = index if isinstance(index, tuple) else (index,)
+    if not builtins.any(_is_scalar_mask(i) for i in items) or x.shape is None:
+        return x, index
+
+    def width(item):
+        if item is None or item is Ellipsis or _is_scalar_mask(item):
+            return 0
+        shape = _mask_shape(item) if not isinstance(item, slice) else None
+        return len(shape) if shape is not None else 1
+
+    used = builtins.sum(width(i) for i in items)
+    shape, new, pos = list(x.shape), [], 0
+    for item in items:
+        if _is_scalar_mask(item):
+            shape.insert(pos, 1)
+            new.append(np.array([0] if bool(item) else [], dtype=np.intp))
+            pos += 1
+            continue
+        new.append(item)
+        pos += builtins.max(x.ndim - used, 0) if item is Ellipsis else width(item)
+    return S.reshape(x, tuple(shape)), tuple(new)
 
 
 def _mask_value(mask: Tracer) -> np.ndarray:
@@ -502,12 +616,33 @@ def _check_masks(shape: tuple, index: tuple) -> None:
             pos += max(len(shape) - builtins.sum(used), 0)
             continue
         if m is not None and tuple(shape[pos:pos + n]) != m:
-            raise ShapeError(
+            raise WireIndexError(
                 f"boolean index of shape {m} does not match the indexed array's axes "
                 f"{tuple(shape[pos:pos + n])} (array shape {tuple(shape)}, from axis {pos})"
                 f"{at(user_location())}"
             )
         pos += n
+
+
+def _check_bounds(shape: tuple, spec: tuple, arrays: list) -> None:
+    """Concrete integer index arrays must lie inside the axes they index (NumPy's
+    ``IndexError``), found here rather than when the graph runs."""
+    used = builtins.sum(1 for e in spec if e[0] in "sia")
+    pos = 0
+    for e in spec:
+        if e[0] == "e":
+            pos += builtins.max(len(shape) - used, 0)
+        elif e[0] in "si":
+            pos += 1
+        elif e[0] == "a":
+            a = arrays[e[1]]
+            if pos < len(shape) and not isinstance(a, Tracer) and a.size:
+                n = shape[pos]
+                hi, lo = int(a.max()), int(a.min())
+                if hi >= n or lo < -n:
+                    raise WireIndexError(f"index {hi if hi >= n else lo} is out of bounds for "
+                                         f"axis {pos} with size {n}{at(user_location())}")
+            pos += 1
 
 
 def index_spec(x: Tracer, index) -> tuple[list, tuple]:
@@ -539,7 +674,8 @@ def index_spec(x: Tracer, index) -> tuple[list, tuple]:
                     arrays.append(ix.astype(np.intp))
                 continue
             if item.dtype.kind not in "iu":
-                raise WireError(f"index arrays must be integers, got {item.aval!r}{at(user_location())}")
+                raise WireIndexError(f"arrays used as indices must be of integer (or boolean) "
+                                     f"type, got {item.aval!r}{at(user_location())}")
             spec.append(("a", len(arrays)))
             arrays.append(item)
         else:
@@ -556,9 +692,13 @@ def index_spec(x: Tracer, index) -> tuple[list, tuple]:
                     arrays.append(ix.astype(np.intp))
                 continue
             if arr.dtype.kind not in "iu":
-                raise WireError(f"index arrays must be integers or booleans, got dtype {arr.dtype}{at(user_location())}")
+                raise WireIndexError(
+                    "only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and "
+                    f"integer or boolean arrays are valid indices, got {item!r} of dtype "
+                    f"{arr.dtype}{at(user_location())}")
             spec.append(("a", len(arrays)))
             arrays.append(arr.astype(np.intp))
     if builtins.sum(1 for e in spec if e[0] == "e") > 1:
-        raise WireError(f"an index can only have one Ellipsis{at(user_location())}")
+        raise WireIndexError(f"an index can only have a single ellipsis ('...'){at(user_location())}")
+    _check_bounds(x.shape, spec, arrays)
     return [Tracer(to_node(a)) if not isinstance(a, Tracer) else a for a in arrays], tuple(spec)
