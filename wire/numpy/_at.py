@@ -8,7 +8,7 @@ A tracer is immutable (``x[0] = 1`` raises); ``x.at[index]`` names the positions
 ``x.at[i].set(v)``          ``x`` with ``x[i] = v`` done (NumPy: the last of repeated indices
                             wins)
 ``x.at[i].add(v)``          ``np.add.at``: repeated indices accumulate
-``x.at[i].mul(v)``          ``np.multiply.at``
+``x.at[i].mul(v)``          ``np.multiply.at`` (also ``x.at[i].multiply(v)``, JAX's name)
 ``x.at[i].min(v)``          ``np.minimum.at``
 ``x.at[i].max(v)``          ``np.maximum.at``
 ==========================  =================================================================
@@ -51,7 +51,8 @@ class At:
 
 
 class AtIndex:
-    """``x.at[index]``: ``get()``, ``set(v)``, ``add(v)``, ``mul(v)``, ``min(v)``, ``max(v)``.
+    """``x.at[index]``: ``get()``, ``set(v)``, ``add(v)``, ``mul(v)`` (``multiply(v)``), ``min(v)``,
+    ``max(v)``.
 
     >>> import numpy as np, wire
     >>> wire.jit(lambda x: x.at[np.array([0, 0, 2])].add(1.0))(np.zeros(3))
@@ -79,6 +80,15 @@ class AtIndex:
 
     def mul(self, values, **hints):
         """``x`` with ``x[index]`` multiplied by ``values`` (repeats multiply)."""
+        return self._update("mul", values, hints)
+
+    def multiply(self, values, **hints):
+        """``mul`` under JAX's current name: ``x`` with ``x[index]`` multiplied by ``values``.
+
+        >>> import numpy as np, wire
+        >>> wire.jit(lambda x: x.at[np.array([1, 1])].multiply(3.0))(np.ones(2))
+        array([1., 9.])
+        """
         return self._update("mul", values, hints)
 
     def min(self, values, **hints):
