@@ -13,11 +13,14 @@ import builtins
 
 import numpy as np
 
-from ..errors import ShapeError, WireError, WireIndexError, at, user_location
+from ..errors import (
+    ShapeError, WireAxisError, WireError, WireIndexError, WireTypeError, WireValueError, at,
+    user_location,
+)
 from ..ops import shape as S
 from ..ops.indexing import take_along_axis as take_along
 from ..core import Tracer
-from ._math import clip, where
+from ._math import clip, floor, where
 from ._promote import promote, strong
 from ._reductions import normalize_axes, sum
 from ._shape import (
@@ -59,7 +62,8 @@ def _t(*xs) -> bool:
 
 def _axis(axis, ndim, what):
     if not -ndim <= axis < ndim:
-        raise ShapeError(f"{what}: axis {axis} is out of range for rank {ndim}{at(user_location())}")
+        raise WireAxisError(f"{what}: axis {axis} is out of bounds for an array of rank {ndim}"
+                            f"{at(user_location())}")
     return axis % ndim
 
 
@@ -268,22 +272,53 @@ def rot90(m, k=1, axes=(0, 1)):
 
 
 def roll(a, shift, axis=None):
-    """Shift elements cyclically along ``axis`` (flattened if None).
+    """Shift elements cyclically along ``axis`` (flattened if None). As NumPy's, ``shift`` and
+    ``axis`` broadcast against each other, and the shifts of a repeated axis add up; a shift
+    may be a traced integer.
 
     >>> roll(np.array([1.0, 2.0, 3.0]), 1)
     array([3., 1., 2.])
+    >>> roll(np.arange(6).reshape(2, 3), (1, 1), axis=(1, 1))
+    array([[1, 2, 0],
+           [4, 5, 3]])
     """
-    if not _t(a):
+    if not _t(a, shift):
         return np.roll(a, shift, axis)
+    if not isinstance(a, Tracer):
+        a = S.to_tracer(np.asarray(a))
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), a.shape)
-    shifts = (shift,) if isinstance(shift, (int, np.integer)) else tuple(shift)
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if isinstance(shift, Tracer):
+        if shift.dtype.kind not in "iub" or shift.ndim > 1:
+            raise WireTypeError(f"roll: shift must be an integer or a 1-d sequence of integers, "
+                                f"got {shift.aval!r}{at(user_location())}")
+        shifts = [shift] if shift.ndim == 0 else [shift[i] for i in range(shift.shape[0])]
+    else:
+        shifts = list(np.atleast_1d(np.asarray(shift)))
+        if np.ndim(shift) > 1:
+            raise WireValueError(f"roll: shift must be at most 1-d, got {shift!r}{at(user_location())}")
+    axes = list(np.atleast_1d(np.asarray(axis)))
+    if np.ndim(axis) > 1:
+        raise WireValueError(f"roll: axis must be at most 1-d, got {axis!r}{at(user_location())}")
+    if len(shifts) != len(axes) and 1 not in (len(shifts), len(axes)):
+        raise WireValueError(f"roll: shape mismatch: {len(shifts)} shifts cannot be broadcast "
+                             f"to {len(axes)} axes{at(user_location())}")
     if len(shifts) == 1:
         shifts = shifts * len(axes)
+    if len(axes) == 1:
+        axes = axes * len(shifts)
+    total = {}
     for s, ax in zip(shifts, axes):
-        ax = _axis(ax, a.ndim, "roll")
-        a = _gather_axis(a, np.roll(np.arange(a.shape[ax]), int(s)), ax)
+        ax = _axis(int(ax), a.ndim, "roll")
+        total[ax] = total[ax] + s if ax in total else s
+    for ax, s in total.items():
+        n = a.shape[ax]
+        if n == 0:
+            continue
+        if isinstance(s, Tracer):
+            a = take(a, (np.arange(n) - s) % n, axis=ax)
+        else:
+            a = _gather_axis(a, np.roll(np.arange(n), int(s)), ax)
     return a
 
 
@@ -326,34 +361,152 @@ def repeat(a, repeats, axis=None):
     return _gather_axis(a, idx, axis)
 
 
+def _pairs(value, ndim, what):
+    """A pad argument (scalar, pair, or one pair per axis) as ``ndim`` pairs, as NumPy's."""
+    try:
+        return np.broadcast_to(np.asarray(value), (ndim, 2))
+    except ValueError:
+        raise WireValueError(f"pad: {what} {value!r} cannot be broadcast to ({ndim}, 2) for an "
+                             f"array of rank {ndim}{at(user_location())}") from None
+
+
 def _pad_widths(pad_width, ndim):
-    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (ndim, 2))
+    pw = _pairs(pad_width, ndim, "pad_width")
+    if pw.dtype.kind not in "iu":
+        raise WireTypeError(f"pad: pad_width must be integers, got {pad_width!r}{at(user_location())}")
     if (pw < 0).any():
-        raise WireError(f"pad: widths must be non-negative, got {pad_width}{at(user_location())}")
+        raise WireValueError(f"pad: widths must be non-negative, got {pad_width}{at(user_location())}")
     return [tuple(int(v) for v in row) for row in pw]
 
 
-def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
-    """Pad with ``mode`` "constant", "edge", "reflect", "symmetric" or "wrap".
+_PAD_KEYWORDS = {
+    "constant": {"constant_values"}, "edge": set(), "wrap": set(), "empty": set(),
+    "linear_ramp": {"end_values"}, "reflect": {"reflect_type"}, "symmetric": {"reflect_type"},
+    "maximum": {"stat_length"}, "minimum": {"stat_length"}, "mean": {"stat_length"},
+    "median": {"stat_length"},
+}
+
+
+def _slab(a, ax, start, stop):
+    idx = [slice(None)] * a.ndim
+    idx[ax] = slice(start, stop)
+    return a[tuple(idx)]
+
+
+def _widen(v, a, ax, width):
+    """``v`` (size 1 along ``ax``) repeated ``width`` times along ``ax``, in ``a``'s dtype."""
+    shape = list(a.shape)
+    shape[ax] = width
+    return broadcast_to(v, tuple(shape)).astype(a.dtype)
+
+
+def _pad_stat(out, ax, before, after, mode, lengths):
+    from ._along_axis import median
+    from ._reductions import max, mean, min
+    stat = {"maximum": max, "minimum": min, "mean": mean, "median": median}[mode]
+    n = out.shape[ax]
+    parts = []
+    for width, length, first in ((before, lengths[0], True), (after, lengths[1], False)):
+        if not width:
+            parts.append(None)
+            continue
+        length = n if length is None else builtins.min(int(length), n)
+        if length == 0 and mode in ("maximum", "minimum"):
+            raise WireValueError(f"pad: stat_length of 0 yields no value for padding"
+                                 f"{at(user_location())}")
+        chunk = _slab(out, ax, 0, length) if first else _slab(out, ax, n - length, n)
+        v = stat(chunk, axis=ax, keepdims=True)
+        if out.dtype.kind in "iu" and mode in ("mean", "median"):
+            v = np.round(v)  # NumPy rounds (half to even) before casting to an integer dtype
+        parts.append(_widen(v, out, ax, width))
+    return concatenate([p for p in (parts[0], out, parts[1]) if p is not None], axis=ax)
+
+
+def _pad_ramp(out, ax, before, after, ends):
+    n = out.shape[ax]
+    parts = []
+    for width, end, first in ((before, ends[0], True), (after, ends[1], False)):
+        if not width:
+            parts.append(None)
+            continue
+        edge = _slab(out, ax, 0, 1) if first else _slab(out, ax, n - 1, n)
+        shape = [1] * out.ndim
+        shape[ax] = width
+        i = np.arange(width, dtype=np.float64).reshape(shape)
+        if not first:
+            i = i[tuple(slice(None, None, -1) if d == ax else slice(None) for d in range(out.ndim))]
+        # NumPy's linspace(end, edge, width, endpoint=False), rounding for rounding: it
+        # computes i * step + end, or (i / width) * delta for all entries if any step is 0
+        dt = np.result_type(np.asarray(end).dtype, out.dtype)
+        dt = dt if dt.kind in "fc" else np.dtype(np.float64)
+        delta = edge.astype(dt) - np.asarray(end, dt)
+        step = delta / width
+        from ._reductions import any as any_
+        ramp = where(any_(step == 0), (i.astype(dt) / width) * delta, i.astype(dt) * step) + \
+            np.asarray(end, dt)
+        if out.dtype.kind in "iu":
+            ramp = floor(ramp)
+        parts.append(_widen(ramp, out, ax, width))
+    return concatenate([p for p in (parts[0], out, parts[1]) if p is not None], axis=ax)
+
+
+def _pad_odd(out, ax, before, after, mode):
+    """Odd reflection, chunk by chunk as NumPy's (``2 * edge - mirror``, each chunk mirrored
+    about the current edge, so the roundings are NumPy's too)."""
+    n0, eo = out.shape[ax], int(mode == "symmetric")
+    left, right, lp, rp = [], [], before, after
+    while lp or rp:
+        cur = concatenate(left + [out] + right, axis=ax) if left or right else out
+        n = cur.shape[ax]
+        old = n // n0 * n0 if eo else (n - 1) // (n0 - 1) * (n0 - 1)
+        if lp:
+            k = builtins.min(old, lp)
+            chunk = _gather_axis(cur, np.arange(k - eo, -eo, -1), ax)
+            left.insert(0, (2 * _slab(cur, ax, 0, 1) - chunk).astype(out.dtype))
+            lp -= k
+        if rp:
+            k = builtins.min(old, rp)
+            chunk = _gather_axis(cur, np.arange(n - 2 + eo, n - 2 + eo - k, -1), ax)
+            right.append((2 * _slab(cur, ax, n - 1, n) - chunk).astype(out.dtype))
+            rp -= k
+    return concatenate(left + [out] + right, axis=ax)
+
+
+def pad(array, pad_width, mode="constant", **kwargs):
+    """Pad ``array`` as NumPy's ``pad``, in every mode: "constant" (``constant_values``),
+    "edge", "linear_ramp" (``end_values``), "maximum", "minimum", "mean", "median"
+    (``stat_length``), "reflect", "symmetric" (``reflect_type`` "even" or "odd"), "wrap" and
+    "empty" (the new entries are zeros, where NumPy leaves them undefined).
 
     >>> pad(np.array([1.0, 2.0, 3.0]), 2, mode="reflect")
     array([3., 2., 1., 2., 3., 2., 1.])
+    >>> pad(np.array([1.0, 2.0]), 2, mode="linear_ramp", end_values=5.0)
+    array([5. , 3. , 1. , 2. , 3.5, 5. ])
     """
-    if not _t(array, constant_values):
-        return np.pad(array, pad_width, mode=mode, constant_values=constant_values, **kwargs) if (
-            mode == "constant"
-        ) else np.pad(array, pad_width, mode=mode, **kwargs)
-    if kwargs or mode not in ("constant", "edge", "reflect", "symmetric", "wrap"):
-        raise WireError(
-            f"pad: mode {mode!r} with {sorted(kwargs)} is not supported on traced values; use "
-            f"constant, edge, reflect, symmetric or wrap{at(user_location())}"
-        )
+    if not _t(array, *kwargs.values()):
+        return np.pad(array, pad_width, mode=mode, **kwargs)
+    if callable(mode) or mode not in _PAD_KEYWORDS:
+        raise WireValueError(f"pad: mode {mode!r} is not supported; use one of "
+                             f"{', '.join(_PAD_KEYWORDS)}{at(user_location())}")
+    extra = set(kwargs) - _PAD_KEYWORDS[mode]
+    if extra:
+        raise WireValueError(f"pad: unsupported keyword arguments for mode {mode!r}: "
+                             f"{sorted(extra)}{at(user_location())}")
+    for k, v in kwargs.items():
+        if isinstance(v, Tracer) or builtins.any(isinstance(t, Tracer) for t in np.ravel(
+                np.asarray(v, dtype=object))):
+            raise WireTypeError(f"pad: {k} must be concrete{at(user_location())}")
+    if not isinstance(array, Tracer):
+        array = S.to_tracer(np.asarray(array))
     widths = _pad_widths(pad_width, array.ndim)
-    if mode == "constant":
-        cv = np.broadcast_to(np.asarray(constant_values) if not isinstance(constant_values, Tracer)
-                             else 0, (array.ndim, 2))
-        if isinstance(constant_values, Tracer):
-            raise WireError(f"pad: constant_values must be concrete{at(user_location())}")
+    if array.size == 0 and mode not in ("constant", "empty"):
+        for ax, (n, w) in enumerate(zip(array.shape, widths)):
+            if n == 0 and builtins.any(w):
+                raise WireValueError(f"pad: can't extend empty axis {ax} using modes other than "
+                                     f"'constant' or 'empty'{at(user_location())}")
+        mode, kwargs = "constant", {}
+    if mode in ("constant", "empty"):
+        cv = _pairs(kwargs.get("constant_values", 0), array.ndim, "constant_values")
         out = array
         for ax, (before, after) in enumerate(widths):
             if not before and not after:
@@ -362,16 +515,37 @@ def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
             shape = list(out.shape)
             if before:
                 shape[ax] = before
-                parts.append(np.full(shape, cv[ax][0], dtype=out.dtype))
+                parts.append(np.full(shape, cv[ax][0]).astype(out.dtype))
             parts.append(out)
             if after:
                 shape[ax] = after
-                parts.append(np.full(shape, cv[ax][1], dtype=out.dtype))
+                parts.append(np.full(shape, cv[ax][1]).astype(out.dtype))
             out = concatenate(parts, axis=ax)
         return out
+    odd = kwargs.get("reflect_type", "even")
+    if odd not in ("even", "odd"):
+        raise WireValueError(f"pad: reflect_type must be 'even' or 'odd', got {odd!r}"
+                             f"{at(user_location())}")
+    if mode in ("maximum", "minimum", "mean", "median"):
+        lengths = kwargs.get("stat_length")
+        lengths = [[None, None]] * array.ndim if lengths is None else _pairs(
+            lengths, array.ndim, "stat_length")
+        if lengths is not None and builtins.any(v is not None and v < 0 for row in lengths
+                                                for v in row):
+            raise WireValueError(f"pad: stat_length must be non-negative{at(user_location())}")
+    if mode == "linear_ramp":
+        ends = _pairs(kwargs.get("end_values", 0), array.ndim, "end_values")
     out = array
     for ax, (before, after) in enumerate(widths):
-        if before or after:
+        if not before and not after:
+            continue
+        if mode in ("maximum", "minimum", "mean", "median"):
+            out = _pad_stat(out, ax, before, after, mode, lengths[ax])
+        elif mode == "linear_ramp":
+            out = _pad_ramp(out, ax, before, after, ends[ax])
+        elif odd == "odd" and mode in ("reflect", "symmetric") and out.shape[ax] > 1:
+            out = _pad_odd(out, ax, before, after, mode)
+        else:
             idx = np.pad(np.arange(out.shape[ax]), (before, after), mode=mode)
             out = _gather_axis(out, idx, ax)
     return out
