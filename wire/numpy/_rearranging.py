@@ -255,10 +255,24 @@ def flipud(m):
 
 
 def rot90(m, k=1, axes=(0, 1)):
-    """Rotate by 90 degrees ``k`` times in the plane of ``axes``."""
+    """Rotate by 90 degrees ``k`` times in the plane of ``axes`` (which must be two different
+    axes, as NumPy checks).
+
+    >>> rot90(np.array([[1, 2], [3, 4]]))
+    array([[2, 4],
+           [1, 3]])
+    """
     if not _t(m):
         return np.rot90(m, k, axes)
-    k %= 4
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise WireValueError(f"rot90: len(axes) must be 2, got {axes}{at(user_location())}")
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == m.ndim:
+        raise WireValueError(f"rot90: axes must be different, got {axes}{at(user_location())}")
+    if builtins.any(not -m.ndim <= int(a) < m.ndim for a in axes):
+        raise WireValueError(f"rot90: axes={axes} out of range for an array of rank {m.ndim}"
+                             f"{at(user_location())}")
+    k = int(k) % 4
     a0, a1 = axes[0] % m.ndim, axes[1] % m.ndim
     if k == 0:
         return m
@@ -357,7 +371,11 @@ def repeat(a, repeats, axis=None):
     axis = _axis(axis, a.ndim, "repeat")
     if isinstance(repeats, Tracer):
         raise WireError(f"repeat: counts must be concrete (they set the shape){at(user_location())}")
-    idx = np.repeat(np.arange(a.shape[axis]), repeats)
+    try:
+        idx = np.repeat(np.arange(a.shape[axis]), repeats)
+    except ValueError as e:  # counts that do not match the axis, or negative ones
+        raise WireValueError(f"repeat: {e} (repeats {repeats!r} for axis {axis} of {a.aval!r})"
+                             f"{at(user_location())}") from None
     return _gather_axis(a, idx, axis)
 
 
@@ -552,7 +570,14 @@ def pad(array, pad_width, mode="constant", **kwargs):
 
 
 def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
-    """Coordinate matrices from coordinate vectors (NumPy's ``meshgrid``)."""
+    """Coordinate matrices from coordinate vectors (NumPy's ``meshgrid``).
+
+    >>> [g.shape for g in meshgrid(np.arange(3), np.arange(2), indexing="ij")]
+    [(3, 2), (3, 2)]
+    """
+    if indexing not in ("xy", "ij"):
+        raise WireValueError(f"meshgrid: valid values for `indexing` are 'xy' and 'ij', got "
+                             f"{indexing!r}{at(user_location())}")
     if not _t(*xi):
         return np.meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing)
     xs = [ravel(x) if isinstance(x, Tracer) else np.ravel(x) for x in xi]
@@ -578,6 +603,18 @@ def select(condlist, choicelist, default=0):
     """
     if not _t(*condlist, *choicelist, default):
         return np.select(condlist, choicelist, default)
+    condlist, choicelist = list(condlist), list(choicelist)
+    if len(condlist) != len(choicelist):
+        raise WireValueError(f"select: list of cases must be same length as list of conditions, "
+                             f"got {len(choicelist)} and {len(condlist)}{at(user_location())}")
+    if not condlist:
+        raise WireValueError(f"select with an empty condition list is not possible"
+                             f"{at(user_location())}")
+    for c in condlist:
+        dt = c.dtype if isinstance(c, Tracer) else np.asarray(c).dtype
+        if dt != np.bool_:
+            raise WireTypeError(f"select: invalid entry in condlist, of dtype {dt}: should be "
+                                f"boolean{at(user_location())}")
     out = default
     for c, v in reversed(list(zip(condlist, choicelist))):
         out = where(c, v, out)
@@ -645,10 +682,16 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 
 def column_stack(tup):
-    """Stack 1-D arrays as columns (2-D arrays as they are)."""
+    """Stack 1-D arrays as columns (2-D arrays as they are).
+
+    >>> column_stack([np.array([1, 2]), np.array([3, 4])])
+    array([[1, 3],
+           [2, 4]])
+    """
     if not _t(*tup):
         return np.column_stack(tup)
-    cols = [reshape(t, (-1, 1)) if np.ndim(t) == 1 or getattr(t, "ndim", 0) == 1 else t
+    # NumPy: arrays of rank < 2 become columns (a 0-d one a 1 x 1 block)
+    cols = [reshape(t, (-1, 1)) if (t.ndim if isinstance(t, Tracer) else np.ndim(t)) < 2 else t
             for t in tup]
     return concatenate(cols, axis=1)
 

@@ -163,6 +163,8 @@ def squeeze(a, axis=None):
     if not isinstance(a, Tracer):
         return np.squeeze(a, axis)
     _need_shape(a, "squeeze")
+    if a.ndim == 0 and isinstance(axis, (int, np.integer)) and axis in (0, -1):
+        return a  # NumPy accepts axis 0 (or -1) of a 0-d array (not as a tuple)
     if axis is None:
         axes = tuple(i for i, d in enumerate(a.shape) if d == 1)
     else:
@@ -186,8 +188,17 @@ def broadcast_to(array, shape):
 
 
 def broadcast_arrays(*args):
-    """Broadcast arrays against each other."""
-    shape = np.broadcast_shapes(*[np.shape(a) if not isinstance(a, Tracer) else a.shape for a in args])
+    """Broadcast arrays against each other.
+
+    >>> [a.shape for a in broadcast_arrays(np.ones((2, 1)), np.ones(3))]
+    [(2, 3), (2, 3)]
+    """
+    shapes = [np.shape(a) if not isinstance(a, Tracer) else a.shape for a in args]
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ShapeError(f"shape mismatch: shapes {', '.join(map(str, shapes))} cannot be "
+                         f"broadcast to a single shape{at(user_location())}") from None
     return [broadcast_to(a, shape) for a in args]
 
 
@@ -481,7 +492,7 @@ def _block_depth(arrays):
     depth = 0
     while isinstance(arrays, list):
         if not arrays:
-            raise WireError(f"block: lists must not be empty{at(user_location())}")
+            raise WireValueError(f"block: lists must not be empty{at(user_location())}")
         arrays, depth = arrays[0], depth + 1
     return depth
 
@@ -499,12 +510,14 @@ def block(arrays):
 
     def assemble(item, level):
         if level == depth:
+            if isinstance(item, list):
+                raise WireValueError(f"block: lists nested to different depths{at(user_location())}")
             a = item if isinstance(item, Tracer) else np.asarray(item)
             nd = a.ndim if isinstance(a, Tracer) else np.ndim(a)
             shape = a.shape if isinstance(a, Tracer) else np.shape(a)
             return reshape(a, (1,) * (ndim - nd) + tuple(shape))
         if not isinstance(item, list):
-            raise WireError(f"block: lists nested to different depths{at(user_location())}")
+            raise WireValueError(f"block: lists nested to different depths{at(user_location())}")
         return concatenate([assemble(v, level + 1) for v in item], axis=ndim - depth + level)
 
     return assemble(arrays, 0)
