@@ -14,7 +14,7 @@ import builtins
 
 import numpy as np
 
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireTypeError, WireValueError, at, user_location
 from ..core import Tracer
 from ._creation import zeros_like
 from ._rearranging import take, take_along_axis
@@ -56,11 +56,22 @@ def choose(a, choices, out=None, mode="raise"):
         choices[i] for i in range(choices.shape[0])]
     n = len(choices)
     a = lift(a)
+    if mode not in ("raise", "wrap", "clip"):
+        raise WireValueError(f"choose: mode must be 'raise', 'wrap' or 'clip', got {mode!r}"
+                             f"{at(user_location())}")
     if isinstance(a, Tracer):
+        if a.dtype.kind not in "iub":
+            raise WireTypeError(f"choose: indices must be integers, got {a.aval!r}"
+                                f"{at(user_location())}")
         if mode == "wrap":
             a = a % n
         elif mode == "clip":
             a = where(a < 0, 0, where(a > n - 1, n - 1, a))
+        elif known(a):  # an eager trace knows the indices: check them as NumPy does
+            v = np.asarray(a._value("choose's indices"))
+            if v.size and (v.min() < 0 or v.max() >= n):
+                raise WireValueError(f"choose: invalid entry in choice array: indices must lie "
+                                     f"in 0 .. {n - 1} for {n} choices{at(user_location())}")
     else:
         a = np.asarray(a)
         if mode == "wrap":
@@ -68,9 +79,15 @@ def choose(a, choices, out=None, mode="raise"):
         elif mode == "clip":
             a = np.clip(a, 0, n - 1)
         elif a.size and (a.min() < 0 or a.max() >= n):
-            raise WireError(f"choose: index out of range for {n} choices{at(user_location())}")
+            raise WireValueError(f"choose: invalid entry in choice array: indices must lie in "
+                                 f"0 .. {n - 1} for {n} choices{at(user_location())}")
     dt = result_dtype(*choices)
-    parts = broadcast_arrays(a, *[cast(c, dt) for c in choices])
+    try:
+        parts = broadcast_arrays(a, *[cast(c, dt) for c in choices])
+    except ValueError as e:
+        if isinstance(e, WireError):
+            raise
+        raise WireValueError(f"choose: {e}{at(user_location())}") from None
     idx, stacked = parts[0], stack(parts[1:], axis=0)
     if not isinstance(idx, Tracer):
         idx = np.asarray(idx).astype(np.intp)
