@@ -26,7 +26,10 @@ import types
 
 import numpy as np
 
-from ..errors import MissingNameError, WireTypeError, at, user_location
+from ..errors import (
+    MissingNameError, WireAxisError, WireIndexError, WireTypeError, WireValueError, at,
+    user_location,
+)
 from ..core import Tracer
 from ._promote import holds_tracer, known
 
@@ -194,6 +197,10 @@ class ConcreteOnly:
                 args, kwargs = _known_values((args, kwargs), self._qualname, drops)
             except WireTypeError:  # the value depends on an argument being differentiated
                 raise self._refused() from None
+            try:
+                return self.__wrapped__(*args, **kwargs)
+            except (ValueError, IndexError, TypeError) as e:  # NumPy's refusal, as a WireError
+                raise _wire_error(e, self._qualname) from e
         return self.__wrapped__(*args, **kwargs)
 
     def _refused(self) -> WireTypeError:
@@ -211,6 +218,20 @@ class ConcreteOnly:
 
     def __repr__(self):
         return f"<wire.numpy concrete-only {self._qualname}>"
+
+
+def _wire_error(e: Exception, qualname: str) -> Exception:
+    """NumPy's exception ``e`` as the ``WireError`` of its class (``AxisError`` is both a
+    ``ValueError`` and an ``IndexError``)."""
+    if isinstance(e, ValueError) and isinstance(e, IndexError):
+        cls = WireAxisError
+    elif isinstance(e, IndexError):
+        cls = WireIndexError
+    elif isinstance(e, ValueError):
+        cls = WireValueError
+    else:
+        cls = WireTypeError
+    return cls(f"{qualname}: {e}{at(user_location())}")
 
 
 def _public_object(path: str):
