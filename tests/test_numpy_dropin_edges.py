@@ -383,8 +383,9 @@ def test_indexing_by_an_empty_list_and_a_scalar_boolean():
         assert_same(got, a[[]])
     for got in traced_and_jitted(lambda x: x[:, []], a):
         assert_same(got, a[:, []])
-    with pytest.raises(wire.WireError, match="scalar boolean"):
-        wire.jit(lambda x: x[True])(a)
+    for index in (True, False, (Ellipsis, np.True_), (np.array(False), 0)):  # NumPy's new axis
+        for got in traced_and_jitted(lambda x: x[index], a):
+            assert_same(got, a[index])
 
 
 # --------------------------------------------------------------------------- quantile methods

@@ -18,11 +18,15 @@ from ..errors import (
     user_location,
 )
 from ..ops import shape as S
+from ..ops import sorting as SO
 from ..ops.indexing import take_along_axis as take_along
 from ..core import Tracer
-from ._math import clip, floor, where
+from ._math import clip, floor, isnan, where
 from ._promote import promote, strong
-from ._reductions import normalize_axes, sum
+from ._reductions import any as any_
+from ._reductions import max as max_
+from ._reductions import mean, normalize_axes, sum
+from ._reductions import min as min_
 from ._shape import (
     atleast_3d, broadcast_to, concatenate, moveaxis, ravel, reshape, stack, transpose,
 )
@@ -418,10 +422,22 @@ def _widen(v, a, ax, width):
     return broadcast_to(v, tuple(shape)).astype(a.dtype)
 
 
+def _median(chunk, axis, keepdims=True):
+    """NumPy's median along ``axis`` of a non-empty chunk (keeping the axis): the middle of
+    the sorted values, or the mean of the two middle ones; NaN where the chunk holds a NaN."""
+    if chunk.dtype.kind not in "fc":
+        chunk = chunk.astype(np.float64)
+    s = SO.sort(chunk, axis)
+    n = s.shape[axis]
+    lo, hi = _slab(s, axis, (n - 1) // 2, (n + 1) // 2), _slab(s, axis, n // 2, n // 2 + 1)
+    acc = np.float32 if s.dtype == np.float16 else s.dtype
+    # np.mean's sum starts from +0.0, so a mean of zeros is +0.0 (-0.0 + -0.0 is not)
+    res = lo.astype(acc) + 0.0 if n % 2 else (lo.astype(acc) + 0.0 + hi.astype(acc)) / 2.0
+    return where(isnan(_slab(s, axis, n - 1, n)), np.nan, res.astype(s.dtype))
+
+
 def _pad_stat(out, ax, before, after, mode, lengths):
-    from ._along_axis import median
-    from ._reductions import max, mean, min
-    stat = {"maximum": max, "minimum": min, "mean": mean, "median": median}[mode]
+    stat = {"maximum": max_, "minimum": min_, "mean": mean, "median": _median}[mode]
     n = out.shape[ax]
     parts = []
     for width, length, first in ((before, lengths[0], True), (after, lengths[1], False)):
@@ -459,7 +475,6 @@ def _pad_ramp(out, ax, before, after, ends):
         dt = dt if dt.kind in "fc" else np.dtype(np.float64)
         delta = edge.astype(dt) - np.asarray(end, dt)
         step = delta / width
-        from ._reductions import any as any_
         ramp = where(any_(step == 0), (i.astype(dt) / width) * delta, i.astype(dt) * step) + \
             np.asarray(end, dt)
         if out.dtype.kind in "iu":

@@ -108,11 +108,11 @@ def transpose(a, axes=None):
     else:
         axes = (axes,) if isinstance(axes, (int, np.integer)) else tuple(axes)
         if len(axes) != a.ndim:
-            raise WireValueError(f"transpose: axes {axes} don't match an array of rank {a.ndim}"
-                                 f"{at(user_location())}")
+            raise ShapeError(f"transpose: axes {axes} don't match {a.aval!r}{at(user_location())}")
         axes = tuple(_axis_list(axes, a.ndim, "transpose"))
         if len(set(axes)) != len(axes):
-            raise WireValueError(f"transpose: repeated axis in {axes}{at(user_location())}")
+            raise ShapeError(f"transpose: repeated axis in {axes} for {a.aval!r}"
+                             f"{at(user_location())}")
     return S.transpose(a, axes)
 
 
