@@ -99,8 +99,8 @@ def take(a, indices, axis=None, mode="raise"):
             indices = indices % n
         elif mode == "clip":
             indices = clip(indices, 0, n - 1)
-        else:
-            indices = where(indices < 0, indices + n, indices)
+        else:  # NumPy's negative indices; those below -n go past the end, to fail as NumPy's
+            indices = where(indices < -n, n, where(indices < 0, indices + n, indices))
     else:
         indices = np.asarray(indices)
         if mode == "wrap":

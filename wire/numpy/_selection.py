@@ -72,6 +72,8 @@ def choose(a, choices, out=None, mode="raise"):
             if v.size and (v.min() < 0 or v.max() >= n):
                 raise WireValueError(f"choose: invalid entry in choice array: indices must lie "
                                      f"in 0 .. {n - 1} for {n} choices{at(user_location())}")
+        else:  # under jit: a negative index must fail at evaluation as one past the end does,
+            a = where(a < 0, n, a)  # not pick a choice counted from the end
     else:
         a = np.asarray(a)
         if mode == "wrap":
