@@ -191,7 +191,11 @@ INDEX_2D = [
     (E, slice(None)), (slice(None), E), [0, 2], [[0, 1]], [True, False, True], ([0, 1], [1, 2]),
     (0, [1, 2]), [-1], (1, slice(None), None), (I([0, 1]), None, I([2, 3])),
     (slice(1, None), I([[0], [1]])), (I(1), slice(None)), (np.int64(-1), np.int32(2)),
-    I(1.0), 1.0, "a",
+    I(1.0), 1.0, "a", slice(None, None, 0), (slice(None), slice(1, None, 0)),
+    I([0, 2], dtype=np.int8), I([1, 0], dtype=np.uint64), (I([2], dtype=np.uint8), -1),
+    (Ellipsis, None, slice(None, None, -1)), (-1, slice(None, None, -3)), [[0, 1], [2]],
+    (I([[0, 1], [1, 2]]), I([[3], [0]])), (slice(None), None, I([0, 0]), None),
+    ([0], [1], [2]), (0, 1, None), (I([1]), I([[1], [2]])), (slice(3, 0, -2), I([2, -2])),
 ]
 INDEX_3D = [
     (I([0, 1]), slice(None), I([1, 2])), (slice(None), I([0, 1]), I([1, 2])),
@@ -262,7 +266,8 @@ def test_at_updates_match_numpy(k):
     index, mode = AT[k]
     v = np.array([2.0, -1.5, 0.5])[: _A2["f64"][index].shape[-1]] if mode != "get" and \
         _A2["f64"][index].ndim and _A2["f64"][index].shape[-1] <= 3 else 1.5
-    inputs = [(lab, a) for lab, a in INPUTS["2d"] if lab in ("f64", "f32", "int", "nan")]
+    inputs = [(lab, a) for lab, a in INPUTS["2d"] if lab in ("f64", "f32", "int", "nan",
+                                                              "bool", "complex")]
     problems = run_case(_at(index, mode, v), inputs)
     assert not problems, f"x.at[{index!r}].{mode}({v!r}):\n" + "\n".join(problems[:8])
 

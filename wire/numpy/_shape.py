@@ -610,7 +610,10 @@ def _mask_shape(item):
     if dtype is None and not isinstance(item, (list, tuple)):
         return None
     if dtype is None:
-        item = np.asarray(item)
+        try:
+            item = np.asarray(item)
+        except ValueError as e:  # a ragged list
+            raise WireValueError(f"index {item!r}: {e}{at(user_location())}") from None
         dtype = item.dtype
     return tuple(item.shape) if dtype == np.bool_ else None
 
@@ -677,6 +680,8 @@ def index_spec(x: Tracer, index) -> tuple[list, tuple]:
                 if isinstance(v, Tracer):
                     raise WireError(f"slice bounds must be concrete integers, got a traced value{at(user_location())}")
                 parts.append(None if v is None else int(v))
+            if parts[2] == 0:
+                raise WireValueError(f"slice step cannot be zero{at(user_location())}")
             spec.append(("s", *parts))
         elif isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)):
             spec.append(("i", int(item)))
@@ -692,7 +697,10 @@ def index_spec(x: Tracer, index) -> tuple[list, tuple]:
             spec.append(("a", len(arrays)))
             arrays.append(item)
         else:
-            arr = np.asarray(item)
+            try:
+                arr = np.asarray(item)
+            except ValueError as e:  # a ragged list
+                raise WireValueError(f"index {item!r}: {e}{at(user_location())}") from None
             if arr.size == 0 and isinstance(item, (list, tuple)):
                 arr = arr.astype(np.intp)  # NumPy indexes by an empty list as by intp
             if arr.dtype == np.bool_ and not arr.ndim:
