@@ -489,6 +489,27 @@ FUNCS += [
     ("2d", N("broadcast_to", (3,))),
     ("any", N("atleast_1d")), ("any", N("atleast_2d")), ("any", N("atleast_3d")),
     ("any", lambda ns, x: ns.atleast_2d(x, x)),
+    # more edges
+    ("2d", N("take", I([0, 1]), axis=1, mode="wrap")), ("2d", N("take", I([0, 1]), axis=1, mode="clip")),
+    ("2d", N("take", I([0]), mode="nonsense")), ("2d", N("take", I([[1]]), axis=None, mode="wrap")),
+    ("2d", N("diagonal", 0, 1, 0)), ("2d", N("diagonal", -5)), ("3d", N("tril", -1)),
+    ("2d", N("flip", (0, 1))), ("2d", N("flip", -3)), ("2d", N("expand_dims", ())),
+    ("2d", N("swapaxes", 0, -3)), ("2d", N("moveaxis", [0, 1], [1])),
+    ("2d", N("reshape", (4, 3), order="A")), ("2d", N("ravel", order="K")), ("2d", N("ravel", order="A")),
+    ("2d", N("repeat", I([1, 2] * 6))), ("2d", N("tile", -1)), ("2d", N("tile", (2, 0, 1))),
+    ("2d", lambda ns, x: ns.compress(I([True, False]), x)),
+    ("2d", N("roll", np.int64(2), np.int64(1))), ("2d", N("roll", I([1, 2]), I([0, 1]))),
+    ("2d", N("roll", I([[1]]), 0)), ("2d", N("squeeze", (0, 0))),
+    ("2d", lambda ns, x: ns.split(x, [3, 1], axis=1)), ("2d", lambda ns, x: ns.vsplit(x, [1, 5])),
+    ("2d", lambda ns, x: ns.concatenate([x])), ("0d", lambda ns, x: ns.dstack([x, x])),
+    ("1d", lambda ns, x: ns.block([[[x]], [[x]]])), ("2d", N("broadcast_to", (-1, 4))),
+    ("3d", N("atleast_3d")), ("2d", lambda ns, x: ns.stack([x, x], axis=1)),
+    ("2d", lambda ns, x: ns.hsplit(x, 3)), ("1d", lambda ns, x: ns.array_split(x, [2, 10, 1])),
+    ("2d", lambda ns, x: ns.diag(x[0], -2)), ("sq", N("diagonal")), ("sq", N("tril", 1)),
+    ("sq", N("rot90", 3, (1, 0))), ("sq", N("triu", -1)), ("sq", N("diag", -3)),
+    ("2d", lambda ns, x: ns.where(x, x, 0)),
+    ("2d", lambda ns, x: ns.extract(np.ones(12, bool), x)),
+    ("2d", lambda ns, x: ns.pad(x, ((1, 2), (0, 1)), mode="constant", constant_values=(7, -1))),
 ]
 
 

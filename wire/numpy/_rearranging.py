@@ -88,10 +88,16 @@ def take(a, indices, axis=None, mode="raise"):
         return np.take(a, indices, axis=axis, mode=mode)
     if not isinstance(a, Tracer):
         a = S.to_tracer(np.asarray(a))
+    if mode not in ("raise", "wrap", "clip"):
+        raise WireValueError(f"take: mode must be one of 'clip', 'raise', or 'wrap' (got "
+                             f"{mode!r}){at(user_location())}")
     if axis is None:
         a, axis = ravel(a), 0
     axis = _axis(axis, a.ndim, "take")
     n = a.shape[axis]
+    if n == 0 and np.size(indices) if not isinstance(indices, Tracer) else n == 0 and indices.size:
+        raise WireIndexError(f"take: cannot do a non-empty take from an empty axis (axis {axis} "
+                             f"of {a.aval!r}){at(user_location())}")
     if isinstance(indices, Tracer):
         if indices.dtype.kind not in "iu":
             raise WireError(f"take: indices must be integers, got {indices.aval!r}{at(user_location())}")
@@ -352,6 +358,13 @@ def tile(A, reps):
     nd = builtins.max(len(reps), A.ndim)
     reps = (1,) * (nd - len(reps)) + reps
     a = reshape(A, (1,) * (nd - A.ndim) + A.shape)
+    out_shape = tuple(r * d for r, d in zip(reps, a.shape))
+    # NumPy refuses a negative count unless the array is empty and the result's shape is not
+    # negative (tile(np.zeros((3, 0)), -1) is empty)
+    if builtins.any(r < 0 for r in reps) and (A.size or builtins.any(d < 0 for d in out_shape)):
+        raise WireValueError(f"tile: negative repetitions {reps}{at(user_location())}")
+    if 0 in out_shape:  # nothing to repeat: an empty array of the result's shape
+        return reshape(a[(slice(0, 0),) * a.ndim], out_shape)
     inter = []
     for r, d in zip(reps, a.shape):
         inter += [1, d]
