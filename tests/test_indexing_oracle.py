@@ -510,6 +510,12 @@ FUNCS += [
     ("2d", lambda ns, x: ns.where(x, x, 0)),
     ("2d", lambda ns, x: ns.extract(np.ones(12, bool), x)),
     ("2d", lambda ns, x: ns.pad(x, ((1, 2), (0, 1)), mode="constant", constant_values=(7, -1))),
+    # an axis out of range is refused, never wrapped round
+    ("2d", lambda ns, x: ns.fft.fft(x, axis=2)), ("2d", lambda ns, x: ns.fft.fftn(x, axes=(0, 2))),
+    ("2d", lambda ns, x: ns.fft.rfft(ns.real(x), axis=-3)), ("2d", lambda ns, x: ns.fft.fftshift(x, axes=2)),
+    ("2d", lambda ns, x: ns.insert(x, 0, 1, axis=2)), ("2d", lambda ns, x: ns.insert(x, 9, 1, axis=1)),
+    ("2d", N("sum", axis=2)), ("2d", N("cumsum", axis=-3)), ("2d", N("flip", (0, 2))),
+    ("2d", lambda ns, x: ns.delete(x, 0, axis=2)), ("2d", lambda ns, x: ns.append(x, x, axis=2)),
 ]
 
 

@@ -14,7 +14,9 @@ import builtins
 
 import numpy as np
 
-from ..errors import WireError, WireTypeError, WireValueError, at, user_location
+from ..errors import (
+    WireAxisError, WireError, WireIndexError, WireTypeError, WireValueError, at, user_location,
+)
 from ..core import Tracer
 from ._creation import zeros_like
 from ._rearranging import take, take_along_axis
@@ -146,8 +148,13 @@ def insert(arr, obj, values, axis=None):
     n, m = int(np.prod(_shape_of(arr), dtype=np.int64)), int(np.prod(_shape_of(values),
                                                                      dtype=np.int64))
     # NumPy lays out labels: 0..n-1 for arr's entries, n.. for values' (broadcast as it would)
-    labels = np.insert(np.arange(n).reshape(_shape_of(arr)), obj,
-                       np.arange(n, n + m).reshape(_shape_of(values)), axis=axis)
+    try:
+        labels = np.insert(np.arange(n).reshape(_shape_of(arr)), obj,
+                           np.arange(n, n + m).reshape(_shape_of(values)), axis=axis)
+    except (ValueError, IndexError) as e:  # NumPy's refusal, as the WireError of its class
+        cls = WireAxisError if isinstance(e, ValueError) and isinstance(e, IndexError) else \
+            WireIndexError if isinstance(e, IndexError) else WireValueError
+        raise cls(f"insert: {e}{at(user_location())}") from None
     pool = concatenate([ravel(arr), ravel(values)]) if m else ravel(arr)
     return take(pool, labels)
 

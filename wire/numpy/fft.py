@@ -314,6 +314,7 @@ def fftshift(x, axes=None):
     if not _t(x):
         return np.fft.fftshift(x, axes)
     axes = list(range(x.ndim)) if axes is None else [axes] if isinstance(axes, int) else list(axes)
+    axes = [_axis(x, a) for a in axes]
     return roll(x, [x.shape[a] // 2 for a in axes], axes)
 
 
@@ -322,6 +323,7 @@ def ifftshift(x, axes=None):
     if not _t(x):
         return np.fft.ifftshift(x, axes)
     axes = list(range(x.ndim)) if axes is None else [axes] if isinstance(axes, int) else list(axes)
+    axes = [_axis(x, a) for a in axes]
     return roll(x, [-(x.shape[a] // 2) for a in axes], axes)
 
 # every public function here is where user code enters wire (wire.tracebacks)
