@@ -567,3 +567,30 @@ def test_meshgrid_matches_numpy(k):
     problems += run_case(lambda ns, x: ns.meshgrid(x, **kw), inputs)
     problems += run_case(lambda ns, x: ns.meshgrid(**kw), inputs[:1])
     assert not problems, f"meshgrid {kw}:\n" + "\n".join(problems[:8])
+
+
+PUT_ALONG = [(I([[0], [3], [-1]]), 9.0, 1), (I([[0, 1, 2, 0]]), I([[1.0, 2.0, 3.0, 4.0]]), 0),
+             (I([1, -1, 1]), 5.0, None)]
+
+
+@pytest.mark.parametrize("k", range(len(PUT_ALONG)))
+def test_put_along_axis_is_refused_on_traced_values_and_at_set_does_it(k):
+    """NumPy's put_along_axis writes into its argument: on a traced value wire refuses it
+    clearly, and ``x.at[...].set`` with the matching index gives NumPy's result."""
+    idx, v, axis = PUT_ALONG[k]
+    x = _A2["f64"]
+    want = x.copy()
+    np.put_along_axis(want, idx, v, axis)
+    with pytest.raises(wire.WireTypeError, match="put_along_axis"):
+        wire.jit(lambda x: wnp.put_along_axis(x, idx, v, axis))(x)
+    if axis is None:
+        index = np.unravel_index(idx % x.size, x.shape)
+    else:
+        index = list(np.ix_(*[np.arange(n) for n in idx.shape]))
+        index = [np.broadcast_to(i, idx.shape) for i in index]
+        index[axis] = idx
+        index = tuple(index)
+    got = wire.jit(lambda x: x.at[index].set(np.broadcast_to(v, idx.shape).ravel()
+                                             if axis is None else v))(x)
+    assert _difference(want, got) is None
+
