@@ -520,6 +520,12 @@ FUNCS += [
     ("2d", lambda ns, x: ns.insert(x, 0, 1, axis=2)), ("2d", lambda ns, x: ns.insert(x, 9, 1, axis=1)),
     ("2d", N("sum", axis=2)), ("2d", N("cumsum", axis=-3)), ("2d", N("flip", (0, 2))),
     ("2d", lambda ns, x: ns.delete(x, 0, axis=2)), ("2d", lambda ns, x: ns.append(x, x, axis=2)),
+    # the same as array methods
+    ("2d", lambda ns, x: ns.asarray(x).compress([True, False, True], axis=0)),
+    ("2d", lambda ns, x: ns.asarray(x).nonzero()), ("2d", lambda ns, x: ns.asarray(x).swapaxes(0, 2)),
+    ("2d", lambda ns, x: ns.asarray(x).take([0, -1], axis=1)), ("2d", lambda ns, x: ns.asarray(x).T),
+    ("2d", lambda ns, x: ns.asarray(x).repeat(2, axis=-3)), ("2d", lambda ns, x: ns.asarray(x).diagonal(-1)),
+    ("1d", lambda ns, x: (ns.asarray(x) > 0).astype(int).choose([x, x * 2])),
 ]
 
 
