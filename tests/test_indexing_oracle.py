@@ -112,7 +112,8 @@ def _grad_problem(f, a, want):
     if not _leaves(want):
         return None
     flat = _flat(np, want)
-    if flat.dtype != np.float64 or flat.size == 0 or not np.isfinite(a).all():
+    if flat.dtype != np.float64 or flat.size == 0 or not np.isfinite(a).all() or \
+            not np.isfinite(flat).all():
         return None
     rng = np.random.default_rng(0)
     w, d = rng.normal(size=flat.shape), rng.normal(size=a.shape)
@@ -520,6 +521,11 @@ FUNCS += [
     ("2d", lambda ns, x: ns.insert(x, 0, 1, axis=2)), ("2d", lambda ns, x: ns.insert(x, 9, 1, axis=1)),
     ("2d", N("sum", axis=2)), ("2d", N("cumsum", axis=-3)), ("2d", N("flip", (0, 2))),
     ("2d", lambda ns, x: ns.delete(x, 0, axis=2)), ("2d", lambda ns, x: ns.append(x, x, axis=2)),
+    ("2d", lambda ns, x: ns.take_along_axis(x, I([[0.0]]), axis=1)), ("2d", N("take", I([0.0]))),
+    ("2d", N("take", I([], float))), ("2d", N("take", [])), ("2d", N("take", I([True, False]))),
+    ("2d", lambda ns, x: ns.split(x, 2.0, axis=1)), ("2d", _pad(1, "reflect", reflect_type="bad")),
+    ("2d", _pad(1, "constant", constant_values=np.nan)), ("2d", _pad(1, "constant", constant_values=2.7)),
+    ("2d", _pad(2, "linear_ramp", end_values=-2.5)), ("2d", _pad(9, "wrap")),
     # the same as array methods
     ("2d", lambda ns, x: ns.asarray(x).compress([True, False, True], axis=0)),
     ("2d", lambda ns, x: ns.asarray(x).nonzero()), ("2d", lambda ns, x: ns.asarray(x).swapaxes(0, 2)),

@@ -95,12 +95,19 @@ def take(a, indices, axis=None, mode="raise"):
         a, axis = ravel(a), 0
     axis = _axis(axis, a.ndim, "take")
     n = a.shape[axis]
-    if n == 0 and np.size(indices) if not isinstance(indices, Tracer) else n == 0 and indices.size:
+    if not isinstance(indices, Tracer):
+        given, indices = indices, np.asarray(indices)
+        # NumPy casts to intp ('same_kind'): floats are refused, an empty list is not
+        if indices.dtype.kind not in "iub" and (indices.size or isinstance(given, np.ndarray)):
+            raise WireTypeError(f"take: indices must be integers, got dtype {indices.dtype}"
+                                f"{at(user_location())}")
+    if n == 0 and indices.size:
         raise WireIndexError(f"take: cannot do a non-empty take from an empty axis (axis {axis} "
                              f"of {a.aval!r}){at(user_location())}")
     if isinstance(indices, Tracer):
         if indices.dtype.kind not in "iu":
-            raise WireError(f"take: indices must be integers, got {indices.aval!r}{at(user_location())}")
+            raise WireTypeError(f"take: indices must be integers, got {indices.aval!r}"
+                                f"{at(user_location())}")
         if mode == "wrap":
             indices = indices % n
         elif mode == "clip":
@@ -108,7 +115,6 @@ def take(a, indices, axis=None, mode="raise"):
         else:  # NumPy's negative indices; those below -n go past the end, to fail as NumPy's
             indices = where(indices < -n, n, where(indices < 0, indices + n, indices))
     else:
-        indices = np.asarray(indices)
         if mode == "wrap":
             indices = indices % n
         elif mode == "clip":
@@ -142,6 +148,10 @@ def take_along_axis(arr, indices, axis=-1):
             f"take_along_axis: indices of shape {tuple(ishape)} must have the rank of {arr.aval!r}"
             f"{at(user_location())}"
         )
+    idt = indices.dtype if isinstance(indices, Tracer) else np.asarray(indices).dtype
+    if idt.kind not in "iu":
+        raise WireIndexError(f"take_along_axis: `indices` must be an integer array, got dtype "
+                             f"{idt}{at(user_location())}")
     if not isinstance(indices, Tracer):
         indices = np.asarray(indices)
         n = arr.shape[axis]
@@ -405,6 +415,18 @@ def _pairs(value, ndim, what):
                              f"array of rank {ndim}{at(user_location())}") from None
 
 
+def _filled(shape, value, dtype):
+    """An array of ``shape`` holding ``value`` as NumPy's assignment casts it (NaN into an
+    integer array is a ``ValueError`` there, not the smallest integer)."""
+    out = np.empty(shape, dtype)
+    try:
+        out[...] = value
+    except (ValueError, OverflowError) as e:
+        raise WireValueError(f"pad: constant {value!r} does not fit dtype {np.dtype(dtype)}: {e}"
+                             f"{at(user_location())}") from None
+    return out
+
+
 def _pad_widths(pad_width, ndim):
     pw = _pairs(pad_width, ndim, "pad_width")
     if pw.dtype.kind not in "iu":
@@ -561,17 +583,14 @@ def pad(array, pad_width, mode="constant", **kwargs):
             shape = list(out.shape)
             if before:
                 shape[ax] = before
-                parts.append(np.full(shape, cv[ax][0]).astype(out.dtype))
+                parts.append(_filled(shape, cv[ax][0], out.dtype))
             parts.append(out)
             if after:
                 shape[ax] = after
-                parts.append(np.full(shape, cv[ax][1]).astype(out.dtype))
+                parts.append(_filled(shape, cv[ax][1], out.dtype))
             out = concatenate(parts, axis=ax)
         return out
-    odd = kwargs.get("reflect_type", "even")
-    if odd not in ("even", "odd"):
-        raise WireValueError(f"pad: reflect_type must be 'even' or 'odd', got {odd!r}"
-                             f"{at(user_location())}")
+    odd = kwargs.get("reflect_type", "even")  # NumPy reads anything but "odd" as "even"
     if mode in ("maximum", "minimum", "mean", "median"):
         lengths = kwargs.get("stat_length")
         lengths = [[None, None]] * array.ndim if lengths is None else _pairs(

@@ -256,7 +256,7 @@ def array_split(a, indices_or_sections, axis=0):
         return np.array_split(a, indices_or_sections, axis=axis)
     axis = _axis_list((axis,), a.ndim, "array_split")[0]
     n = a.shape[axis]
-    if isinstance(indices_or_sections, (int, np.integer)):
+    if np.ndim(indices_or_sections) == 0:  # a number of sections (NumPy takes 2.0 too)
         k = int(indices_or_sections)
         if k <= 0:
             raise WireValueError(f"array_split: the number of sections must be larger than 0, "
@@ -281,7 +281,7 @@ def split(a, indices_or_sections, axis=0):
     """
     if not isinstance(a, Tracer):
         return np.split(a, indices_or_sections, axis=axis)
-    if isinstance(indices_or_sections, (int, np.integer)):
+    if np.ndim(indices_or_sections) == 0:
         ax = _axis_list((axis,), a.ndim, "split")[0]
         k = int(indices_or_sections)
         if k <= 0 or a.shape[ax] % k:
