@@ -526,6 +526,9 @@ FUNCS += [
     ("2d", lambda ns, x: ns.split(x, 2.0, axis=1)), ("2d", _pad(1, "reflect", reflect_type="bad")),
     ("2d", _pad(1, "constant", constant_values=np.nan)), ("2d", _pad(1, "constant", constant_values=2.7)),
     ("2d", _pad(2, "linear_ramp", end_values=-2.5)), ("2d", _pad(9, "wrap")),
+    ("2d", lambda ns, x: ns.delete(x, [0, -1], axis=1)), ("2d", lambda ns, x: ns.delete(x, 5, axis=1)),
+    ("2d", lambda ns, x: ns.delete(x, slice(0, None, 2), axis=-1)), ("2d", N("rollaxis", 1, 4)),
+    ("2d", lambda ns, x: ns.insert(x, [1, 1, -1], 7, axis=1)), ("2d", lambda ns, x: ns.diagflat(x, -2)),
     # the same as array methods
     ("2d", lambda ns, x: ns.asarray(x).compress([True, False, True], axis=0)),
     ("2d", lambda ns, x: ns.asarray(x).nonzero()), ("2d", lambda ns, x: ns.asarray(x).swapaxes(0, 2)),

@@ -678,7 +678,11 @@ def append(arr, values, axis=None):
 
 
 def delete(arr, obj, axis=None):
-    """``arr`` without the entries ``obj`` (concrete indices, a slice or a mask) of ``axis``."""
+    """``arr`` without the entries ``obj`` (concrete indices, a slice or a mask) of ``axis``.
+
+    >>> delete(np.array([1.0, 2.0, 3.0]), [0, -1])
+    array([2.])
+    """
     if not _t(arr):
         return np.delete(arr, obj, axis)
     if isinstance(obj, Tracer):
@@ -686,7 +690,12 @@ def delete(arr, obj, axis=None):
     if axis is None:
         arr, axis = ravel(arr), 0
     axis = _axis(axis, arr.ndim, "delete")
-    keep = np.delete(np.arange(arr.shape[axis]), obj)
+    try:
+        keep = np.delete(np.arange(arr.shape[axis]), obj)
+    except (IndexError, ValueError) as e:  # NumPy's refusal, said of the user's axis
+        cls = WireIndexError if isinstance(e, IndexError) else WireValueError
+        raise cls(f"delete: {obj!r} does not select entries of axis {axis} of {arr.aval!r}: "
+                  f"{e}{at(user_location())}") from None
     return _gather_axis(arr, keep, axis)
 
 

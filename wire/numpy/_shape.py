@@ -418,7 +418,7 @@ def rollaxis(a, axis, start=0):
     if start < 0:
         start += n
     if not 0 <= start <= n:
-        raise WireError(f"rollaxis: start {start} is out of range for rank {n}{at(user_location())}")
+        raise WireAxisError(f"rollaxis: start {start} is out of range for rank {n}{at(user_location())}")
     if axis < start:
         start -= 1
     if axis == start:
