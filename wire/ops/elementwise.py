@@ -812,14 +812,14 @@ def _log_add_partials(exp_fn):
         hi, lo = select(first, x, y), select(first, y, x)
         both_inf = logical_and(eq(hi, lo), isinf(hi))
         gap = select(both_inf, zeros_like_(hi), lo - hi)
-        e = exp_fn(gap)
-        # the values from e, exact in the tails; the derivatives from the same function
-        # written as 1/2 ± tanh(z/2)/2, which near a tie keep what 1 - e cancels
-        # (the third derivative of softplus at 1e-300 was 0, the truth -1.25e-301)
-        t = 0.5 * tanh(gap * (-0.5 if exp_fn is exp else -0.5 * _LN2))
-        t = t - stop_gradient(t)
-        d_hi = stop_gradient(1.0 / (1.0 + e)) + t
-        d_lo = stop_gradient(e / (1.0 + e)) - t
+        # within a distance 1 of a tie, as 1/2 ± tanh(z/2)/2, whose next orders keep what
+        # the chain through 1/(1 + e) cancels there (1 - e: the third derivative of
+        # softplus at 1e-300 was 0, the truth -1.25e-301); beyond, from e (exact in the tails)
+        near = gt(gap, -1.0)
+        e = exp_fn(select(near, full_like_(gap, -2.0), gap))
+        t = 0.5 * tanh(select(near, gap, zeros_like_(gap)) * (-0.5 if exp_fn is exp else -0.5 * _LN2))
+        d_hi = select(near, 0.5 + t, 1.0 / (1.0 + e))
+        d_lo = select(near, 0.5 - t, e / (1.0 + e))
         half = full_like_(d_hi, 0.5)
         return (select(both_inf, half, select(first, d_hi, d_lo)),
                 select(both_inf, half, select(first, d_lo, d_hi)))
