@@ -40,6 +40,7 @@ from .batching import elementwise_batch
 from .elementwise import (
     abs_,
     cos,
+    eq,
     exp,
     gt,
     isinf,
@@ -278,9 +279,14 @@ _SPENCE_SERIES = tuple(-((-1.0) ** k) / (k + 1) for k in range(16))
 def _spence_dz(z, out):
     w = z - 1.0
     near = lt(abs_(w), _SPENCE_NEAR)
+    # at 0 the formula's next order is 1/z + log z / (1 - z)² = inf - inf: log z there, whose
+    # derivatives have the signs of the limits (spence''(0) = +inf, spence'''(0) = -inf)
+    zero = eq(z, 0.0)
     ws = select(near, w, zeros_like_(w))
-    zf = select(near, _fill(z, 2.0), z)
-    return select(near, _poly(_SPENCE_SERIES, ws), log(zf) / (1.0 - zf))
+    zf = select(logical_or(near, zero), _fill(z, 2.0), z)
+    z0 = select(zero, z, ones_like_(z))
+    return select(near, _poly(_SPENCE_SERIES, ws),
+                  select(zero, log(z0), log(zf) / (1.0 - zf)))
 
 
 spence_p = _declare(
