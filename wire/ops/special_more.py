@@ -223,7 +223,8 @@ def _expn_dx(n, x, out):
     # SciPy truncates n to an integer: trunc(n) = 0 on (-1, 1)
     zero = logical_and(gt(n, -1.0), lt(n, 1.0))
     xs = select(zero, x, ones_like_(x))
-    e0 = -exp(-xs) * (xs + 1.0) / (xs * xs)
+    # (1 + 1/x)/x, not (x + 1)/x²: 0 · inf at x = inf (the third derivative of expn(2, x))
+    e0 = -exp(-xs) * ((1.0 + 1.0 / xs) / xs)
     below = bind(expn_p, select(zero, ones_like_(n), n - 1), x)
     return select(zero, e0, -below)
 
