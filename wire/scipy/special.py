@@ -731,10 +731,7 @@ def _entr(x):
         xs = m.where(pos, x, 1.0)
         inner = -(_x_log_x(xs) if m is wnp else xs * np.log(xs))
     nan, poison = _nan_of(m, x)
-    # at 0: the value 0 with the one-sided limits of the derivatives (+inf, -inf, +inf, as
-    # JAX's), here those of sqrt(x), not the 0s of a constant
-    zero = _k(0.0, x) if m is np else wnp.sqrt(wnp.where(x == 0, x, 1.0) + 0.0)
-    return m.where(nan, poison, m.where(pos, inner, m.where(x == 0, zero, -np.inf)))
+    return m.where(nan, poison, m.where(pos, inner, m.where(x == 0, _k(0.0, x), -np.inf)))
 
 
 @custom_jvp
