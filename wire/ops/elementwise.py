@@ -470,8 +470,7 @@ def _bounded_pair(primal, rates):
 # The pairs below clip ``x`` to a finite bound (``maximum``/``minimum``: float nodes only,
 # so that a graph of float64 scalars keeps the compiler's Python-float code; a select would
 # need a boolean). The first-order rules are left as they are, for the same reason: their
-# derivatives (reverse over reverse, the second order) are NaN at ``±inf``, as in JAX;
-# except arctan's (:func:`_arctan_deriv`).
+# derivatives (reverse over reverse, the second order) are NaN at ``±inf``, as in JAX.
 def _clipped(x):
     """``x`` clipped to the dtype's largest finite value; NaN stays NaN."""
     b = float(np.finfo(x.dtype if x.dtype.kind in "fc" else np.float64).max)
@@ -485,17 +484,6 @@ def _arctan_pair(x):
     xc = _clipped(x)
     u = 1.0 + xc * xc
     return 1.0 / u, xc / u
-
-
-def _arctan_deriv(x):
-    """``1/(1 + x²)``, as ``r²/(1 + r²)`` with ``r = 1/x`` beyond ``|x| = 1``: no ``x²`` to
-    overflow, so that the next orders are right there (``-2r³/(1 + r²)²``: ``arctan''(1e100)``
-    is -2e-300, not the ``-2x/(1 + x²)²`` = 0) and the limits 0 at ``±inf`` (that was
-    ``inf/inf``, NaN). Each branch sees a harmless stand-in where unused."""
-    big = gt(abs_(x), 1.0)
-    r = 1.0 / select(big, x, full_like_(x, 2.0))
-    small = select(big, zeros_like_(x), x)
-    return select(big, r * r / (1.0 + r * r), 1.0 / (1.0 + small * small))
 
 
 def _arcsinh_pair(x):
@@ -696,7 +684,7 @@ arcsin_p  = unary("arcsin",  np.arcsin,  over=lambda x, out: sqrt(_one_minus_sq(
                   taylor=_T_ARCSIN)
 arccos_p  = unary("arccos",  np.arccos,  over=lambda x, out: -sqrt(_one_minus_sq(x)), domain=UNIT, xp="acos", sympy="acos",
                   taylor=_T_ARCCOS)
-arctan_p  = unary("arctan",  np.arctan,  lambda x, out: _arctan_deriv(x), xp="atan", sympy="atan",
+arctan_p  = unary("arctan",  np.arctan,  lambda x, out: 1.0 / (1.0 + x * x), xp="atan", sympy="atan",
                   taylor=_T_ARCTAN)
 sinh_p    = unary("sinh",    np.sinh,    lambda x, out: cosh(x), sympy="sinh",
                   taylor=_unary_rule(_sinh_taylor))
