@@ -202,7 +202,25 @@ CASES = {
 CONDITIONED = {"ndtr"}
 
 
-@pytest.mark.parametrize("name,x", [(n, x) for n, (_, _, pts) in CASES.items() for x in pts])
+_TANH_TAIL = ("tanh' is 1 - tanh(x)², a polynomial in the output (textbook formulas, "
+              "checkpointing of the output only, scalar code): it cancels in the tails, 0 at "
+              "30 where the truth is 3.5e-26, and 10 ulps off at 3")
+_ARCTAN_INF = ("arctan'' = -2x/(1 + x²)² is inf/inf at ±inf and underflows early at 1e100; "
+               "the forms that avoid it compare (select, maximum), which costs float64 graphs "
+               "their scalar code")
+KNOWN = {("tanh", 3.0): _TANH_TAIL, ("tanh", 30.0): _TANH_TAIL, ("tanh", -30.0): _TANH_TAIL,
+         ("nn.tanh", 3.0): _TANH_TAIL, ("nn.tanh", 30.0): _TANH_TAIL,
+         ("nn.tanh", -30.0): _TANH_TAIL, ("arctan", INF): _ARCTAN_INF,
+         ("arctan", -INF): _ARCTAN_INF, ("arctan", 1e100): _ARCTAN_INF,
+         ("arctan", -1e100): _ARCTAN_INF}
+
+
+def _params(cases, known):
+    return [pytest.param(n, x, marks=pytest.mark.xfail(strict=True, reason=known[n, x]))
+            if (n, x) in known else (n, x) for n, (_, _, pts) in cases.items() for x in pts]
+
+
+@pytest.mark.parametrize("name,x", _params(CASES, KNOWN))
 def test_value_and_three_derivatives_agree_with_mpmath(name, x):
     f, ref, _ = CASES[name]
     ulps = ULPS
@@ -225,13 +243,15 @@ def test_arctanh_just_inside_its_domain(x):
 
 # --------------------------------------------------------------------------- named regressions
 
+@pytest.mark.xfail(strict=True, reason=_TANH_TAIL)
 def test_tanh_derivative_in_the_tail_is_not_zero():
     # 1 - tanh(30)² is 0 in float64; the truth is 4e^-60/(1 + e^-60)²
-    assert float(wire.grad(wnp.tanh)(30.0)) == pytest.approx(3.502604305078608e-26, rel=1e-15)
+    assert float(wire.grad(wnp.tanh)(30.0)) == pytest.approx(3.502604305078608e-26, rel=1e-15, abs=0.0)
     assert float(wire.taylor(wnp.tanh, 1)(30.0)[1]) == pytest.approx(3.502604305078608e-26,
-                                                                     rel=1e-15)
+                                                                     rel=1e-15, abs=0.0)
 
 
+@pytest.mark.xfail(strict=True, reason=_ARCTAN_INF)
 @pytest.mark.parametrize("x", [INF, -INF])
 def test_arctan_second_and_third_derivatives_at_infinity_are_zero(x):
     g2 = wire.grad(wire.grad(wnp.arctan))
@@ -257,13 +277,13 @@ def test_expn_third_derivative_at_infinity_is_zero():
                    "at 1e-120; needs a simplifier rule folding x * (1/x)**k (graph rewrites)")
 def test_third_derivative_of_x_log_x_at_tiny_x():
     g3 = wire.grad(wire.grad(wire.grad(lambda x: x * wnp.log(x))))
-    assert float(g3(1e-120)) == pytest.approx(-1e240, rel=1e-15)
+    assert float(g3(1e-120)) == pytest.approx(-1e240, rel=1e-15, abs=0.0)
 
 
 @pytest.mark.xfail(strict=True, reason="xlogy(x, y) with y = x meets the same overflow")
 def test_third_derivative_of_xlogy_x_x_at_tiny_x():
     g3 = wire.grad(wire.grad(wire.grad(lambda x: sp.xlogy(x, x))))
-    assert float(g3(1e-120)) == pytest.approx(-1e240, rel=1e-15)
+    assert float(g3(1e-120)) == pytest.approx(-1e240, rel=1e-15, abs=0.0)
 
 
 def test_xlogy_and_xlog1py_partials_at_x_zero():
@@ -273,28 +293,29 @@ def test_xlogy_and_xlog1py_partials_at_x_zero():
     assert float(wire.grad(sp.entr)(0.0)) == 0.0
     assert float(wire.grad(sp.xlogy, 1)(0.0, 1.0)) == 0.0
     assert float(wire.grad(sp.xlog1py, 1)(0.0, 1.0)) == 0.0
-    assert float(wire.grad(sp.xlogy, 0)(0.0, 2.0)) == pytest.approx(math.log(2.0), rel=1e-15)
+    assert float(wire.grad(sp.xlogy, 0)(0.0, 2.0)) == pytest.approx(math.log(2.0), rel=1e-15,
+                                                                    abs=0.0)
 
 
 @pytest.mark.xfail(strict=True, reason="log(erfc(-x/√2)/2) differentiated by the chain rule: "
                    "the third derivative cancels (x + φ/Φ), -5e4 at -30 where the truth is 7.4e-5")
 def test_log_ndtr_third_derivative_in_the_lower_tail():
     g3 = wire.grad(wire.grad(wire.grad(sp.log_ndtr)))
-    assert float(g3(-30.0)) == pytest.approx(7.3978e-05, rel=1e-3)
+    assert float(g3(-30.0)) == pytest.approx(7.3978e-05, rel=1e-3, abs=0.0)
 
 
 @pytest.mark.xfail(strict=True, reason="pdf = exp(logpdf): the second derivative at 1e-300 is "
                    "NaN (inf - inf of the log's terms), the truth is -2")
 def test_gamma_pdf_second_derivative_near_zero():
     g2 = wire.grad(wire.grad(lambda x: st.gamma.pdf(x, 2.0)))
-    assert float(g2(1e-300)) == pytest.approx(-2.0, rel=1e-12)
+    assert float(g2(1e-300)) == pytest.approx(-2.0, rel=1e-12, abs=0.0)
 
 
 @pytest.mark.xfail(strict=True, reason="as gamma.pdf: the third derivative of beta.cdf at "
                    "1e-300 is NaN, the truth -48")
 def test_beta_cdf_third_derivative_near_zero():
     g3 = wire.grad(wire.grad(wire.grad(lambda x: st.beta.cdf(x, 2.0, 3.0))))
-    assert float(g3(1e-300)) == pytest.approx(-48.0, rel=1e-12)
+    assert float(g3(1e-300)) == pytest.approx(-48.0, rel=1e-12, abs=0.0)
 
 
 @pytest.mark.parametrize("a", [1.0, 2.0, 3.0])
@@ -342,7 +363,11 @@ F32_CASES = {
 }
 
 
-@pytest.mark.parametrize("name,x", [(n, x) for n, (_, _, pts) in F32_CASES.items() for x in pts])
+F32_KNOWN = {("tanh", x): _TANH_TAIL for x in (3.0, 9.0, 30.0, -30.0)}
+F32_KNOWN.update({("arctan", INF): _ARCTAN_INF, ("arctan", -INF): _ARCTAN_INF})
+
+
+@pytest.mark.parametrize("name,x", _params(F32_CASES, F32_KNOWN))
 def test_float32_keeps_float32_and_does_not_overflow(name, x):
     f, ref, _ = F32_CASES[name]
     _check(f, ref, x, dtype=np.float32)
