@@ -62,7 +62,7 @@ from .elementwise import (
     stop_gradient,
     sub,
 )
-from .layout import full_like_, ones_like_, zeros_like_
+from .layout import ones_like_, zeros_like_
 from .special import gammaln, polygamma, unary
 
 try:  # values from SciPy only: Bessel functions have no NumPy implementation
@@ -319,21 +319,11 @@ def _erfcx_deriv(x, out):
     return select(big, acc * r2, near)
 
 
-def _expi_deriv(x):
-    """``expi'(x) = eˣ/x``, as ``1/(x e⁻ˣ)`` within ``|x| < 1``: the quotient's next order
-    ``eˣ/x - eˣ/x²`` was ``inf - inf`` at 5e-324 (the limit is ``-inf``). Each form sees a
-    harmless stand-in where unused."""
-    small = lt(abs_(x), 1.0)
-    xs = select(small, x, full_like_(x, 0.5))
-    xb = select(small, full_like_(x, 2.0), x)
-    return select(small, 1.0 / (xs * exp(-xs)), exp(xb) / xb)
-
-
 # fmt: off
 erfcx_p = unary("erfcx", _sp_unary("erfcx"), _erfcx_deriv, domain=REALS,
                 doc="scaled complementary error function exp(x²) erfc(x)",
                 sympy=lambda sp, n, x: sp.exp(x * x) * sp.erfc(x))
-expi_p  = unary("expi", _sp_unary("expi"), lambda x, out: _expi_deriv(x), domain=NONZERO,
+expi_p  = unary("expi", _sp_unary("expi"), lambda x, out: exp(x) / x, domain=NONZERO,
                 doc="exponential integral Ei(x)", sympy="Ei")
 # (NaN below 0 with the value: -exp(-x)/x is finite there)
 exp1_p  = unary("exp1", _sp_unary("exp1"), lambda x, out: -exp(-x) / x * nan_where_nan(out), domain=POSITIVE,
