@@ -27,6 +27,7 @@ from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ..tracebacks import expose
 from ..core import Tracer
 from ..ops import factorizations as LX
+from ..ops.spectral import nonfinite_svd_guard
 from ._creation import zeros_like
 from ._along_axis import argsort
 from ._elementwise_composed import conj, copysign, imag, real
@@ -116,6 +117,15 @@ def _mH(x):
 
 def _float(a):
     return a if a.dtype.kind in "fc" else cast(a, np.float64)
+
+
+def _nonfinite(a, what="SVD"):
+    """For concrete ``a``, what :func:`wire.ops.spectral.nonfinite_svd_guard` says: ``None``
+    if NumPy's SVD may be called on it (finite, or not a float matrix)."""
+    a = np.asarray(a)
+    if a.ndim < 2 or a.dtype.kind not in "fc":
+        return None
+    return nonfinite_svd_guard(a, what)
 
 
 def _square(a, what):
@@ -332,7 +342,13 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     [[1.0, 0.0], [0.0, 1.0]]
     """
     if not _t(a):
-        return np.linalg.svd(a, full_matrices, compute_uv, hermitian)
+        bad = _nonfinite(a) if compute_uv and not hermitian else None
+        if bad is None:
+            return np.linalg.svd(a, full_matrices, compute_uv, hermitian)
+        u, s, vh = np.linalg.svd(np.where(bad[..., None, None], 0, a), full_matrices)
+        return SVDResult(np.where(bad[..., None, None], np.nan, u),
+                         np.where(bad[..., None], np.nan, s),
+                         np.where(bad[..., None, None], np.nan, vh))
     a = _float(a)
     if a.ndim < 2:
         raise ShapeError(f"linalg.svd: expected matrices, got {a.aval!r}{at(user_location())}")
@@ -593,7 +609,11 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
     """
     if not _t(a):
         kw = {} if rtol is _UNSET else {"rtol": rtol}
-        return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian, **kw)
+        bad = None if hermitian else _nonfinite(a)
+        if bad is None:
+            return np.linalg.pinv(a, rcond=rcond, hermitian=hermitian, **kw)
+        p = np.linalg.pinv(np.where(bad[..., None, None], 0, a), rcond=rcond, **kw)
+        return np.where(bad[..., None, None], np.nan, p)
     a = _float(a)
     if a.ndim < 2:
         raise ShapeError(f"linalg.pinv: expected matrices, got {a.aval!r}{at(user_location())}")
@@ -744,6 +764,8 @@ def lstsq(a, b, rcond=None):
     (1, [nan])
     """
     if not _t(a, b):
+        if _nonfinite(a, "SVD") is not None:  # NumPy's error, where its LAPACK call may hang
+            raise LinAlgError("SVD did not converge in Linear Least Squares")
         return np.linalg.lstsq(a, b, rcond=rcond)
     a, b = promote(a, b)
     a = _float(a)

@@ -14,6 +14,7 @@ from ..ir import Aval
 from .batching import trailing_batch
 from .matmul import matmul
 from .matrix_common import _cj, _eye, mH, mT
+from .spectral import nonfinite_svd_guard
 
 
 # --------------------------------------------------------------------------- pinv
@@ -48,9 +49,18 @@ def _pinv_vjp(ct, out, a, *, rcond):
             + matmul(pt, matmul(cp, matmul(gh, _cj(r)))),)
 
 
+def _pinv_impl(a, *, rcond):
+    bad = nonfinite_svd_guard(a)
+    if bad is None:
+        return np.linalg.pinv(a, rcond=rcond)
+    # NaN, as the pseudo-inverse from the NaN singular values and vectors would be
+    p = np.linalg.pinv(np.where(bad[..., None, None], 0, a), rcond=rcond)
+    return np.where(bad[..., None, None], np.nan, p)
+
+
 pinv_p = Primitive(
     "pinv",
-    lambda a, *, rcond: np.linalg.pinv(a, rcond=rcond),
+    _pinv_impl,
     _pinv_shape,
     vjp=_pinv_vjp,
     jvp=_pinv_jvp,

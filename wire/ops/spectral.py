@@ -160,9 +160,33 @@ def _svd_vjp(ct, out, a):
     return (main if ct_a is None else main + ct_a,)
 
 
+def nonfinite_svd_guard(a, what="SVD"):
+    """``None`` for a finite ``a``; else the NaN-filled mask of the matrices holding ±inf.
+
+    LAPACK's SVD iterates on non-finite data and may never return (NumPy's ``svd`` of a 3x3
+    with an inf at ``[0, 0]`` hangs), so such matrices are never passed to it. A NaN entry
+    is NumPy's ``LinAlgError`` ("did not converge"); for ±inf NumPy's singular values are
+    NaN, and so are the vectors here (LAPACK's are whatever its iteration left)."""
+    a = np.asarray(a)
+    if a.size == 0 or np.isfinite(a).all():
+        return None
+    if np.isnan(a).any():
+        raise np.linalg.LinAlgError(f"{what} did not converge")
+    return ~np.isfinite(a).all(axis=(-2, -1))
+
+
+def _svd_impl(a):
+    bad = nonfinite_svd_guard(a)
+    if bad is None:
+        return tuple(np.linalg.svd(a, full_matrices=False))
+    u, s, vh = np.linalg.svd(np.where(bad[..., None, None], 0, a), full_matrices=False)
+    return (np.where(bad[..., None, None], np.nan, u), np.where(bad[..., None], np.nan, s),
+            np.where(bad[..., None, None], np.nan, vh))
+
+
 svd_p = Primitive(
     "svd",
-    lambda a: tuple(np.linalg.svd(a, full_matrices=False)),
+    _svd_impl,
     _svd_shape,
     dtype=lambda d: (d, np.empty((), d).real.dtype, d),
     vjp=_svd_vjp,
