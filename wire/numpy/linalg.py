@@ -217,7 +217,12 @@ def _mirror(a, uplo):
     side = uplo.upper() if isinstance(uplo, str) else uplo
     if side not in ("L", "U"):  # NumPy's check: anything else is not silently "U"
         raise WireError(f"linalg: UPLO must be 'L' or 'U', got {uplo!r}{at(user_location())}")
-    return _mirror_lower(a) if side == "L" else _mirror_lower(swapaxes(a, -1, -2))
+    if side == "L":
+        return _mirror_lower(a)
+    # the upper triangle mirrored: the transpose of the lower one's, conjugated for complex a
+    # (unconjugated, eigh's eigenvectors came out conjugated)
+    h = _mirror_lower(swapaxes(a, -1, -2))
+    return conj(h) if a.dtype.kind == "c" else h
 
 
 def _hermitian_input(a, what):
@@ -247,7 +252,7 @@ def cholesky(a, /, *, upper=False):
     a = _float(a)
     _square(a, "cholesky")
     L = LX.cholesky(_mirror(a, "U" if upper else "L"))
-    return swapaxes(L, -1, -2) if upper else L
+    return _mH(L) if upper else L
 
 
 def eigh(a, UPLO="L"):
