@@ -826,7 +826,20 @@ def cond(x, p=None):
         r = cast(r, np.finfo(x.dtype).dtype)
     # NumPy: a NaN condition number (a singular matrix, 0/0; an inf entry) is inf, unless the
     # matrix itself holds a NaN
-    return where(isnan(r) & ~any(isnan(x), axis=(-2, -1)), np.inf, r)
+    return _nan_cond_is_inf(r, cast(any(isnan(x), axis=(-2, -1)), r.dtype))
+
+
+@custom_jvp
+def _nan_cond_is_inf(r, x_has_nan):
+    return where(isnan(r) & (x_has_nan == 0), np.inf, r)
+
+
+@_nan_cond_is_inf.defjvp
+def _nan_cond_is_inf_jvp(primals, tangents):
+    """Where the condition number is inf for a NaN ratio (a singular matrix: 0/0), it has no
+    derivative: NaN, as the ratio's, not the 0 of the constant inf."""
+    (r, x_has_nan), (dr, _) = primals, tangents
+    return _nan_cond_is_inf(r, x_has_nan), where(isnan(r), np.nan, dr)
 
 
 def tensorinv(a, ind=2):
