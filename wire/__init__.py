@@ -21,6 +21,7 @@ from .core import Tracer, debug_nans, trace
 from .errors import (
     BackendError,
     FloatingPointError,
+    LinAlgShapeError,
     MissingNameError,
     NonDifferentiableError,
     ShapeError,
@@ -65,6 +66,7 @@ __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
 __all__ += ["BackendError", "UnexpectedTracerError"]
 __all__ += ["MissingNameError", "WireOverflowError", "WireValueError"]
 __all__ += ["WireIndexError", "WireNotImplementedError", "WireAxisError"]
+__all__ += ["LinAlgShapeError"]
 __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
 __all__ += ["elementwise_grad", "jacobian", "holomorphic_grad", "hessian_vector_product"]

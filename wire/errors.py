@@ -11,6 +11,8 @@ import functools
 import os
 import sys
 
+from numpy.linalg import LinAlgError
+
 _WIRE_DIR = os.path.dirname(os.path.abspath(__file__))
 _SKIP_PREFIXES = (_WIRE_DIR + os.sep,)
 
@@ -299,4 +301,21 @@ class WireAxisError(WireError, ValueError, IndexError):
     ... except wire.WireAxisError as e:
     ...     print(isinstance(e, ValueError), isinstance(e, IndexError))
     True True
+    """
+
+
+class LinAlgShapeError(ShapeError, LinAlgError):
+    """A matrix of a shape ``numpy.linalg`` refuses with ``LinAlgError``: a non-square matrix
+    to ``det``/``inv``/``eig``/``cholesky``…, a vector where matrices are needed, an empty
+    matrix to ``cond``. Both a ``wire.ShapeError`` and NumPy's ``LinAlgError`` (so code that
+    catches either keeps working traced).
+
+    Fix: pass (stacks of) square matrices, ``(..., n, n)``, where the function needs them.
+
+    >>> import numpy as np, wire
+    >>> try:
+    ...     wire.jit(wire.numpy.linalg.inv)(np.ones((2, 3)))
+    ... except np.linalg.LinAlgError as e:
+    ...     print(isinstance(e, wire.ShapeError))
+    True
     """

@@ -23,7 +23,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ..api.custom import custom_jvp
-from ..errors import ShapeError, WireError, WireTypeError, at, user_location
+from ..errors import (
+    LinAlgShapeError, ShapeError, WireError, WireTypeError, WireValueError, at, user_location,
+)
 from ..tracebacks import expose
 from ..core import Tracer
 from ..ops import factorizations as LX
@@ -130,8 +132,8 @@ def _nonfinite(a, what="SVD"):
 
 def _square(a, what):
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-        raise ShapeError(f"linalg.{what}: expected square matrices (..., n, n), got {a.aval!r}"
-                         f"{at(user_location())}")
+        raise LinAlgShapeError(f"linalg.{what}: expected square matrices (..., n, n), got "
+                               f"{a.aval!r}{at(user_location())}")
 
 
 def inv(a):
@@ -216,7 +218,7 @@ def _mirror_lower(a):
 def _mirror(a, uplo):
     side = uplo.upper() if isinstance(uplo, str) else uplo
     if side not in ("L", "U"):  # NumPy's check: anything else is not silently "U"
-        raise WireError(f"linalg: UPLO must be 'L' or 'U', got {uplo!r}{at(user_location())}")
+        raise WireValueError(f"linalg: UPLO must be 'L' or 'U', got {uplo!r}{at(user_location())}")
     if side == "L":
         return _mirror_lower(a)
     # the upper triangle mirrored: the transpose of the lower one's, conjugated for complex a
@@ -356,7 +358,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
                          np.where(bad[..., None, None], np.nan, vh))
     a = _float(a)
     if a.ndim < 2:
-        raise ShapeError(f"linalg.svd: expected matrices, got {a.aval!r}{at(user_location())}")
+        raise LinAlgShapeError(f"linalg.svd: expected matrices, got {a.aval!r}"
+                               f"{at(user_location())}")
     if hermitian:
         a = _hermitian_input(a, "svd")
         if compute_uv:
@@ -405,6 +408,8 @@ def qr(a, mode="reduced"):
     if not _t(a):
         return np.linalg.qr(a, mode)
     a = _float(a)
+    if a.ndim < 2:
+        raise LinAlgShapeError(f"linalg.qr: expected matrices, got {a.aval!r}{at(user_location())}")
     m, n = a.shape[-2:]
     if mode == "complete" and m > n:
         raise WireError(f"linalg.qr(mode='complete') of a tall traced matrix is not supported"
@@ -494,7 +499,8 @@ def _vector_norm(x, ord, axis, keepdims):
     if ord == 1:
         return sum(ax, axis=axis, keepdims=keepdims)
     if isinstance(ord, str):
-        raise WireError(f"linalg.norm: invalid norm order {ord!r} for vectors{at(user_location())}")
+        raise WireValueError(f"linalg.norm: invalid norm order {ord!r} for vectors"
+                             f"{at(user_location())}")
     return _p_norm(x, ord, axis, keepdims)
 
 
@@ -522,7 +528,8 @@ def _matrix_norm(x, ord, axes, keepdims):
     elif ord in (np.inf, -np.inf):
         out = _extreme(ord > 0, sum(abs(x), axis=c), r - 1 if r > c else r)
     else:
-        raise WireError(f"linalg.norm: invalid norm order {ord!r} for matrices{at(user_location())}")
+        raise WireValueError(f"linalg.norm: invalid norm order {ord!r} for matrices"
+                             f"{at(user_location())}")
     if keepdims:
         shape = list(x.shape)
         shape[r] = shape[c] = 1
@@ -554,7 +561,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
         elif x.ndim == 2:
             axis = (0, 1)
         else:
-            raise WireError(f"linalg.norm: improper number of dimensions to norm{at(user_location())}")
+            raise WireValueError(f"linalg.norm: improper number of dimensions to norm"
+                                 f"{at(user_location())}")
     if isinstance(axis, (int, np.integer)):
         return _vector_norm(x, ord, normalize_axes(axis, x.ndim)[0], keepdims)
     if len(axis) == 1:
@@ -562,9 +570,9 @@ def norm(x, ord=None, axis=None, keepdims=False):
     if len(axis) == 2:
         r, c = (int(a) % x.ndim for a in axis)
         if r == c:
-            raise WireError(f"linalg.norm: duplicate axes given{at(user_location())}")
+            raise WireValueError(f"linalg.norm: duplicate axes given{at(user_location())}")
         return _matrix_norm(x, ord, (r, c), keepdims)
-    raise WireError(f"linalg.norm: improper number of dimensions to norm{at(user_location())}")
+    raise WireValueError(f"linalg.norm: improper number of dimensions to norm{at(user_location())}")
 
 
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
@@ -621,14 +629,15 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
         return np.where(bad[..., None, None], np.nan, p)
     a = _float(a)
     if a.ndim < 2:
-        raise ShapeError(f"linalg.pinv: expected matrices, got {a.aval!r}{at(user_location())}")
+        raise LinAlgShapeError(f"linalg.pinv: expected matrices, got {a.aval!r}"
+                               f"{at(user_location())}")
     if rcond is None:
         if rtol is _UNSET:
             rcond = 1e-15
         else:
             rcond = builtins.max(a.shape[-2:]) * np.finfo(a.dtype).eps if rtol is None else rtol
     elif rtol is not _UNSET:
-        raise WireError(f"linalg.pinv: rtol and rcond cannot both be set{at(user_location())}")
+        raise WireValueError(f"linalg.pinv: rtol and rcond cannot both be set{at(user_location())}")
     if np.ndim(rcond):
         raise WireError(f"linalg.pinv: an array rcond is not supported on traced values"
                         f"{at(user_location())}")
@@ -735,7 +744,7 @@ def multi_dot(arrays, *, out=None):
                         f"{at(user_location())}")
     arrays = list(arrays)
     if len(arrays) < 2:
-        raise WireError(f"linalg.multi_dot: expected at least two arrays{at(user_location())}")
+        raise WireValueError(f"linalg.multi_dot: expected at least two arrays{at(user_location())}")
     if len(arrays) == 2:
         return matmul(arrays[0], arrays[1])
     first_1d, last_1d = np.ndim(arrays[0]) == 1, np.ndim(arrays[-1]) == 1
@@ -745,8 +754,8 @@ def multi_dot(arrays, *, out=None):
         arrays[-1] = reshape(arrays[-1], (-1, 1))
     for x in arrays:
         if np.ndim(x) != 2:
-            raise ShapeError(f"linalg.multi_dot: expected 2-D arrays (1-D at the ends), got "
-                             f"shape {tuple(np.shape(x))}{at(user_location())}")
+            raise LinAlgShapeError(f"linalg.multi_dot: expected 2-D arrays (1-D at the ends), "
+                                   f"got shape {tuple(np.shape(x))}{at(user_location())}")
     result = _chain_product(arrays, _chain_order([np.shape(x) for x in arrays]), 0,
                             len(arrays) - 1)
     if first_1d and last_1d:
@@ -775,8 +784,9 @@ def lstsq(a, b, rcond=None):
     a, b = promote(a, b)
     a = _float(a)
     if a.ndim != 2 or np.ndim(b) not in (1, 2) or np.shape(b)[0] != a.shape[0]:
-        raise ShapeError(f"linalg.lstsq: a must be (m, n) and b (m,) or (m, k) with the same m, "
-                         f"got {tuple(a.shape)} and {tuple(np.shape(b))}{at(user_location())}")
+        raise LinAlgShapeError(f"linalg.lstsq: a must be (m, n) and b (m,) or (m, k) with the "
+                               f"same m, got {tuple(a.shape)} and {tuple(np.shape(b))}"
+                               f"{at(user_location())}")
     m, n = a.shape[-2:]
     cutoff = np.finfo(a.dtype).eps * builtins.max(m, n) if rcond is None else rcond
     x = matmul(pinv(a, cutoff), b)
@@ -808,8 +818,8 @@ def cond(x, p=None):
         return np.linalg.cond(x, p)
     x = _float(x)
     if x.ndim >= 2 and 0 in x.shape[-2:]:
-        raise ShapeError(f"linalg.cond is not defined on empty matrices ({x.aval!r})"
-                         f"{at(user_location())}")
+        raise LinAlgShapeError(f"linalg.cond is not defined on empty matrices ({x.aval!r})"
+                               f"{at(user_location())}")
     if p in (None, 2, -2):
         s = svdvals(x)
         big, small = max(s, axis=-1), min(s, axis=-1)
@@ -852,13 +862,13 @@ def tensorinv(a, ind=2):
     if not _t(a):
         return np.linalg.tensorinv(a, ind)
     if ind <= 0:
-        raise WireError(f"linalg.tensorinv: ind must be a positive integer, got {ind}"
-                        f"{at(user_location())}")
+        raise WireValueError(f"linalg.tensorinv: ind must be a positive integer, got {ind}"
+                             f"{at(user_location())}")
     out_shape, in_shape = tuple(a.shape[ind:]), tuple(a.shape[:ind])
     rows, cols = int(np.prod(in_shape)), int(np.prod(out_shape))
     if rows != cols:
-        raise ShapeError(f"linalg.tensorinv: {a.aval!r} is not square when split after axis "
-                         f"{ind} ({rows} x {cols}){at(user_location())}")
+        raise LinAlgShapeError(f"linalg.tensorinv: {a.aval!r} is not square when split after "
+                               f"axis {ind} ({rows} x {cols}){at(user_location())}")
     return reshape(inv(reshape(a, (rows, cols))), out_shape + in_shape)
 
 
@@ -878,9 +888,9 @@ def tensorsolve(a, b, axes=None):
     x_shape = tuple(a.shape[b.ndim:])
     n = int(np.prod(x_shape))
     if int(np.prod(a.shape)) != n * n:
-        raise ShapeError(f"linalg.tensorsolve: shape {tuple(np.shape(a))} does not split into a "
-                         f"square matrix for the right-hand side of shape {tuple(np.shape(b))}"
-                         f"{at(user_location())}")
+        raise LinAlgShapeError(f"linalg.tensorsolve: shape {tuple(np.shape(a))} does not split "
+                               f"into a square matrix for the right-hand side of shape "
+                               f"{tuple(np.shape(b))}{at(user_location())}")
     return reshape(solve(reshape(a, (n, n)), ravel(b)), x_shape)
 
 
@@ -924,6 +934,9 @@ def diagonal(x, /, *, offset=0):
     """Diagonals of the last two axes."""
     if not _t(x):
         return np.linalg.diagonal(x, offset=offset)
+    if x.ndim < 2:
+        raise WireValueError(f"linalg.diagonal: expected (a stack of) matrices, got {x.aval!r}"
+                             f"{at(user_location())}")
     return _diagonal(x, offset, -2, -1)
 
 
