@@ -35,7 +35,7 @@ import numpy as np
 from .. import numpy as wnp
 from ..api.control_flow import while_loop
 from ..api.custom import custom_vjp
-from ..errors import ShapeError, at, user_location
+from ..errors import ShapeError, WireValueError, at, user_location
 from ..tracebacks import expose
 from ._decomp import (det, eig, eigh, eigh_tridiagonal, eigvals, eigvalsh,
                       eigvalsh_tridiagonal, inv, lstsq, lu, lu_factor, lu_solve, norm, pinv,
@@ -152,7 +152,7 @@ def expm(A):
             return _sl.expm(A)
     A = _float(A)
     n = _square(A, "expm")
-    if n == 0:
+    if 0 in A.shape:  # 0x0 matrices, or none (an empty stack): nothing to exponentiate
         return A
     out = _expm(A)
     # a diagonal A with an infinite entry: exp of the diagonal (inf, 0), as SciPy, where the
@@ -182,6 +182,9 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     if tuple(wnp.shape(A)) != tuple(wnp.shape(E)):
         raise ShapeError(f"expm_frechet: A {tuple(wnp.shape(A))} and E {tuple(wnp.shape(E))} "
                          f"must have the same shape{at(user_location())}")
+    if 0 in tuple(wnp.shape(A))[:-2]:  # SciPy's refusal (wire's norm scaling had no maximum)
+        raise WireValueError(f"expm_frechet does not support zero-size batches, got "
+                             f"{tuple(wnp.shape(A))}{at(user_location())}")
     L = E if n == 0 else _frechet(A, E)  # (0x0: nothing to scale by a norm)
     return (expm(A), L) if compute_expm else L
 
