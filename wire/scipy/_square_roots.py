@@ -189,7 +189,7 @@ def _polar_jvp(primals, tangents):
         singular = False
     else:
         singular = (s[-1] <= max(m, n) * np.finfo(a.dtype).eps * s[0]) if m >= n else True
-    nan = wnp.where(singular, np.nan, 1.0)
+    nan = wnp.where(singular, np.array(np.nan, a.dtype), np.array(1.0, a.dtype))
     eye = np.eye(n, dtype=a.dtype)
     p_safe = wnp.where(singular, eye, p)  # (so that the inverse never raises)
     at = wnp.swapaxes(a, -1, -2)
