@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..core import Tracer
-from ..errors import ShapeError, WireError, at, user_location
+from ..errors import LinAlgShapeError, ShapeError, WireError, at, user_location
 from ._traced import check_finite_values as _finite
 from ._traced import traced as _traced
 
@@ -31,8 +31,9 @@ def _float(x):
 def _square(a, what):
     shape = wnp.shape(a)
     if len(shape) < 2 or shape[-1] != shape[-2]:
-        raise ShapeError(f"{what} needs a square matrix (..., n, n), got shape {tuple(shape)}"
-                         f"{at(user_location())}")
+        # a ValueError as SciPy's, and the LinAlgError some of SciPy's functions raise
+        raise LinAlgShapeError(f"{what} needs a square matrix (..., n, n), got shape "
+                               f"{tuple(shape)}{at(user_location())}")
     return shape[-1]
 
 
