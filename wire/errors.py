@@ -11,6 +11,7 @@ import functools
 import os
 import sys
 
+from numpy.exceptions import AxisError
 from numpy.linalg import LinAlgError
 
 _WIRE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -284,10 +285,10 @@ def at(loc: str | None) -> str:
     return f" (at {loc})" if loc else ""
 
 
-class WireAxisError(WireError, ValueError, IndexError):
+class WireAxisError(WireError, AxisError):
     """An axis argument outside ``-ndim .. ndim-1`` (or repeated where axes must differ), as
-    NumPy's ``AxisError``, which is both a ``ValueError`` and an ``IndexError``. An axis out of
-    range is never wrapped round silently.
+    NumPy's ``AxisError`` (this is one), which is both a ``ValueError`` and an ``IndexError``.
+    An axis out of range is never wrapped round silently.
 
     Example::
 
@@ -319,3 +320,4 @@ class LinAlgShapeError(ShapeError, LinAlgError):
     ...     print(isinstance(e, wire.ShapeError))
     True
     """
+

@@ -24,7 +24,8 @@ import numpy as np
 
 from ..api.custom import custom_jvp
 from ..errors import (
-    LinAlgShapeError, ShapeError, WireError, WireTypeError, WireValueError, at, user_location,
+    LinAlgShapeError, ShapeError, WireAxisError, WireError, WireTypeError, WireValueError, at,
+    user_location,
 )
 from ..tracebacks import expose
 from ..core import Tracer
@@ -537,6 +538,15 @@ def _matrix_norm(x, ord, axes, keepdims):
     return out
 
 
+def _axis_index(axis, ndim):
+    """``axis`` in ``0 .. ndim-1``; NumPy's ``AxisError`` outside ``-ndim .. ndim-1``."""
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise WireAxisError(f"axis {axis} is out of bounds for array of dimension {ndim}"
+                            f"{at(user_location())}")
+    return axis % ndim
+
+
 def norm(x, ord=None, axis=None, keepdims=False):
     """Vector or matrix norm, every ``ord`` NumPy has (vectors: None/2, 1, inf, -inf, 0, any
     p; matrices: None/"fro", "nuc", 1, -1, 2, -2, inf, -inf). The 2-norm's derivative at 0 is 0.
@@ -568,7 +578,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
     if len(axis) == 1:
         return _vector_norm(x, ord, normalize_axes(axis[0], x.ndim)[0], keepdims)
     if len(axis) == 2:
-        r, c = (int(a) % x.ndim for a in axis)
+        r, c = (_axis_index(a, x.ndim) for a in axis)
         if r == c:
             raise WireValueError(f"linalg.norm: duplicate axes given{at(user_location())}")
         return _matrix_norm(x, ord, (r, c), keepdims)
@@ -601,6 +611,7 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     if not _t(x):
         return np.linalg.matrix_norm(x, keepdims=keepdims, ord=ord)
     x = _float(x)
+    _axis_index(-2, x.ndim)
     return _matrix_norm(x, ord, (x.ndim - 2, x.ndim - 1), keepdims)
 
 
