@@ -21,6 +21,7 @@ from ..api.control_flow import while_loop
 from ..api.custom import custom_jvp
 from ..errors import WireError, at, user_location
 from ._equations import solve_sylvester
+from ._traced import check_finite_values as _finite
 from ._traced import over_stack
 from ._triangular import _float, _square, _traced
 
@@ -222,6 +223,7 @@ def polar(a, side="right"):
                         f"{at(user_location())}")
     if not _traced(a) and _sl is not None:
         return _sl.polar(a, side=side)
+    _finite("polar", True, a)  # SciPy's svd checks (a ValueError where values are known)
     a = _float(a)
     if a.ndim != 2 or a.dtype.kind == "c":
         raise WireError(f"polar: a traced a must be one real 2-d matrix, got shape "
