@@ -134,7 +134,11 @@ def _sqrtm_jvp(primals, tangents):
     mu = wnp.linalg.eigvals(wnp.stop_gradient(wnp.where(wnp.isfinite(x), x, 0.0)))
     gap = wnp.min(wnp.abs(mu[:, None] + mu[None, :]))
     singular = gap <= n * np.sqrt(np.finfo(a.dtype).eps) * wnp.max(wnp.abs(mu))
-    return x, solve_sylvester(x, x, t) * wnp.where(singular, np.nan, 1.0)
+    # the solve with X itself would raise LinAlgError where it is exactly singular; and the
+    # factor in a's dtype, so that a float32 tangent stays float32
+    x_safe = wnp.where(singular, np.eye(n, dtype=a.dtype), x)
+    nan = wnp.where(singular, np.array(np.nan, a.dtype), np.array(1.0, a.dtype))
+    return x, solve_sylvester(x_safe, x_safe, t) * nan
 
 
 def sqrtm(A, disp=True, blocksize=64):
