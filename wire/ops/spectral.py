@@ -161,14 +161,17 @@ def _svd_vjp(ct, out, a):
 
 
 def nonfinite_svd_guard(a, what="SVD"):
-    """``None`` for a finite ``a``; else the NaN-filled mask of the matrices holding ±inf.
+    """``None`` where LAPACK's SVD may be called on ``a``; else the mask of its matrices
+    holding ±inf.
 
     LAPACK's SVD iterates on non-finite data and may never return (NumPy's ``svd`` of a 3x3
-    with an inf at ``[0, 0]`` hangs), so such matrices are never passed to it. A NaN entry
-    is NumPy's ``LinAlgError`` ("did not converge"); for ±inf NumPy's singular values are
-    NaN, and so are the vectors here (LAPACK's are whatever its iteration left)."""
+    with an inf at ``[0, 0]`` hangs), so such matrices of 3x3 and larger are never passed to
+    it. Smaller ones returned in thousands of random trials: they get NumPy's values, whatever
+    LAPACK makes of them. A NaN entry is NumPy's ``LinAlgError`` ("did not converge"); for ±inf
+    NumPy's singular values are NaN, and so are the vectors here (LAPACK's are whatever its
+    iteration left, finite or NaN)."""
     a = np.asarray(a)
-    if a.size == 0 or np.isfinite(a).all():
+    if a.size == 0 or min(a.shape[-2:]) <= 2 or np.isfinite(a).all():
         return None
     if np.isnan(a).any():
         raise np.linalg.LinAlgError(f"{what} did not converge")
