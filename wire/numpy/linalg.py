@@ -801,6 +801,9 @@ def lstsq(a, b, rcond=None):
     m, n = a.shape[-2:]
     cutoff = np.finfo(a.dtype).eps * builtins.max(m, n) if rcond is None else rcond
     x = matmul(pinv(a, cutoff), b)
+    # NumPy raises LinAlgError for a non-finite a, which a traced value cannot: x is NaN
+    # (pinv of a small matrix with an inf entry can be LAPACK's zeros)
+    x = where(any(~isfinite(a)), np.nan, x)
     s = svdvals(a)
     if builtins.min(m, n):
         rank = cast(sum(s > cutoff * max(s, axis=-1), axis=-1), np.int32)
