@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from oracles import exact_difference
+
 import wire
 import wire.numpy as wnp
 
@@ -69,14 +71,9 @@ def _difference(want, got):
             isinstance(want, (tuple, list)) and len(want) != len(got):
         return f"{type(want).__name__} of {len(_leaves(want))} expected, got {got!r}"
     for w, g in zip(_leaves(want), _leaves(got)):
-        w, g = np.asarray(w), np.asarray(g)
-        if (w.shape, w.dtype) != (g.shape, g.dtype):
-            return f"{w.dtype}{w.shape} expected, got {g.dtype}{g.shape}"
-        if not np.array_equal(w, g, equal_nan=w.dtype.kind in "fc"):
-            return f"{w!r} expected, got {g!r}"
-        zeros = w == 0
-        if w.dtype.kind == "f" and (np.signbit(w[zeros]) != np.signbit(g[zeros])).any():
-            return f"signs of zero: {w!r} expected, got {g!r}"
+        problem = exact_difference(w, g)
+        if problem:
+            return problem
     return None
 
 

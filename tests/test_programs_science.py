@@ -26,6 +26,8 @@ import numpy as onp
 import pytest
 import scipy.optimize
 
+from oracles import assert_trees_close
+
 import wire
 import wire.numpy as wnp
 import wire.scipy.linalg as wla
@@ -49,16 +51,7 @@ JAX = SimpleNamespace(t=jax, np=jjnp, linalg=jla, special=jsp, scan=jax.lax.scan
                       fori_loop=jax.lax.fori_loop, oracle=jax.jit, name="jax")
 
 
-def same(got, want, rtol=1e-10, atol=1e-12):
-    """Equal pytrees (structure, shapes, dtypes), values to ``rtol``/``atol``."""
-    g_leaves, g_tree = jax.tree_util.tree_flatten(got)
-    w_leaves, w_tree = jax.tree_util.tree_flatten(want)
-    assert g_tree == w_tree, (g_tree, w_tree)
-    for g, w in zip(g_leaves, w_leaves):
-        g, w = onp.asarray(g), onp.asarray(w)
-        assert g.shape == w.shape, (g.shape, w.shape)
-        assert g.dtype == w.dtype, (g.dtype, w.dtype)
-        onp.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
+same = assert_trees_close
 
 
 def central_diff(f, x, eps=1e-6):

@@ -26,6 +26,8 @@ from typing import NamedTuple
 import numpy as onp
 import pytest
 
+from oracles import assert_trees_close
+
 import wire
 import wire.numpy as wnp
 import wire.scipy.linalg as wla
@@ -55,15 +57,8 @@ JAX = SimpleNamespace(
 
 
 def same(got, want, rtol=1e-11, atol=1e-13):
-    """Equal pytrees (structure, shapes), values to ``rtol``/``atol`` (NaN equal to NaN)."""
-    g_leaves, g_tree = jax.tree_util.tree_flatten(got)
-    w_leaves, w_tree = jax.tree_util.tree_flatten(want)
-    assert g_tree == w_tree, (g_tree, w_tree)
-    for g, w in zip(g_leaves, w_leaves):
-        g, w = onp.asarray(g), onp.asarray(w)
-        assert g.shape == w.shape, (g.shape, w.shape)
-        assert g.dtype.kind == w.dtype.kind, (g.dtype, w.dtype)
-        onp.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
+    """Equal pytrees (structure, shapes, dtype kinds), values to ``rtol``/``atol``."""
+    assert_trees_close(got, want, rtol, atol, same_dtype=False)
 
 
 def agree(program, *args, jit=True, rtol=1e-11, atol=1e-13, static_argnums=()):

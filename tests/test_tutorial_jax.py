@@ -16,6 +16,8 @@ from types import SimpleNamespace
 import numpy as onp
 import pytest
 
+from oracles import assert_trees_close
+
 import wire
 import wire.numpy as wnp
 
@@ -27,15 +29,7 @@ WIRE = SimpleNamespace(t=wire, np=wnp, lax=wire, name="wire")
 JAX = SimpleNamespace(t=jax, np=jjnp, lax=jax.lax, name="jax")
 
 
-def assert_same(got, want, rtol=1e-10, atol=1e-12):
-    g_leaves, g_tree = jax.tree_util.tree_flatten(got)
-    w_leaves, w_tree = jax.tree_util.tree_flatten(want)
-    assert g_tree == w_tree, (g_tree, w_tree)
-    for g, w in zip(g_leaves, w_leaves):
-        g, w = onp.asarray(g), onp.asarray(w)
-        assert g.shape == w.shape, (g.shape, w.shape)
-        assert g.dtype == w.dtype, (g.dtype, w.dtype)
-        onp.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
+assert_same = assert_trees_close
 
 
 def agree(program, *args, **kw):

@@ -1,0 +1,40 @@
+"""Comparisons the oracle tests share: exact agreement with NumPy (dtype, shape, NaN, signed
+zeros) and closeness of two pytrees of results (wire's against JAX's)."""
+
+import numpy as np
+
+
+def exact_difference(want, got):
+    """None where ``got`` is ``want`` exactly (shape, dtype, values with NaN equal to NaN, and
+    the signs of float zeros); else a sentence saying what differs.
+
+    >>> exact_difference(np.array([0.0]), np.array([-0.0]))
+    'signs of zero: array([0.]) expected, got array([-0.])'
+    """
+    want, got = np.asarray(want), np.asarray(got)
+    if (want.shape, want.dtype) != (got.shape, got.dtype):
+        return f"{want.dtype}{want.shape} expected, got {got.dtype}{got.shape}"
+    if not np.array_equal(want, got, equal_nan=want.dtype.kind in "fc"):
+        return f"{want!r} expected, got {got!r}"
+    zeros = want == 0
+    if want.dtype.kind == "f" and (np.signbit(want[zeros]) != np.signbit(got[zeros])).any():
+        return f"signs of zero: {want!r} expected, got {got!r}"
+    return None
+
+
+def assert_trees_close(got, want, rtol=1e-10, atol=1e-12, same_dtype=True):
+    """Equal pytree structure (as JAX flattens them) and leaf shapes, dtypes (``same_dtype``;
+    else only their kinds), and values to ``rtol``/``atol``, NaN equal to NaN."""
+    import jax
+
+    g_leaves, g_tree = jax.tree_util.tree_flatten(got)
+    w_leaves, w_tree = jax.tree_util.tree_flatten(want)
+    assert g_tree == w_tree, (g_tree, w_tree)
+    for g, w in zip(g_leaves, w_leaves):
+        g, w = np.asarray(g), np.asarray(w)
+        assert g.shape == w.shape, (g.shape, w.shape)
+        if same_dtype:
+            assert g.dtype == w.dtype, (g.dtype, w.dtype)
+        else:
+            assert g.dtype.kind == w.dtype.kind, (g.dtype, w.dtype)
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
