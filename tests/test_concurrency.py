@@ -515,3 +515,15 @@ def test_disk_cache_filled_by_two_processes_at_once(tmp_path, monkeypatch):
         assert diskcache.load(key, name) is not None, key
     libraries = [f for f in files if f.endswith(".so")]
     assert libraries and all(f + ".json" in files for f in libraries)
+
+
+def test_switching_signatures_while_other_threads_insert_them(interleaved):
+    # a call that switches signature walks the cache to bound the arenas' bytes; it once did
+    # so while other threads inserted and reordered entries ("OrderedDict mutated during
+    # iteration", about one round in five here)
+    sys.setswitchinterval(1e-6)
+    args = [{"a": np.ones(k)} for k in range(1, N + 1)]
+    for _ in range(25):
+        f = wire.jit(lambda p: wnp.sum(p["a"]) * 2.0, disk_cache=False)
+        got = together(lambda k, f=f: [float(f(args[(k + i) % N])) for i in range(12)])
+        assert got == [[2.0 * ((k + i) % N + 1) for i in range(12)] for k in range(N)]

@@ -424,12 +424,8 @@ class Jitted:
                 cache = self._cache
                 entry = cache.get(key)
                 if entry is not None and entry.fn is not None:
-                    try:
-                        cache.move_to_end(key)
-                    except KeyError:  # evicted by another thread meanwhile
-                        pass
                     if entry is not self._last:  # another signature than the last call's
-                        self._switch_to(entry)
+                        self._switch_to(entry, key)
                     return entry.fn(*args)
         return self._call_slow(args, kwargs)
 
@@ -643,15 +639,22 @@ class Jitted:
             self._switch_to(entry)
         return entry.fn(*leaves)
 
-    def _switch_to(self, entry: _Entry) -> None:
+    def _switch_to(self, entry: _Entry, key=None) -> None:
         """Note ``entry`` as the last called, and keep the bytes the arenas of all this
         function's signatures hold between calls within :data:`wire.runtime.arena.HELD_BYTES`:
         the most recently called signatures keep their buffers, the others release theirs
         (their next call allocates anew, as NumPy does). Without this, a function called on
         many shapes would hold up to that bound per shape."""
-        self._last = entry
+        with self._lock:  # (iterating the cache while another thread reorders it raises)
+            if key is not None:
+                try:
+                    self._cache.move_to_end(key)  # the most recently called last
+                except KeyError:  # evicted by another thread meanwhile
+                    pass
+            self._last = entry
+            entries = list(self._cache.values())
         budget = arena.HELD_BYTES
-        for other in reversed(list(self._cache.values())):  # the most recently called first
+        for other in reversed(entries):  # the most recently called first
             for code in (other.native, other.compiled):
                 fn = getattr(code, "fn", None)
                 if fn is None:
