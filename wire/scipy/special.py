@@ -827,10 +827,12 @@ def _zero_tangent(t) -> bool:
 def _nan_of(m, *xs):
     """Where an argument is NaN: that mask, and a NaN whose derivative in each argument is
     NaN there (a constant NaN would have derivative 0; JAX's formulas carry the NaN into
-    the derivative): ``s * s`` for ``s`` the arguments' sum on those points, 0 elsewhere."""
+    the derivative): ``exp(s)`` for ``s`` the arguments' sum on those points, 0 elsewhere,
+    whose derivatives of every order are NaN there (``s * s`` had the second derivative 2:
+    ``entr''(NaN)`` was 2.0)."""
     mask = functools.reduce(lambda a, b: a | b, [m.isnan(x) for x in xs])
     s = functools.reduce(lambda a, b: a + b, [m.where(mask, x, 0.0) for x in xs])
-    return mask, s * s
+    return mask, m.exp(s)
 
 
 def _positive(x, y, m):
