@@ -307,6 +307,13 @@ def test_expi_second_derivative_at_the_smallest_subnormal():
     assert float(wire.grad(wire.grad(sp.expi))(5e-324)) == -INF
 
 
+@pytest.mark.parametrize("x,want", [(INF, INF), (-INF, 0.0)])
+def test_expi_derivatives_at_infinity_are_the_limits(x, want):
+    # e^x / x was inf / inf at inf (NaN)
+    d = _wire(sp.expi, x)
+    assert [abs(float(v)) for v in d[1:]] == [want] * 4
+
+
 def test_expn_third_derivative_at_infinity_is_zero():
     g3 = wire.grad(wire.grad(wire.grad(lambda x: sp.expn(2, x))))
     assert float(g3(INF)) == 0.0

@@ -336,11 +336,20 @@ def _erfcx_deriv(x, out):
     return select(big, acc * r2, select(mid, cf, near))
 
 
+def _expi_deriv(x, out):
+    """``expi' = e^x / x``; at ``x = inf`` ``e^x``, whose derivatives are the limits inf
+    (``e^x / x`` was ``inf / inf``: ``expi'(inf)`` was NaN). Each branch sees a stand-in
+    where unused (``e^x`` of a finite ``x`` past 709 is inf, times a zero cotangent NaN)."""
+    top = eq(x, np.inf)
+    xs = select(top, ones_like_(x), x)
+    return select(top, exp(select(top, x, zeros_like_(x))), exp(xs) / xs)
+
+
 # fmt: off
 erfcx_p = unary("erfcx", _sp_unary("erfcx"), _erfcx_deriv, domain=REALS,
                 doc="scaled complementary error function exp(x²) erfc(x)",
                 sympy=lambda sp, n, x: sp.exp(x * x) * sp.erfc(x))
-expi_p  = unary("expi", _sp_unary("expi"), lambda x, out: exp(x) / x, domain=NONZERO,
+expi_p  = unary("expi", _sp_unary("expi"), _expi_deriv, domain=NONZERO,
                 doc="exponential integral Ei(x)", sympy="Ei")
 # (NaN below 0 with the value: -exp(-x)/x is finite there)
 exp1_p  = unary("exp1", _sp_unary("exp1"), lambda x, out: -exp(-x) / x * nan_where_nan(out), domain=POSITIVE,
