@@ -357,11 +357,14 @@ def test_log_ndtr_third_derivative_in_the_lower_tail():
     assert float(g3(-30.0)) == pytest.approx(7.3099930157844385e-05, rel=1e-14, abs=0.0)
 
 
-@pytest.mark.xfail(strict=True, reason="pdf = exp(logpdf): the second derivative at 1e-300 is "
-                   "NaN (inf - inf of the log's terms), the truth is -2")
-def test_gamma_pdf_second_derivative_near_zero():
-    g2 = wire.grad(wire.grad(lambda x: st.gamma.pdf(x, 2.0)))
-    assert float(g2(1e-300)) == pytest.approx(-2.0, rel=1e-12, abs=0.0)
+@pytest.mark.parametrize("x", [1e-300, 1e-10])
+def test_gamma_pdf_derivatives_near_zero(x):
+    # x e^-x: (x - k) e^-x is the k-th derivative; exp of the summed logs gave NaN for the
+    # second at 1e-300 (inf - inf) and the value 78 ulps off (exp of a log near -690)
+    d = [float(v) for v in _wire(lambda t: st.gamma.pdf(t, 2.0), x)[:4]]
+    e = math.exp(-x)
+    want = [x * e, (1.0 - x) * e, (x - 2.0) * e, (3.0 - x) * e]
+    assert d == pytest.approx(want, rel=4e-16, abs=0.0)
 
 
 @pytest.mark.xfail(strict=True, reason="as gamma.pdf: the third derivative of beta.cdf at "
