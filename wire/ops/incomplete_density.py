@@ -266,7 +266,46 @@ def gammainc_dx(a, x, n: int, k: int):
 # --------------------------------------------------------------------------- incomplete beta
 
 
+_BETA_LEIBNIZ = 2.0 ** -10  # below: Leibniz's rule (b log1p(-x) is then small)
+
+
+def _beta_density_dx(a, b, x, m):
+    """``∂ᵐ_x (x^(a-1) (1-x)^(b-1) / B(a, b))`` by Leibniz's rule for small ``x``, as
+    :func:`_gamma_density_dx` (the Taylor arithmetic of the summed logs gave NaN for the
+    third derivative of ``I_x(2, 3)`` at 1e-300, the truth -48)."""
+    inv, log_inv = _inv_beta(a, b)
+    logx, log1m = np.log(x), np.log1p(-x)
+    total = np.zeros(np.shape(x))
+    fa = np.ones(np.shape(a))
+    for j in range(m + 1):
+        if j:
+            fa = fa * (a - j)
+        fb = np.ones(np.shape(b))
+        for i in range(1, m - j + 1):
+            fb = fb * (b - i)
+        p, q = a - 1.0 - j, b - 1.0 - (m - j)
+        c = math.comb(m, j) * (-1.0) ** (m - j) * fa * fb
+        xp, yq = np.power(x, p), np.exp(q * log1m)
+        term = c * xp * yq * inv
+        ok = (np.isfinite(term) & (np.abs(term) > 1e-305) & (xp > 1e-305) & (yq > 1e-305)
+              & np.isfinite(inv) & (inv > 1e-305) & (inv < 1e300))
+        if not ok.all():
+            far = np.sign(c) * np.exp(np.log(np.abs(c)) + p * logx + q * log1m + log_inv())
+            term = np.where(ok, term, far)
+        total = total + np.where(c == 0, 0.0, term)
+    return total
+
+
 def _beta_inside(a, b, x, na, nb, k):
+    small = x < _BETA_LEIBNIZ
+    if na + nb == 0 and small.any():
+        out = _beta_density_dx(a[small], b[small], x[small], k - 1)
+        if small.all():
+            return out
+        res = np.empty(x.shape)
+        res[small] = out
+        res[~small] = _beta_inside(a[~small], b[~small], x[~small], na, nb, k)
+        return res
     box = (na + 1, nb + 1, k)  # (ε_a, ε_b, ε_x)
     logx = _compose_affine(_log_derivs(x, k - 1), x, (0.0, 0.0, 1.0), box)
     logy = _compose_affine(_log1m_derivs(x, k - 1), x, (0.0, 0.0, 1.0), box)
