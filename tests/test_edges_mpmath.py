@@ -314,6 +314,12 @@ def test_expi_derivatives_at_infinity_are_the_limits(x, want):
     assert [abs(float(v)) for v in d[1:]] == [want] * 4
 
 
+def test_expi_derivatives_past_the_overflow_of_exp():
+    # e^x / x overflowed in e^x: expi'(712) was inf (and NaN after), the truth 2.3e306;
+    # the value is SciPy's inf there
+    _check(sp.expi, _expi, 712.0, orders=(1, 2, 3))
+
+
 def test_expn_third_derivative_at_infinity_is_zero():
     g3 = wire.grad(wire.grad(wire.grad(lambda x: sp.expn(2, x))))
     assert float(g3(INF)) == 0.0

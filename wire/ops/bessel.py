@@ -342,7 +342,14 @@ def _expi_deriv(x, out):
     where unused (``e^x`` of a finite ``x`` past 709 is inf, times a zero cotangent NaN)."""
     top = eq(x, np.inf)
     xs = select(top, ones_like_(x), x)
-    return select(top, exp(select(top, x, zeros_like_(x))), exp(xs) / xs)
+    # above 700 e^(x/2) · (e^(x/2) / x): finite up to x = 716 as the truth (e^x alone
+    # overflows at 709.8: expi'(712) was inf, the truth 2.3e306); below, e^x / x, whose
+    # higher derivatives at tiny x are the signed infinities (not inf - inf)
+    big = gt(xs, 700.0)
+    xb, xn = select(big, xs, 710.0 * ones_like_(x)), select(big, ones_like_(x), xs)
+    half = exp(0.5 * xb)
+    return select(top, exp(select(top, x, zeros_like_(x))),
+                  select(big, half * (half / xb), exp(xn) / xn))
 
 
 # fmt: off
