@@ -321,3 +321,59 @@ class LinAlgShapeError(ShapeError, LinAlgError):
     True
     """
 
+
+
+class WireLinAlgError(WireError, LinAlgError):
+    """A matrix ``numpy.linalg`` cannot work with, found when the values are known: a singular
+    matrix to ``inv``/``solve``, a matrix that is not positive definite to ``cholesky``.
+    Both a ``wire.WireError`` and NumPy's ``LinAlgError``; the message names the primitive and
+    the user's line.
+
+    Fix: check the matrix (its condition number, its eigenvalues), or use ``lstsq``/``pinv``.
+
+    >>> import numpy as np, wire
+    >>> try:
+    ...     wire.jit(wire.numpy.linalg.inv)(np.zeros((2, 2)))
+    ... except np.linalg.LinAlgError as e:
+    ...     print(isinstance(e, wire.WireError), "inv" in str(e))
+    True True
+    """
+
+
+class ShapeTypeError(ShapeError, TypeError):
+    """An operand of a rank NumPy refuses with ``TypeError`` (``np.tril`` of a 0-d array):
+    both a ``wire.ShapeError`` and a ``TypeError``.
+
+    Fix: pass an array of the rank the function needs (``wnp.atleast_2d(x)``).
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> try:
+    ...     wire.jit(wnp.tril)(np.float64(1.0))
+    ... except TypeError as e:
+    ...     print(isinstance(e, wire.ShapeError))
+    True
+    """
+
+
+def _runtime_classes():
+    return ((LinAlgError, WireLinAlgError), (AxisError, WireAxisError), (IndexError, WireIndexError),
+            (TypeError, WireTypeError), (ValueError, WireValueError))
+
+
+def run_time_error(e: BaseException, what: str, loc: str | None):
+    """The ``WireError`` to raise for NumPy's exception ``e`` from evaluating ``what`` (a
+    primitive's name) at the user's line ``loc``: of a class that is both a ``WireError`` and
+    ``e``'s kind (``LinAlgError``, ``IndexError``, ``TypeError``, ``ValueError``), or None
+    for anything else (a ``WireError`` already, ``MemoryError``, ``KeyboardInterrupt`` …).
+
+    >>> import numpy as np
+    >>> e = run_time_error(np.linalg.LinAlgError("Singular matrix"), "inv", "model.py:3")
+    >>> type(e).__name__, str(e)
+    ('WireLinAlgError', 'inv: Singular matrix (at model.py:3)')
+    """
+    if isinstance(e, WireError):
+        return None
+    for kind, cls in _runtime_classes():
+        if isinstance(e, kind):
+            return cls(f"{what}: {e}{at(loc)}")
+    return None

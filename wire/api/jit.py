@@ -44,7 +44,7 @@ from toolz import pipe
 from .. import tree
 from ..tree import strict_key
 from ..core.debug import _NANS
-from ..errors import WireError, WireTypeError, at, user_location
+from ..errors import WireError, WireTypeError, at, run_time_error, user_location
 from ..ir import Graph, gc_paused
 from ..core import (
     Tracer, call_graph_flat, flat_avals, int_ranges_key, leaf_int_ranges, trace_flat,
@@ -114,6 +114,25 @@ def _check_backend(backend):
         f"wire.jit backend {backend!r} is not available; supported backends: "
         f"{', '.join(repr(b) for b in BACKENDS)}{at(user_location(2))}"
     )
+
+
+def _located(e: Exception, entry, leaves) -> None:
+    """Raise NumPy's run-time error ``e`` of compiled code (a singular matrix to ``inv``, an
+    index out of bounds) as the ``WireError`` of its kind naming the primitive and the user's
+    line: the generated code knows neither, so the graph is evaluated again node by node,
+    which raises it at the node that fails (the error path only). Returns if ``e`` is not
+    one of NumPy's kinds, or the evaluator does not fail: the caller re-raises ``e``."""
+    if run_time_error(e, "", None) is None:
+        return
+    try:
+        graph = entry.graph
+        with np.errstate(all="ignore"):  # (the failed run gave the warnings already)
+            evaluate_flat(graph, list(leaves))
+    except WireError as err:
+        if isinstance(err, type(e)):
+            raise err from e
+    except Exception:  # noqa: BLE001 - the first error is the one to report
+        return
 
 
 class _Entry:
@@ -426,7 +445,11 @@ class Jitted:
                 if entry is not None and entry.fn is not None:
                     if entry is not self._last:  # another signature than the last call's
                         self._switch_to(entry, key)
-                    return entry.fn(*args)
+                    try:
+                        return entry.fn(*args)
+                    except Exception as e:  # noqa: BLE001 - re-raised, as a WireError if NumPy's
+                        _located(e, entry, args)
+                        raise
         return self._call_slow(args, kwargs)
 
     def _split(self, args, kwargs=None):
@@ -637,7 +660,11 @@ class Jitted:
             entry.start()
         if entry is not self._last:
             self._switch_to(entry)
-        return entry.fn(*leaves)
+        try:
+            return entry.fn(*leaves)
+        except Exception as e:  # noqa: BLE001 - re-raised, as a WireError if NumPy's
+            _located(e, entry, leaves)
+            raise
 
     def _switch_to(self, entry: _Entry, key=None) -> None:
         """Note ``entry`` as the last called, and keep the bytes the arenas of all this

@@ -14,7 +14,15 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import ShapeError, UnboundInputError, WireError, WireTypeError, at, user_location
+from ..errors import (
+    ShapeError,
+    UnboundInputError,
+    WireError,
+    WireTypeError,
+    at,
+    run_time_error,
+    user_location,
+)
 from ..ir import (
     Aval,
     Graph,
@@ -148,10 +156,20 @@ def evaluate_flat(graph: Graph, leaves: Sequence) -> list:
         with locating_by(graph):  # a NaN inside a cond/loop body: this graph's lines
             check_steps(plan, env, graph)
     else:
-        for fn, ins, out, frees in plan.steps:
-            env[out] = fn(*[env[i] for i in ins])
-            for f in frees:
-                env[f] = None
+        out = None
+        try:
+            for fn, ins, out, frees in plan.steps:
+                env[out] = fn(*[env[i] for i in ins])
+                for f in frees:
+                    env[f] = None
+        except Exception as e:  # NumPy's error at run time: a WireError naming the node
+            if out is None:
+                raise
+            node = plan.nodes[out]
+            err = run_time_error(e, node.op.name, graph.loc(node))
+            if err is None:
+                raise
+            raise err from e
     return _owned_outputs([env[s] for s in plan.outputs], leaves, plan.const_roots)
 
 

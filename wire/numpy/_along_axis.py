@@ -357,8 +357,8 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     """Integral by the trapezoidal rule along ``axis``."""
     if not _t(y, x):
         return np.trapezoid(y, x=x, dx=dx, axis=axis)
+    (axis,) = normalize_axes(axis, y.ndim)  # (an axis out of range: WireAxisError)
     n = y.shape[axis]
-    axis = axis % y.ndim
     hi = [slice(None)] * y.ndim
     lo = [slice(None)] * y.ndim
     hi[axis], lo[axis] = slice(1, n), slice(0, n - 1)

@@ -295,6 +295,9 @@ def negative(x):
     >>> negative(2.0)
     np.float64(-2.0)
     """
+    if isinstance(x, Tracer) and x.dtype == np.bool_:
+        raise WireTypeError(f"negative (-x) of a boolean array {x.aval!r} is not defined (NumPy "
+                            f"refuses it too): use ~x or wnp.logical_not{at(user_location())}")
     return E.neg(x)
 
 
@@ -477,7 +480,13 @@ def where(condition, x=None, y=None):
                     f"where(condition, x, y) on traced values{at(user_location())}"
                 )
             condition = condition._value("where(condition)")
+        if np.ndim(condition) == 0:
+            raise WireValueError(f"where(condition) with one argument of a 0-d condition (NumPy "
+                                 f"refuses it too: use wnp.atleast_1d){at(user_location())}")
         return np.where(condition)
+    if x is None or y is None:
+        raise WireValueError(f"where: either both or neither of x and y should be given"
+                             f"{at(user_location())}")
     x, y = promote(x, y)
     return E.select(_as_bool(condition), x, y)
 

@@ -14,7 +14,7 @@ import builtins
 import numpy as np
 
 from ..errors import (
-    ShapeError, WireAxisError, WireError, WireIndexError, WireTypeError, WireValueError, at,
+    ShapeError, ShapeTypeError, WireAxisError, WireError, WireIndexError, WireTypeError, WireValueError, at,
     user_location,
 )
 from ..ops import shape as S
@@ -231,8 +231,8 @@ def tri(N, M=None, k=0, dtype=float):
 def _tri_mask(a, k, upper):
     """NumPy's mask of the last two axes; a 1-D ``a`` is a row broadcast to a square."""
     if a.ndim == 0:
-        raise ShapeError(f"{'triu' if upper else 'tril'} of a 0-d array {a.aval!r} (NumPy "
-                         f"refuses it too){at(user_location())}")
+        raise ShapeTypeError(f"{'triu' if upper else 'tril'} of a 0-d array {a.aval!r} (NumPy "
+                             f"refuses it too, with TypeError){at(user_location())}")
     n, m = a.shape[-2:] if a.ndim > 1 else (a.shape[0], a.shape[0])
     mask = np.tri(n, m, k - 1 if upper else k, dtype=bool)
     return ~mask if upper else mask
