@@ -376,6 +376,14 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 # --------------------------------------------------------------------------- sorting
 
 
+def _check_kind(name, kind):
+    """NumPy's check of a sort ``kind`` (by its first letter: quick, heap, merge, stable)."""
+    if kind is not None and not (isinstance(kind, str) and kind[:1].lower() in ("q", "h", "m", "s")):
+        raise WireValueError(f"{name}: kind must be one of 'quicksort', 'heapsort', 'mergesort' "
+                             f"or 'stable', got {kind!r} (NumPy refuses it too)"
+                             f"{at(user_location())}")
+
+
 @lifting
 def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     """Indices that sort ``a`` along ``axis`` (integer output, no derivative).
@@ -387,6 +395,7 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
         return np.argsort(a, axis=axis, kind=kind, order=order, stable=stable)
     if order is not None:
         raise WireError(f"argsort: order= is not supported on traced values{at(user_location())}")
+    _check_kind("argsort", kind)
     if a.ndim == 0:  # NumPy sorts a 0-d array as one element
         return SO.argsort(reshape(a, (1,)), 0)
     a, axis = _flat_axis(a, axis)
@@ -404,6 +413,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
         return np.sort(a, axis=axis, kind=kind, order=order, stable=stable)
     if order is not None:
         raise WireError(f"sort: order= is not supported on traced values{at(user_location())}")
+    _check_kind("sort", kind)
     a, axis = _flat_axis(a, axis)
     return SO.sort(a, axis, stable=bool(stable) or kind in ("stable", "mergesort"))
 
@@ -443,7 +453,7 @@ def _positions(q, n, method):
     q = np.asarray(q)
     q = q.astype(np.result_type(q.dtype, np.float16))  # NumPy's positions: in q's float dtype
     if np.any((q < 0) | (q > 1)):
-        raise WireError(f"quantile: q must lie in [0, 1]{at(user_location())}")
+        raise WireValueError(f"quantile: q must lie in [0, 1]{at(user_location())}")
     pos = q * (n - 1)
     lo = np.floor(pos).astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import WireValueError, at, user_location
 from ..ops import shape as S
 from ..core import Tracer
 from ._math import floor, log10, power, sign, where
@@ -174,6 +175,9 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     """
     if not holds_tracer(start) and not holds_tracer(stop):
         return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
+    if num < 0:
+        raise WireValueError(f"linspace: number of samples, {num}, must be non-negative (NumPy "
+                             f"refuses it too){at(user_location())}")
     dt = result_dtype(start, stop, 1.0)  # NumPy computes in floats, then casts to dtype
     start, stop = cast(start, dt), cast(stop, dt)
     div = (num - 1) if endpoint else num

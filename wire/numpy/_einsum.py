@@ -10,7 +10,7 @@ import string
 
 import numpy as np
 
-from ..errors import ShapeError, WireError, WireTypeError, at, user_location
+from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
 from ..ops import matmul as L
 from ..ops import shape as S
 from ..core import Tracer
@@ -223,7 +223,7 @@ def einsum(*operands, out=None, optimize=False, **kwargs):
     x, ls = items[0]
     x, ls = _sum_out(x, ls, set(out_letters))
     if sorted(ls) != sorted(out_letters):
-        raise WireError(f"einsum: output subscripts {''.join(out_letters)!r} are not valid"
+        raise WireValueError(f"einsum: output subscripts {''.join(out_letters)!r} are not valid"
                         f"{at(user_location())}")
     if not isinstance(x, Tracer):
         return np.asarray(x)

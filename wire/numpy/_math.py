@@ -344,6 +344,9 @@ def hypot(x1, x2):
 
 def sign(x):
     """Sign of x (-1, 0, 1); derivative zero."""
+    if isinstance(x, Tracer) and x.dtype == np.bool_:
+        raise WireTypeError(f"sign of a boolean array {x.aval!r} is not defined (NumPy refuses "
+                            f"it too){at(user_location())}")
     return E.sign(x)
 
 
@@ -474,6 +477,10 @@ def where(condition, x=None, y=None):
     """
     if x is None and y is None:
         if isinstance(condition, Tracer):
+            if condition.ndim == 0:
+                raise WireValueError(f"where(condition) with one argument of a 0-d condition "
+                                     f"(NumPy refuses it too: use wnp.atleast_1d)"
+                                     f"{at(user_location())}")
             if not known(condition):  # an eager trace knows it (positions: no derivative)
                 raise TracerBoolError(
                     "where(condition) with one argument returns data-dependent shapes; use "

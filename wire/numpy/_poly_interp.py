@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ..errors import WireError, WireTypeError, at, user_location
+from ..errors import WireError, WireTypeError, WireValueError, at, user_location
 from ..core import Tracer
 from ..ops import complex_parts as CP
 from ..ops.shape import to_tracer
@@ -83,7 +83,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if isinstance(period, Tracer):
         raise WireError(f"interp: period must be concrete{at(user_location())}")
     if np.ndim(xp) != 1 if not isinstance(xp, Tracer) else xp.ndim != 1:
-        raise WireError(f"interp: xp and fp must be 1-D{at(user_location())}")
+        raise WireValueError(f"interp: xp and fp must be 1-D{at(user_location())}")
     if period is not None:
         if period == 0:
             raise WireError(f"interp: period must be a non-zero value{at(user_location())}")
@@ -97,7 +97,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     xp, fp = _tracer(xp), _tracer(fp)
     n = xp.shape[0]
     if n == 0 or fp.shape[0] != n:
-        raise WireError(f"interp: xp and fp must have the same non-zero length, got {n} and "
+        raise WireValueError(f"interp: xp and fp must have the same non-zero length, got {n} and "
                         f"{fp.shape[0]}{at(user_location())}")
     lval = fp[0] if left is None else left
     rval = fp[n - 1] if right is None else right

@@ -725,6 +725,10 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     if axis is not None:
         axisa = axisb = axisc = axis
     a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    if a.shape[-1] not in (2, 3) or b.shape[-1] not in (2, 3):
+        raise WireValueError(f"cross: incompatible dimensions for a cross product of {a.aval!r} "
+                             f"and {b.aval!r} (the vectors' axis must be of length 2 or 3)"
+                             f"{at(user_location())}")
     if a.shape[-1] == 2 and b.shape[-1] == 2:
         return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
     if a.shape[-1] == 2:

@@ -416,7 +416,7 @@ def qr(a, mode="reduced"):
         raise WireError(f"linalg.qr(mode='complete') of a tall traced matrix is not supported"
                         f"{at(user_location())}")
     if mode not in ("reduced", "complete", "r"):
-        raise WireError(f"linalg.qr: mode {mode!r} is not supported on traced values"
+        raise WireValueError(f"linalg.qr: unrecognized mode {mode!r} (NumPy refuses it too)"
                         + at(user_location()))
     q, r = LX.qr(a)
     return r if mode == "r" else QRResult(q, r)
