@@ -179,7 +179,7 @@ def vander(x, N=None, increasing=False):
         return np.vander(x, N, increasing)
     x = lift(x)
     if x.ndim != 1:
-        raise WireError(f"vander: x must be 1-D, got {x.aval!r}{at(user_location())}")
+        raise WireValueError(f"vander: x must be 1-D, got {x.aval!r}{at(user_location())}")
     n = x.shape[0] if N is None else int(N)
     x = cast(x, np.promote_types(x.dtype, int))  # NumPy's dtype: float32 -> float64, bool -> int
     if n == 0:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError, at, user_location
+from ..errors import ShapeError, WireAxisError, WireValueError, at, user_location
 from ..ir import Aval
 from ..ops import matmul as L
 from ..ops import shape as S
 from ..core import Tracer
 from ..core.tracer import bind
 from ..ops.layout import reshape_p
+from ._axes import normalize_axes
 from ._elementwise_composed import conj
 from ._math import logical_and
 from ._promote import any_tracer, cast, promote, strong
@@ -156,14 +157,20 @@ def tensordot(a, b, axes=2):
         return np.tensordot(a, b, axes)
     sa, sb = tuple(_as_tracer_shape(a)), tuple(_as_tracer_shape(b))
     if isinstance(axes, (int, np.integer)):
+        if not 0 <= axes <= min(len(sa), len(sb)):  # (NumPy: an IndexError, or a wrong sum)
+            raise WireAxisError(f"tensordot: axes={int(axes)} of arrays of rank {len(sa)} and "
+                                f"{len(sb)}{at(user_location())}")
         ax_a = list(range(len(sa) - int(axes), len(sa)))
         ax_b = list(range(int(axes)))
     else:
         ax_a, ax_b = axes
         ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
         ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
-    ax_a = [int(i) % len(sa) for i in ax_a]
-    ax_b = [int(i) % len(sb) for i in ax_b]
+    if len(ax_a) != len(ax_b):
+        raise WireValueError(f"tensordot: shape-mismatch for sum: {len(ax_a)} axes of a, "
+                             f"{len(ax_b)} of b{at(user_location())}")
+    ax_a = [normalize_axes(int(i), len(sa))[0] for i in ax_a]  # (out of range: WireAxisError)
+    ax_b = [normalize_axes(int(i), len(sb))[0] for i in ax_b]
     for i, j in zip(ax_a, ax_b):
         if sa[i] != sb[j]:
             raise ShapeError(
