@@ -18,6 +18,7 @@ from ..ops import elementwise as E
 from ..ops import float_bits as FB
 from ._creation import zeros_like
 from ._math import (
+    real_only,
     abs,
     arctan2,
     exp2,
@@ -82,6 +83,7 @@ def _is_tracer(*xs) -> bool:
     return any(holds_tracer(x) for x in xs)
 
 
+@real_only
 def logaddexp(x1, x2):
     """``log(exp(x1) + exp(x2))`` without overflow, NumPy's ``logaddexp`` (a primitive).
 
@@ -101,6 +103,7 @@ def logaddexp(x1, x2):
     return E.logaddexp(x1, x2)
 
 
+@real_only
 def logaddexp2(x1, x2):
     """``log2(2**x1 + 2**x2)`` without overflow, NumPy's ``logaddexp2`` (a primitive), smooth
     to every order like :func:`logaddexp`.
@@ -141,6 +144,7 @@ def sinc(x):
     return where(small, series, sin(safe) / safe)
 
 
+@real_only
 def fmod(x1, x2):
     """C-style remainder (sign of ``x1``, ``-0.0`` kept), NumPy's ``fmod`` (a primitive);
     derivative ``(1, -trunc(x1/x2))``.
@@ -153,6 +157,7 @@ def fmod(x1, x2):
     return E.fmod(*promote(x1, x2))
 
 
+@real_only
 def signbit(x):
     """Whether the sign bit is set: also for ``-0.0`` and ``-nan`` (a primitive).
 
@@ -164,6 +169,7 @@ def signbit(x):
     return E.signbit(x)
 
 
+@real_only
 def copysign(x1, x2):
     """``|x1|`` with the sign bit of ``x2`` (so ``copysign(1, -0.0)`` is ``-1``).
 
@@ -176,6 +182,7 @@ def copysign(x1, x2):
     return where(E.signbit(x2), -abs(x1), abs(x1))
 
 
+@real_only
 def heaviside(x1, x2):
     """Step function: 0 below zero, 1 above, ``x2`` at zero, NaN at NaN (zero derivative in
     ``x1``)."""
@@ -185,6 +192,7 @@ def heaviside(x1, x2):
     return where(isnan(x1), np.nan, where(x1 < 0, 0.0, where(x1 > 0, 1.0, x2)))
 
 
+@real_only
 def nextafter(x1, x2):
     """The next floating-point number after ``x1`` toward ``x2`` (NumPy's values and dtypes:
     integers become float64, float16 stays float16). A step function on the floating-point
@@ -199,6 +207,7 @@ def nextafter(x1, x2):
     return FB.nextafter(x1, x2)
 
 
+@real_only
 def spacing(x):
     """Distance from ``x`` to the adjacent floating-point number away from zero (NumPy's
     ``spacing``: negative for negative ``x``, NaN at ±inf); zero derivative.
@@ -212,6 +221,7 @@ def spacing(x):
     return FB.spacing(x)
 
 
+@real_only
 def fix(x):
     """Round toward zero (NumPy's ``fix``); zero derivative."""
     return trunc(x)
@@ -268,6 +278,7 @@ def fabs(x):
     return abs(x)
 
 
+@real_only
 def divmod(x1, x2):
     """``(floor_divide(x1, x2), mod(x1, x2))``, NumPy's ``divmod`` (the quotient has no
     derivative).
@@ -280,6 +291,7 @@ def divmod(x1, x2):
     return floor_divide(x1, x2), mod(x1, x2)
 
 
+@real_only
 def modf(x):
     """Fractional and integral parts, both with the sign of ``x`` (NumPy's ``modf``). The
     fractional part has derivative 1 (also at the integers, where it jumps), the integral
@@ -305,6 +317,7 @@ def modf(x):
     return where(isinf(x), where(x > 0, zero, -zero), frac), whole
 
 
+@real_only
 def ldexp(x1, x2):
     """``x1 * 2**x2`` for integer ``x2``, NumPy's ``ldexp``: rounded once, as C's, also where
     ``2**x2`` alone would overflow or underflow (``ldexp(0.0, 5000)`` is 0, ``ldexp(inf, -5000)``
@@ -353,6 +366,7 @@ def _check_exponent(x2, boolean: bool) -> None:
                                 f"{at(user_location())}")
 
 
+@real_only
 def frexp(x):
     """Mantissa in ``[0.5, 1)`` (signed) and integer exponent with ``x = m * 2**e`` (NumPy's
     ``frexp``); the mantissa's derivative is ``2**-e``, the exponent has none.

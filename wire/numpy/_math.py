@@ -4,6 +4,7 @@ primitives (promotion, integer-to-float conversion, composed helpers like ``clip
 from __future__ import annotations
 
 import builtins
+import functools
 
 import numpy as np
 
@@ -82,15 +83,41 @@ def _float_unary(binder, name):
     return f
 
 
+def real_only(fn):
+    """``fn`` (a NumPy function with no complex loop: ``floor``, ``fmod``, ``arctan2`` …)
+    refusing a complex traced operand with a ``WireTypeError`` naming it, as NumPy refuses
+    one with ``TypeError`` (traced, the primitive would fail only when run, or not at all).
+
+    >>> import wire
+    >>> try:
+    ...     wire.jit(floor)(np.array([1j]))
+    ... except wire.WireTypeError as e:
+    ...     print(str(e).split(" (")[0])
+    floor of a complex array c128[1] is not defined
+    """
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def real_fn(*args, **kwargs):
+        for a in args:
+            if isinstance(a, Tracer) and a.dtype.kind == "c":
+                raise WireTypeError(f"{name} of a complex array {a.aval!r} is not defined (NumPy "
+                                    f"refuses it too){at(user_location())}")
+        return fn(*args, **kwargs)
+
+    return real_fn
+
+
 # fmt: off
 add = _binary(E.add, "add", ">>> add(1.0, 2.0)\nnp.float64(3.0)")
 subtract = _binary(E.sub, "subtract", ">>> subtract(1.0, 2.0)\nnp.float64(-1.0)")
 multiply = _binary(E.mul, "multiply", ">>> multiply(2.0, 3.0)\nnp.float64(6.0)")
 maximum = _binary(E.maximum, "maximum", ">>> maximum(2.0, 3.0)\nnp.float64(3.0)")
 minimum = _binary(E.minimum, "minimum", ">>> minimum(2.0, 3.0)\nnp.float64(2.0)")
-mod = _binary(E.mod, "mod", ">>> mod(7.0, 3.0)\nnp.float64(1.0)")
+mod = real_only(_binary(E.mod, "mod", ">>> mod(7.0, 3.0)\nnp.float64(1.0)"))
 remainder = mod
-floor_divide = _binary(E.floor_divide, "floor_divide", ">>> floor_divide(7, 2)\nnp.int64(3)")
+floor_divide = real_only(_binary(E.floor_divide, "floor_divide",
+                                    ">>> floor_divide(7, 2)\nnp.int64(3)"))
 # (x op y) for y above every value of x's dtype; for y below every value, the mirrored
 # comparison's (x < y is y > x)
 _ABOVE = {"equal": False, "not_equal": True, "less": True, "less_equal": True,
@@ -177,6 +204,7 @@ def divide(x, y):
 true_divide = divide
 
 
+@real_only
 def arctan2(y, x):
     """Elementwise ``arctan(y / x)`` choosing the quadrant, NumPy's ``arctan2``.
 
@@ -276,6 +304,7 @@ def _complex_reciprocal(z):
     return C.complex_(out_re, out_im)
 
 
+@real_only
 def cbrt(x):
     """Real cube root, NumPy's ``cbrt``; its derivative at 0 is ``+inf`` (the limit from both
     sides), not the ``sign'(0) * |x|**(1/3) = 0 * inf = nan`` of ``sign(x) * |x|**(1/3)``.
@@ -326,6 +355,7 @@ def abs(x):
 absolute = abs
 
 
+@real_only
 def hypot(x1, x2):
     """``sqrt(x1**2 + x2**2)`` without overflow, NumPy's ``hypot`` (a primitive); gradient 0
     at the origin. An infinite
@@ -355,6 +385,7 @@ def _integral(x) -> bool:
     return np.dtype(x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype).kind in "biu"
 
 
+@real_only
 def floor(x):
     """Round down (integers and booleans stay as they are); derivative zero."""
     if _integral(x):
@@ -362,6 +393,7 @@ def floor(x):
     return E.floor(x)
 
 
+@real_only
 def ceil(x):
     """Round up (integers and booleans stay as they are); derivative zero."""
     if _integral(x):
@@ -408,6 +440,7 @@ def round(x, decimals=0):
 around = round
 
 
+@real_only
 def trunc(x):
     """Round toward zero (integers and booleans stay as they are); derivative zero."""
     if _integral(x):
@@ -440,6 +473,7 @@ def _scaled(x, num, den, name):
     return cast(multiply(cast(x, work), factor), x.dtype)
 
 
+@real_only
 def deg2rad(x):
     """Degrees to radians.
 
@@ -449,6 +483,7 @@ def deg2rad(x):
     return _scaled(x, np.pi, 180.0, "deg2rad")
 
 
+@real_only
 def rad2deg(x):
     """Radians to degrees.
 
