@@ -219,6 +219,10 @@ CASES = [
     ("vander_2d", lambda m, x: m.vander(x), (M,)),
     ("meshgrid_ok", lambda m, x, y: m.meshgrid(x, y), (V, V4)),
     ("atleast_2d_ok", lambda m, x: m.atleast_2d(x), (S,)),
+    ("partition_0d", lambda m, x: m.partition(x, 0), (S,)),
+    ("sort_complex_0d", lambda m, x: m.sort_complex(x), (S,)),
+    ("argpartition_0d_ok", lambda m, x: m.argpartition(x, 0), (S,)),
+    ("sort_0d_ok", lambda m, x: m.sort(x, axis=None), (S,)),
 ]
 
 MODES = ("grad", "vmap", "jit")

@@ -11,7 +11,7 @@ import builtins
 
 import numpy as np
 
-from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
+from ..errors import ShapeError, WireAxisError, WireError, WireTypeError, WireValueError, at, user_location
 from ..ops import shape as S
 from ..ops import sorting as SO
 from ..core import Tracer
@@ -72,6 +72,8 @@ def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     a = lift(a)
     if not _t(a):
         return np.argpartition(a, kth, axis=axis, kind=kind, order=order)
+    if a.ndim == 0:  # NumPy's argpartition takes a 0-d array as one element (partition not)
+        axis = None
     a, ax = _partition_axis(a, kth, axis, "argpartition")
     return SO.argpartition(a, ax, np.atleast_1d(kth).ravel())
 
@@ -81,8 +83,8 @@ def _partition_axis(a, kth, axis, name):
     if axis is None:
         a, ax = reshape(a, (a.size,)), 0
     elif a.ndim == 0:
-        raise ShapeError(f"{name} of a 0-d array {a.aval!r}: there is no axis to partition "
-                         f"(NumPy raises AxisError){at(user_location())}")
+        raise WireAxisError(f"{name} of a 0-d array {a.aval!r}: there is no axis to partition "
+                            f"(NumPy raises AxisError){at(user_location())}")
     else:
         ax = normalize_axes(axis, a.ndim)[0]
     kth_ = np.asarray(kth)
@@ -123,8 +125,8 @@ def sort_complex(a):
     if not _t(a):
         return np.sort_complex(a)
     if a.ndim == 0:
-        raise ShapeError(f"sort_complex of a 0-d array {a.aval!r}: there is no axis to sort "
-                         f"(NumPy raises AxisError){at(user_location())}")
+        raise WireAxisError(f"sort_complex of a 0-d array {a.aval!r}: there is no axis to "
+                            f"sort (NumPy raises AxisError){at(user_location())}")
     dt = a.dtype
     if dt.kind != "c":
         dt = np.dtype(np.complex64) if dt.char in "bhBH" else np.dtype(np.complex128)
