@@ -48,6 +48,13 @@ CASES = [
     ("getitem_oob_2d", lambda m, x: x[1, 3], (M,)),
     ("getitem_too_many", lambda m, x: x[0, 0], (V,)),
     ("take_oob", lambda m, x: m.take(x, 7), (V,)),
+    ("getitem_traced_oob", lambda m, x, i: x[i], (V, np.array(5))),
+    ("getitem_traced_oob_neg", lambda m, x, i: x[i], (V, np.array(-4))),
+    ("getitem_traced_array_oob", lambda m, x, i: x[i], (V, np.array([0, 3]))),
+    ("take_traced_oob", lambda m, x, i: m.take(x, i), (V, np.array([1, 9]))),
+    ("take_along_axis_traced_oob", lambda m, x, i: m.take_along_axis(x, i, axis=0),
+     (V, np.array([0, 3]))),
+    ("getitem_traced_ok", lambda m, x, i: x[i], (V, np.array([-3, 2]))),
     # complex where NumPy has no complex loop
     *[(f"{n}_complex", (lambda n: lambda m, x: getattr(m, n)(x))(n), (C,))
       for n in ("floor", "ceil", "trunc", "cbrt", "fix", "modf", "signbit", "spacing", "deg2rad",
