@@ -270,7 +270,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
     for ax, h in zip(axes, spacing):
         n = f.shape[ax]
         if n < edge_order + 1:  # NumPy's ValueError: no difference can be taken
-            raise WireError(f"gradient along axis {ax} of {f.aval!r}: at least "
+            raise WireValueError(f"gradient along axis {ax} of {f.aval!r}: at least "
                             f"{edge_order + 1} elements are needed (edge_order + 1)"
                             f"{at(user_location())}")
 
@@ -983,6 +983,10 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None):
     """Covariance matrix of the rows (variables) of ``m``."""
     if not _t(m, y):
         return np.cov(m, y, rowvar=rowvar, bias=bias, ddof=ddof)
+    for v in (m, y):
+        if v is not None and np.ndim(v) > 2:
+            raise WireValueError(f"cov: {'m' if v is m else 'y'} has more than 2 dimensions "
+                                 f"(shape {np.shape(v)}; NumPy refuses it too){at(user_location())}")
     x = atleast_2d(m)
     if not rowvar and x.shape[0] != 1:
         x = x.T

@@ -453,6 +453,9 @@ def std(a, axis=None, dtype=None, ddof=0, keepdims=False, *, where=True):
 def _arg(binder, np_fn, a, axis, keepdims):
     if not isinstance(a, Tracer):
         return np_fn(a, axis=axis, keepdims=keepdims)
+    if axis is not None and not isinstance(axis, (int, np.integer)):
+        raise WireTypeError(f"{np_fn.__name__}: axis must be an integer or None, got {axis!r} "
+                            f"(NumPy refuses it too){at(user_location())}")
     if axis is None:
         out = binder(reshape(a, (a.size,)), 0)
         return reshape(out, (1,) * a.ndim) if keepdims else out

@@ -4,11 +4,13 @@ split, and ``x[index]`` with ints, slices, None, Ellipsis, integer arrays and bo
 from __future__ import annotations
 
 import builtins
+import operator
 
 import numpy as np
 
 from ..errors import (
-    ShapeError, WireAxisError, WireError, WireIndexError, WireValueError, at, user_location,
+    ShapeError, WireAxisError, WireError, WireIndexError, WireTypeError, WireValueError, at,
+    user_location,
 )
 from ..ops import shape as S
 from ..core import Tracer, to_node
@@ -38,6 +40,15 @@ def _order(order, what):
     return "F" if order == "F" else "C"
 
 
+def _dim(d) -> int:
+    """A dimension of a new shape: an integer (``operator.index``), never a float truncated."""
+    try:
+        return operator.index(d)
+    except TypeError:
+        raise WireTypeError(f"reshape: a dimension must be an integer, got {d!r} (NumPy refuses "
+                            f"it too){at(user_location())}") from None
+
+
 def reshape(a, newshape, order="C"):
     """Array of the same data with shape ``newshape`` (one entry may be -1); ``order="F"``
     reads and writes the entries with the first index changing fastest, as NumPy's.
@@ -56,7 +67,7 @@ def reshape(a, newshape, order="C"):
     _need_shape(a, "reshape")
     if isinstance(newshape, (int, np.integer)):
         newshape = (newshape,)
-    newshape = [int(d) for d in newshape]
+    newshape = [_dim(d) for d in newshape]
     if newshape.count(-1) > 1:
         raise ShapeError(f"reshape: only one -1 allowed in {tuple(newshape)}{at(user_location())}")
     if -1 in newshape:
