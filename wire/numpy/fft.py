@@ -18,13 +18,14 @@ import builtins
 
 import numpy as np
 
-from ..errors import WireError, WireIndexError, WireTypeError, WireValueError, at, user_location
+from ..errors import WireError, WireTypeError, WireValueError, at, user_location
 from ..tracebacks import expose
 from ..ops import fft as F
 from ..core import Tracer
 from ._elementwise_composed import conj, real
 from ._rearranging import flip, pad, roll
 from ._promote import cast, refuse_out
+from ._axes import normalize_axes
 from ._shape import concatenate
 
 __all__ = [
@@ -101,12 +102,9 @@ def _norm(norm):
 
 
 def _axis(x, axis):
-    """``axis`` of ``x`` normalized; out of range raises IndexError, as NumPy's fft does."""
-    axis = int(axis)
-    if not -x.ndim <= axis < x.ndim:
-        raise WireIndexError(f"fft: axis {axis} is out of range for {x.aval!r} (NumPy raises "
-                             f"IndexError too){at(user_location())}")
-    return axis % x.ndim
+    """``axis`` of ``x`` normalized; out of range is a WireAxisError (an IndexError, as NumPy's
+    fft raises)."""
+    return normalize_axes(axis, x.ndim)[0]
 
 
 def _axes_and_sizes(x, s, axes):
