@@ -73,7 +73,7 @@ def test_readme_links_resolve():
 def test_ci_runs_readmes_test_command():
     """.ci/run is exactly the test command README gives (CI tests what a user runs)."""
     readme = (ROOT / "README.md").read_text()
-    command = re.search(r"^pip install -e \"\.\[test[^\]]*\]\" && pytest$", readme, re.M)
+    command = re.search(r"^pip install -e \"\.\[test[^\]]*\]\" && pytest -n auto$", readme, re.M)
     assert command, "README lost its test command"
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert command.group(0) in ci_lines

@@ -382,10 +382,13 @@ def test_truncnorm_tails_against_mpmath_loc_scale_and_derivatives():
                                    want, rtol=1e-12)
         assert getattr(ws.truncnorm, method)(x.astype(np.float32), np.float32(-1.0),
                                              np.float32(1.0)).dtype == np.float32
+    # First order everywhere; second order (10 s a point: its pieces, ndtr, log_ndtr and
+    # erfcx, have theirs checked by the registry test) at the far tail of the log forms only.
     for method in METHODS:
         for x0, a0, b0 in ((0.3, -1.0, 2.0), (-1.5, -3.0, -1.0), (30.4, 30.0, 31.0)):
+            order = 2 if method in ("logcdf", "logsf") and x0 > 30 else 1
             check_grads(lambda x, a, b, loc, scale: getattr(ws.truncnorm, method)(
-                x, a, b, loc=loc, scale=scale), (x0, a0, b0, 0.0, 1.0), order=2, rtol=2e-5)
+                x, a, b, loc=loc, scale=scale), (x0, a0, b0, 0.0, 1.0), order=order, rtol=2e-5)
     # the derivative in x of the cdf is the pdf, also at the ends
     for x0 in (-1.0, 0.2, 2.0):
         assert float(wire.grad(ws.truncnorm.cdf)(x0, -1.0, 2.0)) == pytest.approx(
