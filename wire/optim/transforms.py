@@ -33,7 +33,32 @@ __all__ = [
 
 
 def _zeros_like(tree):
-    return wtree.map(lambda x: np.zeros(np.shape(x), dtype=np.result_type(x, np.float32)), tree)
+    """Zero moments for ``tree``'s leaves, in at least float32: float16 squares of gradients
+    below 2.4e-4 underflow to 0 (Adam's step would then be ``m / eps``). A Python float leaf
+    gives float64, as the gradient wire returns for it (NumPy's promotion would make it
+    float32, and the state's dtype would change at the first step)."""
+    return wtree.map(lambda x: np.zeros(np.shape(x), dtype=np.result_type(_dtype(x), np.float32)),
+                     tree)
+
+
+def _in_state_dtype(g, state_leaf):
+    """Gradient ``g`` widened to its moment's dtype (float16 gradients to the float32 state)
+    before it is squared or scaled: ``(1 - b2) * g * g`` in float16 is 0 for ``|g|`` below
+    about 2e-3, and Adam's first step was then ``m / eps``, 1e5 for ``g = 1e-3``, not 1."""
+    dt, st = getattr(g, "dtype", None), getattr(state_leaf, "dtype", None)
+    if dt is None or st is None or np.dtype(dt).kind != "f" or np.dtype(dt).itemsize >= 4:
+        return g
+    return wnp.asarray(g, np.result_type(dt, st))
+
+
+def _like_grad(u, g):
+    """Update ``u`` in the dtype of gradient ``g`` where the float32 state widened it (float16
+    gradients): updates follow the gradients' dtype, as torch's and Optax's do; the state
+    keeps float32."""
+    dt = getattr(g, "dtype", None)
+    if dt is None or np.dtype(dt).kind != "f" or np.dtype(dt).itemsize >= 4:
+        return u
+    return u if np.dtype(u.dtype) == np.dtype(dt) else wnp.asarray(u, dt)
 
 
 def _count0():
@@ -227,9 +252,9 @@ def trace(decay: float, nesterov: bool = False) -> GradientTransformation:
 
     def update(grads, state, params=None):
         check_trees("trace.update", grads, "grads", state.trace, "momentum state")
-        new = wtree.map(lambda g, t: g + decay * t, grads, state.trace)
+        new = wtree.map(lambda g, t: _in_state_dtype(g, t) + decay * t, grads, state.trace)
         out = wtree.map(lambda g, t: g + decay * t, grads, new) if nesterov else new
-        return out, TraceState(new)
+        return wtree.map(_like_grad, out, grads), TraceState(new)
 
     return GradientTransformation(lambda params: TraceState(_zeros_like(params)), update)
 
@@ -249,8 +274,9 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
 
     def update(grads, state, params=None):
         check_trees("scale_by_adam.update", grads, "grads", state.mu, "Adam state")
-        mu = wtree.map(lambda g, m: b1 * m + (1.0 - b1) * g, grads, state.mu)
-        nu = wtree.map(lambda g, v: b2 * v + (1.0 - b2) * _abs_sq(g), grads, state.nu)
+        mu = wtree.map(lambda g, m: b1 * m + (1.0 - b1) * _in_state_dtype(g, m), grads, state.mu)
+        nu = wtree.map(lambda g, v: b2 * v + (1.0 - b2) * _abs_sq(_in_state_dtype(g, v)),
+                       grads, state.nu)
         count = _inc(state.count)
         t = _as_float(count)
         c1 = 1.0 - b1 ** t
@@ -261,7 +287,8 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
             root = wnp.sqrt(vhat + eps_root) if eps_root else wnp.sqrt(vhat)
             return (m / _in_dtype_of(c1, m)) / (root + eps)
 
-        return wtree.map(direction, mu, nu), ScaleByAdamState(count, mu, nu)
+        updates = wtree.map(lambda g, m, v: _like_grad(direction(m, v), g), grads, mu, nu)
+        return updates, ScaleByAdamState(count, mu, nu)
 
     def init(params):
         return ScaleByAdamState(_count0(), _zeros_like(params), _zeros_like(params))
@@ -299,13 +326,14 @@ def scale_by_rms(decay: float = 0.9, eps: float = 1e-8, initial_scale: float = 0
 
     def update(grads, state, params=None):
         check_trees("scale_by_rms.update", grads, "grads", state.nu, "RMSprop state")
-        nu = wtree.map(lambda g, v: decay * v + (1.0 - decay) * _abs_sq(g), grads, state.nu)
+        nu = wtree.map(lambda g, v: decay * v + (1.0 - decay) * _abs_sq(_in_state_dtype(g, v)),
+                       grads, state.nu)
         if bias_correction:
             count = _inc(state.count)
             nu_hat, new_state = _bias_corrected(nu, decay, count), ScaleByRmsWithCountState(count, nu)
         else:
             nu_hat, new_state = nu, ScaleByRmsState(nu)
-        return wtree.map(lambda g, v: g * scaling(v), grads, nu_hat), new_state
+        return wtree.map(lambda g, v: _like_grad(g * scaling(v), g), grads, nu_hat), new_state
 
     def init(params):
         nu = wtree.map(lambda z: z + initial_scale, _zeros_like(params))
@@ -332,8 +360,10 @@ def scale_by_stddev(decay: float = 0.9, eps: float = 1e-8, initial_scale: float 
 
     def update(grads, state, params=None):
         check_trees("scale_by_stddev.update", grads, "grads", state.nu, "RMSprop state")
-        mu = wtree.map(lambda g, m: decay * m + (1.0 - decay) * g, grads, state.mu)
-        nu = wtree.map(lambda g, v: decay * v + (1.0 - decay) * _abs_sq(g), grads, state.nu)
+        mu = wtree.map(lambda g, m: decay * m + (1.0 - decay) * _in_state_dtype(g, m),
+                       grads, state.mu)
+        nu = wtree.map(lambda g, v: decay * v + (1.0 - decay) * _abs_sq(_in_state_dtype(g, v)),
+                       grads, state.nu)
         if bias_correction:
             count = _inc(state.count)
             mu_hat, nu_hat = _bias_corrected(mu, decay, count), _bias_corrected(nu, decay, count)
@@ -341,7 +371,8 @@ def scale_by_stddev(decay: float = 0.9, eps: float = 1e-8, initial_scale: float 
         else:
             mu_hat, nu_hat, new_state = mu, nu, ScaleByRStdDevState(mu, nu)
         variance = wtree.map(lambda m, v: wnp.maximum(v - _abs_sq(m), 0.0), mu_hat, nu_hat)
-        return wtree.map(lambda g, v: g * scaling(v), grads, variance), new_state
+        return (wtree.map(lambda g, v: _like_grad(g * scaling(v), g), grads, variance),
+                new_state)
 
     def init(params):
         mu = _zeros_like(params)
@@ -373,8 +404,10 @@ def scale_by_rss(initial_accumulator_value: float = 0.1, eps: float = 1e-7):
 
     def update(grads, state, params=None):
         check_trees("scale_by_rss.update", grads, "grads", state.sum_of_squares, "Adagrad state")
-        acc = wtree.map(lambda g, a: a + _abs_sq(g), grads, state.sum_of_squares)
-        return wtree.map(direction, grads, acc), ScaleByRssState(acc)
+        acc = wtree.map(lambda g, a: a + _abs_sq(_in_state_dtype(g, a)), grads,
+                        state.sum_of_squares)
+        return (wtree.map(lambda g, a: _like_grad(direction(g, a), g), grads, acc),
+                ScaleByRssState(acc))
 
     def init(params):
         return ScaleByRssState(wtree.map(lambda z: z + initial_accumulator_value,
