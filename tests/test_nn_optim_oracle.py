@@ -185,3 +185,68 @@ def test_rmsprop_momentum_schedule_matches_torch():
         ref.step()
         sched.step()
         close(params, p.detach().numpy(), np.float64, rtol=1e-12, atol=1e-14)
+
+
+def test_clip_by_global_norm_zero_max_norm_matches_torch():
+    """torch's clip_grad_norm_(max_norm=0) zeroes the gradients, a zero one included. Before,
+    ``max_norm / maximum(norm, max_norm)`` was 0/0: a zero gradient came back NaN."""
+    clip = optim.clip_by_global_norm(0.0)
+    for g in (np.zeros(3), np.array([3.0, 0.0, -4.0])):
+        t = torch.tensor(g, requires_grad=True)
+        t.grad = torch.tensor(g)
+        torch.nn.utils.clip_grad_norm_([t], 0.0)
+        close(clip.update(g, clip.init(None))[0], t.grad.numpy(), np.float64)
+    # a NaN norm still reaches every leaf (as Optax and torch)
+    u, _ = optim.clip_by_global_norm(1.0).update({"a": np.array([np.nan]), "b": np.ones(2)}, ())
+    assert np.isnan(u["b"]).all()
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=IDS)
+def test_clip_by_global_norm_float16_matches_optax(dtype):
+    g = {"a": np.array([300.0, 1e-4, 0.0], dtype), "b": np.array([[-400.0]], dtype)}
+    u, _ = optim.clip_by_global_norm(2.0).update(g, ())
+    ref, _ = optax.clip_by_global_norm(2.0).update({k: jnp.asarray(_f64(v)) for k, v in g.items()},
+                                                   optax.EmptyState())
+    for k in g:
+        assert u[k].dtype == dtype
+        close(u[k], ref[k], dtype, rtol=4 * float(np.finfo(dtype).eps))
+
+
+BAD_HYPERPARAMETERS = [
+    ("clip_by_global_norm(-1)", lambda: optim.clip_by_global_norm(-1.0), "max_norm"),
+    ("clip(-1)", lambda: optim.clip(-1.0), "max_delta"),
+    ("adam(b1=1)", lambda: optim.adam(0.1, b1=1.0), "b1"),
+    ("adam(b2=1.5)", lambda: optim.adam(0.1, b2=1.5), "b2"),
+    ("adam(lr=-0.1)", lambda: optim.adam(-0.1), "learning_rate"),
+    ("sgd(lr=nan)", lambda: optim.sgd(float("nan")), "learning_rate"),
+    ("sgd(momentum=-0.9)", lambda: optim.sgd(0.1, -0.9), "momentum"),
+    ("adamw(weight_decay=-1)", lambda: optim.adamw(0.1, weight_decay=-1.0), "weight_decay"),
+    ("rmsprop(decay=1.5)", lambda: optim.rmsprop(0.1, decay=1.5), "decay"),
+    ("adagrad(eps=-1)", lambda: optim.adagrad(0.1, eps=-1.0), "eps"),
+]
+
+
+@pytest.mark.parametrize("make,name", [b[1:] for b in BAD_HYPERPARAMETERS],
+                         ids=[b[0] for b in BAD_HYPERPARAMETERS])
+def test_bad_hyperparameters_raise(make, name):
+    """torch's optimizers refuse these with ValueError. Before, wire returned numbers:
+    clip_by_global_norm(-1) turned [3, 4] into [-0.6, -0.8], clip(-1) turned [3, -4] into
+    [-1, -1], adam(b1=1) gave NaN updates, adam(-0.1) ascended the loss."""
+    with pytest.raises(wire.errors.WireValueError, match=name):
+        make()
+
+
+def test_schedules_and_traced_rates_are_not_refused():
+    assert optim.adam(optim.exponential_decay(0.1, 1, 0.9)) is not None
+    step = wire.jit(lambda lr, g: optim.sgd(lr).update(g, optim.sgd(lr).init(g))[0])
+    close(step(0.5, np.ones(2)), [-0.5, -0.5], np.float64)
+
+
+def test_accuracy_refuses_labels_of_the_wrong_shape():
+    """Before: labels of shape (N, 1) (or one-hot (N, C)) broadcast against the (N,)
+    predictions into an N x N table, and four right answers scored 0.25."""
+    logits = np.eye(4)
+    assert nn.accuracy(logits, np.arange(4)) == 1.0
+    for labels in (np.arange(4)[:, None], np.eye(4)):
+        with pytest.raises(wire.errors.ShapeError, match=r"\(4, 4\)"):
+            nn.accuracy(logits, labels)

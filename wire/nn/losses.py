@@ -181,5 +181,14 @@ def accuracy(logits, labels) -> float:
 
     >>> accuracy(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([1, 1]))
     0.5
+
+    ``labels`` must have the shape of ``logits`` without its last axis: labels of shape
+    ``(N, 1)`` or one-hot ``(N, C)`` raise ``wire.ShapeError`` (compared by broadcasting,
+    they gave the fraction of an ``N x N`` table: 0.25 for four right answers).
     """
-    return float(np.mean(np.argmax(np.asarray(logits), axis=-1) == np.asarray(labels)))
+    logits, labels = np.asarray(logits), np.asarray(labels)
+    if logits.ndim == 0 or labels.shape != logits.shape[:-1]:
+        raise ShapeError(f"accuracy: labels of shape {labels.shape} do not match logits of "
+                         f"shape {logits.shape} (expected integer labels of shape "
+                         f"{logits.shape[:-1]}){at(user_location())}")
+    return float(np.mean(np.argmax(logits, axis=-1) == labels))

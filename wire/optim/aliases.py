@@ -1,6 +1,10 @@
 """The optimizers of ``wire.optim``, each a chain of transformations ending in a learning rate.
 
-``learning_rate`` is a number or a schedule (``step -> value``, see ``schedules``).
+``learning_rate`` is a number or a schedule (``step -> value``, see ``schedules``). A
+negative or NaN learning rate, momentum, decay, weight decay or ``eps``, and Adam's ``b1`` or
+``b2`` outside ``[0, 1)``, raise ``wire.errors.WireValueError`` naming the argument (as
+torch's optimizers refuse them): a negative rate ascends the loss, and ``b1 = 1`` made every
+update NaN. Gradient ascent is ``chain(..., scale(-1.0))`` on purpose.
 
 >>> import numpy as np, wire
 >>> opt = wire.optim.adam(0.1)
@@ -15,6 +19,7 @@ from __future__ import annotations
 from .base import GradientTransformation, chain, identity
 from .transforms import (
     add_decayed_weights,
+    check_hyperparameter,
     scale_by_adam,
     scale_by_learning_rate,
     scale_by_rms,
@@ -38,6 +43,8 @@ def sgd(learning_rate, momentum: float | None = None, nesterov: bool = False
     >>> sgd(0.1).update(np.array([1.0]), sgd(0.1).init(np.zeros(1)))[0]
     array([-0.1])
     """
+    check_hyperparameter("sgd", "learning_rate", learning_rate)
+    check_hyperparameter("sgd", "momentum", momentum or 0.0)
     head = trace(momentum, nesterov) if momentum else identity()
     return chain(head, scale_by_learning_rate(learning_rate))
 
@@ -75,6 +82,7 @@ def adam(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
     >>> opt.update(np.array([3.0]), opt.init(np.zeros(1)))[0].round(6)
     array([-0.01])
     """
+    check_hyperparameter("adam", "learning_rate", learning_rate)
     return chain(scale_by_adam(b1, b2, eps, eps_root), scale_by_learning_rate(learning_rate))
 
 
@@ -94,6 +102,8 @@ def adamw(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
     >>> opt.update(np.array([1.0]), opt.init(p), p)[0].round(6)
     array([-0.2])
     """
+    check_hyperparameter("adamw", "learning_rate", learning_rate)
+    check_hyperparameter("adamw", "weight_decay", weight_decay)
     return chain(scale_by_adam(b1, b2, eps), add_decayed_weights(weight_decay, mask),
                  scale_by_learning_rate(learning_rate))
 
@@ -114,6 +124,10 @@ def rmsprop(learning_rate, decay: float = 0.9, eps: float = 1e-8, initial_scale:
     >>> opt.update(np.array([4.0]), opt.init(np.zeros(1)))[0].round(6)
     array([-0.1])
     """
+    check_hyperparameter("rmsprop", "learning_rate", learning_rate)
+    check_hyperparameter("rmsprop", "decay", decay, 0.0, 1.0, high_open=False)
+    check_hyperparameter("rmsprop", "eps", eps)
+    check_hyperparameter("rmsprop", "momentum", momentum or 0.0)
     tail = [trace(momentum, nesterov)] if momentum else []
     direction = scale_by_stddev if centered else scale_by_rms
     return chain(direction(decay, eps, initial_scale, eps_in_sqrt, bias_correction), *tail,
@@ -134,5 +148,8 @@ def adagrad(learning_rate, initial_accumulator_value: float = 0.1, eps: float = 
     >>> opt.update(np.array([2.0]), opt.init(np.zeros(1)))[0]
     array([-1.])
     """
+    check_hyperparameter("adagrad", "learning_rate", learning_rate)
+    check_hyperparameter("adagrad", "initial_accumulator_value", initial_accumulator_value)
+    check_hyperparameter("adagrad", "eps", eps)
     return chain(scale_by_rss(initial_accumulator_value, eps),
                  scale_by_learning_rate(learning_rate))

@@ -14,13 +14,14 @@ array([1.])
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .. import numpy as wnp
 from .. import tree as wtree
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireValueError, at, user_location
 from .base import EmptyState, GradientTransformation, check_trees
 
 __all__ = [
@@ -30,6 +31,30 @@ __all__ = [
     "CountState", "scale_by_stddev", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
     "ScaleByRStdDevWithCountState",
 ]
+
+
+def check_hyperparameter(what: str, name: str, value, low: float = 0.0, high: float = math.inf,
+                         high_open: bool = True):
+    """Raise ``WireValueError`` unless a concrete real ``value`` lies in ``[low, high)``
+    (``[low, high]`` with ``high_open=False``); NaN fails. Schedules (callables), arrays of
+    more than one element and traced values are not checked here.
+
+    >>> check_hyperparameter("adam", "b1", 1.0, 0.0, 1.0)
+    Traceback (most recent call last):
+    ...
+    wire.errors.WireValueError: adam: b1 must be in [0.0, 1.0), got 1.0...
+    """
+    if callable(value) or isinstance(value, bool):
+        return
+    try:
+        v = float(value)
+    except (TypeError, ValueError, WireError):  # a traced or non-scalar value
+        return
+    ok = low <= v and (v < high if high_open else v <= high)
+    if not ok:
+        upper = f"{high})" if high_open else f"{high}]"
+        raise WireValueError(f"{what}: {name} must be in [{low}, {upper}, got {value!r}"
+                             f"{at(user_location())}")
 
 
 def _zeros_like(tree):
@@ -270,7 +295,14 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
     >>> t = scale_by_adam()
     >>> t.init({"w": np.zeros(2)}).mu
     {'w': array([0., 0.])}
+
+    ``b1`` and ``b2`` must lie in ``[0, 1)`` (``b = 1`` divides by a zero bias correction)
+    and ``eps``, ``eps_root`` be ``>= 0``, as torch checks; others raise ``WireValueError``.
     """
+    check_hyperparameter("scale_by_adam", "b1", b1, 0.0, 1.0)
+    check_hyperparameter("scale_by_adam", "b2", b2, 0.0, 1.0)
+    check_hyperparameter("scale_by_adam", "eps", eps)
+    check_hyperparameter("scale_by_adam", "eps_root", eps_root)
 
     def update(grads, state, params=None):
         check_trees("scale_by_adam.update", grads, "grads", state.mu, "Adam state")
@@ -508,6 +540,9 @@ def clip_by_global_norm(max_norm: float) -> GradientTransformation:
     array([0.6, 0.8])
     >>> t.update(np.array([3e4, 4e4], np.float16), t.init(None))[0]
     array([0.6, 0.8], dtype=float16)
+
+    ``max_norm = 0`` zeroes every update (a zero gradient stays 0); a negative one raises
+    ``WireValueError`` (it flipped the gradient's sign).
     """
 
     def scaled(g, factor):
@@ -516,9 +551,14 @@ def clip_by_global_norm(max_norm: float) -> GradientTransformation:
             return g * _in_dtype_of(factor, g)
         return wnp.asarray(wnp.asarray(g, np.float32) * wnp.asarray(factor, np.float32), dt)
 
+    check_hyperparameter("clip_by_global_norm", "max_norm", max_norm)
+
     def update(grads, state, params=None):
         norm, _ = _norm_parts(grads)
-        factor = max_norm / wnp.maximum(norm, max_norm)
+        # not max_norm / maximum(norm, max_norm): that is 0/0 for max_norm = 0 and a zero
+        # gradient (which stays 0, as torch's); a NaN norm still makes every update NaN
+        clipping = wnp.logical_not(norm <= max_norm)
+        factor = wnp.where(clipping, max_norm / wnp.where(clipping, norm, 1.0), 1.0)
         return wtree.map(lambda g: scaled(g, factor), grads), state
 
     return GradientTransformation(lambda params: EmptyState(), update)
@@ -529,7 +569,11 @@ def clip(max_delta: float) -> GradientTransformation:
 
     >>> clip(1.0).update(np.array([-3.0, 0.5]), EmptyState())[0]
     array([-1. ,  0.5])
+
+    A negative ``max_delta`` raises ``WireValueError`` (it clipped everything to
+    ``-max_delta``, with the sign flipped).
     """
+    check_hyperparameter("clip", "max_delta", max_delta)
     return GradientTransformation(
         lambda params: EmptyState(),
         lambda grads, state, params=None: (
