@@ -24,7 +24,7 @@ from .. import numpy as wnp
 from .. import random
 from ..api.control_flow import scan
 from . import initializers as I
-from .activations import sigmoid
+from .activations import sigmoid, tanh
 from .base import Layer, check_in_shape, check_input
 
 __all__ = ["LSTM", "GRU", "scan"]
@@ -75,10 +75,10 @@ def LSTM(hidden: int, w_init=None, forget_bias: float = 1.0) -> Layer:
         z = xt + h @ wh
         i = sigmoid(z[:, :hidden])
         f = sigmoid(z[:, hidden : 2 * hidden])
-        g = wnp.tanh(z[:, 2 * hidden : 3 * hidden])
+        g = tanh(z[:, 2 * hidden : 3 * hidden])
         o = sigmoid(z[:, 3 * hidden :])
         c = f * c + i * g
-        h = o * wnp.tanh(c)
+        h = o * tanh(c)
         return (h, c), h
 
     return _recurrent("LSTM", hidden, 4, cell, w_init or I.glorot_uniform(), I.orthogonal(),
@@ -98,7 +98,7 @@ def GRU(hidden: int, w_init=None) -> Layer:
         hh = h @ wh
         r = sigmoid(xt[:, :hidden] + hh[:, :hidden])
         z = sigmoid(xt[:, hidden : 2 * hidden] + hh[:, hidden : 2 * hidden])
-        n = wnp.tanh(xt[:, 2 * hidden :] + r * hh[:, 2 * hidden :])
+        n = tanh(xt[:, 2 * hidden :] + r * hh[:, 2 * hidden :])
         h = (1.0 - z) * n + z * h
         return h, h
 
