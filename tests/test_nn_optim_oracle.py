@@ -425,3 +425,200 @@ def test_float16_activations_are_rounded_once(name):
         ulp = np.spacing(np.abs(want).astype(np.float16)).astype(np.float64)
         assert (np.abs(_f64(got) - want) <= 2 * ulp).all(), (
             x[np.abs(_f64(got) - want) > 2 * ulp], got[np.abs(_f64(got) - want) > 2 * ulp])
+
+
+# =========================================================================== losses
+
+
+def _t(x, grad=False):
+    return torch.tensor(np.array(x), requires_grad=grad)
+
+
+LOGITS = {
+    "huge": np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4, 1e4]]),
+    "ties": np.array([[2.0, 2.0, 2.0], [0.0, 0.0, 0.0], [5.0, 5.0, -1.0]]),
+    "ordinary": np.array([[0.5, -1.0, 2.0], [3.0, 0.0, -3.0], [0.1, 0.2, 0.3]]),
+}
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=IDS)
+@pytest.mark.parametrize("case", sorted(LOGITS))
+def test_cross_entropies_match_torch(case, dtype):
+    """Integer and one-hot/soft labels (probabilities 0 and 1, and 1/3) against torch's
+    cross_entropy in float64 (torch has no float16 CPU log_softmax worth the name: the float16
+    inputs go to it as float64); the loss keeps the logits' dtype."""
+    x = LOGITS[case].astype(dtype)
+    labels = np.array([0, 1, 2])
+    soft = np.array([[0.5, 0.5, 0.0], [0.0, 0.0, 1.0], [1 / 3, 1 / 3, 1 / 3]]).astype(dtype)
+    rtol = {np.float64: 1e-13, np.float32: 1e-6, np.float16: 2e-3}[dtype]
+    for ours, targets, ref_targets in (
+        (nn.softmax_cross_entropy, labels, torch.tensor(labels)),
+        (nn.softmax_cross_entropy_onehot, soft, _t(_f64(soft))),
+    ):
+        xt = _t(_f64(x), True)
+        ref = F.cross_entropy(xt, ref_targets, reduction="none")
+        ref.sum().backward()
+        loss = ours(x, targets, reduction="none")
+        grad = wire.grad(lambda z: ours(z, targets, reduction="sum"))(x)
+        assert loss.dtype == grad.dtype == dtype
+        scale = float(np.max(np.abs(ref.detach().numpy())))
+        close(loss, ref.detach().numpy(), dtype, rtol=rtol, atol=rtol * scale)
+        close(grad, xt.grad.numpy(), dtype, rtol=rtol, atol=rtol)
+        assert float(ours(x, targets)) == pytest.approx(float(ref.mean()), rel=rtol, abs=rtol)
+
+
+def test_cross_entropy_masked_class_and_certain_labels():
+    """A class with logit -inf and target 0 adds nothing (torch: NaN, from 0 * -inf); a
+    label of probability 1 on a logit that dominates by 1e4 costs exactly 0."""
+    x = np.array([[-np.inf, 0.0, 1.0], [1e4, 0.0, -1e4]])
+    t = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    loss = nn.softmax_cross_entropy_onehot(x, t, reduction="none")
+    ref = F.cross_entropy(_t(np.where(np.isinf(x), -1e300, x)), _t(t), reduction="none")
+    close(loss, ref.numpy(), np.float64, rtol=1e-14)
+    close(nn.softmax_cross_entropy(x, np.array([1, 0]), reduction="none"), loss, np.float64)
+    g = wire.grad(lambda z: nn.softmax_cross_entropy_onehot(z, t))(x)
+    assert np.isfinite(g).all()
+
+
+BCE_X = np.array([0.0, -0.0, 3.0, -3.0, 50.0, -50.0, 1e4, -1e4, 100.0, -100.0])
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=IDS)
+@pytest.mark.parametrize("target", [0.0, 1.0, 0.3])
+def test_binary_cross_entropy_matches_torch(target, dtype):
+    x = BCE_X.astype(dtype)
+    t = np.full_like(x, target)
+    xt = _t(_f64(x), True)
+    ref = F.binary_cross_entropy_with_logits(xt, _t(_f64(t)), reduction="none")
+    ref.sum().backward()
+    loss = nn.binary_cross_entropy_with_logits(x, t, reduction="none")
+    grad = wire.grad(lambda z: nn.binary_cross_entropy_with_logits(z, t, reduction="sum"))(x)
+    assert loss.dtype == grad.dtype == dtype
+    rtol = {np.float64: 1e-13, np.float32: 1e-6, np.float16: 2e-3}[dtype]
+    # torch's loss max(x, 0) - x t + log1p(exp(-|x|)) keeps only absolute accuracy: at
+    # x = -50, t = 0 it is 0 where the loss is log1p(e^-50) = 1.9e-22; NumPy's logaddexp
+    # (in float64) is the oracle for the value, torch where it is not below 1e-15
+    # (its derivative sigmoid(x) - t, likewise: 0 at x = 50, t = 1, where it is -1.9e-22)
+    from scipy.special import expit
+
+    t64, x64 = _f64(t), _f64(x)
+    exact = t64 * np.logaddexp(0.0, -x64) + (1 - t64) * np.logaddexp(0.0, x64)
+    exact_grad = -t64 * expit(-x64) + (1 - t64) * expit(x64)
+    torch_ok = np.abs(ref.detach().numpy()) > 1e-15
+    close(ref.detach().numpy()[torch_ok], exact[torch_ok], np.float64, rtol=1e-13)
+    close(xt.grad.numpy(), exact_grad, np.float64, rtol=1e-13, atol=1e-15)
+    close(loss, exact.astype(dtype), dtype, rtol=rtol)
+    close(grad, exact_grad.astype(dtype), dtype, rtol=rtol)
+    # at ±inf torch gives NaN (inf - inf); wire's terms of weight 0 add nothing
+    inf = np.array([np.inf, -np.inf], dtype)
+    got = nn.binary_cross_entropy_with_logits(inf, np.full(2, target, dtype), reduction="none")
+    want = {0.0: [np.inf, 0.0], 1.0: [0.0, np.inf], 0.3: [np.inf, np.inf]}[target]
+    close(got, want, dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=IDS)
+def test_huber_and_mse_match_torch(dtype):
+    p = np.array([0.0, -0.0, 0.5, -2.0, 1.0, 1e4, np.inf, -np.inf], dtype)
+    t = np.zeros_like(p)
+    for delta in (1.0, 0.5):
+        pt = _t(_f64(p), True)
+        ref = F.huber_loss(pt, _t(_f64(t)), delta=delta, reduction="none")
+        ref.sum().backward()
+        loss = nn.huber(p, t, delta=delta, reduction="none")
+        grad = wire.grad(lambda z: nn.huber(z, t, delta=delta, reduction="sum"))(p)
+        assert loss.dtype == grad.dtype == dtype
+        close(loss, ref.detach().numpy().astype(dtype), dtype,
+              rtol=2 * float(np.finfo(dtype).eps))
+        close(grad, pt.grad.numpy().astype(dtype), dtype)
+    finite = p[np.isfinite(p)]
+    pt = _t(_f64(finite), True)
+    ref = F.mse_loss(pt, torch.zeros(len(finite), dtype=torch.float64))
+    ref.backward()
+    out = nn.mse(finite, np.zeros_like(finite))
+    assert out.dtype == dtype
+    # in float16 the square of 1e4 overflows: the mean 1.7e7 rounds to inf, as the oracle's
+    close(out, ref.detach().numpy().astype(dtype), dtype, rtol=2 * float(np.finfo(dtype).eps))
+    close(wire.grad(lambda z: nn.mse(z, np.zeros_like(finite)))(finite), pt.grad.numpy(), dtype,
+          rtol=2 * float(np.finfo(dtype).eps))
+
+
+def test_empty_batch_losses_are_nan_as_torch():
+    """The mean over no examples is NaN (torch too: 0/0); the sum is 0."""
+    assert np.isnan(nn.softmax_cross_entropy(np.zeros((0, 3)), np.zeros(0, int)))
+    assert np.isnan(float(F.cross_entropy(torch.zeros(0, 3), torch.zeros(0, dtype=torch.long))))
+    assert float(nn.softmax_cross_entropy(np.zeros((0, 3)), np.zeros(0, int), "sum")) == 0.0
+    assert np.isnan(nn.mse(np.zeros(0), np.zeros(0)))
+
+
+# =========================================================================== normalization
+
+ROWS = np.array([[1.0, 2.0, 3.0, 4.0], [5.0, 5.0, 5.0, 5.0], [1e-300, -1e-300, 0.0, 0.0],
+                 [-7.0, 0.0, 0.0, 7.0], [1e3, 1e3 + 1, 1e3 + 2, 1e3 + 3]])
+OFFSET = np.array([[1e8, 1e8 + 1, 1e8 + 2, 1e8 + 3]])
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=IDS)
+def test_layer_norm_matches_torch(dtype):
+    """Constant rows (variance 0: the output is the bias), tiny and offset rows; torch's
+    layer_norm in float64 on the same (rounded) inputs. A row like [1e200, -1e200, 0, 1]
+    is not here: torch's variance overflows to inf (NaN out), wire rescales first (see
+    docs/training.md)."""
+    x = ROWS.astype(dtype)
+    init, apply = nn.LayerNorm()
+    params = wire.tree.map(lambda a: a.astype(dtype), init(None, x.shape))
+    ct = np.arange(4.0).astype(dtype)
+    y = apply(params, x)
+    g = wire.grad(lambda z: (apply(params, z) * ct).sum())(x)
+    xt = _t(_f64(x), True)
+    ref = F.layer_norm(xt, (4,), eps=1e-5)
+    (ref * _t(_f64(ct))).sum().backward()
+    assert y.dtype == g.dtype == dtype
+    # float16 inputs are normalised in float32 (as torch): the float64 oracle differs by the
+    # float32 rounding of the offset row's statistics, well inside float16's own ulp
+    rtol = {np.float64: 1e-12, np.float32: 2e-6, np.float16: 2e-3}[dtype]
+    close(y, ref.detach().numpy(), dtype, rtol=rtol, atol=rtol)
+    close(g, xt.grad.numpy(), dtype, rtol=rtol, atol=rtol)
+    # an offset row: the cotangent is x - 1e8, so the derivative is (x - mean) eps / s**3
+    # exactly (s**2 = var + eps); torch's float64 one is 4e-4 off (it cancels), wire's exact
+    gx = wire.grad(lambda z: (apply(params, z) * ct).sum())(OFFSET.astype(dtype))
+    if dtype == np.float64:
+        d = OFFSET - OFFSET.mean()
+        close(gx, d * 1e-5 / (d.var() + 1e-5) ** 1.5, dtype, rtol=1e-9)
+    # one feature: variance 0, output the bias (0); inf gives NaN, as torch
+    init1, apply1 = nn.LayerNorm()
+    z = np.array([[1.0], [np.inf]])
+    close(apply1(init1(None, z.shape), z), F.layer_norm(_t(z), (1,)).numpy(), np.float64)
+
+
+def test_standardize_is_the_stable_variance():
+    """Convention: wire's default algorithm is the two-pass variance; JAX's default 'fast'
+    one cancels (on [1e8 .. 1e8 + 3] in float64 it is 0.28 off); wire's fast one agrees with
+    JAX's."""
+    x = OFFSET
+    want = (x - x.mean()) / np.sqrt(x.var() + 1e-5)
+    close(nn.standardize(x), want, np.float64, rtol=1e-12)
+    close(nn.standardize(x, algorithm="fast"), jax.nn.standardize(jnp.asarray(x)), np.float64,
+          rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=IDS)
+def test_batch_norm_matches_torch(dtype):
+    """Training statistics, running statistics (wire's momentum 0.9 is torch's 0.1) and the
+    evaluation output; a batch of 2 and a constant feature. Before, a float16 feature whose
+    batch variance (5e5) exceeds float16's range got running variance inf, where 0.9 + 0.1 *
+    5e5 = 5.0e4 fits, and evaluation then gave 0 for it."""
+    x = np.array([[1.0, 5.0, -3.0], [2.0, 5.0, 1e3]], dtype)
+    init, apply = nn.BatchNorm()
+    params = wire.tree.map(lambda a: a.astype(dtype), init(None, (-1, 3)))
+    y, new = apply(params, x, train=True)
+    bn = torch.nn.BatchNorm1d(3, momentum=0.1, dtype=torch.float64)
+    ref = bn(_t(_f64(x)))
+    rtol = {np.float64: 1e-12, np.float32: 2e-6, np.float16: 2e-3}[dtype]
+    assert y.dtype == new["mean"].dtype == new["var"].dtype == dtype
+    close(y, ref.detach().numpy(), dtype, rtol=rtol, atol=rtol)
+    close(new["mean"], bn.running_mean.numpy(), dtype, rtol=rtol)
+    close(new["var"], bn.running_var.numpy(), dtype, rtol=rtol)
+    bn.eval()
+    close(apply(new, x), bn(_t(_f64(x))).detach().numpy(), dtype, rtol=rtol, atol=rtol)
+    with pytest.raises(wire.WireError, match=r"\(1, 3\)"):  # torch raises too
+        apply(params, x[:1], train=True)

@@ -74,13 +74,18 @@ def BatchNorm(momentum: float = 0.9, eps: float = 1e-5) -> Layer:
         y = _affine(normalized, x, params)
         mean, var = wnp.squeeze(mean, axis=axes), wnp.squeeze(var, axis=axes)
         unbiased = var * (n / (n - 1.0))
-        # the statistics in the dtype the tree and the batch promote to (float32 inside):
-        # the running variance of float16 inputs stays finite in a float64 tree
+        # the statistics in the dtype the tree and the batch promote to, blended in at least
+        # float32 and rounded once: a float16 batch variance of 5e5 is inf in float16, though
+        # the running variance 0.9 + 0.1 * 5e5 fits (it came out inf, and eval gave 0)
         stat_dt = np.result_type(params["mean"].dtype, x.dtype)
-        new_mean = momentum * params["mean"] + (1.0 - momentum) * wnp.asarray(
-            wnp.stop_gradient(mean), stat_dt)
-        new_var = momentum * params["var"] + (1.0 - momentum) * wnp.asarray(
-            wnp.stop_gradient(unbiased), stat_dt)
+        work_dt = np.result_type(stat_dt, np.float32)
+
+        def blend(old, batch):
+            new = (momentum * wnp.asarray(old, work_dt)
+                   + (1.0 - momentum) * wnp.asarray(wnp.stop_gradient(batch), work_dt))
+            return wnp.asarray(new, stat_dt)
+
+        new_mean, new_var = blend(params["mean"], mean), blend(params["var"], unbiased)
         return y, params.set("mean", new_mean).set("var", new_var)
 
     return Layer(init, apply, name=name, out_shape=lambda s: tuple(s), stateful=True)
