@@ -885,3 +885,19 @@ def test_random_keys_are_reproducible_across_jit_and_vmap():
     eager = apply(None, x, key=key, train=True)
     assert eager.dtype == np.float32
     assert np.array_equal(wire.jit(lambda k: apply(None, x, key=k, train=True))(key), eager)
+
+
+def test_empty_batch_through_a_model_matches_torch():
+    """An empty batch flows through convolution, flatten and dense layers, and the summed
+    loss has zero gradients (torch: the same shapes). Before: Flatten raised NumPy's
+    ValueError (reshape of size 0 to (0, -1))."""
+    init, apply = nn.serial(nn.Conv2D(2, (3, 3), padding="SAME"), nn.Relu(), nn.Flatten(),
+                            nn.Dense(3))
+    params = init(wr.key(0), (-1, 4, 4, 1))
+    x = np.zeros((0, 4, 4, 1))
+    assert apply(params, x).shape == (0, 3)
+    ref = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, padding=1), torch.nn.Flatten(),
+                              torch.nn.Linear(32, 3))(torch.zeros(0, 1, 4, 4))
+    assert tuple(ref.shape) == (0, 3)
+    g = wire.grad(lambda p: nn.softmax_cross_entropy(apply(p, x), np.zeros(0, int), "sum"))(params)
+    assert all((leaf == 0).all() for leaf in wire.tree.leaves(g))

@@ -295,11 +295,14 @@ def Flatten() -> Layer:
     >>> init, apply = Flatten()
     >>> apply(init(None, (2, 3, 4)), np.zeros((2, 3, 4))).shape
     (2, 12)
+    >>> apply(init(None, (0, 3, 4)), np.zeros((0, 3, 4))).shape      # an empty batch
+    (0, 12)
     """
 
     def apply(params, x, *, key=None, train=False):
         check_input("Flatten()", x, ("N",), ndim_at_least=True)
-        return wnp.reshape(x, (x.shape[0], -1))
+        # the size explicitly, not -1: an empty batch has no -1 to infer (NumPy refuses)
+        return wnp.reshape(x, (x.shape[0], int(np.prod(x.shape[1:], dtype=np.int64))))
 
     def out_shape(s):
         return (s[0], int(np.prod(s[1:], dtype=np.int64)))
