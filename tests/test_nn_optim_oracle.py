@@ -252,6 +252,17 @@ def test_schedules_and_traced_rates_are_not_refused():
     close(step(0.5, np.ones(2)), [-0.5, -0.5], np.float64)
 
 
+@pytest.mark.parametrize("delta", [0.0, -1.0, float("nan")])
+def test_huber_refuses_non_positive_delta(delta):
+    """torch's huber_loss refuses delta <= 0 (a NaN delta it accepts, returning NaN); before,
+    delta = 0 gave loss 0 for any input."""
+    with pytest.raises(wire.errors.WireValueError, match="delta"):
+        nn.huber(np.array([3.0]), np.zeros(1), delta=delta)
+    if delta <= 0:
+        with pytest.raises(RuntimeError, match="delta"):
+            F.huber_loss(torch.ones(1), torch.zeros(1), delta=delta)
+
+
 def test_accuracy_refuses_labels_of_the_wrong_shape():
     """Before: labels of shape (N, 1) (or one-hot (N, C)) broadcast against the (N,)
     predictions into an N x N table, and four right answers scored 0.25."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as wnp
-from ..errors import ShapeError, WireError, at, user_location
+from ..errors import ShapeError, WireError, WireValueError, at, user_location
 from ..tree import leaves
 from .activations import log_softmax, softplus
 from .base import check_index_range, known_value, nan_where_invalid
@@ -158,8 +158,15 @@ def huber(predictions, targets, delta: float = 1.0, reduction: str = "mean"):
     >>> import wire
     >>> wire.grad(huber)(np.array([np.inf, -np.inf]), np.zeros(2))
     array([ 0.5, -0.5])
+
+    ``delta`` must be positive (``wire.errors.WireValueError`` otherwise; with ``delta = 0``
+    every loss was 0).
     """
     _same_shape("huber", predictions, targets)
+    if isinstance(delta, (int, float, np.integer, np.floating)) and not delta > 0:
+        # delta = 0 made every loss 0 (torch refuses non-positive deltas too)
+        raise WireValueError(f"huber: delta must be positive, got {delta!r}"
+                             f"{at(user_location())}")
     d = predictions - targets
     a = wnp.abs(d)
     inside = a <= delta  # False for NaN, which the linear side passes on
