@@ -419,12 +419,12 @@ def test_activation_tails_match_mpmath(name, dtype):
     float32, where it is 1e-16). JAX's float64 derivatives of tanh, sigmoid, elu and the
     tanh-form gelu lose 1e-6 ... 1e-3 here, so JAX is no oracle in the tails."""
     fn, value, derivative = TAILS[name]
-    mp.mp.dps = 40
     x = np.array(TAIL_POINTS, dtype)
     tiny = float(np.finfo(dtype).tiny)
     ys, gs = fn(x), wire.vmap(wire.grad(fn))(x)
     for xi, y, g in zip(x, ys, gs):
-        v, d = value(mp.mpf(float(xi))), derivative(mp.mpf(float(xi)))
+        with mp.workdps(40):  # (mpmath's precision is global: restored after)
+            v, d = value(mp.mpf(float(xi))), derivative(mp.mpf(float(xi)))
         # the erfc form's condition number is about x**2: the rounding of x / sqrt(2) is
         # amplified that much (wire and torch both form it in the input's dtype)
         # the tanh form's is about its sigmoid's argument 2z = 1.6 (x + 0.044715 x**3)
