@@ -997,7 +997,8 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
         if idx is None:
             idx = atom_index[built_n] = len(atoms)
             atoms.append(built_n)
-            small.append(_bounded(built_n, ranges))
+            # (sin, cos, tanh, sign: in [-1, 1], as _bounded finds, without its calls)
+            small.append(True if built_n.op in _UNIT_OPS else _bounded(built_n, ranges))
             if watch:
                 origin[idx] = n
         elif watch and origin[idx] is not n:
@@ -1044,6 +1045,11 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                                             raise _Refuse
                                         got = {mb: c}, _NO_POISON
                                     else:
+                                        if len(ma) == 1 and len(mb) > 1:
+                                            # an atom times a product (the product is the
+                                            # second operand): the same monomial, made by
+                                            # inserting the atom (not _mono_mul's merge)
+                                            ma, mb = mb, ma
                                         if len(mb) == 1 and mb[0][0] > ma[-1][0] \
                                                 and mb[0][1] <= MAX_EXPONENT:
                                             m = ma + mb  # (_mono_mul's first case)
