@@ -212,11 +212,15 @@ def sort_operands(node: Node, rw):
     """Commutative operands in a canonical order, so ``a*b`` and ``b*a`` are one node
     (the primitives in :data:`COMMUTATIVE`: those whose result, signed zeros included, does
     not depend on the operands' order; complex ones keep theirs, as NumPy's complex product
-    rounds through an asymmetric fused multiply-add)."""
+    rounds through an asymmetric fused multiply-add). A constant (``const``, ``full``) goes
+    last, as traced code mostly writes it (``x * 2.0``: such nodes are already in order, and
+    a rewrite need not rebuild them and everything after them); otherwise the operand of
+    smaller structural key goes first."""
     x, y = node.inputs
-    if x is not y and x.aval.dtype.kind != "c" and y.aval.dtype.kind != "c" \
-            and rw.skey(y) < rw.skey(x):
-        return rw.remake(node, (y, x))
+    if x is not y and x.aval.dtype.kind != "c" and y.aval.dtype.kind != "c":
+        cx = x.op in _CONSTANTS
+        if (rw.skey(y) < rw.skey(x)) if cx is (y.op in _CONSTANTS) else cx:
+            return rw.remake(node, (y, x))
     return None
 
 

@@ -274,6 +274,7 @@ class Rewriter:
         loc_of, made, firsts = self.loc_of, self.made, self._first
         locs_get = self.locs_get
         op_codes, set_key, cold = _OP_CODES, object.__setattr__, self._cold
+        consts, commutative = CONSTANT_OPS, _COMMUTATIVE
         for node in toposort(outputs) if order is None else order:
             if node in memo:
                 continue
@@ -291,10 +292,14 @@ class Rewriter:
                             kx = structural_key(x)
                         if ky is None:
                             ky = structural_key(y)
-                        if ky < kx and node.op in sorted_ and not _keeps_order(x, y):  # (_in_order)
-                            new, keys = (y, x), (ky, kx)
+                        cx = x.op in consts  # (_in_order: a constant last, else by key)
+                        if ((ky < kx) if cx is (y.op in consts) else cx) \
+                                and node.op in sorted_ and not _keeps_order(x, y):
+                            new = (y, x)
                         else:
-                            new, keys = (x, y), (kx, ky)
+                            new = (x, y)
+                        # (the key of a commutative node: its operands' keys in sorted order)
+                        keys = (ky, kx) if ky < kx and node.op in commutative else (kx, ky)
                     elif len(ins) == 1:  # (a unary operation: no list)
                         x = memo[ins[0]]
                         kx = x._skey
@@ -419,10 +424,14 @@ def _keeps_order(x: Node, y: Node) -> bool:
 
 
 def _in_order(inputs: tuple) -> tuple:
-    """Two operands of a commutative primitive in the order ``sort_operands`` gives them."""
+    """Two operands of a commutative primitive in the order ``sort_operands`` gives them: a
+    constant last, else the smaller structural key first."""
     if len(inputs) == 2:
         x, y = inputs
         if x is not y and not _keeps_order(x, y):
+            cx = x.op in CONSTANT_OPS
+            if cx is not (y.op in CONSTANT_OPS):
+                return (y, x) if cx else inputs
             kx, ky = x._skey, y._skey  # (known for nearly every node: read in place)
             if kx is None:
                 kx = structural_key(x)
@@ -435,7 +444,10 @@ def _in_order(inputs: tuple) -> tuple:
 
 def structural_key(node: Node) -> int:
     """A hash of ``node``'s whole expression that is the same in every process (operand
-    sorting uses it). Computed once per node (kept on the node: it is immutable)."""
+    sorting uses it). Computed once per node (kept on the node: it is immutable). The same
+    for ``a*b`` and ``b*a`` (a commutative node hashes its operands' keys in sorted order), so
+    where a constant operand goes does not change the keys, nor so the order, of the nodes
+    above it."""
     key = node._skey
     if key is not None:
         return key
@@ -448,6 +460,8 @@ def structural_key(node: Node) -> int:
             code = _OP_CODES.get(op)
             if code is None:
                 code = _OP_CODES[op] = _name_code(op.name)
+            if ky < kx and op in _COMMUTATIVE:
+                kx, ky = ky, kx
             key = hash((code, _params_code(node) if node._items else 0, kx, ky))
             object.__setattr__(node, "_skey", key)
             return key
@@ -467,6 +481,8 @@ def structural_key(node: Node) -> int:
         code = _OP_CODES.get(op)
         if code is None:
             code = _OP_CODES[op] = _name_code(op.name)
+        if len(keys) == 2 and op in _COMMUTATIVE:
+            keys.sort()
         key = hash((code, _params_code(node) if node._items else 0, *keys))
         object.__setattr__(node, "_skey", key)
         return key
@@ -489,8 +505,10 @@ def structural_key(node: Node) -> int:
         code = _OP_CODES.get(op)
         if code is None:
             code = _OP_CODES[op] = _name_code(op.name)
-        sa(n, "_skey", hash((code, _params_code(n) if n._items else 0,
-                             *[i._skey for i in n.inputs])))
+        keys = [i._skey for i in n.inputs]
+        if len(keys) == 2 and op in _COMMUTATIVE:
+            keys.sort()
+        sa(n, "_skey", hash((code, _params_code(n) if n._items else 0, *keys)))
     return node._skey
 
 
@@ -710,7 +728,7 @@ def _in_canonical_order(graph: Graph, ordered: bool = False) -> bool:
             return False
         if n.op in CANONICAL:
             x, y = n.inputs
-            if x is not y and not _keeps_order(x, y) and structural_key(y) < structural_key(x):
+            if x is not y and not _keeps_order(x, y) and _in_order((x, y))[0] is y:
                 return False
     return True
 
