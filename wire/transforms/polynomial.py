@@ -66,9 +66,10 @@ import numpy as np
 from pyrsistent import pmap
 
 from ..ir import (
-    EMPTY_PARAMS, Aval, Graph, LeafOp, Node, const_op, make_aval, make_node, with_inputs,
+    EMPTY_PARAMS, Aval, Graph, LeafOp, Node, const_op, make_aval, with_inputs,
 )
 from ..ir.graph import _ENCLOSING
+from ..ir.nodes import _intern
 from ..core.locations import recording
 from ..ops import elementwise as ew
 from ..ops.shape import full_p
@@ -296,7 +297,7 @@ def _range_of(n: Node, memo: dict, depth: int):
         r = _range(ins[0], memo, depth)
         return None if r is None else (-r[1], -r[0])
     if op is ew.integer_pow_p:
-        y = n.params["y"]
+        y = _exponent(n)
         r = _range(ins[0], memo, depth)
         if r is None or not 1 <= y <= MAX_EXPONENT or max(-r[0], r[1]) > 1e4:
             return None
@@ -333,6 +334,15 @@ def _range_of(n: Node, memo: dict, depth: int):
         ps = (ra[0] * rb[0], ra[0] * rb[1], ra[1] * rb[0], ra[1] * rb[1])
         return (min(ps), max(ps))
     return None
+
+
+def _exponent(n: Node) -> int:
+    """``integer_pow`` node ``n``'s exponent, read from its intern key (its one param; the
+    params mapping's lookup costs several calls)."""
+    items = n._items
+    if len(items) == 1 and items[0][0] == "y":
+        return items[0][1]
+    return n.params["y"]
 
 
 _ABOVE = {ew.gt_p: True, ew.ge_p: True, ew.lt_p: False, ew.le_p: False}
@@ -616,12 +626,12 @@ class _Emitter:
             avals = [i.aval for i in inputs]
             aval = self.avals[key] = prim.shape(*avals) if y is None else prim.shape(*avals, y=y)
         if y is None:
-            params = EMPTY_PARAMS
-        else:  # one pmap per exponent, not one per node
-            params = self.pow_params.get(y)
-            if params is None:
-                params = self.pow_params[y] = pmap({"y": y})
-        node = make_node(prim, inputs, params, aval, loc)
+            node = _intern(prim, inputs, (), EMPTY_PARAMS, aval, loc)  # (make_node's)
+        else:  # one pmap (and intern key items) per exponent, not one per node
+            made = self.pow_params.get(y)
+            if made is None:
+                made = self.pow_params[y] = (pmap({"y": y}), (("y", y),))
+            node = _intern(prim, inputs, made[1], made[0], aval, loc)
         table = self.table  # collect's: the node reports the line of the node it rewrites
         if table is not None and loc is not None:
             table.setdefault(node, loc)
@@ -781,7 +791,7 @@ def _poly_candidate(node: Node) -> bool:
     a = node.aval
     if isinstance(a, tuple) or a.shape is None or a.dtype.kind != "f":
         return False
-    if node.op is ew.integer_pow_p and not 1 <= node.params["y"] <= MAX_EXPONENT:
+    if node.op is ew.integer_pow_p and not 1 <= _exponent(node) <= MAX_EXPONENT:
         return False
     for i in node.inputs:
         if i.aval is not a and i.aval != a and not (
@@ -812,7 +822,7 @@ def _polynomial(n: Node, operands: list, arith):
             raise _Refuse  # -(a - b) is -0.0 where b - a is +0.0: kept as written
         p = arith.neg(p0)
     else:
-        p = arith.pow(p0, n.params["y"], poison)
+        p = arith.pow(p0, _exponent(n), poison)
     if arith.num_atoms(p) > MAX_ATOMS or len(poison) > MAX_ATOMS:
         raise _Refuse
     return p, (frozenset(poison) if poison else _NO_POISON)
