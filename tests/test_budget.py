@@ -83,6 +83,40 @@ def test_graphs_holding_loops_get_at_least_the_linear_passes(small_limits):
     assert budget.eager_level(g) in ("full", "linear")
 
 
+@wire.custom_jvp
+def _softplus(x):
+    return wnp.logaddexp(x, 0.0)
+
+
+@_softplus.defjvp
+def _softplus_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _softplus(x), t * (1.0 / (1.0 + wnp.exp(-x)))
+
+
+def _custom_chain(steps):
+    def f(x):
+        for _ in range(steps):
+            x = _softplus(wnp.sin(x)) * 0.9
+        return x
+    return f
+
+
+def test_sub_graphs_called_once_count_as_their_nodes(small_limits):
+    # custom_jvp_call nodes run their sub-graph once: they are costed like the rest (a large
+    # scalar graph of them gets no simplification for one evaluation), not as loops are
+    g = wire.grad(wire.trace(_custom_chain(40), 0.3), simplify=False)
+    assert len(g) > budget.ALWAYS
+    assert any(n._items and budget.has_graph_params(n) for n in g.nodes)
+    assert budget.eager_level(g) == "none"
+    got = float(wire.grad(_custom_chain(40))(0.3))
+    h = 1e-6
+    f = _custom_chain(40)
+    fd = (float(wire.evaluate(wire.trace(f, 0.3 + h), 0.3 + h))
+          - float(wire.evaluate(wire.trace(f, 0.3 - h), 0.3 - h))) / (2 * h)
+    assert got == pytest.approx(fd, rel=1e-6)
+
+
 def test_no_simplification_and_linear_passes_agree_bit_for_bit(small_limits):
     g = wire.grad(wire.trace(_chain(40), 0.3), simplify=False)
     lin = simplify_linear(g, DERIVATIVES)
@@ -134,9 +168,15 @@ def _level_node_by_node(g):
     if n <= budget.ALWAYS:
         return "full"
     cost = 0.0
-    for node in nodes:
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
         if node._items and budget.has_graph_params(node):
-            return "full" if n <= budget.COLLECT_LIMIT else "linear"
+            if node.op.call_graph is None:
+                return "full" if n <= budget.COLLECT_LIMIT else "linear"
+            inner = node.params[node.op.call_graph].nodes
+            n += len(inner)
+            stack.extend(inner)
         cost += budget.EVAL_PER_NODE + budget.EVAL_PER_ELEMENT * budget._elements(node.aval)
     if n <= budget.COLLECT_LIMIT and budget.FULL_PER_NODE * n <= cost:
         return "full"
@@ -159,6 +199,7 @@ def test_counted_estimate_gives_the_node_by_node_levels(small_limits, monkeypatc
 
     graphs = [
         wire.grad(wire.trace(_chain(40), 0.3), simplify=False),
+        wire.grad(wire.trace(_custom_chain(40), 0.3), simplify=False),
         wire.grad(wire.trace(lambda v: wnp.sum(_chain(40)(v)), np.ones(64)), simplify=False),
         wire.grad(wire.trace(mixed, np.linspace(0.1, 1.0, 6)), simplify=False),
         wire.grad(wire.trace(loop, np.full(5, 0.5)), simplify=False),

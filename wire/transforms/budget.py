@@ -6,8 +6,8 @@ to save evaluation time, so simplifying it pays only when it costs less than eva
 the most thorough level of :func:`~wire.transforms.simplify.simplify` that fits:
 
 * small graphs (up to :data:`ALWAYS` nodes) get everything, term collection included: it costs
-  a few milliseconds, and what it saves is paid back on every call of a memoized graph (a
-  training loop over batches, a stochastic-VI step);
+  up to a few tenths of a second, and what it saves is paid back on every call of a memoized
+  graph (a training loop over batches, a stochastic-VI step);
 * larger graphs get term collection (superlinear in the worst case, the most expensive pass)
   when evaluating them costs at least as much as collecting would (big arrays), the linear
   passes (:func:`~wire.transforms.simplify.simplify_linear`: dead nodes, loop merging,
@@ -15,12 +15,16 @@ the most thorough level of :func:`~wire.transforms.simplify.simplify` that fits:
   evaluation, and none otherwise: a graph of 100 000 scalar operations evaluates in about
   2.5 µs per node, simplifying it costs 12–35 µs per node and removes a few nodes.
 
+The sub-graphs of primitives that call them once (``custom_jvp_call``, ``custom_vjp_call``,
+``checkpoint``: the ``call_graph`` of their declaration) count as their nodes. Graphs holding
+any other sub-graph (loops, conditionals) always get at least the linear passes: their nodes
+cost far more than this estimate counts, and merging a loop with its VJP (``scan``'s
+``simplify_pass``) saves a whole loop.
+
 So simplification never costs much more than the evaluation it is meant to speed up. Every
 level computes the same values, with the exception collect's re-association already makes
 (see :mod:`wire.transforms.polynomial`); the linear passes keep values bit for bit, so "none"
-and "linear" agree exactly. Graphs holding sub-graphs (loops, conditionals) always get at
-least the linear passes: their nodes cost far more than this estimate counts, and merging a
-loop with its VJP (``scan``'s ``simplify_pass``) saves a whole loop.
+and "linear" agree exactly.
 """
 
 from __future__ import annotations
@@ -58,25 +62,42 @@ def eager_level(graph: Graph) -> str:
     >>> eager_level(wire.trace(lambda x: wnp.sin(x) * 2.0, 1.0))
     'full'
     """
-    nodes = graph.nodes
-    n = len(nodes)
-    if n <= ALWAYS:
+    if len(graph.nodes) <= ALWAYS:
         return "full"
-    # counted in C (map, any, Counter): a Python loop over the nodes cost 0.03 s on the
-    # 275 000-node derivative graph of a 100 000-op chain, evaluated once right after
-    if any(map(_ITEMS, nodes)):  # params: look for sub-graphs
-        for node in nodes:
-            if node._items and has_graph_params(node):
-                return "full" if n <= COLLECT_LIMIT else "linear"
-    elements = 0.0  # µs to evaluate the graph once: n node dispatches and these elements
-    for aval, count in Counter(map(_AVAL, nodes)).items():
-        elements += count * _elements(aval)
-    cost = EVAL_PER_NODE * n + EVAL_PER_ELEMENT * elements
+    counted = _count(graph)
+    if counted is None:  # a loop or a conditional: its nodes run an unknown number of times
+        return "full" if len(graph.nodes) <= COLLECT_LIMIT else "linear"
+    n, elements = counted  # nodes (sub-graphs run once counted in), their elements
+    cost = EVAL_PER_NODE * n + EVAL_PER_ELEMENT * elements  # µs to evaluate once
     if n <= COLLECT_LIMIT and FULL_PER_NODE * n <= cost:
         return "full"
     if LINEAR_PER_NODE * n <= cost:
         return "linear"
     return "none"
+
+
+def _count(graph: Graph) -> tuple[int, float] | None:
+    """(nodes, elements) of ``graph``, the sub-graphs of call-once primitives (``call_graph``:
+    ``custom_jvp_call``, ``custom_vjp_call``, ``checkpoint``) counted in, since simplify
+    works through them and evaluation runs them once; None if it holds any other sub-graph
+    (a loop or a conditional)."""
+    nodes = graph.nodes
+    n, elements = len(nodes), 0.0
+    # counted in C (map, any, Counter): a Python loop over the nodes cost 0.03 s on the
+    # 275 000-node derivative graph of a 100 000-op chain, evaluated once right after
+    if any(map(_ITEMS, nodes)):  # params: look for sub-graphs
+        for node in nodes:
+            if node._items and has_graph_params(node):
+                name = node.op.call_graph
+                sub = node.params.get(name) if name is not None else None
+                inner = _count(sub) if isinstance(sub, Graph) else None
+                if inner is None:
+                    return None
+                n += inner[0]
+                elements += inner[1]
+    for aval, count in Counter(map(_AVAL, nodes)).items():
+        elements += count * _elements(aval)
+    return n, elements
 
 
 _ITEMS = attrgetter("_items")
