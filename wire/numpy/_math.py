@@ -545,9 +545,18 @@ def clip(a, a_min=None, a_max=None):
         if bound is not None:
             out = pick(a, bound)
             if both and out.dtype.kind == "f":  # NumPy's clip keeps a's zero at a zero bound
-                out = where((a == 0) & (out == 0), cast(a, out.dtype), out)
+                out = where((a == 0) & (out == 0), _zero_of(a, out), out)
             a = out
     return a
+
+
+def _zero_of(a, out):
+    """``a``'s zero (where ``a`` and ``out`` are zeros) with the derivative of ``out``: the
+    value is ``a - (+0.0)``, which keeps ``a``'s sign, and the derivative is ``out``'s, so a tie
+    with a bound still splits it evenly (selecting ``a`` itself gave all of it to ``a``)."""
+    if not isinstance(out, Tracer):
+        return cast(a, out.dtype)
+    return stop_gradient(cast(a, out.dtype)) - (stop_gradient(out) - out)
 
 
 def _int_bound(a, bound, which: str):
