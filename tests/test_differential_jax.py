@@ -344,9 +344,10 @@ REDUCTIONS = {
     "nanmax": {}, "nanmin": {}, "nansum": {}, "nanmean": {}, "ptp": {}, "std": {}, "var": {},
     "nanstd": {}, "nanvar": {}, "median": {}, "sort": {}, "cumsum": {}, "cumprod": {},
     "quantile": {"q": 0.3}, "percentile": {"q": 30.0}, "argmax": {}, "argmin": {},
+    "nanmedian": {},
     "special.logsumexp": {}, "special.softmax": {}, "special.log_softmax": {},
 }
-SORTING = {"median", "sort", "quantile", "percentile"}
+SORTING = {"median", "sort", "quantile", "percentile", "nanmedian"}
 FLAT = {"std", "var", "nanstd", "nanvar"}
 
 
@@ -495,6 +496,21 @@ def test_clip_at_a_zero_bound_splits_the_derivative(a, lo, hi, want):
         == want
     v = wire.jit(wnp.clip)(*args)
     assert v == np.clip(*args) and np.signbit(v) == np.signbit(wnp.clip(*args))
+
+
+@pytest.mark.parametrize("x", [np.full(4, nan), np.array(nan), np.array([[nan, nan], [1.0, 3.0]])])
+def test_nanmedian_of_only_nan_has_derivative_zero(x):
+    """A slice of only NaN: nanmedian is NaN with derivative 0 (as nanmax's, and JAX's); it
+    was 1 for the entry that sorted first."""
+    def f(a):
+        return wnp.sum(wnp.nanmedian(a, axis=-1 if a.ndim else None))
+
+    want = np.where(np.isnan(x), 0.0, 0.5)
+    np.testing.assert_array_equal(wire.grad(f)(x), want)
+    np.testing.assert_array_equal(wire.jit(wire.grad(f))(x), want)
+    np.testing.assert_array_equal(jax.grad(lambda a: jnp.sum(jnp.nanmedian(
+        a, axis=-1 if a.ndim else None)))(x), want)
+    assert float(wire.jvp(f, (x,), (np.ones_like(x),))[1]) == want.sum()
 
 
 def main(names):

@@ -20,7 +20,7 @@ from ..ops import sorting as SO
 from ..core import Tracer
 from ..ops.shape import full, to_tracer
 from ._elementwise_composed import conj, imag, real
-from ._math import clip, isnan, maximum, minimum, sqrt, where
+from ._math import clip, isnan, maximum, minimum, sqrt, stop_gradient, where
 from ._math import where as where_
 from ._products import matmul
 from ._promote import cast, lifting, refuse_out, result_dtype
@@ -701,6 +701,9 @@ def nanmedian(a, axis=None, keepdims=False):
         res = (vlo + 0.0 + vhi) / 2.0  # (its sum starts from +0.0 too: zeros give +0.0)
     else:
         res = _median_rows(s, count)
+    # a slice of only NaN: the value is NaN, with derivative 0 (as nanmax's), not 1 for the
+    # entry that happens to sort first
+    res = where(count == 0, stop_gradient(res), res)
     return reshape(res, keep_shape if keepdims else kept)
 
 
