@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as wnp
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireValueError, at, user_location
 
 __all__ = [
     "constant_schedule", "linear_schedule", "polynomial_schedule", "exponential_decay",
@@ -62,15 +62,22 @@ def linear_schedule(init_value, end_value, transition_steps, transition_begin=0)
     return polynomial_schedule(init_value, end_value, 1, transition_steps, transition_begin)
 
 
-def exponential_decay(init_value, transition_steps, decay_rate, staircase=False, end_value=None):
-    """``init_value * decay_rate ** (step / transition_steps)`` (floored with ``staircase``).
+def exponential_decay(init_value, transition_steps, decay_rate, transition_begin=0,
+                      staircase=False, end_value=None):
+    """``init_value * decay_rate ** ((step - transition_begin) / transition_steps)``, the
+    exponent floored with ``staircase``; ``init_value`` until step ``transition_begin``.
 
-    torch's ``ExponentialLR(gamma)`` is ``exponential_decay(lr, 1, gamma)`` and
-    ``StepLR(step_size, gamma)`` is ``exponential_decay(lr, step_size, gamma, staircase=True)``.
-    ``decay_rate = 0`` is allowed (1 at step 0, 0 after); a negative one raises.
+    Optax's signature and values. torch's ``ExponentialLR(gamma)`` is
+    ``exponential_decay(lr, 1, gamma)`` and ``StepLR(step_size, gamma)`` is
+    ``exponential_decay(lr, step_size, gamma, staircase=True)``. ``end_value`` bounds the
+    decay (a floor for ``decay_rate < 1``, a ceiling above 1). ``decay_rate = 0`` is allowed
+    (``init_value`` up to ``transition_begin``, 0 after; Optax makes it constant); a negative
+    ``decay_rate`` or ``transition_begin`` raises ``WireValueError``.
 
     >>> float(exponential_decay(1.0, 10, 0.5)(20))
     0.25
+    >>> [float(exponential_decay(1.0, 10, 0.5, transition_begin=5)(s)) for s in (0, 5, 15)]
+    [1.0, 1.0, 0.5]
     >>> float(exponential_decay(1.0, 10, 0.0)(0))
     1.0
     """
@@ -79,13 +86,20 @@ def exponential_decay(init_value, transition_steps, decay_rate, staircase=False,
     if not decay_rate >= 0:
         raise WireError(f"exponential_decay: decay_rate must be >= 0, got {decay_rate}"
                         f"{at(user_location())}")
+    if not transition_begin >= 0:
+        raise WireValueError(f"exponential_decay: transition_begin must be >= 0, got "
+                             f"{transition_begin!r}{at(user_location())}")
 
     def schedule(step):
-        p = _f(step) / transition_steps
+        d = _f(step) - transition_begin
+        p = d / transition_steps
         if staircase:
             p = wnp.floor(p)
-        # power, not exp(p * log(rate)): 0 ** 0 is 1 where 0 * log(0) is NaN
-        v = init_value * wnp.power(float(decay_rate), p)
+        # power, not exp(p * log(rate)): 0 ** 0 is 1 where 0 * log(0) is NaN; before
+        # transition_begin p < 0 (and 0 ** p inf), so the value there is chosen by where
+        p = wnp.maximum(p, 0.0)
+        v = wnp.where(d <= 0, float(init_value) + 0.0 * p,
+                      init_value * wnp.power(float(decay_rate), p))
         if end_value is not None:
             v = wnp.maximum(v, end_value) if decay_rate < 1 else wnp.minimum(v, end_value)
         return v
@@ -93,14 +107,17 @@ def exponential_decay(init_value, transition_steps, decay_rate, staircase=False,
     return schedule
 
 
-def cosine_decay_schedule(init_value, decay_steps, alpha=0.0):
+def cosine_decay_schedule(init_value, decay_steps, alpha=0.0, exponent=1.0):
     """Half a cosine from ``init_value`` down to ``alpha * init_value`` over ``decay_steps``,
-    then constant (as Optax). torch's ``CosineAnnealingLR(T_max=decay_steps,
-    eta_min=alpha * lr)`` gives the same values up to ``decay_steps`` and then rises again
-    (it is periodic).
+    then constant (as Optax): ``init_value * ((1 - alpha) * c ** exponent + alpha)`` with
+    ``c = (1 + cos(pi * min(step, decay_steps) / decay_steps)) / 2``. torch's
+    ``CosineAnnealingLR(T_max=decay_steps, eta_min=alpha * lr)`` gives the same values (for
+    ``exponent=1``) up to ``decay_steps`` and then rises again (it is periodic).
 
     >>> float(cosine_decay_schedule(1.0, 10)(10))
     0.0
+    >>> float(cosine_decay_schedule(1.0, 10, exponent=2.0)(5))
+    0.25
     """
     if decay_steps <= 0:
         raise WireError(f"decay_steps must be positive{at(user_location())}")
@@ -108,6 +125,8 @@ def cosine_decay_schedule(init_value, decay_steps, alpha=0.0):
     def schedule(step):
         t = wnp.minimum(_f(step), decay_steps) / decay_steps
         cos = 0.5 * (1.0 + wnp.cos(np.pi * t))
+        if exponent != 1.0:
+            cos = cos ** exponent
         return init_value * ((1.0 - alpha) * cos + alpha)
 
     return schedule
@@ -135,9 +154,10 @@ def join_schedules(schedules, boundaries):
 
 
 def warmup_cosine_decay_schedule(init_value, peak_value, warmup_steps, decay_steps,
-                                 end_value=0.0):
+                                 end_value=0.0, exponent=1.0):
     """Linear warm-up to ``peak_value`` over ``warmup_steps``, then cosine decay to
-    ``end_value`` by step ``decay_steps`` (counted from 0, warm-up included).
+    ``end_value`` by step ``decay_steps`` (counted from 0, warm-up included); ``exponent``
+    as in :func:`cosine_decay_schedule`.
 
     >>> float(warmup_cosine_decay_schedule(0.0, 1.0, 2, 4)(1))
     0.5
@@ -145,7 +165,8 @@ def warmup_cosine_decay_schedule(init_value, peak_value, warmup_steps, decay_ste
     alpha = 0.0 if peak_value == 0 else end_value / peak_value
     return join_schedules(
         [linear_schedule(init_value, peak_value, max(warmup_steps, 1)),
-         cosine_decay_schedule(peak_value, max(decay_steps - warmup_steps, 1), alpha)],
+         cosine_decay_schedule(peak_value, max(decay_steps - warmup_steps, 1), alpha,
+                               exponent)],
         [warmup_steps],
     )
 
