@@ -5,7 +5,8 @@ each step ``updates, state = opt.update(grads, state, params)`` and
 ``params = wire.optim.apply_updates(params, updates)``. Nothing is mutated; states are
 pytrees, so the whole step can be jitted.
 
-- optimizers: ``sgd``, ``momentum``, ``nesterov``, ``adam``, ``adamw``, ``rmsprop``, ``adagrad``
+- optimizers: ``sgd``, ``momentum``, ``nesterov``, ``adam``, ``adamw``, ``nadam``, ``nadamw``,
+  ``amsgrad``, ``radam``, ``rmsprop``, ``adagrad``
 - building blocks: ``chain``, ``scale``, ``scale_by_adam``, ``trace``, ``clip_by_global_norm``,
   ``clip``, ``add_decayed_weights`` …
 - schedules: ``exponential_decay``, ``cosine_decay_schedule``, ``warmup_cosine_decay_schedule``,
@@ -23,7 +24,8 @@ pytrees, so the whole step can be jitted.
 array([3., 3.])
 """
 
-from .aliases import adagrad, adam, adamw, momentum, nesterov, rmsprop, sgd
+from .aliases import (adagrad, adam, adamw, amsgrad, momentum, nadam, nadamw, nesterov, radam,
+                      rmsprop, sgd)
 from .base import EmptyState, GradientTransformation, apply_updates, chain, check_trees, identity
 from .schedules import *
 from .transforms import *
@@ -38,7 +40,8 @@ __all__ = [
     "polynomial_schedule", "rmsprop", "scale", "scale_by_adam", "scale_by_learning_rate",
     "scale_by_rms", "scale_by_rss", "scale_by_schedule", "scale_by_stddev", "sgd", "trace",
     "warmup_cosine_decay_schedule", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
-    "ScaleByRStdDevWithCountState",
+    "ScaleByRStdDevWithCountState", "amsgrad", "nadam", "nadamw", "radam", "scale_by_amsgrad",
+    "scale_by_radam", "ScaleByAmsgradState",
 ]
 
 # every public function here is where user code enters wire (wire.tracebacks)

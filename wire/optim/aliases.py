@@ -21,23 +21,27 @@ from .transforms import (
     add_decayed_weights,
     check_hyperparameter,
     scale_by_adam,
+    scale_by_amsgrad,
     scale_by_learning_rate,
+    scale_by_radam,
     scale_by_rms,
     scale_by_stddev,
     scale_by_rss,
     trace,
 )
 
-__all__ = ["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad"]
+__all__ = ["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad", "amsgrad",
+           "nadam", "nadamw", "radam"]
 
 
-def sgd(learning_rate, momentum: float | None = None, nesterov: bool = False
-        ) -> GradientTransformation:
+def sgd(learning_rate, momentum: float | None = None, nesterov: bool = False,
+        accumulator_dtype=None) -> GradientTransformation:
     """Stochastic gradient descent, optionally with (Nesterov) momentum.
 
     The same updates as ``torch.optim.SGD`` with ``dampening=0`` (and Optax's ``sgd``).
     torch's ``weight_decay`` (an L2 term added to the gradient) is
-    ``chain(add_decayed_weights(wd), sgd(...))``.
+    ``chain(add_decayed_weights(wd), sgd(...))``. ``accumulator_dtype`` stores the momentum
+    buffer in that dtype (Optax's option).
 
     >>> import numpy as np
     >>> sgd(0.1).update(np.array([1.0]), sgd(0.1).init(np.zeros(1)))[0]
@@ -45,7 +49,7 @@ def sgd(learning_rate, momentum: float | None = None, nesterov: bool = False
     """
     check_hyperparameter("sgd", "learning_rate", learning_rate)
     check_hyperparameter("sgd", "momentum", momentum or 0.0)
-    head = trace(momentum, nesterov) if momentum else identity()
+    head = trace(momentum, nesterov, accumulator_dtype) if momentum else identity()
     return chain(head, scale_by_learning_rate(learning_rate))
 
 
@@ -73,9 +77,12 @@ def nesterov(learning_rate, beta: float = 0.9) -> GradientTransformation:
 
 
 def adam(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
-         eps_root: float = 0.0) -> GradientTransformation:
+         eps_root: float = 0.0, mu_dtype=None, *, nesterov: bool = False
+         ) -> GradientTransformation:
     """Adam (Kingma & Ba): bias-corrected first and second moments, ``eps`` outside the
-    square root; the defaults and the update are torch's ``Adam`` and Optax's ``adam``.
+    square root; the defaults and the update are torch's ``Adam`` and Optax's ``adam``
+    (signature included: ``mu_dtype`` stores the first moment in that dtype, ``nesterov``
+    gives :func:`nadam`).
 
     >>> import numpy as np
     >>> opt = adam(0.01)
@@ -83,18 +90,22 @@ def adam(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
     array([-0.01])
     """
     check_hyperparameter("adam", "learning_rate", learning_rate)
-    return chain(scale_by_adam(b1, b2, eps, eps_root), scale_by_learning_rate(learning_rate))
+    return chain(scale_by_adam(b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov),
+                 scale_by_learning_rate(learning_rate))
 
 
 def adamw(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
-          weight_decay: float = 1e-4, mask=None) -> GradientTransformation:
+          eps_root: float = 0.0, mu_dtype=None, weight_decay: float = 1e-4, mask=None, *,
+          nesterov: bool = False) -> GradientTransformation:
     """Adam with decoupled weight decay: step ``-lr (adam_direction + weight_decay * params)``.
 
     The same update as torch's ``AdamW`` (which first scales params by
-    ``1 - lr * weight_decay``) and Optax's ``adamw``. ``weight_decay`` defaults to Optax's
-    1e-4; torch's default is 1e-2.
+    ``1 - lr * weight_decay``) and Optax's ``adamw``, whose signature this is.
+    ``weight_decay`` defaults to Optax's 1e-4; torch's default is 1e-2. Pass it by name:
+    the arguments before it are Optax's order (``eps_root``, ``mu_dtype``).
 
-    ``mask`` (bools like params, or ``params -> mask``) selects the leaves that decay.
+    ``mask`` (bools like params, or ``params -> mask``) selects the leaves that decay;
+    ``nesterov=True`` is :func:`nadamw`.
 
     >>> import numpy as np
     >>> opt = adamw(0.1, weight_decay=0.5)
@@ -104,7 +115,86 @@ def adamw(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
     """
     check_hyperparameter("adamw", "learning_rate", learning_rate)
     check_hyperparameter("adamw", "weight_decay", weight_decay)
-    return chain(scale_by_adam(b1, b2, eps), add_decayed_weights(weight_decay, mask),
+    return chain(scale_by_adam(b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov),
+                 add_decayed_weights(weight_decay, mask),
+                 scale_by_learning_rate(learning_rate))
+
+
+def nadam(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+          eps_root: float = 0.0, mu_dtype=None, *, nesterov: bool = True
+          ) -> GradientTransformation:
+    """NAdam (Dozat): Adam with a Nesterov look-ahead first moment, Optax's ``nadam``.
+
+    At step ``t`` the direction's numerator is
+    ``b1 * m / (1 - b1**(t+1)) + (1 - b1) * g / (1 - b1**t)``. torch's ``NAdam`` adds a
+    momentum schedule ``b1 * (1 - 0.5 * 0.96**(t * momentum_decay))``; with a huge
+    ``momentum_decay`` (1e9: the schedule is ``b1`` from the first step) its updates are these.
+
+    >>> import numpy as np
+    >>> opt = nadam(0.1)
+    >>> opt.update(np.array([2.0]), opt.init(np.zeros(1)))[0].round(6)
+    array([-0.147368])
+    """
+    check_hyperparameter("nadam", "learning_rate", learning_rate)
+    return adam(learning_rate, b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov)
+
+
+def nadamw(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+           eps_root: float = 0.0, mu_dtype=None, weight_decay: float = 1e-4, mask=None, *,
+           nesterov: bool = True) -> GradientTransformation:
+    """NAdam with decoupled weight decay, Optax's ``nadamw``: :func:`adamw` with the
+    look-ahead moment of :func:`nadam`. torch's ``NAdam(decoupled_weight_decay=True)`` with a
+    huge ``momentum_decay`` gives the same updates.
+
+    >>> import numpy as np
+    >>> opt = nadamw(0.1, weight_decay=0.5)
+    >>> p = np.array([2.0])
+    >>> opt.update(np.array([2.0]), opt.init(p), p)[0].round(6)
+    array([-0.247368])
+    """
+    check_hyperparameter("nadamw", "learning_rate", learning_rate)
+    check_hyperparameter("nadamw", "weight_decay", weight_decay)
+    return adamw(learning_rate, b1, b2, eps, eps_root, mu_dtype, weight_decay, mask,
+                 nesterov=nesterov)
+
+
+def amsgrad(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+            eps_root: float = 0.0, mu_dtype=None, bias_correction_mu: bool = True,
+            bias_correction_nu: bool = True, *, correct_max: bool = False
+            ) -> GradientTransformation:
+    """AMSGrad (Reddi et al.): Adam dividing by the running maximum of the second moment, so
+    the effective step size never grows. Optax's ``amsgrad`` (signature and updates: the
+    maximum of the bias-corrected moments). ``correct_max=True`` keeps the maximum of the raw
+    moments and bias-corrects it, torch's ``Adam(amsgrad=True)`` (see
+    :func:`~wire.optim.scale_by_amsgrad`).
+
+    >>> import numpy as np
+    >>> opt = amsgrad(0.1)
+    >>> u, s = opt.update(np.array([2.0]), opt.init(np.zeros(1)))
+    >>> u, s = opt.update(np.array([0.0]), s)
+    >>> u.round(6)
+    array([-0.047368])
+    """
+    check_hyperparameter("amsgrad", "learning_rate", learning_rate)
+    return chain(scale_by_amsgrad(b1, b2, eps, eps_root, mu_dtype, bias_correction_mu,
+                                  bias_correction_nu, correct_max=correct_max),
+                 scale_by_learning_rate(learning_rate))
+
+
+def radam(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+          eps_root: float = 0.0, threshold: float = 5.0, *, nesterov: bool = False
+          ) -> GradientTransformation:
+    """RAdam (Liu et al.): momentum SGD for the first steps, then Adam with a rectified step
+    size; Optax's ``radam`` (see :func:`~wire.optim.scale_by_radam`; torch's ``RAdam`` gives
+    the same updates for ``eps = 0``).
+
+    >>> import numpy as np
+    >>> opt = radam(0.1)
+    >>> opt.update(np.array([2.0]), opt.init(np.zeros(1)))[0]
+    array([-0.2])
+    """
+    check_hyperparameter("radam", "learning_rate", learning_rate)
+    return chain(scale_by_radam(b1, b2, eps, eps_root, threshold, nesterov=nesterov),
                  scale_by_learning_rate(learning_rate))
 
 

@@ -29,7 +29,7 @@ __all__ = [
     "scale_by_rms", "scale_by_rss", "add_decayed_weights", "clip_by_global_norm", "clip",
     "global_norm", "ScaleByAdamState", "TraceState", "ScaleByRmsState", "ScaleByRssState",
     "CountState", "scale_by_stddev", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
-    "ScaleByRStdDevWithCountState",
+    "ScaleByRStdDevWithCountState", "scale_by_amsgrad", "scale_by_radam", "ScaleByAmsgradState",
 ]
 
 
@@ -265,8 +265,10 @@ def scale_by_learning_rate(learning_rate, flip_sign: bool = True) -> GradientTra
     return scale(sign * learning_rate)
 
 
-def trace(decay: float, nesterov: bool = False) -> GradientTransformation:
+def trace(decay: float, nesterov: bool = False, accumulator_dtype=None) -> GradientTransformation:
     """Momentum: ``t = g + decay * t``; the update is ``t`` (or ``g + decay * t``, Nesterov).
+
+    ``accumulator_dtype`` stores the momentum buffer in that dtype (Optax's option).
 
     >>> tr = trace(0.5)
     >>> u, s = tr.update(np.array([1.0]), tr.init(np.zeros(1)))
@@ -274,53 +276,221 @@ def trace(decay: float, nesterov: bool = False) -> GradientTransformation:
     >>> u
     array([1.5])
     """
+    accumulator_dtype = _state_dtype("trace", "accumulator_dtype", accumulator_dtype)
 
     def update(grads, state, params=None):
         check_trees("trace.update", grads, "grads", state.trace, "momentum state")
         new = wtree.map(lambda g, t: _in_state_dtype(g, t) + decay * t, grads, state.trace)
         out = wtree.map(lambda g, t: g + decay * t, grads, new) if nesterov else new
-        return wtree.map(_like_grad, out, grads), TraceState(new)
+        return wtree.map(_like_grad, out, grads), TraceState(_cast(new, accumulator_dtype))
 
-    return GradientTransformation(lambda params: TraceState(_zeros_like(params)), update)
+    return GradientTransformation(
+        lambda params: TraceState(_zeros_in(params, accumulator_dtype)), update)
+
+
+def _state_dtype(what, name, dtype):
+    """``dtype`` (``None``, or a floating dtype for a moment or accumulator) as a NumPy dtype;
+    anything else raises ``WireValueError`` naming the argument."""
+    if dtype is None:
+        return None
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind not in "fc":
+        raise WireValueError(f"{what}: {name} must be a floating dtype or None, got {dtype!r}"
+                             f"{at(user_location())}")
+    return dt
+
+
+def _zeros_in(tree, dtype):
+    """Zero states for ``tree``: in ``dtype`` when one is given (``mu_dtype``,
+    ``accumulator_dtype``), else by the float32-at-least rule of :func:`_zeros_like`."""
+    if dtype is None:
+        return _zeros_like(tree)
+    return wtree.map(lambda x: np.zeros(np.shape(x), dtype=dtype), tree)
+
+
+def _cast(tree, dtype):
+    return tree if dtype is None else wtree.map(lambda x: wnp.asarray(x, dtype), tree)
+
+
+def _check_adam(what, b1, b2, eps, eps_root):
+    check_hyperparameter(what, "b1", b1, 0.0, 1.0)
+    check_hyperparameter(what, "b2", b2, 0.0, 1.0)
+    check_hyperparameter(what, "eps", eps)
+    check_hyperparameter(what, "eps_root", eps_root)
+
+
+def _adam_moments(grads, state, b1, b2):
+    """The new first and second moments, in the state's dtype (float16 gradients widened)."""
+    mu = wtree.map(lambda g, m: b1 * m + (1.0 - b1) * _in_state_dtype(g, m), grads, state.mu)
+    nu = wtree.map(lambda g, v: b2 * v + (1.0 - b2) * _abs_sq(_in_state_dtype(g, v)),
+                   grads, state.nu)
+    return mu, nu
+
+
+def _mu_hat(grads, mu, b1, count, nesterov):
+    """Bias-corrected first moment; with ``nesterov`` Optax's (Dozat's) look-ahead
+    ``b1 * mu / (1 - b1**(t+1)) + (1 - b1) * g / (1 - b1**t)`` at step ``t``."""
+    t = _as_float(count)
+    c1 = 1.0 - b1 ** t
+    if not nesterov:
+        return wtree.map(lambda m: m / _in_dtype_of(c1, m), mu)
+    c1_next = 1.0 - b1 ** (t + 1.0)
+    return wtree.map(
+        lambda g, m: b1 * (m / _in_dtype_of(c1_next, m))
+        + (1.0 - b1) * (_in_state_dtype(g, m) / _in_dtype_of(c1, m)), grads, mu)
+
+
+def _adam_direction(eps, eps_root):
+    def direction(m, v):
+        root = wnp.sqrt(v + eps_root) if eps_root else wnp.sqrt(v)
+        return m / (root + eps)
+    return direction
 
 
 def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
-                  eps_root: float = 0.0) -> GradientTransformation:
+                  eps_root: float = 0.0, mu_dtype=None, *,
+                  nesterov: bool = False) -> GradientTransformation:
     """Adam's direction ``m̂ / (sqrt(v̂ + eps_root) + eps)`` with bias-corrected moments.
 
     The same update as ``torch.optim.Adam`` and Optax's ``scale_by_adam`` (``eps`` outside
     the square root). The bias corrections are computed in float64 from the step count and
     applied in each leaf's dtype, so float32 moments and updates stay float32.
+    ``mu_dtype`` stores the first moment in that dtype (Optax's option, e.g. float16 to
+    save memory); ``nesterov=True`` is NAdam's look-ahead moment (Optax's ``nadam``).
 
     >>> t = scale_by_adam()
     >>> t.init({"w": np.zeros(2)}).mu
     {'w': array([0., 0.])}
+    >>> t = scale_by_adam(nesterov=True)      # (0.9 * 0.2 / 0.19 + 0.1 * 2 / 0.1) / 2
+    >>> t.update(np.array([2.0]), t.init(np.zeros(1)))[0].round(6)
+    array([1.473684])
 
     ``b1`` and ``b2`` must lie in ``[0, 1)`` (``b = 1`` divides by a zero bias correction)
     and ``eps``, ``eps_root`` be ``>= 0``, as torch checks; others raise ``WireValueError``.
     """
-    check_hyperparameter("scale_by_adam", "b1", b1, 0.0, 1.0)
-    check_hyperparameter("scale_by_adam", "b2", b2, 0.0, 1.0)
-    check_hyperparameter("scale_by_adam", "eps", eps)
-    check_hyperparameter("scale_by_adam", "eps_root", eps_root)
+    _check_adam("scale_by_adam", b1, b2, eps, eps_root)
+    mu_dtype = _state_dtype("scale_by_adam", "mu_dtype", mu_dtype)
+    direction = _adam_direction(eps, eps_root)
 
     def update(grads, state, params=None):
         check_trees("scale_by_adam.update", grads, "grads", state.mu, "Adam state")
-        mu = wtree.map(lambda g, m: b1 * m + (1.0 - b1) * _in_state_dtype(g, m), grads, state.mu)
-        nu = wtree.map(lambda g, v: b2 * v + (1.0 - b2) * _abs_sq(_in_state_dtype(g, v)),
-                       grads, state.nu)
+        mu, nu = _adam_moments(grads, state, b1, b2)
+        count = _inc(state.count)
+        mu_hat = _mu_hat(grads, mu, b1, count, nesterov)
+        c2 = 1.0 - b2 ** _as_float(count)
+        updates = wtree.map(lambda g, m, v: _like_grad(direction(m, v / _in_dtype_of(c2, v)), g),
+                            grads, mu_hat, nu)
+        return updates, ScaleByAdamState(count, _cast(mu, mu_dtype), nu)
+
+    def init(params):
+        return ScaleByAdamState(_count0(), _zeros_in(params, mu_dtype), _zeros_like(params))
+
+    return GradientTransformation(init, update)
+
+
+class ScaleByAmsgradState(NamedTuple):
+    """Adam's state plus the running maximum ``nu_max`` of the second moment.
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> optim.scale_by_amsgrad().init({"w": np.ones(1)})
+    ScaleByAmsgradState(count=array(0), mu={'w': array([0.])}, nu={'w': array([0.])}, nu_max={'w': array([0.])})
+    """
+
+    count: Any
+    mu: Any
+    nu: Any
+    nu_max: Any
+
+
+def scale_by_amsgrad(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+                     eps_root: float = 0.0, mu_dtype=None, bias_correction_mu: bool = True,
+                     bias_correction_nu: bool = True, *,
+                     correct_max: bool = False) -> GradientTransformation:
+    """AMSGrad's direction: Adam's, with the second moment replaced by its running maximum.
+
+    Optax's ``scale_by_amsgrad`` (signature and update): ``nu_max`` is the maximum of the
+    *bias-corrected* second moments, ``m̂ / (sqrt(nu_max + eps_root) + eps)``.
+    torch's ``Adam(amsgrad=True)`` keeps the maximum of the raw second moments and
+    bias-corrects that maximum at each step: ``correct_max=True`` gives its updates. The two
+    differ once the second moment falls (a large early gradient is remembered at full size by
+    Optax's rule, divided by the growing ``1 - b2**t`` by torch's).
+
+    >>> t = scale_by_amsgrad()
+    >>> u, s = t.update(np.array([2.0]), t.init(np.zeros(1)))
+    >>> u, s = t.update(np.array([0.0]), s)
+    >>> u.round(4)          # 0.9 * 2 / 1.9 over the first step's sqrt(4)
+    array([0.4737])
+    """
+    _check_adam("scale_by_amsgrad", b1, b2, eps, eps_root)
+    mu_dtype = _state_dtype("scale_by_amsgrad", "mu_dtype", mu_dtype)
+    direction = _adam_direction(eps, eps_root)
+
+    def update(grads, state, params=None):
+        check_trees("scale_by_amsgrad.update", grads, "grads", state.mu, "AMSGrad state")
+        mu, nu = _adam_moments(grads, state, b1, b2)
+        count = _inc(state.count)
+        mu_hat = _mu_hat(grads, mu, b1, count, False) if bias_correction_mu else mu
+        c2 = 1.0 - b2 ** _as_float(count)
+        if correct_max:
+            nu_max = wtree.map(wnp.maximum, state.nu_max, nu)
+            nu_eff = (wtree.map(lambda v: v / _in_dtype_of(c2, v), nu_max)
+                      if bias_correction_nu else nu_max)
+        else:
+            nu_hat = (wtree.map(lambda v: v / _in_dtype_of(c2, v), nu)
+                      if bias_correction_nu else nu)
+            nu_max = nu_eff = wtree.map(wnp.maximum, state.nu_max, nu_hat)
+        updates = wtree.map(lambda g, m, v: _like_grad(direction(m, v), g), grads, mu_hat, nu_eff)
+        return updates, ScaleByAmsgradState(count, _cast(mu, mu_dtype), nu, nu_max)
+
+    def init(params):
+        return ScaleByAmsgradState(_count0(), _zeros_in(params, mu_dtype), _zeros_like(params),
+                                   _zeros_like(params))
+
+    return GradientTransformation(init, update)
+
+
+def scale_by_radam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
+                   eps_root: float = 0.0, threshold: float = 5.0, *,
+                   nesterov: bool = False) -> GradientTransformation:
+    """Rectified Adam's direction (Liu et al.): the bias-corrected momentum ``m̂`` alone while
+    the variance estimate is untrustworthy (``rho_t < threshold``), then Adam's direction
+    times the rectification ``r_t``. Optax's ``scale_by_radam``; torch's ``RAdam`` switches at
+    ``rho_t > 5`` and puts ``eps`` as ``sqrt(1 - b2**t) / (sqrt(v) + eps)``, the same updates
+    for ``eps = 0`` (and a relative difference of order ``eps / sqrt(v)`` otherwise).
+
+    >>> t = scale_by_radam()
+    >>> t.update(np.array([2.0]), t.init(np.zeros(1)))[0]    # step 1: momentum only
+    array([2.])
+    """
+    _check_adam("scale_by_radam", b1, b2, eps, eps_root)
+    check_hyperparameter("scale_by_radam", "threshold", threshold, 4.0)
+    rho_inf = 2.0 / (1.0 - b2) - 1.0
+    direction = _adam_direction(eps, eps_root)
+
+    def update(grads, state, params=None):
+        check_trees("scale_by_radam.update", grads, "grads", state.mu, "RAdam state")
+        mu, nu = _adam_moments(grads, state, b1, b2)
         count = _inc(state.count)
         t = _as_float(count)
-        c1 = 1.0 - b1 ** t
-        c2 = 1.0 - b2 ** t
+        b2t = b2 ** t
+        rho = rho_inf - 2.0 * t * b2t / (1.0 - b2t)
+        rectify = rho >= threshold
+        # the unused branch is kept finite (rho < 4 makes the root's argument negative)
+        safe_rho = wnp.where(rectify, rho, rho_inf)
+        r = wnp.sqrt((safe_rho - 4.0) * (safe_rho - 2.0) * rho_inf
+                     / ((rho_inf - 4.0) * (rho_inf - 2.0) * safe_rho))
+        mu_hat = _mu_hat(grads, mu, b1, count, nesterov)
+        c2 = 1.0 - b2t
 
-        def direction(m, v):
-            vhat = v / _in_dtype_of(c2, v)
-            root = wnp.sqrt(vhat + eps_root) if eps_root else wnp.sqrt(vhat)
-            return (m / _in_dtype_of(c1, m)) / (root + eps)
+        def step(g, m, v):
+            adaptive = _in_dtype_of(r, m) * direction(m, v / _in_dtype_of(c2, v))
+            return _like_grad(wnp.where(rectify, adaptive, m), g)
 
-        updates = wtree.map(lambda g, m, v: _like_grad(direction(m, v), g), grads, mu, nu)
-        return updates, ScaleByAdamState(count, mu, nu)
+        return wtree.map(step, grads, mu_hat, nu), ScaleByAdamState(count, mu, nu)
 
     def init(params):
         return ScaleByAdamState(_count0(), _zeros_like(params), _zeros_like(params))
