@@ -311,6 +311,13 @@ def _zeros_in(tree, dtype):
     return wtree.map(lambda x: np.zeros(np.shape(x), dtype=dtype), tree)
 
 
+def _at_least_float32(x):
+    dt = getattr(x, "dtype", None)
+    if dt is None or np.dtype(dt).kind != "f" or np.dtype(dt).itemsize >= 4:
+        return x
+    return wnp.asarray(x, np.float32)
+
+
 def _cast(tree, dtype):
     return tree if dtype is None else wtree.map(lambda x: wnp.asarray(x, dtype), tree)
 
@@ -323,8 +330,10 @@ def _check_adam(what, b1, b2, eps, eps_root):
 
 
 def _adam_moments(grads, state, b1, b2):
-    """The new first and second moments, in the state's dtype (float16 gradients widened)."""
-    mu = wtree.map(lambda g, m: b1 * m + (1.0 - b1) * _in_state_dtype(g, m), grads, state.mu)
+    """The new first and second moments, in the state's dtype (float16 gradients widened).
+    A float16 ``mu_dtype`` moment is stored in float16 but updated in float32."""
+    mu = wtree.map(lambda g, m: b1 * m + (1.0 - b1) * _in_state_dtype(g, m), grads,
+                   wtree.map(_at_least_float32, state.mu))
     nu = wtree.map(lambda g, v: b2 * v + (1.0 - b2) * _abs_sq(_in_state_dtype(g, v)),
                    grads, state.nu)
     return mu, nu
