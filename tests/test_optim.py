@@ -140,6 +140,9 @@ ALL = [
     optim.adam(optim.warmup_cosine_decay_schedule(0.0, 0.1, 2, 10)),
     optim.chain(optim.clip_by_global_norm(0.5), optim.clip(0.1), optim.adam(0.1)),
     optim.sgd(optim.piecewise_constant_schedule(0.1, {2: 0.5})),
+    optim.nadam(0.1), optim.nadamw(optim.exponential_decay(0.1, 2, 0.5, 1)),
+    optim.amsgrad(0.1), optim.amsgrad(0.1, correct_max=True),
+    optim.radam(optim.cosine_decay_schedule(0.1, 5, exponent=2.0), b2=0.5),
 ]
 
 
