@@ -55,7 +55,16 @@ CASES = [
     ("adamw(eps_root, nesterov)",
      lambda m, lr: m.adamw(lr, eps_root=1e-8, weight_decay=0.1, nesterov=True)),
     ("sgd(accumulator_dtype)", lambda m, lr: m.sgd(lr, 0.9, True, accumulator_dtype=np.float32)),
+    ("adamw(weight_decay schedule)",
+     lambda m, lr: m.adamw(lr, weight_decay=(m.linear_schedule if m is optim
+                                             else _optax_linear)(0.3, 0.0, 5))),
 ]
+
+
+def _optax_linear(init_value, end_value, steps):
+    # a float64 oracle: Optax's own schedules compute in float32
+    return lambda count: init_value + (end_value - init_value) * jnp.minimum(
+        jnp.asarray(count, jnp.float64) / steps, 1.0)
 RUNS = [(np.float64, "schedule"), (np.float32, "constant"), (np.float16, "constant")]
 
 
@@ -132,6 +141,7 @@ def test_float16_gradients_keep_float32_moments():
 
 SIGNATURES = ["adam", "adamw", "sgd", "rmsprop", "adagrad", "amsgrad", "nadam", "nadamw",
               "radam", "scale_by_adam", "scale_by_amsgrad", "scale_by_radam", "trace",
+              "add_decayed_weights",
               "exponential_decay", "cosine_decay_schedule", "warmup_cosine_decay_schedule"]
 
 
@@ -251,6 +261,7 @@ BAD = [
     ("amsgrad(lr=-1)", lambda: optim.amsgrad(-1.0), "learning_rate"),
     ("amsgrad(eps=-1)", lambda: optim.amsgrad(0.1, eps=-1.0), "eps"),
     ("nadamw(weight_decay=-1)", lambda: optim.nadamw(0.1, weight_decay=-1.0), "weight_decay"),
+    ("add_decayed_weights(-1)", lambda: optim.add_decayed_weights(-1.0), "weight_decay"),
     ("radam(b2=1)", lambda: optim.radam(0.1, b2=1.0), "b2"),
     ("radam(threshold=3)", lambda: optim.radam(0.1, threshold=3.0), "threshold"),
     ("adam(mu_dtype=int32)", lambda: optim.adam(0.1, mu_dtype=np.int32), "mu_dtype"),

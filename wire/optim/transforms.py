@@ -633,16 +633,24 @@ def _resolve_mask(mask, params):
     return mask(params) if callable(mask) else mask
 
 
-def add_decayed_weights(weight_decay: float, mask=None) -> GradientTransformation:
+def add_decayed_weights(weight_decay: float = 0.0, mask=None) -> GradientTransformation:
     """Add ``weight_decay * params`` to the updates (decoupled weight decay).
 
-    ``mask``: a pytree of bools like ``params`` or a function ``params -> mask``; leaves marked
-    False are not decayed (e.g. ``wire.nn.trainable_mask`` spares BatchNorm statistics).
+    ``weight_decay`` is a number or a schedule ``step -> value`` (as Optax's; the state then
+    counts the steps). ``mask``: a pytree of bools like ``params`` or a function
+    ``params -> mask``; leaves marked False are not decayed (e.g. ``wire.nn.trainable_mask``
+    spares BatchNorm statistics).
 
     >>> t = add_decayed_weights(0.1)
     >>> t.update(np.array([1.0]), t.init(None), np.array([2.0]))[0]
     array([1.2])
+    >>> t = add_decayed_weights(lambda step: 0.1 * (step + 1))
+    >>> u, s = t.update(np.array([1.0]), t.init(None), np.array([2.0]))
+    >>> t.update(np.array([1.0]), s, np.array([2.0]))[0]
+    array([1.4])
     """
+    check_hyperparameter("add_decayed_weights", "weight_decay", weight_decay)
+    scheduled = callable(weight_decay)
 
     def update(grads, state, params=None):
         if params is None:
@@ -655,10 +663,17 @@ def add_decayed_weights(weight_decay: float, mask=None) -> GradientTransformatio
         if len(flags) != len(g_leaves):
             raise WireError(f"add_decayed_weights: mask has {len(flags)} leaves, params "
                             f"{len(g_leaves)}{at(user_location())}")
-        out = [g + weight_decay * p if m else g for g, p, m in zip(g_leaves, p_leaves, flags)]
-        return wtree.unflatten(td, out), state
+        if scheduled:
+            wd, new_state = weight_decay(state.count), CountState(_inc(state.count))
+            out = [g + _in_dtype_of(wd, p) * p if m else g
+                   for g, p, m in zip(g_leaves, p_leaves, flags)]
+        else:
+            new_state = state
+            out = [g + weight_decay * p if m else g for g, p, m in zip(g_leaves, p_leaves, flags)]
+        return wtree.unflatten(td, out), new_state
 
-    return GradientTransformation(lambda params: EmptyState(), update)
+    return GradientTransformation(
+        lambda params: CountState(_count0()) if scheduled else EmptyState(), update)
 
 
 def _dtype(x):
