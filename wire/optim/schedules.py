@@ -96,10 +96,8 @@ def exponential_decay(init_value, transition_steps, decay_rate, transition_begin
         if staircase:
             p = wnp.floor(p)
         # power, not exp(p * log(rate)): 0 ** 0 is 1 where 0 * log(0) is NaN; before
-        # transition_begin p < 0 (and 0 ** p inf), so the value there is chosen by where
-        p = wnp.maximum(p, 0.0)
-        v = wnp.where(d <= 0, float(init_value) + 0.0 * p,
-                      init_value * wnp.power(float(decay_rate), p))
+        # transition_begin p < 0 is clamped to 0 (rate ** 0 = 1: init_value, as Optax's)
+        v = init_value * wnp.power(float(decay_rate), wnp.maximum(p, 0.0))
         if end_value is not None:
             v = wnp.maximum(v, end_value) if decay_rate < 1 else wnp.minimum(v, end_value)
         return v
