@@ -278,3 +278,14 @@ def test_bad_hyperparameters_raise(make, name):
     updates); an integer moment dtype rounds every moment."""
     with pytest.raises(wire.errors.WireValueError, match=name):
         make()
+
+
+def test_exponential_decay_positional_transition_begin():
+    """Optax's fourth argument is ``transition_begin``; it was ``staircase`` here, so
+    ``exponential_decay(1.0, 10, 0.5, 100)`` gave 0.5**10 = 0.00098 at step 105 where Optax
+    gives 0.5**0.5 = 0.707 (and 1.0 before step 100). An array ``init_value`` still works."""
+    s = optim.exponential_decay(1.0, 10, 0.5, 100)
+    assert float(s(50)) == 1.0 and abs(float(s(105)) - 0.5 ** 0.5) < 1e-15
+    v = optim.exponential_decay(np.array([1.0, 2.0]), 10, 0.5, 5)
+    np.testing.assert_array_equal(v(3), [1.0, 2.0])
+    np.testing.assert_array_equal(v(25), [0.25, 0.5])
