@@ -289,3 +289,11 @@ def test_exponential_decay_positional_transition_begin():
     v = optim.exponential_decay(np.array([1.0, 2.0]), 10, 0.5, 5)
     np.testing.assert_array_equal(v(3), [1.0, 2.0])
     np.testing.assert_array_equal(v(25), [0.25, 0.5])
+
+
+@pytest.mark.parametrize("flag", [True, False, np.True_])
+def test_exponential_decay_refuses_a_staircase_flag_in_fourth_place(flag):
+    """A call written for the old order, ``exponential_decay(lr, steps, rate, True)``, would
+    start the decay at step 1 without steps: it raises, naming the keyword to use."""
+    with pytest.raises(wire.errors.WireTypeError, match="staircase=.* by name"):
+        optim.exponential_decay(1.0, 10, 0.5, flag)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as wnp
-from ..errors import WireError, WireValueError, at, user_location
+from ..errors import WireError, WireTypeError, WireValueError, at, user_location
 
 __all__ = [
     "constant_schedule", "linear_schedule", "polynomial_schedule", "exponential_decay",
@@ -86,6 +86,10 @@ def exponential_decay(init_value, transition_steps, decay_rate, transition_begin
     if not decay_rate >= 0:
         raise WireError(f"exponential_decay: decay_rate must be >= 0, got {decay_rate}"
                         f"{at(user_location())}")
+    if isinstance(transition_begin, (bool, np.bool_)):  # wire's old 4th argument
+        raise WireTypeError(f"exponential_decay: the fourth argument is transition_begin, a "
+                            f"step, as in Optax; got {transition_begin!r}: pass "
+                            f"staircase={transition_begin!r} by name{at(user_location())}")
     if not transition_begin >= 0:
         raise WireValueError(f"exponential_decay: transition_begin must be >= 0, got "
                              f"{transition_begin!r}{at(user_location())}")
