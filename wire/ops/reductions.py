@@ -17,7 +17,7 @@ from ..core import bind
 from ..core.lowering import Emitter, IMPL_CALL, XpImpl, rank
 from ..core.formula import ARRAYS_ONLY, NoFormula, identity
 from .batching import argreduce_batch, reduction_batch
-from .elementwise import eq, logical_and, select
+from .elementwise import eq, isfinite, isinf, logical_and, select, sign
 from .indexing import getitem
 from .layout import (
     _known, broadcast_to, concatenate, example_ndim, example_shape, expand_rank, full,
@@ -371,9 +371,46 @@ def _prod_partial(out, x, axes):
         return ones_like_(x)
     lead = tuple(x.shape[i] for i in kept)
     flat = reshape(transpose(x, tuple(perm)), lead + (n,))
-    others = _exclusive_products(flat, reverse=False) * _exclusive_products(flat, reverse=True)
+    others = _others_product(flat)
     others = reshape(others, tuple(x.shape[i] for i in perm))
     return transpose(others, tuple(int(i) for i in np.argsort(perm)))
+
+
+def _times_partial(t, partial):
+    """``t * partial``, exactly 0 where ``t`` is 0: a direction along which an entry does not
+    move adds nothing, also where that entry's partial overflowed to inf (``jacfwd(prod)`` at
+    ``[0, 1e300, 1e300]`` is ``[inf, 0, 0]`` as ``jacrev``'s, not ``[inf, nan, nan]``)."""
+    return select(eq(t, 0.0), zeros_like_(partial), t * partial)
+
+
+def _others_product(y):
+    """``out[..., i]`` = the product of ``y[..., j]``, ``j != i``, with no ``0 * inf`` where the
+    exact product is 0: the zeros are multiplied separately from the rest (``b``, ±0 or 1),
+    and where the rest overflowed to ±inf (``a``) beside a zero only its sign is kept, so
+    ``prod'([0, 0, 1e300, 1e300])`` is 0 throughout (it was NaN); a true inf or NaN among
+    the others still gives NaN beside a zero, as the exact product does."""
+    if np.dtype(y.dtype).kind != "f":  # complex: the plain product of the others
+        return _exclusive_both(y)
+    zero = eq(y, 0.0)
+    one = ones_like_(y)
+    parts = (select(zero, one, y), select(zero, y, one), select(isfinite(y), one, y))
+    # one scan over the three stacked (few nodes): a the others without their zeros, b their
+    # zeros, c finite iff the others all are
+    both = _exclusive_both(concatenate([reshape(p, (1,) + y.shape) for p in parts], 0))
+    a, b, c = (reshape(getitem(both, [], (("s", k, k + 1, None), ("e",))), y.shape)
+               for k in range(3))
+    overflowed = logical_and(logical_and(eq(b, 0.0), isinf(a)), isfinite(c))
+    # beside a zero an overflowed a counts as the largest finite number of its sign, so
+    # the value is ±0 and the derivative in that zero saturates (the exact one is ~ inf)
+    big = b * (sign(a) * float(np.finfo(y.dtype).max))
+    # a alone where no zero is among the others (b is 1): its derivative has no inf * 0
+    # (and a only where it is taken into a * b: an unused inf would make the reverse
+    # derivative 0 * inf)
+    return select(eq(b, 1.0), a, select(overflowed, big, select(overflowed, one, a) * b))
+
+
+def _exclusive_both(y):
+    return _exclusive_products(y, reverse=False) * _exclusive_products(y, reverse=True)
 
 
 def _exclusive_products(y, reverse: bool):
@@ -403,7 +440,8 @@ reduce_prod_p = Primitive(
     lambda x, *, axes: np.prod(x, axis=axes, dtype=_own_int_dtype(x)),
     _reduce_shape,
     vjp=lambda ct, out, x, *, axes: (expand_back(ct, x, axes) * _prod_partial(out, x, axes),),
-    jvp=lambda ts, out, x, *, axes: reduce_sum(ts[0] * _prod_partial(out, x, axes), axes),
+    jvp=lambda ts, out, x, *, axes: reduce_sum(_times_partial(ts[0], _prod_partial(out, x, axes)),
+                                               axes),
     batch=reduction_batch(lambda: reduce_prod_p),
     emit=_reduce_emitter(np.multiply),
     xp=_reduce_xp("prod"),
