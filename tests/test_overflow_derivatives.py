@@ -100,3 +100,45 @@ def test_prod_second_derivatives_beside_zeros():
     for h in (wire.hessian(f)(v), wire.jacrev(wire.jacrev(f))(v)):
         assert h[0, 3] >= np.finfo(np.float64).max and h[3, 0] >= np.finfo(np.float64).max
         np.testing.assert_array_equal(h[1:3], 0.0)
+
+
+mpmath = pytest.importorskip("mpmath")
+from wire.scipy.special import xlog1py, xlogy  # noqa: E402
+
+XLOGY_POINTS = [(x, y) for x in (0.0, -0.0, 1.0, 2.0, 1e-300) for y in (5e-324, 1e-310, 0.5)]
+
+
+def _xlogy_partials(x, y):
+    """(log y, x / y), correctly rounded (overflow to inf)."""
+    return float(mpmath.log(mpmath.mpf(y))), float(mpmath.mpf(x) / mpmath.mpf(y))
+
+
+@pytest.mark.parametrize("x, y", XLOGY_POINTS)
+def test_xlogy_forward_and_reverse_agree_with_mpmath_at_tiny_y(x, y):
+    dx, dy = _xlogy_partials(x, y)
+    assert wire.jvp(xlogy, (x, y), (1.0, 0.0))[1] == pytest.approx(dx, rel=1e-15)
+    assert wire.jvp(xlogy, (x, y), (0.0, 1.0))[1] == pytest.approx(dy, rel=1e-15)
+    gx, gy = wire.grad(xlogy, argnums=(0, 1))(x, y)
+    assert (float(gx), float(gy)) == pytest.approx((dx, dy), rel=1e-15)
+    xs, ys = np.full(2, x), np.full(2, y)
+    for jac in (wire.jacfwd, wire.jacrev):
+        jy = jac(lambda v: xlogy(xs, v))(ys)
+        np.testing.assert_allclose(np.diag(jy), [dy, dy], rtol=1e-15)
+        jx = jac(lambda u: xlogy(u, ys))(xs)
+        np.testing.assert_allclose(np.diag(jx), [dx, dx], rtol=1e-15)
+    # d²/dy² = -x / y² and d²/dx dy = 1 / y, in both orders of the modes
+    dyy = float(-mpmath.mpf(x) / mpmath.mpf(y) ** 2)
+    dxy = float(1 / mpmath.mpf(y))
+    assert float(wire.grad(wire.grad(xlogy, 1), 1)(x, y)) == pytest.approx(dyy, rel=1e-15)
+    assert float(wire.grad(wire.grad(xlogy, 1), 0)(x, y)) == pytest.approx(dxy, rel=1e-15)
+    fwd_y = lambda a, b: wire.jvp(lambda v: xlogy(a, v), (b,), (1.0,))[1]
+    assert float(wire.grad(fwd_y, 1)(x, y)) == pytest.approx(dyy, rel=1e-15)
+    assert float(wire.jit(wire.grad(xlogy, 1))(x, y)) == pytest.approx(dy, rel=1e-15)
+
+
+def test_xlog1py_forward_matches_reverse():
+    x = np.array([0.0, 1.0, 2.0, 1e-300])
+    y = np.array([-0.5, 1e-310, 3.0, -1.0 + 2.0 ** -52])
+    gy = wire.grad(lambda v: wnp.sum(xlog1py(x, v)))(y)
+    np.testing.assert_allclose(gy, x / (1.0 + y), rtol=1e-15)
+    np.testing.assert_allclose(np.diag(wire.jacfwd(lambda v: xlog1py(x, v))(y)), gy, rtol=1e-15)

@@ -467,8 +467,50 @@ def _x_times_log(x, y, log, root, finite):
     zero = x == 0
     held = zero & ~(finite & (y < np.inf)) & ~m.isnan(y)
     with np.errstate(divide="ignore", invalid="ignore"):
-        prod = x * getattr(m, log)(m.where(held, root, y))
+        y = m.where(held, root, y)
+        prod = _XLOG[log](x, y) if m is wnp else x * getattr(np, log)(y)
         return m.where(held, 0.0, m.where(zero, prod + 0.0, prod))  # -0.0 + 0.0 is +0.0
+
+
+@custom_jvp
+def _xlog(x, y):
+    """``x * log(y)`` of traced operands, whose ``y``-partial is ``x / y`` taken whole (see
+    :func:`_times_ratio`): the chain through ``log`` gave ``x * (t / y)`` in forward mode,
+    ``0 * inf`` (NaN) at ``x = 0``, ``y = 5e-324``, where reverse mode's ``(ct * x) / y`` is 0."""
+    return x * wnp.log(y)
+
+
+def _times_ratio(t, x, d):
+    """``t * x / d``, linear in ``t``: as ``t * (x / d)`` where that ratio is finite (so ``x = 0``
+    gives 0 for any ``d``, not ``0 * (1 / 5e-324)``), else as ``(t * x) / d`` (so ``t = 0``
+    gives 0 where ``x / d`` overflows, ``x = 1``, ``d = 5e-324``). Transposed, the reverse
+    mode multiplies in the same order."""
+    finite = wnp.isfinite(x / d)
+    # the ratio's operands held at 0 / 1 where unused: its inf would make 0 * inf in the
+    # derivatives of the unused branch
+    r = wnp.where(finite, x, 0.0) / wnp.where(finite, d, 1.0)
+    return wnp.where(finite, t * r, (t * x) / d)
+
+
+@_xlog.defjvp
+def _xlog_jvp(primals, tangents):
+    (x, y), (tx, ty) = primals, tangents
+    return _xlog(x, y), tx * wnp.log(y) + _times_ratio(ty, x, y)
+
+
+@custom_jvp
+def _xlog1p(x, y):
+    """``x * log1p(y)`` of traced operands, ``y``-partial ``x / (1 + y)`` (see :func:`_xlog`)."""
+    return x * wnp.log1p(y)
+
+
+@_xlog1p.defjvp
+def _xlog1p_jvp(primals, tangents):
+    (x, y), (tx, ty) = primals, tangents
+    return _xlog1p(x, y), tx * wnp.log1p(y) + _times_ratio(ty, x, 1.0 + y)
+
+
+_XLOG = {"log": _xlog, "log1p": _xlog1p}
 
 
 def xlogy(x, y):
