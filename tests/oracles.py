@@ -38,3 +38,13 @@ def assert_trees_close(got, want, rtol=1e-10, atol=1e-12, same_dtype=True):
         else:
             assert g.dtype.kind == w.dtype.kind, (g.dtype, w.dtype)
         np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
+
+
+def assert_normwise_close(got, want, tol, dtype, what=None):
+    """``max|got - want| <= tol * max|want|`` plus two of ``dtype``'s subnormal spacings:
+    a component that cancels to about 0 is judged against its neighbours, and float16
+    subnormals (spaced 6e-8) by their spacing."""
+    got64, want64 = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    scale = float(np.max(np.abs(want64)))
+    err = float(np.max(np.abs(got64 - want64)))
+    assert err <= tol * scale + 2 * float(np.finfo(dtype).smallest_subnormal), (what, got, want)

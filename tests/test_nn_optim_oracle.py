@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import wire
+from oracles import assert_normwise_close
 from wire import nn, optim
 from wire import random as wr
 
@@ -154,12 +155,7 @@ def test_optimizer_matches_optax_in_float64(name, ours, ref, dtype, lr_kind, gra
                 # (spacing 6e-8: steps of 15%), and Adam's ratio m / sqrt(v) keeps that
                 # relative error; the clipping itself is compared in float16 below
                 tol = 0.1
-            # normwise: a component that cancels to ~0 is judged against its neighbours
-            # (and float16 subnormals, spaced 6e-8, by their spacing)
-            scale = float(np.max(np.abs(ref_updates[k])))
-            err = float(np.max(np.abs(_f64(updates[k]) - _f64(ref_updates[k]))))
-            assert err <= tol * scale + 2 * float(np.finfo(dtype).smallest_subnormal), (
-                k, updates[k], np.asarray(ref_updates[k]))
+            assert_normwise_close(updates[k], _f64(ref_updates[k]), tol, dtype, k)
         params = optim.apply_updates(params, updates)
         assert all(p.dtype == dtype for p in params.values())
 
