@@ -443,14 +443,11 @@ def scale_by_amsgrad(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8,
         mu, nu = _adam_moments(grads, state, b1, b2)
         count = _inc(state.count)
         mu_hat = _mu_hat(grads, mu, b1, count, False) if bias_correction_mu else mu
-        c2 = 1.0 - b2 ** _as_float(count)
         if correct_max:
             nu_max = wtree.map(wnp.maximum, state.nu_max, nu)
-            nu_eff = (wtree.map(lambda v: v / _in_dtype_of(c2, v), nu_max)
-                      if bias_correction_nu else nu_max)
+            nu_eff = _bias_corrected(nu_max, b2, count) if bias_correction_nu else nu_max
         else:
-            nu_hat = (wtree.map(lambda v: v / _in_dtype_of(c2, v), nu)
-                      if bias_correction_nu else nu)
+            nu_hat = _bias_corrected(nu, b2, count) if bias_correction_nu else nu
             nu_max = nu_eff = wtree.map(wnp.maximum, state.nu_max, nu_hat)
         updates = wtree.map(lambda g, m, v: _like_grad(direction(m, v), g), grads, mu_hat, nu_eff)
         return updates, ScaleByAmsgradState(count, _cast(mu, mu_dtype), nu, nu_max)
