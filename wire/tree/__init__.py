@@ -20,6 +20,10 @@ from __future__ import annotations
 
 from ..tracebacks import expose
 from .kinds import is_registered, register, register_class, static
+from .paths import (
+    DictKey, FlattenedIndexKey, GetAttrKey, SequenceKey, flatten_with_path, keystr,
+    leaves_with_path, map_with_path, transpose, treedef_paths,
+)
 from .ravel import ravel
 from .treedef import LEAF, TreeDef, strict_key
 from .walk import _children, all, flatten, leaf_paths, leaves, map, reduce, structure, unflatten
@@ -27,6 +31,8 @@ from .walk import _children, all, flatten, leaf_paths, leaves, map, reduce, stru
 __all__ = [
     "LEAF", "TreeDef", "all", "flatten", "is_registered", "leaf_paths", "leaves", "map",
     "ravel", "reduce", "register", "register_class", "static", "strict_key", "structure", "unflatten",
+    "flatten_with_path", "leaves_with_path", "map_with_path", "keystr", "transpose",
+    "treedef_paths",
 ]
 
 # every public function here is where user code enters wire (wire.tracebacks)
