@@ -44,7 +44,7 @@ from .runtime.evaluate import Executor, evaluate
 from .transforms.simplify import simplify
 
 # the library layer (wire.random is wire's, not the stdlib's)
-from . import extend, nn, optim, random, scipy, testing  # noqa: E402  isort: skip
+from . import extend, lax, nn, optim, random, scipy, testing  # noqa: E402  isort: skip
 from .formulas import to_latex, to_sympy  # noqa: E402  isort: skip
 from .implicit import custom_root, fixed_point  # noqa: E402  isort: skip
 from .extend import hessian_vector_product, holomorphic_grad, jacobian  # noqa: E402  isort: skip
@@ -63,7 +63,7 @@ __all__ = [
     "cond", "switch", "while_loop", "fori_loop", "scan", "jit",
 ]
 # `random` stays out of __all__ so `from wire import *` cannot shadow the standard library's
-__all__ += ["nn", "optim", "scipy", "testing"]
+__all__ += ["lax", "nn", "optim", "scipy", "testing"]
 __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
 __all__ += ["BackendError", "UnexpectedTracerError"]
 __all__ += ["MissingNameError", "WireOverflowError", "WireValueError"]

@@ -1,0 +1,460 @@
+"""JAX's names on wire (``wire.lax``, ``wire.tree``'s key paths, ``grad(allow_int=True)``,
+``linear_transpose``), each checked against JAX itself on ordinary and special inputs."""
+
+import collections
+import warnings
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+from wire import lax
+
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)
+jlax = jax.lax
+jnp = jax.numpy
+
+# no subnormal numbers: XLA on CPU flushes them to zero (lax.add(5e-324, 0.0) is 0.0), wire
+# keeps them as NumPy does
+SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.5, -2.5, 1e-300,
+                    -1e300, 3.0, 0.9999, 700.0, -40.0])
+Point = collections.namedtuple("Point", "x y")
+
+
+def same(got, want, ulps=0, atol=0.0):
+    """``got`` (wire) equals ``want`` (JAX): dtype, shape, NaNs, signs of zeros, and values
+    within ``ulps`` units in the last place or ``atol`` (0: bit for bit but NaN payloads)."""
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    if got.dtype.kind not in "fc":
+        np.testing.assert_array_equal(got, want)
+        return
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    ok = ~np.isnan(want)
+    g, w = got[ok], want[ok]
+    np.testing.assert_array_equal(np.signbit(g[w == 0]), np.signbit(w[w == 0]))
+    inf = np.isinf(w)
+    np.testing.assert_array_equal(g[inf], w[inf])
+    g, w = g[~inf], w[~inf]
+    with np.errstate(over="ignore", invalid="ignore"):
+        tol = np.maximum(ulps * np.spacing(np.abs(w).astype(w.dtype)), atol) if ulps else atol
+        far = ~((g == w) | (np.abs(g - w) <= tol))
+    assert not far.any(), np.stack([g, w])[:, far]
+
+
+def quiet(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with np.errstate(all="ignore"):
+            return fn(*args, **kwargs)
+
+
+# --------------------------------------------------------------------------- elementwise
+
+EXACT_UNARY = ["abs", "neg", "sign", "floor", "ceil", "is_finite", "square", "round", "sqrt"]
+# functions XLA computes with its own approximations: a few ulps apart, more where XLA's are
+# less accurate (sinh(700), erf_inv(0.9999): wire's are NumPy's and SciPy's, within 1 ulp of
+# mpmath)
+CLOSE_UNARY = {"exp": 2, "exp2": 32, "expm1": 2, "log": 2, "log1p": 2, "sin": 2, "cos": 2,
+               "tan": 4, "asin": 2, "acos": 2, "atan": 2, "sinh": 512, "cosh": 512, "tanh": 4,
+               "asinh": 4, "acosh": 4, "atanh": 4, "cbrt": 2, "logistic": 4, "erf": 4,
+               "erfc": 8, "erf_inv": 128, "rsqrt": 2, "lgamma": 2048, "digamma": 2048}
+# XLA's lgamma and digamma are accurate to an absolute ~1e-13 (float32: ~1e-6) only
+ABSOLUTE = {"lgamma", "digamma"}
+
+
+def against_jax(names, dtype, args, ulps_of, atol_of=lambda n: 0.0):
+    """Each ``wire.lax.<name>(*args)`` against ``jax.lax.<name>(*args)`` (JAX's all in one
+    ``jit``: one compilation); the names that differ, with the first difference."""
+    args = tuple(a.astype(dtype) for a in args)
+    wants = jax.jit(lambda *a: {n: getattr(jlax, n)(*a) for n in names})(*args)
+    bad = {}
+    for n in names:
+        try:
+            same(quiet(getattr(lax, n), *args), np.asarray(wants[n]), ulps_of(n), atol_of(n))
+        except AssertionError as e:
+            bad[n] = str(e)[:300]
+    return bad
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_unary_against_jax(dtype):
+    scale = 64 if dtype == np.float32 else 1
+    bad = against_jax(EXACT_UNARY + sorted(CLOSE_UNARY), dtype, (SPECIAL,),
+                      lambda n: CLOSE_UNARY.get(n, 0) * scale,
+                      lambda n: (1e-13 if dtype == np.float64 else 2e-6) * (n in ABSOLUTE))
+    assert not bad, bad
+
+
+def test_round_methods_and_halves():
+    x = np.array([0.5, 1.5, -0.5, 2.5, -2.5, 0.49999999999999994, -0.0, np.inf, np.nan,
+                  4503599627370495.5, -4503599627370497.0])
+    same(lax.round(x), jlax.round(x))
+    same(lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN),
+         jlax.round(x, jlax.RoundingMethod.TO_NEAREST_EVEN))
+    same(lax.round(x, jlax.RoundingMethod.TO_NEAREST_EVEN),  # JAX's enum is accepted
+         jlax.round(x, jlax.RoundingMethod.TO_NEAREST_EVEN))
+    with pytest.raises(wire.WireValueError, match="rounding_method"):
+        lax.round(x, 7)
+
+
+def test_unary_on_integers_and_bool():
+    i = np.array([-3, 0, 5, np.iinfo(np.int64).min])
+    for name in ("abs", "neg", "sign", "square"):
+        same(quiet(getattr(lax, name), i), getattr(jlax, name)(i))
+    u = np.array([0, 7, 255], np.uint8)
+    same(lax.neg(u), jlax.neg(u))
+    same(lax.bitwise_not(np.array([True, False])), jlax.bitwise_not(np.array([True, False])))
+    for name in ("exp", "sqrt", "floor", "is_finite"):
+        with pytest.raises(TypeError):
+            getattr(jlax, name)(i)
+        with pytest.raises(wire.WireTypeError, match=f"lax.{name} does not accept dtype int64"):
+            getattr(lax, name)(i)
+    with pytest.raises(wire.WireNotImplementedError, match="complex"):
+        lax.exp(np.array([1j]))
+
+
+GRID = np.array(np.meshgrid(SPECIAL, SPECIAL)).reshape(2, -1)
+EXACT_BINARY = ["add", "sub", "mul", "div", "rem", "max", "min", "atan2", "nextafter",
+                "eq", "ne", "lt", "le", "gt", "ge"]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_binary_against_jax(dtype):
+    scale = 64 if dtype == np.float32 else 1
+    bad = against_jax(EXACT_BINARY + ["pow"], dtype, tuple(GRID),
+                      lambda n: {"atan2": 2, "pow": 2}.get(n, 0) * scale)
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.uint8])
+def test_integer_division_and_remainder(dtype):
+    info = np.iinfo(dtype)
+    vals = np.array(sorted({0, 1, 2, 7, info.max, info.min} | (
+        {-1, -2, -7} if info.min < 0 else set())), dtype)
+    x, y = np.array(np.meshgrid(vals, vals)).reshape(2, -1)
+    same(quiet(lax.div, x, y), jlax.div(x, y))
+    same(quiet(lax.rem, x, y), jlax.rem(x, y))
+    for name in ("max", "min", "add", "mul", "eq", "lt"):
+        same(quiet(getattr(lax, name), x, y), getattr(jlax, name)(x, y))
+
+
+def test_binary_needs_one_dtype_and_rank():
+    f32, f64 = np.ones(3, np.float32), np.ones(3)
+    cases = [(f32, f64), (f32, 2.0), (np.ones(3, np.int64), 2.0)]
+    for x, y in cases:
+        with pytest.raises(TypeError):
+            jlax.add(x, y)
+        with pytest.raises(wire.WireTypeError, match="same dtypes"):
+            lax.add(x, y)
+    with pytest.raises(TypeError):
+        jlax.add(np.ones(3), np.ones((2, 3)))
+    with pytest.raises(wire.ShapeError, match="same number of dimensions"):
+        lax.add(np.ones(3), np.ones((2, 3)))
+    # what JAX broadcasts: a 0-d operand, size-1 axes of the same rank, Python scalars
+    same(lax.add(np.ones((1, 3)), np.ones((2, 3))), jlax.add(np.ones((1, 3)), np.ones((2, 3))))
+    same(lax.mul(np.arange(3.0), np.array(2.0)), jlax.mul(np.arange(3.0), np.array(2.0)))
+    same(lax.add(2, 3), jlax.add(2, 3))
+    with pytest.raises(TypeError):
+        lax.add([1.0], [2.0])  # lists are not arrays, as in JAX
+
+
+def test_pow_with_integer_exponents_and_integer_pow():
+    x = SPECIAL
+    for k in (-3, -2, -1, 0, 1, 2, 3, 7, 10):
+        same(quiet(lax.integer_pow, x, k), jlax.integer_pow(x, k))
+        same(quiet(lax.integer_pow, x.astype(np.float32), k),
+             jlax.integer_pow(x.astype(np.float32), k))
+    same(lax.integer_pow(np.array([2, -3]), 3), jlax.integer_pow(np.array([2, -3]), 3))
+    with pytest.raises(wire.WireTypeError, match="negative powers"):
+        lax.integer_pow(np.array([2]), -1)
+    with pytest.raises(wire.WireTypeError, match="Python int"):
+        lax.integer_pow(x, 2.0)
+    e = np.array([0, 1, 2, 3, -1, -2, 11])
+    base = np.array([0.0, -0.0, 2.0, -2.0, np.inf, -np.inf, 1.5])
+    xs, ys = np.array(np.meshgrid(base, e)).reshape(2, -1)
+    same(quiet(lax.pow, xs, ys.astype(np.int64)), jlax.pow(xs, ys.astype(np.int64)), 2)
+    with pytest.raises(wire.WireTypeError):
+        lax.pow(np.array([2]), np.array([2]))
+
+
+def test_grad_of_integer_pow_max_min_against_jax():
+    for k in (-2, 2, 3):
+        for x0 in (0.5, -1.5, 3.0):
+            same(wire.grad(lambda x: lax.integer_pow(x, k))(x0),
+                 jax.grad(lambda x: jlax.integer_pow(x, k))(x0), 2)
+    for a, b in [(1.0, 1.0), (0.0, -0.0), (-0.0, 0.0), (2.0, 1.0), (np.nan, 1.0)]:
+        for w, j in [(lax.max, jlax.max), (lax.min, jlax.min)]:
+            g = wire.grad(lambda x, y: w(x, y), argnums=(0, 1))(a, b)
+            gj = jax.grad(lambda x, y: j(x, y), argnums=(0, 1))(a, b)
+            same(g[0], gj[0])
+            same(g[1], gj[1])
+
+
+def test_clamp_values_and_derivatives_against_jax():
+    x = SPECIAL
+    same(lax.clamp(0.0, x, 1.0), jlax.clamp(0.0, x, 1.0))
+    same(lax.clamp(1.0, x, 0.0), jlax.clamp(1.0, x, 0.0))  # min > max: max
+    lo, hi = np.full(x.shape, -1.0), np.linspace(-2, 3, x.size)
+    same(lax.clamp(lo, x, hi), jlax.clamp(lo, x, hi))
+    for args in [(0.0, 0.5, 1.0), (0.0, -1.0, 1.0), (0.0, 2.0, 1.0), (0.0, 0.0, 1.0),
+                 (0.0, 1.0, 1.0), (1.0, 0.5, 0.0), (0.5, 0.5, 0.5)]:
+        g = wire.grad(lambda a, b, c: lax.clamp(a, b, c), argnums=(0, 1, 2))(*args)
+        gj = jax.grad(lambda a, b, c: jlax.clamp(a, b, c), argnums=(0, 1, 2))(*args)
+        for u, v in zip(g, gj):
+            same(u, v)
+    with pytest.raises(wire.ShapeError, match="scalar or of x's shape"):
+        lax.clamp(np.zeros(2), np.ones(3), 1.0)
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def test_select_and_select_n_against_jax():
+    p = np.array([True, False, True])
+    a, b = np.array([1.0, np.nan, -0.0]), np.array([0.0, 2.0, 3.0])
+    same(lax.select(p, a, b), jlax.select(p, a, b))
+    same(lax.select(True, a, b), jlax.select(True, a, b))
+    same(lax.select(np.array(False), a, b), jlax.select(np.array(False), a, b))
+    which = np.array([0, 2, 1])
+    cases = (np.zeros(3), np.ones(3), np.full(3, 2.0))
+    same(lax.select_n(which, *cases), jlax.select_n(which, *cases))
+    same(lax.select_n(np.array([], bool), np.zeros(0), np.ones(0)),
+         jlax.select_n(np.array([], bool), np.zeros(0), np.ones(0)))
+    for bad in [(np.array([True]), a, b), (p, a, b.astype(np.float32)), (p, a, 0.0)]:
+        with pytest.raises(TypeError):
+            jlax.select(*bad)
+        with pytest.raises(wire.WireError):
+            lax.select(*bad)
+    with pytest.raises(wire.WireTypeError, match="`which`"):
+        lax.select(np.array([1.0, 0.0, 1.0]), a, b)
+    # the derivative goes to the case taken
+    g = wire.grad(lambda u, v: lax.select(p, u, v).sum(), argnums=(0, 1))(a, b)
+    gj = jax.grad(lambda u, v: jlax.select(p, u, v).sum(), argnums=(0, 1))(a, b)
+    same(g[0], gj[0])
+    same(g[1], gj[1])
+
+
+def test_stop_gradient_on_pytrees():
+    tree = {"a": 2.0, "b": (3.0, None)}
+    assert lax.stop_gradient(tree) == {"a": 2.0, "b": (3.0, None)}
+    f = lambda t: t["a"] * lax.stop_gradient(t)["a"] + t["b"][0]  # noqa: E731
+    jf = lambda t: t["a"] * jlax.stop_gradient(t)["a"] + t["b"][0]  # noqa: E731
+    g, gj = wire.grad(f)(tree), jax.grad(jf)(tree)
+    same(g["a"], gj["a"])
+    same(g["b"][0], gj["b"][0])
+
+
+# --------------------------------------------------------------------------- control flow
+
+
+def test_cond_switch_while_fori_against_jax():
+    for p in (True, False, 0, 3, 0.5, np.nan, np.float64(-0.0)):
+        same(lax.cond(p, lambda x: x + 1, lambda x: x - 1, 2.0),
+             jlax.cond(p, lambda x: x + 1, lambda x: x - 1, 2.0))
+    with pytest.raises(wire.ShapeError):
+        lax.cond(np.array([True]), lambda x: x, lambda x: -x, 1.0)
+    branches = [lambda x: x * 2.0, lambda x: x - 1.0, lambda x: -x]
+    for i in (-5, 0, 1, 2, 7):  # out of range: clamped, as in JAX
+        same(lax.switch(i, branches, 3.0), jlax.switch(i, branches, 3.0))
+        same(wire.jit(lambda i: lax.switch(i, branches, 3.0))(i),
+             jax.jit(lambda i: jlax.switch(i, branches, 3.0))(i))
+    same(lax.while_loop(lambda c: c[0] < 5, lambda c: (c[0] + 1, c[1] * 2.0), (0, 1.0))[1],
+         jlax.while_loop(lambda c: c[0] < 5, lambda c: (c[0] + 1, c[1] * 2.0), (0, 1.0))[1])
+    # a traced upper bound under jit (a while loop in both)
+    body = lambda i, x: x * 1.5 + i  # noqa: E731
+    for n in (0, 1, 4):
+        same(wire.jit(lambda n: lax.fori_loop(0, n, body, 1.0))(n),
+             jax.jit(lambda n: jlax.fori_loop(0, n, body, 1.0))(n))
+    same(wire.grad(lambda x: lax.fori_loop(0, 3, body, x))(2.0),
+         jax.grad(lambda x: jlax.fori_loop(0, 3, body, x))(2.0))
+
+
+def test_scan_on_pytrees_against_jax():
+    def f(carry, x):
+        c = {"s": carry["s"] + x["v"] * carry["t"][0], "t": (carry["t"][0] * 0.5, None)}
+        return c, Point(x["v"] * 2.0, c["s"])
+
+    init = {"s": 0.0, "t": (1.0, None)}
+    xs = {"v": np.array([1.0, -0.0, np.inf, 3.0])}
+    for reverse in (False, True):
+        got = lax.scan(f, init, xs, reverse=reverse)
+        want = jlax.scan(f, init, xs, reverse=reverse)
+        same(got[0]["s"], want[0]["s"])
+        assert got[0]["t"][1] is None and isinstance(got[1], Point)
+        same(got[1].x, want[1].x)
+        same(got[1].y, want[1].y)
+
+
+@pytest.mark.parametrize("n,batch_size", [(5, 2), (4, 2), (3, 5), (1, 1), (0, 3), (4, None)])
+def test_map_with_batches_against_jax(n, batch_size):
+    xs = {"a": np.arange(n * 2.0).reshape(n, 2), "b": (np.linspace(-1, 1, n), None)}
+
+    def f(x):
+        return Point(x["a"].sum() * x["b"][0], {"c": x["a"] ** 2})
+
+    got = lax.map(f, xs, batch_size=batch_size)
+    want = jlax.map(f, xs, batch_size=batch_size)
+    assert isinstance(got, Point)
+    same(got.x, want.x)
+    same(got.y["c"], want.y["c"])
+    # the derivative through the batches
+    g = wire.grad(lambda a: lax.map(lambda r: (r ** 3).sum(), a, batch_size=batch_size)
+                  .sum())(xs["a"])
+    gj = jax.grad(lambda a: jlax.map(lambda r: (r ** 3).sum(), a, batch_size=batch_size)
+                  .sum())(xs["a"])
+    same(g, gj, 2)
+
+
+def test_map_refuses_bad_batch_sizes():
+    with pytest.raises(wire.WireValueError, match="batch_size"):
+        lax.map(lambda x: x, np.ones(3), batch_size=0)
+
+
+# --------------------------------------------------------------------------- reductions
+
+
+REDUCE_INPUTS = [np.array([[1.0, np.nan, -0.0], [0.0, -np.inf, 2.0]]),
+                 np.array([[-0.0, -0.0], [0.0, -0.0]]), np.zeros((0, 3)), np.ones((1, 1)),
+                 np.arange(6.0).reshape(2, 3) - 2.5]
+
+
+@pytest.mark.parametrize("name", ["reduce_sum", "reduce_prod", "reduce_max", "reduce_min"])
+def test_reductions_against_jax(name):
+    for x in REDUCE_INPUTS:
+        for axes in [(0,), (1,), (0, 1), ()]:
+            same(getattr(lax, name)(x, axes), getattr(jlax, name)(x, axes))
+        xi = np.nan_to_num(x, posinf=9, neginf=-9).astype(np.int32)
+        same(getattr(lax, name)(xi, (0,)), getattr(jlax, name)(xi, (0,)))
+    with pytest.raises(wire.WireIndexError):
+        getattr(lax, name)(np.ones(3), (1,))
+
+
+def test_logical_reductions_and_arg_extremes_against_jax():
+    b = np.array([[True, False], [True, True]])
+    for axes in [(0,), (1,), (0, 1)]:
+        same(lax.reduce_and(b, axes), jlax.reduce_and(b, axes))
+        same(lax.reduce_or(b, axes), jlax.reduce_or(b, axes))
+    for x in [np.array([1.0, np.nan, 2.0, np.nan]), np.array([-0.0, 0.0, 0.0]),
+              np.array([3.0, 3.0, 1.0, 1.0]), np.array([-np.inf, np.inf])]:
+        for f, j in [(lax.argmax, jlax.argmax), (lax.argmin, jlax.argmin)]:
+            same(f(x, 0, np.int32), j(x, 0, np.int32))
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod", "cummax", "cummin"])
+def test_cumulative_against_jax(name):
+    for x in [np.array([[1.0, np.nan, -0.0], [0.0, -0.0, 2.0]]), np.array([[-0.0, 0.0, -0.0]]),
+              np.zeros((0, 2)), np.array([[2.0, -1.0, 3.0]])]:
+        for axis in range(x.ndim):
+            for reverse in (False, True):
+                same(getattr(lax, name)(x, axis, reverse),
+                     getattr(jlax, name)(x, axis=axis, reverse=reverse))
+    g = wire.grad(lambda v: getattr(lax, name)(v, 0, True).sum())(np.array([1.0, 3.0, 2.0]))
+    gj = jax.grad(lambda v: getattr(jlax, name)(v, 0, reverse=True).sum())(
+        np.array([1.0, 3.0, 2.0]))
+    same(g, gj)
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def test_structural_against_jax():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    pairs = [
+        (lambda m: m.reshape(x, (4, 6), (2, 0, 1)),),
+        (lambda m: m.reshape(x, (6, 4)),),
+        (lambda m: m.transpose(x, (2, 0, 1)),),
+        (lambda m: m.broadcast(np.array([1.0, 2.0]), (3, 1)),),
+        (lambda m: m.broadcast_in_dim(np.array([[1.0], [2.0]]), (2, 3, 5), (0, 2)),),
+        (lambda m: m.concatenate([x, x[:, :1]], 1),),
+        (lambda m: m.squeeze(np.ones((1, 3, 1)), (0, 2)),),
+        (lambda m: m.expand_dims(np.ones(3), (0, 2)),),
+        (lambda m: m.rev(x, (0, 2)),),
+        (lambda m: m.slice(x, (0, 1, 0), (2, 3, 4), (1, 1, 3)),),
+        (lambda m: m.slice(np.zeros((0, 2)), (0, 0), (0, 2)),),
+        (lambda m: m.iota(np.int32, 5),),
+        (lambda m: m.full((2, 2), 3, np.float32),),
+        (lambda m: m.full_like(x, -0.0),),
+        (lambda m: m.dynamic_slice(x, (1, 2, -1), (1, 2, 2)),),
+        (lambda m: m.dynamic_slice(x, (-9, 5, 3), (2, 3, 1)),),
+    ]
+    for (f,) in pairs:
+        same(f(lax), f(jlax))
+    for bad in [lambda m: m.reshape(x, (5, 5)), lambda m: m.squeeze(x, (0,)),
+                lambda m: m.broadcast_in_dim(np.ones(3), (2, 4), (1,))]:
+        with pytest.raises((TypeError, ValueError)):
+            bad(jlax)
+        with pytest.raises(wire.ShapeError):
+            bad(lax)
+    with pytest.raises(wire.WireIndexError):  # JAX clamps; wire refuses
+        lax.slice(np.arange(10.0), (1,), (11,))
+
+
+def test_dynamic_slice_with_traced_starts_under_jit_and_grad():
+    x = np.arange(10.0) ** 2
+    for i in (-12, -3, 0, 4, 8, 20):
+        same(wire.jit(lambda i: lax.dynamic_slice(x, (i,), (3,)))(i),
+             jax.jit(lambda i: jlax.dynamic_slice(x, (i,), (3,)))(i))
+        same(wire.grad(lambda v: (lax.dynamic_slice(v, (i,), (3,)) ** 2).sum())(x),
+             jax.grad(lambda v: (jlax.dynamic_slice(v, (i,), (3,)) ** 2).sum())(x))
+
+
+def test_convert_element_type_against_jax():
+    x = np.array([1.7, -1.7, np.nan, np.inf, -np.inf, 3e10, -3e10, 0.0, -0.0, 255.9, 128.0,
+                  -129.0, 2.0 ** 63, -2.0 ** 63, 2.0 ** 31 - 1])
+    for src in (np.float64, np.float32):
+        for dst in (np.int32, np.int8, np.int64, np.bool_, np.float32, np.float64):
+            same(quiet(lax.convert_element_type, x.astype(src), dst),
+                 jlax.convert_element_type(x.astype(src), dst))
+    i = np.array([-1, 300, 2 ** 40])
+    for dst in (np.int8, np.uint8, np.float32, np.bool_):
+        same(lax.convert_element_type(i, dst), jlax.convert_element_type(i, dst))
+
+
+DOT_CASES = [
+    ((2, 3, 4), (2, 4, 5), (((2,), (1,)), ((0,), (0,)))),
+    ((3, 4), (4, 5), (((1,), (0,)), ((), ()))),
+    ((4, 3), (5, 4), (((0,), (1,)), ((), ()))),
+    ((3,), (4,), (((), ()), ((), ()))),  # outer product
+    ((2, 3, 4), (4, 3, 2), (((1, 2), (1, 0)), ((0,), (2,)))),
+    ((0, 3), (3, 2), (((1,), (0,)), ((), ()))),
+    ((2, 0), (0, 3), (((1,), (0,)), ((), ()))),
+    ((1, 1), (1,), (((1,), (0,)), ((), ()))),
+]
+
+
+@pytest.mark.parametrize("ls,rs,dn", DOT_CASES)
+def test_dot_general_against_jax(ls, rs, dn):
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=ls), rng.normal(size=rs)
+    np.testing.assert_allclose(lax.dot_general(a, b, dn), jlax.dot_general(a, b, dn),
+                               rtol=1e-13, atol=1e-13)
+    assert lax.dot_general(a, b, dn).shape == jlax.dot_general(a, b, dn).shape
+    ct = rng.normal(size=np.shape(jlax.dot_general(a, b, dn)))
+    g = wire.grad(lambda u, v: (lax.dot_general(u, v, dn) * ct).sum(), argnums=(0, 1))(a, b)
+    gj = jax.grad(lambda u, v: (jlax.dot_general(u, v, dn) * ct).sum(), argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(g[0], gj[0], rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(g[1], gj[1], rtol=1e-13, atol=1e-13)
+
+
+def test_dot_and_dot_general_errors():
+    a = np.ones((3, 4))
+    same(lax.dot(a, np.ones(4)), jlax.dot(a, np.ones(4)))
+    same(lax.dot(np.arange(3.0), np.arange(3.0)), jlax.dot(np.arange(3.0), np.arange(3.0)))
+    with pytest.raises(wire.ShapeError, match="dot_general"):
+        lax.dot(np.ones((2, 3, 4)), np.ones(4))
+    with pytest.raises(wire.ShapeError):
+        lax.dot_general(a, np.ones((5, 2)), (((1,), (0,)), ((), ())))
+    with pytest.raises(wire.WireTypeError, match="same dtype"):
+        lax.dot(a, np.ones(4, np.float32))
+    with pytest.raises(wire.WireNotImplementedError, match="preferred_element_type"):
+        lax.dot(a, np.ones(4), preferred_element_type=np.float32)
+
+
+def test_lax_names_exist_in_jax():
+    """Every public name of wire.lax is a jax.lax name (no invented ones)."""
+    missing = [n for n in lax.__all__ if not hasattr(jlax, n)]
+    assert not missing, missing

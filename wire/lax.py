@@ -1,0 +1,1086 @@
+"""``jax.lax``'s names, on wire: control flow and the strict, unpromoted array operations.
+
+A script written against ``jax.lax`` ports by ``from wire import lax``. Each name here has
+``jax.lax``'s meaning, not NumPy's: binary operations need operands of one dtype (no
+promotion: ``lax.add(f32, 1.0)`` is an error, as in JAX) and of one rank (a 0-d operand
+broadcasts); ``lax.max`` propagates NaN and takes ``+0.0`` over ``-0.0``; ``lax.div`` and
+``lax.rem`` round integer quotients toward zero; ``lax.round`` rounds halves away from zero;
+``lax.select`` needs a predicate of the cases' shape (or a scalar). Arguments wire does not
+support raise a ``wire.WireError`` naming them (complex operands of most functions among
+them); names of ``jax.lax`` that are not here are listed in ``docs/from-jax.md``.
+
+>>> import numpy as np
+>>> from wire import lax
+>>> lax.max(np.array([np.nan, -0.0]), np.array([1.0, 0.0]))
+array([nan,  0.])
+>>> lax.fori_loop(0, 4, lambda i, x: x + i, 0)
+array(6)
+"""
+
+from __future__ import annotations
+
+import builtins
+import enum
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import numpy as wnp
+from . import tree
+from .api import cond, fori_loop, scan, switch, vmap, while_loop
+from .core import Tracer
+from .errors import (
+    ShapeError, WireIndexError, WireNotImplementedError, WireTypeError, WireValueError, at,
+    user_location,
+)
+from .numpy import stop_gradient as _stop_gradient
+from .scipy import special as _special
+
+__all__ = [
+    "RoundingMethod",
+    # control flow
+    "cond", "switch", "while_loop", "fori_loop", "scan", "map", "select", "select_n",
+    "stop_gradient", "clamp",
+    # elementwise
+    "abs", "acos", "acosh", "asin", "asinh", "atan", "atanh", "cbrt", "ceil", "cos", "cosh",
+    "digamma", "erf", "erf_inv", "erfc", "exp", "exp2", "expm1", "floor", "imag",
+    "integer_pow", "is_finite", "lgamma", "log", "log1p", "logistic", "neg", "real", "round",
+    "rsqrt", "sign", "sin", "sinh", "sqrt", "square", "tan", "tanh",
+    "add", "sub", "mul", "div", "rem", "max", "min", "pow", "atan2", "nextafter",
+    "eq", "ne", "lt", "le", "gt", "ge", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "bitwise_not",
+    # reductions and scans
+    "reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and", "reduce_or",
+    "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin",
+    # shapes, types, products
+    "broadcast", "broadcast_in_dim", "concatenate", "convert_element_type", "dot",
+    "dot_general", "dynamic_slice", "expand_dims", "full", "full_like", "iota", "reshape",
+    "rev", "slice", "squeeze", "transpose",
+]
+
+_PYTHON = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64),
+           complex: np.dtype(np.complex128)}
+_KIND_NAMES = {"b": "bool", "i": "signed integers", "u": "unsigned integers",
+               "f": "floating", "c": "complex"}
+
+
+def _aval(x, name: str) -> tuple:
+    """``(shape, dtype)`` of an operand (a Python scalar counts as JAX counts it with x64:
+    int64, float64); ``shape`` is None for a var of unknown shape."""
+    t = type(x)
+    if t in _PYTHON:
+        return (), _PYTHON[t]
+    if isinstance(x, (Tracer, np.ndarray, np.generic)):
+        return (None if x.shape is None else tuple(x.shape)), np.dtype(x.dtype)
+    raise WireTypeError(f"lax.{name}: an operand of type {t.__name__} ({x!r:.60}) is not an "
+                        f"array; pass np.asarray(...){at(user_location(3))}")
+
+
+def _check_kind(name: str, x, kinds: str, jax_kinds: str = "", what: str = "an operand"):
+    """The operand's ``(shape, dtype)``, its dtype checked: one of ``kinds``; a dtype only
+    jax.lax accepts (``jax_kinds``) is a WireNotImplementedError, any other a WireTypeError."""
+    shape, dtype = _aval(x, name)
+    if dtype.kind not in kinds:
+        accepted = ", ".join(_KIND_NAMES[k] for k in kinds)
+        if dtype.kind in jax_kinds:
+            raise WireNotImplementedError(
+                f"wire.lax.{name} does not take {dtype} operands (jax.lax.{name} does); "
+                f"accepted: {accepted}{at(user_location(3))}")
+        raise WireTypeError(f"lax.{name} does not accept dtype {dtype} for {what}; accepted: "
+                            f"{accepted}{at(user_location(3))}")
+    return shape, dtype
+
+
+def _same(name: str, avals, what: str = "arguments") -> None:
+    """jax.lax's rule for n-ary operations: one dtype, one rank (0-d operands broadcast),
+    sizes equal or 1."""
+    dtypes = [d for _, d in avals]
+    if builtins.any(d != dtypes[0] for d in dtypes):
+        raise WireTypeError(
+            f"lax.{name} requires {what} to have the same dtypes, got "
+            f"{', '.join(str(d) for d in dtypes)} (wire.numpy.{name} promotes)"
+            f"{at(user_location(3))}")
+    shapes = [s for s, _ in avals if s is not None and s != ()]
+    if builtins.any(len(s) != len(shapes[0]) for s in shapes):
+        raise ShapeError(f"lax.{name}: arrays must have the same number of dimensions, got "
+                         f"shapes {', '.join(str(s) for s, _ in avals)}{at(user_location(3))}")
+    for dims in zip(*shapes):
+        sizes = {d for d in dims if d != 1}
+        if len(sizes) > 1:
+            raise ShapeError(f"lax.{name}: incompatible shapes "
+                             f"{', '.join(str(s) for s, _ in avals)}{at(user_location(3))}")
+
+
+def _doc(fn, name: str, text: str, example: str):
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"{text}\n\n>>> import numpy as np\n>>> from wire import lax\n{example}\n"
+    return fn
+
+
+# --------------------------------------------------------------------------- elementwise
+
+_F, _FC = "f", "fc"
+
+
+def _unary(name: str, kinds: str, jax_kinds: str, impl: Callable, text: str, example: str):
+    def fn(x):
+        _check_kind(name, x, kinds, jax_kinds)
+        return impl(x)
+
+    return _doc(fn, name, text, example)
+
+
+def _sign(x):
+    if np.dtype(x.dtype if hasattr(x, "dtype") else type(x)).kind == "f":
+        return wnp.where(x == 0, x * 0.0, wnp.sign(x))  # keeps -0.0, as XLA's sign
+    return wnp.sign(x)
+
+
+def _away_from_zero(x):
+    whole = wnp.trunc(x)
+    frac = x - whole  # exact: no rounding in x - trunc(x)
+    return wnp.where(wnp.abs(frac) >= 0.5, whole + wnp.copysign(1.0, x).astype(whole.dtype),
+                     whole)
+
+
+abs = _unary("abs", "iufc", "iufc", wnp.abs, "``|x|`` (for a complex ``x``, its modulus).",
+             ">>> lax.abs(np.array([-2.0, -0.0]))\narray([2., 0.])")
+neg = _unary("neg", "iuf", "iufc", wnp.negative, "``-x``.",
+             ">>> lax.neg(np.array([1.0, 0.0]))\narray([-1., -0.])")
+sign = _unary("sign", "iuf", "iufc", _sign,
+              "``-1``, ``0`` or ``1`` (``-0.0`` stays ``-0.0`` and NaN stays NaN, as in XLA).",
+              ">>> lax.sign(np.array([-3.0, -0.0, 2.0]))\narray([-1., -0.,  1.])")
+floor = _unary("floor", _F, "", wnp.floor, "Rounds down.",
+               ">>> lax.floor(np.array([-1.5, 1.5]))\narray([-2.,  1.])")
+ceil = _unary("ceil", _F, "", wnp.ceil, "Rounds up.",
+              ">>> lax.ceil(np.array([-1.5, 1.5]))\narray([-1.,  2.])")
+is_finite = _unary("is_finite", _F, "", wnp.isfinite, "Whether ``x`` is neither inf nor NaN.",
+                   ">>> lax.is_finite(np.array([1.0, np.inf, np.nan]))\n"
+                   "array([ True, False, False])")
+square = _unary("square", "iuf", "iufc", wnp.square, "``x * x``.",
+                ">>> lax.square(np.array([3, -2]))\narray([9, 4])")
+real = _unary("real", "c", "", wnp.real, "The real part of a complex ``x``.",
+              ">>> lax.real(np.array([1 + 2j]))\narray([1.])")
+imag = _unary("imag", "c", "", wnp.imag, "The imaginary part of a complex ``x``.",
+              ">>> lax.imag(np.array([1 + 2j]))\narray([2.])")
+exp = _unary("exp", _F, _FC, wnp.exp, "``e ** x``.",
+             ">>> lax.exp(np.array([0.0, -np.inf]))\narray([1., 0.])")
+exp2 = _unary("exp2", _F, _FC, wnp.exp2, "``2 ** x``.",
+              ">>> lax.exp2(np.array([3.0, -1.0]))\narray([8. , 0.5])")
+expm1 = _unary("expm1", _F, _FC, wnp.expm1, "``e ** x - 1``, accurate near 0.",
+               ">>> lax.expm1(np.array([0.0, -np.inf]))\narray([ 0., -1.])")
+log = _unary("log", _F, _FC, wnp.log, "Natural logarithm.",
+             ">>> lax.log(np.array([1.0, 0.0]))\narray([  0., -inf])")
+log1p = _unary("log1p", _F, _FC, wnp.log1p, "``log(1 + x)``, accurate near 0.",
+               ">>> lax.log1p(np.array([0.0, -1.0]))\narray([  0., -inf])")
+sin = _unary("sin", _F, _FC, wnp.sin, "Sine.", ">>> lax.sin(np.array([0.0, -0.0]))\n"
+             "array([ 0., -0.])")
+cos = _unary("cos", _F, _FC, wnp.cos, "Cosine.", ">>> lax.cos(np.array([0.0]))\narray([1.])")
+tan = _unary("tan", _F, _FC, wnp.tan, "Tangent.", ">>> lax.tan(np.array([0.0]))\narray([0.])")
+asin = _unary("asin", _F, _FC, wnp.arcsin, "Inverse sine.",
+              ">>> lax.asin(np.array([0.0, 2.0]))\narray([ 0., nan])")
+acos = _unary("acos", _F, _FC, wnp.arccos, "Inverse cosine.",
+              ">>> lax.acos(np.array([1.0]))\narray([0.])")
+atan = _unary("atan", _F, _FC, wnp.arctan, "Inverse tangent.",
+              ">>> lax.atan(np.array([0.0]))\narray([0.])")
+sinh = _unary("sinh", _F, _FC, wnp.sinh, "Hyperbolic sine.",
+              ">>> lax.sinh(np.array([0.0]))\narray([0.])")
+cosh = _unary("cosh", _F, _FC, wnp.cosh, "Hyperbolic cosine.",
+              ">>> lax.cosh(np.array([0.0]))\narray([1.])")
+tanh = _unary("tanh", _F, _FC, wnp.tanh, "Hyperbolic tangent.",
+              ">>> lax.tanh(np.array([0.0, np.inf]))\narray([0., 1.])")
+asinh = _unary("asinh", _F, _FC, wnp.arcsinh, "Inverse hyperbolic sine.",
+               ">>> lax.asinh(np.array([0.0]))\narray([0.])")
+acosh = _unary("acosh", _F, _FC, wnp.arccosh, "Inverse hyperbolic cosine.",
+               ">>> lax.acosh(np.array([1.0]))\narray([0.])")
+atanh = _unary("atanh", _F, _FC, wnp.arctanh, "Inverse hyperbolic tangent.",
+               ">>> lax.atanh(np.array([0.0, 1.0]))\narray([ 0., inf])")
+sqrt = _unary("sqrt", _F, _FC, wnp.sqrt, "Square root.",
+              ">>> lax.sqrt(np.array([4.0, -0.0]))\narray([ 2., -0.])")
+rsqrt = _unary("rsqrt", _F, _FC, lambda x: 1.0 / wnp.sqrt(x), "``1 / sqrt(x)``.",
+               ">>> lax.rsqrt(np.array([4.0, 0.0]))\narray([0.5, inf])")
+cbrt = _unary("cbrt", _F, "", wnp.cbrt, "Cube root.",
+              ">>> lax.cbrt(np.array([-8.0]))\narray([-2.])")
+logistic = _unary("logistic", _F, _FC, _special.expit, "``1 / (1 + exp(-x))``.",
+                  ">>> lax.logistic(np.array([0.0, -np.inf]))\narray([0.5, 0. ])")
+erf = _unary("erf", _F, "", _special.erf, "The error function.",
+             ">>> lax.erf(np.array([0.0, np.inf]))\narray([0., 1.])")
+erfc = _unary("erfc", _F, "", _special.erfc, "``1 - erf(x)``, accurate for large ``x``.",
+              ">>> lax.erfc(np.array([0.0, np.inf]))\narray([1., 0.])")
+
+
+def _erf_inv(x):
+    # erfinv(-0.0) is -0.0 in XLA; x * sqrt(pi) / 2 is that zero with erfinv's slope at 0
+    return wnp.where(x == 0, x * float(np.sqrt(np.pi) / 2), _special.erfinv(x))
+
+
+def _lgamma(x):
+    return wnp.where(x == -np.inf, np.inf, _special.gammaln(x))  # XLA's value at -inf
+
+
+def _digamma(x):
+    pole = (x <= 0) & (x == wnp.floor(x))  # 0, -1, -2, ... and -inf: NaN in XLA
+    return wnp.where(pole, np.nan, _special.digamma(x))
+
+
+erf_inv = _unary("erf_inv", _F, "", _erf_inv, "The inverse of ``erf`` (``-0.0`` at ``-0.0``).",
+                 ">>> lax.erf_inv(np.array([-0.0, 1.0]))\narray([-0., inf])")
+lgamma = _unary("lgamma", _F, "", _lgamma,
+                "``log |Γ(x)|`` (``inf`` at ``-inf``, as XLA's; SciPy's ``gammaln`` gives "
+                "``-inf``).",
+                ">>> lax.lgamma(np.array([1.0, 3.0]))\narray([0.        , 0.69314718])")
+digamma = _unary("digamma", _F, "", _digamma,
+                 "``Γ'(x) / Γ(x)``; NaN at the poles ``0, -1, -2, …`` (as XLA's; SciPy's "
+                 "``psi(0.0)`` is ``-inf``).",
+                 ">>> lax.digamma(np.array([1.0, -0.0, -2.0]))\narray([-0.57721566,        nan,        nan])")
+
+
+class RoundingMethod(enum.IntEnum):
+    """How :func:`round` rounds halves (``jax.lax.RoundingMethod``; JAX's members, which are
+    ``int``s of the same values, are accepted as well).
+
+    >>> int(RoundingMethod.TO_NEAREST_EVEN)
+    1
+    """
+
+    AWAY_FROM_ZERO = 0
+    TO_NEAREST_EVEN = 1
+
+
+def round(x, rounding_method=RoundingMethod.AWAY_FROM_ZERO):  # noqa: A001 - jax.lax's name
+    """``x`` rounded to an integral value: halves away from zero (the default, as
+    ``jax.lax.round``; NumPy's ``round`` rounds them to even), or to even with
+    ``RoundingMethod.TO_NEAREST_EVEN``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.round(np.array([0.5, 1.5, -2.5]))
+    array([ 1.,  2., -3.])
+    >>> lax.round(np.array([0.5, 1.5, -2.5]), lax.RoundingMethod.TO_NEAREST_EVEN)
+    array([ 0.,  2., -2.])
+    """
+    _check_kind("round", x, _F)
+    try:
+        method = RoundingMethod(int(rounding_method))
+    except (TypeError, ValueError):
+        raise WireValueError(f"lax.round: rounding_method must be RoundingMethod."
+                             f"AWAY_FROM_ZERO (0) or TO_NEAREST_EVEN (1), got "
+                             f"{rounding_method!r}{at(user_location())}") from None
+    if method is RoundingMethod.TO_NEAREST_EVEN:
+        return wnp.rint(x)
+    return _away_from_zero(x)
+
+
+def integer_pow(x, y: int):
+    """``x ** y`` for a Python int ``y``, by repeated squaring as ``jax.lax.integer_pow``
+    computes it (so its roundings are JAX's; ``y < 0`` divides 1 by the product).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.integer_pow(np.array([2.0, -0.0]), -3)
+    array([0.125,  -inf])
+    >>> lax.integer_pow(np.array([3]), 3)
+    array([27])
+    """
+    shape, dtype = _check_kind("integer_pow", x, "iuf", "iufc")
+    if type(y) is not int and not isinstance(y, np.integer):
+        raise WireTypeError(f"lax.integer_pow: the exponent must be a Python int, got "
+                            f"{y!r:.60}; use lax.pow for array exponents{at(user_location())}")
+    y = int(y)
+    if y < 0 and dtype.kind in "iu":
+        raise WireTypeError(f"lax.integer_pow: integers cannot be raised to negative powers, "
+                            f"got {dtype}{list(shape or ())} ** {y}{at(user_location())}")
+    if y == 0:
+        return wnp.ones_like(x)
+    n, acc, base = builtins.abs(y), None, x
+    while n > 0:  # jax's _integer_pow: the same multiplications in the same order
+        if n & 1:
+            acc = base if acc is None else acc * base
+        n >>= 1
+        if n > 0:
+            base = base * base
+    if y < 0:
+        return wnp.asarray(1, dtype=dtype) / acc
+    return wnp.copy(x) if acc is x else acc  # a fresh array, never ``x`` itself
+
+
+def _binary(name: str, kinds: str, jax_kinds: str, impl: Callable, text: str, example: str):
+    def fn(x, y):
+        ax = _check_kind(name, x, kinds, jax_kinds)
+        ay = _check_kind(name, y, kinds, jax_kinds)
+        _same(name, [ax, ay])
+        return impl(x, y)
+
+    return _doc(fn, name, text, example)
+
+
+def _is_float(x) -> bool:
+    return _aval(x, "")[1].kind == "f"
+
+
+def _max(x, y):
+    out = wnp.maximum(x, y)
+    if not _is_float(x):
+        return out
+    # XLA's max of +0.0 and -0.0 is +0.0 (NumPy's is its first argument); adding +0.0 makes
+    # -0.0 +0.0 and leaves the derivative alone
+    both = (x == 0) & (y == 0) & ~(wnp.signbit(x) & wnp.signbit(y))
+    return wnp.where(both, out + 0.0, out)
+
+
+def _min(x, y):
+    out = wnp.minimum(x, y)
+    if not _is_float(x):
+        return out
+    both = (x == 0) & (y == 0) & (wnp.signbit(x) | wnp.signbit(y))
+    return wnp.where(both, -((-out) + 0.0), out)  # -0.0 wins, as in XLA
+
+
+def _int_parts(x, y):
+    """XLA's integer division: the quotient rounded toward zero, ``x / 0 = -1`` (all bits
+    set) and ``x % 0 = x``."""
+    zero = y == 0
+    safe = wnp.where(zero, wnp.ones_like(y), y)
+    r = wnp.fmod(x, safe)  # C's remainder: the sign of x
+    q = (x - r) // safe  # exact: x - r is a multiple of safe
+    dtype = _aval(x, "")[1]
+    q = wnp.where(zero, np.array(-1).astype(dtype), q)
+    return q, wnp.where(zero, x, r)
+
+
+def _div(x, y):
+    if _aval(x, "div")[1].kind in "iu":
+        return _int_parts(x, y)[0]
+    return wnp.true_divide(x, y)
+
+
+def _rem(x, y):
+    if _aval(x, "rem")[1].kind in "iu":
+        return _int_parts(x, y)[1]
+    return wnp.fmod(x, y)
+
+
+add = _binary("add", "iufc", "iufc", wnp.add, "``x + y`` (one dtype, no promotion).",
+              ">>> lax.add(np.array([1.0, 2.0]), np.array(0.5))\narray([1.5, 2.5])")
+sub = _binary("sub", "iufc", "iufc", wnp.subtract, "``x - y`` (one dtype, no promotion).",
+              ">>> lax.sub(np.array([1, 2]), np.array([2, 2]))\narray([-1,  0])")
+mul = _binary("mul", "iuf", "iufc", wnp.multiply, "``x * y`` (one dtype, no promotion).",
+              ">>> lax.mul(np.array([1.0, 2.0]), np.array([3.0, 4.0]))\narray([3., 8.])")
+div = _binary("div", "iuf", "iufc", _div,
+              "``x / y``; integers: the quotient rounded toward zero (``-7 / 2 = -3``), and "
+              "``x / 0 = -1``, as XLA.",
+              ">>> lax.div(np.array([-7, 7, 1]), np.array([2, 2, 0]))\narray([-3,  3, -1])")
+rem = _binary("rem", "iuf", "iuf", _rem,
+              "The remainder of :func:`div`, with the sign of ``x`` (C's ``fmod``; "
+              "``x % 0 = x`` for integers).",
+              ">>> lax.rem(np.array([-7.5, 7]), np.array([2.0, -2]))\narray([-1.5,  1. ])")
+max = _binary("max", "buif", "buifc", _max,  # noqa: A001 - jax.lax's name
+              "The larger of ``x`` and ``y``: NaN if either is NaN, ``+0.0`` of ``+0.0`` and "
+              "``-0.0``; at ties the derivative is shared half and half, as in JAX.",
+              ">>> lax.max(np.array([np.nan, -0.0, 1.0]), np.array([0.0, 0.0, 2.0]))\n"
+              "array([nan,  0.,  2.])")
+min = _binary("min", "buif", "buifc", _min,  # noqa: A001 - jax.lax's name
+              "The smaller of ``x`` and ``y``: NaN if either is NaN, ``-0.0`` of ``+0.0`` and "
+              "``-0.0``.",
+              ">>> lax.min(np.array([np.nan, 0.0, 1.0]), np.array([0.0, -0.0, 2.0]))\n"
+              "array([nan, -0.,  1.])")
+atan2 = _binary("atan2", _F, _FC, wnp.arctan2, "The angle of the point ``(y, x)`` = ``(x, y)``"
+                " arguments ``atan2(x, y)`` is ``arctan(x / y)`` in the right quadrant.",
+                ">>> lax.atan2(np.array([1.0, 0.0]), np.array([1.0, -0.0]))\n"
+                "array([0.78539816, 3.14159265])")
+nextafter = _binary("nextafter", _F, "", wnp.nextafter,
+                    "The next float after ``x`` toward ``y``.",
+                    ">>> lax.nextafter(np.array([0.0]), np.array([1.0]))\narray([5.e-324])")
+eq = _binary("eq", "buifc", "buifc", wnp.equal, "``x == y``.",
+             ">>> lax.eq(np.array([np.nan, -0.0]), np.array([np.nan, 0.0]))\n"
+             "array([False,  True])")
+ne = _binary("ne", "buifc", "buifc", wnp.not_equal, "``x != y``.",
+             ">>> lax.ne(np.array([np.nan]), np.array([np.nan]))\narray([ True])")
+lt = _binary("lt", "buif", "buif", wnp.less, "``x < y``.",
+             ">>> lax.lt(np.array([1.0]), np.array([2.0]))\narray([ True])")
+le = _binary("le", "buif", "buif", wnp.less_equal, "``x <= y``.",
+             ">>> lax.le(np.array([2.0]), np.array([2.0]))\narray([ True])")
+gt = _binary("gt", "buif", "buif", wnp.greater, "``x > y``.",
+             ">>> lax.gt(np.array([1.0]), np.array([2.0]))\narray([False])")
+ge = _binary("ge", "buif", "buif", wnp.greater_equal, "``x >= y``.",
+             ">>> lax.ge(np.array([np.nan]), np.array([1.0]))\narray([False])")
+bitwise_and = _binary("bitwise_and", "bui", "bui", wnp.bitwise_and, "``x & y``.",
+                      ">>> lax.bitwise_and(np.array([6]), np.array([3]))\narray([2])")
+bitwise_or = _binary("bitwise_or", "bui", "bui", wnp.bitwise_or, "``x | y``.",
+                     ">>> lax.bitwise_or(np.array([6]), np.array([3]))\narray([7])")
+bitwise_xor = _binary("bitwise_xor", "bui", "bui", wnp.bitwise_xor, "``x ^ y``.",
+                      ">>> lax.bitwise_xor(np.array([6]), np.array([3]))\narray([5])")
+bitwise_not = _unary("bitwise_not", "bui", "bui", wnp.invert, "``~x``.",
+                     ">>> lax.bitwise_not(np.array([True, False]))\narray([False,  True])")
+
+
+def pow(x, y):  # noqa: A001 - jax.lax's name
+    """``x ** y`` for a floating ``x``; ``y`` of ``x``'s dtype or an integer array (as
+    ``jax.lax.pow``; for a Python int exponent see :func:`integer_pow`).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.pow(np.array([2.0, 0.0]), np.array([0.5, -1.0]))
+    array([1.41421356,        inf])
+    >>> lax.pow(np.array([2.0, 3.0]), np.array([3, 2]))
+    array([8., 9.])
+    """
+    ax = _check_kind("pow", x, _F, _FC, "the base")
+    ay = _check_kind("pow", y, "iuf", "iufc", "the exponent")
+    if ay[1].kind == "f":
+        _same("pow", [ax, ay])
+        return wnp.power(x, y)
+    _same("pow", [ax, (ay[0], ax[1])])
+    return wnp.power(x, wnp.asarray(y).astype(ax[1]))
+
+
+def clamp(min, x, max):  # noqa: A002 - jax.lax's names
+    """``x`` clipped to ``[min, max]`` (``min``, ``max``: scalars or of ``x``'s shape; one
+    dtype). As in XLA the value is ``lax.min(lax.max(x, min), max)``: NaN in ``x`` gives NaN,
+    ``min > max`` gives ``max``. The derivative is JAX's: along ``x`` only strictly inside,
+    along ``min`` where ``min > x`` (and ``min < max``), along ``max`` where ``max < x``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.clamp(0.0, np.array([-1.0, 0.5, 2.0, np.nan]), 1.0)
+    array([0. , 0.5, 1. , nan])
+    """
+    ax = _check_kind("clamp", x, "iuf", "iufc")
+    lo, hi = _check_kind("clamp", min, "iuf", "iufc"), _check_kind("clamp", max, "iuf", "iufc")
+    for name, a in (("min", lo), ("max", hi)):
+        if a[0] not in ((), ax[0]) and a[0] is not None:
+            raise ShapeError(f"lax.clamp: {name} must be a scalar or of x's shape {ax[0]}, got "
+                             f"shape {a[0]}{at(user_location())}")
+    _same("clamp", [lo, ax, hi])
+    value = _min(_max(x, min), max)
+    if ax[1].kind != "f":
+        return value
+    value = _stop_gradient(value)
+    # the branch each element takes, as JAX's derivative rule sees it; where the branch's
+    # value is not the clamp's (a NaN bound), the value without a derivative
+    inside = (x > min) & (x < max) & (value == x)
+    below = (min > x) & (min < max) & (value == min)
+    above = (max < x) & (value == max)
+    return wnp.where(inside, x, wnp.where(below, min, wnp.where(above, max, value)))
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def select_n(which, *cases):
+    """``cases[which]`` elementwise: ``which`` a bool (two cases) or integer array of the
+    cases' shape, or a scalar; the cases of one shape and dtype. An integer ``which``
+    outside ``0 .. len(cases) - 1`` picks the last case (JAX leaves it undefined).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.select_n(np.array([0, 2, 1]), np.zeros(3), np.ones(3), np.full(3, 2.0))
+    array([0., 2., 1.])
+    """
+    if not cases:
+        raise WireValueError(f"lax.select_n needs at least one case{at(user_location())}")
+    avals = [_aval(c, "select_n") for c in cases]
+    _same("select_n", avals, "the cases")
+    shapes = [s for s, _ in avals]
+    if builtins.any(s != shapes[0] for s in shapes if s is not None):
+        raise ShapeError(f"lax.select_n: the cases must have the same shapes, got "
+                         f"{', '.join(str(s) for s in shapes)}{at(user_location())}")
+    wshape, wdtype = _check_kind("select_n", which, "biu", "", "`which`")
+    if wshape not in ((), shapes[0]) and wshape is not None and shapes[0] is not None:
+        raise ShapeError(f"lax.select_n: `which` must be a scalar or of the cases' shape "
+                         f"{shapes[0]}, got shape {wshape}{at(user_location())}")
+    if wdtype.kind == "b" and len(cases) > 2:
+        raise WireTypeError(f"lax.select_n: a bool `which` selects between at most 2 cases, "
+                            f"got {len(cases)}{at(user_location())}")
+    if len(cases) == 1:
+        return wnp.where(wnp.ones_like(which, dtype=bool), cases[0], cases[0])
+    if wdtype.kind == "b":
+        return wnp.where(which, cases[1], cases[0])
+    out = cases[-1]
+    for i in range(len(cases) - 2, -1, -1):
+        out = wnp.where(which == i, cases[i], out)
+    return out
+
+
+def select(pred, on_true, on_false):
+    """``on_true`` where ``pred``, else ``on_false`` — with ``jax.lax.select``'s checks:
+    ``pred`` is bool and a scalar or of the cases' shape, the cases one shape and one dtype
+    (``wire.numpy.where`` broadcasts and promotes instead).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.select(np.array([True, False]), np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    array([1., 4.])
+    """
+    return select_n(pred, on_false, on_true)
+
+
+def stop_gradient(x):
+    """``x`` (a pytree), with a zero derivative.
+
+    >>> import numpy as np, wire
+    >>> from wire import lax
+    >>> wire.grad(lambda x: x * lax.stop_gradient(x))(3.0)
+    array(3.)
+    """
+    return tree.map(_stop_gradient, x)
+
+
+# --------------------------------------------------------------------------- control flow
+
+
+def map(f: Callable, xs, *, batch_size: int | None = None):  # noqa: A001 - jax.lax's name
+    """``f`` over the leading axis of pytree ``xs``, results stacked (a ``scan`` with no
+    carry). With ``batch_size``, ``f`` is ``vmap``'d over batches of that many, and the
+    remainder in one more batch, as in ``jax.lax.map``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.map(lambda x: x ** 2, np.arange(4.0))
+    array([0., 1., 4., 9.])
+    >>> lax.map(lambda x: x ** 2, np.arange(5.0), batch_size=2)
+    array([ 0.,  1.,  4.,  9., 16.])
+    """
+    leaves = tree.leaves(xs)
+    if not leaves:
+        raise WireValueError(f"lax.map needs xs with at least one array leaf{at(user_location())}")
+    if batch_size is None:
+        return scan(lambda carry, x: (carry, f(x)), (), xs)[1]
+    if type(batch_size) is not int or batch_size < 1:
+        raise WireValueError(f"lax.map: batch_size must be a positive int, got "
+                             f"{batch_size!r}{at(user_location())}")
+    n = _aval(leaves[0], "map")[0][0]
+    full_, rest = divmod(n, batch_size)
+    g = vmap(f)
+    parts = []
+    if full_:
+        head = tree.map(lambda x: wnp.reshape(x[: full_ * batch_size],
+                                              (full_, batch_size) + tuple(x.shape[1:])), xs)
+        ys = scan(lambda carry, x: (carry, g(x)), (), head)[1]
+        parts.append(tree.map(lambda y: wnp.reshape(y, (-1,) + tuple(y.shape[2:])), ys))
+    if rest or not full_:
+        parts.append(g(tree.map(lambda x: x[full_ * batch_size:], xs)))
+    if len(parts) == 1:
+        return parts[0]
+    return tree.map(lambda a, b: wnp.concatenate([a, b], axis=0), *parts)
+
+
+# --------------------------------------------------------------------------- reductions
+
+
+def _axes(name: str, shape, axes) -> tuple:
+    if isinstance(axes, (int, np.integer)):
+        axes = (axes,)
+    axes = tuple(int(a) for a in axes)
+    ndim = len(shape)
+    if builtins.any(not 0 <= a < ndim for a in axes) or len(set(axes)) != len(axes):
+        raise WireIndexError(f"lax.{name}: axes {axes} must be distinct and in 0 .. "
+                             f"{ndim - 1} for an operand of shape {shape}{at(user_location(3))}")
+    return axes
+
+
+def _reduce(name: str, kinds: str, impl: Callable, text: str, example: str):
+    def fn(operand, axes):
+        shape, dtype = _check_kind(name, operand, kinds, "c")
+        axes = _axes(name, shape, axes)
+        if not axes:  # nothing reduced: XLA's identity (NumPy's sum adds +0.0 to -0.0)
+            return wnp.copy(operand)
+        return wnp.asarray(impl(operand, axes, shape, dtype))
+
+    return _doc(fn, name, text, example)
+
+
+def _extreme(which: str):
+    def impl(x, axes, shape, dtype):
+        if builtins.any(shape[a] == 0 for a in axes):  # the identity, as XLA's reduce
+            ident = {"max": -np.inf, "min": np.inf}[which] if dtype.kind == "f" else (
+                {"max": False, "min": True}[which] if dtype.kind == "b" else
+                (np.iinfo(dtype).min if which == "max" else np.iinfo(dtype).max))
+            kept = tuple(d for i, d in enumerate(shape) if i not in axes)
+            return wnp.full(kept, ident, dtype)
+        out = (wnp.max if which == "max" else wnp.min)(x, axis=axes)
+        if dtype.kind != "f":
+            return out
+        # the sign of a zero result: XLA's max takes +0.0 over -0.0, its min -0.0
+        if which == "max":
+            plus = wnp.any((x == 0) & ~wnp.signbit(x), axis=axes)
+            return wnp.where((out == 0) & plus, out + 0.0, out)
+        minus = wnp.any((x == 0) & wnp.signbit(x), axis=axes)
+        return wnp.where((out == 0) & minus, -((-out) + 0.0), out)
+
+    return impl
+
+
+def _plus_zero(out, dtype, n: int):
+    """XLA's sums of ``n >= 2`` terms start from ``+0.0``: a sum of ``-0.0``s is ``+0.0``
+    (NumPy's, ``-0.0``; one term is kept as it is in both). Adding ``+0.0`` changes that
+    zero only, and not the derivative."""
+    return out + 0.0 if dtype.kind == "f" and n >= 2 else out
+
+
+def _count(shape, axes) -> int:
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+reduce_sum = _reduce("reduce_sum", "iuf", lambda x, a, s, d: _plus_zero(
+                         wnp.sum(x, axis=a, dtype=d), d, _count(s, a)),
+                     "The sum over ``axes`` (of the operand's dtype; a sum of ``-0.0`` is "
+                     "``+0.0``, as XLA's).",
+                     ">>> lax.reduce_sum(np.ones((2, 3)), (0, 1))\narray(6.)")
+reduce_prod = _reduce("reduce_prod", "iuf", lambda x, a, s, d: wnp.prod(x, axis=a, dtype=d),
+                      "The product over ``axes``.",
+                      ">>> lax.reduce_prod(np.array([[2.0, 3.0]]), (1,))\narray([6.])")
+reduce_max = _reduce("reduce_max", "buif", _extreme("max"),
+                     "The largest element over ``axes``: NaN if any is NaN, ``-inf`` (the "
+                     "dtype's least value) over no elements.",
+                     ">>> lax.reduce_max(np.zeros((0,)), (0,))\narray(-inf)")
+reduce_min = _reduce("reduce_min", "buif", _extreme("min"),
+                     "The smallest element over ``axes``: NaN if any is NaN, ``inf`` (the "
+                     "dtype's largest value) over no elements.",
+                     ">>> lax.reduce_min(np.array([[3.0, 1.0]]), (1,))\narray([1.])")
+reduce_and = _reduce("reduce_and", "b", lambda x, a, s, d: wnp.all(x, axis=a),
+                     "Whether every element over ``axes`` is true (bool operands).",
+                     ">>> lax.reduce_and(np.array([True, False]), (0,))\narray(False)")
+reduce_or = _reduce("reduce_or", "b", lambda x, a, s, d: wnp.any(x, axis=a),
+                    "Whether any element over ``axes`` is true (bool operands).",
+                    ">>> lax.reduce_or(np.array([True, False]), (0,))\narray(True)")
+
+
+def _arg(name: str, fn):
+    def impl(operand, axis: int, index_dtype):
+        shape, dtype = _check_kind(name, operand, "buif", "c")
+        (axis,) = _axes(name, shape, (axis,))
+        if shape[axis] == 0:
+            raise WireValueError(f"lax.{name} over an axis of size 0 (shape {shape})"
+                                 f"{at(user_location())}")
+        index_dtype = np.dtype(index_dtype)
+        if index_dtype.kind not in "iu":
+            raise WireTypeError(f"lax.{name}: index_dtype must be an integer dtype, got "
+                                f"{index_dtype}{at(user_location())}")
+        return wnp.asarray(fn(operand, axis=axis)).astype(index_dtype)
+
+    return impl
+
+
+argmax = _doc(_arg("argmax", wnp.argmax), "argmax",
+              "The index of the largest element along ``axis``, of ``index_dtype`` (the first "
+              "NaN if there is one, the first of equal ones).",
+              ">>> lax.argmax(np.array([1.0, np.nan, 2.0]), 0, np.int32)\narray(1, dtype=int32)")
+argmin = _doc(_arg("argmin", wnp.argmin), "argmin",
+              "The index of the smallest element along ``axis`` (see :func:`argmax`).",
+              ">>> lax.argmin(np.array([2.0, 1.0, 1.0]), 0, np.int32)\narray(1, dtype=int32)")
+
+
+def _cumulative(name: str, kinds: str, impl: Callable, text: str, example: str):
+    def fn(operand, axis: int = 0, reverse: bool = False):
+        shape, dtype = _check_kind(name, operand, kinds, "c")
+        (axis,) = _axes(name, shape, (axis,))
+        x = wnp.flip(operand, axis) if reverse else operand
+        out = impl(x, axis)
+        return wnp.flip(out, axis) if reverse else out
+
+    return _doc(fn, name, text, example)
+
+
+def _cum_extreme(which: str):
+    def impl(x, axis):
+        n = x.shape[axis]
+        if n == 0:
+            return wnp.copy(x)
+        step = _max if which == "max" else _min
+        parts, run = [], None
+        for i in range(n):  # lax.max/min's ±0.0 and NaN rules at every step
+            piece = wnp.take(x, i, axis=axis)
+            run = piece if run is None else step(run, piece)
+            parts.append(run)
+        return wnp.stack(parts, axis=axis)
+
+    return impl
+
+
+cumsum = _cumulative("cumsum", "iuf",
+                     lambda x, a: _plus_zero(wnp.cumsum(x, axis=a, dtype=x.dtype), x.dtype,
+                                             x.shape[a]),
+                     "Running sums along ``axis`` (from the end with ``reverse``; ``+0.0`` "
+                     "where only ``-0.0`` came before, as XLA's).",
+                     ">>> lax.cumsum(np.array([1.0, 2.0, 3.0]), reverse=True)\n"
+                     "array([6., 5., 3.])")
+cumprod = _cumulative("cumprod", "iuf", lambda x, a: wnp.cumprod(x, axis=a, dtype=x.dtype),
+                      "Running products along ``axis``.",
+                      ">>> lax.cumprod(np.array([1.0, 2.0, 3.0]))\narray([1., 2., 6.])")
+cummax = _cumulative("cummax", "iuf", _cum_extreme("max"),
+                     "Running maxima along ``axis`` (:func:`max`'s rules for NaN and zeros).",
+                     ">>> lax.cummax(np.array([1.0, np.nan, 2.0]))\narray([ 1., nan, nan])")
+cummin = _cumulative("cummin", "iuf", _cum_extreme("min"),
+                     "Running minima along ``axis`` (:func:`min`'s rules).",
+                     ">>> lax.cummin(np.array([3.0, 1.0, 2.0]))\narray([3., 1., 1.])")
+
+
+# --------------------------------------------------------------------------- shapes and types
+
+
+def _ints(name: str, what: str, values) -> tuple:
+    try:
+        out = tuple(values)
+    except TypeError:
+        out = (values,)
+    if not builtins.all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                        for v in out):
+        raise WireTypeError(f"lax.{name}: {what} must be a sequence of Python ints, got "
+                            f"{values!r:.80}{at(user_location(3))}")
+    return tuple(int(v) for v in out)
+
+
+def _shape_of(name: str, x) -> tuple:
+    shape, _ = _aval(x, name)
+    if shape is None:
+        raise ShapeError(f"lax.{name} needs an operand of known shape{at(user_location(3))}")
+    return shape
+
+
+def reshape(operand, new_sizes, dimensions=None):
+    """``operand`` of shape ``new_sizes`` (same size), its elements read in row-major order
+    after transposing by ``dimensions`` when given.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.reshape(np.arange(6.0).reshape(2, 3), (3, 2), dimensions=(1, 0))
+    array([[0., 3.],
+           [1., 4.],
+           [2., 5.]])
+    """
+    shape = _shape_of("reshape", operand)
+    new_sizes = _ints("reshape", "new_sizes", new_sizes)
+    if builtins.any(d < 0 for d in new_sizes) or \
+            int(np.prod(new_sizes, dtype=np.int64)) != int(np.prod(shape, dtype=np.int64)):
+        raise ShapeError(f"lax.reshape: cannot reshape {shape} to {new_sizes} (sizes must "
+                         f"match; -1 is not accepted){at(user_location())}")
+    x = operand
+    if dimensions is not None:
+        x = transpose(x, dimensions)
+    return wnp.reshape(x, new_sizes)
+
+
+def transpose(operand, permutation):
+    """``operand``'s axes in the order ``permutation`` (a permutation of all of them).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.transpose(np.ones((2, 3, 4)), (2, 0, 1)).shape
+    (4, 2, 3)
+    """
+    shape = _shape_of("transpose", operand)
+    perm = _ints("transpose", "permutation", permutation)
+    if sorted(perm) != list(range(len(shape))):
+        raise ShapeError(f"lax.transpose: permutation {perm} is not a permutation of the axes "
+                         f"of shape {shape}{at(user_location())}")
+    return wnp.transpose(operand, perm)
+
+
+def broadcast(operand, sizes):
+    """``operand`` repeated along new leading axes of ``sizes``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.broadcast(np.array([1.0, 2.0]), (2,))
+    array([[1., 2.],
+           [1., 2.]])
+    """
+    shape = _shape_of("broadcast", operand)
+    sizes = _ints("broadcast", "sizes", sizes)
+    return wnp.copy(wnp.broadcast_to(operand, sizes + shape))
+
+
+def broadcast_in_dim(operand, shape, broadcast_dimensions):
+    """``operand`` broadcast to ``shape``, its axis ``i`` becoming axis
+    ``broadcast_dimensions[i]`` (increasing; each of size 1 or the target's).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.broadcast_in_dim(np.array([1.0, 2.0]), (2, 3), (0,))
+    array([[1., 1., 1.],
+           [2., 2., 2.]])
+    """
+    old = _shape_of("broadcast_in_dim", operand)
+    shape = _ints("broadcast_in_dim", "shape", shape)
+    dims = _ints("broadcast_in_dim", "broadcast_dimensions", broadcast_dimensions)
+    ok = len(dims) == len(old) and builtins.all(0 <= d < len(shape) for d in dims) and \
+        builtins.all(a < b for a, b in zip(dims, dims[1:])) and \
+        builtins.all(s in (1, shape[d]) for s, d in zip(old, dims))
+    if not ok:
+        raise ShapeError(f"lax.broadcast_in_dim: cannot broadcast shape {old} to {shape} with "
+                         f"broadcast_dimensions {dims} (one increasing dimension per operand "
+                         f"axis, of size 1 or the target's){at(user_location())}")
+    mid = [1] * len(shape)
+    for s, d in zip(old, dims):
+        mid[d] = s
+    x = wnp.reshape(operand, tuple(mid))
+    return wnp.copy(wnp.broadcast_to(x, shape))
+
+
+def concatenate(operands: Sequence, dimension: int):
+    """The operands (one dtype, one rank, equal but along ``dimension``) joined along it.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.concatenate([np.ones(2), np.zeros(1)], 0)
+    array([1., 1., 0.])
+    """
+    operands = list(operands)
+    if not operands:
+        raise WireValueError(f"lax.concatenate needs at least one operand{at(user_location())}")
+    avals = [_aval(x, "concatenate") for x in operands]
+    dtypes = {d for _, d in avals}
+    if len(dtypes) > 1:
+        raise WireTypeError(f"lax.concatenate requires operands of the same dtype, got "
+                            f"{', '.join(str(d) for _, d in avals)}{at(user_location())}")
+    shapes = [s for s, _ in avals]
+    ndim = len(shapes[0])
+    ok = type(dimension) is int and 0 <= dimension < ndim and builtins.all(
+        len(s) == ndim and builtins.all(a == b for i, (a, b) in enumerate(zip(s, shapes[0]))
+                                        if i != dimension) for s in shapes)
+    if not ok:
+        raise ShapeError(f"lax.concatenate: cannot join shapes {shapes} along dimension "
+                         f"{dimension!r}{at(user_location())}")
+    return wnp.concatenate(operands, axis=dimension)
+
+
+def squeeze(array, dimensions):
+    """``array`` without the axes ``dimensions`` (each of size 1).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.squeeze(np.ones((1, 3, 1)), (0,)).shape
+    (3, 1)
+    """
+    shape = _shape_of("squeeze", array)
+    dims = _ints("squeeze", "dimensions", dimensions)
+    dims = tuple(d % len(shape) if -len(shape) <= d < len(shape) else d for d in dims)
+    if builtins.any(not 0 <= d < len(shape) or shape[d] != 1 for d in dims):
+        raise ShapeError(f"lax.squeeze: cannot squeeze axes {tuple(dimensions)} of shape "
+                         f"{shape} (each must exist and have size 1){at(user_location())}")
+    return wnp.reshape(array, tuple(s for i, s in enumerate(shape) if i not in dims))
+
+
+def expand_dims(array, dimensions):
+    """``array`` with new axes of size 1 at ``dimensions`` (positions in the result).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.expand_dims(np.ones(3), (0, 2)).shape
+    (1, 3, 1)
+    """
+    shape = _shape_of("expand_dims", array)
+    dims = _ints("expand_dims", "dimensions", dimensions)
+    n = len(shape) + len(dims)
+    dims = tuple(d % n if -n <= d < n else d for d in dims)
+    if builtins.any(not 0 <= d < n for d in dims) or len(set(dims)) != len(dims):
+        raise ShapeError(f"lax.expand_dims: dimensions {tuple(dimensions)} out of range for a "
+                         f"result of {n} axes{at(user_location())}")
+    it = iter(shape)
+    return wnp.reshape(array, tuple(1 if i in dims else next(it) for i in range(n)))
+
+
+def rev(operand, dimensions):
+    """``operand`` reversed along each of ``dimensions``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.rev(np.arange(3.0), (0,))
+    array([2., 1., 0.])
+    """
+    shape = _shape_of("rev", operand)
+    dims = _axes("rev", shape, _ints("rev", "dimensions", dimensions))
+    return wnp.flip(operand, dims) if dims else wnp.copy(operand)
+
+
+def slice(operand, start_indices, limit_indices, strides=None):  # noqa: A001
+    """``operand[start:limit:stride]`` along every axis (static bounds, which must lie in
+    ``0 <= start <= limit <= size``: jax.lax clamps others; here they raise).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.slice(np.arange(10.0), (1,), (8,), (3,))
+    array([1., 4., 7.])
+    """
+    shape = _shape_of("slice", operand)
+    start = _ints("slice", "start_indices", start_indices)
+    limit = _ints("slice", "limit_indices", limit_indices)
+    strides = (1,) * len(shape) if strides is None else _ints("slice", "strides", strides)
+    if not len(start) == len(limit) == len(strides) == len(shape) or builtins.any(
+            not 0 <= a <= b <= n or s < 1 for a, b, s, n in zip(start, limit, strides, shape)):
+        raise WireIndexError(f"lax.slice: start {start}, limit {limit}, strides {strides} do "
+                             f"not fit shape {shape} (0 <= start <= limit <= size, stride >= 1,"
+                             f" one of each per axis){at(user_location())}")
+    return operand[tuple(builtins.slice(a, b, s) for a, b, s in zip(start, limit, strides))]
+
+
+def dynamic_slice(operand, start_indices, slice_sizes):
+    """The block of ``slice_sizes`` starting at ``start_indices``, which may be traced: as
+    in XLA a negative start counts from the end, then each start is clamped so that the
+    block fits (``dynamic_slice(arange(10), (8,), (4,))`` is ``[6, 7, 8, 9]``).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.dynamic_slice(np.arange(10.0), (8,), (4,))
+    array([6., 7., 8., 9.])
+    """
+    shape = _shape_of("dynamic_slice", operand)
+    sizes = _ints("dynamic_slice", "slice_sizes", slice_sizes)
+    starts = list(start_indices)
+    if not len(starts) == len(sizes) == len(shape) or builtins.any(
+            not 0 <= k <= n for k, n in zip(sizes, shape)):
+        raise WireIndexError(f"lax.dynamic_slice: slice_sizes {sizes} and {len(starts)} start "
+                             f"indices do not fit shape {shape}{at(user_location())}")
+    x = operand
+    for axis, (i, k, n) in enumerate(zip(starts, sizes, shape)):
+        _check_kind("dynamic_slice", i, "iu", "", "a start index")
+        i = wnp.where(i < 0, i + n, i)
+        i = wnp.clip(i, 0, n - k)
+        x = wnp.take(x, i + wnp.arange(k), axis=axis)
+    return x
+
+
+def iota(dtype, size: int):
+    """``0, 1, …, size - 1`` of ``dtype``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.iota(np.int32, 3)
+    array([0, 1, 2], dtype=int32)
+    """
+    (size,) = _ints("iota", "size", (size,))
+    return np.arange(size, dtype=np.dtype(dtype))
+
+
+def full(shape, fill_value, dtype=None):
+    """An array of ``shape`` holding ``fill_value`` (of ``dtype``, else of the value's).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.full((2,), 3, np.float32)
+    array([3., 3.], dtype=float32)
+    """
+    shape = _ints("full", "shape", shape)
+    dtype = _aval(fill_value, "full")[1] if dtype is None else np.dtype(dtype)
+    return wnp.full(shape, fill_value, dtype)
+
+
+def full_like(x, fill_value, dtype=None, shape=None):
+    """``full`` with ``x``'s shape and dtype unless given.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.full_like(np.ones(2, np.float32), 3)
+    array([3., 3.], dtype=float32)
+    """
+    xs, xd = _aval(x, "full_like")
+    return full(xs if shape is None else shape, fill_value, xd if dtype is None else dtype)
+
+
+def convert_element_type(operand, new_dtype):
+    """``operand`` as ``new_dtype``. From floating to integer the value is truncated toward
+    zero, NaN gives 0 and values out of range the nearest bound, as XLA converts (NumPy's
+    ``astype`` leaves those undefined); to bool, nonzero (and NaN) is true.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.convert_element_type(np.array([1.7, -1.7, np.nan, 3e10]), np.int32)
+    array([         1,         -1,          0, 2147483647], dtype=int32)
+    """
+    shape, dtype = _check_kind("convert_element_type", operand, "buif", "c")
+    new = np.dtype(new_dtype)
+    if new.kind not in "buif":
+        raise WireNotImplementedError(f"wire.lax.convert_element_type does not convert to "
+                                      f"{new}{at(user_location())}")
+    if new.kind == "b" and dtype.kind != "b":
+        return operand != 0
+    if dtype.kind == "f" and new.kind in "iu":
+        info = np.iinfo(new)
+        hi = 2.0 ** (info.bits - (1 if new.kind == "i" else 0))  # exact in every float type
+        lo = float(info.min)
+        t = wnp.trunc(operand)
+        nan = wnp.isnan(t)
+        over, under = t >= hi, t < lo
+        safe = wnp.where(nan | over | under, wnp.zeros_like(t), t).astype(new)
+        out = wnp.where(over, np.array(info.max, new), safe)
+        return wnp.where(under, np.array(info.min, new), out)
+    return wnp.asarray(operand).astype(new)
+
+
+def _precision(name: str, precision, preferred_element_type, dtype) -> None:
+    if preferred_element_type is not None and np.dtype(preferred_element_type) != dtype:
+        raise WireNotImplementedError(
+            f"wire.lax.{name}: preferred_element_type={np.dtype(preferred_element_type)} for "
+            f"{dtype} operands is not supported (convert the operands instead)"
+            f"{at(user_location(3))}")
+
+
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    """The general tensor contraction: ``dimension_numbers`` is
+    ``((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch))``; the result's axes are
+    the batch axes, then the free axes of ``lhs``, then those of ``rhs``. wire computes at
+    the operands' full precision whatever ``precision`` says (JAX's ``HIGHEST``).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> a, b = np.ones((2, 3, 4)), np.ones((2, 4, 5))
+    >>> lax.dot_general(a, b, (((2,), (1,)), ((0,), (0,)))).shape
+    (2, 3, 5)
+    """
+    ls, ld = _aval(lhs, "dot_general")
+    rs, rd = _aval(rhs, "dot_general")
+    _check_kind("dot_general", lhs, "iuf", "c")
+    _check_kind("dot_general", rhs, "iuf", "c")
+    if ld != rd:
+        raise WireTypeError(f"lax.dot_general requires operands of the same dtype, got {ld} "
+                            f"and {rd}{at(user_location())}")
+    _precision("dot_general", precision, preferred_element_type, ld)
+    try:
+        (lc, rc), (lb, rb) = dimension_numbers
+        lc, rc, lb, rb = (_ints("dot_general", "dimension_numbers", d) for d in (lc, rc, lb, rb))
+    except (TypeError, ValueError):
+        raise WireTypeError(f"lax.dot_general: dimension_numbers must be ((lhs_contracting, "
+                            f"rhs_contracting), (lhs_batch, rhs_batch)), got "
+                            f"{dimension_numbers!r}{at(user_location())}") from None
+
+    def fits(dims, nd):
+        return builtins.all(0 <= d < nd for d in dims) and len(set(dims)) == len(dims)
+
+    ok = (len(lc) == len(rc) and len(lb) == len(rb) and fits(lc + lb, len(ls))
+          and fits(rc + rb, len(rs)) and builtins.all(ls[a] == rs[b] for a, b in zip(lc, rc))
+          and builtins.all(ls[a] == rs[b] for a, b in zip(lb, rb)))
+    if not ok:
+        raise ShapeError(f"lax.dot_general: dimension_numbers {dimension_numbers!r} do not fit "
+                         f"shapes {ls} and {rs} (distinct axes in range; contracting and "
+                         f"batch sizes equal){at(user_location())}")
+    lf = [i for i in range(len(ls)) if i not in lc + lb]
+    rf = [i for i in range(len(rs)) if i not in rc + rb]
+
+    def size(shape, dims):
+        return int(np.prod([shape[d] for d in dims], dtype=np.int64))
+
+    B, K = size(ls, lb), size(ls, lc)
+    a = wnp.reshape(wnp.transpose(lhs, lb + tuple(lf) + lc), (B, size(ls, lf), K))
+    b = wnp.reshape(wnp.transpose(rhs, rb + rc + tuple(rf)), (B, K, size(rs, rf)))
+    out = wnp.matmul(a, b)
+    return wnp.reshape(out, tuple(ls[d] for d in lb) + tuple(ls[d] for d in lf)
+                       + tuple(rs[d] for d in rf))
+
+
+def dot(lhs, rhs, precision=None, preferred_element_type=None):
+    """Vector and matrix products of operands of one dtype (1-d or 2-d; for others use
+    :func:`dot_general`).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.dot(np.ones((2, 3)), np.arange(3.0))
+    array([3., 3.])
+    """
+    ls, ld = _aval(lhs, "dot")
+    rs, rd = _aval(rhs, "dot")
+    if len(ls) not in (1, 2) or len(rs) not in (1, 2):
+        raise ShapeError(f"lax.dot takes 1-d and 2-d operands, got shapes {ls} and {rs}; use "
+                         f"lax.dot_general{at(user_location())}")
+    return dot_general(lhs, rhs, (((len(ls) - 1,), (0,)), ((), ())), precision,
+                       preferred_element_type)
