@@ -17,6 +17,7 @@ from .api import (
     scan, switch, taylor,
     taylor_graph, value_and_grad, var, vjp, vjp_graph, vmap, vmap_graph, while_loop,
 )
+from .api.grad import float0, linear_transpose
 from .core import Tracer, debug_nans, trace
 from .errors import (
     BackendError,
@@ -74,6 +75,7 @@ __all__ += ["custom_root", "fixed_point"]
 __all__ += ["elementwise_grad", "jacobian", "holomorphic_grad", "hessian_vector_product"]
 __all__ += ["jet", "jet_graph", "taylor", "taylor_graph", "checkpoint", "checkpoint_policies"]
 __all__ += ["pure_callback", "ShapeDtypeStruct", "remat", "eval_shape"]
+__all__ += ["linear_transpose", "float0"]
 
 # Every public function here is where user code enters wire: errors leaving it lose wire's
 # frames (WIRE_TRACEBACK=full keeps them; see wire.tracebacks).

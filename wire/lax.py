@@ -232,7 +232,8 @@ lgamma = _unary("lgamma", _F, "", _lgamma,
 digamma = _unary("digamma", _F, "", _digamma,
                  "``Γ'(x) / Γ(x)``; NaN at the poles ``0, -1, -2, …`` (as XLA's; SciPy's "
                  "``psi(0.0)`` is ``-inf``).",
-                 ">>> lax.digamma(np.array([1.0, -0.0, -2.0]))\narray([-0.57721566,        nan,        nan])")
+                 ">>> lax.digamma(np.array([1.0, -0.0, -2.0]))\n"
+                 "array([-0.57721566,         nan,         nan])")
 
 
 class RoundingMethod(enum.IntEnum):

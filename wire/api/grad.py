@@ -17,16 +17,21 @@ import numpy as np
 
 from .. import tree
 from ..tree import strict_key
-from ..errors import NonDifferentiableError, WireError, WireTypeError, at, user_location
+from ..errors import (
+    NonDifferentiableError, WireError, WireNotImplementedError, WireTypeError, at,
+    user_location,
+)
 from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat, weak_leaves
 from ..core.locations import recording
 from ..core.deferred import defer, uses_unknown_shapes
 from ..errors import TracerBoolError
 from ..ir import Aval, Graph, Node, _flat_tree, const_op, locating_by, var_node
+from ..ir.nodes import input_node
 from ..ops.elementwise import convert
 from ..ops.layout import full, ones_like_, zeros_like_
 from ..ops.reductions import reduce_sum
 from ..transforms.jet import derivatives
+from ..transforms.jvp import forward_and_primals
 from ..transforms.rules import DERIVATIVES
 from ..transforms.budget import eager_level, simplify_for_compile, simplify_for_eager
 from ..transforms.simplify import simplify as run_simplify
@@ -359,7 +364,8 @@ def differentiable_inputs(graph: Graph, argnums, what: str,
                 where_ = f"argument {a}" + ("" if paths[k] == "<root>" else f" leaf {paths[k]}")
                 raise NonDifferentiableError(
                     f"{what} with respect to {where_} of dtype {aval.dtype} ({aval!r}): "
-                    f"derivatives need floating-point inputs; pass x.astype(float)"
+                    f"derivatives need floating-point inputs; pass x.astype(float), or "
+                    f"allow_int=True for a zero (float0) gradient"
                     f"{at(user_location())}"
                 )
             if holomorphic and aval.dtype.kind != "c":
@@ -609,7 +615,8 @@ def check_differentiable(avals, dyn_tree, nums, what: str, holomorphic: bool = F
                 where_ = f"argument {a}" + ("" if paths[j] == "<root>" else f" leaf {paths[j]}")
                 raise NonDifferentiableError(
                     f"{what} with respect to {where_} of dtype {aval.dtype} ({aval!r}): "
-                    f"derivatives need floating-point inputs; pass x.astype(float)"
+                    f"derivatives need floating-point inputs; pass x.astype(float), or "
+                    f"allow_int=True for a zero (float0) gradient"
                     f"{at(user_location(3))}"
                 )
             if holomorphic and aval.dtype.kind != "c":
@@ -632,7 +639,8 @@ eager_grad_graph = Memo(_eager_grad)
 
 
 def value_and_grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
-                   simplify: bool = True, static_argnums=(), static_argnames=()):
+                   simplify: bool = True, static_argnums=(), static_argnames=(),
+                   allow_int: bool = False):
     """``f``'s value and gradient with respect to ``argnums``, from one trace.
 
     Other positional arguments and keyword arguments are passed to ``f`` as they are (not
@@ -643,6 +651,9 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = F
     >>> wire.value_and_grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0]))
     (array(5.), array([2., 4.]))
     """
+    if allow_int:
+        return _allowing_int(value_and_grad, f, argnums, has_aux, holomorphic, simplify,
+                             static_argnums, static_argnames)
     if isinstance(f, Graph):
         return grad_graph(f, argnums, has_aux, True, simplify, holomorphic)
     static_argnums = static_nums(static_argnums, f, static_argnames)
@@ -652,7 +663,7 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = F
 
 
 def grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
-         simplify: bool = True, static_argnums=(), static_argnames=()):
+         simplify: bool = True, static_argnums=(), static_argnames=(), allow_int: bool = False):
     """The gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``.
 
     Composes to any order; ``f`` may take and return pytrees; a ``Graph`` gives a ``Graph``.
@@ -674,6 +685,11 @@ def grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
     passed as they are: hashable Python values that may steer control flow (under ``jit``
     mark them static there too).
 
+    ``allow_int=True`` (as in JAX) lets ``argnums`` hold integer and bool leaves: their
+    gradient is a zero array of their shape and of dtype ``wire.float0``
+    (``[('float0', 'V')]``, JAX's ``float0``); without it they raise
+    ``wire.NonDifferentiableError`` naming the leaf.
+
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> wire.grad(wnp.sin)(0.0)
     array(1.)
@@ -682,7 +698,13 @@ def grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
     >>> X = np.arange(12.0).reshape(6, 2)
     >>> wire.grad(lambda w, i: wnp.sum(X[2 * i:2 * i + 2] @ w))(np.ones(2), 1)
     array([10., 12.])
+    >>> gw, gi = wire.grad(lambda w, i: w * i, argnums=(0, 1), allow_int=True)(2.0, 3)
+    >>> gw, gi.dtype == wire.float0, gi.shape
+    (array(3.), True, ())
     """
+    if allow_int:
+        return _allowing_int(grad, f, argnums, has_aux, holomorphic, simplify, static_argnums,
+                             static_argnames)
     if isinstance(f, Graph):
         return grad_graph(f, argnums, has_aux, False, simplify, holomorphic)
     static_argnums = static_nums(static_argnums, f, static_argnames)
@@ -698,6 +720,69 @@ def grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
               if tower is None or tower[1] < TOWER_FROM else None)
     return _derivative(f, argnums, has_aux, False, simplify, static_argnums, tower, recipe,
                        holomorphic)
+
+
+# JAX's dtype of the gradient of an integer input (``jax.dtypes.float0``): no bytes per element
+float0 = np.dtype([("float0", np.void, 0)])
+
+
+def _is_int_leaf(leaf) -> bool:
+    dt = leaf.dtype if isinstance(leaf, Tracer) else getattr(leaf, "dtype", None)
+    dt = np.dtype(dt) if dt is not None else np.result_type(leaf)
+    return dt.kind in "biu"
+
+
+def _allowing_int(transform, f, argnums, has_aux, holomorphic, simplify, static_argnums,
+                  static_argnames):
+    """``transform(f, ..., allow_int=True)``: ``transform`` (grad or value_and_grad) of ``f``
+    as a function of the float leaves of ``argnums`` only, each integer or bool leaf given
+    a zero gradient of dtype ``float0``."""
+    if isinstance(f, Graph):
+        raise WireNotImplementedError(
+            f"{transform.__name__}(graph, allow_int=True): allow_int takes a function; a "
+            f"graph's outputs cannot hold float0 arrays{at(user_location(3))}")
+    what = transform.__name__
+    statics = static_nums(static_argnums, f, static_argnames)
+
+    @functools.wraps(f)
+    def call(*args, **kwargs):
+        nums = _normalize_argnums(argnums, len(args))
+        if statics:
+            check_statics(statics, args, what, exclude=nums)
+        flat = [tree.flatten(args[a]) for a in nums]
+        ints = [[_is_int_leaf(leaf) for leaf in leaves] for leaves, _ in flat]
+        if not any(any(row) for row in ints):
+            return transform(f, argnums, has_aux, holomorphic=holomorphic, simplify=simplify,
+                             static_argnums=statics)(*args, **kwargs)
+        floats = tuple(leaf for (leaves, _), row in zip(flat, ints)
+                       for leaf, is_int in zip(leaves, row) if not is_int)
+
+        def h(fl, *full, **kw):
+            full, it = list(full), iter(fl)
+            for a, (leaves, td), row in zip(nums, flat, ints):
+                # the integer leaves as passed (through ``full``: traced ones stay traced)
+                given = tree.leaves(full[a])
+                full[a] = tree.unflatten(td, [g if is_int else next(it)
+                                              for g, is_int in zip(given, row)])
+            return f(*full, **kw)
+
+        out = transform(h, 0, has_aux, holomorphic=holomorphic, simplify=simplify,
+                        static_argnums=tuple(i + 1 for i in statics))(floats, *args, **kwargs)
+        value, g = out if transform is value_and_grad else (None, out)
+        if has_aux and transform is grad:
+            g, aux = g
+        it = iter(g)
+        per_arg = []
+        for (leaves, td), row in zip(flat, ints):
+            per_arg.append(tree.unflatten(td, [
+                np.zeros(tuple(leaf.shape) if isinstance(leaf, Tracer) else np.shape(leaf),
+                         float0) if is_int else next(it) for leaf, is_int in zip(leaves, row)]))
+        grads = per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
+        if transform is value_and_grad:
+            return value, grads
+        return (grads, aux) if has_aux else grads
+
+    return call
 
 
 def _grad_recipe(f, argnums, has_aux, with_value, simplify, holomorphic=False):
@@ -788,6 +873,115 @@ def _summed(graph: Graph) -> Graph:
     with recording() as table, locating_by(graph):  # sub-graphs: graph's lines
         total = reduce_sum(Tracer(out), None) if out.aval.shape else Tracer(out)
     return _graph_from(graph.inputs, graph.in_tree, total, graph, table)
+
+
+# --------------------------------------------------------------------------- linear_transpose
+
+
+def _primal_aval(leaf, path: str) -> Aval:
+    """The aval of one of ``linear_transpose``'s primals: an array, a number, or anything
+    with ``shape`` and ``dtype`` (``wire.ShapeDtypeStruct``)."""
+    if not isinstance(leaf, (Tracer, np.ndarray, np.generic, bool, int, float, complex)) and \
+            hasattr(leaf, "shape") and hasattr(leaf, "dtype"):
+        return Aval(tuple(leaf.shape), np.dtype(leaf.dtype))
+    return flat_avals([leaf], tree.LEAF)[0]
+
+
+def _depends_on(nodes, targets: set) -> Node | None:
+    """A node of ``targets`` that one of ``nodes`` is computed from, or None."""
+    seen, stack = set(), [n for n in nodes if n is not None]
+    while stack:
+        n = stack.pop()
+        if n in targets:
+            return n
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        stack.extend(n.inputs)
+    return None
+
+
+def linear_transpose(f: Callable, *primals, reduce_axes=()):
+    """The transpose of the linear function ``f`` (``jax.linear_transpose``): a function
+    taking a cotangent like ``f``'s output and returning a tuple, one cotangent per argument,
+    ``ct ↦ Jᵀ ct``. ``primals`` give the arguments' shapes and dtypes only (arrays or
+    ``wire.ShapeDtypeStruct``s; floating point). ``f`` is traced once, abstractly.
+
+    ``f`` must be linear in its arguments: a derivative that depends on their values
+    (``x * x``, ``sin(x)``) raises ``wire.NonDifferentiableError`` naming the output and the
+    argument. A constant term is dropped, as in JAX (``x + 1`` transposes as ``x``).
+
+    >>> import numpy as np, wire
+    >>> A = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    >>> f_t = wire.linear_transpose(lambda x: A @ x, np.zeros(2))
+    >>> f_t(np.array([1.0, 0.0, 1.0]))
+    (array([6., 8.]),)
+    """
+    what = "linear_transpose"
+    if reduce_axes:
+        raise WireNotImplementedError(f"{what}: reduce_axes (named axes) is not supported"
+                                      f"{at(user_location())}")
+    leaves, in_tree = tree.flatten(tuple(primals))
+    paths = tree.leaf_paths(in_tree)
+    avals = [_primal_aval(leaf, p) for leaf, p in zip(leaves, paths)]
+    for aval, path in zip(avals, paths):
+        if aval.shape is None or aval.dtype.kind != "f":
+            raise WireNotImplementedError(
+                f"{what} transposes functions of floating-point arrays of known shape; "
+                f"argument leaf {path} is {aval!r}{at(user_location())}")
+    graph = trace_flat(f, avals, in_tree)
+    out_paths = tree.leaf_paths(graph.out_tree)
+    out_avals = [o.aval for o in graph.outputs]
+    for aval, path in zip(out_avals, out_paths):
+        if isinstance(aval, tuple) or aval.shape is None or aval.dtype.kind != "f":
+            raise WireNotImplementedError(
+                f"{what}: output leaf {path} is {aval!r}; the outputs of the function must "
+                f"be floating-point arrays{at(user_location())}")
+    n = len(graph.inputs)
+    t_in = [input_node(n + i, a) for i, a in enumerate(avals)]
+    with recording() as table, locating_by(graph):
+        t_out, _ = forward_and_primals(list(graph.outputs), list(graph.inputs),
+                                       [Tracer(t) for t in t_in], list(graph.outputs),
+                                       graph.loc, graph.nodes)
+        t_nodes = [None if t is None else t.node for t in t_out]
+        primal_inputs = set(graph.inputs)
+        for k, t in enumerate(t_nodes):
+            x = _depends_on([t], primal_inputs)
+            if x is not None:
+                raise NonDifferentiableError(
+                    f"{what}: the function is not linear: the derivative of output leaf "
+                    f"{out_paths[k]} depends on the value of argument leaf "
+                    f"{paths[graph.inputs.index(x)]} (a product of two arguments, or a "
+                    f"nonlinear function of one){at(user_location())}")
+        ct_in = [input_node(i, a) for i, a in enumerate(out_avals)]
+        live = [(t, Tracer(c)) for t, c in zip(t_nodes, ct_in) if t is not None]
+        found = backward([t for t, _ in live], [c for _, c in live], t_in) if live else \
+            [None] * n
+        cts = [full(a.shape, 0, a.dtype) if g is None else g for g, a in zip(found, avals)]
+    ct_tree = tree.TreeDef("tuple", tuple, None, (graph.out_tree,))
+    tgraph = maybe_simplify(Graph(ct_in, [to_tracer(c).node for c in cts], ct_tree, in_tree,
+                                  dict(table)))
+    if _depends_on(tgraph.outputs, set(t_in)) is not None:  # linear in t: cannot happen
+        raise NonDifferentiableError(f"{what}: the function is not linear"
+                                     f"{at(user_location())}")
+
+    def transposed(cotangent):
+        ct_leaves, got = tree.flatten(cotangent)
+        if got != graph.out_tree:
+            raise WireTypeError(f"{what}: the cotangent's structure {got!r} does not match "
+                                f"the function's output {graph.out_tree!r}"
+                                f"{at(user_location())}")
+        for leaf, aval, path in zip(ct_leaves, out_avals, out_paths):
+            shape, dtype = np.shape(leaf) if not isinstance(leaf, Tracer) else leaf.shape, (
+                leaf.dtype if hasattr(leaf, "dtype") else np.result_type(leaf))
+            if tuple(shape) != tuple(aval.shape) or np.dtype(dtype) != aval.dtype:
+                raise WireTypeError(
+                    f"{what}: the cotangent's leaf {path} is {np.dtype(dtype)}{list(shape)}, "
+                    f"but the function's output there is {aval!r}{at(user_location())}")
+        return tree.unflatten(in_tree, call_graph_flat(tgraph, ct_leaves))
+
+    functools.update_wrapper(transposed, f, updated=())
+    return transposed
 
 
 # --------------------------------------------------------------------------- node-level API
