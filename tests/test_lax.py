@@ -631,3 +631,20 @@ def test_tree_transpose_as_jax():
     # a subtree of another structure with as many leaves: JAX does not check, wire does
     with pytest.raises(wire.WireError, match="subtree 2"):
         wire.tree.transpose(outer, inner, t[:2] + [{"a": 1, "b": [2, None]}])
+
+
+def test_lax_under_jit_and_vmap_as_eagerly():
+    x = np.array([np.nan, -0.0, 0.0, 1.5, -2.5, np.inf])
+    y = np.array([0.0, 0.0, -0.0, 1.5, 3.0, -np.inf])
+    fs = [lambda a, b: lax.max(a, b), lambda a, b: lax.min(a, b),
+          lambda a, b: lax.clamp(-1.0, a, 2.0), lambda a, b: lax.sign(a),
+          lambda a, b: lax.round(a), lambda a, b: lax.select(a > b, a, b),
+          lambda a, b: lax.reduce_max(lax.broadcast(a, (2,)), (1,)),
+          lambda a, b: lax.cummax(a), lambda a, b: lax.cumsum(a, reverse=True),
+          lambda a, b: lax.integer_pow(a, -3), lambda a, b: lax.erf_inv(a / 10),
+          lambda a, b: lax.convert_element_type(a, np.int32), lambda a, b: lax.rem(a, b),
+          lambda a, b: lax.div(lax.convert_element_type(a, np.int32), np.int32(2))]
+    for f in fs:
+        want = quiet(f, x, y)
+        same(quiet(wire.jit(f), x, y), want)
+        same(quiet(wire.vmap(f), np.stack([x, x]), np.stack([y, y]))[1], want)
