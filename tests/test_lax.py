@@ -657,3 +657,8 @@ def test_lax_under_jit_and_vmap_as_eagerly():
         want = quiet(f, x, y)
         same(quiet(wire.jit(f), x, y), want)
         same(quiet(wire.vmap(f), np.stack([x, x]), np.stack([y, y]))[1], want)
+
+
+def test_control_flow_names_are_wires_own():
+    for name in ("cond", "switch", "while_loop", "fori_loop", "scan"):
+        assert getattr(lax, name) is getattr(wire, name)

@@ -82,3 +82,8 @@ __all__ += ["linear_transpose", "float0"]
 from .tracebacks import expose as _expose  # noqa: E402  isort: skip
 
 _expose(globals(), __all__)
+
+# wire.lax's control flow is wire's own: the same (entry-point) functions
+for _name in ("cond", "switch", "while_loop", "fori_loop", "scan"):
+    setattr(lax, _name, globals()[_name])
+del _name

@@ -35,6 +35,7 @@ from .errors import (
 )
 from .numpy import stop_gradient as _stop_gradient
 from .scipy import special as _special
+from .tracebacks import expose
 
 __all__ = [
     "RoundingMethod",
@@ -1085,3 +1086,8 @@ def dot(lhs, rhs, precision=None, preferred_element_type=None):
                          f"lax.dot_general{at(user_location())}")
     return dot_general(lhs, rhs, (((len(ls) - 1,), (0,)), ((), ())), precision,
                        preferred_element_type)
+
+
+# the functions defined here are where user code enters wire (wire.tracebacks); the control
+# flow names are wire's own, exposed where they are defined
+expose(globals(), [n for n in __all__ if getattr(globals()[n], "__module__", None) == __name__])
