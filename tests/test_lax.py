@@ -326,6 +326,10 @@ def test_map_with_batches_against_jax(n, batch_size):
 def test_map_refuses_bad_batch_sizes():
     with pytest.raises(wire.WireValueError, match="batch_size"):
         lax.map(lambda x: x, np.ones(3), batch_size=0)
+    with pytest.raises(IndexError):
+        jlax.map(lambda x: x, np.float64(1.0))
+    with pytest.raises(wire.ShapeError, match="leading axis"):
+        lax.map(lambda x: x, {"a": np.ones(3), "b": np.float64(1.0)})
 
 
 # --------------------------------------------------------------------------- reductions

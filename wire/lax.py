@@ -546,12 +546,16 @@ def map(f: Callable, xs, *, batch_size: int | None = None):  # noqa: A001 - jax.
     leaves = tree.leaves(xs)
     if not leaves:
         raise WireValueError(f"lax.map needs xs with at least one array leaf{at(user_location())}")
+    shapes = [_aval(x, "map")[0] for x in leaves]
+    if builtins.any(s == () for s in shapes):
+        raise ShapeError(f"lax.map maps over the leading axis of every leaf of xs; got leaf "
+                         f"shapes {shapes}{at(user_location())}")
     if batch_size is None:
         return scan(lambda carry, x: (carry, f(x)), (), xs)[1]
     if type(batch_size) is not int or batch_size < 1:
         raise WireValueError(f"lax.map: batch_size must be a positive int, got "
                              f"{batch_size!r}{at(user_location())}")
-    n = _aval(leaves[0], "map")[0][0]
+    n = shapes[0][0]
     full_, rest = divmod(n, batch_size)
     g = vmap(f)
     parts = []
