@@ -431,6 +431,35 @@ def test_dynamic_slice_with_traced_starts_under_jit_and_grad():
         same(w_grad(x, i), j_grad(x, i))
 
 
+def test_dynamic_update_slice_and_in_dim_helpers_against_jax():
+    x = np.arange(12.0).reshape(3, 4)
+    u = -np.arange(6.0).reshape(2, 3) - 1
+    for starts in [(0, 0), (1, 1), (2, 3), (-1, -2), (-9, 9), (5, 0)]:
+        same(lax.dynamic_update_slice(x, u, starts), jlax.dynamic_update_slice(x, u, starts))
+    w_up = wire.jit(lambda x, u, i, j: lax.dynamic_update_slice(x, u, (i, j)))
+    j_up = jax.jit(lambda x, u, i, j: jlax.dynamic_update_slice(x, u, (i, j)))
+    w_g = wire.grad(lambda x, u, i: (lax.dynamic_update_slice(x, u, (i, 1)) ** 3).sum(),
+                    argnums=(0, 1))
+    j_g = jgrad(lambda x, u, i: (jlax.dynamic_update_slice(x, u, (i, 1)) ** 3).sum(),
+                argnums=(0, 1))
+    for i, j in [(0, 0), (2, 3), (-1, 1)]:
+        same(w_up(x, u, i, j), j_up(x, u, i, j))
+        for g, gj in zip(w_g(x, u, i), j_g(x, u, i)):
+            same(g, gj)
+    same(lax.dynamic_update_slice(np.zeros(0), np.zeros(0), (0,)),
+         jlax.dynamic_update_slice(np.zeros(0), np.zeros(0), (0,)))
+    with pytest.raises(wire.WireTypeError, match="dtype"):
+        lax.dynamic_update_slice(x, u.astype(np.float32), (0, 0))
+    with pytest.raises(wire.ShapeError, match="does not fit"):
+        lax.dynamic_update_slice(x, np.ones((4, 1)), (0, 0))
+    for axis in (0, 1):
+        for i in (-5, -1, 0, 2, 7):
+            same(lax.dynamic_slice_in_dim(x, i, 2, axis), jlax.dynamic_slice_in_dim(x, i, 2, axis))
+            for keep in (True, False):
+                same(lax.dynamic_index_in_dim(x, i, axis, keep),
+                     jlax.dynamic_index_in_dim(x, i, axis, keep))
+
+
 def test_convert_element_type_against_jax():
     x = np.array([1.7, -1.7, np.nan, np.inf, -np.inf, 3e10, -3e10, 0.0, -0.0, 255.9, 128.0,
                   -129.0, 2.0 ** 63, -2.0 ** 63, 2.0 ** 31 - 1])

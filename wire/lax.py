@@ -28,12 +28,13 @@ import numpy as np
 from . import numpy as wnp
 from . import tree
 from .api import cond, fori_loop, scan, switch, vmap, while_loop
-from .core import Tracer
+from .core import Tracer, to_tracer
 from .errors import (
     ShapeError, WireIndexError, WireNotImplementedError, WireTypeError, WireValueError, at,
     user_location,
 )
 from .numpy import stop_gradient as _stop_gradient
+from .numpy._at import At
 from .scipy import special as _special
 from .tracebacks import expose
 
@@ -55,7 +56,8 @@ __all__ = [
     "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin",
     # shapes, types, products
     "broadcast", "broadcast_in_dim", "concatenate", "convert_element_type", "dot",
-    "dot_general", "dynamic_slice", "expand_dims", "full", "full_like", "iota", "reshape",
+    "dot_general", "dynamic_slice", "dynamic_slice_in_dim", "dynamic_index_in_dim",
+    "dynamic_update_slice", "expand_dims", "full", "full_like", "iota", "reshape",
     "rev", "slice", "squeeze", "transpose",
 ]
 
@@ -939,12 +941,89 @@ def dynamic_slice(operand, start_indices, slice_sizes):
         raise WireIndexError(f"lax.dynamic_slice: slice_sizes {sizes} and {len(starts)} start "
                              f"indices do not fit shape {shape}{at(user_location())}")
     x = operand
-    for axis, (i, k, n) in enumerate(zip(starts, sizes, shape)):
-        _check_kind("dynamic_slice", i, "iu", "", "a start index")
-        i = wnp.where(i < 0, i + n, i)
-        i = wnp.clip(i, 0, n - k)
+    for axis, (i, k) in enumerate(zip(_starts("dynamic_slice", shape, sizes, starts), sizes)):
         x = wnp.take(x, i + wnp.arange(k), axis=axis)
     return x
+
+
+def _starts(name: str, shape, sizes, start_indices) -> list:
+    """The start indices of a dynamic slice as XLA takes them: a negative one counts from the
+    end, then each is clamped so that a block of ``sizes`` fits."""
+    starts = list(start_indices)
+    if len(starts) != len(shape):
+        raise WireIndexError(f"lax.{name}: {len(starts)} start indices for an operand of shape "
+                             f"{shape}{at(user_location(3))}")
+    out = []
+    for i, k, n in zip(starts, sizes, shape):
+        _check_kind(name, i, "iu", "", "a start index")
+        i = wnp.where(i < 0, i + n, i)
+        out.append(wnp.clip(i, 0, n - k))
+    return out
+
+
+def dynamic_update_slice(operand, update, start_indices):
+    """``operand`` with the block at ``start_indices`` replaced by ``update`` (of one dtype
+    and rank with it, each size at most the operand's); the starts may be traced, and are
+    taken as in :func:`dynamic_slice` (negative from the end, then clamped so the block
+    fits).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.dynamic_update_slice(np.arange(5.0), np.full(2, 9.0), (4,))
+    array([0., 1., 2., 9., 9.])
+    """
+    shape = _shape_of("dynamic_update_slice", operand)
+    ushape, udtype = _aval(update, "dynamic_update_slice")
+    dtype = _aval(operand, "dynamic_update_slice")[1]
+    if udtype != dtype:
+        raise WireTypeError(f"lax.dynamic_update_slice: the update's dtype {udtype} is not the "
+                            f"operand's {dtype}{at(user_location())}")
+    if ushape is None or len(ushape) != len(shape) or builtins.any(
+            u > n for u, n in zip(ushape, shape)):
+        raise ShapeError(f"lax.dynamic_update_slice: an update of shape {ushape} does not fit "
+                         f"an operand of shape {shape}{at(user_location())}")
+    starts = _starts("dynamic_update_slice", shape, ushape, start_indices)
+    if not builtins.any(isinstance(v, Tracer) for v in [operand, update, *starts]):
+        out = np.array(operand, copy=True)
+        out[tuple(builtins.slice(int(i), int(i) + k) for i, k in zip(starts, ushape))] = update
+        return out
+    nd = len(shape)
+    index = tuple(wnp.reshape(i + wnp.arange(k), tuple(k if d == a else 1 for d in range(nd)))
+                  for a, (i, k) in enumerate(zip(starts, ushape)))
+    return At(to_tracer(operand))[index].set(update) if nd else wnp.copy(update)
+
+
+def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0):
+    """:func:`dynamic_slice` along one axis: ``slice_size`` elements from ``start_index``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.dynamic_slice_in_dim(np.arange(6.0).reshape(2, 3), 2, 2, axis=1)
+    array([[1., 2.],
+           [4., 5.]])
+    """
+    shape = _shape_of("dynamic_slice_in_dim", operand)
+    (axis,) = _axes("dynamic_slice_in_dim", shape, (axis,))
+    starts = [0] * len(shape)
+    starts[axis] = start_index
+    sizes = list(shape)
+    sizes[axis] = slice_size
+    return dynamic_slice(operand, starts, sizes)
+
+
+def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True):
+    """The element ``index`` of ``axis`` (may be traced; clamped), keeping that axis with
+    size 1 unless ``keepdims=False``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.dynamic_index_in_dim(np.arange(6.0).reshape(2, 3), -1, axis=1, keepdims=False)
+    array([2., 5.])
+    """
+    out = dynamic_slice_in_dim(operand, index, 1, axis)
+    if keepdims:
+        return out
+    return squeeze(out, (_axes("dynamic_index_in_dim", _shape_of("", operand), (axis,))[0],))
 
 
 def iota(dtype, size: int):
