@@ -460,6 +460,32 @@ def test_dynamic_update_slice_and_in_dim_helpers_against_jax():
                      jlax.dynamic_index_in_dim(x, i, axis, keep))
 
 
+PADS = [[(1, -1, 1)], [(0, 0, 0)], [(-2, 3, 0)], [(2, 1, 2)], [(-3, -2, 1)], [(0, -4, 0)]]
+
+
+def test_pad_against_jax():
+    x = np.array([1.0, -0.0, np.nan, 4.0])
+    for config in PADS:
+        same(lax.pad(x, -0.0, config), jlax.pad(x, -0.0, config))
+    m = np.arange(6.0).reshape(2, 3)
+    config = [(1, 0, 1), (-1, 2, 2)]
+    same(lax.pad(m, 9.0, config), jlax.pad(m, 9.0, config))
+    same(lax.pad(np.zeros((0, 2)), 1.0, [(1, 1, 3), (0, 0, 1)]),
+         jlax.pad(np.zeros((0, 2)), 1.0, [(1, 1, 3), (0, 0, 1)]))
+    same(lax.pad(np.ones(1), 0.0, [(0, 0, 5)]), jlax.pad(np.ones(1), 0.0, [(0, 0, 5)]))
+    g = wire.grad(lambda a, v: (lax.pad(a, v, config) ** 2).sum(), argnums=(0, 1))(m, 2.0)
+    gj = jgrad(lambda a, v: (jlax.pad(a, v, config) ** 2).sum(), argnums=(0, 1))(m, 2.0)
+    same(g[0], gj[0])
+    same(g[1], gj[1])
+    for bad in ([(-3, -2, 0)], [(0, 0, -1)], [(0, -5, 0)]):
+        with pytest.raises((TypeError, ValueError)):
+            jlax.pad(np.ones(4), 0.0, bad)
+        with pytest.raises(wire.ShapeError):
+            lax.pad(np.ones(4), 0.0, bad)
+    with pytest.raises(wire.WireTypeError, match="padding_value"):
+        lax.pad(np.ones(4), np.float32(0.0), [(1, 1, 0)])
+
+
 def test_convert_element_type_against_jax():
     x = np.array([1.7, -1.7, np.nan, np.inf, -np.inf, 3e10, -3e10, 0.0, -0.0, 255.9, 128.0,
                   -129.0, 2.0 ** 63, -2.0 ** 63, 2.0 ** 31 - 1])

@@ -57,7 +57,7 @@ __all__ = [
     # shapes, types, products
     "broadcast", "broadcast_in_dim", "concatenate", "convert_element_type", "dot",
     "dot_general", "dynamic_slice", "dynamic_slice_in_dim", "dynamic_index_in_dim",
-    "dynamic_update_slice", "expand_dims", "full", "full_like", "iota", "reshape",
+    "dynamic_update_slice", "expand_dims", "pad", "full", "full_like", "iota", "reshape",
     "rev", "slice", "squeeze", "transpose",
 ]
 
@@ -1024,6 +1024,49 @@ def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True):
     if keepdims:
         return out
     return squeeze(out, (_axes("dynamic_index_in_dim", _shape_of("", operand), (axis,))[0],))
+
+
+def pad(operand, padding_value, padding_config):
+    """``operand`` padded with the scalar ``padding_value`` (of its dtype): per axis a
+    ``(low, high, interior)`` triple, ``interior`` values between neighbours first, then
+    ``low``/``high`` at the ends, a negative one cropping instead, as XLA's pad.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.pad(np.array([1.0, 2.0, 3.0]), 0.0, [(1, -1, 1)])
+    array([0., 1., 0., 2., 0.])
+    """
+    shape = _shape_of("pad", operand)
+    vshape, vdtype = _aval(padding_value, "pad")
+    dtype = _aval(operand, "pad")[1]
+    if vdtype != dtype or vshape != ():
+        raise WireTypeError(f"lax.pad: padding_value must be a scalar of the operand's dtype "
+                            f"{dtype}, got {vdtype}{list(vshape or ())}{at(user_location())}")
+    config = [_ints("pad", "padding_config", c) for c in padding_config]
+    if len(config) != len(shape) or builtins.any(len(c) != 3 or c[2] < 0 for c in config):
+        raise ShapeError(f"lax.pad: padding_config needs one (low, high, interior >= 0) per "
+                         f"axis of shape {shape}, got {padding_config!r}{at(user_location())}")
+    sizes = [n + builtins.max(n - 1, 0) * i + lo + hi for n, (lo, hi, i) in zip(shape, config)]
+    if builtins.any(k < 0 for k in sizes):
+        raise ShapeError(f"lax.pad: padding {config} leaves a negative size for shape {shape}"
+                         f"{at(user_location())}")
+    x = operand
+    for axis, (n, (lo, hi, interior)) in enumerate(zip(shape, config)):
+        if not (lo or hi or interior):
+            continue
+        x = wnp.moveaxis(x, axis, -1)
+        rest = tuple(x.shape[:-1])
+        if interior and n > 1:
+            gaps = wnp.full(rest + (n, interior), padding_value, dtype)
+            x = wnp.reshape(wnp.concatenate([x[..., None], gaps], axis=-1),
+                            rest + (n * (1 + interior),))[..., : n + (n - 1) * interior]
+        m = x.shape[-1]
+        x = x[..., builtins.max(-lo, 0): m - builtins.max(-hi, 0)]
+        x = wnp.concatenate([wnp.full(rest + (builtins.max(lo, 0),), padding_value, dtype), x,
+                             wnp.full(rest + (builtins.max(hi, 0),), padding_value, dtype)],
+                            axis=-1)
+        x = wnp.moveaxis(x, -1, axis)
+    return x if x is not operand else wnp.copy(operand)
 
 
 def iota(dtype, size: int):
