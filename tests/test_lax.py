@@ -407,6 +407,10 @@ def test_structural_against_jax():
         (lambda m: m.full_like(x, -0.0),),
         (lambda m: m.dynamic_slice(x, (1, 2, -1), (1, 2, 2)),),
         (lambda m: m.dynamic_slice(x, (-9, 5, 3), (2, 3, 1)),),
+        (lambda m: m.slice_in_dim(x, -3, None, 2, axis=2),),
+        (lambda m: m.slice_in_dim(x, None, -1, axis=0),),
+        (lambda m: m.index_in_dim(x, -1, axis=1, keepdims=False),),
+        (lambda m: m.index_in_dim(x, 0, axis=2),),
     ]
     for (f,) in pairs:
         same(f(lax), f(jlax))
@@ -418,6 +422,11 @@ def test_structural_against_jax():
             bad(lax)
     with pytest.raises(wire.WireIndexError):  # JAX clamps; wire refuses
         lax.slice(np.arange(10.0), (1,), (11,))
+    for i in (3, -4):
+        with pytest.raises(IndexError):
+            jlax.index_in_dim(np.ones(3), i)
+        with pytest.raises(wire.WireIndexError):
+            lax.index_in_dim(np.ones(3), i)
 
 
 def test_dynamic_slice_with_traced_starts_under_jit_and_grad():

@@ -58,7 +58,7 @@ __all__ = [
     "broadcast", "broadcast_in_dim", "concatenate", "convert_element_type", "dot",
     "dot_general", "dynamic_slice", "dynamic_slice_in_dim", "dynamic_index_in_dim",
     "dynamic_update_slice", "expand_dims", "pad", "full", "full_like", "iota", "reshape",
-    "rev", "slice", "squeeze", "transpose",
+    "rev", "slice", "slice_in_dim", "index_in_dim", "squeeze", "transpose",
 ]
 
 _PYTHON = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64),
@@ -921,6 +921,47 @@ def slice(operand, start_indices, limit_indices, strides=None):  # noqa: A001
                              f"not fit shape {shape} (0 <= start <= limit <= size, stride >= 1,"
                              f" one of each per axis){at(user_location())}")
     return operand[tuple(builtins.slice(a, b, s) for a, b, s in zip(start, limit, strides))]
+
+
+def slice_in_dim(operand, start_index, limit_index, stride: int = 1, axis: int = 0):
+    """:func:`slice` along one axis: ``start_index``/``limit_index`` may be None (the ends)
+    or negative (from the end); out of bounds raises ``wire.WireIndexError``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.slice_in_dim(np.arange(6.0), -4, None, 2)
+    array([2., 4.])
+    """
+    shape = _shape_of("slice_in_dim", operand)
+    (axis,) = _axes("slice_in_dim", shape, (axis,))
+    n = shape[axis]
+    lo = 0 if start_index is None else _ints("slice_in_dim", "start_index", (start_index,))[0]
+    hi = n if limit_index is None else _ints("slice_in_dim", "limit_index", (limit_index,))[0]
+    lo, hi = lo + n if lo < 0 else lo, hi + n if hi < 0 else hi
+    start, limit, strides = [0] * len(shape), list(shape), [1] * len(shape)
+    start[axis], limit[axis], strides[axis] = lo, hi, stride
+    return slice(operand, start, limit, strides)
+
+
+def index_in_dim(operand, index: int, axis: int = 0, keepdims: bool = True):
+    """The element ``index`` (negative: from the end) of ``axis``, the axis kept with size 1
+    unless ``keepdims=False``; out of bounds raises ``wire.WireIndexError``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.index_in_dim(np.arange(6.0).reshape(2, 3), -1, axis=1, keepdims=False)
+    array([2., 5.])
+    """
+    shape = _shape_of("index_in_dim", operand)
+    (axis,) = _axes("index_in_dim", shape, (axis,))
+    (i,) = _ints("index_in_dim", "index", (index,))
+    n = shape[axis]
+    if not -n <= i < n:
+        raise WireIndexError(f"lax.index_in_dim: index {i} is out of bounds for axis {axis} "
+                             f"of size {n}{at(user_location())}")
+    i %= n
+    out = slice_in_dim(operand, i, i + 1, 1, axis)
+    return out if keepdims else squeeze(out, (axis,))
 
 
 def dynamic_slice(operand, start_indices, slice_sizes):
