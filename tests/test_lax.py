@@ -155,6 +155,21 @@ def test_integer_division_and_remainder(dtype):
         same(quiet(getattr(lax, name), x, y), getattr(jlax, name)(x, y))
 
 
+@pytest.mark.parametrize("dtype", [np.int32, np.int8, np.int64, np.uint8])
+def test_shifts_against_jax(dtype):
+    bits = np.dtype(dtype).itemsize * 8
+    info = np.iinfo(dtype)
+    vals = np.array(sorted({0, 1, 5, info.max, info.min} | ({-1, -8} if info.min else set())),
+                    dtype)
+    amounts = np.array([0, 1, 3, bits - 1, bits, bits + 7] + ([-1] if info.min else []), dtype)
+    x, y = (a.astype(dtype) for a in np.array(np.meshgrid(vals, amounts)).reshape(2, -1))
+    names = ["shift_left", "shift_right_logical"] + (
+        ["shift_right_arithmetic"] if info.min else [])
+    wants = jax.jit(lambda a, b: {n: getattr(jlax, n)(a, b) for n in names})(x, y)
+    for n in names:
+        same(quiet(getattr(lax, n), x, y), wants[n])
+
+
 def test_binary_needs_one_dtype_and_rank():
     f32, f64 = np.ones(3, np.float32), np.ones(3)
     cases = [(f32, f64), (f32, 2.0), (np.ones(3, np.int64), 2.0)]
@@ -411,6 +426,11 @@ def test_structural_against_jax():
         (lambda m: m.slice_in_dim(x, None, -1, axis=0),),
         (lambda m: m.index_in_dim(x, -1, axis=1, keepdims=False),),
         (lambda m: m.index_in_dim(x, 0, axis=2),),
+        (lambda m: m.broadcasted_iota(np.int32, (2, 3, 1), 1),),
+        (lambda m: m.broadcasted_iota(np.float32, (0, 2), 1),),
+        (lambda m: m.collapse(x, 1),),
+        (lambda m: m.collapse(x, 0, 2),),
+        (lambda m: m.collapse(x, -2),),
     ]
     for (f,) in pairs:
         same(f(lax), f(jlax))

@@ -50,12 +50,12 @@ __all__ = [
     "rsqrt", "sign", "sin", "sinh", "sqrt", "square", "tan", "tanh",
     "add", "sub", "mul", "div", "rem", "max", "min", "pow", "atan2", "nextafter",
     "eq", "ne", "lt", "le", "gt", "ge", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "bitwise_not",
+    "bitwise_not", "shift_left", "shift_right_arithmetic", "shift_right_logical",
     # reductions and scans
     "reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and", "reduce_or",
     "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin",
     # shapes, types, products
-    "broadcast", "broadcast_in_dim", "concatenate", "convert_element_type", "dot",
+    "broadcast", "broadcast_in_dim", "broadcasted_iota", "collapse", "concatenate", "convert_element_type", "dot",
     "dot_general", "dynamic_slice", "dynamic_slice_in_dim", "dynamic_index_in_dim",
     "dynamic_update_slice", "expand_dims", "pad", "full", "full_like", "iota", "reshape",
     "rev", "slice", "slice_in_dim", "index_in_dim", "squeeze", "transpose",
@@ -416,6 +416,46 @@ bitwise_xor = _binary("bitwise_xor", "bui", "bui", wnp.bitwise_xor, "``x ^ y``."
                       ">>> lax.bitwise_xor(np.array([6]), np.array([3]))\narray([5])")
 bitwise_not = _unary("bitwise_not", "bui", "bui", wnp.invert, "``~x``.",
                      ">>> lax.bitwise_not(np.array([True, False]))\narray([False,  True])")
+
+
+def _shift(name: str, impl: Callable, text: str, example: str, signed_only: bool = False):
+    def fn(x, y):
+        ax = _check_kind(name, x, "i" if signed_only else "iu", "iu")
+        ay = _check_kind(name, y, "i" if signed_only else "iu", "iu")
+        _same(name, [ax, ay])
+        bits = ax[1].itemsize * 8
+        inside = (y >= 0) & (y < bits)  # XLA's shifts by more than the width (or < 0): defined
+        return impl(x, wnp.where(inside, y, wnp.zeros_like(y)), inside, ax[1])
+
+    return _doc(fn, name, text, example)
+
+
+def _logical_right(x, y, inside, dtype):
+    unsigned = np.dtype(f"uint{dtype.itemsize * 8}")
+    out = wnp.right_shift(wnp.asarray(x).astype(unsigned), wnp.asarray(y).astype(unsigned))
+    return wnp.where(inside, out.astype(dtype), wnp.zeros_like(x))
+
+
+shift_left = _shift("shift_left",
+                    lambda x, y, inside, d: wnp.where(inside, wnp.left_shift(x, y),
+                                                      wnp.zeros_like(x)),
+                    "``x << y`` (bits shifted out are lost; a shift by the width or more, or by "
+                    "a negative amount, gives 0, as XLA).",
+                    ">>> lax.shift_left(np.array([1, 1], np.int32), np.array([31, 32], np.int32))\n"
+                    "array([-2147483648,           0], dtype=int32)")
+shift_right_arithmetic = _shift(
+    "shift_right_arithmetic",
+    lambda x, y, inside, d: wnp.where(inside, wnp.right_shift(x, y),
+                                      wnp.where(x < 0, -wnp.ones_like(x), wnp.zeros_like(x))),
+    "``x >> y`` filling with the sign bit (by the width or more, or a negative amount: all "
+    "sign bits, as XLA).",
+    ">>> lax.shift_right_arithmetic(np.array([-8, -8]), np.array([1, 70]))\narray([-4, -1])",
+    signed_only=True)
+shift_right_logical = _shift(
+    "shift_right_logical", _logical_right,
+    "``x >> y`` filling with zeros (by the width or more, or a negative amount: 0, as XLA).",
+    ">>> lax.shift_right_logical(np.array([-8], np.int32), np.array([1], np.int32))\n"
+    "array([2147483644], dtype=int32)")
 
 
 def pow(x, y):  # noqa: A001 - jax.lax's name
@@ -1108,6 +1148,45 @@ def pad(operand, padding_value, padding_config):
                             axis=-1)
         x = wnp.moveaxis(x, -1, axis)
     return x if x is not operand else wnp.copy(operand)
+
+
+def broadcasted_iota(dtype, shape, dimension: int):
+    """An array of ``shape`` counting ``0, 1, …`` along ``dimension``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.broadcasted_iota(np.int32, (2, 3), 1)
+    array([[0, 1, 2],
+           [0, 1, 2]], dtype=int32)
+    """
+    shape = _ints("broadcasted_iota", "shape", shape)
+    (dimension,) = _axes("broadcasted_iota", shape, _ints("broadcasted_iota", "dimension",
+                                                           (dimension,)))
+    line = np.arange(shape[dimension], dtype=np.dtype(dtype))
+    return np.broadcast_to(line.reshape([-1 if d == dimension else 1 for d in range(
+        len(shape))]), shape).copy()
+
+
+def collapse(operand, start_dimension: int, stop_dimension: int | None = None):
+    """``operand`` with axes ``start_dimension`` to ``stop_dimension - 1`` (to the last when
+    None; negative: from the end) merged into one.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.collapse(np.ones((2, 3, 4)), 1).shape
+    (2, 12)
+    """
+    shape = _shape_of("collapse", operand)
+    nd = len(shape)
+    lo = _ints("collapse", "start_dimension", (start_dimension,))[0]
+    hi = nd if stop_dimension is None else _ints("collapse", "stop_dimension",
+                                                 (stop_dimension,))[0]
+    lo, hi = lo + nd if lo < 0 else lo, hi + nd if hi < 0 else hi
+    if not 0 <= lo <= hi <= nd:
+        raise WireIndexError(f"lax.collapse: dimensions {start_dimension}..{stop_dimension} do "
+                             f"not fit shape {shape}{at(user_location())}")
+    merged = int(np.prod(shape[lo:hi], dtype=np.int64))
+    return wnp.reshape(operand, shape[:lo] + (merged,) + shape[hi:])
 
 
 def iota(dtype, size: int):
