@@ -170,6 +170,38 @@ def test_shifts_against_jax(dtype):
         same(quiet(getattr(lax, n), x, y), wants[n])
 
 
+def test_complex_operands_against_jax():
+    v = np.array([complex(a, b) for a in (0.0, -0.0, 1.5, np.inf, -np.inf, np.nan)
+                  for b in (0.0, -0.0, -2.0, np.inf, np.nan)])
+    w = v[::-1].copy()
+    names = ["abs", "real", "imag"]
+    wants = jax.jit(lambda a, b: ({n: getattr(jlax, n)(a) for n in names},
+                                  {n: getattr(jlax, n)(a, b) for n in ("add", "sub", "eq", "ne")})
+                    )(v, w)
+    for n in names:
+        same(quiet(getattr(lax, n), v), wants[0][n])
+    for n, want in wants[1].items():
+        got = quiet(getattr(lax, n), v, w)
+        if got.dtype.kind == "c":
+            same(got.real, np.asarray(want).real)
+            same(got.imag, np.asarray(want).imag)
+        else:
+            same(got, want)
+    for n in ("exp", "neg", "mul", "max", "reduce_sum"):
+        args = {"mul": (v, v), "max": (v, v), "reduce_sum": (v, (0,))}.get(n, (v,))
+        getattr(jlax, n)(*args)  # JAX takes them
+        with pytest.raises(wire.WireNotImplementedError, match="complex"):
+            getattr(lax, n)(*args)
+    with pytest.raises(wire.WireNotImplementedError, match="int64"):
+        lax.reduce_and(np.array([3, 5]), (0,))
+
+
+def test_integer_clamp_against_jax():
+    x = np.array([-5, 0, 3, 9, np.iinfo(np.int64).min])
+    for lo, hi in [(0, 4), (4, 0), (-5, -5)]:
+        same(lax.clamp(lo, x, hi), jlax.clamp(lo, x, hi))
+
+
 def test_binary_needs_one_dtype_and_rank():
     f32, f64 = np.ones(3, np.float32), np.ones(3)
     cases = [(f32, f64), (f32, 2.0), (np.ones(3, np.int64), 2.0)]
@@ -523,6 +555,10 @@ def test_convert_element_type_against_jax():
         wants = jax.jit(lambda v: [jlax.convert_element_type(v, d) for d in dsts])(x.astype(src))
         for dst, want in zip(dsts, wants):
             same(quiet(lax.convert_element_type, x.astype(src), dst), want)
+    for src in (np.float64, np.float32):
+        for dst in (np.uint8, np.uint32):
+            same(quiet(lax.convert_element_type, x.astype(src), dst),
+                 jlax.convert_element_type(x.astype(src), dst))
     i = np.array([-1, 300, 2 ** 40])
     for dst in (np.int8, np.uint8, np.float32, np.bool_):
         same(lax.convert_element_type(i, dst), jlax.convert_element_type(i, dst))

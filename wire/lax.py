@@ -146,7 +146,16 @@ def _away_from_zero(x):
                      whole)
 
 
-abs = _unary("abs", "iufc", "iufc", wnp.abs, "``|x|`` (for a complex ``x``, its modulus).",
+def _abs(x):
+    if _aval(x, "abs")[1].kind != "c":
+        return wnp.abs(x)
+    # XLA's modulus is NaN when either part is (C's hypot, and NumPy's, give inf(inf, nan))
+    nan = wnp.isnan(wnp.real(x)) | wnp.isnan(wnp.imag(x))
+    return wnp.where(nan, np.nan, wnp.abs(x))
+
+
+abs = _unary("abs", "iufc", "iufc", _abs,
+             "``|x|`` (for a complex ``x``, its modulus: NaN if either part is NaN, as XLA's).",
              ">>> lax.abs(np.array([-2.0, -0.0]))\narray([2., 0.])")
 neg = _unary("neg", "iuf", "iufc", wnp.negative, "``-x``.",
              ">>> lax.neg(np.array([1.0, 0.0]))\narray([-1., -0.])")
@@ -627,9 +636,10 @@ def _axes(name: str, shape, axes) -> tuple:
     return axes
 
 
-def _reduce(name: str, kinds: str, impl: Callable, text: str, example: str):
+def _reduce(name: str, kinds: str, impl: Callable, text: str, example: str,
+            jax_kinds: str = "c"):
     def fn(operand, axes):
-        shape, dtype = _check_kind(name, operand, kinds, "c")
+        shape, dtype = _check_kind(name, operand, kinds, jax_kinds)
         axes = _axes(name, shape, axes)
         if not axes:  # nothing reduced: XLA's identity (NumPy's sum adds +0.0 to -0.0)
             return wnp.copy(operand)
@@ -687,11 +697,13 @@ reduce_min = _reduce("reduce_min", "buif", _extreme("min"),
                      "dtype's largest value) over no elements.",
                      ">>> lax.reduce_min(np.array([[3.0, 1.0]]), (1,))\narray([1.])")
 reduce_and = _reduce("reduce_and", "b", lambda x, a, s, d: wnp.all(x, axis=a),
-                     "Whether every element over ``axes`` is true (bool operands).",
-                     ">>> lax.reduce_and(np.array([True, False]), (0,))\narray(False)")
+                     "Whether every element over ``axes`` is true (bool operands; JAX's "
+                     "bitwise reduction of integers is not here).",
+                     ">>> lax.reduce_and(np.array([True, False]), (0,))\narray(False)", "iu")
 reduce_or = _reduce("reduce_or", "b", lambda x, a, s, d: wnp.any(x, axis=a),
-                    "Whether any element over ``axes`` is true (bool operands).",
-                    ">>> lax.reduce_or(np.array([True, False]), (0,))\narray(True)")
+                    "Whether any element over ``axes`` is true (bool operands; JAX's "
+                    "bitwise reduction of integers is not here).",
+                    ">>> lax.reduce_or(np.array([True, False]), (0,))\narray(True)", "iu")
 
 
 def _arg(name: str, fn):
