@@ -143,7 +143,8 @@ def test_binary_against_jax(dtype):
     assert not bad, bad
 
 
-@pytest.mark.parametrize("dtype", [np.int64, np.int8, np.uint8])
+@pytest.mark.parametrize("dtype", [np.int64, pytest.param(np.int8, marks=pytest.mark.slow),
+                                   np.uint8])
 def test_integer_division_and_remainder(dtype):
     info = np.iinfo(dtype)
     vals = np.array(sorted({0, 1, 2, 7, info.max, info.min} | (
@@ -155,7 +156,8 @@ def test_integer_division_and_remainder(dtype):
         same(quiet(getattr(lax, name), x, y), getattr(jlax, name)(x, y))
 
 
-@pytest.mark.parametrize("dtype", [np.int32, np.int8, np.int64, np.uint8])
+@pytest.mark.parametrize("dtype", [np.int32, pytest.param(np.int8, marks=pytest.mark.slow),
+                                   pytest.param(np.int64, marks=pytest.mark.slow), np.uint8])
 def test_shifts_against_jax(dtype):
     bits = np.dtype(dtype).itemsize * 8
     info = np.iinfo(dtype)
@@ -576,7 +578,8 @@ DOT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("ls,rs,dn", DOT_CASES)
+@pytest.mark.parametrize("ls,rs,dn", DOT_CASES[:1] + DOT_CASES[3:6] + [
+    pytest.param(*c, marks=pytest.mark.slow) for c in DOT_CASES[1:3] + DOT_CASES[6:]])
 def test_dot_general_against_jax(ls, rs, dn):
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=ls), rng.normal(size=rs)
