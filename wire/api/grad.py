@@ -901,15 +901,50 @@ def _depends_on(nodes, targets: set) -> Node | None:
     return None
 
 
+# the primitives linear in all their (floating-point) operands, and the products linear in
+# one operand when the others are constant; anything else computed from the arguments makes
+# linear_transpose refuse the function (as JAX's has no transpose rule for it)
+_LINEAR_OPS = frozenset((
+    "add", "sub", "neg", "reshape", "transpose", "swapaxes", "broadcast_to", "broadcast_like",
+    "sum_to_like", "concatenate", "getitem", "reduce_sum", "reduce_sum_where", "cumsum",
+    "real", "imag", "conj", "complex", "fft", "select", "scatter", "scatter_add",
+    "scatter_addto", "convert", "full_like"))
+_CONTROL_FLOW = frozenset(("cond", "scan", "while", "checkpoint", "remat_barrier"))
+
+
+def _nonlinear_node(graph: Graph) -> Node | None:
+    """The first node of ``graph`` computed from its inputs that is not linear in them."""
+    found = set(graph.inputs)
+    for n in graph.nodes:
+        if n.is_leaf:
+            continue
+        lin = [x in found for x in n.inputs]
+        if not any(lin):
+            continue
+        found.add(n)
+        avals = n.aval if isinstance(n.aval, tuple) else (n.aval,)
+        name = n.op.name
+        if any(a.dtype.kind not in "fc" for a in avals):
+            return n  # an integer or bool computed from the arguments: not linear
+        if name in _LINEAR_OPS or (name in ("mul", "matmul") and sum(lin) == 1) or (
+                name == "div" and lin[0] and not any(lin[1:])):
+            continue
+        return n
+    return None
+
+
 def linear_transpose(f: Callable, *primals, reduce_axes=()):
     """The transpose of the linear function ``f`` (``jax.linear_transpose``): a function
     taking a cotangent like ``f``'s output and returning a tuple, one cotangent per argument,
     ``ct ↦ Jᵀ ct``. ``primals`` give the arguments' shapes and dtypes only (arrays or
     ``wire.ShapeDtypeStruct``s; floating point). ``f`` is traced once, abstractly.
 
-    ``f`` must be linear in its arguments: a derivative that depends on their values
-    (``x * x``, ``sin(x)``) raises ``wire.NonDifferentiableError`` naming the output and the
-    argument. A constant term is dropped, as in JAX (``x + 1`` transposes as ``x``).
+    ``f`` must be linear in its arguments, built from linear operations (sums, products
+    with constants, matrix products, indexing, reshapes, ``fft`` …): anything else applied
+    to a value computed from the arguments (``x * x``, ``sin``, ``floor``,
+    ``stop_gradient``, a custom derivative rule, and — unlike JAX — ``wire.cond``,
+    ``wire.scan`` and the loops) raises ``wire.NonDifferentiableError`` naming it. A
+    constant term is dropped, as in JAX (``x + 1`` transposes as ``x``).
 
     >>> import numpy as np, wire
     >>> A = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
@@ -930,6 +965,16 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
                 f"{what} transposes functions of floating-point arrays of known shape; "
                 f"argument leaf {path} is {aval!r}{at(user_location())}")
     graph = trace_flat(f, avals, in_tree)
+    bad = _nonlinear_node(graph)
+    if bad is not None:
+        name = bad.op.name
+        why = (f"{what} does not transpose through wire.{'while_loop' if name == 'while' else name}"
+               f" (JAX does)" if name in _CONTROL_FLOW else
+               f"{what}: the function is not linear in its arguments: it applies {name!r} to a "
+               f"value computed from them" + (
+                   " (JAX's linear_transpose refuses it too)" if name in (
+                       "stop_gradient", "custom_vjp_call") else ""))
+        raise NonDifferentiableError(f"{why}{at(graph.loc(bad) or user_location())}")
     out_paths = tree.leaf_paths(graph.out_tree)
     out_avals = [o.aval for o in graph.outputs]
     for aval, path in zip(out_avals, out_paths):
@@ -937,8 +982,10 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
             raise WireNotImplementedError(
                 f"{what}: output leaf {path} is {aval!r}; the outputs of the function must "
                 f"be floating-point arrays{at(user_location())}")
-    n = len(graph.inputs)
-    t_in = [input_node(n + i, a) for i, a in enumerate(avals)]
+    n, m = len(graph.inputs), len(graph.outputs)
+    # tangent inputs numbered after the primal inputs and the cotangent inputs (0 .. m - 1):
+    # nodes are interned, so an equal index and aval would make them one node
+    t_in = [input_node(n + m + i, a) for i, a in enumerate(avals)]
     with recording() as table, locating_by(graph):
         t_out, _ = forward_and_primals(list(graph.outputs), list(graph.inputs),
                                        [Tracer(t) for t in t_in], list(graph.outputs),
