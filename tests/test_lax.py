@@ -434,6 +434,26 @@ def test_cumulative_against_jax():
     same(g, gj, 2)
 
 
+def test_sort_against_jax():
+    x = np.array([0.0, -0.0, np.nan, -np.nan, 1.0, -np.inf, 1.0, np.inf, -0.0, 0.0])
+    m = np.array([[3.0, -0.0, 0.0], [np.nan, 1.0, -1.0]])
+    v = np.arange(10.0)
+    wants = jax.jit(lambda x, m, v: (jlax.sort(x), jlax.sort(m, dimension=0), jlax.sort(m),
+                                     jlax.sort_key_val(x, v), jlax.sort((x, v), num_keys=1),
+                                     jlax.sort(np.zeros((2, 0)))))(x, m, v)
+    gots = (lax.sort(x), lax.sort(m, dimension=0), lax.sort(m), lax.sort_key_val(x, v),
+            lax.sort((x, v), num_keys=1), lax.sort(np.zeros((2, 0))))
+    for got, want in zip(wire.tree.leaves(gots), jax.tree_util.tree_leaves(wants)):
+        same(got, want)
+    i = np.array([3, -1, 3, 0], np.int32)
+    same(lax.sort(i), jlax.sort(i))
+    g = wire.grad(lambda u: (lax.sort(u) * np.arange(4.0)).sum())(np.array([3.0, 1.0, 2.0, 1.0]))
+    gj = jgrad(lambda u: (jlax.sort(u) * np.arange(4.0)).sum())(np.array([3.0, 1.0, 2.0, 1.0]))
+    same(g, gj)
+    with pytest.raises(wire.WireNotImplementedError, match="num_keys"):
+        lax.sort((x, v), num_keys=2)
+
+
 # --------------------------------------------------------------------------- shapes
 
 

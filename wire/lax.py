@@ -53,7 +53,7 @@ __all__ = [
     "bitwise_not", "shift_left", "shift_right_arithmetic", "shift_right_logical",
     # reductions and scans
     "reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and", "reduce_or",
-    "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin",
+    "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin", "sort", "sort_key_val",
     # shapes, types, products
     "broadcast", "broadcast_in_dim", "broadcasted_iota", "collapse", "concatenate", "convert_element_type", "dot",
     "dot_general", "dynamic_slice", "dynamic_slice_in_dim", "dynamic_index_in_dim",
@@ -774,6 +774,51 @@ cummax = _cumulative("cummax", "iuf", _cum_extreme("max"),
 cummin = _cumulative("cummin", "iuf", _cum_extreme("min"),
                      "Running minima along ``axis`` (:func:`min`'s rules).",
                      ">>> lax.cummin(np.array([3.0, 1.0, 2.0]))\narray([3., 1., 1.])")
+
+
+def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1):
+    """``operand`` sorted along ``dimension`` — or a sequence of arrays of one shape, all
+    permuted in the order that sorts the first (``num_keys=1``). As XLA's: ``-0.0`` and
+    ``0.0`` are equal keys, NaNs come last, equal keys keep their order (wire's sort is
+    always stable).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.sort(np.array([2.0, np.nan, -1.0, 0.0]))
+    array([-1.,  0.,  2., nan])
+    >>> lax.sort((np.array([2, 1, 3]), np.array([10.0, 20.0, 30.0])))
+    (array([1, 2, 3]), array([20., 10., 30.]))
+    """
+    single = not isinstance(operand, (tuple, list))
+    operands = [operand] if single else list(operand)
+    if not operands:
+        raise WireValueError(f"lax.sort needs at least one operand{at(user_location())}")
+    if num_keys != 1:
+        raise WireNotImplementedError(f"wire.lax.sort sorts by one key (num_keys=1), got "
+                                      f"num_keys={num_keys!r}{at(user_location())}")
+    avals = [_check_kind("sort", x, "buif", "c") for x in operands]
+    shape = avals[0][0]
+    if shape is None or builtins.any(s != shape for s, _ in avals):
+        raise ShapeError(f"lax.sort: the operands must have one shape, got "
+                         f"{[s for s, _ in avals]}{at(user_location())}")
+    if not shape:
+        raise ShapeError(f"lax.sort needs operands of at least one dimension{at(user_location())}")
+    (axis,) = _axes("sort", shape, (dimension % len(shape) if type(dimension) is int
+                                    else dimension,))
+    order = wnp.argsort(operands[0], axis=axis, kind="stable")
+    out = tuple(wnp.take_along_axis(x, order, axis=axis) for x in operands)
+    return out[0] if single else out
+
+
+def sort_key_val(keys, values, dimension: int = -1, is_stable: bool = True):
+    """``(keys sorted, values in the same order)`` (see :func:`sort`).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.sort_key_val(np.array([0.0, -0.0, -1.0]), np.array([1.0, 2.0, 3.0]))
+    (array([-1.,  0., -0.]), array([3., 1., 2.]))
+    """
+    return sort((keys, values), dimension, is_stable, 1)
 
 
 # --------------------------------------------------------------------------- shapes and types
