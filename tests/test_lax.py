@@ -454,6 +454,25 @@ def test_sort_against_jax():
         lax.sort((x, v), num_keys=2)
 
 
+def test_top_k_against_jax():
+    x = np.array([0.0, -0.0, np.nan, 1.0, -np.inf, 1.0, np.inf, -np.nan, -0.0, 0.0])
+    m = np.array([[3.0, -0.0, 0.0, 3.0], [np.nan, 1.0, -1.0, -np.nan]])
+    i = np.array([[3, np.iinfo(np.int32).min, 3, np.iinfo(np.int32).max, 0]], np.int32)
+    ks = {"x": (0, 3, 10), "m": (2, 4), "i": (5,)}
+    args = {"x": x, "m": m, "i": i}
+    wants = jax.jit(lambda a: {(n, k): jlax.top_k(a[n], k) for n in ks for k in ks[n]})(args)
+    for (n, k), want in wants.items():
+        got = lax.top_k(args[n], k)
+        same(got[0], want[0])
+        same(got[1], want[1])
+    u = np.array([3.0, 1.0, 3.0, 2.0])
+    g = wire.grad(lambda v: (lax.top_k(v, 3)[0] * np.arange(1.0, 4.0)).sum())(u)
+    gj = jgrad(lambda v: (jlax.top_k(v, 3)[0] * np.arange(1.0, 4.0)).sum())(u)
+    same(g, gj)
+    with pytest.raises(wire.WireValueError, match="k=5"):
+        lax.top_k(u, 5)
+
+
 # --------------------------------------------------------------------------- shapes
 
 

@@ -53,7 +53,7 @@ __all__ = [
     "bitwise_not", "shift_left", "shift_right_arithmetic", "shift_right_logical",
     # reductions and scans
     "reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and", "reduce_or",
-    "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin", "sort", "sort_key_val",
+    "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin", "sort", "sort_key_val", "top_k",
     # shapes, types, products
     "broadcast", "broadcast_in_dim", "broadcasted_iota", "collapse", "concatenate", "convert_element_type", "dot",
     "dot_general", "dynamic_slice", "dynamic_slice_in_dim", "dynamic_index_in_dim",
@@ -808,6 +808,43 @@ def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1
     order = wnp.argsort(operands[0], axis=axis, kind="stable")
     out = tuple(wnp.take_along_axis(x, order, axis=axis) for x in operands)
     return out[0] if single else out
+
+
+def top_k(operand, k: int):
+    """The ``k`` largest entries along the last axis and their indices, largest first, in
+    XLA's total order: ``NaN > inf > … > 0.0 > -0.0 > … > -inf > -NaN``; equal entries by
+    index.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.top_k(np.array([1.0, np.nan, 3.0, 1.0]), 3)
+    (array([nan,  3.,  1.]), array([1, 2, 0], dtype=int32))
+    """
+    shape, dtype = _check_kind("top_k", operand, "iuf", "bc")
+    if shape is None or not shape:
+        raise ShapeError(f"lax.top_k needs an operand of at least one dimension"
+                         f"{at(user_location())}")
+    (k,) = _ints("top_k", "k", (k,))
+    if not 0 <= k <= shape[-1]:
+        raise WireValueError(f"lax.top_k: k={k} is not in 0 .. {shape[-1]} (the last axis)"
+                             f"{at(user_location())}")
+    x = operand
+    if dtype.kind == "f":
+        # stable sorts from the least significant key up, each descending (a stable sort of
+        # the negated key keeps equal entries in index order)
+        nan, neg = wnp.isnan(x), wnp.signbit(x)
+        rank = wnp.where(nan, wnp.where(neg, -1.0, 1.0), 0.0)
+        value = wnp.where(nan, 0.0, x)
+        zero_sign = wnp.where(value == 0, wnp.where(neg, -1.0, 1.0), 0.0)
+        order = wnp.argsort(-zero_sign, axis=-1, kind="stable")
+        for key in (value, rank):
+            key = wnp.take_along_axis(key, order, axis=-1)
+            order = wnp.take_along_axis(order, wnp.argsort(-key, axis=-1, kind="stable"),
+                                        axis=-1)
+    else:
+        order = wnp.argsort(wnp.invert(x), axis=-1, kind="stable")  # ~x: decreasing, exact
+    order = order[..., :k]
+    return wnp.take_along_axis(x, order, axis=-1), wnp.asarray(order).astype(np.int32)
 
 
 def sort_key_val(keys, values, dimension: int = -1, is_stable: bool = True):
