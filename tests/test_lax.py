@@ -533,7 +533,7 @@ def test_dynamic_slice_with_traced_starts_under_jit_and_grad():
         same(w_grad(x, i), j_grad(x, i))
 
 
-def test_dynamic_update_slice_and_in_dim_helpers_against_jax():
+def test_dynamic_update_slice_and_in_dim_functions_against_jax():
     x = np.arange(12.0).reshape(3, 4)
     u = -np.arange(6.0).reshape(2, 3) - 1
     for starts in [(0, 0), (1, 1), (2, 3), (-1, -2), (-9, 9), (5, 0)]:
