@@ -19,6 +19,7 @@ import re
 REFERENCE = [
     "wire", "wire.nn", "wire.optim", "wire.random", "wire.scipy.special", "wire.scipy.stats",
     "wire.scipy.linalg", "wire.scipy.signal", "wire.scipy.integrate", "wire.tree",
+    "wire.lax",
     "wire.testing", "wire.errors", "wire.api.checkpoint_policies",
 ]
 # namespaces of which the reference documents only some names
