@@ -462,7 +462,8 @@ def _pnorm_jvp(p, axis, keepdims, primals, tangents):
     """``d‖x‖ₚ = Σ (|xᵢ|/‖x‖)^(p-1) d|xᵢ|`` with both ``|xᵢ|`` and ``‖x‖`` divided by
     ``m = max|x|`` first: the value keeps NumPy's underflow (0 for ``1e-30 * ones(3)`` in
     float32) and overflow, the derivative does not (``x/‖x‖`` there, where the unscaled
-    ratio is 0/0 or inf/inf). At ``x = 0`` it is 0 for ``p > 1`` (JAX: NaN)."""
+    ratio is 0/0 or inf/inf). At ``x = 0`` it is 0 for ``p > 1`` (JAX: NaN). For ``p < 0``
+    a zero entry makes the value 0 and the derivative NaN (it does not exist)."""
     (x,), (t,) = primals, tangents
     y = _pnorm(x, p, axis, keepdims)
     ax = abs(x)
@@ -470,13 +471,18 @@ def _pnorm_jvp(p, axis, keepdims, primals, tangents):
     zero = m == 0
     m = where(isfinite(m) & ~zero, m, 1.0)  # 0: a zero x; inf/NaN: the ratios are NaN
     n = _power_sum_norm(x / m, p, axis, True)
-    n = where(n == 0, 1.0, n)
+    vanishes = n == 0
+    n = where(vanishes, 1.0, n)
     if p == 2:
         w = (conj(x) if x.dtype.kind == "c" else x) / (m * n)
         w = where(zero, 0.0, w)  # +0.0 at x = 0 (-0.0 / 1 would be -0.0)
     else:
         phase = conj(x) / where(ax == 0, 1.0, ax) if x.dtype.kind == "c" else sign(x)
         w = ((ax / m) / n) ** (p - 1) * phase
+        if p < 0:
+            # a zero entry makes the value 0 (|0|ᵖ = inf) on a whole neighbourhood's slice,
+            # and |t| along it: no derivative (it was 1 for the other entries)
+            w = where(vanishes, np.nan, w)
     dy = w * t
     dy = sum(real(dy) if dy.dtype.kind == "c" else dy, axis=axis, keepdims=keepdims)
     return y, dy

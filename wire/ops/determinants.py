@@ -18,7 +18,8 @@ from ..ir import Aval
 from .batching import trailing_batch
 from .complex_parts import imag, real
 from .matmul import matmul
-from .matrix_common import _expand2, mT, _square, trace, _well_conditioned, _xp_linalg
+from .matrix_common import (_expand2, is_zero_cotangent, mT, _square, trace, _well_conditioned,
+                            _xp_linalg)
 from .decompositions import _inv_shape, _inv_taylor
 
 
@@ -388,6 +389,10 @@ def _slogdet_vjp(ct, out, a):
     ct_sign, ct_log = ct
     sign = out[0]
     w = ct_log
+    if a.dtype.kind != "c" and is_zero_cotangent(ct_log):
+        # only the (piecewise constant) sign is used: derivative 0, not 0 * adj(a)ᵀ / 0 = NaN
+        # at a singular matrix
+        return (None,)
     if a.dtype.kind == "c":
         # d sign = sign * 1j * Im(tr(a⁻¹ da)); its transpose adds -1j * Re(1j sign ct_sign)
         w = ct_log + 1j * imag(sign * ct_sign)
