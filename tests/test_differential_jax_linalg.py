@@ -185,6 +185,10 @@ NO_STACK = {"multi_dot", "sl.det", "sl.inv", "sl.solve", "sl.solve[pos]", "sl.ch
             "sl.eigh", "sl.svd", "sl.qr", "sl.lu", "sl.lu_solve", "sl.solve_triangular[lower]",
             "sl.solve_triangular[upper]", "sl.cho_solve", "sl.expm", "sl.sqrtm", "sl.polar",
             "trace"}
+# traced, a composition of primitives that rounds differently from the eager call (SciPy's
+# own drivers, NumPy's lstsq/cond through its gesdd): within rounding of it
+COMPOSED = {p for p in PROGRAMS if p.startswith("sl.")} | {
+    "cond", "lstsq", "norm[2]", "norm[-2]", "svdvals"}
 # no derivative (integer results), or the value only
 NO_DERIVATIVE = {"matrix_rank"}
 # uses the eigenvectors (or singular vectors) of a tied cluster: docs/linalg.md gives NaN
@@ -340,9 +344,14 @@ def check(prog, key, rep: Report, jax_results=None):
         if isinstance(e_ref, LinAlgError):
             if not isinstance(e, LinAlgError):
                 rep.differ(label, None, f"NumPy raised {e_ref!r:.100}, eager wire {e!r:.100}")
-            if not isinstance(e_t, wire.WireLinAlgError):
-                rep.differ(label, None, f"NumPy raised {e_ref!r:.100}, jit {e_t!r:.100} "
+            if not (isinstance(e_t, LinAlgError) and isinstance(e_t, wire.WireError)):
+                documented = (prog == "lstsq" and np.isinf(a).any() and e_t is None
+                              and np.isnan(_leaves(traced)[0]).all())
+                rep.differ(label, "documented: traced lstsq of a matrix with ±inf is NaN "
+                           "(NumPy: LinAlgError)" if documented else None,
+                           f"NumPy raised {e_ref!r:.100}, jit {e_t!r:.100} "
                            f"{'' if e_t else _leaves(traced)}")
+                return
             if prog not in NO_DERIVATIVE:
                 eg = _run(wire.grad(_leaf_summary(W, f, 0)), a)[1]
                 if not isinstance(eg, LinAlgError):
@@ -355,7 +364,11 @@ def check(prog, key, rep: Report, jax_results=None):
             rep.differ(label, "reference refused", f"{e_ref!r:.100}")
         return
     if e is not None or e_t is not None:
-        rep.differ(label, None, f"wire raised {e!r:.200} / jit {e_t!r:.200}, NumPy did not")
+        stricter = (e is None and isinstance(e_t, wire.WireLinAlgError)
+                    and not np.isfinite(_leaves(want)[0]).all())
+        rep.differ(label, "wire stricter: WireLinAlgError where SciPy warns and returns "
+                   "inf/NaN" if stricter else None,
+                   f"wire raised {e!r:.200} / jit {e_t!r:.200}, NumPy did not")
         return
     # the value: NumPy's, within rounding where wire's own composition computes it
     for i, (w, v) in enumerate(zip(_leaves(want), _leaves(val))):
@@ -367,17 +380,28 @@ def check(prog, key, rep: Report, jax_results=None):
         elif _normwise(v, w, _tol(a)):
             rep.classes["value within rounding of NumPy/SciPy"] += 1
         else:
-            rep.differ(f"value {label} [{i}]", None, f"NumPy {w!r}, wire {v!r}")
-    rep.bit(f"jit {label}", val, traced)
+            doc = prog in SVD_BASED and np.isinf(a).any() and np.isnan(v).all()
+            rep.differ(f"value {label} [{i}]", "documented: a 3x3 with ±inf never reaches "
+                       "LAPACK's SVD: NaN" if doc else None, f"NumPy {w!r}, wire {v!r}")
+    # traced, a composition may round differently from the eager NumPy/SciPy call: then
+    # jit, vmap and jvp must give the traced value to the bit
+    ref = val
+    if prog in COMPOSED and any(exact_difference(x, y) for x, y in
+                                zip(_leaves(val), _leaves(traced))):
+        ok = all(_normwise(y, x, _tol(a)) for x, y in zip(_leaves(val), _leaves(traced)))
+        rep.differ(f"jit {label}", "composed: the traced value within rounding of the eager "
+                   "(NumPy's/SciPy's)" if ok else None, f"{_leaves(val)} {_leaves(traced)}")
+        ref = wire.evaluate(wire.trace(lambda a: f(W, a), a), a)
+    rep.bit(f"jit {label}", ref, traced)
     if a.ndim > 2:
-        rep.bit(f"vmap {label}", [np.stack(x) for x in zip(*[_leaves(f(W, m)) for m in a])],
-                wire.vmap(lambda m: f(W, m))(a))
+        rep.bit(f"vmap {label}", [np.stack(x) for x in zip(*[_leaves(wire.jit(
+            lambda m: f(W, m))(m)) for m in a])], wire.vmap(lambda m: f(W, m))(a))
     if jax_results is None or prog in NO_DERIVATIVE:
         return
-    _derivatives(prog, key, a, f, rep, label, jax_results.get(key))
+    _derivatives(prog, key, a, f, rep, label, jax_results.get(key), ref)
 
 
-def _derivatives(prog, key, a, f, rep, label, jr):
+def _derivatives(prog, key, a, f, rep, label, jr, ref):
     jr, ej = jr if jr is not None else (None, None)
     if ej is not None:
         rep.classes["jax: raised"] += 1
@@ -399,7 +423,7 @@ def _derivatives(prog, key, a, f, rep, label, jr):
         rep.differ(f"jvp {label}", None, f"wire raised {e!r:.300}")
         return
     pw, tw = r
-    rep.bit(f"jvp-value {label}", _leaves(f(W, a)), pw)
+    rep.bit(f"jvp-value {label}", _leaves(ref), pw)
     rep.bit(f"jit(jvp) {label}", tw,
             wire.jit(lambda a: wire.jvp(lambda a: f(W, a), (a,), (d,))[1])(a))
     if jr is None:
@@ -514,3 +538,27 @@ def test_negative_order_norm_at_a_zero_entry_has_no_derivative(p, x):
     y = np.array([1.0, 0.5, 2.0])  # elsewhere, JAX's gradient
     np.testing.assert_allclose(wire.grad(f)(y), jax.grad(lambda x: jnp.linalg.norm(x, p))(y),
                                rtol=1e-14)
+
+
+def test_lu_at_a_zero_pivot_before_the_last_has_no_derivative():
+    """At a zero pivot with rows below it, the multipliers of a perturbed matrix are
+    e_ij / e_jj and partial pivoting may pick another row: L and U have no derivative past
+    it, and wire says NaN (it gave 0 for the multipliers: jvp of L[2, 1] at diag(2, 0, 0)
+    was 0, finite differences run off to 6e7). A zero last pivot divides nothing: those
+    derivatives exist (finite differences), where JAX gives NaN."""
+    d = np.cos(np.arange(9.0)).reshape(3, 3)
+    lu = lambda a: wsl.lu(a)[1:]  # noqa: E731
+    tl, tu = wire.jvp(lu, (INPUTS["diag0"],), (d,))[1]
+    assert np.isnan(tl[2, 1]) and np.isnan(tu[2, 2])
+    assert tl[1, 0] == d[1, 0] / 2  # the first column is regular: d a10 / a00
+    g = wire.grad(lambda a: wnp.sum(wsl.lu(a)[1]))(np.zeros((3, 3)))
+    assert np.isnan(g[1:, 0]).all()
+    a = INPUTS["rank2"]  # only the last pivot is zero
+    tl, tu = wire.jvp(lu, (a,), (d,))[1]
+    h = 1e-7
+    fl, fu = [(x - y) / (2 * h) for x, y in zip(sl.lu(a + h * d)[1:], sl.lu(a - h * d)[1:])]
+    np.testing.assert_allclose(tl, fl, atol=1e-6)
+    np.testing.assert_allclose(tu, fu, atol=1e-6)
+    gl = wire.grad(lambda a: wnp.sum(wsl.lu(a)[1] * d))(INPUTS["3x3"])
+    np.testing.assert_allclose(gl, jax.grad(lambda a: jnp.sum(jsl.lu(a)[1] * d))(INPUTS["3x3"]),
+                               rtol=1e-12, atol=1e-15)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as wnp
+from ..api.custom import custom_jvp
 from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
 from ._traced import check_finite_values as _finite
 from ._traced import over_stack
@@ -473,6 +474,18 @@ def lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=Tr
 # --------------------------------------------------------------------------- LU
 
 
+@custom_jvp
+def _tangent_times(x, s):
+    """``x``, with its tangent scaled by ``s`` (not differentiated): NaN where ``s`` is,
+    in forward and reverse mode, without ``0 * NaN`` reaching the other entries."""
+    return x
+
+
+@_tangent_times.defjvp
+def _tangent_times_jvp(primals, tangents):
+    return primals[0], tangents[0] * primals[1]
+
+
 def _lu_steps(a):
     """Gaussian elimination with partial pivoting of an (m, n) matrix: the packed factors
     (``U`` on and above the diagonal, ``L``'s multipliers below) and the row permutation
@@ -494,7 +507,11 @@ def _lu_steps(a):
         a, perm = a[order], wnp.take(perm, order)
         pivot = a[j, j]
         safe = wnp.where(pivot == 0, 1.0, pivot)  # LAPACK leaves a zero column's multipliers
-        mult = wnp.where(pivot == 0, 0.0, a[j + 1:, j] / safe)
+        # a zero pivot (the whole column below is 0): the multipliers a_ij / a_jj of a
+        # perturbed matrix are e_ij / e_jj, and the pivot row jumps: they have no derivative
+        col = a[j + 1:, j]
+        nan_at_zero = wnp.stop_gradient(wnp.where(pivot == 0, np.nan, 1.0))
+        mult = wnp.where(pivot == 0, _tangent_times(col, nan_at_zero) * 0.0 + 0.0, col / safe)
         below = a[j + 1:, j + 1:] - mult[:, None] * a[j, j + 1:][None, :]
         a = wnp.concatenate([
             a[:j + 1],
