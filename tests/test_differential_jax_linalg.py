@@ -562,3 +562,20 @@ def test_lu_at_a_zero_pivot_before_the_last_has_no_derivative():
     gl = wire.grad(lambda a: wnp.sum(wsl.lu(a)[1] * d))(INPUTS["3x3"])
     np.testing.assert_allclose(gl, jax.grad(lambda a: jnp.sum(jsl.lu(a)[1] * d))(INPUTS["3x3"]),
                                rtol=1e-12, atol=1e-15)
+
+
+def test_cond_of_a_singular_matrix_with_a_negative_zero_is_inf_traced():
+    """Traced svdvals went through LAPACK's SVD with vectors, whose singular values of
+    diag(2, -0, 0) are [2, 0, -0]: cond was 2 / -0 = -inf under jit (NumPy: inf), and the
+    derivative of cond where it is inf was -inf (s_max / 0²), not NaN as documented."""
+    a = INPUTS["diag0"]
+    for p in (None, 2, 1, inf, "fro"):
+        f = lambda a, p=p: wnp.linalg.cond(a, p)  # noqa: E731
+        assert f(a) == wire.jit(f)(a) == np.linalg.cond(a, p) == inf
+        assert np.isnan(wire.jvp(f, (a,), (np.ones((3, 3)),))[1])
+        assert np.isnan(wire.grad(f)(a)).all()
+    s = wire.jit(wnp.linalg.svdvals)(a)
+    assert exact_difference(np.linalg.svdvals(a), s) is None  # [2, 0, 0], no -0
+    b = np.eye(3) + 0.1  # elsewhere, JAX's derivative
+    np.testing.assert_allclose(wire.grad(wnp.linalg.cond)(b), jax.grad(jnp.linalg.cond)(b),
+                               rtol=1e-12)

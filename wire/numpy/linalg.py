@@ -371,7 +371,9 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
             f"supported: pass full_matrices=False{at(user_location())}"
         )
     u, s, vh = LX.svd(a)
-    return SVDResult(u, s, vh) if compute_uv else s
+    # LAPACK's singular values with vectors may hold -0.0 (diag(2, -0, 0): [2, 0, -0]), its
+    # values alone +0.0, NumPy's for compute_uv=False (cond: 2 / -0 would be -inf)
+    return SVDResult(u, s, vh) if compute_uv else s + 0.0
 
 
 def _hermitian_svd(a):
@@ -866,10 +868,10 @@ def _nan_cond_is_inf(r, x_has_nan):
 
 @_nan_cond_is_inf.defjvp
 def _nan_cond_is_inf_jvp(primals, tangents):
-    """Where the condition number is inf for a NaN ratio (a singular matrix: 0/0), it has no
-    derivative: NaN, as the ratio's, not the 0 of the constant inf."""
+    """Where the condition number is inf (a singular matrix: a NaN ratio 0/0, or s_max / 0),
+    it has no derivative: NaN, not the 0 of the constant inf nor the -inf of -s_max / 0²."""
     (r, x_has_nan), (dr, _) = primals, tangents
-    return _nan_cond_is_inf(r, x_has_nan), where(isnan(r), np.nan, dr)
+    return _nan_cond_is_inf(r, x_has_nan), where(~isfinite(r), np.nan, dr)
 
 
 def tensorinv(a, ind=2):
