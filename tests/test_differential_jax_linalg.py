@@ -579,3 +579,28 @@ def test_cond_of_a_singular_matrix_with_a_negative_zero_is_inf_traced():
     b = np.eye(3) + 0.1  # elsewhere, JAX's derivative
     np.testing.assert_allclose(wire.grad(wnp.linalg.cond)(b), jax.grad(jnp.linalg.cond)(b),
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("key", ["3x3", "spd", "rank2", "inf", "batch", "f32"])
+def test_traced_eigvalsh_is_numpys_to_the_bit(key):
+    """Traced eigvalsh took eigh's eigenvalues, which LAPACK computes with the vectors and
+    rounds differently ([1.8800869, 2.39834302, 4.72157008] of ``spd`` differed in the last
+    bits); now NumPy's eigvalsh's, with eigh's derivatives."""
+    a = INPUTS[key]
+    assert exact_difference(np.linalg.eigvalsh(a), wire.jit(wnp.linalg.eigvalsh)(a)) is None
+    g = wire.grad(lambda a: wnp.sum(wnp.linalg.eigvalsh(a) * np.arange(1.0, 4.0)))(a)
+    gh = wire.grad(lambda a: wnp.sum(wnp.linalg.eigh(a)[0] * np.arange(1.0, 4.0)))(a)
+    np.testing.assert_array_equal(g, gh)
+
+
+@pytest.mark.parametrize("key", ["-inf", "nan"])
+def test_traced_eigvalsh_raises_where_numpy_does(key):
+    """NumPy's eigvalsh raises LinAlgError for these (its eigh returns NaN for ``-inf``);
+    traced eigvalsh returned NaN."""
+    a = INPUTS[key]
+    with pytest.raises(LinAlgError):
+        np.linalg.eigvalsh(a)
+    with pytest.raises(wire.WireLinAlgError):
+        wire.jit(wnp.linalg.eigvalsh)(a)
+    with pytest.raises(wire.WireLinAlgError):
+        wire.grad(lambda a: wnp.sum(wnp.linalg.eigvalsh(a)))(a)

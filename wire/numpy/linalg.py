@@ -329,7 +329,9 @@ def eigvalsh(a, UPLO="L"):
     """Eigenvalues of a symmetric matrix (ascending)."""
     if not _t(a):
         return np.linalg.eigvalsh(a, UPLO)
-    return eigh(a, UPLO)[0]
+    a = _float(a)
+    _square(a, "eigvalsh")
+    return LX.eigvalsh(_mirror(a, UPLO))
 
 
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):

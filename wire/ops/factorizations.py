@@ -35,11 +35,11 @@ from .determinants import (
 )
 from .matrix_common import diag_embed, diagonal, is_zero_cotangent, mH, mT, trace
 from .pinv import pinv, pinv_p
-from .spectral import eig, eig_p, eigh, eigh_p, svd, svd_p
+from .spectral import eig, eig_p, eigh, eigh_p, eigvalsh, svd, svd_p
 
 __all__ = [
     "adjugate", "adjugate_jet", "adjugate_p", "cholesky", "cholesky_p", "det", "det_p",
-    "diag_embed", "diagonal", "eig", "eig_p", "eigh", "eigh_p", "inv", "inv_or_inf",
-    "inv_or_inf_p", "inv_p", "is_zero_cotangent", "mH", "mT", "pinv", "pinv_p", "qr", "qr_p",
-    "slogdet", "slogdet_p", "solve", "solve_p", "svd", "svd_p", "trace",
+    "diag_embed", "diagonal", "eig", "eig_p", "eigh", "eigh_p", "eigvalsh", "inv",
+    "inv_or_inf", "inv_or_inf_p", "inv_p", "is_zero_cotangent", "mH", "mT", "pinv", "pinv_p",
+    "qr", "qr_p", "slogdet", "slogdet_p", "solve", "solve_p", "svd", "svd_p", "trace",
 ]

@@ -28,7 +28,7 @@ from .decompositions import solve
 # --------------------------------------------------------------------------- eigh
 
 
-def _eigh_shape(a):
+def _eigh_shape(a, values_only=False):
     _square("eigh", a)
     real = np.empty((), a.dtype).real.dtype
     return (Aval(a.shape[:-1], real), a)
@@ -41,14 +41,14 @@ def _eigh_coupling(w, m):
     return _divide_gaps(m, diff, _ties(w, diff))
 
 
-def _eigh_jvp(ts, out, a):
+def _eigh_jvp(ts, out, a, values_only=False):
     w, v = out
     m = matmul(mH(v), matmul(_sym(ts[0]), v))
     dw = diagonal(m)
     return (real(dw) if dw.dtype.kind == "c" else dw, matmul(v, _eigh_coupling(w, m)))
 
 
-def _eigh_vjp(ct, out, a):
+def _eigh_vjp(ct, out, a, values_only=False):
     w, v = out
     ct_w, ct_v = ct
     inner = diag_embed(ct_w)
@@ -64,15 +64,26 @@ def _eigh_sample(rng):
     return [q @ (w[:, None] * np.swapaxes(q, -1, -2))], {}
 
 
+def _eigh_impl(a, values_only=False):
+    h = _hermitian_part(a)
+    if values_only:  # (eigvalsh's values, raising as it does; the vectors for the rules)
+        return np.linalg.eigvalsh(h), np.linalg.eigh(h)[1]
+    return tuple(np.linalg.eigh(h))
+
+
+def _eigh_xp(bk, a, values_only=False):
+    return _xp_linalg("eigh", sym=True, multi=True).fn(bk, a)
+
+
 eigh_p = Primitive(
     "eigh",
-    lambda a: tuple(np.linalg.eigh(_hermitian_part(a))),
+    _eigh_impl,
     _eigh_shape,
     dtype=lambda d: (np.empty((), d).real.dtype, d),
     vjp=_eigh_vjp,
     jvp=_eigh_jvp,
     batch=trailing_batch(lambda: eigh_p, core_ndim=2, n_out=2),
-    xp=_xp_linalg("eigh", sym=True, multi=True),
+    xp=XpImpl(_eigh_xp, "linalg.eigh"),
     sample=_eigh_sample,
     doc="(eigenvalues ascending, eigenvectors) of the Hermitian part of a; derivatives through "
     "the eigenvectors of tied eigenvalues are NaN",
@@ -83,6 +94,13 @@ eigh_p = Primitive(
 
 def eigh(a):
     return bind(eigh_p, a)
+
+
+def eigvalsh(a):
+    """The eigenvalues of ``eigh(a)`` as LAPACK computes them without the vectors (NumPy's
+    ``eigvalsh``: they round differently, and it raises for some non-finite input where
+    ``eigh`` gives NaN); the derivatives are ``eigh``'s."""
+    return bind(eigh_p, a, values_only=True)[0]
 
 
 # --------------------------------------------------------------------------- svd
