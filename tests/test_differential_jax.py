@@ -549,3 +549,19 @@ def main(names):
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+@pytest.mark.parametrize("x", [[-0.0, 0.0, -0.0, 0.0], [0.0, -0.0, 0.0, -0.0], [0.0, -0.0],
+                               [0.0, 0.0, -0.0, -0.0], [[-0.0, 0.0, -0.0, 0.0], [1.0, 0.0, -0.0, 2.0]]])
+@pytest.mark.parametrize("q", [0.5, 0.3, [0.25, 0.5]])
+def test_nanquantile_without_nan_has_numpys_zero(x, q):
+    """A slice without NaN is NumPy's quantile of it, which reads NumPy's partition (tied
+    -0.0 and 0.0 in its order): traced nanquantile([-0., 0., -0., 0.], 0.5) was -0.0 (from a
+    sort), NumPy's and eager 0.0."""
+    x = np.array(x)
+    for f in (lambda a: wnp.nanquantile(a, q, axis=-1),
+              lambda a: wnp.nanpercentile(a, np.multiply(q, 100), axis=-1)):
+        assert exact_difference(f(x), wire.jit(f)(x)) is None
+        assert exact_difference(f(x), wire.evaluate(wire.trace(f, x), x)) is None
+    assert exact_difference(np.nanquantile(x, q, axis=-1),
+                            wire.jit(lambda a: wnp.nanquantile(a, q, axis=-1))(x)) is None

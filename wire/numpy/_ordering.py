@@ -15,7 +15,8 @@ from ..errors import ShapeError, WireAxisError, WireError, WireTypeError, WireVa
 from ..ops import shape as S
 from ..ops import sorting as SO
 from ..core import Tracer
-from ._along_axis import _lerp, _positions, _slices, argsort, nanmean, searchsorted, sort
+from ._along_axis import (_lerp, _positions, _slices, argsort, nanmean, quantile, searchsorted,
+                          sort)
 from ._elementwise_composed import imag, real
 from ._math import floor, isnan, minimum, where
 from ._promote import cast, lift, refuse_out, result_dtype
@@ -233,6 +234,11 @@ def _nan_quantiles(a, q, axis, keepdims, name):
         val = _lerp(vlo, vhi, frac, dt)  # NumPy's, so infinities come out as there
         outs.append(where(count == 0, np.nan, val)[..., 0])
     res = reshape(stack(outs, axis=0), qq.shape + kept)
+    # a slice without NaN: NumPy's nanquantile is its quantile of the slice, which reads
+    # NumPy's partition of it, not a sort: tied -0.0 and 0.0 in its order, so that the zero's
+    # sign is NumPy's (nanquantile([-0., 0., -0., 0.], 0.5) is 0.0; the sorted slice gave -0.0)
+    exact = quantile(reshape(flat, kept + (flat.shape[-1],)), q, axis=-1)
+    res = where(reshape(count, kept) == flat.shape[-1], cast(exact, res.dtype), res)
     return reshape(res, qq.shape + keep_shape) if keepdims else res
 
 
