@@ -145,3 +145,19 @@ def test_ndtr_derivatives_are_the_normal_density():
         assert wire.grad(ws.ndtr)(x) == pytest.approx(pdf(x), rel=1e-14, abs=1e-300)
         assert wire.grad(wire.grad(ws.ndtr))(x) == pytest.approx(-x * pdf(x), rel=1e-13, abs=1e-300)
     assert wire.grad(ws.ndtr)(np.inf) == 0.0 and wire.grad(ws.ndtr)(-np.inf) == 0.0
+
+
+@pytest.mark.parametrize(("name", "x", "lmbda"), [
+    ("boxcox", 0.5, np.inf), ("boxcox", 2.0, -np.inf), ("boxcox1p", 0.5, -np.inf),
+    ("boxcox1p", 1.0, -np.inf), ("boxcox", 0.0, np.inf)])
+def test_boxcox_lambda_derivative_at_infinite_lambda_is_its_limit(name, x, lmbda):
+    """Where boxcox(x, ±inf) is finite (x^λ → 0: the value -1/λ → ∓0), its λ-derivative
+    (x^λ log x · λ - (x^λ - 1)) / λ² tends to 1/λ² = 0; it was NaN (e^(λ log x) (λ log x - 1)
+    = 0 · -inf). Checked against the derivative at λ = ±1e300, where it is 1/λ² = 1e-600 = 0."""
+    f = getattr(ws, name)
+    assert np.isfinite(f(x, lmbda))
+    for g in (wire.grad(f, argnums=1), wire.jit(wire.grad(f, argnums=1))):
+        assert g(x, lmbda) == 0.0
+        assert g(x, np.copysign(1e300, lmbda)) == 0.0
+    assert wire.jvp(lambda lm: f(x, lm), (lmbda,), (1.0,))[1] == 0.0
+    assert wire.grad(f, argnums=1)(x, 2.0) != 0.0

@@ -187,7 +187,10 @@ def _boxcox_dlmbda(L, lm):
     small = lt(abs_(u), _G_SMALL)
     us = select(small, u, zeros_like_(u))
     uf = select(small, ones_like_(u), u)
-    far = (exp(uf) * (uf - 1.0) + 1.0) / (uf * uf)
+    e = exp(uf)
+    # λL = -inf (λ = ±inf, x ≠ 1): e^u (u - 1) tends to 0 (it was 0 · -inf = NaN), so the
+    # derivative tends to L²/u² = 1/λ² = 0, as the value to -1/λ
+    far = (select(e == 0.0, zeros_like_(u), e * (uf - 1.0)) + 1.0) / (uf * uf)
     g = select(small, _poly(_G_SERIES, us), far)
     lms = select(inf, lm, ones_like_(lm))
     limit = select(lt(lms * L, 0.0), 1.0 / (lms * lms), _fill(lm, np.inf))
