@@ -80,6 +80,8 @@ INPUTS = {
     "batch": np.stack([_A3, _SPD]),
     "f32": _SPD.astype(np.float32),
 }
+# JAX's derivatives in CI: one compiled function per program for these (all 3x3 float64)
+CI_JAX_INPUTS = ("3x3", "spd", "rank2", "ties", "diag0", "tiny")
 CI_INPUTS = ("0x0", "1x1", "3x3", "spd", "rank2", "inf", "nan", "ties", "diag0", "tiny",
              "batch", "f32")
 
@@ -189,6 +191,10 @@ NO_STACK = {"multi_dot", "sl.det", "sl.inv", "sl.solve", "sl.solve[pos]", "sl.ch
 # own drivers, NumPy's lstsq/cond through its gesdd): within rounding of it
 COMPOSED = {p for p in PROGRAMS if p.startswith("sl.")} | {
     "cond", "lstsq", "norm[2]", "norm[-2]", "svdvals"}
+# compared with JAX's derivatives in CI too (the others with -m slow)
+CORE = {"det", "slogdet", "inv", "solve", "cholesky", "eigh", "eigh.v", "svd", "qr", "pinv",
+        "lstsq", "cond", "norm[2]", "norm[1]", "vector_norm[-1]", "matrix_power[-2]",
+        "sl.expm", "sl.lu", "sl.solve_triangular[lower]", "sl.cho_solve", "sl.sqrtm"}
 # no derivative (integer results), or the value only
 NO_DERIVATIVE = {"matrix_rank"}
 # uses the eigenvectors (or singular vectors) of a tied cluster: docs/linalg.md gives NaN
@@ -261,8 +267,30 @@ class Report:
 # --------------------------------------------------------------------------- triage
 
 # JAX results checked to be wrong (finite differences, or the exact value in the reason):
-# program -> (rule(input name, wire, jax), reason)
-JAX_WRONG: dict = {}
+# program -> (rule(input name, wire, jax), reason); the regression tests below check wire's
+JAX_WRONG = {
+    "slogdet": (lambda k, w, j: k == "rank2",
+                "log|det| at a singular matrix: adj(a)ᵀ / 0, ±inf wherever a cofactor is "
+                "non-zero (every one of [[1..9]]); JAX NaN in a row"),
+    "sl.lu": (lambda k, w, j: k == "rank2",
+              "a zero last pivot divides nothing: L and U have derivatives (finite "
+              "differences agree with wire's); JAX NaN"),
+    "lstsq": (lambda k, w, j: k in ("ties", "eye") and not np.isfinite(j).all(),
+              "lstsq of an invertible matrix is solve: -a⁻¹ da x, finite; JAX's SVD rule "
+              "gives NaN/inf at its tied singular values"),
+    "sl.lu_solve": (lambda k, w, j: k == "rank2" and np.isnan(j).all(),
+                    "singular to working precision: SciPy's LU has u33 = 0 (inf/NaN "
+                    "solution), wire's traced elimination u33 = 1e-16 (a solution of 1e16)"),
+}
+for _p in [p for p in PROGRAMS if "norm[" in p and p.split("[")[1] in ("2]", "None]", "fro]",
+                                                                    "3]")]:
+    JAX_WRONG[_p] = (lambda k, w, j: k in ("zero", "diag0", "tiny", "0x0")
+                     and not np.isfinite(j).all(),
+                     "the 2-norm (p > 1) of a zero row: gradient 0 (documented), of a tiny one "
+                     "x / ‖x‖ computed from x / max|x|; JAX 0/0 or an underflowed ‖x‖: "
+                     "NaN/inf; of an empty matrix: no entries, tangent 0")
+
+TIED = ("ties", "eye", "zero", "rank2", "diag0", "diag±0")
 
 
 def triage(prog, key, a, w, j) -> str | None:
@@ -272,9 +300,28 @@ def triage(prog, key, a, w, j) -> str | None:
         return "nan or inf in: the derivative is not defined"
     if prog in JAX_WRONG and JAX_WRONG[prog][0](key, w, j):
         return "jax wrong: " + JAX_WRONG[prog][1]
-    if prog in USES_VECTORS and key in ("ties", "eye", "zero", "rank2", "diag0") \
-            and np.isnan(w).any():
+    if prog in USES_VECTORS and key in TIED and np.isnan(w).any():
         return "convention: tied eigenvectors (singular vectors) used: NaN"
+    if "norm[" in prog and (key in TIED or key in ("tiny", "0x0")):
+        return ("convention: a norm's kink (docs/linalg.md): abs'(0) = 0 (JAX 1), a tie in "
+                "max/min or of singular values split evenly, p < 1 NaN at 0")
+    if prog in ("qr", "sl.qr") and key in ("rank2", "tiny", "diag0") and np.isnan(w).any():
+        return ("documented: QR from the first pivot that is zero to working precision on: "
+                "rounding noise, NaN derivatives (JAX differentiates the noise)")
+    if prog == "sl.lu" and key in ("zero", "diag0") and np.isnan(w).any():
+        return "a zero pivot with rows below it: no derivative, NaN (JAX NaN too, elsewhere)"
+    if prog in ("lstsq", "pinv") and key in ("zero", "diag0", "rank2"):
+        return ("documented: lstsq/pinv where a perturbation changes the rank: the "
+                "derivative along rank-preserving directions (Golub-Pereyra); JAX NaN")
+    if prog == "cond" and key in TIED and np.isnan(w).all():
+        return "documented: cond is inf at a singular matrix, its derivative NaN"
+    if prog == "cond" and key in ("ties", "eye"):
+        return ("convention: tied extreme singular values: a subgradient along LAPACK's "
+                "basis (0 at the identity, cond's minimum)")
+    if key == "tiny" and (not np.isfinite(j).all() or not np.isfinite(w).all()
+                          or np.nanmax(np.abs(np.asarray(w, complex)), initial=0) > 1e280):
+        return ("overflow: derivatives of size 1e600 through a 1e-300 pivot (wire ±inf, JAX "
+                "NaN)")
     return None
 
 
@@ -345,10 +392,14 @@ def check(prog, key, rep: Report, jax_results=None):
             if not isinstance(e, LinAlgError):
                 rep.differ(label, None, f"NumPy raised {e_ref!r:.100}, eager wire {e!r:.100}")
             if not (isinstance(e_t, LinAlgError) and isinstance(e_t, wire.WireError)):
-                documented = (prog == "lstsq" and np.isinf(a).any() and e_t is None
-                              and np.isnan(_leaves(traced)[0]).all())
-                rep.differ(label, "documented: traced lstsq of a matrix with ±inf is NaN "
-                           "(NumPy: LinAlgError)" if documented else None,
+                nan_out = e_t is None and np.isnan(_leaves(traced)[0]).all()
+                documented = (
+                    "documented: traced lstsq of a matrix with ±inf is NaN (NumPy: "
+                    "LinAlgError)" if prog == "lstsq" and np.isinf(a).any() and nan_out
+                    else "documented: under jit non-finite input is not checked, NaN flows "
+                    "through (SciPy: LinAlgError)" if prog.startswith("sl.") and nan_out
+                    and not np.isfinite(a).all() else None)
+                rep.differ(label, documented,
                            f"NumPy raised {e_ref!r:.100}, jit {e_t!r:.100} "
                            f"{'' if e_t else _leaves(traced)}")
                 return
@@ -388,17 +439,27 @@ def check(prog, key, rep: Report, jax_results=None):
     ref = val
     if prog in COMPOSED and any(exact_difference(x, y) for x, y in
                                 zip(_leaves(val), _leaves(traced))):
-        ok = all(_normwise(y, x, _tol(a)) for x, y in zip(_leaves(val), _leaves(traced)))
-        rep.differ(f"jit {label}", "composed: the traced value within rounding of the eager "
-                   "(NumPy's/SciPy's)" if ok else None, f"{_leaves(val)} {_leaves(traced)}")
+        ok = all(x.dtype == y.dtype and _normwise(y, x, _tol(a))
+                 for x, y in zip(_leaves(val), _leaves(traced)))
+        cls = "composed: the traced value within rounding of the eager (NumPy's/SciPy's)"
+        if not ok and key == "rank2" and prog in ("sl.lu_solve", "sl.solve", "sl.inv"):
+            cls = ("singular to working precision: SciPy's LU has u33 = 0 (inf/NaN), wire's "
+                   "traced elimination 1e-16 (1e16): both rounding noise")
+        elif not ok and prog == "sl.sqrtm" and np.iscomplexobj(_leaves(val)[0]) \
+                and np.isnan(_leaves(traced)[0]).all():
+            cls = ("documented: traced sqrtm of a matrix with a negative eigenvalue is NaN "
+                   "(SciPy's is complex)")
+        elif not ok:
+            cls = None
+        rep.differ(f"jit {label}", cls, f"{_leaves(val)} {_leaves(traced)}")
         ref = wire.evaluate(wire.trace(lambda a: f(W, a), a), a)
     rep.bit(f"jit {label}", ref, traced)
     if a.ndim > 2:
         rep.bit(f"vmap {label}", [np.stack(x) for x in zip(*[_leaves(wire.jit(
             lambda m: f(W, m))(m)) for m in a])], wire.vmap(lambda m: f(W, m))(a))
-    if jax_results is None or prog in NO_DERIVATIVE:
+    if prog in NO_DERIVATIVE:
         return
-    _derivatives(prog, key, a, f, rep, label, jax_results.get(key), ref)
+    _derivatives(prog, key, a, f, rep, label, (jax_results or {}).get(key), ref)
 
 
 def _derivatives(prog, key, a, f, rep, label, jr, ref):
@@ -444,8 +505,11 @@ def _compare(prog, key, a, what, w, j, rep):
     rep.differ(what, triage(prog, key, a, w, j), f"wire {w!r}, JAX {j!r}")
 
 
-def run_program(prog, keys, rep: Report):
-    jr = jax_derivatives(prog, keys) if prog not in NO_DERIVATIVE else {}
+def run_program(prog, keys, rep: Report, jax_keys=None):
+    """Every check of ``prog`` at ``keys``; JAX's derivatives at ``jax_keys`` (all of
+    ``keys`` if None)."""
+    jax_keys = keys if jax_keys is None else jax_keys
+    jr = jax_derivatives(prog, jax_keys) if prog not in NO_DERIVATIVE and jax_keys else {}
     for key in keys:
         check(prog, key, rep, jr)
 
@@ -472,9 +536,11 @@ def _assert_clean(rep: Report):
 
 
 @pytest.mark.parametrize("prog", sorted(PROGRAMS))
-def test_linalg_matches_numpy_and_jax(prog):
+def test_linalg_matches_numpy_and_itself(prog):
+    """Values (NumPy's), errors, jit/vmap/jvp against eager, jit(grad) against grad; JAX's
+    derivatives for the programs of ``CORE`` (JAX compiles each program: about a second)."""
     rep = Report()
-    run_program(prog, CI_INPUTS, rep)
+    run_program(prog, CI_INPUTS, rep, CI_JAX_INPUTS if prog in CORE else ())
     _assert_clean(rep)
 
 
@@ -559,6 +625,9 @@ def test_lu_at_a_zero_pivot_before_the_last_has_no_derivative():
     fl, fu = [(x - y) / (2 * h) for x, y in zip(sl.lu(a + h * d)[1:], sl.lu(a - h * d)[1:])]
     np.testing.assert_allclose(tl, fl, atol=1e-6)
     np.testing.assert_allclose(tu, fu, atol=1e-6)
+    for dt in (np.float32, np.complex64):  # the NaN scale keeps the tangent's dtype
+        a = INPUTS["3x3"].astype(dt)
+        assert {t.dtype for t in wire.jvp(lu, (a,), (d.astype(dt),))[1]} == {np.dtype(dt)}
     gl = wire.grad(lambda a: wnp.sum(wsl.lu(a)[1] * d))(INPUTS["3x3"])
     np.testing.assert_allclose(gl, jax.grad(lambda a: jnp.sum(jsl.lu(a)[1] * d))(INPUTS["3x3"]),
                                rtol=1e-12, atol=1e-15)
@@ -604,3 +673,14 @@ def test_traced_eigvalsh_raises_where_numpy_does(key):
         wire.jit(wnp.linalg.eigvalsh)(a)
     with pytest.raises(wire.WireLinAlgError):
         wire.grad(lambda a: wnp.sum(wnp.linalg.eigvalsh(a)))(a)
+
+
+@pytest.mark.xfail(reason="wire/api/eager.py: once a grad's graph is compiled (its third "
+                   "call) NumPy's run-time errors are not turned into WireError (jit's "
+                   "compiled code re-evaluates the graph to locate them)", strict=False)
+def test_grad_of_a_singular_matrix_raises_wire_linalg_error_after_compiling():
+    g = wire.grad(lambda a: wnp.sum(wnp.linalg.inv(a)))
+    for _ in range(3):
+        g(np.eye(3))
+    with pytest.raises(wire.WireLinAlgError):
+        g(np.zeros((3, 3)))

@@ -510,7 +510,9 @@ def _lu_steps(a):
         # a zero pivot (the whole column below is 0): the multipliers a_ij / a_jj of a
         # perturbed matrix are e_ij / e_jj, and the pivot row jumps: they have no derivative
         col = a[j + 1:, j]
-        nan_at_zero = wnp.stop_gradient(wnp.where(pivot == 0, np.nan, 1.0))
+        real = np.finfo(a.dtype).dtype  # (a float32 tangent stays float32)
+        nan_at_zero = wnp.stop_gradient(wnp.where(pivot == 0, np.array(np.nan, real),
+                                                  np.array(1.0, real)))
         mult = wnp.where(pivot == 0, _tangent_times(col, nan_at_zero) * 0.0 + 0.0, col / safe)
         below = a[j + 1:, j + 1:] - mult[:, None] * a[j, j + 1:][None, :]
         a = wnp.concatenate([
