@@ -552,7 +552,8 @@ if __name__ == "__main__":
 
 
 @pytest.mark.parametrize("x", [[-0.0, 0.0, -0.0, 0.0], [0.0, -0.0, 0.0, -0.0], [0.0, -0.0],
-                               [0.0, 0.0, -0.0, -0.0], [[-0.0, 0.0, -0.0, 0.0], [1.0, 0.0, -0.0, 2.0]]])
+                               [0.0, 0.0, -0.0, -0.0],
+                               [[-0.0, 0.0, -0.0, 0.0], [1.0, 0.0, -0.0, 2.0]]])
 @pytest.mark.parametrize("q", [0.5, 0.3, [0.25, 0.5]])
 def test_nanquantile_without_nan_has_numpys_zero(x, q):
     """A slice without NaN is NumPy's quantile of it, which reads NumPy's partition (tied

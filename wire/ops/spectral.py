@@ -98,7 +98,7 @@ def eigh(a):
 
 def eigvalsh(a):
     """The eigenvalues of ``eigh(a)`` as LAPACK computes them without the vectors (NumPy's
-    ``eigvalsh``: they round differently, and it raises for some non-finite input where
+    ``eigvalsh``: their last bits differ, and it raises for some non-finite input where
     ``eigh`` gives NaN); the derivatives are ``eigh``'s."""
     return bind(eigh_p, a, values_only=True)[0]
 
