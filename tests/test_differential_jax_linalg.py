@@ -706,3 +706,15 @@ def test_grad_of_a_singular_matrix_raises_wire_linalg_error_after_compiling():
         g(np.eye(3))
     with pytest.raises(wire.WireLinAlgError):
         g(np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize("key", ["ties", "eye"])
+def test_lstsq_of_an_invertible_matrix_with_tied_singular_values_is_solves(key):
+    """JAX_WRONG["lstsq"]: at tied singular values JAX's lstsq derivative is NaN/inf; the
+    matrix is invertible, so lstsq is solve and its derivative ``-a⁻¹ da x`` (wire's)."""
+    a, b = INPUTS[key], _b(N, INPUTS[key])
+    w = np.cos(np.arange(6.0)).reshape(3, 2)
+    g = wire.grad(lambda a: wnp.sum(wnp.linalg.lstsq(a, b)[0] * w))(a)
+    np.testing.assert_allclose(g, wire.grad(lambda a: wnp.sum(wnp.linalg.solve(a, b) * w))(a),
+                               rtol=1e-12, atol=1e-14)
+    assert not np.isfinite(jax.grad(lambda a: jnp.sum(jnp.linalg.lstsq(a, b)[0] * w))(a)).all()
