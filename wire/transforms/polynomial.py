@@ -298,7 +298,8 @@ def _range_of(n: Node, memo: dict, depth: int):
         return None if r is None else (-r[1], -r[0])
     if op is ew.integer_pow_p:
         y = _exponent(n)
-        r = _range(ins[0], memo, depth)
+        a = ins[0]
+        r = _UNIT if a.op in _UNIT_OPS else _range(a, memo, depth)  # (tanh(x)**2: no call)
         if r is None or not 1 <= y <= MAX_EXPONENT or max(-r[0], r[1]) > 1e4:
             return None
         lo, hi = r[0] ** y, r[1] ** y
@@ -316,7 +317,10 @@ def _range_of(n: Node, memo: dict, depth: int):
         return (min(rt[0], rf[0]), max(rt[1], rf[1]))
     if op is ew.add_p or op is ew.sub_p or op is ew.mul_p:
         a, b = ins
-        ra = _range(a, memo, depth)
+        # (the operands' intervals read in place where known: _range's memo, or [-1, 1])
+        ra = memo.get(a, _UNKNOWN)
+        if ra is _UNKNOWN:
+            ra = _UNIT if a.op in _UNIT_OPS else _range(a, memo, depth)
         if ra is None:
             return None
         if op is ew.mul_p and a is b:  # a square
@@ -324,7 +328,9 @@ def _range_of(n: Node, memo: dict, depth: int):
             if ra[0] <= 0 <= ra[1]:
                 return (0.0, max(lo, hi))
             return (min(lo, hi), max(lo, hi))
-        rb = _range(b, memo, depth)
+        rb = memo.get(b, _UNKNOWN)
+        if rb is _UNKNOWN:
+            rb = _UNIT if b.op in _UNIT_OPS else _range(b, memo, depth)
         if rb is None or max(-ra[0], ra[1], -rb[0], rb[1]) > 1e100:
             return None
         if op is ew.add_p:
@@ -1016,6 +1022,24 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
             raise _Diverged
         return idx
 
+    def operand(i: Node):
+        """:func:`_operand` of ``i`` (``arith`` is an :class:`_Arith`: an atom is
+        ``{((index, 1),): 1.0}``), with :func:`atom` inline for the atoms (most operands)."""
+        op = i.op
+        if op is const_op or op is full_p:
+            return _operand(i, arith, atom)
+        built_i = built(i) if i in polys else new[i]
+        idx = atom_index.get(built_i)
+        if idx is None:
+            idx = atom_index[built_i] = len(atoms)
+            atoms.append(built_i)
+            small.append(True if built_i.op in _UNIT_OPS else _bounded(built_i, ranges))
+            if watch:
+                origin[idx] = i
+        elif watch and origin[idx] is not i:
+            raise _Diverged
+        return {((idx, 1),): 1.0}, _NO_POISON
+
     # _walk, with fast paths and the rebuilding of the nodes without a polynomial inline
     known: dict = {}  # what each node is as an operand, once known (see _walk)
     get = known.get
@@ -1031,10 +1055,10 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                         a, b = ins
                         pa = get(a)
                         if pa is None:
-                            pa = known[a] = _operand(a, arith, atom)
+                            pa = known[a] = operand(a)
                         pb = get(b)
                         if pb is None:
-                            pb = known[b] = _operand(b, arith, atom)
+                            pb = known[b] = operand(b)
                         got = None
                         p, q = pa[0], pb[0]
                         op = n.op
@@ -1089,7 +1113,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                         (a,) = ins
                         pa = get(a)
                         if pa is None:
-                            pa = known[a] = _operand(a, arith, atom)
+                            pa = known[a] = operand(a)
                         got = _polynomial(n, [pa], arith)
                     polys[n] = got
                     if n not in shared:

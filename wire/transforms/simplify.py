@@ -554,9 +554,31 @@ def _name_code(name: str) -> int:
     return zlib.crc32(name.encode())
 
 
+# memo: (name, value, type) of a node's one param of a plain type (integer_pow's y=2) -> the
+# code of its params (the type too: 1 == True == 1.0 hash alike but print apart)
+_PARAMS_CODES: dict = {}
+_PARAMS_CODES_LIMIT = 4096
+
+
 def _params_code(node: Node) -> int:
-    if not node._items:
+    items = node._items
+    if not items:
         return 0
+    if len(items) == 1:
+        k, v = items[0]
+        t = type(v)
+        if t in _PLAIN_PARAMS:
+            key = (k, v, t)
+            code = _PARAMS_CODES.get(key)
+            if code is None:
+                code = _params_code_of(node)
+                if len(_PARAMS_CODES) < _PARAMS_CODES_LIMIT:
+                    _PARAMS_CODES[key] = code
+            return code
+    return _params_code_of(node)
+
+
+def _params_code_of(node: Node) -> int:
     parts = []
     for k, v in node._items:  # the params, sorted by name
         if isinstance(v, ConstValue):
@@ -583,8 +605,10 @@ def _rebuild(graph: Graph, outputs, mapping=None, made=None, memo=None) -> Graph
     mapped = False
     lget = own_table_get(graph) if memo is not None else None
     if lget is not None:  # (the usual case, as one comprehension: loc_of inline)
-        mget = memo.get
+        mget, own = memo.get, graph.locs
+        # (a node that stays, with a line in the table: the update below gives it that line)
         moved = {new: loc for old in graph.nodes if (new := mget(old)) is not None
+                 and (new is not old or old not in own)
                  and (loc := lget(old) or old.loc) is not None}
         mapped = bool(moved) or any(old in memo for old in graph.nodes)
         locs.update(moved)  # (a later old node's location wins, as in the loop below)
