@@ -41,6 +41,7 @@ from ..ir import (
     live_locs, locating_by, located, make_aval, make_node, substitute_map, toposort,
     with_inputs,
 )
+from ..ir.nodes import _intern
 from ..core.primitive import Primitive
 from ..ops import elementwise as ew
 from ..errors import WireError
@@ -329,10 +330,22 @@ class Rewriter:
                             else:
                                 quiet = True
                         if not quiet and deep is not None:  # (local's cold test, inline)
-                            key = _cold_key(node.op, (), node.aval, new, deep)
+                            if len(new) == 2:  # (_cold_key's, inline: no params here)
+                                a, b = new
+                                oa, ob = a.op, b.op
+                                if oa in deep or ob in deep:
+                                    key = None
+                                else:
+                                    ca, cb = oa in consts, ob in consts
+                                    key = (node.op, (), node.aval,
+                                           a if ca else oa, None if ca else a.aval,
+                                           b if cb else ob, None if cb else b.aval)
+                            else:
+                                key = _cold_key(node.op, (), node.aval, new, deep)
                             quiet = key is not None and key in cold
                     if new != ins:  # element identity: nodes compare by identity
-                        rebuilt = with_inputs(node, new)
+                        # (with_inputs, inline: no params)
+                        rebuilt = _intern(node.op, new, (), node.params, node.aval, node.loc)
                         if keys is not None and rebuilt._skey is None:  # (structural_key's)
                             code = op_codes.get(node.op)
                             if code is None:
