@@ -41,7 +41,7 @@ from ..ir import (
     live_locs, locating_by, located, make_aval, make_node, substitute_map, toposort,
     with_inputs,
 )
-from ..ir.nodes import _intern
+from ..ir.nodes import _NodeSlots, _intern
 from ..core.primitive import Primitive
 from ..ops import elementwise as ew
 from ..errors import WireError
@@ -59,6 +59,8 @@ _PENDING = object()  # Rewriter._site before it is looked up
 _SUMS = frozenset((ew.add_p, ew.mul_p))  # the commutative primitives collect_terms makes
 _COMMUTATIVE = frozenset(CANONICAL)
 _PLAIN_PARAMS = frozenset((int, bool, str, type(None)))  # param values a cold key may hold
+# sets a node's memo of its structural key (the slot's own setter: nodes refuse assignment)
+_SET_SKEY = _NodeSlots._skey.__set__
 
 
 # --------------------------------------------------------------------------- the driver
@@ -274,7 +276,7 @@ class Rewriter:
         memo, local, sorted_ = self.memo, self.local, self._sorted
         loc_of, made, firsts = self.loc_of, self.made, self._first
         locs_get = self.locs_get
-        op_codes, set_key, cold = _OP_CODES, object.__setattr__, self._cold
+        op_codes, set_key, cold = _OP_CODES, _SET_SKEY, self._cold
         consts, commutative = CONSTANT_OPS, _COMMUTATIVE
         for node in toposort(outputs) if order is None else order:
             if node in memo:
@@ -350,7 +352,7 @@ class Rewriter:
                             code = op_codes.get(node.op)
                             if code is None:
                                 code = _op_code(node)
-                            set_key(rebuilt, "_skey", hash((code, 0, *keys)))
+                            set_key(rebuilt, hash((code, 0, *keys)))
                         if quiet and rebuilt.inputs is new:  # (made just now: in no memo yet)
                             # no rule runs at it, so only the graph's table reads its line,
                             # and _rebuild gives it the line of ``node`` (its memo entry)
@@ -373,7 +375,7 @@ class Rewriter:
                         code = op_codes.get(node.op)
                         if code is None:
                             code = _op_code(node)
-                        set_key(node, "_skey", hash((code, 0, *keys)))
+                        set_key(node, hash((code, 0, *keys)))
                     if quiet:
                         memo[node] = node
                         continue
@@ -476,7 +478,7 @@ def structural_key(node: Node) -> int:
             if ky < kx and op in _COMMUTATIVE:
                 kx, ky = ky, kx
             key = hash((code, _params_code(node) if node._items else 0, kx, ky))
-            object.__setattr__(node, "_skey", key)
+            _SET_SKEY(node, key)
             return key
     elif len(ins) == 1:  # (a unary node on a keyed operand: no list)
         kx = ins[0]._skey
@@ -486,7 +488,7 @@ def structural_key(node: Node) -> int:
             if code is None:
                 code = _OP_CODES[op] = _name_code(op.name)
             key = hash((code, _params_code(node) if node._items else 0, kx))
-            object.__setattr__(node, "_skey", key)
+            _SET_SKEY(node, key)
             return key
     keys = [i._skey for i in ins]
     if None not in keys:  # (a node just built on keyed operands)
@@ -497,10 +499,10 @@ def structural_key(node: Node) -> int:
         if len(keys) == 2 and op in _COMMUTATIVE:
             keys.sort()
         key = hash((code, _params_code(node) if node._items else 0, *keys))
-        object.__setattr__(node, "_skey", key)
+        _SET_SKEY(node, key)
         return key
     stack = [node]
-    push, pop, sa = stack.append, stack.pop, object.__setattr__
+    push, pop, sa = stack.append, stack.pop, _SET_SKEY
     while stack:
         n = stack[-1]
         if n._skey is not None:  # (pushed twice: done meanwhile)
@@ -521,7 +523,7 @@ def structural_key(node: Node) -> int:
         keys = [i._skey for i in n.inputs]
         if len(keys) == 2 and op in _COMMUTATIVE:
             keys.sort()
-        sa(n, "_skey", hash((code, _params_code(n) if n._items else 0, *keys)))
+        sa(n, hash((code, _params_code(n) if n._items else 0, *keys)))
     return node._skey
 
 
