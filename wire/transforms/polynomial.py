@@ -1071,11 +1071,15 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                                 c = ca * cb
                                 if _TINY <= abs(c) <= _HUGE:  # (else: _polynomial)
                                     if not mb:  # times a constant
-                                        if _scales_large(ma, c, small):
+                                        # (_scales_large's first test inline: a product of
+                                        # three atoms or more, or c >= 1, never scales down)
+                                        if len(ma) <= 2 and abs(c) < 1.0 \
+                                                and _scales_large(ma, c, small):
                                             raise _Refuse
                                         got = {ma: c}, _NO_POISON
                                     elif not ma:
-                                        if _scales_large(mb, c, small):
+                                        if len(mb) <= 2 and abs(c) < 1.0 \
+                                                and _scales_large(mb, c, small):
                                             raise _Refuse
                                         got = {mb: c}, _NO_POISON
                                     else:
@@ -1087,7 +1091,10 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                                         if len(mb) == 1 and mb[0][0] > ma[-1][0] \
                                                 and mb[0][1] <= MAX_EXPONENT:
                                             m = ma + mb  # (_mono_mul's first case)
-                                            if _adds_large(ma, mb[0][0], mb[0][1], small):
+                                            # (_adds_large is False for a small atom times
+                                            # three atoms or more: not called then)
+                                            if (len(ma) <= 2 or not small[mb[0][0]]) and \
+                                                    _adds_large(ma, mb[0][0], mb[0][1], small):
                                                 raise _Refuse
                                         else:
                                             m = _mono_mul(ma, mb)
@@ -1095,7 +1102,9 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                                                     _adds_large(ma, mb[0][0], mb[0][1], small)
                                                     if len(mb) == 1 else _regroups(m, small)):
                                                 raise _Refuse
-                                        if len(m) > MAX_ATOMS or _scales_large(m, c, small):
+                                        if len(m) > MAX_ATOMS or (
+                                                len(m) <= 2 and abs(c) < 1.0
+                                                and _scales_large(m, c, small)):
                                             raise _Refuse
                                         got = {m: c}, _NO_POISON
                         elif op is not sub_p and op is not add_p:
