@@ -213,7 +213,7 @@ def test_scan_closure_over_outer_tracers_and_vars():
 
 def test_scan_errors():
     with pytest.raises(wire.ShapeError, match="carry"):
-        wire.scan(lambda c, x: (c.astype(np.float32), None), 1.0, np.ones(3))
+        wire.scan(lambda c, x: (c.astype(np.float32), None), np.float64(1.0), np.ones(3))
     with pytest.raises(wire.ShapeError, match="leading axes"):
         wire.scan(lambda c, x: (c, None), 1.0, (np.ones(3), np.ones(4)))
     with pytest.raises(wire.WireTypeError, match="pair"):
@@ -287,7 +287,7 @@ def test_while_loop_reverse_mode_is_an_error_that_suggests_scan():
 
 def test_while_loop_errors():
     with pytest.raises(wire.ShapeError, match="body_fn"):
-        wire.while_loop(lambda c: c < 3, lambda c: c + 1.5, 0)
+        wire.while_loop(lambda c: c < 3, lambda c: c + 1.5, np.int64(0))
     with pytest.raises(wire.ShapeError, match="scalar"):
         wire.while_loop(lambda c: c < 3.0, lambda c: c + 1.0, np.zeros(2))
 

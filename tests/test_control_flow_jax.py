@@ -939,6 +939,42 @@ def test_jax_wrong_entries_still_differ():
         assert cls == "differ", (prog, tname, k, cls)
 
 
+X32 = np.array([1.5, 2.0, -0.5], np.float32)
+WEAK_CARRY = {
+    "scan of a float32 xs from 0.0": lambda L: L.scan(lambda c, x: (c * x + x, c), 0.5, X32),
+    "fori_loop over a float32 value from 1.0": lambda L: L.fori_loop(
+        0, 3, lambda i, v: v * L.np.take(X32, i), 1.0),
+    "while_loop from the int 0 adding 1.5": lambda L: L.while_loop(
+        lambda v: v < 3, lambda v: v + 1.5, 0),
+    "while_loop from 1.0 times float32": lambda L: L.while_loop(
+        lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] * X32[0]), (0, 1.0)),
+    "scan whose body casts a 1.0 carry": lambda L: L.scan(
+        lambda c, x: (c.astype(np.float32) * x, None), 1.0, X32),
+}
+
+
+@pytest.mark.parametrize("name", list(WEAK_CARRY))
+def test_a_python_number_carry_takes_the_loop_dtype(name):
+    """A carry given as a Python number is weakly typed, as in JAX: a float32 body keeps the
+    loop float32, and an int that the body makes a float becomes a float (the scan of
+    float32 xs from 0.5 was float64; the while_loop adding 1.5 to 0 raised ShapeError)."""
+    want = jax.tree_util.tree_map(np.asarray, WEAK_CARRY[name](J))
+    got = WEAK_CARRY[name](W)
+    jitted = wire.jit(lambda: WEAK_CARRY[name](W))()
+    for g in (got, jitted):
+        g_leaves, w_leaves = _leaves(g)[0], _leaves(want)[0]
+        assert [v.dtype for v in g_leaves] == [v.dtype for v in w_leaves], (g, want)
+        for u, v in zip(g_leaves, w_leaves):
+            np.testing.assert_allclose(u, v, rtol=1e-6)
+
+
+def test_a_typed_carry_still_must_keep_its_dtype():
+    with pytest.raises(wire.ShapeError, match="body_fn"):
+        wire.while_loop(lambda c: c < 3, lambda c: c + 1.5, np.int64(0))
+    with pytest.raises(wire.ShapeError, match="carry"):
+        wire.scan(lambda c, x: (c.astype(np.float32), None), np.float64(1.0), X32)
+
+
 def main(names):
     counts = Counter()
     for prog in names or PROGRAMS:

@@ -29,7 +29,7 @@ from ..higher_order.scan import scan_bind
 from ..higher_order.while_loop import while_bind
 from ..ops.elementwise import convert, ne
 from ..higher_order.subgraph import closed_graph, inline
-from ..core import _ARRAY_TYPES, Tracer, TraceTag, flat_avals, to_node
+from ..core import _ARRAY_TYPES, Tracer, TraceTag, WeakTracer, flat_avals, to_node, weak_leaves
 from ..core.locations import current_table, recording, site
 from ..core.tracer import check_leaks
 
@@ -39,11 +39,13 @@ __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]
 # --------------------------------------------------------------------------- tracing bodies
 
 
-def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str):
+def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str, weak=()):
     """Trace ``fn`` into a closed graph over ``closed-over values + arguments``.
 
     Returns ``(graph, consts, out_tree)``: ``graph`` has inputs ``consts`` first, then the
     flat arguments; ``consts`` are tracers of the enclosing computation that ``fn`` uses.
+    The arguments at positions ``weak`` are traced weakly typed (they stand for Python
+    numbers).
     """
     for a in in_avals:
         if a.shape is None:
@@ -54,7 +56,8 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str):
     tag = TraceTag(user_location())
     args = [arg_node(i, a, tag) for i, a in enumerate(in_avals)]
     with recording() as table, site(None):
-        result = fn(*tree.unflatten(in_tree, [Tracer(n) for n in args]))
+        result = fn(*tree.unflatten(in_tree, [WeakTracer(n) if i in weak else Tracer(n)
+                                              for i, n in enumerate(args)]))
     out_leaves, out_tree = tree.flatten(result)
     outs = []
     for i, o in enumerate(out_leaves):
@@ -157,6 +160,40 @@ def _branch_index(index, n: int, what: str):
     return np.array(int(a), np.int32)
 
 
+def _trace_carry(body, leaves, avals, in_tree, n, what: str, out_avals, extra=()):
+    """Trace a loop ``body`` whose first ``n`` flat inputs are the carry ``leaves``, as JAX
+    does: a carry given as a Python number is weakly typed, and if the body turns it into
+    another dtype (``0.0`` times a float32 array is float32; ``0`` plus ``1.0`` is a float),
+    the initial value is cast to the dtype the two promote to and the body traced again. So a
+    Python number never makes a float32 loop float64, nor a float loop an error.
+
+    ``out_avals(traced)`` gives the carry avals the body returns; ``extra`` are the avals of
+    the inputs after the carry. Returns ``(traced, leaves, avals)``."""
+    weak = set(weak_leaves(leaves))
+    traced = trace_closed(body, list(avals) + list(extra), in_tree, what, weak)
+    if not weak:
+        return traced, leaves, avals
+    leaves, avals = list(leaves), list(avals)
+    changed = False
+    for i, got in enumerate(out_avals(traced)[:n]):
+        a = avals[i]
+        if i in weak and got.shape == a.shape and got.dtype != a.dtype:
+            dtype = np.result_type(got.dtype, _PYTHON_KIND.get(a.dtype.kind, 0))
+            if dtype != a.dtype:
+                x = leaves[i]
+                leaves[i] = (convert(x, dtype) if isinstance(x, Tracer)
+                             else np.asarray(x, dtype))
+                avals[i] = Aval(a.shape, dtype)
+                changed = True
+    if changed:
+        traced = trace_closed(body, avals + list(extra), in_tree, what, weak)
+    return traced, leaves, avals
+
+
+# a Python number of each kind, to promote a weakly typed value as NEP 50 does
+_PYTHON_KIND = {"b": False, "i": 0, "u": 0, "f": 0.0, "c": 0j}
+
+
 def _is_weak(leaf) -> bool:
     """A Python number: weakly typed (NEP 50), so it must not become a typed operand."""
     return isinstance(leaf, (bool, int, float, complex)) and not isinstance(leaf, np.generic)
@@ -257,13 +294,16 @@ def while_loop(cond_fn: Callable, body_fn: Callable, init):
     (array(5), array(32.))
     """
     leaves, in_tree, avals = _flatten_args((init,), "while_loop")
-    cg, cc, ct = trace_closed(_as_predicate(cond_fn), avals, in_tree, "while_loop cond_fn")
+    (bg, bc, bt), leaves, avals = _trace_carry(
+        body_fn, leaves, avals, in_tree, len(leaves), "while_loop body_fn",
+        lambda t: t[0].out_avals)
+    cg, cc, ct = trace_closed(_as_predicate(cond_fn), avals, in_tree, "while_loop cond_fn",
+                              set(weak_leaves(leaves)))
     if ct != tree.flatten(0)[1] or cg.out_avals[0].shape != ():
         raise ShapeError(
             f"while_loop: cond_fn must return one scalar (a boolean), got "
             f"{[a for a in cg.out_avals]}{at(user_location())}"
         )
-    bg, bc, bt = trace_closed(body_fn, avals, in_tree, "while_loop body_fn")
     msg = _mismatch("while_loop: body_fn's result", in_tree.children[0], avals, bt, bg.out_avals)
     if msg:
         raise ShapeError(
@@ -379,8 +419,9 @@ def scan(f: Callable, init, xs=None, length=None, reverse: bool = False, unroll=
         trees["c"] = new_c_tree
         return tuple(new_c) + tuple(ys)
 
-    g, consts, _ = trace_closed(body, c_avals + slices, in_tree, "scan f")
     nk = len(c_leaves)
+    (g, consts, _), c_leaves, c_avals = _trace_carry(
+        body, c_leaves, c_avals, in_tree, nk, "scan f", lambda t: t[0].out_avals, slices)
     msg = _mismatch("scan: f's new carry", c_tree, c_avals, trees["c"], g.out_avals[:nk])
     if msg:
         raise ShapeError(
