@@ -596,6 +596,157 @@ def callback_custom_jvp(L):
     return lambda x: sin(x) * x
 
 
+# ---- more compositions
+
+
+@program(*V3)
+def cond_constant_branches(L):
+    # one branch ignores its operand, the other returns it unchanged
+    return lambda x: L.cond(x[0] > 0, lambda v: L.np.ones_like(v) * 2.0, lambda v: v, x)
+
+
+@program(*S)
+def cond_closure_only(L):
+    # no operands: the branches read x through their closures
+    return lambda x: L.cond(x > 1.0, lambda: L.np.exp(x), lambda: x * x)
+
+
+@program(*V3)
+def cond_in_fori(L):
+    def body(i, v):
+        return L.cond(i % 2 == 0, lambda u: u * 0.5 + L.np.sin(u), lambda u: u - 1.0, v)
+    return lambda x: L.fori_loop(0, 4, body, x)
+
+
+@program(*V3)
+def scan_in_scan(L):
+    def inner(c, xi):
+        return c * xi + 1.0, c
+
+    def outer(c, xi):
+        c2, ys = L.scan(inner, c, xi * L.np.arange(1.0, 3.0))
+        return c2 * 0.5, L.np.sum(ys)
+    return lambda x: L.scan(outer, 1.0, x)
+
+
+@program(*V3)
+def scan_carry_unused(L):
+    return lambda x: L.scan(lambda c, xi: (c, L.np.sin(xi) * xi), x[0], x)
+
+
+@program((np.array([[0.5, -1.0], [2.0, 0.0]]),), (np.array([[nan, 1.0], [-0.0, inf]]),),
+         (np.array([[1.0, 2.0], [3.0, 4.0]]),))
+def scan_matrix_xs(L):
+    # rows of a matrix; vmap_axis1 batches the columns
+    def step(c, row):
+        return L.np.tanh(c * row[0] + row[1]), c * row
+    return lambda m: L.scan(step, 0.25, m)
+
+
+@program((0.3, 2.0), (2.0, 0.5), (0.0, -1.0), (nan, 1.0))
+def while_closure_jvp(L):
+    # the body closes over y: forward mode reaches it
+    def f(x, y):
+        return L.while_loop(lambda v: L.np.abs(v) < 10.0, lambda v: v * 2.0 + y, x)
+    return f
+
+
+@program(*S)
+def switch_pytree(L):
+    def f(x):
+        fs = [lambda d: {"u": d["a"] * 2.0, "v": (d["a"],)},
+              lambda d: {"u": L.np.cos(d["a"]), "v": (d["a"] * d["a"],)}]
+        return L.switch((x > 0).astype(L.np.int32), fs, {"a": x})
+    return f
+
+
+@program(*V3)
+def custom_jvp_in_cond_in_scan(L):
+    @L.custom_jvp
+    def safe_log(x):
+        return L.np.log(x)
+
+    @safe_log.defjvp
+    def rule(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return safe_log(x), t / x
+
+    def step(c, xi):
+        y = L.cond(xi > 0, safe_log, lambda v: v * 0.0, xi)
+        return c + y, y
+    return lambda x: L.scan(step, 0.0, x)
+
+
+@program(*V3)
+def custom_jvp_callable_nondiff(L):
+    @functools.partial(L.custom_jvp, nondiff_argnums=(0,))
+    def apply(fn, x):
+        return fn(x)
+
+    @apply.defjvp
+    def rule(fn, primals, tangents):
+        (x,), (t,) = primals, tangents
+        return apply(fn, x), t * 2.0
+
+    return lambda x: apply(L.np.sin, x) * x
+
+
+@program(*V3)
+def custom_vjp_residual_pytree(L):
+    @L.custom_vjp
+    def f(x):
+        return L.np.sin(x) * 2.0
+
+    def fwd(x):
+        return f(x), {"c": L.np.cos(x), "none": None, "t": (x, 2.0)}
+
+    def bwd(res, g):
+        return (res["c"] * res["t"][1] * g,)
+
+    f.defvjp(fwd, bwd)
+    return lambda x: f(x) * x
+
+
+@program(*V3)
+def checkpoint_closure(L):
+    def f(x):
+        w = L.np.sum(x)
+        blk = L.checkpoint(lambda h: {"a": L.np.sin(h * w), "b": (h * h,)})
+        out = blk(x)
+        return out["a"] + out["b"][0]
+    return f
+
+
+@program(*V3)
+def checkpoint_grad_in_scan(L):
+    # a checkpointed body differentiated inside the loop
+    body = L.checkpoint(lambda c, xi: (c * L.np.cos(xi) + xi, c))
+    return lambda x: L.scan(body, x[1], x[::-1])
+
+
+@program((np.array([0.5, 0.2]),), (np.array([1.0, -0.3]),), (np.array([0.0, 0.0]),))
+def fixed_point_pytree(L):
+    def f(x):
+        return L.fixed_point(lambda v, a: (a[0] * L.np.cos(v[0]), 0.5 * v[0] + a[1]),
+                             (0.0, 0.0), x)
+    return f
+
+
+@program(*V3)
+def callback_vmap_methods(L):
+    @L.custom_jvp
+    def exp(x):
+        return L.pure_callback(np.exp, L.ShapeDtypeStruct(x.shape, x.dtype), x,
+                               vmap_method="expand_dims")
+
+    @exp.defjvp
+    def rule(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return exp(x), exp(x) * t
+
+    return lambda x: exp(x) * x
+
+
 # --------------------------------------------------------------------------- transforms
 
 
@@ -973,6 +1124,34 @@ def test_a_typed_carry_still_must_keep_its_dtype():
         wire.while_loop(lambda c: c < 3, lambda c: c + 1.5, np.int64(0))
     with pytest.raises(wire.ShapeError, match="carry"):
         wire.scan(lambda c, x: (c.astype(np.float32), None), np.float64(1.0), X32)
+
+
+def test_a_branch_keeps_its_work_on_closed_over_values():
+    """A branch's work on values it closes over ran outside the cond, whichever branch was
+    chosen, and its derivative met the branch's zero cotangent there: grad of
+    cond(x > 1, exp(x), x * x) at inf was NaN (0 * inf from the branch not taken; JAX: inf),
+    its second derivative at -inf and NaN was NaN (JAX: 2, the taken branch's)."""
+    f = lambda x: wire.cond(x > 1.0, lambda: wnp.exp(x), lambda: x * x)  # noqa: E731
+    for run in (lambda g, x: g(x), lambda g, x: wire.jit(g)(x)):
+        assert run(wire.grad(f), inf) == inf
+        assert run(wire.grad(wire.grad(f)), -inf) == 2.0
+        assert run(wire.grad(wire.grad(f)), nan) == 2.0
+    assert "exp" not in [n.op.name for n in wire.trace(f, 2.0).nodes]  # only in its branch
+
+
+def test_a_scan_of_no_steps_lifts_nothing_out_of_its_body():
+    """Loop-invariant work is lifted out of a loop body; for a scan of no steps its
+    derivative met the zero cotangent of steps that never ran: d/dw of a scan over no
+    steps of c + exp(w) * x was NaN at w = inf (JAX: 0)."""
+    def f(w):
+        return wire.scan(lambda c, xi: (c + wnp.exp(w) * xi, c), 1.0, np.zeros(0))[0]
+
+    def g(w):
+        return wire.fori_loop(3, 3, lambda i, c: c * wnp.exp(w), 1.0)
+
+    for h in (f, g):
+        assert wire.grad(h)(inf) == 0.0
+        assert wire.jit(wire.grad(h))(inf) == 0.0
 
 
 def main(names):

@@ -39,13 +39,17 @@ __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]
 # --------------------------------------------------------------------------- tracing bodies
 
 
-def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str, weak=()):
+def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str, weak=(),
+                 hoist: bool = True):
     """Trace ``fn`` into a closed graph over ``closed-over values + arguments``.
 
     Returns ``(graph, consts, out_tree)``: ``graph`` has inputs ``consts`` first, then the
     flat arguments; ``consts`` are tracers of the enclosing computation that ``fn`` uses.
     The arguments at positions ``weak`` are traced weakly typed (they stand for Python
-    numbers).
+    numbers). With ``hoist`` (a loop body), work ``fn`` does on closed-over values alone is
+    lifted out of the graph, to run once; without it (a ``cond`` branch, which must not run
+    unless chosen) only the values ``fn`` closes over become operands, and what ``fn``
+    computes from them stays in the graph.
     """
     for a in in_avals:
         if a.shape is None:
@@ -68,7 +72,7 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str, wea
                 f"numbers or containers of them{at(user_location())}"
             )
         outs.append(to_node(o))
-    consts = _free_values(outs, args)
+    consts = _free_values(outs, args, None if hoist else table)
     if consts and current_table() is None:  # called outside any trace: no later check
         order = toposort(consts)
         if any(dead_arg(c) for c in order):
@@ -90,13 +94,14 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str, wea
     return graph, [Tracer(c) for c in consts], out_tree
 
 
-def _free_values(outs, args) -> list:
-    """Maximal sub-expressions of ``outs`` that use no ``args`` but some non-constant leaf."""
+def _free_values(outs, args, local=None) -> list:
+    """Maximal sub-expressions of ``outs`` that use no ``args`` but some non-constant leaf;
+    with ``local`` (the nodes the body made), only sub-expressions made outside the body."""
     argset = set(args)
     inner, free = set(), set()
     order = toposort(outs)
     for n in order:
-        if n in argset:
+        if n in argset or (local is not None and not n.is_leaf and n in local):
             inner.add(n)
         elif n.is_leaf:
             if n.op is not const_op:
@@ -160,7 +165,8 @@ def _branch_index(index, n: int, what: str):
     return np.array(int(a), np.int32)
 
 
-def _trace_carry(body, leaves, avals, in_tree, n, what: str, out_avals, extra=()):
+def _trace_carry(body, leaves, avals, in_tree, n, what: str, out_avals, extra=(),
+                 hoist=True):
     """Trace a loop ``body`` whose first ``n`` flat inputs are the carry ``leaves``, as JAX
     does: a carry given as a Python number is weakly typed, and if the body turns it into
     another dtype (``0.0`` times a float32 array is float32; ``0`` plus ``1.0`` is a float),
@@ -170,7 +176,7 @@ def _trace_carry(body, leaves, avals, in_tree, n, what: str, out_avals, extra=()
     ``out_avals(traced)`` gives the carry avals the body returns; ``extra`` are the avals of
     the inputs after the carry. Returns ``(traced, leaves, avals)``."""
     weak = set(weak_leaves(leaves))
-    traced = trace_closed(body, list(avals) + list(extra), in_tree, what, weak)
+    traced = trace_closed(body, list(avals) + list(extra), in_tree, what, weak, hoist)
     if not weak:
         return traced, leaves, avals
     leaves, avals = list(leaves), list(avals)
@@ -186,7 +192,7 @@ def _trace_carry(body, leaves, avals, in_tree, n, what: str, out_avals, extra=()
                 avals[i] = Aval(a.shape, dtype)
                 changed = True
     if changed:
-        traced = trace_closed(body, avals + list(extra), in_tree, what, weak)
+        traced = trace_closed(body, avals + list(extra), in_tree, what, weak, hoist)
     return traced, leaves, avals
 
 
@@ -215,7 +221,10 @@ def _branches(fns, operands, what: str):
 
         return branch
 
-    traced = [trace_closed(with_numbers(f), avals, in_tree, f"{what} branch {k}")
+    # a branch's work on closed-over values stays in the branch: lifted out, it would run
+    # whichever branch is chosen, and its derivative (exp'(x) = inf in the branch not
+    # taken) would meet the branch's zero cotangent outside the cond (0 * inf = NaN)
+    traced = [trace_closed(with_numbers(f), avals, in_tree, f"{what} branch {k}", hoist=False)
               for k, f in enumerate(fns)]
     g0, _, tree0 = traced[0]
     for k, (g, _, t) in enumerate(traced[1:], 1):
@@ -420,8 +429,11 @@ def scan(f: Callable, init, xs=None, length=None, reverse: bool = False, unroll=
         return tuple(new_c) + tuple(ys)
 
     nk = len(c_leaves)
+    # a scan of no steps lifts nothing out of its body: the lifted work's derivative would
+    # meet the zero cotangent of the steps that never run (exp'(w) = inf: 0 * inf = NaN)
     (g, consts, _), c_leaves, c_avals = _trace_carry(
-        body, c_leaves, c_avals, in_tree, nk, "scan f", lambda t: t[0].out_avals, slices)
+        body, c_leaves, c_avals, in_tree, nk, "scan f", lambda t: t[0].out_avals, slices,
+        hoist=length > 0)
     msg = _mismatch("scan: f's new carry", c_tree, c_avals, trees["c"], g.out_avals[:nk])
     if msg:
         raise ShapeError(
