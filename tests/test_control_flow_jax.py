@@ -52,21 +52,29 @@ inf, nan = math.inf, math.nan
 def _jax_fixed_point(f, x0, *params):
     """The fixed point ``x = f(x, *params)`` by ``lax.custom_root`` (JAX has no fixed_point):
     iterate to convergence, differentiate by the implicit function theorem."""
+    from jax.flatten_util import ravel_pytree
+
+    tm = jax.tree_util.tree_map
+    x0 = tm(lambda v: jnp.asarray(v, jnp.float64), x0)
 
     def residual(x):
-        return f(x, *params) - x
+        return tm(lambda a, b: a - b, f(x, *params), x)
 
     def solve(g, x):
+        step = lambda v: tm(lambda a, b: a + b, g(v), v)  # noqa: E731
+
         def cond(c):
-            return (c[2] < 1000) & (jnp.abs(c[1] - c[0]) > 1e-15 * jnp.maximum(1.0, jnp.abs(c[0])))
+            d = ravel_pytree(c[1])[0] - ravel_pytree(c[0])[0]
+            scale = jnp.maximum(1.0, jnp.abs(ravel_pytree(c[0])[0]))
+            return (c[2] < 1000) & jnp.any(jnp.abs(d) > 1e-15 * scale)
 
-        def body(c):
-            return c[1], g(c[1]) + c[1], c[2] + 1
-
-        return jax.lax.while_loop(cond, body, (x, g(x) + x, 0))[1]
+        return jax.lax.while_loop(cond, lambda c: (c[1], step(c[1]), c[2] + 1),
+                                  (x, step(x), 0))[1]
 
     def tangent_solve(g, y):
-        return y / g(jnp.ones_like(y))
+        flat, unravel = ravel_pytree(y)
+        jac = jax.jacobian(lambda v: ravel_pytree(g(unravel(v)))[0])(flat)
+        return unravel(jnp.linalg.solve(jac, flat))
 
     return jax.lax.custom_root(residual, x0, solve, tangent_solve)
 
@@ -272,6 +280,22 @@ def while_countdown(L):
         k, v = L.while_loop(lambda c: (c[0] < 5) & (L.np.abs(c[1]) < 100.0),
                             lambda c: (c[0] + 1, c[1] * 2.0 + 1.0), (0, x))
         return v * k
+    return f
+
+
+@program((2.5,), (0.0,), (-1.0,), (nan,), (-inf,))
+def while_trip_count_only(L):
+    # x reaches the loop through its predicate alone: the derivative is 0 (times the rest)
+    def f(x):
+        n = L.while_loop(lambda c: c < x, lambda c: c + 1.0, 0.0)
+        return x * x * n
+    return f
+
+
+@program((2.5,), (0.0,), (7.0,))
+def fori_traced_lower_bound(L):
+    def f(x):
+        return x * L.fori_loop(L.np.floor(x).astype(L.np.int64), 5, lambda i, c: c * 2.0, 1.0)
     return f
 
 
@@ -1152,6 +1176,20 @@ def test_a_scan_of_no_steps_lifts_nothing_out_of_its_body():
     for h in (f, g):
         assert wire.grad(h)(inf) == 0.0
         assert wire.jit(wire.grad(h))(inf) == 0.0
+
+
+def test_while_loop_reverse_mode_through_its_trip_count_only():
+    """A while_loop that x reaches only through its predicate (or an integer carry) is
+    piecewise constant in x: its derivative is 0, as in JAX (it raised
+    NonDifferentiableError); a float carry that depends on x still raises."""
+    trips = lambda x: wire.while_loop(lambda c: c < x, lambda c: c + 1.0, 0.0)  # noqa: E731
+    f = lambda x: x * x * trips(x)  # noqa: E731
+    assert wire.grad(f)(2.5) == 15.0 and wire.jit(wire.grad(f))(2.5) == 15.0
+    assert wire.grad(wire.grad(f))(2.5) == 6.0
+    lower = lambda x: wire.fori_loop(x.astype(np.int64), 5, lambda i, c: c * 2.0, 1.0)  # noqa
+    assert wire.grad(lower)(2.5) == 0.0
+    with pytest.raises(wire.NonDifferentiableError, match="fori_loop"):
+        wire.grad(lambda x: wire.while_loop(lambda c: c < 10, lambda c: c * x, 1.0))(2.5)
 
 
 def main(names):

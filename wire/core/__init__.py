@@ -9,7 +9,7 @@ Array-API implementation) and ``formula`` (how SymPy writes it, and the graph tr
 from .call import call_graph_flat
 from .debug import debug_nans, nans_enabled
 from .evaluate import evaluate_flat, evaluate_once, plan_for
-from .primitive import Primitive, proj_p
+from .primitive import NoCotangent, Primitive, proj_p
 from .tracer import (
     _ARRAY_TYPES,
     ConcreteValues,
@@ -42,6 +42,7 @@ from .tracer import (
 from .values import node_values, toposort_from
 
 __all__ = [
+    "NoCotangent",
     "ConcreteValues", "Primitive", "TraceState", "TraceTag", "Tracer", "WeakTracer",
     "arg_node", "arg_tracers", "bind", "call_graph_flat", "close_graph", "constant_value",
     "current_trace", "debug_nans", "eager_arg_node", "evaluate_flat", "evaluate_once", "flat_avals", "leaf_aval", "nans_enabled",

@@ -24,7 +24,9 @@ the inputs that depend on what is differentiated (PyTorch's ``needs_input_grad``
 product for a constant operand that it would throw away. ``vjp`` stays the whole rule.
 
 The reverse-mode driver, not the rules, sums fan-in, skips ``None`` and un-broadcasts
-cotangents to their input's shape, so most rules are one line.
+cotangents to their input's shape, so most rules are one line. A rule that cannot give an
+input's cotangent returns :class:`NoCotangent` for it: the driver raises its error only if
+that input depends on what is differentiated.
 
 Facts for the later stages sit in the same record, so a primitive is declared in one place:
 
@@ -246,3 +248,18 @@ proj_p = Primitive(
     sympy=lambda sp, node, t: t[node.params["index"]],
     taylor=COEFFICIENTWISE,  # the driver picks the index-th output's series itself
 )
+
+
+class NoCotangent:
+    """What a VJP rule returns for an input whose cotangent it cannot build (a
+    ``while_loop``'s carry): the reverse-mode driver raises ``error`` if that input depends
+    on what is differentiated, and ignores it otherwise.
+
+    >>> NoCotangent(ValueError("no")).error
+    ValueError('no')
+    """
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception):
+        self.error = error

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import bind, to_tracer
+from ..core import NoCotangent, bind, to_tracer
 from ..core.lowering import XpImpl
 from ..core.primitive import Primitive
 from ..core.formula import NoFormula
@@ -114,12 +114,17 @@ def _while_taylor(series, out, *args, cond, body, cond_nconsts, body_nconsts):
 
 
 def _while_vjp(ct, out, *args, cond, body, cond_nconsts, body_nconsts):
-    raise NonDifferentiableError(
+    # The predicate's operands and integer values get no cotangent (zero, as in JAX): a
+    # loop whose float carry does not depend on what is differentiated (only its trip count
+    # does) has derivative zero. A float carry or body operand that does cannot be reversed.
+    error = NonDifferentiableError(
         "reverse-mode derivative of wire.while_loop: its trip count depends on the data, so "
         "the steps to store are not known in advance. Use wire.fori_loop with concrete "
         "(Python int) bounds or wire.scan with a fixed length, which are differentiable in "
         f"reverse mode; forward mode (wire.jvp) works through while_loop{at(loc_of(out))}"
     )
+    return tuple(None if k < cond_nconsts or x.dtype.kind not in "fc" else NoCotangent(error)
+                 for k, x in enumerate(args))
 
 
 def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):

@@ -26,7 +26,7 @@ from pyrsistent import pmap
 
 from ..ir import Graph, Node, gc_paused, make_node, toposort, with_inputs
 from ..ops.elementwise import convert
-from ..core import proj_p, to_tracer
+from ..core import NoCotangent, proj_p, to_tracer
 from ..ops.layout import zeros_like_
 from ..ops.reductions import sum_to_like, sum_to_shape
 from ..core import Tracer
@@ -279,6 +279,8 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
             if ict is None or inp not in dep:
                 continue
             if type(ict) is not Tracer or ict.node.aval is not inp.aval:
+                if type(ict) is NoCotangent:
+                    raise ict.error
                 ict = fit_cotangent(ict, inp)
             prev = acc.get(inp)  # (_contribute, inline: once per edge)
             if prev is None:
