@@ -17,8 +17,9 @@ Every program runs under the transforms of ``TRANSFORMS`` (value, ``jit``, ``gra
 * where JAX refuses (reverse mode through ``while_loop``), wire raises a ``wire.WireError``
   naming what to do, or computes the right answer (checked by finite differences).
 
-CI runs every program under every transform (about 20 s); ``python
-tests/test_control_flow_jax.py`` prints the counts by class.
+CI runs every program under the transforms of ``CI_BITWISE`` and ``CI_JAX``; ``-m slow``
+runs every transform (several minutes). ``python tests/test_control_flow_jax.py [programs]``
+prints the counts by class and each difference.
 """
 
 from __future__ import annotations
@@ -1080,23 +1081,32 @@ JAX_WRONG = {
 # (docs/special-values.md: they are simplified)
 FINE = {"agree", "both raise", "forward mode checked", "sign of a zero derivative"}
 
-CI_TRANSFORMS = ("value", "jit", "grad", "jvp", "vjp", "vmap", "vmap_grad")
+# what CI runs of every program (about 40 s of CPU); ``-m slow`` adds the other transforms
+CI_BITWISE = ("value", "jit", "grad", "jvp", "vmap", "vmap_grad")
+CI_JAX = ("value", "grad", "vmap_grad")
 
 
-def _params(transforms):
-    return [pytest.param(p, t, id=f"{p}-{t}",
-                         marks=() if t in CI_TRANSFORMS else pytest.mark.slow)
-            for p in PROGRAMS for t in transforms]
+def _slow_selected(config) -> bool:
+    return "slow" in config.getoption("markexpr").replace("not slow", "")
 
 
-@pytest.mark.parametrize("prog, tname", [(p, t) for p in PROGRAMS for t in TRANSFORMS])
+def pytest_generate_tests(metafunc):
+    """Every program under the CI transforms; under ``-m slow`` the rest of them too."""
+    if "prog" not in metafunc.fixturenames:
+        return
+    ci = CI_BITWISE if metafunc.function is test_jit_is_eager_to_the_bit else CI_JAX
+    slow = _slow_selected(metafunc.config)
+    params = [pytest.param(p, t, id=f"{p}-{t}", marks=() if t in ci else pytest.mark.slow)
+              for p in PROGRAMS for t in TRANSFORMS if slow or t in ci]
+    metafunc.parametrize("prog, tname", params)
+
+
 def test_jit_is_eager_to_the_bit(prog, tname):
     """``wire.jit`` of every transform of every program gives the eager result to the bit
     (NaN equal to NaN, zeros by sign), or the same error."""
     assert eager_vs_jit(prog, tname) == []
 
 
-@pytest.mark.parametrize("prog, tname", _params(TRANSFORMS))
 def test_against_jax(prog, tname):
     bad = []
     for k, cls, msg in compare(prog, tname):
@@ -1106,9 +1116,12 @@ def test_against_jax(prog, tname):
     assert not bad, "\n".join(bad)
 
 
-def test_jax_wrong_entries_still_differ():
+@pytest.mark.slow
+def test_jax_wrong_entries_still_differ(request):
     """Each JAX_WRONG entry still names a difference (a fixed JAX or a changed program
     would leave a stale reason)."""
+    if not _slow_selected(request.config):
+        pytest.skip("runs with -m slow")
     for (prog, tname, k), why in JAX_WRONG.items():
         cls = compare(prog, tname)[k][1]
         assert cls == "differ", (prog, tname, k, cls)
