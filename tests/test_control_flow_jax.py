@@ -1136,6 +1136,8 @@ WEAK_CARRY = {
         lambda v: v < 3, lambda v: v + 1.5, 0),
     "while_loop from 1.0 times float32": lambda L: L.while_loop(
         lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] * X32[0]), (0, 1.0)),
+    "fori_loop adding its index to float32": lambda L: L.fori_loop(
+        0, 3, lambda i, v: v * 0.5 + i, X32),
     "scan whose body casts a 1.0 carry": lambda L: L.scan(
         lambda c, x: (c.astype(np.float32) * x, None), 1.0, X32),
 }
@@ -1145,7 +1147,9 @@ WEAK_CARRY = {
 def test_a_python_number_carry_takes_the_loop_dtype(name):
     """A carry given as a Python number is weakly typed, as in JAX: a float32 body keeps the
     loop float32, and an int that the body makes a float becomes a float (the scan of
-    float32 xs from 0.5 was float64; the while_loop adding 1.5 to 0 raised ShapeError)."""
+    float32 xs from 0.5 was float64; the while_loop adding 1.5 to 0 raised ShapeError). The
+    index of a fori_loop with Python-int bounds is weakly typed too (i + a float32 value
+    was float64: ShapeError)."""
     want = jax.tree_util.tree_map(np.asarray, WEAK_CARRY[name](J))
     got = WEAK_CARRY[name](W)
     jitted = wire.jit(lambda: WEAK_CARRY[name](W))()

@@ -353,6 +353,8 @@ def fori_loop(lower, upper, body_fn: Callable, init, *, unroll=None):
     if not isinstance(lower, Tracer) and not isinstance(upper, Tracer):
         lo, hi = _int_bound(lower, "lower"), _int_bound(upper, "upper")
         i0 = np.asarray(lo, np.result_type(np.asarray(lower), np.asarray(upper)))
+        if _is_weak(lower) and _is_weak(upper):
+            i0 = lo  # Python-int bounds: a weakly typed index (i + float32 stays float32)
 
         def step(carry, _):
             i, val = carry
