@@ -697,9 +697,6 @@ def test_traced_eigvalsh_raises_where_numpy_does(key):
         wire.grad(lambda a: wnp.sum(wnp.linalg.eigvalsh(a)))(a)
 
 
-@pytest.mark.xfail(reason="wire/api/eager.py: once a grad's graph is compiled (its third "
-                   "call) NumPy's run-time errors are not turned into WireError (jit's "
-                   "compiled code re-evaluates the graph to locate them)", strict=False)
 def test_grad_of_a_singular_matrix_raises_wire_linalg_error_after_compiling():
     g = wire.grad(lambda a: wnp.sum(wnp.linalg.inv(a)))
     for _ in range(3):

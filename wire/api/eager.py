@@ -34,6 +34,7 @@ from ..core.locations import _RECORD, _SITE
 from ..core.tracer import _OPEN, TraceState, _arg_tag, _unflatten
 from ..errors import user_location
 from ..ir import Graph, _flat_tree, const_op, resume_collector
+from ..core.evaluate import raise_located
 from ..runtime.compiler import compile_graph
 from .concrete import Values
 
@@ -250,7 +251,11 @@ class _Runner:
     def __call__(self, leaves: list):
         fn = self.fn
         if fn is not None:
-            return fn(*leaves)  # the generated code returns the output pytree
+            try:
+                return fn(*leaves)  # the generated code returns the output pytree
+            except Exception as e:  # noqa: BLE001 - NumPy's, raised as a located WireError
+                raise_located(e, self.graph, leaves)
+                raise
         self.calls += 1
         if self.calls > COMPILE_AFTER:
             try:

@@ -44,14 +44,14 @@ from toolz import pipe
 from .. import tree
 from ..tree import strict_key
 from ..core.debug import _NANS
-from ..errors import WireError, WireTypeError, at, run_time_error, user_location
+from ..errors import WireError, WireTypeError, at, user_location
 from ..ir import Graph, gc_paused
 from ..core import (
     Tracer, call_graph_flat, flat_avals, int_ranges_key, leaf_int_ranges, trace_flat,
     weak_leaves,
 )
 from ..core.tracer import _INT_RANGES
-from ..core.evaluate import evaluate_flat
+from ..core.evaluate import evaluate_flat, raise_located
 from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
 from ..runtime import arena, cbuild, native
 from ..runtime.compiler import compile_graph, compile_native
@@ -117,22 +117,9 @@ def _check_backend(backend):
 
 
 def _located(e: Exception, entry, leaves) -> None:
-    """Raise NumPy's run-time error ``e`` of compiled code (a singular matrix to ``inv``, an
-    index out of bounds) as the ``WireError`` of its kind naming the primitive and the user's
-    line: the generated code knows neither, so the graph is evaluated again node by node,
-    which raises it at the node that fails (the error path only). Returns if ``e`` is not
-    one of NumPy's kinds, or the evaluator does not fail: the caller re-raises ``e``."""
-    if run_time_error(e, "", None) is None:
-        return
-    try:
-        graph = entry.graph
-        with np.errstate(all="ignore"):  # (the failed run gave the warnings already)
-            evaluate_flat(graph, list(leaves))
-    except WireError as err:
-        if isinstance(err, type(e)):
-            raise err from e
-    except Exception:  # noqa: BLE001 - the first error is the one to report
-        return
+    """:func:`~wire.core.evaluate.raise_located` on ``entry``'s graph (computed only on
+    this error path)."""
+    raise_located(e, entry.graph, leaves)
 
 
 class _Entry:

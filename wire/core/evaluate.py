@@ -173,6 +173,28 @@ def evaluate_flat(graph: Graph, leaves: Sequence) -> list:
     return _owned_outputs([env[s] for s in plan.outputs], leaves, plan.const_roots)
 
 
+
+def raise_located(e: Exception, graph: Graph, leaves: Sequence) -> None:
+    """Raise NumPy's run-time error ``e`` of compiled code for ``graph`` (a singular matrix
+    to ``inv``, an index out of bounds) as the ``WireError`` of its kind naming the primitive
+    and the user's line: generated code knows neither, so ``graph`` is evaluated again node
+    by node, which raises it at the node that fails (the error path only). Returns if ``e``
+    is not one of NumPy's kinds, or the evaluator does not fail: the caller re-raises ``e``.
+
+    >>> import numpy as np, wire
+    >>> raise_located(ValueError("not NumPy's"), wire.trace(lambda x: x, 1.0), [1.0])
+    """
+    if run_time_error(e, "", None) is None:
+        return
+    try:
+        with np.errstate(all="ignore"):  # (the failed run gave the warnings already)
+            evaluate_flat(graph, list(leaves))
+    except WireError as err:
+        if isinstance(err, type(e)):
+            raise err from e
+    except Exception:  # noqa: BLE001 - the first error is the one to report
+        return
+
 def _by_operator(op, ufunc):
     """``ufunc`` on two float64 scalars through NumPy's scalar operator ``op``: the same
     IEEE 754 arithmetic, rounding, inf, warnings and error state, without the ufunc call's
