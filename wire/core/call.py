@@ -34,7 +34,10 @@ def call_graph_flat(graph: Graph, leaves: list):
             if s is not None and (state is None or s.depth > state.depth):
                 state = s
     if traced or graph.free_vars:
-        if state is None:
+        if state is None and not traced:
+            # (tracers without a trace of their own are a graph transform's: its rules run
+            # inside whatever eager trace is open, but a derived graph is memoized, so what
+            # they compute with must not become that trace's inputs)
             state = current_trace()
         values = None if state is None else state.values
         nodes = [to_node(x) if values is None or isinstance(x, Tracer) else values.lift(x)
