@@ -30,7 +30,7 @@ from ..transforms.vjp import backward_and_primals
 from .eager import Memo, run, trace_eager
 from .grad import (
     _graph_from, _normalize_argnums, _split_aux, arg_leaf_ranges, arg_trees, check_statics,
-    fix_args, grad, maybe_simplify, static_nums, traced,
+    fix_args, grad, keeps_no_trace, maybe_simplify, static_nums, traced,
 )
 from .vmap import vmap
 
@@ -82,7 +82,7 @@ def _eager_jvp(graph: Graph, simplify: bool, n_const: int) -> Graph:
     return simplify_for_eager(jg, DERIVATIVES) if simplify else jg
 
 
-_EAGER_JVP = Memo(_eager_jvp)
+_EAGER_JVP = Memo(_eager_jvp, keep=keeps_no_trace)
 
 
 def _check_tangents(primals, tangents, what="jvp"):
@@ -250,7 +250,7 @@ def _split_graph(graph: Graph, n_known: int, n_unknown: int):
     return partial_eval(graph, [True] * n_known + [False] * n_unknown)
 
 
-_SPLIT = Memo(_split_graph)
+_SPLIT = Memo(_split_graph, keep=keeps_no_trace)
 
 
 # --------------------------------------------------------------------------- vjp
@@ -303,7 +303,7 @@ def _vjp_parts(core: Graph, simplify: bool, n_const: int, n_aux: int):
     return vg, partial_eval(full, [True] * len(core.inputs) + [False] * n_main)
 
 
-_EAGER_VJP = Memo(_vjp_parts)
+_EAGER_VJP = Memo(_vjp_parts, keep=keeps_no_trace)
 
 
 def vjp(f, *primals, has_aux: bool = False, simplify: bool = True, static_argnums=(),

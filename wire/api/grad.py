@@ -39,7 +39,7 @@ from ..transforms.vjp import backward, backward_and_primals
 from ..transforms.vjp_values import gradient_at
 from ..core.debug import _NANS
 from ..tracebacks import entry_point
-from .eager import Memo, run, trace_eager
+from .eager import Memo, pins_arrays, run, trace_eager
 
 
 # --------------------------------------------------------------------------- helpers
@@ -635,7 +635,34 @@ def _eager_grad(graph, argnums, has_aux, with_value, simplify, holomorphic) -> G
     return simplify_for_eager(dgraph, DERIVATIVES) if simplify else dgraph
 
 
-eager_grad_graph = Memo(_eager_grad)
+def keeps_no_trace(graph: Graph, *extra_and_out) -> bool:
+    """Whether a memo of graphs derived from ``graph`` may keep its result (the last of
+    ``extra_and_out``): ``graph`` holds no array keyed by identity, and the derived graphs
+    close over no node of a trace that ``graph`` does not (an argument or lifted array of an
+    eager trace a rule ran inside: it is a leaked tracer once that trace has finished, and
+    a memo hit would serve it to every later call).
+
+    >>> import wire
+    >>> y = wire.var("y")
+    >>> g, h = wire.trace(lambda x: x * 2.0, 1.0), wire.trace(lambda x: x * y, 1.0)
+    >>> keeps_no_trace(g, wire.jvp(g)), keeps_no_trace(g, h), keeps_no_trace(h, wire.jvp(h))
+    (True, False, True)
+    """
+    if pins_arrays(graph):
+        return False
+    own = set(graph.free_vars)
+    stack = [extra_and_out[-1]] if extra_and_out else []
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Graph):
+            if any(n not in own for n in x.free_vars):
+                return False
+        elif isinstance(x, (tuple, list)):
+            stack.extend(x)
+    return True
+
+
+eager_grad_graph = Memo(_eager_grad, keep=keeps_no_trace)
 
 
 def value_and_grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,

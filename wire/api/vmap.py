@@ -18,8 +18,8 @@ import numpy as np
 from .. import tree
 from .concrete import BatchedDecision
 from .eager import Memo, run, trace_eager
-from .grad import (Transformed, check_statics, fix_args, graph_through_call, static_names,
-                   static_nums)
+from .grad import (Transformed, check_statics, fix_args, graph_through_call, keeps_no_trace,
+                   static_names, static_nums)
 from ..errors import WireError, at, user_location
 from ..ir import Aval, Graph
 from ..core import Tracer, call_graph_flat, current_trace, flat_avals, trace_flat, weak_leaves
@@ -271,7 +271,7 @@ def _vmap_graph(graph: Graph, dims: tuple, size: int, out_dims: tuple) -> Graph:
     return vmap_flat(graph, list(dims), size, list(out_dims))
 
 
-_EAGER_VMAP = Memo(_vmap_graph)
+_EAGER_VMAP = Memo(_vmap_graph, keep=keeps_no_trace)
 
 
 def _vmap_call(f, in_axes, out_axes, axis_size, statics, args, kwargs):
