@@ -1102,11 +1102,7 @@ def pytest_generate_tests(metafunc):
 
 
 # wire bugs not fixed yet: (program, transform) -> the failing test that shows it alone
-KNOWN_WIRE_BUGS = {
-    ("fixed_point_pytree", t): "test_jit_of_jacfwd_of_a_pytree_fixed_point_after_eager"
-    for t in ("jvp", "jacfwd", "vmap_axis1", "vmap_grad", "jit_grad", "grad_grad", "jacrev",
-              "vjp", "grad", "vmap", "vmap_none", "vmap_mixed")
-}
+KNOWN_WIRE_BUGS: dict = {}
 
 
 def test_jit_is_eager_to_the_bit(prog, tname):
@@ -1129,10 +1125,9 @@ def test_against_jax(prog, tname):
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.xfail(raises=wire.UnexpectedTracerError, strict=True,
-                   reason="a wire bug: eager jacfwd of a fixed_point with a pytree x0 leaves "
-                          "a memoized graph holding one of its tracers")
 def test_jit_of_jacfwd_of_a_pytree_fixed_point_after_eager():
+    """A memoized derivative graph of the eager call held a value of its trace (the leak
+    raised UnexpectedTracerError here)."""
     def f(x):
         return wire.fixed_point(lambda v, a: (a[0] * wnp.cos(v[0]), 0.5 * v[0] + a[1]),
                                 (0.0, 0.0), x)

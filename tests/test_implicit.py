@@ -159,3 +159,44 @@ def test_custom_root_vectors_and_aux():
     np.testing.assert_allclose(gA, -np.outer(exact.T @ np.ones(2), x), atol=1e-14)
     with pytest.raises(wire.ShapeError, match="structure"):
         wire.custom_root(lambda x: (x, x), 1.0, newton, scalar_solve)
+
+
+# Each case has a coefficient of its own, so its graphs are new to the derivative memos
+# (which key them by structure): the first call of the case is the first derivation.
+_PYTREE_CASES = {("tuple", True): 0.5, ("tuple", False): 0.25, ("dict", True): 0.75,
+                 ("dict", False): 0.125}
+
+
+@pytest.mark.parametrize("kind, jit_first", list(_PYTREE_CASES))
+def test_pytree_fixed_point_derivatives_eager_and_jit_in_either_order(kind, jit_first):
+    """Eager and jitted jacfwd/jacrev/jvp of a fixed_point with a tuple or dict x0 agree
+    with finite differences whichever runs first (an eager jacfwd left a memoized JVP graph
+    holding a value of its trace: a later jit of it, or eager jvp, raised
+    UnexpectedTracerError)."""
+    c = _PYTREE_CASES[kind, jit_first]
+    if kind == "tuple":
+        x0, step = (0.0, 0.0), lambda v, a: (a[0] * wnp.cos(v[0]), c * v[0] + a[1])
+    else:
+        x0 = {"p": 0.0, "q": 0.0}
+        step = lambda v, a: {"p": a[0] * wnp.cos(v["p"]), "q": c * v["p"] + a[1]}
+
+    def f(x):
+        out = wire.fixed_point(step, x0, x)
+        return wnp.stack(list(out) if kind == "tuple" else [out["p"], out["q"]])
+
+    x, u = np.array([0.5, 0.2]), np.array([0.3, -0.7])
+    h = 1e-6
+    fd = np.stack([(np.asarray(f(x + h * e)) - np.asarray(f(x - h * e))) / (2 * h)
+                   for e in np.eye(2)], axis=1)
+    exact = math.cos(float(f(x)[0])) / (1.0 + 0.5 * math.sin(float(f(x)[0])))
+    np.testing.assert_allclose(fd, [[exact, 0.0], [c * exact, 1.0]], rtol=1e-8, atol=1e-8)
+
+    def jvp_tangent(x):
+        return wire.jvp(f, (x,), (u,))[1]
+
+    eager = [wire.jacfwd(f), wire.jacrev(f), jvp_tangent]
+    jitted = [wire.jit(g) for g in eager]
+    order = jitted + eager if jit_first else eager + jitted
+    for g in order + order:  # and again, from the memos
+        want = fd @ u if g in (jvp_tangent, jitted[2]) else fd
+        np.testing.assert_allclose(np.asarray(g(x)), want, rtol=1e-7, atol=1e-9)
