@@ -1083,7 +1083,7 @@ FINE = {"agree", "both raise", "forward mode checked", "sign of a zero derivativ
 
 # what CI runs of every program (about 40 s of CPU); ``-m slow`` adds the other transforms
 CI_BITWISE = ("value", "jit", "grad", "jvp", "vmap", "vmap_grad")
-CI_JAX = ("value", "grad", "vmap_grad")
+CI_JAX = ("value", "grad")
 
 
 def _slow_selected(config) -> bool:
