@@ -1,6 +1,8 @@
 """Comparisons the oracle tests share: exact agreement with NumPy (dtype, shape, NaN, signed
 zeros) and closeness of two pytrees of results (wire's against JAX's)."""
 
+from collections import Counter
+
 import numpy as np
 
 
@@ -48,3 +50,45 @@ def assert_normwise_close(got, want, tol, dtype, what=None):
     scale = float(np.max(np.abs(want64)))
     err = float(np.max(np.abs(got64 - want64)))
     assert err <= tol * scale + 2 * float(np.finfo(dtype).smallest_subnormal), (what, got, want)
+
+
+class DifferenceReport:
+    """What a differential test compared, and its differences by class: ``compared`` counts
+    entries, ``classes`` counts differences by their explanation, ``unexplained`` lists the
+    differences no explanation covers (a test asserts it is empty).
+
+    ``known`` maps a check's label to the reason a bit difference there is known and not the
+    subject of the test (counted, not listed).
+
+    >>> r = DifferenceReport()
+    >>> r.bit("jit f", [np.array([0.0])], [np.array([-0.0])])
+    >>> r.compared, r.classes["wire: jit"], len(r.unexplained)
+    (1, 1, 1)
+    """
+
+    def __init__(self, known=None):
+        self.compared = 0
+        self.classes = Counter()
+        self.unexplained = []
+        self.known = known or {}
+
+    def bit(self, what, want, got):
+        """Each of ``got``'s arrays must be ``want``'s to the bit (wire against itself, or
+        NumPy's value); ``want`` and ``got`` are sequences of arrays."""
+        for w, g in zip(want, got):
+            w = np.asarray(w)
+            self.compared += max(w.size, 1)
+            d = exact_difference(w, g)
+            if d is None:
+                continue
+            if what in self.known:
+                self.classes["known, not in this test's subject: " + self.known[what]] += 1
+            else:
+                self.differ(what, "wire: " + what.split(" ")[0], d[:400], listed=True)
+
+    def differ(self, what, cls, detail, listed=False):
+        """One difference of class ``cls`` (None: unexplained, and listed with ``detail``;
+        ``listed``: listed even though it has a class)."""
+        self.classes[cls or "unexplained"] += 1
+        if cls is None or listed:
+            self.unexplained.append(f"{what}: {detail}")

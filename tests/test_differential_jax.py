@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 import sys
 import warnings
-from collections import Counter
 
 import numpy as np
 import pytest
@@ -36,7 +35,7 @@ ssp = pytest.importorskip("scipy.special")
 jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 import jax.scipy.special as jsp  # noqa: E402
-from oracles import exact_difference  # noqa: E402
+from oracles import DifferenceReport, exact_difference  # noqa: E402
 
 import wire  # noqa: E402
 import wire.numpy as wnp  # noqa: E402
@@ -185,21 +184,11 @@ def close(w, j, scale=1.0) -> np.ndarray:
 # --------------------------------------------------------------------------- the checks
 
 
-class Report:
-    """Counts of compared cases and differences by class; unexplained ones listed."""
-
-    def __init__(self):
-        self.compared = 0
-        self.classes = Counter()
-        self.unexplained = []
+class Report(DifferenceReport):
+    """:class:`DifferenceReport` with the triage of derivatives against JAX's."""
 
     def bit(self, what, want, got):
-        """``got`` must be ``want`` to the bit (wire against itself, or NumPy's value)."""
-        self.compared += max(np.size(want), 1)
-        d = exact_difference(want, got)
-        if d is not None:
-            self.classes["wire: " + what.split(" ")[0]] += 1
-            self.unexplained.append(f"{what}: {d[:400]}")
+        super().bit(what, [want], [got])
 
     def deriv(self, name, ref, what, xs, w, j):
         w, j = np.asarray(w, float), np.asarray(j, float)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 import sys
 import warnings
-from collections import Counter
 
 import numpy as np
 import pytest
@@ -39,7 +38,7 @@ sl = pytest.importorskip("scipy.linalg")
 jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 import jax.scipy.linalg as jsl  # noqa: E402
-from oracles import exact_difference  # noqa: E402
+from oracles import DifferenceReport, exact_difference  # noqa: E402
 
 import wire  # noqa: E402
 import wire.numpy as wnp  # noqa: E402
@@ -257,30 +256,6 @@ def _tol(a):
     return 1e-4 if a.dtype == np.float32 else 1e-9
 
 
-class Report:
-    """Counts of compared cases and differences by class; unexplained ones listed."""
-
-    def __init__(self):
-        self.compared = 0
-        self.classes = Counter()
-        self.unexplained = []
-
-    def bit(self, what, want, got):
-        for w, g in zip(_leaves(want), _leaves(got)):
-            self.compared += max(w.size, 1)
-            d = exact_difference(w, g)
-            if d is not None and what in KNOWN:
-                self.classes["known, not in linalg: " + KNOWN[what]] += 1
-            elif d is not None:
-                self.classes["wire: " + what.split(" ")[0]] += 1
-                self.unexplained.append(f"{what}: {d[:300]}")
-
-    def differ(self, what, cls, detail):
-        self.classes[cls or "unexplained"] += 1
-        if cls is None:
-            self.unexplained.append(f"{what}: {detail}")
-
-
 # wire differences outside linear algebra, reported: check -> what
 KNOWN = {
     "jit(jvp) eig.values at batch": "the compiled sum of the (2, 3) complex tangents differs "
@@ -400,7 +375,7 @@ def jax_derivatives(prog, keys):
     return out
 
 
-def check(prog, key, rep: Report, jax_results=None):
+def check(prog, key, rep: DifferenceReport, jax_results=None):
     a = INPUTS[key]
     f = PROGRAMS[prog]
     if not _applies(prog, a):
@@ -528,7 +503,7 @@ def _compare(prog, key, a, what, w, j, rep):
     rep.differ(what, triage(prog, key, a, w, j), f"wire {w!r}, JAX {j!r}")
 
 
-def run_program(prog, keys, rep: Report, jax_keys=None):
+def run_program(prog, keys, rep: DifferenceReport, jax_keys=None):
     """Every check of ``prog`` at ``keys``; JAX's derivatives at ``jax_keys`` (all of
     ``keys`` if None)."""
     jax_keys = keys if jax_keys is None else jax_keys
@@ -554,7 +529,7 @@ def test_programs_cover_the_shared_names():
     assert shared - covered - elsewhere == set()
 
 
-def _assert_clean(rep: Report):
+def _assert_clean(rep: DifferenceReport):
     assert not rep.unexplained, "\n".join(rep.unexplained[:30])
 
 
@@ -562,7 +537,7 @@ def _assert_clean(rep: Report):
 def test_linalg_matches_numpy_and_itself(prog):
     """Values (NumPy's), errors, jit/vmap/jvp against eager, jit(grad) against grad; JAX's
     derivatives for the programs of ``CORE`` (JAX compiles each program: about a second)."""
-    rep = Report()
+    rep = DifferenceReport(KNOWN)
     run_program(prog, CI_INPUTS, rep, CI_JAX_INPUTS if prog in CORE else ())
     _assert_clean(rep)
 
@@ -572,13 +547,13 @@ def test_linalg_matches_numpy_and_itself(prog):
 def test_linalg_every_input(prog, request):
     if "slow" not in request.config.getoption("markexpr").replace("not slow", ""):
         pytest.skip("every input runs with -m slow (CI runs the sample)")
-    rep = Report()
+    rep = DifferenceReport(KNOWN)
     run_program(prog, list(INPUTS), rep)
     _assert_clean(rep)
 
 
 def main(names):
-    rep = Report()
+    rep = DifferenceReport(KNOWN)
     for prog in PROGRAMS:
         if not names or prog in names or prog.split("[")[0] in names:
             n = len(rep.unexplained)
