@@ -136,7 +136,7 @@ class Transformed:
     def __call__(self, *args, **kwargs):
         if self._call is not None:
             return self._call(args, kwargs)
-        leaves, in_tree = tree.flatten(tuple(args))
+        leaves, in_tree = tree.float0_structure(*tree.flatten(tuple(args)))
         graph = self._graph_of(flat_avals(leaves, in_tree), in_tree, weak_leaves(leaves))
         return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
 
@@ -750,7 +750,7 @@ def grad(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
 
 
 # JAX's dtype of the gradient of an integer input (``jax.dtypes.float0``): no bytes per element
-float0 = np.dtype([("float0", np.void, 0)])
+float0 = tree.FLOAT0
 
 
 def _is_int_leaf(leaf) -> bool:

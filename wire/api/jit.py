@@ -494,13 +494,16 @@ class Jitted:
         dyn, statics, kwargs = self._split(args, kwargs)
         # positional arguments alone are the tuple of arguments (error paths read `[0]`)
         leaves, in_tree = tree.flatten((dyn, kwargs) if kwargs else dyn)
+        # a float0 argument (a gradient of an integer) holds no data: it is structure, its
+        # shape part of the key, and the function gets it back as np.zeros(shape, float0)
+        leaves, in_tree = tree.float0_structure(leaves, in_tree)
         has_tracer = any(isinstance(x, Tracer) for x in leaves)
         if self._on is None:
             avals = flat_avals(leaves, in_tree)
         else:  # Dask/CuPy arguments: shapes and dtypes without reading values
             avals = [leaf_aval(x) for x in leaves]
-        if not kwargs and not statics and all(type(a) is _ndarray or type(a) is float
-                                              for a in dyn):
+        if not kwargs and not statics and len(leaves) == len(dyn) and all(
+                type(a) is _ndarray or type(a) is float for a in dyn):
             # the fast path's key (see __call__): the structure is n plain arrays or Python
             # floats, which the key's length says
             key = tuple(v for x, a in zip(dyn, avals) for v in (

@@ -145,6 +145,38 @@ def _out_dims(out_axes, graph: Graph) -> list:
     return dims
 
 
+def batched_float0(graph: Graph, out_axes, size: int) -> Graph:
+    """``graph`` (batched by ``vmap_flat``) with each ``float0`` output (structure, see
+    :func:`wire.tree.float0_node`: the gradient of an integer) given the batch axis that
+    ``out_axes`` puts there, as ``jax.vmap`` does: a float0 array of per-example shape
+    ``S`` becomes one of shape ``S`` with ``size`` inserted at its out axis."""
+    if not tree.has_float0(graph.out_tree):
+        return graph
+    out_tree = _float0_axes(out_axes, graph.out_tree, size)
+    return Graph(graph.inputs, graph.outputs, graph.in_tree, out_tree, graph.locs)
+
+
+def _float0_axes(spec, td: tree.TreeDef, size: int) -> tree.TreeDef:
+    """``td`` with the shape of each float0 node batched along its axis in the ``out_axes``
+    prefix ``spec`` (already checked against ``td`` by :func:`prefix_axes`)."""
+    if td.kind == "float0":
+        if not _is_axis(spec) or spec is None:
+            return td
+        n = len(td.aux) + 1
+        if not -n <= spec < n:
+            raise WireError(f"vmap: out_axes {spec} is out of range for a float0 output of "
+                            f"batched rank {n}{at(user_location())}")
+        d = spec % n
+        return tree.float0_node(td.aux[:d] + (size,) + td.aux[d:])
+    if not td.children:
+        return td
+    if _is_axis(spec):
+        kids = [_float0_axes(spec, c, size) for c in td.children]
+    else:
+        kids = [_float0_axes(s, c, size) for s, c in zip(tree._children(spec)[2], td.children)]
+    return tree.TreeDef(td.kind, td.type, td.aux, kids)
+
+
 # --------------------------------------------------------------------------- transforms
 
 
@@ -174,7 +206,8 @@ def vmap_graph(graph: Graph, in_axes=0, out_axes=0, axis_size=None) -> Graph:
         for d, name, n in zip(axes, names, graph.inputs)
     ]
     dims, size, _ = batch_plan(batched, axes, names, axis_size)
-    return vmap_flat(graph, dims, size, _out_dims(out_axes, graph))
+    return batched_float0(vmap_flat(graph, dims, size, _out_dims(out_axes, graph)), out_axes,
+                          size)
 
 
 def _insert(aval: Aval, d: int, size: int, name: str) -> tuple:
@@ -223,7 +256,8 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=(), static_
         axes = in_axes_per_leaf(in_axes, in_tree)
         dims, size, ex = batch_plan(avals, axes, names, axis_size)
         graph = trace_flat(f, ex, in_tree, weak)
-        return vmap_flat(graph, dims, size, _out_dims(out_axes, graph))
+        return batched_float0(vmap_flat(graph, dims, size, _out_dims(out_axes, graph)),
+                              out_axes, size)
 
     fixed_names = (static_names(f, tuple(statics), static_argnames)[1]
                    if statics or static_argnames else ())
@@ -300,7 +334,7 @@ def _vmap_call(f, in_axes, out_axes, axis_size, statics, args, kwargs):
                            dims, groups)
     out_dims = tuple(_out_dims(out_axes, graph))
     batched = _EAGER_VMAP(graph, tuple(dims) + (None,) * len(lifted), size, out_dims)
-    return run(batched, leaves + lifted)
+    return run(batched_float0(batched, out_axes, size), leaves + lifted)
 
 
 def _groups(e: BatchedDecision, level: int, size: int):

@@ -754,10 +754,17 @@ def arg_tracers(args, weak=(), state: TraceState | None = None) -> list[Tracer]:
 def output_nodes(result, lift=to_node) -> tuple[list[Node], object]:
     """The nodes of the pytree ``result`` a traced function returned, and its structure."""
     out_leaves, out_tree = _flatten(result)
+    return _output_nodes(out_leaves, out_tree, lift)
+
+
+def _output_nodes(out_leaves, out_tree, lift):
     out_nodes = []
     for i, o in enumerate(out_leaves):
         if isinstance(o, Tracer):
             out_nodes.append(o.node)
+        elif tree.is_float0(o):  # (grad(allow_int=True) of an integer): data-free, so its
+            # shape is part of the output's structure, never a computed value
+            return _output_nodes(*tree.float0_structure(out_leaves, out_tree), lift)
         elif isinstance(o, _ARRAY_TYPES):
             out_nodes.append(lift(o))
         else:

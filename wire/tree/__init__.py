@@ -19,20 +19,23 @@ Every walk here (flatten, unflatten, map, paths, equality, hashing) is iterative
 from __future__ import annotations
 
 from ..tracebacks import expose
-from .kinds import is_registered, register, register_class, static
+from .kinds import FLOAT0, is_float0, is_registered, register, register_class, static
 from .paths import (
     DictKey, FlattenedIndexKey, GetAttrKey, SequenceKey, flatten_with_path, keystr,
     leaves_with_path, map_with_path, transpose, treedef_paths,
 )
 from .ravel import ravel
-from .treedef import LEAF, TreeDef, strict_key
-from .walk import _children, all, flatten, leaf_paths, leaves, map, reduce, structure, unflatten
+from .treedef import LEAF, TreeDef, float0_node, strict_key
+from .walk import (
+    _children, all, flatten, float0_structure, has_float0, leaf_paths, leaves, map, reduce,
+    structure, unflatten,
+)
 
 __all__ = [
     "LEAF", "TreeDef", "all", "flatten", "is_registered", "leaf_paths", "leaves", "map",
     "ravel", "reduce", "register", "register_class", "static", "strict_key", "structure", "unflatten",
     "flatten_with_path", "leaves_with_path", "map_with_path", "keystr", "transpose",
-    "treedef_paths",
+    "treedef_paths", "FLOAT0", "is_float0", "float0_node", "float0_structure", "has_float0",
 ]
 
 # every public function here is where user code enters wire (wire.tracebacks)

@@ -245,8 +245,24 @@ def _custom(x, t, found: Registered):
     return "custom", t, got[1], tuple(got[0])
 
 
+FLOAT0 = np.dtype([("float0", np.void, 0)])
+"""JAX's ``float0``: the dtype of the gradient of an integer input (no bytes per element)."""
+
+
+def is_float0(x) -> bool:
+    """Whether ``x`` is a NumPy array (or void scalar) of dtype ``float0``: data-free, so
+    a trace takes it as structure (``float0_node``), never as a value.
+
+    >>> is_float0(np.zeros(3, FLOAT0)), is_float0(np.zeros(3))
+    (True, False)
+    """
+    return isinstance(x, (np.ndarray, np.void)) and x.dtype.kind == "V" and x.dtype == FLOAT0
+
+
 def rebuild(kind: str, typ, aux, kids: list):
     """The node of ``kind`` (a TreeDef's fields) with children ``kids``."""
+    if kind == "float0":  # (a data-free array: its shape is the node's static data)
+        return np.zeros(aux, FLOAT0)
     if kind == "tuple":
         return tuple(kids)
     if kind == "list":

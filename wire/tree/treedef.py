@@ -145,6 +145,9 @@ class TreeDef(_Fields):
             if kind == "none":
                 parts.append("None")
                 continue
+            if kind == "float0":
+                parts.append(f"float0{item.aux!r}")
+                continue
             keyed = kind in _KEYED
             if keyed:
                 keys = item.aux[1] if kind == "defaultdict" else item.aux  # (factory, keys)
@@ -177,7 +180,7 @@ class TreeDef(_Fields):
 
 
 _CHECKED = frozenset(("tuple", "list", "dict", "none", "leaf", "ordereddict", "pmap", "precord",
-                      "pvector", "namedtuple"))  # aux built by wire: hashable by construction
+                      "pvector", "namedtuple", "float0"))  # aux built by wire: hashable by construction
 _KEYED = frozenset(("dict", "pmap", "precord", "ordereddict", "defaultdict"))
 
 
@@ -201,3 +204,15 @@ def _from_preorder(flat) -> TreeDef:
 
 LEAF = TreeDef("leaf", None, None, ())
 NONE = TreeDef("none", None, None, ())
+
+
+def float0_node(shape) -> TreeDef:
+    """The structure standing for a ``float0`` array of ``shape`` (JAX's dtype of the
+    gradient of an integer): no leaves, the shape static, rebuilt as ``np.zeros(shape,
+    float0)``. A traced function's float0 outputs and jit's float0 arguments are this, not
+    values: they hold no data.
+
+    >>> float0_node((2, 3)), float0_node(()).num_leaves
+    (float0(2, 3), 0)
+    """
+    return TreeDef("float0", None, tuple(int(d) for d in shape), ())

@@ -9,10 +9,10 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import WireError, WireTypeError, at, user_location
-from .kinds import child_labels, node_of, rebuild
+from .kinds import child_labels, is_float0, node_of, rebuild
 
 _node_of = node_of
-from .treedef import LEAF, NONE as _NONE, TreeDef, _all_str
+from .treedef import LEAF, NONE as _NONE, TreeDef, _all_str, float0_node
 
 
 
@@ -253,6 +253,71 @@ def leaf_paths(treedef: TreeDef) -> list[str]:
         stack.extend((c, prefix + label) for label, c in
                      reversed(list(zip(labels, td.children))))
     return out
+
+
+def float0_structure(leaves: list, treedef: TreeDef) -> tuple[list, TreeDef]:
+    """``(leaves, treedef)`` (from :func:`flatten`) with each ``float0`` leaf (see
+    :func:`~wire.tree.kinds.is_float0`) made part of the structure (:func:`float0_node`):
+    what a trace's outputs and ``wire.jit``'s arguments are flattened to, since such an array
+    holds no data (its shape is static). :func:`unflatten` rebuilds it. Unchanged (the same
+    objects) when there is none.
+
+    >>> import numpy as np
+    >>> leaves, td = float0_structure(*flatten((np.ones(2), np.zeros(3, [("float0", "V")]))))
+    >>> len(leaves), td, unflatten(td, leaves)[1].shape
+    (1, (*, float0(3,)), (3,))
+    """
+    if not any(is_float0(x) for x in leaves):
+        return leaves, treedef
+    it = iter(leaves)
+    kept: list = []
+
+    def leaf():
+        x = next(it)
+        if is_float0(x):
+            return float0_node(np.shape(x))
+        kept.append(x)
+        return LEAF
+
+    if treedef.kind == "leaf":
+        return kept, leaf()
+    # frames: [TreeDef, index of the next child, new children so far] (deep trees: no recursion)
+    stack = [[treedef, 0, []]]
+    while True:
+        frame = stack[-1]
+        td, i, kids = frame
+        if i < len(td.children):
+            c = td.children[i]
+            frame[1] = i + 1
+            if c.kind == "leaf":
+                kids.append(leaf())
+            elif not c.children:
+                kids.append(c)
+            else:
+                stack.append([c, 0, []])
+            continue
+        stack.pop()
+        same = not any(a is not b for a, b in zip(kids, td.children))  # (all: shadowed)
+        new = td if same else TreeDef(td.kind, td.type, td.aux, kids)
+        if not stack:
+            return kept, new
+        stack[-1][2].append(new)
+
+
+def has_float0(treedef: TreeDef) -> bool:
+    """Whether ``treedef`` holds a :func:`float0_node`.
+
+    >>> import numpy as np
+    >>> has_float0(float0_structure(*flatten([np.zeros(2, [("float0", "V")])]))[1])
+    True
+    """
+    stack = [treedef]
+    while stack:
+        td = stack.pop()
+        if td.kind == "float0":
+            return True
+        stack.extend(td.children)
+    return False
 
 
 def _children(x):
