@@ -85,6 +85,38 @@ def _eager_jvp(graph: Graph, simplify: bool, n_const: int) -> Graph:
 _EAGER_JVP = Memo(_eager_jvp, keep=keeps_no_trace)
 
 
+def _float0_tangents(primals, tangents, what="jvp"):
+    """``tangents`` with each ``float0`` leaf (JAX's tangent of an integer or boolean
+    primal) checked against its primal — an integer or boolean of the same shape — and made
+    integer zeros of the primal's dtype (what the forward-mode graph takes for it)."""
+    t_leaves, t_tree = tree.flatten(tuple(tangents))
+    if not any(tree.is_float0(t) for t in t_leaves):
+        return tangents
+    p_leaves, p_tree = tree.flatten(tuple(primals))
+    if p_tree != t_tree:
+        raise WireError(
+            f"{what}: tangents have structure {t_tree!r} but primals have {p_tree!r}"
+            f"{at(user_location(3))}"
+        )
+    out = []
+    paths = tree.leaf_paths(p_tree)
+    for p, t, pa, path in zip(p_leaves, t_leaves, flat_avals(p_leaves, p_tree), paths):
+        if tree.is_float0(t):
+            if pa.dtype.kind not in "iub":
+                raise WireTypeError(
+                    f"{what}: tangent {path} has dtype float0 but its primal is {pa!r}; a "
+                    f"float0 tangent is for an integer or boolean primal (a float primal "
+                    f"takes a tangent of its dtype){at(user_location(3))}")
+            if tuple(pa.shape) != np.shape(t):
+                raise ShapeError(
+                    f"{what}: tangent {path} is a float0 array of shape {np.shape(t)} but its "
+                    f"primal is {pa!r}; a tangent has its primal's shape"
+                    f"{at(user_location(3))}")
+            t = np.zeros(pa.shape, pa.dtype)
+        out.append(t)
+    return tree.unflatten(t_tree, out)
+
+
 def _check_tangents(primals, tangents, what="jvp"):
     p_leaves, p_tree = tree.flatten(tuple(primals))
     t_leaves, t_tree = tree.flatten(tuple(tangents))
@@ -197,6 +229,7 @@ def jvp(f, primals=None, tangents=None, *, has_aux: bool = False, simplify: bool
         if len(tangents) == len(primals):
             tangents = [tangents[i] for i in nums]
         primals = [primals[i] for i in nums]
+    tangents = _float0_tangents(primals, tangents)
     _check_tangents(primals, tangents)
     graph, leaves, lifted = _eager_trace(g, primals)
     if has_aux:
@@ -236,6 +269,7 @@ def linearize(f, *primals, has_aux: bool = False, simplify: bool = True, static_
         y, aux = _aux_pair(y, "linearize")
 
     def f_jvp(*tangents):
+        tangents = _float0_tangents(primals, tangents, "linearize")
         _check_tangents(primals, tangents, "linearize")
         t_leaves = _cast_like(tree.flatten(tuple(tangents))[0], graph.in_avals)
         outs = split.finish(known, res, t_leaves, call_graph_flat)

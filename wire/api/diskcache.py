@@ -207,7 +207,7 @@ class _TooBig(Exception):
     pass
 
 
-_PLAIN_TREES = frozenset({"leaf", "none", "tuple", "list", "dict"})
+_PLAIN_TREES = frozenset({"leaf", "none", "tuple", "list", "dict", "float0"})
 
 
 def _check_plain(td) -> None:

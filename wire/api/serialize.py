@@ -60,8 +60,9 @@ explicit type tag, a one-key object:
 ``{"tree": TREE}``  a pytree structure
 ==================  =================================================================
 
-TREE: ``"*"`` (a leaf), ``{"none": null}``, ``{"tuple": [TREE, ...]}``, ``{"list": [TREE,
-...]}``, ``{"dict": [[KEY VALUE, TREE], ...]}``. Containers that name a Python class
+TREE: ``"*"`` (a leaf), ``{"none": null}``, ``{"float0": [2, 3]}`` (a ``float0`` array of
+that shape: a gradient of an integer, which holds no data), ``{"tuple": [TREE, ...]}``,
+``{"list": [TREE, ...]}``, ``{"dict": [[KEY VALUE, TREE], ...]}``. Containers that name a Python class
 (namedtuples, pyrsistent ``PMap``/``PVector``/``PRecord``) cannot be recreated safely from a
 file, so they are saved as their plain equivalents (tuple, dict, list, dict): a function
 traced on a namedtuple loads as a graph taking a tuple.
@@ -120,7 +121,7 @@ from ..ir import (
 )
 from ..higher_order.custom import BatchedRule, CustomRule
 from ..ops.layout import shared_nan
-from ..tree import LEAF, TreeDef, strict_key
+from ..tree import LEAF, TreeDef, float0_node, strict_key
 from .custom import custom_jvp, custom_vjp
 from .registry import REGISTRY
 
@@ -343,6 +344,8 @@ def _enc_tree(td: TreeDef):
         return "*"
     if kind == "none":
         return {"none": None}
+    if kind == "float0":  # (a float0 array: its shape; it holds no data)
+        return {"float0": list(td.aux)}
     kids = [_enc_tree(c) for c in td.children]
     if kind in ("tuple", "namedtuple"):
         return {"tuple": kids}
@@ -661,6 +664,8 @@ def _dec_tree(x, what: str) -> TreeDef:
         if v is not None:
             _fail(f"{what}: 'none' takes null")
         return _NONE_TREE
+    if kind == "float0":
+        return float0_node([_int(d, f"{what} float0 dimension") for d in _list(v, what)])
     if kind == "tuple":
         return TreeDef("tuple", tuple, None, tuple(_dec_tree(c, what) for c in _list(v, what)))
     if kind == "list":
@@ -680,7 +685,8 @@ def _dec_tree(x, what: str) -> TreeDef:
         if len(set(keys)) != len(keys):
             _fail(f"{what}: duplicate dict keys")
         return TreeDef("dict", dict, tuple(keys), tuple(kids))
-    _fail(f"{what}: unknown tree kind {kind!r} (expected '*', none, tuple, list, dict)")
+    _fail(f"{what}: unknown tree kind {kind!r} (expected '*', none, float0, tuple, list, "
+          f"dict)")
 
 
 @functools.cache
