@@ -457,18 +457,21 @@ def _check_float_leaves(leaves, what, holomorphic=None, side="input"):
 
 
 def jacrev(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
-           static_argnums=(), static_argnames=()):
+           static_argnums=(), static_argnames=(), allow_int: bool = False):
     """Jacobian by reverse mode, one batched VJP over the output basis (``vmap``, no loop).
 
     For an output leaf of shape ``S`` and an input leaf of shape ``T`` the block has shape
     ``S + T``; pytrees on both sides give nested results (outputs outside, inputs inside).
     Outputs are real, as in JAX; ``holomorphic=True`` takes complex inputs and outputs and
-    gives the complex derivative.
+    gives the complex derivative. ``allow_int=True`` (as in JAX) lets ``argnums`` hold
+    integer and boolean leaves, whose blocks are zeros of their dtype (``jax.jacrev``'s).
 
     >>> import numpy as np, wire
     >>> wire.jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
+    >>> wire.jacrev(lambda x, n: x * n, argnums=(0, 1), allow_int=True)(2.0, 3)
+    (array(3.), array(0))
     """
 
     statics = static_nums(static_argnums, f, static_argnames)
@@ -478,7 +481,10 @@ def jacrev(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
         nums = _argnums(argnums, len(args))
         check_statics(statics, args, "jacrev", exclude=nums)
         dyn = [args[i] for i in nums]
-        _check_float_leaves(tree.leaves(tuple(dyn)), "jacrev", True if holomorphic else None)
+        leaves = tree.leaves(tuple(dyn))
+        if allow_int:  # (their cotangents: zeros of their dtype, as jax.jacrev's blocks)
+            leaves = [x for x in leaves if np.dtype(_dtype(x)).kind not in "biu"]
+        _check_float_leaves(leaves, "jacrev", True if holomorphic else None)
         res = vjp(fix_args(f, args, kwargs, nums), *dyn, has_aux=has_aux)
         y, pullback = res[0], res[1]
         y_leaves, y_tree = tree.flatten(y)
