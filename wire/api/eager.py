@@ -21,8 +21,6 @@ to check, and a function that makes no decision pays nothing for the possibility
 from __future__ import annotations
 
 import gc
-import threading
-from collections import OrderedDict
 
 from .. import tree
 from ..core import (
@@ -33,104 +31,11 @@ from ..core.debug import _NANS
 from ..core.locations import _RECORD, _SITE
 from ..core.tracer import _OPEN, TraceState, _arg_tag, _unflatten
 from ..errors import user_location
-from ..ir import Graph, _flat_tree, const_op, resume_collector
+from ..ir import Graph, _flat_tree, resume_collector
 from ..core.evaluate import raise_located
 from ..runtime.compiler import compile_graph
+from ..runtime.memo import Memo, gc_paused, keeps_no_trace, pins_arrays  # noqa: F401 - re-exported
 from .concrete import Values
-
-
-class Memo:
-    """A bounded, thread-safe memo of a pure function of a graph (and hashable extras).
-
-    Graphs holding constants keyed by identity (big arrays of an abstract trace) never repeat
-    and would pin their arrays, so they are computed but not kept. With ``locs`` (the
-    default) the key has the graph's location table too: a graph derived from an equal graph
-    traced at other lines reports those lines.
-
-    >>> m = Memo(lambda g, k: len(g) * k)
-    >>> import numpy as np, wire
-    >>> g = wire.trace(lambda x: x * 2.0, 1.0)
-    >>> m(g, 3), m(g, 3), m.cache_info()
-    (3, 3, (1, 1, 1))
-    """
-
-    def __init__(self, fn, maxsize: int = 256, keep=None, locs: bool = True):
-        self.fn = fn
-        self.locs = locs
-        self.maxsize = maxsize
-        self.keep = keep or (lambda graph, *extra_and_out: not pins_arrays(graph))
-        self._cache: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def __call__(self, graph: Graph, *extra):
-        # equal graphs traced at other lines: results reporting those lines (``locs``)
-        key = (graph, graph.locs_key, *extra) if self.locs else (graph, *extra)
-        cache = self._cache
-        found = cache.get(key)
-        if found is not None:
-            self.hits += 1
-            if len(cache) > self.maxsize >> 1:  # recency matters only when eviction is near
-                try:
-                    cache.move_to_end(key)
-                except KeyError:  # evicted by another thread meanwhile
-                    pass
-            return found
-        self.misses += 1
-        with gc_paused():
-            out = self.fn(graph, *extra)
-        if self.keep(graph, *extra, out):
-            with self._lock:
-                self._cache[key] = out
-                while len(self._cache) > self.maxsize:
-                    self._cache.popitem(last=False)
-        return out
-
-    def cache_info(self) -> tuple[int, int, int]:
-        """``(hits, misses, size)``: misses count the times the function really ran."""
-        return self.hits, self.misses, len(self._cache)
-
-    def cache_clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
-            self.hits = self.misses = 0
-
-
-def pins_arrays(graph: Graph) -> bool:
-    """Whether ``graph`` holds a constant keyed by identity (a big array)."""
-    return any(n.op is const_op and n.params["value"].by_identity for n in graph.nodes)
-
-
-class gc_paused:
-    """Python's cyclic garbage collector paused for the block (restored after, if it was on).
-
-    Tracing, deriving and simplifying a graph allocate long-lived objects (interned nodes and
-    their params) by the hundred thousand and free almost none: the collector's passes over
-    them find nothing, yet cost most of the time of a large eager call (two thirds of a first
-    ``grad`` of a 5 000-op chain). Nothing is lost: cyclic garbage made meanwhile is collected
-    at a later pass (the next full one after a large block, see :mod:`wire.ir.pause`). Threads may overlap blocks; whichever finds the
-    collector on restores it (a program that turned it off itself keeps it off).
-
-    >>> import gc
-    >>> was = gc.isenabled()
-    >>> with gc_paused():
-    ...     inside = gc.isenabled()
-    >>> inside, gc.isenabled() == was
-    (False, True)
-    """
-
-    __slots__ = ("was",)
-
-    def __enter__(self):
-        self.was = gc.isenabled()
-        if self.was:
-            gc.disable()
-        return self
-
-    def __exit__(self, *exc):
-        if self.was:
-            resume_collector()  # (see wire.ir.pause)
-        return False
 
 
 # --------------------------------------------------------------------------- tracing

@@ -25,7 +25,7 @@ from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat, w
 from ..core.locations import recording
 from ..core.deferred import defer, uses_unknown_shapes
 from ..errors import TracerBoolError
-from ..ir import Aval, Graph, Node, _flat_tree, const_op, locating_by, var_node
+from ..ir import Aval, Graph, Node, _flat_tree, locating_by, var_node
 from ..ir.nodes import input_node
 from ..ops.elementwise import convert
 from ..ops.layout import full, ones_like_, zeros_like_
@@ -39,7 +39,7 @@ from ..transforms.vjp import backward, backward_and_primals
 from ..transforms.vjp_values import gradient_at
 from ..core.debug import _NANS
 from ..tracebacks import entry_point
-from .eager import Memo, pins_arrays, run, trace_eager
+from .eager import Memo, keeps_no_trace, run, trace_eager
 
 
 # --------------------------------------------------------------------------- helpers
@@ -398,23 +398,22 @@ def memo_graph_transform(fn):
     """Memoize a pure ``Graph -> Graph`` transform (first argument a Graph, then its options).
 
     Traces of the same function at the same avals give equal graphs, so repeated eager
-    calls (``grad(f)(x)`` in a loop) skip re-deriving and re-simplifying. Graphs holding
-    large constants (keyed by identity, so they never repeat) are not cached, which also
-    keeps the cache from pinning big arrays; nor are calls whose options cannot be hashed.
-    Bounded and thread-safe (``lru_cache``).
+    calls (``grad(f)(x)`` in a loop) skip re-deriving and re-simplifying. A :class:`Memo`
+    (bounded, thread-safe): results holding large constants (keyed by identity, so they
+    never repeat), or closing over a node of a trace the source graph does not
+    (:func:`keeps_no_trace`), are not kept; nor are calls whose options cannot be hashed.
     """
-    # locs_key: equal graphs traced at other lines give results reporting those lines
-    cached = functools.lru_cache(maxsize=128)(lambda graph, locs, a: fn(graph, *a.args))
+    # (the key has graph.locs_key: equal graphs traced at other lines give results reporting
+    # those lines)
+    cached = Memo(lambda graph, a: fn(graph, *a.args), maxsize=128)
 
     @functools.wraps(fn)
     def transform(graph: Graph, *args):
-        if any(n.op is const_op and n.params["value"].by_identity for n in graph.nodes):
-            return fn(graph, *args)
         try:
             key = _Args(args)
         except TypeError:
             return fn(graph, *args)
-        return cached(graph, graph.locs_key, key)
+        return cached(graph, key)
 
     transform.cache_clear = cached.cache_clear
     return transform
@@ -633,33 +632,6 @@ def _eager_grad(graph, argnums, has_aux, with_value, simplify, holomorphic) -> G
     (:func:`wire.transforms.budget.simplify_for_eager`)."""
     dgraph = _grad_graph.__wrapped__(graph, argnums, has_aux, with_value, False, holomorphic)
     return simplify_for_eager(dgraph, DERIVATIVES) if simplify else dgraph
-
-
-def keeps_no_trace(graph: Graph, *extra_and_out) -> bool:
-    """Whether a memo of graphs derived from ``graph`` may keep its result (the last of
-    ``extra_and_out``): ``graph`` holds no array keyed by identity, and the derived graphs
-    close over no node of a trace that ``graph`` does not (an argument or lifted array of an
-    eager trace a rule ran inside: it is a leaked tracer once that trace has finished, and
-    a memo hit would serve it to every later call).
-
-    >>> import wire
-    >>> y = wire.var("y")
-    >>> g, h = wire.trace(lambda x: x * 2.0, 1.0), wire.trace(lambda x: x * y, 1.0)
-    >>> keeps_no_trace(g, wire.jvp(g)), keeps_no_trace(g, h), keeps_no_trace(h, wire.jvp(h))
-    (True, False, True)
-    """
-    if pins_arrays(graph):
-        return False
-    own = set(graph.free_vars)
-    stack = [extra_and_out[-1]] if extra_and_out else []
-    while stack:
-        x = stack.pop()
-        if isinstance(x, Graph):
-            if any(n not in own for n in x.free_vars):
-                return False
-        elif isinstance(x, (tuple, list)):
-            stack.extend(x)
-    return True
 
 
 eager_grad_graph = Memo(_eager_grad, keep=keeps_no_trace)

@@ -25,6 +25,7 @@ from ..ops.batching import to_front
 from ..ops.elementwise import select
 from ..ops.layout import reshape, zeros_like_
 from ..runtime.compiler import compile_graph
+from ..runtime.memo import Memo
 from ..transforms.jet import propagate
 from ..transforms.jvp import forward_and_primals
 from ..transforms.vjp import backward, backward_and_primals, dependents
@@ -123,8 +124,7 @@ def calls_custom(graph: Graph) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=256)
-def rebased_graph(graph: Graph, reverse: bool) -> Graph:
+def _rebased_graph(graph: Graph, reverse: bool) -> Graph:
     """``graph`` computing its outputs as the custom rules inside it do when differentiated
     in reverse mode (``fwd``'s output) or forward mode (the JVP rule's primal): what a
     control-flow rule returns as its primal outputs, so that outer derivatives differentiate
@@ -151,6 +151,10 @@ def rebased_graph(graph: Graph, reverse: bool) -> Graph:
     if new.outputs == graph.outputs:
         return graph
     return Graph(new.inputs, new.outputs, graph.in_tree, graph.out_tree)
+
+
+# (keeps no graph closing over a trace the rules ran inside: see wire.runtime.memo)
+rebased_graph = Memo(_rebased_graph, locs=False)
 
 
 def jet_inline(graph: Graph, primals: Sequence, series: Sequence, order: int):
