@@ -649,6 +649,11 @@ def check_numeric(dtype, what: str) -> None:
     structured, datetime): NumPy would carry it through some functions and fail in others,
     and no derivative is defined for it."""
     if dtype.kind not in _NUMERIC_KINDS:
+        if tree.is_float0(np.empty(0, dtype)):
+            raise WireTypeError(
+                f"{what} has dtype float0, a gradient of an integer (grad(allow_int=True)): "
+                f"it holds no values, so no operation takes it, as in JAX; pick such leaves "
+                f"out by their dtype (g.dtype == wire.float0){at(user_location())}")
         kind = ("structured" if dtype.fields else {"O": "object", "U": "string",
                 "S": "bytes", "V": "void", "M": "datetime", "m": "timedelta"}.get(dtype.kind,
                                                                                  dtype.kind))
