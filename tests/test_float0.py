@@ -196,12 +196,20 @@ def test_float0_arguments_into_jit_as_jax_users_pass_grads():
 
 
 def test_jvp_takes_float0_tangents_for_integer_primals_as_jax():
-    f = lambda x, n: (x * n, x + 1.0)  # noqa: E731
+    f = lambda x, n: (x * n, x + 1.0, n + 1, n > 2)  # noqa: E731  (integer outputs: float0)
     want = jax.jvp(f, (2.0, 3), (1.0, np.zeros((), jax.dtypes.float0)))
     got = wire.jvp(f, (2.0, 3), (1.0, np.zeros((), F0)))
     same_tree(got, want)
     jitted = wire.jit(lambda x, n, t: wire.jvp(f, (x, n), (1.0, t)))
     same_tree(jitted(2.0, 3, np.zeros((), F0)), want)
+    same_tree(wire.linearize(f, 2.0, 3)[1](1.0, np.zeros((), F0)),
+              jax.linearize(f, 2.0, 3)[1](1.0, np.zeros((), jax.dtypes.float0)))
+    xs, ns = np.array([1.0, 2.0]), np.array([3, 4])
+    per = lambda x, n: wire.jvp(f, (x, n), (1.0, np.zeros((), F0)))  # noqa: E731
+    jper = lambda x, n: jax.jvp(f, (x, n), (1.0, np.zeros((), jax.dtypes.float0)))  # noqa: E731
+    same_tree(wire.vmap(per)(xs, ns), jax.vmap(jper)(xs, ns))
+    g = lambda x: (x * 2).astype(np.int64)  # noqa: E731  (jacfwd: integer zeros, as JAX's)
+    same_tree(wire.jacfwd(g)(xs), jax.jacfwd(lambda x: (x * 2).astype(jnp.int64))(xs))
     p = {"w": np.array([1.0, -2.0]), "n": np.array([2, 5]), "b": np.array([True, False])}
     t = {"w": np.ones(2), "n": np.zeros(2, F0), "b": np.zeros(2, F0)}
     g = lambda p: p["w"] * p["n"] + p["b"]  # noqa: E731

@@ -219,9 +219,40 @@ def jvp(f, primals=None, tangents=None, *, has_aux: bool = False, simplify: bool
     (array(0.), array(2.))
     >>> wire.jvp(lambda x: (x ** 2, x + 1), (3.0,), (1.0,), has_aux=True)
     (array(9.), array(6.), array(4.))
+
+    As in JAX, an integer or boolean primal takes a ``float0`` tangent (a zero one of
+    another dtype is accepted too), and the tangent of an integer or boolean output is a
+    ``float0`` array of its shape.
+
+    >>> y, t = wire.jvp(lambda x, n: (x * n, n + 1), (2.0, 3), (1.0, np.zeros((), wire.float0)))
+    >>> y, t[0], t[1].dtype == wire.float0
+    ((array(6.), array(4)), array(3.), True)
     """
     if isinstance(f, Graph):
         return jvp_graph(f, simplify)
+    graph, out, tan = _jvp(f, primals, tangents, has_aux, simplify, static_argnums,
+                           static_argnames)
+    tan = _float0_outputs(graph, tan)
+    if has_aux:
+        return out[0], tan[0], out[1]
+    return out, tan
+
+
+def _float0_outputs(graph: Graph, tan):
+    """``tan`` (a pytree of ``graph``'s output structure) with the tangent of each integer
+    or boolean output a ``float0`` array of its shape, as ``jax.jvp`` gives."""
+    avals = [o.aval for o in graph.outputs]
+    if not any(a.dtype.kind in "biu" and a.shape is not None for a in avals):
+        return tan
+    leaves = tree.float0_structure(*tree.flatten(tan))[0]
+    leaves = [np.zeros(a.shape, tree.FLOAT0) if a.dtype.kind in "biu" and a.shape is not None
+              else t for t, a in zip(leaves, avals)]
+    return tree.unflatten(graph.out_tree, leaves)
+
+
+def _jvp(f, primals, tangents, has_aux, simplify, static_argnums, static_argnames):
+    """``(graph, out, tan)`` of ``jvp`` of a function: its eager graph, the outputs and
+    their tangents (integer zeros for integer outputs: what ``jacfwd`` assembles)."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise WireError(f"jvp: primals and tangents must be tuples{at(user_location())}")
     g, nums = _static_primals(f, primals, static_argnums, "jvp", static_argnames)
@@ -238,9 +269,7 @@ def jvp(f, primals=None, tangents=None, *, has_aux: bool = False, simplify: bool
     t_leaves, _ = tree.flatten(tuple(tangents))
     t_leaves = _cast_like(t_leaves, graph.in_avals[: len(leaves)])
     out, tan = run(jg, leaves + lifted + t_leaves)
-    if has_aux:
-        return out[0], tan[0], out[1]
-    return out, tan
+    return graph, out, tan
 
 
 def linearize(f, *primals, has_aux: bool = False, simplify: bool = True, static_argnums=(),
@@ -273,7 +302,7 @@ def linearize(f, *primals, has_aux: bool = False, simplify: bool = True, static_
         _check_tangents(primals, tangents, "linearize")
         t_leaves = _cast_like(tree.flatten(tuple(tangents))[0], graph.in_avals)
         outs = split.finish(known, res, t_leaves, call_graph_flat)
-        tan = tree.unflatten(graph.out_tree, outs[n_out:])
+        tan = _float0_outputs(graph, tree.unflatten(graph.out_tree, outs[n_out:]))
         return tan[0] if has_aux else tan
 
     return (y, f_jvp, aux) if has_aux else (y, f_jvp)
@@ -542,13 +571,13 @@ def jacfwd(f, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
         basis = _basis(shapes, sizes, [_dtype(v) for v in d_leaves])
         g = fix_args(f, args, kwargs, nums)
         if has_aux:  # aux does not depend on the tangents: one forward pass gives it
-            def push(*t):
-                _, tan, aux = jvp(g, dyn, tree.unflatten(d_tree, list(t)), has_aux=True)
-                return tan, aux
+            def push(*t):  # (_jvp: integer outputs get integer zero blocks, as in JAX)
+                _, out, tan = _jvp(g, dyn, tree.unflatten(d_tree, list(t)), True, True, (), ())
+                return tan[0], out[1]
             tans, aux = vmap(push, out_axes=(0, None))(*basis)
         else:
             def push(*t):
-                return jvp(g, dyn, tree.unflatten(d_tree, list(t)))[1]
+                return _jvp(g, dyn, tree.unflatten(d_tree, list(t)), False, True, (), ())[2]
             tans = vmap(push)(*basis)
         t_leaves, t_tree = tree.flatten(tans)
         if holomorphic:
