@@ -136,8 +136,16 @@ class Transformed:
     def __call__(self, *args, **kwargs):
         if self._call is not None:
             return self._call(args, kwargs)
-        leaves, in_tree = tree.float0_structure(*tree.flatten(tuple(args)))
-        graph = self._graph_of(flat_avals(leaves, in_tree), in_tree, weak_leaves(leaves))
+        leaves, in_tree = tree.flatten(tuple(args))
+        try:
+            avals = flat_avals(leaves, in_tree)
+        except WireTypeError:  # a float0 argument is structure (see wire.jit)
+            found = tree.float0_structure(leaves, in_tree)
+            if found[0] is leaves:
+                raise
+            leaves, in_tree = found
+            avals = flat_avals(leaves, in_tree)
+        graph = self._graph_of(avals, in_tree, weak_leaves(leaves))
         return tree.unflatten(graph.out_tree, call_graph_flat(graph, leaves))
 
     def __get__(self, obj, objtype=None):  # transformed methods bind like functions

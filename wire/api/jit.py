@@ -494,14 +494,18 @@ class Jitted:
         dyn, statics, kwargs = self._split(args, kwargs)
         # positional arguments alone are the tuple of arguments (error paths read `[0]`)
         leaves, in_tree = tree.flatten((dyn, kwargs) if kwargs else dyn)
-        # a float0 argument (a gradient of an integer) holds no data: it is structure, its
-        # shape part of the key, and the function gets it back as np.zeros(shape, float0)
-        leaves, in_tree = tree.float0_structure(leaves, in_tree)
+        try:
+            avals = self._avals(leaves, in_tree)
+        except WireTypeError:
+            # a float0 argument (a gradient of an integer) holds no data: it is structure,
+            # its shape part of the key, and the function gets np.zeros(shape, float0) back
+            # (looked for only here, as its dtype is refused: other calls pay nothing)
+            found = tree.float0_structure(leaves, in_tree)
+            if found[0] is leaves:
+                raise
+            leaves, in_tree = found
+            avals = self._avals(leaves, in_tree)
         has_tracer = any(isinstance(x, Tracer) for x in leaves)
-        if self._on is None:
-            avals = flat_avals(leaves, in_tree)
-        else:  # Dask/CuPy arguments: shapes and dtypes without reading values
-            avals = [leaf_aval(x) for x in leaves]
         if not kwargs and not statics and len(leaves) == len(dyn) and all(
                 type(a) is _ndarray or type(a) is float for a in dyn):
             # the fast path's key (see __call__): the structure is n plain arrays or Python
@@ -525,6 +529,11 @@ class Jitted:
             return self._miss(key, leaves, has_tracer, avals, in_tree, statics, kwargs, weak)
         finally:
             _INT_RANGES.reset(token)
+
+    def _avals(self, leaves, in_tree) -> list:
+        if self._on is None:
+            return flat_avals(leaves, in_tree)
+        return [leaf_aval(x) for x in leaves]  # Dask/CuPy: shapes and dtypes, no values
 
     def _miss(self, key, leaves, has_tracer, avals, in_tree, statics, kwargs, weak):
         """:meth:`_entry` for a signature not in the cache: trace (or find the code on disk),

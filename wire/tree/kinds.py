@@ -246,6 +246,8 @@ def _custom(x, t, found: Registered):
 
 
 FLOAT0 = np.dtype([("float0", np.void, 0)])
+_ndarray = np.ndarray
+_F0_TYPES = (np.ndarray, np.void)
 """JAX's ``float0``: the dtype of the gradient of an integer input (no bytes per element)."""
 
 
@@ -256,7 +258,11 @@ def is_float0(x) -> bool:
     >>> is_float0(np.zeros(3, FLOAT0)), is_float0(np.zeros(3))
     (True, False)
     """
-    return isinstance(x, (np.ndarray, np.void)) and x.dtype.kind == "V" and x.dtype == FLOAT0
+    t = type(x)
+    if t is not _ndarray and t is not np.void and not isinstance(x, _F0_TYPES):
+        return False
+    dtype = x.dtype
+    return dtype.kind == "V" and dtype == FLOAT0
 
 
 def rebuild(kind: str, typ, aux, kids: list):
