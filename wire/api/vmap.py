@@ -26,6 +26,9 @@ from ..core import Tracer, call_graph_flat, current_trace, flat_avals, trace_fla
 from ..ops.indexing import getitem
 from ..ops.layout import concatenate
 from ..transforms.vmap import vmap_flat
+from ..tracebacks import internal
+
+_has_float0 = internal(tree.has_float0)  # (asked on every eager call: no entry point)
 
 # --------------------------------------------------------------------------- axis specs
 
@@ -150,7 +153,7 @@ def batched_float0(graph: Graph, out_axes, size: int) -> Graph:
     :func:`wire.tree.float0_node`: the gradient of an integer) given the batch axis that
     ``out_axes`` puts there, as ``jax.vmap`` does: a float0 array of per-example shape
     ``S`` becomes one of shape ``S`` with ``size`` inserted at its out axis."""
-    if not tree.has_float0(graph.out_tree):
+    if not _has_float0(graph.out_tree):
         return graph
     out_tree = _float0_axes(out_axes, graph.out_tree, size)
     return Graph(graph.inputs, graph.outputs, graph.in_tree, out_tree, graph.locs)

@@ -70,6 +70,7 @@ from .primitive import proj_p
 
 # wire.tree's functions themselves, not their entry points (wire's own calls, every trace)
 _flatten, _unflatten = internal(tree.flatten), internal(tree.unflatten)
+_is_float0, _float0_structure = internal(tree.is_float0), internal(tree.float0_structure)
 _ARRAY_TYPES = (np.ndarray, np.generic, int, float, complex, bool)
 _ndarray = np.ndarray
 _WEAK_TYPES = frozenset((int, float, complex, bool))  # Python scalars: weakly typed (NEP 50)
@@ -649,7 +650,7 @@ def check_numeric(dtype, what: str) -> None:
     structured, datetime): NumPy would carry it through some functions and fail in others,
     and no derivative is defined for it."""
     if dtype.kind not in _NUMERIC_KINDS:
-        if tree.is_float0(np.empty(0, dtype)):
+        if _is_float0(np.empty(0, dtype)):
             raise WireTypeError(
                 f"{what} has dtype float0, a gradient of an integer (grad(allow_int=True)): "
                 f"it holds no values, so no operation takes it, as in JAX; pick such leaves "
@@ -767,9 +768,9 @@ def _output_nodes(out_leaves, out_tree, lift):
     for i, o in enumerate(out_leaves):
         if isinstance(o, Tracer):
             out_nodes.append(o.node)
-        elif tree.is_float0(o):  # (grad(allow_int=True) of an integer): data-free, so its
+        elif _is_float0(o):  # (grad(allow_int=True) of an integer): data-free, so its
             # shape is part of the output's structure, never a computed value
-            return _output_nodes(*tree.float0_structure(out_leaves, out_tree), lift)
+            return _output_nodes(*_float0_structure(out_leaves, out_tree), lift)
         elif isinstance(o, _ARRAY_TYPES):
             out_nodes.append(lift(o))
         else:
