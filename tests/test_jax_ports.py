@@ -258,7 +258,7 @@ def test_vmap_of_jvp_refuses_nonzero_tangent_of_int_primal():
         wire.vmap(f, in_axes=(None, 0))(np.array([1, 2]), np.array([[0.0, 0.0], [0.0, 1.0]]))
     y, t = wire.vmap(f)(np.array([1, 2]), np.zeros(2))  # zero tangents: fine, as eagerly
     np.testing.assert_array_equal(y, [2, 4])
-    np.testing.assert_array_equal(t, [0, 0])
+    assert t.dtype == wire.float0 and t.shape == (2,)  # an integer output's, as jax.jvp's
 
 
 # ---------------------------------------------------------------- rules reading values
