@@ -62,10 +62,10 @@ explicit type tag, a one-key object:
 
 TREE: ``"*"`` (a leaf), ``{"none": null}``, ``{"float0": [2, 3]}`` (a ``float0`` array of
 that shape: a gradient of an integer, which holds no data), ``{"tuple": [TREE, ...]}``,
-``{"list": [TREE, ...]}``, ``{"dict": [[KEY VALUE, TREE], ...]}``. Containers that name a Python class
-(namedtuples, pyrsistent ``PMap``/``PVector``/``PRecord``) cannot be recreated safely from a
-file, so they are saved as their plain equivalents (tuple, dict, list, dict): a function
-traced on a namedtuple loads as a graph taking a tuple.
+``{"list": [TREE, ...]}``, ``{"dict": [[KEY VALUE, TREE], ...]}``. Containers that name a
+Python class (namedtuples, pyrsistent ``PMap``/``PVector``/``PRecord``) cannot be recreated
+safely from a file, so they are saved as their plain equivalents (tuple, dict, list, dict):
+a function traced on a namedtuple loads as a graph taking a tuple.
 
 *Custom rules are saved by reference.* The ``rule`` param of a ``custom_jvp_call`` /
 ``custom_vjp_call`` node is ``{"custom_rule": {"kind": "custom_jvp", "module": "pkg.mod",

@@ -23,9 +23,9 @@ class Memo:
     :func:`keeps_no_trace`): graphs holding constants keyed by identity (big arrays of an
     abstract trace) never repeat and would pin their arrays, and a derived graph closing over
     a node of a trace its source graph does not (a rule ran inside an eager trace) would
-    serve a leaked tracer to every later call; both are computed but not kept. With ``locs`` (the
-    default) the key has the graph's location table too: a graph derived from an equal graph
-    traced at other lines reports those lines.
+    serve a leaked tracer to every later call; both are computed but not kept. With ``locs``
+    (the default) the key has the graph's location table too: a graph derived from an equal
+    graph traced at other lines reports those lines.
 
     >>> m = Memo(lambda g, k: len(g) * k)
     >>> import numpy as np, wire
@@ -88,8 +88,9 @@ class gc_paused:
     their params) by the hundred thousand and free almost none: the collector's passes over
     them find nothing, yet cost most of the time of a large eager call (two thirds of a first
     ``grad`` of a 5 000-op chain). Nothing is lost: cyclic garbage made meanwhile is collected
-    at a later pass (the next full one after a large block, see :mod:`wire.ir.pause`). Threads may overlap blocks; whichever finds the
-    collector on restores it (a program that turned it off itself keeps it off).
+    at a later pass (the next full one after a large block, see :mod:`wire.ir.pause`).
+    Threads may overlap blocks; whichever finds the collector on restores it (a program that
+    turned it off itself keeps it off).
 
     >>> import gc
     >>> was = gc.isenabled()
@@ -111,8 +112,6 @@ class gc_paused:
         if self.was:
             resume_collector()  # (see wire.ir.pause)
         return False
-
-
 
 
 def keeps_no_trace(graph: Graph, *extra_and_out) -> bool:

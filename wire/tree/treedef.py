@@ -179,8 +179,9 @@ class TreeDef(_Fields):
         return _from_preorder, (tuple(flat),)
 
 
+# aux built by wire: hashable by construction
 _CHECKED = frozenset(("tuple", "list", "dict", "none", "leaf", "ordereddict", "pmap", "precord",
-                      "pvector", "namedtuple", "float0"))  # aux built by wire: hashable by construction
+                      "pvector", "namedtuple", "float0"))
 _KEYED = frozenset(("dict", "pmap", "precord", "ordereddict", "defaultdict"))
 
 
