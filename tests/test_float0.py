@@ -254,3 +254,17 @@ def test_memos_keep_no_derived_graph_closing_over_another_trace():
     assert len(calls) == 5  # (a result closing over nothing new is kept)
     from wire.higher_order import subgraph
     assert isinstance(subgraph.rebased_graph, Memo)
+
+
+def test_vmap_takes_float0_arguments_as_jax():
+    f0 = np.zeros((3, 2), F0)
+    for in_axes, g in [(0, f0), ((1, 0), np.zeros((2, 3), F0)), ((None, 0), np.zeros(5, F0))]:
+        f = lambda g, x: (g, x * g.shape[0])  # noqa: E731  (g: one example's float0)
+        want = jax.vmap(f, in_axes)(g, np.ones(3))
+        for v in (wire.vmap(f, in_axes), wire.jit(wire.vmap(f, in_axes))):
+            same_tree(v(g, np.ones(3)), want)
+    with pytest.raises(wire.WireError, match="float0 argument has size 4, the others 3"):
+        wire.vmap(lambda g, x: x)(np.zeros(4, F0), np.ones(3))
+    h = lambda g, x: x * 2 if x > 1.5 else x * g.shape[0]  # noqa: E731  (examples split)
+    np.testing.assert_array_equal(wire.vmap(h)(np.zeros((3, 5), F0), np.array([1.0, 2.0, 1.0])),
+                                  [5.0, 4.0, 5.0])

@@ -20,7 +20,7 @@ from .concrete import BatchedDecision
 from .eager import Memo, run, trace_eager
 from .grad import (Transformed, check_statics, fix_args, graph_through_call, keeps_no_trace,
                    static_names, static_nums)
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireTypeError, at, user_location
 from ..ir import Aval, Graph
 from ..core import Tracer, call_graph_flat, current_trace, flat_avals, trace_flat, weak_leaves
 from ..ops.indexing import getitem
@@ -159,25 +159,51 @@ def batched_float0(graph: Graph, out_axes, size: int) -> Graph:
     return Graph(graph.inputs, graph.outputs, graph.in_tree, out_tree, graph.locs)
 
 
-def _float0_axes(spec, td: tree.TreeDef, size: int) -> tree.TreeDef:
-    """``td`` with the shape of each float0 node batched along its axis in the ``out_axes``
-    prefix ``spec`` (already checked against ``td`` by :func:`prefix_axes`)."""
+def _float0_axes(spec, td: tree.TreeDef, size, found=None) -> tree.TreeDef:
+    """``td`` with the shape of each float0 node batched along its axis in the prefix
+    ``spec`` (``out_axes``, already checked against ``td`` by :func:`prefix_axes`) — or,
+    with ``size`` None, that axis taken out (``in_axes``: a float0 argument's per-example
+    shape; ``found`` collects the sizes taken out)."""
     if td.kind == "float0":
         if not _is_axis(spec) or spec is None:
             return td
-        n = len(td.aux) + 1
+        n = len(td.aux) + (size is not None)
         if not -n <= spec < n:
-            raise WireError(f"vmap: out_axes {spec} is out of range for a float0 output of "
-                            f"batched rank {n}{at(user_location())}")
+            raise WireError(f"vmap: axis {spec} is out of range for a float0 array of rank "
+                            f"{n}{at(user_location())}")
         d = spec % n
+        if size is None:
+            found.append(td.aux[d])
+            return tree.float0_node(td.aux[:d] + td.aux[d + 1:])
         return tree.float0_node(td.aux[:d] + (size,) + td.aux[d:])
     if not td.children:
         return td
     if _is_axis(spec):
-        kids = [_float0_axes(spec, c, size) for c in td.children]
+        kids = [_float0_axes(spec, c, size, found) for c in td.children]
     else:
-        kids = [_float0_axes(s, c, size) for s, c in zip(tree._children(spec)[2], td.children)]
+        kids = [_float0_axes(s, c, size, found)
+                for s, c in zip(tree._children(spec)[2], td.children)]
     return tree.TreeDef(td.kind, td.type, td.aux, kids)
+
+
+def float0_examples(in_axes, in_tree: tree.TreeDef, size=None) -> tree.TreeDef:
+    """``in_tree`` (of the positional arguments) with each float0 argument's mapped axis
+    taken out (its per-example shape, what the function is given, as ``jax.vmap``); with
+    ``size``, put back at that size instead. Checks the axis sizes against ``size``."""
+    if not _has_float0(in_tree):
+        return in_tree
+    spec = tuple(in_axes) if isinstance(in_axes, list) else in_axes
+    found: list = []
+    if isinstance(spec, tuple) and in_tree.kind == "tuple":
+        kids = [_float0_axes(a, c, None, found) for a, c in zip(spec, in_tree.children)]
+        out = tree.TreeDef(in_tree.kind, in_tree.type, in_tree.aux, kids)
+    else:
+        out = _float0_axes(spec, in_tree, None, found)
+    if size is not None and any(n != size for n in found):
+        raise WireError(f"vmap got inconsistent sizes for the mapped axis: a float0 argument "
+                        f"has size {[n for n in found if n != size][0]}, the others {size}"
+                        f"{at(user_location())}")
+    return out
 
 
 # --------------------------------------------------------------------------- transforms
@@ -258,9 +284,12 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=(), static_
         names = _leaf_names(in_tree)
         axes = in_axes_per_leaf(in_axes, in_tree)
         dims, size, ex = batch_plan(avals, axes, names, axis_size)
-        graph = trace_flat(f, ex, in_tree, weak)
-        return batched_float0(vmap_flat(graph, dims, size, _out_dims(out_axes, graph)),
-                              out_axes, size)
+        ex_tree = float0_examples(in_axes, in_tree, size)
+        graph = trace_flat(f, ex, ex_tree, weak)
+        out = vmap_flat(graph, dims, size, _out_dims(out_axes, graph))
+        if ex_tree is not in_tree:  # (the batched graph takes the batched float0 arguments)
+            out = Graph(out.inputs, out.outputs, in_tree, out.out_tree, out.locs)
+        return batched_float0(out, out_axes, size)
 
     fixed_names = (static_names(f, tuple(statics), static_argnames)[1]
                    if statics or static_argnames else ())
@@ -320,21 +349,29 @@ def _vmap_call(f, in_axes, out_axes, axis_size, statics, args, kwargs):
     spec = in_axes
     if static and isinstance(in_axes, (tuple, list)) and len(in_axes) == len(args):
         spec = tuple(in_axes[i] for i in nums)
+    try:
+        avals = flat_avals(leaves, dyn_tree)
+    except WireTypeError:  # float0 arguments (gradients of integers) are structure
+        found = tree.float0_structure(leaves, dyn_tree)
+        if found[0] is leaves:
+            raise
+        leaves, dyn_tree = found
+        avals = flat_avals(leaves, dyn_tree)
     axes = in_axes_per_leaf(spec, dyn_tree)
-    dims, size, ex = batch_plan(flat_avals(leaves, dyn_tree), axes,
-                                _leaf_names(dyn_tree, nums), axis_size)
+    dims, size, ex = batch_plan(avals, axes, _leaf_names(dyn_tree, nums), axis_size)
+    ex_tree = float0_examples(spec, dyn_tree, size)
     outer = current_trace()
     outer = outer.concrete_state() if outer is not None else None
     level = 0 if outer is None else len(outer.values.sizes)
     try:
-        graph, lifted = trace_eager(fix_args(f, args, kwargs, nums), leaves, dyn_tree, ex,
+        graph, lifted = trace_eager(fix_args(f, args, kwargs, nums), leaves, ex_tree, ex,
                                     weak=weak_leaves(leaves), axes=dims, size=size)
     except BatchedDecision as e:
         groups = _groups(e, level, size)
         if groups is None:
             raise
         return _split_call(f, in_axes, out_axes, statics, args, kwargs, nums, leaves, dyn_tree,
-                           dims, groups)
+                           dims, groups, (spec, ex_tree))
     out_dims = tuple(_out_dims(out_axes, graph))
     batched = _EAGER_VMAP(graph, tuple(dims) + (None,) * len(lifted), size, out_dims)
     return run(batched_float0(batched, out_axes, size), leaves + lifted)
@@ -358,6 +395,16 @@ def _groups(e: BatchedDecision, level: int, size: int):
     return list(found.values())
 
 
+def _float0_axes_of_args(in_axes, ex_tree: tree.TreeDef, size: int) -> tree.TreeDef:
+    """The positional-argument tree ``ex_tree`` (per example) with its float0 arguments
+    batched to ``size`` along their ``in_axes``."""
+    spec = tuple(in_axes) if isinstance(in_axes, list) else in_axes
+    if isinstance(spec, tuple) and ex_tree.kind == "tuple":
+        kids = [_float0_axes(a, c, size) for a, c in zip(spec, ex_tree.children)]
+        return tree.TreeDef(ex_tree.kind, ex_tree.type, ex_tree.aux, kids)
+    return _float0_axes(spec, ex_tree, size)
+
+
 def _take(x, idx: np.ndarray, axis: int):
     if not isinstance(x, Tracer):
         return np.take(np.asarray(x), idx, axis=axis)
@@ -366,7 +413,7 @@ def _take(x, idx: np.ndarray, axis: int):
 
 
 def _split_call(f, in_axes, out_axes, statics, args, kwargs, nums, leaves, dyn_tree, dims,
-                groups):
+                groups, float0=None):
     """``vmap(f)`` run group by group (examples that agree on a Python decision), the
     results put back in the examples' order."""
     outs = []
@@ -374,7 +421,11 @@ def _split_call(f, in_axes, out_axes, statics, args, kwargs, nums, leaves, dyn_t
         idx = np.asarray(idx, dtype=np.intp)
         sub = [leaf if d is None else _take(leaf, idx, d) for leaf, d in zip(leaves, dims)]
         full = list(args)
-        for i, a in zip(nums, tree.unflatten(dyn_tree, sub)):
+        sub_tree = dyn_tree
+        if float0 is not None and float0[1] is not dyn_tree:  # (float0 arguments: this
+            # group's number of examples on their mapped axes)
+            sub_tree = _float0_axes_of_args(float0[0], float0[1], len(idx))
+        for i, a in zip(nums, tree.unflatten(sub_tree, sub)):
             full[i] = a
         outs.append(_vmap_call(f, in_axes, out_axes, len(idx), statics, tuple(full), kwargs))
     flat = [tree.flatten(o) for o in outs]
