@@ -35,6 +35,9 @@ from .errors import (
 )
 from .numpy import stop_gradient as _stop_gradient
 from .numpy._at import At
+from .ops import complex_parts as _CP
+from .ops import incomplete as _INC
+from .ops import special as _SP
 from .scipy import special as _special
 from .tracebacks import expose
 
@@ -45,12 +48,15 @@ __all__ = [
     "stop_gradient", "clamp",
     # elementwise
     "abs", "acos", "acosh", "asin", "asinh", "atan", "atanh", "cbrt", "ceil", "cos", "cosh",
-    "digamma", "erf", "erf_inv", "erfc", "exp", "exp2", "expm1", "floor", "imag",
+    "conj", "digamma", "erf", "erf_inv", "erfc", "exp", "exp2", "expm1", "floor", "imag",
     "integer_pow", "is_finite", "lgamma", "log", "log1p", "logistic", "neg", "real", "round",
     "rsqrt", "sign", "sin", "sinh", "sqrt", "square", "tan", "tanh",
     "add", "sub", "mul", "div", "rem", "max", "min", "pow", "atan2", "nextafter",
     "eq", "ne", "lt", "le", "gt", "ge", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "bitwise_not", "shift_left", "shift_right_arithmetic", "shift_right_logical",
+    "bitwise_not", "shift_left", "shift_right_arithmetic", "shift_right_logical", "complex",
+    # special functions
+    "bessel_i0e", "bessel_i1e", "betainc", "igamma", "igammac", "igamma_grad_a", "polygamma",
+    "random_gamma_grad", "zeta",
     # reductions and scans
     "reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and", "reduce_or",
     "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin", "sort", "sort_key_val", "top_k",
@@ -515,6 +521,265 @@ def clamp(min, x, max):  # noqa: A002 - jax.lax's names
     below = (min > x) & (min < max) & (value == min)
     above = (max < x) & (value == max)
     return wnp.where(inside, x, wnp.where(below, min, wnp.where(above, max, value)))
+
+
+# --------------------------------------------------------------------------- complex
+
+
+def complex(x, y):  # noqa: A001 - jax.lax's name
+    """``x + i·y`` from floating parts of one dtype (float32 gives complex64), built part by
+    part: ``complex(1.0, -0.0)`` keeps its ``-0.0`` and ``complex(0.0, inf)`` its ``0.0``
+    real part (``x + 1j * y`` gives ``+0.0`` and NaN there).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.complex(np.array([0.0]), np.array([np.inf]))
+    array([0.+infj])
+    """
+    ax = _check_kind("complex", x, _F, "")
+    ay = _check_kind("complex", y, _F, "")
+    _same("complex", [ax, ay])
+    return _CP.complex_(x, y)
+
+
+def conj(x):
+    """The complex conjugate; a floating ``x`` becomes the complex ``x + 0j`` of its
+    precision, as in ``jax.lax.conj``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.conj(np.array([1 + 2j, -0.0 - 1j]))
+    array([ 1.-2.j, -0.+1.j])
+    >>> lax.conj(np.array([1.0], np.float32))
+    array([1.+0.j], dtype=complex64)
+    """
+    _, dtype = _check_kind("conj", x, _FC, "")
+    if dtype.kind == "f":
+        return _CP.complex_(x, wnp.zeros_like(x))
+    return _CP.conj(x)
+
+
+# --------------------------------------------------------------------------- special functions
+# Values are wire.scipy.special's (SciPy's, accurate to an ulp or so) and, where jax.lax's
+# function is undefined, XLA's conventions (NaN, or inf at poles); jax.lax takes floating
+# operands of one dtype and does not promote. Derivatives are those of wire.scipy.special:
+# of every order and in every argument, where JAX's stop at the first or raise.
+
+
+def _floats(name: str, *xs):
+    avals = [_check_kind(name, x, _F, "") for x in xs]
+    _same(name, avals)
+    return avals[0][1]
+
+
+def _nan_where(bad, value):
+    return wnp.where(bad, np.nan, value)
+
+
+def _pole(x):
+    """``x`` is ``0, -1, -2, …`` or ``-inf`` (a pole of Γ and its derivatives)."""
+    return (x <= 0) & (x == wnp.floor(x))
+
+
+def bessel_i0e(x):
+    """The exponentially scaled modified Bessel function ``i0(x) e^-|x|``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.bessel_i0e(np.array([0.0, 1.0, np.inf]))
+    array([1.        , 0.46575961, 0.        ])
+    """
+    _floats("bessel_i0e", x)
+    return _special.i0e(x)
+
+
+def bessel_i1e(x):
+    """The exponentially scaled modified Bessel function ``i1(x) e^-|x|``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.bessel_i1e(np.array([-0.0, 1.0, np.inf]))
+    array([-0.        ,  0.20791042,  0.        ])
+    """
+    _floats("bessel_i1e", x)
+    return wnp.where(x == 0, x * 0.5, _special.i1e(x))  # odd: -0.0 at -0.0, as XLA's
+
+
+def igamma(a, x):
+    """The regularized lower incomplete gamma function ``P(a, x)`` (NaN for ``a < 0`` or
+    ``x < 0``). At ``a = 0`` and ``a = inf`` it is the limit (``P(0, x > 0) = 1``,
+    ``P(inf, x < inf) = 0``); XLA's value there depends on which of its expansions it
+    takes (NaN for some ``x``).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.igamma(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
+    array([0.63212056, 0.        ])
+    """
+    _floats("igamma", a, x)
+    p, q = _special.gammainc(a, x), _special.gammaincc(a, x)
+    # 1 - Q where Q is the smaller: gammainc's series can end above 1 (1 + 2.3e-14 at
+    # a = 1e-300, x = 0.5)
+    return wnp.where(q < 0.5, 1 - q, p)
+
+
+def igammac(a, x):
+    """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``, accurate
+    where it is tiny (see :func:`igamma` for ``a = 0`` and ``inf``; for tiny ``a`` XLA's is
+    off: ``igammac(1e-300, 1e-300)`` is ``-2.4e-14`` in JAX, ``6.9e-298`` here).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.igammac(np.array([1.0]), np.array([50.0]))
+    array([1.92874985e-22])
+    """
+    _floats("igammac", a, x)
+    return _special.gammaincc(a, x)
+
+
+def _gamma_parts(a, x):
+    """``∂P/∂a`` and ``∂P/∂x`` at ``(a, x)`` (differentiable again)."""
+    dtype = _aval(a, "")[1]
+    a, x = wnp.asarray(a, dtype), wnp.asarray(x, dtype)
+    return _INC.gammainc_deriv(a, x, 1), _INC.gammainc_dx(a, x, 0, 1)
+
+
+def igamma_grad_a(a, x):
+    """``∂P(a, x)/∂a``, the derivative of :func:`igamma` in ``a``: 0 at ``x = 0``, NaN
+    outside ``a > 0, x >= 0`` and where ``a`` or ``x`` is infinite (as XLA's). Accurate
+    where XLA's underflows (``a = 1e-300, x = 100``: ``-3.68e-46``; JAX: ``-0.0``).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.igamma_grad_a(np.array([2.0, 1.0]), np.array([1.5, 0.0]))
+    array([-0.31348864,  0.        ])
+    """
+    _floats("igamma_grad_a", a, x)
+    bad = ~((a > 0) & (x >= 0) & (x < np.inf)) | ((a == np.inf) & (x != 0))
+    safe = (a > 0) & (a < np.inf) & (x > 0) & (x < np.inf)
+    one = wnp.ones_like(a)
+    value = _gamma_parts(wnp.where(safe, a, one), wnp.where(safe, x, one))[0]
+    value = wnp.where(value == 0, -0.0, value)  # P falls as a grows: an underflow is -0.0
+    return _nan_where(bad, wnp.where(x == 0, wnp.zeros_like(value), value))
+
+
+def _gamma_ratio_series(a, x):
+    """``-∂P/∂a / ∂P/∂x`` where ``∂P/∂a`` underflows: in the left tail (``x <= a`` or
+    ``x < 1``) from ``P = x f(a, x) Σ_k x^k / (a (a+1) … (a+k))``, in the right one from
+    the asymptotic ``Q = f(a, x) Σ_k (a-1) … (a-k) / x^k`` (``f`` the density), whose
+    ``a``-derivatives are ``f (log x - ψ(a))`` times the sums plus ``f`` times theirs."""
+    left = (x <= a) | (x < 1)
+    # left: T = Σ u_k, u_0 = 1/a, u_k = u_{k-1} x / (a + k)
+    u, du = 1.0 / a, -1.0 / (a * a)
+    t, dt = u, du
+    for k in range(1, 60):
+        r = x / (a + k)
+        u, du = u * r, du * r - u * r / (a + k)
+        t, dt = t + u, dt + du
+    from_left = -x * ((wnp.log(x) - _special.digamma(a)) * t + dt)
+    # right: S = Σ v_k, v_0 = 1, v_k = v_{k-1} (a - k) / x
+    v, dv = wnp.ones_like(a), wnp.zeros_like(a)
+    sv, dsv = v, dv
+    for k in range(1, 20):
+        v, dv = v * (a - k) / x, (dv * (a - k) + v) / x
+        sv, dsv = sv + v, dsv + dv
+    from_right = (wnp.log(x) - _special.digamma(a)) * sv + dsv
+    return wnp.where(left, from_left, from_right)
+
+
+def random_gamma_grad(a, x):
+    """The derivative of a Gamma(``a``, 1) sample ``x`` in ``a`` at fixed uniform (the
+    implicit derivative ``-∂P/∂a / ∂P/∂x`` of ``P(a, x) = u``): what ``jax.random.gamma``
+    differentiates with. 0 at ``x = 0``; NaN where :func:`igamma_grad_a` is.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.random_gamma_grad(np.array([1.0]), np.array([0.5]))
+    array([0.80697912])
+    """
+    _floats("random_gamma_grad", a, x)
+    bad = ~((a > 0) & (x >= 0) & (x < np.inf)) | ((a == np.inf) & (x != 0))
+    safe = (a > 0) & (a < np.inf) & (x > 0) & (x < np.inf)
+    one = wnp.ones_like(a)
+    sa, sx = wnp.where(safe, a, one), wnp.where(safe, x, one)
+    d_a, d_x = _gamma_parts(sa, sx)
+    info = np.finfo(_aval(a, "")[1])
+    thr = float(info.tiny / info.eps)  # below it, a subnormal or zero: precision lost
+    log_dx = (sa - 1) * wnp.log(sx) - sx - _special.gammaln(sa)
+    # the density underflows (tiny a, or far tails): the same ratio, in logs
+    ratio = wnp.where(d_x >= thr, -d_a / wnp.where(d_x >= thr, d_x, 1.0),
+                      wnp.exp(wnp.log(wnp.abs(d_a) + 0.5 * thr) - log_dx))
+    value = wnp.where(wnp.abs(d_a) >= thr, ratio, _gamma_ratio_series(sa, sx))
+    return _nan_where(bad, wnp.where(x == 0, wnp.zeros_like(value), value))
+
+
+def betainc(a, b, x):
+    """The regularized incomplete beta function ``I_x(a, b)`` (NaN outside ``a, b > 0``,
+    ``0 <= x <= 1``). Differentiable in ``x``, and in ``a`` and ``b`` as well (JAX's
+    derivative in those raises).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.betainc(np.array([1.0, 2.0]), np.array([1.0, 3.0]), np.array([0.25, 0.4]))
+    array([0.25  , 0.5248])
+    """
+    _floats("betainc", a, b, x)
+    return _special.betainc(a, b, x)
+
+
+def polygamma(m, x):
+    """The ``m``-th derivative of :func:`digamma` at ``x``; ``m`` (of ``x``'s dtype, a scalar
+    or of ``x``'s shape) must be concrete. As XLA's: NaN where ``m`` is not a whole number
+    ``>= 0``; at the poles ``0, -1, -2, …`` and ``-inf``, ``inf`` for odd ``m`` and NaN
+    for even ``m``; ``m = 0`` is :func:`digamma`. ``polygamma(m >= 1, inf)`` is the limit 0
+    (XLA: NaN).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.polygamma(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+    array([ 1.64493407, -2.40411381])
+    """
+    ms, _ = _check_kind("polygamma", m, _F, "", "m")
+    _floats("polygamma", m, x)
+    if isinstance(m, Tracer):
+        raise WireNotImplementedError(f"wire.lax.polygamma needs a concrete order m (jax.lax "
+                                      f"takes a traced one, but not its derivative)"
+                                      f"{at(user_location())}")
+    m = np.asarray(m)
+    xs = _aval(x, "polygamma")[0]
+    if ms not in ((), xs) and xs is not None and xs != ():
+        raise ShapeError(f"lax.polygamma: m of shape {ms} does not fit x of shape {xs}"
+                         f"{at(user_location())}")
+    whole = np.isfinite(m) & (m >= 0) & (m == np.floor(np.where(np.isfinite(m), m, 0)))
+    orders = sorted({int(v) for v in m[whole].ravel()})
+    out = wnp.full(np.broadcast_shapes(ms, xs or ()), np.nan, m.dtype)
+    for n in orders:
+        if n == 0:
+            value = _digamma(x)
+        else:
+            value = wnp.asarray(_SP.polygamma(x, n), m.dtype)
+            value = wnp.where(_pole(x), np.inf if n % 2 else np.nan, value)
+        out = wnp.where(m == n, value, out)
+    return out
+
+
+def zeta(x, q):
+    """The Hurwitz zeta function ``Σ_{n>=0} (n + q)^-x``, for ``x > 1`` (and for ``q < 0``
+    whole ``x``); as XLA's, ``inf`` at ``x = 1``, and at the poles ``q = 0, -1, …, -inf``
+    ``inf`` for even ``x``, NaN for others; NaN elsewhere outside that domain and at
+    ``x = inf``. At ``q = inf`` it is the limit 0 (XLA: NaN). Not differentiable in ``x``
+    (as in JAX); in ``q``, ``-x zeta(x + 1, q)`` (JAX: none).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.zeta(np.array([2.0, 1.0]), np.array([1.0, 3.0]))
+    array([1.64493407,        inf])
+    """
+    dtype = _floats("zeta", x, q)
+    value = wnp.asarray(_special.zeta(x, q), dtype)  # (float32 is computed in float64)
+    even = (x == 2 * wnp.floor(x / 2)) & wnp.isfinite(x)  # (n + q)^-x at a pole n + q = 0: +inf for even x only
+    value = wnp.where(_pole(q), np.nan, wnp.where(x == np.inf, np.nan, value))
+    return wnp.where((x == 1) | (_pole(q) & even), np.inf, value)
 
 
 # --------------------------------------------------------------------------- selection
