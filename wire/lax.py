@@ -60,6 +60,7 @@ __all__ = [
     # reductions and scans
     "reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and", "reduce_or",
     "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin", "sort", "sort_key_val", "top_k",
+    "associative_scan", "reduce", "reduce_window",
     # shapes, types, products
     "broadcast", "broadcast_in_dim", "broadcasted_iota", "collapse", "concatenate", "convert_element_type", "dot",
     "dot_general", "dynamic_slice", "dynamic_slice_in_dim", "dynamic_index_in_dim",
@@ -1121,6 +1122,344 @@ def sort_key_val(keys, values, dimension: int = -1, is_stable: bool = True):
     (array([-1.,  0., -0.]), array([3., 1., 2.]))
     """
     return sort((keys, values), dimension, is_stable, 1)
+
+
+# --------------------------------------------------------------------------- general reductions
+
+
+def _along(x, axis: int, start: int, stop, step: int = 1):
+    index = [builtins.slice(None)] * len(x.shape)
+    index[axis] = builtins.slice(start, stop, step)
+    return x[tuple(index)]
+
+
+def _interleave(a, b, axis: int):
+    """``a[0], b[0], a[1], b[1], …`` along ``axis`` (``a`` as long as ``b`` or one longer),
+    exactly: no zeros are added (JAX's interleave adds them, turning ``-0.0`` into ``0.0``)."""
+    extra = a.shape[axis] - b.shape[axis]
+    if extra:
+        b = wnp.concatenate([b, _along(a, axis, -1, None)], axis=axis)
+    both = wnp.stack([a, b], axis=axis + 1)
+    shape = tuple(a.shape[:axis]) + (2 * a.shape[axis],) + tuple(a.shape[axis + 1:])
+    out = wnp.reshape(both, shape)
+    return _along(out, axis, 0, shape[axis] - extra) if extra else out
+
+
+def associative_scan(fn: Callable, elems, reverse: bool = False, axis: int = 0):
+    """The inclusive scan of ``elems`` (a pytree of arrays, one size along ``axis``) with an
+    associative ``fn(a, b)`` of two such pytrees, in ``O(log n)`` rounds of ``fn`` on
+    halves: JAX's parallel-prefix algorithm, so its roundings are JAX's (``fn`` is called
+    on the same operands in the same order), and it is differentiable and ``vmap``-able as
+    ``fn`` is. With ``reverse`` the scan runs from the end (on the reversed elements,
+    ``fn``'s operands in the same order, as in JAX).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.associative_scan(lax.add, np.arange(1.0, 6.0))
+    array([ 1.,  3.,  6., 10., 15.])
+    >>> lax.associative_scan(lax.max, np.array([[1, 3], [2, 0]]), axis=1, reverse=True)
+    array([[3, 3],
+           [2, 0]])
+    """
+    if not callable(fn):
+        raise WireTypeError(f"lax.associative_scan: fn must be callable, got {fn!r:.60}"
+                            f"{at(user_location())}")
+    leaves, treedef = tree.flatten(elems)
+    if not leaves:
+        raise WireValueError(f"lax.associative_scan needs elems with at least one array leaf"
+                             f"{at(user_location())}")
+    shapes = [_shape_of("associative_scan", x) for x in leaves]
+    if not shapes[0]:
+        raise ShapeError(f"lax.associative_scan scans along an axis: got a 0-d leaf"
+                         f"{at(user_location())}")
+    (axis,) = _axes("associative_scan", shapes[0], (axis % len(shapes[0]) if type(axis) is int
+                                                     else axis,))
+    n = shapes[0][axis]
+    if builtins.any(len(s) <= axis or s[axis] != n for s in shapes):
+        raise ShapeError(f"lax.associative_scan: every leaf needs size {n} along axis {axis}, "
+                         f"got shapes {shapes}{at(user_location())}")
+    leaves = [wnp.flip(x, axis) if reverse else wnp.asarray(x) for x in leaves]
+
+    def combine(a, b):
+        out = tree.leaves(fn(tree.unflatten(treedef, a), tree.unflatten(treedef, b)))
+        want = [tuple(x.shape) for x in a]
+        if len(out) != len(a) or builtins.any(tuple(np.shape(c)) != w
+                                              for c, w in zip(out, want)):
+            raise ShapeError(f"lax.associative_scan: fn must return a pytree like its operands "
+                             f"(leaf shapes {want}), got "
+                             f"{[tuple(np.shape(c)) for c in out]}{at(user_location(4))}")
+        return out
+
+    def scan_(xs):
+        m = xs[0].shape[axis]
+        if m < 2:
+            return xs
+        odd = scan_(combine([_along(x, axis, 0, m - 1, 2) for x in xs],
+                            [_along(x, axis, 1, None, 2) for x in xs]))
+        if m % 2 == 0:
+            even = combine([_along(o, axis, 0, -1) for o in odd],
+                           [_along(x, axis, 2, None, 2) for x in xs])
+        else:
+            even = combine(odd, [_along(x, axis, 2, None, 2) for x in xs])
+        even = [wnp.concatenate([_along(x, axis, 0, 1), e], axis=axis) for x, e in zip(xs, even)]
+        return [_interleave(e, o, axis) for e, o in zip(even, odd)]
+
+    out = scan_(leaves)
+    out = [wnp.flip(x, axis) if reverse else x for x in out]
+    return tree.unflatten(treedef, out)
+
+
+def _monoid(computation, dtype):
+    """``(name, identity)`` when ``computation`` is one of this module's monoids (as JAX
+    recognises ``lax.add``, ``lax.max``, …), else None."""
+    kind = dtype.kind
+    if computation is add:
+        return "add", 0
+    if computation is mul:
+        return "mul", 1
+    if computation is max:
+        return "max", (-np.inf if kind == "f" else False if kind == "b" else
+                       np.iinfo(dtype).min if kind in "iu" else None)
+    if computation is min:
+        return "min", (np.inf if kind == "f" else True if kind == "b" else
+                       np.iinfo(dtype).max if kind in "iu" else None)
+    if computation is bitwise_and and kind in "biu":
+        return "and", (True if kind == "b" else -1 if kind == "i" else np.iinfo(dtype).max)
+    if computation is bitwise_or and kind in "biu":
+        return "or", 0
+    if computation is bitwise_xor and kind in "biu":
+        return "xor", 0
+    return None
+
+
+def _is_identity(init, ident) -> bool:
+    if ident is None or isinstance(init, Tracer):
+        return False
+    v = np.asarray(init)
+    # +0.0 is the sum's identity (XLA's sums start from it), and -0.0 is too for JAX
+    return v.shape == () and bool(v == ident)
+
+
+def _init_avals(name: str, operands, init_values):
+    """Flat operands and inits, checked: one shape among operands, each init a scalar of
+    its operand's dtype."""
+    ops, treedef = tree.flatten(operands)
+    inits, itree = tree.flatten(init_values)
+    if not ops or len(ops) != len(inits):
+        raise WireValueError(f"lax.{name}: operands and init_values must be pytrees of one "
+                             f"structure with at least one array, got {len(ops)} operands and "
+                             f"{len(inits)} init values{at(user_location(3))}")
+    avals = [_aval(x, name) for x in ops]
+    iavals = [_aval(v, name) for v in inits]
+    for (s, d), (vs, vd) in zip(avals, iavals):
+        if d != vd:
+            raise WireTypeError(f"lax.{name}: operand dtypes should match their init values' "
+                                f"dtypes, got {[str(d) for _, d in avals]} and "
+                                f"{[str(d) for _, d in iavals]}{at(user_location(3))}")
+        if vs != ():
+            raise ShapeError(f"lax.{name}: init values must be scalars, got shape {vs}"
+                             f"{at(user_location(3))}")
+    shapes = [s for s, _ in avals]
+    if builtins.any(s is None or s != shapes[0] for s in shapes):
+        raise ShapeError(f"lax.{name}: operands must have one shape, got {shapes}"
+                         f"{at(user_location(3))}")
+    return ops, inits, treedef, shapes[0], [d for _, d in avals]
+
+
+def _apply(name: str, computation, treedef, accs, xs, dtypes):
+    out = tree.leaves(computation(tree.unflatten(treedef, accs), tree.unflatten(treedef, xs)))
+    if len(out) != len(accs):
+        raise WireTypeError(f"lax.{name}: computation must return a pytree like the operands "
+                            f"({len(accs)} leaves), got {len(out)}{at(user_location(4))}")
+    got = [_aval(o, name)[1] for o in out]
+    if got != list(dtypes):
+        raise WireTypeError(f"lax.{name}: computation must return the operands' dtypes "
+                            f"{[str(d) for d in dtypes]}, got {[str(d) for d in got]}"
+                            f"{at(user_location(4))}")
+    return out
+
+
+def reduce(operands, init_values, computation: Callable, dimensions):  # noqa: A001
+    """``operands`` (a pytree of arrays of one shape) reduced over ``dimensions`` with
+    ``computation`` from ``init_values`` (a pytree of scalars of the operands' dtypes).
+    ``add``, ``mul``, ``max``, ``min`` and the bitwise operations of this module with their
+    identity as init are the reductions :func:`reduce_sum`, :func:`reduce_max`, … (as JAX
+    recognises them); any other computation — elementwise in its two arguments, as
+    computations on scalars are — is folded from the init value in index order (XLA leaves
+    the order open), and is differentiable as ``computation`` is.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.reduce(np.arange(6.0).reshape(2, 3), 0.0, lax.add, (1,))
+    array([ 3., 12.])
+    >>> lax.reduce((np.array([3.0, 1.0, 2.0]), np.array([0, 1, 2])), (np.inf, 0),
+    ...            lambda a, b: (lax.min(a[0], b[0]), lax.select(b[0] < a[0], b[1], a[1])), (0,))
+    (array(1.), array(1))
+    """
+    if not callable(computation):
+        raise WireTypeError(f"lax.reduce: computation must be callable, got "
+                            f"{computation!r:.60}{at(user_location())}")
+    ops, inits, treedef, shape, dtypes = _init_avals("reduce", operands, init_values)
+    dims = _axes("reduce", shape, _ints("reduce", "dimensions", dimensions))
+    if not dims:  # nothing reduced: the operands, init_values unused (as XLA's)
+        return tree.unflatten(treedef, [wnp.copy(x) for x in ops])
+    if len(ops) == 1:
+        monoid = _monoid(computation, dtypes[0])
+        if monoid is not None and _is_identity(inits[0], monoid[1]):
+            fn = {"add": reduce_sum, "mul": reduce_prod, "max": reduce_max, "min": reduce_min,
+                  "and": reduce_and, "or": reduce_or}.get(monoid[0])
+            if fn is not None and (monoid[0] not in ("and", "or") or dtypes[0].kind == "b"):
+                return tree.unflatten(treedef, [fn(ops[0], dims)])
+    kept = [d for d in range(len(shape)) if d not in dims]
+    n = _count(shape, dims)
+    rest = tuple(shape[d] for d in kept)
+    xs = [wnp.reshape(wnp.transpose(x, tuple(dims) + tuple(kept)), (n,) + rest) for x in ops]
+    accs = [wnp.full(rest, v, d) for v, d in zip(inits, dtypes)]
+    if n == 0:
+        return tree.unflatten(treedef, accs)
+    if n <= 8:  # unrolled: the graph of a short fold is smaller than a scan's
+        for i in range(n):
+            accs = _apply("reduce", computation, treedef, accs, [x[i] for x in xs], dtypes)
+        return tree.unflatten(treedef, accs)
+
+    def step(carry, x):
+        return tuple(_apply("reduce", computation, treedef, list(carry), list(x), dtypes)), None
+
+    return tree.unflatten(treedef, list(scan(step, tuple(accs), tuple(xs))[0]))
+
+
+# --------------------------------------------------------------------------- windows
+
+
+def _window_args(name, shape, window_dimensions, window_strides, padding, base_dilation,
+                 window_dilation):
+    nd = len(shape)
+    wd = _ints(name, "window_dimensions", window_dimensions)
+    ws = _ints(name, "window_strides", window_strides)
+    bd = (1,) * nd if base_dilation is None else _ints(name, "base_dilation", base_dilation)
+    wdl = (1,) * nd if window_dilation is None else _ints(name, "window_dilation",
+                                                          window_dilation)
+    if not len(wd) == len(ws) == len(bd) == len(wdl) == nd or builtins.any(
+            v < 1 for v in ws + bd + wdl) or builtins.any(v < 0 for v in wd):
+        raise ShapeError(f"lax.{name}: window_dimensions {wd}, window_strides {ws}, "
+                         f"base_dilation {bd} and window_dilation {wdl} need one entry per axis "
+                         f"of shape {shape} (strides and dilations >= 1)"
+                         f"{at(user_location(3))}")
+    dilated = tuple(0 if n == 0 else (n - 1) * b + 1 for n, b in zip(shape, bd))
+    window = tuple(0 if w == 0 else (w - 1) * d + 1 for w, d in zip(wd, wdl))
+    pads = _padding(name, padding, dilated, window, ws)
+    return wd, ws, bd, wdl, dilated, window, pads
+
+
+def _padding(name, padding, sizes, window, strides):
+    """``padding`` as ``(low, high)`` pairs: "VALID" none, "SAME" (and "SAME_LOWER") so
+    that the output has ``ceil(size / stride)`` entries, as ``jax.lax.padtype_to_pads``."""
+    if isinstance(padding, str):
+        kind = padding.upper()
+        if kind == "VALID":
+            return tuple((0, 0) for _ in sizes)
+        if kind in ("SAME", "SAME_LOWER"):
+            out = []
+            for n, w, s in zip(sizes, window, strides):
+                total = builtins.max((-(-n // s) - 1) * s + w - n, 0)
+                lo = total // 2 if kind == "SAME" else -(-total // 2)
+                out.append((lo, total - lo))
+            return tuple(out)
+        raise WireValueError(f"lax.{name}: padding must be 'SAME', 'SAME_LOWER', 'VALID' or "
+                             f"(low, high) pairs, got {padding!r}{at(user_location(4))}")
+    try:
+        pairs = tuple(tuple(_ints(name, "padding", p)) for p in padding)
+    except TypeError:
+        pairs = ()
+    if len(pairs) != len(sizes) or builtins.any(len(p) != 2 for p in pairs):
+        raise ShapeError(f"lax.{name}: padding needs one (low, high) pair per axis of "
+                         f"{len(sizes)}, got {padding!r:.80}{at(user_location(4))}")
+    return pairs
+
+
+def _windows(x, init, wd, ws, bd, wdl, pads):
+    """The operand as XLA's reduce_window sees it — dilated by ``bd``, padded by ``pads``
+    with ``init`` — cut into strided slices, one per window offset in row-major order
+    (reducing them elementwise reduces every window), with, when there is padding or
+    dilation, one NumPy mask per slice of where it holds an operand element."""
+    shape = tuple(x.shape)
+    config = [(lo, hi, b - 1) for (lo, hi), b in zip(pads, bd)]
+    holes = builtins.any(b > 1 for b in bd) or builtins.any(lo > 0 or hi > 0 for lo, hi in pads)
+    if holes or builtins.any(p != (0, 0) for p in pads):
+        x = pad(x, init, config)
+    padded = tuple(x.shape)
+    real = pad(np.ones(shape, bool), np.False_, config) if holes else None
+    window = tuple(0 if w == 0 else (w - 1) * d + 1 for w, d in zip(wd, wdl))
+    out = tuple((p - w) // s + 1 if p >= w else 0 for p, w, s in zip(padded, window, ws))
+    slices, masks = [], []
+    for offset in np.ndindex(*wd):
+        index = tuple(builtins.slice(k * d, k * d + (o - 1) * s + 1, s) if o else
+                      builtins.slice(0, 0) for k, d, o, s in zip(offset, wdl, out, ws))
+        slices.append(x[index])
+        masks.append(None if real is None else real[index])
+    return slices, masks, out
+
+
+def _chosen(name: str, slices, value):
+    """``value`` (the max or min, with lax.max/min's NaN and zero rules) whose derivative is
+    that of the first slice to reach it in window order: XLA's select-and-scatter picks one
+    element of a window (``>=``: the first of ties), and JAX's gradient of a max pool follows
+    it."""
+    better = wnp.greater_equal if name == "max" else wnp.less_equal
+    pick = slices[0]
+    for s in slices[1:]:
+        pick = wnp.where(better(pick, s), pick, s)
+    same_ = (pick == value) & (wnp.signbit(pick) == wnp.signbit(value))
+    return wnp.where(same_, pick, _stop_gradient(value))
+
+
+def reduce_window(operand, init_value, computation: Callable, window_dimensions,
+                  window_strides, padding, base_dilation=None, window_dilation=None):
+    """``computation`` over every window of ``window_dimensions`` (moved by
+    ``window_strides``, spread by ``window_dilation``) of ``operand`` — dilated by
+    ``base_dilation`` and padded with ``init_value`` by ``padding`` ("SAME", "VALID" or
+    ``(low, high)`` per axis) — each window folded from ``init_value`` in row-major order.
+    ``operand``/``init_value`` may be pytrees of arrays/scalars of one shape. Max and min
+    pools (``lax.max``/``lax.min`` with ``-inf``/``inf``) take their derivative from the
+    first of tied maxima in a window, as JAX's; a sum pool shares it with every element.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> x = np.arange(16.0).reshape(4, 4)
+    >>> lax.reduce_window(x, -np.inf, lax.max, (2, 2), (2, 2), "VALID")
+    array([[ 5.,  7.],
+           [13., 15.]])
+    >>> lax.reduce_window(np.ones(4), 0.0, lax.add, (3,), (1,), "SAME")
+    array([2., 3., 3., 2.])
+    """
+    if not callable(computation):
+        raise WireTypeError(f"lax.reduce_window: computation must be callable, got "
+                            f"{computation!r:.60}{at(user_location())}")
+    ops, inits, treedef, shape, dtypes = _init_avals("reduce_window", operand, init_value)
+    wd, ws, bd, wdl, dilated, window, pads = _window_args(
+        "reduce_window", shape, window_dimensions, window_strides, padding, base_dilation,
+        window_dilation)
+    per_op = [_windows(x, v, wd, ws, bd, wdl, pads) for x, v in zip(ops, inits)]
+    masks, out_shape = per_op[0][1], per_op[0][2]
+    accs = [wnp.full(out_shape, v, d) for v, d in zip(inits, dtypes)]
+    monoid = _monoid(computation, dtypes[0]) if len(ops) == 1 else None
+    if monoid is not None and per_op[0][0] and _is_identity(inits[0], monoid[1]):
+        # a pool: padding and holes hold the identity, and the fold starts from the first
+        # element of the window (XLA's sum of one -0.0 is -0.0)
+        slices = per_op[0][0]
+        value = slices[0]
+        for s in slices[1:]:
+            value = computation(value, s)
+        if monoid[0] in ("max", "min") and dtypes[0].kind == "f":
+            value = _chosen(monoid[0], slices, value)
+        return tree.unflatten(treedef, [value])
+    # padding and dilation holes are skipped, as in JAX (init_value is folded in once)
+    for k in range(len(per_op[0][0])):
+        new = _apply("reduce_window", computation, treedef, accs,
+                     [slices[k] for slices, _, _ in per_op], dtypes)
+        accs = new if masks[k] is None else [wnp.where(masks[k], n_, a_)
+                                             for n_, a_ in zip(new, accs)]
+    return tree.unflatten(treedef, accs)
 
 
 # --------------------------------------------------------------------------- shapes and types
