@@ -1172,8 +1172,9 @@ def associative_scan(fn: Callable, elems, reverse: bool = False, axis: int = 0):
     if not shapes[0]:
         raise ShapeError(f"lax.associative_scan scans along an axis: got a 0-d leaf"
                          f"{at(user_location())}")
-    (axis,) = _axes("associative_scan", shapes[0], (axis % len(shapes[0]) if type(axis) is int
-                                                     else axis,))
+    nd = len(shapes[0])
+    (axis,) = _axes("associative_scan", shapes[0], (axis + nd if type(axis) is int and
+                                                     -nd <= axis < 0 else axis,))
     n = shapes[0][axis]
     if builtins.any(len(s) <= axis or s[axis] != n for s in shapes):
         raise ShapeError(f"lax.associative_scan: every leaf needs size {n} along axis {axis}, "
