@@ -66,6 +66,9 @@ __all__ = [
     "dot_general", "dynamic_slice", "dynamic_slice_in_dim", "dynamic_index_in_dim",
     "dynamic_update_slice", "expand_dims", "pad", "full", "full_like", "iota", "reshape",
     "rev", "slice", "slice_in_dim", "index_in_dim", "squeeze", "transpose",
+    # convolutions
+    "ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated",
+    "conv_with_general_padding",
 ]
 
 _PYTHON = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64),
@@ -2031,6 +2034,177 @@ def dot(lhs, rhs, precision=None, preferred_element_type=None):
                          f"lax.dot_general{at(user_location())}")
     return dot_general(lhs, rhs, (((len(ls) - 1,), (0,)), ((), ())), precision,
                        preferred_element_type)
+
+
+# --------------------------------------------------------------------------- convolutions
+
+
+class ConvDimensionNumbers(tuple):
+    """``(lhs_spec, rhs_spec, out_spec)``: for each operand, the positions of its batch (or
+    output-feature) axis, its feature (or input-feature) axis, then its spatial axes, as
+    ``jax.lax.ConvDimensionNumbers``.
+
+    >>> ConvDimensionNumbers((0, 1, 2), (0, 1, 2), (0, 1, 2)).rhs_spec
+    (0, 1, 2)
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, lhs_spec, rhs_spec, out_spec):
+        return super().__new__(cls, (tuple(lhs_spec), tuple(rhs_spec), tuple(out_spec)))
+
+    lhs_spec = property(lambda self: self[0])
+    rhs_spec = property(lambda self: self[1])
+    out_spec = property(lambda self: self[2])
+
+    def __repr__(self):
+        return (f"ConvDimensionNumbers(lhs_spec={self[0]}, rhs_spec={self[1]}, "
+                f"out_spec={self[2]})")
+
+
+def conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers) -> ConvDimensionNumbers:
+    """``dimension_numbers`` — None (``NC…``, ``OI…``, ``NC…``), three strings such as
+    ``("NHWC", "HWIO", "NHWC")``, or a :class:`ConvDimensionNumbers` — in canonical form
+    (spatial axes in the order the kernel's string names them, as JAX's).
+
+    >>> conv_dimension_numbers((1, 5, 5, 3), (2, 2, 3, 8), ("NHWC", "HWIO", "NHWC"))
+    ConvDimensionNumbers(lhs_spec=(0, 3, 1, 2), rhs_spec=(3, 2, 0, 1), out_spec=(0, 3, 1, 2))
+    """
+    if isinstance(dimension_numbers, ConvDimensionNumbers) or (
+            type(dimension_numbers).__name__ == "ConvDimensionNumbers"):
+        return ConvDimensionNumbers(*dimension_numbers)
+    nd = len(lhs_shape)
+    if len(rhs_shape) != nd:
+        raise ShapeError(f"lax.conv: lhs and rhs need one number of dimensions, got shapes "
+                         f"{tuple(lhs_shape)} and {tuple(rhs_shape)}{at(user_location(3))}")
+    if dimension_numbers is None:
+        return ConvDimensionNumbers(range(nd), range(nd), range(nd))
+    specs = tuple(dimension_numbers) if isinstance(dimension_numbers, (tuple, list)) else ()
+    pairs = (("N", "C"), ("O", "I"), ("N", "C"))
+    ok = len(specs) == 3 and builtins.all(
+        isinstance(s, str) and len(s) == nd and len(set(s)) == nd and a in s and b in s
+        for s, (a, b) in zip(specs, pairs))
+    if ok:
+        spatial = [set(s) - set(p) for s, p in zip(specs, pairs)]
+        ok = spatial[0] == spatial[1] == spatial[2]
+    if not ok:
+        raise WireValueError(f"lax.conv: dimension_numbers must be None, a "
+                             f"ConvDimensionNumbers or three strings of {nd} distinct letters "
+                             f"with N and C, O and I, N and C and the same spatial letters, "
+                             f"got {dimension_numbers!r:.80}{at(user_location(3))}")
+    rhs = specs[1]
+
+    def perm(spec, pair):
+        space = [i for i, c in enumerate(spec) if c not in pair]
+        if spec is not rhs:
+            space.sort(key=lambda i: rhs.index(spec[i]))
+        return (spec.index(pair[0]), spec.index(pair[1]), *space)
+
+    return ConvDimensionNumbers(*(perm(s, p) for s, p in zip(specs, pairs)))
+
+
+def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
+                         rhs_dilation=None, dimension_numbers=None, feature_group_count=1,
+                         batch_group_count=1, precision=None, preferred_element_type=None):
+    """The convolution (cross-correlation, as XLA's) of ``lhs`` with the kernel ``rhs``:
+    ``window_strides``, ``padding`` ("SAME", "VALID", "SAME_LOWER" or ``(low, high)`` per
+    spatial axis), ``lhs_dilation`` (a transposed convolution), ``rhs_dilation`` (atrous),
+    ``dimension_numbers`` (default ``NCHW``/``OIHW``) and ``feature_group_count`` (grouped
+    and depthwise). Built from padding, strided slices and one contraction, so every
+    derivative is exact and of every order. ``batch_group_count`` must be 1.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> lax.conv_general_dilated(x, np.ones((1, 1, 2, 2)), (2, 2), "VALID")
+    array([[[[10., 18.],
+             [42., 50.]]]])
+    """
+    ls, ld = _check_kind("conv_general_dilated", lhs, "iuf", "c")
+    rs, rd = _check_kind("conv_general_dilated", rhs, "iuf", "c")
+    if ld != rd:
+        raise WireTypeError(f"lax.conv_general_dilated requires operands of the same dtype, "
+                            f"got {ld} and {rd}{at(user_location())}")
+    _precision("conv_general_dilated", precision, preferred_element_type, ld)
+    if ls is None or rs is None or len(ls) < 2:
+        raise ShapeError(f"lax.conv_general_dilated needs operands of known shape with batch "
+                         f"and feature axes, got {ls} and {rs}{at(user_location())}")
+    dn = conv_dimension_numbers(ls, rs, dimension_numbers)
+    x = wnp.transpose(lhs, dn.lhs_spec)
+    w = wnp.transpose(rhs, dn.rhs_spec)
+    xs, ws_ = tuple(x.shape), tuple(w.shape)
+    ns = len(xs) - 2
+    name = "conv_general_dilated"
+    strides = _ints(name, "window_strides", window_strides)
+    ldil = (1,) * ns if lhs_dilation is None else _ints(name, "lhs_dilation", lhs_dilation)
+    rdil = (1,) * ns if rhs_dilation is None else _ints(name, "rhs_dilation", rhs_dilation)
+    groups = _ints(name, "feature_group_count", (feature_group_count,))[0]
+    if _ints(name, "batch_group_count", (batch_group_count,))[0] != 1:
+        raise WireNotImplementedError(f"wire.lax.conv_general_dilated: batch_group_count="
+                                      f"{batch_group_count} (only 1){at(user_location())}")
+    if not len(strides) == len(ldil) == len(rdil) == ns or builtins.any(
+            v < 1 for v in strides + ldil + rdil):
+        raise ShapeError(f"lax.conv_general_dilated: window_strides {strides}, lhs_dilation "
+                         f"{ldil} and rhs_dilation {rdil} need one entry >= 1 per spatial "
+                         f"axis ({ns}){at(user_location())}")
+    n, c = xs[0], xs[1]
+    o, i = ws_[0], ws_[1]
+    if groups < 1 or c % groups or o % groups or c // groups != i:
+        raise ShapeError(f"lax.conv_general_dilated: lhs has {c} features and rhs {i} input "
+                         f"features and {o} output features (lhs shape {ls}, rhs shape {rs}): "
+                         f"with feature_group_count={feature_group_count} the lhs's features "
+                         f"must be {groups} x the rhs's input features, and the output "
+                         f"features divisible by it{at(user_location())}")
+    kernel = ws_[2:]
+    window = tuple(0 if k == 0 else (k - 1) * d + 1 for k, d in zip(kernel, rdil))
+    pads = _padding(name, padding, xs[2:], window, strides)
+    config = [(0, 0, 0), (0, 0, 0)] + [(lo, hi, d - 1) for (lo, hi), d in zip(pads, ldil)]
+    zero = np.zeros((), ld)
+    if builtins.any(p != (0, 0, 0) for p in config):
+        x = pad(x, zero, config)
+    padded = tuple(x.shape[2:])
+    out = tuple((p - k) // s + 1 if p >= k else 0 for p, k, s in zip(padded, window, strides))
+    patches = []
+    for offset in np.ndindex(*kernel):
+        index = (builtins.slice(None), builtins.slice(None)) + tuple(
+            builtins.slice(k * d, k * d + (m - 1) * s + 1, s) if m else builtins.slice(0, 0)
+            for k, d, m, s in zip(offset, rdil, out, strides))
+        patches.append(x[index])
+    size = int(np.prod(out, dtype=np.int64))
+    kk = int(np.prod(kernel, dtype=np.int64))
+    if kk == 0 or not patches:
+        y = wnp.zeros((n, o) + out, ld)
+    else:
+        p = wnp.reshape(wnp.stack(patches, axis=2), (n, groups, i, kk, size))
+        k = wnp.reshape(w, (groups, o // groups, i, kk))
+        y = wnp.reshape(wnp.einsum("ngikp,goik->ngop", p, k), (n, o) + out)
+    return wnp.transpose(y, tuple(int(a) for a in np.argsort(dn.out_spec)))
+
+
+def conv_with_general_padding(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                              precision=None, preferred_element_type=None):
+    """:func:`conv_general_dilated` with ``NCHW``/``OIHW`` layouts and no feature groups.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.conv_with_general_padding(np.ones((1, 1, 3)), np.ones((1, 1, 2)), (1,), [(1, 1)],
+    ...                               None, None)
+    array([[[1., 2., 2., 1.]]])
+    """
+    return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,
+                                precision=precision, preferred_element_type=preferred_element_type)
+
+
+def conv(lhs, rhs, window_strides, padding, precision=None, preferred_element_type=None):
+    """:func:`conv_general_dilated` with ``NCHW``/``OIHW`` layouts and no dilation.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.conv(np.ones((1, 1, 4)), np.ones((1, 1, 3)), (1,), "SAME")
+    array([[[2., 3., 3., 2.]]])
+    """
+    return conv_general_dilated(lhs, rhs, window_strides, padding, precision=precision,
+                                preferred_element_type=preferred_element_type)
 
 
 # the functions defined here are where user code enters wire (wire.tracebacks); the control
