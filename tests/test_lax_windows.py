@@ -311,3 +311,72 @@ def test_reduce_window_errors():
         lax.reduce_window(W, 0.0, lax.add, (2, 2), (1, 1), ((1, 1),))
     with pytest.raises(wire.WireTypeError, match="float64.*int64"):
         lax.reduce_window(W, 0, lax.add, (2, 2), (1, 1), "VALID")
+
+
+# --------------------------------------------------------------------------- convolutions
+
+CONV = [  # lhs shape, rhs shape, strides, padding, lhs_dilation, rhs_dilation, layout, groups
+    ((2, 4, 7, 6), (6, 2, 3, 2), (2, 1), "SAME", None, None, None, 2),
+    ((2, 4, 7, 6), (4, 4, 3, 3), (1, 2), "VALID", None, (2, 1), None, 1),
+    ((1, 3, 5, 5), (2, 3, 2, 2), (1, 1), ((1, 2), (0, -1)), (2, 1), None, None, 1),
+    ((2, 5, 6, 3), (3, 3, 1, 6), (1, 1), "SAME", None, None, ("NHWC", "HWIO", "NHWC"), 3),
+    ((2, 3, 9), (4, 3, 4), (3,), "SAME_LOWER", None, None, None, 1),
+    ((2, 4, 3, 3), (4, 4, 5, 5), (1, 1), "VALID", None, None, None, 1),
+    ((0, 4, 3, 3), (4, 4, 1, 1), (1, 1), "VALID", None, None, None, 1),
+]
+
+
+def conv_against_jax(cases):
+    rng = np.random.default_rng(0)
+    data = [(rng.normal(size=c[0]), rng.normal(size=c[1])) for c in cases]
+
+    def run(lx, x, w, c):
+        return lx.conv_general_dilated(x, w, *c[2:])
+
+    def loss(lx, c):
+        return lambda x, w: (run(lx, x, w, c) ** 2).sum()
+
+    wants = jx(lambda data: [(run(jlax, x, w, c), jax.grad(loss(jlax, c), (0, 1))(x, w))
+                             for (x, w), c in zip(data, cases)], data)
+    for (x, w), c, (want, want_grads) in zip(data, cases, wants):
+        close(run(lax, x, w, c), want, 1e-11)
+        for g, wg in zip(wire.grad(loss(lax, c), (0, 1))(x, w), want_grads):
+            close(g, wg, 1e-10)
+    return data, run, wants
+
+
+@slow_only
+def test_conv_general_dilated_every_layout_against_jax():
+    conv_against_jax(CONV)
+
+
+def test_conv_general_dilated_against_jax():
+    """(Grouped NHWC in CI, every case above with -m slow.)"""
+    data, run, wants = conv_against_jax([CONV[3]])
+    x, w = data[0]
+    close(wire.jit(lambda x, w: run(lax, x, w, CONV[3]))(x, w), wants[0][0], 1e-11)
+    # NaN and inf reach exactly the outputs whose windows hold them
+    x = np.zeros((1, 1, 5))
+    x[0, 0, 1], x[0, 0, 4] = np.nan, np.inf
+    same(lax.conv(x, np.ones((1, 1, 2)), (1,), "VALID"),
+         jx(lambda x: jlax.conv(x, np.ones((1, 1, 2)), (1,), "VALID"), x))
+    f32 = lax.conv(np.ones((1, 2, 4), np.float32), np.ones((3, 2, 2), np.float32), (1,), "SAME")
+    assert f32.dtype == np.float32 and f32.shape == (1, 3, 4)
+
+
+def test_conv_wrappers_and_errors():
+    x, w = np.arange(10.0).reshape(1, 2, 5), np.ones((3, 2, 2))
+    same(lax.conv_with_general_padding(x, w, (1,), [(1, 0)], (2,), (1,)),
+         lax.conv_general_dilated(x, w, (1,), [(1, 0)], (2,), (1,)))
+    assert lax.conv_dimension_numbers((1, 5, 5, 3), (2, 2, 3, 8), ("NHWC", "HWIO", "NHWC")) == \
+        tuple(jlax.conv_dimension_numbers((1, 5, 5, 3), (2, 2, 3, 8), ("NHWC", "HWIO", "NHWC")))
+    with pytest.raises(wire.WireTypeError, match="float64 and float32"):
+        lax.conv(x, w.astype(np.float32), (1,), "SAME")
+    with pytest.raises(wire.ShapeError, match=r"\(1, 2, 5\).*\(3, 1, 2\).*feature_group_count"):
+        lax.conv_general_dilated(x, np.ones((3, 1, 2)), (1,), "SAME")
+    with pytest.raises(wire.ShapeError, match="window_strides"):
+        lax.conv(x, w, (0,), "SAME")
+    with pytest.raises(wire.WireValueError, match="dimension_numbers"):
+        lax.conv_general_dilated(x, w, (1,), "SAME", dimension_numbers=("NCW", "OIX", "NCW"))
+    with pytest.raises(wire.WireNotImplementedError, match="batch_group_count"):
+        lax.conv_general_dilated(x, w, (1,), "SAME", batch_group_count=2)
