@@ -286,6 +286,22 @@ def test_reduce_window_derivatives_at_ties(name, init, request):
     same(wire.jit(wire.grad(loss(lax, CASES[1])))(t), wants[1])
 
 
+def test_reduce_window_max_derivative_at_nan_and_signed_zero_ties():
+    """JAX's gradients (its select keeps the pick unless ``pick >= next``): the NaN of the
+    first window, the 3 after the NaN in the second; ``-0.0`` ties ``0.0``."""
+    weight = np.array([1.0, 2.0, 3.0])
+    for t, want in [([1.0, np.nan, 3.0, 3.0], [0.0, 1.0, 5.0, 0.0]),
+                    ([-0.0, 0.0, 0.0, -0.0], [1.0, 2.0, 3.0, 0.0])]:
+        def f(t):
+            return (lax.reduce_window(t, -np.inf, lax.max, (2,), (1,), "VALID") * weight).sum()
+
+        same(wire.grad(f)(np.array(t)), np.array(want))
+        same(wire.jit(wire.grad(f))(np.array(t)), np.array(want))
+    out = lax.reduce_window(np.array([-0.0, 0.0, -0.0, -0.0]), -np.inf, lax.max, (2,), (1,),
+                            "VALID")
+    assert list(np.signbit(out)) == [False, False, True]
+
+
 def test_reduce_window_general_derivative_and_vmap():
     # JAX cannot differentiate a product pool; wire's derivative against finite differences
     t = np.array([[1.0, 2.0, 0.5], [1.5, 0.5, 1.0], [2.0, 1.0, 3.0]])
@@ -305,6 +321,8 @@ def test_reduce_window_errors():
         lax.reduce_window(W, 0.0, lax.add, (2,), (1, 1), "VALID")
     with pytest.raises(wire.ShapeError, match="strides"):
         lax.reduce_window(W, 0.0, lax.add, (2, 2), (0, 1), "VALID")
+    with pytest.raises(wire.ShapeError, match=r"window_dimensions \(0, 1\)"):
+        lax.reduce_window(W, 0.0, lax.add, (0, 1), (1, 1), "VALID")
     with pytest.raises(wire.WireValueError, match="padding"):
         lax.reduce_window(W, 0.0, lax.add, (2, 2), (1, 1), "FULL")
     with pytest.raises(wire.ShapeError, match="padding"):

@@ -1344,10 +1344,10 @@ def _window_args(name, shape, window_dimensions, window_strides, padding, base_d
     wdl = (1,) * nd if window_dilation is None else _ints(name, "window_dilation",
                                                           window_dilation)
     if not len(wd) == len(ws) == len(bd) == len(wdl) == nd or builtins.any(
-            v < 1 for v in ws + bd + wdl) or builtins.any(v < 0 for v in wd):
+            v < 1 for v in wd + ws + bd + wdl):
         raise ShapeError(f"lax.{name}: window_dimensions {wd}, window_strides {ws}, "
                          f"base_dilation {bd} and window_dilation {wdl} need one entry per axis "
-                         f"of shape {shape} (strides and dilations >= 1)"
+                         f"of shape {shape} (each >= 1)"
                          f"{at(user_location(3))}")
     dilated = tuple(0 if n == 0 else (n - 1) * b + 1 for n, b in zip(shape, bd))
     window = tuple(0 if w == 0 else (w - 1) * d + 1 for w, d in zip(wd, wdl))
@@ -1406,15 +1406,20 @@ def _windows(x, init, wd, ws, bd, wdl, pads):
 
 def _chosen(name: str, slices, value):
     """``value`` (the max or min, with lax.max/min's NaN and zero rules) whose derivative is
-    that of the first slice to reach it in window order: XLA's select-and-scatter picks one
-    element of a window (``>=``: the first of ties), and JAX's gradient of a max pool follows
-    it."""
-    better = wnp.greater_equal if name == "max" else wnp.less_equal
+    that of the element XLA's select-and-scatter picks, as JAX's gradient of a max pool: in
+    window order, the next element replaces the pick unless ``pick >= element`` (``<=`` for
+    min) — the first of tied extremes (``-0.0`` ties ``0.0``), and after a NaN the element
+    following it."""
+    keep = wnp.greater_equal if name == "max" else wnp.less_equal
     pick = slices[0]
     for s in slices[1:]:
-        pick = wnp.where(better(pick, s), pick, s)
-    same_ = (pick == value) & (wnp.signbit(pick) == wnp.signbit(value))
-    return wnp.where(same_, pick, _stop_gradient(value))
+        pick = wnp.where(keep(pick, s), pick, s)
+    fixed = _stop_gradient(value)
+    exact = (pick == value) & (wnp.signbit(pick) == wnp.signbit(value))
+    # a zero of the other sign, or a NaN: the value with the pick's derivative
+    moved = pick - _stop_gradient(pick)  # 0.0, of derivative 1
+    other = wnp.where(wnp.signbit(value), fixed - (-moved), fixed + moved)
+    return wnp.where(exact, pick, wnp.where((pick == value) | wnp.isnan(value), other, fixed))
 
 
 def reduce_window(operand, init_value, computation: Callable, window_dimensions,
