@@ -211,8 +211,14 @@ def test_reduce_derivatives():
 
 
 def test_reduce_errors():
-    with pytest.raises(wire.WireTypeError, match="float64.*float32"):
-        lax.reduce(np.ones(3), np.float32(0), lax.add, (0,))
+    # a concrete init takes the operand's dtype, as in JAX; a traced one must have it
+    same(lax.reduce(np.ones(3, np.float32), 0.0, lax.add, (0,)), np.float32(3.0))
+    same(lax.reduce_window(np.ones(3, np.float32), -np.inf, lax.max, (2,), (1,), "VALID"),
+         np.ones(2, np.float32))
+    with pytest.raises(wire.WireTypeError, match="float32.*float64"):
+        wire.jit(lambda v: lax.reduce(np.ones(3, np.float32), v, lax.add, (0,)))(0.0)
+    with pytest.raises(wire.WireTypeError, match="int64"):
+        lax.reduce(np.ones(3, np.int64), -np.inf, lax.max, (0,))
     with pytest.raises(wire.ShapeError, match="scalars"):
         lax.reduce(np.ones(3), np.zeros(2), lax.add, (0,))
     with pytest.raises(wire.WireIndexError, match=r"\(3,\)"):
@@ -328,7 +334,7 @@ def test_reduce_window_errors():
     with pytest.raises(wire.ShapeError, match="padding"):
         lax.reduce_window(W, 0.0, lax.add, (2, 2), (1, 1), ((1, 1),))
     with pytest.raises(wire.WireTypeError, match="float64.*int64"):
-        lax.reduce_window(W, 0, lax.add, (2, 2), (1, 1), "VALID")
+        wire.jit(lambda v: lax.reduce_window(W, v, lax.add, (2, 2), (1, 1), "VALID"))(0)
 
 
 # --------------------------------------------------------------------------- convolutions

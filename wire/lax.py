@@ -1,4 +1,6 @@
-"""``jax.lax``'s names, on wire: control flow and the strict, unpromoted array operations.
+"""``jax.lax``'s names, on wire: control flow, the strict, unpromoted array operations,
+complex parts and special functions, general and windowed reductions, associative scans and
+convolutions.
 
 A script written against ``jax.lax`` ports by ``from wire import lax``. Each name here has
 ``jax.lax``'s meaning, not NumPy's: binary operations need operands of one dtype (no
@@ -1254,6 +1256,7 @@ def _init_avals(name: str, operands, init_values):
                              f"structure with at least one array, got {len(ops)} operands and "
                              f"{len(inits)} init values{at(user_location(3))}")
     avals = [_aval(x, name) for x in ops]
+    inits = [_cast_init(name, v, d) for v, (_, d) in zip(inits, avals)]
     iavals = [_aval(v, name) for v in inits]
     for (s, d), (vs, vd) in zip(avals, iavals):
         if d != vd:
@@ -1268,6 +1271,20 @@ def _init_avals(name: str, operands, init_values):
         raise ShapeError(f"lax.{name}: operands must have one shape, got {shapes}"
                          f"{at(user_location(3))}")
     return ops, inits, treedef, shapes[0], [d for _, d in avals]
+
+
+def _cast_init(name: str, v, dtype):
+    """A concrete init value in the operand's dtype, as JAX casts it (``reduce_window(f32,
+    -inf, lax.max, …)``); a traced one must have that dtype already."""
+    if isinstance(v, Tracer):
+        return v
+    a = np.asarray(v)
+    if a.dtype == dtype or a.dtype.kind not in "biuf" or dtype.kind not in "biuf":
+        return v
+    if dtype.kind in "biu" and a.dtype.kind == "f" and not np.isfinite(a).all():
+        raise WireTypeError(f"lax.{name}: the init value {v!r} has no {dtype} value"
+                            f"{at(user_location(4))}")
+    return a.astype(dtype)
 
 
 def _apply(name: str, computation, treedef, accs, xs, dtypes):
