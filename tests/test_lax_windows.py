@@ -237,7 +237,8 @@ CASES = [((2, 2), (1, 1), "VALID", None, None), ((2, 2), (2, 2), "SAME", None, N
          ((3, 2), (1, 2), "SAME", None, None), ((2, 2), (1, 1), ((1, 0), (0, 2)), None, None),
          ((2, 2), (1, 1), "VALID", (2, 1), None), ((2, 2), (1, 1), "VALID", None, (2, 1)),
          ((1, 1), (1, 1), "VALID", None, None), ((5, 5), (1, 1), "VALID", None, None),
-         ((2, 2), (3, 1), ((-1, 1), (1, -1)), (1, 2), (1, 2))]
+         ((2, 2), (3, 1), ((-1, 1), (1, -1)), (1, 2), (1, 2)),
+         ((3, 2), (2, 1), "SAME", (2, 2), (1, 2))]  # SAME sized before base dilation
 
 
 @pytest.mark.parametrize("name, init", [("add", 0.0), ("max", -np.inf), ("min", np.inf),
@@ -402,5 +403,7 @@ def test_conv_wrappers_and_errors():
         lax.conv(x, w, (0,), "SAME")
     with pytest.raises(wire.WireValueError, match="dimension_numbers"):
         lax.conv_general_dilated(x, w, (1,), "SAME", dimension_numbers=("NCW", "OIX", "NCW"))
+    with pytest.raises(wire.WireValueError, match="lhs_dilation"):
+        lax.conv_general_dilated(x, w, (1,), "SAME", lhs_dilation=(2,))
     with pytest.raises(wire.WireNotImplementedError, match="batch_group_count"):
         lax.conv_general_dilated(x, w, (1,), "SAME", batch_group_count=2)

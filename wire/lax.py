@@ -1356,7 +1356,7 @@ def _window_args(name, shape, window_dimensions, window_strides, padding, base_d
                  window_dilation):
     nd = len(shape)
     wd = _ints(name, "window_dimensions", window_dimensions)
-    ws = _ints(name, "window_strides", window_strides)
+    ws = (1,) * nd if window_strides is None else _ints(name, "window_strides", window_strides)
     bd = (1,) * nd if base_dilation is None else _ints(name, "base_dilation", base_dilation)
     wdl = (1,) * nd if window_dilation is None else _ints(name, "window_dilation",
                                                           window_dilation)
@@ -1366,10 +1366,10 @@ def _window_args(name, shape, window_dimensions, window_strides, padding, base_d
                          f"base_dilation {bd} and window_dilation {wdl} need one entry per axis "
                          f"of shape {shape} (each >= 1)"
                          f"{at(user_location(3))}")
-    dilated = tuple(0 if n == 0 else (n - 1) * b + 1 for n, b in zip(shape, bd))
     window = tuple(0 if w == 0 else (w - 1) * d + 1 for w, d in zip(wd, wdl))
-    pads = _padding(name, padding, dilated, window, ws)
-    return wd, ws, bd, wdl, dilated, window, pads
+    # (a padding string sizes the padding by the operand before base dilation, as JAX)
+    pads = _padding(name, padding, shape, window, ws)
+    return wd, ws, bd, wdl, pads
 
 
 def _padding(name, padding, sizes, window, strides):
@@ -1405,6 +1405,12 @@ def _windows(x, init, wd, ws, bd, wdl, pads):
     dilation, one NumPy mask per slice of where it holds an operand element."""
     shape = tuple(x.shape)
     config = [(lo, hi, b - 1) for (lo, hi), b in zip(pads, bd)]
+    sizes = [(n - 1) * b + 1 + lo + hi if n else lo + hi for n, (lo, hi, b) in
+             zip(shape, [(lo, hi, b) for (lo, hi), b in zip(pads, bd)])]
+    if builtins.any(n < 0 for n in sizes):  # cropped away: no windows
+        window = tuple((w - 1) * d + 1 for w, d in zip(wd, wdl))
+        out = tuple((p - w) // s + 1 if p >= w else 0 for p, w, s in zip(sizes, window, ws))
+        return [], [], out
     holes = builtins.any(b > 1 for b in bd) or builtins.any(lo > 0 or hi > 0 for lo, hi in pads)
     if holes or builtins.any(p != (0, 0) for p in pads):
         x = pad(x, init, config)
@@ -1440,11 +1446,13 @@ def _chosen(name: str, slices, value):
 
 
 def reduce_window(operand, init_value, computation: Callable, window_dimensions,
-                  window_strides, padding, base_dilation=None, window_dilation=None):
+                  window_strides=None, padding="VALID", base_dilation=None,
+                  window_dilation=None):
     """``computation`` over every window of ``window_dimensions`` (moved by
-    ``window_strides``, spread by ``window_dilation``) of ``operand`` — dilated by
-    ``base_dilation`` and padded with ``init_value`` by ``padding`` ("SAME", "VALID" or
-    ``(low, high)`` per axis) — each window folded from ``init_value`` in row-major order.
+    ``window_strides``, default 1, spread by ``window_dilation``) of ``operand`` — dilated
+    by ``base_dilation`` and padded by ``padding`` ("VALID", the default, "SAME",
+    "SAME_LOWER" or ``(low, high)`` per axis) — each window folded from ``init_value`` in
+    row-major order.
     ``operand``/``init_value`` may be pytrees of arrays/scalars of one shape. Max and min
     pools (``lax.max``/``lax.min`` with ``-inf``/``inf``) take their derivative from the
     first of tied maxima in a window, as JAX's; a sum pool shares it with every element.
@@ -1462,7 +1470,7 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions,
         raise WireTypeError(f"lax.reduce_window: computation must be callable, got "
                             f"{computation!r:.60}{at(user_location())}")
     ops, inits, treedef, shape, dtypes = _init_avals("reduce_window", operand, init_value)
-    wd, ws, bd, wdl, dilated, window, pads = _window_args(
+    wd, ws, bd, wdl, pads = _window_args(
         "reduce_window", shape, window_dimensions, window_strides, padding, base_dilation,
         window_dilation)
     per_op = [_windows(x, v, wd, ws, bd, wdl, pads) for x, v in zip(ops, inits)]
@@ -2177,6 +2185,10 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
                          f"with feature_group_count={feature_group_count} the lhs's features "
                          f"must be {groups} x the rhs's input features, and the output "
                          f"features divisible by it{at(user_location())}")
+    if isinstance(padding, str) and builtins.any(d > 1 for d in ldil):
+        raise WireValueError(f"lax.conv_general_dilated: padding {padding!r} with lhs_dilation "
+                             f"{ldil} (a transposed convolution) is not defined, as in JAX: "
+                             f"give (low, high) pairs{at(user_location())}")
     kernel = ws_[2:]
     window = tuple(0 if k == 0 else (k - 1) * d + 1 for k, d in zip(kernel, rdil))
     pads = _padding(name, padding, xs[2:], window, strides)
