@@ -289,7 +289,7 @@ class Graph:
     """
 
     __slots__ = ("inputs", "outputs", "in_tree", "out_tree", "locs", "_nodes", "_hash",
-                 "_locs_key", "_free")
+                 "_locs_key", "_free", "_len")
 
     def __init__(
         self,
@@ -307,6 +307,7 @@ class Graph:
         sa(self, "out_tree", out_tree if out_tree is not None else _flat_tree(len(outputs)))
         sa(self, "locs", locs if locs is not None else _NO_LOCS)
         sa(self, "_nodes", None)
+        sa(self, "_len", None)
         sa(self, "_free", None)
         sa(self, "_hash", hash((inputs, outputs, self.in_tree, self.out_tree)))
         sa(self, "_locs_key", None)
@@ -381,6 +382,7 @@ class Graph:
         """
         g = Graph(self.inputs, self.outputs, self.in_tree, self.out_tree, locs)
         object.__setattr__(g, "_nodes", self._nodes)
+        object.__setattr__(g, "_len", self._len)
         return g
 
     def __setattr__(self, name, value):
@@ -408,7 +410,11 @@ class Graph:
         return self._nodes
 
     def __len__(self):
-        return sum(1 for n in self.nodes if type(n.op) is not LeafOp)
+        n = self._len
+        if n is None:  # (counted once: simplify compares sizes after every round)
+            n = sum(1 for n in self.nodes if type(n.op) is not LeafOp)
+            object.__setattr__(self, "_len", n)
+        return n
 
     @property
     def in_avals(self):

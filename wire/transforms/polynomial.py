@@ -999,7 +999,9 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
         b = new.get(n)
         if b is None:
             terms, poison = polys[n]
-            if not poison and n.op is ew.mul_p:
+            # (emit_scaled needs a constant operand: most products of a chain have none)
+            if not poison and n.op is ew.mul_p and (
+                    n.inputs[1].op is const_op or n.inputs[0].op is const_op):
                 b = emitter.emit_scaled(n, terms)
                 if b is not None:
                     new[n] = b
@@ -1138,6 +1140,20 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                     b = built(i)
                 if b is not i:
                     new[n] = with_inputs(n, (b,))
+                    continue
+            elif len(ins) == 2:  # (a binary node: no list)
+                x, y = ins
+                bx = new.get(x)
+                if bx is None:
+                    bx = built(x)
+                by = new.get(y)
+                if by is None:
+                    by = built(y)
+                if bx is not x or by is not y:
+                    bs = (bx, by)
+                    if in_order is not None and (n.op is mul_p or n.op is add_p):
+                        bs = in_order(bs)
+                    new[n] = with_inputs(n, bs)
                     continue
             elif ins:
                 bs = tuple([built(i) if i in polys else new[i] for i in ins])
