@@ -1064,6 +1064,24 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                         got = None
                         p, q = pa[0], pb[0]
                         op = n.op
+                        if op is mul_p and b.op is const_op and n in shared \
+                                and len(p) == 1 and len(q) == 1 and () in q \
+                                and not pa[1] and not pb[1]:
+                            # a product of an atom and a constant that something else
+                            # needs (a forward step's x * 1.01): emitted, it is the node
+                            # itself (see _Emitter.emit_scaled), so it is kept at once
+                            ((ma, ca),) = p.items()
+                            c = q[()]
+                            if ca == 1.0 and len(ma) == 1 and ma[0][1] == 1 \
+                                    and atoms[ma[0][0]] is a and c != 1 and c != -1 \
+                                    and _TINY <= abs(c) <= _HUGE \
+                                    and emitter.constant(c, _scalar(n.aval)) is b \
+                                    and (in_order is None or in_order(ins) is ins):
+                                made = emitter.made = emitter.made + 1  # (as emitted)
+                                if made > emitter.slack + passed or made > total:
+                                    raise _OverBudget
+                                new[n] = n
+                                continue
                         if op is mul_p:
                             if len(p) == 1 and len(q) == 1 and not pa[1] and not pb[1]:
                                 # a monomial times a monomial (the products of chains): as
