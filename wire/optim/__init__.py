@@ -6,11 +6,17 @@ each step ``updates, state = opt.update(grads, state, params)`` and
 pytrees, so the whole step can be jitted.
 
 - optimizers: ``sgd``, ``momentum``, ``nesterov``, ``adam``, ``adamw``, ``nadam``, ``nadamw``,
-  ``amsgrad``, ``radam``, ``rmsprop``, ``adagrad``
+  ``amsgrad``, ``radam``, ``rmsprop``, ``adagrad``, ``lion``, ``adabelief``, ``lamb``, ``lars``,
+  ``adafactor``, ``yogi``, ``adamax``, ``adamaxw``, ``adadelta``, ``novograd``, ``rprop``,
+  ``sign_sgd``, ``signum``, ``noisy_sgd``, ``sm3``, ``fromage``, ``optimistic_gradient_descent``
 - building blocks: ``chain``, ``scale``, ``scale_by_adam``, ``trace``, ``clip_by_global_norm``,
-  ``clip``, ``add_decayed_weights`` …
+  ``clip``, ``add_decayed_weights``, ``ema``, ``centralize``, ``clip_by_block_rms``,
+  ``scale_by_trust_ratio``, ``zero_nans``, ``keep_params_nonnegative`` …
+- wrappers: ``masked``, ``multi_transform`` (``partition``), ``apply_if_finite``,
+  ``MultiSteps``, ``inject_hyperparams``
 - schedules: ``exponential_decay``, ``cosine_decay_schedule``, ``warmup_cosine_decay_schedule``,
-  ``linear_schedule``, ``piecewise_constant_schedule`` …
+  ``linear_schedule``, ``piecewise_constant_schedule``, ``cosine_onecycle_schedule``,
+  ``sgdr_schedule``, ``warmup_exponential_decay_schedule`` …
 
 >>> import numpy as np, wire
 >>> loss = lambda w: ((w - 3.0) ** 2).sum()
@@ -24,11 +30,17 @@ pytrees, so the whole step can be jitted.
 array([3., 3.])
 """
 
-from .aliases import (adagrad, adam, adamw, amsgrad, momentum, nadam, nadamw, nesterov, radam,
-                      rmsprop, sgd)
+from .adaptive import *
+from .aliases import (adabelief, adadelta, adafactor, adagrad, adam, adamax, adamaxw, adamw,
+                      amsgrad, fromage, lamb, lars, lion, momentum, nadam, nadamw, nesterov,
+                      noisy_sgd, novograd, optimistic_gradient_descent, radam, rmsprop, rprop,
+                      sgd, sign_sgd, signum, sm3, yogi)
 from .base import EmptyState, GradientTransformation, apply_updates, chain, check_trees, identity
 from .schedules import *
 from .transforms import *
+from .wrappers import *
+from . import adaptive as _adaptive, aliases as _aliases, schedules as _schedules
+from . import wrappers as _wrappers
 from ..tracebacks import expose
 
 __all__ = [
@@ -43,6 +55,8 @@ __all__ = [
     "ScaleByRStdDevWithCountState", "amsgrad", "nadam", "nadamw", "radam", "scale_by_amsgrad",
     "scale_by_radam", "ScaleByAmsgradState",
 ]
+__all__ += [n for n in _aliases.__all__ + _adaptive.__all__ + _wrappers.__all__
+            + _schedules.__all__ if n not in __all__]
 
 # every public function here is where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)

@@ -20,7 +20,9 @@ from ..errors import WireError, WireTypeError, WireValueError, at, user_location
 __all__ = [
     "constant_schedule", "linear_schedule", "polynomial_schedule", "exponential_decay",
     "cosine_decay_schedule", "warmup_cosine_decay_schedule", "piecewise_constant_schedule",
-    "join_schedules",
+    "join_schedules", "piecewise_interpolate_schedule", "linear_onecycle_schedule",
+    "cosine_onecycle_schedule", "warmup_constant_schedule", "warmup_exponential_decay_schedule",
+    "sgdr_schedule",
 ]
 
 
@@ -38,13 +40,22 @@ def constant_schedule(value: float):
 
 
 def polynomial_schedule(init_value, end_value, power, transition_steps, transition_begin=0):
-    """From ``init_value`` to ``end_value`` over ``transition_steps`` as ``(1 - t)**power``.
+    """From ``init_value`` to ``end_value`` over ``transition_steps`` as ``(1 - t)**power``,
+    starting at step ``transition_begin``.
+
+    As Optax's: ``transition_steps <= 0`` gives the constant ``init_value`` (a warm-up of 0
+    steps) and a negative ``transition_begin`` counts as 0.
 
     >>> float(polynomial_schedule(1.0, 0.0, 2, 10)(5))
     0.25
+    >>> float(polynomial_schedule(1.0, 0.0, 2, 10, transition_begin=5)(10))
+    0.25
+    >>> polynomial_schedule(1.0, 0.0, 1, 0)(7)
+    1.0
     """
     if transition_steps <= 0:
-        raise WireError(f"transition_steps must be positive{at(user_location())}")
+        return lambda step: init_value
+    transition_begin = max(transition_begin, 0)
 
     def schedule(step):
         t = wnp.clip((_f(step) - transition_begin) / transition_steps, 0.0, 1.0)
@@ -190,3 +201,131 @@ def piecewise_constant_schedule(init_value, boundaries_and_scales: dict):
         return v
 
     return schedule
+
+
+def piecewise_interpolate_schedule(interpolate_type: str, init_value,
+                                   boundaries_and_scales: dict | None = None):
+    """From ``init_value``, move to ``value * scale`` between consecutive boundaries, by
+    linear or cosine interpolation (``interpolate_type``: ``"linear"`` or ``"cosine"``), then
+    stay at the last value; Optax's ``piecewise_interpolate_schedule``.
+
+    >>> s = piecewise_interpolate_schedule("linear", 1.0, {10: 2.0, 20: 0.5})
+    >>> [float(s(k)) for k in (0, 5, 10, 15, 30)]
+    [1.0, 1.5, 2.0, 1.5, 1.0]
+    """
+    if interpolate_type not in ("linear", "cosine"):
+        raise WireValueError(f"piecewise_interpolate_schedule: interpolate_type must be "
+                             f"'linear' or 'cosine', got {interpolate_type!r}"
+                             f"{at(user_location())}")
+    items = sorted((int(b), float(sc)) for b, sc in (boundaries_and_scales or {}).items())
+    if any(not sc >= 0 for _, sc in items):
+        raise WireValueError(f"piecewise_interpolate_schedule: scales must be >= 0, got "
+                             f"{[sc for _, sc in items]}{at(user_location())}")
+    bounds = [0] + [b for b, _ in items]
+    values = [init_value]
+    for _, sc in items:
+        values.append(values[-1] * sc)
+
+    def interpolate(a, b, pct):
+        if interpolate_type == "linear":
+            return (b - a) * pct + a
+        return b + (a - b) / 2.0 * (wnp.cos(np.pi * pct) + 1.0)
+
+    def schedule(step):
+        s = _f(step)
+        out = wnp.where(s >= bounds[-1], 1.0, 0.0) * values[-1]
+        for i in range(len(bounds) - 1):
+            lo, hi = bounds[i], bounds[i + 1]
+            pct = (s - lo) / max(hi - lo, 1)
+            inside = wnp.logical_and(s >= lo, s < hi)
+            out = out + wnp.where(inside, interpolate(values[i], values[i + 1], pct), 0.0)
+        return out
+
+    return schedule
+
+
+def linear_onecycle_schedule(transition_steps: int, peak_value, pct_start: float = 0.3,
+                             pct_final: float = 0.85, div_factor: float = 25.0,
+                             final_div_factor: float = 1e4):
+    """The one-cycle policy (Smith & Topin) with linear pieces: from ``peak_value /
+    div_factor`` up to ``peak_value`` at ``pct_start * transition_steps``, back down by
+    ``pct_final``, then to ``peak_value / (div_factor * final_div_factor)``; Optax's.
+
+    >>> s = linear_onecycle_schedule(100, 1.0)
+    >>> [round(float(s(k)), 4) for k in (0, 30, 85, 100)]
+    [0.04, 1.0, 0.04, 0.0]
+    """
+    if transition_steps <= 0:
+        raise WireValueError(f"linear_onecycle_schedule: transition_steps must be positive, got "
+                             f"{transition_steps}{at(user_location())}")
+    return piecewise_interpolate_schedule(
+        "linear", peak_value / div_factor,
+        {int(pct_start * transition_steps): div_factor,
+         int(pct_final * transition_steps): 1.0 / div_factor,
+         transition_steps: 1.0 / final_div_factor})
+
+
+def cosine_onecycle_schedule(transition_steps: int, peak_value, pct_start: float = 0.3,
+                             div_factor: float = 25.0, final_div_factor: float = 1e4):
+    """The one-cycle policy with cosine pieces (torch's ``OneCycleLR``'s default shape): from
+    ``peak_value / div_factor`` up to ``peak_value`` at ``pct_start * transition_steps``,
+    then down to ``peak_value / (div_factor * final_div_factor)``; Optax's.
+
+    >>> s = cosine_onecycle_schedule(100, 1.0)
+    >>> [round(float(s(k)), 4) for k in (0, 15, 30, 100)]
+    [0.04, 0.52, 1.0, 0.0]
+    """
+    if transition_steps <= 0:
+        raise WireValueError(f"cosine_onecycle_schedule: transition_steps must be positive, got "
+                             f"{transition_steps}{at(user_location())}")
+    return piecewise_interpolate_schedule(
+        "cosine", peak_value / div_factor,
+        {int(pct_start * transition_steps): div_factor,
+         int(transition_steps): 1.0 / (div_factor * final_div_factor)})
+
+
+def warmup_constant_schedule(init_value, peak_value, warmup_steps: int):
+    """Linear from ``init_value`` to ``peak_value`` over ``warmup_steps``, then constant.
+
+    >>> [float(warmup_constant_schedule(0.0, 1.0, 4)(k)) for k in (2, 9)]
+    [0.5, 1.0]
+    """
+    return linear_schedule(init_value, peak_value, warmup_steps)
+
+
+def warmup_exponential_decay_schedule(init_value, peak_value, warmup_steps: int,
+                                      transition_steps: int, decay_rate, transition_begin=0,
+                                      staircase: bool = False, end_value=None):
+    """Linear warm-up to ``peak_value`` over ``warmup_steps``, then
+    :func:`exponential_decay` from ``peak_value`` (its steps counted from the warm-up's end);
+    Optax's ``warmup_exponential_decay_schedule``.
+
+    >>> s = warmup_exponential_decay_schedule(0.0, 1.0, 10, 5, 0.5)
+    >>> [float(s(k)) for k in (5, 10, 20)]
+    [0.5, 1.0, 0.25]
+    """
+    return join_schedules(
+        [linear_schedule(init_value, peak_value, warmup_steps),
+         exponential_decay(peak_value, transition_steps, decay_rate, transition_begin,
+                           staircase, end_value)],
+        [warmup_steps])
+
+
+def sgdr_schedule(cosine_kwargs):
+    """Warm restarts (SGDR, Loshchilov & Hutter): one
+    :func:`warmup_cosine_decay_schedule` per dict of its arguments in ``cosine_kwargs``, each
+    starting where the previous one's ``decay_steps`` end; Optax's ``sgdr_schedule``.
+
+    >>> kw = dict(init_value=0.0, peak_value=1.0, warmup_steps=2, decay_steps=10)
+    >>> s = sgdr_schedule([kw, kw])
+    >>> [round(float(s(k)), 3) for k in (2, 10, 12)]
+    [1.0, 0.0, 1.0]
+    """
+    schedules, boundaries, step = [], [], 0
+    for kwargs in cosine_kwargs:
+        schedules.append(warmup_cosine_decay_schedule(**kwargs))
+        step += kwargs["decay_steps"]
+        boundaries.append(step)
+    if not schedules:
+        raise WireValueError(f"sgdr_schedule: cosine_kwargs is empty{at(user_location())}")
+    return join_schedules(schedules, boundaries[:-1])

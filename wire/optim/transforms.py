@@ -29,7 +29,7 @@ __all__ = [
     "scale_by_rms", "scale_by_rss", "add_decayed_weights", "clip_by_global_norm", "clip",
     "global_norm", "ScaleByAdamState", "TraceState", "ScaleByRmsState", "ScaleByRssState",
     "CountState", "scale_by_stddev", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
-    "ScaleByRStdDevWithCountState", "scale_by_amsgrad", "scale_by_radam", "ScaleByAmsgradState",
+    "ScaleByRStdDevWithCountState", "scale_by_amsgrad", "scale_by_radam", "ScaleByAmsgradState", "safe_increment",
 ]
 
 
@@ -87,11 +87,32 @@ def _like_grad(u, g):
 
 
 def _count0():
-    return np.zeros((), dtype=np.int64)
+    """A step count: an int32 scalar, Optax's dtype (states convert between the two)."""
+    return np.zeros((), dtype=np.int32)
+
+
+def safe_increment(count):
+    """``count + 1``, staying at the dtype's largest value instead of wrapping (Optax's
+    ``safe_increment``; counts are int32 as Optax's).
+
+    >>> safe_increment(np.int32(2**31 - 1))
+    array(2147483647, dtype=int32)
+    """
+    dt = np.dtype(getattr(count, "dtype", None) or np.asarray(count).dtype)
+    if dt.kind in "iu":
+        top = np.iinfo(dt).max
+    elif dt.kind == "f":
+        top = np.finfo(dt).max
+    else:
+        raise WireValueError(f"safe_increment: a count must be an integer or float, got dtype "
+                             f"{dt}{at(user_location())}")
+    # adding a 0/1 flag never overflows (count + 1 at the top would wrap to -2**31)
+    return wnp.asarray(count + wnp.asarray(count < top, dt), dt)
+
 
 
 def _inc(count):
-    return count + 1
+    return safe_increment(count)
 
 
 def _as_float(count):
@@ -127,7 +148,7 @@ class CountState(NamedTuple):
     >>> import numpy as np
     >>> from wire import optim
     >>> optim.scale_by_schedule(lambda count: 1.0).init({"w": np.ones(2)})
-    CountState(count=array(0))
+    CountState(count=array(0, dtype=int32))
     """
 
     count: Any
@@ -151,7 +172,7 @@ class ScaleByAdamState(NamedTuple):
     >>> import numpy as np
     >>> from wire import optim
     >>> optim.scale_by_adam().init({"w": np.ones(2)})
-    ScaleByAdamState(count=array(0), mu={'w': array([0., 0.])}, nu={'w': array([0., 0.])})
+    ScaleByAdamState(count=array(0, dtype=int32), mu={'w': array([0., 0.])}, nu={'w': array([0., 0.])})
     """
 
     count: Any
@@ -177,7 +198,7 @@ class ScaleByRmsWithCountState(NamedTuple):
     >>> import numpy as np
     >>> from wire import optim
     >>> optim.scale_by_rms(bias_correction=True).init({"w": np.ones(2)})
-    ScaleByRmsWithCountState(count=array(0), nu={'w': array([0., 0.])})
+    ScaleByRmsWithCountState(count=array(0, dtype=int32), nu={'w': array([0., 0.])})
     """
 
     count: Any
@@ -203,7 +224,7 @@ class ScaleByRStdDevWithCountState(NamedTuple):
     >>> import numpy as np
     >>> from wire import optim
     >>> optim.scale_by_stddev(bias_correction=True).init({"w": np.ones(1)})
-    ScaleByRStdDevWithCountState(count=array(0), mu={'w': array([0.])}, nu={'w': array([0.])})
+    ScaleByRStdDevWithCountState(count=array(0, dtype=int32), mu={'w': array([0.])}, nu={'w': array([0.])})
     """
 
     count: Any
@@ -354,8 +375,9 @@ def _mu_hat(grads, mu, b1, count, nesterov):
 
 def _adam_direction(eps, eps_root):
     def direction(m, v):
-        root = wnp.sqrt(v + eps_root) if eps_root else wnp.sqrt(v)
-        return m / (root + eps)
+        # v + 0.0 is v exactly; no branch on eps_root, which may be traced
+        # (inject_hyperparams)
+        return m / (wnp.sqrt(v + eps_root) + eps)
     return direction
 
 
@@ -406,7 +428,7 @@ class ScaleByAmsgradState(NamedTuple):
     >>> import numpy as np
     >>> from wire import optim
     >>> optim.scale_by_amsgrad().init({"w": np.ones(1)})
-    ScaleByAmsgradState(count=array(0), mu={'w': array([0.])}, nu={'w': array([0.])}, nu_max={'w': array([0.])})
+    ScaleByAmsgradState(count=array(0, dtype=int32), mu={'w': array([0.])}, nu={'w': array([0.])}, nu_max={'w': array([0.])})
     """
 
     count: Any
@@ -630,13 +652,25 @@ def _resolve_mask(mask, params):
     return mask(params) if callable(mask) else mask
 
 
+def _mask_flags(what, mask, params):
+    """One bool per leaf of ``params`` from ``mask`` (``None``: all; a pytree of bools like
+    ``params`` or a prefix of it, ``True`` alone included; or ``params -> mask``)."""
+    m = _resolve_mask(mask, params)
+    try:
+        full = wtree.map(lambda f, sub: wtree.map(lambda _: f, sub), m, params)
+    except Exception as e:  # noqa: BLE001 - any structure mismatch
+        raise WireError(f"{what}: the mask's structure {wtree.structure(m)!r} is not a prefix of "
+                        f"the params' {wtree.structure(params)!r}{at(user_location())}") from e
+    return wtree.leaves(full)
+
+
 def add_decayed_weights(weight_decay: float = 0.0, mask=None) -> GradientTransformation:
     """Add ``weight_decay * params`` to the updates (decoupled weight decay).
 
     ``weight_decay`` is a number or a schedule ``step -> value`` (as Optax's; the state then
-    counts the steps). ``mask``: a pytree of bools like ``params`` or a function
-    ``params -> mask``; leaves marked False are not decayed (e.g. ``wire.nn.trainable_mask``
-    spares BatchNorm statistics).
+    counts the steps). ``mask``: a pytree of bools like ``params`` (or a prefix of it, such as
+    ``True``) or a function ``params -> mask``; leaves marked False are not decayed (e.g.
+    ``wire.nn.trainable_mask`` spares BatchNorm statistics).
 
     >>> t = add_decayed_weights(0.1)
     >>> t.update(np.array([1.0]), t.init(None), np.array([2.0]))[0]
@@ -647,6 +681,12 @@ def add_decayed_weights(weight_decay: float = 0.0, mask=None) -> GradientTransfo
     array([1.4])
     """
     check_hyperparameter("add_decayed_weights", "weight_decay", weight_decay)
+    return _add_scaled_params(weight_decay, mask)
+
+
+def _add_scaled_params(weight_decay, mask) -> GradientTransformation:
+    """:func:`add_decayed_weights` without the sign check (Fromage shrinks by a negative
+    factor on purpose)."""
     scheduled = callable(weight_decay)
 
     def update(grads, state, params=None):
@@ -654,7 +694,7 @@ def add_decayed_weights(weight_decay: float = 0.0, mask=None) -> GradientTransfo
             raise WireError(f"add_decayed_weights needs params: call update(grads, state, "
                             f"params){at(user_location())}")
         check_trees("add_decayed_weights.update", grads, "grads", params, "params")
-        flags = wtree.leaves(_resolve_mask(mask, params))
+        flags = _mask_flags("add_decayed_weights", mask, params)
         g_leaves, td = wtree.flatten(grads)
         p_leaves = wtree.leaves(params)
         if len(flags) != len(g_leaves):
@@ -662,11 +702,10 @@ def add_decayed_weights(weight_decay: float = 0.0, mask=None) -> GradientTransfo
                             f"{len(g_leaves)}{at(user_location())}")
         if scheduled:
             wd, new_state = weight_decay(state.count), CountState(_inc(state.count))
-            out = [g + _in_dtype_of(wd, p) * p if m else g
-                   for g, p, m in zip(g_leaves, p_leaves, flags)]
         else:
-            new_state = state
-            out = [g + weight_decay * p if m else g for g, p, m in zip(g_leaves, p_leaves, flags)]
+            wd, new_state = weight_decay, state
+        out = [g + _in_dtype_of(wd, p) * p if m else g
+               for g, p, m in zip(g_leaves, p_leaves, flags)]
         return wtree.unflatten(td, out), new_state
 
     return GradientTransformation(
