@@ -217,7 +217,7 @@ def piecewise_interpolate_schedule(interpolate_type: str, init_value,
         raise WireValueError(f"piecewise_interpolate_schedule: interpolate_type must be "
                              f"'linear' or 'cosine', got {interpolate_type!r}"
                              f"{at(user_location())}")
-    items = sorted((int(b), float(sc)) for b, sc in (boundaries_and_scales or {}).items())
+    items = sorted((b, float(sc)) for b, sc in (boundaries_and_scales or {}).items())
     if any(not sc >= 0 for _, sc in items):
         raise WireValueError(f"piecewise_interpolate_schedule: scales must be >= 0, got "
                              f"{[sc for _, sc in items]}{at(user_location())}")
