@@ -848,6 +848,51 @@ def test_recurrent_matches_torch(kind, batch, steps):
     close(g, xt.grad.numpy(), np.float64, rtol=1e-11, atol=1e-14)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_gru_b_hn_matches_torch(dtype):
+    """``GRU(h, b_hn=True)`` is ``torch.nn.GRU`` with all four of its biases nonzero:
+    ``bias_ih + bias_hh`` for the r and z gates, ``bias_ih`` for n in ``b`` and
+    ``bias_hh[2H:]`` in ``b_hn``, inside the reset gate's product. Outputs, the final state and
+    the gradients of every parameter (``b_hn``'s included) agree; without ``b_hn`` the layer
+    differs from that torch GRU by 0.1 or more (the test can fail)."""
+    hidden, feats, batch, steps = 3, 2, 2, 5
+    rng = np.random.default_rng(11)
+    init, apply = nn.GRU(hidden, b_hn=True)
+    params = init(wr.key(1), (-1, steps, feats))
+    assert np.all(params["b_hn"] == 0) and params["b_hn"].shape == (hidden,)
+    b_ih, b_hh = rng.normal(size=3 * hidden), rng.normal(size=3 * hidden)
+    params = params.set("b", b_ih + np.concatenate([b_hh[:2 * hidden], np.zeros(hidden)]))
+    params = params.set("b_hn", b_hh[2 * hidden:])
+    params = wire.tree.map(lambda a: np.asarray(a, dtype), params)
+    x = (rng.normal(size=(batch, steps, feats)) * 2).astype(dtype)
+    tdt = torch.float64 if dtype == np.float64 else torch.float32
+    mod = torch.nn.GRU(feats, hidden, batch_first=True, dtype=tdt)
+    with torch.no_grad():
+        mod.weight_ih_l0.copy_(torch.tensor(params["wi"].T))
+        mod.weight_hh_l0.copy_(torch.tensor(params["wh"].T))
+        mod.bias_ih_l0.copy_(torch.tensor(b_ih.astype(dtype)))
+        mod.bias_hh_l0.copy_(torch.tensor(b_hh.astype(dtype)))
+    ref, h_n = mod(torch.tensor(x))
+    ct = rng.normal(size=ref.shape).astype(dtype)
+    (ref * torch.tensor(ct)).sum().backward()
+    rtol, atol = (1e-12, 1e-14) if dtype == np.float64 else (2e-5, 2e-6)
+    ys, h = apply(params, x, return_state=True)
+    assert ys.dtype == dtype
+    close(ys, ref.detach().numpy(), dtype, rtol=rtol, atol=atol)
+    close(h, h_n[0].detach().numpy(), dtype, rtol=rtol, atol=atol)
+    g = wire.grad(lambda p: (apply(p, x) * ct).sum())(params)
+    close(g["b_hn"], mod.bias_hh_l0.grad[2 * hidden:].numpy(), dtype, rtol=rtol * 10, atol=atol)
+    close(g["wh"], mod.weight_hh_l0.grad.numpy().T, dtype, rtol=rtol * 10, atol=atol)
+    close(g["b"][2 * hidden:], mod.bias_ih_l0.grad[2 * hidden:].numpy(), dtype,
+          rtol=rtol * 10, atol=atol)
+    jitted = wire.jit(lambda p, z: apply(p, z))(params, x)
+    close(jitted, ref.detach().numpy(), dtype, rtol=rtol, atol=atol)
+    plain = nn.GRU(hidden)[1]({k: v for k, v in params.items() if k != "b_hn"}, x)
+    assert np.max(np.abs(_f64(plain) - ref.detach().numpy().astype(np.float64))) > 0.1
+    with pytest.raises(wire.errors.WireError, match="b_hn"):
+        apply({k: v for k, v in params.items() if k != "b_hn"}, x)
+
+
 # =========================================================================== wire.random
 
 

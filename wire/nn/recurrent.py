@@ -25,20 +25,24 @@ from .. import random
 from ..api.control_flow import scan
 from . import initializers as I
 from .activations import sigmoid, tanh
+from ..errors import WireValueError, at, user_location
 from .base import Layer, check_in_shape, check_input
 
 __all__ = ["LSTM", "GRU", "scan"]
 
 
-def _recurrent(kind: str, hidden: int, gates: int, cell, w_init, h_init, b_init) -> Layer:
-    name = f"{kind}({hidden})"
+def _recurrent(kind: str, hidden: int, gates: int, cell, w_init, h_init, b_init,
+               extra=None, name=None) -> Layer:
+    name = name or f"{kind}({hidden})"
 
     def init(key, in_shape):
         check_in_shape(name, in_shape, 3, "(batch, time, features)")
         k1, k2 = random.split(key)
-        return pmap({"wi": w_init(k1, (int(in_shape[2]), gates * hidden)),
-                     "wh": h_init(k2, (hidden, gates * hidden)),
-                     "b": b_init(None, (gates * hidden,))})
+        params = {"wi": w_init(k1, (int(in_shape[2]), gates * hidden)),
+                  "wh": h_init(k2, (hidden, gates * hidden)),
+                  "b": b_init(None, (gates * hidden,))}
+        params.update(extra or {})
+        return pmap(params)
 
     def apply(params, x, *, key=None, train=False, initial_state=None, return_state=False):
         check_input(name, x, ("N", "T", params["wi"].shape[0]))
@@ -48,6 +52,12 @@ def _recurrent(kind: str, hidden: int, gates: int, cell, w_init, h_init, b_init)
             zero = np.zeros((n, hidden), dtype=np.result_type(x.dtype, params["wh"].dtype))
             initial_state = (zero, zero) if kind == "LSTM" else zero
         wh = params["wh"]
+        if extra:
+            for k in extra:
+                if k not in params:
+                    raise WireValueError(f"{name}: params lack {k!r} (made by a layer without "
+                                         f"it?); they have {sorted(params)}{at(user_location())}")
+            wh = (wh,) + tuple(params[k] for k in extra)
         carry, hs = scan(lambda c, xt: cell(c, xt, wh), initial_state, xs)
         ys = wnp.swapaxes(hs, 0, 1)
         return (ys, carry) if return_state else ys
@@ -85,22 +95,34 @@ def LSTM(hidden: int, w_init=None, forget_bias: float = 1.0) -> Layer:
                       b_init)
 
 
-def GRU(hidden: int, w_init=None) -> Layer:
-    """Gated recurrent unit over ``(N, T, F)``; carry ``h``; gates ``r, z`` and candidate ``n``.
+def GRU(hidden: int, w_init=None, *, b_hn: bool = False) -> Layer:
+    """Gated recurrent unit over ``(N, T, F)``; carry ``h``; gates ``r, z`` and candidate ``n``:
+    ``n = tanh(x W_in + b_n + r * (h W_hn + b_hn))``, ``h' = (1 - z) * n + z * h``.
+
+    Params ``wi`` ``(F, 3H)``, ``wh`` ``(H, 3H)`` and ``b`` ``(3H,)`` in gate order ``r, z,
+    n``. ``b_hn=True`` adds the bias ``b_hn`` ``(H,)`` *inside* the reset gate's product (zero
+    at init), the cuDNN and ``torch.nn.GRU`` cell: torch's ``bias_ih + bias_hh`` is ``b`` for
+    ``r`` and ``z``, its ``bias_ih`` is ``b`` for ``n`` and its ``bias_hh[2H:]`` is
+    ``b_hn``. Without it (the default) a torch GRU with ``bias_hh[2H:] = 0`` is the same.
 
     >>> init, apply = GRU(3)
     >>> apply(init(random.key(0), (1, 4, 2)), np.ones((1, 4, 2))).shape
     (1, 4, 3)
+    >>> sorted(GRU(3, b_hn=True).init(random.key(0), (1, 4, 2)))
+    ['b', 'b_hn', 'wh', 'wi']
     """
     hidden = int(hidden)
 
     def cell(h, xt, wh):
+        wh, bias = wh if b_hn else (wh, None)
         hh = h @ wh
         r = sigmoid(xt[:, :hidden] + hh[:, :hidden])
         z = sigmoid(xt[:, hidden : 2 * hidden] + hh[:, hidden : 2 * hidden])
-        n = tanh(xt[:, 2 * hidden :] + r * hh[:, 2 * hidden :])
+        hn = hh[:, 2 * hidden :] if bias is None else hh[:, 2 * hidden :] + bias
+        n = tanh(xt[:, 2 * hidden :] + r * hn)
         h = (1.0 - z) * n + z * h
         return h, h
 
+    extra = {"b_hn": np.zeros(hidden)} if b_hn else None
     return _recurrent("GRU", hidden, 3, cell, w_init or I.glorot_uniform(), I.orthogonal(),
-                      I.zeros)
+                      I.zeros, extra, name=f"GRU({hidden}, b_hn=True)" if b_hn else None)
