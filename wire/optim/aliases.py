@@ -59,6 +59,10 @@ __all__ = ["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad",
            "noisy_sgd", "sm3", "fromage", "optimistic_gradient_descent"]
 
 
+def _no_momentum(momentum) -> bool:
+    return momentum is None or (isinstance(momentum, (int, float)) and momentum == 0)
+
+
 def sgd(learning_rate, momentum: float | None = None, nesterov: bool = False,
         accumulator_dtype=None) -> GradientTransformation:
     """Stochastic gradient descent, optionally with (Nesterov) momentum.
@@ -76,7 +80,7 @@ def sgd(learning_rate, momentum: float | None = None, nesterov: bool = False,
     check_hyperparameter("sgd", "momentum", 0.0 if momentum is None else momentum)
     # not `if momentum`: a momentum of 0.0 is the identity anyway, and an injected
     # (traced) momentum has no truth value
-    head = (identity() if momentum is None or (isinstance(momentum, (int, float)) and momentum == 0)
+    head = (identity() if _no_momentum(momentum)
             else trace(momentum, nesterov, accumulator_dtype))
     return chain(head, scale_by_learning_rate(learning_rate))
 
@@ -246,8 +250,7 @@ def rmsprop(learning_rate, decay: float = 0.9, eps: float = 1e-8, initial_scale:
     check_hyperparameter("rmsprop", "decay", decay, 0.0, 1.0, high_open=False)
     check_hyperparameter("rmsprop", "eps", eps)
     check_hyperparameter("rmsprop", "momentum", 0.0 if momentum is None else momentum)
-    tail = ([] if momentum is None or (isinstance(momentum, (int, float)) and momentum == 0)
-            else [trace(momentum, nesterov)])
+    tail = [] if _no_momentum(momentum) else [trace(momentum, nesterov)]
     direction = scale_by_stddev if centered else scale_by_rms
     return chain(direction(decay, eps, initial_scale, eps_in_sqrt, bias_correction), *tail,
                  scale_by_learning_rate(learning_rate))

@@ -29,7 +29,8 @@ __all__ = [
     "scale_by_rms", "scale_by_rss", "add_decayed_weights", "clip_by_global_norm", "clip",
     "global_norm", "ScaleByAdamState", "TraceState", "ScaleByRmsState", "ScaleByRssState",
     "CountState", "scale_by_stddev", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
-    "ScaleByRStdDevWithCountState", "scale_by_amsgrad", "scale_by_radam", "ScaleByAmsgradState", "safe_increment",
+    "ScaleByRStdDevWithCountState", "scale_by_amsgrad", "scale_by_radam", "ScaleByAmsgradState",
+    "safe_increment",
 ]
 
 
@@ -171,8 +172,9 @@ class ScaleByAdamState(NamedTuple):
 
     >>> import numpy as np
     >>> from wire import optim
-    >>> optim.scale_by_adam().init({"w": np.ones(2)})
-    ScaleByAdamState(count=array(0, dtype=int32), mu={'w': array([0., 0.])}, nu={'w': array([0., 0.])})
+    >>> s = optim.scale_by_adam().init({"w": np.ones(2)})
+    >>> s.count, s.mu, s.nu
+    (array(0, dtype=int32), {'w': array([0., 0.])}, {'w': array([0., 0.])})
     """
 
     count: Any
@@ -223,8 +225,9 @@ class ScaleByRStdDevWithCountState(NamedTuple):
 
     >>> import numpy as np
     >>> from wire import optim
-    >>> optim.scale_by_stddev(bias_correction=True).init({"w": np.ones(1)})
-    ScaleByRStdDevWithCountState(count=array(0, dtype=int32), mu={'w': array([0.])}, nu={'w': array([0.])})
+    >>> s = optim.scale_by_stddev(bias_correction=True).init({"w": np.ones(1)})
+    >>> type(s).__name__, s.count, s.mu
+    ('ScaleByRStdDevWithCountState', array(0, dtype=int32), {'w': array([0.])})
     """
 
     count: Any

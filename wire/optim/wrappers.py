@@ -70,7 +70,8 @@ class MaskedState(NamedTuple):
 
     >>> import numpy as np
     >>> from wire import optim
-    >>> optim.masked(optim.trace(0.9), {"a": True, "b": False}).init({"a": np.ones(1), "b": np.ones(1)})
+    >>> t = optim.masked(optim.trace(0.9), {"a": True, "b": False})
+    >>> t.init({"a": np.ones(1), "b": np.ones(1)})
     MaskedState(inner_state=TraceState(trace={'a': array([0.]), 'b': None}))
     """
 
@@ -176,8 +177,9 @@ class ApplyIfFiniteState(NamedTuple):
 
     >>> import numpy as np
     >>> from wire import optim
-    >>> optim.apply_if_finite(optim.sgd(0.1), 2).init(np.ones(1))
-    ApplyIfFiniteState(notfinite_count=array(0, dtype=int32), last_finite=array(True), total_notfinite=array(0, dtype=int32), inner_state=(EmptyState(), EmptyState()))
+    >>> s = optim.apply_if_finite(optim.sgd(0.1), 2).init(np.ones(1))
+    >>> s.notfinite_count, s.last_finite, s.inner_state
+    (array(0, dtype=int32), array(True), (EmptyState(), EmptyState()))
     """
 
     notfinite_count: Any
