@@ -57,6 +57,12 @@ def _count0():
     return np.zeros((), dtype=np.int32)
 
 
+def _sign(x):
+    """``sign(x)`` keeping the sign of a zero (JAX's ``sign``, so Optax's updates): NumPy's
+    ``sign(-0.0)`` is ``+0.0``."""
+    return wnp.where(x == 0, x, wnp.sign(x))
+
+
 def _need_params(what, params):
     if params is None:
         raise WireError(f"{what} needs params: call update(grads, state, params)"
@@ -122,11 +128,11 @@ def scale_by_lion(b1: float = 0.9, b2: float = 0.99, mu_dtype=None, *, mode: str
     def direction(g, m):
         c = (1.0 - b1) * _in_state_dtype(g, m) + b1 * m
         if mode == "hard":
-            out = wnp.sign(c)
+            out = _sign(c)
         elif mode == "smooth":
             out = wnp.tanh(smooth_beta * c)
         else:
-            out = wnp.where(wnp.abs(c) < 1.0, c, wnp.sign(c))
+            out = wnp.where(wnp.abs(c) < 1.0, c, _sign(c))
         return _like_grad(out, g)
 
     def update(grads, state, params=None):
@@ -633,8 +639,9 @@ def scale_by_trust_ratio(min_norm: float = 0.0, trust_coefficient: float = 1.0,
 
     def leaf(u, p):
         pn, un = safe_norm(p, min_norm), safe_norm(u, min_norm)
-        ratio = trust_coefficient * pn / (un + eps)
-        ratio = wnp.where(wnp.logical_or(pn == 0.0, un == 0.0), 1.0, ratio)
+        zero = wnp.logical_or(pn == 0.0, un == 0.0)
+        # the unused 0 / 0 is kept out (no NaN, no warning)
+        ratio = wnp.where(zero, 1.0, trust_coefficient * pn / wnp.where(zero, 1.0, un + eps))
         return u * _in_dtype_of(ratio, u)
 
     def update(grads, state, params=None):
@@ -730,7 +737,7 @@ def scale_by_sign() -> GradientTransformation:
     """
     return GradientTransformation(
         lambda params: EmptyState(),
-        lambda grads, state, params=None: (wtree.map(wnp.sign, grads), state))
+        lambda grads, state, params=None: (wtree.map(_sign, grads), state))
 
 
 class EmaState(NamedTuple):

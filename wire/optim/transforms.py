@@ -697,6 +697,9 @@ def _add_scaled_params(weight_decay, mask) -> GradientTransformation:
             raise WireError(f"add_decayed_weights needs params: call update(grads, state, "
                             f"params){at(user_location())}")
         check_trees("add_decayed_weights.update", grads, "grads", params, "params")
+        if not scheduled and isinstance(weight_decay, (int, float)) and weight_decay == 0:
+            # no decay, not g + 0 * p: that is NaN for an infinite parameter (Optax skips too)
+            return grads, state
         flags = _mask_flags("add_decayed_weights", mask, params)
         g_leaves, td = wtree.flatten(grads)
         p_leaves = wtree.leaves(params)

@@ -47,9 +47,11 @@ def _flags(mask, tree, what):
                         f"of the updates' {wtree.structure(tree)!r}{at(user_location())}") from e
     flags = wtree.leaves(full)
     for f in flags:
-        if not isinstance(f, (bool, np.bool_)):
-            raise WireTypeError(f"{what}: mask leaves must be Python or NumPy bools, got "
-                                f"{type(f).__name__}{at(user_location())}")
+        if not (isinstance(f, (bool, np.bool_)) or (
+                isinstance(f, np.ndarray) and f.shape == () and f.dtype == np.bool_)):
+            raise WireTypeError(f"{what}: mask leaves must be bools, got "
+                                f"{type(f).__name__} {getattr(f, 'dtype', '')}"
+                                f"{getattr(f, 'shape', '')}{at(user_location())}")
     return [bool(f) for f in flags]
 
 
