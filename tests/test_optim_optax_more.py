@@ -335,20 +335,26 @@ def _special_grads(dtype):
     w = np.array([[0.0, -0.0, tiny, -tiny], [big, -big, 1.0, 2.0], [0.5, -0.0, 3.0, -1.0]],
                  dtype)
     b = np.array([-0.0, 0.0, tiny, big], dtype)
+    bad = w.copy()
+    bad[0, 0], bad[1, 1], bad[2, 2] = np.nan, np.inf, -np.inf
     return [{"w": w, "b": b, "n": None}, {"w": -w, "b": b * 0.5, "n": None},
-            {"w": 0 * w, "b": 0 * b, "n": None}]
+            {"w": 0 * w, "b": 0 * b, "n": None}, {"w": bad, "b": b, "n": None},
+            {"w": w, "b": -b, "n": None}]
 
 
 SPECIAL = [c for c in CASES if c[0] not in (
     # norms: Optax's overflow (big**2) where wire's do not, tested below
     "lamb", "lars", "fromage", "fromage(schedule)", "clip_by_block_rms+param_block_norm",
     "trust_ratio(min_norm, eps)", "adafactor(factored)", "adafactor(momentum, decay)",
-    "adafactor(unfactored)", "novograd", "param_block_rms+nonnegative")]
+    "adafactor(unfactored)", "novograd", "param_block_rms+nonnegative",
+    # Optax's NaN leaks into the zero updates between emissions: test_multisteps_after_a_nan
+    "MultiSteps", "MultiSteps(sum, schedule)")]
 
 
 def test_special_gradients_match_optax(name, make, ref):
-    """±0.0, subnormal and huge gradients (squares near the top of float64's range), and a
-    zero step; the same updates and signs of zero as Optax's."""
+    """±0.0, subnormal and huge gradients (squares near the top of float64's range), a zero
+    step, then NaN and ±inf in one step and a finite one after it; the same updates (NaN
+    where Optax's are) and signs of zero as Optax's."""
     # MultiSteps' zero updates between emissions are +0.0 (Optax's are bool * update, -0.0
     # where the update is negative)
     _run(name, make, ref, np.float64, grads=_special_grads(np.float64), compare_states=False,
@@ -489,6 +495,26 @@ def test_multisteps_skip_and_has_updated():
         np.testing.assert_allclose(u, ur, rtol=1e-14)
         assert bool(opt.has_updated(s)) == bool(ref.has_updated(sr))
         assert int(s.skip_state["num_not_finite"]) == int(sr.skip_state["num_not_finite"])
+
+
+def test_multisteps_after_a_nan():
+    """A NaN mini-step: the steps in between still return zeros and, once that NaN was
+    emitted, the next accumulation starts from zeros. Optax returns ``0 * NaN`` (NaN) in
+    between and keeps ``0 * NaN`` as its accumulator, so that element stays NaN for good."""
+    opt = optim.MultiSteps(optim.sgd(1.0), 2)
+    ref = optax.MultiSteps(optax.sgd(1.0), 2, accumulator_dtype=jnp.float64)
+    s, sr = opt.init(np.zeros(2)), ref.init(jnp.zeros(2))
+    out, out_ref = [], []
+    for g in ([np.nan, 1.0], [1.0, 1.0], [2.0, 4.0], [4.0, 2.0]):
+        u, s = wire.jit(opt.update)(np.array(g), s)
+        ur, sr = ref.update(jnp.asarray(g), sr)
+        out.append(u)
+        out_ref.append(np.asarray(ur))
+    np.testing.assert_array_equal(out[0], [0.0, 0.0])
+    np.testing.assert_array_equal(out[1], [np.nan, -1.0])
+    np.testing.assert_array_equal(out[2], [0.0, 0.0])
+    np.testing.assert_array_equal(out[3], [-3.0, -3.0])
+    assert np.isnan(out_ref[0][0]) and np.isnan(out_ref[3][0])
 
 
 def test_inject_hyperparams_state_can_be_changed():

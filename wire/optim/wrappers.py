@@ -298,7 +298,9 @@ class MultiSteps:
 
     ``accumulator_dtype`` defaults to ``None``: the gradients' dtype, at least float32 (Optax's
     default float32 accumulator rounds float64 gradients to float32); pass ``np.float32``
-    for Optax's.
+    for Optax's. The steps in between return zeros also when the gradients hold a NaN, and
+    an emission resets the accumulator to zeros (Optax multiplies by 0: its in-between updates
+    are then NaN, and so is every later accumulation).
 
     >>> import numpy as np
     >>> from wire import optim
@@ -394,8 +396,9 @@ class MultiSteps:
                                      state.mini_step), np.int32)
         grad_step = wnp.asarray(wnp.where(emit, safe_increment(state.gradient_step),
                                           state.gradient_step), np.int32)
+        # zeros after an emission, not 0 * acc (NaN forever after one NaN gradient, Optax's)
         new_acc = wtree.map(lambda a, old: wnp.asarray(
-            wnp.where(emit, 0.0 * a, wnp.where(take, a, old)), _dtype(old)), acc,
+            wnp.where(emit, wnp.zeros_like(old), wnp.where(take, a, old)), _dtype(old)), acc,
             state.acc_grads)
         out = _select(emit, final, _zeros_tree(final))
         return out, MultiStepsState(mini, grad_step,
