@@ -8,10 +8,12 @@ pytrees, so the whole step can be jitted.
 - optimizers: ``sgd``, ``momentum``, ``nesterov``, ``adam``, ``adamw``, ``nadam``, ``nadamw``,
   ``amsgrad``, ``radam``, ``rmsprop``, ``adagrad``, ``lion``, ``adabelief``, ``lamb``, ``lars``,
   ``adafactor``, ``yogi``, ``adamax``, ``adamaxw``, ``adadelta``, ``novograd``, ``rprop``,
-  ``sign_sgd``, ``signum``, ``noisy_sgd``, ``sm3``, ``fromage``, ``optimistic_gradient_descent``
+  ``sign_sgd``, ``signum``, ``noisy_sgd``, ``sm3``, ``fromage``, ``optimistic_gradient_descent``,
+  ``adan``
 - building blocks: ``chain``, ``scale``, ``scale_by_adam``, ``trace``, ``clip_by_global_norm``,
   ``clip``, ``add_decayed_weights``, ``ema``, ``centralize``, ``clip_by_block_rms``,
-  ``scale_by_trust_ratio``, ``zero_nans``, ``keep_params_nonnegative`` …
+  ``scale_by_trust_ratio``, ``zero_nans``, ``keep_params_nonnegative``, ``adaptive_grad_clip``,
+  ``apply_every``, ``named_chain`` …
 - wrappers: ``masked``, ``multi_transform`` (``partition``), ``apply_if_finite``,
   ``MultiSteps``, ``inject_hyperparams``
 - schedules: ``exponential_decay``, ``cosine_decay_schedule``, ``warmup_cosine_decay_schedule``,
@@ -31,11 +33,12 @@ array([3., 3.])
 """
 
 from .adaptive import *
-from .aliases import (adabelief, adadelta, adafactor, adagrad, adam, adamax, adamaxw, adamw,
+from .aliases import (adabelief, adadelta, adafactor, adagrad, adam, adamax, adamaxw, adamw, adan,
                       amsgrad, fromage, lamb, lars, lion, momentum, nadam, nadamw, nesterov,
                       noisy_sgd, novograd, optimistic_gradient_descent, radam, rmsprop, rprop,
                       sgd, sign_sgd, signum, sm3, yogi)
-from .base import EmptyState, GradientTransformation, apply_updates, chain, check_trees, identity
+from .base import (EmptyState, GradientTransformation, apply_updates, chain, check_trees,
+                   identity, named_chain)
 from .schedules import *
 from .transforms import *
 from .wrappers import *
@@ -53,7 +56,7 @@ __all__ = [
     "scale_by_rms", "scale_by_rss", "scale_by_schedule", "scale_by_stddev", "sgd", "trace",
     "warmup_cosine_decay_schedule", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
     "ScaleByRStdDevWithCountState", "amsgrad", "nadam", "nadamw", "radam", "scale_by_amsgrad",
-    "scale_by_radam", "ScaleByAmsgradState",
+    "scale_by_radam", "ScaleByAmsgradState", "named_chain",
 ]
 __all__ += [n for n in _aliases.__all__ + _adaptive.__all__ + _wrappers.__all__
             + _schedules.__all__ if n not in __all__]

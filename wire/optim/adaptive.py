@@ -44,7 +44,9 @@ __all__ = [
     "ScaleByLionState", "ScaleByBeliefState", "ScaleByAdaDeltaState", "ScaleByNovogradState",
     "ScaleByRpropState", "ScaleBySM3State", "FactoredState", "EmaState", "ZeroNansState",
     "NonNegativeParamsState", "AddNoiseState", "ScaleByOptimisticGradientState",
-    "ScaleByTrustRatioState",
+    "ScaleByTrustRatioState", "ScaleByAdanState", "ApplyEvery", "scale_by_adan",
+    "adaptive_grad_clip", "apply_every", "set_to_zero", "stateless", "stateless_with_tree_map",
+    "incremental_update", "periodic_update",
     "scale_by_lion", "scale_by_belief", "scale_by_yogi", "scale_by_adamax", "scale_by_adadelta",
     "scale_by_novograd", "scale_by_rprop", "scale_by_sm3", "scale_by_factored_rms",
     "scale_by_trust_ratio", "scale_by_param_block_norm", "scale_by_param_block_rms",
@@ -929,3 +931,210 @@ def scale_by_optimistic_gradient(alpha: float = 1.0, beta: float = 1.0
     return GradientTransformation(
         lambda params: ScaleByOptimisticGradientState(np.array(True), _zeros_like(params)),
         update)
+
+
+class ScaleByAdanState(NamedTuple):
+    """Adan's moments of the gradient ``m``, of its differences ``v`` and of the corrected
+    squares ``n``, the previous gradient ``g`` and the step count ``t`` (Optax's fields).
+
+    >>> from wire import optim
+    >>> optim.scale_by_adan().init(np.ones(1)).t
+    array(0, dtype=int32)
+    """
+
+    m: Any
+    v: Any
+    n: Any
+    g: Any
+    t: Any
+
+
+def scale_by_adan(b1: float = 0.98, b2: float = 0.92, b3: float = 0.99, eps: float = 1e-8,
+                  eps_root: float = 0.0) -> GradientTransformation:
+    """Adan's direction (Xie et al., 2022, Algorithm 1, with the decays ``b = 1 - beta`` of
+    the authors' code): with ``d = g - g_prev`` (0 at step 1), ``m``, ``v`` and ``n`` are
+    decaying means of ``g``, ``d`` and ``(g + b2 * d)**2``; the direction is
+    ``(m̂ + b2 * v̂) / (sqrt(n̂ + eps_root) + eps)``.
+
+    Optax 0.2.8 weighs ``d`` by ``1 - b2`` (0.08) in both places where the paper's
+    ``1 - beta_2`` is ``b2`` (0.92), so its updates differ from the second step on.
+
+    >>> t = scale_by_adan(eps=0.0)
+    >>> t.update(np.array([2.0, -3.0]), t.init(np.zeros(2)))[0]
+    array([ 1., -1.])
+    """
+    for name, b in (("b1", b1), ("b2", b2), ("b3", b3)):
+        check_hyperparameter("scale_by_adan", name, b, 0.0, 1.0)
+    check_hyperparameter("scale_by_adan", "eps", eps)
+    check_hyperparameter("scale_by_adan", "eps_root", eps_root)
+
+    def update(grads, state, params=None):
+        check_trees("scale_by_adan.update", grads, "grads", state.m, "Adan state")
+        g32 = wtree.map(_in_state_dtype, grads, state.m)
+        first = state.t == 0
+        diff = wtree.map(lambda g, p: wnp.where(first, 0.0 * g, g - p), g32, state.g)
+        m = wtree.map(lambda g, x: (1.0 - b1) * g + b1 * x, g32, state.m)
+        v = wtree.map(lambda d, x: (1.0 - b2) * d + b2 * x, diff, state.v)
+        n = wtree.map(lambda g, d, x: (1.0 - b3) * _abs_sq(g + b2 * d) + b3 * x, g32, diff,
+                      state.n)
+        t = safe_increment(state.t)
+        out = wtree.map(
+            lambda gr, a, b, c: _like_grad(
+                (_debias(a, b1, t) + b2 * _debias(b, b2, t))
+                / (wnp.sqrt(_debias(c, b3, t) + eps_root) + eps), gr),
+            grads, m, v, n)
+        prev = wtree.map(lambda g, p: wnp.asarray(g, _leaf_dtype(p)), g32, state.g)
+        return out, ScaleByAdanState(m, v, n, prev, t)
+
+    def init(params):
+        return ScaleByAdanState(*(_zeros_like(params) for _ in range(4)), _count0())
+
+    return GradientTransformation(init, update)
+
+
+def _unitwise_norm(x, axis):
+    sq = _abs_sq(x)
+    shape = tuple(wnp.shape(x))
+    if axis is not None:
+        n = wnp.sum(sq, axis=axis, keepdims=True)
+    elif sum(1 for d in shape if d != 1) <= 1:
+        n = wnp.sum(sq, keepdims=True)
+    elif len(shape) in (2, 3):
+        n = wnp.sum(sq, axis=0, keepdims=True)
+    elif len(shape) in (4, 5):
+        n = wnp.sum(sq, axis=tuple(range(len(shape) - 1)), keepdims=True)
+    else:
+        raise WireValueError(f"adaptive_grad_clip: a leaf of shape {shape} needs axis= (the "
+                             f"axes to take norms over; 1 to 5 axes are known)"
+                             f"{at(user_location())}")
+    return wnp.broadcast_to(wnp.sqrt(n), shape)
+
+
+def adaptive_grad_clip(clipping: float, eps: float = 1e-3, axis=None) -> GradientTransformation:
+    """Adaptive gradient clipping (Brock et al., 2021): per unit (output column), scale the
+    gradient down to norm ``clipping * max(||param||, eps)``. Optax's ``adaptive_grad_clip``
+    (norms over all axes but the last for 2-5 axes, over everything for vectors).
+
+    >>> t = adaptive_grad_clip(0.1)
+    >>> t.update(np.array([3.0, 4.0]), t.init(None), np.array([0.0, 10.0]))[0]
+    array([0.6, 0.8])
+    """
+    check_hyperparameter("adaptive_grad_clip", "clipping", clipping)
+    check_hyperparameter("adaptive_grad_clip", "eps", eps)
+
+    def leaf(g, p):
+        g_norm, p_norm = _unitwise_norm(g, axis), _unitwise_norm(p, axis)
+        max_norm = clipping * wnp.maximum(p_norm, eps)
+        clipped = g * (max_norm / wnp.maximum(g_norm, 1e-6))
+        return wnp.where(g_norm < max_norm, g, clipped)
+
+    def update(grads, state, params=None):
+        _need_params("adaptive_grad_clip", params)
+        check_trees("adaptive_grad_clip.update", grads, "updates", params, "params")
+        return wtree.map(leaf, grads, params), state
+
+    return GradientTransformation(lambda params: EmptyState(), update)
+
+
+class ApplyEvery(NamedTuple):
+    """:func:`apply_every`'s position in its cycle and the gradients summed so far.
+
+    >>> from wire import optim
+    >>> optim.apply_every(2).init(np.ones(1))
+    ApplyEvery(count=array(0, dtype=int32), grad_acc=array([0.]))
+    """
+
+    count: Any
+    grad_acc: Any
+
+
+def apply_every(k: int = 1) -> GradientTransformation:
+    """Sum the updates over ``k`` steps and return the sum every ``k``-th step, zeros in
+    between (Optax's ``apply_every``; :class:`MultiSteps` also averages and skips).
+
+    >>> t = apply_every(2)
+    >>> u, s = t.update(np.array([1.0]), t.init(np.zeros(1)))
+    >>> u, t.update(np.array([2.0]), s)[0]
+    (array([0.]), array([3.]))
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise WireValueError(f"apply_every: k must be an int >= 1, got {k!r}"
+                             f"{at(user_location())}")
+
+    def update(grads, state, params=None):
+        check_trees("apply_every.update", grads, "grads", state.grad_acc, "apply_every state")
+        c = state.count % k
+        acc = wtree.map(lambda g, a: wnp.where(c != 0, a, 0.0 * a) + _in_state_dtype(g, a),
+                        grads, state.grad_acc)
+        emit = c == k - 1
+        out = wtree.map(lambda a, g: _like_grad(wnp.where(emit, a, wnp.zeros_like(a)), g),
+                        acc, grads)
+        return out, ApplyEvery(wnp.asarray(safe_increment(state.count) % k, np.int32), acc)
+
+    return GradientTransformation(
+        lambda params: ApplyEvery(_count0(), _zeros_like(params)), update)
+
+
+def set_to_zero() -> GradientTransformation:
+    """Zero updates (with ``masked`` or ``multi_transform``: freeze some parameters).
+
+    >>> set_to_zero().update({"w": np.ones(2)}, EmptyState())[0]
+    {'w': array([0., 0.])}
+    """
+    return GradientTransformation(
+        lambda params: EmptyState(),
+        lambda grads, state, params=None: (wtree.map(wnp.zeros_like, grads), state))
+
+
+def stateless(f) -> GradientTransformation:
+    """A transformation without state from ``f(updates, params) -> updates``.
+
+    >>> t = stateless(lambda u, p: 2 * u)
+    >>> t.update(np.ones(2), t.init(None))[0]
+    array([2., 2.])
+    """
+    return GradientTransformation(lambda params: EmptyState(),
+                                  lambda grads, state, params=None: (f(grads, params),
+                                                                     EmptyState()))
+
+
+def stateless_with_tree_map(f) -> GradientTransformation:
+    """A transformation without state applying ``f(update, param)`` leaf by leaf (``param``
+    is ``None`` when ``update`` gets no params).
+
+    >>> t = stateless_with_tree_map(lambda u, p: u * p)
+    >>> t.update(np.array([2.0]), t.init(None), np.array([3.0]))[0]
+    array([6.])
+    """
+
+    def update(grads, state, params=None):
+        if params is None:
+            return wtree.map(lambda u: f(u, None), grads), EmptyState()
+        check_trees("stateless_with_tree_map.update", grads, "updates", params, "params")
+        return wtree.map(f, grads, params), EmptyState()
+
+    return GradientTransformation(lambda params: EmptyState(), update)
+
+
+def incremental_update(new_tensors, old_tensors, step_size):
+    """``step_size * new + (1 - step_size) * old`` leaf by leaf (Polyak averaging of target
+    networks).
+
+    >>> incremental_update({"w": np.array([1.0])}, {"w": np.array([0.0])}, 0.25)
+    {'w': array([0.25])}
+    """
+    check_trees("incremental_update", new_tensors, "new_tensors", old_tensors, "old_tensors")
+    return wtree.map(lambda n, o: step_size * n + (1.0 - step_size) * o, new_tensors,
+                     old_tensors)
+
+
+def periodic_update(new_tensors, old_tensors, steps, update_period):
+    """``new_tensors`` when ``steps`` is a multiple of ``update_period``, else
+    ``old_tensors`` (traced steps too).
+
+    >>> periodic_update(np.array([1.0]), np.array([0.0]), 10, 5)
+    array([1.])
+    """
+    check_trees("periodic_update", new_tensors, "new_tensors", old_tensors, "old_tensors")
+    now = steps % update_period == 0
+    return wtree.map(lambda n, o: wnp.where(now, n, o), new_tensors, old_tensors)

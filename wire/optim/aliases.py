@@ -23,6 +23,7 @@ from .adaptive import (
     clip_by_block_rms,
     ema,
     scale_by_adadelta,
+    scale_by_adan,
     scale_by_adamax,
     scale_by_belief,
     scale_by_factored_rms,
@@ -56,7 +57,7 @@ from .wrappers import masked
 __all__ = ["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad", "amsgrad",
            "nadam", "nadamw", "radam", "lion", "adabelief", "lamb", "lars", "adafactor", "yogi",
            "adamax", "adamaxw", "adadelta", "novograd", "rprop", "sign_sgd", "signum",
-           "noisy_sgd", "sm3", "fromage", "optimistic_gradient_descent"]
+           "noisy_sgd", "sm3", "fromage", "optimistic_gradient_descent", "adan"]
 
 
 def _no_momentum(momentum) -> bool:
@@ -554,3 +555,20 @@ def optimistic_gradient_descent(learning_rate, alpha: float = 1.0, beta: float =
     """
     return _lr_chain("optimistic_gradient_descent", learning_rate,
                      scale_by_optimistic_gradient(alpha, beta))
+
+
+def adan(learning_rate, b1: float = 0.98, b2: float = 0.92, b3: float = 0.99,
+         eps: float = 1e-8, eps_root: float = 1e-8, weight_decay: float = 0.0, mask=None
+         ) -> GradientTransformation:
+    """Adan (Xie et al., 2022): Nesterov momentum estimated from gradient differences (see
+    :func:`~wire.optim.scale_by_adan`, which follows the paper where Optax 0.2.8 does not);
+    Optax's ``adan`` signature, decoupled weight decay as ``adamw``'s.
+
+    >>> import numpy as np
+    >>> opt = adan(0.1, eps_root=0.0, eps=0.0)
+    >>> opt.update(np.array([2.0]), opt.init(np.zeros(1)), np.zeros(1))[0]
+    array([-0.1])
+    """
+    check_hyperparameter("adan", "weight_decay", weight_decay)
+    return _lr_chain("adan", learning_rate, scale_by_adan(b1, b2, b3, eps, eps_root),
+                     add_decayed_weights(weight_decay, mask))

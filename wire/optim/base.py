@@ -27,7 +27,7 @@ from .. import tree as wtree
 from ..errors import WireError, at, user_location
 
 __all__ = ["GradientTransformation", "chain", "apply_updates", "identity", "check_trees",
-           "EmptyState"]
+           "EmptyState", "named_chain"]
 
 
 class GradientTransformation(NamedTuple):
@@ -131,3 +131,29 @@ def apply_updates(params, updates):
     check_trees("apply_updates", updates, "updates", params, "params")
     return wtree.map(lambda p, u: wnp.asarray(p + u, dtype=getattr(p, "dtype", None)),
                      params, updates)
+
+
+def named_chain(*transforms) -> GradientTransformation:
+    """:func:`chain` of ``(name, transformation)`` pairs; the state is a dict by name.
+
+    >>> import wire
+    >>> opt = named_chain(("clip", wire.optim.clip(1.0)), ("sgd", wire.optim.sgd(0.5)))
+    >>> sorted(opt.init(np.zeros(1)))
+    ['clip', 'sgd']
+    >>> opt.update(np.array([3.0]), opt.init(np.zeros(1)))[0]
+    array([-0.5])
+    """
+    names = [name for name, _ in transforms]
+    if len(set(names)) != len(names):
+        raise WireError(f"named_chain: names must be unique, got {names}{at(user_location())}")
+
+    def init(params):
+        return {name: t.init(params) for name, t in transforms}
+
+    def update(grads, state, params=None):
+        new = {}
+        for name, t in transforms:
+            grads, new[name] = t.update(grads, state[name], params)
+        return grads, new
+
+    return GradientTransformation(init, update)
