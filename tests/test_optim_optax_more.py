@@ -533,6 +533,24 @@ def test_inject_hyperparams_state_can_be_changed():
     f32 = optim.inject_hyperparams(optim.adam)(0.1).init(np.ones(1, np.float32))
     assert f32.hyperparams["learning_rate"].dtype == np.float32
     assert np.asarray(f32.count).dtype == np.int32
+    # float16 params: float32 hyperparameters (Optax's float16 eps is 0: 0 / 0 here)
+    opt16 = optim.inject_hyperparams(optim.adam)(0.1)
+    p16 = np.array([1.0, 2.0], np.float16)
+    s16 = opt16.init(p16)
+    assert s16.hyperparams["eps"].dtype == np.float32
+    u16 = opt16.update(np.array([0.0, 1.0], np.float16), s16, p16)[0]
+    assert u16.dtype == np.float16 and np.all(np.isfinite(u16.astype(float)))
+
+
+def test_float16_trust_ratio_stays_finite():
+    """A zero float16 update has norm ``min_norm`` (1e-6 for Fromage): the ratio 1e6 overflowed
+    float16 and the update was 0 * inf = NaN; it is 0."""
+    p = {"w": np.array([0.5, -0.25], np.float16)}
+    opt = optim.fromage(0.1)
+    u = opt.update({"w": np.zeros(2, np.float16)}, opt.init(p), p)[0]["w"]
+    assert u.dtype == np.float16 and np.all(np.isfinite(u.astype(float)))
+    np.testing.assert_allclose(u.astype(float), (p["w"] * (1 / np.sqrt(1.01) - 1)).astype(float),
+                               rtol=2e-3)
 
 
 SCHEDULES = [

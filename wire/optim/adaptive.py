@@ -25,6 +25,7 @@ from .. import tree as wtree
 from ..errors import WireError, WireValueError, at, user_location
 from .base import EmptyState, GradientTransformation, check_trees
 from .transforms import (
+    _at_least_float32,
     ScaleByAdamState,
     _abs_sq,
     _as_float,
@@ -640,11 +641,14 @@ def scale_by_trust_ratio(min_norm: float = 0.0, trust_coefficient: float = 1.0,
     check_hyperparameter("scale_by_trust_ratio", "eps", eps)
 
     def leaf(u, p):
-        pn, un = safe_norm(p, min_norm), safe_norm(u, min_norm)
+        # in at least float32: a float16 ratio overflows (1 / min_norm is 1e6 for a zero
+        # update) and the update became 0 * inf = NaN
+        u32 = _at_least_float32(u)
+        pn, un = safe_norm(_at_least_float32(p), min_norm), safe_norm(u32, min_norm)
         zero = wnp.logical_or(pn == 0.0, un == 0.0)
         # the unused 0 / 0 is kept out (no NaN, no warning)
         ratio = wnp.where(zero, 1.0, trust_coefficient * pn / wnp.where(zero, 1.0, un + eps))
-        return u * _in_dtype_of(ratio, u)
+        return wnp.asarray(u32 * _in_dtype_of(ratio, u32), _leaf_dtype(u))
 
     def update(grads, state, params=None):
         _need_params("scale_by_trust_ratio", params)

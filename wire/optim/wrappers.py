@@ -449,10 +449,12 @@ InjectHyperparamsState = InjectStatefulHyperparamsState
 
 
 def _highest_float(tree):
+    """The widest real float dtype of ``tree``'s leaves, at least float32: Optax's float16
+    hyperparameters round ``eps = 1e-8`` to 0 (Adam's zero gradients then give 0 / 0)."""
     dts = [_dtype(x) for x in wtree.leaves(tree) if _dtype(x).kind in "fc"]
     if not dts:
         return np.dtype(np.float64)
-    dt = np.result_type(*dts)
+    dt = np.result_type(*dts, np.float32)
     return np.finfo(dt).dtype if dt.kind == "c" else dt
 
 
@@ -465,8 +467,8 @@ def inject_hyperparams(inner_factory, static_args=(), hyperparam_dtype=None):
     """Make an optimizer factory whose numeric hyperparameters live in the state (so they can
     be read, changed between steps, or traced in a jitted step) and whose schedule arguments
     are evaluated at each step, Optax's ``inject_hyperparams``. Bools and ``static_args``
-    stay Python values; floats take the params' widest float dtype (or
-    ``hyperparam_dtype``).
+    stay Python values; floats take the params' widest float dtype, at least float32 (Optax's
+    float16 would make Adam's ``eps`` 0), or ``hyperparam_dtype``.
 
     >>> import numpy as np
     >>> from wire import optim
