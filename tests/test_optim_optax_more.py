@@ -111,7 +111,10 @@ CASES = [
     ("adabelief", lambda m: m.adabelief(0.1), None),
     ("adabelief(nesterov)", lambda m: m.adabelief(0.1, nesterov=True), None),
     ("lamb", lambda m: m.lamb(0.1, weight_decay=0.1), None),
-    ("lars", lambda m: m.lars(0.5, weight_decay=0.01, nesterov=True), None),
+    # Optax's ratio is ||w|| / ||g + wd w||, the paper's ||w|| / (||g|| + wd ||w||): equal for
+    # wd = 0 (test_lars_follows_the_paper covers wd > 0)
+    ("lars", lambda m: m.lars(0.5, nesterov=True, trust_ratio_mask={"w": True, "b": False,
+                                                                     "n": None}), None),
     ("adafactor(factored)", lambda m: m.adafactor(0.1, min_dim_size_to_factor=2),
      lambda: _adafactor64(0.1, min_dim_size_to_factor=2)),
     ("adafactor(momentum, decay)",
@@ -386,7 +389,7 @@ def test_empty_and_scalar_leaves():
     params = {"e": np.zeros((0, 3)), "s": np.array(0.5), "w": np.ones((2, 3)), "n": None}
     grads = {"e": np.zeros((0, 3)), "s": np.array(-2.0), "w": np.full((2, 3), 0.5), "n": None}
     for name, make, _ in CASES:
-        if "masked" in name or "multi_transform" in name:
+        if "masked" in name or "multi_transform" in name or name == "lars":  # fixed masks
             continue
         opt = _as_gt(make(optim))
         s = opt.init(params)
@@ -613,7 +616,7 @@ NEW = ["lion", "adabelief", "lamb", "lars", "adafactor", "yogi", "adamax", "adam
        "multi_transform", "apply_if_finite", "inject_hyperparams", "cosine_onecycle_schedule",
        "sgdr_schedule", "warmup_exponential_decay_schedule", "linear_onecycle_schedule",
        "polynomial_schedule", "piecewise_interpolate_schedule", "warmup_constant_schedule",
-       "adan", "scale_by_adan", "adaptive_grad_clip", "apply_every", "named_chain",
+       "adan", "scale_by_adan", "lars", "adaptive_grad_clip", "apply_every", "named_chain",
        "incremental_update", "periodic_update"]
 
 
@@ -745,3 +748,40 @@ def test_periodic_and_incremental_update():
             np.asarray(optax.periodic_update(new, old, steps, 5)["w"]))
     np.testing.assert_allclose(optim.incremental_update(new, old, 0.1)["w"],
                                optax.incremental_update(new, old, 0.1)["w"], rtol=1e-15)
+
+
+def test_lars_follows_the_paper():
+    """Algorithm 1 of You et al. (2017) with weight decay 0.01, momentum 0.9 after the learning
+    rate (Optax's order), a schedule for the decay and masks; Optax's ratio (divided by
+    ``||g + wd w||``) differs by about 1e-3 here."""
+    grads = [g["w"] for g in _grads(np.float64)]
+    lr, wd, tc = 0.5, 0.01, 0.001
+    opt = optim.lars(lr, weight_decay=wd, trust_coefficient=tc)
+    w = np.linspace(-1, 1, 12).reshape(3, 4)
+    s, t, ref_w = opt.init(w), np.zeros_like(w), w.copy()
+    jupdate = wire.jit(opt.update)
+    sj, wj = s, w
+    for g in grads:
+        wn, gn = np.linalg.norm(ref_w), np.linalg.norm(g)
+        ratio = tc * wn / (gn + wd * wn) if gn + wd * wn > 0 else 1.0
+        t = -lr * ratio * (g + wd * ref_w) + 0.9 * t
+        ref_w = ref_w + t
+        u, s = opt.update(g, s, w)
+        w = optim.apply_updates(w, u)
+        uj, sj = jupdate(g, sj, wj)
+        wj = optim.apply_updates(wj, uj)
+        np.testing.assert_allclose(w, ref_w, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(wj, ref_w, rtol=1e-13, atol=1e-15)
+    ref = optax.lars(lr, weight_decay=wd, trust_coefficient=tc)
+    rs, rw = ref.init(jnp.asarray(w)), jnp.asarray(w)
+    g = jnp.asarray(grads[0])
+    ours = opt.update(grads[0], opt.init(w), w)[0]
+    theirs = np.asarray(ref.update(g, rs, rw)[0])
+    assert 1e-6 < np.max(np.abs(ours - theirs)) / np.max(np.abs(theirs)) < 1e-1
+    sched = optim.lars(lr, weight_decay=lambda n: wd * (n + 1), weight_decay_mask={"a": True,
+                                                                                    "b": False})
+    p = {"a": np.ones(2), "b": np.ones(2)}
+    s = sched.init(p)
+    u, s = sched.update({"a": np.zeros(2), "b": np.zeros(2)}, s, p)
+    np.testing.assert_allclose(u["a"], -lr * (tc / wd) * wd * np.ones(2), rtol=1e-14)
+    np.testing.assert_array_equal(u["b"], [0.0, 0.0])

@@ -25,6 +25,8 @@ from .. import tree as wtree
 from ..errors import WireError, WireValueError, at, user_location
 from .base import EmptyState, GradientTransformation, check_trees
 from .transforms import (
+    CountState,
+    _mask_flags,
     _at_least_float32,
     ScaleByAdamState,
     _abs_sq,
@@ -47,7 +49,7 @@ __all__ = [
     "NonNegativeParamsState", "AddNoiseState", "ScaleByOptimisticGradientState",
     "ScaleByTrustRatioState", "ScaleByAdanState", "ApplyEvery", "scale_by_adan",
     "adaptive_grad_clip", "apply_every", "set_to_zero", "stateless", "stateless_with_tree_map",
-    "incremental_update", "periodic_update",
+    "incremental_update", "periodic_update", "scale_by_lars",
     "scale_by_lion", "scale_by_belief", "scale_by_yogi", "scale_by_adamax", "scale_by_adadelta",
     "scale_by_novograd", "scale_by_rprop", "scale_by_sm3", "scale_by_factored_rms",
     "scale_by_trust_ratio", "scale_by_param_block_norm", "scale_by_param_block_rms",
@@ -1142,3 +1144,53 @@ def periodic_update(new_tensors, old_tensors, steps, update_period):
     check_trees("periodic_update", new_tensors, "new_tensors", old_tensors, "old_tensors")
     now = steps % update_period == 0
     return wtree.map(lambda n, o: wnp.where(now, n, o), new_tensors, old_tensors)
+
+
+def scale_by_lars(weight_decay=0.0, weight_decay_mask=True, trust_coefficient: float = 0.001,
+                  eps: float = 0.0, trust_ratio_mask=True) -> GradientTransformation:
+    """LARS's direction (You et al., 2017, Algorithm 1): per leaf ``lam * (g + wd * w)`` with
+    the trust ratio ``lam = trust_coefficient * ||w|| / (||g|| + wd * ||w|| + eps)`` (1 where
+    ``||w||`` or the denominator is 0). Masks as :func:`lars`' (bools, a prefix, or a function
+    of the params); ``weight_decay`` may be a schedule.
+
+    Optax's ``lars`` divides by ``||g + wd * w||`` instead: the same for ``wd = 0``, and
+    different whenever the gradient is not parallel to the weights.
+
+    >>> t = scale_by_lars(0.5, trust_coefficient=1.0)
+    >>> p = np.array([3.0, 4.0])
+    >>> t.update(np.array([0.0, 2.0]), t.init(p), p)[0]      # 5 / (2 + 2.5) * [1.5, 4]
+    array([1.66666667, 4.44444444])
+    """
+    check_hyperparameter("scale_by_lars", "weight_decay", weight_decay)
+    check_hyperparameter("scale_by_lars", "trust_coefficient", trust_coefficient)
+    check_hyperparameter("scale_by_lars", "eps", eps)
+    scheduled = callable(weight_decay)
+
+    def leaf(g, w, wd, decay, scaled):
+        g32, w32 = _at_least_float32(g), _at_least_float32(w)
+        d = _in_dtype_of(wd, g32) if decay else 0.0
+        u = g32 + d * w32 if decay else g32
+        if not scaled:
+            return wnp.asarray(u, _leaf_dtype(g))
+        wn, gn = global_norm(w32), global_norm(g32)
+        denom = gn + d * wn + eps
+        zero = wnp.logical_or(wn == 0.0, denom == 0.0)
+        ratio = wnp.where(zero, 1.0, trust_coefficient * wn / wnp.where(zero, 1.0, denom))
+        return wnp.asarray(u * _in_dtype_of(ratio, u), _leaf_dtype(g))
+
+    def update(grads, state, params=None):
+        _need_params("scale_by_lars", params)
+        check_trees("scale_by_lars.update", grads, "grads", params, "params")
+        decays = _mask_flags("scale_by_lars", weight_decay_mask, params)
+        ratios = _mask_flags("scale_by_lars", trust_ratio_mask, params)
+        if scheduled:
+            wd, new_state = weight_decay(state.count), CountState(safe_increment(state.count))
+        else:
+            wd, new_state = weight_decay, state
+        g_leaves, td = wtree.flatten(grads)
+        out = [leaf(g, w, wd, bool(dk), bool(rk))
+               for g, w, dk, rk in zip(g_leaves, wtree.leaves(params), decays, ratios)]
+        return wtree.unflatten(td, out), new_state
+
+    return GradientTransformation(
+        lambda params: CountState(_count0()) if scheduled else EmptyState(), update)

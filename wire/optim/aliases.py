@@ -26,6 +26,7 @@ from .adaptive import (
     scale_by_adan,
     scale_by_adamax,
     scale_by_belief,
+    scale_by_lars,
     scale_by_factored_rms,
     scale_by_lion,
     scale_by_novograd,
@@ -52,7 +53,6 @@ from .transforms import (
     scale_by_rss,
     trace,
 )
-from .wrappers import masked
 
 __all__ = ["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad", "amsgrad",
            "nadam", "nadamw", "radam", "lion", "adabelief", "lamb", "lars", "adafactor", "yogi",
@@ -333,9 +333,11 @@ def lamb(learning_rate, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-6,
 def lars(learning_rate, weight_decay: float = 0.0, weight_decay_mask=True,
          trust_coefficient: float = 0.001, eps: float = 0.0, trust_ratio_mask=True,
          momentum: float = 0.9, nesterov: bool = False) -> GradientTransformation:
-    """LARS (You et al., 2017): SGD with momentum whose gradient (plus weight decay) is scaled
-    per leaf by ``trust_coefficient * ||param|| / ||g||``; Optax's ``lars`` (the momentum is
-    applied after the learning rate, as there).
+    """LARS (You et al., 2017): SGD with momentum on ``g + weight_decay * w`` scaled per leaf by
+    ``trust_coefficient * ||w|| / (||g|| + weight_decay * ||w|| + eps)`` (see
+    :func:`~wire.optim.scale_by_lars`); Optax's ``lars`` signature, the momentum applied
+    after the learning rate as there. Optax's ratio divides by ``||g + weight_decay * w||``
+    (the paper's and TensorFlow's is this one); the two agree for ``weight_decay = 0``.
 
     >>> import numpy as np
     >>> opt = lars(1.0)
@@ -346,9 +348,8 @@ def lars(learning_rate, weight_decay: float = 0.0, weight_decay_mask=True,
     check_hyperparameter("lars", "learning_rate", learning_rate)
     check_hyperparameter("lars", "weight_decay", weight_decay)
     check_hyperparameter("lars", "momentum", momentum)
-    return chain(add_decayed_weights(weight_decay, weight_decay_mask),
-                 masked(scale_by_trust_ratio(trust_coefficient=trust_coefficient, eps=eps),
-                        trust_ratio_mask),
+    return chain(scale_by_lars(weight_decay, weight_decay_mask, trust_coefficient, eps,
+                               trust_ratio_mask),
                  scale_by_learning_rate(learning_rate), trace(momentum, nesterov))
 
 
