@@ -20,7 +20,11 @@ Optax with that departure undone (each case says which):
 - Adadelta: ``learning_rate=None`` is Optax's identity, so its updates ascend the loss; the
   paper's method has step ``-1 x`` its direction (torch's default ``lr=1``), wire's.
 - MultiSteps: Optax accumulates in float32 by default; wire in the gradients' dtype (the
-  float64 oracle passes ``accumulator_dtype=float64``).
+  float64 oracle passes ``accumulator_dtype=float64``); after a NaN gradient Optax's zero
+  updates are ``0 * NaN`` (test_multisteps_after_a_nan).
+- Adan: Optax weighs the gradient difference by ``1 - b2`` where the paper has ``b2``
+  (test_adan_follows_the_paper); LARS: Optax's trust ratio divides by ``||g + wd w||``, the
+  paper's by ``||g|| + wd ||w||`` (test_lars_follows_the_paper).
 """
 
 from __future__ import annotations
