@@ -914,6 +914,11 @@ KNOWN = {
     **{("special.factorial", p): ({"nan"}, "SciPy adds 1 to an integer n in its own dtype, "
                                    "which wraps at the largest integer (NaN); wire computes "
                                    "in float64 (inf)") for p in ("int64", "int32")},
+    **{(f"special.{n}", "float64"): ({"value"}, "at a tiny shape a SciPy's P(a, x) is above 1, "
+                                      "and at a subnormal one 0 with Q 0 or negative; wire "
+                                      "gives Q = a E1(x), P = 1 - Q (P(5e-324, 1) = 1, SciPy "
+                                      "0; Q(2.2e-308, 2) = 1.09e-309, SciPy 0)")
+       for n in ("gammainc", "gammaincc")},
     ("special.rgamma", "float64"): ({"value"}, "1/Γ(x) is x to first order: rgamma(-5e-324) "
                                     "is -5e-324 (SciPy rounds it to -0.0)"),
     **{(f"special.{n}", "float64"): ({"nan"}, "SciPy's iv and ive are NaN at x below 1e-308 "

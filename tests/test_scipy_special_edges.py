@@ -161,3 +161,34 @@ def test_boxcox_lambda_derivative_at_infinite_lambda_is_its_limit(name, x, lmbda
         assert g(x, np.copysign(1e300, lmbda)) == 0.0
     assert wire.jvp(lambda lm: f(x, lm), (lmbda,), (1.0,))[1] == 0.0
     assert wire.grad(f, argnums=1)(x, 2.0) != 0.0
+
+
+# (a, x, Q(a, x)) from mpmath (50 digits); P = 1 - Q. SciPy gives P > 1 in the first rows
+# (P(1e-15, 0.5) = 1 + 4e-16), and P = 0 with Q = 0 or < 0 below a = 1e-305.
+_TINY_SHAPE = [
+    (1e-15, 0.5, 5.597735947761612e-16),
+    (1e-17, 0.001, 6.331539364136149e-17),
+    (1e-300, 0.5, 5.597735947761608e-301),
+    (1e-300, 1e-100, 2.2968129363450303e-298),
+    (1e-310, 1.0, 2.1938393439554e-311),
+    (1e-310, 0.5, 5.5977359477617e-311),
+    (1e-320, 1e-300, 6.901904e-318),
+    (5e-324, 1e-300, 3.41e-321),
+]
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_regularized_gamma_at_a_tiny_shape_is_a_probability(jit):
+    a, x, q = (np.array(c) for c in zip(*_TINY_SHAPE))
+    lower = wire.jit(ws.gammainc) if jit else ws.gammainc
+    upper = wire.jit(ws.gammaincc) if jit else ws.gammaincc
+    p_got, q_got = np.asarray(lower(a, x)), np.asarray(upper(a, x))
+    assert (p_got <= 1.0).all() and (q_got >= 0.0).all()
+    np.testing.assert_array_equal(p_got, 1.0 - q)  # 1 - Q rounded: exact where Q is
+    np.testing.assert_allclose(q_got, q, rtol=2e-15, atol=1e-323)
+    # the ordinary range keeps SciPy's values, and the edges their conventions
+    sps = pytest.importorskip("scipy.special")
+    a2, x2 = np.array([1e-8, 0.5, 2.0, 1e-300, 1e-300, 0.0]), np.array([1.0, 0.3, 5.0, 0.0,
+                                                                          np.inf, 1.0])
+    np.testing.assert_array_equal(lower(a2, x2), sps.gammainc(a2, x2))
+    np.testing.assert_array_equal(upper(a2, x2), sps.gammaincc(a2, x2))

@@ -45,18 +45,49 @@ def _out_dtype(*xs):
     return float_dtype(*[np.asarray(v).dtype for v in xs])
 
 
+# For a shape parameter below _TINY_A, SciPy's P(a, x) can exceed 1 (P(1e-15, 0.5) =
+# 1 + 4e-16, the true value 1 - 5.6e-16) while its Q is accurate: P = 1 - Q there. Below
+# about 1e-300, SciPy's P is 0 and its Q negative (P(1e-310, 1) = 0, Q = -5.8e-311), and its
+# Q is off by up to 500 ulps from 1e-300 to 1e-16. There
+# Q(a, x) = Γ(a, x) / Γ(a) = a E1(x) (1 + O(a (1 + |ln x|))), exact in double precision
+# where a (1 + |ln x|) < 1e-17.
+_TINY_A = 1e-12
+
+
+def _tiny_a_upper(a, x, q):
+    """``(where, Q)``: the entries with ``0 < a < _TINY_A`` and ``0 < x < inf``, and Q there
+    (``a E1(x)`` where that is exact, else SciPy's ``q``); ``where`` is None when there
+    are none (the common case costs one test)."""
+    a, x = np.asarray(a, np.float64), np.asarray(x, np.float64)
+    if not (a < _TINY_A).any():
+        return None, None
+    with np.errstate(all="ignore"):
+        where = (a > 0) & (a < _TINY_A) & (x > 0) & (x < np.inf)
+        q = np.where(a * (1.0 + np.abs(np.log(x))) < 1e-17, a * _sp.exp1(x), q)
+    return where, q
+
+
 def _gammainc(a, x):
     dt = _out_dtype(a, x)
-    if _sp is not None:
-        return np.asarray(_sp.gammainc(a, x)).astype(dt)
-    return gammainc_taylor(a, x, 0)[0].astype(dt)
+    if _sp is None:
+        return gammainc_taylor(a, x, 0)[0].astype(dt)
+    p = np.asarray(_sp.gammainc(a, x))
+    where, q = _tiny_a_upper(a, x, _sp.gammaincc(a, x) if (np.asarray(a) < _TINY_A).any()
+                             else None)
+    if where is not None:
+        p = np.where(where, 1.0 - q, p)
+    return p.astype(dt)
 
 
 def _gammaincc(a, x):
     dt = _out_dtype(a, x)
-    if _sp is not None:
-        return np.asarray(_sp.gammaincc(a, x)).astype(dt)
-    return (1.0 - gammainc_taylor(a, x, 0)[0]).astype(dt)
+    if _sp is None:
+        return (1.0 - gammainc_taylor(a, x, 0)[0]).astype(dt)
+    q = np.asarray(_sp.gammaincc(a, x))
+    where, tiny = _tiny_a_upper(a, x, q)
+    if where is not None:
+        q = np.where(where, tiny, q)
+    return q.astype(dt)
 
 
 def _betainc(a, b, x):
