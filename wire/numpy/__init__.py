@@ -42,6 +42,8 @@ from ._selection import *  # noqa: F401,F403
 from ._selection import __all__ as _selection_all
 from ._functional import *  # noqa: F401,F403
 from ._functional import __all__ as _functional_all
+from ._static_size import *  # noqa: F401,F403
+from ._static_size import __all__ as _static_size_all
 from ._index_tricks import c_, r_  # noqa: F401
 from . import _names
 from . import fft, linalg, random  # noqa: E402
@@ -70,7 +72,7 @@ __all__ = sorted(
     set(_creation_all) | set(_math_all) | set(_products_all) | set(_reductions_all) | set(_shape_all)
     | set(_elementwise_composed_all) | set(_rearranging_all) | set(_along_axis_all)
     | set(_einsum_all) | set(_ordering_all) | set(_logic_all) | set(_poly_interp_all)
-    | set(_selection_all) | set(_functional_all)
+    | set(_selection_all) | set(_functional_all) | set(_static_size_all)
 )
 
 # Shape-dependent functions take shapeless wire.var s too (made once the shapes are fed).

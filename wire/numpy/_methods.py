@@ -156,9 +156,12 @@ def _install_array_methods(cls, wnp) -> None:
     cls.diagonal = lambda self, offset=0, axis1=0, axis2=1: wnp.diagonal(self, offset, axis1, axis2)
     cls.take = lambda self, indices, axis=None, mode="raise": wnp.take(self, indices, axis, mode=mode)
     cls.repeat = lambda self, repeats, axis=None: wnp.repeat(self, repeats, axis)
-    cls.compress = lambda self, condition, axis=None: wnp.compress(condition, self, axis)
+    cls.compress = lambda self, condition, axis=None, *, out=None, size=None, fill_value=0: \
+        wnp.compress(condition, self, axis, out, size=size, fill_value=fill_value)
     cls.choose = lambda self, choices, mode="raise": wnp.choose(self, choices, mode=mode)
-    cls.nonzero = lambda self: wnp.nonzero(self)  # in an eager trace (a shape from values)
+    # without size: in an eager trace (a shape from the values); with it, JAX's padded form
+    cls.nonzero = lambda self, *, size=None, fill_value=None: wnp.nonzero(
+        self, size=size, fill_value=fill_value)
     cls.put = lambda self, ind, v, mode="raise": wnp.put(self, ind, v, mode)  # refused: it writes
     cls.argsort = lambda self, axis=-1, kind=None: wnp.argsort(self, axis, kind)
     cls.ptp = lambda self, axis=None, keepdims=False: wnp.ptp(self, axis, keepdims)

@@ -83,10 +83,9 @@ _MATRIX = ("wire traces 2-D ndarrays, not the np.matrix subclass (pending deprec
            "use arrays with @")
 
 CONCRETE_ONLY = {
-    **dict.fromkeys(("unique", "unique_all", "unique_counts", "unique_inverse",
-                     "unique_values", "intersect1d", "setdiff1d", "setxor1d", "union1d",
-                     "argwhere", "nonzero", "flatnonzero", "trim_zeros", "histogram",
-                     "histogram2d", "histogramdd", "histogram_bin_edges"), _SHAPE),
+    **dict.fromkeys(("intersect1d", "setdiff1d", "setxor1d", "union1d", "trim_zeros",
+                     "histogram", "histogram2d", "histogramdd", "histogram_bin_edges"),
+                    _SHAPE),
     **dict.fromkeys(("gcd", "lcm", "left_shift", "right_shift", "bitwise_left_shift",
                      "bitwise_right_shift", "bitwise_count", "packbits", "unpackbits"), _BITS),
     **dict.fromkeys(("copyto", "place", "put", "putmask", "fill_diagonal", "put_along_axis"),

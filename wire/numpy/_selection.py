@@ -20,9 +20,10 @@ from ..errors import (
 from ..core import Tracer
 from ._creation import zeros_like
 from ._rearranging import take, take_along_axis
-from ._math import where
+from ._math import _as_bool, logical_not, where
+from ._along_axis import argsort
 from ._promote import cast, holds_tracer, known, lift, refuse_out, result_dtype
-from ._shape import broadcast_arrays, concatenate, ravel, reshape, stack
+from ._shape import broadcast_arrays, concatenate, moveaxis, ravel, reshape, stack
 
 __all__ = [
     "choose",
@@ -98,12 +99,22 @@ def choose(a, choices, out=None, mode="raise"):
     return take_along_axis(stacked, reshape(idx, (1,) + tuple(_shape_of(idx))), 0)[0]
 
 
-def compress(condition, a, axis=None, out=None):
+def compress(condition, a, axis=None, out=None, *, size=None, fill_value=0):
     """The slices of ``a`` along ``axis`` where the (concrete) ``condition`` holds.
+
+    With ``size=k`` (JAX's form) the condition may be traced: the first ``k`` selected
+    slices, then slices of ``fill_value``, so the shape is fixed (``k`` at most the length
+    of the axis; as in JAX, a condition longer or shorter than the axis is cut to the
+    shorter of the two).
 
     >>> compress([False, True, True], np.array([1.0, 2.0, 3.0]))
     array([2., 3.])
+    >>> compress(np.array([1.0, 2.0, 3.0]) > 1.5, np.array([1.0, 2.0, 3.0]), size=3)
+    array([2., 3., 0.])
     """
+    if size is not None:
+        refuse_out(out, "compress")
+        return _compress_size(condition, a, axis, size, fill_value, "compress")
     if not _t(condition, a):
         return np.compress(condition, a, axis=axis, out=out)
     refuse_out(out, "compress")
@@ -112,18 +123,57 @@ def compress(condition, a, axis=None, out=None):
     if holds_tracer(condition):
         raise WireError(
             "compress/extract with a traced condition: the result's shape would depend on the "
-            f"values{at(user_location())}; use wire.numpy.where(condition, a, 0) instead"
+            f"values{at(user_location())}; pass size=k (and fill_value=...) for k entries, as "
+            "in jax.numpy, or use wire.numpy.where(condition, a, 0)"
         )
     keep = np.nonzero(np.asarray(condition).ravel())[0]
     return take(lift(a), keep, axis=axis)
 
 
-def extract(condition, arr):
-    """The entries of ``arr`` where the (concrete) ``condition`` holds, flattened.
+def _compress_size(condition, a, axis, size, fill_value, name):
+    """JAX's ``compress(..., size=)``: the selected slices first (in order), then filled ones."""
+    from ._static_size import _array, _static_size  # (a module above this one)
+
+    k = _static_size(size, name)
+    cond, arr = _as_bool(_array(condition, name)), _array(a, name)
+    if len(_shape_of(cond)) != 1:
+        raise WireValueError(f"{name}: condition must be 1-D, got shape "
+                             f"{tuple(_shape_of(cond))}{at(user_location())}")
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    else:
+        nd = len(_shape_of(arr))
+        if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)) or \
+                not -nd <= axis < nd:
+            raise WireAxisError(f"{name}: axis {axis!r} is out of bounds for an array of "
+                                f"dimension {nd}{at(user_location())}")
+        axis = int(axis) % nd
+        arr = moveaxis(arr, axis, 0)
+    m = builtins.min(_shape_of(cond)[0], _shape_of(arr)[0])
+    cond, arr = cond[:m], arr[:m]
+    if k > m:
+        raise WireValueError(f"{name}: size={k} is more than the {m} entries along the axis "
+                             f"(JAX refuses it too){at(user_location())}")
+    nd = len(_shape_of(arr))
+    arr = where(reshape(cond, (m,) + (1,) * (nd - 1)), arr,
+                cast(_array(fill_value, name), arr.dtype))
+    order = argsort(logical_not(cond), kind="stable")  # selected first, each part in order
+    return moveaxis(take(arr, order[:k], axis=0), 0, axis)
+
+
+def extract(condition, arr, *, size=None, fill_value=0):
+    """The entries of ``arr`` where the (concrete) ``condition`` holds, flattened; with
+    ``size=k`` (JAX's form, the condition may be traced) ``k`` entries, padded with
+    ``fill_value``.
 
     >>> extract(np.array([[True, False], [False, True]]), np.array([[1.0, 2.0], [3.0, 4.0]]))
     array([1., 4.])
     """
+    if size is not None:
+        from ._static_size import _array  # (a module above this one)
+
+        return _compress_size(ravel(_array(condition, "extract")), ravel(_array(arr, "extract")),
+                              None, size, fill_value, "extract")
     if not _t(condition, arr):
         return np.extract(condition, arr)
     return compress(np.ravel(condition) if not holds_tracer(condition) else condition,
