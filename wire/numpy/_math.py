@@ -502,21 +502,16 @@ def _as_bool(c):
     return np.asarray(c).astype(bool)
 
 
-def where(condition, x=None, y=None, *, size=None, fill_value=None):
+def where(condition, x=None, y=None):
     """Choose ``x`` where ``condition`` holds, else ``y`` (broadcasting all three).
 
-    With one argument, the indices of the non-zeros (``nonzero(condition)``): that needs
-    concrete values, or JAX's ``size=k`` (and ``fill_value=``) for ``k`` indices, padded.
+    The one-argument form (indices of non-zeros) needs concrete values (the public
+    ``wire.numpy.where`` also takes JAX's ``size=`` for it).
 
     >>> where(np.array([True, False]), 1.0, 2.0)
     array([1., 2.])
-    >>> where(np.array([3.0, 0.0]), size=2, fill_value=-1)
-    (array([ 0, -1]),)
     """
     if x is None and y is None:
-        if size is not None:
-            from ._static_size import where_one  # (a module above this one)
-            return where_one(condition, size, fill_value)
         if isinstance(condition, Tracer):
             if condition.ndim == 0:
                 raise WireValueError(f"where(condition) with one argument of a 0-d condition "
@@ -533,10 +528,6 @@ def where(condition, x=None, y=None, *, size=None, fill_value=None):
             raise WireValueError(f"where(condition) with one argument of a 0-d condition (NumPy "
                                  f"refuses it too: use wnp.atleast_1d){at(user_location())}")
         return np.where(condition)
-    if size is not None or fill_value is not None:
-        raise WireValueError(f"where: size and fill_value go with the one-argument form "
-                             f"where(condition) only (JAX refuses them with x and y too)"
-                             f"{at(user_location())}")
     if x is None or y is None:
         raise WireValueError(f"where: either both or neither of x and y should be given"
                              f"{at(user_location())}")

@@ -23,6 +23,7 @@ from ._rearranging import take, take_along_axis
 from ._math import _as_bool, logical_not, where
 from ._along_axis import argsort
 from ._promote import cast, holds_tracer, known, lift, refuse_out, result_dtype
+from ._static_size import _array, _static_size
 from ._shape import broadcast_arrays, concatenate, moveaxis, ravel, reshape, stack
 
 __all__ = [
@@ -132,8 +133,6 @@ def compress(condition, a, axis=None, out=None, *, size=None, fill_value=0):
 
 def _compress_size(condition, a, axis, size, fill_value, name):
     """JAX's ``compress(..., size=)``: the selected slices first (in order), then filled ones."""
-    from ._static_size import _array, _static_size  # (a module above this one)
-
     k = _static_size(size, name)
     cond, arr = _as_bool(_array(condition, name)), _array(a, name)
     if len(_shape_of(cond)) != 1:
@@ -170,8 +169,6 @@ def extract(condition, arr, *, size=None, fill_value=0):
     array([1., 4.])
     """
     if size is not None:
-        from ._static_size import _array  # (a module above this one)
-
         return _compress_size(ravel(_array(condition, "extract")), ravel(_array(arr, "extract")),
                               None, size, fill_value, "extract")
     if not _t(condition, arr):

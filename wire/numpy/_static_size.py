@@ -33,7 +33,8 @@ from ..core import Tracer
 from ..errors import WireTypeError, WireValueError, at, user_location
 from ._along_axis import argsort, cumsum, diff, searchsorted
 from ._creation import full
-from ._math import _as_bool, isnan, logical_and, logical_not, not_equal, where
+from ._math import _as_bool, isnan, logical_and, logical_not, not_equal
+from ._math import where as _where
 from ._names import ConcreteOnly
 from ._ordering import lexsort
 from ._promote import cast, holds_tracer, lift
@@ -51,6 +52,7 @@ __all__ = [
     "unique_counts",
     "unique_inverse",
     "unique_values",
+    "where",
 ]
 
 _SIZE_HINT = ("its result's shape depends on the values, which are not known while "
@@ -59,7 +61,7 @@ _SIZE_HINT = ("its result's shape depends on the values, which are not known whi
 
 # NumPy's functions for calls without ``size`` (concrete values, or an eager trace's)
 _NUMPYS = {name: ConcreteOnly(getattr(np, name), f"numpy.{name}", _SIZE_HINT)
-           for name in __all__}
+           for name in __all__ if name != "where"}
 
 UniqueAllResult = collections.namedtuple(
     "UniqueAllResult", ["values", "indices", "inverse_indices", "counts"])
@@ -133,7 +135,7 @@ def _nonzero(arr, size: int, fill_value, name: str) -> tuple:
     out = tuple((flat // s) % d for s, d in zip(strides, shape))
     if fill_value is not None:
         pad = sum_(cast(mask, np.intp)) <= _positions(size)
-        out = tuple(where(pad, f, o) for f, o in zip(fills, out))
+        out = tuple(_where(pad, f, o) for f, o in zip(fills, out))
     return out
 
 
@@ -182,12 +184,25 @@ def argwhere(a, *, size=None, fill_value=None):
     return stack(_nonzero(a, k, fill_value, "argwhere"), axis=1)
 
 
-def where_one(condition, size, fill_value):
-    """``where(condition)`` with one argument: ``nonzero(condition, size=, fill_value=)``."""
-    if size is None:
-        return _NUMPYS["nonzero"](condition)
-    return _nonzero(_array(condition, "where"), _static_size(size, "where"), fill_value,
-                    "where")
+def where(condition, x=None, y=None, *, size=None, fill_value=None):
+    """Choose ``x`` where ``condition`` holds, else ``y`` (broadcasting all three).
+
+    With one argument, the indices of the non-zeros, ``nonzero(condition)``: that needs
+    concrete values, or JAX's ``size=k`` (and ``fill_value=``) for ``k`` indices, padded.
+
+    >>> where(np.array([True, False]), 1.0, 2.0)
+    array([1., 2.])
+    >>> where(np.array([3.0, 0.0]), size=2, fill_value=-1)
+    (array([ 0, -1]),)
+    """
+    if x is None and y is None and size is not None:
+        return _nonzero(_array(condition, "where"), _static_size(size, "where"), fill_value,
+                        "where")
+    if (size is not None or fill_value is not None) and (x is not None or y is not None):
+        raise WireValueError(f"where: size and fill_value go with the one-argument form "
+                             f"where(condition) only (JAX refuses them with x and y too)"
+                             f"{at(user_location())}")
+    return _where(condition, x, y)
 
 
 # --------------------------------------------------------------------------- unique
@@ -197,7 +212,7 @@ def _unique_sorted_mask(aux, equal_nan: bool):
     """JAX's ``_unique_sorted_mask`` on ``aux`` (the axis to make unique in front): the
     sorted rows, the mask of first rows of each run of equal ones, and the permutation."""
     if _dtype(aux).kind == "c":  # as JAX: a complex NaN anywhere is one NaN (sorts last)
-        aux = where(isnan(aux), np.array(np.nan, _dtype(aux)), aux)
+        aux = _where(isnan(aux), np.array(np.nan, _dtype(aux)), aux)
     n, rest = _shape(aux)[0], _shape(aux)[1:]
     m = math.prod(rest)
     if m == 0:
@@ -252,7 +267,7 @@ def _unique(ar, return_index, return_inverse, return_counts, axis, equal_nan, si
         rest = _shape(result)[1:]
         if _shape(result)[0]:
             valid = reshape(true_size > _positions(k), (k,) + (1,) * len(rest))
-            result = where(valid, result, fill)
+            result = _where(valid, result, fill)
         else:
             result = full((k,) + rest, 0, _dtype(result)) + fill
     out = [moveaxis(result, 0, ax)]
@@ -268,7 +283,7 @@ def _unique(ar, return_index, return_inverse, return_counts, axis, equal_nan, si
         if filled:
             idx = _nonzero(mask, k + 1, None, name)[0]
             tail = idx[1:]
-            idx = concatenate([idx[:1], where(tail != 0, tail, _shape(mask)[0])])
+            idx = concatenate([idx[:1], _where(tail != 0, tail, _shape(mask)[0])])
             out.append(diff(idx))
         elif n:
             out.append(np.full((1,), n, np.intp))
