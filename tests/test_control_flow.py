@@ -4,6 +4,7 @@ graph size, printing, and the errors that teach the fix."""
 
 from __future__ import annotations
 
+import math
 import os
 from collections import namedtuple
 
@@ -571,3 +572,46 @@ def test_save_and_load_graphs_with_sub_graphs():
     for x in (np.arange(3.0), -np.arange(3.0)):
         for a, b in zip(wire.evaluate(g2, x), f(x)):
             np.testing.assert_allclose(a, b)
+
+
+# JAX's fori_loop (0.10, x64): concrete bounds of one dtype (floats and bools truncated by
+# int()), or a Python int beside a signed integer; the index of a static loop is a weakly
+# typed Python int, so a float32 carry stays float32. Each row: bounds, then the sum of the
+# indices (a float32 carry) or the error.
+FORI_BOUNDS = [
+    ((0, 3), 3.0), ((np.int32(0), np.int32(3)), 3.0), ((np.int8(0), 3), 3.0),
+    ((0, np.int16(4)), 6.0), ((0.0, 3.0), 3.0), ((0.5, 3.7), 3.0), ((-2.5, 1.0), -3.0),
+    ((np.float32(1), np.float32(3)), 3.0), ((False, True), 0.0), ((np.array(1), np.array(3)), 3.0),
+    ((5, 2), 0.0), ((-3, 2), -5.0),
+    ((0.0, 3), wire.WireTypeError), ((np.int8(0), np.int16(3)), wire.WireTypeError),
+    ((np.uint8(0), np.int8(3)), wire.WireTypeError), ((np.uint32(0), 3), wire.WireTypeError),
+    ((np.array([0]), 3), wire.WireTypeError), ((0j, 3j), wire.WireTypeError),
+    ((None, 3), wire.WireTypeError), ((0.0, math.inf), wire.WireValueError),
+]
+
+
+@pytest.mark.parametrize("bounds,want", FORI_BOUNDS, ids=[repr(b) for b, _ in FORI_BOUNDS])
+def test_fori_loop_bounds_follow_jax(bounds, want):
+    def f(c):
+        return wire.fori_loop(*bounds, lambda i, v: v + i, c)
+
+    c = np.float32(0.0)
+    if isinstance(want, type):
+        with pytest.raises(want, match="fori_loop"):
+            f(c)
+        return
+    for out in (f(c), wire.jit(f)(c)):
+        assert out.dtype == np.float32 and float(out) == want
+
+
+def test_fori_loop_traced_bounds_follow_jax():
+    body = lambda i, v: v + i  # noqa: E731
+    # a traced bound: a while loop whose index has the bounds' dtype (JAX's too)
+    out = wire.jit(lambda n: wire.fori_loop(0, n, lambda i, v: v + i, np.int32(0)))(np.int32(4))
+    assert out.dtype == np.int32 and int(out) == 6
+    assert float(wire.jit(lambda a, b: wire.fori_loop(a, b, body, 0.0))(0.5, 3.0)) == 4.5
+    with pytest.raises(wire.WireTypeError, match="one dtype, got int64 and float64"):
+        wire.jit(lambda n: wire.fori_loop(0, n, body, 0.0))(3.0)
+    with pytest.raises(wire.WireValueError, match="unroll=2 needs concrete bounds"):
+        wire.jit(lambda n: wire.fori_loop(0, n, body, 0.0, unroll=2))(3)
+    assert float(wire.jit(lambda n: wire.fori_loop(0, n, body, 0.0, unroll=True))(3)) == 3.0

@@ -26,6 +26,7 @@ from ..ir import (
 )
 from ..higher_order.cond import cond_bind
 from ..higher_order.scan import scan_bind
+from ..higher_order.loops import fori_bounds
 from ..higher_order.while_loop import while_bind
 from ..ops.elementwise import convert, ne
 from ..higher_order.subgraph import closed_graph, inline
@@ -338,10 +339,13 @@ def _as_predicate(fn):
 def fori_loop(lower, upper, body_fn: Callable, init, *, unroll=None):
     """``val = body_fn(i, val)`` for ``i`` in ``range(lower, upper)``; returns ``val``.
 
-    With Python-int (concrete) bounds the loop is a ``scan`` of static length, so it is
-    differentiable in both modes; with traced bounds it is a ``while_loop`` (forward mode
-    only). Either way the body is traced once. ``unroll`` (JAX's loop-unrolling hint) is
-    checked and accepted; values do not depend on it.
+    With concrete bounds the loop is a ``scan`` of static length, so it is differentiable in
+    both modes, and ``i`` is a Python int (weakly typed); with traced bounds it is a
+    ``while_loop`` (forward mode only) whose ``i`` has the bounds' dtype. Either way the body
+    is traced once. The bounds follow JAX's rules (``wire.higher_order.loops.fori_bounds``):
+    one dtype for both, or a Python int beside a signed integer; concrete float or bool
+    bounds are truncated by ``int()``. ``unroll`` (JAX's loop-unrolling hint) is checked
+    and accepted; values do not depend on it.
 
     >>> import numpy as np, wire
     >>> wire.fori_loop(0, 4, lambda i, x: x * 2.0 + i, 1.0)
@@ -350,21 +354,20 @@ def fori_loop(lower, upper, body_fn: Callable, init, *, unroll=None):
     array(12.)
     """
     _check_unroll(unroll, "fori_loop")
-    if not isinstance(lower, Tracer) and not isinstance(upper, Tracer):
-        lo, hi = _int_bound(lower, "lower"), _int_bound(upper, "upper")
-        i0 = np.asarray(lo, np.result_type(np.asarray(lower), np.asarray(upper)))
-        if _is_weak(lower) and _is_weak(upper):
-            i0 = lo  # Python-int bounds: a weakly typed index (i + float32 stays float32)
+    bounds = fori_bounds(lower, upper, unroll)
+    if bounds[0] == "scan":  # concrete bounds: a Python-int (weakly typed) index, as in JAX
+        lo, hi = bounds[1:]
 
         def step(carry, _):
             i, val = carry
             return (i + 1, body_fn(i, val)), None
 
-        (_, val), _ = scan(step, (i0, init), None, length=max(hi - lo, 0))
+        (_, val), _ = scan(step, (lo, init), None, length=max(hi - lo, 0))
         return val
-    dtype = np.result_type(*[x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
-                             for x in (lower, upper)])
+    dtype = bounds[1]
     i0 = convert(lower, dtype) if isinstance(lower, Tracer) else np.asarray(lower, dtype)
+    if isinstance(upper, Tracer) and upper.dtype != dtype:
+        upper = convert(upper, dtype)
     _, val = while_loop(
         lambda c: c[0] < upper,
         lambda c: (c[0] + 1, body_fn(c[0], c[1])),
@@ -381,16 +384,6 @@ def _check_unroll(unroll, what: str) -> None:
     if not isinstance(unroll, (int, np.integer)) or unroll < 1:
         raise WireTypeError(f"{what}: unroll must be a bool or a positive int, got {unroll!r}"
                             f"{at(user_location(3))}")
-
-
-def _int_bound(x, name: str) -> int:
-    a = np.asarray(x)
-    if a.shape != () or a.dtype.kind not in "iu":
-        raise WireTypeError(
-            f"fori_loop: {name} must be an integer scalar, got {a.dtype}{list(a.shape)}"
-            f"{at(user_location())}"
-        )
-    return int(a)
 
 
 # --------------------------------------------------------------------------- scan

@@ -5,15 +5,19 @@ by ``wire.simplify``). The passes take the scan primitive as an argument.
   operands and params) is read from the larger one: the primal loop and the
   residual-saving loop of its VJP become one.
 * :func:`prune_loops` — per-step outputs (``ys``) that nothing reads are dropped from the body.
+* :func:`fori_bounds` — JAX's rules for ``fori_loop``'s bounds: which loop, which index type.
 
-Both are ``Graph -> Graph``, keep inputs, structure and output avals, and rebuild in one
+The two passes are ``Graph -> Graph``, keep inputs, structure and output avals, and rebuild in one
 topological walk.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..core import Tracer, proj_p
+from ..errors import WireTypeError, WireValueError, at, user_location
 from ..ir import Graph, Node, carry_locs, located, make_node, sub_graphs, toposort, with_inputs
-from ..core import proj_p
 
 
 def _rebuild(graph: Graph, visit, first=()) -> Graph:
@@ -143,3 +147,64 @@ def simplify_loops(graph: Graph, scan) -> Graph:
     """:func:`merge_loops`, then :func:`prune_loops`: ``scan``'s ``simplify_pass``, which
     ``wire.simplify`` runs on graphs holding scans."""
     return prune_loops(merge_loops(graph, scan), scan)
+
+
+# --------------------------------------------------------------------------- fori_loop's bounds
+
+
+def _bound_dtype(x) -> np.dtype:
+    if isinstance(x, Tracer):
+        return x.dtype
+    if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
+        return np.result_type(type(x))  # a Python number: bool, int64, float64, complex128
+    return np.asarray(x).dtype
+
+
+def _weak_bound(x) -> bool:
+    """A Python int or a weakly typed tracer (a Python int given to ``jit``): JAX's weak type."""
+    if isinstance(x, Tracer):
+        return bool(getattr(x, "weak", False))
+    return isinstance(x, int) and not isinstance(x, (bool, np.generic))
+
+
+def fori_bounds(lower, upper, unroll=None):
+    """JAX's rules for the bounds of ``fori_loop(lower, upper, ...)``.
+
+    Returns ``("scan", lo, hi)`` (Python ints) when both bounds are concrete: the loop runs
+    ``range(lo, hi)`` with a Python-int index (weakly typed, as in JAX), and float or bool
+    bounds are truncated by ``int()`` as JAX's are. Otherwise ``("while", dtype)``: the index
+    has ``dtype`` and runs while it is below ``upper``. As in JAX, the two bounds must have one
+    dtype, except that a Python int goes with any signed integer; ``unroll`` (other than
+    ``None``, ``False`` or 1) needs concrete bounds. Anything else raises a
+    ``wire.WireError`` naming the dtypes.
+
+    >>> fori_bounds(0, np.int32(3)), fori_bounds(0.0, 2.5)
+    (('scan', 0, 3), ('scan', 0, 2))
+    """
+    ld, ud = _bound_dtype(lower), _bound_dtype(upper)
+    for name, x, dt in (("lower", lower, ld), ("upper", upper, ud)):
+        shape = tuple(x.shape) if isinstance(x, Tracer) else np.shape(x)
+        if shape != () or dt.kind not in "biuf":
+            raise WireTypeError(f"fori_loop: {name} must be a real scalar (an integer, as in "
+                                f"range), got {dt}{list(shape)}{at(user_location())}")
+    dtype = ld
+    if ld != ud:
+        lw, uw = _weak_bound(lower), _weak_bound(upper)
+        if ld.kind == ud.kind == "i" and lw != uw:
+            dtype = ud if lw else ld
+        else:
+            raise WireTypeError(
+                f"fori_loop: lower and upper must have one dtype, got {ld} and {ud} (as in "
+                f"JAX, only a Python int may go with another signed integer type; cast one "
+                f"bound){at(user_location())}")
+    if not isinstance(lower, Tracer) and not isinstance(upper, Tracer):
+        try:
+            return "scan", int(lower), int(upper)
+        except (ValueError, OverflowError):
+            raise WireValueError(f"fori_loop: the bounds {lower!r}, {upper!r} are not finite"
+                                 f"{at(user_location())}") from None
+    if unroll is not None and unroll is not False and unroll != 1:
+        raise WireValueError(f"fori_loop: unroll={unroll!r} needs concrete bounds (the trip "
+                             f"count of a traced bound is not known; JAX refuses it too)"
+                             f"{at(user_location())}")
+    return "while", dtype
