@@ -594,3 +594,46 @@ def test_var_of_complex_input_is_real_with_a_real_tangent():
     g = wire.grad(lambda r, i: wnp.var(r + 1j * i), argnums=(0, 1))(z.real, z.imag)
     for part, gk in zip((z.real, z.imag), g):
         np.testing.assert_allclose(gk, 2 * (part - part.mean()) / 5, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- JAX's keywords
+
+
+def _bitwise(w, j):
+    w, j = np.asarray(w), np.asarray(j)
+    assert w.shape == j.shape and w.dtype == j.dtype, (w, j)
+    ok = (w == j) | ((w != w) & (j != j))
+    if w.dtype.kind == "f":
+        ok &= np.signbit(w) == np.signbit(j)
+    assert ok.all(), (w, j)
+
+
+SORT_X = np.array([1.0, np.nan, -0.0, 0.0, 3.0, 1.0])
+
+
+@pytest.mark.parametrize("call,want", [  # JAX's results (jax.numpy 0.10, x64)
+    (lambda ns, x: ns.sort(x, descending=True), [np.nan, 3.0, 1.0, 1.0, 0.0, -0.0]),
+    (lambda ns, x: ns.argsort(x, descending=True), np.array([1, 4, 0, 5, 2, 3])),
+    (lambda ns, x: ns.argsort(x, descending=True, stable=False), np.array([1, 4, 5, 0, 3, 2])),
+    (lambda ns, x: ns.argsort(x[:2], dtype=np.int32), np.array([0, 1], np.int32)),
+    (lambda ns, x: ns.sort(ns.reshape(x, (2, 3)), axis=0, descending=True),
+     [[1.0, np.nan, 1.0], [0.0, 3.0, -0.0]]),
+    (lambda ns, x: ns.argsort(x[[0, 2, 4, 5]] > 0.5, descending=True), np.array([0, 2, 3, 1])),
+    (lambda ns, x: ns.clip(x, min=-0.5, max=0.5), [0.5, np.nan, -0.0, 0.0, 0.5, 0.5]),
+    (lambda ns, x: ns.clip(x, max=0.5), [0.5, np.nan, -0.0, 0.0, 0.5, 0.5]),
+    (lambda ns, x: ns.clip(x, min=2.0), [2.0, np.nan, 2.0, 2.0, 3.0, 2.0]),
+])
+def test_jax_keywords_of_sort_argsort_clip(call, want):
+    want = np.asarray(want) if isinstance(want, np.ndarray) else np.array(want, np.float64)
+    _bitwise(call(wnp, SORT_X), want)
+    _bitwise(wire.jit(lambda x: call(wnp, x))(SORT_X), want)
+
+
+def test_descending_sort_derivative_and_clip_keyword_errors():
+    x = np.array([1.0, 3.0, 1.0, 2.0])
+    g = wire.grad(lambda v: wnp.sum(wnp.sort(v, descending=True) * wnp.arange(4.0)))(x)
+    _bitwise(g, np.array([3.0, 0.0, 2.0, 1.0]))  # JAX's
+    with pytest.raises(wire.WireTypeError, match="both a_min and min="):
+        wnp.clip(x, 0.0, min=1.0)
+    with pytest.raises(wire.WireTypeError, match="dtype must be an integer"):
+        wnp.argsort(x, dtype=np.float32)

@@ -24,7 +24,7 @@ from ._math import clip, isnan, maximum, minimum, sqrt, stop_gradient, where
 from ._math import where as where_
 from ._products import matmul
 from ._promote import cast, lifting, refuse_out, result_dtype
-from ._rearranging import diagonal, pad, take, take_along_axis
+from ._rearranging import diagonal, flip, pad, take, take_along_axis
 from ._reductions import all as all_
 from ._reductions import (
     _reduce, argmax, argmin, max, mean, min, normalize_axes, prod, sqrt_spread, sum, var,
@@ -385,30 +385,78 @@ def _check_kind(name, kind):
 
 
 @lifting
-def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False, dtype=None):
     """Indices that sort ``a`` along ``axis`` (integer output, no derivative).
+
+    JAX's keywords: ``descending=True`` sorts from the largest (NaNs first); stable (the
+    default for it, as in JAX) it keeps ties in their order, with ``stable=False`` it is the
+    stable ascending order reversed (JAX's). ``dtype`` is the type of the indices.
 
     >>> argsort(np.array([3.0, 1.0, 2.0]))
     array([1, 2, 0])
+    >>> argsort(np.array([1.0, 3.0, 1.0]), descending=True)
+    array([1, 0, 2])
     """
-    if not _t(a):
-        return np.argsort(a, axis=axis, kind=kind, order=order, stable=stable)
+    if descending:
+        out = _argsort_descending(a, axis, kind, order, stable)
+    elif not _t(a):
+        out = np.argsort(a, axis=axis, kind=kind, order=order, stable=stable)
+    else:
+        if order is not None:
+            raise WireError(f"argsort: order= is not supported on traced values"
+                            f"{at(user_location())}")
+        _check_kind("argsort", kind)
+        if a.ndim == 0:  # NumPy sorts a 0-d array as one element
+            out = SO.argsort(reshape(a, (1,)), 0)
+        else:
+            a, axis = _flat_axis(a, axis)
+            out = SO.argsort(a, axis, stable=bool(stable) or kind in ("stable", "mergesort"))
+    return out if dtype is None else cast(out, _index_dtype(dtype, "argsort"))
+
+
+def _index_dtype(dtype, name):
+    dt = np.dtype(dtype)
+    if dt.kind not in "iu":
+        raise WireTypeError(f"{name}: dtype must be an integer type, got {dt}"
+                            f"{at(user_location())}")
+    return dt
+
+
+def _at_least_1d(a):
+    """``a`` as an array or tracer, a 0-d one as one element (as NumPy sorts it)."""
+    a = a if _t(a) else np.asarray(a)
+    return reshape(a, (1,)) if a.ndim == 0 else a
+
+
+def _argsort_descending(a, axis, kind, order, stable):
+    """JAX's descending ``argsort``: stable (ties in their order) unless ``stable=False``,
+    which reverses the ascending order."""
     if order is not None:
-        raise WireError(f"argsort: order= is not supported on traced values{at(user_location())}")
+        raise WireError(f"argsort: order= does not go with descending=True{at(user_location())}")
     _check_kind("argsort", kind)
-    if a.ndim == 0:  # NumPy sorts a 0-d array as one element
-        return SO.argsort(reshape(a, (1,)), 0)
-    a, axis = _flat_axis(a, axis)
-    return SO.argsort(a, axis, stable=bool(stable) or kind in ("stable", "mergesort"))
+    a, axis = _flat_axis(_at_least_1d(a), axis)
+    if stable is False:  # (JAX's ties then come last first: its sort is stable anyway)
+        return flip(argsort(a, axis, stable=True), axis)
+    n = a.shape[axis]
+    return (n - 1) - flip(argsort(flip(a, axis), axis, stable=True), axis)
 
 
 @lifting
-def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+def sort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
     """Sorted copy of ``a``; the derivative flows back through the sorting permutation.
+    ``descending=True`` (JAX's keyword) is the ascending sort reversed, NaNs first.
 
     >>> sort(np.array([3.0, 1.0, 2.0]))
     array([1., 2., 3.])
+    >>> sort(np.array([3.0, 1.0, 2.0]), descending=True)
+    array([3., 2., 1.])
     """
+    if descending:
+        if order is not None:
+            raise WireError(f"sort: order= does not go with descending=True"
+                            f"{at(user_location())}")
+        a, axis = _flat_axis(_at_least_1d(a), axis)
+        return flip(sort(a, axis, kind, stable=True), axis)  # JAX's sort is stable
     if not _t(a):
         return np.sort(a, axis=axis, kind=kind, order=order, stable=stable)
     if order is not None:

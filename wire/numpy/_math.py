@@ -535,12 +535,27 @@ def where(condition, x=None, y=None):
     return E.select(_as_bool(condition), x, y)
 
 
-def clip(a, a_min=None, a_max=None):
-    """Limit values to ``[a_min, a_max]`` (either may be None).
+_NO_BOUND = object()
+
+
+def clip(a, a_min=None, a_max=None, *, min=_NO_BOUND, max=_NO_BOUND):
+    """Limit values to ``[a_min, a_max]`` (either may be None). The bounds may also be given
+    as ``min=``/``max=`` (NumPy 2's and JAX's keywords).
 
     >>> clip(np.array([-2.0, 0.5, 3.0]), -1.0, 1.0)
     array([-1. ,  0.5,  1. ])
+    >>> clip(np.array([-2.0, 0.5, 3.0]), max=1.0)
+    array([-2. ,  0.5,  1. ])
     """
+    for name, given in (("min", min), ("max", max)):
+        if given is not _NO_BOUND:
+            if (a_min if name == "min" else a_max) is not None:
+                raise WireTypeError(f"clip: both a_{name} and {name}= are given (NumPy refuses "
+                                    f"it too){at(user_location())}")
+            if name == "min":
+                a_min = given
+            else:
+                a_max = given
     a_min, a_max = _int_bound(a, a_min, "a_min"), _int_bound(a, a_max, "a_max")
     both = a_min is not None and a_max is not None  # (one bound: NumPy's maximum/minimum)
     for bound, pick in ((a_min, maximum), (a_max, minimum)):

@@ -163,5 +163,7 @@ def _install_array_methods(cls, wnp) -> None:
     cls.nonzero = lambda self, *, size=None, fill_value=None: wnp.nonzero(
         self, size=size, fill_value=fill_value)
     cls.put = lambda self, ind, v, mode="raise": wnp.put(self, ind, v, mode)  # refused: it writes
-    cls.argsort = lambda self, axis=-1, kind=None: wnp.argsort(self, axis, kind)
+    cls.argsort = lambda self, axis=-1, kind=None, order=None, *, stable=None, \
+        descending=False: wnp.argsort(self, axis, kind, order, stable=stable,
+                                      descending=descending)
     cls.ptp = lambda self, axis=None, keepdims=False: wnp.ptp(self, axis, keepdims)
