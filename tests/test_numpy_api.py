@@ -637,3 +637,39 @@ def test_descending_sort_derivative_and_clip_keyword_errors():
         wnp.clip(x, 0.0, min=1.0)
     with pytest.raises(wire.WireTypeError, match="dtype must be an integer"):
         wnp.argsort(x, dtype=np.float32)
+
+
+TAKE_A, TAKE_I = np.array([10.0, 11.0, 12.0]), np.array([-4, -3, -1, 0, 2, 3, 7])
+GRID6 = np.arange(6.0).reshape(2, 3)
+
+
+@pytest.mark.parametrize("call,want", [  # JAX's results (jax.numpy 0.10, x64)
+    (lambda ns, a, i: ns.take(a, i, mode="fill"), [np.nan, 10, 12, 10, 12, np.nan, np.nan]),
+    (lambda ns, a, i: ns.take(a, i, fill_value=-0.0), [-0.0, 10, 12, 10, 12, -0.0, -0.0]),
+    (lambda ns, a, i: ns.take(a.astype(np.int8), i, mode="fill"),
+     np.array([-128, 10, 12, 10, 12, -128, -128], np.int8)),
+    (lambda ns, a, i: ns.take(a > 10.5, i, mode="fill"),
+     np.array([True, False, True, False, True, True, True])),
+    (lambda ns, a, i: ns.take(GRID6, i, axis=1, fill_value=-1),
+     [[-1, 0, 2, 0, 2, -1, -1], [-1, 3, 5, 3, 5, -1, -1]]),
+    (lambda ns, a, i: ns.take_along_axis(GRID6, i[None, [0, 3, 5, 2]], axis=1, mode="clip"),
+     [[0, 0, 2, 2], [3, 3, 5, 5]]),
+    (lambda ns, a, i: ns.take_along_axis(GRID6, i[None, [0, 3, 5, 2]], axis=1, fill_value=-1),
+     [[-1, 0, -1, 2], [-1, 3, -1, 5]]),
+])
+def test_jax_fill_modes_of_take(call, want):
+    want = np.asarray(want) if isinstance(want, np.ndarray) else np.array(want, np.float64)
+    _bitwise(call(wnp, TAKE_A, TAKE_I), want)
+    _bitwise(wire.jit(lambda a, i: call(wnp, a, i))(TAKE_A, TAKE_I), want)
+
+
+def test_take_fill_derivative_and_errors():
+    f = lambda x: wnp.sum(wnp.take(x, np.array([0, 5, 2, -1]), fill_value=0.0))  # noqa: E731
+    _bitwise(wire.grad(f)(TAKE_A), np.array([1.0, 0.0, 2.0]))  # JAX's
+    _bitwise(wire.jit(wire.grad(f))(TAKE_A), np.array([1.0, 0.0, 2.0]))
+    with pytest.raises(wire.WireIndexError, match="empty axis"):
+        wnp.take(np.zeros(0), [1], fill_value=2.0)
+    with pytest.raises(wire.WireValueError, match="mode must be one of"):
+        wnp.take(TAKE_A, [1], mode="promise_in_bounds")
+    with pytest.raises(wire.WireValueError, match="fill_value must be a scalar"):
+        wnp.take(TAKE_A, [1], fill_value=np.ones(2))

@@ -154,7 +154,9 @@ def _install_array_methods(cls, wnp) -> None:
     cls.trace = lambda self, offset=0, axis1=0, axis2=1, dtype=None: wnp.trace(
         self, offset, axis1, axis2, dtype)
     cls.diagonal = lambda self, offset=0, axis1=0, axis2=1: wnp.diagonal(self, offset, axis1, axis2)
-    cls.take = lambda self, indices, axis=None, mode="raise": wnp.take(self, indices, axis, mode=mode)
+    cls.take = lambda self, indices, axis=None, out=None, mode=None, unique_indices=False, \
+        indices_are_sorted=False, fill_value=None: wnp.take(self, indices, axis, out, mode,
+                                                            fill_value=fill_value)
     cls.repeat = lambda self, repeats, axis=None: wnp.repeat(self, repeats, axis)
     cls.compress = lambda self, condition, axis=None, *, out=None, size=None, fill_value=0: \
         wnp.compress(condition, self, axis, out, size=size, fill_value=fill_value)

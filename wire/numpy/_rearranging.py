@@ -22,7 +22,7 @@ from ..ops import sorting as SO
 from ..ops.indexing import take_along_axis as take_along
 from ..core import Tracer
 from ._math import clip, floor, isnan, where
-from ._promote import promote, strong
+from ._promote import promote, refuse_out, strong
 from ._reductions import any as any_
 from ._reductions import max as max_
 from ._reductions import mean, normalize_axes, sum
@@ -77,15 +77,85 @@ def _gather_axis(a, idx, axis):
     return S.getitem(a, [idx], spec)
 
 
-def take(a, indices, axis=None, mode="raise"):
+def _fill_mode(name, mode, fill_value, modes):
+    """JAX's ``mode``/``fill_value``: ``"fill"`` where asked, or where a ``fill_value``
+    comes without a mode (JAX's default mode is ``"fill"``); NumPy's ``"raise"`` otherwise."""
+    if mode is None:
+        mode = "raise" if fill_value is None else "fill"
+    if mode not in modes:
+        raise WireValueError(f"{name}: mode must be one of {', '.join(map(repr, modes))} (got "
+                             f"{mode!r}){at(user_location())}")
+    return mode
+
+
+def _default_fill(dt: np.dtype):
+    """JAX's fill for out-of-bounds indices: NaN, the most negative signed integer, the
+    largest unsigned one, True."""
+    if dt.kind in "fc":
+        return np.nan
+    if dt.kind == "i":
+        return np.iinfo(dt).min
+    if dt.kind == "u":
+        return np.iinfo(dt).max
+    return True
+
+
+def _take_filled(a, indices, axis, fill_value, gather):
+    """JAX's ``mode="fill"``: negative indices count from the end; those out of bounds give
+    ``fill_value`` (and no derivative). ``gather(a, safe_indices)`` is the in-bounds gather."""
+    aval_dt = a.dtype if isinstance(a, Tracer) else np.asarray(a).dtype
+    shape = tuple(a.shape) if isinstance(a, Tracer) else np.shape(a)
+    n = shape[axis]
+    indices = indices if isinstance(indices, Tracer) else np.asarray(indices)
+    if indices.dtype.kind not in "iu":
+        raise WireTypeError(f"take: indices must be integers, got dtype {indices.dtype}"
+                            f"{at(user_location())}")
+    fill = np.asarray(_default_fill(aval_dt) if fill_value is None else fill_value)
+    if fill.shape != ():
+        raise WireValueError(f"take: fill_value must be a scalar, got shape {fill.shape}"
+                             f"{at(user_location())}")
+    fill = fill.astype(aval_dt)
+    idx = where(indices < 0, indices + n, indices)
+    outside = (idx < 0) | (idx >= n)
+    if n == 0:  # every index is outside: gather from one stand-in entry, then fill
+        a = np.zeros(shape[:axis] + (1,) + shape[axis + 1:], aval_dt)
+    return outside, fill, gather(a, where(outside, 0, idx))
+
+
+def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
+         indices_are_sorted=False, fill_value=None):
     """Elements of ``a`` at ``indices`` along ``axis`` (flattened if None); ``indices`` may be
-    traced integers. ``mode``: "raise" (error at evaluation), "wrap" or "clip".
+    traced integers. ``mode``: "raise" (NumPy's default: error at evaluation), "wrap",
+    "clip", or JAX's "fill": out-of-bounds indices give ``fill_value`` (JAX's default: NaN,
+    the most negative integer, the largest unsigned one, True); a ``fill_value`` without a
+    mode means "fill", as in JAX. ``unique_indices`` and ``indices_are_sorted`` (JAX's hints)
+    are accepted.
 
     >>> take(np.array([4.0, 5.0, 6.0]), [2, 0])
     array([6., 4.])
+    >>> take(np.array([4.0, 5.0, 6.0]), [2, 5, -1], fill_value=0.0)
+    array([6., 0., 6.])
     """
+    mode = _fill_mode("take", mode, fill_value, ("raise", "wrap", "clip", "fill"))
+    if mode == "fill":
+        refuse_out(out, "take")
+        a = a if isinstance(a, Tracer) else np.asarray(a)
+        if axis is None:
+            a, axis = ravel(a), 0
+        axis = _axis(axis, len(a.shape), "take")
+        if a.shape[axis] == 0 and np.size(indices) if not isinstance(indices, Tracer) else \
+                a.shape[axis] == 0 and indices.size:
+            raise WireIndexError(f"take: cannot do a non-empty take from an empty axis (axis "
+                                 f"{axis} of shape {tuple(a.shape)}; JAX refuses it too)"
+                                 f"{at(user_location())}")
+        outside, fill, out = _take_filled(a, indices, axis, fill_value,
+                                          lambda v, i: take(v, i, axis=axis))
+        mask = reshape(outside, (1,) * axis + tuple(outside.shape)
+                       + (1,) * (len(a.shape) - axis - 1))
+        return where(mask, fill, out)
     if not _t(a, indices):
-        return np.take(a, indices, axis=axis, mode=mode)
+        return np.take(a, indices, axis=axis, out=out, mode=mode)
+    refuse_out(out, "take")
     if not isinstance(a, Tracer):
         a = S.to_tracer(np.asarray(a))
     if mode not in ("raise", "wrap", "clip"):
@@ -127,13 +197,31 @@ def take(a, indices, axis=None, mode="raise"):
     return _gather_axis(a, indices, axis)
 
 
-def take_along_axis(arr, indices, axis=-1):
+def take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None):
     """Values of ``arr`` at ``indices`` along ``axis`` (as returned by ``argsort``); the
-    derivative scatters back to those places.
+    derivative scatters back to those places. JAX's ``mode="fill"`` (or a ``fill_value``)
+    gives ``fill_value`` at out-of-bounds indices, and its ``mode="clip"`` clamps them
+    (negative ones counted from the end first); the default raises, as NumPy does.
 
     >>> take_along_axis(np.array([[3.0, 1.0, 2.0]]), np.array([[1, 2, 0]]), axis=1)
     array([[1., 2., 3.]])
+    >>> take_along_axis(np.array([3.0, 1.0]), np.array([1, 2, -1]), 0, fill_value=0.0)
+    array([1., 0., 1.])
     """
+    mode = _fill_mode("take_along_axis", mode, fill_value, ("raise", "clip", "fill"))
+    if mode != "raise":
+        arr = arr if isinstance(arr, Tracer) else np.asarray(arr)
+        if axis is None:
+            arr, axis, indices = ravel(arr), 0, ravel(indices)
+        axis = _axis(axis, len(arr.shape), "take_along_axis")
+        n = arr.shape[axis]
+        if mode == "clip":
+            idx = indices if isinstance(indices, Tracer) else np.asarray(indices)
+            idx = where(idx < 0, idx + n, idx)
+            return take_along_axis(arr, clip(idx, 0, builtins.max(n - 1, 0)), axis)
+        outside, fill, out = _take_filled(arr, indices, axis, fill_value,
+                                          lambda v, i: take_along_axis(v, i, axis))
+        return where(outside, fill, out)
     if not _t(arr, indices):
         return np.take_along_axis(arr, indices, axis=axis)
     if not isinstance(arr, Tracer):
