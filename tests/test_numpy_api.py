@@ -673,3 +673,25 @@ def test_take_fill_derivative_and_errors():
         wnp.take(TAKE_A, [1], mode="promise_in_bounds")
     with pytest.raises(wire.WireValueError, match="fill_value must be a scalar"):
         wnp.take(TAKE_A, [1], fill_value=np.ones(2))
+
+
+def test_jax_keywords_of_var_std_and_bincount():
+    x = np.array([[1.0, 2.0, 4.0], [3.0, np.nan, 9.0]])
+    m = np.nanmean(x, axis=1, keepdims=True)
+    for f in (lambda v: wnp.var(v, correction=1), lambda v: wnp.std(v[0], mean=2.0, ddof=1),
+              lambda v: wnp.nanvar(v, axis=1, mean=m), lambda v: wnp.nanstd(v, correction=1)):
+        np.testing.assert_allclose(wire.jit(f)(x), f(x), rtol=1e-14)  # NumPy 2's on arrays
+    np.testing.assert_allclose(wnp.nanvar(x, axis=1, mean=m), [1.5555555555555556, 9.0])
+    with pytest.raises(wire.WireValueError, match="ddof and correction"):
+        wire.jit(lambda v: wnp.var(v, ddof=1, correction=1))(x)
+    # JAX's bincount(length=): bins past the end dropped, negatives in bin 0, weights' dtype
+    ints = np.array([0, 1, 1, 5, -1, -3])
+    for f, want in ((lambda v: wnp.bincount(v, length=3), np.array([3, 2, 0])),
+                    (lambda v: wnp.bincount(v, np.arange(6.0, dtype=np.float32), length=2),
+                     np.array([9.0, 3.0], np.float32))):
+        _bitwise(f(ints), want)
+        _bitwise(wire.jit(f)(ints), want)
+    g = wire.grad(lambda w: wnp.sum(wnp.bincount(ints, w, length=2) ** 2))(np.arange(6.0))
+    _bitwise(g, np.array([18.0, 6.0, 6.0, 0.0, 18.0, 18.0]))  # JAX's
+    with pytest.raises(wire.WireTypeError, match="length must be a concrete int"):
+        wire.jit(lambda v: wnp.bincount(v, length=v[0]))(ints)

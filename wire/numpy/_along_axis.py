@@ -27,8 +27,8 @@ from ._promote import cast, lifting, refuse_out, result_dtype
 from ._rearranging import diagonal, flip, pad, take, take_along_axis
 from ._reductions import all as all_
 from ._reductions import (
-    _reduce, argmax, argmin, max, mean, min, normalize_axes, prod, sqrt_spread, sum, var,
-    extremum_where, ufunc_axis, var_steps,
+    _reduce, argmax, argmin, max, mean, min, normalize_axes, prod, resolve_ddof, sqrt_spread,
+    sum, var, var_about, extremum_where, ufunc_axis, var_steps,
 )
 from ._shape import (
     atleast_2d, broadcast_to, concatenate, expand_dims, moveaxis, ravel, reshape, transpose,
@@ -913,17 +913,21 @@ def nanmean(a, axis=None, keepdims=False, *, dtype=None, where=True, out=None):
 
 @ufunc_axis
 @lifting
-def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True):
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
+           mean=None, correction=None):
     """Variance ignoring NaN (NaN where fewer than ``ddof + 1`` numbers remain); ``dtype``
     and ``where`` as NumPy's (an integer ``dtype`` for float data is refused, as there).
 
     >>> float(nanvar(np.array([1.0, np.nan, 3.0])))
     1.0
     """
-    if not _t(a, where):
+    ddof = resolve_ddof("nanvar", ddof, correction)
+    if not _t(a, where, mean):
         return np.nanvar(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
-                         where=where)
+                         where=where, **({} if mean is None else {"mean": mean}))
     refuse_out(out, "nanvar")
+    if mean is not None:
+        return var_about("nanvar", a, mean, axis, dtype, ddof, keepdims, where, nan=True)
     a = to_tracer(a)
     if a.dtype.kind not in "fc":
         return var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where)
@@ -944,19 +948,21 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
 
 @ufunc_axis
 @lifting
-def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True):
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
+           mean=None, correction=None):
     """Standard deviation ignoring NaN (derivative 0 where all entries are equal, as ``std``;
     ``dtype`` and ``where`` as :func:`nanvar`'s).
 
     >>> float(nanstd(np.array([1.0, np.nan, 3.0])))
     1.0
     """
-    if not _t(a, where):
+    ddof = resolve_ddof("nanstd", ddof, correction)
+    if not _t(a, where, mean):
         return np.nanstd(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
-                         where=where)
+                         where=where, **({} if mean is None else {"mean": mean}))
     refuse_out(out, "nanstd")
     return sqrt_spread(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims,
-                              where=where))
+                              where=where, mean=mean))
 
 
 # --------------------------------------------------------------------------- signals, statistics

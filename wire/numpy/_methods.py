@@ -129,8 +129,10 @@ def _install_array_methods(cls, wnp) -> None:
     cls.prod = lambda self, axis=None, dtype=None, keepdims=False, **kw: wnp.prod(self, axis, dtype, keepdims, **kw)
     cls.max = lambda self, axis=None, keepdims=False, **kw: wnp.max(self, axis, keepdims, **kw)
     cls.min = lambda self, axis=None, keepdims=False, **kw: wnp.min(self, axis, keepdims, **kw)
-    cls.var = lambda self, axis=None, ddof=0, keepdims=False: wnp.var(self, axis, ddof=ddof, keepdims=keepdims)
-    cls.std = lambda self, axis=None, ddof=0, keepdims=False: wnp.std(self, axis, ddof=ddof, keepdims=keepdims)
+    cls.var = lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw: \
+        wnp.var(self, axis, dtype, out, ddof, keepdims, **kw)
+    cls.std = lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw: \
+        wnp.std(self, axis, dtype, out, ddof, keepdims, **kw)
     cls.argmax = lambda self, axis=None, keepdims=False: wnp.argmax(self, axis, keepdims)
     cls.argmin = lambda self, axis=None, keepdims=False: wnp.argmin(self, axis, keepdims)
     cls.any = lambda self, axis=None, keepdims=False, **kw: wnp.any(self, axis, keepdims, **kw)

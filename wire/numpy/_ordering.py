@@ -19,7 +19,7 @@ from ._along_axis import (_lerp, _positions, _slices, argsort, nanmean, quantile
                           sort)
 from ._elementwise_composed import imag, real
 from ._math import floor, isnan, minimum, where
-from ._promote import cast, lift, refuse_out, result_dtype
+from ._promote import cast, lift, refuse_out, result_dtype, static_size
 from ._rearranging import take, take_along_axis
 from ._reductions import all as all_
 from ._reductions import argmin, normalize_axes, sum
@@ -173,14 +173,21 @@ def digitize(x, bins, right=False):
     return where(all_(eq) | (bins[0] < first), up, down)
 
 
-def bincount(x, weights=None, minlength=0):
+def bincount(x, weights=None, minlength=0, *, length=None):
     """Number of occurrences (or sum of ``weights``) of each non-negative integer of ``x``.
     ``x`` sets the result's length, so it must be concrete; traced ``weights`` are
-    differentiable (the derivative of each bin is 1 for its entries).
+    differentiable (the derivative of each bin is 1 for its entries). With JAX's ``length=``
+    the result has ``length`` bins whatever ``x`` holds, so ``x`` may be traced too: as in
+    JAX, entries of ``x`` past the last bin are dropped, negative ones counted in bin 0, and
+    the sums keep the weights' dtype (``minlength`` is then ignored).
 
     >>> bincount(np.array([0, 2, 2]), np.array([0.5, 1.0, 2.0]))
     array([0.5, 0. , 3. ])
+    >>> bincount(np.array([0, 2, 2, 7]), length=3)
+    array([1, 0, 2])
     """
+    if length is not None:
+        return _bincount_length(x, weights, length)
     if not _t(x, weights):
         return np.bincount(x, weights, minlength)
     if isinstance(x, Tracer):
@@ -199,6 +206,30 @@ def bincount(x, weights=None, minlength=0):
                             f"float64 and refuses complex ones too){at(user_location())}")
     w = cast(weights, np.float64)  # NumPy sums every weight dtype as float64
     return S.scatter_add(w, [x.astype(np.intp)], (("a", 0),), (n,))
+
+
+def _bincount_length(x, weights, length):
+    """JAX's ``bincount(x, weights, length=k)``: ``zeros(k).at[clip(x, 0)].add(weights)``,
+    dropping entries past the end."""
+    k = static_size(length, "bincount", "length")
+    xs = x.shape if isinstance(x, Tracer) else np.shape(x)
+    xd = x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
+    if len(xs) != 1 or xd.kind not in "iub":
+        raise WireTypeError(f"bincount: x must be a 1-D array of integers, got {xd}{list(xs)}"
+                            f"{at(user_location())}")
+    if weights is None:
+        weights = np.ones(xs, np.int64)
+    ws = weights.shape if isinstance(weights, Tracer) else np.shape(weights)
+    wd = weights.dtype if isinstance(weights, Tracer) else np.asarray(weights).dtype
+    if tuple(ws) != tuple(xs) or wd.kind not in "iufc":
+        raise WireTypeError(f"bincount: weights must be numbers shaped like x {tuple(xs)}, got "
+                            f"{wd}{list(ws)} (JAX refuses it too){at(user_location())}")
+    idx = where(x < 0, 0, where(x >= k, k, x))  # bin k collects what is dropped
+    if not _t(idx, weights):
+        out = np.zeros(k + 1, wd)
+        np.add.at(out, np.asarray(idx, np.intp), np.asarray(weights))
+        return out[:k]
+    return S.to_tracer(np.zeros(k + 1, wd)).at[idx].add(weights)[:k]
 
 
 def _nan_quantiles(a, q, axis, keepdims, name):

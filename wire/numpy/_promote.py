@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import functools
 import numbers
+import operator
 
 import numpy as np
 
 from ..core import Tracer, WeakTracer, check_plain_array, constant_value, weak_int_range
-from ..errors import ShapeError, WireOverflowError, WireTypeError, at, user_location
+from ..errors import ShapeError, WireOverflowError, WireTypeError, WireValueError, at, user_location
 from ..ops.elementwise import convert
 from ..ops.shape import concatenate, reshape
 
@@ -231,3 +232,21 @@ def promote_true_divide(*args):
 
 def any_tracer(*args) -> bool:
     return any(holds_tracer(a) for a in args)
+
+
+def static_size(size, name: str, what: str = "size") -> int:
+    """``size`` as a non-negative Python int (it sets the result's shape: JAX's ``size=``,
+    ``length=``)."""
+    if isinstance(size, Tracer) or holds_tracer(size):
+        raise WireTypeError(f"{name}: {what} must be a concrete int (it sets the result's "
+                            f"shape), got a traced value{at(user_location())}")
+    if isinstance(size, (bool, np.bool_)):
+        raise WireTypeError(f"{name}: {what} must be an int, got {size!r}{at(user_location())}")
+    try:
+        k = operator.index(size)
+    except TypeError:
+        raise WireTypeError(f"{name}: {what} must be an int, got {type(size).__name__} "
+                            f"{size!r}{at(user_location())}") from None
+    if k < 0:
+        raise WireValueError(f"{name}: {what} must be non-negative, got {k}{at(user_location())}")
+    return k

@@ -321,8 +321,50 @@ def extremum_where(kind, a, axis, keepdims, initial, where_):
 
 
 
+def _mean_of(*args, **kwargs):
+    return mean(*args, **kwargs)  # (var's parameter ``mean`` hides the function there)
+
+
+def resolve_ddof(name, ddof, correction):
+    """``correction`` (the Array API's and NumPy 2's name for ``ddof``) as ``ddof``."""
+    if correction is None:
+        return ddof
+    if ddof != 0:
+        raise WireValueError(f"{name}: ddof and correction can't both be given (NumPy refuses "
+                             f"it too){at(user_location())}")
+    return correction
+
+
+def var_about(name, a, mean_, axis, dtype, ddof, keepdims, where_, nan):
+    """The variance of ``a`` about a given mean (NumPy 2's and JAX's ``mean=``, shaped as
+    with ``keepdims=True``): ``sum(|a - mean|**2) / (n - ddof)`` over the entries selected by
+    ``where_`` (and not NaN, for ``nan``)."""
+    if not builtins.any(isinstance(v, Tracer) for v in (a, mean_, where_)):
+        fn = getattr(np, name)
+        return fn(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where_,
+                  mean=mean_)
+    a = to_tracer(a)
+    if dtype is not None:
+        a = cast(a, dtype)
+    elif a.dtype.kind not in "fc":
+        a = cast(a, np.float64)
+    ok = _as_bool(where_) if where_ is not True else True
+    if nan and a.dtype.kind in "fc":
+        ok = logical_not(isnan(a)) if ok is True else ok & logical_not(isnan(a))
+    d = a - mean_
+    sq = real(d) * real(d) + imag(d) * imag(d) if d.dtype.kind == "c" else d * d
+    if ok is not True:
+        sq = where(ok, sq, cast(0, sq.dtype))
+    n = sum(ones_like(sq) if ok is True else cast(ok, sq.dtype) + 0 * sq, axis=axis,
+            keepdims=keepdims)
+    dof = n - ddof
+    out = sum(sq, axis=axis, keepdims=keepdims) / dof
+    return where(dof <= 0, cast(np.nan, out.dtype), out) if nan else out
+
+
 @lifting
-def var(a, axis=None, dtype=None, ddof=0, keepdims=False, *, where=True):
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
+        correction=None):
     """Variance over ``axis`` with ``ddof`` delta degrees of freedom (of the entries selected
     by ``where``); for complex input the mean of ``|x - mean|**2``, a real value with a real
     derivative (as NumPy's value).
@@ -333,9 +375,16 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims=False, *, where=True):
     1.25
     >>> float(var(np.array([1.0, 9.0, 3.0]), where=np.array([True, False, True])))
     1.0
+    >>> float(var(np.array([1.0, 3.0]), correction=1, mean=2.0))
+    2.0
     """
-    if not builtins.any(isinstance(v, Tracer) for v in (a, where)):
-        return np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where)
+    ddof = resolve_ddof("var", ddof, correction)
+    if not builtins.any(isinstance(v, Tracer) for v in (a, where, mean)):
+        return np.var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
+                      where=where, **({} if mean is None else {"mean": mean}))
+    refuse_out(out, "var")
+    if mean is not None:
+        return var_about("var", a, mean, axis, dtype, ddof, keepdims, where, nan=False)
     if where is not True:
         return var_steps(to_tracer(a), axis, dtype, ddof, keepdims, where, nan=False)
     if dtype is not None and a.shape is not None and (np.dtype(dtype) != a.dtype
@@ -345,7 +394,7 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims=False, *, where=True):
         a = cast(a, dtype)
     elif a.dtype.kind not in "fc":
         a = cast(a, np.float64)
-    centered = a - mean(a, axis=axis, keepdims=True)
+    centered = a - _mean_of(a, axis=axis, keepdims=True)
     if centered.dtype.kind == "c":
         re, im = real(centered), imag(centered)
         sq = re * re + im * im
@@ -429,7 +478,8 @@ def var_steps(a, axis, dtype, ddof, keepdims, where_, nan):
 
 
 @lifting
-def std(a, axis=None, dtype=None, ddof=0, keepdims=False, *, where=True):
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=None,
+        correction=None):
     """Standard deviation over ``axis``; its derivative is 0 where all entries are equal
     (a single value's std is identically 0).
 
@@ -439,15 +489,18 @@ def std(a, axis=None, dtype=None, ddof=0, keepdims=False, *, where=True):
     >>> wire.grad(std)(np.array([2.0]))
     array([0.])
     """
-    if not builtins.any(isinstance(v, Tracer) for v in (a, where)):
-        return np.std(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where)
+    ddof = resolve_ddof("std", ddof, correction)
+    if not builtins.any(isinstance(v, Tracer) for v in (a, where, mean)):
+        return np.std(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
+                      where=where, **({} if mean is None else {"mean": mean}))
+    refuse_out(out, "std")
     a = to_tracer(a)
     if dtype is not None and np.dtype(dtype).kind not in "fc":
         raise WireTypeError(f"std of {a.aval!r} in dtype {np.dtype(dtype)}: the square root of "
                             f"the variance cannot be held in it (NumPy refuses it for arrays)"
                             f"{at(user_location())}")
     return sqrt_spread(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims,
-                           where=where))
+                           where=where, mean=mean))
 
 
 def _arg(binder, np_fn, a, axis, keepdims):

@@ -22,8 +22,8 @@ from ._creation import zeros_like
 from ._rearranging import take, take_along_axis
 from ._math import _as_bool, logical_not, where
 from ._along_axis import argsort
-from ._promote import cast, holds_tracer, known, lift, refuse_out, result_dtype
-from ._static_size import _array, _static_size
+from ._promote import cast, holds_tracer, known, lift, refuse_out, result_dtype, static_size
+from ._static_size import _array
 from ._shape import broadcast_arrays, concatenate, moveaxis, ravel, reshape, stack
 
 __all__ = [
@@ -133,7 +133,7 @@ def compress(condition, a, axis=None, out=None, *, size=None, fill_value=0):
 
 def _compress_size(condition, a, axis, size, fill_value, name):
     """JAX's ``compress(..., size=)``: the selected slices first (in order), then filled ones."""
-    k = _static_size(size, name)
+    k = static_size(size, name)
     cond, arr = _as_bool(_array(condition, name)), _array(a, name)
     if len(_shape_of(cond)) != 1:
         raise WireValueError(f"{name}: condition must be 1-D, got shape "

@@ -25,7 +25,6 @@ from __future__ import annotations
 import builtins
 import collections
 import math
-import operator
 
 import numpy as np
 
@@ -37,7 +36,7 @@ from ._math import _as_bool, isnan, logical_and, logical_not, not_equal
 from ._math import where as _where
 from ._names import ConcreteOnly
 from ._ordering import lexsort
-from ._promote import cast, holds_tracer, lift
+from ._promote import cast, lift, static_size
 from ._rearranging import take
 from ._reductions import any as any_
 from ._reductions import sum as sum_
@@ -88,23 +87,6 @@ def _array(x, name: str):
     return np.asarray(x)
 
 
-def _static_size(size, name: str) -> int:
-    """``size`` as a non-negative Python int (it sets the result's shape)."""
-    if isinstance(size, Tracer) or holds_tracer(size):
-        raise WireTypeError(f"{name}: size must be a concrete int (it sets the result's "
-                            f"shape), got a traced value{at(user_location())}")
-    if isinstance(size, (bool, np.bool_)):
-        raise WireTypeError(f"{name}: size must be an int, got {size!r}{at(user_location())}")
-    try:
-        k = operator.index(size)
-    except TypeError:
-        raise WireTypeError(f"{name}: size must be an int, got {type(size).__name__} "
-                            f"{size!r}{at(user_location())}") from None
-    if k < 0:
-        raise WireValueError(f"{name}: size must be non-negative, got {k}{at(user_location())}")
-    return k
-
-
 def _positions(size: int):
     return np.arange(size, dtype=np.intp)
 
@@ -149,7 +131,7 @@ def nonzero(a, *, size=None, fill_value=None):
     """
     if size is None:  # (JAX ignores fill_value then too: nothing is padded)
         return _NUMPYS["nonzero"](a)
-    return _nonzero(_array(a, "nonzero"), _static_size(size, "nonzero"), fill_value, "nonzero")
+    return _nonzero(_array(a, "nonzero"), static_size(size, "nonzero"), fill_value, "nonzero")
 
 
 def flatnonzero(a, *, size=None, fill_value=None):
@@ -162,7 +144,7 @@ def flatnonzero(a, *, size=None, fill_value=None):
     if size is None:
         return _NUMPYS["flatnonzero"](a)
     a = ravel(_array(a, "flatnonzero"))
-    return _nonzero(a, _static_size(size, "flatnonzero"), fill_value, "flatnonzero")[0]
+    return _nonzero(a, static_size(size, "flatnonzero"), fill_value, "flatnonzero")[0]
 
 
 def argwhere(a, *, size=None, fill_value=None):
@@ -178,7 +160,7 @@ def argwhere(a, *, size=None, fill_value=None):
     if size is None:
         return _NUMPYS["argwhere"](a)
     a = _array(a, "argwhere")
-    k = _static_size(size, "argwhere")
+    k = static_size(size, "argwhere")
     if len(_shape(a)) == 0:  # JAX's: k rows of no columns, whatever the value
         return np.zeros((k, 0), np.intp)
     return stack(_nonzero(a, k, fill_value, "argwhere"), axis=1)
@@ -196,7 +178,7 @@ def where(condition, x=None, y=None, *, size=None, fill_value=None):
     (array([ 0, -1]),)
     """
     if x is None and y is None and size is not None:
-        return _nonzero(_array(condition, "where"), _static_size(size, "where"), fill_value,
+        return _nonzero(_array(condition, "where"), static_size(size, "where"), fill_value,
                         "where")
     if (size is not None or fill_value is not None) and (x is not None or y is not None):
         raise WireValueError(f"where: size and fill_value go with the one-argument form "
@@ -239,7 +221,7 @@ def _unique_sorted_mask(aux, equal_nan: bool):
 def _unique(ar, return_index, return_inverse, return_counts, axis, equal_nan, size,
             fill_value, name):
     ar = _array(ar, name)
-    k = _static_size(size, name)
+    k = static_size(size, name)
     ar_shape = _shape(ar)
     if axis is None:
         arr, ax = ravel(ar), 0
