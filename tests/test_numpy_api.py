@@ -695,3 +695,38 @@ def test_jax_keywords_of_var_std_and_bincount():
     _bitwise(g, np.array([18.0, 6.0, 6.0, 0.0, 18.0, 18.0]))  # JAX's
     with pytest.raises(wire.WireTypeError, match="length must be a concrete int"):
         wire.jit(lambda v: wnp.bincount(v, length=v[0]))(ints)
+
+
+def test_more_jax_keywords_accepted_under_jit():
+    x = np.array([[1.0, 2.0, 4.0], [3.0, 5.0, 9.0]])
+    w = np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]])
+    cases = [  # each against NumPy 2's own keywords (JAX's agree)
+        (lambda v: wnp.average(v, axis=1, weights=w, returned=True, keepdims=True),
+         np.average(x, axis=1, weights=w, returned=True, keepdims=True)),
+        (lambda v: wnp.average(v, axis=0, returned=True), np.average(x, axis=0, returned=True)),
+        (lambda v: wnp.count_nonzero(v > 2, axis=1, keepdims=True),
+         np.count_nonzero(x > 2, axis=1, keepdims=True)),
+        (lambda v: wnp.concatenate([v, v[:1].astype(np.float32)], dtype=np.float32),
+         np.concatenate([x, x[:1].astype(np.float32)], dtype=np.float32)),
+        (lambda v: wnp.stack([v, v], dtype=np.int32, casting="unsafe"),
+         np.stack([x, x], dtype=np.int32, casting="unsafe")),
+        (lambda v: wnp.vstack([v, v], dtype=np.float32), np.vstack([x, x], dtype=np.float32)),
+        (lambda v: wnp.reshape(v, shape=(3, 2)), np.reshape(x, shape=(3, 2))),
+        (lambda v: wnp.size(v, axis=1) + 0 * v[0, 0], np.float64(3)),
+        (lambda v: wnp.sum(np.array([100, 100], np.int8) + 0 * v[0, :2].astype(np.int8),
+                           promote_integers=False), np.int8(-56)),  # JAX's
+        (lambda v: wnp.searchsorted(v[0], v[1], method="compare_all"),
+         np.searchsorted(x[0], x[1])),
+        (lambda v: wnp.isin(v, [2.0, 9.0], method="binary_search"), np.isin(x, [2.0, 9.0])),
+        (lambda v: wnp.nanmedian(v, axis=1, overwrite_input=True), np.nanmedian(x, axis=1)),
+    ]
+    for f, want in cases:
+        for got in (f(x), wire.jit(f)(x)):
+            for g, e in zip(got if isinstance(want, tuple) else (got,),
+                            want if isinstance(want, tuple) else (want,)):
+                assert np.shape(g) == np.shape(e) and np.asarray(g).dtype == np.asarray(e).dtype
+                np.testing.assert_allclose(g, e, rtol=1e-15)
+    with pytest.raises(wire.WireTypeError, match="cannot cast an array of float64 to int32"):
+        wire.jit(lambda v: wnp.stack([v, v], dtype=np.int32))(x)
+    with pytest.raises(wire.WireValueError, match="method must be one of"):
+        wnp.searchsorted(x[0], x[1], method="bisect")

@@ -466,12 +466,23 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
     return SO.sort(a, axis, stable=bool(stable) or kind in ("stable", "mergesort"))
 
 
-def searchsorted(a, v, side="left", sorter=None):
+_SEARCH_METHODS = ("scan", "scan_unrolled", "sort", "compare_all")
+
+
+def check_method(name, method, methods):
+    """JAX's ``method=`` hint (how XLA searches); wire's result is the same for each."""
+    if method not in methods:
+        raise WireValueError(f"{name}: method must be one of {', '.join(map(repr, methods))} "
+                             f"(JAX's choices), got {method!r}{at(user_location())}")
+
+
+def searchsorted(a, v, side="left", sorter=None, *, method="scan"):
     """Insertion indices keeping a sorted 1-D ``a`` sorted (integer output, NumPy's values).
 
     >>> searchsorted(np.array([1.0, 2.0, 3.0]), np.array([2.0, 9.0]), side="right")
     array([2, 3])
     """
+    check_method("searchsorted", method, _SEARCH_METHODS)
     if not _t(a, v, sorter):
         return np.searchsorted(a, v, side=side, sorter=sorter)
     if side not in ("left", "right"):
@@ -732,10 +743,16 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
 
 @lifting
-def nanmedian(a, axis=None, keepdims=False):
-    """Median ignoring NaN (NaN for an all-NaN or empty slice), NumPy's ``nanmedian``."""
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """Median ignoring NaN (NaN for an all-NaN or empty slice), NumPy's ``nanmedian``
+    (``overwrite_input`` is accepted: nothing is written).
+
+    >>> float(nanmedian(np.array([1.0, np.nan, 3.0])))
+    2.0
+    """
     if not _t(a):
-        return np.nanmedian(a, axis=axis, keepdims=keepdims)
+        return np.nanmedian(a, axis=axis, out=out, keepdims=keepdims)
+    refuse_out(out, "nanmedian")
     flat, kept, keep_shape = _slices(a, axis, "nanmedian")
     n = flat.shape[-1]
     if n == 0:

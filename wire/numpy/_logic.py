@@ -13,7 +13,7 @@ import builtins
 
 import numpy as np
 
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireValueError, at, user_location
 from ..core import Tracer
 from ._elementwise_composed import isclose
 from ._math import equal, isnan
@@ -83,13 +83,17 @@ def array_equiv(a1, a2):
     return all(equal(a1, a2))
 
 
-def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
+def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None,
+         method="auto"):
     """Elementwise: whether each entry of ``element`` occurs in ``test_elements`` (a boolean
     of ``element``'s shape).
 
     >>> isin(np.array([1, 2, 3]), [2, 3])
     array([False,  True,  True])
     """
+    if method not in ("auto", "compare_all", "binary_search", "sort"):
+        raise WireValueError(f"isin: method must be 'auto', 'compare_all', 'binary_search' or "
+                             f"'sort' (JAX's choices), got {method!r}{at(user_location())}")
     if not _t(element, test_elements):
         return np.isin(element, test_elements, assume_unique=assume_unique, invert=invert,
                        kind=kind)

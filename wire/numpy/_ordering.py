@@ -15,8 +15,8 @@ from ..errors import ShapeError, WireAxisError, WireError, WireTypeError, WireVa
 from ..ops import shape as S
 from ..ops import sorting as SO
 from ..core import Tracer
-from ._along_axis import (_lerp, _positions, _slices, argsort, nanmean, quantile, searchsorted,
-                          sort)
+from ._along_axis import (_SEARCH_METHODS, _lerp, _positions, _slices, argsort, check_method,
+                          nanmean, quantile, searchsorted, sort)
 from ._elementwise_composed import imag, real
 from ._math import floor, isnan, minimum, where
 from ._promote import cast, lift, refuse_out, result_dtype, static_size
@@ -139,13 +139,14 @@ def sort_complex(a):
     return take_along_axis(a, lexsort((im, re, nan_class)), -1)
 
 
-def digitize(x, bins, right=False):
+def digitize(x, bins, right=False, *, method="scan"):
     """Indices of the ``bins`` (monotonic, increasing or decreasing) each ``x`` falls in
     (integer result, no derivative).
 
     >>> digitize(np.array([0.5, 1.5, 3.0]), np.array([0.0, 1.0, 2.0]))
     array([1, 2, 3])
     """
+    check_method("digitize", method, _SEARCH_METHODS)
     if not _t(x, bins):
         return np.digitize(x, bins, right=right)
     side = "left" if right else "right"

@@ -200,13 +200,17 @@ def _coeffs(p, name):
     return p if isinstance(p, Tracer) else np.asarray(p)
 
 
-def polyval(p, x):
+def polyval(p, x, *, unroll=16):
     """Value of the polynomial with coefficients ``p`` (highest power first) at ``x``, by
-    Horner's rule in NumPy's order.
+    Horner's rule in NumPy's order (``unroll``: JAX's loop hint, accepted).
 
     >>> polyval([3.0, 0.0, 1.0], 2.0)
     np.float64(13.0)
     """
+    if isinstance(unroll, (bool, np.bool_)) or not isinstance(unroll, (int, np.integer)) \
+            or unroll < 1:
+        raise WireValueError(f"polyval: unroll must be a positive int, got {unroll!r}"
+                             f"{at(user_location())}")
     if not _t(p, x):
         return np.polyval(p, x)
     p = _coeffs(p, "polyval")

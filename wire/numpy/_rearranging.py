@@ -844,8 +844,10 @@ def column_stack(tup):
     return concatenate(cols, axis=1)
 
 
-def dstack(tup):
-    """Stack along the third axis."""
+def dstack(tup, dtype=None):
+    """Stack along the third axis (``dtype``: JAX's, casting first)."""
+    if dtype is not None:
+        tup = [a.astype(dtype) if isinstance(a, Tracer) else np.asarray(a, dtype) for a in tup]
     if not _t(*tup):
         return np.dstack(tup)
     return concatenate([atleast_3d(t) for t in tup], axis=2)

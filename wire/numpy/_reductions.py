@@ -144,9 +144,19 @@ def _kept_dims(y, kept_shape, axes):
     return tuple(1 if i in axes else next(it) for i in range(ndim))
 
 
+def _unpromoted(a, dtype, promote_integers):
+    """JAX's ``promote_integers=False``: an integer array sums in its own dtype (NumPy's and
+    JAX's default widen small integers to int64)."""
+    if promote_integers or dtype is not None:
+        return dtype
+    dt = a.dtype if isinstance(a, Tracer) else np.asarray(a).dtype
+    return dt if dt.kind in "iu" else None
+
+
 @ufunc_axis
 @lifting
-def sum(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, out=None):
+def sum(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, out=None,
+        promote_integers=True):
     """Sum over ``axis`` (all by default). Booleans and small integers sum as NumPy does, and
     so do zeros: NumPy's sums start from ``+0.0``, so a sum of ``-0.0`` alone is ``0.0``.
     ``initial`` is added (in the result's dtype), entries outside ``where`` count as 0.
@@ -154,6 +164,7 @@ def sum(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, o
     >>> sum(np.arange(6.0).reshape(2, 3), axis=0)
     array([3., 5., 7.])
     """
+    dtype = _unpromoted(a, dtype, promote_integers)
     if where is not True or initial is not None or out is not None:
         return _with_extras("sum", np.sum, sum, a, axis, dtype, keepdims, initial, where, out,
                             0, lambda total, init: total + init)
@@ -220,13 +231,15 @@ def mean(a, axis=None, dtype=None, keepdims=False, *, where=True, out=None):
 
 @ufunc_axis
 @lifting
-def prod(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, out=None):
+def prod(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, out=None,
+         promote_integers=True):
     """Product over ``axis``; its derivative is exact even where entries are zero. The
     product is multiplied by ``initial``; entries outside ``where`` count as 1.
 
     >>> prod(np.array([2.0, 3.0, 4.0]))
     np.float64(24.0)
     """
+    dtype = _unpromoted(a, dtype, promote_integers)
     if where is not True or initial is not None or out is not None:
         return _with_extras("prod", np.prod, prod, a, axis, dtype, keepdims, initial, where, out,
                             1, lambda total, init: total * init)
@@ -566,27 +579,46 @@ def all(a, axis=None, keepdims=False, *, where=True, out=None):
 
 
 @lifting
-def average(a, axis=None, weights=None):
-    """Weighted average, NumPy's ``average`` (without ``returned``).
+def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    """Weighted average, NumPy's ``average``; with ``returned=True`` also the sum of the
+    weights (the number of entries without weights), shaped like the average.
 
     On traced values an all-zero weight gives NaN where NumPy raises ``ZeroDivisionError``
-    (the weights are not known while tracing)."""
+    (the weights are not known while tracing).
+
+    >>> average(np.array([1.0, 3.0]), weights=np.array([1.0, 3.0]), returned=True)
+    (np.float64(2.5), np.float64(4.0))
+    """
     if not isinstance(a, Tracer) and not isinstance(weights, Tracer):
-        return np.average(a, axis=axis, weights=weights)
+        return np.average(a, axis=axis, weights=weights, returned=returned,
+                          **({"keepdims": True} if keepdims else {}))
     if weights is None:
-        out = mean(a, axis=axis)
+        out = mean(a, axis=axis, keepdims=keepdims)
         if out.shape is not None and 0 in out.shape:  # NumPy's scale a.size / out.size
             raise WireError(f"average over axis {axis} of {a.aval!r}: the result is empty "
                             f"(NumPy raises ZeroDivisionError){at(user_location())}")
+        scale = a.size // builtins.max(out.size, 1) if a.shape is not None else None
+        scale = cast(scale, out.dtype) if scale is not None else None
+    else:
+        scale = sum(weights * ones_like(a), axis=axis, keepdims=keepdims)
+        out = sum(a * weights, axis=axis, keepdims=keepdims) / scale
+    if not returned:
         return out
-    return sum(a * weights, axis=axis) / sum(weights * ones_like(a), axis=axis)
+    return out, broadcast_to(cast(scale, out.dtype), out.shape)
 
 
 @ufunc_axis
 @lifting
-def count_nonzero(a, axis=None):
-    """Number of non-zero entries (integer, not differentiable)."""
-    return sum(not_equal(a, 0), axis=axis)
+def count_nonzero(a, axis=None, *, keepdims=False):
+    """Number of non-zero entries (integer, not differentiable).
+
+    >>> count_nonzero(np.array([[0.0, 1.0], [2.0, 3.0]]), axis=1, keepdims=True)
+    array([[1],
+           [2]])
+    """
+    if not isinstance(a, Tracer):
+        return np.count_nonzero(a, axis=axis, keepdims=keepdims)
+    return sum(not_equal(a, 0), axis=axis, keepdims=keepdims)
 
 
 @ufunc_axis

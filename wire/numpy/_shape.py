@@ -14,7 +14,7 @@ from ..errors import (
 )
 from ..ops import shape as S
 from ..core import Tracer, to_node
-from ._promote import holds_tracer, known, promote
+from ._promote import cast, holds_tracer, known, promote, refuse_out
 from ._axes import normalize_axes
 
 __all__ = [
@@ -49,7 +49,7 @@ def _dim(d) -> int:
                             f"it too){at(user_location())}") from None
 
 
-def reshape(a, newshape, order="C"):
+def reshape(a, newshape=None, order="C", *, shape=None, copy=None):
     """Array of the same data with shape ``newshape`` (one entry may be -1); ``order="F"``
     reads and writes the entries with the first index changing fastest, as NumPy's.
 
@@ -58,9 +58,18 @@ def reshape(a, newshape, order="C"):
     >>> reshape(np.arange(6), (2, 3), order="F")
     array([[0, 2, 4],
            [1, 3, 5]])
+    >>> reshape(np.arange(6), shape=(3, 2)).shape
+    (3, 2)
     """
+    if shape is not None:  # NumPy 2.1's and JAX's name for newshape
+        if newshape is not None:
+            raise WireTypeError(f"reshape: the shape is given twice (newshape and shape=)"
+                                f"{at(user_location())}")
+        newshape = shape
+    if newshape is None:
+        raise WireTypeError(f"reshape: missing the new shape{at(user_location())}")
     if not isinstance(a, Tracer):
-        return np.reshape(a, newshape, order=order)
+        return np.reshape(a, newshape, order=order, **({} if copy is None else {"copy": copy}))
     if _order(order, "reshape") == "F":
         shape = (newshape,) if isinstance(newshape, (int, np.integer)) else tuple(newshape)
         return transpose(reshape(transpose(a), shape[::-1]))
@@ -213,15 +222,36 @@ def broadcast_arrays(*args):
     return [broadcast_to(a, shape) for a in args]
 
 
-def concatenate(arrays, axis=0):
-    """Join arrays along an existing axis (``axis=None`` flattens first).
+def _cast_all(arrays, dtype, casting, name):
+    """``arrays`` in ``dtype`` (NumPy's and JAX's ``dtype=``), each cast allowed by
+    ``casting`` as NumPy checks it."""
+    if dtype is None:
+        return arrays
+    dt = np.dtype(dtype)
+    out = []
+    for a in arrays:
+        src = a.dtype if isinstance(a, Tracer) else np.asarray(a).dtype
+        if not np.can_cast(src, dt, casting=casting):
+            raise WireTypeError(f"{name}: cannot cast an array of {src} to {dt} with casting "
+                                f"rule {casting!r} (NumPy refuses it too){at(user_location())}")
+        out.append(cast(a, dt))
+    return out
+
+
+def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """Join arrays along an existing axis (``axis=None`` flattens first); ``dtype`` casts
+    them first (by the ``casting`` rule), as NumPy's and JAX's ``dtype=``.
 
     >>> concatenate([np.ones(2), np.zeros(1)])
     array([1., 1., 0.])
+    >>> concatenate([np.ones(1), np.zeros(1, np.float32)], dtype=np.float32).dtype
+    dtype('float32')
     """
     arrays = list(arrays)
     if not builtins.any(isinstance(a, Tracer) for a in arrays):
-        return np.concatenate(arrays, axis=axis)
+        return np.concatenate(arrays, axis=axis, out=out, dtype=dtype, casting=casting)
+    refuse_out(out, "concatenate")
+    arrays = _cast_all(arrays, dtype, casting, "concatenate")
     if axis is None:
         arrays, axis = [ravel(a) for a in arrays], 0
     arrays = promote(*arrays)
@@ -231,30 +261,33 @@ def concatenate(arrays, axis=0):
     return S.concatenate(arrays, _axis_list((axis,), nd, "concatenate")[0])
 
 
-def stack(arrays, axis=0):
-    """Join arrays along a new axis.
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """Join arrays along a new axis (``dtype``, ``casting`` as :func:`concatenate`'s).
 
     >>> stack([np.ones(2), np.zeros(2)]).shape
     (2, 2)
     """
     arrays = list(arrays)
     if not builtins.any(isinstance(a, Tracer) for a in arrays):
-        return np.stack(arrays, axis=axis)
+        return np.stack(arrays, axis=axis, out=out, dtype=dtype, casting=casting)
+    refuse_out(out, "stack")
+    arrays = _cast_all(arrays, dtype, casting, "stack")
     shapes = {tuple(np.shape(a)) if not isinstance(a, Tracer) else a.shape for a in arrays}
     if len(shapes) != 1:
         raise ShapeError(f"stack: all arrays must have one shape, got {sorted(shapes)}{at(user_location())}")
     return concatenate([expand_dims(a, axis) for a in arrays], axis=axis)
 
 
-def hstack(arrays):
+def hstack(arrays, *, dtype=None, casting="same_kind"):
     """Stack horizontally (along axis 1, or 0 for 1-D arrays)."""
-    arrays = [atleast_1d(a) for a in arrays]
+    arrays = _cast_all([atleast_1d(a) for a in arrays], dtype, casting, "hstack")
     return concatenate(arrays, axis=0 if np.ndim(arrays[0]) == 1 or getattr(arrays[0], "ndim", 0) == 1 else 1)
 
 
-def vstack(arrays):
+def vstack(arrays, *, dtype=None, casting="same_kind"):
     """Stack vertically (along axis 0, promoting 1-D arrays to rows)."""
-    return concatenate([atleast_2d(a) for a in arrays], axis=0)
+    return concatenate(_cast_all([atleast_2d(a) for a in arrays], dtype, casting, "vstack"),
+                       axis=0)
 
 
 def array_split(a, indices_or_sections, axis=0):
@@ -376,12 +409,21 @@ def ndim(a):
     return np.ndim(a)
 
 
-def size(a):
-    """Number of elements of ``a``."""
+def size(a, axis=None):
+    """Number of elements of ``a`` (along ``axis``: an int or a tuple of them).
+
+    >>> size(np.ones((2, 3)), axis=1)
+    3
+    """
     if isinstance(a, Tracer):
         _need_shape(a, "size")
-        return a.size
-    return np.size(a)
+        if axis is None:
+            return a.size
+        axes = _axis_list(axis if isinstance(axis, (tuple, list)) else (axis,), a.ndim, "size")
+        return int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
+    return np.size(a, axis) if not isinstance(axis, (tuple, list)) else int(
+        np.prod([np.shape(a)[i] for i in _axis_list(tuple(axis), np.ndim(a), "size")],
+                dtype=np.int64))
 
 
 def concat(arrays, /, *, axis=0):
