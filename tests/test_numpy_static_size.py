@@ -1,6 +1,6 @@
 """JAX's fixed-shape forms (``size=``, ``fill_value=``) of ``nonzero``, one-argument
-``where``, ``argwhere``, ``flatnonzero``, ``unique`` and ``unique_*``, ``compress`` and
-``extract``, on special inputs: NaN, ±0.0, ±inf, ties, empty and size-1 arrays, too few and
+``where``, ``argwhere``, ``flatnonzero``, ``unique`` and ``unique_*``, ``union1d``,
+``setdiff1d``, ``compress`` and ``extract``, on special inputs: NaN, ±0.0, ±inf, ties, empty and size-1 arrays, too few and
 too many matches, ``size=0``; float64 and float32.
 
 Each case runs on concrete arrays, under ``wire.jit`` and in an eager trace: CI checks that
@@ -80,6 +80,11 @@ CASES = [
     ("unique bool", lambda ns, x: ns.unique(x > 0, size=3, return_counts=True), "special"),
     ("unique complex", lambda ns, x: ns.unique(x + 1j * x[::-1], size=6,
                                                return_counts=True), "special ties"),
+    ("union1d", lambda ns, x: ns.union1d(x, x[::2] + 1, size=6, fill_value=-1),
+     "special ties empty"),
+    ("setdiff1d", lambda ns, x: ns.setdiff1d(x, x[:2], size=4), "special ties grid nans"),
+    ("setdiff1d fill", lambda ns, x: ns.setdiff1d(x, x[::3], size=3, fill_value=9),
+     "special ties empty"),
     ("extract", lambda ns, x: ns.extract(x > 0, x, size=3), "special ties grid"),
     ("extract fill", lambda ns, x: ns.extract(x != x, x, size=x.size, fill_value=-1.5),
      "special grid empty"),
@@ -153,6 +158,8 @@ JAXS = {  # (case, input): JAX's result (jax.numpy 0.10, x64)
     ("unique complex", "ties"): (np.array([1 + 3j, 3 + 1j, 3 + 3j, 1 + 3j, 1 + 3j, 1 + 3j]),
                                  I64([2, 2, 1, 0, 0, 0])),
     ("extract fill", "special"): F64([nan, nan] + [-1.5] * 9),
+    ("setdiff1d", "special"): F64([-inf, 2.0, inf, nan]),
+    ("union1d", "ties"): F64([1.0, 2.0, 3.0, 4.0, -1.0, -1.0]),
     ("compress", "grid"): F64([[0.0, 1.5], [nan, 0.0]]),
 }
 

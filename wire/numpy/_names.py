@@ -83,7 +83,7 @@ _MATRIX = ("wire traces 2-D ndarrays, not the np.matrix subclass (pending deprec
            "use arrays with @")
 
 CONCRETE_ONLY = {
-    **dict.fromkeys(("intersect1d", "setdiff1d", "setxor1d", "union1d", "trim_zeros",
+    **dict.fromkeys(("intersect1d", "setxor1d", "trim_zeros",
                      "histogram", "histogram2d", "histogramdd", "histogram_bin_edges"),
                     _SHAPE),
     **dict.fromkeys(("gcd", "lcm", "left_shift", "right_shift", "bitwise_left_shift",

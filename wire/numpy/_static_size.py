@@ -34,6 +34,7 @@ from ._along_axis import argsort, cumsum, diff, searchsorted
 from ._creation import full
 from ._math import _as_bool, isnan, logical_and, logical_not, not_equal
 from ._math import where as _where
+from ._logic import isin
 from ._names import ConcreteOnly
 from ._ordering import lexsort
 from ._promote import cast, lift, static_size
@@ -51,6 +52,8 @@ __all__ = [
     "unique_counts",
     "unique_inverse",
     "unique_values",
+    "setdiff1d",
+    "union1d",
     "where",
 ]
 
@@ -343,3 +346,50 @@ def unique_all(x, /, *, size=None, fill_value=None):
         return _NUMPYS["unique_all"](x)
     return UniqueAllResult(*_unique(x, True, True, True, None, False, size, fill_value,
                                     "unique_all"))
+
+
+# --------------------------------------------------------------------------- set operations
+
+
+def union1d(ar1, ar2, *, size=None, fill_value=None):
+    """The sorted unique values of both arrays (NumPy's ``union1d``); with ``size=k`` JAX's
+    padded form, ``unique(concatenate((ar1, ar2), axis=None), size=k, fill_value=...)``.
+
+    >>> union1d(np.array([3.0, 1.0]), np.array([1.0, 2.0]), size=4, fill_value=0.0)
+    array([1., 2., 3., 0.])
+    """
+    if size is None:
+        return _NUMPYS["union1d"](ar1, ar2)
+    both = concatenate([ravel(_array(ar1, "union1d")), ravel(_array(ar2, "union1d"))])
+    return _unique(both, False, False, False, None, True, size, fill_value, "union1d")
+
+
+def setdiff1d(ar1, ar2, assume_unique=False, *, size=None, fill_value=None):
+    """The sorted unique values of ``ar1`` not in ``ar2`` (NumPy's ``setdiff1d``); with
+    ``size=k`` JAX's form: ``k`` of them, padded with ``fill_value`` (default 0).
+
+    >>> setdiff1d(np.array([3.0, 1.0, 2.0]), np.array([1.0]), size=3)
+    array([2., 3., 0.])
+    """
+    if size is None:
+        return _NUMPYS["setdiff1d"](ar1, ar2, assume_unique)
+    k = static_size(size, "setdiff1d")
+    a1, a2 = ravel(_array(ar1, "setdiff1d")), ravel(_array(ar2, "setdiff1d"))
+    fill = cast(_array(0 if fill_value is None else fill_value, "setdiff1d"), _dtype(a1))
+    if _shape(fill) != ():
+        raise WireValueError(f"setdiff1d: fill_value must be a scalar, got shape "
+                             f"{_shape(fill)}{at(user_location())}")
+    n = _shape(a1)[0]
+    if n == 0:
+        return full((k,), 0, _dtype(a1)) + fill
+    if not assume_unique:
+        a1 = _unique(a1, False, False, False, None, True, k and n, None, "setdiff1d")
+        n = _shape(a1)[0]
+    keep = logical_not(isin(a1, a2))
+    if not assume_unique and n:
+        # unique's padding repeats its first (smallest) value: not a member of the result
+        n_unique = n + 1 - sum_(cast(a1 == a1[0], np.intp))
+        keep = logical_and(keep, _positions(n) < n_unique)
+    picked = take(a1, _nonzero(keep, k, None, "setdiff1d")[0]) if n else full((k,), 0, _dtype(a1))
+    return _where(sum_(cast(keep, np.intp)) > _positions(k), picked, fill)
+
