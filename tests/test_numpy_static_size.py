@@ -1,6 +1,7 @@
 """JAX's fixed-shape forms (``size=``, ``fill_value=``) of ``nonzero``, one-argument
 ``where``, ``argwhere``, ``flatnonzero``, ``unique`` and ``unique_*``, ``union1d``,
-``setdiff1d``, ``compress`` and ``extract``, on special inputs: NaN, ±0.0, ±inf, ties, empty and size-1 arrays, too few and
+``setdiff1d``, ``compress`` and ``extract`` (and ``repeat``'s ``total_repeat_length=``), on
+special inputs: NaN, ±0.0, ±inf, ties, empty and size-1 arrays, too few and
 too many matches, ``size=0``; float64 and float32.
 
 Each case runs on concrete arrays, under ``wire.jit`` and in an eager trace: CI checks that
@@ -85,6 +86,10 @@ CASES = [
     ("setdiff1d", lambda ns, x: ns.setdiff1d(x, x[:2], size=4), "special ties grid nans"),
     ("setdiff1d fill", lambda ns, x: ns.setdiff1d(x, x[::3], size=3, fill_value=9),
      "special ties empty"),
+    ("repeat", lambda ns, x: ns.repeat(x, (x > 0).astype(int) * 2, total_repeat_length=9),
+     "special ties grid zeros"),
+    ("repeat axis", lambda ns, x: ns.repeat(x, ns.array([2, 0]), axis=0,
+                                            total_repeat_length=3), "grid"),
     ("extract", lambda ns, x: ns.extract(x > 0, x, size=3), "special ties grid"),
     ("extract fill", lambda ns, x: ns.extract(x != x, x, size=x.size, fill_value=-1.5),
      "special grid empty"),

@@ -38,6 +38,7 @@ from ._logic import isin
 from ._names import ConcreteOnly
 from ._ordering import lexsort
 from ._promote import cast, lift, static_size
+from ._rearranging import repeat as _repeat
 from ._rearranging import take
 from ._reductions import any as any_
 from ._reductions import sum as sum_
@@ -52,6 +53,7 @@ __all__ = [
     "unique_counts",
     "unique_inverse",
     "unique_values",
+    "repeat",
     "setdiff1d",
     "union1d",
     "where",
@@ -392,4 +394,46 @@ def setdiff1d(ar1, ar2, assume_unique=False, *, size=None, fill_value=None):
         keep = logical_and(keep, _positions(n) < n_unique)
     picked = take(a1, _nonzero(keep, k, None, "setdiff1d")[0]) if n else full((k,), 0, _dtype(a1))
     return _where(sum_(cast(keep, np.intp)) > _positions(k), picked, fill)
+
+
+def repeat(a, repeats, axis=None, *, total_repeat_length=None):
+    """Repeat each element ``repeats`` times (an int or one count per element), NumPy's
+    ``repeat``. With JAX's ``total_repeat_length=L`` the result has ``L`` entries along the
+    axis whatever the counts, so they may be traced under ``jit``: as in JAX, a longer result
+    is cut at ``L`` and a shorter one continues with its last element.
+
+    >>> repeat(np.array([1.0, 2.0]), np.array([1, 2]), total_repeat_length=5)
+    array([1., 2., 2., 2., 2.])
+    """
+    if total_repeat_length is None:
+        return _repeat(a, repeats, axis)
+    n_out = static_size(total_repeat_length, "repeat", "total_repeat_length")
+    a = _array(a, "repeat")
+    if axis is None:
+        a, axis = ravel(a), 0
+    shape = _shape(a)
+    reps = ravel(_array(repeats, "repeat"))
+    if _dtype(reps).kind not in "iub":
+        raise WireTypeError(f"repeat: repeats must be integers, got {_dtype(reps)}"
+                            f"{at(user_location())}")
+    if not shape:
+        if _shape(reps) != (1,):
+            raise WireValueError(f"repeat: a 0-d array takes one count, got shape "
+                                 f"{_shape(reps)} (JAX refuses it too){at(user_location())}")
+        return full((n_out,), 0, _dtype(a)) + a
+    nd = len(shape)
+    if not -nd <= axis < nd:
+        raise WireValueError(f"repeat: axis {axis} is out of bounds for an array of dimension "
+                             f"{nd}{at(user_location())}")
+    axis = int(axis) % nd
+    n = shape[axis]
+    if _shape(reps) not in ((1,), (n,)):
+        raise WireValueError(f"repeat: {_shape(reps)[0]} counts for an axis of {n} entries"
+                             f"{at(user_location())}")
+    if n_out == 0 or n == 0:
+        return take(a, np.zeros(0, np.intp), axis=axis) if n_out == 0 else a
+    reps = cast(reps, np.intp) + np.zeros(n, np.intp)
+    starts = cumsum(reps) - reps  # where each element's run begins
+    index = searchsorted(starts, _positions(n_out), side="right") - 1
+    return take(a, index, axis=axis)
 
