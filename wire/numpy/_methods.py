@@ -159,7 +159,8 @@ def _install_array_methods(cls, wnp) -> None:
     cls.take = lambda self, indices, axis=None, out=None, mode=None, unique_indices=False, \
         indices_are_sorted=False, fill_value=None: wnp.take(self, indices, axis, out, mode,
                                                             fill_value=fill_value)
-    cls.repeat = lambda self, repeats, axis=None: wnp.repeat(self, repeats, axis)
+    cls.repeat = lambda self, repeats, axis=None, *, total_repeat_length=None: wnp.repeat(
+        self, repeats, axis, total_repeat_length=total_repeat_length)
     cls.compress = lambda self, condition, axis=None, *, out=None, size=None, fill_value=0: \
         wnp.compress(condition, self, axis, out, size=size, fill_value=fill_value)
     cls.choose = lambda self, choices, mode="raise": wnp.choose(self, choices, mode=mode)
