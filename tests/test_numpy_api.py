@@ -730,3 +730,26 @@ def test_more_jax_keywords_accepted_under_jit():
         wire.jit(lambda v: wnp.stack([v, v], dtype=np.int32))(x)
     with pytest.raises(wire.WireValueError, match="method must be one of"):
         wnp.searchsorted(x[0], x[1], method="bisect")
+
+
+def test_fill_diagonal_inplace_false_is_jaxs():
+    cases = [  # (a, val, JAX's result)
+        (np.zeros((3, 4)), np.array([1.0, 2.0]), [[1, 0, 0, 0], [0, 2, 0, 0], [0, 0, 1, 0]]),
+        (np.zeros((3, 2)), 7.0, [[7, 0], [0, 7], [0, 0]]),
+        (np.zeros((2, 2), int), 2.7, np.array([[2, 0], [0, 2]])),
+    ]
+    for a, v, want in cases:
+        want = np.asarray(want) if isinstance(want, np.ndarray) else np.array(want, float)
+        _bitwise(wnp.fill_diagonal(a, v, inplace=False), want)
+        _bitwise(wire.jit(lambda a, v: wnp.fill_diagonal(a, v, inplace=False))(a, v), want)
+    g = wire.grad(lambda a, v: 2 * wnp.sum(wnp.fill_diagonal(a, v, inplace=False)),
+                  argnums=(0, 1))(np.ones((2, 3)), np.array([1.0, 2.0, 3.0]))
+    _bitwise(g[0], np.array([[0.0, 2.0, 2.0], [2.0, 0.0, 2.0]]))  # JAX's
+    _bitwise(g[1], np.array([2.0, 2.0, 0.0]))
+    x = np.zeros((2, 2))
+    wnp.fill_diagonal(x, 3.0)  # NumPy's in-place form on a concrete array
+    _bitwise(x, np.diag([3.0, 3.0]))
+    with pytest.raises(wire.WireTypeError, match="inplace=False"):
+        wire.jit(lambda a: wnp.fill_diagonal(a, 1.0))(np.zeros((2, 2)))
+    with pytest.raises(wire.WireValueError, match="equal dimensions"):
+        wnp.fill_diagonal(np.zeros((2, 3, 3)), 1.0, inplace=False)

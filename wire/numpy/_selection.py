@@ -18,12 +18,14 @@ from ..errors import (
     WireAxisError, WireError, WireIndexError, WireTypeError, WireValueError, at, user_location,
 )
 from ..core import Tracer
+from ..ops.shape import to_tracer
 from ._creation import zeros_like
 from ._rearranging import take, take_along_axis
 from ._math import _as_bool, logical_not, where
 from ._along_axis import argsort
 from ._promote import cast, holds_tracer, known, lift, refuse_out, result_dtype, static_size
 from ._static_size import _array
+from ._names import _MUTATES, ConcreteOnly
 from ._shape import broadcast_arrays, concatenate, moveaxis, ravel, reshape, stack
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "compress",
     "diag_indices_from",
     "extract",
+    "fill_diagonal",
     "insert",
     "piecewise",
     "tril_indices_from",
@@ -275,3 +278,43 @@ def diag_indices_from(arr):
                         f"{tuple(shape)}{at(user_location())}")
     return np.diag_indices(shape[0], len(shape))
 
+
+# NumPy's in-place form, guarded against traced values (it writes into its argument)
+_NUMPY_FILL_DIAGONAL = ConcreteOnly(
+    np.fill_diagonal, "numpy.fill_diagonal",
+    _MUTATES + ", or wire.numpy.fill_diagonal(a, val, inplace=False) as in JAX")
+
+
+def fill_diagonal(a, val, wrap=False, *, inplace=True):
+    """``a`` with ``val`` on its main diagonal. With ``inplace=False`` (JAX's form) a new
+    array is returned and ``a`` and ``val`` may be traced (``val`` repeated along the
+    diagonal, as JAX's; differentiable in both); the default writes into a concrete ``a``,
+    as NumPy's ``fill_diagonal``.
+
+    >>> fill_diagonal(np.zeros((2, 3)), 5.0, inplace=False)
+    array([[5., 0., 0.],
+           [0., 5., 0.]])
+    """
+    if inplace:
+        return _NUMPY_FILL_DIAGONAL(a, val, wrap)
+    if wrap:
+        raise WireValueError(f"fill_diagonal: wrap=True goes with inplace=True only (JAX "
+                             f"refuses it too){at(user_location())}")
+    a, val = lift(a), lift(val)
+    shape = tuple(_shape_of(a))
+    if len(shape) < 2 or (len(shape) > 2 and len(set(shape)) != 1):
+        raise WireValueError(f"fill_diagonal: a must be 2-d, or have equal dimensions, got "
+                             f"shape {shape}{at(user_location())}")
+    n = builtins.min(shape)
+    idx = np.diag_indices(n, len(shape))
+    if len(_shape_of(val)):  # JAX's: the entries of val in turn, repeated to n
+        flat = ravel(val)
+        if _shape_of(flat)[0] == 0:
+            return a
+        val = take(flat, np.arange(n) % _shape_of(flat)[0])
+    if not _t(a, val):
+        out = np.array(a, copy=True)
+        out[idx] = np.asarray(val).astype(out.dtype)
+        return out
+    a = a if isinstance(a, Tracer) else to_tracer(np.asarray(a))
+    return a.at[idx].set(cast(val, a.dtype))
