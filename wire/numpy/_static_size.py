@@ -1,6 +1,8 @@
-"""JAX's fixed-shape forms of NumPy's value-dependent functions: ``nonzero``, ``argwhere``,
-``flatnonzero`` and ``unique`` (with ``unique_values``, ``unique_counts``,
-``unique_inverse``, ``unique_all``) take ``size=`` and ``fill_value=``, as in ``jax.numpy``.
+"""JAX's fixed-shape forms of NumPy's value-dependent functions: ``nonzero`` (and
+one-argument ``where``), ``argwhere``, ``flatnonzero``, ``unique`` (with ``unique_values``,
+``unique_counts``, ``unique_inverse``, ``unique_all``), ``union1d`` and ``setdiff1d`` take
+``size=`` and ``fill_value=``, and ``repeat`` takes ``total_repeat_length=``, as in
+``jax.numpy``.
 
 With ``size=k`` the result has ``k`` entries whatever the values: the first ``k`` matches,
 then padding. The padding is JAX's: ``fill_value`` where given, else index 0 (``nonzero``) or
@@ -65,7 +67,7 @@ _SIZE_HINT = ("its result's shape depends on the values, which are not known whi
 
 # NumPy's functions for calls without ``size`` (concrete values, or an eager trace's)
 _NUMPYS = {name: ConcreteOnly(getattr(np, name), f"numpy.{name}", _SIZE_HINT)
-           for name in __all__ if name != "where"}
+           for name in __all__ if name not in ("repeat", "where")}
 
 UniqueAllResult = collections.namedtuple(
     "UniqueAllResult", ["values", "indices", "inverse_indices", "counts"])
