@@ -661,6 +661,26 @@ TABLE: dict[str, Callable[[], list]] = {
         ("int", (MI,), lambda f, a: f(_COND[:3], a, axis=1))),
     "extract": lambda: one_group(("f64", (M,), lambda f, a: f(np.isfinite(M) & (M != 0), a)),
                                  ("int", (ints(),), lambda f, a: f(ints() > 0, a))),
+    # JAX's fixed-size forms (size=), against NumPy's result padded (REFERENCES)
+    "nonzero": lambda: one_group(("f64", (F,), lambda f, a: f(a, size=20, fill_value=-1)),
+                                 ("2-d", (M32,), lambda f, a: f(a, size=9)),
+                                 ("int", (ints(),), lambda f, a: f(a, size=3))),
+    "flatnonzero": lambda: one_group(("f64", (M,), lambda f, a: f(a, size=7, fill_value=-1)),
+                                     ("bool", (bools(),), lambda f, a: f(a, size=5))),
+    "argwhere": lambda: one_group(("f64", (M,), lambda f, a: f(a, size=9, fill_value=-1)),
+                                  ("f32", (F32,), lambda f, a: f(a, size=30))),
+    **{n: (lambda n=n: one_group(
+        ("f64", (F,), lambda f, a: f(a, size=25, fill_value=-7.0)),
+        ("few", (M32,), lambda f, a: f(a, size=3)),
+        ("int", (ints(),), lambda f, a: f(a, size=10)))) for n in (
+            "unique", "unique_values", "unique_counts", "unique_inverse", "unique_all")},
+    "union1d": lambda: one_group(("f64", (F, M32), lambda f, a, b: f(a, b, size=30)),
+                                 ("int", (ints(),), lambda f, a: f(a, a + 1, size=12))),
+    "setdiff1d": lambda: one_group(("f64", (F, M), lambda f, a, b: f(a, b[3], size=9)),
+                                   ("int", (ints(),), lambda f, a: f(a, a[:3], size=8))),
+    "fill_diagonal": lambda: one_group(
+        ("f64", (M, F), lambda f, a, v: f(a, v, inplace=False)),
+        ("f32", (M32,), lambda f, a: f(a, -0.0, inplace=False))),
     "concat": lambda: _stack_parts(lambda f, xs: f(xs)) + one_group(
         ("axis 1", (M, M32), lambda f, a, b: f([a, b], axis=1))),
     "row_stack": lambda: _stack_parts(lambda f, xs: f(xs)),
@@ -842,13 +862,18 @@ _TIE = ("NumPy returns either zero at a -0.0/0.0 tie, depending on its loop: fma
         "so it matches eager NumPy: test_maximum_minimum_keep_their_operand_order_under_jit)")
 _ORDER = ("-0.0 and 0.0 are equal keys: which one a sort puts first (and an order statistic "
           "picks or averages) is the sort algorithm's choice")
+_NAN_ORDER = ("with equal_nan=False each NaN is its own value, and which one sorts first is "
+              "the sort's choice: NumPy's unique_inverse numbers the second NaN of the input "
+              "first, wire (a stable sort, as JAX's) the first")
+
 ZERO_SIGN_UNSPECIFIED = {
     **{n: _TIE for n in ("maximum", "minimum", "fmax", "fmin", "clip")},
     "dot": ("np.dot of a 0-d array is BLAS's scal, which writes 0.0 for 0.0 * -x, where a "
             "product gives -0.0"),
     **{n: _ORDER for n in ("sort", "median", "nanmedian", "percentile", "quantile",
                            "nanpercentile", "nanquantile", "partition", "argpartition",
-                           "sort_complex")},
+                           "sort_complex", "unique", "unique_values", "unique_counts",
+                           "unique_inverse", "unique_all", "union1d", "setdiff1d")},
 }
 
 # FFTs: which outputs of a transform of inf/NaN are inf rather than NaN, and whether the NaN
@@ -896,6 +921,7 @@ _FIRST_SLICE = ("NumPy's apply_along_axis allocates the result in the dtype of t
 # Deliberate differences: (function, part) -> (kinds, reason). The test checks each still
 # happens (an entry whose difference is gone must be removed), and nothing else does.
 KNOWN = {
+    **{("unique_inverse", p): ({"value"}, _NAN_ORDER) for p in ("f64", "few")},
     **{("reciprocal", p): ({"dtype"}, _INT_DIV) for p in ("int64", "int32", "bool")},
     ("average", "weights f32"): ({"no error"}, _ZERO_WEIGHTS),
     **{(n, p): ({"no error"}, _ALL_NAN) for n in ("nanargmax", "nanargmin")
@@ -941,7 +967,56 @@ EXCLUDED = {
 }
 
 # NumPy/SciPy names whose reference is not the same name in the reference namespace.
+def _pad(v, size, fill):
+    """``v`` cut or padded to ``size`` entries along its first axis (with ``fill``)."""
+    v = np.asarray(v)[:size]
+    pad = np.full((size - len(v),) + v.shape[1:], fill).astype(v.dtype)
+    return np.concatenate([v, pad])
+
+
+def _nonzero_reference(a, *, size, fill_value=None):
+    fill = 0 if fill_value is None else fill_value
+    return tuple(_pad(i, size, fill) for i in np.nonzero(np.atleast_1d(a)))
+
+
+def _unique_reference(kind):
+    """JAX's ``unique*(x, size=, fill_value=)`` from NumPy's: values padded with the fill (or
+    the smallest value), counts with 0, first indices with the smallest value's."""
+    def ref(a, *, size, fill_value=None):
+        out = getattr(np, kind)(a)
+        parts = out if isinstance(out, tuple) else (out,)
+        values = parts[0]
+        fill = values[0] if fill_value is None else fill_value
+        padded = [_pad(values, size, fill)]
+        for name, part in zip(getattr(out, "_fields", ())[1:], parts[1:]):
+            pad = {"counts": 0, "indices": part[0] if len(part) else 0}.get(name)
+            padded.append(part if pad is None else _pad(part, size, pad))
+        return type(out)(*padded) if isinstance(out, tuple) else padded[0]
+    return ref
+
+
+def _fill_diagonal_reference(a, val, *, inplace):
+    out = np.array(a, copy=True)
+    np.fill_diagonal(out, val)
+    return out
+
+
 REFERENCES = {
+    "nonzero": _nonzero_reference,
+    "flatnonzero": lambda a, *, size, fill_value=None: _nonzero_reference(
+        np.ravel(a), size=size, fill_value=fill_value)[0],
+    "argwhere": lambda a, *, size, fill_value=None: np.stack(_nonzero_reference(
+        a, size=size, fill_value=fill_value), axis=1),
+    **{n: _unique_reference(n) for n in ("unique_counts", "unique_inverse", "unique_all")},
+    # (NumPy 2.3's unique_values need not sort; JAX's and wire's sort, as unique does)
+    "unique_values": lambda a, *, size, fill_value=None: _pad(
+        np.unique(a, equal_nan=False), size,
+        np.unique(a)[0] if fill_value is None else fill_value),
+    "unique": lambda a, *, size, fill_value=None: _pad(
+        np.unique(a), size, np.unique(a)[0] if fill_value is None else fill_value),
+    "union1d": lambda a, b, *, size: _pad(np.union1d(a, b), size, np.union1d(a, b)[0]),
+    "setdiff1d": lambda a, b, *, size: _pad(np.setdiff1d(a, b), size, 0),
+    "fill_diagonal": _fill_diagonal_reference,
     "stop_gradient": lambda x: x,
     "special.sinc": np.sinc,
     "special.bessel_jn": lambda z, *, v: _bessel_jn_reference(z, v),
