@@ -16,6 +16,8 @@ def exact_difference(want, got):
     want, got = np.asarray(want), np.asarray(got)
     if (want.shape, want.dtype) != (got.shape, got.dtype):
         return f"{want.dtype}{want.shape} expected, got {got.dtype}{got.shape}"
+    if want.dtype.kind == "V":  # float0: no values, only a shape
+        return None
     if not np.array_equal(want, got, equal_nan=want.dtype.kind in "fc"):
         return f"{want!r} expected, got {got!r}"
     zeros = want == 0

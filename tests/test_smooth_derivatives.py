@@ -1242,7 +1242,9 @@ NOT_POINTWISE = {
         "ones_like", "empty_like", "asanyarray", "ascontiguousarray", "asfortranarray",
         "require", "astype", "full", "block", "choose", "compress", "concat", "dsplit",
         "extract", "hsplit", "insert", "matrix_transpose", "permute_dims", "real_if_close",
-        "resize", "rollaxis", "row_stack", "sort_complex", "unstack", "vsplit")},
+        "resize", "rollaxis", "row_stack", "sort_complex", "unstack", "vsplit",
+        "fill_diagonal", "setdiff1d", "union1d", "unique", "unique_all", "unique_counts",
+        "unique_inverse", "unique_values")},
     **{n: LINEAR for n in (
         "fft.fft", "fft.fft2", "fft.fftn", "fft.hfft", "fft.ifft", "fft.ifft2", "fft.ifftn",
         "fft.ihfft", "fft.irfft", "fft.irfft2", "fft.irfftn", "fft.rfft", "fft.rfft2",
