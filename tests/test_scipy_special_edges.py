@@ -194,8 +194,8 @@ def test_regularized_gamma_at_a_tiny_shape_is_a_probability(jit):
     np.testing.assert_array_equal(upper(a2, x2), sps.gammaincc(a2, x2))
 
 
-# (a, b, x, I_x(a, b)) from mpmath (50 digits). SciPy gives 0 or 1 in every row: both shapes
-# tiny (I = b / (a + b) to first order) or b tiny alone (I linear in b).
+# (a, b, x, I_x(a, b)) from mpmath (50 digits). SciPy gives 0 or 1 in the first rows: both
+# shapes tiny (I = b / (a + b) to first order) or b tiny alone (I linear in b).
 _TINY_BETA = [
     (5e-324, 5e-324, 0.5, 0.5),
     (1e-310, 5e-324, 0.5, 4.9406564584122364e-14),
@@ -208,6 +208,12 @@ _TINY_BETA = [
     (0.5, 1e-310, 0.5, 1.76274717403906e-310),
     (2.0, 1e-310, 0.5, 1.9314718055996e-311),
     (1e3, 1e-310, 1 - 1e-16, 2.92523297091268e-309),
+    # a subnormal x: SciPy is 13% off in the first row, 2e-10 in the last
+    (0.5, 2.0, 5e-324, 3.334138124227616e-162),
+    (0.5, 7.5, 1e-320, 3.039137613799679e-160),
+    (1.0, 2.0, 1e-310, 2e-310),
+    (0.5, 1e-8, 5e-324, 4.445517437342198e-170),
+    (1e-8, 2.0, 5e-324, 0.9999925656269159),
 ]
 
 
