@@ -949,7 +949,8 @@ KNOWN = {
                                  "wire's is b/(a+b) (x^a - a ln(1-x)) where a and b are tiny "
                                  "and linear in b where b alone is (I_x(5e-324, 5e-324, 0.5) = "
                                  "0.5, SciPy 0); at a subnormal x it is x^a / (a B(a, b)) "
-                                 "(I_{5e-324}(0.5, 2) = 3.33e-162, SciPy 2.89e-162); "
+                                 "(I_{5e-324}(0.5, 2) = 3.33e-162, SciPy 2.89e-162), and "
+                                 "at a huge b P(a, -b ln(1 - x)) (SciPy NaN); "
                                  "float32 is computed in float64 (SciPy's "
                                  "float32 loop is NaN at b = 3.4e38, and I_x(0.5, 2, 1e-45) "
                                  "5.13e-23, true 5.62e-23)")
