@@ -122,7 +122,7 @@ def _tiny_shape_beta(a, b, x, i):
             lo = b < 1.0
             r = np.where(lo, _sp.gamma(a + b) / (_sp.gamma(a + 1.0) * _sp.gamma(b + 1.0)),
                          _sp.poch(b, a) / _sp.gamma(a + 1.0))
-            # x^a = (x 2^64)^a 2^(-64 a), rounded once at the end where it is subnormal
+            # x^a = (x 2^64)^a 2^(-64 a): a subnormal result loses digits only in the last product
             v = (x * 2.0 ** 64) ** a * r
             v = np.where(lo, v * b, v) * np.exp2(-64.0 * a)
             # a B(a, b) = 1 - a (ψ(b) + γ) + ... is 1e-12 off in SciPy's B at b = 1e3; its
