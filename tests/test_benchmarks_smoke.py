@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from selection import slow_selected
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # a heading or table title each workload must print (its tables ran to the end)
@@ -40,7 +41,7 @@ CI_WORKLOADS = ["eager", "scale"]
 
 
 def _slow_selected(config) -> bool:
-    return "slow" in config.getoption("markexpr").replace("not slow", "")
+    return slow_selected(config)
 
 
 @pytest.fixture(scope="module")

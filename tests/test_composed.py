@@ -24,6 +24,7 @@ import warnings
 
 import numpy as np
 import pytest
+from selection import slow_selected
 
 import wire
 from composed_programs import PROGRAMS, Lib
@@ -496,7 +497,7 @@ def test_composed_transforms_sample():
 @pytest.mark.slow
 def test_composed_transforms_full_sweep(request):
     # minutes long: CI's plain ``pytest`` runs the sample above; the sweep runs when asked for
-    if "slow" not in request.config.getoption("markexpr").replace("not slow", ""):
+    if not slow_selected(request.config):
         pytest.skip("the full sweep runs with -m slow (CI runs the sample)")
     outcomes, details, failures = _run(all_checks())
     _report(outcomes, details)

@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import pytest
+from selection import slow_selected
 
 import wire
 import wire.numpy as wnp
@@ -481,7 +482,7 @@ np.savez(sys.argv[1], **outs)
 def test_disk_cache_filled_by_two_processes_at_once(tmp_path, monkeypatch, request):
     # (with -m slow only: tests/test_diskcache.py races two processes on one entry in every
     # run; this one races them on every entry of a whole program, native kernels included)
-    if "slow" not in request.config.getoption("markexpr").replace("not slow", ""):
+    if not slow_selected(request.config):
         pytest.skip("about 20 s of CPU: run with -m slow")
     import json
     import os

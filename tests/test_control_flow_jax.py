@@ -33,6 +33,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from selection import slow_selected
 
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
@@ -1087,7 +1088,7 @@ CI_JAX = ("value", "grad")
 
 
 def _slow_selected(config) -> bool:
-    return "slow" in config.getoption("markexpr").replace("not slow", "")
+    return slow_selected(config)
 
 
 def pytest_generate_tests(metafunc):

@@ -29,6 +29,7 @@ import warnings
 
 import numpy as np
 import pytest
+from selection import slow_selected
 
 jax = pytest.importorskip("jax")
 ssp = pytest.importorskip("scipy.special")
@@ -469,7 +470,7 @@ def test_elementwise_matches_numpy_and_jax(fn):
 @pytest.mark.slow
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda f: f[0])
 def test_elementwise_every_transform(fn, request):
-    if "slow" not in request.config.getoption("markexpr").replace("not slow", ""):
+    if not slow_selected(request.config):
         pytest.skip("the every-transform sweep runs with -m slow (CI runs the sample)")
     rep = Report()
     check_elementwise(*fn, full=True, rep=rep)

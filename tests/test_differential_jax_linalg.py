@@ -32,6 +32,7 @@ import warnings
 
 import numpy as np
 import pytest
+from selection import slow_selected
 
 jax = pytest.importorskip("jax")
 sl = pytest.importorskip("scipy.linalg")
@@ -545,7 +546,7 @@ def test_linalg_matches_numpy_and_itself(prog):
 @pytest.mark.slow
 @pytest.mark.parametrize("prog", sorted(PROGRAMS))
 def test_linalg_every_input(prog, request):
-    if "slow" not in request.config.getoption("markexpr").replace("not slow", ""):
+    if not slow_selected(request.config):
         pytest.skip("every input runs with -m slow (CI runs the sample)")
     rep = DifferenceReport(KNOWN)
     run_program(prog, list(INPUTS), rep)

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from selection import slow_only
 
 import wire
 from wire import lax
@@ -21,19 +22,6 @@ jlax = jax.lax
 
 V = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-300, 0.5, 1.0, 2.5, 10.0, 100.0, -1.0,
               -2.5, -3.0])
-
-
-def slow_only(test):
-    """Run ``test`` only when ``-m slow`` selects it (JAX's compilations take ~10 s)."""
-
-    @pytest.mark.slow
-    def run(request):
-        if "slow" not in request.config.getoption("markexpr").replace("not slow", ""):
-            pytest.skip("the sweep against JAX runs with -m slow")
-        test()
-
-    run.__name__, run.__doc__ = test.__name__, test.__doc__
-    return run
 
 
 def quiet(fn, *args):

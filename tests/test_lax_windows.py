@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from selection import slow_only, slow_selected
 
 import wire
 import wire.numpy as wnp
@@ -16,19 +17,6 @@ jax.config.update("jax_enable_x64", True)
 jlax = jax.lax
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
-
-
-def slow_only(test):
-    """Run ``test`` only when ``-m slow`` selects it (JAX compiles for seconds)."""
-
-    @pytest.mark.slow
-    def run(request):
-        if "slow" not in request.config.getoption("markexpr").replace("not slow", ""):
-            pytest.skip("runs with -m slow")
-        test()
-
-    run.__name__, run.__doc__ = test.__name__, test.__doc__
-    return run
 
 
 def same(got, want, zero_sign=True):
@@ -276,8 +264,7 @@ def test_reduce_window_float32_ints_and_pytrees():
     ("add", 0.0), ("max", -np.inf), pytest.param("min", np.inf, marks=pytest.mark.slow)])
 def test_reduce_window_derivatives_at_ties(name, init, request):
     """A max (min) pool's derivative reaches the first of tied extremes, as JAX's."""
-    if name == "min" and "slow" not in request.config.getoption("markexpr").replace(
-            "not slow", ""):
+    if name == "min" and not slow_selected(request.config):
         pytest.skip("runs with -m slow")
     t = np.array([[1.0, 1.0, 0.0], [1.0, 0.5, 1.0], [0.0, 1.0, 1.0]])
 

@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 import pytest
+from selection import slow_selected
 
 import wire
 from oracles import assert_normwise_close
@@ -780,8 +781,7 @@ ATTENTION = {
 @pytest.mark.parametrize("dtype", FLOATS, ids=IDS)
 @pytest.mark.parametrize("case", sorted(ATTENTION))
 def test_dot_product_attention_matches_jax(case, dtype, request):
-    if dtype is not np.float64 and "slow" not in request.config.getoption("markexpr").replace(
-            "not slow", ""):
+    if dtype is not np.float64 and not slow_selected(request.config):
         pytest.skip("float32/float16 attention against JAX runs with -m slow (CI: float64)")
     kw = {k: (v.astype(dtype) if v.dtype.kind == "f" else v) if isinstance(v, np.ndarray)
           else v for k, v in ATTENTION[case].items()}

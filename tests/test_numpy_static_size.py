@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 import pytest
+from selection import slow_selected
 
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
@@ -122,7 +123,7 @@ def same(w, j, what=""):
 
 
 def _slow_selected(config) -> bool:
-    return "slow" in config.getoption("markexpr").replace("not slow", "")
+    return slow_selected(config)
 
 
 def _needs_slow(request):

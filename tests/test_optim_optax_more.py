@@ -33,6 +33,7 @@ import functools
 
 import numpy as np
 import pytest
+from selection import slow_selected
 
 import wire
 from wire import optim
@@ -181,7 +182,7 @@ CI_F32 = {"adabelief", "sm3"}
 
 
 def _slow_selected(config) -> bool:
-    return "slow" in config.getoption("markexpr").replace("not slow", "")
+    return slow_selected(config)
 
 
 def _cases(config, cases, ci):

@@ -660,6 +660,19 @@ def scale_by_trust_ratio(min_norm: float = 0.0, trust_coefficient: float = 1.0,
     return GradientTransformation(lambda params: ScaleByTrustRatioState(), update)
 
 
+def _scale_by_param_block(name: str, measure, min_scale: float) -> GradientTransformation:
+    """Each leaf's update times ``measure(param, min_scale)`` (a size of the parameter)."""
+    check_hyperparameter(name, "min_scale", min_scale)
+
+    def update(grads, state, params=None):
+        _need_params(name, params)
+        check_trees(f"{name}.update", grads, "updates", params, "params")
+        return wtree.map(lambda u, p: u * _in_dtype_of(measure(p, min_scale), u),
+                         grads, params), state
+
+    return GradientTransformation(lambda params: EmptyState(), update)
+
+
 def scale_by_param_block_norm(min_scale: float = 1e-3) -> GradientTransformation:
     """Multiply each leaf's update by its parameter's norm (at least ``min_scale``).
 
@@ -667,15 +680,7 @@ def scale_by_param_block_norm(min_scale: float = 1e-3) -> GradientTransformation
     >>> t.update(np.ones(2), t.init(None), np.array([3.0, 4.0]))[0]
     array([5., 5.])
     """
-    check_hyperparameter("scale_by_param_block_norm", "min_scale", min_scale)
-
-    def update(grads, state, params=None):
-        _need_params("scale_by_param_block_norm", params)
-        check_trees("scale_by_param_block_norm.update", grads, "updates", params, "params")
-        return wtree.map(lambda u, p: u * _in_dtype_of(safe_norm(p, min_scale), u),
-                         grads, params), state
-
-    return GradientTransformation(lambda params: EmptyState(), update)
+    return _scale_by_param_block("scale_by_param_block_norm", safe_norm, min_scale)
 
 
 def scale_by_param_block_rms(min_scale: float = 1e-3) -> GradientTransformation:
@@ -686,15 +691,7 @@ def scale_by_param_block_rms(min_scale: float = 1e-3) -> GradientTransformation:
     >>> t.update(np.ones(2), t.init(None), np.array([3.0, -3.0]))[0]
     array([3., 3.])
     """
-    check_hyperparameter("scale_by_param_block_rms", "min_scale", min_scale)
-
-    def update(grads, state, params=None):
-        _need_params("scale_by_param_block_rms", params)
-        check_trees("scale_by_param_block_rms.update", grads, "updates", params, "params")
-        return wtree.map(lambda u, p: u * _in_dtype_of(safe_root_mean_squares(p, min_scale), u),
-                         grads, params), state
-
-    return GradientTransformation(lambda params: EmptyState(), update)
+    return _scale_by_param_block("scale_by_param_block_rms", safe_root_mean_squares, min_scale)
 
 
 def clip_by_block_rms(threshold: float) -> GradientTransformation:
