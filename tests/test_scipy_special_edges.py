@@ -234,3 +234,15 @@ def test_regularized_beta_at_a_tiny_shape_is_its_asymptote(jit):
     b2 = np.array([1e-8, 0.5, 3.0, 2.0, 1e-300, 1e-300, 0.0, 1e-31, 1.0])
     x2 = np.array([0.3, 0.3, 0.7, 0.5, 0.0, 0.5, 0.5, 1.0, 0.5])
     np.testing.assert_array_equal(f(a2, b2, x2), sps.betainc(a2, b2, x2))
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_betainc_density_at_a_huge_shape(jit):
+    # ∂I/∂x = x^(a-1) (1-x)^(b-1) / B(a, b); 1/B(2, b) = b (b + 1) and 1/B(1/2, b) ~ √(b/π):
+    # log 1/B(a, b) from gammaln(a + b) - gammaln(b) cancelled to 0 at b = 1e300 (3.68e-301)
+    d = wire.grad(ws.betainc, argnums=2)
+    d = wire.jit(d) if jit else d
+    np.testing.assert_allclose(d(2.0, 1e300, 1e-300), 1e300 * np.exp(-1.0), rtol=1e-13)
+    np.testing.assert_allclose(d(2.0, 1e20, 1e-20), 1e20 * (1e20 + 1) * 1e-20 * np.exp(
+        (1e20 - 1) * np.log1p(-1e-20)), rtol=1e-13)
+    assert d(3.0, 1e200, 1e-150) == 0.0  # (1 - x)^b = exp(-1e50)

@@ -89,7 +89,10 @@ def _inv_beta(a, b):
         return _gammaln(a + b) - _gammaln(a) - _gammaln(b)
     if _sp is None:
         return np.exp(log()), log
-    return _sp.gamma(a + b) / (_sp.gamma(a) * _sp.gamma(b)), log
+
+    def log_stable():  # (the sum above cancels: gammaln(1e300 + 2) - gammaln(1e300) is 0)
+        return -_sp.betaln(a, b)
+    return _sp.gamma(a + b) / (_sp.gamma(a) * _sp.gamma(b)), log_stable
 
 
 def _product(jets):
