@@ -555,7 +555,14 @@ class custom_vjp(_CustomFunction):
     ``fwd(*args) -> (out, residuals)`` takes the arguments as the function does;
     ``bwd(*nondiff_args, residuals, ct) -> tuple`` returns one cotangent per differentiable
     argument (``None`` for zero), each with its argument's structure, shapes and dtypes.
-    Forward mode differentiates the function itself.
+
+    Forward mode (``jvp``, ``jacfwd``, ``hessian``'s outer pass …) takes the same derivative
+    as reverse mode: ``bwd`` is linear in the cotangent, ``ct ↦ Jᵀ ct``, and wire transposes
+    it to ``t ↦ J t`` (JAX refuses forward mode through a ``custom_vjp``). A ``bwd`` that is
+    not linear in ``ct`` (clipping it, say) defines no such map: forward mode then raises
+    ``wire.NonDifferentiableError``. ``forward="function"`` differentiates the function
+    itself in forward mode instead — for rules that exist for speed or stability and agree
+    with the function's own derivative.
 
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> @wire.custom_vjp
@@ -568,8 +575,13 @@ class custom_vjp(_CustomFunction):
 
     primitive = custom_vjp_call_p
 
-    def __init__(self, fun, nondiff_argnums=()):
+    def __init__(self, fun, nondiff_argnums=(), *, forward: str = "bwd"):
+        if forward not in ("bwd", "function"):
+            raise WireTypeError(f"custom_vjp: forward must be 'bwd' (transpose the bwd rule) "
+                                f"or 'function' (differentiate the function), got {forward!r}"
+                                f"{at(user_location())}")
         super().__init__(fun, nondiff_argnums)
+        self.forward = forward
         self.fwd = self.bwd = None
 
     def _has_rule(self) -> bool:

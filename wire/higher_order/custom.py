@@ -33,11 +33,13 @@ from pyrsistent import pmap
 from .. import tree
 from ..core import TraceTag, Tracer, bind, evaluate_flat, to_tracer, trace
 from ..core.tracer import call_rebound
+from ..core.values import depends_on_leaves
 from ..core.lowering import xp_run_graph
 from ..core.primitive import Primitive
 from ..core.formula import call_graph as call_graph_formula
 from ..core.taylor import BY_JVP
-from ..errors import ShapeError, WireError, WireTypeError, at, user_location
+from ..errors import (NonDifferentiableError, ShapeError, WireError, WireTypeError, at,
+                      user_location)
 from ..ir import Graph, arg_node, arg_op, make_node, substitute
 from ..ops.batching import batch_size, to_front
 from ..ops.elementwise import cos, exp, log1p, sin
@@ -519,7 +521,55 @@ def _custom_vjp_vjp(ct, out, *xs, graph, rule):
 
 
 def _custom_vjp_jvp(ts, out, *xs, graph, rule):
-    # Forward mode has no custom rule to use: it differentiates the function itself.
+    if _forward_through_function(rule):
+        return _function_jvp(ts, out, xs, graph)
+    # ``bwd`` is the linear map ct -> J^T ct at the operands: reverse mode through it, at
+    # placeholder cotangents, is its transpose t -> J t. So forward mode takes the user's
+    # derivative, the one reverse mode takes (JAX refuses forward mode here).
+    tag = TraceTag()
+    holders = [
+        Tracer(make_node(arg_op, (), pmap({"index": i, "tag": tag}), to_tracer(o).aval))
+        if to_tracer(o).aval.is_float else None
+        for i, o in enumerate(out)
+    ]
+    cts = [zeros_like_(o) if h is None else h for h, o in zip(holders, out)]
+    outs, in_cts = call_vjp_rule(rule, xs, cts)
+    live = [(c, t) for c, t in zip(in_cts, ts) if c is not None and t is not None]
+    held = [h.node for h in holders if h is not None]
+    found = []
+    if live and held:
+        try:
+            found = backward([c.node for c, _ in live], [t for _, t in live], held)
+        except NonDifferentiableError as e:
+            raise NonDifferentiableError(
+                f"forward mode through custom_vjp {rule.name}: its bwd cannot be transposed "
+                f"({e}); {_FORWARD_HINT}") from None
+    found = iter(found or [None] * len(held))
+    touts = []
+    for h, o in zip(holders, out):
+        t = next(found) if h is not None else None
+        if t is not None and depends_on_leaves(t.node, set(held).__contains__):
+            raise NonDifferentiableError(
+                f"forward mode through custom_vjp {rule.name}: its bwd is not linear in the "
+                f"output cotangent, so it defines no derivative to push a tangent through; "
+                f"{_FORWARD_HINT}" + at(user_location()))
+        touts.append(zeros_like_(o) if t is None else t)
+    return WithPrimals(tuple(touts), outs)
+
+
+_FORWARD_HINT = ("give the function a custom_jvp rule instead (JAX refuses forward mode "
+                 "through every custom_vjp), or make it with wire.custom_vjp(f, "
+                 "forward='function') to differentiate the function itself")
+
+
+def _forward_through_function(rule) -> bool:
+    while isinstance(rule, BatchedRule):
+        rule = rule.inner
+    return getattr(rule.owner, "forward", "bwd") == "function"
+
+
+def _function_jvp(ts, out, xs, graph):
+    """Forward mode through the function itself (``custom_vjp(f, forward='function')``)."""
     inner = substitute(list(graph.outputs), {i: to_tracer(x).node for i, x in zip(graph.inputs, xs)})
     tangents, primals = forward_and_primals(inner, [to_tracer(x).node for x in xs], list(ts), inner)
     touts = tuple(zeros_like_(o) if t is None else t for t, o in zip(tangents, out))

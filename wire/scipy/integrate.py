@@ -26,6 +26,8 @@ True
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import numpy as wnp
@@ -155,7 +157,8 @@ def _odeint_flat(fn, y0, ts, args, rtol, atol, mxstep, hmax):
     reverse-differentiated by the adjoint method (every differentiable quantity is an
     explicit argument of the custom rule)."""
 
-    @custom_vjp
+    # forward mode differentiates the solver itself (the adjoint solve is not transposable)
+    @functools.partial(custom_vjp, forward="function")
     def solve(y0_, ts_, *args_):
         return _solve(lambda y, t: fn(y, t, *args_), y0_, ts_, rtol, atol, mxstep, hmax)[0]
 

@@ -30,6 +30,8 @@ array([[1., 0.],
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import numpy as wnp
@@ -107,7 +109,9 @@ def _expm_pade(a):
     return r
 
 
-@custom_vjp
+# forward mode differentiates the Padé form itself: the Fréchet bwd is not transposable
+# (its scaling-and-squaring loop), and both give expm's derivative
+@functools.partial(custom_vjp, forward="function")
 def _expm(a):
     return _expm_pade(a)
 
