@@ -164,3 +164,19 @@ def test_library_rules_keep_forward_mode():
     np.testing.assert_allclose(wire.jacfwd(f)(a), wire.grad(f)(a), rtol=1e-10)
     g = lambda k: odeint(lambda y, t, k: -k * y, 1.0, np.array([0.0, 1.0]), k)[-1]  # noqa: E731
     np.testing.assert_allclose(wire.jacfwd(g)(0.5), -np.exp(-0.5), rtol=1e-6)
+
+
+def test_taylor_mode_follows_forward_mode():
+    ste = _ste(wnp, wire.custom_vjp)
+    f = lambda x: ste(x) * wnp.sin(x)  # noqa: E731
+    d = wire.taylor(f, 2)(0.3)
+    np.testing.assert_allclose(d[1], wire.jvp(f, (0.3,), (1.0,))[1])  # the rule's: sin(0.3)
+    np.testing.assert_allclose(d[1], np.sin(0.3))
+    # the series of the rule: ste is x to first order there, so f'' = 2 cos(0.3)
+    np.testing.assert_allclose(d[2], 2.0 * np.cos(0.3))
+    from wire.scipy.linalg import expm
+    a = np.array([[0.1, 0.4], [-0.3, 0.2]])
+    g = lambda s: wnp.sum(expm(a * s))  # noqa: E731
+    got = wire.taylor(g, 2)(1.0)
+    np.testing.assert_allclose(got[1:], [wire.grad(g)(1.0), wire.grad(wire.grad(g))(1.0)],
+                               rtol=1e-10)
