@@ -74,7 +74,7 @@ from ..core.locations import recording
 from ..ops import elementwise as ew
 from ..ops.shape import full_p
 from ..tracebacks import internal
-from .rules import constant, uniform
+from .rules import CONSTANT_OPS as _CONSTANT_OPS, constant, uniform
 
 __all__ = ["collect", "collect_terms"]
 
@@ -598,6 +598,17 @@ class _Emitter:
         # emitted): nodes made in that order at once are the nodes it keeps, so it need not
         # rebuild them (nor everything after them)
         self.in_order = in_order
+        # where that order is the rewrite's own (wire.transforms.simplify's), its
+        # structural_key: the nodes made are put in that order and keyed as they are made,
+        # without calls (a derivative graph's re-emitted products are most of them)
+        self.keyed = None
+        if in_order is not None:
+            from . import simplify
+
+            if in_order is simplify._in_order:
+                self.keyed = simplify.structural_key
+                self.codes, self.code_of = simplify._OP_CODES, simplify._name_code
+                self.set_key, self.params_code = simplify._SET_SKEY, simplify._params_code
         self.consts: dict = {}  # (value, sign, aval, loc) -> const node: one per coefficient
         self.avals: dict = {}  # memo of shape rules, see _make
         self.pow_params: dict = {}
@@ -619,11 +630,26 @@ class _Emitter:
         made = self.made = self.made + 1
         if made > self.slack + self.passed or made > self.total:
             raise _OverBudget
+        keyed = self.keyed
         # shape rules are pure: one call per (primitive, operand avals, exponent)
         if len(inputs) == 2:  # (mul, add, sub)
-            if self.in_order is not None and (prim is _MUL or prim is _ADD):
-                inputs = self.in_order(inputs)
             x, z = inputs
+            if keyed is not None:
+                # the rewrite's operand order (its _in_order, inline), and the operands'
+                # structural keys, which the key of the node made is built from
+                kx, kz = x._skey, z._skey
+                if kx is None:
+                    kx = keyed(x)
+                if kz is None:
+                    kz = keyed(z)
+                if (prim is _MUL or prim is _ADD) and x is not z:
+                    cx = x.op in _CONSTANT_OPS
+                    if ((kz < kx) if cx is (z.op in _CONSTANT_OPS) else cx) \
+                            and x.aval.dtype.kind != "c" and z.aval.dtype.kind != "c":
+                        x, z, kx, kz = z, x, kz, kx
+                    inputs = (x, z)
+            elif self.in_order is not None and (prim is _MUL or prim is _ADD):
+                inputs = x, z = self.in_order(inputs)
             key = (prim, None, x.aval, z.aval)
         else:
             key = (prim, y, inputs[0].aval)
@@ -638,6 +664,22 @@ class _Emitter:
             if made is None:
                 made = self.pow_params[y] = (pmap({"y": y}), (("y", y),))
             node = _intern(prim, inputs, made[1], made[0], aval, loc)
+        if keyed is not None and node._skey is None:
+            # (structural_key's, inline: a commutative node hashes its operands' keys in
+            # sorted order; the rewrite after this pass asks for the key of every node made)
+            code = self.codes.get(prim)
+            if code is None:
+                code = self.codes[prim] = self.code_of(prim.name)
+            if len(inputs) == 2:
+                if kz < kx and (prim is _MUL or prim is _ADD):
+                    kx, kz = kz, kx
+                self.set_key(node, hash((code, 0, kx, kz)))
+            else:
+                (x,) = inputs
+                kx = x._skey
+                if kx is None:
+                    kx = keyed(x)
+                self.set_key(node, hash((code, 0 if y is None else self.params_code(node), kx)))
         table = self.table  # collect's: the node reports the line of the node it rewrites
         if table is not None and loc is not None:
             table.setdefault(node, loc)
@@ -1045,6 +1087,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
     # _walk, with fast paths and the rebuilding of the nodes without a polynomial inline
     known: dict = {}  # what each node is as an operand, once known (see _walk)
     get = known.get
+    scaling: dict = {}  # (constant node, aval) -> whether x * it is kept as it is
     mul_p, add_p, sub_p = ew.mul_p, ew.add_p, ew.sub_p
     with recording() as table:
         emitter.table = table
@@ -1071,12 +1114,17 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                             # needs (a forward step's x * 1.01): emitted, it is the node
                             # itself (see _Emitter.emit_scaled), so it is kept at once
                             ((ma, ca),) = p.items()
-                            c = q[()]
-                            if ca == 1.0 and len(ma) == 1 and ma[0][1] == 1 \
-                                    and atoms[ma[0][0]] is a and c != 1 and c != -1 \
+                            # whether the coefficient's constant is ``b`` (emitter.constant's
+                            # answer, asked once per constant node and aval)
+                            scales = scaling.get((b, n.aval))
+                            if scales is None:
+                                c = q[()]
+                                scales = scaling[b, n.aval] = c != 1 and c != -1 \
                                     and _TINY <= abs(c) <= _HUGE \
-                                    and emitter.constant(c, _scalar(n.aval)) is b \
-                                    and (in_order is None or in_order(ins) is ins):
+                                    and emitter.constant(c, _scalar(n.aval)) is b
+                            if scales and ca == 1.0 and len(ma) == 1 and ma[0][1] == 1 \
+                                    and atoms[ma[0][0]] is a and (
+                                        in_order is None or in_order(ins) is ins):
                                 made = emitter.made = emitter.made + 1  # (as emitted)
                                 if made > emitter.slack + passed or made > total:
                                     raise _OverBudget
@@ -1185,11 +1233,16 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
     if outs == outputs:
         return graph
     own = graph.locs
-    for old, b in new.items():
-        if b is old and old in own:
-            continue  # (the update below gives it its line)
-        loc = loc_of(old)
-        if loc is not None:
-            table[b] = loc
+    lget = own_table_get(graph)
+    if lget is not None:  # (the usual case, as one comprehension: loc_of inline)
+        table.update({b: loc for old, b in new.items() if (b is not old or old not in own)
+                      and (loc := lget(old) or old.loc) is not None})
+    else:
+        for old, b in new.items():
+            if b is old and old in own:
+                continue  # (the update below gives it its line)
+            loc = loc_of(old)
+            if loc is not None:
+                table[b] = loc
     table.update(own)
     return Graph(graph.inputs, outs, graph.in_tree, graph.out_tree, table)
