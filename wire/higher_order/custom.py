@@ -302,6 +302,60 @@ def _private_inputs(graph: Graph) -> tuple[list, list]:
     return ins, substitute(list(graph.outputs), dict(zip(graph.inputs, ins)))
 
 
+class _Private:
+    """Argument nodes private to one rule call, standing for the call's operands and seeds.
+
+    Transposing a rule walks every node its result depends on (``backward``, the
+    substitution of placeholders, the linearity check). On the real operands that walk runs
+    through the whole enclosing graph: once per custom call, quadratic in the length of a
+    chain of them. On private stand-ins it covers the rule's own nodes; :meth:`back` then
+    moves the result onto the real operands (a walk that stops at the stand-ins)."""
+
+    __slots__ = ("tag", "count", "real")
+
+    def __init__(self):
+        self.tag, self.count, self.real = TraceTag(), 0, {}
+
+    def fresh(self, aval) -> Tracer:
+        node = arg_node(self.count, aval, self.tag)
+        self.count += 1
+        return Tracer(node)
+
+    def stand_for(self, values) -> list:
+        """A private stand-in for each tracer of ``values`` (``None`` stays ``None``)."""
+        out = []
+        for v in values:
+            if v is None:
+                out.append(None)
+                continue
+            real = to_tracer(v).node
+            t = self.fresh(real.aval)
+            self.real[t.node] = real
+            out.append(t)
+        return out
+
+    def back(self, values) -> list:
+        """``values`` (tracers or ``None``) on the real operands."""
+        present = [to_tracer(v).node for v in values if v is not None]
+        if not present:
+            return list(values)
+        moved = iter(substitute(present, self.real))
+        return [None if v is None else Tracer(next(moved)) for v in values]
+
+
+def _n_args(rule) -> int:
+    while isinstance(rule, BatchedRule):
+        rule = rule.inner
+    return rule.n_args
+
+
+def _stand_ins(priv: "_Private", xs, rule) -> list:
+    """Private stand-ins for the argument operands; closed-over operands stay real (the
+    rule's closure refers to them, see ``_closure_map``)."""
+    n = _n_args(rule)
+    return priv.stand_for(list(xs[:n])) + list(xs[n:])
+
+
 def _add(a, b):
     if a is None:
         return b
@@ -357,23 +411,24 @@ def _custom_jvp_jvp(ts, out, *xs, graph, rule):
 
 def _custom_jvp_vjp(ct, out, *xs, graph, rule):
     # The JVP rule is linear in the tangents: transposing it at fresh placeholder tangents
-    # gives the VJP.
-    tag = TraceTag()
-    holders = [
-        Tracer(make_node(arg_op, (), pmap({"index": i, "tag": tag}), x.aval))
-        if x.aval.is_float else None
-        for i, x in enumerate(xs)
-    ]
-    outs, touts = call_jvp_rule(rule, xs, holders)
-    live = [(t, c) for t, c in zip(touts, ct) if t is not None]
+    # gives the VJP (on private stand-ins for the operands and cotangents, see _Private).
+    priv = _Private()
+    pxs = _stand_ins(priv, xs, rule)
+    pct = priv.stand_for(list(ct))
+    holders = [priv.fresh(to_tracer(x).aval) if to_tracer(x).aval.is_float else None
+               for x in xs]
+    outs, touts = call_jvp_rule(rule, pxs, holders)
+    live = [(t, c) for t, c in zip(touts, pct) if t is not None and c is not None]
     held = [h for h in holders if h is not None]
-    cts = iter(backward([t.node for t, _ in live], [c for _, c in live], [h.node for h in held]))
+    cts = iter(backward([t.node for t, _ in live], [c for _, c in live], [h.node for h in held])
+               if live else [None] * len(held))
     zeros = {h.node: zeros_like_(h).node for h in held}
     result = []
     for h in holders:
         c = next(cts) if h is not None else None
         result.append(None if c is None else Tracer(substitute([c.node], zeros)[0]))
-    return WithPrimals(result, outs)
+    moved = priv.back(result + list(outs))
+    return WithPrimals(moved[:len(result)], moved[len(result):])
 
 
 def _log1pexp_graph():
@@ -526,15 +581,14 @@ def _custom_vjp_jvp(ts, out, *xs, graph, rule):
     # ``bwd`` is the linear map ct -> J^T ct at the operands: reverse mode through it, at
     # placeholder cotangents, is its transpose t -> J t. So forward mode takes the user's
     # derivative, the one reverse mode takes (JAX refuses forward mode here).
-    tag = TraceTag()
-    holders = [
-        Tracer(make_node(arg_op, (), pmap({"index": i, "tag": tag}), to_tracer(o).aval))
-        if to_tracer(o).aval.is_float else None
-        for i, o in enumerate(out)
-    ]
+    priv = _Private()
+    pxs = _stand_ins(priv, xs, rule)
+    pts = priv.stand_for(list(ts))
+    holders = [priv.fresh(to_tracer(o).aval) if to_tracer(o).aval.is_float else None
+               for o in out]
     cts = [zeros_like_(o) if h is None else h for h, o in zip(holders, out)]
-    outs, in_cts = call_vjp_rule(rule, xs, cts)
-    live = [(c, t) for c, t in zip(in_cts, ts) if c is not None and t is not None]
+    outs, in_cts = call_vjp_rule(rule, pxs, cts)
+    live = [(c, t) for c, t in zip(in_cts, pts) if c is not None and t is not None]
     held = [h.node for h in holders if h is not None]
     found = []
     if live and held:
@@ -553,8 +607,10 @@ def _custom_vjp_jvp(ts, out, *xs, graph, rule):
                 f"forward mode through custom_vjp {rule.name}: its bwd is not linear in the "
                 f"output cotangent, so it defines no derivative to push a tangent through; "
                 f"{_FORWARD_HINT}" + at(user_location()))
-        touts.append(zeros_like_(o) if t is None else t)
-    return WithPrimals(tuple(touts), outs)
+        touts.append(t)
+    moved = priv.back(touts + list(outs))
+    touts = [zeros_like_(o) if t is None else t for t, o in zip(moved[:len(touts)], out)]
+    return WithPrimals(tuple(touts), moved[len(touts):])
 
 
 _FORWARD_HINT = ("give the function a custom_jvp rule instead (JAX refuses forward mode "
