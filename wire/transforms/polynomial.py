@@ -591,7 +591,7 @@ _NO_POISON = frozenset()
 class _Emitter:
     """Builds nodes for polynomials: nested Horner form, memoized by polynomial."""
 
-    def __init__(self, atoms: list, total: int, in_order=None):
+    def __init__(self, atoms: list, total: int, in_order=None, keying=None):
         self.atoms = atoms  # index -> node
         self.memo: dict = {}
         # the operand order the rewrite after this pass gives sums and products (None: as
@@ -601,14 +601,11 @@ class _Emitter:
         # where that order is the rewrite's own (wire.transforms.simplify's), its
         # structural_key: the nodes made are put in that order and keyed as they are made,
         # without calls (a derivative graph's re-emitted products are most of them)
+        # (``keying``: simplify's structural_key, op codes, name codes, key setter and params
+        # code, given by wire.transforms.simplify, which imports this module)
         self.keyed = None
-        if in_order is not None:
-            from . import simplify
-
-            if in_order is simplify._in_order:
-                self.keyed = simplify.structural_key
-                self.codes, self.code_of = simplify._OP_CODES, simplify._name_code
-                self.set_key, self.params_code = simplify._SET_SKEY, simplify._params_code
+        if in_order is not None and keying is not None:
+            self.keyed, self.codes, self.code_of, self.set_key, self.params_code = keying
         self.consts: dict = {}  # (value, sign, aval, loc) -> const node: one per coefficient
         self.avals: dict = {}  # memo of shape rules, see _make
         self.pow_params: dict = {}
@@ -954,13 +951,15 @@ def collect_terms(graph: Graph) -> Graph:
     return collect(graph)[0]
 
 
-def collect(graph: Graph, in_order=None) -> tuple[Graph, bool]:
+def collect(graph: Graph, in_order=None, keying=None) -> tuple[Graph, bool]:
     """:func:`collect_terms` of ``graph``, and whether like terms could merge anywhere.
 
     Without merges the pass only re-emits products and powers it found, so running it again
     on its own (simplified) result cannot find more: :func:`wire.simplify` stops there.
     ``in_order(operands)``, if given, orders the operands of the sums and products it makes
-    (as the rewrite that follows would).
+    (as the rewrite that follows would); ``keying``, with the rewrite's own order, the
+    rewrite's ``(structural_key, op codes, name code, key setter, params code)`` so the nodes
+    it makes are keyed as they are made.
     """
     outputs = graph.outputs
     order = graph.nodes
@@ -1005,18 +1004,19 @@ def collect(graph: Graph, in_order=None) -> tuple[Graph, bool]:
     # one (or stops on its budget) do the check and the chosen walk run.
     try:
         return _collect_walk(graph, order, candidate, shared,
-                             _Arith(expand=False, watch=True), total, in_order), False
+                             _Arith(expand=False, watch=True), total, in_order, keying), False
     except (_Diverged, _OverBudget):
         pass
     merging = _merges(order, candidate, shared)
     try:
         return _collect_walk(graph, order, candidate, shared, _Arith(expand=merging),
-                             total, in_order), merging
+                             total, in_order, keying), merging
     except _OverBudget:
         return graph, merging
 
 
-def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order) -> Graph:
+def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order,
+                  keying=None) -> Graph:
     """The graph :func:`collect` makes with ``arith`` (``graph`` if nothing changes); raises
     :class:`_OverBudget` where that would not pay, and lets ``arith`` raise
     :class:`_Diverged`."""
@@ -1030,7 +1030,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
     # improvements), and building nodes much faster than the walk passes old ones means the
     # same (the second derivative of a deep chain made 3 nodes for each one it replaced).
     # Then the pass stops and returns the graph as it was.
-    emitter = _Emitter(atoms, total, in_order)
+    emitter = _Emitter(atoms, total, in_order, keying)
     watch = arith.watch
     loc_of = loc_reader(graph)
     origin: dict[int, Node] = {}  # (watch) atom index -> the node :func:`_merges` would see

@@ -830,6 +830,11 @@ def simplify_linear(graph: Graph, rules: Mapping | None = None) -> Graph:
         return live_locs(_simplify(graph, ALGEBRA if rules is None else rules, collecting=False))
 
 
+# what collect needs to key the nodes it makes in the rewrite's order (it cannot import
+# this module: this one imports it)
+_KEYING = (structural_key, _OP_CODES, _name_code, _SET_SKEY, _params_code)
+
+
 def _passes(graph: Graph, *passes) -> Graph:
     """``graph`` through ``passes`` in turn, each inside a :func:`locating_by` block of the
     graph it is given, so the sub-graphs its nodes hold report that graph's lines (a pass may
@@ -861,7 +866,8 @@ def _simplify(graph: Graph, table, collecting: bool = True) -> Graph:
     size = len(graph)
     for _ in range(_MAX_SWEEPS):
         with locating_by(graph):
-            collected, merging = collect(graph, _in_order if rw._sorted >= _SUMS else None)
+            collected, merging = (collect(graph, _in_order, _KEYING) if rw._sorted >= _SUMS
+                                  else collect(graph))
         if collected is graph:  # nothing to collect: the rewrite would give graph again
             break
         if graph.locs and not collected.locs:  # the nodes it keeps report their lines
