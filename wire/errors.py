@@ -377,3 +377,22 @@ def run_time_error(e: BaseException, what: str, loc: str | None):
         if isinstance(e, kind):
             return cls(f"{what}: {e}{at(loc)}")
     return None
+
+
+class OutArgumentError(WireTypeError):
+    """``out=`` given with traced values (``wnp.add(x, y, out=buf)`` under ``wire.grad`` or
+    ``wire.jit``), or a ufunc's ``where=`` without ``out=``: wire's traced arrays are immutable,
+    as JAX's are, so nothing can be written into ``out`` (and ignoring it would be a wrong
+    answer). On concrete NumPy arrays outside any transform, ``wire.numpy`` computes such a
+    call with NumPy itself, ``out`` included.
+
+    Fix: use the returned value (``y = wnp.add(x, y)``); for ``where=``,
+    ``wnp.where(mask, wnp.add(x, y), fill)``.
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> try:
+    ...     wire.grad(lambda x: wnp.sum(wnp.sin(x, out=np.zeros(2))))(np.ones(2))
+    ... except wire.WireTypeError as e:
+    ...     print(type(e).__name__)
+    OutArgumentError
+    """

@@ -47,7 +47,7 @@ from ._static_size import __all__ as _static_size_all
 from ._index_tricks import c_, r_  # noqa: F401
 from . import _names
 from . import fft, linalg, random  # noqa: E402
-from . import _at, _deferring, _dispatch, _methods
+from . import _at, _deferring, _dispatch, _methods, _signatures
 from ..core import Tracer as _Tracer
 from ..tracebacks import expose as _expose
 
@@ -75,12 +75,18 @@ __all__ = sorted(
     | set(_selection_all) | set(_functional_all) | set(_static_size_all)
 )
 
-# Shape-dependent functions take shapeless wire.var s too (made once the shapes are fed).
+# Shape-dependent functions take shapeless wire.var s too (made once the shapes are fed), and
+# every function takes NumPy's parameters (order, names, out=, a ufunc's where=): those whose
+# own differ are put behind a front, one per function where NumPy's signatures agree (amax is
+# max, wire.numpy.linalg.matmul is wire.numpy.matmul).
 _deferring.install(globals(), __all__)
-for _module in (linalg, fft):
+_fronts = {}
+_signatures.install(globals(), __all__, _np, _fronts)
+for _module, _np_module in ((linalg, _np.linalg), (fft, _np.fft)):
     _deferring.install(vars(_module), _module.__all__)
+    _signatures.install(vars(_module), _module.__all__, _np_module, _fronts)
     _expose(vars(_module), _module.__all__)
-del _module
+del _module, _np_module, _fronts
 _shape.getitem = _deferring.getitem(_shape.getitem)
 
 # Every public callable here is where user code enters wire (wire.tracebacks): the functions,

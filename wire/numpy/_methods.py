@@ -14,6 +14,7 @@ import types
 import numpy as np
 
 from ..tracebacks import entry_point, internal, operator_entry_point
+from ._signatures import own
 
 
 def internal_namespace(wnp) -> types.SimpleNamespace:
@@ -69,6 +70,7 @@ def _install_operators(cls, wnp) -> None:
     """Python's arithmetic, comparison, unary and indexing operators."""
 
     def binop(fn):  # a function of (x, y) is its own forward method: one call less per op
+        fn = own(fn)  # (and without the front taking NumPy's out=, where=, …)
         return (operator_entry_point(fn),
                 operator_entry_point(lambda self, other: fn(other, self)))
 
@@ -86,14 +88,14 @@ def _install_operators(cls, wnp) -> None:
         ("eq", wnp.equal), ("ne", wnp.not_equal), ("lt", wnp.less), ("le", wnp.less_equal),
         ("gt", wnp.greater), ("ge", wnp.greater_equal),
     ]:  # fmt: skip
-        setattr(cls, f"__{name}__", operator_entry_point(fn))
+        setattr(cls, f"__{name}__", operator_entry_point(own(fn)))
 
     # (the operators whose functions take exactly these arguments are those functions, made
     # entry points of their own kind: every traced operation pays for its entry point)
-    cls.__neg__ = operator_entry_point(wnp.negative)
-    cls.__pos__ = operator_entry_point(wnp.positive)
-    cls.__abs__ = operator_entry_point(wnp.abs)
-    cls.__invert__ = operator_entry_point(wnp.invert)
+    cls.__neg__ = operator_entry_point(own(wnp.negative))
+    cls.__pos__ = operator_entry_point(own(wnp.positive))
+    cls.__abs__ = operator_entry_point(own(wnp.abs))
+    cls.__invert__ = operator_entry_point(own(wnp.invert))
 
     def round_(self, ndigits=None):  # Python's round(), as JAX's: traced, half to even
         if ndigits is None:  # round(7.5) is an int in Python: here of the default int dtype
@@ -104,6 +106,16 @@ def _install_operators(cls, wnp) -> None:
     cls.__getitem__ = operator_entry_point(lambda self, index: wnp._shape.getitem(self, index))
     cls.__setitem__ = lambda self, index, value: wnp._at.refuse_setitem(self, index, value)
     cls.at = property(lambda self: wnp._at.At(self), doc="functional updates: x.at[i].set(v)")
+
+
+def _method(fn):
+    """ndarray's method of NumPy function ``fn``: ``fn`` with the array first."""
+
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = fn.__name__
+    return method
 
 
 def _install_array_methods(cls, wnp) -> None:
@@ -124,20 +136,12 @@ def _install_array_methods(cls, wnp) -> None:
     cls.reshape = reshape
     cls.transpose = transpose
     cls.astype = lambda self, dtype, copy=True: wnp.asarray(self, dtype=dtype)
-    cls.sum = lambda self, axis=None, dtype=None, keepdims=False, **kw: wnp.sum(self, axis, dtype, keepdims, **kw)
-    cls.mean = lambda self, axis=None, dtype=None, keepdims=False, **kw: wnp.mean(self, axis, dtype, keepdims, **kw)
-    cls.prod = lambda self, axis=None, dtype=None, keepdims=False, **kw: wnp.prod(self, axis, dtype, keepdims, **kw)
-    cls.max = lambda self, axis=None, keepdims=False, **kw: wnp.max(self, axis, keepdims, **kw)
-    cls.min = lambda self, axis=None, keepdims=False, **kw: wnp.min(self, axis, keepdims, **kw)
-    cls.var = lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw: \
-        wnp.var(self, axis, dtype, out, ddof, keepdims, **kw)
-    cls.std = lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw: \
-        wnp.std(self, axis, dtype, out, ddof, keepdims, **kw)
-    cls.argmax = lambda self, axis=None, keepdims=False: wnp.argmax(self, axis, keepdims)
-    cls.argmin = lambda self, axis=None, keepdims=False: wnp.argmin(self, axis, keepdims)
-    cls.any = lambda self, axis=None, keepdims=False, **kw: wnp.any(self, axis, keepdims, **kw)
-    cls.all = lambda self, axis=None, keepdims=False, **kw: wnp.all(self, axis, keepdims, **kw)
-    cls.clip = lambda self, min=None, max=None: wnp.clip(self, min, max)
+    # the reductions take ndarray's parameters, which are their functions' after ``a``
+    # (NumPy's order: ``x.sum(axis, dtype, out, keepdims)``, ``x.max(axis, out, keepdims)``)
+    for name in ("sum", "mean", "prod", "max", "min", "var", "std", "argmax", "argmin", "any",
+                 "all"):
+        setattr(cls, name, _method(getattr(wnp, name)))
+    cls.clip = lambda self, min=None, max=None, out=None, **kw: wnp.clip(self, min, max, out, **kw)
     cls.dot = lambda self, other: wnp.dot(self, other)
     cls.ravel = lambda self, order="C": wnp.ravel(self, order)
     cls.flatten = lambda self, order="C": wnp.ravel(self, order)
@@ -150,11 +154,10 @@ def _install_array_methods(cls, wnp) -> None:
     cls.imag = property(lambda self: wnp.imag(self))
     cls.conj = lambda self: wnp.conj(self)
     cls.conjugate = lambda self: wnp.conj(self)
-    cls.cumsum = lambda self, axis=None, dtype=None: wnp.cumsum(self, axis, dtype)
-    cls.cumprod = lambda self, axis=None, dtype=None: wnp.cumprod(self, axis, dtype)
-    cls.round = lambda self, decimals=0: wnp.round(self, decimals)
-    cls.trace = lambda self, offset=0, axis1=0, axis2=1, dtype=None: wnp.trace(
-        self, offset, axis1, axis2, dtype)
+    cls.cumsum = _method(wnp.cumsum)
+    cls.cumprod = _method(wnp.cumprod)
+    cls.round = _method(wnp.round)
+    cls.trace = _method(wnp.trace)
     cls.diagonal = lambda self, offset=0, axis1=0, axis2=1: wnp.diagonal(self, offset, axis1, axis2)
     cls.take = lambda self, indices, axis=None, out=None, mode=None, unique_indices=False, \
         indices_are_sorted=False, fill_value=None: wnp.take(self, indices, axis, out, mode,
@@ -171,4 +174,4 @@ def _install_array_methods(cls, wnp) -> None:
     cls.argsort = lambda self, axis=-1, kind=None, order=None, *, stable=None, \
         descending=False: wnp.argsort(self, axis, kind, order, stable=stable,
                                       descending=descending)
-    cls.ptp = lambda self, axis=None, keepdims=False: wnp.ptp(self, axis, keepdims)
+    cls.ptp = _method(wnp.ptp)

@@ -12,7 +12,9 @@ import operator
 import numpy as np
 
 from ..core import Tracer, WeakTracer, check_plain_array, constant_value, weak_int_range
-from ..errors import ShapeError, WireOverflowError, WireTypeError, WireValueError, at, user_location
+from ..errors import (
+    OutArgumentError, ShapeError, WireOverflowError, WireTypeError, WireValueError, at, user_location,
+)
 from ..ops.elementwise import convert
 from ..ops.shape import concatenate, reshape
 
@@ -115,8 +117,9 @@ def refuse_out(out, name: str) -> None:
     """``out=`` given to ``name`` with traced input: a traced result cannot be written into
     an array (on concrete input, NumPy's own function takes it)."""
     if out is not None:
-        raise WireTypeError(f"{name}(..., out=...) cannot write a traced result into an "
-                            f"array; use the returned value{at(user_location())}")
+        raise OutArgumentError(
+            f"{name}(..., out=...): wire's traced arrays are immutable, so a traced result "
+            f"cannot be written into out; use the returned value{at(user_location())}")
 
 
 def cast(x, dtype):

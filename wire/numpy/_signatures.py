@@ -1,0 +1,336 @@
+"""``wire.numpy``'s functions take NumPy's parameters: NumPy's positional order, NumPy's
+keyword names, ``out=`` and (for ufuncs) ``where=``.
+
+A function whose own parameters differ from its NumPy namesake's (``add(x, y)`` against
+``np.add(x1, x2, /, out=None, *, where=True, ...)``, ``sum`` with ``keepdims`` before ``out``)
+is wrapped once, when ``wire.numpy`` is imported, in a front generated from NumPy's signature:
+it maps each NumPy parameter onto the function's own (same name, or same place), and wire's
+parameters NumPy does not have become keyword-only. NumPy's parameters the function does not
+take (``out=``, a ufunc's ``where=``, ``casting=``, ``order=`` …) cost one identity test each
+while they hold NumPy's defaults; otherwise, on concrete values NumPy's own function computes
+the call as given (so ``np.add(a, b, out=c)`` writes into ``c`` exactly as NumPy does), and on
+traced values the call is refused with a ``WireError``: a traced array is immutable, so ``out``
+is never silently ignored.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ..core import Tracer
+from ..errors import OutArgumentError, WireNotImplementedError, at, user_location
+
+_P = inspect.Parameter
+_POSITIONAL = (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)
+_NO_VALUE = np._NoValue
+
+
+def numpy_signature(np_fn):
+    """NumPy's signature of ``np_fn``, or None where it has none to read."""
+    try:
+        return inspect.signature(np_fn)
+    except (TypeError, ValueError):
+        return None
+
+
+def covers(np_sig: inspect.Signature, own: inspect.Signature) -> bool:
+    """Whether a function of signature ``own`` already takes every call ``np_sig`` takes,
+    meaning the same: NumPy's positional parameters first, in NumPy's order and with NumPy's
+    names, and each of NumPy's keyword parameters by name.
+
+    >>> import numpy as np
+    >>> covers(inspect.signature(np.tensordot), inspect.signature(lambda a, b, axes=2: 0))
+    True
+    >>> covers(inspect.signature(np.add), inspect.signature(lambda x, y: 0))
+    False
+    """
+    np_params = list(np_sig.parameters.values())
+    own_params = list(own.parameters.values())
+    np_pos = [p for p in np_params if p.kind in _POSITIONAL]
+    own_pos = [p for p in own_params if p.kind in _POSITIONAL]
+    if len(own_pos) < len(np_pos) or any(  # (the name of a positional-only one is no matter)
+            p.name != q.name and p.kind is not _P.POSITIONAL_ONLY for p, q in zip(np_pos, own_pos)):
+        return False
+    if any(q.default is _P.empty for q in own_pos[len(np_pos):]):
+        return False
+    names = {q.name for q in own_params if q.kind is not _P.POSITIONAL_ONLY}
+    var_kw = any(q.kind is _P.VAR_KEYWORD for q in own_params)
+    for p in np_params:
+        if p.kind is _P.VAR_POSITIONAL:
+            if not any(q.kind is _P.VAR_POSITIONAL for q in own_params):
+                return False
+        elif p.kind is _P.KEYWORD_ONLY and p.name not in names and not var_kw:
+            return False
+    return True
+
+
+def _plan(np_sig, own_sig, ufunc: bool):
+    """How each of NumPy's parameters reaches the function: ``{numpy name: own name}`` for
+    those it takes (by name, else the positional parameter at the same place under another
+    name), and the list of NumPy's parameters it does not take. None where no front can be
+    made (NumPy's ``*args`` against none, a required parameter NumPy does not have)."""
+    np_params = list(np_sig.parameters.values())
+    own_params = list(own_sig.parameters.values())
+    own_by_name = {q.name: q for q in own_params}
+    np_names = {p.name for p in np_params}
+    own_pos = [q for q in own_params if q.kind in _POSITIONAL]
+    to_own, unsupported, used = {}, [], set()
+    for i, p in enumerate(np_params):
+        if p.kind is _P.VAR_POSITIONAL:
+            star = [q for q in own_params if q.kind is _P.VAR_POSITIONAL]
+            if not star:
+                return None
+            to_own[p.name] = star[0].name
+            used.add(star[0].name)
+        elif p.kind is _P.VAR_KEYWORD:
+            unsupported.append(p)
+        elif p.name in own_by_name and own_by_name[p.name].kind not in (
+                _P.VAR_POSITIONAL, _P.VAR_KEYWORD):
+            to_own[p.name] = p.name
+            used.add(p.name)
+        elif (p.kind in _POSITIONAL and i < len(own_pos) and own_pos[i].name not in np_names
+              and own_pos[i].name not in used):
+            to_own[p.name] = own_pos[i].name
+            used.add(own_pos[i].name)
+        else:
+            unsupported.append(p)
+    if any(p.default is _P.empty for p in unsupported if p.kind is not _P.VAR_KEYWORD):
+        return None
+    extras = [q for q in own_params if q.name not in used and q.kind is not _P.VAR_POSITIONAL]
+    if any(q.default is _P.empty for q in extras if q.kind is not _P.VAR_KEYWORD):
+        return None
+    del ufunc
+    return to_own, unsupported, extras
+
+
+def adapt(name: str, fn, np_fn, module: str | None = None):
+    """``fn`` (``wire.numpy``'s ``name``) behind a front taking ``np_fn``'s parameters, or
+    ``fn`` itself where it takes them already (or where NumPy's cannot be read). The front
+    belongs to ``module`` (the namespace it is put in, where ``pickle`` finds it by name),
+    not to ``fn``'s: ``fn``'s own module keeps calling ``fn`` with ``fn``'s parameters.
+
+    >>> import numpy as np
+    >>> def add(x, y):
+    ...     return np.add(x, y)
+    >>> front = adapt("add", add, np.add)
+    >>> import inspect; list(inspect.signature(front).parameters)[:4]
+    ['x1', 'x2', 'out', 'where']
+    >>> out = np.zeros(2)
+    >>> front(np.ones(2), 2.0, out) is out, out
+    (True, array([3., 3.]))
+    """
+    np_sig = numpy_signature(np_fn)
+    try:
+        own_sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return fn
+    if np_sig is None or covers(np_sig, own_sig):
+        return fn
+    plan = _plan(np_sig, own_sig, isinstance(np_fn, np.ufunc))
+    if plan is None:
+        return fn
+    return _generate(name, fn, np_fn, module, np_sig, own_sig, *plan)
+
+
+def _generate(name, fn, np_fn, module, np_sig, own_sig, to_own, unsupported, extras):
+    own_params = own_sig.parameters
+    own_pos = [q.name for q in own_params.values() if q.kind in _POSITIONAL]
+    env = {"_fn": fn, "_np_fn": np_fn, "_slow": _slow, "_name": name}
+    params, call_pos, call_kw, checks, all_names = [], [], [], [], []
+    state = None  # the kind of the last parameter written (to place "/" and "*")
+    positional_ok = True  # the call passes NumPy's leading parameters by position
+
+    def add_param(text, kind):
+        nonlocal state
+        if state is _P.POSITIONAL_ONLY and kind is not _P.POSITIONAL_ONLY:
+            params.append("/")
+        if kind is _P.KEYWORD_ONLY and state in (None, _P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD):
+            params.append("*")
+        params.append(text)
+        state = kind
+
+    np_defaults = {}
+    for i, p in enumerate(np_sig.parameters.values()):
+        local = f"_v{i}"  # the generated parameter names are NumPy's (valid identifiers)
+        if p.kind is _P.VAR_POSITIONAL:
+            add_param(f"*{p.name}", _P.VAR_POSITIONAL)
+            state = _P.KEYWORD_ONLY  # after *args, the rest are keyword-only already
+            call_pos.append(f"*{p.name}")
+            all_names.append((p.name, "*"))
+            continue
+        if p.kind is _P.VAR_KEYWORD:
+            add_param(f"**{p.name}", _P.VAR_KEYWORD)
+            checks.append(f"not {p.name}")
+            all_names.append((p.name, "**"))
+            continue
+        own_name = to_own.get(p.name)
+        if own_name is not None:
+            q = own_params[own_name]
+            default = p.default if q.default is _P.empty or p.default is _P.empty else q.default
+            if p.default is _P.empty:
+                default = _P.empty
+        else:
+            default = p.default
+            np_defaults[p.name] = p.default
+        if default is _P.empty:
+            add_param(p.name, p.kind)
+        else:
+            env[local] = default
+            add_param(f"{p.name}={local}", p.kind)
+        all_names.append((p.name, p.kind))
+        if own_name is None:
+            checks.append(f"{p.name} is {local}" if default is not None else f"{p.name} is None")
+            continue
+        if positional_ok and len(call_pos) < len(own_pos) and own_pos[len(call_pos)] == own_name \
+                and p.kind in _POSITIONAL:
+            call_pos.append(p.name)
+        else:
+            positional_ok = False
+            call_kw.append(f"{own_name}={p.name}")
+    extra_names = []
+    for j, q in enumerate(extras):
+        if q.kind is _P.VAR_KEYWORD:
+            add_param(f"**{q.name}", _P.VAR_KEYWORD)
+            call_kw.append(f"**{q.name}")
+            extra_names.append(("**", q.name))
+            continue
+        local = f"_e{j}"
+        env[local] = q.default
+        add_param(f"{q.name}={local}", _P.KEYWORD_ONLY)
+        call_kw.append(f"{q.name}={q.name}")
+        extra_names.append((local, q.name))
+    if state is _P.POSITIONAL_ONLY:
+        params.append("/")
+    env["_np_defaults"] = np_defaults
+    env["_kinds"] = tuple(all_names)
+    env["_extras"] = tuple(extra_names)
+    call = ", ".join(call_pos + call_kw)
+    values = ", ".join(f"{n!r}: {n}" for n, _ in all_names)
+    extra_values = ", ".join(f"{n!r}: {n}" for _, n in extra_names)
+    fast = " and ".join(checks) or "True"
+    src = (
+        f"def {name}({', '.join(params)}):\n"
+        f"    if {fast}:\n"
+        f"        return _fn({call})\n"
+        f"    return _slow(_name, _fn, _np_fn, _kinds, _np_defaults, {{{values}}},\n"
+        f"                 _extras, {{{extra_values}}}, lambda: _fn({call}))\n"
+    )
+    # (compiled as this file's code: wire's own frame, which tracebacks leave out)
+    exec(compile(src, __file__, "exec"), env)  # noqa: S102
+    front = env[name]
+    front.__module__ = module or fn.__module__
+    front.__qualname__ = name
+    front.__doc__ = fn.__doc__
+    front.__wrapped__ = fn
+    front.__wire_numpy_front__ = fn
+    front.__signature__ = inspect.signature(front, follow_wrapped=False)
+    return front
+
+
+def own(fn):
+    """The function behind a front made by :func:`adapt` (``fn`` itself if it is none, or a
+    wrapper of a front: a copy of the attribute by ``functools.wraps`` does not count)."""
+    behind = getattr(fn, "__wire_numpy_front__", None)
+    return behind if behind is not None and getattr(fn, "__wrapped__", None) is behind else fn
+
+
+def _holds_tracer(v) -> bool:
+    if isinstance(v, Tracer):
+        return True
+    if isinstance(v, (list, tuple)):
+        return any(_holds_tracer(b) for b in v)
+    if isinstance(v, dict):
+        return any(_holds_tracer(b) for b in v.values())
+    return False
+
+
+def _at_default(value, default) -> bool:
+    if value is default:
+        return True
+    if default is _NO_VALUE or value is _NO_VALUE:
+        return False
+    if isinstance(default, tuple) and all(d is None for d in default):  # out=(None, None)
+        return value is None or (isinstance(value, tuple) and all(v is None for v in value))
+    if isinstance(default, (str, bool, int)) and type(value) is type(default):
+        return value == default
+    return False
+
+
+def _slow(name, fn, np_fn, kinds, np_defaults, values, extras, extra_values, call_own):
+    """A call with one of NumPy's parameters the function does not take set (``out=``,
+    ``where=``, ``casting=`` …): NumPy's own function computes it on concrete values;
+    traced, the call is refused (a traced array cannot be written into, and the others have
+    no traced form)."""
+    set_ = {n: values[n] for n, d in np_defaults.items() if not _at_default(values[n], d)}
+    for n, kind in kinds:
+        if kind == "**" and values[n]:
+            set_.update(values[n])
+    if not set_:
+        return call_own()
+    own_extras_set = any(
+        (local != "**" and extra_values[n] is not _extra_default(fn, n)) or
+        (local == "**" and extra_values[n]) for local, n in extras)
+    if not _holds_tracer(values) and not own_extras_set:
+        args, kwargs = [], {}
+        for n, kind in kinds:
+            v = values[n]
+            if kind == "*":
+                args.extend(v)
+            elif kind == "**":
+                kwargs.update(v)
+            elif kind is _P.POSITIONAL_ONLY:
+                args.append(v)
+            elif n in np_defaults and _at_default(v, np_defaults[n]):
+                continue
+            else:
+                kwargs[n] = v
+        return np_fn(*args, **kwargs)
+    where = f"wire.numpy.{name}(..., {', '.join(f'{k}=...' for k in set_)})"
+    if "out" in set_:
+        raise OutArgumentError(
+            f"{where}: wire's traced arrays are immutable, so out= cannot be written into; "
+            f"use the returned value (y = wnp.{name}(...) rather than wnp.{name}(..., out=y))"
+            f"{at(user_location())}")
+    if "where" in set_:
+        raise OutArgumentError(
+            f"{where}: a ufunc's where= without out= leaves NumPy's result undefined where "
+            f"it is False, and wire's traced arrays cannot be written into; write "
+            f"wnp.where(mask, wnp.{name}(...), fill) instead{at(user_location())}")
+    raise WireNotImplementedError(
+        f"{where}: NumPy's parameter{'s' if len(set_) > 1 else ''} "
+        f"{', '.join(f'{k}={v!r}' for k, v in set_.items())} "
+        f"{'are' if len(set_) > 1 else 'is'} not supported on traced values (only "
+        f"NumPy's default){at(user_location())}")
+
+
+def _extra_default(fn, name):
+    return inspect.signature(fn).parameters[name].default
+
+
+def install(namespace: dict, names, np_namespace, fronts: dict) -> None:
+    """Put a front taking NumPy's parameters (:func:`adapt`) in place of each function of
+    ``namespace`` whose parameters differ from those of its namesake in ``np_namespace``.
+    ``fronts`` holds the fronts made so far by the function behind them: one that takes
+    the namesake's parameters is used again (``amax`` is ``max``; ``np.linalg.matmul``'s
+    parameters are some of ``np.matmul``'s), so aliases stay one object."""
+    for name in names:
+        fn = namespace.get(name)
+        np_fn = getattr(np_namespace, name, None)
+        if not callable(fn) or isinstance(fn, type) or np_fn is None or not callable(np_fn) \
+                or isinstance(np_fn, type):
+            continue
+        behind = inspect.unwrap(fn)
+        np_sig = numpy_signature(np_fn)
+        if not inspect.isfunction(behind) or np_sig is None:
+            continue
+        for front in fronts.get(id(behind), ()):
+            if covers(np_sig, inspect.signature(front)):
+                namespace[name] = front
+                break
+        else:
+            front = adapt(name, fn, np_fn, namespace.get("__name__"))
+            if front is not fn:
+                fronts.setdefault(id(behind), []).append(front)
+                namespace[name] = front
