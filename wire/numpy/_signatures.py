@@ -151,7 +151,7 @@ def _generate(name, fn, np_fn, module, np_sig, own_sig, to_own, unsupported, ext
         params.append(text)
         state = kind
 
-    np_defaults = {}
+    np_defaults, own_defaults = {}, {}
     for i, p in enumerate(np_sig.parameters.values()):
         local = f"_v{i}"  # the generated parameter names are NumPy's (valid identifiers)
         if p.kind is _P.VAR_POSITIONAL:
@@ -171,6 +171,7 @@ def _generate(name, fn, np_fn, module, np_sig, own_sig, to_own, unsupported, ext
             default = p.default if q.default is _P.empty or p.default is _P.empty else q.default
             if p.default is _P.empty:
                 default = _P.empty
+            own_defaults[p.name] = default
         else:
             default = p.default
             np_defaults[p.name] = p.default
@@ -204,6 +205,7 @@ def _generate(name, fn, np_fn, module, np_sig, own_sig, to_own, unsupported, ext
     if state is _P.POSITIONAL_ONLY:
         params.append("/")
     env["_np_defaults"] = np_defaults
+    env["_own_defaults"] = own_defaults
     env["_kinds"] = tuple(all_names)
     env["_extras"] = tuple(extra_names)
     call = ", ".join(call_pos + call_kw)
@@ -214,7 +216,8 @@ def _generate(name, fn, np_fn, module, np_sig, own_sig, to_own, unsupported, ext
         f"def {name}({', '.join(params)}):\n"
         f"    if {fast}:\n"
         f"        return _fn({call})\n"
-        f"    return _slow(_name, _fn, _np_fn, _kinds, _np_defaults, {{{values}}},\n"
+        f"    return _slow(_name, _fn, _np_fn, _kinds, _np_defaults, _own_defaults,\n"
+        f"                 {{{values}}},\n"
         f"                 _extras, {{{extra_values}}}, lambda: _fn({call}))\n"
     )
     # (compiled as this file's code: wire's own frame, which tracebacks leave out)
@@ -258,7 +261,8 @@ def _at_default(value, default) -> bool:
     return False
 
 
-def _slow(name, fn, np_fn, kinds, np_defaults, values, extras, extra_values, call_own):
+def _slow(name, fn, np_fn, kinds, np_defaults, own_defaults, values, extras, extra_values,
+          call_own):
     """A call with one of NumPy's parameters the function does not take set (``out=``,
     ``where=``, ``casting=`` …): NumPy's own function computes it on concrete values;
     traced, the call is refused (a traced array cannot be written into, and the others have
@@ -282,8 +286,9 @@ def _slow(name, fn, np_fn, kinds, np_defaults, values, extras, extra_values, cal
                 kwargs.update(v)
             elif kind is _P.POSITIONAL_ONLY:
                 args.append(v)
-            elif n in np_defaults and _at_default(v, np_defaults[n]):
-                continue
+            elif (n in np_defaults and _at_default(v, np_defaults[n])) or (
+                    n in own_defaults and v is own_defaults[n]):
+                continue  # (NumPy's own default, where the function's differs)
             else:
                 kwargs[n] = v
         return np_fn(*args, **kwargs)
