@@ -254,6 +254,7 @@ def _nan_quantiles(a, q, axis, keepdims, name):
     count = sum(valid, axis=-1, keepdims=True)  # entries that are not NaN, per slice
     s = sort(where(valid, flat, np.inf), axis=-1)  # NaNs (as inf) go to the end
     last = cast(count - 1, qq.dtype)  # NumPy's positions: in q's float dtype
+    none = count == 0
     outs = []
     for qk in qq.ravel():
         pos = last * qk
@@ -261,10 +262,13 @@ def _nan_quantiles(a, q, axis, keepdims, name):
         hi = minimum(lo + 1.0, last)
         ilo, ihi = cast(where(lo < 0, 0.0, lo), np.intp), cast(where(hi < 0, 0.0, hi), np.intp)
         vlo, vhi = take_along_axis(s, ilo, -1), take_along_axis(s, ihi, -1)
+        # a slice of only NaN reads two of its +inf stand-ins: zeros instead, so that no
+        # inf - inf raises a stray "invalid value" warning (its result is NaN all the same)
+        vlo, vhi = where(none, 0.0, vlo), where(none, 0.0, vhi)
         # NumPy's weight, pos - (-1) at the last position (see quantile's)
         frac = where(pos >= last, pos + 1.0, pos - lo)
         val = _lerp(vlo, vhi, frac, dt)  # NumPy's, so infinities come out as there
-        outs.append(where(count == 0, np.nan, val)[..., 0])
+        outs.append(where(none, np.nan, val)[..., 0])
     res = reshape(stack(outs, axis=0), qq.shape + kept)
     # a slice without NaN: NumPy's nanquantile is its quantile of the slice, which reads
     # NumPy's partition of it, not a sort: tied -0.0 and 0.0 in its order, so that the zero's
