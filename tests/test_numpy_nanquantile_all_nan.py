@@ -10,6 +10,7 @@ import pytest
 
 import wire
 import wire.numpy as wnp
+from selection import slow_only
 
 ROWS = np.array([[np.nan, np.nan, np.nan, np.nan], [1.0, np.nan, 3.0, -0.0],
                  [np.nan, np.nan, np.nan, 2.0], [-0.0, -0.0, 5.0, 7.0]])  # (an inf warns in NumPy too)
@@ -49,7 +50,19 @@ def test_size_one_and_whole_array_all_nan():
         np.testing.assert_array_equal(got, ref)
 
 
-def test_derivative_is_zero_on_an_all_nan_slice_as_jaxs():
+def test_derivative_is_zero_on_an_all_nan_slice():
+    f = lambda x: wnp.sum(wnp.nansum(wnp.nanquantile(x, 0.3, axis=1)))  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for got in (wire.grad(f)(ROWS[:3]), wire.jit(wire.grad(f))(ROWS[:3])):
+            # JAX's: the slice of only NaN gets none; [1, nan, 3, -0]'s 0.3-quantile lies 0.6
+            # of the way from -0.0 to 1.0
+            np.testing.assert_allclose(got, [[0, 0, 0, 0], [0.6, 0, 0, 0.4], [0, 0, 0, 1]],
+                                       rtol=1e-15)
+
+
+@slow_only
+def test_derivative_on_all_nan_slices_is_jaxs():
     jax = pytest.importorskip("jax")
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp

@@ -254,3 +254,11 @@ def test_numpys_parameters_wire_lacks_are_refused_on_traced_values():
         wire.jit(lambda x: wnp.add(x, 1.0, casting="unsafe"))(B)
     # and computed by NumPy itself on concrete ones
     _close(wnp.add(B, 1, dtype=np.float32), np.add(B, 1, dtype=np.float32))
+
+
+def test_numpys_gufuncs_on_tracers_take_their_keywords():
+    # np.vecdot(x, y, axis=0) on tracers reaches wire.numpy's vecdot with axis= (it was refused)
+    got = wire.jit(lambda x: np.vecdot(x, x, axis=0))(B)
+    _close(got, np.vecdot(B, B, axis=0))
+    with pytest.raises(OutArgumentError):
+        wire.jit(lambda x: np.add(x, 1.0, where=x > 0))(B)

@@ -103,18 +103,20 @@ def dispatch_ufunc(wnp, ufunc, method, inputs, kwargs):
     initial = None if initial is np._NoValue else initial
     extras = {k: v for k, v in (("where", where), ("initial", initial))
               if v is not None and v is not True}
-    if extras and not (method == "reduce" and name in _REDUCERS_TAKING.get(tuple(extras), ())):
+    if method == "__call__" and where is not True:  # the function's front refuses it
+        kwargs["where"] = where
+    elif extras and not (method == "reduce" and name in _REDUCERS_TAKING.get(tuple(extras), ())):
         raise WireError(f"{label}(..., {', '.join(f'{k}=...' for k in extras)}) is not "
                         f"supported on traced values{at(user_location())}")
     kwargs.pop("casting", None)
     kwargs.pop("order", None)
     kwargs.pop("subok", None)
     if method == "__call__":
-        if kwargs:
-            raise WireError(f"{label}: unsupported keyword(s) {sorted(kwargs)}{at(user_location())}")
         if dtype is not None:
             inputs = [wnp.asarray(x, dtype=dtype) for x in inputs]
-        return fn(*inputs)
+        # the rest (a gufunc's axis=, keepdims= …) as NumPy's own parameters of the function,
+        # which takes or refuses each (wire.numpy's functions take NumPy's parameters)
+        return fn(*inputs, **kwargs)
     if method == "reduce":
         x = inputs[0]
         axis = kwargs.get("axis", 0)
