@@ -15,6 +15,7 @@ is never silently ignored.
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import numpy as np
@@ -213,23 +214,29 @@ def _generate(name, fn, np_fn, module, np_sig, own_sig, to_own, unsupported, ext
     extra_values = ", ".join(f"{n!r}: {n}" for _, n in extra_names)
     fast = " and ".join(checks) or "True"
     src = (
-        f"def {name}({', '.join(params)}):\n"
+        f"def front({', '.join(params)}):\n"
         f"    if {fast}:\n"
         f"        return _fn({call})\n"
         f"    return _slow(_name, _fn, _np_fn, _kinds, _np_defaults, _own_defaults,\n"
         f"                 {{{values}}},\n"
         f"                 _extras, {{{extra_values}}}, lambda: _fn({call}))\n"
     )
-    # (compiled as this file's code: wire's own frame, which tracebacks leave out)
-    exec(compile(src, __file__, "exec"), env)  # noqa: S102
-    front = env[name]
+    exec(_compiled(src), env)  # noqa: S102
+    front = env["front"]
     front.__module__ = module or fn.__module__
-    front.__qualname__ = name
+    front.__name__ = front.__qualname__ = name
     front.__doc__ = fn.__doc__
     front.__wrapped__ = fn
     front.__wire_numpy_front__ = fn
     front.__signature__ = inspect.signature(front, follow_wrapped=False)
     return front
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(src: str):
+    """``src`` compiled (the ufuncs' fronts share a few texts), as this file's code: wire's
+    own frame, which tracebacks leave out."""
+    return compile(src, __file__, "exec")
 
 
 def own(fn):
