@@ -153,6 +153,7 @@ def _generate(name, fn, np_fn, module, np_sig, own_sig, to_own, unsupported, ext
         state = kind
 
     np_defaults, own_defaults = {}, {}
+    np_var_kw = None
     for i, p in enumerate(np_sig.parameters.values()):
         local = f"_v{i}"  # the generated parameter names are NumPy's (valid identifiers)
         if p.kind is _P.VAR_POSITIONAL:
@@ -161,10 +162,8 @@ def _generate(name, fn, np_fn, module, np_sig, own_sig, to_own, unsupported, ext
             call_pos.append(f"*{p.name}")
             all_names.append((p.name, "*"))
             continue
-        if p.kind is _P.VAR_KEYWORD:
-            add_param(f"**{p.name}", _P.VAR_KEYWORD)
-            checks.append(f"not {p.name}")
-            all_names.append((p.name, "**"))
+        if p.kind is _P.VAR_KEYWORD:  # (written last, after wire's keyword-only extras)
+            np_var_kw = p.name
             continue
         own_name = to_own.get(p.name)
         if own_name is not None:
@@ -192,17 +191,24 @@ def _generate(name, fn, np_fn, module, np_sig, own_sig, to_own, unsupported, ext
             positional_ok = False
             call_kw.append(f"{own_name}={p.name}")
     extra_names = []
+    own_var_kw = None
     for j, q in enumerate(extras):
         if q.kind is _P.VAR_KEYWORD:
-            add_param(f"**{q.name}", _P.VAR_KEYWORD)
-            call_kw.append(f"**{q.name}")
-            extra_names.append(("**", q.name))
+            own_var_kw = q.name
             continue
         local = f"_e{j}"
         env[local] = q.default
         add_param(f"{q.name}={local}", _P.KEYWORD_ONLY)
         call_kw.append(f"{q.name}={q.name}")
         extra_names.append((local, q.name))
+    if own_var_kw is not None:  # the function's **kwargs take NumPy's too, if it has any
+        add_param(f"**{own_var_kw}", _P.VAR_KEYWORD)
+        call_kw.append(f"**{own_var_kw}")
+        extra_names.append(("**", own_var_kw))
+    elif np_var_kw is not None:
+        add_param(f"**{np_var_kw}", _P.VAR_KEYWORD)
+        checks.append(f"not {np_var_kw}")
+        all_names.append((np_var_kw, "**"))
     if state is _P.POSITIONAL_ONLY:
         params.append("/")
     env["_np_defaults"] = np_defaults
