@@ -47,7 +47,7 @@ from ._static_size import __all__ as _static_size_all
 from ._index_tricks import c_, r_  # noqa: F401
 from . import _names
 from . import fft, linalg, random  # noqa: E402
-from . import _at, _creation, _deferring, _dispatch, _methods, _signatures
+from . import _at, _deferring, _dispatch, _methods, _signatures
 from ..core import Tracer as _Tracer
 from ..tracebacks import expose as _expose
 
@@ -83,7 +83,7 @@ _deferring.install(globals(), __all__)
 _fronts = {}
 _signatures.install(globals(), __all__, _np, _fronts)
 for _name in ("array", "asarray", "asanyarray"):  # jnp.asarray(table)[traced_i] under jit
-    globals()[_name] = _creation.constant_under_jit(globals()[_name])
+    globals()[_name] = _signatures.constant_under_jit(globals()[_name])
 del _name
 for _module, _np_module in ((linalg, _np.linalg), (fft, _np.fft)):
     _deferring.install(vars(_module), _module.__all__)

@@ -3,15 +3,11 @@
 
 from __future__ import annotations
 
-import functools
-import sys
-
 import numpy as np
 
 from ..errors import WireValueError, at, user_location
 from ..ops import shape as S
-from ..core import Tracer, current_trace, to_tracer
-from ..tracebacks import is_wire_file
+from ..core import Tracer
 from ._math import floor, log10, power, sign, where
 from ._promote import cast, holds_tracer, lift, result_dtype, strong
 from ._shape import moveaxis
@@ -252,45 +248,3 @@ full = with_at(full, "full", __name__)
 full_like = with_at(full_like, "full_like", __name__)
 linspace = with_at(linspace, "linspace", __name__)
 
-
-@functools.lru_cache(maxsize=1)
-def _passed_through() -> frozenset:
-    """The files of the layers between a user's call and the function (entry points,
-    deferring forms, signature fronts, this wrapper)."""
-    from .. import tracebacks
-    from . import _deferring, _signatures
-    return frozenset(m.__file__ for m in (tracebacks, _deferring, _signatures)) | {__file__}
-
-
-def _called_by_user() -> bool:
-    """Whether the caller found past those layers is the user's code, not wire's own."""
-    passed = _passed_through()
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename in passed:
-        frame = frame.f_back
-    return frame is not None and not is_wire_file(frame.f_code.co_filename)
-
-
-def constant_under_jit(fn):
-    """``fn`` (``array``, ``asarray``) giving a constant traced array for concrete data when the
-    user calls it inside ``wire.jit`` or ``wire.trace``, as ``jnp.asarray`` gives a JAX array
-    there: a traced integer can index it (``wnp.asarray(table)[i]`` gathers from the
-    constant; a NumPy array would have to convert ``i`` to an index, which has no value yet).
-    Outside such a trace, and for wire's own calls, it stays a NumPy array.
-
-    >>> import wire
-    >>> table = np.array([10.0, 20.0, 30.0])
-    >>> wire.jit(lambda i: constant_under_jit(asarray)(table)[i])(np.int64(2))
-    array(30.)
-    """
-
-    @functools.wraps(fn)
-    def made(*args, **kwargs):
-        out = fn(*args, **kwargs)
-        if isinstance(out, np.ndarray) and out.dtype.kind in "biufc":
-            state = current_trace()
-            if state is not None and state.values is None and _called_by_user():
-                return to_tracer(out)
-        return out
-
-    return made

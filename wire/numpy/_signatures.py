@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 
 import numpy as np
 
-from ..core import Tracer
+from .. import tracebacks
+from ..core import Tracer, current_trace, to_tracer
 from ..errors import OutArgumentError, WireNotImplementedError, at, user_location
+from ..tracebacks import is_wire_file
+from . import _deferring
 
 _P = inspect.Parameter
 _POSITIONAL = (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)
@@ -67,7 +71,7 @@ def covers(np_sig: inspect.Signature, own: inspect.Signature) -> bool:
     return True
 
 
-def _plan(np_sig, own_sig, ufunc: bool):
+def _plan(np_sig, own_sig):
     """How each of NumPy's parameters reaches the function: ``{numpy name: own name}`` for
     those it takes (by name, else the positional parameter at the same place under another
     name), and the list of NumPy's parameters it does not take. None where no front can be
@@ -102,7 +106,6 @@ def _plan(np_sig, own_sig, ufunc: bool):
     extras = [q for q in own_params if q.name not in used and q.kind is not _P.VAR_POSITIONAL]
     if any(q.default is _P.empty for q in extras if q.kind is not _P.VAR_KEYWORD):
         return None
-    del ufunc
     return to_own, unsupported, extras
 
 
@@ -129,7 +132,7 @@ def adapt(name: str, fn, np_fn, module: str | None = None):
         return fn
     if np_sig is None or covers(np_sig, own_sig):
         return fn
-    plan = _plan(np_sig, own_sig, isinstance(np_fn, np.ufunc))
+    plan = _plan(np_sig, own_sig)
     if plan is None:
         return fn
     return _generate(name, fn, np_fn, module, np_sig, own_sig, *plan)
@@ -352,3 +355,42 @@ def install(namespace: dict, names, np_namespace, fronts: dict) -> None:
             if front is not fn:
                 fronts.setdefault(id(behind), []).append(front)
                 namespace[name] = front
+
+
+# the files of the layers between a user's call and a function (entry points, deferring
+# forms, the fronts and wrappers here)
+_PASSED_THROUGH = frozenset((tracebacks.__file__, _deferring.__file__, __file__))
+
+
+def _called_by_user() -> bool:
+    """Whether the caller found past those layers is the user's code, not wire's own."""
+    passed = _PASSED_THROUGH
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename in passed:
+        frame = frame.f_back
+    return frame is not None and not is_wire_file(frame.f_code.co_filename)
+
+
+def constant_under_jit(fn):
+    """``fn`` (``array``, ``asarray``) giving a constant traced array for concrete data when the
+    user calls it inside ``wire.jit`` or ``wire.trace``, as ``jnp.asarray`` gives a JAX array
+    there: a traced integer can index it (``wnp.asarray(table)[i]`` gathers from the
+    constant; a NumPy array would have to convert ``i`` to an index, which has no value yet).
+    Outside such a trace, and for wire's own calls, it stays a NumPy array.
+
+    >>> import wire
+    >>> table = np.array([10.0, 20.0, 30.0])
+    >>> wire.jit(lambda i: constant_under_jit(np.asarray)(table)[i])(np.int64(2))
+    array(30.)
+    """
+
+    @functools.wraps(fn)
+    def made(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if isinstance(out, np.ndarray) and out.dtype.kind in "biufc":
+            state = current_trace()
+            if state is not None and state.values is None and _called_by_user():
+                return to_tracer(out)
+        return out
+
+    return made
