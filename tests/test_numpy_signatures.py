@@ -265,3 +265,18 @@ def test_numpys_gufuncs_on_tracers_take_their_keywords():
     _close(got, np.vecdot(B, B, axis=0))
     with pytest.raises(OutArgumentError):
         wire.jit(lambda x: np.add(x, 1.0, where=x > 0))(B)
+
+
+def test_methods_take_ndarrays_positional_parameters():
+    x = np.array([0, 2, 1])
+    choices = [np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0]), np.array([7.0, 8.0, 9.0])]
+    # ndarray's choose(choices, out=None, mode="raise") (out= was refused as a keyword)
+    got = wire.jit(lambda c: wnp.asarray(x + 1).choose(c, out=None, mode="clip"))(choices)
+    _close(got, (x + 1).choose(choices, out=None, mode="clip"))
+    f = wire.jit(lambda a: (a.astype(np.float32, "K", "same_kind"), a.swapaxes(axis1=0, axis2=1),
+                            a.reshape((4, 2), order="C", copy=None), a.copy("C")))
+    for got, ref in zip(f(B), (B.astype(np.float32, "K", "same_kind"), B.swapaxes(0, 1),
+                               B.reshape((4, 2)), B.copy())):
+        _close(got, ref)
+    with pytest.raises(wire.WireTypeError, match="casting"):
+        wire.jit(lambda a: a.astype(np.int64, casting="safe"))(B)

@@ -13,6 +13,7 @@ import types
 
 import numpy as np
 
+from ..errors import WireTypeError, at, user_location
 from ..tracebacks import entry_point, internal, operator_entry_point
 from ._signatures import own
 
@@ -108,6 +109,21 @@ def _install_operators(cls, wnp) -> None:
     cls.at = property(lambda self: wnp._at.At(self), doc="functional updates: x.at[i].set(v)")
 
 
+def _astype(wnp):
+    """ndarray's ``astype(dtype, order, casting, subok, copy)``: a traced array has no layout
+    and is never copied; ``casting`` other than NumPy's default ``"unsafe"`` is checked as
+    NumPy checks it."""
+
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        if casting != "unsafe" and not np.can_cast(self.dtype, dtype, casting):
+            raise WireTypeError(f"astype: cannot cast {self.aval!r} to {np.dtype(dtype)} with "
+                                f"casting={casting!r} (NumPy refuses it too)"
+                                f"{at(user_location())}")
+        return wnp.asarray(self, dtype=dtype)
+
+    return astype
+
+
 def _method(fn):
     """ndarray's method of NumPy function ``fn``: ``fn`` with the array first."""
 
@@ -123,10 +139,10 @@ def _install_array_methods(cls, wnp) -> None:
     cls.T = property(lambda self: wnp.transpose(self))
     cls.mT = property(lambda self: wnp.swapaxes(self, -1, -2))
 
-    def reshape(self, *shape, order="C"):
+    def reshape(self, *shape, order="C", copy=None):
         if len(shape) == 1 and not isinstance(shape[0], int):
             shape = shape[0]
-        return wnp.reshape(self, shape, order=order)
+        return wnp.reshape(self, shape, order=order, copy=copy)
 
     def transpose(self, *axes):
         if len(axes) == 1 and not isinstance(axes[0], int):
@@ -135,7 +151,7 @@ def _install_array_methods(cls, wnp) -> None:
 
     cls.reshape = reshape
     cls.transpose = transpose
-    cls.astype = lambda self, dtype, copy=True: wnp.asarray(self, dtype=dtype)
+    cls.astype = _astype(wnp)
     # the reductions take ndarray's parameters, which are their functions' after ``a``
     # (NumPy's order: ``x.sum(axis, dtype, out, keepdims)``, ``x.max(axis, out, keepdims)``)
     for name in ("sum", "mean", "prod", "max", "min", "var", "std", "argmax", "argmin", "any",
@@ -146,8 +162,8 @@ def _install_array_methods(cls, wnp) -> None:
     cls.ravel = lambda self, order="C": wnp.ravel(self, order)
     cls.flatten = lambda self, order="C": wnp.ravel(self, order)
     cls.squeeze = lambda self, axis=None: wnp.squeeze(self, axis)
-    cls.swapaxes = lambda self, a, b: wnp.swapaxes(self, a, b)
-    cls.copy = lambda self: self
+    cls.swapaxes = lambda self, axis1, axis2: wnp.swapaxes(self, axis1, axis2)
+    cls.copy = lambda self, order="C": self
 
     # complex parts and the wider wire.numpy library as methods, like ndarray's
     cls.real = property(lambda self: wnp.real(self))
@@ -166,11 +182,13 @@ def _install_array_methods(cls, wnp) -> None:
         self, repeats, axis, total_repeat_length=total_repeat_length)
     cls.compress = lambda self, condition, axis=None, *, out=None, size=None, fill_value=0: \
         wnp.compress(condition, self, axis, out, size=size, fill_value=fill_value)
-    cls.choose = lambda self, choices, mode="raise": wnp.choose(self, choices, mode=mode)
+    cls.choose = lambda self, choices, out=None, mode="raise": wnp.choose(self, choices, out,
+                                                                          mode)
     # without size: in an eager trace (a shape from the values); with it, JAX's padded form
     cls.nonzero = lambda self, *, size=None, fill_value=None: wnp.nonzero(
         self, size=size, fill_value=fill_value)
-    cls.put = lambda self, ind, v, mode="raise": wnp.put(self, ind, v, mode)  # refused: it writes
+    cls.put = lambda self, indices, values, mode="raise": wnp.put(  # refused: it writes
+        self, indices, values, mode)
     cls.argsort = lambda self, axis=-1, kind=None, order=None, *, stable=None, \
         descending=False: wnp.argsort(self, axis, kind, order, stable=stable,
                                       descending=descending)
