@@ -37,13 +37,17 @@ from .aliases import (adabelief, adadelta, adafactor, adagrad, adam, adamax, ada
                       amsgrad, fromage, lamb, lars, lion, momentum, nadam, nadamw, nesterov,
                       noisy_sgd, novograd, optimistic_gradient_descent, radam, rmsprop, rprop,
                       sgd, sign_sgd, signum, sm3, yogi)
-from .base import (EmptyState, GradientTransformation, apply_updates, chain, check_trees,
-                   identity, named_chain)
+from .base import (EmptyState, GradientTransformation, GradientTransformationExtraArgs,
+                   apply_updates, chain, check_trees, identity, named_chain,
+                   with_extra_args_support)
 from .schedules import *
 from .transforms import *
 from .wrappers import *
+from .linesearch import *
+from .quasi_newton import *
+from . import tree_utils
 from . import adaptive as _adaptive, aliases as _aliases, schedules as _schedules
-from . import wrappers as _wrappers
+from . import wrappers as _wrappers, linesearch as _linesearch, quasi_newton as _lbfgs
 from ..tracebacks import expose
 
 __all__ = [
@@ -57,9 +61,10 @@ __all__ = [
     "warmup_cosine_decay_schedule", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
     "ScaleByRStdDevWithCountState", "amsgrad", "nadam", "nadamw", "radam", "scale_by_amsgrad",
     "scale_by_radam", "ScaleByAmsgradState", "named_chain",
+    "GradientTransformationExtraArgs", "with_extra_args_support",
 ]
 __all__ += [n for n in _aliases.__all__ + _adaptive.__all__ + _wrappers.__all__
-            + _schedules.__all__ if n not in __all__]
+            + _schedules.__all__ + _linesearch.__all__ + _lbfgs.__all__ if n not in __all__]
 
 # every public function here is where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)

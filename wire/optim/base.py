@@ -24,10 +24,11 @@ import numpy as np
 
 from .. import numpy as wnp
 from .. import tree as wtree
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireTypeError, at, user_location
 
 __all__ = ["GradientTransformation", "chain", "apply_updates", "identity", "check_trees",
-           "EmptyState", "named_chain"]
+           "EmptyState", "named_chain", "GradientTransformationExtraArgs",
+           "with_extra_args_support"]
 
 
 class GradientTransformation(NamedTuple):
@@ -44,6 +45,43 @@ class GradientTransformation(NamedTuple):
 
     init: Callable
     update: Callable
+
+
+class GradientTransformationExtraArgs(GradientTransformation):
+    """A ``GradientTransformation`` whose ``update(grads, state, params=None, **extra_args)``
+    takes keyword arguments beyond the params (Optax's): the loss ``value``, its ``grad``, a
+    ``value_fn`` for a line search … :func:`chain` hands every extra argument to the parts of
+    this type and none to the others.
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> opt = optim.with_extra_args_support(optim.sgd(0.1))
+    >>> isinstance(opt, optim.GradientTransformationExtraArgs)
+    True
+    >>> opt.update(np.ones(1), opt.init(np.zeros(1)), None, value=3.0)[0]
+    array([-0.1])
+    """
+
+
+def with_extra_args_support(tx: GradientTransformation) -> GradientTransformationExtraArgs:
+    """``tx`` as a :class:`GradientTransformationExtraArgs` that ignores extra arguments
+    (``tx`` itself when it already takes them).
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> t = with_extra_args_support(optim.scale(2.0))
+    >>> t.update(np.ones(1), t.init(None), None, value=1.0, grad=np.ones(1))[0]
+    array([2.])
+    """
+    if isinstance(tx, GradientTransformationExtraArgs):
+        return tx
+    _check_transformation("with_extra_args_support", tx)
+
+    def update(grads, state, params=None, **extra_args):
+        del extra_args
+        return tx.update(grads, state, params)
+
+    return GradientTransformationExtraArgs(tx.init, update)
 
 
 class EmptyState(NamedTuple):
@@ -96,30 +134,44 @@ def identity() -> GradientTransformation:
                                   lambda grads, state, params=None: (grads, state))
 
 
-def chain(*transforms: GradientTransformation) -> GradientTransformation:
+def chain(*transforms: GradientTransformation) -> GradientTransformationExtraArgs:
     """Apply transformations in order; the state is the tuple of their states.
+
+    Extra keyword arguments of ``update`` (``value=``, ``grad=``, ``value_fn=`` …) reach the
+    parts that are :class:`GradientTransformationExtraArgs`; the others never see them.
 
     >>> import wire
     >>> opt = chain(wire.optim.clip_by_global_norm(1.0), wire.optim.sgd(0.5))
     >>> opt.update({"w": np.array([3.0, 4.0])}, opt.init({"w": np.zeros(2)}))[0]["w"]
     array([-0.3, -0.4])
     """
-    transforms = tuple(transforms)
+    transforms = tuple(_extra_args_part("chain", t) for t in transforms)
 
     def init(params):
         return tuple(t.init(params) for t in transforms)
 
-    def update(grads, state, params=None):
+    def update(grads, state, params=None, **extra_args):
         if not isinstance(state, tuple) or len(state) != len(transforms):
             raise WireError(f"chain: expected a state of {len(transforms)} parts"
                             f"{at(user_location())}")
         new_state = []
         for t, s in zip(transforms, state):
-            grads, s = t.update(grads, s, params)
+            grads, s = t.update(grads, s, params, **extra_args)
             new_state.append(s)
         return grads, tuple(new_state)
 
-    return GradientTransformation(init, update)
+    return GradientTransformationExtraArgs(init, update)
+
+
+def _check_transformation(what, t):
+    if not (callable(getattr(t, "init", None)) and callable(getattr(t, "update", None))):
+        raise WireTypeError(f"{what}: expected a GradientTransformation (an init and an update "
+                            f"function), got {type(t).__name__}{at(user_location())}")
+
+
+def _extra_args_part(what, t):
+    _check_transformation(what, t)
+    return with_extra_args_support(t)
 
 
 def apply_updates(params, updates):
@@ -146,14 +198,15 @@ def named_chain(*transforms) -> GradientTransformation:
     names = [name for name, _ in transforms]
     if len(set(names)) != len(names):
         raise WireError(f"named_chain: names must be unique, got {names}{at(user_location())}")
+    transforms = [(name, _extra_args_part("named_chain", t)) for name, t in transforms]
 
     def init(params):
         return {name: t.init(params) for name, t in transforms}
 
-    def update(grads, state, params=None):
+    def update(grads, state, params=None, **extra_args):
         new = {}
         for name, t in transforms:
-            grads, new[name] = t.update(grads, state[name], params)
+            grads, new[name] = t.update(grads, state[name], params, **extra_args)
         return grads, new
 
-    return GradientTransformation(init, update)
+    return GradientTransformationExtraArgs(init, update)

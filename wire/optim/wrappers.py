@@ -24,7 +24,8 @@ from .. import numpy as wnp
 from .. import tree as wtree
 from ..errors import WireError, WireTypeError, WireValueError, at, user_location
 from .adaptive import safe_increment
-from .base import GradientTransformation
+from .base import (GradientTransformation, GradientTransformationExtraArgs,
+                   with_extra_args_support)
 
 __all__ = ["MaskedState", "masked", "PartitionState", "MultiTransformState", "partition",
            "multi_transform", "ApplyIfFiniteState", "apply_if_finite", "MultiStepsState",
@@ -94,6 +95,8 @@ def masked(inner: GradientTransformation, mask, *, mask_compatible_extra_args: b
     {'bias': array([1.]), 'w': array([-1.])}
     """
 
+    inner = with_extra_args_support(inner)
+
     def resolve(tree):
         return mask(tree) if callable(mask) else mask
 
@@ -101,13 +104,19 @@ def masked(inner: GradientTransformation, mask, *, mask_compatible_extra_args: b
         flags = _flags(resolve(params), params, "masked")
         return MaskedState(inner.init(_mask_out(params, flags)))
 
-    def update(grads, state, params=None):
+    def update(grads, state, params=None, **extra_args):
         flags = _flags(resolve(grads), grads, "masked")
+        if mask_compatible_extra_args:
+            # (Optax's rule: an extra argument shaped like the updates is masked like them)
+            td = wtree.structure(grads)
+            extra_args = {k: _mask_out(v, flags) if wtree.structure(v) == td else v
+                          for k, v in extra_args.items()}
         new, inner_state = inner.update(_mask_out(grads, flags), state.inner_state,
-                                        None if params is None else _mask_out(params, flags))
+                                        None if params is None else _mask_out(params, flags),
+                                        **extra_args)
         return _merge(new, grads, flags), MaskedState(inner_state)
 
-    return GradientTransformation(init, update)
+    return GradientTransformationExtraArgs(init, update)
 
 
 class PartitionState(NamedTuple):
@@ -159,15 +168,16 @@ def partition(transforms: dict, param_labels, *, mask_compatible_extra_args: boo
         return PartitionState({g: masked(t, group_mask(labels, g)).init(params)
                                for g, t in transforms.items()})
 
-    def update(grads, state, params=None):
+    def update(grads, state, params=None, **extra_args):
         labels = labels_of(grads)
         new = {}
         for g, t in transforms.items():
-            grads, new[g] = masked(t, group_mask(labels, g)).update(
-                grads, state.inner_states[g], params)
+            grads, new[g] = masked(t, group_mask(labels, g), mask_compatible_extra_args=(
+                mask_compatible_extra_args)).update(grads, state.inner_states[g], params,
+                                                     **extra_args)
         return grads, PartitionState(new)
 
-    return GradientTransformation(init, update)
+    return GradientTransformationExtraArgs(init, update)
 
 
 multi_transform = partition
@@ -224,21 +234,23 @@ def apply_if_finite(inner: GradientTransformation, max_consecutive_errors: int
     (array([0., 0.]), 1)
     """
 
+    inner = with_extra_args_support(inner)
+
     def init(params):
         return ApplyIfFiniteState(_count0(), np.array(True), _count0(), inner.init(params))
 
-    def update(grads, state, params=None):
+    def update(grads, state, params=None, **extra_args):
         finite = _all_finite(grads)
         notfinite = wnp.where(finite, _count0(), safe_increment(state.notfinite_count))
         apply = wnp.logical_or(finite, notfinite > max_consecutive_errors)
-        new, inner_state = inner.update(grads, state.inner_state, params)
+        new, inner_state = inner.update(grads, state.inner_state, params, **extra_args)
         return _select(apply, new, _zeros_tree(new)), ApplyIfFiniteState(
             wnp.asarray(notfinite, np.int32), wnp.asarray(finite, bool),
             wnp.asarray(wnp.where(finite, state.total_notfinite,
                                   safe_increment(state.total_notfinite)), np.int32),
             _select(apply, inner_state, state.inner_state))
 
-    return GradientTransformation(init, update)
+    return GradientTransformationExtraArgs(init, update)
 
 
 class MultiStepsState(NamedTuple):

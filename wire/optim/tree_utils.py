@@ -1,0 +1,253 @@
+"""Arithmetic on pytrees of arrays, as ``optax.tree_utils`` names it: what the line searches
+and L-BFGS of ``wire.optim`` are written with (``wire.optim.tree_utils.tree_vdot`` …).
+
+Every function works on concrete arrays and on traced values alike, leaf by leaf.
+
+>>> import numpy as np
+>>> from wire.optim import tree_utils as tu
+>>> a = {"w": np.array([1.0, 2.0]), "b": np.array(3.0)}
+>>> float(tu.tree_vdot(a, a)), float(tu.tree_norm(a, squared=True))
+(14.0, 14.0)
+>>> tu.tree_add_scale(a, 0.5, a)["w"]
+array([1.5, 3. ])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import numpy as wnp
+from .. import tree as wtree
+from ..errors import WireError, WireTypeError, at, user_location
+from .base import check_trees
+
+__all__ = ["tree_add", "tree_sub", "tree_scale", "tree_add_scale", "tree_vdot", "tree_norm",
+           "tree_real", "tree_conj", "tree_where", "tree_zeros_like", "tree_ones_like",
+           "tree_full_like", "tree_get", "tree_sum", "tree_cast_like", "tree_dtype"]
+
+
+def _dtype(x):
+    dt = getattr(x, "dtype", None)
+    return np.dtype(dt) if dt is not None else np.asarray(x).dtype
+
+
+def tree_add(a, b):
+    """``a + b`` leaf by leaf.
+
+    >>> tree_add({"w": 1.0}, {"w": 2.0})
+    {'w': 3.0}
+    """
+    check_trees("tree_add", a, "a", b, "b")
+    return wtree.map(lambda x, y: x + y, a, b)
+
+
+def tree_sub(a, b):
+    """``a - b`` leaf by leaf.
+
+    >>> tree_sub({"w": 1.0}, {"w": 2.0})
+    {'w': -1.0}
+    """
+    check_trees("tree_sub", a, "a", b, "b")
+    return wtree.map(lambda x, y: x - y, a, b)
+
+
+def _in_leaf_dtype(s, x):
+    """A scalar factor in the floating dtype of ``x``: a float64 factor must not turn float32
+    leaves into float64 (a Python float is weakly typed already)."""
+    dt = _dtype(x)
+    if isinstance(s, (int, float)) or dt.kind not in "fc":
+        return s
+    return wnp.asarray(s, dtype=dt if dt.kind == "f" else np.finfo(dt).dtype)
+
+
+def tree_scale(s, tree):
+    """``s * tree`` for a scalar ``s``, each leaf keeping its dtype.
+
+    >>> tree_scale(2.0, (np.float32(1.5),))[0].dtype
+    dtype('float32')
+    """
+    return wtree.map(lambda x: _in_leaf_dtype(s, x) * x, tree)
+
+
+def tree_add_scale(a, s, b):
+    """``a + s * b`` leaf by leaf, for a scalar ``s``.
+
+    >>> tree_add_scale({"w": np.ones(2)}, -0.5, {"w": np.ones(2)})
+    {'w': array([0.5, 0.5])}
+    """
+    check_trees("tree_add_scale", a, "a", b, "b")
+    return wtree.map(lambda x, y: wnp.asarray(x + _in_leaf_dtype(s, y) * y, dtype=_dtype(x)),
+                     a, b)
+
+
+def tree_vdot(a, b):
+    """``Σ vdot(a_leaf, b_leaf)`` (the first argument conjugated, as ``numpy.vdot``); 0 for
+    a tree without leaves.
+
+    >>> float(tree_vdot((np.array([1.0, 2.0]),), (np.array([3.0, 4.0]),)))
+    11.0
+    """
+    check_trees("tree_vdot", a, "a", b, "b")
+    parts = [wnp.vdot(wnp.ravel(x), wnp.ravel(y)) for x, y in zip(wtree.leaves(a), wtree.leaves(b))]
+    return sum(parts[1:], parts[0]) if parts else np.float64(0.0)
+
+
+def tree_sum(tree):
+    """The sum of every element of every leaf.
+
+    >>> float(tree_sum({"a": np.ones(3), "b": np.array(2.0)}))
+    5.0
+    """
+    parts = [wnp.sum(x) for x in wtree.leaves(tree)]
+    return sum(parts[1:], parts[0]) if parts else np.float64(0.0)
+
+
+def tree_norm(tree, ord: Any = 2, squared: bool = False):
+    """The norm of all the tree's elements as one vector: ``ord`` 2 (the default), 1 or
+    ``inf``; with ``squared`` the square of the 2-norm.
+
+    >>> float(tree_norm({"a": np.array([3.0]), "b": np.array([4.0])}))
+    5.0
+    """
+    leaves = wtree.leaves(tree)
+    if ord in (2, None, "fro"):
+        parts = [wnp.sum(wnp.real(x * wnp.conj(x))) for x in leaves]
+        sq = sum(parts[1:], parts[0]) if parts else np.float64(0.0)
+        return sq if squared else wnp.sqrt(sq)
+    if squared:
+        raise WireError(f"tree_norm: squared=True needs ord=2, got ord={ord!r}"
+                        f"{at(user_location())}")
+    if ord == 1:
+        parts = [wnp.sum(wnp.abs(x)) for x in leaves]
+        return sum(parts[1:], parts[0]) if parts else np.float64(0.0)
+    if ord in (np.inf, float("inf"), "inf"):
+        parts = [wnp.max(wnp.abs(x), initial=0.0) for x in leaves]
+        return wnp.max(wnp.stack(parts)) if parts else np.float64(0.0)
+    raise WireError(f"tree_norm: ord must be 1, 2 or inf, got {ord!r}{at(user_location())}")
+
+
+def tree_real(tree):
+    """The real part of every leaf.
+
+    >>> tree_real([np.array(1 + 2j)])
+    [array(1.)]
+    """
+    return wtree.map(wnp.real, tree)
+
+
+def tree_conj(tree):
+    """The complex conjugate of every leaf.
+
+    >>> tree_conj([np.array(1 + 2j)])
+    [np.complex128(1-2j)]
+    """
+    return wtree.map(wnp.conj, tree)
+
+
+def tree_where(condition, a, b):
+    """``where(condition, a_leaf, b_leaf)`` leaf by leaf, for one scalar ``condition``.
+
+    >>> tree_where(np.array(False), {"w": 1.0}, {"w": 2.0})
+    {'w': array(2.)}
+    """
+    check_trees("tree_where", a, "a", b, "b")
+    return wtree.map(lambda x, y: wnp.where(condition, x, y), a, b)
+
+
+def tree_zeros_like(tree, dtype=None):
+    """Zeros shaped like every leaf (of ``dtype``, else the leaf's).
+
+    >>> tree_zeros_like({"w": np.ones(2, np.float32)})["w"]
+    array([0., 0.], dtype=float32)
+    """
+    return wtree.map(lambda x: wnp.zeros_like(x, dtype=dtype), tree)
+
+
+def tree_ones_like(tree, dtype=None):
+    """Ones shaped like every leaf (of ``dtype``, else the leaf's).
+
+    >>> tree_ones_like((np.zeros(2),))
+    (array([1., 1.]),)
+    """
+    return wtree.map(lambda x: wnp.ones_like(x, dtype=dtype), tree)
+
+
+def tree_full_like(tree, fill_value, dtype=None):
+    """``fill_value`` shaped like every leaf (of ``dtype``, else the leaf's).
+
+    >>> tree_full_like((np.zeros(2),), 7.0)
+    (array([7., 7.]),)
+    """
+    return wtree.map(lambda x: wnp.full_like(x, fill_value, dtype=dtype), tree)
+
+
+def tree_dtype(tree, mixed_dtype_handler=None):
+    """The one dtype of the tree's leaves; ``mixed_dtype_handler="promote"`` promotes mixed
+    dtypes, ``"highest"``/``"lowest"`` pick one, otherwise mixed dtypes raise.
+
+    >>> tree_dtype({"a": np.ones(1, np.float32), "b": np.ones(1, np.float32)})
+    dtype('float32')
+    """
+    dts = [_dtype(x) for x in wtree.leaves(tree)]
+    if not dts:
+        return np.dtype(np.float64)
+    if all(d == dts[0] for d in dts):
+        return dts[0]
+    if mixed_dtype_handler == "promote":
+        return np.result_type(*dts)
+    if mixed_dtype_handler in ("highest", "lowest"):
+        return (max if mixed_dtype_handler == "highest" else min)(dts, key=lambda d: d.itemsize)
+    raise WireTypeError(f"tree_dtype: the leaves have several dtypes {sorted(set(map(str, dts)))}"
+                        f"; pass mixed_dtype_handler='promote'{at(user_location())}")
+
+
+def tree_cast_like(tree, other_tree):
+    """``tree`` with every leaf cast to the dtype of the matching leaf of ``other_tree``.
+
+    >>> tree_cast_like((np.float64(1.0),), (np.float32(0.0),))[0].dtype
+    dtype('float32')
+    """
+    check_trees("tree_cast_like", tree, "tree", other_tree, "other_tree")
+    return wtree.map(lambda x, o: wnp.asarray(x, dtype=_dtype(o)), tree, other_tree)
+
+
+_MISSING = object()
+
+
+def _fields(node):
+    """``(name, child)`` pairs of a namedtuple or dict node, and the children of others."""
+    if isinstance(node, tuple) and hasattr(type(node), "_fields"):
+        return list(zip(type(node)._fields, node)), []
+    if isinstance(node, dict):
+        return list(node.items()), []
+    if isinstance(node, (tuple, list)):
+        return [], list(node)
+    return [], []
+
+
+def tree_get(tree, key: str, default=None):
+    """The one subtree held under the name ``key`` (a namedtuple field or a dict key) anywhere
+    in ``tree``, e.g. the ``value`` a line search keeps in an optimizer state; ``default``
+    when there is none; ``WireError`` when there are several.
+
+    >>> import wire
+    >>> state = wire.optim.lbfgs().init(np.zeros(2))
+    >>> float(tree_get(state, "value"))
+    inf
+    """
+    found, todo = [], [tree]
+    while todo:
+        node = todo.pop()
+        named, children = _fields(node)
+        for name, child in named:
+            if name == key:
+                found.append(child)
+            else:
+                todo.append(child)
+        todo.extend(children)
+    if len(found) > 1:
+        raise WireError(f"tree_get: {len(found)} entries are named {key!r}; the tree must hold "
+                        f"one{at(user_location())}")
+    return found[0] if found else default
