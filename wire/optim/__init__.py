@@ -15,7 +15,11 @@ pytrees, so the whole step can be jitted.
   ``scale_by_trust_ratio``, ``zero_nans``, ``keep_params_nonnegative``, ``adaptive_grad_clip``,
   ``apply_every``, ``named_chain`` …
 - wrappers: ``masked``, ``multi_transform`` (``partition``), ``apply_if_finite``,
-  ``MultiSteps``, ``inject_hyperparams``
+  ``MultiSteps``, ``inject_hyperparams``, ``lookahead``
+- line searches and L-BFGS: ``lbfgs``, ``scale_by_lbfgs``, ``scale_by_zoom_linesearch``,
+  ``scale_by_backtracking_linesearch``, ``value_and_grad_from_state``; ``update`` takes extra
+  keyword arguments (``value=``, ``grad=``, ``value_fn=``) where the transformation is a
+  ``GradientTransformationExtraArgs``; ``tree_utils`` holds the pytree arithmetic
 - schedules: ``exponential_decay``, ``cosine_decay_schedule``, ``warmup_cosine_decay_schedule``,
   ``linear_schedule``, ``piecewise_constant_schedule``, ``cosine_onecycle_schedule``,
   ``sgdr_schedule``, ``warmup_exponential_decay_schedule`` …
@@ -45,9 +49,11 @@ from .transforms import *
 from .wrappers import *
 from .linesearch import *
 from .quasi_newton import *
+from .averaging import *
 from . import tree_utils
 from . import adaptive as _adaptive, aliases as _aliases, schedules as _schedules
 from . import wrappers as _wrappers, linesearch as _linesearch, quasi_newton as _lbfgs
+from . import averaging as _averaging
 from ..tracebacks import expose
 
 __all__ = [
@@ -64,7 +70,8 @@ __all__ = [
     "GradientTransformationExtraArgs", "with_extra_args_support",
 ]
 __all__ += [n for n in _aliases.__all__ + _adaptive.__all__ + _wrappers.__all__
-            + _schedules.__all__ + _linesearch.__all__ + _lbfgs.__all__ if n not in __all__]
+            + _schedules.__all__ + _linesearch.__all__ + _lbfgs.__all__ + _averaging.__all__
+            if n not in __all__]
 
 # every public function here is where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)
