@@ -50,7 +50,7 @@ from .wrappers import *
 from .linesearch import *
 from .quasi_newton import *
 from .averaging import *
-from . import tree_utils
+from . import contrib, tree_utils
 from . import adaptive as _adaptive, aliases as _aliases, schedules as _schedules
 from . import wrappers as _wrappers, linesearch as _linesearch, quasi_newton as _lbfgs
 from . import averaging as _averaging
