@@ -23,6 +23,7 @@ import numpy as np
 from .. import numpy as wnp
 from .. import tree as wtree
 from ..errors import WireTypeError, WireValueError, at, user_location
+from .aliases import sgd
 from .base import GradientTransformationExtraArgs, chain, check_trees, with_extra_args_support
 from .schedules import warmup_constant_schedule
 from .transforms import (add_decayed_weights, safe_increment, scale_by_learning_rate,
@@ -136,7 +137,6 @@ def schedule_free_sgd(learning_rate: float = 1.0, warmup_steps: int | None = Non
     >>> opt.update(np.ones(1), opt.init(np.zeros(1)), np.zeros(1))[0]   # lr 0 at step 0
     array([0.])
     """
-    from .aliases import sgd
     if warmup_steps is not None:
         learning_rate = warmup_constant_schedule(0.0, learning_rate, warmup_steps)
     optimizer = sgd(learning_rate)

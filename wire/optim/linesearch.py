@@ -29,6 +29,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import numpy as wnp
+from ..api.control_flow import cond as wire_cond, while_loop
+from ..api.grad import value_and_grad
 from .. import tree as wtree
 from ..errors import WireError, WireTypeError, WireValueError, at, user_location
 from .base import GradientTransformationExtraArgs, check_trees
@@ -40,12 +42,6 @@ __all__ = ["BacktrackingLinesearchInfo", "ScaleByBacktrackingLinesearchState",
            "ScaleByZoomLinesearchState", "scale_by_zoom_linesearch", "zoom_linesearch",
            "value_and_grad_from_state"]
 
-
-def _api():
-    # wire.api sits in a lower layer than the library, but is imported lazily so that
-    # importing wire.optim does not import the transforms first
-    from .. import api
-    return api
 
 
 def _value_dtype(params, what):
@@ -186,7 +182,6 @@ def scale_by_backtracking_linesearch(
         value = _scalar(value, dt)
         slope = _scalar(_real_vdot(updates, grad), dt)
         fn = functools.partial(value_fn, **fn_kwargs)
-        api = _api()
 
         def decrease_error(stepsize, new_value):
             err = new_value - (1.0 + rtol) * value - stepsize * slope_rtol * slope
@@ -201,7 +196,7 @@ def scale_by_backtracking_linesearch(
             lr = wnp.where(s.iter_num > 0, decrease_factor * s.learning_rate, s.learning_rate)
             new_params = tree_add_scale(params, lr, updates)
             if store_grad:
-                new_value, g = api.value_and_grad(fn)(new_params)
+                new_value, g = value_and_grad(fn)(new_params)
                 err = decrease_error(lr, new_value)
                 keep = wnp.logical_or(err <= atol, s.iter_num == max_backtracking_steps)
                 new_grad = wtree.map(lambda a, b: wnp.where(keep, a, b), g, s.new_grad)
@@ -217,7 +212,7 @@ def scale_by_backtracking_linesearch(
         lr0 = wnp.minimum(increase_factor * state.learning_rate, max_learning_rate)
         search = _BacktrackingSearch(_scalar(lr0, dt), value, tree_zeros_like(params),
                                      np.asarray(np.inf, dt), _count0())
-        search = api.while_loop(cond_fn, body_fn, search)
+        search = while_loop(cond_fn, body_fn, search)
         new_lr = _scalar(wnp.where(wnp.isinf(search.decrease_error), 0.0,
                                    search.learning_rate), dt)
         info = BacktrackingLinesearchInfo(search.iter_num, search.decrease_error)
@@ -536,14 +531,13 @@ def scale_by_zoom_linesearch(
     def update(updates, state, params=None, *, value, grad, value_fn, **extra_args):
         _check_extra(what, updates, params, value, grad, value_fn)
         fn_kwargs = _extract_fn_kwargs(what, value_fn, extra_args)
-        api = _api()
-        value_and_grad_fn = api.value_and_grad(value_fn)
+        value_and_grad_fn = value_and_grad(value_fn)
         dt = np.dtype(state.learning_rate.dtype)
         grad = wtree.map(lambda g, p: wnp.asarray(g, dtype=getattr(p, "dtype", None)), grad,
                          params)
         s = init_ls(updates, params, value=value, grad=grad, prev_stepsize=state.learning_rate,
                     initial_guess_strategy=initial_guess_strategy)
-        s = api.while_loop(cond_ls, functools.partial(step_ls, value_and_grad_fn=(
+        s = while_loop(cond_ls, functools.partial(step_ls, value_and_grad_fn=(
             value_and_grad_fn), fn_kwargs=fn_kwargs), s)
         lr = _scalar(s.stepsize, dt)
         info = ZoomLinesearchInfo(s.count, s.decrease_error, s.curvature_error)
@@ -572,22 +566,21 @@ def value_and_grad_from_state(value_fn: Callable) -> Callable:
         raise WireTypeError(f"value_and_grad_from_state: value_fn must be a function, got "
                             f"{type(value_fn).__name__}{at(user_location())}")
 
-    def value_and_grad(params, *fn_args, state, **fn_kwargs):
+    def from_state(params, *fn_args, state, **fn_kwargs):
         value = tree_get(state, "value")
         grad = tree_get(state, "grad")
         if value is None or grad is None:
             raise WireError("value_and_grad_from_state: the optimizer state holds no 'value' "
                             "and 'grad' (use a line search that keeps them, e.g. "
                             f"scale_by_zoom_linesearch){at(user_location())}")
-        api = _api()
         stored = wnp.isfinite(value)
 
         def fresh(p, a, kw):
-            return api.value_and_grad(value_fn)(p, *a, **kw)
+            return value_and_grad(value_fn)(p, *a, **kw)
 
         def kept(p, a, kw):
             return value, grad
 
-        return api.cond(stored, kept, fresh, params, fn_args, fn_kwargs)
+        return wire_cond(stored, kept, fresh, params, fn_args, fn_kwargs)
 
-    return value_and_grad
+    return from_state

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import numpy as wnp
+from ..api.control_flow import scan
 from .. import tree as wtree
 from ..errors import WireValueError, at, user_location
 from .base import GradientTransformation, GradientTransformationExtraArgs, chain, identity
@@ -54,10 +55,6 @@ class ScaleByLBFGSState(NamedTuple):
     weights_memory: Any
 
 
-def _api():
-    from .. import api
-    return api
-
 
 def _row(memory, idx):
     return wnp.take(memory, idx, axis=0)
@@ -65,7 +62,6 @@ def _row(memory, idx):
 
 def _precondition(updates, dparams, dupdates, rhos, identity_scale, memory_idx, m):
     """The two-loop recursion (N&W algorithm 7.4) over the ring, oldest pair first."""
-    api = _api()
     indices = (memory_idx + wnp.arange(m, dtype=np.int32)) % m
 
     def right(vec, idx):
@@ -74,7 +70,7 @@ def _precondition(updates, dparams, dupdates, rhos, identity_scale, memory_idx, 
         alpha = _row(rhos, idx) * wnp.real(tree_vdot(dwi, vec))
         return _like(tree_add_scale(vec, -alpha, dui), vec), alpha
 
-    vec, alphas = api.scan(right, updates, indices, reverse=True)
+    vec, alphas = scan(right, updates, indices, reverse=True)
     vec = tree_scale(identity_scale, vec)
 
     def left(vec, idx_alpha):
@@ -84,7 +80,7 @@ def _precondition(updates, dparams, dupdates, rhos, identity_scale, memory_idx, 
         beta = _row(rhos, idx) * wnp.real(tree_vdot(dui, vec))
         return _like(tree_add_scale(vec, alpha - beta, dwi), vec), beta
 
-    vec, _ = api.scan(left, vec, (indices, alphas))
+    vec, _ = scan(left, vec, (indices, alphas))
     return vec
 
 
