@@ -20,6 +20,8 @@ pytrees, so the whole step can be jitted.
   ``scale_by_backtracking_linesearch``, ``value_and_grad_from_state``; ``update`` takes extra
   keyword arguments (``value=``, ``grad=``, ``value_fn=``) where the transformation is a
   ``GradientTransformationExtraArgs``; ``tree_utils`` holds the pytree arithmetic
+- ``contrib``: ``schedule_free``, ``schedule_free_sgd``, ``schedule_free_adamw``,
+  ``schedule_free_eval_params``, ``reduce_on_plateau``
 - schedules: ``exponential_decay``, ``cosine_decay_schedule``, ``warmup_cosine_decay_schedule``,
   ``linear_schedule``, ``piecewise_constant_schedule``, ``cosine_onecycle_schedule``,
   ``sgdr_schedule``, ``warmup_exponential_decay_schedule`` …

@@ -576,7 +576,12 @@ def value_and_grad_from_state(value_fn: Callable) -> Callable:
         stored = wnp.isfinite(value)
 
         def fresh(p, a, kw):
-            return value_and_grad(value_fn)(p, *a, **kw)
+            v, g = value_and_grad(value_fn)(p, *a, **kw)
+            check_trees("value_and_grad_from_state", g, "value_fn's gradient", grad,
+                        "the state's grad")
+            # in the state's dtypes, which the branch taken from the state has
+            return (wnp.asarray(v, dtype=value.dtype),
+                    wtree.map(lambda x, y: wnp.asarray(x, dtype=y.dtype), g, grad))
 
         def kept(p, a, kw):
             return value, grad
