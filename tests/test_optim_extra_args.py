@@ -52,9 +52,12 @@ def test_chain_passes_extra_args_only_to_the_parts_that_take_them():
     opt = optim.named_chain(("a", _plain(seen)), ("b", _recorder(seen)))
     u, _ = opt.update(np.ones(1), opt.init(np.zeros(1)), value=3.0)
     assert seen == ["plain", {"value": 3.0}] and u[0] == 4.0
-    # the same in Optax (its rule)
-    o = optax.chain(optax.scale(2.0), optax.with_extra_args_support(optax.scale(1.0)))
-    assert isinstance(o, optax.GradientTransformationExtraArgs)
+    # a chain of plain parts stays plain (Optax's is always ExtraArgs) but takes extra args
+    plain = optim.chain(optim.scale(2.0), optim.sgd(1.0))
+    assert type(plain) is optim.GradientTransformation
+    u, _ = plain.update(np.ones(1), plain.init(np.zeros(1)), None, value=1.0, grad=None)
+    assert u[0] == -2.0
+    assert isinstance(optim.chain(plain, optim.lbfgs()), optim.GradientTransformationExtraArgs)
 
 
 def test_with_extra_args_support():

@@ -134,17 +134,19 @@ def identity() -> GradientTransformation:
                                   lambda grads, state, params=None: (grads, state))
 
 
-def chain(*transforms: GradientTransformation) -> GradientTransformationExtraArgs:
+def chain(*transforms: GradientTransformation) -> GradientTransformation:
     """Apply transformations in order; the state is the tuple of their states.
 
     Extra keyword arguments of ``update`` (``value=``, ``grad=``, ``value_fn=`` …) reach the
-    parts that are :class:`GradientTransformationExtraArgs`; the others never see them.
+    parts that are :class:`GradientTransformationExtraArgs`; the others never see them. The
+    chain is a ``GradientTransformationExtraArgs`` when one of its parts is.
 
     >>> import wire
     >>> opt = chain(wire.optim.clip_by_global_norm(1.0), wire.optim.sgd(0.5))
     >>> opt.update({"w": np.array([3.0, 4.0])}, opt.init({"w": np.zeros(2)}))[0]["w"]
     array([-0.3, -0.4])
     """
+    kind = _kind_of(transforms)
     transforms = tuple(_extra_args_part("chain", t) for t in transforms)
 
     def init(params):
@@ -160,7 +162,18 @@ def chain(*transforms: GradientTransformation) -> GradientTransformationExtraArg
             new_state.append(s)
         return grads, tuple(new_state)
 
-    return GradientTransformationExtraArgs(init, update)
+    return kind(init, update)
+
+
+def _kind_of(transforms):
+    """A chain is a ``GradientTransformationExtraArgs`` when a part is (Optax's chain always
+    is); its ``update`` accepts extra arguments either way, and a chain of plain parts stays a
+    plain ``GradientTransformation``, as ``sgd``, ``adam`` … were before."""
+    parts = [t[1] if isinstance(t, tuple) and len(t) == 2 and isinstance(t[0], str) else t
+             for t in transforms]
+    return (GradientTransformationExtraArgs if any(
+        isinstance(t, GradientTransformationExtraArgs) for t in parts)
+        else GradientTransformation)
 
 
 def _check_transformation(what, t):
@@ -198,6 +211,7 @@ def named_chain(*transforms) -> GradientTransformation:
     names = [name for name, _ in transforms]
     if len(set(names)) != len(names):
         raise WireError(f"named_chain: names must be unique, got {names}{at(user_location())}")
+    kind = _kind_of(transforms)
     transforms = [(name, _extra_args_part("named_chain", t)) for name, t in transforms]
 
     def init(params):
@@ -209,4 +223,4 @@ def named_chain(*transforms) -> GradientTransformation:
             grads, new[name] = t.update(grads, state[name], params, **extra_args)
         return grads, new
 
-    return GradientTransformationExtraArgs(init, update)
+    return kind(init, update)
