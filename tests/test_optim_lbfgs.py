@@ -8,7 +8,7 @@ Optax's iterates are stored in test_optim_lbfgs_optax.json (compiling Optax's li
 takes about 10 s a problem); ``-m slow`` computes them again with Optax and checks the file.
 wire's steps run eagerly and under ``wire.jit``. Problems: Rosenbrock, a quadratic, a small
 logistic regression (data passed as extra arguments, params a dict), a tuple of params with a
-size-1 and an empty leaf, float32, the start at the minimum, an infinite gradient; and the
+size-1 and an empty leaf, float32, the start at the minimum, an infinite and a NaN gradient; and the
 line searches' failure paths: NaN and +inf values at trial steps, too few steps, an ascent
 direction. The arithmetic is Optax's in the same order, so the iterates agree to rounding
 (float64: 1e-15 to 1e-13 relative, except Rosenbrock, whose 25 steps amplify rounding to ~3e-11).
@@ -99,6 +99,13 @@ SCENARIOS.update({
     "lbfgs_infinite_grad": (sqrt_abs, np.array([0.0, 1.0]), lambda o: o.lbfgs(), 3, {}),
 })
 
+
+def sqrt_squared(m):
+    # value 0 at 0, gradient 0 * inf = NaN there: NaN params, as Optax's
+    return lambda x: m.sum(m.sqrt(m.abs(x)) ** 2 * 0.5) + m.sum((x - 1.0) ** 2)
+
+
+SCENARIOS["lbfgs_nan_grad"] = (sqrt_squared, np.array([0.0, 2.0]), lambda o: o.lbfgs(), 3, {})
 
 with open(os.path.join(os.path.dirname(__file__), "test_optim_lbfgs_optax.json")) as fh:
     REFERENCE = json.load(fh)
