@@ -23,6 +23,7 @@ import numpy as np
 from .. import numpy as wnp
 from .. import tree as wtree
 from ..errors import WireTypeError, WireValueError, at, user_location
+from ..tracebacks import expose
 from .aliases import sgd
 from .base import GradientTransformationExtraArgs, chain, check_trees, with_extra_args_support
 from .schedules import warmup_constant_schedule
@@ -243,3 +244,7 @@ def reduce_on_plateau(factor: float = 0.1, patience: int = 10, rtol: float = 1e-
                          updates), new
 
     return GradientTransformationExtraArgs(init, update)
+
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)

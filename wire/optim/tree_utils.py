@@ -21,6 +21,7 @@ import numpy as np
 from .. import numpy as wnp
 from .. import tree as wtree
 from ..errors import WireError, WireTypeError, at, user_location
+from ..tracebacks import expose
 from .base import check_trees
 
 __all__ = ["tree_add", "tree_sub", "tree_scale", "tree_add_scale", "tree_vdot", "tree_norm",
@@ -251,3 +252,7 @@ def tree_get(tree, key: str, default=None):
         raise WireError(f"tree_get: {len(found)} entries are named {key!r}; the tree must hold "
                         f"one{at(user_location())}")
     return found[0] if found else default
+
+
+# every public function here is where user code enters wire (wire.tracebacks)
+expose(globals(), __all__)
