@@ -245,3 +245,17 @@ def test_tree_utils_against_numpy():
         tu.tree_get((state, state), "value")
     with pytest.raises(wire.WireError, match="shape"):
         tu.tree_vdot(np.ones(2), np.ones(3))
+
+
+@pytest.mark.filterwarnings("error")
+def test_all_empty_params_take_empty_steps_without_warnings():
+    f = lambda p: wnp.sum(p["a"] ** 2) + 1.0  # noqa: E731
+    for opt in [optim.lbfgs(), optim.chain(optim.sgd(1.0), optim.scale_by_backtracking_linesearch(
+            5, store_grad=True))]:
+        x = {"a": np.zeros((0, 3))}
+        s = opt.init(x)
+        for _ in range(2):
+            v, g = optim.value_and_grad_from_state(f)(x, state=s)
+            u, s = opt.update(g, s, x, value=v, grad=g, value_fn=f)
+            x = optim.apply_updates(x, u)
+        assert x["a"].shape == (0, 3) and float(v) == 1.0
