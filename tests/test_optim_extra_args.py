@@ -259,3 +259,21 @@ def test_all_empty_params_take_empty_steps_without_warnings():
             u, s = opt.update(g, s, x, value=v, grad=g, value_fn=f)
             x = optim.apply_updates(x, u)
         assert x["a"].shape == (0, 3) and float(v) == 1.0
+
+
+def test_multisteps_and_inject_hyperparams_pass_extra_args_on():
+    seen = []
+    ms = optim.MultiSteps(_recorder(seen), 2)
+    s = ms.init(np.zeros(1))
+    u, s = ms.update(np.ones(1), s, np.zeros(1), value=1.0)
+    u, s = ms.update(np.ones(1), s, np.zeros(1), value=1.0)
+    assert seen[-1] == {"value": 1.0} and u[0] == 2.0  # the mean 1, plus the value
+    assert isinstance(ms.gradient_transformation(), optim.GradientTransformationExtraArgs)
+
+    def factory(learning_rate):
+        return optim.chain(optim.sgd(learning_rate), _recorder(seen))
+
+    opt = optim.inject_hyperparams(factory)(learning_rate=0.5)
+    assert isinstance(opt, optim.GradientTransformationExtraArgs)
+    u, _ = opt.update(np.ones(1), opt.init(np.zeros(1)), np.zeros(1), value=2.0)
+    assert seen[-1] == {"value": 2.0} and u[0] == 1.5

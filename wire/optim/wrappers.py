@@ -326,7 +326,7 @@ class MultiSteps:
     def __init__(self, opt: GradientTransformation, every_k_schedule,
                  use_grad_mean: bool = True, should_skip_update_fn=None,
                  accumulator_dtype=None):
-        self._opt = opt
+        self._opt = with_extra_args_support(opt)
         if isinstance(every_k_schedule, (int, np.integer)) and not isinstance(every_k_schedule,
                                                                              bool):
             if every_k_schedule < 1:
@@ -383,8 +383,9 @@ class MultiSteps:
         _, skip_state = self._skip(_zeros_tree(params), _count0(), params)
         return MultiStepsState(_count0(), _count0(), self._opt.init(params), acc, skip_state)
 
-    def update(self, updates, state, params=None):
-        """Accumulate ``updates``; every ``k``-th call apply the wrapped transformation.
+    def update(self, updates, state, params=None, **extra_args):
+        """Accumulate ``updates``; every ``k``-th call apply the wrapped transformation
+        (extra keyword arguments go to it).
 
         >>> import numpy as np
         >>> from wire import optim
@@ -401,7 +402,7 @@ class MultiSteps:
         else:
             acc = wtree.map(lambda u, a: a + u, updates, state.acc_grads)
         acc = wtree.map(lambda a, u: wnp.asarray(a, _dtype(u)), acc, updates)
-        final, inner_state = self._opt.update(acc, state.inner_opt_state, params)
+        final, inner_state = self._opt.update(acc, state.inner_opt_state, params, **extra_args)
         emit = wnp.logical_and(state.mini_step == k - 1, wnp.logical_not(skip))
         take = wnp.logical_not(skip)
         mini = wnp.asarray(wnp.where(take, safe_increment(state.mini_step) % k,
@@ -437,7 +438,7 @@ class MultiSteps:
         >>> isinstance(t, optim.GradientTransformation)
         True
         """
-        return GradientTransformation(self.init, self.update)
+        return GradientTransformationExtraArgs(self.init, self.update)
 
 
 class InjectStatefulHyperparamsState(NamedTuple):
@@ -527,17 +528,17 @@ def inject_hyperparams(inner_factory, static_args=(), hyperparam_dtype=None):
             return InjectStatefulHyperparamsState(count, hp, {k: count for k in schedules},
                                                   inner_factory(**other, **hp).init(params))
 
-        def update(grads, state, params=None):
+        def update(grads, state, params=None, **extra_args):
             dtype = hyperparam_dtype or _highest_float(params if params is not None else grads)
             fixed = {k: v for k, v in state.hyperparams.items() if k not in schedules}
             hp = values_at(state.hyperparams_states, dtype, fixed)
-            new, inner_state = inner_factory(**other, **hp).update(grads, state.inner_state,
-                                                                   params)
+            new, inner_state = with_extra_args_support(inner_factory(**other, **hp)).update(
+                grads, state.inner_state, params, **extra_args)
             return new, InjectStatefulHyperparamsState(
                 safe_increment(state.count), hp,
                 {k: safe_increment(c) for k, c in state.hyperparams_states.items()}, inner_state)
 
-        return GradientTransformation(init, update)
+        return GradientTransformationExtraArgs(init, update)
 
     wrapped.__name__ = getattr(inner_factory, "__name__", "inject_hyperparams")
     wrapped.__doc__ = inner_factory.__doc__
