@@ -73,6 +73,8 @@ def test_contrib_bad_input():
     opt = contrib.reduce_on_plateau()
     with pytest.raises(wire.WireError, match=r"value must be a scalar.*\(2,\)"):
         opt.update(np.ones(2), opt.init(np.zeros(2)), value=np.ones(2))
+    with pytest.raises(wire.WireError, match="needs the loss as value="):
+        opt.update(np.ones(2), opt.init(np.zeros(2)))
     with pytest.raises(wire.WireError, match="ScheduleFreeState"):
         contrib.schedule_free_eval_params(optim.adam(0.1).init(np.zeros(1)), np.zeros(1))
     opt = contrib.schedule_free_sgd()

@@ -138,6 +138,8 @@ def test_bad_input_to_the_line_searches(make):
         opt.update(g, s, None, value=1.0, grad=g, value_fn=_f)
     with pytest.raises(wire.WireError, match=r"unexpected keyword arguments \['data'\]"):
         opt.update(g, s, w, value=1.0, grad=g, value_fn=_f, data=np.ones(2))
+    with pytest.raises(wire.WireError, match=r"missing \['grad', 'value_fn'\]"):
+        opt.update(g, s, w, value=1.0)
     with pytest.raises(wire.WireError, match="value_fn must be a function"):
         opt.update(g, s, w, value=1.0, grad=g, value_fn=3.0)
     with pytest.raises(wire.WireError, match="floating point, got dtype int64"):

@@ -210,8 +210,10 @@ def reduce_on_plateau(factor: float = 0.1, patience: int = 10, rtol: float = 1e-
         return ReduceLROnPlateauState(np.asarray(1.0, low), np.asarray(np.inf, high), z, z, z,
                                       np.asarray(0.0, high))
 
-    def update(updates, state, params=None, *, value, **extra_args):
+    def update(updates, state, params=None, *, value=None, **extra_args):
         del params, extra_args
+        if value is None:
+            raise WireTypeError(f"{what}: update needs the loss as value={at(user_location())}")
         shape = tuple(getattr(value, "shape", np.shape(value)))
         if shape != ():
             raise WireValueError(f"{what}: value must be a scalar (the loss), got shape {shape}"

@@ -82,6 +82,12 @@ def _extract_fn_kwargs(what, fn, extra_args: dict) -> dict:
 
 
 def _check_extra(what, updates, params, value, grad, value_fn):
+    missing = [k for k, v in (("value", value), ("grad", grad), ("value_fn", value_fn))
+               if v is None]
+    if missing:
+        raise WireTypeError(f"{what}: update needs the keyword arguments value= (the loss at "
+                            f"the params), grad= (its gradient) and value_fn= (the loss "
+                            f"function); missing {missing}{at(user_location())}")
     if params is None:
         raise WireValueError(f"{what}: update needs the params (the line search evaluates "
                              f"value_fn along the direction from them){at(user_location())}")
@@ -175,7 +181,8 @@ def scale_by_backtracking_linesearch(
             grad=tree_zeros_like(params) if store_grad else None,
             info=BacktrackingLinesearchInfo(_count0(), np.asarray(np.inf, dt)))
 
-    def update(updates, state, params=None, *, value, grad, value_fn, **extra_args):
+    def update(updates, state, params=None, *, value=None, grad=None, value_fn=None,
+               **extra_args):
         _check_extra(what, updates, params, value, grad, value_fn)
         fn_kwargs = _extract_fn_kwargs(what, value_fn, extra_args)
         dt = np.dtype(state.value.dtype)
@@ -528,7 +535,8 @@ def scale_by_zoom_linesearch(
             learning_rate=np.asarray(1.0, dt), value=inf, grad=tree_zeros_like(params),
             info=ZoomLinesearchInfo(_count0(), inf, inf))
 
-    def update(updates, state, params=None, *, value, grad, value_fn, **extra_args):
+    def update(updates, state, params=None, *, value=None, grad=None, value_fn=None,
+               **extra_args):
         _check_extra(what, updates, params, value, grad, value_fn)
         fn_kwargs = _extract_fn_kwargs(what, value_fn, extra_args)
         value_and_grad_fn = value_and_grad(value_fn)
