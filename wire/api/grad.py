@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from ..core.locations import recording
 from ..core.deferred import defer, uses_unknown_shapes
 from ..errors import TracerBoolError
 from ..ir import Aval, Graph, Node, _flat_tree, locating_by, var_node
-from ..ir.nodes import input_node
+from ..ir.nodes import input_node, substitute
 from ..ops.elementwise import convert
 from ..ops.layout import full, ones_like_, zeros_like_
 from ..ops.reductions import reduce_sum
@@ -940,28 +940,137 @@ _LINEAR_OPS = frozenset((
     "add", "sub", "neg", "reshape", "transpose", "swapaxes", "broadcast_to", "broadcast_like",
     "sum_to_like", "concatenate", "getitem", "reduce_sum", "reduce_sum_where", "cumsum",
     "real", "imag", "conj", "complex", "fft", "select", "scatter", "scatter_add",
-    "scatter_addto", "convert", "full_like"))
-_CONTROL_FLOW = frozenset(("cond", "scan", "while", "checkpoint", "remat_barrier"))
+    "scatter_addto", "convert", "full_like", "remat_barrier"))
+# the control flow whose sub-graphs the scan below enters; a node of these is not checked
+# again by the dependence check after the tangent map is built (its tangent node takes the
+# primal operands along, whether or not it reads them)
+_CONTROL_FLOW = frozenset(("cond", "scan", "checkpoint"))
 
 
-def _nonlinear_node(graph: Graph) -> Node | None:
-    """The first node of ``graph`` computed from its inputs that is not linear in them."""
-    found = set(graph.inputs)
+_NOT_LINEAR = "the function is not linear in its arguments"
+_PREDICATE = ("the predicate of wire.cond (the index of wire.switch) is computed from the "
+              "arguments (JAX's linear_transpose refuses it too)")
+
+
+class _Nonlinear(NamedTuple):
+    """Why ``linear_transpose`` refuses a function: ``node`` of ``graph`` (a sub-graph
+    ``where`` says which, ``""`` for the function's own) and the reason."""
+    node: Node
+    graph: Graph
+    where: str
+    why: str
+
+
+def _nonlinear_node(graph: Graph, linear=None) -> tuple[_Nonlinear | None, list]:
+    """The first node of ``graph`` computed from its ``linear`` inputs (all if None) that
+    is not linear in them, or None; and per output, whether it is computed from them.
+
+    An integer or boolean computed from the arguments is refused where it is used (so a
+    ``cond`` predicate is named as one), or at the node that made it if nothing uses it."""
+    lin_in = [True] * len(graph.inputs) if linear is None else linear
+    found = {x for x, f in zip(graph.inputs, lin_in) if f}
+    parts: dict = {}  # multi-output node -> per output, whether it is computed from them
+    tainted: dict = {}  # integer/bool node computed from the arguments -> its _Nonlinear
+
+    def refuse(n, why, where=""):
+        return _Nonlinear(n, graph, where, why)
+
     for n in graph.nodes:
         if n.is_leaf:
             continue
+        name = n.op.name
+        if name == "proj" and n.inputs[0] in parts:
+            if parts[n.inputs[0]][n.params["index"]]:
+                found.add(n)
+            continue
+        if name == "cond" and n.inputs[0] in tainted:
+            return refuse(n, _PREDICATE), []
+        first = next((tainted[x] for x in n.inputs if x in tainted), None)
+        if first is not None:
+            if not isinstance(n.aval, tuple) and n.aval.dtype.kind not in "fc":
+                tainted[n] = first  # (x > 0 converted to an integer)
+                continue
+            return first, []
         lin = [x in found for x in n.inputs]
         if not any(lin):
             continue
-        found.add(n)
         avals = n.aval if isinstance(n.aval, tuple) else (n.aval,)
-        name = n.op.name
+        if name in _CONTROL_FLOW:
+            bad, outs = _control_flow_linear(graph, n, lin)
+            if bad is not None:
+                return bad, []
+            if any(o and a.dtype.kind not in "fc" for o, a in zip(outs, avals)):
+                return refuse(n, f"{_NOT_LINEAR}: an integer output of wire.{name} is "
+                              f"computed from them"), []
+            parts[n] = outs
+            continue
+        if name == "while":
+            return refuse(n, "wire.while_loop does not transpose (nor does it in JAX: use "
+                          "wire.scan or wire.fori_loop with static bounds)"), []
         if any(a.dtype.kind not in "fc" for a in avals):
-            return n  # an integer or bool computed from the arguments: not linear
+            tainted[n] = refuse(n, f"{_NOT_LINEAR}: it applies {name!r} to a value "
+                                f"computed from them")
+            continue  # an integer or bool computed from the arguments: refused where used
+        found.add(n)
         if name in _LINEAR_OPS or (name in ("mul", "matmul") and sum(lin) == 1) or (
                 name == "div" and lin[0] and not any(lin[1:])):
             continue
-        return n
+        return refuse(n, f"{_NOT_LINEAR}: it applies {name!r} to a value computed from them" + (
+            " (JAX's linear_transpose refuses it too)" if name in (
+                "stop_gradient", "custom_vjp_call") else "")), []
+    if tainted:
+        return next(iter(tainted.values())), []
+    return None, [o in found for o in graph.outputs]
+
+
+def _control_flow_linear(graph: Graph, n: Node, lin: list) -> tuple[_Nonlinear | None, list]:
+    """``_nonlinear_node`` through a cond, scan or checkpoint node whose operands flagged
+    in ``lin`` are computed from the arguments: the sub-graph's first non-linear node and
+    which of the node's outputs are computed from them."""
+    name = n.op.name
+
+    def inside(bad: _Nonlinear, where: str) -> _Nonlinear:
+        return bad._replace(where=(bad.where + ", " if bad.where else "") + where)
+
+    if name == "cond":
+        if lin[0]:
+            return _Nonlinear(n, graph, "", _PREDICATE), []
+        outs = [False] * len(n.aval)
+        for k, branch in enumerate(n.params["branches"]):
+            bad, got = _nonlinear_node(branch, lin[1:])
+            if bad is not None:
+                kind = ("the false branch", "the true branch")[k] if len(
+                    n.params["branches"]) == 2 else f"branch {k}"
+                return inside(bad, f"in {kind} of wire.cond/switch"), []
+            outs = [a or b for a, b in zip(outs, got)]
+        return None, outs
+    if name == "checkpoint":
+        bad, outs = _nonlinear_node(n.params["body"], lin)
+        return (None, outs) if bad is None else (inside(bad, "in wire.checkpoint"), [])
+    body, nc, nk = n.params["body"], n.params["num_consts"], n.params["num_carry"]
+    carry = lin[nc:nc + nk]
+    while True:  # the carries computed from the arguments: a fixed point over the steps
+        bad, outs = _nonlinear_node(body, lin[:nc] + carry + lin[nc + nk:])
+        if bad is not None:
+            return inside(bad, "in the body of wire.scan/fori_loop"), []
+        new = [a or b for a, b in zip(carry, outs[:nk])]
+        if new == carry:
+            return None, new + outs[nk:]
+        carry = new
+
+
+def _depends_on_outside(nodes, targets: set) -> Node | None:
+    """``_depends_on``, not looking through the operands of control flow (checked by
+    ``_nonlinear_node`` instead)."""
+    seen, stack = set(), [n for n in nodes if n is not None]
+    while stack:
+        n = stack.pop()
+        if n in targets:
+            return n
+        if id(n) in seen or n.op.name in _CONTROL_FLOW:
+            continue
+        seen.add(id(n))
+        stack.extend(n.inputs)
     return None
 
 
@@ -972,17 +1081,23 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
     ``wire.ShapeDtypeStruct``s; floating point). ``f`` is traced once, abstractly.
 
     ``f`` must be linear in its arguments, built from linear operations (sums, products
-    with constants, matrix products, indexing, reshapes, ``fft`` …): anything else applied
-    to a value computed from the arguments (``x * x``, ``sin``, ``floor``,
-    ``stop_gradient``, a custom derivative rule, and — unlike JAX — ``wire.cond``,
-    ``wire.scan`` and the loops) raises ``wire.NonDifferentiableError`` naming it. A
-    constant term is dropped, as in JAX (``x + 1`` transposes as ``x``).
+    with constants, matrix products, indexing, reshapes, ``fft`` …), as in JAX also
+    through ``wire.cond``/``wire.switch`` (whose predicate or index must not be computed
+    from the arguments), ``wire.scan``, ``wire.fori_loop`` with static bounds and
+    ``wire.checkpoint``: anything else applied to a value computed from the arguments
+    (``x * x``, ``sin``, ``floor``, ``stop_gradient``, a custom derivative rule,
+    ``wire.while_loop``), also inside those, raises ``wire.NonDifferentiableError``
+    naming it and where. A constant term is dropped, as in JAX (``x + 1`` transposes as
+    ``x``).
 
     >>> import numpy as np, wire
     >>> A = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     >>> f_t = wire.linear_transpose(lambda x: A @ x, np.zeros(2))
     >>> f_t(np.array([1.0, 0.0, 1.0]))
     (array([6., 8.]),)
+    >>> cumulative = lambda x: wire.scan(lambda c, v: (c + 2.0 * v, c), 0.0, x)[1]
+    >>> wire.linear_transpose(cumulative, np.zeros(3))(np.ones(3))
+    (array([4., 2., 0.]),)
     """
     what = "linear_transpose"
     if reduce_axes:
@@ -997,16 +1112,11 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
                 f"{what} transposes functions of floating-point arrays of known shape; "
                 f"argument leaf {path} is {aval!r}{at(user_location())}")
     graph = trace_flat(f, avals, in_tree)
-    bad = _nonlinear_node(graph)
+    bad, _ = _nonlinear_node(graph)
     if bad is not None:
-        name = bad.op.name
-        why = (f"{what} does not transpose through wire.{'while_loop' if name == 'while' else name}"
-               f" (JAX does)" if name in _CONTROL_FLOW else
-               f"{what}: the function is not linear in its arguments: it applies {name!r} to a "
-               f"value computed from them" + (
-                   " (JAX's linear_transpose refuses it too)" if name in (
-                       "stop_gradient", "custom_vjp_call") else ""))
-        raise NonDifferentiableError(f"{why}{at(graph.loc(bad) or user_location())}")
+        where = f" ({bad.where})" if bad.where else ""
+        raise NonDifferentiableError(
+            f"{what}: {bad.why}{where}{at(bad.graph.loc(bad.node) or user_location())}")
     out_paths = tree.leaf_paths(graph.out_tree)
     out_avals = [o.aval for o in graph.outputs]
     for aval, path in zip(out_avals, out_paths):
@@ -1025,18 +1135,37 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
         t_nodes = [None if t is None else t.node for t in t_out]
         primal_inputs = set(graph.inputs)
         for k, t in enumerate(t_nodes):
-            x = _depends_on([t], primal_inputs)
+            x = _depends_on_outside([t], primal_inputs)
             if x is not None:
                 raise NonDifferentiableError(
                     f"{what}: the function is not linear: the derivative of output leaf "
                     f"{out_paths[k]} depends on the value of argument leaf "
                     f"{paths[graph.inputs.index(x)]} (a product of two arguments, or a "
                     f"nonlinear function of one){at(user_location())}")
+        control = any(x.op.name in _CONTROL_FLOW for x in graph.nodes)
+        if control:
+            # the derivatives of a control-flow node take its operands along, read or not
+            # (a scan's tangent carries the primal carry too, a cond's transpose takes the
+            # tangents): the function being linear, its transpose is the same at every
+            # point and tangent, so take it at zero (primals here: the cotangent inputs
+            # below may be the same nodes as the primal inputs)
+            zeros = {x: to_tracer(full(a.shape, 0, a.dtype)).node
+                     for x, a in zip(graph.inputs, avals)}
+            live_t = [t for t in t_nodes if t is not None]
+            at_zero = dict(zip(live_t, substitute(live_t, zeros)))
+            t_nodes = [None if t is None else at_zero[t] for t in t_nodes]
         ct_in = [input_node(i, a) for i, a in enumerate(out_avals)]
         live = [(t, Tracer(c)) for t, c in zip(t_nodes, ct_in) if t is not None]
         found = backward([t for t, _ in live], [c for _, c in live], t_in) if live else \
             [None] * n
         cts = [full(a.shape, 0, a.dtype) if g is None else g for g, a in zip(found, avals)]
+        if control:
+            ct_nodes = [to_tracer(c).node for c in cts]
+            if _depends_on_outside(ct_nodes, set(t_in)) is not None:
+                raise NonDifferentiableError(f"{what}: the function is not linear"
+                                             f"{at(user_location())}")
+            zeros = {x: to_tracer(full(a.shape, 0, a.dtype)).node for x, a in zip(t_in, avals)}
+            cts = [Tracer(c) for c in substitute(ct_nodes, zeros)]
     ct_tree = tree.TreeDef("tuple", tuple, None, (graph.out_tree,))
     tgraph = maybe_simplify(Graph(ct_in, [to_tracer(c).node for c in cts], ct_tree, in_tree,
                                   dict(table)))
