@@ -23,6 +23,7 @@ from .errors import (
     BackendError,
     FloatingPointError,
     LinAlgShapeError,
+    OutArgumentError,
     ShapeTypeError,
     MissingNameError,
     NonDifferentiableError,
@@ -69,7 +70,7 @@ __all__ += ["debug_nans", "save", "load", "dumps", "loads"]
 __all__ += ["BackendError", "UnexpectedTracerError"]
 __all__ += ["MissingNameError", "WireOverflowError", "WireValueError"]
 __all__ += ["WireIndexError", "WireNotImplementedError", "WireAxisError"]
-__all__ += ["LinAlgShapeError", "WireLinAlgError", "ShapeTypeError"]
+__all__ += ["LinAlgShapeError", "WireLinAlgError", "ShapeTypeError", "OutArgumentError"]
 __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
 __all__ += ["elementwise_grad", "jacobian", "holomorphic_grad", "hessian_vector_product"]
