@@ -212,3 +212,30 @@ def test_nested_grad_of_a_custom_rule_differentiates_the_rules_code(kind):
     jste = _ste_jvp(jnp, jax.custom_jvp) if kind == "custom_jvp" else _ste(jnp, jax.custom_vjp)
     want = jax.grad(jax.grad(jax.grad(lambda x: jste(x) * jnp.sin(x))))(0.3)
     np.testing.assert_allclose(g3(0.3), want, rtol=1e-14)
+
+
+@pytest.mark.parametrize("bwd", [
+    lambda r, g: (wire.lax.stop_gradient(g),),   # derivative 0: the transpose would be 0
+    lambda r, g: (wnp.round(g),),
+    lambda r, g: (wnp.where(g > 0, g, 0.0),),
+    lambda r, g: (g * g,),
+], ids=["stop_gradient", "round", "relu", "square"])
+def test_a_bwd_hiding_its_nonlinearity_refuses_forward_mode(bwd):
+    f = wire.custom_vjp(lambda x: wnp.sin(x))
+    f.defvjp(lambda x: (wnp.sin(x), x), bwd)
+    with pytest.raises(wire.NonDifferentiableError, match="not linear in the output cotangent"):
+        wire.jvp(f, (0.3,), (1.0,))
+
+
+@pytest.mark.parametrize("rule", [
+    lambda p, t: (wnp.sin(p[0]), t[0] ** 2),
+    lambda p, t: (wnp.sin(p[0]), wire.lax.stop_gradient(t[0])),
+    lambda p, t: (wnp.sin(p[0]), wnp.abs(t[0])),
+], ids=["square", "stop_gradient", "abs"])
+def test_a_custom_jvp_rule_not_linear_in_the_tangents_refuses_reverse_mode(rule):
+    # its transpose was taken at t = 0, silently: grad of the t**2 rule was 0
+    f = wire.custom_jvp(lambda x: wnp.sin(x))
+    f.defjvp(rule)
+    with pytest.raises(wire.NonDifferentiableError, match="not linear in the tangents"):
+        wire.grad(f)(0.3)
+    np.testing.assert_allclose(wire.jvp(f, (0.3,), (2.0,))[1], rule((0.3,), (2.0,))[1])

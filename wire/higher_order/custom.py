@@ -40,7 +40,7 @@ from ..core.formula import call_graph as call_graph_formula
 from ..core.taylor import BY_JVP
 from ..errors import (NonDifferentiableError, ShapeError, WireError, WireTypeError, at,
                       user_location)
-from ..ir import Graph, arg_node, arg_op, make_node, substitute
+from ..ir import Graph, arg_node, arg_op, make_node, substitute, toposort
 from ..ops.batching import batch_size, to_front
 from ..ops.elementwise import cos, exp, log1p, sin
 from ..ops.layout import zeros_like_
@@ -343,6 +343,29 @@ class _Private:
         return [None if v is None else Tracer(next(moved)) for v in values]
 
 
+def _nonlinear_use(results, held) -> "Node | None":
+    """The first node of ``results``' graph (on private stand-ins: a walk over the rule's own
+    nodes) that applies a piecewise-constant primitive (``floor``, ``sign``,
+    ``stop_gradient`` …) or a comparison to a value computed from the placeholders ``held``.
+    Such a rule is not linear in them, and its derivative hides it (it is zero there)."""
+    dep = set(held)
+    for n in toposort([r.node for r in results if r is not None]):
+        if n in dep or not n.inputs or not any(i in dep for i in n.inputs):
+            continue
+        dep.add(n)
+        avals = n.aval if isinstance(n.aval, tuple) else (n.aval,)
+        if n.op.nondiff or any(a.dtype.kind not in "fc" for a in avals):
+            return n
+    return None
+
+
+def _not_linear(what: str, node=None, hint: str = "") -> NonDifferentiableError:
+    how = (f" (it applies {node.op.name!r} to a value computed from it)" if node is not None
+           else "")
+    return NonDifferentiableError(what + how + (f"; {hint}" if hint else "") +
+                                  at(user_location()))
+
+
 def _n_args(rule) -> int:
     while isinstance(rule, BatchedRule):
         rule = rule.inner
@@ -420,13 +443,20 @@ def _custom_jvp_vjp(ct, out, *xs, graph, rule):
     outs, touts = call_jvp_rule(rule, pxs, holders)
     live = [(t, c) for t, c in zip(touts, pct) if t is not None and c is not None]
     held = [h for h in holders if h is not None]
+    what = (f"reverse mode through custom_jvp {rule.name}: its JVP rule is not linear in the "
+            f"tangents, so it has no transpose (JAX refuses it too)")
+    bad = _nonlinear_use([t for t, _ in live], [h.node for h in held])
+    if bad is not None:
+        raise _not_linear(what, bad)
     cts = iter(backward([t.node for t, _ in live], [c for _, c in live], [h.node for h in held])
                if live else [None] * len(held))
-    zeros = {h.node: zeros_like_(h).node for h in held}
+    held_nodes = {h.node for h in held}
     result = []
     for h in holders:
         c = next(cts) if h is not None else None
-        result.append(None if c is None else Tracer(substitute([c.node], zeros)[0]))
+        if c is not None and depends_on_leaves(c.node, held_nodes.__contains__):
+            raise _not_linear(what)
+        result.append(c)
     moved = priv.back(result + list(outs))
     return WithPrimals(moved[:len(result)], moved[len(result):])
 
@@ -590,6 +620,10 @@ def _custom_vjp_jvp(ts, out, *xs, graph, rule):
     outs, in_cts = call_vjp_rule(rule, pxs, cts)
     live = [(c, t) for c, t in zip(in_cts, pts) if c is not None and t is not None]
     held = [h.node for h in holders if h is not None]
+    bad = _nonlinear_use([c for c, _ in live], held)
+    if bad is not None:
+        raise _not_linear(f"forward mode through custom_vjp {rule.name}: its bwd is not linear "
+                          f"in the output cotangent", bad, _FORWARD_HINT)
     found = []
     if live and held:
         try:
