@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import builtins
 import enum
-from typing import Callable, Sequence
+import operator
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -31,6 +32,7 @@ from . import numpy as wnp
 from . import tree
 from .api import cond, fori_loop, scan, switch, vmap, while_loop
 from .core import Tracer, to_tracer
+from .core import trace as _trace
 from .errors import (
     ShapeError, WireIndexError, WireNotImplementedError, WireTypeError, WireValueError, at,
     user_location,
@@ -40,6 +42,7 @@ from .numpy._at import At
 from .ops import complex_parts as _CP
 from .ops import incomplete as _INC
 from .ops import special as _SP
+from .runtime.evaluate import evaluate as _evaluate
 from .scipy import special as _special
 from .tracebacks import expose
 
@@ -71,6 +74,10 @@ __all__ = [
     # convolutions
     "ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated",
     "conv_with_general_padding",
+    # gather and scatter
+    "GatherDimensionNumbers", "GatherScatterMode", "ScatterDimensionNumbers", "gather",
+    "scatter", "scatter_add", "scatter_apply", "scatter_max", "scatter_min", "scatter_mul",
+    "scatter_sub",
 ]
 
 _PYTHON = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64),
@@ -2239,6 +2246,403 @@ def conv(lhs, rhs, window_strides, padding, precision=None, preferred_element_ty
     """
     return conv_general_dilated(lhs, rhs, window_strides, padding, precision=precision,
                                 preferred_element_type=preferred_element_type)
+
+
+# --------------------------------------------------------------------------- gather / scatter
+
+
+class GatherScatterMode(enum.Enum):
+    """How :func:`gather` and the scatters treat an index whose window does not fit the
+    operand, as ``jax.lax.GatherScatterMode``: ``CLIP`` moves the window inside;
+    ``FILL_OR_DROP`` fills a gathered window with ``fill_value`` and drops a scattered one;
+    ``PROMISE_IN_BOUNDS`` does what XLA on CPU does (gather clips, scatter drops).
+
+    >>> GatherScatterMode.from_any("fill")
+    <GatherScatterMode.FILL_OR_DROP: 2>
+    """
+
+    CLIP = 1
+    FILL_OR_DROP = 2
+    PROMISE_IN_BOUNDS = 3
+    ONE_HOT = 4
+
+    @staticmethod
+    def from_any(s) -> "GatherScatterMode":
+        """The mode named by ``s``: a member (wire's or JAX's), ``"clip"``, ``"fill"``,
+        ``"drop"``, ``"promise_in_bounds"``, ``"one_hot"`` or None (``FILL_OR_DROP``)."""
+        if isinstance(s, GatherScatterMode):
+            return s
+        if type(s).__name__ == "GatherScatterMode" and hasattr(s, "name"):
+            return GatherScatterMode[s.name]
+        names = {None: "FILL_OR_DROP", "clip": "CLIP", "fill": "FILL_OR_DROP",
+                 "drop": "FILL_OR_DROP", "promise_in_bounds": "PROMISE_IN_BOUNDS",
+                 "one_hot": "ONE_HOT"}
+        if not isinstance(s, (str, type(None))) or s not in names:
+            raise WireValueError(f"unknown gather/scatter mode {s!r:.40}; expected 'clip', "
+                                 f"'fill', 'drop', 'promise_in_bounds' or a GatherScatterMode"
+                                 f"{at(user_location(3))}")
+        return GatherScatterMode[names[s]]
+
+
+class GatherDimensionNumbers(NamedTuple):
+    """How :func:`gather` reads ``operand`` (``jax.lax.GatherDimensionNumbers``): the last
+    axis of ``start_indices`` holds start positions along the operand axes
+    ``start_index_map``; ``collapsed_slice_dims`` (size-1 slice axes) are dropped from the
+    output; the remaining slice axes land at the output positions ``offset_dims``;
+    ``operand_batching_dims`` pair with the index axes ``start_indices_batching_dims``.
+
+    >>> GatherDimensionNumbers((1,), (0,), (0,)).operand_batching_dims
+    ()
+    """
+
+    offset_dims: tuple
+    collapsed_slice_dims: tuple
+    start_index_map: tuple
+    operand_batching_dims: tuple = ()
+    start_indices_batching_dims: tuple = ()
+
+
+class ScatterDimensionNumbers(NamedTuple):
+    """How the scatters write ``updates`` into ``operand``
+    (``jax.lax.ScatterDimensionNumbers``): the axes ``update_window_dims`` of ``updates`` are
+    windows laid along the operand axes not in ``inserted_window_dims`` (nor
+    ``operand_batching_dims``); the other axes of ``updates`` run along the index axes of
+    ``scatter_indices``, whose last axis holds start positions along
+    ``scatter_dims_to_operand_dims``.
+
+    >>> ScatterDimensionNumbers((), (0,), (0,)).scatter_indices_batching_dims
+    ()
+    """
+
+    update_window_dims: tuple
+    inserted_window_dims: tuple
+    scatter_dims_to_operand_dims: tuple
+    operand_batching_dims: tuple = ()
+    scatter_indices_batching_dims: tuple = ()
+
+
+def _dnums(name: str, dn, cls) -> tuple:
+    """The fields of ``dn`` (wire's or JAX's dimension numbers, or a plain tuple) as tuples
+    of ints."""
+    try:
+        if isinstance(dn, cls):
+            values = tuple(dn)
+        elif builtins.all(hasattr(dn, f) for f in cls._fields):
+            values = tuple(getattr(dn, f) for f in cls._fields)
+        else:
+            values = tuple(cls(*dn))
+        return tuple(tuple(operator.index(v) for v in f) for f in values)
+    except (TypeError, ValueError):
+        raise WireTypeError(f"lax.{name}: dimension_numbers must be a {cls.__name__} of "
+                            f"tuples of ints, got {dn!r:.100}{at(user_location(3))}") from None
+
+
+def _dims_ok(name: str, what: str, dims, rank: int, shapes: str, sort: bool = True):
+    if (builtins.any(not 0 <= d < rank for d in dims) or len(set(dims)) != len(dims)
+            or (sort and list(dims) != sorted(dims))):
+        raise ShapeError(f"lax.{name}: {what} {dims} must be distinct{', sorted' if sort else ''}"
+                         f" axes in [0, {rank}) ({shapes}){at(user_location(4))}")
+
+
+def _index_operand(name: str, indices, what: str):
+    shape, dtype = _check_kind(name, indices, "iu", "", what)
+    if shape is None or len(shape) < 1:
+        raise ShapeError(f"lax.{name}: {what} need at least one axis (the last holds the "
+                         f"index vectors), got shape {shape}{at(user_location(3))}")
+    return shape
+
+
+def _placed(v, rank: int, positions) -> object:
+    """``v`` (axes in order) reshaped to ``rank`` axes, its axes at ``positions``."""
+    shape = [1] * rank
+    for p, n in zip(positions, v.shape):
+        shape[p] = n
+    return wnp.reshape(v, tuple(shape))
+
+
+def _iota_at(n: int, rank: int, position: int):
+    shape = [1] * rank
+    shape[position] = n
+    return np.arange(n, dtype=np.int64).reshape(shape)
+
+
+def _eager(fn, *args):
+    """``fn(*args)``; with no traced argument, evaluated to a NumPy array (``fn`` builds on
+    ``x.at[...]``, which makes a traced value)."""
+    if builtins.any(isinstance(a, Tracer) for a in args):
+        return fn(*args)
+    args = tuple(np.asarray(a) for a in args)
+    return _evaluate(_trace(fn, *args), *args)
+
+
+def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_indices=False,
+           indices_are_sorted=False, mode=None, fill_value=None):
+    """XLA's gather, as ``jax.lax.gather``: for each index vector (the last axis of
+    ``start_indices``), the block of ``slice_sizes`` of ``operand`` starting there, laid out
+    by ``dimension_numbers`` (a :class:`GatherDimensionNumbers`). Starts are not wrapped
+    (``-1`` is out of bounds); a block that does not fit is moved inside (``mode`` None,
+    ``"clip"`` or ``"promise_in_bounds"``) or filled with ``fill_value`` (``"fill"``;
+    default NaN, the most negative integer, the largest unsigned one, ``True``). One
+    ``getitem``: the gradient adds up over repeated indices; a filled block gets none.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> dn = lax.GatherDimensionNumbers(offset_dims=(), collapsed_slice_dims=(0,),
+    ...                                 start_index_map=(0,))
+    >>> lax.gather(np.arange(5.0), np.array([[4], [0], [7]]), dn, (1,), mode="fill")
+    array([ 4.,  0., nan])
+    """
+    name = "gather"
+    oshape, dtype = _aval(operand, name)
+    ishape = _index_operand(name, start_indices, "start_indices")
+    if oshape is None:
+        raise ShapeError(f"lax.gather needs an operand of known shape{at(user_location())}")
+    dn = _dnums(name, dimension_numbers, GatherDimensionNumbers)
+    offset, collapsed, smap, obd, sibd = dn
+    sizes = _ints(name, "slice_sizes", slice_sizes)
+    rank, batch = len(oshape), ishape[:-1]
+    shapes = f"operand shape {oshape}, start_indices shape {ishape}, slice_sizes {sizes}"
+    out_rank = len(batch) + len(offset)
+    _dims_ok(name, "offset_dims", offset, out_rank, shapes)
+    _dims_ok(name, "collapsed_slice_dims", collapsed, rank, shapes)
+    _dims_ok(name, "operand_batching_dims", obd, rank, shapes)
+    _dims_ok(name, "start_index_map", smap, rank, shapes, sort=False)
+    _dims_ok(name, "start_indices_batching_dims", sibd, len(ishape) - 1, shapes, sort=False)
+    problems = []
+    if len(sizes) != rank or builtins.any(not 0 <= k <= n for k, n in zip(sizes, oshape)):
+        problems.append("slice_sizes need one size in [0, operand size] per operand axis")
+    elif builtins.any(sizes[d] > 1 for d in collapsed + obd):
+        problems.append("collapsed_slice_dims and operand_batching_dims need slice size <= 1")
+    if len(smap) != ishape[-1]:
+        problems.append(f"start_index_map {smap} needs one entry per index-vector component "
+                        f"({ishape[-1]})")
+    if set(collapsed) & set(obd) or set(smap) & set(obd):
+        problems.append("operand_batching_dims may not be collapsed or in start_index_map")
+    if len(obd) != len(sibd) or builtins.any(
+            oshape[a] != batch[b] for a, b in zip(obd, sibd)):
+        problems.append(f"operand_batching_dims {obd} and start_indices_batching_dims {sibd} "
+                        f"need one length and equal sizes")
+    if len(offset) != rank - len(collapsed) - len(obd):
+        problems.append(f"offset_dims {offset} needs one entry per slice axis that is not "
+                        f"collapsed nor batching ({rank - len(collapsed) - len(obd)})")
+    if problems:
+        raise ShapeError(f"lax.gather: {'; '.join(problems)} ({shapes}){at(user_location())}")
+    m = GatherScatterMode.from_any(mode)
+    if m is GatherScatterMode.ONE_HOT:
+        raise WireNotImplementedError(f"wire.lax.gather: mode ONE_HOT{at(user_location())}")
+    fill = m is GatherScatterMode.FILL_OR_DROP if mode is not None else False
+    if fill and fill_value is None:
+        fill_value = (np.nan if dtype.kind in "fc" else np.iinfo(dtype).min if dtype.kind == "i"
+                      else np.iinfo(dtype).max if dtype.kind == "u" else True)
+    bpos = [p for p in range(out_rank) if p not in offset]
+    window = [d for d in range(rank) if d not in collapsed and d not in obd]
+    out_shape = [0] * out_rank
+    for p, n in zip(bpos, batch):
+        out_shape[p] = n
+    for p, d in zip(offset, window):
+        out_shape[p] = sizes[d]
+    out_shape = tuple(out_shape)
+
+    def run(x, idx):
+        if 0 in out_shape:
+            return wnp.zeros(out_shape, dtype)
+        idx = wnp.asarray(idx).astype(np.int64)
+        index, ok = [], None
+        for d in range(rank):
+            if d in obd:
+                b = sibd[obd.index(d)]
+                index.append(_iota_at(batch[b], out_rank, bpos[b]))
+                continue
+            i = 0
+            if d in smap:
+                start = _placed(idx[..., smap.index(d)], out_rank, bpos)
+                hi = oshape[d] - sizes[d]
+                if fill:
+                    inside = (start >= 0) & (start <= hi)
+                    ok = inside if ok is None else ok & inside
+                i = wnp.clip(start, 0, hi)
+            if d in window:
+                i = i + _iota_at(sizes[d], out_rank, offset[window.index(d)])
+            index.append(i if not isinstance(i, int) else np.zeros((1,) * out_rank, np.int64))
+        y = wnp.broadcast_to(to_tracer(x)[tuple(index)], out_shape)
+        if ok is not None:
+            y = wnp.where(ok, y, np.asarray(fill_value, dtype))
+        return y
+
+    return _eager(run, operand, start_indices)
+
+
+def _scatter(name: str, how: str, operand, indices, updates, dimension_numbers, mode,
+             func=None, unique: bool = False):
+    oshape, dtype = _aval(operand, name)
+    ishape = _index_operand(name, indices, "scatter_indices")
+    ushape, udtype = _aval(updates, name) if how != "apply" else (tuple(updates), dtype)
+    if oshape is None or ushape is None:
+        raise ShapeError(f"lax.{name} needs operands of known shape{at(user_location(3))}")
+    if udtype != dtype:
+        raise WireTypeError(f"lax.{name}: updates of dtype {udtype} for an operand of dtype "
+                            f"{dtype} (one dtype, as in JAX){at(user_location(3))}")
+    uwd, inserted, sdod, obd, sibd = _dnums(name, dimension_numbers, ScatterDimensionNumbers)
+    rank, urank, batch = len(oshape), len(ushape), ishape[:-1]
+    shapes = (f"operand shape {oshape}, scatter_indices shape {ishape}, updates shape "
+              f"{ushape}")
+    _dims_ok(name, "update_window_dims", uwd, urank, shapes)
+    _dims_ok(name, "inserted_window_dims", inserted, rank, shapes)
+    _dims_ok(name, "operand_batching_dims", obd, rank, shapes)
+    _dims_ok(name, "scatter_dims_to_operand_dims", sdod, rank, shapes, sort=False)
+    _dims_ok(name, "scatter_indices_batching_dims", sibd, len(ishape) - 1, shapes, sort=False)
+    window = [d for d in range(rank) if d not in inserted and d not in obd]
+    upos = [p for p in range(urank) if p not in uwd]
+    problems = []
+    if len(sdod) != ishape[-1]:
+        problems.append(f"scatter_dims_to_operand_dims {sdod} needs one entry per "
+                        f"index-vector component ({ishape[-1]})")
+    if set(inserted) & set(obd) or set(sdod) & set(obd):
+        problems.append("operand_batching_dims may not be inserted or scattered to")
+    if len(obd) != len(sibd) or builtins.any(oshape[a] != batch[b] for a, b in zip(obd, sibd)):
+        problems.append(f"operand_batching_dims {obd} and scatter_indices_batching_dims {sibd} "
+                        f"need one length and equal sizes")
+    if len(uwd) != len(window):
+        problems.append(f"update_window_dims {uwd} needs one entry per operand axis that is "
+                        f"neither inserted nor batching ({len(window)})")
+    elif urank != len(uwd) + len(batch) or tuple(ushape[p] for p in upos) != batch:
+        problems.append("the updates' axes outside update_window_dims must be the index axes "
+                        f"{batch}")
+    elif builtins.any(ushape[p] > oshape[d] for p, d in zip(uwd, window)):
+        problems.append("an update window is larger than the operand")
+    if problems:
+        raise ShapeError(f"lax.{name}: {'; '.join(problems)} ({shapes}){at(user_location(3))}")
+    m = GatherScatterMode.from_any(mode)
+    if m is GatherScatterMode.ONE_HOT:
+        raise WireNotImplementedError(f"wire.lax.{name}: mode ONE_HOT{at(user_location(3))}")
+    clip = m is GatherScatterMode.CLIP
+    wsize = {d: ushape[p] for p, d in zip(uwd, window)}
+    n = int(np.prod(oshape, dtype=np.int64))
+    strides = [int(np.prod(oshape[d + 1:], dtype=np.int64)) for d in range(rank)]
+
+    def positions(idx):
+        """(flat position of each update element, whether its window fits)."""
+        idx = wnp.asarray(idx).astype(np.int64)
+        flat, ok = np.zeros((1,) * urank, np.int64), None
+        for d in range(rank):
+            if d in obd:
+                b = sibd[obd.index(d)]
+                i = _iota_at(batch[b], urank, upos[b])
+            else:
+                i = 0
+                if d in sdod:
+                    start = _placed(idx[..., sdod.index(d)], urank, upos)
+                    hi = oshape[d] - wsize.get(d, 1)
+                    if clip:
+                        start = wnp.clip(start, 0, hi)
+                    else:
+                        inside = (start >= 0) & (start <= hi)
+                        ok = inside if ok is None else ok & inside
+                    i = start
+                if d in window:
+                    i = i + _iota_at(wsize[d], urank, uwd[window.index(d)])
+            flat = flat + i * strides[d]
+        return wnp.broadcast_to(flat, ushape), ok
+
+    def run(x, idx, u=None):
+        if n == 0 or 0 in ushape:
+            return wnp.copy(x) if isinstance(x, Tracer) else to_tracer(np.array(x))
+        flat, ok = positions(idx)
+        x1 = wnp.reshape(x, (n,))
+        if ok is not None:  # a window that does not fit writes to one extra slot, cut off
+            flat = wnp.where(ok, flat, n)
+            x1 = wnp.concatenate([x1, np.zeros(1, dtype)])
+        if how == "apply":
+            count = At(to_tracer(np.zeros(x1.shape, np.int64)))[flat].add(1)
+            y = x1
+            for k in range(times):
+                y = wnp.where(count > k, func(y), y)
+        else:
+            y = getattr(At(to_tracer(x1))[flat], how)(u)
+        return wnp.reshape(y[:n] if ok is not None else y, oshape)
+
+    if how != "apply":
+        return _eager(run, operand, indices, updates)
+    # how many times func runs at the most written position: known from concrete indices,
+    # else (traced indices) as many times as there are update elements
+    times = 1 if unique else int(np.prod(ushape, dtype=np.int64))
+    if not unique and not isinstance(indices, Tracer) and n and 0 not in ushape:
+        flat, ok = positions(np.asarray(indices))
+        flat = np.asarray(flat)[np.asarray(True if ok is None else ok) & np.ones(ushape, bool)]
+        times = int(np.bincount(flat.ravel(), minlength=1).max()) if flat.size else 0
+    return _eager(run, operand, indices)
+
+
+def _scatter_fn(name: str, how: str, text: str, example: str):
+    def fn(operand, scatter_indices, updates, dimension_numbers, *, indices_are_sorted=False,
+           unique_indices=False, mode=None):
+        if how == "sub":  # x - u1 - u2 is x + (-u1) + (-u2) to the last bit
+            _check_kind(name, updates, "iuf", "c", "updates")
+            updates = wnp.negative(updates)
+        return _scatter(name, "add" if how == "sub" else how, operand, scatter_indices,
+                        updates, dimension_numbers, mode)
+
+    return _doc(fn, name, text, example)
+
+
+_SDN = ("dn = lax.ScatterDimensionNumbers(update_window_dims=(), inserted_window_dims=(0,),\n"
+        "...                                  scatter_dims_to_operand_dims=(0,))\n")
+scatter = _scatter_fn(
+    "scatter", "set",
+    "XLA's scatter, as ``jax.lax.scatter``: ``operand`` with the windows of ``updates`` "
+    "written at the positions of ``scatter_indices`` (laid out by ``dimension_numbers``, a "
+    ":class:`ScatterDimensionNumbers`). With repeated positions the last update (in the "
+    "updates' row-major order) wins and alone gets the gradient, as JAX on CPU. A window that "
+    "does not fit is dropped (``mode`` None, ``\"fill\"``/``\"drop\"``, "
+    "``\"promise_in_bounds\"``) or moved inside (``\"clip\"``); indices are not wrapped.",
+    f">>> {_SDN}>>> lax.scatter(np.zeros(4), np.array([[1], [1], [9]]), np.array([1., 2., 3.]), "
+    "dn)\narray([0., 2., 0., 0.])")
+scatter_add = _scatter_fn(
+    "scatter_add", "add",
+    "As :func:`scatter`, adding: repeated positions accumulate (in the updates' order).",
+    f">>> {_SDN}>>> lax.scatter_add(np.zeros(3), np.array([[1], [1]]), np.array([1., 2.]), dn)"
+    "\narray([0., 3., 0.])")
+scatter_sub = _scatter_fn(
+    "scatter_sub", "sub", "As :func:`scatter_add`, subtracting.",
+    f">>> {_SDN}>>> lax.scatter_sub(np.zeros(3), np.array([[1], [1]]), np.array([1., 2.]), dn)"
+    "\narray([ 0., -3.,  0.])")
+scatter_mul = _scatter_fn(
+    "scatter_mul", "mul",
+    "As :func:`scatter`, multiplying. The gradient is exact with repeated indices and zeros "
+    "(JAX differentiates it in ``updates`` only with ``unique_indices=True``).",
+    f">>> {_SDN}>>> lax.scatter_mul(np.ones(3), np.array([[0], [0]]), np.array([2., 3.]), dn)"
+    "\narray([6., 1., 1.])")
+scatter_min = _scatter_fn(
+    "scatter_min", "min",
+    "As :func:`scatter`, keeping the smaller value; the gradient of a position is split evenly "
+    "among the operand and updates equal to its result, as JAX's.",
+    f">>> {_SDN}>>> lax.scatter_min(np.zeros(3), np.array([[0], [2]]), np.array([-1., 1.]), dn)"
+    "\narray([-1.,  0.,  0.])")
+scatter_max = _scatter_fn(
+    "scatter_max", "max",
+    "As :func:`scatter_min`, keeping the larger value.",
+    f">>> {_SDN}>>> lax.scatter_max(np.zeros(3), np.array([[0], [2]]), np.array([-1., 1.]), dn)"
+    "\narray([0., 0., 1.])")
+
+
+def scatter_apply(operand, scatter_indices, func: Callable, dimension_numbers, *,
+                  update_shape=(), indices_are_sorted=False, unique_indices=False, mode=None):
+    """``operand`` with ``func`` applied at the positions :func:`scatter` with updates of
+    ``update_shape`` would write, once per write (a position written twice gets
+    ``func(func(x))``, as JAX on CPU); ``func`` must be elementwise. Differentiable (JAX's
+    is not).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> dn = lax.ScatterDimensionNumbers(update_window_dims=(), inserted_window_dims=(0,),
+    ...                                  scatter_dims_to_operand_dims=(0,))
+    >>> lax.scatter_apply(np.ones(3), np.array([[0], [2], [2]]), lambda v: v * 2, dn,
+    ...                   update_shape=(3,))
+    array([2., 1., 4.])
+    """
+    shape = _ints("scatter_apply", "update_shape", update_shape)
+    return _scatter("scatter_apply", "apply", operand, scatter_indices, shape,
+                    dimension_numbers, mode, func, bool(unique_indices))
 
 
 # the functions defined here are where user code enters wire (wire.tracebacks); the control
