@@ -194,8 +194,8 @@ def test_complex_operands_against_jax():
         getattr(jlax, n)(*args)  # JAX takes them
         with pytest.raises(wire.WireNotImplementedError, match="complex"):
             getattr(lax, n)(*args)
-    with pytest.raises(wire.WireNotImplementedError, match="int64"):
-        lax.reduce_and(np.array([3, 5]), (0,))
+    with pytest.raises(wire.WireTypeError, match="float64"):
+        lax.reduce_xor(np.array([3.0, 5.0]), (0,))
 
 
 def test_integer_clamp_against_jax():
@@ -406,16 +406,22 @@ def test_reductions_against_jax():
 
 def test_logical_reductions_and_arg_extremes_against_jax():
     b = np.array([[True, False], [True, True]])
-    for axes in [(0,), (1,), (0, 1)]:
-        same(lax.reduce_and(b, axes), jlax.reduce_and(b, axes))
-        same(lax.reduce_or(b, axes), jlax.reduce_or(b, axes))
+    ints = [np.array([[7, -3], [6, 5]]), np.array([[7, 3], [6, 255]], np.uint8),
+            np.zeros((0, 2), np.int32), np.zeros((2, 0), np.uint16), np.zeros((0, 2), bool)]
+    names = ("reduce_and", "reduce_or", "reduce_xor")
+    for x in [b] + ints:
+        wants = jax.jit(lambda x: {(n, a): getattr(jlax, n)(x, a) for n in names
+                                   for a in [(0,), (1,), (0, 1)]})(x)
+        for (n, a), want in wants.items():
+            same(getattr(lax, n)(x, a), want)
+    same(wire.jit(lambda x: lax.reduce_xor(x, (1,)))(ints[0]), jlax.reduce_xor(ints[0], (1,)))
     for x in [np.array([1.0, np.nan, 2.0, np.nan]), np.array([-0.0, 0.0, 0.0]),
               np.array([3.0, 3.0, 1.0, 1.0]), np.array([-np.inf, np.inf])]:
         for f, j in [(lax.argmax, jlax.argmax), (lax.argmin, jlax.argmin)]:
             same(f(x, 0, np.int32), j(x, 0, np.int32))
 
 
-CUMULATIVE = ["cumsum", "cumprod", "cummax", "cummin"]
+CUMULATIVE = ["cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp"]
 
 
 def test_cumulative_against_jax():
@@ -432,6 +438,35 @@ def test_cumulative_against_jax():
     gj = jgrad(lambda v: sum(getattr(jlax, n)(v, 0, reverse=True) @ np.arange(1.0, 4.0) ** k
                                 for k, n in enumerate(CUMULATIVE)))(v)
     same(g, gj, 2)
+
+
+def test_cumulative_ties_and_infinities_against_jax():
+    """Which of tied maxima gets the gradient is JAX's (its rule differentiates an
+    associative scan of lax.max: [1, 3, 3, 2, 3] gives 10, 8, 9 to the 3s with weights 1..7,
+    reversed 0.75, 2.25, 12); cumlogsumexp's derivative at infinities is JAX's rule."""
+    x = np.array([[1.0, 3.0, 3.0, 2.0, 3.0, -0.0, 0.0], [-0.0, 0.0, -0.0, -1.0, -0.0, 2.0, 2.0]])
+    c = np.arange(1.0, 8.0)
+    ls = np.array([[-np.inf, -np.inf, 1.0, np.inf, 0.0, 2.0, np.inf],
+                   [0.0, np.inf, 1.0, -np.inf, 0.5, -1.0, 0.0]])
+    keys = [(n, r) for n in CUMULATIVE for r in (False, True)]
+    arg = lambda n: (ls if n == "cumlogsumexp" else x).astype(np.float32)
+
+    def grads(m, f):
+        return {(n, r): f(lambda v, n=n, r=r: m.sum(getattr(m is wnp and lax or jlax, n)(
+            v, axis=1, reverse=r) * c))(arg(n)) for n, r in keys}
+
+    wants = jax.jit(lambda: grads(jnp, jax.grad))()
+    for k, got in grads(wnp, wire.grad).items():  # (zero derivatives' signs may differ)
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, wants[k], rtol=1e-6)
+    t = np.linspace(-1.0, 1.0, 14).reshape(2, 7)
+    for n in ("cummax", "cumlogsumexp"):
+        f = lambda v: getattr(lax, n)(v, axis=1, reverse=True)
+        jf = lambda v: getattr(jlax, n)(v, axis=1, reverse=True)
+        np.testing.assert_allclose(wire.jvp(f, (arg(n),), (t.astype(np.float32),))[1],
+                                   jax.jvp(jf, (arg(n),), (t.astype(np.float32),))[1], 1e-6)
+        same(wire.jit(f)(arg(n)), jf(arg(n)), 4)
+        same(wire.vmap(f)(arg(n)[:, None]), jax.vmap(jf)(arg(n)[:, None]), 4)
 
 
 def test_sort_against_jax():

@@ -392,5 +392,67 @@ def test_conv_wrappers_and_errors():
         lax.conv_general_dilated(x, w, (1,), "SAME", dimension_numbers=("NCW", "OIX", "NCW"))
     with pytest.raises(wire.WireValueError, match="lhs_dilation"):
         lax.conv_general_dilated(x, w, (1,), "SAME", lhs_dilation=(2,))
-    with pytest.raises(wire.WireNotImplementedError, match="batch_group_count"):
+    with pytest.raises(wire.ShapeError, match=r"batch_group_count=2.*\(1, 2, 5\)"):
         lax.conv_general_dilated(x, w, (1,), "SAME", batch_group_count=2)
+
+
+def test_batch_group_count_against_jax():
+    """(JAX's kernel gradient of a convolution is one with batch_group_count.)"""
+    conv_against_jax([((4, 3, 7), (6, 3, 2), (2,), [(1, 2)], None, (2,), None, 1, 2)])
+    with pytest.raises(wire.ShapeError, match="batch_group_count=2"):
+        lax.conv_general_dilated(np.ones((4, 2, 5)), np.ones((6, 1, 2)), (1,), "SAME",
+                                 feature_group_count=2, batch_group_count=2)
+
+
+TRANSPOSED = [  # lhs shape, rhs shape, keywords
+    ((2, 5, 6, 3), (3, 2, 3, 4), dict(strides=(2, 3), padding="SAME")),
+    ((2, 5, 6, 3), (3, 2, 4, 3), dict(strides=(2, 1), padding="VALID", transpose_kernel=True)),
+    ((2, 5, 6, 3), (3, 2, 3, 4), dict(strides=(1, 2), padding=[(2, 0), (1, 1)])),
+    ((2, 5, 6, 3), (3, 2, 3, 4), dict(strides=(2, 1), padding=[(1, 0), (0, 2)],
+                                      use_consistent_padding=True, rhs_dilation=(1, 2))),
+    ((2, 3, 5, 6), (4, 3, 2, 3), dict(strides=(2, 2), padding="SAME", transpose_kernel=True,
+                                      dimension_numbers=("NCHW", "IOHW", "NCHW"))),
+    ((2, 7, 3), (3, 2, 3), dict(strides=(3,), padding="SAME", transpose_kernel=True)),
+]
+PATCHES = [  # lhs shape, keywords
+    ((2, 3, 5, 6), dict(filter_shape=(2, 3), window_strides=(2, 1), padding="SAME",
+                        rhs_dilation=(1, 2))),
+    ((2, 3, 5, 6), dict(filter_shape=(3, 2), window_strides=(1, 2), padding=[(1, 0), (2, 1)],
+                        lhs_dilation=(2, 1))),
+    ((2, 5, 6, 3), dict(filter_shape=(2, 3), window_strides=(1, 1), padding="VALID",
+                        dimension_numbers=("NWHC", "WHIO", "NCHW"))),
+]
+
+
+def test_conv_transpose_and_patches_against_jax():
+    rng = np.random.default_rng(1)
+    xs = [(rng.normal(size=a), rng.normal(size=b)) for a, b, _ in TRANSPOSED]
+    ps = [rng.normal(size=a) for a, _ in PATCHES]
+
+    def run(lx, xs, ps):
+        t = [lx.conv_transpose(x, w, **kw) for (x, w), (_, _, kw) in zip(xs, TRANSPOSED)]
+        p = [lx.conv_general_dilated_patches(x, **kw) for x, (_, kw) in zip(ps, PATCHES)]
+        return t, p
+
+    def loss(lx):
+        return lambda xs, ps: sum((v ** 3).sum() for v in wire.tree.leaves(run(lx, xs, ps)))
+
+    want, wgrad = jx(lambda xs, ps: (run(jlax, xs, ps), jax.grad(loss(jlax), (0, 1))(xs, ps)),
+                     xs, ps)
+    for got, w in zip(wire.tree.leaves(run(lax, xs, ps)), jax.tree_util.tree_leaves(want)):
+        close(got, w, 1e-11)
+    got = wire.jit(wire.grad(loss(lax), (0, 1)))(xs, ps)
+    for g, w in zip(wire.tree.leaves(got), jax.tree_util.tree_leaves(wgrad)):
+        close(g, w, 1e-10)
+    # patches are gathered: a NaN or inf stays in its own entries (JAX's identity-kernel
+    # convolution makes every entry of its window NaN: 81 NaNs here against 4)
+    x = ps[0].copy()
+    x[0, 0, 2, 2], x[0, 1, 1, 1] = np.nan, np.inf
+    p = lax.conv_general_dilated_patches(x, (2, 2), (1, 1), "VALID")
+    assert np.isnan(p).sum() == 4 and np.isinf(p).sum() == 4
+    f = lambda x: lax.conv_transpose(x, xs[5][1], **TRANSPOSED[5][2])
+    close(wire.vmap(f)(xs[5][0][:, None])[:, 0], f(xs[5][0]))
+    with pytest.raises(wire.ShapeError, match=r"\(2, 7, 3\)"):
+        lax.conv_transpose(xs[5][0], xs[0][1], (3,), "SAME")
+    with pytest.raises(wire.ShapeError, match="filter_shape"):
+        lax.conv_general_dilated_patches(ps[0], (2,), (1,), "SAME")

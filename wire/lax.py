@@ -30,7 +30,7 @@ import numpy as np
 
 from . import numpy as wnp
 from . import tree
-from .api import cond, fori_loop, scan, switch, vmap, while_loop
+from .api import cond, custom_jvp, fori_loop, scan, switch, vmap, while_loop
 from .core import Tracer, to_tracer
 from .core import trace as _trace
 from .errors import (
@@ -64,7 +64,8 @@ __all__ = [
     "random_gamma_grad", "zeta",
     # reductions and scans
     "reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and", "reduce_or",
-    "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin", "sort", "sort_key_val", "top_k",
+    "reduce_xor",
+    "argmax", "argmin", "cumlogsumexp", "cumsum", "cumprod", "cummax", "cummin", "sort", "sort_key_val", "top_k",
     "associative_scan", "reduce", "reduce_window",
     # shapes, types, products
     "broadcast", "broadcast_in_dim", "broadcasted_iota", "collapse", "concatenate", "convert_element_type", "dot",
@@ -73,7 +74,7 @@ __all__ = [
     "rev", "slice", "slice_in_dim", "index_in_dim", "squeeze", "transpose",
     # convolutions
     "ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated",
-    "conv_with_general_padding",
+    "conv_general_dilated_patches", "conv_transpose", "conv_with_general_padding",
     # gather and scatter
     "GatherDimensionNumbers", "GatherScatterMode", "ScatterDimensionNumbers", "gather",
     "scatter", "scatter_add", "scatter_apply", "scatter_max", "scatter_min", "scatter_mul",
@@ -974,14 +975,30 @@ reduce_min = _reduce("reduce_min", "buif", _extreme("min"),
                      "The smallest element over ``axes``: NaN if any is NaN, ``inf`` (the "
                      "dtype's largest value) over no elements.",
                      ">>> lax.reduce_min(np.array([[3.0, 1.0]]), (1,))\narray([1.])")
-reduce_and = _reduce("reduce_and", "b", lambda x, a, s, d: wnp.all(x, axis=a),
-                     "Whether every element over ``axes`` is true (bool operands; JAX's "
-                     "bitwise reduction of integers is not here).",
-                     ">>> lax.reduce_and(np.array([True, False]), (0,))\narray(False)", "iu")
-reduce_or = _reduce("reduce_or", "b", lambda x, a, s, d: wnp.any(x, axis=a),
-                    "Whether any element over ``axes`` is true (bool operands; JAX's "
-                    "bitwise reduction of integers is not here).",
-                    ">>> lax.reduce_or(np.array([True, False]), (0,))\narray(True)", "iu")
+def _bitwise(which: str):
+    """reduce_and/or/xor: ``all``/``any`` of bools, else :func:`reduce` with the bitwise
+    operation from its identity (every bit set for ``and``, as XLA's)."""
+
+    def impl(x, axes, shape, dtype):
+        if dtype.kind == "b" and which != "xor":
+            return (wnp.all if which == "and" else wnp.any)(x, axis=axes)
+        op = {"and": bitwise_and, "or": bitwise_or, "xor": bitwise_xor}[which]
+        return reduce(x, np.asarray(_monoid(op, dtype)[1]).astype(dtype), op, axes)
+
+    return impl
+
+
+reduce_and = _reduce("reduce_and", "biu", _bitwise("and"),
+                     "Whether every element over ``axes`` is true; of integers, their bitwise "
+                     "and (every bit set over no elements).",
+                     ">>> lax.reduce_and(np.array([7, 3, 6]), (0,))\narray(2)", "")
+reduce_or = _reduce("reduce_or", "biu", _bitwise("or"),
+                    "Whether any element over ``axes`` is true; of integers, their bitwise or.",
+                    ">>> lax.reduce_or(np.array([True, False]), (0,))\narray(True)", "")
+reduce_xor = _reduce("reduce_xor", "biu", _bitwise("xor"),
+                     "Whether an odd number of elements over ``axes`` is true; of integers, "
+                     "their bitwise exclusive or.",
+                     ">>> lax.reduce_xor(np.array([1, 3, 4]), (0,))\narray(6)", "")
 
 
 def _arg(name: str, fn):
@@ -1021,17 +1038,10 @@ def _cumulative(name: str, kinds: str, impl: Callable, text: str, example: str):
 
 
 def _cum_extreme(which: str):
+    # JAX's associative scan of lax.max/min: its values on CPU, and the derivative JAX takes
+    # (its rule differentiates this scan, so which of tied elements gets how much is JAX's)
     def impl(x, axis):
-        n = x.shape[axis]
-        if n == 0:
-            return wnp.copy(x)
-        step = _max if which == "max" else _min
-        parts, run = [], None
-        for i in range(n):  # lax.max/min's ±0.0 and NaN rules at every step
-            piece = wnp.take(x, i, axis=axis)
-            run = piece if run is None else step(run, piece)
-            parts.append(run)
-        return wnp.stack(parts, axis=axis)
+        return associative_scan(_max if which == "max" else _min, x, axis=axis)
 
     return impl
 
@@ -1053,6 +1063,37 @@ cummin = _cumulative("cummin", "iuf", _cum_extreme("min"),
                      "Running minima along ``axis`` (:func:`min`'s rules).",
                      ">>> lax.cummin(np.array([3.0, 1.0, 2.0]))\narray([3., 1., 1.])")
 
+
+
+@custom_jvp
+def _logaddexp(x, y):
+    """JAX's ``logaddexp``: ``max + log1p(exp(-|x - y|))``, and ``x + y`` where ``x - y`` is
+    NaN (a NaN, or infinities of one sign)."""
+    d = x - y
+    return wnp.where(wnp.isnan(d), x + y, _max(x, y) + wnp.log1p(wnp.exp(-wnp.abs(d))))
+
+
+def _finite_or_zero(v):
+    return wnp.where(v == np.inf, wnp.zeros_like(v), v)
+
+
+@_logaddexp.defjvp
+def _logaddexp_jvp(primals, tangents):
+    # JAX's rule, infinities replaced by 0 (so its derivative at -inf, -inf is NaN, as JAX's)
+    x, y = primals
+    out = _logaddexp(x, y)
+    o = _finite_or_zero(out)
+    return out, (tangents[0] * wnp.exp(_finite_or_zero(x) - o)
+                 + tangents[1] * wnp.exp(_finite_or_zero(y) - o))
+
+
+cumlogsumexp = _cumulative(
+    "cumlogsumexp", "f", lambda x, a: associative_scan(_logaddexp, x, axis=a) + 0.0,
+    "Running ``log(sum(exp(x)))`` along ``axis``, as JAX's: an associative scan of its "
+    "``logaddexp``, with its derivative rule (infinities count as 0 in it); ``-0.0`` comes "
+    "out as ``0.0``, as XLA's windows start from ``-inf``.",
+    ">>> lax.cumlogsumexp(np.array([0.0, 0.0, -np.inf]))\narray([0.        , 0.69314718, "
+    "0.69314718])")
 
 def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1):
     """``operand`` sorted along ``dimension`` — or a sequence of arrays of one shape, all
@@ -2140,6 +2181,26 @@ def conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers) -> ConvDimen
     return ConvDimensionNumbers(*(perm(s, p) for s, p in zip(specs, pairs)))
 
 
+def _patches(name: str, x, kernel, strides, padding, ldil, rdil):
+    """The windows of ``x`` (``N, C, spatial…``) a kernel of spatial shape ``kernel`` meets:
+    one strided slice of the padded, ``ldil``-dilated ``x`` per kernel position (in row-major
+    order), each ``N, C, out…``; and ``out``, the output's spatial shape."""
+    window = tuple(0 if k == 0 else (k - 1) * d + 1 for k, d in zip(kernel, rdil))
+    pads = _padding(name, padding, tuple(x.shape[2:]), window, strides)
+    config = [(0, 0, 0), (0, 0, 0)] + [(lo, hi, d - 1) for (lo, hi), d in zip(pads, ldil)]
+    if builtins.any(p != (0, 0, 0) for p in config):
+        x = pad(x, np.zeros((), x.dtype), config)
+    padded = tuple(x.shape[2:])
+    out = tuple((p - k) // s + 1 if p >= k else 0 for p, k, s in zip(padded, window, strides))
+    patches = []
+    for offset in np.ndindex(*kernel):
+        index = (builtins.slice(None), builtins.slice(None)) + tuple(
+            builtins.slice(k * d, k * d + (m - 1) * s + 1, s) if m else builtins.slice(0, 0)
+            for k, d, m, s in zip(offset, rdil, out, strides))
+        patches.append(x[index])
+    return patches, out
+
+
 def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
                          rhs_dilation=None, dimension_numbers=None, feature_group_count=1,
                          batch_group_count=1, precision=None, preferred_element_type=None):
@@ -2148,7 +2209,8 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
     spatial axis), ``lhs_dilation`` (a transposed convolution), ``rhs_dilation`` (atrous),
     ``dimension_numbers`` (default ``NCHW``/``OIHW``) and ``feature_group_count`` (grouped
     and depthwise). Built from padding, strided slices and one contraction, so every
-    derivative is exact and of every order. ``batch_group_count`` must be 1.
+    derivative is exact and of every order. ``batch_group_count`` splits the lhs batch into
+    groups, each convolved with its share of the output features (JAX's kernel gradient).
 
     >>> import numpy as np
     >>> from wire import lax
@@ -2176,9 +2238,7 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
     ldil = (1,) * ns if lhs_dilation is None else _ints(name, "lhs_dilation", lhs_dilation)
     rdil = (1,) * ns if rhs_dilation is None else _ints(name, "rhs_dilation", rhs_dilation)
     groups = _ints(name, "feature_group_count", (feature_group_count,))[0]
-    if _ints(name, "batch_group_count", (batch_group_count,))[0] != 1:
-        raise WireNotImplementedError(f"wire.lax.conv_general_dilated: batch_group_count="
-                                      f"{batch_group_count} (only 1){at(user_location())}")
+    bgroups = _ints(name, "batch_group_count", (batch_group_count,))[0]
     if not len(strides) == len(ldil) == len(rdil) == ns or builtins.any(
             v < 1 for v in strides + ldil + rdil):
         raise ShapeError(f"lax.conv_general_dilated: window_strides {strides}, lhs_dilation "
@@ -2186,6 +2246,11 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
                          f"axis ({ns}){at(user_location())}")
     n, c = xs[0], xs[1]
     o, i = ws_[0], ws_[1]
+    if bgroups < 1 or (bgroups > 1 and (groups != 1 or xs[0] % bgroups or o % bgroups)):
+        raise ShapeError(f"lax.conv_general_dilated: batch_group_count={batch_group_count} "
+                         f"needs feature_group_count=1 and must divide the lhs batch ({xs[0]}) "
+                         f"and the output features ({o}) (lhs shape {ls}, rhs shape {rs})"
+                         f"{at(user_location())}")
     if groups < 1 or c % groups or o % groups or c // groups != i:
         raise ShapeError(f"lax.conv_general_dilated: lhs has {c} features and rhs {i} input "
                          f"features and {o} output features (lhs shape {ls}, rhs shape {rs}): "
@@ -2197,24 +2262,15 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None,
                              f"{ldil} (a transposed convolution) is not defined, as in JAX: "
                              f"give (low, high) pairs{at(user_location())}")
     kernel = ws_[2:]
-    window = tuple(0 if k == 0 else (k - 1) * d + 1 for k, d in zip(kernel, rdil))
-    pads = _padding(name, padding, xs[2:], window, strides)
-    config = [(0, 0, 0), (0, 0, 0)] + [(lo, hi, d - 1) for (lo, hi), d in zip(pads, ldil)]
-    zero = np.zeros((), ld)
-    if builtins.any(p != (0, 0, 0) for p in config):
-        x = pad(x, zero, config)
-    padded = tuple(x.shape[2:])
-    out = tuple((p - k) // s + 1 if p >= k else 0 for p, k, s in zip(padded, window, strides))
-    patches = []
-    for offset in np.ndindex(*kernel):
-        index = (builtins.slice(None), builtins.slice(None)) + tuple(
-            builtins.slice(k * d, k * d + (m - 1) * s + 1, s) if m else builtins.slice(0, 0)
-            for k, d, m, s in zip(offset, rdil, out, strides))
-        patches.append(x[index])
+    patches, out = _patches(name, x, kernel, strides, padding, ldil, rdil)
     size = int(np.prod(out, dtype=np.int64))
     kk = int(np.prod(kernel, dtype=np.int64))
     if kk == 0 or not patches:
-        y = wnp.zeros((n, o) + out, ld)
+        y = wnp.zeros((n // bgroups, o) + out, ld)
+    elif bgroups > 1:  # XLA's: the lhs batch is bgroups x n // bgroups, group major
+        p = wnp.reshape(wnp.stack(patches, axis=2), (bgroups, n // bgroups, i, kk, size))
+        k = wnp.reshape(w, (bgroups, o // bgroups, i, kk))
+        y = wnp.reshape(wnp.einsum("gnikp,goik->ngop", p, k), (n // bgroups, o) + out)
     else:
         p = wnp.reshape(wnp.stack(patches, axis=2), (n, groups, i, kk, size))
         k = wnp.reshape(w, (groups, o // groups, i, kk))
@@ -2247,6 +2303,120 @@ def conv(lhs, rhs, window_strides, padding, precision=None, preferred_element_ty
     return conv_general_dilated(lhs, rhs, window_strides, padding, precision=precision,
                                 preferred_element_type=preferred_element_type)
 
+
+def _transpose_padding(k: int, s: int, padding) -> tuple:
+    """JAX's padding of a transposed convolution for the forward one's ``padding``."""
+    if padding == "SAME":
+        total = k + s - 2
+        lo = k - 1 if s > k - 1 else -(-total // 2)
+        return lo, total - lo
+    if padding == "VALID":
+        return k - 1, k + s - 2 + builtins.max(k - s, 0) - (k - 1)
+    lo, hi = padding
+    return k - lo - 1, k - hi - 1
+
+
+def conv_transpose(lhs, rhs, strides, padding, rhs_dilation=None, dimension_numbers=None,
+                   transpose_kernel: bool = False, precision=None, preferred_element_type=None,
+                   use_consistent_padding: bool = False):
+    """A transposed (fractionally strided) convolution, as ``jax.lax.conv_transpose``:
+    :func:`conv_general_dilated` with ``lhs_dilation=strides``. ``padding`` "SAME" or
+    "VALID" is the forward convolution's (the output is ``strides`` times the input, for
+    "SAME"); ``(low, high)`` pairs pad the dilated input, or with
+    ``use_consistent_padding`` are the forward convolution's too (PyTorch's). The default
+    layouts are TensorFlow's (``NHWC``, ``HWIO``); ``transpose_kernel`` flips the kernel's
+    spatial axes and swaps its feature axes, giving the gradient of the forward
+    convolution (Keras's ``Conv2DTranspose``).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.conv_transpose(np.ones((1, 2, 1)), np.ones((2, 1, 1)), (2,), "SAME")[0, :, 0]
+    array([1., 1., 1., 1.])
+    """
+    name = "conv_transpose"
+    ls, _ = _aval(lhs, name)
+    rs, _ = _aval(rhs, name)
+    if ls is None or rs is None or len(ls) != len(rs) or len(ls) < 2:
+        raise ShapeError(f"lax.conv_transpose needs lhs and rhs of one rank >= 2, got shapes "
+                         f"{ls} and {rs}{at(user_location())}")
+    nd = len(ls)
+    if dimension_numbers is None:
+        if nd > 5:
+            raise WireValueError(f"lax.conv_transpose: no default dimension_numbers for "
+                                 f"rank {nd} (shape {ls}); pass them{at(user_location())}")
+        sp = "HWD"[:nd - 2]
+        dimension_numbers = (f"N{sp}C", f"{sp}IO", f"N{sp}C")
+    dn = conv_dimension_numbers(ls, rs, dimension_numbers)
+    kernel = tuple(rs[a] for a in dn.rhs_spec[2:])
+    ns = nd - 2
+    strides = _ints(name, "strides", strides)
+    rdil = (1,) * ns if rhs_dilation is None else _ints(name, "rhs_dilation", rhs_dilation)
+    if len(strides) != ns or len(rdil) != ns:
+        raise ShapeError(f"lax.conv_transpose: strides {strides} and rhs_dilation {rdil} need "
+                         f"one entry per spatial axis ({ns}; lhs shape {ls}, rhs shape {rs})"
+                         f"{at(user_location())}")
+    if use_consistent_padding or padding in ("SAME", "VALID"):
+        each = [padding] * ns if isinstance(padding, str) else list(padding)
+        if len(each) != ns:
+            raise ShapeError(f"lax.conv_transpose: padding {padding!r} needs one pair per "
+                             f"spatial axis ({ns}){at(user_location())}")
+        padding = [_transpose_padding(0 if k == 0 else (k - 1) * d + 1, s,
+                                      p if isinstance(p, str) else tuple(p))
+                   for k, d, s, p in zip(kernel, rdil, strides, each)]
+    if transpose_kernel:
+        rhs = wnp.flip(rhs, tuple(dn.rhs_spec[2:]))
+        rhs = wnp.swapaxes(rhs, dn.rhs_spec[0], dn.rhs_spec[1])
+    return conv_general_dilated(lhs, rhs, (1,) * ns, padding, strides, rdil, dn,
+                                precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def conv_general_dilated_patches(lhs, filter_shape, window_strides, padding, lhs_dilation=None,
+                                 rhs_dilation=None, dimension_numbers=None, precision=None,
+                                 preferred_element_type=None):
+    """The patches a convolution with a kernel of spatial shape ``filter_shape`` would meet,
+    as ``jax.lax.conv_general_dilated_patches``: the output's feature axis holds each input
+    feature's window (feature-major, then the window positions in row-major order), laid
+    out by ``dimension_numbers`` as a convolution's output. Gathered, not multiplied: a NaN
+    or inf stays in its own entries (JAX's identity-kernel convolution also turns the
+    window's other entries to NaN).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.conv_general_dilated_patches(np.arange(4.0).reshape(1, 1, 4), (2,), (2,), "VALID")
+    array([[[0., 2.],
+            [1., 3.]]])
+    """
+    name = "conv_general_dilated_patches"
+    ls, ld = _check_kind(name, lhs, "iuf", "c")
+    _precision(name, precision, preferred_element_type, ld)
+    filt = _ints(name, "filter_shape", filter_shape)
+    if ls is None or len(ls) != len(filt) + 2:
+        raise ShapeError(f"lax.{name}: an lhs of shape {ls} needs {len(filt)} spatial axes "
+                         f"for filter_shape {filt}{at(user_location())}")
+    dn = conv_dimension_numbers(ls, (1, 1) + filt, dimension_numbers)
+    x = wnp.transpose(lhs, dn.lhs_spec)
+    ns = len(filt)
+    strides = _ints(name, "window_strides", window_strides)
+    ldil = (1,) * ns if lhs_dilation is None else _ints(name, "lhs_dilation", lhs_dilation)
+    rdil = (1,) * ns if rhs_dilation is None else _ints(name, "rhs_dilation", rhs_dilation)
+    if not len(strides) == len(ldil) == len(rdil) == ns or builtins.any(
+            v < 1 for v in strides + ldil + rdil):
+        raise ShapeError(f"lax.{name}: window_strides {strides}, lhs_dilation {ldil} and "
+                         f"rhs_dilation {rdil} need one entry >= 1 per spatial axis ({ns})"
+                         f"{at(user_location())}")
+    if isinstance(padding, str) and builtins.any(d > 1 for d in ldil):
+        raise WireValueError(f"lax.{name}: padding {padding!r} with lhs_dilation {ldil} is not "
+                             f"defined, as in JAX: give (low, high) pairs{at(user_location())}")
+    # (filter_shape is in the kernel string's spatial order, as rhs_spec[2:] is)
+    patches, out = _patches(name, x, filt, strides, padding, ldil, rdil)
+    n, c = x.shape[0], x.shape[1]
+    kk = int(np.prod(filt, dtype=np.int64))
+    if not patches or 0 in out:
+        y = wnp.zeros((n, c * kk) + out, ld)
+    else:
+        y = wnp.reshape(wnp.stack(patches, axis=2), (n, c * kk) + out)
+    return wnp.transpose(y, tuple(int(a) for a in np.argsort(dn.out_spec)))
 
 # --------------------------------------------------------------------------- gather / scatter
 
