@@ -881,3 +881,40 @@ def test_lax_under_jit_and_vmap_as_eagerly():
 def test_control_flow_names_are_wires_own():
     for name in ("cond", "switch", "while_loop", "fori_loop", "scan"):
         assert getattr(lax, name) is getattr(wire, name)
+
+
+def test_more_lax_names_against_jax():
+    x = np.array([np.nan, 1.0, 3.0, -0.0, 0.0, 3.0, -np.inf])
+    m = np.arange(12.0).reshape(3, 4)
+    i = np.array([7, -1, 0, np.iinfo(np.int32).min], np.int32)
+
+    def run(lx):
+        return {"max_k": lx.approx_max_k(x, 4), "min_k": lx.approx_min_k(x, 4),
+                "min_k_axis": lx.approx_min_k(m, 2, reduction_dimension=0),
+                "recip": lx.reciprocal(x), "split": lx.split(m, (1, 3), axis=1),
+                "tile": lx.tile(m, (2, 1)), "stack": lx.stack([m, -m], axis=1),
+                "unstack": lx.unstack(m, axis=1), "rank": lx.broadcast_to_rank(x, 3),
+                "bmm": lx.batch_matmul(m.reshape(3, 2, 2), m.reshape(3, 2, 2)),
+                "dus": lx.dynamic_update_slice_in_dim(m, -m[:2], -1, 0),
+                "dui": lx.dynamic_update_index_in_dim(m, -m[0], 2, 0),
+                "dui_keep": lx.dynamic_update_index_in_dim(m, -m[:, :1], 1, 1),
+                "popcount": lx.population_count(i), "barrier": lx.optimization_barrier((x, m))}
+
+    want = jax.jit(lambda: run(jlax))()
+    got = run(lax)
+    for k in want:
+        for g, w in zip(wire.tree.leaves(got[k]), jax.tree_util.tree_leaves(want[k])):
+            same(quiet(np.asarray, g), w)
+    assert lax.broadcast_shapes((2, 1), (3,)) == jlax.broadcast_shapes((2, 1), (3,))
+    assert lax.padtype_to_pads((5, 6), (2, 3), (2, 1), "SAME") == jlax.padtype_to_pads(
+        (5, 6), (2, 3), (2, 1), "SAME")
+    g = wire.grad(lambda v: lax.approx_max_k(v, 2)[0] @ np.array([1.0, 2.0]))(np.array([1.0, 3.0, 2.0]))
+    same(g, np.array([0.0, 1.0, 2.0]))
+    same(wire.jit(lambda v: lax.dynamic_update_index_in_dim(m, v, 1, 0))(np.ones(4)),
+         jlax.dynamic_update_index_in_dim(m, np.ones(4), 1, 0))
+    with pytest.raises(wire.ShapeError, match=r"\(1, 2\).*\(3, 4\)"):
+        lax.split(m, (1, 2), axis=1)
+    with pytest.raises(wire.WireTypeError, match="float32"):
+        lax.stack([m, m.astype(np.float32)])
+    with pytest.raises(wire.WireIndexError, match="allow_negative_indices"):
+        lax.dynamic_update_slice_in_dim(m, m[:1], -1, 0, allow_negative_indices=False)

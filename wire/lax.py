@@ -79,6 +79,11 @@ __all__ = [
     "GatherDimensionNumbers", "GatherScatterMode", "ScatterDimensionNumbers", "gather",
     "scatter", "scatter_add", "scatter_apply", "scatter_max", "scatter_min", "scatter_mul",
     "scatter_sub",
+    # more
+    "Precision", "approx_max_k", "approx_min_k", "batch_matmul", "broadcast_shapes",
+    "broadcast_to_rank", "dynamic_update_index_in_dim", "dynamic_update_slice_in_dim",
+    "optimization_barrier", "padtype_to_pads", "population_count", "reciprocal", "split",
+    "stack", "tile", "unstack", "with_sharding_constraint",
 ]
 
 _PYTHON = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64),
@@ -2814,6 +2819,280 @@ def scatter_apply(operand, scatter_indices, func: Callable, dimension_numbers, *
     return _scatter("scatter_apply", "apply", operand, scatter_indices, shape,
                     dimension_numbers, mode, func, bool(unique_indices))
 
+
+# --------------------------------------------------------------------------- more of jax.lax
+
+
+class Precision(enum.Enum):
+    """``jax.lax.Precision``: accepted as ``precision=`` of the products and convolutions,
+    and ignored: wire always computes at full precision (``HIGHEST``).
+
+    >>> Precision.HIGHEST.name
+    'HIGHEST'
+    """
+
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+
+def reciprocal(x):
+    """``1 / x``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.reciprocal(np.array([2.0, -0.0]))
+    array([ 0.5, -inf])
+    """
+    _check_kind("reciprocal", x, "f", "c")
+    return wnp.divide(1.0, x)
+
+
+def split(operand, sizes, axis: int = 0) -> list:
+    """``operand`` cut along ``axis`` into pieces of ``sizes`` (which add up to its size).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.split(np.arange(5.0), (2, 3))
+    [array([0., 1.]), array([2., 3., 4.])]
+    """
+    shape = _shape_of("split", operand)
+    sizes = _ints("split", "sizes", sizes)
+    (axis,) = _axes("split", shape, (axis,))
+    if builtins.sum(sizes) != shape[axis] or builtins.any(k < 0 for k in sizes):
+        raise ShapeError(f"lax.split: sizes {sizes} do not add up to axis {axis} of shape "
+                         f"{shape}{at(user_location())}")
+    starts = np.cumsum((0,) + sizes)
+    return [slice_in_dim(operand, int(a), int(b), axis=axis) for a, b in zip(starts, starts[1:])]
+
+
+def tile(operand, reps):
+    """``operand`` repeated ``reps[i]`` times along each axis (one entry per axis, as JAX's).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.tile(np.array([1.0, 2.0]), (2,))
+    array([1., 2., 1., 2.])
+    """
+    shape = _shape_of("tile", operand)
+    reps = _ints("tile", "reps", reps)
+    if len(reps) != len(shape) or builtins.any(r < 0 for r in reps):
+        raise ShapeError(f"lax.tile: reps {reps} need one count >= 0 per axis of shape {shape}"
+                         f"{at(user_location())}")
+    return wnp.tile(operand, reps) if reps else wnp.copy(operand)
+
+
+def stack(operands: Sequence, axis: int = 0):
+    """The ``operands`` (one dtype, one shape) stacked along a new ``axis``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.stack([np.zeros(2), np.ones(2)], axis=1)
+    array([[0., 1.],
+           [0., 1.]])
+    """
+    avals = [_aval(x, "stack") for x in operands]
+    if not avals:
+        raise WireValueError(f"lax.stack needs at least one operand{at(user_location())}")
+    _same("stack", avals)
+    if len({s for s, _ in avals}) != 1:
+        raise ShapeError(f"lax.stack: operands of shapes {', '.join(str(s) for s, _ in avals)}"
+                         f" (one shape){at(user_location())}")
+    return wnp.stack(list(operands), axis=axis)
+
+
+def unstack(x, axis: int = 0) -> tuple:
+    """The slices of ``x`` along ``axis``, that axis removed.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.unstack(np.arange(4.0).reshape(2, 2), axis=1)
+    (array([0., 2.]), array([1., 3.]))
+    """
+    shape = _shape_of("unstack", x)
+    (axis,) = _axes("unstack", shape, (axis,))
+    return tuple(index_in_dim(x, i, axis, keepdims=False) for i in range(shape[axis]))
+
+
+def broadcast_shapes(*shapes) -> tuple:
+    """The shape NumPy's broadcasting gives ``shapes``.
+
+    >>> broadcast_shapes((2, 1), (3,))
+    (2, 3)
+    """
+    try:
+        return tuple(np.broadcast_shapes(*(tuple(s) for s in shapes)))
+    except ValueError:
+        raise ShapeError(f"lax.broadcast_shapes: shapes {', '.join(str(tuple(s)) for s in shapes)}"
+                         f" do not broadcast{at(user_location())}") from None
+
+
+def broadcast_to_rank(x, rank: int):
+    """``x`` with leading size-1 axes up to ``rank`` axes (unchanged when it has them).
+
+    >>> import numpy as np
+    >>> broadcast_to_rank(np.ones(3), 3).shape
+    (1, 1, 3)
+    """
+    shape = _shape_of("broadcast_to_rank", x)
+    if len(shape) >= rank:
+        return x
+    return reshape(x, (1,) * (rank - len(shape)) + shape)
+
+
+def optimization_barrier(operand):
+    """``operand`` (a pytree) unchanged: XLA's barrier against moving computations across
+    it has nothing to hold back in wire.
+
+    >>> optimization_barrier((1, 2))
+    (1, 2)
+    """
+    return operand
+
+
+def with_sharding_constraint(x, shardings):
+    """``x`` unchanged: wire runs on one device, so there is nothing to shard.
+
+    >>> import numpy as np
+    >>> with_sharding_constraint(np.ones(2), None)
+    array([1., 1.])
+    """
+    return x
+
+
+def batch_matmul(lhs, rhs, precision=None):
+    """Matrix products over the last two axes of operands of one rank (>= 2) whose leading
+    (batch) axes are equal.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.batch_matmul(np.ones((2, 1, 3)), np.ones((2, 3, 1)))[:, 0, 0]
+    array([3., 3.])
+    """
+    ls, ld = _aval(lhs, "batch_matmul")
+    rs, rd = _aval(rhs, "batch_matmul")
+    if ls is None or rs is None or len(ls) != len(rs) or len(ls) < 2 or ls[:-2] != rs[:-2] or (
+            ls[-1] != rs[-2]):
+        raise ShapeError(f"lax.batch_matmul: operands of shapes {ls} and {rs} (one rank >= 2, "
+                         f"equal batch axes, lhs columns = rhs rows){at(user_location())}")
+    b = tuple(range(len(ls) - 2))
+    return dot_general(lhs, rhs, (((len(ls) - 1,), (len(ls) - 2,)), (b, b)), precision)
+
+
+def padtype_to_pads(in_shape, window_shape, window_strides, padding) -> list:
+    """The ``(low, high)`` padding of each axis that ``padding`` ("SAME", "SAME_LOWER",
+    "VALID" or pairs) means for windows of ``window_shape`` at ``window_strides``.
+
+    >>> padtype_to_pads((5, 6), (2, 3), (2, 1), "SAME")
+    [(0, 1), (1, 1)]
+    """
+    return [tuple(int(v) for v in p) for p in _padding(
+        "padtype_to_pads", padding, tuple(int(v) for v in in_shape),
+        tuple(int(v) for v in window_shape), tuple(int(v) for v in window_strides))]
+
+
+def _in_dim_start(name: str, index, allow_negative: bool):
+    if allow_negative:
+        return index
+    if not isinstance(index, Tracer) and int(np.asarray(index)) < 0:
+        raise WireIndexError(f"lax.{name}: index {int(np.asarray(index))} with "
+                             f"allow_negative_indices=False{at(user_location(3))}")
+    return wnp.maximum(index, 0)
+
+
+def dynamic_update_slice_in_dim(operand, update, start_index, axis: int, *,
+                                allow_negative_indices: bool = True):
+    """:func:`dynamic_update_slice` along one axis: ``update`` written from ``start_index``.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.dynamic_update_slice_in_dim(np.zeros(4), np.ones(2), -1, 0)
+    array([0., 0., 1., 1.])
+    """
+    shape = _shape_of("dynamic_update_slice_in_dim", operand)
+    (axis,) = _axes("dynamic_update_slice_in_dim", shape, (axis,))
+    start = _in_dim_start("dynamic_update_slice_in_dim", start_index, allow_negative_indices)
+    starts = [np.zeros((), np.asarray(start).dtype if not isinstance(start, Tracer)
+                       else start.dtype)] * len(shape)
+    starts[axis] = start
+    return dynamic_update_slice(operand, update, starts)
+
+
+def dynamic_update_index_in_dim(operand, update, index, axis: int, *,
+                                allow_negative_indices: bool = True):
+    """``operand`` with element ``index`` of ``axis`` replaced by ``update`` (with or
+    without that axis).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.dynamic_update_index_in_dim(np.zeros((2, 2)), np.ones(2), 1, 0)
+    array([[0., 0.],
+           [1., 1.]])
+    """
+    shape = _shape_of("dynamic_update_index_in_dim", operand)
+    (axis,) = _axes("dynamic_update_index_in_dim", shape, (axis,))
+    ushape = _aval(update, "dynamic_update_index_in_dim")[0]
+    if ushape is not None and len(ushape) == len(shape) - 1:
+        update = expand_dims(update, (axis,))
+    return dynamic_update_slice_in_dim(operand, update, index, axis,
+                                       allow_negative_indices=allow_negative_indices)
+
+
+def _approx_k(name: str, operand, k, reduction_dimension, largest: bool):
+    shape, dtype = _check_kind(name, operand, "iuf", "bc")
+    if shape is None or not shape:
+        raise ShapeError(f"lax.{name} needs an operand of at least one dimension"
+                         f"{at(user_location(3))}")
+    (axis,) = _axes(name, shape, (reduction_dimension % len(shape)
+                                  if isinstance(reduction_dimension, int) else
+                                  reduction_dimension,))
+    x = wnp.moveaxis(operand, axis, -1)
+    key = x
+    if not largest:  # the smallest first, NaN before them all, as JAX's on CPU
+        key = wnp.where(wnp.isnan(x), wnp.abs(x), -x) if dtype.kind == "f" else wnp.invert(x)
+    _, order = top_k(key, k)
+    vals = wnp.take_along_axis(x, order.astype(np.int64), axis=-1)
+    return wnp.moveaxis(vals, -1, axis), wnp.moveaxis(order, -1, axis)
+
+
+def approx_max_k(operand, k: int, reduction_dimension: int = -1, recall_target: float = 0.95,
+                 reduction_input_size_override: int = -1, aggregate_to_topk: bool = True):
+    """The ``k`` largest entries along ``reduction_dimension`` and their indices, exactly
+    (as JAX's on CPU; ``recall_target`` and the rest change nothing): :func:`top_k`'s order.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.approx_max_k(np.array([1.0, 3.0, 2.0]), 2)
+    (array([3., 2.]), array([1, 2], dtype=int32))
+    """
+    return _approx_k("approx_max_k", operand, k, reduction_dimension, True)
+
+
+def approx_min_k(operand, k: int, reduction_dimension: int = -1, recall_target: float = 0.95,
+                 reduction_input_size_override: int = -1, aggregate_to_topk: bool = True):
+    """The ``k`` smallest entries along ``reduction_dimension`` and their indices, exactly
+    (as JAX's on CPU: a NaN comes first, ``-0.0`` before ``0.0``).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.approx_min_k(np.array([1.0, 3.0, 2.0]), 2)
+    (array([1., 2.]), array([0, 2], dtype=int32))
+    """
+    return _approx_k("approx_min_k", operand, k, reduction_dimension, False)
+
+
+def population_count(x):
+    """The number of set bits of each integer (of the operand's dtype).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.population_count(np.array([7, -1], np.int32))
+    array([ 3, 32], dtype=int32)
+    """
+    _, dtype = _check_kind("population_count", x, "iu")
+    # (NumPy's bitwise_count counts the bits of |x|: count those of the two's complement)
+    bits = wnp.asarray(x).astype(np.dtype(f"u{dtype.itemsize}"))
+    return wnp.bitwise_count(bits).astype(dtype)
 
 # the functions defined here are where user code enters wire (wire.tracebacks); the control
 # flow names are wire's own, exposed where they are defined
