@@ -60,8 +60,14 @@ def sweep(request, default: bool):
         pytest.skip("runs with -m slow")
 
 
-@pytest.mark.parametrize("case", range(len(GATHERS)))
-@pytest.mark.parametrize("mode", MODES)
+def params(names, cases, default):
+    """pytest parameters, those outside the default run marked slow."""
+    return pytest.mark.parametrize(names, [
+        pytest.param(*c, marks=() if default(*c) else pytest.mark.slow) for c in cases])
+
+
+@params("mode, case", [(m, c) for m in MODES for c in range(len(GATHERS))],
+        lambda m, c: c in (0, 2, 5, 7) and MODES[c % 4] == m)
 def test_gather_values_and_derivatives(case, mode, request):
     sweep(request, case in (0, 2, 5, 7) and MODES[case % 4] == mode)
     shape, idx, dn, sizes = GATHERS[case]
@@ -151,12 +157,15 @@ def _clipped(shape, idx, ushape, dn):
     return np.clip(idx, 0, hi)
 
 
-@pytest.mark.parametrize("case", range(len(SCATTERS)))
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("mode", MODES)
-def test_scatter_values_and_derivatives(case, kind, mode, request):
+def _default_scatter(mode, kind, case):
     k = KINDS.index(kind)
-    sweep(request, case == k and mode == MODES[(case + k) % 4])
+    return case == k and mode == MODES[(case + k) % 4]
+
+
+@params("mode, kind, case", [(m, k, c) for m in MODES for k in KINDS
+                             for c in range(len(SCATTERS))], _default_scatter)
+def test_scatter_values_and_derivatives(case, kind, mode, request):
+    sweep(request, _default_scatter(mode, kind, case))
     x, idx, u, dn = _scatter_inputs(case, kind)
     wf, jf = getattr(lax, kind), getattr(jlax, kind)
     want = jax.jit(lambda x, u: jf(x, idx, u, jdn(dn), mode=mode))(x, u)

@@ -424,16 +424,34 @@ PATCHES = [  # lhs shape, keywords
 ]
 
 
-def test_conv_transpose_and_patches_against_jax(request):
+@slow_only
+def test_conv_transpose_and_patches_every_layout_against_jax():
+    transposed_and_patches_against_jax(range(len(TRANSPOSED)), range(len(PATCHES)))
+
+
+def test_conv_transpose_and_patches_against_jax():
     """(Three transposed convolutions and one patches layout in CI, all with -m slow.)"""
+    xs, ps = transposed_and_patches_against_jax((1, 4, 5), (2,))
+    # patches are gathered: a NaN or inf stays in its own entries (JAX's identity-kernel
+    # convolution makes every entry of its window NaN: 81 NaNs here against 4)
+    x = ps[0].copy()
+    x[0, 0, 2, 2], x[0, 1, 1, 1] = np.nan, np.inf
+    p = lax.conv_general_dilated_patches(x, (2, 2), (1, 1), "VALID")
+    assert np.isnan(p).sum() == 4 and np.isinf(p).sum() == 4
+    f = lambda x: lax.conv_transpose(x, xs[5][1], **TRANSPOSED[5][2])
+    close(wire.vmap(f)(xs[5][0][:, None])[:, 0], f(xs[5][0]))
+    with pytest.raises(wire.ShapeError, match=r"\(2, 7, 3\)"):
+        lax.conv_transpose(xs[5][0], xs[0][1], (3,), "SAME")
+    with pytest.raises(wire.ShapeError, match="filter_shape"):
+        lax.conv_general_dilated_patches(ps[0], (2,), (1,), "SAME")
+
+
+def transposed_and_patches_against_jax(which_t, which_p):
     rng = np.random.default_rng(1)
     xs = [(rng.normal(size=a), rng.normal(size=b)) for a, b, _ in TRANSPOSED]
     ps = [rng.normal(size=a) for a, _ in PATCHES]
-    every = slow_selected(request.config)
-    cases_t = TRANSPOSED if every else [TRANSPOSED[k] for k in (1, 4, 5)]
-    cases_p = PATCHES if every else PATCHES[2:]
-    xs_t = xs if every else [xs[k] for k in (1, 4, 5)]
-    ps_t = ps if every else ps[2:]
+    cases_t, xs_t = [TRANSPOSED[k] for k in which_t], [xs[k] for k in which_t]
+    cases_p, ps_t = [PATCHES[k] for k in which_p], [ps[k] for k in which_p]
 
     def run(lx, xs, ps):
         t = [lx.conv_transpose(x, w, **kw) for (x, w), (_, _, kw) in zip(xs, cases_t)]
@@ -450,15 +468,4 @@ def test_conv_transpose_and_patches_against_jax(request):
     got = wire.grad(loss(lax), (0, 1))(xs_t, ps_t)
     for g, w in zip(wire.tree.leaves(got), jax.tree_util.tree_leaves(wgrad)):
         close(g, w, 1e-10)
-    # patches are gathered: a NaN or inf stays in its own entries (JAX's identity-kernel
-    # convolution makes every entry of its window NaN: 81 NaNs here against 4)
-    x = ps[0].copy()
-    x[0, 0, 2, 2], x[0, 1, 1, 1] = np.nan, np.inf
-    p = lax.conv_general_dilated_patches(x, (2, 2), (1, 1), "VALID")
-    assert np.isnan(p).sum() == 4 and np.isinf(p).sum() == 4
-    f = lambda x: lax.conv_transpose(x, xs[5][1], **TRANSPOSED[5][2])
-    close(wire.vmap(f)(xs[5][0][:, None])[:, 0], f(xs[5][0]))
-    with pytest.raises(wire.ShapeError, match=r"\(2, 7, 3\)"):
-        lax.conv_transpose(xs[5][0], xs[0][1], (3,), "SAME")
-    with pytest.raises(wire.ShapeError, match="filter_shape"):
-        lax.conv_general_dilated_patches(ps[0], (2,), (1,), "SAME")
+    return xs, ps
