@@ -204,6 +204,20 @@ def test_scatter_special_values_and_float32():
     u = np.array([0.0, -0.0, np.nan, -np.inf, 0.0], np.float32)
     for kind in KINDS:
         close(getattr(lax, kind)(x, idx, u, dn), getattr(jlax, kind)(x, idx, u, jdn(dn)))
+    # ties of -0.0 and 0.0: XLA's max gives 0.0, its min -0.0 (np.maximum.at kept -0.0)
+    x = np.array([-0.0, 0.0, 1.0, np.nan, 2.0], np.float32)
+    i2 = np.array([[0], [1], [2], [2], [3], [4]])
+    u = np.array([0.0, -0.0, np.nan, 1.0, 5.0, np.nan], np.float32)
+    c = np.arange(1.0, 6.0, dtype=np.float32)
+    kinds = ["scatter_max", "scatter_min", "scatter_add"]
+    wants = jax.jit(lambda x, u: [(getattr(jlax, k)(x, i2, u, jdn(dn)), jax.grad(
+        lambda x, u: (getattr(jlax, k)(x, i2, u, jdn(dn)) * c).sum(), (0, 1))(x, u))
+        for k in kinds])(x, u)
+    for k, (want, grads) in zip(kinds, wants):
+        close(getattr(lax, k)(x, i2, u, dn), want)
+        got = wire.grad(lambda x, u: wnp.sum(getattr(lax, k)(x, i2, u, dn) * c), (0, 1))(x, u)
+        close(got[0], grads[0], signs=False)
+        close(got[1], grads[1], signs=False)
     xi, ui = np.array([5, 6, 7], np.int32), np.array([1, 2, 3, 4, 5], np.int32)
     for kind in KINDS:
         close(getattr(lax, kind)(xi, idx % 3, ui, dn), getattr(jlax, kind)(xi, idx % 3, ui,

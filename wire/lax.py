@@ -2734,6 +2734,8 @@ def _scatter(name: str, how: str, operand, indices, updates, dimension_numbers, 
                 y = wnp.where(count > k, func(y), y)
         else:
             y = getattr(At(to_tracer(x1))[flat], how)(u)
+            if how in ("min", "max") and dtype.kind == "f":
+                y = _zero_sign(how, y, x1, u, flat)
         return wnp.reshape(y[:n] if ok is not None else y, oshape)
 
     if how != "apply":
@@ -2746,6 +2748,17 @@ def _scatter(name: str, how: str, operand, indices, updates, dimension_numbers, 
         flat = np.asarray(flat)[np.asarray(True if ok is None else ok) & np.ones(ushape, bool)]
         times = int(np.bincount(flat.ravel(), minlength=1).max()) if flat.size else 0
     return _eager(run, operand, indices)
+
+
+def _zero_sign(how: str, y, x1, u, flat):
+    """XLA's sign of a zero result of scatter_max (``+0.0`` if a ``+0.0`` took part) and
+    scatter_min (``-0.0`` if a ``-0.0`` did); NumPy's keeps the operand's zero."""
+    neg = how == "min"
+    mark = lambda v: ((v == 0) & (wnp.signbit(v) == neg)).astype(np.int8)
+    took_part = At(to_tracer(mark(x1)))[flat].max(mark(u)) > 0
+    # adding +0.0 turns -0.0 into +0.0 and changes nothing else, not the derivative either
+    fixed = -((-y) + 0.0) if neg else y + 0.0
+    return wnp.where((y == 0) & took_part, fixed, y)
 
 
 def _scatter_fn(name: str, how: str, text: str, example: str):
