@@ -107,7 +107,15 @@ def _same_dtype(fn):
 
 def _gammaln(x):
     if _sp is not None:
-        return _sp.gammaln(x)
+        out = _sp.gammaln(x)
+        # SciPy's lnΓ is inf at subnormal x (gammaln(1e-310), true 713.8): there
+        # lnΓ(x) = -ln|x| - γx + O(x²) is -ln|x| exactly in double precision
+        tiny = np.abs(x) < 1e-300
+        if np.any(tiny):
+            with np.errstate(divide="ignore"):
+                out = np.where(tiny & (x != 0), -np.log(np.abs(x)), out)
+            out = out.astype(_float(x).dtype, copy=False)
+        return out
     x = _float(x)
     return np.vectorize(math.lgamma, otypes=[x.dtype])(x)
 
