@@ -214,7 +214,9 @@ def test_written_values_are_mpmath_s():
                                                                            got, want)
 
 
-_SHAPES = [1e-30, 1e-8, 0.5, 3.0, 1e10]
+# (mpmath's hypergeometric series do not converge at a shape of 1e10; the huge shapes are in
+# CASES, with values found at the precision they need)
+_SHAPES = [1e-30, 1e-8, 0.5, 3.0]
 _XS = [1e-10, 0.3, 0.7]
 
 
