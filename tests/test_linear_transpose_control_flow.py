@@ -208,3 +208,17 @@ def test_while_loop_is_refused_as_in_jax():
     # fori_loop with bounds computed from the arguments is a while_loop, as in JAX
     refused(lambda x: wire.fori_loop(0, wnp.sum(x).astype(int), lambda i, c: c * 2.0, x), x,
             match="'convert'")
+
+
+def test_a_refusal_inside_a_sub_graph_names_this_trace_line():
+    # interning shares the checkpoint body's nodes with an earlier trace of equal code at
+    # another line: the error names the line of the function being transposed (the
+    # checkpoint's sub-graph dropped its trace's location table)
+    x = np.ones(3)
+    elsewhere = lambda x: wire.stop_gradient(x) * 2.0 + x  # noqa: E731
+    wire.jit(elsewhere)(x)
+    wire.grad(lambda x: wnp.sum(elsewhere(x)))(x)
+    with pytest.raises(wire.NonDifferentiableError, match="stop_gradient") as info:
+        wire.linear_transpose(lambda x: wire.checkpoint(lambda y: wire.stop_gradient(y) + y)(x), x)
+    line = test_a_refusal_inside_a_sub_graph_names_this_trace_line.__code__.co_firstlineno
+    assert f"test_linear_transpose_control_flow.py:{line + 9}" in str(info.value)

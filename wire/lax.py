@@ -2444,7 +2444,12 @@ class GatherScatterMode(enum.Enum):
     @staticmethod
     def from_any(s) -> "GatherScatterMode":
         """The mode named by ``s``: a member (wire's or JAX's), ``"clip"``, ``"fill"``,
-        ``"drop"``, ``"promise_in_bounds"``, ``"one_hot"`` or None (``FILL_OR_DROP``)."""
+        ``"drop"``, ``"promise_in_bounds"``, ``"one_hot"`` or None (``FILL_OR_DROP``).
+
+        >>> from wire.lax import GatherScatterMode
+        >>> GatherScatterMode.from_any("clip") is GatherScatterMode.CLIP
+        True
+        """
         if isinstance(s, GatherScatterMode):
             return s
         if type(s).__name__ == "GatherScatterMode" and hasattr(s, "name"):

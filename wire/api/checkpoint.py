@@ -197,7 +197,7 @@ def checkpoint(f: Callable, policy: Optional[Callable] = None, *, static_argnums
         graph, consts, out_tree = trace_closed(fn, flat_avals(leaves, in_tree), in_tree,
                                                "checkpoint")
         saved = saved_nodes(graph, policy)
-        body = Graph(graph.inputs, list(graph.outputs) + saved)
+        body = Graph(graph.inputs, list(graph.outputs) + saved).with_locs(graph.locs)
         outs = checkpoint_bind(list(consts) + list(leaves), body, len(graph.outputs))
         return tree.unflatten(out_tree, list(outs[:len(graph.outputs)]))
 

@@ -1115,8 +1115,9 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
     bad, _ = _nonlinear_node(graph)
     if bad is not None:
         where = f" ({bad.where})" if bad.where else ""
-        raise NonDifferentiableError(
-            f"{what}: {bad.why}{where}{at(bad.graph.loc(bad.node) or user_location())}")
+        with locating_by(graph):  # a sub-graph's node: interning may share it with another trace
+            loc = bad.graph.loc(bad.node)
+        raise NonDifferentiableError(f"{what}: {bad.why}{where}{at(loc or user_location())}")
     out_paths = tree.leaf_paths(graph.out_tree)
     out_avals = [o.aval for o in graph.outputs]
     for aval, path in zip(out_avals, out_paths):
