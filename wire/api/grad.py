@@ -833,11 +833,12 @@ def tower_graph(base: Callable, n: int, in_avals, in_tree, simplify: bool = True
     out = graph.outputs[0].aval
     if isinstance(out, tuple) or out.shape != () or out.dtype.kind != "f":
         return None
-    if _holds_custom_rule(graph):
+    if _holds_users_rule(graph):
         # A Taylor series takes a custom rule's series (y' = rule(x, x') as an identity),
-        # while nested grad differentiates the rule's code, as JAX does: the two differ
-        # (grad³ of round-with-identity-rule(x)·sin(x) at 0.3: -0.887 by the series, -0.296
-        # nested), and grad must mean the nested derivative.
+        # while nested grad differentiates the rule's code, as JAX does: the two differ where
+        # the rule is not the function's derivative (grad³ of round-with-identity-rule(x)·
+        # sin(x) at 0.3: -0.887 by the series, -0.296 nested), and grad must mean the nested
+        # derivative. wire's own rules (expit, log_ndtr, …) are the function's derivative.
         return None
     return _tower_graph(graph, n, simplify)
 
@@ -845,18 +846,28 @@ def tower_graph(base: Callable, n: int, in_avals, in_tree, simplify: bool = True
 _CUSTOM_CALLS = frozenset(("custom_jvp_call", "custom_vjp_call"))
 
 
-def _holds_custom_rule(graph: Graph, seen=None) -> bool:
-    """Whether ``graph`` or a graph held in a node's params calls a custom rule."""
+def _users_rule(rule) -> bool:
+    """Whether a custom call's rule is a user's (not one of wire's own, which are the
+    derivatives of their functions; ``wire.extend``'s primitives hold users' rules)."""
+    while hasattr(rule, "inner"):  # a BatchedRule
+        rule = rule.inner
+    owner = rule.owner
+    module = getattr(getattr(owner, "fun", owner), "__module__", None) or ""
+    return not module.startswith("wire.") or module == "wire.extend"
+
+
+def _holds_users_rule(graph: Graph, seen=None) -> bool:
+    """Whether ``graph`` or a graph held in a node's params calls a user's custom rule."""
     seen = set() if seen is None else seen
     for node in graph.nodes:
-        if node.op.name in _CUSTOM_CALLS:
+        if node.op.name in _CUSTOM_CALLS and _users_rule(node.params["rule"]):
             return True
         for _, v in node._items:
             subs = (v,) if isinstance(v, Graph) else v if isinstance(v, (tuple, list)) else ()
             for g in subs:
                 if isinstance(g, Graph) and id(g) not in seen:
                     seen.add(id(g))
-                    if _holds_custom_rule(g, seen):
+                    if _holds_users_rule(g, seen):
                         return True
     return False
 
