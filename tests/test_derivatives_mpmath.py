@@ -20,7 +20,7 @@ import pytest
 import wire
 import wire.numpy as wnp
 import wire.scipy.special as sp
-from tests.selection import slow_only
+from selection import slow_only
 
 mpmath = pytest.importorskip("mpmath")
 mp = mpmath.mp
