@@ -25,7 +25,7 @@ from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat, w
 from ..core.locations import recording
 from ..core.deferred import defer, uses_unknown_shapes
 from ..errors import TracerBoolError
-from ..ir import Aval, Graph, Node, _flat_tree, locating_by, var_node
+from ..ir import Aval, Graph, Node, _flat_tree, locating_by, sub_graphs, var_node
 from ..ir.nodes import input_node, substitute
 from ..ops.elementwise import convert
 from ..ops.layout import full, ones_like_, zeros_like_
@@ -862,13 +862,11 @@ def _holds_users_rule(graph: Graph, seen=None) -> bool:
     for node in graph.nodes:
         if node.op.name in _CUSTOM_CALLS and _users_rule(node.params["rule"]):
             return True
-        for _, v in node._items:
-            subs = (v,) if isinstance(v, Graph) else v if isinstance(v, (tuple, list)) else ()
-            for g in subs:
-                if isinstance(g, Graph) and id(g) not in seen:
-                    seen.add(id(g))
-                    if _holds_users_rule(g, seen):
-                        return True
+        for g in sub_graphs(node.params) if node._items else ():
+            if id(g) not in seen:
+                seen.add(id(g))
+                if _holds_users_rule(g, seen):
+                    return True
     return False
 
 

@@ -633,10 +633,11 @@ def _custom_vjp_jvp(ts, out, *xs, graph, rule):
                 f"forward mode through custom_vjp {rule.name}: its bwd cannot be transposed "
                 f"({e}); {_FORWARD_HINT}") from None
     found = iter(found or [None] * len(held))
+    held_set = set(held)
     touts = []
     for h, o in zip(holders, out):
         t = next(found) if h is not None else None
-        if t is not None and depends_on_leaves(t.node, set(held).__contains__):
+        if t is not None and depends_on_leaves(t.node, held_set.__contains__):
             raise NonDifferentiableError(
                 f"forward mode through custom_vjp {rule.name}: its bwd is not linear in the "
                 f"output cotangent, so it defines no derivative to push a tangent through; "
