@@ -8,6 +8,8 @@ Functions are traced into persistent, immutable graphs; transforms map graphs to
 0.0
 """
 
+from importlib import import_module as _import_module
+
 from . import tree
 from .api import (
     REGISTRY, ShapeDtypeStruct, Variable, checkpoint, checkpoint_policies, cond, custom_jvp,
@@ -45,8 +47,7 @@ from .numpy import stop_gradient
 from .runtime.evaluate import Executor, evaluate
 from .transforms.simplify import simplify
 
-# the library layer (wire.random is wire's, not the stdlib's)
-from . import extend, lax, nn, optim, random, scipy, testing  # noqa: E402  isort: skip
+from . import extend  # noqa: E402  isort: skip
 from .formulas import to_latex, to_sympy  # noqa: E402  isort: skip
 from .implicit import custom_root, fixed_point  # noqa: E402  isort: skip
 from .extend import hessian_vector_product, holomorphic_grad, jacobian  # noqa: E402  isort: skip
@@ -84,7 +85,19 @@ from .tracebacks import expose as _expose  # noqa: E402  isort: skip
 
 _expose(globals(), __all__)
 
-# wire.lax's control flow is wire's own: the same (entry-point) functions
-for _name in ("cond", "switch", "while_loop", "fori_loop", "scan"):
-    setattr(lax, _name, globals()[_name])
-del _name
+# The library layer is imported on first use (PEP 562): ``import wire`` does not pay for
+# SciPy, nor for wire.lax, wire.nn … until a script touches them (``wire.scipy.special``,
+# ``import wire.lax``). wire.random is wire's, not the standard library's.
+_SUBMODULES = frozenset({"lax", "nn", "optim", "random", "scipy", "testing"})
+
+
+def __getattr__(name):
+    """``wire.lax``, ``wire.scipy`` …: the submodule, imported now (the import system then
+    binds it here, so this runs once per name)."""
+    if name in _SUBMODULES:
+        return _import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _SUBMODULES)

@@ -65,11 +65,10 @@ from .elementwise import (
 )
 from .layout import ones_like_, zeros_like_
 from .special import gammaln, polygamma, unary
+from .optional import module as _optional_module
 
-try:  # values from SciPy only: Bessel functions have no NumPy implementation
-    from scipy import special as _sp
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sp = None
+# values from SciPy only: Bessel functions have no NumPy implementation
+_sp = _optional_module("scipy.special")
 
 KINDS = ("j", "y", "i", "ie", "k", "ke")
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)

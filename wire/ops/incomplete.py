@@ -31,11 +31,10 @@ from .batching import elementwise_batch
 from .incomplete_density import betainc_dx as betainc_dx_values
 from .incomplete_density import gammainc_dx as gammainc_dx_values
 from .incomplete_series import betainc_taylor, gammainc_taylor
+from .optional import module as _optional_module
 
-try:  # SciPy is optional: its values are the reference when installed
-    from scipy import special as _sp
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sp = None
+# SciPy is optional: its values are the reference when installed
+_sp = _optional_module("scipy.special")
 
 
 # --------------------------------------------------------------------------- NumPy impls

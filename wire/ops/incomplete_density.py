@@ -31,11 +31,10 @@ from .incomplete_series import (
     _affine, _at, _box, _compose_affine, _exp, _gammaln_affine, _log_gamma_ratio, _mul, _origin,
 )
 from .special import _gammaln
+from .optional import module as _optional_module
 
-try:  # SciPy is optional: its Γ and B are correctly rounded at integers, exp(lgamma) is not
-    from scipy import special as _sp
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sp = None
+# SciPy is optional: its Γ and B are correctly rounded at integers, exp(lgamma) is not
+_sp = _optional_module("scipy.special")
 
 
 def _log_derivs(x, order):

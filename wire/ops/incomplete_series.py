@@ -18,11 +18,10 @@ import math
 import numpy as np
 
 from .special import _gammaln, _polygamma
+from .optional import module as _optional_module
 
-try:  # SciPy is optional: its betaln is accurate where lnΓ's differences cancel
-    from scipy import special as _sp
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sp = None
+# SciPy is optional: its betaln is accurate where lnΓ's differences cancel
+_sp = _optional_module("scipy.special")
 
 _EPS = np.finfo(np.float64).eps
 _TINY = 1e-300

@@ -33,11 +33,9 @@ from . import series as ts_
 from .batching import elementwise_batch
 from .elementwise import abs_, exp, gt, select
 from .layout import zeros_like_
+from .optional import module as _optional_module
 
-try:  # SciPy is optional: faster and more accurate near poles
-    from scipy import special as _sp
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sp = None
+_sp = _optional_module("scipy.special")  # SciPy is optional: faster and more accurate near poles
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)

@@ -59,11 +59,9 @@ from .elementwise import (
 )
 from .layout import ones_like_, zeros_like_
 from .special import erf
+from .optional import module as _optional_module
 
-try:  # values from SciPy only
-    from scipy import special as _sp
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sp = None
+_sp = _optional_module("scipy.special")  # values from SciPy only
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)

@@ -20,11 +20,9 @@ from ._traced import check_finite_values as _finite
 from ._traced import over_stack
 from ._traced import traced as _t
 from ._triangular import cho_solve, cholesky, solve_triangular
+from ..ops.optional import module as _optional_module
 
-try:
-    import scipy.linalg as _sl
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sl = None
+_sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first use
 
 LA = wnp.linalg
 

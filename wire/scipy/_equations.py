@@ -15,11 +15,9 @@ import numpy as np
 from .. import numpy as wnp
 from ..errors import ShapeError, at, user_location
 from ._traced import traced as _t
+from ..ops.optional import module as _optional_module
 
-try:
-    import scipy.linalg as _sl
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sl = None
+_sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first use
 
 
 def _float(x):

@@ -18,16 +18,16 @@ import numpy as np
 from .. import numpy as wnp
 from ..errors import ShapeError, WireValueError, at, user_location
 from ._traced import traced as _t
+from ..ops.optional import module as _optional_module
 
-try:
-    import scipy
-    import scipy.linalg as _sl
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sl = None
+_scipy = _optional_module("scipy")  # None without SciPy; imported on first use
+_sl = _optional_module("scipy.linalg")
 
-# SciPy before 1.19 ravels a multidimensional c or r of hankel (with a FutureWarning);
-# from 1.19 on, leading axes are batch axes, as toeplitz's already are
-_HANKEL_RAVELS = _sl is not None and np.lib.NumpyVersion(scipy.__version__) < "1.19.0"
+
+def _hankel_ravels() -> bool:
+    """Whether SciPy ravels a multidimensional c or r of hankel (before 1.19, with a
+    FutureWarning); from 1.19 on, leading axes are batch axes, as toeplitz's already are."""
+    return _sl is not None and np.lib.NumpyVersion(_scipy.__version__) < "1.19.0"
 
 
 def _concrete(*xs) -> bool:
@@ -130,7 +130,7 @@ def hankel(c, r=None):
         return _sl.hankel(c, r)
     c = _last_axis(c)
     r = wnp.zeros_like(c) if r is None else _last_axis(r)
-    if _HANKEL_RAVELS and (c.ndim > 1 or r.ndim > 1):
+    if (c.ndim > 1 or r.ndim > 1) and _hankel_ravels():
         c, r = wnp.ravel(c), wnp.ravel(r)
     m, n = c.shape[-1], r.shape[-1]
     c, r = _broadcast_batches(c, r)

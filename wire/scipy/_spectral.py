@@ -24,11 +24,9 @@ from .. import numpy as wnp
 from ..core import Tracer, to_tracer
 from ..errors import ShapeError, WireTypeError, WireValueError, at, user_location
 from ._traced import traced as _traced
+from ..ops.optional import module as _optional_module
 
-try:
-    import scipy.signal as _ss
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _ss = None
+_ss = _optional_module("scipy.signal")  # None without SciPy; imported on first use
 
 __all__ = ["csd", "istft", "periodogram", "spectrogram", "stft", "welch"]
 

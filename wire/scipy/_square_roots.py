@@ -24,11 +24,9 @@ from ._equations import solve_sylvester
 from ._traced import check_finite_values as _finite
 from ._traced import over_stack
 from ._triangular import _float, _square, _traced
+from ..ops.optional import module as _optional_module
 
-try:
-    import scipy.linalg as _sl
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sl = None
+_sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first use
 
 _MAX_STEPS = 100.0  # quadratic convergence: far more than any finite root needs
 _POLISH = 2  # unscaled steps after M is within 1e-10 of I: quadratic, so then to rounding

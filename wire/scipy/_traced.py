@@ -14,11 +14,9 @@ from ..api.concrete import BatchedDecision
 from ..api.vmap import vmap
 from ..core import Tracer
 from ..errors import TracerBoolError, WireError, WireValueError, at, user_location
+from ..ops.optional import module as _optional_module
 
-try:
-    from scipy import special as _sp
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sp = None
+_sp = _optional_module("scipy.special")  # None without SciPy; imported on first use
 
 __all__ = ["check_finite_values", "over_stack", "scipy_special", "traced"]
 

@@ -14,11 +14,9 @@ from ..core import Tracer
 from ..errors import LinAlgShapeError, ShapeError, WireError, at, user_location
 from ._traced import check_finite_values as _finite
 from ._traced import traced as _traced
+from ..ops.optional import module as _optional_module
 
-try:
-    import scipy.linalg as _sl
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sl = None
+_sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first use
 
 
 def _float(x):

@@ -53,11 +53,9 @@ from ._square_roots import polar, sqrtm
 from ._traced import check_finite_values as _finite
 from ._triangular import _float, _square, _traced, cho_factor, cho_solve, cholesky
 from ._triangular import solve_triangular
+from ..ops.optional import module as _optional_module
 
-try:
-    import scipy.linalg as _sl
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _sl = None
+_sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first use
 
 __all__ = ["cho_factor", "cho_solve", "cholesky", "expm", "expm_frechet", "solve_triangular", "sqrtm",
            "polar",

@@ -26,11 +26,9 @@ from ..errors import ShapeError, WireError, WireValueError, at, user_location
 from ..tracebacks import expose
 from ..core import Tracer
 from ._traced import traced as _traced
+from ..ops.optional import module as _optional_module
 
-try:
-    import scipy.signal as _ss
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _ss = None
+_ss = _optional_module("scipy.signal")  # None without SciPy; imported on first use
 
 __all__ = ["convolve", "convolve2d", "correlate", "correlate2d", "detrend", "fftconvolve",
            "csd", "istft", "periodogram", "spectrogram", "stft", "welch"]

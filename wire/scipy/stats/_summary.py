@@ -17,11 +17,9 @@ import numpy as np
 from ... import numpy as wnp
 from ...errors import WireValueError, at, user_location
 from .._traced import traced as _traced
+from ...ops.optional import module as _optional_module
 
-try:
-    import scipy.stats as _st
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _st = None
+_st = _optional_module("scipy.stats")  # None without SciPy; imported on first use
 
 ModeResult = namedtuple("ModeResult", ("mode", "count"))
 
