@@ -1,0 +1,128 @@
+"""What ``import wire`` costs: which libraries it imports, checked in fresh processes (not
+timed: a timing would flake on a busy machine; docs/performance.md has the figures).
+
+A script that differentiates NumPy code pays for NumPy and wire's core, not for SciPy,
+torch, JAX, CuPy, Dask or requests: those are imported when a function that needs them runs
+(``wire.scipy.special.gammaln``, ``backend="torch"``). wire's library modules (``wire.lax``,
+``wire.scipy`` …) are imported when first touched, and stay reachable as attributes.
+"""
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+
+import pytest
+
+from wire.ops import optional
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# imported on first use only
+HEAVY = ("scipy", "torch", "jax", "jaxlib", "cupy", "cupyx", "dask", "requests", "sympy",
+         "mpmath", "graphviz")
+LAZY = ("wire.lax", "wire.nn", "wire.optim", "wire.random", "wire.scipy", "wire.testing")
+
+# wire.__all__ of the release before the library layer was imported lazily: each name must
+# still be there (new ones may be added)
+PUBLIC = """Aval BackendError Executor FloatingPointError Graph LinAlgShapeError MissingNameError
+Node NonDifferentiableError OutArgumentError REGISTRY ShapeDtypeStruct ShapeError ShapeTypeError
+Tracer TracerBoolError UnboundInputError UnexpectedTracerError Variable WireAxisError WireError
+WireIndexError WireLinAlgError WireNotImplementedError WireOverflowError WireTypeError
+WireValueError checkpoint checkpoint_policies cond custom_jvp custom_root custom_vjp debug_nans
+dumps elementwise_grad eval_shape evaluate fixed_point float0 fori_loop grad grad_graph
+gradients hessian hessian_vector_product holomorphic_grad hvp jacfwd jacobian jacrev jet
+jet_graph jit jvp jvp_graph lax linear_transpose linearize load loads matmul_op nn optim
+pure_callback remat save scan scipy simplify stop_gradient switch taylor taylor_graph testing
+to_dot to_latex to_sympy trace tree value_and_grad var vjp vjp_graph vmap vmap_graph
+while_loop""".split()
+
+
+def _child(code: str, lines: int = 1):
+    """Run ``code`` in a fresh interpreter (this checkout's wire first on the path); it
+    prints ``lines`` JSON values, returned here (one, or a list)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    values = [json.loads(line) for line in run.stdout.strip().splitlines()[-lines:]]
+    return values[0] if lines == 1 else values
+
+
+_LOADED = f"""
+import json, sys
+heavy = sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}))
+lazy = sorted(m for m in {LAZY!r} if m in sys.modules)
+print(json.dumps({{"heavy": heavy, "lazy": lazy, "file": wire.__file__}}))
+"""
+
+
+def test_import_wire_numpy_imports_no_heavy_library_and_lax_keeps_wires_control_flow():
+    """``import wire.numpy`` pays for no heavy library; then ``import wire.lax`` (the first
+    to touch it): its cond … are ``wire.cond`` … (entry points), as when the package
+    imported it itself."""
+    got = _child("import wire.numpy\n" + _LOADED + "import wire.lax as lax\n"
+                 "print(json.dumps([getattr(lax, n) is getattr(wire, n) for n in "
+                 "('cond', 'switch', 'while_loop', 'fori_loop', 'scan')]))", lines=2)
+    assert got[0]["heavy"] == []
+    assert got[0]["lazy"] == []
+    assert got[1] == [True] * 5
+
+
+def test_import_wire_is_light_and_its_lazy_modules_resolve():
+    """``import wire`` and a first gradient pay for no heavy library (nor wire.lax …); then
+    every public name resolves, wire.scipy (and SciPy) on first touch."""
+    code = f"""
+import wire, wire.numpy as wnp
+assert float(wire.grad(lambda x: wnp.sin(x) * x + x ** 2)(1.0)) != 0.0
+{_LOADED}
+import pickle
+out = {{}}
+out["gammaln"] = float(wire.scipy.special.gammaln(4.0))
+out["scipy_after"] = "scipy" in sys.modules
+out["dir"] = [m for m in {[m.split(".")[1] for m in LAZY]!r} if m not in dir(wire)]
+from wire import lax, nn, optim, scipy, testing
+from wire import random as wire_random
+out["random"] = wire_random.__name__
+missing = [n for n in wire.__all__ if not hasattr(wire, n)]
+for name, module in sorted(sys.modules.items()):
+    if name.startswith("wire") and not any(p.startswith("_") for p in name.split(".")):
+        missing += [f"{{name}}.{{n}}" for n in getattr(module, "__all__", ())
+                    if not hasattr(module, n)]
+out["missing"] = missing
+out["all"] = sorted(wire.__all__)
+star = {{}}
+exec("from wire import *", star)
+out["star"] = sorted(set(wire.__all__) - set(star))
+out["pickled"] = pickle.loads(pickle.dumps(wire.nn.relu)) is wire.nn.relu
+out["nope"] = not hasattr(wire, "no_such_name")
+print(json.dumps(out))
+"""
+    loaded, got = _child(code, lines=2)
+    assert loaded["file"].startswith(ROOT)
+    assert loaded["heavy"] == []
+    assert loaded["lazy"] == []
+    assert got["scipy_after"]
+    assert got["gammaln"] == pytest.approx(1.791759469228055, rel=1e-15)
+    assert got["dir"] == []
+    assert got["random"] == "wire.random"
+    assert got["missing"] == []
+    assert set(PUBLIC) <= set(got["all"])
+    assert got["star"] == []
+    assert got["pickled"] and got["nope"]
+
+
+def test_optional_module_stands_in_until_first_use():
+    special = optional.module("scipy.special")
+    if special is None:
+        pytest.skip("needs SciPy")
+    import scipy.special
+
+    assert special.gammaln is scipy.special.gammaln
+    assert "scipy.special" in repr(special) and "gammaln" in dir(special)
+    assert pickle.loads(pickle.dumps(special)).erf is scipy.special.erf
+    assert optional.module("no_such_package_here.sub") is None
+    with pytest.raises(AttributeError):
+        special.no_such_function  # noqa: B018
