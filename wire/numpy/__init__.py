@@ -10,6 +10,7 @@ array([0., 0., 0.])
 """
 
 import sys as _sys
+from importlib import import_module as _import_module
 
 import numpy as _np
 
@@ -46,7 +47,7 @@ from ._static_size import *  # noqa: F401,F403
 from ._static_size import __all__ as _static_size_all
 from ._index_tricks import c_, r_  # noqa: F401
 from . import _names
-from . import fft, linalg, random  # noqa: E402
+from . import fft, linalg  # noqa: E402
 from . import _at, _deferring, _dispatch, _methods, _signatures
 from ..core import Tracer as _Tracer
 from ..tracebacks import expose as _expose
@@ -64,8 +65,15 @@ del _name
 
 
 def __getattr__(name):
-    """A name ``wire.numpy`` does not have: say whether it is planned or left out, and why."""
+    """``wire.numpy.random``, imported on first use (it imports ``numpy.random``); any other
+    name ``wire.numpy`` does not have: say whether it is planned or left out, and why."""
+    if name == "random":
+        return _import_module(f"{__name__}.random")
     raise _names.missing(name, globals())
+
+
+def __dir__():
+    return sorted(set(globals()) | {"random"})
 
 
 __all__ = sorted(

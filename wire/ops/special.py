@@ -15,7 +15,6 @@ import functools
 import math
 
 import numpy as np
-from numpy.polynomial import polynomial as P
 
 from ..core.primitive import (
     POSITIVE,
@@ -34,6 +33,8 @@ from .batching import elementwise_batch
 from .elementwise import abs_, exp, gt, select
 from .layout import zeros_like_
 from .optional import module as _optional_module
+
+P = _optional_module("numpy.polynomial.polynomial")  # (polygamma's reflection only)
 
 _sp = _optional_module("scipy.special")  # SciPy is optional: faster and more accurate near poles
 
