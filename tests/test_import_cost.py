@@ -98,6 +98,14 @@ exec("from wire import *", star)
 out["star"] = sorted(set(wire.__all__) - set(star))
 out["pickled"] = pickle.loads(pickle.dumps(wire.nn.relu)) is wire.nn.relu
 out["nope"] = not hasattr(wire, "no_such_name")
+# what a library module calls internally is the function, not the entry point (imported
+# after wire's names were made entry points, as before it)
+from wire.tracebacks import is_entry_point
+out["internal"] = [n for n in ("nn.recurrent.scan", "optim.linesearch.while_loop",
+                               "optim.linesearch.value_and_grad", "optim.quasi_newton.scan",
+                               "scipy.integrate.vjp", "scipy.linalg.while_loop")
+                   if is_entry_point(getattr(sys.modules["wire." + n.rsplit(".", 1)[0]],
+                                             n.rsplit(".", 1)[1]))]
 print(json.dumps(out))
 """
     loaded, got = _child(code, lines=2)
@@ -112,6 +120,7 @@ print(json.dumps(out))
     assert set(PUBLIC) <= set(got["all"])
     assert got["star"] == []
     assert got["pickled"] and got["nope"]
+    assert got["internal"] == []
 
 
 def test_optional_module_stands_in_until_first_use():

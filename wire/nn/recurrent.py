@@ -22,7 +22,7 @@ from pyrsistent import pmap
 
 from .. import numpy as wnp
 from .. import random
-from ..api.control_flow import scan
+from ..api import scan  # (the function, not its entry point wire.scan)
 from . import initializers as I
 from .activations import sigmoid, tanh
 from ..errors import WireValueError, at, user_location

@@ -29,8 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import numpy as wnp
-from ..api.control_flow import cond as wire_cond, while_loop
-from ..api.grad import value_and_grad
+from ..api import cond as wire_cond, value_and_grad, while_loop  # (not their entry points)
 from .. import tree as wtree
 from ..errors import WireError, WireTypeError, WireValueError, at, user_location
 from .base import GradientTransformationExtraArgs, check_trees

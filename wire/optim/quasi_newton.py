@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import numpy as wnp
-from ..api.control_flow import scan
+from ..api import scan  # (the function, not its entry point wire.scan)
 from .. import tree as wtree
 from ..errors import WireValueError, at, user_location
 from .base import GradientTransformation, GradientTransformationExtraArgs, chain, identity

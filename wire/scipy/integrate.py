@@ -32,9 +32,8 @@ import numpy as np
 
 from .. import numpy as wnp
 from .. import tree
-from ..api.control_flow import scan, while_loop
+from ..api import scan, vjp, while_loop  # (not their entry points)
 from ..api.custom import custom_vjp
-from ..api.derivatives import vjp
 from ..errors import WireError, at, user_location
 from ..tracebacks import expose
 from ..implicit import closure_convert

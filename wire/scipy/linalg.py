@@ -35,7 +35,7 @@ import functools
 import numpy as np
 
 from .. import numpy as wnp
-from ..api.control_flow import while_loop
+from ..api import while_loop  # (the function, not its entry point)
 from ..api.custom import custom_vjp
 from ..errors import ShapeError, WireValueError, at, user_location
 from ..tracebacks import expose
