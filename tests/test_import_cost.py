@@ -135,3 +135,17 @@ def test_optional_module_stands_in_until_first_use():
     assert optional.module("no_such_package_here.sub") is None
     with pytest.raises(AttributeError):
         special.no_such_function  # noqa: B018
+
+
+def test_lazy_names_are_the_packages_own_modules():
+    """What the packages' ``__getattr__`` import on first touch are their own submodules
+    (the layers' contracts, tests/test_layers.py, see them as any other module)."""
+    import wire
+    import wire.numpy
+
+    for package, names in ((wire, wire._SUBMODULES), (wire.numpy, {"random"})):
+        folder = os.path.dirname(package.__file__)
+        for name in names:
+            assert os.path.exists(os.path.join(folder, name + ".py")) or os.path.exists(
+                os.path.join(folder, name, "__init__.py")), (package.__name__, name)
+            assert name in dir(package)
