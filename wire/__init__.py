@@ -9,6 +9,7 @@ Functions are traced into persistent, immutable graphs; transforms map graphs to
 """
 
 from importlib import import_module as _import_module
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from . import tree
 from .api import (
@@ -89,6 +90,9 @@ _expose(globals(), __all__)
 # SciPy, nor for wire.lax, wire.nn … until a script touches them (``wire.scipy.special``,
 # ``import wire.lax``). wire.random is wire's, not the standard library's.
 _SUBMODULES = frozenset({"lax", "nn", "optim", "random", "scipy", "testing"})
+
+if _TYPE_CHECKING:  # what type checkers and editors' completion read
+    from . import lax, nn, optim, random, scipy, testing  # noqa: F401
 
 
 def __getattr__(name):
