@@ -31,7 +31,7 @@ import numpy as np
 from . import numpy as wnp
 from . import tree
 from .api import custom_jvp, vmap
-from .api.control_flow import cond, fori_loop, scan, switch, while_loop  # wire.cond … themselves
+from .api.control_flow import cond, fori_loop, scan, switch, while_loop  # wire.cond … (entry points)
 from .core import Tracer, to_tracer
 from .core import trace as _trace
 from .errors import (
