@@ -11,6 +11,7 @@ array([0., 0., 0.])
 
 import sys as _sys
 from importlib import import_module as _import_module
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 import numpy as _np
 
@@ -74,6 +75,10 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | {"random"})
+
+
+if _TYPE_CHECKING:  # what type checkers and editors' completion read
+    from . import random  # noqa: F401
 
 
 __all__ = sorted(
