@@ -21,7 +21,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # imported on first use only
 HEAVY = ("scipy", "torch", "jax", "jaxlib", "cupy", "cupyx", "dask", "requests", "sympy",
-         "mpmath", "graphviz")
+         "mpmath", "graphviz",
+         # NumPy's own optional parts (reached through getattr over dir(numpy))
+         "numpy.f2py", "numpy.testing", "numpy.ma", "charset_normalizer")
 LAZY = ("wire.lax", "wire.nn", "wire.optim", "wire.random", "wire.scipy", "wire.testing")
 
 # wire.__all__ of the release before the library layer was imported lazily: each name must
