@@ -396,3 +396,17 @@ class OutArgumentError(WireTypeError):
     ...     print(type(e).__name__)
     OutArgumentError
     """
+
+
+class GemmUnavailableError(WireError, ImportError):
+    """``wire.jit(f, gemm="torch")`` (or ``WIRE_GEMM=torch``) when torch cannot be imported:
+    the matrix products of compiled code cannot run through torch's GEMM. Raised when the
+    function is jitted, not at its first call.
+
+    Fix: ``pip install torch`` (the ``torch`` extra), or use ``gemm="numpy"`` (NumPy's BLAS,
+    the default) or ``gemm="auto"`` (torch where it is installed).
+
+    >>> import wire
+    >>> issubclass(GemmUnavailableError, (wire.WireError, ImportError))
+    True
+    """

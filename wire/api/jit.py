@@ -54,6 +54,7 @@ from ..core.tracer import _INT_RANGES
 from ..core.evaluate import evaluate_flat, raise_located
 from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
 from ..runtime import arena, cbuild, native
+from ..runtime import gemm as _gemm
 from ..runtime.compiler import compile_graph, compile_native
 from ..runtime.schedule import all_small
 from . import diskcache
@@ -136,12 +137,14 @@ class _Entry:
     to disk."""
 
     __slots__ = ("__weakref__", "_graph", "_lock", "_make_graph", "_native_done",
-                 "_native_started", "backend", "compiled", "disk_key", "fn", "fuse", "native",
-                 "raw", "reuse")
+                 "_native_started", "backend", "compiled", "disk_key", "fn", "fuse", "gemm",
+                 "native", "raw", "reuse")
 
     def __init__(self, graph: Graph | None, backend=None, make_graph=None, disk_key=None,
-                 fuse: bool | str = True, raw: Graph | None = None, reuse: bool = True):
+                 fuse: bool | str = True, raw: Graph | None = None, reuse: bool = True,
+                 gemm: str = "numpy"):
         self._graph = graph
+        self.gemm = gemm  # who runs the matrix products (see wire.runtime.gemm)
         self._make_graph = make_graph
         self.fuse = fuse
         self.reuse = reuse  # scratch arenas (see wire.runtime.arena)
@@ -262,7 +265,7 @@ class _Entry:
         fn = numpy_fn
         try:
             built = compile_native(self.graph, library=_library(self.disk_key is not None),
-                                   reuse_buffers=self.reuse)
+                                   reuse_buffers=self.reuse, gemm=self.gemm)
             if built is not None:
                 fn = _with_fallback(built.fn, numpy_fn, weakref.ref(self))
                 self.native = built
@@ -289,7 +292,7 @@ class _Entry:
         try:
             if self.compiled is None:
                 compiled = compile_graph(self._final_graph(), fuse=self.fuse is not False,
-                                         reuse_buffers=self.reuse)
+                                         reuse_buffers=self.reuse, gemm=self.gemm)
                 self.fn = self.with_native(compiled.fn, compiled.order)
                 # (`fn` before `compiled`: other threads test that one)
                 self.compiled = compiled
@@ -374,7 +377,7 @@ class Jitted:
     def __init__(self, fun: Callable, static_argnums=(), backend: str = "numpy",
                  cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None, compute: bool = False,
                  disk_cache: bool = True, fuse: bool | str = True, tiered: bool = True,
-                 reuse_buffers: bool = True, static_argnames=()):
+                 reuse_buffers: bool = True, static_argnames=(), gemm: str | None = None):
         if not callable(fun):
             raise WireError(f"wire.jit needs a function or a Graph, got {type(fun).__name__}"
                             f"{at(user_location())}")
@@ -403,6 +406,7 @@ class Jitted:
         self.fuse = fuse
         self.tiered = bool(tiered)
         self.reuse_buffers = bool(reuse_buffers)
+        self.gemm = _gemm.resolve(gemm)  # (None: WIRE_GEMM; a missing torch raises here)
         self._cache: OrderedDict = OrderedDict()
         self._last = None  # the entry of the last call (see _switch_to)
         self._lock = threading.Lock()
@@ -551,7 +555,8 @@ class Jitted:
                 return None, graph, leaves, has_tracer
             if not (self._graphs_simplified and not statics and not kwargs):
                 graph = _simplify(graph)
-            entry = _Entry(graph, self._on, fuse=self.fuse, reuse=self.reuse_buffers)
+            entry = _Entry(graph, self._on, fuse=self.fuse, reuse=self.reuse_buffers,
+                           gemm=self.gemm)
         elif entry.fn is None and (entry.graph if entry.raw is None else entry.raw).free_vars:
             return None, entry.graph, leaves, has_tracer
         with self._lock:
@@ -588,9 +593,10 @@ class Jitted:
                 linear = compile_level(raw) == "linear" and all_small(raw)
             if linear:
                 return _Entry(None, self._on, make_graph=finish, disk_key=disk_key,
-                              fuse=self.fuse, raw=raw, reuse=self.reuse_buffers)
+                              fuse=self.fuse, raw=raw, reuse=self.reuse_buffers,
+                              gemm=self.gemm)
         return _Entry(None, self._on, make_graph=make, disk_key=disk_key, fuse=self.fuse,
-                      reuse=self.reuse_buffers)
+                      reuse=self.reuse_buffers, gemm=self.gemm)
 
     def _from_disk(self, avals, in_tree, statics, has_kwargs: bool,
                    weak=()) -> _Entry | None:
@@ -618,17 +624,18 @@ class Jitted:
         key = None
         if digest is not None:  # (None: holds Python functions, open-trace nodes, big data)
             key = diskcache.entry_key(("jit", what, digest, f"fuse={self.fuse}")
-                                      + (() if self.reuse_buffers else ("reuse_buffers=False",)))
+                                      + (() if self.reuse_buffers else ("reuse_buffers=False",))
+                                      + _gemm.cache_key(self.gemm))
             fn = diskcache.load(key)
             if fn is not None:
                 entry = _Entry(None, self._on, make_graph=make, fuse=self.fuse,
-                               reuse=self.reuse_buffers,
+                               reuse=self.reuse_buffers, gemm=self.gemm,
                                disk_key=key if self.disk_cache else None)
                 entry.fn = entry.with_native(fn, base.nodes)  # (the forward pass's sizes)
                 return entry
         if finish is None:
             return _Entry(None, self._on, make_graph=make, disk_key=key, fuse=self.fuse,
-                          reuse=self.reuse_buffers)
+                          reuse=self.reuse_buffers, gemm=self.gemm)
         return self._recipe_entry(finish, make, key)
 
     def _trace(self, avals, in_tree, statics, has_kwargs: bool, weak=()) -> Graph:
@@ -714,7 +721,7 @@ class Jitted:
             graph = _simplify(graph)
         with self._lock:
             self._cache.setdefault(key, _Entry(graph, self._on, fuse=self.fuse,
-                                               reuse=self.reuse_buffers))
+                                               reuse=self.reuse_buffers, gemm=self.gemm))
             while len(self._cache) > self.cache_limit:
                 self._cache.popitem(last=False)
         return graph
@@ -784,7 +791,8 @@ def _check_donated(nums, names) -> None:
 def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = True, *,
         static_argnames=(), cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None,
         compute: bool = False, disk_cache: bool = True, tiered: bool = True,
-        reuse_buffers: bool = True, donate_argnums=(), donate_argnames=()):
+        reuse_buffers: bool = True, donate_argnums=(), donate_argnames=(),
+        gemm: str | None = None):
     """Compile ``f``: trace once per input signature, simplify, generate NumPy code, cache.
 
     The signature is the arguments' pytree structure, shapes and dtypes, plus the values of
@@ -835,6 +843,13 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = Tr
     outputs are still arrays only the caller holds). ``reuse_buffers=False`` allocates every
     array per call.
 
+    ``gemm="numpy"`` (the default, or ``WIRE_GEMM``'s) runs matrix products with NumPy's
+    BLAS; ``gemm="torch"`` runs the float32/float64 ones of about a million multiply-adds or
+    more through ``torch.matmul`` (MKL) on zero-copy views, NumPy arrays in and out
+    (:mod:`wire.runtime.gemm`; results differ only by the order of the sums; a missing torch
+    raises :class:`wire.errors.GemmUnavailableError` here); ``gemm="auto"`` uses torch for a
+    function with such a product when torch is installed.
+
     ``backend="dask"`` (or ``"cupy"``, ``"torch"``, ``"torch:cuda"``, or an Array-API
     namespace) runs the cached graph on that array library instead of generated NumPy code
     (:mod:`wire.runtime.backends`): on Dask the gradient graph becomes a task graph, NumPy
@@ -848,12 +863,12 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = Tr
                                  fuse=fuse, static_argnames=static_argnames,
                                  cache_limit=cache_limit, chunks=chunks,
                                  compute=compute, disk_cache=disk_cache, tiered=tiered,
-                                 reuse_buffers=reuse_buffers)
+                                 reuse_buffers=reuse_buffers, gemm=gemm)
     _check_backend(backend)
     if isinstance(f, Graph):
         if backend != "numpy":
             return Program(_simplify(f), backend, chunks, compute)
         return compile_graph(_simplify(f), fuse=fuse is not False,
-                             reuse_buffers=bool(reuse_buffers))
+                             reuse_buffers=bool(reuse_buffers), gemm=_gemm.resolve(gemm))
     return Jitted(f, static_argnums, backend, cache_limit, chunks, compute, disk_cache, fuse,
-                  tiered, reuse_buffers, static_argnames)
+                  tiered, reuse_buffers, static_argnames, gemm)

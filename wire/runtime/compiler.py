@@ -55,8 +55,9 @@ from ..core.debug import _NANS
 from ..errors import ShapeError, UnboundInputError, WireError, at, user_location
 from ..ir import Graph, Node, const_op, gc_paused, names as _names, zero_signs
 from ..ops.elementwise import pow_p
+from ..ops.matmul import matmul_p
 from ..transforms.inline import inline_calls
-from . import arena as arena_, cbuild, fusion, native, scalar_code
+from . import arena as arena_, cbuild, fusion, gemm as gemm_, native, scalar_code
 from .schedule import Slot, execution_order, output_slots, schedule, slots_of
 
 __all__ = ["Compiled", "compile_graph", "compile_native", "generate", "schedule"]
@@ -277,12 +278,14 @@ def generate(graph: Graph, name: str = "compiled") -> tuple[str, dict, list[Node
 
 def _generate(graph: Graph, name: str, fuse: bool = True,
               kernels: list | None = None,
-              arena: bool | int = True) -> tuple[Listing, _Ctx, list[Node]]:
+              arena: bool | int = True,
+              gemm: str = "numpy") -> tuple[Listing, _Ctx, list[Node]]:
     """The passes of the code generator, in order (each reads and fills the slots);
     ``kernels``: ``(list, min_elements)``: the list to collect native regions into
     (:mod:`wire.runtime.native`), which then replace the blocked-NumPy ones they overlap;
     ``arena``: values of :data:`wire.runtime.arena.MIN_BYTES` bytes or more (``True``), of
-    this many (an int) or none (``False``) go to a scratch arena (:mod:`wire.runtime.arena`)."""
+    this many (an int) or none (``False``) go to a scratch arena (:mod:`wire.runtime.arena`);
+    ``gemm``: the provider of matrix products (:mod:`wire.runtime.gemm`)."""
     _check_closed(graph)
     slots = slots_of(graph)
     outputs = output_slots(graph, slots)
@@ -294,6 +297,7 @@ def _generate(graph: Graph, name: str, fuse: bool = True,
     _mark_arrays(graph, slots, order, ctx)
     _fold_transposes(slots, order)
     emitted = [i for i in order if not slots[i].folded]
+    gemm_lines = _gemm_lines(slots, emitted, gemm, ctx)
     _liveness(slots, emitted, outputs)
     _buffers(slots, emitted)
     fuse_min = fusion.MIN_ELEMENTS if fuse is True else (fuse or None)
@@ -306,7 +310,7 @@ def _generate(graph: Graph, name: str, fuse: bool = True,
     # (before _lines renames values)
     scalar = scalar_code.scalar_lines(graph, slots, emitted, outputs, ctx, _return_expr)
     lines, line_nodes = _lines(graph, slots, emitted, ctx, ref, name, fused, blocked, reuse,
-                               scratch, kernels)
+                               scratch, kernels, gemm_lines)
     n_lines = sum(1 for n in line_nodes if n is not None)  # (of the NumPy code)
     if scratch:
         layout, recycled = scratch["layout"], scratch["recycled"]
@@ -336,6 +340,18 @@ def _generate(graph: Graph, name: str, fuse: bool = True,
     n_ops = sum(1 for s in slots if not s.leaf)
     header = f"# wire.compile: {n_lines} lines for {n_ops} operation nodes"
     return Listing(header, lines, line_nodes, graph), ctx, [slots[i].node for i in emitted]
+
+
+def _gemm_lines(slots: list[Slot], emitted, gemm: str, ctx: _Ctx) -> dict[int, str]:
+    """``{slot: name}``: the ``matmul`` lines that call the GEMM provider bound as ``name``
+    instead of ``np.matmul`` (:mod:`wire.runtime.gemm`; none for ``"numpy"``)."""
+    if gemm == "numpy":
+        return {}
+    if gemm_.choose(gemm, (slots[i].node for i in emitted)) != "torch":
+        return {}
+    name = gemm_.bind(ctx)
+    return {i: name for i in emitted
+            if slots[i].node.op is matmul_p and gemm_.node_qualifies(slots[i].node)}
 
 
 def _check_closed(graph: Graph) -> None:
@@ -749,14 +765,23 @@ def _holds_code(v, depth: int = 0) -> bool:
 
 
 def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
-           fused: dict, blocked: dict, reuse: dict, scratch: dict, kernels: list | None = None):
+           fused: dict, blocked: dict, reuse: dict, scratch: dict, kernels: list | None = None,
+           gemm_lines: dict | None = None):
     """The function's lines (and the node each computes): one per emitted node, and ``del``
     lines releasing the arrays read for the last time before anything new is allocated;
     ``fused`` (native, when ``kernels`` is given: the list collecting them) and ``blocked``
     regions (see :func:`_regions`) as kernel calls (:mod:`wire.runtime.native`) or block
     loops (:mod:`wire.runtime.fusion`); lines in ``reuse`` write into their operand's dead
-    buffer, lines in ``scratch`` into their arena buffer (see :func:`_generate`)."""
+    buffer, lines in ``scratch`` into their arena buffer (see :func:`_generate`); lines in
+    ``gemm_lines`` call the GEMM provider named there (:func:`_gemm_lines`)."""
     inputs = {s.node: s.name for s in slots if s.is_input}
+
+    def expr_of(s: Slot, i: int, args: list, out) -> str:
+        fn = gemm_lines.get(i) if gemm_lines else None
+        if fn is None:
+            return s.emitter.expr(ctx, s.node, args, out)
+        return f"{fn}({', '.join(args if out is None else [*args, out])})"
+
     lines = [f"def {name}({', '.join(inputs[n] for n in graph.inputs)}):"]
     line_nodes: list = [None]
     end = len(emitted)
@@ -814,7 +839,7 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
             dead = []
             prev = None
         if k == end - 1:  # returning releases everything else
-            append(f"    {s.name} = {s.emitter.expr(ctx, s.node, args, out)}")
+            append(f"    {s.name} = {expr_of(s, i, args, out)}")
             append_node(s.node)
             continue
         dying = []
@@ -834,7 +859,7 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
             dying.remove(take)
             s.name = take.name
         nest = _nest(prev, take, dying, s, args)
-        expr = s.emitter.expr(ctx, s.node, args, out)
+        expr = expr_of(s, i, args, out)
         if nest:
             lines[-1] = f"    {s.name} = {expr}"
             line_nodes[-1] = (*nest, s.node)
@@ -980,7 +1005,7 @@ def _shallow(td, limit: int = 50) -> bool:
 
 
 def compile_graph(graph: Graph, name: str = "compiled", fuse=True,
-                  reuse_buffers: bool | int = True) -> Compiled:
+                  reuse_buffers: bool | int = True, gemm: str = "numpy") -> Compiled:
     """Compile ``graph`` to a :class:`Compiled` function (see the module docstring).
 
     ``fuse``: run elementwise regions over arrays of at least
@@ -988,16 +1013,20 @@ def compile_graph(graph: Graph, name: str = "compiled", fuse=True,
     (``False``), or from this many elements on (an int). ``reuse_buffers``: write the
     intermediates of :data:`wire.runtime.arena.MIN_BYTES` bytes or more (``True``), of this
     many bytes or more (an int) or none (``False``) into a scratch arena kept between calls,
-    and recycle such outputs the caller dropped (:mod:`wire.runtime.arena`).
+    and recycle such outputs the caller dropped (:mod:`wire.runtime.arena`). ``gemm``: which
+    library runs the large float matrix products, ``"numpy"``, ``"torch"`` or ``"auto"``
+    (:mod:`wire.runtime.gemm`).
 
     >>> import numpy as np, wire
     >>> c = compile_graph(wire.trace(lambda x, y: (x * y, x + y), np.ones(2), np.ones(2)))
     >>> c(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     (array([3., 8.]), array([4., 6.]))
     """
+    if gemm != "numpy":
+        gemm = gemm_.resolve(gemm)
     with gc_paused():  # see wire.ir.pause
         graph = inline_calls(graph)  # custom rules are no longer needed once we only evaluate
-        listing, ctx, order = _generate(graph, name, fuse, arena=reuse_buffers)
+        listing, ctx, order = _generate(graph, name, fuse, arena=reuse_buffers, gemm=gemm)
     glb = ctx.globals
     code = compile(listing.code(), f"<wire.jit {name}>", "exec")
     exec(code, glb)  # noqa: S102 - our own generated source, from a graph
@@ -1006,14 +1035,14 @@ def compile_graph(graph: Graph, name: str = "compiled", fuse=True,
 
 def compile_native(graph: Graph, library=None, name: str = "compiled",
                    min_elements: int | None = None,
-                   reuse_buffers: bool | int = True) -> Compiled | None:
+                   reuse_buffers: bool | int = True, gemm: str = "numpy") -> Compiled | None:
     """``graph`` compiled with its native regions (:mod:`wire.runtime.native`) as calls of C
     kernels, or ``None`` when it has none or no kernel can be built here (no C compiler,
     no libmvec, ``WIRE_NATIVE=0``, a failed compile). ``library(c_source)`` returns the
     loaded shared library (default: compiled in a temporary directory, not cached);
     ``min_elements``: None for the regions the cost model of :func:`wire.runtime.native.regions`
-    picks, an int for every region of at least that many elements; ``reuse_buffers`` as for
-    :func:`compile_graph`.
+    picks, an int for every region of at least that many elements; ``reuse_buffers`` and
+    ``gemm`` as for :func:`compile_graph`.
 
     The function may raise :class:`wire.runtime.native.Fallback` (a kernel raised a
     floating-point exception NumPy warns about): the caller then runs the NumPy code of
@@ -1032,7 +1061,7 @@ def compile_native(graph: Graph, library=None, name: str = "compiled",
     with gc_paused():
         graph = inline_calls(graph)
         listing, ctx, order = _generate(graph, name, True, (found, min_elements),
-                                        reuse_buffers)
+                                        reuse_buffers, gemm)
     if not found:
         return None
     try:

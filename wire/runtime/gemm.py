@@ -1,0 +1,235 @@
+"""GEMM providers: which library runs the large matrix products of compiled code.
+
+``wire.jit(f, gemm=...)`` chooses, for the NumPy backend's generated code:
+
+* ``"numpy"`` (the default): every ``matmul`` line calls ``np.matmul`` (NumPy's BLAS,
+  OpenBLAS in the PyPI wheels), so compiled code gives the bits eager evaluation gives;
+* ``"torch"``: each float32/float64 matrix product of at least :data:`MIN_WORK`
+  multiply-adds (``batch * m * n * k``) with a contraction of 2 or more calls
+  :func:`torch_matmul`: ``torch.matmul`` on zero-copy views of the NumPy arrays (transposed
+  and strided views included; negative strides are copied), writing into the function's
+  scratch buffer when it has one, its result handed back as a NumPy array. torch's CPU
+  build links Intel MKL, whose kernels ran the GEMMs of an MLP step in 0.85× (float32) and
+  0.88× (float64) of OpenBLAS's time here (docs/performance.md). Every other product
+  (integers, float16, complex, mixed dtypes, small ones) stays on NumPy;
+* ``"auto"``: ``"torch"`` for a function that has such a product when torch is installed,
+  else ``"numpy"`` — the same choice in every process of one environment, and torch is
+  imported only for a function that has a product large enough for it.
+
+``WIRE_GEMM`` (``numpy``, ``torch`` or ``auto``) sets the default of :func:`wire.jit`.
+Results differ from NumPy's only by the order of the sums (bounded in tests by
+``k * eps * |A| |B|``); NaN and infinities propagate as NumPy's do. torch's intra-op
+thread count (``torch.set_num_threads``) is torch's own: wire never changes it.
+
+:func:`routed` tells how many lines of a compiled function call torch's GEMM.
+
+>>> import numpy as np
+>>> resolve("numpy"), qualifies(np.dtype("float64"), (256, 512), (512, 512))
+('numpy', True)
+>>> qualifies(np.dtype("float32"), (8, 8), (8, 8)), qualifies(np.dtype("int64"), (512, 512), (512, 512))
+(False, False)
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+import math
+import os
+
+import numpy as np
+
+from ..errors import GemmUnavailableError, WireValueError
+
+__all__ = ["MIN_WORK", "PROVIDERS", "cache_key", "default", "qualifies", "resolve", "routed",
+           "torch_available", "torch_matmul"]
+
+PROVIDERS = ("numpy", "torch", "auto")
+
+MIN_WORK = {np.dtype(np.float32): 1 << 21, np.dtype(np.float64): 1 << 20}
+"""Multiply-adds (``batch * m * n * k``) from which a product of that dtype runs on torch:
+where torch's fixed cost per call (converting two arrays and the result, dispatch; 3-7 µs)
+stops outweighing MKL's faster kernels. Measured with 1 thread each, paired medians of
+torch ÷ NumPy: float32 1.94× at 64³, 1.27× at 96³, 0.98× at 128³ (2^21), 0.84× at 192³;
+float64 1.58× at 64³, 0.99× at 96³, 0.83× at 128³ (docs/performance.md)."""
+
+_NAME = "_gemm_torch"  # the global the generated code calls
+
+
+def default() -> str:
+    """The process's default provider: ``WIRE_GEMM`` when set, else ``"numpy"``.
+
+    >>> default() in PROVIDERS
+    True
+    """
+    value = os.environ.get("WIRE_GEMM", "").strip().lower() or "numpy"
+    if value not in PROVIDERS:
+        raise WireValueError(f"WIRE_GEMM must be one of {', '.join(PROVIDERS)}, got "
+                             f"{os.environ.get('WIRE_GEMM')!r}")
+    return value
+
+
+def resolve(gemm: str | None) -> str:
+    """``gemm`` checked (``None``: :func:`default`); ``"torch"`` raises
+    :class:`wire.errors.GemmUnavailableError` when torch is not installed.
+
+    >>> resolve("auto")
+    'auto'
+    """
+    value = default() if gemm is None else gemm
+    if value not in PROVIDERS:
+        raise WireValueError(f"gemm must be one of {', '.join(map(repr, PROVIDERS))}, got "
+                             f"{gemm!r}")
+    if value == "torch" and not torch_available():
+        raise GemmUnavailableError(
+            "gemm='torch' needs torch, which is not installed (pip install torch), or use "
+            "gemm='numpy' or gemm='auto'" + (" (WIRE_GEMM=torch)" if gemm is None else ""))
+    return value
+
+
+@functools.lru_cache(maxsize=1)
+def torch_available() -> bool:
+    """Whether torch is installed (found, not imported: that costs about 2 s)."""
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def qualifies(dtype, a_shape, b_shape, out_dtype=None) -> bool:
+    """Whether a ``matmul`` of operands of ``dtype`` (both) and these shapes runs on torch:
+    float32 or float64 (``out_dtype`` the same), a contraction of 2 or more (torch writes
+    ``-0.0`` where NumPy's sum of one product is ``+0.0``), at least :data:`MIN_WORK`
+    multiply-adds."""
+    dtype = np.dtype(dtype)
+    floor = MIN_WORK.get(dtype)
+    if floor is None or (out_dtype is not None and np.dtype(out_dtype) != dtype):
+        return False
+    if a_shape is None or b_shape is None or len(a_shape) < 2 or len(b_shape) < 2:
+        return False
+    k = a_shape[-1]
+    if k < 2 or b_shape[-2] != k:
+        return False
+    try:
+        batch = math.prod(np.broadcast_shapes(tuple(a_shape[:-2]), tuple(b_shape[:-2])))
+    except ValueError:
+        return False
+    return batch * a_shape[-2] * b_shape[-1] * k >= floor
+
+
+def node_qualifies(node) -> bool:
+    """Whether the ``matmul`` node ``node`` runs on torch (see :func:`qualifies`)."""
+    a, b = (x.aval for x in node.inputs)
+    out = node.aval
+    if isinstance(a, tuple) or isinstance(b, tuple) or isinstance(out, tuple):
+        return False
+    if a.dtype != b.dtype:
+        return False
+    return qualifies(a.dtype, a.shape, b.shape, out.dtype)
+
+
+def choose(gemm: str, nodes) -> str:
+    """The provider a function computing ``nodes`` uses: ``"auto"`` becomes ``"torch"``
+    when one of its ``matmul`` nodes qualifies and torch is installed, else ``"numpy"``."""
+    if gemm == "numpy":
+        return "numpy"
+    if gemm == "auto" and not torch_available():
+        return "numpy"
+    from ..ops.matmul import matmul_p
+
+    if any(n.op is matmul_p and node_qualifies(n) for n in nodes):
+        return "torch"
+    return "numpy"
+
+
+@functools.lru_cache(maxsize=1)
+def _torch():
+    try:
+        return importlib.import_module("torch")
+    except ImportError as e:
+        raise GemmUnavailableError(f"gemm='torch' needs torch, which failed to import: {e}"
+                                   ) from None
+
+
+def load() -> None:
+    """Import torch now (raising :class:`wire.errors.GemmUnavailableError` when it fails)."""
+    _torch()
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_ndarray = np.ndarray
+
+
+def _tensor(torch, a):
+    """A torch tensor viewing ``a`` (no copy), or of a copy where torch cannot view it."""
+    if a.flags.writeable:
+        try:
+            return torch.from_numpy(a)
+        except (ValueError, TypeError, RuntimeError):  # negative or odd strides
+            return torch.from_numpy(np.ascontiguousarray(a))
+    try:  # (from_numpy warns on a read-only array; DLPack carries the flag)
+        return torch.from_dlpack(a)
+    except (BufferError, ValueError, TypeError, RuntimeError):
+        return torch.from_numpy(np.array(a))
+
+
+def torch_matmul(a, b, out=None):
+    """``np.matmul(a, b, out=out)`` computed by ``torch.matmul`` when both are float32 or
+    float64 ndarrays of one dtype and a contraction of 2 or more (else by NumPy itself):
+    the result is ``out`` when given (written in place), else a new NumPy array.
+
+    >>> import numpy as np
+    >>> a, b = np.arange(6.0).reshape(2, 3), np.ones((3, 2))
+    >>> torch_matmul(a, b)
+    array([[ 3.,  3.],
+           [12., 12.]])
+    """
+    if (type(a) is not _ndarray or type(b) is not _ndarray or a.dtype != b.dtype
+            or a.dtype not in _FLOATS or a.ndim < 2 or b.ndim < 2 or a.shape[-1] < 2
+            or (out is not None and (type(out) is not _ndarray or out.dtype != a.dtype))):
+        return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+    torch = _torch()
+    if torch.get_float32_matmul_precision() != "highest":  # (bf16/TF32 kernels: not NumPy's)
+        return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+    try:
+        ta, tb = _tensor(torch, a), _tensor(torch, b)
+        if out is None:
+            return torch.matmul(ta, tb).numpy()
+        torch.matmul(ta, tb, out=torch.from_numpy(out))
+        return out
+    except RuntimeError:  # shapes that do not fit: NumPy's own error
+        return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+
+
+def cache_key(gemm: str) -> tuple:
+    """What a compile cache key adds for the provider ``gemm`` (nothing for NumPy's; for
+    ``"auto"``, whether torch is installed, which decides what it compiles to).
+
+    >>> cache_key("numpy"), cache_key("torch")
+    ((), ('gemm=torch',))
+    """
+    if gemm == "numpy":
+        return ()
+    if gemm == "auto":
+        return (f"gemm=auto:{'torch' if torch_available() else 'numpy'}",)
+    return (f"gemm={gemm}",)
+
+
+def bind(ctx) -> str:
+    """The name of :func:`torch_matmul` among the globals of generated code (``ctx``: the
+    compiler's naming context); imports torch."""
+    load()
+    ctx.set_global(_NAME, torch_matmul, ("helper", "gemm_torch"))
+    return _NAME
+
+
+def routed(compiled) -> int:
+    """How many lines of the compiled function ``compiled`` (a :class:`wire.Compiled`,
+    what ``wire.jit(f).lower(x).compiled`` is) run a matrix product on torch.
+
+    >>> import numpy as np, wire
+    >>> routed(wire.jit(lambda a: a @ a).lower(np.ones((2, 2))).compiled)
+    0
+    """
+    return sum(line.count(f"{_NAME}(") for line in compiled.code.splitlines())
