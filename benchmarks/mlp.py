@@ -4,7 +4,9 @@ batch 256, float32 and float64; loss + gradients of all parameters per step.
 NumPy = hand-written forward and backward. The softmax subtracts the (gradient-stopped) row
 maximum in every system, as ``jax.nn.log_softmax`` does. ``wirejit fresh`` is ``wirejit``
 with ``reuse_buffers=False``: every array allocated per call, as NumPy does (the difference
-is the scratch arena's, see docs/performance.md).
+is the scratch arena's, see docs/performance.md). ``wirejit torch`` is ``wirejit`` with
+``gemm="torch"``: its large matrix products run through torch.matmul (MKL) instead of NumPy's
+OpenBLAS (see docs/performance.md#gemm-providers); torch runs on one thread, as BLAS does.
 """
 
 from __future__ import annotations
@@ -82,6 +84,10 @@ def _systems(dtype):
         # every array allocated per call (no scratch arena, no recycled outputs)
         "wirejit fresh": wire.jit(wire.value_and_grad(wire_loss), reuse_buffers=False),
     }
+    torch = harness.optional("torch")
+    if torch is not None:
+        torch.set_num_threads(1)  # (as OpenBLAS: one thread for every system)
+        systems["wirejit torch"] = wire.jit(wire.value_and_grad(wire_loss), gemm="torch")
     ag = harness.optional("autograd")
     if ag is not None:
         import autograd.numpy as anp
@@ -113,6 +119,42 @@ def _systems(dtype):
     return systems
 
 
+def step_gemms(dtype, seed=1):
+    """The eight matrix products of one step (the shapes and transposed operands wire's
+    code passes), each with an output buffer: ``[(a, b, out), ...]``."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+
+    def r(*shape):
+        return rng.standard_normal(shape).astype(dtype)
+
+    x, w1, w2, w3 = r(256, 784), r(784, 512), r(512, 512), r(512, 10)
+    h1, h2, g1, g2, g3 = r(256, 512), r(256, 512), r(256, 512), r(256, 512), r(256, 10)
+    ops = [(x, w1), (h1, w2), (h2, w3), (h2.T, g3), (g3, w3.T), (h1.T, g2), (g2, w2.T),
+           (x.T, g1)]
+    return [(a, b, np.empty((a.shape[0], b.shape[1]), dtype)) for a, b in ops]
+
+
+def _gemm_systems(dtype) -> dict:
+    """The step's eight GEMMs alone through NumPy and through wire's torch provider."""
+    import numpy as np
+
+    from wire.runtime.gemm import torch_matmul
+
+    ops = step_gemms(dtype)
+
+    def numpy_gemms():
+        for a, b, o in ops:
+            np.matmul(a, b, out=o)
+
+    def torch_gemms():
+        for a, b, o in ops:
+            torch_matmul(a, b, o)
+
+    return {"numpy": numpy_gemms, "torch": torch_gemms}
+
+
 def report(quick: bool = False) -> str:
     import numpy as np
 
@@ -127,7 +169,14 @@ def report(quick: bool = False) -> str:
         res = harness.compare({k: (lambda fn=fn, args=args: fn(*args)) for k, fn in systems.items()},
                               rounds=5 if quick else 15, target=0.05 if quick else 0.1)
         out.append(harness.timing_table(np.dtype(dtype).name, res, errs)
-                   + harness.paired(res, "wirejit", "jaxjit"))
+                   + harness.paired(res, "wirejit", "jaxjit")
+                   + harness.paired(res, "wirejit torch", "numpy")
+                   + harness.paired(res, "wirejit torch", "wirejit"))
+        if "wirejit torch" in systems:  # what the provider changes: the GEMMs alone
+            gemms = harness.compare(_gemm_systems(dtype), rounds=5 if quick else 15,
+                                    target=0.05 if quick else 0.1)
+            out.append(harness.timing_table(f"{np.dtype(dtype).name}: the step's eight GEMMs "
+                                            "alone (NumPy's OpenBLAS, torch's MKL)", gemms))
     return "\n".join(out)
 
 
