@@ -275,3 +275,14 @@ def test_disk_cache_keys_differ(calls):
     got = wire.jit(f, gemm="torch")(y)
     assert calls[0] == before + 1
     np.testing.assert_allclose(got, np.sin(y @ y), rtol=0, atol=1e-12)
+
+
+def test_reduced_precision_and_odd_out_stay_on_numpy(monkeypatch, calls):
+    a, b = rand((128, 160), F32, 1), rand((160, 128), F32, 2)
+    monkeypatch.setattr(torch, "get_float32_matmul_precision", lambda: "medium")
+    np.testing.assert_array_equal(gemm.torch_matmul(a, b), np.matmul(a, b))  # (no TF32)
+    monkeypatch.undo()
+    out = np.empty((128, 128), F32).T  # not C-contiguous
+    assert gemm.torch_matmul(a, b, out) is out
+    np.testing.assert_array_equal(out, np.matmul(a, b))
+    assert calls[0] == 0

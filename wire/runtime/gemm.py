@@ -157,7 +157,8 @@ def load() -> None:
     _torch()
 
 
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_F32 = np.dtype(np.float32)
+_FLOATS = (_F32, np.dtype(np.float64))
 _ndarray = np.ndarray
 
 
@@ -187,11 +188,12 @@ def torch_matmul(a, b, out=None):
     """
     if (type(a) is not _ndarray or type(b) is not _ndarray or a.dtype != b.dtype
             or a.dtype not in _FLOATS or a.ndim < 2 or b.ndim < 2 or a.shape[-1] < 2
-            or (out is not None and (type(out) is not _ndarray or out.dtype != a.dtype))):
-        return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+            or (out is not None and (type(out) is not _ndarray or out.dtype != a.dtype
+                                     or not out.flags.c_contiguous))):
+        return np.matmul(a, b, out=out)
     torch = _torch()
-    if torch.get_float32_matmul_precision() != "highest":  # (bf16/TF32 kernels: not NumPy's)
-        return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+    if a.dtype == _F32 and torch.get_float32_matmul_precision() != "highest":
+        return np.matmul(a, b, out=out)  # (TF32/bfloat16 kernels would not be NumPy's sums)
     try:
         ta, tb = _tensor(torch, a), _tensor(torch, b)
         if out is None:
@@ -199,7 +201,7 @@ def torch_matmul(a, b, out=None):
         torch.matmul(ta, tb, out=torch.from_numpy(out))
         return out
     except RuntimeError:  # shapes that do not fit: NumPy's own error
-        return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+        return np.matmul(a, b, out=out)
 
 
 def cache_key(gemm: str) -> tuple:
