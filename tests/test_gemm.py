@@ -230,14 +230,14 @@ def test_outputs_are_fresh_and_threads_do_not_share_buffers(calls):
 def test_auto_numpy_and_options(monkeypatch, calls):
     small = wire.jit(lambda a: a @ a, gemm="auto")
     x = np.ones((8, 8))
-    monkeypatch.setattr(gemm, "_torch", lambda: pytest.fail("torch imported for a small product"))
-    assert np.array_equal(small(x), x @ x)
-    assert gemm.routed(small.lower(x).compiled) == 0
-    monkeypatch.undo()
+    with monkeypatch.context() as m:
+        m.setattr(gemm, "_torch", lambda: pytest.fail("torch imported for a small product"))
+        assert np.array_equal(small(x), x @ x)
+        assert gemm.routed(small.lower(x).compiled) == 0
     big = wire.jit(lambda a: a @ a, gemm="auto")
     y = rand((128, 128), F64)
     close(big(y), y, y)
-    assert gemm.routed(big.lower(y).compiled) == 1
+    assert gemm.routed(big.lower(y).compiled) == 1 and calls[0] == 1
     # WIRE_GEMM sets the default; bad values are named
     monkeypatch.setenv("WIRE_GEMM", "torch")
     assert wire.jit(lambda a: a @ a).gemm == "torch"
@@ -279,9 +279,9 @@ def test_disk_cache_keys_differ(calls):
 
 def test_reduced_precision_and_odd_out_stay_on_numpy(monkeypatch, calls):
     a, b = rand((128, 160), F32, 1), rand((160, 128), F32, 2)
-    monkeypatch.setattr(torch, "get_float32_matmul_precision", lambda: "medium")
-    np.testing.assert_array_equal(gemm.torch_matmul(a, b), np.matmul(a, b))  # (no TF32)
-    monkeypatch.undo()
+    with monkeypatch.context() as m:
+        m.setattr(torch, "get_float32_matmul_precision", lambda: "medium")
+        np.testing.assert_array_equal(gemm.torch_matmul(a, b), np.matmul(a, b))  # (no TF32)
     out = np.empty((128, 128), F32).T  # not C-contiguous
     assert gemm.torch_matmul(a, b, out) is out
     np.testing.assert_array_equal(out, np.matmul(a, b))
