@@ -155,6 +155,42 @@ def _gemm_systems(dtype) -> dict:
     return {"numpy": numpy_gemms, "torch": torch_gemms}
 
 
+def cpu_time_pairs(systems: dict, args, rounds: int, calls: int = 3) -> dict:
+    """Per-call CPU seconds (``time.process_time``) of ``systems`` in interleaved rounds, the
+    order reversed every other round: ``{name: [seconds per round]}``. CPU time is what a
+    single-threaded step costs whatever else the machine runs; wall time at a load of 8 on
+    2 cores swings 2-4x."""
+    import gc
+    import time
+
+    for fn in systems.values():
+        for _ in range(2):
+            fn(*args)
+    names = list(systems)
+    times = {k: [] for k in names}
+    gc.collect()
+    for r in range(rounds):
+        for k in names if r % 2 == 0 else names[::-1]:
+            t = time.process_time()
+            for _ in range(calls):
+                systems[k](*args)
+            times[k].append((time.process_time() - t) / calls)
+    return times
+
+
+def _cpu_section(name: str, times: dict) -> str:
+    import statistics
+
+    def ratio(a, b):
+        return statistics.median(x / y for x, y in zip(times[a], times[b]))
+
+    rows = [f"| {k} | {statistics.median(v) * 1e3:.2f} ms | {ratio(k, 'numpy'):.3f}× |"
+            for k, v in times.items()]
+    return (f"\n**{name}: CPU time, paired** ({len(times['numpy'])} rounds)\n\n"
+            "| system | median | ratio vs numpy (median of per-round ratios) |\n"
+            "|---|---:|---:|\n" + "\n".join(rows) + "\n")
+
+
 def report(quick: bool = False) -> str:
     import numpy as np
 
@@ -177,6 +213,9 @@ def report(quick: bool = False) -> str:
                                     target=0.05 if quick else 0.1)
             out.append(harness.timing_table(f"{np.dtype(dtype).name}: the step's eight GEMMs "
                                             "alone (NumPy's OpenBLAS, torch's MKL)", gemms))
+            cpu = cpu_time_pairs({k: systems[k] for k in ("numpy", "wirejit", "wirejit torch")},
+                                 args, 8 if quick else 30)
+            out.append(_cpu_section(np.dtype(dtype).name, cpu))
     return "\n".join(out)
 
 
