@@ -347,11 +347,11 @@ def _gemm_lines(slots: list[Slot], emitted, gemm: str, ctx: _Ctx) -> dict[int, s
     instead of ``np.matmul`` (:mod:`wire.runtime.gemm`; none for ``"numpy"``)."""
     if gemm == "numpy":
         return {}
-    if gemm_.choose(gemm, (slots[i].node for i in emitted)) != "torch":
+    products = [i for i in emitted if slots[i].node.op is matmul_p]
+    if gemm_.choose(gemm, [slots[i].node for i in products]) != "torch":
         return {}
     name = gemm_.bind(ctx)
-    return {i: name for i in emitted
-            if slots[i].node.op is matmul_p and gemm_.node_qualifies(slots[i].node)}
+    return {i: name for i in products if gemm_.node_qualifies(slots[i].node)}
 
 
 def _check_closed(graph: Graph) -> None:

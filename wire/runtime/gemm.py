@@ -129,16 +129,14 @@ def node_qualifies(node) -> bool:
     return qualifies(a.dtype, a.shape, b.shape, out.dtype)
 
 
-def choose(gemm: str, nodes) -> str:
-    """The provider a function computing ``nodes`` uses: ``"auto"`` becomes ``"torch"``
-    when one of its ``matmul`` nodes qualifies and torch is installed, else ``"numpy"``."""
+def choose(gemm: str, products) -> str:
+    """The provider a function whose ``matmul`` nodes are ``products`` uses: ``"auto"``
+    becomes ``"torch"`` when one of them qualifies and torch is installed, else ``"numpy"``."""
     if gemm == "numpy":
         return "numpy"
     if gemm == "auto" and not torch_available():
         return "numpy"
-    from ..ops.matmul import matmul_p
-
-    if any(n.op is matmul_p and node_qualifies(n) for n in nodes):
+    if any(node_qualifies(n) for n in products):
         return "torch"
     return "numpy"
 
