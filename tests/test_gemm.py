@@ -286,3 +286,16 @@ def test_reduced_precision_and_odd_out_stay_on_numpy(monkeypatch, calls):
     assert gemm.torch_matmul(a, b, out) is out
     np.testing.assert_array_equal(out, np.matmul(a, b))
     assert calls[0] == 0
+
+
+def test_native_tier_keeps_the_provider(calls):
+    from wire.runtime.compiler import compile_native
+
+    w, x = rand((128, 128), F64, 1), rand((128, 128), F64, 2)
+    g = wire.trace(lambda w, x: wnp.sin(x @ w) * 2.0 + 1.0, w, x)
+    c = compile_native(g, min_elements=1, gemm="torch")
+    if c is None:
+        pytest.skip("no C compiler with libmvec here")
+    assert gemm.routed(c) == 1
+    np.testing.assert_allclose(c(w, x), np.sin(x @ w) * 2.0 + 1.0, rtol=0, atol=1e-13)
+    assert calls[0] == 1
