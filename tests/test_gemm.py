@@ -56,7 +56,8 @@ def close(got, a, b):
         err = np.abs(got.astype(np.float64) - want)
     assert np.all(err[finite] <= bound[finite]), float(np.max(err[finite] - bound[finite]))
     # a zero result of NumPy's (a sum starting at +0.0) is +0.0 here too
-    np.testing.assert_array_equal(np.signbit(got[zero & (got == 0)]), np.signbit(want[zero & (got == 0)]))
+    both = zero & (got == 0)
+    np.testing.assert_array_equal(np.signbit(got[both]), np.signbit(want[both]))
 
 
 def rand(shape, dtype, seed=0):
@@ -124,8 +125,10 @@ def test_empty_size_one_and_batched(calls):
 def test_other_dtypes_stay_on_numpy(calls):
     rng = np.random.default_rng(4)
     a, b = rng.standard_normal((128, 160)), rng.standard_normal((160, 128))
-    for x, y in [(a.astype(np.int64), b.astype(np.int64)), (a.astype(np.float16), b.astype(np.float16)),
-                 (a + 1j * a, b - 2j * b), (a.astype(F32), b), (a.astype(np.complex64), b.astype(np.complex64)),
+    for x, y in [(a.astype(np.int64), b.astype(np.int64)),
+                 (a.astype(np.float16), b.astype(np.float16)),
+                 (a + 1j * a, b - 2j * b), (a.astype(F32), b),
+                 (a.astype(np.complex64), b.astype(np.complex64)),
                  (a.astype(">f8"), b.astype(">f8"))]:
         got = gemm.torch_matmul(x, y)
         np.testing.assert_array_equal(got, np.matmul(x, y))
@@ -167,8 +170,10 @@ def mlp_loss(params, x, y):
 
 def mlp_args(dtype):
     rng = np.random.default_rng(5)
-    params = [rng.standard_normal(s).astype(dtype) * 0.05 for s in [(196, 256), (256, 256), (256, 10)]]
-    return params, rng.standard_normal((64, 196)).astype(dtype), rng.standard_normal((64, 10)).astype(dtype)
+    params = [rng.standard_normal(s).astype(dtype) * 0.05
+              for s in [(196, 256), (256, 256), (256, 10)]]
+    x = rng.standard_normal((64, 196)).astype(dtype)
+    return params, x, rng.standard_normal((64, 10)).astype(dtype)
 
 
 @pytest.mark.parametrize("dtype", [F32, F64])

@@ -775,12 +775,7 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
     buffer, lines in ``scratch`` into their arena buffer (see :func:`_generate`); lines in
     ``gemm_lines`` call the GEMM provider named there (:func:`_gemm_lines`)."""
     inputs = {s.node: s.name for s in slots if s.is_input}
-
-    def expr_of(s: Slot, i: int, args: list, out) -> str:
-        fn = gemm_lines.get(i) if gemm_lines else None
-        if fn is None:
-            return s.emitter.expr(ctx, s.node, args, out)
-        return f"{fn}({', '.join(args if out is None else [*args, out])})"
+    gemm_lines = gemm_lines or {}
 
     lines = [f"def {name}({', '.join(inputs[n] for n in graph.inputs)}):"]
     line_nodes: list = [None]
@@ -839,7 +834,9 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
             dead = []
             prev = None
         if k == end - 1:  # returning releases everything else
-            append(f"    {s.name} = {expr_of(s, i, args, out)}")
+            expr = (s.emitter.expr(ctx, s.node, args, out) if i not in gemm_lines
+                    else _gemm_call(gemm_lines[i], args, out))
+            append(f"    {s.name} = {expr}")
             append_node(s.node)
             continue
         dying = []
@@ -859,7 +856,8 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
             dying.remove(take)
             s.name = take.name
         nest = _nest(prev, take, dying, s, args)
-        expr = expr_of(s, i, args, out)
+        expr = (s.emitter.expr(ctx, s.node, args, out) if i not in gemm_lines
+                else _gemm_call(gemm_lines[i], args, out))
         if nest:
             lines[-1] = f"    {s.name} = {expr}"
             line_nodes[-1] = (*nest, s.node)
@@ -877,6 +875,11 @@ def _lines(graph: Graph, slots: list[Slot], emitted, ctx: _Ctx, ref, name: str,
         append(f"    del {', '.join(dead)}")
         append_node(None)
     return lines, line_nodes
+
+
+def _gemm_call(fn: str, args: list, out) -> str:
+    """``fn(a, b)`` or ``fn(a, b, out)``: a call of a GEMM provider (:mod:`wire.runtime.gemm`)."""
+    return f"{fn}({', '.join(args if out is None else [*args, out])})"
 
 
 NEST_MAX = 4  # nodes on one generated line (a chain of values living in one name)

@@ -26,8 +26,10 @@ thread count (``torch.set_num_threads``) is torch's own: wire never changes it.
 >>> import numpy as np
 >>> resolve("numpy"), qualifies(np.dtype("float64"), (256, 512), (512, 512))
 ('numpy', True)
->>> qualifies(np.dtype("float32"), (8, 8), (8, 8)), qualifies(np.dtype("int64"), (512, 512), (512, 512))
-(False, False)
+>>> qualifies(np.dtype("float32"), (8, 8), (8, 8))
+False
+>>> qualifies(np.dtype("int64"), (512, 512), (512, 512))
+False
 """
 
 from __future__ import annotations
