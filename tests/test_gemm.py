@@ -304,3 +304,46 @@ def test_native_tier_keeps_the_provider(calls):
     assert gemm.routed(c) == 1
     np.testing.assert_allclose(c(w, x), np.sin(x @ w) * 2.0 + 1.0, rtol=0, atol=1e-13)
     assert calls[0] == 1
+
+
+def layouts(base):
+    """Views torch cannot always take as they are: reversed, transposed, broadcast, strided,
+    unaligned, strides that are no multiple of the item size (a structured field)."""
+    m, k = base.shape
+    yield base
+    yield base[::-1]
+    yield base[:, ::-1]
+    yield np.asfortranarray(base)[::-1]
+    yield np.broadcast_to(base[:1], base.shape)
+    yield np.broadcast_to(base[:1], base.shape)[::-1]
+    big = np.zeros((2 * m, 2 * k), base.dtype)
+    big[::2, ::2] = base
+    yield big[::2, ::2]
+    raw = np.zeros(base.nbytes + 1, np.uint8)[1:].view(base.dtype).reshape(base.shape)
+    raw[...] = base
+    yield raw
+    field = np.zeros(base.shape, dtype=[("x", base.dtype), ("y", np.int8)])
+    field["x"] = base
+    yield field["x"]
+
+
+def test_every_layout_writable_or_read_only(calls):
+    # (torch aborts the whole process on a read-only array with negative strides handed to
+    # from_dlpack: such operands must be copied before torch sees them)
+    a, b = rand((64, 160), F64, 1), rand((160, 48), F64, 2)
+    n = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for read_only in (False, True):
+            for x in layouts(a):
+                for y in layouts(b):
+                    x, y = x.view(), y.view()
+                    if read_only:
+                        x.flags.writeable = y.flags.writeable = False
+                    x0, y0 = x.copy(), y.copy()
+                    got = gemm.torch_matmul(x, y)
+                    assert got.flags.writeable
+                    close(got, x, y)
+                    assert np.array_equal(x, x0) and np.array_equal(y, y0)
+                    n += 1
+    assert calls[0] == n == 162

@@ -163,16 +163,15 @@ _ndarray = np.ndarray
 
 
 def _tensor(torch, a):
-    """A torch tensor viewing ``a`` (no copy), or of a copy where torch cannot view it."""
+    """A torch tensor viewing ``a`` (no copy), or of a copy where torch cannot view it:
+    negative strides, strides that are no multiple of the item size, unaligned data (torch
+    aborts the process on some of these rather than raising)."""
+    if not a.flags.aligned or any(s < 0 or s % a.itemsize for s in a.strides):
+        return torch.from_numpy(a.copy())
     if a.flags.writeable:
-        try:
-            return torch.from_numpy(a)
-        except (ValueError, TypeError, RuntimeError):  # negative or odd strides
-            return torch.from_numpy(np.ascontiguousarray(a))
-    try:  # (from_numpy warns on a read-only array; DLPack carries the flag)
-        return torch.from_dlpack(a)
-    except (BufferError, ValueError, TypeError, RuntimeError):
-        return torch.from_numpy(np.array(a))
+        return torch.from_numpy(a)
+    # (from_numpy warns on a read-only array; DLPack carries the flag)
+    return torch.from_dlpack(a)
 
 
 def torch_matmul(a, b, out=None):
