@@ -347,3 +347,21 @@ def test_every_layout_writable_or_read_only(calls):
                     assert np.array_equal(x, x0) and np.array_equal(y, y0)
                     n += 1
     assert calls[0] == n == 162
+
+
+def test_outs_torch_cannot_take_go_to_numpy(calls):
+    a, b = rand((128, 160), F64, 1), rand((160, 160), F64, 2)
+    want = np.matmul(a, b)
+    x = a.copy()
+    assert gemm.torch_matmul(x, b, x) is x  # out is an operand: NumPy buffers the overlap
+    np.testing.assert_array_equal(x, want)
+    with pytest.raises(ValueError):  # a wrong shape: NumPy's error, not a resized tensor
+        gemm.torch_matmul(a, b, np.empty((128, 161)))
+    out = np.empty((2, 128, 160))  # (NumPy broadcasts the result into it)
+    assert gemm.torch_matmul(a, b, out) is out
+    np.testing.assert_array_equal(out, np.matmul(a, b, out=np.empty((2, 128, 160))))
+    assert calls[0] == 0
+    batched = np.empty((2, 128, 160))
+    assert gemm.torch_matmul(np.stack([a, a]), b, batched) is batched
+    close(batched, np.stack([a, a]), b)
+    assert calls[0] == 1

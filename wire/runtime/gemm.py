@@ -174,6 +174,24 @@ def _tensor(torch, a):
     return torch.from_dlpack(a)
 
 
+def _out_fits(out, a, b) -> bool:
+    """Whether torch can write ``a @ b`` into ``out`` as it is: an ndarray of their dtype,
+    C-contiguous and writable, of the result's shape (torch would resize it), sharing no
+    memory with them (NumPy buffers such an overlap; torch would read what it writes)."""
+    if (type(out) is not _ndarray or out.dtype != a.dtype or not out.flags.c_contiguous
+            or not out.flags.writeable):
+        return False
+    if a.ndim == b.ndim == 2:
+        shape = (a.shape[0], b.shape[1])
+    else:
+        try:
+            shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+        except ValueError:
+            return False
+    return out.shape == shape and not (np.may_share_memory(out, a)
+                                       or np.may_share_memory(out, b))
+
+
 def torch_matmul(a, b, out=None):
     """``np.matmul(a, b, out=out)`` computed by ``torch.matmul`` when both are float32 or
     float64 ndarrays of one dtype and a contraction of 2 or more (else by NumPy itself):
@@ -187,8 +205,7 @@ def torch_matmul(a, b, out=None):
     """
     if (type(a) is not _ndarray or type(b) is not _ndarray or a.dtype != b.dtype
             or a.dtype not in _FLOATS or a.ndim < 2 or b.ndim < 2 or a.shape[-1] < 2
-            or (out is not None and (type(out) is not _ndarray or out.dtype != a.dtype
-                                     or not out.flags.c_contiguous))):
+            or (out is not None and not _out_fits(out, a, b))):
         return np.matmul(a, b, out=out)
     torch = _torch()
     if a.dtype == _F32 and torch.get_float32_matmul_precision() != "highest":
