@@ -4,7 +4,7 @@ large float32/float64 matrix products through torch.matmul on views of the NumPy
 Oracle: ``np.matmul``. The values differ only by the order of the sums: each entry within
 ``4 * k * eps * (|A| @ |B|)`` (a sum of k products, each rounded once, accumulated in
 some order); NaN, infinities (with their signs) and the zeros' signs exactly as NumPy's.
-The tests count torch.matmul calls, so a provider that quietly runs NumPy fails them."""
+The tests count torch.mm and torch.matmul calls, so a provider that quietly runs NumPy fails them."""
 
 import threading
 import warnings
@@ -22,20 +22,22 @@ torch = pytest.importorskip("torch")
 
 F32, F64 = np.float32, np.float64
 # (m, k, n) at or above MIN_WORK in each dtype
-BIG = {F32: (128, 160, 128), F64: (100, 110, 100)}
+BIG = {F32: (160, 192, 160), F64: (128, 136, 128)}
 
 
 @pytest.fixture
 def calls(monkeypatch):
-    """Counts torch.matmul calls (gemm.torch_matmul looks it up at each call)."""
+    """Counts torch.mm and torch.matmul calls (gemm.torch_matmul looks them up at each call)."""
     n = [0]
-    orig = torch.matmul
 
-    def counting(*a, **k):
-        n[0] += 1
-        return orig(*a, **k)
+    def counting(orig):
+        def call(*a, **k):
+            n[0] += 1
+            return orig(*a, **k)
+        return call
 
-    monkeypatch.setattr(torch, "matmul", counting)
+    monkeypatch.setattr(torch, "matmul", counting(torch.matmul))
+    monkeypatch.setattr(torch, "mm", counting(torch.mm))
     return n
 
 
@@ -172,8 +174,8 @@ def mlp_args(dtype):
     rng = np.random.default_rng(5)
     params = [rng.standard_normal(s).astype(dtype) * 0.05
               for s in [(196, 256), (256, 256), (256, 10)]]
-    x = rng.standard_normal((64, 196)).astype(dtype)
-    return params, x, rng.standard_normal((64, 10)).astype(dtype)
+    x = rng.standard_normal((128, 196)).astype(dtype)
+    return params, x, rng.standard_normal((128, 10)).astype(dtype)
 
 
 @pytest.mark.parametrize("dtype", [F32, F64])
