@@ -844,11 +844,11 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = Tr
     array per call.
 
     ``gemm="numpy"`` (the default, or ``WIRE_GEMM``'s) runs matrix products with NumPy's
-    BLAS; ``gemm="torch"`` runs the float32/float64 ones of about a million multiply-adds or
-    more through ``torch.matmul`` (MKL) on zero-copy views, NumPy arrays in and out
-    (:mod:`wire.runtime.gemm`; results differ only by the order of the sums; a missing torch
-    raises :class:`wire.errors.GemmUnavailableError` here); ``gemm="auto"`` uses torch for a
-    function with such a product when torch is installed.
+    BLAS; ``gemm="torch"`` runs the float32/float64 ones of 2-4 million multiply-adds or
+    more (1 million for thin ones) through torch (MKL) on zero-copy views, NumPy arrays in
+    and out (:mod:`wire.runtime.gemm`; results differ only by the order of the sums; a
+    missing torch raises :class:`wire.errors.GemmUnavailableError` here); ``gemm="auto"``
+    uses torch for a function with such a product when torch is installed.
 
     ``backend="dask"`` (or ``"cupy"``, ``"torch"``, ``"torch:cuda"``, or an Array-API
     namespace) runs the cached graph on that array library instead of generated NumPy code
