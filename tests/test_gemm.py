@@ -367,3 +367,15 @@ def test_outs_torch_cannot_take_go_to_numpy(calls):
     assert gemm.torch_matmul(np.stack([a, a]), b, batched) is batched
     close(batched, np.stack([a, a]), b)
     assert calls[0] == 1
+
+
+def test_batched_products_write_into_scratch_buffers(calls):
+    f = wire.jit(lambda a, b: wnp.sum(wnp.tanh(a @ b), axis=0), gemm="torch")
+    for sa, sb in [((4, 64, 256), (256, 256)), ((3, 1, 64, 128), (4, 128, 96))]:
+        a, b = rand(sa, F32, 1), rand(sb, F32, 2)
+        for _ in range(2):
+            got = f(a, b)
+        code = f.lower(a, b).compiled
+        assert gemm.routed(code) == 1 and "W0)" in code.code  # (out= a scratch buffer)
+        np.testing.assert_allclose(got, np.tanh(a @ b).sum(0), rtol=1e-5, atol=1e-5)
+    assert calls[0] == 4
