@@ -11,8 +11,9 @@
   strided views included; negative strides are copied), writing into the function's
   scratch buffer when it has one, its result handed back as a NumPy array. torch's CPU
   build links Intel MKL, whose kernels ran the GEMMs of an MLP step in 0.86-0.89×
-  (float32) and 0.89-0.90× (float64) of OpenBLAS's time here (docs/performance.md). Every other product
-  (integers, float16, complex, mixed dtypes, small ones) stays on NumPy;
+  (float32) and 0.89-0.90× (float64) of OpenBLAS's time here (docs/performance.md).
+  Every other product (integers, float16, complex, mixed dtypes, small ones) stays on
+  NumPy;
 * ``"auto"``: ``"torch"`` for a function that has such a product when torch is installed,
   else ``"numpy"`` — the same choice in every process of one environment, and torch is
   imported only for a function that has a product large enough for it.
@@ -45,7 +46,8 @@ import numpy as np
 
 from ..errors import GemmUnavailableError, WireValueError
 
-__all__ = ["MIN_WORK", "MIN_WORK_THIN", "PROVIDERS", "THIN", "cache_key", "default", "qualifies", "resolve", "routed",
+__all__ = ["MIN_WORK", "MIN_WORK_THIN", "PROVIDERS", "THIN", "cache_key", "choose",
+           "compiled_matmul", "default", "node_qualifies", "qualifies", "resolve", "routed",
            "torch_available", "torch_matmul"]
 
 PROVIDERS = ("numpy", "torch", "auto")
@@ -101,7 +103,11 @@ def resolve(gemm: str | None) -> str:
 
 @functools.lru_cache(maxsize=1)
 def torch_available() -> bool:
-    """Whether torch is installed (found, not imported: that costs about 2 s)."""
+    """Whether torch is installed (found, not imported: that costs about 2 s).
+
+    >>> torch_available() in (True, False)
+    True
+    """
     try:
         return importlib.util.find_spec("torch") is not None
     except (ImportError, ValueError):
@@ -113,7 +119,11 @@ def qualifies(dtype, a_shape, b_shape, out_dtype=None) -> bool:
     float32 or float64 (``out_dtype`` the same), a contraction of 2 or more (torch writes
     ``-0.0`` where NumPy's sum of one product is ``+0.0``), no matrix-vector product
     (``m`` or ``n`` of 1: no faster in MKL), and at least :data:`MIN_WORK` multiply-adds
-    (:data:`MIN_WORK_THIN` for a thin product)."""
+    (:data:`MIN_WORK_THIN` for a thin product).
+
+    >>> qualifies("float32", (256, 784), (784, 512)), qualifies("float32", (1, 4096), (4096, 512))
+    (True, False)
+    """
     dtype = np.dtype(dtype)
     floor = MIN_WORK.get(dtype)
     if floor is None or (out_dtype is not None and np.dtype(out_dtype) != dtype):
@@ -133,7 +143,13 @@ def qualifies(dtype, a_shape, b_shape, out_dtype=None) -> bool:
 
 
 def node_qualifies(node) -> bool:
-    """Whether the ``matmul`` node ``node`` runs on torch (see :func:`qualifies`)."""
+    """Whether the ``matmul`` node ``node`` runs on torch (see :func:`qualifies`).
+
+    >>> import numpy as np, wire
+    >>> g = wire.trace(lambda a: a @ a, np.ones((256, 256)))
+    >>> [node_qualifies(n) for n in g.nodes if not n.is_leaf]
+    [True]
+    """
     a, b = (x.aval for x in node.inputs)
     out = node.aval
     if isinstance(a, tuple) or isinstance(b, tuple) or isinstance(out, tuple):
@@ -145,7 +161,11 @@ def node_qualifies(node) -> bool:
 
 def choose(gemm: str, products) -> str:
     """The provider a function whose ``matmul`` nodes are ``products`` uses: ``"auto"``
-    becomes ``"torch"`` when one of them qualifies and torch is installed, else ``"numpy"``."""
+    becomes ``"torch"`` when one of them qualifies and torch is installed, else ``"numpy"``.
+
+    >>> choose("auto", []), choose("numpy", [])
+    ('numpy', 'numpy')
+    """
     if gemm == "numpy":
         return "numpy"
     if gemm == "auto" and not torch_available():
@@ -165,7 +185,10 @@ def _torch():
 
 
 def load() -> None:
-    """Import torch now (raising :class:`wire.errors.GemmUnavailableError` when it fails)."""
+    """Import torch now (raising :class:`wire.errors.GemmUnavailableError` when it fails).
+
+    >>> load() if torch_available() else None
+    """
     _torch()
 
 
@@ -243,7 +266,13 @@ def torch_matmul(a, b, out=None):
 
 def compiled_matmul(a, b, out=None):
     """:func:`torch_matmul` for generated code, whose ``out`` (a scratch buffer or a recycled
-    output, :mod:`wire.runtime.arena`) shares no memory with ``a`` or ``b``."""
+    output, :mod:`wire.runtime.arena`) shares no memory with ``a`` or ``b``.
+
+    >>> import numpy as np
+    >>> out = np.empty((2, 2))
+    >>> compiled_matmul(np.eye(2), np.ones((2, 2)), out) is out
+    True
+    """
     return _matmul(a, b, out, True)
 
 
@@ -263,7 +292,12 @@ def cache_key(gemm: str) -> tuple:
 
 def bind(ctx) -> str:
     """The name of :func:`torch_matmul` among the globals of generated code (``ctx``: the
-    compiler's naming context); imports torch."""
+    compiler's naming context); imports torch.
+
+    >>> from wire.runtime.compiler import _Ctx
+    >>> bind(_Ctx()) if torch_available() else "_gemm_torch"
+    '_gemm_torch'
+    """
     load()
     ctx.set_global(_NAME, compiled_matmul, ("helper", "gemm_torch"))
     return _NAME
