@@ -96,8 +96,9 @@ def resolve(gemm: str | None) -> str:
                              f"{gemm!r}")
     if value == "torch" and not torch_available():
         raise GemmUnavailableError(
-            "gemm='torch' needs torch, which is not installed (pip install torch), or use "
-            "gemm='numpy' or gemm='auto'" + (" (WIRE_GEMM=torch)" if gemm is None else ""))
+            "gemm='torch' needs torch, which is not installed: pip install torch, or use "
+            "gemm='numpy' (or gemm='auto', NumPy where torch is missing)"
+            + (" (the option came from WIRE_GEMM=torch)" if gemm is None else ""))
     return value
 
 
