@@ -286,6 +286,30 @@ def test_disk_cache_keys_differ(calls):
     np.testing.assert_allclose(got, np.sin(y @ y), rtol=0, atol=1e-12)
 
 
+def test_code_on_torch_is_stored_on_disk_and_loaded_with_its_provider(tmp_path, monkeypatch,
+                                                                      calls):
+    monkeypatch.setenv("WIRE_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("WIRE_DISK_CACHE", raising=False)
+    jit_module = __import__("sys").modules["wire.api.jit"]
+
+    def f(a, s):
+        return wnp.tanh(a @ a * s)
+
+    y = rand((128, 128), F64, 11)
+    first = wire.jit(f, gemm="torch")(y, 0.5)
+    stored = list((tmp_path).rglob("*.json"))
+    assert len(stored) == 1  # (code calling the provider was never written)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("compiled although the disk cache had the code")
+
+    monkeypatch.setattr(jit_module, "compile_graph", refuse)
+    before = calls[0]
+    again = wire.jit(f, gemm="torch")(y, 0.5)  # a new function: loaded from disk
+    assert calls[0] == before + 1  # the loaded code calls torch as the compiled did
+    np.testing.assert_array_equal(again, first)
+
+
 def test_reduced_precision_and_odd_out_stay_on_numpy(monkeypatch, calls):
     a, b = rand((128, 160), F32, 1), rand((160, 128), F32, 2)
     with monkeypatch.context() as m:

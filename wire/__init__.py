@@ -25,6 +25,7 @@ from .core import Tracer, debug_nans, trace
 from .errors import (
     BackendError,
     FloatingPointError,
+    GemmUnavailableError,
     LinAlgShapeError,
     OutArgumentError,
     ShapeTypeError,
@@ -73,6 +74,7 @@ __all__ += ["BackendError", "UnexpectedTracerError"]
 __all__ += ["MissingNameError", "WireOverflowError", "WireValueError"]
 __all__ += ["WireIndexError", "WireNotImplementedError", "WireAxisError"]
 __all__ += ["LinAlgShapeError", "WireLinAlgError", "ShapeTypeError", "OutArgumentError"]
+__all__ += ["GemmUnavailableError"]
 __all__ += ["to_sympy", "to_latex"]
 __all__ += ["custom_root", "fixed_point"]
 __all__ += ["elementwise_grad", "jacobian", "holomorphic_grad", "hessian_vector_product"]

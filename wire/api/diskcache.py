@@ -55,7 +55,7 @@ import numpy as np
 from .. import tree
 from ..errors import WireError
 from ..ir import ConstValue, Graph, LeafOp, gc_paused
-from ..runtime import arena, cbuild, native
+from ..runtime import arena, cbuild, gemm, native
 from ..runtime.compiler import Compiled, _as_array, _copy, _owned
 from .registry import REGISTRY, primitive_named
 from .serialize import (
@@ -393,7 +393,8 @@ def _checksum(doc: dict) -> str:
 _HELPERS = {"as_array": _as_array, "owned": _owned, "copy": _copy, "unflatten": tree.unflatten,
             "float": float,
             "ZeroDivisionError": ZeroDivisionError, "range": range,
-            "arena_take": arena.take, "arena_give": arena.give}
+            "arena_take": arena.take, "arena_give": arena.give,
+            "gemm_torch": gemm.compiled_matmul}
 MAX_ARENA_BYTES = 1 << 40  # (a sanity bound on a layout read from disk)
 
 
