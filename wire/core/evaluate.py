@@ -226,6 +226,7 @@ def _scalar(v):
 
 
 _F64 = np.dtype(np.float64)
+_PY_SCALARS = (float, int, bool, complex)
 
 
 def evaluate_once(graph: Graph, leaves: Sequence) -> list:
@@ -250,7 +251,12 @@ def evaluate_once(graph: Graph, leaves: Sequence) -> list:
         aval = node.aval
         if type(aval) is not Aval or aval.shape != () or isinstance(v, Tracer):
             return evaluate_flat(graph, leaves)
-        env[node] = _scalar(_check_input(node, v, f"input {node.params.get('index', '')}"))
+        v = _check_input(node, v, f"input {node.params.get('index', '')}")
+        if type(v) in _PY_SCALARS:
+            # the operators below must do NumPy's arithmetic, not Python's (0.0 / 0.0
+            # raises ZeroDivisionError there; ints never overflow)
+            v = np.asarray(v, aval.dtype)
+        env[node] = _scalar(v)
     consts = []
     # primitive -> (operator, ufunc) computing it on float64 scalars by NumPy's scalar
     # operator (see _by_operator, whose body is inline below: one call less per node), or
