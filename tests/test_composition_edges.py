@@ -28,3 +28,21 @@ def test_python_float_zero_over_zero_is_nan(transform):
         g = transform(lambda x: x / x)(0.0)
         assert np.isnan(g)
         assert np.isnan(transform(lambda x: (x - 1.0) / (x - 1.0))(1.0))
+
+
+# --------------------------------------------------------------------------- vjp cotangents
+
+
+def test_vjp_takes_a_float0_cotangent_for_an_integer_output():
+    # JAX's cotangent of an integer output is a float0 array; vjp_fn raised ValueError
+    # ("invalid literal for int()") casting it to the output's dtype
+    x = np.array([1.0, 2.0, 3.0])
+    f = lambda v: (v * 2.0, wnp.argsort(v), wnp.argmax(v))  # noqa: E731
+    _, vjp_fn = wire.vjp(f, x)
+    ct = (np.ones(3), np.zeros(3, wire.float0), np.zeros((), wire.float0))
+    np.testing.assert_array_equal(vjp_fn(ct)[0], [2.0, 2.0, 2.0])
+    jitted = wire.jit(lambda v: wire.vjp(f, v)[1](ct))
+    np.testing.assert_array_equal(jitted(x)[0], [2.0, 2.0, 2.0])
+    # a float0 cotangent for a float output is a clear error
+    with pytest.raises(wire.WireTypeError, match="float0"):
+        wire.vjp(lambda v: v * 2.0, x)[1](np.zeros(3, wire.float0))

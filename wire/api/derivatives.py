@@ -169,6 +169,8 @@ def _cast_like(leaves, avals) -> list:
     for x, a in zip(leaves, avals):
         if isinstance(x, Tracer):
             out.append(x if x.dtype == a.dtype else convert(x, a.dtype))
+        elif tree.is_float0(x):  # the zero cotangent of an integer output (JAX's form)
+            out.append(np.zeros(a.shape, a.dtype))
         else:
             arr = np.asarray(x)
             out.append(x if arr.dtype == a.dtype else arr.astype(a.dtype))
@@ -419,7 +421,7 @@ def vjp(f, *primals, has_aux: bool = False, simplify: bool = True, static_argnum
                     f"{at(user_location())}"
                 )
             kind = _dtype(c).kind
-            if a.dtype.kind in "fc" and (kind == "b" or (kind == "c") > (a.dtype.kind == "c")):
+            if a.dtype.kind in "fc" and (kind in "bV" or (kind == "c") > (a.dtype.kind == "c")):
                 raise WireTypeError(
                     f"vjp_fn: cotangent of dtype {_dtype(c)} for an output {a!r}; a cotangent "
                     f"has the output's (floating) dtype{at(user_location())}"
