@@ -46,3 +46,32 @@ def test_vjp_takes_a_float0_cotangent_for_an_integer_output():
     # a float0 cotangent for a float output is a clear error
     with pytest.raises(wire.WireTypeError, match="float0"):
         wire.vjp(lambda v: v * 2.0, x)[1](np.zeros(3, wire.float0))
+
+
+# --------------------------------------------------------------------------- cond / switch
+
+
+@pytest.mark.parametrize("pred", [-1, 2, 0, -(2 ** 40)])
+def test_cond_integer_predicate_is_its_truth_value_traced_too(pred):
+    # cond(pred, ...) takes the true branch for any nonzero pred (bool(pred), JAX's rule);
+    # a traced integer pred was used as a branch index and clamped, so -1 chose the false
+    # branch under jit and vmap while the eager call chose the true one
+    f = lambda p, x: wire.cond(p, lambda a: a * 2.0, lambda a: -a, x)  # noqa: E731
+    want = 2.0 if pred else -1.0
+    assert f(pred, 1.0) == want
+    assert wire.jit(f)(np.int64(pred), 1.0) == want
+    for dt in (np.int8, np.int32, np.int64):
+        if np.iinfo(dt).min <= pred <= np.iinfo(dt).max:
+            p = np.array([pred, 0], dt)
+            np.testing.assert_array_equal(wire.vmap(f)(p, np.ones(2)), [want, -1.0])
+    assert wire.jit(wire.grad(f, argnums=1))(np.int64(pred), 1.0) == (2.0 if pred else -1.0)
+
+
+@pytest.mark.parametrize("index,want", [(2 ** 32, 10.0), (2 ** 63 - 1, 10.0), (-(2 ** 32), 1.0),
+                                        (7, 10.0), (-1, 1.0), (1, -1.0)])
+def test_switch_clamps_a_large_concrete_index_as_a_traced_one(index, want):
+    # an index outside int32 raised OverflowError on concrete values (jit clamped it)
+    fs = [lambda a: a, lambda a: -a, lambda a: a * 10.0]
+    assert wire.switch(np.int64(index), fs, 1.0) == want
+    assert wire.jit(lambda i: wire.switch(i, fs, 1.0))(np.int64(index)) == want
+    assert wire.grad(lambda x: wire.switch(index, fs, x))(1.0) == want

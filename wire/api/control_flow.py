@@ -146,9 +146,9 @@ def _branch_index(index, n: int, what: str):
             )
         if index.dtype.kind == "b":
             return convert(index, np.int32)
-        if index.dtype.kind in "iu":
-            return index
-        if n == 2 and what == "cond":
+        if index.dtype.kind in "iu" and what != "cond":
+            return index  # (switch clamps it)
+        if n == 2 and what == "cond":  # any nonzero number is true, as bool(pred)
             return convert(ne(index, 0), np.int32)
         raise WireTypeError(
             f"{what} needs an integer index, got {index.aval!r}; use .astype(int)"
@@ -163,7 +163,7 @@ def _branch_index(index, n: int, what: str):
         return np.array(int(bool(a)), np.int32)
     if a.dtype.kind not in "iub":
         raise WireTypeError(f"{what} needs an integer index, got {a.dtype}{at(user_location())}")
-    return np.array(int(a), np.int32)
+    return np.array(min(max(int(a), 0), n - 1), np.int32)  # clamped (as traced: never wraps)
 
 
 def _trace_carry(body, leaves, avals, in_tree, n, what: str, out_avals, extra=(),
