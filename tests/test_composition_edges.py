@@ -75,3 +75,71 @@ def test_switch_clamps_a_large_concrete_index_as_a_traced_one(index, want):
     assert wire.switch(np.int64(index), fs, 1.0) == want
     assert wire.jit(lambda i: wire.switch(i, fs, 1.0))(np.int64(index)) == want
     assert wire.grad(lambda x: wire.switch(index, fs, x))(1.0) == want
+
+
+# --------------------------------------------------------------------------- custom rules
+
+
+X3 = np.array([0.3, -1.2, 2.0])
+
+# bwd rules (residual r = x, cotangent g) whose transpose exists but which are not linear
+# in g: forward mode transposed the linear part and dropped the rest (jacfwd of g + 1 was
+# the identity, jacrev I + 1; of ones_like(g) 0 and ones), or, for mod, took its derivative
+# 1 where the rule is g % 1 (jacfwd I, jacrev 0)
+_AFFINE_BWDS = {
+    "g + 1": lambda r, g: (g + 1.0,),
+    "ones_like(g)": lambda r, g: (wnp.ones_like(g),),
+    "the residual": lambda r, g: (r,),
+    "g * r + r": lambda r, g: (g * r + r,),
+    "g % 1": lambda r, g: (g % 1.0,),
+    "fmod(g, 2)": lambda r, g: (wnp.fmod(g, 2.0),),
+}
+# linear ones stay accepted, and agree with reverse mode
+_LINEAR_BWDS = {
+    "g * r": lambda r, g: (g * r,),
+    "zeros": lambda r, g: (wnp.zeros(3),),
+    "zeros_like(g)": lambda r, g: (wnp.zeros_like(g),),
+    "g * 0": lambda r, g: (g * 0.0,),
+    "g - 0 + zeros": lambda r, g: (g - 0.0 + np.zeros(3),),
+    "where(r > 0, g, 0)": lambda r, g: (wnp.where(r > 0, g, 0.0),),
+    "scatter into zeros": lambda r, g: (wnp.zeros_like(g).at[0].add(g[1]),),
+    "g @ W / r": lambda r, g: (g @ np.arange(9.0).reshape(3, 3) / r,),
+    "cumsum(g)[::-1]": lambda r, g: (wnp.cumsum(g)[::-1],),
+}
+
+
+def _sin_with_bwd(bwd):
+    f = wire.custom_vjp(lambda v: wnp.sin(v))
+    f.defvjp(lambda v: (wnp.sin(v), v), bwd)
+    return f
+
+
+@pytest.mark.parametrize("name", list(_AFFINE_BWDS))
+def test_forward_mode_refuses_a_bwd_with_a_term_not_linear_in_the_cotangent(name):
+    f = _sin_with_bwd(_AFFINE_BWDS[name])
+    wire.jacrev(f)(X3)  # reverse mode runs the rule as it is
+    with pytest.raises(wire.NonDifferentiableError, match="not linear in the output cotangent"):
+        wire.jacfwd(f)(X3)
+    with pytest.raises(wire.NonDifferentiableError, match="not linear"):
+        wire.jvp(f, (X3,), (np.ones(3),))
+
+
+@pytest.mark.parametrize("name", list(_LINEAR_BWDS))
+def test_forward_mode_through_a_linear_bwd_is_its_transpose(name):
+    f = _sin_with_bwd(_LINEAR_BWDS[name])
+    np.testing.assert_allclose(wire.jacfwd(f)(X3), wire.jacrev(f)(X3), rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("rule", [lambda x, t: t + 1.0, lambda x, t: wnp.ones_like(t),
+                                  lambda x, t: x, lambda x, t: x / t, lambda x, t: t % 1.0],
+                         ids=["t + 1", "ones_like(t)", "x", "x / t", "t % 1"])
+def test_reverse_mode_refuses_a_jvp_rule_with_a_term_not_linear_in_the_tangent(rule):
+    # reverse mode transposed the linear part (grad of the t + 1 rule was the identity's,
+    # while jvp gives t + 1)
+    f = wire.custom_jvp(lambda v: wnp.sin(v))
+    f.defjvp(lambda p, t: (f(p[0]), rule(p[0], t[0])))
+    with pytest.raises(wire.NonDifferentiableError, match="not linear in the tangents"):
+        wire.jacrev(f)(X3)
+    g = wire.custom_jvp(lambda v: wnp.sin(v))
+    g.defjvp(lambda p, t: (g(p[0]), t[0] * wnp.cos(p[0]) - 0.0 + wnp.zeros_like(t[0])))
+    np.testing.assert_allclose(wire.grad(lambda v: wnp.sum(g(v)))(X3), np.cos(X3), rtol=1e-15)

@@ -359,9 +359,83 @@ def _nonlinear_use(results, held) -> "Node | None":
     return None
 
 
-def _not_linear(what: str, node=None, hint: str = "") -> NonDifferentiableError:
+# linear in each floating-point operand (the others: indices, masks, shapes): zero where
+# those operands are all zero
+_ZERO_IF_ALL = frozenset((
+    "add", "sub", "neg", "reshape", "transpose", "swapaxes", "broadcast_to", "broadcast_like",
+    "sum_to_like", "concatenate", "getitem", "reduce_sum", "reduce_sum_where", "cumsum",
+    "real", "imag", "conj", "complex", "fft", "select", "scatter", "scatter_add",
+    "scatter_addto", "convert", "remat_barrier", "proj"))
+# products: zero where one factor is (a product of two cotangents is refused elsewhere)
+_ZERO_IF_ANY = frozenset(("mul", "matmul"))
+# not linear, though their derivative is the same everywhere (so transposing them hides it)
+_SAWTOOTH = frozenset(("mod", "fmod"))
+
+
+def _zero_at_zero(n, memo: dict, dep: set) -> bool:
+    """Whether ``n`` is zero wherever the placeholders (``dep`` holds them and the nodes
+    computed from them) are: a constant or ``full`` of zeros, a placeholder, or a linear
+    primitive of such values. Optimistic where it cannot tell (an unlisted primitive of a
+    placeholder: control flow, a custom call), so a linear rule is never refused for it."""
+    if n in memo:
+        return memo[n]
+    name = n.op.name
+    if not n.inputs:
+        if name == "const":
+            z = not np.any(n.params["value"].array)
+        elif name == "full":
+            z = not np.any(n.params["value"])
+        else:
+            z = n in dep  # a placeholder (operands and residuals are not zero)
+    else:
+        floats = [i for i in n.inputs
+                  if not isinstance(i.aval, tuple) and i.aval.dtype.kind in "fc"]
+        if name in _ZERO_IF_ALL:
+            z = all(_zero_at_zero(i, memo, dep) for i in floats)
+        elif name in _ZERO_IF_ANY:
+            z = any(_zero_at_zero(i, memo, dep) for i in floats)
+        elif name == "div":
+            z = bool(floats) and floats[0] is n.inputs[0] and _zero_at_zero(floats[0], memo, dep)
+        else:
+            z = n in dep
+    memo[n] = z
+    return z
+
+
+def _users(rule) -> bool:
+    """Whether ``rule`` is a user's (wire's own rules are checked by their tests, and some
+    mark where a derivative does not exist: NaN, which no linear map gives)."""
+    while isinstance(rule, BatchedRule):
+        rule = rule.inner
+    owner = rule.owner
+    module = getattr(getattr(owner, "fun", owner), "__module__", None) or ""
+    return not module.startswith("wire.") or module == "wire.extend"
+
+
+def _affine_use(results, held):
+    """``(node, why)`` for the first sign that ``results`` (a rule's outputs on private
+    stand-ins) are not linear in the placeholders ``held`` though their transpose is
+    (``results`` hold no piecewise-constant use of them, see :func:`_nonlinear_use`): a
+    term not proportional to them (``g + 1``; a cotangent computed without ``g``, such as
+    ``ones_like(g)``), which transposing drops, or ``mod``. ``None`` if there is none."""
+    dep = set(held)
+    roots = [r.node for r in results if r is not None]
+    for n in toposort(roots):
+        if n.inputs and any(i in dep for i in n.inputs):
+            dep.add(n)
+            if n.op.name in _SAWTOOTH:
+                return n, None
+    memo: dict = {}
+    for r in roots:
+        if not _zero_at_zero(r, memo, dep):
+            return None, ("a term of it, like the 1 of g + 1 or a cotangent made without g, "
+                          "does not vanish at zero, and a transpose would drop it")
+    return None
+
+
+def _not_linear(what: str, node=None, hint: str = "", why: str = "") -> NonDifferentiableError:
     how = (f" (it applies {node.op.name!r} to a value computed from it)" if node is not None
-           else "")
+           else f" ({why})" if why else "")
     return NonDifferentiableError(what + how + (f"; {hint}" if hint else "") +
                                   at(user_location()))
 
@@ -448,6 +522,9 @@ def _custom_jvp_vjp(ct, out, *xs, graph, rule):
     bad = _nonlinear_use([t for t, _ in live], [h.node for h in held])
     if bad is not None:
         raise _not_linear(what, bad)
+    affine = _affine_use([t for t, _ in live], [h.node for h in held]) if _users(rule) else None
+    if affine is not None:
+        raise _not_linear(what, *affine[:1], why=affine[1] or "")
     cts = iter(backward([t.node for t, _ in live], [c for _, c in live], [h.node for h in held])
                if live else [None] * len(held))
     held_nodes = {h.node for h in held}
@@ -624,6 +701,11 @@ def _custom_vjp_jvp(ts, out, *xs, graph, rule):
     if bad is not None:
         raise _not_linear(f"forward mode through custom_vjp {rule.name}: its bwd is not linear "
                           f"in the output cotangent", bad, _FORWARD_HINT)
+    affine = _affine_use([c for c, _ in live], held) if _users(rule) else None
+    if affine is not None:
+        raise _not_linear(f"forward mode through custom_vjp {rule.name}: its bwd is not linear "
+                          f"in the output cotangent", affine[0], _FORWARD_HINT,
+                          affine[1] or "")
     found = []
     if live and held:
         try:
