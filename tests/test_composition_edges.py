@@ -143,3 +143,30 @@ def test_reverse_mode_refuses_a_jvp_rule_with_a_term_not_linear_in_the_tangent(r
     g = wire.custom_jvp(lambda v: wnp.sin(v))
     g.defjvp(lambda p, t: (g(p[0]), t[0] * wnp.cos(p[0]) - 0.0 + wnp.zeros_like(t[0])))
     np.testing.assert_allclose(wire.grad(lambda v: wnp.sum(g(v)))(X3), np.cos(X3), rtol=1e-15)
+
+
+# --------------------------------------------------------------------------- linearize
+
+
+def test_linearize_through_a_checkpoint_inside_scan():
+    # the JVP of such a scan is one loop computing primals and tangents together, so its
+    # primal outputs were not among the values computed without tangents: linearize raised
+    # "unflatten: too few leaves"
+    w = np.arange(9.0).reshape(3, 3) / 10
+    xs = np.sin(np.arange(12.0)).reshape(4, 3)
+
+    def f(w):
+        step = lambda c, a: (wire.checkpoint(lambda c, a: wnp.tanh(c @ w + a))(c, a), wnp.sum(c))
+        c, ys = wire.scan(step, np.zeros(3), xs)
+        return c, ys
+
+    t = np.cos(np.arange(9.0)).reshape(3, 3)
+    y, f_jvp = wire.linearize(f, w)
+    y_ref, t_ref = wire.jvp(f, (w,), (t,))
+    for a, b in zip(y, y_ref):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(f_jvp(t), t_ref):
+        np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
+    y2, f_jvp2 = wire.linearize(lambda w: wire.scan(
+        lambda c, _: (wire.checkpoint(lambda c: c * w)(c), None), 1.0, None, length=2)[0], 3.0)
+    assert y2 == 9.0 and f_jvp2(1.0) == 6.0

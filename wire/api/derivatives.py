@@ -295,7 +295,11 @@ def linearize(f, *primals, has_aux: bool = False, simplify: bool = True, static_
     n, n_out = len(graph.inputs), len(graph.outputs)
     split = _SPLIT(jg, n, n - k)
     known, res = split.run(p_leaves + lifted, call_graph_flat)
-    y = tree.unflatten(graph.out_tree, known[:n_out])  # primal outputs never need tangents
+    if all(split.out_known[:n_out]):  # (the usual case: no primal output needs tangents)
+        prim = known[:n_out]
+    else:  # a primal output made by one node with tangents (a scan whose JVP is one loop)
+        prim = call_graph_flat(graph, p_leaves + lifted)
+    y = tree.unflatten(graph.out_tree, prim)
     if has_aux:
         y, aux = _aux_pair(y, "linearize")
 
