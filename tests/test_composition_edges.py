@@ -170,3 +170,19 @@ def test_linearize_through_a_checkpoint_inside_scan():
     y2, f_jvp2 = wire.linearize(lambda w: wire.scan(
         lambda c, _: (wire.checkpoint(lambda c: c * w)(c), None), 1.0, None, length=2)[0], 3.0)
     assert y2 == 9.0 and f_jvp2(1.0) == 6.0
+
+
+def test_cond_branch_returning_a_python_number_takes_the_other_branch_dtype():
+    # JAX's rule: a weakly typed branch output (a Python number) takes the typed branches'
+    # dtype; cond raised ShapeError "f32[] but must be f64[]"
+    f = lambda p: wire.cond(p, lambda: np.float32(1.0), lambda: 2.0)  # noqa: E731
+    for p in (True, False):
+        assert f(p).dtype == np.float32 and wire.jit(f)(p).dtype == np.float32
+    g = wire.vmap(lambda p, x: wire.cond(p, lambda: x * 2, lambda: 7.0))
+    out = g(np.array([True, False]), np.ones(2, np.float32))
+    assert out.dtype == np.float32 and out.tolist() == [2.0, 7.0]
+    assert wire.grad(lambda x: wire.cond(x > 0, lambda: x * 2, lambda: 0.0))(np.float32(1)) == 2
+    s = wire.switch(2, [lambda x: x * 2, lambda x: 3.0, lambda x: 1], np.float32(1))
+    assert s.dtype == np.float32
+    with pytest.raises(wire.ShapeError, match="must be"):  # two typed dtypes still differ
+        wire.cond(True, lambda: np.ones(2, np.float32), lambda: np.zeros(2))

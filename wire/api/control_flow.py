@@ -214,19 +214,31 @@ def _branches(fns, operands, what: str):
     strong = [x for x, w in zip(all_leaves, weak) if not w]
     leaves, in_tree, avals = _flatten_args(tuple(strong), what)
 
-    def with_numbers(f):
+    weak_out: dict = {}  # branch -> per output leaf, whether it is weakly typed
+
+    def with_numbers(f, k, cast=None):
         def branch(*traced):
             it = iter(traced)
             ops = [x if w else next(it) for x, w in zip(all_leaves, weak)]
-            return f(*tree.unflatten(full_tree, ops))
+            out = f(*tree.unflatten(full_tree, ops))
+            leaves_, tree_ = tree.flatten(out)
+            weak_out[k] = [_is_weak(o) or isinstance(o, WeakTracer) for o in leaves_]
+            if cast is None:
+                return out
+            return tree.unflatten(tree_, [o if d is None else convert(o, d)
+                                          for o, d in zip(leaves_, cast)])
 
         return branch
 
     # a branch's work on closed-over values stays in the branch: lifted out, it would run
     # whichever branch is chosen, and its derivative (exp'(x) = inf in the branch not
     # taken) would meet the branch's zero cotangent outside the cond (0 * inf = NaN)
-    traced = [trace_closed(with_numbers(f), avals, in_tree, f"{what} branch {k}", hoist=False)
-              for k, f in enumerate(fns)]
+    traced = [trace_closed(with_numbers(f, k), avals, in_tree, f"{what} branch {k}",
+                           hoist=False) for k, f in enumerate(fns)]
+    casts = _weak_casts(traced, weak_out)
+    if casts is not None:  # a Python number meets a typed value (as JAX: that type)
+        traced = [trace_closed(with_numbers(f, k, c), avals, in_tree, f"{what} branch {k}",
+                               hoist=False) for k, (f, c) in enumerate(zip(fns, casts))]
     g0, _, tree0 = traced[0]
     for k, (g, _, t) in enumerate(traced[1:], 1):
         msg = _mismatch(f"{what}: branch {k}'s output", tree0, g0.out_avals, t, g.out_avals)
@@ -252,6 +264,33 @@ def _branches(fns, operands, what: str):
             u_avals + avals,
         ))
     return tuple(graphs), union + leaves, tree0
+
+
+def _weak_casts(traced, weak_out):
+    """Per branch, the dtype to cast each output leaf to (``None``: as it is), where the
+    branches' dtypes differ only by weakly typed outputs (Python numbers), which take the
+    typed branches' dtype as NEP 50 promotes them (JAX's rule); ``None`` if no cast helps."""
+    trees = [t for _, _, t in traced]
+    if any(t != trees[0] for t in trees[1:]):
+        return None
+    per_leaf = list(zip(*[g.out_avals for g, _, _ in traced]))
+    casts = [[None] * len(per_leaf) for _ in traced]
+    changed = False
+    for j, avals in enumerate(per_leaf):
+        if all(a == avals[0] for a in avals[1:]) or any(a.shape != avals[0].shape for a in avals):
+            continue
+        strong = {a.dtype for k, a in enumerate(avals) if not weak_out[k][j]}
+        if len(strong) != 1:
+            return None
+        (target,) = strong
+        for k, a in enumerate(avals):
+            if a.dtype == target:
+                continue
+            if not weak_out[k][j] or np.result_type(target, _PYTHON_KIND[a.dtype.kind]) != target:
+                return None
+            casts[k][j] = target
+            changed = True
+    return casts if changed else None
 
 
 def cond(pred, true_fn: Callable, false_fn: Callable, *operands):
