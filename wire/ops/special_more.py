@@ -155,10 +155,20 @@ def _fill(x, value):
 
 # --------------------------------------------------------------------------- zeta
 
+def _zeta_dq(x, q, out):
+    """``-x zeta(x + 1, q)``. Where ``x + 1`` rounds to 1 (``|x| < 2^-53``), ``zeta(x + 1, q)``
+    is its pole ``1/x - digamma(q)`` and the product its limit ``-1 - x/q`` (the digamma
+    term matters only at a tiny ``q``, as ``-1/q``): computed as written it was ``-x inf``,
+    ``-inf`` (``NaN`` at ``x = 0``, where ``zeta(0, q) = 1/2 - q``)."""
+    x, q = x + zeros_like_(q), q + zeros_like_(x)
+    near = eq(x + 1.0, ones_like_(x))
+    xs = select(near, ones_like_(x), x)
+    return select(near, -1.0 - x / q, -xs * bind(zeta_p, xs + 1.0, q))
+
+
 zeta_p = _declare(
     "zeta", _impl("zeta"),
-    (_no_derivative("zeta", "x", "no closed form"),
-     lambda x, q, out: -x * bind(zeta_p, x + 1.0, q)),
+    (_no_derivative("zeta", "x", "no closed form"), _zeta_dq),
     _sampler(("int", 2, 5), (0.5, 3.0)),
     "Hurwitz zeta function Σ_n (n + q)^-x (SciPy's zeta(x, q))",
     lambda sp, node, x, q: sp.zeta(x, q))
