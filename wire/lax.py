@@ -151,10 +151,19 @@ def _doc(fn, name: str, text: str, example: str):
 _F, _FC = "f", "fc"
 
 
+def _in_dtype(y, dtype):
+    """``y`` in the operand's float ``dtype``, as XLA computes it (SciPy's functions have
+    float32 and float64 loops only: a float16 operand came back float32 or float64)."""
+    ydt = _aval(y, "")[1]
+    if dtype.kind == "f" and ydt.kind == "f" and ydt != dtype:
+        return wnp.asarray(y, dtype)
+    return y
+
+
 def _unary(name: str, kinds: str, jax_kinds: str, impl: Callable, text: str, example: str):
     def fn(x):
-        _check_kind(name, x, kinds, jax_kinds)
-        return impl(x)
+        dtype = _check_kind(name, x, kinds, jax_kinds)[1]
+        return _in_dtype(impl(x), dtype)
 
     return _doc(fn, name, text, example)
 
@@ -609,8 +618,8 @@ def bessel_i0e(x):
     >>> lax.bessel_i0e(np.array([0.0, 1.0, np.inf]))
     array([1.        , 0.46575961, 0.        ])
     """
-    _floats("bessel_i0e", x)
-    return _special.i0e(x)
+    dtype = _floats("bessel_i0e", x)
+    return _in_dtype(_special.i0e(x), dtype)
 
 
 def bessel_i1e(x):
@@ -621,8 +630,9 @@ def bessel_i1e(x):
     >>> lax.bessel_i1e(np.array([-0.0, 1.0, np.inf]))
     array([-0.        ,  0.20791042,  0.        ])
     """
-    _floats("bessel_i1e", x)
-    return wnp.where(x == 0, x * 0.5, _special.i1e(x))  # odd: -0.0 at -0.0, as XLA's
+    dtype = _floats("bessel_i1e", x)
+    # odd: -0.0 at -0.0, as XLA's
+    return _in_dtype(wnp.where(x == 0, x * 0.5, _special.i1e(x)), dtype)
 
 
 def igamma(a, x):
@@ -636,11 +646,11 @@ def igamma(a, x):
     >>> lax.igamma(np.array([1.0, 2.0]), np.array([1.0, 0.0]))
     array([0.63212056, 0.        ])
     """
-    _floats("igamma", a, x)
+    dtype = _floats("igamma", a, x)
     p, q = _special.gammainc(a, x), _special.gammaincc(a, x)
     # 1 - Q where Q is the smaller: gammainc's series can end above 1 (1 + 2.3e-14 at
     # a = 1e-300, x = 0.5)
-    return wnp.where(q < 0.5, 1 - q, p)
+    return _in_dtype(wnp.where(q < 0.5, 1 - q, p), dtype)
 
 
 def igammac(a, x):
@@ -653,8 +663,8 @@ def igammac(a, x):
     >>> lax.igammac(np.array([1.0]), np.array([50.0]))
     array([1.92874985e-22])
     """
-    _floats("igammac", a, x)
-    return _special.gammaincc(a, x)
+    dtype = _floats("igammac", a, x)
+    return _in_dtype(_special.gammaincc(a, x), dtype)
 
 
 def _gamma_parts(a, x):
@@ -674,7 +684,10 @@ def igamma_grad_a(a, x):
     >>> lax.igamma_grad_a(np.array([2.0, 1.0]), np.array([1.5, 0.0]))
     array([-0.31348864,  0.        ])
     """
-    _floats("igamma_grad_a", a, x)
+    dtype = _floats("igamma_grad_a", a, x)
+    if dtype == np.float16:  # float16's range is too short for the series: float32, rounded
+        return _in_dtype(igamma_grad_a(wnp.asarray(a, np.float32), wnp.asarray(x, np.float32)),
+                         dtype)
     bad = ~((a > 0) & (x >= 0) & (x < np.inf)) | ((a == np.inf) & (x != 0))
     safe = (a > 0) & (a < np.inf) & (x > 0) & (x < np.inf)
     one = wnp.ones_like(a)
@@ -717,7 +730,10 @@ def random_gamma_grad(a, x):
     >>> lax.random_gamma_grad(np.array([1.0]), np.array([0.5]))
     array([0.80697912])
     """
-    _floats("random_gamma_grad", a, x)
+    dtype = _floats("random_gamma_grad", a, x)
+    if dtype == np.float16:  # float16's range is too short for the series: float32, rounded
+        return _in_dtype(random_gamma_grad(wnp.asarray(a, np.float32),
+                                           wnp.asarray(x, np.float32)), dtype)
     bad = ~((a > 0) & (x >= 0) & (x < np.inf)) | ((a == np.inf) & (x != 0))
     safe = (a > 0) & (a < np.inf) & (x > 0) & (x < np.inf)
     one = wnp.ones_like(a)
@@ -743,8 +759,8 @@ def betainc(a, b, x):
     >>> lax.betainc(np.array([1.0, 2.0]), np.array([1.0, 3.0]), np.array([0.25, 0.4]))
     array([0.25  , 0.5248])
     """
-    _floats("betainc", a, b, x)
-    return _special.betainc(a, b, x)
+    dtype = _floats("betainc", a, b, x)
+    return _in_dtype(_special.betainc(a, b, x), dtype)
 
 
 def polygamma(m, x):
@@ -775,7 +791,7 @@ def polygamma(m, x):
     out = wnp.full(np.broadcast_shapes(ms, xs or ()), np.nan, m.dtype)
     for n in orders:
         if n == 0:
-            value = _digamma(x)
+            value = _in_dtype(_digamma(x), m.dtype)
         else:
             value = wnp.asarray(_SP.polygamma(x, n), m.dtype)
             value = wnp.where(_pole(x), np.inf if n % 2 else np.nan, value)
