@@ -2,6 +2,7 @@ import atexit
 import importlib
 import os
 import shutil
+import sys
 import tempfile
 
 import numpy as np
@@ -25,6 +26,14 @@ settings.register_profile(
     "long", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck)
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Each docs page, example, benchmark and cache race runs in a fresh interpreter that imports
+# wire: with PYTHONDONTWRITEBYTECODE (set in some environments) every one of them compiles
+# wire's ~60 000 lines again (~1.3 s of CPU each). The run caches bytecode as Python does by
+# default (in the __pycache__ directories .gitignore lists), so only the first process
+# compiles; the xdist workers and the processes tests start inherit this.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 # A failing test shows wire's own frames too (users get tracebacks without them; the tests of
 # that, tests/test_tracebacks.py, unset this). Subprocesses the tests start inherit it.
@@ -74,5 +83,6 @@ def pytest_collection_modifyitems(config, items):
     kept = [item for item in items
             if not (type(item).__name__ == "DoctestItem" and _is_numpy_front(item.dtest.name))]
     if len(kept) != len(items):
-        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        kept_ids = set(map(id, kept))  # (a list's ``in`` made this quadratic in the items)
+        config.hook.pytest_deselected(items=[i for i in items if id(i) not in kept_ids])
         items[:] = kept
