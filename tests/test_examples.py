@@ -1,10 +1,12 @@
-"""Every example runs end to end in quick mode (``--steps``), prints metrics, writes its PNG."""
+"""Every example runs end to end in quick mode (``--steps``), prints metrics, writes its PNG
+(three in every run, all eight with ``-m slow``)."""
 
 import os
 import subprocess
 import sys
 
 import pytest
+from selection import slow_selected
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
@@ -25,10 +27,16 @@ CASES = [
      ("digits_wgan_gp_samples.png", "digits_wgan_gp_loss.png")),
 ]
 
+# every run starts these three (a training loop, nested derivatives, L-BFGS: 4-6 s each);
+# the others (a convolution, a scan, sampling, a gradient penalty, a Lagrangian) with -m slow
+CI_EXAMPLES = ("digits_mlp.py", "higher_order.py", "gaussian_process.py")
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("script,args,expect,png", CASES, ids=[c[0] for c in CASES])
-def test_example_runs(script, args, expect, png):
+def test_example_runs(script, args, expect, png, request):
+    if script not in CI_EXAMPLES and not slow_selected(request.config):
+        pytest.skip("runs with -m slow")
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
                MPLBACKEND="Agg")
     pngs = (png,) if isinstance(png, str) else png
