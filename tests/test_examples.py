@@ -1,6 +1,7 @@
 """Every example runs end to end in quick mode (``--steps``), prints metrics, writes its PNG
 (three in every run, all eight with ``-m slow``)."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -11,9 +12,11 @@ from selection import slow_selected
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
 
-pytest.importorskip("sklearn")
-pytest.importorskip("tqdm")
-pytest.importorskip("matplotlib")
+# the examples' extra (the children import them; importing them here too would cost each
+# xdist worker about a second of collection)
+pytestmark = pytest.mark.skipif(
+    any(importlib.util.find_spec(m) is None for m in ("sklearn", "tqdm", "matplotlib")),
+    reason="needs the examples extra: pip install -e '.[examples]'")
 
 CASES = [
     ("digits_mlp.py", ["--steps", "20"], "test accuracy", "digits_mlp.png"),
