@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from selection import sampled_grid, skip_unless_slow
 
 import wire
 from wire.scipy import stats as ws
@@ -171,8 +172,10 @@ GRADS = [  # (name, method, x, shapes): interior points, every continuous argume
      for k in (0.5, 3.0)]
 
 
-@pytest.mark.parametrize("name,method,x,shapes", GRADS)
-def test_continuous_derivatives(name, method, x, shapes):
+# every run checks each method of each distribution at its first point; -m slow at them all
+@pytest.mark.parametrize("name,method,x,shapes", sampled_grid(GRADS, key=lambda c: c[:2]))
+def test_continuous_derivatives(name, method, x, shapes, request):
+    skip_unless_slow(request)
     f = getattr(getattr(ws, name), method)
     check_grads(lambda x, loc, scale, *s: f(x, *s, loc=loc, scale=scale),
                 (x, 0.1, 1.3) + shapes, order=2, rtol=2e-5, atol=1e-6)

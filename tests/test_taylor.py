@@ -13,11 +13,11 @@ import math
 
 import numpy as np
 import pytest
+from selection import slow_selected
 
 import wire
 import wire.numpy as wnp
 import wire.scipy.special as wsp
-from selection import slow_selected
 from wire.api.registry import REGISTRY
 from wire.core import bind, proj_p
 
