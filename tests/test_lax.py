@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from selection import skip_unless_slow
 
 import wire
 import wire.numpy as wnp
@@ -86,7 +87,8 @@ def against_jax(names, dtype, args, ulps_of, atol_of=lambda n: 0.0):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, pytest.param(np.float32, marks=pytest.mark.slow)])
-def test_unary_against_jax(dtype):
+def test_unary_against_jax(dtype, request):
+    skip_unless_slow(request)
     scale = 64 if dtype == np.float32 else 1
     bad = against_jax(EXACT_UNARY + sorted(CLOSE_UNARY), dtype, (SPECIAL,),
                       lambda n: CLOSE_UNARY.get(n, 0) * scale,
@@ -145,7 +147,8 @@ def test_binary_against_jax(dtype):
 
 @pytest.mark.parametrize("dtype", [np.int64, pytest.param(np.int8, marks=pytest.mark.slow),
                                    np.uint8])
-def test_integer_division_and_remainder(dtype):
+def test_integer_division_and_remainder(dtype, request):
+    skip_unless_slow(request)
     info = np.iinfo(dtype)
     vals = np.array(sorted({0, 1, 2, 7, info.max, info.min} | (
         {-1, -2, -7} if info.min < 0 else set())), dtype)
@@ -158,7 +161,8 @@ def test_integer_division_and_remainder(dtype):
 
 @pytest.mark.parametrize("dtype", [np.int32, pytest.param(np.int8, marks=pytest.mark.slow),
                                    pytest.param(np.int64, marks=pytest.mark.slow), np.uint8])
-def test_shifts_against_jax(dtype):
+def test_shifts_against_jax(dtype, request):
+    skip_unless_slow(request)
     bits = np.dtype(dtype).itemsize * 8
     info = np.iinfo(dtype)
     vals = np.array(sorted({0, 1, 5, info.max, info.min} | ({-1, -8} if info.min else set())),
@@ -654,7 +658,8 @@ DOT_CASES = [
 
 @pytest.mark.parametrize("ls,rs,dn", DOT_CASES[:1] + DOT_CASES[3:6] + [
     pytest.param(*c, marks=pytest.mark.slow) for c in DOT_CASES[1:3] + DOT_CASES[6:]])
-def test_dot_general_against_jax(ls, rs, dn):
+def test_dot_general_against_jax(ls, rs, dn, request):
+    skip_unless_slow(request)
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=ls), rng.normal(size=rs)
     np.testing.assert_allclose(lax.dot_general(a, b, dn), jlax.dot_general(a, b, dn),

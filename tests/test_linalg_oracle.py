@@ -15,6 +15,7 @@ import zlib
 import numpy as np
 import pytest
 import scipy.linalg as sl
+from selection import skip_unless_slow
 
 import wire
 import wire.numpy as wnp
@@ -315,7 +316,8 @@ def _sweep(inputs, one, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=DTYPE_IDS)
 @pytest.mark.parametrize("fname", list(NP_SQUARE))
-def test_numpy_linalg_square(fname, dtype):
+def test_numpy_linalg_square(fname, dtype, request):
+    skip_unless_slow(request)
     np_fn, w_fn, canon = NP_SQUARE[fname]
 
     def one(iname, a):
@@ -338,13 +340,15 @@ def test_numpy_linalg_square(fname, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=DTYPE_IDS)
 @pytest.mark.parametrize("fname", list(NP_GENERAL))
-def test_numpy_linalg_general(fname, dtype):
+def test_numpy_linalg_general(fname, dtype, request):
+    skip_unless_slow(request)
     np_fn, w_fn, canon = NP_GENERAL[fname]
     _sweep({**GENERAL, **BAD_SHAPES}, lambda _, a: check(np_fn, w_fn, (a,), canon=canon), dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=DTYPE_IDS)
-def test_lstsq(dtype):
+def test_lstsq(dtype, request):
+    skip_unless_slow(request)
     def one(iname, a):
         b = np.ones(a.shape[:1], a.dtype)
         if np.isinf(a).any():
@@ -376,7 +380,8 @@ VECTORS = {
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=DTYPE_IDS)
 @pytest.mark.parametrize("ord", [None, 0, 1, 2, 3, 0.5, -1, np.inf, -np.inf])
-def test_vector_norms(ord, dtype):
+def test_vector_norms(ord, dtype, request):
+    skip_unless_slow(request)
     def one(_, x):
         check(lambda x: np.linalg.vector_norm(x, ord=2 if ord is None else ord),
               lambda x: la.vector_norm(x, ord=2 if ord is None else ord), (x,))
@@ -387,7 +392,8 @@ def test_vector_norms(ord, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=DTYPE_IDS)
-def test_products(dtype):
+def test_products(dtype, request):
+    skip_unless_slow(request)
     _sweep(VECTORS, _products, dtype)
 
 
@@ -482,7 +488,8 @@ SL_INPUTS = ["1x1", "3x3", "hpd", "0x0", "singular", "zero", "rank_deficient", "
 @pytest.mark.parametrize("dtype", [DTYPES[0]] + [pytest.param(DTYPES[1], marks=pytest.mark.slow)]
                          + DTYPES[2:], ids=DTYPE_IDS)
 @pytest.mark.parametrize("fname", list(SL_SQUARE) + list(SL_GENERAL))
-def test_scipy_linalg(fname, dtype):
+def test_scipy_linalg(fname, dtype, request):
+    skip_unless_slow(request)
     inputs = SL_INPUTS + (["tall", "wide"] if fname in SL_GENERAL else [])
 
     def one(iname, a):
