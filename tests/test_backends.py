@@ -16,6 +16,7 @@ import wire
 import wire.numpy as wnp
 from corpus import _mlp as corpus_mlp
 from corpus import graphs, mlp_args
+from selection import skip_unless_slow
 from wire.runtime import backends
 from wire.api.registry import REGISTRY
 from wire.core import bind
@@ -56,9 +57,11 @@ def _prim_graph(name, seed=0):
     return wire.trace(lambda *a: bind(p, *a, **params), *args), args
 
 
-@pytest.mark.parametrize("chunks", [1, 2])
+# two chunks take every path one chunk does, and the chunk boundaries: one chunk with -m slow
+@pytest.mark.parametrize("chunks", [pytest.param(1, marks=pytest.mark.slow), 2])
 @pytest.mark.parametrize("name", SAMPLED)
-def test_every_primitive_on_dask(name, chunks):
+def test_every_primitive_on_dask(name, chunks, request):
+    skip_unless_slow(request)
     g, args = _prim_graph(name)
     ref = wire.evaluate(g, *args)
     close(ref, wire.tree.unflatten(g.out_tree, on_dask(g, *args, chunks=chunks)))
