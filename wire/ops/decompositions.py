@@ -209,6 +209,35 @@ def _thin_qr_vjp(q, r, ct_q, ct_r):
     return mT(solve(r, mT(x_bar)))
 
 
+def _square_qr_jvp(q, r, r_solve, da):
+    """Tangents of (q, r) for a = q r with square q (m == n): ``dq = q do`` and
+    ``dr = qᴴ da - do r``. These are :func:`_thin_qr_jvp`'s with ``q qᴴ = I`` used, and
+    exact where it cancels: ``do`` reads only the strictly lower part of
+    ``c = qᴴ da r⁻¹``, that is the first k - 1 columns of ``r⁻¹``, which never divide by the
+    last pivot. ``r_solve`` is ``r`` for those solves (its last pivot may differ from ``r``'s
+    for a real ``r``, where only those columns are read)."""
+    c = matmul(mH(q), mT(solve(mT(r_solve), mT(da))))
+    k = c.shape[-1]
+    low = c * _tril_mask(k, c.dtype, -1)
+    do = low - mH(low)
+    if c.dtype.kind == "c":  # the phases: these do read 1 / r_kk
+        do = do + _i_imag_diag(c)
+    dr = (matmul(mH(q), da) - matmul(do, r)) * np.triu(np.ones((k, k), c.dtype))
+    return matmul(q, do), dr
+
+
+def _square_qr_vjp(q, r, r_solve, ct_q, ct_r):
+    """The transpose of :func:`_square_qr_jvp`: ``conj(q) (c̄ r⁻ᵀ + triu(ct_r))`` with
+    ``c̄`` the cotangent of ``c``."""
+    k = r.shape[-1]
+    ct_r = ct_r * np.triu(np.ones((k, k), ct_r.dtype))
+    m = matmul(mT(q), ct_q) - matmul(ct_r, mT(r))  # the cotangent of do
+    c_bar = (m - mH(m)) * _tril_mask(k, m.dtype, -1)
+    if m.dtype.kind == "c":
+        c_bar = c_bar + _i_imag_diag(m)
+    return matmul(_cj(q), mT(solve(r_solve, mT(c_bar))) + ct_r)
+
+
 def _wide_split(a):
     """Selectors (e1, e2) with a = [a e1 | a e2]: the first m columns of a wide (m < n) a,
     and the rest. A wide a = q [r1 | r2] is the QR of its square part a e1 = q r1, and then
@@ -218,6 +247,15 @@ def _wide_split(a):
     return eye[:, :m], eye[:, m:]
 
 
+def _last_pivot_free(r, m):
+    """True where ``q`` is square (k = m) and real: its last column is then the unit vector
+    orthogonal to the others, smooth in ``a`` wherever the earlier pivots are nonzero (the
+    last Householder reflector, 1×1, is the identity), whatever the last pivot ``r_kk``;
+    ``r``'s last row ``q_kᵀ a`` is then smooth too. A complex ``q_k`` has the phase that
+    makes ``r_kk`` real: noise where ``r_kk`` is."""
+    return r.shape[-2] == m and r.dtype.kind != "c"
+
+
 def _rank_deficiency(r, m):
     """``bad`` (..., 1, k) bool and ``r_safe`` for the reduced ``r`` (..., k, n) of an
     (m, n) matrix.
@@ -225,11 +263,15 @@ def _rank_deficiency(r, m):
     A diagonal entry ``r_jj`` that is zero to working precision (at most
     ``max(m, n) * eps * max|r|``, the rounding of a QR) says column ``j`` depends on the
     columns before it: ``q_j`` is then rounding noise, and so is every later column of ``q``
-    and every row of ``r`` from ``j`` on, where ``bad`` is True. The leading columns of ``q``
-    and rows of ``r`` stay differentiable; the rules see them through ``r_safe``, ``r`` with
-    the deficient diagonal entries moved to the tolerance: a perturbation of ``a`` at the
-    rounding level, on which the leading factors depend continuously (an exact zero would
-    make the rules' triangular solves singular)."""
+    and every row of ``r`` from ``j`` on, where ``bad`` is True; except a zero last pivot
+    of a real square ``q`` (see :func:`_last_pivot_free`), which leaves everything
+    differentiable. The leading columns of ``q`` and rows of ``r`` stay differentiable; the
+    rules see them through ``r_safe``, ``r`` with the deficient diagonal entries moved to the
+    tolerance: a perturbation of ``a`` at the rounding level, on which the leading factors
+    depend continuously (an exact zero would make the rules' triangular solves singular).
+    Where the last pivot is free, ``r_safe``'s is ``max|r|`` instead, whatever ``r_kk``:
+    the square rules never read it, and a tiny pivot would make the (pivoting) solves lose
+    the leading columns to rounding."""
     k, n = r.shape[-2:]
     rdt = np.empty((), r.dtype).real.dtype
     zero, one = np.zeros((), rdt), np.ones((), rdt)
@@ -238,11 +280,16 @@ def _rank_deficiency(r, m):
                      tuple(scale.shape) + (1,))
     d = diagonal(r if k == n else matmul(r, np.eye(n, k, dtype=r.dtype)))
     deficient = le(_abs2(d), tol2)
+    tol = select(gt(tol2, zero), tol2, one) ** 0.5  # an all-zero r: any nonzero pivot will do
+    shift = select(deficient, tol - real(d), zero)
+    if _last_pivot_free(r, m):
+        last = np.arange(k) == k - 1
+        deficient = logical_and(deficient, ~last)
+        big = S.reshape(select(gt(scale, zero), scale, one) ** 0.5, tuple(scale.shape) + (1,))
+        shift = select(last, big - d, shift)
     before = matmul(S.reshape(select(deficient, one, zero), tuple(d.shape[:-1]) + (1, k)),
                     np.triu(np.ones((k, k), rdt)))
     bad = gt(before, zero)  # a deficient pivot at or before j
-    tol = select(gt(tol2, zero), tol2, one) ** 0.5  # an all-zero r: any nonzero pivot will do
-    shift = select(deficient, tol - real(d), zero)
     if r.dtype.kind == "c":
         shift = shift * np.ones((), r.dtype)
     shift = diag_embed(shift)
@@ -268,19 +315,21 @@ def _with_nan(x, where_):
 def _qr_jvp(ts, out, a):
     q, r = out
     if 0 in r.shape[-2:]:
-        return _qr_jvp_full_rank(ts, q, r, a)
-    bad, r = _rank_deficiency(r, a.shape[-2])
-    dq, dr = _qr_jvp_full_rank(ts, q, r, a)
+        return _qr_jvp_full_rank(ts, q, r, r, a)
+    bad, r_safe = _rank_deficiency(r, a.shape[-2])
+    dq, dr = _qr_jvp_full_rank(ts, q, r, r_safe, a)
     # the tangents of the noise columns of q and rows of r have no value
     return _with_nan(dq, bad), _with_nan(dr, mT(bad))
 
 
-def _qr_jvp_full_rank(ts, q, r, a):
+def _qr_jvp_full_rank(ts, q, r, r_safe, a):
     m, n = a.shape[-2:]
-    if m >= n:
-        return _thin_qr_jvp(q, r, ts[0])
+    if m > n:
+        return _thin_qr_jvp(q, r_safe, ts[0])
+    if m == n:
+        return _square_qr_jvp(q, r, r_safe, ts[0])
     e1, e2 = _wide_split(a)
-    dq, dr1 = _thin_qr_jvp(q, matmul(r, e1), matmul(ts[0], e1))
+    dq, dr1 = _square_qr_jvp(q, matmul(r, e1), matmul(r_safe, e1), matmul(ts[0], e1))
     dr2 = matmul(mH(dq), matmul(a, e2)) + matmul(mH(q), matmul(ts[0], e2))
     return dq, matmul(dr1, mT(e1)) + matmul(dr2, mT(e2))
 
@@ -289,24 +338,26 @@ def _qr_vjp(ct, out, a):
     q, r = out
     ct_q, ct_r = ct
     if 0 in r.shape[-2:]:
-        return (_qr_vjp_full_rank(q, r, ct_q, ct_r, a),)
-    bad, r = _rank_deficiency(r, a.shape[-2])
+        return (_qr_vjp_full_rank(q, r, r, ct_q, ct_r, a),)
+    bad, r_safe = _rank_deficiency(r, a.shape[-2])
     k, n = r.shape[-2:]
     # a function that reads a noise column of q or row of r (its upper triangle) has no
     # derivative: NaN, never a number made of rounding noise
     upper = np.triu(np.ones((k, n), bool))
     used = logical_or(_uses(ct_q, bad), _uses(ct_r, logical_and(mT(bad), upper)))
-    return (_with_nan(_qr_vjp_full_rank(q, r, ct_q, ct_r, a), used),)
+    return (_with_nan(_qr_vjp_full_rank(q, r, r_safe, ct_q, ct_r, a), used),)
 
 
-def _qr_vjp_full_rank(q, r, ct_q, ct_r, a):
+def _qr_vjp_full_rank(q, r, r_safe, ct_q, ct_r, a):
     m, n = a.shape[-2:]
-    if m >= n:
-        return _thin_qr_vjp(q, r, ct_q, ct_r)
+    if m > n:
+        return _thin_qr_vjp(q, r_safe, ct_q, ct_r)
+    if m == n:
+        return _square_qr_vjp(q, r, r_safe, ct_q, ct_r)
     e1, e2 = _wide_split(a)
     ct_r1, ct_r2 = matmul(ct_r, e1), matmul(ct_r, e2)
     ct_q = ct_q + matmul(_cj(matmul(a, e2)), mH(ct_r2))  # from dr2 = dqᴴ a2
-    ct_a1 = _thin_qr_vjp(q, matmul(r, e1), ct_q, ct_r1)
+    ct_a1 = _square_qr_vjp(q, matmul(r, e1), matmul(r_safe, e1), ct_q, ct_r1)
     ct_a2 = matmul(_cj(q), ct_r2)  # from dr2 = qᴴ da2
     return matmul(ct_a1, mT(e1)) + matmul(ct_a2, mT(e2))
 
@@ -324,7 +375,8 @@ qr_p = Primitive(
         rng.integers(0, 5))])], {}),
     doc="reduced QR (q, r); from the first column that depends on earlier ones (a zero "
     "pivot of r to working precision) the columns of q and rows of r are rounding noise, and "
-    "derivatives through them are NaN; the leading factors keep theirs",
+    "derivatives through them are NaN; the leading factors keep theirs. A real square q "
+    "(m <= n) with only its last pivot zero is smooth: everything keeps its derivative",
     sympy=ARRAYS_ONLY,
     taylor=BY_JVP,
 )
