@@ -169,7 +169,9 @@ def _fd(f, a):
 # the second column a multiple of the first: r11 is rounding noise (2e-15 here); the first
 # column a zero one: r00 is exactly 0 (the rules' triangular solves were singular)
 QR_DEFICIENT = {"rounding": RANK_ONE_TALL, "exact": np.array([[0.0, 1.0], [0.0, 2.0], [0.0, 3.0]]),
-                "square": np.array([[1.0, 2.0], [2.0, 4.0]])}
+                # square, an earlier pivot zero (a zero *last* pivot of a square q is smooth:
+                # tests/test_qr_rank_deficient.py)
+                "square": np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 1.0], [3.0, 6.0, 2.0]])}
 
 
 @pytest.mark.parametrize("kind", ["rounding", "square"])
@@ -218,8 +220,9 @@ def test_qr_rank_rule_is_per_matrix_in_a_stack_and_holds_for_float32_complex_and
     gc = wire.grad(lambda a: wnp.sum(wnp.abs(la.qr(a)[1]) ** 2 * np.array([1.0, 2.0])))(
         RANK_ONE_TALL * (1 + 1j))
     assert np.isnan(gc).all()
-    # wide: the leading square block decides (here singular), as the rule differentiates it
-    wide = np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 1.0]])
+    # wide: the leading square block decides (here deficient before its last pivot), as the
+    # rule differentiates it
+    wide = np.array([[1.0, 2.0, 0.0, 1.0], [2.0, 4.0, 1.0, 0.0], [3.0, 6.0, 2.0, 2.0]])
     assert np.isnan(wire.grad(lambda a: wnp.sum(la.qr(a)[1]))(wide)).all()
     # a well-conditioned matrix is untouched by the rule
     np.testing.assert_allclose(wire.grad(lambda a: la.qr(a)[1][1, 1])(full),
