@@ -33,7 +33,8 @@ BATCH = np.stack([A3, B3])
 # wide: the square part A3 is deficient in its last pivot
 WIDE = np.column_stack([A3, [[1.0, -1.0], [0.0, 2.0], [3.0, 1.0]]])
 
-LAST_PIVOT_ZERO = {"3x3": A3, "3x3 exact zero": A3_EXACT, "4x4": A4, "batch": BATCH, "wide 3x5": WIDE}
+LAST_PIVOT_ZERO = {"3x3": A3, "3x3 exact zero": A3_EXACT, "4x4": A4, "batch": BATCH,
+                   "wide 3x5": WIDE}
 
 
 def _fd_jvp(f, a, t, h=1e-6):
@@ -73,8 +74,9 @@ def test_jvp_and_jacfwd_at_a_zero_last_pivot_match_finite_differences(name):
     a = LAST_PIVOT_ZERO[name]
     t = np.random.default_rng(3).normal(size=a.shape)
     (q, r), (dq, dr) = wire.jvp(lambda a: tuple(la.qr(a)), (a,), (t,))
-    np.testing.assert_allclose(dq, _fd_jvp(lambda a: np.linalg.qr(a)[0], a, t), rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(dr, _fd_jvp(lambda a: np.linalg.qr(a)[1], a, t), rtol=1e-6, atol=1e-7)
+    for got, i in ((dq, 0), (dr, 1)):
+        np.testing.assert_allclose(got, _fd_jvp(lambda a: np.linalg.qr(a)[i], a, t),
+                                   rtol=1e-6, atol=1e-7)
     if a.ndim == 2:
         jq = wire.jacfwd(lambda a: la.qr(a)[0])(a)
         jr = wire.jacfwd(lambda a: la.qr(a)[1])(a)
@@ -166,7 +168,8 @@ NOISE = {
     "tall, last pivot": np.vstack([A3, [0.0, 1.0, 1.0]]),  # q's last column is not determined
     "square, earlier pivot": np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 1.0], [3.0, 6.0, 2.0]]),
     "square, two pivots": np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 2.0]),
-    "wide, earlier pivot": np.array([[1.0, 2.0, 0.0, 1.0], [2.0, 4.0, 1.0, 0.0], [3.0, 6.0, 2.0, 2.0]]),
+    "wide, earlier pivot": np.array([[1.0, 2.0, 0.0, 1.0], [2.0, 4.0, 1.0, 0.0],
+                                     [3.0, 6.0, 2.0, 2.0]]),
     "complex square, last pivot": A3 * (1 + 1j),  # q's last column has the noise's phase
 }
 
@@ -186,3 +189,36 @@ def test_noise_factors_still_have_nan_derivatives(name):
     # the leading column keeps its derivative
     fd = _fd_jvp(lambda a: np.linalg.qr(a)[0][:, 0], a, t)
     np.testing.assert_allclose(dq[:, 0], fd, rtol=1e-6, atol=1e-7)
+
+
+def test_second_derivatives_at_a_zero_last_pivot():
+    w = _weights(A3, 0)
+
+    def f(a):
+        q, r = la.qr(a)
+        return wnp.sum(q * w) + wnp.sum(r ** 2 * w)
+
+    h = wire.hessian(f)(A3)
+    g = wire.grad(f)
+    fd = np.stack([_fd_grad(lambda a: g(a)[i], A3, 1e-5) for i in np.ndindex(A3.shape)])
+    np.testing.assert_allclose(h.reshape(fd.shape), fd, rtol=1e-6, atol=1e-7)
+
+
+def test_float32_a_stack_with_a_full_rank_matrix_and_a_zero_1xn():
+    w = _weights(A3, 1)
+    g64 = wire.grad(lambda a: wnp.sum(la.qr(a)[1] * w))(A3)
+    g32 = wire.grad(lambda a: wnp.sum(la.qr(a)[1] * w))(A3.astype(np.float32))
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-5)
+    full = np.random.default_rng(2).normal(size=(3, 3))
+    stack = np.stack([A3, full])
+    wq = _weights(A3, 0)
+    gs = wire.grad(lambda a: wnp.sum(la.qr(a)[0] * wq))(stack)
+    for a, g in zip(stack, gs):
+        np.testing.assert_allclose(g, _fd_grad(lambda a: np.sum(np.linalg.qr(a)[0] * wq), a),
+                                   rtol=1e-6, atol=1e-7)
+    # a 1 x n matrix: q = [[1]] and r = a, whatever a[0, 0] (the 1x1 reflector is the identity)
+    for a in (np.array([[0.0]]), np.array([[-0.0, 1.0, -1.0]])):
+        w = np.arange(1.0, a.shape[1] + 1)
+        np.testing.assert_array_equal(wire.grad(lambda a: wnp.sum(la.qr(a)[1] * w))(a), w[None])
+        np.testing.assert_array_equal(wire.grad(lambda a: wnp.sum(la.qr(a)[0]))(a), 0 * a)
