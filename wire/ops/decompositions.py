@@ -210,17 +210,17 @@ def _thin_qr_vjp(q, r, ct_q, ct_r):
 
 
 def _square_qr_jvp(q, r, r_solve, da):
-    """Tangents of (q, r) for a = q r with square q (m == n): ``dq = q do`` and
-    ``dr = qᴴ da - do r``. These are :func:`_thin_qr_jvp`'s with ``q qᴴ = I`` used, and
-    exact where it cancels: ``do`` reads only the strictly lower part of
-    ``c = qᴴ da r⁻¹``, that is the first k - 1 columns of ``r⁻¹``, which never divide by the
-    last pivot. ``r_solve`` is ``r`` for those solves (its last pivot may differ from ``r``'s
-    for a real ``r``, where only those columns are read)."""
+    """Tangents of (q, r) for a = q r with square q (m == n, or a wide a's square part):
+    ``dq = q do`` and ``dr = triu(qᴴ da - do r)``. These are :func:`_thin_qr_jvp`'s with
+    ``q qᴴ = I`` used, exactly where that form cancels: ``do`` reads only the strictly lower
+    part of ``c = qᴴ da r⁻¹``, that is the first k - 1 columns of ``r⁻¹``, which never divide
+    by the last pivot (a complex ``do``'s phase term does). ``r_solve`` is ``r`` for those
+    solves (for a real ``r`` its last pivot may differ from ``r``'s: no result reads it)."""
     c = matmul(mH(q), mT(solve(mT(r_solve), mT(da))))
     k = c.shape[-1]
     low = c * _tril_mask(k, c.dtype, -1)
     do = low - mH(low)
-    if c.dtype.kind == "c":  # the phases: these do read 1 / r_kk
+    if c.dtype.kind == "c":  # the phases (LAPACK's real diagonal of r): these read 1 / r_kk
         do = do + _i_imag_diag(c)
     dr = (matmul(mH(q), da) - matmul(do, r)) * np.triu(np.ones((k, k), c.dtype))
     return matmul(q, do), dr
