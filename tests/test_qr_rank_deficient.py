@@ -14,6 +14,7 @@ import pytest
 
 import wire
 import wire.numpy as wnp
+from finite_differences import fd_grad
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -41,15 +42,6 @@ def _fd_jvp(f, a, t, h=1e-6):
     return (f(a + h * t) - f(a - h * t)) / (2 * h)
 
 
-def _fd_grad(f, a, h=1e-6):
-    g = np.zeros_like(a)
-    for i in np.ndindex(a.shape):
-        e = np.zeros_like(a)
-        e[i] = h
-        g[i] = (f(a + e) - f(a - e)) / (2 * h)
-    return g
-
-
 def _weights(a, which):
     q, r = np.linalg.qr(a)
     return np.random.default_rng(7).normal(size=(q if which == 0 else r).shape)
@@ -64,7 +56,7 @@ def test_grad_at_a_zero_last_pivot_matches_finite_differences(name, which):
     def f(a):
         return wnp.sum(la.qr(a)[which] * w)
 
-    fd = _fd_grad(lambda a: np.sum(np.linalg.qr(a)[which] * w), a)
+    fd = fd_grad(lambda a: np.sum(np.linalg.qr(a)[which] * w), a)
     for g in (wire.grad(f)(a), wire.jit(wire.grad(f))(a)):
         np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-7)
 
@@ -148,7 +140,7 @@ def test_full_rank_derivatives_are_the_textbook_ones(name):
     if not np.iscomplexobj(a):
         w = _weights(a, 1)
         g = wire.grad(lambda a: wnp.sum(la.qr(a)[1] * w))(a)
-        np.testing.assert_allclose(g, _fd_grad(lambda a: np.sum(np.linalg.qr(a)[1] * w), a),
+        np.testing.assert_allclose(g, fd_grad(lambda a: np.sum(np.linalg.qr(a)[1] * w), a),
                                    rtol=1e-6, atol=1e-7)
 
 
@@ -200,7 +192,7 @@ def test_second_derivatives_at_a_zero_last_pivot():
 
     h = wire.hessian(f)(A3)
     g = wire.grad(f)
-    fd = np.stack([_fd_grad(lambda a: g(a)[i], A3, 1e-5) for i in np.ndindex(A3.shape)])
+    fd = np.stack([fd_grad(lambda a: g(a)[i], A3, 1e-5) for i in np.ndindex(A3.shape)])
     np.testing.assert_allclose(h.reshape(fd.shape), fd, rtol=1e-6, atol=1e-7)
 
 
@@ -215,7 +207,7 @@ def test_float32_a_stack_with_a_full_rank_matrix_and_a_zero_1xn():
     wq = _weights(A3, 0)
     gs = wire.grad(lambda a: wnp.sum(la.qr(a)[0] * wq))(stack)
     for a, g in zip(stack, gs):
-        np.testing.assert_allclose(g, _fd_grad(lambda a: np.sum(np.linalg.qr(a)[0] * wq), a),
+        np.testing.assert_allclose(g, fd_grad(lambda a: np.sum(np.linalg.qr(a)[0] * wq), a),
                                    rtol=1e-6, atol=1e-7)
     # a 1 x n matrix: q = [[1]] and r = a, whatever a[0, 0] (the 1x1 reflector is the identity)
     for a in (np.array([[0.0]]), np.array([[-0.0, 1.0, -1.0]])):

@@ -38,6 +38,7 @@ from ..transforms.simplify import simplify as run_simplify
 from ..transforms.vjp import backward, backward_and_primals
 from ..transforms.vjp_values import gradient_at
 from ..core.debug import _NANS
+from ..higher_order.custom import LINEAR_IN_FLOATS
 from ..tracebacks import entry_point
 from .eager import Memo, keeps_no_trace, run, trace_eager
 
@@ -945,11 +946,7 @@ def _depends_on(nodes, targets: set) -> Node | None:
 # the primitives linear in all their (floating-point) operands, and the products linear in
 # one operand when the others are constant; anything else computed from the arguments makes
 # linear_transpose refuse the function (as JAX's has no transpose rule for it)
-_LINEAR_OPS = frozenset((
-    "add", "sub", "neg", "reshape", "transpose", "swapaxes", "broadcast_to", "broadcast_like",
-    "sum_to_like", "concatenate", "getitem", "reduce_sum", "reduce_sum_where", "cumsum",
-    "real", "imag", "conj", "complex", "fft", "select", "scatter", "scatter_add",
-    "scatter_addto", "convert", "full_like", "remat_barrier"))
+_LINEAR_OPS = (LINEAR_IN_FLOATS - {"proj"}) | {"full_like"}
 # the control flow whose sub-graphs the scan below enters; a node of these is not checked
 # again by the dependence check after the tangent map is built (its tangent node takes the
 # primal operands along, whether or not it reads them)

@@ -360,8 +360,8 @@ def _nonlinear_use(results, held) -> "Node | None":
 
 
 # linear in each floating-point operand (the others: indices, masks, shapes): zero where
-# those operands are all zero
-_ZERO_IF_ALL = frozenset((
+# those operands are all zero (linear_transpose's check, wire.api.grad, starts from these too)
+LINEAR_IN_FLOATS = frozenset((
     "add", "sub", "neg", "reshape", "transpose", "swapaxes", "broadcast_to", "broadcast_like",
     "sum_to_like", "concatenate", "getitem", "reduce_sum", "reduce_sum_where", "cumsum",
     "real", "imag", "conj", "complex", "fft", "select", "scatter", "scatter_add",
@@ -390,7 +390,7 @@ def _zero_at_zero(n, memo: dict, dep: set) -> bool:
     else:
         floats = [i for i in n.inputs
                   if not isinstance(i.aval, tuple) and i.aval.dtype.kind in "fc"]
-        if name in _ZERO_IF_ALL:
+        if name in LINEAR_IN_FLOATS:
             z = all(_zero_at_zero(i, memo, dep) for i in floats)
         elif name in _ZERO_IF_ANY:
             z = any(_zero_at_zero(i, memo, dep) for i in floats)
