@@ -1,6 +1,8 @@
 """Comparisons the oracle tests share: exact agreement with NumPy (dtype, shape, NaN, signed
-zeros) and closeness of two pytrees of results (wire's against JAX's)."""
+zeros), closeness of two pytrees of results (wire's against JAX's) and of a float to a
+high-precision (mpmath) value."""
 
+import math
 from collections import Counter
 
 import numpy as np
@@ -94,3 +96,39 @@ class DifferenceReport:
         self.classes[cls or "unexplained"] += 1
         if cls is None or listed:
             self.unexplained.append(f"{what}: {detail}")
+
+
+def as_float(want) -> float:
+    """``want`` (an mpmath number or a float) as the float64 it rounds to: NaN, ±inf beyond
+    float64's range.
+
+    >>> as_float(2 ** 1200), as_float(-1.5)
+    (inf, -1.5)
+    """
+    if want != want:
+        return math.nan
+    if abs(want) > 2 ** 1100:
+        return math.inf if want > 0 else -math.inf
+    return float(want)
+
+
+def close_to(got, want, rel, dtype=np.float64) -> bool:
+    """Whether the scalar ``got`` is ``want`` (an mpmath number or float; rounded to ``dtype``
+    first) within ``rel`` relative: NaN, infinities and zeros exactly, and where ``want``
+    underflows ``dtype``, 0 or a subnormal (never NaN).
+
+    >>> close_to(1.0 + 2e-16, 1.0, 1e-15), close_to(0.0, 1e-320, 1e-15), close_to(1.0, math.inf, 1.0)
+    (True, True, False)
+    """
+    info = np.finfo(dtype)
+    g = float(got)
+    w = as_float(want)
+    if dtype != np.float64 and math.isfinite(w):
+        w = float(dtype(w)) if abs(w) < float(info.max) else math.copysign(math.inf, w)
+    if math.isnan(w):
+        return math.isnan(g)
+    if math.isinf(w) or w == 0.0:
+        return g == w
+    if abs(w) < float(info.tiny):  # underflows: 0 or a subnormal is right, NaN is not
+        return abs(g) <= float(info.tiny)
+    return math.isfinite(g) and abs(g - w) <= rel * abs(w)

@@ -20,6 +20,7 @@ import pytest
 import wire
 import wire.numpy as wnp
 import wire.scipy.special as sp
+from oracles import close_to
 from selection import slow_only
 
 mpmath = pytest.importorskip("mpmath")
@@ -105,19 +106,7 @@ def _derivative(fn, argnums):
     return g
 
 
-def _ok(got, want, rel, dtype=np.float64):
-    info = np.finfo(dtype)
-    g = float(got)
-    w = float(want) if abs(want) < float(info.max) * 2 else math.copysign(INF, want)
-    if dtype != np.float64 and math.isfinite(w):
-        w = float(dtype(w)) if abs(w) < float(info.max) else math.copysign(INF, w)
-    if math.isnan(w):
-        return math.isnan(g)
-    if math.isinf(w) or w == 0.0:
-        return g == w
-    if abs(w) < float(info.tiny):  # underflows: 0 or a subnormal is right, NaN is not
-        return abs(g) <= float(info.tiny)
-    return math.isfinite(g) and abs(g - w) <= rel * abs(w)
+_ok = close_to
 
 
 def _want(text):

@@ -18,6 +18,7 @@ import wire.numpy as wnp
 import wire.scipy.special as sp
 import wire.scipy.stats as st
 from wire import nn
+from oracles import as_float, close_to
 
 mpmath = pytest.importorskip("mpmath")
 mp = mpmath.mp
@@ -42,27 +43,8 @@ def _wire(f, x, dtype=np.float64):
     return out
 
 
-def _float(v):
-    if mpmath.isnan(v):
-        return math.nan
-    if mpmath.isinf(v) or abs(v) > mpmath.mpf(2) ** 1100:
-        return math.copysign(INF, v)
-    return float(v)
-
-
 def _close(got, want, dtype=np.float64, ulps=ULPS):
-    info = np.finfo(dtype)
-    g = float(got)
-    w = _float(want)
-    if dtype != np.float64 and math.isfinite(w):
-        w = float(dtype(w)) if abs(w) < float(info.max) else math.copysign(INF, w)
-    if math.isnan(w):
-        return math.isnan(g)
-    if math.isinf(w) or w == 0.0:
-        return g == w
-    if abs(w) < float(info.tiny):  # underflows: 0 (or a subnormal) is right, NaN is not
-        return abs(g) <= float(info.tiny)
-    return math.isfinite(g) and abs(g - w) <= ulps * float(info.eps) * abs(w)
+    return close_to(got, want, ulps * float(np.finfo(dtype).eps), dtype)
 
 
 def _check(f, ref, x, dtype=np.float64, orders=(0, 1, 2, 3), ulps=ULPS):
@@ -72,9 +54,9 @@ def _check(f, ref, x, dtype=np.float64, orders=(0, 1, 2, 3), ulps=ULPS):
     bad = []
     for k in orders:
         if not _close(got[k], want[k], dtype, ulps):
-            bad.append(f"d{k}: got {float(got[k])!r}, mpmath {_float(want[k])!r}")
+            bad.append(f"d{k}: got {float(got[k])!r}, mpmath {as_float(want[k])!r}")
     if 1 in orders and not _close(got[4], want[1], dtype, ulps):
-        bad.append(f"jvp: got {float(got[4])!r}, mpmath {_float(want[1])!r}")
+        bad.append(f"jvp: got {float(got[4])!r}, mpmath {as_float(want[1])!r}")
     for k, v in enumerate(got):
         assert v.dtype == dtype, (k, v.dtype)
     assert not bad, f"at x = {x!r}: " + "; ".join(bad)
