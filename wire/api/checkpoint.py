@@ -25,6 +25,7 @@ from ..ir import Graph, Node, arg_op, make_node, substitute, toposort
 from ..ops.matmul import matmul_p
 from ..transforms.vjp import backward, carries_derivative
 from .control_flow import trace_closed
+from .eager import fresh_result
 from .grad import static_nums
 
 __all__ = [
@@ -193,7 +194,9 @@ def checkpoint(f: Callable, policy: Optional[Callable] = None, *, static_argnums
 
         leaves, in_tree = tree.flatten(dynamic)
         if not any(isinstance(x, Tracer) for x in leaves + tree.leaves(kwargs)):
-            return fn(*dynamic)  # nothing is being traced: nothing to differentiate
+            # nothing is being traced: nothing to differentiate (the result is the caller's
+            # own, never an argument: wire.checkpoint(lambda v: v)(x) is not x)
+            return fresh_result(fn(*dynamic), args)
         graph, consts, out_tree = trace_closed(fn, flat_avals(leaves, in_tree), in_tree,
                                                "checkpoint")
         saved = saved_nodes(graph, policy)

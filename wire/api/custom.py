@@ -43,7 +43,7 @@ from ..errors import TracerBoolError, WireError, WireTypeError, at, user_locatio
 from ..ir import Graph, _flat_tree, const_node, const_op, input_node, substitute, toposort
 from ..higher_order.custom import CustomRule, custom_jvp_call_p, custom_vjp_call_p, merge_static
 from ..core import Tracer, bind, call_graph_flat, evaluate_flat, flat_avals, to_tracer, trace_flat
-from .eager import trace_eager
+from .eager import fresh_result, trace_eager
 from .rule_key import RuleKey
 
 # the custom functions whose rules are being traced abstractly in this context (a rule that
@@ -397,7 +397,9 @@ class _CustomFunction(abc.ABC):
                             + at(user_location()))
         nums, static, dyn = _split_static(args, self.nondiff_argnums)
         if not any(isinstance(x, Tracer) for x in tree.leaves(dyn)):
-            return self.fun(*args)  # nothing to differentiate by the rule
+            # nothing to differentiate by the rule (the result is the caller's own, never
+            # an argument, as under a transform)
+            return fresh_result(self.fun(*args), args)
         dyn_leaves, dyn_tree = tree.flatten(dyn)
         eager = not self._wires_own and _eager(dyn_leaves)
         if eager and self._rules_read_values(nums, static, dyn_leaves, dyn_tree):

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import gc
 
+import numpy as np
+
 from .. import tree
 from ..core import (
     Tracer, arg_tracers, call_graph_flat, close_graph, eager_arg_node, evaluate_flat,
@@ -136,6 +138,39 @@ def trace_eager(fn, leaves: list, in_tree, avals, *, weak=(), diff=(), axes=None
 
 
 # --------------------------------------------------------------------------- running
+
+
+def fresh_result(result, args):
+    """``result``, a pytree a function returned when called on ``args`` as it is (nothing
+    traced: ``wire.checkpoint``, ``custom_jvp``/``custom_vjp`` on concrete values), with
+    each NumPy array leaf that is one of ``args``' arrays, a view of one, or shares memory
+    with an earlier leaf of ``result`` copied — so writing to the result never changes an
+    argument, as with ``jit`` (whose outputs are the caller's own arrays). Other leaves,
+    and arrays the function made, are returned as they are (no copy).
+
+    >>> import numpy as np
+    >>> x = np.zeros(2)
+    >>> a, b, c = fresh_result((x, x[:1], x + 1), (x,))
+    >>> a is x, np.shares_memory(b, x), c[0]
+    (False, False, np.float64(1.0))
+    """
+    leaves, out_tree = tree.flatten(result)
+    taken = {id(_root(a)) for a in tree.leaves(args) if isinstance(a, np.ndarray)}
+    copied = False
+    for i, v in enumerate(leaves):
+        if isinstance(v, np.ndarray):
+            r = id(_root(v))
+            if r in taken:
+                leaves[i] = v = v.copy()
+                r = id(v)
+                copied = True
+            taken.add(r)
+    return tree.unflatten(out_tree, leaves) if copied else result
+
+
+def _root(a):
+    return a if a.base is None else a.base
+
 
 
 COMPILE_AFTER = 2  # evaluations of one graph before it is compiled to straight-line NumPy

@@ -39,6 +39,7 @@ from .subgraph import (
     coef_flags,
     flat_coefs,
     float_mask,
+    fresh,
     fmt_avals,
     inline,
     jet_inline,
@@ -72,7 +73,7 @@ def _scan_impl(*args, body, length, reverse, num_consts, num_carry):
         carry = outs[:num_carry]
         for y, v in zip(ys, outs[num_carry:]):
             y[i] = v
-    return tuple(np.asarray(c) for c in carry) + tuple(ys)
+    return fresh(list(carry) + ys, args)  # (no step: the initial carry, not the caller's)
 
 
 def _scan_shape(*avals, body, length, reverse, num_consts, num_carry):

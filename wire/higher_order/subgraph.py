@@ -18,6 +18,7 @@ from pyrsistent import pmap
 
 from ..core import TraceTag, Tracer, call_graph_flat, evaluate_flat, to_tracer, trace_flat
 from ..core.debug import _NANS
+from ..core.evaluate import _owned_outputs
 from ..core.locations import current_table
 from ..errors import ShapeError
 from ..ir import Aval, Graph, _flat_tree, arg_op, make_node, toposort
@@ -54,6 +55,15 @@ def inline(graph: Graph, args: Sequence) -> list:
 def run(graph: Graph, values: Sequence) -> list:
     """``graph`` evaluated on concrete ``values``."""
     return runner(graph)(values)
+
+
+def fresh(values: Sequence, operands: Sequence) -> tuple:
+    """``values`` (a primitive's concrete outputs) as arrays the caller owns, as ``jit``'s
+    are: none is one of the ``operands`` or a view of one, none shares memory with another
+    output, each is writable. Copied only where needed: a loop of no steps returns its
+    initial carry, which must not be the caller's own array (writing to the result would
+    change the argument)."""
+    return tuple(_owned_outputs(list(values), operands, frozenset()))
 
 
 def runner(graph: Graph) -> Callable[[Sequence], list]:

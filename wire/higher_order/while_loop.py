@@ -30,6 +30,7 @@ from .subgraph import (
     closed_graph,
     coef_flags,
     flat_coefs,
+    fresh,
     fmt_avals,
     inline,
     loc_of,
@@ -52,7 +53,7 @@ def _while_impl(*args, cond, body, cond_nconsts, body_nconsts):
     test, step = runner(cond), runner(body)
     while bool(test(cc + carry)[0]):
         carry = step(bc + carry)
-    return tuple(np.asarray(c) for c in carry)
+    return fresh(carry, args)  # (no step: the initial carry, not the caller's array)
 
 
 def _while_shape(*avals, cond, body, cond_nconsts, body_nconsts):

@@ -926,7 +926,7 @@ def scale_by_optimistic_gradient(alpha: float = 1.0, beta: float = 1.0
         out = wtree.map(lambda g, p: (alpha + beta) * g
                         - beta * wnp.where(state.is_initial_step, g, p),
                         grads, state.previous_gradient)
-        previous = wtree.map(lambda g, p: wnp.asarray(g, _leaf_dtype(p)), grads,
+        previous = wtree.map(lambda g, p: wnp.array(g, _leaf_dtype(p)), grads,  # a copy
                              state.previous_gradient)
         return wtree.map(_like_grad, out, grads), \
             ScaleByOptimisticGradientState(np.array(False), previous)
@@ -986,7 +986,7 @@ def scale_by_adan(b1: float = 0.98, b2: float = 0.92, b3: float = 0.99, eps: flo
                 (_debias(a, b1, t) + b2 * _debias(b, b2, t))
                 / (wnp.sqrt(_debias(c, b3, t) + eps_root) + eps), gr),
             grads, m, v, n)
-        prev = wtree.map(lambda g, p: wnp.asarray(g, _leaf_dtype(p)), g32, state.g)
+        prev = wtree.map(lambda g, p: wnp.array(g, _leaf_dtype(p)), g32, state.g)  # a copy
         return out, ScaleByAdanState(m, v, n, prev, t)
 
     def init(params):

@@ -85,7 +85,9 @@ def _precondition(updates, dparams, dupdates, rhos, identity_scale, memory_idx, 
 
 
 def _like(tree, other):
-    return wtree.map(lambda x, o: wnp.asarray(x, dtype=o.dtype), tree, other)
+    """``tree`` in the dtypes of ``other``, as arrays of its own (a state keeps them: never
+    the caller's params or grads, which the caller may write to)."""
+    return wtree.map(lambda x, o: wnp.array(x, dtype=o.dtype), tree, other)
 
 
 def scale_by_lbfgs(memory_size: int = 10, scale_init_precond: bool = True
