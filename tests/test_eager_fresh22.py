@@ -146,3 +146,117 @@ def test_optimizer_states_keep_no_caller_array(name):
     for a, b in zip(wire.tree.leaves(opt.update(g, s1, p)), wire.tree.leaves(
             opt.update(g, s2, p))):
         np.testing.assert_array_equal(a, b)
+
+
+# --------------------------------------------------------------------------- linear rules
+# A custom rule that must be linear in its seed (custom_vjp's bwd in the cotangent, for
+# forward mode; custom_jvp's rule in the tangents, for reverse mode) may use control flow:
+# it was refused as non-linear as soon as the seed reached a cond or a loop.
+
+from finite_differences import fd_grad  # noqa: E402
+
+
+def _vjp(fun, fwd, bwd):
+    f = wire.custom_vjp(fun)
+    f.defvjp(fwd, bwd)
+    return f
+
+
+def _piecewise(x):
+    return wnp.where(x > 0, x ** 2, wnp.sin(x))
+
+
+PIECEWISE = _vjp(_piecewise, lambda x: (_piecewise(x), x),
+                 lambda x, g: (wire.cond(wnp.sum(x) > 0, lambda u: 2.0 * x * u,
+                                         lambda u: wnp.cos(x) * u, g),))
+FOURTH = _vjp(lambda x: x ** 4, lambda x: (x ** 4, x),
+              lambda x, g: (wire.fori_loop(0, 3, lambda i, c: c * x, 4.0 * g),))
+CUMSUM = _vjp(wnp.cumsum, lambda x: (wnp.cumsum(x), None),
+              lambda r, g: (wire.scan(lambda c, y: (c + y, c + y), 0.0 * g[0], g,
+                                      reverse=True)[1],))
+SWITCHED = _vjp(lambda x: x * 3.0, lambda x: (x * 3.0, x),
+                lambda x, g: (wire.switch(wnp.asarray(wnp.sum(x) > 0, int),
+                                          [lambda u: 3.0 * u, lambda u: u * 3.0], g),))
+REMAT = _vjp(lambda x: 3.0 * x, lambda x: (3.0 * x, None),
+             lambda r, g: (wire.checkpoint(lambda u: u * 3.0)(g),))
+
+
+@pytest.mark.parametrize("f, x", [
+    (PIECEWISE, np.array([0.7])), (PIECEWISE, np.array([-0.4])),
+    (FOURTH, np.array([1.5, -2.0])), (CUMSUM, np.array([0.5, -1.0, 2.0])),
+    (SWITCHED, np.array([-1.0, 0.25])), (REMAT, np.array([2.0, -1.0])),
+])
+def test_linear_bwd_through_control_flow_gives_forward_derivatives(f, x):
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=x.shape)
+    want = fd_grad(lambda v: float(np.dot(f.fun(v) if hasattr(f, "fun") else f(v), t)), x)
+    # forward mode pushes t through J (the transpose of bwd); check J t against J^T by FD
+    jt = wire.jvp(f, (x,), (t,))[1]
+    for k in range(x.size):
+        e = np.zeros_like(x)
+        e[k] = 1.0
+        col = wire.jvp(f, (x,), (e,))[1]
+        np.testing.assert_allclose(np.dot(col, t), want[k], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(wire.jit(lambda v, w: wire.jvp(f, (v,), (w,))[1])(x, t), jt,
+                               rtol=1e-12)
+    np.testing.assert_allclose(wire.jacfwd(f)(x), wire.jacrev(f)(x), rtol=1e-12)
+
+
+def test_custom_jvp_rule_through_cond_gives_reverse_derivatives():
+    f = wire.custom_jvp(_piecewise)
+    f.defjvp(lambda p, t: (f(p[0]), wire.cond(p[0] > 0, lambda u: 2.0 * p[0] * u,
+                                              lambda u: wnp.cos(p[0]) * u, t[0])))
+    for x0 in (0.7, -0.4):
+        want = fd_grad(lambda v: float(_piecewise(v[0])), np.array([x0]))[0]
+        np.testing.assert_allclose(wire.grad(f)(x0), want, rtol=1e-7)
+        np.testing.assert_allclose(wire.jit(wire.grad(f))(x0), want, rtol=1e-7)
+    np.testing.assert_allclose(wire.vmap(wire.grad(f))(np.array([0.7, -0.4])),
+                               [1.4, np.cos(-0.4)], rtol=1e-12)
+    g = wire.custom_jvp(lambda x: x ** 3)
+    g.defjvp(lambda p, t: (p[0] ** 3, wire.fori_loop(0, 2, lambda i, u: u * p[0], 3.0 * t[0])))
+    np.testing.assert_allclose(wire.grad(g)(2.0), 12.0, rtol=1e-15)
+
+
+def _bwd_rule(bwd):
+    return _vjp(lambda x: x * 2.0, lambda x: (x * 2.0, x), bwd)
+
+
+REFUSED = {
+    # affine: a term that does not vanish with the cotangent (a transpose would drop it)
+    "a constant added in a branch": (lambda x, g: (wire.cond(
+        x > 0, lambda u: 3.0 * u + 1.0, lambda u: 3.0 * u, g),), "does not vanish at zero"),
+    "ones_like in a branch": (lambda x, g: (wire.cond(
+        x > 0, lambda u: wnp.ones_like(u), lambda u: u, g),), "does not vanish at zero"),
+    "the loop counter added": (lambda x, g: (wire.fori_loop(
+        0, 2, lambda i, c: c + i, 2.0 * g),), "does not vanish at zero"),
+    "a constant added in a loop": (lambda x, g: (wire.fori_loop(
+        0, 3, lambda i, c: c + 1.0, 2.0 * g),), "does not vanish at zero"),
+    "a constant added in checkpoint": (lambda x, g: (wire.checkpoint(
+        lambda u: 2.0 * u + 1.0)(g),), "does not vanish at zero"),
+    # not linear
+    "a product of two cotangents in a branch": (lambda x, g: (wire.cond(
+        x > 0, lambda u: u * u, lambda u: u, g),), "'mul'"),
+    "a product with a cond of the cotangent": (lambda x, g: (g * wire.cond(
+        x > 0, lambda u: u, lambda u: -u, g),), "'mul'"),
+    "the predicate read from the cotangent": (lambda x, g: (wire.cond(
+        g > 0, lambda u: u, lambda u: -u, g),), "'gt'"),
+    "a nonlinear loop body": (lambda x, g: (wire.fori_loop(
+        0, 1, lambda i, c: wnp.sin(c), g),), "'sin'"),
+    "a while_loop": (lambda x, g: (wire.while_loop(
+        lambda c: c[0] < 2, lambda c: (c[0] + 1, c[1] * 2.0), (0, g))[1],), "while_loop"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_non_linear_rules_through_control_flow_are_refused(name):
+    bwd, says = REFUSED[name]
+    f = _bwd_rule(bwd)
+    with pytest.raises(wire.NonDifferentiableError, match="forward mode through custom_vjp") as e:
+        wire.jvp(f, (1.0,), (1.0,))
+    assert says in str(e.value), str(e.value)
+    assert "test_eager_fresh22.py" in str(e.value)
+    # the same rules as custom_jvp rules (in the tangent) are refused in reverse mode
+    h = wire.custom_jvp(lambda x: x * 2.0)
+    h.defjvp(lambda p, t: (p[0] * 2.0, bwd(p[0], t[0])[0]))
+    with pytest.raises(wire.NonDifferentiableError, match="reverse mode through custom_jvp"):
+        wire.grad(h)(1.0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Callable, NamedTuple, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -38,7 +38,10 @@ from ..transforms.simplify import simplify as run_simplify
 from ..transforms.vjp import backward, backward_and_primals
 from ..transforms.vjp_values import gradient_at
 from ..core.debug import _NANS
-from ..higher_order.custom import LINEAR_IN_FLOATS
+from ..higher_order.linearity import (
+    CONTROL_FLOW as _CONTROL_FLOW, depends_on_outside as _depends_on_outside,
+    nonlinear_node as _nonlinear_node,
+)
 from ..tracebacks import entry_point
 from .eager import Memo, keeps_no_trace, run, trace_eager
 
@@ -937,143 +940,6 @@ def _depends_on(nodes, targets: set) -> Node | None:
         if n in targets:
             return n
         if id(n) in seen:
-            continue
-        seen.add(id(n))
-        stack.extend(n.inputs)
-    return None
-
-
-# the primitives linear in all their (floating-point) operands, and the products linear in
-# one operand when the others are constant; anything else computed from the arguments makes
-# linear_transpose refuse the function (as JAX's has no transpose rule for it)
-_LINEAR_OPS = (LINEAR_IN_FLOATS - {"proj"}) | {"full_like"}
-# the control flow whose sub-graphs the scan below enters; a node of these is not checked
-# again by the dependence check after the tangent map is built (its tangent node takes the
-# primal operands along, whether or not it reads them)
-_CONTROL_FLOW = frozenset(("cond", "scan", "checkpoint"))
-
-
-_NOT_LINEAR = "the function is not linear in its arguments"
-_PREDICATE = ("the predicate of wire.cond (the index of wire.switch) is computed from the "
-              "arguments (JAX's linear_transpose refuses it too)")
-
-
-class _Nonlinear(NamedTuple):
-    """Why ``linear_transpose`` refuses a function: ``node`` of ``graph`` (a sub-graph
-    ``where`` says which, ``""`` for the function's own) and the reason."""
-    node: Node
-    graph: Graph
-    where: str
-    why: str
-
-
-def _nonlinear_node(graph: Graph, linear=None) -> tuple[_Nonlinear | None, list]:
-    """The first node of ``graph`` computed from its ``linear`` inputs (all if None) that
-    is not linear in them, or None; and per output, whether it is computed from them.
-
-    An integer or boolean computed from the arguments is refused where it is used (so a
-    ``cond`` predicate is named as one), or at the node that made it if nothing uses it."""
-    lin_in = [True] * len(graph.inputs) if linear is None else linear
-    found = {x for x, f in zip(graph.inputs, lin_in) if f}
-    parts: dict = {}  # multi-output node -> per output, whether it is computed from them
-    tainted: dict = {}  # integer/bool node computed from the arguments -> its _Nonlinear
-
-    def refuse(n, why, where=""):
-        return _Nonlinear(n, graph, where, why)
-
-    for n in graph.nodes:
-        if n.is_leaf:
-            continue
-        name = n.op.name
-        if name == "proj" and n.inputs[0] in parts:
-            if parts[n.inputs[0]][n.params["index"]]:
-                found.add(n)
-            continue
-        if name == "cond" and n.inputs[0] in tainted:
-            return refuse(n, _PREDICATE), []
-        first = next((tainted[x] for x in n.inputs if x in tainted), None)
-        if first is not None:
-            if not isinstance(n.aval, tuple) and n.aval.dtype.kind not in "fc":
-                tainted[n] = first  # (x > 0 converted to an integer)
-                continue
-            return first, []
-        lin = [x in found for x in n.inputs]
-        if not any(lin):
-            continue
-        avals = n.aval if isinstance(n.aval, tuple) else (n.aval,)
-        if name in _CONTROL_FLOW:
-            bad, outs = _control_flow_linear(graph, n, lin)
-            if bad is not None:
-                return bad, []
-            if any(o and a.dtype.kind not in "fc" for o, a in zip(outs, avals)):
-                return refuse(n, f"{_NOT_LINEAR}: an integer output of wire.{name} is "
-                              f"computed from them"), []
-            parts[n] = outs
-            continue
-        if name == "while":
-            return refuse(n, "wire.while_loop does not transpose (nor does it in JAX: use "
-                          "wire.scan or wire.fori_loop with static bounds)"), []
-        if any(a.dtype.kind not in "fc" for a in avals):
-            tainted[n] = refuse(n, f"{_NOT_LINEAR}: it applies {name!r} to a value "
-                                f"computed from them")
-            continue  # an integer or bool computed from the arguments: refused where used
-        found.add(n)
-        if name in _LINEAR_OPS or (name in ("mul", "matmul") and sum(lin) == 1) or (
-                name == "div" and lin[0] and not any(lin[1:])):
-            continue
-        return refuse(n, f"{_NOT_LINEAR}: it applies {name!r} to a value computed from them" + (
-            " (JAX's linear_transpose refuses it too)" if name in (
-                "stop_gradient", "custom_vjp_call") else "")), []
-    if tainted:
-        return next(iter(tainted.values())), []
-    return None, [o in found for o in graph.outputs]
-
-
-def _control_flow_linear(graph: Graph, n: Node, lin: list) -> tuple[_Nonlinear | None, list]:
-    """``_nonlinear_node`` through a cond, scan or checkpoint node whose operands flagged
-    in ``lin`` are computed from the arguments: the sub-graph's first non-linear node and
-    which of the node's outputs are computed from them."""
-    name = n.op.name
-
-    def inside(bad: _Nonlinear, where: str) -> _Nonlinear:
-        return bad._replace(where=(bad.where + ", " if bad.where else "") + where)
-
-    if name == "cond":
-        if lin[0]:
-            return _Nonlinear(n, graph, "", _PREDICATE), []
-        outs = [False] * len(n.aval)
-        for k, branch in enumerate(n.params["branches"]):
-            bad, got = _nonlinear_node(branch, lin[1:])
-            if bad is not None:
-                kind = ("the false branch", "the true branch")[k] if len(
-                    n.params["branches"]) == 2 else f"branch {k}"
-                return inside(bad, f"in {kind} of wire.cond/switch"), []
-            outs = [a or b for a, b in zip(outs, got)]
-        return None, outs
-    if name == "checkpoint":
-        bad, outs = _nonlinear_node(n.params["body"], lin)
-        return (None, outs) if bad is None else (inside(bad, "in wire.checkpoint"), [])
-    body, nc, nk = n.params["body"], n.params["num_consts"], n.params["num_carry"]
-    carry = lin[nc:nc + nk]
-    while True:  # the carries computed from the arguments: a fixed point over the steps
-        bad, outs = _nonlinear_node(body, lin[:nc] + carry + lin[nc + nk:])
-        if bad is not None:
-            return inside(bad, "in the body of wire.scan/fori_loop"), []
-        new = [a or b for a, b in zip(carry, outs[:nk])]
-        if new == carry:
-            return None, new + outs[nk:]
-        carry = new
-
-
-def _depends_on_outside(nodes, targets: set) -> Node | None:
-    """``_depends_on``, not looking through the operands of control flow (checked by
-    ``_nonlinear_node`` instead)."""
-    seen, stack = set(), [n for n in nodes if n is not None]
-    while stack:
-        n = stack.pop()
-        if n in targets:
-            return n
-        if id(n) in seen or n.op.name in _CONTROL_FLOW:
             continue
         seen.add(id(n))
         stack.extend(n.inputs)

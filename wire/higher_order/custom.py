@@ -43,11 +43,15 @@ from ..errors import (NonDifferentiableError, ShapeError, WireError, WireTypeErr
 from ..ir import Graph, arg_node, arg_op, make_node, substitute, toposort
 from ..ops.batching import batch_size, to_front
 from ..ops.elementwise import cos, exp, log1p, sin
-from ..ops.layout import zeros_like_
+from ..ops.layout import full, zeros_like_
 from ..ops.reductions import reduce_sum
 from ..transforms.jvp import forward, forward_and_primals
 from ..transforms.vjp import WithPrimals, backward
 from ..transforms.vmap import vmap_flat, vmap_leaves
+from .linearity import (
+    CONTROL_FLOW, LINEAR_IN_FLOATS, NOT_LINEAR, PREDICATE, Nonlinear, control_flow_linear,
+    depends_on_outside, nonlinear_node,
+)
 from .subgraph import jet_inline
 
 __all__ = ["CustomRule", "BatchedRule", "custom_jvp_call_p", "custom_vjp_call_p",
@@ -343,40 +347,66 @@ class _Private:
         return [None if v is None else Tracer(next(moved)) for v in values]
 
 
-def _nonlinear_use(results, held) -> "Node | None":
-    """The first node of ``results``' graph (on private stand-ins: a walk over the rule's own
-    nodes) that applies a piecewise-constant primitive (``floor``, ``sign``,
-    ``stop_gradient`` …) or a comparison to a value computed from the placeholders ``held``.
-    Such a rule is not linear in them, and its derivative hides it (it is zero there)."""
+def _nonlinear_use(results, held) -> tuple["Nonlinear | None", bool]:
+    """The first sign that ``results`` (a rule's outputs on private stand-ins: a walk over the
+    rule's own nodes) are not linear in the placeholders ``held``, or ``None``; and whether
+    control flow (``cond``, ``scan``, ``checkpoint``) is applied to a value computed from them.
+
+    A piecewise-constant primitive (``floor``, ``sign``, ``stop_gradient`` …) or a comparison
+    applied to such a value is not linear, though its derivative hides it (zero there). A
+    control-flow node is entered (:func:`wire.higher_order.linearity.control_flow_linear`):
+    it is linear if its predicate (a loop's trip count) is not computed from them and its
+    branches (its body) are linear in them; a ``while_loop`` has no transpose. Where control
+    flow is met, the whole of ``results`` is held to the strict rule of
+    :func:`~wire.higher_order.linearity.nonlinear_node` (linear primitives, and products with
+    one factor computed from them): the transpose of control flow takes its operands along,
+    so it cannot show a non-linearity by depending on them."""
     dep = set(held)
-    for n in toposort([r.node for r in results if r is not None]):
-        if n in dep or not n.inputs or not any(i in dep for i in n.inputs):
+    parts: dict = {}  # control-flow node -> per output, whether it is computed from them
+    roots = [r.node for r in results if r is not None]
+    for n in toposort(roots):
+        if n in dep or not n.inputs:
+            continue
+        name = n.op.name
+        if name == "proj" and n.inputs[0] in parts:
+            if parts[n.inputs[0]][n.params["index"]]:
+                dep.add(n)
+            continue
+        if not any(i in dep for i in n.inputs):
+            continue
+        if name == "while":
+            return Nonlinear(n, None, "", ""), True
+        if name in CONTROL_FLOW:
+            bad, outs = control_flow_linear(None, n, [i in dep for i in n.inputs])
+            if bad is not None:
+                return bad, True
+            if any(o and a.dtype.kind not in "fc" for o, a in zip(outs, n.aval)):
+                return Nonlinear(n, None, "", f"an integer output of wire.{name} is computed "
+                                 f"from it"), True
+            parts[n] = outs
             continue
         dep.add(n)
         avals = n.aval if isinstance(n.aval, tuple) else (n.aval,)
         if n.op.nondiff or any(a.dtype.kind not in "fc" for a in avals):
-            return n
-    return None
+            return Nonlinear(n, None, "", ""), False
+    if not parts:
+        return None, False
+    bad, _ = nonlinear_node(Graph(list(held), roots))
+    return bad, True
 
 
-# linear in each floating-point operand (the others: indices, masks, shapes): zero where
-# those operands are all zero (linear_transpose's check, wire.api.grad, starts from these too)
-LINEAR_IN_FLOATS = frozenset((
-    "add", "sub", "neg", "reshape", "transpose", "swapaxes", "broadcast_to", "broadcast_like",
-    "sum_to_like", "concatenate", "getitem", "reduce_sum", "reduce_sum_where", "cumsum",
-    "real", "imag", "conj", "complex", "fft", "select", "scatter", "scatter_add",
-    "scatter_addto", "convert", "remat_barrier", "proj"))
 # products: zero where one factor is (a product of two cotangents is refused elsewhere)
 _ZERO_IF_ANY = frozenset(("mul", "matmul"))
 # not linear, though their derivative is the same everywhere (so transposing them hides it)
 _SAWTOOTH = frozenset(("mod", "fmod"))
 
 
-def _zero_at_zero(n, memo: dict, dep: set) -> bool:
+def _zero_at_zero(n, memo: dict, dep: set):
     """Whether ``n`` is zero wherever the placeholders (``dep`` holds them and the nodes
     computed from them) are: a constant or ``full`` of zeros, a placeholder, or a linear
-    primitive of such values. Optimistic where it cannot tell (an unlisted primitive of a
-    placeholder: control flow, a custom call), so a linear rule is never refused for it."""
+    primitive of such values — a tuple of flags for a multi-output node. Control flow is
+    entered (:func:`_control_zeros`). Optimistic where it cannot tell (an unlisted primitive
+    of a placeholder: a custom call …), so a linear rule is never refused for it."""
     if n in memo:
         return memo[n]
     name = n.op.name
@@ -387,19 +417,67 @@ def _zero_at_zero(n, memo: dict, dep: set) -> bool:
             z = not np.any(n.params["value"])
         else:
             z = n in dep  # a placeholder (operands and residuals are not zero)
+    elif name == "proj" and isinstance(n.inputs[0].aval, tuple):
+        parent = _zero_at_zero(n.inputs[0], memo, dep)
+        z = parent[n.params["index"]] if isinstance(parent, tuple) else parent
+    elif name in _SUB_GRAPHS:
+        z = _control_zeros(n, [_zero_at_zero(i, memo, dep) for i in n.inputs])
     else:
         floats = [i for i in n.inputs
                   if not isinstance(i.aval, tuple) and i.aval.dtype.kind in "fc"]
         if name in LINEAR_IN_FLOATS:
-            z = all(_zero_at_zero(i, memo, dep) for i in floats)
+            # (an integer computed from an integer — a loop's counter — is zero only where
+            # all of its operands are)
+            z = all(_zero_at_zero(i, memo, dep) is True for i in floats or n.inputs)
         elif name in _ZERO_IF_ANY:
-            z = any(_zero_at_zero(i, memo, dep) for i in floats)
+            z = any(_zero_at_zero(i, memo, dep) is True for i in floats)
         elif name == "div":
-            z = bool(floats) and floats[0] is n.inputs[0] and _zero_at_zero(floats[0], memo, dep)
+            z = bool(floats) and floats[0] is n.inputs[0] and _zero_at_zero(
+                floats[0], memo, dep) is True
         else:
             z = n in dep
     memo[n] = z
     return z
+
+
+# control flow, whose outputs are zero at zero as its sub-graphs' are
+_SUB_GRAPHS = frozenset(("cond", "scan", "while", "checkpoint"))
+
+
+def _graph_zeros(graph: Graph, in_zero) -> list:
+    """Per output of ``graph``, whether it is zero where its inputs flagged in ``in_zero``
+    are (each output's flag, a bool)."""
+    memo = dict(zip(graph.inputs, in_zero))
+    return [_zero_at_zero(o, memo, set()) is True for o in graph.outputs]
+
+
+def _control_zeros(n, in_zero) -> tuple:
+    """Per output of the control-flow node ``n``, whether it is zero at zero given its
+    operands' flags ``in_zero``: a ``cond``'s where every branch's is; a loop's carry where
+    its initial value is and the body keeps it so (a fixed point over the steps), a scan's
+    per-step outputs where the body's are."""
+    name, p = n.op.name, n.params
+    if name == "cond":
+        flags = [True] * len(n.aval)
+        for branch in p["branches"]:
+            flags = [a and b for a, b in zip(flags, _graph_zeros(branch, in_zero[1:]))]
+        return tuple(flags)
+    if name == "checkpoint":
+        return tuple(_graph_zeros(p["body"], in_zero))
+    if name == "scan":
+        nc, nk, body = p["num_consts"], p["num_carry"], p["body"]
+        before, after = list(in_zero[:nc]), list(in_zero[nc + nk:])
+    else:  # while: (cond consts, body consts, carry)
+        ncc, nbc, body = p["cond_nconsts"], p["body_nconsts"], p["body"]
+        nk = len(in_zero) - ncc - nbc
+        before, after = list(in_zero[ncc:ncc + nbc]), []
+    carry = [z is True for z in in_zero[len(in_zero) - len(after) - nk:len(in_zero) - len(after)]]
+    while True:
+        outs = _graph_zeros(body, before + carry + after)
+        new = [a and b for a, b in zip(carry, outs[:nk])]
+        if new == carry:
+            return tuple(new + outs[nk:])
+        carry = new
 
 
 def _users(rule) -> bool:
@@ -438,6 +516,48 @@ def _not_linear(what: str, node=None, hint: str = "", why: str = "") -> NonDiffe
            else f" ({why})" if why else "")
     return NonDifferentiableError(what + how + (f"; {hint}" if hint else "") +
                                   at(user_location()))
+
+
+def _refused(what: str, bad: Nonlinear, hint: str = "") -> NonDifferentiableError:
+    """:func:`_not_linear` for a :class:`~wire.higher_order.linearity.Nonlinear` finding."""
+    why = bad.why
+    if bad.node is not None and bad.node.op.name == "while" and not bad.where:
+        return NonDifferentiableError(
+            f"{what.split(': ')[0]}: the rule applies wire.while_loop to a value computed "
+            f"from its linear argument, and a while_loop has no transpose (its trip count is "
+            f"not known in advance): use wire.scan or wire.fori_loop with static bounds"
+            + (f"; {hint}" if hint else "") + at(user_location()))
+    if why.startswith(NOT_LINEAR + ": "):
+        why = why[len(NOT_LINEAR) + 2:].replace("computed from them", "computed from it")
+    elif why == PREDICATE:
+        why = "the predicate of wire.cond (the index of wire.switch) is computed from it"
+    if not why:
+        return _not_linear(what, bad.node, hint)
+    return _not_linear(what, hint=hint, why=why + (f", {bad.where}" if bad.where else ""))
+
+
+def _transpose(results, cts, held: list, control: bool, refuse) -> list:
+    """The transpose of ``results`` (found linear in the placeholders ``held``) at the
+    cotangents ``cts``: one per placeholder, ``None`` where zero. ``refuse()`` is raised if
+    it depends on the placeholders (the rule is not linear after all: ``g * g``). With
+    ``control`` (control flow applied to them), the transpose of the control flow takes the
+    placeholders along as operands whether it reads them or not: the dependence is looked for
+    outside it (the control flow was checked by :func:`_nonlinear_use`), and the transpose,
+    the same at every point of a linear map, is taken at zero."""
+    found = backward(results, cts, held) if results else [None] * len(held)
+    held_set = set(held)
+    nodes = []
+    for c in found:
+        if c is not None:
+            if (depends_on_outside([c.node], held_set) is not None if control else
+                    depends_on_leaves(c.node, held_set.__contains__)):
+                raise refuse()
+            nodes.append(c.node)
+    if not control or not nodes:
+        return list(found)
+    zeros = {h: to_tracer(full(h.aval.shape, 0, h.aval.dtype)).node for h in held}
+    at_zero = iter(substitute(nodes, zeros))
+    return [None if c is None else Tracer(next(at_zero)) for c in found]
 
 
 def _n_args(rule) -> int:
@@ -519,21 +639,15 @@ def _custom_jvp_vjp(ct, out, *xs, graph, rule):
     held = [h for h in holders if h is not None]
     what = (f"reverse mode through custom_jvp {rule.name}: its JVP rule is not linear in the "
             f"tangents, so it has no transpose (JAX refuses it too)")
-    bad = _nonlinear_use([t for t, _ in live], [h.node for h in held])
+    bad, control = _nonlinear_use([t for t, _ in live], [h.node for h in held])
     if bad is not None:
-        raise _not_linear(what, bad)
+        raise _refused(what, bad)
     affine = _affine_use([t for t, _ in live], [h.node for h in held]) if _users(rule) else None
     if affine is not None:
         raise _not_linear(what, *affine[:1], why=affine[1] or "")
-    cts = iter(backward([t.node for t, _ in live], [c for _, c in live], [h.node for h in held])
-               if live else [None] * len(held))
-    held_nodes = {h.node for h in held}
-    result = []
-    for h in holders:
-        c = next(cts) if h is not None else None
-        if c is not None and depends_on_leaves(c.node, held_nodes.__contains__):
-            raise _not_linear(what)
-        result.append(c)
+    cts = iter(_transpose([t.node for t, _ in live], [c for _, c in live],
+                          [h.node for h in held], control, lambda: _not_linear(what)))
+    result = [next(cts) if h is not None else None for h in holders]
     moved = priv.back(result + list(outs))
     return WithPrimals(moved[:len(result)], moved[len(result):])
 
@@ -697,34 +811,30 @@ def _custom_vjp_jvp(ts, out, *xs, graph, rule):
     outs, in_cts = call_vjp_rule(rule, pxs, cts)
     live = [(c, t) for c, t in zip(in_cts, pts) if c is not None and t is not None]
     held = [h.node for h in holders if h is not None]
-    bad = _nonlinear_use([c for c, _ in live], held)
+    bad, control = _nonlinear_use([c for c, _ in live], held)
+    not_linear = (f"forward mode through custom_vjp {rule.name}: its bwd is not linear in the "
+                  f"output cotangent")
     if bad is not None:
-        raise _not_linear(f"forward mode through custom_vjp {rule.name}: its bwd is not linear "
-                          f"in the output cotangent", bad, _FORWARD_HINT)
+        raise _refused(not_linear, bad, _FORWARD_HINT)
     affine = _affine_use([c for c, _ in live], held) if _users(rule) else None
     if affine is not None:
-        raise _not_linear(f"forward mode through custom_vjp {rule.name}: its bwd is not linear "
-                          f"in the output cotangent", affine[0], _FORWARD_HINT,
-                          affine[1] or "")
-    found = []
+        raise _not_linear(not_linear, affine[0], _FORWARD_HINT, affine[1] or "")
+    found = [None] * len(held)
     if live and held:
         try:
-            found = backward([c.node for c, _ in live], [t for _, t in live], held)
+            found = _transpose(
+                [c.node for c, _ in live], [t for _, t in live], held, control,
+                lambda: NonDifferentiableError(
+                    f"{not_linear}, so it defines no derivative to push a tangent through; "
+                    f"{_FORWARD_HINT}" + at(user_location())))
         except NonDifferentiableError as e:
+            if str(e).startswith(not_linear):
+                raise
             raise NonDifferentiableError(
                 f"forward mode through custom_vjp {rule.name}: its bwd cannot be transposed "
                 f"({e}); {_FORWARD_HINT}") from None
-    found = iter(found or [None] * len(held))
-    held_set = set(held)
-    touts = []
-    for h, o in zip(holders, out):
-        t = next(found) if h is not None else None
-        if t is not None and depends_on_leaves(t.node, held_set.__contains__):
-            raise NonDifferentiableError(
-                f"forward mode through custom_vjp {rule.name}: its bwd is not linear in the "
-                f"output cotangent, so it defines no derivative to push a tangent through; "
-                f"{_FORWARD_HINT}" + at(user_location()))
-        touts.append(t)
+    found = iter(found)
+    touts = [next(found) if h is not None else None for h in holders]
     moved = priv.back(touts + list(outs))
     touts = [zeros_like_(o) if t is None else t for t, o in zip(moved[:len(touts)], out)]
     return WithPrimals(tuple(touts), moved[len(touts):])

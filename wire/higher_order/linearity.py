@@ -1,0 +1,177 @@
+"""Which values a computation is linear in — through ``cond``, ``scan`` and ``checkpoint``.
+
+``wire.linear_transpose`` refuses a function that is not linear in its arguments, and a
+custom rule that must be linear in its seed (a ``custom_vjp``'s ``bwd`` in the output
+cotangent, a ``custom_jvp`` rule in the tangents) is refused when it is not:
+:func:`nonlinear_node` walks a graph from the inputs it is to be linear in and names the
+first node that is not linear in them, entering the sub-graphs of control flow — a
+``cond`` is linear in its operands if its predicate is not computed from them and every
+branch is linear in them; a ``scan`` (``fori_loop`` with static bounds) if its body is, the
+carries computed from them found as a fixed point over the steps; a ``while_loop`` does not
+transpose at all. :data:`LINEAR_IN_FLOATS` lists the primitives linear in their
+floating-point operands.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..ir import Graph, Node
+
+__all__ = ["CONTROL_FLOW", "LINEAR_IN_FLOATS", "LINEAR_OPS", "Nonlinear", "control_flow_linear",
+           "depends_on_outside", "nonlinear_node"]
+
+
+# linear in each floating-point operand (the others: indices, masks, shapes): zero where
+# those operands are all zero (the custom-rule checks start from these too)
+LINEAR_IN_FLOATS = frozenset((
+    "add", "sub", "neg", "reshape", "transpose", "swapaxes", "broadcast_to", "broadcast_like",
+    "sum_to_like", "concatenate", "getitem", "reduce_sum", "reduce_sum_where", "cumsum",
+    "real", "imag", "conj", "complex", "fft", "select", "scatter", "scatter_add",
+    "scatter_addto", "convert", "remat_barrier", "proj"))
+
+# the primitives linear in all their (floating-point) operands, and the products linear in
+# one operand when the others are constant; anything else computed from the arguments makes
+# linear_transpose refuse the function (as JAX's has no transpose rule for it)
+LINEAR_OPS = (LINEAR_IN_FLOATS - {"proj"}) | {"full_like"}
+# the control flow whose sub-graphs nonlinear_node enters; a node of these is not checked
+# again by the dependence check after the tangent map (or a rule's transpose) is built (its tangent node takes the
+# primal operands along, whether or not it reads them)
+CONTROL_FLOW = frozenset(("cond", "scan", "checkpoint"))
+
+
+NOT_LINEAR = "the function is not linear in its arguments"
+PREDICATE = ("the predicate of wire.cond (the index of wire.switch) is computed from the "
+             "arguments (JAX's linear_transpose refuses it too)")
+
+
+class Nonlinear(NamedTuple):
+    """Why a function (or a custom rule) is refused as not linear: ``node`` of ``graph`` (a
+    sub-graph ``where`` says which, ``""`` for the function's own) and the reason."""
+    node: Node
+    graph: Graph
+    where: str
+    why: str
+
+
+def nonlinear_node(graph: Graph, linear=None) -> tuple[Nonlinear | None, list]:
+    """The first node of ``graph`` computed from its ``linear`` inputs (all if None) that
+    is not linear in them, or None; and per output, whether it is computed from them.
+    Its other inputs (and free leaves) are constants.
+
+    An integer or boolean computed from the arguments is refused where it is used (so a
+    ``cond`` predicate is named as one), or at the node that made it if nothing uses it.
+
+    >>> import numpy as np, wire
+    >>> g = wire.trace(lambda x, y: wire.cond(y > 0, lambda v: 2.0 * v, lambda v: -v, x) * y,
+    ...                1.0, 1.0)
+    >>> nonlinear_node(g, [True, False])[0] is None          # linear in x
+    True
+    >>> nonlinear_node(g, [False, True])[0].why              # not in y: the predicate reads it
+    "the predicate of wire.cond (the index of wire.switch) is computed from the arguments (JAX's linear_transpose refuses it too)"
+    """
+    lin_in = [True] * len(graph.inputs) if linear is None else linear
+    found = {x for x, f in zip(graph.inputs, lin_in) if f}
+    parts: dict = {}  # multi-output node -> per output, whether it is computed from them
+    tainted: dict = {}  # integer/bool node computed from the arguments -> its Nonlinear
+
+    def refuse(n, why, where=""):
+        return Nonlinear(n, graph, where, why)
+
+    for n in graph.nodes:
+        if n.is_leaf:
+            continue
+        name = n.op.name
+        if name == "proj" and n.inputs[0] in parts:
+            if parts[n.inputs[0]][n.params["index"]]:
+                found.add(n)
+            continue
+        if name == "cond" and n.inputs[0] in tainted:
+            return refuse(n, PREDICATE), []
+        first = next((tainted[x] for x in n.inputs if x in tainted), None)
+        if first is not None:
+            if not isinstance(n.aval, tuple) and n.aval.dtype.kind not in "fc":
+                tainted[n] = first  # (x > 0 converted to an integer)
+                continue
+            return first, []
+        lin = [x in found for x in n.inputs]
+        if not any(lin):
+            continue
+        avals = n.aval if isinstance(n.aval, tuple) else (n.aval,)
+        if name in CONTROL_FLOW:
+            bad, outs = control_flow_linear(graph, n, lin)
+            if bad is not None:
+                return bad, []
+            if any(o and a.dtype.kind not in "fc" for o, a in zip(outs, avals)):
+                return refuse(n, f"{NOT_LINEAR}: an integer output of wire.{name} is "
+                              f"computed from them"), []
+            parts[n] = outs
+            continue
+        if name == "while":
+            return refuse(n, "wire.while_loop does not transpose (nor does it in JAX: use "
+                          "wire.scan or wire.fori_loop with static bounds)"), []
+        if any(a.dtype.kind not in "fc" for a in avals):
+            tainted[n] = refuse(n, f"{NOT_LINEAR}: it applies {name!r} to a value "
+                                f"computed from them")
+            continue  # an integer or bool computed from the arguments: refused where used
+        found.add(n)
+        if name in LINEAR_OPS or (name in ("mul", "matmul") and sum(lin) == 1) or (
+                name == "div" and lin[0] and not any(lin[1:])):
+            continue
+        return refuse(n, f"{NOT_LINEAR}: it applies {name!r} to a value computed from them" + (
+            " (JAX's linear_transpose refuses it too)" if name in (
+                "stop_gradient", "custom_vjp_call") else "")), []
+    if tainted:
+        return next(iter(tainted.values())), []
+    return None, [o in found for o in graph.outputs]
+
+
+def control_flow_linear(graph: Graph, n: Node, lin: list) -> tuple[Nonlinear | None, list]:
+    """``nonlinear_node`` through a cond, scan or checkpoint node whose operands flagged
+    in ``lin`` are computed from the arguments: the sub-graph's first non-linear node and
+    which of the node's outputs are computed from them."""
+    name = n.op.name
+
+    def inside(bad: Nonlinear, where: str) -> Nonlinear:
+        return bad._replace(where=(bad.where + ", " if bad.where else "") + where)
+
+    if name == "cond":
+        if lin[0]:
+            return Nonlinear(n, graph, "", PREDICATE), []
+        outs = [False] * len(n.aval)
+        for k, branch in enumerate(n.params["branches"]):
+            bad, got = nonlinear_node(branch, lin[1:])
+            if bad is not None:
+                kind = ("the false branch", "the true branch")[k] if len(
+                    n.params["branches"]) == 2 else f"branch {k}"
+                return inside(bad, f"in {kind} of wire.cond/switch"), []
+            outs = [a or b for a, b in zip(outs, got)]
+        return None, outs
+    if name == "checkpoint":
+        bad, outs = nonlinear_node(n.params["body"], lin)
+        return (None, outs) if bad is None else (inside(bad, "in wire.checkpoint"), [])
+    body, nc, nk = n.params["body"], n.params["num_consts"], n.params["num_carry"]
+    carry = lin[nc:nc + nk]
+    while True:  # the carries computed from the arguments: a fixed point over the steps
+        bad, outs = nonlinear_node(body, lin[:nc] + carry + lin[nc + nk:])
+        if bad is not None:
+            return inside(bad, "in the body of wire.scan/fori_loop"), []
+        new = [a or b for a, b in zip(carry, outs[:nk])]
+        if new == carry:
+            return None, new + outs[nk:]
+        carry = new
+
+
+def depends_on_outside(nodes, targets: set) -> Node | None:
+    """A node of ``targets`` that one of ``nodes`` is computed from, or None, not looking
+    through the operands of control flow (checked by :func:`nonlinear_node` instead)."""
+    seen, stack = set(), [n for n in nodes if n is not None]
+    while stack:
+        n = stack.pop()
+        if n in targets:
+            return n
+        if id(n) in seen or n.op.name in CONTROL_FLOW:
+            continue
+        seen.add(id(n))
+        stack.extend(n.inputs)
+    return None
