@@ -154,6 +154,7 @@ def test_optimizer_states_keep_no_caller_array(name):
 # it was refused as non-linear as soon as the seed reached a cond or a loop.
 
 from finite_differences import fd_grad  # noqa: E402
+from selection import sampled_grid, skip_unless_slow  # noqa: E402
 
 
 def _vjp(fun, fwd, bwd):
@@ -260,3 +261,88 @@ def test_non_linear_rules_through_control_flow_are_refused(name):
     h.defjvp(lambda p, t: (p[0] * 2.0, bwd(p[0], t[0])[0]))
     with pytest.raises(wire.NonDifferentiableError, match="reverse mode through custom_jvp"):
         wire.grad(h)(1.0)
+
+
+# --------------------------------------------------------------------------- special gradients
+# wire.optim beside Optax (and torch) on NaN, inf, zero, huge and tiny gradients: equal where
+# Optax follows the arithmetic, the departures docs/optim.md lists pinned here.
+
+NAN, INF = np.nan, np.inf
+SEQUENCES = {
+    "nan": [[1.0, 2.0], [NAN, 1.0], [1.0, 1.0], [0.5, -1.0]],
+    "inf": [[1.0, 2.0], [INF, 1.0], [1.0, 1.0], [0.5, -1.0]],
+    "-inf": [[1.0, 2.0], [-INF, 1.0], [1.0, 1.0]],
+    "zeros": [[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [0.0, 0.0]],
+}
+SAME_AS_OPTAX = [
+    ("adagrad", {}), ("sgd", {"momentum": 0.9}), ("sgd", {"momentum": 0.9, "nesterov": True}), ("adam", {}),
+    ("adamw", {}), ("rmsprop", {}), ("rmsprop", {"centered": True}), ("lamb", {}),
+    ("nadam", {}), ("amsgrad", {}), ("adamax", {}), ("adabelief", {}), ("radam", {}),
+    ("lars", {}), ("fromage", {}), ("novograd", {}), ("adafactor", {}), ("lion", {}),
+]
+
+
+def _run(opt, seq, p, xp=np):
+    state, out = opt.init(xp.asarray(p)), []
+    for g in seq:
+        u, state = opt.update(xp.asarray(np.asarray(g, np.float32)), state, xp.asarray(p))
+        out.append(np.asarray(u))
+    return out
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("name, kw", sampled_grid(SAME_AS_OPTAX, lambda case: case[0] == "adagrad"),
+                         ids=str)
+def test_optimizers_match_optax_at_special_gradients(name, kw, request):
+    skip_unless_slow(request)
+    optax = pytest.importorskip("optax")
+    jnp = pytest.importorskip("jax.numpy")
+    p = np.array([1.0, -2.0], np.float32)
+    for sname, seq in SEQUENCES.items():
+        ours = _run(getattr(optim, name)(0.1, **kw), seq, p)
+        theirs = _run(getattr(optax, name)(0.1, **kw), seq, p, jnp)
+        for k, (a, b) in enumerate(zip(ours, theirs)):
+            if name == "adagrad" and sname == "nan" and k > 1:
+                # the departure: Optax's Adagrad returns 0 once its sum is NaN; wire's stays NaN
+                assert np.isnan(a[0]) and b[0] == 0.0
+                a, b = a[1:], b[1:]
+            np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-7, equal_nan=True,
+                                       err_msg=f"{name} {kw} {sname} step {k}")
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_adagrad_keeps_nan_visible_as_torch_does():
+    """torch's Adagrad (``eps=0``, a sum starting at 0) steps ``-lr g / sqrt(sum g**2)``: a NaN
+    gradient makes the sum NaN, and every later step of the entry NaN."""
+    opt = optim.adagrad(0.1, 0.0, 0.0)
+    p = np.array([1.0, -2.0])
+    state, total = opt.init(p), np.zeros(2)
+    for g in SEQUENCES["nan"] + SEQUENCES["zeros"]:
+        g = np.array(g)
+        total = total + g * g
+        with np.errstate(all="ignore"):
+            want = np.where(total == 0, 0.0, -0.1 * g / np.sqrt(total))
+        u, state = opt.update(g, state, p)
+        p = optim.apply_updates(p, u)
+        np.testing.assert_allclose(u, want, rtol=1e-15, equal_nan=True)
+    assert np.isnan(p[0]) and np.isfinite(p[1])
+    # apply_if_finite skips the step with the NaN gradient and keeps the state clean
+    safe = optim.apply_if_finite(optim.adagrad(0.1), 3)
+    s = safe.init(np.zeros(2))
+    for g in SEQUENCES["nan"]:
+        u, s = safe.update(np.array(g), s)
+    assert np.all(np.isfinite(u))
+
+
+@pytest.mark.parametrize("name", ["lars", "fromage", "clip_by_global_norm"])
+def test_norm_based_steps_do_not_overflow_on_huge_float32_gradients(name):
+    """Optax's norm overflows for gradients of 1e20 in float32 (its update is 0, or only the
+    weight decay); the step of these is scale-free in the gradient."""
+    opt = optim.clip_by_global_norm(1.0) if name == "clip_by_global_norm" else getattr(
+        optim, name)(0.1)
+    p = np.array([1.0, -2.0, 0.5], np.float32)
+    g = np.array([3.0, -4.0, 1e-3], np.float32)
+    small = opt.update(g, opt.init(p), p)[0]
+    huge = opt.update(g * np.float32(1e25), opt.init(p), p)[0]
+    assert huge.dtype == np.float32
+    np.testing.assert_allclose(huge, small, rtol=1e-5)
