@@ -129,7 +129,19 @@ def nonlinear_node(graph: Graph, linear=None) -> tuple[Nonlinear | None, list]:
 def control_flow_linear(graph: Graph, n: Node, lin: list) -> tuple[Nonlinear | None, list]:
     """``nonlinear_node`` through a cond, scan or checkpoint node whose operands flagged
     in ``lin`` are computed from the arguments: the sub-graph's first non-linear node and
-    which of the node's outputs are computed from them."""
+    which of the node's outputs are computed from them.
+
+    >>> import numpy as np, wire
+    >>> g = wire.trace(lambda x, w: wire.scan(lambda c, v: (c * w + v, c), 0.0, x), np.ones(3),
+    ...                2.0)
+    >>> loop = next(n for n in g.nodes if n.op.name == "scan")
+    >>> [n.aval for n in loop.inputs]                 # (w, the carry, xs)
+    [f64[], f64[], f64[3]]
+    >>> control_flow_linear(g, loop, [False, False, True])        # linear in xs
+    (None, [True, True])
+    >>> control_flow_linear(g, loop, [True, False, True])[0].why  # not in w and xs together
+    "the function is not linear in its arguments: it applies 'mul' to a value computed from them"
+    """
     name = n.op.name
 
     def inside(bad: Nonlinear, where: str) -> Nonlinear:
@@ -164,7 +176,14 @@ def control_flow_linear(graph: Graph, n: Node, lin: list) -> tuple[Nonlinear | N
 
 def depends_on_outside(nodes, targets: set) -> Node | None:
     """A node of ``targets`` that one of ``nodes`` is computed from, or None, not looking
-    through the operands of control flow (checked by :func:`nonlinear_node` instead)."""
+    through the operands of control flow (checked by :func:`nonlinear_node` instead).
+
+    >>> import wire
+    >>> g = wire.trace(lambda x: (x * 2.0, wire.cond(True, lambda v: v, lambda v: -v, x)), 1.0)
+    >>> x = g.inputs[0]
+    >>> depends_on_outside([g.outputs[0]], {x}) is x, depends_on_outside([g.outputs[1]], {x})
+    (True, None)
+    """
     seen, stack = set(), [n for n in nodes if n is not None]
     while stack:
         n = stack.pop()

@@ -62,7 +62,14 @@ def fresh(values: Sequence, operands: Sequence) -> tuple:
     are: none is one of the ``operands`` or a view of one, none shares memory with another
     output, each is writable. Copied only where needed: a loop of no steps returns its
     initial carry, which must not be the caller's own array (writing to the result would
-    change the argument)."""
+    change the argument).
+
+    >>> import numpy as np
+    >>> x = np.zeros(3)
+    >>> a, b, c = fresh([x, x[1:], x + 1.0], [x])
+    >>> a is x, np.shares_memory(b, x), c[0]
+    (False, False, np.float64(1.0))
+    """
     return tuple(_owned_outputs(list(values), operands, frozenset()))
 
 
