@@ -275,7 +275,8 @@ SEQUENCES = {
     "zeros": [[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [0.0, 0.0]],
 }
 SAME_AS_OPTAX = [
-    ("adagrad", {}), ("sgd", {"momentum": 0.9}), ("sgd", {"momentum": 0.9, "nesterov": True}), ("adam", {}),
+    ("adagrad", {}), ("sgd", {"momentum": 0.9}), ("sgd", {"momentum": 0.9, "nesterov": True}),
+    ("adam", {}),
     ("adamw", {}), ("rmsprop", {}), ("rmsprop", {"centered": True}), ("lamb", {}),
     ("nadam", {}), ("amsgrad", {}), ("adamax", {}), ("adabelief", {}), ("radam", {}),
     ("lars", {}), ("fromage", {}), ("novograd", {}), ("adafactor", {}), ("lion", {}),
