@@ -23,9 +23,10 @@ import numpy as np
 
 from .. import tracebacks
 from ..core import Tracer, current_trace, to_tracer
-from ..errors import OutArgumentError, WireNotImplementedError, at, user_location
+from ..errors import OutArgumentError, WireNotImplementedError, WireTypeError, at, user_location
 from ..tracebacks import is_wire_file
 from . import _deferring
+from ._promote import cast, dtype_of, strong
 
 _P = inspect.Parameter
 _POSITIONAL = (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)
@@ -219,6 +220,10 @@ def _generate(name, fn, np_fn, module, np_sig, own_sig, to_own, unsupported, ext
     env["_kinds"] = tuple(all_names)
     env["_extras"] = tuple(extra_names)
     call = ", ".join(call_pos + call_kw)
+    # the call again with NumPy's positional-only operands replaced (a ufunc's inputs, cast
+    # to the loop ``dtype=`` or ``signature=`` selects)
+    operands = [n for n, kind in all_names if kind is _P.POSITIONAL_ONLY]
+    redo = f"lambda {', '.join(f'{n}={n}' for n in operands)}: _fn({call})"
     values = ", ".join(f"{n!r}: {n}" for n, _ in all_names)
     extra_values = ", ".join(f"{n!r}: {n}" for _, n in extra_names)
     fast = " and ".join(checks) or "True"
@@ -228,7 +233,7 @@ def _generate(name, fn, np_fn, module, np_sig, own_sig, to_own, unsupported, ext
         f"        return _fn({call})\n"
         f"    return _slow(_name, _fn, _np_fn, _kinds, _np_defaults, _own_defaults,\n"
         f"                 {{{values}}},\n"
-        f"                 _extras, {{{extra_values}}}, lambda: _fn({call}))\n"
+        f"                 _extras, {{{extra_values}}}, {redo})\n"
     )
     exec(_compiled(src), env)  # noqa: S102
     front = env["front"]
@@ -292,6 +297,9 @@ def _slow(name, fn, np_fn, kinds, np_defaults, own_defaults, values, extras, ext
     own_extras_set = any(
         (local != "**" and extra_values[n] is not _extra_default(fn, n)) or
         (local == "**" and extra_values[n]) for local, n in extras)
+    if isinstance(np_fn, np.ufunc) and set_.keys() <= _LOOP_PARAMETERS and not own_extras_set \
+            and ("dtype" in set_ or "signature" in set_) and _holds_tracer(values):
+        return _ufunc_loop(name, np_fn, kinds, values, call_own)
     if not _holds_tracer(values) and not own_extras_set:
         args, kwargs = [], {}
         for n, kind in kinds:
@@ -324,6 +332,70 @@ def _slow(name, fn, np_fn, kinds, np_defaults, own_defaults, values, extras, ext
         f"{', '.join(f'{k}={v!r}' for k, v in set_.items())} "
         f"{'are' if len(set_) > 1 else 'is'} not supported on traced values (only "
         f"NumPy's default){at(user_location())}")
+
+
+# a ufunc's parameters choosing the loop it computes with, which wire follows on traced
+# values by casting the operands where dtype= or signature= is given (casting= alone, out=,
+# where=, order=, subok= are refused there)
+_LOOP_PARAMETERS = frozenset(("dtype", "signature", "casting"))
+
+
+def _loop_dtype(v):
+    """What ``ufunc.resolve_dtypes`` takes for operand ``v``: its dtype, or the type of a
+    Python scalar (weakly typed, NEP 50) — a weakly typed tracer counts as one."""
+    d = dtype_of(v)
+    if isinstance(d, np.dtype):
+        return d
+    return np.dtype(bool) if type(d) is bool else type(d)
+
+
+def _ufunc_loop(name, ufunc, kinds, values, call_own):
+    """``ufunc``'s call with ``dtype=``, ``signature=`` or ``casting=`` on traced operands, as
+    NumPy computes it: the loop NumPy selects for the operands' dtypes (``resolve_dtypes``,
+    which also applies the casting rule, ``same_kind`` by default), each operand cast to its
+    input dtype (a ``convert`` node: derivatives flow through it), the function on the cast
+    operands, its results cast to the loop's output dtypes.
+
+    >>> import wire, wire.numpy as wnp
+    >>> wire.grad(lambda x: wnp.sum(wnp.multiply(x, 3, dtype=np.float32)))(np.ones(2))
+    array([3., 3.])
+    >>> wire.jit(lambda x: wnp.add(x, 1, dtype=np.float32))(np.arange(2))
+    array([1., 2.], dtype=float32)
+    """
+    dtype = values.get("dtype")
+    signature = values.get("signature")
+    casting = values.get("casting", "same_kind")
+    where = f"wire.numpy.{name}"
+    if dtype is not None and signature is not None:
+        raise WireTypeError(f"{where}: cannot specify both 'signature' and 'dtype' (NumPy "
+                            f"refuses it too){at(user_location())}")
+    nin, nout = ufunc.nin, ufunc.nout
+    try:
+        if dtype is not None:
+            signature = (None,) * nin + (np.dtype(dtype),) * nout
+        elif isinstance(signature, (tuple, list)):
+            signature = tuple(None if s is None else np.dtype(s) for s in signature)
+        operands = [values[n] for n, _ in kinds[:nin]]
+        loop = ufunc.resolve_dtypes(tuple(_loop_dtype(v) for v in operands) + (None,) * nout,
+                                    signature=signature, casting=casting)
+    except (TypeError, ValueError) as e:
+        given = ", ".join(f"{k}={values[k]!r}" for k in ("dtype", "signature", "casting")
+                          if k in values and not _at_default(values[k], _UFUNC_DEFAULTS[k]))
+        raise WireTypeError(
+            f"{where}(..., {given}) of {', '.join(str(d) for d in map(_show, operands))}: "
+            f"{e} (NumPy refuses it too){at(user_location())}") from None
+    out = call_own(*[strong(cast(v, d)) for v, d in zip(operands, loop[:nin])])
+    outs = out if nout > 1 else (out,)
+    fixed = tuple(o if o.dtype == d else strong(cast(o, d)) for o, d in zip(outs, loop[nin:]))
+    return fixed if nout > 1 else fixed[0]
+
+
+_UFUNC_DEFAULTS = {"dtype": None, "signature": None, "casting": "same_kind"}
+
+
+def _show(v):
+    d = dtype_of(v)
+    return d if isinstance(d, np.dtype) else f"Python {type(d).__name__}"
 
 
 def _extra_default(fn, name):
