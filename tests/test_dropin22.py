@@ -11,6 +11,14 @@ import wire.numpy as wnp
 from finite_differences import fd_grad
 
 X = np.array([0.5, 1.5, -2.25, 3.0])
+
+
+@pytest.fixture
+def jax():
+    """JAX with 64-bit types (the oracle)."""
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return jax
 XI = np.array([1, 2, -3, 4])
 
 # ---------------------------------------------------------------- 1. a ufunc's dtype=
@@ -120,3 +128,83 @@ def test_ufunc_dtype_python_int_out_of_range_raises_as_numpy():
         wire.jit(lambda x: wnp.add(x, 1000, dtype=np.int8))(a)
     _same(wire.jit(lambda x: wnp.add(x, 1000, dtype=np.int16))(a),
           np.add(a, 1000, dtype=np.int16))
+
+
+# ---------------------------------------------------------------- 2. bit shifts
+
+INT_DTYPES = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
+
+
+def _shift_operands(dt, seed=0):
+    rng = np.random.default_rng(seed)
+    info, bits = np.iinfo(dt), np.dtype(dt).itemsize * 8
+    x = np.concatenate([rng.integers(info.min, info.max, 16, dtype=dt, endpoint=True),
+                        np.array([info.min, info.max, 0, 1, info.min, info.max], dt)])
+    # amounts inside, at and past the width, and negative ones (signed dtypes)
+    y = rng.integers(-3 if info.min < 0 else 0, bits + 5, x.size).astype(dt)
+    y[-6:] = [bits - 1, bits - 1, bits, bits + 1, 0, bits]
+    if info.min < 0:
+        y[-2:] = [-1, -2]
+    return x, y
+
+
+@pytest.mark.parametrize("dt", INT_DTYPES, ids=lambda d: d.__name__)
+def test_shifts_on_traced_integers_match_numpy_and_jax(dt, jax):
+    x, y = _shift_operands(dt)
+    for name, op in [("left_shift", lambda a, b: a << b), ("right_shift", lambda a, b: a >> b)]:
+        ref = getattr(np, name)(x, y)
+        np.testing.assert_array_equal(np.asarray(getattr(jax.numpy, name)(x, y)), ref)
+        for got in (wire.jit(getattr(wnp, name))(x, y), wire.vmap(getattr(wnp, name))(x, y),
+                    wire.jit(op)(x, y), wire.jit(getattr(wnp, f"bitwise_{name}"))(x, y),
+                    wire.jit(lambda a, b: getattr(np, name)(a, b))(x, y)):
+            _same(got, ref)
+
+
+def test_shift_promotion_is_numpys():
+    i8 = np.array([1, -3, 100], np.int8)
+    cases = [(i8, 2), (2, i8), (i8, np.int64(3)), (np.array([True, False]), True),
+             (np.array([True, False]), 3), (np.uint8(200), np.int8(1)), (i8, np.uint8(1))]
+    for a, b in cases:
+        for name in ("left_shift", "right_shift"):
+            ref = getattr(np, name)(a, b)
+            _same(wire.jit(getattr(wnp, name))(a, b), ref)
+            _same(wire.jit(lambda u: getattr(wnp, name)(u, b))(a), ref)  # b a constant
+    # Python ints as jit arguments (weakly typed)
+    _same(wire.jit(lambda a, b: a << b)(3, 4), np.left_shift(3, 4))
+
+
+@pytest.mark.parametrize("a, b", [(np.ones(2), np.ones(2, np.int64)),
+                                  (np.ones(2, np.uint64), np.ones(2, np.int64)),
+                                  (np.ones(2, np.int64), 1.5)])
+def test_shifts_of_non_integers_raise_as_numpy(a, b):
+    with pytest.raises(TypeError):
+        np.left_shift(a, b)
+    for fn in (wnp.left_shift, wnp.right_shift):
+        with pytest.raises(wire.WireTypeError, match="needs integers"):
+            wire.jit(fn)(a, b)
+
+
+def test_shift_python_int_out_of_range_raises_as_numpy():
+    with pytest.raises(OverflowError):
+        np.left_shift(np.ones(2, np.int8), 300)
+    with pytest.raises(wire.WireOverflowError):
+        wire.jit(lambda a: a << 300)(np.ones(2, np.int8))
+
+
+def test_shifts_carry_no_derivative_and_leave_others_alone():
+    # an integer shifted index inside a differentiated function: d/dx sum(x * (k >> 1))
+    k = np.arange(5)
+    g = wire.grad(lambda x: wnp.sum(x * wnp.right_shift(k + (x > 0).astype(int), 1)))(np.ones(5))
+    np.testing.assert_array_equal(g, (k + 1) >> 1)
+    # x.astype(int) << 1 in a gradient: the float path's derivative is unchanged
+    g = wire.grad(lambda x: wnp.sum(x * x + (x.astype(np.int64) << 1)))(np.arange(3.0))
+    np.testing.assert_array_equal(g, 2 * np.arange(3.0))
+
+
+@pytest.mark.parametrize("dt", INT_DTYPES, ids=lambda d: d.__name__)
+def test_lax_shifts_on_traced_values_match_jax(dt, jax):
+    from wire import lax
+    x, y = _shift_operands(dt, 1)
+    for name in ["shift_left", "shift_right_logical", "shift_right_arithmetic"]:
+        ref = np.asarray(getattr(jax.lax, name)(x, y))
+        _same(wire.jit(getattr(lax, name))(x, y), ref)

@@ -462,10 +462,10 @@ bitwise_not = _unary("bitwise_not", "bui", "bui", wnp.invert, "``~x``.",
                      ">>> lax.bitwise_not(np.array([True, False]))\narray([False,  True])")
 
 
-def _shift(name: str, impl: Callable, text: str, example: str, signed_only: bool = False):
+def _shift(name: str, impl: Callable, text: str, example: str):
     def fn(x, y):
-        ax = _check_kind(name, x, "i" if signed_only else "iu", "iu")
-        ay = _check_kind(name, y, "i" if signed_only else "iu", "iu")
+        ax = _check_kind(name, x, "iu")
+        ay = _check_kind(name, y, "iu")
         _same(name, [ax, ay])
         bits = ax[1].itemsize * 8
         inside = (y >= 0) & (y < bits)  # XLA's shifts by more than the width (or < 0): defined
@@ -487,14 +487,26 @@ shift_left = _shift("shift_left",
                     "a negative amount, gives 0, as XLA).",
                     ">>> lax.shift_left(np.array([1, 1], np.int32), np.array([31, 32], np.int32))\n"
                     "array([-2147483648,           0], dtype=int32)")
+def _arithmetic_right(x, y, inside, dtype):
+    if dtype.kind == "i":
+        return wnp.where(inside, wnp.right_shift(x, y),
+                         wnp.where(x < 0, -wnp.ones_like(x), wnp.zeros_like(x)))
+    # unsigned, as XLA: the top bit is copied in (y's high bits set where it is 1)
+    ones = np.array(np.iinfo(dtype).max, dtype)
+    top = wnp.right_shift(x, np.array(dtype.itemsize * 8 - 1, dtype)) == 1
+    shifted = wnp.right_shift(x, y)
+    filled = wnp.where(top, wnp.bitwise_or(shifted, wnp.invert(wnp.right_shift(ones, y))),
+                       shifted)
+    return wnp.where(inside, filled, wnp.where(top, wnp.full_like(x, ones), wnp.zeros_like(x)))
+
+
 shift_right_arithmetic = _shift(
-    "shift_right_arithmetic",
-    lambda x, y, inside, d: wnp.where(inside, wnp.right_shift(x, y),
-                                      wnp.where(x < 0, -wnp.ones_like(x), wnp.zeros_like(x))),
-    "``x >> y`` filling with the sign bit (by the width or more, or a negative amount: all "
-    "sign bits, as XLA).",
-    ">>> lax.shift_right_arithmetic(np.array([-8, -8]), np.array([1, 70]))\narray([-4, -1])",
-    signed_only=True)
+    "shift_right_arithmetic", _arithmetic_right,
+    "``x >> y`` filling with the sign bit (the top bit of an unsigned ``x``; by the width or "
+    "more, or a negative amount: all sign bits, as XLA).",
+    ">>> lax.shift_right_arithmetic(np.array([-8, -8]), np.array([1, 70]))\narray([-4, -1])\n"
+    ">>> lax.shift_right_arithmetic(np.array([248], np.uint8), np.array([1], np.uint8))\n"
+    "array([252], dtype=uint8)")
 shift_right_logical = _shift(
     "shift_right_logical", _logical_right,
     "``x >> y`` filling with zeros (by the width or more, or a negative amount: 0, as XLA).",

@@ -28,11 +28,12 @@ __all__ = [
     "absolute", "hypot", "sign", "floor", "ceil", "round", "around", "rint", "trunc", "maximum",
     "minimum", "fmax", "fmin", "where", "clip", "equal", "not_equal", "less", "less_equal",
     "greater", "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
-    "bitwise_and", "bitwise_or", "bitwise_xor", "invert", "isnan", "isinf", "isfinite",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift", "right_shift",
+    "isnan", "isinf", "isfinite",
     "stop_gradient", "deg2rad", "rad2deg", "radians", "degrees", "cbrt",
     # NumPy 2's Array-API spellings
     "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "pow", "bitwise_invert",
-    "bitwise_not",
+    "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
 ]
 
 
@@ -639,6 +640,40 @@ bitwise_or = _bitwise(E.bitwise_or, logical_or, np.bitwise_or, "bitwise_or")
 bitwise_xor = _bitwise(E.bitwise_xor, logical_xor, np.bitwise_xor, "bitwise_xor")
 
 
+def _shift(binder, np_fn, name, example):
+    def f(x1, x2):
+        if not (holds_tracer(x1) or holds_tracer(x2)):
+            return np_fn(x1, x2)
+        dt = result_dtype(x1, x2)
+        if dt == np.bool_:  # NumPy's shifts have integer loops only: booleans shift as int8
+            dt = np.dtype(np.int8)
+        if dt.kind not in "iu":
+            raise WireTypeError(
+                f"{name} needs integers or booleans, got {result_dtype(x1)} and "
+                f"{result_dtype(x2)} (their common type {dt} has no {name}: NumPy refuses it "
+                f"too){at(user_location())}")
+        return binder(cast(x1, dt), cast(x2, dt))
+
+    f.__name__ = name
+    f.__doc__ = (
+        f"NumPy's ``{name}`` of integers (booleans shift as int8; no derivative). As in "
+        f"NumPy and XLA, a shift by the bit width or more, or by a negative amount, moves "
+        f"every bit out: 0, or -1 for a negative ``x1`` shifted right.\n\n{example}")
+    return f
+
+
+left_shift = _shift(
+    E.left_shift, np.left_shift, "left_shift",
+    ">>> import wire\n"
+    ">>> wire.jit(left_shift)(np.array([1, 1, 1], np.int8), np.array([2, 7, 8], np.int8))\n"
+    "array([   4, -128,    0], dtype=int8)")
+right_shift = _shift(
+    E.right_shift, np.right_shift, "right_shift",
+    ">>> import wire\n"
+    ">>> wire.jit(right_shift)(np.array([-8, -8, 8]), np.array([1, 64, 64]))\n"
+    "array([-4, -1,  0])")
+
+
 def invert(x):
     """Bitwise not of integers, logical not of booleans (no derivative).
 
@@ -672,3 +707,4 @@ def _stop_leaf(x):
 acos, acosh, asin, asinh, atan, atanh = arccos, arccosh, arcsin, arcsinh, arctan, arctanh
 atan2, pow = arctan2, power
 bitwise_invert = bitwise_not = invert
+bitwise_left_shift, bitwise_right_shift = left_shift, right_shift

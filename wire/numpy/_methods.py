@@ -79,7 +79,8 @@ def _install_operators(cls, wnp) -> None:
         ("add", wnp.add), ("sub", wnp.subtract), ("mul", wnp.multiply),
         ("truediv", wnp.divide), ("floordiv", wnp.floor_divide), ("mod", wnp.mod),
         ("divmod", wnp.divmod), ("pow", _pow(wnp)), ("matmul", wnp.matmul), ("and", wnp.bitwise_and),
-        ("or", wnp.bitwise_or), ("xor", wnp.bitwise_xor),
+        ("or", wnp.bitwise_or), ("xor", wnp.bitwise_xor), ("lshift", wnp.left_shift),
+        ("rshift", wnp.right_shift),
     ]:  # fmt: skip
         fwd, rev = binop(fn)
         setattr(cls, f"__{name}__", fwd)

@@ -995,6 +995,47 @@ def fmod(x, y):
     return bind(fmod_p, x, y)
 
 
+# Bit shifts of integers (operands of one dtype), as NumPy's and XLA's: a shift by the width
+# or more, or by a negative amount, moves every bit out (0; -1 for a negative x shifted right)
+def _shift_amounts(rng, shape):
+    return rng.integers(-3, 70, size=shape)
+
+
+def _shift_xp(left):
+    def fn(bk, x, y):
+        xp = bk.xp
+        inside = (y >= 0) & (y < bk.np_dtype(x).itemsize * 8)
+        y = xp.where(inside, y, xp.zeros_like(y))
+        if left:
+            return xp.where(inside, xp.bitwise_left_shift(x, y), xp.zeros_like(x))
+        fill = xp.where(x < 0, xp.full_like(x, -1), xp.zeros_like(x)) \
+            if bk.np_dtype(x).kind == "i" else xp.zeros_like(x)
+        return xp.where(inside, xp.bitwise_right_shift(x, y), fill)
+
+    return XpImpl(fn, "bitwise_left_shift" if left else "bitwise_right_shift")
+
+
+# fmt: off
+left_shift_p  = zero_derivative("left_shift", np.left_shift, 2,
+                                domains=[_integers, _shift_amounts], xp=_shift_xp(True),
+                                doc="x shifted left by y bits (0 where y < 0 or y >= the width)",
+                                sympy=_DIGITS)
+right_shift_p = zero_derivative("right_shift", np.right_shift, 2,
+                                domains=[_integers, _shift_amounts], xp=_shift_xp(False),
+                                doc="x shifted right by y bits, arithmetic for signed x (the "
+                                    "sign everywhere where y < 0 or y >= the width)",
+                                sympy=_DIGITS)
+# fmt: on
+
+
+def left_shift(x, y):
+    return bind(left_shift_p, x, y)
+
+
+def right_shift(x, y):
+    return bind(right_shift_p, x, y)
+
+
 sign = _unary_binder(sign_p)
 floor = _unary_binder(floor_p)
 ceil = _unary_binder(ceil_p)
