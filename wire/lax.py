@@ -40,7 +40,9 @@ from .errors import (
 )
 from .numpy import stop_gradient as _stop_gradient
 from .numpy._at import At
+from .implicit import custom_root
 from .ops import complex_parts as _CP
+from .ops import float_bits as _FB
 from .ops import incomplete as _INC
 from .ops import special as _SP
 from .runtime.evaluate import evaluate as _evaluate
@@ -85,6 +87,8 @@ __all__ = [
     "broadcast_to_rank", "dynamic_update_index_in_dim", "dynamic_update_slice_in_dim",
     "optimization_barrier", "padtype_to_pads", "population_count", "reciprocal", "split",
     "stack", "tile", "unstack", "with_sharding_constraint",
+    # bits of numbers, implicit differentiation
+    "bitcast_convert_type", "clz", "reduce_precision", "custom_root",
 ]
 
 _PYTHON = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64),
@@ -1131,9 +1135,10 @@ cumlogsumexp = _cumulative(
 
 def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1):
     """``operand`` sorted along ``dimension`` — or a sequence of arrays of one shape, all
-    permuted in the order that sorts the first (``num_keys=1``). As XLA's: ``-0.0`` and
-    ``0.0`` are equal keys, NaNs come last, equal keys keep their order (wire's sort is
-    always stable).
+    permuted in the order that sorts the first ``num_keys`` of them lexicographically (the
+    first, ties broken by the second …). As XLA's: ``-0.0`` and ``0.0`` are equal keys, NaNs
+    come last (and are equal keys), equal keys keep their order (wire's sort is always
+    stable). Derivatives flow to the floating operands through the permutation.
 
     >>> import numpy as np
     >>> from wire import lax
@@ -1141,14 +1146,18 @@ def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1
     array([-1.,  0.,  2., nan])
     >>> lax.sort((np.array([2, 1, 3]), np.array([10.0, 20.0, 30.0])))
     (array([1, 2, 3]), array([20., 10., 30.]))
+    >>> lax.sort((np.array([1, 0, 1]), np.array([5, 9, 2]), np.array([0.1, 0.2, 0.3])),
+    ...          num_keys=2)
+    (array([0, 1, 1]), array([9, 2, 5]), array([0.2, 0.3, 0.1]))
     """
     single = not isinstance(operand, (tuple, list))
     operands = [operand] if single else list(operand)
     if not operands:
         raise WireValueError(f"lax.sort needs at least one operand{at(user_location())}")
-    if num_keys != 1:
-        raise WireNotImplementedError(f"wire.lax.sort sorts by one key (num_keys=1), got "
-                                      f"num_keys={num_keys!r}{at(user_location())}")
+    (num_keys,) = _ints("sort", "num_keys", (num_keys,))
+    if not 1 <= num_keys <= len(operands):
+        raise WireValueError(f"lax.sort: num_keys={num_keys} must be in 1 .. {len(operands)} "
+                             f"(the number of operands){at(user_location())}")
     avals = [_check_kind("sort", x, "buif", "c") for x in operands]
     shape = avals[0][0]
     if shape is None or builtins.any(s != shape for s, _ in avals):
@@ -1158,7 +1167,11 @@ def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1
         raise ShapeError(f"lax.sort needs operands of at least one dimension{at(user_location())}")
     (axis,) = _axes("sort", shape, (dimension % len(shape) if type(dimension) is int
                                     else dimension,))
-    order = wnp.argsort(operands[0], axis=axis, kind="stable")
+    # lexicographic in the first num_keys operands: stable sorts from the last key up
+    order = wnp.argsort(operands[num_keys - 1], axis=axis, kind="stable")
+    for key in reversed(operands[:num_keys - 1]):
+        step = wnp.argsort(wnp.take_along_axis(key, order, axis=axis), axis=axis, kind="stable")
+        order = wnp.take_along_axis(order, step, axis=axis)
     out = tuple(wnp.take_along_axis(x, order, axis=axis) for x in operands)
     return out[0] if single else out
 
@@ -3140,6 +3153,93 @@ def population_count(x):
     # (NumPy's bitwise_count counts the bits of |x|: count those of the two's complement)
     bits = wnp.asarray(x).astype(np.dtype(f"u{dtype.itemsize}"))
     return wnp.bitwise_count(bits).astype(dtype)
+
+def bitcast_convert_type(operand, new_dtype):
+    """``operand``'s bits read as ``new_dtype``, as JAX's (little-endian bytes): the shape
+    is kept for a dtype of the same width; a narrower ``new_dtype`` adds a last axis of the
+    width ratio, a wider one takes a last axis of that length away. Booleans and complex
+    numbers only to their own dtype. No derivative (the result is a step function of the
+    bits; JAX's derivative is zero too).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.bitcast_convert_type(np.array([1.0, -2.0], np.float32), np.int32)
+    array([ 1065353216, -1073741824], dtype=int32)
+    >>> lax.bitcast_convert_type(np.array([1.0], np.float32), np.uint8)
+    array([[  0,   0, 128,  63]], dtype=uint8)
+    """
+    shape, dtype = _aval(operand, "bitcast_convert_type")
+    new = np.dtype(new_dtype)
+    if new.kind not in "biufc":
+        raise WireTypeError(f"lax.bitcast_convert_type: no bitcast to {new}"
+                            f"{at(user_location())}")
+    if new == dtype:
+        return operand
+    if dtype.kind in "bc" or new.kind in "bc":
+        raise WireTypeError(f"lax.bitcast_convert_type: bool and complex operands become "
+                            f"their own dtype only (as in JAX), got {dtype} to {new}"
+                            f"{at(user_location())}")
+    if shape is not None:
+        try:
+            _FB.bitcast_shape(shape, dtype, new)
+        except ShapeError as e:
+            raise ShapeError(f"lax.bitcast_convert_type: {str(e).split(': ', 1)[1]}"
+                             f"{at(user_location())}") from None
+    if isinstance(operand, Tracer):
+        return _FB.bitcast(operand, new)
+    return _FB.bitcast_p.impl(np.asarray(operand, dtype), new_dtype=new)
+
+
+def reduce_precision(operand, exponent_bits: int, mantissa_bits: int):
+    """``operand`` rounded to a float of ``exponent_bits`` exponent and ``mantissa_bits``
+    mantissa bits and stored in its own dtype, as XLA's: to nearest (ties to even), ±inf past
+    the new range, ±0 below its normal range (no subnormals), NaN kept. Its derivative is
+    JAX's convention: the tangent (and the cotangent) rounded the same way, as if the
+    rounding were the identity (straight through; the rounding's exact derivative is 0
+    almost everywhere).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.reduce_precision(np.array([1 / 3, 70000.0, 1e-6]), exponent_bits=5,
+    ...                      mantissa_bits=10)        # float16's range and precision
+    array([0.33325195,        inf, 0.        ])
+    """
+    _check_kind("reduce_precision", operand, "f", "")
+    e, m = _ints("reduce_precision", "exponent_bits and mantissa_bits",
+                 (exponent_bits, mantissa_bits))
+    if e < 1 or m < 0:
+        raise WireValueError(f"lax.reduce_precision: exponent_bits must be positive and "
+                             f"mantissa_bits non-negative, got {e} and {m}"
+                             f"{at(user_location())}")
+    x = operand if isinstance(operand, (Tracer, np.ndarray, np.generic)) else np.asarray(operand)
+    if isinstance(x, Tracer):
+        return _FB.reduce_precision(x, e, m)
+    return _FB.reduce_precision_p.impl(np.asarray(x), exponent_bits=e, mantissa_bits=m)
+
+
+def clz(x):
+    """The number of leading zero bits of each integer (of its dtype, in its dtype), as
+    JAX's: the bit width for 0, 0 for a negative signed integer.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.clz(np.array([0, 1, 255, -1], np.int16))
+    array([16, 15,  8,  0], dtype=int16)
+    """
+    _, dtype = _check_kind("clz", x, "iu")
+    bits = dtype.itemsize * 8
+    unsigned = np.dtype(f"u{dtype.itemsize}")
+    u = wnp.asarray(x).astype(unsigned)  # two's complement bits
+    count = wnp.zeros_like(u)
+    width = bits // 2
+    while width:  # binary search: is the top `width` bits' field empty?
+        empty = wnp.right_shift(u, np.array(bits - width, unsigned)) == 0
+        count = wnp.where(empty, count + np.array(width, unsigned), count)
+        u = wnp.where(empty, wnp.left_shift(u, np.array(width, unsigned)), u)
+        width //= 2
+    count = wnp.where(u == 0, count + np.array(1, unsigned), count)  # x == 0: the width
+    return count.astype(dtype)
+
 
 # the functions defined here are where user code enters wire (wire.tracebacks); the control
 # flow names are wire's own, exposed where they are defined
