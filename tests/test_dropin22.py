@@ -516,3 +516,17 @@ def test_lax_custom_root_scalar_with_aux(jax):
     jg = jax.grad(lambda a: sqrt(a, jax.lax, jax.grad, jax.lax.fori_loop)[0])(2.0)
     np.testing.assert_allclose(g, jg, rtol=1e-14)
     np.testing.assert_allclose(g, 1 / (2 * np.sqrt(2.0)), rtol=1e-14)
+
+
+@pytest.mark.parametrize("dt", INT_DTYPES, ids=lambda d: d.__name__)
+def test_lax_population_count_traces_and_is_jaxs(dt, jax):
+    # (it went through numpy.bitwise_count, which refuses traced values)
+    from wire import lax
+    info = np.iinfo(dt)
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.integers(info.min, info.max, 20, dtype=dt, endpoint=True),
+                        np.array([info.min, info.max, 0, 1], dt)])
+    ref = jax.lax.population_count(x)
+    _bits_equal(wire.jit(lax.population_count)(x), ref)
+    _bits_equal(wire.vmap(lax.population_count)(x), ref)
+    _bits_equal(lax.population_count(x), ref)

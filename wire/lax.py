@@ -3150,9 +3150,21 @@ def population_count(x):
     array([ 3, 32], dtype=int32)
     """
     _, dtype = _check_kind("population_count", x, "iu")
-    # (NumPy's bitwise_count counts the bits of |x|: count those of the two's complement)
-    bits = wnp.asarray(x).astype(np.dtype(f"u{dtype.itemsize}"))
-    return wnp.bitwise_count(bits).astype(dtype)
+    # the bits of the two's complement (NumPy's bitwise_count counts those of |x|), summed
+    # in parallel: pairs, nibbles, bytes, then the bytes by one multiplication
+    u = np.dtype(f"u{dtype.itemsize}")
+    v = wnp.asarray(x).astype(u)
+
+    def k(byte):  # `byte` repeated over every byte of the word
+        return np.array(int.from_bytes(bytes([byte]) * dtype.itemsize, "little"), u)
+
+    def shr(a, n):
+        return wnp.right_shift(a, np.array(n, u))
+
+    v = v - wnp.bitwise_and(shr(v, 1), k(0x55))
+    v = wnp.bitwise_and(v, k(0x33)) + wnp.bitwise_and(shr(v, 2), k(0x33))
+    v = wnp.bitwise_and(v + shr(v, 4), k(0x0F))
+    return shr(wnp.multiply(v, k(0x01)), dtype.itemsize * 8 - 8).astype(dtype)
 
 def bitcast_convert_type(operand, new_dtype):
     """``operand``'s bits read as ``new_dtype``, as JAX's (little-endian bytes): the shape
