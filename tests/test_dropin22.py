@@ -113,6 +113,7 @@ def test_ufunc_dtype_python_scalar_arguments_of_jit():
     (lambda x: wnp.add(x, x, dtype=np.float32, signature="ff->f"), "both"),
     (lambda x: wnp.frexp(x, dtype=np.float32), "No loop"),
     (lambda x: wnp.add(x, x, dtype=np.float32, casting="nope"), "casting must be"),
+    (lambda x: wnp.add(x, x, dtype="nonsense"), "not understood"),
 ])
 def test_ufunc_dtype_refusals_are_numpys(call, error):
     with pytest.raises(Exception):

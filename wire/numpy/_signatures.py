@@ -10,7 +10,9 @@ take (``out=``, a ufunc's ``where=``, ``casting=``, ``order=`` …) cost one ide
 while they hold NumPy's defaults; otherwise, on concrete values NumPy's own function computes
 the call as given (so ``np.add(a, b, out=c)`` writes into ``c`` exactly as NumPy does), and on
 traced values the call is refused with a ``WireError``: a traced array is immutable, so ``out``
-is never silently ignored.
+is never silently ignored. A ufunc's ``dtype=`` and ``signature=`` (with ``casting=``) are the
+exception: on traced values the operands are cast to the loop NumPy selects
+(:func:`_ufunc_loop`).
 """
 
 from __future__ import annotations
@@ -350,8 +352,8 @@ def _loop_dtype(v):
 
 
 def _ufunc_loop(name, ufunc, kinds, values, call_own):
-    """``ufunc``'s call with ``dtype=``, ``signature=`` or ``casting=`` on traced operands, as
-    NumPy computes it: the loop NumPy selects for the operands' dtypes (``resolve_dtypes``,
+    """``ufunc``'s call with ``dtype=`` or ``signature=`` (and maybe ``casting=``) on traced
+    operands, as NumPy computes it: the loop NumPy selects for the operands' dtypes (``resolve_dtypes``,
     which also applies the casting rule, ``same_kind`` by default), each operand cast to its
     input dtype (a ``convert`` node: derivatives flow through it), the function on the cast
     operands, its results cast to the loop's output dtypes.
@@ -370,12 +372,12 @@ def _ufunc_loop(name, ufunc, kinds, values, call_own):
         raise WireTypeError(f"{where}: cannot specify both 'signature' and 'dtype' (NumPy "
                             f"refuses it too){at(user_location())}")
     nin, nout = ufunc.nin, ufunc.nout
+    operands = [values[n] for n, _ in kinds[:nin]]
     try:
         if dtype is not None:
             signature = (None,) * nin + (np.dtype(dtype),) * nout
         elif isinstance(signature, (tuple, list)):
             signature = tuple(None if s is None else np.dtype(s) for s in signature)
-        operands = [values[n] for n, _ in kinds[:nin]]
         loop = ufunc.resolve_dtypes(tuple(_loop_dtype(v) for v in operands) + (None,) * nout,
                                     signature=signature, casting=casting)
     except (TypeError, ValueError) as e:
