@@ -144,7 +144,9 @@ def _wire(name, jit=False):
 
 def _check(got, want, name):
     f32 = "float32" in name
-    rtol = 3e-7 if f32 else (5e-11 if "rosenbrock" in name else 1e-12)
+    # float32: XLA's and NumPy's dot products sum in different orders, and the order (so the
+    # last bits) also depends on the CPU's kernels: ~10 ulps apart after a few steps on some
+    rtol = 4e-6 if f32 else (5e-11 if "rosenbrock" in name else 1e-12)
     assert len(got) == len(want)
     for k, (g, w) in enumerate(zip(got, want)):
         a = np.concatenate([np.ravel(t) for t in g["x"]] + [[g["value"]]])
