@@ -56,6 +56,7 @@ from .elementwise import (
     select,
     sin,
     sqrt,
+    stop_gradient,
 )
 from .layout import ones_like_, zeros_like_
 from .special import erf
@@ -229,8 +230,19 @@ def _boxcox_dlmbda(L, lm):
     up = logical_and(lm_inf, gt(lm * Ls, 0.0))  # λL = +inf: e^(λL); -inf: 0 (= 1/λ²)
     val = select(up, exp(select(up, lm, zeros_like_(lm)) * Ls),
                  select(lm_inf, zeros_like_(val), val))
-    lml = select(inf, lm, ones_like_(lm))
-    limit = select(lt(lml * L, 0.0), 1.0 / (lml * lml), _fill(lm, np.inf))
+    # at L = ±inf: λL < 0 (the value tends to -1/λ) gives 1/λ² and its derivatives -2/λ³ …;
+    # else (λL >= 0, λ = 0 included) the k-th λ-derivative is L^(k+1) g^(k-1)(λL), and every
+    # g^(j) is positive (g(u) = ∫_0^1 t e^(ut) dt): ±inf by the sign of L^(k+1), the
+    # derivatives of inf · e^(sign(L) (λ - λ₀)) at λ₀ = λ (a constant inf gave a 0 second
+    # derivative at x = inf, and NaN from the 1/λ² branch not taken at λ = 0)
+    neg_lim = logical_and(inf, lt(select(inf, lm, ones_like_(lm)) * L, 0.0))
+    lmq = select(neg_lim, lm, ones_like_(lm))
+    pos_lim = logical_and(logical_and(inf, logical_not(neg_lim)), logical_not(isinf(lm)))
+    lmp = select(pos_lim, lm, zeros_like_(lm))
+    sign_l = select(gt(L, 0.0), ones_like_(L), -ones_like_(L))
+    grow = np.inf * exp(sign_l * (lmp - stop_gradient(lmp)))
+    rq = 1.0 / lmq  # (1 / (λ λ): its tangent 2λ / (λ λ)² was inf / inf at λ = ±inf)
+    limit = select(neg_lim, rq * rq, grow)
     return select(inf, limit, val)
 
 
