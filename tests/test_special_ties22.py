@@ -45,3 +45,52 @@ def test_boxcox_lambda_derivatives_at_infinite_log(f, x, L, lm, k):
 def test_boxcox_second_lambda_derivative_at_infinite_lambda(x, lm):
     # the value tends to -1/λ → 0: every λ-derivative tends to 0 (was NaN: inf / inf)
     assert float(_d(S.boxcox, 1, 2)(x, lm)) == 0.0
+
+
+# The shape derivatives of P(a, x) at a large shape a, near and at the tie x = a: the
+# series took O(√a) terms (NaN past 20000, from a = 1e7) after a prefactor that cancels to
+# O(1) from terms of size a log a. The oracle integrates ∂ᵐ_a of the density in t.
+def _mp_shape_derivative(a, x, m):
+    import mpmath
+
+    with mpmath.workdps(40):
+        a, x = mpmath.mpf(a), mpmath.mpf(x)
+        lg, psi0, psi1 = mpmath.loggamma(a), mpmath.psi(0, a), mpmath.psi(1, a)
+
+        def f(t):
+            d = mpmath.log(t) - psi0
+            dens = mpmath.exp((a - 1) * mpmath.log(t) - t - lg)
+            return dens * (d if m == 1 else d * d - psi1)
+
+        sd = mpmath.sqrt(a)
+        if x <= a:  # ∫_0^x, the mass below a - 60√a negligible
+            pts = [a - 60 * sd] + [p for p in (a - 20 * sd, a - 5 * sd, a - sd) if p < x] + [x]
+            return mpmath.quad(f, pts)
+        pts = [x] + [p for p in (a + sd, a + 5 * sd, a + 20 * sd) if p > x] + [a + 60 * sd]
+        return -mpmath.quad(f, pts)  # ∂ᵐ_a P = -∂ᵐ_a Q
+
+
+_LARGE_SHAPES = [(a, x) for a in (1e7, 1e12, 1e20)
+                 for x in (a, a + math.sqrt(a), a - 3 * math.sqrt(a))]
+
+
+@pytest.mark.parametrize("a, x", _LARGE_SHAPES)
+def test_gammainc_shape_derivative_at_large_shape(a, x):
+    from wire import lax
+
+    want = _mp_shape_derivative(a, x, 1)
+    got = {
+        "gammainc": wire.grad(S.gammainc)(a, x),
+        "-gammaincc": -wire.grad(S.gammaincc)(a, x),
+        "lax.igamma": wire.grad(lax.igamma)(a, x),
+        "-lax.igammac": -wire.grad(lax.igammac)(a, x),
+        "jvp": wire.jvp(lambda s: S.gammainc(s, x), (a,), (1.0,))[1],
+    }
+    for name, g in got.items():
+        assert close_to(g, want, 1e-13), (name, a, x, float(g), float(want))
+
+
+@pytest.mark.parametrize("a, x", [(1e7, 1e7 + 3162.0), (1e12, 1e12 - 2e6)])
+def test_gammainc_second_shape_derivative_at_large_shape(a, x):
+    got = _d(S.gammainc, 0, 2)(a, x)
+    assert close_to(got, _mp_shape_derivative(a, x, 2), 1e-11), float(got)

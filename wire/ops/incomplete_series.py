@@ -217,6 +217,100 @@ def _q_fraction(a, x, box):
     return out
 
 
+# --------------------------------------------------------------------------- large shapes
+# For a large shape the series and the continued fraction need O(√a) terms (past _MAX_TERMS,
+# NaN, from a = 1e7 at x = a) and their prefactor exp(a log x - x - lnΓ(a + 1)) cancels
+# terms of size a log a (∂_a P(1e15, 1e15 + 3e7) was -1.1e-7, the truth -7.7e-9). There
+# Temme's variables make P an integral of a Gaussian times a smooth function: with t = aλ
+# and ζ²/2 = λ - 1 - ln λ (ζ of the sign of λ - 1), t^(a-1) e^-t dt / Γ(a) =
+# e^(-aζ²/2) g(ζ) dζ · √(a / 2π) / Γ*(a), g(ζ) = ζ / (λ - 1), ln Γ*(a) = lnΓ(a) - (a - 1/2)
+# ln a + a - ln(2π)/2. In s = ζ√a, with η = ζ(x / a):
+#     ∂ᵐ_a P = e^(-stirlerr(a)) / √(2π) ∫_{-inf}^{η√a} B_m(D, -ψ'(a), …, -ψ⁽ᵐ⁻¹⁾(a)) g e^(-s²/2) ds
+# (B_m the complete Bell polynomial: ∂ᵐ_a of the density over the density, D = ln t - ψ(a)
+# = ln λ + (ln a - ψ(a)), no cancellation), and for m >= 1 minus the same integral over
+# (η√a, inf) (the integral over the whole line is ∂ᵐ_a 1 = 0): the tail away from the mode
+# is integrated, by Gauss-Legendre over the 45 e-folds of e^(-s²/2) past its end.
+_BIG_SHAPE = 1000.0
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
+_TAIL_EFOLDS = 45.0
+
+
+def _expm1_minus(y):
+    """``e^y - 1 - y`` without cancellation near 0."""
+    small = np.abs(y) < 0.5
+    ys = np.where(small, y, 0.0)
+    series = np.zeros_like(y)
+    term = ys * ys / 2.0
+    for k in range(3, 24):
+        series = series + term
+        term = term * ys / k
+    with np.errstate(over="ignore"):
+        return np.where(small, series, np.expm1(y) - y)
+
+
+def _log_lambda(zeta):
+    """``y = ln λ`` with ``λ - 1 - ln λ = ζ²/2``, ``sign(y) = sign(ζ)`` (Newton's method on
+    the convex ``e^y - 1 - y - ζ²/2`` from a start of the right sign)."""
+    t = zeta * zeta / 2.0
+    z = np.clip(zeta, -1.0, 1.0)
+    lam1 = z + z * z / 3.0 + z ** 3 / 36.0 - z ** 4 / 270.0 + z ** 5 / 4320.0
+    y = np.where(np.abs(zeta) < 1.0, np.log1p(lam1),
+                 np.where(zeta < 0, -1.0 - t, np.log1p(t + np.log1p(t))))
+    for _ in range(60):
+        step = (_expm1_minus(y) - t) / np.expm1(y)
+        y = y - step
+        if np.all(np.abs(step) <= 1e-16 * np.abs(y)):
+            break
+    return y
+
+
+def _log_a_minus_digamma(a):
+    """``ln a - ψ(a)`` for ``a >= _BIG_SHAPE`` (its asymptotic series, exact there)."""
+    r = 1.0 / (a * a)
+    return 0.5 / a + r * (1.0 / 12 - r * (1.0 / 120 - r * (1.0 / 252 - r / 240)))
+
+
+def _stirlerr_shape(a):
+    """``ln Γ*(a) = lnΓ(a) - (a - 1/2) ln a + a - ln(2π)/2`` for ``a >= _BIG_SHAPE``."""
+    r = 1.0 / (a * a)
+    return (1.0 / 12 - r * (1.0 / 360 - r * (1.0 / 1260 - r / 1680))) / a
+
+
+def _p_large(a, x, box):
+    """P(a, x) and its shape derivatives for ``a >= _BIG_SHAPE``, ``0 < x < inf`` (see above)."""
+    n = box[0] - 1
+    with np.errstate(all="ignore"):
+        mu = (x - a) / a
+        half = a * np.where(np.abs(mu) < 0.5, _expm1_minus(np.log1p(mu)), mu - np.log1p(mu))
+        half = np.maximum(half, 0.0)
+        s0 = np.sqrt(2.0 * half)
+        upper = x > a
+        # past 750 the tail underflows: e^-750 times factors below e^700
+        live = half < 750.0
+        s0l = np.where(live, s0, 0.0)
+        width = 2.0 * _TAIL_EFOLDS / (s0l + np.sqrt(s0l * s0l + 2.0 * _TAIL_EFOLDS))
+        u = (width / 2.0)[:, None] * (_GL_NODES + 1.0)  # (k, nodes)
+        s = np.where(upper, 1.0, -1.0)[:, None] * (s0l[:, None] + u)
+        zeta = s / np.sqrt(a)[:, None]
+        y = _log_lambda(zeta)
+        g = zeta / np.expm1(y)
+        w = ((width / 2.0)[:, None] * _GL_WEIGHTS * g
+             * np.exp(-(s0l[:, None] * u + u * u / 2.0)))
+        jet = np.zeros((n + 1, 1) + s.shape)
+        if n:
+            jet[1, 0] = y + _log_a_minus_digamma(a)[:, None]
+            for m in range(2, n + 1):
+                jet[m, 0] = -_polygamma(a, n=m - 1)[:, None] / math.factorial(m)
+        shape_k = a.shape
+        e = _exp(jet.reshape((n + 1, 1, -1))).reshape((n + 1, 1) + s.shape)
+        tail = np.sum(e * w, axis=-1)
+        tail = tail * (np.exp(-half - _stirlerr_shape(a)) / math.sqrt(2.0 * math.pi))
+        tail = np.where(live, tail, 0.0)
+    out = np.where(upper, -tail, tail)
+    out[0, 0] = np.where(upper, 1.0 - tail[0, 0], tail[0, 0])
+    return out.reshape(box + shape_k)
+
+
 def gammainc_taylor(a, x, n: int):
     """Taylor coefficients ``c[m] = (∂ᵐP/∂aᵐ)(a, x) / m!``, m = 0 … n, shape ``(n + 1,) +
     broadcast shape`` (float64). Invalid arguments give NaN, like SciPy; ``a = 0`` (where
@@ -232,8 +326,12 @@ def gammainc_taylor(a, x, n: int):
     out[:, 0, edge] = 0.0
     out[0, 0, edge] = np.where((x[edge] == 0) | np.isinf(a[edge]), 0.0, 1.0)
     inner = ok & ~edge
+    big = inner & (a >= _BIG_SHAPE)
+    inner = inner & ~big
     series = inner & (x < a + 1)
     frac = inner & ~series
+    if big.any():
+        out[:, :, big] = _p_large(a[big], x[big], box)
     with np.errstate(all="ignore"):  # guards and underflowing prefactors are expected
         if series.any():
             out[:, :, series] = _p_series(a[series], x[series], box)
