@@ -157,10 +157,10 @@ def _stirlerr(k):
     return (1 / 12 - (1 / 360 - 1 / (1260 * kk)) / kk) / k
 
 
-def _bd0(k, x):
+def _bd0(k, x, d=None):
     """``k log(k / x) + x - k`` without cancellation (Loader's deviance: a series in
-    ``v = (k - x) / (k + x)`` where ``k`` and ``x`` are close)."""
-    d = k - x
+    ``v = (k - x) / (k + x)`` where ``k`` and ``x`` are close); ``d = k - x`` if given."""
+    d = k - x if d is None else d
     near = np.abs(d) < 0.1 * (k + x)
     v = np.where(near, d / (k + x), 0.0)
     total = d * v
@@ -182,21 +182,43 @@ def _gamma_log_density_large(a, x):
     ``-stirlerr(a-1) - bd0(a-1, x) - log(2π (a-1)) / 2``: its direct form cancels terms of
     size ``a log x`` to an O(1) result (an error of 1e-5 at ``a = x = 1e10``)."""
     k = a - 1.0
-    return -_stirlerr(k) - _bd0(k, x) - 0.5 * np.log(2.0 * np.pi * k)
+    # (k - x as (a - x) - 1: a - 1 rounds above 2^53, the density was 3e-9 off at
+    # a = 1e17, x = a + 1e8)
+    return -_stirlerr(k) - _bd0(k, x, (a - x) - 1.0) - 0.5 * np.log(2.0 * np.pi * k)
 
 
 def _gamma_inside(a, x, n, k):
-    dens = _gamma_inside_jet(a, x, n, k)
-    # every coefficient is exp(log density) times a polynomial in the log-density's
-    # derivatives: rescale by the accurate density where the direct log cancels
     big = a >= 1001.0
-    if big.any():
-        with np.errstate(all="ignore"):
-            value = _gamma_inside_jet(a[big], x[big], 0, 1)
-            fix = np.exp(_gamma_log_density_large(a[big], x[big])) / value
-        ok = np.isfinite(fix) & (value > 0)
-        dens[big] = np.where(ok, dens[big] * np.where(ok, fix, 1.0), dens[big])
+    if not big.any():
+        return _gamma_inside_jet(a, x, n, k)
+    dens = np.empty(a.shape)
+    dens[~big] = _gamma_inside_jet(a[~big], x[~big], n, k)
+    with np.errstate(all="ignore"):
+        dens[big] = _gamma_inside_big(a[big], x[big], n, k)
     return dens
+
+
+def _gamma_inside_big(a, x, n, k):
+    """:func:`_gamma_inside_jet` for ``a >= 1001``, from the log-density's jet with its
+    cancelling coefficients in stable forms: the value by Loader's form, ``∂_x`` as
+    ``((a - x) - 1) / x``, ``∂_a`` (of ``ln(x^(a-1) e^-x / Γ(a + 1))``) as ``log1p((x - a) /
+    a) + (ln a - ψ(a + 1))``. The direct logs cancel terms of size ``a log a``: the
+    density was 0 at ``a = 1e20``, ``x = a + 1e10`` (the truth 2.4e-11), and rescaling the
+    direct jet by the accurate value had nothing to rescale there."""
+    box = (n + 1, k)  # (ε_a, ε_x)
+    logx = _compose_affine(_log_derivs(x, k - 1), x, (0.0, 1.0), box)
+    h = _mul(_affine(a - 1.0, (1.0, 0.0), box), logx) - _affine(x, (0.0, 1.0), box)
+    if n:
+        h = h - _varying(_gammaln_affine(a + 1.0, (1.0, 0.0), box))
+        r = 1.0 / (a * a)
+        log_a_psi = 0.5 / a + r * (1.0 / 12 - r * (1.0 / 120 - r * (1.0 / 252 - r / 240)))
+        h[1, 0] = np.log1p((x - a) / a) + (log_a_psi - 1.0 / a)
+    if k > 1:
+        h[0, 1] = ((a - x) - 1.0) / x
+    # (the density times (a + ε_a) / a: exp of the log-density alone, not of it less ln a)
+    h[0, 0] = _gamma_log_density_large(a, x)
+    dens = _mul(_exp(h), _affine(np.ones_like(a), (1.0 / a, 0.0), box))
+    return dens[n, k - 1] * (math.factorial(n) * math.factorial(k - 1))
 
 
 def _gamma_inside_jet(a, x, n, k):
