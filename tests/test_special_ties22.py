@@ -94,3 +94,64 @@ def test_gammainc_shape_derivative_at_large_shape(a, x):
 def test_gammainc_second_shape_derivative_at_large_shape(a, x):
     got = _d(S.gammainc, 0, 2)(a, x)
     assert close_to(got, _mp_shape_derivative(a, x, 2), 1e-11), float(got)
+
+
+# ∂_x P (the density x^(a-1) e^-x / Γ(a)) and its derivatives at a large shape: the direct
+# log-density cancels terms of size a log a (the density was 0 at a = 1e20, x = a + 1e10,
+# and 3e-9 off at a = 1e17, where a - 1 rounds).
+@pytest.mark.parametrize("a, x", [(1e17, 1e17 + 1e8), (1e20, 1e20 + 1e10), (1e20, 1e20 - 3e10),
+                                  (1e12, 1e12)])
+def test_gammainc_x_derivatives_at_large_shape(a, x):
+    import mpmath
+
+    with mpmath.workdps(40):
+        A, X = mpmath.mpf(a), mpmath.mpf(x)
+        f = mpmath.exp((A - 1) * mpmath.log(X) - X - mpmath.loggamma(A))
+        want = {"x": f, "xx": f * ((A - 1) / X - 1), "xa": f * (mpmath.log(X) - mpmath.psi(0, A))}
+    dx = wire.grad(S.gammainc, argnums=1)
+    got = {"x": dx(a, x), "xx": wire.grad(dx, argnums=1)(a, x),
+           "xa": wire.grad(dx, argnums=0)(a, x)}
+    for k in want:
+        assert close_to(got[k], want[k], 1e-14), (k, float(got[k]), float(want[k]))
+
+
+# lnB and B where one shape is tiny next to the other: ψ(b) - ψ(a + b) cancelled (∂_b lnB
+# 6e-8 off at (1e-10, 2), 0 at (1e-300, 1); ∂_b B(1e-300, 1) was 0, the truth -ψ'(1)).
+def _mp_beta_partials(a, b):
+    import mpmath
+
+    with mpmath.workdps(40 + int(-math.log10(min(a, b, 1.0)))):
+        A, B = mpmath.mpf(a), mpmath.mpf(b)
+        da = mpmath.psi(0, A) - mpmath.psi(0, A + B)
+        db = mpmath.psi(0, B) - mpmath.psi(0, A + B)
+        return (da, db), (mpmath.beta(A, B) * da, mpmath.beta(A, B) * db)
+
+
+@pytest.mark.parametrize("a, b", [(2.0, 1e-10), (1e-300, 1.0), (1e-10, 1e-10), (0.5, 1e-4),
+                                  (3.0, 2.9)])
+def test_betaln_beta_partials_with_a_tiny_shape(a, b):
+    (la, lb), (ba, bb) = _mp_beta_partials(a, b)
+    ga, gb = wire.grad(S.betaln, argnums=(0, 1))(a, b)
+    assert close_to(ga, la, 1e-14) and close_to(gb, lb, 1e-14), (float(ga), float(gb))
+    # (B = exp(lnB): exp's condition number |lnB| <= 700 on top)
+    ga, gb = wire.grad(S.beta, argnums=(0, 1))(a, b)
+    assert close_to(ga, ba, 3e-13) and close_to(gb, bb, 3e-13), (float(ga), float(gb))
+
+
+def test_beta_partials_past_overflow_are_infinite_not_nan():
+    # B(1e-300, 1e-300) = 2e300; its partials -B² / ... are about -1e600
+    ga, gb = wire.grad(S.beta, argnums=(0, 1))(1e-300, 1e-300)
+    assert float(ga) == float(gb) == -INF
+
+
+def test_betaln_second_partials_with_a_tiny_shape():
+    import mpmath
+
+    h = wire.hessian(S.betaln, argnums=(0, 1))(1e-10, 2.0)
+    with mpmath.workdps(60):
+        A, B = mpmath.mpf(1e-10), mpmath.mpf(2.0)
+        t = mpmath.psi(1, A + B)
+        want = [[mpmath.psi(1, A) - t, -t], [-t, mpmath.psi(1, B) - t]]
+    for i in range(2):
+        for j in range(2):
+            assert close_to(h[i][j], want[i][j], 1e-14), (i, j, float(h[i][j]))

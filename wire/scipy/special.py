@@ -562,10 +562,48 @@ def _betaln_regular(a, b, m):
                   - s * s * (1.0 - s) * (1.0 - s) / 12.0 * (u * u * u))
     ad, bd = m.where(asym, 1.0, a), m.where(asym, 1.0, b)
     ga, gb = gammaln(ad), gammaln(bd)
-    direct = ga + gb - gammaln(ad + bd)
+    direct = _lnbeta_direct(ad, bd) if m is wnp else ga + gb - gammaln(ad + bd)
     # Γ overflows at tiny positive arguments (gammaln(5e-324) is inf): B is huge there
     overflow = (ad > 0) & (bd > 0) & (((ad < 1) & (ga == np.inf)) | ((bd < 1) & (gb == np.inf)))
     return m.where(asym, series, m.where(overflow, np.inf, direct))
+
+
+@custom_jvp
+def _lnbeta_direct(a, b):
+    """``gammaln(a) + gammaln(b) - gammaln(a + b)`` of traced operands, with the partials
+    ``ψ(a) - ψ(a + b)`` and ``ψ(b) - ψ(a + b)`` from :func:`_digamma_step` (the difference
+    of digammas cancelled where one shape is tiny next to the other: ``∂_b lnB(1e-10, 2)``
+    was 6e-8 off, ``∂_b lnB(1e-300, 1)`` 0 rather than ``-ψ'(1) 1e-300``)."""
+    return gammaln(a) + gammaln(b) - gammaln(a + b)
+
+
+_STEP_SERIES = 0.01  # v below this fraction of u: ψ(u) - ψ(u + v) by its Taylor series
+_STEP_TERMS = 9  # (the first term left out is below 0.01^9 of the first)
+
+
+def _digamma_step(u, v):
+    """``ψ(u) - ψ(u + v)`` (``u, v > 0``): where ``v < 0.01 u``, ``-Σ_k ψ⁽ᵏ⁾(w) vᵏ / k!`` with
+    ``w = u`` for ``u >= 1``, and for ``u < 1`` by ``ψ(u) = ψ(u + 1) - 1/u`` the series at
+    ``w = u + 1`` less ``v / (u (u + v))`` (``ψ⁽ᵏ⁾(1e-300)`` overflows); elsewhere the
+    difference itself, which cancels at most ``100 |ψ(u)| / (u |ψ'(u)|)`` ulps."""
+    series = (v < _STEP_SERIES * u) & (u > 0) & (v > 0)
+    us, vs = wnp.where(series, u, 1.0), wnp.where(series, v, 0.0)
+    lift = us < 1.0
+    w = wnp.where(lift, us + 1.0, us)
+    total = 0.0 * us
+    power = 1.0 + 0.0 * vs
+    for k in range(1, _STEP_TERMS + 1):
+        power = power * vs / k
+        total = total - polygamma(k, w) * power
+    total = wnp.where(lift, total - (vs / us) / (us + vs), total)
+    ud, vd = wnp.where(series, 1.0, u), wnp.where(series, 1.0, v)
+    return wnp.where(series, total, digamma(ud) - digamma(ud + vd))
+
+
+@_lnbeta_direct.defjvp
+def _lnbeta_direct_jvp(primals, tangents):
+    (a, b), (ta, tb) = primals, tangents
+    return _lnbeta_direct(a, b), ta * _digamma_step(a, b) + tb * _digamma_step(b, a)
 
 
 def _beta_poles(a, b, m):
