@@ -155,3 +155,24 @@ def test_betaln_second_partials_with_a_tiny_shape():
     for i in range(2):
         for j in range(2):
             assert close_to(h[i][j], want[i][j], 1e-14), (i, j, float(h[i][j]))
+
+
+# Student's t log-density in df at a large df: the derivative is O(1/df²), a sum of O(1/df)
+# parts in lnΓ((df+1)/2) - lnΓ(df/2) - ln(df)/2 - (df+1)/2 log1p(z²/df) (2.5e-4 off at
+# df = 1e12).
+@pytest.mark.parametrize("z, df", [(0.5, 1e8), (2.0, 1e12), (3.0, 1001.0), (0.0, 1e6)])
+def test_t_logpdf_df_derivative_at_large_df(z, df):
+    import mpmath
+
+    from wire.scipy import stats
+
+    with mpmath.workdps(60):
+        Z, D = mpmath.mpf(z), mpmath.mpf(df)
+
+        def f(d):
+            return (mpmath.loggamma((d + 1) / 2) - mpmath.loggamma(d / 2)
+                    - mpmath.log(d * mpmath.pi) / 2 - (d + 1) / 2 * mpmath.log1p(Z * Z / d))
+
+        want = mpmath.diff(f, D)
+    got = wire.grad(lambda d: stats.t.logpdf(z, d))(df)
+    assert close_to(got, want, 1e-13), (float(got), float(want))
