@@ -261,7 +261,7 @@ def _expose_methods(cls) -> None:
                 setattr(klass, name, entry_point(attr))
 
 
-def _at_home(fn, entry, name: str):
+def _at_home(fn, entry, name: str, homes: _Homes):
     """``entry`` put in place of ``fn`` in the module that defines it too, so the function is
     one object wherever it is found, and named there so that ``pickle`` (which stores a
     function as its module and qualified name) finds this very object. ``fn`` may be local to
@@ -276,18 +276,79 @@ def _at_home(fn, entry, name: str):
     if home is None:
         return entry
     held = _wrapped_chain(fn)
-    names = [n for n, value in list(vars(home).items())
-             if id(value) in held and not n.startswith("_")]  # its name, public aliases
+    names = homes.holding(home, held)  # its name, public aliases
     if not names:
-        for n, value in vars(home).items():
-            if not n.startswith("_") and is_entry_point(value) and _wrapped_chain(value) & held:
-                return value
-        return entry
+        found = homes.entry_point_of(home, held)
+        return entry if found is None else found
     for n in names:
         setattr(home, n, entry)
-    if getattr(home, entry.__qualname__, None) is not entry:
+        homes.bound(vars(home), n, entry)
+    # (the module's own names, not getattr: wire.numpy's __getattr__ looks for near names)
+    if vars(home).get(entry.__qualname__) is not entry:
         entry.__qualname__ = name if name in names else names[0]
     return entry
+
+
+class _Homes:
+    """Where the public names of the modules :func:`expose` rebinds stand: for each module
+    (indexed on first use, then kept up to date as names are bound), the names holding each
+    object, and the entry points wrapping each function (indexed when first asked for). A
+    module's names are read once per :func:`expose`, not once per function it exposes
+    (``wire.numpy``'s ~500 functions come from a dozen modules of up to hundreds of names)."""
+
+    def __init__(self):
+        self._holders = {}  # id(module dict) -> {id(value): [(position, name)]}, positions
+        self._wrappers = {}  # id(module dict) -> {id(wrapped): [(position, name)]}
+
+    def _index(self, namespace: dict):
+        index = self._holders.get(id(namespace))
+        if index is None:
+            holders, positions = index = self._holders[id(namespace)] = ({}, {})
+            for n, value in namespace.items():
+                if not n.startswith("_"):
+                    positions[n] = position = len(positions)
+                    holders.setdefault(id(value), []).append((position, n))
+        return index
+
+    def bound(self, namespace: dict, n: str, value) -> None:
+        """``namespace[n]`` was just set to ``value`` (by :func:`expose`)."""
+        index = self._holders.get(id(namespace))
+        if index is None or n.startswith("_"):
+            return
+        holders, positions = index
+        position = positions.setdefault(n, len(positions))
+        holders.setdefault(id(value), []).append((position, n))
+        wrappers = self._wrappers.get(id(namespace))
+        if wrappers is not None and is_entry_point(value):
+            for i in _wrapped_chain(value):
+                wrappers.setdefault(i, []).append((position, n))
+
+    def holding(self, home, held: set) -> list:
+        """``home``'s public names whose value is one of the objects ``held`` (ids), in the
+        module's order."""
+        namespace = vars(home)
+        holders = self._index(namespace)[0]
+        found = {(position, n) for i in held for position, n in holders.get(i, ())
+                 if id(namespace.get(n)) in held}  # (a name may have been bound since)
+        return [n for _, n in sorted(found)]
+
+    def entry_point_of(self, home, held: set):
+        """The first of ``home``'s public values that is an entry point wrapping one of the
+        objects ``held`` (ids), or None."""
+        namespace = vars(home)
+        wrappers = self._wrappers.get(id(namespace))
+        if wrappers is None:
+            wrappers = self._wrappers[id(namespace)] = {}
+            positions = self._index(namespace)[1]
+            for n, value in namespace.items():
+                if n in positions and is_entry_point(value):
+                    for i in _wrapped_chain(value):
+                        wrappers.setdefault(i, []).append((positions[n], n))
+        for _, n in sorted(p for i in held for p in wrappers.get(i, ())):
+            value = namespace.get(n)
+            if is_entry_point(value) and _wrapped_chain(value) & held:
+                return value
+        return None
 
 
 def _wrapped_chain(fn) -> set:
@@ -323,6 +384,7 @@ def expose(namespace: dict, names: Iterable[str]) -> None:
     (True, True)
     """
     made = {}  # one entry point per function, so aliases stay one object (he_normal …)
+    homes = _Homes()
     for name in names:
         obj = namespace.get(name)
         if isinstance(obj, types.ModuleType) or obj is None:
@@ -330,8 +392,9 @@ def expose(namespace: dict, names: Iterable[str]) -> None:
         if type(obj) is _FunctionType:
             if is_wire_file(obj.__code__.co_filename):
                 if id(obj) not in made:
-                    made[id(obj)] = _at_home(obj, entry_point(obj), name)
+                    made[id(obj)] = _at_home(obj, entry_point(obj), name, homes)
                 namespace[name] = made[id(obj)]
+                homes.bound(namespace, name, made[id(obj)])
         elif isinstance(obj, type):
             if _is_wire_class(obj):
                 _expose_methods(obj)
