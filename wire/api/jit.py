@@ -39,8 +39,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from toolz import pipe
-
 from .. import tree
 from ..tree import strict_key
 from ..core.debug import _NANS
@@ -95,7 +93,7 @@ def _simplify(graph: Graph) -> Graph:
     """``wire.simplify(graph)``, the expensive passes only when the cheap ones (dead code,
     constant folding, algebra, CSE) change something. Graphs of transformed functions that
     simplify their results (``jit(grad(f))``) do not come here at all."""
-    cheap = pipe(graph, simp.dce, simp.fold_constants, simp.rewrite(ALGEBRA), simp.cse)
+    cheap = simp.cse(simp.rewrite(ALGEBRA)(simp.fold_constants(simp.dce(graph))))
     return graph if cheap.outputs == graph.outputs else simp.simplify(graph)
 
 
