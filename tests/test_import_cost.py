@@ -153,3 +153,52 @@ def test_lazy_names_are_the_packages_own_modules():
             assert os.path.exists(os.path.join(folder, name + ".py")) or os.path.exists(
                 os.path.join(folder, name, "__init__.py")), (package.__name__, name)
             assert name in dir(package)
+
+
+def test_numpy_fronts_are_made_on_first_use():
+    """wire.numpy's fronts taking NumPy's parameters (wire/numpy/_signatures.py) get their
+    code when first called or their signature first read, not at import (writing and
+    compiling them all was an eighth of ``import wire``); made either way, a front has the
+    signature of its generated code, and a wrapper made before shows the same."""
+    code = """
+import functools, gc, inspect, json, pydoc, threading, types
+import numpy as np
+import wire, wire.numpy as wnp
+from wire.numpy import _signatures
+from wire.tracebacks import internal
+makings = [o for o in gc.get_objects() if isinstance(o, _signatures._Making)]
+made_at_import = sum(m.signature is not None for m in makings)
+fronts = {name: internal(getattr(wnp, name)) for name in wnp.__all__}
+fronts = {name: f for name, f in fronts.items() if _signatures.own(f) is not f}
+wrapped = functools.wraps(fronts["add"])(lambda *a, **k: None)  # before add is made
+help_text = pydoc.render_doc(wnp.add, renderer=pydoc.plaintext)  # (which makes it)
+# first use of sum a call from two threads at once, of the others a signature read
+out = []
+threads = [threading.Thread(target=lambda: out.append(float(wnp.sum(np.ones(3), 0))))
+           for _ in range(2)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+bad = []
+for name, front in fronts.items():
+    sig = inspect.signature(getattr(wnp, name))
+    text = str(sig)  # (reading it makes the front)
+    plain = types.FunctionType(front.__code__, front.__globals__, name, front.__defaults__)
+    plain.__kwdefaults__ = front.__kwdefaults__
+    if not (sig == inspect.signature(plain) and text == str(inspect.signature(plain))
+            and repr(sig) == repr(inspect.signature(plain))
+            and sig.replace() == sig and type(sig.replace()) is inspect.Signature):
+        bad.append(name)
+print(json.dumps({"makings": len(makings), "at_import": made_at_import, "bad": bad,
+                  "sum": out, "wrapped": str(inspect.signature(wrapped)),
+                  "add": str(inspect.signature(np.add)),
+                  "help": "add" + str(inspect.signature(np.add)) in help_text}))
+"""
+    got = _child(code)
+    assert got["makings"] > 100  # (the fronts there are)
+    assert got["at_import"] <= 5  # (those whose alias has another NumPy signature)
+    assert got["bad"] == []
+    assert got["sum"] == [3.0, 3.0]
+    assert got["wrapped"] == got["add"]
+    assert got["help"]

@@ -3,8 +3,8 @@ keyword names, ``out=`` and (for ufuncs) ``where=``.
 
 A function whose own parameters differ from its NumPy namesake's (``add(x, y)`` against
 ``np.add(x1, x2, /, out=None, *, where=True, ...)``, ``sum`` with ``keepdims`` before ``out``)
-is wrapped once, when ``wire.numpy`` is imported, in a front generated from NumPy's signature:
-it maps each NumPy parameter onto the function's own (same name, or same place), and wire's
+is wrapped once, when ``wire.numpy`` is imported, in a front generated from NumPy's signature
+(its code is written when it is first called or its signature first read): it maps each NumPy parameter onto the function's own (same name, or same place), and wire's
 parameters NumPy does not have become keyword-only. NumPy's parameters the function does not
 take (``out=``, a ufunc's ``where=``, ``casting=``, ``order=`` …) cost one identity test each
 while they hold NumPy's defaults; otherwise, on concrete values NumPy's own function computes
@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
+import threading
 
 import numpy as np
 
@@ -142,9 +143,90 @@ def adapt(name: str, fn, np_fn, module: str | None = None):
 
 
 def _generate(name, fn, np_fn, module, np_sig, own_sig, to_own, unsupported, extras):
+    """The front: a stand-in until it is first called or its signature first read (most of
+    NumPy's names are never called in a given program, and writing and compiling ~150
+    fronts was an eighth of ``import wire``); then :class:`_Making` gives it its code."""
+    env = {}
+    exec(_STAND_IN, env)  # noqa: S102
+    front = env["front"]
+    making = _Making(front, env, (name, fn, np_fn, np_sig, own_sig, to_own, unsupported,
+                                  extras))
+    env["_made"] = making.made
+    front.__module__ = module or fn.__module__
+    front.__name__ = front.__qualname__ = name
+    front.__doc__ = fn.__doc__
+    front.__wrapped__ = fn
+    front.__wire_numpy_front__ = fn
+    front.__signature__ = _Signature(making)
+    return front
+
+
+# a front until it is made: the same function object then takes the generated code
+_STAND_IN = compile("def front(*args, **kwargs):\n    return _made()(*args, **kwargs)\n",
+                    __file__, "exec")
+_MAKING = threading.Lock()
+
+
+class _Making:
+    """Gives a stand-in front its code, once: the generated function's code, defaults and
+    signature (its defaults first, the code last, so that a call in another thread meanwhile
+    runs either the stand-in, which waits here, or the whole front)."""
+
+    __slots__ = ("front", "env", "spec", "signature")
+
+    def __init__(self, front, env, spec):
+        self.front, self.env, self.spec, self.signature = front, env, spec, None
+
+    def made(self):
+        if self.signature is None:
+            with _MAKING:
+                if self.signature is None:
+                    made = _made_front(self.env, *self.spec)
+                    front = self.front
+                    front.__defaults__ = made.__defaults__
+                    front.__kwdefaults__ = made.__kwdefaults__
+                    front.__code__ = made.__code__
+                    self.env["front"] = front
+                    self.signature = inspect.signature(made)
+        return self.front
+
+
+class _Signature(inspect.Signature):
+    """A front's signature (NumPy's parameters, see :func:`adapt`), read from its generated
+    code when first asked for: equal to it, printed the same (``help``), bound the same."""
+
+    __slots__ = ("_making",)
+
+    def __init__(self, making: _Making):  # (inspect.Signature's own slots stay unset)
+        self._making = making
+
+    def _made(self) -> inspect.Signature:
+        self._making.made()
+        return self._making.signature
+
+    @property
+    def _parameters(self):
+        return self._made().parameters
+
+    @property
+    def _return_annotation(self):
+        return self._made().return_annotation
+
+    def replace(self, **changes):
+        return self._made().replace(**changes)
+
+    def __reduce__(self):
+        return self._made().__reduce__()
+
+    def __repr__(self):
+        return repr(self._made())
+
+
+def _made_front(env, name, fn, np_fn, np_sig, own_sig, to_own, unsupported, extras):
+    """The front's function, generated from the two signatures into ``env``."""
     own_params = own_sig.parameters
     own_pos = [q.name for q in own_params.values() if q.kind in _POSITIONAL]
-    env = {"_fn": fn, "_np_fn": np_fn, "_slow": _slow, "_name": name}
+    env.update({"_fn": fn, "_np_fn": np_fn, "_slow": _slow, "_name": name})
     params, call_pos, call_kw, checks, all_names = [], [], [], [], []
     state = None  # the kind of the last parameter written (to place "/" and "*")
     positional_ok = True  # the call passes NumPy's leading parameters by position
@@ -238,14 +320,7 @@ def _generate(name, fn, np_fn, module, np_sig, own_sig, to_own, unsupported, ext
         f"                 _extras, {{{extra_values}}}, {redo})\n"
     )
     exec(_compiled(src), env)  # noqa: S102
-    front = env["front"]
-    front.__module__ = module or fn.__module__
-    front.__name__ = front.__qualname__ = name
-    front.__doc__ = fn.__doc__
-    front.__wrapped__ = fn
-    front.__wire_numpy_front__ = fn
-    front.__signature__ = inspect.signature(front, follow_wrapped=False)
-    return front
+    return env["front"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -420,15 +495,24 @@ def install(namespace: dict, names, np_namespace, fronts: dict) -> None:
         np_sig = numpy_signature(np_fn)
         if not inspect.isfunction(behind) or np_sig is None:
             continue
-        for front in fronts.get(id(behind), ()):
-            if covers(np_sig, inspect.signature(front)):
+        for front, made_for in fronts.get(id(behind), ()):
+            # (a front takes the parameters of the signature it was made for: its own
+            # signature, read only where the two differ, makes the front at once)
+            if _equal(np_sig, made_for) or covers(np_sig, inspect.signature(front)):
                 namespace[name] = front
                 break
         else:
             front = adapt(name, fn, np_fn, namespace.get("__name__"))
             if front is not fn:
-                fronts.setdefault(id(behind), []).append(front)
+                fronts.setdefault(id(behind), []).append((front, np_sig))
                 namespace[name] = front
+
+
+def _equal(a: inspect.Signature, b: inspect.Signature) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - a default whose == is not a bool (an array)
+        return False
 
 
 # the files of the layers between a user's call and a function (entry points, deferring
