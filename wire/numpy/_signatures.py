@@ -4,8 +4,9 @@ keyword names, ``out=`` and (for ufuncs) ``where=``.
 A function whose own parameters differ from its NumPy namesake's (``add(x, y)`` against
 ``np.add(x1, x2, /, out=None, *, where=True, ...)``, ``sum`` with ``keepdims`` before ``out``)
 is wrapped once, when ``wire.numpy`` is imported, in a front generated from NumPy's signature
-(its code is written when it is first called or its signature first read): it maps each NumPy parameter onto the function's own (same name, or same place), and wire's
-parameters NumPy does not have become keyword-only. NumPy's parameters the function does not
+(its code is written when it is first called or its signature first read): it maps each
+NumPy parameter onto the function's own (same name, or same place), and wire's parameters
+NumPy does not have become keyword-only. NumPy's parameters the function does not
 take (``out=``, a ufunc's ``where=``, ``casting=``, ``order=`` …) cost one identity test each
 while they hold NumPy's defaults; otherwise, on concrete values NumPy's own function computes
 the call as given (so ``np.add(a, b, out=c)`` writes into ``c`` exactly as NumPy does), and on
