@@ -1,5 +1,7 @@
 """Every Python example in README.md and docs/ runs as written, each page in a fresh process;
-the docs site builds with ``mkdocs build --strict``; every API-reference entry shows an example.
+the docs site builds with ``mkdocs build --strict`` (once, with its checks but without the search
+index and highlighting; as published with ``-m slow``); every API-reference entry shows an
+example.
 
 A page's ```python blocks run in order in one namespace, in a new interpreter whose only
 import of wire is the page's own (so a snippet cannot pass because another test imported a
@@ -15,11 +17,13 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from api_examples import entries, has_example
+from selection import slow_only
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md"] + sorted((ROOT / "docs").rglob("*.md"))
@@ -106,21 +110,118 @@ def test_page_examples_run(page, tmp_path):
     assert proc.returncode == 0, f"{page.name} examples failed:\n{proc.stderr[-4000:]}"
 
 
-def test_site_builds_strict(tmp_path):
-    """``mkdocs build --strict``: a broken link or anchor, a page missing from the nav, a
-    reference to a name that does not exist or a docstring that does not render fails."""
+# Every run builds the site with mkdocs's --strict checks, without the parts that check
+# nothing: the search index, Pygments' highlighting, and the line numbers griffe reads with
+# inspect.getsourcelines for every object it documents (only a "show source" would use them).
+# The same pages come out (the API reference the same to the byte) in under half the CPU
+# time; -m slow builds the site exactly as `mkdocs build --strict` does.
+CHECKING_BUILD = """
+import sys
+try:  # griffe's own module (a private path): where it has moved, the lines are read again
+    from griffe._internal.agents.inspector import Inspector
+    Inspector._get_linenos = lambda self, node: (None, None)
+except (ImportError, AttributeError):
+    pass
+from mkdocs.__main__ import cli
+sys.argv[0] = "mkdocs"
+cli()
+"""
+
+
+def checking_config(tmp_path: Path) -> Path:
+    """mkdocs.yml without the search plugin and Pygments, written into ``tmp_path`` (its
+    relative paths made absolute: they are relative to the config file's folder)."""
+    import yaml  # (mkdocs's own dependency)
+
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    config["docs_dir"] = str(ROOT / config.get("docs_dir", "docs"))
+    plugins = []
+    for plugin in config["plugins"]:
+        name = plugin if isinstance(plugin, str) else next(iter(plugin))
+        if name == "search":
+            continue
+        if name == "mkdocstrings":
+            python = plugin["mkdocstrings"]["handlers"]["python"]
+            python["paths"] = [str(ROOT / path) for path in python.get("paths", ["."])]
+            options = python.get("options", {})
+            options["extensions"] = [str(ROOT / e) if isinstance(e, str) else e
+                                     for e in options.get("extensions", [])]
+        plugins.append(plugin)
+    config["plugins"] = plugins
+    config["markdown_extensions"] = [
+        {"pymdownx.highlight": {"use_pygments": False}} if e == "pymdownx.highlight" else e
+        for e in config["markdown_extensions"]]
+    path = tmp_path / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def build_site(site: Path, config: Path | None = None) -> subprocess.CompletedProcess:
+    """``mkdocs build --strict`` into ``site``: the checking build with ``config``, else the
+    site exactly as mkdocs.yml makes it."""
     for module in ("mkdocs", "material", "mkdocstrings_handlers.python"):
         if importlib.util.find_spec(module.split(".")[0]) is None:
             pytest.skip(f"the docs extra is not installed ({module}): pip install -e '.[docs]'")
     env = dict(os.environ, PYTHONPATH=str(ROOT), NO_MKDOCS_2_WARNING="1")
-    site = tmp_path / "site"
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
-                           str(site)], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
+    command = ["-m", "mkdocs"] if config is None else ["-c", CHECKING_BUILD]
+    options = [] if config is None else ["--config-file", str(config)]
+    return subprocess.run([sys.executable, *command, "build", "--strict", *options,
+                           "--site-dir", str(site)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The site, built once per session by the checking build (its process, and its path)."""
+    tmp = tmp_path_factory.mktemp("docs")
+    site = tmp / "site"
+    return build_site(site, checking_config(tmp)), site
+
+
+def _check_site(proc, site):
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stderr[-4000:]}"
     assert (site / "architecture.svg").exists()
     reference = (site / "api" / "wire" / "index.html").read_text()
     assert 'id="wire.grad"' in reference and 'id="wire.jit"' in reference
+
+
+def test_site_builds_strict(built_site):
+    """``mkdocs build --strict``: a broken link or anchor, a page missing from the nav, a
+    reference to a name that does not exist or a docstring that does not render fails."""
+    _check_site(*built_site)
+
+
+@slow_only
+def test_site_builds_strict_as_published():
+    """The same, exactly as ``mkdocs build --strict`` builds the site (search index,
+    highlighting and all)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        _check_site(build_site(site), site)
+
+
+def test_checking_build_fails_on_a_broken_link_anchor_and_reference(tmp_path):
+    """The checking build's configuration keeps mkdocs's validation and autorefs: a page
+    with a missing page, a missing anchor and a missing API name fails it (a site of two
+    pages, built in a second or two)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text(
+        "# Home\n\n[a page](no-such-page.md), [an anchor](other.md#no-such-anchor), "
+        "[a name][wire.no_such_function]\n")
+    (docs / "other.md").write_text("# Other\n")
+    config = checking_config(tmp_path)
+    import yaml
+
+    text = yaml.safe_load(config.read_text())
+    text["docs_dir"], text["nav"] = str(docs), ["index.md", "other.md"]
+    config.write_text(yaml.safe_dump(text))
+    proc = build_site(tmp_path / "site", config)
+    assert proc.returncode != 0
+    for warning in ("'no-such-page.md', but the target is not found",
+                    "does not contain an anchor '#no-such-anchor'",
+                    "Could not find cross-reference target 'wire.no_such_function'"):
+        assert warning in proc.stderr, proc.stderr[-4000:]
 
 
 def test_api_reference_entries_have_examples():
