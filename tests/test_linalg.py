@@ -18,6 +18,8 @@ import wire
 import wire.numpy as wnp
 from wire.testing import check_grads
 
+from selection import slow_selected
+
 la = wnp.linalg
 RNG = np.random.default_rng(7)
 
@@ -775,14 +777,25 @@ def _jax_cases(jax):
     ]
 
 
+# a plain run compares one case of each kind (a complex factorization, a singular determinant,
+# eig's eigenvectors, a Hessian at a singular matrix: JAX compiles each for a second or more);
+# -m slow compares them all
+CI_JAX_CASES = ("eigh_complex", "det_rank2", "eig_real", "hessian rank2")
+
+
 @pytest.mark.slow
-def test_gradients_against_jax():
+def test_gradients_against_jax(request):
     jax = jax_or_skip()
+    every = slow_selected(request.config)
     for name, ours, theirs, x in _jax_cases(jax):
+        if not every and name not in CI_JAX_CASES:
+            continue
         want = np.asarray(jax.jit(jax.grad(theirs))(x))
         np.testing.assert_allclose(wire.grad(ours)(x), want, rtol=1e-9, atol=1e-10,
                                    err_msg=name)
     for name in ("rank2", "rank1", "zero"):  # Hessians of det at singular matrices
+        if not every and f"hessian {name}" not in CI_JAX_CASES:
+            continue
         a = SINGULAR[name]
         want = np.asarray(jax.jit(jax.hessian(jax.numpy.linalg.det))(a))
         np.testing.assert_allclose(wire.hessian(la.det)(a), want, atol=1e-12, err_msg=name)

@@ -12,6 +12,7 @@ import warnings
 import corpus
 import numpy as np
 import pytest
+from selection import slow_selected
 
 import wire
 import wire.numpy as wnp
@@ -271,7 +272,9 @@ _PROCESS = (
 
 
 @pytest.mark.slow
-def test_a_new_process_loads_the_kernels_without_compiling(tmp_path):
+def test_a_new_process_loads_the_kernels_without_compiling(tmp_path, request):
+    if not slow_selected(request.config):  # (two fresh interpreters and a C compiler run)
+        pytest.skip("runs with -m slow")
     # both processes are fresh: what one stores, the next loads (nothing of this test
     # process's own memos or earlier tests' kernels can stand in for the disk)
     env = dict(os.environ, WIRE_CACHE_DIR=str(tmp_path), PYTHONPATH=os.pathsep.join(sys.path))

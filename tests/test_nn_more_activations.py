@@ -14,6 +14,8 @@ import wire.numpy as wnp
 from wire import nn
 from wire.testing import check_grads
 
+from selection import slow_selected
+
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
 jnn = jax.nn
@@ -383,7 +385,11 @@ def _attention_reference(q, k, v, bias=None, keep=None, scale=None):
 
 
 @pytest.mark.slow
-def test_dot_product_attention():
+def test_dot_product_attention(request):
+    # a plain run checks wire against the exact reference and finite differences; -m slow
+    # against JAX too (it compiles each set of options for seconds; tests/test_nn_optim_oracle.py
+    # compares these options with JAX in every run)
+    jax_too = slow_selected(request.config)
     rng = np.random.default_rng(3)
     B, T, S, N, K, H = 2, 5, 4, 6, 3, 8
     q, k, v = rng.normal(size=(B, T, N, H)), rng.normal(size=(B, S, K, H)), rng.normal(size=(B, S, K, H))
@@ -395,34 +401,37 @@ def test_dot_product_attention():
         want = _attention_reference(q, k, v, b_, m_, kw.get("scale"))
         np.testing.assert_allclose(nn.dot_product_attention(q, k, v, **kw), want, rtol=1e-12,
                                    atol=1e-14)
-        np.testing.assert_allclose(nn.dot_product_attention(q, k, v, **kw),
-                                   _jdpa(q, k, v, **kw), rtol=1e-5,
-                                   atol=1e-6)  # JAX takes the softmax in float32
+        if jax_too:
+            np.testing.assert_allclose(nn.dot_product_attention(q, k, v, **kw),
+                                       _jdpa(q, k, v, **kw), rtol=1e-5,
+                                       atol=1e-6)  # JAX takes the softmax in float32
     t, s = np.arange(T)[:, None], np.arange(S)[None, :]
     for kw, keep in (({"is_causal": True}, t >= s), ({"local_window_size": 1}, abs(t - s) <= 1),
                      ({"local_window_size": (0, 2)}, (t <= s) & (t >= s - 2))):
         np.testing.assert_allclose(nn.dot_product_attention(q, k, v, **kw),
                                    _attention_reference(q, k, v, keep=keep), rtol=1e-12)
-        np.testing.assert_allclose(nn.dot_product_attention(q, k, v, **kw),
-                                   _jdpa(q, k, v, **kw), rtol=1e-5, atol=1e-6)
+        if jax_too:
+            np.testing.assert_allclose(nn.dot_product_attention(q, k, v, **kw),
+                                       _jdpa(q, k, v, **kw), rtol=1e-5, atol=1e-6)
     ql, kl = np.array([3, 5], np.int32), np.array([4, 2], np.int32)
     got = wire.jit(lambda q, k, v: nn.dot_product_attention(
         q, k, v, query_seq_lengths=ql, key_value_seq_lengths=kl))(q, k, v)
-    np.testing.assert_allclose(got, _jdpa(
-        q, k, v, query_seq_lengths=ql, key_value_seq_lengths=kl), rtol=1e-5, atol=1e-6)
     assert (got[0, 3:] == 0).all()
     out, lse = nn.dot_product_attention(q, k, v, bias=bias, return_residual=True)
-    jout, jlse = _jdpa(q, k, v, bias=bias, return_residual=True)
     assert lse.shape == (B, T, N)
-    np.testing.assert_allclose(lse, jlse, rtol=1e-5)
-    # unbatched (T, N, H), and multi-query (K = 1), float32 kept
-    np.testing.assert_allclose(nn.dot_product_attention(q[0], k[0], v[0]),
-                               _jdpa(q[0], k[0], v[0]), rtol=1e-5, atol=1e-6)
     q32, k32, v32 = (a[..., :1, :].astype(np.float32) for a in (q, k, v))
-    got = nn.dot_product_attention(q32[:, :, [0, 0, 0]], k32, v32)
-    assert got.dtype == np.float32
-    np.testing.assert_allclose(got, _jdpa(q32[:, :, [0, 0, 0]], k32, v32),
-                               rtol=1e-5, atol=1e-6)
+    got32 = nn.dot_product_attention(q32[:, :, [0, 0, 0]], k32, v32)
+    assert got32.dtype == np.float32
+    if jax_too:
+        np.testing.assert_allclose(got, _jdpa(
+            q, k, v, query_seq_lengths=ql, key_value_seq_lengths=kl), rtol=1e-5, atol=1e-6)
+        jout, jlse = _jdpa(q, k, v, bias=bias, return_residual=True)
+        np.testing.assert_allclose(lse, jlse, rtol=1e-5)
+        # unbatched (T, N, H), and multi-query (K = 1), float32 kept
+        np.testing.assert_allclose(nn.dot_product_attention(q[0], k[0], v[0]),
+                                   _jdpa(q[0], k[0], v[0]), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got32, _jdpa(q32[:, :, [0, 0, 0]], k32, v32),
+                                   rtol=1e-5, atol=1e-6)
     # derivatives in q, k, v and bias (small shapes: two query heads share a key head)
     small = (q[:1, :2, :2, :2], k[:1, :3, :1, :2], v[:1, :3, :1, :2], bias[:, :2, :2, :3])
     check_grads(lambda q, k, v, b: nn.dot_product_attention(q, k, v, bias=b,

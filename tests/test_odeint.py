@@ -11,6 +11,8 @@ import wire
 import wire.numpy as wnp
 from wire.scipy.integrate import odeint
 
+from selection import slow_selected
+
 T = np.linspace(0.0, 2.0, 5)
 
 
@@ -66,7 +68,7 @@ def test_adjoint_gradients_match_closed_forms():
 
 
 @pytest.mark.slow
-def test_adjoint_reaches_closed_over_and_time_dependent_parameters():
+def test_adjoint_reaches_closed_over_and_time_dependent_parameters(request):
     def last(k):
         return odeint(lambda y, t: -k * y, 1.0, T)[-1]  # k is closed over, not an argument
 
@@ -76,6 +78,8 @@ def test_adjoint_reaches_closed_over_and_time_dependent_parameters():
         return odeint(lambda y, t, a: a * wnp.cos(t) * y, 1.0, T, a)[-1]
 
     assert wire.grad(growth)(1.0) == pytest.approx(math.sin(2) * math.exp(math.sin(2)), rel=1e-6)
+    if not slow_selected(request.config):  # (five solves to 1e-10: seconds)
+        return
     # against finite differences of the solver itself, on a nonlinear system
     def pendulum(y, t, g, c):
         return wnp.stack([y[1], -g * wnp.sin(y[0]) - c * y[1]])
