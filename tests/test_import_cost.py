@@ -202,3 +202,41 @@ print(json.dumps({"makings": len(makings), "at_import": made_at_import, "bad": b
     assert got["sum"] == [3.0, 3.0]
     assert got["wrapped"] == got["add"]
     assert got["help"]
+
+
+def test_signatures_read_from_code_are_inspects():
+    """The fronts' decisions read signatures from code objects (``_signatures.signature``,
+    without making ``inspect.Parameter`` objects): the same names, kinds and defaults as
+    ``inspect.signature``, for every function of wire.numpy and its NumPy namesake."""
+    import inspect
+
+    import numpy as np
+
+    import wire.numpy as wnp
+    from wire.numpy import _signatures
+    from wire.tracebacks import internal
+
+    def params(sig):
+        return None if sig is None else [(p.name, p.kind, p.default)
+                                         for p in sig.parameters.values()]
+
+    checked, from_code = 0, 0
+    for ns, np_ns in ((wnp, np), (wnp.linalg, np.linalg), (wnp.fft, np.fft)):
+        for name in ns.__all__:
+            for obj in (_signatures.own(internal(getattr(ns, name))), getattr(np_ns, name, None)):
+                if obj is None or not callable(obj) or isinstance(obj, type):
+                    continue
+                try:
+                    want = inspect.signature(obj)
+                except (TypeError, ValueError):
+                    want = None
+                got = _signatures.signature(obj)
+                from_code += isinstance(got, _signatures.Parameters)
+                got, want = params(got), params(want)
+                assert (got is None) == (want is None), name
+                if got is not None:
+                    assert [g[:2] for g in got] == [w[:2] for w in want], name
+                    assert all(g[2] is w[2] or (type(g[2]) is type(w[2]) is str and g[2] == w[2])
+                               for g, w in zip(got, want)), name
+                checked += 1
+    assert checked > 500 and from_code > 400, (checked, from_code)

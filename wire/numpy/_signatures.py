@@ -18,10 +18,12 @@ exception: on traced values the operands are cast to the loop NumPy selects
 
 from __future__ import annotations
 
+import collections
 import functools
 import inspect
 import sys
 import threading
+import types
 
 import numpy as np
 
@@ -38,11 +40,81 @@ _NO_VALUE = np._NoValue
 
 
 def numpy_signature(np_fn):
-    """NumPy's signature of ``np_fn``, or None where it has none to read."""
+    """NumPy's signature of ``np_fn``, or None where it has none to read (see
+    :func:`signature`)."""
+    return signature(np_fn)
+
+
+class Parameters:
+    """The parameters of a callable as ``inspect.signature`` gives them, as far as
+    :func:`covers`, :func:`adapt` and the fronts read them (each one's name, kind and
+    default, in ``parameters``, by name): :func:`signature`'s answer for plain functions.
+
+    >>> def f(a, /, b=1, *args, c, d=2, **kw): pass
+    >>> [tuple(p) for p in signature(f).parameters.values()] == [
+    ...     (p.name, p.kind, p.default) for p in inspect.signature(f).parameters.values()]
+    True
+    """
+
+    __slots__ = ("parameters",)
+
+    def __init__(self, parameters: dict):
+        self.parameters = parameters
+
+    def __eq__(self, other):
+        if not isinstance(other, Parameters):
+            return NotImplemented
+        return list(self.parameters.values()) == list(other.parameters.values())
+
+    __hash__ = None
+
+
+_Param = collections.namedtuple("_Param", "name kind default")
+
+
+def signature(obj):
+    """``obj``'s signature (``inspect.signature``'s, or None where it has none to read);
+    where ``obj`` is a plain function, or wraps one (``__wrapped__``: NumPy's
+    ``array_function_dispatch`` …) with no ``__signature__`` on the way, its
+    :class:`Parameters` read from the code object, as ``inspect`` reads them but without
+    making a ``Parameter`` of each (which was most of reading ~350 signatures at import)."""
+    f = obj
+    for _ in range(100):
+        if isinstance(f, types.MethodType) or hasattr(f, "__signature__"):
+            break
+        wrapped = getattr(f, "__wrapped__", None)
+        if wrapped is not None:
+            f = wrapped
+            continue
+        if type(f) is types.FunctionType and not hasattr(f, "_partialmethod") \
+                and not getattr(f, "__text_signature__", None):
+            return _from_code(f)
+        break
     try:
-        return inspect.signature(np_fn)
+        return inspect.signature(obj)
     except (TypeError, ValueError):
         return None
+
+
+def _from_code(f) -> Parameters:
+    code = f.__code__
+    names, n_pos, n_kw = code.co_varnames, code.co_argcount, code.co_kwonlyargcount
+    defaults, kwdefaults = f.__defaults__ or (), f.__kwdefaults__ or {}
+    first_default = n_pos - len(defaults)
+    params = []
+    for i, name in enumerate(names[:n_pos]):
+        kind = _P.POSITIONAL_ONLY if i < code.co_posonlyargcount else _P.POSITIONAL_OR_KEYWORD
+        params.append(_Param(name, kind, defaults[i - first_default] if i >= first_default
+                             else _P.empty))
+    at = n_pos + n_kw
+    if code.co_flags & inspect.CO_VARARGS:
+        params.append(_Param(names[at], _P.VAR_POSITIONAL, _P.empty))
+        at += 1
+    for name in names[n_pos:n_pos + n_kw]:
+        params.append(_Param(name, _P.KEYWORD_ONLY, kwdefaults.get(name, _P.empty)))
+    if code.co_flags & inspect.CO_VARKEYWORDS:
+        params.append(_Param(names[at], _P.VAR_KEYWORD, _P.empty))
+    return Parameters({p.name: p for p in params})
 
 
 def covers(np_sig: inspect.Signature, own: inspect.Signature) -> bool:
@@ -131,11 +203,8 @@ def adapt(name: str, fn, np_fn, module: str | None = None):
     (True, array([3., 3.]))
     """
     np_sig = numpy_signature(np_fn)
-    try:
-        own_sig = inspect.signature(fn)
-    except (TypeError, ValueError):
-        return fn
-    if np_sig is None or covers(np_sig, own_sig):
+    own_sig = signature(fn)
+    if np_sig is None or own_sig is None or covers(np_sig, own_sig):
         return fn
     plan = _plan(np_sig, own_sig)
     if plan is None:
