@@ -22,7 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # imported on first use only
 HEAVY = ("scipy", "torch", "jax", "jaxlib", "cupy", "cupyx", "dask", "requests", "sympy",
          "mpmath", "graphviz",
-         # (wire.jit composed four passes with toolz.pipe: 9 ms of import for one call)
+         # (wire.jit composes its cheap passes with toolz.pipe, imported there: 9 ms)
          "toolz",
          # NumPy's own optional parts (reached through getattr over dir(numpy))
          "numpy.f2py", "numpy.testing", "numpy.ma", "charset_normalizer")
