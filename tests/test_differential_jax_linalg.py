@@ -697,4 +697,7 @@ def test_lstsq_of_an_invertible_matrix_with_tied_singular_values_is_solves(key):
     g = wire.grad(lambda a: wnp.sum(wnp.linalg.lstsq(a, b)[0] * w))(a)
     np.testing.assert_allclose(g, wire.grad(lambda a: wnp.sum(wnp.linalg.solve(a, b) * w))(a),
                                rtol=1e-12, atol=1e-14)
-    assert not np.isfinite(jax.grad(lambda a: jnp.sum(jnp.linalg.lstsq(a, b)[0] * w))(a)).all()
+    # JAX's: NaN/inf, or (where its SVD splits the tie by rounding, as on some CPUs) finite but
+    # wrong (0.2 off at "ties")
+    gj = np.asarray(jax.grad(lambda a: jnp.sum(jnp.linalg.lstsq(a, b)[0] * w))(a))
+    assert not np.isfinite(gj).all() or not np.allclose(gj, g, rtol=1e-3, atol=1e-3)
