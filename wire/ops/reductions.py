@@ -410,27 +410,39 @@ def _others_product(y):
 
 
 def _exclusive_both(y):
-    return _exclusive_products(y, reverse=False) * _exclusive_products(y, reverse=True)
+    """``out[..., i]`` = the product of ``y[..., j]``, ``j != i`` (``n >= 2`` entries), as the
+    inclusive prefix product before ``i`` times the inclusive suffix product after it; the
+    two ends take one of them alone. No factor is a constant 1: ``1 * inf`` has the tangent
+    ``0 * inf``, NaN, where the exact one is finite (the Hessian of ``prod([1e300, 1e300,
+    2.0])`` had a row of NaN)."""
+    n = y.shape[-1]
+    last = len(y.shape) - 1
+    fwd = _inclusive_products(_part(y, 0, n - 1), reverse=False)
+    rev = _inclusive_products(_part(y, 1, n), reverse=True)
+    pieces = [_part(rev, 0, 1)]
+    if n > 2:
+        pieces.append(_part(fwd, 0, n - 2) * _part(rev, 1, n - 1))
+    pieces.append(_part(fwd, n - 2, n - 1))
+    return concatenate(pieces, last)
 
 
-def _exclusive_products(y, reverse: bool):
-    """``out[..., i] = prod(y[..., :i])`` (or of ``y[..., i+1:]`` when ``reverse``), by a
-    Hillis–Steele scan of ``ceil(log2 n)`` multiplications of shifted copies."""
+def _part(v, lo, hi):
+    """``v[..., lo:hi]``."""
+    return getitem(v, [], (("e",), ("s", lo, hi, None)))
+
+
+def _inclusive_products(y, reverse: bool):
+    """``out[..., i] = prod(y[..., :i + 1])`` (or of ``y[..., i:]`` when ``reverse``), by a
+    Hillis–Steele scan of ``ceil(log2 n)`` multiplications of shifted copies; the first ``k``
+    entries of step ``k`` are kept as they are (not multiplied by a padding of ones)."""
     n = y.shape[-1]
     flip = (("e",), ("s", None, None, -1))
     if reverse:
         y = getitem(y, [], flip)
-    lead = y.shape[:-1]
-    last = len(lead)
-
-    def shifted(v, k):  # v moved k places along the last axis, ones filling the front
-        return concatenate([full(lead + (k,), 1, v.dtype),
-                            getitem(v, [], (("e",), ("s", 0, n - k, None)))], last)
-
-    y = shifted(y, 1)
+    last = len(y.shape) - 1
     k = 1
     while k < n:
-        y = y * shifted(y, k)
+        y = concatenate([_part(y, 0, k), _part(y, k, n) * _part(y, 0, n - k)], last)
         k *= 2
     return getitem(y, [], flip) if reverse else y
 

@@ -1,0 +1,53 @@
+"""Small programs of the kind a scientist or an ML engineer writes, run with wire at special
+inputs (ties, zeros, infinities, overflow) and checked against exact closed forms or finite
+differences. Each one pins a wrong answer wire gave before.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import wire
+import wire.numpy as wnp
+
+
+def test_hessian_of_a_product_whose_partial_overflows():
+    # a likelihood written as a product of factors: the Hessian of prod(x) is, off the
+    # diagonal, the product of the other entries. At [1e300, 1e300, 2] the partial in x[2]
+    # (1e600) overflows to inf, but its derivatives (1e300) are finite: the prefix/suffix scan
+    # multiplied the overflowed product by a padding 1 whose tangent is 0 (inf * 0 = NaN)
+    x = np.array([1e300, 1e300, 2.0])
+    want = np.array([[0.0, 2.0, 1e300], [2.0, 0.0, 1e300], [1e300, 1e300, 0.0]])
+    np.testing.assert_array_equal(wire.hessian(wnp.prod)(x), want)
+    np.testing.assert_array_equal(wire.jit(wire.hessian(wnp.prod))(x), want)
+
+
+def test_forward_derivative_of_a_product_with_an_infinite_entry():
+    # d prod / d x at [inf, 2] is [2, inf] (exactly the other entry); jacfwd gave [nan, inf]
+    # (JAX does too), and so did the Hessian's rows: d²/dx0dx1 of x0 * x1 is 1 everywhere
+    for x, grad, hess in [
+        ([np.inf, 2.0], [2.0, np.inf], [[0.0, 1.0], [1.0, 0.0]]),
+        ([2.0, np.inf], [np.inf, 2.0], [[0.0, 1.0], [1.0, 0.0]]),
+        ([np.inf, 0.0], [0.0, np.inf], [[0.0, 1.0], [1.0, 0.0]]),
+        ([3.0, np.inf, 2.0, 5.0], [np.inf, 30.0, np.inf, np.inf], None),
+    ]:
+        x = np.array(x)
+        np.testing.assert_array_equal(wire.jacfwd(wnp.prod)(x), grad)
+        np.testing.assert_array_equal(wire.grad(wnp.prod)(x), grad)
+        if hess is not None:
+            np.testing.assert_array_equal(wire.hessian(wnp.prod)(x), hess)
+
+
+def test_prod_hessian_matches_closed_form_along_an_axis_with_zeros():
+    # prod over the last axis of a batch, with zero, tied and negative entries: the Hessian of
+    # sum(prod(x, -1)) has, in row (i, j), column (i, k != j), the product of the entries of
+    # row i other than j and k (the third row overflows where two 1e300s meet)
+    x = np.array([[0.0, 0.0, 2.0, 3.0], [1.5, -2.0, 0.5, 4.0], [1e300, 2.0, 1e300, 0.5]])
+    h = wire.hessian(lambda v: wnp.sum(wnp.prod(v, axis=-1)))(x)
+    want = np.zeros(x.shape * 2)
+    for i in range(3):
+        for j in range(4):
+            for k in range(4):
+                if j != k:
+                    want[i, j, i, k] = np.prod(np.delete(x[i], [j, k]))
+    np.testing.assert_allclose(h, want, rtol=1e-14, atol=0)
