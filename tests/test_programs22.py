@@ -51,3 +51,29 @@ def test_prod_hessian_matches_closed_form_along_an_axis_with_zeros():
                 if j != k:
                     want[i, j, i, k] = np.prod(np.delete(x[i], [j, k]))
     np.testing.assert_allclose(h, want, rtol=1e-14, atol=0)
+
+
+def test_softmax_over_no_logits_is_empty_as_jax_nn():
+    # attention over an empty memory (zero keys): the softmax over the key axis has no entries
+    # and gives an empty array of that shape (jax.nn.softmax's result); it raised SciPy's
+    # "zero-size array to reduction operation maximum"
+    from wire import nn
+
+    q = np.ones((2, 3))
+    k = np.zeros((0, 3))
+
+    def scores(q, k):
+        return nn.softmax(q @ k.T, axis=-1)
+
+    for fn in (nn.softmax, nn.log_softmax):
+        for shape, dtype in [((0,), np.float64), ((2, 0), np.float32), ((2, 0), np.float16)]:
+            for g in (fn, wire.jit(fn)):
+                out = g(np.zeros(shape, dtype))
+                assert out.shape == shape and out.dtype == dtype
+    assert nn.softmax(np.zeros((2, 0), np.int64)).dtype == np.float64
+    assert scores(q, k).shape == (2, 0)
+    assert wire.jit(scores)(q, k).shape == (2, 0)
+    dq = wire.grad(lambda q: wnp.sum(scores(q, k) @ k) + wnp.sum(q))(q)
+    np.testing.assert_array_equal(dq, np.ones((2, 3)))
+    assert wire.jacrev(nn.log_softmax)(np.zeros(0)).shape == (0, 0)
+    assert wire.vmap(nn.softmax)(np.zeros((3, 0))).shape == (3, 0)

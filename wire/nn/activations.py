@@ -339,7 +339,8 @@ def log_softmax(x, axis: int = -1):
     >>> np.round(np.exp(log_softmax(np.array([0.0, 0.0]))), 3)
     array([0.5, 0.5])
     """
-    return _log_softmax(x, axis=axis)
+    empty = _empty_like_float(x)
+    return empty if empty is not None else _log_softmax(x, axis=axis)
 
 
 def softmax(x, axis: int = -1):
@@ -347,8 +348,26 @@ def softmax(x, axis: int = -1):
 
     >>> softmax(np.array([0.0, 0.0]))
     array([0.5, 0.5])
+
+    An empty ``x`` gives an empty result of its shape, as ``jax.nn.softmax`` (SciPy's raises):
+    a row of no logits, as attention over zero keys has.
+
+    >>> softmax(np.zeros((2, 0))).shape
+    (2, 0)
     """
-    return _softmax(x, axis=axis)
+    empty = _empty_like_float(x)
+    return empty if empty is not None else _softmax(x, axis=axis)
+
+
+def _empty_like_float(x):
+    """``None`` for a non-empty ``x``; for an empty one, the empty float result of its shape
+    (``x``'s dtype if it is inexact, else float64) that ``softmax``/``log_softmax`` give."""
+    x = wnp.asarray(x)
+    if int(np.prod(x.shape, dtype=np.int64)) != 0:
+        return None
+    if np.dtype(x.dtype).kind in "fc":
+        return x * 0.0  # (no entries: keeps the dtype, and the derivative's link to x)
+    return wnp.zeros(x.shape, np.float64)
 
 
 # --------------------------------------------------------------------------- jax.nn's others
