@@ -77,3 +77,41 @@ def test_softmax_over_no_logits_is_empty_as_jax_nn():
     np.testing.assert_array_equal(dq, np.ones((2, 3)))
     assert wire.jacrev(nn.log_softmax)(np.zeros(0)).shape == (0, 0)
     assert wire.vmap(nn.softmax)(np.zeros((3, 0))).shape == (3, 0)
+
+
+def test_float16_embedding_gradient_counts_every_repeat():
+    # a float16 embedding table looked up 3000 times at one row (token counts in a big batch),
+    # and upsampling by repeat: the gradient adds 3000 ones. Accumulated in float16,
+    # 2048 + 1 rounds back to 2048 and the sum stopped there (torch's index_add_ does too;
+    # JAX's repeat gives 3000). Accumulated in float32 and rounded once it is 3000, exact
+    table = np.ones((2, 3), np.float16)
+    tokens = np.zeros(3000, np.int64)
+    loss = lambda t: wnp.sum(t[tokens])
+    want = np.array([[3000.0] * 3, [0.0] * 3], np.float16)
+    for g in (wire.grad(loss), wire.jit(wire.grad(loss))):
+        out = g(table)
+        assert out.dtype == np.float16
+        np.testing.assert_array_equal(out, want)
+    up = wire.grad(lambda v: wnp.sum(wnp.repeat(v, 3000) * 0.5))(np.ones(2, np.float16))
+    np.testing.assert_array_equal(up, np.array([1500.0, 1500.0], np.float16))
+    # a scatter-max's ties are counted with the same accumulation: 3000 tied updates share
+    # the cotangent 3000 ways, 1/3000 each, not 1/2048
+    u = np.ones(3000, np.float16)
+    gu = wire.grad(lambda u: wnp.sum(wnp.zeros(1, np.float16).at[tokens].max(u)))(u)
+    np.testing.assert_allclose(gu.astype(float), np.full(3000, 1 / 3000), rtol=1e-3)
+
+
+def test_float16_cumsum_derivatives_are_summed_in_float32():
+    # the value is NumPy's float16 cumsum (sequential, it ends at 2048 for 3000 ones); its
+    # gradient and tangent are not bound to that rounding: d sum(cumsum(x)) / dx_i = n - i
+    n = 3000
+    x = np.ones(n, np.float16)
+    want = np.arange(n, 0, -1).astype(np.float16)
+    for g in (wire.grad(lambda v: wnp.sum(wnp.cumsum(v))),
+              wire.jit(wire.grad(lambda v: wnp.sum(wnp.cumsum(v))))):
+        out = g(x)
+        assert out.dtype == np.float16
+        np.testing.assert_array_equal(out, want)
+    _, t = wire.jvp(wnp.cumsum, (x,), (x,))
+    np.testing.assert_array_equal(t, np.arange(1, n + 1).astype(np.float16))
+    assert wnp.cumsum(x)[-1] == np.cumsum(x)[-1] == 2048  # the value stays NumPy's

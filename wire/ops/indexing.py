@@ -181,15 +181,17 @@ def _getitem_xp(bk, x, *idx, spec):
 
 def _scatter_add_xp(bk, ct, *idx, spec, shape):
     xp = bk.xp
-    z = xp.zeros(tuple(shape), dtype=ct.dtype)
     index = build_index(spec, [bk.index(i) for i in idx])
     if _has_arrays(spec):
         add = getattr(xp, "add", None)
         if not hasattr(add, "at"):
             raise MissingFunction(f"{bk.name} has no add.at for repeated-index accumulation")
-        add.at(z, index, ct)
-    else:  # basic indexing selects each element at most once
-        z[index] = ct
+        half = ct.dtype == xp.float16
+        z = xp.zeros(tuple(shape), dtype=xp.float32 if half else ct.dtype)
+        add.at(z, index, xp.astype(ct, xp.float32) if half else ct)
+        return xp.astype(z, ct.dtype) if half else z
+    z = xp.zeros(tuple(shape), dtype=ct.dtype)
+    z[index] = ct  # basic indexing selects each element at most once
     return z
 
 
@@ -211,13 +213,22 @@ getitem_p = Primitive(
 
 
 def _scatter_add_impl(ct, *idx, spec, shape):
-    z = np.zeros(shape, dtype=np.asarray(ct).dtype)
+    """Repeated indices accumulate; float16 in float32 (as NumPy's float16 sums do), rounded
+    once: ``np.add.at`` in float16 stops at 2048 when adding ones (2048 + 1 rounds back), so
+    the gradient of ``sum(repeat(v, 3000))`` came out 2048 per entry."""
+    ct = np.asarray(ct)
     index = build_index(spec, idx)
     if _has_arrays(spec):
+        z = np.zeros(shape, dtype=_ACCUMULATE.get(ct.dtype, ct.dtype))
         np.add.at(z, index, ct)
-    else:  # basic indexing selects each element at most once
-        z[index] = ct
+        return z.astype(ct.dtype, copy=False)
+    z = np.zeros(shape, dtype=ct.dtype)
+    z[index] = ct  # basic indexing selects each element at most once
     return z
+
+
+# the dtype repeated indices accumulate in (a derivative is not bound to np.add.at's roundings)
+_ACCUMULATE = {np.dtype(np.float16): np.dtype(np.float32)}
 
 
 def _scatter_add_sample(rng):
