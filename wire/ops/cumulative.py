@@ -18,6 +18,7 @@ from ..core.lowering import MissingFunction, XpImpl
 from ..core.primitive import Primitive
 from ..core.formula import ARRAYS_ONLY
 from .batching import axis_batch
+from .elementwise import convert
 from .layout import concatenate, ones_like_
 
 
@@ -57,8 +58,8 @@ cumsum_p = Primitive(
     _cumsum_impl,
     _cumsum_shape,
     linear=True,
-    vjp=lambda ct, out, x, *, axis, reverse: (cumsum(ct, axis, not reverse),),
-    jvp=lambda ts, out, x, *, axis, reverse: cumsum(ts[0], axis, reverse),
+    vjp=lambda ct, out, x, *, axis, reverse: (_cumsum_wide(ct, axis, not reverse),),
+    jvp=lambda ts, out, x, *, axis, reverse: _cumsum_wide(ts[0], axis, reverse),
     batch=axis_batch(lambda: cumsum_p),
     xp=XpImpl(_cumsum_xp, "cumulative_sum"),
     sample=_cumsum_sample,
@@ -70,6 +71,18 @@ cumsum_p = Primitive(
 
 def cumsum(x, axis: int, reverse: bool = False):
     return bind(cumsum_p, x, axis=int(axis), reverse=bool(reverse))
+
+
+def _cumsum_wide(t, axis: int, reverse: bool):
+    """The cumulative sum of a tangent or cotangent, float16 in float32 and rounded once.
+
+    The value is NumPy's sequential float16 sum (``cumsum`` of 3000 ones ends at 2048, where
+    ``2048 + 1`` rounds back); a derivative is not bound to those roundings, and summed in
+    float16 the gradient of ``sum(cumsum(x))`` was 2048 where it is 3000 (JAX and torch give
+    3000)."""
+    if np.dtype(t.dtype) != np.float16:
+        return cumsum(t, axis, reverse)
+    return convert(cumsum(convert(t, np.float32), axis, reverse), np.float16)
 
 
 # --------------------------------------------------------------------------- cumprod
