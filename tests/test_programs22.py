@@ -1,6 +1,9 @@
 """Small programs of the kind a scientist or an ML engineer writes, run with wire at special
 inputs (ties, zeros, infinities, overflow) and checked against exact closed forms or finite
-differences. Each one pins a wrong answer wire gave before.
+differences. The first ones pin wrong answers wire gave before (prod's forward derivatives at
+inf and overflow, softmax of no logits, float16 gradients of repeated indices and cumsum); the
+last ones are programs (Black-Scholes greeks, masked attention, robust losses at their kinks,
+a mixture with an impossible component) that wire already got right, kept as regressions.
 """
 
 from __future__ import annotations
@@ -115,3 +118,86 @@ def test_float16_cumsum_derivatives_are_summed_in_float32():
     _, t = wire.jvp(wnp.cumsum, (x,), (x,))
     np.testing.assert_array_equal(t, np.arange(1, n + 1).astype(np.float16))
     assert wnp.cumsum(x)[-1] == np.cumsum(x)[-1] == 2048  # the value stays NumPy's
+
+
+def _fd(f, x, eps=1e-6):
+    from finite_differences import fd_grad
+
+    return fd_grad(lambda v: float(f(v)), np.asarray(x, float), eps)
+
+
+def test_black_scholes_greeks_match_closed_forms():
+    # delta = N(d1), gamma = phi(d1) / (S sigma sqrt(T)): grad and grad(grad) of the price,
+    # at the money, deep in and far out of it, and under jit(vmap(grad))
+    import scipy.special
+
+    import wire.scipy.special as wsp
+
+    K, r, sig, T = 100.0, 0.01, 0.2, 1.0
+
+    def price(S):
+        d1 = (wnp.log(S / K) + (r + 0.5 * sig ** 2) * T) / (sig * np.sqrt(T))
+        return S * wsp.ndtr(d1) - K * np.exp(-r * T) * wsp.ndtr(d1 - sig * np.sqrt(T))
+
+    S = np.array([100.0, 1e-3, 1e4, 80.0])
+    d1 = (np.log(S / K) + (r + 0.5 * sig ** 2) * T) / (sig * np.sqrt(T))
+    delta = scipy.special.ndtr(d1)
+    gamma = np.exp(-0.5 * d1 ** 2) / np.sqrt(2 * np.pi) / (S * sig * np.sqrt(T))
+    np.testing.assert_allclose(wire.jit(wire.vmap(wire.grad(price)))(S), delta, rtol=1e-12)
+    np.testing.assert_allclose(wire.vmap(wire.grad(wire.grad(price)))(S), gamma,
+                               rtol=1e-9, atol=1e-300)
+
+
+def test_masked_attention_with_a_fully_masked_row_matches_finite_differences():
+    # scores of masked keys are -inf; a query whose keys are all masked has NaN weights that
+    # nan_to_num turns into 0: its gradient is 0, the others' finite and exact
+    rng = np.random.default_rng(0)
+    q, k, v = rng.normal(size=(3, 4)), rng.normal(size=(5, 4)), rng.normal(size=(5, 2))
+    mask = np.ones((3, 5), bool)
+    mask[0] = False
+    mask[1, 2:] = False
+
+    def loss(q):
+        s = wnp.where(mask, q @ k.T / 2.0, -np.inf)
+        return wnp.sum(wnp.nan_to_num(wire.nn.softmax(s, axis=-1) @ v) ** 2)
+
+    g = wire.jit(wire.grad(loss))(q)
+    np.testing.assert_array_equal(g[0], 0.0)
+    np.testing.assert_allclose(g, _fd(loss, q), rtol=1e-6, atol=1e-8)
+
+
+def test_robust_losses_at_their_kinks_follow_the_documented_conventions():
+    # abs'(0) = 0, maximum at a tie 1/2, clip at a bound 1/2, relu'(0) = 0, where picks its
+    # branch: the gradient of their sum at 0 and -0.0, and finite differences elsewhere
+    def loss(x):
+        return wnp.sum(wnp.abs(x) + wnp.maximum(x, 0.0) + wnp.clip(x, -1.0, 1.0)
+                       + wnp.where(x > 0, x ** 2, -x) + wire.nn.relu(x))
+
+    x = np.array([0.0, -0.0, 1.0, -1.0, 0.3, -2.5])
+    g = wire.grad(loss)(x)
+    np.testing.assert_array_equal(g[:4], [0.5, 0.5, 5.5, -1.5])
+    np.testing.assert_allclose(g[4:], _fd(loss, x)[4:], rtol=1e-7)
+    np.testing.assert_array_equal(wire.jit(wire.vmap(wire.grad(loss)))(x[None]), g[None])
+
+
+def test_logsumexp_mixture_with_an_impossible_component():
+    # a mixture density whose first weight is exp(-inf) = 0: its log-likelihood, gradient and
+    # Hessian are those of the mixture without it (0 in the dead component's logit)
+    import wire.scipy.special as wsp
+
+    mu = np.array([0.0, 1.0, 2.0])
+
+    def nll(logits, y=0.3):
+        lp = wire.nn.log_softmax(logits) - 0.5 * (y - mu) ** 2
+        return -wsp.logsumexp(lp)
+
+    logits = np.array([-np.inf, 1.0, -0.5])
+    live = lambda l2: nll(wnp.concatenate([np.array([-np.inf]), l2]))
+    want = -np.log(np.sum(np.exp(-0.5 * (0.3 - mu[1:]) ** 2)
+                          * np.exp(logits[1:]) / np.exp(logits[1:]).sum()))
+    np.testing.assert_allclose(nll(logits), want, rtol=1e-14)
+    g = wire.grad(nll)(logits)
+    assert g[0] == 0.0
+    np.testing.assert_allclose(g[1:], _fd(live, logits[1:]), rtol=1e-7)
+    h = wire.hessian(nll)(logits)
+    assert np.all(np.isfinite(h)) and np.all(h[0] == 0.0)
