@@ -228,6 +228,12 @@ def _mirror(a, uplo):
     return conj(h) if a.dtype.kind == "c" else h
 
 
+def _upper(uplo):
+    """Whether NumPy's LAPACK call reads the upper triangle (its values and vectors differ in
+    the last bits from the lower one's, the vectors also in sign)."""
+    return (uplo.upper() if isinstance(uplo, str) else uplo) == "U"
+
+
 def _hermitian_input(a, what):
     """What NumPy's ``hermitian=True`` paths (``svd``, ``pinv``, ``matrix_rank``) factor: an
     ``eigh`` of the lower triangle, so the upper triangle and the imaginary part of the
@@ -254,8 +260,9 @@ def cholesky(a, /, *, upper=False):
         return np.linalg.cholesky(a, upper=upper)
     a = _float(a)
     _square(a, "cholesky")
-    L = LX.cholesky(_mirror(a, "U" if upper else "L"))
-    return _mH(L) if upper else L
+    # upper: LAPACK's upper factorization, as NumPy's (not the lower one's transpose: its
+    # last bits differ)
+    return LX.cholesky(_mirror(a, "U" if upper else "L"), upper=upper)
 
 
 def eigh(a, UPLO="L"):
@@ -282,7 +289,7 @@ def eigh(a, UPLO="L"):
         return np.linalg.eigh(a, UPLO)
     a = _float(a)
     _square(a, "eigh")
-    return EighResult(*LX.eigh(_mirror(a, UPLO)))
+    return EighResult(*LX.eigh(_mirror(a, UPLO), upper=_upper(UPLO)))
 
 
 def eig(a):
@@ -331,7 +338,7 @@ def eigvalsh(a, UPLO="L"):
         return np.linalg.eigvalsh(a, UPLO)
     a = _float(a)
     _square(a, "eigvalsh")
-    return LX.eigvalsh(_mirror(a, UPLO))
+    return LX.eigvalsh(_mirror(a, UPLO), upper=_upper(UPLO))
 
 
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
@@ -352,9 +359,11 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     [[1.0, 0.0], [0.0, 1.0]]
     """
     if not _t(a):
-        bad = _nonfinite(a) if compute_uv and not hermitian else None
+        bad = _nonfinite(a) if not hermitian else None
         if bad is None:
             return np.linalg.svd(a, full_matrices, compute_uv, hermitian)
+        if not compute_uv:  # the traced values' policy (NumPy's: NaN; LAPACK's may not return)
+            return LX.svdvals_p.impl(np.asarray(a))
         u, s, vh = np.linalg.svd(np.where(bad[..., None, None], 0, a), full_matrices)
         return SVDResult(np.where(bad[..., None, None], np.nan, u),
                          np.where(bad[..., None], np.nan, s),
@@ -367,15 +376,19 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
         a = _hermitian_input(a, "svd")
         if compute_uv:
             return _hermitian_svd(a)
-    if full_matrices and compute_uv and a.shape[-1] != a.shape[-2]:
+        # NumPy's: |eigvalsh(a)| sorted descending
+        s = abs(LX.eigvalsh(a))
+        return take_along_axis(s, flip(argsort(s, axis=-1), axis=-1), axis=-1)
+    if not compute_uv:
+        # LAPACK's values without the vectors, NumPy's compute_uv=False: those with the
+        # vectors differ in the last bits, and may hold -0.0 (diag(2, -0, 0): [2, 0, -0])
+        return LX.svdvals(a)
+    if full_matrices and a.shape[-1] != a.shape[-2]:
         raise WireError(
             f"linalg.svd(full_matrices=True) of the non-square traced {a.aval!r} is not "
             f"supported: pass full_matrices=False{at(user_location())}"
         )
-    u, s, vh = LX.svd(a)
-    # LAPACK's singular values with vectors may hold -0.0 (diag(2, -0, 0): [2, 0, -0]), its
-    # values alone +0.0, NumPy's for compute_uv=False (cond: 2 / -0 would be -inf)
-    return SVDResult(u, s, vh) if compute_uv else s + 0.0
+    return SVDResult(*LX.svd(a))
 
 
 def _hermitian_svd(a):
@@ -664,8 +677,8 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
                         f"{at(user_location())}")
     if 0 in a.shape[-2:]:
         return zeros_like(swapaxes(a, -1, -2))
-    if hermitian:
-        a = _hermitian_input(a, "pinv")
+    if hermitian:  # NumPy's from eigh (LAPACK's other routine: other last bits)
+        return LX.pinv(_hermitian_input(a, "pinv"), rcond, hermitian=True)
     return LX.pinv(a, rcond)
 
 
@@ -785,9 +798,11 @@ def multi_dot(arrays, *, out=None):
 
 
 def lstsq(a, b, rcond=None):
-    """Least-squares solution ``(x, residuals, rank, s)`` through the pseudo-inverse, with
-    NumPy's cutoff (singular values at most ``rcond * max(s)`` count as zero; ``rcond``
-    defaults to ``max(m, n) * eps``). ``rank`` is that count, as NumPy's int32.
+    """Least-squares solution ``(x, residuals, rank, s)``: NumPy's (LAPACK's ``gelsd``, in
+    double precision also for float32) traced too, with NumPy's cutoff (singular values at
+    most ``rcond * max(s)`` count as zero; ``rcond`` defaults to ``max(m, n)`` times
+    float64's eps, also for float32). ``rank`` is that count, as NumPy's int32. ``x``
+    differentiates as ``pinv(a) @ b`` (Golub & Pereyra: where the rank is locally constant).
     ``residuals`` (the squared residual norms) has NumPy's shape when ``a`` is tall: NumPy
     returns an empty array instead when ``a`` is rank-deficient, which a traced shape cannot
     depend on, so there it holds NaN. For a square or wide ``a`` it is empty, as in NumPy.
@@ -809,21 +824,23 @@ def lstsq(a, b, rcond=None):
                                f"same m, got {tuple(a.shape)} and {tuple(np.shape(b))}"
                                f"{at(user_location())}")
     m, n = a.shape[-2:]
-    cutoff = np.finfo(a.dtype).eps * builtins.max(m, n) if rcond is None else rcond
-    x = matmul(pinv(a, cutoff), b)
-    # NumPy raises LinAlgError for a non-finite a, which a traced value cannot: x is NaN
-    # (pinv of a small matrix with an inf entry can be LAPACK's zeros)
-    x = where(any(~isfinite(a)), np.nan, x)
-    s = svdvals(a)
-    if builtins.min(m, n):
-        rank = cast(sum(s > cutoff * max(s, axis=-1), axis=-1), np.int32)
-    else:
+    # NumPy computes in double precision (float32 too), and its default cutoff is double's
+    cutoff = np.finfo(np.float64).eps * builtins.max(m, n) if rcond is None else rcond
+    if builtins.min(m, n) == 0:
+        x = matmul(pinv(a, cutoff), b)
+        s = svdvals(a)
         rank = np.int32(0)
+        res = sum(_abs2(b - matmul(a, x)), axis=0)
+        res = reshape(res, (1,)) if res.ndim == 0 else res
+    else:
+        # NumPy's own call (LAPACK's gelsd): x, s and the residuals to its bits; x
+        # differentiates as pinv(a) b (where a holds ±inf or NaN, x is NaN: NumPy raises)
+        x, s, res = LX.lstsq(a, expand_dims(b, -1) if np.ndim(b) == 1 else b, cutoff)
+        if np.ndim(b) == 1:
+            x = x[..., 0]
+        rank = cast(sum(s > cutoff * max(s, axis=-1), axis=-1), np.int32)
     real_dtype = s.dtype
     if m > n:
-        r = b - matmul(a, x)
-        res = sum(_abs2(r), axis=0)
-        res = reshape(res, (1,)) if res.ndim == 0 else res
         res = where(rank == n, res, np.array(np.nan, real_dtype))
     else:
         res = np.zeros((0,), real_dtype)

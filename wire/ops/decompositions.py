@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..core import bind
+from ..core.lowering import XpImpl
 from ..core.primitive import Primitive, broadcast_shapes
 from ..core.formula import ARRAYS_ONLY
 from ..core.taylor import BY_JVP
@@ -19,8 +20,8 @@ from .complex_parts import real
 from .elementwise import gt, le, logical_and, logical_or, ne, select
 from .matmul import matmul
 from .matrix_common import (
-    _abs2, _cj, _eye, _hermitian_part, _i_imag_diag, diag_embed, diagonal, mH, mT, _spd,
-    _square, _sym, _tril_mask, _well_conditioned, _xp_linalg,
+    _abs2, _cj, _conj_transpose, _eye, _hermitian_part, _i_imag_diag, diag_embed, diagonal, mH,
+    mT, _spd, _square, _sym, _tril_mask, _well_conditioned, _xp_linalg,
 )
 from .reductions import reduce_max
 
@@ -136,43 +137,58 @@ def _phi(x):
     return x * (_tril_mask(n, x.dtype, -1) + 0.5 * _eye(n, x.dtype))
 
 
-def _cholesky_vjp(ct, out, a):
-    L = out
+def _cholesky_vjp(ct, out, a, upper=False):
+    # upper: U = Lᴴ, and the cotangent of L is ct_Uᴴ (the pairing Re(sum(a * b)) is
+    # invariant under conjugating and transposing both)
+    L, ct = (mH(out), mH(ct)) if upper else (out, ct)
     p = _phi(matmul(mT(L), ct))
     y = solve(mT(L), p)  # L⁻ᵀ P
     s = mT(solve(mH(L), mT(y)))  # L⁻ᵀ P conj(L)⁻¹
     return (_sym(s),)
 
 
-def _cholesky_jvp(ts, out, a):
-    L = out
+def _cholesky_jvp(ts, out, a, upper=False):
+    L = mH(out) if upper else out
     x = solve(L, _sym(ts[0]))
     x = mH(solve(L, mH(x)))  # L⁻¹ sym(ta) L⁻ᴴ
-    return matmul(L, _phi(x))
+    dl = matmul(L, _phi(x))
+    return mH(dl) if upper else dl
 
 
-def _cholesky_shape(a):
+def _cholesky_shape(a, upper=False):
     _square("cholesky", a)
     return a
 
 
+def _cholesky_impl(a, upper=False):
+    # upper: LAPACK's upper factorization (NumPy's upper=True), whose last bits differ from
+    # the conjugate transpose of the lower one's
+    return np.linalg.cholesky(_hermitian_part(a), upper=upper)
+
+
+def _cholesky_xp(bk, a, upper=False):
+    h = bk.xp.divide(bk.xp.add(a, _conj_transpose(bk, a)), 2)
+    return bk.xp.linalg.cholesky(h, upper=True) if upper else bk.xp.linalg.cholesky(h)
+
+
 cholesky_p = Primitive(
     "cholesky",
-    lambda a: np.linalg.cholesky(_hermitian_part(a)),
+    _cholesky_impl,
     _cholesky_shape,
     vjp=_cholesky_vjp,
     jvp=_cholesky_jvp,
     batch=trailing_batch(lambda: cholesky_p, core_ndim=2),
-    xp=_xp_linalg("cholesky", sym=True),
+    xp=XpImpl(_cholesky_xp, "linalg.cholesky"),
     sample=lambda rng: ([_spd(rng, (2, 3, 3))], {}),
-    doc="lower Cholesky factor of the Hermitian part of a; LinAlgError if not positive definite",
+    doc="lower (upper=True: upper) Cholesky factor of the Hermitian part of a; LinAlgError if "
+    "not positive definite",
     sympy=ARRAYS_ONLY,
     taylor=BY_JVP,
 )
 
 
-def cholesky(a):
-    return bind(cholesky_p, a)
+def cholesky(a, upper=False):
+    return bind(cholesky_p, a, upper=True) if upper else bind(cholesky_p, a)
 
 
 # --------------------------------------------------------------------------- qr

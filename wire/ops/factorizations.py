@@ -1,9 +1,10 @@
 """Matrix-factorization primitives: ``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``,
-``eigh``, ``svd``, ``qr``, ``eig``, ``pinv``, and ``adjugate``/``inv_or_inf`` that the
-determinants' derivatives are made of, gathered in one namespace. (``matmul`` lives in
-``matmul.py``.) They are declared by concept: ``decompositions`` (solve, inv, cholesky, qr),
-``determinants`` (det, slogdet, adjugate, inv_or_inf), ``spectral`` (eigh, svd, eig) and
-``pinv``, on the helpers of ``matrix_common``.
+``eigh``, ``svd``, ``svdvals``, ``qr``, ``eig``, ``pinv``, ``lstsq``, and
+``adjugate``/``inv_or_inf`` that the determinants' derivatives are made of, gathered in one
+namespace. (``matmul`` lives in ``matmul.py``.) They are declared by concept:
+``decompositions`` (solve, inv, cholesky, qr), ``determinants`` (det, slogdet, adjugate,
+inv_or_inf), ``spectral`` (eigh, svd, svdvals, eig) and ``pinv`` (pinv, lstsq), on the
+helpers of ``matrix_common``.
 
 All act on the last two axes and broadcast over leading batch axes, like ``numpy.linalg``; a
 singular matrix raises NumPy's ``LinAlgError`` when evaluated by ``solve``/``inv``/
@@ -34,12 +35,16 @@ from .determinants import (
     adjugate, adjugate_jet, adjugate_p, det, det_p, inv_or_inf, inv_or_inf_p, slogdet, slogdet_p,
 )
 from .matrix_common import diag_embed, diagonal, is_zero_cotangent, mH, mT, trace
-from .pinv import pinv, pinv_p
-from .spectral import eig, eig_p, eigh, eigh_p, eigvalsh, svd, svd_p
+from .pinv import lstsq, lstsq_p, pinv, pinv_p
+from .spectral import (
+    eig, eig_p, eigh, eigh_p, eigvalsh, svd, svd_p, svdvals, svdvals_p,
+)
 
 __all__ = [
     "adjugate", "adjugate_jet", "adjugate_p", "cholesky", "cholesky_p", "det", "det_p",
     "diag_embed", "diagonal", "eig", "eig_p", "eigh", "eigh_p", "eigvalsh", "inv",
-    "inv_or_inf", "inv_or_inf_p", "inv_p", "is_zero_cotangent", "mH", "mT", "pinv", "pinv_p",
-    "qr", "qr_p", "slogdet", "slogdet_p", "solve", "solve_p", "svd", "svd_p", "trace",
+    "inv_or_inf", "inv_or_inf_p", "inv_p", "is_zero_cotangent", "lstsq", "lstsq_p", "mH", "mT",
+    "pinv", "pinv_p",
+    "qr", "qr_p", "slogdet", "slogdet_p", "solve", "solve_p", "svd", "svd_p", "svdvals",
+    "svdvals_p", "trace",
 ]

@@ -28,7 +28,7 @@ from .decompositions import solve
 # --------------------------------------------------------------------------- eigh
 
 
-def _eigh_shape(a, values_only=False):
+def _eigh_shape(a, values_only=False, upper=False):
     _square("eigh", a)
     real = np.empty((), a.dtype).real.dtype
     return (Aval(a.shape[:-1], real), a)
@@ -41,14 +41,14 @@ def _eigh_coupling(w, m):
     return _divide_gaps(m, diff, _ties(w, diff))
 
 
-def _eigh_jvp(ts, out, a, values_only=False):
+def _eigh_jvp(ts, out, a, values_only=False, upper=False):
     w, v = out
     m = matmul(mH(v), matmul(_sym(ts[0]), v))
     dw = diagonal(m)
     return (real(dw) if dw.dtype.kind == "c" else dw, matmul(v, _eigh_coupling(w, m)))
 
 
-def _eigh_vjp(ct, out, a, values_only=False):
+def _eigh_vjp(ct, out, a, values_only=False, upper=False):
     w, v = out
     ct_w, ct_v = ct
     inner = diag_embed(ct_w)
@@ -64,14 +64,16 @@ def _eigh_sample(rng):
     return [q @ (w[:, None] * np.swapaxes(q, -1, -2))], {}
 
 
-def _eigh_impl(a, values_only=False):
-    h = _hermitian_part(a)
+def _eigh_impl(a, values_only=False, upper=False):
+    # upper: LAPACK reads the upper triangle (NumPy's UPLO="U"): its values and vectors differ
+    # from the lower one's in the last bits (the vectors in sign too)
+    h, uplo = _hermitian_part(a), "U" if upper else "L"
     if values_only:  # (eigvalsh's values, raising as it does; the vectors for the rules)
-        return np.linalg.eigvalsh(h), np.linalg.eigh(h)[1]
-    return tuple(np.linalg.eigh(h))
+        return np.linalg.eigvalsh(h, uplo), np.linalg.eigh(h, uplo)[1]
+    return tuple(np.linalg.eigh(h, uplo))
 
 
-def _eigh_xp(bk, a, values_only=False):
+def _eigh_xp(bk, a, values_only=False, upper=False):
     return _xp_linalg("eigh", sym=True, multi=True).fn(bk, a)
 
 
@@ -92,14 +94,16 @@ eigh_p = Primitive(
 )
 
 
-def eigh(a):
-    return bind(eigh_p, a)
+def eigh(a, upper=False):
+    return bind(eigh_p, a, upper=True) if upper else bind(eigh_p, a)
 
 
-def eigvalsh(a):
+def eigvalsh(a, upper=False):
     """The eigenvalues of ``eigh(a)`` as LAPACK computes them without the vectors (NumPy's
     ``eigvalsh``: their last bits differ, and it raises for some non-finite input where
     ``eigh`` gives NaN); the derivatives are ``eigh``'s."""
+    if upper:
+        return bind(eigh_p, a, values_only=True, upper=True)[0]
     return bind(eigh_p, a, values_only=True)[0]
 
 
@@ -224,6 +228,70 @@ svd_p = Primitive(
 
 def svd(a):
     return bind(svd_p, a)
+
+
+# --------------------------------------------------------------------------- svdvals
+
+
+def _svdvals_shape(a):
+    return _svd_shape(a)[1]
+
+
+def _svdvals_jvp(ts, out, a):
+    # ds = Re diag(Uᴴ dA V), the singular-value part of svd's rule (its vectors, not its
+    # values: LAPACK's values with vectors may differ from these in the last bits)
+    u, _, vh = svd(a)
+    ds = diagonal(matmul(mH(u), matmul(ts[0], mH(vh))))
+    return real(ds) if a.dtype.kind == "c" else ds
+
+
+def _svdvals_vjp(ct, out, a):
+    # ct_A = conj(U) diag(ct_s) conj(Vh): svd's rule at zero cotangents of the vectors, so
+    # exact at tied and zero singular values (a subgradient along LAPACK's vectors)
+    u, _, vh = svd(a)
+    return (matmul(_cj(u), matmul(diag_embed(ct), _cj(vh))),)
+
+
+def _svdvals_impl(a):
+    bad = nonfinite_svd_guard(a)
+    if bad is None:
+        return np.linalg.svd(a, compute_uv=False)
+    # NumPy's values of a matrix with ±inf are NaN (LAPACK's iteration may not return)
+    s = np.linalg.svd(np.where(bad[..., None, None], 0, a), compute_uv=False)
+    return np.where(bad[..., None], np.nan, s)
+
+
+def _svdvals_xp(bk, a):
+    fn = getattr(bk.xp.linalg, "svdvals", None)  # the Array API's; else svd's middle output
+    return fn(a) if fn is not None else bk.xp.linalg.svd(a, full_matrices=False)[1]
+
+
+svdvals_p = Primitive(
+    "svdvals",
+    _svdvals_impl,
+    _svdvals_shape,
+    dtype=lambda d: np.empty((), d).real.dtype,
+    vjp=_svdvals_vjp,
+    jvp=_svdvals_jvp,
+    batch=trailing_batch(lambda: svdvals_p, core_ndim=2),
+    xp=XpImpl(_svdvals_xp, "linalg.svdvals"),
+    sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4)][int(rng.integers(0, 3))])], {}),
+    doc="singular values (descending) as LAPACK computes them without the vectors (NumPy's "
+    "svd(compute_uv=False); their last bits may differ from svd's); derivatives are svd's, "
+    "exact at tied and zero singular values",
+    sympy=ARRAYS_ONLY,
+    taylor=BY_JVP,
+)
+
+
+def svdvals(a):
+    """The singular values of ``a`` as ``numpy.linalg.svd(a, compute_uv=False)`` computes
+    them (LAPACK without the vectors: the last bits may differ from ``svd(a)[1]``).
+
+    >>> svdvals(np.diag([3.0, -4.0]))
+    array([4., 3.])
+    """
+    return bind(svdvals_p, a)
 
 
 # --------------------------------------------------------------------------- eig
