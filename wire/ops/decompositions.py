@@ -24,6 +24,9 @@ from .matrix_common import (
     mT, _spd, _square, _sym, _tril_mask, _well_conditioned, _xp_linalg,
 )
 from .reductions import reduce_max
+from .optional import module as _optional_module
+
+_sl = _optional_module("scipy.linalg")  # SciPy's routines, for wire.scipy.linalg only
 
 
 # --------------------------------------------------------------------------- solve / inv
@@ -75,7 +78,7 @@ def _solve_taylor(series, out, a, b):
     return y[1:]
 
 
-def _inv_taylor(series, out, a):
+def _inv_taylor(series, out, a, scipy=False):
     """``a(t) x(t) = I``: ``x_k = -x_0 Σ_{j=1}^k C(k,j) a_j x_(k-j)`` (``x_0 = out``)."""
     sa = [a] + list(series[0])
     x = [out]
@@ -104,19 +107,26 @@ def solve(a, b):
     return bind(solve_p, a, b)
 
 
-def _inv_shape(a):
+def _inv_shape(a, scipy=False):
     _square("inv", a)
     return a
 
 
+def _inv_impl(a, scipy=False):
+    # scipy: SciPy's inv (LAPACK's getrf and getri; NumPy's solves a x = I: other last bits)
+    if scipy:
+        return _sl.inv(a, check_finite=False)
+    return np.linalg.inv(a)
+
+
 inv_p = Primitive(
     "inv",
-    np.linalg.inv,
+    _inv_impl,
     _inv_shape,
-    vjp=lambda ct, out, a: (-matmul(mT(out), matmul(ct, mT(out))),),
-    jvp=lambda ts, out, a: -matmul(out, matmul(ts[0], out)),
+    vjp=lambda ct, out, a, scipy=False: (-matmul(mT(out), matmul(ct, mT(out))),),
+    jvp=lambda ts, out, a, scipy=False: -matmul(out, matmul(ts[0], out)),
     batch=trailing_batch(lambda: inv_p, core_ndim=2),
-    xp=_xp_linalg("inv"),
+    xp=XpImpl(lambda bk, a, scipy=False: bk.xp.linalg.inv(a), "linalg.inv"),
     sample=lambda rng: ([_well_conditioned(rng, (2, 3, 3))], {}),
     doc="matrix inverse; LinAlgError if singular",
     sympy=ARRAYS_ONLY,
@@ -124,8 +134,9 @@ inv_p = Primitive(
 )
 
 
-def inv(a):
-    return bind(inv_p, a)
+def inv(a, scipy=False):
+    """``scipy``: SciPy's inverse (its LAPACK calls), else NumPy's."""
+    return bind(inv_p, a, scipy=True) if scipy else bind(inv_p, a)
 
 
 # --------------------------------------------------------------------------- cholesky

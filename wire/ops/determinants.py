@@ -21,6 +21,9 @@ from .matmul import matmul
 from .matrix_common import (_expand2, is_zero_cotangent, mT, _square, trace, _well_conditioned,
                             _xp_linalg)
 from .decompositions import _inv_shape, _inv_taylor
+from .optional import module as _optional_module
+
+_sl = _optional_module("scipy.linalg")  # SciPy's routines, for wire.scipy.linalg only
 
 
 # --------------------------------------------------------------------------- determinants
@@ -291,7 +294,7 @@ def adjugate(a, *dirs):
     return bind(adjugate_p, a, *dirs)
 
 
-def _det_shape(a):
+def _det_shape(a, scipy=False):
     _square("det", a)
     return Aval(a.shape[:-2], a.dtype)
 
@@ -303,14 +306,21 @@ def _det_sample(rng):
     return [a], {}
 
 
+def _det_impl(a, scipy=False):
+    # scipy: SciPy's det (its own LU product; NumPy's rounds otherwise)
+    if scipy:
+        return np.asarray(_sl.det(a, check_finite=False))
+    return np.linalg.det(a)
+
+
 det_p = Primitive(
     "det",
-    np.linalg.det,
+    _det_impl,
     _det_shape,
-    vjp=lambda ct, out, a: (_expand2(ct) * mT(adjugate(a)),),
-    jvp=lambda ts, out, a: trace(matmul(adjugate(a), ts[0])),
+    vjp=lambda ct, out, a, scipy=False: (_expand2(ct) * mT(adjugate(a)),),
+    jvp=lambda ts, out, a, scipy=False: trace(matmul(adjugate(a), ts[0])),
     batch=trailing_batch(lambda: det_p, core_ndim=2),
-    xp=_xp_linalg("det"),
+    xp=XpImpl(lambda bk, a, scipy=False: bk.xp.linalg.det(a), "linalg.det"),
     sample=_det_sample,
     doc="determinant; its gradient is the cofactor matrix adj(a)ᵀ, and every higher "
     "derivative is exact too (through adjugate), singular and tied a included",
@@ -319,8 +329,9 @@ det_p = Primitive(
 )
 
 
-def det(a):
-    return bind(det_p, a)
+def det(a, scipy=False):
+    """``scipy``: SciPy's determinant, else NumPy's."""
+    return bind(det_p, a, scipy=True) if scipy else bind(det_p, a)
 
 
 def _slogdet_impl(a):

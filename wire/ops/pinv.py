@@ -18,15 +18,18 @@ from .elementwise import convert
 from .matmul import matmul
 from .matrix_common import _cj, _eye, is_zero_cotangent, mH, mT
 from .reductions import reduce_sum
+from .optional import module as _optional_module
 from .spectral import (
     _svdvals_jvp, _svdvals_vjp, _svdvals_xp, nonfinite_svd_guard, svdvals_p,
 )
+
+_sl = _optional_module("scipy.linalg")  # SciPy's routines, for wire.scipy.linalg only
 
 
 # --------------------------------------------------------------------------- pinv
 
 
-def _pinv_shape(a, *, rcond, hermitian=False):
+def _pinv_shape(a, *, rcond, hermitian=False, scipy=False):
     if a.ndim < 2:
         raise ShapeError(f"pinv: expected matrices (..., m, n), got {a!r}")
     return Aval(a.shape[:-2] + (a.shape[-1], a.shape[-2]), a.dtype)
@@ -36,7 +39,7 @@ def _identity_minus(x):
     return _eye(x.shape[-1], x.dtype) - x
 
 
-def _pinv_jvp(ts, out, a, *, rcond, hermitian=False):
+def _pinv_jvp(ts, out, a, *, rcond, hermitian=False, scipy=False):
     # Golub & Pereyra (1973): exact wherever the rank is locally constant, ties included
     p, e = out, ts[0]
     eh = mH(e)
@@ -46,7 +49,7 @@ def _pinv_jvp(ts, out, a, *, rcond, hermitian=False):
             + matmul(r, matmul(eh, matmul(mH(p), p))))
 
 
-def _pinv_vjp(ct, out, a, *, rcond, hermitian=False):
+def _pinv_vjp(ct, out, a, *, rcond, hermitian=False, scipy=False):
     p, g = out, ct
     gh, pt, cp = mH(g), mT(out), _cj(out)
     q = _identity_minus(matmul(a, p))
@@ -55,10 +58,17 @@ def _pinv_vjp(ct, out, a, *, rcond, hermitian=False):
             + matmul(pt, matmul(cp, matmul(gh, _cj(r)))),)
 
 
-def _pinv_impl(a, *, rcond, hermitian=False):
+def _pinv_impl(a, *, rcond, hermitian=False, scipy=False):
     # hermitian (a Hermitian a): NumPy's pinv(hermitian=True), from eigh, whose last bits
-    # differ from those of the SVD's
+    # differ from those of the SVD's. scipy: SciPy's pinv (pinvh, reading the lower triangle,
+    # if hermitian) with atol 0 and rtol rcond: its own cutoff and products
     bad = nonfinite_svd_guard(a)
+    if scipy and bad is None and np.isfinite(a).all():
+        fn = _sl.pinvh if hermitian else _sl.pinv
+        out = np.empty(a.shape[:-2] + a.shape[-1:] + a.shape[-2:-1], a.dtype)
+        for i in np.ndindex(a.shape[:-2]):  # (SciPy's pinvh takes one matrix)
+            out[i] = fn(a[i], rtol=rcond, check_finite=False)
+        return out
     if hermitian and bad is None and a.size and not np.isfinite(a).all():
         bad = ~np.isfinite(a).all(axis=(-2, -1))  # eigh of ±inf may raise or not: NaN
     if bad is None:
@@ -75,8 +85,8 @@ pinv_p = Primitive(
     vjp=_pinv_vjp,
     jvp=_pinv_jvp,
     batch=trailing_batch(lambda: pinv_p, core_ndim=2),
-    xp=XpImpl(lambda bk, a, *, rcond, hermitian=False: bk.xp.linalg.pinv(a, rtol=rcond),
-              "linalg.pinv"),
+    xp=XpImpl(lambda bk, a, *, rcond, hermitian=False, scipy=False: bk.xp.linalg.pinv(
+        a, rtol=rcond), "linalg.pinv"),
     sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 2, 4)][int(rng.integers(0, 3))])],
                         {"rcond": 1e-15}),
     doc="Moore-Penrose pseudo-inverse (singular values below rcond * max dropped); its "
@@ -86,17 +96,17 @@ pinv_p = Primitive(
 )
 
 
-def pinv(a, rcond, hermitian=False):
-    """``hermitian``: ``a`` is Hermitian, and its pseudo-inverse is NumPy's from ``eigh``."""
-    if hermitian:
-        return bind(pinv_p, a, rcond=float(rcond), hermitian=True)
-    return bind(pinv_p, a, rcond=float(rcond))
+def pinv(a, rcond, hermitian=False, scipy=False):
+    """``hermitian``: ``a`` is Hermitian, and its pseudo-inverse is NumPy's from ``eigh``;
+    ``scipy``: SciPy's ``pinv`` (``pinvh`` if ``hermitian``) with ``rtol=rcond``."""
+    flags = {**({"hermitian": True} if hermitian else {}), **({"scipy": True} if scipy else {})}
+    return bind(pinv_p, a, rcond=float(rcond), **flags)
 
 
 # --------------------------------------------------------------------------- lstsq
 
 
-def _lstsq_shape(a, b, *, rcond):
+def _lstsq_shape(a, b, *, rcond, driver=None):
     if a.ndim < 2 or b.ndim < 2 or a.shape[-2] != b.shape[-2]:
         raise ShapeError(f"lstsq: expected a (..., m, n) and b (..., m, k), got {a!r} and {b!r}")
     batch = broadcast_shapes(a.shape[:-2], b.shape[:-2], op="lstsq batch dimensions")
@@ -112,15 +122,19 @@ def _lstsq_dtypes(dt):
     return dt, real, real
 
 
-def _lstsq_one(a, b, rcond):
+def _lstsq_one(a, b, rcond, driver):
     if not np.isfinite(a).all():
         # NumPy raises LinAlgError (where its LAPACK call may not return): the solution is
         # NaN, the singular values svdvals's (NaN for ±inf, LinAlgError for NaN)
         nan = np.full((a.shape[-1], b.shape[-1]), np.nan, np.result_type(a, b))
         s = svdvals_p.impl(a)
         return nan, s, np.full(b.shape[-1], np.nan, s.dtype)
-    x, res, rank, s = np.linalg.lstsq(a, b, rcond=rcond)
-    if res.shape[-1] != b.shape[-1]:
+    if driver is None:
+        x, res, rank, s = np.linalg.lstsq(a, b, rcond=rcond)
+    else:  # SciPy's, with that LAPACK driver ("gelsd", "gelss": those that give s)
+        x, res, rank, s = _sl.lstsq(a, b, cond=rcond, lapack_driver=driver, check_finite=False)
+        res, s = np.asarray(res), np.asarray(s).astype(np.empty((), x.dtype).real.dtype)
+    if res.shape[-1:] != b.shape[-1:]:
         # NumPy has none where a is not tall or not of full rank: Σ|b - a x|² (what its
         # residuals are, to rounding), which the rules differentiate
         r = np.abs(b - a @ x)
@@ -128,7 +142,7 @@ def _lstsq_one(a, b, rcond):
     return x, s, res
 
 
-def _lstsq_impl(a, b, *, rcond):
+def _lstsq_impl(a, b, *, rcond, driver=None):
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     a = np.broadcast_to(a, batch + a.shape[-2:])
     b = np.broadcast_to(b, batch + b.shape[-2:])
@@ -138,7 +152,7 @@ def _lstsq_impl(a, b, *, rcond):
         k = b.shape[-1]
         return (np.zeros(batch + (n, k), dt), np.zeros(batch + (min(m, n),), real),
                 np.zeros(batch + (k,), real))
-    outs = [_lstsq_one(a[i], b[i], rcond) for i in np.ndindex(batch)]
+    outs = [_lstsq_one(a[i], b[i], rcond, driver) for i in np.ndindex(batch)]
     if not batch:
         return outs[0]
     return tuple(np.stack(o).reshape(batch + o[0].shape) for o in zip(*outs))
@@ -148,7 +162,7 @@ def _residual(a, b, x):
     return b - matmul(a, x)
 
 
-def _lstsq_jvp(ts, out, a, b, *, rcond):
+def _lstsq_jvp(ts, out, a, b, *, rcond, driver=None):
     # x = pinv(a) b with pinv's derivative (Golub & Pereyra); s as svdvals; res = Σ|b - a x|²
     x, s, res = out
     ta, tb = ts
@@ -170,7 +184,7 @@ def _lstsq_jvp(ts, out, a, b, *, rcond):
     return dx, ds, dres
 
 
-def _lstsq_vjp(ct, out, a, b, *, rcond):
+def _lstsq_vjp(ct, out, a, b, *, rcond, driver=None):
     x, s, res = out
     ct_x, ct_s, ct_res = ct
     p = pinv(a, rcond)
@@ -196,7 +210,7 @@ def _lstsq_vjp(ct, out, a, b, *, rcond):
     return ct_a, ct_b
 
 
-def _lstsq_xp(bk, a, b, *, rcond):
+def _lstsq_xp(bk, a, b, *, rcond, driver=None):
     # not in the Array API: pinv's solution and the residuals (NumPy's to rounding)
     xp = bk.xp
     x = xp.matmul(xp.linalg.pinv(a, rtol=rcond), b)
@@ -230,11 +244,14 @@ lstsq_p = Primitive(
 )
 
 
-def lstsq(a, b, rcond):
-    """(x, s, residuals) of NumPy's ``lstsq(a, b, rcond)`` for ``b`` of shape (..., m, k).
+def lstsq(a, b, rcond, driver=None):
+    """(x, s, residuals) of NumPy's ``lstsq(a, b, rcond)`` for ``b`` of shape (..., m, k)
+    (``driver``: of SciPy's ``lstsq(a, b, cond=rcond, lapack_driver=driver)``).
 
     >>> x, s, res = lstsq(np.array([[1.0], [1.0]]), np.array([[1.0], [3.0]]), 1e-15)
     >>> x.round(12).tolist(), res.round(12).tolist()
     ([[2.0]], [2.0])
     """
+    if driver:
+        return bind(lstsq_p, a, b, rcond=float(rcond), driver=driver)
     return bind(lstsq_p, a, b, rcond=float(rcond))

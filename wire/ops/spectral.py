@@ -23,12 +23,15 @@ from .matrix_common import (
     is_zero_cotangent, mH, mT, _over_s, _pairwise_diff, _row, _square, _sym, _ties, _xp_linalg,
 )
 from .decompositions import solve
+from .optional import module as _optional_module
+
+_sl = _optional_module("scipy.linalg")  # SciPy's routines, for wire.scipy.linalg only
 
 
 # --------------------------------------------------------------------------- eigh
 
 
-def _eigh_shape(a, values_only=False, upper=False):
+def _eigh_shape(a, values_only=False, upper=False, driver=None):
     _square("eigh", a)
     real = np.empty((), a.dtype).real.dtype
     return (Aval(a.shape[:-1], real), a)
@@ -41,14 +44,14 @@ def _eigh_coupling(w, m):
     return _divide_gaps(m, diff, _ties(w, diff))
 
 
-def _eigh_jvp(ts, out, a, values_only=False, upper=False):
+def _eigh_jvp(ts, out, a, values_only=False, upper=False, driver=None):
     w, v = out
     m = matmul(mH(v), matmul(_sym(ts[0]), v))
     dw = diagonal(m)
     return (real(dw) if dw.dtype.kind == "c" else dw, matmul(v, _eigh_coupling(w, m)))
 
 
-def _eigh_vjp(ct, out, a, values_only=False, upper=False):
+def _eigh_vjp(ct, out, a, values_only=False, upper=False, driver=None):
     w, v = out
     ct_w, ct_v = ct
     inner = diag_embed(ct_w)
@@ -64,16 +67,23 @@ def _eigh_sample(rng):
     return [q @ (w[:, None] * np.swapaxes(q, -1, -2))], {}
 
 
-def _eigh_impl(a, values_only=False, upper=False):
+def _eigh_impl(a, values_only=False, upper=False, driver=None):
     # upper: LAPACK reads the upper triangle (NumPy's UPLO="U"): its values and vectors differ
-    # from the lower one's in the last bits (the vectors in sign too)
+    # from the lower one's in the last bits (the vectors in sign too). driver: SciPy's eigh
+    # with that LAPACK driver ("evr", its default, "evd", "ev", "evx"), whose vectors may have
+    # other signs than NumPy's, and which computes float32 in float32
     h, uplo = _hermitian_part(a), "U" if upper else "L"
+    if driver is not None and np.isfinite(h).all():  # (SciPy's may not return on inf/NaN)
+        kw = dict(lower=not upper, driver=driver, check_finite=False)
+        if values_only:
+            return _sl.eigh(h, eigvals_only=True, **kw), _sl.eigh(h, **kw)[1]
+        return tuple(_sl.eigh(h, **kw))
     if values_only:  # (eigvalsh's values, raising as it does; the vectors for the rules)
         return np.linalg.eigvalsh(h, uplo), np.linalg.eigh(h, uplo)[1]
     return tuple(np.linalg.eigh(h, uplo))
 
 
-def _eigh_xp(bk, a, values_only=False, upper=False):
+def _eigh_xp(bk, a, values_only=False, upper=False, driver=None):
     return _xp_linalg("eigh", sym=True, multi=True).fn(bk, a)
 
 
@@ -94,23 +104,27 @@ eigh_p = Primitive(
 )
 
 
-def eigh(a, upper=False):
-    return bind(eigh_p, a, upper=True) if upper else bind(eigh_p, a)
+def _eigh_params(upper, driver):
+    """Only the parameters that are not the defaults (graphs of NumPy's eigh stay as before)."""
+    return {**({"upper": True} if upper else {}), **({"driver": driver} if driver else {})}
 
 
-def eigvalsh(a, upper=False):
+def eigh(a, upper=False, driver=None):
+    """``driver``: SciPy's eigh with that LAPACK driver (None: NumPy's)."""
+    return bind(eigh_p, a, **_eigh_params(upper, driver))
+
+
+def eigvalsh(a, upper=False, driver=None):
     """The eigenvalues of ``eigh(a)`` as LAPACK computes them without the vectors (NumPy's
     ``eigvalsh``: their last bits differ, and it raises for some non-finite input where
     ``eigh`` gives NaN); the derivatives are ``eigh``'s."""
-    if upper:
-        return bind(eigh_p, a, values_only=True, upper=True)[0]
-    return bind(eigh_p, a, values_only=True)[0]
+    return bind(eigh_p, a, values_only=True, **_eigh_params(upper, driver))[0]
 
 
 # --------------------------------------------------------------------------- svd
 
 
-def _svd_shape(a):
+def _svd_shape(a, lapack_driver=None):
     if a.ndim < 2:
         raise ShapeError(f"svd: expected matrices (..., m, n), got {a!r}")
     m, n = a.shape[-2:]
@@ -131,7 +145,7 @@ def _svd_parts(s):
     return (lambda x: _divide_gaps(x, diff, ties)), row, col
 
 
-def _svd_jvp(ts, out, a):
+def _svd_jvp(ts, out, a, lapack_driver=None):
     u, s, vh = out
     da = ts[0]
     v = mH(vh)
@@ -154,7 +168,7 @@ def _svd_jvp(ts, out, a):
     return (du, ds, mH(dv))
 
 
-def _svd_vjp(ct, out, a):
+def _svd_vjp(ct, out, a, lapack_driver=None):
     u, s, vh = out
     ct_u, ct_s, ct_vh = ct
     gaps, row, col = _svd_parts(s)
@@ -200,7 +214,20 @@ def nonfinite_svd_guard(a, what="SVD"):
     return ~np.isfinite(a).all(axis=(-2, -1))
 
 
-def _svd_impl(a):
+def _scipy_svd(a, lapack_driver, compute_uv):
+    """SciPy's svd with ``lapack_driver`` (float32 computed in float32, where NumPy computes
+    in double); None where NumPy's is called (no driver, or a non-finite entry: SciPy's
+    LAPACK call may not return on it, and NumPy's guard below decides)."""
+    if lapack_driver is None or not np.isfinite(a).all():
+        return None
+    return _sl.svd(a, full_matrices=False, compute_uv=compute_uv, lapack_driver=lapack_driver,
+                  check_finite=False)
+
+
+def _svd_impl(a, lapack_driver=None):
+    sci = _scipy_svd(a, lapack_driver, True)
+    if sci is not None:
+        return tuple(sci)
     bad = nonfinite_svd_guard(a)
     if bad is None:
         return tuple(np.linalg.svd(a, full_matrices=False))
@@ -217,7 +244,8 @@ svd_p = Primitive(
     vjp=_svd_vjp,
     jvp=_svd_jvp,
     batch=trailing_batch(lambda: svd_p, core_ndim=2, n_out=3),
-    xp=_xp_linalg("svd", multi=True, full_matrices=False),
+    xp=XpImpl(lambda bk, a, lapack_driver=None: _xp_linalg(
+        "svd", multi=True, full_matrices=False).fn(bk, a), "linalg.svd"),
     sample=lambda rng: ([rng.normal(size=[(3, 3), (4, 2), (2, 4)][int(rng.integers(0, 3))])], {}),
     doc="reduced SVD (u, s, vh); derivatives through the vectors of tied or zero singular "
     "values are NaN",
@@ -226,33 +254,37 @@ svd_p = Primitive(
 )
 
 
-def svd(a):
-    return bind(svd_p, a)
+def svd(a, lapack_driver=None):
+    """``lapack_driver``: SciPy's svd with that driver ("gesdd", "gesvd"; None: NumPy's)."""
+    return bind(svd_p, a, lapack_driver=lapack_driver) if lapack_driver else bind(svd_p, a)
 
 
 # --------------------------------------------------------------------------- svdvals
 
 
-def _svdvals_shape(a):
+def _svdvals_shape(a, lapack_driver=None):
     return _svd_shape(a)[1]
 
 
-def _svdvals_jvp(ts, out, a):
+def _svdvals_jvp(ts, out, a, lapack_driver=None):
     # ds = Re diag(Uᴴ dA V), the singular-value part of svd's rule (its vectors, not its
     # values: LAPACK's values with vectors may differ from these in the last bits)
-    u, _, vh = svd(a)
+    u, _, vh = svd(a, lapack_driver)
     ds = diagonal(matmul(mH(u), matmul(ts[0], mH(vh))))
     return real(ds) if a.dtype.kind == "c" else ds
 
 
-def _svdvals_vjp(ct, out, a):
+def _svdvals_vjp(ct, out, a, lapack_driver=None):
     # ct_A = conj(U) diag(ct_s) conj(Vh): svd's rule at zero cotangents of the vectors, so
     # exact at tied and zero singular values (a subgradient along LAPACK's vectors)
-    u, _, vh = svd(a)
+    u, _, vh = svd(a, lapack_driver)
     return (matmul(_cj(u), matmul(diag_embed(ct), _cj(vh))),)
 
 
-def _svdvals_impl(a):
+def _svdvals_impl(a, lapack_driver=None):
+    sci = _scipy_svd(a, lapack_driver, False)
+    if sci is not None:
+        return sci
     bad = nonfinite_svd_guard(a)
     if bad is None:
         return np.linalg.svd(a, compute_uv=False)
@@ -261,7 +293,7 @@ def _svdvals_impl(a):
     return np.where(bad[..., None], np.nan, s)
 
 
-def _svdvals_xp(bk, a):
+def _svdvals_xp(bk, a, lapack_driver=None):
     fn = getattr(bk.xp.linalg, "svdvals", None)  # the Array API's; else svd's middle output
     return fn(a) if fn is not None else bk.xp.linalg.svd(a, full_matrices=False)[1]
 
@@ -284,13 +316,16 @@ svdvals_p = Primitive(
 )
 
 
-def svdvals(a):
+def svdvals(a, lapack_driver=None):
     """The singular values of ``a`` as ``numpy.linalg.svd(a, compute_uv=False)`` computes
-    them (LAPACK without the vectors: the last bits may differ from ``svd(a)[1]``).
+    them (LAPACK without the vectors: the last bits may differ from ``svd(a)[1]``);
+    ``lapack_driver``: as SciPy's svd with that driver.
 
     >>> svdvals(np.diag([3.0, -4.0]))
     array([4., 3.])
     """
+    if lapack_driver:
+        return bind(svdvals_p, a, lapack_driver=lapack_driver)
     return bind(svdvals_p, a)
 
 

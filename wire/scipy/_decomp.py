@@ -20,11 +20,13 @@ from ._traced import check_finite_values as _finite
 from ._traced import over_stack
 from ._traced import traced as _t
 from ._triangular import cho_solve, cholesky, solve_triangular
+from ..ops import factorizations as LX
 from ..ops.optional import module as _optional_module
 
 _sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first use
 
 LA = wnp.linalg
+_EIGH_DRIVERS = ("ev", "evd", "evr", "evx")  # SciPy's for the standard problem
 
 
 def _concrete(*xs) -> bool:
@@ -74,7 +76,9 @@ def inv(a, overwrite_a=False, check_finite=True):
     _finite("inv", check_finite, a)
     if _concrete(a):
         return _sl.inv(a, check_finite=False)
-    return LA.inv(_float(a))
+    a = _float(a)
+    _square(a, "inv")
+    return LX.inv(a, scipy=_sl is not None)  # SciPy's LAPACK calls (NumPy's: other bits)
 
 
 def det(a, overwrite_a=False, check_finite=True):
@@ -87,7 +91,9 @@ def det(a, overwrite_a=False, check_finite=True):
     if _concrete(a):
         return _sl.det(a, check_finite=False)
     a = _float(a)  # SciPy's det is float64 (complex128) also for float32 (complex64) a
-    return LA.det(wnp.asarray(a, np.promote_types(a.dtype, np.float64)))
+    _square(a, "det")
+    # SciPy's own det traced too (NumPy's rounds otherwise)
+    return LX.det(wnp.asarray(a, np.promote_types(a.dtype, np.float64)), scipy=_sl is not None)
 
 
 _ASSUME = {"gen": "gen", "general": "gen", "sym": "sym", "symmetric": "sym", "her": "her",
@@ -164,10 +170,11 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
     """Eigenvalues (ascending) and eigenvectors of a Hermitian ``a``, reading its ``lower``
     (or upper) triangle; with ``b``, of the generalized problem ``a v = w b v`` (``type=1``,
     by the Cholesky factor of ``b``; eigenvectors normalised to ``vᴴ b v = I``, as SciPy's).
-    ``subset_by_index=[lo, hi]`` keeps eigenvalues ``lo..hi``. Traced, the eigenvectors are
-    those of LAPACK's ``evd`` driver (NumPy's), which SciPy's ``driver="evd"`` (and
-    ``"ev"``, ``"evx"``) return too; SciPy's default for the standard problem, ``"evr"``,
-    may pick the opposite sign (another phase) for some of them.
+    ``subset_by_index=[lo, hi]`` keeps eigenvalues ``lo..hi``. Traced, the standard problem
+    calls SciPy's ``driver`` (``"evr"`` by default) as the eager call does, so ``jit`` gives
+    SciPy's values and eigenvectors (whose signs may differ from NumPy's); with ``b`` or
+    ``subset_by_index`` the eigenvectors are those of LAPACK's ``evd`` driver (NumPy's), and
+    SciPy's may have the opposite sign (another phase).
 
     >>> w, v = eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
     >>> w
@@ -185,6 +192,17 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
     a = _float(a)
     _square(a, "eigh")
     uplo = "L" if lower else "U"
+    if b is None and subset_by_index is None and _sl is not None:
+        # SciPy's driver traced too ("evr" by default): NumPy's ("evd") may give other signs
+        # of the eigenvectors and other last bits (float32: SciPy computes in float32)
+        driver = "evr" if driver is None else driver
+        if driver not in _EIGH_DRIVERS:
+            raise WireValueError(f"eigh: driver must be one of {_EIGH_DRIVERS} for the standard "
+                                 f"problem, got {driver!r}{at(user_location())}")
+        h = _hermitian_from(a, lower)
+        if eigvals_only:
+            return LX.eigvalsh(h, upper=not lower, driver=driver)
+        return tuple(LX.eigh(h, upper=not lower, driver=driver))
     if b is None:
         w, v = LA.eigh(a, UPLO=uplo)
     else:
@@ -315,7 +333,14 @@ def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=
                         f"concrete arrays only (traced, the singular vectors are gesdd's, "
                         f"whose signs can differ); use the default 'gesdd'"
                         f"{at(user_location())}")
-    return LA.svd(_float(a), full_matrices=full_matrices, compute_uv=compute_uv)
+    a = _float(a)
+    if _sl is not None and a.ndim >= 2 and (not compute_uv or not full_matrices
+                                            or a.shape[-1] == a.shape[-2]):
+        # SciPy's driver traced too (float32 in float32, where NumPy computes in double)
+        if not compute_uv:
+            return LX.svdvals(a, lapack_driver)
+        return tuple(LX.svd(a, lapack_driver))
+    return LA.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
 
 
 def svdvals(a, overwrite_a=False, check_finite=True):
@@ -327,7 +352,7 @@ def svdvals(a, overwrite_a=False, check_finite=True):
     _finite("svdvals", check_finite, a)
     if _concrete(a):
         return _sl.svdvals(a, check_finite=False)
-    return LA.svdvals(_float(a))
+    return svd(a, compute_uv=False, check_finite=False)
 
 
 def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_finite=True):
@@ -403,10 +428,24 @@ def pinv(a, *, atol=None, rtol=None, return_rank=False, check_finite=True):
     a = _float(a)
     if rtol is None:
         rtol = max(a.shape[-2:]) * np.finfo(a.dtype).eps
-    out = LA.pinv(a, rtol=rtol)
+    return _pinv(a, rtol, return_rank, hermitian=False)
+
+
+def _pinv(a, rtol, return_rank, hermitian):
+    """SciPy's pinv (``hermitian``: pinvh of the Hermitian ``a``) traced: its own cutoff and
+    products (NumPy's round otherwise), and its rank from the singular values (eigenvalues)
+    it drops or keeps."""
+    if _sl is not None and a.ndim >= 2 and min(a.shape[-2:]) and not np.ndim(rtol):
+        out = LX.pinv(a, rtol, hermitian=hermitian, scipy=True)
+    else:
+        out = LA.pinv(a, rtol=rtol)
     if not return_rank:
         return out
-    s = LA.svdvals(a)
+    if hermitian and min(a.shape[-2:]):
+        s = wnp.abs(eigh(a, check_finite=False, driver="ev")[0])  # pinvh's
+    else:
+        s = LA.svdvals(a) if _sl is None or a.ndim < 2 else svd(a, full_matrices=False,
+                                                                 check_finite=False)[1]
     if s.shape[-1] == 0:  # no singular values: rank 0 (max over them has no value)
         return out, wnp.zeros(tuple(s.shape[:-1]), np.int64)
     return out, wnp.sum(s > rtol * wnp.max(s, axis=-1, keepdims=True), axis=-1)
@@ -425,8 +464,13 @@ def pinvh(a, atol=None, rtol=None, lower=True, return_rank=False, check_finite=T
                          check_finite=False)
     a = _float(a)
     _square(a, "pinvh")
-    return pinv(_hermitian_from(a, lower), atol=atol, rtol=rtol, return_rank=return_rank,
-                check_finite=False)
+    if atol:
+        raise WireError(f"pinvh: atol={atol!r} is supported on concrete arrays only (use "
+                        f"rtol){at(user_location())}")
+    h = _hermitian_from(a, lower)
+    if rtol is None:
+        rtol = max(a.shape[-2:]) * np.finfo(a.dtype).eps
+    return _pinv(h, rtol, return_rank, hermitian=True)
 
 
 def lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=True,
@@ -455,17 +499,26 @@ def lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=Tr
                          f"{tuple(a.shape)} and {tuple(b.shape)}{at(user_location())}")
     m, n = a.shape
     cutoff = np.finfo(a.dtype).eps if cond is None else cond
-    s = LA.svdvals(a)
-    x = LA.pinv(a, rtol=cutoff) @ b
-    rank = wnp.sum(s > cutoff * wnp.max(s), axis=-1) if min(m, n) else np.int32(0)
-    if m > n:
+    if _sl is not None and min(m, n) and lapack_driver in (None, "gelsd", "gelss"):
+        # SciPy's own call traced too (x, s and the residues to its bits); x differentiates
+        # as pinv(a) b
+        dt = np.result_type(a.dtype, b.dtype)
+        a, b = wnp.asarray(a, dt), wnp.asarray(b, dt)
+        x, s, res = LX.lstsq(a, b[:, None] if b.ndim == 1 else b, cutoff,
+                             lapack_driver or "gelsd")
+        x, res = (x[:, 0], res[0]) if b.ndim == 1 else (x, res)
+    else:
+        s = LA.svdvals(a)
+        x = LA.pinv(a, rtol=cutoff) @ b
         r = b - a @ x
         res = wnp.sum(wnp.real(r * wnp.conj(r)), axis=0)
+    rank = wnp.sum(s > cutoff * wnp.max(s), axis=-1) if min(m, n) else np.int32(0)
+    if m > n:
         # SciPy: residues only at full rank, else an empty array; traced, NaN marks the
         # rank-deficient case (the shape cannot depend on a value)
         res = wnp.where(rank == n, res, np.nan)
     else:
-        res = np.zeros((0,), a.real.dtype if a.dtype.kind == "c" else a.dtype)
+        res = np.zeros((0,), x.dtype)  # SciPy's empty residues have x's dtype (complex too)
     return x, res, rank, s
 
 
