@@ -42,7 +42,7 @@ _BLOCKWISE = (SP.erf_p, SP.erfc_p, SP.erfinv_p, SP.ndtri_p, SP.gammaln_p, SP.pol
 # primitives with no blocked algorithm in Dask (or only for some chunkings): one task
 _ONE_TASK = (
     F.det_p, F.slogdet_p, F.eigh_p, F.svd_p, F.qr_p, F.eig_p, F.adjugate_p, F.inv_or_inf_p,
-    F.pinv_p,
+    F.pinv_p, F.svdvals_p, F.lstsq_p,
     # elementwise, but of several operands (map_blocks would need them chunked alike)
     *INC.PRIMITIVES, *BES.BINARY, *SM.PRIMITIVES,
     # x.at[index] updates: ufunc.at has no blocked Dask algorithm
