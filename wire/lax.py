@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import builtins
 import enum
+import functools
 import operator
 from typing import Callable, NamedTuple, Sequence
 
@@ -3253,6 +3254,40 @@ def clz(x):
     return count.astype(dtype)
 
 
+def _unaliased(out, args, kwargs):
+    """``out`` with each NumPy array that may share memory with a NumPy array among the
+    arguments replaced by a copy (the others, and traced values, as they are)."""
+    ins = [a for a in tree.leaves((args, kwargs)) if isinstance(a, np.ndarray)]
+    if not ins:
+        return out
+    leaves, treedef = tree.flatten(out)
+    shared = [isinstance(o, np.ndarray) and builtins.any(np.may_share_memory(o, a) for a in ins)
+              for o in leaves]
+    if not builtins.any(shared):
+        return out
+    return tree.unflatten(treedef, [o.copy() if s else o for o, s in zip(leaves, shared)])
+
+
+def _own_results(fn):
+    """``fn`` whose eager results are arrays of their own: ``jax.lax``'s arrays are immutable,
+    so its ``reshape(x, ...)`` can never be written through to ``x``; NumPy's reshape,
+    transpose, slices … of a NumPy argument are views of it, copied here (only those: a
+    result computed into new memory is returned as it is). ``wire.numpy`` keeps NumPy's
+    view semantics."""
+
+    @functools.wraps(fn)
+    def own(*args, **kwargs):
+        return _unaliased(fn(*args, **kwargs), args, kwargs)
+
+    return own
+
+
+_DEFINED_HERE = [n for n in __all__ if getattr(globals()[n], "__module__", None) == __name__]
+for _name in _DEFINED_HERE:
+    if type(globals()[_name]) is type(_own_results):  # functions, not classes
+        globals()[_name] = _own_results(globals()[_name])
+del _name
+
 # the functions defined here are where user code enters wire (wire.tracebacks); the control
 # flow names are wire's own, exposed where they are defined
-expose(globals(), [n for n in __all__ if getattr(globals()[n], "__module__", None) == __name__])
+expose(globals(), _DEFINED_HERE)

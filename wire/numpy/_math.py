@@ -700,7 +700,11 @@ def stop_gradient(x):
 
 
 def _stop_leaf(x):
-    return E.stop_gradient(x) if isinstance(x, Tracer) else x
+    if isinstance(x, Tracer):
+        return E.stop_gradient(x)
+    # a NumPy array is copied, as a traced one becomes a new node: writing to the result
+    # must not change the argument (JAX's arrays are immutable); scalars are immutable
+    return x.copy() if isinstance(x, np.ndarray) else x
 
 
 # NumPy 2's Array-API spellings of the same functions
