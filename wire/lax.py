@@ -41,6 +41,7 @@ from .errors import (
 )
 from .numpy import stop_gradient as _stop_gradient
 from .numpy._at import At
+from .numpy._math import _ones_of_unsigned
 from .implicit import custom_root
 from .ops import complex_parts as _CP
 from .ops import float_bits as _FB
@@ -3151,21 +3152,10 @@ def population_count(x):
     array([ 3, 32], dtype=int32)
     """
     _, dtype = _check_kind("population_count", x, "iu")
-    # the bits of the two's complement (NumPy's bitwise_count counts those of |x|), summed
-    # in parallel: pairs, nibbles, bytes, then the bytes by one multiplication
-    u = np.dtype(f"u{dtype.itemsize}")
-    v = wnp.asarray(x).astype(u)
+    # the bits of the two's complement (NumPy's bitwise_count counts those of |x|)
+    u = wnp.asarray(x).astype(np.dtype(f"u{dtype.itemsize}"))
+    return _ones_of_unsigned(u).astype(dtype)
 
-    def k(byte):  # `byte` repeated over every byte of the word
-        return np.array(int.from_bytes(bytes([byte]) * dtype.itemsize, "little"), u)
-
-    def shr(a, n):
-        return wnp.right_shift(a, np.array(n, u))
-
-    v = v - wnp.bitwise_and(shr(v, 1), k(0x55))
-    v = wnp.bitwise_and(v, k(0x33)) + wnp.bitwise_and(shr(v, 2), k(0x33))
-    v = wnp.bitwise_and(v + shr(v, 4), k(0x0F))
-    return shr(wnp.multiply(v, k(0x01)), dtype.itemsize * 8 - 8).astype(dtype)
 
 def bitcast_convert_type(operand, new_dtype):
     """``operand``'s bits read as ``new_dtype``, as JAX's (little-endian bytes): the shape

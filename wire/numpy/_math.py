@@ -29,7 +29,7 @@ __all__ = [
     "minimum", "fmax", "fmin", "where", "clip", "equal", "not_equal", "less", "less_equal",
     "greater", "greater_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
     "bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift", "right_shift",
-    "isnan", "isinf", "isfinite",
+    "bitwise_count", "isnan", "isinf", "isfinite",
     "stop_gradient", "deg2rad", "rad2deg", "radians", "degrees", "cbrt",
     # NumPy 2's Array-API spellings
     "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "pow", "bitwise_invert",
@@ -684,6 +684,55 @@ def invert(x):
         _no_float_bits("invert", x)
         return logical_not(x) if x.dtype == np.bool_ else E.invert(x)
     return np.invert(x)
+
+
+def _ones_of_unsigned(u):
+    """The number of set bits of each element of unsigned ``u`` (in its dtype), summed in
+    parallel: pairs, nibbles, bytes, then the bytes by one multiplication (traces).
+
+    >>> _ones_of_unsigned(np.array([0, 7, 255, 2**63], np.uint64))
+    array([0, 3, 8, 1], dtype=uint64)
+    """
+    dt = u.dtype
+    width = dt.itemsize
+
+    def k(byte):  # `byte` repeated over every byte of the word
+        return np.array(int.from_bytes(bytes([byte]) * width, "little"), dt)
+
+    def shr(a, n):
+        return right_shift(a, np.array(n, dt))
+
+    u = u - bitwise_and(shr(u, 1), k(0x55))
+    u = bitwise_and(u, k(0x33)) + bitwise_and(shr(u, 2), k(0x33))
+    u = bitwise_and(u + shr(u, 4), k(0x0F))
+    return shr(multiply(u, k(0x01)), width * 8 - 8)
+
+
+def bitwise_count(x):
+    """NumPy's ``bitwise_count``: the number of set bits of ``|x|`` (not of the two's
+    complement: ``-1`` has one), as ``uint8``, for every integer dtype; booleans count as
+    int8 (no derivative).
+
+    >>> import wire
+    >>> wire.jit(bitwise_count)(np.array([0, 7, -1, -128, 127], np.int8))
+    array([0, 3, 1, 1, 7], dtype=uint8)
+    """
+    if not holds_tracer(x):
+        return np.bitwise_count(x)
+    if not isinstance(x, Tracer):  # a list holding tracers
+        from ._creation import asarray
+        x = asarray(x)
+    dt = x.dtype
+    if dt == np.bool_:  # NumPy's loops are integer ones: a boolean counts as int8
+        dt = np.dtype(np.int8)
+    if dt.kind not in "iu":
+        raise WireTypeError(f"bitwise_count needs integers or booleans, got {dt} (NumPy "
+                            f"refuses it too){at(user_location())}")
+    unsigned = np.dtype(f"u{dt.itemsize}")
+    u = x.astype(dt).astype(unsigned)  # two's complement bits
+    if dt.kind == "i":  # |x| in the unsigned dtype: 0 - u for a negative x (2**(n-1) for
+        u = where(x < 0, np.array(0, unsigned) - u, u)  # the most negative, as NumPy's)
+    return _ones_of_unsigned(u).astype(np.uint8)
 
 
 def stop_gradient(x):

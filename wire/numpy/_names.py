@@ -86,7 +86,7 @@ CONCRETE_ONLY = {
     **dict.fromkeys(("intersect1d", "setxor1d", "trim_zeros",
                      "histogram", "histogram2d", "histogramdd", "histogram_bin_edges"),
                     _SHAPE),
-    **dict.fromkeys(("gcd", "lcm", "bitwise_count", "packbits", "unpackbits"), _BITS),
+    **dict.fromkeys(("gcd", "lcm", "packbits", "unpackbits"), _BITS),
     **dict.fromkeys(("copyto", "place", "put", "putmask", "put_along_axis"), _MUTATES),
     **dict.fromkeys(("save", "savetxt", "savez", "savez_compressed", "load", "loadtxt",
                      "genfromtxt", "fromfile", "frombuffer", "fromiter", "fromregex",
