@@ -12,8 +12,8 @@ while they hold NumPy's defaults; otherwise, on concrete values NumPy's own func
 the call as given (so ``np.add(a, b, out=c)`` writes into ``c`` exactly as NumPy does), and on
 traced values the call is refused with a ``WireError``: a traced array is immutable, so ``out``
 is never silently ignored. A ufunc's ``dtype=`` and ``signature=`` (with ``casting=``) are the
-exception: on traced values the operands are cast to the loop NumPy selects
-(:func:`_ufunc_loop`).
+exception, and so is ``casting=`` on its own: on traced values the operands are cast to the
+loop NumPy selects, checked by the casting rule (:func:`_ufunc_loop`).
 """
 
 from __future__ import annotations
@@ -445,7 +445,7 @@ def _slow(name, fn, np_fn, kinds, np_defaults, own_defaults, values, extras, ext
         (local != "**" and extra_values[n] is not _extra_default(fn, n)) or
         (local == "**" and extra_values[n]) for local, n in extras)
     if isinstance(np_fn, np.ufunc) and set_.keys() <= _LOOP_PARAMETERS and not own_extras_set \
-            and ("dtype" in set_ or "signature" in set_) and _holds_tracer(values):
+            and _holds_tracer(values):
         return _ufunc_loop(name, np_fn, kinds, values, call_own)
     if not _holds_tracer(values) and not own_extras_set:
         args, kwargs = [], {}
@@ -481,9 +481,9 @@ def _slow(name, fn, np_fn, kinds, np_defaults, own_defaults, values, extras, ext
         f"NumPy's default){at(user_location())}")
 
 
-# a ufunc's parameters choosing the loop it computes with, which wire follows on traced
-# values by casting the operands where dtype= or signature= is given (casting= alone, out=,
-# where=, order=, subok= are refused there)
+# a ufunc's parameters choosing the loop it computes with (and the casting rule its operands
+# are checked by), which wire follows on traced values by casting the operands to the loop
+# (out=, where=, order=, subok= are refused there)
 _LOOP_PARAMETERS = frozenset(("dtype", "signature", "casting"))
 
 
@@ -497,17 +497,20 @@ def _loop_dtype(v):
 
 
 def _ufunc_loop(name, ufunc, kinds, values, call_own):
-    """``ufunc``'s call with ``dtype=`` or ``signature=`` (and maybe ``casting=``) on traced
-    operands, as NumPy computes it: the loop NumPy selects for the operands' dtypes (``resolve_dtypes``,
-    which also applies the casting rule, ``same_kind`` by default), each operand cast to its
-    input dtype (a ``convert`` node: derivatives flow through it), the function on the cast
-    operands, its results cast to the loop's output dtypes.
+    """``ufunc``'s call with ``dtype=``, ``signature=`` or ``casting=`` on traced operands, as
+    NumPy computes it: the loop NumPy selects for the operands' dtypes (``resolve_dtypes``,
+    which also checks the operands' casting to it by the casting rule, ``same_kind`` by
+    default), each operand cast to its input dtype (a ``convert`` node: derivatives flow
+    through it), the function on the cast operands, its results cast to the loop's output
+    dtypes.
 
     >>> import wire, wire.numpy as wnp
     >>> wire.grad(lambda x: wnp.sum(wnp.multiply(x, 3, dtype=np.float32)))(np.ones(2))
     array([3., 3.])
     >>> wire.jit(lambda x: wnp.add(x, 1, dtype=np.float32))(np.arange(2))
     array([1., 2.], dtype=float32)
+    >>> wire.jit(lambda x: wnp.add(x, 1.5, casting="no"))(np.arange(2.0))
+    array([1.5, 2.5])
     """
     dtype = values.get("dtype")
     signature = values.get("signature")
@@ -523,18 +526,39 @@ def _ufunc_loop(name, ufunc, kinds, values, call_own):
             signature = (None,) * nin + (np.dtype(dtype),) * nout
         elif isinstance(signature, (tuple, list)):
             signature = tuple(None if s is None else np.dtype(s) for s in signature)
-        loop = ufunc.resolve_dtypes(tuple(_loop_dtype(v) for v in operands) + (None,) * nout,
-                                    signature=signature, casting=casting)
+        have = tuple(_loop_dtype(v) for v in operands)
+        if casting == "equiv":  # NumPy's resolve_dtypes crashes on a Python scalar's type
+            # under 'equiv'; its ufuncs cast one under 'equiv' only to its own default dtype
+            have = tuple(d if isinstance(d, np.dtype) else np.dtype(d) for d in have)
+        chosen = {} if signature is None else {"signature": signature}  # (None refused)
+        loop = ufunc.resolve_dtypes(have + (None,) * nout, casting=casting, **chosen)
+        fixed = signature[:nin] if dtype is None and isinstance(signature, tuple) else ()
+        for v, d in zip(operands, fixed):  # an input dtype the signature names converts a
+            if type(v) is complex and d is not None and d.kind != "c":  # Python complex as
+                raise TypeError(f"a Python complex cannot become {d} "  # float(v) would:
+                                f"(the signature's input dtype)")      # never
+
     except (TypeError, ValueError) as e:
         given = ", ".join(f"{k}={values[k]!r}" for k in ("dtype", "signature", "casting")
                           if k in values and not _at_default(values[k], _UFUNC_DEFAULTS[k]))
         raise WireTypeError(
             f"{where}(..., {given}) of {', '.join(str(d) for d in map(_show, operands))}: "
             f"{e} (NumPy refuses it too){at(user_location())}") from None
-    out = call_own(*[strong(cast(v, d)) for v, d in zip(operands, loop[:nin])])
+    if dtype is None and signature is None:  # casting= alone only checks the operands'
+        return call_own()                       # casting: the call is the default one
+    out = call_own(*[strong(cast(_python_complex_part(v, d), d))
+                     for v, d in zip(operands, loop[:nin])])
     outs = out if nout > 1 else (out,)
     fixed = tuple(o if o.dtype == d else strong(cast(o, d)) for o, d in zip(outs, loop[nin:]))
     return fixed if nout > 1 else fixed[0]
+
+
+def _python_complex_part(v, dtype):
+    """A Python complex ``v`` cast to a real ``dtype`` (``casting='unsafe'``) as NumPy casts
+    it: its real part, with NumPy's ``ComplexWarning``; any other ``v`` as it is."""
+    if type(v) is complex and dtype.kind != "c":
+        return np.complex128(v).astype(dtype)
+    return v
 
 
 _UFUNC_DEFAULTS = {"dtype": None, "signature": None, "casting": "same_kind"}
