@@ -3244,15 +3244,40 @@ def clz(x):
     return count.astype(dtype)
 
 
+# arguments that hold no NumPy array (checked before asking the pytree registry)
+_NO_ARRAYS = (Tracer, np.generic, int, float, builtins.complex, str, bytes, type(None),
+              np.dtype, type, enum.Enum, type(_aval), type(builtins.len))
+
+
+def _arrays_in(x, found: list) -> list:
+    """The NumPy arrays among the leaves of ``x`` (plain containers walked directly)."""
+    if isinstance(x, np.ndarray):
+        found.append(x)
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            _arrays_in(v, found)
+    elif isinstance(x, dict):
+        for v in x.values():
+            _arrays_in(v, found)
+    elif not isinstance(x, _NO_ARRAYS):
+        found.extend(a for a in tree.leaves(x) if isinstance(a, np.ndarray))
+    return found
+
+
+def _shares(o, ins) -> bool:
+    return isinstance(o, np.ndarray) and builtins.any(np.may_share_memory(o, a) for a in ins)
+
+
 def _unaliased(out, args, kwargs):
     """``out`` with each NumPy array that may share memory with a NumPy array among the
     arguments replaced by a copy (the others, and traced values, as they are)."""
-    ins = [a for a in tree.leaves((args, kwargs)) if isinstance(a, np.ndarray)]
+    ins = _arrays_in(kwargs, _arrays_in(args, [])) if kwargs else _arrays_in(args, [])
     if not ins:
         return out
+    if isinstance(out, np.ndarray):
+        return out.copy() if _shares(out, ins) else out
     leaves, treedef = tree.flatten(out)
-    shared = [isinstance(o, np.ndarray) and builtins.any(np.may_share_memory(o, a) for a in ins)
-              for o in leaves]
+    shared = [_shares(o, ins) for o in leaves]
     if not builtins.any(shared):
         return out
     return tree.unflatten(treedef, [o.copy() if s else o for o, s in zip(leaves, shared)])
