@@ -16,7 +16,7 @@ from ..errors import (
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
 from ._promote import (
-    cast, holds_tracer, known, promote, promote_float, promote_real_float, promote_true_divide,
+    cast, holds_tracer, known, lift, promote, promote_float, promote_real_float, promote_true_divide,
     result_dtype, strong,
 )
 
@@ -719,9 +719,7 @@ def bitwise_count(x):
     """
     if not holds_tracer(x):
         return np.bitwise_count(x)
-    if not isinstance(x, Tracer):  # a list holding tracers
-        from ._creation import asarray
-        x = asarray(x)
+    x = lift(x)  # (a list holding tracers)
     dt = x.dtype
     if dt == np.bool_:  # NumPy's loops are integer ones: a boolean counts as int8
         dt = np.dtype(np.int8)
