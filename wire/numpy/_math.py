@@ -16,8 +16,8 @@ from ..errors import (
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
 from ._promote import (
-    cast, holds_tracer, known, lift, promote, promote_float, promote_real_float, promote_true_divide,
-    result_dtype, strong,
+    cast, holds_tracer, known, lift, promote, promote_float, promote_real_float,
+    promote_true_divide, result_dtype, strong,
 )
 
 __all__ = [
