@@ -21,7 +21,7 @@ NON_DIFFERENTIABLE = frozenset({
     "argmax", "argmin", "argsort", "nanargmax", "nanargmin", "searchsorted", "count_nonzero",
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
     "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
-    "invert", "left_shift", "right_shift", "bitwise_left_shift", "bitwise_right_shift",
+    "invert", "bitwise_count", "left_shift", "right_shift", "bitwise_left_shift", "bitwise_right_shift",
     "isnan", "isinf", "isfinite", "isclose", "iscomplex", "isreal", "iscomplexobj",
     "isrealobj", "signbit", "any", "all", "shape", "ndim", "size", "zeros", "ones",
     "empty", "eye", "identity", "arange", "tri", "matrix_rank", "fftfreq",
