@@ -91,7 +91,7 @@ def test_activation(name, ours, ref, dtype, compare):
 NORMALISERS = [
     ("softmax", nn.softmax, lambda x: F.softmax(x, dim=-1)),
     ("log_softmax", nn.log_softmax, lambda x: F.log_softmax(x, dim=-1)),
-    ("logsumexp", nn.logsumexp, lambda x: torch.logsumexp(x, dim=-1)),
+    ("logsumexp", lambda x: nn.logsumexp(x, axis=-1), lambda x: torch.logsumexp(x, dim=-1)),
     ("softmax(axis=0)", lambda x: nn.softmax(x, axis=0), lambda x: F.softmax(x, dim=0)),
 ]
 

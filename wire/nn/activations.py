@@ -318,36 +318,58 @@ def gelu(x, approximate: bool = True):
     return _saturated(x, 40.0, lambda v: 0.5 * v * _in_dtype_of(v, erfc(-_SQRT_HALF * v)))
 
 
-def logsumexp(x, axis=-1, keepdims: bool = False):
-    """``log(sum(exp(x), axis))`` computed stably (``wire.scipy.special.logsumexp``, with
-    ``axis=-1`` by default as torch's ``dim`` and JAX's ``jax.nn.logsumexp`` need one):
+def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False,
+              where=None):
+    """``log(sum(b * exp(a), axis))`` computed stably, with ``jax.nn.logsumexp``'s signature
+    (over all axes by default, as JAX and SciPy; torch's ``dim`` has no default):
+    ``wire.scipy.special.logsumexp``, whose weights ``b`` and ``return_sign`` it takes, plus
+    ``where``: entries where it is False are left out (a slice with none left gives ``-inf``).
     ``[-inf, -inf]`` gives ``-inf`` and ``[inf, 0]`` gives ``inf``, as SciPy, JAX and torch do;
-    the derivative (the softmax) is finite wherever the result is.
+    the derivative (the softmax) is finite wherever the result is, and 0 for entries left out.
 
     >>> round(float(logsumexp(np.array([1000.0, 1000.0]))), 4)
     1000.6931
     >>> float(logsumexp(np.array([-np.inf, -np.inf]))), float(logsumexp(np.array([np.inf, 0.0])))
     (-inf, inf)
+    >>> logsumexp(np.zeros((2, 3)), axis=-1).round(4)
+    array([1.0986, 1.0986])
+    >>> float(logsumexp(np.array([0.0, np.nan, 0.0]), where=np.array([True, False, True])))
+    0.6931471805599453
     """
-    return _logsumexp(x, axis=axis, keepdims=keepdims)
+    if where is not None:
+        a = wnp.where(where, a, -np.inf)
+        if b is not None:  # (an entry left out adds nothing, even with an inf or NaN weight)
+            b = wnp.where(where, b, 0)
+    return _logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
 
 
-def log_softmax(x, axis: int = -1):
+def log_softmax(x, axis: int = -1, where=None):
     """``x - logsumexp(x)`` along ``axis``: log-probabilities from logits
-    (``wire.scipy.special.log_softmax``, shifted by the finite maximum as SciPy's).
+    (``wire.scipy.special.log_softmax``, shifted by the finite maximum as SciPy's). Entries
+    where ``where`` is False are left out, and are ``-inf`` in the result (as ``jax.nn``'s).
 
     >>> np.round(np.exp(log_softmax(np.array([0.0, 0.0]))), 3)
     array([0.5, 0.5])
+    >>> log_softmax(np.array([0.0, 5.0, 0.0]), where=np.array([True, False, True])).round(4)
+    array([-0.6931,    -inf, -0.6931])
     """
     empty = _empty_like_float(x)
-    return empty if empty is not None else _log_softmax(x, axis=axis)
+    if empty is not None:
+        return empty
+    if where is None:
+        return _log_softmax(x, axis=axis)
+    return wnp.where(where, _log_softmax(wnp.where(where, x, -np.inf), axis=axis), -np.inf)
 
 
-def softmax(x, axis: int = -1):
+def softmax(x, axis: int = -1, where=None):
     """Probabilities ``exp(x) / sum(exp(x))`` along ``axis`` (``wire.scipy.special.softmax``).
+    Entries where ``where`` is False are left out, and are 0 in the result (as ``jax.nn``'s;
+    a slice with none left is all 0).
 
     >>> softmax(np.array([0.0, 0.0]))
     array([0.5, 0.5])
+    >>> softmax(np.array([0.0, 9.0, 0.0]), where=np.array([True, False, True]))
+    array([0.5, 0. , 0.5])
 
     An empty ``x`` gives an empty result of its shape, as ``jax.nn.softmax`` (SciPy's raises):
     a row of no logits, as attention over zero keys has.
@@ -356,7 +378,11 @@ def softmax(x, axis: int = -1):
     (2, 0)
     """
     empty = _empty_like_float(x)
-    return empty if empty is not None else _softmax(x, axis=axis)
+    if empty is not None:
+        return empty
+    if where is None:
+        return _softmax(x, axis=axis)
+    return wnp.where(where, _softmax(wnp.where(where, x, -np.inf), axis=axis), 0.0)
 
 
 def _empty_like_float(x):
