@@ -353,6 +353,23 @@ def test_avgpool_padding_conventions():
     np.testing.assert_array_equal(excl.apply(None, x)[0, 1, 1], incl.apply(None, x)[0, 1, 1])
 
 
+def test_avgpool_refuses_a_window_of_padding_only():
+    # count_include_pad=False averages over the input's cells: a window holding none of them
+    # was 0/0 = NaN, silently (torch refuses such padding); counting padding is still allowed
+    pads = ((2, 0), (0, 0))
+    with pytest.raises(wire.ShapeError, match=r"output index 0 of axis 0 holds padding only.*"
+                                              r"test_nn\.py"):
+        nn.AvgPool((2, 2), strides=1, padding=pads).apply(None, np.ones((1, 3, 3, 1)))
+    with pytest.raises(wire.ShapeError, match="padding only"):
+        nn.AvgPool((2, 2), strides=1, padding=pads).init(None, (1, 3, 3, 1))
+    incl = nn.AvgPool((2, 2), strides=1, padding=pads, count_include_pad=True)
+    np.testing.assert_array_equal(incl.apply(None, np.ones((1, 3, 3, 1)))[0, :, 0, 0],
+                                  [0.0, 0.5, 1.0, 1.0])
+    # a window reaching the input by one cell is fine
+    out = nn.AvgPool((2, 2), strides=1, padding=((1, 0), (0, 0))).apply(None, np.ones((1, 3, 3, 1)))
+    assert np.all(out == 1.0)
+
+
 def test_maxpool_ties_share_the_gradient():
     apply = nn.MaxPool((2, 2)).apply
     x = np.array([[1.0, 1.0], [0.0, 1.0]]).reshape(1, 2, 2, 1)

@@ -200,6 +200,16 @@ def Conv2D(features: int, kernel_size=(3, 3), strides=1, padding="VALID", dilati
 # --------------------------------------------------------------------------- pooling
 
 
+def _padding_only_window(size: int, window: int, stride: int, pad, out: int):
+    """The first output index along an axis whose window covers no cell of the input (only
+    padding), or None."""
+    for j in range(out):
+        start = j * stride - pad[0]
+        if start + window <= 0 or start >= size:
+            return j
+    return None
+
+
 def _pool(kind: str, window, strides, padding, count_include_pad: bool = False) -> Layer:
     window = _pair(window, "window")
     strides = window if strides is None else _pair(strides, "strides")
@@ -212,6 +222,17 @@ def _pool(kind: str, window, strides, padding, count_include_pad: bool = False) 
         out_hw = tuple(_out_size(hw[i], window[i], strides[i], 1, pads[i]) for i in range(2))
         if min(out_hw) < 1:
             raise ShapeError(f"{name}: input {hw} is smaller than the window{at(user_location())}")
+        if kind == "AvgPool" and not count_include_pad:
+            for i in range(2):
+                empty = _padding_only_window(hw[i], window[i], strides[i], pads[i], out_hw[i])
+                if empty is not None:
+                    # the average of no cells is 0/0: refused, as torch refuses such padding
+                    raise ShapeError(
+                        f"{name}: with padding {tuple(pads)} on input {hw}, the window at "
+                        f"output index {empty} of axis {i} holds padding only, whose average "
+                        f"over the input's cells would be 0/0 = NaN; pad less, or pass "
+                        f"count_include_pad=True to count padding as zeros"
+                        f"{at(user_location())}")
         return pads, out_hw
 
     def init(key, in_shape):
@@ -274,7 +295,9 @@ def AvgPool(window=(2, 2), strides=None, padding="VALID", count_include_pad: boo
     the input by default: ``count_include_pad=False``, as TensorFlow/Keras do for ``"SAME"``
     and torch's ``avg_pool2d(count_include_pad=False)``. ``count_include_pad=True`` divides
     by the whole window instead, counting padding as zeros: the default of torch's
-    ``avg_pool2d`` and of Flax's ``avg_pool``.
+    ``avg_pool2d`` and of Flax's ``avg_pool``. Padding so wide that a window holds no cell of
+    the input raises a ``ShapeError`` without ``count_include_pad`` (its average would be
+    0/0; torch refuses such padding, Flax returns NaN).
 
     >>> init, apply = AvgPool((2, 2))
     >>> apply(init(None, (1, 2, 2, 1)), np.arange(4.0).reshape(1, 2, 2, 1)).ravel()
