@@ -25,6 +25,8 @@ from .matrix_common import (
 )
 from .reductions import reduce_max
 from .optional import module as _optional_module
+# SciPy's own routines as one primitive (registered with this module's primitives)
+from .scipy_linalg import scipy_linalg, scipy_linalg_p  # noqa: F401
 
 _sl = _optional_module("scipy.linalg")  # SciPy's routines, for wire.scipy.linalg only
 

@@ -19,7 +19,7 @@ from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, u
 from ._traced import check_finite_values as _finite
 from ._traced import over_stack
 from ._traced import traced as _t
-from ._triangular import cho_solve, cholesky, solve_triangular
+from ._triangular import cho_solve, cholesky, scipy_valued, solve_triangular
 from ..ops import factorizations as LX
 from ..ops.optional import module as _optional_module
 
@@ -92,6 +92,12 @@ def det(a, overwrite_a=False, check_finite=True):
         return _sl.det(a, check_finite=False)
     a = _float(a)  # SciPy's det is float64 (complex128) also for float32 (complex64) a
     _square(a, "det")
+    if a.dtype.char in "fF":  # SciPy's det of the float32 LU (in double it is LX.det's own)
+        return scipy_valued("det", _det_double, [a])
+    return _det_double(a)
+
+
+def _det_double(a):
     # SciPy's own det traced too (NumPy's rounds otherwise)
     return LX.det(wnp.asarray(a, np.promote_types(a.dtype, np.float64)), scipy=_sl is not None)
 
@@ -122,11 +128,23 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
         raise WireError(f"solve: unknown assume_a={assume_a!r}; expected one of "
                         f"{sorted(_ASSUME)}{at(user_location())}")
     a, b = _float(a), _float(b)
-    n = _square(a, "solve")
+    _square(a, "solve")
+    ref = lambda a, b: _solve(a, b, lower, assume_a, transposed)  # noqa: E731
+    if b.ndim == 0 or a.dtype.char not in "fdFD" or b.dtype.char not in "fdFD":
+        return ref(a, b)  # (the shape errors; float16: no LAPACK routine of its own)
+    # SciPy's own solve traced too: with assume_a=None it calls the LAPACK routine of the
+    # structure it finds (triangular, symmetric, positive definite, general), and float32
+    # rounds otherwise than the composition below (whose derivatives these are)
+    return scipy_valued("solve", ref, [a, b], dict(lower=lower, assume_a=assume_a,
+                                                   transposed=transposed),
+                        cores=(2, 1 if b.ndim == 1 else 2))
+
+
+def _solve(a, b, lower, assume_a, transposed):
+    n = a.shape[-1]
     # stacks, as SciPy batches them: a (..., n, n), b (n,) for every matrix or (..., n, k)
-    stacked = over_stack(
-        lambda a1, b1: solve(a1, b1, lower=lower, check_finite=False, assume_a=assume_a,
-                             transposed=transposed), [a, b], [2, 1 if b.ndim == 1 else 2])
+    stacked = over_stack(lambda a1, b1: _solve(a1, b1, lower, assume_a, transposed), [a, b],
+                         [2, 1 if b.ndim == 1 else 2])
     if stacked is not None:
         return stacked
     if b.ndim == 0 or b.shape[0] != n:
@@ -203,6 +221,23 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
         if eigvals_only:
             return LX.eigvalsh(h, upper=not lower, driver=driver)
         return tuple(LX.eigh(h, upper=not lower, driver=driver))
+    args = [a] if b is None else [a, _float(b)]
+    ref = lambda *ab: _eigh(*ab, lower=lower, eigvals_only=eigvals_only,  # noqa: E731
+                            subset_by_index=subset_by_index)
+    if _sl is not None and all(x.dtype == a.dtype for x in args) and a.dtype.char in "fdFD":
+        # SciPy's own call traced too (the generalized problem's sygvd/hegvd, a subset's evr):
+        # its values and its eigenvectors' signs; the derivatives are those of the
+        # composition below
+        subset = None if subset_by_index is None else \
+            _subset_indices(subset_by_index, a.shape[-1], "eigh")
+        return scipy_valued("eigh", ref, args, dict(lower=lower, eigvals_only=eigvals_only,
+                                                    subset_by_index=subset, driver=driver))
+    return ref(*args)
+
+
+def _eigh(a, b=None, *, lower, eigvals_only, subset_by_index):
+    """The generalized or subset ``eigh`` by NumPy's ``eigh`` (its derivatives)."""
+    uplo = "L" if lower else "U"
     if b is None:
         w, v = LA.eigh(a, UPLO=uplo)
     else:
@@ -257,7 +292,18 @@ def eig(a, b=None, left=False, right=True, overwrite_a=False, overwrite_b=False,
                        check_finite=False)
     _refuse("eig", b=None if b is None else "an array", left=left,
             homogeneous_eigvals=homogeneous_eigvals)
-    w, vr = LA.eig(_float(a))
+    a = _float(a)
+    ref = lambda a: _eig(a, right)  # noqa: E731
+    if a.dtype.char in "fdFD" and a.ndim >= 2:
+        # SciPy's geev traced too (NumPy's computes float32 in double; without the vectors
+        # the eigenvalues' last bits differ from those computed with them)
+        return scipy_valued("eig", ref, [a], dict(right=bool(right)))
+    return ref(a)
+
+
+def _eig(a, right):
+    """``eig`` by NumPy's ``eig`` (its derivatives)."""
+    w, vr = LA.eig(a)
     return (w, vr) if right else w
 
 
@@ -374,6 +420,15 @@ def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_fini
         raise WireError(f"qr: mode={mode!r} is supported on concrete arrays only (traced: "
                         f"'full', 'economic', 'r'){at(user_location())}")
     a = _float(a)
+    if a.dtype.char in "fdFD":
+        # SciPy's geqrf/orgqr traced too (NumPy's qr computes float32 in double)
+        return scipy_valued("qr", lambda a: _qr(a, mode), [a], dict(mode=mode))
+    return _qr(a, mode)
+
+
+def _qr(a, mode):
+    """``qr`` by NumPy's ``qr`` (its derivatives)."""
+    modes = {"full": "complete", "economic": "reduced", "r": "r"}
     if mode == "r":
         r = LA.qr(a, mode="r")
         m = a.shape[-2]
@@ -594,7 +649,14 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     if _concrete(a):
         return _sl.lu_factor(a, check_finite=False)
     a = _lu_input(a, "lu_factor")
-    stacked = over_stack(lambda a1: lu_factor(a1, check_finite=False), [a], [2])
+    if a.dtype.char not in "fdFD":
+        return _lu_factor_steps(a)
+    return scipy_valued("lu_factor", _lu_factor_steps, [a])  # SciPy's getrf, traced too
+
+
+def _lu_factor_steps(a):
+    """``lu_factor`` by the elimination steps (its derivatives)."""
+    stacked = over_stack(_lu_factor_steps, [a], [2])
     if stacked is not None:  # a stack, as SciPy batches it
         return stacked
     packed, _, swaps = _lu_steps(a)
@@ -620,6 +682,18 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     if b.ndim == 0 or b.shape[0] != n:
         raise ShapeError(f"lu_solve: lu is {n}x{n} but b has shape {tuple(b.shape)}"
                          f"{at(user_location())}")
+    ref = lambda lu, piv, b: _lu_solve(lu, piv, b, trans)  # noqa: E731
+    if lu.ndim == 2 and b.ndim <= 2 and lu.dtype.char in "fdFD" and b.dtype.char in "fdFD" \
+            and trans in (0, 1, 2, "N", "T", "C"):
+        # SciPy's getrs traced too (two triangular solves round otherwise in float32)
+        return scipy_valued("lu_solve", ref, [lu, wnp.asarray(piv), b], dict(trans=trans),
+                            cores=(2, 1, b.ndim))
+    return ref(lu, piv, b)
+
+
+def _lu_solve(lu, piv, b, trans):
+    """``lu_solve`` by the pivot swaps and two triangular solves (its derivatives)."""
+    n = lu.shape[-1]
     rows = np.arange(n)
     perm = rows
     for j in range(n):  # apply LAPACK's swaps in order: a[perm] = L U
@@ -628,15 +702,24 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     code = {0: 0, 1: 1, 2: 2, "N": 0, "T": 1, "C": 2}.get(trans)
     if code is None:
         raise WireError(f"lu_solve: trans must be 0, 1 or 2, got {trans!r}{at(user_location())}")
+    # a zero pivot (an exactly singular U): SciPy's getrs divides by it (inf/NaN, no error),
+    # and every derivative is NaN (solve_triangular would raise on the zero instead)
+    eye = np.eye(n, dtype=bool)
+    zero = wnp.stop_gradient(wnp.where(eye, lu, 1.0) == 0)
+    singular = wnp.any(zero)
+    lu = wnp.where(zero, 1.0, lu)
     if code == 0:
         y = solve_triangular(lu, wnp.take(b, perm, axis=0), lower=True, unit_diagonal=True,
                              check_finite=False)
-        return solve_triangular(lu, y, lower=False, check_finite=False)
-    # aᵀ = Uᵀ Lᵀ Pᵀ: solve Uᵀ z = b, Lᵀ y = z, then undo the permutation
-    z = solve_triangular(lu, b, trans=code, lower=False, check_finite=False)
-    y = solve_triangular(lu, z, trans=code, lower=True, unit_diagonal=True, check_finite=False)
-    inverse = wnp.argsort(perm)
-    return wnp.take(y, inverse, axis=0)
+        x = solve_triangular(lu, y, lower=False, check_finite=False)
+    else:
+        # aᵀ = Uᵀ Lᵀ Pᵀ: solve Uᵀ z = b, Lᵀ y = z, then undo the permutation
+        z = solve_triangular(lu, b, trans=code, lower=False, check_finite=False)
+        y = solve_triangular(lu, z, trans=code, lower=True, unit_diagonal=True,
+                             check_finite=False)
+        x = wnp.take(y, wnp.argsort(perm), axis=0)
+    nan = np.array(np.nan, np.finfo(x.dtype).dtype)
+    return x * wnp.stop_gradient(wnp.where(singular, nan, np.ones((), nan.dtype)))
 
 
 def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False):
@@ -655,8 +738,16 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     if _concrete(a):
         return _sl.lu(a, permute_l=permute_l, p_indices=p_indices, check_finite=False)
     a = _lu_input(a, "lu")
-    stacked = over_stack(lambda a1: lu(a1, permute_l=permute_l, check_finite=False,
-                                       p_indices=p_indices), [a], [2])
+    ref = lambda a: _lu(a, permute_l, p_indices)  # noqa: E731
+    if a.dtype.char not in "fdFD":
+        return ref(a)
+    # SciPy's getrf traced too (the elimination steps round otherwise)
+    return scipy_valued("lu", ref, [a], dict(permute_l=permute_l, p_indices=p_indices))
+
+
+def _lu(a, permute_l, p_indices):
+    """``lu`` by the elimination steps (its derivatives)."""
+    stacked = over_stack(lambda a1: _lu(a1, permute_l, p_indices), [a], [2])
     if stacked is not None:  # a stack, as SciPy batches it
         return stacked
     m, n = a.shape

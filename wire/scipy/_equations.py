@@ -15,6 +15,7 @@ import numpy as np
 from .. import numpy as wnp
 from ..errors import ShapeError, at, user_location
 from ._traced import traced as _t
+from ._triangular import scipy_valued
 from ..ops.optional import module as _optional_module
 
 _sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first use
@@ -52,6 +53,19 @@ def solve_sylvester(a, b, q):
     if tuple(q.shape) != (n, m):
         raise ShapeError(f"solve_sylvester: q must be ({n}, {m}) for a {tuple(a.shape)} and b "
                          f"{tuple(b.shape)}, got {tuple(q.shape)}{at(user_location())}")
+    if _same_lapack_dtype(a, b, q):  # SciPy's Bartels–Stewart traced too (its bits)
+        return scipy_valued("solve_sylvester", _sylvester, [a, b, q])
+    return _sylvester(a, b, q)
+
+
+def _same_lapack_dtype(*xs) -> bool:
+    dts = {x.dtype for x in xs}
+    return _sl is not None and len(dts) == 1 and dts.pop().char in "fdFD"
+
+
+def _sylvester(a, b, q):
+    """``solve_sylvester`` as one solve of its Kronecker form (its derivatives)."""
+    n, m = a.shape[0], b.shape[0]
     # (identities in the inputs' dtypes: a float64 one would promote float32 inputs)
     system = wnp.kron(a, np.eye(m, dtype=b.dtype)) + wnp.kron(np.eye(n, dtype=a.dtype),
                                                                wnp.swapaxes(b, 0, 1))
@@ -66,8 +80,17 @@ def solve_continuous_lyapunov(a, q):
     """
     if _sl is not None and not _t(a, q):
         return _sl.solve_continuous_lyapunov(a, q)
-    a = _float(a)
-    return solve_sylvester(a, wnp.conj(wnp.swapaxes(a, 0, 1)), q)
+    a, q = _float(a), _float(q)
+    ref = lambda a, q: solve_sylvester(a, wnp.conj(wnp.swapaxes(a, 0, 1)), q)  # noqa: E731
+    if _same_lapack_dtype(a, q) and a.ndim == 2 and q.ndim == 2:
+        # SciPy's own call traced too (its Schur form of a, not a solve_sylvester of a, aᴴ)
+        return scipy_valued("solve_continuous_lyapunov", _lyapunov, [a, q])
+    return ref(a, q)
+
+
+def _lyapunov(a, q):
+    """``solve_continuous_lyapunov`` by the Kronecker form (its derivatives)."""
+    return _sylvester(a, wnp.conj(wnp.swapaxes(a, 0, 1)), q)
 
 
 def solve_discrete_lyapunov(a, q, method=None):
@@ -83,6 +106,15 @@ def solve_discrete_lyapunov(a, q, method=None):
     if tuple(q.shape) != (n, n):
         raise ShapeError(f"solve_discrete_lyapunov: q must be ({n}, {n}), got "
                          f"{tuple(q.shape)}{at(user_location())}")
+    if _same_lapack_dtype(a, q):  # SciPy's own call traced too (its bits)
+        return scipy_valued("solve_discrete_lyapunov", _discrete, [a, q],
+                            dict(method=method))
+    return _discrete(a, q)
+
+
+def _discrete(a, q):
+    """``solve_discrete_lyapunov`` by the Kronecker form (its derivatives)."""
+    n = a.shape[0]
     system = np.eye(n * n) - wnp.kron(a, wnp.conj(a))  # float64, as SciPy's result
     return _solve_vec(system, q)
 

@@ -20,10 +20,10 @@ from .. import numpy as wnp
 from ..api.control_flow import while_loop
 from ..api.custom import custom_jvp
 from ..errors import WireError, at, user_location
-from ._equations import solve_sylvester
+from ._equations import _sylvester as solve_sylvester  # (its derivatives: the Kronecker form)
 from ._traced import check_finite_values as _finite
 from ._traced import over_stack
-from ._triangular import _float, _square, _traced
+from ._triangular import _float, _square, _traced, scipy_valued
 from ..ops.optional import module as _optional_module
 
 _sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first use
@@ -164,11 +164,19 @@ def sqrtm(A, disp=True, blocksize=64):
     if A.dtype.kind == "c":
         raise WireError(f"sqrtm: a traced A must be real, got {A.dtype}{at(user_location())}")
     n = _square(A, "sqrtm")
-    stacked = over_stack(sqrtm, [A], [2])
+    if n == 0 or 0 in tuple(A.shape):
+        return A
+    if A.dtype.char in "fd" and _sl is not None:
+        # SciPy's own sqrtm traced too (its bits; NaN where its root is complex), with the
+        # derivatives of the iteration below
+        return scipy_valued("sqrtm", _sqrtm_stack, [A])
+    return _sqrtm_stack(A)
+
+
+def _sqrtm_stack(A):
+    stacked = over_stack(_sqrtm_stack, [A], [2])
     if stacked is not None:  # a stack, as SciPy batches it
         return stacked
-    if n == 0:
-        return A
     return _sqrtm(A)
 
 
@@ -230,6 +238,13 @@ def polar(a, side="right"):
     if a.ndim != 2 or a.dtype.kind == "c":
         raise WireError(f"polar: a traced a must be one real 2-d matrix, got shape "
                         f"{tuple(a.shape)} {a.dtype}{at(user_location())}")
+    if a.dtype.char in "fd" and _sl is not None and 0 not in tuple(a.shape):
+        # SciPy's own polar traced too (its SVD's bits), the derivatives of the one below
+        return scipy_valued("polar", lambda a: _polar(a, side), [a], dict(side=side))
+    return _polar(a, side)
+
+
+def _polar(a, side):
     if side == "right":
         return _polar_right(a)
     u, p = _polar_right(wnp.swapaxes(a, 0, 1))  # a = p u  <=>  aᵀ = uᵀ p

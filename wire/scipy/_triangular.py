@@ -14,7 +14,9 @@ from ..core import Tracer
 from ..errors import LinAlgShapeError, ShapeError, WireError, at, user_location
 from ._traced import check_finite_values as _finite
 from ._traced import traced as _traced
+from ..api.custom import custom_jvp
 from ..ops.optional import module as _optional_module
+from ..ops.scipy_linalg import scipy_linalg as _scipy_linalg
 
 _sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first use
 
@@ -33,6 +35,62 @@ def _square(a, what):
         raise LinAlgShapeError(f"{what} needs a square matrix (..., n, n), got shape "
                                f"{tuple(shape)}{at(user_location())}")
     return shape[-1]
+
+
+def scipy_valued(fn, ref, args, kw=(), cores=None):
+    """``ref(*args)`` with SciPy's values: the results of SciPy's own routine ``fn`` (a
+    key of ``wire.ops.scipy_linalg.CALLS``, called with the keyword arguments ``kw``), and the
+    derivatives of ``ref``, a differentiable composition computing the same thing within
+    rounding: forward mode is ``ref``'s forward mode, reverse mode ``ref``'s reverse mode (the
+    rules of before, unchanged). ``cores``: the core rank of each argument (2 each by default);
+    leading axes are a stack, one SciPy call per matrix. Without SciPy, ``ref``."""
+    from ..api import custom_vjp, eval_shape, jvp, vjp  # (wire.api sits above these imports)
+    from .. import tree
+
+    args = tuple(args)
+    if _sl is None:
+        return ref(*args)
+    cores = (2,) * len(args) if cores is None else tuple(cores)
+    shapes, out_tree = tree.flatten(eval_shape(ref, *args))
+    stack = len(np.broadcast_shapes(*[tuple(wnp.shape(x))[:wnp.ndim(x) - c]
+                                      for x, c in zip(args, cores)]))
+    outs = [(tuple(s.shape)[stack:], s.dtype) for s in shapes]
+    kw = tuple(sorted(dict(kw).items()))
+    diff = [i for i, x in enumerate(args) if wnp.asarray(x).dtype.kind in "fc"]
+
+    def value(*xs):
+        return tree.unflatten(out_tree, list(_scipy_linalg(fn, xs, kw, cores, outs)))
+
+    def of_floats(xs):
+        """``ref`` as a function of the floating arguments alone (the others fixed)."""
+        def part(*fl):
+            full = list(xs)
+            for i, v in zip(diff, fl):
+                full[i] = v
+            return ref(*full)
+        return part
+
+    forward = custom_jvp(value)
+
+    @forward.defjvp
+    def _jvp(primals, tangents):
+        fl = tuple(primals[i] for i in diff)
+        return forward(*primals), jvp(of_floats(primals), fl, tuple(tangents[i] for i in diff))[1]
+
+    both = custom_vjp(forward, forward="function")
+
+    def _fwd(*xs):
+        return forward(*xs), xs
+
+    def _bwd(xs, ct):
+        _, pull = vjp(of_floats(xs), *[xs[i] for i in diff])
+        found = [None] * len(xs)
+        for i, c in zip(diff, pull(ct)):
+            found[i] = c
+        return tuple(found)
+
+    both.defvjp(_fwd, _bwd)
+    return both(*args)
 
 
 def _trans_code(trans) -> int:
@@ -73,6 +131,24 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     if not b_shape or b_shape[-1 if len(b_shape) == 1 else -2] != n:
         raise ShapeError(f"solve_triangular: a is {n}x{n} but b has shape {b_shape}; b must be "
                          f"(n,) or (..., n, k){at(user_location())}")
+    ref = lambda a, b: _solve_triangular(a, b, code, lower, unit_diagonal)  # noqa: E731
+    if len(wnp.shape(a)) == 2 and len(b_shape) <= 2 and _lapack_dtypes(a, b):
+        # SciPy's trtrs traced too (the general solve below rounds otherwise)
+        return scipy_valued("solve_triangular", ref, [a, b],
+                            dict(trans=code, lower=bool(lower),
+                                 unit_diagonal=bool(unit_diagonal)), cores=(2, len(b_shape)))
+    return ref(a, b)
+
+
+def _lapack_dtypes(*xs) -> bool:
+    """Whether SciPy computes in the dtype of every ``xs`` (one of LAPACK's four; float16
+    and mixed precisions are converted by SciPy, not by the composition)."""
+    dts = {wnp.asarray(x).dtype for x in xs}
+    return _sl is not None and len(dts) == 1 and dts.pop().char in "fdFD"
+
+
+def _solve_triangular(a, b, code, lower, unit_diagonal):
+    """``solve_triangular`` by the general solve of the triangle (its derivatives)."""
     t = _triangle(a, lower, unit_diagonal)
     if not unit_diagonal:
         # a zero on the diagonal: SciPy raises LinAlgError. The general solve below finds an
@@ -102,7 +178,10 @@ def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
         return _sl.cholesky(a, lower=lower, check_finite=False)
     a = _float(a)
     _square(a, "cholesky")
-    return wnp.linalg.cholesky(a, upper=not lower)
+    ref = lambda a: wnp.linalg.cholesky(a, upper=not lower)  # noqa: E731
+    if _lapack_dtypes(a):  # SciPy's potrf traced too (NumPy's computes float32 in double)
+        return scipy_valued("cholesky", ref, [a], dict(lower=bool(lower)))
+    return ref(a)
 
 
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
@@ -119,9 +198,15 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
         return _sl.cho_factor(a, lower=lower, check_finite=False)
     a = _float(a)
     n = _square(a, "cho_factor")
-    factor = cholesky(a, lower=lower, check_finite=False)
-    keep = np.tril(np.ones((n, n), bool)) if lower else np.triu(np.ones((n, n), bool))
-    return wnp.where(keep, factor, a), lower
+
+    def ref(a):
+        factor = wnp.linalg.cholesky(a, upper=not lower)
+        keep = np.tril(np.ones((n, n), bool)) if lower else np.triu(np.ones((n, n), bool))
+        return wnp.where(keep, factor, a)
+
+    if _lapack_dtypes(a):  # SciPy's potrf traced too (NumPy's computes float32 in double)
+        return scipy_valued("cho_factor", ref, [a], dict(lower=bool(lower))), lower
+    return ref(a), lower
 
 
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
@@ -135,8 +220,19 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     _finite("cho_solve", check_finite, c, b)
     if not _traced(c, b) and _sl is not None and np.ndim(c) == 2:
         return _sl.cho_solve((c, lower), b, check_finite=False)
+    c, b = _float(c), _float(b)
+    ref = lambda c, b: _cho_solve(c, b, lower)  # noqa: E731
+    if len(wnp.shape(c)) == 2 and 1 <= len(wnp.shape(b)) <= 2 and _lapack_dtypes(c, b):
+        # SciPy's potrs traced too (two triangular solves round otherwise)
+        return scipy_valued("cho_solve", ref, [c, b], dict(lower=bool(lower)),
+                            cores=(2, len(wnp.shape(b))))
+    return ref(c, b)
+
+
+def _cho_solve(c, b, lower):
+    """``cho_solve`` by two triangular solves (its derivatives)."""
     if lower:
-        y = solve_triangular(c, b, lower=True, check_finite=False)
-        return solve_triangular(c, y, trans=2, lower=True, check_finite=False)
-    y = solve_triangular(c, b, trans=2, lower=False, check_finite=False)
-    return solve_triangular(c, y, lower=False, check_finite=False)
+        y = _solve_triangular(c, b, 0, True, False)
+        return _solve_triangular(c, y, 2, True, False)
+    y = _solve_triangular(c, b, 2, False, False)
+    return _solve_triangular(c, y, 0, False, False)

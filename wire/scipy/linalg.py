@@ -43,6 +43,7 @@ from ._decomp import (det, eig, eigh, eigh_tridiagonal, eigvals, eigvalsh,
                       eigvalsh_tridiagonal, inv, lstsq, lu, lu_factor, lu_solve, norm, pinv,
                       pinvh, qr, solve, svd, svdvals)
 from ._decomp import NAMES as _DECOMP_NAMES
+from ._decomp import scipy_valued
 from ._equations import solve_continuous_lyapunov, solve_discrete_lyapunov, solve_sylvester
 from ._equations import NAMES as _EQUATION_NAMES
 from ._matrices import block_diag, circulant, companion, hankel, toeplitz
@@ -153,9 +154,17 @@ def expm(A):
         if A.ndim >= 2 and A.shape[-1] == A.shape[-2] and A.shape[-1] > 0:
             return _sl.expm(A)
     A = _float(A)
-    n = _square(A, "expm")
+    _square(A, "expm")
     if 0 in A.shape:  # 0x0 matrices, or none (an empty stack): nothing to exponentiate
         return A
+    if A.dtype.char in "fdFD":  # SciPy's own expm traced too (its bits), these derivatives
+        return scipy_valued("expm", _expm_traced, [A])
+    return _expm_traced(A)
+
+
+def _expm_traced(A):
+    """``expm`` by the Padé approximant and squarings (its derivatives)."""
+    n = A.shape[-1]
     out = _expm(A)
     # a diagonal A with an infinite entry: exp of the diagonal (inf, 0), as SciPy, where the
     # Padé approximant's inf - inf would make every entry NaN
