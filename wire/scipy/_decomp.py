@@ -34,7 +34,11 @@ def _concrete(*xs) -> bool:
 
 
 def _float(x):
+    """``x`` in the dtype SciPy's LAPACK call computes in: integers and booleans in float64,
+    float16 in float32 (LAPACK has no half precision)."""
     x = wnp.asarray(x)
+    if x.dtype == np.float16:
+        return wnp.asarray(x, np.float32)
     return x if x.dtype.kind in "fc" else wnp.asarray(x, np.float64)
 
 
@@ -341,9 +345,21 @@ def eigh_tridiagonal(d, e, eigvals_only=False, select="a", select_range=None,
     if d.ndim != 1 or e.shape != (d.shape[0] - 1,):
         raise ShapeError(f"eigh_tridiagonal: d must be (n,) and e (n - 1,), got "
                          f"{tuple(d.shape)} and {tuple(e.shape)}{at(user_location())}")
-    t = wnp.diag(d) + wnp.diag(e, -1)  # eigh reads the lower triangle
     index = None if select == "a" else select_range
-    return eigh(t, eigvals_only=eigvals_only, subset_by_index=index, check_finite=False)
+
+    def ref(d, e):
+        t = wnp.diag(d) + wnp.diag(e, -1)  # eigh reads the lower triangle
+        return eigh(t, eigvals_only=eigvals_only, subset_by_index=index, check_finite=False)
+
+    if _sl is not None and d.dtype == e.dtype and d.dtype.char in "fd":
+        # SciPy's own tridiagonal routine (stemr, stebz, ...) traced too, the derivatives of
+        # the dense eigh
+        sel = None if index is None else _subset_indices(index, d.shape[0], "eigh_tridiagonal")
+        return scipy_valued("eigh_tridiagonal", ref, [d, e],
+                            dict(eigvals_only=bool(eigvals_only), select=select,
+                                 select_range=sel, tol=tol, lapack_driver=lapack_driver),
+                            cores=(1, 1))
+    return ref(d, e)
 
 
 def eigvalsh_tridiagonal(d, e, select="a", select_range=None, check_finite=True, tol=0.0,
@@ -454,14 +470,35 @@ def norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
     if _concrete(a):
         return _sl.norm(a, ord=ord, axis=axis, keepdims=keepdims, check_finite=False)
     a = wnp.asarray(a)
+    ref = lambda a: _norm(a, ord, axis, keepdims)  # noqa: E731
+    if _sl is None or not a.size or a.dtype.char not in "fdFD" or a.ndim == 0:
+        return ref(a)
+    # SciPy's own norm traced too: BLAS nrm2 for vectors, LAPACK lange for the 1 and inf
+    # norms of a matrix (both a double also for float32), NumPy's norm otherwise, whose
+    # bits a composition does not give; the derivatives are the composition's
+    return scipy_valued("norm", ref, [a], dict(ord=ord, axis=_hashable(axis),
+                                               keepdims=bool(keepdims)), cores=(a.ndim,))
+
+
+def _hashable(axis):
+    return tuple(int(i) for i in axis) if isinstance(axis, (list, tuple)) else axis
+
+
+def _norm(a, ord, axis, keepdims):
+    """``norm`` composed of differentiable operations (its derivatives)."""
     if a.ndim == 1 and a.shape[0] and ord in (None, 2) and axis is None and not keepdims \
             and a.dtype.char in "fdFD":
         # SciPy's BLAS nrm2, which scales: no underflow or overflow of the squares (NumPy's
-        # norm of 1e200 * ones(3) is inf, SciPy's 1.7e200)
+        # norm of 1e200 * ones(3) is inf, SciPy's 1.7e200); a double, as SciPy's
         m = wnp.stop_gradient(wnp.max(wnp.abs(a)))
         m = wnp.where(wnp.isfinite(m) & (m > 0), m, 1.0)
-        return m * LA.norm(a / m)
-    return LA.norm(_float(a), ord=ord, axis=axis, keepdims=keepdims)
+        return wnp.asarray(m * LA.norm(a / m), np.float64)
+    a = a if a.dtype.kind in "fc" else wnp.asarray(a, np.float64)  # (float16 stays: NumPy's)
+    out = LA.norm(a, ord=ord, axis=axis, keepdims=keepdims)
+    if a.ndim == 2 and axis is None and not keepdims and a.dtype.char in "fdFD" \
+            and (ord == 1 or ord == np.inf):
+        return wnp.asarray(out, np.float64)  # SciPy's LAPACK lange returns a double
+    return out
 
 
 def pinv(a, *, atol=None, rtol=None, return_rank=False, check_finite=True):
@@ -760,10 +797,12 @@ def _lu(a, permute_l, p_indices):
     inverse = wnp.argsort(perm)
     if permute_l:
         return low[inverse], up
+    one = (m, n) == (1, 1)  # SciPy's 1x1 shortcut: int64 indices, P of a's own dtype
     if p_indices:
-        return wnp.asarray(inverse, np.int32), low, up
+        return wnp.asarray(inverse, np.int64 if one else np.int32), low, up
     # a permutation matrix of the real dtype, also for complex a (as SciPy's)
-    p = wnp.asarray(np.arange(m)[:, None] == perm[None, :], np.finfo(a.dtype).dtype)
+    p = wnp.asarray(np.arange(m)[:, None] == perm[None, :],
+                    a.dtype if one else np.finfo(a.dtype).dtype)
     return p, low, up
 
 

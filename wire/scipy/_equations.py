@@ -23,6 +23,8 @@ _sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first 
 
 def _float(x):
     x = wnp.asarray(x)
+    if x.dtype == np.float16:  # SciPy's: LAPACK has no half precision
+        return wnp.asarray(x, np.float32)
     return x if x.dtype.kind in "fc" else wnp.asarray(x, np.float64)
 
 

@@ -22,9 +22,15 @@ _sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first 
 
 
 def _float(x):
+    """``x`` in the dtype SciPy's LAPACK call computes in: integers and booleans in float64,
+    float16 in float32 (LAPACK has no half precision)."""
     if isinstance(x, Tracer):
+        if x.dtype == np.float16:
+            return wnp.asarray(x, np.float32)
         return x if x.dtype.kind in "fc" else wnp.asarray(x, np.float64)
     x = np.asarray(x)
+    if x.dtype == np.float16:
+        return x.astype(np.float32)
     return x if x.dtype.kind in "fc" else x.astype(np.float64)
 
 

@@ -185,10 +185,13 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     True
     """
     _finite("expm_frechet", check_finite, A, E)
-    A, E = _float(A), _float(E)
+    if not _traced(A, E) and _sl is not None:
+        return _sl.expm_frechet(A, E, method=method, compute_expm=compute_expm,
+                                check_finite=False)
+    A0, E0 = _float(A), _float(E)
     # SciPy computes in float64 (complex128) whatever the inputs' precision
-    dtype = np.promote_types(np.promote_types(A.dtype, E.dtype), np.float64)
-    A, E = wnp.asarray(A, dtype), wnp.asarray(E, dtype)
+    dtype = np.promote_types(np.promote_types(A0.dtype, E0.dtype), np.float64)
+    A, E = wnp.asarray(A0, dtype), wnp.asarray(E0, dtype)
     n = _square(A, "expm_frechet")
     if tuple(wnp.shape(A)) != tuple(wnp.shape(E)):
         raise ShapeError(f"expm_frechet: A {tuple(wnp.shape(A))} and E {tuple(wnp.shape(E))} "
@@ -196,8 +199,21 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     if 0 in tuple(wnp.shape(A))[:-2]:  # SciPy's refusal (wire's norm scaling had no maximum)
         raise WireValueError(f"expm_frechet does not support zero-size batches, got "
                              f"{tuple(wnp.shape(A))}{at(user_location())}")
-    L = E if n == 0 else _frechet(A, E)  # (0x0: nothing to scale by a norm)
-    return (expm(A), L) if compute_expm else L
+    if n == 0:  # (0x0: nothing to scale by a norm)
+        return (expm(A), E) if compute_expm else E
+
+    def ref(A, E):
+        A, E = wnp.asarray(A, dtype), wnp.asarray(E, dtype)
+        L = _frechet(A, E)
+        return (expm(A), L) if compute_expm else L
+
+    if A.ndim == 2 and _sl is not None and A0.dtype.char in "fdFD" \
+            and E0.dtype.char in "fdFD":
+        # SciPy's own (its expm and L from one scaling and squaring, from the inputs as they
+        # are), traced too
+        return scipy_valued("expm_frechet", ref, [A0, E0],
+                            dict(method=method, compute_expm=bool(compute_expm)))
+    return ref(A, E)
 
 # every public function here is where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)
