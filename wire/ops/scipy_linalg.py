@@ -50,12 +50,15 @@ def _eig(a, right=True):
 
 
 def _sqrtm(a):
-    # SciPy's sqrtm; where its root of a real matrix is complex (a negative eigenvalue), or
-    # the matrix is not finite (SciPy's LAPACK call fails), the traced root is NaN
+    # SciPy's sqrtm; where its root of a real matrix is complex (a negative eigenvalue) or
+    # not finite, or the matrix is not finite (SciPy's LAPACK call fails), the traced root
+    # is NaN
     if not np.isfinite(a).all():
         return (np.full(a.shape, np.nan, a.dtype),)
     x = _sl.sqrtm(a)
-    if x.dtype != a.dtype:
+    if x.dtype != a.dtype or not np.isfinite(x).all():
+        # no real root, or none at all (SciPy's inf and zeros for a nilpotent Jordan block,
+        # which are no root): NaN, never numbers that are not the root
         x = np.full(a.shape, np.nan, a.dtype)
     return (x,)
 

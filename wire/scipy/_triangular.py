@@ -14,7 +14,8 @@ from ..core import Tracer
 from ..errors import LinAlgShapeError, ShapeError, WireError, at, user_location
 from ._traced import check_finite_values as _finite
 from ._traced import traced as _traced
-from ..api.custom import custom_jvp
+from .. import tree
+from ..api import custom_jvp, custom_vjp, eval_shape, jvp, vjp
 from ..ops.optional import module as _optional_module
 from ..ops.scipy_linalg import scipy_linalg as _scipy_linalg
 
@@ -50,9 +51,6 @@ def scipy_valued(fn, ref, args, kw=(), cores=None):
     rounding: forward mode is ``ref``'s forward mode, reverse mode ``ref``'s reverse mode (the
     rules of before, unchanged). ``cores``: the core rank of each argument (2 each by default);
     leading axes are a stack, one SciPy call per matrix. Without SciPy, ``ref``."""
-    from ..api import custom_vjp, eval_shape, jvp, vjp  # (wire.api sits above these imports)
-    from .. import tree
-
     args = tuple(args)
     if _sl is None:
         return ref(*args)
