@@ -136,7 +136,8 @@ CASES = {
     "eigh_tridiagonal": (lambda a: wl.eigh_tridiagonal(a[0], a[1, :-1]),
                          lambda a: sl.eigh_tridiagonal(a[0], a[1, :-1]), ["random", "f32"], []),
 }
-STACKED = {"det", "solve[k]", "lu", "lu_factor", "expm", "qr", "qr[economic]", "eigvals"}
+STACKED = {"det", "solve", "solve[k]", "lu", "lu_factor", "lu_solve", "expm", "qr", "qr[economic]",
+           "eigvals"}
 
 
 def _leaves(r):

@@ -716,15 +716,22 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
         return _sl.lu_solve((lu, piv), b, trans=trans, check_finite=False)
     lu, b = _float(lu), _float(b)
     n = _square(lu, "lu_solve")
-    if b.ndim == 0 or b.shape[0] != n:
-        raise ShapeError(f"lu_solve: lu is {n}x{n} but b has shape {tuple(b.shape)}"
+    piv = wnp.asarray(piv)
+    # b (n,) for every matrix of a stack, or (..., n, k), as SciPy batches them
+    if b.ndim == 0 or b.shape[-1 if b.ndim == 1 else -2] != n \
+            or tuple(piv.shape) != tuple(lu.shape[:-1]):
+        raise ShapeError(f"lu_solve: lu {tuple(lu.shape)} and piv {tuple(piv.shape)} do not "
+                         f"match b {tuple(b.shape)}; b must be (n,) or (..., n, k)"
                          f"{at(user_location())}")
-    ref = lambda lu, piv, b: _lu_solve(lu, piv, b, trans)  # noqa: E731
-    if lu.ndim == 2 and b.ndim <= 2 and lu.dtype.char in "fdFD" and b.dtype.char in "fdFD" \
-            and trans in (0, 1, 2, "N", "T", "C"):
+    cores = (2, 1, 1 if b.ndim == 1 else 2)
+
+    def ref(lu, piv, b):
+        stacked = over_stack(lambda *x: _lu_solve(*x, trans), [lu, piv, b], list(cores))
+        return stacked if stacked is not None else _lu_solve(lu, piv, b, trans)
+
+    if lu.dtype == b.dtype and lu.dtype.char in "fdFD" and trans in (0, 1, 2, "N", "T", "C"):
         # SciPy's getrs traced too (two triangular solves round otherwise in float32)
-        return scipy_valued("lu_solve", ref, [lu, wnp.asarray(piv), b], dict(trans=trans),
-                            cores=(2, 1, b.ndim))
+        return scipy_valued("lu_solve", ref, [lu, piv, b], dict(trans=trans), cores=cores)
     return ref(lu, piv, b)
 
 
