@@ -6,7 +6,9 @@ factorisation.
 LU is Gaussian elimination with partial pivoting written with ``wire.numpy`` operations (one
 step per column; the pivot is LAPACK's, the first largest ``|entry|``), so its derivatives
 of every order come from the steps themselves, exact wherever the pivot order does not
-change. On concrete arrays SciPy is called.
+change. On concrete arrays SciPy is called; on traced ones the values are SciPy's own too
+(its ``getrf``, ``solve``, ``qr``…, through :func:`scipy_valued`), with the derivatives of
+these compositions.
 """
 
 from __future__ import annotations
@@ -213,7 +215,6 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
                         f"type={type}{at(user_location())}")
     a = _float(a)
     _square(a, "eigh")
-    uplo = "L" if lower else "U"
     if b is None and subset_by_index is None and _sl is not None:
         # SciPy's driver traced too ("evr" by default): NumPy's ("evd") may give other signs
         # of the eigenvectors and other last bits (float32: SciPy computes in float32)

@@ -19,7 +19,10 @@ Padé approximant (Higham 2005); its reverse-mode derivative is the Fréchet der
 same function, so every order of reverse mode works. Forward mode differentiates the Padé
 approximant and the squarings themselves.
 
-On concrete arrays the SciPy functions are called when SciPy is installed.
+On concrete arrays the SciPy functions are called when SciPy is installed. Traced (under
+``jit``, ``vmap``, ``grad``), the values are SciPy's too, to the bit: its own routine runs
+through the ``scipy_linalg`` primitive (``wire.ops.scipy_linalg``), and the derivatives are
+those of the differentiable compositions described here (``scipy_valued`` in ``._triangular``).
 
 >>> import numpy as np
 >>> from wire.scipy.linalg import expm
