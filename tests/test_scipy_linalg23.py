@@ -88,11 +88,12 @@ CASES = {
                       ["random", "complex", "f32"], []),
     "lu_factor": (wl.lu_factor, sl.lu_factor, GENERAL, []),
     "lu_solve": (lambda a, b: wl.lu_solve(wl.lu_factor(a), b),
-                 lambda a, b: sl.lu_solve(sl.lu_factor(a), b), GENERAL, [_vec]),
+                 lambda a, b: sl.lu_solve(sl.lu_factor(a), b),
+                 ["random", "ill", "rank2", "f32", "complex", "c64", "upper"], [_vec]),
     "lu_solve[trans]": (lambda a, b: wl.lu_solve(wl.lu_factor(a), b, trans=1),
                         lambda a, b: sl.lu_solve(sl.lu_factor(a), b, trans=1),
                         ["random", "f32", "ill"], [_two]),
-    "expm": (wl.expm, sl.expm, GENERAL, []),
+    "expm": (wl.expm, sl.expm, ["random", "ill", "f32", "complex", "c64", "spd32"], []),
     "qr": (wl.qr, sl.qr, GENERAL, []),
     "qr[economic]": (lambda a: wl.qr(a, mode="economic"), lambda a: sl.qr(a, mode="economic"),
                      GENERAL, []),
@@ -303,3 +304,22 @@ def test_reading_a_multi_output_value_under_eager_vmap():
     a = np.stack([MATS["spd"], 2 * MATS["spd"]])
     got = wire.vmap(lambda a: wl.cho_solve(wl.cho_factor(a), np.ones(5)))(a)
     _assert_bits(sl.cho_solve(sl.cho_factor(a[1]), np.ones(5)), got[1], "vmap")
+
+
+def test_stacks_are_scipys_batches():
+    """A stack is one SciPy call per matrix, as SciPy batches it: the same bits."""
+    a = MATS["stack"]
+    s = a @ np.swapaxes(a, -1, -2) + 4 * np.eye(4)
+    t = np.triu(a) + 3 * np.eye(4)
+    cases = [
+        (wl.cholesky, sl.cholesky, (s,)),
+        (lambda s: wl.cho_factor(s)[0], lambda s: sl.cho_factor(s)[0], (s,)),
+        (wl.eigh, sl.eigh, (s, s[::-1].copy())),
+        (wl.solve_triangular, sl.solve_triangular, (t, np.ones(4))),
+        (wl.solve_triangular, sl.solve_triangular, (t[0], np.ones((3, 4, 2)))),
+        (wl.expm_frechet, sl.expm_frechet, (0.5 * a, a[::-1].copy())),
+        (wl.sqrtm, sl.sqrtm, (s,)),
+    ]
+    for f, sf, args in cases:
+        _assert_bits(tuple(sf(*args)) if not isinstance(sf(*args), np.ndarray) else sf(*args),
+                     wire.jit(f)(*args), f"jit {sf.__name__ if hasattr(sf, '__name__') else sf}")

@@ -136,11 +136,13 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
         raise ShapeError(f"solve_triangular: a is {n}x{n} but b has shape {b_shape}; b must be "
                          f"(n,) or (..., n, k){at(user_location())}")
     ref = lambda a, b: _solve_triangular(a, b, code, lower, unit_diagonal)  # noqa: E731
-    if len(wnp.shape(a)) == 2 and len(b_shape) <= 2 and _lapack_dtypes(a, b):
-        # SciPy's trtrs traced too (the general solve below rounds otherwise)
+    if _lapack_dtypes(a, b) and (len(b_shape) <= 2 or len(wnp.shape(a)) > 2):
+        # SciPy's trtrs traced too (the general solve below rounds otherwise); a stack of
+        # triangles takes b (n,) for every one, or (..., n, k), as SciPy batches them
         return scipy_valued("solve_triangular", ref, [a, b],
                             dict(trans=code, lower=bool(lower),
-                                 unit_diagonal=bool(unit_diagonal)), cores=(2, len(b_shape)))
+                                 unit_diagonal=bool(unit_diagonal)),
+                            cores=(2, 1 if len(b_shape) == 1 else 2))
     return ref(a, b)
 
 

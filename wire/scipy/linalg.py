@@ -210,8 +210,7 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
         L = _frechet(A, E)
         return (expm(A), L) if compute_expm else L
 
-    if A.ndim == 2 and _sl is not None and A0.dtype.char in "fdFD" \
-            and E0.dtype.char in "fdFD":
+    if _sl is not None and A0.dtype.char in "fdFD" and E0.dtype.char in "fdFD":
         # SciPy's own (its expm and L from one scaling and squaring, from the inputs as they
         # are), traced too
         return scipy_valued("expm_frechet", ref, [A0, E0],
