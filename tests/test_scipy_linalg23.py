@@ -323,3 +323,14 @@ def test_stacks_are_scipys_batches():
     for f, sf, args in cases:
         _assert_bits(tuple(sf(*args)) if not isinstance(sf(*args), np.ndarray) else sf(*args),
                      wire.jit(f)(*args), f"jit {sf.__name__ if hasattr(sf, '__name__') else sf}")
+
+
+def test_graphs_with_scipys_calls_can_be_saved():
+    """The derivatives' reference is named by module and name, the rest is plain data, so a
+    traced graph (and its gradient's) saves and loads, and gives SciPy's values again."""
+    a = MATS["random"]
+    for f in (lambda a: wl.lu_factor(a)[0], lambda a: wl.norm(a, np.inf),
+              wire.grad(lambda a: wnp.sum(wl.expm(0.2 * a))),
+              lambda a: wl.eigh(_spd(a), np.eye(5) + 0.1)[1]):
+        g = wire.trace(f, a)
+        _assert_bits(wire.evaluate(g, a), wire.evaluate(wire.loads(wire.dumps(g)), a), "loaded")

@@ -135,15 +135,14 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
                         f"{sorted(_ASSUME)}{at(user_location())}")
     a, b = _float(a), _float(b)
     _square(a, "solve")
-    ref = lambda a, b: _solve(a, b, lower, assume_a, transposed)  # noqa: E731
     if b.ndim == 0 or a.dtype.char not in "fdFD" or b.dtype.char not in "fdFD":
-        return ref(a, b)  # (the shape errors; float16: no LAPACK routine of its own)
+        return _solve(a, b, lower, assume_a, transposed)  # (its shape errors)
     # SciPy's own solve traced too: with assume_a=None it calls the LAPACK routine of the
     # structure it finds (triangular, symmetric, positive definite, general), and float32
     # rounds otherwise than the composition below (whose derivatives these are)
-    return scipy_valued("solve", ref, [a, b], dict(lower=lower, assume_a=assume_a,
-                                                   transposed=transposed),
-                        cores=(2, 1 if b.ndim == 1 else 2))
+    how = dict(lower=bool(lower), assume_a=assume_a, transposed=bool(transposed))
+    return scipy_valued("solve", _solve, [a, b], how, cores=(2, 1 if b.ndim == 1 else 2),
+                        ref_kw=how)
 
 
 def _solve(a, b, lower, assume_a, transposed):
@@ -227,17 +226,15 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
             return LX.eigvalsh(h, upper=not lower, driver=driver)
         return tuple(LX.eigh(h, upper=not lower, driver=driver))
     args = [a] if b is None else [a, _float(b)]
-    ref = lambda *ab: _eigh(*ab, lower=lower, eigvals_only=eigvals_only,  # noqa: E731
-                            subset_by_index=subset_by_index)
+    subset = None if subset_by_index is None else \
+        tuple(_subset_indices(subset_by_index, a.shape[-1], "eigh"))
+    how = dict(lower=bool(lower), eigvals_only=bool(eigvals_only), subset_by_index=subset)
     if _sl is not None and all(x.dtype == a.dtype for x in args) and a.dtype.char in "fdFD":
         # SciPy's own call traced too (the generalized problem's sygvd/hegvd, a subset's evr):
         # its values and its eigenvectors' signs; the derivatives are those of the
         # composition below
-        subset = None if subset_by_index is None else \
-            _subset_indices(subset_by_index, a.shape[-1], "eigh")
-        return scipy_valued("eigh", ref, args, dict(lower=lower, eigvals_only=eigvals_only,
-                                                    subset_by_index=subset, driver=driver))
-    return ref(*args)
+        return scipy_valued("eigh", _eigh, args, dict(how, driver=driver), ref_kw=how)
+    return _eigh(*args, **how)
 
 
 def _eigh(a, b=None, *, lower, eigvals_only, subset_by_index):
@@ -298,12 +295,12 @@ def eig(a, b=None, left=False, right=True, overwrite_a=False, overwrite_b=False,
     _refuse("eig", b=None if b is None else "an array", left=left,
             homogeneous_eigvals=homogeneous_eigvals)
     a = _float(a)
-    ref = lambda a: _eig(a, right)  # noqa: E731
     if a.dtype.char in "fdFD" and a.ndim >= 2:
         # SciPy's geev traced too (NumPy's computes float32 in double; without the vectors
         # the eigenvalues' last bits differ from those computed with them)
-        return scipy_valued("eig", ref, [a], dict(right=bool(right)))
-    return ref(a)
+        return scipy_valued("eig", _eig, [a], dict(right=bool(right)),
+                            ref_kw=dict(right=bool(right)))
+    return _eig(a, right)
 
 
 def _eig(a, right):
@@ -346,21 +343,23 @@ def eigh_tridiagonal(d, e, eigvals_only=False, select="a", select_range=None,
     if d.ndim != 1 or e.shape != (d.shape[0] - 1,):
         raise ShapeError(f"eigh_tridiagonal: d must be (n,) and e (n - 1,), got "
                          f"{tuple(d.shape)} and {tuple(e.shape)}{at(user_location())}")
-    index = None if select == "a" else select_range
-
-    def ref(d, e):
-        t = wnp.diag(d) + wnp.diag(e, -1)  # eigh reads the lower triangle
-        return eigh(t, eigvals_only=eigvals_only, subset_by_index=index, check_finite=False)
-
+    index = None if select == "a" else \
+        tuple(_subset_indices(select_range, d.shape[0], "eigh_tridiagonal"))
+    how = dict(eigvals_only=bool(eigvals_only), index=index)
     if _sl is not None and d.dtype == e.dtype and d.dtype.char in "fd":
         # SciPy's own tridiagonal routine (stemr, stebz, ...) traced too, the derivatives of
         # the dense eigh
-        sel = None if index is None else _subset_indices(index, d.shape[0], "eigh_tridiagonal")
-        return scipy_valued("eigh_tridiagonal", ref, [d, e],
+        return scipy_valued("eigh_tridiagonal", _tridiagonal_dense, [d, e],
                             dict(eigvals_only=bool(eigvals_only), select=select,
-                                 select_range=sel, tol=tol, lapack_driver=lapack_driver),
-                            cores=(1, 1))
-    return ref(d, e)
+                                 select_range=index, tol=tol, lapack_driver=lapack_driver),
+                            cores=(1, 1), ref_kw=how)
+    return _tridiagonal_dense(d, e, **how)
+
+
+def _tridiagonal_dense(d, e, eigvals_only, index):
+    """``eigh_tridiagonal`` by the dense ``eigh`` (its derivatives)."""
+    t = wnp.diag(d) + wnp.diag(e, -1)  # eigh reads the lower triangle
+    return eigh(t, eigvals_only=eigvals_only, subset_by_index=index, check_finite=False)
 
 
 def eigvalsh_tridiagonal(d, e, select="a", select_range=None, check_finite=True, tol=0.0,
@@ -439,7 +438,7 @@ def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_fini
     a = _float(a)
     if a.dtype.char in "fdFD":
         # SciPy's geqrf/orgqr traced too (NumPy's qr computes float32 in double)
-        return scipy_valued("qr", lambda a: _qr(a, mode), [a], dict(mode=mode))
+        return scipy_valued("qr", _qr, [a], dict(mode=mode), ref_kw=dict(mode=mode))
     return _qr(a, mode)
 
 
@@ -471,14 +470,13 @@ def norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
     if _concrete(a):
         return _sl.norm(a, ord=ord, axis=axis, keepdims=keepdims, check_finite=False)
     a = wnp.asarray(a)
-    ref = lambda a: _norm(a, ord, axis, keepdims)  # noqa: E731
     if _sl is None or not a.size or a.dtype.char not in "fdFD" or a.ndim == 0:
-        return ref(a)
+        return _norm(a, ord, axis, keepdims)
     # SciPy's own norm traced too: BLAS nrm2 for vectors, LAPACK lange for the 1 and inf
     # norms of a matrix (both a double also for float32), NumPy's norm otherwise, whose
     # bits a composition does not give; the derivatives are the composition's
-    return scipy_valued("norm", ref, [a], dict(ord=ord, axis=_hashable(axis),
-                                               keepdims=bool(keepdims)), cores=(a.ndim,))
+    how = dict(ord=ord, axis=_hashable(axis), keepdims=bool(keepdims))
+    return scipy_valued("norm", _norm, [a], how, cores=(a.ndim,), ref_kw=how)
 
 
 def _hashable(axis):
@@ -726,14 +724,17 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
                          f"{at(user_location())}")
     cores = (2, 1, 1 if b.ndim == 1 else 2)
 
-    def ref(lu, piv, b):
-        stacked = over_stack(lambda *x: _lu_solve(*x, trans), [lu, piv, b], list(cores))
-        return stacked if stacked is not None else _lu_solve(lu, piv, b, trans)
-
     if lu.dtype == b.dtype and lu.dtype.char in "fdFD" and trans in (0, 1, 2, "N", "T", "C"):
         # SciPy's getrs traced too (two triangular solves round otherwise in float32)
-        return scipy_valued("lu_solve", ref, [lu, piv, b], dict(trans=trans), cores=cores)
-    return ref(lu, piv, b)
+        return scipy_valued("lu_solve", _lu_solve_stack, [lu, piv, b], dict(trans=trans),
+                            cores=cores, ref_kw=dict(trans=trans))
+    return _lu_solve_stack(lu, piv, b, trans)
+
+
+def _lu_solve_stack(lu, piv, b, trans):
+    cores = [2, 1, 1 if b.ndim == 1 else 2]
+    stacked = over_stack(lambda *x: _lu_solve(*x, trans), [lu, piv, b], cores)
+    return stacked if stacked is not None else _lu_solve(lu, piv, b, trans)
 
 
 def _lu_solve(lu, piv, b, trans):
@@ -783,11 +784,11 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     if _concrete(a):
         return _sl.lu(a, permute_l=permute_l, p_indices=p_indices, check_finite=False)
     a = _lu_input(a, "lu")
-    ref = lambda a: _lu(a, permute_l, p_indices)  # noqa: E731
+    how = dict(permute_l=bool(permute_l), p_indices=bool(p_indices))
     if a.dtype.char not in "fdFD":
-        return ref(a)
+        return _lu(a, **how)
     # SciPy's getrf traced too (the elimination steps round otherwise)
-    return scipy_valued("lu", ref, [a], dict(permute_l=permute_l, p_indices=p_indices))
+    return scipy_valued("lu", _lu, [a], how, ref_kw=how)
 
 
 def _lu(a, permute_l, p_indices):

@@ -109,8 +109,7 @@ def solve_discrete_lyapunov(a, q, method=None):
         raise ShapeError(f"solve_discrete_lyapunov: q must be ({n}, {n}), got "
                          f"{tuple(q.shape)}{at(user_location())}")
     if _same_lapack_dtype(a, q):  # SciPy's own call traced too (its bits)
-        return scipy_valued("solve_discrete_lyapunov", _discrete, [a, q],
-                            dict(method=method))
+        return scipy_valued("solve_discrete_lyapunov", _discrete, [a, q], dict(method=method))
     return _discrete(a, q)
 
 

@@ -240,7 +240,7 @@ def polar(a, side="right"):
                         f"{tuple(a.shape)} {a.dtype}{at(user_location())}")
     if a.dtype.char in "fd" and _sl is not None and 0 not in tuple(a.shape):
         # SciPy's own polar traced too (its SVD's bits), the derivatives of the one below
-        return scipy_valued("polar", lambda a: _polar(a, side), [a], dict(side=side))
+        return scipy_valued("polar", _polar, [a], dict(side=side), ref_kw=dict(side=side))
     return _polar(a, side)
 
 

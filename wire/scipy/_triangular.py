@@ -7,6 +7,9 @@ triangle SciPy reads carries a derivative. On concrete arrays SciPy is called.
 
 from __future__ import annotations
 
+import functools
+import sys
+
 import numpy as np
 
 from .. import numpy as wnp
@@ -44,57 +47,81 @@ def _square(a, what):
     return shape[-1]
 
 
-def scipy_valued(fn, ref, args, kw=(), cores=None):
-    """``ref(*args)`` with SciPy's values: the results of SciPy's own routine ``fn`` (a
-    key of ``wire.ops.scipy_linalg.CALLS``, called with the keyword arguments ``kw``), and the
-    derivatives of ``ref``, a differentiable composition computing the same thing within
-    rounding: forward mode is ``ref``'s forward mode, reverse mode ``ref``'s reverse mode (the
-    rules of before, unchanged). ``cores``: the core rank of each argument (2 each by default);
-    leading axes are a stack, one SciPy call per matrix. Without SciPy, ``ref``."""
+def scipy_valued(fn, ref, args, kw=(), cores=None, ref_kw=()):
+    """``ref(*args, **ref_kw)`` with SciPy's values: the results of SciPy's own routine ``fn``
+    (a key of ``wire.ops.scipy_linalg.CALLS``, called with the keyword arguments ``kw``), and
+    the derivatives of ``ref``, a module-level differentiable composition computing the same
+    thing within rounding: forward mode is ``ref``'s forward mode, reverse mode ``ref``'s
+    reverse mode (the rules of before, unchanged). ``cores``: the core rank of each argument
+    (2 each by default); leading axes are a stack, one SciPy call per matrix. Without SciPy,
+    ``ref``. Everything static is plain data and ``ref`` is named by its module and name, so
+    graphs holding these calls can be saved (``wire.save``)."""
     args = tuple(args)
+    ref_kw = tuple(sorted(dict(ref_kw).items()))
     if _sl is None:
-        return ref(*args)
-    cores = (2,) * len(args) if cores is None else tuple(cores)
-    shapes, out_tree = tree.flatten(eval_shape(ref, *args))
+        return ref(*args, **dict(ref_kw))
+    cores = (2,) * len(args) if cores is None else tuple(int(c) for c in cores)
+    shapes, out_tree = tree.flatten(eval_shape(lambda *xs: ref(*xs, **dict(ref_kw)), *args))
     stack = len(np.broadcast_shapes(*[tuple(wnp.shape(x))[:wnp.ndim(x) - c]
                                       for x, c in zip(args, cores)]))
-    outs = [(tuple(s.shape)[stack:], s.dtype) for s in shapes]
-    kw = tuple(sorted(dict(kw).items()))
-    diff = [i for i, x in enumerate(args) if wnp.asarray(x).dtype.kind in "fc"]
+    outs = tuple((tuple(int(d) for d in sh.shape)[stack:], np.dtype(sh.dtype).str)
+                 for sh in shapes)
+    diff = tuple(i for i, x in enumerate(args) if wnp.asarray(x).dtype.kind in "fc")
+    spec = (fn, tuple(sorted(dict(kw).items())), cores, outs, out_tree,
+            (ref.__module__, ref.__qualname__), ref_kw, diff)
+    return _scipy_call(spec, *args)
 
-    def value(*xs):
-        return tree.unflatten(out_tree, list(_scipy_linalg(fn, xs, kw, cores, outs)))
+
+def _ref_of(spec):
+    """``ref`` of a ``scipy_valued`` spec, found again by its module and name, as a function
+    of the floating arguments ``xs[i]`` (``i`` in the spec's ``diff``) alone."""
+    (module, qualname), ref_kw, diff = spec[5], dict(spec[6]), spec[7]
+    ref = sys.modules[module]
+    for part in qualname.split("."):
+        ref = getattr(ref, part)
 
     def of_floats(xs):
-        """``ref`` as a function of the floating arguments alone (the others fixed)."""
         def part(*fl):
             full = list(xs)
             for i, v in zip(diff, fl):
                 full[i] = v
-            return ref(*full)
+            return ref(*full, **ref_kw)
         return part
 
-    forward = custom_jvp(value)
+    return of_floats
 
-    @forward.defjvp
-    def _jvp(primals, tangents):
-        fl = tuple(primals[i] for i in diff)
-        return forward(*primals), jvp(of_floats(primals), fl, tuple(tangents[i] for i in diff))[1]
 
-    both = custom_vjp(forward, forward="function")
+@functools.partial(custom_jvp, nondiff_argnums=(0,))
+def _scipy_forward(spec, *args):
+    fn, kw, cores, outs, out_tree = spec[:5]
+    return tree.unflatten(out_tree, list(_scipy_linalg(fn, args, kw, cores, outs)))
 
-    def _fwd(*xs):
-        return forward(*xs), xs
 
-    def _bwd(xs, ct):
-        _, pull = vjp(of_floats(xs), *[xs[i] for i in diff])
-        found = [None] * len(xs)
-        for i, c in zip(diff, pull(ct)):
-            found[i] = c
-        return tuple(found)
+@_scipy_forward.defjvp
+def _scipy_forward_jvp(spec, primals, tangents):
+    diff = spec[7]
+    of = _ref_of(spec)(tuple(primals))
+    fl = tuple(primals[i] for i in diff)
+    return _scipy_forward(spec, *primals), jvp(of, fl, tuple(tangents[i] for i in diff))[1]
 
-    both.defvjp(_fwd, _bwd)
-    return both(*args)
+
+def _scipy_fwd(spec, *args):
+    return _scipy_forward(spec, *args), args
+
+
+def _scipy_bwd(spec, xs, ct):
+    diff = spec[7]
+    _, pull = vjp(_ref_of(spec)(xs), *[xs[i] for i in diff])
+    found = [None] * len(xs)
+    for i, c in zip(diff, pull(ct)):
+        found[i] = c
+    return tuple(found)
+
+
+# reverse mode: ref's reverse mode (its forward mode may not be transposable: expm's loop);
+# forward mode: _scipy_forward's rule, ref's forward mode
+_scipy_call = custom_vjp(_scipy_forward, nondiff_argnums=(0,), forward="function")
+_scipy_call.defvjp(_scipy_fwd, _scipy_bwd)
 
 
 def _trans_code(trans) -> int:
@@ -135,15 +162,15 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     if not b_shape or b_shape[-1 if len(b_shape) == 1 else -2] != n:
         raise ShapeError(f"solve_triangular: a is {n}x{n} but b has shape {b_shape}; b must be "
                          f"(n,) or (..., n, k){at(user_location())}")
-    ref = lambda a, b: _solve_triangular(a, b, code, lower, unit_diagonal)  # noqa: E731
+    how = dict(trans=code, lower=bool(lower), unit_diagonal=bool(unit_diagonal))
     if _lapack_dtypes(a, b) and (len(b_shape) <= 2 or len(wnp.shape(a)) > 2):
         # SciPy's trtrs traced too (the general solve below rounds otherwise); a stack of
         # triangles takes b (n,) for every one, or (..., n, k), as SciPy batches them
-        return scipy_valued("solve_triangular", ref, [a, b],
-                            dict(trans=code, lower=bool(lower),
-                                 unit_diagonal=bool(unit_diagonal)),
-                            cores=(2, 1 if len(b_shape) == 1 else 2))
-    return ref(a, b)
+        return scipy_valued("solve_triangular", _solve_triangular, [a, b], how,
+                            cores=(2, 1 if len(b_shape) == 1 else 2),
+                            ref_kw=dict(code=code, lower=bool(lower),
+                                        unit_diagonal=bool(unit_diagonal)))
+    return _solve_triangular(a, b, code, lower, unit_diagonal)
 
 
 def _lapack_dtypes(*xs) -> bool:
@@ -184,10 +211,14 @@ def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
         return _sl.cholesky(a, lower=lower, check_finite=False)
     a = _float(a)
     _square(a, "cholesky")
-    ref = lambda a: wnp.linalg.cholesky(a, upper=not lower)  # noqa: E731
     if _lapack_dtypes(a):  # SciPy's potrf traced too (NumPy's computes float32 in double)
-        return scipy_valued("cholesky", ref, [a], dict(lower=bool(lower)))
-    return ref(a)
+        return scipy_valued("cholesky", _cholesky, [a], dict(lower=bool(lower)),
+                            ref_kw=dict(lower=bool(lower)))
+    return _cholesky(a, lower)
+
+
+def _cholesky(a, lower):
+    return wnp.linalg.cholesky(a, upper=not lower)
 
 
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
@@ -203,16 +234,18 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     if not _traced(a) and _sl is not None and np.ndim(a) == 2:
         return _sl.cho_factor(a, lower=lower, check_finite=False)
     a = _float(a)
-    n = _square(a, "cho_factor")
-
-    def ref(a):
-        factor = wnp.linalg.cholesky(a, upper=not lower)
-        keep = np.tril(np.ones((n, n), bool)) if lower else np.triu(np.ones((n, n), bool))
-        return wnp.where(keep, factor, a)
-
+    _square(a, "cho_factor")
     if _lapack_dtypes(a):  # SciPy's potrf traced too (NumPy's computes float32 in double)
-        return scipy_valued("cho_factor", ref, [a], dict(lower=bool(lower))), lower
-    return ref(a), lower
+        return scipy_valued("cho_factor", _cho_factor, [a], dict(lower=bool(lower)),
+                            ref_kw=dict(lower=bool(lower))), lower
+    return _cho_factor(a, lower), lower
+
+
+def _cho_factor(a, lower):
+    n = wnp.shape(a)[-1]
+    factor = wnp.linalg.cholesky(a, upper=not lower)
+    keep = np.tril(np.ones((n, n), bool)) if lower else np.triu(np.ones((n, n), bool))
+    return wnp.where(keep, factor, a)
 
 
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
@@ -227,12 +260,11 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     if not _traced(c, b) and _sl is not None and np.ndim(c) == 2:
         return _sl.cho_solve((c, lower), b, check_finite=False)
     c, b = _float(c), _float(b)
-    ref = lambda c, b: _cho_solve(c, b, lower)  # noqa: E731
     if len(wnp.shape(c)) == 2 and 1 <= len(wnp.shape(b)) <= 2 and _lapack_dtypes(c, b):
         # SciPy's potrs traced too (two triangular solves round otherwise)
-        return scipy_valued("cho_solve", ref, [c, b], dict(lower=bool(lower)),
-                            cores=(2, len(wnp.shape(b))))
-    return ref(c, b)
+        return scipy_valued("cho_solve", _cho_solve, [c, b], dict(lower=bool(lower)),
+                            cores=(2, len(wnp.shape(b))), ref_kw=dict(lower=bool(lower)))
+    return _cho_solve(c, b, lower)
 
 
 def _cho_solve(c, b, lower):

@@ -205,17 +205,21 @@ def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     if n == 0:  # (0x0: nothing to scale by a norm)
         return (expm(A), E) if compute_expm else E
 
-    def ref(A, E):
-        A, E = wnp.asarray(A, dtype), wnp.asarray(E, dtype)
-        L = _frechet(A, E)
-        return (expm(A), L) if compute_expm else L
-
     if _sl is not None and A0.dtype.char in "fdFD" and E0.dtype.char in "fdFD":
         # SciPy's own (its expm and L from one scaling and squaring, from the inputs as they
         # are), traced too
-        return scipy_valued("expm_frechet", ref, [A0, E0],
-                            dict(method=method, compute_expm=bool(compute_expm)))
-    return ref(A, E)
+        return scipy_valued("expm_frechet", _expm_frechet, [A0, E0],
+                            dict(method=method, compute_expm=bool(compute_expm)),
+                            ref_kw=dict(compute_expm=bool(compute_expm)))
+    return _expm_frechet(A, E, compute_expm)
+
+
+def _expm_frechet(A, E, compute_expm):
+    """``expm_frechet`` by the block ``expm`` (its derivatives), in double precision."""
+    dtype = np.promote_types(np.promote_types(A.dtype, E.dtype), np.float64)
+    A, E = wnp.asarray(A, dtype), wnp.asarray(E, dtype)
+    L = _frechet(A, E)
+    return (expm(A), L) if compute_expm else L
 
 # every public function here is where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)
