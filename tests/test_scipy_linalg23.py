@@ -319,6 +319,8 @@ def test_stacks_are_scipys_batches():
         (wl.solve_triangular, sl.solve_triangular, (t[0], np.ones((3, 4, 2)))),
         (wl.expm_frechet, sl.expm_frechet, (0.5 * a, a[::-1].copy())),
         (wl.sqrtm, sl.sqrtm, (s,)),
+        (wl.polar, sl.polar, (a,)),  # (traced, polar refused stacks)
+        (lambda a: wl.polar(a, side="left"), lambda a: sl.polar(a, side="left"), (a,)),
     ]
     for f, sf, args in cases:
         _assert_bits(tuple(sf(*args)) if not isinstance(sf(*args), np.ndarray) else sf(*args),

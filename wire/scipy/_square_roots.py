@@ -235,9 +235,9 @@ def polar(a, side="right"):
         return _sl.polar(a, side=side)
     _finite("polar", True, a)  # SciPy's svd checks (a ValueError where values are known)
     a = _float(a)
-    if a.ndim != 2 or a.dtype.kind == "c":
-        raise WireError(f"polar: a traced a must be one real 2-d matrix, got shape "
-                        f"{tuple(a.shape)} {a.dtype}{at(user_location())}")
+    if a.ndim < 2 or a.dtype.kind == "c":
+        raise WireError(f"polar: a traced a must be a real matrix (or a stack of them), got "
+                        f"shape {tuple(a.shape)} {a.dtype}{at(user_location())}")
     if a.dtype.char in "fd" and _sl is not None and 0 not in tuple(a.shape):
         # SciPy's own polar traced too (its SVD's bits), the derivatives of the one below
         return scipy_valued("polar", _polar, [a], dict(side=side), ref_kw=dict(side=side))
@@ -245,6 +245,9 @@ def polar(a, side="right"):
 
 
 def _polar(a, side):
+    stacked = over_stack(lambda a1: _polar(a1, side), [a], [2])
+    if stacked is not None:  # a stack, as SciPy batches it
+        return stacked
     if side == "right":
         return _polar_right(a)
     u, p = _polar_right(wnp.swapaxes(a, 0, 1))  # a = p u  <=>  aᵀ = uᵀ p
