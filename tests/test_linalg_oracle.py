@@ -516,8 +516,6 @@ def _SCIPY_LIMITS(fname, iname, a):  # noqa: N802 - a table, written as a functi
         return "traced sqrtm and polar take real matrices"
     if fname == "sqrtm" and iname in ("rank_deficient", "singular", "zero", "huge", "tiny"):
         return "traced sqrtm is real: SciPy's is complex where an eigenvalue is negative"
-    if fname == "lu_solve" and iname in ("singular", "zero", "rank_deficient"):
-        return "lu_solve of a singular factor raises LinAlgError; SciPy's getrs gives inf/NaN"
     if fname == "polar" and iname == "non_square":
         return "u of the rank-one ones((2, 3)) is any of many: float32 SVDs pick another"
     if fname == "sqrtm" and iname == "nan":

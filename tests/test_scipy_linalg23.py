@@ -336,3 +336,35 @@ def test_graphs_with_scipys_calls_can_be_saved():
               lambda a: wl.eigh(_spd(a), np.eye(5) + 0.1)[1]):
         g = wire.trace(f, a)
         _assert_bits(wire.evaluate(g, a), wire.evaluate(wire.loads(wire.dumps(g)), a), "loaded")
+
+
+@pytest.mark.parametrize("dtype,scales", [(np.float64, (1e200, 1e-200, 1e139, 1e-139)),
+                                          (np.float32, (1e15, 1e-20)),
+                                          (np.complex128, (1e250,))])
+def test_eig_beyond_lapack_safe_range_is_right(dtype, scales):
+    # SciPy 1.17's geev does not scale the eigenvalues back for a matrix whose largest entry
+    # is beyond LAPACK's safe range: eigvals(1e200 * a) was ~1e138 (eager, as SciPy, and
+    # traced); eig(c * a) must be c * eig(a), its vectors those of a
+    a = np.random.default_rng(3).normal(size=(4, 4)).astype(dtype)
+
+    def ordered(w):  # (a conjugate pair's real parts may differ in their last bits)
+        w = np.asarray(w, np.complex128)
+        return w[np.lexsort((w.imag, np.round(w.real / np.abs(w).max(), 4)))]
+
+    want = ordered(np.linalg.eigvals(a.astype(np.complex128)))
+    tol = 1e-12 if np.finfo(dtype).eps < 1e-10 else 2e-5
+    for c in scales:
+        m = (a * dtype(c)).astype(dtype)
+        for got in (wl.eigvals(m), wire.jit(wl.eigvals)(m), wire.vmap(wl.eigvals)(m[None])[0]):
+            got = ordered(np.asarray(got, np.complex128) / c)
+            np.testing.assert_allclose(got, want, rtol=tol, atol=tol * np.abs(want).max())
+        w, vl, vr = wl.eig(m, left=True)
+        mm = m.astype(np.complex128)
+        np.testing.assert_allclose(mm @ vr, vr * w, rtol=0, atol=tol * c * 10)
+        np.testing.assert_allclose(vl.conj().T @ mm, w[:, None] * vl.conj().T, rtol=0,
+                                   atol=tol * c * 10)
+        ab = wl.eig(m, right=False, homogeneous_eigvals=True)
+        np.testing.assert_allclose(ordered(ab[0] / ab[1] / c), want, rtol=tol,
+                                   atol=tol * np.abs(want).max())
+    # inside the range: SciPy's own bits
+    assert np.array_equal(wl.eigvals(a), sl.eigvals(a))

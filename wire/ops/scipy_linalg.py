@@ -39,14 +39,51 @@ def _tuple(x):
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
+def eig_in_range(a, **kw):
+    """``scipy.linalg.eig(a, **kw)`` of the standard problem, right where SciPy is wrong:
+    SciPy 1.17's ``geev`` scales a matrix whose largest entry lies outside LAPACK's safe range
+    (above about 1.5e138 or below 6.7e-139 in float64, 1.1e12 and 9.1e-13 in float32) but
+    does not scale the eigenvalues back (``eigvals(1e200 * a)`` came out near 1e138, and
+    the eigenvectors wrong too). Such a matrix is first multiplied by a power of two that
+    brings its largest entry near 1 (exact), and the eigenvalues by its inverse; the
+    eigenvectors are those of the scaled matrix (normalized, as SciPy's). Inside the range
+    the call is SciPy's own, to the bit.
+
+    >>> a = np.array([[2.0, 1.0], [0.0, 3.0]])
+    >>> eig_in_range(1e200 * a, right=False) / 1e200
+    array([2.+0.j, 3.+0.j])
+    """
+    a = np.asarray(a)
+    if a.size == 0 or a.dtype.kind not in "fc":
+        return _sl.eig(a, **kw)
+    real = np.finfo(a.dtype)
+    small = np.sqrt(real.tiny) / real.eps  # LAPACK's smlnum; its bignum is 1 / small
+    big = 1.0 / small
+    m = np.max(np.abs(a), axis=(-2, -1))
+    out_of_range = np.isfinite(m) & (m > 0) & ((m > big / 16) | (m < 16 * small))
+    if not out_of_range.any():
+        return _sl.eig(a, **kw)
+    k = np.where(out_of_range, -np.frexp(np.where(out_of_range, m, 1.0))[1], 0)
+    scale = np.ldexp(np.ones((), real.dtype), k)[..., None, None]  # (exact: powers of two)
+    got = _sl.eig((a * scale).astype(a.dtype, copy=False), **kw)
+    w = got[0] if isinstance(got, tuple) else got
+    back = np.ldexp(np.ones((), np.result_type(real.dtype, np.float32)), -k)
+    if kw.get("homogeneous_eigvals"):  # (..., 2, n): alpha, beta; alpha carries the scale
+        w = w.copy()
+        w[..., 0, :] = w[..., 0, :] * back[..., None]
+    else:
+        w = w * back[..., None]
+    return (w,) + got[1:] if isinstance(got, tuple) else w
+
+
 def _eig(a, right=True):
     # SciPy's eig, with w and vr complex whatever the values (a traced dtype cannot depend on
     # whether every eigenvalue is real); the cast of a real vr is exact
     c = np.result_type(a.dtype, np.complex64)
     if right:
-        w, v = _sl.eig(a, check_finite=False)
+        w, v = eig_in_range(a, check_finite=False)
         return w.astype(c, copy=False), v.astype(c, copy=False)
-    return (_sl.eigvals(a, check_finite=False).astype(c, copy=False),)
+    return (eig_in_range(a, right=False, check_finite=False).astype(c, copy=False),)
 
 
 def _sqrtm(a):

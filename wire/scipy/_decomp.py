@@ -24,6 +24,7 @@ from ._traced import traced as _t
 from ._triangular import cho_solve, cholesky, scipy_valued, solve_triangular
 from ..ops import factorizations as LX
 from ..ops.optional import module as _optional_module
+from ..ops.scipy_linalg import eig_in_range
 
 _sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first use
 
@@ -290,6 +291,9 @@ def eig(a, b=None, left=False, right=True, overwrite_a=False, overwrite_b=False,
     """
     _finite("eig", check_finite, a, b)
     if _concrete(a, b):
+        if b is None:  # (SciPy's, but right beyond LAPACK's safe range: see eig_in_range)
+            return eig_in_range(a, left=left, right=right,
+                                homogeneous_eigvals=homogeneous_eigvals, check_finite=False)
         return _sl.eig(a, b, left=left, right=right, homogeneous_eigvals=homogeneous_eigvals,
                        check_finite=False)
     _refuse("eig", b=None if b is None else "an array", left=left,
