@@ -1,5 +1,6 @@
 """``wire.scipy``: SciPy functions on arrays and tracers: ``special``, ``stats``, ``linalg``,
-``signal``, ``integrate``.
+``signal``, ``integrate``; ``ndimage``, ``fft``, ``optimize``, ``interpolate``, ``cluster``
+(``jax.scipy``'s modules of those names).
 
 >>> import wire.scipy.special as wsp
 >>> float(wsp.expit(0.0))
@@ -7,5 +8,7 @@
 """
 
 from . import integrate, linalg, signal, special, stats
+from . import ndimage
 
 __all__ = ["integrate", "linalg", "signal", "special", "stats"]
+__all__ += ["ndimage"]

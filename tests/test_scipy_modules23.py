@@ -1,0 +1,177 @@
+"""The ``jax.scipy`` modules wire.scipy adds: ``ndimage.map_coordinates``, ``fft``'s discrete
+cosine transforms, ``optimize.minimize`` (BFGS), ``interpolate.RegularGridInterpolator`` and
+``cluster.vq``. Values against JAX's (and SciPy's where they agree), special inputs (ties,
+NaN, inf, out-of-range, empty), derivatives against JAX and finite differences, eager, jit,
+vmap and grad."""
+
+import numpy as np
+import pytest
+
+import wire
+from finite_differences import fd_grad
+
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)
+import jax.numpy as jnp  # noqa: E402
+import jax.scipy as jsc  # noqa: E402
+import jax.scipy.ndimage  # noqa: E402,F401
+
+from wire.scipy import ndimage as wnd  # noqa: E402
+
+RNG = np.random.default_rng(23)
+MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
+
+
+def _same(got, want, rtol=1e-14, atol=1e-15):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
+# ---------------------------------------------------------------- ndimage.map_coordinates
+
+EDGE = np.array([-0.5, 0.5, 1.5, 2.5, 3.5, 4.5, -1.5, -2.5, 5.5, 6.5, -0.0, 0.0, 4.0, 4.2,
+                 -3.3, -7.5, 11.5, 9.0, -9.0, 1e3 + 0.5, -1e3 - 0.5])
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("order", [0, 1])
+def test_map_coordinates_1d_edges_and_ties_equal_jax(order, mode):
+    """Half-integers (order 0 rounds halves away from zero, as JAX: -0.5 is index -1),
+    out-of-range on both sides, exact integers, -0.0."""
+    a = RNG.normal(size=5) * 3
+    want = jsc.ndimage.map_coordinates(a, [EDGE], order, mode=mode, cval=-7.0)
+    _same(wnd.map_coordinates(a, [EDGE], order, mode=mode, cval=-7.0), want, atol=1e-14)
+
+
+def test_map_coordinates_ties_round_away_from_zero():
+    a = np.array([10.0, 20.0, 30.0, 40.0])
+    got = wnd.map_coordinates(a, [np.array([-0.5, 0.5, 1.5, 2.5])], 0, cval=-1.0)
+    np.testing.assert_array_equal(got, [-1.0, 20.0, 30.0, 40.0])  # NumPy's round: 10, 30
+    got = wnd.map_coordinates(a, [np.array([-0.5, 0.5, 2.5])], 0, mode="wrap")
+    np.testing.assert_array_equal(got, [40.0, 20.0, 40.0])
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("order", [0, 1])
+def test_map_coordinates_3d_random_equal_jax_and_jit(order, mode):
+    a = RNG.normal(size=(4, 6, 3))
+    cs = [RNG.uniform(-3, s + 3, size=(7, 2)) for s in a.shape]
+    want = jsc.ndimage.map_coordinates(a, cs, order, mode=mode, cval=0.3)
+    _same(wnd.map_coordinates(a, cs, order, mode=mode, cval=0.3), want, atol=1e-14)
+    jitted = wire.jit(lambda a, c: wnd.map_coordinates(a, list(c), order, mode=mode, cval=0.3))
+    _same(jitted(a, np.stack(cs)), want, atol=1e-14)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "mirror", "reflect"])
+@pytest.mark.parametrize("order", [0, 1])
+def test_map_coordinates_equals_scipy_inside_its_agreeing_modes(order, mode):
+    """SciPy's 'nearest', 'mirror' and 'reflect' are JAX's; order 0 away from negative ties."""
+    nd = pytest.importorskip("scipy.ndimage")
+    a = RNG.normal(size=(5, 4))
+    cs = [RNG.uniform(-4, s + 4, size=30) for s in a.shape]
+    want = nd.map_coordinates(a, cs, order=order, mode=mode)
+    _same(wnd.map_coordinates(a, cs, order, mode=mode), want, atol=1e-14)
+    grid = {"constant": "grid-constant", "wrap": "grid-wrap"}
+    for m in grid:
+        want = nd.map_coordinates(a, cs, order=order, mode=grid[m], cval=0.5)
+        _same(wnd.map_coordinates(a, cs, order, mode=m, cval=0.5), want, atol=1e-14)
+
+
+@pytest.mark.parametrize("order", [0, 1])
+def test_map_coordinates_nan_and_inf_coordinates(order):
+    """A NaN coordinate gives NaN (JAX's order 0 gives input[0]); inf gives cval outside in
+    'constant', the edge in 'nearest' (order 0), NaN where it has no position."""
+    a = np.array([1.0, 2.0, 4.0])
+    c = np.array([np.nan, np.inf, -np.inf, 1.0])
+    for mode in MODES:
+        got = wnd.map_coordinates(a, [c], order, mode=mode, cval=-7.0)
+        assert np.isnan(got[0]) and got[3] == 2.0, (mode, got)
+        if order == 1 or mode in ("wrap", "mirror", "reflect"):
+            assert np.isnan(got[1]) and np.isnan(got[2]), (mode, got)
+    np.testing.assert_array_equal(wnd.map_coordinates(a, [c[1:3]], 0, cval=-7.0), [-7, -7])
+    np.testing.assert_array_equal(wnd.map_coordinates(a, [c[1:3]], 0, mode="nearest"), [4, 1])
+    g = wire.grad(lambda x: wnd.map_coordinates(x, [c], order).sum())(a)
+    assert np.all(np.isfinite(g)) or order == 1
+
+
+def test_map_coordinates_huge_coordinates_wrap_exactly():
+    """Beyond 2**31 JAX's int32 indices saturate (1e10 wraps to input[2]); 1e10 % 5 is 0."""
+    a = np.arange(5.0)
+    got = wnd.map_coordinates(a, [np.array([1e10, 1e10 + 2, -1e10 - 1])], 0, mode="wrap")
+    np.testing.assert_array_equal(got, [0.0, 2.0, 4.0])
+    got = wnd.map_coordinates(a, [np.array([1e10 + 0.5])], 1, mode="mirror")
+    np.testing.assert_array_equal(got, [0.5])  # period 8 and 1e10 % 8 == 0
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("order", [0, 1])
+def test_map_coordinates_size_one_and_empty_axes(order, mode):
+    x = np.array([3.0])
+    c = np.array([-1.2, -0.5, 0.0, 0.4, 0.5, 1.7])
+    want = jsc.ndimage.map_coordinates(x, [c], order, mode=mode, cval=0.1)
+    _same(wnd.map_coordinates(x, [c], order, mode=mode, cval=0.1), want)
+    if mode == "constant":
+        got = wnd.map_coordinates(np.zeros((0, 2)), [np.array([0.0, 1.0])] * 2, order, cval=2.0)
+        np.testing.assert_array_equal(got, [2.0, 2.0])
+    else:
+        with pytest.raises(wire.ShapeError, match=r"\(0, 2\)"):
+            wnd.map_coordinates(np.zeros((0, 2)), [np.array([0.0])] * 2, order, mode=mode)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int32, np.uint8, np.bool_])
+@pytest.mark.parametrize("order", [0, 1])
+def test_map_coordinates_dtypes_equal_jax(order, dtype):
+    a = (RNG.normal(size=(4, 5)) * 20).astype(dtype)
+    cs = [RNG.uniform(-2, s + 2, size=9).astype(np.float32) for s in a.shape]
+    for mode in ("constant", "wrap"):
+        want = jsc.ndimage.map_coordinates(a, cs, order, mode=mode, cval=2.7)
+        got = wnd.map_coordinates(a, cs, order, mode=mode, cval=2.7)
+        _same(got, want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_map_coordinates_gradients_equal_jax_and_finite_differences(mode):
+    """Orders 0 and 1 together (one JAX compilation): in the input and the coordinates."""
+    a = RNG.normal(size=(3, 4))
+    cs = np.stack([RNG.uniform(-2, s + 2, size=4) for s in a.shape])
+    cs = cs + 0.1 * (cs == np.round(cs))  # away from the kinks at integers
+
+    def f(a, c):
+        return sum((wnd.map_coordinates(a, list(c), k, mode=mode, cval=0.3) ** (2 + k)).sum()
+                   for k in (0, 1))
+
+    def g(a, c):
+        return sum((jsc.ndimage.map_coordinates(a, list(c), k, mode=mode, cval=0.3) ** (2 + k)
+                    ).sum() for k in (0, 1))
+
+    want = jax.jit(jax.grad(g, argnums=(0, 1)))(a, cs)
+    for got in (wire.grad(f, argnums=(0, 1))(a, cs),
+                wire.jit(wire.grad(f, argnums=(0, 1)))(a, cs)):
+        _same(got[0], want[0], atol=1e-14)
+        _same(got[1], want[1], atol=1e-14)
+    if mode in ("constant", "mirror"):
+        np.testing.assert_allclose(got[1], fd_grad(lambda c: f(a, c), cs), atol=1e-7)
+        np.testing.assert_allclose(got[0], fd_grad(lambda x: f(x, cs), a), atol=1e-7)
+
+
+def test_map_coordinates_vmap_and_errors():
+    a = RNG.normal(size=(4, 5))
+    cs = np.stack([RNG.uniform(-1, s, size=(3, 6)) for s in a.shape])
+    for order in (0, 1):
+        got = wire.vmap(lambda c: wnd.map_coordinates(a, c, order, mode="reflect"),
+                        in_axes=1)(cs)
+        want = jax.vmap(lambda c: jsc.ndimage.map_coordinates(a, list(c), order,
+                                                              mode="reflect"), in_axes=1)(cs)
+        _same(got, want, atol=1e-14)
+        got = wire.vmap(lambda x: wnd.map_coordinates(x, cs[:, 0], order))(np.stack([a, 2 * a]))
+        _same(got[1], 2 * got[0])
+    with pytest.raises(wire.errors.WireNotImplementedError, match="order"):
+        wnd.map_coordinates(a, cs, 3)
+    with pytest.raises(wire.errors.WireNotImplementedError, match="grid-wrap"):
+        wnd.map_coordinates(a, cs, 1, mode="grid-wrap")
+    with pytest.raises(wire.ShapeError, match="length input.ndim"):
+        wnd.map_coordinates(a, cs[:1], 1)
+    with pytest.raises(wire.ShapeError, match="one shape"):
+        wnd.map_coordinates(a, [cs[0, 0], cs[1, :2]], 1)
