@@ -175,3 +175,106 @@ def test_map_coordinates_vmap_and_errors():
         wnd.map_coordinates(a, cs[:1], 1)
     with pytest.raises(wire.ShapeError, match="one shape"):
         wnd.map_coordinates(a, [cs[0, 0], cs[1, :2]], 1)
+
+
+# ---------------------------------------------------------------- fft: dct, idct, dctn, idctn
+
+from wire.scipy import fft as wfft  # noqa: E402
+
+sfft = pytest.importorskip("scipy.fft")
+NORMS = (None, "backward", "ortho", "forward")
+
+
+def _close_normwise(got, want, tol=1e-14):
+    """SciPy's pocketfft and wire's FFT round differently: entries agree to ``tol`` relative
+    to the largest one (an entry near zero is a difference of large terms)."""
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape and got.dtype == want.dtype, (got.dtype, want.dtype)
+    scale = max(np.abs(want).max(), 1e-300) if want.size else 1.0
+    assert np.abs(got - want).max(initial=0.0) <= tol * scale, np.abs(got - want).max() / scale
+
+
+@pytest.mark.parametrize("type", [1, 2, 3, 4])
+def test_dct_and_idct_equal_scipy_every_norm_and_length(type):
+    for N in (1, 2, 3, 4, 7, 16, 17, 101):
+        if type == 1 and N == 1:
+            continue
+        x = RNG.normal(size=(2, N))
+        for norm in NORMS:
+            _close_normwise(wfft.dct(x, type, norm=norm), sfft.dct(x, type, norm=norm))
+            _close_normwise(wfft.idct(x, type, norm=norm), sfft.idct(x, type, norm=norm))
+            _close_normwise(wfft.idct(wfft.dct(x, type, norm=norm), type, norm=norm), x)
+
+
+@pytest.mark.parametrize("type", [1, 2, 3, 4])
+def test_dct_n_axis_dtypes_and_nd_equal_scipy(type):
+    x = RNG.normal(size=(4, 5, 6)) + 1j * RNG.normal(size=(4, 5, 6))
+    for norm in (None, "ortho"):
+        for n, axis in ((3, 0), (9, 1), (None, -1), (2, -2)):
+            _close_normwise(wfft.dct(x, type, n, axis, norm), sfft.dct(x, type, n, axis, norm))
+            _close_normwise(wfft.idct(x.real, type, n, axis, norm),
+                            sfft.idct(x.real, type, n, axis, norm))
+            x32 = x.real.astype(np.float32)
+            _close_normwise(wfft.dct(x32, type, n, axis, norm),
+                            sfft.dct(x32, type, n, axis, norm), tol=1e-6)
+        for s, axes in ((None, None), ((3, 7), None), ((4,), (0,)), (None, (0, 2)),
+                        ((5, 5), (2, 0))):
+            _close_normwise(wfft.dctn(x, type, s, axes, norm), sfft.dctn(x, type, s, axes, norm))
+            _close_normwise(wfft.idctn(x, type, s, axes, norm),
+                            sfft.idctn(x, type, s, axes, norm))
+    for dtype in (np.int64, np.float16, np.complex64):
+        x = np.arange(6).astype(dtype)
+        _close_normwise(wfft.dct(x, type), sfft.dct(x, type), tol=1e-6)
+    assert wfft.dct(np.zeros((0, 4)), type).shape == (0, 4)
+
+
+def test_dct_type2_gradients_equal_jax():
+    """JAX has type 2 only: the gradient (the transpose) of dct and idct, both norms, with
+    padding along a middle axis, and dctn's values; one JAX compilation each."""
+    x = RNG.normal(size=(3, 4, 5))
+    ws = RNG.normal(size=(4, 3, 7, 5))
+    pairs = [(f, norm) for f in ("dct", "idct") for norm in (None, "ortho")]
+
+    def total(mod, x):
+        return sum((getattr(mod, f)(x, n=7, axis=1, norm=norm) * w).sum()
+                   for (f, norm), w in zip(pairs, ws))
+
+    want = jax.jit(jax.grad(lambda x: total(jsc.fft, x)))(x)
+    _close_normwise(wire.grad(lambda x: total(wfft, x))(x), np.asarray(want), tol=1e-13)
+    _close_normwise(wire.jit(wire.grad(lambda x: total(wfft, x)))(x), np.asarray(want),
+                    tol=1e-13)
+    want = jax.jit(lambda x: jsc.fft.dctn(x, s=(3, 7), norm="ortho"))(x)
+    _close_normwise(wfft.dctn(x, s=(3, 7), norm="ortho"), np.asarray(want), tol=1e-13)
+
+
+@pytest.mark.parametrize("type", [1, 2, 3, 4])
+def test_dct_derivative_is_the_transpose_jit_vmap(type):
+    N = 6
+    for norm in NORMS:
+        for f in (wfft.dct, wfft.idct):
+            M = sfft.dct(np.eye(N), type, norm=norm, axis=0) if f is wfft.dct else \
+                sfft.idct(np.eye(N), type, norm=norm, axis=0)
+            v = RNG.normal(size=N)
+            J = wire.jacobian(lambda v: f(v, type, norm=norm))(v)
+            np.testing.assert_allclose(J, M, atol=1e-14)
+            J = wire.jit(wire.jacobian(lambda v: f(v, type, norm=norm)))(v)
+            np.testing.assert_allclose(J, M, atol=1e-14)
+            np.testing.assert_allclose(wire.vmap(lambda v: f(v, type, norm=norm))(np.eye(N)),
+                                       M.T, atol=1e-14)
+            g = wire.grad(lambda v: (f(v, type, norm=norm) ** 2).sum())
+            np.testing.assert_allclose(g(v), fd_grad(lambda v: (f(v, type, norm=norm) ** 2
+                                                                ).sum(), v), atol=1e-7)
+
+
+def test_dct_bad_arguments_raise():
+    x = np.ones((2, 3))
+    for kwargs, exc in ((dict(type=5), wire.WireValueError), (dict(norm="x"), wire.WireValueError),
+                        (dict(n=0), wire.WireValueError), (dict(axis=2), wire.errors.WireAxisError)):
+        with pytest.raises(exc):
+            wfft.dct(x, **kwargs)
+    with pytest.raises(wire.WireValueError, match="type-1 transform needs length at least 2"):
+        wfft.dct(np.ones(1), type=1)
+    with pytest.raises(wire.WireValueError, match="same length"):
+        wfft.dctn(x, s=(2, 2), axes=(0,))
+    with pytest.raises(wire.WireTypeError):
+        wfft.dct(np.array(["a"]))

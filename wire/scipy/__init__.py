@@ -8,7 +8,7 @@
 """
 
 from . import integrate, linalg, signal, special, stats
-from . import ndimage
+from . import fft, ndimage
 
 __all__ = ["integrate", "linalg", "signal", "special", "stats"]
-__all__ += ["ndimage"]
+__all__ += ["fft", "ndimage"]
