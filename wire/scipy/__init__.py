@@ -8,7 +8,7 @@
 """
 
 from . import integrate, linalg, signal, special, stats
-from . import fft, ndimage
+from . import fft, ndimage, optimize
 
 __all__ = ["integrate", "linalg", "signal", "special", "stats"]
-__all__ += ["fft", "ndimage"]
+__all__ += ["fft", "ndimage", "optimize"]
