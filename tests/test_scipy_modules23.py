@@ -160,6 +160,9 @@ def test_map_coordinates_gradients_equal_jax_and_finite_differences(mode):
 
 def test_map_coordinates_vmap_and_errors():
     a = RNG.normal(size=(4, 5))
+    c = RNG.uniform(-1, 5, size=(2, 3))
+    np.testing.assert_array_equal(  # a NumPy input indexed by traced coordinates
+        wire.jit(lambda c: wnd.map_coordinates(a, c, 1))(c), wnd.map_coordinates(a, c, 1))
     cs = np.stack([RNG.uniform(-1, s, size=(3, 6)) for s in a.shape])
     for order in (0, 1):
         got = wire.vmap(lambda c: wnd.map_coordinates(a, c, order, mode="reflect"),
@@ -401,3 +404,111 @@ def test_minimize_arguments_dtypes_and_errors():
         wopt.minimize(_rosen(wnp), np.zeros(2), options=dict(maxfun=3))
     with pytest.raises(wire.ShapeError, match="one number"):
         wopt.minimize(lambda x: x, np.zeros(2))
+
+
+# ---------------------------------------------------------------- interpolate, cluster.vq
+
+import jax.scipy.cluster.vq  # noqa: E402,F401
+import jax.scipy.interpolate  # noqa: E402,F401
+
+from wire.scipy.cluster import vq as wvq  # noqa: E402
+from wire.scipy.interpolate import RegularGridInterpolator as WRGI  # noqa: E402
+
+
+def _grid_case():
+    g = (np.sort(RNG.uniform(0, 5, 4)), np.sort(RNG.uniform(-1, 1, 6)))
+    v = RNG.normal(size=(4, 6, 2))
+    xi = np.stack([RNG.uniform(-0.5, 5.5, 30), RNG.uniform(-1.2, 1.2, 30)], -1)
+    xi[0] = [g[0][1], g[1][2]]  # on grid points
+    xi[1] = [(g[0][1] + g[0][2]) / 2, g[1][0]]  # a 'nearest' tie
+    xi[2] = [np.nan, 0.0]
+    xi[3] = [np.nan, 7.0]  # NaN and outside: NaN (JAX: fill_value)
+    return g, v, xi
+
+
+@pytest.mark.parametrize("method", ["linear", "nearest"])
+def test_regular_grid_interpolator_equals_scipy_and_jax(method):
+    si = pytest.importorskip("scipy.interpolate")
+    g, v, xi = _grid_case()
+    for fill in (np.nan, None, 1.5):
+        got = WRGI(g, v, method, fill_value=fill)(xi)
+        want = si.RegularGridInterpolator(g, v, method, bounds_error=False, fill_value=fill)(xi)
+        np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-15)
+        jx = np.asarray(jsc.interpolate.RegularGridInterpolator(g, v, method,
+                                                                fill_value=fill)(xi))
+        np.testing.assert_allclose(got[4:], jx[4:], rtol=1e-14, atol=1e-15)
+    assert np.isnan(got[2:4]).all()
+    # a descending axis (JAX: silently wrong), a tuple of coordinate arrays, other shapes
+    f = WRGI((np.array([2.0, 1.0, 0.0]),), np.array([1.0, 2.0, 4.0]), method)
+    want = si.RegularGridInterpolator((np.array([2.0, 1.0, 0.0]),), np.array([1.0, 2.0, 4.0]),
+                                      method)
+    np.testing.assert_array_equal(f([[0.4], [1.7]]), want([[0.4], [1.7]]))
+    f = WRGI(g, v, method)
+    assert f((xi[4:7, 0], xi[4:7, 1])).shape == (3, 2)
+    np.testing.assert_array_equal(f((xi[4:7, 0], xi[4:7, 1])), f(xi[4:7]))
+    assert f(xi[4:10].reshape(3, 2, 2)).shape == (3, 2, 2)
+
+
+def test_regular_grid_interpolator_gradients_jit_vmap():
+    g, v, xi = _grid_case()
+    v = v[..., 0]
+    xi = xi[4:]
+    f = WRGI(g, v, fill_value=None)
+    want = jax.jit(jax.grad(lambda x: (jsc.interpolate.RegularGridInterpolator(
+        g, v, fill_value=None)(x) ** 2).sum()))(xi)
+    np.testing.assert_allclose(wire.grad(lambda x: (f(x) ** 2).sum())(xi), want, atol=1e-13)
+    gv = wire.grad(lambda vv: (WRGI(g, vv)(xi) ** 2).sum())(v)
+    np.testing.assert_allclose(gv, fd_grad(lambda vv: np.nansum(WRGI(g, vv)(xi) ** 2), v),
+                               atol=1e-7)
+    np.testing.assert_array_equal(wire.jit(lambda f, x: f(x))(f, xi), f(xi))
+    np.testing.assert_array_equal(wire.vmap(lambda x: f(x[None]))(xi)[:, 0], f(xi))
+
+
+def test_regular_grid_interpolator_errors():
+    g = (np.arange(3.0),)
+    with pytest.raises(wire.WireValueError, match="method"):
+        WRGI(g, np.ones(3), "cubic")
+    with pytest.raises(wire.WireValueError, match="strictly ascending or descending"):
+        WRGI((np.array([0.0, 2.0, 1.0]),), np.ones(3))
+    with pytest.raises(wire.ShapeError, match="length 3"):
+        WRGI((np.arange(4.0),), np.ones(3))
+    with pytest.raises(wire.ShapeError, match="at least 2"):
+        WRGI((np.arange(1.0),), np.ones(1))
+    np.testing.assert_array_equal(WRGI((np.arange(1.0),), np.ones(1), "nearest")([[0.0]]), [1])
+    with pytest.raises(wire.ShapeError, match="dimension 2"):
+        WRGI(g, np.ones(3))(np.ones((2, 2)))
+    f = WRGI(g, np.arange(3.0), bounds_error=True)
+    np.testing.assert_array_equal(f([[0.5]]), [0.5])
+    with pytest.raises(wire.WireValueError, match="outside the grid"):
+        f([[2.5]])
+    with pytest.raises(wire.errors.WireNotImplementedError, match="bounds_error"):
+        wire.jit(lambda x: f(x))(np.array([[0.5]]))
+
+
+def test_vq_equals_scipy_and_jax():
+    svq = pytest.importorskip("scipy.cluster.vq")
+    obs, book = RNG.normal(size=(20, 3)), RNG.normal(size=(5, 3))
+    obs[0] = book[2]
+    book[4] = book[3]  # a tie: the first code
+    for a, b in ((obs, book), (obs[:, 0], book[:, 0]),
+                 (obs.astype(np.float32), book.astype(np.float32)),
+                 (np.array([[1, 2], [3, 4]]), np.array([[0, 0], [3, 3], [1, 2]]))):
+        code, dist = wvq.vq(a, b)
+        want = svq.vq(a, b)
+        np.testing.assert_array_equal(code, want[0])
+        assert dist.dtype == want[1].dtype
+        np.testing.assert_allclose(dist, want[1], rtol=1e-6 if a.dtype == np.float32 else 1e-14)
+        jx = jsc.cluster.vq.vq(a, b)
+        np.testing.assert_array_equal(code, np.asarray(jx[0]))
+    g = wire.grad(lambda o: wvq.vq(o, book)[1].sum())(obs)
+    want = jax.grad(lambda o: jsc.cluster.vq.vq(o, book)[1].sum())(obs)
+    np.testing.assert_allclose(g[1:], np.asarray(want)[1:], atol=1e-14)
+    np.testing.assert_array_equal(g[0], [0.0, 0.0, 0.0])  # JAX: NaN at distance 0
+    np.testing.assert_array_equal(wire.jit(lambda o: wvq.vq(o, book))(obs)[0],
+                                  svq.vq(obs, book)[0])
+    with pytest.raises(wire.WireValueError, match="infs or NaNs"):
+        wvq.vq(np.array([[np.nan]]), np.array([[0.0]]))
+    code, dist = wvq.vq(np.array([[np.nan]]), np.array([[0.0]]), check_finite=False)
+    assert code[0] == 0 and np.isnan(dist[0])
+    with pytest.raises(wire.ShapeError, match="same rank"):
+        wvq.vq(np.ones((2, 2)), np.ones(2))

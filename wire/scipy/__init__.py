@@ -8,7 +8,7 @@
 """
 
 from . import integrate, linalg, signal, special, stats
-from . import fft, ndimage, optimize
+from . import cluster, fft, interpolate, ndimage, optimize
 
 __all__ = ["integrate", "linalg", "signal", "special", "stats"]
-__all__ += ["fft", "ndimage", "optimize"]
+__all__ += ["cluster", "fft", "interpolate", "ndimage", "optimize"]

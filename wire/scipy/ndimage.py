@@ -63,6 +63,18 @@ _FIXERS = {
 }
 
 
+def _gather(values, indices):
+    """``values[indices]`` for a tuple of integer arrays indexing the leading axes, also when
+    ``values`` is a NumPy array and the indices are traced (NumPy would convert them): one
+    ``take`` of the flattened leading axes."""
+    shape = tuple(wnp.shape(values))
+    k = len(indices)
+    flat = indices[0]
+    for i, n in zip(indices[1:], shape[1:k]):
+        flat = flat * n + i
+    return wnp.take(wnp.reshape(values, (-1,) + shape[k:]), flat, axis=0)
+
+
 def _round_half_away(c):
     """Round to the nearest integer, halves away from zero (``lax.round``; NumPy's
     ``round`` takes halves to even). ``c - trunc(c)`` is exact, so no double rounding."""
@@ -168,7 +180,7 @@ def _interpolate(input, coords, shape, kind, fdtype, order, mode, cval):
         indices = tuple(i for i, _, _ in corner)
         valids = [v for _, v, _ in corner if v is not None]
         weights = [w for _, _, w in corner if w is not None]
-        sample = values[indices]
+        sample = _gather(values, indices)
         if valids:
             sample = wnp.where(functools.reduce(operator.and_, valids), sample, cval)
         terms.append(functools.reduce(operator.mul, weights) * sample if weights else sample)
