@@ -122,10 +122,12 @@ def test_map_coordinates_size_one_and_empty_axes(order, mode):
             wnd.map_coordinates(np.zeros((0, 2)), [np.array([0.0])] * 2, order, mode=mode)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.int32, np.uint8, np.bool_])
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.complex128, np.int32, np.uint8,
+                                   np.bool_])
 @pytest.mark.parametrize("order", [0, 1])
 def test_map_coordinates_dtypes_equal_jax(order, dtype):
-    a = (RNG.normal(size=(4, 5)) * 20).astype(dtype)
+    a = RNG.normal(size=(4, 5)) * 20 + 1j * RNG.normal(size=(4, 5))
+    a = (a if np.dtype(dtype).kind == "c" else a.real).astype(dtype)
     cs = [RNG.uniform(-2, s + 2, size=9).astype(np.float32) for s in a.shape]
     for mode in ("constant", "wrap"):
         want = jsc.ndimage.map_coordinates(a, cs, order, mode=mode, cval=2.7)

@@ -89,7 +89,8 @@ def map_coordinates(input, coordinates, order, mode="constant", cval=0.0):
     ``order`` 0 (nearest sample, halves rounded away from zero) or 1 (linear); ``mode``
     ``'constant'`` (outside samples are ``cval``; SciPy's ``'grid-constant'``),
     ``'nearest'``, ``'wrap'`` (period ``size``; SciPy's ``'grid-wrap'``), ``'mirror'`` or
-    ``'reflect'``. The result has ``input``'s dtype (integer results rounded as JAX does).
+    ``'reflect'``. The result has ``input``'s dtype (integer results rounded as JAX does;
+complex inputs interpolate both parts).
     Differentiable in ``input`` and, for order 1, in ``coordinates`` (at an integer
     coordinate the derivative is the one from the right, as JAX's).
 
@@ -115,9 +116,9 @@ def map_coordinates(input, coordinates, order, mode="constant", cval=0.0):
         input = np.asarray(input)
     shape = tuple(wnp.shape(input))
     kind = _dtype(input)
-    if kind.kind not in "biuf":
-        raise WireTypeError(f"map_coordinates: input must be real (bool, integer or float), "
-                            f"got dtype {kind}{at(user_location())}")
+    if kind.kind not in "biufc":
+        raise WireTypeError(f"map_coordinates: input must be numeric, got dtype {kind}"
+                            f"{at(user_location())}")
     if isinstance(coordinates, (list, tuple)):
         coords = list(coordinates)
     else:
@@ -169,7 +170,7 @@ def _interpolate(input, coords, shape, kind, fdtype, order, mode, cval):
             safe = wnp.where(wnp.isfinite(fixed), wnp.clip(fixed, 0, max(size - 1, 0)), 0)
             axis_nodes.append((safe.astype(np.intp), valid, weight))
         per_axis.append(axis_nodes)
-    work = np.result_type(kind, fdtype) if kind.kind == "f" else fdtype
+    work = np.result_type(kind, fdtype) if kind.kind in "fc" else fdtype
     values = input.astype(work) if kind != work else input
     cval = wnp.asarray(cval).astype(kind).astype(work) if not isinstance(cval, Tracer) \
         else cval.astype(work)
@@ -185,7 +186,7 @@ def _interpolate(input, coords, shape, kind, fdtype, order, mode, cval):
             sample = wnp.where(functools.reduce(operator.and_, valids), sample, cval)
         terms.append(functools.reduce(operator.mul, weights) * sample if weights else sample)
     result = functools.reduce(operator.add, terms)
-    if kind.kind == "f":
+    if kind.kind in "fc":
         result = wnp.where(bad, np.nan, result)
         return result.astype(kind) if work != kind else result
     result = wnp.where(bad, cval, result)
