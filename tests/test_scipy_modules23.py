@@ -9,6 +9,7 @@ import pytest
 
 import wire
 from finite_differences import fd_grad
+from selection import skip_unless_slow, slow_only
 
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
@@ -135,9 +136,12 @@ def test_map_coordinates_dtypes_equal_jax(order, dtype):
         _same(got, want, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_map_coordinates_gradients_equal_jax_and_finite_differences(mode):
-    """Orders 0 and 1 together (one JAX compilation): in the input and the coordinates."""
+@pytest.mark.parametrize("mode", [pytest.param(m, marks=pytest.mark.slow if m in (
+    "nearest", "reflect") else ()) for m in MODES])
+def test_map_coordinates_gradients_equal_jax_and_finite_differences(mode, request):
+    """Orders 0 and 1 together (one JAX compilation): in the input and the coordinates
+    ('nearest' and 'reflect' with -m slow)."""
+    skip_unless_slow(request)
     a = RNG.normal(size=(3, 4))
     cs = np.stack([RNG.uniform(-2, s + 2, size=4) for s in a.shape])
     cs = cs + 0.1 * (cs == np.round(cs))  # away from the kinks at integers
@@ -275,8 +279,9 @@ def test_dct_derivative_is_the_transpose_jit_vmap(type):
 
 def test_dct_bad_arguments_raise():
     x = np.ones((2, 3))
-    for kwargs, exc in ((dict(type=5), wire.WireValueError), (dict(norm="x"), wire.WireValueError),
-                        (dict(n=0), wire.WireValueError), (dict(axis=2), wire.errors.WireAxisError)):
+    value = wire.WireValueError
+    for kwargs, exc in ((dict(type=5), value), (dict(norm="x"), value), (dict(n=0), value),
+                        (dict(axis=2), wire.errors.WireAxisError)):
         with pytest.raises(exc):
             wfft.dct(x, **kwargs)
     with pytest.raises(wire.WireValueError, match="type-1 transform needs length at least 2"):
@@ -290,7 +295,6 @@ def test_dct_bad_arguments_raise():
 # ---------------------------------------------------------------- optimize.minimize (BFGS)
 
 import wire.numpy as wnp  # noqa: E402
-from selection import slow_only  # noqa: E402
 from wire.scipy import optimize as wopt  # noqa: E402
 
 
