@@ -18,7 +18,9 @@ import re
 # the namespaces of docs/api/*.md, in page order
 REFERENCE = [
     "wire", "wire.nn", "wire.optim", "wire.random", "wire.scipy.special", "wire.scipy.stats",
-    "wire.scipy.linalg", "wire.scipy.signal", "wire.scipy.integrate", "wire.tree",
+    "wire.scipy.linalg", "wire.scipy.signal", "wire.scipy.integrate", "wire.scipy.optimize",
+    "wire.scipy.ndimage", "wire.scipy.fft", "wire.scipy.interpolate", "wire.scipy.cluster.vq",
+    "wire.tree",
     "wire.lax",
     "wire.testing", "wire.errors", "wire.api.checkpoint_policies",
 ]

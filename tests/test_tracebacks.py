@@ -208,7 +208,8 @@ def test_returned_wire_functions_become_entry_points():
 
 PUBLIC = ["wire", "wire.tree", "wire.numpy", "wire.numpy.linalg", "wire.numpy.fft",
           "wire.numpy.random", "wire.scipy.special", "wire.scipy.stats", "wire.scipy.signal",
-          "wire.scipy.linalg", "wire.scipy.integrate", "wire.random", "wire.nn",
+          "wire.scipy.linalg", "wire.scipy.integrate", "wire.scipy.optimize", "wire.scipy.ndimage",
+          "wire.scipy.fft", "wire.scipy.interpolate", "wire.scipy.cluster.vq", "wire.random", "wire.nn",
           "wire.nn.initializers", "wire.optim", "wire.testing", "wire.ir.dot"]
 
 
@@ -344,7 +345,9 @@ def test_internal_calls_skip_the_entry_points_and_errors_are_still_filtered():
 
 PUBLIC_MODULES = ["wire", "wire.numpy", "wire.numpy.linalg", "wire.numpy.fft", "wire.numpy.random",
                   "wire.scipy.special", "wire.scipy.linalg", "wire.scipy.integrate",
-                  "wire.scipy.signal", "wire.nn", "wire.optim", "wire.random", "wire.tree",
+                  "wire.scipy.signal", "wire.scipy.optimize", "wire.scipy.ndimage", "wire.scipy.fft",
+                  "wire.scipy.cluster.vq", "wire.nn", "wire.optim",
+                  "wire.random", "wire.tree",
                   "wire.testing"]
 
 
