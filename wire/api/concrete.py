@@ -125,6 +125,11 @@ class Values(ConcreteValues):
         if not batched:
             return value
         flat = value.reshape((-1,) + value.shape[len(self.sizes):])
+        if not len(flat):  # a vmap of no examples: no example to take the answer from
+            raise TracerBoolError(
+                f"{what} of a value batched over no examples (a wire.vmap of size 0)"
+                f"{at(user_location(3))}: there is no example to decide by; use "
+                "wire.numpy.where or wire.cond, or skip the call for an empty batch")
         if all(np.array_equal(flat[0], v, equal_nan=v.dtype.kind in "fc") for v in flat[1:]):
             return flat[0]
         raise BatchedDecision(

@@ -264,7 +264,8 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=(), static_
 
     Called on concrete values, Python control flow in ``f`` may read traced values: where the
     examples agree the trace follows their branch, and where they differ the examples are
-    split into groups that agree, each group vectorised on its own.
+    split into groups that agree, each group vectorised on its own (the groups must return
+    the same structure and per-example shapes, and one value for an ``out_axes`` None).
 
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> wire.vmap(lambda x, y: wnp.dot(x, y), in_axes=(0, None))(np.eye(2), np.array([1.0, 2.0]))
@@ -395,6 +396,20 @@ def _groups(e: BatchedDecision, level: int, size: int):
     return list(found.values())
 
 
+def _same_value(a, b) -> bool:
+    """Whether two groups' unmapped outputs are one value: traced values of one node (nodes
+    are interned: the same computation is the same node), or concrete values equal bit for
+    bit (dtype, shape, signed zeros, NaNs). Traced values of two nodes are not taken as one
+    even where their values agree: their derivatives may differ."""
+    if a is b:
+        return True
+    if isinstance(a, Tracer) or isinstance(b, Tracer):
+        return isinstance(a, Tracer) and isinstance(b, Tracer) and a.node is b.node
+    a, b = np.asarray(a), np.asarray(b)
+    return (a.dtype == b.dtype and a.shape == b.shape
+            and np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes())
+
+
 def _float0_axes_of_args(in_axes, ex_tree: tree.TreeDef, size: int) -> tree.TreeDef:
     """The positional-argument tree ``ex_tree`` (per example) with its float0 arguments
     batched to ``size`` along their ``in_axes``."""
@@ -440,9 +455,21 @@ def _split_call(f, in_axes, out_axes, statics, args, kwargs, nums, leaves, dyn_t
     result = []
     for k, d in enumerate(axes):
         parts = [leaves_[k] for leaves_, _ in flat]
-        if d is None:
+        if d is None:  # one value for every example: the groups must agree on it
+            if not all(_same_value(parts[0], p) for p in parts[1:]):
+                raise WireError(
+                    f"vmap: out_axes is None for output {k}, but examples that took "
+                    f"different Python branches returned different values for it; give it "
+                    f"an axis to map it along{at(user_location(3))}")
             result.append(parts[0])
             continue
+        shapes = {tuple(np.shape(p)) for p in parts}  # (d is valid for each: prefix_axes)
+        examples = {s[:d % len(s)] + s[d % len(s) + 1:] for s in shapes}
+        if len(examples) > 1:  # (np.concatenate would raise a bare ValueError)
+            raise WireError(
+                f"vmap: examples that took different Python branches returned output {k} "
+                f"with different shapes ({' and '.join(map(str, sorted(examples)))} per "
+                f"example); make every branch return the same shape{at(user_location(3))}")
         ndim = len(parts[0].shape) if isinstance(parts[0], Tracer) else np.ndim(parts[0])
         d %= ndim
         if all(not isinstance(p, Tracer) for p in parts):

@@ -1,0 +1,78 @@
+"""Small programs a JAX or autograd user writes, run through the transforms with pytrees,
+Python branches, signed zeros and NaNs, and checked against JAX's documented behaviour, closed
+forms or finite differences. The first ones pin defects wire had before: an eager ``vmap``
+whose examples take different Python branches kept the first group's value of an output with
+``out_axes=None`` (the other groups' values were dropped), raised NumPy's bare ValueError for
+branches returning different shapes, and a Python decision in a ``vmap`` of no examples raised
+IndexError.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+
+EXAMPLES = np.array([1.0, -1.0, 2.0])
+
+
+# ---------------------------------------------------------------- vmap over Python branches
+
+
+def test_vmap_branches_disagreeing_on_an_unmapped_output_raise():
+    # each example's second output is 1.0 or 2.0: no single value stands for all of them
+    # (the old result was 1.0, the first group's, for every example)
+    def f(v):
+        return (v, 1.0) if v > 0 else (v, 2.0)
+
+    with pytest.raises(wire.WireError, match="out_axes is None for output 1"):
+        wire.vmap(f, out_axes=(0, None))(EXAMPLES)
+    # mapped, the values are the examples' own: a plain loop's
+    mapped = wire.vmap(f)(EXAMPLES)
+    np.testing.assert_array_equal(mapped[1], [f(float(v))[1] for v in EXAMPLES])
+
+
+def test_vmap_branches_agreeing_on_an_unmapped_output_keep_it():
+    out = wire.vmap(lambda v: (v * 2, 1.5) if v > 0 else (-v, 1.5),
+                    out_axes=(0, None))(EXAMPLES)
+    np.testing.assert_array_equal(out[0], [2.0, 1.0, 4.0])
+    assert out[1] == 1.5 and np.ndim(out[1]) == 0
+    # the signed zeros of a constant tell two values apart
+    with pytest.raises(wire.WireError, match="out_axes is None"):
+        wire.vmap(lambda v: (v, 0.0) if v > 0 else (v, -0.0), out_axes=(0, None))(EXAMPLES)
+
+
+def test_vmap_branches_under_grad_unmapped_traced_output():
+    # the same traced value from every branch: its derivative (d/dy 3y = 3, of 3 * 2y = 6)
+    def unmapped(g):
+        return lambda y: wire.vmap(lambda v: (v * y, g(y)) if v > 0 else (v, g(y)),
+                                   out_axes=(0, None))(EXAMPLES)[1] * 3
+
+    assert float(wire.grad(unmapped(lambda y: y))(2.0)) == 3.0
+    assert float(wire.grad(unmapped(lambda y: y * 2))(2.0)) == 6.0
+    # 2y in one branch, y + 2 in the other: equal values at y = 2, unequal derivatives
+    with pytest.raises(wire.WireError, match="out_axes is None"):
+        wire.grad(lambda y: wire.vmap(lambda v: (v, y * 2) if v > 0 else (v, y + 2),
+                                      out_axes=(0, None))(EXAMPLES)[1])(2.0)
+    # mapped outputs of the branches: the derivative of the sum, as a Python loop's
+    loss = lambda y: wnp.sum(wire.vmap(lambda v: v * y if v > 0 else v * y * y)(EXAMPLES))
+    assert float(wire.grad(loss)(2.0)) == 1.0 + 2.0 - 2 * 2.0
+
+
+def test_vmap_branches_returning_different_shapes_raise_a_wire_error():
+    with pytest.raises(wire.WireError, match=r"different shapes \(\(2,\) and \(3,\) per example"):
+        wire.vmap(lambda v: wnp.stack([v, v]) if v > 0 else wnp.stack([v, v, v]))(EXAMPLES)
+    with pytest.raises(wire.WireError, match="different shapes"):
+        wire.vmap(lambda v: wnp.stack([v, v]) if v > 0 else v, out_axes=0)(EXAMPLES)
+
+
+def test_vmap_of_no_examples_with_a_python_decision_raises_tracer_bool_error():
+    # no example to take the branch from (JAX raises for any Python branch under vmap)
+    with pytest.raises(wire.TracerBoolError, match="no examples"):
+        wire.vmap(lambda v: v if v > 0 else 0.0)(np.zeros(0))
+    with pytest.raises(wire.TracerBoolError, match="no examples"):
+        wire.vmap(lambda v: v * float(v))(np.zeros(0))
+    # without one, an empty batch maps to an empty result
+    assert wire.vmap(lambda v: v * 2)(np.zeros((0, 2))).shape == (0, 2)
