@@ -76,3 +76,29 @@ def test_vmap_of_no_examples_with_a_python_decision_raises_tracer_bool_error():
         wire.vmap(lambda v: v * float(v))(np.zeros(0))
     # without one, an empty batch maps to an empty result
     assert wire.vmap(lambda v: v * 2)(np.zeros((0, 2))).shape == (0, 2)
+
+
+# ---------------------------------------------------------------- JAX keywords that port as is
+
+
+def test_jax_keywords_of_checkpoint_jit_and_vmap_are_accepted():
+    # jax.checkpoint(f, prevent_cse=False), jax.jit(f, keep_unused=True, inline=True) and
+    # jax.vmap(f, axis_name="batch") run unchanged (each raised TypeError 'unexpected
+    # keyword argument'); the values are those without them
+    f = lambda x: wnp.sum(wnp.sin(x) * x)
+    x = np.arange(3.0)
+    want = np.sin(x) + x * np.cos(x)
+    for cse in (True, False):
+        np.testing.assert_allclose(
+            wire.grad(lambda y: f(wire.checkpoint(lambda z: z * 1.0, prevent_cse=cse)(y)))(x),
+            want, rtol=1e-15)
+    jitted = wire.jit(lambda a, unused: a * 2.0, keep_unused=True, inline=True)
+    np.testing.assert_array_equal(jitted(x, 1.0), x * 2.0)
+    np.testing.assert_array_equal(
+        wire.vmap(lambda a: a * 2.0, axis_name="batch", spmd_axis_name=None)(x), x * 2.0)
+    with pytest.raises(wire.WireError, match="prevent_cse must be True or False"):
+        wire.checkpoint(f, prevent_cse="no")
+    with pytest.raises(wire.WireError, match="inline must be True or False"):
+        wire.jit(f, inline=None)
+    with pytest.raises(wire.WireError, match="axis_name must be hashable"):
+        wire.vmap(f, axis_name=["batch"])

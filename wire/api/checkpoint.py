@@ -145,7 +145,7 @@ def saved_nodes(graph: Graph, policy: Optional[Callable]) -> list[Node]:
 
 
 def checkpoint(f: Callable, policy: Optional[Callable] = None, *, static_argnums=(),
-               static_argnames=()):
+               static_argnames=(), prevent_cse: bool = True):
     """``f`` with its intermediates recomputed under reverse mode instead of stored.
 
     ``grad`` of a checkpointed function keeps only the inputs of ``f`` (and what ``policy``
@@ -154,7 +154,8 @@ def checkpoint(f: Callable, policy: Optional[Callable] = None, *, static_argnums
     forward pass, and runs ``f`` again during the backward pass. Values are unchanged; it
     composes with ``jit``, ``vmap``, ``scan`` and ``grad`` of ``grad``. ``static_argnums``
     (or ``static_argnames``, by parameter name) name arguments passed as plain Python values;
-    keyword arguments are passed to ``f`` as they are.
+    keyword arguments are passed to ``f`` as they are. ``prevent_cse`` (JAX's) is accepted so
+    JAX code passing it runs unchanged; it changes no value.
 
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> block = wire.checkpoint(lambda h, w: wnp.tanh(h @ w))
@@ -166,6 +167,9 @@ def checkpoint(f: Callable, policy: Optional[Callable] = None, *, static_argnums
     """
     if isinstance(f, Graph):
         raise WireError(f"wire.checkpoint takes a function{at(user_location())}")
+    if not isinstance(prevent_cse, bool):
+        raise WireError(f"checkpoint: prevent_cse must be True or False, got {prevent_cse!r}"
+                        f"{at(user_location())}")
     if policy is not None and not callable(policy):
         raise WireError(
             f"checkpoint: policy must be a function node -> bool (e.g. "

@@ -792,7 +792,7 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = Tr
         static_argnames=(), cache_limit: int = DEFAULT_CACHE_LIMIT, chunks=None,
         compute: bool = False, disk_cache: bool = True, tiered: bool = True,
         reuse_buffers: bool = True, donate_argnums=(), donate_argnames=(),
-        gemm: str | None = None):
+        gemm: str | None = None, keep_unused: bool = False, inline: bool = False):
     """Compile ``f``: trace once per input signature, simplify, generate NumPy code, cache.
 
     The signature is the arguments' pytree structure, shapes and dtypes, plus the values of
@@ -819,7 +819,9 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = Tr
 
     ``donate_argnums``/``donate_argnames`` (JAX's: the caller gives up those arguments'
     buffers) are checked and accepted, so JAX training loops run unchanged; wire never
-    writes into arguments, so donating changes nothing.
+    writes into arguments, so donating changes nothing. So are ``keep_unused`` and
+    ``inline`` (JAX's compiler hints): a jitted function called inside another trace is
+    always inlined into it, and unused arguments change nothing.
 
     ``fuse=True`` (the default) fuses runs of elementwise lines: once a signature's calls
     have taken :data:`NATIVE_AFTER` seconds, a background thread compiles each run over
@@ -858,6 +860,10 @@ def jit(f=None, static_argnums=(), backend: str = "numpy", fuse: bool | str = Tr
     tensors.
     """
     _check_donated(donate_argnums, donate_argnames)
+    for what, flag in (("keep_unused", keep_unused), ("inline", inline)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise WireTypeError(f"jit: {what} must be True or False, got {flag!r}"
+                                f"{at(user_location())}")
     if f is None:
         return functools.partial(jit, static_argnums=static_argnums, backend=backend,
                                  fuse=fuse, static_argnames=static_argnames,

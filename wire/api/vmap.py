@@ -250,7 +250,8 @@ def _insert(aval: Aval, d: int, size: int, name: str) -> tuple:
     return aval.shape[:d] + (size,) + aval.shape[d:]
 
 
-def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=(), static_argnames=()):
+def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=(), static_argnames=(),
+         axis_name=None, spmd_axis_name=None):
     """Vectorise ``f`` over a batch axis of its arguments (JAX semantics).
 
     ``in_axes``: int, None or a pytree prefix of the positional arguments (a tuple with one
@@ -261,6 +262,9 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=(), static_
     positionally with ``in_axes`` ``None``, close over it, or name it in ``static_argnames``).
     A ``Graph`` gives the batched ``Graph`` (then ``axis_size`` is required). Composes with
     ``grad``, ``jvp``, ``jit`` and with itself.
+
+    ``axis_name``/``spmd_axis_name`` (JAX's) are accepted so JAX code passing them runs
+    unchanged; wire has no collective operations (``psum``, ``axis_index`` …) to use them.
 
     Called on concrete values, Python control flow in ``f`` may read traced values: where the
     examples agree the trace follows their branch, and where they differ the examples are
@@ -277,6 +281,12 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=(), static_
     >>> wire.vmap(lambda x: x if x > 0 else -x)(np.array([-1.0, 2.0, -3.0]))
     array([1., 2., 3.])
     """
+    for what, name in (("axis_name", axis_name), ("spmd_axis_name", spmd_axis_name)):
+        try:
+            hash(name)
+        except TypeError:
+            raise WireTypeError(f"vmap: {what} must be hashable (a name), got "
+                                f"{type(name).__name__}{at(user_location())}") from None
     if isinstance(f, Graph):
         return vmap_graph(f, in_axes, out_axes, axis_size)
     statics = static_nums(static_argnums, f, static_argnames)
