@@ -4,8 +4,8 @@ forms or finite differences. The first ones pin defects wire had before: an eage
 whose examples take different Python branches kept the first group's value of an output with
 ``out_axes=None`` (the other groups' values were dropped), raised NumPy's bare ValueError for
 branches returning different shapes, and a Python decision in a ``vmap`` of no examples raised
-IndexError; JAX keywords (``prevent_cse``, ``keep_unused``, ``inline``, ``axis_name``,
-``unroll=0``) raised. The last ones are programs wire already got right, kept as regressions.
+IndexError; JAX keywords (``prevent_cse``, ``keep_unused``, ``inline``, ``axis_name``)
+raised. The last ones are programs wire already got right, kept as regressions.
 """
 
 from __future__ import annotations
@@ -104,22 +104,6 @@ def test_jax_keywords_of_checkpoint_jit_and_vmap_are_accepted():
     with pytest.raises(wire.WireError, match="axis_name must be hashable"):
         wire.vmap(f, axis_name=["batch"])
 
-
-def test_scan_and_fori_loop_take_unroll_zero_as_jax():
-    # JAX: "unroll=0 unrolls the entire loop" (wire raised WireTypeError 'positive int');
-    # the values are those of any other unroll
-    body = lambda c, x: (c * x + 1.0, c)
-    xs = np.arange(1.0, 5.0)
-    want = wire.scan(body, 0.5, xs)
-    got = wire.scan(body, 0.5, xs, unroll=0)
-    np.testing.assert_array_equal(got[0], want[0])
-    np.testing.assert_array_equal(got[1], want[1])
-    np.testing.assert_array_equal(wire.grad(lambda c: wire.scan(body, c, xs, unroll=0)[0])(0.5),
-                                  24.0)  # d/dc: 1·2·3·4
-    assert float(want[0]) == 53.0  # ((((0.5·1 + 1)·2 + 1)·3 + 1)·4 + 1)
-    assert float(wire.fori_loop(0, 3, lambda i, c: c * 2 + i, 1.0, unroll=0)) == 12.0
-    with pytest.raises(wire.WireError, match="non-negative int"):
-        wire.scan(body, 0.5, xs, unroll=-1)
 
 
 # ---------------------------------------------------------------- programs wire gets right
