@@ -474,7 +474,7 @@ def _split_call(f, in_axes, out_axes, statics, args, kwargs, nums, leaves, dyn_t
             result.append(parts[0])
             continue
         shapes = {tuple(np.shape(p)) for p in parts}  # (d is valid for each: prefix_axes)
-        examples = {s[:d % len(s)] + s[d % len(s) + 1:] for s in shapes}
+        examples = {s[:d % len(s)] + s[d % len(s) + 1:] if s else s for s in shapes}
         if len(examples) > 1:  # (np.concatenate would raise a bare ValueError)
             raise WireError(
                 f"vmap: examples that took different Python branches returned output {k} "
