@@ -416,13 +416,13 @@ def fori_loop(lower, upper, body_fn: Callable, init, *, unroll=None):
 
 
 def _check_unroll(unroll, what: str) -> None:
-    """JAX's ``unroll``: None, a bool or a positive int (how many steps one iteration of
-    the compiled loop runs; wire's loop nodes take no such hint)."""
+    """JAX's ``unroll``: None, a bool or a non-negative int (how many steps one iteration
+    of the compiled loop runs, 0 all of them as True; wire's loop nodes take no such hint)."""
     if unroll is None or isinstance(unroll, (bool, np.bool_)):
         return
-    if not isinstance(unroll, (int, np.integer)) or unroll < 1:
-        raise WireTypeError(f"{what}: unroll must be a bool or a positive int, got {unroll!r}"
-                            f"{at(user_location(3))}")
+    if not isinstance(unroll, (int, np.integer)) or unroll < 0:
+        raise WireTypeError(f"{what}: unroll must be a bool or a non-negative int, got "
+                            f"{unroll!r}{at(user_location(3))}")
 
 
 # --------------------------------------------------------------------------- scan
