@@ -207,6 +207,9 @@ class Values(ConcreteValues):
         if not any(i in self.batched for i in ins):
             node_values([n], self.env)
             return
+        if isinstance(ins[0].aval, tuple):  # a proj of a multi-output node: its batched part
+            self._store(n, self.env[ins[0]][n.params["index"]], True)
+            return
         # one example-level node, batched by its primitive's rule (wire.transforms.vmap)
         size = int(np.prod(self.sizes, dtype=np.int64))
         lead = len(self.sizes)
