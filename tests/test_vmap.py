@@ -448,3 +448,21 @@ def test_custom_vjp_closing_over_an_outer_trace():
     # closed-over y through the function itself (sin(xs * y))
     expected = 10.0 * xs.sum() + np.sin(2.0 * xs).sum()
     np.testing.assert_allclose(wire.grad(outer)(2.0), expected, atol=1e-12)
+
+
+def test_unmapped_arguments_that_are_not_arrays_pass_through():
+    # JAX passes an in_axes-None argument that is not an array (a module, a function, a
+    # string) to the function as it is; wire refused it ("a builtins.module, not an array")
+    x = np.arange(6.0).reshape(2, 3)
+    by = lambda v, ns: ns.sum(v)  # noqa: E731
+    np.testing.assert_array_equal(wire.vmap(by, in_axes=(0, None))(x, wnp), [3.0, 12.0])
+    pick = lambda v, mode: wnp.sum(v) if mode == "sum" else wnp.max(v)  # noqa: E731
+    np.testing.assert_array_equal(wire.vmap(pick, in_axes=(0, None))(x, "max"), [2.0, 5.0])
+    apply = wire.vmap(lambda v, g: g(v), in_axes=(0, None))
+    np.testing.assert_array_equal(apply(x, wnp.sum), [3.0, 12.0])
+    np.testing.assert_array_equal(wire.jit(lambda v: apply(v, wnp.sum))(x), [3.0, 12.0])
+    g = wire.grad(lambda v: wnp.sum(wire.vmap(lambda u, f: f(u) ** 2, in_axes=(0, None))(v, wnp.sum)))
+    np.testing.assert_array_equal(g(x), 2 * np.repeat(x.sum(1, keepdims=True), 3, axis=1))
+    # a mapped one is still an error, naming the leaf
+    with pytest.raises(wire.WireTypeError, match="module"):
+        wire.vmap(by, in_axes=(0, 0))(x, wnp)

@@ -260,6 +260,8 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=(), static_
     parameter name, positional or keyword) are passed to ``f`` as they are, unmapped. Other
     keyword arguments are mapped over their axis 0, as in JAX (pass an unmapped array
     positionally with ``in_axes`` ``None``, close over it, or name it in ``static_argnames``).
+    A positional argument with ``in_axes`` None that is not an array (a function, a module, a
+    string: hashable) is passed as it is too, as JAX does.
     A ``Graph`` gives the batched ``Graph`` (then ``axis_size`` is required). Composes with
     ``grad``, ``jvp``, ``jit`` and with itself.
 
@@ -306,13 +308,31 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=(), static_
                    if statics or static_argnames else ())
 
     def call(args, kwargs):
+        fixed = statics + _opaque_unmapped(in_axes, args, statics)
         mapped = {k: v for k, v in kwargs.items() if k not in fixed_names}
         if not mapped:
-            return _vmap_call(f, in_axes, out_axes, axis_size, statics, args, kwargs)
-        g, axes, static, args = _keywords_as_arguments(f, in_axes, statics, args, kwargs, mapped)
+            return _vmap_call(f, in_axes, out_axes, axis_size, fixed, args, kwargs)
+        g, axes, static, args = _keywords_as_arguments(f, in_axes, fixed, args, kwargs, mapped)
         return _vmap_call(g, axes, out_axes, axis_size, static, args, {})
 
     return Transformed(f, graph_through_call(call) if statics else graph_of, call=call)
+
+
+def _opaque_unmapped(in_axes, args, statics) -> tuple[int, ...]:
+    """Positions of the arguments with ``in_axes`` None that are not arrays (a function, a
+    module, a string, an object): JAX passes them to the function as they are, so does this
+    (as static arguments; they must be hashable). An argument holding arrays is not one."""
+    if not isinstance(in_axes, (tuple, list)) or len(in_axes) != len(args):
+        return ()
+    out = []
+    for i, (axis, a) in enumerate(zip(in_axes, args)):
+        if axis is not None or i in statics or a is None:
+            continue
+        leaves = tree.leaves(a)
+        if leaves and not any(isinstance(x, (Tracer, np.ndarray, np.generic, int, float, complex,
+                                             bool)) for x in leaves):
+            out.append(i)
+    return tuple(out)
 
 
 def _keywords_as_arguments(f, in_axes, statics, args, kwargs, mapped):
