@@ -27,8 +27,8 @@ from ._promote import cast, lifting, refuse_out, result_dtype
 from ._rearranging import diagonal, flip, pad, take, take_along_axis
 from ._reductions import all as all_
 from ._reductions import (
-    _reduce, argmax, argmin, max, mean, min, normalize_axes, prod, resolve_ddof, sqrt_spread,
-    sum, var, var_about, extremum_where, ufunc_axis, var_steps,
+    _reduce, argmax, argmin, divide_by_count, max, mean, min, normalize_axes, prod,
+    resolve_ddof, sqrt_spread, sum, var, var_about, extremum_where, ufunc_axis, var_steps,
 )
 from ._shape import (
     atleast_2d, broadcast_to, concatenate, expand_dims, moveaxis, ravel, reshape, transpose,
@@ -918,14 +918,15 @@ def nanmean(a, axis=None, keepdims=False, *, dtype=None, where=True, out=None):
                                 f"{at(user_location())}")
         keep = ~isnan(a)
         keep = keep if where is True else keep & broadcast_to(where, a.shape)
-        total = sum(_nan_fill(a, 0.0), axis=axis, dtype=dtype, keepdims=keepdims, where=keep)
-        return total / cast(sum(keep, axis=axis, keepdims=keepdims), total.dtype)
+        # NumPy's: the sum under the caller's where (NaN as 0) over the count of numbers
+        total = sum(_nan_fill(a, 0.0), axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+        return divide_by_count(total, sum(keep, axis=axis, keepdims=keepdims))
     if not _t(a):
         return np.nanmean(a, axis=axis, keepdims=keepdims)
     if a.dtype.kind not in "fc":
         return mean(a, axis=axis, keepdims=keepdims)
     total = sum(_nan_fill(a, 0.0), axis=axis, keepdims=keepdims)
-    return total / cast(_nan_count(a, axis, keepdims), a.dtype)
+    return divide_by_count(total, _nan_count(a, axis, keepdims))
 
 
 @ufunc_axis
@@ -959,7 +960,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     else:
         sq = d * d
     dof = _nan_count(a, axis, keepdims) - ddof
-    res = sum(sq, axis=axis, keepdims=keepdims) / cast(dof, sq.dtype)
+    res = divide_by_count(sum(sq, axis=axis, keepdims=keepdims), dof)
     return where_(dof <= 0, np.nan, res)
 
 

@@ -189,7 +189,9 @@ def _count(a, axis):
 
 @lifting
 def mean(a, axis=None, dtype=None, keepdims=False, *, where=True, out=None):
-    """Arithmetic mean over ``axis`` (of the entries selected by ``where``).
+    """Arithmetic mean over ``axis`` (of the entries selected by ``where``), NumPy's steps:
+    the sum (float16 in float32, integers in float64) divided by the count as NumPy divides
+    by its integer count (see :func:`divide_by_count`), float16 rounded back.
 
     >>> mean(np.array([1.0, 2.0, 6.0]))
     np.float64(3.0)
@@ -198,35 +200,60 @@ def mean(a, axis=None, dtype=None, keepdims=False, *, where=True, out=None):
         done, v = _extras("mean", a, where, None, out, np.mean, axis, keepdims, dtype=dtype)
         if done:
             return v
-        if where is not True:
-            a = to_tracer(a)
-            acc = np.dtype(dtype) if dtype is not None else (
-                np.dtype(np.float32) if a.dtype == np.float16 else
-                a.dtype if a.dtype.kind in "fc" else np.dtype(np.float64))
-            count = _count_where(a, where, axis, keepdims)
-            total = sum(_masked(a, where, 0), axis, acc, keepdims)
-            res_dt = np.dtype(dtype) if dtype is not None else (
-                a.dtype if a.dtype.kind in "fc" else np.dtype(np.float64))
-            if acc.kind not in "fc":  # summed in an integer dtype, divided in float64
-                return cast(total / cast(count, np.float64), res_dt)
-            return cast(total / cast(count, acc), res_dt)
     if not isinstance(a, Tracer):
         return np.mean(a, axis=axis, dtype=dtype, keepdims=keepdims)
-    if dtype is None and a.dtype == np.float16:  # NumPy sums float16 in float32
-        return cast(mean(cast(a, np.float32), axis, keepdims=keepdims), np.float16)
-    if dtype is not None and np.dtype(dtype).kind not in "fc" and a.shape is not None:
-        # NumPy sums in ``dtype`` (wrapping, or ``or`` for booleans), divides in float64 and
-        # casts the quotient back (toward zero)
-        n = _count(a, axis)
-        return cast(sum(a, axis=axis, dtype=dtype, keepdims=keepdims) / float(n), dtype)
-    if dtype is not None:
-        a = cast(a, dtype)
-    elif a.dtype.kind not in "fc":
-        a = cast(a, np.float64)
+    a = to_tracer(a)
+    half = dtype is None and a.dtype == np.float16  # NumPy sums float16 in float32
+    acc = np.dtype(np.float32) if half else np.dtype(dtype) if dtype is not None else (
+        a.dtype if a.dtype.kind in "fc" else np.dtype(np.float64))
     if a.shape is None:
-        return sum(a, axis) / sum(ones_like_(a), axis)
-    n = _count(a, axis)
-    return sum(a, axis=axis, keepdims=keepdims) / (float(n) if n else float("nan"))
+        a = cast(a, acc)
+        out = sum(a, axis) / sum(ones_like_(a), axis)
+        return cast(out, np.float16) if half else out
+    if where is True:
+        count = _count(a, axis)
+        total = sum(a, axis=axis, dtype=acc, keepdims=keepdims)
+        count = count if count else float("nan")  # (an empty mean: NaN, with no 0/0)
+    else:
+        count = _count_where(a, where, axis, keepdims)
+        total = sum(a, axis=axis, dtype=acc, keepdims=keepdims, where=where)
+    if half and total.shape == ():  # NumPy's scalar path: float64 quotient to float16
+        return cast(cast(total, np.float64) / _float_count(count), np.float16)
+    out = divide_by_count(total, count)  # (NumPy's array path: float64, float32, float16)
+    return cast(out, np.float16) if half else out
+
+
+def _float_count(count):
+    return float(count) if isinstance(count, (int, float, np.number)) else cast(count, np.float64)
+
+
+def _exact_in(n: float, dtype) -> bool:
+    with np.errstate(over="ignore"):
+        return float(np.dtype(dtype).type(n)) == n
+
+
+def divide_by_count(total, count):
+    """NumPy's ``true_divide(total, count, casting='unsafe')``, how its ``mean``, ``var`` and
+    nan-functions divide a sum by its count (a Python number, or an integer array or tracer,
+    NumPy's ``intp``): in the dtype NumPy's loop takes for the pair (float64 for a float16 or
+    float32 sum, complex128 for complex64, float64 for integers) and cast back to the sum's
+    dtype. A Python number where it is exact in the sum's dtype is the same division in that
+    dtype; elsewhere it is not rounded to it (a float16 sum over 2049 entries is divided by
+    2049, not by the float16 2048 a weakly typed count would be).
+
+    >>> float(divide_by_count(np.float16(2049.0), 2049))
+    1.0
+    """
+    dt = total.dtype if isinstance(total, Tracer) else np.asarray(total).dtype
+    if not isinstance(count, (int, float, np.number)):  # an array of counts (int or float)
+        return cast(total / count, dt)
+    count = float(count)
+    if dt in (np.float64, np.complex128) or dt.kind == "f" and _exact_in(count, dt):
+        return total / count
+    if dt.kind not in "fc":  # an integer or boolean sum: the float64 quotient cast back
+        return cast(total / count, dt)
+    wide = np.complex128 if dt.kind == "c" else np.float64
+    return cast(cast(total, wide) / count, dt)
 
 
 @ufunc_axis
@@ -334,10 +361,6 @@ def extremum_where(kind, a, axis, keepdims, initial, where_):
 
 
 
-def _mean_of(*args, **kwargs):
-    return mean(*args, **kwargs)  # (var's parameter ``mean`` hides the function there)
-
-
 def resolve_ddof(name, ddof, correction):
     """``correction`` (the Array API's and NumPy 2's name for ``ddof``) as ``ddof``."""
     if correction is None:
@@ -407,14 +430,19 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tru
         a = cast(a, dtype)
     elif a.dtype.kind not in "fc":
         a = cast(a, np.float64)
-    centered = a - _mean_of(a, axis=axis, keepdims=True)
+    # NumPy's steps: the mean is the sum in a's dtype (float16 too) divided by the count,
+    # the squared deviations are summed in it and divided by the count less ddof
+    n = _count(a, axis)
+    mu = divide_by_count(sum(a, axis=axis, keepdims=True), n if n else float("nan"))
+    centered = a - mu
     if centered.dtype.kind == "c":
         re, im = real(centered), imag(centered)
         sq = re * re + im * im
     else:
         sq = centered * centered
-    n = _count(a, axis)
-    return sum(sq, axis=axis, keepdims=keepdims) / float(builtins.max(n - ddof, 0))
+    # (summed in dtype: a complex dtype gives a complex variance, as NumPy's)
+    total = sum(sq, axis=axis, dtype=dtype, keepdims=keepdims)
+    return divide_by_count(total, builtins.max(n - ddof, 0))
 
 
 def _var_in(a, axis, dtype, ddof, keepdims):
@@ -422,7 +450,7 @@ def _var_in(a, axis, dtype, ddof, keepdims):
     is summed in ``dtype`` and divided back into it, the deviations are ``a`` minus it in
     their common type (complex: squared magnitude), summed in ``dtype`` and divided back."""
     n = _count(a, axis)
-    mu = cast(sum(a, axis=axis, dtype=dtype, keepdims=True) / float(n), dtype)
+    mu = divide_by_count(sum(a, axis=axis, dtype=dtype, keepdims=True), n)
     x = a - mu
     if x.dtype.kind == "c":
         re, im = real(x), imag(x)
@@ -430,7 +458,7 @@ def _var_in(a, axis, dtype, ddof, keepdims):
     else:
         sq = x * x
     total = sum(sq, axis=axis, dtype=dtype, keepdims=keepdims)
-    return cast(total / float(builtins.max(n - ddof, 0)), total.dtype)
+    return divide_by_count(total, builtins.max(n - ddof, 0))
 
 
 def sqrt_spread(v):
