@@ -11,7 +11,9 @@ import pytest
 
 import wire
 import wire.numpy as wnp
+from finite_differences import fd_grad
 from oracles import exact_difference
+from selection import slow_selected
 
 
 def _agree(fn, np_fn, x, batched=True):
@@ -84,3 +86,137 @@ def test_where_masks_sum_in_numpy_order(dt):
     _agree(lambda a: wnp.nanmean(a, where=w), lambda a: np.nanmean(a, where=w), x,
            batched=False)
     _agree(lambda a: wnp.nanmean(a, dtype=dt), lambda a: np.nanmean(a, dtype=dt), x)
+
+
+# --------------------------------------------------------------------------- ufunc methods
+
+BINARY_UFUNCS = sorted(n for n in dir(np) if isinstance(getattr(np, n), np.ufunc)
+                       and getattr(np, n).nin == 2)
+METHODS = ("reduce", "accumulate", "outer", "at", "reduceat")
+
+
+def test_every_binary_ufunc_has_numpys_methods():
+    x = np.array([[1.5, 2.0, 3.0], [0.5, 4.0, 1.0]])
+    for name in BINARY_UFUNCS:
+        fn = getattr(wnp, name)
+        for method in METHODS:
+            assert callable(getattr(fn, method)), f"wire.numpy.{name}.{method}"
+    # on concrete operands they are NumPy's own
+    assert exact_difference(np.logaddexp.reduce(x, axis=1), wnp.logaddexp.reduce(x, axis=1)) \
+        is None
+    a = np.zeros(3)
+    wnp.add.at(a, [0, 0, 2], 1.0)
+    assert a.tolist() == [2.0, 0.0, 1.0]
+
+
+RNG = np.random.default_rng(0)
+OPERANDS = {
+    "f64": RNG.random((3, 4)) + 0.5, "f16": (RNG.random((3, 4)) + 0.5).astype(np.float16),
+    "i8": RNG.integers(1, 5, (3, 4)).astype(np.int8), "b": RNG.random((3, 4)) < 0.5,
+}
+MASK = np.array([True, False, True, True])
+CALLS = {
+    "reduce": lambda u, a: u.reduce(a, axis=1),
+    "reduce_axis0_keepdims": lambda u, a: u.reduce(a, axis=0, keepdims=True),
+    "reduce_initial_where": lambda u, a: u.reduce(a, axis=1, initial=1, where=MASK),
+    "reduce_empty": lambda u, a: u.reduce(a[:, :0], axis=1),
+    "accumulate": lambda u, a: u.accumulate(a, axis=1),
+    "outer": lambda u, a: u.outer(a[0], a[:, 1]),
+    "reduceat": lambda u, a: u.reduceat(a, [0, 2, 1, 3], axis=1),
+}
+SOME = ["subtract", "divide", "logaddexp", "logaddexp2", "arctan2", "hypot", "power",
+        "copysign", "nextafter", "bitwise_xor", "logical_xor", "fmax", "maximum", "add",
+        "multiply"]
+
+
+def _method_cases(names):
+    for name in names:
+        for kind in OPERANDS:
+            for call in CALLS:
+                yield name, kind, call
+
+
+@pytest.mark.parametrize("name,kind,call", [
+    ("logaddexp", "f64", "reduce"), ("logaddexp", "f16", "reduce_empty"),
+    ("subtract", "f16", "reduce"), ("divide", "i8", "accumulate"),
+    ("logaddexp2", "b", "reduce_initial_where"), ("arctan2", "f64", "reduceat"),
+    ("add", "f64", "reduceat"), ("fmax", "f64", "reduce_initial_where"),
+    ("nextafter", "i8", "outer"), ("power", "f16", "reduce_axis0_keepdims"),
+])
+def test_ufunc_methods_on_traced_values_are_numpys(name, kind, call):
+    _check_method(name, kind, call)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,kind,call", list(_method_cases(SOME)))
+def test_ufunc_methods_sweep(name, kind, call, request):
+    if not slow_selected(request.config):
+        pytest.skip("runs with -m slow")
+    _check_method(name, kind, call)
+
+
+def _check_method(name, kind, call):
+    x, c = OPERANDS[kind], CALLS[call]
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            want = c(getattr(np, name), x)
+    except (TypeError, ValueError):  # NumPy refuses: so does wire, with a WireError
+        with pytest.raises(wire.WireError):
+            wire.jit(lambda a: c(getattr(wnp, name), a))(x)
+        return
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for how, u in (("wire.numpy", getattr(wnp, name)), ("numpy on a tracer",
+                                                              getattr(np, name))):
+            got = wire.jit(lambda a: c(u, a))(x)
+            assert exact_difference(want, got) is None, (how, exact_difference(want, got))
+        xs = np.stack([x, x[::-1], x])
+        got = wire.vmap(lambda a: c(getattr(wnp, name), a))(xs)
+        want = np.stack([np.asarray(c(getattr(np, name), v)) for v in xs])
+        assert exact_difference(want, got) is None
+
+
+def test_long_folds_are_one_scan_with_numpys_value():
+    x = np.random.default_rng(3).random((2, 50)) + 0.5
+    for f, g in ((lambda a: wnp.subtract.reduce(a, axis=1),
+                  lambda a: np.subtract.reduce(a, axis=1)),
+                 (lambda a: wnp.logaddexp2.accumulate(a, axis=1),
+                  lambda a: np.logaddexp2.accumulate(a, axis=1))):
+        _agree(f, g, x, batched=True)
+
+
+def test_complex_minimum_accumulate_has_no_padding_value():
+    # the log-depth scan padded complex entries with 1: values above 1 became 1
+    x = np.array([[1.7 + 1.2j, 0.1 + 0.8j], [1.7 + 1.4j, 1.1 + 1.3j], [0.05 + 0.3j, 2 + 1j]])
+    for name in ("minimum", "maximum"):
+        _agree(lambda a: getattr(wnp, name).accumulate(a, axis=0),
+               lambda a: getattr(np, name).accumulate(a, axis=0), x)
+
+
+def test_ufunc_methods_refuse_as_numpy_does():
+    x = np.ones((2, 3))
+    with pytest.raises(wire.errors.WireValueError, match="not reorderable"):
+        wire.jit(lambda a: wnp.subtract.reduce(a, axis=(0, 1)))(x)
+    with pytest.raises(wire.errors.WireValueError, match="no identity"):
+        wire.jit(lambda a: wnp.divide.reduce(a[:, :0], axis=1))(x)
+    with pytest.raises(wire.WireError):
+        wire.jit(lambda a: wnp.divmod.reduce(a))(x)
+    with pytest.raises(wire.WireTypeError, match="immutable"):
+        wire.jit(lambda a: wnp.add.at(a, [0], 1.0))(x)
+    with pytest.raises(wire.WireTypeError, match="indices"):
+        wire.jit(lambda a, i: wnp.add.reduceat(a, i, axis=1))(x, np.array([0, 1]))
+
+
+def test_ufunc_method_derivatives_match_finite_differences():
+    x = np.random.default_rng(4).random((3, 4)) + 0.5
+    for f in (lambda a: wnp.sum(wnp.logaddexp.reduce(a, axis=1)),
+              lambda a: wnp.logaddexp.reduce(a, axis=(0, 1)),
+              lambda a: wnp.sum(wnp.subtract.reduce(a, axis=1) ** 2),
+              lambda a: wnp.sum(wnp.divide.accumulate(a, axis=1)),
+              lambda a: wnp.sum(wnp.hypot.reduce(a, axis=None)),
+              lambda a: wnp.sum(wnp.add.reduceat(a, [0, 2, 1], axis=1) ** 2),
+              lambda a: wnp.sum(wnp.arctan2.reduce(a, axis=1, initial=0.7, where=MASK))):
+        g = wire.grad(f)(x)
+        np.testing.assert_allclose(g, fd_grad(f, x), rtol=1e-6, atol=1e-8)
+        assert exact_difference(g, wire.jit(wire.grad(f))(x)) is None

@@ -113,4 +113,6 @@ _expose(globals(), [_n for _n in globals() if not _n.startswith("_")])
 # themselves: they are entry points of their own, so they call no second one.
 _internal_ns = _methods.internal_namespace(_sys.modules[__name__])
 _methods.install(_Tracer, _internal_ns, _dispatch.protocols(_internal_ns))
+# the binary ufuncs' methods (wire.numpy.logaddexp.reduce …), as numpy.<ufunc>.<method>
+_dispatch.ufunc_methods(globals(), _internal_ns)
 del _internal_ns

@@ -101,21 +101,20 @@ def cumsum(a, axis=None, dtype=None):
     return K.cumsum(a, axis)
 
 
-def scan(a, axis, op, identity):
+def scan(a, axis, op):
     """Inclusive scan of binary ``op`` along ``axis`` in ``ceil(log2 n)`` steps (Hillis–Steele):
     each step combines every entry with the one ``2**k`` places before it, the earlier one as
     the first operand, as NumPy's ``accumulate`` does (``out[i] = op(out[i-1], a[i])``: at a
-    tie of 0.0 and -0.0, ``maximum`` returns one operand by its place)."""
+    tie of 0.0 and -0.0, ``maximum`` returns one operand by its place); the first ``2**k``
+    entries are kept as they are (no padding value, which no dtype has for every ``op``: a
+    complex ``minimum`` padded with 1 gave 1 for entries above it)."""
     n = a.shape[axis]
     k = 1
     while k < n:
-        shape = list(a.shape)
-        shape[axis] = k
-        head = np.full(shape, identity, dtype=a.dtype)
         idx = [slice(None)] * a.ndim
-        idx[axis] = slice(0, n - k)
-        shifted = concatenate([head, a[tuple(idx)]], axis=axis)
-        a = op(shifted, a)
+        head, early, late = list(idx), list(idx), list(idx)
+        head[axis], early[axis], late[axis] = slice(0, k), slice(0, n - k), slice(k, n)
+        a = concatenate([a[tuple(head)], op(a[tuple(early)], a[tuple(late)])], axis=axis)
         k *= 2
     return a
 
@@ -170,9 +169,7 @@ def accumulate(name, a, axis=0, dtype=None):
     if name == "multiply":
         return K.cumprod(a, axis)
     if name in ("maximum", "minimum"):
-        lo = -np.inf if a.dtype.kind == "f" else np.iinfo(a.dtype).min if a.dtype.kind in "iu" else 0
-        hi = np.inf if a.dtype.kind == "f" else np.iinfo(a.dtype).max if a.dtype.kind in "iu" else 1
-        return scan(a, axis, maximum, lo) if name == "maximum" else scan(a, axis, minimum, hi)
+        return scan(a, axis, maximum if name == "maximum" else minimum)
     raise WireError(f"numpy.{name}.accumulate is not supported on traced values{at(user_location())}")
 
 

@@ -9,11 +9,17 @@ silent conversion of a tracer to an array.
 from __future__ import annotations
 
 import difflib
+import functools
+import warnings
 
 import numpy as np
 
-from ..errors import WireError, at, user_location
+from ..api import scan  # (the function, not its entry point wire.scan)
+from ..core import Tracer
+from ..errors import WireError, WireTypeError, at, user_location
+from ..tracebacks import entry_point
 from ._along_axis import accumulate
+from ._names import _wire_error
 from ._promote import refuse_out
 
 _UFUNC_ALIASES = {
@@ -28,10 +34,10 @@ _REDUCERS = {
 
 # the reducers of _REDUCERS that take initial=/where= (NumPy's identity-less ones need both)
 _REDUCERS_TAKING = {
-    ("initial",): ("add", "multiply", "maximum", "minimum"),
+    ("initial",): ("add", "multiply", "maximum", "minimum", "fmax", "fmin"),
     ("where",): ("add", "multiply", "logical_and", "logical_or"),
-    ("where", "initial"): ("add", "multiply", "maximum", "minimum"),
-}
+    ("where", "initial"): ("add", "multiply", "maximum", "minimum", "fmax", "fmin"),
+}  # (the others with initial= or where=: NumPy's left fold, _fold_reduce)
 
 
 def protocols(wnp):
@@ -105,7 +111,7 @@ def dispatch_ufunc(wnp, ufunc, method, inputs, kwargs):
               if v is not None and v is not True}
     if method == "__call__" and where is not True:  # the function's front refuses it
         kwargs["where"] = where
-    elif extras and not (method == "reduce" and name in _REDUCERS_TAKING.get(tuple(extras), ())):
+    elif extras and method != "reduce":
         raise WireError(f"{label}(..., {', '.join(f'{k}=...' for k in extras)}) is not "
                         f"supported on traced values{at(user_location())}")
     kwargs.pop("casting", None)
@@ -117,25 +123,227 @@ def dispatch_ufunc(wnp, ufunc, method, inputs, kwargs):
         # the rest (a gufunc's axis=, keepdims= …) as NumPy's own parameters of the function,
         # which takes or refuses each (wire.numpy's functions take NumPy's parameters)
         return fn(*inputs, **kwargs)
+    # NumPy's answer on stand-ins of the operands (its refusal, its result's dtype)
+    want = _numpy_answer(ufunc, method, inputs, dict(kwargs, dtype=dtype, **(
+        {} if method != "reduce" else {"where": where} if where is not True else {}),
+        **({} if initial is None else {"initial": initial})), label)
     if method == "reduce":
         x = inputs[0]
         axis = kwargs.get("axis", 0)
         keepdims = kwargs.get("keepdims", False)
         if dtype is not None:
             x = wnp.asarray(x, dtype=dtype)
-        if name in _REDUCERS:
+        if name in _REDUCERS and (not extras or name in _REDUCERS_TAKING.get(tuple(extras), ())):
             return getattr(wnp, _REDUCERS[name])(x, axis=axis, keepdims=keepdims, **extras)
-        if name == "logaddexp":
+        if name == "logaddexp" and not extras and want.size and \
+                _terms(x, axis) > _FOLD_AT_MOST:  # (fewer: NumPy's own fold, to the bit)
             return _logaddexp_reduce(wnp, x, axis, keepdims)
-    if method == "accumulate" and name in ("add", "multiply", "maximum", "minimum"):
-        return accumulate(name, inputs[0], kwargs.get("axis", 0), dtype)
+        return _fold_reduce(wnp, ufunc, fn, x, axis, keepdims, initial, where, want)
+    if method == "accumulate":
+        axis = kwargs.get("axis", 0)
+        if name in ("add", "multiply", "maximum", "minimum"):
+            return accumulate(name, inputs[0], axis, dtype)
+        x = inputs[0] if dtype is None else wnp.asarray(inputs[0], dtype=dtype)
+        return _fold_accumulate(wnp, ufunc, fn, x, axis, want)
     if method == "outer" and len(inputs) == 2:
-        a, b = inputs
-        na = a.ndim if hasattr(a, "ndim") else np.ndim(a)
-        nb = b.ndim if hasattr(b, "ndim") else np.ndim(b)
-        sa = tuple(a.shape) if hasattr(a, "shape") else np.shape(a)
-        return fn(wnp.reshape(a, sa + (1,) * nb), b) if na else fn(a, b)
+        a, b = (wnp.asarray(v) if dtype is None else wnp.asarray(v, dtype=dtype)
+                for v in inputs)
+        out = fn(wnp.reshape(a, tuple(a.shape) + (1,) * b.ndim), b)
+        if isinstance(want, tuple):  # divmod
+            return tuple(wnp.astype(o, w.dtype) for o, w in zip(out, want))
+        return wnp.astype(out, want.dtype)
+    if method == "reduceat":
+        return _reduceat(wnp, ufunc, inputs, kwargs, dtype, want)
+    if method == "at":
+        raise WireTypeError(f"{label}: traced arrays are immutable, so {label} cannot update "
+                            f"one in place; use x.at[indices].add(v) (set/add/mul/min/max) or "
+                            f"the ufunc on the selected entries{at(user_location())}")
     raise _unsupported(label, wnp, wnp)
+
+
+# --------------------------------------------------------------------------- any ufunc's methods
+
+
+def _terms(x, axis) -> int:
+    """How many entries of ``x`` each result of a reduction over ``axis`` combines."""
+    shape = tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+    axes = range(len(shape)) if axis is None else (
+        axis if isinstance(axis, (tuple, list)) else (axis,))
+    return int(np.prod([shape[int(a)] for a in axes], dtype=np.int64))
+
+
+def _stand_in(v):
+    """A concrete array of ``v``'s dtype and shape (ones, broadcast: no memory) for asking
+    NumPy what it computes and what it refuses."""
+    if isinstance(v, Tracer):
+        if v.shape is None:
+            raise WireError(f"a ufunc method on a value of unknown shape: give wire.var a "
+                            f"shape{at(user_location())}")
+        return np.broadcast_to(np.ones((), v.dtype), v.shape)
+    if isinstance(v, (list, tuple)):
+        return type(v)(_stand_in(e) for e in v)
+    return v
+
+
+def _numpy_answer(ufunc, method, inputs, kwargs, label):
+    """NumPy's ``ufunc.method`` on stand-ins of the traced operands: its result (dtype and
+    shape), or its refusal as a ``WireError`` (NumPy's message, the user's line)."""
+    kwargs = {k: _stand_in(v) for k, v in kwargs.items()
+              if v is not None or k not in ("dtype", "initial")}
+    if method == "at":
+        return None
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            out = getattr(ufunc, method)(*(_stand_in(v) for v in inputs), **kwargs)
+            return tuple(map(np.asarray, out)) if isinstance(out, tuple) else np.asarray(out)
+    except (ValueError, TypeError, IndexError, RuntimeError) as e:
+        raise _wire_error(e, label) from e
+
+
+_UNROLL_AT_MOST = 32  # longer folds are one wire.scan node
+# float16 loops that reduce a row in float32 (add and multiply have reductions of their own)
+_HALF_IN_SINGLE = (np.subtract, np.divide)
+
+
+def _second_operand(ufunc, dt, own):
+    """The dtype NumPy's loop takes each entry in, folding into a result of dtype ``dt``
+    (``dt`` itself but for ``ldexp``, whose exponents stay integers)."""
+    try:
+        return np.dtype(ufunc.resolve_dtypes((dt, own, dt))[1])
+    except (TypeError, ValueError):
+        return dt
+
+
+def _fold(wnp, fn, acc, ys, mask, out_dt, keep_all):
+    """NumPy's left fold ``acc = fn(acc, y)`` over the leading axis of ``ys`` (where ``mask``,
+    if given, holds), each step in ``out_dt``; ``keep_all``: every partial result, stacked."""
+
+    def step(c, y, m=None):
+        nxt = wnp.astype(fn(c, y), out_dt)
+        return nxt if m is None else wnp.where(m, nxt, c)
+
+    n = ys.shape[0]
+    if n <= _UNROLL_AT_MOST:
+        parts = []
+        for i in range(n):
+            acc = step(acc, ys[i], None if mask is None else mask[i])
+            parts.append(acc)
+        return wnp.stack(parts) if keep_all else acc
+    xs = ys if mask is None else (ys, mask)
+    body = (lambda c, y: (step(c, y),) * 2) if mask is None else (
+        lambda c, ym: (step(c, *ym),) * 2)
+    acc, partial = scan(body, acc, xs)
+    return partial if keep_all else acc
+
+
+def _fold_reduce(wnp, ufunc, fn, x, axis, keepdims, initial, where, want):
+    """``ufunc.reduce`` of a ufunc without a reduction of its own: NumPy's left fold along
+    the reduced axes (in C order), from the first entry, or from ``initial`` (the identity
+    under ``where``)."""
+    x = wnp.asarray(x)
+    dt, x = want.dtype, wnp.astype(x, _second_operand(ufunc, want.dtype, x.dtype))
+    axes = tuple(range(x.ndim)) if axis is None else tuple(
+        int(a) % x.ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    kept = [i for i in range(x.ndim) if i not in axes]
+    kept_shape = tuple(x.shape[i] for i in kept)
+    n = int(np.prod([x.shape[i] for i in axes], dtype=np.int64))
+    ys = wnp.reshape(wnp.transpose(x, list(axes) + kept), (n,) + kept_shape)
+    mask = None
+    if where is not True:
+        mask = wnp.broadcast_to(wnp.asarray(where), x.shape)
+        mask = wnp.reshape(wnp.transpose(mask, list(axes) + kept), (n,) + kept_shape)
+    start = initial if initial is not None else ufunc.identity if (
+        mask is not None or n == 0) else None
+    if start is None:
+        acc, ys = wnp.astype(ys[0], dt), ys[1:]
+    else:
+        acc = wnp.broadcast_to(wnp.asarray(start, dtype=dt), kept_shape)
+    if dt == np.float16 and ufunc in _HALF_IN_SINGLE and mask is None and \
+            axes == (x.ndim - 1,):  # NumPy's float16 loop along a row: float32, rounded once
+        out = wnp.astype(_fold(wnp, fn, wnp.astype(acc, np.float32), wnp.astype(
+            ys, np.float32), None, np.dtype(np.float32), keep_all=False), dt)
+    else:
+        out = _fold(wnp, fn, acc, ys, mask, dt, keep_all=False)
+    if keepdims:
+        out = wnp.reshape(out, tuple(1 if i in axes else d for i, d in enumerate(x.shape)))
+    return wnp.astype(out, want.dtype)
+
+
+def _fold_accumulate(wnp, ufunc, fn, x, axis, want):
+    """``ufunc.accumulate``: every partial result of NumPy's left fold along ``axis``."""
+    x = wnp.asarray(x)
+    dt, x = want.dtype, wnp.astype(x, _second_operand(ufunc, want.dtype, x.dtype))
+    ax = int(axis) % x.ndim
+    ys = wnp.moveaxis(x, ax, 0)
+    first = wnp.astype(ys[:1], dt)
+    if ys.shape[0] <= 1:
+        return wnp.moveaxis(first, 0, ax)
+    rest = _fold(wnp, fn, first[0], ys[1:], None, dt, keep_all=True)
+    out = wnp.concatenate([first, rest])
+    return wnp.astype(wnp.moveaxis(out, 0, ax), want.dtype)
+
+
+def _reduceat(wnp, ufunc, inputs, kwargs, dtype, want):
+    """``ufunc.reduceat(a, indices, axis)``: the reduction of ``a[i:j]`` for each pair of
+    consecutive indices (``a[i]`` where ``j <= i``; the last runs to the end)."""
+    a, indices = (list(inputs) + [kwargs.get("indices")])[:2]
+    axis = kwargs.get("axis", 0)
+    if isinstance(indices, Tracer):
+        raise WireTypeError(f"numpy.{ufunc.__name__}.reduceat with traced indices: the "
+                            f"segments must be known while tracing{at(user_location())}")
+    a = wnp.asarray(a if dtype is None else wnp.asarray(a, dtype=dtype))
+    ax = int(axis) % a.ndim
+    idx = [int(i) for i in np.asarray(indices).ravel()]
+    n = a.shape[ax]
+    parts = []
+    for k, i in enumerate(idx):
+        j = idx[k + 1] if k + 1 < len(idx) else n
+        seg = a[(slice(None),) * ax + (slice(i, j if i < j else i + 1),)]
+        if j - i >= 2 and ufunc is np.add and a.dtype.kind in "fc":  # NumPy's: first + rest
+            first, rest = (seg[(slice(None),) * ax + (part,)]
+                           for part in (slice(0, 1), slice(1, None)))
+            wide = np.float32 if first.dtype == np.float16 else first.dtype  # (float16's loop)
+            seg = wnp.astype(wnp.astype(first, wide) + wnp.sum(
+                rest, axis=ax, keepdims=True, dtype=wide), first.dtype)
+        elif i < j:
+            seg = dispatch_ufunc(wnp, ufunc, "reduce", (seg,), {"axis": ax, "keepdims": True})
+        parts.append(seg)
+    return wnp.astype(wnp.concatenate(parts, axis=ax), want.dtype)
+
+
+def ufunc_methods(namespace: dict, wnp) -> None:
+    """Give every binary ufunc of ``namespace`` (``wire.numpy.add`` …) NumPy's methods
+    ``reduce``, ``accumulate``, ``outer``, ``at`` and ``reduceat``: NumPy's own on concrete
+    operands, else what ``numpy.<ufunc>.<method>`` on a tracer computes (with ``wnp``)."""
+    for name, fn in list(namespace.items()):
+        ufunc = getattr(np, name, None)
+        if not isinstance(ufunc, np.ufunc) or ufunc.nin != 2 or not callable(fn) \
+                or isinstance(fn, np.ufunc) or hasattr(fn, "reduce"):
+            continue
+        for method in ("reduce", "accumulate", "outer", "at", "reduceat"):
+            setattr(fn, method, _method(ufunc, method, wnp))
+
+
+def _method(ufunc, method, wnp):
+    np_method = getattr(ufunc, method)
+
+    @functools.wraps(np_method)
+    def call(*args, **kwargs):
+        if not _holds_tracer(args) and not _holds_tracer(tuple(kwargs.values())):
+            return np_method(*args, **kwargs)
+        return dispatch_ufunc(wnp, ufunc, method, args, kwargs)
+
+    call.__name__, call.__qualname__ = method, f"{ufunc.__name__}.{method}"
+    call.__doc__ = (f"NumPy's ``numpy.{ufunc.__name__}.{method}``: NumPy's own on concrete "
+                    f"operands, a graph on traced ones (what ``numpy.{ufunc.__name__}."
+                    f"{method}`` of a tracer computes).")
+    return entry_point(call)
+
+
+def _holds_tracer(xs) -> bool:
+    return any(isinstance(v, Tracer) or isinstance(v, (list, tuple)) and _holds_tracer(v)
+               for v in xs)
 
 
 _FOLD_AT_MOST = 32  # np.logaddexp.reduce over at most this many terms: NumPy's own fold
