@@ -220,3 +220,41 @@ def test_ufunc_method_derivatives_match_finite_differences():
         g = wire.grad(f)(x)
         np.testing.assert_allclose(g, fd_grad(f, x), rtol=1e-6, atol=1e-8)
         assert exact_difference(g, wire.jit(wire.grad(f))(x)) is None
+
+
+# --------------------------------------------------------------------------- axes NumPy refuses
+
+
+def test_cumulative_functions_take_one_axis_as_numpy():
+    x = np.arange(12.0).reshape(3, 4)
+    # an axis tuple was taken as its first axis: cumsum(x, axis=(0, -1)) summed along axis 0
+    for name in ("cumsum", "cumprod", "nancumsum", "nancumprod"):
+        with pytest.raises(wire.WireTypeError, match="tuple"):
+            wire.jit(lambda a: getattr(wnp, name)(a, axis=(0, -1)))(x)
+    for name in ("cumulative_sum", "cumulative_prod"):
+        with pytest.raises(wire.errors.WireValueError, match="axis"):
+            wire.jit(getattr(wnp, name))(x)  # NumPy needs axis beyond one dimension
+        with pytest.raises(wire.errors.WireValueError, match="multiple axes"):
+            wire.jit(lambda a: getattr(wnp, name)(a, axis=(0, 1)))(x)
+        _agree(lambda a: getattr(wnp, name)(a, axis=(-1,)),
+               lambda a: getattr(np, name)(a, axis=(-1,)), x)
+
+
+def test_axis_tuples_of_zero_dimensional_arrays_are_refused_as_numpy():
+    x = np.array(1.5)
+    for name in ("sum", "prod", "max", "any", "nansum", "count_nonzero"):
+        with pytest.raises(wire.WireError):
+            wire.jit(lambda a: getattr(wnp, name)(a, axis=(-1,)))(x)
+        _agree(lambda a: getattr(wnp, name)(a, axis=-1), lambda a: getattr(np, name)(a, axis=-1),
+               x, batched=False)
+
+
+def test_nanvar_of_complex_squares_as_numpy():
+    # NumPy's nanvar takes |x|**2 as real(x * conj(x)) (var: re**2 + im**2)
+    rng = np.random.default_rng(7)
+    x = (rng.normal(size=(3, 4)) + 1j * rng.normal(size=(3, 4))).astype(np.complex64)
+    x[0, 1] = np.nan
+    for kw in ({"dtype": np.complex128}, {"axis": 0, "ddof": 2.5}):
+        _agree(lambda a: wnp.nanvar(a, **kw), lambda a: np.nanvar(a, **kw), x)
+    with pytest.raises(wire.WireTypeError):  # NumPy cannot hold the root in int16 either
+        wire.jit(lambda a: wnp.nanstd(a, axis=1, dtype=np.int16))(np.arange(6).reshape(2, 3))

@@ -84,7 +84,26 @@ def _acc_dtype(a, dtype):
 def _flat_axis(a, axis):
     if axis is None:
         return ravel(a), 0
+    if isinstance(axis, (tuple, list)):  # (an axis tuple was taken as its first axis)
+        raise WireTypeError(f"'{type(axis).__name__}' object cannot be interpreted as an "
+                            f"integer: a cumulative sum or product runs along one axis (NumPy "
+                            f"raises TypeError){at(user_location())}")
     return a, normalize_axes(axis, a.ndim)[0]
+
+
+def _cumulative_axis(x, axis):
+    """NumPy 2's ``cumulative_sum``/``cumulative_prod`` need ``axis`` beyond one dimension
+    (one axis: a tuple of one is that axis)."""
+    if isinstance(axis, (tuple, list)):
+        if len(axis) != 1:
+            raise WireValueError(f"accumulate does not allow multiple axes, got axis={axis!r} "
+                                 f"(NumPy raises ValueError){at(user_location())}")
+        axis = axis[0]
+    if axis is None and x.ndim > 1:
+        raise WireValueError(f"For arrays which have more than one dimension ``axis`` argument "
+                             f"is required (NumPy raises ValueError), got {x.aval!r}"
+                             f"{at(user_location())}")
+    return axis if axis is not None else (0 if x.ndim == 1 else None)
 
 
 @ufunc_axis
@@ -138,7 +157,7 @@ def cumulative_sum(x, axis=None, dtype=None, include_initial=False):
     """NumPy 2's ``cumulative_sum`` (optionally starting with 0)."""
     if not _t(x):
         return np.cumulative_sum(x, axis=axis, dtype=dtype, include_initial=include_initial)
-    out = cumsum(x, axis if axis is not None else (0 if x.ndim == 1 else None), dtype)
+    out = cumsum(x, _cumulative_axis(to_tracer(x), axis), dtype)
     return _initial(out, axis, include_initial, 0)
 
 
@@ -147,7 +166,7 @@ def cumulative_prod(x, axis=None, dtype=None, include_initial=False):
     """NumPy 2's ``cumulative_prod`` (optionally starting with 1)."""
     if not _t(x):
         return np.cumulative_prod(x, axis=axis, dtype=dtype, include_initial=include_initial)
-    out = cumprod(x, axis if axis is not None else (0 if x.ndim == 1 else None), dtype)
+    out = cumprod(x, _cumulative_axis(to_tracer(x), axis), dtype)
     return _initial(out, axis, include_initial, 1)
 
 
@@ -951,9 +970,8 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     ok = ~isnan(a)
     m = nanmean(a, axis=axis, keepdims=True)
     d = where_(ok, a - m, 0.0)
-    if d.dtype.kind == "c":  # |d|**2: a real variance, as NumPy's
-        re, im = real(d), imag(d)
-        sq = re * re + im * im
+    if d.dtype.kind == "c":  # |d|**2 as NumPy's nanvar takes it: real(d * conj(d))
+        sq = real(d * conj(d))
     else:
         sq = d * d
     dof = _nan_count(a, axis, keepdims) - ddof
@@ -976,6 +994,10 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
         return np.nanstd(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
                          where=where, **({} if mean is None else {"mean": mean}))
     refuse_out(out, "nanstd")
+    if dtype is not None and np.dtype(dtype).kind not in "fc":
+        raise WireTypeError(f"nanstd in dtype {np.dtype(dtype)}: the square root of the "
+                            f"variance cannot be held in it (NumPy refuses it too)"
+                            f"{at(user_location())}")
     return sqrt_spread(nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims,
                               where=where, mean=mean))
 

@@ -15,7 +15,7 @@ from ..ops.layout import shared_nan
 from ..ops.shape import ones_like_, reshape, to_tracer
 from ._axes import normalize_axes
 from ._creation import ones_like
-from ._elementwise_composed import imag, real
+from ._elementwise_composed import conj, imag, real
 from ._math import _as_bool, isnan, logical_not, maximum, minimum, not_equal, sqrt, where
 from ._promote import cast, lifting, refuse_out
 from ._shape import broadcast_to, concatenate, transpose
@@ -33,10 +33,9 @@ def ufunc_axis(fn):
 
     @functools.wraps(fn)
     def wrapper(a, axis=None, *args, **kwargs):
-        if axis is not None and isinstance(a, Tracer) and a.ndim == 0:
-            axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-            if len(axes) == 1 and int(axes[0]) in (0, -1):
-                axis = None
+        if axis is not None and isinstance(a, Tracer) and a.ndim == 0 and \
+                not isinstance(axis, (tuple, list)) and int(axis) in (0, -1):
+            axis = None  # (not an axis tuple: np.sum(np.array(2.0), axis=(0,)) raises)
         return fn(a, axis, *args, **kwargs)
 
     return wrapper
@@ -504,7 +503,9 @@ def var_steps(a, axis, dtype, ddof, keepdims, where_, nan):
         x = cast(x, a.dtype)
         if missing is not None:
             x = where(missing, cast(0, x.dtype), x)
-    if x.dtype.kind == "c":
+    if x.dtype.kind == "c" and nan:  # nanvar's |x|**2: real(x * conj(x)), as NumPy's
+        sq = real(x * conj(x))
+    elif x.dtype.kind == "c":
         re, im = real(x), imag(x)
         sq = re * re + im * im
     else:
