@@ -258,3 +258,12 @@ def test_nanvar_of_complex_squares_as_numpy():
         _agree(lambda a: wnp.nanvar(a, **kw), lambda a: np.nanvar(a, **kw), x)
     with pytest.raises(wire.WireTypeError):  # NumPy cannot hold the root in int16 either
         wire.jit(lambda a: wnp.nanstd(a, axis=1, dtype=np.int16))(np.arange(6).reshape(2, 3))
+
+
+def test_ldexp_of_a_python_number_takes_numpys_loop():
+    # ldexp(2, int8 array) is float16 in NumPy (was float64); a complex mantissa is refused
+    e = np.array([1, 2, 3], np.int8)
+    for x1 in (2, -1, 300, 2.5, True):
+        _agree(lambda a: wnp.ldexp(x1, a), lambda a: np.ldexp(x1, a), e)
+    with pytest.raises(wire.WireTypeError):
+        wire.jit(lambda a: wnp.ldexp(3j, a))(e)

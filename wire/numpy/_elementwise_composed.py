@@ -328,6 +328,8 @@ def ldexp(x1, x2):
     """
     if not _is_tracer(x1, x2):
         return np.ldexp(x1, x2)
+    if type(x1) in (bool, int, float, complex):  # weak: NumPy's loop for x2's dtype decides
+        x1 = _ldexp_mantissa(x1, x2)
     _check_exponent(x2, np.result_type(dtype_of(x1)) == np.bool_)
     (x1,) = promote_real_float("ldexp", x1)
     n = cast(lift(x2), np.float64)
@@ -343,6 +345,18 @@ def ldexp(x1, x2):
         x1 = x1 * where(up, 2.0**1023, where(down, 2.0**-969, 1.0))
         n = n - where(up, 1023.0, where(down, -969.0, 0.0))
     return x1 * exp2(minimum(maximum(n, -1022.0), 1023.0))
+
+
+def _ldexp_mantissa(x1, x2):
+    """A Python number ``x1`` of ``ldexp(x1, traced x2)`` in the dtype of NumPy's loop
+    (``ldexp(2, int8_array)`` is float16), or NumPy's refusal (a complex ``x1``)."""
+    dt = lift(x2).dtype
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(x1, np.ldexp(x1, np.zeros((), dt)).dtype)
+    except TypeError as e:
+        raise WireTypeError(f"ldexp({x1!r}, {lift(x2).aval!r}): {e} (NumPy raises TypeError)"
+                            f"{at(user_location())}") from None
 
 
 def _check_exponent(x2, boolean: bool) -> None:
