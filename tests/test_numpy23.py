@@ -267,3 +267,17 @@ def test_ldexp_of_a_python_number_takes_numpys_loop():
         _agree(lambda a: wnp.ldexp(x1, a), lambda a: np.ldexp(x1, a), e)
     with pytest.raises(wire.WireTypeError):
         wire.jit(lambda a: wnp.ldexp(3j, a))(e)
+
+
+def test_sums_into_a_wider_dtype_are_numpys_buffered_sums():
+    # NumPy casts float16 into float32 in buffers of 8192 entries as its sum reads them:
+    # past that, sum(x, dtype=float32) is not the sum of x cast whole (it was, under jit)
+    rng = np.random.default_rng(0)
+    x = rng.random(20000).astype(np.float16)
+    assert np.sum(x, dtype=np.float32) != np.sum(x.astype(np.float32))  # the premise
+    _agree(lambda a: wnp.sum(a, dtype=np.float32), lambda a: np.sum(a, dtype=np.float32), x)
+    y = rng.random((2, 9000)).astype(np.float32)
+    _agree(lambda a: wnp.sum(a, axis=1, dtype=np.float64, keepdims=True),
+           lambda a: np.sum(a, axis=1, dtype=np.float64, keepdims=True), y)
+    g = wire.grad(lambda a: wnp.sum(a * a, dtype=np.float64))(y)
+    assert g.dtype == np.float32 and exact_difference(2 * y, g) is None

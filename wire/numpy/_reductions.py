@@ -170,6 +170,9 @@ def sum(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, o
     if type(a) is Tracer and axis is None and dtype is None and not keepdims and a.ndim \
             and a.dtype.kind in "fc":  # the common case: a float sum over everything
         return bind(R.reduce_sum_p, a, axes=tuple(range(a.ndim)))  # (sorted, non-empty)
+    if isinstance(a, Tracer) and _buffered(a, axis, dtype):  # NumPy's buffered casting
+        axes = normalize_axes(axis, a.ndim)
+        return _keep(a, R.reduce_sum_as(a, axes, dtype), axes, keepdims)
     if isinstance(a, Tracer):
         a = _accumulated(a, dtype)
         if a.shape is not None and a.dtype.kind in "fc" and not normalize_axes(axis, a.ndim):
@@ -177,6 +180,17 @@ def sum(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, o
     elif dtype is not None:
         return np.sum(a, axis=axis, dtype=dtype, keepdims=keepdims)
     return _reduce(R.reduce_sum, np.sum, a, axis, keepdims, "sum")
+
+
+def _buffered(a: Tracer, axis, dtype) -> bool:
+    """Whether NumPy sums float ``a`` into another float ``dtype`` over more entries than its
+    buffer holds (``np.getbufsize()``): there its sum is not the sum of ``a`` cast whole."""
+    if dtype is None or a.shape is None or a.dtype.kind not in "fc":
+        return False
+    dtype = np.dtype(dtype)
+    if dtype == a.dtype or dtype.kind not in "fc" or not np.can_cast(a.dtype, dtype):
+        return False
+    return _count(a, axis) > np.getbufsize()
 
 
 def _count(a, axis):

@@ -17,7 +17,7 @@ from ..core import bind
 from ..core.lowering import Emitter, IMPL_CALL, XpImpl, rank
 from ..core.formula import ARRAYS_ONLY, NoFormula, identity
 from .batching import argreduce_batch, reduction_batch
-from .elementwise import eq, isfinite, isinf, logical_and, select, sign
+from .elementwise import convert, eq, isfinite, isinf, logical_and, select, sign
 from .indexing import getitem
 from .layout import (
     _known, broadcast_to, concatenate, example_ndim, example_shape, expand_rank, full,
@@ -115,6 +115,41 @@ def reduce_sum(x, axes):
         if not axes:
             return x
     return bind(reduce_sum_p, x, axes=axes)
+
+
+# --------------------------------------------------------------------------- sum in a dtype
+# ``np.sum(x, dtype=wider)``: NumPy casts x as its sum reads it, in buffers of ``np.getbufsize()``
+# entries (8192) each summed pairwise and then added up, so past that many entries it is not
+# the sum of x cast whole (``sum(float16_array, dtype=float32)`` over 20000 entries differs
+# in the last bits). wire.numpy binds this only where that many entries are summed.
+
+
+def _sum_as_xp(bk, x, *, axes, to):
+    return bk.xp.sum(x, axis=None if axes is None else tuple(axes), dtype=bk.dtype(to))
+
+
+reduce_sum_as_p = Primitive(
+    "reduce_sum_as",
+    lambda x, *, axes, to: np.sum(x, axis=axes, dtype=to),
+    lambda a, *, axes, to: make_aval(_reduced_shape(a, axes), to),
+    dtype=lambda d, *, axes, to: np.dtype(to),
+    linear=True,
+    vjp=lambda ct, out, x, *, axes, to: (convert(expand_back(ct, x, axes), x.dtype),),
+    jvp=lambda ts, out, x, *, axes, to: reduce_sum_as(ts[0], axes, to),
+    batch=reduction_batch(lambda: reduce_sum_as_p),
+    xp=XpImpl(_sum_as_xp, "sum with dtype"),
+    sample=lambda rng: ([rng.normal(size=(3, 4)).astype(np.float32)],
+                        {"axes": (1,), "to": np.dtype(np.float64)}),
+    doc="NumPy's sum of x over axes in dtype `to` (x cast in NumPy's buffered chunks)",
+    sympy=NoFormula("a sum in another dtype: the cast of x, then its sum"),
+    taylor=COEFFICIENTWISE,
+)
+
+
+def reduce_sum_as(x, axes, to):
+    """NumPy's ``np.sum(x, axis=axes, dtype=to)`` of a float or complex ``x`` (``axes``
+    sorted, or None for all)."""
+    return bind(reduce_sum_as_p, x, axes=_sorted_axes(axes), to=np.dtype(to))
 
 
 # --------------------------------------------------------------------------- max / min
