@@ -105,11 +105,14 @@ def _with_extras(name, np_fn, plain, a, axis, dtype, keepdims, initial, where, o
         a = _accumulated(a, dtype)
         axes = normalize_axes(axis, a.ndim)
         init = None if initial is None else shared_nan(np.asarray(initial).astype(a.dtype).item())
-        if name == "sum":  # NumPy's own: initial plus a row's pairwise sum, zeros as there
+        if name == "sum" or where is not True and a.dtype.kind in "fc":
+            # NumPy's own: initial plus a row's pairwise sum, zeros as there; a product of the
+            # runs of selected entries (see reduce_prod_where)
             mask = _mask_like(where, a.shape)
             if not isinstance(mask, Tracer):
                 mask = to_tracer(np.broadcast_to(np.asarray(mask, bool), a.shape))
-            return _keep(a, R.reduce_sum_where(a, mask, axes, init), axes, keepdims)
+            fn = R.reduce_sum_where if name == "sum" else R.reduce_prod_where
+            return _keep(a, fn(a, mask, axes, init), axes, keepdims)
         # a product is one multiplication after another from initial (NumPy's order): the
         # unselected entries become 1 and initial comes first along the reduced entries
         if where is not True:

@@ -502,6 +502,54 @@ def reduce_prod(x, axes):
     return bind(reduce_prod_p, x, axes=_sorted_axes(axes))
 
 
+# ``np.prod(x, where=mask)``: NumPy multiplies each run of selected entries of a row in its
+# inner loop (float16 in float32, rounded at the run's end; complex by its reduction loop) and
+# the rows one by one, so no product of the entries with 1 in the unselected places gives its
+# value; this primitive runs NumPy's own masked product.
+
+
+def _prod_where_partial(x, mask, axes, initial):
+    """d prod / d x_i over the selected entries: the product of the other selected ones (and
+    ``initial``), 0 at the unselected ones."""
+    partial = _prod_partial(None, select(mask, x, ones_like_(x)), axes)
+    if initial is not None:
+        partial = partial * initial
+    return select(mask, partial, zeros_like_(x))
+
+
+reduce_prod_where_p = Primitive(
+    "reduce_prod_where",
+    _masked_impl(np.prod),
+    lambda a, m, *, axes, initial, lead: make_aval(_reduced_shape(a, axes), a.dtype),
+    vjp=lambda ct, out, x, mask, *, axes, initial, lead: (
+        expand_back(ct, x, axes) * _prod_where_partial(x, mask, axes, initial), None),
+    jvp=lambda ts, out, x, mask, *, axes, initial, lead: reduce_sum(
+        _times_partial(ts[0], _prod_where_partial(x, mask, axes, initial)), axes),
+    batch=_masked_batch(lambda: reduce_prod_where_p),
+    sample=lambda rng: ([rng.normal(size=(2, 3)), rng.random((2, 3)) < 0.5],
+                        {"axes": (1,), "initial": 0.5, "lead": 0}),
+    doc="NumPy's prod (in x's dtype) with initial (or None) and a where mask (x's shape), "
+        "example by example below ``lead`` batch axes: its runs of selected entries",
+    taylor=BY_JVP,
+    xp=XpImpl(lambda bk, x, mask, *, axes, initial, lead: _prod_where_xp(bk, x, mask, axes,
+                                                                          initial), "prod and where"),
+    sympy=NoFormula("a reduction with a where mask: not in graphs of scalars"),
+)
+
+
+def _prod_where_xp(bk, x, mask, axes, initial):
+    xp = bk.xp
+    total = xp.prod(xp.where(mask, x, xp.ones_like(x)), axis=None if axes is None else tuple(axes),
+                    dtype=x.dtype)
+    return total if initial is None else total * initial
+
+
+def reduce_prod_where(x, mask, axes, initial):
+    """NumPy's ``prod`` of ``x`` (in its dtype) over ``axes`` with ``initial`` (a Python number
+    or None) and the ``where`` mask ``mask`` (``x``'s shape)."""
+    return bind(reduce_prod_where_p, x, mask, axes=_sorted_axes(axes), initial=initial, lead=0)
+
+
 # --------------------------------------------------------------------------- argmax / argmin
 
 
