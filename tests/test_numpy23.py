@@ -308,3 +308,40 @@ def test_prod_under_where_derivatives_match_finite_differences():
         t = np.ones_like(x)
         np.testing.assert_allclose(wire.jvp(f, (x,), (t,))[1], np.sum(fd_grad(f, x)),
                                    rtol=1e-6)
+
+
+def test_average_weights_lie_along_axis_as_numpy():
+    # 1-D weights with axis=0 were broadcast along the last axis: a square a gave a wrong
+    # average ([3, 4, 5] where NumPy's is [4.5, 5.5, 6.5]), others a ShapeError
+    w = np.array([1.0, 2.0, 5.0])
+    for x in (np.arange(9.0).reshape(3, 3), np.arange(12.0).reshape(3, 4)):
+        _agree(lambda a: wnp.average(a, axis=0, weights=w),
+               lambda a: np.average(a, axis=0, weights=w), x, batched=False)
+    x = np.arange(24.0).reshape(2, 3, 4)
+    w2 = np.arange(1.0, 13.0).reshape(4, 3)
+    for f, g in ((lambda a: wnp.average(a, axis=(2, 1), weights=w2, returned=True)[k],
+                  lambda a: np.average(a, axis=(2, 1), weights=w2, returned=True)[k])
+                 for k in (0, 1)):
+        _agree(f, g, x)
+    # integer data with float32 weights: NumPy's float64
+    xi = np.arange(12, dtype=np.int8).reshape(3, 4)
+    w4 = np.arange(1, 5, dtype=np.float32)
+    _agree(lambda a: wnp.average(a, axis=-1, weights=w4),
+           lambda a: np.average(a, axis=-1, weights=w4), xi)
+    with pytest.raises(wire.WireTypeError):
+        wire.jit(lambda a: wnp.average(a, weights=w))(np.ones((3, 3)))
+    with pytest.raises(wire.errors.WireValueError):
+        wire.jit(lambda a: wnp.average(a, axis=1, weights=w))(np.ones((3, 4)))
+    f = lambda v: wnp.average(x, axis=(2, 1), weights=v)[1]  # noqa: E731
+    np.testing.assert_allclose(wire.grad(f)(w2), fd_grad(f, w2), rtol=1e-6, atol=1e-9)
+
+
+def test_ediff1d_casts_its_ends_as_numpy():
+    x = np.array([1, 4, 9], np.int64)
+    with pytest.raises(wire.WireTypeError, match="same_kind"):
+        wire.jit(lambda a: wnp.ediff1d(a, to_begin=2.5))(x)
+    _agree(lambda a: wnp.ediff1d(a, to_begin=np.int8(7), to_end=[1, 2]),
+           lambda a: np.ediff1d(a, to_begin=np.int8(7), to_end=[1, 2]), x, batched=False)
+    y = np.array([1.0, 4.0, 9.0], np.float32)
+    assert wire.jit(lambda a, b: wnp.ediff1d(a, to_begin=b))(y, np.float64(2.0)).dtype == \
+        np.float32  # a traced end is cast to ary's dtype too

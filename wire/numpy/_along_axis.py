@@ -260,10 +260,19 @@ def ediff1d(ary, to_end=None, to_begin=None):
         raise WireTypeError(f"ediff1d of a boolean array {ary.aval!r}: NumPy refuses it too (it "
                             f"subtracts booleans){at(user_location())}")
     d = diff(ravel(ary))
-    parts = ([ravel(to_begin) if isinstance(to_begin, Tracer) else np.ravel(to_begin).astype(d.dtype)]
-             if to_begin is not None else []) + [d]
+
+    def end(v, name):  # NumPy's: cast to ary's dtype, if the same_kind rule allows it
+        dt = v.dtype if isinstance(v, Tracer) else np.asarray(v).dtype
+        if not np.can_cast(dt, d.dtype, casting="same_kind"):
+            raise WireTypeError(f"ediff1d: dtype of `{name}` ({dt}) must be compatible with "
+                                f"input `ary` ({d.dtype}) under the `same_kind` rule (NumPy "
+                                f"raises TypeError){at(user_location())}")
+        return cast(ravel(v), d.dtype) if isinstance(v, Tracer) else \
+            np.ravel(v).astype(d.dtype)
+
+    parts = ([end(to_begin, "to_begin")] if to_begin is not None else []) + [d]
     if to_end is not None:
-        parts.append(ravel(to_end) if isinstance(to_end, Tracer) else np.ravel(to_end).astype(d.dtype))
+        parts.append(end(to_end, "to_end"))
     return concatenate(parts) if len(parts) > 1 else d
 
 

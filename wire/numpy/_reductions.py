@@ -646,11 +646,41 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
         scale = a.size // builtins.max(out.size, 1) if a.shape is not None else None
         scale = cast(scale, out.dtype) if scale is not None else None
     else:
-        scale = sum(weights * ones_like(a), axis=axis, keepdims=keepdims)
-        out = sum(a * weights, axis=axis, keepdims=keepdims) / scale
+        out, scale = _weighted(to_tracer(a), axis, weights, keepdims)
     if not returned:
         return out
     return out, broadcast_to(cast(scale, out.dtype), out.shape)
+
+
+def _weighted(a, axis, weights, keepdims):
+    """NumPy's weighted average and the sum of the weights: weights of another shape than
+    ``a``'s lie along ``axis`` (one weight per entry of those axes, broadcast over the others,
+    never along trailing axes by broadcasting), in NumPy's result dtype (float64 at least for
+    integer and boolean ``a``)."""
+    traced = isinstance(weights, Tracer)
+    w_shape = tuple(weights.shape) if traced else np.shape(weights)
+    w_dt = weights.dtype if traced else np.asarray(weights).dtype
+    dt = np.result_type(a.dtype, w_dt, *([np.float64] if a.dtype.kind in "biu" else []))
+    axes = None if axis is None else tuple(
+        int(ax) % builtins.max(a.ndim, 1)
+        for ax in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    if w_shape != tuple(a.shape):
+        if axes is None:
+            raise WireTypeError(f"average of {a.aval!r} with weights of shape {w_shape}: Axis "
+                                f"must be specified when shapes of a and weights differ (NumPy "
+                                f"raises TypeError){at(user_location())}")
+        if w_shape != tuple(a.shape[ax] for ax in axes):
+            raise WireValueError(f"average of {a.aval!r} over axis {axis} with weights of shape "
+                                 f"{w_shape}: Shape of weights must be consistent with shape of "
+                                 f"a along specified axis (NumPy raises ValueError)"
+                                 f"{at(user_location())}")
+        order = [int(i) for i in np.argsort(axes)]
+        shape = tuple(d if ax in axes else 1 for ax, d in enumerate(a.shape))
+        weights = reshape(transpose(weights, order), shape) if traced else \
+            np.asarray(weights).transpose(order).reshape(shape)
+    scale = sum(weights, axis=axes, dtype=dt, keepdims=keepdims)
+    total = sum(cast(a, dt) * cast(weights, dt), axis=axes, keepdims=keepdims)
+    return total / scale, scale
 
 
 @ufunc_axis
