@@ -345,3 +345,17 @@ def test_ediff1d_casts_its_ends_as_numpy():
     y = np.array([1.0, 4.0, 9.0], np.float32)
     assert wire.jit(lambda a, b: wnp.ediff1d(a, to_begin=b))(y, np.float64(2.0)).dtype == \
         np.float32  # a traced end is cast to ary's dtype too
+
+
+def test_zero_dimensional_and_axis_none_refusals_as_numpy():
+    # NumPy's nan-functions take axis 0 of a 0-d float array (ufuncs) but not of an integer
+    # or boolean one (they call mean/var): wire took both
+    for x in (np.array(3, np.int8), np.array(True)):
+        for name in ("nanmean", "nanvar", "nanstd"):
+            with pytest.raises(wire.WireError):
+                wire.jit(lambda a: getattr(wnp, name)(a, axis=0))(x)
+    for name in ("nanmean", "nanvar"):
+        _agree(lambda a: getattr(wnp, name)(a, axis=0), lambda a: getattr(np, name)(a, axis=0),
+               np.array(2.5, np.float16), batched=False)
+    with pytest.raises(wire.WireTypeError):  # diff's axis=None was the last axis
+        wire.jit(lambda a: wnp.diff(a, axis=None))(np.ones((2, 3)))

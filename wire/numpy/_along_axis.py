@@ -28,7 +28,8 @@ from ._rearranging import diagonal, flip, pad, take, take_along_axis
 from ._reductions import all as all_
 from ._reductions import (
     _reduce, argmax, argmin, divide_by_count, max, mean, min, normalize_axes, prod,
-    resolve_ddof, sqrt_spread, sum, var, var_about, extremum_where, ufunc_axis, var_steps,
+    resolve_ddof, sqrt_spread, sum, var, var_about, extremum_where, ufunc_axis,
+    ufunc_axis_if_inexact, var_steps,
 )
 from ._shape import (
     atleast_2d, broadcast_to, concatenate, expand_dims, moveaxis, ravel, reshape, transpose,
@@ -227,6 +228,9 @@ def diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
     if a.ndim == 0:
         raise ShapeError(f"diff requires input that is at least one dimensional"
                          f"{at(user_location())}")
+    if axis is None or isinstance(axis, (tuple, list)):  # (None was the last axis)
+        raise WireTypeError(f"diff: axis must be an integer, got {axis!r} (NumPy raises "
+                            f"TypeError){at(user_location())}")
     axis = normalize_axes(axis, a.ndim)[0]
     parts = []
     for key in ("prepend", "append"):
@@ -923,7 +927,7 @@ def _nan_count(a, axis, keepdims):
     return sum(~isnan(a), axis=axis, keepdims=keepdims)
 
 
-@ufunc_axis
+@ufunc_axis_if_inexact
 @lifting
 def nanmean(a, axis=None, keepdims=False, *, dtype=None, where=True, out=None):
     """Mean ignoring NaN (NaN for an all-NaN slice); float32 stays float32. With ``dtype``
@@ -954,7 +958,7 @@ def nanmean(a, axis=None, keepdims=False, *, dtype=None, where=True, out=None):
     return divide_by_count(total, _nan_count(a, axis, keepdims))
 
 
-@ufunc_axis
+@ufunc_axis_if_inexact
 @lifting
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
            mean=None, correction=None):
@@ -988,7 +992,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=
     return where_(dof <= 0, np.nan, res)
 
 
-@ufunc_axis
+@ufunc_axis_if_inexact
 @lifting
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
            mean=None, correction=None):

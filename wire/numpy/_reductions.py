@@ -41,6 +41,20 @@ def ufunc_axis(fn):
     return wrapper
 
 
+def ufunc_axis_if_inexact(fn):
+    """:func:`ufunc_axis` for NumPy's nan-functions: they reduce a float or complex array with
+    ufuncs (``axis=0`` of a 0-d one is no axis) but pass any other to ``mean``/``var``, which
+    refuse it (``np.nanmean(np.array(3), axis=0)`` raises ``AxisError``)."""
+    with_ufunc_axis = ufunc_axis(fn)
+
+    @functools.wraps(fn)
+    def wrapper(a, *args, **kwargs):
+        inexact = isinstance(a, Tracer) and a.dtype.kind in "fc"
+        return (with_ufunc_axis if inexact else fn)(a, *args, **kwargs)
+
+    return wrapper
+
+
 def _keep(x, y, axes, keepdims):
     if not keepdims:
         return y
