@@ -122,6 +122,7 @@ CALLS = {
     "reduce_empty": lambda u, a: u.reduce(a[:, :0], axis=1),
     "accumulate": lambda u, a: u.accumulate(a, axis=1),
     "outer": lambda u, a: u.outer(a[0], a[:, 1]),
+    "outer_dtype": lambda u, a: u.outer(a[0], a[:, 1], dtype=np.float32),
     "reduceat": lambda u, a: u.reduceat(a, [0, 2, 1, 3], axis=1),
 }
 SOME = ["subtract", "divide", "logaddexp", "logaddexp2", "arctan2", "hypot", "power",
@@ -142,6 +143,7 @@ def _method_cases(names):
     ("logaddexp2", "b", "reduce_initial_where"), ("arctan2", "f64", "reduceat"),
     ("add", "f64", "reduceat"), ("fmax", "f64", "reduce_initial_where"),
     ("nextafter", "i8", "outer"), ("power", "f16", "reduce_axis0_keepdims"),
+    ("add", "f64", "outer_dtype"), ("ldexp", "i8", "outer_dtype"),
 ])
 def test_ufunc_methods_on_traced_values_are_numpys(name, kind, call):
     _check_method(name, kind, call)
@@ -359,3 +361,17 @@ def test_zero_dimensional_and_axis_none_refusals_as_numpy():
                np.array(2.5, np.float16), batched=False)
     with pytest.raises(wire.WireTypeError):  # diff's axis=None was the last axis
         wire.jit(lambda a: wnp.diff(a, axis=None))(np.ones((2, 3)))
+
+
+def test_ufunc_methods_take_numpys_positional_arguments():
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    for f, g in ((lambda a: wnp.subtract.reduce(a, 1, np.float32, None, True),
+                  lambda a: np.subtract.reduce(a, 1, np.float32, None, True)),
+                 (lambda a: wnp.add.reduceat(a, [0, 2], 1), lambda a: np.add.reduceat(a, [0, 2], 1)),
+                 (lambda a: wnp.logaddexp.accumulate(a, 1), lambda a: np.logaddexp.accumulate(a, 1)),
+                 (lambda a: wnp.add.reduce([a[0], a[1]]), lambda a: np.add.reduce([a[0], a[1]])),
+                 (lambda a: wnp.power.outer(2.0, a[0]), lambda a: np.power.outer(2.0, a[0]))):
+        _agree(f, g, x)
+    w = np.array([True, False, True])
+    got = wire.jit(lambda m: wnp.add.reduce(x, axis=1, where=m))(w)  # a traced mask alone
+    assert exact_difference(np.add.reduce(x, axis=1, where=w), got) is None

@@ -146,8 +146,14 @@ def dispatch_ufunc(wnp, ufunc, method, inputs, kwargs):
         x = inputs[0] if dtype is None else wnp.asarray(inputs[0], dtype=dtype)
         return _fold_accumulate(wnp, ufunc, fn, x, axis, want)
     if method == "outer" and len(inputs) == 2:
-        a, b = (wnp.asarray(v) if dtype is None else wnp.asarray(v, dtype=dtype)
-                for v in inputs)
+        a, b = (wnp.asarray(v) for v in inputs)  # (NumPy's outer takes arrays)
+        if dtype is not None:  # the loop NumPy selects for dtype (ldexp's exponent stays int)
+            try:
+                loop = ufunc.resolve_dtypes((a.dtype, b.dtype, None),
+                                            signature=(None, None, np.dtype(dtype)))[:2]
+            except (TypeError, ValueError):
+                loop = (dtype, dtype)
+            a, b = wnp.astype(a, loop[0]), wnp.astype(b, loop[1])
         out = fn(wnp.reshape(a, tuple(a.shape) + (1,) * b.ndim), b)
         if isinstance(want, tuple):  # divmod
             return tuple(wnp.astype(o, w.dtype) for o, w in zip(out, want))
@@ -330,9 +336,18 @@ def _method(ufunc, method, wnp):
 
     @functools.wraps(np_method)
     def call(*args, **kwargs):
-        if not _holds_tracer(args) and not _holds_tracer(tuple(kwargs.values())):
-            return np_method(*args, **kwargs)
-        return dispatch_ufunc(wnp, ufunc, method, args, kwargs)
+        if any(isinstance(v, Tracer) for v in args):
+            # NumPy normalizes the arguments (positional axis, dtype …) and hands them to the
+            # tracer's __array_ufunc__; what it refuses first (divmod.reduce) is a WireError
+            try:
+                return np_method(*args, **kwargs)
+            except (ValueError, TypeError, IndexError, RuntimeError) as e:
+                if isinstance(e, WireError):
+                    raise
+                raise _wire_error(e, f"numpy.{ufunc.__name__}.{method}") from e
+        if _holds_tracer(args) or _holds_tracer(tuple(kwargs.values())):  # a list, a mask
+            return dispatch_ufunc(wnp, ufunc, method, args, kwargs)
+        return np_method(*args, **kwargs)
 
     call.__name__, call.__qualname__ = method, f"{ufunc.__name__}.{method}"
     call.__doc__ = (f"NumPy's ``numpy.{ufunc.__name__}.{method}``: NumPy's own on concrete "
