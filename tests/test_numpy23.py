@@ -375,3 +375,12 @@ def test_ufunc_methods_take_numpys_positional_arguments():
     w = np.array([True, False, True])
     got = wire.jit(lambda m: wnp.add.reduce(x, axis=1, where=m))(w)  # a traced mask alone
     assert exact_difference(np.add.reduce(x, axis=1, where=w), got) is None
+
+
+def test_complex_reciprocal_of_concrete_values_is_numpys():
+    # eagerly 1 / x: reciprocal(0.3j) was -0-3.33j where NumPy's is 0-3.33j
+    x = np.array([0.3j, 100j, 0.5 + 1e-5j, 2 + 0j], np.complex64)
+    for got in (wnp.reciprocal(x), wire.jit(wnp.reciprocal)(x)):
+        for part in ("real", "imag"):  # (exact_difference sees no signs of complex zeros)
+            want = getattr(np.reciprocal(x), part)
+            assert exact_difference(want, getattr(got, part)) is None

@@ -283,6 +283,8 @@ def reciprocal(x):
     """
     if isinstance(x, Tracer) and x.dtype.kind == "c":
         return _complex_reciprocal(x)
+    if not holds_tracer(x) and np.result_type(x).kind == "c":  # (1 / x's zeros differ)
+        return np.reciprocal(x)
     return divide(1.0, x)
 
 
