@@ -384,3 +384,16 @@ def test_complex_reciprocal_of_concrete_values_is_numpys():
         for part in ("real", "imag"):  # (exact_difference sees no signs of complex zeros)
             want = getattr(np.reciprocal(x), part)
             assert exact_difference(want, getattr(got, part)) is None
+
+
+@pytest.mark.parametrize("name", ["fmax", "fmin"])
+def test_complex_fmax_fmin_keep_the_first_operand_when_both_have_nan(name):
+    # NumPy's loop takes x where y has a NaN: fmax(nan+1j, nan+infj) is nan+1j (was y)
+    x = np.array([complex(np.nan, 1), complex(np.nan, -2), complex(1, 2)], np.complex64)
+    y = np.array([complex(np.nan, np.inf), complex(np.nan, np.nan), complex(np.nan, 0)],
+                 np.complex64)
+    for got in (getattr(wnp, name)(wnp.asarray(x), y),
+                wire.jit(lambda a, b: getattr(wnp, name)(a, b))(x, y)):
+        want = getattr(np, name)(x, y)
+        for part in ("real", "imag"):
+            assert exact_difference(getattr(want, part), getattr(got, part)) is None

@@ -454,13 +454,15 @@ def trunc(x):
 def fmax(x, y):
     """Elementwise maximum ignoring NaNs."""
     x, y = promote(x, y)
-    return where(isnan(x), y, where(isnan(y), x, maximum(x, y)))
+    # NumPy's loop: x where y is NaN (a complex x with NaN too: fmax(nan+1j, nan+2j) is x)
+    return where(isnan(y), x, where(isnan(x), y, maximum(x, y)))
 
 
 def fmin(x, y):
     """Elementwise minimum ignoring NaNs."""
     x, y = promote(x, y)
-    return where(isnan(x), y, where(isnan(y), x, minimum(x, y)))
+    # NumPy's loop: x where y is NaN (a complex x with NaN too: fmax(nan+1j, nan+2j) is x)
+    return where(isnan(y), x, where(isnan(x), y, minimum(x, y)))
 
 
 def _scaled(x, num, den, name):
