@@ -397,3 +397,9 @@ def test_complex_fmax_fmin_keep_the_first_operand_when_both_have_nan(name):
         want = getattr(np, name)(x, y)
         for part in ("real", "imag"):
             assert exact_difference(getattr(want, part), getattr(got, part)) is None
+
+
+def test_expand_dims_takes_a_numpy_integer_axis():
+    x = np.ones((2, 3), np.float32)
+    for ax in (np.int64(1), np.int8(-1)):  # a TypeError (not iterable) before
+        _agree(lambda a: wnp.expand_dims(a, ax), lambda a: np.expand_dims(a, ax), x)

@@ -171,7 +171,7 @@ def expand_dims(a, axis):
     """Insert size-1 axes at ``axis`` (int or tuple)."""
     if not isinstance(a, Tracer):
         return np.expand_dims(a, axis)
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     nd = a.ndim + len(axes)
     axes = normalize_axes(axes, nd)
     it = iter(a.shape)
