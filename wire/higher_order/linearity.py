@@ -26,7 +26,8 @@ __all__ = ["CONTROL_FLOW", "LINEAR_IN_FLOATS", "LINEAR_OPS", "Nonlinear", "contr
 # those operands are all zero (the custom-rule checks start from these too)
 LINEAR_IN_FLOATS = frozenset((
     "add", "sub", "neg", "reshape", "transpose", "swapaxes", "broadcast_to", "broadcast_like",
-    "sum_to_like", "concatenate", "getitem", "reduce_sum", "reduce_sum_where", "cumsum",
+    "sum_to_like", "concatenate", "getitem", "reduce_sum", "reduce_sum_where", "reduce_sum_as",
+    "cumsum",
     "real", "imag", "conj", "complex", "fft", "select", "scatter", "scatter_add",
     "scatter_addto", "convert", "remat_barrier", "proj"))
 
