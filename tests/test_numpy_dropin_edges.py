@@ -369,6 +369,29 @@ def test_complex_from_parts_keeps_infinite_and_signed_zero_parts():
         np.testing.assert_array_equal(np.signbit(got.imag), np.signbit(im))
 
 
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+def test_complex_square_and_power_two_are_numpys_bits(dtype):
+    # np.square(z) is z * z, np.power(z, 2) and z ** 2.0 complex power (other last bits):
+    # traced, all three were z * z
+    rng = np.random.default_rng(7)
+    z = (rng.normal(size=400) + 1j * rng.normal(size=400)).astype(dtype)
+    for f, want in [(wnp.square, np.square(z)), (lambda v: wnp.power(v, 2), np.power(z, 2)),
+                    (lambda v: v ** 2.0, z ** 2.0), (lambda v: v ** 2, z ** 2)]:
+        for got in traced_and_jitted(f, z) + [wire.vmap(f)(z)]:
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_real_power_half_operator_is_sqrt(dtype):
+    # ndarray's ** 0.5 is np.sqrt: in float16 np.power gives 0.0 at -0.0 and inf at -inf,
+    # sqrt -0.0 and NaN (traced float16 x ** 0.5 gave power's)
+    x = np.array([-0.0, 0.0, -np.inf, np.inf, np.nan, -1.0, 2.0, 1e-7], dtype)
+    with np.errstate(all="ignore"):
+        want = x ** 0.5
+        for got in traced_and_jitted(lambda v: v ** 0.5, x):
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
 @pytest.mark.parametrize("p", [-1, 0.5, 2, -1.0, 3])
 @pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
 def test_complex_power_operator_takes_ndarrays_fast_paths(p, dtype):

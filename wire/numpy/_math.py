@@ -269,6 +269,8 @@ def square(x):
     if isinstance(x, Tracer):
         if x.dtype == np.bool_:
             x = cast(x, np.int8)  # NumPy squares booleans as int8
+        if x.dtype.kind == "c":  # NumPy's complex square is x * x, its power(x, 2) another
+            return E.mul(x, x)
         return E.integer_pow(x, 2)
     return np.square(x)
 

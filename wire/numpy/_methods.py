@@ -49,19 +49,21 @@ def _as_entry_points(cls, before: dict) -> None:
 
 def _pow(wnp):
     """``x ** y`` as ndarray's operator: a Python ``2`` squares (``np.square``), so booleans
-    give int8 there, where ``np.power`` gives int64; on complex arrays a Python ``-1`` is
-    ``np.reciprocal`` and a Python ``0.5`` ``np.sqrt`` (NumPy's fast paths, whose infinities,
-    NaNs and signed zeros differ from ``np.power``'s there)."""
+    give int8 there, where ``np.power`` gives int64, and complex values ``x * x``, where
+    ``np.power`` rounds otherwise; a Python ``0.5`` is ``np.sqrt`` on inexact arrays (in float16
+    ``np.power(-0.0, 0.5)`` is ``0.0`` and of ``-inf`` ``inf``, ``sqrt``'s ``-0.0`` and NaN),
+    and on complex arrays a Python ``-1`` is ``np.reciprocal`` (NumPy's fast paths, whose
+    infinities, NaNs, signed zeros and last bits differ from ``np.power``'s there)."""
     power, square, reciprocal, sqrt = wnp.power, wnp.square, wnp.reciprocal, wnp.sqrt
 
     def pow_(x, y):
-        if type(y) is int and y == 2 and getattr(x, "dtype", None) == np.bool_:
+        kind = x.dtype.kind if getattr(x, "dtype", None) is not None else None
+        if type(y) is int and y == 2 and (kind == "b" or kind == "c"):
             return square(x)
-        if getattr(x, "dtype", None) is not None and x.dtype.kind == "c":
-            if type(y) is int and y == -1:
-                return reciprocal(x)
-            if type(y) is float and y == 0.5:
-                return sqrt(x)
+        if type(y) is float and y == 0.5 and (kind == "f" or kind == "c"):
+            return sqrt(x)
+        if kind == "c" and type(y) is int and y == -1:
+            return reciprocal(x)
         return power(x, y)
 
     return pow_

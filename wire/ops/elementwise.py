@@ -271,7 +271,9 @@ def _integer_pow_deriv(x, y):
 
 
 def _integer_pow_impl(x, *, y):
-    if y == 2:
+    # (a real square is x * x to the bit; NumPy's complex power(x, 2) rounds otherwise than
+    # x * x, which is np.square: wire.numpy.square binds mul for complex values)
+    if y == 2 and np.asarray(x).dtype.kind != "c":
         return np.multiply(x, x)
     return np.power(x, y)
 
@@ -317,7 +319,7 @@ def _integer_pow_sample(rng):
 
 def _integer_pow_expr(ctx, node, args, out):
     y = node.params["y"]
-    if y == 2:
+    if y == 2 and node.aval.dtype.kind != "c":
         return ufunc_call_expr(ctx.bind_numpy(np.multiply), [args[0], args[0]], out)
     return ufunc_call_expr(ctx.bind_numpy(np.power), [args[0], repr(int(y))], out)
 
