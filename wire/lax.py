@@ -32,7 +32,8 @@ import numpy as np
 from . import numpy as wnp
 from . import tree
 from .api import custom_jvp, vmap
-from .api.control_flow import cond, fori_loop, scan, switch, while_loop  # wire.cond … (entry points)
+from .api import control_flow as _control_flow
+from .api.control_flow import scan  # wire.scan (an entry point)
 from .core import Tracer, to_tracer
 from .core import trace as _trace
 from .errors import (
@@ -418,8 +419,33 @@ add = _binary("add", "iufc", "iufc", wnp.add, "``x + y`` (one dtype, no promotio
               ">>> lax.add(np.array([1.0, 2.0]), np.array(0.5))\narray([1.5, 2.5])")
 sub = _binary("sub", "iufc", "iufc", wnp.subtract, "``x - y`` (one dtype, no promotion).",
               ">>> lax.sub(np.array([1, 2]), np.array([2, 2]))\narray([-1,  0])")
-mul = _binary("mul", "iuf", "iufc", wnp.multiply, "``x * y`` (one dtype, no promotion).",
-              ">>> lax.mul(np.array([1.0, 2.0]), np.array([3.0, 4.0]))\narray([3., 8.])")
+_mul = _binary("mul", "iuf", "iufc", wnp.multiply, "", "")
+
+
+def mul(x, y, *, out_dtype=None):
+    """``x * y`` (one dtype, no promotion). With ``out_dtype`` (as ``jax.lax.mul``) both
+    operands are converted to it first (:func:`convert_element_type`), so they may differ in
+    dtype; derivatives flow back through the conversions.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.mul(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    array([3., 8.])
+    >>> lax.mul(np.int8(100), np.int8(3), out_dtype=np.int32)
+    np.int32(300)
+    """
+    if out_dtype is None:
+        return _mul(x, y)
+    out = np.dtype(out_dtype)
+    ax = _check_kind("mul", x, "iuf", "iufc")
+    ay = _check_kind("mul", y, "iuf", "iufc")
+    if out.kind not in "iuf":
+        raise WireNotImplementedError(f"wire.lax.mul: out_dtype={out} is not supported (integer "
+                                      f"or floating only){at(user_location())}")
+    _same("mul", [(ax[0], out), (ay[0], out)])
+    return _mul(convert_element_type(x, out), convert_element_type(y, out))
+
+
 div = _binary("div", "iuf", "iufc", _div,
               "``x / y``; integers: the quotient rounded toward zero (``-7 / 2 = -3``), and "
               "``x / 0 = -1``, as XLA.",
@@ -442,9 +468,22 @@ atan2 = _binary("atan2", _F, _FC, wnp.arctan2, "The angle of the point ``(y, x)`
                 " arguments ``atan2(x, y)`` is ``arctan(x / y)`` in the right quadrant.",
                 ">>> lax.atan2(np.array([1.0, 0.0]), np.array([1.0, -0.0]))\n"
                 "array([0.78539816, 3.14159265])")
-nextafter = _binary("nextafter", _F, "", wnp.nextafter,
-                    "The next float after ``x`` toward ``y``.",
-                    ">>> lax.nextafter(np.array([0.0]), np.array([1.0]))\narray([5.e-324])")
+_nextafter = _binary("nextafter", _F, "", wnp.nextafter, "", "")
+
+
+def nextafter(x1, x2):
+    """The next float after ``x1`` toward ``x2`` (``jax.lax.nextafter``'s argument names).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.nextafter(np.array([0.0]), np.array([1.0]))
+    array([5.e-324])
+    >>> lax.nextafter(x1=np.float32(1.0), x2=np.float32(0.0))
+    np.float32(0.99999994)
+    """
+    return _nextafter(x1, x2)
+
+
 eq = _binary("eq", "buifc", "buifc", wnp.equal, "``x == y``.",
              ">>> lax.eq(np.array([np.nan, -0.0]), np.array([np.nan, 0.0]))\n"
              "array([False,  True])")
@@ -839,6 +878,99 @@ def zeta(x, q):
 # --------------------------------------------------------------------------- selection
 
 
+_UNSET = object()  # an argument not given (None is a value: an operand may be None)
+
+
+def _one(name: str, jax_name: str, jax_value, wire_name: str, wire_value):
+    """The argument given under JAX's name or under wire's (exactly one of them)."""
+    if jax_value is _UNSET and wire_value is _UNSET:
+        raise WireTypeError(f"lax.{name}: missing argument {jax_name!r}{at(user_location(3))}")
+    if jax_value is not _UNSET and wire_value is not _UNSET:
+        raise WireTypeError(f"lax.{name}: {jax_name!r} and {wire_name!r} name one argument; "
+                            f"pass one of them{at(user_location(3))}")
+    return wire_value if jax_value is _UNSET else jax_value
+
+
+def _operands(name: str, operands: tuple, operand) -> tuple:
+    if operand is _UNSET:
+        return operands
+    if operands:
+        raise WireTypeError(f"lax.{name}: operand= and positional operands were both given "
+                            f"({len(operands)} positional){at(user_location(3))}")
+    return (operand,)
+
+
+def cond(pred, true_fun=_UNSET, false_fun=_UNSET, *operands, operand=_UNSET, true_fn=_UNSET,
+         false_fn=_UNSET):
+    """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``: ``wire.cond`` with
+    ``jax.lax.cond``'s signature: the branches may be passed as ``true_fun=``/``false_fun=``
+    (or wire's ``true_fn=``/``false_fn=``), a single operand as ``operand=``, and JAX's old
+    form ``cond(pred, true_operand, true_fun, false_operand, false_fun)`` works too.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.cond(True, lambda x: x + 1.0, lambda x: x - 1.0, 2.0)
+    array(3.)
+    >>> lax.cond(False, true_fun=lambda x: x + 1.0, false_fun=lambda x: x - 1.0, operand=2.0)
+    array(1.)
+    """
+    true_fun = _one("cond", "true_fun", true_fun, "true_fn", true_fn)
+    false_fun = _one("cond", "false_fun", false_fun, "false_fn", false_fn)
+    if (not callable(true_fun) and callable(false_fun) and operand is _UNSET
+            and len(operands) == 2 and callable(operands[1])):  # JAX's deprecated form
+        x_true, f_true, x_false, f_false = true_fun, false_fun, *operands
+        return _control_flow.cond(pred, lambda x, _: f_true(x), lambda _, x: f_false(x),
+                                  x_true, x_false)
+    if not (callable(true_fun) and callable(false_fun)):
+        raise WireTypeError(f"lax.cond: true_fun and false_fun must be callable, got "
+                            f"{type(true_fun).__name__} and {type(false_fun).__name__}"
+                            f"{at(user_location())}")
+    return _control_flow.cond(pred, true_fun, false_fun, *_operands("cond", operands, operand))
+
+
+def switch(index, branches, *operands, operand=_UNSET):
+    """``branches[index](*operands)``, ``index`` clamped to the branches: ``wire.switch``
+    with ``jax.lax.switch``'s ``operand=`` keyword (one operand).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.switch(1, [lambda x: x + 1.0, lambda x: x * 10.0], operand=2.0)
+    array(20.)
+    """
+    return _control_flow.switch(index, branches, *_operands("switch", operands, operand))
+
+
+def while_loop(cond_fun=_UNSET, body_fun=_UNSET, init_val=_UNSET, *, cond_fn=_UNSET,
+               body_fn=_UNSET, init=_UNSET):
+    """``wire.while_loop`` with ``jax.lax.while_loop``'s argument names (``cond_fun``,
+    ``body_fun``, ``init_val``; wire's ``cond_fn``, ``body_fn``, ``init`` work too).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.while_loop(cond_fun=lambda v: v < 10, body_fun=lambda v: v * 2, init_val=1)
+    array(16)
+    """
+    return _control_flow.while_loop(
+        _one("while_loop", "cond_fun", cond_fun, "cond_fn", cond_fn),
+        _one("while_loop", "body_fun", body_fun, "body_fn", body_fn),
+        _one("while_loop", "init_val", init_val, "init", init))
+
+
+def fori_loop(lower, upper, body_fun=_UNSET, init_val=_UNSET, *, unroll=None, body_fn=_UNSET,
+              init=_UNSET):
+    """``wire.fori_loop`` with ``jax.lax.fori_loop``'s argument names (``body_fun``,
+    ``init_val``; wire's ``body_fn``, ``init`` work too).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.fori_loop(0, 4, body_fun=lambda i, x: x * 2.0 + i, init_val=1.0)
+    array(27.)
+    """
+    return _control_flow.fori_loop(
+        lower, upper, _one("fori_loop", "body_fun", body_fun, "body_fn", body_fn),
+        _one("fori_loop", "init_val", init_val, "init", init), unroll=unroll)
+
+
 def select_n(which, *cases):
     """``cases[which]`` elementwise: ``which`` a bool (two cases) or integer array of the
     cases' shape, or a scalar; the cases of one shape and dtype. An integer ``which``
@@ -1178,16 +1310,27 @@ def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1
     return out[0] if single else out
 
 
-def top_k(operand, k: int):
-    """The ``k`` largest entries along the last axis and their indices, largest first, in
-    XLA's total order: ``NaN > inf > … > 0.0 > -0.0 > … > -inf > -NaN``; equal entries by
-    index.
+def top_k(operand, k: int, *, axis: int = -1):
+    """The ``k`` largest entries along ``axis`` (the last by default) and their indices,
+    largest first, in XLA's total order: ``NaN > inf > … > 0.0 > -0.0 > … > -inf > -NaN``;
+    equal entries by index.
 
     >>> import numpy as np
     >>> from wire import lax
     >>> lax.top_k(np.array([1.0, np.nan, 3.0, 1.0]), 3)
     (array([nan,  3.,  1.]), array([1, 2, 0], dtype=int32))
+    >>> lax.top_k(np.array([[1, 5], [4, 2]]), 1, axis=0)
+    (array([[4, 5]]), array([[1, 0]], dtype=int32))
     """
+    if axis != -1:
+        shape = _check_kind("top_k", operand, "iuf", "bc")[0]
+        if shape is None or not shape:
+            raise ShapeError(f"lax.top_k needs an operand of at least one dimension"
+                             f"{at(user_location())}")
+        (axis,) = _axes("top_k", shape, (axis + len(shape) if -len(shape) <= axis < 0
+                                         else axis,))
+        values, indices = top_k(wnp.moveaxis(operand, axis, -1), k)
+        return wnp.moveaxis(values, -1, axis), wnp.moveaxis(indices, -1, axis)
     shape, dtype = _check_kind("top_k", operand, "iuf", "bc")
     if shape is None or not shape:
         raise ShapeError(f"lax.top_k needs an operand of at least one dimension"
@@ -1833,15 +1976,21 @@ def index_in_dim(operand, index: int, axis: int = 0, keepdims: bool = True):
     return out if keepdims else squeeze(out, (axis,))
 
 
-def dynamic_slice(operand, start_indices, slice_sizes):
+def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices=True):
     """The block of ``slice_sizes`` starting at ``start_indices``, which may be traced: as
     in XLA a negative start counts from the end, then each start is clamped so that the
     block fits (``dynamic_slice(arange(10), (8,), (4,))`` is ``[6, 7, 8, 9]``).
+
+    ``allow_negative_indices`` (a bool, or one per axis) is ``jax.lax``'s: where it is false
+    a negative start is not counted from the end: a concrete one is an error, a traced one
+    is clamped to 0.
 
     >>> import numpy as np
     >>> from wire import lax
     >>> lax.dynamic_slice(np.arange(10.0), (8,), (4,))
     array([6., 7., 8., 9.])
+    >>> lax.dynamic_slice(np.arange(10.0), (-3,), (2,))
+    array([7., 8.])
     """
     shape = _shape_of("dynamic_slice", operand)
     sizes = _ints("dynamic_slice", "slice_sizes", slice_sizes)
@@ -1851,31 +2000,43 @@ def dynamic_slice(operand, start_indices, slice_sizes):
         raise WireIndexError(f"lax.dynamic_slice: slice_sizes {sizes} and {len(starts)} start "
                              f"indices do not fit shape {shape}{at(user_location())}")
     x = operand
-    for axis, (i, k) in enumerate(zip(_starts("dynamic_slice", shape, sizes, starts), sizes)):
+    starts = _starts("dynamic_slice", shape, sizes, starts, allow_negative_indices)
+    for axis, (i, k) in enumerate(zip(starts, sizes)):
         x = wnp.take(x, i + wnp.arange(k), axis=axis)
     return x
 
 
-def _starts(name: str, shape, sizes, start_indices) -> list:
+def _starts(name: str, shape, sizes, start_indices, allow_negative=True) -> list:
     """The start indices of a dynamic slice as XLA takes them: a negative one counts from the
-    end, then each is clamped so that a block of ``sizes`` fits."""
+    end (on the axes where ``allow_negative``, a bool or one per axis, is true; elsewhere a
+    concrete negative start is an error, a traced one is clamped to 0), then each is clamped
+    so that a block of ``sizes`` fits."""
     starts = list(start_indices)
     if len(starts) != len(shape):
         raise WireIndexError(f"lax.{name}: {len(starts)} start indices for an operand of shape "
                              f"{shape}{at(user_location(3))}")
+    allow = ([bool(allow_negative)] * len(shape) if isinstance(allow_negative, (bool, np.bool_))
+             else [bool(a) for a in allow_negative])
+    if len(allow) != len(shape):
+        raise WireValueError(f"lax.{name}: allow_negative_indices has {len(allow)} entries for "
+                             f"an operand of shape {shape}{at(user_location(3))}")
     out = []
-    for i, k, n in zip(starts, sizes, shape):
+    for i, k, n, negative in zip(starts, sizes, shape, allow):
         _check_kind(name, i, "iu", "", "a start index")
-        i = wnp.where(i < 0, i + n, i)
+        if negative:
+            i = wnp.where(i < 0, i + n, i)
+        elif not isinstance(i, Tracer) and int(np.asarray(i)) < 0:
+            raise WireIndexError(f"lax.{name}: start index {int(np.asarray(i))} is negative, "
+                                 f"with allow_negative_indices=False{at(user_location(3))}")
         out.append(wnp.clip(i, 0, n - k))
     return out
 
 
-def dynamic_update_slice(operand, update, start_indices):
+def dynamic_update_slice(operand, update, start_indices, *, allow_negative_indices=True):
     """``operand`` with the block at ``start_indices`` replaced by ``update`` (of one dtype
     and rank with it, each size at most the operand's); the starts may be traced, and are
     taken as in :func:`dynamic_slice` (negative from the end, then clamped so the block
-    fits).
+    fits; ``allow_negative_indices`` as there).
 
     >>> import numpy as np
     >>> from wire import lax
@@ -1892,7 +2053,8 @@ def dynamic_update_slice(operand, update, start_indices):
             u > n for u, n in zip(ushape, shape)):
         raise ShapeError(f"lax.dynamic_update_slice: an update of shape {ushape} does not fit "
                          f"an operand of shape {shape}{at(user_location())}")
-    starts = _starts("dynamic_update_slice", shape, ushape, start_indices)
+    starts = _starts("dynamic_update_slice", shape, ushape, start_indices,
+                     allow_negative_indices)
     if not builtins.any(isinstance(v, Tracer) for v in [operand, update, *starts]):
         out = np.array(operand, copy=True)
         out[tuple(builtins.slice(int(i), int(i) + k) for i, k in zip(starts, ushape))] = update
@@ -1903,8 +2065,10 @@ def dynamic_update_slice(operand, update, start_indices):
     return At(to_tracer(operand))[index].set(update) if nd else wnp.copy(update)
 
 
-def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0):
-    """:func:`dynamic_slice` along one axis: ``slice_size`` elements from ``start_index``.
+def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0, *,
+                         allow_negative_indices: bool = True):
+    """:func:`dynamic_slice` along one axis: ``slice_size`` elements from ``start_index``
+    (``allow_negative_indices`` as in :func:`dynamic_slice`).
 
     >>> import numpy as np
     >>> from wire import lax
@@ -1918,19 +2082,22 @@ def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0):
     starts[axis] = start_index
     sizes = list(shape)
     sizes[axis] = slice_size
-    return dynamic_slice(operand, starts, sizes)
+    return dynamic_slice(operand, starts, sizes, allow_negative_indices=allow_negative_indices)
 
 
-def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True):
+def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True, *,
+                         allow_negative_indices: bool = True):
     """The element ``index`` of ``axis`` (may be traced; clamped), keeping that axis with
-    size 1 unless ``keepdims=False``.
+    size 1 unless ``keepdims=False`` (``allow_negative_indices`` as in
+    :func:`dynamic_slice`).
 
     >>> import numpy as np
     >>> from wire import lax
     >>> lax.dynamic_index_in_dim(np.arange(6.0).reshape(2, 3), -1, axis=1, keepdims=False)
     array([2., 5.])
     """
-    out = dynamic_slice_in_dim(operand, index, 1, axis)
+    out = dynamic_slice_in_dim(operand, index, 1, axis,
+                               allow_negative_indices=allow_negative_indices)
     if keepdims:
         return out
     return squeeze(out, (_axes("dynamic_index_in_dim", _shape_of("", operand), (axis,))[0],))
@@ -2145,20 +2312,26 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
                        + tuple(rs[d] for d in rf))
 
 
-def dot(lhs, rhs, precision=None, preferred_element_type=None):
-    """Vector and matrix products of operands of one dtype (1-d or 2-d; for others use
-    :func:`dot_general`).
+def dot(lhs, rhs, precision=None, preferred_element_type=None, *, dimension_numbers=None):
+    """Vector and matrix products of operands of one dtype (1-d or 2-d); with
+    ``dimension_numbers`` (``jax.lax.dot``'s keyword) any contraction, as
+    :func:`dot_general`.
 
     >>> import numpy as np
     >>> from wire import lax
     >>> lax.dot(np.ones((2, 3)), np.arange(3.0))
     array([3., 3.])
+    >>> lax.dot(np.ones((2, 3, 4)), np.ones((2, 4)), dimension_numbers=(((2,), (1,)),
+    ...                                                               ((0,), (0,)))).shape
+    (2, 3)
     """
+    if dimension_numbers is not None:
+        return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type)
     ls, ld = _aval(lhs, "dot")
     rs, rd = _aval(rhs, "dot")
     if len(ls) not in (1, 2) or len(rs) not in (1, 2):
-        raise ShapeError(f"lax.dot takes 1-d and 2-d operands, got shapes {ls} and {rs}; use "
-                         f"lax.dot_general{at(user_location())}")
+        raise ShapeError(f"lax.dot takes 1-d and 2-d operands, got shapes {ls} and {rs}; pass "
+                         f"dimension_numbers or use lax.dot_general{at(user_location())}")
     return dot_general(lhs, rhs, (((len(ls) - 1,), (0,)), ((), ())), precision,
                        preferred_element_type)
 
@@ -3053,15 +3226,6 @@ def padtype_to_pads(in_shape, window_shape, window_strides, padding) -> list:
         tuple(int(v) for v in window_shape), tuple(int(v) for v in window_strides))]
 
 
-def _in_dim_start(name: str, index, allow_negative: bool):
-    if allow_negative:
-        return index
-    if not isinstance(index, Tracer) and int(np.asarray(index)) < 0:
-        raise WireIndexError(f"lax.{name}: index {int(np.asarray(index))} with "
-                             f"allow_negative_indices=False{at(user_location(3))}")
-    return wnp.maximum(index, 0)
-
-
 def dynamic_update_slice_in_dim(operand, update, start_index, axis: int, *,
                                 allow_negative_indices: bool = True):
     """:func:`dynamic_update_slice` along one axis: ``update`` written from ``start_index``.
@@ -3073,11 +3237,12 @@ def dynamic_update_slice_in_dim(operand, update, start_index, axis: int, *,
     """
     shape = _shape_of("dynamic_update_slice_in_dim", operand)
     (axis,) = _axes("dynamic_update_slice_in_dim", shape, (axis,))
-    start = _in_dim_start("dynamic_update_slice_in_dim", start_index, allow_negative_indices)
+    start = start_index
     starts = [np.zeros((), np.asarray(start).dtype if not isinstance(start, Tracer)
                        else start.dtype)] * len(shape)
     starts[axis] = start
-    return dynamic_update_slice(operand, update, starts)
+    return dynamic_update_slice(operand, update, starts,
+                                allow_negative_indices=allow_negative_indices)
 
 
 def dynamic_update_index_in_dim(operand, update, index, axis: int, *,
@@ -3303,6 +3468,6 @@ for _name in _DEFINED_HERE:
         globals()[_name] = _own_results(globals()[_name])
 del _name
 
-# the functions defined here are where user code enters wire (wire.tracebacks); the control
-# flow names are wire's own, exposed where they are defined
+# the functions defined here are where user code enters wire (wire.tracebacks); ``scan`` is
+# wire's own, exposed where it is defined
 expose(globals(), _DEFINED_HERE)

@@ -1,0 +1,166 @@
+"""Drop-in parity of wire's JAX/optax-compatible namespaces: JAX's and optax's argument
+names, keywords and defaults on ``wire.lax``, ``wire.random``, ``wire.optim`` and the other
+ported namespaces, each checked against JAX/optax themselves (values and derivatives)."""
+
+import numpy as np
+import pytest
+
+import wire
+from wire import lax
+
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)
+jlax = jax.lax
+jnp = jax.numpy
+
+
+def close(got, want, rtol=1e-12, atol=0.0):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+
+
+# --------------------------------------------------------------------------- wire.lax
+
+
+def test_cond_jax_keywords():
+    t, f = (lambda x: x * 3.0), (lambda x: x - 1.0)
+    for pred in (True, False):
+        want = jlax.cond(pred, true_fun=t, false_fun=f, operand=2.0)
+        close(lax.cond(pred, true_fun=t, false_fun=f, operand=2.0), want)
+        close(lax.cond(pred, t, f, operand=2.0), want)
+        close(lax.cond(pred, true_fn=t, false_fn=f, operand=2.0), want)  # wire's names
+        close(lax.cond(pred, t, f, 2.0), want)
+    # JAX's deprecated five-argument form
+    close(lax.cond(False, 1.0, t, 5.0, f), jlax.cond(False, 1.0, t, 5.0, f))
+    g = wire.grad(lambda x: lax.cond(x > 0, true_fun=lambda v: v * v, false_fun=lambda v: -v,
+                                     operand=x))
+    close(g(3.0), jax.grad(lambda x: jlax.cond(x > 0, true_fun=lambda v: v * v,
+                                               false_fun=lambda v: -v, operand=x))(3.0))
+    with pytest.raises(wire.WireError, match="operand= and positional"):
+        lax.cond(True, t, f, 1.0, operand=2.0)
+    with pytest.raises(wire.WireError, match="name one argument"):
+        lax.cond(True, t, f, true_fn=t)
+
+
+def test_switch_operand_keyword():
+    fs = [lambda x: x + 1.0, lambda x: x * 10.0, lambda x: -x]
+    for i in (-1, 0, 1, 2, 7):
+        close(lax.switch(i, fs, operand=2.0), jlax.switch(i, fs, operand=2.0))
+        close(lax.switch(i, branches=fs, operand=2.0), jlax.switch(i, branches=fs, operand=2.0))
+    with pytest.raises(wire.WireError, match="operand="):
+        lax.switch(0, fs, 1.0, operand=2.0)
+
+
+def test_while_and_fori_jax_names():
+    c, b = (lambda v: v[0] < 5), (lambda v: (v[0] + 1, v[1] * 1.5))
+    want = jlax.while_loop(cond_fun=c, body_fun=b, init_val=(0, 1.0))
+    got = lax.while_loop(cond_fun=c, body_fun=b, init_val=(0, 1.0))
+    close(got[1], want[1])
+    assert int(got[0]) == int(want[0])
+    close(lax.while_loop(cond_fn=c, body_fn=b, init=(0, 1.0))[1], want[1])
+    body = lambda i, x: x * 2.0 + i  # noqa: E731
+    want = jlax.fori_loop(0, 4, body_fun=body, init_val=1.0)
+    close(lax.fori_loop(0, 4, body_fun=body, init_val=1.0), want)
+    close(lax.fori_loop(0, 4, body_fn=body, init=1.0), want)
+    close(lax.fori_loop(0, 4, body, init_val=1.0, unroll=2), want)
+    f = lambda x: lax.fori_loop(0, 3, body_fun=lambda i, v: v * x, init_val=1.0)  # noqa: E731
+    jf = lambda x: jlax.fori_loop(0, 3, body_fun=lambda i, v: v * x, init_val=1.0)  # noqa: E731
+    close(wire.grad(f)(2.0), jax.grad(jf)(2.0))
+    with pytest.raises(wire.WireError, match="missing argument 'init_val'"):
+        lax.fori_loop(0, 3, body)
+    # wire's top-level names keep their own signatures
+    assert wire.fori_loop(0, 4, body_fn=body, init=1.0) == 27.0
+
+
+def test_nextafter_names():
+    x1, x2 = np.array([0.0, 1.0, -0.0, np.inf]), np.array([1.0, 0.0, -1.0, 0.0])
+    close(lax.nextafter(x1=x1, x2=x2), jlax.nextafter(x1=x1, x2=x2))
+
+
+@pytest.mark.parametrize("axis", [0, 1, -2, -1, 2])
+def test_top_k_axis(axis):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 4, (3, 5, 4)).astype(float)
+    x[0, 0, 0], x[1, 2, 3] = np.nan, -0.0
+    got, want = lax.top_k(x, 2, axis=axis), jlax.top_k(x, 2, axis=axis)
+    close(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    assert got[1].dtype == want[1].dtype
+    g = wire.grad(lambda v: lax.top_k(v, 2, axis=axis)[0].sum())(x)
+    close(g, jax.grad(lambda v: jlax.top_k(v, 2, axis=axis)[0].sum())(x))
+    with pytest.raises(wire.WireError):
+        lax.top_k(x, 2, axis=3)
+
+
+DYN = [(lax.dynamic_slice, jlax.dynamic_slice, lambda s: ((s,), (2,))),
+       (lax.dynamic_slice_in_dim, jlax.dynamic_slice_in_dim, lambda s: (s, 2)),
+       (lax.dynamic_index_in_dim, jlax.dynamic_index_in_dim, lambda s: (s,)),
+       (lax.dynamic_update_slice, jlax.dynamic_update_slice,
+        lambda s: (np.array([-1.0, -2.0]), (s,))),
+       (lax.dynamic_update_slice_in_dim, jlax.dynamic_update_slice_in_dim,
+        lambda s: (np.array([-1.0, -2.0]), s, 0)),
+       (lax.dynamic_update_index_in_dim, jlax.dynamic_update_index_in_dim,
+        lambda s: (np.array(-1.0), s, 0))]
+
+
+@pytest.mark.parametrize("k", range(len(DYN)))
+def test_allow_negative_indices(k):
+    wf, jf, args = DYN[k]
+    x = np.arange(10.0)
+    for start in (-3, 0, 4, 9, -12):
+        want = jf(x, *args(start), allow_negative_indices=True)
+        close(wf(x, *args(start), allow_negative_indices=True), want)
+        close(wf(x, *args(start)), want)
+        # traced starts: a negative one is clamped to 0, not counted from the end
+        jw = jax.jit(lambda x, s: jf(x, *args(s), allow_negative_indices=False))
+        ww = wire.jit(lambda x, s: wf(x, *args(s), allow_negative_indices=False))
+        close(ww(x, np.int64(start)), jw(x, np.int64(start)))
+        if start >= 0:
+            close(wf(x, *args(start), allow_negative_indices=False),
+                  jf(x, *args(start), allow_negative_indices=False))
+        else:  # a concrete negative start with allow_negative_indices=False: an error
+            # (JAX's as well, but for dynamic_index_in_dim, which traces it and clamps)
+            with pytest.raises(wire.WireError, match="allow_negative_indices=False"):
+                wf(x, *args(start), allow_negative_indices=False)
+
+
+def test_allow_negative_indices_per_axis():
+    x = np.arange(12.0).reshape(3, 4)
+    f = wire.jit(lambda x, i, j: lax.dynamic_slice(x, (i, j), (1, 2),
+                                                   allow_negative_indices=[True, False]))
+    jf = jax.jit(lambda x, i, j: jlax.dynamic_slice(x, (i, j), (1, 2),
+                                                    allow_negative_indices=[True, False]))
+    close(f(x, np.int32(-1), np.int32(-1)), jf(x, np.int32(-1), np.int32(-1)))
+    g = wire.grad(lambda x: lax.dynamic_slice(x, (-1, 1), (1, 2),
+                                              allow_negative_indices=(True, False)).sum())(x)
+    close(g, jax.grad(lambda x: jlax.dynamic_slice(
+        x, (-1, 1), (1, 2), allow_negative_indices=(True, False)).sum())(x))
+    with pytest.raises(wire.WireError, match="allow_negative_indices has 1 entries"):
+        lax.dynamic_slice(x, (0, 0), (1, 1), allow_negative_indices=[True])
+
+
+def test_mul_out_dtype():
+    cases = [(np.float32(1.1), np.float32(3.0), np.float64),
+             (np.int8(100), np.int8(3), np.int32),
+             (np.float64(1.1), np.float64(3.0), np.float32),
+             (np.array([1.5, -2.5], np.float32), np.array([2, 3], np.int32), np.float64)]
+    for x, y, dt in cases:
+        close(lax.mul(x, y, out_dtype=dt), jlax.mul(x, y, out_dtype=dt))
+    x = np.array([1.5, 2.0], np.float32)
+    g = wire.grad(lambda v: lax.mul(v, v, out_dtype=np.float64).sum())(x)
+    close(g, jax.grad(lambda v: jlax.mul(v, v, out_dtype=jnp.float64).sum())(x))
+    with pytest.raises(wire.WireError):
+        lax.mul(np.ones(3), np.ones((1, 3)), out_dtype=np.float64)
+
+
+def test_dot_dimension_numbers():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 4, 5))
+    dn = (((2,), (1,)), ((0,), (0,)))
+    close(lax.dot(a, b, dimension_numbers=dn), jlax.dot(a, b, dimension_numbers=dn))
+    m, v = rng.normal(size=(3, 4)), rng.normal(size=4)
+    close(lax.dot(m, v), jlax.dot(m, v))
+    g = wire.grad(lambda a: lax.dot(a, b, dimension_numbers=dn).sum())(a)
+    close(g, jax.grad(lambda a: jlax.dot(a, b, dimension_numbers=dn).sum())(a))
