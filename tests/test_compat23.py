@@ -164,3 +164,116 @@ def test_dot_dimension_numbers():
     close(lax.dot(m, v), jlax.dot(m, v))
     g = wire.grad(lambda a: lax.dot(a, b, dimension_numbers=dn).sum())(a)
     close(g, jax.grad(lambda a: jlax.dot(a, b, dimension_numbers=dn).sum())(a))
+
+
+# --------------------------------------------------------------------------- wire.random
+
+random = wire.random
+
+
+def test_random_new_defaults_keep_the_streams():
+    """JAX's defaults (randint dtype=None, truncated_normal shape=None, bits dtype=None,
+    permutation of a vector with independent=True) give the numbers wire gave before."""
+    k = random.key(3)
+    np.testing.assert_array_equal(random.randint(k, (7,), 0, 10),
+                                  random.randint(k, (7,), 0, 10, np.int64))
+    assert random.randint(k, (7,), 0, 10, None).dtype == np.int64
+    np.testing.assert_array_equal(random.truncated_normal(k, -1.0, 1.0),
+                                  random.truncated_normal(k, -1.0, 1.0, ()))
+    assert random.truncated_normal(k, -1.0, 1.0, None).shape == ()
+    np.testing.assert_array_equal(random.bits(k, (5,)), random.bits(k, (5,), np.uint64))
+    x = np.arange(9.0)
+    np.testing.assert_array_equal(random.permutation(k, x, independent=True),
+                                  random.permutation(k, x))
+    with pytest.raises(wire.WireError, match="must be a scalar"):
+        random.truncated_normal(k, np.zeros(2), 1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32, np.uint64])
+def test_bits_dtype(dtype):
+    k = random.key(1)
+    b = random.bits(k, (4000,), dtype)
+    assert b.dtype == dtype and b.shape == (4000,)
+    np.testing.assert_array_equal(wire.jit(lambda k: random.bits(k, (4000,), dtype))(k), b)
+    width = 8 * np.dtype(dtype).itemsize
+    # each bit is 1 half of the time (4000 draws: 5 sigma is 0.04)
+    ones = [(b >> np.array(i, dtype)) & np.array(1, dtype) for i in range(width)]
+    assert np.all(np.abs(np.mean(ones, axis=1) - 0.5) < 0.04)
+    with pytest.raises(wire.WireError, match="unsigned"):
+        random.bits(k, (2,), np.int32)
+    with pytest.raises(ValueError):
+        jax.random.bits(jax.random.key(0), (2,), jnp.int32)
+
+
+def test_categorical_without_replacement():
+    logits = np.array([[0.0, -50, -100, -150, -200], [-200, -150, -100, -50, 0.0]])
+    for shape, axis, lg in [((3, 2), -1, logits), ((2,), -1, logits), ((2, 2, 2), -1, logits),
+                            ((2, 2), 0, logits.T)]:
+        got = random.categorical(random.key(0), lg, axis=axis, shape=shape, replace=False)
+        want = jax.random.categorical(jax.random.key(0), lg, axis=axis, shape=shape,
+                                      replace=False)
+        np.testing.assert_array_equal(got, want)  # the order is certain with these logits
+    f = wire.jit(lambda k, lg: random.categorical(k, lg, shape=(3, 2), replace=False))
+    np.testing.assert_array_equal(f(random.key(5), logits),
+                                  random.categorical(random.key(5), logits, shape=(3, 2),
+                                                     replace=False))
+    # the distribution of ordered pairs: p_i p_j / (1 - p_i) (Plackett-Luce)
+    p, n = np.array([0.5, 0.3, 0.2]), 20000
+    draws = random.categorical(random.key(1), np.log(np.tile(p, (n, 1))), shape=(2, n),
+                               replace=False)
+    assert np.all(draws[0] != draws[1])
+    for i in range(3):
+        for j in range(3):
+            if i != j:
+                q = p[i] * p[j] / (1 - p[i])
+                freq = np.mean((draws[0] == i) & (draws[1] == j))
+                assert abs(freq - q) < 5 * np.sqrt(q * (1 - q) / n), (i, j, freq, q)
+    with pytest.raises(wire.WireError, match="3 samples without replacement from 2"):
+        random.categorical(random.key(0), np.zeros(2), shape=(3,), replace=False)
+    with pytest.raises(wire.WireError, match="above -inf"):
+        random.categorical(random.key(0), np.array([0.0, -np.inf, 0.0]), shape=(3,),
+                           replace=False)
+
+
+def test_permutation_independent():
+    x = np.tile(np.arange(3), (6000, 1))
+    got = random.permutation(random.key(2), x, axis=1, independent=True)
+    np.testing.assert_array_equal(np.sort(got, axis=1), x)
+    codes = got @ np.array([9, 3, 1])
+    counts = np.array([np.sum(codes == c) for c in np.unique(codes)])
+    assert len(counts) == 6 and np.all(np.abs(counts - 1000) < 5 * np.sqrt(1000 * 5 / 6))
+    f = wire.jit(lambda k, x: random.permutation(k, x, axis=1, independent=True))
+    np.testing.assert_array_equal(f(random.key(2), x), got)
+    # along axis 0: each column its own permutation of the column
+    y = np.arange(20.0).reshape(5, 4)
+    got = random.permutation(random.key(2), y, 0, True)
+    np.testing.assert_array_equal(np.sort(got, axis=0), y)
+    assert not np.all(np.argsort(got, axis=0) == np.argsort(got[:, :1], axis=0))
+
+
+def test_modes_and_impl():
+    k = random.key(0)
+    for mode in ("low", "high"):
+        np.testing.assert_array_equal(random.bernoulli(k, 0.3, (5,), mode=mode),
+                                      random.bernoulli(k, 0.3, (5,)))
+        jax.random.bernoulli(jax.random.key(0), 0.3, (5,), mode=mode)
+    for mode in (None, "low", "high", "highest"):
+        np.testing.assert_array_equal(random.gumbel(k, (5,), mode=mode), random.gumbel(k, (5,)))
+        np.testing.assert_array_equal(random.categorical(k, np.zeros(4), mode=mode),
+                                      random.categorical(k, np.zeros(4)))
+    # bernoulli is exact for small p: 53-bit uniforms (JAX's float32 "low" mode gives 0)
+    assert np.mean(random.bernoulli(k, 1e-9, (100000,))) == 0.0
+    assert np.mean(random.bernoulli(k, 0.999999, (100000,))) > 0.99
+    with pytest.raises(wire.WireError, match="mode"):
+        random.bernoulli(k, 0.5, mode="highest")
+    with pytest.raises(ValueError):
+        jax.random.bernoulli(jax.random.key(0), 0.5, mode="highest")
+    with pytest.raises(wire.WireError, match="mode"):
+        random.gumbel(k, mode="medium")
+    np.testing.assert_array_equal(random.key(7, impl=None), random.key(7))
+    np.testing.assert_array_equal(random.PRNGKey(7, impl=None), random.key(7))
+    for f in (random.key, random.PRNGKey):
+        with pytest.raises(wire.WireError, match="impl='threefry2x32' is not supported"):
+            f(0, impl="threefry2x32")
+    with pytest.raises(wire.WireError, match="dtype"):
+        random.key(0, dtype="rbg")

@@ -89,12 +89,25 @@ _MASK64 = R.MASK64
 # --------------------------------------------------------------------------- keys
 
 
-def key(seed: int) -> np.ndarray:
-    """A new key from an integer seed (any size; taken modulo 2**128).
+def _default_impl(what: str, impl, dtype=None) -> None:
+    """JAX's ``impl=``/``dtype=`` key arguments: wire has one generator (Philox4x64), the
+    default; naming any implementation is an error (its streams would not be JAX's)."""
+    for name, v in (("impl", impl), ("dtype", dtype)):
+        if v is not None:
+            raise WireError(
+                f"wire.random.{what}: {name}={v!r} is not supported: wire has one random "
+                f"generator (Philox4x64, whose streams are not JAX's), used when {name} is "
+                f"None{at(user_location(3))}")
+
+
+def key(seed: int, *, impl=None, dtype=None) -> np.ndarray:
+    """A new key from an integer seed (any size; taken modulo 2**128). ``impl`` and ``dtype``
+    (JAX's choice of generator) may only be None: wire has one generator.
 
     >>> key(42)
     array([ 0,  0,  0, 42], dtype=uint32)
     """
+    _default_impl("key", impl, dtype)
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
         raise WireTypeError(
             f"wire.random.key needs an integer seed, got {type(seed).__name__} {seed!r}"
@@ -104,12 +117,14 @@ def key(seed: int) -> np.ndarray:
     return np.array([(s >> (32 * (3 - i))) & 0xFFFFFFFF for i in range(4)], dtype=KEY_DTYPE)
 
 
-def PRNGKey(seed: int) -> np.ndarray:  # noqa: N802  JAX's name, for code ported from JAX
-    """:func:`key` under JAX's older name, so ``random.PRNGKey(0)`` in ported code works.
+def PRNGKey(seed: int, *, impl=None) -> np.ndarray:  # noqa: N802  JAX's name
+    """:func:`key` under JAX's older name, so ``random.PRNGKey(0)`` in ported code works
+    (``impl`` may only be None, as in :func:`key`).
 
     >>> bool((PRNGKey(7) == key(7)).all())
     True
     """
+    _default_impl("PRNGKey", impl)
     return key(seed)
 
 
@@ -297,17 +312,30 @@ def _fits(shape: tuple, other: tuple, what: str, name: str) -> None:
         )
 
 
-def bits(key, shape=()) -> np.ndarray:
-    """Uniformly random ``uint64`` words of the given shape.
+def bits(key, shape=(), dtype=None) -> np.ndarray:
+    """Uniformly random unsigned integers of the given shape: ``uint64`` words by default
+    (``dtype=None``; JAX's default is uint32), or any unsigned ``dtype`` (uint8, uint16,
+    uint32: the high bits of uint32 words, each of its values equally likely).
 
     >>> bits(key(0), (2,)).dtype
     dtype('uint64')
+    >>> bits(key(0), (2,), np.uint8).dtype
+    dtype('uint8')
     """
     shape = _shape(shape)
+    dt = np.dtype(np.uint64 if dtype is None else dtype)
+    if dt.kind != "u":
+        raise WireTypeError(f"wire.random.bits: dtype must be an unsigned integer dtype, got "
+                            f"{dt}{at(user_location())}")
+    words = np.dtype(np.uint64 if dt == np.uint64 else np.uint32)
     if _traced(key, "bits"):
-        return R.bits(key, shape, R.SAMPLE)
-    _check_key(key, "bits")
-    return R.bits_impl(key, shape=shape, domain=R.SAMPLE, stream=0, dtype=np.uint64)
+        w = R.bits(key, shape, R.SAMPLE, 0, words)
+    else:
+        _check_key(key, "bits")
+        w = R.bits_impl(key, shape=shape, domain=R.SAMPLE, stream=0, dtype=words)
+    if dt.itemsize >= words.itemsize:
+        return w
+    return (_xp(w).right_shift(w, np.uint32(32 - 8 * dt.itemsize))).astype(dt)
 
 
 def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0) -> np.ndarray:
@@ -379,14 +407,15 @@ def normal(key, shape=(), dtype=None) -> np.ndarray:
     return _draw(key, "normal", "normal", _shape(shape), _float_dtype(dtype))
 
 
-def truncated_normal(key, lower=-2.0, upper=2.0, shape=(), dtype=None) -> np.ndarray:
+def truncated_normal(key, lower=-2.0, upper=2.0, shape=None, dtype=None) -> np.ndarray:
     """Standard normal samples conditioned on ``lower < z < upper`` (static scalar bounds,
     possibly infinite, anywhere: ``(8, 9)`` or ``(-inf, -40)`` work as well as ``(-2, 2)``).
 
     Exact rejection sampling from the key's stream, with the proposal chosen for the
     interval: the normal itself, a uniform on a short interval, or Robert's exponential
     proposal in a tail; each keeps at least about a third of its draws, so the loop ends
-    fast. Deterministic given the key. Values are drawn in float64 and then rounded to
+    fast. Deterministic given the key. ``shape=None`` (JAX's default) is the shape of the
+    bounds, ``()``; array bounds are not supported. Values are drawn in float64 and then rounded to
     ``dtype``; a value that rounds onto a bound is moved just inside it (as JAX does).
     Bounds may be traced (scalars; under ``vmap`` one pair per key): the draws are the ones
     the same values give eagerly, with no derivative in the bounds; where the traced bounds
@@ -404,6 +433,11 @@ def truncated_normal(key, lower=-2.0, upper=2.0, shape=(), dtype=None) -> np.nda
         lo, hi = (_traced_scalar(v, "truncated_normal", name, "biuf", np.float64)
                   for v, name in ((lower, "lower"), (upper, "upper")))
         return R.sample_params(key, "truncated_normal", shape, dt, lo, hi)
+    for v, name in ((lower, "lower"), (upper, "upper")):
+        if np.ndim(v):
+            raise WireError(f"wire.random.truncated_normal: {name} must be a scalar, got shape "
+                            f"{np.shape(v)} (array bounds are not supported; vmap over keys "
+                            f"and bounds for one pair per key){at(user_location())}")
     lower, upper = float(lower), float(upper)
     if not lower < upper:
         raise WireError(
@@ -418,15 +452,27 @@ def truncated_normal(key, lower=-2.0, upper=2.0, shape=(), dtype=None) -> np.nda
     return _draw(key, "truncated_normal", "truncated_normal", shape, dt, lower, upper)
 
 
-def bernoulli(key, p=0.5, shape=None) -> np.ndarray:
+def _mode(what: str, mode, accepted) -> None:
+    """JAX's ``mode=`` (how many random bits to spend): checked, and without effect here:
+    wire always draws 53-bit float64 uniforms, finer than JAX's ``"high"``."""
+    if mode not in accepted:
+        raise WireError(f"wire.random.{what}: mode must be one of "
+                        f"{', '.join(repr(m) for m in accepted)}, got {mode!r}"
+                        f"{at(user_location(3))}")
+
+
+def bernoulli(key, p=0.5, shape=None, mode="low") -> np.ndarray:
     """Booleans that are True with probability ``p`` (broadcast to ``shape``; ``p`` may be
     traced). ``p`` must lie in [0, 1]: a concrete ``p`` outside (or NaN) raises
     ``wire.WireError`` at once, a traced one ``wire.random.InvalidParameterError`` when the
-    code runs (a boolean has no NaN to return).
+    code runs (a boolean has no NaN to return). ``mode`` (JAX's ``"low"`` or ``"high"``)
+    changes nothing: the draw compares ``p`` with a float64 uniform of 53 bits, exact for
+    every ``p`` down to about 1e-16 (JAX's ``"high"`` in float32 reaches about 1e-14).
 
     >>> bernoulli(key(0), 0.5, (4,)).dtype
     dtype('bool')
     """
+    _mode("bernoulli", mode, ("high", "low"))
     if isinstance(p, Tracer):
         p_shape = tuple(p.shape)
         if p.dtype.kind not in "biuf":
@@ -443,16 +489,20 @@ def bernoulli(key, p=0.5, shape=None) -> np.ndarray:
     return (u < p) if _xp(u, p) is wnp else np.asarray(u < p)
 
 
-def gumbel(key, shape=(), dtype=None) -> np.ndarray:
-    """Standard Gumbel samples, ``-log(-log(u))``.
+def gumbel(key, shape=(), dtype=None, mode=None) -> np.ndarray:
+    """Standard Gumbel samples, ``-log(-log(u))``, ``u`` a 53-bit uniform in float64 (in
+    every ``dtype``), so the largest value is about 37. ``mode`` (JAX's ``None``, ``"low"``,
+    ``"high"``, ``"highest"``: how many bits JAX spends) changes nothing.
 
     >>> gumbel(key(0), (3,)).shape
     (3,)
     """
+    _mode("gumbel", mode, (None, "low", "high", "highest"))
     return _draw(key, "gumbel", "gumbel", _shape(shape), _float_dtype(dtype))
 
 
-def categorical(key, logits, axis: int = -1, shape=None) -> np.ndarray:
+def categorical(key, logits, axis: int = -1, shape=None, replace: bool = True,
+                mode=None) -> np.ndarray:
     """Integer samples from the categorical distribution with (unnormalised) ``logits``.
 
     ``shape`` defaults to ``logits.shape`` without ``axis`` (and must end with it). Uses the
@@ -462,9 +512,18 @@ def categorical(key, logits, axis: int = -1, shape=None) -> np.ndarray:
     ``+inf``, raise ``wire.WireError`` at once, traced ones
     ``wire.random.InvalidParameterError`` when the code runs.
 
+    ``replace=False`` (as JAX) draws without replacement, by the Gumbel top-k trick: the
+    leading axes of ``shape`` before the batch shape hold ``k`` (their product) distinct
+    categories per distribution, in the order drawn; ``k`` may not exceed the number of
+    categories, nor (for concrete logits) the number of categories above ``-inf``. ``mode``
+    (JAX's precision of the Gumbel draws) changes nothing, as in :func:`gumbel`.
+
     >>> int(categorical(key(0), np.array([-1e9, 0.0, -1e9])))
     1
+    >>> sorted(categorical(key(0), np.zeros(5), shape=(5,), replace=False).tolist())
+    [0, 1, 2, 3, 4]
     """
+    _mode("categorical", mode, (None, "low", "high", "highest"))
     traced = isinstance(logits, Tracer)
     if traced:
         if logits.dtype.kind not in "biuf":
@@ -493,11 +552,31 @@ def categorical(key, logits, axis: int = -1, shape=None) -> np.ndarray:
     batch = tuple(moved.shape[:-1])
     shape = batch if shape is None else _shape(shape)
     _fits(shape, batch, "categorical", "logits (without axis)")
+    if not replace:
+        return _without_replacement(key, moved, shape, batch, traced)
     g = gumbel(key, shape + (n,))
     return _xp(moved, g).argmax(moved + g, axis=-1)
 
 
-def randint(key, shape=(), minval=0, maxval=None, dtype=np.int64) -> np.ndarray:
+def _without_replacement(key, moved, shape: tuple, batch: tuple, traced: bool):
+    """JAX's ``categorical(replace=False)``: the ``k`` largest of ``logits + gumbel`` per
+    distribution (``moved``: categories last), the draw index leading."""
+    prefix = shape[:len(shape) - len(batch)]
+    k, n = int(np.prod(prefix, dtype=np.int64)), moved.shape[-1]
+    if k > n:
+        raise WireError(f"categorical: {k} samples without replacement from {n} categories"
+                        f"{at(user_location(3))}")
+    if not traced and k and (moved > -np.inf).sum(axis=-1).min() < k:
+        raise WireError(f"categorical: {k} samples without replacement, but a distribution "
+                        f"has fewer categories above -inf{at(user_location(3))}")
+    z = moved + gumbel(key, tuple(moved.shape))
+    xp = _xp(z)
+    # largest first, equal values (only -inf can tie) in index order, as lax.top_k
+    top = xp.argsort(-z, axis=-1, kind="stable")[..., :k]
+    return xp.reshape(xp.moveaxis(top, -1, 0), shape)
+
+
+def randint(key, shape=(), minval=0, maxval=None, dtype=None) -> np.ndarray:
     """Integers uniform in ``[minval, maxval)``, exactly (no modulo bias), of integer ``dtype``.
 
     A 64-bit word ``w`` is kept when it lies below the largest multiple of the span that
@@ -505,6 +584,7 @@ def randint(key, shape=(), minval=0, maxval=None, dtype=np.int64) -> np.ndarray:
     from further blocks of the key's stream, so the result is a pure function of the key.
     Both bounds must be ints representable in ``dtype`` (a span up to 2**64 for
     int64/uint64); otherwise it raises ``wire.WireError`` (JAX clips the bounds instead).
+    ``dtype=None`` (as JAX) is int64, the default integer.
     Bounds may be traced integer scalars (under ``vmap`` one pair per key), giving the draws
     the same values give eagerly; invalid traced bounds raise
     ``wire.random.InvalidParameterError`` when the compiled code runs (an integer has no NaN).
@@ -517,7 +597,7 @@ def randint(key, shape=(), minval=0, maxval=None, dtype=np.int64) -> np.ndarray:
     """
     if maxval is None:
         raise WireError(f"randint needs maxval{at(user_location())}")
-    dt = np.dtype(dtype)
+    dt = np.dtype(np.int64 if dtype is None else dtype)
     if dt.kind not in "iu":
         raise WireTypeError(f"randint needs an integer dtype, got {dt}{at(user_location())}")
     if isinstance(minval, Tracer) or isinstance(maxval, Tracer):
@@ -537,12 +617,16 @@ def randint(key, shape=(), minval=0, maxval=None, dtype=np.int64) -> np.ndarray:
     return _draw(key, "randint", "randint", _shape(shape), dt, lo, hi)
 
 
-def permutation(key, x, axis: int = 0) -> np.ndarray:
+def permutation(key, x, axis: int = 0, independent: bool = False) -> np.ndarray:
     """A random permutation of ``range(x)`` (an int ``x``) or of ``x`` along ``axis`` (``x``
-    and the key may be traced).
+    and the key may be traced). ``independent=True`` (as JAX) shuffles each 1-d slice along
+    ``axis`` by its own permutation, rather than all of them by one.
 
     >>> sorted(permutation(key(0), 5).tolist())
     [0, 1, 2, 3, 4]
+    >>> np.sort(permutation(key(0), np.arange(6).reshape(2, 3), 1, independent=True), axis=1)
+    array([[0, 1, 2],
+           [3, 4, 5]])
     """
     arr = None
     if isinstance(x, (bool, np.bool_)):
@@ -561,6 +645,10 @@ def permutation(key, x, axis: int = 0) -> np.ndarray:
             raise WireError(f"permutation: axis {axis} is out of range for an array of shape "
                             f"{tuple(arr.shape)}{at(user_location())}")
         n = arr.shape[axis]
+        if independent and ndim > 1:
+            w = bits(key, tuple(arr.shape))
+            order = _xp(w).argsort(w, axis=axis, kind="stable")
+            return _xp(arr, order).take_along_axis(arr, order, axis=axis)
     w = bits(key, (n,))
     order = _xp(w).argsort(w, kind="stable")
     return order if arr is None else _xp(arr, order).take(arr, order, axis=axis)
