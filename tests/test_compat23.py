@@ -277,3 +277,61 @@ def test_modes_and_impl():
             f(0, impl="threefry2x32")
     with pytest.raises(wire.WireError, match="dtype"):
         random.key(0, dtype="rbg")
+
+
+# --------------------------------------------------------------------------- wire.optim
+
+optax = pytest.importorskip("optax")
+optim = wire.optim
+
+
+@pytest.mark.parametrize("ord_, axis, keepdims", [
+    (None, None, False), (None, None, True), (1, None, False), (None, 1, False), (2, 0, True),
+    (-np.inf, 1, False), ("fro", (0, 1), True), ("nuc", None, False)])
+def test_safe_norm_against_optax(ord_, axis, keepdims):
+    x = np.array([[3.0, -4.0, 0.5], [0.0, 0.0, 0.0], [1e-3, 2e-3, -1e-3]])
+    for min_norm in (0.0, 0.01):
+        want = optax.safe_norm(x, min_norm, ord=ord_, axis=axis, keepdims=keepdims)
+        got = optim.safe_norm(x, min_norm, ord=ord_, axis=axis, keepdims=keepdims)
+        close(got, want, rtol=1e-12)
+
+        def loss(lib, nrm):
+            return lambda v: (nrm(v, min_norm, ord=ord_, axis=axis, keepdims=keepdims)
+                              * lib.arange(1.0, 1.0 + np.size(want)).reshape(np.shape(want))
+                              ).sum()
+        gw = jax.grad(loss(jnp, optax.safe_norm))(x)
+        gg = wire.grad(loss(np, optim.safe_norm))(x)
+        assert np.all(np.isfinite(gg))
+        # where x is 0, |x|'s derivative is 0 in wire, 1 in JAX (both subgradients)
+        close(np.where(x == 0, 0.0, gg), np.where(x == 0, 0.0, gw), rtol=1e-9, atol=1e-12)
+
+
+def test_optax_argument_names():
+    g = {"a": np.array([3.0, 0.0]), "b": np.array([[4.0]])}
+    close(optim.global_norm(updates=g), optax.global_norm(updates=g))
+    close(optim.global_norm(tree=g), optax.global_norm(g))
+    with pytest.raises(wire.WireError, match="updates"):
+        optim.global_norm(g, tree=g)
+    for t, o in [(optim.scale_by_schedule(step_size_fn=lambda n: 0.5 ** n),
+                  optax.scale_by_schedule(step_size_fn=lambda n: 0.5 ** n)),
+                 (optim.scale_by_schedule(schedule=lambda n: 0.5 ** n),
+                  optax.scale_by_schedule(lambda n: 0.5 ** n)),
+                 (optim.scale_by_learning_rate(), optax.scale_by_learning_rate()),
+                 (optim.scale_by_learning_rate(None, flip_sign=False),
+                  optax.scale_by_learning_rate(None, flip_sign=False)),
+                 (optim.scale_by_learning_rate(0.1), optax.scale_by_learning_rate(0.1))]:
+        st, so = t.init(g), o.init(g)
+        for _ in range(3):
+            ut, st = t.update(g, st)
+            uo, so = o.update(g, so)
+            for k in g:
+                close(ut[k], uo[k])
+    for bs in (None, {}, {3: 0.5, 5: 0.0, 1: 2.0}):
+        s, so = optim.piecewise_constant_schedule(0.3, bs), optax.piecewise_constant_schedule(
+            0.3, bs)
+        for step in range(8):
+            np.testing.assert_allclose(float(s(step)), float(so(step)), rtol=1e-15)
+    with pytest.raises(wire.WireError, match=">= 0"):
+        optim.piecewise_constant_schedule(1.0, {2: -0.5})
+    with pytest.raises(ValueError):
+        optax.piecewise_constant_schedule(1.0, {2: -0.5})

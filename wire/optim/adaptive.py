@@ -74,15 +74,30 @@ def _need_params(what, params):
                         f"{at(user_location())}")
 
 
-def safe_norm(x, min_norm):
-    """The 2-norm of all of ``x``, or ``min_norm`` where that is larger (Optax's ``safe_norm``
-    with ``axis=None``), computed without overflow: float32 ``[1e20, 1e20]`` gives 1.4e20.
+def safe_norm(x, min_norm, ord=None, axis=None, keepdims: bool = False):  # noqa: A002
+    """The norm of ``x``, or ``min_norm`` where that is larger, with a derivative of 0 (not
+    NaN) where ``min_norm`` is taken: Optax's ``safe_norm``. With ``ord``/``axis`` None it
+    is the 2-norm of all of ``x`` (any pytree), computed without overflow: float32
+    ``[1e20, 1e20]`` gives 1.4e20; otherwise ``wire.numpy.linalg.norm(x, ord, axis)`` (vector
+    norms along an int ``axis``, matrix norms over a pair). ``keepdims`` keeps the normed
+    axes with size 1.
 
     >>> float(safe_norm(np.array([3.0, 4.0]), 1.0)), float(safe_norm(np.zeros(2), 1e-3))
     (5.0, 0.001)
+    >>> safe_norm(np.array([[3.0, -4.0], [0.0, 0.0]]), 0.5, ord=1, axis=1)
+    array([7. , 0.5])
     """
-    n = global_norm(x)
-    return wnp.where(n <= min_norm, _in_dtype_of(min_norm, n), n)
+    if ord is None and axis is None:
+        n = global_norm(x)
+        out = wnp.where(n <= min_norm, _in_dtype_of(min_norm, n), n)
+        return wnp.reshape(out, (1,) * len(wnp.shape(x))) if keepdims else out
+    norm = wnp.linalg.norm(x, ord=ord, axis=axis, keepdims=True)
+    small = norm <= min_norm
+    masked = wnp.linalg.norm(wnp.where(small, wnp.ones_like(x), x), ord=ord, axis=axis,
+                             keepdims=keepdims)
+    if not keepdims:
+        small = wnp.squeeze(small, axis=axis)
+    return wnp.where(small, _in_dtype_of(min_norm, masked), masked)
 
 
 def safe_root_mean_squares(x, min_rms):

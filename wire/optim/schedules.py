@@ -184,14 +184,20 @@ def warmup_cosine_decay_schedule(init_value, peak_value, warmup_steps, decay_ste
     )
 
 
-def piecewise_constant_schedule(init_value, boundaries_and_scales: dict):
-    """``init_value`` multiplied by ``scale`` once ``step >= boundary``, for each pair.
+def piecewise_constant_schedule(init_value, boundaries_and_scales: dict | None = None):
+    """``init_value`` multiplied by ``scale`` once ``step >= boundary``, for each pair
+    (``None``, Optax's default, or ``{}``: constant). Scales must be >= 0 (as in Optax).
 
     >>> s = piecewise_constant_schedule(1.0, {10: 0.1, 20: 0.5})
     >>> [round(float(s(k)), 3) for k in (0, 10, 25)]
     [1.0, 0.1, 0.05]
+    >>> float(piecewise_constant_schedule(0.3)(100))
+    0.3
     """
-    items = sorted((int(b), float(sc)) for b, sc in boundaries_and_scales.items())
+    items = sorted((int(b), float(sc)) for b, sc in (boundaries_and_scales or {}).items())
+    if any(not sc >= 0 for _, sc in items):
+        raise WireValueError(f"piecewise_constant_schedule: scales must be >= 0, got "
+                             f"{[sc for _, sc in items]}{at(user_location())}")
 
     def schedule(step):
         s = _f(step)

@@ -21,8 +21,8 @@ import numpy as np
 
 from .. import numpy as wnp
 from .. import tree as wtree
-from ..errors import WireError, WireValueError, at, user_location
-from .base import EmptyState, GradientTransformation, check_trees
+from ..errors import WireError, WireTypeError, WireValueError, at, user_location
+from .base import EmptyState, GradientTransformation, check_trees, identity
 
 __all__ = [
     "scale", "scale_by_learning_rate", "scale_by_schedule", "trace", "scale_by_adam",
@@ -260,14 +260,27 @@ def scale(step_size: float) -> GradientTransformation:
     )
 
 
-def scale_by_schedule(schedule) -> GradientTransformation:
-    """Multiply updates by ``schedule(count)``, counting calls from 0.
+_UNSET = object()
+
+
+def _one(name: str, new: str, new_value, old: str, old_value):
+    """The argument given under Optax's name or under wire's older one (exactly one)."""
+    if (new_value is _UNSET) == (old_value is _UNSET):
+        raise WireTypeError(f"{name}: pass {new!r} (or its older name {old!r}), once"
+                            f"{at(user_location(3))}")
+    return old_value if new_value is _UNSET else new_value
+
+
+def scale_by_schedule(step_size_fn=_UNSET, *, schedule=_UNSET) -> GradientTransformation:
+    """Multiply updates by ``step_size_fn(count)``, counting calls from 0 (Optax's argument
+    name; ``schedule=`` is wire's older one).
 
     >>> t = scale_by_schedule(lambda n: n + 1.0)
     >>> u, s = t.update(np.array([1.0]), t.init(None))
     >>> u, int(s.count)
     (array([1.]), 1)
     """
+    schedule = _one("scale_by_schedule", "step_size_fn", step_size_fn, "schedule", schedule)
 
     def update(grads, state, params=None):
         f = schedule(state.count)
@@ -277,12 +290,18 @@ def scale_by_schedule(schedule) -> GradientTransformation:
     return GradientTransformation(lambda params: CountState(_count0()), update)
 
 
-def scale_by_learning_rate(learning_rate, flip_sign: bool = True) -> GradientTransformation:
-    """Multiply by ``-learning_rate`` (a number or a schedule ``step -> value``).
+def scale_by_learning_rate(learning_rate=None, flip_sign: bool = True) -> GradientTransformation:
+    """Multiply by ``-learning_rate`` (a number or a schedule ``step -> value``; ``+`` with
+    ``flip_sign=False``). ``None`` (Optax's default) is no scaling at all: :func:`identity`,
+    whatever ``flip_sign`` says, as in Optax.
 
     >>> scale_by_learning_rate(0.1).update(np.array([1.0]), EmptyState())[0]
     array([-0.1])
+    >>> scale_by_learning_rate().update(np.array([1.0]), EmptyState())[0]
+    array([1.])
     """
+    if learning_rate is None:
+        return identity()
     sign = -1.0 if flip_sign else 1.0
     if callable(learning_rate):
         return scale_by_schedule(lambda count: sign * learning_rate(count))
@@ -746,8 +765,9 @@ def _norm_parts(tree):
     return wnp.where(zero, 0.0, big * wnp.sqrt(wnp.where(zero, 1.0, ss))), out_dt
 
 
-def global_norm(tree):
-    """``sqrt`` of the sum of squares of every leaf.
+def global_norm(updates=_UNSET, *, tree=_UNSET):
+    """``sqrt`` of the sum of squares of every leaf of ``updates`` (Optax's argument name;
+    ``tree=`` is wire's older one).
 
     Computed without overflow or underflow (a float16 tree of norm 500 gives 500, not
     ``inf``), and returned in the real dtype the leaves promote to (complex leaves count
@@ -759,7 +779,7 @@ def global_norm(tree):
     >>> float(n), n.dtype
     (500.0, dtype('float16'))
     """
-    norm, dt = _norm_parts(tree)
+    norm, dt = _norm_parts(_one("global_norm", "updates", updates, "tree", tree))
     return wnp.asarray(norm, dtype=dt)
 
 
