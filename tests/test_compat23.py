@@ -5,8 +5,12 @@ ported namespaces, each checked against JAX/optax themselves (values and derivat
 import numpy as np
 import pytest
 
+from selection import skip_unless_slow
+
 import wire
 from wire import lax
+
+S = pytest.mark.slow  # cases run with -m slow only (skip_unless_slow)
 
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
@@ -79,8 +83,10 @@ def test_nextafter_names():
     close(lax.nextafter(x1=x1, x2=x2), jlax.nextafter(x1=x1, x2=x2))
 
 
-@pytest.mark.parametrize("axis", [0, 1, -2, -1, 2])
-def test_top_k_axis(axis):
+@pytest.mark.parametrize("axis", [0, pytest.param(1, marks=S), pytest.param(-2, marks=S), -1,
+                                  pytest.param(2, marks=S)])
+def test_top_k_axis(axis, request):
+    skip_unless_slow(request)
     rng = np.random.default_rng(0)
     x = rng.integers(0, 4, (3, 5, 4)).astype(float)
     x[0, 0, 0], x[1, 2, 3] = np.nan, -0.0
@@ -105,8 +111,10 @@ DYN = [(lax.dynamic_slice, jlax.dynamic_slice, lambda s: ((s,), (2,))),
         lambda s: (np.array(-1.0), s, 0))]
 
 
-@pytest.mark.parametrize("k", range(len(DYN)))
-def test_allow_negative_indices(k):
+@pytest.mark.parametrize("k", [0, pytest.param(1, marks=S), 2, 3, pytest.param(4, marks=S),
+                               pytest.param(5, marks=S)])
+def test_allow_negative_indices(k, request):
+    skip_unless_slow(request)
     wf, jf, args = DYN[k]
     x = np.arange(10.0)
     for start in (-3, 0, 4, 9, -12):
@@ -286,9 +294,11 @@ optim = wire.optim
 
 
 @pytest.mark.parametrize("ord_, axis, keepdims", [
-    (None, None, False), (None, None, True), (1, None, False), (None, 1, False), (2, 0, True),
-    (-np.inf, 1, False), ("fro", (0, 1), True), ("nuc", None, False)])
-def test_safe_norm_against_optax(ord_, axis, keepdims):
+    (None, None, False), pytest.param(None, None, True, marks=S), (1, None, False),
+    pytest.param(None, 1, False, marks=S), (2, 0, True), pytest.param(-np.inf, 1, False, marks=S),
+    pytest.param("fro", (0, 1), True, marks=S), pytest.param("nuc", None, False, marks=S)])
+def test_safe_norm_against_optax(ord_, axis, keepdims, request):
+    skip_unless_slow(request)
     x = np.array([[3.0, -4.0, 0.5], [0.0, 0.0, 0.0], [1e-3, 2e-3, -1e-3]])
     for min_norm in (0.0, 0.01):
         want = optax.safe_norm(x, min_norm, ord=ord_, axis=axis, keepdims=keepdims)
@@ -335,3 +345,97 @@ def test_optax_argument_names():
         optim.piecewise_constant_schedule(1.0, {2: -0.5})
     with pytest.raises(ValueError):
         optax.piecewise_constant_schedule(1.0, {2: -0.5})
+
+
+# --------------------------------------------------------------------------- fft, signal, nn
+
+
+@pytest.mark.parametrize("dtype", [None, np.float32, pytest.param(np.float16, marks=S),
+                                   pytest.param(np.complex64, marks=S), np.int32])
+def test_fftfreq_dtype(dtype, request):
+    skip_unless_slow(request)
+    from wire.numpy import fft
+    for n, d in [(5, 0.3), (8, 1.0), (1, 2.0)]:
+        want = jnp.fft.fftfreq(n, d, dtype=dtype)
+        close(fft.fftfreq(n, d, dtype=dtype), want, rtol=1e-15)
+        if dtype is None or np.dtype(dtype).kind != "i":
+            close(fft.rfftfreq(n, d, dtype=dtype), jnp.fft.rfftfreq(n, d, dtype=dtype),
+                  rtol=1e-15)
+    np.testing.assert_array_equal(fft.fftfreq(7, 0.1), np.fft.fftfreq(7, 0.1))
+    with pytest.raises(wire.WireError, match="dtype=int32"):
+        fft.rfftfreq(4, dtype=np.int32)
+
+
+def test_signal_precision_and_detrend_default():
+    from wire.scipy import signal
+    import jax.scipy.signal as jss
+    rng = np.random.default_rng(3)
+    a, k = rng.normal(size=(6, 5)), rng.normal(size=(3, 2))
+    import scipy.signal as ss
+    for f in ("convolve", "correlate", "convolve2d", "correlate2d"):
+        want = getattr(ss, f)(a, k, mode="same")
+        close(getattr(signal, f)(a, k, mode="same", precision="highest"), want, rtol=1e-12,
+              atol=1e-14)
+    g = wire.grad(lambda a: (signal.correlate2d(a, k, precision=None) ** 2).sum())(a)
+    close(g, jax.grad(lambda a: (jss.correlate2d(a, k, precision=None) ** 2).sum())(a),
+          rtol=1e-12)
+    x = rng.normal(size=20)
+    close(signal.detrend(x, overwrite_data=None), ss.detrend(x), rtol=1e-10, atol=1e-13)
+
+
+FAN_CASES = [((4, 5), -2, -1, ()), ((3, 3, 4, 8), -2, -1, ()), ((6, 3, 7), 0, 1, ()),
+             ((6, 3, 7), (0, 2), 1, ()), ((2, 6, 3, 7), 1, -1, 0), ((5, 4, 3), [0], [2], [1])]
+
+
+@pytest.mark.parametrize("shape, in_axis, out_axis, batch_axis",
+                         FAN_CASES[:1] + [pytest.param(*c, marks=S) for c in FAN_CASES[1:4]]
+                         + FAN_CASES[4:])
+def test_initializer_axes(shape, in_axis, out_axis, batch_axis, request):
+    skip_unless_slow(request)
+    from wire.nn import initializers as wi
+    from jax._src.nn.initializers import _compute_fans
+    fan_in, fan_out = _compute_fans(shape, in_axis, out_axis, batch_axis)
+    np.testing.assert_allclose(wi._axis_fans(shape, in_axis, out_axis, batch_axis),
+                               (fan_in, fan_out))
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2,
+         "fan_geo_avg": np.sqrt(fan_in * fan_out)}
+    for mode in n:
+        init = wi.variance_scaling(3.0, mode, "uniform", in_axis, out_axis, batch_axis,
+                                   np.float32)
+        w = np.concatenate([init(wire.random.key(i), shape).ravel() for i in range(50)])
+        assert w.dtype == np.float32
+        lim = np.sqrt(3.0 * 3.0 / n[mode])  # JAX's bound: uniform(-1, 1) * sqrt(3 var)
+        assert np.abs(w).max() <= lim and np.abs(w).max() > 0.9 * lim
+    for name in ("glorot_uniform", "he_normal", "lecun_uniform", "xavier_normal",
+                 "kaiming_uniform"):
+        w = getattr(wi, name)(in_axis, out_axis, batch_axis, np.float32)(wire.random.key(0),
+                                                                         shape)
+        assert w.dtype == np.float32 and w.shape == shape
+
+
+def test_initializer_defaults_and_orthogonal():
+    from wire.nn import initializers as wi
+    k = wire.random.key(0)
+    # the default axes give the values they gave before
+    np.testing.assert_array_equal(wi.glorot_uniform()(k, (3, 4, 5)),
+                                  wi.variance_scaling(1.0, "fan_avg", "uniform")(k, (3, 4, 5)))
+    for f in (wi.constant(2.5, np.float32), wi.normal(1.0, np.float32),
+              wi.uniform(1.0, np.float32), wi.truncated_normal(1.0, np.float32),
+              wi.orthogonal(2.0, 0, np.float32)):
+        assert f(k, (3, 4)).dtype == np.float32
+        assert f(k, (3, 4), np.float64).dtype == np.float64
+    for axis in (0, 1, -1, 2, -3):
+        q = wi.orthogonal(2.0, axis)(k, (3, 4, 5))
+        m = np.moveaxis(q, axis, -1).reshape(-1, q.shape[axis]) / 2.0
+        gram = m.T @ m if m.shape[0] >= m.shape[1] else m @ m.T
+        np.testing.assert_allclose(gram, np.eye(len(gram)), atol=1e-12)
+    np.testing.assert_array_equal(wi.orthogonal()(k, (4, 6)), wi.orthogonal(1.0, -1)(k, (4, 6)))
+    assert wi.orthogonal()(k, (0, 3)).shape == (0, 3)
+    # stddev is the untruncated one (JAX's): 0.5 * truncnorm(-1, 3)
+    from scipy.stats import truncnorm
+    t = wi.truncated_normal(0.5, lower=-1.0, upper=3.0)(k, (20000,))
+    assert t.min() > -0.5 and t.max() < 1.5
+    np.testing.assert_allclose(t.mean(), 0.5 * truncnorm.mean(-1, 3), atol=0.01)
+    np.testing.assert_allclose(t.std(), 0.5 * truncnorm.std(-1, 3), atol=0.01)
+    with pytest.raises(wire.WireError, match="complex64"):
+        wi.normal(1.0)(k, (2,), np.complex64)

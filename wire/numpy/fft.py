@@ -49,7 +49,65 @@ __all__ = [
     "rfftn",
 ]
 
-fftfreq, rfftfreq = np.fft.fftfreq, np.fft.rfftfreq
+def _freq_dtypes(name: str, dtype, ints: bool):
+    """``(work, out)``: the float dtype the frequencies are computed in and the one returned
+    (``jax.numpy.fft``'s ``dtype=``: a float or complex dtype, or an integer one for
+    ``fftfreq``, whose frequencies are then truncated toward zero, as JAX's)."""
+    out = np.dtype(dtype)
+    if out.kind == "f":
+        return out, out
+    if out.kind == "c":
+        return np.finfo(out).dtype, out
+    if ints and out.kind in "iu":
+        return np.dtype(np.float64), out
+    raise WireTypeError(f"wire.numpy.fft.{name}: dtype={out} is not supported (a floating or "
+                        f"complex dtype{', or an integer one' if ints else ''})"
+                        f"{at(user_location(3))}")
+
+
+def _freq_args(name: str, n, d) -> None:
+    if isinstance(n, (list, tuple)) or isinstance(d, (list, tuple)):
+        raise WireTypeError(f"wire.numpy.fft.{name} takes an int n and one spacing d, got "
+                            f"n={n!r}, d={d!r}{at(user_location(3))}")
+
+
+def fftfreq(n, d=1.0, *, dtype=None, device=None):
+    """NumPy's ``fftfreq``: the sample frequencies ``[0, 1, ..., -1] / (d * n)`` of an
+    ``n``-point transform; ``dtype=`` (``jax.numpy.fft``'s keyword) computes them in that
+    float dtype (as JAX: ``k / (d * n)`` rounded once), or casts them to a complex or integer
+    one.
+
+    >>> from wire.numpy import fft
+    >>> fft.fftfreq(4, 0.5)
+    array([ 0. ,  0.5, -1. , -0.5])
+    >>> fft.fftfreq(3, dtype=np.float32)
+    array([ 0.        ,  0.33333334, -0.33333334], dtype=float32)
+    """
+    _freq_args("fftfreq", n, d)
+    if dtype is None:
+        return np.fft.fftfreq(n, d, device=device)
+    work, out = _freq_dtypes("fftfreq", dtype, True)
+    n = int(n)
+    i = np.arange(n, dtype=work)
+    k = (i + n // 2) % n - n // 2
+    return (k / np.asarray(d * n, work)).astype(out)
+
+
+def rfftfreq(n, d=1.0, *, dtype=None, device=None):
+    """NumPy's ``rfftfreq``: the non-negative sample frequencies ``[0, 1, ..., n // 2] /
+    (d * n)`` of an ``n``-point real transform; ``dtype=`` as in :func:`fftfreq` (a float or
+    complex dtype).
+
+    >>> from wire.numpy import fft
+    >>> fft.rfftfreq(4, 0.5)
+    array([0. , 0.5, 1. ])
+    """
+    _freq_args("rfftfreq", n, d)
+    if dtype is None:
+        return np.fft.rfftfreq(n, d, device=device)
+    work, out = _freq_dtypes("rfftfreq", dtype, False)
+    n = int(n)
+    return (np.arange(n // 2 + 1, dtype=work) / np.asarray(d * n, work)).astype(out)
 
 
 def _t(*xs) -> bool:

@@ -100,12 +100,15 @@ def _full_fft(a, v):
     return wnp.fft.irfftn(spectrum, so, axes)
 
 
-def convolve(in1, in2, mode="full", method="auto"):
+def convolve(in1, in2, mode="full", method="auto", precision=None):
     """N-dimensional convolution of ``in1`` and ``in2`` (same number of dimensions).
 
     ``mode``: ``'full'`` (every overlap), ``'same'`` (the size of ``in1``, centred as in
     SciPy) or ``'valid'`` (full overlaps only). ``method='auto'`` computes directly while
     the windows stay small and by FFT otherwise (real and complex floats only).
+    ``precision`` (``jax.scipy.signal``'s) is accepted and changes nothing: wire computes at
+    the inputs' full precision (JAX's ``'highest'``), here and in :func:`correlate`,
+    :func:`convolve2d` and :func:`correlate2d`.
 
     >>> import wire
     >>> g = wire.grad(lambda k: convolve(np.arange(4.0), k, mode="valid").sum())
@@ -140,7 +143,7 @@ def convolve(in1, in2, mode="full", method="auto"):
     return _centered(full, tuple(a - b + 1 for a, b in zip(s1, s2)))
 
 
-def correlate(in1, in2, mode="full", method="auto"):
+def correlate(in1, in2, mode="full", method="auto", precision=None):
     """N-dimensional cross-correlation: ``convolve(in1, conj(in2) reversed on every axis)``,
     with SciPy's modes and shapes.
 
@@ -264,7 +267,7 @@ def _full_2d(in1, in2, boundary, fillvalue):
     return convolve(padded, in2, "valid", "direct")
 
 
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, precision=None):
     """2-D convolution with SciPy's ``boundary``: ``'fill'`` pads ``in1`` with ``fillvalue``
     (differentiable too), ``'wrap'`` periodically, ``'symm'`` by reflection (edge repeated);
     the output is ``'full'``, ``'same'`` (``in1``'s size) or ``'valid'``.
@@ -287,7 +290,7 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     return full if mode == "full" else _centered(full, s1)
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, precision=None):
     """2-D cross-correlation: ``in1`` (extended by ``boundary``) against ``in2`` conjugated,
     with SciPy's modes; ``'same'`` is centred as SciPy's ``correlate2d`` centres it (for an
     even kernel one place later than ``correlate``'s).
@@ -317,10 +320,12 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     return full[tuple(slice(b, b + n) for b, n in zip(start, s1))]
 
 
-def detrend(data, axis=-1, type="linear", bp=0, overwrite_data=False):
+def detrend(data, axis=-1, type="linear", bp=0, overwrite_data=None):
     """``data`` less its mean (``type='constant'``) or less its least-squares line
     (``'linear'``; with breakpoints ``bp``, a separate line on each piece between them) along
     ``axis``, as SciPy's. The line's fit is the closed form on centred positions.
+    ``overwrite_data`` (None, JAX's default, is False) is SciPy's: True lets SciPy detrend
+    a concrete float array in place.
 
     >>> import numpy as np
     >>> detrend(np.array([1.0, 2.0, 4.0])).round(6)
@@ -329,7 +334,8 @@ def detrend(data, axis=-1, type="linear", bp=0, overwrite_data=False):
     array([-1.33333333, -0.33333333,  1.66666667])
     """
     if not _traced(data) and _ss is not None:
-        return _ss.detrend(data, axis=axis, type=type, bp=bp, overwrite_data=overwrite_data)
+        return _ss.detrend(data, axis=axis, type=type, bp=bp,
+                          overwrite_data=bool(overwrite_data))
     if type not in ("linear", "l", "constant", "c"):
         raise WireValueError(f"detrend: type must be 'linear' or 'constant', got {type!r}"
                              f"{at(user_location())}")
