@@ -439,3 +439,13 @@ def test_initializer_defaults_and_orthogonal():
     np.testing.assert_allclose(t.std(), 0.5 * truncnorm.std(-1, 3), atol=0.01)
     with pytest.raises(wire.WireError, match="complex64"):
         wi.normal(1.0)(k, (2,), np.complex64)
+
+
+def test_split_tuple_num():
+    k = random.key(4)
+    keys = random.split(k, (2, 3))
+    assert keys.shape == (2, 3, 4) and keys.dtype == np.uint32
+    np.testing.assert_array_equal(keys.reshape(6, 4), random.split(k, 6))
+    np.testing.assert_array_equal(wire.jit(lambda k: random.split(k, (2, 3)))(k), keys)
+    assert jax.random.split(jax.random.key(0), (2, 3)).shape == (2, 3)
+    assert random.split(k, (0, 2)).shape == (0, 2, 4)

@@ -161,14 +161,26 @@ def _check_key(k, what: str) -> int:
     return R.key_int(k)
 
 
-def split(key, num: int = 2) -> np.ndarray:
-    """``num`` new independent keys from ``key``, as an array of shape ``(num, 4)``.
+def split(key, num=2) -> np.ndarray:
+    """``num`` new independent keys from ``key``, as an array of shape ``(num, 4)``; a tuple
+    ``num`` (as JAX's) gives keys of shape ``num + (4,)``: those of ``split(key,
+    prod(num))``, reshaped.
 
     Unpack it (``k1, k2 = split(k)``) or index it (``keys[i]``).
 
     >>> split(key(0), 3).shape
     (3, 4)
+    >>> split(key(0), (2, 3)).shape
+    (2, 3, 4)
     """
+    if isinstance(num, tuple):
+        dims = tuple(_static_int(n, "split", "num") for n in num)
+        if any(n < 0 for n in dims):
+            raise WireError(f"wire.random.split: negative num {num}{at(user_location())}")
+        total = int(np.prod(dims, dtype=np.int64))
+        if total == 0:
+            return np.zeros(dims + KEY_SHAPE, KEY_DTYPE)
+        return _xp(key).reshape(split(key, total), dims + KEY_SHAPE)
     num = _static_int(num, "split", "num")
     if num < 1:
         raise WireError(f"wire.random.split: num must be >= 1, got {num}{at(user_location())}")
