@@ -449,3 +449,86 @@ def test_split_tuple_num():
     np.testing.assert_array_equal(wire.jit(lambda k: random.split(k, (2, 3)))(k), keys)
     assert jax.random.split(jax.random.key(0), (2, 3)).shape == (2, 3)
     assert random.split(k, (0, 2)).shape == (0, 2, 4)
+
+
+SAMPLERS = [  # (wire call, scipy.stats distribution)
+    (lambda k, n: random.exponential(k, (n,)), "expon", ()),
+    (lambda k, n: random.laplace(k, (n,)), "laplace", ()),
+    (lambda k, n: random.logistic(k, (n,)), "logistic", ()),
+    (lambda k, n: random.cauchy(k, (n,)), "cauchy", ()),
+    (lambda k, n: random.lognormal(k, 0.7, (n,)), "lognorm", (0.7,)),
+    (lambda k, n: random.rayleigh(k, 2.0, (n,)), "rayleigh", (0.0, 2.0)),
+    (lambda k, n: random.pareto(k, 3.0, (n,)), "pareto", (3.0,)),
+    (lambda k, n: random.weibull_min(k, 2.0, 1.5, (n,)), "weibull_min", (1.5, 0.0, 2.0)),
+    (lambda k, n: random.maxwell(k, (n,)), "maxwell", ()),
+    (lambda k, n: random.double_sided_maxwell(k, 1.0, 2.0, (n,)), "dsm", ()),
+]
+
+
+@pytest.mark.parametrize("i", range(len(SAMPLERS)))
+def test_more_samplers_distribution(i):
+    from scipy import stats
+    draw, name, args = SAMPLERS[i]
+    x = draw(random.key(i), 4000)
+    assert x.shape == (4000,) and x.dtype == np.float64 and np.all(np.isfinite(x))
+    if name == "dsm":  # |x - loc| / scale is Maxwell
+        x, name = np.abs(x - 1.0) / 2.0, "maxwell"
+    assert stats.kstest(x, getattr(stats, name)(*args).cdf).pvalue > 1e-3
+    # traced keys give the same draws
+    np.testing.assert_array_equal(wire.jit(lambda k: draw(k, 4000))(random.key(i)),
+                                  draw(random.key(i), 4000))
+
+
+def test_more_samplers_parameters():
+    k = random.key(0)
+    assert random.rademacher(k, (50,)).dtype == np.int64
+    assert set(random.rademacher(k, (50,), np.int8).tolist()) == {-1, 1}
+    assert random.exponential(k, (3,), np.float32).dtype == np.float32
+    # pathwise derivatives in the parameters
+    z = random.normal(k, (5,))
+    g = wire.grad(lambda s: random.lognormal(k, s, (5,)).sum())(0.5)
+    np.testing.assert_allclose(g, np.sum(z * np.exp(0.5 * z)), rtol=1e-12)
+    e = random.exponential(k, (5,))
+    g = wire.grad(lambda b: random.pareto(k, b, (5,)).sum())(2.0)
+    np.testing.assert_allclose(g, np.sum(np.exp(e / 2.0) * -e / 4.0), rtol=1e-12)
+    assert random.lognormal(k, np.ones((2, 3))).shape == (2, 3)
+    assert random.double_sided_maxwell(k, np.zeros(2), 1.0, (3,)).shape == (3, 2)  # JAX's
+    with pytest.raises(wire.WireError, match="does not broadcast"):
+        random.rayleigh(k, np.ones(3), (2,))
+
+
+def test_choice():
+    k = random.key(0)
+    for a, shape, axis in [(5, (3,), 0), (np.arange(12.0).reshape(3, 4), (2, 2), 1),
+                           (np.arange(12.0).reshape(3, 4), (2,), 0)]:
+        for replace in (True, False):
+            for p in (None, np.arange(1.0, 1.0 + (a if np.ndim(a) == 0 else
+                                                   np.shape(a)[axis]))):
+                got = random.choice(k, a, shape, replace, p, axis)
+                sa = np.shape(a)
+                assert got.shape == (shape if not sa else sa[:axis] + shape + sa[axis + 1:])
+                if not replace:
+                    flat = np.moveaxis(got, axis, 0).reshape(np.prod(shape), -1)
+                    assert len({tuple(r) for r in flat}) == np.prod(shape)
+                f = wire.jit(lambda k: random.choice(k, a, shape, replace, p, axis))
+                np.testing.assert_array_equal(f(k), got)
+    # frequencies: with p, with and without replacement
+    p, n = np.array([0.1, 0.6, 0.3]), 20000
+    x = random.choice(random.key(1), 3, (n,), p=p)
+    freq = np.bincount(x, minlength=3) / n
+    assert np.all(np.abs(freq - p) < 5 * np.sqrt(p * (1 - p) / n))
+    first = wire.vmap(lambda k: random.choice(k, 3, (2,), False, p)[0])(
+        random.split(random.key(2), 4000))
+    freq = np.bincount(first, minlength=3) / 4000
+    assert np.all(np.abs(freq - p) < 5 * np.sqrt(p * (1 - p) / 4000))
+    want = jax.random.choice(jax.random.key(0), jnp.arange(12.0).reshape(3, 4), (2, 2), False,
+                             axis=1)
+    assert random.choice(k, np.arange(12.0).reshape(3, 4), (2, 2), False,
+                         axis=1).shape == want.shape
+    assert 0 not in random.choice(k, 3, (50,), p=np.array([0.0, 0.5, 0.5])).tolist()
+    with pytest.raises(wire.WireError, match="without replacement"):
+        random.choice(k, 3, (4,), replace=False)
+    with pytest.raises(wire.WireError, match="only 1 entries"):
+        random.choice(k, 3, (2,), False, np.array([0.0, 1.0, 0.0]))
+    with pytest.raises(wire.WireError, match="p must be"):
+        random.choice(k, 3, (2,), p=np.ones(2))

@@ -75,7 +75,9 @@ from .tracebacks import expose
 __all__ = [
     "key", "split", "fold_in", "bits", "uniform", "normal", "bernoulli", "categorical",
     "randint", "permutation", "truncated_normal", "gumbel", "is_key", "PRNGKey",
-    "InvalidParameterError",
+    "InvalidParameterError", "exponential", "laplace", "logistic", "cauchy", "rademacher",
+    "lognormal", "rayleigh", "pareto", "weibull_min", "maxwell", "double_sided_maxwell",
+    "choice",
 ]
 
 InvalidParameterError = R.InvalidParameterError
@@ -664,6 +666,258 @@ def permutation(key, x, axis: int = 0, independent: bool = False) -> np.ndarray:
     w = bits(key, (n,))
     order = _xp(w).argsort(w, kind="stable")
     return order if arr is None else _xp(arr, order).take(arr, order, axis=axis)
+
+# --------------------------------------------------------------------------- more samplers
+# jax.random's transforms of uniform and normal draws: pure functions of the key (traced or
+# not), differentiable in their parameters (pathwise, as JAX's)
+
+
+def _open_unit(key, shape: tuple, dt):
+    """Uniforms in ``(0, 1]``: ``1 - uniform``, exact in every float dtype."""
+    u = uniform(key, shape, dt)
+    return dt.type(1) - u
+
+
+def _param(v, dt, what: str, name: str):
+    """A (possibly traced) real parameter in dtype ``dt`` and its shape."""
+    if isinstance(v, Tracer):
+        if v.dtype.kind not in "biuf":
+            raise WireTypeError(f"wire.random.{what}: {name} must be real, got {v.aval!r}"
+                                f"{at(user_location(3))}")
+        return v.astype(dt), tuple(v.shape)
+    a = np.asarray(v)
+    if a.dtype.kind not in "biuf":
+        raise WireTypeError(f"wire.random.{what}: {name} must be real, got {a.dtype}"
+                            f"{at(user_location(3))}")
+    return a.astype(dt), a.shape
+
+
+def _param_shape(shape, shapes, what: str) -> tuple:
+    """``shape`` (None: the parameters' broadcast shape), checked to hold them."""
+    pshape = tuple(np.broadcast_shapes(*shapes)) if shapes else ()
+    if shape is None:
+        return pshape
+    shape = _shape(shape)
+    _fits(shape, pshape, what, "the parameters")
+    return shape
+
+
+def exponential(key, shape=(), dtype=None) -> np.ndarray:
+    """Standard exponential samples, ``-log(1 - u)`` (as ``jax.random.exponential``).
+
+    >>> e = exponential(key(0), (10000,))
+    >>> bool(e.min() >= 0) and abs(float(e.mean()) - 1) < 0.05
+    True
+    """
+    dt = _float_dtype(dtype)
+    return -_xp(key).log(_open_unit(key, _shape(shape), dt))
+
+
+def laplace(key, shape=(), dtype=None) -> np.ndarray:
+    """Standard Laplace samples (density ``exp(-|x|) / 2``): an exponential with a random
+    sign.
+
+    >>> abs(float(laplace(key(0), (10000,)).mean())) < 0.05
+    True
+    """
+    dt = _float_dtype(dtype)
+    k1, k2 = split(key)
+    sign = _xp(k2).where(bernoulli(k2, 0.5, _shape(shape)), dt.type(1), dt.type(-1))
+    return sign * exponential(k1, shape, dt)
+
+
+def logistic(key, shape=(), dtype=None) -> np.ndarray:
+    """Standard logistic samples, ``log(u / (1 - u))`` with ``u`` in ``(0, 1)``.
+
+    >>> abs(float(logistic(key(0), (10000,)).mean())) < 0.1
+    True
+    """
+    dt = _float_dtype(dtype)
+    u = uniform(key, _shape(shape), dt, np.finfo(dt).tiny, 1.0)
+    xp = _xp(u)
+    return xp.log(u) - xp.log1p(-u)
+
+
+def cauchy(key, shape=(), dtype=None) -> np.ndarray:
+    """Standard Cauchy samples, ``tan(pi * (u - 1/2))`` with ``u`` in ``(0, 1)``.
+
+    >>> float(np.median(cauchy(key(0), (10001,)))) ** 2 < 0.01
+    True
+    """
+    dt = _float_dtype(dtype)
+    u = uniform(key, _shape(shape), dt, np.finfo(dt).eps, 1.0)
+    return _xp(u).tan(dt.type(np.pi) * (u - dt.type(0.5)))
+
+
+def rademacher(key, shape=(), dtype=None) -> np.ndarray:
+    """``-1`` or ``1`` with equal probability, as integers (``dtype``: int64 by default).
+
+    >>> sorted(set(rademacher(key(0), (100,)).tolist()))
+    [-1, 1]
+    """
+    dt = np.dtype(np.int64 if dtype is None else dtype)
+    b = bernoulli(key, 0.5, _shape(shape))
+    return _xp(b).where(b, dt.type(1), dt.type(-1))
+
+
+def lognormal(key, sigma=1.0, shape=None, dtype=None) -> np.ndarray:
+    """``exp(sigma * z)``, ``z`` standard normal (``sigma`` broadcast to ``shape``; by
+    default ``shape`` is ``sigma``'s).
+
+    >>> lognormal(key(0), np.ones(3)).shape
+    (3,)
+    """
+    dt = _float_dtype(dtype)
+    sigma, ss = _param(sigma, dt, "lognormal", "sigma")
+    shape = _param_shape(shape, [ss], "lognormal")
+    z = normal(key, shape, dt)
+    return _xp(z, sigma).exp(z * sigma)
+
+
+def rayleigh(key, scale, shape=None, dtype=None) -> np.ndarray:
+    """Rayleigh samples, ``scale * sqrt(-2 log(1 - u))``.
+
+    >>> bool(rayleigh(key(0), 2.0, (100,)).min() >= 0)
+    True
+    """
+    dt = _float_dtype(dtype)
+    scale, ss = _param(scale, dt, "rayleigh", "scale")
+    shape = _param_shape(shape, [ss], "rayleigh")
+    u = _open_unit(key, shape, dt)
+    xp = _xp(u, scale)
+    return scale * xp.sqrt(dt.type(-2) * xp.log(u))
+
+
+def pareto(key, b, shape=None, dtype=None) -> np.ndarray:
+    """Pareto samples of shape parameter ``b`` (support ``[1, inf)``), ``exp(e / b)`` with
+    ``e`` standard exponential.
+
+    >>> bool(pareto(key(0), 3.0, (100,)).min() >= 1)
+    True
+    """
+    dt = _float_dtype(dtype)
+    b, bs = _param(b, dt, "pareto", "b")
+    shape = _param_shape(shape, [bs], "pareto")
+    e = exponential(key, shape, dt)
+    return _xp(e, b).exp(e / b)
+
+
+def weibull_min(key, scale, concentration, shape=(), dtype=None) -> np.ndarray:
+    """Weibull samples, ``scale * (-log(1 - u)) ** (1 / concentration)``.
+
+    >>> bool(weibull_min(key(0), 1.0, 2.0, (100,)).min() >= 0)
+    True
+    """
+    dt = _float_dtype(dtype)
+    scale, ss = _param(scale, dt, "weibull_min", "scale")
+    conc, cs = _param(concentration, dt, "weibull_min", "concentration")
+    shape = _param_shape(shape, [ss, cs], "weibull_min")
+    e = exponential(key, shape, dt)
+    return _xp(e, scale, conc).power(e, dt.type(1) / conc) * scale
+
+
+def maxwell(key, shape=(), dtype=None) -> np.ndarray:
+    """Maxwell samples: the length of a standard normal 3-vector.
+
+    >>> bool(abs(maxwell(key(0), (10000,)).mean() - 2 * np.sqrt(2 / np.pi)) < 0.05)
+    True
+    """
+    dt = _float_dtype(dtype)
+    z = normal(key, _shape(shape) + (3,), dt)
+    return _xp(z).sqrt((z * z).sum(axis=-1))
+
+
+def double_sided_maxwell(key, loc, scale, shape=(), dtype=None) -> np.ndarray:
+    """``loc + scale * s * m``: ``m`` a Maxwell sample and ``s`` a random sign. As in
+    ``jax.random.double_sided_maxwell`` the output shape is ``shape`` followed by the
+    parameters' broadcast shape.
+
+    >>> double_sided_maxwell(key(0), 0.0, np.ones(2), (3,)).shape
+    (3, 2)
+    """
+    dt = _float_dtype(dtype)
+    loc, ls = _param(loc, dt, "double_sided_maxwell", "loc")
+    scale, ss = _param(scale, dt, "double_sided_maxwell", "scale")
+    pshape = tuple(np.broadcast_shapes(ls, ss))
+    shape = (_shape(shape) or pshape) + pshape
+    k1, k2 = split(key)
+    return rademacher(k2, shape, dt) * maxwell(k1, shape, dt) * scale + loc
+
+
+def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0,
+           mode=None) -> np.ndarray:
+    """Draws from ``range(a)`` (an int ``a``) or from the entries of ``a`` along ``axis``,
+    as ``jax.random.choice``: with or without replacement, uniformly or with probabilities
+    ``p`` (a vector over the entries; drawn by the cumulative sum with replacement, by the
+    Gumbel top-k trick without). The result has shape ``a.shape[:axis] + shape +
+    a.shape[axis + 1:]``. ``mode`` changes nothing, as in :func:`gumbel`.
+
+    >>> sorted(choice(key(0), 5, (5,), replace=False).tolist())
+    [0, 1, 2, 3, 4]
+    >>> choice(key(0), np.arange(6.0).reshape(2, 3), (4,), axis=1).shape
+    (2, 4)
+    """
+    _mode("choice", mode, (None, "low", "high", "highest"))
+    if not isinstance(shape, (tuple, list)):
+        raise WireTypeError(f"wire.random.choice: shape must be a sequence, got {shape!r}"
+                            f"{at(user_location())}")
+    shape = _shape(shape)
+    arr = a if isinstance(a, Tracer) else np.asarray(a)
+    scalar = len(arr.shape) == 0
+    if scalar:
+        if isinstance(a, Tracer) or arr.dtype.kind not in "iu":
+            raise WireTypeError(f"wire.random.choice: a must be a concrete int or an array, "
+                                f"got {a!r}{at(user_location())}")
+        n = int(arr)
+    else:
+        ndim = len(arr.shape)
+        if not -ndim <= axis < ndim:
+            raise WireError(f"wire.random.choice: axis {axis} is out of range for shape "
+                            f"{tuple(arr.shape)}{at(user_location())}")
+        axis %= ndim
+        n = arr.shape[axis]
+    draws = int(np.prod(shape, dtype=np.int64))
+    out_shape = shape if scalar else tuple(arr.shape[:axis]) + shape + tuple(arr.shape[axis + 1:])
+    if draws == 0:
+        return np.zeros(out_shape, np.int64 if scalar else arr.dtype)
+    if n <= 0:
+        raise WireError(f"wire.random.choice: no entries to choose from{at(user_location())}")
+    if not replace and draws > n:
+        raise WireError(f"wire.random.choice: {draws} draws without replacement from {n} "
+                        f"entries{at(user_location())}")
+    if p is None:
+        if replace:
+            ind = randint(key, shape, 0, n)
+        else:
+            ind = _xp(key).reshape(permutation(key, n)[:draws], shape)
+    else:
+        pv = p if isinstance(p, Tracer) else np.asarray(p)
+        if tuple(pv.shape) != (n,) or pv.dtype.kind not in "biuf":
+            raise WireError(f"wire.random.choice: p must be a real vector of {n} "
+                            f"probabilities, got {pv.dtype}{list(pv.shape)}"
+                            f"{at(user_location())}")
+        pdt = np.dtype(np.float64) if pv.dtype.kind in "biu" else np.dtype(pv.dtype)
+        pv = pv.astype(pdt)
+        if not isinstance(pv, Tracer) and not (np.all(pv >= 0) and pv.sum() > 0):
+            raise WireError(f"wire.random.choice: p must be >= 0 with a positive sum, got "
+                            f"{pv!r}{at(user_location())}")
+        if replace:
+            xp = _xp(pv, key)
+            cum = xp.cumsum(pv)
+            r = cum[-1] * (pdt.type(1) - uniform(key, shape, pdt))
+            ind = xp.searchsorted(cum, r)
+        else:
+            if not isinstance(pv, Tracer) and np.count_nonzero(pv) < draws:
+                raise WireError(f"wire.random.choice: {draws} draws without replacement, "
+                                f"but only {np.count_nonzero(pv)} entries have p > 0"
+                                f"{at(user_location())}")
+            z = gumbel(key, (n,), pdt) + _xp(pv).log(pv)
+            xp = _xp(z)
+            ind = xp.reshape(xp.argsort(-z, kind="stable")[:draws], shape)
+    if scalar:
+        return ind
+    return _xp(arr, ind).take(arr, ind, axis=axis)
+
 
 # every public function here is where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)
