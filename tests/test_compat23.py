@@ -532,3 +532,29 @@ def test_choice():
         random.choice(k, 3, (2,), False, np.array([0.0, 1.0, 0.0]))
     with pytest.raises(wire.WireError, match="p must be"):
         random.choice(k, 3, (2,), p=np.ones(2))
+
+
+def test_tree_is_leaf_takes_path():
+    import collections
+    P = collections.namedtuple("P", "x y")
+    tree = {"w": [1.0, (2.0, 3.0)], "b": P(4.0, [5.0, None]), "c": None}
+    tests = [lambda p, x: len(p) == 2, lambda p, x: wire.tree.keystr(p) == "['w'][1]",
+             lambda p, x: isinstance(x, list) and len(p) > 0, lambda p, x: x is None]
+    for is_leaf in tests:
+        got = wire.tree.leaves_with_path(tree, is_leaf, is_leaf_takes_path=True)
+        want = jax.tree_util.tree_leaves_with_path(tree, is_leaf, is_leaf_takes_path=True)
+        assert [wire.tree.keystr(p) for p, _ in got] == [jax.tree_util.keystr(p)
+                                                          for p, _ in want]
+        assert [x for _, x in got] == [x for _, x in want]
+        got = wire.tree.map_with_path(lambda p, x: wire.tree.keystr(p), tree, is_leaf=is_leaf,
+                                      is_leaf_takes_path=True)
+        want = jax.tree.map_with_path(lambda p, x: jax.tree_util.keystr(p), tree,
+                                      is_leaf=is_leaf, is_leaf_takes_path=True)
+        assert got == want
+    pairs, td = wire.tree.flatten_with_path(tree, tests[0], is_leaf_takes_path=True)
+    assert wire.tree.unflatten(td, [x for _, x in pairs]) == tree
+    shared = [1.0]
+    with pytest.raises(wire.WireError, match="two paths"):
+        wire.tree.leaves_with_path([shared, [shared]],
+                                   lambda p, x: wire.tree.keystr(p) == "[0]",
+                                   is_leaf_takes_path=True)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..errors import WireError, WireTypeError, at, user_location
-from .treedef import TreeDef
+from ..errors import WireError, WireNotImplementedError, WireTypeError, at, user_location
+from .kinds import node_of as _node_of
+from .treedef import LEAF, TreeDef
 from .walk import _flatten_up_to, flatten, structure, unflatten
 
 
@@ -138,34 +139,72 @@ def treedef_paths(treedef: TreeDef) -> list[tuple]:
     return out
 
 
-def flatten_with_path(tree, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:
-    """``([(key_path, leaf), ...], treedef)`` (``jax.tree_util.tree_flatten_with_path``).
+def _path_is_leaf(tree, is_leaf: Callable) -> Callable:
+    """``is_leaf(x)`` for :func:`flatten` from JAX's ``is_leaf(path, x)``
+    (``is_leaf_takes_path=True``): its answers on the nodes of ``tree``, walked with their
+    key paths from the root down, by node identity (a node object found at two paths with
+    two answers raises)."""
+    decided: dict = {}
+    stack = [((), tree)]
+    while stack:
+        path, x = stack.pop()
+        found = _node_of(x)
+        leaf = bool(is_leaf(path, x))
+        if found is None:
+            continue  # a leaf whatever is_leaf says
+        if decided.setdefault(id(x), leaf) != leaf:
+            raise WireNotImplementedError(
+                f"is_leaf_takes_path: the same {type(x).__name__} object is at two paths where "
+                f"is_leaf answers differently ({keystr(path)}){at(user_location(4))}")
+        if not leaf and found[3]:
+            td = TreeDef(*found[:3], tuple(LEAF for _ in found[3]))
+            stack.extend(reversed([(path + (k,), c) for k, c in zip(_keys(td), found[3])]))
+    return lambda x: decided.get(id(x), False)
+
+
+def _leaf_test(tree, is_leaf, takes_path: bool):
+    if takes_path and is_leaf is not None:
+        return _path_is_leaf(tree, is_leaf)
+    return is_leaf
+
+
+def flatten_with_path(tree, is_leaf: Callable | None = None,
+                      is_leaf_takes_path: bool = False) -> tuple[list, TreeDef]:
+    """``([(key_path, leaf), ...], treedef)`` (``jax.tree_util.tree_flatten_with_path``);
+    with ``is_leaf_takes_path`` (as JAX) ``is_leaf`` is called as ``is_leaf(path, x)``.
 
     >>> pairs, td = flatten_with_path({"w": [1.0, 2.0]})
     >>> [(keystr(p), x) for p, x in pairs], td
     ([("['w'][0]", 1.0), ("['w'][1]", 2.0)], {'w': [*, *]})
+    >>> flatten_with_path({"w": [1.0, 2.0], "b": [3.0]}, lambda p, x: keystr(p) == "['w']",
+    ...                   is_leaf_takes_path=True)[1]
+    {'b': [*], 'w': *}
     """
-    leaves, td = flatten(tree, is_leaf)
+    leaves, td = flatten(tree, _leaf_test(tree, is_leaf, is_leaf_takes_path))
     return list(zip(treedef_paths(td), leaves)), td
 
 
-def leaves_with_path(tree, is_leaf: Callable | None = None) -> list:
-    """``[(key_path, leaf), ...]`` in flatten order (``jax.tree_util.tree_leaves_with_path``).
+def leaves_with_path(tree, is_leaf: Callable | None = None,
+                     is_leaf_takes_path: bool = False) -> list:
+    """``[(key_path, leaf), ...]`` in flatten order (``jax.tree_util.tree_leaves_with_path``;
+    ``is_leaf_takes_path`` as in :func:`flatten_with_path`).
 
     >>> leaves_with_path([1, (2,)])
     [((SequenceKey(idx=0),), 1), ((SequenceKey(idx=1), SequenceKey(idx=0)), 2)]
     """
-    return flatten_with_path(tree, is_leaf)[0]
+    return flatten_with_path(tree, is_leaf, is_leaf_takes_path)[0]
 
 
-def map_with_path(fn: Callable, tree, *rest, is_leaf: Callable | None = None):
+def map_with_path(fn: Callable, tree, *rest, is_leaf: Callable | None = None,
+                  is_leaf_takes_path: bool = False):
     """``fn(key_path, leaf, *others)`` over the leaves of ``tree`` (and of ``rest``, which have
-    ``tree``'s structure or have it as a prefix), as ``jax.tree_util.tree_map_with_path``.
+    ``tree``'s structure or have it as a prefix), as ``jax.tree_util.tree_map_with_path``
+    (``is_leaf_takes_path`` as in :func:`flatten_with_path`).
 
     >>> map_with_path(lambda p, x: f"{keystr(p)}={x}", {"a": 1, "b": (2,)})
     {'a': "['a']=1", 'b': ("['b'][0]=2",)}
     """
-    pairs, td = flatten_with_path(tree, is_leaf)
+    pairs, td = flatten_with_path(tree, is_leaf, is_leaf_takes_path)
     others = []
     for r in rest:
         found = _flatten_up_to(td, r)
