@@ -213,7 +213,8 @@ def glorot_normal(in_axis=-2, out_axis=-1, batch_axis=(), dtype=None):
     >>> glorot_normal()(random.key(0), (3, 4)).shape
     (3, 4)
     """
-    return variance_scaling(1.0, "fan_avg", "truncated_normal", in_axis, out_axis, batch_axis, dtype)
+    return variance_scaling(1.0, "fan_avg", "truncated_normal", in_axis, out_axis, batch_axis,
+                            dtype)
 
 
 def he_uniform(in_axis=-2, out_axis=-1, batch_axis=(), dtype=None):
