@@ -887,8 +887,18 @@ def test_lax_under_jit_and_vmap_as_eagerly():
 
 
 def test_control_flow_names_are_wires_own():
-    for name in ("cond", "switch", "while_loop", "fori_loop", "scan"):
-        assert getattr(lax, name) is getattr(wire, name)
+    # scan is wire.scan; cond, switch, while_loop and fori_loop take JAX's parameter names
+    # too (true_fun, operand=, cond_fun, body_fun, init_val), and compute what wire's do
+    assert lax.scan is wire.scan
+    x = np.float64(2.0)
+    assert lax.cond(True, lambda v: v + 1, lambda v: v - 1, x) == wire.cond(
+        True, lambda v: v + 1, lambda v: v - 1, x)
+    assert lax.switch(1, [lambda v: v, lambda v: 2 * v], x) == wire.switch(
+        1, [lambda v: v, lambda v: 2 * v], x)
+    assert lax.while_loop(lambda v: v < 10, lambda v: 2 * v, x) == wire.while_loop(
+        lambda v: v < 10, lambda v: 2 * v, x)
+    assert lax.fori_loop(0, 3, lambda i, v: v + i, x) == wire.fori_loop(
+        0, 3, lambda i, v: v + i, x)
 
 
 def test_more_lax_names_against_jax():
