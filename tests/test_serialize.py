@@ -548,3 +548,25 @@ def test_complex_params_with_nan_parts_compare_equal_across_traces_and_round_tri
         g = wire.trace(f, x0)
         assert wire.trace(f, x0) == g
         _roundtrip(g)
+
+
+
+@wire.custom_vjp
+def _simplifiable(x):
+    return wnp.sin(-(-x)) * 1.0
+
+
+_simplifiable.defvjp(lambda x: (_simplifiable(x), wnp.cos(x)), lambda c, g: (g * c,))
+
+
+def test_a_simplified_custom_call_loads_again():
+    # simplify replaced a custom call's graph param by its simplified graph but left the
+    # rule holding the old one, so wire.loads refused every gradient graph through a custom
+    # function whose body simplifies ("its rule does not fit a custom_vjp_call node")
+    x = np.array([0.3, 0.7])
+    loss = lambda v: wnp.sum(_simplifiable(v) ** 2)  # noqa: E731
+    for g in (wire.trace(wire.grad(loss), x),
+              wire.trace(wire.vmap(wire.grad(lambda v: _simplifiable(v) ** 2)), x)):
+        h = wire.loads(wire.dumps(g))
+        np.testing.assert_array_equal(wire.evaluate(h, x), wire.evaluate(g, x))
+        np.testing.assert_allclose(wire.evaluate(h, x), 2 * np.sin(x) * np.cos(x), rtol=1e-15)

@@ -90,6 +90,10 @@ class CustomRule:
     def __setattr__(self, name, value):
         raise AttributeError("custom rules are immutable")
 
+    def with_graph(self, graph: Graph) -> "CustomRule":
+        """This rule for ``graph``, the same function's graph made otherwise (simplified)."""
+        return CustomRule(self.owner, self.static, self.in_tree, self.closed, graph, self.key)
+
     def __eq__(self, other):
         # the class by the method's cell, not the module global: interpreter exit clears
         # globals while weakref callbacks still compare nodes
@@ -134,6 +138,10 @@ class BatchedRule:
 
     def __setattr__(self, name, value):
         raise AttributeError("custom rules are immutable")
+
+    def with_graph(self, graph: Graph) -> "BatchedRule":
+        """This rule for ``graph``, the same batched graph made otherwise (simplified)."""
+        return BatchedRule(self.inner, self.dims, graph)
 
     def __eq__(self, other):
         return (isinstance(other, __class__) and self._hash == other._hash  # (see CustomRule)

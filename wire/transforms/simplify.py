@@ -553,6 +553,11 @@ def _simplify_graph_params(params, rules):
         if new != v:
             ev[k] = new
             changed = True
+            # a custom call's rule holds the graph of its graph param (wire.loads checks
+            # that the two are one): it takes the simplified graph too
+            rule = params.get("rule")
+            if k == "graph" and getattr(rule, "graph", None) == v and hasattr(rule, "with_graph"):
+                ev["rule"] = rule.with_graph(new)
     return ev.persistent() if changed else params
 
 
