@@ -83,3 +83,59 @@ def test_gamma_logcdf_past_underflow(x, a):
     assert close_to(st.gamma.logcdf(x, a), want, 1e-13)
     assert close_to(wire.grad(st.gamma.logcdf, 0)(x, a), want_x, 1e-12)
     assert close_to(wire.grad(st.gamma.logcdf, 1)(x, a), want_a, 1e-12)
+
+
+@pytest.mark.parametrize("a, b", [(5e-324, 1.0), (1e-310, 1.0), (1e-320, 3.0), (2e-308, 0.5)])
+def test_beta_partial_next_to_a_subnormal_shape(a, b):
+    # ∂b B = B (ψ(b) - ψ(a + b)) is inf times a subnormal where B overflows: it was -inf,
+    # the truth -ψ'(b) (-π²/6 at b = 1); ∂b² is finite too (mpmath needs ~340 digits here)
+    with mp.workdps(360):
+        aa, bb = mpmath.mpf(a), mpmath.mpf(b)
+        beta = mpmath.beta(aa, bb)
+        want = beta * (mpmath.digamma(bb) - mpmath.digamma(aa + bb))
+        step = mpmath.digamma(bb) - mpmath.digamma(aa + bb)
+        want_bb = beta * (step ** 2 + mpmath.psi(1, bb) - mpmath.psi(1, aa + bb))
+    assert close_to(wire.grad(sp.beta, 1)(a, b), want, 1e-13)
+    assert close_to(wire.grad(sp.beta, 0)(b, a), want, 1e-13)
+    assert close_to(wire.grad(wire.grad(sp.beta, 1), 1)(a, b), want_bb, 1e-12)
+    assert wire.grad(sp.beta, 0)(a, b) == -np.inf  # -B/a overflows
+
+
+def test_beta_and_betaln_partials_at_two_subnormal_shapes():
+    # ψ(a) - ψ(2a) was -inf + inf = NaN at a = b = 5e-324; the truth -1/(2a) overflows
+    assert wire.grad(sp.betaln, 0)(5e-324, 5e-324) == -np.inf
+    assert wire.grad(sp.beta, 1)(5e-324, 5e-324) == -np.inf
+    with mp.workdps(60):
+        want = mpmath.digamma(mpmath.mpf(1e-10)) - mpmath.digamma(mpmath.mpf(3e-10))
+    assert close_to(wire.grad(sp.betaln, 0)(1e-10, 2e-10), want, 1e-13)
+
+
+@pytest.mark.parametrize("x, q", [(1.001, 0.5), (2.0, 1.0), (3.3, 0.01), (10.0, 2.7), (40.0, 30.0)])
+def test_hurwitz_zeta_derivatives_in_the_order(x, q):
+    # d/dx zeta(x, q) raised NonDifferentiableError; now Σ -log(n+q) (n+q)^-x to every order
+    with mp.workdps(40):
+        want = [mpmath.zeta(x, q, m) for m in (1, 2)]
+        want_xq = mpmath.diff(lambda s: mpmath.zeta(x, s, 1), q)
+    g = wire.grad(sp.zeta, 0)
+    assert close_to(g(x, q), want[0], 1e-14)
+    assert close_to(wire.jvp(sp.zeta, (x, q), (1.0, 0.0))[1], want[0], 1e-14)
+    assert close_to(wire.grad(g, 0)(x, q), want[1], 1e-14)
+    assert close_to(wire.grad(g, 1)(x, q), want_xq, 1e-13)  # the q-derivative recursion
+    assert close_to(wire.grad(wire.grad(sp.zeta, 1), 0)(x, q), want_xq, 1e-13)
+
+
+@pytest.mark.parametrize("x", [-30.0, -10.5, -2.0, -0.5, -1e-3, 0.0, 0.3, 1.001, 5.0])
+def test_riemann_zeta_derivatives(x):
+    with mp.workdps(40):
+        want = [mpmath.zeta(x, 1, m) for m in (1, 2)]
+    assert close_to(wire.grad(sp.zeta)(x), want[0], 1e-13)
+    assert close_to(wire.grad(wire.grad(sp.zeta))(x), want[1], 1e-13)
+
+
+def test_zeta_order_derivative_at_its_edges():
+    g = wire.grad(sp.zeta, 0)
+    assert g(1.0, 2.0) == -np.inf  # the pole: -1/(x-1)²
+    assert g(np.inf, 2.0) == 0.0 and g(np.inf, 1.0) == 0.0
+    assert np.isnan(g(3.0, -1.5))  # (n + q)^-x of a negative base: no real derivative
+    out = wire.grad(sp.zeta, 0)(np.float32(3.0), np.float32(2.0))
+    assert out.dtype == np.float32 and close_to(out, mpmath.zeta(3, 2, 1), 1e-6, np.float32)

@@ -6,8 +6,10 @@ Values come from SciPy's ufuncs (bit-identical to ``scipy.special``; these primi
 SciPy installed). Each derivative is written with wire's operations (often the function
 itself, or a neighbour in its family), so every order is available:
 
-* ``zeta(x, q)``: ``∂q = -x zeta(x + 1, q)``; in ``x`` there is no closed form (a
-  ``NonDifferentiableError`` says so), nor for the Riemann ``zeta(x)``;
+* ``zeta(x, q)``: ``∂q = -x zeta(x + 1, q)``; ``∂x`` is the primitive ``zeta_deriv(x, q; m=1)``,
+  ``Σ (-log(k + q))^m (k + q)^-x`` by Euler-Maclaurin (whose ``∂q`` is
+  ``-x zeta_deriv(x + 1, q; m) - m zeta_deriv(x + 1, q; m - 1)``); the Riemann ``zeta(x)``'s
+  is ``riemann_zeta_deriv(x; m)``, by the reflection formula below ``x = 0``;
 * ``boxcox(x, λ) = (x^λ - 1) / λ``: ``∂x = x^(λ-1)``, ``∂λ = L² g(λL)`` with ``L = log x`` and
   ``g(u) = (e^u (u - 1) + 1) / u²`` (its Taylor series near ``u = 0``, where ``∂λ`` is
   ``L² / 2``); ``boxcox1p`` alike with ``L = log1p(x)``;
@@ -156,6 +158,110 @@ def _fill(x, value):
 
 # --------------------------------------------------------------------------- zeta
 
+# Bernoulli numbers B_2 … B_26 for the Euler-Maclaurin tail of the zeta sums
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510,
+              43867 / 798, -174611 / 330, 854513 / 138, -236364091 / 2730, 8553103 / 6)
+_ZETA_DIRECT = 10  # terms summed directly before the Euler-Maclaurin tail
+
+
+def _series_mul(u, v):
+    """The truncated product of two Taylor series (lists of coefficients)."""
+    return [sum(u[i] * v[k - i] for i in range(k + 1)) for k in range(len(u))]
+
+
+def _hurwitz_series(x, q, m):
+    """Taylor coefficients ``c_0 … c_m`` of ``ζ(x + ε, q)`` in ``ε`` (float64 arrays): ten
+    terms ``(k + q)^-(x+ε)`` summed, and the tail from ``a = q + 10`` by Euler-Maclaurin,
+    ``a^(1-x-ε)/(x - 1 + ε) + a^-(x+ε)/2 + Σ_j B_2j/(2j)! (x+ε)…(x+ε+2j-2) a^(-x-ε-2j+1)``,
+    each factor a series in ``ε`` (analytic in ``x``: also the continuation below 1, accurate
+    from ``x = -1/2`` on for ``q = 1``)."""
+    total = [0.0] * (m + 1)
+    for k in range(_ZETA_DIRECT):
+        n = k + q
+        v, log_n = n ** -x, -np.log(n)
+        for j in range(m + 1):
+            total[j] = total[j] + v * np.where(j == 0, 1.0, log_n ** j) / math.factorial(j)
+    a = _ZETA_DIRECT + q
+    L = np.log(a)
+    e = [a ** -x * (-L) ** j / math.factorial(j) for j in range(m + 1)]  # a^-(x+ε)
+    s = x - 1.0
+    inv = [(-1.0) ** j / s ** (j + 1) for j in range(m + 1)]  # 1 / (x - 1 + ε)
+    tail = [c * a + 0.5 * ei for c, ei in zip(_series_mul(e, inv), e)]
+    poly = [1.0 + 0.0 * x] + [0.0 * x] * m  # (x+ε)(x+ε+1)…(x+ε+2j-2)
+    power = [c / a for c in e]  # a^-(x+ε+1), then down by a² per term
+    for j, b in enumerate(_BERNOULLI, start=1):
+        for i in range(0 if j == 1 else 2 * j - 3, 2 * j - 1):
+            poly = [p * (x + i) + (poly[k - 1] if k else 0.0) for k, p in enumerate(poly)]
+        coef = b / math.factorial(2 * j)
+        tail = [t + coef * c for t, c in zip(tail, _series_mul(poly, power))]
+        power = [c / (a * a) for c in power]
+    # where a^-x underflows the tail is nothing next to the sum (and x = inf made 0 * inf)
+    gone = e[0] == 0
+    return [t + np.where(gone, 0.0, c) for t, c in zip(total, tail)]
+
+
+def _zeta_deriv_impl(x, q, *, m):
+    """``∂^m_x ζ(x, q)`` (m >= 1) for ``q > 0`` (NaN for ``q <= 0``, NaN)."""
+    dt = float_dtype(np.asarray(x).dtype, np.asarray(q).dtype)
+    x64, q64 = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(q, np.float64))
+    with np.errstate(all="ignore"):
+        ok = (q64 > 0) & ~np.isnan(x64)
+        qs = np.where(ok, q64, 1.0)
+        out = _hurwitz_series(x64, qs, m)[m] * math.factorial(m)
+        out = np.where(q64 == np.inf, 0.0, out)  # every term is 0
+        out = np.where(ok, out, np.nan)
+    return np.asarray(out).astype(dt, copy=False)
+
+
+def _log_gamma_series(y, m):
+    """Taylor coefficients of ``log Γ(y - ε)`` (``y > 0``)."""
+    out = [_scipy().gammaln(y)]
+    for j in range(1, m + 1):
+        out.append((-1.0) ** j * _scipy().polygamma(j - 1, y) / math.factorial(j))
+    return out
+
+
+def _series_exp(u):
+    """``exp`` of a Taylor series: ``E_n = Σ_k k u_k E_(n-k) / n``."""
+    out = [np.exp(u[0])]
+    for n in range(1, len(u)):
+        out.append(sum(k * u[k] * out[n - k] for k in range(1, n + 1)) / n)
+    return out
+
+
+def _riemann_deriv_impl(x, *, m):
+    """``∂^m_x ζ(x)`` (m >= 1): Euler-Maclaurin (q = 1) from ``x = -1/2`` on; below, the
+    reflection ``ζ(x) = χ(x) ζ(1 - x)``, ``χ(x) = 2^x π^(x-1) sin(πx/2) Γ(1 - x)``, as a
+    product of Taylor series (the sums of ``n^|x|`` cancel there: 1e-4 off at x = -10)."""
+    dt = float_dtype(np.asarray(x).dtype)
+    x64 = np.asarray(x, np.float64)
+    with np.errstate(all="ignore"):
+        neg = x64 < -0.5  # (near 0 the reflection is a pole of ζ(1 - x) times a zero)
+        xp = np.where(neg, 1.0 - x64, x64)  # every point evaluates the sums above 0
+        direct = _hurwitz_series(xp, np.ones_like(xp), m)
+        out = direct[m] * math.factorial(m)
+        if neg.any():
+            xn = np.where(neg, x64, -1.0)
+            # ζ(1 - x - ε): the series at 1 - x with ε -> -ε
+            zeta_r = [c * (-1.0) ** j for j, c in enumerate(direct)]
+            log2pi = math.log(2.0 * math.pi)
+            lg = _log_gamma_series(1.0 - xn, m)
+            lg[0] = lg[0] + xn * log2pi - math.log(math.pi)
+            if m >= 1:
+                lg[1] = lg[1] + log2pi
+            amp = _series_exp(lg)  # 2^(x+ε) π^(x+ε-1) Γ(1-x-ε)
+            # sin(π(x+ε)/2) by the (exact, mod 4) phase x/2 mod 2
+            r = np.mod(xn, 4.0)
+            sin0, cos0 = np.sin(np.pi * r / 2.0), np.cos(np.pi * r / 2.0)
+            h = np.pi / 2.0
+            sin_s = [(sin0 if j % 4 == 0 else cos0 if j % 4 == 1 else -sin0 if j % 4 == 2
+                      else -cos0) * h ** j / math.factorial(j) for j in range(m + 1)]
+            chi = _series_mul(amp, sin_s)
+            reflected = _series_mul(chi, zeta_r)[m] * math.factorial(m)
+            out = np.where(neg, reflected, out)
+    return np.asarray(out).astype(dt, copy=False)
+
+
 def _zeta_dq(x, q, out):
     """``-x zeta(x + 1, q)``. Where ``x + 1`` rounds to 1 (``|x| < 2^-53``), ``zeta(x + 1, q)``
     is its pole ``1/x - digamma(q)`` and the product its limit ``-1 - x/q`` (the digamma
@@ -167,19 +273,70 @@ def _zeta_dq(x, q, out):
     return select(near, -1.0 - x / q, -xs * bind(zeta_p, xs + 1.0, q))
 
 
+def _zeta_dx(x, q, out):
+    return bind(zeta_deriv_p, x, q, m=1)
+
+
 zeta_p = _declare(
-    "zeta", _impl("zeta"),
-    (_no_derivative("zeta", "x", "no closed form"), _zeta_dq),
-    _sampler(("int", 2, 5), (0.5, 3.0)),
+    "zeta", _impl("zeta"), (_zeta_dx, _zeta_dq),
+    _sampler((1.5, 5.0), (0.5, 3.0)),
     "Hurwitz zeta function Σ_n (n + q)^-x (SciPy's zeta(x, q))",
     lambda sp, node, x, q: sp.zeta(x, q))
 
+
+def _zeta_deriv_partials(x, q, m):
+    """``∂x`` and ``∂q`` of ``∂^m_x ζ(x, q) = Σ (-log(k+q))^m (k+q)^-x``: ``∂^(m+1)_x ζ``
+    and ``-x ∂^m_x ζ(x+1, q) - m ∂^(m-1)_x ζ(x+1, q)``."""
+    x, q = x + zeros_like_(q), q + zeros_like_(x)
+    lower = bind(zeta_p, x + 1.0, q) if m == 1 else bind(zeta_deriv_p, x + 1.0, q, m=m - 1)
+    return (lambda: bind(zeta_deriv_p, x, q, m=m + 1),
+            lambda: -x * bind(zeta_deriv_p, x + 1.0, q, m=m) - m * lower)
+
+
+def _zeta_deriv_jvp(ts, out, x, q, *, m):
+    total = None
+    for t, partial in zip(ts, _zeta_deriv_partials(x, q, m)):
+        if t is not None:
+            term = t * partial()
+            total = term if total is None else total + term
+    return total
+
+
+_ZETA_DERIV_FORMULA = NoFormula(
+    "SymPy has no derivative of the Hurwitz zeta function in its order")
+
+zeta_deriv_p = Primitive(
+    "zeta_deriv", _zeta_deriv_impl, elementwise_shape("zeta_deriv", float_dtype),
+    dtype=float_dtype, jvp=_zeta_deriv_jvp,
+    vjp=lambda ct, out, x, q, *, m: tuple(ct * p() for p in _zeta_deriv_partials(x, q, m)),
+    batch=elementwise_batch(lambda: zeta_deriv_p),
+    sample=lambda rng: (_sampler((1.5, 5.0), (0.5, 3.0))(rng)[0],
+                        {"m": int(rng.integers(1, 3))}),
+    doc="m-th derivative of the Hurwitz zeta function in its order x (m >= 1)",
+    sympy=_ZETA_DERIV_FORMULA, taylor=BY_JVP,
+)
+
+
+def _riemann_dx(x, out):
+    return bind(riemann_zeta_deriv_p, x, m=1)
+
+
 riemann_zeta_p = _declare(
-    "riemann_zeta", _impl("zeta"),
-    (_no_derivative("zeta", "x", "no closed form"),),
-    _sampler(("int", 2, 5)),
+    "riemann_zeta", _impl("zeta"), (_riemann_dx,),
+    _sampler((1.5, 5.0)),
     "Riemann zeta function (SciPy's zeta(x), analytically continued below 1)",
     lambda sp, node, x: sp.zeta(x))
+
+riemann_zeta_deriv_p = Primitive(
+    "riemann_zeta_deriv", _riemann_deriv_impl,
+    elementwise_shape("riemann_zeta_deriv", float_dtype), dtype=float_dtype,
+    jvp=lambda ts, out, x, *, m: ts[0] * bind(riemann_zeta_deriv_p, x, m=m + 1),
+    vjp=lambda ct, out, x, *, m: (ct * bind(riemann_zeta_deriv_p, x, m=m + 1),),
+    batch=elementwise_batch(lambda: riemann_zeta_deriv_p),
+    sample=lambda rng: (_sampler((1.5, 5.0))(rng)[0], {"m": int(rng.integers(1, 3))}),
+    doc="m-th derivative of the Riemann zeta function (m >= 1)",
+    sympy=_ZETA_DERIV_FORMULA, taylor=BY_JVP,
+)
 
 # --------------------------------------------------------------------------- Box-Cox
 
@@ -563,7 +720,7 @@ def _sum_present(terms):
     return total
 
 
-PRIMITIVES = (zeta_p, riemann_zeta_p, boxcox_p, boxcox1p_p, expn_p, dawsn_p, spence_p, si_p,
+PRIMITIVES = (zeta_p, zeta_deriv_p, riemann_zeta_p, riemann_zeta_deriv_p, boxcox_p, boxcox1p_p, expn_p, dawsn_p, spence_p, si_p,
               ci_p, fresnel_sin_p, fresnel_cos_p, fresnel_s_p, fresnel_c_p, hyp1f1_p,
               hyp2f1_p, owens_t_p, wofz_p, sph_harm_y_p)
 

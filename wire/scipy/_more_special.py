@@ -6,8 +6,8 @@ rules are listed there).
 
 On concrete arrays SciPy is called directly; traced values are cast to the dtype SciPy's
 ufunc computes in (float32 stays float32, integers become float64). Where a derivative has
-no closed form (``zeta`` in ``x``, ``hyp1f1``/``hyp2f1`` in their parameters, ``expn`` in its
-integer order) differentiating raises ``wire.NonDifferentiableError``.
+no closed form (``hyp1f1``/``hyp2f1`` in their parameters, ``expn`` in its integer order)
+differentiating raises ``wire.NonDifferentiableError``.
 """
 
 from __future__ import annotations
@@ -28,13 +28,16 @@ from ._traced import traced as _t
 def zeta(x, q=None):
     """The Hurwitz zeta function ``Σ_{n>=0} (n + q)^-x``, or Riemann's (analytically
     continued below ``x = 1``) when ``q`` is None; SciPy's values. Derivative in ``q``:
-    ``-x zeta(x + 1, q)``; in ``x`` there is no closed form, and differentiating raises.
+    ``-x zeta(x + 1, q)``; in ``x``, ``-Σ log(n + q) (n + q)^-x`` (every order, by
+    Euler-Maclaurin; Riemann's below ``x = -1/2`` through the reflection formula).
 
     >>> import wire
     >>> round(float(zeta(2.0)), 12), round(float(zeta(2.0, 2.0)), 12)   # π²/6, π²/6 - 1
     (1.644934066848, 0.644934066848)
     >>> round(float(wire.grad(zeta, argnums=1)(2.0, 1.0)), 12)          # -2 ζ(3)
     -2.404113806319
+    >>> round(float(wire.grad(zeta)(0.0)), 12)                          # ζ'(0) = -log(2π)/2
+    -0.918938533205
     """
     if q is None:
         if not _t(x):

@@ -596,8 +596,57 @@ def _digamma_step(u, v):
         power = power * vs / k
         total = total - polygamma(k, w) * power
     total = wnp.where(lift, total - (vs / us) / (us + vs), total)
-    ud, vd = wnp.where(series, 1.0, u), wnp.where(series, 1.0, v)
-    return wnp.where(series, total, digamma(ud) - digamma(ud + vd))
+    # a tiny u elsewhere: ψ(u) = ψ(u + 1) - 1/u for both digammas (ψ(5e-324) is -inf, and
+    # ψ(u) - ψ(2u) was -inf + inf = NaN at u = v = 5e-324; the truth is -1/(2u))
+    tiny = ~series & (u > 0) & (v > 0) & (u < _STEP_TINY)
+    ut, vt = wnp.where(tiny, u, 1.0), wnp.where(tiny, v, 1.0)
+    lifted = digamma(ut + 1.0) - digamma(ut + vt + 1.0) - (vt / (ut + vt)) / ut
+    ud, vd = wnp.where(series | tiny, 1.0, u), wnp.where(series | tiny, 1.0, v)
+    return wnp.where(series, total, wnp.where(tiny, lifted, digamma(ud) - digamma(ud + vd)))
+
+
+_STEP_TINY = 1e-8  # below, ψ(u) is -1/u to 8 digits and more
+
+
+def _digamma_step_over(u, v):
+    """``(ψ(u) - ψ(u + v)) / v`` for ``0 < v < 0.01 u``: :func:`_digamma_step`'s series
+    divided through by ``v`` (the quotient of a subnormal ``v`` lost its digits)."""
+    lift = u < 1.0
+    w = wnp.where(lift, u + 1.0, u)
+    total = 0.0 * (u + v)
+    power = 1.0 + 0.0 * v
+    for k in range(1, _STEP_TERMS + 1):
+        total = total - polygamma(k, w) * (power / k)
+        power = power * v / k
+    return wnp.where(lift, total - (1.0 / u) / (u + v), total)
+
+
+_BETA_TINY = 1e-280  # a shape below: B overflows, or its partial's factors are subnormal
+
+
+@custom_jvp
+def _beta_tiny_shape(a, b):
+    """``B(a, b)`` for ``a, b > 0``, one of them below _BETA_TINY. The other's partial is
+    ``B(a, b) (ψ(b) - ψ(a + b))``, inf times a subnormal (-inf at ``B(5e-324, 1)``, the
+    truth ``-ψ'(1) = -π²/6``): as ``(a + b) B(a + 1, b) (ψ(b) - ψ(a + b)) / a`` it is
+    finite (the first two factors are ``a B(a, b)``)."""
+    return wnp.exp(_betaln_regular(a, b, wnp))
+
+
+def _beta_partial(u, v):
+    """``∂B(u, v)/∂u`` for ``u, v > 0``, one of them tiny (see :func:`_beta_tiny_shape`)."""
+    by_v = (v < _BETA_TINY) & (v < _STEP_SERIES * u)
+    us, vs = wnp.where(by_v, u, 1.0), wnp.where(by_v, v, 1e-300)
+    small = (us + vs) * wnp.exp(_betaln_regular(us, vs + 1.0, wnp)) * _digamma_step_over(us, vs)
+    ud, vd = wnp.where(by_v, 1.0, u), wnp.where(by_v, 1.0, v)
+    direct = _beta_tiny_shape(ud, vd) * _digamma_step(ud, vd)
+    return wnp.where(by_v, small, direct)
+
+
+@_beta_tiny_shape.defjvp
+def _beta_tiny_shape_jvp(primals, tangents):
+    (a, b), (ta, tb) = primals, tangents
+    return _beta_tiny_shape(a, b), ta * _beta_partial(a, b) + tb * _beta_partial(b, a)
 
 
 @_lnbeta_direct.defjvp
@@ -687,7 +736,13 @@ def _beta(a, b):
     ar, br = m.where(pole, 1.0, a2), m.where(pole, 1.0, b2)
     near = (_gamma_sign(ap, m) * m.exp(gammaln(ap)) * _gamma_sign(bp, m) * m.exp(gammaln(bp))
             * rgamma(ap + bp))
-    regular = m.where(infinite, sign * np.inf, sign * m.exp(_betaln_regular(ar, br, m)))
+    tiny = (ar > 0) & (br > 0) & (m.minimum(ar, br) < _BETA_TINY)
+    # (a, b themselves, which a2, b2 are there: through _beta_poles' where, the other
+    # shape's zero tangent would meet the tiny shape's infinite partial, 0 * inf)
+    at, bt = m.where(tiny, a, 1.0), m.where(tiny, b, 1.0)
+    ar, br = m.where(tiny, 1.0, ar), m.where(tiny, 1.0, br)
+    magnitude = m.where(tiny, _beta_tiny_shape(at, bt), m.exp(_betaln_regular(ar, br, m)))
+    regular = m.where(infinite, sign * np.inf, sign * magnitude)
     # value 0 - (+0.0) keeps out's signed zero (adding +0.0 would make -0.0 positive); where
     # Γ(a) Γ(b) overflows, inf - inf would be NaN: no derivative term there
     gap = wnp.stop_gradient(near) - near
