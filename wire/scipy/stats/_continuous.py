@@ -24,7 +24,6 @@ import math
 import numpy as np
 
 from ... import numpy as wnp
-from ...api.custom import custom_jvp
 from .. import special as sc
 from ._distn import ContinuousDistribution, both, piecewise, safe
 from ._inverse import NumericQuantiles
@@ -182,8 +181,9 @@ def _log1p_minus(y):
 # R(h) = log Γ(h + 1/2) - log Γ(h) - log(h)/2 has Stirling's series
 # Σ_{n>=2} (-1)^n (B_n(1/2) - B_n(0)) / (n(n-1)) h^(1-n), B_n(1/2) = (2^(1-n) - 1) B_n.
 # The ν-derivative of betainc(ν/2, ν/2, x(z, ν)) is a difference of terms O(1/√ν) that
-# leaves O(1/ν²): 1e-9 relative off at ν = 100, 1e5 times the truth at ν = 1e10; this
-# series' is -φ Σ k b_k ν^(-k-1), exact to 1e-14 where z⁴ <= 2ν and ν >= 50 (twelve terms).
+# leaves O(1/ν²): 1e-9 relative off at ν = 100, 1e5 times the truth at ν = 1e10 (and the
+# value itself 2e-12 off at ν = 1e10). Where z⁴ <= 2ν and ν >= 50 the twelve terms here
+# give the value and every derivative to about 1e-14.
 
 _T_SERIES_TERMS = 12
 _T_SERIES_MIN_DF = 50.0
@@ -201,7 +201,7 @@ def _bernoulli_numbers(n):
 
 @functools.cache
 def _t_cdf_series():
-    """``((c_k_0, c_k_1, …) for k = 1..K)``: ``-k b_k(z) = z Σ_j c_k_j z^(2j)`` (floats)."""
+    """``((c_k_0, c_k_1, …) for k = 1..K)``: ``b_k(z) = z Σ_j c_k_j z^(2j)`` (floats)."""
     from fractions import Fraction as Fr
     K = _T_SERIES_TERMS
     bern = _bernoulli_numbers(K + 2)
@@ -246,12 +246,13 @@ def _t_cdf_series():
         for j in range(len(a) - 1, 0, -1):
             b[j - 1] = (j + 1) * b[j + 1] - a[j]
         odd = b[1::2]
-        out.append(tuple(float(-k * c) for c in odd))
+        out.append(tuple(float(c) for c in odd))
     return tuple(out)
 
 
-def _t_cdf_ddf_series(z, d):
-    """``∂F_ν(z)/∂ν`` by the expansion above (valid where z⁴ <= 2ν, ν >= 50)."""
+def _t_cdf_series_lower(z, d):
+    """``F_ν(z)`` for ``z <= 0`` by the expansion above (where z⁴ <= 2ν, ν >= 50): Φ(z) and
+    φ(z) times the sum (no cancellation: the sum is at most about half of Φ there)."""
     e = 1.0 / d
     z2 = z * z
     total = 0.0 * z
@@ -260,21 +261,7 @@ def _t_cdf_ddf_series(z, d):
         for c in reversed(coefs[:-1]):
             poly = poly * z2 + c
         total = total * e + poly
-    return (wnp.exp(-0.5 * z2) * (z * e * e / math.sqrt(2.0 * math.pi))) * total
-
-
-@custom_jvp
-def _t_cdf_df_term(z, d):
-    """0, with ν-derivative ``∂F_ν(z)/∂ν`` from :func:`_t_cdf_ddf_series` (no z-derivative:
-    the cdf's own formula gives that)."""
-    return 0.0 * z * d
-
-
-@_t_cdf_df_term.defjvp
-def _t_cdf_df_term_jvp(primals, tangents):
-    (z, d), (_, td) = primals, tangents
-    return _t_cdf_df_term(z, d), td * _t_cdf_ddf_series(z, d)
-
+    return sc.ndtr(z) + (wnp.exp(-0.5 * z2) * (z * e / math.sqrt(2.0 * math.pi))) * total
 
 class t_gen(SymmetricNumericQuantiles, ContinuousDistribution):
     """Student's t distribution with ``df`` degrees of freedom (``df = inf`` is the normal).
@@ -329,16 +316,19 @@ class t_gen(SymmetricNumericQuantiles, ContinuousDistribution):
         # The upper half as 1 - (the lower tail at -z), by the symmetry I_{1-x}(a, a) =
         # 1 - I_x(a, a): betainc at x = (1 + z/s)/2 would round x to 1 from z ~ 1e8 on (df = 1),
         # where its derivative is infinite, and dx/dz was 0: cdf'(z) came out NaN, not the pdf.
-        # For a large df the ν-derivative comes from the series (see _t_cdf_ddf_series); the
-        # value, and the pure z-derivatives, stay the betainc formula's
+        # For a large df the value and its derivatives come from the series (see
+        # _t_cdf_series_lower; the upper half as 1 - the lower tail at -z)
         z2 = z * z
         series = both(d >= _T_SERIES_MIN_DF, z2 * z2 <= 2.0 * d, wnp.logical_not(inf))
-        d = wnp.where(series, wnp.stop_gradient(d), d)
+        d = safe(series, 1e3, d)
         r = wnp.sqrt(d)
         neg = z < 0
         x_cdf = wnp.where(neg, tail(safe(neg, z, -1.0)), 1.0 - tail(safe(neg, -1.0, -z)))
-        x_cdf = x_cdf + wnp.where(series, _t_cdf_df_term(safe(series, z, 0.0),
-                                                        safe(series, df, 100.0)), 0.0)
+        zs, ds = safe(series, z, 0.0), safe(series, df, 1e3)
+        low = zs <= 0
+        expanded = wnp.where(low, _t_cdf_series_lower(safe(low, zs, 0.0), ds),
+                             1.0 - _t_cdf_series_lower(safe(low, -1.0, -zs), ds))
+        x_cdf = wnp.where(series, expanded, x_cdf)
         return wnp.where(inf, sc.ndtr(z), x_cdf)
 
     def _sf(self, z, df):
@@ -548,7 +538,11 @@ class chi2_gen(_PositiveHalfLine):
         return sc.xlogy(h - 1.0, z) - 0.5 * z - sc.gammaln(h) - _LOG2 * h
 
     def _pdf(self, z, df):
-        return 0.5 * sc._gamma_density(0.5 * df, 0.5 * z)
+        # z/2 of a subnormal z drops its last bit, and 5e-324/2 is 0: the density there was
+        # inf for df < 2 (chi2.pdf(5e-324, 1) is 1.79e161), so exp(logpdf) below 2^-1021
+        tiny = both(z > 0, z < 2.0 ** -1021)
+        return wnp.where(tiny, wnp.exp(self._logpdf(safe(tiny, z, 1.0), df)),
+                         0.5 * sc._gamma_density(0.5 * df, 0.5 * safe(tiny, 1.0, z)))
 
     def _cdf(self, z, df):
         return sc.gammainc(0.5 * df, 0.5 * z)
