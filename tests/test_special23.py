@@ -163,3 +163,18 @@ def test_chi2_density_at_subnormal_arguments():
         # df = 3: sqrt(z) e^(-z/2) / (2^1.5 Γ(1.5)), derivative z^(-1/2) / (2 sqrt(2π))
         deriv = 1 / (2 * mpmath.sqrt(2 * mpmath.pi * mpmath.mpf(z)))
         assert close_to(wire.grad(st.chi2.pdf)(z, 3.0), deriv, 1e-13)
+
+
+@pytest.mark.parametrize("z, df", [(1e200, 3.0), (-1e300, 0.5), (1e101, 1e10)])
+def test_t_logpdf_far_out(z, df):
+    # z² overflowed: logpdf was -inf (SciPy's too) with a NaN df-derivative
+    def logpdf(x, d):
+        return (mpmath.loggamma((d + 1) / 2) - mpmath.loggamma(d / 2) - mpmath.log(d * mpmath.pi) / 2
+                - (d + 1) / 2 * mpmath.log1p(x * x / d))
+
+    with mp.workdps(30):
+        zz, dd = mpmath.mpf(z), mpmath.mpf(df)
+        want, want_d = logpdf(zz, dd), mpmath.diff(lambda d: logpdf(zz, d), dd)
+    assert close_to(st.t.logpdf(z, df), want, 1e-15)
+    assert close_to(wire.grad(st.t.logpdf, 1)(z, df), want_d, 1e-13)
+    assert wire.grad(st.t.pdf, 1)(z, df) == 0.0  # the density underflows, and so does this

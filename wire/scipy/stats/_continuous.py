@@ -288,8 +288,14 @@ class t_gen(SymmetricNumericQuantiles, ContinuousDistribution):
 
     def _logpdf(self, z, df):
         inf, d = self._split(df)
+        # log1p(z²/ν) as 2 log|z| - log ν + log1p(ν/z²) where z² is past 1e200: z² overflowed
+        # from |z| ~ 1e154 (logpdf(1e200; 3) was -inf, the truth -1383; its df-derivative NaN)
+        far = wnp.abs(z) > 1e100
+        zf, zn = safe(far, z, 1e100), safe(far, 1.0, z)
+        log_ratio = wnp.where(far, 2.0 * wnp.log(wnp.abs(zf)) - wnp.log(d) + wnp.log1p(d / (zf * zf)),
+                              wnp.log1p(zn * zn / d))
         t = (_log_gamma_half_ratio(0.5 * d) - 0.5 * (wnp.log(d) + _LOGPI)
-             - 0.5 * (d + 1.0) * wnp.log1p(z * z / d))
+             - 0.5 * (d + 1.0) * log_ratio)
         # For a large df the normal's log-density plus a correction of O(1/df): each part
         # of the form above is O(1/df) in its df-derivative, which is O(1/df²) in all (the
         # derivative was 2.5e-4 off at df = 1e12, z = 2), where z²/df < 0.1 (beyond, -z²/2
