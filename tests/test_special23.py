@@ -178,3 +178,25 @@ def test_t_logpdf_far_out(z, df):
     assert close_to(st.t.logpdf(z, df), want, 1e-15)
     assert close_to(wire.grad(st.t.logpdf, 1)(z, df), want_d, 1e-13)
     assert wire.grad(st.t.pdf, 1)(z, df) == 0.0  # the density underflows, and so does this
+
+
+@pytest.mark.parametrize("q", [1e-310, 1e-320, 5e-324])
+def test_beta_quantile_of_a_subnormal_probability(q):
+    # SciPy's I_x is 0 below ~1e-308: logcdf was -inf there and ppf stuck at 4.3e-155
+    # (I_x(2, 3) = 6x² - 8x³ + 3x⁴, so x = sqrt(q/6) here)
+    want = mpmath.sqrt(mpmath.mpf(q) / 6)
+    assert close_to(st.beta.ppf(q, 2.0, 3.0), want, 1e-13)
+    assert close_to(st.beta.logcdf(float(want), 2.0, 3.0), mpmath.log(mpmath.mpf(q)), 1e-13)
+
+
+def test_beta_log_tails_past_underflow():
+    with mp.workdps(40):
+        a, b, x = mpmath.mpf(2), mpmath.mpf(3), mpmath.mpf(1e-160)
+        want = mpmath.log(mpmath.betainc(a, b, 0, x, regularized=True))
+        dens = mpmath.exp(mpmath.log(x) + 2 * mpmath.log1p(-x) - mpmath.log(mpmath.beta(a, b)))
+    assert close_to(st.beta.logcdf(1e-160, 2.0, 3.0), want, 1e-14)
+    assert close_to(wire.grad(st.beta.logcdf)(1e-160, 2.0, 3.0), dens / mpmath.exp(want), 1e-13)
+    with mp.workdps(40):  # sf(0.9; 2, 400) = I_0.1(400, 2) ~ 1e-397
+        want_sf = mpmath.log(mpmath.betainc(400, 2, 0, mpmath.mpf(1) - mpmath.mpf(0.9),
+                                            regularized=True))
+    assert close_to(st.beta.logsf(0.9, 2.0, 400.0), want_sf, 1e-13)
