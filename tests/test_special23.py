@@ -200,3 +200,12 @@ def test_beta_log_tails_past_underflow():
         want_sf = mpmath.log(mpmath.betainc(400, 2, 0, mpmath.mpf(1) - mpmath.mpf(0.9),
                                             regularized=True))
     assert close_to(st.beta.logsf(0.9, 2.0, 400.0), want_sf, 1e-13)
+
+
+def test_beta_logsf_derivative_next_to_zero_keeps_the_tiny_argument():
+    # logsf's far branch works on 1 - z; the generic branch must see z itself
+    a, b = 0.5, 2.0
+    with mp.workdps(40):
+        pdf = mpmath.mpf(1e-300) ** (a - 1) / mpmath.beta(a, b)
+        sf = mpmath.betainc(a, b, mpmath.mpf(1e-300), 1, regularized=True)
+    assert close_to(wire.grad(st.beta.logsf)(1e-300, a, b), -pdf / sf, 1e-12)

@@ -420,11 +420,14 @@ class beta_gen(NumericQuantiles, ContinuousDistribution):
                          sc.betainc(b, a, 1.0 - safe(low, 0.5, z)))
 
     def _logcdf(self, z, a, b):
-        return _beta_logcdf(z, a, b, lambda v: super(beta_gen, self)._logcdf(v, a, b))
+        return _beta_log_tail(
+            z, a, b, lambda far: super(beta_gen, self)._logcdf(safe(far, 0.5, z), a, b))
 
     def _logsf(self, z, a, b):
-        # sf(z; a, b) = I_(1-z)(b, a), 1 - z exact where it matters (z >= 1/2)
-        return _beta_logcdf(1.0 - z, b, a, lambda v: super(beta_gen, self)._logsf(1.0 - v, a, b))
+        # sf(z; a, b) = I_(1-z)(b, a), 1 - z exact where it is used (z near 1); elsewhere the
+        # generic form sees z itself (1 - (1 - z) would lose a tiny z)
+        return _beta_log_tail(
+            1.0 - z, b, a, lambda far: super(beta_gen, self)._logsf(safe(far, 0.5, z), a, b))
 
     def _stats(self, a, b):
         s = a + b
@@ -504,15 +507,13 @@ def _beta_log_lower(a, b, x):
             - wnp.log1p(t))
 
 
-def _beta_logcdf(z, a, b, generic):
-    """``log I_z(a, b)``: the continued fraction where I underflows (or nearly), else
-    ``generic(z)`` (each on its own points)."""
-    far = both(sc.betainc(a, b, z) < _GAMMA_TAIL_BELOW, z > 0,
-               z < (a + 1.0) / (a + b + 2.0))
-    near = generic(safe(far, 0.5, z))
+def _beta_log_tail(x, a, b, generic):
+    """``log I_x(a, b)``: the continued fraction where I underflows (or nearly), else
+    ``generic(far)``, the distribution's own form evaluated off the ``far`` points."""
+    far = both(sc.betainc(a, b, x) < _GAMMA_TAIL_BELOW, x > 0,
+               x < (a + 1.0) / (a + b + 2.0))
     return wnp.where(far, _beta_log_lower(safe(far, a, 1.0), safe(far, b, 1.0),
-                                          safe(far, z, 1e-300)), near)
-
+                                          safe(far, x, 1e-300)), generic(far))
 
 class _PositiveHalfLine(NumericQuantiles, ContinuousDistribution):
     """Support ``[0, inf)``; numeric quantiles searched over ``z = exp(u)``."""
