@@ -45,7 +45,7 @@ def _has_float_output(prim) -> bool:
 # Differentiable primitives whose samples hold no float argument: their derivatives are
 # tested elsewhere (while_loop's forward mode in tests/test_control_flow.py); riemann_zeta has
 # no derivative in its one argument (differentiating raises: tests/test_special_more.py).
-NO_FLOAT_SAMPLE = {"while", "riemann_zeta"}
+NO_FLOAT_SAMPLE = {"while"}
 SMOOTH = [p for p in PRIMS if not p.nondiff and p.name not in NO_FLOAT_SAMPLE]
 ZERO_DERIVATIVE = [p for p in PRIMS if p.nondiff and _has_float_argument(p)
                    and _has_float_output(p)]

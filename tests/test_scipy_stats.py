@@ -59,6 +59,18 @@ def _mp_reference(name, method, x, params):
         else:
             tail = mp.betainc(nu / 2, mp.mpf(1) / 2, 0, nu / (nu + z * z), regularized=True) / 2
         return mp.log(tail) if w > 0 else mp.log1p(-tail)
+    if name in ("gamma", "chi2") and method in ("logcdf", "logsf"):
+        a, k = (mp.mpf(shapes[0]), 1) if name == "gamma" else (mp.mpf(shapes[0]) / 2, 2)
+        lo, hi = (0, z / k) if method == "logcdf" else (z / k, mp.inf)
+        return mp.log(mp.gammainc(a, lo, hi, regularized=True))
+    if name == "beta" and method in ("logcdf", "logsf"):
+        a, b = mp.mpf(shapes[0]), mp.mpf(shapes[1])
+        lo, hi = (0, z) if method == "logcdf" else (z, 1)
+        return mp.log(mp.betainc(a, b, lo, hi, regularized=True))
+    if name == "t" and method == "logpdf":
+        nu = mp.mpf(shapes[0])
+        return (mp.loggamma((nu + 1) / 2) - mp.loggamma(nu / 2) - mp.log(nu * mp.pi) / 2
+                - (nu + 1) / 2 * mp.log1p(z * z / nu) - mp.log(scale))
     if name == "laplace":
         if method == "logpdf":
             return -abs(z) - mp.log(2) - mp.log(scale)

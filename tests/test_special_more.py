@@ -272,8 +272,6 @@ def test_float32_derivatives_stay_float32():
 
 
 @pytest.mark.parametrize("f, argnum, match", [
-    (lambda x: ws.zeta(x, 2.0), 0, "zeta: no derivative in x"),
-    (ws.zeta, 0, "zeta: no derivative in x"),
     (lambda n: ws.expn(n, 1.0), 0, "expn: no derivative in n"),
     (lambda a: ws.hyp1f1(a, 2.0, 0.5), 0, "hyp1f1: no derivative in a"),
     (lambda b: ws.hyp1f1(1.0, b, 0.5), 0, "hyp1f1: no derivative in b"),
