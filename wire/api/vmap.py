@@ -18,8 +18,8 @@ import numpy as np
 from .. import tree
 from .concrete import BatchedDecision
 from .eager import Memo, run, trace_eager
-from .grad import (Transformed, check_statics, fix_args, graph_through_call, keeps_no_trace,
-                   static_names, static_nums)
+from .grad import (StaticNums, Transformed, check_statics, fix_args, graph_through_call,
+                   keeps_no_trace, static_names, static_nums)
 from ..errors import WireError, WireTypeError, at, user_location
 from ..ir import Aval, Graph
 from ..core import Tracer, call_graph_flat, current_trace, flat_avals, trace_flat, weak_leaves
@@ -308,7 +308,11 @@ def vmap(f, in_axes=0, out_axes=0, axis_size=None, *, static_argnums=(), static_
                    if statics or static_argnames else ())
 
     def call(args, kwargs):
-        fixed = statics + _opaque_unmapped(in_axes, args, statics)
+        opaque = _opaque_unmapped(in_axes, args, statics)
+        fixed = statics
+        if opaque:  # (a StaticNums keeps the static_argnames positions it marks optional)
+            fixed = StaticNums(tuple(statics) + opaque)
+            fixed.optional = getattr(statics, "optional", frozenset())
         mapped = {k: v for k, v in kwargs.items() if k not in fixed_names}
         if not mapped:
             return _vmap_call(f, in_axes, out_axes, axis_size, fixed, args, kwargs)

@@ -271,8 +271,9 @@ def divide_by_count(total, count):
     dtype; elsewhere it is not rounded to it (a float16 sum over 2049 entries is divided by
     2049, not by the float16 2048 a weakly typed count would be).
 
-    >>> float(divide_by_count(np.float16(2049.0), 2049))
-    1.0
+    >>> total = np.sum(np.ones(2049, np.float16))  # 2048.0: float16 stops counting there
+    >>> float(divide_by_count(total, 2049)), float(total / 2049)  # NumPy's intp, a weak int
+    (0.99951171875, 1.0)
     """
     dt = total.dtype if isinstance(total, Tracer) else np.asarray(total).dtype
     if not isinstance(count, (int, float, np.number)):  # an array of counts (int or float)

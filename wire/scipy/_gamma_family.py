@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from .. import numpy as wnp
+from ..numpy._elementwise_composed import _sinpi
 from ..core import Tracer
 from ..api.custom import custom_jvp
 from ..errors import WireError, at, user_location
@@ -46,18 +47,6 @@ def _cast(name, *xs):
 def _pole(x):
     """``x`` is 0, -1, -2, … (a pole of Γ)."""
     return (x <= 0) & (wnp.floor(x) == x)
-
-
-def _sinpi(x):
-    """``sin(πx)``, exactly 0 at the integers (its derivative there ``±π``): the sine of the
-    distance to the nearest integer ``r``, times ``(-1)^r``."""
-    r = wnp.stop_gradient(wnp.round(x)) + 0.0  # +0.0 for -0.0: sin(π · -0.0) is -0.0
-    odd = wnp.mod(r, 2.0) != 0
-    # the reduced argument behind a select (inf - inf is NaN anyway): derivative graphs'
-    # term collection distributed π · (x - r) into πx - πr, which cancels (the third
-    # derivative of sinpi at 1e6 + 0.5 was -1.9e-9, the truth -π³ cos(π/2) ~ 1e-15)
-    s = wnp.sin(np.pi * wnp.where(wnp.isfinite(x), x - r, np.nan))
-    return wnp.where(odd, -s, s)
 
 
 def _odd_floor(x):

@@ -33,7 +33,6 @@ from ._bessel import (erfcx, exp1, expi, i0, i0e, i1, i1e, iv, ive, j0, j1, jn, 
                       k1, k1e, kn, kv, kve, y0, y1, yn, yv)
 from ._bessel import NAMES as _BESSEL_NAMES
 from ._gamma_family import binom, comb, exp_past_overflow, factorial, gammasgn, poch, rgamma
-from ._gamma_family import _sinpi
 from ._gamma_family import NAMES as _GAMMA_NAMES
 from ._more_special import (bernoulli, bessel_jn, boxcox, boxcox1p, dawsn, expn, fresnel,
                             hyp1f1, hyp2f1, owens_t, sici, spence, sph_harm_y, wofz, zeta)
@@ -1088,7 +1087,7 @@ def _kl_div(x, y):
 
 
 def sinc(x):
-    """Normalized sinc ``sin(πx) / (πx)``, NumPy's values (``wire.numpy.sinc``'s).
+    """Normalized sinc ``sin(πx) / (πx)``, NumPy's values: ``wire.numpy.sinc``.
 
     Its derivatives from ``|x| = 1/4`` on are those of ``sinpi(x) / (πx)`` with the sine's
     argument reduced exactly (``sin(π(x - r)) (-1)^r``, ``r`` the nearest integer): ``sin(πx)``
@@ -1101,16 +1100,7 @@ def sinc(x):
     >>> float(wire.grad(wire.grad(sinc))(1e6))   # -2 / 1e12
     -2e-12
     """
-    value = wnp.sinc(x)
-    if not _t(value):
-        return value
-    x = wnp.asarray(x, value.dtype)
-    far = abs(x) >= 0.25
-    xf = wnp.where(far, x, 1.0)
-    exact = _sinpi(xf) / (np.pi * xf)
-    # NumPy's value, with the derivatives of the exact form where it applies
-    reduced = wnp.stop_gradient(value) + (exact - wnp.stop_gradient(exact))
-    return wnp.where(far, reduced, value)
+    return wnp.sinc(x)
 
 
 # --------------------------------------------------------------------------- incomplete gamma/beta
