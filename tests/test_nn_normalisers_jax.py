@@ -92,3 +92,14 @@ def test_where_derivatives_match_jax_and_are_zero_where_left_out(name):
     np.testing.assert_array_equal(wire.jit(f)(x), f(x))
     g = lambda v, w: getattr(nn, name)(v, axis=-1, where=w)  # noqa: E731
     np.testing.assert_array_equal(wire.vmap(g)(x, where), f(x))
+
+
+def test_scipy_special_logsumexp_takes_jax_where():
+    import jax.scipy.special as jss
+
+    import wire.scipy.special as wss
+
+    ours = wss.logsumexp(X, axis=-1, where=WHERE)
+    np.testing.assert_allclose(ours, jss.logsumexp(X, axis=-1, where=WHERE), rtol=1e-14)
+    g = wire.grad(lambda v: wss.logsumexp(v[0], where=WHERE[0]))(np.nan_to_num(X))
+    assert np.all(g[0][~WHERE[0]] == 0.0) and np.all(g[1:] == 0.0)

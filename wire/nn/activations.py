@@ -336,11 +336,8 @@ def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = 
     >>> float(logsumexp(np.array([0.0, np.nan, 0.0]), where=np.array([True, False, True])))
     0.6931471805599453
     """
-    if where is not None:
-        a = wnp.where(where, a, -np.inf)
-        if b is not None:  # (an entry left out adds nothing, even with an inf or NaN weight)
-            b = wnp.where(where, b, 0)
-    return _logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
+    return _logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign,
+                      where=where)
 
 
 def log_softmax(x, axis: int = -1, where=None):

@@ -151,7 +151,7 @@ def _like(m, y, x):
     return y if y.dtype == x.dtype else m.asarray(y, x.dtype)
 
 
-def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=None):
     """``log(sum(b * exp(a)))`` over ``axis`` without overflow, with SciPy's semantics for
     infinities and weights: an entry whose weight ``b`` is 0 adds nothing (even ``inf`` or
     NaN), a slice of ``-inf`` gives ``-inf``, one holding ``+inf`` gives ``inf``, an empty one
@@ -166,7 +166,17 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     0.6931471805599453
     >>> float(logsumexp(np.array([-np.inf, -np.inf]))), float(logsumexp(np.array([np.inf, 0.0])))
     (-inf, inf)
+
+    ``where`` (JAX's ``jax.scipy.special.logsumexp`` takes it; SciPy's does not) leaves out
+    the entries where it is False, even an ``inf`` or a NaN, with a derivative of 0 there.
+
+    >>> float(logsumexp(np.array([0.0, np.nan, 0.0]), where=np.array([True, False, True])))
+    0.6931471805599453
     """
+    if where is not None:
+        a = wnp.where(where, a, -np.inf)
+        if b is not None:  # (an entry left out adds nothing, even with an inf or NaN weight)
+            b = wnp.where(where, b, 0)
     a, b = _reduce_float(a, b)
     ndim = a.ndim if isinstance(a, Tracer) else np.ndim(a)
     axes = normalize_axes(axis, ndim)
