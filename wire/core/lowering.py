@@ -127,6 +127,24 @@ class XpImpl(NamedTuple):
     function: str
 
 
+def host_arrays(args) -> list:
+    """``args`` (arrays of an Array-API backend) as NumPy arrays on the host, for primitives
+    that compute with NumPy or SciPy whatever the backend: CuPy's ``get``, torch's
+    ``detach().cpu().numpy()``, else ``np.asarray``.
+
+    >>> host_arrays([np.ones(2), 3.0])[1]
+    array(3.)
+    """
+    host = []
+    for a in args:
+        if hasattr(a, "get") and not isinstance(a, np.ndarray):  # CuPy
+            a = a.get()
+        elif hasattr(a, "detach"):  # torch
+            a = a.detach().cpu().numpy()
+        host.append(np.asarray(a))
+    return host
+
+
 class MissingFunction(Exception):
     """A namespace lacks what a primitive needs; the evaluator turns it into a
     :class:`wire.errors.BackendError` naming the primitive, the backend and the function."""

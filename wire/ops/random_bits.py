@@ -36,7 +36,7 @@ import numpy as np
 
 from ..core import bind
 from ..core.formula import NoFormula
-from ..core.lowering import XpImpl
+from ..core.lowering import XpImpl, host_arrays
 from ..core.primitive import REALS, Primitive, elementwise_sampler
 from ..errors import ShapeError, WireError, WireTypeError
 from ..ir import make_aval
@@ -339,14 +339,7 @@ def _host(name, prim):
     """``prim()``'s NumPy implementation on host copies of the operands (array backends)."""
 
     def fn(bk, *args, **params):
-        host = []
-        for a in args:
-            if hasattr(a, "get") and not isinstance(a, np.ndarray):  # CuPy
-                a = a.get()
-            elif hasattr(a, "detach"):  # torch
-                a = a.detach().cpu().numpy()
-            host.append(np.asarray(a))
-        return bk.const(prim().impl(*host, **params))
+        return bk.const(prim().impl(*host_arrays(args), **params))
 
     return XpImpl(fn, f"numpy impl of {name} (on the host)")
 

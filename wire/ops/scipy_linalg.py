@@ -25,7 +25,7 @@ import numpy as np
 
 from ..core import bind
 from ..core.formula import NoFormula
-from ..core.lowering import XpImpl
+from ..core.lowering import XpImpl, host_arrays
 from ..core.primitive import Primitive
 from ..errors import ShapeError, WireError
 from ..ir import Aval
@@ -191,13 +191,7 @@ def _batch(args, dims, *, fn, kw, cores, outs):
 
 def _xp(bk, *args, fn, kw, cores, outs):
     """SciPy's routine on host copies of the operands (SciPy computes on NumPy arrays)."""
-    host = []
-    for a in args:
-        if hasattr(a, "get") and not isinstance(a, np.ndarray):  # CuPy
-            a = a.get()
-        elif hasattr(a, "detach"):  # torch
-            a = a.detach().cpu().numpy()
-        host.append(np.asarray(a))
+    host = host_arrays(args)
     return tuple(bk.const(r) for r in _impl(*host, fn=fn, kw=kw, cores=cores, outs=outs))
 
 
