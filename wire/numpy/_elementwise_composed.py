@@ -31,7 +31,7 @@ from ._math import (
     maximum,
     minimum,
     mod,
-    round,
+    round as _round,
     sin,
     stop_gradient,
     trunc,
@@ -155,7 +155,7 @@ def _sinpi(x):
     """``sin(pi x)`` of a traced ``x``, exactly 0 at the integers (its derivative there
     ``±pi``): the sine of the distance to the nearest integer ``r``, times ``(-1)**r`` (no
     rounding of ``pi x`` first). Internal: derivatives of ``sinc``, ``gamma``'s reflection."""
-    r = stop_gradient(round(x)) + 0.0  # +0.0 for -0.0: sin(pi * -0.0) is -0.0
+    r = stop_gradient(_round(x)) + 0.0  # +0.0 for -0.0: sin(pi * -0.0) is -0.0
     odd = mod(r, 2.0) != 0
     # the reduced argument behind a select (inf - inf is NaN anyway): derivative graphs'
     # term collection distributed pi * (x - r) into pi x - pi r, which cancels (the third
