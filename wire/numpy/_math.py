@@ -57,6 +57,9 @@ def _binary(binder, name, doc_example):
             return binder(x, y)
         elif ty is WeakTracer and tx is float and y.node.aval.dtype is _F64:
             return binder(x, y)
+        elif tx is np.ndarray and ty is np.ndarray and x.dtype is y.dtype \
+                and x.dtype.kind == "f":  # (concrete arrays of one float dtype: a script)
+            return binder(x, y)
         x, y = promote(x, y)
         return binder(x, y)
 
@@ -69,7 +72,8 @@ def _float_unary(binder, name):
     def f(x):
         tx = type(x)
         if (tx is Tracer and x.node.aval.dtype.kind in "fc") or (
-                tx is WeakTracer and x.node.aval.dtype is _F64):  # nothing to promote
+                tx is WeakTracer and x.node.aval.dtype is _F64) or (
+                tx is np.ndarray and x.dtype.kind in "fc"):  # nothing to promote
             return binder(x)
         (x,) = promote_float(x)
         return binder(x)
