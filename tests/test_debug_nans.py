@@ -137,3 +137,18 @@ def test_flag_is_per_thread():
         t.start()
         t.join()
     assert seen == [(False, True)]
+
+
+def test_eager_nan_made_from_infinities_raises():
+    # an eager call given infinities that makes a NaN from them (inf - inf, 0 * inf) made that
+    # NaN: it passed silently, as the operands held an Inf; an Inf or NaN merely carried
+    # through (inf * 2, nan + 1) is still not reported again
+    inf, nan = np.array([np.inf]), np.array([np.nan])
+    with wire.debug_nans(), np.errstate(all="ignore"):
+        for f in (lambda: wnp.subtract(inf, inf), lambda: wnp.multiply(inf, np.zeros(1)),
+                  lambda: wnp.sin(inf)):
+            with pytest.raises(wire.FloatingPointError, match="produced NaN"):
+                f()
+        wnp.multiply(inf, np.array([2.0]))
+        wnp.add(nan, np.ones(1))
+        wnp.exp(inf)

@@ -633,9 +633,14 @@ def _arg_tag(node: Node) -> TraceTag:
 
 def _check_eager(prim, args, out) -> None:
     """``wire.debug_nans`` on a primitive applied eagerly to concrete arrays: the first NaN or
-    Inf a call makes (not one it was given) raises, naming the primitive and the user's line."""
+    Inf a call makes (not one it was given) raises, naming the primitive and the user's line.
+    A NaN made from infinities (``inf - inf``, ``0 * inf``) is made, not given."""
     what = nonfinite(out)
-    if what and not any(nonfinite(a) for a in args if isinstance(a, _ARRAY_TYPES)):
+    if not what:
+        return
+    given = [nonfinite(a) for a in args if isinstance(a, _ARRAY_TYPES)]
+    given = " ".join(g for g in given if g)
+    if ("NaN" in what and "NaN" not in given) or ("Inf" in what and "Inf" not in given):
         raise_eager_nonfinite(prim.name, what, args, out, user_location())
 
 
