@@ -49,7 +49,7 @@ from ._static_size import __all__ as _static_size_all
 from ._index_tricks import c_, r_  # noqa: F401
 from . import _names
 from . import fft, linalg  # noqa: E402
-from . import _at, _deferring, _dispatch, _methods, _signatures
+from . import _at, _deferring, _dispatch, _eager, _methods, _signatures
 from ..core import Tracer as _Tracer
 from ..tracebacks import expose as _expose
 
@@ -98,11 +98,16 @@ _signatures.install(globals(), __all__, _np, _fronts)
 for _name in ("array", "asarray", "asanyarray"):  # jnp.asarray(table)[traced_i] under jit
     globals()[_name] = _signatures.constant_under_jit(globals()[_name])
 del _name
+# On plain concrete arrays outside any transform, NumPy's own function at once (see _eager);
+# the submodules' functions that are wire.numpy's (linalg.matmul) take the same front
+_eager_fronts = {}
+_eager.install(globals(), __all__, _np, _eager_fronts)
 for _module, _np_module in ((linalg, _np.linalg), (fft, _np.fft)):
     _deferring.install(vars(_module), _module.__all__)
     _signatures.install(vars(_module), _module.__all__, _np_module, _fronts)
+    _eager.install(vars(_module), _module.__all__, None, _eager_fronts)
     _expose(vars(_module), _module.__all__)
-del _module, _np_module, _fronts
+del _module, _np_module, _fronts, _eager_fronts
 _shape.getitem = _deferring.getitem(_shape.getitem)
 
 # Every public callable here is where user code enters wire (wire.tracebacks): the functions,

@@ -454,12 +454,16 @@ def trunc(x):
     """Round toward zero (integers and booleans stay as they are); derivative zero."""
     if _integral(x):
         return x if isinstance(x, Tracer) else np.trunc(x)
+    if not holds_tracer(x):  # NumPy's (a scalar of a scalar, where where() gives a 0-d array)
+        return np.trunc(x)
     return where(greater_equal(x, 0), floor(x), ceil(x))
 
 
 def fmax(x, y):
     """Elementwise maximum ignoring NaNs."""
     x, y = promote(x, y)
+    if not holds_tracer(x) and not holds_tracer(y):  # NumPy's loop (a scalar of scalars)
+        return np.fmax(x, y)
     # NumPy's loop: x where y is NaN (a complex x with NaN too: fmax(nan+1j, nan+2j) is x)
     return where(isnan(y), x, where(isnan(x), y, maximum(x, y)))
 
@@ -467,6 +471,8 @@ def fmax(x, y):
 def fmin(x, y):
     """Elementwise minimum ignoring NaNs."""
     x, y = promote(x, y)
+    if not holds_tracer(x) and not holds_tracer(y):  # NumPy's loop (a scalar of scalars)
+        return np.fmin(x, y)
     # NumPy's loop: x where y is NaN (a complex x with NaN too: fmax(nan+1j, nan+2j) is x)
     return where(isnan(y), x, where(isnan(x), y, minimum(x, y)))
 

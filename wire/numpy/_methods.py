@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import WireTypeError, at, user_location
 from ..tracebacks import entry_point, internal, operator_entry_point
+from ._eager import behind
 from ._signatures import own
 
 
@@ -22,7 +23,10 @@ def internal_namespace(wnp) -> types.SimpleNamespace:
     """The names of namespace ``wnp`` with each entry point replaced by the function behind it
     (``wire.tracebacks.internal``): what a tracer's operators and methods, entry points
     themselves, call."""
-    return types.SimpleNamespace(**{name: internal(value) for name, value in vars(wnp).items()})
+    # (and past the front computing concrete arrays with NumPy at once: a tracer's own
+    # methods have a traced operand)
+    return types.SimpleNamespace(**{name: behind(internal(value))
+                                    for name, value in vars(wnp).items()})
 
 
 def install(cls, wnp, protocols) -> None:

@@ -31,7 +31,7 @@ from .. import tracebacks
 from ..core import Tracer, current_trace, to_tracer
 from ..errors import OutArgumentError, WireNotImplementedError, WireTypeError, at, user_location
 from ..tracebacks import is_wire_file
-from . import _deferring
+from . import _deferring, _eager
 from ._promote import cast, dtype_of, strong
 
 _P = inspect.Parameter
@@ -383,6 +383,8 @@ def _made_front(env, name, fn, np_fn, np_sig, own_sig, to_own, unsupported, extr
     fast = " and ".join(checks) or "True"
     src = (
         f"def front({', '.join(params)}):\n"
+        + _eager.front_block(name, np_fn, all_names, np_defaults, own_defaults,
+                             extra_names, env) +
         f"    if {fast}:\n"
         f"        return _fn({call})\n"
         f"    return _slow(_name, _fn, _np_fn, _kinds, _np_defaults, _own_defaults,\n"
