@@ -64,12 +64,13 @@ _NOT_NUMPYS = frozenset({
 
 # NumPy functions besides the ufuncs that wire.numpy computes as NumPy does on concrete
 # operands (checked bit for bit, dtypes, shapes, scalars and warnings: tests/test_eager_numpy24)
+# and whose way there is longer than NumPy's call (transpose, ravel, squeeze, swapaxes,
+# expand_dims, moveaxis, tensordot call NumPy's at once on their own: a front would only add)
 _FUNCTIONS = frozenset({
     "sum", "prod", "mean", "std", "var", "max", "min", "amax", "amin", "argmax", "argmin",
     "any", "all", "ptp", "cumsum", "cumprod", "count_nonzero", "nansum", "average",
-    "dot", "vdot", "inner", "outer", "tensordot",
-    "reshape", "transpose", "ravel", "squeeze", "expand_dims", "swapaxes", "moveaxis",
-    "concatenate", "stack", "hstack", "vstack", "where", "clip",
+    "dot", "vdot", "inner", "outer", "reshape", "concatenate", "stack", "hstack", "vstack",
+    "where", "clip",
 })
 
 
@@ -154,14 +155,14 @@ def front_block(name, np_fn, kinds, np_defaults, own_defaults, extras, env) -> s
         return ""
     env.update({"_np_ndarray": _ndarray, "_np_plain": plain, "_np_plain_values": _plain_values,
                 "_np_numeric": numeric, "_np_OPEN": _OPEN, "_np_NANS": _NANS})
-    tests, required, optional, given = [], [], [], []
+    tests, required, optional, plain_optional, given = [], [], [], [], []
     for i, (n, kind) in enumerate(kinds):
         if kind == "*":
             return ""  # (none of the eligible functions' fronts has NumPy's *args)
         if kind == "**":  # (NumPy's own **kwargs: clip's, a ufunc's)
-            tests.append(f"(not {n} or _np_plain_values({n}))")
             optional.append(f"not {n}")
-            given.append(f"                _kw.update({n})\n")
+            plain_optional.append(f"(not {n} or _np_plain_values({n}))")
+            given.append(f"            _kw.update({n})\n")
             continue
         default = own_defaults[n] if n in own_defaults else np_defaults[n]
         if default is inspect.Parameter.empty:
@@ -175,28 +176,36 @@ def front_block(name, np_fn, kinds, np_defaults, own_defaults, extras, env) -> s
             return ""  # (a positional-only parameter with a default: none eligible has one)
         local = f"_v{i}"
         assert env[local] is default
-        tests.append(f"({n} is {local} or _np_plain({n}))")
         optional.append(f"{n} is {local}")
-        given.append(f"                if {n} is not {local}:\n"
-                     f"                    _kw[{n!r}] = {n}\n")
+        plain_optional.append(f"({n} is {local} or _np_plain({n}))")
+        given.append(f"            if {n} is not {local}:\n"
+                     f"                _kw[{n!r}] = {n}\n")
     for local, n in extras:  # wire's own parameters: at their defaults
         tests.append(f"not {n}" if local == "**" else f"{n} is {local}")
-    lines = [f"    if {' and '.join(tests)} and _np_OPEN.get() is None and not _np_NANS.get():\n",
-             "        try:\n"]
+    # the common call first: every optional parameter at its default
+    lines = [f"    if {' and '.join(tests)} and _np_OPEN.get() is None and not _np_NANS.get():\n"]
+    call = f"_np_fn({', '.join(required)})"
     if optional:
-        lines += [f"            if {' and '.join(optional)}:\n",
-                  f"                _r = _np_fn({', '.join(required)})\n",
-                  "            else:\n",
-                  "                _kw = {}\n"] + given + [
-                  f"                _r = _np_fn({', '.join(required + ['**_kw'])})\n"]
+        lines += ["        _r = None\n",
+                  f"        if {' and '.join(optional)}:\n",
+                  "            try:\n",
+                  f"                _r = {call}\n",
+                  "            except Exception:  # NumPy's refusal: wire's answer or error\n",
+                  "                pass\n",
+                  f"        elif {' and '.join(plain_optional)}:\n",
+                  "            _kw = {}\n"] + given + [
+                  "            try:\n",
+                  f"                _r = _np_fn({', '.join(required + ['**_kw'])})\n",
+                  "            except Exception:\n",
+                  "                pass\n"]
     else:
-        lines.append(f"            _r = _np_fn({', '.join(required)})\n")
-    lines += ["        except Exception:  # NumPy's refusal: wire's answer or its error\n",
-              "            pass\n",
-              "        else:\n",
-              "            if type(_r) is _np_ndarray and _r.dtype.kind in 'biufc' "
+        lines += ["        try:\n",
+                  f"            _r = {call}\n",
+                  "        except Exception:  # NumPy's refusal: wire's answer or its error\n",
+                  "            _r = None\n"]
+    lines += ["        if type(_r) is _np_ndarray and _r.dtype.kind in 'biufc' "
               "or _np_numeric(_r):\n",
-              "                return _r\n"]
+              "            return _r\n"]
     return "".join(lines)
 
 
@@ -219,6 +228,9 @@ def concrete_front(fn, np_fn):
             t = type(a)
             if t is _ndarray:
                 if a.dtype.kind not in "biufc":
+                    break
+            elif t is int:  # (an axis)
+                if not _INT_MIN <= a <= _INT_MAX:
                     break
             elif t not in _SCALARS and not plain(a):
                 break
