@@ -2,24 +2,31 @@
 
 A script calls ``wnp.sum(x)``, ``wnp.add(x, 2.0)`` or ``wnp.reshape(a, (4, 3))`` on NumPy
 arrays all the time (autograd users write their whole program with it), and there is nothing
-to trace: the value is NumPy's. For the functions :func:`eligible` names (NumPy's ufuncs and
-the common reductions, products and shape functions, whose ``wire.numpy`` value on concrete
-operands is NumPy's to the bit), one front decides per call, from the types of the arguments
-alone, whether wire has anything to do:
+to trace: the value is NumPy's. Wire's own way there (promotion, the deferring form, the
+primitive's eager ``impl``) cost several times NumPy's call on small arrays. For the functions
+:func:`eligible` names (NumPy's ufuncs and the common reductions, products and joins, whose
+``wire.numpy`` value on concrete operands is NumPy's to the bit), the front that takes the
+call decides, from the types of the arguments alone, whether wire has anything to do:
 
 - every argument is *plain*: an exact ``np.ndarray`` of a numeric dtype (bool, integer,
-  float, complex), a NumPy scalar of one, a Python scalar, ``None``, a string, a dtype or a
-  type, or a list/tuple of those (the arrays of ``concatenate``, an axis tuple, a shape);
+  float, complex), a NumPy scalar of one, a Python number (an int within 64 bits), or a list
+  or tuple of those (the arrays of ``concatenate``, an axis tuple, a shape), or else ``None``,
+  a string, a dtype or a type (a missing bound, an order, ``dtype=``);
 - no trace is open (inside ``wire.jit``, ``wire.grad`` … the call goes the traced way) and
-  ``wire.debug_nans`` is off (its checks run on the way through the primitives);
+  ``wire.debug_nans`` is off (its checks run in the primitives);
 
-then NumPy's function of the same name gets the very arguments given (``out=``, ``where=``
-and ``dtype=`` too, as NumPy takes them). A call NumPy refuses, and every other call (a
-tracer anywhere, an ``np.matrix``, an object array, a list holding a tracer), goes the usual
-way, which gives wire's answer or wire's error (a ``wire.WireError`` naming the user's line).
-The layers that way (promotion, the deferring form, the front taking NumPy's parameters, the
-primitive's eager ``impl``) cost a few microseconds on a 10-element array, several times
-NumPy's own call.
+then NumPy's function of the same name gets the arguments as given (``out=``, ``where=`` and
+``dtype=`` too, as NumPy takes them), and its result is returned if it is numeric (not an
+object or string array NumPy made of a ``None`` or a string). A call NumPy refuses, and every
+other call (a tracer anywhere, an ``np.matrix``, an object array, a list holding a tracer),
+goes wire's own way, which gives wire's answer or wire's error (a ``wire.WireError`` naming the
+user's line), as before.
+
+The check is decided once per function from its signature: the fronts generated from NumPy's
+signatures (``wire.numpy._signatures``) start with it (:func:`front_block`: each of NumPy's
+parameters is tested by name, wire's own ones must be at their defaults), and an eligible
+function with no such front (its parameters are NumPy's already) gets one of its own
+(:func:`concrete_front`).
 
 >>> import numpy as np, wire, wire.numpy as wnp
 >>> wnp.sum(np.arange(4.0)), wnp.add(np.ones(2, np.float32), 2.0).dtype
