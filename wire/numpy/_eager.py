@@ -181,8 +181,9 @@ def front_block(name, np_fn, kinds, np_defaults, own_defaults, extras, env) -> s
             continue
         if kind is inspect.Parameter.POSITIONAL_ONLY:
             return ""  # (a positional-only parameter with a default: none eligible has one)
-        local = f"_v{i}"
-        assert env[local] is default
+        local = f"_v{i}"  # (the front's local holding that default)
+        if env.get(local, inspect.Parameter.empty) is not default:
+            return ""
         optional.append(f"{n} is {local}")
         plain_optional.append(f"({n} is {local} or _np_plain({n}))")
         given.append(f"            if {n} is not {local}:\n"
