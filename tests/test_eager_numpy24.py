@@ -311,6 +311,22 @@ def test_non_plain_arguments_go_wires_way():
             assert type(got) is type(own) and _bits(got) == _bits(own), (name, got, own)
 
 
+def test_where_keeps_wires_overflow_error_for_a_python_int_beyond_the_dtype():
+    """NumPy's ``where`` casts a Python int to an integer result's dtype unchecked (300 into
+    int8 is 44); wire raises ``WireOverflowError`` there, as NumPy's ufuncs raise
+    ``OverflowError`` (NEP 50), and keeps doing so on concrete arrays."""
+    m = np.array([True, False, True])
+    for x, big in [(np.array([1, 2, 3], np.int8), 300), (np.array([1, 2, 3], np.uint8), -1),
+                   (np.int8(3), 128), (np.array([1, 2, 3]), 2**63),
+                   (np.array([True, False, True]), 2**63)]:
+        for args in ((m, x, big), (m, big, x)):
+            with pytest.raises(wire.WireOverflowError):
+                wnp.where(*args)
+    x = np.array([1, 2, 3], np.int8)
+    for args in ((m, x, 127), (m, -128, x), (m, x, 2.5), (m, x, True)):
+        assert _agree("where", args, {}) is None
+
+
 def test_bad_input_gets_wires_error_with_the_users_line():
     """NumPy's refusal falls back to wire's way, whose errors name the caller's line."""
     x = np.ones(3)

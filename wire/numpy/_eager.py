@@ -81,6 +81,12 @@ _FUNCTIONS = frozenset({
 })
 
 
+# functions whose Python-int operands NumPy casts to an integer result's dtype without the
+# range check its ufuncs make (np.where(mask, int8_array, 300) wraps 300 to 44): there wire
+# raises WireOverflowError as the ufuncs raise OverflowError, so such a call goes wire's way
+_INTS_CAST = frozenset({"where"})
+
+
 def eligible(name: str, np_fn) -> bool:
     """Whether ``wire.numpy``'s ``name`` computes with ``np_fn`` (NumPy's function of that
     name) at once on plain concrete arguments (see the module docstring).
@@ -158,7 +164,7 @@ def front_block(name, np_fn, kinds, np_defaults, own_defaults, extras, env) -> s
     plain arguments outside any trace go to ``np_fn`` at once, each of NumPy's parameters
     passed only where it is not at the front's default (so an own default other than
     NumPy's means NumPy's). Else nothing (``""``)."""
-    if not eligible(name, np_fn):
+    if not eligible(name, np_fn) or name in _INTS_CAST:  # (those have no front: see install)
         return ""
     env.update({"_np_ndarray": _ndarray, "_np_plain": plain, "_np_plain_values": _plain_values,
                 "_np_numeric": numeric, "_np_OPEN": _OPEN, "_np_NANS": _NANS})
@@ -217,10 +223,24 @@ def front_block(name, np_fn, kinds, np_defaults, own_defaults, extras, env) -> s
     return "".join(lines)
 
 
-def concrete_front(fn, np_fn):
+def _ints_fit(out, args) -> bool:
+    """Whether each Python int among ``args`` fits the dtype of ``out`` where that is an
+    integer dtype (see ``_INTS_CAST``)."""
+    dt = getattr(out, "dtype", None)
+    if dt is None or dt.kind not in "iu":
+        return True
+    ints = [a for a in args if type(a) is int]
+    if not ints:
+        return True
+    info = np.iinfo(dt)
+    return all(info.min <= a <= info.max for a in ints)
+
+
+def concrete_front(fn, np_fn, ints_cast: bool = False):
     """``fn`` (a ``wire.numpy`` function) calling ``np_fn`` (its NumPy namesake) at once where
     the arguments are plain and no trace is open (see the module docstring); ``__wrapped__``
-    is ``fn``.
+    is ``fn``. ``ints_cast``: NumPy's function casts Python-int operands to an integer result
+    unchecked (``_INTS_CAST``): a call with one that does not fit goes ``fn``'s way.
 
     >>> def slow(x):
     ...     return "wire's"
@@ -250,7 +270,8 @@ def concrete_front(fn, np_fn):
                 except Exception:  # noqa: BLE001 - NumPy's refusal: wire's answer or error
                     pass
                 else:
-                    if type(out) is _ndarray and out.dtype.kind in "biufc" or numeric(out):
+                    if (type(out) is _ndarray and out.dtype.kind in "biufc" or numeric(out)) \
+                            and (not ints_cast or _ints_fit(out, args)):
                         return out
         return fn(*args, **kwargs)
 
@@ -280,5 +301,5 @@ def install(namespace: dict, names, np_namespace, made: dict) -> None:
             np_fn = None if np_namespace is None else getattr(np_namespace, name, None)
             if np_fn is None or not eligible(name, np_fn) or hasattr(fn, "__wire_numpy_front__"):
                 continue
-            made[id(fn)] = concrete_front(fn, np_fn)
+            made[id(fn)] = concrete_front(fn, np_fn, name in _INTS_CAST)
         namespace[name] = made[id(fn)]
