@@ -59,7 +59,7 @@ _SCALARS = frozenset(
 )
 # what an argument may be but not an entry of a list or tuple argument (an order, a dtype, a
 # missing bound): NumPy may make an object or string array of one (np.where(m, x, None)), so
-# the result is checked (_numeric)
+# the result is checked (numeric)
 _OPTIONS = frozenset({str, type(None), type})
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 
