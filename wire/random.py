@@ -70,6 +70,7 @@ from .core import Tracer
 from .errors import WireError, WireTypeError, at, user_location
 from .numpy import stop_gradient as wire_stop_gradient
 from .ops import random_bits as R
+from .ops import random_params as RP
 from .tracebacks import expose
 
 __all__ = [
@@ -77,7 +78,8 @@ __all__ = [
     "randint", "permutation", "truncated_normal", "gumbel", "is_key", "PRNGKey",
     "InvalidParameterError", "exponential", "laplace", "logistic", "cauchy", "rademacher",
     "lognormal", "rayleigh", "pareto", "weibull_min", "maxwell", "double_sided_maxwell",
-    "choice",
+    "choice", "gamma", "loggamma", "beta", "dirichlet", "chisquare", "f", "t", "poisson",
+    "binomial", "multivariate_normal",
 ]
 
 InvalidParameterError = R.InvalidParameterError
@@ -428,9 +430,11 @@ def truncated_normal(key, lower=-2.0, upper=2.0, shape=None, dtype=None) -> np.n
     Exact rejection sampling from the key's stream, with the proposal chosen for the
     interval: the normal itself, a uniform on a short interval, or Robert's exponential
     proposal in a tail; each keeps at least about a third of its draws, so the loop ends
-    fast. Deterministic given the key. ``shape=None`` (JAX's default) is the shape of the
-    bounds, ``()``; array bounds are not supported. Values are drawn in float64 and then rounded to
-    ``dtype``; a value that rounds onto a bound is moved just inside it (as JAX does).
+    fast. Deterministic given the key. ``shape=None`` (JAX's default) is the broadcast
+    shape of the bounds. Array bounds (as JAX's) give each draw its own pair: the proposal is
+    chosen per draw, and a draw depends only on the key and its own bounds. Values are drawn
+    in float64 and then rounded to ``dtype``; a value that rounds onto a bound is moved just
+    inside it (as JAX does).
     Bounds may be traced (scalars; under ``vmap`` one pair per key): the draws are the ones
     the same values give eagerly, with no derivative in the bounds; where the traced bounds
     are invalid (NaN, ``lower >= upper``, no float of ``dtype`` between them) the draws are
@@ -441,7 +445,13 @@ def truncated_normal(key, lower=-2.0, upper=2.0, shape=None, dtype=None) -> np.n
     True
     >>> bool(8.0 < float(truncated_normal(key(0), 8.0, 9.0)) < 9.0)
     True
+    >>> z = truncated_normal(key(0), np.array([-1.0, 5.0]), np.array([0.0, np.inf]), (3, 2))
+    >>> bool((z[:, 0] < 0).all() and (z[:, 1] > 5).all())
+    True
     """
+    if np.ndim(lower) or np.ndim(upper) or (
+            len(getattr(lower, "shape", ())) + len(getattr(upper, "shape", ()))):
+        return _truncated_arrays(key, lower, upper, shape, _float_dtype(dtype))
     shape, dt = _shape(shape), _float_dtype(dtype)
     if isinstance(lower, Tracer) or isinstance(upper, Tracer):
         lo, hi = (_traced_scalar(v, "truncated_normal", name, "biuf", np.float64)
@@ -464,6 +474,25 @@ def truncated_normal(key, lower=-2.0, upper=2.0, shape=None, dtype=None) -> np.n
             f"{at(user_location())}"
         )
     return _draw(key, "truncated_normal", "truncated_normal", shape, dt, lower, upper)
+
+
+def _truncated_arrays(key, lower, upper, shape, dt):
+    """:func:`truncated_normal` with array bounds: a pair per draw."""
+    lo, s1 = _real64(lower, "truncated_normal", "lower")
+    hi, s2 = _real64(upper, "truncated_normal", "upper")
+    shape = _param_shape(shape, [s1, s2], "truncated_normal")
+    if isinstance(lo, Tracer) or isinstance(hi, Tracer) or _traced(key, "truncated_normal"):
+        if not isinstance(key, Tracer):
+            _check_key(key, "truncated_normal")
+        return RP.sample_arrays(key, "truncated_normal", shape, dt, _spread(lo, shape),
+                                _spread(hi, shape))
+    bad = RP.truncated_bad(dt, *np.broadcast_arrays(lo, hi))
+    if bad.any():
+        lb, hb = np.broadcast_arrays(lo, hi)
+        raise WireError(f"truncated_normal needs lower < upper with a {dt} strictly between, "
+                        f"got lower={lb[bad][:3].tolist()}, upper={hb[bad][:3].tolist()}"
+                        f"{at(user_location(3))}")
+    return RP.truncated_normals(_check_key(key, "truncated_normal"), shape, dt, lo, hi)
 
 
 def _mode(what: str, mode, accepted) -> None:
@@ -917,6 +946,336 @@ def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0,
     if scalar:
         return ind
     return _xp(arr, ind).take(arr, ind, axis=axis)
+
+
+# --------------------------------------------------------------------------- shape-parameter
+# samplers: gamma and what is built on it, Poisson, binomial, multivariate normal. Draw i of
+# an array of parameters depends on the key and its own parameters only (wire.ops.random_params)
+
+
+def _real64(v, what: str, name: str):
+    """A (possibly traced) real parameter as float64, and its shape."""
+    if isinstance(v, Tracer):
+        if v.dtype.kind not in "biuf":
+            raise WireTypeError(f"wire.random.{what}: {name} must be real, got {v.aval!r}"
+                                f"{at(user_location(3))}")
+        return v.astype(np.float64), tuple(v.shape)
+    a = np.asarray(v)
+    if a.dtype.kind not in "biuf":
+        raise WireTypeError(f"wire.random.{what}: {name} must be real, got {a.dtype}"
+                            f"{at(user_location(3))}")
+    return a.astype(np.float64), a.shape
+
+
+def _refuse(what: str, name: str, values, bad, needs: str) -> None:
+    """Raise for concrete parameter ``values`` where ``bad`` holds (a few of them named)."""
+    if np.any(bad):
+        shown = np.asarray(values)[np.asarray(bad)] if np.ndim(bad) else values
+        raise WireError(f"wire.random.{what}: {name} must be {needs}, got "
+                        f"{np.ravel(shown)[:4].tolist()}{at(user_location(3))}")
+
+
+def _spread(v, shape: tuple):
+    """``v`` (array or tracer) broadcast to ``shape``."""
+    return wnp.broadcast_to(v, shape) if isinstance(v, Tracer) else np.broadcast_to(v, shape)
+
+
+def _gamma_draw(key, a, shape: tuple, dt, what: str, log_space: bool):
+    """Gamma(a) draws (or their logs) of ``shape`` in ``dt``; ``a`` float64 (checked by the
+    caller when concrete). Differentiable in a traced ``a``."""
+    if _traced(key, what) or isinstance(a, Tracer):
+        if not isinstance(key, Tracer):
+            _check_key(key, what)
+        return RP.gamma(key, _spread(a, shape), shape, dt, log_space)
+    return RP.gammas(_check_key(key, what), shape, dt, a, log_space)
+
+
+def _gamma_args(key, a, shape, dtype, what: str):
+    dt = _float_dtype(dtype)
+    a, a_shape = _real64(a, what, "a")
+    if not isinstance(a, Tracer):
+        _refuse(what, "a", a, ~(a >= 0), ">= 0 (inf allowed)")
+    return a, _param_shape(shape, [a_shape], what), dt
+
+
+def gamma(key, a, shape=None, dtype=None) -> np.ndarray:
+    """Gamma samples of shape parameter ``a`` and scale 1 (``a`` broadcast to ``shape``; by
+    default ``shape`` is ``a``'s), as ``jax.random.gamma``.
+
+    Each draw is the inverse CDF at a uniform of the key, ``x = P^-1(a, u)`` (``P`` the
+    regularised incomplete gamma function), so it is differentiable in ``a``: ``grad`` gives
+    the implicit reparameterisation gradient ``dx/da = -(dP/da) / (dP/dx)``, as JAX's, and
+    every higher order, under ``jit`` and ``vmap`` too. ``a = 0`` gives 0 and ``a = inf``
+    inf; a negative or NaN ``a`` raises ``wire.WireError`` (a traced one gives NaN). For a
+    tiny ``a`` most draws underflow to 0: draw their logarithms with :func:`loggamma`.
+
+    >>> x = gamma(key(0), 3.0, (20000,))
+    >>> abs(float(x.mean()) - 3) < 0.05 and abs(float(x.var()) - 3) < 0.15
+    True
+    >>> import wire
+    >>> g = wire.grad(lambda a: gamma(key(0), a))(2.0)   # implicit reparameterisation
+    >>> bool(g > 0)
+    True
+    """
+    a, shape, dt = _gamma_args(key, a, shape, dtype, "gamma")
+    return _gamma_draw(key, a, shape, dt, "gamma", False)
+
+
+def loggamma(key, a, shape=None, dtype=None) -> np.ndarray:
+    """The logarithms of Gamma(``a``) samples (``jax.random.loggamma``): finite where the
+    sample itself underflows to 0, as it does for most draws of a tiny ``a`` (``a = 1e-30``
+    gives logs near ``-1e30``). ``exp(loggamma(k, a))`` is ``gamma(k, a)``'s draw, and the
+    derivative in ``a`` is the implicit reparameterisation gradient of the log.
+
+    >>> y = loggamma(key(0), 1e-30, (3,))
+    >>> bool((y < -1e28).all())
+    True
+    >>> bool(np.allclose(np.exp(loggamma(key(0), 2.0, (4,))), gamma(key(0), 2.0, (4,))))
+    True
+    """
+    a, shape, dt = _gamma_args(key, a, shape, dtype, "loggamma")
+    return _gamma_draw(key, a, shape, dt, "loggamma", True)
+
+
+def _positive(v, what: str, name: str, allow_inf: bool):
+    v, s = _real64(v, what, name)
+    if not isinstance(v, Tracer):
+        ok = (v > 0) & (v <= np.inf if allow_inf else np.isfinite(v))
+        _refuse(what, name, v, ~ok, "> 0" + ("" if allow_inf else " and finite"))
+    return v, s
+
+
+def chisquare(key, df, shape=None, dtype=None) -> np.ndarray:
+    """Chi-square samples with ``df`` degrees of freedom, ``2 gamma(df / 2)``, differentiable in
+    ``df``. ``df = 0`` gives 0 and ``df = inf`` inf; a negative or NaN ``df`` raises.
+
+    >>> c = chisquare(key(0), 4.0, (20000,))
+    >>> abs(float(c.mean()) - 4) < 0.1
+    True
+    """
+    dt = _float_dtype(dtype)
+    df, s = _real64(df, "chisquare", "df")
+    if not isinstance(df, Tracer):
+        _refuse("chisquare", "df", df, ~(df >= 0), ">= 0 (inf allowed)")
+    shape = _param_shape(shape, [s], "chisquare")
+    g = _gamma_draw(key, df / 2.0, shape, np.dtype(np.float64), "chisquare", False)
+    return (2.0 * g).astype(dt)
+
+
+def _scaled_chi2(key, df, shape: tuple, what: str):
+    """``chi2(df) / df`` in float64, 1 where ``df = inf`` (its limit)."""
+    xp = _xp(df, key)
+    inf = df == np.inf
+    safe = xp.where(inf, 1.0, df)
+    g = _gamma_draw(key, safe / 2.0, shape, np.dtype(np.float64), what, False)
+    return xp.where(inf, 1.0, 2.0 * g / safe)
+
+
+def f(key, dfnum, dfden, shape=None, dtype=None) -> np.ndarray:
+    """F-distribution samples, ``(chi2(dfnum) / dfnum) / (chi2(dfden) / dfden)``, as
+    ``jax.random.f``; an infinite degree of freedom takes its limit (``dfden = inf``:
+    ``chi2(dfnum) / dfnum``, where JAX gives NaN). Both must be > 0 (else ``wire.WireError``;
+    NaN when traced).
+
+    >>> x = f(key(0), 5.0, 10.0, (20000,))
+    >>> abs(float(x.mean()) - 10 / 8) < 0.05
+    True
+    """
+    dt = _float_dtype(dtype)
+    dfnum, s1 = _positive(dfnum, "f", "dfnum", True)
+    dfden, s2 = _positive(dfden, "f", "dfden", True)
+    shape = _param_shape(shape, [s1, s2], "f")
+    k1, k2 = split(key)
+    num = _scaled_chi2(k1, dfnum, shape, "f")
+    den = _scaled_chi2(k2, dfden, shape, "f")
+    return (num / den).astype(dt)
+
+
+def t(key, df, shape=None, dtype=None) -> np.ndarray:
+    """Student's t samples with ``df`` degrees of freedom, ``z / sqrt(chi2(df) / df)``,
+    differentiable in ``df``; ``df = inf`` gives the standard normal (JAX gives NaN there).
+    ``df`` must be > 0 (else ``wire.WireError``; NaN when traced).
+
+    >>> x = t(key(0), 5.0, (20000,))
+    >>> abs(float(x.var()) - 5 / 3) < 0.1
+    True
+    """
+    dt = _float_dtype(dtype)
+    df, s = _positive(df, "t", "df", True)
+    shape = _param_shape(shape, [s], "t")
+    k1, k2 = split(key)
+    z = normal(k1, shape)
+    return (z / _xp(df).sqrt(_scaled_chi2(k2, df, shape, "t"))).astype(dt)
+
+
+def beta(key, a, b, shape=None, dtype=None) -> np.ndarray:
+    """Beta(``a``, ``b``) samples, ``X / (X + Y)`` for Gamma draws ``X``, ``Y``, computed from
+    their logarithms (as JAX), so tiny shapes give 0s and 1s rather than NaN; differentiable
+    in ``a`` and ``b``. Both must be > 0 and finite (else ``wire.WireError``; NaN when
+    traced).
+
+    >>> x = beta(key(0), 2.0, 3.0, (20000,))
+    >>> abs(float(x.mean()) - 0.4) < 0.01
+    True
+    """
+    dt = _float_dtype(dtype)
+    a, s1 = _positive(a, "beta", "a", False)
+    b, s2 = _positive(b, "beta", "b", False)
+    shape = _param_shape(shape, [s1, s2], "beta")
+    k1, k2 = split(key)
+    f64 = np.dtype(np.float64)
+    lx = _gamma_draw(k1, a, shape, f64, "beta", True)
+    ly = _gamma_draw(k2, b, shape, f64, "beta", True)
+    xp = _xp(lx, ly)
+    return xp.exp(lx - xp.logaddexp(lx, ly)).astype(dt)
+
+
+def dirichlet(key, alpha, shape=None, dtype=None) -> np.ndarray:
+    """Dirichlet samples of concentration ``alpha`` (its last axis: the categories), as
+    ``jax.random.dirichlet``: the result has shape ``shape + alpha.shape[-1:]``, ``shape``
+    (by default ``alpha.shape[:-1]``) holding ``alpha.shape[:-1]``. Gamma draws normalised
+    in log space, so tiny concentrations give vertices rather than NaN; differentiable in
+    ``alpha``, which must be > 0 and finite (else ``wire.WireError``; NaN when traced).
+
+    >>> x = dirichlet(key(0), np.array([1.0, 2.0, 3.0]), (5000,))
+    >>> x.shape, bool(np.allclose(x.sum(-1), 1.0))
+    ((5000, 3), True)
+    """
+    dt = _float_dtype(dtype)
+    alpha, s = _positive(alpha, "dirichlet", "alpha", False)
+    if len(s) == 0 or s[-1] == 0:
+        raise WireError(f"wire.random.dirichlet: alpha needs a last axis of categories, got "
+                        f"shape {s}{at(user_location())}")
+    batch = _param_shape(shape, [s[:-1]], "dirichlet")
+    lg = _gamma_draw(key, alpha, batch + s[-1:], np.dtype(np.float64), "dirichlet", True)
+    xp = _xp(lg)
+    m = lg.max(axis=-1, keepdims=True)
+    if xp is wnp:
+        m = wire_stop_gradient(m)  # the result does not depend on the shift
+    shifted = lg - m
+    return xp.exp(shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))).astype(dt)
+
+
+def poisson(key, lam, shape=None, dtype=None) -> np.ndarray:
+    """Poisson counts of rate ``lam`` (broadcast to ``shape``; by default ``lam``'s shape), of
+    integer ``dtype`` (None: int64), as ``jax.random.poisson``: inversion below ``lam = 10``,
+    Hörmann's transformed rejection (PTRS) above, exact in the tails for any rate. ``lam = 0``
+    gives 0; a negative, infinite or NaN rate, or one whose counts overflow ``dtype``, raises
+    ``wire.WireError`` (traced: ``wire.random.InvalidParameterError`` as the code runs; JAX
+    returns -1). Counts carry no derivative.
+
+    >>> c = poisson(key(0), 4.0, (20000,))
+    >>> c.dtype, abs(float(c.mean()) - 4) < 0.05
+    (dtype('int64'), True)
+    """
+    dt = np.dtype(np.int64 if dtype is None else dtype)
+    if dt.kind not in "iu":
+        raise WireTypeError(f"wire.random.poisson needs an integer dtype, got {dt}"
+                            f"{at(user_location())}")
+    lam, s = _real64(lam, "poisson", "lam")
+    shape = _param_shape(shape, [s], "poisson")
+    if isinstance(lam, Tracer) or _traced(key, "poisson"):
+        if not isinstance(key, Tracer):
+            _check_key(key, "poisson")
+        return RP.sample_arrays(key, "poisson", shape, dt, _spread(lam, shape))
+    bad = RP.poisson_bad(dt, lam)
+    if bad is not None:
+        raise WireError(f"wire.random.{bad}{at(user_location())}")
+    return RP.poissons(_check_key(key, "poisson"), shape, dt, lam)
+
+
+def binomial(key, n, p, shape=None, dtype=None) -> np.ndarray:
+    """Binomial counts of ``n`` trials of success probability ``p`` (broadcast to ``shape``;
+    by default their broadcast shape), as floats of ``dtype`` (as ``jax.random.binomial``):
+    inversion where ``n min(p, 1-p) < 10``, Hörmann's BTRS above. ``p = 0`` gives 0, ``p = 1``
+    gives ``n``. ``n`` must be a whole number in ``[0, 2**53)`` and ``p`` in ``[0, 1]`` (else
+    ``wire.WireError``; NaN when traced). Counts carry no derivative.
+
+    >>> c = binomial(key(0), 10, 0.3, (20000,))
+    >>> abs(float(c.mean()) - 3) < 0.05, float(binomial(key(0), 7, 1.0))
+    (True, 7.0)
+    """
+    dt = _float_dtype(dtype)
+    n, s1 = _real64(n, "binomial", "n")
+    p, s2 = _real64(p, "binomial", "p")
+    shape = _param_shape(shape, [s1, s2], "binomial")
+    if isinstance(n, Tracer) or isinstance(p, Tracer) or _traced(key, "binomial"):
+        if not isinstance(key, Tracer):
+            _check_key(key, "binomial")
+        return RP.sample_arrays(key, "binomial", shape, dt, _spread(n, shape),
+                                _spread(p, shape))
+    ok = RP.binomial_valid(*np.broadcast_arrays(n, p))
+    if not ok.all():
+        nb, pb = np.broadcast_arrays(n, p)
+        raise WireError(f"wire.random.binomial needs whole n in [0, 2**53) and p in [0, 1], "
+                        f"got n={nb[~ok][:3].tolist()}, p={pb[~ok][:3].tolist()}"
+                        f"{at(user_location())}")
+    return RP.binomials(_check_key(key, "binomial"), shape, dt, n, p)
+
+
+def multivariate_normal(key, mean, cov, shape=None, dtype=None,
+                        method: str = "cholesky") -> np.ndarray:
+    """Multivariate normal samples ``mean + A z`` with ``A A^T = cov``, as
+    ``jax.random.multivariate_normal``: ``mean`` ``(..., n)``, ``cov`` ``(..., n, n)``, the
+    result ``shape + (n,)`` with ``shape`` (by default the broadcast of their leading axes)
+    holding those leading axes. ``method`` picks ``A``: ``"cholesky"`` (cov positive
+    definite: a singular one raises ``wire.WireError``, where JAX gives NaN), ``"eigh"``
+    (``V sqrt(max(w, 0))``) or ``"svd"`` (``U sqrt(s)``), both fine for a singular ``cov``.
+    Differentiable in ``mean`` and ``cov``.
+
+    >>> x = multivariate_normal(key(0), np.zeros(2), np.array([[2.0, 1.0], [1.0, 2.0]]),
+    ...                         (20000,))
+    >>> bool(np.allclose(np.cov(x.T), [[2, 1], [1, 2]], atol=0.06))
+    True
+    >>> multivariate_normal(key(0), np.zeros(2), np.ones((2, 2)), method="eigh").shape
+    (2,)
+    """
+    if method not in ("cholesky", "eigh", "svd"):
+        raise WireError(f"wire.random.multivariate_normal: method must be 'cholesky', 'eigh' "
+                        f"or 'svd', got {method!r}{at(user_location())}")
+    dt = _float_dtype(dtype)
+    mean, ms = _real64(mean, "multivariate_normal", "mean")
+    cov, cs = _real64(cov, "multivariate_normal", "cov")
+    if len(ms) < 1 or len(cs) < 2 or cs[-2:] != ms[-1:] * 2:
+        raise WireError(f"wire.random.multivariate_normal: mean must have shape (..., n) and "
+                        f"cov (..., n, n), got {ms} and {cs}{at(user_location())}")
+    try:
+        pshape = tuple(np.broadcast_shapes(ms[:-1], cs[:-2]))
+    except ValueError:
+        raise WireError(f"wire.random.multivariate_normal: the leading axes of mean {ms} and "
+                        f"cov {cs} do not broadcast{at(user_location())}") from None
+    shape = _param_shape(shape, [pshape], "multivariate_normal")
+    xp = _xp(mean, cov)
+    if xp is np:
+        if not np.isfinite(cov).all() or not np.isfinite(mean).all():
+            raise WireError(f"wire.random.multivariate_normal: mean and cov must be finite"
+                            f"{at(user_location())}")
+        if not np.allclose(cov, np.swapaxes(cov, -1, -2), rtol=1e-8, atol=0):
+            raise WireError(f"wire.random.multivariate_normal: cov is not symmetric"
+                            f"{at(user_location())}")
+    if method == "cholesky":
+        if xp is np:
+            try:
+                factor = np.linalg.cholesky(cov)
+            except np.linalg.LinAlgError:
+                raise WireError(
+                    f"wire.random.multivariate_normal: cov is not positive definite (method="
+                    f"'cholesky'); use method='eigh' or 'svd' for a singular covariance"
+                    f"{at(user_location())}") from None
+        else:
+            factor = wnp.linalg.cholesky(cov)
+    elif method == "eigh":
+        w, v = xp.linalg.eigh(cov)
+        if xp is np and (w < -1e-10 * np.abs(w).max(axis=-1, keepdims=True)).any():
+            raise WireError(f"wire.random.multivariate_normal: cov is not positive "
+                            f"semi-definite (eigenvalue {w.min()}){at(user_location())}")
+        factor = v * xp.sqrt(xp.maximum(w, 0.0))[..., None, :]
+    else:
+        u, sv, _ = xp.linalg.svd(cov)
+        factor = u * xp.sqrt(sv)[..., None, :]
+    z = normal(key, shape + ms[-1:])
+    out = mean + _xp(factor, z).matmul(factor, z[..., None])[..., 0]
+    return out.astype(dt)
 
 
 # every public function here is where user code enters wire (wire.tracebacks)

@@ -18,7 +18,7 @@ from ..higher_order import checkpoint, cond, custom, scan, while_loop
 from ..ops import elementwise, indexing, layout, matmul, reductions
 from ..ops import complex_parts, cumulative, fft, incomplete, scatter, sorting, special
 from ..ops import bessel, decompositions, determinants, float_bits, pinv, random_bits, spectral
-from ..ops import scipy_linalg, special_more
+from ..ops import random_params, scipy_linalg, special_more
 from ..core import primitive as core_primitive
 from ..core.primitive import Primitive
 
@@ -26,7 +26,7 @@ PRIMITIVE_MODULES: tuple[ModuleType, ...] = (
     core_primitive, elementwise, layout, indexing, reductions, matmul, custom,
     complex_parts, cumulative, sorting, decompositions, determinants, spectral, pinv, fft, special,
     bessel, incomplete, scatter, cond, scan, while_loop, checkpoint, float_bits, random_bits,
-    special_more, scipy_linalg,
+    special_more, scipy_linalg, random_params,
 )
 
 
