@@ -38,7 +38,11 @@ as usual, so ``x * normal(k, shape)`` differentiates in ``x`` and ``categorical(
 with traced logits passes no gradient through the drawn index. Shapes and dtypes must be
 concrete; the parameters may be traced: ``uniform``'s bounds (differentiable),
 ``truncated_normal``'s and ``randint``'s scalar bounds, ``bernoulli``'s ``p`` and
-``categorical``'s ``logits``. A traced parameter gives the draws its value gives eagerly.
+``categorical``'s ``logits``, and every parameter of the shape-parameter samplers
+(``gamma``, ``loggamma``, ``beta``, ``dirichlet``, ``chisquare``, ``f``, ``t``, ``poisson``,
+``binomial``, ``multivariate_normal``, array bounds of ``truncated_normal``), whose draws are
+differentiable in them where JAX's are (``gamma`` and what is built on it: the implicit
+reparameterisation gradient). A traced parameter gives the draws its value gives eagerly.
 
 Invalid parameters: never a plausible draw. Eager calls check their parameters and raise
 ``wire.WireError`` (``minval > maxval``, ``p`` outside [0, 1], NaN or crossed bounds, ...).
