@@ -494,3 +494,101 @@ def test_gamma_gradient_agrees_with_lax_random_gamma_grad():
     x = wr.gamma(K, a)
     g = wire.grad(lambda v: wr.gamma(K, v).sum())(a)
     np.testing.assert_allclose(g, wire.lax.random_gamma_grad(a, x), rtol=1e-8)
+
+
+# --------------------------------------------------------------------------- the other samplers
+
+
+def test_geometric_matches_scipy():
+    g = wr.geometric(K, 0.3, (N,))
+    assert g.dtype == np.int64 and g.min() >= 1
+    support = np.arange(1, 13)
+    assert _chi2_gof(g, st.geom(0.3).pmf, support) > 1e-3
+    assert _chi2_gof(g, st.geom(0.33).pmf, support) < 1e-3
+    assert (wr.geometric(K, 1.0, (5,)) == 1).all()
+    for bad in (0.0, -0.1, 1.5, np.nan):
+        with pytest.raises(wire.WireError, match="geometric"):
+            wr.geometric(K, bad)
+        with pytest.raises(wr.InvalidParameterError):
+            wire.jit(lambda p: wr.geometric(K, p, (2,)))(np.float64(bad))
+    with pytest.raises(wire.WireError, match="int8"):
+        wr.geometric(K, 1e-6, (50,), np.int8)
+
+
+def test_triangular_wald_generalized_normal_match_scipy():
+    x = wr.triangular(K, -1.0, 0.5, 3.0, (N,))
+    assert _ks(x, st.triang(0.375, loc=-1, scale=4).cdf) > 1e-3
+    assert _ks(x, st.triang(0.5, loc=-1, scale=4).cdf) < 1e-6
+    x = wr.wald(K, 1.7, (N,))
+    assert _ks(x, st.invgauss(1.7).cdf) > 1e-3
+    assert _ks(x, st.invgauss(2.0).cdf) < 1e-6
+    for p in (0.7, 2.0, 5.0):
+        x = wr.generalized_normal(K, p, (N,))
+        assert _ks(x, st.gennorm(p).cdf) > 1e-3
+        assert _ks(x, st.gennorm(p, scale=1.3).cdf) < 1e-6
+    for fn, args in ((wr.triangular, (1.0, 0.0, 2.0)), (wr.triangular, (0.0, 0.0, 0.0)),
+                     (wr.wald, (0.0,)), (wr.generalized_normal, (-1.0,))):
+        with pytest.raises(wire.WireError):
+            fn(K, *args)
+    out = wire.jit(lambda lo: wr.triangular(K, lo, 0.0, 1.0, (2,)))(np.float64(0.5))
+    assert np.isnan(out).all()
+
+
+def test_ball_and_orthogonal_are_uniform():
+    for p in (1.0, 2.0):
+        x = wr.ball(K, 3, p, (N,))
+        r = (np.abs(x) ** p).sum(-1) ** (1 / p)
+        assert x.shape == (N, 3) and (r <= 1).all()
+        assert _ks(r ** 3, st.uniform.cdf) > 1e-3  # the volume inside radius r is r**3
+        assert _ks(r ** 2.5, st.uniform.cdf) < 1e-6
+    q = wr.orthogonal(K, 3, (N,))
+    np.testing.assert_allclose(q @ np.swapaxes(q, -1, -2), np.broadcast_to(np.eye(3), q.shape),
+                               atol=1e-12)
+    assert _ks(q[:, 0, 0], st.uniform(-1, 2).cdf) > 1e-3  # a coordinate on S^2 (Archimedes)
+    assert _ks(q[:, 1, 2], st.uniform(-1, 2).cdf) > 1e-3
+    assert wr.orthogonal(K, 2, m=4).shape == (2, 4)
+    s = wr.orthogonal(K, 4, m=2)
+    np.testing.assert_allclose(s.T @ s, np.eye(2), atol=1e-12)
+
+
+def test_multinomial_matches_scipy():
+    p = np.array([0.1, 0.25, 0.65])
+    c = wr.multinomial(K, 30, p, shape=(N, 3))
+    assert c.shape == (N, 3) and (c.sum(-1) == 30).all()
+    for i in range(3):
+        sd = np.sqrt(30 * p[i] * (1 - p[i]))
+        support = np.arange(max(0, int(30 * p[i] - 3 * sd)), int(30 * p[i] + 3 * sd) + 1)
+        assert _chi2_gof(c[:, i], st.binom(30, p[i]).pmf, support) > 1e-3
+    assert wr.multinomial(K, np.array([5.0, 7.0]), p, shape=(2, 3)).sum(-1).tolist() == [5, 7]
+    assert wr.multinomial(K, 4, np.array([0.0, 1.0, 0.0])).tolist() == [0, 4, 0]
+    with pytest.raises(wire.WireError):
+        wr.multinomial(K, 4, np.array([0.5, -0.1]))
+    with pytest.raises(wire.WireError):
+        wr.multinomial(K, 4, p, shape=(4,))
+
+
+def test_the_other_samplers_under_jit_and_vmap():
+    cases = [
+        (lambda k, v: wr.geometric(k, v / 10, (3,)), np.array([1.0, 3.0, 9.0])),
+        (lambda k, v: wr.triangular(k, -v, 0.0, v, (3,)), np.array([1.0, 3.0, 9.0])),
+        (lambda k, v: wr.wald(k, v, (3,)), np.array([1.0, 3.0, 9.0])),
+        (lambda k, v: wr.generalized_normal(k, v, (3,)), np.array([1.0, 3.0, 9.0])),
+        (lambda k, v: wr.ball(k, 3, v[0], (2,)), np.array([1.0, 3.0, 9.0])),
+        (lambda k, v: wr.orthogonal(k, 3) * v, np.array([1.0, 3.0, 9.0])),
+        (lambda k, v: wr.multinomial(k, 12, v), np.array([1.0, 3.0, 9.0])),
+    ]
+    keys = wr.split(K, 2)
+    for draw, v in cases:
+        eager = draw(K, v)
+        np.testing.assert_array_equal(wire.jit(draw)(K, v), eager)
+        batched = wire.vmap(draw)(keys, np.stack([v, v + 1]))
+        for i in range(2):
+            np.testing.assert_array_equal(batched[i], draw(keys[i], v + i))
+
+
+def test_the_other_samplers_gradients():
+    h = 1e-6
+    for fn in (lambda v: wr.triangular(K, -1.0, v, 2.0), lambda v: wr.wald(K, v),
+               lambda v: wr.generalized_normal(K, v)):
+        g = wire.grad(fn)(0.8)
+        np.testing.assert_allclose(g, (fn(0.8 + h) - fn(0.8 - h)) / (2 * h), rtol=1e-5)

@@ -83,7 +83,8 @@ __all__ = [
     "InvalidParameterError", "exponential", "laplace", "logistic", "cauchy", "rademacher",
     "lognormal", "rayleigh", "pareto", "weibull_min", "maxwell", "double_sided_maxwell",
     "choice", "gamma", "loggamma", "beta", "dirichlet", "chisquare", "f", "t", "poisson",
-    "binomial", "multivariate_normal",
+    "binomial", "multivariate_normal", "geometric", "triangular", "wald", "generalized_normal",
+    "ball", "orthogonal", "multinomial",
 ]
 
 InvalidParameterError = R.InvalidParameterError
@@ -1280,6 +1281,192 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None,
     z = normal(key, shape + ms[-1:])
     out = mean + _xp(factor, z).matmul(factor, z[..., None])[..., 0]
     return out.astype(dt)
+
+
+def geometric(key, p, shape=None, dtype=None) -> np.ndarray:
+    """The number of Bernoulli(``p``) trials up to the first success (support 1, 2, ...), as
+    integers of ``dtype`` (None: int64), ``floor(log(u) / log1p(-p)) + 1`` (as
+    ``jax.random.geometric``). ``p`` must lie in ``(0, 1]`` (else ``wire.WireError``; traced:
+    ``wire.random.InvalidParameterError`` as the code runs, where JAX returns the largest
+    integer for ``p = 0``); a draw that overflows ``dtype`` raises too.
+
+    >>> g = geometric(key(0), 0.25, (20000,))
+    >>> g.dtype, int(g.min()), abs(float(g.mean()) - 4) < 0.1
+    (dtype('int64'), 1, True)
+    """
+    dt = np.dtype(np.int64 if dtype is None else dtype)
+    if dt.kind not in "iu":
+        raise WireTypeError(f"wire.random.geometric needs an integer dtype, got {dt}"
+                            f"{at(user_location())}")
+    p, s = _real64(p, "geometric", "p")
+    shape = _param_shape(shape, [s], "geometric")
+    if isinstance(p, Tracer) or _traced(key, "geometric"):
+        if not isinstance(key, Tracer):
+            _check_key(key, "geometric")
+        return RP.sample_arrays(key, "geometric", shape, dt, _spread(p, shape))
+    _refuse("geometric", "p", p, ~((p > 0) & (p <= 1)), "in (0, 1]")
+    try:
+        return RP.geometrics(_check_key(key, "geometric"), shape, dt, p)
+    except RP.InvalidParameterError as e:
+        raise WireError(f"wire.random.{str(e).split(' (traced')[0]}{at(user_location())}") \
+            from None
+
+
+def triangular(key, left, mode, right, shape=None, dtype=None) -> np.ndarray:
+    """Triangular samples on ``[left, right]`` peaking at ``mode``, by the inverse CDF (as
+    ``jax.random.triangular``), differentiable in the three parameters. They must satisfy
+    ``left <= mode <= right`` and ``left < right`` (else ``wire.WireError``; NaN when traced).
+
+    >>> x = triangular(key(0), 0.0, 1.0, 3.0, (20000,))
+    >>> bool(x.min() >= 0 and x.max() <= 3) and abs(float(x.mean()) - 4 / 3) < 0.02
+    True
+    """
+    dt = _float_dtype(dtype)
+    (lo, s1), (mo, s2), (hi, s3) = (_real64(v, "triangular", n) for v, n in
+                                    ((left, "left"), (mode, "mode"), (right, "right")))
+    shape = _param_shape(shape, [s1, s2, s3], "triangular")
+    xp = _xp(lo, mo, hi, key)
+    valid = (lo <= mo) & (mo <= hi) & (lo < hi)
+    if xp is np:
+        _refuse("triangular", "(left, mode, right)", np.stack(np.broadcast_arrays(lo, mo, hi),
+                                                              -1), ~valid,
+                "with left <= mode <= right and left < right")
+    if xp is wnp:  # invalid traced parameters: computed on (0, 0.5, 1), then NaN
+        lo, mo, hi = (xp.where(valid, v, c) for v, c in ((lo, 0.0), (mo, 0.5), (hi, 1.0)))
+    u = uniform(key, shape)
+    width = hi - lo
+    fc = (mo - lo) / width
+    low = lo + xp.sqrt(u * width * (mo - lo))
+    high = hi - xp.sqrt((1.0 - u) * width * (hi - mo))
+    out = xp.where(u < fc, low, high)
+    if xp is wnp:
+        out = xp.where(valid, out, np.nan)
+    return out.astype(dt)
+
+
+def wald(key, mean, shape=None, dtype=None) -> np.ndarray:
+    """Wald (inverse Gaussian) samples of mean ``mean`` and shape 1, by Michael, Schucany and
+    Haas's transformation of a normal and a uniform (as ``jax.random.wald``), differentiable
+    in ``mean``, which must be > 0 and finite (else ``wire.WireError``; NaN when traced).
+
+    >>> x = wald(key(0), 2.0, (20000,))
+    >>> abs(float(x.mean()) - 2) < 0.1
+    True
+    """
+    dt = _float_dtype(dtype)
+    mu, s = _positive(mean, "wald", "mean", False)
+    shape = _param_shape(shape, [s], "wald")
+    k1, k2 = split(key)
+    y = normal(k1, shape) ** 2
+    u = uniform(k2, shape)
+    xp = _xp(mu, y)
+    x = mu + mu * mu * y / 2.0 - mu / 2.0 * xp.sqrt(4.0 * mu * y + (mu * y) ** 2)
+    return xp.where(u <= mu / (mu + x), x, mu * mu / x).astype(dt)
+
+
+def generalized_normal(key, p, shape=(), dtype=None) -> np.ndarray:
+    """Samples of density ``p exp(-|x|^p) / (2 Γ(1/p))`` (``p = 2``: a normal of variance
+    1/2, ``p = 1``: Laplace), ``± gamma(1/p) ** (1/p)`` (as ``jax.random.generalized_normal``),
+    differentiable in ``p``, which must be > 0 and finite (else ``wire.WireError``; NaN
+    when traced).
+
+    >>> x = generalized_normal(key(0), 2.0, (20000,))
+    >>> abs(float(x.var()) - 0.5) < 0.02
+    True
+    """
+    dt = _float_dtype(dtype)
+    pv, s = _positive(p, "generalized_normal", "p", False)
+    shape = _param_shape(shape, [s], "generalized_normal")
+    k1, k2 = split(key)
+    g = _gamma_draw(k1, 1.0 / pv, shape, np.dtype(np.float64), "generalized_normal", False)
+    r = rademacher(k2, shape, np.float64)
+    return (r * g ** (1.0 / pv)).astype(dt)
+
+
+def ball(key, d: int, p=2, shape=(), dtype=None) -> np.ndarray:
+    """Points uniform in the unit ``p``-norm ball of dimension ``d``, of shape ``shape +
+    (d,)``: generalized normals ``g`` and an exponential ``e``, ``g / (sum |g|^p + e)^(1/p)``
+    (as ``jax.random.ball``).
+
+    >>> x = ball(key(0), 3, shape=(1000,))
+    >>> x.shape, bool((np.linalg.norm(x, axis=-1) <= 1).all())
+    ((1000, 3), True)
+    """
+    d = _static_int(d, "ball", "d")
+    if d < 1:
+        raise WireError(f"wire.random.ball: d must be >= 1, got {d}{at(user_location())}")
+    dt = _float_dtype(dtype)
+    shape = _shape(shape)
+    k1, k2 = split(key)
+    g = generalized_normal(k1, p, shape + (d,))
+    e = exponential(k2, shape)
+    xp = _xp(g, e, p)
+    return (g / ((xp.abs(g) ** p).sum(axis=-1) + e)[..., None] ** (1.0 / p)).astype(dt)
+
+
+def orthogonal(key, n: int, shape=(), dtype=None, m=None) -> np.ndarray:
+    """Matrices uniform on the orthogonal group O(n) (Haar measure), of shape ``shape + (n,
+    n)``; with ``m``, ``(n, m)`` semi-orthogonal matrices (orthonormal rows if ``n <= m``,
+    columns if ``m <= n``): the QR factor of a normal matrix with the signs of ``R``'s
+    diagonal (Mezzadri 2007), as ``jax.random.orthogonal``. Real dtypes only.
+
+    >>> q = orthogonal(key(0), 3)
+    >>> bool(np.allclose(q @ q.T, np.eye(3)))
+    True
+    """
+    n = _static_int(n, "orthogonal", "n")
+    m = n if m is None else _static_int(m, "orthogonal", "m")
+    if n < 0 or m < 0:
+        raise WireError(f"wire.random.orthogonal: n and m must be >= 0, got {n}, {m}"
+                        f"{at(user_location())}")
+    dt = _float_dtype(dtype)
+    z = normal(key, _shape(shape) + (max(n, m), min(n, m)), dt)
+    xp = _xp(z)
+    q, r = xp.linalg.qr(z)
+    d = xp.diagonal(r, axis1=-2, axis2=-1)
+    x = q * xp.where(d < 0, dt.type(-1), dt.type(1))[..., None, :]
+    return xp.swapaxes(x, -1, -2) if n < m else x
+
+
+def multinomial(key, n, p, *, shape=None, dtype=None, unroll=1) -> np.ndarray:
+    """Multinomial counts of ``n`` trials over the categories of ``p``'s last axis, as
+    floats of ``dtype`` (as ``jax.random.multinomial``): binomial draws category by
+    category, each from the trials left. ``shape`` (by default ``p.shape``) is the whole
+    result shape, categories last; ``n`` broadcasts to ``shape[:-1]``. ``p`` must be >= 0
+    with a positive sum along the last axis (it is normalised; JAX does not normalise) and
+    ``n`` whole and >= 0 (else ``wire.WireError``; NaN when traced). ``unroll`` changes
+    nothing.
+
+    >>> c = multinomial(key(0), 10, np.array([0.2, 0.3, 0.5]), shape=(1000, 3))
+    >>> bool((c.sum(-1) == 10).all()), np.round(c.mean(0)).tolist()
+    (True, [2.0, 3.0, 5.0])
+    """
+    dt = _float_dtype(dtype)
+    nv, ns = _real64(n, "multinomial", "n")
+    pv, ps = _real64(p, "multinomial", "p")
+    if len(ps) == 0 or ps[-1] == 0:
+        raise WireError(f"wire.random.multinomial: p needs a last axis of categories, got "
+                        f"shape {ps}{at(user_location())}")
+    shape = ps if shape is None else _shape(shape)
+    _fits(shape, ps, "multinomial", "p")
+    _fits(shape[:-1], ns, "multinomial", "n")
+    xp = _xp(nv, pv, key)
+    if xp is np:
+        _refuse("multinomial", "p", pv, ~(pv >= 0) | ~np.isfinite(pv), ">= 0 and finite")
+        if (pv.sum(axis=-1) <= 0).any():
+            raise WireError(f"wire.random.multinomial: p needs a positive sum along its last "
+                            f"axis{at(user_location())}")
+    pv = xp.broadcast_to(pv, shape)
+    rest = xp.cumsum(pv[..., ::-1], axis=-1)[..., ::-1]  # p_i + ... + p_last
+    ratio = xp.clip(pv / xp.where(rest > 0, rest, 1.0), 0.0, 1.0)
+    left = xp.broadcast_to(nv, shape[:-1])
+    keys = split(key, shape[-1])
+    counts = []
+    for i in range(shape[-1]):
+        c = binomial(keys[i], left, ratio[..., i], shape[:-1])
+        counts.append(c)
+        left = left - c
+    return xp.stack(counts, axis=-1).astype(dt)
 
 
 # every public function here is where user code enters wire (wire.tracebacks)

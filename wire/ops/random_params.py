@@ -453,12 +453,35 @@ def truncated_normals(k: int, shape: tuple, dtype: np.dtype, lower, upper) -> np
     return out.reshape(shape)
 
 
+# --------------------------------------------------------------------------- geometric
+
+
+def geometrics(k: int, shape: tuple, dtype: np.dtype, p) -> np.ndarray:
+    """Geometric(p) counts (trials up to the first success) of ``shape`` as integers of
+    ``dtype``, ``floor(log u / log1p(-p)) + 1``; invalid ``p`` or an overflowing draw raise."""
+    shape = tuple(shape)
+    n = int(np.prod(shape, dtype=np.int64))
+    p = np.broadcast_to(np.asarray(p, np.float64), shape).reshape(-1)
+    if not np.all((p > 0) & (p <= 1)):
+        raise InvalidParameterError("geometric needs 0 < p <= 1 (traced parameters, checked "
+                                    "as they ran)")
+    u = uniforms(k, n, _GAMMA_STREAM)
+    with np.errstate(divide="ignore"):
+        g = np.floor(np.log(u) / np.log1p(-p)) + 1.0  # p = 1: log u / -inf = 0
+    top = float(np.iinfo(dtype).max)
+    if np.any(g > top):
+        raise InvalidParameterError(f"geometric: a draw {float(g.max())} does not fit in "
+                                    f"{np.dtype(dtype)} (traced parameters, checked as they ran)")
+    return g.astype(dtype).reshape(shape)
+
+
 # dist -> sampler(k, shape, dtype, *params): params broadcast to shape, draw i a function of
 # the key and of the parameters of draw i only
 SAMPLERS = {
     "poisson": poissons,
     "binomial": binomials,
     "truncated_normal": truncated_normals,
+    "geometric": geometrics,
 }
 
 
