@@ -592,3 +592,12 @@ def test_the_other_samplers_gradients():
                lambda v: wr.generalized_normal(K, v)):
         g = wire.grad(fn)(0.8)
         np.testing.assert_allclose(g, (fn(0.8 + h) - fn(0.8 - h)) / (2 * h), rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(_SAMPLERS))
+def test_empty_draws_under_jit(name):
+    draw, p = _SAMPLERS[name]
+    keys = wr.split(K, 2)[:0]  # no keys: an empty batch
+    out = wire.vmap(draw, in_axes=(0, None))(keys, p)
+    assert out.shape == (0,) + draw(K, p).shape
+    assert wire.jit(lambda q: wr.gamma(K, q, (0, 3)))(p).shape == (0, 3)

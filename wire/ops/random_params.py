@@ -495,9 +495,10 @@ def _per_batch(keys, params, shape, dtype, fn):
     params = [np.asarray(p) for p in params]
     core = len(shape)
     batch = np.broadcast_shapes(keys.shape[:-1], *[p.shape[:p.ndim - core] for p in params])
-    keys = np.broadcast_to(keys, batch + (4,)).reshape(-1, 4)
+    nb = int(np.prod(batch, dtype=np.int64))
+    keys = np.broadcast_to(keys, batch + (4,)).reshape(nb, 4)
     params = [np.broadcast_to(p, batch + p.shape[p.ndim - core:]) for p in params]
-    params = [p.reshape((-1,) + p.shape[len(batch):]) for p in params]
+    params = [p.reshape((nb,) + p.shape[len(batch):]) for p in params]
     out = np.empty((keys.shape[0],) + tuple(shape), dtype)
     for i, k in enumerate(keys):
         out[i] = fn(key_int(k), *[p[i] for p in params])
