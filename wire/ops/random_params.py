@@ -18,12 +18,12 @@ numbers are bit for bit those of the eager call under ``jit``, ``vmap`` and ``gr
   ``jax.random.gamma``), built from the primitives of :mod:`wire.ops.incomplete`: every
   order exists.
 * ``random_sample_arrays`` (key, params...; dist, shape, dtype): the samplers of
-  :data:`SAMPLERS`, without a derivative (Poisson and binomial counts; the truncated normal's
-  draws carry none in their bounds, as with scalar bounds).
+  :data:`SAMPLERS`, without a derivative (Poisson, binomial and geometric counts; the
+  truncated normal's draws carry none in their bounds, as with scalar bounds).
 
 Invalid parameters (checked by :mod:`wire.random` on concrete values, where they raise) give
 NaN draws in float dtypes and :class:`~wire.ops.random_bits.InvalidParameterError` in integer
-ones (Poisson), when traced ones reach the implementation.
+ones (Poisson, geometric), when traced ones reach the implementation.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def gamma_log_slope(a, y):
     return select(finite, select(tiny, series, general), y * 0.0)
 
 
-def _gamma_slope(a, out, log_space: bool, dtype):
+def _gamma_slope(a, out, log_space: bool):
     """``d out / da`` of ``random_gamma``'s output ``out`` (float64 tracers)."""
     o = convert(out, np.dtype(np.float64))
     if log_space:
@@ -181,11 +181,11 @@ def _gamma_slope(a, out, log_space: bool, dtype):
 def _gamma_jvp(ts, out, keys, a, *, shape, dtype, log_space):
     if ts[1] is None:
         return None
-    return convert(ts[1] * _gamma_slope(a, out, log_space, dtype), dtype)
+    return convert(ts[1] * _gamma_slope(a, out, log_space), dtype)
 
 
 def _gamma_vjp(ct, out, keys, a, *, shape, dtype, log_space):
-    return None, convert(ct, np.dtype(np.float64)) * _gamma_slope(a, out, log_space, dtype)
+    return None, convert(ct, np.dtype(np.float64)) * _gamma_slope(a, out, log_space)
 
 
 # --------------------------------------------------------------------------- rejection rounds
@@ -289,8 +289,9 @@ def poissons(k: int, shape: tuple, dtype: np.dtype, lam) -> np.ndarray:
 def poisson_bad(dtype: np.dtype, lam):
     """Why the rates ``lam`` define no Poisson counts of ``dtype`` (None when they do)."""
     lam = np.asarray(lam, np.float64)
-    if not np.all(lam >= 0) or not np.all(np.isfinite(lam)):
-        return f"poisson needs finite rates lam >= 0, got {lam[~(np.isfinite(lam) & (lam >= 0))][:3]}"
+    bad = ~(np.isfinite(lam) & (lam >= 0))
+    if bad.any():
+        return f"poisson needs finite rates lam >= 0, got {lam[bad][:3]}"
     top = float(np.iinfo(dtype).max)
     big = lam + 20.0 * np.sqrt(lam) + 40.0 > top
     if np.any(big):
@@ -580,7 +581,7 @@ random_sample_arrays_p = Primitive(
     sample=lambda rng: ([_KEY0, rng.uniform(-2.0, -0.5, size=(3,)), np.full(3, 0.5)],
                         {"dist": "truncated_normal", "shape": (3,),
                          "dtype": np.dtype(np.float64)}),
-    doc=("draws of a sampler of SAMPLERS (Poisson, binomial, truncated normal) with a set of "
+    doc=("draws of a sampler of SAMPLERS (Poisson, binomial, geometric, truncated normal) with "
          "parameters per draw: NaN (floats) or an error (integers) where they define none"),
     xp=_host("random_sample_arrays", lambda: random_sample_arrays_p),
     sympy=_NO_FORMULA,
