@@ -52,9 +52,10 @@ def test_truncated_normal_invalid_traced_bounds_give_nan(lo, hi):
     assert f16.dtype == np.float16 and np.isnan(f16).all()
 
 
-def test_truncated_normal_traced_bounds_must_be_real_scalars():
-    with pytest.raises(wire.WireError, match="scalar"):
-        wire.jit(lambda a: wr.truncated_normal(K, a, 1.0, (2,)))(np.zeros(2))
+def test_truncated_normal_traced_array_bounds_draw_as_eager_and_must_be_real():
+    np.testing.assert_array_equal(
+        wire.jit(lambda a: wr.truncated_normal(K, a, 1.0, (2,)))(np.zeros(2)),
+        wr.truncated_normal(K, np.zeros(2), 1.0, (2,)))
     with pytest.raises(wire.WireTypeError):
         wire.jit(lambda a: wr.truncated_normal(K, a, 1.0, (2,)))(np.complex128(0))
 
