@@ -108,15 +108,21 @@ def truncated_normal(stddev: float = 1e-2, dtype=None, lower: float = -2.0,
 
 
 def uniform(scale: float = 1e-2, dtype=None):
-    """Uniform in ``[-scale, scale)`` (``dtype``: the initializer's default dtype).
+    """Uniform in ``[0, scale)``, as ``jax.nn.initializers.uniform`` (and Flax's
+    ``nn.initializers.uniform``): ``scale`` is the upper bound, not a half-width (``dtype``:
+    the initializer's default dtype). For ``[-a, a)`` use ``variance_scaling`` with
+    ``distribution="uniform"``, or ``a * (2 * uniform(1.0)(key, shape) - 1)``.
 
-    >>> bool(abs(uniform(0.5)(random.key(0), (100,))).max() <= 0.5)
-    True
+    >>> u = uniform(0.5)(random.key(0), (1000,))
+    >>> bool(u.min() >= 0.0), bool(u.max() < 0.5)
+    (True, True)
     """
     default = dtype
 
     def init(key, shape, dtype=default):
-        return random.uniform(key, shape, _dt(dtype, True), -scale, scale)
+        # [0, scale) as JAX's: it was [-scale, scale), a different distribution (mean 0
+        # where JAX's is scale / 2) under JAX's name and signature
+        return random.uniform(key, shape, _dt(dtype, True), 0.0, scale)
 
     return init
 

@@ -342,22 +342,27 @@ def Dropout(rate: float) -> Layer:
     rather than turning into 0, so a NaN in the input always shows in the output whatever the
     mask (Flax's ``Dropout`` selects 0 there and hides it).
 
+    ``rate`` is in ``[0, 1]``: ``rate=1`` drops everything (``x * 0``, gradient 0, no key
+    needed), as torch's ``dropout(p=1)`` and Flax's ``Dropout(rate=1.0)`` do.
+
     >>> init, apply = Dropout(0.5)
     >>> y = apply(init(None, (2, 4)), np.ones((2, 4)), key=random.key(0), train=True)
     >>> sorted(set(y.ravel().tolist())) in ([0.0, 2.0], [0.0], [2.0])
     True
     """
     rate = float(rate)
-    if not 0.0 <= rate < 1.0:
-        raise WireError(f"Dropout rate must be in [0, 1), got {rate}{at(user_location())}")
+    if not 0.0 <= rate <= 1.0:
+        raise WireError(f"Dropout rate must be in [0, 1], got {rate}{at(user_location())}")
     name = f"Dropout({rate})"
 
     def apply(params, x, *, key=None, train=False):
         if not train or rate == 0.0:
             return x
-        need_key(name, key)
         dt = np.dtype(getattr(x, "dtype", np.float64))
         dt = dt if dt.kind in "fc" else np.dtype(np.float64)
+        if rate == 1.0:  # every element dropped (torch and Flax; it raised)
+            return x * np.zeros(wnp.shape(x), dt)
+        need_key(name, key)
         keep = random.bernoulli(key, 1.0 - rate, wnp.shape(x))
         return x * np.where(keep, 1.0 / (1.0 - rate), 0.0).astype(dt)
 

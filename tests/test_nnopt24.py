@@ -1,0 +1,69 @@
+"""wire.nn and wire.optim where they departed from their oracles (JAX/Flax, Optax, torch) on
+what a ported training script computes. Each test states the oracle's value; the ones that
+run the oracle itself skip cleanly when it is not installed."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import wire
+from oracles import exact_difference
+from wire import nn
+from wire import random as wr
+
+
+# ------------------------------------------------------------------- nn.initializers.uniform
+
+
+def test_uniform_initializer_is_jax_s_zero_to_scale():
+    """``jax.nn.initializers.uniform(scale)`` (Flax's too) draws from ``[0, scale)``: scale is
+    the upper bound. wire's drew from ``[-scale, scale)`` (mean 0, not scale / 2)."""
+    u = nn.initializers.uniform(0.2)(wr.key(12), (200, 200))
+    assert u.dtype == np.float64
+    assert u.min() >= 0.0 and u.max() < 0.2
+    # mean scale / 2, variance scale**2 / 12 (40 000 draws: 5 standard errors of each)
+    assert abs(u.mean() - 0.1) < 5 * 0.2 / np.sqrt(12 * u.size)
+    assert abs(u.var() - 0.2**2 / 12) < 5 * 0.2**2 * np.sqrt(1 / 180 / u.size)
+    u32 = nn.initializers.uniform(1.0, dtype=np.float32)(wr.key(0), (1000,))
+    assert u32.dtype == np.float32 and u32.min() >= 0.0 and u32.max() < 1.0
+
+
+def test_uniform_initializer_against_jax():
+    jax = pytest.importorskip("jax", reason="needs jax: pip install -e '.[reference]'")
+    stats = pytest.importorskip("scipy.stats")
+    ours = nn.initializers.uniform(0.5)(wr.key(3), (20000,))
+    theirs = np.asarray(jax.nn.initializers.uniform(0.5)(jax.random.PRNGKey(3), (20000,)))
+    # same distribution (a two-sample KS test; the old [-0.5, 0.5) gives a statistic ~0.5)
+    assert stats.ks_2samp(ours, theirs).statistic < 0.03
+
+
+# ------------------------------------------------------------------------- Dropout(rate=1)
+
+
+def test_dropout_rate_one_drops_everything_as_torch():
+    """torch's ``dropout(x, p=1, training=True)`` is ``x * 0`` (NaN and inf give NaN, -2 gives
+    -0.0) with gradient 0; Flax's ``Dropout(rate=1.0)`` gives zeros. wire raised."""
+    init, apply = nn.Dropout(1.0)
+    x = np.array([[1.0, np.nan, np.inf, -2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's 0 * nan
+        got = apply(init(None, (1, 4)), x, train=True)
+    torch_value = np.array([[0.0, np.nan, np.nan, -0.0]])
+    assert exact_difference(torch_value, got) is None, exact_difference(torch_value, got)
+    grad = wire.grad(lambda t: wire.numpy.sum(apply(init(None, (1, 4)), t, train=True)))
+    assert exact_difference(np.zeros((1, 4)), grad(np.ones((1, 4)))) is None
+    # no key needed (nothing random); eval is the identity; dtype kept; under jit too
+    assert apply(init(None, (1, 4)), x, train=False) is x
+    f32 = apply(init(None, (2, 3)), np.ones((2, 3), np.float32), train=True)
+    assert exact_difference(np.zeros((2, 3), np.float32), f32) is None
+    jitted = wire.jit(lambda t: apply(init(None, (2, 3)), t, train=True))
+    assert exact_difference(np.zeros((2, 3)), jitted(np.ones((2, 3)))) is None
+
+
+@pytest.mark.parametrize("rate", [-0.1, 1.5, float("nan")])
+def test_dropout_rate_outside_zero_one_raises(rate):
+    with pytest.raises(wire.WireError, match="Dropout rate"):
+        nn.Dropout(rate)
