@@ -11,7 +11,7 @@ import pytest
 
 import wire
 from oracles import exact_difference
-from wire import nn
+from wire import nn, optim
 from wire import random as wr
 
 
@@ -67,3 +67,55 @@ def test_dropout_rate_one_drops_everything_as_torch():
 def test_dropout_rate_outside_zero_one_raises(rate):
     with pytest.raises(wire.WireError, match="Dropout rate"):
         nn.Dropout(rate)
+
+
+# ------------------------------------------------------------------- Rprop's float32 state
+
+
+def _rprop_steps(update, state, params, grads):
+    out = []
+    for g in grads:
+        u, state = update(g, state, params)
+        params = optim.apply_updates(params, u)
+        out.append((u, state, params))
+    return out
+
+
+RPROP_GRADS = [np.array([0.5, -1.0, 0.0, 2.0], np.float32) * s for s in (1, 1, -1, -1, 1)]
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+def test_rprop_keeps_float32_state_and_updates(jit):
+    """Optax's and torch's Rprop keep float32 step sizes and give float32 updates for float32
+    parameters. wire's step sizes became float64 after the first step (a float64 factor
+    eta_plus/eta_minus), and so did the updates: the state's dtype changed between steps."""
+    opt = optim.rprop(0.1)
+    p = np.ones(4, np.float32)
+    state = opt.init(p)
+    update = wire.jit(opt.update) if jit else opt.update
+    for u, s, params in _rprop_steps(update, state, p, RPROP_GRADS):
+        assert u.dtype == np.float32, u.dtype
+        assert s[0].step_sizes.dtype == np.float32 and s[0].prev_updates.dtype == np.float32
+        assert params.dtype == np.float32
+
+
+def test_rprop_float32_against_torch():
+    torch = pytest.importorskip("torch", reason="needs torch: pip install -e '.[reference]'")
+    opt = optim.rprop(0.1)
+    p = np.ones(4, np.float32)
+    ours = _rprop_steps(opt.update, opt.init(p), p, RPROP_GRADS)
+    w = torch.nn.Parameter(torch.ones(4, dtype=torch.float32))
+    ref = torch.optim.Rprop([w], lr=0.1, etas=(0.5, 1.2), step_sizes=(1e-6, 50.0))
+    for g, (_, state, params) in zip(RPROP_GRADS, ours):
+        w.grad = torch.tensor(g)
+        ref.step()
+        # float32 arithmetic on both sides: the same bits, of the parameters and of the
+        # per-element step sizes (torch's state)
+        assert exact_difference(w.detach().numpy(), params) is None, (w, params)
+        steps = ref.state[w]["step_size"].numpy()
+        assert exact_difference(steps, state[0].step_sizes) is None, (steps, state)
+
+
+def test_rprop_refuses_a_schedule_clearly():
+    with pytest.raises(wire.WireValueError, match="initial step size"):
+        optim.rprop(optim.constant_schedule(0.1))

@@ -419,6 +419,10 @@ def scale_by_rprop(learning_rate: float, eta_minus: float = 0.5, eta_plus: float
     >>> u, t.update(np.array([1.0, 3.0]), s)[0]
     (array([ 0.1, -0.1]), array([0.12, 0.  ]))
     """
+    if callable(learning_rate):  # it is the initial step size, not a rate to schedule
+        raise WireValueError(f"scale_by_rprop: learning_rate is the initial step size, a "
+                             f"number; got a schedule {learning_rate!r} (Optax's and "
+                             f"torch's Rprop take a number too){at(user_location())}")
     for name, v in (("learning_rate", learning_rate), ("eta_minus", eta_minus),
                     ("eta_plus", eta_plus), ("min_step_size", min_step_size),
                     ("max_step_size", max_step_size)):
@@ -428,9 +432,12 @@ def scale_by_rprop(learning_rate: float, eta_minus: float = 0.5, eta_plus: float
         check_trees("scale_by_rprop.update", grads, "grads", state.step_sizes, "Rprop state")
         g32 = wtree.map(_in_state_dtype, grads, state.step_sizes)
         sign = wtree.map(lambda g, p: g * p, g32, state.prev_updates)
+        def factor(s, st):  # in the state's dtype: a float64 factor made the float32 state
+            dt = _leaf_dtype(st)  # (and float32 params' updates) float64 after one step
+            return wnp.where(s > 0, np.asarray(eta_plus, dt), np.asarray(eta_minus, dt))
+
         steps = wtree.map(
-            lambda s, st: wnp.where(s == 0, st, wnp.clip(st * wnp.where(s > 0, eta_plus,
-                                                                         eta_minus),
+            lambda s, st: wnp.where(s == 0, st, wnp.clip(st * factor(s, st),
                                                          min_step_size, max_step_size)),
             sign, state.step_sizes)
         new = wtree.map(lambda s, g, st: wnp.where(s < 0, 0.0 * st, st * wnp.sign(g)),
