@@ -119,3 +119,46 @@ def test_rprop_float32_against_torch():
 def test_rprop_refuses_a_schedule_clearly():
     with pytest.raises(wire.WireValueError, match="initial step size"):
         optim.rprop(optim.constant_schedule(0.1))
+
+
+# ------------------------------------------------------------------ standardize's overflow
+
+# float64 values of standardize([6, 6, -6, 0]) (epsilon negligible at these scales; JAX in
+# float64 gives them): the float16 and float32 inputs below are that row times 1e4 and 5e18
+STANDARDIZED = np.array([0.9045340337332909, 0.9045340337332909, -1.507556722888818,
+                         -0.30151134457776363])
+
+
+@pytest.mark.parametrize("dtype, scale", [(np.float16, 1e4), (np.float32, 5e18),
+                                          (np.float64, 1e155)], ids=["f16", "f32", "f64"])
+@pytest.mark.parametrize("algorithm", ["stable", "fast"])
+def test_standardize_does_not_overflow(dtype, scale, algorithm):
+    """The squares of deviations overflowed: float16 gave [0, 0, nan, 0], float32 all zeros
+    (JAX's standardize gives NaN in both); the float64 values rounded to the dtype are
+    expected."""
+    x = (np.array([6.0, 6.0, -6.0, 0.0]) * scale).astype(dtype)
+    got = nn.standardize(x, algorithm=algorithm)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got.astype(np.float64), STANDARDIZED,
+                               rtol=2 * float(np.finfo(dtype).eps))
+    # the derivative: standardize is scale-invariant up to epsilon, so d/dx at x is the one
+    # at x / scale divided by scale
+    w = np.array([1.0, -2.0, 0.5, 3.0])
+    g = wire.grad(lambda v: wire.numpy.sum(nn.standardize(v, algorithm=algorithm) * w))
+    want = g(np.array([6.0, 6.0, -6.0, 0.0]) * 1e3) * 1e3 / scale
+    np.testing.assert_allclose(np.asarray(g(x), np.float64), want, rtol=1e-3)
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")  # the masked-out 1e300
+def test_standardize_scaling_ignores_masked_entries_and_keeps_bits():
+    """A masked-out huge entry does not scale the others into the subnormals, and ordinary
+    inputs give the unscaled formula's bits."""
+    x = np.array([1e-10, 3e-10, 1e300, 2e-10])
+    where = np.array([True, True, False, True])
+    got = nn.standardize(x, where=where, epsilon=0.0)
+    np.testing.assert_allclose(got[where], [-np.sqrt(1.5), np.sqrt(1.5), 0.0], rtol=1e-15,
+                               atol=1e-15)
+    r = np.random.default_rng(0).normal(size=(3, 5)) * 40
+    mean = r.mean(-1, keepdims=True)
+    plain = (r - mean) / np.sqrt(((r - mean) ** 2).mean(-1, keepdims=True) + 1e-5)
+    assert exact_difference(plain, nn.standardize(r)) is None

@@ -650,11 +650,25 @@ def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, where=None, 
 
     >>> standardize(np.array([1.0, 2.0, 3.0]), epsilon=0.0).round(6)
     array([-1.224745,  0.      ,  1.224745])
+
+    When both statistics are computed here, the squares cannot overflow: float16 inputs are
+    computed in float32 (as ``LayerNorm``), and values above 1 are first divided by a power of
+    two near the largest (an exact scaling, so ordinary inputs give the same bits). float16
+    ``[6e4, 6e4, -6e4, 0]`` gave ``[0, 0, nan, 0]`` and float32 ``[3e19, 3e19, -3e19, 0]`` all
+    zeros (JAX's give NaN); both now give the float64 values ``[0.905, 0.905, -1.508, -0.302]``
+    rounded to their dtype.
+
+    >>> standardize(np.array([6e4, 6e4, -6e4, 0.0], np.float16)).round(3)
+    array([ 0.904,  0.904, -1.508, -0.302], dtype=float16)
     """
     if algorithm not in ("stable", "fast"):
         raise WireValueError(f"standardize: algorithm must be 'stable' or 'fast', got "
                              f"{algorithm!r}{at(user_location())}")
     w = True if where is None else where
+    if mean is None and variance is None:
+        scaled = _standardize_scaled(x, axis, epsilon, w, algorithm)
+        if scaled is not None:
+            return scaled
     if mean is None:
         mean = wnp.mean(x, axis, keepdims=True, where=w)
     if variance is None:
@@ -664,3 +678,28 @@ def standardize(x, axis=-1, mean=None, variance=None, epsilon=1e-5, where=None, 
             variance = wnp.mean(wnp.square(x), axis, keepdims=True, where=w) - wnp.square(mean)
             variance = wnp.maximum(variance, 0.0)
     return (x - mean) / wnp.sqrt(variance + epsilon)
+
+
+def _standardize_scaled(x, axis, epsilon, w, algorithm):
+    """``standardize`` of a non-empty float ``x`` computing both statistics, in at least
+    float32 and scaled by a power of two near its largest magnitude (a constant for the
+    derivative), so that no square overflows; None for other inputs (the plain formula)."""
+    x = wnp.asarray(x)
+    dt = np.dtype(x.dtype)
+    if dt.kind != "f" or int(np.prod(x.shape, dtype=np.int64)) == 0:
+        return None
+    xs = wnp.asarray(x, np.result_type(dt, np.float32))
+    # the largest magnitude among the entries taken (a masked-out huge value must not
+    # scale the others into the subnormals)
+    big = wnp.stop_gradient(wnp.max(wnp.where(w, wnp.abs(xs), 0.0), axis=axis, keepdims=True))
+    ok = wnp.logical_and(wnp.isfinite(big), big > 1.0)
+    p2 = wnp.exp2(wnp.floor(wnp.log2(wnp.where(ok, big, 1.0))))
+    xn = xs / p2
+    mean = wnp.mean(xn, axis, keepdims=True, where=w)
+    if algorithm == "stable":
+        variance = wnp.mean(wnp.square(xn - mean), axis, keepdims=True, where=w)
+    else:
+        variance = wnp.maximum(
+            wnp.mean(wnp.square(xn), axis, keepdims=True, where=w) - wnp.square(mean), 0.0)
+    out = (xn - mean) / wnp.sqrt(variance + epsilon / p2 / p2)  # (p2² overflows float32)
+    return out if out.dtype == dt else wnp.asarray(out, dt)
