@@ -162,3 +162,16 @@ def test_standardize_scaling_ignores_masked_entries_and_keeps_bits():
     mean = r.mean(-1, keepdims=True)
     plain = (r - mean) / np.sqrt(((r - mean) ** 2).mean(-1, keepdims=True) + 1e-5)
     assert exact_difference(plain, nn.standardize(r)) is None
+
+
+def test_layernorm_of_huge_float32_values_warns_of_nothing():
+    """LayerNorm scales values above 1 by a power of two ``p2``; it computed ``eps / (p2 *
+    p2)`` and the unscaled variance ``var * p2 * p2``, which overflow float32 (with
+    NumPy's RuntimeWarning, an error under ``-W error``) for values above 1.8e19, although
+    the result is finite: the float64 values (torch's LayerNorm in float64)."""
+    init, apply = nn.LayerNorm()
+    x = (np.array([[6.0, 6.0, -6.0, 0.0]]) * 5e18).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = apply(init(None, (1, 4)), x)
+    np.testing.assert_allclose(got[0], STANDARDIZED, rtol=1e-6)

@@ -106,13 +106,13 @@ def LayerNorm(eps: float = 1e-5) -> Layer:
 
     def apply(params, x, *, key=None, train=False):
         check_input(name, x, ("...", params["scale"].shape[0]))
-        _, normalized, _ = _normalize(x, -1, eps)
+        _, normalized, _ = _normalize(x, -1, eps, stats=False)
         return _affine(normalized, x, params)
 
     return Layer(init, apply, name=name, out_shape=lambda s: tuple(s))
 
 
-def _normalize(x, axes, eps):
+def _normalize(x, axes, eps, stats: bool = True):
     """``(mean, (x - mean) / sqrt(var + eps), var)`` over ``axes`` (kept as size-1 axes),
     computed in at least float32 (as torch and Flax do for half precision: in float16 the
     squares of deviations above 256 overflow).
@@ -122,7 +122,8 @@ def _normalize(x, axes, eps):
     ``[1e200, -1e200]`` (or of float32 values above 1.8e19) was inf and the normalised output
     0 (torch's too), where it is ``±1``. The scaling is exact, so ordinary inputs give the
     same bits as the unscaled formula; ``var`` itself is returned unscaled (inf where it
-    overflows)."""
+    overflows). With ``stats=False`` only ``normalized`` is computed (the others are None:
+    unscaling them overflowed, with a warning, for float32 inputs above 1.8e19)."""
     xs = wnp.asarray(x, np.result_type(x.dtype, np.float32))
     big = wnp.stop_gradient(wnp.max(wnp.abs(xs), axis=axes, keepdims=True))
     # only scaled down (tiny values keep eps's full weight: eps / p2**2 would overflow)
@@ -132,7 +133,9 @@ def _normalize(x, axes, eps):
     mean = wnp.mean(xn, axis=axes, keepdims=True)
     centered = xn - mean
     var = wnp.mean(centered * centered, axis=axes, keepdims=True)
-    normalized = centered / wnp.sqrt(var + eps / (p2 * p2))
+    normalized = centered / wnp.sqrt(var + eps / p2 / p2)  # (p2 * p2 overflows float32)
+    if not stats:
+        return None, normalized, None
     return mean * p2, normalized, var * (p2 * p2)
 
 
