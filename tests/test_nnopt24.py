@@ -175,3 +175,17 @@ def test_layernorm_of_huge_float32_values_warns_of_nothing():
         warnings.simplefilter("error")
         got = apply(init(None, (1, 4)), x)
     np.testing.assert_allclose(got[0], STANDARDIZED, rtol=1e-6)
+
+
+# ------------------------------------------------------------------- noisy_sgd's key
+
+
+def test_noisy_sgd_refuses_jax_keys_clearly():
+    """A ported ``optax.noisy_sgd(lr, key=jax.random.key(0))`` raised a bare TypeError
+    ('Cannot interpret key<fry> as a data type'); ``key=True`` was taken as seed 1."""
+    jax = pytest.importorskip("jax", reason="needs jax: pip install -e '.[reference]'")
+    for key in (jax.random.key(0), jax.random.PRNGKey(0), True):
+        with pytest.raises(wire.WireValueError, match="int seed or a wire.random key"):
+            optim.noisy_sgd(0.1, key=key)
+    opt = optim.noisy_sgd(0.1, eta=0.0, key=np.int64(3))  # integer seeds still work
+    np.testing.assert_array_equal(opt.update(np.ones(2), opt.init(np.zeros(2)))[0], [-0.1, -0.1])

@@ -872,13 +872,20 @@ class AddNoiseState(NamedTuple):
 def _as_key(key):
     if key is None:
         return random.key(0)
-    if isinstance(key, (int, np.integer)):
+    if isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
         return random.key(int(key))
     k = np.asarray(key) if not hasattr(key, "shape") else key
-    if tuple(wnp.shape(k)) != (4,) or np.dtype(k.dtype) != np.uint32:
+    try:
+        dt = np.dtype(k.dtype)
+    except TypeError:  # a typed JAX key (jax.random.key): its dtype is no NumPy dtype
+        dt = None
+    if dt is None or tuple(wnp.shape(k)) != (4,) or dt != np.uint32:
+        what = ("a JAX key" if dt is None or (tuple(wnp.shape(k)) == (2,) and dt == np.uint32)
+                else f"dtype {dt} and shape {tuple(wnp.shape(k))}")
         raise WireValueError(f"key must be an int seed or a wire.random key (uint32, shape "
-                             f"(4,)), got dtype {np.dtype(k.dtype)} and shape "
-                             f"{tuple(wnp.shape(k))}{at(user_location())}")
+                             f"(4,)), got {what} (wire.random's keys are Philox keys, not "
+                             f"JAX's: pass an int seed or wire.random.key(seed))"
+                             f"{at(user_location())}")
     return k
 
 
