@@ -189,3 +189,23 @@ def test_noisy_sgd_refuses_jax_keys_clearly():
             optim.noisy_sgd(0.1, key=key)
     opt = optim.noisy_sgd(0.1, eta=0.0, key=np.int64(3))  # integer seeds still work
     np.testing.assert_array_equal(opt.update(np.ones(2), opt.init(np.zeros(2)))[0], [-0.1, -0.1])
+
+
+# ------------------------------------------------------------------ tree_utils.tree_norm
+
+
+@pytest.mark.parametrize("dtype, scale", [(np.float16, 100.0), (np.float32, 1e19),
+                                          (np.float32, 1e-25), (np.float64, 1e160)],
+                         ids=["f16", "f32-big", "f32-tiny", "f64-big"])
+def test_tree_norm_neither_overflows_nor_underflows(dtype, scale):
+    """The tree of 3, 4 (and 0) times ``scale`` has norm 5 * scale, finite in each dtype;
+    ``tree_norm`` squared the leaves and gave inf (float16 above 256, float32 above 1.8e19,
+    float64 above 1.3e154) or 0 (float32 below 1e-23). Optax's ``tree_norm`` gives the
+    same inf and 0; the oracle is its value in float64, 5 * scale (global_norm's)."""
+    from wire.optim import tree_utils as tu
+
+    tree = {"a": np.array([3.0 * scale], dtype), "b": np.array([[4.0 * scale, 0.0]], dtype)}
+    got = tu.tree_norm(tree)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(float(got), 5.0 * scale, rtol=2 * float(np.finfo(dtype).eps))
+    assert exact_difference(optim.global_norm(tree), got) is None
