@@ -152,3 +152,34 @@ def test_eager_nan_made_from_infinities_raises():
         wnp.multiply(inf, np.array([2.0]))
         wnp.add(nan, np.ones(1))
         wnp.exp(inf)
+
+
+INF2 = np.array([np.inf, -np.inf])
+
+
+@pytest.mark.parametrize("name, call, what", [
+    ("sum", lambda: wnp.sum(INF2), "NaN"),
+    ("mean", lambda: wnp.mean(INF2, axis=0), "NaN"),
+    ("cumsum", lambda: wnp.cumsum(INF2), "NaN"),
+    ("dot", lambda: wnp.dot(np.array([np.inf, 1.0]), np.array([0.0, 1.0])), "NaN"),
+    ("matmul", lambda: wnp.matmul(np.array([np.inf, 1.0]), np.array([0.0, 1.0])), "NaN"),
+    ("var", lambda: wnp.var(np.array([1e300, -1e300])), "Inf"),
+    ("std", lambda: wnp.std(np.array([1e300, -1e300])), "Inf"),
+    ("prod", lambda: wnp.prod(np.array([1e200, 1e200])), "Inf"),
+])
+def test_eager_reductions_and_products_check_what_they_make(name, call, what):
+    """Reductions, products and joins on NumPy arrays compute with NumPy (no primitive runs):
+    under debug_nans their result is checked as a primitive's is, naming the function and
+    the caller's line (they passed silently)."""
+    with wire.debug_nans(), pytest.raises(wire.FloatingPointError) as e:
+        call()
+    assert f"{name} produced {what}" in str(e.value) and HERE in str(e.value)
+
+
+def test_eager_reductions_carrying_nonfinite_values_pass():
+    with wire.debug_nans():
+        assert wnp.sum(np.array([np.inf, 1.0])) == np.inf
+        assert np.isnan(wnp.max(np.array([np.nan, 1.0])))
+        assert wnp.concatenate([np.array([np.inf]), np.ones(1)])[0] == np.inf
+        assert wnp.sum(np.ones(3)) == 3.0
+    assert np.isnan(wnp.sum(INF2))  # without the flag: NumPy's value, no check

@@ -635,13 +635,40 @@ def _check_eager(prim, args, out) -> None:
     """``wire.debug_nans`` on a primitive applied eagerly to concrete arrays: the first NaN or
     Inf a call makes (not one it was given) raises, naming the primitive and the user's line.
     A NaN made from infinities (``inf - inf``, ``0 * inf``) is made, not given."""
+    check_eager_value(prim.name, args, out)
+
+
+def check_eager_value(name: str, operands, out) -> None:
+    """``wire.debug_nans`` on ``name`` computed eagerly from concrete ``operands`` (arrays and
+    numbers, or lists, tuples and dicts of them): raises the ``FloatingPointError`` where
+    ``out`` holds a NaN or an Inf the operands did not (a NaN made from infinities, as
+    ``inf - inf``, is made), naming ``name`` and the user's line.
+
+    >>> import numpy as np
+    >>> check_eager_value("sum", (np.array([np.inf, 1.0]),), np.inf)  # carried through
+    >>> try:
+    ...     check_eager_value("sum", (np.array([np.inf, -np.inf]),), np.nan)
+    ... except Exception as e:
+    ...     print(type(e).__name__)
+    FloatingPointError
+    """
     what = nonfinite(out)
     if not what:
         return
-    given = [nonfinite(a) for a in args if isinstance(a, _ARRAY_TYPES)]
-    given = " ".join(g for g in given if g)
+    given = " ".join(g for g in map(nonfinite, _arrays_among(operands)) if g)
     if ("NaN" in what and "NaN" not in given) or ("Inf" in what and "Inf" not in given):
-        raise_eager_nonfinite(prim.name, what, args, out, user_location())
+        shown = [a for a in _arrays_among(operands) if isinstance(a, (np.ndarray, np.generic))]
+        raise_eager_nonfinite(name, what, shown or list(_arrays_among(operands)), out,
+                              user_location())
+
+
+def _arrays_among(operands):
+    """The arrays and numbers in ``operands``, lists, tuples and dicts looked into."""
+    for a in operands.values() if isinstance(operands, dict) else operands:
+        if isinstance(a, _ARRAY_TYPES):
+            yield a
+        elif isinstance(a, (list, tuple, dict)):
+            yield from _arrays_among(a)
 
 
 # --------------------------------------------------------------------------- tracing

@@ -47,7 +47,7 @@ import inspect
 import numpy as np
 
 from ..core.debug import _NANS
-from ..core.tracer import _OPEN
+from ..core.tracer import _OPEN, check_eager_value
 
 _ndarray = np.ndarray
 
@@ -167,7 +167,8 @@ def front_block(name, np_fn, kinds, np_defaults, own_defaults, extras, env) -> s
     if not eligible(name, np_fn) or name in _INTS_CAST:  # (those have no front: see install)
         return ""
     env.update({"_np_ndarray": _ndarray, "_np_plain": plain, "_np_plain_values": _plain_values,
-                "_np_numeric": numeric, "_np_OPEN": _OPEN, "_np_NANS": _NANS})
+                "_np_numeric": numeric, "_np_OPEN": _OPEN, "_np_NANS": _NANS,
+                "_np_check": check_eager_value})
     tests, required, optional, plain_optional, given = [], [], [], [], []
     for i, (n, kind) in enumerate(kinds):
         if kind == "*":
@@ -196,11 +197,18 @@ def front_block(name, np_fn, kinds, np_defaults, own_defaults, extras, env) -> s
                      f"                _kw[{n!r}] = {n}\n")
     for local, n in extras:  # wire's own parameters: at their defaults
         tests.append(f"not {n}" if local == "**" else f"{n} is {local}")
-    # the common call first: every optional parameter at its default
-    lines = [f"    if {' and '.join(tests)} and _np_OPEN.get() is None and not _np_NANS.get():\n"]
+    # the common call first: every optional parameter at its default. Under debug_nans the
+    # call goes wire's way, and the front checks its result (``_np_chk``, see
+    # wire.numpy._signatures: reductions, products and joins compute with NumPy there)
+    lines = ["    _np_chk = False\n",
+             f"    if {' and '.join(tests)} and _np_OPEN.get() is None:\n",
+             "      if _np_NANS.get():\n",
+             "        _np_chk = True\n",
+             "      else:\n"]
+    body = []
     call = f"_np_fn({', '.join(required)})"
     if optional:
-        lines += ["        _r = None\n",
+        body += ["        _r = None\n",
                   f"        if {' and '.join(optional)}:\n",
                   "            try:\n",
                   f"                _r = {call}\n",
@@ -213,14 +221,14 @@ def front_block(name, np_fn, kinds, np_defaults, own_defaults, extras, env) -> s
                   "            except Exception:\n",
                   "                pass\n"]
     else:
-        lines += ["        try:\n",
+        body += ["        try:\n",
                   f"            _r = {call}\n",
                   "        except Exception:  # NumPy's refusal: wire's answer or its error\n",
                   "            _r = None\n"]
-    lines += ["        if type(_r) is _np_ndarray and _r.dtype.kind in 'biufc' "
-              "or _np_numeric(_r):\n",
-              "            return _r\n"]
-    return "".join(lines)
+    body += ["        if type(_r) is _np_ndarray and _r.dtype.kind in 'biufc' "
+             "or _np_numeric(_r):\n",
+             "            return _r\n"]
+    return "".join(lines) + "".join("  " + b for b in body)
 
 
 def _ints_fit(out, args) -> bool:
@@ -263,8 +271,12 @@ def concrete_front(fn, np_fn, ints_cast: bool = False):
             elif t not in _SCALARS and not plain(a):
                 break
         else:
-            if (not kwargs or _plain_values(kwargs)) and _OPEN.get() is None \
-                    and not _NANS.get():
+            if _NANS.get():  # wire's way, its result checked (NumPy computes some of it)
+                if _OPEN.get() is None and (not kwargs or _plain_values(kwargs)):
+                    out = fn(*args, **kwargs)
+                    check_eager_value(fn.__name__, (args, kwargs), out)
+                    return out
+            elif (not kwargs or _plain_values(kwargs)) and _OPEN.get() is None:
                 try:
                     out = np_fn(*args, **kwargs)
                 except Exception:  # noqa: BLE001 - NumPy's refusal: wire's answer or error

@@ -381,16 +381,21 @@ def _made_front(env, name, fn, np_fn, np_sig, own_sig, to_own, unsupported, extr
     values = ", ".join(f"{n!r}: {n}" for n, _ in all_names)
     extra_values = ", ".join(f"{n!r}: {n}" for _, n in extra_names)
     fast = " and ".join(checks) or "True"
-    src = (
-        f"def front({', '.join(params)}):\n"
-        + _eager.front_block(name, np_fn, all_names, np_defaults, own_defaults,
-                             extra_names, env) +
-        f"    if {fast}:\n"
-        f"        return _fn({call})\n"
-        f"    return _slow(_name, _fn, _np_fn, _kinds, _np_defaults, _own_defaults,\n"
-        f"                 {{{values}}},\n"
-        f"                 _extras, {{{extra_values}}}, {redo})\n"
-    )
+    block = _eager.front_block(name, np_fn, all_names, np_defaults, own_defaults,
+                               extra_names, env)
+    slow = (f"_slow(_name, _fn, _np_fn, _kinds, _np_defaults, _own_defaults,\n"
+            f"                 {{{values}}},\n"
+            f"                 _extras, {{{extra_values}}}, {redo})")
+    if block:  # (under debug_nans the block sets _np_chk: the result is checked)
+        tail = (f"    _r = _fn({call}) if {fast} else {slow}\n"
+                f"    if _np_chk:\n"
+                f"        _np_check(_name, {{{values}}}, _r)\n"
+                f"    return _r\n")
+    else:
+        tail = (f"    if {fast}:\n"
+                f"        return _fn({call})\n"
+                f"    return {slow}\n")
+    src = f"def front({', '.join(params)}):\n" + block + tail
     exec(_compiled(src), env)  # noqa: S102
     return env["front"]
 
