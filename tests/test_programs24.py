@@ -22,6 +22,9 @@ variational inference against autograd; ``scipy.integrate.trapezoid`` and
 
 from __future__ import annotations
 
+import contextlib
+import os
+import runpy
 from types import SimpleNamespace
 
 import numpy as onp
@@ -1005,3 +1008,28 @@ def test_scipy_integrate_trapezoid_and_cumulative_trapezoid():
         cumulative_trapezoid(y, initial=1.0)
     with pytest.raises(wire.WireError, match="points"):
         cumulative_trapezoid(y, x=x[:4])
+
+
+# --------------------------------------------------------------------------- the examples
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+
+
+@pytest.mark.parametrize("script,args,expect", [
+    ("lennard_jones_md.py", ["--steps", "40"], "drift"),
+    ("dp_sgd.py", ["--steps", "10"], "test accuracy"),
+    ("tiny_transformer.py", ["--steps", "5"], "test accuracy"),
+])
+def test_examples_of_these_programs_run(script, args, expect, monkeypatch, capsys):
+    """The runnable versions in examples/ (quick mode, in this process: the interpreter's
+    start would cost more than the run)."""
+    monkeypatch.syspath_prepend(EXAMPLES)
+    monkeypatch.setattr("sys.argv", [script, *args])
+    try:  # the examples limit BLAS to one thread; put the limit back afterwards
+        from threadpoolctl import threadpool_limits
+        limits = threadpool_limits(limits=None)
+    except ImportError:
+        limits = contextlib.nullcontext()
+    with limits:
+        runpy.run_path(os.path.join(EXAMPLES, script), run_name="__main__")
+    assert expect in capsys.readouterr().out
