@@ -1033,3 +1033,75 @@ def test_examples_of_these_programs_run(script, args, expect, monkeypatch, capsy
     with limits:
         runpy.run_path(os.path.join(EXAMPLES, script), run_name="__main__")
     assert expect in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- custom_linear_solve
+
+def conjugate_gradients(mv, b, iters=40):
+    """Plain CG in a ``fori_loop`` (a solver no derivative should go through)."""
+    def body(i, s):
+        x, r, p, rs = s
+        ap = mv(p)
+        pap = p @ ap
+        alpha = wnp.where(pap == 0, 0.0, rs / wnp.where(pap == 0, 1.0, pap))
+        x, r = x + alpha * p, r - alpha * ap
+        rs_new = r @ r
+        return x, r, r + rs_new / wnp.where(rs == 0, 1.0, rs) * p, rs_new
+
+    return wire.lax.fori_loop(0, iters, body, (wnp.zeros_like(b), b, b, b @ b))[0]
+
+
+def test_custom_linear_solve_with_conjugate_gradients_and_a_transpose_solve():
+    # jax.lax.custom_linear_solve was missing (AttributeError); the oracle is the same
+    # function written with wnp.linalg.solve, differentiated directly
+    rng = onp.random.default_rng(20)
+    m = rng.normal(size=(5, 5))
+    s0, n0, b0 = m @ m.T + 5 * onp.eye(5), m + 6 * onp.eye(5), rng.normal(size=5)
+
+    def sym(a, b):  # matvec closes over a: the derivative reaches it
+        return wire.lax.custom_linear_solve(lambda x: a @ x, b, conjugate_gradients,
+                                            symmetric=True)
+
+    def nonsym(a, b):  # the solvers close over a too: constants of the rule
+        return wire.lax.custom_linear_solve(
+            lambda x: a @ x, b, lambda mv, r: wnp.linalg.solve(a, r),
+            transpose_solve=lambda vm, r: wnp.linalg.solve(a.T, r))
+
+    direct = lambda a, b: wnp.linalg.solve(a, b)
+    e1, e2 = rng.normal(size=(2, 5, 5))
+    e1, e2 = e1 + e1.T, e2 + e2.T
+
+    def bilinear(h, symmetric):
+        # symmetric=True promises A = Aᵀ (the transposed solve is the solve): the second
+        # derivative is only A⁻¹'s along symmetric directions (as JAX's)
+        return onp.einsum("ij,ijkl,kl->", e1, h, e2) if symmetric else h
+
+    for fn, a in ((sym, s0), (nonsym, n0)):
+        loss = lambda a, b, fn=fn: wnp.sum(wnp.sin(fn(a, b)))
+        want = lambda a, b: wnp.sum(wnp.sin(direct(a, b)))
+        close(fn(a, b0), onp.linalg.solve(a, b0), rtol=1e-12)
+        for got, ref in [
+            (wire.grad(loss, (0, 1))(a, b0), wire.grad(want, (0, 1))(a, b0)),
+            (wire.jit(wire.grad(loss, (0, 1)))(a, b0), wire.grad(want, (0, 1))(a, b0)),
+            (wire.jacfwd(fn, 0)(a, b0), wire.jacfwd(direct, 0)(a, b0)),
+            (wire.jacfwd(fn, 1)(a, b0), wire.jacfwd(direct, 1)(a, b0)),
+            (wire.hessian(loss, 1)(a, b0), wire.hessian(want, 1)(a, b0)),
+            (bilinear(wire.hessian(lambda a: loss(a, b0))(a), fn is sym),
+             bilinear(wire.hessian(lambda a: want(a, b0))(a), fn is sym)),
+            (wire.vmap(wire.grad(loss), (0, None))(onp.stack([a, a + onp.eye(5)]), b0),
+             wire.vmap(wire.grad(want), (0, None))(onp.stack([a, a + onp.eye(5)]), b0)),
+        ]:
+            for g, r in zip(wire.tree.leaves(got), wire.tree.leaves(ref)):
+                close(g, r, rtol=1e-8, atol=1e-12)
+    # the closed form: d sum(x)/dA = -A⁻ᵀ 1 xᵀ
+    x = onp.linalg.solve(n0, b0)
+    close(wire.grad(lambda a: wnp.sum(nonsym(a, b0)))(n0),
+          -onp.outer(onp.linalg.solve(n0.T, onp.ones(5)), x), rtol=1e-12)
+    # no transpose_solve: the value, and a clear error for a derivative
+    close(wire.lax.custom_linear_solve(lambda v: n0 @ v, b0,
+                                       lambda mv, r: wnp.linalg.solve(n0, r)), x, rtol=1e-12)
+    with pytest.raises(wire.WireError, match="transpose_solve"):
+        wire.grad(lambda b: wnp.sum(wire.lax.custom_linear_solve(
+            lambda v: n0 @ v, b, lambda mv, r: wnp.linalg.solve(n0, r))))(b0)
+    with pytest.raises(wire.ShapeError, match="solve"):
+        wire.lax.custom_linear_solve(lambda v: n0 @ v, b0, lambda mv, r: r[:2])

@@ -30,12 +30,14 @@ from . import numpy as wnp
 from . import tree
 from .api.vmap import vmap
 from .api.control_flow import trace_closed, while_loop
-from .api.custom import custom_jvp
-from .api.derivatives import jvp
+from .api.custom import custom_jvp, custom_vjp
+from .api.derivatives import jvp, vjp
+from .api.grad import linear_transpose
 from .errors import ShapeError, WireError, at, user_location
 from .core import Tracer, call_graph_flat, flat_avals
 
-__all__ = ["Linearized", "closure_convert", "custom_root", "dense_tangent_solve", "fixed_point"]
+__all__ = ["Linearized", "closure_convert", "custom_linear_solve", "custom_root",
+           "dense_tangent_solve", "fixed_point"]
 
 
 def closure_convert(fn: Callable, *example_args):
@@ -138,6 +140,100 @@ def custom_root(f: Callable, initial_guess, solve: Callable, tangent_solve: Call
         return out, dx
 
     return root(tuple(consts), initial_guess)
+
+
+def custom_linear_solve(matvec: Callable, b, solve: Callable, transpose_solve=None,
+                        symmetric: bool = False, has_aux: bool = False):
+    """``x = solve(matvec, b)``, the solution of the linear system ``matvec(x) = b``,
+    differentiated as ``A⁻¹ b`` without differentiating ``solve`` (JAX's
+    ``lax.custom_linear_solve``): the derivative in ``b`` and in whatever ``matvec`` closes
+    over (the parameters of ``A``) takes one more solve.
+
+    ``solve(matvec, b)`` may be any solver (conjugate gradients in a ``while_loop``, a
+    factorisation); ``matvec`` must be linear in its argument (``b``'s pytree structure).
+    Reverse mode solves the transposed system with ``transpose_solve(vecmat, ct)``
+    (``vecmat`` is ``matvec``'s transpose), or with ``solve`` itself when ``symmetric``:
+    ``b̄ = A⁻ᵀ x̄`` and ``Ā = -b̄ xᵀ``, pulled back through ``matvec``. That transposed solve
+    is itself a ``custom_linear_solve``, so forward mode (the rule transposed: wire's
+    ``custom_vjp``) and higher orders never differentiate or transpose the solvers either:
+    ``jacfwd`` and ``hessian`` work with a conjugate-gradient loop. Without
+    ``transpose_solve`` (and not ``symmetric``) only the value is available; a derivative
+    raises. Values the solvers close over are constants (not differentiated, as JAX's).
+    ``has_aux`` (``solve`` returning ``(x, aux)``) is not supported.
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> a = np.array([[4.0, 1.0], [1.0, 3.0]])
+    >>> def f(b, s):
+    ...     mv = lambda x: s * (a @ x)                    # A = s a: closes over s
+    ...     return wire.lax.custom_linear_solve(mv, b, lambda mv, b: wnp.linalg.solve(s * a, b),
+    ...                                         symmetric=True)
+    >>> b = np.array([1.0, 2.0])
+    >>> f(b, 2.0)
+    array([0.04545455, 0.31818182])
+    >>> float(wire.grad(lambda s: wnp.sum(f(b, s)))(2.0))   # -sum(A⁻¹ b) / s
+    -0.18181818181818182
+    """
+    if has_aux:
+        raise WireError("custom_linear_solve: has_aux=True is not supported; return the "
+                        "auxiliary values from a separate call of your solver"
+                        + at(user_location()))
+    b_leaves = tree.leaves(b)
+    if not b_leaves:
+        raise WireError(f"custom_linear_solve: b has no arrays{at(user_location())}")
+    mv_closed, consts, mv_out = _closure_convert(matvec, (b,))
+    _same_structure("custom_linear_solve: matvec", mv_out, b)
+    consts = tuple(consts)
+
+    def operator(c):
+        return lambda x: mv_closed(c, x)
+
+    def transposed(c, like):
+        return lambda y: linear_transpose(operator(c), like)(y)[0]
+
+    # the solvers' own closed-over values are constants of the rule, never differentiated
+    # (JAX's): they become explicit arguments with their gradient stopped
+    solve_closed, solve_consts, solve_out = _closure_convert(
+        lambda c, rhs: solve(operator(c), rhs), (consts, b))
+    _same_structure("custom_linear_solve: solve", solve_out, b)
+    t_closed, t_consts = None, []
+    if not symmetric and transpose_solve is not None:
+        t_closed, t_consts, t_out = _closure_convert(
+            lambda c, x, ct: transpose_solve(transposed(c, x), ct), (consts, b, b))
+        _same_structure("custom_linear_solve: transpose_solve", t_out, b)
+    frozen = tuple(wnp.stop_gradient(v) for v in solve_consts)
+    t_frozen = tuple(wnp.stop_gradient(v) for v in t_consts)
+
+    @custom_vjp
+    def lsolve(c, rhs, k, tk):
+        return solve_closed(k, c, rhs)
+
+    def lsolve_fwd(c, rhs, k, tk):
+        x = lsolve(c, rhs, k, tk)
+        return x, (c, x, k, tk)
+
+    def lsolve_bwd(res, ct):
+        c, x, k, tk = res
+        # b̄ = A⁻ᵀ x̄ is itself a custom linear solve (of the transposed system), so that
+        # differentiating this rule again (forward mode, Hessians) never differentiates
+        # or transposes the solvers either
+        if symmetric:
+            u = custom_linear_solve(operator(c), ct, lambda mv, r: solve_closed(k, c, r),
+                                    symmetric=True)
+        elif t_closed is None:
+            raise WireError("custom_linear_solve: reverse mode needs transpose_solve (or "
+                            "symmetric=True when matvec is symmetric)" + at(user_location()))
+        else:
+            u = custom_linear_solve(transposed(c, x), ct,
+                                    lambda vm, r: t_closed(tk, c, x, r),
+                                    transpose_solve=lambda mv, r: solve_closed(k, c, r))
+        # b̄ = A⁻ᵀ x̄; the parameters: -(∂(A x)/∂c)ᵀ b̄ at the solution
+        _, pull = vjp(lambda c_: mv_closed(c_, x), c)
+        (c_bar,) = pull(u)
+        return (tree.map(lambda v: -v, c_bar), u, tree.map(wnp.zeros_like, k),
+                tree.map(wnp.zeros_like, tk))
+
+    lsolve.defvjp(lsolve_fwd, lsolve_bwd)
+    return lsolve(consts, b, frozen, t_frozen)
 
 
 class Linearized:

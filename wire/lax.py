@@ -43,7 +43,7 @@ from .errors import (
 from .numpy import stop_gradient as _stop_gradient
 from .numpy._at import At
 from .numpy._math import _ones_of_unsigned
-from .implicit import custom_root
+from .implicit import custom_linear_solve, custom_root
 from .ops import complex_parts as _CP
 from .ops import float_bits as _FB
 from .ops import incomplete as _INC
@@ -91,7 +91,7 @@ __all__ = [
     "optimization_barrier", "padtype_to_pads", "population_count", "reciprocal", "split",
     "stack", "tile", "unstack", "with_sharding_constraint",
     # bits of numbers, implicit differentiation
-    "bitcast_convert_type", "clz", "reduce_precision", "custom_root",
+    "bitcast_convert_type", "clz", "reduce_precision", "custom_root", "custom_linear_solve",
 ]
 
 _PYTHON = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64),
