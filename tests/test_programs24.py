@@ -1105,3 +1105,21 @@ def test_custom_linear_solve_with_conjugate_gradients_and_a_transpose_solve():
             lambda v: n0 @ v, b, lambda mv, r: wnp.linalg.solve(n0, r))))(b0)
     with pytest.raises(wire.ShapeError, match="solve"):
         wire.lax.custom_linear_solve(lambda v: n0 @ v, b0, lambda mv, r: r[:2])
+
+
+def test_lower_compile_takes_the_functions_pytree_arguments_as_jax():
+    # jax.jit(f).lower(params).compile()(params): wire had no compile() (AttributeError) and
+    # its Lowered took only the flattened leaves ("takes 2 input leaves, got 1" for a dict)
+    f = wire.jit(lambda p, x: {"y": wnp.tanh(x @ p["w"] + p["b"]), "n": [wnp.sum(x)]})
+    params = {"w": onp.arange(6.0).reshape(3, 2) / 6, "b": onp.array([0.5, -0.5])}
+    x = onp.linspace(-1.0, 1.0, 6).reshape(2, 3)
+    compiled = f.lower(params, x).compile()
+    got, want = compiled(params, x), f(params, x)
+    assert wire.tree.structure(got) == wire.tree.structure(want)
+    close(got["y"], onp.tanh(x @ params["w"] + params["b"]), rtol=1e-15)
+    close(got["n"][0], want["n"][0], rtol=1e-15)
+    leaves = wire.tree.leaves((params, x))  # the leaves in order still work
+    close(compiled(*leaves)["y"], want["y"], rtol=1e-15)
+    assert compiled.as_text() == compiled.source and "tanh" in compiled.as_text()
+    with pytest.raises(wire.WireError, match="leaves"):
+        compiled(params)

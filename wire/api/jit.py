@@ -350,7 +350,16 @@ class Lowered:
     """What :meth:`Jitted.lower` returns: the graph for one signature and its compiled code.
 
     ``source`` is the generated Python (one line per node), ``graph`` the simplified graph;
-    calling a ``Lowered`` runs the compiled code on arguments of that signature.
+    calling a ``Lowered`` runs the compiled code on arguments of that signature: the
+    function's non-static arguments (pytrees, as JAX's ``Compiled`` takes them) or their
+    leaves in order. JAX's ``lower(...).compile()`` works (the code is compiled already:
+    ``compile()`` returns the ``Lowered`` itself), and ``as_text()`` is ``source``.
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> f = wire.jit(lambda p: wnp.sum(p["w"] * p["x"]))
+    >>> params = {"w": np.ones(3), "x": np.arange(3.0)}
+    >>> float(f.lower(params).compile()(params))
+    3.0
     """
 
     __slots__ = ("compiled", "graph")
@@ -363,9 +372,17 @@ class Lowered:
     def source(self) -> str:
         return self.compiled.source
 
+    def compile(self) -> Lowered:
+        """This ``Lowered`` (already compiled; JAX's ``Lowered.compile`` step)."""
+        return self
+
+    def as_text(self) -> str:
+        """The generated code, :attr:`source` (JAX's ``as_text`` gives its IR text)."""
+        return self.source
+
     @entry_point
     def __call__(self, *args):
-        return self.compiled(*args)
+        return self.compiled(*tree.leaves(args))
 
     def __repr__(self):
         return f"<wire.Lowered: {len(self.graph)} nodes>\n{self.source}"
