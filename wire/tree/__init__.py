@@ -24,6 +24,7 @@ from .paths import (
     DictKey, FlattenedIndexKey, GetAttrKey, SequenceKey, flatten_with_path, keystr,
     leaves_with_path, map_with_path, transpose, treedef_paths,
 )
+from .partial import Partial
 from .ravel import ravel
 from .treedef import LEAF, TreeDef, float0_node, strict_key
 from .walk import (
@@ -32,7 +33,7 @@ from .walk import (
 )
 
 __all__ = [
-    "LEAF", "TreeDef", "all", "flatten", "is_registered", "leaf_paths", "leaves", "map",
+    "LEAF", "Partial", "TreeDef", "all", "flatten", "is_registered", "leaf_paths", "leaves", "map",
     "ravel", "reduce", "register", "register_class", "static", "strict_key", "structure", "unflatten",
     "flatten_with_path", "leaves_with_path", "map_with_path", "keystr", "transpose",
     "treedef_paths", "FLOAT0", "is_float0", "float0_node", "float0_structure", "has_float0",
