@@ -153,6 +153,7 @@ SAMPLES = {
                              lambda: ((I.view(np.uint8).reshape(2, 3, 4), np.int32), {})],
     "reduce_precision": [lambda: ((F, 11, 52), {}), lambda: ((F, 5, 10), {})],
     "custom_root": [lambda: ((lambda x: x - x, F, lambda f, x0: x0, lambda g, y: y), {})],
+    "custom_linear_solve": [lambda: ((lambda x: x, F, lambda mv, b: b), {"symmetric": True})],
     "population_count": [lambda: ((I,), {})],
     "clz": [lambda: ((I,), {})],
 }
