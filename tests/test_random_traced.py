@@ -77,6 +77,17 @@ def test_vmap_of_uniform_converts_all_keys_at_once_exactly(dtype):
         same(wire.vmap(f)(keys), np.stack([f(k) for k in keys]))
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_vmap_of_normal_over_many_keys_gives_each_keys_draws(dtype):
+    """vmap of normal takes every key's words at once (it made a Philox generator per key),
+    then each row through the eager code: the same bits as the keys one by one."""
+    keys = wr.split(wr.key(9), 23)
+    for shape in [(), (3,), (2, 5), (0,), (130,)]:
+        f = lambda k, shape=shape: wr.normal(k, shape, dtype)
+        same(wire.vmap(f)(keys), np.stack([f(k) for k in keys]))
+        same(wire.jit(wire.vmap(f))(keys), np.stack([f(k) for k in keys]))
+
+
 def test_jit_of_a_training_step_with_dropout():
     """The JAX idiom: the key is threaded through a jitted step and split inside it."""
 

@@ -175,8 +175,12 @@ def _unit_of_words(w: np.ndarray, n: int, dtype: np.dtype, open_low: bool = Fals
 
 def normals(k: int, n: int, dt: np.dtype, offset_stream: int = 0) -> np.ndarray:
     """``n`` standard normals by Box–Muller from the key's sample stream."""
+    return _normals_of_words(raw(k, 2 * ((n + 1) // 2), SAMPLE, offset_stream), n, dt)
+
+
+def _normals_of_words(u: np.ndarray, n: int, dt: np.dtype) -> np.ndarray:
+    """:func:`normals` from the key's words ``u`` (a contiguous row of ``2 * ceil(n/2)``)."""
     m = (n + 1) // 2
-    u = raw(k, 2 * m, SAMPLE, offset_stream)
     u1 = 1.0 - (u[:m] >> np.uint64(11)).astype(np.float64) * 2.0**-53  # (0, 1]: log is finite
     u2 = (u[m:] >> np.uint64(11)).astype(np.float64) * 2.0**-53
     r = np.sqrt(-2.0 * np.log(u1))
@@ -414,6 +418,16 @@ def _sample_impl(keys, *, dist, shape, dtype, extra):
         p = np.finfo(dtype).nmant + 1
         w = _raw_batched(flat, n if p <= 64 else 2 * n, SAMPLE, 0)
         out = _unit_of_words(w, n, dtype, *extra)
+        return out.reshape(keys.shape[:-1] + tuple(shape))
+    if dist == "normal" and keys.ndim > 1:
+        # the words of all keys at once (exact), then each key's row through the eager code's
+        # log/cos/sin on an array of the eager call's own shape (so the same bits): computing
+        # the words one key at a time made vmap over many keys slow (a Philox generator each)
+        flat = keys.reshape(-1, 4)
+        w = _raw_batched(flat, 2 * ((n + 1) // 2), SAMPLE, int(extra[0]) if extra else 0)
+        out = np.empty((flat.shape[0], n), dtype)
+        for i in range(flat.shape[0]):
+            out[i] = _normals_of_words(w[i], n, dtype)
         return out.reshape(keys.shape[:-1] + tuple(shape))
     # the others go through log/cos or rejection: each key runs the eager code itself
     return _per_key(keys, lambda k: f(k, n, dtype, *extra).reshape(shape), shape, dtype)
