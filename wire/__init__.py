@@ -97,11 +97,48 @@ if _TYPE_CHECKING:  # what type checkers and editors' completion read
     from . import lax, nn, optim, random, scipy, testing  # noqa: F401
 
 
+# JAX's top-level names a ported script reaches for that wire spells otherwise (or has no
+# need of): what to write instead (see docs/from-jax.md)
+_JAX_NAMES = {
+    "make_jaxpr": "wire.trace(f, *args) is the graph make_jaxpr(f)(*args) shows (print it)",
+    "tree_util": "wire.tree holds jax.tree_util's functions without the tree_ prefix "
+                 "(tree_map -> wire.tree.map, tree_flatten -> wire.tree.flatten, "
+                 "Partial -> wire.tree.Partial)",
+    "config": "wire computes in float64 by default, as NumPy (no jax_enable_x64 to set); "
+              "jax_debug_nans is `with wire.debug_nans():`",
+    "block_until_ready": "wire's results are NumPy arrays, complete when returned: drop the "
+                         "call",
+    "device_put": "wire's values are NumPy arrays (np.asarray(x)); other array backends: "
+                  "docs/backends.md",
+    "devices": "wire runs on NumPy on the host (other array backends: docs/backends.md)",
+    "closure_convert": "wire.implicit.closure_convert",
+    "custom_gradient": "wire.custom_vjp (a forward rule returning the residuals and a "
+                       "backward rule)",
+    "debug": "print works outside wire.jit (transforms called on concrete values know them); "
+             "under wire.jit use wire.pure_callback, and wire.debug_nans for NaNs",
+    "disable_jit": "call the function without wire.jit (wire.grad, vmap … run eagerly on "
+                   "concrete values)",
+    "named_call": "not needed: every node already reports the file:line it was traced at",
+}
+
+
 def __getattr__(name):
     """``wire.lax``, ``wire.scipy`` …: the submodule, imported now (the import system then
-    binds it here, so this runs once per name)."""
+    binds it here, so this runs once per name); a JAX name wire spells otherwise: a
+    ``MissingNameError`` saying what to write.
+
+    >>> import wire
+    >>> try:
+    ...     wire.make_jaxpr
+    ... except wire.MissingNameError as e:
+    ...     print(e)
+    wire has no make_jaxpr (JAX's name): wire.trace(f, *args) is the graph make_jaxpr(f)(*args) shows (print it)
+    """
     if name in _SUBMODULES:
         return _import_module(f"{__name__}.{name}")
+    hint = _JAX_NAMES.get(name)
+    if hint is not None:
+        raise MissingNameError(f"wire has no {name} (JAX's name): {hint}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
