@@ -26,7 +26,7 @@ import numpy as np
 from ... import numpy as wnp
 from .. import special as sc
 from ._distn import ContinuousDistribution, both, piecewise, safe
-from ._inverse import NumericQuantiles
+from ._inverse import NumericQuantiles, reflected_quantile
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _LOG2 = math.log(2.0)
@@ -428,6 +428,15 @@ class beta_gen(NumericQuantiles, ContinuousDistribution):
         # generic form sees z itself (1 - (1 - z) would lose a tiny z)
         return _beta_log_tail(
             1.0 - z, b, a, lambda far: super(beta_gen, self)._logsf(safe(far, 0.5, z), a, b))
+
+    def _ppf(self, q, a, b):
+        # above 1/2 (q > I_(1/2)(a, b)), 1 - the mirror's isf: see reflected_quantile
+        flip = q > sc.betainc(a, b, 0.5)
+        return reflected_quantile(self, q, (a, b), False, flip, lambda s: s[::-1])
+
+    def _isf(self, q, a, b):
+        flip = q < sc.betainc(b, a, 0.5)
+        return reflected_quantile(self, q, (a, b), True, flip, lambda s: s[::-1])
 
     def _stats(self, a, b):
         s = a + b
