@@ -79,3 +79,50 @@ def test_quantile_rounded_to_a_support_end_has_a_zero_derivative():
     grads = wire.grad(st.beta.ppf, argnums=(0, 1, 2))(1e-10, 0.01, 5.0)
     assert [float(g) for g in grads] == [0.0, 0.0, 0.0]
     assert float(wire.grad(st.gamma.ppf)(1e-300, 0.001)) == 0.0
+
+
+# ------------------------------------------------------------------- discrete quantiles
+
+_QS = np.array([0.0, 1e-10, 0.01, 0.3, 0.5, 0.7, 0.99, 1.0 - 1e-10, 1.0, np.nan, -0.1, 1.1])
+
+
+@pytest.mark.parametrize("name, params", [
+    ("poisson", (3.0,)), ("poisson", (0.0,)), ("poisson", (0.5,)), ("poisson", (-1.0,)),
+    ("poisson", (np.nan,)), ("poisson", (np.inf,)), ("poisson", (2.5e4,)),
+    ("binom", (10, 0.3)), ("binom", (10, 0.0)), ("binom", (10, 1.0)), ("binom", (10.5, 0.3)),
+    ("binom", (0, 0.3)), ("binom", (1000, 1e-5)), ("binom", (7, 0.999)), ("binom", (3, np.nan)),
+    ("nbinom", (3, 0.3)), ("geom", (0.3,)), ("bernoulli", (0.3,))])
+def test_discrete_ppf_isf_match_scipy(name, params):
+    # SciPy's semantics: q = 0 and 1 give the ends (lower - 1 and the upper end), NaN and q
+    # outside [0, 1] NaN, invalid parameters NaN, float64 results
+    for method in ("ppf", "isf"):
+        got = getattr(getattr(st, name), method)(_QS, *params)
+        want = getattr(getattr(scipy_stats, name), method)(_QS, *params)
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(np.asarray(got), want, err_msg=f"{name}{params}.{method}")
+
+
+def test_discrete_quantiles_loc_dtype_and_derivative():
+    got = st.poisson.ppf(np.array([[0.3], [0.9]]), np.array([1.0, 30.0]), loc=np.array([0.0, 2.0]))
+    want = scipy_stats.poisson.ppf(np.array([[0.3], [0.9]]), np.array([1.0, 30.0]),
+                                   loc=np.array([0.0, 2.0]))
+    np.testing.assert_array_equal(np.asarray(got), want)
+    assert st.binom.ppf(np.float32(0.3), 10, np.float32(0.3)).dtype == np.float32
+    assert float(st.binom.median(10, 0.3)) == scipy_stats.binom.median(10, 0.3)
+    assert tuple(map(float, st.poisson.interval(0.9, 4.0))) == scipy_stats.poisson.interval(0.9, 4.0)
+    # a step function: derivative 0, under jit too
+    assert wire.grad(lambda q, mu: st.poisson.ppf(q, mu), argnums=(0, 1))(0.3, 3.0) == (0.0, 0.0)
+    assert float(wire.jit(st.binom.isf)(0.3, 10, 0.3)) == 4.0
+
+
+def test_discrete_isf_of_a_tiny_q_uses_the_sf():
+    # the smallest k with sf(k) <= q (SciPy's ppf(1 - q) rounds 1 - 1e-20 to 1: NaN)
+    with mp.workdps(40):
+        def sf(k, mu):
+            return 1 - mpmath.exp(-mu) * mpmath.fsum(mpmath.mpf(mu) ** j / mpmath.factorial(j)
+                                                     for j in range(k + 1))
+        for q, mu in [(1e-20, 3.0), (1e-12, 0.5)]:
+            want = next(k for k in range(200) if sf(k, mu) <= q)
+            assert float(st.poisson.isf(q, mu)) == want
+    assert float(st.binom.isf(1e-20, 1000, 1e-5)) == next(
+        k for k in range(1000) if scipy_stats.binom.sf(k, 1000, 1e-5) <= 1e-20)

@@ -5,7 +5,7 @@ Continuous (``logpdf``, ``pdf``, ``cdf``, ``logcdf``, ``sf``, ``logsf``, ``mean`
 ``std``, ``entropy``, ``support``; ``ppf``/``isf`` where they have a closed form):
 ``norm``, ``t``, ``beta``, ``gamma``, ``chi2``, ``expon``, ``laplace``, ``logistic``,
 ``cauchy``, ``uniform``. Discrete (``logpmf``, ``pmf``, ``cdf``, ``logcdf``, ``sf``,
-``logsf``, ``mean``, ``var``, ``std``): ``poisson``, ``bernoulli``, ``binom``.
+``logsf``, ``ppf``, ``isf``, ``mean``, ``var``, ``std``): ``poisson``, ``bernoulli``, ``binom``.
 Also continuous: ``gumbel_r``, ``gumbel_l``, ``pareto``, ``gennorm`` (all methods, numeric
 quantiles for ``gennorm``), ``wrapcauchy`` (no quantiles), ``vonmises`` (no moments or
 quantiles), ``truncnorm`` (all, with ``stats`` up to ``'mvsk'``); discrete: ``geom``,

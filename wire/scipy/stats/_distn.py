@@ -506,6 +506,78 @@ class DiscreteDistribution(Distribution):
         """log P(X > k)."""
         return self._tail("logsf", k, args, kwds, self._logsf, 0.0, -np.inf, False)
 
+    def ppf(self, k_q, *args, **kwds):
+        """Percent point function: the smallest integer ``k`` with ``cdf(k) >= q`` (``q = 0``
+        gives ``lower - 1``, ``q = 1`` the upper end, as SciPy). A step function of ``q``
+        and the parameters: its derivative is 0."""
+        return self._quantile("ppf", k_q, args, kwds, upper=False)
+
+    def isf(self, k_q, *args, **kwds):
+        """Inverse survival function: the smallest integer ``k`` with ``sf(k) <= q`` (found
+        on ``sf`` itself, so a tiny ``q`` keeps its meaning: ``poisson.isf(1e-20, 3)`` is 24,
+        where SciPy's ``ppf(1 - q)`` gives NaN)."""
+        return self._quantile("isf", k_q, args, kwds, upper=True)
+
+    def median(self, *args, **kwds):
+        """The median, ``ppf(0.5)``."""
+        return self.ppf(0.5, *args, **kwds)
+
+    def interval(self, confidence, *args, **kwds):
+        """``(lower, upper)``: ``ppf`` and ``isf`` of ``(1 - confidence) / 2``, as SciPy."""
+        alpha = as_float(confidence)
+        return (self.ppf(0.5 - 0.5 * alpha, *args, **kwds),
+                self.isf(0.5 - 0.5 * alpha, *args, **kwds))
+
+    def _quantile(self, method, q, args, kwds, upper):
+        *shapes, loc = self._parse(method, args, kwds)
+        q = as_float(q)
+        dtype = result_dtype(q, loc, *shapes)
+        q = wnp.stop_gradient(q)
+        shapes = [wnp.stop_gradient(v) for v in shapes]
+        valid = self._argcheck(*shapes)
+        # an infinite shape (poisson's mu = inf) has only the ends q = 0, 1, as in SciPy
+        finite = both(valid, *[wnp.isfinite(v) for v in shapes])
+        s = self._safe_shapes(finite, shapes)
+        inside = both(valid, q > 0, q < 1)
+        k = wnp.where(finite, self._discrete_root(safe(inside, q, 0.5), s, upper), np.nan)
+        s = self._safe_shapes(valid, shapes)
+        below, top = self.lower - 1.0, self._upper(*s)
+        at0, at1 = (top, below) if upper else (below, top)
+        out = wnp.where(inside, k, wnp.where(q == 0, at0, wnp.where(q == 1, at1, np.nan)))
+        out = broadcast_like(out, loc) + wnp.stop_gradient(loc)
+        return cast(wnp.where(valid, out, np.nan), dtype)
+
+    def _discrete_root(self, q, s, upper):
+        """The smallest integer ``k`` in ``[lower, upper]`` where ``cdf(k) >= q`` (``upper``:
+        ``sf(k) <= q``). ``_cdf``/``_sf`` are continuous and monotone in a real ``k`` (the
+        incomplete gamma and beta functions of it), so the crossing ``x`` is bracketed by
+        bisection over ``lower + expm1(u)``, then the integers next to it are tried."""
+        from ...api.control_flow import fori_loop
+
+        lo_k = self.lower
+        top = self._upper(*s)
+        top = wnp.where(top == top, top, np.inf) + 0.0 * q
+
+        def holds(k):  # the predicate at k (True past the top)
+            past = k >= top
+            kk = safe(past, lo_k, k)
+            ok = self._sf(kk, *s) <= q if upper else self._cdf(kk, *s) >= q
+            return wnp.logical_or(past, ok)
+
+        span = wnp.log1p(wnp.minimum(top - lo_k, 1e308))
+
+        def halve(i, bracket):
+            a, b = bracket
+            mid = 0.5 * (a + b)
+            yes = holds(lo_k + wnp.expm1(mid))
+            return wnp.where(yes, a, mid), wnp.where(yes, mid, b)
+
+        a, b = fori_loop(0, 100, halve, (0.0 * span, span))
+        c = wnp.floor(lo_k + wnp.expm1(a))
+        k = wnp.where(holds(c), c, wnp.where(holds(c + 1.0), c + 1.0, c + 2.0))
+        k = wnp.where(holds(lo_k + 0.0 * q), lo_k, k)
+        return wnp.minimum(k, top)
+
     def _moments(self, method, args, kwds):
         *shapes, loc = self._parse(method, args, kwds)
         valid = both(self._argcheck(*shapes), loc == loc)
@@ -547,6 +619,7 @@ for _cls, _names in ((ContinuousDistribution, ("logpdf", "pdf", "cdf", "logcdf",
                                                "ppf", "isf", "mean", "var", "entropy",
                                                "median", "interval", "support")),
                      (DiscreteDistribution, ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf",
+                                             "ppf", "isf", "median", "interval",
                                              "mean", "var", "entropy", "support"))):
     for _name in _names:
         setattr(_cls, _name, quiet(nan_propagating(getattr(_cls, _name))))
