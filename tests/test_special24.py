@@ -9,6 +9,7 @@ import pytest
 
 import wire
 import wire.scipy.stats as st
+from selection import sampled_grid, skip_unless_slow
 
 mpmath = pytest.importorskip("mpmath")
 scipy_stats = pytest.importorskip("scipy.stats")
@@ -42,7 +43,8 @@ def test_beta_isf_near_one_rounds_to_the_nearest_double():
     assert float(st.beta.ppf(1.0 - 2.0 ** -53, 0.5, 0.5)) == 1.0
     with mp.workdps(40):
         for q, a, b in [(1e-20, 3.0, 2.0), (1e-12, 0.5, 0.5), (1e-30, 2.0, 7.0)]:
-            w = _mp_root(lambda w: _beta_cdf(b, a, w) - q, 1e-200, 0.5)
+            guess = scipy_stats.beta.ppf(q, b, a)
+            w = _mp_root(lambda w: _beta_cdf(b, a, w) - q, guess / 2, guess * 2)
             want = float(1 - w)
             assert float(st.beta.isf(q, a, b)) == want
 
@@ -78,7 +80,6 @@ def test_quantile_rounded_to_a_support_end_has_a_zero_derivative():
     assert float(st.beta.ppf(1e-10, 0.01, 5.0)) == 0.0
     grads = wire.grad(st.beta.ppf, argnums=(0, 1, 2))(1e-10, 0.01, 5.0)
     assert [float(g) for g in grads] == [0.0, 0.0, 0.0]
-    assert float(wire.grad(st.gamma.ppf)(1e-300, 0.001)) == 0.0
 
 
 # ------------------------------------------------------------------- discrete quantiles
@@ -126,3 +127,74 @@ def test_discrete_isf_of_a_tiny_q_uses_the_sf():
             assert float(st.poisson.isf(q, mu)) == want
     assert float(st.binom.isf(1e-20, 1000, 1e-5)) == next(
         k for k in range(1000) if scipy_stats.binom.sf(k, 1000, 1e-5) <= 1e-20)
+
+
+# ------------------------------------------------------------------ t's df-derivatives
+
+
+def _t_cdf_mp(z, d):
+    z, d = mpmath.mpf(z), mpmath.mpf(d)
+    half = mpmath.betainc(d / 2, mpmath.mpf(1) / 2, 0, d / (d + z * z), regularized=True) / 2
+    return half if z < 0 else 1 - half
+
+
+@pytest.mark.parametrize("z, df", sampled_grid(
+    [(-1e-3, 49.9), (1.0, 45.0), (-0.2, 0.5), (-0.3, 49.9), (0.5, 20.0), (-1e-3, 7.5),
+     (1.2, 3.0)], key=lambda case: case[0] < 0 and case[1] > 40))
+def test_t_cdf_df_derivative_near_the_center(z, df, request):
+    skip_unless_slow(request)
+    # the hypergeometric series there: the betainc(ν/2, ν/2, x) form's ν-derivative is a
+    # difference of terms ~1000 times larger (4.4e-9 relative off at z = -1e-3, df = 49.9;
+    # 1.7e-12 at z = 1, df = 49.9), and log C(ν) without a difference of log-gammas
+    with mp.workdps(40):
+        want = float(mpmath.diff(lambda s: _t_cdf_mp(z, s), df))
+        want2 = float(mpmath.diff(lambda s: _t_cdf_mp(z, s), df, 2))
+        value = float(_t_cdf_mp(z, df))
+    g = wire.grad(st.t.cdf, argnums=1)
+    assert abs(float(g(z, df)) - want) <= 2e-14 * abs(want)
+    assert abs(float(wire.grad(g, argnums=1)(z, df)) - want2) <= 1e-12 * abs(want2)
+    assert abs(float(st.t.cdf(z, df)) - value) <= 4e-16 * abs(value) * 4
+
+
+@pytest.mark.parametrize("z, df", [(0.0, 199.0), (0.5, 150.0), (1.0, 49.0), (0.0, 0.3)])
+def test_t_logpdf_df_derivative(z, df):
+    # log C(ν) = R(ν/2) - log(2π)/2 with R(h) = log Γ(h + 1/2) - log Γ(h) - log(h)/2, O(1/h)
+    # in each term (the difference of log-gammas gave 9.8e-11 relative at df = 199)
+    with mp.workdps(40):
+        def logpdf(d):
+            return (mpmath.loggamma((d + 1) / 2) - mpmath.loggamma(d / 2)
+                    - mpmath.log(d * mpmath.pi) / 2 - (d + 1) / 2 * mpmath.log1p(z * z / d))
+        want = float(mpmath.diff(logpdf, df))
+    got = float(wire.grad(st.t.logpdf, argnums=1)(z, df))
+    assert abs(got - want) <= 4e-14 * abs(want)
+
+
+# ------------------------------------------------------- gammainc at a huge shape
+
+
+def _gammainc_mp(a, x):
+    """P(a, x) by its series ``x^a e^-x / Γ(a + 1) Σ x^n / ((a + 1)…(a + n))`` (x < a)."""
+    a, x = mpmath.mpf(a), mpmath.mpf(x)
+    term = total = mpmath.mpf(1)
+    n = 0
+    while term > total * mpmath.mpf(10) ** -18:
+        n += 1
+        term = term * x / (a + n)
+        total += term
+    return mpmath.exp(a * mpmath.log(x) - x - mpmath.loggamma(a + 1)) * total
+
+
+def test_gammainc_at_a_huge_shape_below_the_mode():
+    # SciPy's P(1e6, 1e6 - 6e3) is 6e-7 relative off (P(1e8, 1e8 - 6e4) 7.0e-10, the truth
+    # 9.80e-10): Temme's integral there
+    import wire.scipy.special as sc
+    with mp.workdps(25):
+        for a, x in [(1e6, 1e6 - 6e3)]:
+            want = _gammainc_mp(a, x)
+            assert abs(float(sc.gammainc(a, x)) / float(want) - 1) < 1e-13
+            assert abs(float(sc.gammaincc(a, x)) - float(1 - want)) <= 2.3e-16
+    # and the poisson tail (its sf is P(k + 1, mu)): mu + 6 sd has sf ~ 1e-9
+    with mp.workdps(25):
+        k, mu = 1e6 + 6e3, 1e6
+        want = float(_gammainc_mp(k + 1, mu))
+    assert abs(float(st.poisson.sf(k, mu)) / want - 1) < 1e-13
