@@ -49,6 +49,13 @@ def test_beta_isf_near_one_rounds_to_the_nearest_double():
             assert float(st.beta.isf(q, a, b)) == want
 
 
+def test_beta_quantile_near_one_at_a_tiny_shape():
+    # the mirror is taken only above 1 - 2^-26: its sf near 0 at a tiny first shape rounds to
+    # 0 (I_z(3, 1e-300) = 1e-300 at z = 0.9003, SciPy's value)
+    got = float(st.beta.ppf(1e-300, 3.0, 1e-300))
+    assert abs(got - scipy_stats.beta.ppf(1e-300, 3.0, 1e-300)) < 1e-13
+
+
 def test_beta_isf_shape_derivative_near_one():
     # z = 1 - w with I_w(b, a) = q: dz/da = (dI/da) / (dI/dw), ~1e-151, was 6.5e-17
     q, a, b = 1e-300, 3.0, 2.0
@@ -198,3 +205,15 @@ def test_gammainc_at_a_huge_shape_below_the_mode():
         k, mu = 1e6 + 6e3, 1e6
         want = float(_gammainc_mp(k + 1, mu))
     assert abs(float(st.poisson.sf(k, mu)) / want - 1) < 1e-13
+
+
+def test_t_at_a_huge_df_is_the_normal():
+    # past |z| = 40 the series' z^46 overflowed (NaN at df = 1e100), and SciPy's betainc at
+    # shapes of 5e39 gave t.cdf(-1e12, 1e40) = 0.5; t.ppf(0.3, 1e300) was -6.9e138
+    for df in (1e40, 1e100, 1e300):
+        got = np.asarray(st.t.cdf(np.array([-1e12, -50.0, 50.0, 1e12]), df))
+        np.testing.assert_array_equal(got, [0.0, 0.0, 1.0, 1.0])
+    want = scipy_stats.norm.ppf([1e-300, 0.3, 0.9])
+    np.testing.assert_allclose(np.asarray(st.t.ppf(np.array([1e-300, 0.3, 0.9]), 1e300)), want,
+                               rtol=1e-14)
+    assert wire.grad(st.t.cdf, argnums=(0, 1))(-1e12, 1e40) == (0.0, 0.0)

@@ -365,11 +365,18 @@ class t_gen(SymmetricNumericQuantiles, ContinuousDistribution):
         # For a large df the value and its derivatives come from the series (see
         # _t_cdf_series_lower; the upper half as 1 - the lower tail at -z)
         z2 = z * z
-        series = both(d >= _T_SERIES_MIN_DF, z2 * z2 <= 2.0 * d, wnp.logical_not(inf))
-        d = safe(series, 1e3, d)
+        expandable = both(d >= _T_SERIES_MIN_DF, z2 * z2 <= 2.0 * d, wnp.logical_not(inf))
+        series = both(expandable, z2 <= 1600.0)
+        # Past |z| = 40 where the series holds (its z^46 overflowed: NaN at df = 1e100,
+        # z = -1e12), and past the series at a df above 1e30 (z² > 1.4e15), the cdf is 0 or 1
+        # in doubles (SciPy's betainc at shapes of 5e39 gave 0.5: t.cdf(-1e12, 1e40) was 0.5)
+        huge = both(wnp.logical_or(both(expandable, z2 > 1600.0), d > 1e30),
+                    wnp.logical_not(series), wnp.logical_not(inf))
+        d = safe(wnp.logical_or(series, huge), 1e3, d)
         r = wnp.sqrt(d)
         neg = z < 0
         x_cdf = wnp.where(neg, tail(safe(neg, z, -1.0)), 1.0 - tail(safe(neg, -1.0, -z)))
+        x_cdf = wnp.where(huge, wnp.where(neg, 0.0, 1.0), x_cdf)
         zs, ds = safe(series, z, 0.0), safe(series, df, 1e3)
         low = zs <= 0
         expanded = wnp.where(low, _t_cdf_series_lower(safe(low, zs, 0.0), ds),
@@ -472,13 +479,17 @@ class beta_gen(NumericQuantiles, ContinuousDistribution):
         return _beta_log_tail(
             1.0 - z, b, a, lambda far: super(beta_gen, self)._logsf(safe(far, 0.5, z), a, b))
 
+    # Above 1 - 2^-26 a quantile is 1 - the mirror's opposite one (see reflected_quantile):
+    # the bisection on the doubles below that is exact, and the mirror's sf near 0 is
+    # 1 - I_w(b, a), which for a tiny b rounds to 0 (beta.ppf(1e-300, 3, 1e-300) is 0.9003)
+    _TOP = 1.0 - 2.0 ** -26
+
     def _ppf(self, q, a, b):
-        # above 1/2 (q > I_(1/2)(a, b)), 1 - the mirror's isf: see reflected_quantile
-        flip = q > sc.betainc(a, b, 0.5)
+        flip = q > sc.betainc(a, b, self._TOP)
         return reflected_quantile(self, q, (a, b), False, flip, lambda s: s[::-1])
 
     def _isf(self, q, a, b):
-        flip = q < sc.betainc(b, a, 0.5)
+        flip = q < sc.betainc(b, a, 1.0 - self._TOP)
         return reflected_quantile(self, q, (a, b), True, flip, lambda s: s[::-1])
 
     def _stats(self, a, b):

@@ -106,7 +106,7 @@ def quantile(dist, q, shapes, upper):
 def reflected_quantile(dist, q, shapes, upper, flip, reflect):
     """:func:`quantile` for a distribution on ``[0, 1]`` whose mirror image ``1 - X`` is the
     same family with the shapes ``reflect(shapes)`` (beta: ``(b, a)``): where ``flip`` (the
-    quantile is above 1/2) it is ``1 - `` the mirror's opposite quantile, found where the
+    quantile is close to 1) it is ``1 - `` the mirror's opposite quantile, found where the
     doubles are dense (above 1/2 they are 2^-53 apart: beta.isf(1e-300, 3, 2) was
     0.9999999999999998, the truth 1 - 4e-151)."""
     mirrored = reflect(shapes)
