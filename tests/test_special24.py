@@ -217,3 +217,19 @@ def test_t_at_a_huge_df_is_the_normal():
     np.testing.assert_allclose(np.asarray(st.t.ppf(np.array([1e-300, 0.3, 0.9]), 1e300)), want,
                                rtol=1e-14)
     assert wire.grad(st.t.cdf, argnums=(0, 1))(-1e12, 1e40) == (0.0, 0.0)
+
+
+def test_t_logcdf_where_the_cdf_underflows_at_a_large_df():
+    # log Φ(z) + log1p(φ/Φ · the expansion's sum): t.logcdf(-120, 1e9) was -inf (as SciPy's);
+    # the oracle integrates the density in mpmath
+    with mp.workdps(30):
+        for z, df in [(-120.0, 1e9), (-300.0, 1e12)]:
+            def logf(t):
+                return (mpmath.loggamma((df + 1) / 2) - mpmath.loggamma(df / 2)
+                        - mpmath.log(df * mpmath.pi) / 2 - (df + 1) / 2 * mpmath.log1p(t * t / df))
+            top = logf(mpmath.mpf(z))
+            want = top + mpmath.log(mpmath.quad(lambda t: mpmath.exp(logf(t) - top),
+                                                [-mpmath.inf, 2 * z, z]))
+            assert abs(float(st.t.logcdf(z, df)) / float(want) - 1) < 4e-16
+            dz = float(wire.grad(st.t.logcdf)(z, df))
+            assert abs(dz / float(mpmath.exp(top - want)) - 1) < 4e-15

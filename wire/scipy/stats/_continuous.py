@@ -266,9 +266,8 @@ def _t_cdf_series():
     return tuple(out)
 
 
-def _t_cdf_series_lower(z, d):
-    """``F_ν(z)`` for ``z <= 0`` by the expansion above (where z⁴ <= 2ν, ν >= 50): Φ(z) and
-    φ(z) times the sum (no cancellation: the sum is at most about half of Φ there)."""
+def _t_series_sum(z, d):
+    """``(F_ν(z) - Φ(z)) / φ(z)`` by the expansion above: ``z ε Σ_k c_k(z²) ε^(k-1)``."""
     e = 1.0 / d
     z2 = z * z
     total = 0.0 * z
@@ -277,7 +276,13 @@ def _t_cdf_series_lower(z, d):
         for c in reversed(coefs[:-1]):
             poly = poly * z2 + c
         total = total * e + poly
-    return sc.ndtr(z) + (wnp.exp(-0.5 * z2) * (z * e / math.sqrt(2.0 * math.pi))) * total
+    return z * e * total
+
+
+def _t_cdf_series_lower(z, d):
+    """``F_ν(z)`` for ``z <= 0`` by the expansion above (where z⁴ <= 2ν, ν >= 50): Φ(z) and
+    φ(z) times the sum (no cancellation: the sum is at most about half of Φ there)."""
+    return sc.ndtr(z) + (wnp.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)) * _t_series_sum(z, d)
 
 def _t_cdf_center(z, d):
     """``F_ν(z)`` near the center (``z² <= min(9/4, ν/2)``) by the hypergeometric series
@@ -411,8 +416,17 @@ class t_gen(SymmetricNumericQuantiles, ContinuousDistribution):
                 + wnp.log1p(series))
         underflows = wnp.logical_or(tail < -500.0, log_x < -650.0)
         far = both(z < 0, x < 0.01, underflows, wnp.logical_not(inf))
-        near = super()._logcdf(safe(far, -1.0, z), df)
-        out = wnp.where(far, tail, near)
+        # Where the expansion about the normal holds (z⁴ <= 2ν, ν >= 50) and z <= -5, log F =
+        # log Φ(z) + log1p(φ(z)/Φ(z) · the sum), finite where Φ underflows (t.logcdf(-120,
+        # 1e9) was -inf: x there is ~1/2, outside the series in x)
+        expand = both(z <= -5.0, z >= -1000.0, d >= _T_SERIES_MIN_DF, z * z * z * z <= 2.0 * d,
+                      wnp.logical_not(far), wnp.logical_not(inf))
+        ze, de = safe(expand, z, -5.0), safe(expand, d, 1e3)
+        log_phi = sc.log_ndtr(ze)
+        expanded = log_phi + wnp.log1p(wnp.exp(-0.5 * ze * ze - _LOG_SQRT_2PI - log_phi)
+                                       * _t_series_sum(ze, de))
+        near = super()._logcdf(safe(wnp.logical_or(far, expand), -1.0, z), df)
+        out = wnp.where(far, tail, wnp.where(expand, expanded, near))
         return wnp.where(inf, _norm_logcdf(safe(inf, z, 0.0)), out)
 
     def _stats(self, df):
