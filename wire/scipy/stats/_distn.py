@@ -19,6 +19,7 @@ import functools
 import numpy as np
 
 from ... import numpy as wnp
+from ...api.control_flow import fori_loop
 from ...errors import WireTypeError, at, user_location
 from ...tracebacks import entry_point
 from ...core import Tracer
@@ -552,8 +553,6 @@ class DiscreteDistribution(Distribution):
         ``sf(k) <= q``). ``_cdf``/``_sf`` are continuous and monotone in a real ``k`` (the
         incomplete gamma and beta functions of it), so the crossing ``x`` is bracketed by
         bisection over ``lower + expm1(u)``, then the integers next to it are tried."""
-        from ...api.control_flow import fori_loop
-
         lo_k = self.lower
         top = self._upper(*s)
         top = wnp.where(top == top, top, np.inf) + 0.0 * q
