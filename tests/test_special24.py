@@ -233,3 +233,17 @@ def test_t_logcdf_where_the_cdf_underflows_at_a_large_df():
             assert abs(float(st.t.logcdf(z, df)) / float(want) - 1) < 4e-16
             dz = float(wire.grad(st.t.logcdf)(z, df))
             assert abs(dz / float(mpmath.exp(top - want)) - 1) < 4e-15
+
+
+def test_beta_density_at_large_shapes():
+    # Loader's saddle-point form (as SciPy's binom.pmf) for a, b >= 31: the direct form's
+    # logs cancel terms of size a log x (binom.pmf(500, 1000, 0.5) 6.9e-13 relative off,
+    # binom.pmf(5000, 10000, 0.5) 3.6e-12, beta.pdf(0.3, 40.5, 77.25) 1.1e-14)
+    with mp.workdps(40):
+        for k, n, p in [(500, 1000, 0.5), (5000, 10000, 0.5), (30000, 100000, 0.3)]:
+            want = mpmath.binomial(n, k) * mpmath.mpf(p) ** k * (1 - mpmath.mpf(p)) ** (n - k)
+            assert abs(float(st.binom.pmf(k, n, p)) / float(want) - 1) < 1e-14
+        for x, a, b in [(0.3, 40.5, 77.25), (0.5, 5001.0, 5001.0)]:
+            want = (mpmath.mpf(x) ** (a - 1) * (1 - mpmath.mpf(x)) ** (b - 1)
+                    / mpmath.beta(a, b))
+            assert abs(float(st.beta.pdf(x, a, b)) / float(want) - 1) < 5e-15

@@ -347,7 +347,37 @@ def _beta_density_dx(a, b, x, m):
     return total
 
 
+def _stirlerr_30(k):
+    """``lnΓ(k + 1) - ((k + 1/2) log k - k + log(2π)/2)`` for ``k >= 30`` (its series; the
+    first term left out is below 1e-19 there)."""
+    r = 1.0 / (k * k)
+    return (1 / 12 - r * (1 / 360 - r * (1 / 1260 - r * (1 / 1680 - r / 1188)))) / k
+
+
+def _beta_density_large(a, b, x):
+    """``x^(a-1) (1-x)^(b-1) / B(a, b)`` for ``a, b >= 31``: ``(n + 1)`` times the binomial
+    density of ``k = a - 1`` in ``n = k + m`` trials, ``m = b - 1``, in Loader's saddle-point
+    form (as SciPy's binom.pmf): the logs of the direct form cancel terms of size ``a log x``
+    (``binom.pmf(500, 1000, 0.5)`` was 6.9e-13 relative off, 3.6e-12 at ``n = 10000``)."""
+    k, m = a - 1.0, b - 1.0
+    n = k + m
+    log_d = (_stirlerr_30(n) - _stirlerr_30(k) - _stirlerr_30(m)
+             - _bd0(k, n * x) - _bd0(m, n * (1.0 - x))
+             + 0.5 * np.log(n / (2.0 * np.pi * k * m)) + np.log1p(n))
+    return np.exp(log_d)
+
+
 def _beta_inside(a, b, x, na, nb, k):
+    if na + nb == 0 and k == 1:
+        big = (a >= 31.0) & (b >= 31.0) & (x >= _BETA_LEIBNIZ) & np.isfinite(a + b)
+        if big.any():
+            res = np.empty(x.shape)
+            with np.errstate(all="ignore"):
+                res[big] = _beta_density_large(a[big], b[big], x[big])
+            if (~big).any():
+                res[~big] = _beta_inside(a[~big], b[~big], x[~big], na, nb, k)
+                # (the others as before: a recursion whose ``big`` is all False)
+            return res
     small = x < _BETA_LEIBNIZ
     if na + nb == 0 and small.any():
         out = _beta_density_dx(a[small], b[small], x[small], k - 1)
