@@ -1161,6 +1161,23 @@ def dirichlet(key, alpha, shape=None, dtype=None) -> np.ndarray:
     return xp.exp(shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))).astype(dt)
 
 
+def _count_sampler(name, key, param, pname, shape, dtype):
+    """The common start of the integer samplers of one parameter (``poisson``,
+    ``geometric``): ``(dtype, parameter as float64, shape, traced draws or None)``; the draws
+    are made here when the parameter or the key is traced."""
+    dt = np.dtype(np.int64 if dtype is None else dtype)
+    if dt.kind not in "iu":
+        raise WireTypeError(f"wire.random.{name} needs an integer dtype, got {dt}"
+                            f"{at(user_location())}")
+    param, s = _real64(param, name, pname)
+    shape = _param_shape(shape, [s], name)
+    if isinstance(param, Tracer) or _traced(key, name):
+        if not isinstance(key, Tracer):
+            _check_key(key, name)
+        return dt, param, shape, RP.sample_arrays(key, name, shape, dt, _spread(param, shape))
+    return dt, param, shape, None
+
+
 def poisson(key, lam, shape=None, dtype=None) -> np.ndarray:
     """Poisson counts of rate ``lam`` (broadcast to ``shape``; by default ``lam``'s shape), of
     integer ``dtype`` (None: int64), as ``jax.random.poisson``: inversion below ``lam = 10``,
@@ -1173,16 +1190,9 @@ def poisson(key, lam, shape=None, dtype=None) -> np.ndarray:
     >>> c.dtype, abs(float(c.mean()) - 4) < 0.05
     (dtype('int64'), True)
     """
-    dt = np.dtype(np.int64 if dtype is None else dtype)
-    if dt.kind not in "iu":
-        raise WireTypeError(f"wire.random.poisson needs an integer dtype, got {dt}"
-                            f"{at(user_location())}")
-    lam, s = _real64(lam, "poisson", "lam")
-    shape = _param_shape(shape, [s], "poisson")
-    if isinstance(lam, Tracer) or _traced(key, "poisson"):
-        if not isinstance(key, Tracer):
-            _check_key(key, "poisson")
-        return RP.sample_arrays(key, "poisson", shape, dt, _spread(lam, shape))
+    dt, lam, shape, traced = _count_sampler("poisson", key, lam, "lam", shape, dtype)
+    if traced is not None:
+        return traced
     bad = RP.poisson_bad(dt, lam)
     if bad is not None:
         raise WireError(f"wire.random.{bad}{at(user_location())}")
@@ -1294,16 +1304,9 @@ def geometric(key, p, shape=None, dtype=None) -> np.ndarray:
     >>> g.dtype, int(g.min()), abs(float(g.mean()) - 4) < 0.1
     (dtype('int64'), 1, True)
     """
-    dt = np.dtype(np.int64 if dtype is None else dtype)
-    if dt.kind not in "iu":
-        raise WireTypeError(f"wire.random.geometric needs an integer dtype, got {dt}"
-                            f"{at(user_location())}")
-    p, s = _real64(p, "geometric", "p")
-    shape = _param_shape(shape, [s], "geometric")
-    if isinstance(p, Tracer) or _traced(key, "geometric"):
-        if not isinstance(key, Tracer):
-            _check_key(key, "geometric")
-        return RP.sample_arrays(key, "geometric", shape, dt, _spread(p, shape))
+    dt, p, shape, traced = _count_sampler("geometric", key, p, "p", shape, dtype)
+    if traced is not None:
+        return traced
     _refuse("geometric", "p", p, ~((p > 0) & (p <= 1)), "in (0, 1]")
     try:
         return RP.geometrics(_check_key(key, "geometric"), shape, dt, p)
