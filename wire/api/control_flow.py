@@ -178,21 +178,24 @@ def _trace_carry(body, leaves, avals, in_tree, n, what: str, out_avals, extra=()
     the inputs after the carry. Returns ``(traced, leaves, avals)``."""
     weak = set(weak_leaves(leaves))
     traced = trace_closed(body, list(avals) + list(extra), in_tree, what, weak, hoist)
-    if not weak:
-        return traced, leaves, avals
     leaves, avals = list(leaves), list(avals)
-    changed = False
-    for i, got in enumerate(out_avals(traced)[:n]):
-        a = avals[i]
-        if i in weak and got.shape == a.shape and got.dtype != a.dtype:
-            dtype = np.result_type(got.dtype, _PYTHON_KIND.get(a.dtype.kind, 0))
-            if dtype != a.dtype:
-                x = leaves[i]
-                leaves[i] = (convert(x, dtype) if isinstance(x, Tracer)
-                             else np.asarray(x, dtype))
-                avals[i] = Aval(a.shape, dtype)
-                changed = True
-    if changed:
+    while weak:  # each round makes at least one more leaf strongly typed, or ends
+        changed = set()
+        for i, got in enumerate(out_avals(traced)[:n]):
+            a = avals[i]
+            if i in weak and got.shape == a.shape and got.dtype != a.dtype:
+                dtype = np.result_type(got.dtype, _PYTHON_KIND.get(a.dtype.kind, 0))
+                if dtype != a.dtype:
+                    x = leaves[i]
+                    leaves[i] = (convert(x, dtype) if isinstance(x, Tracer)
+                                 else np.asarray(x, dtype))
+                    avals[i] = Aval(a.shape, dtype)
+                    changed.add(i)
+        if not changed:
+            break
+        # a promoted carry is strongly typed from then on (as in JAX): ``c * 2.0`` of a
+        # carry promoted to float32 stays float32, and so may promote another weak leaf
+        weak -= changed
         traced = trace_closed(body, avals + list(extra), in_tree, what, weak, hoist)
     return traced, leaves, avals
 
