@@ -28,6 +28,7 @@ from ..core import (
 )
 from ..errors import TracerBoolError, WireTypeError, at, user_location
 from ..ir import Graph, Node, aval_of, const_op, input_node, make_node, with_inputs
+from ..runtime.memo import Memo
 from ..transforms.vmap import vmap_flat
 
 _ndarray = np.ndarray
@@ -228,7 +229,7 @@ class Values(ConcreteValues):
             outs = [make_node(proj_p, (node,), {"index": j}, a) for j, a in enumerate(n.aval)]
         else:
             outs = [node]
-        batched = vmap_flat(Graph(inputs, outs), dims, size, [0] * len(outs))
+        batched = _batched_node(Graph(inputs, outs), tuple(dims), size)
         got = node_values(batched.outputs, dict(zip(batched.inputs, args)))
         vals = [_unflatten_batch(got[o], self.sizes) for o in batched.outputs]
         self._store(n, tuple(vals) if isinstance(n.aval, tuple) else vals[0], True)
@@ -262,6 +263,12 @@ class Values(ConcreteValues):
             return state is not None and state.values.depends(src[0].node)
         owner = self._owner(tag)
         return owner is not None and owner.depends(n)
+
+
+# one example-level node batched by its rule: the same operation at the same shapes recurs
+# at every step of a Python loop, so the batched graph is derived once
+_batched_node = Memo(lambda g, dims, size: vmap_flat(g, dims, size, [0] * len(g.outputs)),
+                     maxsize=1024, locs=False)
 
 
 def _outer_value(src: Tracer, what: str):
