@@ -905,3 +905,37 @@ def test_vmap_of_a_python_loop_deciding_per_example_derives_each_batched_operati
     close(got ** 3 + got, a, rtol=1e-9)
     new_hits, new_misses, _ = _batched_node.cache_info()
     assert new_hits - hits > 10 * (new_misses - misses)
+
+
+# ------------------------------------------------------------------- names ported from JAX
+
+
+@pytest.mark.parametrize("name, says", [
+    ("tree_map", "wire.tree.map"), ("tree_leaves", "wire.tree.leaves"),
+    ("tree_structure", "wire.tree.structure"),
+    ("register_pytree_node", "wire.tree.register(cls, flatten, unflatten)"),
+    ("register_pytree_node_class", "wire.tree.register_class"),
+    ("register_dataclass", "data_fields="), ("PyTreeDef", "wire.tree.TreeDef"),
+])
+def test_jax_tree_util_names_say_what_to_write(name, says):
+    """A port of ``jax.tree_util.tree_map`` to ``wire.tree.tree_map`` (an AttributeError
+    naming nothing before) says which name wire uses; ``hasattr`` stays False."""
+    with pytest.raises(wire.MissingNameError, match="jax.tree_util's name") as e:
+        getattr(wire.tree, name)
+    assert says in str(e.value)
+    assert not hasattr(wire.tree, name)
+    with pytest.raises(AttributeError, match="no attribute 'tree_nothing'"):
+        wire.tree.tree_nothing  # noqa: B018
+
+
+@pytest.mark.parametrize("name", ["psum", "pmean", "axis_index", "all_gather"])
+def test_jax_collectives_say_what_to_write(name):
+    """``lax.psum(x, 'batch')`` inside ``vmap(..., axis_name='batch')``: wire has no
+    collectives; the error says so and how to write the reduction instead."""
+    with pytest.raises(wire.MissingNameError, match="no collective operations"):
+        getattr(wire.lax, name)
+    assert not hasattr(wire.lax, name)
+    # the rewrite the message suggests: the batch mean outside the mapped function
+    xs = onp.arange(6.0).reshape(3, 2)
+    close(wire.vmap(lambda x: x, axis_name="i")(xs) - wnp.mean(xs, axis=0),
+          xs - xs.mean(0))

@@ -37,7 +37,7 @@ from .api.control_flow import scan  # wire.scan (an entry point)
 from .core import Tracer, to_tracer
 from .core import trace as _trace
 from .errors import (
-    ShapeError, WireIndexError, WireNotImplementedError, WireTypeError, WireValueError, at,
+    MissingNameError, ShapeError, WireIndexError, WireNotImplementedError, WireTypeError, WireValueError, at,
     user_location,
 )
 from .numpy import stop_gradient as _stop_gradient
@@ -3471,3 +3471,28 @@ del _name
 # the functions defined here are where user code enters wire (wire.tracebacks); ``scan`` is
 # wire's own, exposed where it is defined
 expose(globals(), _DEFINED_HERE)
+
+
+# JAX's collectives (named-axis operations of pmap/shard_map, and of vmap with axis_name):
+# ``wire.lax.<name>`` says what to write instead
+_COLLECTIVES = frozenset({
+    "psum", "pmean", "pmax", "pmin", "psum_scatter", "all_gather", "all_to_all", "axis_index",
+    "axis_size", "ppermute", "pshuffle", "pswapaxes", "pbroadcast", "pcast",
+})
+
+
+def __getattr__(name):
+    """A JAX collective (``psum``, ``axis_index`` …): a ``MissingNameError`` saying what to
+    write (an ``AttributeError``, so ``hasattr`` works as for any module).
+
+    >>> import wire
+    >>> hasattr(wire.lax, "psum")
+    False
+    """
+    if name in _COLLECTIVES:
+        raise MissingNameError(
+            f"wire.lax has no {name}: wire has no collective operations (vmap accepts "
+            "axis_name, and nothing reads it). Reduce over the batch outside the mapped "
+            "function, e.g. wnp.mean(wire.vmap(f)(xs), axis=0), or write f for the whole "
+            "batch (x - wnp.mean(xs, axis=0) for x - pmean(x, 'i'))")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

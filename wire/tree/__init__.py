@@ -41,3 +41,41 @@ __all__ = [
 
 # every public function here is where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)
+
+# jax.tree_util's names, spelt otherwise here: ``wire.tree.<name>`` says what to write
+_JAX_NAMES = {
+    **{f"tree_{n}": n for n in ("map", "flatten", "unflatten", "leaves", "structure", "reduce",
+                                "all", "transpose", "flatten_with_path", "leaves_with_path",
+                                "map_with_path")},
+    "register_pytree_node": "register(cls, flatten, unflatten)",
+    "register_pytree_with_keys": "register(cls, flatten, unflatten) (a child's key is its "
+                                 "position)",
+    "register_pytree_node_class": "register_class (a class decorator, reading the class's "
+                                  "tree_flatten and tree_unflatten)",
+    "register_pytree_with_keys_class": "register_class",
+    "register_dataclass": "register_class(cls, data_fields=..., meta_fields=...), or a "
+                          "dataclass as it is (wire.tree.static marks its static fields)",
+    "register_static": "register(cls, lambda x: ((), x), lambda x, _: x) (hashable "
+                       "instances)",
+    "PyTreeDef": "TreeDef",
+}
+
+
+def __getattr__(name):
+    """A ``jax.tree_util`` name wire spells otherwise: a ``MissingNameError`` saying what to
+    write (an ``AttributeError``, so ``hasattr`` works as for any module).
+
+    >>> import wire
+    >>> try:
+    ...     wire.tree.tree_map
+    ... except wire.MissingNameError as e:
+    ...     print(e)
+    wire.tree has no tree_map (jax.tree_util's name): use wire.tree.map
+    """
+    hint = _JAX_NAMES.get(name)
+    if hint is not None:
+        from ..errors import MissingNameError
+
+        raise MissingNameError(f"wire.tree has no {name} (jax.tree_util's name): use "
+                               f"wire.tree.{hint}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
