@@ -11,6 +11,7 @@ import numpy as np
 
 from ..core import Tracer
 from ..core.deferred import defer, has_unknown_shape
+from ._refusals import REFUSALS, refused
 
 # Functions that answer from the dtype or need concrete values: never deferred.
 NOT_DEFERRED = frozenset({
@@ -107,7 +108,13 @@ def deferring(fn):
                 break
         else:
             if not kwargs or not _any_unknown((), kwargs):
-                return fn(*args, **kwargs)
+                try:
+                    return fn(*args, **kwargs)
+                except REFUSALS as e:  # NumPy's refusal of concrete operands: wire's error
+                    x = refused(fn.__name__, deferring_call, e, args, kwargs)
+                    if x is None:
+                        raise
+                    raise x from None
         return _deferred_call(fn, args, kwargs)
 
     deferring_call.__wire_deferring__ = True

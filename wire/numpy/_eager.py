@@ -48,6 +48,7 @@ import numpy as np
 
 from ..core.debug import _NANS
 from ..core.tracer import _OPEN, check_eager_value
+from ._refusals import REFUSALS, refused
 
 _ndarray = np.ndarray
 
@@ -285,6 +286,13 @@ def concrete_front(fn, np_fn, ints_cast: bool = False):
                     if (type(out) is _ndarray and out.dtype.kind in "biufc" or numeric(out)) \
                             and (not ints_cast or _ints_fit(out, args)):
                         return out
+                try:  # NumPy's refusal: wire's answer, or wire's error (_refusals)
+                    return fn(*args, **kwargs)
+                except REFUSALS as e:
+                    x = refused(fn.__name__, front, e, args, kwargs)
+                    if x is None:
+                        raise
+                    raise x from None
         return fn(*args, **kwargs)
 
     front.__wire_eager__ = fn

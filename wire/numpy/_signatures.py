@@ -31,7 +31,7 @@ from .. import tracebacks
 from ..core import Tracer, current_trace, to_tracer
 from ..errors import OutArgumentError, WireNotImplementedError, WireTypeError, at, user_location
 from ..tracebacks import is_wire_file
-from . import _deferring, _eager
+from . import _deferring, _eager, _refusals
 from ._promote import cast, dtype_of, strong
 
 _P = inspect.Parameter
@@ -395,7 +395,21 @@ def _made_front(env, name, fn, np_fn, np_sig, own_sig, to_own, unsupported, extr
         tail = (f"    if {fast}:\n"
                 f"        return _fn({call})\n"
                 f"    return {slow}\n")
-    src = f"def front({', '.join(params)}):\n" + block + tail
+    # NumPy's refusal of concrete operands (its ValueError, AxisError …): wire's error
+    # instead (wire.numpy._refusals); a try costs a call that succeeds nothing
+    kinds_all = tuple(all_names) + tuple((n, "**" if local == "**" else "extra")
+                                         for local, n in extra_names)
+    env.update({"_np_refusals": _refusals.REFUSALS, "_np_refused": _refused_call,
+                "_kinds_all": kinds_all})
+    body = "".join("    " + line + "\n" for line in (block + tail).splitlines())
+    src = (f"def front({', '.join(params)}):\n"
+           f"    try:\n{body}"
+           f"    except _np_refusals as _np_e:\n"
+           f"        _np_x = _np_refused(_name, front, _np_e, _kinds_all,\n"
+           f"                            {{{', '.join(f'{n!r}: {n}' for n, _ in kinds_all)}}})\n"
+           f"        if _np_x is None:\n"
+           f"            raise\n"
+           f"        raise _np_x from None\n")
     exec(_compiled(src), env)  # noqa: S102
     return env["front"]
 
@@ -405,6 +419,25 @@ def _compiled(src: str):
     """``src`` compiled (the ufuncs' fronts share a few texts), as this file's code: wire's
     own frame, which tracebacks leave out."""
     return compile(src, __file__, "exec")
+
+
+def _refused_call(name, front, e, kinds, values):
+    """:func:`wire.numpy._refusals.refused` for a front's call, rebuilt from its parameters'
+    ``values`` (``kinds``: each one's kind, wire's own keyword-only ones ``"extra"``)."""
+    args, kwargs = [], {}
+    for n, kind in kinds:
+        if n not in values:
+            continue
+        v = values[n]
+        if kind == "*":
+            args.extend(v)
+        elif kind == "**":
+            kwargs.update(v)
+        elif kind is _P.POSITIONAL_ONLY:
+            args.append(v)
+        else:
+            kwargs[n] = v
+    return _refusals.refused(name, front, e, tuple(args), kwargs)
 
 
 def own(fn):
