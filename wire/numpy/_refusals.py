@@ -146,7 +146,8 @@ def _operands(args, kwargs) -> str:
 
 def refused(name: str, call, e: BaseException, args, kwargs):
     """The ``WireError`` to raise in place of ``e``, NumPy's refusal of ``wire.numpy``'s
-    ``name`` called (as ``call``, the layer that caught ``e``) with ``args`` and ``kwargs``;
+    ``name`` called (as ``call``, the layer that caught ``e``, traced again for its error;
+    None: NumPy's message) with ``args`` and ``kwargs``;
     None where ``e`` is to pass unchanged (a ``WireError`` already, another kind, raised in
     the user's own code). See the module docstring.
 
@@ -154,12 +155,12 @@ def refused(name: str, call, e: BaseException, args, kwargs):
     >>> try:
     ...     np.sum(np.ones(3), axis=2)
     ... except Exception as e:
-    ...     err = refused("sum", np.sum, e, (np.ones(3),), {"axis": 2})
+    ...     err = refused("sum", None, e, (np.ones(3),), {"axis": 2})
     >>> type(err).__name__, str(err).split(" (at ")[0]
     ('WireAxisError', 'sum of f64[3]: axis 2 is out of bounds for array of dimension 1')
     """
     if isinstance(e, WireError) or not isinstance(e, REFUSALS) \
-            or not _raised_by_wire_or_numpy(e.__traceback__):
+            or not _raised_by_wire_or_numpy(e.__traceback__.tb_next):
         return None
     for kind, cls in _KINDS:
         if isinstance(e, kind):
