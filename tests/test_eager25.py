@@ -95,3 +95,45 @@ def test_users_own_errors_and_errstate_pass_unchanged():
     with np.errstate(divide="raise"), pytest.raises(FloatingPointError) as info:
         wnp.divide(np.ones(2), 0.0)
     assert not isinstance(info.value, wire.WireError)
+
+
+# --------------------------------------------------------------------------- debug_nans
+
+BIG = np.array([1e308, 1e308])
+SPREAD = np.array([-1e308, 1e308])
+MADE = [
+    ("einsum", lambda: wnp.einsum("i,i->", BIG, BIG)),
+    ("einsum", lambda: wnp.einsum("i,i->", np.array([np.inf, 1.0]), np.array([0.0, 1.0]))),
+    ("linalg.norm", lambda: wnp.linalg.norm(BIG)),
+    ("linalg.norm", lambda: wnp.linalg.norm(BIG, 1)),
+    ("tensordot", lambda: wnp.tensordot(BIG, BIG, 1)),
+    ("kron", lambda: wnp.kron(BIG, BIG)),
+    ("trace", lambda: wnp.trace(np.diag(BIG))),
+    ("diff", lambda: wnp.diff(SPREAD)),
+    ("cross", lambda: wnp.cross(np.array([1e308, 1e308, 1.0]), np.array([1e308, -1e308, 1.0]))),
+    ("convolve", lambda: wnp.convolve(BIG, BIG)),
+    ("polyval", lambda: wnp.polyval(BIG, 1e308)),
+    ("fft.fft", lambda: wnp.fft.fft(BIG)),
+    ("percentile", lambda: wnp.percentile(SPREAD, 50)),
+    ("cov", lambda: wnp.cov(BIG)),
+    ("trapezoid", lambda: wnp.trapezoid(BIG)),
+    ("add out=", lambda: wnp.add(BIG, BIG, out=np.empty(2))),
+]
+
+
+@pytest.mark.parametrize("name, call", MADE, ids=[m[0] for m in MADE])
+def test_debug_nans_checks_every_eager_fast_path(name, call):
+    with np.errstate(all="ignore"):
+        assert not np.all(np.isfinite(call()))  # (the value made is not finite)
+        with wire.debug_nans(), pytest.raises(wire.FloatingPointError,
+                                              match=rf"debug_nans: .*called at {HERE}:"):
+            call()
+
+
+def test_debug_nans_leaves_given_nonfinite_and_empty_alone():
+    with wire.debug_nans():
+        assert wnp.linalg.norm(np.array([np.inf, 1.0])) == np.inf  # carried, not made
+        assert np.isnan(wnp.einsum("i,i->", np.array([np.nan]), np.ones(1)))
+        assert wnp.empty(3).shape == (3,)  # whatever memory held: nothing to check
+        out = np.full(2, np.inf)
+        assert wnp.add(np.ones(2), 1.0, out=out) is out  # out= held Inf before: not given

@@ -655,11 +655,13 @@ def check_eager_value(name: str, operands, out) -> None:
     what = nonfinite(out)
     if not what:
         return
-    given = " ".join(g for g in map(nonfinite, _arrays_among(operands)) if g)
+    # (an operand that is the result itself, NumPy's out= buffer, holds what was made)
+    outs = out if isinstance(out, tuple) else (out,)
+    operands = [a for a in _arrays_among(operands) if not any(a is o for o in outs)]
+    given = " ".join(g for g in map(nonfinite, operands) if g)
     if ("NaN" in what and "NaN" not in given) or ("Inf" in what and "Inf" not in given):
-        shown = [a for a in _arrays_among(operands) if isinstance(a, (np.ndarray, np.generic))]
-        raise_eager_nonfinite(name, what, shown or list(_arrays_among(operands)), out,
-                              user_location())
+        shown = [a for a in operands if isinstance(a, (np.ndarray, np.generic))]
+        raise_eager_nonfinite(name, what, shown or operands, out, user_location())
 
 
 def _arrays_among(operands):

@@ -11,6 +11,8 @@ import numpy as np
 
 from ..core import Tracer
 from ..core.deferred import defer, has_unknown_shape
+from ..core.debug import _NANS
+from ._eager import check_nans
 from ._refusals import REFUSALS, refused
 
 # Functions that answer from the dtype or need concrete values: never deferred.
@@ -109,12 +111,15 @@ def deferring(fn):
         else:
             if not kwargs or not _any_unknown((), kwargs):
                 try:
-                    return fn(*args, **kwargs)
+                    out = fn(*args, **kwargs)
                 except REFUSALS as e:  # NumPy's refusal of concrete operands: wire's error
                     x = refused(fn.__name__, deferring_call, e, args, kwargs)
                     if x is None:
                         raise
                     raise x from None
+                if _NANS.get():  # (a concrete branch computing with NumPy is checked too)
+                    check_nans(fn.__name__, (args, kwargs), out)
+                return out
         return _deferred_call(fn, args, kwargs)
 
     deferring_call.__wire_deferring__ = True

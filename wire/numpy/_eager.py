@@ -232,6 +232,42 @@ def front_block(name, np_fn, kinds, np_defaults, own_defaults, extras, env) -> s
     return "".join(lines) + "".join("  " + b for b in body)
 
 
+# functions whose result holds whatever memory held (np.empty): no value to check
+_UNCHECKED = frozenset({"empty", "empty_like"})
+
+
+def check_nans(name: str, operands, out) -> None:
+    """``wire.debug_nans`` on a ``wire.numpy`` function's result ``out`` from ``operands``
+    (its arguments), where that is concrete (an array, a number, or a tuple or list of them)
+    and no trace is open: raises the ``FloatingPointError`` where ``out`` holds a NaN or an
+    Inf the operands did not (``check_eager_value``). The layers every call passes (the
+    fronts, the deferring call) ask under ``debug_nans``, so a function whose concrete
+    branch computes with NumPy (``einsum``, ``linalg.norm``, ``kron`` …) is checked as the
+    primitives are.
+
+    >>> import wire
+    >>> with wire.debug_nans():
+    ...     try:
+    ...         check_nans("einsum", ((np.array([1e308]), np.array([1e308])), {}), np.inf)
+    ...     except wire.WireError as e:
+    ...         print(str(e)[:38])
+    debug_nans: einsum produced Inf: output
+    """
+    if name in _UNCHECKED or _OPEN.get() is not None:
+        return
+    t = type(out)
+    if t is list or t is tuple:
+        out = tuple(out)
+        if not all(type(o) is _ndarray or type(o) in _SCALARS or type(o) is int
+                   for o in out):
+            return
+    elif not (t is _ndarray or t in _SCALARS or t is int):
+        return
+    if t is not tuple and t is not list and type(out) is _ndarray and out.dtype.kind not in "fc":
+        return
+    check_eager_value(name, operands, out)
+
+
 def _ints_fit(out, args) -> bool:
     """Whether each Python int among ``args`` fits the dtype of ``out`` where that is an
     integer dtype (see ``_INTS_CAST``)."""

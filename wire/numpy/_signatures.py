@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import tracebacks
 from ..core import Tracer, current_trace, to_tracer
+from ..core.debug import _NANS
 from ..errors import OutArgumentError, WireNotImplementedError, WireTypeError, at, user_location
 from ..tracebacks import is_wire_file
 from . import _deferring, _eager, _refusals
@@ -391,10 +392,12 @@ def _made_front(env, name, fn, np_fn, np_sig, own_sig, to_own, unsupported, extr
                 f"    if _np_chk:\n"
                 f"        _np_check(_name, {{{values}}}, _r)\n"
                 f"    return _r\n")
-    else:
-        tail = (f"    if {fast}:\n"
-                f"        return _fn({call})\n"
-                f"    return {slow}\n")
+    else:  # (under debug_nans a concrete result is checked: see _eager.check_nans)
+        env.update({"_np_NANS": _NANS, "_np_check_nans": _eager.check_nans})
+        tail = (f"    _r = _fn({call}) if {fast} else {slow}\n"
+                f"    if _np_NANS.get():\n"
+                f"        _np_check_nans(_name, {{{values}}}, _r)\n"
+                f"    return _r\n")
     # NumPy's refusal of concrete operands (its ValueError, AxisError …): wire's error
     # instead (wire.numpy._refusals); a try costs a call that succeeds nothing
     kinds_all = tuple(all_names) + tuple((n, "**" if local == "**" else "extra")
