@@ -250,7 +250,7 @@ def check_nans(name: str, operands, out) -> None:
     ...     try:
     ...         check_nans("einsum", ((np.array([1e308]), np.array([1e308])), {}), np.inf)
     ...     except wire.WireError as e:
-    ...         print(str(e)[:38])
+    ...         print(str(e)[:39])
     debug_nans: einsum produced Inf: output
     """
     if name in _UNCHECKED or _OPEN.get() is not None:
