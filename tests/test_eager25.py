@@ -137,3 +137,100 @@ def test_debug_nans_leaves_given_nonfinite_and_empty_alone():
         assert wnp.empty(3).shape == (3,)  # whatever memory held: nothing to check
         out = np.full(2, np.inf)
         assert wnp.add(np.ones(2), 1.0, out=out) is out  # out= held Inf before: not given
+
+
+# --------------------------------------------------------------------------- eager = jit = NumPy
+
+
+def _bits(v):
+    """Value, dtype, shape and the signs of zeros of ``v``, NaN's payload left out."""
+    a = np.asarray(v)
+    parts = [a.real, a.imag] if a.dtype.kind == "c" else [a]
+    return (a.dtype, a.shape) + tuple(
+        (np.signbit(p).tobytes(), np.isnan(p).tobytes(), np.where(np.isnan(p), 0, p).tobytes())
+        if p.dtype.kind == "f" else (p.tobytes(),) for p in parts)
+
+
+def _three(f, *args):
+    """``f(np, *args)``, ``f(wnp, *args)`` and ``wire.jit`` of the latter, as bits, or the
+    builtin kind of error each raised."""
+    out = []
+    for g in (lambda *a: f(np, *a), lambda *a: f(wnp, *a), wire.jit(lambda *a: f(wnp, *a))):
+        try:
+            out.append(_bits(g(*args)))
+        except (ValueError, TypeError, OverflowError, IndexError) as e:
+            out.append(next(c for c in type(e).__mro__ if c.__module__ == "builtins"))
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, np.complex128,
+                                   np.complex64])
+def test_products_of_one_element_keep_numpys_zero(dtype):
+    """NumPy's dot, inner and tensordot of one element each (BLAS's, float32/64, complex) is
+    the product as it is, so -0.0 * 1.0 is -0.0; jit summed it onto +0.0."""
+    z = np.array(complex(-0.0, -0.0) if np.dtype(dtype).kind == "c" else -0.0, dtype)
+    for xs, ys in [((1,), (1,)), ((1, 1), (1,)), ((1,), (1, 1)), ((1, 1), (1, 1)),
+                   ((1, 1, 1), (1, 1, 1)), ((1,), (1, 1, 1)), ((1, 1, 1), (1,)), ((2,), (2,)),
+                   ((2, 1), (1, 2))]:
+        x, y = np.full(xs, z), np.ones(ys, dtype)
+        for f in (lambda m, a, b: m.dot(a, b), lambda m, a, b: m.inner(a, b.T),
+                  lambda m, a, b: m.tensordot(a, b, 1), lambda m, a, b: m.vdot(a, b),
+                  lambda m, a, b: m.matmul(a, b)):
+            r = _three(f, x, y)
+            assert r[0] == r[1] == r[2], (xs, ys, r)
+
+
+def test_clip_of_complex_takes_the_bound_at_a_tie():
+    vals = [0.0, -0.0, 1.0, -1.0, np.nan, np.inf]
+    zs = np.array([complex(a, b) for a in vals for b in vals])
+    bounds = [0j, complex(-0.0, -0.0), complex(-0.0, 0.0), -0.0, complex(1, np.nan), 1 + 0j]
+    for lo in bounds:
+        for hi in bounds:
+            r = _three(lambda m, x: m.clip(x, lo, hi), zs)
+            assert r[0] == r[1] == r[2], (lo, hi)
+
+
+def test_clip_computes_in_the_dtype_of_all_three():
+    b = np.array([True, False])
+    for lo, hi in [(0.5, np.float16(1)), (1, np.float32(0.25)), (-1, np.int8(1)),
+                   (np.nan, np.zeros(2, np.float16)), (-1, np.uint8(1))]:
+        r = _three(lambda m, x: m.clip(x, lo, hi), b)
+        assert r[0] == r[1] == r[2], (lo, hi, r)
+    u = np.array([0, 200], np.uint8)  # a Python-int bound the other bound makes fit
+    r = _three(lambda m, x: m.clip(x, np.float16(0), -1), u)
+    assert r[0] == r[1] == r[2], r
+
+
+def test_clip_zero_ties_with_varying_bounds_are_the_bounds():
+    x = np.array([-0.0, 0.0, np.nan, 1.0, -1.0])
+    for dt in (np.float64, np.float32, np.float16):
+        for lo in (0.0, -0.0, np.zeros(1), np.zeros(5), np.full(5, -0.0), np.array(0.0)):
+            for hi in (1.0, 0.0, -0.0, np.zeros(5), np.full(5, np.nan)):
+                r = _three(lambda m, v: m.clip(v, lo, hi), x.astype(dt))
+                assert r[0] == r[1] == r[2], (dt, lo, hi)
+    g = wire.grad(lambda v: wnp.sum(wnp.clip(v, np.zeros(3), 1.0)))(np.array([-1.0, 0.0, 0.5]))
+    assert g.tolist() == [0.0, 0.5, 1.0]  # (a tie still splits the derivative)
+
+
+@pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor"])
+def test_logical_of_a_python_int_beyond_a_c_long_raises_as_numpy(name):
+    x = np.array([1.5, 0.0])
+    for v in (2**63, 2**70, -2**63 - 1):
+        r = _three(lambda m, a: getattr(m, name)(a, v), x)
+        assert r == [OverflowError] * 3, (v, r)
+        with pytest.raises(OverflowError):
+            wire.jit(getattr(wnp, name))(x, v)
+    for v in (2**63 - 1, -2**63):
+        r = _three(lambda m, a: getattr(m, name)(a, v), x)
+        assert r[0] == r[1] == r[2]
+
+
+def test_inner_and_dot_with_a_scalar_at_nan_and_inf():
+    for s in (np.nan, np.inf, -np.inf, -0.0, np.float32(np.inf), np.float16(-0.0)):
+        for x in (np.array([0.0, 2.0, -0.0]), np.array([np.inf, -1.0], np.float32),
+                  np.array(-0.0), np.arange(3)):
+            for f in (lambda m, a: m.inner(a, s), lambda m, a: m.inner(s, a),
+                      lambda m, a: m.dot(a, s), lambda m, a: m.dot(s, a)):
+                with np.errstate(all="ignore"):
+                    r = _three(f, x)
+                assert r[0] == r[1] == r[2], (s, x)

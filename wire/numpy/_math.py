@@ -9,7 +9,7 @@ import functools
 import numpy as np
 
 from .. import tree
-from ..core import Tracer, WeakTracer
+from ..core import Tracer, WeakTracer, weak_int_range
 from ..errors import (
     TracerBoolError, WireOverflowError, WireTypeError, WireValueError, at, user_location,
 )
@@ -575,53 +575,116 @@ def clip(a, a_min=None, a_max=None, *, min=_NO_BOUND, max=_NO_BOUND):
                 a_max = given
     a_min, a_max = _int_bound(a, a_min, "a_min"), _int_bound(a, a_max, "a_max")
     both = a_min is not None and a_max is not None  # (one bound: NumPy's maximum/minimum)
+    if both:  # (NumPy's clip computes in the dtype of all three: clip(bool, 0.5, f16) f16)
+        shapes = [x.shape if isinstance(x, Tracer) else np.shape(x) for x in (a, a_min, a_max)]
+        a, a_min, a_max = promote(a, a_min, a_max)
+        if a.dtype.kind == "c":
+            return _clip_complex(a, a_min, a_max)
+        # NumPy's float32/float64 clip with bounds that vary over the result (its general
+        # loop, max(a, lo) then min(., hi), each taking the bound at a tie) gives the bound's
+        # zero at a tie of zeros; with constant bounds (and float16) it keeps a's
+        bounds_zero = a.dtype.kind == "f" and a.dtype != np.float16 and None not in shapes \
+            and not _constant_bounds(*shapes)
     for bound, pick in ((a_min, maximum), (a_max, minimum)):
         if bound is not None:
             out = pick(a, bound)
-            if both and out.dtype.kind == "f":  # NumPy's clip keeps a's zero at a zero bound
-                out = where((a == 0) & (out == 0), _zero_of(a, out), out)
+            if both and out.dtype.kind == "f":  # (the values and derivatives: pick's)
+                if bounds_zero:
+                    out = where((a == 0) & (bound == 0), _zero_of(bound, out), out)
+                else:
+                    out = where((a == 0) & (out == 0), _zero_of(a, out), out)
             a = out
     return a
 
 
+def _constant_bounds(shape, lo_shape, hi_shape) -> bool:
+    """Whether NumPy's float32/float64 clip takes both bounds as constants (its loop's common
+    case, which keeps ``a``'s zero at a tie with a zero bound): each of one element, repeated
+    over the result (a scalar, or of a shape other than the result's, or a 0-d result)."""
+    out = np.broadcast_shapes(shape, lo_shape, hi_shape)
+    return all(int(np.prod(s)) == 1 and (tuple(s) != tuple(out) or not out)
+               for s in (lo_shape, hi_shape))
+
+
+def _clip_complex(a, lo, hi):
+    """NumPy's clip of complex ``a`` (its complex loop, ``min(max(a, lo), hi)`` in the
+    lexicographic order of (real, imag)): a bound wherever ``a`` ties with it (so its zeros'
+    signs), ``a`` where it holds a NaN, and a NaN bound where ``a`` is not above it.
+
+    >>> clip(np.array([-0.0 + 0j]), 0j, 1 + 0j)
+    array([0.+0.j])
+    """
+    def above(p, q):  # p > q, lexicographically
+        pr, qr = C.real(p), C.real(q)
+        return (pr > qr) | ((pr == qr) & (C.imag(p) > C.imag(q)))
+
+    def nan(p):
+        return isnan(C.real(p)) | isnan(C.imag(p))
+
+    t = where(above(a, lo) | nan(a), a, lo)
+    return where(above(hi, t) | nan(t), t, hi)
+
+
 def _zero_of(a, out):
-    """``a``'s zero (where ``a`` and ``out`` are zeros) with the derivative of ``out``: the
-    value is ``a - (+0.0)``, which keeps ``a``'s sign, and the derivative is ``out``'s, so a tie
-    with a bound still splits it evenly (selecting ``a`` itself gave all of it to ``a``)."""
+    """``a``'s zero (where ``a`` and ``out`` are zeros; ``a`` an operand or a bound) with the
+    derivative of ``out``: the value is ``a - (+0.0)``, which keeps ``a``'s sign, and the
+    derivative is ``out``'s, so a tie with a bound still splits it evenly (selecting ``a``
+    itself gave all of it to ``a``)."""
     if not isinstance(out, Tracer):
         return cast(a, out.dtype)
     return stop_gradient(cast(a, out.dtype)) - (stop_gradient(out) - out)
 
 
 def _int_bound(a, bound, which: str):
-    """A Python-int bound of :func:`clip` on an integer array: None where it is beyond every
-    value on its own side (it clips nothing: NumPy 2 clips ``int8`` to ``[0, 300]`` so, where
-    ``minimum(int8, 300)`` would raise); beyond every value on the other side (``a_min=300``:
-    the result would not fit) it raises, as NumPy does."""
+    """A Python-int bound of :func:`clip` on an integer array: None where it is at or beyond
+    every value on its own side (it clips nothing: NumPy 2 clips ``int8`` to ``[0, 300]`` so,
+    where ``minimum(int8, 300)`` would raise); else the bound, which raises where the result's
+    dtype cannot hold it (``a_min=300`` on ``int8``), as NumPy does, and not where the other
+    bound makes it wider (``clip(uint8, float16(0), -1)`` is float16)."""
     dt = getattr(a, "dtype", None)
     if type(bound) is not int or not isinstance(dt, np.dtype) or dt.kind not in "iu":
         return bound
     info = np.iinfo(dt)
-    if info.min <= bound <= info.max:
-        return bound
-    if (bound < info.min) == (which == "a_min"):
+    if (bound <= info.min) if which == "a_min" else (bound >= info.max):
         return None
-    raise WireOverflowError(f"clip: Python integer {which}={bound} out of bounds for {dt}, "
-                            f"as NumPy raises{at(user_location())}")
+    return bound  # (where the result's dtype cannot hold it, its promotion raises, as NumPy's)
+
+
+def _c_long(name, *xs):
+    """NumPy's binary logical functions take a Python int as a C long: one beyond int64
+    raises ``OverflowError`` there (``np.logical_and(x, 2**70)``), and so here, a Python-int
+    argument of ``jit`` too; never a silent answer."""
+    for x in xs:
+        if type(x) is int:
+            span = (x, x, x)
+        elif isinstance(x, Tracer) and x.weak and x.dtype.kind in "iu":
+            span = weak_int_range(x)
+            if span is None:
+                continue
+        else:
+            continue
+        if span[0] < -2**63 or span[1] >= 2**63:
+            what = f"Python integer {span[2]}" if span[2] is not None else \
+                f"a Python integer in [{span[0]}, {span[1]}]"
+            raise WireOverflowError(f"{name}: {what} is too large for a C long, as NumPy "
+                                    f"raises{at(user_location())}")
 
 
 def logical_and(x, y):
     """Elementwise logical and."""
+    _c_long("logical_and", x, y)
     return E.logical_and(_as_bool(x), _as_bool(y))
 
 
 def logical_or(x, y):
     """Elementwise logical or."""
+    _c_long("logical_or", x, y)
     return E.logical_or(_as_bool(x), _as_bool(y))
 
 
 def logical_xor(x, y):
     """Elementwise logical xor."""
+    _c_long("logical_xor", x, y)
     return E.logical_xor(_as_bool(x), _as_bool(y))
 
 

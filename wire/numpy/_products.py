@@ -3,6 +3,8 @@ the ``matmul`` primitive with reshapes and transposes."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..errors import ShapeError, WireAxisError, WireValueError, at, user_location
@@ -14,7 +16,7 @@ from ..core.tracer import bind
 from ..ops.layout import reshape_p
 from ._axes import normalize_axes
 from ._elementwise_composed import conj
-from ._math import logical_and
+from ._math import isfinite, logical_and, where
 from ._promote import any_tracer, cast, promote, strong
 from ._reductions import any as any_
 from ._reductions import sum as sum_
@@ -82,11 +84,48 @@ _matmul = matmul  # (a private alias is not replaced by the entry point: dot's o
 
 
 def _scaled(a, b, ndim: int):
-    """``dot``/``inner`` of a scalar and an array (``ndim``: their ranks summed): the
-    product, with NumPy's zeros — it sums the products onto ``+0.0``, so ``-0.0 * 1`` is
-    ``0.0`` there (two scalars multiply as they are)."""
+    """``dot``/``inner`` of a scalar and an array (``ndim``: their ranks summed), as NumPy
+    computes it: of one element, their product as it is; else the products summed onto
+    ``+0.0`` (BLAS's axpy onto zeros: ``-0.0 * 1`` is ``0.0``), and by a zero scalar, zeros
+    throughout (axpy by 0 adds nothing: ``inf * 0`` is ``0.0`` there, not NaN).
+
+    >>> _scaled(np.array([np.inf, -1.0]), np.array(0.0), 1)
+    array([0., 0.])
+    """
     out = a * b
-    return out + 0.0 if ndim and out.dtype.kind == "f" else out
+    shape = _as_tracer_shape(out)
+    if not ndim or out.dtype.kind not in "fc" or shape is None or \
+            int(np.prod(shape, dtype=np.int64)) == 1:
+        return out
+    scalar, array = (a, b) if len(_as_tracer_shape(a)) == 0 else (b, a)
+    out = out + 0.0  # (the derivatives: the product's)
+    return where((scalar == 0) & ~isfinite(array), np.zeros((), out.dtype), out)
+
+
+@functools.lru_cache(maxsize=None)
+def _dot_is_the_product(dtype: np.dtype) -> bool:
+    """Whether NumPy's ``dot`` of two arrays of one element each of ``dtype`` is their product
+    as it is (BLAS's dot of one element, float32/64 and complex64/128: ``-0.0 * 1.0`` stays
+    ``-0.0``), not the product summed onto ``+0.0`` (NumPy's own loop: float16); asked of
+    NumPy once per dtype."""
+    x = np.full(1, complex(-0.0, -0.0) if dtype.kind == "c" else -0.0, dtype)
+    y = np.ones(1, dtype)
+    d, p = np.dot(x, y), (x * y)[0]
+    return bool(np.signbit(d.real) == np.signbit(p.real) and np.signbit(d.imag) == np.signbit(p.imag))
+
+
+def _single_product(a, b, shape):
+    """NumPy's ``dot`` (and ``tensordot``, ``inner``) of ``a`` and ``b``, one element each, of
+    result ``shape``, where that is their product as it is (:func:`_dot_is_the_product`);
+    else None (the matmul's sum onto ``+0.0``). A ``matmul`` of them sums there too."""
+    sa, sb = _as_tracer_shape(a), _as_tracer_shape(b)
+    if sa is None or sb is None or any(d != 1 for d in tuple(sa) + tuple(sb)):
+        return None
+    a, b = promote(a, b)
+    dtype = np.dtype(a.dtype)
+    if dtype.kind not in "fc" or not _dot_is_the_product(dtype):
+        return None
+    return reshape(reshape(a, ()) * reshape(b, ()), shape)
 
 
 def dot(a, b):
@@ -103,8 +142,13 @@ def dot(a, b):
     if na == 0 or nb == 0:
         return _scaled(a, b, na + nb)
     if nb <= 2:
+        if na <= 2:  # (NumPy's BLAS product: both of rank 1 or 2)
+            sa, sb = tuple(_as_tracer_shape(a)), tuple(_as_tracer_shape(b))
+            out = _single_product(a, b, sa[:-1] + (sb[:-2] + sb[-1:] if nb == 2 else ()))
+            if out is not None:
+                return out
         return _matmul(a, b)
-    return tensordot(a, b, axes=([na - 1], [nb - 2]))
+    return _tensordot(a, b, ([na - 1], [nb - 2]), blas=False)
 
 
 def vdot(a, b):
@@ -123,7 +167,7 @@ def vdot(a, b):
                          f"many{at(user_location())}")
     if a.dtype.kind == "c":
         a = conj(a)
-    return dot(a, b)
+    return _matmul(a, b)  # (NumPy's vdot of one element sums onto +0.0, unlike its dot)
 
 
 def inner(a, b):
@@ -132,7 +176,7 @@ def inner(a, b):
     na, nb = len(_as_tracer_shape(a)), len(_as_tracer_shape(b))
     if na == 0 or nb == 0:
         return _scaled(a, b, na + nb)
-    return tensordot(a, b, axes=([na - 1], [nb - 1]))
+    return _tensordot(a, b, ([na - 1], [nb - 1]), blas=na <= 2 and nb <= 2)
 
 
 def outer(a, b):
@@ -155,6 +199,13 @@ def tensordot(a, b, axes=2):
     """
     if not any_tracer(a, b):
         return np.tensordot(a, b, axes)
+    return _tensordot(a, b, axes, blas=True)
+
+
+def _tensordot(a, b, axes, blas: bool):
+    """:func:`tensordot`; ``blas``: NumPy computes it as BLAS's product of matrices (its
+    ``tensordot``, and ``dot``/``inner`` of arrays of rank 1 or 2), whose product of one
+    element each keeps its sign (:func:`_single_product`)."""
     sa, sb = tuple(_as_tracer_shape(a)), tuple(_as_tracer_shape(b))
     if isinstance(axes, (int, np.integer)):
         if not 0 <= axes <= min(len(sa), len(sb)):  # (NumPy: an IndexError, or a wrong sum)
@@ -182,6 +233,10 @@ def tensordot(a, b, axes=2):
     k = int(np.prod([sa[i] for i in ax_a], dtype=np.int64))
     m = int(np.prod([sa[i] for i in free_a], dtype=np.int64))
     n = int(np.prod([sb[j] for j in free_b], dtype=np.int64))
+    shape = tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b)
+    out = _single_product(a, b, shape) if blas else None  # (NumPy: a dot of (m, k), (k, n))
+    if out is not None:
+        return out
     a2 = reshape(transpose(a, free_a + ax_a), (m, k))
     b2 = reshape(transpose(b, ax_b + free_b), (k, n))
     return reshape(matmul(a2, b2), tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))
