@@ -234,3 +234,45 @@ def test_inner_and_dot_with_a_scalar_at_nan_and_inf():
                 with np.errstate(all="ignore"):
                     r = _three(f, x)
                 assert r[0] == r[1] == r[2], (s, x)
+
+
+# --------------------------------------------------------------------------- the hunt's finds
+
+F16 = np.array([-0.0, 1.5, np.inf, np.nan, -2.0], np.float16)
+
+
+@pytest.mark.parametrize("f", [
+    lambda m, v: m.dot(v, True),  # float16: NumPy's own loop, the products as they are
+    lambda m, v: m.inner(True, v),
+    lambda m, v: m.isclose(v, 2**40),  # a Python-int b is float(b), weakly typed
+    lambda m, v: m.isclose(v, 1e300),
+    lambda m, v: m.polyval(v, True),  # x = asanyarray(x): float16, not float64
+    lambda m, v: m.polyval(v, 1j),  # complex, not refused
+    lambda m, v: m.polyval(v.astype(np.float32), np.int8(3)),
+], ids=["dot f16 True", "inner True f16", "isclose 2**40", "isclose 1e300", "polyval True",
+        "polyval 1j", "polyval int8"])
+def test_python_scalars_with_arrays_as_numpy(f):
+    with np.errstate(all="ignore"):
+        r = _three(f, F16)
+    assert r[0] == r[1] == r[2], r
+
+
+def test_power_of_uint8_to_minus_one_overflows_as_numpy():
+    u = np.array([1, 2], np.uint8)
+    assert _three(lambda m, v: m.power(v, -1), u) == [OverflowError] * 3
+
+
+def test_polyval_of_0d_coefficients_is_a_type_error():
+    p = np.array(1.5, np.float32)
+    assert _three(lambda m, v: m.polyval(v, 2.0), p)[1:] == [ValueError] * 2  # (both kinds)
+    with pytest.raises(TypeError):
+        wire.jit(lambda v: wnp.polyval(v, 2.0))(p)
+    with pytest.raises(TypeError):
+        wnp.polyval(p, 2.0)
+
+
+def test_numpys_own_functions_refusal_is_wires_error():
+    """A NumPy function wire.numpy passes through (no traced form: gcd) refuses as wire."""
+    with pytest.raises(TypeError) as info:
+        wnp.gcd(np.array([1.5]), np.array([2.0]))
+    assert isinstance(info.value, wire.WireError) and f"(at {HERE}:" in str(info.value)

@@ -7,6 +7,8 @@ Complex derivatives follow JAX's convention (see ``wire.ops.complex_parts``).
 
 from __future__ import annotations
 
+import builtins
+
 import math
 
 import numpy as np
@@ -276,8 +278,13 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     ``isclose(inf, -inf)`` is False), as NumPy computes it (boolean, not differentiable)."""
     if not _is_tracer(a, b):
         return np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
-    b = cast(b, result_dtype(b, 1.0))  # NumPy makes b a float (ints: float64)
-    close = ((abs(a - b) <= atol + rtol * abs(b)) & isfinite(b)) | (a == b)
+    if type(b) is int or type(b) is bool:  # NumPy: float(b), a Python float (weak: NEP 50,
+        b = float(b)                           # isclose(f16, 2**40) is float16's inf there)
+    elif type(b) is not float and type(b) is not complex:
+        b = cast(b, result_dtype(b, 1.0))  # NumPy makes b a float (ints: float64)
+    # (a Python b: its tolerance is a Python float too, weakly typed as NumPy's)
+    size = builtins.abs(b) if type(b) is float or type(b) is complex else abs(b)
+    close = ((abs(a - b) <= atol + rtol * size) & isfinite(b)) | (a == b)
     if equal_nan:
         close = close | (isnan(a) & isnan(b))
     return close

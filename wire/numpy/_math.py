@@ -237,6 +237,8 @@ def power(x, y):
             k = int(y)
             dt = result_dtype(x, y)
             if k < 0 and dt.kind not in "fc":
+                if type(y) is int and dt.kind == "u":  # (NumPy: -1 does not fit uint8 first)
+                    cast(y, dt)
                 raise WireValueError(
                     f"power: integers to negative integer powers are not allowed ({x.aval!r} "
                     f"** {y!r}), as in NumPy; make the base a float{at(user_location())}")

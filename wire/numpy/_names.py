@@ -32,6 +32,7 @@ from ..errors import (
 )
 from ..core import Tracer
 from ._promote import holds_tracer, known
+from ._refusals import REFUSALS, refused
 
 # fmt: off
 _SCALAR_TYPES = (
@@ -198,7 +199,13 @@ class ConcreteOnly:
                 return self.__wrapped__(*args, **kwargs)
             except (ValueError, IndexError, TypeError) as e:  # NumPy's refusal, as a WireError
                 raise _wire_error(e, self._qualname) from e
-        return self.__wrapped__(*args, **kwargs)
+        try:
+            return self.__wrapped__(*args, **kwargs)
+        except REFUSALS as e:  # NumPy's refusal of bad input: a WireError of its kind
+            x = refused(self._qualname, None, e, args, kwargs)
+            if x is None:
+                raise
+            raise x from None
 
     def _refused(self) -> WireTypeError:
         return WireTypeError(

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ..errors import WireError, WireTypeError, WireValueError, at, user_location
+from ..errors import ShapeTypeError, WireError, WireTypeError, WireValueError, at, user_location
 from ..core import Tracer
 from ..ops import complex_parts as CP
 from ..ops.shape import to_tracer
@@ -24,7 +24,7 @@ from ._creation import zeros_like
 from ._elementwise_composed import imag, real
 from ._math import abs as _abs
 from ._math import exp, isnan, mod, sqrt, where
-from ._promote import cast, holds_tracer, lift, promote_float
+from ._promote import cast, holds_tracer, lift, promote_float, strong
 from ._rearranging import pad, take
 from ._reductions import normalize_axes
 from ._shape import concatenate, reshape, stack
@@ -195,6 +195,9 @@ def _coeffs(p, name):
         p = p.coeffs
     p = lift(p)
     nd = p.ndim if isinstance(p, Tracer) else np.ndim(p)
+    if nd == 0:  # (NumPy iterates over p: a TypeError there)
+        raise ShapeTypeError(f"{name}: coefficients must be 1-D, got a 0-d array"
+                             f"{at(user_location())}")
     if nd != 1:
         raise WireError(f"{name}: coefficients must be 1-D{at(user_location())}")
     return p if isinstance(p, Tracer) else np.asarray(p)
@@ -214,7 +217,10 @@ def polyval(p, x, *, unroll=16):
     if not _t(p, x):
         return np.polyval(p, x)
     p = _coeffs(p, "polyval")
-    y = zeros_like(lift(x)) if _t(x) else np.zeros_like(np.asarray(x, dtype=float))
+    # NumPy's: x = asanyarray(x) (a Python scalar strongly typed: polyval(f32, True) is
+    # float32, polyval(p, 1j) complex), y = zeros_like(x)
+    x = strong(lift(x)) if _t(x) else np.asanyarray(x)
+    y = zeros_like(x) if _t(x) else np.zeros_like(x)
     for k in range(p.shape[0]):
         y = y * x + p[k]
     return y

@@ -85,9 +85,10 @@ _matmul = matmul  # (a private alias is not replaced by the entry point: dot's o
 
 def _scaled(a, b, ndim: int):
     """``dot``/``inner`` of a scalar and an array (``ndim``: their ranks summed), as NumPy
-    computes it: of one element, their product as it is; else the products summed onto
-    ``+0.0`` (BLAS's axpy onto zeros: ``-0.0 * 1`` is ``0.0``), and by a zero scalar, zeros
-    throughout (axpy by 0 adds nothing: ``inf * 0`` is ``0.0`` there, not NaN).
+    computes it: of one element, or of float16 (NumPy's own loop), their product as it is;
+    else (BLAS's axpy onto zeros) the products summed onto ``+0.0`` (``-0.0 * 1`` is
+    ``0.0``), and by a zero scalar, zeros throughout (axpy by 0 adds nothing: ``inf * 0`` is
+    ``0.0`` there, not NaN).
 
     >>> _scaled(np.array([np.inf, -1.0]), np.array(0.0), 1)
     array([0., 0.])
@@ -95,19 +96,19 @@ def _scaled(a, b, ndim: int):
     out = a * b
     shape = _as_tracer_shape(out)
     if not ndim or out.dtype.kind not in "fc" or shape is None or \
-            int(np.prod(shape, dtype=np.int64)) == 1:
-        return out
+            int(np.prod(shape, dtype=np.int64)) == 1 or not _blas(np.dtype(out.dtype)):
+        return out  # (NumPy's own loop, float16's: the products as they are)
     scalar, array = (a, b) if len(_as_tracer_shape(a)) == 0 else (b, a)
     out = out + 0.0  # (the derivatives: the product's)
     return where((scalar == 0) & ~isfinite(array), np.zeros((), out.dtype), out)
 
 
 @functools.lru_cache(maxsize=None)
-def _dot_is_the_product(dtype: np.dtype) -> bool:
-    """Whether NumPy's ``dot`` of two arrays of one element each of ``dtype`` is their product
-    as it is (BLAS's dot of one element, float32/64 and complex64/128: ``-0.0 * 1.0`` stays
-    ``-0.0``), not the product summed onto ``+0.0`` (NumPy's own loop: float16); asked of
-    NumPy once per dtype."""
+def _blas(dtype: np.dtype) -> bool:
+    """Whether NumPy's ``dot`` computes with BLAS in ``dtype`` (float32/64, complex64/128),
+    read from its result: BLAS's dot of one element each is their product as it is
+    (``-0.0 * 1.0`` stays ``-0.0``), NumPy's own loop (float16) sums it onto ``+0.0``; asked
+    of NumPy once per dtype."""
     x = np.full(1, complex(-0.0, -0.0) if dtype.kind == "c" else -0.0, dtype)
     y = np.ones(1, dtype)
     d, p = np.dot(x, y), (x * y)[0]
@@ -116,14 +117,14 @@ def _dot_is_the_product(dtype: np.dtype) -> bool:
 
 def _single_product(a, b, shape):
     """NumPy's ``dot`` (and ``tensordot``, ``inner``) of ``a`` and ``b``, one element each, of
-    result ``shape``, where that is their product as it is (:func:`_dot_is_the_product`);
+    result ``shape``, where that is their product as it is (:func:`_blas`);
     else None (the matmul's sum onto ``+0.0``). A ``matmul`` of them sums there too."""
     sa, sb = _as_tracer_shape(a), _as_tracer_shape(b)
     if sa is None or sb is None or any(d != 1 for d in tuple(sa) + tuple(sb)):
         return None
     a, b = promote(a, b)
     dtype = np.dtype(a.dtype)
-    if dtype.kind not in "fc" or not _dot_is_the_product(dtype):
+    if dtype.kind not in "fc" or not _blas(dtype):
         return None
     return reshape(reshape(a, ()) * reshape(b, ()), shape)
 
