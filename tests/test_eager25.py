@@ -276,3 +276,35 @@ def test_numpys_own_functions_refusal_is_wires_error():
     with pytest.raises(TypeError) as info:
         wnp.gcd(np.array([1.5]), np.array([2.0]))
     assert isinstance(info.value, wire.WireError) and f"(at {HERE}:" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "std", "var", "nansum", "nanmean", "nanstd",
+                                  "nanvar"])
+def test_reduction_with_dtype_of_a_python_scalar_argument(name):
+    """jit(f)(1.0): dtype= makes the result float32 (a weakly typed float32 went back to
+    float64 when it met the sum's +0.0)."""
+    f = lambda m, v: getattr(m, name)(v, dtype=np.float32)
+    for s in (-0.0, 3, True):
+        want = _bits(f(np, s))
+        assert _bits(f(wnp, s)) == want and _bits(wire.jit(lambda v: f(wnp, v))(s)) == want
+
+
+def test_sinc_of_complex_under_jit_is_numpys():
+    z = np.array([-0.0, 1j, complex(np.nan, 1), np.inf, -2.0, 0j, 0.3 + 0.2j, 5 - 2j])
+    with np.errstate(all="ignore"):
+        r = _three(lambda m, v: m.sinc(v), z)
+    assert r[0] == r[1] == r[2]
+
+
+def test_median_of_complex_slices_holding_nan_is_the_nan_entry():
+    x = np.array([[-0.0, 1j, complex(np.nan, 1)], [np.inf, -2.0, 0j]])
+    for kw in ({}, {"axis": 0}, {"axis": 1}):
+        with np.errstate(all="ignore"):
+            r = _three(lambda m, v: m.median(v, **kw), x)
+        assert r[0] == r[1] == r[2], kw
+
+
+def test_unwrap_axis_none_refused_as_numpy():
+    for a in (np.array(1.0), np.ones(3)):
+        r = _three(lambda m, v: m.unwrap(v, axis=None), a)
+        assert r[0] == r[1] == r[2], r

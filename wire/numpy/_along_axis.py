@@ -605,8 +605,12 @@ def _partitioned(flat, kth):
 
 
 def _nan_slices(s, res):
-    """``res`` with NaN where the sorted row ``s`` holds a NaN (NaN sorts last)."""
+    """``res`` with NaN where the sorted row ``s`` holds a NaN (NaN sorts last): that last
+    entry itself, as NumPy's (a complex one keeps its other part: median of a slice holding
+    ``nan+1j`` is ``nan+1j``), with no derivative."""
     last = take(s, [s.shape[-1] - 1], axis=-1)
+    if s.dtype.kind == "c":
+        return where(isnan(last), stop_gradient(last), res)
     return where(isnan(last), np.nan, res)
 
 

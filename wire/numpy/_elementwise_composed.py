@@ -138,6 +138,9 @@ def sinc(x):
     if not _is_tracer(x):
         return np.sinc(x)
     (x,) = promote_true_divide(x)  # np.sinc is pi * x / (pi * x): integers become float64
+    if x.dtype.kind == "c":  # NumPy's formula itself (sinpi below is real only)
+        y = np.pi * where(x == 0, 1.0e-20, x)
+        return sin(y) / y
     small = abs(x) < _SINC_SERIES_BELOW
     far = where(small, 1.0, x)
     safe = far * np.pi

@@ -142,6 +142,11 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * math.pi):
         return np.unwrap(p, discont=discont, axis=axis, period=period)
     p = lift(p)
     (p,) = promote_float(p) if p.dtype.kind not in "iub" else (p,)
+    if p.ndim == 0:
+        diff(p)  # (raises as NumPy's unwrap does first: diff of a 0-d array)
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, (bool, np.bool_)):
+        raise WireTypeError(f"unwrap: axis must be an int, got {axis!r} (NumPy refuses it "
+                            f"too){at(user_location())}")
     axis = normalize_axes(axis, p.ndim)[0]
     dd = diff(p, axis=axis)
     if discont is None:

@@ -17,7 +17,7 @@ from ._axes import normalize_axes
 from ._creation import ones_like
 from ._elementwise_composed import conj, imag, real
 from ._math import _as_bool, isnan, logical_not, maximum, minimum, not_equal, sqrt, where
-from ._promote import cast, lifting, refuse_out
+from ._promote import cast, lifting, refuse_out, strong
 from ._shape import broadcast_to, concatenate, transpose
 
 __all__ = [
@@ -312,8 +312,8 @@ def _accumulated(a: Tracer, dtype) -> Tracer:
     """``a`` in the dtype NumPy's sum and product accumulate it in: ``dtype`` when given, else
     the platform's integer for booleans and narrower integers (``np.prod(int8_array)`` is
     int64), else its own."""
-    if dtype is not None:
-        return cast(a, dtype)
+    if dtype is not None:  # (strongly typed: np.sum(1.0, dtype=np.float32) is float32)
+        return strong(cast(a, dtype))
     if a.dtype == bool or a.dtype.kind in "iu" and a.dtype.itemsize < np.dtype(np.intp).itemsize:
         return cast(a, np.intp if a.dtype.kind != "u" else np.uintp)
     return a
