@@ -308,3 +308,13 @@ def test_unwrap_axis_none_refused_as_numpy():
     for a in (np.array(1.0), np.ones(3)):
         r = _three(lambda m, v: m.unwrap(v, axis=None), a)
         assert r[0] == r[1] == r[2], r
+
+
+def test_string_operands_are_refused_eagerly_as_under_jit():
+    """NumPy's ufuncs of a float array and a string: wire computes with numbers only (jit
+    refused, eager gave NumPy's string array for add and a KeyError for sin)."""
+    for f in (lambda m, v: m.add(v, "a"), lambda m, v: m.sin("a"),
+              lambda m, v: m.multiply(v, np.array(["a"]))):
+        for g in (lambda v: f(wnp, v), wire.jit(lambda v: f(wnp, v))):
+            with pytest.raises(wire.WireTypeError):
+                g(np.ones(3))

@@ -12,6 +12,7 @@ import operator
 import numpy as np
 
 from ..core import Tracer, WeakTracer, check_plain_array, constant_value, weak_int_range
+from ..core.tracer import check_numeric
 from ..errors import (
     OutArgumentError, ShapeError, WireOverflowError, WireTypeError, WireValueError, at, user_location,
 )
@@ -172,6 +173,8 @@ def promote(*args):
         if isinstance(x, Tracer) and isinstance(y, Tracer) and x.dtype == y.dtype:
             return [x, y]
     dt = result_dtype(*args)
+    if dt.kind not in _KIND_ORDER:  # a string operand: NumPy's ufuncs have no numeric loop
+        check_numeric(dt, "an operand")
     return [cast(a, dt) for a in args]
 
 
@@ -194,6 +197,9 @@ def float_result_dtype(*args) -> np.dtype:
     """
     kinds = [dtype_of(a) for a in args]
     strong = [k for k in kinds if isinstance(k, np.dtype)]
+    for k in strong:  # (a string operand: NumPy's float ufuncs have no loop for it either)
+        if k.kind not in _KIND_ORDER:
+            check_numeric(k, "an operand")
     common = np.result_type(*kinds)
     if not strong or _KIND_ORDER[common.kind] > max(_KIND_ORDER[k.kind] for k in strong):
         return float_of(common)  # a Python scalar of a higher kind: its default (float64)
