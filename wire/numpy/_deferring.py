@@ -15,6 +15,8 @@ from ..core.debug import _NANS
 from ._eager import check_nans
 from ._refusals import REFUSALS, refused
 
+_nans_on = _NANS.get  # (a bound method: no attribute look-up per call)
+
 # Functions that answer from the dtype or need concrete values: never deferred.
 NOT_DEFERRED = frozenset({
     "allclose", "array_equal", "array_equiv", "can_cast", "common_type", "min_scalar_type",
@@ -117,7 +119,7 @@ def deferring(fn):
                     if x is None:
                         raise
                     raise x from None
-                if _NANS.get():  # (a concrete branch computing with NumPy is checked too)
+                if _nans_on():  # (a concrete branch computing with NumPy is checked too)
                     check_nans(fn.__name__, (args, kwargs), out)
                 return out
         return _deferred_call(fn, args, kwargs)

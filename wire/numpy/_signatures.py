@@ -393,9 +393,9 @@ def _made_front(env, name, fn, np_fn, np_sig, own_sig, to_own, unsupported, extr
                 f"        _np_check(_name, {{{values}}}, _r)\n"
                 f"    return _r\n")
     else:  # (under debug_nans a concrete result is checked: see _eager.check_nans)
-        env.update({"_np_NANS": _NANS, "_np_check_nans": _eager.check_nans})
+        env.update({"_np_nans_on": _NANS.get, "_np_check_nans": _eager.check_nans})
         tail = (f"    _r = _fn({call}) if {fast} else {slow}\n"
-                f"    if _np_NANS.get():\n"
+                f"    if _np_nans_on():\n"
                 f"        _np_check_nans(_name, {{{values}}}, _r)\n"
                 f"    return _r\n")
     # NumPy's refusal of concrete operands (its ValueError, AxisError …): wire's error
