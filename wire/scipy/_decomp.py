@@ -13,18 +13,22 @@ these compositions.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import numpy as wnp
 from ..api.custom import custom_jvp
-from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
+from ..errors import (NonDifferentiableError, ShapeError, WireError, WireTypeError,
+                      WireValueError, at, user_location)
 from ._traced import check_finite_values as _finite
 from ._traced import over_stack
 from ._traced import traced as _t
 from ._triangular import cho_solve, cholesky, scipy_valued, solve_triangular
 from ..ops import factorizations as LX
 from ..ops.optional import module as _optional_module
-from ..ops.scipy_linalg import eig_in_range
+from ..ops import scipy_linalg_more as _more  # (registers SciPy's schur, qz, ldl… calls)
+from ..ops.scipy_linalg import eig_in_range, scipy_linalg as _scipy_linalg
 
 _sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first use
 
@@ -819,6 +823,371 @@ def _lu(a, permute_l, p_indices):
     return p, low, up
 
 
+# --------------------------------------------------------------------------- Schur, Hessenberg,
+# QZ and LDL forms: SciPy's own LAPACK calls, also traced; no derivative (as JAX's schur and
+# hessenberg: the forms are not unique, and LAPACK's choice among them is not smooth)
+
+
+def _core_outs(x, core):
+    """The core shape of ``x`` (its last ``core`` axes)."""
+    shape = tuple(wnp.shape(x))
+    return shape[len(shape) - core:]
+
+
+@functools.partial(custom_jvp, nondiff_argnums=(0,))
+def _underivable(spec, *args):
+    fn, kw, cores, outs = spec
+    return _scipy_linalg(fn, args, kw, cores, outs)
+
+
+@_underivable.defjvp
+def _underivable_jvp(spec, primals, tangents):
+    raise NonDifferentiableError(
+        f"{spec[0]} has no derivative (as in JAX): its factors are not unique, and LAPACK's "
+        f"choice among them is not a smooth function of the matrix; differentiate a function "
+        f"of the matrix that does not depend on that choice (eigvals, funm, expm…), or hold "
+        f"the input with wire.stop_gradient{at(user_location())}")
+
+
+def _scipy_only(fn, args, kw, cores, outs):
+    """SciPy's ``fn`` on traced ``args`` (its values to the bit, stacks one call per
+    matrix); differentiating it raises ``NonDifferentiableError`` naming ``fn``."""
+    if _sl is None:  # pragma: no cover - exercised only without scipy
+        raise WireError(f"{fn} needs SciPy on traced values (pip install scipy)"
+                        f"{at(user_location())}")
+    outs = tuple((tuple(int(d) for d in sh), np.dtype(dt).str) for sh, dt in outs)
+    spec = (fn, tuple(sorted(dict(kw).items())), tuple(cores), outs)
+    return tuple(_underivable(spec, *args))
+
+
+def _probe_dtypes(fn, kw, args, cores):
+    """The dtypes of SciPy's results of ``fn`` for operands of ``args``' dtypes (a call on
+    small well-conditioned stand-ins: SciPy's dtype rules are its own)."""
+    from ..ops.scipy_linalg import CALLS
+    stand = []
+    for x, c in zip(args, cores):
+        shape = tuple(max(int(d), 1) for d in _core_outs(x, c))
+        dt = wnp.asarray(x).dtype
+        stand.append(np.eye(*shape, dtype=dt) + np.eye(*shape, k=1, dtype=dt) / 2
+                     if c == 2 else np.ones(shape, dt))
+    with np.errstate(all="ignore"):
+        return [np.asarray(g).dtype for g in CALLS[fn](*stand, **dict(kw))]
+
+
+def _schur_output(output, what):
+    if output not in ("real", "complex", "r", "c"):
+        raise WireValueError(f"{what}: argument must be 'real', or 'complex', got "
+                             f"{output!r}{at(user_location())}")
+    return output in ("complex", "c")
+
+
+def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_finite=True):
+    """Schur decomposition ``a = Z T Zᴴ``, SciPy's: ``T`` upper (quasi-)triangular
+    (``output="real"``: 2x2 blocks for complex pairs; ``"complex"``: triangular), ``Z``
+    unitary; with ``sort`` (``"lhp"``, ``"rhp"``, ``"iuc"``, ``"ouc"`` or a callable of the
+    eigenvalue), also ``sdim``, the number of eigenvalues sorted to the top. Traced, SciPy's
+    own ``gees`` computes it (the same bits); it has no derivative (as JAX's), and
+    differentiating it raises ``NonDifferentiableError``.
+
+    >>> t, z = schur(np.array([[1.0, 2.0], [0.0, 3.0]]))
+    >>> t
+    array([[1., 2.],
+           [0., 3.]])
+    """
+    _finite("schur", check_finite, a)
+    if _concrete(a):
+        return _sl.schur(a, output=output, lwork=lwork, sort=sort, check_finite=False)
+    cplx = _schur_output(output, "schur")
+    if sort is not None and not callable(sort) and sort not in ("lhp", "rhp", "iuc", "ouc"):
+        raise WireValueError(f"schur: sort must be None, a callable or one of ('lhp', "
+                             f"'rhp', 'iuc', 'ouc'), got {sort!r}{at(user_location())}")
+    a = _float(a)
+    n = _square(a, "schur")
+    if cplx and a.dtype.kind != "c":  # (SciPy converts, and factors the complex matrix)
+        a = wnp.asarray(a, np.result_type(a.dtype, np.complex64))
+    kw = dict(output="complex" if cplx else "real", sort=sort)
+    outs = [((n, n), a.dtype), ((n, n), a.dtype)] + ([((), np.int64)] if sort else [])
+    return _scipy_only("schur", [a], kw, (2,), outs)
+
+
+def hessenberg(a, calc_q=False, overwrite_a=False, check_finite=True):
+    """Hessenberg form ``H`` of ``a`` (zero below the first subdiagonal), and with
+    ``calc_q=True`` also ``Q`` with ``a = Q H Qᴴ``, SciPy's (its ``gehrd``/``orghr``, also
+    traced). No derivative (as JAX's): differentiating it raises
+    ``NonDifferentiableError``.
+
+    >>> h = hessenberg(np.array([[2.0, 5.0, 8.0], [4.0, 2.0, 2.0], [4.0, 1.0, 1.0]]))
+    >>> bool(np.allclose(np.tril(h, -2), 0))
+    True
+    """
+    _finite("hessenberg", check_finite, a)
+    if _concrete(a):
+        return _sl.hessenberg(a, calc_q=calc_q, check_finite=False)
+    a = _float(a)
+    n = _square(a, "hessenberg")
+    kw = dict(calc_q=bool(calc_q))
+    dts = _probe_dtypes("hessenberg", kw, [a], (2,))
+    got = _scipy_only("hessenberg", [a], kw, (2,), [((n, n), d) for d in dts])
+    return got if calc_q else got[0]
+
+
+def qz(A, B, output="real", lwork=None, sort=None, overwrite_a=False, overwrite_b=False,
+       check_finite=True):
+    """Generalized Schur (QZ) decomposition ``A = Q AA Zᴴ``, ``B = Q BB Zᴴ``, SciPy's
+    (``gges``, also traced); returns ``(AA, BB, Q, Z)``. ``sort`` must be None (SciPy's
+    ``ordqz`` sorts). No derivative: differentiating it raises ``NonDifferentiableError``.
+
+    >>> aa, bb, q, z = qz(np.array([[1.0, 2.0], [3.0, 4.0]]), np.eye(2))
+    >>> bool(np.allclose(q @ aa @ z.T, [[1.0, 2.0], [3.0, 4.0]]))
+    True
+    """
+    _finite("qz", check_finite, A, B)
+    if _concrete(A, B):
+        return _sl.qz(A, B, output=output, lwork=lwork, sort=sort, check_finite=False)
+    if sort is not None:
+        raise WireValueError(f"qz: the 'sort' input of qz() has to be None (use ordqz on "
+                             f"concrete arrays){at(user_location())}")
+    cplx = _schur_output(output, "qz")
+    A, B = _float(A), _float(B)
+    n = _square(A, "qz")
+    if _square(B, "qz") != n:
+        raise ShapeError(f"qz: A {tuple(A.shape)} and B {tuple(B.shape)} must be square "
+                         f"matrices of the same size{at(user_location())}")
+    dt = np.result_type(A.dtype, B.dtype)
+    if cplx:
+        dt = np.result_type(dt, np.complex64)
+    A, B = wnp.asarray(A, dt), wnp.asarray(B, dt)
+    kw = dict(output="complex" if cplx else "real")
+    return _scipy_only("qz", [A, B], kw, (2, 2), [((n, n), dt)] * 4)
+
+
+def ldl(A, lower=True, hermitian=True, overwrite_a=False, check_finite=True):
+    """LDLᵀ (or LDLᴴ) factorisation with Bunch–Kaufman pivoting, SciPy's (``sytrf``/
+    ``hetrf``, also traced): ``(lu, d, perm)`` with ``A = lu d luᴴ`` (``luᵀ`` for
+    ``hermitian=False``) and ``lu[perm]`` triangular. Only the ``lower`` (or upper)
+    triangle is read. No derivative (the pivoting is not smooth): differentiating it raises
+    ``NonDifferentiableError``.
+
+    >>> a = np.array([[2.0, -1.0, 3.0], [-1.0, 2.0, 0.0], [3.0, 0.0, 1.0]])
+    >>> lu, d, perm = ldl(a)
+    >>> bool(np.allclose(lu @ d @ lu.T, a))
+    True
+    """
+    _finite("ldl", check_finite, A)
+    if _concrete(A):
+        return _sl.ldl(A, lower=lower, hermitian=hermitian, check_finite=False)
+    A = _float(A)
+    n = _square(A, "ldl")
+    kw = dict(lower=bool(lower), hermitian=bool(hermitian))
+    dts = _probe_dtypes("ldl", kw, [A], (2,))
+    return _scipy_only("ldl", [A], kw, (2,), [((n, n), dts[0]), ((n, n), dts[1]),
+                                              ((n,), np.int64)])
+
+
+def rsf2csf(T, Z, check_finite=True):
+    """The complex Schur form ``(T, Z)`` from the real one (``schur(a)``'s), SciPy's: each
+    2x2 block of a complex pair is made triangular by a Givens rotation. Traced, SciPy's own
+    values; the derivatives are those of the same rotations written with wire's operations
+    (as JAX's ``rsf2csf``, which is differentiable).
+
+    >>> t, z = rsf2csf(np.array([[0.0, 1.0], [-1.0, 0.0]]), np.eye(2))
+    >>> bool(np.allclose(np.sort_complex(np.diag(t)), [-1j, 1j]))
+    True
+    """
+    _finite("rsf2csf", check_finite, T, Z)
+    if _concrete(T, Z):
+        return _sl.rsf2csf(T, Z, check_finite=False)
+    T, Z = _float(T), _float(Z)
+    n = _square(T, "rsf2csf")
+    if _square(Z, "rsf2csf") != n:
+        raise ShapeError(f"rsf2csf: input array shapes must match: Z {tuple(Z.shape)} vs. T "
+                         f"{tuple(T.shape)}{at(user_location())}")
+    dt = np.result_type(T.dtype, Z.dtype, np.complex64)
+    return scipy_valued("rsf2csf", _rsf2csf, [T, Z])
+
+
+def _rsf2csf(T, Z):
+    """``rsf2csf`` by SciPy's rotations (its derivatives): for ``m = n-1 … 1`` where the
+    subdiagonal ``T[m, m-1]`` is not negligible, the rotation ``G`` from the first eigenvalue
+    ``μ`` of the 2x2 block (minus ``T[m, m]``), applied to rows ``m-1, m`` (columns from
+    ``m-1``), to columns ``m-1, m`` (rows to ``m``) and to ``Z``'s columns."""
+    dt = np.result_type(T.dtype, Z.dtype, np.complex64)
+    T, Z = wnp.asarray(T, dt), wnp.asarray(Z, dt)
+    n = T.shape[-1]
+    eps = np.finfo(np.float64).eps  # (SciPy's, whatever the dtype)
+    rows = np.arange(n)[:, None]
+    cols = np.arange(n)[None, :]
+    for m in range(n - 1, 0, -1):
+        sub = T[..., m, m - 1]
+        act = wnp.abs(sub) > eps * (wnp.abs(T[..., m - 1, m - 1]) + wnp.abs(T[..., m, m]))
+        a, b = T[..., m - 1, m - 1], T[..., m - 1, m]
+        c, d = sub, T[..., m, m]
+        # where the block is left alone, a stand-in with distinct eigenvalues (±i) keeps the
+        # unused derivatives finite
+        a = wnp.where(act, a, 0.0)
+        b = wnp.where(act, b, 1.0)
+        c = wnp.where(act, c, -1.0)
+        d = wnp.where(act, d, 0.0)
+        root = wnp.sqrt(((a - d) / 2) ** 2 + b * c)
+        # SciPy's μ is eigvals' first eigenvalue of the block: the root it is closest to
+        blk = wnp.stack([wnp.stack([a, b], -1), wnp.stack([c, d], -1)], -2)
+        first = wnp.stop_gradient(eigvals(wnp.stop_gradient(blk), check_finite=False)[..., 0])
+        plus, minus = (a + d) / 2 + root, (a + d) / 2 - root
+        mu = wnp.where(wnp.abs(first - plus) <= wnp.abs(first - minus), plus, minus) - d
+        r = wnp.sqrt(wnp.real(mu * wnp.conj(mu)) + wnp.real(c * wnp.conj(c)))
+        cs, sn = mu / r, c / r
+        # G = [[conj(c), s], [-s, c]] embedded at rows/columns m-1, m of the identity
+        g = np.eye(n, dtype=dt) + wnp.zeros(tuple(wnp.shape(cs)) + (n, n), dt)
+        e = lambda i, j: np.asarray((rows == i) & (cols == j), dt)
+        x = lambda v: wnp.expand_dims(v, (-1, -2))
+        g = (g * (1 - e(m - 1, m - 1) - e(m, m)) + x(wnp.conj(cs)) * e(m - 1, m - 1)
+             + x(sn) * e(m - 1, m) - x(sn) * e(m, m - 1) + x(cs) * e(m, m))
+        gh = wnp.conj(wnp.swapaxes(g, -1, -2))
+        on = x(act)
+        left = ((rows == m - 1) | (rows == m)) & (cols >= m - 1)
+        T = wnp.where(on & left, g @ T, T)
+        right = (rows <= m) & ((cols == m - 1) | (cols == m))
+        T = wnp.where(on & right, T @ gh, T)
+        Z = wnp.where(on & ((cols == m - 1) | (cols == m)), Z @ gh, Z)
+        T = wnp.where((rows == m) & (cols == m - 1), wnp.zeros((), dt), T)
+    return T, Z
+
+
+def matrix_balance(A, permute=True, scale=True, separate=False, overwrite_a=False):
+    """Balance ``A`` (LAPACK's ``gebal``, as SciPy): ``B = T⁻¹ A T`` with ``T`` a
+    permutation times a diagonal of powers of two, returned as ``(B, T)``, or
+    ``(B, (scale, perm))`` with ``separate=True``. The derivative of ``B`` is
+    ``T⁻¹ dA T`` (``T`` is piecewise constant in ``A``: its derivative is 0).
+
+    >>> b, t = matrix_balance(np.array([[1.0, 100.0], [0.01, 1.0]]))
+    >>> bool(np.allclose(np.linalg.solve(t, np.array([[1.0, 100.0], [0.01, 1.0]]) @ t), b))
+    True
+    """
+    if _concrete(A):
+        return _sl.matrix_balance(A, permute=permute, scale=scale, separate=separate)
+    A = _float(A)
+    _square(A, "matrix_balance")
+    if A.ndim != 2:
+        raise ShapeError(f"matrix_balance: expected a 2-D square matrix, got shape "
+                         f"{tuple(A.shape)}{at(user_location())}")
+    kw = dict(permute=bool(permute), scale=bool(scale), separate=bool(separate))
+    b, *rest = scipy_valued("matrix_balance", _balance, [A], kw, ref_kw=kw)
+    return (b, tuple(rest)) if separate else (b, rest[0])
+
+
+def _balance(a, permute, scale, separate):
+    """``matrix_balance`` as ``T⁻¹ A T`` with SciPy's ``T`` (held constant): its
+    derivative."""
+    n = a.shape[-1]
+    dts = _probe_dtypes("matrix_balance", dict(permute=permute, scale=scale,
+                                                separate=separate), [a], (2,))
+    outs = [((n, n), d) for d in dts] if not separate else \
+        [((n, n), dts[0]), ((n,), dts[1]), ((n,), np.int64)]
+    from ..ops.scipy_linalg import scipy_linalg
+    got = scipy_linalg("matrix_balance", [wnp.stop_gradient(a)],
+                       tuple(sorted(dict(permute=permute, scale=scale,
+                                         separate=separate).items())), (2,), outs)
+    if separate:
+        s, p = got[1], got[2]
+        t = wnp.asarray(np.arange(n)[:, None] == p[None, :], s.dtype) * s[None, :]
+    else:
+        t = got[1]
+    t = wnp.asarray(t, a.dtype)
+    b = LA.solve(t, a @ t)
+    return (b, got[1], got[2]) if separate else (b, got[1])
+
+
+def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a=False,
+                overwrite_c=False):
+    """``c @ Q`` (``mode="right"``) or ``Q @ c`` (``"left"``) with ``Q`` the economic QR
+    factor of ``a`` (``conj(Q)`` with ``conjugate=True``), and ``R``: SciPy's
+    ``(CQ, R)`` (``(CQ, R, P)`` with ``pivoting=True``, concrete arrays only). Traced,
+    SciPy's own values (``ormqr``) with the derivatives of ``qr``'s factors.
+
+    >>> a = np.array([[3.0, 1.0], [4.0, 2.0]])
+    >>> cq, r = qr_multiply(a, np.eye(2))
+    >>> bool(np.allclose(cq @ r, a))
+    True
+    """
+    if mode not in ("left", "right"):
+        raise WireValueError(f"qr_multiply: mode argument can only be 'left' or 'right' but "
+                             f"not {mode!r}{at(user_location())}")
+    _finite("qr_multiply", True, c)
+    if _concrete(a, c):
+        return _sl.qr_multiply(a, c, mode=mode, pivoting=pivoting, conjugate=conjugate)
+    _refuse("qr_multiply", pivoting=pivoting)
+    _finite("qr_multiply", True, a)
+    a, c = _float(a), _float(c)
+    if a.ndim != 2 or c.ndim not in (1, 2):
+        raise ShapeError(f"qr_multiply: traced, a must be 2-D and c 1-D or 2-D, got "
+                         f"{tuple(a.shape)} and {tuple(c.shape)}{at(user_location())}")
+    m, n = a.shape
+    k = min(m, n)
+    c2 = c if c.ndim == 2 else (c[None, :] if mode == "right" else c[:, None])
+    if mode == "left" and c2.shape[0] != k:
+        raise ShapeError(f"qr_multiply: array shapes are not compatible for Q @ c "
+                         f"operation: {(m, n)} vs {tuple(c2.shape)}{at(user_location())}")
+    if mode == "right" and c2.shape[1] != m:
+        raise ShapeError(f"qr_multiply: array shapes are not compatible for c @ Q "
+                         f"operation: {tuple(c2.shape)} vs {(m, n)}{at(user_location())}")
+    kw = dict(mode=mode, conjugate=bool(conjugate))
+    cq, r = scipy_valued("qr_multiply", _qr_multiply, [a, c], kw, cores=(2, c.ndim),
+                         ref_kw=kw)
+    return cq, r
+
+
+def _qr_multiply(a, c, mode, conjugate):
+    """``qr_multiply`` by ``qr``'s economic factors (its derivatives)."""
+    dt = np.result_type(a.dtype, c.dtype)
+    q, r = qr(wnp.asarray(a, dt), mode="economic", check_finite=False)
+    if conjugate:
+        q = wnp.conj(q)
+    c = wnp.asarray(c, dt)
+    if mode == "right":
+        return c @ q, r
+    return q @ c, r
+
+
+def subspace_angles(A, B):
+    """Principal angles (radians, descending) between the column spaces of ``A`` and
+    ``B``, SciPy's (Knyazev & Argentati's cosine/sine formulas). Traced, SciPy's values; the
+    derivatives are those of the formulas with ``svd`` bases, which assume both have full
+    column rank (a rank-deficient one gives NaN angles traced, where SciPy's are fewer).
+
+    >>> float(subspace_angles(np.array([[1.0], [0.0]]), np.array([[1.0], [1.0]]))[0])
+    0.7853981633974484
+    """
+    _finite("subspace_angles", True, A, B)
+    if _concrete(A, B):
+        return _sl.subspace_angles(A, B)
+    A, B = _float(A), _float(B)
+    if A.ndim != 2 or B.ndim != 2:
+        raise ShapeError(f"subspace_angles: expected 2D arrays, got shapes {tuple(A.shape)} "
+                         f"and {tuple(B.shape)}{at(user_location())}")
+    if A.shape[0] != B.shape[0]:
+        raise ShapeError(f"subspace_angles: A and B must have the same number of rows, got "
+                         f"{A.shape[0]} and {B.shape[0]}{at(user_location())}")
+    return scipy_valued("subspace_angles", _subspace_angles, [A, B])
+
+
+def _subspace_angles(A, B):
+    """SciPy's formulas, with the bases of full rank (its derivatives)."""
+    dt = np.result_type(A.dtype, B.dtype)
+    qa = svd(wnp.asarray(A, dt), full_matrices=False, check_finite=False)[0]
+    qb = svd(wnp.asarray(B, dt), full_matrices=False, check_finite=False)[0]
+    qa_h_qb = _mH(qa) @ qb
+    sigma = svdvals(qa_h_qb, check_finite=False)
+    if qa.shape[1] >= qb.shape[1]:
+        b = qb - qa @ qa_h_qb
+    else:
+        b = qa - qb @ _mH(qa_h_qb)
+    mask = sigma ** 2 >= 0.5
+    # (the arcsin branch's svdvals only where SciPy takes it: the cosines otherwise)
+    mu = wnp.arcsin(wnp.clip(svdvals(b, check_finite=False), -1.0, 1.0))
+    return wnp.where(mask, mu, wnp.arccos(wnp.clip(sigma[::-1], -1.0, 1.0)))
+
+
 NAMES = ["det", "eig", "eigh", "eigh_tridiagonal", "eigvals", "eigvalsh",
-         "eigvalsh_tridiagonal", "inv", "lstsq", "lu", "lu_factor", "lu_solve", "norm", "pinv",
-         "pinvh", "qr", "solve", "svd", "svdvals"]
+         "eigvalsh_tridiagonal", "hessenberg", "inv", "ldl", "lstsq", "lu", "lu_factor",
+         "lu_solve", "matrix_balance", "norm", "pinv", "pinvh", "qr", "qr_multiply", "qz",
+         "rsf2csf", "schur", "solve", "subspace_angles", "svd", "svdvals"]

@@ -45,6 +45,8 @@ from ..tracebacks import expose
 from ._decomp import (det, eig, eigh, eigh_tridiagonal, eigvals, eigvalsh,
                       eigvalsh_tridiagonal, inv, lstsq, lu, lu_factor, lu_solve, norm, pinv,
                       pinvh, qr, solve, svd, svdvals)
+from ._decomp import (hessenberg, ldl, matrix_balance, qr_multiply, qz, rsf2csf, schur,
+                      subspace_angles)
 from ._decomp import NAMES as _DECOMP_NAMES
 from ._decomp import scipy_valued
 from ._equations import solve_continuous_lyapunov, solve_discrete_lyapunov, solve_sylvester
