@@ -60,8 +60,10 @@ def _fractional_matrix_power(a, t):
 
 
 def _signm(a):
+    # SciPy's type is its funm's (float32 for float32), but its iteration for a defective
+    # matrix returns float64: cast to the first, whatever the branch
     x = _real_or_nan(a, np.asarray(_sl.signm(a)))
-    return (x,)
+    return (x.astype(np.result_type(a.dtype, np.float32), copy=False),)
 
 
 def _subspace_angles(a, b):

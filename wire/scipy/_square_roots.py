@@ -14,10 +14,13 @@ order of forward and reverse mode (its transpose, ``Xᵀ Y + Y Xᵀ = Ḡ``) wor
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import numpy as wnp
 from ..api.control_flow import while_loop
+from ..api import jvp
 from ..api.custom import custom_jvp
 from ..errors import WireError, at, user_location
 from ._equations import _sylvester as solve_sylvester  # (its derivatives: the Kronecker form)
@@ -254,4 +257,172 @@ def _polar(a, side):
     return wnp.swapaxes(u, 0, 1), p
 
 
-NAMES = ["polar", "sqrtm"]
+# --------------------------------------------------------------------------- primary matrix
+# functions: funm, signm, fractional_matrix_power
+
+
+def _like(a, x, dtype):
+    """``x`` (complex) as the result of a function of ``a``: its real part for a real ``a``
+    (SciPy's results of real matrices are real where they are defined), in ``dtype``."""
+    if np.dtype(dtype).kind != "c":
+        x = wnp.real(x)
+    return wnp.asarray(x, dtype)
+
+
+def _divided_differences(f, w):
+    """``K[i, j] = f[λi, λj]``: ``(f(λi) - f(λj)) / (λi - λj)``, and ``f'`` at the midpoint
+    where ``|λi - λj| <= eps^(1/3) max(1, |λi|, |λj|)`` (the difference quotient's
+    cancellation and the midpoint's truncation error are both about ``eps^(2/3)`` there);
+    ``f'`` is wire's derivative of ``f`` (elementwise on the flattened midpoints)."""
+    n = w.shape[-1]
+    wi, wj = w[..., :, None], w[..., None, :]
+    d = wi - wj
+    rdt = np.finfo(w.dtype).dtype
+    scale = wnp.maximum(wnp.maximum(wnp.abs(wi), wnp.abs(wj)), np.ones((), rdt))
+    close = wnp.abs(d) <= np.asarray(np.finfo(rdt).eps ** (1.0 / 3.0), rdt) * scale
+    mid = wnp.reshape((wi + wj) / 2, tuple(w.shape[:-1]) + (n * n,))
+    slope = jvp(f, (mid,), (wnp.ones_like(mid),))[1]
+    slope = wnp.reshape(wnp.asarray(slope, w.dtype), tuple(w.shape[:-1]) + (n, n))
+    fw = wnp.asarray(f(w), w.dtype)
+    quotient = (fw[..., :, None] - fw[..., None, :]) / wnp.where(close, 1.0, d)
+    return wnp.where(close, slope, quotient)
+
+
+@functools.partial(custom_jvp, nondiff_argnums=(1, 2))
+def _primary(a, f, dtype):
+    """``f(a)`` for a primary matrix function ``f`` (a function of the eigenvalues), from the
+    eigen-decomposition ``a = V Λ V⁻¹``: ``V f(Λ) V⁻¹``."""
+    w, v = wnp.linalg.eig(a)
+    return _like(a, (v * wnp.asarray(f(w), w.dtype)[..., None, :]) @ wnp.linalg.inv(v), dtype)
+
+
+@_primary.defjvp
+def _primary_jvp(f, dtype, primals, tangents):
+    """The Daleckii–Krein formula ``L(a, E) = V (K ∘ (V⁻¹ E V)) V⁻¹`` with the divided
+    differences ``K`` of ``f`` at the eigenvalues: exact for every diagonalizable ``a``,
+    tied eigenvalues included (where ``K`` is ``f'``). A defective ``a`` (eigenvectors
+    dependent to ``√eps``) has none of it: NaN there, never a wrong number. Linear in ``E``
+    (reverse mode is its transpose); higher orders differentiate ``V``, ``Λ`` and ``f``."""
+    (a,), (e,) = primals, tangents
+    w, v = wnp.linalg.eig(a)
+    vi = wnp.linalg.inv(v)
+    x = _like(a, (v * wnp.asarray(f(w), w.dtype)[..., None, :]) @ vi, dtype)
+    rdt = np.finfo(w.dtype).dtype
+    s = wnp.linalg.svd(wnp.stop_gradient(v), compute_uv=False)
+    bad = s[..., -1:] <= np.asarray(np.sqrt(np.finfo(rdt).eps), rdt) * s[..., :1]
+    nan = wnp.where(wnp.expand_dims(bad, -1), np.asarray(np.nan, rdt), np.ones((), rdt))
+    k = _divided_differences(f, w)
+    inner = k * (vi @ wnp.asarray(e, v.dtype) @ v)
+    return x, _like(a, v @ inner @ vi, dtype) * wnp.asarray(nan, np.dtype(dtype))
+
+
+def _matrix_function(name, ref, A, kw, ref_kw, what):
+    """SciPy's ``name`` of a traced ``A`` (its values, stacks one call per matrix) with the
+    derivatives of ``ref``; a 0x0 matrix gives a 0x0 result (SciPy raises)."""
+    A = _float(A)
+    n = _square(A, what)
+    from ._decomp import _probe_dtypes
+    dtype = _probe_dtypes(name, kw, [A], (2,))[0]
+    if n == 0 or 0 in tuple(A.shape):
+        return wnp.zeros(tuple(A.shape), dtype) + wnp.asarray(A, dtype)
+    if _sl is None:  # pragma: no cover - exercised only without scipy
+        return ref(A, **ref_kw, dtype=dtype)
+    return scipy_valued(name, ref, [A], kw, ref_kw=dict(ref_kw, dtype=dtype))
+
+
+def _stack_of(fn, a):
+    stacked = over_stack(fn, [a], [2])
+    return stacked if stacked is not None else fn(a)
+
+
+def funm(A, func, disp=True):
+    """The matrix function ``f(A)`` of the scalar function ``func`` (applied to an array of
+    eigenvalues, elementwise; ``func`` must take complex arrays), SciPy's (Schur–Parlett).
+    ``disp=False`` returns ``(F, errest)``. Traced, SciPy's own values (NaN where SciPy's
+    result of a real ``A`` is complex, which a traced dtype cannot follow); derivatives of
+    every order by the Daleckii–Krein formula with ``func``'s own derivative (wire's, so
+    ``func`` should be written with ``wire.numpy`` or NumPy's ufuncs), exact for every
+    diagonalizable ``A``, NaN for a defective one (JAX's ``funm`` has no derivative).
+
+    >>> import wire
+    >>> from wire.scipy.linalg import expm
+    >>> a = np.array([[1.0, 2.0], [0.0, 3.0]])
+    >>> bool(np.allclose(funm(a, np.exp), expm(a)))
+    True
+    >>> g = wire.grad(lambda a: funm(a, np.exp)[0, 1])(a)
+    >>> bool(np.allclose(g, wire.grad(lambda a: expm(a)[0, 1])(a)))
+    True
+    """
+    if not _traced(A) and _sl is not None:
+        if np.ndim(A) == 2 and np.shape(A)[0] == np.shape(A)[1] == 0:
+            empty = np.zeros((0, 0), np.result_type(np.asarray(A).dtype, np.float32))
+            return empty if disp else (empty, 0.0)
+        return _sl.funm(A, func, disp=disp)
+    f, err = _matrix_function("funm", _funm_ref, A, dict(func=func), dict(func=func), "funm")
+    return f if disp else (f, err)
+
+
+def _funm_ref(a, func, dtype):
+    """``funm``'s derivatives (and an error estimate of 0, which has none)."""
+    f = _stack_of(lambda a1: _primary(a1, func, dtype), a)
+    return f, wnp.zeros(tuple(a.shape[:-2]), np.float64)
+
+
+def _signum(w):
+    return wnp.asarray(wnp.sign(wnp.real(w)), w.dtype)
+
+
+def signm(A, disp=True):
+    """The matrix sign function (``A (A²)^(-1/2)``: eigenvalues ±1 by the sign of their real
+    parts), SciPy's. Traced, SciPy's values; derivatives by the Daleckii–Krein formula
+    (``(sign λi - sign λj) / (λi - λj)`` between the two half-planes, 0 within one), NaN
+    for a defective ``A``.
+
+    >>> signm(np.array([[2.0, 1.0], [0.0, -3.0]]))
+    array([[ 1. ,  0.4],
+           [ 0. , -1. ]])
+    """
+    if not _traced(A) and _sl is not None:
+        if np.ndim(A) == 2 and np.shape(A)[0] == np.shape(A)[1] == 0:
+            return np.zeros((0, 0), np.result_type(np.asarray(A).dtype, np.float64))
+        return _sl.signm(A) if disp is True else _sl.signm(A, disp=disp)
+    return _matrix_function("signm", _signm_ref, A, {}, {}, "signm")
+
+
+def _signm_ref(a, dtype):
+    return _stack_of(lambda a1: _primary(a1, _signum, dtype), a)
+
+
+def _power(w, t):
+    return w ** t
+
+
+def fractional_matrix_power(A, t):
+    """``A`` to the power ``t`` (the principal branch), SciPy's (Schur–Padé). Traced,
+    SciPy's values (NaN where SciPy's power of a real ``A`` is complex); derivatives of an
+    integer power are ``matrix_power``'s, of a fractional one by the Daleckii–Krein formula
+    (NaN for a defective ``A``).
+
+    >>> np.round(fractional_matrix_power(np.array([[4.0, 0.0], [0.0, 9.0]]), 0.5), 12)
+    array([[2., 0.],
+           [0., 3.]])
+    """
+    if not _traced(A) and _sl is not None:
+        if np.ndim(A) == 2 and np.shape(A)[0] == np.shape(A)[1] == 0:
+            return np.zeros((0, 0), np.result_type(np.asarray(A).dtype, np.float64))
+        return _sl.fractional_matrix_power(A, t)
+    if _traced(t):
+        raise WireError(f"fractional_matrix_power: the power t must be a concrete number"
+                        f"{at(user_location())}")
+    t = float(t) if np.isrealobj(t) else complex(t)
+    return _matrix_function("fractional_matrix_power", _fmp_ref, A, dict(t=t), dict(t=t),
+                            "fractional_matrix_power")
+
+
+def _fmp_ref(a, t, dtype):
+    if isinstance(t, float) and t == int(t):
+        return wnp.asarray(wnp.linalg.matrix_power(a, int(t)), dtype)
+    return _stack_of(lambda a1: _primary(a1, functools.partial(_power, t=t), dtype), a)
+
+
+NAMES = ["fractional_matrix_power", "funm", "polar", "signm", "sqrtm"]

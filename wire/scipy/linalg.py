@@ -15,7 +15,7 @@
 * ``sqrtm`` and ``polar`` (in ``._square_roots``: derivatives by a Sylvester equation);
 * ``expm`` and ``expm_frechet`` (here). ``expm`` is scaling-and-squaring with the degree-13
 Padé approximant (Higham 2005); its reverse-mode derivative is the Fréchet derivative at
-``Aᴴ`` (``L(A, ·)* = L(Aᴴ, ·)``), computed as a block of ``expm([[Aᴴ, G], [0, Aᴴ]])`` by this
+``Aᵀ`` (the transpose of ``L(A, ·)`` under the pairing ``Re(sum(G * L))`` is ``L(Aᵀ, ·)``), computed as a block of ``expm([[Aᴴ, G], [0, Aᴴ]])`` by this
 same function, so every order of reverse mode works. Forward mode differentiates the Padé
 approximant and the squarings themselves.
 
@@ -55,7 +55,7 @@ from ._matrices import block_diag, circulant, companion, hankel, toeplitz
 from ._matrices import (convolution_matrix, dft, fiedler, fiedler_companion, hadamard,
                         helmert, hilbert, invhilbert, invpascal, leslie, pascal)
 from ._matrices import NAMES as _MATRIX_NAMES
-from ._square_roots import polar, sqrtm
+from ._square_roots import fractional_matrix_power, funm, polar, signm, sqrtm
 from ._traced import check_finite_values as _finite
 from ._triangular import _float, _square, _traced, cho_factor, cho_solve, cholesky
 from ._triangular import solve_triangular
@@ -63,8 +63,9 @@ from ..ops.optional import module as _optional_module
 
 _sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first use
 
-__all__ = ["cho_factor", "cho_solve", "cholesky", "expm", "expm_frechet", "solve_triangular", "sqrtm",
-           "polar",
+__all__ = ["cho_factor", "cho_solve", "cholesky", "coshm", "cosm", "expm", "expm_frechet",
+           "fractional_matrix_power", "funm", "polar", "signm", "sinhm", "sinm",
+           "solve_triangular", "sqrtm", "tanhm", "tanm",
            *_DECOMP_NAMES, *_EQUATION_NAMES, *_MATRIX_NAMES]
 
 
@@ -125,7 +126,11 @@ def _expm_fwd(a):
 
 
 def _expm_bwd(a, g):
-    return (_frechet(wnp.conj(wnp.swapaxes(a, -1, -2)), g),)
+    # the transpose of E -> L(a, E) under the pairing Re(sum(G * L)) (wire's and JAX's
+    # convention for complex inputs) is L(aᵀ, ·): no conjugate (the conjugate was the
+    # Hermitian adjoint, wrong for a complex a: the gradient of Re expm(a)[0, 0] at a
+    # complex a was off)
+    return (_frechet(wnp.swapaxes(a, -1, -2), g),)
 
 
 _expm.defvjp(_expm_fwd, _expm_bwd)
@@ -179,6 +184,98 @@ def _expm_traced(A):
     exact = wnp.stop_gradient(wnp.where(np.eye(n, dtype=bool), wnp.expand_dims(wnp.exp(d), -1),
                                         wnp.zeros_like(A)))
     return wnp.where(wnp.expand_dims(diagonal_inf, (-1, -2)), exact, out)
+
+
+# --------------------------------------------------------------------------- trigonometric
+# and hyperbolic functions: SciPy's formulas in expm (and solve), so traced values are its
+# bits, and derivatives of every order are expm's
+
+
+def _trig_input(A, what):
+    A = _float(A)
+    _square(A, what)
+    return A
+
+
+def sinm(A):
+    """Matrix sine, SciPy's: ``Im expm(iA)`` for a real ``A``, else
+    ``-i (expm(iA) - expm(-iA)) / 2``.
+
+    >>> import wire
+    >>> bool(np.allclose(sinm(np.diag([0.5, 1.0])), np.diag(np.sin([0.5, 1.0]))))
+    True
+    >>> float(wire.grad(lambda a: sinm(a)[0, 0])(np.diag([0.5, 1.0]))[0, 0])  # cos 0.5
+    0.8775825618903728
+    """
+    if not _traced(A) and _sl is not None:
+        return _sl.sinm(A)
+    A = _trig_input(A, "sinm")
+    if A.dtype.kind == "c":
+        return -0.5j * (expm(1j * A) - expm(-1j * A))
+    return wnp.imag(expm(1j * A))
+
+
+def cosm(A):
+    """Matrix cosine, SciPy's: ``Re expm(iA)`` for a real ``A``, else
+    ``(expm(iA) + expm(-iA)) / 2``.
+
+    >>> bool(np.allclose(cosm(np.diag([0.5, 1.0])), np.diag(np.cos([0.5, 1.0]))))
+    True
+    """
+    if not _traced(A) and _sl is not None:
+        return _sl.cosm(A)
+    A = _trig_input(A, "cosm")
+    if A.dtype.kind == "c":
+        return 0.5 * (expm(1j * A) + expm(-1j * A))
+    return wnp.real(expm(1j * A))
+
+
+def tanm(A):
+    """Matrix tangent, SciPy's: ``solve(cosm(A), sinm(A))``.
+
+    >>> bool(np.allclose(tanm(np.diag([0.5, 1.0])), np.diag(np.tan([0.5, 1.0]))))
+    True
+    """
+    if not _traced(A) and _sl is not None:
+        return _sl.tanm(A)
+    A = _trig_input(A, "tanm")
+    return solve(cosm(A), sinm(A), check_finite=False)
+
+
+def sinhm(A):
+    """Matrix hyperbolic sine, SciPy's: ``(expm(A) - expm(-A)) / 2``.
+
+    >>> bool(np.allclose(sinhm(np.diag([0.5, 1.0])), np.diag(np.sinh([0.5, 1.0]))))
+    True
+    """
+    if not _traced(A) and _sl is not None:
+        return _sl.sinhm(A)
+    A = _trig_input(A, "sinhm")
+    return 0.5 * (expm(A) - expm(-A))
+
+
+def coshm(A):
+    """Matrix hyperbolic cosine, SciPy's: ``(expm(A) + expm(-A)) / 2``.
+
+    >>> bool(np.allclose(coshm(np.diag([0.5, 1.0])), np.diag(np.cosh([0.5, 1.0]))))
+    True
+    """
+    if not _traced(A) and _sl is not None:
+        return _sl.coshm(A)
+    A = _trig_input(A, "coshm")
+    return 0.5 * (expm(A) + expm(-A))
+
+
+def tanhm(A):
+    """Matrix hyperbolic tangent, SciPy's: ``solve(coshm(A), sinhm(A))``.
+
+    >>> bool(np.allclose(tanhm(np.diag([0.5, 1.0])), np.diag(np.tanh([0.5, 1.0]))))
+    True
+    """
+    if not _traced(A) and _sl is not None:
+        return _sl.tanhm(A)
+    A = _trig_input(A, "tanhm")
+    return solve(coshm(A), sinhm(A), check_finite=False)
 
 
 def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
