@@ -50,6 +50,7 @@ from ._decomp import (hessenberg, ldl, matrix_balance, qr_multiply, qz, rsf2csf,
 from ._decomp import NAMES as _DECOMP_NAMES
 from ._decomp import scipy_valued
 from ._equations import solve_continuous_lyapunov, solve_discrete_lyapunov, solve_sylvester
+from ._equations import (solve_banded, solve_circulant, solve_toeplitz, solveh_banded)
 from ._equations import NAMES as _EQUATION_NAMES
 from ._matrices import block_diag, circulant, companion, hankel, toeplitz
 from ._matrices import (convolution_matrix, dft, fiedler, fiedler_companion, hadamard,
