@@ -467,6 +467,106 @@ def convolution_matrix(a, n, mode="full"):
     return vals[..., rows - 1 - np.arange(rows)[:, None] + np.arange(cols)[None, :]]
 
 
-NAMES = ["block_diag", "circulant", "companion", "convolution_matrix", "dft", "fiedler",
-         "fiedler_companion", "hadamard", "hankel", "helmert", "hilbert", "invhilbert",
-         "invpascal", "leslie", "pascal", "toeplitz"]
+def _square_2d(a, what):
+    if a.ndim < 2:
+        raise ShapeError(f"{what}: input array must be a 2D NumPy array, got shape "
+                         f"{tuple(a.shape)}{at(user_location())}")
+    if a.shape[-1] != a.shape[-2]:
+        raise ShapeError(f"{what}: input array must be square, got shape {tuple(a.shape)}"
+                         f"{at(user_location())}")
+
+
+def bandwidth(a):
+    """``(lower, upper)``: how far below and above the diagonal ``a``'s non-zero entries
+    reach (SciPy's; a stack gives arrays). Traced, integer arrays.
+
+    >>> bandwidth(np.array([[1.0, 2.0, 0.0], [0.0, 3.0, 0.0], [4.0, 0.0, 5.0]]))
+    (2, 1)
+    """
+    if _concrete(a):
+        return _sl.bandwidth(a)
+    a = wnp.asarray(a)
+    if a.ndim < 2:
+        raise ShapeError(f"bandwidth: input array must be a 2D NumPy array, got shape "
+                         f"{tuple(a.shape)}{at(user_location())}")
+    m, n = a.shape[-2:]
+    offset = np.arange(m)[:, None] - np.arange(n)[None, :]  # i - j
+    nonzero = a != 0
+    zero = np.zeros((), np.int64)
+    lower = wnp.max(wnp.where(nonzero, offset, zero), axis=(-2, -1), initial=0)
+    upper = wnp.max(wnp.where(nonzero, -offset, zero), axis=(-2, -1), initial=0)
+    return lower, upper
+
+
+def _is_symmetric(a, atol, rtol, hermitian, what):
+    if _concrete(a):
+        fn = _sl.ishermitian if hermitian else _sl.issymmetric
+        return fn(a, atol=atol, rtol=rtol)
+    a = wnp.asarray(a)
+    _square_2d(a, what)
+    t = wnp.swapaxes(a, -1, -2)
+    if hermitian and a.dtype.kind == "c":
+        t = wnp.conj(t)
+    if atol is None and rtol is None:  # exact; SciPy skips the diagonal unless it is
+        n = a.shape[-1]                # complex and Hermitian-ness is asked
+        same = a == t
+        if not (hermitian and a.dtype.kind == "c"):
+            same = same | np.eye(n, dtype=bool)
+        return wnp.all(same, axis=(-2, -1))
+    # numpy.allclose with the tolerance not given as 0
+    close = wnp.isclose(a, t, rtol=0.0 if rtol is None else rtol,
+                        atol=0.0 if atol is None else atol)
+    return wnp.all(close, axis=(-2, -1))
+
+
+def issymmetric(a, atol=None, rtol=None):
+    """Whether the square ``a`` equals its transpose, SciPy's: exactly, off the diagonal
+    (NaN is never equal), or within ``numpy.allclose``'s ``atol``/``rtol`` if either is
+    given. Traced, a boolean array (one per matrix of a stack).
+
+    >>> issymmetric(np.array([[1.0, 2.0], [2.0, 3.0]]))
+    True
+    """
+    return _is_symmetric(a, atol, rtol, False, "issymmetric")
+
+
+def ishermitian(a, atol=None, rtol=None):
+    """Whether the square ``a`` equals its conjugate transpose, SciPy's (a complex diagonal
+    must be real), exactly or within ``numpy.allclose``'s ``atol``/``rtol``.
+
+    >>> ishermitian(np.array([[1.0, 1j], [-1j, 2.0]]))
+    True
+    """
+    return _is_symmetric(a, atol, rtol, True, "ishermitian")
+
+
+def khatri_rao(a, b):
+    """Khatri–Rao product, the column-wise Kronecker product: column ``k`` is
+    ``kron(a[:, k], b[:, k])`` (leading axes are batch axes, as SciPy 1.17).
+
+    >>> khatri_rao(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 10.0]]))
+    array([[ 1., 20.],
+           [ 3., 40.]])
+    """
+    if _concrete(a, b):
+        return _sl.khatri_rao(a, b)
+    a, b = wnp.asarray(a), wnp.asarray(b)
+    if a.ndim < 2 or b.ndim < 2:
+        raise ShapeError(f"khatri_rao: both arrays should be 2-dimensional, got shapes "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}{at(user_location())}")
+    if a.shape[-1] != b.shape[-1]:
+        raise ShapeError(f"khatri_rao: the number of columns for both arrays should be "
+                         f"equal, got shapes {tuple(a.shape)} and {tuple(b.shape)}"
+                         f"{at(user_location())}")
+    c = a[..., :, None, :] * b[..., None, :, :]
+    shape = tuple(c.shape)
+    out = wnp.reshape(c, shape[:-3] + (shape[-3] * shape[-2], shape[-1]))
+    if a.size == 0 or b.size == 0:  # (SciPy's empty result has a's dtype)
+        return wnp.asarray(out, a.dtype)
+    return out
+
+
+NAMES = ["bandwidth", "block_diag", "circulant", "companion", "convolution_matrix", "dft",
+         "fiedler", "fiedler_companion", "hadamard", "hankel", "helmert", "hilbert",
+         "invhilbert", "invpascal", "ishermitian", "issymmetric", "khatri_rao", "leslie",
+         "pascal", "toeplitz"]

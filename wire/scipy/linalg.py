@@ -55,6 +55,7 @@ from ._equations import NAMES as _EQUATION_NAMES
 from ._matrices import block_diag, circulant, companion, hankel, toeplitz
 from ._matrices import (convolution_matrix, dft, fiedler, fiedler_companion, hadamard,
                         helmert, hilbert, invhilbert, invpascal, leslie, pascal)
+from ._matrices import bandwidth, ishermitian, issymmetric, khatri_rao
 from ._matrices import NAMES as _MATRIX_NAMES
 from ._square_roots import fractional_matrix_power, funm, polar, signm, sqrtm
 from ._traced import check_finite_values as _finite
