@@ -942,6 +942,12 @@ def qz(A, B, output="real", lwork=None, sort=None, overwrite_a=False, overwrite_
     True
     """
     _finite("qz", check_finite, A, B)
+    if np.shape(A)[-2:] == (0, 0) and np.shape(B)[-2:] == (0, 0) and not _t(A, B):
+        # (SciPy 1.17's gges call fails on 0x0 with an lwork error: four empty factors)
+        dt = np.result_type(_float(A).dtype, _float(B).dtype,
+                            np.complex64 if output in ("complex", "c") else np.float32)
+        return tuple(np.zeros(np.broadcast_shapes(np.shape(A), np.shape(B)), dt)
+                     for _ in range(4))
     if _concrete(A, B):
         return _sl.qz(A, B, output=output, lwork=lwork, sort=sort, check_finite=False)
     if sort is not None:
@@ -957,6 +963,9 @@ def qz(A, B, output="real", lwork=None, sort=None, overwrite_a=False, overwrite_
     if cplx:
         dt = np.result_type(dt, np.complex64)
     A, B = wnp.asarray(A, dt), wnp.asarray(B, dt)
+    if n == 0:
+        shape = np.broadcast_shapes(tuple(A.shape), tuple(B.shape))
+        return tuple(wnp.zeros(shape, dt) for _ in range(4))
     kw = dict(output="complex" if cplx else "real")
     return _scipy_only("qz", [A, B], kw, (2, 2), [((n, n), dt)] * 4)
 
@@ -1131,15 +1140,19 @@ def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a
         raise ShapeError(f"qr_multiply: array shapes are not compatible for c @ Q "
                          f"operation: {tuple(c2.shape)} vs {(m, n)}{at(user_location())}")
     kw = dict(mode=mode, conjugate=bool(conjugate))
+    if 0 in tuple(c2.shape) or 0 in (m, n):  # SciPy's empty c (2-D) and R
+        r = qr(a, mode="r", check_finite=False)[0][:k]
+        return wnp.zeros(tuple(c2.shape), c.dtype), r
     cq, r = scipy_valued("qr_multiply", _qr_multiply, [a, c], kw, cores=(2, c.ndim),
                          ref_kw=kw)
     return cq, r
 
 
 def _qr_multiply(a, c, mode, conjugate):
-    """``qr_multiply`` by ``qr``'s economic factors (its derivatives)."""
-    dt = np.result_type(a.dtype, c.dtype)
-    q, r = qr(wnp.asarray(a, dt), mode="economic", check_finite=False)
+    """``qr_multiply`` by ``qr``'s economic factors (its derivatives), in the dtype of
+    SciPy's ``ormqr`` (the factor's: ``c`` is converted to it)."""
+    dt = a.dtype
+    q, r = qr(a, mode="economic", check_finite=False)
     if conjugate:
         q = wnp.conj(q)
     c = wnp.asarray(c, dt)

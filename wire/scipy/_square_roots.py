@@ -319,12 +319,14 @@ def _primary_jvp(f, dtype, primals, tangents):
 def _matrix_function(name, ref, A, kw, ref_kw, what):
     """SciPy's ``name`` of a traced ``A`` (its values, stacks one call per matrix) with the
     derivatives of ``ref``; a 0x0 matrix gives a 0x0 result (SciPy raises)."""
+    _finite(what, True, A)  # (SciPy's schur checks)
     A = _float(A)
     n = _square(A, what)
     from ._decomp import _probe_dtypes
     dtype = _probe_dtypes(name, kw, [A], (2,))[0]
     if n == 0 or 0 in tuple(A.shape):
-        return wnp.zeros(tuple(A.shape), dtype) + wnp.asarray(A, dtype)
+        empty = wnp.zeros(tuple(A.shape), dtype) + wnp.asarray(A, dtype)
+        return (empty, wnp.zeros(tuple(A.shape[:-2]), np.float64)) if name == "funm" else empty
     if _sl is None:  # pragma: no cover - exercised only without scipy
         return ref(A, **ref_kw, dtype=dtype)
     return scipy_valued(name, ref, [A], kw, ref_kw=dict(ref_kw, dtype=dtype))
