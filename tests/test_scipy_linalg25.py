@@ -328,3 +328,41 @@ def test_khatri_rao():
                  (rng.normal(size=(2, 2, 3)).astype(np.float32), rng.normal(size=(4, 3))),
                  (np.ones((0, 3), np.float32), np.ones((2, 3)))]:
         _same(sl.khatri_rao(a, b), wire.jit(L.khatri_rao)(a, b))
+
+
+# the triangle convention of cholesky and eigh (docs/linalg.md): wire's gradient is the exact
+# derivative of the function computed, which reads one triangle as NumPy's and SciPy's do; it
+# agrees with JAX's symmetrised one along every symmetric direction, and symmetrising inside
+# the function gives JAX's exactly
+
+def _triangle_functions():
+    rng = np.random.default_rng(7)
+    w = rng.normal(size=(3, 3))
+    return w, {
+        "numpy.cholesky": (lambda a, m: m.sum(w * m.linalg.cholesky(a)), wnp, np),
+        "numpy.eigh": (lambda a, m: m.sum(w * m.linalg.eigh(a)[1] ** 2)
+                       + m.sum(m.linalg.eigh(a)[0] * w[0]), wnp, np),
+        "scipy.cholesky": (lambda a, m: wnp.sum(w * m.cholesky(a)), L, sl),
+        "scipy.cho_factor": (lambda a, m: wnp.sum(w * m.cho_factor(a, lower=True)[0]), L, sl),
+        "scipy.eigh": (lambda a, m: wnp.sum(m.eigh(a)[0] * w[0])
+                       + wnp.sum(w * m.eigh(a)[1] ** 2), L, sl),
+    }
+
+
+@pytest.mark.parametrize("name", ["numpy.cholesky", "numpy.eigh", "scipy.cholesky",
+                                  "scipy.cho_factor", "scipy.eigh"])
+def test_triangle_convention(name):
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(3, 3))
+    a = x @ x.T + np.eye(3)
+    _, fns = _triangle_functions()
+    f, wmod, ref = fns[name]
+    g = wire.grad(lambda a: f(a, wmod))(a)
+    h = 1e-6
+    general = rng.normal(size=(3, 3))
+    for e in (general, general + general.T):  # every direction: NumPy's (SciPy's) function
+        fd = (float(f(a + h * e, ref)) - float(f(a - h * e, ref))) / (2 * h)
+        assert abs(np.sum(g * e) - fd) < 1e-7 * max(1.0, abs(fd))
+    # JAX's convention is the gradient of the function of the symmetric part
+    g_sym = wire.grad(lambda a: f((a + a.T) / 2, wmod))(a)
+    np.testing.assert_allclose(g_sym, (g + g.T) / 2, atol=1e-12)
