@@ -9,7 +9,7 @@ matrix whose ``funm`` or ``fractional_matrix_power`` is complex, a rank-deficien
 shorter ``subspace_angles``), the entries are NaN instead, never other numbers.
 
 >>> import numpy as np
->>> t, z = CALLS["schur"](np.array([[1.0, 2.0], [0.0, 3.0]]))
+>>> t, z = MORE["schur"](np.array([[1.0, 2.0], [0.0, 3.0]]))
 >>> t
 array([[1., 2.],
        [0., 3.]])

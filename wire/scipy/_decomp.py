@@ -28,6 +28,7 @@ from ._triangular import cho_solve, cholesky, scipy_valued, solve_triangular
 from ..ops import factorizations as LX
 from ..ops.optional import module as _optional_module
 from ..ops import scipy_linalg_more as _more  # (registers SciPy's schur, qz, ldl… calls)
+from ..ops.scipy_linalg import CALLS as _CALLS
 from ..ops.scipy_linalg import eig_in_range, scipy_linalg as _scipy_linalg
 
 _sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first use
@@ -863,7 +864,6 @@ def _scipy_only(fn, args, kw, cores, outs):
 def _probe_dtypes(fn, kw, args, cores):
     """The dtypes of SciPy's results of ``fn`` for operands of ``args``' dtypes (a call on
     small well-conditioned stand-ins: SciPy's dtype rules are its own)."""
-    from ..ops.scipy_linalg import CALLS
     stand = []
     for x, c in zip(args, cores):
         shape = tuple(max(int(d), 1) for d in _core_outs(x, c))
@@ -871,7 +871,7 @@ def _probe_dtypes(fn, kw, args, cores):
         stand.append(np.eye(*shape, dtype=dt) + np.eye(*shape, k=1, dtype=dt) / 2
                      if c == 2 else np.ones(shape, dt))
     with np.errstate(all="ignore"):
-        return [np.asarray(g).dtype for g in CALLS[fn](*stand, **dict(kw))]
+        return [np.asarray(g).dtype for g in _CALLS[fn](*stand, **dict(kw))]
 
 
 def _schur_output(output, what):
@@ -1092,8 +1092,7 @@ def _balance(a, permute, scale, separate):
                                                 separate=separate), [a], (2,))
     outs = [((n, n), d) for d in dts] if not separate else \
         [((n, n), dts[0]), ((n,), dts[1]), ((n,), np.int64)]
-    from ..ops.scipy_linalg import scipy_linalg
-    got = scipy_linalg("matrix_balance", [wnp.stop_gradient(a)],
+    got = _scipy_linalg("matrix_balance", [wnp.stop_gradient(a)],
                        tuple(sorted(dict(permute=permute, scale=scale,
                                          separate=separate).items())), (2,), outs)
     if separate:
@@ -1167,8 +1166,8 @@ def subspace_angles(A, B):
     derivatives are those of the formulas with ``svd`` bases, which assume both have full
     column rank (a rank-deficient one gives NaN angles traced, where SciPy's are fewer).
 
-    >>> float(subspace_angles(np.array([[1.0], [0.0]]), np.array([[1.0], [1.0]]))[0])
-    0.7853981633974484
+    >>> round(float(subspace_angles(np.array([[1.0], [0.0]]), np.array([[1.0], [1.0]]))[0]), 12)
+    0.785398163397
     """
     _finite("subspace_angles", True, A, B)
     if _concrete(A, B):

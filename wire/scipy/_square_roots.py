@@ -23,6 +23,7 @@ from ..api.control_flow import while_loop
 from ..api import jvp
 from ..api.custom import custom_jvp
 from ..errors import WireError, at, user_location
+from ._decomp import _probe_dtypes
 from ._equations import _sylvester as solve_sylvester  # (its derivatives: the Kronecker form)
 from ._traced import check_finite_values as _finite
 from ._traced import over_stack
@@ -322,7 +323,6 @@ def _matrix_function(name, ref, A, kw, ref_kw, what):
     _finite(what, True, A)  # (SciPy's schur checks)
     A = _float(A)
     n = _square(A, what)
-    from ._decomp import _probe_dtypes
     dtype = _probe_dtypes(name, kw, [A], (2,))[0]
     if n == 0 or 0 in tuple(A.shape):
         empty = wnp.zeros(tuple(A.shape), dtype) + wnp.asarray(A, dtype)

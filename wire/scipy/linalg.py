@@ -206,8 +206,8 @@ def sinm(A):
     >>> import wire
     >>> bool(np.allclose(sinm(np.diag([0.5, 1.0])), np.diag(np.sin([0.5, 1.0]))))
     True
-    >>> float(wire.grad(lambda a: sinm(a)[0, 0])(np.diag([0.5, 1.0]))[0, 0])  # cos 0.5
-    0.8775825618903728
+    >>> round(float(wire.grad(lambda a: sinm(a)[0, 0])(np.diag([0.5, 1.0]))[0, 0]), 10)
+    0.8775825619
     """
     if not _traced(A) and _sl is not None:
         return _sl.sinm(A)
