@@ -18,6 +18,7 @@ Every walk here (flatten, unflatten, map, paths, equality, hashing) is iterative
 
 from __future__ import annotations
 
+from ..errors import MissingNameError
 from ..tracebacks import expose
 from .kinds import FLOAT0, is_float0, is_registered, register, register_class, static
 from .paths import (
@@ -74,8 +75,6 @@ def __getattr__(name):
     """
     hint = _JAX_NAMES.get(name)
     if hint is not None:
-        from ..errors import MissingNameError
-
         raise MissingNameError(f"wire.tree has no {name} (jax.tree_util's name): use "
                                f"wire.tree.{hint}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
