@@ -9,6 +9,8 @@
 
 from . import integrate, linalg, signal, special, stats
 from . import cluster, fft, interpolate, ndimage, optimize
+from . import sparse, spatial
 
 __all__ = ["integrate", "linalg", "signal", "special", "stats"]
 __all__ += ["cluster", "fft", "interpolate", "ndimage", "optimize"]
+__all__ += ["sparse", "spatial"]
