@@ -226,6 +226,8 @@ def test_shape_mismatch_names_both(name):
         fn(np.eye(4), b, M=lambda v: v[:3], **kw)
     with pytest.raises(wire.WireError):
         fn(np.eye(3), b, **kw)
+    with pytest.raises(wire.ShapeError, match="A is a matrix, so b must be one array"):
+        fn(np.eye(2), [1.0, 2.0], **kw)                # a list is a pytree of two scalars
 
 
 def test_gmres_argument_errors():

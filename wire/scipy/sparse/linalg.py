@@ -174,6 +174,11 @@ def _prepare(name, A, b, x0, M, maxiter):
                              f"have the same structure and shapes{at(user_location())}")
         dtype = _result_dtype(b_leaves + tree.leaves(x0))
         x0 = tree.map(lambda v: _cast(v, dtype), x0)
+    for what, op in (("A", A), ("M", M)):
+        if op is not None and not callable(op) and tree.structure(b) != tree.structure(0):
+            raise ShapeError(f"{name}: {what} is a matrix, so b must be one array (a "
+                             f"function {what} takes pytrees); b has {_describe(b)}"
+                             f"{at(user_location(2))}")
     A = _normalize_matvec(name, A, "A")
     M = _identity if M is None else _normalize_matvec(name, M, "M")
     _check_operator_output(name, A, b, "A")

@@ -384,8 +384,9 @@ class Rotation(typing.NamedTuple):
         return cls(wnp.asarray(quat))
 
     @classmethod
-    def random(cls, key, num: int | None = None) -> Rotation:
-        """Uniformly distributed rotations from a ``wire.random`` key: normalised
+    def random(cls, random_key, num: int | None = None) -> Rotation:
+        """Uniformly distributed rotations from a ``wire.random`` key (JAX's argument name
+        ``random_key``; JAX itself raises ``NotImplementedError``): normalised
         quaternions of independent normal samples (SciPy's method; the numbers are not
         SciPy's or JAX's, whose streams differ). One rotation, or ``num`` of them.
 
@@ -394,9 +395,9 @@ class Rotation(typing.NamedTuple):
         >>> len(r), bool(abs((r.quat ** 2).sum(axis=-1) - 1).max() < 1e-15)
         (5, True)
         """
-        _check_key(key)
+        _check_key(random_key)
         shape = (4,) if num is None else (int(num), 4)
-        return cls.from_quat(_bits.sample(key, "normal", shape, np.float64))
+        return cls.from_quat(_bits.sample(random_key, "normal", shape, np.float64))
 
     @classmethod
     def concatenate(cls, rotations: typing.Sequence) -> Rotation:
