@@ -120,8 +120,10 @@ def test_apply_compose_mean_slerp_match_scipy():
     _close(ours(t).as_quat(canonical=True), theirs(t).as_quat(canonical=True))
     _close(ours(2.5).as_quat(canonical=True), theirs(2.5).as_quat(canonical=True))
     assert ours(2.5).single and len(ours(t)) == 17
-    with pytest.raises(wire.ShapeError, match="broadcast"):
+    with pytest.raises(wire.ShapeError, match=r"cannot broadcast \(3,\) rotations to \(2,\)"):
         r[:3].apply(v[:2])
+    with pytest.raises(wire.ShapeError, match=r"cannot broadcast \(3,\) rotations to \(2,\)"):
+        r[:3] * r[:2]
 
 
 def test_batching_identity_concatenate_getitem_len():

@@ -69,6 +69,14 @@ def _last_axis(x, n, what):
                          f"{at(user_location())}")
 
 
+def _broadcast(what, a, a_name, b, b_name):
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        raise ShapeError(f"Rotation.{what}: cannot broadcast {a} {a_name} to {b} {b_name}"
+                         f"{at(user_location(3))}") from None
+
+
 def _safe_norm(v):
     """``|v|`` over the last axis, with derivative 0 (not NaN) at ``v = 0``."""
     s2 = wnp.sum(v * v, axis=-1)
@@ -480,12 +488,8 @@ class Rotation(typing.NamedTuple):
         """
         vectors = _as_float(vectors, "vectors")
         _last_axis(vectors, 3, "vectors")
-        rs, vs = _shape(self.quat)[:-1], _shape(vectors)[:-1]
-        try:
-            np.broadcast_shapes(rs, vs)
-        except ValueError:
-            raise ShapeError(f"Rotation.apply: cannot broadcast {rs} rotations to {vs} "
-                             f"vectors{at(user_location())}") from None
+        _broadcast("apply", _shape(self.quat)[:-1], "rotations", _shape(vectors)[:-1],
+                   "vectors")
         matrix = self.as_matrix()
         if inverse:
             matrix = wnp.swapaxes(matrix, -1, -2)
@@ -545,6 +549,8 @@ class Rotation(typing.NamedTuple):
         """
         if not isinstance(other, Rotation):
             return NotImplemented
+        _broadcast("__mul__", _shape(self.quat)[:-1], "rotations", _shape(other.quat)[:-1],
+                   "rotations")
         return Rotation.from_quat(_compose_quat(self.quat, other.quat))
 
     def __getitem__(self, indexer) -> Rotation:
