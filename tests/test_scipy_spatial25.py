@@ -16,6 +16,7 @@ from scipy.spatial.transform import Slerp as SSlerp
 import wire
 import wire.numpy as wnp
 from finite_differences import fd_grad
+from selection import slow_selected
 from wire.scipy.spatial.transform import Rotation, Slerp
 
 RNG = np.random.default_rng(0)
@@ -234,3 +235,29 @@ def test_random_rotations():
     assert stats.kstest(angles, lambda t: (t - np.sin(t)) / np.pi).pvalue > 1e-3
     with pytest.raises(TypeError, match="key"):
         Rotation.random(np.zeros(3), 2)
+
+
+@pytest.mark.slow
+def test_same_as_jax_where_jax_agrees_with_scipy(request):
+    """Generic rotations (w != 0, orthogonal matrices): JAX's numbers; the differences (the
+    sign at angle pi, non-orthogonal matrices, derivatives at 0) are tested against SciPy."""
+    if not slow_selected(request.config):
+        pytest.skip("runs with -m slow")
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    from jax.scipy.spatial.transform import Rotation as JR  # noqa: PLC0415  (optional oracle)
+    from jax.scipy.spatial.transform import Slerp as JSlerp  # noqa: PLC0415
+    q = QUATS[:40]
+    r, j = Rotation.from_quat(q), JR.from_quat(q)
+    v = RNG.standard_normal((40, 3))
+    _close(r.as_matrix(), j.as_matrix())
+    _close(r.as_rotvec(), j.as_rotvec())
+    _close(r.apply(v), j.apply(v))
+    _close((r * r[::-1]).as_quat(), (j * j[::-1]).as_quat())
+    _close(Rotation.from_matrix(r.as_matrix()).as_quat(), JR.from_matrix(r.as_matrix()).as_quat())
+    for seq in ("xyz", "ZXZ"):
+        _close(r.as_euler(seq), j.as_euler(seq), 1e-10)
+        _close(Rotation.from_euler(seq, v).as_quat(), JR.from_euler(seq, v).as_quat())
+    times = np.array([0.0, 1.0, 3.0])
+    t = np.linspace(0.0, 3.0, 7)
+    _close(Slerp.init(times, r[:3])(t).as_quat(), JSlerp.init(times, j[:3])(t).as_quat())
