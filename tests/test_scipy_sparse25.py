@@ -235,3 +235,18 @@ def test_gmres_argument_errors():
         L.gmres(np.eye(2), np.ones(2), solve_method="qr")
     with pytest.raises(wire.WireError, match="restart"):
         L.gmres(np.eye(2), np.ones(2), restart=0)
+
+
+@pytest.mark.parametrize("name", list(SOLVERS))
+def test_tiny_and_huge_right_hand_sides(name):
+    """The loops compare squared norms: unscaled, |b| = 1e-170 underflows and the solver
+    returned x0 = 0 at once (SciPy returns b itself), |b| = 1e160 overflowed to NaN."""
+    fn, _, kw = SOLVERS[name]
+    a = np.array([[4.0, 1.0], [1.0, 3.0]])
+    for scale in (1e-300, 1e-170, 1e160, 1e300):
+        b = np.array([1.0, 2.0]) * scale
+        x, _ = fn(a, b, tol=1e-12, **kw)
+        np.testing.assert_allclose(x, np.linalg.solve(a, b), rtol=1e-12)
+    g = wire.grad(lambda b: wnp.sum(fn(a, b, tol=1e-12, **kw)[0]) * 1e170)(
+        np.array([1e-170, 2e-170]))
+    np.testing.assert_allclose(g, np.linalg.solve(a.T, np.ones(2)) * 1e170, rtol=1e-12)

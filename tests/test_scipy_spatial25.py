@@ -44,9 +44,11 @@ def test_conversions_match_scipy():
     _close(r.as_mrp(), s.as_mrp())
     _close(r.magnitude(), s.magnitude())
     _close(r.inv().as_quat(), s.inv().as_quat())
-    _close(Rotation.from_matrix(s.as_matrix()).as_quat(), SR.from_matrix(s.as_matrix()).as_quat())
+    mats = s.as_matrix()
+    _close(Rotation.from_matrix(mats).as_quat(), SR.from_matrix(mats).as_quat())
     rv = np.concatenate([RNG.standard_normal((20, 3)),
-                         [[0, 0, 0], [1e-5, 0, 0], [2e-3, -1e-3, 0], [np.pi, 0, 0], [0, 0, -np.pi]]])
+                         [[0, 0, 0], [1e-5, 0, 0], [2e-3, -1e-3, 0], [np.pi, 0, 0],
+                          [0, 0, -np.pi]]])
     _close(Rotation.from_rotvec(rv).as_quat(), SR.from_rotvec(rv).as_quat())
     _close(Rotation.from_rotvec(rv * 50, degrees=True).as_quat(),
            SR.from_rotvec(rv * 50, degrees=True).as_quat())

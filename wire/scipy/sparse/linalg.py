@@ -272,12 +272,25 @@ def _isolve(name, solve, A, b, x0, *, tol, atol, maxiter, M, check_symmetric):
     A, b, x0, M, maxiter, size = _prepare(name, A, b, x0, M, maxiter)
     if size == 0:
         return x0, None
-    isolve_solve = partial(solve, x0=x0, tol=tol, atol=atol, maxiter=maxiter, M=M)
+    def isolve_solve(A, b):
+        return _scaled(lambda b, x0, atol: solve(A, b, x0, maxiter=maxiter, tol=tol,
+                                                 atol=atol, M=M), b, x0, atol)
     # a real positive definite operator is symmetric: the transposed solve is the same one
     symmetric = check_symmetric and all(_dtype(v).kind != "c" for v in tree.leaves(b))
     x = custom_linear_solve(A, b, solve=isolve_solve, transpose_solve=_transpose_solve(
         isolve_solve, b), symmetric=symmetric)
     return x, None
+
+
+def _scaled(solve, b, x0, atol):
+    """``solve(b, x0, atol)`` on the system scaled by ``s = max |b|``, its solution scaled
+    back: the loops compare squared norms, which underflow to 0 for ``|b| < 1e-154`` (the
+    loop would stop at once and return ``x0``) and overflow beyond ``1e154``."""
+    leaves = tree.leaves(b)
+    s = wnp.max(wnp.stack([wnp.max(wnp.abs(v)) for v in leaves]))
+    s = wnp.where((s > 0) & wnp.isfinite(s), s, wnp.ones_like(s))
+    x = solve(tree.map(lambda v: v / s, b), tree.map(lambda v: v / s, x0), atol / s)
+    return tree.map(lambda v: v * s, x)
 
 
 def _transpose_solve(solve, b):
@@ -539,14 +552,19 @@ def gmres(A, b, x0=None, *, tol=1e-5, atol=0.0, restart=20, maxiter=None, M=None
     if size == 0:
         return x0, wnp.asarray(0)
     restart = min(int(restart), size)
-    b_norm = _norm(b)
-    atol = wnp.maximum(tol * b_norm, atol)
-    Mb_norm = _norm(M(b))
-    safe_b_norm = wnp.where(b_norm > 0, b_norm, wnp.ones_like(b_norm))
-    ptol = Mb_norm * wnp.minimum(1.0, atol / safe_b_norm)
+
+    def scaled_solve(A, b, x0, atol):
+        # JAX's tolerances: atol between restarts, ptol (of the preconditioned residual)
+        # within one; from the right-hand side being solved (JAX's transposed solve uses
+        # b's, whatever the cotangent's size)
+        b_norm = _norm(b)
+        atol = wnp.maximum(tol * b_norm, atol)
+        safe_b_norm = wnp.where(b_norm > 0, b_norm, wnp.ones_like(b_norm))
+        ptol = _norm(M(b)) * wnp.minimum(1.0, atol / safe_b_norm)
+        return _gmres_solve(A, b, x0, atol, ptol, restart, maxiter, M, gmres_func)
 
     def solve(A, b):
-        return _gmres_solve(A, b, x0, atol, ptol, restart, maxiter, M, gmres_func)
+        return _scaled(lambda b, x0, atol_: scaled_solve(A, b, x0, atol_), b, x0, atol)
 
     x = custom_linear_solve(A, b, solve=solve, transpose_solve=_transpose_solve(solve, b))
     info = wnp.where(wnp.isnan(_norm(x)), -1, 0)
