@@ -64,6 +64,9 @@ def test_from_matrix_non_orthogonal_as_scipy():
     _close(Rotation.from_matrix(mats).as_quat(), SR.from_matrix(mats).as_quat())
     with pytest.raises(wire.WireError, match="determinant"):
         Rotation.from_matrix(np.diag([1.0, 1.0, -1.0]))
+    nan = np.eye(3)
+    nan[0, 0] = np.nan                                # SciPy: LinAlgError from its SVD
+    assert np.isnan(Rotation.from_matrix(np.stack([nan, skew])).quat[0]).all()
     # traced: NaN for a reflection (SciPy's lazy arrays do the same), no exception
     assert np.isnan(wire.jit(lambda m: Rotation.from_matrix(m).quat)(np.diag([1.0, 1, -1]))).all()
 

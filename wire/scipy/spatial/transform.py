@@ -164,9 +164,11 @@ def _from_matrix(matrix):
                 f"{m.reshape(-1, 3, 3)[ind].tolist()}{at(user_location())}")
         gram = m @ np.swapaxes(m, -1, -2)
         ortho = np.all(np.isclose(gram, np.eye(3), rtol=1e-5, atol=1e-12), axis=(-2, -1))
+        ortho = ortho | ~np.all(np.isfinite(m), axis=(-2, -1))  # NaN in, NaN out (no SVD)
         if not np.all(ortho):
-            u, _, vt = np.linalg.svd(m, full_matrices=False)
-            m = np.where(ortho[..., None, None], m, u @ vt)
+            m = m.copy()
+            u, _, vt = np.linalg.svd(m[~ortho], full_matrices=False)
+            m[~ortho] = u @ vt
         return _from_matrix_orthogonal(m)
     quat = _from_matrix_orthogonal(matrix)
     return wnp.where((det <= 0)[..., None], wnp.asarray(np.nan, _dtype(quat)), quat)
