@@ -15,6 +15,8 @@ Convergence is ``norm(b - A x) <= max(tol * norm(b), atol)`` (SciPy's rule since
 without notice (``info`` is ``None`` for ``cg`` and ``bicgstab``; ``gmres``'s is ``-1`` only for
 a non-finite result); check the residual if it matters. Unlike JAX, which returns ``x0``
 there, a NaN or infinity in ``b`` (or reached by the iteration) gives NaN, as SciPy does.
+The system is solved scaled by ``max |b|``: squared norms neither underflow nor overflow, so
+``|b|`` from ``1e-300`` to ``1e300`` is solved as well as ``|b| = 1``.
 
 >>> import numpy as np, wire
 >>> a = np.array([[4.0, 1.0], [1.0, 3.0]])
