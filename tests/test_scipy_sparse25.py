@@ -74,6 +74,10 @@ def test_complex_hermitian_system(name):
     assert x.dtype == np.complex128
     np.testing.assert_allclose(x, np.linalg.solve(a, b), rtol=0, atol=1e-12)
     np.testing.assert_allclose(x, _scipy(sfn, a, b), rtol=0, atol=1e-12)
+    # complex A, real b: a complex solution, as SciPy (was an internal dtype error)
+    x, _ = fn(a, b.real, tol=1e-13, **kw)
+    np.testing.assert_allclose(x, np.linalg.solve(a, b.real), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(x, _scipy(sfn, a, b.real), rtol=0, atol=1e-12)
     # the derivative of a complex solve is not available: a clear error, not a wrong number
     with pytest.raises(wire.WireError, match="transpose_solve"):
         wire.grad(lambda s: wnp.real(wnp.sum(fn(lambda v: s * (a @ v), b, **kw)[0])))(1.0)

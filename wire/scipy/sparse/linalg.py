@@ -149,10 +149,10 @@ def _as_inexact(x):
 
 
 def _check_operator_output(name, f, b, what):
-    """Raise a ``ShapeError`` naming both when ``f(b)`` is not shaped like ``b``."""
-
+    """``f(b)``'s ``ShapeDtypeStruct`` leaves; a ``ShapeError`` naming both when ``f(b)`` is
+    not shaped like ``b``."""
     out = eval_shape(f, b)
-    b_leaves, b_tree = tree.flatten(b)
+    b_tree = tree.structure(b)
     o_leaves, o_tree = tree.flatten(out)
     if o_tree != b_tree or [tuple(o.shape) for o in o_leaves] != _shapes(b):
         got = (f"shape {tuple(o_leaves[0].shape)}" if o_tree == tree.structure(0)
@@ -160,22 +160,18 @@ def _check_operator_output(name, f, b, what):
                     f"{[tuple(o.shape) for o in o_leaves]}")
         raise ShapeError(f"{name}: {what} maps b ({_describe(b)}) to {got}; it must return "
                          f"the structure and shapes of b{at(user_location())}")
+    return o_leaves
 
 
 def _prepare(name, A, b, x0, M, maxiter):
     b = _as_inexact(b)
-    b_leaves = tree.leaves(b)
-    if not b_leaves:
+    if not tree.leaves(b):
         raise WireValueError(f"{name}: b has no arrays{at(user_location())}")
-    if x0 is None:
-        x0 = tree.map(wnp.zeros_like, b)
-    else:
+    if x0 is not None:
         x0 = _as_inexact(x0)
         if tree.structure(x0) != tree.structure(b) or _shapes(x0) != _shapes(b):
             raise ShapeError(f"{name}: x0 ({_describe(x0)}) and b ({_describe(b)}) must "
                              f"have the same structure and shapes{at(user_location())}")
-        dtype = _result_dtype(b_leaves + tree.leaves(x0))
-        x0 = tree.map(lambda v: _cast(v, dtype), x0)
     for what, op in (("A", A), ("M", M)):
         if op is not None and not callable(op) and tree.structure(b) != tree.structure(0):
             raise ShapeError(f"{name}: {what} is a matrix, so b must be one array (a "
@@ -183,7 +179,15 @@ def _prepare(name, A, b, x0, M, maxiter):
                              f"{at(user_location(2))}")
     A = _normalize_matvec(name, A, "A")
     M = _identity if M is None else _normalize_matvec(name, M, "M")
-    _check_operator_output(name, A, b, "A")
+    out = _check_operator_output(name, A, b, "A")
+    # one working dtype per leaf for b, x0 and A x (complex A with real b: complex, as SciPy)
+    b_leaves, b_tree = tree.flatten(b)
+    x_leaves = b_leaves if x0 is None else tree.leaves(x0)
+    dtypes = [np.result_type(_dtype(v), _dtype(w), o.dtype)
+              for v, w, o in zip(b_leaves, x_leaves, out)]
+    b = tree.unflatten(b_tree, [_cast(v, d) for v, d in zip(b_leaves, dtypes)])
+    x0 = tree.unflatten(b_tree, [wnp.zeros(tuple(wnp.shape(v)), d) if x0 is None else
+                                 _cast(v, d) for v, d in zip(x_leaves, dtypes)])
     if M is not _identity:
         _check_operator_output(name, M, b, "the preconditioner M")
     size = sum(int(np.prod(s, dtype=np.int64)) for s in _shapes(b))
