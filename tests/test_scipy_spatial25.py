@@ -69,6 +69,16 @@ def test_from_matrix_non_orthogonal_as_scipy():
     assert np.isnan(Rotation.from_matrix(np.stack([nan, skew])).quat[0]).all()
     # traced: NaN for a reflection (SciPy's lazy arrays do the same), no exception
     assert np.isnan(wire.jit(lambda m: Rotation.from_matrix(m).quat)(np.diag([1.0, 1, -1]))).all()
+    # the same nearest rotation under jit (JAX's from_matrix does not orthogonalise)
+    _close(wire.jit(lambda m: Rotation.from_matrix(m).quat)(mats), SR.from_matrix(mats).as_quat())
+    # derivatives: of SciPy's function (the nearest rotation, then Markley's method), at a
+    # rotation and off one, finite where the SVD's would divide by 1 - 1
+    c = np.array([0.3, -1.0, 0.7, 2.0])
+    for m in (SR.from_rotvec([0.3, -0.2, 0.1]).as_matrix(), mats[0]):
+        g = wire.grad(lambda m: wnp.sum(c * Rotation.from_matrix(m).quat))(m)
+        np.testing.assert_allclose(
+            g, fd_grad(lambda m: np.sum(c * SR.from_matrix(m).as_quat()), m, eps=1e-7),
+            atol=1e-7)
 
 
 @pytest.mark.parametrize("seq", SEQS)
