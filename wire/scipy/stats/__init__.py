@@ -28,6 +28,8 @@ from ._continuous import beta, cauchy, chi2, expon, gamma, laplace, logistic, no
 from ._discrete import bernoulli, binom, poisson
 from ._multivariate import dirichlet, multivariate_normal
 from ._continuous_more import gennorm, gumbel_l, gumbel_r, pareto, vonmises, wrapcauchy
+from ._continuous_extra import (chi, f, halfcauchy, halfnorm, invgamma, loggamma, lognorm,
+                               rayleigh, skewnorm, weibull_min)
 from ._discrete_more import betabinom, geom, nbinom
 from ._multinomial import multinomial
 from ._truncnorm import truncnorm
@@ -40,6 +42,8 @@ __all__ = [
     "logistic", "multivariate_normal", "norm", "poisson", "t", "uniform",
     "betabinom", "gennorm", "geom", "gumbel_l", "gumbel_r", "multinomial", "nbinom", "pareto",
     "truncnorm", "vonmises", "wrapcauchy", "gaussian_kde", "mode", "rankdata", "sem",
+    "chi", "f", "halfcauchy", "halfnorm", "invgamma", "loggamma", "lognorm", "rayleigh",
+    "skewnorm", "weibull_min",
 ]
 
 # every distribution's methods are where user code enters wire (wire.tracebacks)

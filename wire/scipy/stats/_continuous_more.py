@@ -278,6 +278,23 @@ class wrapcauchy_gen(ContinuousDistribution):
     def _sf(self, z, c):
         return self._cdf(2.0 * math.pi - z, c)
 
+    def _ppf(self, q, c):
+        # the cdf's inverse on each half: 2 arctan(r tan(πq)) below 1/2 and its mirror
+        # 2π - 2 arctan(r tan(π(1 - q))) above (as SciPy's), r = (1 - c)/(1 + c)
+        r = (1.0 - c) / (1.0 + c)
+        return piecewise(q < 0.5, q, lambda v: 2.0 * wnp.arctan(r * wnp.tan(math.pi * v)),
+                         lambda v: 2.0 * math.pi
+                         - 2.0 * wnp.arctan(r * wnp.tan(math.pi * (1.0 - v))), 0.25, 0.75)
+
+    def _isf(self, q, c):
+        # symmetric about π: isf(q) = 2π - ppf(q), each half written without the
+        # difference that would cancel near 0
+        r = (1.0 - c) / (1.0 + c)
+        return piecewise(q < 0.5, q, lambda v: 2.0 * math.pi
+                         - 2.0 * wnp.arctan(r * wnp.tan(math.pi * v)),
+                         lambda v: 2.0 * wnp.arctan(r * wnp.tan(math.pi * (1.0 - v))),
+                         0.25, 0.75)
+
     def _stats(self, c):
         # symmetric about π; E(X - π)² = π²/3 + 4 Σ cⁿ/n² = π²/3 + 4 Li₂(c) (the Fourier
         # series of the density; SciPy integrates numerically)
