@@ -35,6 +35,9 @@ from ._multinomial import multinomial
 from ._truncnorm import truncnorm
 from ._kde import gaussian_kde
 from ._summary import mode, rankdata, sem
+from ._descriptive import (entropy, gmean, hmean, iqr, kendalltau, kurtosis, median_abs_deviation,
+                           moment, pearsonr, pmean, skew, spearmanr, trim_mean, variation,
+                           zscore)
 from ...tracebacks import expose
 
 __all__ = [
@@ -44,6 +47,8 @@ __all__ = [
     "truncnorm", "vonmises", "wrapcauchy", "gaussian_kde", "mode", "rankdata", "sem",
     "chi", "f", "halfcauchy", "halfnorm", "invgamma", "loggamma", "lognorm", "rayleigh",
     "skewnorm", "weibull_min",
+    "entropy", "gmean", "hmean", "iqr", "kendalltau", "kurtosis", "median_abs_deviation",
+    "moment", "pearsonr", "pmean", "skew", "spearmanr", "trim_mean", "variation", "zscore",
 ]
 
 # every distribution's methods are where user code enters wire (wire.tracebacks)
