@@ -424,7 +424,11 @@ class halfnorm_gen(ContinuousDistribution):
         return 2.0 * sc.ndtr(-z)
 
     def _logcdf(self, z):
-        return _positive(z, lambda v: wnp.log(sc.erf(v * math.sqrt(0.5))), -np.inf)
+        # log erf(z/√2) below 1 (a tiny z keeps its relative accuracy), log1p(-2Φ(-z))
+        # above, where erf rounds toward 1
+        return _positive(z, lambda v: piecewise(
+            v < 1.0, v, lambda u: wnp.log(sc.erf(u * math.sqrt(0.5))),
+            lambda u: wnp.log1p(-2.0 * sc.ndtr(-u)), 0.5, 2.0), -np.inf)
 
     def _logsf(self, z):
         # log1p(-erf(z/√2)) below 1 (a tiny z keeps its -√(2/π) z), log 2 + log Φ(-z) above

@@ -81,7 +81,10 @@ def _to_last(x, axis):
 
 
 def _restore(out, x, axis, keepdims):
-    """A reduction over the last axis of ``_to_last(x, axis)`` as SciPy returns it."""
+    """A reduction over the last axis of ``_to_last(x, axis)`` as SciPy returns it, in the
+    data's floating dtype (float32 stays float32, as in JAX)."""
+    if x.dtype.kind == "f" and wnp.asarray(out).dtype != x.dtype:
+        out = wnp.asarray(out, x.dtype)
     if not keepdims:
         return out
     if axis is None or x.ndim == 0:
@@ -298,7 +301,7 @@ def zscore(a, axis=0, ddof=0, nan_policy="propagate"):
     x, ax, s = _prepare(a, axis, nan_policy, "zscore", small=False)
     mean = wnp.expand_dims(s.mean, -1)
     var = s.central(2, warn=False) * s.n / (s.n - ddof)
-    _warn(wnp.logical_and(var == 0, s.n > ddof),
+    _warn(wnp.logical_and(var == 0, s.n > max(ddof, 1)),
           "zscore: the data are constant along the axis; their z-scores are NaN (0/0)")
     z = (_to_last(x, ax) - mean) / wnp.expand_dims(wnp.sqrt(var), -1)
     if ax is None or x.ndim == 0:
