@@ -238,7 +238,7 @@ def skew(a, axis=0, bias=True, nan_policy="propagate", *, keepdims=False):
 
     >>> import numpy as np
     >>> round(float(skew(np.array([1.0, 2.0, 3.0, 10.0]))), 12)
-    1.01140426470735
+    1.018233764909
     """
     x, ax, s = _prepare(a, axis, nan_policy, "skew")
     m2, mean = _moments23(s)
@@ -268,7 +268,7 @@ def kurtosis(a, axis=0, fisher=True, bias=True, nan_policy="propagate", *, keepd
 
     >>> import numpy as np
     >>> round(float(kurtosis(np.array([1.0, 2.0, 3.0, 10.0]))), 12)
-    -0.81040904302098
+    -0.7696
     """
     x, ax, s = _prepare(a, axis, nan_policy, "kurtosis")
     m2, mean = _moments23(s)
