@@ -485,6 +485,22 @@ def test_correlations_against_scipy(alternative):
         assert _rel(got.pvalue, want.pvalue) < 1e-12
 
 
+def test_pearsonr_along_an_axis_and_small_samples():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3, 8))
+    y = x + rng.normal(size=(3, 8))
+    for axis in (0, 1):
+        got, want = ws.pearsonr(x, y, axis=axis), st.pearsonr(x, y, axis=axis)
+        np.testing.assert_allclose(got.statistic, want.statistic, rtol=1e-13)
+        np.testing.assert_allclose(got.pvalue, want.pvalue, rtol=1e-12)
+        np.testing.assert_allclose(got.confidence_interval(), want.confidence_interval(),
+                                   rtol=1e-13)
+    two = ws.pearsonr(np.array([1.0, 2.0]), np.array([3.0, 1.0]))
+    assert two.statistic == -1.0 and two.pvalue == 1.0          # SciPy's exact ±1
+    three = ws.pearsonr(np.array([1.0, 2.0, 4.0]), np.array([1.0, 3.0, 2.0]))
+    assert tuple(three.confidence_interval()) == (-1.0, 1.0)
+
+
 def test_rank_correlations_with_ties_nan_and_matrices():
     xt = np.array([1, 2, 2, 3, 4, 4, 4, 5, 6, 7.0])
     yt = np.array([2, 1, 3, 3, 5, 4, 6, 6, 8, 7.0])

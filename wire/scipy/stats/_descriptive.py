@@ -444,7 +444,6 @@ def entropy(pk, qk=None, base=None, axis=0, *, nan_policy="propagate", keepdims=
         h = wnp.sum(sc.entr(pl), axis=-1)
     else:
         if drop is not None:
-            ql = wnp.where(drop, 1.0, ql)
             ql = wnp.where(drop, 0.0, ql)
         ql = ql / wnp.sum(ql, axis=-1, keepdims=True)
         h = wnp.sum(sc.rel_entr(pl, ql), axis=-1)
@@ -667,14 +666,12 @@ class PearsonRResult(SignificanceResult):
 
     def confidence_interval(self, confidence_level=0.95):
         """The interval for the correlation by Fisher's ``arctanh`` transformation (the
-        normal approximation with standard error ``1/sqrt(n - 3)``, as SciPy's default)."""
+        normal approximation with standard error ``1/sqrt(n - 3)``, as SciPy's default;
+        ``(-1, 1)`` below 4 observations)."""
         r = self.statistic
         n = self._n
-        if n <= 3:
-            raise WireValueError(f"pearsonr: confidence_interval needs at least 4 "
-                                 f"observations, got {n}{at(user_location())}")
         zr = wnp.arctanh(r)
-        se = 1.0 / math.sqrt(n - 3)
+        se = 1.0 / math.sqrt(n - 3) if n > 3 else np.inf  # SciPy's (-1, 1) below 4
         if self._alternative == "two-sided":
             h = float(sc.ndtri(0.5 + 0.5 * confidence_level)) * se
             return ConfidenceInterval(wnp.tanh(zr - h), wnp.tanh(zr + h))
@@ -762,6 +759,9 @@ def pearsonr(x, y, *, alternative="two-sided", method=None, axis=0):
         raise WireValueError(f"pearsonr: x and y must have length at least 2 along the axis, "
                              f"got {n}{at(user_location())}")
     r = _pearson(xl, yl, n)
+    if n == 2:  # exactly ±1, as SciPy (the normalized products round to 1 - 2^-53)
+        r = wnp.where(wnp.isnan(r), r, wnp.sign(xl[..., 1] - xl[..., 0])
+                      * wnp.sign(yl[..., 1] - yl[..., 0]) + 0.0 * r)
     p = _beta_pvalue(r, n, alternative)
     return PearsonRResult(_scalar(r), _scalar(p), n, alternative)
 
