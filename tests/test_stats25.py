@@ -353,6 +353,18 @@ def test_shape_derivative_in_a_tail_against_mpmath():
     assert _rel(got, want) < 1e-9
 
 
+def test_derivatives_far_in_closed_form_tails_against_mpmath():
+    # d/ds lognorm.logsf(1e200; s) and d/dc weibull_min.logcdf(1e-300; c): where SciPy's
+    # values are -inf, the derivatives of the true log-probabilities
+    with mpmath.workdps(50):
+        want = float(mpmath.diff(lambda s: mpmath.log(mpmath.ncdf(
+            -mpmath.log(mpmath.mpf(1e200)) / s)), mpmath.mpf(0.5)))
+        want_c = float(mpmath.diff(lambda c: mpmath.log(-mpmath.expm1(
+            -mpmath.mpf(1e-300) ** c)), 2))
+    assert _rel(wire.grad(ws.lognorm.logsf, argnums=1)(1e200, 0.5), want) < 1e-13
+    assert _rel(wire.grad(ws.weibull_min.logcdf, argnums=1)(1e-300, 2.0), want_c) < 1e-13
+
+
 def test_support_end_values_and_derivatives():
     # at 0 the limits, with finite (zero) derivatives where the formula has a pole
     for name, s in (("invgamma", (2.0,)), ("lognorm", (0.5,))):

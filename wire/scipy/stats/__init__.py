@@ -10,9 +10,14 @@ Also continuous: ``gumbel_r``, ``gumbel_l``, ``pareto``, ``gennorm`` (all method
 quantiles for ``gennorm``), ``wrapcauchy`` (no quantiles), ``vonmises`` (no moments or
 quantiles), ``truncnorm`` (all, with ``stats`` up to ``'mvsk'``); discrete: ``geom``,
 ``nbinom`` (all of the above), ``betabinom`` (no entropy). Multivariate: ``multivariate_normal``, ``dirichlet`` and
-``multinomial``. Calling a distribution freezes its parameters, as in SciPy:
-``norm(loc=1.0).logpdf(x)``. Functions: ``gaussian_kde`` (with ``resample`` from a
-``wire.random`` key), ``sem``, ``mode``, ``rankdata``.
+``multinomial``. Not in ``jax.scipy.stats``, with every method above: ``f``, ``lognorm``,
+``weibull_min``, ``chi``, ``rayleigh``, ``invgamma``, ``halfnorm``, ``halfcauchy``,
+``skewnorm`` (no entropy), ``loggamma``. Calling a distribution freezes its parameters, as in
+SciPy: ``norm(loc=1.0).logpdf(x)``. Functions: ``gaussian_kde`` (with ``resample`` from a
+``wire.random`` key), ``sem``, ``mode``, ``rankdata``; the descriptive statistics ``zscore``,
+``entropy``, ``moment``, ``skew``, ``kurtosis``, ``variation``, ``gmean``, ``hmean``,
+``pmean``, ``iqr``, ``median_abs_deviation``, ``trim_mean``, ``pearsonr``, ``spearmanr``,
+``kendalltau`` (``axis``, ``keepdims``, ``nan_policy``).
 
 >>> import numpy as np, wire
 >>> from wire.scipy.stats import norm
