@@ -121,12 +121,22 @@ def test_moments_and_entropy_against_scipy(name, shapes):
     assert _rel(lo, want[0]) < 1e-9 and _rel(hi, want[1]) < 1e-9
 
 
-def test_skewnorm_moments_and_missing_entropy():
+def test_skewnorm_moments_and_entropy():
     for a in (3.0, -2.0, 0.0, 1e3):
         assert _rel(ws.skewnorm.mean(a), st.skewnorm.mean(a)) < 1e-13
         assert _rel(ws.skewnorm.var(a), st.skewnorm.var(a)) < 1e-13
-    with pytest.raises(wire.WireError, match="skewnorm.entropy is not implemented"):
-        ws.skewnorm.entropy(1.0)
+    a = np.array([0.0, 0.3, 1.0, 1.5, 3.0, 10.0, 100.0, -2.0])
+    np.testing.assert_allclose(ws.skewnorm.entropy(a, scale=2.0),
+                               st.skewnorm.entropy(a, scale=2.0), rtol=2e-15)
+    # at a = -1e4 SciPy's quadrature gives the half-normal's limit 0.72579 (mpmath: 0.72586)
+    with mpmath.workdps(30):
+        big = mpmath.mpf(-1e4)
+        want = float(mpmath.quad(lambda z: -2 * mpmath.npdf(z) * mpmath.ncdf(big * z) * mpmath.log(
+            2 * mpmath.npdf(z) * mpmath.ncdf(big * z)), [-mpmath.inf, -1, -1e-2, -1e-4, 0, 1e-4,
+                                                         1e-2, 1, mpmath.inf]))
+    assert _rel(ws.skewnorm.entropy(-1e4), want) < 1e-14
+    check_grads(lambda a, s: ws.skewnorm.entropy(a, scale=s), (1.7, 1.3), order=2)
+    check_grads(lambda a, s: ws.skewnorm.entropy(a, scale=s), (0.4, 1.3), order=2)
 
 
 def test_chi_moments_at_a_large_df():

@@ -12,7 +12,7 @@ quantiles), ``truncnorm`` (all, with ``stats`` up to ``'mvsk'``); discrete: ``ge
 ``nbinom`` (all of the above), ``betabinom`` (no entropy). Multivariate: ``multivariate_normal``, ``dirichlet`` and
 ``multinomial``. Not in ``jax.scipy.stats``, with every method above: ``f``, ``lognorm``,
 ``weibull_min``, ``chi``, ``rayleigh``, ``invgamma``, ``halfnorm``, ``halfcauchy``,
-``skewnorm`` (no entropy), ``loggamma``. Calling a distribution freezes its parameters, as in
+``skewnorm``, ``loggamma``. Calling a distribution freezes its parameters, as in
 SciPy: ``norm(loc=1.0).logpdf(x)``. Functions: ``gaussian_kde`` (with ``resample`` from a
 ``wire.random`` key), ``sem``, ``mode``, ``rankdata``; the descriptive statistics ``zscore``,
 ``entropy``, ``moment``, ``skew``, ``kurtosis``, ``variation``, ``gmean``, ``hmean``,
