@@ -108,7 +108,17 @@ def softmax_cross_entropy_onehot(logits, targets, reduction: str = "mean"):
     0.0
     """
     _same_shape("softmax_cross_entropy_onehot", logits, targets)
-    return _reduce(-wnp.sum(_weighted(targets, log_softmax(logits)), axis=-1), reduction)
+    return _reduce(_soft_cross_entropy(logits, targets), reduction)
+
+
+def _soft_cross_entropy(logits, targets, axis=-1, where=None):
+    """Per-example ``-sum(targets * log_softmax(logits))`` over ``axis``, entries where
+    ``where`` is False left out, and a zero target's term 0 even where its log-probability is
+    ``-inf`` (``wire.optim.losses.softmax_cross_entropy`` is this too)."""
+    if where is None:
+        return -wnp.sum(_weighted(targets, log_softmax(logits, axis=axis)), axis=axis)
+    terms = _weighted(targets, log_softmax(logits, axis=axis, where=where))
+    return -wnp.sum(wnp.where(where, terms, 0.0), axis=axis)
 
 
 def binary_cross_entropy_with_logits(logits, targets, reduction: str = "mean"):

@@ -20,6 +20,9 @@ pytrees, so the whole step can be jitted.
   ``scale_by_backtracking_linesearch``, ``value_and_grad_from_state``; ``update`` takes extra
   keyword arguments (``value=``, ``grad=``, ``value_fn=``) where the transformation is a
   ``GradientTransformationExtraArgs``; ``tree_utils`` holds the pytree arithmetic
+- ``losses``: ``optax.losses``' per-example losses (``softmax_cross_entropy``,
+  ``sigmoid_binary_cross_entropy``, ``huber_loss``, ``ctc_loss`` …), the common ones also at
+  the top level as in Optax
 - ``contrib``: ``schedule_free``, ``schedule_free_sgd``, ``schedule_free_adamw``,
   ``schedule_free_eval_params``, ``reduce_on_plateau``
 - schedules: ``exponential_decay``, ``cosine_decay_schedule``, ``warmup_cosine_decay_schedule``,
@@ -52,7 +55,13 @@ from .wrappers import *
 from .linesearch import *
 from .quasi_newton import *
 from .averaging import *
-from . import contrib, tree_utils
+from . import contrib, tree_utils, losses
+from .losses import (convex_kl_divergence, cosine_distance, cosine_similarity, ctc_loss,
+                     ctc_loss_with_forward_probs, generalized_kl_divergence, hinge_loss,
+                     huber_loss, kl_divergence, l2_loss, log_cosh, ntxent,
+                     safe_softmax_cross_entropy, sigmoid_binary_cross_entropy,
+                     sigmoid_focal_loss, smooth_labels, softmax_cross_entropy,
+                     softmax_cross_entropy_with_integer_labels, squared_error)
 from . import adaptive as _adaptive, aliases as _aliases, schedules as _schedules
 from . import wrappers as _wrappers, linesearch as _linesearch, quasi_newton as _lbfgs
 from . import averaging as _averaging
@@ -71,6 +80,12 @@ __all__ = [
     "scale_by_radam", "ScaleByAmsgradState", "named_chain",
     "GradientTransformationExtraArgs", "with_extra_args_support",
 ]
+__all__ += ["convex_kl_divergence", "cosine_distance", "cosine_similarity", "ctc_loss",
+            "ctc_loss_with_forward_probs", "generalized_kl_divergence", "hinge_loss",
+            "huber_loss", "kl_divergence", "l2_loss", "log_cosh", "ntxent",
+            "safe_softmax_cross_entropy", "sigmoid_binary_cross_entropy", "sigmoid_focal_loss",
+            "smooth_labels", "softmax_cross_entropy", "softmax_cross_entropy_with_integer_labels",
+            "squared_error"]
 __all__ += [n for n in _aliases.__all__ + _adaptive.__all__ + _wrappers.__all__
             + _schedules.__all__ + _linesearch.__all__ + _lbfgs.__all__ + _averaging.__all__
             if n not in __all__]
