@@ -55,7 +55,8 @@ from .wrappers import *
 from .linesearch import *
 from .quasi_newton import *
 from .averaging import *
-from . import contrib, tree_utils, losses
+from .extras import *
+from . import contrib, tree_utils, losses, projections
 from .losses import (convex_kl_divergence, cosine_distance, cosine_similarity, ctc_loss,
                      ctc_loss_with_forward_probs, generalized_kl_divergence, hinge_loss,
                      huber_loss, kl_divergence, l2_loss, log_cosh, ntxent,
@@ -64,7 +65,7 @@ from .losses import (convex_kl_divergence, cosine_distance, cosine_similarity, c
                      softmax_cross_entropy_with_integer_labels, squared_error)
 from . import adaptive as _adaptive, aliases as _aliases, schedules as _schedules
 from . import wrappers as _wrappers, linesearch as _linesearch, quasi_newton as _lbfgs
-from . import averaging as _averaging
+from . import averaging as _averaging, extras as _extras
 from ..tracebacks import expose
 
 __all__ = [
@@ -78,7 +79,9 @@ __all__ = [
     "warmup_cosine_decay_schedule", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
     "ScaleByRStdDevWithCountState", "amsgrad", "nadam", "nadamw", "radam", "scale_by_amsgrad",
     "scale_by_radam", "ScaleByAmsgradState", "named_chain",
-    "GradientTransformationExtraArgs", "with_extra_args_support",
+    "GradientTransformationExtraArgs", "with_extra_args_support", "ScaleByScheduleState",
+    "WeightDecaySchedule", "ScaleState", "ClipState", "ClipByGlobalNormState",
+    "AddDecayedWeightsState", "AdaptiveGradClipState",
 ]
 __all__ += ["convex_kl_divergence", "cosine_distance", "cosine_similarity", "ctc_loss",
             "ctc_loss_with_forward_probs", "generalized_kl_divergence", "hinge_loss",
@@ -88,6 +91,7 @@ __all__ += ["convex_kl_divergence", "cosine_distance", "cosine_similarity", "ctc
             "squared_error"]
 __all__ += [n for n in _aliases.__all__ + _adaptive.__all__ + _wrappers.__all__
             + _schedules.__all__ + _linesearch.__all__ + _lbfgs.__all__ + _averaging.__all__
+            + _extras.__all__
             if n not in __all__]
 
 # every public function here is where user code enters wire (wire.tracebacks)

@@ -27,6 +27,7 @@ from ..errors import ShapeError, WireTypeError, WireValueError, at, user_locatio
 from ..nn import activations as _act
 from ..nn import losses as _nnl
 from ..tracebacks import expose
+from .projections import simplex_last_axis
 
 __all__ = [
     "l2_loss", "squared_error", "huber_loss", "log_cosh", "cosine_similarity",
@@ -382,22 +383,6 @@ def sparsemax_loss(logits, labels):
     return _act.sparse_plus(wnp.where(labels, -logits, logits))
 
 
-def _simplex_last(v):
-    """Euclidean projection of each row (last axis) of ``v`` onto the probability simplex
-    (Duchi et al.'s sort-and-threshold); its derivative, through the sort, is the projection's
-    Jacobian ``diag(s) - s s^T / |s|`` on the support ``s``."""
-    u = -wnp.sort(-v, axis=-1)
-    css = wnp.cumsum(u, axis=-1)
-    n = _shape(v)[-1]
-    ind = np.arange(1, n + 1, dtype=_dtype(v) if _dtype(v).kind == "f" else np.float64)
-    cond = 1.0 / ind + (u - css / ind) > 0
-    k = wnp.sum(cond, axis=-1, keepdims=True)
-    kk = wnp.maximum(k, 1)
-    tau_sum = wnp.take_along_axis(css, wnp.asarray(kk - 1, np.int64), axis=-1)
-    kf = wnp.asarray(kk, _dtype(ind))
-    return _act.relu(1.0 / kf + (v - tau_sum / kf))
-
-
 def multiclass_sparsemax_loss(scores, labels):
     """The sparsemax loss of Martins & Astudillo (2016) over the last axis, integer
     ``labels`` (``optax.losses.multiclass_sparsemax_loss``).
@@ -406,7 +391,7 @@ def multiclass_sparsemax_loss(scores, labels):
     array([0.25])
     """
     n = _shape(scores)[-1]
-    proba = _simplex_last(scores)
+    proba = simplex_last_axis(scores)
     oh = np.asarray(_nnl.known_value(labels)) if _nnl.known_value(labels) is not None else None
     onehot = (np.expand_dims(oh, -1) == np.arange(n)) if oh is not None else \
         (wnp.expand_dims(labels, -1) == np.arange(n))

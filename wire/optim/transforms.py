@@ -30,7 +30,8 @@ __all__ = [
     "global_norm", "ScaleByAdamState", "TraceState", "ScaleByRmsState", "ScaleByRssState",
     "CountState", "scale_by_stddev", "ScaleByRmsWithCountState", "ScaleByRStdDevState",
     "ScaleByRStdDevWithCountState", "scale_by_amsgrad", "scale_by_radam", "ScaleByAmsgradState",
-    "safe_increment",
+    "safe_increment", "ScaleByScheduleState", "WeightDecaySchedule", "ScaleState", "ClipState",
+    "ClipByGlobalNormState", "AddDecayedWeightsState", "AdaptiveGradClipState",
 ]
 
 
@@ -148,11 +149,41 @@ class CountState(NamedTuple):
 
     >>> import numpy as np
     >>> from wire import optim
-    >>> optim.scale_by_schedule(lambda count: 1.0).init({"w": np.ones(2)})
+    >>> optim.CountState(np.zeros((), np.int32))
     CountState(count=array(0, dtype=int32))
     """
 
     count: Any
+
+
+class ScaleByScheduleState(NamedTuple):
+    """The step count of :func:`scale_by_schedule` (Optax's state type of that name).
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> optim.scale_by_schedule(lambda count: 1.0).init({"w": np.ones(2)})
+    ScaleByScheduleState(count=array(0, dtype=int32))
+    """
+
+    count: Any
+
+
+class WeightDecaySchedule(NamedTuple):
+    """The step count of :func:`add_decayed_weights` with a scheduled weight decay (Optax's
+    state type of that name).
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> optim.add_decayed_weights(lambda count: 0.1).init({"w": np.ones(2)})
+    WeightDecaySchedule(count=array(0, dtype=int32))
+    """
+
+    count: Any
+
+
+# Optax's names of the states of stateless transformations
+ScaleState = ClipState = ClipByGlobalNormState = AddDecayedWeightsState = EmptyState
+AdaptiveGradClipState = EmptyState
 
 
 class TraceState(NamedTuple):
@@ -285,9 +316,9 @@ def scale_by_schedule(step_size_fn=_UNSET, *, schedule=_UNSET) -> GradientTransf
     def update(grads, state, params=None):
         f = schedule(state.count)
         return (wtree.map(lambda g: g * _in_dtype_of(f, g), grads),
-                CountState(_inc(state.count)))
+                ScaleByScheduleState(_inc(state.count)))
 
-    return GradientTransformation(lambda params: CountState(_count0()), update)
+    return GradientTransformation(lambda params: ScaleByScheduleState(_count0()), update)
 
 
 def scale_by_learning_rate(learning_rate=None, flip_sign: bool = True) -> GradientTransformation:
@@ -726,7 +757,7 @@ def _add_scaled_params(weight_decay, mask) -> GradientTransformation:
             raise WireError(f"add_decayed_weights: mask has {len(flags)} leaves, params "
                             f"{len(g_leaves)}{at(user_location())}")
         if scheduled:
-            wd, new_state = weight_decay(state.count), CountState(_inc(state.count))
+            wd, new_state = weight_decay(state.count), WeightDecaySchedule(_inc(state.count))
         else:
             wd, new_state = weight_decay, state
         out = [g + _in_dtype_of(wd, p) * p if m else g
@@ -734,7 +765,7 @@ def _add_scaled_params(weight_decay, mask) -> GradientTransformation:
         return wtree.unflatten(td, out), new_state
 
     return GradientTransformation(
-        lambda params: CountState(_count0()) if scheduled else EmptyState(), update)
+        lambda params: WeightDecaySchedule(_count0()) if scheduled else EmptyState(), update)
 
 
 def _dtype(x):
