@@ -231,3 +231,56 @@ def test_affine_and_box_projections():
     np.testing.assert_array_equal(
         wire.jit(lambda x: P.projection_l1_ball(x, 1.0))(np.array([2.0, -1.0])), [1.0, 0.0])
     np.testing.assert_array_equal(P.projection_simplex(np.ones(3)), np.full(3, 1 / 3))
+
+
+# ------------------------------------------------------------- assignment and second order
+
+def _brute_force_cost(c):
+    import itertools
+
+    n, m = c.shape
+    if n <= m:
+        return min(c[np.arange(n), list(p)].sum() for p in itertools.permutations(range(m), n))
+    return _brute_force_cost(c.T)
+
+
+def test_hungarian_algorithm_is_optimal_and_pairs_as_optax():
+    rng = np.random.default_rng(5)
+    for t in range(40):
+        n, m = (int(k) for k in rng.integers(1, 6, size=2))
+        c = rng.normal(size=(n, m)) if t % 2 else rng.integers(0, 3, size=(n, m)) * 1.0
+        i, j = W.assignment.hungarian_algorithm(c)
+        assert len(i) == min(n, m) == len(set(i.tolist())) == len(set(j.tolist()))
+        assert np.all(np.diff(i) > 0)  # by row, as SciPy's and Optax's base algorithm
+        np.testing.assert_allclose(c[i, j].sum(), _brute_force_cost(c), rtol=1e-13)
+        if t % 2 and t < 6:  # no ties: Optax's pairs, in its order by row
+            oi, oj = optax.assignment.base_hungarian_algorithm(jnp.asarray(c))
+            np.testing.assert_array_equal(i, oi)
+            np.testing.assert_array_equal(j, oj)
+    empty = W.assignment.hungarian_algorithm(np.zeros((0, 3)))
+    assert empty[0].shape == empty[1].shape == (0,)
+    with pytest.raises(wire.WireError, match="NaN"):
+        W.assignment.hungarian_algorithm(np.array([[np.nan, 1.0]]))
+    with pytest.raises(wire.WireError, match="concrete"):
+        wire.jit(W.assignment.hungarian_algorithm)(np.eye(2))
+
+
+def test_second_order_diagonals_match_optax():
+    def loss(p, x, y):
+        z = x @ p["w"] + p["b"]
+        return ((wire.numpy.tanh(z) - y) ** 2).sum()
+
+    def loss_j(p, x, y):
+        z = x @ p["w"] + p["b"]
+        return ((jnp.tanh(z) - y) ** 2).sum()
+
+    rng = np.random.default_rng(6)
+    p = {"w": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
+    x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    pj = jax.tree.map(jnp.asarray, p)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hd = jax.jit(lambda q: optax.second_order.hessian_diag(loss_j, q, x, y))(pj)
+        fd = jax.jit(lambda q: optax.second_order.fisher_diag(loss_j, q, x, y))(pj)
+    np.testing.assert_allclose(W.second_order.hessian_diag(loss, p, x, y), hd, rtol=1e-12)
+    np.testing.assert_allclose(W.second_order.fisher_diag(loss, p, x, y), fd, rtol=1e-12)

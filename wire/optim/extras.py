@@ -28,6 +28,8 @@ import numpy as np
 
 from .. import numpy as wnp
 from .. import tree as wtree
+from .. import random
+from ..api import while_loop
 from ..api.custom import custom_vjp
 from ..errors import ShapeError, WireValueError, at, user_location
 from .adaptive import ema, scale_by_optimistic_gradient, set_to_zero, stateless
@@ -620,8 +622,6 @@ def power_iteration(matrix, *, v0=None, num_iters=100, error_tolerance=1e-6, pre
     (3.0, array([0., 1.]))
     """
     del precision
-    from .. import lax, random  # noqa: PLC0415 - wire.random imports wire.optim's users
-
     if callable(matrix):
         mvp = matrix
         if v0 is None:
@@ -658,5 +658,5 @@ def power_iteration(matrix, *, v0=None, num_iters=100, error_tolerance=1e-6, pre
 
     z0 = mvp(v0)
     zero = wnp.asarray(0.0, _dtype(wtree.leaves(z0)[0]))
-    _, z, eig, _ = lax.while_loop(cond, body, (v0, z0, zero, np.asarray(0)))
+    _, z, eig, _ = while_loop(cond, body, (v0, z0, zero, np.asarray(0)))
     return eig, normalize(z)

@@ -1,6 +1,7 @@
 """``wire.optim.losses``: ``optax.losses`` with its names, signatures and per-example results
-(no reduction: take ``.mean()`` yourself). ``wire.nn``'s losses (``reduction="mean"``) are the
-same numerics where the math is the same: each is computed in one place.
+(no reduction: take ``.mean()`` yourself). ``wire.nn``'s losses (``reduction="mean"``) have
+the same numerics where the math is the same (the two packages are independent layers: the
+few shared lines are restated here, and tests hold the two to agree).
 
 Where Optax's formula gives NaN at a limit, wire gives the limit (each function says where):
 a zero target or label weight drops its term even where its log-probability is ``-inf`` (a
@@ -23,9 +24,12 @@ import math
 import numpy as np
 
 from .. import numpy as wnp
-from ..errors import ShapeError, WireTypeError, WireValueError, at, user_location
-from ..nn import activations as _act
-from ..nn import losses as _nnl
+from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
+from ..api import scan
+from ..scipy.special import expit, log_expit
+from ..scipy.special import log_softmax as _log_softmax
+from ..scipy.special import logsumexp as _logsumexp
+from ..scipy.special import softmax as _softmax
 from ..tracebacks import expose
 from .projections import simplex_last_axis
 
@@ -40,6 +44,82 @@ __all__ = [
     "binary_dice_loss", "multiclass_generalized_dice_loss", "sparsemax_loss",
     "multiclass_sparsemax_loss", "ranking_softmax_loss", "make_fenchel_young_loss",
 ]
+
+
+# ``wire.nn`` and ``wire.optim`` are independent layers (neither imports the other): the few
+# pieces of ``wire.nn``'s numerics these losses share are restated here, each in a line or two,
+# over the same ``wire.scipy.special`` functions (tests check the two agree).
+
+def _like(x, y):
+    """``y`` in ``x``'s float dtype (SciPy's loops return float64 for float16)."""
+    dt = getattr(x, "dtype", None)
+    if dt is not None and np.dtype(dt).kind == "f" and np.dtype(dt) != _dtype(y):
+        return wnp.asarray(y, dt)
+    return y
+
+
+def _log_softmax_w(x, axis=-1, where=None):
+    if where is None:
+        return _like(x, _log_softmax(x, axis=axis))
+    return wnp.where(where, _like(x, _log_softmax(wnp.where(where, x, -np.inf), axis=axis)),
+                     -np.inf)
+
+
+def _softmax_w(x, axis=-1, where=None):
+    if where is None:
+        return _like(x, _softmax(x, axis=axis))
+    return wnp.where(where, _like(x, _softmax(wnp.where(where, x, -np.inf), axis=axis)), 0.0)
+
+
+def _softplus(x):
+    return -_like(x, log_expit(-x))
+
+
+def _sigmoid(x):
+    return _like(x, expit(x))
+
+
+def _sparse_plus(x):
+    q = wnp.where(wnp.isinf(x), 0.0, x)  # the quadratic never sees inf (inf * 0 = NaN)
+    return wnp.where(x <= -1.0, 0.0, wnp.where(x >= 1.0, x, (q + 1.0) ** 2 / 4.0))
+
+
+def _one_hot(labels, n, dtype):
+    return wnp.asarray(wnp.expand_dims(labels, -1) == np.arange(n), dtype)
+
+
+def _known_value(x):
+    try:
+        return np.asarray(x)
+    except WireTypeError:  # a tracer without a value refuses np.asarray
+        return None
+
+
+def _check_index_range(what, values, n, noun):
+    bad = (values < 0) | (values >= n)
+    if bad.any():
+        pos = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise WireError(f"{what}: {noun} {values[pos]} at position {pos} is outside [0, {n})"
+                        f"{at(user_location())}. Traced {noun}s cannot be checked; there an "
+                        f"out-of-range {noun} gives NaN.")
+
+
+def _nan_where_invalid(valid, dtype):
+    return wnp.where(valid, np.ones((), dtype), np.full((), np.nan, dtype))
+
+
+def _weighted(w, v):
+    """``w * v`` with ``0 * inf`` taken as 0: a zero weight drops its term, whatever the term
+    (``wire.nn``'s rule: the derivative in ``w`` is held at 0 there, the one in ``v`` is 0)."""
+    drop = wnp.logical_and(w == 0, wnp.isinf(v))
+    return w * wnp.where(drop, 0.0, v)
+
+
+def _soft_cross_entropy(logits, targets, axis=-1, where=None):
+    terms = _weighted(targets, _log_softmax_w(logits, axis=axis, where=where))
+    if where is not None:
+        terms = wnp.where(where, terms, 0.0)
+    return -wnp.sum(terms, axis=axis)
 
 
 def _dtype(x):
@@ -98,7 +178,9 @@ def squared_error(predictions, targets=None):
     _check_floating("squared_error", "predictions", predictions)
     if targets is None:
         return predictions * predictions
-    return _nnl.mse(predictions, targets, reduction="none")
+    _check_shapes_equal("squared_error", predictions, "predictions", targets, "targets")
+    d = predictions - targets
+    return d * d
 
 
 def l2_loss(predictions, targets=None):
@@ -123,7 +205,14 @@ def huber_loss(predictions, targets=None, *, delta=1.0):
         targets = wnp.zeros_like(predictions)
     else:
         predictions, targets = wnp.broadcast_arrays(predictions, targets)
-    return _nnl.huber(predictions, targets, delta=delta, reduction="none")
+    if isinstance(delta, (int, float, np.integer, np.floating)) and not delta > 0:
+        raise WireValueError(f"huber_loss: delta must be positive, got {delta!r}"
+                             f"{at(user_location())}")
+    d = predictions - targets
+    a = wnp.abs(d)
+    inside = a <= delta  # False for NaN, which the linear side passes on
+    q = wnp.where(inside, d, 0.0)  # the quadratic never sees an infinite d
+    return wnp.where(inside, 0.5 * q * q, delta * (a - 0.5 * delta))
 
 
 def log_cosh(predictions, targets=None):
@@ -194,7 +283,7 @@ def sigmoid_binary_cross_entropy(logits, labels):
     _check_floating("sigmoid_binary_cross_entropy", "logits", logits)
     labels = wnp.asarray(labels, _dtype(logits))
     logits, labels = wnp.broadcast_arrays(logits, labels)
-    return _nnl.binary_cross_entropy_with_logits(logits, labels, reduction="none")
+    return _weighted(labels, _softplus(-logits)) + _weighted(1.0 - labels, _softplus(logits))
 
 
 def sigmoid_focal_loss(logits, labels, *, alpha=None, gamma=2.0):
@@ -210,7 +299,7 @@ def sigmoid_focal_loss(logits, labels, *, alpha=None, gamma=2.0):
     _check_floating("sigmoid_focal_loss", "logits", logits)
     labels = wnp.asarray(labels, _dtype(logits))
     ce = sigmoid_binary_cross_entropy(logits, labels)
-    q = (1.0 - labels) * _act.sigmoid(logits) + labels * _act.sigmoid(-logits)
+    q = (1.0 - labels) * _sigmoid(logits) + labels * _sigmoid(-logits)
     loss = ce * q ** gamma
     if alpha is None:
         return loss
@@ -231,7 +320,7 @@ def softmax_cross_entropy(logits, labels, axis=-1, where=None):
     _check_floating("softmax_cross_entropy", "logits", logits)
     if where is not None and wnp.ndim(where) != wnp.ndim(logits):
         where = wnp.expand_dims(where, axis)
-    return _nnl._soft_cross_entropy(logits, labels, axis=axis, where=where)
+    return _soft_cross_entropy(logits, labels, axis=axis, where=where)
 
 
 def safe_softmax_cross_entropy(logits, labels):
@@ -244,7 +333,7 @@ def safe_softmax_cross_entropy(logits, labels):
     array([0.])
     """
     _check_floating("safe_softmax_cross_entropy", "logits", logits)
-    return _nnl._soft_cross_entropy(logits, labels)
+    return _soft_cross_entropy(logits, labels)
 
 
 def _classes_last(what, logits, where, axis):
@@ -289,24 +378,24 @@ def softmax_cross_entropy_with_integer_labels(logits, labels, axis=-1, where=Non
     if where is not None and wnp.ndim(where) != wnp.ndim(logits):
         where = wnp.expand_dims(where, axis)
     logits, where = _classes_last(what, logits, where, axis)
-    if where is None:
-        return _nnl.softmax_cross_entropy(logits, labels, reduction="none")
     n = _shape(logits)[-1]
-    logp = _act.log_softmax(logits, where=where)
+    logp = _log_softmax_w(logits, where=where)
     picked = _pick(what, logp, labels, n)
+    if where is None:
+        return -picked
     return wnp.where(wnp.any(where, axis=-1), -picked, 0.0)
 
 
 def _pick(what, x, labels, n):
     """``x[..., labels]`` by a one-hot product; NaN for a traced label outside ``[0, n)``."""
-    values = _nnl.known_value(labels)
+    values = _known_value(labels)
     if values is not None:
-        _nnl.check_index_range(what, values, n, "label")
+        _check_index_range(what, values, n, "label")
         onehot = np.expand_dims(values, -1) == np.arange(n)
         return wnp.sum(wnp.where(onehot, x, 0.0), axis=-1)
     valid = wnp.logical_and(labels >= 0, labels < n)
     onehot = wnp.expand_dims(wnp.where(valid, labels, 0), -1) == np.arange(n)
-    return wnp.sum(wnp.where(onehot, x, 0.0), axis=-1) * _nnl.nan_where_invalid(valid, _dtype(x))
+    return wnp.sum(wnp.where(onehot, x, 0.0), axis=-1) * _nan_where_invalid(valid, _dtype(x))
 
 
 def poly_loss_cross_entropy(logits, labels, *, epsilon=2.0, axis=-1, where=None):
@@ -318,7 +407,7 @@ def poly_loss_cross_entropy(logits, labels, *, epsilon=2.0, axis=-1, where=None)
     """
     _check_floating("poly_loss_cross_entropy", "logits", logits)
     _check_floating("poly_loss_cross_entropy", "labels", labels)
-    p = _act.softmax(logits, axis=axis, where=where)
+    p = _softmax_w(logits, axis=axis, where=where)
     one_minus_pt = _sum(labels * (1.0 - p), axis=axis, where=where)
     ce = softmax_cross_entropy(logits, labels, axis=axis, where=where)
     return ce + epsilon * one_minus_pt
@@ -343,10 +432,6 @@ def perceptron_loss(predictor_outputs, targets):
     _check_shapes_equal("perceptron_loss", predictor_outputs, "predictor_outputs", targets,
                         "targets")
     return wnp.maximum(0, -predictor_outputs * targets)
-
-
-def _one_hot(labels, n, dtype):
-    return _act.one_hot(labels, n, dtype=dtype)
 
 
 def multiclass_hinge_loss(scores, labels):
@@ -380,7 +465,7 @@ def sparsemax_loss(logits, labels):
     >>> sparsemax_loss(np.array([0.0, 2.0]), np.array([1, 0]))
     array([0.25, 2.  ])
     """
-    return _act.sparse_plus(wnp.where(labels, -logits, logits))
+    return _sparse_plus(wnp.where(labels, -logits, logits))
 
 
 def multiclass_sparsemax_loss(scores, labels):
@@ -392,7 +477,7 @@ def multiclass_sparsemax_loss(scores, labels):
     """
     n = _shape(scores)[-1]
     proba = simplex_last_axis(scores)
-    oh = np.asarray(_nnl.known_value(labels)) if _nnl.known_value(labels) is not None else None
+    oh = np.asarray(_known_value(labels)) if _known_value(labels) is not None else None
     onehot = (np.expand_dims(oh, -1) == np.arange(n)) if oh is not None else \
         (wnp.expand_dims(labels, -1) == np.arange(n))
     picked = wnp.sum(wnp.where(onehot, scores, 0.0), axis=-1, keepdims=True)
@@ -413,7 +498,7 @@ def kl_divergence(log_predictions, targets, axis=-1, where=None):
     _check_floating("kl_divergence", "targets", targets)
     zero = targets == 0
     logt = wnp.log(wnp.where(zero, 1.0, targets))
-    loss = _nnl._weighted(targets, logt - log_predictions)
+    loss = _weighted(targets, logt - log_predictions)
     return _sum(loss, axis=axis, where=where)
 
 
@@ -539,7 +624,7 @@ def ranking_softmax_loss(logits, labels, *, where=None, weights=None, reduce_fn=
         logits = wnp.where(where, logits, -np.inf)
     if weights is not None:
         labels = labels * weights
-    loss = _nnl._soft_cross_entropy(logits, labels, where=where)
+    loss = _soft_cross_entropy(logits, labels, where=where)
     if where is not None:
         where = wnp.any(where, axis=-1)
     if reduce_fn is None:
@@ -585,7 +670,7 @@ def dice_loss(predictions, targets, *, class_weights=None, smooth=1.0, alpha=0.5
         targets = targets[..., None]
     _check_shapes_equal("dice_loss", predictions, "predictions", targets, "targets")
     if not apply_softmax:
-        sums = _nnl.known_value(wnp.sum(predictions, axis=-1))
+        sums = _known_value(wnp.sum(predictions, axis=-1))
         if sums is not None and not np.allclose(sums, 1.0, rtol=1e-5):
             raise WireValueError(
                 "dice_loss: with apply_softmax=False, predictions must be probability "
@@ -593,8 +678,8 @@ def dice_loss(predictions, targets, *, class_weights=None, smooth=1.0, alpha=0.5
                 f"[{np.min(sums):.6f}, {np.max(sums):.6f}]{at(user_location())}")
     probs = predictions
     if apply_softmax:
-        probs = (_act.sigmoid(predictions) if _shape(predictions)[-1] == 1
-                 else _act.softmax(predictions, axis=-1))
+        probs = (_sigmoid(predictions) if _shape(predictions)[-1] == 1
+                 else _softmax_w(predictions, axis=-1))
     if axis is None:
         axis = tuple(range(1, wnp.ndim(probs) - 1))
     inter = wnp.sum(probs * targets, axis=axis)
@@ -659,8 +744,6 @@ def ctc_loss_with_forward_probs(logits, logit_paddings, labels, label_paddings, 
     >>> loss.round(6), phi.shape, emit.shape
     (array([0.287682]), (2, 1, 2), (2, 1, 1))
     """
-    from .. import lax  # noqa: PLC0415 - wire.lax imports wire.numpy lazily
-
     if wnp.ndim(logits) != 3 or wnp.ndim(labels) != 2:
         raise ShapeError(f"ctc_loss: logits must be [B, T, K] and labels [B, N], got shapes "
                          f"{_shape(logits)} and {_shape(labels)}{at(user_location())}")
@@ -673,12 +756,12 @@ def ctc_loss_with_forward_probs(logits, logit_paddings, labels, label_paddings, 
         raise ShapeError(f"ctc_loss: expected labels to have batch size {b}, got {bl}"
                          f"{at(user_location())}")
     dt = _dtype(logits)
-    logprobs = _act.log_softmax(logits)
+    logprobs = _log_softmax_w(logits)
     labellens = n - wnp.asarray(wnp.sum(label_paddings, axis=1), np.int32)
     repeat = wnp.asarray(labels[:, :-1] == labels[:, 1:], dt)
     repeat = wnp.pad(repeat, ((0, 0), (0, 1)))
     phi_lp = wnp.transpose(logprobs[:, :, blank_id:blank_id + 1], (1, 0, 2))
-    onehot = _act.one_hot(labels, k, dtype=dt)
+    onehot = _one_hot(labels, k, dt)
     emit_lp = wnp.transpose(wnp.einsum("btk,bnk->btn", logprobs, onehot), (1, 0, 2))
     eps = wnp.asarray(log_epsilon, dt)
     phi0 = wnp.concatenate([wnp.zeros((b, 1), dt), wnp.ones((b, n), dt) * eps], axis=1)
@@ -701,10 +784,10 @@ def ctc_loss_with_forward_probs(logits, logit_paddings, labels, label_paddings, 
         return (next_phi, next_emit), (next_phi, next_emit)
 
     xs = (emit_lp, phi_lp, wnp.transpose(logit_paddings, (1, 0)))
-    _, (phis, emits) = lax.scan(body, (phi0, emit0), xs)
+    _, (phis, emits) = scan(body, (phi0, emit0), xs)
     last = update_phi(phis[-1], emits[-1])
     phis = wnp.concatenate([phis[:-1], last[None]], axis=0)
-    sel = _act.one_hot(labellens, n + 1, dtype=dt)
+    sel = _one_hot(labellens, n + 1, dt)
     return -wnp.einsum("bn,bn->b", last, sel), phis, emits
 
 
