@@ -284,3 +284,33 @@ def test_second_order_diagonals_match_optax():
         fd = jax.jit(lambda q: optax.second_order.fisher_diag(loss_j, q, x, y))(pj)
     np.testing.assert_allclose(W.second_order.hessian_diag(loss, p, x, y), hd, rtol=1e-12)
     np.testing.assert_allclose(W.second_order.fisher_diag(loss, p, x, y), fd, rtol=1e-12)
+
+
+def test_tree_utils_as_optax():
+    tu, ot = W.tree_utils, optax.tree_utils
+    rng = np.random.default_rng(7)
+    a = {"x": rng.normal(size=3), "y": rng.normal(size=(2, 2))}
+    b = {"x": rng.normal(size=3), "y": rng.normal(size=(2, 2)) + 3}
+    aj, bj = jax.tree.map(jnp.asarray, a), jax.tree.map(jnp.asarray, b)
+    pairs = [(tu.tree_add(a, b, a), ot.tree_add(aj, bj, aj)),
+             (tu.tree_sub(tree_x=a, tree_y=b), ot.tree_sub(tree_x=aj, tree_y=bj)),
+             (tu.tree_mul(a, b), ot.tree_mul(aj, bj)), (tu.tree_div(a, b), ot.tree_div(aj, bj)),
+             (tu.tree_scale(scalar=0.5, tree=a), ot.tree_scale(scalar=0.5, tree=aj)),
+             (tu.tree_add_scale(a, 0.3, b), ot.tree_add_scale(aj, 0.3, bj)),
+             (tu.tree_max(a), ot.tree_max(aj)), (tu.tree_min(a), ot.tree_min(aj)),
+             (tu.tree_clip(a, -0.5, 0.5), ot.tree_clip(aj, -0.5, 0.5)),
+             (tu.tree_norm(a), ot.tree_norm(aj)), (tu.tree_norm(a, ord=1), ot.tree_norm(aj, 1)),
+             (tu.tree_vdot(a, b), ot.tree_vdot(aj, bj)),
+             (tu.tree_bias_correction(a, 0.9, 3), ot.tree_bias_correction(aj, 0.9, 3)),
+             (tu.tree_update_moment(a, b, 0.9, 2), ot.tree_update_moment(aj, bj, 0.9, 2)),
+             (tu.tree_update_infinity_moment(a, b, 0.9, 1e-3),
+              ot.tree_update_infinity_moment(aj, bj, 0.9, 1e-3))]
+    for got, want in pairs:
+        for x, y in zip(jax.tree.leaves(got), jax.tree.leaves(want)):
+            np.testing.assert_allclose(x, y, rtol=1e-14)
+    assert tu.tree_size(a) == ot.tree_size(aj) == 7
+    assert tu.tree_cast(a, np.float32)["y"].dtype == np.float32
+    assert tu.tree_allclose(a, a) and not tu.tree_allclose(a, b)
+    for x, y in zip(jax.tree.leaves(tu.tree_batch_shape(a, (5,))),
+                    jax.tree.leaves(ot.tree_batch_shape(aj, (5,)))):
+        np.testing.assert_array_equal(x, y)

@@ -38,6 +38,8 @@ from .base import (EmptyState, GradientTransformation, GradientTransformationExt
                    chain, with_extra_args_support)
 from .transforms import (global_norm, safe_increment, scale, scale_by_adam,
                          scale_by_learning_rate)
+from .tree_utils import (tree_bias_correction, tree_update_infinity_moment,
+                         tree_update_moment, tree_update_moment_per_elem_norm)
 from .wrappers import masked, partition
 
 __all__ = [
@@ -569,8 +571,7 @@ def bias_correction(moment, decay, count):
     >>> bias_correction({"m": np.array([0.1])}, 0.9, 1)
     {'m': array([1.])}
     """
-    bc = 1 - wnp.asarray(decay, np.float64) ** wnp.asarray(count, np.float64)
-    return _map(lambda t: t / wnp.asarray(bc, _dtype(t)), moment)
+    return tree_bias_correction(moment, decay, count)
 
 
 def update_moment(updates, moments, decay, order):
@@ -579,7 +580,7 @@ def update_moment(updates, moments, decay, order):
     >>> update_moment(np.array([2.0]), np.array([1.0]), 0.5, 2)
     array([2.5])
     """
-    return _map(lambda g, t: (1 - decay) * (g ** order) + decay * t, updates, moments)
+    return tree_update_moment(updates, moments, decay, order)
 
 
 def update_moment_per_elem_norm(updates, moments, decay, order):
@@ -589,15 +590,7 @@ def update_moment_per_elem_norm(updates, moments, decay, order):
     >>> update_moment_per_elem_norm(np.array([1j]), np.array([0.0]), 0.5, 2)
     array([0.5])
     """
-    def norm(g):
-        if _dtype(g).kind != "c":
-            return g ** order
-        half = order / 2
-        if float(half).is_integer():
-            half = int(half)
-        return (g.real * g.real + g.imag * g.imag) ** half
-
-    return _map(lambda g, t: (1 - decay) * norm(g) + decay * t, updates, moments)
+    return tree_update_moment_per_elem_norm(updates, moments, decay, order)
 
 
 def update_infinity_moment(updates, moments, decay, eps):
@@ -606,7 +599,7 @@ def update_infinity_moment(updates, moments, decay, eps):
     >>> update_infinity_moment(np.array([-2.0]), np.array([3.0]), 0.5, 0.0)
     array([2.])
     """
-    return _map(lambda g, t: wnp.maximum(wnp.abs(g) + eps, decay * t), updates, moments)
+    return tree_update_infinity_moment(updates, moments, decay, eps)
 
 
 def power_iteration(matrix, *, v0=None, num_iters=100, error_tolerance=1e-6, precision=None,

@@ -27,7 +27,10 @@ from .transforms import global_norm
 
 __all__ = ["tree_add", "tree_sub", "tree_scale", "tree_add_scale", "tree_vdot", "tree_norm",
            "tree_real", "tree_conj", "tree_where", "tree_zeros_like", "tree_ones_like",
-           "tree_full_like", "tree_get", "tree_sum", "tree_cast_like", "tree_dtype"]
+           "tree_full_like", "tree_get", "tree_sum", "tree_cast_like", "tree_dtype", "tree_mul",
+           "tree_div", "tree_max", "tree_min", "tree_size", "tree_clip", "tree_cast",
+           "tree_allclose", "tree_batch_shape", "tree_bias_correction", "tree_update_moment",
+           "tree_update_moment_per_elem_norm", "tree_update_infinity_moment"]
 
 
 def _dtype(x):
@@ -35,24 +38,26 @@ def _dtype(x):
     return np.dtype(dt) if dt is not None else np.asarray(x).dtype
 
 
-def tree_add(a, b):
-    """``a + b`` leaf by leaf.
+def tree_add(tree_x, tree_y, *other_trees):
+    """``tree_x + tree_y (+ other trees)`` leaf by leaf.
 
-    >>> tree_add({"w": 1.0}, {"w": 2.0})
-    {'w': 3.0}
+    >>> tree_add({"w": 1.0}, {"w": 2.0}, {"w": 3.0})
+    {'w': 6.0}
     """
-    check_trees("tree_add", a, "a", b, "b")
-    return wtree.map(lambda x, y: x + y, a, b)
+    trees = (tree_x, tree_y) + other_trees
+    for t in trees[1:]:
+        check_trees("tree_add", tree_x, "tree_x", t, "tree_y")
+    return wtree.map(lambda *xs: sum(xs[1:], xs[0]), *trees)
 
 
-def tree_sub(a, b):
-    """``a - b`` leaf by leaf.
+def tree_sub(tree_x, tree_y):
+    """``tree_x - tree_y`` leaf by leaf.
 
     >>> tree_sub({"w": 1.0}, {"w": 2.0})
     {'w': -1.0}
     """
-    check_trees("tree_sub", a, "a", b, "b")
-    return wtree.map(lambda x, y: x - y, a, b)
+    check_trees("tree_sub", tree_x, "tree_x", tree_y, "tree_y")
+    return wtree.map(lambda x, y: x - y, tree_x, tree_y)
 
 
 def _in_leaf_dtype(s, x):
@@ -64,50 +69,52 @@ def _in_leaf_dtype(s, x):
     return wnp.asarray(s, dtype=dt if dt.kind == "f" else np.finfo(dt).dtype)
 
 
-def tree_scale(s, tree):
-    """``s * tree`` for a scalar ``s``, each leaf keeping its dtype.
+def tree_scale(scalar, tree):
+    """``scalar * tree``, each leaf keeping its dtype.
 
     >>> tree_scale(2.0, (np.float32(1.5),))[0].dtype
     dtype('float32')
     """
-    return wtree.map(lambda x: _in_leaf_dtype(s, x) * x, tree)
+    return wtree.map(lambda x: _in_leaf_dtype(scalar, x) * x, tree)
 
 
-def tree_add_scale(a, s, b):
-    """``a + s * b`` leaf by leaf, for a scalar ``s``.
+def tree_add_scale(tree_x, scalar, tree_y):
+    """``tree_x + scalar * tree_y`` leaf by leaf.
 
     >>> tree_add_scale({"w": np.ones(2)}, -0.5, {"w": np.ones(2)})
     {'w': array([0.5, 0.5])}
     """
-    check_trees("tree_add_scale", a, "a", b, "b")
-    return wtree.map(lambda x, y: wnp.asarray(x + _in_leaf_dtype(s, y) * y, dtype=_dtype(x)),
-                     a, b)
+    check_trees("tree_add_scale", tree_x, "tree_x", tree_y, "tree_y")
+    return wtree.map(lambda x, y: wnp.asarray(x + _in_leaf_dtype(scalar, y) * y,
+                                              dtype=_dtype(x)), tree_x, tree_y)
 
 
-def tree_vdot(a, b):
+def tree_vdot(tree_x, tree_y):
     """``Σ vdot(a_leaf, b_leaf)`` (the first argument conjugated, as ``numpy.vdot``); 0 for
     a tree without leaves.
 
     >>> float(tree_vdot((np.array([1.0, 2.0]),), (np.array([3.0, 4.0]),)))
     11.0
     """
-    check_trees("tree_vdot", a, "a", b, "b")
-    parts = [wnp.vdot(wnp.ravel(x), wnp.ravel(y)) for x, y in zip(wtree.leaves(a), wtree.leaves(b))]
+    check_trees("tree_vdot", tree_x, "tree_x", tree_y, "tree_y")
+    parts = [wnp.vdot(wnp.ravel(x), wnp.ravel(y))
+             for x, y in zip(wtree.leaves(tree_x), wtree.leaves(tree_y))]
     return sum(parts[1:], parts[0]) if parts else np.float64(0.0)
 
 
-def tree_sum(tree):
+def tree_sum(tree, associative_reduction: bool = False):
     """The sum of every element of every leaf.
 
     >>> float(tree_sum({"a": np.ones(3), "b": np.array(2.0)}))
     5.0
     """
+    del associative_reduction  # the order of a sum of a few leaves' sums: left to right
     parts = [wnp.sum(x) for x in wtree.leaves(tree)]
     return sum(parts[1:], parts[0]) if parts else np.float64(0.0)
 
 
-def tree_norm(tree, ord: Any = 2, squared: bool = False):
-    """The norm of all the tree's elements as one vector: ``ord`` 2 (the default), 1 or
+def tree_norm(tree, ord: Any = None, squared: bool = False):
+    """The norm of all the tree's elements as one vector: ``ord`` 2 (``None``, the default), 1 or
     ``inf``; with ``squared`` the square of the 2-norm.
 
     >>> float(tree_norm({"a": np.array([3.0]), "b": np.array([4.0])}))
@@ -157,14 +164,14 @@ def tree_conj(tree):
     return wtree.map(wnp.conj, tree)
 
 
-def tree_where(condition, a, b):
+def tree_where(condition, tree_x, tree_y):
     """``where(condition, a_leaf, b_leaf)`` leaf by leaf, for one scalar ``condition``.
 
     >>> tree_where(np.array(False), {"w": 1.0}, {"w": 2.0})
     {'w': array(2.)}
     """
-    check_trees("tree_where", a, "a", b, "b")
-    return wtree.map(lambda x, y: wnp.where(condition, x, y), a, b)
+    check_trees("tree_where", tree_x, "tree_x", tree_y, "tree_y")
+    return wtree.map(lambda x, y: wnp.where(condition, x, y), tree_x, tree_y)
 
 
 def tree_zeros_like(tree, dtype=None):
@@ -224,6 +231,150 @@ def tree_cast_like(tree, other_tree):
     return wtree.map(lambda x, o: wnp.asarray(x, dtype=_dtype(o)), tree, other_tree)
 
 
+def tree_mul(tree_x, tree_y):
+    """``tree_x * tree_y`` leaf by leaf.
+
+    >>> tree_mul({"w": 2.0}, {"w": 3.0})
+    {'w': 6.0}
+    """
+    check_trees("tree_mul", tree_x, "tree_x", tree_y, "tree_y")
+    return wtree.map(lambda x, y: x * y, tree_x, tree_y)
+
+
+def tree_div(tree_x, tree_y):
+    """``tree_x / tree_y`` leaf by leaf.
+
+    >>> tree_div({"w": 3.0}, {"w": 2.0})
+    {'w': 1.5}
+    """
+    check_trees("tree_div", tree_x, "tree_x", tree_y, "tree_y")
+    return wtree.map(lambda x, y: x / y, tree_x, tree_y)
+
+
+def tree_max(tree):
+    """The largest element of all the leaves (``-inf`` for no elements).
+
+    >>> float(tree_max({"a": np.array([1.0, 5.0]), "b": np.array(2.0)}))
+    5.0
+    """
+    parts = [wnp.max(x, initial=-np.inf) for x in wtree.leaves(tree)]
+    return wnp.max(wnp.stack(parts)) if parts else np.float64(-np.inf)
+
+
+def tree_min(tree):
+    """The smallest element of all the leaves (``inf`` for no elements).
+
+    >>> float(tree_min({"a": np.array([1.0, 5.0]), "b": np.array(-2.0)}))
+    -2.0
+    """
+    parts = [wnp.min(x, initial=np.inf) for x in wtree.leaves(tree)]
+    return wnp.min(wnp.stack(parts)) if parts else np.float64(np.inf)
+
+
+def tree_size(tree) -> int:
+    """The number of elements of all the leaves.
+
+    >>> tree_size({"a": np.ones((2, 3)), "b": np.array(1.0)})
+    7
+    """
+    return int(sum(int(np.prod(wnp.shape(x), dtype=np.int64)) for x in wtree.leaves(tree)))
+
+
+def tree_clip(tree, min_value=None, max_value=None):
+    """Every leaf clipped to ``[min_value, max_value]``.
+
+    >>> tree_clip({"w": np.array([-2.0, 0.5, 3.0])}, -1.0, 1.0)
+    {'w': array([-1. ,  0.5,  1. ])}
+    """
+    return wtree.map(lambda x: wnp.clip(x, min_value, max_value), tree)
+
+
+def tree_cast(tree, dtype=None):
+    """Every leaf cast to ``dtype`` (``None`` leaves the tree as it is).
+
+    >>> tree_cast({"w": np.ones(1)}, np.float32)["w"].dtype
+    dtype('float32')
+    """
+    if dtype is None:
+        return tree
+    return wtree.map(lambda x: wnp.asarray(x, dtype=dtype), tree)
+
+
+def tree_allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan: bool = False) -> bool:
+    """Whether ``a`` and ``b`` have one structure and every pair of leaves is ``allclose``
+    (concrete trees).
+
+    >>> tree_allclose({"w": np.ones(2)}, {"w": np.ones(2) + 1e-9})
+    True
+    """
+    la, ta = wtree.flatten(a)
+    lb, tb = wtree.flatten(b)
+    return ta == tb and all(np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan)
+                            for x, y in zip(la, lb))
+
+
+def tree_batch_shape(tree, shape=()):
+    """Every leaf broadcast to leading batch dimensions ``shape``
+    (``optax.tree.batch_shape``).
+
+    >>> tree_batch_shape({"w": np.array([1.0, 2.0])}, (2,))["w"]
+    array([[1., 2.],
+           [1., 2.]])
+    """
+    return wtree.map(lambda x: wnp.broadcast_to(x, tuple(shape) + tuple(wnp.shape(x))), tree)
+
+
+def tree_bias_correction(moment, decay, count):
+    """``moment / (1 - decay**count)`` leaf by leaf (``optax.tree.bias_correction``).
+
+    >>> tree_bias_correction({"m": np.array([0.1])}, 0.9, 1)
+    {'m': array([1.])}
+    """
+    bc = 1 - wnp.asarray(decay, np.float64) ** wnp.asarray(count, np.float64)
+    return wtree.map(lambda t: t if t is None else t / wnp.asarray(bc, _dtype(t)), moment)
+
+
+def tree_update_moment(updates, moments, decay, order):
+    """``(1 - decay) * g**order + decay * moment`` leaf by leaf (``optax.tree.update_moment``).
+
+    >>> tree_update_moment(np.array([2.0]), np.array([1.0]), 0.5, 2)
+    array([2.5])
+    """
+    return wtree.map(lambda g, t: None if g is None else (1 - decay) * (g ** order) + decay * t,
+                     updates, moments)
+
+
+def tree_update_moment_per_elem_norm(updates, moments, decay, order):
+    """:func:`tree_update_moment` with ``|g|**order`` for complex ``g``
+    (``optax.tree.update_moment_per_elem_norm``).
+
+    >>> tree_update_moment_per_elem_norm(np.array([1j]), np.array([0.0]), 0.5, 2)
+    array([0.5])
+    """
+    def norm(g):
+        if _dtype(g).kind != "c":
+            return g ** order
+        half = order / 2
+        if float(half).is_integer():
+            half = int(half)
+        return (g.real * g.real + g.imag * g.imag) ** half
+
+    return wtree.map(lambda g, t: None if g is None else (1 - decay) * norm(g) + decay * t,
+                     updates, moments)
+
+
+def tree_update_infinity_moment(updates, moments, decay, eps):
+    """``max(|g| + eps, decay * moment)`` leaf by leaf
+    (``optax.tree.update_infinity_moment``).
+
+    >>> tree_update_infinity_moment(np.array([-2.0]), np.array([3.0]), 0.5, 0.0)
+    array([2.])
+    """
+    return wtree.map(lambda g, t: None if g is None else wnp.maximum(wnp.abs(g) + eps,
+                                                                      decay * t),
+                     updates, moments)
+
+
 _MISSING = object()
 
 
@@ -238,10 +389,11 @@ def _fields(node):
     return [], []
 
 
-def tree_get(tree, key: str, default=None):
+def tree_get(tree, key: str, default=None, filtering=None):
     """The one subtree held under the name ``key`` (a namedtuple field or a dict key) anywhere
     in ``tree``, e.g. the ``value`` a line search keeps in an optimizer state; ``default``
-    when there is none; ``WireError`` when there are several.
+    when there is none; ``WireError`` when there are several. ``filtering(name, value)``,
+    when given, must also hold (Optax's; its first argument here is the name, not a path).
 
     >>> import wire
     >>> state = wire.optim.lbfgs().init(np.zeros(2))
@@ -253,7 +405,7 @@ def tree_get(tree, key: str, default=None):
         node = todo.pop()
         named, children = _fields(node)
         for name, child in named:
-            if name == key:
+            if name == key and (filtering is None or filtering(name, child)):
                 found.append(child)
             else:
                 todo.append(child)
