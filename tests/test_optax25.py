@@ -314,3 +314,40 @@ def test_tree_utils_as_optax():
     for x, y in zip(jax.tree.leaves(tu.tree_batch_shape(a, (5,))),
                     jax.tree.leaves(ot.tree_batch_shape(aj, (5,)))):
         np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("n,p", [(4, 2), (5, 4), (3, 1), (1, 2)])
+def test_matrix_inverse_pth_root_matches_optax(n, p):
+    rng = np.random.default_rng(n + p)
+    a = rng.normal(size=(n, n))
+    a = a @ a.T + 0.1 * np.eye(n)
+    got, err = W.matrix_inverse_pth_root(a, p)
+    want, werr = jax.jit(lambda m: optax.matrix_inverse_pth_root(m, p))(jnp.asarray(a))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(err, werr, rtol=1e-6, atol=1e-15)
+    w, v = np.linalg.eigh(a)  # the exact root, up to the ridge and the tolerance
+    np.testing.assert_allclose(got, (v * w ** (-1.0 / p)) @ v.T, rtol=1e-3, atol=1e-3)
+    with pytest.raises(wire.WireError, match="p must be"):
+        W.matrix_inverse_pth_root(a, 3)
+
+
+def test_tree_map_params_as_optax():
+    params = {"w": np.ones(2), "b": np.ones((1, 2))}
+    for make in (lambda m: m.adam(0.1),
+                 lambda m: m.chain(m.clip_by_global_norm(1.0), m.sgd(0.1, momentum=0.9))):
+        sw = make(W).init(params)
+        so = make(optax).init(jax.tree.map(jnp.asarray, params))
+        got = W.tree_map_params(make(W), lambda x: x.astype(np.float32) + 1, sw,
+                                transform_non_params=lambda v: v + 5)
+        want = optax.tree_map_params(make(optax), lambda x: x.astype(jnp.float32) + 1, so,
+                                     transform_non_params=lambda v: v + 5)
+        assert _structure(got, False) == _structure(want, True)
+        for x, y in zip(jax.tree.leaves(got), jax.tree.leaves(want)):
+            assert np.asarray(x).dtype == np.asarray(y).dtype
+            np.testing.assert_array_equal(x, y)
+
+
+def test_safe_int32_increment():
+    assert W.safe_int32_increment(np.int32(2**31 - 1)) == np.iinfo(np.int32).max
+    assert W.safe_int32_increment(3).dtype == np.int32
+    assert int(optax.safe_int32_increment(jnp.int32(3))) == int(W.safe_int32_increment(3)) == 4

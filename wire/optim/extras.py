@@ -5,7 +5,8 @@
 ``freeze``/``selective_transform``, ``flatten``, ``scale_gradient``, per-example clipping
 (``per_example_global_norm_clip``, ``per_example_layer_norm_clip``), the moment helpers
 (``bias_correction``, ``update_moment``, ``update_moment_per_elem_norm``,
-``update_infinity_moment``), ``init_empty_state`` and ``power_iteration``.
+``update_infinity_moment``), ``init_empty_state``, ``power_iteration``,
+``matrix_inverse_pth_root``, ``tree_map_params`` and ``safe_int32_increment``.
 
 Each has Optax's signature and state type (NamedTuples of the same fields), so a training loop
 written for Optax runs with only the import changed.
@@ -22,6 +23,7 @@ array([2.])
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -50,7 +52,8 @@ __all__ = [
     "ConditionallyMaskState", "conditionally_mask", "freeze", "selective_transform", "flatten",
     "scale_gradient", "per_example_global_norm_clip", "per_example_layer_norm_clip",
     "bias_correction", "update_moment", "update_moment_per_elem_norm",
-    "update_infinity_moment", "init_empty_state", "power_iteration",
+    "update_infinity_moment", "init_empty_state", "power_iteration", "matrix_inverse_pth_root",
+    "tree_map_params", "safe_int32_increment",
 ]
 
 
@@ -653,3 +656,124 @@ def power_iteration(matrix, *, v0=None, num_iters=100, error_tolerance=1e-6, pre
     zero = wnp.asarray(0.0, _dtype(wtree.leaves(z0)[0]))
     _, z, eig, _ = while_loop(cond, body, (v0, z0, zero, np.asarray(0)))
     return eig, normalize(z)
+
+
+def matrix_inverse_pth_root(matrix, p, num_iters=100, ridge_epsilon=1e-6, error_tolerance=1e-6,
+                            precision=None):
+    """``(matrix + ridge)^(-1/p)`` of a symmetric positive semi-definite matrix by the coupled
+    Newton iteration (Shampoo's; ``optax.matrix_inverse_pth_root``), ``ridge`` being
+    ``ridge_epsilon`` times the largest eigenvalue (from :func:`power_iteration`); also the
+    last error ``max|M - I|``. ``p`` is 1, 2, 4 or 8. The iteration stops after ``num_iters``
+    steps, at an error below ``error_tolerance``, or when the error grows (the previous
+    iterate is kept then), as Optax's.
+
+    >>> r, err = matrix_inverse_pth_root(np.diag([4.0, 16.0]), 2, ridge_epsilon=0.0)
+    >>> np.round(r, 6)
+    array([[0.5 , 0.  ],
+           [0.  , 0.25]])
+    """
+    del precision
+    if p not in (1, 2, 4, 8):
+        raise WireValueError(f"matrix_inverse_pth_root: p must be 1, 2, 4 or 8, got {p!r}"
+                             + at(user_location()))
+    shape = tuple(wnp.shape(matrix))
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise ShapeError(f"matrix_inverse_pth_root needs a square matrix, got shape {shape}"
+                         + at(user_location()))
+    n = shape[0]
+    dt = _dtype(matrix)
+    alpha = float(np.float32(-1.0 / p))  # Optax's alpha is float32
+    eye = np.eye(n, dtype=dt)
+    max_ev, _ = power_iteration(matrix, num_iters=100, error_tolerance=1e-6)
+    ridge = ridge_epsilon * wnp.maximum(max_ev, 1e-16)
+    if n == 1:
+        return (matrix + ridge) ** alpha, wnp.asarray(0.0, dt)
+
+    def mat_power(m):
+        out = m
+        for _ in range(int(round(math.log2(p)))):
+            out = wnp.matmul(out, out)
+        return out
+
+    def cond(state):
+        i, _, _, _, error, run_step = state
+        return wnp.logical_and(i < num_iters, wnp.logical_and(error > error_tolerance, run_step))
+
+    def body(state):
+        i, mat_m, mat_h, _, error, _ = state
+        mat_m_i = (1 - alpha) * eye + alpha * mat_m
+        new_m = wnp.matmul(mat_power(mat_m_i), mat_m)
+        new_h = wnp.matmul(mat_h, mat_m_i)
+        new_error = wnp.max(wnp.abs(new_m - eye))
+        return i + 1, new_m, new_h, mat_h, new_error, new_error < error * 1.2
+
+    damped = matrix + ridge * eye
+    z = (1 + p) / (2 * wnp.sqrt(wnp.sum(damped * damped)))
+    m0 = damped * z
+    err0 = wnp.max(wnp.abs(m0 - eye))
+    h0 = eye * z ** (1.0 / p)
+    _, mat_m, mat_h, old_h, _, converged = while_loop(
+        cond, body, (np.asarray(0), m0, h0, h0, err0, np.asarray(True)))
+    error = wnp.max(wnp.abs(mat_m - eye))
+    return wnp.where(converged, mat_h, old_h), error
+
+
+class _ParamsPlaceholder:
+    """Where a transformation's ``init`` puts the params: a pytree node without children, so
+    ``init`` maps over it to another placeholder (Optax's trick in ``tree_map_params``)."""
+
+    def __repr__(self):
+        return "_ParamsPlaceholder()"
+
+
+wtree.register(_ParamsPlaceholder, lambda p: ((), None), lambda aux, kids: _ParamsPlaceholder())
+
+
+def _map_placeholders(marked, state, on_params, on_other):
+    if isinstance(marked, _ParamsPlaceholder):
+        return on_params(state)
+    if isinstance(marked, dict) and isinstance(state, dict):
+        return type(state)((k, _map_placeholders(marked[k], state[k], on_params, on_other))
+                           for k in state)
+    if isinstance(marked, (tuple, list)) and isinstance(state, (tuple, list)):
+        kids = [_map_placeholders(a, b, on_params, on_other) for a, b in zip(marked, state)]
+        if hasattr(type(state), "_fields"):
+            return type(state)(*kids)
+        return type(state)(kids)
+    if state is None:
+        return None
+    return on_other(state)
+
+
+def tree_map_params(initable, f, state, /, *rest, transform_non_params=None, is_leaf=None):
+    """Apply ``f`` to the leaves of the parts of an optimizer ``state`` shaped like the
+    params (moments, traces …), and ``transform_non_params`` (or nothing) to the other
+    leaves (counts …) (``optax.tree_map_params``): e.g. to cast a state or to shard it.
+    ``initable`` is the transformation (or its ``init``) that made ``state``; ``rest`` are
+    trees of the params' structure whose leaves also go to ``f``.
+
+    >>> import numpy as np
+    >>> from wire import optim
+    >>> opt = optim.adam(0.1)
+    >>> s = opt.init({"w": np.ones(2)})
+    >>> s32 = tree_map_params(opt, lambda x: x.astype(np.float32), s)
+    >>> s32[0].mu["w"].dtype, s32[0].count.dtype
+    (dtype('float32'), dtype('int32'))
+    """
+    init = initable.init if hasattr(initable, "init") else initable
+    marked = init(_ParamsPlaceholder())
+    return _map_placeholders(
+        marked, state,
+        lambda sub: wtree.map(f, sub, *rest, is_leaf=is_leaf),
+        (lambda leaf: wtree.map(transform_non_params, leaf)) if transform_non_params
+        else (lambda leaf: leaf))
+
+
+def safe_int32_increment(count):
+    """``count + 1`` as int32, staying at int32's largest value (``optax.safe_int32_increment``;
+    :func:`safe_increment` for other dtypes).
+
+    >>> safe_int32_increment(np.int32(2**31 - 1))
+    array(2147483647, dtype=int32)
+    """
+    return safe_increment(wnp.asarray(count, np.int32))
