@@ -351,3 +351,14 @@ def test_safe_int32_increment():
     assert W.safe_int32_increment(np.int32(2**31 - 1)) == np.iinfo(np.int32).max
     assert W.safe_int32_increment(3).dtype == np.int32
     assert int(optax.safe_int32_increment(jnp.int32(3))) == int(W.safe_int32_increment(3)) == 4
+
+
+@pytest.mark.parametrize("kw", [{}, {"nesterov": True, "use_clipping": False, "b2": 0.99}])
+def test_contrib_adopt_matches_optax(kw):
+    wtx, otx = W.contrib.adopt(0.05, **kw), optax.contrib.adopt(0.05, **kw)
+    tw, sw = _run(wtx, W.apply_updates, lambda x: x, 20, False)
+    to, so = _run(otx, optax.apply_updates, jnp.asarray, 20, False, jax.jit(otx.update))
+    for a, b in zip(tw, to):
+        for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+            np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-15)
+    assert _structure(sw, False) == _structure(so, True)

@@ -1,5 +1,5 @@
-"""``wire.optim.contrib``: commonly used names of ``optax.contrib`` — schedule-free
-optimization (Defazio et al., 2024: ``schedule_free``, ``schedule_free_sgd``,
+"""``wire.optim.contrib``: commonly used names of ``optax.contrib`` — ADOPT (``adopt``,
+``scale_by_adopt``), schedule-free optimization (Defazio et al., 2024: ``schedule_free``, ``schedule_free_sgd``,
 ``schedule_free_adamw``, ``schedule_free_eval_params``) and ``reduce_on_plateau``.
 
 >>> import numpy as np, wire
@@ -25,14 +25,17 @@ from .. import tree as wtree
 from ..errors import WireTypeError, WireValueError, at, user_location
 from ..tracebacks import expose
 from .aliases import sgd
-from .base import GradientTransformationExtraArgs, chain, check_trees, with_extra_args_support
+from .base import (GradientTransformation, GradientTransformationExtraArgs, chain, check_trees,
+                   with_extra_args_support)
 from .schedules import warmup_constant_schedule
-from .transforms import (add_decayed_weights, safe_increment, scale_by_learning_rate,
-                         scale_by_rms)
-from .tree_utils import tree_dtype
+from .transforms import (ScaleByAdamState, add_decayed_weights, safe_increment,
+                         scale_by_learning_rate, scale_by_rms)
+from .tree_utils import (tree_cast, tree_dtype, tree_update_moment,
+                         tree_update_moment_per_elem_norm)
 
 __all__ = ["ScheduleFreeState", "schedule_free", "schedule_free_sgd", "schedule_free_adamw",
-           "schedule_free_eval_params", "ReduceLROnPlateauState", "reduce_on_plateau"]
+           "schedule_free_eval_params", "ReduceLROnPlateauState", "reduce_on_plateau",
+           "scale_by_adopt", "adopt"]
 
 
 def _float_dtype(params, which):
@@ -246,6 +249,63 @@ def reduce_on_plateau(factor: float = 0.1, patience: int = 10, rtol: float = 1e-
                          updates), new
 
     return GradientTransformationExtraArgs(init, update)
+
+
+def scale_by_adopt(b1=0.9, b2=0.9999, eps=1e-6, mu_dtype=None, *, nesterov: bool = False,
+                   use_clipping: bool = True, clip_value_fn=lambda x: x ** 0.25):
+    """ADOPT (Taniguchi et al., 2024; ``optax.contrib.scale_by_adopt``): the gradient is
+    divided by the root of the second moment of the *previous* steps before it enters the
+    first moment (clipped to ``±clip_value_fn(step)`` with ``use_clipping``), so the
+    second moment never sees the gradient it scales. The first step only records the
+    second moment (its update is 0). The state is Adam's (``ScaleByAdamState``).
+
+    >>> t = scale_by_adopt()
+    >>> u, s = t.update(np.array([2.0]), t.init(np.zeros(1)))
+    >>> u, s.nu
+    (array([0.]), array([4.]))
+    """
+    def init(params):
+        mu = wtree.map(lambda x: wnp.zeros_like(x, dtype=mu_dtype), params)
+        nu = wtree.map(wnp.zeros_like, params)
+        return ScaleByAdamState(np.zeros((), np.int32), mu, nu)
+
+    def update(updates, state, params=None):
+        del params
+        first = state.count > 0
+        b2_ = wnp.where(first, b2, 0.0)
+        b1_ = wnp.where(first, b1, 1.0)
+        nu = tree_update_moment_per_elem_norm(updates, state.nu, b2_, 2)
+
+        def scaled(g, n):
+            q = g / wnp.maximum(wnp.sqrt(n), eps)
+            if use_clipping:
+                c = clip_value_fn(state.count)
+                q = wnp.clip(q, -c, c)
+            return q
+
+        mu_updates = wtree.map(scaled, updates, state.nu)
+        mu = tree_update_moment(mu_updates, state.mu, b1_, 1)
+        new = tree_update_moment(mu_updates, mu, b1_, 1) if nesterov else mu
+        return new, ScaleByAdamState(safe_increment(state.count), tree_cast(mu, mu_dtype), nu)
+
+    return GradientTransformation(init, update)
+
+
+def adopt(learning_rate, b1=0.9, b2=0.9999, eps=1e-6, mu_dtype=None, *, nesterov: bool = False,
+          use_clipping: bool = True, clip_value_fn=lambda x: x ** 0.25):
+    """The ADOPT optimizer (``optax.contrib.adopt``): :func:`scale_by_adopt`, then
+    ``-learning_rate``.
+
+    >>> opt = adopt(0.1)
+    >>> w = np.zeros(1); s = opt.init(w)
+    >>> for _ in range(3):
+    ...     u, s = opt.update(np.array([2.0]), s, w)
+    >>> np.round(u, 4)
+    array([-0.019])
+    """
+    return chain(scale_by_adopt(b1=b1, b2=b2, eps=eps, mu_dtype=mu_dtype, nesterov=nesterov,
+                                use_clipping=use_clipping, clip_value_fn=clip_value_fn),
+                 scale_by_learning_rate(learning_rate))
 
 
 # every public function here is where user code enters wire (wire.tracebacks)
