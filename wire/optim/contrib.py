@@ -1,6 +1,7 @@
 """``wire.optim.contrib``: commonly used names of ``optax.contrib`` — ADOPT (``adopt``,
-``scale_by_adopt``), schedule-free optimization (Defazio et al., 2024: ``schedule_free``, ``schedule_free_sgd``,
-``schedule_free_adamw``, ``schedule_free_eval_params``) and ``reduce_on_plateau``.
+``scale_by_adopt``), schedule-free optimization (Defazio et al., 2024: ``schedule_free``,
+``schedule_free_sgd``, ``schedule_free_adamw``, ``schedule_free_eval_params``) and
+``reduce_on_plateau``.
 
 >>> import numpy as np, wire
 >>> from wire.optim import contrib
