@@ -362,3 +362,11 @@ def test_contrib_adopt_matches_optax(kw):
         for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
             np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-15)
     assert _structure(sw, False) == _structure(so, True)
+
+
+def test_optax_tree_short_names():
+    a = {"x": np.array([1.0, -2.0]), "y": np.array(3.0)}
+    for name in W.tree.__all__:
+        assert hasattr(optax.tree, name), name
+    np.testing.assert_allclose(W.tree.norm(a), optax.tree.norm(jax.tree.map(jnp.asarray, a)))
+    assert W.tree.add_scale(a, 2.0, a)["x"].tolist() == [3.0, -6.0]

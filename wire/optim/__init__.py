@@ -56,7 +56,7 @@ from .linesearch import *
 from .quasi_newton import *
 from .averaging import *
 from .extras import *
-from . import assignment, contrib, tree_utils, losses, projections, second_order
+from . import assignment, contrib, tree_utils, losses, projections, second_order, tree
 from .losses import (convex_kl_divergence, cosine_distance, cosine_similarity, ctc_loss,
                      ctc_loss_with_forward_probs, generalized_kl_divergence, hinge_loss,
                      huber_loss, kl_divergence, l2_loss, log_cosh, ntxent,
