@@ -1,6 +1,6 @@
 """More calls of SciPy's own ``scipy.linalg`` routines for the ``scipy_linalg`` primitive
 (:mod:`wire.ops.scipy_linalg`): the Schur and Hessenberg forms, ``qz``, ``ldl``, the banded
-and Toeplitz solvers, the matrix functions built on the Schur form (``funm``, ``signm``,
+and Toeplitz solvers, the matrix functions built on the Schur form (``funm``, ``signm``, ``logm``,
 ``fractional_matrix_power``) and ``matrix_balance``, ``qr_multiply``, ``subspace_angles``.
 
 Each entry is one matrix problem's call, ``fn(*operands, **kw) -> tuple of arrays``, with the
@@ -59,6 +59,19 @@ def _fractional_matrix_power(a, t):
     return (x,)
 
 
+def logm_error(a, f):
+    """SciPy's error estimate of ``f = logm(a)``, ``‖expm(f) - a‖₁ / ‖a‖₁`` (what ``logm``'s
+    ``disp=False`` returned; that argument is deprecated in SciPy 1.17)."""
+    with np.errstate(all="ignore"):
+        return np.asarray(np.linalg.norm(_sl.expm(f) - a, 1) / np.linalg.norm(a, 1),
+                          np.float64)
+
+
+def _logm(a):
+    f = np.asarray(_sl.logm(a))
+    return _real_or_nan(a, f), logm_error(a, f)
+
+
 def _signm(a):
     # SciPy's type is its funm's (float32 for float32), but its iteration for a defective
     # matrix returns float64: cast to the first, whatever the branch
@@ -102,9 +115,11 @@ MORE = {
     "funm": _funm,
     "fractional_matrix_power": _fractional_matrix_power,
     "signm": _signm,
+    "logm": _logm,
     "subspace_angles": _subspace_angles,
     "matrix_balance": _matrix_balance,
     "qr_multiply": _qr_multiply,
+    "null_space": lambda a, rcond=None: (_sl.null_space(a, rcond=rcond, check_finite=False),),
     "solve_banded": lambda ab, b, l=0, u=0: (
         _sl.solve_banded((l, u), ab, b, check_finite=False),),
     "solveh_banded": lambda ab, b, lower=False: (

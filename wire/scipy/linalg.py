@@ -57,7 +57,8 @@ from ._matrices import (convolution_matrix, dft, fiedler, fiedler_companion, had
                         helmert, hilbert, invhilbert, invpascal, leslie, pascal)
 from ._matrices import bandwidth, ishermitian, issymmetric, khatri_rao
 from ._matrices import NAMES as _MATRIX_NAMES
-from ._square_roots import fractional_matrix_power, funm, polar, signm, sqrtm
+from ._square_roots import fractional_matrix_power, funm, logm, polar, signm, sqrtm
+from ._subspaces import null_space, orth
 from ._traced import check_finite_values as _finite
 from ._triangular import _float, _square, _traced, cho_factor, cho_solve, cholesky
 from ._triangular import solve_triangular
@@ -66,7 +67,7 @@ from ..ops.optional import module as _optional_module
 _sl = _optional_module("scipy.linalg")  # None without SciPy; imported on first use
 
 __all__ = ["cho_factor", "cho_solve", "cholesky", "coshm", "cosm", "expm", "expm_frechet",
-           "fractional_matrix_power", "funm", "polar", "signm", "sinhm", "sinm",
+           "fractional_matrix_power", "funm", "logm", "null_space", "orth", "polar", "signm", "sinhm", "sinm",
            "solve_triangular", "sqrtm", "tanhm", "tanm",
            *_DECOMP_NAMES, *_EQUATION_NAMES, *_MATRIX_NAMES]
 
