@@ -580,12 +580,13 @@ def clip(a, a_min=None, a_max=None, *, min=_NO_BOUND, max=_NO_BOUND):
     if both:  # (NumPy's clip computes in the dtype of all three: clip(bool, 0.5, f16) f16)
         shapes = [x.shape if isinstance(x, Tracer) else np.shape(x) for x in (a, a_min, a_max)]
         a, a_min, a_max = promote(a, a_min, a_max)
-        if a.dtype.kind == "c":
+        a_dt = a.dtype if hasattr(a, "dtype") else np.result_type(a)  # (a Python scalar)
+        if a_dt.kind == "c":
             return _clip_complex(a, a_min, a_max)
         # NumPy's float32/float64 clip with bounds that vary over the result (its general
         # loop, max(a, lo) then min(., hi), each taking the bound at a tie) gives the bound's
         # zero at a tie of zeros; with constant bounds (and float16) it keeps a's
-        bounds_zero = a.dtype.kind == "f" and a.dtype != np.float16 and None not in shapes \
+        bounds_zero = a_dt.kind == "f" and a_dt != np.float16 and None not in shapes \
             and not _constant_bounds(*shapes)
     for bound, pick in ((a_min, maximum), (a_max, minimum)):
         if bound is not None:
