@@ -61,6 +61,16 @@ def locating_by(graph: "Graph"):
         _ENCLOSING.reset(token)
 
 
+def _holds_graphs(items: tuple) -> bool:
+    """Whether a node's params (its sorted ``_items``) hold a graph, as :func:`sub_graphs`
+    finds them (read from the items tuple: no walk over the params mapping)."""
+    for _, v in items:
+        t = type(v)
+        if t is Graph or (t is tuple and v and type(v[0]) is Graph):
+            return True
+    return False
+
+
 def sub_graphs(params) -> list:
     """The graphs a node's params hold (a ``cond``'s branches, a loop's body and condition,
     a custom rule's call graph); ``[]`` for ordinary params."""
@@ -104,8 +114,9 @@ def live_nodes(graph: "Graph") -> list:
     """The nodes whose locations ``graph`` can report: its own (in order) and those of the
     sub-graphs its nodes hold, at any depth (each sub-graph once, in the order met)."""
     out = list(graph.nodes)
-    stack = [g for n in reversed(out) if n._items and not n.is_leaf
-             for g in reversed(sub_graphs(n.params))]
+    # (the items tuple says whether a node holds graphs: sub_graphs runs for those only)
+    stack = [g for n in reversed(out) if n._items and _holds_graphs(n._items)
+             and type(n.op) is not LeafOp for g in reversed(sub_graphs(n.params))]
     seen: set = set()
     while stack:
         g = stack.pop()
@@ -412,7 +423,7 @@ class Graph:
     def __len__(self):
         n = self._len
         if n is None:  # (counted once: simplify compares sizes after every round)
-            n = sum(1 for n in self.nodes if type(n.op) is not LeafOp)
+            n = len([1 for n in self.nodes if type(n.op) is not LeafOp])
             object.__setattr__(self, "_len", n)
         return n
 

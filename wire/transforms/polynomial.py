@@ -275,11 +275,26 @@ def _range(n: Node, memo: dict, depth: int = _RANGE_DEPTH):
     return r
 
 
+_REAL: dict = {}  # memo: aval -> whether it is a real floating aval (one array, dtype kind f)
+
+
+def _real(aval) -> bool:
+    real = not isinstance(aval, tuple) and aval.dtype.kind == "f"
+    if len(_REAL) < 1024:
+        _REAL[aval] = real
+    return real
+
+
 def _range_of(n: Node, memo: dict, depth: int):
     op = n.op
     if op in _UNIT_OPS:
         return _UNIT
-    if depth == 0 or isinstance(n.aval, tuple) or n.aval.dtype.kind != "f":
+    if depth == 0:
+        return None
+    real = _REAL.get(n.aval)
+    if real is None:
+        real = _real(n.aval)
+    if not real:
         return None
     if op is const_op or op is full_p:
         u = uniform(n)
@@ -657,10 +672,10 @@ class _Emitter:
         if y is None:
             node = _intern(prim, inputs, (), EMPTY_PARAMS, aval, loc)  # (make_node's)
         else:  # one pmap (and intern key items) per exponent, not one per node
-            made = self.pow_params.get(y)
-            if made is None:
-                made = self.pow_params[y] = (pmap({"y": y}), (("y", y),))
-            node = _intern(prim, inputs, made[1], made[0], aval, loc)
+            pp = self.pow_params.get(y)  # [params, intern items, params code or None]
+            if pp is None:
+                pp = self.pow_params[y] = [pmap({"y": y}), (("y", y),), None]
+            node = _intern(prim, inputs, pp[1], pp[0], aval, loc)
         if keyed is not None and node._skey is None:
             # (structural_key's, inline: a commutative node hashes its operands' keys in
             # sorted order; the rewrite after this pass asks for the key of every node made)
@@ -676,7 +691,13 @@ class _Emitter:
                 kx = x._skey
                 if kx is None:
                     kx = keyed(x)
-                self.set_key(node, hash((code, 0 if y is None else self.params_code(node), kx)))
+                if y is None:
+                    pcode = 0
+                else:  # (the code of the params {y}: one per exponent, as _params_code's)
+                    pcode = pp[2]
+                    if pcode is None:
+                        pcode = pp[2] = self.params_code(node)
+                self.set_key(node, hash((code, pcode, kx)))
         table = self.table  # collect's: the node reports the line of the node it rewrites
         if table is not None and loc is not None:
             table.setdefault(node, loc)
@@ -725,7 +746,7 @@ class _Emitter:
         if a is not x or k.op is not const_op:
             return None
         aval = n.aval
-        key = (frozenset(p.items()), aval)
+        key = (m, c, aval)  # (emit's key of a polynomial of one term)
         node = self.memo.get(key)
         if node is not None:
             return node
@@ -743,7 +764,11 @@ class _Emitter:
         return n
 
     def emit(self, p: dict, aval: Aval, loc) -> Node:
-        key = (frozenset(p.items()), aval)
+        if len(p) == 1:  # (one term, most polynomials: its monomial and coefficient)
+            ((m, c),) = p.items()
+            key = (m, c, aval)
+        else:
+            key = (frozenset(p.items()), aval)
         node = self.memo.get(key)
         if node is None:
             node = self._emit(p, aval, loc)
@@ -1048,7 +1073,10 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                 if b is not None:
                     new[n] = b
                     return b
-            b = new[n] = emitter.emit_guarded(terms, poison, n.aval, loc_of(n))
+            if poison or not terms:
+                b = new[n] = emitter.emit_guarded(terms, poison, n.aval, loc_of(n))
+            else:  # (emit_guarded's first case)
+                b = new[n] = emitter.emit(terms, n.aval, loc_of(n))
         return b
 
     def atom(n: Node) -> int:

@@ -535,7 +535,10 @@ def _is_graphs(v) -> bool:
 
 
 def has_graph_params(node: Node) -> bool:
-    return bool(node._items) and any(_is_graphs(v) for _, v in node._items)
+    for _, v in node._items:  # (no generator: asked for every node with params)
+        if type(v) not in _PLAIN_PARAMS and _is_graphs(v):
+            return True
+    return False
 
 
 def _simplify_graph_params(params, rules):
