@@ -27,8 +27,8 @@ from pyrsistent import pmap, pvector
 
 from ..tree import LEAF, TreeDef
 from .nodes import (
-    ConstValue, LeafOp, Node, TraceTag, arg_node, const_op, input_node, input_op, make_node,
-    toposort, var_op,
+    ConstValue, LeafOp, Node, TraceTag, _toposort, arg_node, const_op, input_node, input_op,
+    make_node, toposort, var_op,
 )
 
 
@@ -145,7 +145,17 @@ def live_locs(graph: "Graph") -> "Graph":
     if not table:
         return graph
     get = table.get  # (one lookup per node; a table never holds _ABSENT)
-    kept = {n: loc for n in live_nodes(graph) if (loc := get(n, _ABSENT)) is not _ABSENT}
+    nodes = graph.nodes
+    # one walk over the graph's own nodes, noting those that hold graphs as it goes (hold
+    # returns None: every node goes on to the lookup); if some do, live_nodes' walk, which
+    # adds their sub-graphs' nodes
+    holders: list = []
+    hold = holders.append
+    kept = {n: loc for n in nodes
+            if (n._items and _holds_graphs(n._items) and hold(n)) or
+            (loc := get(n, _ABSENT)) is not _ABSENT}
+    if holders:
+        kept = {n: loc for n in live_nodes(graph) if (loc := get(n, _ABSENT)) is not _ABSENT}
     return graph if len(kept) == len(table) else graph.with_locs(kept)
 
 
@@ -416,8 +426,12 @@ class Graph:
     def nodes(self):
         """Every node (inputs, constants, operations) in canonical topological order."""
         if self._nodes is None:
-            order = toposort(self.inputs + self.outputs)
+            leaves: list = []
+            order = _toposort(self.inputs + self.outputs, leaves)
             object.__setattr__(self, "_nodes", pvector(order))
+            if self._len is None:  # (len(graph) then needs no walk: leaf ops have no inputs)
+                object.__setattr__(self, "_len", len(order) - len(
+                    [1 for n in leaves if type(n.op) is LeafOp]))
         return self._nodes
 
     def __len__(self):

@@ -514,9 +514,15 @@ def toposort(outputs: Iterable[Node]) -> list[Node]:
     >>> [n.op.name for n in toposort(g.outputs)]
     ['input', 'input', 'mul', 'add']
     """
+    return _toposort(outputs, [])
+
+
+def _toposort(outputs: Iterable[Node], leaves: list) -> list[Node]:
+    """:func:`toposort`, appending to ``leaves`` the nodes without inputs it lists (so a
+    graph can count its leaf nodes without a walk over all of them)."""
     order: list[Node] = []
     seen: set[Node] = set()
-    add, append = seen.add, order.append
+    add, append, leaf = seen.add, order.append, leaves.append
     # the parents whose inputs are still being walked, each as two entries (the node, then
     # its iterator: no tuple made and unpacked per node); the node being walked and its
     # iterator stay in locals (no indexing of the top entry per resumption: the derivative
@@ -527,6 +533,8 @@ def toposort(outputs: Iterable[Node]) -> list[Node]:
         if root in seen:
             continue
         add(root)
+        if not root.inputs:
+            leaf(root)
         node, children = root, iter(root.inputs)
         while True:
             for child in children:
@@ -540,6 +548,7 @@ def toposort(outputs: Iterable[Node]) -> list[Node]:
                     node, children = child, iter(ins)
                     break
                 append(child)  # a leaf: done at once
+                leaf(child)
             else:
                 append(node)
                 if not stack:
