@@ -482,3 +482,70 @@ def test_jit_retraces_on_static_values_shapes_dtypes_and_pytree_structure():
         close(total(tree), want)
     assert len(seen) == len(cases) - 1
     assert len({str(s) for s in seen}) == len(seen)
+
+
+# ---------------------------------------------------------------------- errors a user meets
+
+
+def _raises_naming(fn, error, *words):
+    with pytest.raises(error) as info:
+        fn()
+    message = str(info.value)
+    for word in words:
+        assert word in message, (word, message)
+    assert "test_programs26.py:" in message  # the user's line
+
+
+def test_losses_name_themselves_and_their_arguments_on_mismatched_shapes():
+    """Logits and labels (predictions and targets …) whose shapes do not broadcast raised
+    NumPy's bare ValueError (``kl_divergence``, ``cosine_similarity``, ``hinge_loss``,
+    ``poly_loss_cross_entropy``, ``triplet_margin_loss``, ``multiclass_*``) or a ShapeError
+    about an internal ``and``/``where`` with shapes the user never wrote
+    (``softmax_cross_entropy``, ``sigmoid_binary_cross_entropy``, integer-label losses). Each
+    now raises a ShapeError naming the loss, its arguments and their shapes."""
+    L = wire.optim.losses
+    a, b = onp.full((4, 3), 0.3), onp.full((4, 2), 0.4)
+    for loss, names in [
+        (L.softmax_cross_entropy, ("logits", "labels")),
+        (L.safe_softmax_cross_entropy, ("logits", "labels")),
+        (L.sigmoid_binary_cross_entropy, ("logits", "labels")),
+        (L.sigmoid_focal_loss, ("logits", "labels")),
+        (L.poly_loss_cross_entropy, ("logits", "labels")),
+        (L.kl_divergence, ("log_predictions", "targets")),
+        (L.kl_divergence_with_log_targets, ("log_predictions", "log_targets")),
+        (L.cosine_similarity, ("predictions", "targets")),
+        (L.hinge_loss, ("predictor_outputs", "targets")),
+        (L.ranking_softmax_loss, ("logits", "labels")),
+    ]:
+        _raises_naming(lambda: loss(a, b), wire.ShapeError, loss.__name__, *names,
+                       "(4, 3)", "(4, 2)")
+    _raises_naming(lambda: L.triplet_margin_loss(a, a, b), wire.ShapeError,
+                   "triplet_margin_loss", "negatives of shape (4, 2)")
+    labels = onp.array([0, 1, 2])
+    for loss in (L.softmax_cross_entropy_with_integer_labels, L.multiclass_hinge_loss,
+                 L.multiclass_perceptron_loss, L.multiclass_sparsemax_loss):
+        _raises_naming(lambda: loss(a, labels), wire.ShapeError, loss.__name__,
+                       "labels of shape (3,)", "batch shape (4,)")
+    # shapes that broadcast still work, and agree with the loss of the broadcast arrays
+    close(L.softmax_cross_entropy(a, onp.array([0.2, 0.3, 0.5])),
+          L.softmax_cross_entropy(a, onp.tile([0.2, 0.3, 0.5], (4, 1))))
+    close(L.softmax_cross_entropy_with_integer_labels(a, onp.array(1)),
+          L.softmax_cross_entropy_with_integer_labels(a, onp.ones(4, int)))
+
+
+def test_layer_init_given_the_input_and_attention_masks_of_the_wrong_shape():
+    """``Dense(3).init(key, x)`` (Flax's habit: the input where the input's shape belongs)
+    failed with NumPy's "only 0-dimensional arrays can be converted to Python scalars"; a
+    mask that does not fit ``dot_product_attention``'s logits raised a ShapeError about an
+    internal ``where`` of 5-d shapes. Both now say what to pass."""
+    key = wire.random.key(0)
+    _raises_naming(lambda: wire.nn.Dense(3).init(key, onp.ones((1, 4))), wire.WireTypeError,
+                   "Dense(3)", "x.shape", "float64[1, 4]")
+    assert wire.nn.Dense(3).init(key, onp.array([-1, 4]))["w"].shape == (4, 3)
+    q, k = onp.ones((1, 4, 2, 8)), onp.ones((1, 5, 2, 8))
+    _raises_naming(lambda: wire.nn.dot_product_attention(q, k, k, mask=onp.ones((4, 4), bool)),
+                   wire.ShapeError, "mask of shape (4, 4)", "(1, 2, 4, 5)")
+    _raises_naming(lambda: wire.nn.dot_product_attention(q, k, k, bias=onp.ones((3, 5))),
+                   wire.ShapeError, "bias of shape (3, 5)")
+    out = wire.nn.dot_product_attention(q, k, k, mask=onp.ones((4, 5), bool))
+    assert out.shape == (1, 4, 2, 8)

@@ -139,6 +139,18 @@ def dot_product_attention(query, key, value, bias=None, mask=None, *, scale=None
         if t is not None and wnp.ndim(t) > 4:
             raise ShapeError(f"{where}: {name} must have at most 4 dimensions (B, N, T, S), "
                              f"got shape {tuple(wnp.shape(t))}{at(user_location())}")
+    for name, t in (("bias", bias), ("mask", mask)):
+        if t is not None:
+            shape = tuple(wnp.shape(t))
+            try:
+                fits = np.broadcast_shapes((1,) * (4 - len(shape)) + shape,
+                                           (B, N, T, S)) == (B, N, T, S)
+            except ValueError:
+                fits = False
+            if not fits:
+                raise ShapeError(f"{where}: {name} of shape {shape} does not broadcast to the "
+                                 f"logits' shape (B, N, T, S) = {(B, N, T, S)} (query "
+                                 f"{tuple(q.shape)}, key {(B, S, K, H)}){at(user_location())}")
     if mask is not None and np.dtype(wnp.asarray(mask).dtype) != np.bool_:
         raise WireValueError(f"{where}: mask must be boolean (an additive mask goes to bias)"
                              f"{at(user_location())}")

@@ -15,6 +15,7 @@ A layer is a pair ``(init, apply)``:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -41,7 +42,8 @@ class Layer(tuple):
     def __new__(cls, init: Callable, apply: Callable, *, name: str,
                 out_shape: Callable | None = None, stateful: bool = False):
         # users call init and apply: each is where user code enters wire (wire.tracebacks)
-        self = super().__new__(cls, (entry_point(init), entry_point(apply)))
+        self = super().__new__(cls, (entry_point(_taking_a_shape(init, name)),
+                                     entry_point(apply)))
         self.name = name
         self._out_shape = out_shape
         self.stateful = stateful
@@ -68,6 +70,27 @@ class Layer(tuple):
 
     def __repr__(self) -> str:
         return f"<Layer {self.name}>"
+
+
+def _taking_a_shape(init, name):
+    """``init`` refusing an array where the input's shape belongs (Flax's ``init`` takes the
+    input itself; a layer's here takes ``x.shape``): without this check a float array fails
+    deep inside, with NumPy's message about converting arrays to Python scalars."""
+
+    @functools.wraps(init)
+    def checked(*args, **kwargs):
+        if len(args) >= 2:
+            in_shape = args[1]
+            dtype = getattr(in_shape, "dtype", None)
+            if dtype is not None and (np.ndim(in_shape) != 1 or np.dtype(dtype).kind not in "iu"):
+                raise WireTypeError(
+                    f"{name}: init(key, in_shape) takes the input's shape (x.shape, or a tuple "
+                    f"such as (-1, 4) with -1 or None for the batch), not the input: got an "
+                    f"array {np.dtype(dtype).name}{list(np.shape(in_shape))}"
+                    f"{at(user_location())}")
+        return init(*args, **kwargs)
+
+    return checked
 
 
 def _concrete_shape(shape):

@@ -157,6 +157,32 @@ def _check_shapes_equal(what, a, a_name, b, b_name):
                          f"{_shape(b)} differ{at(user_location())}")
 
 
+def _check_broadcast(what, *named):
+    """Refuse ``(name, array)`` pairs whose shapes do not broadcast together, naming ``what``
+    and each shape (NumPy's own error names neither the loss nor the arguments)."""
+    shapes = [_shape(x) for _, x in named]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = " and ".join(f"{name} of shape {shape}" for (name, _), shape in zip(named, shapes))
+        raise ShapeError(f"{what}: {listed} do not broadcast together"
+                         f"{at(user_location())}") from None
+
+
+def _check_labels(what, scores, labels):
+    """Integer ``labels`` must broadcast to the batch shape of ``scores`` (all axes but the
+    last, the classes')."""
+    batch = _shape(scores)[:-1]
+    try:
+        ok = np.broadcast_shapes(_shape(labels), batch) == batch
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ShapeError(f"{what}: labels of shape {_shape(labels)} do not match the batch "
+                         f"shape {batch} of {_shape(scores)} scores (one integer label per "
+                         f"row; the classes are the last axis){at(user_location())}")
+
+
 def _errors(what, predictions, targets, same_shape=False):
     _check_floating(what, "predictions", predictions)
     if targets is None:
@@ -250,6 +276,7 @@ def cosine_similarity(predictions, targets, *, epsilon=0.0, axis=-1, where=None)
     """
     _check_floating("cosine_similarity", "predictions", predictions)
     _check_floating("cosine_similarity", "targets", targets)
+    _check_broadcast("cosine_similarity", ("predictions", predictions), ("targets", targets))
     a, b = predictions, targets
     a2 = _sum(a * a, axis=axis, where=where, keepdims=True)
     b2 = _sum(b * b, axis=axis, where=where, keepdims=True)
@@ -281,6 +308,7 @@ def sigmoid_binary_cross_entropy(logits, labels):
     array([0.69314718, 0.        ])
     """
     _check_floating("sigmoid_binary_cross_entropy", "logits", logits)
+    _check_broadcast("sigmoid_binary_cross_entropy", ("logits", logits), ("labels", labels))
     labels = wnp.asarray(labels, _dtype(logits))
     logits, labels = wnp.broadcast_arrays(logits, labels)
     return _weighted(labels, _softplus(-logits)) + _weighted(1.0 - labels, _softplus(logits))
@@ -297,6 +325,7 @@ def sigmoid_focal_loss(logits, labels, *, alpha=None, gamma=2.0):
     array([0.1732868])
     """
     _check_floating("sigmoid_focal_loss", "logits", logits)
+    _check_broadcast("sigmoid_focal_loss", ("logits", logits), ("labels", labels))
     labels = wnp.asarray(labels, _dtype(logits))
     ce = sigmoid_binary_cross_entropy(logits, labels)
     q = (1.0 - labels) * _sigmoid(logits) + labels * _sigmoid(-logits)
@@ -318,6 +347,7 @@ def softmax_cross_entropy(logits, labels, axis=-1, where=None):
     array([0.69314718])
     """
     _check_floating("softmax_cross_entropy", "logits", logits)
+    _check_broadcast("softmax_cross_entropy", ("logits", logits), ("labels", labels))
     if where is not None and wnp.ndim(where) != wnp.ndim(logits):
         where = wnp.expand_dims(where, axis)
     return _soft_cross_entropy(logits, labels, axis=axis, where=where)
@@ -333,6 +363,7 @@ def safe_softmax_cross_entropy(logits, labels):
     array([0.])
     """
     _check_floating("safe_softmax_cross_entropy", "logits", logits)
+    _check_broadcast("safe_softmax_cross_entropy", ("logits", logits), ("labels", labels))
     return _soft_cross_entropy(logits, labels)
 
 
@@ -378,6 +409,7 @@ def softmax_cross_entropy_with_integer_labels(logits, labels, axis=-1, where=Non
     if where is not None and wnp.ndim(where) != wnp.ndim(logits):
         where = wnp.expand_dims(where, axis)
     logits, where = _classes_last(what, logits, where, axis)
+    _check_labels(what, logits, labels)
     n = _shape(logits)[-1]
     logp = _log_softmax_w(logits, where=where)
     picked = _pick(what, logp, labels, n)
@@ -407,6 +439,7 @@ def poly_loss_cross_entropy(logits, labels, *, epsilon=2.0, axis=-1, where=None)
     """
     _check_floating("poly_loss_cross_entropy", "logits", logits)
     _check_floating("poly_loss_cross_entropy", "labels", labels)
+    _check_broadcast("poly_loss_cross_entropy", ("logits", logits), ("labels", labels))
     p = _softmax_w(logits, axis=axis, where=where)
     one_minus_pt = _sum(labels * (1.0 - p), axis=axis, where=where)
     ce = softmax_cross_entropy(logits, labels, axis=axis, where=where)
@@ -420,6 +453,8 @@ def hinge_loss(predictor_outputs, targets):
     >>> hinge_loss(np.array([0.5, 2.0]), np.array([1.0, 1.0]))
     array([0.5, 0. ])
     """
+    _check_broadcast("hinge_loss", ("predictor_outputs", predictor_outputs),
+                     ("targets", targets))
     return wnp.maximum(0, 1 - predictor_outputs * targets)
 
 
@@ -441,6 +476,7 @@ def multiclass_hinge_loss(scores, labels):
     >>> multiclass_hinge_loss(np.array([[1.0, 0.0]]), np.array([0]))
     array([0.])
     """
+    _check_labels("multiclass_hinge_loss", scores, labels)
     n = _shape(scores)[-1]
     oh = _one_hot(labels, n, _dtype(scores))
     return wnp.max(scores + 1.0 - oh, axis=-1) - wnp.sum(scores * oh, axis=-1)
@@ -453,6 +489,7 @@ def multiclass_perceptron_loss(scores, labels):
     >>> multiclass_perceptron_loss(np.array([[1.0, 3.0]]), np.array([0]))
     array([2.])
     """
+    _check_labels("multiclass_perceptron_loss", scores, labels)
     n = _shape(scores)[-1]
     oh = _one_hot(labels, n, _dtype(scores))
     return wnp.max(scores, axis=-1) - wnp.sum(scores * oh, axis=-1)
@@ -475,6 +512,7 @@ def multiclass_sparsemax_loss(scores, labels):
     >>> multiclass_sparsemax_loss(np.array([[0.0, 0.0]]), np.array([0]))
     array([0.25])
     """
+    _check_labels("multiclass_sparsemax_loss", scores, labels)
     n = _shape(scores)[-1]
     proba = simplex_last_axis(scores)
     oh = np.asarray(_known_value(labels)) if _known_value(labels) is not None else None
@@ -496,6 +534,7 @@ def kl_divergence(log_predictions, targets, axis=-1, where=None):
     """
     _check_floating("kl_divergence", "log_predictions", log_predictions)
     _check_floating("kl_divergence", "targets", targets)
+    _check_broadcast("kl_divergence", ("log_predictions", log_predictions), ("targets", targets))
     zero = targets == 0
     logt = wnp.log(wnp.where(zero, 1.0, targets))
     loss = _weighted(targets, logt - log_predictions)
@@ -513,6 +552,8 @@ def kl_divergence_with_log_targets(log_predictions, log_targets, axis=-1, where=
     """
     _check_floating("kl_divergence_with_log_targets", "log_predictions", log_predictions)
     _check_floating("kl_divergence_with_log_targets", "log_targets", log_targets)
+    _check_broadcast("kl_divergence_with_log_targets", ("log_predictions", log_predictions),
+                     ("log_targets", log_targets))
     t = wnp.exp(log_targets)
     dead = wnp.logical_and(wnp.isneginf(log_targets), wnp.logical_not(wnp.isnan(log_predictions)))
     diff = wnp.where(dead, 0.0, log_targets) - wnp.where(dead, 0.0, log_predictions)
@@ -570,6 +611,8 @@ def triplet_margin_loss(anchors, positives, negatives, axis=-1, norm_degree=2, m
     """
     for name, x in (("anchors", anchors), ("positives", positives), ("negatives", negatives)):
         _check_floating("triplet_margin_loss", name, x)
+    _check_broadcast("triplet_margin_loss", ("anchors", anchors), ("positives", positives),
+                     ("negatives", negatives))
     pd = wnp.power(wnp.sum(wnp.power(anchors - positives, norm_degree), axis=axis) + eps,
                    1 / norm_degree)
     nd = wnp.power(wnp.sum(wnp.power(anchors - negatives, norm_degree), axis=axis) + eps,
@@ -618,6 +661,7 @@ def ranking_softmax_loss(logits, labels, *, where=None, weights=None, reduce_fn=
     0.313262
     """
     _check_floating("ranking_softmax_loss", "logits", logits)
+    _check_broadcast("ranking_softmax_loss", ("logits", logits), ("labels", labels))
     labels = wnp.asarray(labels, _dtype(logits))
     if where is not None:
         labels = wnp.where(where, labels, 0.0)
