@@ -549,3 +549,58 @@ def test_layer_init_given_the_input_and_attention_masks_of_the_wrong_shape():
                    wire.ShapeError, "bias of shape (3, 5)")
     out = wire.nn.dot_product_attention(q, k, k, mask=onp.ones((4, 5), bool))
     assert out.shape == (1, 4, 2, 8)
+
+
+# ------------------------------------------------------ a table indexed inside a loop body
+
+
+def test_a_constant_table_indexed_by_a_traced_integer_in_a_loop_body():
+    """``wnp.asarray(table)[i]`` with ``i`` traced (JAX users write ``jnp.asarray(table)[i]``)
+    worked under ``wire.jit`` but raised "np.asarray() of a traced value" inside a ``scan``
+    or ``fori_loop`` body called outside ``jit``: the body was traced with no trace open, so
+    ``asarray`` gave a NumPy array, which cannot be indexed by a value not known yet. A body
+    is now traced as ``jit`` traces, the table becoming a traced constant."""
+    rewards = onp.array([1.0, -0.5, 2.0])
+    actions = onp.array([0, 2, 1])
+
+    def run(actions):
+        def body(c, _):
+            return (c + 1) % 3, wnp.sum(wnp.asarray(rewards)[c])
+
+        _, totals = wire.lax.scan(body, actions, None, length=3)
+        w = wire.lax.fori_loop(0, 2, lambda i, w: w * wnp.sum(wnp.asarray(rewards)[actions]),
+                               onp.ones(2))
+        return totals, w
+
+    for f in both(run):
+        totals, w = f(actions)
+        close(totals, [2.5, 2.5, 2.5])
+        close(w, [6.25, 6.25])
+
+
+def test_reinforce_gradient_with_sampled_actions():
+    """REINFORCE: actions drawn by ``wire.random.categorical`` from a linear policy, the
+    loss ``-mean(R(a) log pi(a|s))`` and its gradient against the score-function formula in
+    NumPy on the same actions; eager, jitted, and ``vmap`` over keys against a loop."""
+    from scipy.special import softmax
+
+    rng = onp.random.default_rng(11)
+    states, w0 = rng.normal(size=(16, 4)), 0.3 * rng.normal(size=(4, 3))
+    reward = onp.array([1.0, -0.5, 2.0])
+
+    def loss(w, key):
+        logits = states @ w
+        a = wire.random.categorical(key, wire.stop_gradient(logits), axis=-1)
+        logp = wire.nn.log_softmax(logits)[wnp.arange(16), a]
+        return -wnp.mean(wnp.asarray(reward)[a] * logp), a
+
+    key = wire.random.key(3)
+    for f in both(wire.value_and_grad(loss, has_aux=True)):
+        (value, a), g = f(w0, key)
+        a = onp.asarray(a)
+        p = softmax(states @ w0, axis=-1)
+        close(value, -onp.mean(reward[a] * onp.log(p[onp.arange(16), a])))
+        close(g, -(states.T @ ((onp.eye(3)[a] - p) * reward[a][:, None])) / 16)
+    keys = wire.random.split(key, 4)
+    per_key = wire.vmap(wire.grad(lambda w, k: loss(w, k)[0]), in_axes=(None, 0))(w0, keys)
+    close(per_key, [wire.grad(lambda w: loss(w, k)[0])(w0) for k in keys])

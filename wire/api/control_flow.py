@@ -32,7 +32,7 @@ from ..ops.elementwise import convert, ne
 from ..higher_order.subgraph import closed_graph, inline
 from ..core import _ARRAY_TYPES, Tracer, TraceTag, WeakTracer, flat_avals, to_node, weak_leaves
 from ..core.locations import current_table, recording, site
-from ..core.tracer import check_leaks
+from ..core.tracer import check_leaks, open_trace
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]
 
@@ -60,7 +60,10 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str, wea
             )
     tag = TraceTag(user_location())
     args = [arg_node(i, a, tag) for i, a in enumerate(in_avals)]
-    with recording() as table, site(None):
+    # an abstract trace is open while the body runs, as under wire.jit: the body's values
+    # are unknown, so wire.numpy.asarray(table) gives a traced constant a traced index can
+    # gather from (``jnp.asarray(table)[i]``), in a loop body as in a jitted function
+    with open_trace(where=user_location()), recording() as table, site(None):
         result = fn(*tree.unflatten(in_tree, [WeakTracer(n) if i in weak else Tracer(n)
                                               for i, n in enumerate(args)]))
     out_leaves, out_tree = tree.flatten(result)
