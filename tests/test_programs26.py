@@ -604,3 +604,15 @@ def test_reinforce_gradient_with_sampled_actions():
     keys = wire.random.split(key, 4)
     per_key = wire.vmap(wire.grad(lambda w, k: loss(w, k)[0]), in_axes=(None, 0))(w0, keys)
     close(per_key, [wire.grad(lambda w: loss(w, k)[0])(w0) for k in keys])
+
+
+def test_apply_updates_with_mismatched_trees_does_not_speak_of_a_state():
+    """``apply_updates`` of updates in a tuple to params in a list said "Pass grads of the
+    same params the state was made for", though no state is involved."""
+    with pytest.raises(wire.WireError) as info:
+        wire.optim.apply_updates([onp.ones(2)], (onp.ones(2),))
+    assert "updates and params have different structures" in str(info.value)
+    assert "state" not in str(info.value)
+    with pytest.raises(wire.WireError, match="the state was made for"):
+        opt = wire.optim.adam(0.1)
+        opt.update({"a": onp.ones(2)}, opt.init({"b": onp.ones(2)}))

@@ -110,9 +110,13 @@ def check_trees(what: str, a, a_name: str, b, b_name: str):
     la, ta = wtree.flatten(a)
     lb, tb = wtree.flatten(b)
     if ta != tb:
+        # (the hint about a state only where one of the trees is a state: apply_updates
+        # compares updates with params)
+        hint = ("Pass grads of the same params the state was made for "
+                if "state" in f"{a_name} {b_name}".lower() else "Pass trees of one structure ")
         raise WireError(
             f"{what}: {a_name} and {b_name} have different structures: {ta!r} vs {tb!r}"
-            f"{at(user_location())}. Pass grads of the same params the state was made for "
+            f"{at(user_location())}. {hint}"
             "(wire.grad keeps the container types of its argument)."
         )
     for path, x, y in zip(wtree.leaf_paths(ta), la, lb):
