@@ -89,6 +89,9 @@ def expn(n, x):
     if not _t(n, x):
         return _scipy("expn")(n, x)
     if _kind(n) in "iub":  # SciPy's loop for an integer n: n as int64, x as float64
+        if _kind(x) == "c":  # (refused, not cast: that dropped the imaginary part)
+            raise WireError(f"expn: complex arguments are supported on concrete arrays only, "
+                            f"got a traced {x.dtype}{at(user_location())}")
         return SM.expn(wnp.asarray(n, np.int64), wnp.asarray(x, np.float64))
     return SM.expn(*_cast("expn", n, x))
 

@@ -5,6 +5,7 @@ primitives."""
 from __future__ import annotations
 
 import builtins
+import functools
 
 import numpy as np
 
@@ -13,7 +14,8 @@ from .. import tree
 from ..api.concrete import BatchedDecision
 from ..api.vmap import vmap
 from ..core import Tracer
-from ..errors import TracerBoolError, WireError, WireValueError, at, user_location
+from ..errors import (TracerBoolError, WireError, WireTypeError, WireValueError, at,
+                      user_location)
 from ..ops.optional import module as _optional_module
 
 _sp = _optional_module("scipy.special")  # None without SciPy; imported on first use
@@ -40,7 +42,28 @@ def scipy_special(name: str):
     """
     if _sp is None:  # pragma: no cover - exercised only without scipy
         raise WireError(f"{name} needs SciPy (pip install scipy){at(user_location())}")
-    return getattr(_sp, name)
+    return _dtype_checked(name)
+
+
+@functools.lru_cache(maxsize=None)
+def _dtype_checked(name: str):
+    """SciPy's ``name``, whose ``TypeError`` for arguments it has no loop for (a complex
+    ``i0``, a complex order of ``jv``) becomes a ``WireTypeError`` naming the function and
+    the dtypes (SciPy's message names neither the argument nor its dtype)."""
+    fn = getattr(_sp, name)
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TypeError as e:
+            if isinstance(e, WireError):
+                raise
+            dts = ", ".join(str(getattr(a, "dtype", type(a).__name__)) for a in args)
+            raise WireTypeError(f"{name}: SciPy's {name} does not take arguments of dtypes "
+                                f"({dts}) ({e}){at(user_location())}") from None
+
+    return call
 
 
 def check_finite_values(what: str, check: bool, *xs) -> None:

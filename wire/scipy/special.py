@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..api.custom import custom_jvp
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireTypeError, at, user_location
 from ..tracebacks import expose
 from ..numpy._axes import normalize_axes
 from ..ops import incomplete as INC
@@ -28,6 +28,7 @@ from ..ops import bessel as BES
 from ..ops import special as SP
 from ..core import Tracer
 from ..transforms.rules import is_value
+from ._traced import scipy_special as _scipy_special
 from ._traced import traced as _t
 from ._bessel import (erfcx, exp1, expi, i0, i0e, i1, i1e, iv, ive, j0, j1, jn, jv, k0, k0e,
                       k1, k1e, kn, kv, kve, y0, y1, yn, yv)
@@ -85,6 +86,8 @@ _F_FIRST = (np.dtype(np.float32), np.dtype(np.float64))
 def _loop_dtype(loops, *xs) -> np.dtype:
     dts = [x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
            for x in xs if not isinstance(x, (bool, int, float, complex))]
+    if builtins.any(isinstance(x, complex) for x in xs):  # (a weak Python complex)
+        return np.result_type(*dts, np.complex64) if dts else np.dtype(np.complex128)
     if not dts:
         return np.dtype(np.float64)
     if builtins.any(d.kind == "c" for d in dts):
@@ -181,6 +184,12 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=Non
     ndim = a.ndim if isinstance(a, Tracer) else np.ndim(a)
     axes = normalize_axes(axis, ndim)
     kept = tuple(1 if i in axes else d for i, d in enumerate(np.shape(a)))
+    if a.dtype.kind == "c":
+        res = _logsumexp_complex(a, b, axis, axes, kept, return_sign)
+        if not keepdims:
+            shape = tuple(d for i, d in enumerate(kept) if i not in axes)
+            res = tuple(wnp.reshape(r, shape) for r in res)
+        return res if return_sign else res[0]
     if b is not None:
         a = wnp.where(b != 0, a, -np.inf)  # SciPy: a zero weight drops the entry
     if builtins.any(np.shape(a)[i] == 0 for i in axes) or (axis is None and np.size(a) == 0):
@@ -204,9 +213,46 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=Non
     return (out, sign) if return_sign else out
 
 
-def _unary(prim_binder, name, loops=_D_FIRST):
+def _logsumexp_complex(a, b, axis, axes, kept, return_sign):
+    """``logsumexp`` of complex ``a`` (or complex weights ``b``), SciPy's: the principal
+    ``log(sum(b * exp(a)))``, imaginary part in ``(-pi, pi]``, shifted by the largest real
+    part (a stopped constant, 0 when not finite). With ``return_sign``: ``log|sum|`` (real)
+    and the complex phase ``sum / |sum|`` (0 for a zero sum). Holomorphic in ``a`` and
+    ``b``: the derivative in ``a`` is ``b * exp(a - out)``."""
+    if b is not None:
+        a = wnp.where(b != 0, a, -np.inf)  # SciPy: a zero weight drops the entry
+    if builtins.any(np.shape(a)[i] == 0 for i in axes) or (axis is None and np.size(a) == 0):
+        out = wnp.full(kept, -np.inf, dtype=a.dtype)  # the log of an empty sum
+        if return_sign:
+            return wnp.real(out), wnp.zeros(kept, dtype=a.dtype)
+        return (out,)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # concrete inputs
+        m = wnp.max(wnp.real(a), axis=axis, keepdims=True)
+        m = wnp.stop_gradient(wnp.where(wnp.isfinite(m), m, 0.0))
+        e = wnp.exp(a - m)
+        if b is not None:
+            e = e * b
+        s = wnp.sum(e, axis=axis, keepdims=True)
+        if return_sign:
+            mag = wnp.abs(s)
+            sign = s / wnp.where(mag == 0, 1.0, mag)  # (SciPy's sign of a zero sum: 0)
+            return wnp.log(mag) + m, sign
+        out = wnp.log(s) + m
+        # the principal branch's (-pi, pi]: NumPy's log puts a sum on the negative real axis
+        # with imaginary part -0.0 at -pi, SciPy's logsumexp at pi (a constant shift: the
+        # derivative is unchanged)
+        turn = wnp.where(wnp.imag(out) == -np.pi, 2j * np.pi, 0.0)
+        return (out + wnp.asarray(turn, out.dtype),)
+
+
+def _unary(prim_binder, name, loops=_D_FIRST, complex_fn=None):
     def f(x):
-        return prim_binder(_as(loops, x))
+        x = _as(loops, x)
+        if x.dtype.kind == "c":  # (the primitive would drop the imaginary part)
+            if complex_fn is None:
+                raise _complex_refused(name, x)
+            return complex_fn(x)
+        return prim_binder(x)
 
     f.__name__ = name
     f.__doc__ = (
@@ -220,19 +266,119 @@ def _unary(prim_binder, name, loops=_D_FIRST):
     return f
 
 
+def _complex_refused(name, *xs):
+    """The ``WireTypeError`` of a function with no complex form (SciPy has no complex loop
+    for it): refused rather than computed on the real part."""
+    dts = ", ".join(str(x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype)
+                    for x in xs)
+    return WireTypeError(f"{name}: complex arguments are not supported (SciPy's {name} has "
+                         f"no complex form), got dtypes ({dts}){at(user_location())}")
+
+
+def _real_only(fn):
+    """``fn`` refusing complex arguments with a ``WireTypeError`` (see the end of the
+    module: the functions SciPy defines for real arguments only, whose real formulas would
+    silently give a wrong answer, or drop the imaginary part, on complex ones)."""
+
+    @functools.wraps(fn)
+    def f(*args, **kwargs):
+        xs = [v for v in (*args, *kwargs.values())
+              if isinstance(v, (Tracer, np.ndarray, np.generic, complex, list, tuple))]
+        if builtins.any(np.iscomplexobj(v) if not isinstance(v, Tracer) else v.dtype.kind == "c"
+                        for v in xs):
+            raise _complex_refused(fn.__name__, *xs)
+        return fn(*args, **kwargs)
+
+    return f
+
+
+_SQRT_PI = math.sqrt(math.pi)
+_ERF_SERIES = 0.5  # |z| below: erf(z) by its Taylor series (1 - erfc(z) cancels)
+_ERF_TERMS = 13  # (the first term left out is below 1e-19 of the first at |z| = 0.5)
+
+
+def _erfc_complex(z):
+    """``erfc`` of complex ``z``: SciPy's (Faddeeva) on concrete arrays; traced,
+    ``exp(-z²) w(iz)`` for ``Re z >= 0`` and ``2 - erfc(-z)`` below (where ``w(iz)`` would
+    overflow), holomorphic with derivative ``-2 exp(-z²) / √π``."""
+    if not _t(z):
+        return _scipy_special("erfc")(z)
+    neg = wnp.real(z) < 0
+    zp = wnp.where(neg, -z, z)
+    e = wnp.exp(-zp * zp) * wofz(1j * zp)
+    return wnp.where(neg, 2.0 - e, e)
+
+
+def _erf_complex(z):
+    """``erf`` of complex ``z``: SciPy's on concrete arrays; traced, odd (computed at
+    ``Re z >= 0``), by its Taylor series for ``|z| < 1/2`` and ``1 - erfc(z)`` beyond."""
+    if not _t(z):
+        return _scipy_special("erf")(z)
+    neg = wnp.real(z) < 0
+    zp = wnp.where(neg, -z, z)
+    small = wnp.abs(zp) < _ERF_SERIES
+    zs, zl = wnp.where(small, zp, 0.0), wnp.where(small, 1.0, zp)  # stand-ins where unused
+    z2, term, total = zs * zs, zs, zs
+    for k in range(1, _ERF_TERMS):
+        term = term * (-z2 / k)
+        total = total + term / (2 * k + 1)
+    r = wnp.where(small, (2.0 / _SQRT_PI) * total, 1.0 - wnp.exp(-zl * zl) * wofz(1j * zl))
+    return wnp.where(neg, -r, r)
+
+
 gammaln = _unary(SP.gammaln, "gammaln")
-erf = _unary(SP.erf, "erf")
-erfc = _unary(SP.erfc, "erfc")
+erf = _unary(SP.erf, "erf", complex_fn=_erf_complex)
+erfc = _unary(SP.erfc, "erfc", complex_fn=_erfc_complex)
 erfinv = _unary(SP.erfinv, "erfinv", _F_FIRST)
+
+# ψ(z) = log z - 1/(2z) - Σ B₂ₖ / (2k z²ᵏ): the coefficients B₂ₖ / 2k, k = 1 … 8
+_PSI_ASYMPTOTIC = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12,
+                   -3617 / 8160)
+_PSI_SHIFT = 10  # ψ(w) = ψ(w + 10) - Σ 1/(w + k): |w + 10| >= 10.5, the series to 1e-17
+
+
+def _digamma_complex(z):
+    """ψ of complex ``z``: SciPy's on concrete arrays; traced, the reflection
+    ``ψ(z) = ψ(1 - z) - π cot(πz)`` for ``Re z < 1/2``, then ``ψ(w) = ψ(w + 10) - Σ_k 1/(w + k)``
+    and the asymptotic series at ``w + 10``. Holomorphic: derivatives of every order."""
+    if not _t(z):
+        return _scipy_special("psi")(z)
+    left = wnp.real(z) < 0.5
+    w = wnp.where(left, 1.0 - z, z)  # Re w >= 1/2: no pole in the recurrence
+    shift = 0.0 * w
+    for k in range(_PSI_SHIFT):
+        shift = shift + 1.0 / (w + k)
+    v = w + _PSI_SHIFT
+    v2 = 1.0 / (v * v)
+    series = 0.0 * v2
+    for c in reversed(_PSI_ASYMPTOTIC):
+        series = (series + c) * v2
+    psi_w = wnp.log(v) - 0.5 / v - series - shift
+    # π cot(πz) where the reflection is taken (a stand-in elsewhere: no pole there), in the
+    # form whose exponential decays: ±i (q + 1) / (q - 1), q = exp(±2πiz), z reduced by the
+    # nearest integer to its real part (near a pole 2πz rounded by more than the distance)
+    zc = wnp.where(left, z, 0.25)
+    a = math.pi * (zc - wnp.round(wnp.real(zc)))  # (cot has period π: reduced exactly)
+    up = wnp.imag(a) > 0
+    q1 = wnp.expm1(wnp.where(up, 2j * a, -2j * a))  # q - 1, exact near the poles
+    cot = 1j * (2.0 + q1) / q1
+    cot = wnp.where(up, cot, -cot)
+    return wnp.where(left, psi_w - math.pi * cot, psi_w)
 
 
 def digamma(x):
-    """ψ(x) = d/dx log Γ(x).
+    """ψ(x) = d/dx log Γ(x); complex ``x`` too (SciPy's values; traced, by the reflection,
+    recurrence and asymptotic series, holomorphic).
 
     >>> round(float(digamma(1.0)), 6)
     -0.577216
+    >>> complex(np.round(digamma(1j), 6))
+    (0.09465+2.076674j)
     """
-    return SP.polygamma(_as(_D_FIRST, x), 0)
+    x = _as(_D_FIRST, x)
+    if x.dtype.kind == "c":
+        return _digamma_complex(x)
+    return SP.polygamma(x, 0)
 
 
 psi = digamma
@@ -247,6 +393,8 @@ def polygamma(n, x):
     """
     if isinstance(n, Tracer):
         raise WireError(f"polygamma: the order n must be concrete{at(user_location())}")
+    if np.iscomplexobj(n) or (x.dtype.kind == "c" if isinstance(x, Tracer) else np.iscomplexobj(x)):
+        raise _complex_refused("polygamma", n, x)
     n = np.asarray(n)
     if n.ndim:
         if not _t(x):
@@ -272,6 +420,11 @@ def loggamma(x):
     array([0.69314718,        nan])
     """
     x = _as(_D_FIRST, x)
+    if x.dtype.kind == "c":  # SciPy's principal branch of log Γ (concrete arrays only)
+        if _t(x):
+            raise WireTypeError(f"loggamma: complex arguments are supported on concrete "
+                                f"arrays only, got a traced {x.dtype}{at(user_location())}")
+        return _scipy_special("loggamma")(x)
     if not _t(x):
         return np.where(x < 0, np.nan, gammaln(x))
     return wnp.where(x < 0, _poison(x, x < 0), gammaln(x))
@@ -796,6 +949,8 @@ def ndtr(x):
     (0.5, 0.398942)
     """
     x = _as(_D_FIRST, x)
+    if x.dtype.kind == "c":  # SciPy's erfc(-z/√2) / 2 (concrete: SciPy's own ndtr)
+        return _scipy_special("ndtr")(x) if not _t(x) else 0.5 * _erfc_complex(-x * _SQRT1_2)
     if not _t(x):
         return _ndtr_bits(np, x)
     smooth = 0.5 * erfc(-x / _SQRT2)  # (the derivatives: those of one erfc, any order)
@@ -845,6 +1000,9 @@ def log_ndtr(x):
     (-804.608, 1000.001)
     """
     x = _as(_D_FIRST, x)
+    if _t(x) and x.dtype.kind == "c":
+        raise WireTypeError(f"log_ndtr: complex arguments are supported on concrete arrays "
+                            f"only, got a traced {x.dtype}{at(user_location())}")
     if not _t(x):
         try:
             from scipy.special import log_ndtr as _l
@@ -1169,6 +1327,18 @@ def betainc(a, b, x):
 # ._gamma_family).
 
 __all__ += [*_BESSEL_NAMES, *_GAMMA_NAMES, *_MORE_NAMES]
+
+# The functions SciPy defines for real arguments only refuse complex ones (their real
+# formulas gave wrong answers there: expit(0.3+0.4j) was 1.02+0.40j, betaln dropped the
+# imaginary parts). Complex arguments are taken by: logsumexp, softmax, log_softmax, erf,
+# erfc, ndtr, digamma/psi, sinc, xlogy, xlog1py (and, on concrete arrays, loggamma, gamma,
+# log_ndtr and SciPy's complex functions from the modules above; their traced forms raise).
+_REAL_ONLY = ("bernoulli", "beta", "betainc", "betaln", "entr", "erfcinv", "expit",
+              "factorial", "gammainc", "gammaincc", "kl_div", "log_expit", "logit",
+              "multigammaln", "ndtri", "rel_entr")
+for _name in _REAL_ONLY:
+    globals()[_name] = _real_only(globals()[_name])
+del _name
 
 # every public function here is where user code enters wire (wire.tracebacks)
 expose(globals(), __all__)
