@@ -13,6 +13,7 @@ import pytest
 import wire
 import wire.numpy as wnp
 import wire.scipy.special as ws
+from selection import slow_selected
 from wire.errors import WireError, WireTypeError
 
 ss = pytest.importorskip("scipy.special")
@@ -112,9 +113,28 @@ def test_logsumexp_complex_zero_sum_and_empty():
     assert ws.logsumexp(np.zeros(3, np.complex64)).dtype == np.complex64
 
 
-def test_logsumexp_complex_derivatives_match_jax():
-    """Holomorphic in ``a`` (``d/da_i = b_i exp(a_i - out)``) and in ``b``; the gradient of
-    a real loss, and of ``return_sign``'s ``log|sum|``, as JAX's."""
+def test_logsumexp_complex_derivatives():
+    """Holomorphic in ``a`` (``d/da_i = b_i exp(a_i - out)``) and in ``b``
+    (``exp(a_i - out)``); the gradient of a real loss against finite differences of SciPy."""
+    out = ss.logsumexp(A, b=B, axis=1, keepdims=True)
+    ga, gb = wire.grad(lambda a, b: wnp.sum(ws.logsumexp(a, b=b, axis=1)), argnums=(0, 1),
+                       holomorphic=True)(A, B)
+    _close(ga, B * np.exp(A - out), rtol=1e-12)
+    _close(gb, np.exp(A - out), rtol=1e-12)
+    a, b = A[1], B[1]
+    got = wire.grad(lambda a: wnp.abs(ws.logsumexp(a, b=b)) ** 2)(a)
+    _close(got, _fd_complex(lambda a: abs(ss.logsumexp(a, b=b)) ** 2, a), rtol=1e-7, atol=1e-9)
+    got = wire.grad(lambda b: ws.logsumexp(a, b=b, return_sign=True)[0])(b)
+    _close(got, _fd_complex(lambda b: ss.logsumexp(a, b=b, return_sign=True)[0], b),
+           rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.slow
+def test_logsumexp_complex_derivatives_match_jax(request):
+    """The same derivatives as JAX's (x64): holomorphic, of a real loss in complex and real
+    ``a`` and complex ``b``, and of ``return_sign``'s ``log|sum|`` (JAX stops the phase's)."""
+    if not slow_selected(request.config):
+        pytest.skip("runs with -m slow (JAX compiles for seconds)")
     jax = _jax()
     jnp, jss = jax.numpy, jax.scipy.special
     g = wire.grad(lambda a: wnp.sum(ws.logsumexp(a, axis=1)), holomorphic=True)(A)
@@ -296,3 +316,144 @@ def test_every_numpy_ufunc_takes_complex_right_or_refuses(jit):
             wants = want if isinstance(want, tuple) else (want,)
             for g, w in zip(gots, wants):
                 _close(g, w, rtol=1e-12, atol=1e-15)
+
+
+# --------------------------------------------------------------------------- implicit solves
+
+N = 4
+_M = RNG.normal(size=(N, N)) + 1j * RNG.normal(size=(N, N))
+HPD = _M @ _M.conj().T + N * np.eye(N)  # Hermitian positive definite
+GEN = RNG.normal(size=(N, N)) + 1j * RNG.normal(size=(N, N)) + 3 * np.eye(N)
+RHS = RNG.normal(size=N) + 1j * RNG.normal(size=N)
+
+
+def _solvers():
+    from wire.scipy.sparse.linalg import bicgstab, cg, gmres
+
+    return {"cg": (cg, HPD), "gmres": (gmres, GEN), "bicgstab": (bicgstab, GEN)}
+
+
+def _sq_norm_of_solve(a, b):
+    return float(np.sum(np.abs(np.linalg.solve(a, b)) ** 2))
+
+
+@pytest.mark.parametrize("name", ["cg", "gmres", "bicgstab"])
+def test_krylov_complex_derivative_in_b(name):
+    """The derivative of a complex solve raised ("reverse mode needs transpose_solve"): wire's
+    transpose was real-only. Now the gradient of ``sum |x|²`` in complex ``b`` and in its real
+    and imaginary parts, against finite differences of ``numpy.linalg.solve``."""
+    fn, a = _solvers()[name]
+    want = _fd_complex(lambda b: _sq_norm_of_solve(a, b), RHS)
+    got = wire.grad(lambda b: wnp.sum(wnp.abs(fn(a, b, tol=1e-13)[0]) ** 2))(RHS)
+    _close(got, want, rtol=1e-7, atol=1e-9)
+    gr, gi = wire.grad(lambda br, bi: wnp.sum(wnp.abs(fn(a, br + 1j * bi, tol=1e-13)[0]) ** 2),
+                       argnums=(0, 1))(RHS.real, RHS.imag)
+    _close(gr + 1j * gi, np.conj(want), rtol=1e-7, atol=1e-9)
+    # holomorphic: d sum(x) / db = A⁻ᵀ 1 (the transpose, no conjugation)
+    got = wire.grad(lambda b: wnp.sum(fn(a, b, tol=1e-13)[0]), holomorphic=True)(RHS)
+    _close(got, np.linalg.solve(a.T, np.ones(N)), rtol=1e-10, atol=1e-12)
+    # forward mode: the Jacobian in the real part of b
+    jac = wire.jacfwd(lambda br: fn(a, br + 1j * RHS.imag, tol=1e-13)[0])(RHS.real)
+    _close(jac, np.linalg.inv(a), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["cg", "gmres", "bicgstab"])
+def test_krylov_complex_derivative_in_matrix(name):
+    """The gradient in the real and imaginary parts of ``A`` (``matvec`` closing over it),
+    against finite differences; for ``cg`` ``A`` is made Hermitian inside."""
+    fn, a = _solvers()[name]
+    herm = name == "cg"
+
+    def loss(ar, ai):
+        m = ar + 1j * ai
+        if herm:
+            m = (m + wnp.conj(m.T)) / 2
+        return wnp.sum(wnp.abs(fn(lambda v: m @ v, RHS, tol=1e-13)[0]) ** 2)
+
+    def loss_np(m):
+        return _sq_norm_of_solve((m + m.conj().T) / 2 if herm else m, RHS)
+
+    gr, gi = wire.grad(loss, argnums=(0, 1))(a.real, a.imag)
+    fd = _fd_complex(loss_np, a)  # ∂/∂Re - i ∂/∂Im
+    _close(gr, fd.real, rtol=1e-6, atol=1e-8)
+    _close(gi, -fd.imag, rtol=1e-6, atol=1e-8)
+
+
+def test_krylov_complex_matrix_real_rhs():
+    """Complex ``A`` with a real ``b``: a complex solution and a real gradient (JAX's solvers
+    refuse this one)."""
+    fn, a = _solvers()["gmres"]
+    got = wire.grad(lambda b: wnp.sum(wnp.abs(fn(a, b, tol=1e-13)[0]) ** 2))(RHS.real)
+    assert got.dtype == np.float64
+    _close(got, _fd_complex(lambda b: _sq_norm_of_solve(a, b.real), RHS.real.astype(complex)).real,
+           rtol=1e-7, atol=1e-9)
+
+
+def test_krylov_complex_scaled_operator():
+    """The case that raised before: the derivative in a real scale of a complex operator."""
+    fn, a = _solvers()["cg"]
+    got = wire.grad(lambda s: wnp.real(wnp.sum(fn(lambda v: s * (a @ v), RHS, tol=1e-13)[0])))(1.0)
+    assert abs(got + np.real(np.sum(np.linalg.solve(a, RHS)))) < 1e-10
+
+
+def test_custom_linear_solve_complex():
+    """``lax.custom_linear_solve`` of a complex non-symmetric system with its own
+    ``transpose_solve``: gradient in ``b`` and in the operator's parameter, and forward mode."""
+    p0 = 0.7 + 0.2j
+
+    def solve(a, b, p):
+        mv = lambda x: a @ x + p * x  # noqa: E731
+        return wire.lax.custom_linear_solve(
+            mv, b, lambda mv, b: wnp.linalg.solve(a + p * np.eye(N), b),
+            transpose_solve=lambda vm, b: wnp.linalg.solve((a + p * np.eye(N)).T, b))
+
+    def loss(b, p):
+        return wnp.sum(wnp.abs(solve(GEN, b, p)) ** 2)
+
+    for arg in (0, 1):
+        x0 = (RHS, p0)[arg]
+        got = wire.grad(loss, argnums=arg)(RHS, p0)
+
+        def loss_np(v):
+            b, p = (v, p0) if arg == 0 else (RHS, v)
+            return _sq_norm_of_solve(GEN + p * np.eye(N), b)
+
+        want = _fd_complex(loss_np, np.asarray(x0, complex))
+        _close(np.asarray(got), np.asarray(want).reshape(np.shape(got)), rtol=1e-7, atol=1e-9)
+    jac = wire.jacfwd(lambda br: solve(GEN, br + 0j, p0))(RHS.real)
+    _close(jac, np.linalg.inv(GEN + p0 * np.eye(N)), rtol=1e-10, atol=1e-12)
+
+
+def test_transpose_of_complex_maps():
+    """The transpose implicit differentiation uses: ``Aᵀ``, not ``Aᴴ``, for a complex-linear
+    map; ``conj`` transposes to ``conj``."""
+    from wire.implicit import _transpose
+
+    ct = RNG.normal(size=N) + 1j * RNG.normal(size=N)
+    got = _transpose(lambda x: GEN @ x + HPD @ wnp.conj(x), np.zeros(N, complex))(ct)
+    _close(got, GEN.T @ ct + np.conj(HPD.T @ ct))
+
+
+@pytest.mark.slow
+def test_transpose_of_complex_maps_is_jax_linear_transpose(request):
+    """The transpose implicit differentiation uses is JAX's ``linear_transpose``, also for
+    a pytree mixing real and complex leaves (a real argument's cotangent: the real part)."""
+    if not slow_selected(request.config):
+        pytest.skip("runs with -m slow (JAX imports for seconds)")
+    jax = _jax()
+    jnp = jax.numpy
+    from wire.implicit import _transpose
+
+    a, b = GEN, HPD
+    ct = RNG.normal(size=N) + 1j * RNG.normal(size=N)
+    got = _transpose(lambda x: a @ x + b @ wnp.conj(x), np.zeros(N, complex))(ct)
+    want = jax.linear_transpose(lambda x: a @ x + b @ jnp.conj(x), np.zeros(N, complex))(ct)[0]
+    _close(got, np.asarray(want))
+    like = {"c": np.zeros(N, complex), "r": np.zeros(N)}
+    cts = {"u": ct, "v": RNG.normal(size=N)}
+    got = _transpose(lambda t: {"u": a @ t["c"] + (1 + 2j) * t["r"], "v": wnp.real(t["c"])},
+                     like)(cts)
+    want = jax.linear_transpose(
+        lambda t: {"u": a @ t["c"] + (1 + 2j) * t["r"], "v": jnp.real(t["c"])}, like)(cts)[0]
+    _close(got["c"], np.asarray(want["c"]))
+    _close(got["r"], np.asarray(want["r"]))

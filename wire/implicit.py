@@ -33,6 +33,7 @@ from .api.control_flow import trace_closed, while_loop
 from .api.custom import custom_jvp, custom_vjp
 from .api.derivatives import jvp, vjp
 from .api.grad import linear_transpose
+from .api.shapes import ShapeDtypeStruct, eval_shape
 from .errors import ShapeError, WireError, at, user_location
 from .core import Tracer, call_graph_flat, flat_avals
 
@@ -158,7 +159,9 @@ def custom_linear_solve(matvec: Callable, b, solve: Callable, transpose_solve=No
     ``custom_vjp``) and higher orders never differentiate or transpose the solvers either:
     ``jacfwd`` and ``hessian`` work with a conjugate-gradient loop. Without
     ``transpose_solve`` (and not ``symmetric``) only the value is available; a derivative
-    raises. Values the solvers close over are constants (not differentiated, as JAX's).
+    raises. Complex systems are transposed as JAX transposes them (``Aᵀ``, not ``Aᴴ``: the
+    derivative of a holomorphic solve). Values the solvers close over are constants (not
+    differentiated, as JAX's).
     ``has_aux`` (``solve`` returning ``(x, aux)``) is not supported.
 
     >>> import numpy as np, wire, wire.numpy as wnp
@@ -188,7 +191,7 @@ def custom_linear_solve(matvec: Callable, b, solve: Callable, transpose_solve=No
         return lambda x: mv_closed(c, x)
 
     def transposed(c, like):
-        return lambda y: linear_transpose(operator(c), like)(y)[0]
+        return _transpose(operator(c), like)
 
     # the solvers' own closed-over values are constants of the rule, never differentiated
     # (JAX's): they become explicit arguments with their gradient stopped
@@ -234,6 +237,52 @@ def custom_linear_solve(matvec: Callable, b, solve: Callable, transpose_solve=No
 
     lsolve.defvjp(lsolve_fwd, lsolve_bwd)
     return lsolve(consts, b, frozen, t_frozen)
+
+
+def _dtype_of(v):
+    return v.dtype if isinstance(v, Tracer) else np.asarray(v).dtype
+
+
+def _transpose(f: Callable, like):
+    """``ct ↦ Jᵀ ct``, the transpose of the linear ``f`` (a pytree like ``like`` to a pytree),
+    as ``jax.linear_transpose`` takes it also for complex data: the transpose, not the
+    adjoint (``A x`` transposes to ``Aᵀ ct``, no conjugation), and a real leaf's cotangent
+    the real part of its complex one. ``linear_transpose`` takes real arrays: a complex
+    ``f`` is transposed as the real-linear map ``g`` on the real and imaginary parts, whose
+    real transpose is the adjoint; conjugating before and after gives the transpose
+    (``conj(Aᴴ conj(ct)) = Aᵀ ct``; a non-holomorphic ``conj(x)`` transposes to ``conj``)."""
+    leaves, in_tree = tree.flatten(like)
+    out_leaves, out_tree = tree.flatten(eval_shape(f, like))
+    in_c = [_dtype_of(v).kind == "c" for v in leaves]
+    out_c = [np.dtype(o.dtype).kind == "c" for o in out_leaves]
+    if not any(in_c) and not any(out_c):
+        return lambda y: linear_transpose(f, like)(y)[0]
+
+    def g(*parts):  # real parts in, real parts out
+        it, xs = iter(parts), []
+        for v, cplx in zip(leaves, in_c):
+            re = next(it)
+            xs.append(wnp.asarray(re, _dtype_of(v)) + 1j * next(it) if cplx else re)
+        outs = tree.leaves(f(tree.unflatten(in_tree, xs)))
+        return tuple(p for o, cplx in zip(outs, out_c)
+                     for p in ((wnp.real(o), wnp.imag(o)) if cplx else (o,)))
+
+    part_avals = [ShapeDtypeStruct(tuple(wnp.shape(v)), np.finfo(_dtype_of(v)).dtype)
+                  for v, cplx in zip(leaves, in_c) for _ in range(2 if cplx else 1)]
+    g_t = linear_transpose(g, *part_avals)
+
+    def f_t(y):
+        cts = tree.leaves(y)
+        # the cotangent conjugated: (Re ct, -Im ct); a real output's the real part
+        parts = tuple(p for ct, cplx in zip(cts, out_c)
+                      for p in ((wnp.real(ct), -wnp.imag(ct)) if cplx else (wnp.real(ct),)))
+        it, xs = iter(g_t(parts)), []
+        for cplx in in_c:
+            re = next(it)
+            xs.append(re - 1j * next(it) if cplx else re)  # conjugated back
+        return tree.unflatten(in_tree, xs)
+
+    return f_t
 
 
 class Linearized:

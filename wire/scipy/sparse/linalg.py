@@ -300,10 +300,10 @@ def _scaled(solve, b, x0, atol):
 
 
 def _transpose_solve(solve, b):
-    """The transposed system's solver: the same one; none for complex data (wire's
-    ``linear_transpose`` is real-only, so a complex solve has a value but its derivative
-    raises instead of being wrong)."""
-    return None if any(_dtype(v).kind == "c" for v in tree.leaves(b)) else solve
+    """The transposed system's solver: the same one (as JAX's). For complex data the
+    transposed system is ``Aᵀ``, not ``Aᴴ`` (JAX's convention: the derivative of a
+    holomorphic solve), for ``cg`` ``conj(A)``: Hermitian positive definite as ``A``."""
+    return solve
 
 
 def cg(A, b, x0=None, *, tol=1e-5, atol=0.0, maxiter=None, M=None):
