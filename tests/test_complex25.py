@@ -457,3 +457,51 @@ def test_transpose_of_complex_maps_is_jax_linear_transpose(request):
         lambda t: {"u": a @ t["c"] + (1 + 2j) * t["r"], "v": jnp.real(t["c"])}, like)(cts)[0]
     _close(got["c"], np.asarray(want["c"]))
     _close(got["r"], np.asarray(want["r"]))
+
+
+# --------------------------------------------------------------------------- qr_multiply
+
+QA = RNG.normal(size=(4, 3))
+
+
+def _q(a):
+    return np.linalg.qr(a)[0]  # LAPACK's economic factor, as SciPy's
+
+
+@pytest.mark.parametrize("mode, shape", [("right", (2, 4)), ("left", (3, 2)), ("right", (4,))])
+@pytest.mark.parametrize("jit", [False, True])
+def test_qr_multiply_real_a_complex_c(mode, shape, jit):
+    """Real ``a``, complex ``c``: SciPy (and wire before, concrete and traced) cast ``c`` to
+    ``a``'s dtype, dropping its imaginary part (``c @ Q`` came out real); now the complex
+    product, which is SciPy's on each part (the product is linear in ``c``)."""
+    from scipy.linalg import qr_multiply as sqm
+
+    from wire.scipy.linalg import qr_multiply
+
+    c = RNG.normal(size=shape) + 1j * RNG.normal(size=shape)
+    f = (lambda a, c: qr_multiply(a, c, mode=mode))
+    cq, r = (wire.jit(f) if jit else f)(QA, c)
+    want = sqm(QA, c.real, mode=mode)[0] + 1j * sqm(QA, c.imag, mode=mode)[0]
+    _close(cq, want)
+    _close(r, sqm(QA, c.real, mode=mode)[1])
+    q = _q(QA)
+    _close(cq, (c @ q) if mode == "right" else (q @ c), rtol=1e-12, atol=1e-13)
+
+
+def test_qr_multiply_real_a_complex_c_gradients():
+    """Gradients of a real loss in ``a`` and in complex ``c``, against finite differences of
+    ``c @ Q(a)``."""
+    from wire.scipy.linalg import qr_multiply
+
+    c = RNG.normal(size=(2, 4)) + 1j * RNG.normal(size=(2, 4))
+
+    def loss(a, c):
+        return wnp.sum(wnp.abs(qr_multiply(a, c)[0] - 0.3j) ** 2)
+
+    def loss_np(a, c):
+        return float(np.sum(np.abs(c @ _q(a) - 0.3j) ** 2))
+
+    ga, gc = wire.grad(loss, argnums=(0, 1))(QA, c)
+    _close(gc, _fd_complex(lambda c: loss_np(QA, c), c), rtol=1e-7, atol=1e-9)
+    _close(ga, _fd_complex(lambda a: loss_np(a.real, c), QA.astype(complex)).real,
+           rtol=1e-6, atol=1e-8)

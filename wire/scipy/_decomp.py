@@ -1110,7 +1110,8 @@ def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a
     """``c @ Q`` (``mode="right"``) or ``Q @ c`` (``"left"``) with ``Q`` the economic QR
     factor of ``a`` (``conj(Q)`` with ``conjugate=True``), and ``R``: SciPy's
     ``(CQ, R)`` (``(CQ, R, P)`` with ``pivoting=True``, concrete arrays only). Traced,
-    SciPy's own values (``ormqr``) with the derivatives of ``qr``'s factors.
+    SciPy's own values (``ormqr``) with the derivatives of ``qr``'s factors. A complex ``c``
+    with a real ``a`` gives the complex product (SciPy drops ``c``'s imaginary part).
 
     >>> a = np.array([[3.0, 1.0], [4.0, 2.0]])
     >>> cq, r = qr_multiply(a, np.eye(2))
@@ -1120,6 +1121,13 @@ def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a
     if mode not in ("left", "right"):
         raise WireValueError(f"qr_multiply: mode argument can only be 'left' or 'right' but "
                              f"not {mode!r}{at(user_location())}")
+    if _kind(c) == "c" and _kind(a) != "c":
+        # SciPy multiplies by a real a's factor in a's dtype, discarding c's imaginary part
+        # (with a ComplexWarning): wire multiplies both parts, c @ Q being linear in c
+        kw = dict(mode=mode, pivoting=pivoting, conjugate=conjugate)
+        re = qr_multiply(a, wnp.real(c), **kw)
+        im = qr_multiply(a, wnp.imag(c), **kw)
+        return (re[0] + 1j * im[0], *re[1:])
     _finite("qr_multiply", True, c)
     if _concrete(a, c):
         return _sl.qr_multiply(a, c, mode=mode, pivoting=pivoting, conjugate=conjugate)
@@ -1145,6 +1153,10 @@ def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a
     cq, r = scipy_valued("qr_multiply", _qr_multiply, [a, c], kw, cores=(2, c.ndim),
                          ref_kw=kw)
     return cq, r
+
+
+def _kind(x) -> str:
+    return x.dtype.kind if hasattr(x, "dtype") else np.asarray(x).dtype.kind
 
 
 def _qr_multiply(a, c, mode, conjugate):
