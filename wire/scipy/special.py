@@ -339,8 +339,9 @@ _PSI_SHIFT = 10  # ψ(w) = ψ(w + 10) - Σ 1/(w + k): |w + 10| >= 10.5, the seri
 
 def _digamma_complex(z):
     """ψ of complex ``z``: SciPy's on concrete arrays; traced, the reflection
-    ``ψ(z) = ψ(1 - z) - π cot(πz)`` for ``Re z < 1/2``, then ``ψ(w) = ψ(w + 10) - Σ_k 1/(w + k)``
-    and the asymptotic series at ``w + 10``. Holomorphic: derivatives of every order."""
+    ``ψ(z) = ψ(1 - z) - π cot(πz)`` for ``Re z < 1/2``, then the recurrence
+    ``ψ(w) = ψ(w + 10) - Σ_k 1/(w + k)`` and the asymptotic series at ``w + 10``.
+    Holomorphic: derivatives of every order."""
     if not _t(z):
         return _scipy_special("psi")(z)
     left = wnp.real(z) < 0.5
