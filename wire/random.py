@@ -44,6 +44,17 @@ concrete; the parameters may be traced: ``uniform``'s bounds (differentiable),
 differentiable in them where JAX's are (``gamma`` and what is built on it: the implicit
 reparameterisation gradient). A traced parameter gives the draws its value gives eagerly.
 
+Batches of keys: ``vmap`` over keys samples all the keys of the batch at once, with each
+key's bits. Every sampler is written over a batch of keys (:func:`wire.ops.random_bits.over_keys`):
+the Philox words of all keys come from one pass of the block cipher over the batch (from a
+NumPy generator per key only past 256 words a key), their conversion to samples is
+elementwise NumPy (the same ufuncs on each element as alone) and the rejection loops take
+their next rounds for the keys that need them, all together. ``vmap`` over 500 keys of
+``gamma(k, 3.0, (10,))`` takes 4.0 ms of CPU (99 ms when each key ran alone), of
+``poisson(k, 3.0, (10,))`` 2.7 ms (87), ``binomial(k, 20, 0.3, (10,))`` 2.1 ms (149),
+``randint`` 1.0 ms (39), ``categorical`` 3.8 ms (24), ``truncated_normal`` 2.1 ms (45),
+``beta`` 10 ms (182); ``uniform`` and ``normal`` were batched before (1.3 ms).
+
 Invalid parameters: never a plausible draw. Eager calls check their parameters and raise
 ``wire.WireError`` (``minval > maxval``, ``p`` outside [0, 1], NaN or crossed bounds, ...).
 Traced parameters cannot be checked as the graph is built; as in JAX, float samplers then
@@ -992,7 +1003,7 @@ def _gamma_draw(key, a, shape: tuple, dt, what: str, log_space: bool):
         if not isinstance(key, Tracer):
             _check_key(key, what)
         return RP.gamma(key, _spread(a, shape), shape, dt, log_space)
-    return RP.gammas(_check_key(key, what), shape, dt, a, log_space)
+    return RP.gammas(_check_key(key, what), shape, dt, a, log_space=log_space)
 
 
 def _gamma_args(key, a, shape, dtype, what: str):

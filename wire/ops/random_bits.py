@@ -131,11 +131,13 @@ def fold_words(keys: np.ndarray, data: np.ndarray) -> np.ndarray:
 
 def _raw_batched(keys: np.ndarray, n: int, domain: int, word2: int) -> np.ndarray:
     """``raw`` for every key of ``keys`` (shape ``(b, 4)``): shape ``(b, n)``. Few words per
-    key are computed for all keys at once with :func:`philox_block`, many one key at a time."""
+    key are computed for all keys at once with :func:`philox_block`, many one key at a time
+    (a NumPy generator costs about 25 µs, the cipher here about 0.1 µs a word against
+    NumPy's 0.02: the two meet near 300 words)."""
     b = keys.shape[0]
     if b == 0:
         return np.zeros((0, n), np.uint64)
-    if b == 1 or n > 64:
+    if b == 1 or n > 256:
         return np.stack([raw(key_int(k), n, domain, word2) for k in keys]).reshape(b, n)
     blocks = -(-n // 4)
     k0, k1 = _key_words(keys[:, None])  # (b, 1) against (b, blocks) counters
@@ -146,18 +148,53 @@ def _raw_batched(keys: np.ndarray, n: int, domain: int, word2: int) -> np.ndarra
     return out.reshape(b, 4 * blocks)[:, :n]
 
 
+def int_keys(k: int) -> np.ndarray:
+    """The key of the 128-bit integer ``k`` (:func:`key_int`'s inverse) as a batch of one,
+    shape ``(1, 4)``."""
+    return np.array([[(k >> s) & 0xFFFFFFFF for s in (96, 64, 32, 0)]], KEY_DTYPE)
+
+
+def words(keys: np.ndarray, n: int, domain: int, stream: int = 0) -> np.ndarray:
+    """``n`` raw words of every key of the batch ``keys`` (shape ``(b, 4)``): ``(b, n)``,
+    row ``i`` the words :func:`raw` gives key ``i`` alone."""
+    return _raw_batched(keys, n, domain, stream)
+
+
+def over_keys(f):
+    """A sampler written over a batch of keys, ``f(keys, n, ...)`` with ``keys`` of shape
+    ``(b, 4)`` giving ``(b, n)``, that also takes one key's 128-bit int (giving ``(n,)``).
+
+    This is how every sampler batches: each key's words come from its own streams
+    (:func:`words`, all keys at once), and the conversion to samples is elementwise NumPy
+    (ufuncs on each element, whatever its position or the array's length) or works row by
+    row, so row ``i`` of a batch is bit for bit what key ``i`` gives alone; the rare
+    per-key branches (rejection loops that need more rounds) run on the keys that take them.
+    """
+
+    def sampler(k, n, *args, **kwargs):
+        keys = int_keys(k) if isinstance(k, int) else np.asarray(k, KEY_DTYPE).reshape(-1, 4)
+        out = f(keys, n, *args, **kwargs)
+        return out[0] if isinstance(k, int) else out
+
+    sampler.__name__ = sampler.__qualname__ = f.__name__
+    sampler.__doc__ = f.__doc__
+    return sampler
+
+
 # --------------------------------------------------------------------------- samplers
-# Each takes the key as a 128-bit int; the eager path of wire.random calls them directly.
+# Each takes a batch of keys (or one key's 128-bit int, through over_keys); the eager path of
+# wire.random calls them on one key, the primitives on all the keys of a batch at once.
 
 
-def unit(k: int, n: int, dtype: np.dtype, open_low: bool = False) -> np.ndarray:
+@over_keys
+def unit(keys: np.ndarray, n: int, dtype: np.dtype, open_low: bool = False) -> np.ndarray:
     """``n`` floats uniform in [0, 1) (or (0, 1] with ``open_low``): ``m * 2**-p`` with ``m``
     uniform below ``2**p`` and ``p`` the significand width of ``dtype``, so every value is
     exact in ``dtype`` and no rounding can reach 1 (float16 gets 11 bits, float32 24, float64
     53, an 80-bit ``longdouble`` 64; a 113-bit quad ``longdouble`` takes two words per draw).
     """
     p = np.finfo(dtype).nmant + 1
-    return _unit_of_words(raw(k, n if p <= 64 else 2 * n, SAMPLE), n, dtype, open_low)
+    return _unit_of_words(words(keys, n if p <= 64 else 2 * n, SAMPLE), n, dtype, open_low)
 
 
 def _unit_of_words(w: np.ndarray, n: int, dtype: np.dtype, open_low: bool = False) -> np.ndarray:
@@ -173,49 +210,49 @@ def _unit_of_words(w: np.ndarray, n: int, dtype: np.dtype, open_low: bool = Fals
     return dtype.type(1) - u if open_low else u
 
 
-def normals(k: int, n: int, dt: np.dtype, offset_stream: int = 0) -> np.ndarray:
+@over_keys
+def normals(keys: np.ndarray, n: int, dt: np.dtype, offset_stream: int = 0) -> np.ndarray:
     """``n`` standard normals by Box–Muller from the key's sample stream."""
-    return _normals_of_words(raw(k, 2 * ((n + 1) // 2), SAMPLE, offset_stream), n, dt)
+    return _normals_of_words(words(keys, 2 * ((n + 1) // 2), SAMPLE, offset_stream), n, dt)
 
 
 def _normals_of_words(u: np.ndarray, n: int, dt: np.dtype) -> np.ndarray:
-    """:func:`normals` from the key's words ``u`` (a contiguous row of ``2 * ceil(n/2)``)."""
+    """:func:`normals` from the keys' words ``u`` (rows of ``2 * ceil(n/2)``)."""
     m = (n + 1) // 2
-    u1 = 1.0 - (u[:m] >> np.uint64(11)).astype(np.float64) * 2.0**-53  # (0, 1]: log is finite
-    u2 = (u[m:] >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    u1 = 1.0 - (u[..., :m] >> np.uint64(11)).astype(np.float64) * 2.0**-53  # (0, 1]: finite log
+    u2 = (u[..., m:] >> np.uint64(11)).astype(np.float64) * 2.0**-53
     r = np.sqrt(-2.0 * np.log(u1))
-    z = np.concatenate([r * np.cos(2 * np.pi * u2), r * np.sin(2 * np.pi * u2)])
-    return z[:n].astype(dt)
+    z = np.concatenate([r * np.cos(2 * np.pi * u2), r * np.sin(2 * np.pi * u2)], axis=-1)
+    return z[..., :n].astype(dt)
 
 
-def _proposals_normal(k: int, m: int, stream: int, a: float, b: float) -> np.ndarray:
-    z = normals(k, m, np.dtype(np.float64), stream)
-    return z[(z > a) & (z < b)]
+def _proposals_normal(keys, m: int, stream: int, a: float, b: float):
+    """Proposals ``z`` of every key (``(b, m)``) and which of them are kept."""
+    z = normals(keys, m, np.dtype(np.float64), stream)
+    return z, (z > a) & (z < b)
 
 
-def _proposals_uniform(k: int, m: int, stream: int, a: float, b: float) -> np.ndarray:
+def _proposals_uniform(keys, m: int, stream: int, a: float, b: float):
     """Uniform on (a, b), kept with probability exp((c**2 - z**2) / 2), c the point of the
     interval nearest 0: exact when the interval is short (acceptance >= 1/e as used)."""
-    u = raw(k, 2 * m, SAMPLE, stream)
-    u1 = (u[:m] >> np.uint64(11)).astype(np.float64) * 2.0**-53
-    u2 = 1.0 - (u[m:] >> np.uint64(11)).astype(np.float64) * 2.0**-53  # (0, 1]
+    u = words(keys, 2 * m, SAMPLE, stream)
+    u1 = (u[:, :m] >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    u2 = 1.0 - (u[:, m:] >> np.uint64(11)).astype(np.float64) * 2.0**-53  # (0, 1]
     z = a + u1 * (b - a)
     c = 0.0 if a < 0.0 < b else min(abs(a), abs(b))
-    keep = (z > a) & (z < b) & (np.log(u2) <= 0.5 * (c * c - z * z))
-    return z[keep]
+    return z, (z > a) & (z < b) & (np.log(u2) <= 0.5 * (c * c - z * z))
 
 
-def _proposals_tail(k: int, m: int, stream: int, a: float, b: float) -> np.ndarray:
+def _proposals_tail(keys, m: int, stream: int, a: float, b: float):
     """Robert (1995): for ``a >= 0``, ``a`` plus an exponential of rate
     ``lam = (a + sqrt(a**2 + 4)) / 2``, kept with probability ``exp(-(z - lam)**2 / 2)`` and
     when below ``b``. Exact for any ``a``, however far in the tail."""
     lam = 0.5 * (a + np.sqrt(a * a + 4.0))
-    u = raw(k, 2 * m, SAMPLE, stream)
-    e = -np.log(1.0 - (u[:m] >> np.uint64(11)).astype(np.float64) * 2.0**-53)
-    u2 = 1.0 - (u[m:] >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    u = words(keys, 2 * m, SAMPLE, stream)
+    e = -np.log(1.0 - (u[:, :m] >> np.uint64(11)).astype(np.float64) * 2.0**-53)
+    u2 = 1.0 - (u[:, m:] >> np.uint64(11)).astype(np.float64) * 2.0**-53
     z = a + e / lam
-    keep = (z > a) & (z < b) & (np.log(u2) <= -0.5 * (z - lam) ** 2)
-    return z[keep]
+    return z, (z > a) & (z < b) & (np.log(u2) <= -0.5 * (z - lam) ** 2)
 
 
 def _truncated_method(a: float, b: float):
@@ -236,43 +273,72 @@ class RejectionError(WireError):
     about a third of its draws)."""
 
 
-def truncated(k: int, n: int, dt: np.dtype, lower: float, upper: float) -> np.ndarray:
-    """``n`` standard normals conditioned on ``lower < z < upper`` (``lower < upper``)."""
+def _first_kept(z: np.ndarray, keep: np.ndarray, n: int) -> np.ndarray:
+    """Each row's first ``n`` kept values of ``z`` in order (every row keeps ``n`` or more)."""
+    order = np.argsort(~keep, axis=1, kind="stable")[:, :n]
+    return np.take_along_axis(z, order, axis=1)
+
+
+@over_keys
+def truncated(keys, n: int, dt: np.dtype, lower: float, upper: float) -> np.ndarray:
+    """``n`` standard normals conditioned on ``lower < z < upper`` (``lower < upper``): the
+    first ``n`` kept proposals of streams 0, 1, ... of each key (stream by stream, all the
+    keys that still need draws at once)."""
     flip = upper <= 0.0  # sample (-upper, -lower) and negate: one tail case, not two
     a, b = (-upper, -lower) if flip else (lower, upper)
     propose = _truncated_method(a, b)
-    got, have, stream = [], 0, 0
     chunk = max(16, n + n // 4 + 16)
-    while have < n:
-        z = propose(k, chunk if propose is _proposals_normal else 3 * chunk, stream, a, b)
-        got.append(z)
-        have += z.size
-        stream += 1
+    m = chunk if propose is _proposals_normal else 3 * chunk
+    z = np.zeros((keys.shape[0], n))
+    rows = np.arange(keys.shape[0] if n else 0)  # the keys with fewer than n kept so far
+    got, kept = np.zeros((rows.size, 0)), np.zeros((rows.size, 0), bool)
+    stream = 0
+    while rows.size:
         if stream > 10_000:  # acceptance >= 1/3 makes this unreachable; never loop forever
-            raise RejectionError(f"truncated_normal: rejection sampling on ({lower}, {upper}) did not finish")
-    z = np.concatenate(got)[:n] if got else np.zeros(0)
+            raise RejectionError(f"truncated_normal: rejection sampling on ({lower}, {upper}) "
+                                 "did not finish")
+        zs, ks = propose(keys[rows], m, stream, a, b)
+        got, kept = np.concatenate([got, zs], axis=1), np.concatenate([kept, ks], axis=1)
+        done = kept.sum(axis=1) >= n
+        z[rows[done]] = _first_kept(got[done], kept[done], n)
+        rows, got, kept = rows[~done], got[~done], kept[~done]
+        stream += 1
     out = (-z if flip else z).astype(dt)
     inside_lo = np.nextafter(np.asarray(lower, dt), dt.type(np.inf))
     inside_hi = np.nextafter(np.asarray(upper, dt), dt.type(-np.inf))
     return np.clip(out, inside_lo, inside_hi).astype(dt)
 
 
-def integers(k: int, n: int, dt: np.dtype, lo: int, hi: int) -> np.ndarray:
+def _replace_rejected(keys: np.ndarray, w: np.ndarray, limit: np.uint64) -> None:
+    """Replace (in place) the words of ``w`` (one row per key) at or above ``limit`` by the
+    key's next words below it: ``2 * (rejected) + 16`` words of stream 1, then of stream 2,
+    ... of its sample domain (the words of all such keys at once: a stream's first words do
+    not depend on how many are drawn)."""
+    bad = {int(i): np.flatnonzero(w[i] >= limit) for i in np.flatnonzero((w >= limit).any(1))}
+    stream = 1
+    while bad:
+        rows = list(bad)
+        sizes = [2 * bad[i].size + 16 for i in rows]
+        fresh_rows = words(keys[rows], max(sizes), SAMPLE, stream)
+        for i, fresh, size in zip(rows, fresh_rows, sizes):
+            fresh = fresh[:size]
+            fresh = fresh[fresh < limit][: bad[i].size]
+            w[i, bad[i][: fresh.size]] = fresh
+            bad[i] = bad[i][fresh.size :]
+            if not bad[i].size:
+                del bad[i]
+        stream += 1
+
+
+@over_keys
+def integers(keys, n: int, dt: np.dtype, lo: int, hi: int) -> np.ndarray:
     """``n`` integers uniform in ``[lo, hi)`` (``1 <= hi - lo <= 2**64``) as ``dt``, without
     modulo bias: rejected words are replaced from further blocks of the key's stream."""
     span = hi - lo
-    w = raw(k, n, SAMPLE)
+    w = words(keys, n, SAMPLE)
     excess = (1 << 64) % span  # 0 for a power-of-two span: every word is kept
     if excess:
-        limit = np.uint64((1 << 64) - excess)  # a multiple of span
-        bad = np.flatnonzero(w >= limit)
-        stream = 1
-        while bad.size:
-            fresh = raw(k, 2 * bad.size + 16, SAMPLE, stream)
-            fresh = fresh[fresh < limit][: bad.size]
-            w[bad[: fresh.size]] = fresh
-            bad = bad[fresh.size :]
-            stream += 1
+        _replace_rejected(keys, w, np.uint64((1 << 64) - excess))  # a multiple of span
     if span < 1 << 64:
         w = w % np.uint64(span)
     # lo + offset modulo 2**64 is exact for every span; the cast reads the bits back
@@ -280,9 +346,10 @@ def integers(k: int, n: int, dt: np.dtype, lo: int, hi: int) -> np.ndarray:
     return out.astype(dt)
 
 
-def gumbels(k: int, n: int, dt: np.dtype) -> np.ndarray:
+@over_keys
+def gumbels(keys, n: int, dt: np.dtype) -> np.ndarray:
     """``n`` standard Gumbel samples ``-log(-log(u))``, ``u`` in (0, 1) with 53 bits."""
-    u = unit(k, n, np.dtype(np.float64), open_low=True)
+    u = unit(keys, n, np.dtype(np.float64), open_low=True)
     u = np.minimum(u, 1.0 - 2.0**-53)  # (0, 1): both logs finite
     return (-np.log(-np.log(u))).astype(dt)
 
@@ -305,17 +372,6 @@ def _check_key_aval(a, what: str) -> tuple:
     if a.shape is None or a.shape[-1:] != KEY_SHAPE or a.dtype != KEY_DTYPE:
         raise WireTypeError(f"{what} needs keys (uint32 arrays of shape (..., 4)), got {a!r}")
     return tuple(a.shape[:-1])
-
-
-def _per_key(keys, fn, out_shape, out_dtype) -> np.ndarray:
-    """``fn(k: int)`` (an array of ``out_shape``) for every key of ``keys[..., 4]``."""
-    keys = np.asarray(keys)
-    batch = keys.shape[:-1]
-    flat = keys.reshape(-1, 4)
-    out = np.empty((flat.shape[0],) + tuple(out_shape), out_dtype)
-    for i, k in enumerate(flat):
-        out[i] = fn(key_int(k))
-    return out.reshape(batch + tuple(out_shape))
 
 
 def _size(shape) -> int:
@@ -412,25 +468,9 @@ random_fold_in_p = Primitive(
 
 
 def _sample_impl(keys, *, dist, shape, dtype, extra):
-    keys, f, n = np.asarray(keys), SAMPLERS[dist], _size(shape)
-    if dist == "unit" and keys.ndim > 1:  # exact arithmetic: all keys at once
-        flat = keys.reshape(-1, 4)
-        p = np.finfo(dtype).nmant + 1
-        w = _raw_batched(flat, n if p <= 64 else 2 * n, SAMPLE, 0)
-        out = _unit_of_words(w, n, dtype, *extra)
-        return out.reshape(keys.shape[:-1] + tuple(shape))
-    if dist == "normal" and keys.ndim > 1:
-        # the words of all keys at once (exact), then each key's row through the eager code's
-        # log/cos/sin on an array of the eager call's own shape (so the same bits): computing
-        # the words one key at a time made vmap over many keys slow (a Philox generator each)
-        flat = keys.reshape(-1, 4)
-        w = _raw_batched(flat, 2 * ((n + 1) // 2), SAMPLE, int(extra[0]) if extra else 0)
-        out = np.empty((flat.shape[0], n), dtype)
-        for i in range(flat.shape[0]):
-            out[i] = _normals_of_words(w[i], n, dtype)
-        return out.reshape(keys.shape[:-1] + tuple(shape))
-    # the others go through log/cos or rejection: each key runs the eager code itself
-    return _per_key(keys, lambda k: f(k, n, dtype, *extra).reshape(shape), shape, dtype)
+    keys = np.asarray(keys)  # every key of the batch at once (over_keys), as each alone
+    out = SAMPLERS[dist](keys.reshape(-1, 4), _size(shape), dtype, *extra)
+    return out.reshape(keys.shape[:-1] + tuple(shape))
 
 
 def _sample_shape(a, *, dist, shape, dtype, extra):
@@ -511,14 +551,19 @@ def _params_impl(keys, *params, dist, shape, dtype):
     params = [np.broadcast_to(np.asarray(p), batch).reshape(-1) for p in params]
     convert, why = PARAM_CHECKS[dist]
     f, n = SAMPLERS[dist], _size(shape)
-    out = np.empty((keys.shape[0],) + tuple(shape), dtype)
-    for i, k in enumerate(keys):
-        vals = [convert(p[i]) for p in params]
+    out = np.empty((keys.shape[0], n), dtype)
+    # the keys that share their parameters (all of them, when only the keys are batched)
+    # sample together, as each would alone
+    groups: dict = {}
+    for i, vals in enumerate(zip(*[p.tolist() for p in params])):
+        groups.setdefault(vals, []).append(i)
+    for vals, rows in groups.items():
+        vals = [convert(v) for v in vals]
         bad = why(dtype, *vals)
         if bad is None:
-            out[i] = f(key_int(k), n, dtype, *vals).reshape(shape)
+            out[rows] = f(keys[rows], n, dtype, *vals)
         elif dtype.kind == "f":  # as JAX: NaN, never a plausible draw
-            out[i] = np.nan
+            out[rows] = np.nan
         else:
             raise InvalidParameterError(f"{bad} (traced parameters, checked as they ran)")
     return out.reshape(batch + tuple(shape))

@@ -42,8 +42,8 @@ from .elementwise import convert, exp, log, select
 from .incomplete import _gammainc, _gammaincc, gammainc_deriv, gammainc_dx
 from .optional import module as _optional_module
 from .random_bits import (
-    _KEY0, _NO_FORMULA, SAMPLE, InvalidParameterError, RejectionError, _check_key_aval, _host,
-    key_int, raw,
+    _KEY0, _NO_FORMULA, KEY_DTYPE, SAMPLE, InvalidParameterError, RejectionError,
+    _check_key_aval, _host, int_keys, key_int, raw, words,  # key_int: for callers
 )
 from .special import _gammaln, _ndtri, polygamma
 
@@ -55,11 +55,42 @@ _ROUNDS = 1 << 20  # first stream of the rejection rounds (far from every other 
 _MAX_ROUNDS = 2000  # each round keeps at least a third of the draws left: never reached
 
 
-def uniforms(k: int, n: int, stream: int = 0) -> np.ndarray:
+def uniforms(k, n: int, stream: int = 0) -> np.ndarray:
     """``n`` float64 uniforms in ``(0, 1)``, ``(m + 1/2) 2**-52`` with ``m`` a 52-bit word:
-    symmetric about 1/2, so ``1 - u`` is exact and neither end is reached."""
-    w = raw(k, n, SAMPLE, stream)
+    symmetric about 1/2, so ``1 - u`` is exact and neither end is reached. ``k`` is one key's
+    128-bit int (shape ``(n,)``) or a batch of keys ``(b, 4)`` (shape ``(b, n)``)."""
+    w = raw(k, n, SAMPLE, stream) if isinstance(k, int) else words(k, n, SAMPLE, stream)
     return ((w >> np.uint64(12)).astype(np.float64) + 0.5) * 2.0 ** -52
+
+
+def over_keys(core):
+    """A sampler ``core(keys, n, dtype, *params)`` of ``n`` draws per key of a batch
+    (``keys`` ``(b, 4)``, each parameter float64 of shape ``(b * n,)``, the result too) as
+    ``f(k, shape, dtype, *params)``: ``k`` one key's 128-bit int (parameters broadcast to
+    ``shape``, the result of ``shape``) or a batch of keys (parameters broadcast to
+    ``(b,) + shape``, the result too). As :func:`wire.ops.random_bits.over_keys`: each key's
+    words come from its own streams, the conversion is elementwise or row by row, so a batch
+    samples each key as it would alone."""
+
+    def sampler(k, shape, dtype, *params, **kwargs):
+        one = isinstance(k, int)
+        keys = int_keys(k) if one else np.asarray(k, KEY_DTYPE).reshape(-1, 4)
+        full = (keys.shape[0],) + tuple(int(d) for d in shape)
+        flat = [np.broadcast_to(np.asarray(q, np.float64), full).reshape(-1) for q in params]
+        n = int(np.prod(full[1:], dtype=np.int64))
+        out = core(keys, n, np.dtype(dtype), *flat, **kwargs).reshape(full)
+        return out[0] if one else out
+
+    sampler.__name__ = sampler.__qualname__ = core.__name__
+    sampler.__doc__ = core.__doc__
+    return sampler
+
+
+def _row_max(v, n: int) -> np.ndarray:
+    """The largest of each key's ``n`` values (``v`` flat, ``(b * n,)``; 0 when below 0 or
+    none), repeated for each of its draws: what one key's sampler takes over its draws."""
+    rows = v.reshape(-1, n) if n else np.zeros((v.size, 1))
+    return np.repeat(np.max(rows, axis=1, initial=0.0), n)
 
 
 # --------------------------------------------------------------------------- gamma
@@ -142,15 +173,16 @@ def gamma_inverse(a, u, log_space: bool):
         return np.exp(out)
 
 
-def gammas(k: int, shape: tuple, dtype: np.dtype, a, log_space: bool = False) -> np.ndarray:
-    """Gamma(a, 1) draws of ``shape`` (``a`` broadcast to it), or their logarithms: the
-    inverse CDF at the key's uniforms."""
-    shape = tuple(shape)
-    n = int(np.prod(shape, dtype=np.int64))
-    a = np.broadcast_to(np.asarray(a, np.float64), shape).reshape(-1)
-    u = uniforms(k, n, _GAMMA_STREAM)
+@over_keys
+def gammas(keys, n: int, dtype: np.dtype, a, *, log_space: bool = False) -> np.ndarray:
+    """Gamma(a, 1) draws of ``shape`` (``a`` broadcast to it), or their logarithms
+    (``log_space``): the inverse CDF at the key's uniforms."""
+    u = uniforms(keys, n, _GAMMA_STREAM).reshape(-1)
     with np.errstate(over="ignore"):
-        return gamma_inverse(a, u, log_space).astype(dtype).reshape(shape)
+        if _sp is None and keys.shape[0] > 1:  # Newton's loop stops on all its draws at once
+            return np.concatenate([gamma_inverse(ar, ur, log_space).astype(dtype) for ar, ur
+                                   in zip(a.reshape(-1, n), u.reshape(-1, n))])
+        return gamma_inverse(a, u, log_space).astype(dtype)
 
 
 _LOG_TINY = -230.0  # below: x < 1e-100, where dlog x/da has the closed form of the series
@@ -195,18 +227,21 @@ def _gamma_vjp(ct, out, keys, a, *, shape, dtype, log_space):
 # --------------------------------------------------------------------------- rejection rounds
 
 
-def _rounds(k: int, n: int, words: int, accept) -> np.ndarray:
-    """Rejection sampling of ``n`` draws, each with its own parameters: round ``r`` gives
-    draw ``i`` the words ``i, n + i, ...`` (``words`` of them) of stream ``_ROUNDS + r``;
-    ``accept(idx, u)`` (``u``: ``(words, len(idx))`` uniforms for the draws ``idx`` still
-    open) returns ``(kept, values)``."""
-    out = np.empty(n)
-    left = np.arange(n)
+def _rounds(keys, n: int, words: int, accept) -> np.ndarray:
+    """Rejection sampling of ``n`` draws per key of ``keys``, each with its own parameters
+    (flat, ``(b * n,)``): round ``r`` gives draw ``i`` of a key the words ``i, n + i, ...``
+    (``words`` of them) of the key's stream ``_ROUNDS + r``; ``accept(idx, u)`` (``u``:
+    ``(words, len(idx))`` uniforms for the draws ``idx`` still open, flat indices) returns
+    ``(kept, values)``."""
+    out = np.empty(keys.shape[0] * n)
+    left = np.arange(out.size)
     r = 0
     while left.size:
         if r >= _MAX_ROUNDS:
             raise RejectionError("random sampler: rejection sampling did not finish")
-        u = uniforms(k, words * n, _ROUNDS + r).reshape(words, n)[:, left]
+        rows, at = np.unique(left // n, return_inverse=True)  # the keys with open draws
+        u = uniforms(keys[rows], words * n, _ROUNDS + r).reshape(len(rows), words, n)
+        u = np.ascontiguousarray(u[at, :, left % n].T)
         kept, values = accept(left, u)
         out[left[kept]] = values[kept]
         left = left[~kept]
@@ -221,14 +256,14 @@ def _log_factorial(k):
     return _gammaln(k + 1.0)
 
 
-def _poisson_small(lam, u):
-    """Inversion by sequential search (``lam < 10``): the smallest ``k`` with ``F(k) >= u``."""
+def _poisson_small(lam, u, top):
+    """Inversion by sequential search (``lam < 10``): the smallest ``k`` with ``F(k) >= u``,
+    at most ``top`` (per draw: its key's largest ``lam + 20 sqrt(lam) + 40``)."""
     k = np.zeros(lam.shape)
     p = np.exp(-lam)
     cdf = p.copy()
-    top = int(np.max(lam, initial=0.0) + 20.0 * math.sqrt(float(np.max(lam, initial=0.0))) + 40)
-    for j in range(1, top + 1):
-        more = u > cdf
+    for j in range(1, int(np.max(top, initial=0)) + 1):
+        more = (u > cdf) & (j <= top)
         if not more.any():
             break
         k = np.where(more, j, k)
@@ -250,7 +285,7 @@ def _log_pmf_ratio(k, lam):
     return np.where(big, far, near)
 
 
-def _poisson_ptrs(k: int, n: int, lam):
+def _poisson_ptrs(keys, n: int, lam):
     """Hörmann's transformed rejection with squeeze (PTRS, 1993) for ``lam >= 10``."""
     slam = np.sqrt(lam)
     b = 0.931 + 2.53 * slam
@@ -269,25 +304,25 @@ def _poisson_ptrs(k: int, n: int, lam):
             slow = (kk >= 0) & ~((us < 0.013) & (v > us)) & (lhs <= _log_pmf_ratio(kk, la))
         return quick | slow, kk
 
-    return _rounds(k, n, 2, accept)
+    return _rounds(keys, n, 2, accept)
 
 
-def poissons(k: int, shape: tuple, dtype: np.dtype, lam) -> np.ndarray:
+@over_keys
+def poissons(keys, n: int, dtype: np.dtype, lam) -> np.ndarray:
     """Poisson(lam) counts of ``shape`` as integers of ``dtype``; ``lam = 0`` gives 0."""
-    shape = tuple(shape)
-    n = int(np.prod(shape, dtype=np.int64))
-    lam = np.broadcast_to(np.asarray(lam, np.float64), shape).reshape(-1)
     bad = poisson_bad(dtype, lam)
     if bad is not None:
         raise InvalidParameterError(f"{bad} (traced parameters, checked as they ran)")
-    out = np.zeros(n)
+    out = np.zeros(lam.size)
     small = lam < 10.0
-    u = uniforms(k, n, _GAMMA_STREAM)
+    u = uniforms(keys, n, _GAMMA_STREAM).reshape(-1)
     if small.any():
-        out[small] = _poisson_small(lam[small], u[small])
+        mx = _row_max(np.where(small, lam, 0.0), n)
+        top = np.floor(mx + 20.0 * np.sqrt(mx) + 40).astype(np.int64)
+        out[small] = _poisson_small(lam[small], u[small], top[small])
     if (~small).any():
-        out[~small] = _poisson_ptrs(k, n, np.where(small, 10.0, lam))[~small]
-    return out.astype(dtype).reshape(shape)
+        out[~small] = _poisson_ptrs(keys, n, np.where(small, 10.0, lam))[~small]
+    return out.astype(dtype)
 
 
 def poisson_bad(dtype: np.dtype, lam):
@@ -319,17 +354,16 @@ def _stirling_tail(k):
     return np.where(small, table[np.clip(k, 0, 9).astype(np.int64)], series)
 
 
-def _binomial_small(n, p, u):
-    """Inversion by sequential search (``n p < 10``, ``p <= 1/2``)."""
+def _binomial_small(n, p, u, top):
+    """Inversion by sequential search (``n p < 10``, ``p <= 1/2``), at most ``top`` (per
+    draw, from its key's largest ``n`` and ``n p``)."""
     k = np.zeros(n.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         pk = np.exp(n * np.log1p(-p))
         r = p / (1.0 - p)
     cdf = pk.copy()
-    top = float(np.max(n * p, initial=0.0))
-    top = int(min(float(np.max(n, initial=0.0)), top + 20.0 * math.sqrt(top) + 40.0))
-    for j in range(1, top + 1):
-        more = (u > cdf) & (j <= n)
+    for j in range(1, int(np.max(top, initial=0)) + 1):
+        more = (u > cdf) & (j <= n) & (j <= top)
         if not more.any():
             break
         k = np.where(more, j, k)
@@ -338,7 +372,7 @@ def _binomial_small(n, p, u):
     return k
 
 
-def _binomial_btrs(k: int, count: int, n, p):
+def _binomial_btrs(keys, count: int, n, p):
     """Hörmann's transformed rejection (BTRS, 1993) for ``n p >= 10``, ``p <= 1/2``."""
     spq = np.sqrt(n * p * (1.0 - p))
     b = 1.15 + 2.53 * spq
@@ -366,7 +400,7 @@ def _binomial_btrs(k: int, count: int, n, p):
                      - _stirling_tail(ks) - _stirling_tail(nn - ks))
         return quick & inside | inside & (lv <= bound), kk
 
-    return _rounds(k, count, 2, accept)
+    return _rounds(keys, count, 2, accept)
 
 
 def binomial_valid(n, p):
@@ -377,28 +411,28 @@ def binomial_valid(n, p):
         return (n >= 0) & (n < 2.0 ** 53) & (np.floor(n) == n) & (p >= 0) & (p <= 1)
 
 
-def binomials(k: int, shape: tuple, dtype: np.dtype, n, p) -> np.ndarray:
+@over_keys
+def binomials(keys, size: int, dtype: np.dtype, n, p) -> np.ndarray:
     """Binomial(n, p) counts of ``shape`` as floats of ``dtype`` (NaN where ``(n, p)`` is no
     distribution)."""
-    shape = tuple(shape)
-    size = int(np.prod(shape, dtype=np.int64))
-    n = np.broadcast_to(np.asarray(n, np.float64), shape).reshape(-1)
-    p = np.broadcast_to(np.asarray(p, np.float64), shape).reshape(-1)
     ok = binomial_valid(n, p)
     flip = p > 0.5
     q = np.where(ok, np.where(flip, 1.0 - p, p), 0.0)
     nn = np.where(ok, n, 0.0)
-    u = uniforms(k, size, _GAMMA_STREAM)
-    out = np.zeros(size)
+    u = uniforms(keys, size, _GAMMA_STREAM).reshape(-1)
+    out = np.zeros(n.size)
     small = nn * q < 10.0
     if small.any():
-        out[small] = _binomial_small(nn[small], q[small], u[small])
+        t = _row_max(np.where(small, nn * q, 0.0), size)
+        top = np.minimum(_row_max(np.where(small, nn, 0.0), size), t + 20.0 * np.sqrt(t) + 40.0)
+        out[small] = _binomial_small(nn[small], q[small], u[small],
+                                     np.floor(top).astype(np.int64)[small])
     if (~small).any():
-        out[~small] = _binomial_btrs(k, size, np.where(small, 40.0, nn),
+        out[~small] = _binomial_btrs(keys, size, np.where(small, 40.0, nn),
                                      np.where(small, 0.5, q))[~small]
     out = np.where(flip, nn - out, out)
     out[~ok] = np.nan
-    return out.astype(dtype).reshape(shape)
+    return out.astype(dtype)
 
 
 # --------------------------------------------------------------------------- truncated normal
@@ -414,14 +448,11 @@ def truncated_bad(dtype: np.dtype, lower, upper):
     return ~((lo < hi) & inside)
 
 
-def truncated_normals(k: int, shape: tuple, dtype: np.dtype, lower, upper) -> np.ndarray:
+@over_keys
+def truncated_normals(keys, n: int, dtype: np.dtype, lower, upper) -> np.ndarray:
     """Standard normals conditioned on ``lower < z < upper``, a pair of bounds per draw
     (broadcast to ``shape``): per draw the proposal of the scalar sampler (the normal, a
     uniform on a short interval, Robert's exponential in a tail), all draws at once."""
-    shape = tuple(shape)
-    n = int(np.prod(shape, dtype=np.int64))
-    lower = np.broadcast_to(np.asarray(lower, np.float64), shape).reshape(-1)
-    upper = np.broadcast_to(np.asarray(upper, np.float64), shape).reshape(-1)
     bad = truncated_bad(dtype, lower, upper)
     lo, hi = np.where(bad, -1.0, lower), np.where(bad, 1.0, upper)
     flip = hi <= 0.0
@@ -448,36 +479,34 @@ def truncated_normals(k: int, shape: tuple, dtype: np.dtype, lower, upper) -> np
                          np.where(tail_p[idx], keep_tail, True))
         return keep, z
 
-    z = _rounds(k, n, 2, accept)
+    z = _rounds(keys, n, 2, accept)
     out = np.where(flip, -z, z).astype(dtype)
     with np.errstate(invalid="ignore", over="ignore"):
         inside_lo = np.nextafter(lower.astype(dtype), dtype.type(np.inf))
         inside_hi = np.nextafter(upper.astype(dtype), dtype.type(-np.inf))
     out = np.clip(out, inside_lo, inside_hi).astype(dtype)
     out[bad] = np.nan
-    return out.reshape(shape)
+    return out
 
 
 # --------------------------------------------------------------------------- geometric
 
 
-def geometrics(k: int, shape: tuple, dtype: np.dtype, p) -> np.ndarray:
+@over_keys
+def geometrics(keys, n: int, dtype: np.dtype, p) -> np.ndarray:
     """Geometric(p) counts (trials up to the first success) of ``shape`` as integers of
     ``dtype``, ``floor(log u / log1p(-p)) + 1``; invalid ``p`` or an overflowing draw raise."""
-    shape = tuple(shape)
-    n = int(np.prod(shape, dtype=np.int64))
-    p = np.broadcast_to(np.asarray(p, np.float64), shape).reshape(-1)
     if not np.all((p > 0) & (p <= 1)):
         raise InvalidParameterError("geometric needs 0 < p <= 1 (traced parameters, checked "
                                     "as they ran)")
-    u = uniforms(k, n, _GAMMA_STREAM)
+    u = uniforms(keys, n, _GAMMA_STREAM).reshape(-1)
     with np.errstate(divide="ignore"):
         g = np.floor(np.log(u) / np.log1p(-p)) + 1.0  # p = 1: log u / -inf = 0
     top = float(np.iinfo(dtype).max)
     if np.any(g > top):
         raise InvalidParameterError(f"geometric: a draw {float(g.max())} does not fit in "
                                     f"{np.dtype(dtype)} (traced parameters, checked as they ran)")
-    return g.astype(dtype).reshape(shape)
+    return g.astype(dtype)
 
 
 # dist -> sampler(k, shape, dtype, *params): params broadcast to shape, draw i a function of
@@ -493,9 +522,9 @@ SAMPLERS = {
 # --------------------------------------------------------------------------- primitives
 
 
-def _per_batch(keys, params, shape, dtype, fn):
-    """``fn(k, params...)`` for every batch member: keys ``batch + (4,)`` and parameters
-    ``batch' + shape`` broadcast over their leading (batch) axes."""
+def _batched(keys, params, shape, dtype, fn):
+    """``fn(keys, *params)`` on the whole batch at once (:func:`over_keys`): keys ``batch +
+    (4,)`` and parameters ``batch' + shape`` broadcast over their leading (batch) axes."""
     keys = np.asarray(keys)
     params = [np.asarray(p) for p in params]
     core = len(shape)
@@ -504,9 +533,7 @@ def _per_batch(keys, params, shape, dtype, fn):
     keys = np.broadcast_to(keys, batch + (4,)).reshape(nb, 4)
     params = [np.broadcast_to(p, batch + p.shape[p.ndim - core:]) for p in params]
     params = [p.reshape((nb,) + p.shape[len(batch):]) for p in params]
-    out = np.empty((keys.shape[0],) + tuple(shape), dtype)
-    for i, k in enumerate(keys):
-        out[i] = fn(key_int(k), *[p[i] for p in params])
+    out = fn(keys, *params).astype(dtype, copy=False)
     return out.reshape(batch + tuple(shape))
 
 
@@ -537,8 +564,8 @@ def _broadcasts(small: tuple, shape: tuple) -> bool:
 
 
 def _gamma_impl(keys, a, *, shape, dtype, log_space):
-    return _per_batch(keys, [a], shape, dtype,
-                      lambda k, ai: gammas(k, shape, dtype, ai, log_space))
+    return _batched(keys, [a], shape, dtype,
+                    lambda k, ai: gammas(k, shape, dtype, ai, log_space=log_space))
 
 
 def _gamma_batch(args, dims, *, shape, dtype, log_space):
@@ -548,7 +575,7 @@ def _gamma_batch(args, dims, *, shape, dtype, log_space):
 
 def _arrays_impl(keys, *params, dist, shape, dtype):
     f = SAMPLERS[dist]
-    return _per_batch(keys, params, shape, dtype, lambda k, *p: f(k, shape, dtype, *p))
+    return _batched(keys, params, shape, dtype, lambda k, *p: f(k, shape, dtype, *p))
 
 
 def _arrays_batch(args, dims, *, dist, shape, dtype):
