@@ -175,3 +175,103 @@ def test_vmap_over_keys_makes_no_generator_per_key(name, monkeypatch):
     monkeypatch.setattr(np.random, "Philox", lambda *a, **k: made.append(1) or philox(*a, **k))
     f(keys)
     assert len(made) <= 2
+
+
+# --------------------------------------------------------------------------- truncated normal's
+# derivative in its bounds: the implicit reparameterisation gradient (was zero)
+
+mpmath = pytest.importorskip("mpmath")
+BOUNDS = [(0.5, 2.0), (-1.0, 2.0), (-3.0, -1.0), (6.0, np.inf), (-np.inf, 0.3), (8.0, 9.0),
+          (-40.0, -39.5), (-0.1, 0.1), (-np.inf, np.inf), (-2.0, 30.0)]
+
+
+def _quantile(u, a, b, z0):
+    """The sample as a function of its bounds at a fixed uniform ``u``: ``F^-1(u; a, b)``
+    in 40-digit arithmetic (tails through erfc, without cancellation), near ``z0``."""
+    s2 = mpmath.sqrt(2)
+    if a >= 0:  # upper tail: survival functions
+        q = lambda x: mpmath.erfc(x / s2) / 2 if x < mpmath.inf else mpmath.mpf(0)
+        qa, qb = q(a), q(b)
+        F = lambda x: (qa - q(x)) / (qa - qb)
+    else:
+        p = lambda x: mpmath.erfc(-x / s2) / 2 if x > -mpmath.inf else mpmath.mpf(0)
+        pa, pb = p(a), p(b)
+        F = lambda x: (p(x) - pa) / (pb - pa)
+    return mpmath.findroot(lambda x: F(x) - u, z0)
+
+
+def _cdf(z, a, b):
+    s2 = mpmath.sqrt(2)
+    if a >= 0:
+        q = lambda x: mpmath.erfc(x / s2) / 2 if x < mpmath.inf else mpmath.mpf(0)
+        return (q(a) - q(z)) / (q(a) - q(b))
+    p = lambda x: mpmath.erfc(-x / s2) / 2 if x > -mpmath.inf else mpmath.mpf(0)
+    return (p(z) - p(a)) / (p(b) - p(a))
+
+
+@pytest.mark.parametrize("lo, hi", BOUNDS, ids=str)
+def test_truncated_normal_bound_derivatives_are_those_of_the_quantile_at_a_fixed_uniform(lo, hi):
+    k = wr.split(wr.key(4), 3)[1]
+    draw = lambda a, b: wr.truncated_normal(k, a, b)
+    z = float(draw(lo, hi))
+    d_lo, d_hi = (float(d) for d in wire.grad(draw, argnums=(0, 1))(lo, hi))
+    with mpmath.workdps(40):
+        u = _cdf(mpmath.mpf(z), mpmath.mpf(lo), mpmath.mpf(hi))
+        h = mpmath.mpf("1e-12")
+        # central differences of the sample at the same u (40 digits: no rounding)
+        q = lambda a, b: _quantile(u, a, b, mpmath.mpf(z))
+        fd = [0.0 if not np.isfinite(v) else float(
+              (q(mpmath.mpf(lo) + h * e, mpmath.mpf(hi) + h * (1 - e))
+               - q(mpmath.mpf(lo) - h * e, mpmath.mpf(hi) - h * (1 - e))) / (2 * h))
+              for v, e in ((lo, 1), (hi, 0))]
+    np.testing.assert_allclose([d_lo, d_hi], fd, rtol=1e-9, atol=1e-20)
+    assert 0.0 <= d_lo <= 1.0 and 0.0 <= d_hi <= 1.0  # a bound moves a draw, never past it
+
+
+def test_truncated_normal_second_derivative_and_array_bounds():
+    k = wr.key(6)
+    lo, hi = 0.5, 2.5
+    z = float(wr.truncated_normal(k, lo, hi))
+    d2 = float(wire.grad(wire.grad(lambda a: wr.truncated_normal(k, a, hi)))(lo))
+    with mpmath.workdps(40):
+        u = _cdf(mpmath.mpf(z), mpmath.mpf(lo), mpmath.mpf(hi))
+        want = mpmath.diff(lambda a: _quantile(u, a, mpmath.mpf(hi), mpmath.mpf(z)),
+                           mpmath.mpf(lo), 2)
+    np.testing.assert_allclose(d2, float(want), rtol=1e-7)
+    # array bounds: each draw's derivative in its own bounds, the same as scalar bounds give
+    los, his = np.array([0.5, -1.0, -3.0]), np.array([2.0, 2.0, -1.0])
+    g = wire.grad(lambda a: (wr.truncated_normal(k, a, his) * np.array([1.0, 2.0, 3.0])).sum())(los)
+    z = wr.truncated_normal(k, los, his)
+    slopes = R.truncated_slopes(z, los, his)[0]
+    np.testing.assert_allclose(g, slopes * np.array([1.0, 2.0, 3.0]), rtol=1e-13)
+    assert (g > 0).all()
+
+
+def test_truncated_normal_bound_derivatives_under_jit_vmap_and_in_float32():
+    keys = wr.split(wr.key(2), 4)
+    los = np.array([-1.0, 0.5, 3.0, -5.0])
+    f = lambda k, a: wr.truncated_normal(k, a, 4.0, (3,)).sum()
+    eager = np.array([float(wire.grad(f, argnums=1)(k, a)) for k, a in zip(keys, los)])
+    assert (eager > 0).all()
+    np.testing.assert_array_equal(wire.jit(wire.vmap(wire.grad(f, argnums=1)))(keys, los), eager)
+    g32 = wire.grad(lambda a: wr.truncated_normal(keys[0], a, 4.0, (3,), np.float32).sum())(-1.0)
+    np.testing.assert_allclose(float(g32), eager[0], rtol=1e-6)
+
+
+def test_truncated_normal_bound_derivatives_match_jax_x64():
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+
+    was = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    try:
+        for lo, hi in [(0.5, 2.0), (-1.0, 2.0), (-3.0, -1.0), (1.0, np.inf), (-np.inf, 0.3)]:
+            for jk in jax.random.split(jax.random.key(0), 4):
+                f = lambda a, b: jax.random.truncated_normal(jk, a, b, dtype=jnp.float64)
+                z = float(f(lo, hi))
+                want = [float(v) for v in jax.grad(f, argnums=(0, 1))(lo, hi)]
+                got = [float(v) for v in R.truncated_slopes(np.float64(z), np.float64(lo),
+                                                            np.float64(hi))]
+                np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-12)
+    finally:
+        jax.config.update("jax_enable_x64", was)

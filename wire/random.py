@@ -37,7 +37,8 @@ Samples carry no derivative (a key has none: ``grad`` with respect to a key rais
 as usual, so ``x * normal(k, shape)`` differentiates in ``x`` and ``categorical(k, logits)``
 with traced logits passes no gradient through the drawn index. Shapes and dtypes must be
 concrete; the parameters may be traced: ``uniform``'s bounds (differentiable),
-``truncated_normal``'s and ``randint``'s scalar bounds, ``bernoulli``'s ``p`` and
+``truncated_normal``'s bounds (differentiable: the implicit reparameterisation gradient),
+``randint``'s scalar bounds, ``bernoulli``'s ``p`` and
 ``categorical``'s ``logits``, and every parameter of the shape-parameter samplers
 (``gamma``, ``loggamma``, ``beta``, ``dirichlet``, ``chisquare``, ``f``, ``t``, ``poisson``,
 ``binomial``, ``multivariate_normal``, array bounds of ``truncated_normal``), whose draws are
@@ -81,6 +82,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import numpy as wnp
+from .api.custom import custom_jvp
+from .api.grad import float0 as wire_float0
 from .core import Tracer
 from .errors import WireError, WireTypeError, at, user_location
 from .numpy import stop_gradient as wire_stop_gradient
@@ -451,10 +454,14 @@ def truncated_normal(key, lower=-2.0, upper=2.0, shape=None, dtype=None) -> np.n
     chosen per draw, and a draw depends only on the key and its own bounds. Values are drawn
     in float64 and then rounded to ``dtype``; a value that rounds onto a bound is moved just
     inside it (as JAX does).
-    Bounds may be traced (scalars; under ``vmap`` one pair per key): the draws are the ones
-    the same values give eagerly, with no derivative in the bounds; where the traced bounds
-    are invalid (NaN, ``lower >= upper``, no float of ``dtype`` between them) the draws are
-    NaN, as JAX's, where concrete ones raise ``wire.WireError``.
+    Bounds may be traced (under ``vmap`` one pair per key): the draws are the ones the same
+    values give eagerly, and differentiable in the bounds with the implicit
+    reparameterisation gradient, as JAX's inverse-CDF draw ``F^-1(u)`` at a fixed uniform
+    has it: ``dz/dlower = phi(lower) (1 - F(z)) / phi(z)``, ``dz/dupper = phi(upper) F(z) /
+    phi(z)`` (``F`` the truncated CDF), computed without cancellation in either tail, at
+    every order; where the traced bounds are invalid (NaN, ``lower >= upper``, no float of
+    ``dtype`` between them) the draws are NaN, as JAX's, where concrete ones raise
+    ``wire.WireError``.
 
     >>> z = truncated_normal(key(0), -1.0, 1.0, (1000,))
     >>> bool((abs(z) < 1).all())
@@ -464,6 +471,9 @@ def truncated_normal(key, lower=-2.0, upper=2.0, shape=None, dtype=None) -> np.n
     >>> z = truncated_normal(key(0), np.array([-1.0, 5.0]), np.array([0.0, np.inf]), (3, 2))
     >>> bool((z[:, 0] < 0).all() and (z[:, 1] > 5).all())
     True
+    >>> import wire
+    >>> round(float(wire.grad(lambda lo: truncated_normal(key(0), lo, np.inf))(6.0)), 6)
+    0.999701
     """
     if np.ndim(lower) or np.ndim(upper) or (
             len(getattr(lower, "shape", ())) + len(getattr(upper, "shape", ()))):
@@ -472,7 +482,7 @@ def truncated_normal(key, lower=-2.0, upper=2.0, shape=None, dtype=None) -> np.n
     if isinstance(lower, Tracer) or isinstance(upper, Tracer):
         lo, hi = (_traced_scalar(v, "truncated_normal", name, "biuf", np.float64)
                   for v, name in ((lower, "lower"), (upper, "upper")))
-        return R.sample_params(key, "truncated_normal", shape, dt, lo, hi)
+        return _truncated_traced(False, shape, dt, key, lo, hi)
     for v, name in ((lower, "lower"), (upper, "upper")):
         if np.ndim(v):
             raise WireError(f"wire.random.truncated_normal: {name} must be a scalar, got shape "
@@ -497,9 +507,11 @@ def _truncated_arrays(key, lower, upper, shape, dt):
     lo, s1 = _real64(lower, "truncated_normal", "lower")
     hi, s2 = _real64(upper, "truncated_normal", "upper")
     shape = _param_shape(shape, [s1, s2], "truncated_normal")
-    if isinstance(lo, Tracer) or isinstance(hi, Tracer) or _traced(key, "truncated_normal"):
+    if isinstance(lo, Tracer) or isinstance(hi, Tracer):
         if not isinstance(key, Tracer):
             _check_key(key, "truncated_normal")
+        return _truncated_traced(True, shape, dt, key, _spread(lo, shape), _spread(hi, shape))
+    if _traced(key, "truncated_normal"):
         return RP.sample_arrays(key, "truncated_normal", shape, dt, _spread(lo, shape),
                                 _spread(hi, shape))
     bad = RP.truncated_bad(dt, *np.broadcast_arrays(lo, hi))
@@ -509,6 +521,38 @@ def _truncated_arrays(key, lower, upper, shape, dt):
                         f"got lower={lb[bad][:3].tolist()}, upper={hb[bad][:3].tolist()}"
                         f"{at(user_location(3))}")
     return RP.truncated_normals(_check_key(key, "truncated_normal"), shape, dt, lo, hi)
+
+
+def _truncated_draw(arrays: bool, shape: tuple, dt, key, lo, hi):
+    """Truncated normal draws of ``shape`` for traced bounds: scalars (``arrays`` False) or
+    arrays of ``shape``; the primitives carry no derivative (their rule is :func:`_truncated_jvp`)."""
+    if arrays:
+        return RP.sample_arrays(key, "truncated_normal", shape, dt, lo, hi)
+    return R.sample_params(key, "truncated_normal", shape, dt, lo, hi)
+
+
+_truncated_traced = custom_jvp(_truncated_draw, nondiff_argnums=(0, 1, 2))
+
+
+@_truncated_traced.defjvp
+def _truncated_jvp(arrays, shape, dt, primals, tangents):
+    """The implicit reparameterisation gradient of the draws in their bounds, as JAX's draw
+    ``F^-1(u)`` at a fixed uniform ``u`` has it: ``dz/dlower = phi(lower) (1 - F(z)) /
+    phi(z)``, ``dz/dupper = phi(upper) F(z) / phi(z)`` (``F`` the truncated CDF; written
+    without cancellation in either tail, :func:`wire.ops.random_bits.truncated_slopes`). The
+    rule calls the function again for the draws, so every order follows."""
+    key, lo, hi = primals
+    _, t_lo, t_hi = tangents
+    z = _truncated_traced(arrays, shape, dt, key, lo, hi)
+    z64 = wnp.asarray(z).astype(np.float64)
+    pad = (lambda v: v) if arrays else (lambda v: wnp.reshape(v, (1,) * len(shape)))
+    full = lambda v: wnp.broadcast_to(pad(v), shape)
+    d_lo, d_hi = R.truncated_slopes(z64, full(lo), full(hi))
+    t = 0.0
+    for tv, slope in ((t_lo, d_lo), (t_hi, d_hi)):
+        if tv is not None and getattr(tv, "dtype", None) != wire_float0:
+            t = t + slope * pad(tv)
+    return z, wnp.broadcast_to(wnp.asarray(t), shape).astype(dt)
 
 
 def _mode(what: str, mode, accepted) -> None:

@@ -32,6 +32,8 @@ folding in are independent outputs of the block cipher.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..core import bind
@@ -41,6 +43,9 @@ from ..core.primitive import REALS, Primitive, elementwise_sampler
 from ..errors import ShapeError, WireError, WireTypeError
 from ..ir import make_aval
 from .batching import elementwise_batch, to_front, trailing_batch
+from .bessel import erfcx
+from .elementwise import exp, select
+from .special import erf, erfc
 
 KEY_SHAPE = (4,)
 KEY_DTYPE = np.dtype(np.uint32)
@@ -496,6 +501,52 @@ def sample(keys, dist: str, shape, dtype, *args):
     """The primitive ``random_sample`` on (possibly traced) ``keys``."""
     return bind(random_sample_p, keys, dist=dist, shape=tuple(int(s) for s in shape),
                 dtype=np.dtype(dtype), extra=tuple(args))
+
+
+# --------------------------------------------------------------------------- truncated normal's derivative
+
+_S = 1.0 / math.sqrt(2.0)
+
+
+def _slopes_upper(z, a, b):
+    """``(dz/da, dz/db)`` for ``0 <= a < z < b``, as ratios of ``R(x) = erfcx(x / sqrt 2)``
+    (``Q(x) = phi(x) R(x) sqrt(pi / 2)``) and ``exp`` of non-positive arguments: finite for
+    any ``a``, however far in the tail (``b = inf``: ``dz/db = 0``)."""
+    ra, rz, rb = erfcx(a * _S), erfcx(z * _S), erfcx(b * _S)
+    e_bz = exp((z * z - b * b) * 0.5)  # phi(b) / phi(z)
+    e_ba = exp((a * a - b * b) * 0.5)  # phi(b) / phi(a)
+    e_za = exp((a * a - z * z) * 0.5)  # phi(z) / phi(a)
+    den = ra - e_ba * rb
+    return (rz - e_bz * rb) / den, e_bz * (ra - e_za * rz) / den
+
+
+def _slopes_straddle(z, a, b):
+    """``(dz/da, dz/db)`` for ``a < 0 < b``, from ``erf`` (the tail beyond ``z`` from
+    ``erfc``, without cancellation); ``a = -inf`` or ``b = inf`` give 0."""
+    den = erf(b * _S) - erf(a * _S)
+    pos = z >= 0.0
+    above = select(pos, erfc(z * _S) - erfc(b * _S), erf(b * _S) - erf(z * _S))
+    below = select(pos, erf(z * _S) - erf(a * _S), erfc(-z * _S) - erfc(-a * _S))
+    return (exp((z * z - a * a) * 0.5) * above / den,
+            exp((z * z - b * b) * 0.5) * below / den)
+
+
+def truncated_slopes(z, a, b):
+    """``(dz/da, dz/db)`` of a draw ``z`` of the standard normal truncated to ``(a, b)``
+    (float64 tracers that broadcast): the implicit reparameterisation gradient, with ``z =
+    F^-1(u; a, b)`` at a fixed ``u``, ``F(z) = (Phi(z) - Phi(a)) / (Phi(b) - Phi(a))``:
+    ``dz/da = phi(a) (1 - F(z)) / phi(z)`` and ``dz/db = phi(b) F(z) / phi(z)`` (what
+    ``jax.random.truncated_normal``'s inverse-CDF draw gives). An interval below 0 is
+    mirrored into one above it."""
+    flip = b <= 0.0
+    zm, am, bm = select(flip, -z, z), select(flip, -b, a), select(flip, -a, b)
+    up = am >= 0.0
+    one = z * 0.0 + 1.0
+    ua, ub = _slopes_upper(select(up, zm, 1.5 * one), select(up, am, one), select(up, bm, 2.0 * one))
+    sa, sb = _slopes_straddle(select(up, 0.0 * one, zm), select(up, -one, am),
+                              select(up, one, bm))
+    da, db = select(up, ua, sa), select(up, ub, sb)
+    return select(flip, db, da), select(flip, da, db)
 
 
 # --------------------------------------------------------------------------- traced parameters
