@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 import wire
+from selection import slow_only
 from wire import random as wr
 from wire.ops import random_bits as R
 from wire.ops import random_params as RP
@@ -258,20 +259,173 @@ def test_truncated_normal_bound_derivatives_under_jit_vmap_and_in_float32():
     np.testing.assert_allclose(float(g32), eager[0], rtol=1e-6)
 
 
+@slow_only
 def test_truncated_normal_bound_derivatives_match_jax_x64():
+    """(-m slow: importing JAX and compiling its draw take about 10 s)"""
     jax = pytest.importorskip("jax")
     import jax.numpy as jnp
 
     was = jax.config.jax_enable_x64
     jax.config.update("jax_enable_x64", True)
     try:
+        draw = lambda a, b, jk: jax.random.truncated_normal(jk, a, b, dtype=jnp.float64)
+        # each of 8 keys' draw and its gradient in both bounds, compiled once
+        f = jax.jit(jax.vmap(jax.value_and_grad(draw, argnums=(0, 1)), in_axes=(None, None, 0)))
+        jkeys = jax.random.split(jax.random.key(0), 8)
         for lo, hi in [(0.5, 2.0), (-1.0, 2.0), (-3.0, -1.0), (1.0, np.inf), (-np.inf, 0.3)]:
-            for jk in jax.random.split(jax.random.key(0), 4):
-                f = lambda a, b: jax.random.truncated_normal(jk, a, b, dtype=jnp.float64)
-                z = float(f(lo, hi))
-                want = [float(v) for v in jax.grad(f, argnums=(0, 1))(lo, hi)]
-                got = [float(v) for v in R.truncated_slopes(np.float64(z), np.float64(lo),
-                                                            np.float64(hi))]
-                np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-12)
+            z, want = f(jnp.float64(lo), jnp.float64(hi), jkeys)
+            got = R.truncated_slopes(np.asarray(z), np.full(8, lo), np.full(8, hi))
+            np.testing.assert_allclose(np.stack(got), np.stack(want), rtol=1e-7, atol=1e-12)
     finally:
         jax.config.update("jax_enable_x64", was)
+
+
+# --------------------------------------------------------------------------- distributions
+# Every sampler against scipy.stats: the largest distance D between the empirical CDF of N
+# draws (one fixed key) and the true CDF, which exceeds sqrt(log(2 / alpha) / (2 N)) with
+# probability at most alpha whatever the distribution (Dvoretzky-Kiefer-Wolfowitz-Massart);
+# alpha = 1e-6. The same D against a wrong parameter must exceed that bound: the check can fail.
+
+N = 20000
+BOUND = float(np.sqrt(np.log(2 / 1e-6) / (2 * N)))
+
+
+def _keys(k, f):
+    """N draws of a per-key scalar statistic ``f(key)``, one key each, by vmap."""
+    return np.asarray(wire.vmap(f)(wr.split(k, N)))
+
+
+def _dsm_cdf(x):
+    x = np.asarray(x)
+    return 0.5 + np.sign(x) * 0.5 * stats.maxwell.cdf(np.abs(x))
+
+
+MV_COV = np.array([[2.0, 0.6], [0.6, 1.0]])
+MV_DIR = np.array([0.8, -0.6])
+PROBS = np.array([0.1, 0.2, 0.3, 0.4])
+
+# name -> (draws of a key, the true law, a wrong law): a scipy frozen distribution or a CDF
+DISTRIBUTIONS = {
+    "uniform": (lambda k: wr.uniform(k, (N,), minval=1.0, maxval=3.0),
+                stats.uniform(1, 2), stats.uniform(1, 2.2)),
+    "normal": (lambda k: wr.normal(k, (N,)), stats.norm(), stats.norm(0, 1.15)),
+    "bits": (lambda k: wr.bits(k, (N,)).astype(np.float64) * 2.0**-64,
+             stats.uniform(), stats.uniform(0, 1.07)),
+    "bits uint8": (lambda k: wr.bits(k, (N,), np.uint8), stats.randint(0, 256),
+                   stats.randint(0, 240)),
+    "randint": (lambda k: wr.randint(k, (N,), -2, 5), stats.randint(-2, 5),
+                stats.randint(-2, 6)),
+    "bernoulli": (lambda k: wr.bernoulli(k, 0.3, (N,)), stats.bernoulli(0.3),
+                  stats.bernoulli(0.35)),
+    "categorical": (lambda k: wr.categorical(k, np.log(PROBS), shape=(N,)),
+                    stats.rv_discrete(values=(np.arange(4), PROBS)),
+                    stats.rv_discrete(values=(np.arange(4), [0.15, 0.2, 0.3, 0.35]))),
+    "categorical without replacement": (
+        lambda k: _keys(k, lambda kk: wr.categorical(kk, np.log(PROBS), shape=(2,),
+                                                     replace=False)[0]),
+        stats.rv_discrete(values=(np.arange(4), PROBS)),
+        stats.rv_discrete(values=(np.arange(4), [0.15, 0.2, 0.3, 0.35]))),
+    "gumbel": (lambda k: wr.gumbel(k, (N,)), stats.gumbel_r(), stats.gumbel_r(0.12)),
+    "truncated_normal": (lambda k: wr.truncated_normal(k, -1.0, 2.0, (N,)),
+                         stats.truncnorm(-1, 2), stats.truncnorm(-1, 1.6)),
+    "truncated_normal tail": (lambda k: wr.truncated_normal(k, 5.0, np.inf, (N,)),
+                              stats.truncnorm(5, np.inf), stats.truncnorm(5.02, np.inf)),
+    "truncated_normal arrays": (
+        lambda k: wr.truncated_normal(k, np.full(N, -np.inf), np.full(N, -3.0)),
+        stats.truncnorm(-np.inf, -3), stats.truncnorm(-np.inf, -3.05)),
+    "permutation": (lambda k: _keys(k, lambda kk: wr.permutation(kk, 5)[2]),
+                    stats.randint(0, 5), stats.randint(0, 6)),
+    "permutation independent": (
+        lambda k: wr.permutation(k, np.tile(np.arange(5), (N, 1)), 1, independent=True)[:, 0],
+        stats.randint(0, 5), stats.randint(0, 6)),
+    "choice": (lambda k: wr.choice(k, 7, (N,)), stats.randint(0, 7), stats.randint(0, 8)),
+    "choice without replacement": (lambda k: _keys(k, lambda kk: wr.choice(
+        kk, 7, (3,), replace=False)[1]), stats.randint(0, 7), stats.randint(0, 8)),
+    "choice p": (lambda k: wr.choice(k, 4, (N,), p=PROBS),
+                 stats.rv_discrete(values=(np.arange(4), PROBS)),
+                 stats.rv_discrete(values=(np.arange(4), [0.15, 0.2, 0.3, 0.35]))),
+    "choice p without replacement": (lambda k: _keys(k, lambda kk: wr.choice(
+        kk, 4, (2,), replace=False, p=PROBS)[0]),
+        stats.rv_discrete(values=(np.arange(4), PROBS)),
+        stats.rv_discrete(values=(np.arange(4), [0.15, 0.2, 0.3, 0.35]))),
+    "exponential": (lambda k: wr.exponential(k, (N,)), stats.expon(), stats.expon(0, 1.1)),
+    "laplace": (lambda k: wr.laplace(k, (N,)), stats.laplace(), stats.laplace(0, 1.15)),
+    "logistic": (lambda k: wr.logistic(k, (N,)), stats.logistic(), stats.logistic(0, 1.15)),
+    "cauchy": (lambda k: wr.cauchy(k, (N,)), stats.cauchy(), stats.cauchy(0, 1.2)),
+    "rademacher": (lambda k: wr.rademacher(k, (N,)),
+                   stats.rv_discrete(values=([-1, 1], [0.5, 0.5])),
+                   stats.rv_discrete(values=([-1, 1], [0.45, 0.55]))),
+    "lognormal": (lambda k: wr.lognormal(k, 0.5, (N,)), stats.lognorm(0.5),
+                  stats.lognorm(0.58)),
+    "rayleigh": (lambda k: wr.rayleigh(k, 2.0, (N,)), stats.rayleigh(scale=2.0),
+                 stats.rayleigh(scale=2.2)),
+    "pareto": (lambda k: wr.pareto(k, 3.0, (N,)), stats.pareto(3.0), stats.pareto(3.5)),
+    "weibull_min": (lambda k: wr.weibull_min(k, 1.5, 2.0, (N,)),
+                    stats.weibull_min(2.0, scale=1.5), stats.weibull_min(2.3, scale=1.5)),
+    "maxwell": (lambda k: wr.maxwell(k, (N,)), stats.maxwell(), stats.maxwell(scale=1.08)),
+    "double_sided_maxwell": (lambda k: wr.double_sided_maxwell(k, 0.0, 1.0, (N,)), _dsm_cdf,
+                             lambda x: _dsm_cdf(np.asarray(x) / 1.1)),
+    "gamma": (lambda k: wr.gamma(k, 3.0, (N,)), stats.gamma(3.0), stats.gamma(3.25)),
+    "gamma small": (lambda k: wr.gamma(k, 0.05, (N,)), stats.gamma(0.05), stats.gamma(0.06)),
+    "loggamma": (lambda k: wr.loggamma(k, 0.5, (N,)), lambda y: stats.gamma.cdf(np.exp(y), 0.5),
+                 lambda y: stats.gamma.cdf(np.exp(y), 0.55)),
+    "beta": (lambda k: wr.beta(k, 2.0, 0.3, (N,)), stats.beta(2.0, 0.3),
+             stats.beta(2.0, 0.34)),
+    "dirichlet": (lambda k: wr.dirichlet(k, np.array([0.5, 1.0, 2.0]), (N,))[:, 0],
+                  stats.beta(0.5, 3.0), stats.beta(0.56, 3.0)),
+    "chisquare": (lambda k: wr.chisquare(k, 3.0, (N,)), stats.chi2(3.0), stats.chi2(3.3)),
+    "f": (lambda k: wr.f(k, 5.0, 10.0, (N,)), stats.f(5.0, 10.0), stats.f(6.5, 10.0)),
+    "t": (lambda k: wr.t(k, 4.0, (N,)), stats.t(4.0), stats.t(2.5)),
+    "poisson": (lambda k: wr.poisson(k, 3.0, (N,)), stats.poisson(3.0), stats.poisson(3.2)),
+    "poisson large": (lambda k: wr.poisson(k, 300.0, (N,)), stats.poisson(300.0),
+                      stats.poisson(303.0)),
+    "binomial": (lambda k: wr.binomial(k, 20, 0.3, (N,)), stats.binom(20, 0.3),
+                 stats.binom(20, 0.32)),
+    "binomial large": (lambda k: wr.binomial(k, 1000, 0.4, (N,)), stats.binom(1000, 0.4),
+                       stats.binom(1000, 0.405)),
+    "multivariate_normal": (
+        lambda k: wr.multivariate_normal(k, np.zeros(2), MV_COV, (N,)) @ MV_DIR,
+        stats.norm(0, np.sqrt(MV_DIR @ MV_COV @ MV_DIR)),
+        stats.norm(0, 1.12 * np.sqrt(MV_DIR @ MV_COV @ MV_DIR))),
+    "geometric": (lambda k: wr.geometric(k, 0.3, (N,)), stats.geom(0.3), stats.geom(0.33)),
+    "triangular": (lambda k: wr.triangular(k, 0.0, 1.0, 3.0, (N,)),
+                   stats.triang(1 / 3, 0.0, 3.0), stats.triang(0.4, 0.0, 3.0)),
+    "wald": (lambda k: wr.wald(k, 2.0, (N,)), stats.invgauss(2.0), stats.invgauss(2.4)),
+    "generalized_normal": (lambda k: wr.generalized_normal(k, 1.5, (N,)),
+                           stats.gennorm(1.5), stats.gennorm(1.8)),
+    "ball": (lambda k: np.linalg.norm(wr.ball(k, 3, shape=(N,)), axis=-1),
+             stats.beta(3, 1), stats.beta(3.4, 1)),  # P(|x| <= r) = r**3
+    "orthogonal": (lambda k: _keys(k, lambda kk: wr.orthogonal(kk, 3)[0, 0]),
+                   stats.uniform(-1, 2), stats.uniform(-1, 2.15)),  # Archimedes: uniform
+    "multinomial": (lambda k: wr.multinomial(k, 30, np.array([0.2, 0.3, 0.5]),
+                                             shape=(N, 3))[:, 0],
+                    stats.binom(30, 0.2), stats.binom(30, 0.22)),
+}
+
+
+def test_every_sampler_has_a_distribution_check():
+    covered = {name.split(" ")[0] for name in DISTRIBUTIONS}
+    assert set(wr.__all__) - NOT_SAMPLERS <= covered
+
+
+def _distance(x, law) -> float:
+    """The largest distance between the empirical CDF of ``x`` and ``law``'s CDF (for
+    integer draws, over every integer of their range: where the empirical CDF jumps)."""
+    cdf = law if callable(law) and not hasattr(law, "cdf") else law.cdf
+    x = np.sort(np.asarray(x, np.float64))
+    if np.all(x == np.round(x)) and x[-1] - x[0] < 10**6:
+        grid = np.arange(x[0] - 1, x[-1] + 1)
+        ecdf = np.searchsorted(x, grid, side="right") / x.size
+        return float(np.max(np.abs(ecdf - cdf(grid))))
+    f = cdf(x)
+    i = np.arange(1, x.size + 1) / x.size
+    return float(max(np.max(i - f), np.max(f - (i - 1.0 / x.size))))
+
+
+@pytest.mark.parametrize("name", list(DISTRIBUTIONS))
+def test_every_sampler_has_its_distribution(name):
+    draw, law, wrong = DISTRIBUTIONS[name]
+    x = np.asarray(draw(wr.key(2025)))
+    assert x.size == N
+    assert _distance(x, law) < BOUND
+    assert _distance(x, wrong) > BOUND  # the check can fail: a wrong parameter is seen
