@@ -525,7 +525,8 @@ def _truncated_arrays(key, lower, upper, shape, dt):
 
 def _truncated_draw(arrays: bool, shape: tuple, dt, key, lo, hi):
     """Truncated normal draws of ``shape`` for traced bounds: scalars (``arrays`` False) or
-    arrays of ``shape``; the primitives carry no derivative (their rule is :func:`_truncated_jvp`)."""
+    arrays of ``shape``; the primitives carry no derivative (the rule is
+    :func:`_truncated_jvp`)."""
     if arrays:
         return RP.sample_arrays(key, "truncated_normal", shape, dt, lo, hi)
     return R.sample_params(key, "truncated_normal", shape, dt, lo, hi)

@@ -24,7 +24,9 @@ A fourth, ``next_below`` (the float just below ``x``), keeps ``uniform`` below a
 ``maxval``.
 
 Each takes keys with leading batch axes (shape ``batch + (4,)``, the result ``batch + shape``),
-sampling every key of the batch as it would alone: that is their ``vmap`` rule.
+sampling every key of the batch as it would alone: that is their ``vmap`` rule. The samplers
+are written over a batch of keys (:func:`over_keys`): all keys' words in one pass of the
+cipher, then an elementwise conversion, so a batch costs about what one key does.
 
 The counter's high word (*domain*) keeps the uses of one key apart: sampling, splitting and
 folding in are independent outputs of the block cipher.
@@ -503,7 +505,7 @@ def sample(keys, dist: str, shape, dtype, *args):
                 dtype=np.dtype(dtype), extra=tuple(args))
 
 
-# --------------------------------------------------------------------------- truncated normal's derivative
+# ------------------------------------------------------------------ truncated normal's derivative
 
 _S = 1.0 / math.sqrt(2.0)
 
@@ -542,7 +544,8 @@ def truncated_slopes(z, a, b):
     zm, am, bm = select(flip, -z, z), select(flip, -b, a), select(flip, -a, b)
     up = am >= 0.0
     one = z * 0.0 + 1.0
-    ua, ub = _slopes_upper(select(up, zm, 1.5 * one), select(up, am, one), select(up, bm, 2.0 * one))
+    ua, ub = _slopes_upper(select(up, zm, 1.5 * one), select(up, am, one),
+                           select(up, bm, 2.0 * one))
     sa, sb = _slopes_straddle(select(up, 0.0 * one, zm), select(up, -one, am),
                               select(up, one, bm))
     da, db = select(up, ua, sa), select(up, ub, sb)
