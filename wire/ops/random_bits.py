@@ -608,10 +608,10 @@ def _params_impl(keys, *params, dist, shape, dtype):
     out = np.empty((keys.shape[0], n), dtype)
     # the keys that share their parameters (all of them, when only the keys are batched)
     # sample together, as each would alone
-    groups: dict = {}
+    groups: dict = {}  # by the values' bits (NaN, -0.0 and 0.0 apart)
     for i, vals in enumerate(zip(*[p.tolist() for p in params])):
-        groups.setdefault(vals, []).append(i)
-    for vals, rows in groups.items():
+        groups.setdefault(tuple(p[i].tobytes() for p in params), (vals, []))[1].append(i)
+    for vals, rows in groups.values():
         vals = [convert(v) for v in vals]
         bad = why(dtype, *vals)
         if bad is None:
