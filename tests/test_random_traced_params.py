@@ -132,7 +132,14 @@ def test_categorical_invalid_traced_logits_raise_when_run(logits):
 
 
 def test_traced_parameters_pass_no_gradient_and_keep_others():
+    # (the samplers other than truncated_normal have no gradient in their parameters)
     g = wire.grad(lambda p: wr.bernoulli(K, p, (3,)).sum() * p)(0.3)
     assert g == float(wr.bernoulli(K, 0.3, (3,)).sum())
+    # truncated_normal's bounds carry the implicit reparameterisation gradient:
+    # dz/da = phi(a) (1 - F(z)) / phi(z), F the truncated cdf at the draw z
+    from scipy.stats import norm
+    z = np.asarray(wr.truncated_normal(K, 0.0, 2.0, (3,)))
+    cdf = (norm.cdf(z) - norm.cdf(0.0)) / (norm.cdf(2.0) - norm.cdf(0.0))
+    want = 2.0 + np.sum(norm.pdf(0.0) * (1 - cdf) / norm.pdf(z))
     g = wire.grad(lambda a: wr.truncated_normal(K, a, 2.0, (3,)).sum() + 2.0 * a)(0.0)
-    assert g == 2.0
+    np.testing.assert_allclose(g, want, rtol=1e-12)
