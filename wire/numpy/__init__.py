@@ -49,7 +49,7 @@ from ._static_size import __all__ as _static_size_all
 from ._index_tricks import c_, r_  # noqa: F401
 from . import _names
 from . import fft, linalg  # noqa: E402
-from . import _at, _deferring, _dispatch, _eager, _methods, _signatures
+from . import _at, _deferring, _dispatch, _eager, _methods, _promote, _signatures
 from ..core import Tracer as _Tracer
 from ..tracebacks import expose as _expose
 
@@ -92,6 +92,11 @@ __all__ = sorted(
 # every function takes NumPy's parameters (order, names, out=, a ufunc's where=): those whose
 # own differ are put behind a front, one per function where NumPy's signatures agree (amax is
 # max, wire.numpy.linalg.matmul is wire.numpy.matmul).
+# A function's result is strongly typed, as NumPy's (Python's operators on weakly typed
+# values stay weak: they call the functions behind, see _methods)
+_promote.install_strong(globals(), __all__)
+_promote.install_strong(vars(linalg), linalg.__all__)
+_promote.install_strong(vars(fft), fft.__all__)
 _deferring.install(globals(), __all__)
 _fronts = {}
 _signatures.install(globals(), __all__, _np, _fronts)

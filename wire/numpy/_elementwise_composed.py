@@ -480,6 +480,8 @@ def real(val):
     """
     if not _is_tracer(val):
         return np.real(val)
+    if val.weak and val.dtype.kind == "b":  # NumPy's is Python's True.real: the int 1, weak
+        return cast(val, np.int64)
     return C.real(val) if val.dtype.kind == "c" else val
 
 
@@ -489,6 +491,8 @@ def imag(val):
         return np.imag(val)
     if val.dtype.kind == "c":
         return C.imag(val)
+    if val.weak:  # NumPy's is Python's (1.5).imag: a Python zero, weakly typed
+        return 0.0 if val.dtype.kind == "f" else 0
     return zeros_like(val)
 
 

@@ -58,7 +58,8 @@ def _pow(wnp):
     ``np.power(-0.0, 0.5)`` is ``0.0`` and of ``-inf`` ``inf``, ``sqrt``'s ``-0.0`` and NaN),
     and on complex arrays a Python ``-1`` is ``np.reciprocal`` (NumPy's fast paths, whose
     infinities, NaNs, signed zeros and last bits differ from ``np.power``'s there)."""
-    power, square, reciprocal, sqrt = wnp.power, wnp.square, wnp.reciprocal, wnp.sqrt
+    power, square, reciprocal, sqrt = (own(wnp.power), own(wnp.square), own(wnp.reciprocal),
+                                       own(wnp.sqrt))
 
     def pow_(x, y):
         kind = x.dtype.kind if getattr(x, "dtype", None) is not None else None

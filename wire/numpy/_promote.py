@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import numbers
 import operator
+import types
 
 import numpy as np
 
@@ -135,8 +136,17 @@ def cast(x, dtype):
             y = convert(x, dtype)
             return WeakTracer(y.node, y._state)
         return convert(x, dtype)
-    if type(x) in _PY_SCALARS and np.result_type(x) == dtype:
-        return x  # a Python scalar stays one (weakly typed) where its own dtype is meant
+    if type(x) in _PY_SCALARS:
+        dtype = np.dtype(dtype)
+        py = _PY_OF_DEFAULT.get(dtype)
+        if (py is type(x) and (py is not int or -2**63 <= x < 2**63)) or (
+                py is None and type(x) is not bool and np.result_type(x) == dtype):
+            return x  # a Python scalar stays one (weakly typed) where its own dtype is meant
+        if py is not None and _PY_SCALARS.index(type(x)) < _PY_SCALARS.index(py):
+            # promoted to the default type of a higher kind (all operands weak: ``s * 2``
+            # with ``s`` a Python-float argument): still a Python scalar, so still weak, as
+            # ``1.0 * 2`` is a Python float
+            return py(x)
     if type(x) is not np.ndarray and isinstance(x, np.ndarray):
         check_plain_array(x, "an operand")  # np.asarray would drop a mask
     if type(x) is int:
@@ -148,6 +158,64 @@ def cast(x, dtype):
                                     f"{at(user_location())}; give the array a wider dtype"
                                     ) from None
     return np.asarray(x, dtype=dtype)
+
+
+# the default dtype of each kind and its Python type: a Python scalar cast up to it stays weak
+_PY_OF_DEFAULT = {np.dtype(np.bool_): bool, np.dtype(np.int64): int,
+                  np.dtype(np.float64): float, np.dtype(np.complex128): complex}
+
+
+def strong_result(fn):
+    """``fn`` (a public ``wire.numpy`` function) with a strongly typed result: NumPy's
+    functions return NumPy arrays and scalars (``np.sin(1.0)`` is a strong ``np.float64``,
+    so ``np.sin(1.0) + float32_array`` is float64), where a traced value made from weakly
+    typed operands only (Python-scalar arguments of ``jit``, ``vmap`` …) would stay weak.
+    Python's operators on such values stay weak (``s * 2.0`` is a Python float): they call
+    the function behind (``__wire_strong__``).
+
+    >>> import wire
+    >>> f = lambda s, x: strong_result(lambda v: v)(s) + x
+    >>> wire.jit(f)(1.0, np.ones(2, np.float32)).dtype
+    dtype('float64')
+    """
+
+    @functools.wraps(fn)
+    def f(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        t = type(out)
+        if t is WeakTracer:
+            return Tracer(out.node, out._state)
+        if t is tuple:
+            return tuple(Tracer(o.node, o._state) if type(o) is WeakTracer else o for o in out)
+        return out
+
+    f.__wire_strong__ = fn
+    return f
+
+
+# NumPy's functions that return a Python scalar's own attribute (``np.real(3)`` is
+# ``(3).real``, the Python int 3): weakly typed
+_PYTHON_ATTRIBUTES = frozenset({"real", "imag"})
+
+
+def install_strong(namespace: dict, names) -> None:
+    """Put :func:`strong_result` around each public function of ``namespace`` (one per
+    function: aliases stay one object)."""
+    made = {}
+    for name in names:
+        fn = namespace.get(name)
+        if type(fn) is not types.FunctionType or hasattr(fn, "__wire_strong__") \
+                or name in _PYTHON_ATTRIBUTES:
+            continue
+        if id(fn) not in made:
+            made[id(fn)] = strong_result(fn)
+        namespace[name] = made[id(fn)]
+
+
+def weak_behind(fn):
+    """The function behind :func:`strong_result` (``fn`` itself if it is none)."""
+    inner = getattr(fn, "__wire_strong__", None)
+    return inner if inner is not None and getattr(fn, "__wrapped__", None) is inner else fn
 
 
 def strong(x):

@@ -33,7 +33,7 @@ from ..core.debug import _NANS
 from ..errors import OutArgumentError, WireNotImplementedError, WireTypeError, at, user_location
 from ..tracebacks import is_wire_file
 from . import _deferring, _eager, _refusals
-from ._promote import cast, dtype_of, strong
+from ._promote import cast, dtype_of, strong, weak_behind
 
 _P = inspect.Parameter
 _POSITIONAL = (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)
@@ -447,7 +447,8 @@ def own(fn):
     """The function behind a front made by :func:`adapt` (``fn`` itself if it is none, or a
     wrapper of a front: a copy of the attribute by ``functools.wraps`` does not count)."""
     behind = getattr(fn, "__wire_numpy_front__", None)
-    return behind if behind is not None and getattr(fn, "__wrapped__", None) is behind else fn
+    fn = behind if behind is not None and getattr(fn, "__wrapped__", None) is behind else fn
+    return weak_behind(fn)  # (Python's operators keep weakly typed operands weak)
 
 
 def _holds_tracer(v) -> bool:
