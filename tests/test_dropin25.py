@@ -92,3 +92,106 @@ def test_python_operators_on_weak_values_stay_weak():
     assert wire.jit(lambda s, x: (-s) ** 2 / 3 + x)(1.5, x).dtype == np.float16
     assert wire.jit(lambda s, x: wnp.multiply(s, 2) + x)(1.5, x).dtype == np.float64
     assert wire.jit(lambda s, x: wnp.abs(s) + x)(2, np.ones(2, np.int8)).dtype == np.int64
+
+
+# ---------------------------------------------------------------- 4. jax.ops segments
+
+SEG_DATA = np.array([1.0, 3.0, 3.0, -2.0, 5.0, 5.0, 5.0, 0.5])
+SEG_IDS = np.array([0, 0, 0, 1, 3, 3, 3, 7])
+
+
+@pytest.fixture
+def jax():
+    """JAX with 64-bit types (the oracle)."""
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+@pytest.mark.parametrize("name", ["segment_sum", "segment_max", "segment_min", "segment_prod"])
+def test_segment_ops_are_jaxs(jax, name):
+    """Values (ties, empty segments, ids out of range dropped, rows of a 2-D ``data``, int
+    data) eagerly, under jit and vmap; gradients (ties split as JAX's) eagerly and under
+    jit."""
+    rng = np.random.default_rng(0)
+    data2 = rng.normal(size=(8, 3))
+    data2[1] = data2[0]
+    jf, wf = getattr(jax.ops, name), getattr(wire.lax, name)
+    for d in (SEG_DATA, data2, SEG_DATA.astype(np.float32), np.array([1, 5, 5, 2, 3, 3, 3, 4])):
+        for n in (4, 8, None):
+            want = np.asarray(jf(d, SEG_IDS, n))
+            got = [wf(d, SEG_IDS, n)]
+            if n is not None:
+                got.append(wire.jit(lambda d, i: wf(d, i, n))(d, SEG_IDS))
+                got.append(wire.vmap(lambda d: wf(d, SEG_IDS, n))(np.stack([d, d]))[1])
+            for g in got:
+                assert g.dtype == want.dtype and np.array_equal(g, want), (d.dtype, n, g, want)
+            if d.dtype.kind != "f" or name == "segment_prod":
+                continue
+            w = rng.normal(size=want.shape)
+            w[~np.isfinite(want)] = 0.0
+            jnp = jax.numpy
+            gj = jax.grad(lambda d: jnp.sum(jnp.where(jnp.isfinite(jf(d, SEG_IDS, n)),
+                                                      jf(d, SEG_IDS, n), 0) * w))(d)
+            loss = lambda d: wnp.sum(wnp.where(wnp.isfinite(wf(d, SEG_IDS, n)),  # noqa: E731
+                                               wf(d, SEG_IDS, n), 0) * w)
+            np.testing.assert_allclose(wire.grad(loss)(d), np.asarray(gj), rtol=1e-6)
+            if n is not None:
+                np.testing.assert_allclose(wire.jit(wire.grad(loss))(d), np.asarray(gj),
+                                           rtol=1e-6)
+    ids = np.array([-1, 0, 1, 2, 3, 4, 9, 1])
+    np.testing.assert_array_equal(wf(SEG_DATA, ids, 3), np.asarray(jf(SEG_DATA, ids, 3)))
+
+
+def test_segment_prod_gradient_with_repeats_and_zeros():
+    """Exact (JAX refuses it without unique_indices): d/dd of prod over each segment."""
+    d, ids = np.array([2.0, 0.0, 3.0, 4.0]), np.array([0, 0, 1, 1])
+    g = wire.grad(lambda d: wnp.sum(wire.lax.segment_prod(d, ids, 2)))(d)
+    np.testing.assert_array_equal(g, [0.0, 2.0, 4.0, 3.0])
+
+
+def test_segment_num_segments_must_be_static_under_jit():
+    with pytest.raises(wire.WireTypeError, match="num_segments"):
+        wire.jit(lambda d, n: wire.lax.segment_sum(d, SEG_IDS, n))(SEG_DATA, 4)
+    with pytest.raises(wire.WireTypeError, match="num_segments"):
+        wire.jit(lambda d, i: wire.lax.segment_sum(d, i))(SEG_DATA, SEG_IDS)
+
+
+# ---------------------------------------------------------------- 4. checkpoint_name
+
+def _named_block(x, w):
+    h = wire.checkpoint_name(wnp.tanh(x @ w), "h")
+    a = wire.checkpoint_name(wnp.sin(h) @ w, "a")
+    return wnp.sin(a)
+
+
+def test_checkpoint_name_policies_save_the_named_values():
+    """The backward pass reads the named values; a policy naming them keeps them (JAX's
+    save_only_these_names / save_any_names_but_these), a policy naming none keeps nothing."""
+    import sys
+
+    ckpt = sys.modules["wire.api.checkpoint"]
+    P = wire.checkpoint_policies
+    x, w = np.ones((2, 3)) * 0.3, np.eye(3) * 0.7
+    g = wire.trace(_named_block, x, w)
+    names = lambda policy: {ckpt.name_of(n) for n in ckpt.saved_nodes(g, policy)}  # noqa: E731
+    assert names(P.save_only_these_names("h")) == {"h", None}  # (None: tanh, h's own value)
+    assert names(P.save_only_these_names("a", "h")) == {"a", "h", None}
+    assert names(P.save_any_names_but_these("h")) == {"a"}
+    assert names(P.save_only_these_names()) == set()
+    assert names(P.dots_saveable) == {None}
+
+
+def test_checkpoint_name_keeps_values_and_gradients():
+    P = wire.checkpoint_policies
+    rng = np.random.default_rng(1)
+    x, w = rng.normal(size=(2, 3)), rng.normal(size=(3, 3))
+    loss = lambda w, x: wnp.sum(_named_block(x, w) ** 2)  # noqa: E731
+    want = wire.grad(loss)(w, x)
+    for policy in (P.save_only_these_names("h"), P.save_any_names_but_these("h")):
+        lc = lambda w, x: wnp.sum(wire.checkpoint(_named_block, policy=policy)(x, w) ** 2)  # noqa: E731
+        np.testing.assert_allclose(wire.grad(lc)(w, x), want)
+        np.testing.assert_allclose(wire.jit(wire.grad(lc))(w, x), want)
+        np.testing.assert_allclose(wire.vmap(wire.grad(lc), in_axes=(None, 0))(
+            w, np.stack([x, x]))[1], want)
+    assert wire.checkpoint_name(x, "q") is x

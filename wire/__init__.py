@@ -21,6 +21,7 @@ from .api import (
     taylor_graph, value_and_grad, var, vjp, vjp_graph, vmap, vmap_graph, while_loop,
 )
 from .api.grad import float0, linear_transpose
+from .api.checkpoint import checkpoint_name
 from .core import Tracer, debug_nans, trace
 from .errors import (
     BackendError,
@@ -81,6 +82,7 @@ __all__ += ["elementwise_grad", "jacobian", "holomorphic_grad", "hessian_vector_
 __all__ += ["jet", "jet_graph", "taylor", "taylor_graph", "checkpoint", "checkpoint_policies"]
 __all__ += ["pure_callback", "ShapeDtypeStruct", "remat", "eval_shape"]
 __all__ += ["linear_transpose", "float0"]
+__all__ += ["checkpoint_name"]
 
 # Every public function here is where user code enters wire: errors leaving it lose wire's
 # frames (WIRE_TRACEBACK=full keeps them; see wire.tracebacks).

@@ -85,6 +85,8 @@ __all__ = [
     "GatherDimensionNumbers", "GatherScatterMode", "ScatterDimensionNumbers", "gather",
     "scatter", "scatter_add", "scatter_apply", "scatter_max", "scatter_min", "scatter_mul",
     "scatter_sub",
+    # jax.ops
+    "segment_max", "segment_min", "segment_prod", "segment_sum",
     # more
     "Precision", "approx_max_k", "approx_min_k", "batch_matmul", "broadcast_shapes",
     "broadcast_to_rank", "dynamic_update_index_in_dim", "dynamic_update_slice_in_dim",
@@ -3053,6 +3055,120 @@ def scatter_apply(operand, scatter_indices, func: Callable, dimension_numbers, *
     shape = _ints("scatter_apply", "update_shape", update_shape)
     return _scatter("scatter_apply", "apply", operand, scatter_indices, shape,
                     dimension_numbers, mode, func, bool(unique_indices))
+
+
+# --------------------------------------------------------------------------- jax.ops segments
+
+
+def _segment(name: str, scatter_fn, identity, data, segment_ids, num_segments,
+             indices_are_sorted, unique_indices, bucket_size, mode):
+    """JAX's ``_segment_update``: a result of ``num_segments`` rows (``identity`` in each,
+    ``data``'s dtype) into which the scatter writes ``data``'s rows at ``segment_ids`` (ids out
+    of range are dropped by default, negative ones too: they are not wrapped)."""
+    from .numpy._promote import static_size
+
+    data = to_tracer(data) if isinstance(data, Tracer) else np.asarray(data)
+    ids = segment_ids if isinstance(segment_ids, Tracer) else np.asarray(segment_ids)
+    if ids.dtype.kind not in "iu":
+        raise WireTypeError(f"{name}: segment_ids must be an integer array, got {ids.dtype}"
+                            f"{at(user_location())}")
+    if tuple(data.shape[:ids.ndim]) != tuple(ids.shape):
+        raise ShapeError(f"{name}: segment_ids of shape {tuple(ids.shape)} must match the "
+                         f"leading axes of data, of shape {tuple(data.shape)}"
+                         f"{at(user_location())}")
+    if num_segments is None:
+        if isinstance(ids, Tracer):
+            raise WireTypeError(
+                f"{name}: num_segments must be given (a concrete int: it sets the result's "
+                f"shape) when segment_ids is traced{at(user_location())}; pass "
+                f"num_segments=k, as JAX requires under jit")
+        num_segments = int(ids.max()) + 1 if ids.size else 0
+    num_segments = static_size(num_segments, name, "num_segments")
+    dtype = data.dtype
+    if callable(identity):
+        identity = identity(dtype)
+    out = np.full((num_segments,) + tuple(data.shape[ids.ndim:]), identity, dtype)
+    dn = ScatterDimensionNumbers(update_window_dims=tuple(range(ids.ndim, data.ndim)),
+                                 inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,))
+    index = wnp.expand_dims(ids, -1) if isinstance(ids, Tracer) else ids[..., None]
+    return scatter_fn(out, index, data, dn, indices_are_sorted=indices_are_sorted,
+                      unique_indices=unique_indices,
+                      mode=GatherScatterMode.FILL_OR_DROP if mode is None else mode)
+
+
+def _lowest(dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind in "fc":
+        return -np.inf
+    return False if dtype.kind == "b" else np.iinfo(dtype).min
+
+
+def _highest(dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind in "fc":
+        return np.inf
+    return True if dtype.kind == "b" else np.iinfo(dtype).max
+
+
+def segment_sum(data, segment_ids, num_segments=None, indices_are_sorted=False,
+                unique_indices=False, bucket_size=None, mode=None):
+    """``jax.ops.segment_sum``: the sums of the rows of ``data`` (along its leading axes, those
+    of ``segment_ids``) that share a segment id, ``num_segments`` of them (zero for an empty
+    segment; ids out of range are dropped). ``num_segments`` sets the result's shape: under
+    ``jit`` it must be a concrete int. The gradient in ``data`` gathers the cotangent at the
+    ids. ``indices_are_sorted``, ``unique_indices`` and ``bucket_size`` are hints (no value
+    changes).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.segment_sum(np.array([1.0, 2.0, 3.0, 4.0]), np.array([0, 0, 2, 5]), 3)
+    array([3., 0., 3.])
+    """
+    return _segment("segment_sum", scatter_add, 0, data, segment_ids, num_segments,
+                    indices_are_sorted, unique_indices, bucket_size, mode)
+
+
+def segment_prod(data, segment_ids, num_segments=None, indices_are_sorted=False,
+                 unique_indices=False, bucket_size=None, mode=None):
+    """``jax.ops.segment_prod``: as :func:`segment_sum`, multiplying (one for an empty
+    segment).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.segment_prod(np.array([2.0, 3.0, 4.0]), np.array([0, 0, 1]), 3)
+    array([6., 4., 1.])
+    """
+    return _segment("segment_prod", scatter_mul, 1, data, segment_ids, num_segments,
+                    indices_are_sorted, unique_indices, bucket_size, mode)
+
+
+def segment_max(data, segment_ids, num_segments=None, indices_are_sorted=False,
+                unique_indices=False, bucket_size=None, mode=None):
+    """``jax.ops.segment_max``: as :func:`segment_sum`, keeping the largest (``-inf`` for an
+    empty segment, the dtype's least value for integers); the gradient of a segment is split
+    evenly among its entries equal to the maximum, as JAX's.
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.segment_max(np.array([2.0, 3.0, 4.0]), np.array([0, 0, 2]), 3)
+    array([  3., -inf,   4.])
+    """
+    return _segment("segment_max", scatter_max, _lowest, data, segment_ids, num_segments,
+                    indices_are_sorted, unique_indices, bucket_size, mode)
+
+
+def segment_min(data, segment_ids, num_segments=None, indices_are_sorted=False,
+                unique_indices=False, bucket_size=None, mode=None):
+    """``jax.ops.segment_min``: as :func:`segment_max`, keeping the smallest (``inf`` for an
+    empty segment).
+
+    >>> import numpy as np
+    >>> from wire import lax
+    >>> lax.segment_min(np.array([2.0, 3.0, 4.0]), np.array([0, 0, 2]), 3)
+    array([ 2., inf,  4.])
+    """
+    return _segment("segment_min", scatter_min, _highest, data, segment_ids, num_segments,
+                    indices_are_sorted, unique_indices, bucket_size, mode)
 
 
 # --------------------------------------------------------------------------- more of jax.lax

@@ -18,8 +18,11 @@ from typing import Callable, Optional
 from pyrsistent import pmap
 
 from .. import tree
-from ..core import Tracer, TraceTag, flat_avals
-from ..errors import WireError, at, user_location
+from ..core import Tracer, TraceTag, bind, flat_avals
+from ..core.lowering import VIEW_OF_INPUT, XpImpl
+from ..core.primitive import REALS, Primitive, elementwise_sampler
+from ..core.taylor import COEFFICIENTWISE
+from ..errors import WireError, WireTypeError, at, user_location
 from ..higher_order.checkpoint import checkpoint_bind
 from ..ir import Graph, Node, arg_op, make_node, substitute, toposort
 from ..ops.matmul import matmul_p
@@ -29,8 +32,8 @@ from .eager import fresh_result
 from .grad import static_nums
 
 __all__ = [
-    "checkpoint", "dots_saveable", "everything_saveable", "nothing_saveable", "save_only",
-    "saved_nodes",
+    "checkpoint", "checkpoint_name", "dots_saveable", "everything_saveable", "nothing_saveable",
+    "save_any_names_but_these", "save_only", "save_only_these_names", "saved_nodes",
 ]
 
 
@@ -86,6 +89,124 @@ def save_only(*primitives) -> Callable[[Node], bool]:
     return policy
 
 
+# --------------------------------------------------------------------------- names
+
+
+class _NamePrimitive(Primitive):
+    """The primitive of :func:`checkpoint_name` (found again by unpickling through its module,
+    as it is declared here)."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return _name_primitive, ()
+
+
+def _name_primitive():
+    return name_p
+
+
+def _name_batch(args, dims, *, name):
+    return bind(name_p, args[0], name=name), dims[0]
+
+
+def _name_sample(rng):
+    return [elementwise_sampler([REALS])(rng)[0][0]], {"name": "h"}
+
+
+name_p = _NamePrimitive(
+    "checkpoint_name",
+    lambda x, *, name: x,
+    lambda a, *, name: a,
+    dtype=lambda d, *, name: d,
+    vjp=lambda ct, out, x, *, name: (ct,),
+    jvp=lambda ts, out, x, *, name: ts[0],
+    batch=_name_batch,
+    linear=True,
+    emit=VIEW_OF_INPUT,
+    xp=XpImpl(lambda bk, x, *, name: x, "(identity)"),
+    sample=_name_sample,
+    doc="x, named for the policies of wire.checkpoint (wire.checkpoint_name)",
+    sympy=lambda sp, node, x: x,
+    taylor=COEFFICIENTWISE,
+)
+
+
+def checkpoint_name(x, name: str):
+    """``x`` itself, named ``name`` for the policies of ``wire.checkpoint``
+    (JAX's ``jax.ad_checkpoint.checkpoint_name``): :func:`save_only_these_names` keeps the
+    values of the given names from the forward pass, :func:`save_any_names_but_these` those of
+    every other name. ``x`` may be a pytree of arrays (each leaf is named). Values and
+    derivatives are unchanged.
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> def block(x):
+    ...     h = checkpoint_name(wnp.sin(x), "h")
+    ...     return wnp.sum(wnp.sin(h))
+    >>> f = wire.checkpoint(block, policy=save_only_these_names("h"))
+    >>> bool(np.isclose(wire.grad(f)(0.5), np.cos(np.sin(0.5)) * np.cos(0.5)))
+    True
+    """
+    if not isinstance(name, str):
+        raise WireTypeError(f"checkpoint_name: name must be a str, got {name!r}"
+                            f"{at(user_location())}")
+    leaves, in_tree = tree.flatten(x)
+    if not any(isinstance(v, Tracer) for v in leaves):
+        return x  # nothing traced: no policy will ask
+    return tree.unflatten(in_tree, [bind(name_p, v, name=name) if isinstance(v, Tracer) else v
+                                    for v in leaves])
+
+
+def name_of(node: Node) -> Optional[str]:
+    """The name :func:`checkpoint_name` gave the value of ``node``, or None.
+
+    >>> import wire
+    >>> g = wire.trace(lambda x: checkpoint_name(x * 2.0, "y") + 1.0, 1.0)
+    >>> [name_of(n) for n in g.nodes if not n.is_leaf]
+    [None, 'y', None]
+    """
+    if node is None or node.op is not name_p:
+        return None
+    return node.params["name"]
+
+
+def save_only_these_names(*names: str) -> Callable[[Node], bool]:
+    """A policy saving the values named (by :func:`checkpoint_name`) one of ``names``, and
+    nothing else (JAX's ``jax.checkpoint_policies.save_only_these_names``).
+
+    >>> import wire
+    >>> g = wire.trace(lambda x: checkpoint_name(x * 2.0, "y") * 3.0, 1.0)
+    >>> [save_only_these_names("y")(n) for n in g.nodes if not n.is_leaf]
+    [False, True, False]
+    """
+    wanted = frozenset(names)
+
+    def policy(node: Node) -> bool:
+        return name_of(node) in wanted
+
+    policy.__name__ = f"save_only_these_names({', '.join(map(repr, names))})"
+    return policy
+
+
+def save_any_names_but_these(*names: str) -> Callable[[Node], bool]:
+    """A policy saving every value named by :func:`checkpoint_name` except those named one of
+    ``names`` (JAX's ``jax.checkpoint_policies.save_any_names_but_these``).
+
+    >>> import wire
+    >>> g = wire.trace(lambda x: checkpoint_name(checkpoint_name(x * 2.0, "a"), "b"), 1.0)
+    >>> [save_any_names_but_these("b")(n) for n in g.nodes if not n.is_leaf]
+    [False, True, False]
+    """
+    unwanted = frozenset(names)
+
+    def policy(node: Node) -> bool:
+        name = name_of(node)
+        return name is not None and name not in unwanted
+
+    policy.__name__ = f"save_any_names_but_these({', '.join(map(repr, names))})"
+    return policy
+
+
 # --------------------------------------------------------------------------- what to save
 
 
@@ -126,6 +247,12 @@ def saved_nodes(graph: Graph, policy: Optional[Callable]) -> list[Node]:
         if n not in forward_nodes and not n.is_leaf:
             residuals.extend(i for i in n.inputs if i in forward_nodes)
     stop = set(ph) | set(outs)
+    # a value named by checkpoint_name is asked about by its name too: the backward pass may
+    # read the value the name was given to (the identity is seen through)
+    named = {}
+    for n in graph.nodes:
+        if name_of(n) is not None:
+            named.setdefault(n.inputs[0], []).append(n)
     saved, seen, stack = [], set(), residuals
     while stack:
         n = stack.pop()
@@ -133,7 +260,8 @@ def saved_nodes(graph: Graph, policy: Optional[Callable]) -> list[Node]:
             continue
         seen.add(n)
         node = original[n]
-        if not isinstance(node.aval, tuple) and policy(node):
+        if not isinstance(node.aval, tuple) and (
+                policy(node) or any(policy(a) for a in named.get(node, ()))):
             saved.append(node)
             continue
         stack.extend(n.inputs)
