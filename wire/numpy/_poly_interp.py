@@ -11,6 +11,7 @@ order), so concrete and traced results agree.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 
 import numpy as np
@@ -407,8 +408,11 @@ for _k in range(1, 40):
 
 
 def i0(x):
-    """Modified Bessel function of the first kind, order 0 (NumPy's ``i0``), smooth to every
-    order: its power series in ``x**2`` below ``|x| = 25``, the asymptotic series above.
+    """Modified Bessel function of the first kind, order 0 (NumPy's ``i0``). Its value is
+    NumPy's own on every path (``np.i0``'s Chebyshev expansions, called on the values under
+    ``jit`` and ``grad`` too, so a compiled function gives eager's bits); its derivatives, to
+    every order, are those of its power series in ``x**2`` below ``|x| = 25`` and of the
+    asymptotic series above.
 
     >>> round(float(i0(1.0)), 12)
     1.266065877752
@@ -421,6 +425,36 @@ def i0(x):
                             f"too){at(user_location())}")
     if x.dtype.kind != "f":  # NumPy: x.astype(float), so booleans and int8 are float64 too
         x = cast(x, np.float64)
+    return _i0_numpy()(strong(x))
+
+
+def _i0_host(x):
+    return np.asarray(np.i0(x), dtype=np.asarray(x).dtype)
+
+
+@functools.lru_cache(maxsize=None)
+def _i0_numpy():
+    """``np.i0`` on the values (a ``pure_callback``), differentiated through
+    :func:`_i0_series` (made once, on first use: ``wire.api`` imports ``wire.numpy``)."""
+    from ..api import ShapeDtypeStruct, custom_jvp, jvp, pure_callback
+
+    def value(x):
+        return pure_callback(_i0_host, ShapeDtypeStruct(x.shape, x.dtype), x,
+                             vmap_method="expand_dims")
+
+    f = custom_jvp(value)
+
+    @f.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return f(x), jvp(_i0_series, (x,), (t,))[1]
+
+    return f
+
+
+def _i0_series(x):
+    """I0 by its power series in ``x**2`` below ``|x| = 25``, the asymptotic series above:
+    smooth to every order (the derivatives of :func:`i0`)."""
     big = (x >= _I0_SERIES_BELOW) | (x <= -_I0_SERIES_BELOW)
     small = where(big, 0.0, x)  # each branch sees inputs of its own side (finite derivatives)
     y = small * small * 0.25

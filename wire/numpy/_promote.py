@@ -124,9 +124,11 @@ def refuse_out(out, name: str) -> None:
             f"cannot be written into out; use the returned value{at(user_location())}")
 
 
-def cast(x, dtype):
+def cast(x, dtype, keep_weak: bool = False):
     """``x`` as ``dtype``: a convert node for tracers, an array otherwise. A weakly typed
-    tracer stays weak (promotion moved it to another kind, as for a Python scalar)."""
+    tracer stays weak (promotion moved it to another kind, as for a Python scalar), and with
+    ``keep_weak`` so does a Python scalar cast to the default type of a higher kind (an
+    int to float64 is a Python float: :func:`promote` of weak operands only)."""
     x = lift(x)
     if isinstance(x, Tracer):
         if x.weak and x.dtype != dtype:
@@ -142,7 +144,7 @@ def cast(x, dtype):
         if (py is type(x) and (py is not int or -2**63 <= x < 2**63)) or (
                 py is None and type(x) is not bool and np.result_type(x) == dtype):
             return x  # a Python scalar stays one (weakly typed) where its own dtype is meant
-        if py is not None and _PY_SCALARS.index(type(x)) < _PY_SCALARS.index(py):
+        if keep_weak and py is not None and _PY_SCALARS.index(type(x)) < _PY_SCALARS.index(py):
             # promoted to the default type of a higher kind (all operands weak: ``s * 2``
             # with ``s`` a Python-float argument): still a Python scalar, so still weak, as
             # ``1.0 * 2`` is a Python float
@@ -243,7 +245,23 @@ def promote(*args):
     dt = result_dtype(*args)
     if dt.kind not in _KIND_ORDER:  # a string operand: NumPy's ufuncs have no numeric loop
         check_numeric(dt, "an operand")
-    return [cast(a, dt) for a in args]
+    weak = all_weak_traced(args)
+    return [cast(a, dt, weak) for a in args]
+
+
+def all_weak_traced(args) -> bool:
+    """Whether ``args`` are weakly typed tracers and Python scalars only, a tracer among them
+    (``s * 2`` on a Python-scalar argument ``s`` of ``jit``): their result stays weak, so the
+    Python scalars promoted stay Python scalars."""
+    traced = False
+    for a in args:
+        if isinstance(a, Tracer):
+            if not a.weak:
+                return False
+            traced = True
+        elif type(a) not in _PY_SCALARS:
+            return False
+    return traced
 
 
 def float_of(dt) -> np.dtype:
@@ -283,7 +301,8 @@ def promote_float(*args):
     ufuncs (:func:`float_result_dtype`: ``np.sin(int8)`` is float16, ``np.sin(int64)``
     float64, ``np.arctan2(int8, uint8)`` float16)."""
     dt = float_result_dtype(*args)
-    return [cast(a, dt) for a in args]
+    weak = all_weak_traced(args)
+    return [cast(a, dt, weak) for a in args]
 
 
 def promote_real_float(name: str, *args):
@@ -304,7 +323,8 @@ def promote_true_divide(*args):
     dt = result_dtype(*args)
     if dt.kind not in "fc":
         dt = np.dtype(np.float64)
-    return [cast(a, dt) for a in args]
+    weak = all_weak_traced(args)
+    return [cast(a, dt, weak) for a in args]
 
 
 def any_tracer(*args) -> bool:

@@ -15,6 +15,7 @@ derivatives from the primitive's (JAX-convention) rules.
 from __future__ import annotations
 
 import builtins
+import functools
 
 import numpy as np
 
@@ -266,6 +267,11 @@ def rfft(a, n=None, axis=-1, norm=None, out=None):
     refuse_out(out, "fft.rfft")
     _real_input(a, "rfft")
     axis = _axis(a, axis)
+    return _numpy_valued(np.fft.rfft, _rfft, a, n=n, axis=axis - a.ndim, norm=norm)
+
+
+def _rfft(a, n, axis, norm):
+    axis = _axis(a, axis)
     n = a.shape[axis] if n is None else n
     full = _cfftn(a, [n], [axis], norm, False)
     return _keep_half(full, axis, n)
@@ -290,9 +296,14 @@ def irfft(a, n=None, axis=-1, norm=None, out=None):
     if not _t(a):
         return _numpy(np.fft.irfft, a, n, axis, norm, out=out)
     refuse_out(out, "fft.irfft")
+    axis = _axis(a, axis)
+    n = _output_points(2 * (a.shape[axis] - 1) if n is None else n, "irfft")
+    return _numpy_valued(np.fft.irfft, _irfft, a, n=n, axis=axis - a.ndim, norm=norm)
+
+
+def _irfft(a, n, axis, norm):
     x = _complex(a)
     axis = _axis(x, axis)
-    n = _output_points(2 * (x.shape[axis] - 1) if n is None else n, "irfft")
     full = _hermitian_full(x, axis, n)
     return _real_output(real(F.fft(full, (axis,), True, _norm(norm))), a)
 
@@ -304,7 +315,13 @@ def rfftn(a, s=None, axes=None, norm=None, out=None):
     refuse_out(out, "fft.rfftn")
     _real_input(a, "rfftn")
     axes, s = _axes_and_sizes(a, s, axes)
-    out = rfft(a, s[-1], axes[-1], norm)
+    return _numpy_valued(np.fft.rfftn, _rfftn, a, s=tuple(s),
+                         axes=tuple(x - a.ndim for x in axes), norm=norm)
+
+
+def _rfftn(a, s, axes, norm):
+    axes, s = _axes_and_sizes(a, s, axes)
+    out = _rfft(a, s[-1], axes[-1], norm)
     if len(axes) > 1:
         out = _cfftn(out, s[:-1], axes[:-1], norm, False)
     return out
@@ -315,15 +332,22 @@ def irfftn(a, s=None, axes=None, norm=None, out=None):
     if not _t(a):
         return _numpy(np.fft.irfftn, a, s, axes, norm, out=out)
     refuse_out(out, "fft.irfftn")
-    # (NumPy keeps float16 only where the last, real transform is the only one)
     if axes is None:
         axes = list(range(a.ndim))[-len(s):] if s is not None else list(range(a.ndim))
     axes = [_axis(a, x) for x in axes]
     if s is None:
         s = [a.shape[x] for x in axes[:-1]] + [2 * (a.shape[axes[-1]] - 1)]
+    _output_points(s[-1], "irfftn")
+    return _numpy_valued(np.fft.irfftn, _irfftn, a, s=tuple(s),
+                         axes=tuple(x - a.ndim for x in axes), norm=norm)
+
+
+def _irfftn(a, s, axes, norm):
+    # (NumPy keeps float16 only where the last, real transform is the only one)
+    axes = [_axis(a, x) for x in axes]
     if len(axes) > 1:
         a = _cfftn(a, s[:-1], axes[:-1], norm, True)
-    return irfft(a, s[-1], axes[-1], norm)
+    return _irfft(a, s[-1], axes[-1], norm)
 
 
 def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
@@ -347,11 +371,17 @@ def hfft(a, n=None, axis=-1, norm=None, out=None):
     if not _t(a):
         return _numpy(np.fft.hfft, a, n, axis, norm, out=out)
     refuse_out(out, "fft.hfft")
+    axis = _axis(a, axis)
+    n = _output_points(2 * (a.shape[axis] - 1) if n is None else n, "hfft")
+    _norm(norm)
+    return _numpy_valued(np.fft.hfft, _hfft, a, n=n, axis=axis - a.ndim, norm=norm)
+
+
+def _hfft(a, n, axis, norm):
     x = _complex(a)
     axis = _axis(x, axis)
-    n = _output_points(2 * (x.shape[axis] - 1) if n is None else n, "hfft")
     inv = {"backward": "forward", "forward": "backward", "ortho": "ortho"}[_norm(norm)]
-    return _real_output(irfft(conj(x), n, axis, inv), a)
+    return _real_output(_irfft(conj(x), n, axis, inv), a)
 
 
 def ihfft(a, n=None, axis=-1, norm=None, out=None):
@@ -361,8 +391,48 @@ def ihfft(a, n=None, axis=-1, norm=None, out=None):
     refuse_out(out, "fft.ihfft")
     _real_input(a, "ihfft")
     axis = _axis(a, axis)
+    _norm(norm)
+    return _numpy_valued(np.fft.ihfft, _ihfft, a, n=n, axis=axis - a.ndim, norm=norm)
+
+
+def _ihfft(a, n, axis, norm):
     inv = {"backward": "forward", "forward": "backward", "ortho": "ortho"}[_norm(norm)]
-    return conj(rfft(a, n, axis, inv))
+    return conj(_rfft(a, n, axis, inv))
+
+
+def _numpy_valued(np_fn, composite, a, **statics):
+    """``composite(a, **statics)`` (wire's composition of the transform) with NumPy's own
+    ``np_fn`` computing the value: NumPy's real transforms (pocketfft's real-input and
+    real-output kernels) round otherwise than the complex transform the composition is made
+    of, so under ``jit`` and ``grad`` the value is ``np_fn``'s on the values (a
+    ``pure_callback``) — eager's bits — and the derivative is the composition's (the
+    transforms are linear: the tangent is the composition of the tangent). ``statics`` hold
+    negative axes, so that ``vmap`` can call ``np_fn`` on a batch."""
+    return _numpy_valued_fn(np_fn, composite, tuple(statics.items()))(a)
+
+
+@functools.lru_cache(maxsize=None)
+def _numpy_valued_fn(np_fn, composite, statics):
+    from ..api import ShapeDtypeStruct, custom_jvp, eval_shape, pure_callback
+
+    kw = dict(statics)
+
+    def value(x):
+        want = eval_shape(lambda v: composite(v, **kw), ShapeDtypeStruct(x.shape, x.dtype))
+
+        def host(v):
+            return np.asarray(np_fn(v, **kw), dtype=want.dtype)
+
+        return pure_callback(host, want, x, vmap_method="expand_dims")
+
+    f = custom_jvp(value)
+
+    @f.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return f(x), composite(t, **kw)
+
+    return f
 
 
 def fftshift(x, axes=None):
