@@ -295,3 +295,24 @@ def test_real_ffts_under_jit_are_numpys(name, complex_input, kw):
     e[1, 3] = 1e-6
     fd = (loss(x + e) - loss(x - e)) / 2e-6
     np.testing.assert_allclose(np.real(g[1, 3]), fd, rtol=1e-5, atol=1e-7)
+
+
+def test_nanquantile_zero_signs_are_numpys():
+    """NumPy's nanquantile partitions each slice with its NaNs moved out: tied -0.0 and 0.0
+    come out in that order (nanquantile([0., -0., nan, -0., 0.], 0.5) is 0.0; the traced
+    sorted slice gave -0.0). Every sign pattern of zeros and NaN of length 4 and 5 (NaN once)."""
+    import itertools
+
+    qs = [0.0, 0.3, 0.5, 0.7, 1.0]
+    f = wire.jit(lambda a: wnp.nanquantile(a, qs))
+    g = wire.jit(lambda a: wnp.nanpercentile(a, 50.0))
+    bad = []
+    for n in (4, 5):
+        for signs in itertools.product([0.0, -0.0, np.nan], repeat=n):
+            a = np.array(signs)
+            if np.isnan(a).sum() != 5 - n:
+                continue
+            for got, want in ((f(a), np.nanquantile(a, qs)), (g(a), np.nanpercentile(a, 50.0))):
+                if not _bits_equal(got, want):
+                    bad.append((signs, got, want))
+    assert not bad, bad[:3]

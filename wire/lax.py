@@ -85,8 +85,6 @@ __all__ = [
     "GatherDimensionNumbers", "GatherScatterMode", "ScatterDimensionNumbers", "gather",
     "scatter", "scatter_add", "scatter_apply", "scatter_max", "scatter_min", "scatter_mul",
     "scatter_sub",
-    # jax.ops
-    "segment_max", "segment_min", "segment_prod", "segment_sum",
     # more
     "Precision", "approx_max_k", "approx_min_k", "batch_matmul", "broadcast_shapes",
     "broadcast_to_rank", "dynamic_update_index_in_dim", "dynamic_update_slice_in_dim",
@@ -3587,6 +3585,12 @@ del _name
 # the functions defined here are where user code enters wire (wire.tracebacks); ``scan`` is
 # wire's own, exposed where it is defined
 expose(globals(), _DEFINED_HERE)
+# jax.ops's segment reductions live here too (not in __all__, which holds jax.lax's names)
+_SEGMENT_OPS = ("segment_max", "segment_min", "segment_prod", "segment_sum")
+for _name in _SEGMENT_OPS:
+    globals()[_name] = _own_results(globals()[_name])
+del _name
+expose(globals(), _SEGMENT_OPS)
 
 
 # JAX's collectives (named-axis operations of pmap/shard_map, and of vmap with axis_name):

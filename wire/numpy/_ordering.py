@@ -19,6 +19,7 @@ from ._along_axis import (_SEARCH_METHODS, _lerp, _positions, _slices, argsort, 
                           nanmean, quantile, searchsorted, sort)
 from ._elementwise_composed import imag, real
 from ._math import floor, isnan, minimum, where
+from ._host_valued import numpy_valued
 from ._promote import cast, lift, refuse_out, result_dtype, static_size
 from ._rearranging import take, take_along_axis
 from ._reductions import all as all_
@@ -293,7 +294,50 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     if method != "linear":
         raise WireError(f"nanquantile: only method='linear' is supported on traced values"
                         f"{at(user_location())}")
-    return _nan_quantiles(a, q, axis, keepdims, "nanquantile")
+    _nan_quantiles(a, q, axis, keepdims, "nanquantile")  # (its checks, at the user's call)
+    return _numpy_nan_quantiles("nanquantile", a, q, axis, keepdims)
+
+
+def _numpy_nan_quantiles(name, a, q, axis, keepdims):
+    """NumPy's ``nanquantile``/``nanpercentile`` for the value (its slices with the NaNs moved
+    out, partitioned: tied -0.0 and 0.0 in its order, so the zero's sign is NumPy's, as a sort
+    does not give it), :func:`_nan_quantiles` for the derivatives."""
+    axis = axis if axis is None or isinstance(axis, int) else tuple(axis)
+    return numpy_valued(_nanq_host, _nanq_composite, a, (name, _frozen(q), axis, keepdims))
+
+
+def _frozen(q):
+    """``q`` as a hashable key: a Python or NumPy scalar as it is (NumPy promotes by its type),
+    an array as its dtype, shape and entries."""
+    if isinstance(q, (int, float, np.generic)):
+        return q
+    q = np.asarray(q)
+    return ("array", q.dtype.str, q.shape, tuple(q.ravel().tolist()))
+
+
+def _thawed(q):
+    if isinstance(q, tuple) and q and q[0] == "array":
+        return np.array(q[3], dtype=np.dtype(q[1])).reshape(q[2])
+    return q
+
+
+def _nanq_host(x, name, q, axis, keepdims):
+    """NumPy's function; an all-NaN slice gives NaN without NumPy's "All-NaN slice"
+    warning (the traced function warns of nothing: its NaN is its answer there)."""
+    fn, q, x = getattr(np, name), _thawed(q), np.asarray(x)
+    gone = np.isnan(x).all(axis=axis, keepdims=True) if x.size else None
+    if gone is None or not gone.any():
+        return fn(x, q, axis=axis, keepdims=keepdims)
+    out = fn(np.where(gone, np.zeros((), x.dtype), x), q, axis=axis, keepdims=keepdims)
+    return np.where(np.isnan(x).all(axis=axis, keepdims=keepdims), np.nan, out)
+
+
+def _nanq_composite(a, name, q, axis, keepdims):
+    q = _thawed(q)
+    if name == "nanpercentile":
+        weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)
+        q = q / 100.0 if weak else np.asarray(q) / 100.0
+    return _nan_quantiles(a, q, axis, keepdims, name)
 
 
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
@@ -312,7 +356,6 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
     if method != "linear":
         raise WireError(f"nanpercentile: only method='linear' is supported on traced values"
                         f"{at(user_location())}")
-    weak = isinstance(q, (int, float)) and not isinstance(q, np.generic)  # as percentile
-    q = q / 100.0 if weak else np.asarray(q) / 100.0
-    return _nan_quantiles(a, q, axis, keepdims, "nanpercentile")
+    _nanq_composite(a, "nanpercentile", _frozen(q), axis, keepdims)  # (its checks, here)
+    return _numpy_nan_quantiles("nanpercentile", a, q, axis, keepdims)
 

@@ -11,7 +11,6 @@ order), so concrete and traced results agree.
 from __future__ import annotations
 
 import builtins
-import functools
 import math
 
 import numpy as np
@@ -25,6 +24,7 @@ from ._creation import zeros_like
 from ._elementwise_composed import imag, real
 from ._math import abs as _abs
 from ._math import exp, isnan, mod, sqrt, where
+from ._host_valued import numpy_valued
 from ._promote import cast, holds_tracer, lift, promote_float, strong
 from ._rearranging import pad, take
 from ._reductions import normalize_axes
@@ -425,31 +425,12 @@ def i0(x):
                             f"too){at(user_location())}")
     if x.dtype.kind != "f":  # NumPy: x.astype(float), so booleans and int8 are float64 too
         x = cast(x, np.float64)
-    return _i0_numpy()(strong(x))
+    # np.i0's Chebyshev expansions for the value, the series' derivatives
+    return numpy_valued(_i0_host, _i0_series, strong(x), (), vmap_method="expand_dims")
 
 
 def _i0_host(x):
-    return np.asarray(np.i0(x), dtype=np.asarray(x).dtype)
-
-
-@functools.lru_cache(maxsize=None)
-def _i0_numpy():
-    """``np.i0`` on the values (a ``pure_callback``), differentiated through
-    :func:`_i0_series` (made once, on first use: ``wire.api`` imports ``wire.numpy``)."""
-    from ..api import ShapeDtypeStruct, custom_jvp, jvp, pure_callback
-
-    def value(x):
-        return pure_callback(_i0_host, ShapeDtypeStruct(x.shape, x.dtype), x,
-                             vmap_method="expand_dims")
-
-    f = custom_jvp(value)
-
-    @f.defjvp
-    def _(primals, tangents):
-        (x,), (t,) = primals, tangents
-        return f(x), jvp(_i0_series, (x,), (t,))[1]
-
-    return f
+    return np.i0(x)
 
 
 def _i0_series(x):

@@ -15,7 +15,6 @@ derivatives from the primitive's (JAX-convention) rules.
 from __future__ import annotations
 
 import builtins
-import functools
 
 import numpy as np
 
@@ -25,6 +24,7 @@ from ..ops import fft as F
 from ..core import Tracer
 from ._elementwise_composed import conj, real
 from ._rearranging import flip, pad, roll
+from ._host_valued import numpy_valued
 from ._promote import cast, refuse_out
 from ._axes import normalize_axes
 from ._shape import concatenate
@@ -402,37 +402,21 @@ def _ihfft(a, n, axis, norm):
 
 def _numpy_valued(np_fn, composite, a, **statics):
     """``composite(a, **statics)`` (wire's composition of the transform) with NumPy's own
-    ``np_fn`` computing the value: NumPy's real transforms (pocketfft's real-input and
-    real-output kernels) round otherwise than the complex transform the composition is made
-    of, so under ``jit`` and ``grad`` the value is ``np_fn``'s on the values (a
-    ``pure_callback``) — eager's bits — and the derivative is the composition's (the
-    transforms are linear: the tangent is the composition of the tangent). ``statics`` hold
-    negative axes, so that ``vmap`` can call ``np_fn`` on a batch."""
-    return _numpy_valued_fn(np_fn, composite, tuple(statics.items()))(a)
+    ``np_fn`` computing the value (:mod:`wire.numpy._host_valued`): NumPy's real transforms
+    (pocketfft's real-input and real-output kernels) round otherwise than the complex
+    transform the composition is made of. The transforms are linear: the tangent is the
+    composition of the tangent. ``statics`` hold negative axes, so that ``vmap`` can call
+    ``np_fn`` on a batch."""
+    return numpy_valued(_host, _composite, a, (np_fn, composite, tuple(statics.items())),
+                        linear=True, vmap_method="expand_dims")
 
 
-@functools.lru_cache(maxsize=None)
-def _numpy_valued_fn(np_fn, composite, statics):
-    from ..api import ShapeDtypeStruct, custom_jvp, eval_shape, pure_callback
+def _host(x, np_fn, composite, statics):
+    return np_fn(x, **dict(statics))
 
-    kw = dict(statics)
 
-    def value(x):
-        want = eval_shape(lambda v: composite(v, **kw), ShapeDtypeStruct(x.shape, x.dtype))
-
-        def host(v):
-            return np.asarray(np_fn(v, **kw), dtype=want.dtype)
-
-        return pure_callback(host, want, x, vmap_method="expand_dims")
-
-    f = custom_jvp(value)
-
-    @f.defjvp
-    def _(primals, tangents):
-        (x,), (t,) = primals, tangents
-        return f(x), composite(t, **kw)
-
-    return f
+def _composite(x, np_fn, composite, statics):
+    return composite(x, **dict(statics))
 
 
 def fftshift(x, axes=None):
