@@ -151,7 +151,11 @@ def test_segment_ops_values_and_gradients(name):
         ties = np.zeros((4, 3))
         np.add.at(ties, ids[ids < 4], hit[ids < 4])
         want = np.where(hit, ct[np.minimum(ids, 3)] / np.maximum(ties[np.minimum(ids, 3)], 1), 0)
-    loss = lambda d: wnp.sum(wnp.where(wnp.isfinite(wf(d, ids, 4)), wf(d, ids, 4), 0) * ct)  # noqa: E731
+
+    def loss(d):
+        y = wf(d, ids, 4)
+        return wnp.sum(wnp.where(wnp.isfinite(y), y, 0) * ct)
+
     np.testing.assert_allclose(wire.grad(loss)(data2), want, rtol=1e-12)
     np.testing.assert_allclose(wire.jit(wire.grad(loss))(data2), want, rtol=1e-12)
 
@@ -237,7 +241,8 @@ def test_checkpoint_name_keeps_values_and_gradients():
     loss = lambda w, x: wnp.sum(_named_block(x, w) ** 2)  # noqa: E731
     want = wire.grad(loss)(w, x)
     for policy in (P.save_only_these_names("h"), P.save_any_names_but_these("h")):
-        lc = lambda w, x: wnp.sum(wire.checkpoint(_named_block, policy=policy)(x, w) ** 2)  # noqa: E731
+        block = wire.checkpoint(_named_block, policy=policy)
+        lc = lambda w, x: wnp.sum(block(x, w) ** 2)  # noqa: E731
         np.testing.assert_allclose(wire.grad(lc)(w, x), want)
         np.testing.assert_allclose(wire.jit(wire.grad(lc))(w, x), want)
         np.testing.assert_allclose(wire.vmap(wire.grad(lc), in_axes=(None, 0))(
@@ -316,3 +321,19 @@ def test_nanquantile_zero_signs_are_numpys():
                 if not _bits_equal(got, want):
                     bad.append((signs, got, want))
     assert not bad, bad[:3]
+
+
+def test_python_operators_on_a_weak_bool_are_pythons():
+    """``-s``, ``s + s``, ``~s``, ``s // s``, ``abs(s)`` on a Python-bool argument compute on
+    ints, as Python's (``-True`` is -1; under jit it raised, ``s + s`` was logical or);
+    ``s & s`` stays a bool, and ``wnp.add(s, s)`` is NumPy's (a bool)."""
+    x = np.ones(2, np.int8)
+    cases = [lambda s, x: (-s) + x, lambda s, x: (s + s) + x, lambda s, x: (~s) + x,
+             lambda s, x: (s // s) + x, lambda s, x: (s**s) + x, lambda s, x: abs(s) + x,
+             lambda s, x: (True + s) + x, lambda s, x: (s & s) + x,
+             lambda s, x: wnp.add(s, s) + x, lambda s, x: s * 2.5 + x]
+    for f in cases:
+        want = f(True, x)
+        for got in (wire.jit(f)(True, x),
+                    wire.vmap(f, in_axes=(None, 0))(True, np.stack([x, x]))[0]):
+            assert got.dtype == want.dtype and np.array_equal(got, want), (got, want)

@@ -13,8 +13,10 @@ import types
 
 import numpy as np
 
+from ..core import Tracer, WeakTracer
 from ..errors import WireTypeError, at, user_location
 from ..tracebacks import entry_point, internal, operator_entry_point
+from ._promote import cast
 from ._eager import behind
 from ._signatures import own
 
@@ -37,6 +39,55 @@ def install(cls, wnp, protocols) -> None:
     _install_operators(cls, wnp)
     _install_array_methods(cls, wnp)
     _as_entry_points(cls, before)
+    weak_before = dict(vars(WeakTracer))
+    _install_weak_bool_arithmetic(cls, WeakTracer)
+    _as_entry_points(WeakTracer, weak_before)
+
+
+# Python's arithmetic on bools is on ints (True + True is 2, -True is -1, True // True is 1);
+# NumPy's on booleans is logical or refused. A weakly typed boolean (a Python-bool argument
+# of jit, vmap or grad) with weak operands only gets Python's, as eagerly.
+_INT_ARITHMETIC = ("add", "sub", "mul", "floordiv", "mod", "divmod", "pow", "lshift", "rshift")
+_INT_UNARY = ("neg", "pos", "abs", "invert")
+
+
+def _weak_bool_as_int(v):
+    if type(v) is bool:
+        return int(v)
+    if isinstance(v, Tracer) and v.weak and v.dtype == np.bool_:
+        return cast(v, np.int64)  # (stays weak)
+    return v
+
+
+def _all_weak(other) -> bool:
+    return type(other) in (bool, int, float, complex) or (isinstance(other, Tracer) and other.weak)
+
+
+def _install_weak_bool_arithmetic(cls, weak_cls) -> None:
+    """Operators of ``weak_cls`` (the weakly typed tracer) that, on a boolean with weak
+    operands only, compute as Python does on its bools (as ints); otherwise ``cls``'s."""
+    for name in _INT_ARITHMETIC:
+        for method in (f"__{name}__", f"__r{name}__"):
+            base = internal(getattr(cls, method))
+
+            def op(self, other, base=base):
+                if (self.node.aval.dtype == np.bool_ or type(other) is bool or (
+                        isinstance(other, Tracer) and other.dtype == np.bool_)) \
+                        and _all_weak(other):
+                    return base(_weak_bool_as_int(self), _weak_bool_as_int(other))
+                return base(self, other)
+
+            op.__name__ = method
+            setattr(weak_cls, method, op)
+    for name in _INT_UNARY:
+        method = f"__{name}__"
+        base = internal(getattr(cls, method))
+
+        def op1(self, base=base):
+            return base(_weak_bool_as_int(self) if self.node.aval.dtype == np.bool_ else self)
+
+        op1.__name__ = method
+        setattr(weak_cls, method, op1)
 
 
 def _as_entry_points(cls, before: dict) -> None:
