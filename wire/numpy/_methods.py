@@ -18,7 +18,7 @@ from ..errors import WireTypeError, at, user_location
 from ..tracebacks import entry_point, internal, operator_entry_point
 from ._promote import cast
 from ._eager import behind
-from ._signatures import own
+from ._signatures import operator_of as own
 
 
 def internal_namespace(wnp) -> types.SimpleNamespace:

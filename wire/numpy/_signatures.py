@@ -447,8 +447,14 @@ def own(fn):
     """The function behind a front made by :func:`adapt` (``fn`` itself if it is none, or a
     wrapper of a front: a copy of the attribute by ``functools.wraps`` does not count)."""
     behind = getattr(fn, "__wire_numpy_front__", None)
-    fn = behind if behind is not None and getattr(fn, "__wrapped__", None) is behind else fn
-    return weak_behind(fn)  # (Python's operators keep weakly typed operands weak)
+    return behind if behind is not None and getattr(fn, "__wrapped__", None) is behind else fn
+
+
+def operator_of(fn):
+    """The function behind :func:`own` ``(fn)`` that Python's operators call: past the
+    strongly typed result of the public function too (``wire.numpy._promote.strong_result``:
+    an operator on weakly typed operands stays weak, as Python's arithmetic)."""
+    return weak_behind(own(fn))
 
 
 def _holds_tracer(v) -> bool:
