@@ -337,3 +337,13 @@ def test_python_operators_on_a_weak_bool_are_pythons():
         for got in (wire.jit(f)(True, x),
                     wire.vmap(f, in_axes=(None, 0))(True, np.stack([x, x]))[0]):
             assert got.dtype == want.dtype and np.array_equal(got, want), (got, want)
+
+
+def test_checkpoint_name_saves_loads_and_transposes():
+    f = lambda x: wnp.sum(wnp.sin(wire.checkpoint_name(x * 2, "h")) ** 2)  # noqa: E731
+    x = np.array([0.3, -1.0, 2.0])
+    g = wire.trace(wire.grad(f), x)
+    back = wire.loads(wire.dumps(g))  # (its primitive is in wire.REGISTRY)
+    np.testing.assert_array_equal(wire.evaluate(back, x), wire.grad(f)(x))
+    t = wire.linear_transpose(lambda v: wire.checkpoint_name(2.0 * v, "a"), x)
+    np.testing.assert_array_equal(t(np.ones(3))[0], [2.0, 2.0, 2.0])

@@ -43,6 +43,7 @@ from .errors import (
 from .numpy import stop_gradient as _stop_gradient
 from .numpy._at import At
 from .numpy._math import _ones_of_unsigned
+from .numpy._promote import static_size
 from .implicit import custom_linear_solve, custom_root
 from .ops import complex_parts as _CP
 from .ops import float_bits as _FB
@@ -3063,8 +3064,6 @@ def _segment(name: str, scatter_fn, identity, data, segment_ids, num_segments,
     """JAX's ``_segment_update``: a result of ``num_segments`` rows (``identity`` in each,
     ``data``'s dtype) into which the scatter writes ``data``'s rows at ``segment_ids`` (ids out
     of range are dropped by default, negative ones too: they are not wrapped)."""
-    from .numpy._promote import static_size
-
     data = to_tracer(data) if isinstance(data, Tracer) else np.asarray(data)
     ids = segment_ids if isinstance(segment_ids, Tracer) else np.asarray(segment_ids)
     if ids.dtype.kind not in "iu":

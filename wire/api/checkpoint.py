@@ -19,11 +19,8 @@ from pyrsistent import pmap
 
 from .. import tree
 from ..core import Tracer, TraceTag, bind, flat_avals
-from ..core.lowering import VIEW_OF_INPUT, XpImpl
-from ..core.primitive import REALS, Primitive, elementwise_sampler
-from ..core.taylor import COEFFICIENTWISE
 from ..errors import WireError, WireTypeError, at, user_location
-from ..higher_order.checkpoint import checkpoint_bind
+from ..higher_order.checkpoint import checkpoint_bind, name_p
 from ..ir import Graph, Node, arg_op, make_node, substitute, toposort
 from ..ops.matmul import matmul_p
 from ..transforms.vjp import backward, carries_derivative
@@ -90,46 +87,6 @@ def save_only(*primitives) -> Callable[[Node], bool]:
 
 
 # --------------------------------------------------------------------------- names
-
-
-class _NamePrimitive(Primitive):
-    """The primitive of :func:`checkpoint_name` (found again by unpickling through its module,
-    as it is declared here)."""
-
-    __slots__ = ()
-
-    def __reduce__(self):
-        return _name_primitive, ()
-
-
-def _name_primitive():
-    return name_p
-
-
-def _name_batch(args, dims, *, name):
-    return bind(name_p, args[0], name=name), dims[0]
-
-
-def _name_sample(rng):
-    return [elementwise_sampler([REALS])(rng)[0][0]], {"name": "h"}
-
-
-name_p = _NamePrimitive(
-    "checkpoint_name",
-    lambda x, *, name: x,
-    lambda a, *, name: a,
-    dtype=lambda d, *, name: d,
-    vjp=lambda ct, out, x, *, name: (ct,),
-    jvp=lambda ts, out, x, *, name: ts[0],
-    batch=_name_batch,
-    linear=True,
-    emit=VIEW_OF_INPUT,
-    xp=XpImpl(lambda bk, x, *, name: x, "(identity)"),
-    sample=_name_sample,
-    doc="x, named for the policies of wire.checkpoint (wire.checkpoint_name)",
-    sympy=lambda sp, node, x: x,
-    taylor=COEFFICIENTWISE,
-)
 
 
 def checkpoint_name(x, name: str):

@@ -170,3 +170,32 @@ checkpoint_p = Primitive(
 def checkpoint_bind(args, body: Graph, n_out: int) -> tuple:
     """Bind ``checkpoint_p`` on ``args`` (closed-over values first); all its outputs."""
     return bind(checkpoint_p, *args, body=body, n_out=int(n_out))
+
+
+# --------------------------------------------------------------------------- names
+# (wire.checkpoint_name: an identity that marks a value for the checkpoint policies)
+
+def _name_batch(args, dims, *, name):
+    return bind(name_p, args[0], name=name), dims[0]
+
+
+def _name_sample(rng):
+    return [elementwise_sampler([REALS])(rng)[0][0]], {"name": "h"}
+
+
+name_p = Primitive(
+    "checkpoint_name",
+    lambda x, *, name: x,
+    lambda a, *, name: a,
+    dtype=lambda d, *, name: d,
+    vjp=lambda ct, out, x, *, name: (ct,),
+    jvp=lambda ts, out, x, *, name: ts[0],
+    batch=_name_batch,
+    linear=True,
+    emit=VIEW_OF_INPUT,
+    xp=XpImpl(lambda bk, x, *, name: x, "(identity)"),
+    sample=_name_sample,
+    doc="x, named for the policies of wire.checkpoint (wire.checkpoint_name)",
+    sympy=lambda sp, node, x: x,
+    taylor=COEFFICIENTWISE,
+)

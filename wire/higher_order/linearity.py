@@ -29,7 +29,7 @@ LINEAR_IN_FLOATS = frozenset((
     "sum_to_like", "concatenate", "getitem", "reduce_sum", "reduce_sum_where", "reduce_sum_as",
     "cumsum",
     "real", "imag", "conj", "complex", "fft", "select", "scatter", "scatter_add",
-    "scatter_addto", "convert", "remat_barrier", "proj"))
+    "scatter_addto", "convert", "remat_barrier", "checkpoint_name", "proj"))
 
 # the primitives linear in all their (floating-point) operands, and the products linear in
 # one operand when the others are constant; anything else computed from the arguments makes

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
+from ..api import ShapeDtypeStruct, custom_jvp, eval_shape, jvp, pure_callback
+
 
 def numpy_valued(host, composite, x, statics: tuple, *, linear: bool = False,
                  vmap_method: str = "sequential"):
@@ -42,9 +46,6 @@ def _example_composite(x):
 
 @functools.lru_cache(maxsize=None)
 def _made(host, composite, statics, linear, vmap_method):
-    from ..api import ShapeDtypeStruct, custom_jvp, eval_shape, jvp, pure_callback
-    import numpy as np
-
     def value(x):
         want = eval_shape(lambda v: composite(v, *statics), ShapeDtypeStruct(x.shape, x.dtype))
 
