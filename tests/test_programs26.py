@@ -616,3 +616,17 @@ def test_apply_updates_with_mismatched_trees_does_not_speak_of_a_state():
     with pytest.raises(wire.WireError, match="the state was made for"):
         opt = wire.optim.adam(0.1)
         opt.update({"a": onp.ones(2)}, opt.init({"b": onp.ones(2)}))
+
+
+def test_constant_table_indexed_by_a_traced_int_in_grad_inside_jit_and_loops():
+    # wnp.asarray(table)[i] inside an eager grad nested in jit or a loop body: the table is a
+    # traced constant there too (was: "np.asarray() of a traced value"); JAX x64's values
+    table = onp.array([1.0, -0.5, 2.0])
+    loss = lambda w, a: wnp.sum(w) * wnp.sum(wnp.asarray(table)[a])  # noqa: E731
+    idx = onp.array([0, 2, 1])
+    onp.testing.assert_array_equal(
+        wire.jit(lambda w, a: wire.grad(loss)(w, a))(onp.ones(3), idx), [2.5, 2.5, 2.5])
+    out = wire.lax.fori_loop(0, 2, lambda i, c: (c[0] - wire.grad(loss)(c[0], c[1]), c[1]),
+                             (onp.ones(3), idx))[0]
+    onp.testing.assert_array_equal(out, [-4.0, -4.0, -4.0])
+    onp.testing.assert_array_equal(wire.grad(loss)(onp.ones(3), idx), [2.5, 2.5, 2.5])

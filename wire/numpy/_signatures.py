@@ -673,6 +673,16 @@ def _called_by_user() -> bool:
     return frame is not None and not is_wire_file(frame.f_code.co_filename)
 
 
+def _under_abstract_trace(state) -> bool:
+    """Whether a trace without values is open: the innermost one, or one an eager transform
+    runs inside (``grad`` inside ``jit`` or a loop body, whose own trace carries values)."""
+    while state is not None:
+        if state.values is None:
+            return True
+        state = state.parent
+    return False
+
+
 def constant_under_jit(fn):
     """``fn`` (``array``, ``asarray``) giving a constant traced array for concrete data when the
     user calls it inside ``wire.jit`` or ``wire.trace``, as ``jnp.asarray`` gives a JAX array
@@ -690,8 +700,7 @@ def constant_under_jit(fn):
     def made(*args, **kwargs):
         out = fn(*args, **kwargs)
         if isinstance(out, np.ndarray) and out.dtype.kind in "biufc":
-            state = current_trace()
-            if state is not None and state.values is None and _called_by_user():
+            if _under_abstract_trace(current_trace()) and _called_by_user():
                 return to_tracer(out)
         return out
 
