@@ -53,8 +53,8 @@ def overrides() -> dict:
     ov[getitem_p] = XpImpl(_getitem, "__getitem__ (flip for negative steps)")
     ov[scatter_add_p] = XpImpl(_scatter_add, "index_add_")
     for prim in (INC.gammainc_p, INC.gammaincc_p, INC.gammainc_deriv_p, INC.gammainc_dx_p,
-                 INC.betainc_p, INC.betainc_deriv_p, INC.betainc_dx_p, *BES.PRIMITIVES,
-                 *SM.PRIMITIVES):
+                 INC.betainc_p, INC.betaincc_p, INC.betainc_deriv_p, INC.betainc_dx_p,
+                 *BES.PRIMITIVES, *SM.PRIMITIVES):
         ov[prim] = XpImpl(_on_host(prim), f"numpy impl of {prim.name} (on the host)")
     for prim in (SC.scatter_p, SC.scatter_addto_p, SC.scatter_mul_p, SC.scatter_min_p,
                  SC.scatter_max_p):
