@@ -474,14 +474,9 @@ class beta_gen(NumericQuantiles, ContinuousDistribution):
         return sc.betainc(a, b, z)
 
     def _sf(self, z, a, b):
-        # 1 - I_z(a, b) where that is at least 1/2 (no cancellation), I_{1-z}(b, a) elsewhere:
-        # 1 - z rounds away a tiny z, and with it the derivative (sf'(1e-300) for a < 1 was
-        # -inf, the truth -pdf(1e-300), finite); each branch sees its own z. Below z = 2^-26
-        # 1 - z has lost the bits of z that matter, so 1 - I is taken there even where
-        # I >= 1/2 (a tiny a: sf(1e-300; 0.001, 2) is 0.498, I_{1-z} = I_1 gave 0)
-        low = wnp.logical_or(sc.betainc(a, b, z) < 0.5, z < 2.0 ** -26)
-        return wnp.where(low, 1.0 - sc.betainc(a, b, safe(low, z, 0.5)),
-                         sc.betainc(b, a, 1.0 - safe(low, 0.5, z)))
+        # the complementary function: 1 - I_z(a, b) lost the digits of a small sf, and
+        # I_(1-z)(b, a) those of a tiny z (1 - z rounds)
+        return sc.betaincc(a, b, z)
 
     def _logcdf(self, z, a, b):
         return _beta_log_tail(

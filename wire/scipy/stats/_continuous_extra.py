@@ -13,11 +13,7 @@ Quantiles: closed forms where they exist (``lognorm``, ``weibull_min``, ``raylei
 ``halfnorm``, ``halfcauchy``; ``invgamma``'s through ``gamma``'s), else numeric (``f``,
 ``chi``, ``skewnorm``, ``loggamma``; see ``._inverse``).
 
-Known bounds (documented in docs/scipy.md): ``f``'s cdf/sf where the argument of the
-incomplete beta function above 1/2 is needed and the probability is below 1/2 at the same
-time (a tiny ``dfn`` with ``dfn·x << dfd``: ``sf``) carry an absolute error of ~1e-16
-rather than a relative one (SciPy's ``betaincc`` would be needed as a primitive);
-``skewnorm``'s cdf is ``Φ(z) - 2 T(z, a)`` except in the tail where that cancels (``a z < -1``,
+Known bounds (documented in docs/scipy.md): ``skewnorm``'s cdf is ``Φ(z) - 2 T(z, a)`` except in the tail where that cancels (``a z < -1``,
 ``z < 0``, and the mirror image), where it is the density's integral by Gauss-Laguerre
 quadrature in log form.
 """
@@ -72,15 +68,12 @@ def _gamma_logcdf_of_log(log_x, a, near):
 
 def _beta_probability(a, b, x, y):
     """``I_x(a, b)`` given both ``x`` and ``y = 1 - x`` to full relative accuracy: at
-    ``x <= 1/2`` directly. Above, SciPy's ``1 - x`` inside loses the digits of ``y`` (the
-    relative error of ``I`` is up to ``~1e-16 / y``; with ``y`` rounded away it is 1), and
-    ``c = 1 - I_y(b, a)`` is accurate to ``~1e-16 / c``: ``c`` where ``c >= y``, else the
-    direct value (a ``betaincc`` primitive would make both exact)."""
+    ``x <= 1/2`` directly, above as ``1 - I_y(b, a)`` by the complementary function (SciPy's
+    ``1 - x`` inside ``I_x`` would lose the digits of ``y``, and ``1 - betainc`` those of a
+    small probability: ``f.sf(1, 1e-8, 5)`` had four digits)."""
     low = x <= 0.5
-    comp = 1.0 - sc.betainc(b, a, safe(low, 0.5, y))
-    use_comp = both(wnp.logical_not(low), comp >= y)
-    direct = sc.betainc(a, b, safe(use_comp, 0.5, x))
-    return wnp.where(use_comp, comp, direct)
+    return wnp.where(low, sc.betainc(a, b, safe(low, x, 0.5)),
+                     sc.betaincc(b, a, safe(low, 0.5, y)))
 
 
 class f_gen(_PositiveHalfLine):

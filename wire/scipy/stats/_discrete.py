@@ -74,8 +74,8 @@ class binom_gen(DiscreteDistribution):
     def _pmf(self, k, n, p):  # the Beta(k + 1, n - k + 1) density / (n + 1): exact at p = 0, 1
         return sc._beta_density(k + 1.0, n - k + 1.0, p) / (n + 1.0)
 
-    def _cdf(self, k, n, p):
-        return sc.betainc(n - k, k + 1.0, 1.0 - p)
+    def _cdf(self, k, n, p):  # not I_(1-p)(n - k, k + 1): 1 - p rounds away a small p
+        return sc.betaincc(k + 1.0, n - k, p)
 
     def _sf(self, k, n, p):
         return sc.betainc(k + 1.0, n - k, p)

@@ -78,8 +78,8 @@ class nbinom_gen(DiscreteDistribution):
     def _cdf(self, k, n, p):
         return sc.betainc(n, k + 1.0, p)
 
-    def _sf(self, k, n, p):
-        return sc.betainc(k + 1.0, n, 1.0 - p)
+    def _sf(self, k, n, p):  # not I_(1-p)(k + 1, n): 1 - p rounds away a small p
+        return sc.betaincc(n, k + 1.0, p)
 
     def _stats(self, n, p):
         q = 1.0 - p
