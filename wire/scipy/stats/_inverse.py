@@ -50,14 +50,14 @@ def quantile(dist, q, shapes, upper):
     def residual(z):  # increasing in z on both sides
         # the tail probability itself where p is normal: log(P/p) is then accurate to an ulp
         z_lin = safe(normal, z, dist.interior)
-        prob = wnp.where(left, dist._cdf(z_lin, *shapes), dist._sf(z_lin, *shapes))
+        prob = dist._tail_probability(z_lin, left, shapes, False)
         # (and where the probability is a normal double too: t's cdf is 0 past |z| ~ 1e154,
         # where its log is still accurate, t.ppf(1e-300, 1) is -3.2e299)
         lin = both(normal, prob >= _P_NORMAL)
         linear = wnp.log(safe(lin, prob, 1.0) / p_lin)
         z_log = safe(lin, dist.interior, z)
-        logs = wnp.where(left, dist._logcdf(z_log, *shapes) - log_p,
-                         log_p - dist._logsf(z_log, *shapes))
+        log_prob = dist._tail_probability(z_log, left, shapes, True)
+        logs = wnp.where(left, log_prob - log_p, log_p - log_prob)
         return wnp.where(lin, wnp.where(left, linear, -linear), logs)
 
     def bisect(f, z0):
@@ -118,6 +118,14 @@ def reflected_quantile(dist, q, shapes, upper, flip, reflect):
 class NumericQuantiles:
     """Mixin: ``_ppf``/``_isf`` by :func:`quantile` for a distribution that defines
     ``z_of_u`` and ``u_range``."""
+
+    def _tail_probability(self, z, left, shapes, log):
+        """The cdf at ``z`` where ``left``, else the sf (their logs if ``log``); a symmetric
+        distribution overrides it with one evaluation of the cdf (the residual's graph is
+        evaluated ~100 times per quantile)."""
+        if log:
+            return wnp.where(left, self._logcdf(z, *shapes), self._logsf(z, *shapes))
+        return wnp.where(left, self._cdf(z, *shapes), self._sf(z, *shapes))
 
     def _ppf(self, q, *shapes):
         return quantile(self, q, shapes, upper=False)
