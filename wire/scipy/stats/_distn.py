@@ -195,6 +195,18 @@ class Distribution:
             out.append(self.var(*args, **kwds))
         return out[0] if len(out) == 1 else tuple(out)
 
+    def median(self, *args, **kwds):
+        """The median, ``ppf(0.5)``."""
+        return self.ppf(0.5, *args, **kwds)
+
+    def interval(self, confidence, *args, **kwds):
+        """``(lower, upper)``: the central interval holding probability ``confidence``,
+        ``ppf`` and ``isf`` of ``(1 - confidence) / 2`` (as SciPy; ``isf`` keeps a tiny tail
+        probability exact, where ``ppf(1 - q)`` would round it)."""
+        alpha = as_float(confidence)
+        return (self.ppf(0.5 - 0.5 * alpha, *args, **kwds),
+                self.isf(0.5 - 0.5 * alpha, *args, **kwds))
+
     def nnlf(self, theta, x):
         """Negative log-likelihood of the data ``x`` at parameters ``theta`` (shapes, then
         loc and scale): ``-sum(logpdf(x, *theta))``, inf where ``theta`` is invalid."""
@@ -372,16 +384,6 @@ class ContinuousDistribution(Distribution):
         lo, hi = self.support_bounds
         return self._quantile("isf", q, args, kwds, self._isf, hi, lo)
 
-    def median(self, *args, **kwds):
-        """The median, ``ppf(0.5)``."""
-        return self.ppf(0.5, *args, **kwds)
-
-    def interval(self, confidence, *args, **kwds):
-        """``(lower, upper)``: the central interval holding probability ``confidence``."""
-        alpha = as_float(confidence)
-        return (self.ppf(0.5 - 0.5 * alpha, *args, **kwds),
-                self.isf(0.5 - 0.5 * alpha, *args, **kwds))
-
     def _log_likelihood_terms(self, x, theta):
         return self.logpdf(x, *theta)
 
@@ -518,16 +520,6 @@ class DiscreteDistribution(Distribution):
         on ``sf`` itself, so a tiny ``q`` keeps its meaning: ``poisson.isf(1e-20, 3)`` is 24,
         where SciPy's ``ppf(1 - q)`` gives NaN)."""
         return self._quantile("isf", k_q, args, kwds, upper=True)
-
-    def median(self, *args, **kwds):
-        """The median, ``ppf(0.5)``."""
-        return self.ppf(0.5, *args, **kwds)
-
-    def interval(self, confidence, *args, **kwds):
-        """``(lower, upper)``: ``ppf`` and ``isf`` of ``(1 - confidence) / 2``, as SciPy."""
-        alpha = as_float(confidence)
-        return (self.ppf(0.5 - 0.5 * alpha, *args, **kwds),
-                self.isf(0.5 - 0.5 * alpha, *args, **kwds))
 
     def _quantile(self, method, q, args, kwds, upper):
         *shapes, loc = self._parse(method, args, kwds)
