@@ -444,12 +444,20 @@ class t_gen(SymmetricNumericQuantiles, ContinuousDistribution):
         log_phi = sc.log_ndtr(ze)
         expanded = log_phi + wnp.log1p(wnp.exp(-0.5 * ze * ze - _LOG_SQRT_2PI - log_phi)
                                        * _t_series_sum(ze, de))
-        # elsewhere the log of the cdf at -|z| (cdf <= 1/2 there), log1p(-it) for z > 0: one
-        # evaluation of the cdf, not the generic form's three
+        # Elsewhere the log of the cdf at -|z| (cdf <= 1/2 there), log1p(-it) for z > 0: one
+        # evaluation of the cdf, not the generic form's three; but where I_x(a, a) underflows
+        # between the two forms above (x >= 0.01, z⁴ > 2ν: t.logcdf(-50, 1e4) was -inf, the
+        # truth -1031.6) by beta's continued fraction for log I_x.
         zn = safe(wnp.logical_or(far, expand), -1.0, z)
         lower = zn < 0
-        prob = self._cdf(wnp.where(lower, zn, -zn), df)
-        near = wnp.where(lower, wnp.log(prob), wnp.log1p(-prob))
+
+        def generic(underflows):
+            zg = safe(underflows, -1.0, zn)
+            low = zg < 0
+            prob = self._cdf(wnp.where(low, zg, -zg), df)
+            return wnp.where(low, wnp.log(prob), wnp.log1p(-prob))
+
+        near = _beta_log_tail(safe(both(lower, wnp.logical_not(inf)), x, 0.5), a, a, generic)
         out = wnp.where(far, tail, wnp.where(expand, expanded, near))
         return wnp.where(inf, _norm_logcdf(safe(inf, z, 0.0)), out)
 
