@@ -57,13 +57,16 @@ def _log1mexp_small(y, log_y):
 
 
 def _gamma_logcdf_of_log(log_x, a, near):
-    """``log P(a, x)`` given ``log x``: where ``x`` is below ``e^-690`` (it may underflow),
+    """``log P(a, x)`` given ``log x``: where ``x`` is below ``e^-40`` (it may underflow),
     ``a log x - log Γ(a + 1)``, exact there (``P = x^a / Γ(a + 1) (1 - a x / (a + 1) +
-    …)``); elsewhere ``near(safe log x)``. ``chi.logcdf(1e-300, 1)`` is -690.6, not -inf (and
-    its quantiles of tiny ``q`` are then 0, the underflowed truth, not 1e-162)."""
-    far = log_x < -690.0
+    …)``: the rest is below 5e-18, in every derivative too); elsewhere ``near(safe log x)``.
+    ``chi.logcdf(1e-300, 1)`` is -690.6, not -inf (and its quantiles of tiny ``q`` are then
+    0, the underflowed truth, not 1e-162); near the underflow of ``x`` the second derivative
+    through ``x = e^(log x)`` overflowed (``chi.logcdf''(1e-105, 3)`` was NaN, the truth
+    -3e210)."""
+    far = log_x < -40.0
     val = near(safe(far, 0.0, log_x))
-    return wnp.where(far, a * safe(far, log_x, -691.0) - sc.gammaln(a + 1.0), val)
+    return wnp.where(far, a * safe(far, log_x, -41.0) - sc.gammaln(a + 1.0), val)
 
 
 def _beta_probability(a, b, x, y):
