@@ -564,6 +564,7 @@ TABLE: dict[str, Callable[[], list]] = {
         ("0-d", (np.array(2.0), np.array(3.0), np.array(-0.0)), _apply),
         ("empty", (np.zeros((0,)), np.ones(1), np.ones(1)), _apply),
         ("f32×f64", (F32[:, None, None], F[None, :, None], F[None, None, :]), _apply)),
+    "special.betaincc": lambda: TABLE["special.betainc"](),
     "special.polygamma": lambda: unary_n(lambda f, x: f(0, x)) + unary_n(lambda f, x: f(1, x))
     + unary_n(lambda f, x: f(3, x)),
     # Bessel functions of a static order (orders 0, 1 take the dedicated routines' siblings)

@@ -1350,7 +1350,7 @@ __all__ += [*_BESSEL_NAMES, *_GAMMA_NAMES, *_MORE_NAMES]
 # imaginary parts). Complex arguments are taken by: logsumexp, softmax, log_softmax, erf,
 # erfc, ndtr, digamma/psi, sinc, xlogy, xlog1py (and, on concrete arrays, loggamma, gamma,
 # log_ndtr and SciPy's complex functions from the modules above; their traced forms raise).
-_REAL_ONLY = ("bernoulli", "beta", "betainc", "betaln", "entr", "erfcinv", "expit",
+_REAL_ONLY = ("bernoulli", "beta", "betainc", "betaincc", "betaln", "entr", "erfcinv", "expit",
               "factorial", "gammainc", "gammaincc", "kl_div", "log_expit", "logit",
               "multigammaln", "ndtri", "rel_entr")
 for _name in _REAL_ONLY:
