@@ -324,11 +324,12 @@ def test_nanquantile_zero_signs_are_numpys():
 
 
 def test_python_operators_on_a_weak_bool_are_pythons():
-    """``-s``, ``s + s``, ``~s``, ``s // s``, ``abs(s)`` on a Python-bool argument compute on
-    ints, as Python's (``-True`` is -1; under jit it raised, ``s + s`` was logical or);
-    ``s & s`` stays a bool, and ``wnp.add(s, s)`` is NumPy's (a bool)."""
+    """``-s``, ``s + s``, ``s // s``, ``abs(s)`` on a Python-bool argument compute on ints, as
+    Python's (``-True`` is -1; under jit it raised, ``s + s`` was logical or); ``s & s`` and
+    ``~s`` stay booleans (``~s`` as in NumPy and JAX, not Python's ``~True == -2``), and
+    ``wnp.add(s, s)`` is NumPy's (a bool)."""
     x = np.ones(2, np.int8)
-    cases = [lambda s, x: (-s) + x, lambda s, x: (s + s) + x, lambda s, x: (~s) + x,
+    cases = [lambda s, x: (-s) + x, lambda s, x: (s + s) + x,
              lambda s, x: (s // s) + x, lambda s, x: (s**s) + x, lambda s, x: abs(s) + x,
              lambda s, x: (True + s) + x, lambda s, x: (s & s) + x,
              lambda s, x: wnp.add(s, s) + x, lambda s, x: s * 2.5 + x]
@@ -337,6 +338,19 @@ def test_python_operators_on_a_weak_bool_are_pythons():
         for got in (wire.jit(f)(True, x),
                     wire.vmap(f, in_axes=(None, 0))(True, np.stack([x, x]))[0]):
             assert got.dtype == want.dtype and np.array_equal(got, want), (got, want)
+    inv = lambda s, x: (~s) + x  # noqa: E731
+    for s in (True, False):  # NumPy's (and JAX's) ~ of a boolean
+        assert np.array_equal(wire.jit(inv)(s, x), inv(np.bool_(s), x))
+
+
+def test_nan_reductions_of_a_python_float_argument_under_jit():
+    # ~isnan(s) inside nanvar of a weak -0.0 was Python's ~ on ints (-1): NaN, not 0.0
+    for name in ("nanmean", "nanvar", "nanstd", "nansum", "nanmax", "nanmedian"):
+        for s in (-0.0, 0.0, 1.5, float("nan"), 3, True):
+            want = getattr(np, name)(s)
+            got = wire.jit(lambda v: getattr(wnp, name)(v))(s)
+            assert np.array_equal(got, want, equal_nan=True) and \
+                np.signbit(got) == np.signbit(want), (name, s, got, want)
 
 
 def test_checkpoint_name_saves_loads_and_transposes():

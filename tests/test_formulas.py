@@ -159,6 +159,9 @@ def _scalar_programs():
         ("stop_gradient", lambda a: wire.stop_gradient(a) * a, (x,)),
         ("grad_checkpoint", wire.value_and_grad(
             lambda a: wire.checkpoint(lambda t: wnp.sin(t) * t)(a) * 3.0), (x,)),
+        ("checkpoint_name", wire.value_and_grad(lambda a: wire.checkpoint(
+            lambda t: wnp.sin(wire.checkpoint_name(t * t, "sq")),
+            policy=wire.checkpoint_policies.save_only_these_names("sq"))(a)), (x,)),
         ("convert", lambda a, b, c: (a.astype(np.int32) + c.astype(np.float64)
                                      + (b > 1).astype(np.float64) + (a != 0)), (-2.7, 3.0, True)),
         ("logic", lambda a, b: wnp.logical_xor(wnp.logical_and(a > 0, b > 0),

@@ -48,7 +48,9 @@ def install(cls, wnp, protocols) -> None:
 # NumPy's on booleans is logical or refused. A weakly typed boolean (a Python-bool argument
 # of jit, vmap or grad) with weak operands only gets Python's, as eagerly.
 _INT_ARITHMETIC = ("add", "sub", "mul", "floordiv", "mod", "divmod", "pow", "lshift", "rshift")
-_INT_UNARY = ("neg", "pos", "abs", "invert")
+# (not ``~``: wire's own code inverts masks it computed from weak values, as NumPy and JAX
+# invert booleans; Python's ``~True == -2`` is not followed)
+_INT_UNARY = ("neg", "pos", "abs")
 
 
 def _weak_bool_as_int(v):
