@@ -7,6 +7,8 @@ from collections import Counter
 
 import numpy as np
 
+import wire
+
 
 def exact_difference(want, got):
     """None where ``got`` is ``want`` exactly (shape, dtype, values with NaN equal to NaN, and
@@ -132,3 +134,31 @@ def close_to(got, want, rel, dtype=np.float64) -> bool:
     if abs(w) < float(info.tiny):  # underflows: 0 or a subnormal is right, NaN is not
         return abs(g) <= float(info.tiny)
     return math.isfinite(g) and abs(g - w) <= rel * abs(w)
+
+
+# ------------------------------------------------------------------ checks of whole programs
+
+
+def close(got, want, rtol=1e-9, atol=1e-12):
+    """``assert_allclose`` of ``got`` and ``want`` as float arrays."""
+    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float),
+                               rtol=rtol, atol=atol)
+
+
+def direction(tree, seed=0):
+    """A fixed pseudo-random pytree like ``tree`` (to summarise a result by one number)."""
+    rng = np.random.default_rng(seed)
+    leaves, treedef = wire.tree.flatten(tree)
+    return wire.tree.unflatten(treedef, [rng.normal(size=np.shape(v)) for v in leaves])
+
+
+def summary(tree, seed=0):
+    """One number standing for a pytree of results: its dot product with :func:`direction`."""
+    d = direction(tree, seed)
+    return sum(float(np.sum(np.asarray(x) * np.asarray(y)))
+               for x, y in zip(wire.tree.leaves(tree), wire.tree.leaves(d)))
+
+
+def both(fn):
+    """``fn`` as written and under ``wire.jit``."""
+    return [fn, wire.jit(fn)]

@@ -26,6 +26,7 @@ import wire.numpy as wnp
 import wire.scipy.integrate
 import wire.scipy.linalg
 import wire.scipy.special
+from oracles import both, close, summary
 
 W = SimpleNamespace(t=wire, np=wnp, lax=wire.lax, linalg=wire.scipy.linalg,
                     special=wire.scipy.special, tree=wire.tree, checkpoint=wire.checkpoint,
@@ -33,33 +34,6 @@ W = SimpleNamespace(t=wire, np=wnp, lax=wire.lax, linalg=wire.scipy.linalg,
                     sg=wire.stop_gradient, softmax=wire.nn.softmax, one_hot=wire.nn.one_hot,
                     fixed_point=wire.fixed_point, odeint=wire.scipy.integrate.odeint,
                     name="wire")
-
-
-def close(got, want, rtol=1e-9, atol=1e-12):
-    onp.testing.assert_allclose(onp.asarray(got, dtype=float), onp.asarray(want, dtype=float),
-                                rtol=rtol, atol=atol)
-
-
-def direction(tree, seed=0):
-    """A fixed pseudo-random pytree like ``tree`` (to summarise a gradient by one number)."""
-    rng = onp.random.default_rng(seed)
-    leaves, treedef = wire.tree.flatten(tree)
-    return wire.tree.unflatten(treedef, [rng.normal(size=onp.shape(v)) for v in leaves])
-
-
-def vdot(a, b):
-    return sum(float(onp.sum(onp.asarray(x) * onp.asarray(y)))
-               for x, y in zip(wire.tree.leaves(a), wire.tree.leaves(b)))
-
-
-def summary(tree, seed=0):
-    """One number standing for a pytree of results: its dot product with :func:`direction`."""
-    return vdot(tree, direction(tree, seed))
-
-
-def both(fn):
-    """``fn`` as written and under ``wire.jit``."""
-    return [fn, wire.jit(fn)]
 
 
 # ----------------------------------------------------------------- weakly typed loop carries

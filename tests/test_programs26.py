@@ -36,33 +36,10 @@ import wire.nn
 import wire.numpy as wnp
 import wire.optim
 import wire.scipy.linalg
+from oracles import both, close, summary
 
 W = SimpleNamespace(t=wire, np=wnp, lax=wire.lax, linalg=wire.scipy.linalg,
                     lse=wire.nn.logsumexp, optim=wire.optim, tree=wire.tree, name="wire")
-
-
-def close(got, want, rtol=1e-9, atol=1e-12):
-    onp.testing.assert_allclose(onp.asarray(got, dtype=float), onp.asarray(want, dtype=float),
-                                rtol=rtol, atol=atol)
-
-
-def direction(tree, seed=0):
-    """A fixed pseudo-random pytree like ``tree`` (to summarise a result by one number)."""
-    rng = onp.random.default_rng(seed)
-    leaves, treedef = wire.tree.flatten(tree)
-    return wire.tree.unflatten(treedef, [rng.normal(size=onp.shape(v)) for v in leaves])
-
-
-def summary(tree, seed=0):
-    """One number standing for a pytree of results: its dot product with :func:`direction`."""
-    d = direction(tree, seed)
-    return sum(float(onp.sum(onp.asarray(x, dtype=float) * onp.asarray(y)))
-               for x, y in zip(wire.tree.leaves(tree), wire.tree.leaves(d)))
-
-
-def both(fn):
-    """``fn`` as written and under ``wire.jit``."""
-    return [fn, wire.jit(fn)]
 
 
 def _data(seed, *shapes, scale=1.0):
