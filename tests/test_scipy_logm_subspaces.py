@@ -66,6 +66,13 @@ def test_special_inputs():
     assert np.iscomplexobj(L.logm(neg))
     assert np.isnan(wire.jit(L.logm)(neg)).all()
     np.testing.assert_array_equal(wire.jit(L.logm)(neg.astype(complex)), sl.logm(neg))
+    # ... and so is its derivative (it was the derivative of the complex logarithm's real
+    # part); the same for every primary matrix function whose value is complex there
+    two = np.array([[1.0, 2.0], [3.0, 4.0]])  # eigenvalues -0.37 and 5.37
+    for fn in (L.logm, lambda a: L.fractional_matrix_power(a, 0.5),
+               lambda a: L.funm(a, wnp.sqrt)):
+        assert np.isnan(wire.grad(lambda a: wnp.sum(fn(a)))(two)).all()
+    assert np.isfinite(wire.grad(lambda a: wnp.sum(L.logm(a)))(ROTATION)).all()
     # a Jordan block has no eigenvector basis: NaN derivative, never a wrong number
     g = wire.grad(lambda a: wnp.sum(L.logm(a)))(np.array([[1.0, 1.0], [0.0, 1.0]]))
     assert np.isnan(g).all()

@@ -308,10 +308,20 @@ def _primary_jvp(f, dtype, primals, tangents):
     (a,), (e,) = primals, tangents
     w, v = wnp.linalg.eig(a)
     vi = wnp.linalg.inv(v)
-    x = _like(a, (v * wnp.asarray(f(w), w.dtype)[..., None, :]) @ vi, dtype)
+    xc = (v * wnp.asarray(f(w), w.dtype)[..., None, :]) @ vi
+    x = _like(a, xc, dtype)
     rdt = np.finfo(w.dtype).dtype
     s = wnp.linalg.svd(wnp.stop_gradient(v), compute_uv=False)
-    bad = s[..., -1:] <= np.asarray(np.sqrt(np.finfo(rdt).eps), rdt) * s[..., :1]
+    tol = np.asarray(np.sqrt(np.finfo(rdt).eps), rdt)
+    bad = s[..., -1:] <= tol * s[..., :1]
+    if np.dtype(dtype).kind != "c":
+        # a real matrix whose f is complex (logm, a square root of a negative eigenvalue):
+        # SciPy's value is complex and the traced one NaN, so is its derivative (not the
+        # derivative of the real part)
+        size = wnp.max(wnp.abs(wnp.stop_gradient(xc)), axis=(-2, -1), keepdims=True)
+        imag = wnp.max(wnp.abs(wnp.imag(wnp.stop_gradient(xc))), axis=(-2, -1),
+                       keepdims=True)
+        bad = bad | (imag > tol * size)[..., 0]
     nan = wnp.where(wnp.expand_dims(bad, -1), np.asarray(np.nan, rdt), np.ones((), rdt))
     k = _divided_differences(f, w)
     inner = k * (vi @ wnp.asarray(e, v.dtype) @ v)
