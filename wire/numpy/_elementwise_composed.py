@@ -8,7 +8,7 @@ Complex derivatives follow JAX's convention (see ``wire.ops.complex_parts``).
 from __future__ import annotations
 
 import builtins
-
+import cmath
 import math
 
 import numpy as np
@@ -286,8 +286,16 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     elif type(b) is not float and type(b) is not complex:
         b = cast(b, result_dtype(b, 1.0))  # NumPy makes b a float (ints: float64)
     # (a Python b: its tolerance is a Python float too, weakly typed as NumPy's)
-    size = builtins.abs(b) if type(b) is float or type(b) is complex else abs(b)
-    close = ((abs(a - b) <= atol + rtol * size) & isfinite(b)) | (a == b)
+    finite_b = isfinite(b)
+    # an infinite b only counts through a == b: leave it out of the difference, where
+    # inf - inf would raise NumPy's "invalid value" warning that np.isclose never shows
+    if type(b) is float or type(b) is complex:
+        b_finite = b if cmath.isfinite(b) else 0.0
+        size = builtins.abs(b_finite)
+    else:
+        b_finite = where(finite_b, b, zeros_like(b))
+        size = abs(b_finite)
+    close = ((abs(a - b_finite) <= atol + rtol * size) & finite_b) | (a == b)
     if equal_nan:
         close = close | (isnan(a) & isnan(b))
     return close
