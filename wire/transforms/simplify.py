@@ -107,6 +107,7 @@ class Rewriter:
         self._first: dict = {}
         # combinations (see _cold_key) at which the first rules fired nowhere and made nothing
         self._cold: set = set()
+        self._infos: dict = {}  # primitive -> what the sweep needs of it (see _info)
         # primitives whose operands the table puts in canonical order: nodes built here get
         # that order at once (one node instead of a node and its sorted twin)
         self._sorted = {p for p, fns in rules.items() if p != EVERY and sort_operands in fns}
@@ -270,89 +271,102 @@ class Rewriter:
         """A structural hash of ``node`` that is the same in every process (for sorting)."""
         return structural_key(node)
 
+    def _info(self, node: Node) -> tuple:
+        """What the sweep needs of ``node``'s primitive, worked out once per primitive (one
+        lookup per node instead of one per question): ``(code, sorted, commutative, quiet,
+        gate, deep)`` — its code in structural keys, whether the table puts its operands in
+        order, whether its key sorts its operands' keys, whether no first rule can fire at
+        it, and the ``gate`` and ``deep`` sets of :meth:`_first_rules_for`."""
+        prim = node.op
+        fns, gate, deep = self._first_rules_for(node)
+        code = _OP_CODES.get(prim)
+        if code is None:
+            code = _op_code(node)
+        info = self._infos[prim] = (code, prim in self._sorted, prim in _COMMUTATIVE, not fns,
+                                    gate, deep)
+        return info
+
     def sweep(self, outputs, order=None) -> list[Node]:
         """One bottom-up pass over everything ``outputs`` need; iterative. ``order``: those
         nodes in a topological order (default: ``toposort(outputs)``)."""
         memo, local, sorted_ = self.memo, self.local, self._sorted
-        loc_of, made, firsts = self.loc_of, self.made, self._first
+        loc_of, made = self.loc_of, self.made
         locs_get = self.locs_get
-        op_codes, set_key, cold = _OP_CODES, _SET_SKEY, self._cold
-        consts, commutative = CONSTANT_OPS, _COMMUTATIVE
+        set_key, cold = _SET_SKEY, self._cold
+        consts = CONSTANT_OPS
+        infos = self._infos
         for node in toposort(outputs) if order is None else order:
             if node in memo:
                 continue
             if not node._items:  # (no params, so no graphs among them)
                 ins = node.inputs
                 if ins:
+                    op = node.op
+                    info = infos.get(op)
+                    if info is None:
+                        info = self._info(node)
+                    code, srt, comm, quiet, gate, deep = info
                     # the operands' structural keys, in the new operand order: the key of the
                     # node this makes is then one hash here (keys are asked for nearly every
                     # node: each operand of a sum or product), not a walk back to keyed nodes
                     if len(ins) == 2:  # (most nodes: a binary operation)
-                        x, y = ins
-                        x, y = memo[x], memo[y]
+                        x0, y0 = ins
+                        x, y = memo[x0], memo[y0]
                         kx, ky = x._skey, y._skey
                         if kx is None:
                             kx = structural_key(x)
                         if ky is None:
                             ky = structural_key(y)
-                        cx = x.op in consts  # (_in_order: a constant last, else by key)
-                        if ((ky < kx) if cx is (y.op in consts) else cx) \
-                                and node.op in sorted_ and not _keeps_order(x, y):
-                            new = (y, x)
-                        else:
-                            new = (x, y)
+                        ox, oy = x.op, y.op
+                        cx = ox in consts  # (_in_order: a constant last, else by key)
+                        if srt and ((ky < kx) if cx is (oy in consts) else cx) \
+                                and not _keeps_order(x, y):
+                            x, y, kx, ky, ox, oy = y, x, ky, kx, oy, ox
+                        same = x is x0 and y is y0
                         # (the key of a commutative node: its operands' keys in sorted order)
-                        keys = (ky, kx) if ky < kx and node.op in commutative else (kx, ky)
-                    elif len(ins) == 1:  # (a unary operation: no list)
-                        x = memo[ins[0]]
-                        kx = x._skey
-                        if kx is None:
-                            kx = structural_key(x)
-                        new, keys = (x,), (kx,)
+                        skey = hash((code, 0, ky, kx) if comm and ky < kx else (code, 0, kx, ky))
+                        # whether no rule can fire at the node (local's first tests, inline:
+                        # most nodes of a large graph): then it is its own result
+                        if not quiet:
+                            if gate is not None:
+                                quiet = ox not in gate and oy not in gate
+                            if not quiet and deep is not None and ox not in deep \
+                                    and oy not in deep:  # (local's cold test, inline)
+                                cx, cy = ox in consts, oy in consts
+                                quiet = (op, (), node.aval, x if cx else ox,
+                                         None if cx else x.aval, y if cy else oy,
+                                         None if cy else y.aval) in cold
+                        if not same:
+                            new = (x, y)
                     else:
-                        new, keys = tuple([memo[i] for i in ins]), None
-                        if node.op in sorted_:
-                            new = _in_order(new)
-                    # whether no rule can fire at the node (local's first test, inline: most
-                    # nodes of a large graph): then it is its own result
-                    first = firsts.get(node.op)
-                    if first is None:
-                        quiet = False
-                    else:
-                        fns, gate, deep = first
-                        if not fns:
-                            quiet = True
-                        elif gate is None:
-                            quiet = False
+                        if len(ins) == 1:  # (a unary operation: no list)
+                            x = memo[ins[0]]
+                            kx = x._skey
+                            if kx is None:
+                                kx = structural_key(x)
+                            same = x is ins[0]
+                            new = (x,)
+                            skey = hash((code, 0, kx))
                         else:
-                            for i in new:
-                                if i.op in gate:
-                                    quiet = False
-                                    break
-                            else:
-                                quiet = True
-                        if not quiet and deep is not None:  # (local's cold test, inline)
-                            if len(new) == 2:  # (_cold_key's, inline: no params here)
-                                a, b = new
-                                oa, ob = a.op, b.op
-                                if oa in deep or ob in deep:
-                                    key = None
+                            new, skey = tuple([memo[i] for i in ins]), None
+                            if srt:
+                                new = _in_order(new)
+                            same = new == ins  # element identity: nodes compare by identity
+                        if not quiet:
+                            if gate is not None:
+                                for i in new:
+                                    if i.op in gate:
+                                        break
                                 else:
-                                    ca, cb = oa in consts, ob in consts
-                                    key = (node.op, (), node.aval,
-                                           a if ca else oa, None if ca else a.aval,
-                                           b if cb else ob, None if cb else b.aval)
-                            else:
-                                key = _cold_key(node.op, (), node.aval, new, deep)
-                            quiet = key is not None and key in cold
-                    if new != ins:  # element identity: nodes compare by identity
+                                    quiet = True
+                            if not quiet and deep is not None:  # (local's cold test, inline)
+                                key = _cold_key(op, (), node.aval, new, deep)
+                                quiet = key is not None and key in cold
+                    if not same:
                         # (with_inputs, inline: no params)
-                        rebuilt = _intern(node.op, new, (), node.params, node.aval, node.loc)
-                        if keys is not None and rebuilt._skey is None:  # (structural_key's)
-                            code = op_codes.get(node.op)
-                            if code is None:
-                                code = _op_code(node)
-                            set_key(rebuilt, hash((code, 0, *keys)))
+                        rebuilt = _intern(op, new, (), node.params, node.aval, node.loc)
+                        if skey is not None and rebuilt._skey is None:  # (structural_key's)
+                            set_key(rebuilt, skey)
                         if quiet and rebuilt.inputs is new:  # (made just now: in no memo yet)
                             # no rule runs at it, so only the graph's table reads its line,
                             # and _rebuild gives it the line of ``node`` (its memo entry)
@@ -371,11 +385,8 @@ class Rewriter:
                         else:
                             memo[node] = local(rebuilt)
                         continue
-                    if keys is not None and node._skey is None:  # (as above)
-                        code = op_codes.get(node.op)
-                        if code is None:
-                            code = _op_code(node)
-                        set_key(node, hash((code, 0, *keys)))
+                    if skey is not None and node._skey is None:  # (as above)
+                        set_key(node, skey)
                     if quiet:
                         memo[node] = node
                         continue
