@@ -25,6 +25,7 @@ from ..errors import NonDifferentiableError, at
 from pyrsistent import pmap
 
 from ..ir import Graph, Node, gc_paused, make_node, toposort, with_inputs
+from ..ir.graph import _ENCLOSING
 from ..ops.elementwise import convert
 from ..core import NoCotangent, proj_p, to_tracer
 from ..ops.layout import zeros_like_
@@ -184,6 +185,7 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
     if order is None:
         order = toposort(outputs)
     dep = dependents(order, wrt)
+    table_get, strict = _own_table(loc_of)
     loc_of = _unwrapped(loc_of)
     # acc[node]: its cotangent contributions so far: one tracer, a list of them (fan-in),
     # or for a multi-output node a dict {output index: list}
@@ -195,18 +197,37 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
     found: dict[Node, Tracer] = {}
     rebase: dict[Node, Node] = {}
     pop = acc.pop
-    for node in reversed(order):
-        ct = pop(node, None)
-        if ct is None:
-            continue
-        kind = type(ct)
-        loc = None
-        if kind is list or kind is dict:
-            # the sum of a node's contributions is located at that node, like its rule's
-            # nodes (and bind walks no stack for it)
-            loc = node.loc if loc_of is None else loc_of(node)
-            token = _SITE.set(loc)
-            try:
+    # where a node's rule (and the sum of its contributions) makes its nodes: the graph's
+    # table, read inline when ``loc_of`` is a graph's (its locator's answer, without a call
+    # per node), else ``loc_of`` (or the node's own line)
+    hold = _OPEN.get()
+    # _SITE is set once per node differentiated, not reset after each: the work between two
+    # nodes' rules makes nodes only on a rare path (a cotangent to sum or cast: it runs at
+    # the site outside, as before); the site outside comes back when the walk ends
+    outer = _SITE.get()
+    first = _SITE.set(outer)
+    try:
+        for node in reversed(order):
+            ct = pop(node, None)
+            if ct is None:
+                continue
+            kind = type(ct)
+            inputs = node.inputs
+            if kind is not list and kind is not dict:
+                if node in wanted:
+                    found[node] = ct
+                if not inputs and node.is_leaf:
+                    continue
+            if table_get is not None:
+                loc = table_get(node)
+                if not loc and (loc is None or not strict):
+                    loc = node.loc
+            else:
+                loc = node.loc if loc_of is None else loc_of(node)
+            _SITE.set(loc)
+            if kind is list or kind is dict:
+                # the sum of a node's contributions is located at that node, like its rule's
+                # nodes (and bind walks no stack for it)
                 if kind is list:
                     ct = _total(ct)
                 else:  # a multi-output node: cotangents per output index
@@ -214,81 +235,91 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
                         _total(ct[i]) if i in ct else zeros_like_(Tracer(_proj(node, i)))
                         for i in range(node.num_outputs)
                     )
-            finally:
-                _SITE.reset(token)
-        if kind is not dict and node in wanted:
-            found[node] = ct
-        inputs = node.inputs
-        if not inputs and node.is_leaf:
-            continue
-        prim = node.op
-        if prim is proj_p:
-            src = inputs[0]
-            per_out = acc.get(src)
-            if per_out is None:
-                per_out = acc[src] = {}
-            per_out.setdefault(node.params["index"], []).append(ct)
-            continue
-        if loc is None:
-            loc = node.loc if loc_of is None else loc_of(node)
-        if prim.vjp is None:
-            raise NonDifferentiableError(
-                f"reverse-mode derivative of primitive {prim.name!r} ({node.aval!r}) is not "
-                f"defined{at(loc)}"
-            )
-        # the tracers of the node and its operands, made inline (Tracer(n) without the call
-        # of its __init__: the walk makes one per operand and output of every node)
-        hold = _OPEN.get()
-        multi = isinstance(node.aval, tuple)
-        ins = []
-        for i in inputs if multi else (node, *inputs):
-            t = _new_tracer(Tracer)
-            _set_node(t, i)
-            _set_trace(t, None)
-            if hold is not None:  # (an unset _hold holds nothing, as None would)
-                _set_hold(t, hold)
-            ins.append(t)
-        if multi:
-            out = _outputs(node)
-        else:
-            out = ins.pop(0)
-        parts = prim.vjp_parts
-        token = _SITE.set(loc)
-        try:
-            if parts is not None:
-                # only the inputs that depend on what is differentiated get a cotangent:
-                # a constant operand's product would be built and thrown away
-                params = node.params if node._items else _NO_PARAMS
-                if len(inputs) == 2:  # (the binary operations: no comprehension)
-                    x, y = inputs
-                    in_cts = (parts[0](ct, out, *ins, **params) if x in dep else None,
-                              parts[1](ct, out, *ins, **params) if y in dep else None)
+                if kind is not dict and node in wanted:
+                    found[node] = ct
+                if not inputs and node.is_leaf:
+                    continue
+            prim = node.op
+            if prim is proj_p:
+                src = inputs[0]
+                per_out = acc.get(src)
+                if per_out is None:
+                    per_out = acc[src] = {}
+                per_out.setdefault(node.params["index"], []).append(ct)
+                continue
+            if prim.vjp is None:
+                raise NonDifferentiableError(
+                    f"reverse-mode derivative of primitive {prim.name!r} ({node.aval!r}) is "
+                    f"not defined{at(loc)}"
+                )
+            # the tracers of the node and its operands, made inline (Tracer(n) without the
+            # call of its __init__: the walk makes one per operand and output of every node)
+            if isinstance(node.aval, tuple):
+                out = _outputs(node)
+            else:
+                out = _new_tracer(Tracer)
+                _set_node(out, node)
+                _set_trace(out, None)
+                if hold is not None:  # (an unset _hold holds nothing, as None would)
+                    _set_hold(out, hold)
+            parts = prim.vjp_parts
+            if len(inputs) == 2 and parts is not None:  # (the binary operations: no lists)
+                x, y = inputs
+                tx = _new_tracer(Tracer)
+                _set_node(tx, x)
+                _set_trace(tx, None)
+                ty = _new_tracer(Tracer)
+                _set_node(ty, y)
+                _set_trace(ty, None)
+                if hold is not None:
+                    _set_hold(tx, hold)
+                    _set_hold(ty, hold)
+                # only the inputs that depend on what is differentiated get a cotangent: a
+                # constant operand's product would be built and thrown away
+                if node._items:
+                    params = node.params
+                    in_cts = (parts[0](ct, out, tx, ty, **params) if x in dep else None,
+                              parts[1](ct, out, tx, ty, **params) if y in dep else None)
                 else:
+                    in_cts = (parts[0](ct, out, tx, ty) if x in dep else None,
+                              parts[1](ct, out, tx, ty) if y in dep else None)
+            else:
+                ins = []
+                for i in inputs:
+                    t = _new_tracer(Tracer)
+                    _set_node(t, i)
+                    _set_trace(t, None)
+                    if hold is not None:
+                        _set_hold(t, hold)
+                    ins.append(t)
+                if parts is not None:
+                    params = node.params if node._items else _NO_PARAMS
                     in_cts = [part(ct, out, *ins, **params) if i in dep else None
                               for part, i in zip(parts, inputs)]
-            # (unpacking an empty pmap costs more than the rest of a scalar rule's call)
-            elif node._items:
-                in_cts = prim.vjp(ct, out, *ins, **node.params)
-            else:
-                in_cts = prim.vjp(ct, out, *ins)
-        finally:
-            _SITE.reset(token)
-        if isinstance(in_cts, WithPrimals):
-            record_primals(rebase, node, in_cts.primals)
-        for inp, ict in zip(inputs, in_cts):
-            if ict is None or inp not in dep:
-                continue
-            if type(ict) is not Tracer or ict.node.aval is not inp.aval:
-                if type(ict) is NoCotangent:
-                    raise ict.error
-                ict = fit_cotangent(ict, inp)
-            prev = acc.get(inp)  # (_contribute, inline: once per edge)
-            if prev is None:
-                acc[inp] = ict
-            elif type(prev) is list:
-                prev.append(ict)
-            else:
-                acc[inp] = [prev, ict]
+                # (unpacking an empty pmap costs more than the rest of a scalar rule's call)
+                elif node._items:
+                    in_cts = prim.vjp(ct, out, *ins, **node.params)
+                else:
+                    in_cts = prim.vjp(ct, out, *ins)
+            if isinstance(in_cts, WithPrimals):
+                record_primals(rebase, node, in_cts.primals)
+            for inp, ict in zip(inputs, in_cts):
+                if ict is None or inp not in dep:
+                    continue
+                if type(ict) is not Tracer or ict.node.aval is not inp.aval:
+                    if type(ict) is NoCotangent:
+                        raise ict.error
+                    _SITE.set(outer)  # (summed or cast where it always was)
+                    ict = fit_cotangent(ict, inp)
+                prev = acc.get(inp)  # (_contribute, inline: once per edge)
+                if prev is None:
+                    acc[inp] = ict
+                elif type(prev) is list:
+                    prev.append(ict)
+                else:
+                    acc[inp] = [prev, ict]
+    finally:
+        _SITE.reset(first)
     result = [found.get(n) for n in wrt]
     if not rebase:
         return result, list(keep)
@@ -300,6 +331,23 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
 
 _NO_PARAMS: dict = {}
 _GRAPH_LOC = internal(Graph.loc)
+
+
+def _own_table(loc_of) -> tuple:
+    """``(get, strict)`` when ``loc_of`` is a graph's ``loc`` whose locator (see
+    :func:`_unwrapped`) reads that graph's own table alone: its answer for ``node`` is ``get(node)``,
+    else ``node.loc`` (where ``get`` gives None if ``strict``, where it gives anything false
+    otherwise); ``(None, False)`` for any other ``loc_of``."""
+    fn = getattr(loc_of, "__func__", None)
+    if fn is None or not is_entry_point(fn) or internal(fn) is not _GRAPH_LOC:
+        return None, False
+    own = loc_of.__self__.locs
+    chain = _ENCLOSING.get()
+    if not chain:
+        return own.get, False
+    if len(chain) == 1 and chain[0] is own:
+        return own.get, True
+    return None, False
 
 
 def _contribute(acc: dict, node: Node, ct) -> None:
