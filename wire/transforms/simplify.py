@@ -293,12 +293,14 @@ class Rewriter:
         loc_of, made = self.loc_of, self.made
         locs_get = self.locs_get
         set_key, cold = _SET_SKEY, self._cold
-        consts = CONSTANT_OPS
+        consts, plain = CONSTANT_OPS, _PLAIN_PARAMS
         infos = self._infos
         for node in toposort(outputs) if order is None else order:
             if node in memo:
                 continue
-            if not node._items:  # (no params, so no graphs among them)
+            items = node._items
+            # no params, or one of a plain type (integer_pow's y): no graphs among them
+            if not items or (len(items) == 1 and type(items[0][1]) in plain):
                 ins = node.inputs
                 if ins:
                     op = node.op
@@ -306,6 +308,8 @@ class Rewriter:
                     if info is None:
                         info = self._info(node)
                     code, srt, comm, quiet, gate, deep = info
+                    if items:  # (the key of its params: structural_key's)
+                        code = (code, _params_code(node))
                     # the operands' structural keys, in the new operand order: the key of the
                     # node this makes is then one hash here (keys are asked for nearly every
                     # node: each operand of a sum or product), not a walk back to keyed nodes
@@ -324,7 +328,9 @@ class Rewriter:
                             x, y, kx, ky, ox, oy = y, x, ky, kx, oy, ox
                         same = x is x0 and y is y0
                         # (the key of a commutative node: its operands' keys in sorted order)
-                        skey = hash((code, 0, ky, kx) if comm and ky < kx else (code, 0, kx, ky))
+                        skey = hash((code, 0, ky, kx) if comm and ky < kx else (code, 0, kx, ky)) \
+                            if not items else \
+                            hash((*code, ky, kx) if comm and ky < kx else (*code, kx, ky))
                         # whether no rule can fire at the node (local's first tests, inline:
                         # most nodes of a large graph): then it is its own result
                         if not quiet:
@@ -333,7 +339,7 @@ class Rewriter:
                             if not quiet and deep is not None and ox not in deep \
                                     and oy not in deep:  # (local's cold test, inline)
                                 cx, cy = ox in consts, oy in consts
-                                quiet = (op, (), node.aval, x if cx else ox,
+                                quiet = (op, items, node.aval, x if cx else ox,
                                          None if cx else x.aval, y if cy else oy,
                                          None if cy else y.aval) in cold
                         if not same:
@@ -346,7 +352,7 @@ class Rewriter:
                                 kx = structural_key(x)
                             same = x is ins[0]
                             new = (x,)
-                            skey = hash((code, 0, kx))
+                            skey = hash((code, 0, kx) if not items else (*code, kx))
                         else:
                             new, skey = tuple([memo[i] for i in ins]), None
                             if srt:
@@ -360,11 +366,11 @@ class Rewriter:
                                 else:
                                     quiet = True
                             if not quiet and deep is not None:  # (local's cold test, inline)
-                                key = _cold_key(op, (), node.aval, new, deep)
+                                key = _cold_key(op, items, node.aval, new, deep)
                                 quiet = key is not None and key in cold
                     if not same:
                         # (with_inputs, inline: no params)
-                        rebuilt = _intern(op, new, (), node.params, node.aval, node.loc)
+                        rebuilt = _intern(op, new, items, node.params, node.aval, node.loc)
                         if skey is not None and rebuilt._skey is None:  # (structural_key's)
                             set_key(rebuilt, skey)
                         if quiet and rebuilt.inputs is new:  # (made just now: in no memo yet)
