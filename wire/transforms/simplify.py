@@ -327,10 +327,16 @@ class Rewriter:
                                 and not _keeps_order(x, y):
                             x, y, kx, ky, ox, oy = y, x, ky, kx, oy, ox
                         same = x is x0 and y is y0
-                        # (the key of a commutative node: its operands' keys in sorted order)
-                        skey = hash((code, 0, ky, kx) if comm and ky < kx else (code, 0, kx, ky)) \
-                            if not items else \
-                            hash((*code, ky, kx) if comm and ky < kx else (*code, kx, ky))
+                        # (the key of a commutative node: its operands' keys in sorted order;
+                        # not worked out again for a node keyed already, that stays)
+                        if same and node._skey is not None:
+                            skey = None
+                        elif not items:
+                            skey = hash((code, 0, ky, kx) if comm and ky < kx else
+                                        (code, 0, kx, ky))
+                        else:
+                            skey = hash((*code, ky, kx) if comm and ky < kx else
+                                        (*code, kx, ky))
                         # whether no rule can fire at the node (local's first tests, inline:
                         # most nodes of a large graph): then it is its own result
                         if not quiet:
@@ -352,7 +358,8 @@ class Rewriter:
                                 kx = structural_key(x)
                             same = x is ins[0]
                             new = (x,)
-                            skey = hash((code, 0, kx) if not items else (*code, kx))
+                            skey = None if same and node._skey is not None else \
+                                hash((code, 0, kx) if not items else (*code, kx))
                         else:
                             new, skey = tuple([memo[i] for i in ins]), None
                             if srt:
