@@ -185,6 +185,9 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
     if order is None:
         order = toposort(outputs)
     dep = dependents(order, wrt)
+    # where a node's rule (and the sum of its contributions) makes its nodes: the graph's
+    # table, read inline when ``loc_of`` is a graph's (its locator's answer, without a call
+    # per node), else ``loc_of`` (or the node's own line)
     table_get, strict = _own_table(loc_of)
     loc_of = _unwrapped(loc_of)
     # acc[node]: its cotangent contributions so far: one tracer, a list of them (fan-in),
@@ -197,9 +200,6 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
     found: dict[Node, Tracer] = {}
     rebase: dict[Node, Node] = {}
     pop = acc.pop
-    # where a node's rule (and the sum of its contributions) makes its nodes: the graph's
-    # table, read inline when ``loc_of`` is a graph's (its locator's answer, without a call
-    # per node), else ``loc_of`` (or the node's own line)
     hold = _OPEN.get()
     # _SITE is set once per node differentiated, not reset after each: the work between two
     # nodes' rules makes nodes only on a rare path (a cotangent to sum or cast: it runs at
