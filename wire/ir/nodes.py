@@ -380,10 +380,11 @@ def _intern(op, inputs: tuple, items: tuple, params, aval, loc, look: bool = Tru
     made (an interned node holds its inputs, so none can hold a node newer than itself): only
     the entry is made (a racing thread's twin still wins)."""
     key = (op, inputs, items, aval)
-    for _, v in items:  # (a loop: cheaper than building zero_signs' tuple for every node)
-        if type(v) not in _NO_ZERO_TYPES and isinstance(v, _MAY_HOLD_ZERO):
-            key = key + zero_signs(items)  # (complex, NumPy and tuple values too: -0j == 0j)
-            break
+    if items:  # (most nodes have no params: no loop set up)
+        for _, v in items:  # (a loop: cheaper than building zero_signs' tuple for every node)
+            if type(v) not in _NO_ZERO_TYPES and isinstance(v, _MAY_HOLD_ZERO):
+                key = key + zero_signs(items)  # (complex, NumPy and tuple values: -0j == 0j)
+                break
     if look:
         ref = _get(key)
         if ref is not None:
@@ -392,7 +393,8 @@ def _intern(op, inputs: tuple, items: tuple, params, aval, loc, look: bool = Tru
                 return node
     # new (nearly always, once the lookup missed): made first, then entered unless another
     # thread entered its twin meanwhile
-    if callable(loc):  # the location, asked for only when the node is new
+    # the location, asked for only when the node is new (a string mostly: no call to test it)
+    if type(loc) is not str and loc is not None and callable(loc):
         loc = loc()
     if params is not EMPTY_PARAMS and not isinstance(params, PMap):
         params = pmap(params) if items else EMPTY_PARAMS
