@@ -350,21 +350,30 @@ class Rewriter:
                                          None if cy else y.aval) in cold
                         if not same:
                             new = (x, y)
-                    else:
-                        if len(ins) == 1:  # (a unary operation: no list)
-                            x = memo[ins[0]]
-                            kx = x._skey
-                            if kx is None:
-                                kx = structural_key(x)
-                            same = x is ins[0]
+                    elif len(ins) == 1:  # (a unary operation: no tuple unless rebuilt)
+                        x0 = ins[0]
+                        x = memo[x0]
+                        kx = x._skey
+                        if kx is None:
+                            kx = structural_key(x)
+                        same = x is x0
+                        skey = None if same and node._skey is not None else \
+                            hash((code, 0, kx) if not items else (*code, kx))
+                        if not quiet:  # (as for two operands)
+                            ox = x.op
+                            if gate is not None:
+                                quiet = ox not in gate
+                            if not quiet and deep is not None and ox not in deep:
+                                cx = ox in consts
+                                quiet = (op, items, node.aval, x if cx else ox,
+                                         None if cx else x.aval) in cold
+                        if not same:
                             new = (x,)
-                            skey = None if same and node._skey is not None else \
-                                hash((code, 0, kx) if not items else (*code, kx))
-                        else:
-                            new, skey = tuple([memo[i] for i in ins]), None
-                            if srt:
-                                new = _in_order(new)
-                            same = new == ins  # element identity: nodes compare by identity
+                    else:
+                        new, skey = tuple([memo[i] for i in ins]), None
+                        if srt:
+                            new = _in_order(new)
+                        same = new == ins  # element identity: nodes compare by identity
                         if not quiet:
                             if gate is not None:
                                 for i in new:
