@@ -33,7 +33,7 @@ from .api.control_flow import trace_closed, while_loop
 from .api.custom import custom_jvp, custom_vjp
 from .api.derivatives import jvp, vjp
 from .api.grad import linear_transpose
-from .api.shapes import ShapeDtypeStruct, eval_shape
+from .api.shapes import eval_shape
 from .errors import ShapeError, WireError, at, user_location
 from .core import Tracer, call_graph_flat, flat_avals
 
@@ -245,44 +245,27 @@ def _dtype_of(v):
 
 def _transpose(f: Callable, like):
     """``ct ↦ Jᵀ ct``, the transpose of the linear ``f`` (a pytree like ``like`` to a pytree),
-    as ``jax.linear_transpose`` takes it also for complex data: the transpose, not the
-    adjoint (``A x`` transposes to ``Aᵀ ct``, no conjugation), and a real leaf's cotangent
-    the real part of its complex one. ``linear_transpose`` takes real arrays: a complex
-    ``f`` is transposed as the real-linear map ``g`` on the real and imaginary parts, whose
-    real transpose is the adjoint; conjugating before and after gives the transpose
-    (``conj(Aᴴ conj(ct)) = Aᵀ ct``; a non-holomorphic ``conj(x)`` transposes to ``conj``)."""
-    leaves, in_tree = tree.flatten(like)
+    by ``linear_transpose``, which takes complex data as ``jax.linear_transpose`` does: the
+    transpose, not the adjoint (``A x`` transposes to ``Aᵀ ct``, no conjugation; a
+    non-holomorphic ``conj(x)`` transposes to ``conj``), and a real leaf's cotangent the real
+    part of its complex one. Each cotangent leaf is first cast to its output's dtype (a real
+    output takes the real part of a complex cotangent)."""
+    f_t = linear_transpose(f, like)
     out_leaves, out_tree = tree.flatten(eval_shape(f, like))
-    in_c = [_dtype_of(v).kind == "c" for v in leaves]
-    out_c = [np.dtype(o.dtype).kind == "c" for o in out_leaves]
-    if not any(in_c) and not any(out_c):
-        return lambda y: linear_transpose(f, like)(y)[0]
 
-    def g(*parts):  # real parts in, real parts out
-        it, xs = iter(parts), []
-        for v, cplx in zip(leaves, in_c):
-            re = next(it)
-            xs.append(wnp.asarray(re, _dtype_of(v)) + 1j * next(it) if cplx else re)
-        outs = tree.leaves(f(tree.unflatten(in_tree, xs)))
-        return tuple(p for o, cplx in zip(outs, out_c)
-                     for p in ((wnp.real(o), wnp.imag(o)) if cplx else (o,)))
+    def cast(ct, o):
+        dt = np.dtype(o.dtype)
+        if dt.kind != "c" and _dtype_of(ct).kind == "c":
+            ct = wnp.real(ct)
+        return wnp.asarray(ct, dt)
 
-    part_avals = [ShapeDtypeStruct(tuple(wnp.shape(v)), np.finfo(_dtype_of(v)).dtype)
-                  for v, cplx in zip(leaves, in_c) for _ in range(2 if cplx else 1)]
-    g_t = linear_transpose(g, *part_avals)
+    def transposed(y):
+        ct_leaves, got = tree.flatten(y)
+        if got == out_tree:  # (a different structure: linear_transpose names it)
+            ct_leaves = [cast(ct, o) for ct, o in zip(ct_leaves, out_leaves)]
+        return f_t(tree.unflatten(got, ct_leaves))[0]
 
-    def f_t(y):
-        cts = tree.leaves(y)
-        # the cotangent conjugated: (Re ct, -Im ct); a real output's the real part
-        parts = tuple(p for ct, cplx in zip(cts, out_c)
-                      for p in ((wnp.real(ct), -wnp.imag(ct)) if cplx else (wnp.real(ct),)))
-        it, xs = iter(g_t(parts)), []
-        for cplx in in_c:
-            re = next(it)
-            xs.append(re - 1j * next(it) if cplx else re)  # conjugated back
-        return tree.unflatten(in_tree, xs)
-
-    return f_t
+    return transposed
 
 
 class Linearized:

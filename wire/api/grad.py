@@ -950,7 +950,13 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
     """The transpose of the linear function ``f`` (``jax.linear_transpose``): a function
     taking a cotangent like ``f``'s output and returning a tuple, one cotangent per argument,
     ``ct ↦ Jᵀ ct``. ``primals`` give the arguments' shapes and dtypes only (arrays or
-    ``wire.ShapeDtypeStruct``s; floating point). ``f`` is traced once, abstractly.
+    ``wire.ShapeDtypeStruct``s; floating point or complex). ``f`` is traced once, abstractly.
+
+    Complex arguments and outputs are transposed as JAX transposes them: the transpose of
+    the real-linear map under the pairing ``Re(sum(a * b))`` (no conjugation: ``A @ x``
+    transposes to ``Aᵀ @ ct``, ``conj`` to ``conj``, ``real`` to a complex cotangent,
+    ``imag`` to ``-1j * ct``); a real argument of a complex function receives the real part
+    of its cotangent, so the transpose is ``wire.vjp``'s pullback of the linear ``f``.
 
     ``f`` must be linear in its arguments, built from linear operations (sums, products
     with constants, matrix products, indexing, reshapes, ``fft`` …), as in JAX also
@@ -970,6 +976,9 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
     >>> cumulative = lambda x: wire.scan(lambda c, v: (c + 2.0 * v, c), 0.0, x)[1]
     >>> wire.linear_transpose(cumulative, np.zeros(3))(np.ones(3))
     (array([4., 2., 0.]),)
+    >>> wire.linear_transpose(lambda z: (2.0 + 1.0j) * z.conj(), np.zeros(1, complex))(
+    ...     np.array([1.0j]))
+    (array([-1.-2.j]),)
     """
     what = "linear_transpose"
     if reduce_axes:
@@ -979,9 +988,10 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
     paths = tree.leaf_paths(in_tree)
     avals = [_primal_aval(leaf, p) for leaf, p in zip(leaves, paths)]
     for aval, path in zip(avals, paths):
-        if aval.shape is None or aval.dtype.kind != "f":
+        if aval.shape is None or aval.dtype.kind not in "fc":
             raise WireNotImplementedError(
-                f"{what} transposes functions of floating-point arrays of known shape; "
+                f"{what} transposes functions of floating-point (or complex) arrays of known "
+                f"shape; "
                 f"argument leaf {path} is {aval!r}{at(user_location())}")
     graph = trace_flat(f, avals, in_tree)
     bad, _ = _nonlinear_node(graph)
@@ -993,10 +1003,10 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
     out_paths = tree.leaf_paths(graph.out_tree)
     out_avals = [o.aval for o in graph.outputs]
     for aval, path in zip(out_avals, out_paths):
-        if isinstance(aval, tuple) or aval.shape is None or aval.dtype.kind != "f":
+        if isinstance(aval, tuple) or aval.shape is None or aval.dtype.kind not in "fc":
             raise WireNotImplementedError(
                 f"{what}: output leaf {path} is {aval!r}; the outputs of the function must "
-                f"be floating-point arrays{at(user_location())}")
+                f"be floating-point (or complex) arrays{at(user_location())}")
     n, m = len(graph.inputs), len(graph.outputs)
     # tangent inputs numbered after the primal inputs and the cotangent inputs (0 .. m - 1):
     # nodes are interned, so an equal index and aval would make them one node
