@@ -95,3 +95,108 @@ def test_complex_refusals():
             t(bad)
     with pytest.raises(wire.WireNotImplementedError, match="floating-point"):
         wire.linear_transpose(lambda i: i * 2, np.arange(3))
+
+
+# --------------------------------------------------------------------------- expm, reverse
+# over forward: the squarings' loop transposes (reverse mode by recomputation)
+
+import scipy.linalg as sl  # noqa: E402
+
+import wire.scipy.linalg as wsl  # noqa: E402
+from wire.higher_order.while_loop import reversible_while  # noqa: E402
+
+A2 = np.array([[0.1, 0.2], [0.3, -0.4]])
+A3 = np.array([[1.1, 2.2, 0.3], [0.3, -3.4, 1.0], [2.0, 1.0, 0.5]]) * 2.0  # norm > 5.4: squarings
+
+
+def _f(a):
+    return wnp.sum(wsl.expm(a) ** 2)
+
+
+def _hessian_fd(a, h=1e-5):
+    """Central differences of the exact gradient of sum(expm(a) ** 2), by SciPy:
+    L(aᵀ, 2 expm(a)) (``expm_frechet``); shape (n, n, n, n) like ``wire.hessian``'s."""
+    grad = lambda x: sl.expm_frechet(x.T, 2.0 * sl.expm(x), compute_expm=False)  # noqa: E731
+    out = np.zeros(a.shape * 2)
+    for i in range(a.shape[0]):
+        for k in range(a.shape[1]):
+            e = np.zeros_like(a)
+            e[i, k] = h
+            out[:, :, i, k] = (grad(a + e) - grad(a - e)) / (2 * h)
+    return out
+
+
+def _rel(got, want):
+    got, want = np.asarray(got), np.asarray(want)
+    return np.max(np.abs(got - want)) / np.max(np.abs(want))
+
+
+@pytest.mark.parametrize("a", [A2, A3], ids=["no_squaring", "squarings"])
+def test_expm_second_derivatives_every_way(a):
+    # jacrev(jacfwd), jacrev(grad) and the grad of a jvp transpose expm's forward-mode
+    # derivative (its squaring loop): they raised NonDifferentiableError (while_loop)
+    want = _hessian_fd(a)
+    hess = wire.hessian(_f)(a)
+    assert _rel(hess, want) < 1e-8
+    for how in (wire.jacfwd(wire.jacrev(_f)), wire.jacrev(wire.jacfwd(_f)),
+                wire.jacrev(wire.grad(_f))):
+        assert _rel(how(a), hess) < 1e-13
+    v = np.arange(a.size, dtype=float).reshape(a.shape) - 1.0
+    got = wire.grad(lambda x: wire.jvp(_f, (x,), (v,))[1])(a)
+    assert _rel(got, np.tensordot(hess, v, 2)) < 1e-13
+
+
+def test_expm_second_derivatives_batched_and_scalar():
+    xs = np.stack([A2, 30.0 * A2])  # different numbers of squarings in one batch
+    want = np.stack([wire.hessian(_f)(x) for x in xs])
+    assert _rel(wire.vmap(wire.jacrev(wire.grad(_f)))(xs), want) < 1e-13
+    assert _rel(wire.vmap(wire.jacrev(wire.jacfwd(_f)))(xs), want) < 1e-13
+    # d²/dt² sum(expm(t A)) = sum(A² expm(t A))
+    s = lambda t: wnp.sum(wsl.expm(A3 * t))  # noqa: E731
+    want = np.sum(A3 @ A3 @ sl.expm(0.7 * A3))
+    assert abs(wire.grad(wire.grad(s))(0.7) - want) < 1e-12 * abs(want)
+
+
+def _power(x, n=3):
+    """x ** (n + 1) by a loop of n steps of multiplying by x."""
+    return reversible_while(lambda c, k: k[0] < n, lambda c, k: [k[0] + 1, k[1] * c[0]], [x],
+                            [np.int64(0), x])[1]
+
+
+def test_reversible_while_reverse_mode_by_recomputation():
+    assert wire.grad(_power)(2.0) == 32.0
+    assert wire.grad(wire.grad(_power))(2.0) == 48.0
+    assert wire.jacrev(wire.jacfwd(_power))(2.0) == 48.0
+    assert wire.grad(wire.grad(wire.grad(_power)))(2.0) == 48.0
+    assert wire.jit(wire.grad(_power))(2.0) == 32.0
+    # a trip count read from the values, per example under vmap: x ** k, k the first power
+    # reaching 10
+    until = lambda x: reversible_while(  # noqa: E731
+        lambda c, k: k[1] < 10.0, lambda c, k: [k[0] + 1, k[1] * c[0]], [x],
+        [np.int64(0), x])[1]
+    got = wire.vmap(wire.grad(until))(np.array([1.5, 2.0, 3.0, 20.0]))
+    np.testing.assert_allclose(got, [6 * 1.5 ** 5, 4 * 2.0 ** 3, 3 * 3.0 ** 2, 1.0])
+
+
+def test_reversible_while_transposes_when_linear():
+    m = np.array([[1.0, 2.0], [0.0, 1.0]])
+    f = lambda x: reversible_while(  # noqa: E731
+        lambda c, k: k[0] < 3, lambda c, k: [k[0] + 1, c[0] @ k[1]], [m], [np.int64(0), x])[1]
+    ct = np.array([1.0, -1.0])
+    (got,) = wire.linear_transpose(f, np.zeros(2))(ct)
+    np.testing.assert_allclose(got, np.linalg.matrix_power(m, 3).T @ ct)
+    z = np.zeros(2)
+    with pytest.raises(wire.NonDifferentiableError, match="predicate of a while loop"):
+        wire.linear_transpose(lambda x: reversible_while(
+            lambda c, k: wnp.sum(k[1]) < 10.0, lambda c, k: [k[0] + 1, 2.0 * k[1]], [],
+            [np.int64(0), x])[1], z)
+    with pytest.raises(wire.NonDifferentiableError, match="'mul'.*while loop"):
+        wire.linear_transpose(lambda x: reversible_while(
+            lambda c, k: k[0] < 3, lambda c, k: [k[0] + 1, k[1] * k[1]], [],
+            [np.int64(0), x])[1], z)
+    # linear_transpose through solve(a, b) in b, as JAX's
+    a = np.array([[4.0, 1.0], [2.0, 3.0]])
+    (got,) = wire.linear_transpose(lambda b: wnp.linalg.solve(a, b), z)(ct)
+    np.testing.assert_allclose(got, np.linalg.solve(a.T, ct))
+    with pytest.raises(wire.NonDifferentiableError, match="'solve'"):
+        wire.linear_transpose(lambda x: wnp.linalg.solve(np.eye(2) + wnp.diag(x), x), z)

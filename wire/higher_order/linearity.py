@@ -8,7 +8,9 @@ first node that is not linear in them, entering the sub-graphs of control flow â
 ``cond`` is linear in its operands if its predicate is not computed from them and every
 branch is linear in them; a ``scan`` (``fori_loop`` with static bounds) if its body is, the
 carries computed from them found as a fixed point over the steps; a ``while_loop`` does not
-transpose at all. :data:`LINEAR_IN_FLOATS` lists the primitives linear in their
+transpose at all, but wire's own ``recomputing_while`` (whose reverse mode recomputes the
+steps: :func:`wire.higher_order.while_loop.reversible_while`) does, as a scan does, when its
+predicate is not computed from them. :data:`LINEAR_IN_FLOATS` lists the primitives linear in their
 floating-point operands.
 """
 
@@ -32,18 +34,22 @@ LINEAR_IN_FLOATS = frozenset((
     "scatter_addto", "convert", "remat_barrier", "checkpoint_name", "proj"))
 
 # the primitives linear in all their (floating-point) operands, and the products linear in
-# one operand when the others are constant; anything else computed from the arguments makes
+# one operand when the others are constant (a quotient in its numerator, solve(a, b) in b); anything else computed from the arguments makes
 # linear_transpose refuse the function (as JAX's has no transpose rule for it)
 LINEAR_OPS = (LINEAR_IN_FLOATS - {"proj"}) | {"full_like"}
 # the control flow whose sub-graphs nonlinear_node enters; a node of these is not checked
 # again by the dependence check after the tangent map (or a rule's transpose) is built (its
 # tangent node takes the primal operands along, whether or not it reads them)
-CONTROL_FLOW = frozenset(("cond", "scan", "checkpoint"))
+CONTROL_FLOW = frozenset(("cond", "scan", "checkpoint", "recomputing_while"))
 
 
 NOT_LINEAR = "the function is not linear in its arguments"
 PREDICATE = ("the predicate of wire.cond (the index of wire.switch) is computed from the "
              "arguments (JAX's linear_transpose refuses it too)")
+
+
+WHILE_PREDICATE = ("the predicate of a while loop (its trip count) is computed from the "
+                   "arguments")
 
 
 class Nonlinear(NamedTuple):
@@ -117,7 +123,7 @@ def nonlinear_node(graph: Graph, linear=None) -> tuple[Nonlinear | None, list]:
             continue  # an integer or bool computed from the arguments: refused where used
         found.add(n)
         if name in LINEAR_OPS or (name in ("mul", "matmul") and sum(lin) == 1) or (
-                name == "div" and lin[0] and not any(lin[1:])):
+                name in ("div", "solve") and lin[-1] == (name == "solve") and sum(lin) == 1):
             continue
         return refuse(n, f"{NOT_LINEAR}: it applies {name!r} to a value computed from them" + (
             " (JAX's linear_transpose refuses it too)" if name in (
@@ -163,16 +169,29 @@ def control_flow_linear(graph: Graph, n: Node, lin: list) -> tuple[Nonlinear | N
     if name == "checkpoint":
         bad, outs = nonlinear_node(n.params["body"], lin)
         return (None, outs) if bad is None else (inside(bad, "in wire.checkpoint"), [])
-    body, nc, nk = n.params["body"], n.params["num_consts"], n.params["num_carry"]
+    if name == "recomputing_while":  # operands (cond consts, body consts, carry)
+        ncc, nbc, body = n.params["cond_nconsts"], n.params["body_nconsts"], n.params["body"]
+        nc, nk, before = nbc, len(lin) - ncc - nbc, ncc
+        loop = "the body of a while loop"
+    else:
+        body, nc, nk = n.params["body"], n.params["num_consts"], n.params["num_carry"]
+        before, loop = 0, "the body of wire.scan/fori_loop"
+    cc_lin, lin = list(lin[:before]), list(lin[before:])
     carry = lin[nc:nc + nk]
     while True:  # the carries computed from the arguments: a fixed point over the steps
         bad, outs = nonlinear_node(body, lin[:nc] + carry + lin[nc + nk:])
         if bad is not None:
-            return inside(bad, "in the body of wire.scan/fori_loop"), []
+            return inside(bad, f"in {loop}"), []
         new = [a or b for a, b in zip(carry, outs[:nk])]
         if new == carry:
-            return None, new + outs[nk:]
+            break
         carry = new
+    if name == "recomputing_while":  # the trip count: the predicate must not read them
+        cond = n.params["cond"]
+        bad, got = nonlinear_node(cond, cc_lin + carry)
+        if bad is not None or any(got):
+            return Nonlinear(n, graph, "", WHILE_PREDICATE), []
+    return None, new + outs[nk:]
 
 
 def depends_on_outside(nodes, targets: set) -> Node | None:

@@ -38,7 +38,7 @@ import functools
 import numpy as np
 
 from .. import numpy as wnp
-from ..api import while_loop  # (the function, not its entry point)
+from ..higher_order.while_loop import reversible_while
 from ..api.custom import custom_vjp
 from ..errors import ShapeError, WireValueError, at, user_location
 from ..tracebacks import expose
@@ -109,16 +109,20 @@ def _expm_pade(a):
     r = _pade13(scaled, eye)
     steps = wnp.expand_dims(s, (-1, -2))
 
-    def body(carry):
-        i, x = carry
-        return i + 1.0, wnp.where(i < steps, x @ x, x)
+    def body(consts, carry):
+        (k, _), (i, x) = consts, carry
+        return [i + 1.0, wnp.where(i < k, x @ x, x)]
 
-    _, r = while_loop(lambda c: c[0] < wnp.max(s), body, (wnp.zeros((), r.dtype), r))
+    # the squarings: a loop whose reverse mode recomputes its steps (few: s is about
+    # log2 of the norm), so the forward-mode derivative transposes too (jacrev(jacfwd),
+    # the grad of a jvp, a custom JVP rule's transpose)
+    _, r = reversible_while(lambda c, k: k[0] < c[1], body, [steps, wnp.max(s)],
+                            [wnp.zeros((), r.dtype), r])
     return r
 
 
-# forward mode differentiates the Padé form itself: the Fréchet bwd is not transposable
-# (its scaling-and-squaring loop), and both give expm's derivative
+# forward mode differentiates the Padé form itself (the squarings' loop transposes, by
+# recomputation), reverse mode is the Fréchet derivative at aᵀ; both give expm's derivative
 @functools.partial(custom_vjp, forward="function")
 def _expm(a):
     return _expm_pade(a)
