@@ -17,7 +17,8 @@
 Padé approximant (Higham 2005); its reverse-mode derivative is the Fréchet derivative at
 ``Aᵀ`` (the transpose of ``L(A, ·)`` under the pairing ``Re(sum(G * L))`` is ``L(Aᵀ, ·)``), computed as a block of ``expm([[Aᴴ, G], [0, Aᴴ]])`` by this
 same function, so every order of reverse mode works. Forward mode differentiates the Padé
-approximant and the squarings themselves.
+approximant and the squarings themselves; the squarings' loop has a reverse mode by
+recomputation (``reversible_while``), so reverse over forward (``jacrev(jacfwd)``) works too.
 
 On concrete arrays the SciPy functions are called when SciPy is installed. Traced (under
 ``jit``, ``vmap``, ``grad``), the values are SciPy's too, to the bit: its own routine runs
