@@ -108,7 +108,7 @@ out["nope"] = not hasattr(wire, "no_such_name")
 from wire.tracebacks import is_entry_point
 out["internal"] = [n for n in ("nn.recurrent.scan", "optim.linesearch.while_loop",
                                "optim.linesearch.value_and_grad", "optim.quasi_newton.scan",
-                               "scipy.integrate.vjp", "scipy.linalg.while_loop")
+                               "scipy.integrate.vjp", "scipy.linalg.custom_vjp")
                    if is_entry_point(getattr(sys.modules["wire." + n.rsplit(".", 1)[0]],
                                              n.rsplit(".", 1)[1]))]
 print(json.dumps(out))
