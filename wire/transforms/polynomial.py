@@ -66,7 +66,7 @@ import numpy as np
 from pyrsistent import pmap
 
 from ..ir import (
-    EMPTY_PARAMS, Aval, Graph, LeafOp, Node, const_op, make_aval, with_inputs,
+    EMPTY_PARAMS, Aval, Graph, Node, const_op, make_aval, with_inputs,
 )
 from ..ir.graph import _ENCLOSING
 from ..ir.nodes import _intern
@@ -303,6 +303,36 @@ def _range_of(n: Node, memo: dict, depth: int):
         return (float(u), float(u))
     ins = n.inputs
     depth -= 1
+    if op is ew.add_p or op is ew.sub_p or op is ew.mul_p:
+        a, b = ins
+        # (the operands' intervals read in place where known: _range's memo, or [-1, 1])
+        ra = memo.get(a, _UNKNOWN)
+        if ra is _UNKNOWN:
+            if a.op in _UNIT_OPS:
+                ra = _UNIT
+            else:  # (_range, inline)
+                ra = memo[a] = _range_of(a, memo, depth)
+        if ra is None:
+            return None
+        if op is ew.mul_p and a is b:  # a square
+            lo, hi = ra[0] * ra[0], ra[1] * ra[1]
+            if ra[0] <= 0 <= ra[1]:
+                return (0.0, max(lo, hi))
+            return (min(lo, hi), max(lo, hi))
+        rb = memo.get(b, _UNKNOWN)
+        if rb is _UNKNOWN:
+            if b.op in _UNIT_OPS:
+                rb = _UNIT
+            else:  # (_range, inline)
+                rb = memo[b] = _range_of(b, memo, depth)
+        if rb is None or max(-ra[0], ra[1], -rb[0], rb[1]) > 1e100:
+            return None
+        if op is ew.add_p:
+            return (ra[0] + rb[0], ra[1] + rb[1])
+        if op is ew.sub_p:
+            return (ra[0] - rb[1], ra[1] - rb[0])
+        ps = (ra[0] * rb[0], ra[0] * rb[1], ra[1] * rb[0], ra[1] * rb[1])
+        return (min(ps), max(ps))
     if op is ew.exp_p:
         r = _range(ins[0], memo, depth)
         if r is None or r[1] > 700:
@@ -330,30 +360,6 @@ def _range_of(n: Node, memo: dict, depth: int):
         if rt is None or rf is None:
             return None
         return (min(rt[0], rf[0]), max(rt[1], rf[1]))
-    if op is ew.add_p or op is ew.sub_p or op is ew.mul_p:
-        a, b = ins
-        # (the operands' intervals read in place where known: _range's memo, or [-1, 1])
-        ra = memo.get(a, _UNKNOWN)
-        if ra is _UNKNOWN:
-            ra = _UNIT if a.op in _UNIT_OPS else _range(a, memo, depth)
-        if ra is None:
-            return None
-        if op is ew.mul_p and a is b:  # a square
-            lo, hi = ra[0] * ra[0], ra[1] * ra[1]
-            if ra[0] <= 0 <= ra[1]:
-                return (0.0, max(lo, hi))
-            return (min(lo, hi), max(lo, hi))
-        rb = memo.get(b, _UNKNOWN)
-        if rb is _UNKNOWN:
-            rb = _UNIT if b.op in _UNIT_OPS else _range(b, memo, depth)
-        if rb is None or max(-ra[0], ra[1], -rb[0], rb[1]) > 1e100:
-            return None
-        if op is ew.add_p:
-            return (ra[0] + rb[0], ra[1] + rb[1])
-        if op is ew.sub_p:
-            return (ra[0] - rb[1], ra[1] - rb[0])
-        ps = (ra[0] * rb[0], ra[0] * rb[1], ra[1] * rb[0], ra[1] * rb[1])
-        return (min(ps), max(ps))
     return None
 
 
@@ -396,7 +402,9 @@ def _bounded(n: Node, memo: dict) -> bool:
     """Whether atom ``n``'s values are small in magnitude (or NaN): at most the 64th root of
     the largest float of its dtype (float64: 6.6e4, float32: 4.0, float16: 1.19), so that no
     power the pass makes of it (up to MAX_EXPONENT) comes near overflowing."""
-    r = _range(n, memo)
+    r = memo.get(n, _UNKNOWN)  # (_range, inline)
+    if r is _UNKNOWN:
+        r = memo[n] = _range_of(n, memo, _RANGE_DEPTH)
     if r is None:
         return False
     m = max(-r[0], r[1])
@@ -728,15 +736,13 @@ class _Emitter:
             return g
         return self._make(ew.add_p, (self.emit(p, aval, loc), g), loc)
 
-    def emit_scaled(self, n: Node, p: dict) -> Node | None:
-        """``n`` itself where emitting its polynomial ``p`` would make ``n`` again: ``n`` is
-        ``x * k`` (a forward step's ``x * 1.01``, most of the products a derivative graph
-        keeps) with ``p = k * x``, ``x`` an atom as it is and ``k`` the constant emitted for
-        the coefficient. Then nothing is built: the node that would be made is counted against
-        the budget and memoized, as :meth:`emit` would. None where that is not known."""
-        if len(p) != 1:
-            return None
-        ((m, c),) = p.items()
+    def emit_scaled(self, n: Node, m: tuple, c: float) -> Node | None:
+        """``n`` itself where emitting its polynomial ``c * m`` (one term) would make ``n``
+        again: ``n`` is ``x * k`` (a forward step's ``x * 1.01``, most of the products a
+        derivative graph keeps) with ``m`` the atom ``x`` as it is and ``k`` the constant
+        emitted for ``c``. Then nothing is built: the node that would be made is counted
+        against the budget and memoized, as :meth:`emit_term` would. None where that is not
+        known."""
         if len(m) != 1 or m[0][1] != 1 or c == 1 or c == -1:
             return None
         x, k = n.inputs
@@ -746,7 +752,7 @@ class _Emitter:
         if a is not x or k.op is not const_op:
             return None
         aval = n.aval
-        key = (m, c, aval)  # (emit's key of a polynomial of one term)
+        key = (m, c, aval)  # (emit_term's key)
         node = self.memo.get(key)
         if node is not None:
             return node
@@ -763,12 +769,36 @@ class _Emitter:
         self.memo[key] = n
         return n
 
+    def emit_term(self, m: tuple, c: float, aval: Aval, loc) -> Node:
+        """:meth:`emit` of the polynomial of one term ``c * m`` (held as the pair, most
+        polynomials: no mapping)."""
+        key = (m, c, aval)
+        node = self.memo.get(key)
+        if node is None:
+            node = self.memo[key] = self._emit_term(m, c, aval, loc)
+        return node
+
+    def _emit_term(self, m: tuple, c: float, aval: Aval, loc) -> Node:
+        if not m:
+            return self.constant(c, aval, loc)
+        if len(m) == 1:  # (one atom: _monomial's loop once, inline)
+            ((v, e),) = m
+            node = self.atoms[v]
+            if e != 1:
+                node = self._make(ew.integer_pow_p, (node,), loc, y=e)
+        else:
+            node = self._monomial(m, aval, loc)
+        if c == 1:
+            return node
+        if c == -1:
+            return self._make(ew.neg_p, (node,), loc)
+        return self._make(ew.mul_p, (node, self.constant(c, _scalar(aval))), loc)
+
     def emit(self, p: dict, aval: Aval, loc) -> Node:
         if len(p) == 1:  # (one term, most polynomials: its monomial and coefficient)
             ((m, c),) = p.items()
-            key = (m, c, aval)
-        else:
-            key = (frozenset(p.items()), aval)
+            return self.emit_term(m, c, aval, loc)
+        key = (frozenset(p.items()), aval)
         node = self.memo.get(key)
         if node is None:
             node = self._emit(p, aval, loc)
@@ -784,14 +814,7 @@ class _Emitter:
     def _emit(self, p: dict, aval: Aval, loc) -> Node:
         if len(p) == 1:
             ((m, c),) = p.items()
-            if not m:
-                return self.constant(c, aval, loc)
-            node = self._monomial(m, aval, loc)
-            if c == 1:
-                return node
-            if c == -1:
-                return self._make(ew.neg_p, (node,), loc)
-            return self._make(ew.mul_p, (node, self.constant(c, _scalar(aval))), loc)
+            return self._emit_term(m, c, aval, loc)
         counts = Counter(v for m in p for v, _ in m)
         self.work += len(p) * len(counts)
         if self.work > 8192 + WORK_PER_NODE * self.passed:
@@ -995,7 +1018,6 @@ def collect(graph: Graph, in_order=None, keying=None) -> tuple[Graph, bool]:
     # once and shared: its polynomial consumers see it as an atom rather than re-expanding it
     shared = set(outputs)
     share = shared.update
-    leaves = 0
     float_avals: dict = {}  # aval -> whether its nodes may have polynomials
     for n in order:
         op = n.op
@@ -1013,15 +1035,10 @@ def collect(graph: Graph, in_order=None, keying=None) -> tuple[Graph, bool]:
             if _poly_candidate(n):
                 mark(n)
                 continue
-        elif isinstance(op, LeafOp):
-            leaves += 1
-            continue
-        ins = n.inputs
-        if ins:
-            share(ins)
+        share(n.inputs)  # (a leaf's are none)
     if not candidate:
         return graph, False
-    total = len(order) - leaves  # operation nodes
+    total = len(graph)  # operation nodes (counted with graph.nodes)
     # Whether like terms can meet decides whether products of sums are expanded
     # (:func:`_merges`, a walk of its own). Where they cannot (deep chains of products),
     # the walk that does not expand computes what that walk would, up to the first place
@@ -1044,11 +1061,17 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                   keying=None) -> Graph:
     """The graph :func:`collect` makes with ``arith`` (``graph`` if nothing changes); raises
     :class:`_OverBudget` where that would not pay, and lets ``arith`` raise
-    :class:`_Diverged`."""
+    :class:`_Diverged`.
+
+    :func:`_walk` with fast paths, and the rebuilding of the nodes without a polynomial,
+    inline. A polynomial of one term without poison (most of them: the products of a chain)
+    is held as the pair ``(monomial, coefficient)``, a tuple; any other as the list
+    ``[terms, poison]`` (:func:`_polynomial`'s answer).
+    """
     outputs = graph.outputs
     atoms: list[Node] = []
     atom_index: dict[Node, int] = {}
-    polys: dict[Node, tuple] = {}
+    polys: dict = {}
     new: dict[Node, Node] = {}
     # A budget keeps the pass linear where it does not pay: a result with as many new nodes
     # as the graph has operation nodes would not be kept (wire.simplify keeps only
@@ -1060,23 +1083,30 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
     loc_of = loc_reader(graph)
     origin: dict[int, Node] = {}  # (watch) atom index -> the node :func:`_merges` would see
     small, ranges = arith.small, arith.ranges
+    mul_p, add_p, sub_p = ew.mul_p, ew.add_p, ew.sub_p
+    emit_term, emit_scaled = emitter.emit_term, emitter.emit_scaled
 
     def built(n: Node) -> Node:
         """The rebuilt node for ``n`` (emitting its polynomial if it has one)."""
         b = new.get(n)
         if b is None:
-            terms, poison = polys[n]
-            # (emit_scaled needs a constant operand: most products of a chain have none)
-            if not poison and n.op is ew.mul_p and (
-                    n.inputs[1].op is const_op or n.inputs[0].op is const_op):
-                b = emitter.emit_scaled(n, terms)
-                if b is not None:
-                    new[n] = b
-                    return b
-            if poison or not terms:
-                b = new[n] = emitter.emit_guarded(terms, poison, n.aval, loc_of(n))
-            else:  # (emit_guarded's first case)
-                b = new[n] = emitter.emit(terms, n.aval, loc_of(n))
+            got = polys[n]
+            if type(got) is tuple:  # one term, no poison
+                m, c = got
+                # (emit_scaled needs a constant operand: most products of a chain have none)
+                if n.op is mul_p and (
+                        n.inputs[1].op is const_op or n.inputs[0].op is const_op):
+                    b = emit_scaled(n, m, c)
+                    if b is not None:
+                        new[n] = b
+                        return b
+                b = new[n] = emit_term(m, c, n.aval, loc_of(n))
+            else:
+                terms, poison = got
+                if poison or not terms:
+                    b = new[n] = emitter.emit_guarded(terms, poison, n.aval, loc_of(n))
+                else:  # (emit_guarded's first case)
+                    b = new[n] = emitter.emit(terms, n.aval, loc_of(n))
         return b
 
     def atom(n: Node) -> int:
@@ -1095,11 +1125,12 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
         return idx
 
     def operand(i: Node):
-        """:func:`_operand` of ``i`` (``arith`` is an :class:`_Arith`: an atom is
-        ``{((index, 1),): 1.0}``), with :func:`atom` inline for the atoms (most operands)."""
+        """:func:`_operand` of ``i`` as a pair ``(monomial, coefficient)``, with :func:`atom`
+        inline for the atoms (most operands)."""
         op = i.op
         if op is const_op or op is full_p:
-            return _operand(i, arith, atom)
+            ((m, c),) = _operand(i, arith, atom)[0].items()  # (a constant or an atom)
+            return m, c
         built_i = built(i) if i in polys else new[i]
         idx = atom_index.get(built_i)
         if idx is None:
@@ -1110,13 +1141,11 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                 origin[idx] = i
         elif watch and origin[idx] is not i:
             raise _Diverged
-        return {((idx, 1),): 1.0}, _NO_POISON
+        return ((idx, 1),), 1.0
 
-    # _walk, with fast paths and the rebuilding of the nodes without a polynomial inline
     known: dict = {}  # what each node is as an operand, once known (see _walk)
     get = known.get
     scaling: dict = {}  # (constant node, aval) -> whether x * it is kept as it is
-    mul_p, add_p, sub_p = ew.mul_p, ew.add_p, ew.sub_p
     with recording() as table:
         emitter.table = table
         for passed, n in enumerate(order, 1):
@@ -1132,38 +1161,33 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                         pb = get(b)
                         if pb is None:
                             pb = known[b] = operand(b)
-                        got = None
-                        p, q = pa[0], pb[0]
                         op = n.op
-                        if op is mul_p and b.op is const_op and n in shared \
-                                and len(p) == 1 and len(q) == 1 and () in q \
-                                and not pa[1] and not pb[1]:
-                            # a product of an atom and a constant that something else
-                            # needs (a forward step's x * 1.01): emitted, it is the node
-                            # itself (see _Emitter.emit_scaled), so it is kept at once
-                            ((ma, ca),) = p.items()
-                            # whether the coefficient's constant is ``b`` (emitter.constant's
-                            # answer, asked once per constant node and aval)
-                            scales = scaling.get((b, n.aval))
-                            if scales is None:
-                                c = q[()]
-                                scales = scaling[b, n.aval] = c != 1 and c != -1 \
-                                    and _TINY <= abs(c) <= _HUGE \
-                                    and emitter.constant(c, _scalar(n.aval)) is b
-                            if scales and ca == 1.0 and len(ma) == 1 and ma[0][1] == 1 \
-                                    and atoms[ma[0][0]] is a and (
-                                        in_order is None or in_order(ins) is ins):
-                                made = emitter.made = emitter.made + 1  # (as emitted)
-                                if made > emitter.slack + passed or made > total:
-                                    raise _OverBudget
-                                new[n] = n
-                                continue
-                        if op is mul_p:
-                            if len(p) == 1 and len(q) == 1 and not pa[1] and not pb[1]:
+                        if type(pa) is tuple and type(pb) is tuple:  # two single terms
+                            ma, ca = pa
+                            mb, cb = pb
+                            if op is mul_p:
+                                if not mb and b.op is const_op and n in shared:
+                                    # a product of an atom and a constant that something
+                                    # else needs (a forward step's x * 1.01): emitted, it
+                                    # is the node itself (see _Emitter.emit_scaled), so it
+                                    # is kept at once. Whether the coefficient's constant
+                                    # is ``b``: emitter.constant's answer, asked once per
+                                    # constant node and aval
+                                    scales = scaling.get((b, n.aval))
+                                    if scales is None:
+                                        scales = scaling[b, n.aval] = cb != 1 and cb != -1 \
+                                            and _TINY <= abs(cb) <= _HUGE \
+                                            and emitter.constant(cb, _scalar(n.aval)) is b
+                                    if scales and ca == 1.0 and len(ma) == 1 \
+                                            and ma[0][1] == 1 and atoms[ma[0][0]] is a and (
+                                                in_order is None or in_order(ins) is ins):
+                                        made = emitter.made = emitter.made + 1  # (as emitted)
+                                        if made > emitter.slack + passed or made > total:
+                                            raise _OverBudget
+                                        new[n] = n
+                                        continue
                                 # a monomial times a monomial (the products of chains): as
-                                # _polynomial computes it, without its poison set
-                                ((ma, ca),) = p.items()
-                                ((mb, cb),) = q.items()
+                                # _polynomial computes it
                                 c = ca * cb
                                 if _TINY <= abs(c) <= _HUGE:  # (else: _polynomial)
                                     if not mb:  # times a constant
@@ -1172,12 +1196,12 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                                         if len(ma) <= 2 and abs(c) < 1.0 \
                                                 and _scales_large(ma, c, small):
                                             raise _Refuse
-                                        got = {ma: c}, _NO_POISON
+                                        m = ma
                                     elif not ma:
                                         if len(mb) <= 2 and abs(c) < 1.0 \
                                                 and _scales_large(mb, c, small):
                                             raise _Refuse
-                                        got = {mb: c}, _NO_POISON
+                                        m = mb
                                     else:
                                         if len(ma) == 1 and len(mb) > 1:
                                             # an atom times a product (the product is the
@@ -1202,25 +1226,42 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                                                 len(m) <= 2 and abs(c) < 1.0
                                                 and _scales_large(m, c, small)):
                                             raise _Refuse
-                                        got = {m: c}, _NO_POISON
-                        elif op is not sub_p and op is not add_p:
-                            pass
-                        elif len(p) == 1 and () in p:
-                            if q and () not in q:
+                                    got = polys[n] = m, c
+                                    if n not in shared:
+                                        known[n] = got
+                                    continue
+                            elif (op is add_p or op is sub_p) and (not ma) is not (not mb):
                                 # a constant plus a polynomial without one (tanh's 1 - t**2):
                                 # _polynomial keeps it as written (no like terms to meet)
                                 raise _Refuse
-                        elif len(q) == 1 and () in q and p and () not in p:
-                            raise _Refuse
-                        if got is None:
-                            got = _polynomial(n, [pa, pb], arith)
+                            pa = [{ma: ca}, _NO_POISON]
+                            pb = [{mb: cb}, _NO_POISON]
+                        else:
+                            if type(pa) is tuple:
+                                pa = [{pa[0]: pa[1]}, _NO_POISON]
+                            if type(pb) is tuple:
+                                pb = [{pb[0]: pb[1]}, _NO_POISON]
+                            if op is add_p or op is sub_p:
+                                p, q = pa[0], pb[0]
+                                if len(p) == 1 and () in p:
+                                    if q and () not in q:
+                                        raise _Refuse  # (as above)
+                                elif len(q) == 1 and () in q and p and () not in p:
+                                    raise _Refuse
+                        p, poison = _polynomial(n, [pa, pb], arith)
                     else:
                         (a,) = ins
                         pa = get(a)
                         if pa is None:
                             pa = known[a] = operand(a)
-                        got = _polynomial(n, [pa], arith)
-                    polys[n] = got
+                        if type(pa) is tuple:
+                            pa = [{pa[0]: pa[1]}, _NO_POISON]
+                        p, poison = _polynomial(n, [pa], arith)
+                    if len(p) == 1 and not poison:
+                        ((m, c),) = p.items()
+                        got = polys[n] = m, c
+                    else:
+                        got = polys[n] = [p, poison]
                     if n not in shared:
                         known[n] = got
                     continue
