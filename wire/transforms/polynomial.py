@@ -774,25 +774,24 @@ class _Emitter:
         polynomials: no mapping)."""
         key = (m, c, aval)
         node = self.memo.get(key)
-        if node is None:
-            node = self.memo[key] = self._emit_term(m, c, aval, loc)
-        return node
-
-    def _emit_term(self, m: tuple, c: float, aval: Aval, loc) -> Node:
-        if not m:
-            return self.constant(c, aval, loc)
-        if len(m) == 1:  # (one atom: _monomial's loop once, inline)
-            ((v, e),) = m
-            node = self.atoms[v]
-            if e != 1:
-                node = self._make(ew.integer_pow_p, (node,), loc, y=e)
-        else:
-            node = self._monomial(m, aval, loc)
-        if c == 1:
+        if node is not None:
             return node
-        if c == -1:
-            return self._make(ew.neg_p, (node,), loc)
-        return self._make(ew.mul_p, (node, self.constant(c, _scalar(aval))), loc)
+        if not m:
+            node = self.constant(c, aval, loc)
+        else:
+            if len(m) == 1:  # (one atom: _monomial's loop once, inline)
+                ((v, e),) = m
+                node = self.atoms[v]
+                if e != 1:
+                    node = self._make(ew.integer_pow_p, (node,), loc, y=e)
+            else:
+                node = self._monomial(m, aval, loc)
+            if c == -1:
+                node = self._make(ew.neg_p, (node,), loc)
+            elif c != 1:
+                node = self._make(ew.mul_p, (node, self.constant(c, _scalar(aval))), loc)
+        self.memo[key] = node
+        return node
 
     def emit(self, p: dict, aval: Aval, loc) -> Node:
         if len(p) == 1:  # (one term, most polynomials: its monomial and coefficient)
@@ -814,7 +813,7 @@ class _Emitter:
     def _emit(self, p: dict, aval: Aval, loc) -> Node:
         if len(p) == 1:
             ((m, c),) = p.items()
-            return self._emit_term(m, c, aval, loc)
+            return self.emit_term(m, c, aval, loc)
         counts = Counter(v for m in p for v, _ in m)
         self.work += len(p) * len(counts)
         if self.work > 8192 + WORK_PER_NODE * self.passed:
@@ -1012,31 +1011,43 @@ def collect(graph: Graph, in_order=None, keying=None) -> tuple[Graph, bool]:
     outputs = graph.outputs
     order = graph.nodes
     # (one loop over the nodes for the three facts the walks need)
-    candidate: set[Node] = set()
-    mark = candidate.add
+    # the candidates (nodes that may have a polynomial), with two operands and with one
+    binary: set[Node] = set()
+    unary: set[Node] = set()
+    mark = binary.add
     # a polynomial node also used by a non-polynomial consumer (or returned) is emitted
     # once and shared: its polynomial consumers see it as an atom rather than re-expanding it
     shared = set(outputs)
     share = shared.update
     float_avals: dict = {}  # aval -> whether its nodes may have polynomials
+    fa = None  # the aval last found to be one of those
     for n in order:
         op = n.op
         if op in _POLY_OPS:
             ins = n.inputs
-            if len(ins) == 2 and op is not ew.integer_pow_p:  # (_poly_candidate, inline)
+            if len(ins) == 2:  # (add, sub, mul: _poly_candidate, inline)
                 a = n.aval
-                ok = float_avals.get(a)
-                if ok is None:
-                    ok = float_avals[a] = not isinstance(a, tuple) and a.shape is not None \
-                        and a.dtype.kind == "f"
-                if ok and ins[0].aval is a and ins[1].aval is a:
+                x, y = ins
+                if x.aval is a and y.aval is a:
+                    if a is fa:
+                        mark(n)
+                        continue
+                    ok = float_avals.get(a)
+                    if ok is None:
+                        ok = float_avals[a] = not isinstance(a, tuple) \
+                            and a.shape is not None and a.dtype.kind == "f"
+                    if ok:
+                        fa = a
+                        mark(n)
+                        continue
+                if _poly_candidate(n):
                     mark(n)
                     continue
-            if _poly_candidate(n):
-                mark(n)
+            elif _poly_candidate(n):
+                unary.add(n)
                 continue
         share(n.inputs)  # (a leaf's are none)
-    if not candidate:
+    if not binary and not unary:
         return graph, False
     total = len(graph)  # operation nodes (counted with graph.nodes)
     # Whether like terms can meet decides whether products of sums are expanded
@@ -1045,19 +1056,19 @@ def collect(graph: Graph, in_order=None, keying=None) -> tuple[Graph, bool]:
     # they could meet: so it runs first, watching for such a place, and only where it meets
     # one (or stops on its budget) do the check and the chosen walk run.
     try:
-        return _collect_walk(graph, order, candidate, shared,
+        return _collect_walk(graph, order, binary, unary, shared,
                              _Arith(expand=False, watch=True), total, in_order, keying), False
     except (_Diverged, _OverBudget):
         pass
-    merging = _merges(order, candidate, shared)
+    merging = _merges(order, binary | unary, shared)
     try:
-        return _collect_walk(graph, order, candidate, shared, _Arith(expand=merging),
+        return _collect_walk(graph, order, binary, unary, shared, _Arith(expand=merging),
                              total, in_order, keying), merging
     except _OverBudget:
         return graph, merging
 
 
-def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order,
+def _collect_walk(graph: Graph, order, binary, unary, shared, arith, total, in_order,
                   keying=None) -> Graph:
     """The graph :func:`collect` makes with ``arith`` (``graph`` if nothing changes); raises
     :class:`_OverBudget` where that would not pay, and lets ``arith`` raise
@@ -1071,6 +1082,8 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
     outputs = graph.outputs
     atoms: list[Node] = []
     atom_index: dict[Node, int] = {}
+    # a node's polynomial is in ``known`` (what it is as an operand), or, for a shared node
+    # (an atom as an operand), in ``polys``
     polys: dict = {}
     new: dict[Node, Node] = {}
     # A budget keeps the pass linear where it does not pay: a result with as many new nodes
@@ -1081,16 +1094,21 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
     emitter = _Emitter(atoms, total, in_order, keying)
     watch = arith.watch
     loc_of = loc_reader(graph)
+    lget = own_table_get(graph)  # (loc_of's table, if it reads one alone)
     origin: dict[int, Node] = {}  # (watch) atom index -> the node :func:`_merges` would see
     small, ranges = arith.small, arith.ranges
     mul_p, add_p, sub_p = ew.mul_p, ew.add_p, ew.sub_p
     emit_term, emit_scaled = emitter.emit_term, emitter.emit_scaled
+    # whether in_order is the rewrite's own (wire.transforms.simplify's _in_order): then a
+    # product of a non-constant of this pass (a real float) and a constant is in its order
+    keyed_order = in_order is not None and keying is not None
 
     def built(n: Node) -> Node:
         """The rebuilt node for ``n`` (emitting its polynomial if it has one)."""
         b = new.get(n)
         if b is None:
-            got = polys[n]
+            emitter.passed = passed  # (the budget: see _Emitter)
+            got = polys[n] if n in shared else known[n]
             if type(got) is tuple:  # one term, no poison
                 m, c = got
                 # (emit_scaled needs a constant operand: most products of a chain have none)
@@ -1100,7 +1118,8 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                     if b is not None:
                         new[n] = b
                         return b
-                b = new[n] = emit_term(m, c, n.aval, loc_of(n))
+                b = new[n] = emit_term(m, c, n.aval, (lget(n) or n.loc) if lget is not None
+                                       else loc_of(n))
             else:
                 terms, poison = got
                 if poison or not terms:
@@ -1110,7 +1129,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
         return b
 
     def atom(n: Node) -> int:
-        built_n = built(n) if n in polys else new[n]
+        built_n = new.get(n) or built(n)  # (nodes are true)
         idx = atom_index.get(built_n)
         if idx is None:
             idx = atom_index[built_n] = len(atoms)
@@ -1131,7 +1150,7 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
         if op is const_op or op is full_p:
             ((m, c),) = _operand(i, arith, atom)[0].items()  # (a constant or an atom)
             return m, c
-        built_i = built(i) if i in polys else new[i]
+        built_i = new.get(i) or built(i)  # (nodes are true)
         idx = atom_index.get(built_i)
         if idx is None:
             idx = atom_index[built_i] = len(atoms)
@@ -1148,121 +1167,162 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
     scaling: dict = {}  # (constant node, aval) -> whether x * it is kept as it is
     with recording() as table:
         emitter.table = table
+        passed = 0  # (the nodes passed, read by built: the budget)
         for passed, n in enumerate(order, 1):
-            emitter.passed = passed
-            ins = n.inputs
-            if n in candidate:
+            if n in binary:
+                ins = n.inputs
                 try:
-                    if len(ins) == 2:
-                        a, b = ins
-                        pa = get(a)
-                        if pa is None:
-                            pa = known[a] = operand(a)
-                        pb = get(b)
-                        if pb is None:
-                            pb = known[b] = operand(b)
-                        op = n.op
-                        if type(pa) is tuple and type(pb) is tuple:  # two single terms
-                            ma, ca = pa
-                            mb, cb = pb
-                            if op is mul_p:
-                                if not mb and b.op is const_op and n in shared:
-                                    # a product of an atom and a constant that something
-                                    # else needs (a forward step's x * 1.01): emitted, it
-                                    # is the node itself (see _Emitter.emit_scaled), so it
-                                    # is kept at once. Whether the coefficient's constant
-                                    # is ``b``: emitter.constant's answer, asked once per
-                                    # constant node and aval
-                                    scales = scaling.get((b, n.aval))
-                                    if scales is None:
-                                        scales = scaling[b, n.aval] = cb != 1 and cb != -1 \
-                                            and _TINY <= abs(cb) <= _HUGE \
-                                            and emitter.constant(cb, _scalar(n.aval)) is b
-                                    if scales and ca == 1.0 and len(ma) == 1 \
-                                            and ma[0][1] == 1 and atoms[ma[0][0]] is a and (
-                                                in_order is None or in_order(ins) is ins):
-                                        made = emitter.made = emitter.made + 1  # (as emitted)
-                                        if made > emitter.slack + passed or made > total:
-                                            raise _OverBudget
-                                        new[n] = n
-                                        continue
-                                # a monomial times a monomial (the products of chains): as
-                                # _polynomial computes it
-                                c = ca * cb
-                                if _TINY <= abs(c) <= _HUGE:  # (else: _polynomial)
-                                    if not mb:  # times a constant
-                                        # (_scales_large's first test inline: a product of
-                                        # three atoms or more, or c >= 1, never scales down)
-                                        if len(ma) <= 2 and abs(c) < 1.0 \
-                                                and _scales_large(ma, c, small):
-                                            raise _Refuse
-                                        m = ma
-                                    elif not ma:
-                                        if len(mb) <= 2 and abs(c) < 1.0 \
-                                                and _scales_large(mb, c, small):
-                                            raise _Refuse
-                                        m = mb
-                                    else:
-                                        if len(ma) == 1 and len(mb) > 1:
-                                            # an atom times a product (the product is the
-                                            # second operand): the same monomial, made by
-                                            # inserting the atom (not _mono_mul's merge)
-                                            ma, mb = mb, ma
-                                        if len(mb) == 1 and mb[0][0] > ma[-1][0] \
-                                                and mb[0][1] <= MAX_EXPONENT:
-                                            m = ma + mb  # (_mono_mul's first case)
-                                            # (_adds_large is False for a small atom times
-                                            # three atoms or more: not called then)
-                                            if (len(ma) <= 2 or not small[mb[0][0]]) and \
-                                                    _adds_large(ma, mb[0][0], mb[0][1], small):
-                                                raise _Refuse
-                                        else:
-                                            m = _mono_mul(ma, mb)
-                                            if len(m) > 1 and (
-                                                    _adds_large(ma, mb[0][0], mb[0][1], small)
-                                                    if len(mb) == 1 else _regroups(m, small)):
-                                                raise _Refuse
-                                        if len(m) > MAX_ATOMS or (
-                                                len(m) <= 2 and abs(c) < 1.0
-                                                and _scales_large(m, c, small)):
-                                            raise _Refuse
-                                    got = polys[n] = m, c
-                                    if n not in shared:
-                                        known[n] = got
+                    a, b = ins
+                    pa = get(a)
+                    if pa is None:
+                        pa = known[a] = operand(a)
+                    pb = get(b)
+                    if pb is None:
+                        pb = known[b] = operand(b)
+                    op = n.op
+                    if type(pa) is tuple and type(pb) is tuple:  # two single terms
+                        ma, ca = pa
+                        mb, cb = pb
+                        if op is mul_p:
+                            if not mb and b.op is const_op and n in shared:
+                                # a product of an atom and a constant that something
+                                # else needs (a forward step's x * 1.01): emitted, it
+                                # is the node itself (see _Emitter.emit_scaled), so it
+                                # is kept at once. Whether the coefficient's constant
+                                # is ``b``: emitter.constant's answer, asked once per
+                                # constant node and aval
+                                scales = scaling.get((b, n.aval))
+                                if scales is None:
+                                    scales = scaling[b, n.aval] = cb != 1 and cb != -1 \
+                                        and _TINY <= abs(cb) <= _HUGE \
+                                        and emitter.constant(cb, _scalar(n.aval)) is b
+                                if scales and ca == 1.0 and len(ma) == 1 \
+                                        and ma[0][1] == 1 and atoms[ma[0][0]] is a and (
+                                            in_order is None or (
+                                                # (the rewrite's order, _in_order's
+                                                # first case inline: a constant last)
+                                                keyed_order
+                                                and a.op not in _CONSTANT_OPS
+                                                and b.aval.dtype.kind != "c")
+                                            or in_order(ins) is ins):
+                                    made = emitter.made = emitter.made + 1  # (as emitted)
+                                    if made > emitter.slack + passed or made > total:
+                                        raise _OverBudget
+                                    new[n] = n
                                     continue
-                            elif (op is add_p or op is sub_p) and (not ma) is not (not mb):
-                                # a constant plus a polynomial without one (tanh's 1 - t**2):
-                                # _polynomial keeps it as written (no like terms to meet)
-                                raise _Refuse
+                            # a monomial times a monomial (the products of chains): as
+                            # _polynomial computes it
+                            c = ca * cb
+                            if _TINY <= abs(c) <= _HUGE:  # (else: _polynomial)
+                                if not mb:  # times a constant
+                                    # (_scales_large's first test inline: a product of
+                                    # three atoms or more, or c >= 1, never scales down)
+                                    if len(ma) <= 2 and abs(c) < 1.0 \
+                                            and _scales_large(ma, c, small):
+                                        raise _Refuse
+                                    m = ma
+                                elif not ma:
+                                    if len(mb) <= 2 and abs(c) < 1.0 \
+                                            and _scales_large(mb, c, small):
+                                        raise _Refuse
+                                    m = mb
+                                else:
+                                    if len(ma) == 1 and len(mb) > 1:
+                                        # an atom times a product (the product is the
+                                        # second operand): the same monomial, made by
+                                        # inserting the atom (not _mono_mul's merge)
+                                        ma, mb = mb, ma
+                                    if len(mb) == 1 and mb[0][0] > ma[-1][0] \
+                                            and mb[0][1] <= MAX_EXPONENT:
+                                        m = ma + mb  # (_mono_mul's first case)
+                                        # (_adds_large is False for a small atom times
+                                        # three atoms or more: not called then)
+                                        if (len(ma) <= 2 or not small[mb[0][0]]) and \
+                                                _adds_large(ma, mb[0][0], mb[0][1], small):
+                                            raise _Refuse
+                                    else:
+                                        m = _mono_mul(ma, mb)
+                                        if len(m) > 1 and (
+                                                _adds_large(ma, mb[0][0], mb[0][1], small)
+                                                if len(mb) == 1 else _regroups(m, small)):
+                                            raise _Refuse
+                                    if len(m) > MAX_ATOMS or (
+                                            len(m) <= 2 and abs(c) < 1.0
+                                            and _scales_large(m, c, small)):
+                                        raise _Refuse
+                                if n in shared:
+                                    polys[n] = m, c
+                                else:
+                                    known[n] = m, c
+                                continue
+                        elif (op is add_p or op is sub_p) and (not ma) is not (not mb):
+                            # a constant plus a polynomial without one (tanh's 1 - t**2):
+                            # _polynomial keeps it as written (no like terms to meet);
+                            # (refused without raising _Refuse: pa None)
+                            pa = None
+                        if pa is not None:
                             pa = [{ma: ca}, _NO_POISON]
                             pb = [{mb: cb}, _NO_POISON]
-                        else:
-                            if type(pa) is tuple:
-                                pa = [{pa[0]: pa[1]}, _NO_POISON]
-                            if type(pb) is tuple:
-                                pb = [{pb[0]: pb[1]}, _NO_POISON]
-                            if op is add_p or op is sub_p:
-                                p, q = pa[0], pb[0]
-                                if len(p) == 1 and () in p:
-                                    if q and () not in q:
-                                        raise _Refuse  # (as above)
-                                elif len(q) == 1 and () in q and p and () not in p:
-                                    raise _Refuse
-                        p, poison = _polynomial(n, [pa, pb], arith)
                     else:
-                        (a,) = ins
-                        pa = get(a)
-                        if pa is None:
-                            pa = known[a] = operand(a)
                         if type(pa) is tuple:
                             pa = [{pa[0]: pa[1]}, _NO_POISON]
-                        p, poison = _polynomial(n, [pa], arith)
+                        if type(pb) is tuple:
+                            pb = [{pb[0]: pb[1]}, _NO_POISON]
+                        if op is add_p or op is sub_p:
+                            p, q = pa[0], pb[0]
+                            if len(p) == 1 and () in p:
+                                if q and () not in q:
+                                    raise _Refuse  # (as above)
+                            elif len(q) == 1 and () in q and p and () not in p:
+                                raise _Refuse
+                    if pa is not None:
+                        p, poison = _polynomial(n, [pa, pb], arith)
+                        if len(p) == 1 and not poison:
+                            ((m, c),) = p.items()
+                            got = m, c
+                        else:
+                            got = [p, poison]
+                        if n in shared:
+                            polys[n] = got
+                        else:
+                            known[n] = got
+                        continue
+                except _Refuse:
+                    pass
+                # no polynomial: the node as it is, on its operands rebuilt
+                x, y = ins
+                bx = new.get(x)
+                if bx is None:
+                    bx = built(x)
+                by = new.get(y)
+                if by is None:
+                    by = built(y)
+                if bx is not x or by is not y:
+                    bs = (bx, by)
+                    if in_order is not None and (n.op is mul_p or n.op is add_p):
+                        bs = in_order(bs)
+                    new[n] = with_inputs(n, bs)
+                else:
+                    new[n] = n
+                continue
+            ins = n.inputs
+            if n in unary:
+                try:
+                    (a,) = ins
+                    pa = get(a)
+                    if pa is None:
+                        pa = known[a] = operand(a)
+                    if type(pa) is tuple:
+                        pa = [{pa[0]: pa[1]}, _NO_POISON]
+                    p, poison = _polynomial(n, [pa], arith)
                     if len(p) == 1 and not poison:
                         ((m, c),) = p.items()
-                        got = polys[n] = m, c
+                        got = m, c
                     else:
-                        got = polys[n] = [p, poison]
-                    if n not in shared:
+                        got = [p, poison]
+                    if n in shared:
+                        polys[n] = got
+                    else:
                         known[n] = got
                     continue
                 except _Refuse:
@@ -1291,14 +1351,14 @@ def _collect_walk(graph: Graph, order, candidate, shared, arith, total, in_order
                     new[n] = with_inputs(n, bs)
                     continue
             elif ins:
-                bs = tuple([built(i) if i in polys else new[i] for i in ins])
+                bs = tuple([new.get(i) or built(i) for i in ins])
                 if bs != ins:  # element identity: nodes compare by identity
                     if in_order is not None and (n.op is mul_p or n.op is add_p):
                         bs = in_order(bs)
                     new[n] = with_inputs(n, bs)
                     continue
             new[n] = n
-        outs = tuple(built(o) if o in polys else new[o] for o in outputs)
+        outs = tuple(new.get(o) or built(o) for o in outputs)
     if outs == outputs:
         return graph
     own = graph.locs
