@@ -321,8 +321,12 @@ def _range_of(n: Node, memo: dict, depth: int):
             return (min(lo, hi), max(lo, hi))
         rb = memo.get(b, _UNKNOWN)
         if rb is _UNKNOWN:
-            if b.op in _UNIT_OPS:
+            op_b = b.op
+            if op_b in _UNIT_OPS:
                 rb = _UNIT
+            elif op_b is ew.integer_pow_p and b.inputs[0].op in _UNIT_OPS and depth \
+                    and _REAL.get(b.aval):  # (tanh's 1 - t**2: _range_of's answer, inline)
+                rb = memo[b] = _UNIT_POWERS.get(_exponent(b))
             else:  # (_range, inline)
                 rb = memo[b] = _range_of(b, memo, depth)
         if rb is None or max(-ra[0], ra[1], -rb[0], rb[1]) > 1e100:
@@ -333,6 +337,11 @@ def _range_of(n: Node, memo: dict, depth: int):
             return (ra[0] - rb[1], ra[1] - rb[0])
         ps = (ra[0] * rb[0], ra[0] * rb[1], ra[1] * rb[0], ra[1] * rb[1])
         return (min(ps), max(ps))
+    if op is ew.integer_pow_p:
+        a = ins[0]
+        if a.op in _UNIT_OPS:  # (tanh(x)**2: by the exponent alone, no call)
+            return _UNIT_POWERS.get(_exponent(n))
+        return _power_range(_range(a, memo, depth), _exponent(n))
     if op is ew.exp_p:
         r = _range(ins[0], memo, depth)
         if r is None or r[1] > 700:
@@ -341,18 +350,6 @@ def _range_of(n: Node, memo: dict, depth: int):
     if op is ew.neg_p:
         r = _range(ins[0], memo, depth)
         return None if r is None else (-r[1], -r[0])
-    if op is ew.integer_pow_p:
-        y = _exponent(n)
-        a = ins[0]
-        r = _UNIT if a.op in _UNIT_OPS else _range(a, memo, depth)  # (tanh(x)**2: no call)
-        if r is None or not 1 <= y <= MAX_EXPONENT or max(-r[0], r[1]) > 1e4:
-            return None
-        lo, hi = r[0] ** y, r[1] ** y
-        if y % 2:
-            return (lo, hi)
-        if r[0] <= 0 <= r[1]:
-            return (0.0, max(lo, hi))
-        return (min(lo, hi), max(lo, hi))
     if op is ew.select_p:  # where(c, t, f): either branch
         c, t, f = ins
         rt = _clamped(t, c, True) or _range(t, memo, depth)
@@ -361,6 +358,21 @@ def _range_of(n: Node, memo: dict, depth: int):
             return None
         return (min(rt[0], rf[0]), max(rt[1], rf[1]))
     return None
+
+
+def _power_range(r, y: int):
+    """The interval of ``x**y`` for ``x`` in ``r`` (None: not known)."""
+    if r is None or not 1 <= y <= MAX_EXPONENT or max(-r[0], r[1]) > 1e4:
+        return None
+    lo, hi = r[0] ** y, r[1] ** y
+    if y % 2:
+        return (lo, hi)
+    if r[0] <= 0 <= r[1]:
+        return (0.0, max(lo, hi))
+    return (min(lo, hi), max(lo, hi))
+
+
+_UNIT_POWERS = {y: _power_range(_UNIT, y) for y in range(1, MAX_EXPONENT + 1)}
 
 
 def _exponent(n: Node) -> int:
@@ -865,11 +877,53 @@ class _Emitter:
         return self._make(ew.mul_p, (node, k), loc), (1 if coef > 0 else -1)
 
     def _monomial(self, m: tuple, aval: Aval, loc) -> Node:
+        atoms = self.atoms
+        keyed = self.keyed
+        if keyed is None:
+            node = None
+            for v, e in m:
+                a = atoms[v]
+                f = a if e == 1 else self._make(ew.integer_pow_p, (a,), loc, y=e)
+                node = f if node is None else self._make(_MUL, (node, f), loc)
+            return node
+        # (the products as _make makes them where they are keyed, inline: the monomials of
+        # a chain's derivative are long)
+        avals, table, set_key = self.avals, self.table, self.set_key
         node = None
         for v, e in m:
-            a = self.atoms[v]
-            f = a if e == 1 else self._make(ew.integer_pow_p, (a,), loc, y=e)
-            node = f if node is None else self._make(ew.mul_p, (node, f), loc)
+            a = atoms[v]
+            z = a if e == 1 else self._make(ew.integer_pow_p, (a,), loc, y=e)
+            if node is None:
+                node = z
+                continue
+            made = self.made = self.made + 1
+            if made > self.slack + self.passed or made > self.total:
+                raise _OverBudget
+            x = node
+            kx, kz = x._skey, z._skey
+            if kx is None:
+                kx = keyed(x)
+            if kz is None:
+                kz = keyed(z)
+            if x is not z:
+                cx = x.op in _CONSTANT_OPS
+                if ((kz < kx) if cx is (z.op in _CONSTANT_OPS) else cx) \
+                        and x.aval.dtype.kind != "c" and z.aval.dtype.kind != "c":
+                    x, z, kx, kz = z, x, kz, kx
+            key = (_MUL, None, x.aval, z.aval)
+            av = avals.get(key)
+            if av is None:
+                av = avals[key] = _MUL.shape(x.aval, z.aval)
+            node = _intern(_MUL, (x, z), (), EMPTY_PARAMS, av, loc)
+            if node._skey is None:
+                code = self.codes.get(_MUL)
+                if code is None:
+                    code = self.codes[_MUL] = self.code_of(_MUL.name)
+                if kz < kx:
+                    kx, kz = kz, kx
+                set_key(node, hash((code, 0, kx, kz)))
+            if table is not None and loc is not None:
+                table.setdefault(node, loc)
         return node
 
 
@@ -1155,7 +1209,14 @@ def _collect_walk(graph: Graph, order, binary, unary, shared, arith, total, in_o
         if idx is None:
             idx = atom_index[built_i] = len(atoms)
             atoms.append(built_i)
-            small.append(True if built_i.op in _UNIT_OPS else _bounded(built_i, ranges))
+            if built_i.op in _UNIT_OPS:  # (sin, cos, tanh, sign: in [-1, 1])
+                small.append(True)
+            else:  # (_bounded, inline)
+                r = ranges.get(built_i, _UNKNOWN)
+                if r is _UNKNOWN:
+                    r = ranges[built_i] = _range_of(built_i, ranges, _RANGE_DEPTH)
+                small.append(r is not None and (
+                    (r := max(-r[0], r[1])) <= 1.0 or r <= _power_limit(built_i.aval.dtype)))
             if watch:
                 origin[idx] = i
         elif watch and origin[idx] is not i:
