@@ -48,7 +48,7 @@ from ..core import (
     Tracer, call_graph_flat, flat_avals, int_ranges_key, leaf_int_ranges, trace_flat,
     weak_leaves,
 )
-from ..core.tracer import _INT_RANGES
+from ..core.tracer import _INT_RANGES, int_values_key
 from ..core.evaluate import evaluate_flat, raise_located
 from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
 from ..runtime import arena, cbuild, native
@@ -425,6 +425,9 @@ class Jitted:
         self.reuse_buffers = bool(reuse_buffers)
         self.gemm = _gemm.resolve(gemm)  # (None: WIRE_GEMM; a missing torch raises here)
         self._cache: OrderedDict = OrderedDict()
+        # the keys (with Python-int ranges) whose traces used the values themselves: their
+        # entries are keyed on the values too (see _ranges_key)
+        self._valued: frozenset = frozenset()
         self._last = None  # the entry of the last call (see _switch_to)
         self._lock = threading.Lock()
         self._graphs_simplified = bool(getattr(fun, "simplified", False))
@@ -541,22 +544,43 @@ class Jitted:
             # Python ints: the range of their values too (promotion raises for some ranges)
             ranges = leaf_int_ranges(leaves, weak) if weak else None
             if ranges is not None:
-                key = key + (int_ranges_key(ranges),)
+                key = self._ranges_key(key, ranges)
         entry = self._cache.get(key)
         if entry is not None:
             return entry, None, leaves, has_tracer
         token = _INT_RANGES.set(ranges)  # (for the trace below: see wire.core.trace_flat)
         try:
-            return self._miss(key, leaves, has_tracer, avals, in_tree, statics, kwargs, weak)
+            return self._miss(key, leaves, has_tracer, avals, in_tree, statics, kwargs, weak,
+                              ranges)
         finally:
             _INT_RANGES.reset(token)
+
+    def _ranges_key(self, key: tuple, ranges) -> tuple:
+        """``key`` with the ranges of the Python-int arguments (``ranges``, an
+        ``IntRanges``) — and their values, where a trace for these ranges used them (a
+        value computed from them, ``-s``, fits an array's dtype for some, not for others)."""
+        key = key + (int_ranges_key(ranges),)
+        if self._valued and key in self._valued:
+            ranges.mark_exact()  # (the trace found holds for these values only)
+            key = key + (int_values_key(ranges),)
+        return key
+
+    def _final_key(self, key: tuple, ranges) -> tuple:
+        """The key to cache a new trace under: with the Python-int values where the trace
+        used them (``ranges.exact``; the key without them remembered as needing them)."""
+        if ranges is None or not ranges.exact or key[-1] != int_ranges_key(ranges):
+            return key  # (no ranges, not used, or the key holds the values already)
+        with self._lock:
+            self._valued = self._valued | {key}  # (a new set: readers need no lock)
+        return key + (int_values_key(ranges),)
 
     def _avals(self, leaves, in_tree) -> list:
         if self._on is None:
             return flat_avals(leaves, in_tree)
         return [leaf_aval(x) for x in leaves]  # Dask/CuPy: shapes and dtypes, no values
 
-    def _miss(self, key, leaves, has_tracer, avals, in_tree, statics, kwargs, weak):
+    def _miss(self, key, leaves, has_tracer, avals, in_tree, statics, kwargs, weak,
+              ranges=None):
         """:meth:`_entry` for a signature not in the cache: trace (or find the code on disk),
         simplify, and cache the entry."""
         entry = None
@@ -576,6 +600,7 @@ class Jitted:
                            gemm=self.gemm)
         elif entry.fn is None and (entry.graph if entry.raw is None else entry.raw).free_vars:
             return None, entry.graph, leaves, has_tracer
+        key = self._final_key(key, ranges)
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
@@ -727,7 +752,7 @@ class Jitted:
         key = _slow_key(in_tree, in_avals, (), tuple(weak))
         ranges = _INT_RANGES.get()  # (the enclosing jit's Python-int arguments)
         if ranges is not None:
-            key = key + (int_ranges_key(ranges),)
+            key = self._ranges_key(key, ranges)
         entry = self._cache.get(key)
         if entry is not None:
             return entry.graph
@@ -736,6 +761,7 @@ class Jitted:
             return graph
         if not self._graphs_simplified:
             graph = _simplify(graph)
+        key = self._final_key(key, ranges)
         with self._lock:
             self._cache.setdefault(key, _Entry(graph, self._on, fuse=self.fuse,
                                                reuse=self.reuse_buffers, gemm=self.gemm))
@@ -783,6 +809,7 @@ class Jitted:
         """Forget every cached signature; the next call traces again."""
         with self._lock:
             self._cache.clear()
+            self._valued = frozenset()
 
     def __get__(self, obj, objtype=None):  # jitted methods bind like functions
         return self if obj is None else functools.partial(self, obj)

@@ -113,8 +113,8 @@ class TraceState:
     def __init__(self, depth: int, parent: "TraceState | None", values=None, where=None,
                  recycle: bool = False):
         self.depth = depth
-        # {argument index: (lo, hi, value)}: the range a Python-int argument of an abstract
-        # trace lies in (see int_range), so promotion can refuse one NumPy would
+        # the IntRanges of an abstract trace's Python-int arguments (see int_range), so
+        # promotion can refuse one NumPy would
         self.int_ranges = None
         tag = None
         if recycle:
@@ -411,12 +411,41 @@ def _refuse_store(x: Tracer, e: Exception) -> None:
     raise err from e
 
 
+_PY_NAMES = {"b": "bool", "i": "int", "u": "int", "f": "float", "c": "complex"}
+
+
+def _python_order(name: str, symbol: str):
+    """WeakTracer's ordering operator ``name``: Python's own numbers have no order with a
+    complex one (``(1+1j) > 0`` raises TypeError), so neither have the Python scalars a
+    weakly typed tracer stands for; with a NumPy array or scalar, NumPy's comparison."""
+
+    def op(self, other):
+        if type(other) in _WEAK_TYPES or isinstance(other, WeakTracer):
+            kinds = (self.node.aval.dtype.kind, other.node.aval.dtype.kind
+                     if isinstance(other, Tracer) else np.dtype(type(other)).kind)
+            if "c" in kinds:
+                left, right = (_PY_NAMES[k] for k in kinds)
+                raise WireTypeError(
+                    f"'{symbol}' is not supported between Python {left} and {right} values "
+                    f"(a Python-scalar argument stands for a Python number; complex ones have "
+                    f"no order, as Python raises TypeError){at(user_location())}; compare "
+                    f"their real parts (.real) or abs() instead")
+        return getattr(Tracer, name)(self, other)
+
+    op.__name__ = name
+    return op
+
+
 class WeakTracer(Tracer):
     """A tracer for a Python scalar argument: weakly typed, so ``f32_array * s`` stays
     float32 as with the number itself (NEP 50)."""
 
     __slots__ = ()
     weak = True
+    __lt__ = _python_order("__lt__", "<")
+    __le__ = _python_order("__le__", "<=")
+    __gt__ = _python_order("__gt__", ">")
+    __ge__ = _python_order("__ge__", ">=")
 
 
 _set_node = Tracer.__dict__["node"].__set__
@@ -496,6 +525,7 @@ def bind(prim, *args, **params):
     nodes = []
     concrete = False  # some operand is not a tracer (a constant, or an array to lift)
     odd = False  # some operand is a trace's argument or shapeless: checked below
+    weak_int = False  # some operand is a weakly typed integer (Python-int arithmetic)
     for a in args:
         if isinstance(a, Tracer):
             s = a._state
@@ -503,6 +533,8 @@ def bind(prim, *args, **params):
                 state = s
             if not a.weak:
                 weak = False
+            elif a.node.aval.dtype.kind in "iu":
+                weak_int = True
             n = a.node
             if n.op is arg_op or n.aval.shape is None:
                 odd = True
@@ -604,6 +636,8 @@ def bind(prim, *args, **params):
             for o in outs:
                 table.setdefault(o, ploc)
         return tuple(Tracer(o, state) for o in outs)
+    if weak_int:  # (its value must not have wrapped around, unless the operation is modular)
+        check_weak_ints(prim, args, params, weak and prim.name != "convert")
     # an explicit cast makes a value strongly typed; (a tracer made without its __init__:
     # the hot path of every traced operation)
     out = _new_tracer(WeakTracer if weak and prim.name != "convert" else Tracer)
@@ -801,6 +835,8 @@ def _output_nodes(out_leaves, out_tree, lift):
     out_nodes = []
     for i, o in enumerate(out_leaves):
         if isinstance(o, Tracer):
+            if o.weak and o.node.aval.dtype.kind in "iu":  # (a Python int: not wrapped)
+                check_weak_ints(_output_p, (o,), {}, False)
             out_nodes.append(o.node)
         elif _is_float0(o):  # (grad(allow_int=True) of an integer): data-free, so its
             # shape is part of the output's structure, never a computed value
@@ -941,9 +977,36 @@ def raise_leaked(leaked: Node, user: Node | None, where: str | None):
 
 
 _INT_RANGES: contextvars.ContextVar = contextvars.ContextVar("wire_int_ranges", default=None)
-"""For the next abstract trace (:func:`trace_flat`): ``{argument index: (lo, hi, value)}``
-of its Python-int arguments, set by ``wire.jit``, whose cache key has these ranges
-(:func:`leaf_int_ranges`)."""
+"""For the next abstract trace (:func:`trace_flat`): the :class:`IntRanges` of its Python-int
+arguments, set by ``wire.jit``, whose cache key has these ranges (:func:`leaf_int_ranges`)."""
+
+
+class IntRanges(dict):
+    """``{argument index: (lo, hi, elo, ehi)}``: the range ``[lo, hi]`` a Python-int argument
+    of an abstract trace lies in (the cache key's: see :func:`int_range`) and the range
+    ``[elo, ehi]`` of its values in this call (one value: ``elo == ehi``).
+
+    ``exact`` is set when the trace used the values themselves: a value computed from the
+    arguments (``-s``, ``s + 300``) whose range over the key's ranges does not decide a
+    promotion (it fits the array's dtype for some values of the range, not for others), so
+    the trace holds for these values only and the cache is keyed on them. It is set on the
+    ranges of enclosing traces the values came from too (``parents``: a jit inside a jit).
+    """
+
+    __slots__ = ("exact", "parents")
+
+    def __init__(self):
+        super().__init__()
+        self.exact = False
+        self.parents = ()
+
+    def mark_exact(self) -> None:
+        """The trace depends on the values themselves, and so do the enclosing ones."""
+        self.exact = True
+        for p in self.parents:
+            if not p.exact:
+                p.mark_exact()
+
 
 # the bounds of NumPy's integer dtypes: no dtype's range has one inside a range of int_range
 _INT_BOUNDS_ABOVE = sorted({int(np.iinfo(t).max) for t in np.typecodes["AllInteger"]})
@@ -973,53 +1036,331 @@ def int_range(v: int) -> tuple[int, int]:
     return (v, hi)
 
 
-def weak_int_range(x: "Tracer") -> tuple | None:
-    """``(lo, hi, value)``: the range of values a weakly typed integer tracer may hold while
-    tracing, and one of them (for messages; None if not known) — its value where known (an
-    eager trace), the range of the Python-int argument it is (under ``wire.jit``, see
-    :data:`_INT_RANGES`) — else None."""
+# ---- the ranges of Python-int arithmetic: interval rules, exact in Python's integers (an
+# operation on ranges [lo, hi]; on one value, lo == hi, it is the value's own operation)
+
+_BIG = 1 << 512  # (a bound beyond it is not followed: the range is unknown)
+
+
+def _corners(fn, a, b):
+    vals = [fn(x, y) for x in a for y in b]
+    return (min(vals), max(vals))
+
+
+def _floordiv(a, b):
+    if b[0] <= 0 <= b[1]:  # NumPy's integer x // 0 is 0 (with a warning)
+        parts = [(0, 0)]
+        if b[0] < 0:
+            parts.append(_corners(operator.floordiv, a, (b[0], -1)))
+        if b[1] > 0:
+            parts.append(_corners(operator.floordiv, a, (1, b[1])))
+        return (min(p[0] for p in parts), max(p[1] for p in parts))
+    return _corners(operator.floordiv, a, b)  # (monotone in each operand: b has one sign)
+
+
+def _mod(a, b):
+    if a[0] == a[1] and b[0] == b[1]:
+        return (0, 0) if b[0] == 0 else (a[0] % b[0],) * 2
+    parts = []
+    if b[0] <= 0 <= b[1]:  # NumPy's integer x % 0 is 0 (with a warning)
+        parts.append((0, 0))
+    if b[1] > 0:  # the sign of the divisor
+        parts.append(a if 0 <= a[0] and a[1] < max(b[0], 1) else (0, b[1] - 1))
+    if b[0] < 0:
+        parts.append(a if a[1] <= 0 and a[0] > min(b[1], -1) else (b[0] + 1, 0))
+    return (min(p[0] for p in parts), max(p[1] for p in parts))
+
+
+def _abs(a):
+    if a[0] >= 0:
+        return a
+    if a[1] <= 0:
+        return (-a[1], -a[0])
+    return (0, max(-a[0], a[1]))
+
+
+def _integer_pow(a, n):
+    if n < 0 or n > 64:
+        return None  # (a negative power of an integer raises in NumPy; a huge one: unknown)
+    if n % 2 == 0:
+        a = _abs(a)
+    return (a[0] ** n, a[1] ** n)
+
+
+def _pow(a, b):
+    if b[0] < 0 or b[1] > 64 or (a[0] < 0 and a[0] != a[1]):
+        return None if a[0] != a[1] or b[0] != b[1] or b[0] < 0 else (a[0] ** b[0],) * 2
+    return _corners(operator.pow, a, b) if a[0] >= 0 else \
+        (min(a[0] ** b[0], a[0] ** (b[0] + (b[0] != b[1]))),
+         max(a[0] ** b[1], a[0] ** (b[1] - (b[0] != b[1]))))
+
+
+def _left_shift(a, b):
+    if b[0] < 0 or b[1] > 256:
+        return None  # (NumPy's shift by a negative or past the width: not Python's)
+    return _corners(operator.lshift, a, b)
+
+
+def _right_shift(a, b):
+    if b[0] < 0:
+        return None
+    top = max(abs(a[0]), abs(a[1])).bit_length() + 1  # (any larger shift gives 0 or -1)
+    return _corners(operator.rshift, a, (min(b[0], top), min(b[1], top)))
+
+
+def _bitwise(fn):
+    def rule(a, b):
+        if a[0] == a[1] and b[0] == b[1]:
+            return (fn(a[0], b[0]),) * 2
+        k = max(abs(v).bit_length() for v in (*a, *b))
+        if a[0] >= 0 and b[0] >= 0:
+            return (0, min(a[1], b[1]) if fn is operator.and_ else (1 << k) - 1)
+        return (-(1 << k), (1 << k) - 1)
+    return rule
+
+
+def _sign(a):
+    return ((a[0] > 0) - (a[0] < 0), (a[1] > 0) - (a[1] < 0))
+
+
+_RANGE_RULES = {
+    "neg": lambda a: (-a[1], -a[0]),
+    "abs": _abs,
+    "sign": _sign,
+    "invert": lambda a: (~a[1], ~a[0]),
+    "convert": lambda a: a,
+    "add": lambda a, b: (a[0] + b[0], a[1] + b[1]),
+    "sub": lambda a, b: (a[0] - b[1], a[1] - b[0]),
+    "mul": lambda a, b: _corners(operator.mul, a, b),
+    "floor_divide": _floordiv,
+    "mod": _mod,
+    "pow": _pow,
+    "minimum": lambda a, b: (min(a[0], b[0]), min(a[1], b[1])),
+    "maximum": lambda a, b: (max(a[0], b[0]), max(a[1], b[1])),
+    "left_shift": _left_shift,
+    "right_shift": _right_shift,
+    "bitwise_and": _bitwise(operator.and_),
+    "bitwise_or": _bitwise(operator.or_),
+    "bitwise_xor": _bitwise(operator.xor),
+    "select": lambda c, a, b: (min(a[0], b[0]), max(a[1], b[1])),
+}
+
+
+def _apply_rule(node, spans):
+    """``node``'s range from its operands' (each ``(lo, hi)``), or None if not known."""
+    name = node.op.name
+    if name == "integer_pow":
+        out = _integer_pow(spans[0], node.params["y"])
+    else:
+        rule = _RANGE_RULES.get(name)
+        out = None if rule is None else rule(*spans)
+    if out is None or out[0] < -_BIG or out[1] > _BIG:
+        return None
+    return out
+
+
+_BOOL_SPAN = (0, 1, 0, 1, ())
+
+
+def _find_state(state, tag):
+    while state is not None and state.tag is not tag:
+        state = state.parent
+    return state
+
+
+def _int_span(x: "Tracer"):
+    """``(lo, hi, elo, ehi, used)`` of the weakly typed integer (or boolean) tracer ``x``:
+    the range ``[lo, hi]`` its value lies in for every call the trace stands for (None, None
+    if not known) and ``[elo, ehi]`` in this call (None, None if not known), computed from
+    the Python-int arguments' ranges (:class:`IntRanges`, listed in ``used``) through
+    Python's integer arithmetic, exactly (where the traced int64 arithmetic may wrap); None
+    if neither is known."""
     state = x._state
     if state is None:
         return None
-    node = x.node
-    if node.op is arg_op and state.int_ranges and node.params["tag"] is state.tag:
-        return state.int_ranges.get(node.params["index"])
-    known = state.concrete_state()
-    if known is not None:  # (every example's, under vmap)
-        v = np.asarray(known.values.value(node, "a promotion")[0])
+    spans: dict = {}
+    stack = [x.node]
+    while stack:
+        node = stack[-1]
+        if node in spans:
+            stack.pop()
+            continue
+        kind = node.aval.dtype.kind
+        if kind not in "biu" or node.aval.shape is None:
+            spans[node] = None
+            stack.pop()
+            continue
+        if node.is_leaf:
+            stack.pop()
+            spans[node] = _leaf_span(node, state, kind)
+            continue
+        todo = [i for i in node.inputs if i not in spans]
+        if todo:
+            stack.extend(todo)
+            continue
+        stack.pop()
+        ins = [spans[i] for i in node.inputs]
+        if node.op.name == "select":
+            ins[0] = _BOOL_SPAN  # (the condition: any booleans)
+        spans[node] = _rule_span(node, ins, state)
+    return spans[x.node]
+
+
+def _leaf_span(node, state, kind):
+    if node.op is const_op:
+        v = node.params["value"].array
         if not v.size:
             return None
         lo, hi = int(v.min()), int(v.max())
-        return (lo, hi, lo if lo < 0 else hi)
+        return (lo, hi, lo, hi, ())
+    if node.op is arg_op:
+        owner = _find_state(state, node.params["tag"])
+        if owner is not None:
+            ranges = owner.int_ranges
+            if ranges is not None:
+                r = ranges.get(node.params["index"])
+                if r is not None:
+                    return (*r, (ranges,))
+            if owner.concrete_state() is not None:
+                return _known_span(node, owner)
+    return _BOOL_SPAN if kind == "b" else None
+
+
+def _known_span(node, state):
+    """The span of ``node``'s value in an eager trace (every example's, under vmap)."""
+    known = state.concrete_state()
+    v = np.asarray(known.values.value(node, "a promotion")[0])
+    if not v.size:
+        return None
+    lo, hi = int(v.min()), int(v.max())
+    return (lo, hi, lo, hi, ())
+
+
+def _rule_span(node, ins, state):
+    if node.aval.dtype.kind == "b":
+        return _BOOL_SPAN
+    if not any(s is None for s in ins):
+        key = None if any(s[0] is None for s in ins) else \
+            _apply_rule(node, [(s[0], s[1]) for s in ins])
+        now = None if any(s[2] is None for s in ins) else \
+            _apply_rule(node, [(s[2], s[3]) for s in ins])
+        if key is not None or now is not None:
+            used = ()
+            for s in ins:
+                used += tuple(r for r in s[4] if r not in used)
+            return (*(key or (None, None)), *(now or (None, None)), used)
+    if state.concrete_state() is not None:  # an operation without a rule: its value
+        return _known_span(node, state)
     return None
 
 
-def leaf_int_ranges(leaves, weak) -> dict | None:
-    """``{position: (lo, hi, value)}`` of the Python-int leaves among the weakly typed ones
-    (at positions ``weak``) and of weakly typed integer tracers whose range is known, the
-    range widened to whole :func:`int_range` s (so that it can be part of a cache key), or
-    None if there are none."""
+# primitives that give the same result modulo 2**64 for operands equal modulo 2**64 (the
+# traced int64/uint64 arithmetic of Python ints that go beyond it): their operands may have
+# wrapped around while their result stays weak (Python-int arithmetic); every other use of a
+# weakly typed integer needs its value itself
+_MODULAR = frozenset({"neg", "add", "sub", "mul", "integer_pow", "left_shift", "invert",
+                      "bitwise_and", "bitwise_or", "bitwise_xor", "select"})
+
+
+class _Output:
+    name = "returning it"  # (check_weak_ints on a traced function's output)
+
+
+_output_p = _Output()
+
+
+def check_weak_ints(prim, args, params: dict, weak_out: bool) -> None:
+    """Raise where an operand of ``prim`` is a weakly typed integer (a Python int computed
+    from Python-int arguments of ``jit``, ``vmap`` …) whose value does not fit the dtype it
+    is traced in (int64; uint64 for an argument above int64), so the traced value has
+    wrapped around where Python's would not: a wrong answer unless ``prim`` is modular and
+    its result stays a Python int (``weak_out``), checked where that is used."""
+    if weak_out and prim.name in _MODULAR:
+        return
+    if prim.name == "convert" and np.dtype(params["dtype"]).kind in "iu":
+        return  # (modular; the destination's bounds are checked by the promotion that casts)
+    for a in args:
+        if isinstance(a, Tracer) and a.weak and a.node.aval.dtype.kind in "iu":
+            info = np.iinfo(a.node.aval.dtype)
+            span = weak_int_range(a, (int(info.min), int(info.max)))
+            if span is not None and (span[0] < info.min or span[1] > info.max):
+                what = f"Python integer {span[2]}" if span[2] is not None else \
+                    f"a Python integer in [{span[0]}, {span[1]}]"
+                raise WireOverflowError(
+                    f"{what} (computed from Python-int arguments) is out of bounds for "
+                    f"{a.node.aval.dtype}, the dtype it is traced in, where Python computes it "
+                    f"exactly; {prim.name} would use the wrapped value{at(user_location())}. Pass "
+                    "it as a NumPy integer or array of a dtype that holds it, or keep the "
+                    "Python arithmetic within that dtype")
+
+
+def weak_int_range(x: "Tracer", bounds: tuple | None = None) -> tuple | None:
+    """``(lo, hi, value)``: the range of values a weakly typed integer tracer may hold while
+    tracing, and one of them (for messages; None if not known) — its value where known (an
+    eager trace), the range of the Python-int arguments it is computed from (under
+    ``wire.jit``, see :class:`IntRanges`) through Python's integer arithmetic — else None.
+
+    With ``bounds`` ``(min, max)`` (the dtype the value meets): where the range does not lie
+    within them but the value in this call is known, the trace is marked as depending on the
+    values (``IntRanges.exact``: the cache keys it on them) and the range is that value's.
+    """
+    span = _int_span(x)
+    if span is None:
+        return None
+    lo, hi, elo, ehi, used = span
+    value = None if elo is None else (elo if elo < 0 else ehi)
+    if lo is None or (bounds is not None and (lo < bounds[0] or hi > bounds[1])):
+        if elo is None:
+            return None if lo is None else (lo, hi, None)
+        if lo is None or (lo, hi) != (elo, ehi):
+            for r in used:
+                r.mark_exact()
+        return (elo, ehi, value)
+    return (lo, hi, value)
+
+
+def leaf_int_ranges(leaves, weak) -> IntRanges | None:
+    """The :class:`IntRanges` of the Python-int leaves among the weakly typed ones (at
+    positions ``weak``) and of weakly typed integer tracers whose range is known, the range
+    widened to whole :func:`int_range` s (so that it can be part of a cache key), or None if
+    there are none."""
     out = None
     for i in weak:
         v = leaves[i]
         if type(v) is int:
-            r = (*int_range(v), v)
+            r = (*int_range(v), v, v)
         elif isinstance(v, Tracer) and v.dtype.kind in "iu":
-            r = weak_int_range(v)
-            if r is None:
+            span = _int_span(v)
+            if span is None:
                 continue
-            r = (int_range(r[0])[0], int_range(r[1])[1], r[2])
+            lo, hi, elo, ehi, used = span
+            if out is None:
+                out = IntRanges()
+            if lo is None:  # (not known over the enclosing key's ranges: these values)
+                if elo is None:
+                    continue
+                lo, hi = elo, ehi
+                for p in used:
+                    p.mark_exact()
+            out.parents += tuple(p for p in used if p not in out.parents)
+            r = (int_range(lo)[0], int_range(hi)[1], elo, ehi)
         else:
             continue
         if out is None:
-            out = {}
+            out = IntRanges()
         out[i] = r
-    return out
+    return out or None
 
 
 def int_ranges_key(ranges: dict | None) -> tuple:
     """The part of a cache key :func:`leaf_int_ranges` gives: the ranges, not the values."""
     return () if ranges is None else tuple((i, r[0], r[1]) for i, r in ranges.items())
+
+
+def int_values_key(ranges: dict) -> tuple:
+    """The part of a cache key for a trace that depends on the Python-int values themselves
+    (:attr:`IntRanges.exact`)."""
+    return tuple((i, r[2], r[3]) for i, r in ranges.items())
 
 
 def trace_flat(fn: Callable, in_avals, in_tree, weak=()) -> Graph:

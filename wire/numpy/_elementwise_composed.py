@@ -407,11 +407,11 @@ def _check_exponent(x2, boolean: bool) -> None:
         raise WireTypeError(f"ldexp: the exponent must be an integer array of at most 64 "
                             f"signed bits, got {dtype_of(x2)}{at(user_location())}")
     span = None
+    lo, hi = (-2**63, 2**63 - 1) if boolean else (-2**31, 2**31 - 1)
     if type(x2) is int:
         span = (x2, x2, x2)
     elif _is_tracer(x2) and x2.weak:
-        span = weak_int_range(x2)
-    lo, hi = (-2**63, 2**63 - 1) if boolean else (-2**31, 2**31 - 1)
+        span = weak_int_range(x2, (lo, hi))
     if span is not None and (span[0] < lo or span[1] > hi):
         raise WireOverflowError(f"ldexp: Python integer exponent {span[2]} out of bounds for "
                                 f"{'int64' if boolean else 'int32'}, as NumPy raises"

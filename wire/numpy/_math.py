@@ -661,7 +661,7 @@ def _c_long(name, *xs):
         if type(x) is int:
             span = (x, x, x)
         elif isinstance(x, Tracer) and x.weak and x.dtype.kind in "iu":
-            span = weak_int_range(x)
+            span = weak_int_range(x, (-2**63, 2**63 - 1))
             if span is None:
                 continue
         else:

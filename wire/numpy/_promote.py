@@ -12,7 +12,7 @@ import types
 
 import numpy as np
 
-from ..core import Tracer, WeakTracer, check_plain_array, constant_value, weak_int_range
+from ..core import Tracer, WeakTracer, check_plain_array, constant_value, to_node, weak_int_range
 from ..core.tracer import check_numeric
 from ..errors import (
     OutArgumentError, ShapeError, WireOverflowError, WireTypeError, WireValueError, at, user_location,
@@ -100,11 +100,12 @@ def result_dtype(*args):
 def _check_int_fits(x: Tracer, dtype: np.dtype) -> None:
     """Raise as NumPy does when a Python integer (the weakly typed tracer ``x``: an argument
     of ``jit`` or ``vmap``) is promoted to an integer ``dtype`` that cannot hold it; a cast
-    would wrap it silently."""
-    span = weak_int_range(x)
+    would wrap it silently. Its range is followed through Python's integer arithmetic
+    (``-s``, ``s + 300``: :func:`wire.core.weak_int_range`)."""
+    info = np.iinfo(dtype)
+    span = weak_int_range(x, (int(info.min), int(info.max)))
     if span is None:
         return
-    info = np.iinfo(dtype)
     lo, hi, value = span
     if lo < info.min or hi > info.max:
         what = f"Python integer {value}" if value is not None else \
@@ -113,6 +114,18 @@ def _check_int_fits(x: Tracer, dtype: np.dtype) -> None:
             f"{what} out of bounds for {dtype}, as NumPy raises (a Python-int argument takes "
             f"the dtype of the array it meets){at(user_location())}; give the array a wider "
             f"dtype")
+
+
+def _beyond_traced(x: Tracer) -> int | None:
+    """The value of the weakly typed integer ``x`` (a Python int computed from Python-int
+    arguments: ``s + 1``) where it lies beyond the dtype it is traced in (int64), so that the
+    traced value has wrapped around, and is known (the trace is then keyed on the
+    arguments' values); else None."""
+    info = np.iinfo(x.dtype)
+    span = weak_int_range(x, (int(info.min), int(info.max)))
+    if span is None or (info.min <= span[0] and span[1] <= info.max) or span[0] != span[1]:
+        return None
+    return span[0]
 
 
 def refuse_out(out, name: str) -> None:
@@ -133,8 +146,13 @@ def cast(x, dtype, keep_weak: bool = False):
     if isinstance(x, Tracer):
         if x.weak and x.dtype != dtype:
             dtype = np.dtype(dtype)
-            if x.dtype.kind in "iu" and dtype.kind in "iu":
-                _check_int_fits(x, dtype)
+            if x.dtype.kind in "iu":
+                if dtype.kind in "iu":
+                    _check_int_fits(x, dtype)
+                elif dtype.kind in "fc":
+                    big = _beyond_traced(x)
+                    if big is not None:  # NumPy converts the Python int itself
+                        return WeakTracer(to_node(np.asarray(float(big), dtype)), x._state)
             y = convert(x, dtype)
             return WeakTracer(y.node, y._state)
         return convert(x, dtype)
