@@ -108,7 +108,7 @@ class TraceState:
     interned nodes and finds its closed graph in a memo; else a new tag.
     """
 
-    __slots__ = ("depth", "tag", "parent", "values", "int_ranges", "__weakref__")
+    __slots__ = ("depth", "tag", "parent", "values", "int_ranges", "int_spans", "__weakref__")
 
     def __init__(self, depth: int, parent: "TraceState | None", values=None, where=None,
                  recycle: bool = False):
@@ -116,6 +116,7 @@ class TraceState:
         # the IntRanges of an abstract trace's Python-int arguments (see int_range), so
         # promotion can refuse one NumPy would
         self.int_ranges = None
+        self.int_spans = None  # {node: its span}: a memo of _int_span while the trace is open
         tag = None
         if recycle:
             free = _FREE_TAGS.get(depth)
@@ -139,6 +140,7 @@ class TraceState:
         — no tracer of the trace is alive (a tracer holds its state: a leaked one keeps the
         tag done for good, so using it raises ``UnexpectedTracerError``)."""
         self.values = None  # (values refer back to the state: a cycle)
+        self.int_spans = None
         if recycle and self.tag.done:
             # (a weak reference with a callback: weakref.finalize costs several times more)
             _PENDING[weakref.ref(self, _state_gone)] = (self.depth, self.tag)
@@ -1178,7 +1180,11 @@ def _int_span(x: "Tracer"):
     state = x._state
     if state is None:
         return None
-    spans: dict = {}
+    spans = state.int_spans
+    if spans is None:
+        spans = state.int_spans = {}
+    elif x.node in spans:
+        return spans[x.node]
     stack = [x.node]
     while stack:
         node = stack[-1]
