@@ -168,6 +168,7 @@ _OPS = {
     "(s >> 1) + x": lambda s, x: (s >> 1) + x, "(s - 300) + x": lambda s, x: (s - 300) + x,
     "(s // 2) * x": lambda s, x: (s // 2) * x, "(s % 3) - x": lambda s, x: (s % 3) - x,
     "min(s, 5) + x": lambda s, x: np.minimum(s, 5) + x,
+    "x < s + 1": lambda s, x: x < s + 1, "x == -s": lambda s, x: x == -s,
 }
 
 
@@ -193,7 +194,8 @@ def test_python_int_sweep_agrees_with_numpy():
     bad = _sweep([0, -1, 128, 256, -129, 2**63 - 1, -2**63],
                  [np.int8, np.uint8, np.int64, np.uint64, np.bool_, np.float32],
                  {k: _OPS[k] for k in ("s + x", "-s + x", "abs(s) + x", "s**2 + x",
-                                       "(s << 1) + x", "(s // 2) * x", "(s - 300) + x")})
+                                       "(s << 1) + x", "(s // 2) * x", "(s - 300) + x",
+                                       "x < s + 1")})
     assert not bad, bad[:5]
 
 

@@ -544,7 +544,9 @@ class Jitted:
             # Python ints: the range of their values too (promotion raises for some ranges)
             ranges = leaf_int_ranges(leaves, weak) if weak else None
             if ranges is not None:
-                key = self._ranges_key(key, ranges)
+                key = key + (int_ranges_key(ranges),)
+                if self._valued and key in self._valued:
+                    key = self._values_key(key, ranges)
         entry = self._cache.get(key)
         if entry is not None:
             return entry, None, leaves, has_tracer
@@ -561,9 +563,13 @@ class Jitted:
         value computed from them, ``-s``, fits an array's dtype for some, not for others)."""
         key = key + (int_ranges_key(ranges),)
         if self._valued and key in self._valued:
-            ranges.mark_exact()  # (the trace found holds for these values only)
-            key = key + (int_values_key(ranges),)
+            key = self._values_key(key, ranges)
         return key
+
+    @staticmethod
+    def _values_key(key: tuple, ranges) -> tuple:
+        ranges.mark_exact()  # (the trace found holds for these values only)
+        return key + (int_values_key(ranges),)
 
     def _final_key(self, key: tuple, ranges) -> tuple:
         """The key to cache a new trace under: with the Python-int values where the trace

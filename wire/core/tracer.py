@@ -995,12 +995,8 @@ class IntRanges(dict):
     ranges of enclosing traces the values came from too (``parents``: a jit inside a jit).
     """
 
-    __slots__ = ("exact", "parents")
-
-    def __init__(self):
-        super().__init__()
-        self.exact = False
-        self.parents = ()
+    exact = False  # (class defaults: made on every call with a Python-int argument)
+    parents = ()
 
     def mark_exact(self) -> None:
         """The trace depends on the values themselves, and so do the enclosing ones."""
@@ -1287,17 +1283,24 @@ def check_weak_ints(prim, args, params: dict, weak_out: bool) -> None:
         return  # (modular; the destination's bounds are checked by the promotion that casts)
     for a in args:
         if isinstance(a, Tracer) and a.weak and a.node.aval.dtype.kind in "iu":
-            info = np.iinfo(a.node.aval.dtype)
-            span = weak_int_range(a, (int(info.min), int(info.max)))
-            if span is not None and (span[0] < info.min or span[1] > info.max):
-                what = f"Python integer {span[2]}" if span[2] is not None else \
-                    f"a Python integer in [{span[0]}, {span[1]}]"
-                raise WireOverflowError(
-                    f"{what} (computed from Python-int arguments) is out of bounds for "
-                    f"{a.node.aval.dtype}, the dtype it is traced in, where Python computes it "
-                    f"exactly; {prim.name} would use the wrapped value{at(user_location())}. Pass "
-                    "it as a NumPy integer or array of a dtype that holds it, or keep the "
-                    "Python arithmetic within that dtype")
+            check_unwrapped(a, prim.name)
+
+
+def check_unwrapped(x: "Tracer", use: str) -> None:
+    """Raise where the weakly typed integer ``x`` (a Python int computed from Python-int
+    arguments) lies beyond the dtype it is traced in, so that its traced value has wrapped
+    around: ``use`` (what would use it) would be wrong."""
+    info = np.iinfo(x.node.aval.dtype)
+    span = weak_int_range(x, (int(info.min), int(info.max)))
+    if span is not None and (span[0] < info.min or span[1] > info.max):
+        what = f"Python integer {span[2]}" if span[2] is not None else \
+            f"a Python integer in [{span[0]}, {span[1]}]"
+        raise WireOverflowError(
+            f"{what} (computed from Python-int arguments) is out of bounds for "
+            f"{x.node.aval.dtype}, the dtype it is traced in, where Python computes it "
+            f"exactly; {use} would use the wrapped value{at(user_location())}. Pass it as a "
+            "NumPy integer or array of a dtype that holds it, or keep the Python arithmetic "
+            "within that dtype")
 
 
 def weak_int_range(x: "Tracer", bounds: tuple | None = None) -> tuple | None:

@@ -10,13 +10,14 @@ import numpy as np
 
 from .. import tree
 from ..core import Tracer, WeakTracer, weak_int_range
+from ..core.tracer import check_unwrapped
 from ..errors import (
     TracerBoolError, WireOverflowError, WireTypeError, WireValueError, at, user_location,
 )
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
 from ._promote import (
-    cast, holds_tracer, known, lift, promote, promote_float, promote_real_float,
+    _beyond_traced, cast, holds_tracer, known, lift, promote, promote_float, promote_real_float,
     promote_true_divide, result_dtype, strong,
 )
 
@@ -149,17 +150,26 @@ def _comparison(binder, name, doc_example):
         if not (isinstance(x, Tracer) or isinstance(y, Tracer)):
             return numpy_fn(x, y)
         w, o, op = (y, x, name) if _weak_int(y) else (x, y, _MIRROR[name])  # (o op w)
+        if type(w) is not int:
+            big = _beyond_traced(w)  # (wrapped in its traced dtype: its value, known)
+            if big is not None:
+                return f(x, big) if w is y else f(big, y)
         odt = getattr(o, "dtype", None) if not _weak_int(o) else None
         if not isinstance(odt, np.dtype) or odt.kind not in "iu":
             return plain(x, y)
+        info = np.iinfo(odt)
         if type(w) is int:
-            info = np.iinfo(odt)
-            if info.min <= w <= info.max:
-                return plain(x, y)
+            span = (w, w)
+        else:  # a Python int computed under jit: its range (or value) may decide it too
+            span = weak_int_range(w, (int(info.min), int(info.max)))
+        if span is not None and (span[0] > info.max or span[1] < info.min):
             o = strong(o) if isinstance(o, Tracer) else np.asarray(o)
             same = E.eq(o, o)  # (all True, of o's shape: integers are never NaN)
-            value = _ABOVE[op] if w > info.max else _ABOVE[_MIRROR[op]]
+            value = _ABOVE[op] if span[0] > info.max else _ABOVE[_MIRROR[op]]
             return same if value else E.logical_not(same)
+        if type(w) is int:
+            return plain(x, y)
+        check_unwrapped(w, name)  # (compared as traced: its traced value must be its own)
         if odt != np.uint64:  # every value of o's dtype is an int64
             o64 = cast(strong(o) if isinstance(o, Tracer) else np.asarray(o), np.int64)
             return _ORDERED[op](o64, strong(w))
