@@ -48,7 +48,7 @@ from ..core import (
     Tracer, call_graph_flat, flat_avals, int_ranges_key, leaf_int_ranges, trace_flat,
     weak_leaves,
 )
-from ..core.tracer import _INT_RANGES, int_values_key
+from ..core.tracer import _INT_RANGES, IntRanges, int_values_key
 from ..core.evaluate import evaluate_flat, raise_located
 from ..runtime.backends import Program, is_torch_name, leaf_aval, resolve
 from ..runtime import arena, cbuild, native
@@ -550,6 +550,8 @@ class Jitted:
         entry = self._cache.get(key)
         if entry is not None:
             return entry, None, leaves, has_tracer
+        if ranges is not None and type(ranges) is dict:  # (the trace may mark it exact)
+            ranges = IntRanges(ranges)
         token = _INT_RANGES.set(ranges)  # (for the trace below: see wire.core.trace_flat)
         try:
             return self._miss(key, leaves, has_tracer, avals, in_tree, statics, kwargs, weak,
@@ -568,7 +570,8 @@ class Jitted:
 
     @staticmethod
     def _values_key(key: tuple, ranges) -> tuple:
-        ranges.mark_exact()  # (the trace found holds for these values only)
+        if isinstance(ranges, IntRanges):
+            ranges.mark_exact()  # (the trace found holds for these values only)
         return key + (int_values_key(ranges),)
 
     def _final_key(self, key: tuple, ranges) -> tuple:

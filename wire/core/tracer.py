@@ -995,7 +995,7 @@ class IntRanges(dict):
     ranges of enclosing traces the values came from too (``parents``: a jit inside a jit).
     """
 
-    exact = False  # (class defaults: made on every call with a Python-int argument)
+    exact = False  # (class defaults: no __init__ to run)
     parents = ()
 
     def mark_exact(self) -> None:
@@ -1328,11 +1328,13 @@ def weak_int_range(x: "Tracer", bounds: tuple | None = None) -> tuple | None:
     return (lo, hi, value)
 
 
-def leaf_int_ranges(leaves, weak) -> IntRanges | None:
-    """The :class:`IntRanges` of the Python-int leaves among the weakly typed ones (at
-    positions ``weak``) and of weakly typed integer tracers whose range is known, the range
-    widened to whole :func:`int_range` s (so that it can be part of a cache key), or None if
-    there are none."""
+def leaf_int_ranges(leaves, weak) -> dict | None:
+    """``{position: (lo, hi, elo, ehi)}`` (see :class:`IntRanges`) of the Python-int leaves
+    among the weakly typed ones (at positions ``weak``) and of weakly typed integer tracers
+    whose range is known, the range widened to whole :func:`int_range` s (so that it can be
+    part of a cache key), or None if there are none. A plain dict for Python ints alone
+    (every call of a jitted function with one: made cheaply), an :class:`IntRanges` naming
+    the enclosing traces' ranges for tracers."""
     out = None
     for i in weak:
         v = leaves[i]
@@ -1343,22 +1345,22 @@ def leaf_int_ranges(leaves, weak) -> IntRanges | None:
             if span is None:
                 continue
             lo, hi, elo, ehi, used = span
-            if out is None:
-                out = IntRanges()
             if lo is None:  # (not known over the enclosing key's ranges: these values)
                 if elo is None:
                     continue
                 lo, hi = elo, ehi
                 for p in used:
                     p.mark_exact()
+            if type(out) is not IntRanges:
+                out = IntRanges(out or ())
             out.parents += tuple(p for p in used if p not in out.parents)
             r = (int_range(lo)[0], int_range(hi)[1], elo, ehi)
         else:
             continue
         if out is None:
-            out = IntRanges()
+            out = {}
         out[i] = r
-    return out or None
+    return out
 
 
 def int_ranges_key(ranges: dict | None) -> tuple:
