@@ -1086,11 +1086,14 @@ def _integer_pow(a, n):
 
 
 def _pow(a, b):
-    if b[0] < 0 or b[1] > 64 or (a[0] < 0 and a[0] != a[1]):
-        return None if a[0] != a[1] or b[0] != b[1] or b[0] < 0 else (a[0] ** b[0],) * 2
-    return _corners(operator.pow, a, b) if a[0] >= 0 else \
-        (min(a[0] ** b[0], a[0] ** (b[0] + (b[0] != b[1]))),
-         max(a[0] ** b[1], a[0] ** (b[1] - (b[0] != b[1]))))
+    if b[0] < 0 or b[1] > 64:
+        return None  # (a negative power of an integer raises in NumPy; a huge one: unknown)
+    if a[0] == a[1] and b[0] == b[1]:
+        return (a[0] ** b[0],) * 2
+    if a[0] >= 0:  # (monotone in each operand there)
+        return _corners(operator.pow, a, b)
+    top = max(-a[0], abs(a[1])) ** b[1]
+    return (-top, top)
 
 
 def _left_shift(a, b):
