@@ -111,7 +111,7 @@ def _check_int_fits(x: Tracer, dtype: np.dtype) -> None:
         what = f"Python integer {value}" if value is not None else \
             f"a Python integer in [{lo}, {hi}]"
         raise WireOverflowError(
-            f"{what} out of bounds for {dtype}, as NumPy raises (a Python-int argument takes "
+            f"{what} out of bounds for {dtype}, as NumPy raises (a Python int takes "
             f"the dtype of the array it meets){at(user_location())}; give the array a wider "
             f"dtype")
 
