@@ -1234,7 +1234,10 @@ def _leaf_span(node, state, kind):
 def _known_span(node, state):
     """The span of ``node``'s value in an eager trace (every example's, under vmap)."""
     known = state.concrete_state()
-    v = np.asarray(known.values.value(node, "a promotion")[0])
+    try:
+        v = np.asarray(known.values.value(node, "a promotion")[0])
+    except TracerBoolError:  # (an eager trace inside an abstract one: not known either)
+        return None
     if not v.size:
         return None
     lo, hi = int(v.min()), int(v.max())
