@@ -25,7 +25,7 @@ WEAK_CASES = {  # name: f(m, s, x) with m numpy or wire.numpy, s a Python scalar
     "s * 2 + x": lambda m, s, x: s * 2 + x,
     "s ** 2 + x": lambda m, s, x: s**2 + x,
     "s / 2 + x": lambda m, s, x: s / 2 + x,
-    "(s > 0) + x": lambda m, s, x: (s > 0) + x if not isinstance(s, complex) else x,
+    "(s > 0) + x": lambda m, s, x: (s > 0) + x,
 }
 
 
