@@ -38,11 +38,32 @@ def _hessenberg(a, calc_q=False):
     return tuple(got) if calc_q else (got,)
 
 
+def imag_tolerance(dtype):
+    """The largest ``max|imag X| / max|X|`` of a complex result ``X`` of a real matrix that
+    counts as rounding (``X`` is then real): SciPy's own tolerance for dropping imaginary parts
+    (``logm``, ``funm``: ``1e6 eps``, ``1e3 eps`` in single precision), relative to the
+    result's size rather than absolute, so that it does not depend on the matrix's scale.
+
+    >>> imag_tolerance(np.complex128)
+    2.220446049250313e-10
+    """
+    single = np.finfo(dtype).dtype == np.float32
+    return float(np.finfo(dtype).eps * (1e3 if single else 1e6))
+
+
 def _real_or_nan(a, x):
     """``x`` in ``a``'s kind: a complex result of a real ``a`` (SciPy's type depends on the
-    values there) is NaN, as a traced result cannot be complex then."""
+    values there) is its real part where the imaginary parts are rounding (within
+    :func:`imag_tolerance` of its size: a real ``a`` whose function is real, such as the
+    square root of ``[[1, -2], [2, 1]]``, which SciPy's ``fractional_matrix_power`` returns
+    with ``5e-17j`` entries), else NaN, as a traced result cannot be complex then."""
     if a.dtype.kind != "c" and x.dtype.kind == "c":
-        return np.full(x.shape, np.nan, np.real(x).dtype)
+        re = np.real(x)
+        with np.errstate(all="ignore"):
+            size = np.max(np.abs(x), initial=0.0)
+            if np.max(np.abs(np.imag(x)), initial=0.0) <= imag_tolerance(x.dtype) * size:
+                return re
+        return np.full(x.shape, np.nan, re.dtype)
     return x
 
 

@@ -23,7 +23,7 @@ from ..api.control_flow import while_loop
 from ..api import jvp
 from ..api.custom import custom_jvp
 from ..errors import WireError, at, user_location
-from ..ops.scipy_linalg_more import logm_error
+from ..ops.scipy_linalg_more import imag_tolerance, logm_error
 from ._decomp import _probe_dtypes
 from ._equations import _sylvester as solve_sylvester  # (its derivatives: the Kronecker form)
 from ._traced import check_finite_values as _finite
@@ -317,11 +317,12 @@ def _primary_jvp(f, dtype, primals, tangents):
     if np.dtype(dtype).kind != "c":
         # a real matrix whose f is complex (logm, a square root of a negative eigenvalue):
         # SciPy's value is complex and the traced one NaN, so is its derivative (not the
-        # derivative of the real part)
+        # derivative of the real part); imaginary parts within the traced value's tolerance
+        # are rounding (f real: the square root of [[1, -2], [2, 1]]), as for the value
         size = wnp.max(wnp.abs(wnp.stop_gradient(xc)), axis=(-2, -1), keepdims=True)
         imag = wnp.max(wnp.abs(wnp.imag(wnp.stop_gradient(xc))), axis=(-2, -1),
                        keepdims=True)
-        bad = bad | (imag > tol * size)[..., 0]
+        bad = bad | (imag > imag_tolerance(xc.dtype) * size)[..., 0]
     nan = wnp.where(wnp.expand_dims(bad, -1), np.asarray(np.nan, rdt), np.ones((), rdt))
     k = _divided_differences(f, w)
     inner = k * (vi @ wnp.asarray(e, v.dtype) @ v)
@@ -354,7 +355,8 @@ def funm(A, func, disp=True):
     """The matrix function ``f(A)`` of the scalar function ``func`` (applied to an array of
     eigenvalues, elementwise; ``func`` must take complex arrays), SciPy's (Schur–Parlett).
     ``disp=False`` returns ``(F, errest)``. Traced, SciPy's own values (NaN where SciPy's
-    result of a real ``A`` is complex, which a traced dtype cannot follow); derivatives of
+    result of a real ``A`` is complex beyond rounding, which a traced dtype cannot follow;
+    imaginary parts within ``1e6 eps`` of the result's size are dropped); derivatives of
     every order by the Daleckii–Krein formula with ``func``'s own derivative (wire's, so
     ``func`` should be written with ``wire.numpy`` or NumPy's ufuncs), exact for every
     diagonalizable ``A``, NaN for a defective one (JAX's ``funm`` has no derivative).
@@ -454,13 +456,21 @@ def _power(w, t):
 
 def fractional_matrix_power(A, t):
     """``A`` to the power ``t`` (the principal branch), SciPy's (Schur–Padé). Traced,
-    SciPy's values (NaN where SciPy's power of a real ``A`` is complex); derivatives of an
+    SciPy's values: of a real ``A``, real where the power is (SciPy returns complex with
+    rounding-level imaginary parts for complex eigenvalues, ``[[1, -2], [2, 1]]``; within
+    ``1e6 eps`` of the result's size they are dropped, as SciPy's ``logm`` does), NaN where
+    it is complex (a negative real eigenvalue: pass a complex ``A``); derivatives of an
     integer power are ``matrix_power``'s, of a fractional one by the Daleckii–Krein formula
-    (NaN for a defective ``A``).
+    (NaN for a defective ``A``, and where the value is NaN).
 
+    >>> import wire
     >>> np.round(fractional_matrix_power(np.array([[4.0, 0.0], [0.0, 9.0]]), 0.5), 12)
     array([[2., 0.],
            [0., 3.]])
+    >>> power = wire.jit(lambda a: fractional_matrix_power(a, 0.5))
+    >>> np.round(power(np.array([[1.0, -2.0], [2.0, 1.0]])), 6)
+    array([[ 1.27202 , -0.786151],
+           [ 0.786151,  1.27202 ]])
     """
     if not _traced(A) and _sl is not None:
         if np.ndim(A) == 2 and np.shape(A)[0] == np.shape(A)[1] == 0:
