@@ -18,28 +18,28 @@ from .. import numpy as wnp
 from ..numpy._elementwise_composed import _sinpi
 from ..core import Tracer
 from ..api.custom import custom_jvp
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireTypeError, at, user_location
 from ..ops import bessel as BES
 from ..ops import special as SP
 from ._traced import scipy_special as _scipy
 from ._traced import traced as _t
 
 
-def _empty_like(x):
+def _empty_like(name, x):
     """A stand-in with ``x``'s dtype (Python numbers stay themselves: they are weak)."""
     if isinstance(x, (bool, int, float)):
         return x
     dt = x.dtype if isinstance(x, Tracer) else np.asarray(x).dtype
-    if dt.kind == "c":
-        raise WireError(f"complex arguments are supported on concrete arrays only, got "
-                        f"{dt}{at(user_location())}")
+    if dt.kind == "c" or isinstance(x, complex):
+        raise WireTypeError(f"{name}: complex arguments are supported on concrete arrays "
+                            f"only, got a traced {dt}{at(user_location())}")
     return np.empty(0, dt)
 
 
 def _cast(name, *xs):
     """``xs`` as wire arrays in the dtype SciPy's ``name`` gives for them (found by calling
     it on empty arrays of their dtypes)."""
-    dt = np.asarray(_scipy(name)(*[_empty_like(x) for x in xs])).dtype
+    dt = np.asarray(_scipy(name)(*[_empty_like(name, x) for x in xs])).dtype
     out = [wnp.asarray(x, dt) for x in xs]
     return out[0] if len(out) == 1 else out
 
@@ -177,6 +177,11 @@ def rgamma(x):
     """
     if not _t(x):
         return _scipy("rgamma")(x)
+    if wnp.asarray(x).dtype.kind == "c":  # exp(-loggamma(x)), 0 at the poles, as SciPy's
+        from ._complex_gamma import rgamma_complex
+
+        z = wnp.asarray(x)
+        return wnp.asarray(rgamma_complex(wnp.asarray(z, np.complex128)), z.dtype)
     return _rgamma(_cast("rgamma", x))
 
 

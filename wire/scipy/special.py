@@ -34,6 +34,7 @@ from ._bessel import (erfcx, exp1, expi, i0, i0e, i1, i1e, iv, ive, j0, j1, jn, 
                       k1, k1e, kn, kv, kve, y0, y1, yn, yv)
 from ._bessel import NAMES as _BESSEL_NAMES
 from ._gamma_family import binom, comb, exp_past_overflow, factorial, gammasgn, poch, rgamma
+from ._complex_gamma import gamma_complex, loggamma_complex
 from ._gamma_family import NAMES as _GAMMA_NAMES
 from ._more_special import (bernoulli, bessel_jn, boxcox, boxcox1p, dawsn, expn, fresnel,
                             hyp1f1, hyp2f1, owens_t, sici, spence, sph_harm_y, wofz, zeta)
@@ -413,35 +414,49 @@ def _f64(x):
 
 
 def loggamma(x):
-    """log Γ(x) for real x: ``gammaln`` for x >= 0, NaN for x < 0 (where Γ is negative or
-    undefined), as SciPy's real ``loggamma``.
+    """log Γ(x): for real x ``gammaln`` for x >= 0, NaN for x < 0 (where Γ is negative or
+    undefined), as SciPy's real ``loggamma``; for complex x the principal branch (analytic
+    off the negative real axis, its imaginary part continuous rather than wrapped; NaN at
+    the poles), SciPy's values, traced too (derivative ψ, holomorphic).
 
-    >>> import numpy as np
+    >>> import numpy as np, wire
     >>> loggamma(np.array([3.0, -1.0]))                 # log 2, NaN
     array([0.69314718,        nan])
+    >>> complex(np.round(wire.jit(loggamma)(np.array(-2.5 + 0j)), 6))    # log|Γ| - 3πi
+    (-0.056244-9.424778j)
     """
     x = _as(_D_FIRST, x)
-    if x.dtype.kind == "c":  # SciPy's principal branch of log Γ (concrete arrays only)
+    if x.dtype.kind == "c":  # SciPy's principal branch of log Γ
         if _t(x):
-            raise WireTypeError(f"loggamma: complex arguments are supported on concrete "
-                                f"arrays only, got a traced {x.dtype}{at(user_location())}")
+            return _in_complex128(loggamma_complex, x)
         return _scipy_special("loggamma")(x)
     if not _t(x):
         return np.where(x < 0, np.nan, gammaln(x))
     return wnp.where(x < 0, _poison(x, x < 0), gammaln(x))
 
 
+def _in_complex128(fn, z):
+    """``fn`` of a traced complex ``z`` computed in complex128, in ``z``'s dtype (SciPy's
+    complex64 loops compute in double too)."""
+    return wnp.asarray(fn(wnp.asarray(z, np.complex128)), z.dtype)
+
+
 def gamma(x):
     """Γ(x) = sign · exp(gammaln(x)); ``±inf`` at ``±0.0``, NaN at the poles (negative
-    integers and ``-inf``), as SciPy's.
+    integers and ``-inf``), as SciPy's; complex x too (``exp(loggamma(x))``, NaN at the
+    poles, as SciPy's; traced with derivative Γψ).
 
     >>> import numpy as np, wire
     >>> gamma(np.array([5.0, 0.5]))                     # 4!, sqrt(pi)
     array([24.        ,  1.77245385])
     >>> round(float(wire.grad(gamma)(1.0)), 6)          # Γ'(1) = -Euler's constant
     -0.577216
+    >>> complex(np.round(wire.jit(gamma)(np.array(1.0 + 1.0j)), 6))   # complex: SciPy's
+    (0.498016-0.15495j)
     """
     x = _as(_D_FIRST, x)
+    if x.dtype.kind == "c" and _t(x):  # exp(loggamma(x)), NaN at the poles, as SciPy's
+        return _in_complex128(gamma_complex, x)
     if not _t(x):
         try:
             from scipy.special import gamma as _g
