@@ -124,3 +124,20 @@ def test_complex_loggamma_gamma_derivatives_are_holomorphic():
     poles = np.array([0.0, -1.0, -2.0, -5.0]) + 0j
     t = wire.jvp(S.rgamma, (poles,), (np.ones_like(poles),))[1]
     np.testing.assert_allclose(t, [1.0, -1.0, 2.0, -120.0], rtol=1e-13)
+
+
+def test_complex_erf_erfc_ndtr_digamma_far_out_are_scipys():
+    # z² overflowed past |z| = 1e154 (1/v² in ψ's series, exp(-z²) in erfc): NaN where
+    # SciPy's values are finite (ψ(1e300j) = 690.8 + 1.57j, erf(1e200 + 1e199j) = 1), and
+    # erf(inf + 1j) was NaN, SciPy's 1
+    import scipy.special as ss
+
+    far = np.array([1e300j, -1e200 + 3e200j, 1e200 + 1e199j, -1e200 - 1e199j, 3e160 - 2e155j,
+                    2 + 1j])
+    edge = np.array([complex(np.inf, 1.0), complex(-np.inf, -2.0), complex(np.inf, 0.0)])
+    with np.errstate(all="ignore"):
+        for name, z in (("digamma", far), ("erf", far[2:]), ("erfc", far[2:]),
+                        ("ndtr", far[2:]), ("erf", edge), ("erfc", edge)):
+            got, want = np.asarray(wire.jit(getattr(S, name))(z)), getattr(ss, name)(z)
+            assert np.isfinite(want).all()
+            np.testing.assert_allclose(got, want, rtol=1e-13, err_msg=name)

@@ -296,6 +296,7 @@ def _real_only(fn):
 _SQRT_PI = math.sqrt(math.pi)
 _ERF_SERIES = 0.5  # |z| below: erf(z) by its Taylor series (1 - erfc(z) cancels)
 _ERF_TERMS = 13  # (the first term left out is below 1e-19 of the first at |z| = 0.5)
+_ERFC_HUGE = 1e150  # |Re z| above: z² may overflow (erfc by its limit in the right sector)
 
 
 def _erfc_complex(z):
@@ -306,8 +307,17 @@ def _erfc_complex(z):
         return _scipy_special("erfc")(z)
     neg = wnp.real(z) < 0
     zp = wnp.where(neg, -z, z)
-    e = wnp.exp(-zp * zp) * wofz(1j * zp)
-    return wnp.where(neg, 2.0 - e, e)
+    return wnp.where(neg, 2.0 - _erfc_right(zp), _erfc_right(zp))
+
+
+def _erfc_right(z):
+    """``erfc(z) = exp(-z²) w(iz)`` for ``Re z >= 0``; 0 where ``exp(-z²)`` underflows past
+    what ``w`` can lift (``Re z = inf``, or ``|z|`` above ``1e150`` with ``Re z > |Im z|``,
+    where ``z²`` itself overflows and the product was NaN; ``erfc(inf + 1j)`` is SciPy's 0)."""
+    x, y = wnp.real(z), wnp.imag(z)
+    gone = ((x == np.inf) & wnp.isfinite(y)) | ((x > _ERFC_HUGE) & (x > wnp.abs(y)))
+    zs = wnp.where(gone, 1.0, z)
+    return wnp.where(gone, 0.0, wnp.exp(-zs * zs) * wofz(1j * zs))
 
 
 def _erf_complex(z):
@@ -323,7 +333,7 @@ def _erf_complex(z):
     for k in range(1, _ERF_TERMS):
         term = term * (-z2 / k)
         total = total + term / (2 * k + 1)
-    r = wnp.where(small, (2.0 / _SQRT_PI) * total, 1.0 - wnp.exp(-zl * zl) * wofz(1j * zl))
+    r = wnp.where(small, (2.0 / _SQRT_PI) * total, 1.0 - _erfc_right(zl))
     return wnp.where(neg, -r, r)
 
 
@@ -351,7 +361,8 @@ def _digamma_complex(z):
     for k in range(_PSI_SHIFT):
         shift = shift + 1.0 / (w + k)
     v = w + _PSI_SHIFT
-    v2 = 1.0 / (v * v)
+    r = 1.0 / v
+    v2 = r * r  # (not 1 / v²: v² overflows above |v| = 1e154, and ψ was NaN there)
     series = 0.0 * v2
     for c in reversed(_PSI_ASYMPTOTIC):
         series = (series + c) * v2
