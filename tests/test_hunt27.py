@@ -141,3 +141,20 @@ def test_complex_erf_erfc_ndtr_digamma_far_out_are_scipys():
             got, want = np.asarray(wire.jit(getattr(S, name))(z)), getattr(ss, name)(z)
             assert np.isfinite(want).all()
             np.testing.assert_allclose(got, want, rtol=1e-13, err_msg=name)
+
+
+def test_kl_div_of_close_arguments_keeps_its_digits():
+    # x log(x/y) - x + y cancelled: kl_div(1, 1 - 1e-6) was 5.000444e-13 (8.8e-5 off;
+    # SciPy's 4.99933e-13), kl_div(x, x (1 + 1e-9)) 0 instead of 5e-19 x
+    import mpmath
+
+    rng = np.random.default_rng(4)
+    x = rng.random(60)
+    y = x * (1 + rng.choice([1e-9, -1e-6, 1e-3, -0.05, 0.0999], 60))
+    with mpmath.workdps(40):
+        want = np.array([float(mpmath.mpf(a) * mpmath.log(mpmath.mpf(a) / b) - a + b)
+                         for a, b in zip(x, y)])
+    for fn in (S.kl_div, wire.jit(S.kl_div)):
+        np.testing.assert_allclose(fn(x, y), want, rtol=1e-14)
+    g = wire.grad(S.kl_div, argnums=(0, 1))(1.0, 1.0 - 1e-6)
+    np.testing.assert_allclose(g, [-np.log1p(-1e-6), 1.0 - 1.0 / (1.0 - 1e-6)], rtol=1e-14)
