@@ -160,3 +160,29 @@ def test_kl_div_of_close_arguments_keeps_its_digits():
     with mpmath.workdps(40):  # ∂x = log(x/y), ∂y = 1 - x/y
         want = [float(-mpmath.log(y1)), float(1 - 1 / mpmath.mpf(y1))]
     np.testing.assert_allclose(wire.grad(S.kl_div, argnums=(0, 1))(1.0, y1), want, rtol=1e-14)
+
+
+def _cplx(rng, *shape):
+    return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+
+def test_sqrtm_and_polar_of_traced_complex_matrices():
+    # both raised WireError traced ("a traced A must be real"); now SciPy's values, and
+    # derivatives against central differences of SciPy's
+    rng = np.random.default_rng(12)
+    a = _cplx(rng, 3, 3) + 2 * np.eye(3)
+    cases = [(L.sqrtm, sl.sqrtm, a), (L.sqrtm, sl.sqrtm, np.stack([a, 2 * a]))]
+    for side, x in (("right", _cplx(rng, 4, 2)), ("left", _cplx(rng, 2, 4)),
+                    ("right", _cplx(rng, 2, 3, 3))):
+        cases.append((lambda m, s=side: L.polar(m, s), lambda m, s=side: sl.polar(m, s), x))
+    h = 1e-6
+    parts = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,)  # noqa: E731
+    for fn, ref, x in cases:
+        for g, w in zip(parts(wire.jit(fn)(x)), parts(ref(x))):
+            assert g.dtype == w.dtype
+            np.testing.assert_allclose(g, w, rtol=1e-13, atol=1e-14)
+        e = _cplx(rng, *x.shape)
+        tangent = wire.jvp(fn, (x,), (e,))[1]
+        for t, p, m in zip(parts(tangent), parts(ref(x + h * e)), parts(ref(x - h * e))):
+            fd = (p - m) / (2 * h)
+            assert np.abs(t - fd).max() < 1e-7 * np.abs(fd).max()

@@ -147,10 +147,11 @@ def _sqrtm_jvp(primals, tangents):
 def sqrtm(A, disp=True, blocksize=64):
     """The principal square root ``X`` of ``A`` (``X @ X = A``, eigenvalues of ``X`` in the
     right half-plane). Concrete arrays go to SciPy (complex where ``A`` has negative real
-    eigenvalues); a traced ``A`` must be a real ``(n, n)`` matrix with none, and gets ``NaN``
-    where it has one (a singular ``A`` has its root, as SciPy's). Derivatives of every order
-    in both modes, by the Sylvester equation ``X dX + dX X = dA``; NaN at a singular ``A``,
-    where some are infinite.
+    eigenvalues); a traced real ``A`` gets ``NaN`` where it has one (a singular ``A`` has its
+    root, as SciPy's). Derivatives of every order in both modes, by the Sylvester equation
+    ``X dX + dX X = dA``; NaN at a singular ``A``, where some are infinite. A traced complex
+    ``A`` gets SciPy's root too, with the derivatives of the principal root's
+    Daleckii–Krein formula (NaN for a defective or singular ``A``).
 
     >>> import wire
     >>> A = np.array([[4.0, 1.0], [0.0, 9.0]])
@@ -166,16 +167,25 @@ def sqrtm(A, disp=True, blocksize=64):
         raise WireError(f"sqrtm: disp=False (an error estimate) is supported on concrete "
                         f"arrays only{at(user_location())}")
     A = _float(A)
-    if A.dtype.kind == "c":
-        raise WireError(f"sqrtm: a traced A must be real, got {A.dtype}{at(user_location())}")
     n = _square(A, "sqrtm")
     if n == 0 or 0 in tuple(A.shape):
         return A
+    if A.dtype.kind == "c":
+        # SciPy's root (Schur), the derivatives of the principal root's Daleckii–Krein
+        # formula (NaN for a defective A, and at a singular one, where they are infinite)
+        _finite("sqrtm", True, A)
+        if _sl is None:  # pragma: no cover - exercised only without scipy
+            return _sqrtm_complex_ref(A)
+        return scipy_valued("sqrtm", _sqrtm_complex_ref, [A])
     if A.dtype.char in "fd" and _sl is not None:
         # SciPy's own sqrtm traced too (its bits; NaN where its root is complex), with the
         # derivatives of the iteration below
         return scipy_valued("sqrtm", _sqrtm_stack, [A])
     return _sqrtm_stack(A)
+
+
+def _sqrtm_complex_ref(a):
+    return _stack_of(lambda a1: _primary(a1, wnp.sqrt, a1.dtype), a)
 
 
 def _sqrtm_stack(A):
@@ -185,15 +195,21 @@ def _sqrtm_stack(A):
     return _sqrtm(A)
 
 
+def _h(x):
+    """The conjugate transpose of the last two axes (the transpose of a real ``x``)."""
+    x = wnp.swapaxes(x, -1, -2)
+    return wnp.conj(x) if x.dtype.kind == "c" else x
+
+
 @custom_jvp
 def _polar_right(a):
     w, s, vh = wnp.linalg.svd(a, full_matrices=False)  # SciPy's construction, same values
-    return w @ vh, (wnp.swapaxes(vh, -1, -2) * s) @ vh
+    return w @ vh, (_h(vh) * wnp.asarray(s, vh.dtype)) @ vh
 
 
 @_polar_right.defjvp
 def _polar_jvp(primals, tangents):
-    """``A = U P`` with ``P² = AᵀA``: ``P dP + dP P = dAᵀ A + Aᵀ dA`` (a Sylvester equation)
+    """``A = U P`` with ``P² = AᴴA``: ``P dP + dP P = dAᴴ A + Aᴴ dA`` (a Sylvester equation)
     and ``dU = (dA - U dP) P⁻¹``, linear in ``dA`` (reverse mode is the transpose). Neither
     exists where ``P`` is singular (``A`` of lower rank than its columns, to rounding): there
     every derivative entry is NaN, where the solves would give rounding noise."""
@@ -208,19 +224,18 @@ def _polar_jvp(primals, tangents):
     nan = wnp.where(singular, np.array(np.nan, a.dtype), np.array(1.0, a.dtype))
     eye = np.eye(n, dtype=a.dtype)
     p_safe = wnp.where(singular, eye, p)  # (so that the inverse never raises)
-    at = wnp.swapaxes(a, -1, -2)
-    dp = solve_sylvester(p_safe, p_safe, wnp.swapaxes(da, -1, -2) @ a + at @ da)
-    du = wnp.swapaxes(wnp.linalg.solve(p_safe, wnp.swapaxes(da - u @ dp, -1, -2)), -1, -2)
+    dp = solve_sylvester(p_safe, p_safe, _h(da) @ a + _h(a) @ da)
+    du = _h(wnp.linalg.solve(p_safe, _h(da - u @ dp)))  # (da - u dp) P⁻¹, P Hermitian
     return (u, p), (du * nan, dp * nan)
 
 
 def polar(a, side="right"):
     """The polar decomposition ``a = u p`` (``side="right"``) or ``a = p u`` (``"left"``):
-    ``u`` with orthonormal columns (rows), ``p`` symmetric positive semi-definite, from the
-    SVD as SciPy builds them. Derivatives of every order in both modes on traced values, by
-    the Sylvester equation of ``p² = aᵀa``; they need ``p`` nonsingular (``a`` of full rank,
-    at least as many rows as columns for ``"right"``, at most for ``"left"``) and are NaN
-    where it is not.
+    ``u`` with orthonormal columns (rows), ``p`` Hermitian positive semi-definite, from the
+    SVD as SciPy builds them (real or complex ``a``). Derivatives of every order in both
+    modes on traced values, by the Sylvester equation of ``p² = aᴴa``; they need ``p``
+    nonsingular (``a`` of full rank, at least as many rows as columns for ``"right"``, at
+    most for ``"left"``) and are NaN where it is not.
 
     >>> import wire
     >>> u, p = polar(np.array([[0.0, 2.0], [-3.0, 0.0]]))
@@ -240,10 +255,10 @@ def polar(a, side="right"):
         return _sl.polar(a, side=side)
     _finite("polar", True, a)  # SciPy's svd checks (a ValueError where values are known)
     a = _float(a)
-    if a.ndim < 2 or a.dtype.kind == "c":
-        raise WireError(f"polar: a traced a must be a real matrix (or a stack of them), got "
+    if a.ndim < 2:
+        raise WireError(f"polar: a traced a must be a matrix (or a stack of them), got "
                         f"shape {tuple(a.shape)} {a.dtype}{at(user_location())}")
-    if a.dtype.char in "fd" and _sl is not None and 0 not in tuple(a.shape):
+    if a.dtype.char in "fdFD" and _sl is not None and 0 not in tuple(a.shape):
         # SciPy's own polar traced too (its SVD's bits), the derivatives of the one below
         return scipy_valued("polar", _polar, [a], dict(side=side), ref_kw=dict(side=side))
     return _polar(a, side)
@@ -255,8 +270,8 @@ def _polar(a, side):
         return stacked
     if side == "right":
         return _polar_right(a)
-    u, p = _polar_right(wnp.swapaxes(a, 0, 1))  # a = p u  <=>  aᵀ = uᵀ p
-    return wnp.swapaxes(u, 0, 1), p
+    u, p = _polar_right(_h(a))  # a = p u  <=>  aᴴ = uᴴ p
+    return _h(u), p
 
 
 # --------------------------------------------------------------------------- primary matrix
