@@ -186,3 +186,19 @@ def test_sqrtm_and_polar_of_traced_complex_matrices():
         for t, p, m in zip(parts(tangent), parts(ref(x + h * e)), parts(ref(x - h * e))):
             fd = (p - m) / (2 * h)
             assert np.abs(t - fd).max() < 1e-7 * np.abs(fd).max()
+
+
+def test_traced_matrix_functions_of_a_non_finite_matrix_are_nan_not_an_error():
+    # under jit, SciPy's own check inside logm/funm/signm/fractional_matrix_power/polar
+    # raised "scipy_linalg: array must not contain infs or NaNs" for the whole stack; the
+    # traced values are unchecked (NaN flows through, as documented), so that matrix is NaN
+    good = np.array([[4.0, 1.0], [1.0, 3.0]])
+    stack = np.stack([np.array([[np.nan, 0.0], [0.0, 1.0]]), good])
+    for name, fn in (("logm", L.logm), ("signm", L.signm), ("funm", lambda a: L.funm(a, wnp.exp)),
+                     ("fmp", lambda a: L.fractional_matrix_power(a, 0.5)),
+                     ("polar", lambda a: L.polar(a)[1])):
+        got = np.asarray(wire.jit(fn)(stack))
+        assert np.isnan(got[0]).all(), name
+        np.testing.assert_allclose(got[1], np.real(fn(good)), rtol=1e-13, err_msg=name)
+    with pytest.raises(ValueError, match="infs or NaNs"):  # eager: SciPy's check_finite
+        L.logm(stack[0])

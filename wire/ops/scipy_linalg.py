@@ -27,7 +27,7 @@ from ..core import bind
 from ..core.formula import NoFormula
 from ..core.lowering import XpImpl, host_arrays
 from ..core.primitive import Primitive
-from ..errors import ShapeError, WireError
+from ..errors import ShapeError, WireError, WireValueError
 from ..ir import Aval
 from .batching import example_ndim, expand_rank, to_front
 from .optional import module as _optional_module
@@ -152,7 +152,20 @@ def _shape(*avals, fn, kw, cores, outs):
 def _one(fn, kw, args, outs):
     # C-ordered operands, as the arrays of an eager call usually are (SciPy's norm picks
     # its routine by the memory order)
-    res = CALLS[fn](*[np.ascontiguousarray(a) for a in args], **dict(kw))
+    try:
+        res = CALLS[fn](*[np.ascontiguousarray(a) for a in args], **dict(kw))
+    except ValueError as e:
+        finite = all(np.isfinite(a).all() for a in args if np.asarray(a).dtype.kind in "fc")
+        if finite:
+            raise
+        if all(np.dtype(d).kind in "fc" for _, d in outs):
+            # SciPy's own check of a non-finite matrix (its schur's, in logm, funm …): the
+            # traced values were not known to be checked, so NaN flows through to the
+            # result, as with check_finite=False elsewhere (was an error of the whole call,
+            # every matrix of a stack, naming no function)
+            return [np.full(tuple(s), np.nan, np.dtype(d)) for s, d in outs]
+        raise WireValueError(f"{fn}: {e} (SciPy's check of the values, which under jit are "
+                             f"known only now)") from None
     if len(res) != len(outs):
         raise WireError(f"scipy_linalg: SciPy's {fn} returned {len(res)} arrays, expected "
                         f"{len(outs)}")
