@@ -200,5 +200,9 @@ def test_traced_matrix_functions_of_a_non_finite_matrix_are_nan_not_an_error():
         got = np.asarray(wire.jit(fn)(stack))
         assert np.isnan(got[0]).all(), name
         np.testing.assert_allclose(got[1], np.real(fn(good)), rtol=1e-13, err_msg=name)
+        # and its derivatives NaN too (wire's eig and svd raised on the NaN matrix)
+        g = wire.jit(wire.grad(lambda s: wnp.sum(fn(s))))(stack)
+        assert np.isnan(g[0]).all(), name
+        np.testing.assert_allclose(g[1], wire.grad(lambda a: wnp.sum(fn(a)))(good), rtol=1e-12)
     with pytest.raises(ValueError, match="infs or NaNs"):  # eager: SciPy's check_finite
         L.logm(stack[0])

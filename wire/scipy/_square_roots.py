@@ -203,8 +203,11 @@ def _h(x):
 
 @custom_jvp
 def _polar_right(a):
+    a, ok = _finite_part(a, 0.0)  # (NaN factors for a non-finite a, where svd would raise)
     w, s, vh = wnp.linalg.svd(a, full_matrices=False)  # SciPy's construction, same values
-    return w @ vh, (_h(vh) * wnp.asarray(s, vh.dtype)) @ vh
+    nan = np.asarray(np.nan, a.dtype)
+    return (wnp.where(ok, w @ vh, nan),
+            wnp.where(ok, (_h(vh) * wnp.asarray(s, vh.dtype)) @ vh, nan))
 
 
 @_polar_right.defjvp
@@ -221,6 +224,7 @@ def _polar_jvp(primals, tangents):
         singular = False
     else:
         singular = (s[-1] <= max(m, n) * np.finfo(a.dtype).eps * s[0]) if m >= n else True
+    singular = singular | ~wnp.all(wnp.isfinite(a))  # (NaN factors: NaN derivatives)
     nan = wnp.where(singular, np.array(np.nan, a.dtype), np.array(1.0, a.dtype))
     eye = np.eye(n, dtype=a.dtype)
     p_safe = wnp.where(singular, eye, p)  # (so that the inverse never raises)
@@ -305,12 +309,21 @@ def _divided_differences(f, w):
     return wnp.where(close, slope, quotient)
 
 
+def _finite_part(a, stand_in):
+    """``a`` with a matrix that has an inf or NaN replaced by ``stand_in`` (the
+    decompositions raise on those), and where it was finite (``(..., 1, 1)``)."""
+    ok = wnp.all(wnp.isfinite(a), axis=(-2, -1), keepdims=True)
+    return wnp.where(ok, a, stand_in), ok
+
+
 @functools.partial(custom_jvp, nondiff_argnums=(1, 2))
 def _primary(a, f, dtype):
     """``f(a)`` for a primary matrix function ``f`` (a function of the eigenvalues), from the
-    eigen-decomposition ``a = V Λ V⁻¹``: ``V f(Λ) V⁻¹``."""
+    eigen-decomposition ``a = V Λ V⁻¹``: ``V f(Λ) V⁻¹`` (NaN for a non-finite ``a``)."""
+    a, ok = _finite_part(a, np.eye(a.shape[-1], dtype=a.dtype))
     w, v = wnp.linalg.eig(a)
-    return _like(a, (v * wnp.asarray(f(w), w.dtype)[..., None, :]) @ wnp.linalg.inv(v), dtype)
+    x = _like(a, (v * wnp.asarray(f(w), w.dtype)[..., None, :]) @ wnp.linalg.inv(v), dtype)
+    return wnp.where(ok, x, np.asarray(np.nan, x.dtype))
 
 
 @_primary.defjvp
@@ -321,14 +334,17 @@ def _primary_jvp(f, dtype, primals, tangents):
     dependent to ``√eps``) has none of it: NaN there, never a wrong number. Linear in ``E``
     (reverse mode is its transpose); higher orders differentiate ``V``, ``Λ`` and ``f``."""
     (a,), (e,) = primals, tangents
+    x = _primary(a, f, dtype)
+    # a non-finite a: its value is NaN, and so is every derivative (the decomposition of
+    # a stand-in, where eig would raise)
+    a, ok = _finite_part(a, np.eye(a.shape[-1], dtype=a.dtype))
     w, v = wnp.linalg.eig(a)
     vi = wnp.linalg.inv(v)
     xc = (v * wnp.asarray(f(w), w.dtype)[..., None, :]) @ vi
-    x = _like(a, xc, dtype)
     rdt = np.finfo(w.dtype).dtype
     s = wnp.linalg.svd(wnp.stop_gradient(v), compute_uv=False)
     tol = np.asarray(np.sqrt(np.finfo(rdt).eps), rdt)
-    bad = s[..., -1:] <= tol * s[..., :1]
+    bad = (s[..., -1:] <= tol * s[..., :1]) | ~ok[..., 0]
     if np.dtype(dtype).kind != "c":
         # a real matrix whose f is complex (logm, a square root of a negative eigenvalue):
         # SciPy's value is complex and the traced one NaN, so is its derivative (not the
