@@ -206,3 +206,15 @@ def test_traced_matrix_functions_of_a_non_finite_matrix_are_nan_not_an_error():
         np.testing.assert_allclose(g[1], wire.grad(lambda a: wnp.sum(fn(a)))(good), rtol=1e-12)
     with pytest.raises(ValueError, match="infs or NaNs"):  # eager: SciPy's check_finite
         L.logm(stack[0])
+
+
+def test_digamma_near_its_negative_poles_keeps_its_digits():
+    # SciPy's digamma (wire's primitive) rounds πx in its reflection: digamma(-1 + 1e-9) was
+    # 1.0e-7 off, digamma(-2 + 1e-9) 8.7e-9, and gammaln's derivative with them
+    import mpmath
+
+    x = np.array([-1 + 1e-9, -2 + 1e-9, -100 + 1e-6, -0.999, -0.7, -3.5, -1e5 + 1e-3])
+    with mpmath.workdps(30):
+        want = np.array([float(mpmath.digamma(v)) for v in x])
+    for fn in (S.digamma, wire.jit(S.digamma), wire.vmap(wire.grad(S.gammaln))):
+        np.testing.assert_allclose(fn(x), want, rtol=1e-14)

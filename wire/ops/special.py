@@ -130,7 +130,8 @@ def _cot_derivative_poly(n: int):
 
 
 def _reflected_polygamma(n: int, x):
-    """``ψ⁽ⁿ⁾(x) = (-1)ⁿ ψ⁽ⁿ⁾(1 - x) - π^(n+1) P_n(cot πx)`` for ``x < -1`` (``n >= 1``), with
+    """``ψ⁽ⁿ⁾(x) = (-1)ⁿ ψ⁽ⁿ⁾(1 - x) - π^(n+1) P_n(cot πx)`` for ``x < -1`` (``n >= 1``; ψ
+    itself for ``x < -1/2``), with
     ``cot πx`` taken at the exact distance ``x - round(x)``: SciPy's reflection rounds ``πx``
     (``polygamma(2, -100000.5)`` is off by 4e-6 relative and ``polygamma(4, -100000.5)`` by
     8e5; their cotangent terms are 0)."""
@@ -147,10 +148,12 @@ def _reflected_polygamma(n: int, x):
 def _polygamma(x, *, n):
     if _sp is not None:
         out = _sp.polygamma(n, x).astype(_float(x).dtype) if n else _sp.digamma(x)
-        if n:
-            xa = np.asarray(x)
-            # below -1 (SciPy's own is exact enough nearer 0, where tan(πx) can underflow)
-            neg = (xa < -1.0) & np.isfinite(xa) & (xa != np.floor(xa))
+        xa = np.asarray(x)
+        # below -1 (SciPy's own is exact enough nearer 0, where tan(πx) can underflow); ψ
+        # itself below -1/2 (SciPy's digamma(-1 + 1e-9) is 1e-7 off, digamma(-2 + 1e-9)
+        # 9e-9: its reflection's tan(πx) of the rounded πx)
+        if np.size(xa) and xa.dtype.kind == "f":
+            neg = (xa < (-1.0 if n else -0.5)) & np.isfinite(xa) & (xa != np.floor(xa))
             if neg.any():
                 xf = xa.astype(np.float64)
                 refl = _reflected_polygamma(n, np.where(neg, xf, -0.5))
