@@ -21,6 +21,7 @@ from ..api.custom import custom_jvp
 from ..errors import WireError, WireTypeError, at, user_location
 from ..ops import bessel as BES
 from ..ops import special as SP
+from ._complex_gamma import rgamma_complex
 from ._traced import scipy_special as _scipy
 from ._traced import traced as _t
 
@@ -178,8 +179,6 @@ def rgamma(x):
     if not _t(x):
         return _scipy("rgamma")(x)
     if wnp.asarray(x).dtype.kind == "c":  # exp(-loggamma(x)), 0 at the poles, as SciPy's
-        from ._complex_gamma import rgamma_complex
-
         z = wnp.asarray(x)
         return wnp.asarray(rgamma_complex(wnp.asarray(z, np.complex128)), z.dtype)
     return _rgamma(_cast("rgamma", x))

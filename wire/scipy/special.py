@@ -34,6 +34,7 @@ from ._bessel import (erfcx, exp1, expi, i0, i0e, i1, i1e, iv, ive, j0, j1, jn, 
                       k1, k1e, kn, kv, kve, y0, y1, yn, yv)
 from ._bessel import NAMES as _BESSEL_NAMES
 from ._gamma_family import binom, comb, exp_past_overflow, factorial, gammasgn, poch, rgamma
+from ._complex_gamma import digamma_complex as _digamma_complex
 from ._complex_gamma import gamma_complex, loggamma_complex
 from ._gamma_family import NAMES as _GAMMA_NAMES
 from ._more_special import (bernoulli, bessel_jn, boxcox, boxcox1p, dawsn, expn, fresnel,
@@ -341,43 +342,6 @@ gammaln = _unary(SP.gammaln, "gammaln")
 erf = _unary(SP.erf, "erf", complex_fn=_erf_complex)
 erfc = _unary(SP.erfc, "erfc", complex_fn=_erfc_complex)
 erfinv = _unary(SP.erfinv, "erfinv", _F_FIRST)
-
-# ψ(z) = log z - 1/(2z) - Σ B₂ₖ / (2k z²ᵏ): the coefficients B₂ₖ / 2k, k = 1 … 8
-_PSI_ASYMPTOTIC = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12,
-                   -3617 / 8160)
-_PSI_SHIFT = 10  # ψ(w) = ψ(w + 10) - Σ 1/(w + k): |w + 10| >= 10.5, the series to 1e-17
-
-
-def _digamma_complex(z):
-    """ψ of complex ``z``: SciPy's on concrete arrays; traced, the reflection
-    ``ψ(z) = ψ(1 - z) - π cot(πz)`` for ``Re z < 1/2``, then the recurrence
-    ``ψ(w) = ψ(w + 10) - Σ_k 1/(w + k)`` and the asymptotic series at ``w + 10``.
-    Holomorphic: derivatives of every order."""
-    if not _t(z):
-        return _scipy_special("psi")(z)
-    left = wnp.real(z) < 0.5
-    w = wnp.where(left, 1.0 - z, z)  # Re w >= 1/2: no pole in the recurrence
-    shift = 0.0 * w
-    for k in range(_PSI_SHIFT):
-        shift = shift + 1.0 / (w + k)
-    v = w + _PSI_SHIFT
-    r = 1.0 / v
-    v2 = r * r  # (not 1 / v²: v² overflows above |v| = 1e154, and ψ was NaN there)
-    series = 0.0 * v2
-    for c in reversed(_PSI_ASYMPTOTIC):
-        series = (series + c) * v2
-    psi_w = wnp.log(v) - 0.5 / v - series - shift
-    # π cot(πz) where the reflection is taken (a stand-in elsewhere: no pole there), in the
-    # form whose exponential decays: ±i (q + 1) / (q - 1), q = exp(±2πiz), z reduced by the
-    # nearest integer to its real part (near a pole 2πz rounded by more than the distance)
-    zc = wnp.where(left, z, 0.25)
-    a = math.pi * (zc - wnp.round(wnp.real(zc)))  # (cot has period π: reduced exactly)
-    up = wnp.imag(a) > 0
-    q1 = wnp.expm1(wnp.where(up, 2j * a, -2j * a))  # q - 1, exact near the poles
-    cot = 1j * (2.0 + q1) / q1
-    cot = wnp.where(up, cot, -cot)
-    return wnp.where(left, psi_w - math.pi * cot, psi_w)
-
 
 def digamma(x):
     """ψ(x) = d/dx log Γ(x); complex ``x`` too (SciPy's values; traced, by the reflection,
