@@ -366,6 +366,7 @@ exp1_p  = unary("exp1", _sp_unary("exp1"), lambda x, out: -exp(-x) / x * nan_whe
 # --------------------------------------------------------------------------- binom, poch
 
 _ASYMPTOTIC = 20.0  # from here on ψ's series to 1/x¹⁰ is exact to rounding (1/x¹² left)
+_TAYLOR_STEP, _TAYLOR_TERMS = 1e-3, 6  # below: the step's Taylor series, (1e-3)⁶ left
 
 
 def _digamma_step(x, h, y=None):
@@ -373,8 +374,10 @@ def _digamma_step(x, h, y=None):
     ``x + h`` can cancel it). Where ``x`` and ``y = x + h`` are above 20, the difference of
     ψ's asymptotic series, each term's difference written without cancellation:
     ``log1p(h/x) + h / (2xy) + d (1/12 - (u+v)/120 + …)`` with ``u = 1/x²``, ``v = 1/y²``,
-    ``d = u - v = h (x + y) u v``; below, ``ψ(y) - ψ(x)``, with ``y`` as given when the
-    caller has it exactly (``x + h`` can round: ``k + 1`` is ``k`` at ``1e17``)."""
+    ``d = u - v = h (x + y) u v``; below, for a step under 1e-3 of the distance from ``x`` to
+    ψ's nearest pole, the step's Taylor series ``Σ ψ⁽ⁿ⁾(x) hⁿ / n!`` (six terms), else
+    ``ψ(y) - ψ(x)``, with ``y`` as given when the caller has it exactly (``x + h`` can round:
+    ``k + 1`` is ``k`` at ``1e17``)."""
     y = x + h if y is None else y
     big = (x > _ASYMPTOTIC) & (y > _ASYMPTOTIC)
     xb, hb = select(big, x, 2.0 * _ASYMPTOTIC), select(big, h, 1.0)
@@ -387,7 +390,19 @@ def _digamma_step(x, h, y=None):
                / 132.0)
     series = log1p(hb / xb) + hb / (2.0 * xb * yb) + d * bracket
     xs, ys = select(big, 1.0, x), select(big, 2.0, y)
-    return select(big, series, polygamma(ys, 0) - polygamma(xs, 0))
+    # a step far inside the disc around x that holds no pole of ψ: its Taylor series, whose
+    # terms ψ⁽ⁿ⁾(x) hⁿ / n! fall by |h| / r (r the distance to the pole), where the difference
+    # ψ(y) - ψ(x) would cancel to |ψ(x)| eps / |h ψ'(x)|
+    frac = x - floor(x)
+    r = select(gt(x, 0.0), x, select(lt(frac, 0.5), frac, 1.0 - frac))
+    near = logical_and(logical_not(big), lt(abs_(h), _TAYLOR_STEP * r))
+    xt, ht = select(near, x, 1.0 + 0.0 * x), select(near, h, 0.0 * h)
+    taylor, power = 0.0 * ht, 1.0 + 0.0 * ht
+    for n in range(1, _TAYLOR_TERMS + 1):
+        power = power * ht / float(n)
+        taylor = taylor + polygamma(xt, n) * power
+    far = select(near, 0.0 * y, polygamma(ys, 0) - polygamma(xs, 0))
+    return select(big, series, select(near, taylor, far))
 
 
 def _binary_impl(name):
