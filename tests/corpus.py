@@ -56,6 +56,18 @@ _clip_grad.defvjp(lambda x: (wnp.sin(x), x),
                   lambda res, g: (wnp.clip(g * wnp.cos(res), -0.5, 0.5),))
 
 
+def scalar_chain(n: int):
+    """``benchmarks/chain.py``'s deep scalar chain: ``x = tanh(sin(x) * 1.01) * 0.99``,
+    ``n // 4`` times (four primitives per step)."""
+
+    def f(x):
+        for _ in range(n // 4):
+            x = wnp.tanh(wnp.sin(x) * 1.01) * 0.99
+        return x
+
+    return f
+
+
 def programs(seed: int = 1) -> list:
     """``(name, function, args)`` of representative whole programs."""
     rng = np.random.default_rng(seed)

@@ -8,22 +8,14 @@ import sys
 import pytest
 
 import wire
-import wire.numpy as wnp
 import wire.transforms.simplify as simplify_module
 from wire.ir import locating_by
 from wire.transforms.polynomial import collect
 from wire.transforms.rules import DERIVATIVES
 
+from corpus import scalar_chain
+
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
-
-
-def _chain(n: int):
-    def f(x):
-        for _ in range(n // 4):
-            x = wnp.tanh(wnp.sin(x) * 1.01) * 0.99
-        return x
-
-    return f
 
 
 def _collect_call(n: int, monkeypatch):
@@ -34,7 +26,7 @@ def _collect_call(n: int, monkeypatch):
         seen.append((graph, args))
         return collect(graph, *args)
 
-    d = wire.grad(wire.trace(_chain(n), 0.3), simplify=False)
+    d = wire.grad(wire.trace(scalar_chain(n), 0.3), simplify=False)
     with monkeypatch.context() as m:
         m.setattr(simplify_module, "collect", spy)
         wire.simplify(d, DERIVATIVES)
@@ -61,7 +53,7 @@ def _calls(graph, args) -> tuple[int, object]:
     return count, out
 
 
-def test_collect_calls_per_op_on_the_chain(monkeypatch):
+def test_collect_calls_per_op_on_thescalar_chain(monkeypatch):
     small, large = 400, 1600
     counts = {}
     for n in (small, large):

@@ -12,7 +12,7 @@ import pytest
 
 import wire
 import wire.numpy as wnp
-from corpus import graphs
+from corpus import graphs, scalar_chain
 from wire.ir import Graph
 from wire.transforms.rules import DERIVATIVES
 
@@ -50,15 +50,6 @@ def digest(g: Graph) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
-def _chain(n: int):
-    def f(x):
-        for _ in range(n // 4):
-            x = wnp.tanh(wnp.sin(x) * 1.01) * 0.99
-        return x
-
-    return f
-
-
 def simplified() -> dict:
     """``{name: digest}`` of simplify's output on each graph."""
     out = {}
@@ -71,7 +62,7 @@ def simplified() -> dict:
             except wire.WireError:  # (not a scalar float output)
                 continue
             out[f"{name}/grad"] = digest(wire.simplify(d, DERIVATIVES))
-    c = wire.trace(_chain(2000), 0.3)
+    c = wire.trace(scalar_chain(2000), 0.3)
     out["chain2000/grad"] = digest(wire.simplify(wire.grad(c, simplify=False), DERIVATIVES))
     h = lambda x: wnp.sin(x) * wnp.exp(wnp.tanh(x))  # noqa: E731
     for k in range(1, 5):
