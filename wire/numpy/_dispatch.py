@@ -347,6 +347,12 @@ def _method(ufunc, method, wnp):
                 raise _wire_error(e, f"numpy.{ufunc.__name__}.{method}") from e
         if _holds_tracer(args) or _holds_tracer(tuple(kwargs.values())):  # a list, a mask
             return dispatch_ufunc(wnp, ufunc, method, args, kwargs)
+        if method == "reduce" and ufunc.__name__ not in _REDUCERS and \
+                _masked(args, kwargs):
+            # NumPy's left fold under where=, as NumPy documents it and as a traced call
+            # computes it: NumPy 2.4's own loop skips entries where= keeps for some ufuncs
+            # (arctan2 and power.reduce(x, axis=1, where=[1, 0, 1, 1]) fold entries 0 and 3)
+            return dispatch_ufunc(wnp, ufunc, method, args, kwargs)
         return np_method(*args, **kwargs)
 
     call.__name__, call.__qualname__ = method, f"{ufunc.__name__}.{method}"
@@ -354,6 +360,13 @@ def _method(ufunc, method, wnp):
                     f"operands, a graph on traced ones (what ``numpy.{ufunc.__name__}."
                     f"{method}`` of a tracer computes).")
     return entry_point(call)
+
+
+def _masked(args, kwargs) -> bool:
+    """Whether a ``ufunc.reduce(array, axis, dtype, out, keepdims, initial, where)`` call
+    masks entries (``where`` not True)."""
+    where = kwargs.get("where", args[6] if len(args) > 6 else True)
+    return where is not True
 
 
 def _holds_tracer(xs) -> bool:
