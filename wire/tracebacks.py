@@ -17,6 +17,12 @@ covered without a word; classes whose instances users call (``grad(f)``, ``jit(f
 on ``__call__``; and a wire function an entry point returns (an optimizer's ``update``, the
 ``vjp_fn`` of ``wire.vjp``, alone or in a tuple or namedtuple) is returned as an entry point.
 
+Warnings are moved the same way: NumPy's floating-point warnings (``invalid value
+encountered in log``) name the innermost Python frame, wire's line that called NumPy, so while
+an entry point runs, NumPy's ``"warn"`` modes stand as ``"log"`` to a writer that issues the
+warning at the user's frame (:class:`_Warner`); NumPy's ``np.errstate`` and the user's
+``warnings`` filters decide as they do for NumPy's own calls.
+
 Entry points nest (``jit`` traces ``f``, which calls ``wnp.matmul``, itself an entry point):
 only the outermost one filters, so an error crosses wire's frames once, however deep the
 transforms. This follows JAX's ``traceback_util.api_boundary``; unlike it, wire rebuilds the
@@ -41,7 +47,10 @@ import os
 import sys
 import traceback
 import types
+import warnings
 from collections.abc import Callable, Iterable
+
+import numpy as np
 
 __all__ = ["entry_point", "expose", "filtered", "internal", "is_entry_point", "is_wire_file",
            "mode", "operator_entry_point", "walk"]
@@ -122,6 +131,95 @@ def _leaving_wire(e: BaseException) -> None:
     _strip(e)
 
 
+# --------------------------------------------------------------------------- NumPy's warnings
+
+
+class _Warner:
+    """Where NumPy's floating-point warnings go while wire computes: NumPy's ``"log"`` error
+    mode hands its message (``"Warning: invalid value encountered in log\\n"``) to ``write``,
+    which issues it as NumPy would have, with ``warnings.warn_explicit`` (so the user's
+    filters and the once-per-line registry apply), at the innermost frame outside wire (and
+    the NumPy and SciPy code wire called) instead of the line of wire that called NumPy."""
+
+    __slots__ = ()
+
+    def write(self, message: str) -> None:
+        text = message.removeprefix("Warning: ").rstrip("\n")
+        frame = sys._getframe(1)
+        while frame is not None and _not_users(frame.f_code.co_filename):
+            frame = frame.f_back
+        if frame is None:  # wire's own frames all the way up (a thread wire started)
+            warnings.warn(text, RuntimeWarning, stacklevel=2)
+            return
+        globals_ = frame.f_globals
+        # (as warnings.warn does; no module_globals: linecache finds the line by file name)
+        warnings.warn_explicit(text, RuntimeWarning, frame.f_code.co_filename, frame.f_lineno,
+                               module=globals_.get("__name__", "<string>"),
+                               registry=globals_.setdefault("__warningregistry__", {}))
+
+
+_WARNER = _Warner()
+
+
+@functools.lru_cache(maxsize=4096)
+def _not_users(filename: str) -> bool:
+    # wire's files and generated code, and those of the libraries it computes with (NumPy's
+    # np.mean, SciPy's expm: Python code of theirs between wire's frame and NumPy's C)
+    return is_wire_file(filename) or any(d in filename for d in _LIBRARIES)
+
+
+_LIBRARIES = tuple(f"{os.sep}{name}{os.sep}" for name in ("numpy", "scipy"))
+
+
+class _Redirects(dict):
+    """NumPy's error state (the value of its context variable) -> the same state with each
+    ``"warn"`` mode made ``"log"`` to :data:`_WARNER`, or None where it has no ``"warn"``
+    mode (``np.errstate(all="ignore")``, ``"raise"`` …, and the states made here) or where
+    its ``call=`` is in use (a ``"call"`` or ``"log"`` mode: it is left as it is). A memo of a
+    pure function of NumPy's state, keyed by the state object (compared by identity:
+    ``np.errstate`` makes a new one on each entry, so the memo is emptied now and then, and
+    the states made here are memoized by their modes)."""
+
+    def __missing__(self, state):
+        d = _state_dict()  # the current state's: the one asked for
+        key = (d["divide"], d["over"], d["under"], d["invalid"], d["bufsize"])
+        ours = _MADE.get(key, _MISSING)
+        if ours is _MISSING:
+            ours = None
+            if "warn" in key and "call" not in key and "log" not in key:
+                ours = _make_state(call=_WARNER, **{
+                    k: "log" if m == "warn" else m
+                    for k, m in zip(("divide", "over", "under", "invalid"), key)})
+            if len(_MADE) >= 64:
+                _MADE.clear()
+            _MADE[key] = ours
+        if len(self) >= 256:
+            self.clear()
+        self[state] = ours
+        return ours
+
+
+_REDIRECTS = _Redirects()
+_MADE: dict = {}  # (modes, bufsize) -> the state made for them, or None
+_MISSING = object()
+
+try:  # NumPy >= 2: the error state is a context variable (per thread and context)
+    from numpy._core._ufunc_config import (
+        _extobj_contextvar as _contextvar, _get_extobj_dict as _state_dict,
+        _make_extobj as _make_state,
+    )
+
+    _errstate, _set_errstate, _reset_errstate = (
+        _contextvar.get, _contextvar.set, _contextvar.reset)
+except ImportError:  # NumPy 1.x: its warnings stay where NumPy puts them
+    _REDIRECTS[None] = None
+
+    def _errstate():
+        return None
+
+    _set_errstate = _reset_errstate = None
+
+
 # --------------------------------------------------------------------------- entry points
 
 
@@ -143,6 +241,8 @@ def _entry(fn):
     @functools.wraps(fn)
     def entry(*args, **kwargs):
         __tracebackhide__ = True  # noqa: F841 - pytest and IPython skip this frame
+        ours = _REDIRECTS[_errstate()]  # NumPy's warnings at the user's line (see below)
+        token = None if ours is None else _set_errstate(ours)
         try:
             out = fn(*args, **kwargs)
         except Exception as e:
@@ -154,6 +254,9 @@ def _entry(fn):
                 raise cause from None
             _leaving_wire(e)
             raise  # a bare raise adds no frame: the traceback stays as filtered
+        finally:
+            if token is not None:
+                _reset_errstate(token)
         if type(out) is _FunctionType or isinstance(out, tuple):
             return _returned(out)
         return out
