@@ -114,3 +114,91 @@ def test_the_users_error_state_and_filters_hold():
         with pytest.raises(RuntimeWarning, match="divide by zero encountered in divide"):
             wire.grad(lambda x: wnp.sum(wnp.sqrt(x)))(ZERO)
     assert np.geterr() == state
+
+
+# --------------------------------------------------------------------------- linear_transpose
+
+
+def _jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def _array(rng, shape, dtype):
+    a = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.standard_normal(shape)
+    return a.astype(dtype)
+
+
+FFTS = [  # (name, keywords, argument's shape, dtype)
+    ("rfft", {}, (5,), np.float64),
+    ("rfft", {"n": 8, "norm": "ortho"}, (5,), np.float64),
+    ("rfft", {"n": 3, "axis": 0, "norm": "forward"}, (6, 2), np.float64),
+    ("rfft", {}, (6,), np.float32),
+    ("irfft", {"n": 7, "norm": "ortho"}, (4,), np.complex128),
+    ("irfft", {"axis": 0}, (3, 2), np.complex64),
+    ("irfft", {"n": 6}, (4,), np.float64),  # a real argument: a real cotangent
+    ("rfftn", {"s": (3, 5), "axes": (0, 1)}, (4, 6), np.float64),
+    ("rfft2", {"norm": "ortho"}, (2, 4, 5), np.float64),
+    ("irfftn", {"s": (4, 5), "axes": (0, 1)}, (4, 3), np.complex128),
+    ("irfft2", {}, (2, 3, 4), np.complex128),
+    ("hfft", {"n": 7, "norm": "ortho"}, (4,), np.complex128),
+    ("ihfft", {"n": 5}, (6,), np.float64),
+]
+
+
+@pytest.mark.parametrize("name, kw, shape, dtype", FFTS)
+def test_linear_transpose_of_the_real_ffts_is_jaxs(name, kw, shape, dtype):
+    # was NonDifferentiableError "... applies 'custom_jvp_call' ...": NumPy computes their
+    # values, wire's composition of fft their derivatives, and the transpose is that one's
+    jax = _jax()
+    rng = np.random.default_rng(27)
+    x = _array(rng, shape, dtype)
+    f = lambda v: getattr(wnp.fft, name)(v, **kw)  # noqa: E731
+    y = np.asarray(f(x))
+    ct = _array(rng, y.shape, y.dtype)
+    (got,) = wire.linear_transpose(f, x)(ct)
+    (want,) = jax.linear_transpose(lambda v: getattr(jax.numpy.fft, name)(v, **kw),
+                                   jax.numpy.asarray(x))(jax.numpy.asarray(ct))
+    want = np.asarray(want)
+    assert (got.shape, got.dtype) == (want.shape, want.dtype)
+    tol = 1e-5 if np.finfo(dtype).bits <= 32 or np.dtype(dtype) == np.complex64 else 1e-13
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol * np.abs(want).max())
+    # <T(ct), x> = Re <ct, f(x)>, paired as JAX pairs complex values (no conjugate)
+    lhs, rhs = np.real(np.sum(got * x)), np.real(np.sum(ct * y))
+    assert abs(lhs - rhs) <= tol * (np.abs(got).sum() * np.abs(x).max() + 1)
+
+
+def test_linear_transpose_through_what_the_real_ffts_make():
+    jax = _jax()
+    jnp = jax.numpy
+    rng = np.random.default_rng(28)
+    x, kernel, ct = rng.standard_normal(5), rng.standard_normal(3), rng.standard_normal(7)
+    (got,) = wire.linear_transpose(lambda v: wsp.signal.fftconvolve(v, kernel), x)(ct)
+    (want,) = jax.linear_transpose(lambda v: jax.scipy.signal.fftconvolve(v, kernel), x)(ct)
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)
+    X = rng.standard_normal((3, 4))
+    CT = _array(rng, (3, 3), np.complex128)
+    want = np.asarray(jax.linear_transpose(jax.vmap(jnp.fft.rfft), X)(CT)[0])
+    np.testing.assert_allclose(wire.linear_transpose(wire.vmap(wnp.fft.rfft), X)(CT)[0], want,
+                               rtol=1e-13)  # through vmap's rule
+    rows_t = wire.linear_transpose(wnp.fft.rfft, X[0])
+    np.testing.assert_allclose(wire.jit(wire.vmap(lambda c: rows_t(c)[0]))(CT), want, rtol=1e-13)
+    summed = lambda v: wire.scan(  # noqa: E731
+        lambda c, r: (c + 2.0 * wnp.fft.rfft(r), None), wnp.zeros(3, complex), v)[0]
+    np.testing.assert_allclose(wire.linear_transpose(summed, X)(CT[0])[0],
+                               np.broadcast_to(2.0 * want[0], X.shape), rtol=1e-13)
+    # still refused where it is not linear: the message names the operation, not the FFT
+    for f, op in [(lambda v: wnp.abs(wnp.fft.rfft(v)), "hypot"),
+                  (lambda v: wnp.fft.rfft(v) * wnp.fft.rfft(v), "mul"),
+                  (lambda v: wnp.fft.irfft(wnp.fft.rfft(v) * wnp.fft.rfft(v)), "mul")]:
+        with pytest.raises(wire.NonDifferentiableError, match=f"applies '{op}'"):
+            wire.linear_transpose(f, x)
+    # a user's custom_jvp is transposed by neither: its rule may be anything (here a
+    # straight-through estimator's, linear in the tangent for a function that is not)
+    ste = wire.custom_jvp(lambda v: wnp.round(v))
+    ste.defjvp(lambda p, t: (ste(p[0]), t[0]))
+    with pytest.raises(wire.NonDifferentiableError, match="custom_jvp_call"):
+        wire.linear_transpose(ste, x)

@@ -959,7 +959,8 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
     of its cotangent, so the transpose is ``wire.vjp``'s pullback of the linear ``f``.
 
     ``f`` must be linear in its arguments, built from linear operations (sums, products
-    with constants, matrix products, indexing, reshapes, ``fft`` …), as in JAX also
+    with constants, matrix products, indexing, reshapes, the FFTs, the real ones too:
+    ``rfft``, ``irfft``, ``rfftn``, ``irfftn``, ``hfft``, ``ihfft`` …), as in JAX also
     through ``wire.cond``/``wire.switch`` (whose predicate or index must not be computed
     from the arguments), ``wire.scan``, ``wire.fori_loop`` with static bounds and
     ``wire.checkpoint``: anything else applied to a value computed from the arguments
@@ -979,6 +980,9 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
     >>> wire.linear_transpose(lambda z: (2.0 + 1.0j) * z.conj(), np.zeros(1, complex))(
     ...     np.array([1.0j]))
     (array([-1.-2.j]),)
+    >>> import wire.numpy as wnp
+    >>> wire.linear_transpose(wnp.fft.rfft, np.zeros(4))(np.array([0.0, 1.0, 0.0j]))
+    (array([ 1.,  0., -1.,  0.]),)
     """
     what = "linear_transpose"
     if reduce_axes:

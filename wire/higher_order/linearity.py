@@ -21,7 +21,7 @@ from typing import NamedTuple
 from ..ir import Graph, Node
 
 __all__ = ["CONTROL_FLOW", "LINEAR_IN_FLOATS", "LINEAR_OPS", "Nonlinear", "control_flow_linear",
-           "depends_on_outside", "nonlinear_node"]
+           "declared_linear", "depends_on_outside", "nonlinear_node"]
 
 
 # linear in each floating-point operand (the others: indices, masks, shapes): zero where
@@ -114,6 +114,12 @@ def nonlinear_node(graph: Graph, linear=None) -> tuple[Nonlinear | None, list]:
                               f"computed from them"), []
             parts[n] = outs
             continue
+        if name == "custom_jvp_call" and declared_linear(n.params["rule"]):
+            if any(lin[_unbatched(n.params["rule"]).n_args:]):  # a closed-over value, then
+                return refuse(n, f"{NOT_LINEAR}: it applies {name!r} to a value computed "
+                              f"from them"), []
+            parts[n] = [True] * len(avals)
+            continue
         if name == "while":
             return refuse(n, "wire.while_loop does not transpose (nor does it in JAX: use "
                           "wire.scan or wire.fori_loop with static bounds)"), []
@@ -131,6 +137,31 @@ def nonlinear_node(graph: Graph, linear=None) -> tuple[Nonlinear | None, list]:
     if tainted:
         return next(iter(tainted.values())), []
     return None, [o in found for o in graph.outputs]
+
+
+def declared_linear(rule) -> bool:
+    """Whether the ``rule`` param of a ``custom_jvp_call`` belongs to a function declared
+    linear in its arguments, with a rule whose tangent is the function of the tangents (not
+    reading the primals): wire's NumPy-valued real FFTs (``rfft``, ``irfft``, ``rfftn``,
+    ``irfftn``, ``hfft``, ``ihfft``: NumPy's kernel for the value, a composition of ``fft``
+    for the derivatives, :mod:`wire.numpy._host_valued`), which transpose through that
+    tangent as JAX's FFT primitive does. A user's ``wire.custom_jvp`` is not: its rule may
+    be anything (a straight-through estimator's identity), so it is refused.
+
+    >>> import numpy as np, wire, wire.numpy as wnp
+    >>> g = wire.trace(wnp.fft.rfft, np.ones(4))
+    >>> declared_linear(next(n for n in g.nodes if n.op.name == "custom_jvp_call").params["rule"])
+    True
+    """
+    return getattr(getattr(_unbatched(rule), "owner", None), "linear", False) is True
+
+
+def _unbatched(rule):
+    """The rule of the unbatched call behind ``rule`` (a rule that went through ``vmap``
+    holds it as ``inner``)."""
+    while hasattr(rule, "inner"):
+        rule = rule.inner
+    return rule
 
 
 def control_flow_linear(graph: Graph, n: Node, lin: list) -> tuple[Nonlinear | None, list]:

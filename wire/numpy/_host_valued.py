@@ -55,6 +55,9 @@ def _made(host, composite, statics, linear, vmap_method):
         return pure_callback(call, want, x, vmap_method=vmap_method)
 
     f = custom_jvp(value)
+    # a linear composite transposes through the rule's tangent: wire.linear_transpose reads
+    # this (wire.higher_order.linearity.declared_linear)
+    f.linear = linear
 
     @f.defjvp
     def _(primals, tangents):
