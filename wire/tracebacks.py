@@ -181,15 +181,22 @@ class _Redirects(dict):
     the states made here are memoized by their modes)."""
 
     def __missing__(self, state):
-        d = _state_dict()  # the current state's: the one asked for
-        key = (d["divide"], d["over"], d["under"], d["invalid"], d["bufsize"])
+        try:
+            d = _state_dict()  # the current state's: the one asked for
+            key = (d["divide"], d["over"], d["under"], d["invalid"], d["bufsize"])
+        except Exception:  # noqa: BLE001 - (as below: NumPy's private helpers changed)
+            self[state] = None
+            return None
         ours = _MADE.get(key, _MISSING)
         if ours is _MISSING:
             ours = None
             if "warn" in key and "call" not in key and "log" not in key:
-                ours = _make_state(call=_WARNER, **{
-                    k: "log" if m == "warn" else m
-                    for k, m in zip(("divide", "over", "under", "invalid"), key)})
+                try:
+                    ours = _make_state(call=_WARNER, **{
+                        k: "log" if m == "warn" else m
+                        for k, m in zip(("divide", "over", "under", "invalid"), key)})
+                except Exception:  # noqa: BLE001 - NumPy's private helper changed: NumPy's
+                    ours = None  # warnings then stay where NumPy puts them
             if len(_MADE) >= 64:
                 _MADE.clear()
             _MADE[key] = ours
