@@ -44,6 +44,16 @@ Facts for the later stages sit in the same record, so a primitive is declared in
 * ``taylor`` — how truncated Taylor series pass through it (``wire.jet``, ``wire.taylor``): a
   rule ``(series, out, *xs, **params) -> coefficients`` or one of the markers of
   :mod:`wire.core.taylor` (a ``nondiff`` primitive's series is zero unless it says otherwise).
+* ``commutative`` — its result, signed zeros included, does not depend on the order of its
+  two operands (real ones: complex operands keep theirs, see :mod:`wire.ir.keys`): graphs
+  hold such nodes with their operands in one canonical order (``a*b`` and ``b*a`` are one
+  node);
+* ``constant`` — its value is its params' alone (``full``, whose ``value`` param is its one
+  value): a constant operand, which that order puts last, and which the simplifier folds;
+* ``identity`` — for a binary primitive, the value ``e`` with ``x op e == x`` bit for bit for
+  every real float ``x`` (``mul``: 1; ``add``: -0.0, as ``-0.0 + 0.0`` is ``0.0``): a
+  transform's rule applying it to ``e`` makes no node (a seed cotangent of ones times a
+  partial derivative is the partial derivative).
 """
 
 from __future__ import annotations
@@ -64,7 +74,7 @@ class Primitive:
     __slots__ = (
         "name", "impl", "shape", "dtype", "vjp", "vjp_parts", "jvp", "batch",
         "linear", "nondiff", "sample", "doc", "emit", "xp", "call_graph", "simplify_pass",
-        "sympy", "taylor",
+        "sympy", "taylor", "commutative", "constant", "identity",
     )
 
     def __init__(
@@ -88,6 +98,9 @@ class Primitive:
         simplify_pass: Optional[Callable] = None,
         sympy=None,
         taylor=None,
+        commutative: bool = False,
+        constant: bool = False,
+        identity=None,
     ):
         sa = object.__setattr__
         sa(self, "name", name)
@@ -108,6 +121,9 @@ class Primitive:
         sa(self, "simplify_pass", simplify_pass)
         sa(self, "sympy", sympy)
         sa(self, "taylor", ZERO if taylor is None and nondiff else taylor)
+        sa(self, "commutative", commutative)
+        sa(self, "constant", constant)
+        sa(self, "identity", identity)
 
     def __setattr__(self, name, value):
         raise AttributeError("primitives are immutable")

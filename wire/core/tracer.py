@@ -38,6 +38,7 @@ import abc
 import contextvars
 import dis
 import functools
+import math
 import operator
 import struct
 import sys
@@ -62,6 +63,7 @@ from ..errors import (
 from ..ir import Aval, Graph, Node, TraceTag, arg_node, arg_op, aval_of, const_node, const_op
 from ..ir import adopt_sub_graph_locs, gc_paused, graph_in_order, input_node, input_op
 from ..ir import make_node, nested_locs, substitute_map, toposort
+from ..ir.keys import constant_scalar, in_canonical_order, structural_key
 from ..ir.nodes import EMPTY_PARAMS, _intern, applied_key, applied_ref, remember_applied
 from .debug import _NANS, nonfinite, raise_eager_nonfinite
 from .locations import _RECORD, _SITE, recording, site
@@ -591,6 +593,22 @@ def bind(prim, *args, **params):
             node = None if ref is None else ref()
         else:
             key = node = None
+            if len(nodes) == 2 and prim.commutative and not params:
+                # a transform's rule (a derivative graph): its operands in the simplifier's
+                # canonical order (wire.ir.keys), so the simplifier finds the node in order and
+                # need not rebuild it and everything built on it
+                nodes = in_canonical_order(nodes)
+                same = None if not nodes[1].op.constant or prim.identity is None else \
+                    _identity_operand(prim, nodes)
+                if same is not None:  # (x * 1: no node, as the simplifier's mul_one)
+                    out = _new_tracer(Tracer if not weak else WeakTracer)
+                    _set_node(out, same)
+                    _set_trace(out, state)
+                    if state is None:
+                        hold = _OPEN.get()
+                        if hold is not None:
+                            _set_hold(out, hold)
+                    return out
         if node is None:
             if params:
                 try:
@@ -620,6 +638,8 @@ def bind(prim, *args, **params):
                 node = _intern(prim, nodes, (), EMPTY_PARAMS, aval, loc)
             if key is not None:
                 remember_applied(key, node)
+            elif site is not None and node._skey is None:  # (see in_canonical_order above)
+                structural_key(node)
         aval = node.aval
     if table is not None:
         if node not in table:
@@ -653,6 +673,28 @@ def bind(prim, *args, **params):
 
 
 _new_tracer = object.__new__
+
+
+def _identity_operand(prim, nodes: tuple):
+    """``x`` where ``nodes`` is ``(x, e)`` with ``e`` a scalar constant equal, bit for bit, to
+    ``prim``'s identity and ``x`` a real float of its dtype (then ``x op e`` is ``x`` itself, as
+    the simplifier's ``mul_one``/``add_zero`` find); else None."""
+    e = prim.identity
+    if e is None:
+        return None
+    x, y = nodes
+    if not y.op.constant:  # (in canonical order: a constant operand is the second)
+        return None
+    for x, y in ((x, y), (y, x)) if x.op.constant else ((x, y),):
+        ya, xa = y.aval, x.aval
+        if ya.shape != () or ya.dtype != xa.dtype or xa.dtype.kind != "f" or xa.shape is None:
+            continue
+        u = constant_scalar(y)
+        if u is None or type(u) is bool or u != e or (
+                e == 0 and math.copysign(1.0, u) != math.copysign(1.0, e)):
+            continue
+        return x
+    return None
 
 # (primitive, *input avals) -> the output aval, for primitives applied without params: a memo
 # of the shape rules, which are pure functions of the avals (avals are interned: the key

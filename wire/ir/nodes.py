@@ -124,10 +124,15 @@ def aval_of(x) -> Aval:
 class LeafOp:
     """An operation with no inputs whose value comes from outside: input, var or const."""
 
-    __slots__ = ("name",)
+    __slots__ = ("name", "constant")
+    # (as a Primitive's: the operands of a commutative node keep their order otherwise)
+    commutative = False
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, constant: bool = False):
         self.name = name
+        # whether its value is its params' alone (``const``): a constant for the canonical
+        # order of commutative operands (wire.ir.keys), as ``Primitive(constant=True)``
+        self.constant = constant
 
     def __repr__(self):
         return self.name
@@ -163,7 +168,7 @@ class TraceTag:
 input_op = LeafOp("input")  # positional input of a closed graph: params {index}
 arg_op = LeafOp("arg")  # input while a trace is open: params {index, tag}
 var_op = LeafOp("var")  # named symbolic variable (wire.var): params {name}
-const_op = LeafOp("const")  # literal array: params {value: ConstValue}
+const_op = LeafOp("const", constant=True)  # literal array: params {value: ConstValue}
 LEAF_OPS = {op.name: op for op in (input_op, arg_op, var_op, const_op)}
 
 

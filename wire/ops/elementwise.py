@@ -102,7 +102,7 @@ def unary(name, fn, deriv=None, *, over=None, nan_outside=False, domain=REALS,
 
 
 def binary(name, fn, partials, *, domains=(REALS, REALS), doc="", xp=None, sympy=None,
-           taylor=BY_JVP):
+           taylor=BY_JVP, commutative=False, identity=None):
     """Declare a smooth binary primitive from its partial derivatives ``(dx, dy)(x, y, out)``."""
     dx, dy = partials
 
@@ -129,6 +129,8 @@ def binary(name, fn, partials, *, domains=(REALS, REALS), doc="", xp=None, sympy
         xp=_xp(name, xp),
         sympy=_sympy(sympy),
         taylor=taylor,
+        commutative=commutative,
+        identity=identity,
     )
     return prim
 
@@ -171,7 +173,8 @@ neg_p = Primitive("neg", np.negative, elementwise_shape("neg"), linear=True,
 add_p = Primitive("add", np.add, elementwise_shape("add"), linear=True,
                   vjp=lambda ct, out, x, y: (ct, ct), jvp=lambda ts, out, x, y: _sum_tangents(*ts),
                   batch=elementwise_batch(lambda: add_p), sample=elementwise_sampler([REALS, REALS]),
-                  xp=xp_function("add"), sympy=lambda sp, n, x, y: x + y, taylor=COEFFICIENTWISE)
+                  xp=xp_function("add"), sympy=lambda sp, n, x, y: x + y, taylor=COEFFICIENTWISE,
+                  commutative=True, identity=-0.0)
 sub_p = Primitive("sub", np.subtract, elementwise_shape("sub"), linear=True,
                   vjp=lambda ct, out, x, y: (ct, -ct),
                   vjp_parts=(lambda ct, out, x, y: ct, lambda ct, out, x, y: -ct),
@@ -234,7 +237,8 @@ def _div_taylor(series, out, x, y):
 
 # fmt: off
 mul_p = binary("mul", np.multiply, (lambda x, y, out: y, lambda x, y, out: x), xp="multiply",
-               sympy=lambda sp, n, x, y: x * y, taylor=BILINEAR)
+               sympy=lambda sp, n, x, y: x * y, taylor=BILINEAR,
+               commutative=True, identity=1.0)
 div_p = Primitive("div", np.true_divide, elementwise_shape("div"),
                   vjp=lambda ct, out, x, y: (ct / y, -(ct * out) / y), jvp=_div_jvp,
                   vjp_parts=(lambda ct, out, x, y: ct / y,
@@ -883,19 +887,21 @@ round_p        = zero_derivative("round", np.round, 1, sympy=NoFormula(
     "NumPy rounds halves to even; SymPy has no function that does"))
 floor_divide_p = zero_derivative("floor_divide", np.floor_divide, 2, domains=[REALS, NONZERO],
                                  sympy=lambda sp, n, x, y: sp.floor(x / y))
-eq_p  = zero_derivative("eq", np.equal, 2, dtype=bool_dtype, xp="equal", sympy="Eq")
-ne_p  = zero_derivative("ne", np.not_equal, 2, dtype=bool_dtype, xp="not_equal", sympy="Ne")
+eq_p  = zero_derivative("eq", np.equal, 2, dtype=bool_dtype, xp="equal", sympy="Eq",
+                       commutative=True)
+ne_p  = zero_derivative("ne", np.not_equal, 2, dtype=bool_dtype, xp="not_equal", sympy="Ne",
+                       commutative=True)
 lt_p  = zero_derivative("lt", np.less, 2, dtype=bool_dtype, xp="less", sympy="Lt")
 le_p  = zero_derivative("le", np.less_equal, 2, dtype=bool_dtype, xp="less_equal", sympy="Le")
 gt_p  = zero_derivative("gt", np.greater, 2, dtype=bool_dtype, xp="greater", sympy="Gt")
 ge_p  = zero_derivative("ge", np.greater_equal, 2, dtype=bool_dtype, xp="greater_equal",
                        sympy="Ge")
 and_p = zero_derivative("and", np.logical_and, 2, dtype=bool_dtype, xp=xp_logical("logical_and"),
-                       sympy=logic("And"))
+                       sympy=logic("And"), commutative=True)
 or_p  = zero_derivative("or", np.logical_or, 2, dtype=bool_dtype, xp=xp_logical("logical_or"),
-                       sympy=logic("Or"))
+                       sympy=logic("Or"), commutative=True)
 xor_p = zero_derivative("xor", np.logical_xor, 2, dtype=bool_dtype, xp=xp_logical("logical_xor"),
-                       sympy=logic("Xor"))
+                       sympy=logic("Xor"), commutative=True)
 not_p = zero_derivative("not", np.logical_not, 1, dtype=bool_dtype, xp=xp_logical("logical_not"),
                        sympy=logic("Not"))
 isnan_p    = zero_derivative("isnan", np.isnan, 1, dtype=bool_dtype, sympy=NoFormula(

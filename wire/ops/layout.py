@@ -220,6 +220,7 @@ full_p = Primitive(
     xp=XpImpl(lambda bk, *, shape, dtype, value: bk.xp.full(tuple(shape), value,
                                                            dtype=bk.dtype(dtype)), "full"),
     sympy=lambda sp, n: number(sp, n.params["value"], n.params["dtype"]),
+    constant=True,
 )
 
 

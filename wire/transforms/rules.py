@@ -46,9 +46,10 @@ from ..core.primitive import Primitive
 EVERY = "*"  # the key of rules tried on every node (no primitive is named "*")
 COLLECT = "collect_terms"  # a table key: simplify also collects terms (see the docstring)
 ELEMENTWISE = frozenset(v for v in vars(ew).values() if isinstance(v, Primitive))
-# (not maximum/minimum: at a tie of -0.0 and 0.0 NumPy returns one operand by its place, the
-# second in float32/64 and the first in float16, so swapping them changes the zero's sign)
-COMMUTATIVE = (ew.add_p, ew.mul_p, ew.eq_p, ew.ne_p, ew.and_p, ew.or_p, ew.xor_p)
+# the primitives declared commutative (add, mul, eq, ne, and, or, xor). Not maximum/minimum:
+# at a tie of -0.0 and 0.0 NumPy returns one operand by its place, the second in float32/64
+# and the first in float16, so swapping them changes the zero's sign
+COMMUTATIVE = tuple(v for v in vars(ew).values() if isinstance(v, Primitive) and v.commutative)
 FOLD_MAX_SIZE = 1 << 12  # larger non-uniform results are not materialised as constants
 
 
@@ -596,7 +597,7 @@ UNSAFE = {
 # Rules that can fire only at a node with an operand made by one of the given ops (each reads
 # its operands' values or ops first): the rewrite skips a node none of whose operands is one,
 # without calling them (most nodes of a large graph). Rules not listed are always called.
-_CONSTANTS = frozenset((const_op, sh.full_p))
+_CONSTANTS = frozenset((const_op, sh.full_p))  # (both declared constant=True)
 OPERAND_OPS = {
     fold_constant: _CONSTANTS,  # (at a node with inputs: all of them constants)
     add_zero: _CONSTANTS,

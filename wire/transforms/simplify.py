@@ -31,7 +31,6 @@ the node it replaces, and asserts every replacement keeps the node's aval.
 from __future__ import annotations
 
 import threading
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
@@ -41,7 +40,12 @@ from ..ir import (
     live_locs, locating_by, located, make_aval, make_node, substitute_map, toposort,
     with_inputs,
 )
-from ..ir.nodes import _NodeSlots, _intern
+from ..ir.keys import (
+    OP_CODES as _OP_CODES, PLAIN_PARAMS as _PLAIN_PARAMS, SET_SKEY as _SET_SKEY,
+    in_canonical_order as _in_order, is_graphs as _is_graphs, keeps_order as _keeps_order,
+    name_code as _name_code, op_code, params_code as _params_code, structural_key,
+)
+from ..ir.nodes import _intern
 from ..core.primitive import Primitive
 from ..ops import elementwise as ew
 from ..errors import WireError
@@ -58,9 +62,6 @@ _MAX_SWEEPS = 4  # whole-graph sweeps until nothing changes
 _PENDING = object()  # Rewriter._site before it is looked up
 _SUMS = frozenset((ew.add_p, ew.mul_p))  # the commutative primitives collect_terms makes
 _COMMUTATIVE = frozenset(CANONICAL)
-_PLAIN_PARAMS = frozenset((int, bool, str, type(None)))  # param values a cold key may hold
-# sets a node's memo of its structural key (the slot's own setter: nodes refuse assignment)
-_SET_SKEY = _NodeSlots._skey.__set__
 
 
 # --------------------------------------------------------------------------- the driver
@@ -281,7 +282,7 @@ class Rewriter:
         fns, gate, deep = self._first_rules_for(node)
         code = _OP_CODES.get(prim)
         if code is None:
-            code = _op_code(node)
+            code = op_code(prim)
         info = self._infos[prim] = (code, prim in self._sorted, prim in _COMMUTATIVE, not fns,
                                     gate, deep)
         return info
@@ -464,109 +465,6 @@ def _cold_key(op, items: tuple, aval, ins: tuple, deep: frozenset):
     return tuple(key)
 
 
-def _keeps_order(x: Node, y: Node) -> bool:
-    """Whether the operands of a commutative primitive keep their order: complex ones do, as
-    NumPy's complex product rounds through a fused multiply-add that is not symmetric
-    (``(1e308+1e308j) * (1-2j)`` is ``inf-1e308j``, the other order ``inf-infj``)."""
-    return x.aval.dtype.kind == "c" or y.aval.dtype.kind == "c"
-
-
-def _in_order(inputs: tuple) -> tuple:
-    """Two operands of a commutative primitive in the order ``sort_operands`` gives them: a
-    constant last, else the smaller structural key first."""
-    if len(inputs) == 2:
-        x, y = inputs
-        if x is not y and not _keeps_order(x, y):
-            cx = x.op in CONSTANT_OPS
-            if cx is not (y.op in CONSTANT_OPS):
-                return (y, x) if cx else inputs
-            kx, ky = x._skey, y._skey  # (known for nearly every node: read in place)
-            if kx is None:
-                kx = structural_key(x)
-            if ky is None:
-                ky = structural_key(y)
-            if ky < kx:
-                return (y, x)
-    return inputs
-
-
-def structural_key(node: Node) -> int:
-    """A hash of ``node``'s whole expression that is the same in every process (operand
-    sorting uses it). Computed once per node (kept on the node: it is immutable). The same
-    for ``a*b`` and ``b*a`` (a commutative node hashes its operands' keys in sorted order), so
-    where a constant operand goes does not change the keys, nor so the order, of the nodes
-    above it."""
-    key = node._skey
-    if key is not None:
-        return key
-    ins = node.inputs
-    if len(ins) == 2:  # (the usual case: a binary node just built on keyed operands)
-        x, y = ins
-        kx, ky = x._skey, y._skey
-        if kx is not None and ky is not None:
-            op = node.op
-            code = _OP_CODES.get(op)
-            if code is None:
-                code = _OP_CODES[op] = _name_code(op.name)
-            if ky < kx and op in _COMMUTATIVE:
-                kx, ky = ky, kx
-            key = hash((code, _params_code(node) if node._items else 0, kx, ky))
-            _SET_SKEY(node, key)
-            return key
-    elif len(ins) == 1:  # (a unary node on a keyed operand: no list)
-        kx = ins[0]._skey
-        if kx is not None:
-            op = node.op
-            code = _OP_CODES.get(op)
-            if code is None:
-                code = _OP_CODES[op] = _name_code(op.name)
-            key = hash((code, _params_code(node) if node._items else 0, kx))
-            _SET_SKEY(node, key)
-            return key
-    keys = [i._skey for i in ins]
-    if None not in keys:  # (a node just built on keyed operands)
-        op = node.op
-        code = _OP_CODES.get(op)
-        if code is None:
-            code = _OP_CODES[op] = _name_code(op.name)
-        if len(keys) == 2 and op in _COMMUTATIVE:
-            keys.sort()
-        key = hash((code, _params_code(node) if node._items else 0, *keys))
-        _SET_SKEY(node, key)
-        return key
-    stack = [node]
-    push, pop, sa = stack.append, stack.pop, _SET_SKEY
-    while stack:
-        n = stack[-1]
-        if n._skey is not None:  # (pushed twice: done meanwhile)
-            pop()
-            continue
-        waiting = False
-        for i in n.inputs:
-            if i._skey is None:
-                push(i)
-                waiting = True
-        if waiting:
-            continue
-        pop()
-        op = n.op
-        code = _OP_CODES.get(op)
-        if code is None:
-            code = _OP_CODES[op] = _name_code(op.name)
-        keys = [i._skey for i in n.inputs]
-        if len(keys) == 2 and op in _COMMUTATIVE:
-            keys.sort()
-        sa(n, hash((code, _params_code(n) if n._items else 0, *keys)))
-    return node._skey
-
-
-def _is_graphs(v) -> bool:
-    """A Graph param, or a tuple/list of them (``cond`` branches)."""
-    if isinstance(v, Graph):
-        return True
-    return isinstance(v, (tuple, list)) and bool(v) and all(isinstance(g, Graph) for g in v)
-
-
 def has_graph_params(node: Node) -> bool:
     for _, v in node._items:  # (no generator: asked for every node with params)
         if type(v) not in _PLAIN_PARAMS and _is_graphs(v):
@@ -597,55 +495,6 @@ def _simplify_graph_params(params, rules):
     return ev.persistent() if changed else params
 
 
-def _op_code(node: Node) -> int:
-    """The code of ``node``'s primitive in structural keys (memoized per primitive)."""
-    code = _OP_CODES[node.op] = _name_code(node.op.name)
-    return code
-
-
-_OP_CODES: dict = {}  # memo: primitive -> the code of its name
-
-
-def _name_code(name: str) -> int:
-    return zlib.crc32(name.encode())
-
-
-# memo: (name, value, type) of a node's one param of a plain type (integer_pow's y=2) -> the
-# code of its params (the type too: 1 == True == 1.0 hash alike but print apart)
-_PARAMS_CODES: dict = {}
-_PARAMS_CODES_LIMIT = 4096
-
-
-def _params_code(node: Node) -> int:
-    items = node._items
-    if not items:
-        return 0
-    if len(items) == 1:
-        k, v = items[0]
-        t = type(v)
-        if t in _PLAIN_PARAMS:
-            key = (k, v, t)
-            code = _PARAMS_CODES.get(key)
-            if code is None:
-                code = _params_code_of(node)
-                if len(_PARAMS_CODES) < _PARAMS_CODES_LIMIT:
-                    _PARAMS_CODES[key] = code
-            return code
-    return _params_code_of(node)
-
-
-def _params_code_of(node: Node) -> int:
-    parts = []
-    for k, v in node._items:  # the params, sorted by name
-        if isinstance(v, ConstValue):
-            a = v.array
-            data = a.tobytes() if a.nbytes <= (1 << 20) else repr(a.shape).encode()
-            parts.append(k.encode() + a.dtype.str.encode() + repr(a.shape).encode() + data)
-        elif k == "tag" or _is_graphs(v):
-            parts.append(k.encode())
-        else:
-            parts.append(f"{k}={v!r}".encode())
-    return zlib.crc32(b";".join(parts))
 
 
 def _rebuild(graph: Graph, outputs, mapping=None, made=None, memo=None) -> Graph:

@@ -25,6 +25,7 @@ from ..errors import NonDifferentiableError, at
 from pyrsistent import pmap
 
 from ..ir import Graph, Node, gc_paused, make_node, toposort, with_inputs
+from ..ir.keys import key_nodes
 from ..ir.graph import _ENCLOSING
 from ..ops.elementwise import convert
 from ..core import NoCotangent, proj_p, to_tracer
@@ -184,6 +185,9 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
                           keep: Sequence[Node], loc_of=None, order=None) -> tuple[list, list[Node]]:
     if order is None:
         order = toposort(outputs)
+    # the rules' sums and products put their operands in the canonical order, which the
+    # structural keys of the nodes they build on decide: one pass keys them all at once
+    key_nodes(order)
     dep = dependents(order, wrt)
     # where a node's rule (and the sum of its contributions) makes its nodes: the graph's
     # table, read inline when ``loc_of`` is a graph's (its locator's answer, without a call
