@@ -61,6 +61,18 @@ def current_table():
     return _RECORD.get()
 
 
+# the site of a transform's rule at a node whose line is unknown: still a rule's site (bind
+# builds its nodes as a rule's: in canonical order, keyed, not memoized as a re-trace's), and
+# falsy, so bind looks up the caller's line for them, as for no site
+NO_LINE = ""
+
+
+def rule_site(loc):
+    """What a transform sets as the site of a node's rule: the node's line, or
+    :data:`NO_LINE`."""
+    return NO_LINE if loc is None else loc
+
+
 class site:
     """Inside the block, nodes ``bind`` makes are located at ``loc`` (a node's location,
     while a transform runs that node's rule) instead of at the caller's line."""

@@ -584,6 +584,16 @@ def nan_where_nan(out):
     return bind(nan_or_one_p, out)
 
 
+def _square(x):
+    """``x * x`` as the simplifier writes a square of a real float (``integer_pow``, which
+    computes it as that product, to the bit), so a derivative graph holds it in the form the
+    simplifier leaves (tanh's ``1 - t**2``) and is not rebuilt; complex: the product (NumPy's
+    complex ``power(x, 2)`` rounds otherwise)."""
+    if getattr(x, "dtype", None) is not None and x.dtype.kind == "f":
+        return integer_pow(x, 2)
+    return x * x
+
+
 def _sq_minus_one(x):
     """``x² - 1`` as :func:`_one_minus_sq` gives ``1 - x²`` (the value of ``(x - 1)(x + 1)``,
     the derivative ``2x``)."""
@@ -684,7 +694,7 @@ sin_p     = unary("sin",     np.sin,     lambda x, out: cos(x), sympy="sin",
                   taylor=_unary_rule(_sin_taylor))
 cos_p     = unary("cos",     np.cos,     lambda x, out: -sin(x), sympy="cos",
                   taylor=_unary_rule(_cos_taylor))
-tan_p     = unary("tan",     np.tan,     lambda x, out: 1.0 + out * out,     domain=UNIT, sympy="tan",
+tan_p     = unary("tan",     np.tan,     lambda x, out: 1.0 + _square(out),     domain=UNIT, sympy="tan",
                   taylor=_tan_like(1.0))
 arcsin_p  = unary("arcsin",  np.arcsin,  over=lambda x, out: sqrt(_one_minus_sq(x)), domain=UNIT, xp="asin", sympy="asin",
                   taylor=_T_ARCSIN)
@@ -696,7 +706,7 @@ sinh_p    = unary("sinh",    np.sinh,    lambda x, out: cosh(x), sympy="sinh",
                   taylor=_unary_rule(_sinh_taylor))
 cosh_p    = unary("cosh",    np.cosh,    lambda x, out: sinh(x), sympy="cosh",
                   taylor=_unary_rule(_cosh_taylor))
-tanh_p    = unary("tanh",    np.tanh,    lambda x, out: 1.0 - out * out, sympy="tanh",
+tanh_p    = unary("tanh",    np.tanh,    lambda x, out: 1.0 - _square(out), sympy="tanh",
                   taylor=_tan_like(-1.0))
 arcsinh_p = unary("arcsinh", np.arcsinh, over=lambda x, out: _hypot1(x), xp="asinh", sympy="asinh",
                   taylor=_T_ARCSINH)

@@ -23,7 +23,7 @@ from typing import Optional, Sequence
 from pyrsistent import pmap
 
 from ..core import Tracer, TraceTag, bind, proj_p, to_node, to_tracer
-from ..core.locations import _SITE
+from ..core.locations import _SITE, rule_site
 from ..core.taylor import BILINEAR, BY_JVP, COEFFICIENTWISE, ZERO
 from ..errors import NonDifferentiableError, WireError, at
 from .. import tree
@@ -84,7 +84,7 @@ def propagate(outputs: Sequence[Node], inputs: Sequence[Node], values: Sequence,
                 ser[node] = s
             continue
         # the rule's nodes report the node's line (and bind walks no stack for it)
-        token = _SITE.set(node.loc if loc_of is None else loc_of(node))
+        token = _SITE.set(rule_site(node.loc if loc_of is None else loc_of(node)))
         try:
             out = _apply(new, in_series, order, run)
         finally:

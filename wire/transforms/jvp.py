@@ -19,7 +19,7 @@ from ..core import proj_p, to_tracer
 from ..ops.layout import broadcast_to
 from ..ops.reductions import broadcast_like
 from ..core import Tracer
-from ..core.locations import _SITE
+from ..core.locations import _SITE, rule_site
 from .vjp import WithPrimals, _outputs, carries_derivative, rebased, record_primals
 
 
@@ -81,7 +81,7 @@ def _forward_and_primals(outputs: Sequence[Node], inputs: Sequence[Node], tangen
                 f"forward-mode derivative of primitive {prim.name!r} ({node.aval!r}) is not "
                 f"defined{at(node.loc if loc_of is None else loc_of(node))}"
             )
-        token = _SITE.set(node.loc if loc_of is None else loc_of(node))
+        token = _SITE.set(rule_site(node.loc if loc_of is None else loc_of(node)))
         try:
             args = [Tracer(i) for i in node.inputs]
             if node._items:  # (unpacking a pmap calls its keys() in Python: skip when empty)

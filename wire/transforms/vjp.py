@@ -34,7 +34,7 @@ from ..ops.reductions import sum_to_like, sum_to_shape
 from ..core import Tracer
 from ..core.tracer import _OPEN, _new_tracer, _set_hold, _set_node, _set_trace
 from ..core.tracer import plain_tracer as _tracer
-from ..core.locations import _SITE
+from ..core.locations import _SITE, rule_site
 from ..tracebacks import internal, is_entry_point
 
 
@@ -228,7 +228,7 @@ def _backward_and_primals(outputs: Sequence[Node], cts: Sequence, wrt: Sequence[
                     loc = node.loc
             else:
                 loc = node.loc if loc_of is None else loc_of(node)
-            _SITE.set(loc)
+            _SITE.set(rule_site(loc))
             if kind is list or kind is dict:
                 # the sum of a node's contributions is located at that node, like its rule's
                 # nodes (and bind walks no stack for it)

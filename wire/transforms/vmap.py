@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from .. import tree
 from ..core import Tracer, call_graph_flat, flat_avals, to_tracer, trace_flat
-from ..core.locations import _SITE, recording
+from ..core.locations import _SITE, recording, rule_site
 from ..errors import WireError, at
 from ..ir import Aval, Graph, Node, fresh_inputs, gc_paused, locating_by, with_inputs
 from ..ops.batching import materialize, moveaxis
@@ -61,7 +61,7 @@ def _vmap_flat(graph: Graph, in_dims: Sequence, size: int, out_dims: Sequence) -
                 new = node if same else with_inputs(node, new_ins)
                 env[node] = (new, None)
                 continue
-            token = _SITE.set(graph.loc(node))
+            token = _SITE.set(rule_site(graph.loc(node)))
             try:
                 env[node] = _apply_rule(node, ins, size, graph)
             finally:
