@@ -36,6 +36,7 @@ from .tracer import (
     to_tracer,
     trace,
     trace_flat,
+    int_loop,
     weak_int_range,
     weak_leaves,
 )
@@ -48,5 +49,6 @@ __all__ = [
     "current_trace", "debug_nans", "eager_arg_node", "evaluate_flat", "evaluate_once", "flat_avals", "leaf_aval", "nans_enabled",
     "node_values", "open_trace", "output_nodes", "plan_for", "proj_p", "to_node", "to_tracer",
     "toposort_from", "trace", "trace_flat", "weak_leaves", "int_range", "weak_int_range",
+    "int_loop",
     "leaf_int_ranges", "int_ranges_key", "check_plain_array",
 ]

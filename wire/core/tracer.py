@@ -1039,6 +1039,10 @@ class IntRanges(dict):
 
     exact = False  # (class defaults: no __init__ to run)
     parents = ()
+    # for the carries of a loop body (see wire.api.control_flow): the loop, named for
+    # messages; a carry with the entry (None, None, None, None) has no range a bound was
+    # found for (it grows with a trip count that is not known)
+    loop = None
 
     def mark_exact(self) -> None:
         """The trace depends on the values themselves, and so do the enclosing ones."""
@@ -1232,8 +1236,9 @@ def _int_span(x: "Tracer"):
         if node in spans:
             stack.pop()
             continue
-        kind = node.aval.dtype.kind
-        if kind not in "biu" or node.aval.shape is None:
+        aval = node.aval
+        kind = None if isinstance(aval, tuple) else aval.dtype.kind  # (tuple: multi-output)
+        if kind is None or kind not in "biu" or aval.shape is None:
             spans[node] = None
             stack.pop()
             continue
@@ -1299,7 +1304,11 @@ def _rule_span(node, ins, state):
             for s in ins:
                 used += tuple(r for r in s[4] if r not in used)
             return (*(key or (None, None)), *(now or (None, None)), used)
-    if state.concrete_state() is not None:  # an operation without a rule: its value
+        # (computed from a loop carry with no bound: no range, but where it came from)
+        marks = tuple(r for s in ins for r in s[4] if getattr(r, "loop", None))
+        if marks:
+            return (None, None, None, None, marks[:1])
+    if state is not None and state.concrete_state() is not None:  # no rule: its value
         return _known_span(node, state)
     return None
 
@@ -1374,6 +1383,91 @@ def weak_int_range(x: "Tracer", bounds: tuple | None = None) -> tuple | None:
                 r.mark_exact()
         return (elo, ehi, value)
     return (lo, hi, value)
+
+
+def int_loop(x: "Tracer") -> tuple[str | None, bool]:
+    """``(loop, unbounded)``: the loop (named for messages) whose Python-int carry the weakly
+    typed integer ``x`` is computed from (None if none), and whether no bound was found for
+    its range (a ``while_loop``'s counter whose growth its predicate does not bound)."""
+    span = _int_span(x)
+    if span is None:
+        return None, False
+    for r in span[4]:
+        where = getattr(r, "loop", None)
+        if where:
+            return where, span[0] is None and span[2] is None
+    return None, False
+
+
+def tracer_int_span(x) -> tuple | None:
+    """The span (see :func:`_int_span`) of a loop's initial carry leaf ``x``: a Python int
+    is its own value, a weakly typed integer tracer its range in its trace; else None."""
+    if type(x) is int:
+        return (x, x, x, x, ())
+    if type(x) is bool:
+        return _BOOL_SPAN
+    if isinstance(x, Tracer) and x.weak and x.node.aval.dtype.kind in "biu":
+        return _int_span(x)
+    return None
+
+
+def node_int_span(node: Node, state) -> tuple | None:
+    """The span of ``node`` (a value of the trace ``state`` or of one it runs inside: a
+    loop's closed-over operand) as if it were weakly typed; None outside any trace."""
+    if state is None or isinstance(node.aval, tuple) or node.aval.shape is None \
+            or node.aval.dtype.kind not in "biu":
+        return None
+    t = _new_tracer(WeakTracer)
+    _set_node(t, node)
+    _set_trace(t, state)
+    return _int_span(t)
+
+
+def remember_int_span(x: "Tracer", span: tuple | None) -> None:
+    """Record ``span`` as the range of the tracer ``x`` (a loop's output, whose range the
+    loop's carry analysis found) for the rest of its trace."""
+    state = x._state
+    if state is None or span is None:
+        return
+    if state.int_spans is None:
+        state.int_spans = {}
+    state.int_spans[x.node] = span
+
+
+def graph_int_spans(graph: Graph, outputs) -> Callable:
+    """A function of ``graph``'s inputs' spans (a list, None where not known) giving
+    ``{node: span}`` over the nodes ``outputs`` need: the rules of :func:`_int_span` applied
+    node by node (``graph`` is a closed graph, a loop body, run for every step of a loop:
+    its order and its constants' spans are found once)."""
+    fixed, steps = {}, []
+    inputs = set(graph.inputs)
+    for node in toposort(list(outputs)):
+        if node in inputs:
+            continue
+        aval = node.aval
+        if isinstance(aval, tuple) or aval.shape is None or aval.dtype.kind not in "biu":
+            fixed[node] = None
+        elif node.is_leaf:
+            fixed[node] = _leaf_span(node, None, aval.dtype.kind) if node.op is const_op \
+                else (_BOOL_SPAN if aval.dtype.kind == "b" else None)
+        elif aval.dtype.kind == "b":
+            fixed[node] = _BOOL_SPAN
+        else:
+            steps.append((node, node.inputs, node.op.name == "select"))
+    graph_inputs = graph.inputs
+
+    def run(in_spans) -> dict:
+        spans = dict(fixed)
+        spans.update(zip(graph_inputs, in_spans))
+        for node, ins, select in steps:
+            args = [spans[i] for i in ins]
+            if select:
+                args[0] = _BOOL_SPAN
+            spans[node] = None if None in args else _rule_span(node, args, None)
+        return spans
+
+    run.size = len(steps) + 1  # (its cost, in rule applications)
+    return run
 
 
 def leaf_int_ranges(leaves, weak) -> dict | None:

@@ -12,7 +12,9 @@ import types
 
 import numpy as np
 
-from ..core import Tracer, WeakTracer, check_plain_array, constant_value, to_node, weak_int_range
+from ..core import (
+    Tracer, WeakTracer, check_plain_array, constant_value, to_node, int_loop, weak_int_range,
+)
 from ..core.tracer import check_numeric
 from ..errors import (
     OutArgumentError, ShapeError, WireOverflowError, WireTypeError, WireValueError, at, user_location,
@@ -105,15 +107,28 @@ def _check_int_fits(x: Tracer, dtype: np.dtype) -> None:
     info = np.iinfo(dtype)
     span = weak_int_range(x, (int(info.min), int(info.max)))
     if span is None:
+        loop, unbounded = int_loop(x)
+        if unbounded and (info.min > np.iinfo(x.dtype).min or info.max < np.iinfo(x.dtype).max):
+            raise WireOverflowError(
+                f"a Python integer carried through {loop} meets {dtype}"
+                f"{at(user_location())}, but no bound was found for its range over the "
+                f"loop's steps (a while_loop whose predicate does not bound it, or a scan "
+                f"too long to follow step by step), so it cannot be checked to fit {dtype} "
+                f"as NumPy checks it (a wrapped value would be wrong); carry a NumPy integer "
+                f"of the dtype you mean instead (np.int64(0), or np.{dtype}(0) for {dtype}'s "
+                f"modular arithmetic), or bound the carry in the loop's predicate "
+                f"(c < 100)")
         return
     lo, hi, value = span
     if lo < info.min or hi > info.max:
         what = f"Python integer {value}" if value is not None else \
             f"a Python integer in [{lo}, {hi}]"
+        loop = int_loop(x)[0]
+        via = "" if loop is None else f"; this one is carried through {loop}"
         raise WireOverflowError(
             f"{what} out of bounds for {dtype}, as NumPy raises (a Python int takes "
-            f"the dtype of the array it meets){at(user_location())}; give the array a wider "
-            f"dtype")
+            f"the dtype of the array it meets{via}){at(user_location())}; give the array a "
+            f"wider dtype")
 
 
 def _beyond_traced(x: Tracer) -> int | None:
