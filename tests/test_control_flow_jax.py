@@ -1171,13 +1171,15 @@ def test_a_python_number_carry_takes_the_loop_dtype(name):
     loop float32, and an int that the body makes a float becomes a float (the scan of
     float32 xs from 0.5 was float64; the while_loop adding 1.5 to 0 raised ShapeError). The
     index of a fori_loop with Python-int bounds is weakly typed too (i + a float32 value
-    was float64: ShapeError)."""
+    was float64: ShapeError). A carry the body keeps weak comes out of an eager loop as a
+    Python number (JAX's is a weakly typed array): compared as np.asarray of it."""
     want = jax.tree_util.tree_map(np.asarray, WEAK_CARRY[name](J))
     got = WEAK_CARRY[name](W)
     jitted = wire.jit(lambda: WEAK_CARRY[name](W))()
     for g in (got, jitted):
         g_leaves, w_leaves = _leaves(g)[0], _leaves(want)[0]
-        assert [v.dtype for v in g_leaves] == [v.dtype for v in w_leaves], (g, want)
+        assert [np.asarray(v).dtype for v in g_leaves] == [v.dtype for v in w_leaves], \
+            (g, want)
         for u, v in zip(g_leaves, w_leaves):
             np.testing.assert_allclose(u, v, rtol=1e-6)
 

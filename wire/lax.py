@@ -16,7 +16,7 @@ them); names of ``jax.lax`` that are not here are listed in ``docs/from-jax.md``
 >>> lax.max(np.array([np.nan, -0.0]), np.array([1.0, 0.0]))
 array([nan,  0.])
 >>> lax.fori_loop(0, 4, lambda i, x: x + i, 0)
-array(6)
+6
 """
 
 from __future__ import annotations
@@ -949,7 +949,7 @@ def while_loop(cond_fun=_UNSET, body_fun=_UNSET, init_val=_UNSET, *, cond_fn=_UN
     >>> import numpy as np
     >>> from wire import lax
     >>> lax.while_loop(cond_fun=lambda v: v < 10, body_fun=lambda v: v * 2, init_val=1)
-    array(16)
+    16
     """
     return _control_flow.while_loop(
         _one("while_loop", "cond_fun", cond_fun, "cond_fn", cond_fn),
@@ -965,7 +965,7 @@ def fori_loop(lower, upper, body_fun=_UNSET, init_val=_UNSET, *, unroll=None, bo
     >>> import numpy as np
     >>> from wire import lax
     >>> lax.fori_loop(0, 4, body_fun=lambda i, x: x * 2.0 + i, init_val=1.0)
-    array(27.)
+    27.0
     """
     return _control_flow.fori_loop(
         lower, upper, _one("fori_loop", "body_fun", body_fun, "body_fn", body_fn),

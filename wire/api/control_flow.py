@@ -32,7 +32,11 @@ from ..ops.elementwise import convert, ne
 from ..higher_order.subgraph import closed_graph, inline
 from ..core import _ARRAY_TYPES, Tracer, TraceTag, WeakTracer, flat_avals, to_node, weak_leaves
 from ..core.locations import current_table, recording, site
-from ..core.tracer import check_leaks, open_trace
+from ..core.tracer import (
+    IntRanges, check_leaks, current_trace, graph_int_spans, node_int_span, open_trace,
+    remember_int_span, tracer_int_span,
+)
+from ..errors import WireOverflowError
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]
 
@@ -41,7 +45,7 @@ __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan"]
 
 
 def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str, weak=(),
-                 hoist: bool = True):
+                 hoist: bool = True, ranges: IntRanges | None = None):
     """Trace ``fn`` into a closed graph over ``closed-over values + arguments``.
 
     Returns ``(graph, consts, out_tree)``: ``graph`` has inputs ``consts`` first, then the
@@ -50,7 +54,9 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str, wea
     numbers). With ``hoist`` (a loop body), work ``fn`` does on closed-over values alone is
     lifted out of the graph, to run once; without it (a ``cond`` branch, which must not run
     unless chosen) only the values ``fn`` closes over become operands, and what ``fn``
-    computes from them stays in the graph.
+    computes from them stays in the graph. ``ranges`` (a loop's Python-int carries): the
+    range of values each weakly typed integer argument it names takes in the loop, so that
+    where one meets a narrower integer array the promotion is checked as NumPy's.
     """
     for a in in_avals:
         if a.shape is None:
@@ -58,14 +64,22 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], in_tree, what: str, wea
                 f"{what} needs values of known shape, got {a!r}; give wire.var a shape"
                 f"{at(user_location())}"
             )
-    tag = TraceTag(user_location())
-    args = [arg_node(i, a, tag) for i, a in enumerate(in_avals)]
     # an abstract trace is open while the body runs, as under wire.jit: the body's values
     # are unknown, so wire.numpy.asarray(table) gives a traced constant a traced index can
     # gather from (``jnp.asarray(table)[i]``), in a loop body as in a jitted function
-    with open_trace(where=user_location()), recording() as table, site(None):
-        result = fn(*tree.unflatten(in_tree, [WeakTracer(n) if i in weak else Tracer(n)
-                                              for i, n in enumerate(args)]))
+    with open_trace(where=user_location()) as state, recording() as table, site(None):
+        if ranges is None:
+            tag = TraceTag(user_location())
+            tracers = [WeakTracer(n) if i in weak else Tracer(n)
+                       for i, n in enumerate(arg_node(i, a, tag) for i, a in enumerate(in_avals))]
+        else:  # (the ranged arguments belong to this trace, which knows their ranges)
+            tag = state.tag
+            state.int_ranges = ranges
+            tracers = [(WeakTracer(n, state) if i in ranges else WeakTracer(n)) if i in weak
+                       else Tracer(n)
+                       for i, n in enumerate(arg_node(i, a, tag) for i, a in enumerate(in_avals))]
+        args = [t.node for t in tracers]
+        result = fn(*tree.unflatten(in_tree, tracers))
     out_leaves, out_tree = tree.flatten(result)
     outs = []
     for i, o in enumerate(out_leaves):
@@ -170,17 +184,32 @@ def _branch_index(index, n: int, what: str):
 
 
 def _trace_carry(body, leaves, avals, in_tree, n, what: str, out_avals, extra=(),
-                 hoist=True):
+                 hoist=True, steps=None, pred=None, fixed=None, loop="the loop"):
     """Trace a loop ``body`` whose first ``n`` flat inputs are the carry ``leaves``, as JAX
     does: a carry given as a Python number is weakly typed, and if the body turns it into
     another dtype (``0.0`` times a float32 array is float32; ``0`` plus ``1.0`` is a float),
     the initial value is cast to the dtype the two promote to and the body traced again. So a
     Python number never makes a float32 loop float64, nor a float loop an error.
 
+    A carry the body keeps weakly typed (``c + 1``) stays a Python number out of the loop
+    (``weak_out``), as in a Python loop over NumPy values. A Python-int carry gets the range
+    of values it takes over the loop (:func:`_carry_spans`: ``steps`` steps, or while
+    ``pred`` holds; ``fixed``: leaves whose range is known, a ``fori_loop``'s index), and the
+    body is traced again knowing it, so that where the carry meets a narrower integer array
+    the promotion raises as NumPy's would instead of wrapping.
+
     ``out_avals(traced)`` gives the carry avals the body returns; ``extra`` are the avals of
-    the inputs after the carry. Returns ``(traced, leaves, avals)``."""
+    the inputs after the carry; ``pred(avals, weak, ranges)`` traces a ``while_loop``'s
+    predicate; ``loop`` names the loop in messages.
+    Returns ``(traced, leaves, avals, weak_out, spans, pred_traced)``: ``weak_out`` the carry
+    positions that stay weakly typed, ``spans`` their ranges (by position)."""
     weak = set(weak_leaves(leaves))
-    traced = trace_closed(body, list(avals) + list(extra), in_tree, what, weak, hoist)
+    flags: dict = {}
+    body = _recording_weak(body, flags)
+    where = f"{loop}{at(user_location())}"
+    fixed = {i: sp for i, sp in (fixed or {}).items() if i in weak} if steps else {}
+    known = _ranges(fixed, where) if fixed else None  # (a fori_loop's index: known at once)
+    traced = trace_closed(body, list(avals) + list(extra), in_tree, what, weak, hoist, known)
     leaves, avals = list(leaves), list(avals)
     while weak:  # each round makes at least one more leaf strongly typed, or ends
         changed = set()
@@ -199,8 +228,416 @@ def _trace_carry(body, leaves, avals, in_tree, n, what: str, out_avals, extra=()
         # a promoted carry is strongly typed from then on (as in JAX): ``c * 2.0`` of a
         # carry promoted to float32 stays float32, and so may promote another weak leaf
         weak -= changed
-        traced = trace_closed(body, avals + list(extra), in_tree, what, weak, hoist)
-    return traced, leaves, avals
+        traced = trace_closed(body, avals + list(extra), in_tree, what, weak, hoist, known)
+    weak_out = [i for i in sorted(weak) if i < n and flags["weak"][i]]
+    ints = [i for i in weak_out if avals[i].dtype.kind in "iu"]
+    pred_traced = None if pred is None else pred(avals, weak, None)
+    spans: dict = {}
+    init_spans = {i: tracer_int_span(leaves[i]) for i in ints}
+    if any(i not in fixed for i in ints) and steps != 0 and \
+            all(sp is not None for sp in init_spans.values()):
+        g, consts, _ = traced
+        # a loop that runs at once on values is followed step by step only where the cheap
+        # bounds (a range a step keeps, a counter's drift) do not do: it would cost about as
+        # much as the loop; a traced one (under jit) is followed step by step at once
+        eager = current_trace() is None and not consts
+        args = (g, consts, n, init_spans, steps, pred_traced, fixed, where)
+        found = _carry_spans(*args, exact=not eager)
+        if eager and any(sp is None or sp[0] is None or sp[0] < _I64[0] or sp[1] > _I64[1]
+                         for sp in found[0].values()):
+            found = _carry_spans(*args, exact=True)  # (does it really leave int64?)
+        try:
+            traced, spans, cond_ranges = _retrace_ranged(body, avals, extra, in_tree, what,
+                                                         weak, hoist, where, *found)
+        except WireOverflowError:
+            if not eager:
+                raise
+            found = _carry_spans(*args, exact=True)  # (the cheap bounds may be too wide)
+            traced, spans, cond_ranges = _retrace_ranged(body, avals, extra, in_tree, what,
+                                                         weak, hoist, where, *found)
+        if pred is not None:
+            pred_traced = pred(avals, weak, cond_ranges)
+    return traced, leaves, avals, weak_out, spans, pred_traced
+
+
+_I64 = (int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max))
+
+
+def _retrace_ranged(body, avals, extra, in_tree, what, weak, hoist, where, spans, body_in,
+                    cond_in):
+    """Trace ``body`` again knowing its Python-int carries' ranges ``body_in``; returns the
+    traced body, the results' spans (marked where no bound was found: where such a result
+    meets a narrower integer array, that raises instead of wrapping unchecked) and the
+    :class:`IntRanges` for the predicate."""
+    if body_in is None:  # the body never runs (in this call: _carry_spans keyed the trace
+        body_in = {}  # on the values), so it checks nothing
+    body_ranges = _ranges(body_in, where)
+    spans = {i: (None, None, None, None, (body_ranges,)) if sp is None
+             else (*sp[:4], (*sp[4], body_ranges)) for i, sp in spans.items()}
+    traced = trace_closed(body, avals + list(extra), in_tree, what, weak, hoist, body_ranges)
+    return traced, spans, _ranges(cond_in, where)
+
+
+def _recording_weak(body, flags: dict):
+    """``body``, noting in ``flags["weak"]`` which of its output leaves are weakly typed."""
+    def recorded(*args):
+        out = body(*args)
+        flags["weak"] = [_is_weak(o) or isinstance(o, WeakTracer) for o in tree.leaves(out)]
+        return out
+
+    return recorded
+
+
+def _ranges(spans: dict, where: str) -> IntRanges:
+    """The :class:`IntRanges` of a loop body's (or predicate's) Python-int carries, their
+    ranges ``spans`` (None: no bound found), naming the enclosing traces' ranges they use."""
+    out = IntRanges()
+    out.loop = where
+    for i, s in spans.items():
+        if s is None:
+            out[i] = (None, None, None, None)
+        else:
+            out[i] = s[:4]
+            out.parents += tuple(r for r in s[4] if isinstance(r, IntRanges)
+                                 and all(r is not p for p in out.parents))
+    return out
+
+
+# how far a loop's Python-int carries are followed step by step (rule applications: under a
+# trace, and where the loop runs at once on values, then costing about as much as the loop);
+# beyond, the ranges are widened to a bound that holds for every step (or none is found)
+_STEP_BUDGET = 100_000
+_EAGER_BUDGET = 5_000_000
+_HULL_ROUNDS = 32
+_WIDE = 1 << 256  # (a bound past every dtype's, below the range rules' limit)
+
+
+def _carry_spans(graph, consts, n, init, steps, pred, fixed, where, exact=True):
+    """The ranges of a loop's Python-int carries (positions ``init``, their initial spans:
+    see ``wire.core.tracer._int_span``) through the body ``graph`` (operands ``consts``, then
+    the ``n`` carries, then per-step inputs), by Python's integer arithmetic on intervals:
+    step by step over the ``steps`` steps of a ``scan`` (exact for known values), else the
+    smallest range closed under a step (widened where it keeps growing, then narrowed by a
+    ``while_loop``'s predicate ``pred``); ``exact=False`` tries the bounds that cost little
+    first (a range a step keeps, a counter's drift ``c + k``). Returns ``(out, body_in, cond_in)``: the ranges of
+    the final carries, of the carries the body sees and of those the predicate sees (None:
+    no bound found; ``body_in`` is None where the body never runs in this call)."""
+    state = current_trace()
+    nc = len(consts)
+    c_spans = [node_int_span(c.node, state) for c in consts]
+    rest = [None] * (len(graph.inputs) - nc - n)
+    budget = _EAGER_BUDGET if state is None and not consts else _STEP_BUDGET
+    ints = list(init)
+    run = graph_int_spans(graph, [graph.outputs[i] for i in ints])
+    fixed = fixed or {}
+
+    def step(cur):
+        spans = run(c_spans + [cur.get(i) for i in range(n)] + rest)
+        return {i: spans[graph.outputs[i]] for i in ints}
+
+    feasible = steps is not None and steps * run.size <= budget
+    if steps is not None and not (feasible and (exact or steps <= 8)):
+        hull = dict(init)
+        for _ in range(8):
+            new = _hull_step(step, lambda h: h, init, hull, {})
+            if _same(new, hull):
+                return hull, hull, hull
+            hull = new
+        drift = _drift(graph, nc, n, ints, fixed, run, c_spans, rest, init, steps)
+        if drift is not None:
+            return drift
+    if feasible:
+        cur, hull = dict(init), dict(init)  # the carries of step k, of steps 0 .. k
+        for k in range(steps):
+            new = step(cur)
+            if _same(new, cur):
+                break
+            cur = new
+            if k < steps - 1:
+                hull = {i: _union(hull[i], cur[i]) for i in ints}
+        return cur, hull, hull
+    refine = (lambda h: h) if pred is None else _refiner(pred, state, n, ints)
+    hull = dict(init)
+    hull.update((i, s) for i, s in fixed.items() if i in hull)
+    for _ in range(_HULL_ROUNDS):
+        new = _hull_step(step, refine, init, hull, fixed)
+        if _same(new, hull):
+            break
+        last, hull = hull, new
+    else:  # still growing: widen what grows, then narrow by the predicate
+        wide = {i: _widen(last[i], hull[i]) for i in ints}
+        hull = _hull_step(step, refine, init, wide, fixed, keep=False)
+        if not _same(_hull_step(step, refine, init, hull, fixed), hull):
+            hull = {i: None for i in ints}
+    if any(hull[i] is None for i in ints):
+        hull = body_in = {i: None for i in ints}  # (the carries meet each other: no bound)
+    else:
+        body_in = refine(hull)  # (None: the body never runs)
+    if pred is not None and (exact or any(hull[i] is None for i in ints)):
+        # this call's values, where known, step by step as the loop runs
+        values = _run_values(step, pred, state, n, init, run.size, budget)
+        if values is not None:  # (decided by the predicate's operands' values too: ``used``)
+            out, seen, used = values
+            used += tuple(r for sp in c_spans if sp is not None for r in sp[4])
+            hull = {i: _with_values(hull[i], out[i], init[i], used) for i in ints}
+            if body_in is not None:
+                body_in = None if any(seen[i] is None for i in ints) else \
+                    {i: _with_values(body_in[i], seen[i], init[i], used) for i in ints}
+            if body_in is None:  # (not in this call: a trace for these values only)
+                for r in used + tuple(r for sp in init.values() for r in sp[4]):
+                    if isinstance(r, IntRanges):
+                        r.mark_exact()
+    return hull, body_in, hull
+
+
+def _with_values(span, values, init, more):
+    """``span`` (None: no bound found) with this call's values ``values`` (a span; None: the
+    body never sees any); ``init`` the carry's initial span, ``more`` the ranges the values
+    were decided by, for the ranges it uses."""
+    lo, hi, used = (None, None, init[4]) if span is None else (span[0], span[1], span[4])
+    used += tuple(r for r in more if all(r is not q for q in used))
+    if values is None:
+        return None if lo is None else (lo, hi, None, None, used)
+    return (lo, hi, *values[2:4], used)
+
+
+def _run_values(step, pred, state, n, init, cost, budget):
+    """A ``while_loop``'s Python-int carries in this call, where their values are known and
+    decide its predicate at every step: ``(final, seen)`` (``seen``: the hull of the values the
+    body gets, None if it never runs), or None if the predicate cannot be decided on them
+    (it reads another value) or the steps exceed the budget."""
+    graph, consts, _ = pred
+    c_spans = [node_int_span(c.node, state) for c in consts]
+    used = tuple(r for sp in c_spans if sp is not None for r in sp[4])
+    run = graph_int_spans(graph, graph.outputs)
+    cost += run.size
+    values = lambda sp: None if sp is None or sp[2] is None else (None, None, *sp[2:])  # noqa
+    cur = {i: values(sp) for i, sp in init.items()}
+    c_spans = [values(sp) for sp in c_spans]
+    seen = dict.fromkeys(init)
+    for _ in range(budget // cost + 1):
+        if any(sp is None for sp in cur.values()):
+            return None
+        spans = run(c_spans + [cur.get(i) for i in range(n)])
+        holds = _truth(graph.outputs[0], spans)
+        if holds is None:
+            return None
+        if not holds:
+            return cur, seen, used
+        seen = {i: cur[i] if seen[i] is None else _union(seen[i], cur[i]) for i in cur}
+        cur = {i: values(sp) for i, sp in step(cur).items()}
+    return None
+
+
+_DECIDE = {"lt": lambda a, b: (a[1] < b[0], a[0] >= b[1]),
+           "le": lambda a, b: (a[1] <= b[0], a[0] > b[1]),
+           "gt": lambda a, b: (a[0] > b[1], a[1] <= b[0]),
+           "ge": lambda a, b: (a[0] >= b[1], a[1] < b[0]),
+           "eq": lambda a, b: (a[0] == a[1] == b[0] == b[1], a[1] < b[0] or b[1] < a[0]),
+           "ne": lambda a, b: (a[1] < b[0] or b[1] < a[0], a[0] == a[1] == b[0] == b[1])}
+
+
+def _truth(node, spans):
+    """Whether the boolean ``node`` of a predicate is true for the values of ``spans`` (their
+    values' parts), as far as comparisons joined by and/or decide it; None if they do not."""
+    if node.is_leaf:
+        if node.op is const_op and node.aval.shape == ():
+            return bool(node.params["value"].array)
+        return None
+    name = node.op.name
+    if name in ("and", "bitwise_and", "or", "bitwise_or") and node.aval.dtype.kind == "b":
+        parts = [_truth(i, spans) for i in node.inputs]
+        if name.endswith("and"):
+            return False if False in parts else (True if all(parts) else None)
+        return True if True in parts else (False if parts.count(False) == len(parts) else None)
+    rule = _DECIDE.get(name)
+    if rule is None or node.inputs[0].aval.shape != () or node.inputs[1].aval.shape != ():
+        return None
+    a, b = (spans.get(i) for i in node.inputs)
+    if a is None or b is None or a[2] is None or b[2] is None:
+        return None
+    yes, no = rule(a[2:4], b[2:4])
+    return True if yes else (False if no else None)
+
+
+def _drift(graph, nc, n, ints, fixed, run, c_spans, rest, init, steps):
+    """``(out, body_in, body_in)`` of a ``scan`` whose Python-int carries are counters: each
+    new carry ``c + d`` (or ``c - d``) with ``d`` of a range that does not depend on the
+    carries (a constant, the operands, a ``fori_loop``'s index), so that after ``k`` steps
+    ``c`` lies within ``c0 + k * d``; None if some carry is not one."""
+    spans = run(c_spans + [fixed.get(i) for i in range(n)] + rest)
+    out, body_in = {}, {}
+    for i in ints:
+        o, x = graph.outputs[i], graph.inputs[nc + i]
+        name = None if o.is_leaf else o.op.name
+        if name == "add" and (o.inputs[0] is x) != (o.inputs[1] is x):
+            d, sign = spans.get(o.inputs[1] if o.inputs[0] is x else o.inputs[0]), 1
+        elif name == "sub" and o.inputs[0] is x and o.inputs[1] is not x:
+            d, sign = spans.get(o.inputs[1]), -1
+        else:
+            return None
+        if d is None:
+            return None
+        if sign < 0:
+            d = (None if d[1] is None else -d[1], None if d[0] is None else -d[0],
+                 None if d[3] is None else -d[3], None if d[2] is None else -d[2], d[4])
+        out[i] = _moved(init[i], d, steps, False)
+        body_in[i] = _moved(init[i], d, steps - 1, True)
+        if out[i] is None or body_in[i] is None:
+            return None
+    return out, body_in, body_in
+
+
+def _moved(c, d, k, hull):
+    """The span of ``c`` plus ``k`` steps of ``d`` (with ``hull``: of any number up to
+    ``k``); None if neither part is known."""
+    parts = []
+    for a, b in ((0, 1), (2, 3)):
+        if c[a] is None or d[a] is None:
+            parts += [None, None]
+        elif hull:
+            parts += [c[a] + min(0, k * d[a]), c[b] + max(0, k * d[b])]
+        else:
+            parts += [c[a] + k * d[a], c[b] + k * d[b]]
+    if parts[0] is None and parts[2] is None:
+        return None
+    return (*parts, c[4] + tuple(r for r in d[4] if all(r is not q for q in c[4])))
+
+
+def _hull_step(step, refine, init, hull, fixed, keep=True):
+    """``init`` joined with a step from the carries ``hull`` (as the predicate lets them in),
+    and with ``hull`` itself (``keep``)."""
+    body_in = refine(hull)
+    if body_in is None:  # (the body never runs)
+        return dict(init)
+    out = step(body_in)
+    new = {i: _union(_union(init[i], hull[i]) if keep else init[i], out[i]) for i in init}
+    new.update((i, s) for i, s in fixed.items() if i in new)
+    return new
+
+
+def _same(a: dict, b: dict) -> bool:
+    return all((a[i] is None) == (b[i] is None) and (a[i] is None or a[i][:4] == b[i][:4])
+               for i in a)
+
+
+def _min(a, b):
+    return None if a is None or b is None else min(a, b)
+
+
+def _max(a, b):
+    return None if a is None or b is None else max(a, b)
+
+
+def _union(a, b):
+    """The smallest span holding spans ``a`` and ``b`` (None: not known)."""
+    if a is None or b is None:
+        return None
+    lo, hi, elo, ehi = _min(a[0], b[0]), _max(a[1], b[1]), _min(a[2], b[2]), _max(a[3], b[3])
+    if lo is None and elo is None:
+        return None
+    return (lo, hi, elo, ehi, a[4] + tuple(r for r in b[4] if all(r is not q for q in a[4])))
+
+
+def _widen(old, new):
+    """``new`` with each bound that moved past ``old``'s pushed out to ``_WIDE``."""
+    if old is None or new is None:
+        return None
+    lo, hi, elo, ehi = new[:4]
+    if lo is not None and lo < old[0]:
+        lo = -_WIDE
+    if hi is not None and hi > old[1]:
+        hi = _WIDE
+    if elo is not None and elo < old[2]:
+        elo = -_WIDE
+    if ehi is not None and ehi > old[3]:
+        ehi = _WIDE
+    return (lo, hi, elo, ehi, new[4])
+
+
+_FLIP = {"lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
+
+
+def _refiner(pred, state, n, ints):
+    """The carries' spans narrowed to where the ``while_loop`` predicate ``pred`` (its traced
+    ``(graph, consts, tree)``) holds, as far as it is a conjunction of comparisons of a
+    Python-int carry with a value of known range (``c < 10``, ``(c < n) & (d >= 0)``); None
+    where it cannot hold (the body never runs)."""
+    graph, consts, _ = pred
+    nc = len(consts)
+    c_spans = [node_int_span(c.node, state) for c in consts]
+    position = {graph.inputs[nc + i]: i for i in ints}
+    run = graph_int_spans(graph, graph.outputs)
+
+    def refine(hull):
+        spans = run(c_spans + [hull.get(i) for i in range(n)])
+        out = dict(hull)
+        stack = [graph.outputs[0]]
+        while stack:
+            node = stack.pop()
+            name = node.op.name if not node.is_leaf else None
+            if name in ("and", "bitwise_and") and node.aval.dtype.kind == "b":
+                stack.extend(node.inputs)
+            elif name in _FLIP and len(node.inputs) == 2:
+                a, b = node.inputs
+                for c, other, op in ((a, b, name), (b, a, _FLIP[name])):
+                    i = position.get(c)
+                    if i is not None and out[i] is not None and spans.get(other) is not None:
+                        out[i] = _bounded(out[i], op, spans[other])
+                        if out[i] is False:
+                            return None
+        return out
+
+    return refine
+
+
+def _bounded(span, op, other):
+    """``span`` narrowed to the values ``c`` with ``c op v`` for some ``v`` of ``other``'s;
+    False where none is."""
+    lo, hi, elo, ehi, used = span
+    olo, ohi, oelo, oehi, oused = other
+    if op in ("lt", "le"):
+        d = 1 if op == "lt" else 0
+        hi = hi if ohi is None or hi is None else min(hi, ohi - d)
+        ehi = ehi if oehi is None or ehi is None else min(ehi, oehi - d)
+    else:
+        d = 1 if op == "gt" else 0
+        lo = lo if olo is None or lo is None else max(lo, olo + d)
+        elo = elo if oelo is None or elo is None else max(elo, oelo + d)
+    if lo is not None and lo > hi:
+        return False
+    if elo is not None and elo > ehi:
+        elo = ehi = None  # (not in this call: the body never runs in it)
+    return (lo, hi, elo, ehi, used + tuple(r for r in oused if all(r is not q for q in used)))
+
+
+def _weak_outs(outs, weak_out, spans) -> list:
+    """A loop's results, those at positions ``weak_out`` weakly typed, as the carry was: a
+    Python number when computed (a NumPy loop's carry ``c = c + 1`` stays a Python int), a
+    weakly typed tracer knowing its range (``spans``) when traced."""
+    outs = list(outs)
+    for i in weak_out:
+        o = outs[i]
+        span = spans.get(i)
+        if isinstance(o, Tracer):
+            # (a loop's results belong to the trace it is called in: its operands may be
+            # tracers of no trace, the closed-over values)
+            o = WeakTracer(o.node, o._state if o._state is not None else current_trace())
+            remember_int_span(o, span)
+        else:
+            o = np.asarray(o)
+            if o.dtype.kind in "iu" and span is not None:
+                info = np.iinfo(o.dtype)
+                lo, hi = (span[2], span[3]) if span[2] is not None else span[:2]
+                if lo is not None and (lo < info.min or hi > info.max):
+                    raise WireOverflowError(
+                        f"the loop's Python-int carry reaches {hi if hi > info.max else lo}, "
+                        f"beyond {o.dtype}, the dtype it is computed in, where Python's "
+                        f"integers would not wrap{at(user_location())}; carry a NumPy integer "
+                        f"(np.int64(0): modular arithmetic) or a float")
+            o = o.item()
+        outs[i] = o
+    return outs
 
 
 # a Python number of each kind, to promote a weakly typed value as NEP 50 does
@@ -342,18 +779,27 @@ def while_loop(cond_fn: Callable, body_fn: Callable, init):
 
     ``val`` is a pytree whose structure, shapes and dtypes ``body_fn`` keeps. The loop is one
     node; forward mode (``wire.jvp``) differentiates it, reverse mode does not (the trip count
-    depends on the data) — use ``fori_loop`` with Python-int bounds or ``scan`` for that.
+    depends on the data) — use ``fori_loop`` with Python-int bounds or ``scan`` for that. A
+    carry given as a Python number that ``body_fn`` keeps one (``c + 1``, not ``c + x`` of an
+    array ``x``) comes out as a Python number, as from a Python loop; a Python int's range is
+    followed through the loop (bounded by comparisons in ``cond_fn``), so that where it meets
+    a narrower integer array it raises ``wire.WireOverflowError`` as NumPy would, never wraps.
 
     >>> import numpy as np, wire
     >>> wire.while_loop(lambda c: c[0] < 5, lambda c: (c[0] + 1, c[1] * 2.0), (0, 1.0))
-    (array(5), array(32.))
+    (5, 32.0)
+    >>> wire.while_loop(lambda c: c < 5, lambda c: c + 1, 0) + np.ones(2, np.int8)
+    array([6, 6], dtype=int8)
     """
     leaves, in_tree, avals = _flatten_args((init,), "while_loop")
-    (bg, bc, bt), leaves, avals = _trace_carry(
+
+    def pred(avals, weak, ranges):
+        return trace_closed(_as_predicate(cond_fn), avals, in_tree, "while_loop cond_fn",
+                            weak, ranges=ranges)
+
+    (bg, bc, bt), leaves, avals, weak_out, spans, (cg, cc, ct) = _trace_carry(
         body_fn, leaves, avals, in_tree, len(leaves), "while_loop body_fn",
-        lambda t: t[0].out_avals)
-    cg, cc, ct = trace_closed(_as_predicate(cond_fn), avals, in_tree, "while_loop cond_fn",
-                              set(weak_leaves(leaves)))
+        lambda t: t[0].out_avals, pred=pred, loop="the while_loop")
     if ct != tree.flatten(0)[1] or cg.out_avals[0].shape != ():
         raise ShapeError(
             f"while_loop: cond_fn must return one scalar (a boolean), got "
@@ -366,7 +812,7 @@ def while_loop(cond_fn: Callable, body_fn: Callable, init):
             f"dtypes — cast with .astype if needed){at(user_location())}"
         )
     outs = while_bind(cc, bc, leaves, cond=cg, body=bg)
-    return tree.unflatten(bt, list(outs))
+    return tree.unflatten(bt, _weak_outs(outs, weak_out, spans))
 
 
 def _as_predicate(fn):
@@ -390,11 +836,12 @@ def fori_loop(lower, upper, body_fn: Callable, init, *, unroll=None):
     is traced once. The bounds follow JAX's rules (``wire.higher_order.loops.fori_bounds``):
     one dtype for both, or a Python int beside a signed integer; concrete float or bool
     bounds are truncated by ``int()``. ``unroll`` (JAX's loop-unrolling hint) is checked
-    and accepted; values do not depend on it.
+    and accepted; values do not depend on it. A Python-number carry the body keeps one comes
+    out as a Python number, as from a Python loop (see :func:`scan`).
 
     >>> import numpy as np, wire
     >>> wire.fori_loop(0, 4, lambda i, x: x * 2.0 + i, 1.0)
-    array(27.)
+    27.0
     >>> wire.grad(lambda x: wire.fori_loop(0, 3, lambda i, v: v * x, 1.0))(2.0)
     array(12.)
     """
@@ -407,7 +854,9 @@ def fori_loop(lower, upper, body_fn: Callable, init, *, unroll=None):
             i, val = carry
             return (i + 1, body_fn(i, val)), None
 
-        (_, val), _ = scan(step, (lo, init), None, length=max(hi - lo, 0))
+        n = max(hi - lo, 0)
+        index = (lo, hi - 1, lo, hi - 1, ())  # (the range of i in the body)
+        (_, val), _ = _scan(step, (lo, init), None, n, False, {0: index}, "the fori_loop")
         return val
     dtype = bounds[1]
     i0 = convert(lower, dtype) if isinstance(lower, Tracer) else np.asarray(lower, dtype)
@@ -444,11 +893,27 @@ def scan(f: Callable, init, xs=None, length=None, reverse: bool = False, unroll=
     the intermediates of ``f`` its derivative needs (memory grows with ``length``).
     ``unroll`` (JAX's loop-unrolling hint) is checked and accepted; values do not depend on it.
 
+    A carry given as a Python number stays weakly typed while the body keeps it so (``c + 1``;
+    ``c + x`` of an int8 ``x`` makes it int8, as in JAX) and then comes out as a Python number,
+    as from a Python loop over NumPy values. A Python-int carry's values are followed step by
+    step (exactly on known values), so where the carry meets a narrower integer array, in the
+    body or after the loop, a value it does not fit raises ``wire.WireOverflowError`` as
+    NumPy's ``OverflowError``, never wraps.
+
     >>> import numpy as np, wire
     >>> wire.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(1.0, 4.0))
     (array(6.), array([0., 2., 9.]))
+    >>> wire.scan(lambda c, x: (c + 1, c + x), 0, np.ones((3, 2), np.int8))
+    (3, array([[1, 1],
+           [2, 2],
+           [3, 3]], dtype=int8))
     """
     _check_unroll(unroll, "scan")
+    return _scan(f, init, xs, length, reverse, None, "the scan")
+
+
+def _scan(f: Callable, init, xs, length, reverse: bool, fixed, loop: str):
+    """:func:`scan`; ``fixed``: carry leaves of known range (a ``fori_loop``'s index)."""
     c_leaves, c_tree, c_avals = _flatten_args(init, "scan")
     x_leaves, x_tree, x_avals = _flatten_args(xs, "scan")
     length = _scan_length(x_avals, x_tree, length)
@@ -471,9 +936,9 @@ def scan(f: Callable, init, xs=None, length=None, reverse: bool = False, unroll=
     nk = len(c_leaves)
     # a scan of no steps lifts nothing out of its body: the lifted work's derivative would
     # meet the zero cotangent of the steps that never run (exp'(w) = inf: 0 * inf = NaN)
-    (g, consts, _), c_leaves, c_avals = _trace_carry(
+    (g, consts, _), c_leaves, c_avals, weak_out, spans, _ = _trace_carry(
         body, c_leaves, c_avals, in_tree, nk, "scan f", lambda t: t[0].out_avals, slices,
-        hoist=length > 0)
+        hoist=length > 0, steps=length, fixed=fixed, loop=loop)
     msg = _mismatch("scan: f's new carry", c_tree, c_avals, trees["c"], g.out_avals[:nk])
     if msg:
         raise ShapeError(
@@ -481,7 +946,8 @@ def scan(f: Callable, init, xs=None, length=None, reverse: bool = False, unroll=
             f"cast with .astype if needed){at(user_location())}"
         )
     outs = scan_bind(consts, c_leaves, x_leaves, body=g, length=length, reverse=reverse)
-    return tree.unflatten(c_tree, list(outs[:nk])), tree.unflatten(trees["y"], list(outs[nk:]))
+    return (tree.unflatten(c_tree, _weak_outs(outs[:nk], weak_out, spans)),
+            tree.unflatten(trees["y"], list(outs[nk:])))
 
 
 def _scan_length(x_avals, x_tree, length) -> int:
