@@ -216,3 +216,35 @@ def test_grad_and_vmap_through_loops_with_a_python_int_carry():
     over = wire.vmap(lambda x: wire.scan(lambda c, i: (c + 100, c + x), 0, wnp.arange(3))[1])
     with pytest.raises(wire.WireOverflowError, match="200"):
         over(np.ones((2, 2), np.int8))
+
+
+def test_a_trip_count_decided_by_an_argument_keys_the_trace_on_it():
+    """``while c < s`` runs its body for s = 1 but not for s = 0: the trace for s = 0 checks
+    nothing in the body (NumPy's loop raises nothing there) and is keyed on the value, so
+    s = 1 traces again and raises as NumPy's loop does at 0 + 200 (it reused the trace and
+    wrapped to -55)."""
+    def f(s, x):
+        return wire.while_loop(lambda c: c[0] < s, lambda c: (c[0] + 200, c[0] + 200 + c[1]),
+                               (0, x))[1]
+
+    jf = wire.jit(f)
+    for s in (0, 1, 0, 1):
+        want = _outcome(lambda: _py_while(lambda c: c[0] < s,
+                                          lambda c: (c[0] + 200, c[0] + 200 + c[1]), (0, I8))[1])
+        assert _outcome(f, s, I8) == want, s
+        assert _outcome(jf, s, I8) == want, s
+
+
+def test_long_counters_against_numpy():
+    """3000 steps of ``c + k`` (followed as a counter's drift eagerly, step by step under
+    jit): 9000 fits int16, 33000 does not; the fori_loop's index meeting int8 in the body
+    raises at the first index past 127, as NumPy's loop does."""
+    x16 = np.ones(2, np.int16)
+    for k in (3, 11):
+        f = lambda x, k=k: wire.fori_loop(0, 3000, lambda i, c: c + k, 0) + x  # noqa: E731
+        want = _outcome(lambda: _py_fori(0, 3000, lambda i, c: c + k, 0) + x16)
+        assert _outcome(f, x16) == want == _outcome(wire.jit(f), x16), k
+    g = lambda x: wire.fori_loop(0, 3000, lambda i, c: c + (i + x), x)  # noqa: E731
+    assert _outcome(g, I8) == ("raises", OverflowError) == _outcome(wire.jit(g), I8)
+    h = lambda x: wire.fori_loop(0, 100, lambda i, c: c + (i + x), x)  # noqa: E731
+    assert _outcome(h, I8) == _outcome(lambda: _py_fori(0, 100, lambda i, c: c + (i + I8), I8))

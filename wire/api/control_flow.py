@@ -307,7 +307,7 @@ def _ranges(spans: dict, where: str) -> IntRanges:
 # trace, and where the loop runs at once on values, then costing about as much as the loop);
 # beyond, the ranges are widened to a bound that holds for every step (or none is found)
 _STEP_BUDGET = 100_000
-_EAGER_BUDGET = 5_000_000
+_EAGER_BUDGET = 1_000_000
 _HULL_ROUNDS = 32
 _WIDE = 1 << 256  # (a bound past every dtype's, below the range rules' limit)
 
@@ -319,9 +319,10 @@ def _carry_spans(graph, consts, n, init, steps, pred, fixed, where, exact=True):
     step by step over the ``steps`` steps of a ``scan`` (exact for known values), else the
     smallest range closed under a step (widened where it keeps growing, then narrowed by a
     ``while_loop``'s predicate ``pred``); ``exact=False`` tries the bounds that cost little
-    first (a range a step keeps, a counter's drift ``c + k``). Returns ``(out, body_in, cond_in)``: the ranges of
-    the final carries, of the carries the body sees and of those the predicate sees (None:
-    no bound found; ``body_in`` is None where the body never runs in this call)."""
+    first (a range a step keeps, a counter's drift ``c + k``). Returns ``(out, body_in,
+    cond_in)``: the ranges of the final carries, of the carries the body sees and of those
+    the predicate sees (None: no bound found; ``body_in`` is None where the body never runs
+    in this call)."""
     state = current_trace()
     nc = len(consts)
     c_spans = [node_int_span(c.node, state) for c in consts]
@@ -379,6 +380,8 @@ def _carry_spans(graph, consts, n, init, steps, pred, fixed, where, exact=True):
         if values is not None:  # (decided by the predicate's operands' values too: ``used``)
             out, seen, used = values
             used += tuple(r for sp in c_spans if sp is not None for r in sp[4])
+            cond_in = {i: _with_values(hull[i], out[i] if seen[i] is None else
+                                       _union(seen[i], out[i]), init[i], used) for i in ints}
             hull = {i: _with_values(hull[i], out[i], init[i], used) for i in ints}
             if body_in is not None:
                 body_in = None if any(seen[i] is None for i in ints) else \
@@ -387,6 +390,7 @@ def _carry_spans(graph, consts, n, init, steps, pred, fixed, where, exact=True):
                 for r in used + tuple(r for sp in init.values() for r in sp[4]):
                     if isinstance(r, IntRanges):
                         r.mark_exact()
+            return hull, body_in, cond_in
     return hull, body_in, hull
 
 
