@@ -248,3 +248,33 @@ def test_long_counters_against_numpy():
     assert _outcome(g, I8) == ("raises", OverflowError) == _outcome(wire.jit(g), I8)
     h = lambda x: wire.fori_loop(0, 100, lambda i, c: c + (i + x), x)  # noqa: E731
     assert _outcome(h, I8) == _outcome(lambda: _py_fori(0, 100, lambda i, c: c + (i + I8), I8))
+
+
+_BODIES = [lambda c, a, b: c * a + b, lambda c, a, b: (c + a) % (b + 1) - a,
+           lambda c, a, b: ((c - a) & 63) - b, lambda c, a, b: -c + a * b,
+           lambda c, a, b: (c >> 1) + a * a]
+
+
+def test_sampled_loops_agree_with_numpy():
+    """Random carries (c * a + b, (c + a) % (b + 1) - a, ((c - a) & 63) - b, -c + a * b,
+    (c >> 1) + a * a) over 0 to 6 steps, meeting int8 in the body and after the loop: the
+    outcome (int8 values, or OverflowError) is NumPy's loop's, eager and under jit with the
+    initial carry a Python-int argument."""
+    rng = np.random.default_rng(27)
+    for _ in range(40):
+        body = _BODIES[rng.integers(len(_BODIES))]
+        a, b, c0, n = (int(v) for v in (rng.integers(-5, 6), rng.integers(0, 40),
+                                        rng.integers(-60, 61), rng.integers(0, 7)))
+        step = lambda c, a=a, b=b, body=body: body(c, a, b)  # noqa: E731
+        py_step = lambda c, a=a, b=b, body=body: body(c, a, b)  # noqa: E731
+        f = lambda c0, x: (wire.scan(lambda c, i: (step(c), c + x), c0, wnp.arange(n))[1],  # noqa
+                           wire.fori_loop(0, n, lambda i, c: step(c), c0) + x)
+        def want(c0, x):
+            ys, c = [], c0
+            for _ in range(n):
+                ys.append(c + x)
+                c = py_step(c)
+            return (np.stack(ys) if ys else np.zeros((0, 2), np.int8)), c + x
+        expect = _outcome(want, c0, I8)
+        assert _outcome(f, c0, I8) == expect, (body, a, b, c0, n)
+        assert _outcome(wire.jit(f), c0, I8) == expect, (body, a, b, c0, n)
