@@ -278,3 +278,15 @@ def test_sampled_loops_agree_with_numpy():
         expect = _outcome(want, c0, I8)
         assert _outcome(f, c0, I8) == expect, (body, a, b, c0, n)
         assert _outcome(wire.jit(f), c0, I8) == expect, (body, a, b, c0, n)
+
+
+def test_a_fori_loop_whose_bound_is_a_python_int_argument_under_jit():
+    """Under jit a Python-int bound is traced, so the fori_loop is a while_loop whose index
+    is int64; the carry's values follow the index's (the argument's value decides the trip
+    count, and the trace is keyed on it): int8 where NumPy's loop gives int8 (was int64),
+    OverflowError from 128 on (127 + 1 wraps in int8 arithmetic, as NumPy's)."""
+    f = lambda n, x: wire.fori_loop(0, n, lambda i, c: c + 1, 0) + x  # noqa: E731
+    jf = wire.jit(f)
+    for n in (3, 127, 128, 200, 3):
+        want = _outcome(lambda: _py_fori(0, n, lambda i, c: c + 1, 0) + I8)
+        assert _outcome(jf, n, I8) == want == _outcome(f, n, I8), n

@@ -241,18 +241,22 @@ def _trace_carry(body, leaves, avals, in_tree, n, what: str, out_avals, extra=()
         # bounds (a range a step keeps, a counter's drift) do not do: it would cost about as
         # much as the loop; a traced one (under jit) is followed step by step at once
         eager = current_trace() is None and not consts
-        args = (g, consts, n, init_spans, steps, pred_traced, fixed, where)
-        found = _carry_spans(*args, exact=not eager)
+        # a while_loop's int64 scalars of known values (a fori_loop's index under jit, its
+        # bounds Python-int arguments) are followed too: they may decide its predicate
+        tracked = {} if pred is None else _tracked(leaves, avals, n, weak)
+        args = (g, consts, n, {**init_spans, **tracked}, steps, pred_traced, fixed, where,
+                set(tracked))
+        found = _only(_carry_spans(*args, exact=not eager), init_spans)
         if eager and any(sp is None or sp[0] is None or sp[0] < _I64[0] or sp[1] > _I64[1]
                          for sp in found[0].values()):
-            found = _carry_spans(*args, exact=True)  # (does it really leave int64?)
+            found = _only(_carry_spans(*args, exact=True), init_spans)  # (leaves int64?)
         try:
             traced, spans, cond_ranges = _retrace_ranged(body, avals, extra, in_tree, what,
                                                          weak, hoist, where, *found)
         except WireOverflowError:
             if not eager:
                 raise
-            found = _carry_spans(*args, exact=True)  # (the cheap bounds may be too wide)
+            found = _only(_carry_spans(*args, exact=True), init_spans)  # (too wide?)
             traced, spans, cond_ranges = _retrace_ranged(body, avals, extra, in_tree, what,
                                                          weak, hoist, where, *found)
         if pred is not None:
@@ -261,6 +265,29 @@ def _trace_carry(body, leaves, avals, in_tree, n, what: str, out_avals, extra=()
 
 
 _I64 = (int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max))
+
+
+def _tracked(leaves, avals, n, weak) -> dict:
+    """The spans of the strongly typed int64 scalar carries among the first ``n`` whose
+    values' range is known (a NumPy integer, or computed from Python-int arguments)."""
+    state, out = current_trace(), {}
+    for i in range(n):
+        if i in weak or avals[i].shape != () or avals[i].dtype != np.int64:
+            continue
+        x = leaves[i]
+        if isinstance(x, Tracer):
+            sp = node_int_span(x.node, state)
+        else:
+            v = int(np.asarray(x))
+            sp = (v, v, v, v, ())
+        if sp is not None:
+            out[i] = sp
+    return out
+
+
+def _only(found, keep) -> tuple:
+    """``found`` (spans by carry position, or None) restricted to the positions ``keep``."""
+    return tuple(None if d is None else {i: d[i] for i in keep} for d in found)
 
 
 def _retrace_ranged(body, avals, extra, in_tree, what, weak, hoist, where, spans, body_in,
@@ -312,14 +339,16 @@ _HULL_ROUNDS = 32
 _WIDE = 1 << 256  # (a bound past every dtype's, below the range rules' limit)
 
 
-def _carry_spans(graph, consts, n, init, steps, pred, fixed, where, exact=True):
+def _carry_spans(graph, consts, n, init, steps, pred, fixed, where, strong=(), exact=True):
     """The ranges of a loop's Python-int carries (positions ``init``, their initial spans:
     see ``wire.core.tracer._int_span``) through the body ``graph`` (operands ``consts``, then
     the ``n`` carries, then per-step inputs), by Python's integer arithmetic on intervals:
     step by step over the ``steps`` steps of a ``scan`` (exact for known values), else the
     smallest range closed under a step (widened where it keeps growing, then narrowed by a
     ``while_loop``'s predicate ``pred``); ``exact=False`` tries the bounds that cost little
-    first (a range a step keeps, a counter's drift ``c + k``). Returns ``(out, body_in,
+    first (a range a step keeps, a counter's drift ``c + k``); ``strong``: positions of
+    strongly typed int64 carries followed as long as they stay within int64 (whose
+    arithmetic wraps beyond). Returns ``(out, body_in,
     cond_in)``: the ranges of the final carries, of the carries the body sees and of those
     the predicate sees (None: no bound found; ``body_in`` is None where the body never runs
     in this call)."""
@@ -358,25 +387,30 @@ def _carry_spans(graph, consts, n, init, steps, pred, fixed, where, exact=True):
                 hull = {i: _union(hull[i], cur[i]) for i in ints}
         return cur, hull, hull
     refine = (lambda h: h) if pred is None else _refiner(pred, state, n, ints)
-    hull = dict(init)
-    hull.update((i, s) for i, s in fixed.items() if i in hull)
-    for _ in range(_HULL_ROUNDS):
-        new = _hull_step(step, refine, init, hull, fixed)
-        if _same(new, hull):
+    unknown: set = set()  # (carries with no bound: those depending on them have none either)
+    for _ in range(len(ints) + 1):  # (each round finds one more, or none: then it holds)
+        before = set(unknown)
+        held = {**fixed, **dict.fromkeys(unknown)}
+        hull = {**init, **{i: sp for i, sp in held.items() if i in init}}
+        for _ in range(_HULL_ROUNDS):
+            new = _hull_step(step, refine, init, hull, held)
+            if _same(new, hull):
+                break
+            last, hull = hull, new
+        else:  # still growing: widen what grows, then narrow by the predicate
+            wide = {i: _widen(last[i], hull[i]) for i in ints}
+            hull = _hull_step(step, refine, init, wide, held, keep=False)
+            again = _hull_step(step, refine, init, hull, held)
+            unknown |= {i for i in ints if not _same({0: again[i]}, {0: hull[i]})}
+        unknown |= {i for i in ints if hull[i] is None or (i in strong and (
+            hull[i][0] is None or hull[i][0] < _I64[0] or hull[i][1] > _I64[1]))}
+        if unknown == before:
             break
-        last, hull = hull, new
-    else:  # still growing: widen what grows, then narrow by the predicate
-        wide = {i: _widen(last[i], hull[i]) for i in ints}
-        hull = _hull_step(step, refine, init, wide, fixed, keep=False)
-        if not _same(_hull_step(step, refine, init, hull, fixed), hull):
-            hull = {i: None for i in ints}
-    if any(hull[i] is None for i in ints):
-        hull = body_in = {i: None for i in ints}  # (the carries meet each other: no bound)
-    else:
-        body_in = refine(hull)  # (None: the body never runs)
+    hull.update(dict.fromkeys(unknown))
+    body_in = refine(hull)  # (None: the body never runs)
     if pred is not None and (exact or any(hull[i] is None for i in ints)):
         # this call's values, where known, step by step as the loop runs
-        values = _run_values(step, pred, state, n, init, run.size, budget)
+        values = _run_values(step, pred, state, n, init, run.size, budget, strong)
         if values is not None:  # (decided by the predicate's operands' values too: ``used``)
             out, seen, used = values
             used += tuple(r for sp in c_spans if sp is not None for r in sp[4])
@@ -405,11 +439,12 @@ def _with_values(span, values, init, more):
     return (lo, hi, *values[2:4], used)
 
 
-def _run_values(step, pred, state, n, init, cost, budget):
+def _run_values(step, pred, state, n, init, cost, budget, strong=()):
     """A ``while_loop``'s Python-int carries in this call, where their values are known and
     decide its predicate at every step: ``(final, seen)`` (``seen``: the hull of the values the
     body gets, None if it never runs), or None if the predicate cannot be decided on them
-    (it reads another value) or the steps exceed the budget."""
+    (it reads another value), the steps exceed the budget or a ``strong`` (int64) carry
+    leaves int64."""
     graph, consts, _ = pred
     c_spans = [node_int_span(c.node, state) for c in consts]
     used = tuple(r for sp in c_spans if sp is not None for r in sp[4])
@@ -430,6 +465,9 @@ def _run_values(step, pred, state, n, init, cost, budget):
             return cur, seen, used
         seen = {i: cur[i] if seen[i] is None else _union(seen[i], cur[i]) for i in cur}
         cur = {i: values(sp) for i, sp in step(cur).items()}
+        if any(cur[i] is not None and (cur[i][2] < _I64[0] or cur[i][3] > _I64[1])
+               for i in strong):
+            return None
     return None
 
 
