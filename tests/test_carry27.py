@@ -290,3 +290,9 @@ def test_a_fori_loop_whose_bound_is_a_python_int_argument_under_jit():
     for n in (3, 127, 128, 200, 3):
         want = _outcome(lambda: _py_fori(0, n, lambda i, c: c + 1, 0) + I8)
         assert _outcome(jf, n, I8) == want == _outcome(f, n, I8), n
+    # the counter's range over the key's range of n ([0, 127]) fits: one trace for all of
+    # them, even after n = 0 (no step: a trace keyed on the value would retrace every n)
+    g = wire.jit(lambda n, x: wire.fori_loop(0, n, lambda i, c: c + 1, 0) + x)
+    for n in (0, 7, 100):
+        assert g(n, I8).tolist() == [n + 1] * 2
+    assert g.cache_size() == 1

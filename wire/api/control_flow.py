@@ -15,6 +15,7 @@ the operands.
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Sequence
 
 import numpy as np
@@ -250,15 +251,15 @@ def _trace_carry(body, leaves, avals, in_tree, n, what: str, out_avals, extra=()
         if eager and any(sp is None or sp[0] is None or sp[0] < _I64[0] or sp[1] > _I64[1]
                          for sp in found[0].values()):
             found = _only(_carry_spans(*args, exact=True), init_spans)  # (leaves int64?)
+        retrace = functools.partial(_retrace_ranged, body, avals, extra, in_tree, what, weak,
+                                    hoist, where)
         try:
-            traced, spans, cond_ranges = _retrace_ranged(body, avals, extra, in_tree, what,
-                                                         weak, hoist, where, *found)
+            traced, spans, cond_ranges = retrace(*found)
         except WireOverflowError:
             if not eager:
                 raise
             found = _only(_carry_spans(*args, exact=True), init_spans)  # (too wide?)
-            traced, spans, cond_ranges = _retrace_ranged(body, avals, extra, in_tree, what,
-                                                         weak, hoist, where, *found)
+            traced, spans, cond_ranges = retrace(*found)
         if pred is not None:
             pred_traced = pred(avals, weak, cond_ranges)
     return traced, leaves, avals, weak_out, spans, pred_traced
@@ -286,22 +287,35 @@ def _tracked(leaves, avals, n, weak) -> dict:
 
 
 def _only(found, keep) -> tuple:
-    """``found`` (spans by carry position, or None) restricted to the positions ``keep``."""
-    return tuple(None if d is None else {i: d[i] for i in keep} for d in found)
+    """``found`` (spans by carry position, or None; then ``never``) restricted to the
+    positions ``keep``."""
+    return (*(None if d is None else {i: d[i] for i in keep} for d in found[:3]), found[3])
 
 
 def _retrace_ranged(body, avals, extra, in_tree, what, weak, hoist, where, spans, body_in,
-                    cond_in):
-    """Trace ``body`` again knowing its Python-int carries' ranges ``body_in``; returns the
-    traced body, the results' spans (marked where no bound was found: where such a result
-    meets a narrower integer array, that raises instead of wrapping unchecked) and the
-    :class:`IntRanges` for the predicate."""
-    if body_in is None:  # the body never runs (in this call: _carry_spans keyed the trace
-        body_in = {}  # on the values), so it checks nothing
-    body_ranges = _ranges(body_in, where)
+                    cond_in, never):
+    """Trace ``body`` again knowing its Python-int carries' ranges ``body_in`` (None: the
+    body never runs, and checks nothing); returns the traced body, the results' spans (marked
+    where no bound was found: where such a result meets a narrower integer array, that raises
+    instead of wrapping unchecked) and the :class:`IntRanges` for the predicate. ``never``:
+    the body does not run in this call, so where a check of ``body_in`` (the other calls'
+    ranges) fails, the trace is keyed on the values (the ranges ``never``) and checks
+    nothing."""
+    body_ranges = _ranges(body_in or {}, where)
+    try:
+        traced = trace_closed(body, avals + list(extra), in_tree, what, weak, hoist,
+                              body_ranges)
+    except WireOverflowError:
+        if never is None:
+            raise
+        for r in never:
+            if isinstance(r, IntRanges):
+                r.mark_exact()
+        body_ranges = _ranges({}, where)
+        traced = trace_closed(body, avals + list(extra), in_tree, what, weak, hoist,
+                              body_ranges)
     spans = {i: (None, None, None, None, (body_ranges,)) if sp is None
              else (*sp[:4], (*sp[4], body_ranges)) for i, sp in spans.items()}
-    traced = trace_closed(body, avals + list(extra), in_tree, what, weak, hoist, body_ranges)
     return traced, spans, _ranges(cond_in, where)
 
 
@@ -351,7 +365,8 @@ def _carry_spans(graph, consts, n, init, steps, pred, fixed, where, strong=(), e
     arithmetic wraps beyond). Returns ``(out, body_in,
     cond_in)``: the ranges of the final carries, of the carries the body sees and of those
     the predicate sees (None: no bound found; ``body_in`` is None where the body never runs
-    in this call)."""
+    in this call), and ``never``: the ranges to key the trace on where the body does not run
+    in this call but may in others (else None)."""
     state = current_trace()
     nc = len(consts)
     c_spans = [node_int_span(c.node, state) for c in consts]
@@ -371,7 +386,7 @@ def _carry_spans(graph, consts, n, init, steps, pred, fixed, where, strong=(), e
         for _ in range(8):
             new = _hull_step(step, lambda h: h, init, hull, {})
             if _same(new, hull):
-                return hull, hull, hull
+                return hull, hull, hull, None
             hull = new
         drift = _drift(graph, nc, n, ints, fixed, run, c_spans, rest, init, steps)
         if drift is not None:
@@ -385,7 +400,7 @@ def _carry_spans(graph, consts, n, init, steps, pred, fixed, where, strong=(), e
             cur = new
             if k < steps - 1:
                 hull = {i: _union(hull[i], cur[i]) for i in ints}
-        return cur, hull, hull
+        return cur, hull, hull, None
     refine = (lambda h: h) if pred is None else _refiner(pred, state, n, ints)
     unknown: set = set()  # (carries with no bound: those depending on them have none either)
     for _ in range(len(ints) + 1):  # (each round finds one more, or none: then it holds)
@@ -407,6 +422,8 @@ def _carry_spans(graph, consts, n, init, steps, pred, fixed, where, strong=(), e
         if unknown == before:
             break
     hull.update(dict.fromkeys(unknown))
+    if unknown and pred is not None:  # counters of a loop whose steps a counter bounds
+        _count_bounded(graph, nc, n, ints, unknown, run, c_spans, rest, init, hull, refine)
     body_in = refine(hull)  # (None: the body never runs)
     if pred is not None and (exact or any(hull[i] is None for i in ints)):
         # this call's values, where known, step by step as the loop runs
@@ -417,15 +434,13 @@ def _carry_spans(graph, consts, n, init, steps, pred, fixed, where, strong=(), e
             cond_in = {i: _with_values(hull[i], out[i] if seen[i] is None else
                                        _union(seen[i], out[i]), init[i], used) for i in ints}
             hull = {i: _with_values(hull[i], out[i], init[i], used) for i in ints}
+            never = None
             if body_in is not None:
-                body_in = None if any(seen[i] is None for i in ints) else \
-                    {i: _with_values(body_in[i], seen[i], init[i], used) for i in ints}
-            if body_in is None:  # (not in this call: a trace for these values only)
-                for r in used + tuple(r for sp in init.values() for r in sp[4]):
-                    if isinstance(r, IntRanges):
-                        r.mark_exact()
-            return hull, body_in, cond_in
-    return hull, body_in, hull
+                body_in = {i: _with_values(body_in[i], seen[i], init[i], used) for i in ints}
+                if any(seen[i] is None for i in ints):  # (not in this call: see never)
+                    never = used + tuple(r for sp in init.values() for r in sp[4])
+            return hull, body_in, cond_in, never
+    return hull, body_in, hull, None
 
 
 def _with_values(span, values, init, more):
@@ -502,6 +517,49 @@ def _truth(node, spans):
     return True if yes else (False if no else None)
 
 
+def _count_bounded(graph, nc, n, ints, unknown, run, c_spans, rest, init, hull, refine):
+    """Bound the ``unknown`` carries of a ``while_loop`` that are counters (``c + d``, see
+    :func:`_drift`) by the number of steps its predicate allows another counter ``j + d``
+    (``d >= 1``) bounded by it (``j < n``: at most ``(n - 1 - j0) // d + 1`` steps): the
+    index of a ``fori_loop`` under jit. Updates ``hull`` in place."""
+    body_in = refine(hull)
+    if body_in is None:
+        return
+    spans = run(c_spans + [hull.get(i) for i in range(n)] + rest)
+    steps = None
+    for j in ints:
+        d = _step_of(graph, nc, j, spans)
+        top, start = body_in.get(j), init[j]
+        if j in unknown or d is None or d[0] is None or d[0] < 1 or top is None or \
+                top[1] is None or start[0] is None:
+            continue
+        k = max((top[1] - start[0]) // d[0] + 1, 0)
+        steps = k if steps is None else min(steps, k)
+    if steps is None:
+        return
+    for i in sorted(unknown):
+        d = _step_of(graph, nc, i, spans)
+        moved = None if d is None else _moved(init[i], d, steps, True)
+        if moved is not None:
+            hull[i] = moved
+            unknown.discard(i)
+
+
+def _step_of(graph, nc, i, spans):
+    """The span of ``d`` where the body's new carry ``i`` is ``c + d`` or ``c - d`` (as
+    ``+ (-d)``) of the carry ``c`` itself, ``spans`` the body's; else None."""
+    o, x = graph.outputs[i], graph.inputs[nc + i]
+    name = None if o.is_leaf else o.op.name
+    if name == "add" and (o.inputs[0] is x) != (o.inputs[1] is x):
+        return spans.get(o.inputs[1] if o.inputs[0] is x else o.inputs[0])
+    if name == "sub" and o.inputs[0] is x and o.inputs[1] is not x:
+        d = spans.get(o.inputs[1])
+        return None if d is None else (
+            None if d[1] is None else -d[1], None if d[0] is None else -d[0],
+            None if d[3] is None else -d[3], None if d[2] is None else -d[2], d[4])
+    return None
+
+
 def _drift(graph, nc, n, ints, fixed, run, c_spans, rest, init, steps):
     """``(out, body_in, body_in)`` of a ``scan`` whose Python-int carries are counters: each
     new carry ``c + d`` (or ``c - d``) with ``d`` of a range that does not depend on the
@@ -510,24 +568,14 @@ def _drift(graph, nc, n, ints, fixed, run, c_spans, rest, init, steps):
     spans = run(c_spans + [fixed.get(i) for i in range(n)] + rest)
     out, body_in = {}, {}
     for i in ints:
-        o, x = graph.outputs[i], graph.inputs[nc + i]
-        name = None if o.is_leaf else o.op.name
-        if name == "add" and (o.inputs[0] is x) != (o.inputs[1] is x):
-            d, sign = spans.get(o.inputs[1] if o.inputs[0] is x else o.inputs[0]), 1
-        elif name == "sub" and o.inputs[0] is x and o.inputs[1] is not x:
-            d, sign = spans.get(o.inputs[1]), -1
-        else:
-            return None
+        d = _step_of(graph, nc, i, spans)
         if d is None:
             return None
-        if sign < 0:
-            d = (None if d[1] is None else -d[1], None if d[0] is None else -d[0],
-                 None if d[3] is None else -d[3], None if d[2] is None else -d[2], d[4])
         out[i] = _moved(init[i], d, steps, False)
         body_in[i] = _moved(init[i], d, steps - 1, True)
         if out[i] is None or body_in[i] is None:
             return None
-    return out, body_in, body_in
+    return out, body_in, body_in, None
 
 
 def _moved(c, d, k, hull):
