@@ -236,7 +236,15 @@ def custom_linear_solve(matvec: Callable, b, solve: Callable, transpose_solve=No
                 tree.map(wnp.zeros_like, tk))
 
     lsolve.defvjp(lsolve_fwd, lsolve_bwd)
+    # linear in b (the other arguments constants): linear_transpose transposes it by its
+    # reverse mode, the transposed solve (wire.higher_order.linearity.linear_operands)
+    lsolve._linear_in = _linear_in_b
     return lsolve(consts, b, frozen, t_frozen)
+
+
+def _linear_in_b():
+    """What ``custom_linear_solve`` is linear in, for ``wire.linear_transpose``."""
+    return "wire.lax.custom_linear_solve", (1,), "b"
 
 
 def _dtype_of(v):

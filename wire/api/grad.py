@@ -960,7 +960,12 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
 
     ``f`` must be linear in its arguments, built from linear operations (sums, products
     with constants, matrix products, indexing, reshapes, the FFTs, the real ones too:
-    ``rfft``, ``irfft``, ``rfftn``, ``irfftn``, ``hfft``, ``ihfft`` …), as in JAX also
+    ``rfft``, ``irfft``, ``rfftn``, ``irfftn``, ``hfft``, ``ihfft``, the linear solves in
+    their right-hand side, the matrix a constant: ``wire.numpy.linalg.solve``,
+    ``wire.scipy.linalg``'s ``solve``, ``solve_triangular``, ``cho_solve``, ``lu_solve``,
+    ``solve_banded``, ``solveh_banded``, ``solve_toeplitz``, ``solve_sylvester`` and the
+    Lyapunov solvers, ``wire.lax.custom_linear_solve`` and the Krylov solvers of
+    ``wire.scipy.sparse.linalg`` …, transposed to the transposed solve), as in JAX also
     through ``wire.cond``/``wire.switch`` (whose predicate or index must not be computed
     from the arguments), ``wire.scan``, ``wire.fori_loop`` with static bounds and
     ``wire.checkpoint``: anything else applied to a value computed from the arguments
@@ -983,6 +988,10 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
     >>> import wire.numpy as wnp
     >>> wire.linear_transpose(wnp.fft.rfft, np.zeros(4))(np.array([0.0, 1.0, 0.0j]))
     (array([ 1.,  0., -1.,  0.]),)
+    >>> U = np.array([[2.0, 1.0], [0.0, 4.0]])     # solves U x = b: transposes to Uᵀ
+    >>> wire.linear_transpose(lambda b: wire.scipy.linalg.solve_triangular(U, b),
+    ...                       np.zeros(2))(np.array([2.0, 3.0]))
+    (array([1. , 0.5]),)
     """
     what = "linear_transpose"
     if reduce_axes:

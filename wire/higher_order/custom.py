@@ -50,7 +50,7 @@ from ..transforms.vjp import WithPrimals, backward
 from ..transforms.vmap import vmap_flat, vmap_leaves
 from .linearity import (
     CONTROL_FLOW, LINEAR_IN_FLOATS, NOT_LINEAR, PREDICATE, Nonlinear, control_flow_linear,
-    depends_on_outside, nonlinear_node,
+    depends_on_outside, linear_operands, nonlinear_node,
 )
 from .subgraph import jet_inline
 
@@ -629,7 +629,27 @@ def call_jvp_rule(rule, xs, ts) -> tuple[list, list]:
     return outs, touts
 
 
+def linear_tangent(prim, ts, xs, graph, rule):
+    """The output tangents of a custom call declared linear in some operands
+    (:func:`wire.higher_order.linearity.linear_operands`: a solve in its right-hand side)
+    when only those have tangents: the call itself on those tangents, the other operands
+    as they are (JAX's derivative of a linear primitive), so the tangent never reads the
+    primal values there and ``linear_transpose`` transposes it (by the call's reverse mode);
+    else None (the rule gives the tangents)."""
+    decl = linear_operands(rule)
+    if decl is None or not any(t is not None for t in ts) or any(
+            t is not None and not d for t, d in zip(ts, decl.operands)):
+        return None
+    args = [(zeros_like_(x) if t is None else t) if d else x
+            for x, t, d in zip(xs, ts, decl.operands)]
+    outs = bind(prim, *args, graph=graph, rule=rule)
+    return tuple(o if o.dtype.kind in "fc" else None for o in outs)
+
+
 def _custom_jvp_jvp(ts, out, *xs, graph, rule):
+    touts = linear_tangent(custom_jvp_call_p, ts, xs, graph, rule)
+    if touts is not None:
+        return touts
     outs, touts = call_jvp_rule(rule, xs, list(ts))
     return WithPrimals(touts, outs)
 
@@ -805,6 +825,9 @@ def _custom_vjp_vjp(ct, out, *xs, graph, rule):
 
 
 def _custom_vjp_jvp(ts, out, *xs, graph, rule):
+    touts = linear_tangent(custom_vjp_call_p, ts, xs, graph, rule)
+    if touts is not None:
+        return touts
     if _forward_through_function(rule):
         return _function_jvp(ts, out, xs, graph)
     # ``bwd`` is the linear map ct -> J^T ct at the operands: reverse mode through it, at

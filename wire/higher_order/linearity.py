@@ -11,7 +11,8 @@ carries computed from them found as a fixed point over the steps; a ``while_loop
 transpose at all, but wire's own ``recomputing_while`` (whose reverse mode recomputes the
 steps: :func:`wire.higher_order.while_loop.reversible_while`) does, as a scan does, when its
 predicate is not computed from them. :data:`LINEAR_IN_FLOATS` lists the primitives linear in their
-floating-point operands.
+floating-point operands; a custom call of wire's library may declare the arguments it is
+linear in (:func:`linear_operands`: the real FFTs, the linear solves in their right-hand side).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from typing import NamedTuple
 
 from ..ir import Graph, Node
 
-__all__ = ["CONTROL_FLOW", "LINEAR_IN_FLOATS", "LINEAR_OPS", "Nonlinear", "control_flow_linear",
-           "declared_linear", "depends_on_outside", "nonlinear_node"]
+__all__ = ["CONTROL_FLOW", "LINEAR_IN_FLOATS", "LINEAR_OPS", "Declared", "Nonlinear",
+           "control_flow_linear", "depends_on_outside", "linear_operands", "nonlinear_node"]
 
 
 # linear in each floating-point operand (the others: indices, masks, shapes): zero where
@@ -41,6 +42,7 @@ LINEAR_OPS = (LINEAR_IN_FLOATS - {"proj"}) | {"full_like"}
 # again by the dependence check after the tangent map (or a rule's transpose) is built (its
 # tangent node takes the primal operands along, whether or not it reads them)
 CONTROL_FLOW = frozenset(("cond", "scan", "checkpoint", "recomputing_while"))
+_CUSTOM_CALLS = frozenset(("custom_jvp_call", "custom_vjp_call"))
 
 
 NOT_LINEAR = "the function is not linear in its arguments"
@@ -114,11 +116,12 @@ def nonlinear_node(graph: Graph, linear=None) -> tuple[Nonlinear | None, list]:
                               f"computed from them"), []
             parts[n] = outs
             continue
-        if name == "custom_jvp_call" and declared_linear(n.params["rule"]):
-            if any(lin[_unbatched(n.params["rule"]).n_args:]):  # a closed-over value, then
-                return refuse(n, f"{NOT_LINEAR}: it applies {name!r} to a value computed "
-                              f"from them"), []
-            parts[n] = [True] * len(avals)
+        decl = linear_operands(n.params["rule"]) if name in _CUSTOM_CALLS else None
+        if decl is not None:
+            if not all(d for d, f in zip(decl.operands, lin) if f):
+                return refuse(n, f"{NOT_LINEAR}: it applies {decl.name or repr(name)} to a "
+                              f"value computed from them{decl.where}"), []
+            parts[n] = [a.dtype.kind in "fc" for a in avals]
             continue
         if name == "while":
             return refuse(n, "wire.while_loop does not transpose (nor does it in JAX: use "
@@ -139,21 +142,66 @@ def nonlinear_node(graph: Graph, linear=None) -> tuple[Nonlinear | None, list]:
     return None, [o in found for o in graph.outputs]
 
 
-def declared_linear(rule) -> bool:
-    """Whether the ``rule`` param of a ``custom_jvp_call`` belongs to a function declared
-    linear in its arguments, with a rule whose tangent is the function of the tangents (not
-    reading the primals): wire's NumPy-valued real FFTs (``rfft``, ``irfft``, ``rfftn``,
-    ``irfftn``, ``hfft``, ``ihfft``: NumPy's kernel for the value, a composition of ``fft``
-    for the derivatives, :mod:`wire.numpy._host_valued`), which transpose through that
-    tangent as JAX's FFT primitive does. A user's ``wire.custom_jvp`` is not: its rule may
-    be anything (a straight-through estimator's identity), so it is refused.
+class Declared(NamedTuple):
+    """A custom call declared linear in some of its operands (the others constants):
+    ``operands`` flags them, ``name`` names the function, ``where`` says which arguments
+    it is linear in (for a refusal)."""
+    operands: tuple
+    name: str
+    where: str
+
+
+def linear_operands(rule) -> Declared | None:
+    """Which operands of a custom call (its ``rule`` param) the function is declared linear
+    in, or None. A ``wire.custom_jvp``/``custom_vjp`` of wire's own library declares it with
+    an attribute ``_linear_in``: ``True`` (linear in all its arguments, jointly), or a
+    function of the static (``nondiff_argnums``) arguments giving ``(name, positions,
+    what)``: the function's name, the positions of the differentiable arguments it is
+    linear in when the others are constants, and their names (for a refusal). Its tangent
+    in those positions is then the call itself on the tangents (the derivative of a linear
+    map: :func:`wire.higher_order.custom.linear_tangent`), which linear_transpose transposes
+    by the call's reverse mode (a solve's: the transposed solve). Closed-over values are
+    never linear. A user's custom rule declares nothing (its rule may be anything: a
+    straight-through estimator's identity), so it is refused, as in JAX.
+
+    Declared so: wire's NumPy-valued real FFTs (``rfft``, ``irfft`` … in
+    :mod:`wire.numpy._host_valued`) in their argument; in the right-hand side, the
+    SciPy-valued solves of ``wire.scipy.linalg`` (``scipy_valued(..., linear=)``:
+    ``solve``, ``solve_triangular``, ``cho_solve``, ``lu_solve``, the banded, Toeplitz,
+    Sylvester and Lyapunov solvers) and ``wire.lax.custom_linear_solve`` (so
+    ``wire.scipy.sparse.linalg.cg``, ``gmres``, ``bicgstab``).
 
     >>> import numpy as np, wire, wire.numpy as wnp
     >>> g = wire.trace(wnp.fft.rfft, np.ones(4))
-    >>> declared_linear(next(n for n in g.nodes if n.op.name == "custom_jvp_call").params["rule"])
-    True
+    >>> linear_operands(next(n for n in g.nodes if n.op.name == "custom_jvp_call").params[
+    ...     "rule"]).operands
+    (True,)
+    >>> a = np.array([[2.0, 1.0], [0.0, 1.0]])
+    >>> g = wire.trace(lambda b: wire.scipy.linalg.solve_triangular(a, b), np.ones(2))
+    >>> linear_operands(next(n for n in g.nodes if n.op.name == "custom_vjp_call").params[
+    ...     "rule"]).operands                   # (a, b): linear in b
+    (False, True)
     """
-    return getattr(getattr(_unbatched(rule), "owner", None), "linear", False) is True
+    inner = _unbatched(rule)
+    owner = getattr(inner, "owner", None)
+    module = getattr(getattr(owner, "fun", None), "__module__", None) or ""
+    if not module.startswith("wire.") or module == "wire.extend":  # (users' rules there)
+        return None
+    decl = getattr(owner, "_linear_in", False)
+    if decl is True:
+        args, name, where = range(len(inner.in_tree.children)), "", ""
+    elif callable(decl):
+        name, args, what = decl(*inner.static)
+        if not args:
+            return None
+        where = (f" in an argument other than {what} (it is linear in {what} alone, the "
+                 f"others constants; JAX's linear_transpose refuses it too)")
+    else:
+        return None
+    flags = []
+    for k, child in enumerate(inner.in_tree.children):
+        flags += [k in args] * child.num_leaves
+    return Declared(tuple(flags) + (False,) * len(inner.closed), name, where)
 
 
 def _unbatched(rule):

@@ -56,8 +56,8 @@ def _made(host, composite, statics, linear, vmap_method):
 
     f = custom_jvp(value)
     # a linear composite transposes through the rule's tangent: wire.linear_transpose reads
-    # this (wire.higher_order.linearity.declared_linear)
-    f.linear = linear
+    # this (wire.higher_order.linearity.linear_operands)
+    f._linear_in = linear
 
     @f.defjvp
     def _(primals, tangents):

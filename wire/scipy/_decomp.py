@@ -148,7 +148,7 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     # rounds otherwise than the composition below (whose derivatives these are)
     how = dict(lower=bool(lower), assume_a=assume_a, transposed=bool(transposed))
     return scipy_valued("solve", _solve, [a, b], how, cores=(2, 1 if b.ndim == 1 else 2),
-                        ref_kw=how)
+                        ref_kw=how, linear=(1,))
 
 
 def _solve(a, b, lower, assume_a, transposed):
@@ -736,7 +736,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     if lu.dtype == b.dtype and lu.dtype.char in "fdFD" and trans in (0, 1, 2, "N", "T", "C"):
         # SciPy's getrs traced too (two triangular solves round otherwise in float32)
         return scipy_valued("lu_solve", _lu_solve_stack, [lu, piv, b], dict(trans=trans),
-                            cores=cores, ref_kw=dict(trans=trans))
+                            cores=cores, ref_kw=dict(trans=trans), linear=(2,))
     return _lu_solve_stack(lu, piv, b, trans)
 
 

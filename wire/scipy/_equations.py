@@ -60,7 +60,7 @@ def solve_sylvester(a, b, q):
         raise ShapeError(f"solve_sylvester: q must be ({n}, {m}) for a {tuple(a.shape)} and b "
                          f"{tuple(b.shape)}, got {tuple(q.shape)}{at(user_location())}")
     if _same_lapack_dtype(a, b, q):  # SciPy's Bartels–Stewart traced too (its bits)
-        return scipy_valued("solve_sylvester", _sylvester, [a, b, q])
+        return scipy_valued("solve_sylvester", _sylvester, [a, b, q], linear=(2,))
     return _sylvester(a, b, q)
 
 
@@ -90,7 +90,7 @@ def solve_continuous_lyapunov(a, q):
     ref = lambda a, q: solve_sylvester(a, wnp.conj(wnp.swapaxes(a, 0, 1)), q)  # noqa: E731
     if _same_lapack_dtype(a, q) and a.ndim == 2 and q.ndim == 2:
         # SciPy's own call traced too (its Schur form of a, not a solve_sylvester of a, aᴴ)
-        return scipy_valued("solve_continuous_lyapunov", _lyapunov, [a, q])
+        return scipy_valued("solve_continuous_lyapunov", _lyapunov, [a, q], linear=(1,))
     return ref(a, q)
 
 
@@ -113,7 +113,8 @@ def solve_discrete_lyapunov(a, q, method=None):
         raise ShapeError(f"solve_discrete_lyapunov: q must be ({n}, {n}), got "
                          f"{tuple(q.shape)}{at(user_location())}")
     if _same_lapack_dtype(a, q):  # SciPy's own call traced too (its bits)
-        return scipy_valued("solve_discrete_lyapunov", _discrete, [a, q], dict(method=method))
+        return scipy_valued("solve_discrete_lyapunov", _discrete, [a, q], dict(method=method),
+                            linear=(1,))
     return _discrete(a, q)
 
 
@@ -178,7 +179,7 @@ def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_fi
         return wnp.zeros(tuple(b.shape), dt)
     ab, b = wnp.asarray(ab, dt), wnp.asarray(b, dt)
     return scipy_valued("solve_banded", _banded_solve, [ab, b], dict(l=l, u=u),
-                        cores=(2, b.ndim), ref_kw=dict(l=l, u=u))
+                        cores=(2, b.ndim), ref_kw=dict(l=l, u=u), linear=(1,))
 
 
 def _banded_solve(ab, b, l, u):
@@ -213,7 +214,7 @@ def solveh_banded(ab, b, overwrite_ab=False, overwrite_b=False, lower=False,
     ab, b = wnp.asarray(ab, dt), wnp.asarray(b, dt)
     return scipy_valued("solveh_banded", _hermitian_banded_solve, [ab, b],
                         dict(lower=bool(lower)), cores=(2, b.ndim),
-                        ref_kw=dict(lower=bool(lower)))
+                        ref_kw=dict(lower=bool(lower)), linear=(1,))
 
 
 def _hermitian_banded_solve(ab, b, lower):
@@ -261,7 +262,8 @@ def solve_toeplitz(c_or_cr, b, check_finite=True):
     c, r, b = wnp.asarray(c, dt), wnp.asarray(r, dt), wnp.asarray(b, dt)
     if n == 0:
         return wnp.zeros(tuple(b.shape), dt)
-    return scipy_valued("solve_toeplitz", _toeplitz_solve, [c, r, b], cores=(1, 1, b.ndim))
+    return scipy_valued("solve_toeplitz", _toeplitz_solve, [c, r, b], cores=(1, 1, b.ndim),
+                        linear=(2,))
 
 
 def _toeplitz_solve(c, r, b):

@@ -8,6 +8,7 @@ triangle SciPy reads carries a derivative. On concrete arrays SciPy is called.
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 
 import numpy as np
@@ -47,7 +48,7 @@ def _square(a, what):
     return shape[-1]
 
 
-def scipy_valued(fn, ref, args, kw=(), cores=None, ref_kw=()):
+def scipy_valued(fn, ref, args, kw=(), cores=None, ref_kw=(), linear=()):
     """``ref(*args, **ref_kw)`` with SciPy's values: the results of SciPy's own routine ``fn``
     (a key of ``wire.ops.scipy_linalg.CALLS``, called with the keyword arguments ``kw``), and
     the derivatives of ``ref``, a module-level differentiable composition computing the same
@@ -55,7 +56,10 @@ def scipy_valued(fn, ref, args, kw=(), cores=None, ref_kw=()):
     reverse mode (the rules of before, unchanged). ``cores``: the core rank of each argument
     (2 each by default); leading axes are a stack, one SciPy call per matrix. Without SciPy,
     ``ref``. Everything static is plain data and ``ref`` is named by its module and name, so
-    graphs holding these calls can be saved (``wire.save``)."""
+    graphs holding these calls can be saved (``wire.save``). ``linear``: the positions of
+    the arguments the result is linear in when the others are constants (a solve's
+    right-hand side), for ``wire.linear_transpose``, which transposes ``ref``'s tangent
+    there."""
     args = tuple(args)
     ref_kw = tuple(sorted(dict(ref_kw).items()))
     if _sl is None:
@@ -69,16 +73,24 @@ def scipy_valued(fn, ref, args, kw=(), cores=None, ref_kw=()):
     diff = tuple(i for i, x in enumerate(args) if wnp.asarray(x).dtype.kind in "fc")
     spec = (fn, tuple(sorted(dict(kw).items())), cores, outs, out_tree,
             (ref.__module__, ref.__qualname__), ref_kw, diff)
+    if linear:
+        spec += (tuple(int(i) for i in linear),)
     return _scipy_call(spec, *args)
+
+
+def _ref(spec):
+    """The ``ref`` of a ``scipy_valued`` spec, found again by its module and name."""
+    module, qualname = spec[5]
+    ref = sys.modules[module]
+    for part in qualname.split("."):
+        ref = getattr(ref, part)
+    return ref
 
 
 def _ref_of(spec):
     """``ref`` of a ``scipy_valued`` spec, found again by its module and name, as a function
     of the floating arguments ``xs[i]`` (``i`` in the spec's ``diff``) alone."""
-    (module, qualname), ref_kw, diff = spec[5], dict(spec[6]), spec[7]
-    ref = sys.modules[module]
-    for part in qualname.split("."):
-        ref = getattr(ref, part)
+    ref, ref_kw, diff = _ref(spec), dict(spec[6]), spec[7]
 
     def of_floats(xs):
         def part(*fl):
@@ -122,6 +134,22 @@ def _scipy_bwd(spec, xs, ct):
 # forward mode: _scipy_forward's rule, ref's forward mode
 _scipy_call = custom_vjp(_scipy_forward, nondiff_argnums=(0,), forward="function")
 _scipy_call.defvjp(_scipy_fwd, _scipy_bwd)
+
+
+def _linear_args(spec):
+    """``(name, positions, names)`` of the arguments a ``scipy_valued`` call is linear in
+    (none: ``()``), for ``wire.linear_transpose``
+    (:func:`wire.higher_order.linearity.linear_operands`)."""
+    linear = spec[8] if len(spec) > 8 else ()
+    if not linear:
+        return spec[0], (), ""
+    params = list(inspect.signature(_ref(spec)).parameters)
+    names = " and ".join(params[i] for i in linear)
+    return f"wire.scipy.linalg.{spec[0]}", linear, names
+
+
+# a solve is linear in its right-hand side: linear_transpose transposes ref's tangent there
+_scipy_call._linear_in = _linear_args
 
 
 def _trans_code(trans) -> int:
@@ -169,7 +197,7 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
         return scipy_valued("solve_triangular", _solve_triangular, [a, b], how,
                             cores=(2, 1 if len(b_shape) == 1 else 2),
                             ref_kw=dict(code=code, lower=bool(lower),
-                                        unit_diagonal=bool(unit_diagonal)))
+                                        unit_diagonal=bool(unit_diagonal)), linear=(1,))
     return _solve_triangular(a, b, code, lower, unit_diagonal)
 
 
@@ -263,7 +291,8 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     if len(wnp.shape(c)) == 2 and 1 <= len(wnp.shape(b)) <= 2 and _lapack_dtypes(c, b):
         # SciPy's potrs traced too (two triangular solves round otherwise)
         return scipy_valued("cho_solve", _cho_solve, [c, b], dict(lower=bool(lower)),
-                            cores=(2, len(wnp.shape(b))), ref_kw=dict(lower=bool(lower)))
+                            cores=(2, len(wnp.shape(b))), ref_kw=dict(lower=bool(lower)),
+                            linear=(1,))
     return _cho_solve(c, b, lower)
 
 
