@@ -57,9 +57,9 @@ SOLVES = {  # name -> (wire's, JAX's) function of the right-hand side, given _sy
 
 
 CASES = [(name, np.float64) for name in SOLVES] + [
-    (name, np.complex128) for name in ("solve", "solve pos", "triangular C unit",
-                                       "cho_solve lower", "lu_solve C")] + [
-    (name, np.float32) for name in ("triangular T lower", "cho_solve", "lu_solve T")]
+    (name, np.complex128) for name in ("solve pos", "triangular C unit", "cho_solve lower",
+                                       "lu_solve C")] + [
+    (name, np.float32) for name in ("triangular T lower", "lu_solve T")]
 
 
 @pytest.mark.parametrize("name, dtype", CASES)
@@ -69,7 +69,8 @@ def test_transpose_of_a_solve_in_b_is_jaxs(name, dtype):
     jax = _jax()
     mats = _systems(dtype)
     rng = np.random.default_rng(7)
-    for shape in [(N,), (N, 3)]:  # a vector and a matrix of right-hand sides
+    # a vector and a matrix of right-hand sides
+    for shape in [(N,), (N, 3)] if dtype == np.float64 else [(N, 3)]:
         b = _array(rng, shape, dtype)
         f = SOLVES[name](mats, L)
         y = np.asarray(f(b))
@@ -190,3 +191,24 @@ def test_transpose_of_a_solve_under_vmap_and_jit():
     chol = np.linalg.cholesky(a @ a.T)
     got = wire.vmap(wire.jit(pulled), in_axes=(None, 0))(chol, cts)
     np.testing.assert_allclose(got, np.linalg.solve(a @ a.T, cts.T).T, rtol=1e-12)
+
+
+@pytest.mark.parametrize("module", ["numpy", "scipy"])
+def test_transpose_of_lstsq_in_b_is_jaxs(module):
+    # was NonDifferentiableError "... applies 'lstsq' ...": its solution pinv(a) b is linear
+    # in b (its residuals, squared norms, are not: refused where used, as JAX refuses them)
+    jax = _jax()
+    rng = np.random.default_rng(32)
+    solve = wnp.linalg.lstsq if module == "numpy" else L.lstsq
+    for shape_a, shape_b in [((5, 3), (5,)), ((3, 5), (3, 2)), ((4, 4), (4, 2))]:
+        a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
+        ct = rng.standard_normal(shape_a[1:] + shape_b[1:])
+        (got,) = wire.linear_transpose(lambda v: solve(a, v)[0], b)(ct)
+        (want,) = jax.linear_transpose(lambda v: jax.numpy.linalg.lstsq(a, v)[0], b)(ct)
+        np.testing.assert_allclose(got, np.asarray(want), rtol=1e-12, atol=1e-14)
+    a, b = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    for f in [lambda v: solve(a, v)[1], lambda v: solve(a, v)[0] * wnp.sum(solve(a, v)[1])]:
+        with pytest.raises(wire.NonDifferentiableError, match="residuals of lstsq"):
+            wire.linear_transpose(f, b)
+    with pytest.raises(wire.NonDifferentiableError, match="applies 'lstsq'"):
+        wire.linear_transpose(lambda m: solve(m, b)[0], a)

@@ -965,7 +965,8 @@ def linear_transpose(f: Callable, *primals, reduce_axes=()):
     ``wire.scipy.linalg``'s ``solve``, ``solve_triangular``, ``cho_solve``, ``lu_solve``,
     ``solve_banded``, ``solveh_banded``, ``solve_toeplitz``, ``solve_sylvester`` and the
     Lyapunov solvers, ``wire.lax.custom_linear_solve`` and the Krylov solvers of
-    ``wire.scipy.sparse.linalg`` …, transposed to the transposed solve), as in JAX also
+    ``wire.scipy.sparse.linalg``, the solution of ``lstsq`` …, transposed to the transposed
+    solve), as in JAX also
     through ``wire.cond``/``wire.switch`` (whose predicate or index must not be computed
     from the arguments), ``wire.scan``, ``wire.fori_loop`` with static bounds and
     ``wire.checkpoint``: anything else applied to a value computed from the arguments

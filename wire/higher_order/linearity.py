@@ -35,8 +35,9 @@ LINEAR_IN_FLOATS = frozenset((
     "scatter_addto", "convert", "remat_barrier", "checkpoint_name", "proj"))
 
 # the primitives linear in all their (floating-point) operands, and the products linear in
-# one operand when the others are constant (a quotient in its numerator, solve(a, b) in b); anything else computed from the arguments makes
-# linear_transpose refuse the function (as JAX's has no transpose rule for it)
+# one operand when the others are constant (a quotient in its numerator, solve(a, b) in b;
+# lstsq(a, b)'s solution in b, in nonlinear_node); anything else computed from the
+# arguments makes linear_transpose refuse the function (as JAX's has no transpose rule for it)
 LINEAR_OPS = (LINEAR_IN_FLOATS - {"proj"}) | {"full_like"}
 # the control flow whose sub-graphs nonlinear_node enters; a node of these is not checked
 # again by the dependence check after the tangent map (or a rule's transpose) is built (its
@@ -83,6 +84,7 @@ def nonlinear_node(graph: Graph, linear=None) -> tuple[Nonlinear | None, list]:
     found = {x for x, f in zip(graph.inputs, lin_in) if f}
     parts: dict = {}  # multi-output node -> per output, whether it is computed from them
     tainted: dict = {}  # integer/bool node computed from the arguments -> its Nonlinear
+    quadratic: dict = {}  # (multi-output node, index) -> why that output is not linear
 
     def refuse(n, why, where=""):
         return Nonlinear(n, graph, where, why)
@@ -92,6 +94,8 @@ def nonlinear_node(graph: Graph, linear=None) -> tuple[Nonlinear | None, list]:
             continue
         name = n.op.name
         if name == "proj" and n.inputs[0] in parts:
+            if (n.inputs[0], n.params["index"]) in quadratic:  # (used: in the graph)
+                return refuse(n, quadratic[n.inputs[0], n.params["index"]]), []
             if parts[n.inputs[0]][n.params["index"]]:
                 found.add(n)
             continue
@@ -115,6 +119,13 @@ def nonlinear_node(graph: Graph, linear=None) -> tuple[Nonlinear | None, list]:
                 return refuse(n, f"{NOT_LINEAR}: an integer output of wire.{name} is "
                               f"computed from them"), []
             parts[n] = outs
+            continue
+        if name == "lstsq" and not lin[0]:
+            # x = pinv(a) b is linear in b, the singular values are a's; the squared
+            # residual norms are not (refused where they are used), as in JAX
+            parts[n] = [True, False, False]
+            quadratic[n, 2] = (f"{NOT_LINEAR}: it uses the residuals of lstsq (their squared "
+                               f"norms) of a right-hand side computed from them")
             continue
         decl = linear_operands(n.params["rule"]) if name in _CUSTOM_CALLS else None
         if decl is not None:
