@@ -121,6 +121,7 @@ def test_transpose_of_the_other_solves_by_the_dot_product_identity(dtype):
             (lambda x: L.solveh_banded(hb, x), (N,)),
             (lambda x: L.solveh_banded(hb[::-1], x, lower=True), (N, 2)),
             (lambda x: L.solve_toeplitz((c, c.conj()), x), (N,)),
+            (lambda x: L.solve_circulant(c, x), (N, 2)),
             (lambda x: L.solve_sylvester(a, B, x), (N, 3)),
             (lambda x: L.solve_continuous_lyapunov(a, x), (N, N)),
             (lambda x: L.solve_discrete_lyapunov(a / (2 * N), x), (N, N))]:
@@ -141,6 +142,33 @@ def test_sylvester_transpose_is_jaxs():
     (got,) = wire.linear_transpose(lambda x: L.solve_sylvester(a, b, x), q)(ct)
     (want,) = jax.linear_transpose(lambda x: jax.scipy.linalg.solve_sylvester(a, b, x), q)(ct)
     np.testing.assert_allclose(got, np.asarray(want), rtol=1e-9)  # (JAX's is iterative)
+
+
+def test_transpose_of_custom_linear_solve_on_pytrees_is_jaxs():
+    jax = _jax()
+    jnp = jax.numpy
+    rng = np.random.default_rng(33)
+    A, B = (rng.standard_normal((k, k)) + k * np.eye(k) for k in (3, 2))
+
+    def solver(np_, transposed):
+        def solve(matvec, b):
+            return {"u": np_.linalg.solve(A.T if transposed else A, b["u"]),
+                    "v": np_.linalg.solve(B.T if transposed else B, b["v"])}
+        return solve
+
+    def f(lax, np_, **kw):
+        return lambda b: lax.custom_linear_solve(
+            lambda x: {"u": A @ x["u"], "v": B @ x["v"]}, b, solver(np_, False), **kw)
+
+    b = {"u": np.zeros(3), "v": np.zeros(2)}
+    ct = {"u": rng.standard_normal(3), "v": rng.standard_normal(2)}
+    (got,) = wire.linear_transpose(f(wire.lax, wnp, transpose_solve=solver(wnp, True)), b)(ct)
+    (want,) = jax.linear_transpose(f(jax.lax, jnp, transpose_solve=solver(jnp, True)), b)(ct)
+    for k in "uv":
+        np.testing.assert_allclose(got[k], np.asarray(want[k]), rtol=1e-13)
+    # without transpose_solve (nor symmetric=True) there is none: refused, as JAX refuses
+    with pytest.raises(wire.WireError, match="needs transpose_solve"):
+        wire.linear_transpose(f(wire.lax, wnp), b)(ct)
 
 
 def test_refused_where_the_matrix_is_transposed():
