@@ -58,8 +58,9 @@ def scipy_valued(fn, ref, args, kw=(), cores=None, ref_kw=(), linear=()):
     ``ref``. Everything static is plain data and ``ref`` is named by its module and name, so
     graphs holding these calls can be saved (``wire.save``). ``linear``: the positions of
     the arguments the result is linear in when the others are constants (a solve's
-    right-hand side), for ``wire.linear_transpose``, which transposes ``ref``'s tangent
-    there."""
+    right-hand side): its tangent there is the call on the tangent, and
+    ``wire.linear_transpose`` transposes it by ``ref``'s reverse mode (the transposed
+    solve)."""
     args = tuple(args)
     ref_kw = tuple(sorted(dict(ref_kw).items()))
     if _sl is None:
@@ -148,7 +149,8 @@ def _linear_args(spec):
     return f"wire.scipy.linalg.{spec[0]}", linear, names
 
 
-# a solve is linear in its right-hand side: linear_transpose transposes ref's tangent there
+# a solve is linear in its right-hand side (scipy_valued's linear=): linear_transpose
+# transposes it there
 _scipy_call._linear_in = _linear_args
 
 
