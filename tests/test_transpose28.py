@@ -240,3 +240,16 @@ def test_transpose_of_lstsq_in_b_is_jaxs(module):
             wire.linear_transpose(f, b)
     with pytest.raises(wire.NonDifferentiableError, match="applies 'lstsq'"):
         wire.linear_transpose(lambda m: solve(m, b)[0], a)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_forward_mode_in_b_is_the_solve_of_the_tangent(dtype):
+    # the tangent of a solve in b alone is the solve (SciPy's call) of the tangent, as JAX
+    # differentiates a linear primitive: SciPy's bits (the composition's rounded otherwise)
+    rng = np.random.default_rng(34)
+    a = (rng.standard_normal((5, 5)) + 5 * np.eye(5)).astype(dtype)
+    b, t = rng.standard_normal((2, 5)).astype(dtype)
+    _, got = wire.jvp(lambda v: L.solve_triangular(a, v, lower=True), (b,), (t,))
+    np.testing.assert_array_equal(got, sl.solve_triangular(a, t, lower=True))
+    _, got = wire.jvp(lambda v: L.solve(a, v), (b,), (t,))
+    np.testing.assert_array_equal(got, sl.solve(a, t))
