@@ -119,16 +119,20 @@ def run_cell(module: str, function: str, timeout: float, mem_cap: int | None = N
 
 
 def measure(fn: Callable[[], object]) -> tuple[object, dict]:
-    """Call ``fn`` once: its result and ``{"seconds", "peak"}`` (peak memory increase in
-    bytes, None where ``/proc/self/clear_refs`` cannot be written)."""
+    """Call ``fn`` once: its result and ``{"seconds", "cpu_seconds", "peak"}`` (wall time,
+    this process's CPU time — on a shared machine the wall time also counts the time other
+    processes hold the cores —, and the peak memory increase in bytes, None where
+    ``/proc/self/clear_refs`` cannot be written)."""
     gc.collect()
     ok = harness.reset_peak_memory()  # VmHWM = VmRSS now, so the peak cannot read below `before`
     before = harness.proc_status("VmRSS")
+    c0 = time.process_time()
     t0 = time.perf_counter()
     out = fn()
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     peak = harness.proc_status("VmHWM") - before if ok else None
-    return out, {"seconds": seconds, "peak": peak}
+    return out, {"seconds": seconds, "cpu_seconds": cpu, "peak": peak}
 
 
 def child_main(argv: list[str]) -> None:

@@ -312,9 +312,10 @@ def _deep_chain_section(quick: bool, max_size, cap: float) -> str:
             "benchmarks.chain", "eager_cell", hard, size=n, systems=["jax"], rounds=rounds(n)),
             soft_cap=cap)
 
-    def us(op):
-        return lambda n: cells.cell_text(per[op].get(n),
-                                         lambda r: f"{r['seconds'] / n * 1e6:.1f}")
+    def us(op):  # wall time, and the child's CPU time where the cell measured it
+        return lambda n: cells.cell_text(per[op].get(n), lambda r: f"{r['seconds'] / n * 1e6:.1f}"
+                                         + (f" ({r['cpu_seconds'] / n * 1e6:.1f})"
+                                            if "cpu_seconds" in r else ""))
 
     def sys_time(res, name):
         return cells.cell_text(res, lambda r: harness.fmt_time(r["median"][name]))
@@ -340,7 +341,9 @@ def _deep_chain_section(quick: bool, max_size, cap: float) -> str:
          "wire grad (first call)", "wire grad (repeat)", "jax grad (eager)",
          "wire first ÷ autograd (paired)", "wire repeat ÷ autograd (paired)",
          "max rel err vs hand derivative"], rows) + (
-        "\nwire *first call* = a new function (fresh constant), so wire traces, derives, "
+        "\nStages: wall time per forward op, the child process's CPU time in parentheses "
+        "(they differ where other processes hold the cores). "
+        "wire *first call* = a new function (fresh constant), so wire traces, derives, "
         "simplifies and evaluates; *repeat* = the same function again (trace, memo hit, "
         "evaluate). autograd and JAX re-trace every call. Each size runs in fresh processes "
         "(wire and autograd interleaved in one, "
