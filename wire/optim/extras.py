@@ -225,7 +225,9 @@ def scale_by_distance_over_gradients(reps_rel=1e-6, eps=1e-8, param_dtype=np.flo
         max_dist = _map(lambda d, x, y: wnp.maximum(d, l2(x, y)), state.max_dist, params,
                         state.init_params)
         g_sos = _map(lambda s, g: s + wnp.sum(g * g), state.grad_sum_of_squares, updates)
-        new = _map(lambda g, d, s: global_scale * (d / wnp.sqrt(s + eps)) * g, updates,
+        # the sum of squares is a shape-(1,) array (Optax's state); its one entry scales the
+        # leaf, so the update has the leaf's shape (Optax's turns a scalar leaf into (1,))
+        new = _map(lambda g, d, s: global_scale * (d / wnp.sqrt(s[0] + eps)) * g, updates,
                    max_dist, g_sos)
         return new, ScaleByDistanceOverGradientsState(max_dist, g_sos, state.init_params)
 
