@@ -20,3 +20,31 @@ def test_distance_over_gradients_keeps_a_scalar_leafs_shape():
         d = 1e-6 * 1.7                                      # reps_rel * (1 + |x0|)
         np.testing.assert_allclose(u["c"], d / np.sqrt(0.09 + 1e-8) * 0.3, rtol=1e-12)
         assert np.shape(optim.apply_updates(p, u)["c"]) == ()
+
+
+def test_tree_add_scale_does_not_truncate_integer_leaves():
+    # the result was cast to tree_x's dtype: 1 + 0.5 * 1 came out as 1 for an integer leaf
+    # (Optax's gives 1.5); a floating leaf still keeps its own precision
+    tu = optim.tree_utils
+    got = tu.tree_add_scale({"n": np.array([1, -2, 3]), "s": np.array(5)}, 0.5,
+                            {"n": np.array([1, -2, 3]), "s": np.array(5)})
+    np.testing.assert_array_equal(got["n"], [1.5, -3.0, 4.5])
+    assert float(got["s"]) == 7.5
+    assert optim.tree.add_scale({"n": np.array([1])}, 0.25, {"n": np.array([2])})["n"] == 1.5
+    f32 = tu.tree_add_scale({"w": np.ones(2, np.float32)}, 0.5, {"w": np.ones(2)})["w"]
+    assert f32.dtype == np.float32 and np.all(f32 == 1.5)
+    z = tu.tree_add_scale({"w": np.ones(2)}, 1.0, {"w": np.array([1j, 0.0])})["w"]
+    np.testing.assert_array_equal(z, [1 + 1j, 1.0])                  # the imaginary part kept
+    jitted = wire.jit(lambda x, y: tu.tree_add_scale(x, 0.5, y))
+    np.testing.assert_array_equal(jitted({"n": np.array([1, 2])}, {"n": np.array([1, 1])})["n"],
+                                  [1.5, 2.5])
+
+
+def test_tree_max_and_min_of_integer_leaves():
+    # an -inf/inf initial value was passed for every leaf, which NumPy cannot put in an integer
+    # array: integer trees raised (Optax's give the extreme element)
+    tu = optim.tree_utils
+    t = {"a": np.array([1, -2, 3]), "b": np.array(5), "e": np.zeros(0, np.int64)}
+    assert tu.tree_max(t) == 5 and tu.tree_min(t) == -2
+    assert tu.tree_max({"a": np.array([0.5]), "e": np.zeros((0, 2))}) == 0.5
+    assert tu.tree_max({"e": np.zeros(0)}) == -np.inf and tu.tree_min({}) == np.inf

@@ -78,15 +78,26 @@ def tree_scale(scalar, tree):
     return wtree.map(lambda x: _in_leaf_dtype(scalar, x) * x, tree)
 
 
+def _in_kind_of(r, x):
+    """``r`` in the dtype of ``x`` when both are of one kind (float, complex): the precision
+    of ``x`` is kept; a result of another kind (an integer leaf plus a fraction, a real one
+    plus a complex one) keeps its promoted dtype rather than being truncated."""
+    dt = _dtype(x)
+    return wnp.asarray(r, dtype=dt) if _dtype(r).kind == dt.kind else r
+
+
 def tree_add_scale(tree_x, scalar, tree_y):
-    """``tree_x + scalar * tree_y`` leaf by leaf.
+    """``tree_x + scalar * tree_y`` leaf by leaf; a floating leaf of ``tree_x`` keeps its
+    dtype, an integer one gives the promoted dtype (as Optax's).
 
     >>> tree_add_scale({"w": np.ones(2)}, -0.5, {"w": np.ones(2)})
     {'w': array([0.5, 0.5])}
+    >>> tree_add_scale({"n": np.array([1, 2])}, 0.5, {"n": np.array([1, 1])})
+    {'n': array([1.5, 2.5])}
     """
     check_trees("tree_add_scale", tree_x, "tree_x", tree_y, "tree_y")
-    return wtree.map(lambda x, y: wnp.asarray(x + _in_leaf_dtype(scalar, y) * y,
-                                              dtype=_dtype(x)), tree_x, tree_y)
+    return wtree.map(lambda x, y: _in_kind_of(x + _in_leaf_dtype(scalar, y) * y, x),
+                     tree_x, tree_y)
 
 
 def tree_vdot(tree_x, tree_y):
@@ -257,7 +268,7 @@ def tree_max(tree):
     >>> float(tree_max({"a": np.array([1.0, 5.0]), "b": np.array(2.0)}))
     5.0
     """
-    parts = [wnp.max(x, initial=-np.inf) for x in wtree.leaves(tree)]
+    parts = [wnp.max(x) for x in wtree.leaves(tree) if wnp.size(x)]   # (integers too)
     return wnp.max(wnp.stack(parts)) if parts else np.float64(-np.inf)
 
 
@@ -267,7 +278,7 @@ def tree_min(tree):
     >>> float(tree_min({"a": np.array([1.0, 5.0]), "b": np.array(-2.0)}))
     -2.0
     """
-    parts = [wnp.min(x, initial=np.inf) for x in wtree.leaves(tree)]
+    parts = [wnp.min(x) for x in wtree.leaves(tree) if wnp.size(x)]
     return wnp.min(wnp.stack(parts)) if parts else np.float64(np.inf)
 
 
