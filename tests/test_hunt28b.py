@@ -48,3 +48,29 @@ def test_tree_max_and_min_of_integer_leaves():
     assert tu.tree_max(t) == 5 and tu.tree_min(t) == -2
     assert tu.tree_max({"a": np.array([0.5]), "e": np.zeros((0, 2))}) == 0.5
     assert tu.tree_max({"e": np.zeros(0)}) == -np.inf and tu.tree_min({}) == np.inf
+
+
+def test_simplex_projection_jacobian_on_the_boundary():
+    # projecting a point with a zero entry (a vertex, a face of the simplex) puts that entry
+    # at the threshold's kink; maximum's tie rule gave it half a derivative though the
+    # threshold was computed without it: at [1, 0, 0] the Jacobian's first column summed to
+    # -1 (the projection sums to 1 whatever x). Optax's rule: diag(s) - s sᵀ / |s| on the
+    # support s = {p > 0}
+    from wire.optim import projections
+
+    def support_jacobian(p):
+        s = (p > 0).astype(float)
+        return np.diag(s) - np.outer(s, s) / s.sum()
+
+    for x in ([1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 0.0], [3.0, -1.0, 0.2, 0.2]):
+        x = np.array(x)
+        p = projections.projection_simplex(x)
+        jac = wire.jacobian(projections.projection_simplex)(x)
+        np.testing.assert_allclose(jac, support_jacobian(p), atol=1e-15)
+        np.testing.assert_allclose(jac.sum(axis=0), 0.0, atol=1e-15)
+    x = np.array([1.0, 0.0, 0.0])
+    np.testing.assert_allclose(wire.jit(wire.jacobian(projections.projection_simplex))(x), 0.0)
+    l1 = wire.jacobian(projections.projection_l1_sphere)(np.array([2.0, 0.0, 0.0]))
+    np.testing.assert_allclose(l1, 0.0, atol=1e-15)        # the sphere's vertex: no derivative
+    got = projections.projection_simplex(np.array([np.nan, 1.0]))
+    assert np.isnan(got[0]) and got[1] == 1.0                # a NaN stays visible

@@ -87,7 +87,12 @@ def simplex_last_axis(v):
     k = wnp.maximum(wnp.sum(cond, axis=-1, keepdims=True), 1)
     top = wnp.take_along_axis(css, wnp.asarray(k - 1, np.int64), axis=-1)
     kf = wnp.asarray(k, dt)
-    return wnp.maximum(1.0 / kf + (v - top / kf), 0)
+    # a ``where`` on the support, not ``maximum``: at an entry on the simplex's boundary
+    # (v_i - tau = 0: projecting a point with a zero entry, a vertex) maximum's tie rule gave
+    # the entry half a derivative while tau was computed without it, a Jacobian whose
+    # columns did not sum to 0 though the projection always sums to 1
+    y = 1.0 / kf + (v - top / kf)
+    return wnp.where(y <= 0, wnp.zeros_like(y), y)      # (a NaN stays NaN)
 
 
 def projection_simplex(tree, scale=1):
