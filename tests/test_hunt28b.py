@@ -74,3 +74,32 @@ def test_simplex_projection_jacobian_on_the_boundary():
     np.testing.assert_allclose(l1, 0.0, atol=1e-15)        # the sphere's vertex: no derivative
     got = projections.projection_simplex(np.array([np.nan, 1.0]))
     assert np.isnan(got[0]) and got[1] == 1.0                # a NaN stays visible
+
+
+def test_ctc_loss_with_a_masked_class():
+    # a logit of -inf (a class masked at one step) made the labels' log-probabilities
+    # 0 * -inf = NaN through a one-hot product, so the loss was NaN (Optax's too); the
+    # limit is the loss with that logit at -1e300 (the class has probability 0 there)
+    import optax
+
+    from wire.optim import losses
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(1, 6, 4))
+    labels, pads, label_pads = np.array([[1, 1, 2]]), np.zeros((1, 6)), np.zeros((1, 3))
+    masked, finite = logits.copy(), logits.copy()
+    masked[0, 2, 1] = masked[0, 4, 0] = -np.inf
+    finite[0, 2, 1] = finite[0, 4, 0] = -1e300
+    loss = lambda z: losses.ctc_loss(z, pads, labels, label_pads)  # noqa: E731
+    want = np.asarray(optax.ctc_loss(finite, pads, labels, label_pads))
+    np.testing.assert_allclose(loss(masked), want, rtol=1e-13)
+    np.testing.assert_allclose(wire.jit(loss)(masked), want, rtol=1e-13)
+    g = wire.grad(lambda z: loss(z).sum())(masked)
+    np.testing.assert_allclose(g, wire.grad(lambda z: loss(z).sum())(finite), atol=1e-15)
+    # a padded step whose emission is impossible: the padding keeps the previous state
+    pads2 = np.zeros((1, 6))
+    pads2[0, 5] = 1.0
+    masked[0, 5, 1:] = -np.inf
+    finite[0, 5, 1:] = -1e300
+    np.testing.assert_allclose(losses.ctc_loss(masked, pads2, labels, label_pads),
+                               optax.ctc_loss(finite, pads2, labels, label_pads), rtol=1e-13)

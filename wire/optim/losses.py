@@ -805,8 +805,13 @@ def ctc_loss_with_forward_probs(logits, logit_paddings, labels, label_paddings, 
     repeat = wnp.asarray(labels[:, :-1] == labels[:, 1:], dt)
     repeat = wnp.pad(repeat, ((0, 0), (0, 1)))
     phi_lp = wnp.transpose(logprobs[:, :, blank_id:blank_id + 1], (1, 0, 2))
-    onehot = _one_hot(labels, k, dt)
-    emit_lp = wnp.transpose(wnp.einsum("btk,bnk->btn", logprobs, onehot), (1, 0, 2))
+    # the labels' log-probabilities picked, not multiplied by a one-hot: a class with logit
+    # -inf (masked at a step) is 0 * -inf = NaN in a product (Optax's NaN), -inf picked. A
+    # label outside [0, K) picks 0, as its zero one-hot row did
+    valid = (labels >= 0) & (labels < k)
+    idx = wnp.broadcast_to(wnp.where(valid, labels, 0)[:, None, :], (b, _shape(logits)[1], n))
+    emit_lp = wnp.where(valid[:, None, :], wnp.take_along_axis(logprobs, idx, axis=2), 0.0)
+    emit_lp = wnp.transpose(emit_lp, (1, 0, 2))
     eps = wnp.asarray(log_epsilon, dt)
     phi0 = wnp.concatenate([wnp.zeros((b, 1), dt), wnp.ones((b, n), dt) * eps], axis=1)
     emit0 = wnp.ones((b, n), dt) * eps
@@ -823,16 +828,22 @@ def ctc_loss_with_forward_probs(logits, logit_paddings, labels, label_paddings, 
         next_phi = prev_phi + lp_phi
         next_phi = update_phi(next_phi, prev_emit + lp_phi + eps * (1.0 - repeat))
         pad = wnp.reshape(wnp.asarray(pad, dt), (b, 1))
-        next_emit = pad * prev_emit + (1.0 - pad) * next_emit
-        next_phi = pad * orig + (1.0 - pad) * next_phi
+        next_emit = _blend(pad, prev_emit, next_emit)
+        next_phi = _blend(pad, orig, next_phi)
         return (next_phi, next_emit), (next_phi, next_emit)
 
     xs = (emit_lp, phi_lp, wnp.transpose(logit_paddings, (1, 0)))
     _, (phis, emits) = scan(body, (phi0, emit0), xs)
     last = update_phi(phis[-1], emits[-1])
     phis = wnp.concatenate([phis[:-1], last[None]], axis=0)
-    sel = _one_hot(labellens, n + 1, dt)
-    return -wnp.einsum("bn,bn->b", last, sel), phis, emits
+    final = wnp.take_along_axis(last, wnp.asarray(labellens, np.int64)[:, None], axis=1)[:, 0]
+    return -final, phis, emits
+
+
+def _blend(pad, a, b):
+    """``pad * a + (1 - pad) * b``, the one taken where ``pad`` is 1 or 0 (the other may
+    be -inf: no ``0 * -inf``)."""
+    return wnp.where(pad == 1.0, a, wnp.where(pad == 0.0, b, pad * a + (1.0 - pad) * b))
 
 
 def ctc_loss(logits, logit_paddings, labels, label_paddings, *, blank_id=0, log_epsilon=-1e5):
