@@ -2,9 +2,14 @@
 arithmetic where Optax's is off), shapes and dtypes as the params'."""
 
 import numpy as np
+import pytest
 
 import wire
 from wire import optim
+
+jax = pytest.importorskip("jax")
+optax = pytest.importorskip("optax")
+jax.config.update("jax_enable_x64", True)
 
 
 def test_distance_over_gradients_keeps_a_scalar_leafs_shape():
@@ -80,8 +85,6 @@ def test_ctc_loss_with_a_masked_class():
     # a logit of -inf (a class masked at one step) made the labels' log-probabilities
     # 0 * -inf = NaN through a one-hot product, so the loss was NaN (Optax's too); the
     # limit is the loss with that logit at -1e300 (the class has probability 0 there)
-    import optax
-
     from wire.optim import losses
 
     rng = np.random.default_rng(0)
@@ -103,3 +106,18 @@ def test_ctc_loss_with_a_masked_class():
     finite[0, 5, 1:] = -1e300
     np.testing.assert_allclose(losses.ctc_loss(masked, pads2, labels, label_pads),
                                optax.ctc_loss(finite, pads2, labels, label_pads), rtol=1e-13)
+
+
+def test_multiclass_hinge_and_perceptron_losses_with_a_masked_class():
+    # the labelled score was sum(scores * onehot): another class's -inf score gave
+    # 0 * -inf = NaN (Optax's NaN); the loss is the one with that class left out
+    from wire.optim import losses
+
+    scores = np.array([[-np.inf, 1.0, 2.0], [0.0, -np.inf, 1.0], [-np.inf, 1.0, 2.0]])
+    labels = np.array([1, 2, 0])
+    np.testing.assert_array_equal(losses.multiclass_hinge_loss(scores, labels),
+                                  [2.0, 0.0, np.inf])      # max(s + 1 - onehot) - s[label]
+    np.testing.assert_array_equal(losses.multiclass_perceptron_loss(scores, labels),
+                                  [1.0, 0.0, np.inf])
+    g = wire.grad(lambda s: losses.multiclass_hinge_loss(s, labels[:2]).sum())(scores[:2])
+    np.testing.assert_array_equal(g, [[0.0, -1.0, 1.0], [0.5, 0.0, -0.5]])

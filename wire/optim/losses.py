@@ -479,7 +479,7 @@ def multiclass_hinge_loss(scores, labels):
     _check_labels("multiclass_hinge_loss", scores, labels)
     n = _shape(scores)[-1]
     oh = _one_hot(labels, n, _dtype(scores))
-    return wnp.max(scores + 1.0 - oh, axis=-1) - wnp.sum(scores * oh, axis=-1)
+    return wnp.max(scores + 1.0 - oh, axis=-1) - _picked(scores, oh)
 
 
 def multiclass_perceptron_loss(scores, labels):
@@ -492,7 +492,13 @@ def multiclass_perceptron_loss(scores, labels):
     _check_labels("multiclass_perceptron_loss", scores, labels)
     n = _shape(scores)[-1]
     oh = _one_hot(labels, n, _dtype(scores))
-    return wnp.max(scores, axis=-1) - wnp.sum(scores * oh, axis=-1)
+    return wnp.max(scores, axis=-1) - _picked(scores, oh)
+
+
+def _picked(scores, onehot):
+    """``scores[labels]`` over the last axis, selected rather than ``sum(scores * onehot)``:
+    another class's score of -inf (a masked class) is not 0 * -inf = NaN (Optax's NaN)."""
+    return wnp.sum(wnp.where(onehot != 0, scores, 0.0), axis=-1)
 
 
 def sparsemax_loss(logits, labels):
