@@ -121,3 +121,18 @@ def test_multiclass_hinge_and_perceptron_losses_with_a_masked_class():
                                   [1.0, 0.0, np.inf])
     g = wire.grad(lambda s: losses.multiclass_hinge_loss(s, labels[:2]).sum())(scores[:2])
     np.testing.assert_array_equal(g, [[0.0, -1.0, 1.0], [0.5, 0.0, -0.5]])
+
+
+def test_power_iteration_of_a_matrix_with_no_dominant_direction():
+    # M v = 0 made the next iterate 0/0: the eigenvalue and eigenvector were NaN (Optax's
+    # too), and matrix_inverse_pth_root, whose ridge is scaled by that eigenvalue, all NaN
+    for fn in (optim.power_iteration, wire.jit(optim.power_iteration)):
+        ev, v = fn(np.zeros((3, 3)))
+        assert ev == 0.0 and np.isclose(np.linalg.norm(v), 1.0)
+    ev, v = optim.power_iteration(np.diag([0.0, 2.0]), v0=np.array([1.0, 0.0]))
+    assert ev == 0.0 and np.array_equal(v, [1.0, 0.0])     # v0 in the null space
+    ev, v = optim.power_iteration(np.diag([1.0, 3.0]))
+    assert np.isclose(ev, 3.0) and np.allclose(np.abs(v), [0.0, 1.0], atol=1e-6)
+    root, err = optim.matrix_inverse_pth_root(np.zeros((2, 2)), 4)
+    np.testing.assert_allclose(root, np.eye(2) * 1e-22 ** -0.25, rtol=1e-6)   # (ridge I)^(-1/4)
+    assert err < 1e-6

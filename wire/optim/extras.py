@@ -640,24 +640,32 @@ def power_iteration(matrix, *, v0=None, num_iters=100, error_tolerance=1e-6, pre
     def vdot(a, b):
         return sum(wnp.sum(wnp.conj(x) * y) for x, y in zip(wtree.leaves(a), wtree.leaves(b)))
 
+    def normalize_or(t, v):
+        # M v = 0 (a zero matrix, or v in the null space): v is an eigenvector (of 0), kept,
+        # where normalizing z = 0 gave 0/0 = NaN for the eigenvector and the eigenvalue
+        n = global_norm(t)
+        ok = n > 0
+        safe = wnp.where(ok, n, 1.0)
+        return wtree.map(lambda x, f: wnp.where(ok, x / wnp.asarray(safe, _dtype(x)), f), t, v)
+
     v0 = normalize(v0)
 
-    def cond(c):  # Optax's test: the residual ||z - eig v|| relative to |eig|
+    def cond(c):  # Optax's test: the residual ||z - eig v|| relative to |eig| (or exactly 0)
         v, z, eig, i = c
         res = global_norm(wtree.map(lambda a, b: a - wnp.asarray(eig, _dtype(b)) * b, z, v))
-        converged = wnp.abs(res / eig) < error_tolerance
+        converged = wnp.logical_or(res == 0, wnp.abs(res / eig) < error_tolerance)
         return wnp.logical_and(wnp.logical_not(converged), i < num_iters)
 
     def body(c):
-        _, z, _, i = c
-        v = normalize(z)
+        v, z, _, i = c
+        v = normalize_or(z, v)
         z = mvp(v)
         return v, z, vdot(v, z), i + 1
 
     z0 = mvp(v0)
     zero = wnp.asarray(0.0, _dtype(wtree.leaves(z0)[0]))
-    _, z, eig, _ = while_loop(cond, body, (v0, z0, zero, np.asarray(0)))
-    return eig, normalize(z)
+    v, z, eig, _ = while_loop(cond, body, (v0, z0, zero, np.asarray(0)))
+    return eig, normalize_or(z, v)
 
 
 def matrix_inverse_pth_root(matrix, p, num_iters=100, ridge_epsilon=1e-6, error_tolerance=1e-6,
