@@ -87,8 +87,8 @@ def _diagonalize(x, ls):
 
 def _sum_out(x, ls, keep):
     axes = [k for k, c in enumerate(ls) if c not in keep]
-    if axes:
-        x = sum(x, axis=tuple(axes))
+    if axes:  # in the operands' dtype, as NumPy's einsum (sum widens small integers and bool)
+        x = sum(x, axis=tuple(axes), dtype=x.dtype)
         ls = [c for c in ls if c in keep]
     return x, ls
 
