@@ -8,6 +8,7 @@ import wire
 import wire.numpy as wnp
 
 X8 = np.array([[100, 100, 3], [100, 50, 2]], np.int8)  # column sums and products wrap in int8
+MASK = np.array([[True, False, True], [True, True, True]])
 
 
 def _same(got, want):
@@ -25,3 +26,33 @@ def test_einsum_sums_in_the_operands_dtype(spec, operands):
     # went through sum, which widens: 'ij->j' of int8 was int64 [200, 150, 5], NumPy's
     # int8 [-56, -106, 5]; 'ij,k->k' was [35500, 35500, 1065], NumPy's [-84, -84, 41]
     _same(wire.jit(lambda *ops: wnp.einsum(spec, *ops))(*operands), np.einsum(spec, *operands))
+
+
+@pytest.mark.parametrize("call", [
+    lambda np_, x: np_.add.reduce(x, axis=0, dtype=np.int8),
+    lambda np_, x: np_.add.reduce(x, axis=0, dtype=np.int16),
+    lambda np_, x: np_.multiply.reduce(x, axis=0, dtype=np.int8),
+    lambda np_, x: np_.add.reduce(x > 60, axis=0, dtype=bool),
+    lambda np_, x: np_.multiply.reduce(x > 60, axis=0, dtype=bool),
+    lambda np_, x: np_.add.reduce(x, axis=0, where=x > 2, initial=5, dtype=np.int8),
+    lambda np_, x: np_.add.reduce(x, axis=None, keepdims=True, dtype=np.uint8),
+])
+def test_ufunc_reduce_of_a_tracer_keeps_its_dtype(call):
+    # np.add.reduce(tracer, dtype=np.int8) ran wire.numpy.sum without the dtype: int64
+    # [200, 150, 5] where NumPy wraps to int8 [-56, -106, 5]; np.add.reduce(bool, dtype=bool)
+    # was a count [2, 2, 2], NumPy's a logical or
+    _same(wire.jit(lambda x: call(np, x))(X8), call(np, X8))
+
+
+@pytest.mark.parametrize("kw", [
+    dict(initial=2, dtype=np.uint8), dict(initial=2, dtype=np.int8),
+    dict(where=MASK, dtype=np.int8), dict(where=MASK, initial=3, dtype=np.int8),
+    dict(where=MASK, dtype=bool),
+])
+def test_prod_with_initial_or_where_in_a_narrow_dtype(kw):
+    # prod(x, initial=2, dtype=np.uint8) multiplied in uint64: [60000, 20000] where NumPy's
+    # uint8 product is [96, 32] (sum was right; checked alongside)
+    for fn in ("prod", "sum"):
+        for x in (X8, X8.astype(float), X8 > 60):
+            _same(wire.jit(lambda a: getattr(wnp, fn)(a, axis=1, **kw))(x),
+                  getattr(np, fn)(x, axis=1, **kw))

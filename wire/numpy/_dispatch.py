@@ -134,6 +134,8 @@ def dispatch_ufunc(wnp, ufunc, method, inputs, kwargs):
         if dtype is not None:
             x = wnp.asarray(x, dtype=dtype)
         if name in _REDUCERS and (not extras or name in _REDUCERS_TAKING.get(tuple(extras), ())):
+            if name in ("add", "multiply"):  # in NumPy's dtype: sum and prod widen small ints
+                extras["dtype"] = want.dtype  # and bool, np.add.reduce(x, dtype=int8) wraps
             return getattr(wnp, _REDUCERS[name])(x, axis=axis, keepdims=keepdims, **extras)
         if name == "logaddexp" and not extras and want.size and \
                 _terms(x, axis) > _FOLD_AT_MOST:  # (fewer: NumPy's own fold, to the bit)

@@ -131,10 +131,10 @@ def _with_extras(name, np_fn, plain, a, axis, dtype, keepdims, initial, where, o
         # unselected entries become 1 and initial comes first along the reduced entries
         if where is not True:
             a = _masked(a, where, unit)
-        if init is not None:
+        if init is not None:  # (dtype again: without it a narrow integer widens to int64)
             a = _initial_first(a, axes, init)
-            return _keep_shape(plain(a, -1, None, False), a.shape[:-1], axes, keepdims)
-        return plain(a, axis, None, keepdims)
+            return _keep_shape(plain(a, -1, dtype, False), a.shape[:-1], axes, keepdims)
+        return plain(a, axis, dtype, keepdims)
     if where is not True:
         a = _masked(a, where, unit)
     total = plain(a, axis, dtype, keepdims)
