@@ -56,3 +56,12 @@ def test_prod_with_initial_or_where_in_a_narrow_dtype(kw):
         for x in (X8, X8.astype(float), X8 > 60):
             _same(wire.jit(lambda a: getattr(wnp, fn)(a, axis=1, **kw))(x),
                   getattr(np, fn)(x, axis=1, **kw))
+
+
+def test_maximum_accumulate_of_a_tracer_in_the_given_dtype():
+    # np.maximum.accumulate(tracer, dtype=np.int16) stayed int8 (and dtype=np.int8 of int16
+    # values did not wrap as NumPy's cast does)
+    for call in (lambda np_, x: np_.maximum.accumulate(x, axis=0, dtype=np.int16),
+                 lambda np_, x: np_.minimum.accumulate(x.astype(np.int16) * 300, axis=0,
+                                                        dtype=np.int8)):
+        _same(wire.jit(lambda x: call(np, x))(X8), call(np, X8))

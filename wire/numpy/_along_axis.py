@@ -182,7 +182,10 @@ def _initial(out, axis, include, value):
 
 def accumulate(name, a, axis=0, dtype=None):
     """``np.<ufunc>.accumulate`` for add, multiply, maximum and minimum."""
-    a = _acc_dtype(a, dtype) if name in ("add", "multiply") else a
+    if name in ("add", "multiply"):
+        a = _acc_dtype(a, dtype)
+    elif dtype is not None:  # np.maximum.accumulate(int8, dtype=np.int16) is int16
+        a = cast(a, dtype)
     axis = normalize_axes(axis, a.ndim)[0]
     if name == "add":
         return K.cumsum(a, axis)
