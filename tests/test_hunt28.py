@@ -65,3 +65,21 @@ def test_maximum_accumulate_of_a_tracer_in_the_given_dtype():
                  lambda np_, x: np_.minimum.accumulate(x.astype(np.int16) * 300, axis=0,
                                                         dtype=np.int8)):
         _same(wire.jit(lambda x: call(np, x))(X8), call(np, X8))
+
+
+@pytest.mark.parametrize("name", ["real", "imag", "conj", "conjugate", "angle", "nan_to_num",
+                                  "isposinf", "isneginf", "iscomplex", "isreal", "clip"])
+def test_elementwise_functions_take_a_tuple_of_traced_values(name):
+    # np.real(np.linalg.slogdet(a)) and the like (NumPy makes one array of the tuple) raised
+    # AttributeError ('tuple' object has no attribute 'weak'/'dtype') on traced values, and
+    # clip without bounds returned the tuple itself
+    x = np.array([[np.inf, -1.0, 0.5], [2.0, -np.inf, 0.0]])
+    got = wire.jit(lambda v: getattr(wnp, name)((v[0], v[1])))(x)
+    assert isinstance(got, np.ndarray)
+    _same(got, getattr(np, name)((x[0], x[1])))
+
+
+def test_real_of_a_named_tuple_result_under_grad():
+    a = np.array([[2.0, 1.0], [0.5, 3.0]])
+    g = wire.grad(lambda m: wnp.sum(wnp.real(wnp.linalg.slogdet(m))))(a)
+    np.testing.assert_allclose(g, np.linalg.inv(a).T, rtol=1e-12)  # d log|det| = A^-T

@@ -44,6 +44,7 @@ from ._promote import (
     dtype_of,
     holds_tracer,
     lift,
+    lifting,
     promote,
     promote_float,
     promote_real_float,
@@ -252,6 +253,7 @@ def fix(x):
     return trunc(x)
 
 
+@lifting
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """Replace NaN and infinities by finite numbers (derivative passes where finite).
 
@@ -453,6 +455,7 @@ def _refuse_complex(name, x) -> None:
                             f"wire.numpy.real / imag){at(user_location())}")
 
 
+@lifting
 def isposinf(x):
     """Elementwise ``x == +inf`` (boolean).
 
@@ -465,6 +468,7 @@ def isposinf(x):
     return isinf(x) & (x > 0)
 
 
+@lifting
 def isneginf(x):
     """Elementwise ``x == -inf`` (boolean).
 
@@ -480,6 +484,7 @@ def isneginf(x):
 # --------------------------------------------------------------------------- complex
 
 
+@lifting
 def real(val):
     """Real part (the value itself for real arrays).
 
@@ -493,6 +498,7 @@ def real(val):
     return C.real(val) if val.dtype.kind == "c" else val
 
 
+@lifting
 def imag(val):
     """Imaginary part (zeros for real arrays)."""
     if not _is_tracer(val):
@@ -504,6 +510,7 @@ def imag(val):
     return zeros_like(val)
 
 
+@lifting
 def conj(x):
     """Complex conjugate (the value itself for real arrays; booleans become int8, as NumPy
     has no boolean conjugate)."""
@@ -517,6 +524,7 @@ def conj(x):
 conjugate = conj
 
 
+@lifting
 def angle(z, deg=False):
     """Argument of complex numbers, ``arctan2(imag, real)`` (in degrees if ``deg``)."""
     if not _is_tracer(z):
@@ -527,6 +535,7 @@ def angle(z, deg=False):
     return out * (180.0 / np.pi) if deg else out
 
 
+@lifting
 def iscomplexobj(x):
     """Whether ``x`` has a complex dtype (a Python bool)."""
     return x.dtype.kind == "c" if _is_tracer(x) else np.iscomplexobj(x)
@@ -537,6 +546,7 @@ def isrealobj(x):
     return not iscomplexobj(x)
 
 
+@lifting
 def iscomplex(x):
     """Elementwise: imaginary part non-zero."""
     if not _is_tracer(x):
@@ -544,6 +554,7 @@ def iscomplex(x):
     return imag(x) != 0
 
 
+@lifting
 def isreal(x):
     """Elementwise: imaginary part zero."""
     if not _is_tracer(x):

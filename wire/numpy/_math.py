@@ -17,7 +17,8 @@ from ..errors import (
 from ..ops import complex_parts as C
 from ..ops import elementwise as E
 from ._promote import (
-    _beyond_traced, cast, holds_tracer, known, lift, promote, promote_float, promote_real_float,
+    _beyond_traced, cast, holds_tracer, known, lift, lifting, promote, promote_float,
+    promote_real_float,
     promote_true_divide, result_dtype, strong,
 )
 
@@ -567,6 +568,7 @@ def where(condition, x=None, y=None):
 _NO_BOUND = object()
 
 
+@lifting
 def clip(a, a_min=None, a_max=None, *, min=_NO_BOUND, max=_NO_BOUND):
     """Limit values to ``[a_min, a_max]`` (either may be None). The bounds may also be given
     as ``min=``/``max=`` (NumPy 2's and JAX's keywords).
