@@ -83,3 +83,40 @@ def test_real_of_a_named_tuple_result_under_grad():
     a = np.array([[2.0, 1.0], [0.5, 3.0]])
     g = wire.grad(lambda m: wnp.sum(wnp.real(wnp.linalg.slogdet(m))))(a)
     np.testing.assert_allclose(g, np.linalg.inv(a).T, rtol=1e-12)  # d log|det| = A^-T
+
+
+XF = np.array([1.7, -2.5, 300.2, np.nan])
+
+
+@pytest.mark.parametrize("call", [
+    lambda np_, xi, xf: np_.equal(xi, 3, dtype=bool),
+    lambda np_, xi, xf: np_.not_equal(xi, 3, dtype=bool),
+    lambda np_, xi, xf: np_.less(xf, 2, dtype=bool),
+    lambda np_, xi, xf: np_.greater_equal(xi, xf, dtype=bool),
+    lambda np_, xi, xf: np_.isnan(xf, dtype=bool),
+    lambda np_, xi, xf: np_.signbit(xf, dtype=bool),
+    lambda np_, xi, xf: np_.ldexp(xf, xi // 40, dtype=np.float64),  # (the exponent int8)
+])
+def test_ufunc_dtype_is_the_output_dtype(call):
+    # dtype= names the output's dtype (NumPy picks the loop from it): every input was cast
+    # to it, so np.equal(int8 tracer, 3, dtype=bool) compared True with True: all True,
+    # NumPy's [False, False, True, False]; np.less(x, 2, dtype=bool) was x != 0
+    xi = np.array([100, -100, 3, 7], np.int8)
+    _same(wire.jit(lambda a, b: call(np, a, b))(xi, XF), call(np, xi, XF))
+
+
+def test_ufunc_dtype_that_numpy_refuses_raises():
+    # np.add(int8, 1.5, dtype=np.int8) is refused by NumPy's casting rule; it truncated 1.5
+    xi = np.array([100, -100, 3, 7], np.int8)
+    with pytest.raises(TypeError):
+        np.add(xi, 1.5, dtype=np.int8)
+    with pytest.raises(wire.WireTypeError, match="same_kind"):
+        wire.jit(lambda a: np.add(a, 1.5, dtype=np.int8))(xi)
+    with pytest.raises(wire.WireTypeError, match="No loop"):
+        wire.jit(lambda a: np.equal(a, a, dtype=np.int8))(XF)
+    with pytest.raises(TypeError):  # casting= alone was dropped
+        np.add(xi, xi.astype(np.int16), casting="no")
+    with pytest.raises(wire.WireTypeError, match="no"):
+        wire.jit(lambda a: np.add(a, a.astype(np.int16), casting="no"))(xi)
+    _same(wire.jit(lambda a: np.add(a, 1.5, dtype=np.int8, casting="unsafe"))(xi),
+          np.add(xi, 1.5, dtype=np.int8, casting="unsafe"))

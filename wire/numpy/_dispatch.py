@@ -114,12 +114,17 @@ def dispatch_ufunc(wnp, ufunc, method, inputs, kwargs):
     elif extras and method != "reduce":
         raise WireError(f"{label}(..., {', '.join(f'{k}=...' for k in extras)}) is not "
                         f"supported on traced values{at(user_location())}")
-    kwargs.pop("casting", None)
+    casting = kwargs.pop("casting", None)
     kwargs.pop("order", None)
     kwargs.pop("subok", None)
     if method == "__call__":
-        if dtype is not None:
-            inputs = [wnp.asarray(x, dtype=dtype) for x in inputs]
+        if dtype is not None or casting is not None:
+            # wire.numpy's front takes them as NumPy does: dtype= is the output's, the
+            # operands are cast to the loop NumPy picks for it (np.equal(i8, 3, dtype=bool)
+            # compares integers), a cast the casting rule refuses raises
+            fn = getattr(wnp, _UFUNC_ALIASES.get(name, name), fn)
+            kwargs.update({k: v for k, v in (("dtype", dtype), ("casting", casting))
+                           if v is not None})
         # the rest (a gufunc's axis=, keepdims= …) as NumPy's own parameters of the function,
         # which takes or refuses each (wire.numpy's functions take NumPy's parameters)
         return fn(*inputs, **kwargs)
