@@ -120,3 +120,15 @@ def test_ufunc_dtype_that_numpy_refuses_raises():
         wire.jit(lambda a: np.add(a, a.astype(np.int16), casting="no"))(xi)
     _same(wire.jit(lambda a: np.add(a, 1.5, dtype=np.int8, casting="unsafe"))(xi),
           np.add(xi, 1.5, dtype=np.int8, casting="unsafe"))
+
+
+def test_ufunc_signature_on_a_tracer_reaches_the_front():
+    # np.divmod(tracer, 2, signature=...) raised TypeError (an internal lambda took no
+    # signature=), np.vecdot's WireTypeError
+    x = np.array([7, -3], np.int8)
+    for call in (lambda a: np.divmod(a, 2, signature=(None, None, np.int16, np.int16)),
+                 lambda a: np.vecdot(a, a, signature=(np.int16, np.int16, None))):
+        got, want = wire.jit(call)(x), call(x)
+        for g, w in zip(got if isinstance(got, tuple) else (got,),
+                        want if isinstance(want, tuple) else (want,)):
+            _same(g, w)

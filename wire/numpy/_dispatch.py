@@ -118,7 +118,7 @@ def dispatch_ufunc(wnp, ufunc, method, inputs, kwargs):
     kwargs.pop("order", None)
     kwargs.pop("subok", None)
     if method == "__call__":
-        if dtype is not None or casting is not None:
+        if dtype is not None or casting is not None or "signature" in kwargs:
             # wire.numpy's front takes them as NumPy does: dtype= is the output's, the
             # operands are cast to the loop NumPy picks for it (np.equal(i8, 3, dtype=bool)
             # compares integers), a cast the casting rule refuses raises
