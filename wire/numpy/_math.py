@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
 
 import numpy as np
 
@@ -429,6 +430,20 @@ def rint(x):
     return E.round_(x)
 
 
+def _power_of_ten(n: int) -> float:
+    """``10**n`` as NumPy's ``round`` takes it (``power_of_ten`` in its ``calculation.c``):
+    exact up to ``1e8``, beyond that ``1e9`` times ten, ``n - 9`` times, each product rounded
+    (``1e23`` is not the double nearest 10²³ there, so neither is ``round(x, -23)``)."""
+    if n < 9:
+        return 10.0**n
+    out = 1e9
+    for _ in range(n - 9):
+        out *= 10.0
+        if out == math.inf:
+            break
+    return out
+
+
 def round(x, decimals=0):
     """Round half to even to ``decimals`` places, NumPy's ``round``; derivative zero.
 
@@ -453,7 +468,7 @@ def round(x, decimals=0):
     if x.dtype.kind == "c":  # NumPy rounds each part on its own (a complex scale would mix them)
         return C.complex_(round(C.real(x), decimals), round(C.imag(x), decimals))
     # (a power of ten beyond float64 is inf, as NumPy's: every value rounds to NaN then)
-    scale = 10.0**builtins.abs(decimals) if builtins.abs(decimals) <= 308 else np.inf
+    scale = _power_of_ten(builtins.abs(int(decimals)))
     if decimals >= 0:
         return E.round_(x * scale) / scale if decimals else E.round_(x)
     return E.round_(x / scale) * scale
