@@ -138,7 +138,7 @@ def test_ufunc_signature_on_a_tracer_reaches_the_front():
 def test_round_scales_by_numpys_power_of_ten(decimals):
     # NumPy's round multiplies 1e9 by ten (|decimals| - 9) times: beyond 1e22 that is not the
     # double nearest 10**|decimals|; wire took 10.0**|decimals| (np.round(1.5e300, -300) is
-    # 1.0000000000000002e300, wire gave 2e300; 9.5 % of random values differed at -23)
+    # 1.0000000000000002e300, wire gave 2e300; 95 % of random values differed at -23)
     rng = np.random.default_rng(28)
     x = rng.uniform(-1, 1, 2000) * 10.0 ** -decimals * rng.integers(1, 100, 2000)
     for v in (x, x.astype(np.float32)) if decimals > 0 else (x,):  # (in float32's range)
