@@ -144,3 +144,19 @@ def test_round_scales_by_numpys_power_of_ten(decimals):
     for v in (x, x.astype(np.float32)) if decimals > 0 else (x,):  # (in float32's range)
         _same(wire.jit(lambda a: wnp.round(a, decimals))(v), np.round(v, decimals))
     assert wire.jit(lambda a: np.round(a, -300))(np.array([1.5e300]))[0] == np.round(1.5e300, -300)
+
+
+@pytest.mark.parametrize("name", ["solve", "lstsq", "tensorsolve"])
+def test_linalg_solvers_take_integers_as_float64(name):
+    # NumPy's linalg makes integer and boolean operands float64 before finding the common
+    # type: solve(int8 matrix, float32 b) is float64; wire promoted first (int8 with float32
+    # is float32) and solved in float32
+    a = np.eye(3, dtype=np.int8) * 3 + np.triu(np.ones((3, 3), np.int8), 1)
+    b = np.array([1.0, 1.0 / 3.0, 0.1], np.float32)
+    fn = getattr(np.linalg, name)
+    for m in (a, a > 0):
+        want, got = fn(m, b), wire.jit(lambda v: getattr(wnp.linalg, name)(v, b))(m)
+        for g, w in zip(got if isinstance(got, tuple) else (got,),
+                        want if isinstance(want, tuple) else (want,)):
+            assert np.asarray(g).dtype == np.asarray(w).dtype
+            np.testing.assert_allclose(g, w, rtol=1e-15)

@@ -122,6 +122,13 @@ def _float(a):
     return a if a.dtype.kind in "fc" else cast(a, np.float64)
 
 
+def _common(a, b):
+    """``a`` and ``b`` in NumPy linalg's common type: an integer or boolean operand counts as
+    float64 before they promote (``solve(int_matrix, float32_b)`` is float64, as NumPy's)."""
+    a, b = (x if isinstance(x, Tracer) else np.asarray(x) for x in (a, b))
+    return promote(_float(a), _float(b))
+
+
 def _nonfinite(a, what="SVD"):
     """For concrete ``a``, what :func:`wire.ops.spectral.nonfinite_svd_guard` says: ``None``
     if NumPy's SVD may be called on it (finite, or not a float matrix)."""
@@ -198,8 +205,7 @@ def solve(a, b):
     """
     if not _t(a, b):
         return np.linalg.solve(a, b)
-    a, b = promote(a, b)
-    a, b = _float(a), _float(b)
+    a, b = _common(a, b)
     _square(a, "solve")
     if np.ndim(b) == 1 if not isinstance(b, Tracer) else b.ndim == 1:
         return LX.solve(a, expand_dims(b, -1))[..., 0]
@@ -817,8 +823,7 @@ def lstsq(a, b, rcond=None):
         if _nonfinite(a, "SVD") is not None:  # NumPy's error, where its LAPACK call may hang
             raise LinAlgError("SVD did not converge in Linear Least Squares")
         return np.linalg.lstsq(a, b, rcond=rcond)
-    a, b = promote(a, b)
-    a = _float(a)
+    a, b = _common(a, b)
     if a.ndim != 2 or np.ndim(b) not in (1, 2) or np.shape(b)[0] != a.shape[0]:
         raise LinAlgShapeError(f"linalg.lstsq: a must be (m, n) and b (m,) or (m, k) with the "
                                f"same m, got {tuple(a.shape)} and {tuple(np.shape(b))}"
@@ -921,8 +926,7 @@ def tensorsolve(a, b, axes=None):
     """
     if not _t(a, b):
         return np.linalg.tensorsolve(a, b, axes)
-    a, b = promote(a, b)
-    a, b = _float(a), _float(b)
+    a, b = _common(a, b)
     if axes is not None:
         rest = [i for i in range(a.ndim) if i not in [int(k) % a.ndim for k in axes]]
         a = transpose(a, rest + [int(k) % a.ndim for k in axes])
