@@ -160,3 +160,22 @@ def test_linalg_solvers_take_integers_as_float64(name):
                         want if isinstance(want, tuple) else (want,)):
             assert np.asarray(g).dtype == np.asarray(w).dtype
             np.testing.assert_allclose(g, w, rtol=1e-15)
+
+
+def test_slerp_and_rotation_indexing_under_jit():
+    # a Slerp made from concrete times (outside jit) called on traced times, and a concrete
+    # Rotation batch indexed by a traced index, raised 'np.asarray() of a traced value'
+    # (NumPy tables indexed by a tracer); JAX's Slerp runs under jit
+    from scipy.spatial.transform import Rotation as SR
+    from scipy.spatial.transform import Slerp as SS
+
+    R, S = wire.scipy.spatial.transform.Rotation, wire.scipy.spatial.transform.Slerp
+    q = np.random.default_rng(28).normal(size=(5, 4))
+    t, tt = np.array([0.0, 1.0, 3.0, 3.5, 7.0]), np.array([0.0, 0.5, 2.2, 3.0, 3.25, 7.0])
+    slerp = S.init(t, R.from_quat(q))
+    want = SS(t, SR.from_quat(q))(tt).as_matrix()
+    np.testing.assert_allclose(wire.jit(lambda v: slerp(v).as_matrix())(tt), want, rtol=1e-12)
+    np.testing.assert_allclose(wire.vmap(lambda v: slerp(v).as_matrix())(tt), want, rtol=1e-12)
+    rots = R.from_quat(q)
+    np.testing.assert_allclose(wire.jit(lambda i: rots[i].as_matrix())(np.array([2, 0])),
+                               SR.from_quat(q)[[2, 0]].as_matrix(), rtol=1e-12)

@@ -32,6 +32,7 @@ from ... import numpy as wnp
 from ...core import Tracer
 from ...errors import ShapeError, WireTypeError, WireValueError, at, user_location
 from ...ops import random_bits as _bits
+from ...ops.shape import to_tracer
 from ...tracebacks import expose
 
 __all__ = ["Rotation", "Slerp"]
@@ -571,7 +572,11 @@ class Rotation(typing.NamedTuple):
         """
         if self.single:
             raise WireTypeError(f"Single rotation is not subscriptable{at(user_location())}")
-        return Rotation(self.quat[indexer])
+        quat = self.quat
+        if not isinstance(quat, Tracer) and _is_traced(  # a traced indexer (under jit)
+                *(indexer if isinstance(indexer, tuple) else (indexer,))):
+            quat = to_tracer(np.asarray(quat))
+        return Rotation(quat[indexer])
 
     def __len__(self) -> int:
         """The number of rotations of a batch (a single rotation has no ``len``).
@@ -657,8 +662,11 @@ class Slerp(typing.NamedTuple):
                                      f"[{lo}, {hi}], got {tt.tolist()}{at(user_location())}")
         last = _shape(self.timedelta)[0] - 1  # traced times outside extrapolate (JAX's)
         ind = wnp.clip(wnp.searchsorted(self.times, t) - 1, 0, last)
-        alpha = (t - self.times[ind]) / self.timedelta[ind]
-        result = self.rotations[ind] * Rotation.from_rotvec(self.rotvecs[ind] * alpha[:, None])
+        # (take: the tables may be concrete and ind traced, under jit)
+        times, timedelta, rotvecs = (wnp.take(v, ind, axis=0) for v in (
+            self.times, self.timedelta, self.rotvecs))
+        alpha = (t - times) / timedelta
+        result = self.rotations[ind] * Rotation.from_rotvec(rotvecs * alpha[:, None])
         return result[0] if single else result
 
 
