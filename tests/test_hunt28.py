@@ -179,3 +179,28 @@ def test_slerp_and_rotation_indexing_under_jit():
     rots = R.from_quat(q)
     np.testing.assert_allclose(wire.jit(lambda i: rots[i].as_matrix())(np.array([2, 0])),
                                SR.from_quat(q)[[2, 0]].as_matrix(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["power", "arctan2"])
+def test_ufunc_reduce_of_concrete_arrays_is_the_left_fold(name):
+    # NumPy 2.4.6's float power.reduce and arctan2.reduce (its SIMD loops, on this kind of
+    # machine) give f(first, last): np.power.reduce([2.0, 3.0, 2.0]) is 4.0, not 64.0.
+    # wire.numpy's method on concrete arrays returned that; traced, wire folds (64.0)
+    x = np.random.default_rng(28).random((3, 5)) + 0.5
+    mask = np.array([True, False, True, True, True])
+    ufunc, method = getattr(np, name), getattr(wnp, name).reduce
+
+    def fold(row, acc=None, keep=None):
+        for j, v in enumerate(row):
+            if keep is None or keep[j]:
+                acc = v if acc is None else ufunc(acc, v)
+        return acc
+
+    got = method(x, axis=1)
+    np.testing.assert_array_equal(got, [fold(r) for r in x])
+    np.testing.assert_array_equal(wire.jit(lambda a: method(a, axis=1))(x), got)
+    got = method(x, axis=1, initial=0.7, where=mask)
+    np.testing.assert_array_equal(got, [fold(r, 0.7, mask) for r in x])
+    np.testing.assert_array_equal(
+        wire.jit(lambda a: method(a, axis=1, initial=0.7, where=mask))(x), got)
+    assert wnp.power.reduce(np.array([2.0, 3.0, 2.0])) == 64.0

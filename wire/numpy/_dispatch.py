@@ -354,12 +354,8 @@ def _method(ufunc, method, wnp):
                 raise _wire_error(e, f"numpy.{ufunc.__name__}.{method}") from e
         if _holds_tracer(args) or _holds_tracer(tuple(kwargs.values())):  # a list, a mask
             return dispatch_ufunc(wnp, ufunc, method, args, kwargs)
-        if method == "reduce" and ufunc.__name__ not in _REDUCERS and \
-                _masked(args, kwargs):
-            # NumPy's left fold under where=, as NumPy documents it and as a traced call
-            # computes it: NumPy 2.4's own loop skips entries where= keeps for some ufuncs
-            # (arctan2 and power.reduce(x, axis=1, where=[1, 0, 1, 1]) fold entries 0 and 3)
-            return dispatch_ufunc(wnp, ufunc, method, args, kwargs)
+        if method == "reduce" and args and _folds_wrongly(ufunc, np.asarray(args[0]).dtype):
+            return _left_fold(ufunc, *args, **kwargs)
         return np_method(*args, **kwargs)
 
     call.__name__, call.__qualname__ = method, f"{ufunc.__name__}.{method}"
@@ -369,11 +365,55 @@ def _method(ufunc, method, wnp):
     return entry_point(call)
 
 
-def _masked(args, kwargs) -> bool:
-    """Whether a ``ufunc.reduce(array, axis, dtype, out, keepdims, initial, where)`` call
-    masks entries (``where`` not True)."""
-    where = kwargs.get("where", args[6] if len(args) > 6 else True)
-    return where is not True
+@functools.lru_cache(maxsize=None)
+def _folds_wrongly(ufunc, dtype) -> bool:
+    """Whether NumPy's ``ufunc.reduce`` in ``dtype`` is not its left fold here: NumPy 2.4's
+    SIMD loops of float ``power`` and ``arctan2`` reduce to ``f(first, last)``
+    (``np.power.reduce([2.0, 3.0, 2.0])`` is 4.0, not 64.0), on some machines."""
+    if dtype.kind not in "fc" or dtype == np.float16 or ufunc.nin != 2 or ufunc.nout != 1:
+        return False  # (float16: NumPy's own row loops reduce in float32, _HALF_IN_SINGLE)
+    x = np.array([2.0, 3.0, 2.0, 1.5, 1.25] * 4, dtype)[:17]
+    want = x[0]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            got = ufunc.reduce(x)
+            for v in x[1:]:
+                want = ufunc(want, v)
+        except (TypeError, ValueError, RuntimeError):  # (no reduction: NumPy's refusal)
+            return False
+    return not np.array_equal(got, want, equal_nan=True)
+
+
+def _left_fold(ufunc, a, axis=0, dtype=None, out=None, keepdims=False, initial=np._NoValue,
+               where=True):
+    """``ufunc.reduce`` of a concrete array as NumPy defines it, one ``ufunc`` call per
+    entry along ``axis`` (where :func:`_folds_wrongly`)."""
+    a = np.asarray(a)
+    want = ufunc.reduce(a, axis=axis, dtype=dtype, keepdims=keepdims, initial=initial,
+                        where=where)  # (NumPy's refusals, dtype and shape)
+    if a.ndim == 0 or isinstance(axis, tuple) and len(axis) != 1:
+        return want if out is None else ufunc.reduce(a, axis, dtype, out, keepdims, initial,
+                                                      where)
+    ax = 0 if axis is None else int(axis[0] if isinstance(axis, tuple) else axis) % a.ndim
+    rows = np.moveaxis(a.reshape(-1) if axis is None else a, 0 if axis is None else ax, 0)
+    mask = np.moveaxis(np.broadcast_to(where, a.shape).reshape(-1) if axis is None else
+                       np.broadcast_to(where, a.shape), 0 if axis is None else ax, 0)
+    dt = np.asarray(want).dtype
+    if initial is np._NoValue and where is not True:  # (NumPy refused it without identity)
+        initial = ufunc.identity
+    acc = None if initial is np._NoValue else np.full(rows.shape[1:], initial, dt)
+    for row, m in zip(rows, mask):
+        row = np.asarray(row, dt)  # (0-d arrays, not scalars, for out=)
+        acc = np.array(row) if acc is None else ufunc(acc, row, out=np.array(acc), where=m,
+                                                      dtype=dt)
+    result = np.asarray(want).copy() if acc is None else acc
+    if keepdims:
+        result = np.reshape(result, np.shape(want))
+    if out is not None:
+        out[...] = result
+        return out
+    return result[()] if np.ndim(result) == 0 and np.ndim(want) == 0 else result
 
 
 def _holds_tracer(xs) -> bool:
