@@ -204,3 +204,5 @@ def test_ufunc_reduce_of_concrete_arrays_is_the_left_fold(name):
     np.testing.assert_array_equal(
         wire.jit(lambda a: method(a, axis=1, initial=0.7, where=mask))(x), got)
     assert wnp.power.reduce(np.array([2.0, 3.0, 2.0])) == 64.0
+    at = wnp.power.reduceat(np.array([2.0, 3.0, 2.0, 1.5, 1.25, 2.0]), [0, 3])  # NumPy: [4, 2.25]
+    np.testing.assert_allclose(at, [64.0, (1.5**1.25) ** 2.0], rtol=1e-15)

@@ -354,8 +354,9 @@ def _method(ufunc, method, wnp):
                 raise _wire_error(e, f"numpy.{ufunc.__name__}.{method}") from e
         if _holds_tracer(args) or _holds_tracer(tuple(kwargs.values())):  # a list, a mask
             return dispatch_ufunc(wnp, ufunc, method, args, kwargs)
-        if method == "reduce" and args and _folds_wrongly(ufunc, np.asarray(args[0]).dtype):
-            return _left_fold(ufunc, *args, **kwargs)
+        if method in ("reduce", "reduceat") and args and \
+                _folds_wrongly(ufunc, np.asarray(args[0]).dtype):
+            return (_left_fold if method == "reduce" else _left_fold_at)(ufunc, *args, **kwargs)
         return np_method(*args, **kwargs)
 
     call.__name__, call.__qualname__ = method, f"{ufunc.__name__}.{method}"
@@ -414,6 +415,24 @@ def _left_fold(ufunc, a, axis=0, dtype=None, out=None, keepdims=False, initial=n
         out[...] = result
         return out
     return result[()] if np.ndim(result) == 0 and np.ndim(want) == 0 else result
+
+
+def _left_fold_at(ufunc, a, indices, axis=0, dtype=None, out=None):
+    """``ufunc.reduceat`` of a concrete array as NumPy defines it, each slice by
+    :func:`_left_fold` (where :func:`_folds_wrongly`)."""
+    a = np.asarray(a)
+    want = ufunc.reduceat(a, indices, axis=axis, dtype=dtype)  # (NumPy's refusals, dtype)
+    ax, idx = int(axis) % a.ndim, [int(i) for i in np.asarray(indices).ravel()]
+    parts = []
+    for k, i in enumerate(idx):
+        j = idx[k + 1] if k + 1 < len(idx) else a.shape[ax]
+        seg = np.take(a, np.arange(i, j) if i < j else [i], axis=ax)
+        parts.append(np.expand_dims(_left_fold(ufunc, seg, axis=ax, dtype=want.dtype), ax))
+    result = np.concatenate(parts, axis=ax).astype(want.dtype, copy=False)
+    if out is not None:
+        out[...] = result
+        return out
+    return result
 
 
 def _holds_tracer(xs) -> bool:
