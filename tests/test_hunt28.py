@@ -1,5 +1,7 @@
-"""Programs as users write them, against NumPy (and JAX): integer and boolean reductions in
-the dtype NumPy gives them on traced values."""
+"""Programs as users write them, against NumPy, SciPy and JAX: reductions, einsum and ufunc
+calls in the dtype NumPy gives them on traced values (dtype=, casting=, signature=), tuples
+of traced values to elementwise functions, NumPy's round, linalg's integer operands,
+Slerp under jit, and ufunc.reduce where NumPy's own is not its left fold."""
 
 import numpy as np
 import pytest
