@@ -162,3 +162,20 @@ def summary(tree, seed=0):
 def both(fn):
     """``fn`` as written and under ``wire.jit``."""
     return [fn, wire.jit(fn)]
+
+
+def jax_x64():
+    """JAX with float64 enabled (the test is skipped where JAX is not installed)."""
+    import pytest
+
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def random_array(rng, shape, dtype):
+    """Standard normal entries of ``dtype`` (both parts of a complex one)."""
+    a = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.standard_normal(shape)
+    return a.astype(dtype)

@@ -15,6 +15,7 @@ import wire.numpy as wnp
 import wire.scipy.special as ws
 from selection import slow_selected
 from wire.errors import WireError, WireTypeError
+from oracles import jax_x64
 
 ss = pytest.importorskip("scipy.special")
 mpmath = pytest.importorskip("mpmath")
@@ -22,10 +23,6 @@ mpmath = pytest.importorskip("mpmath")
 RNG = np.random.default_rng(25)
 
 
-def _jax():
-    jax = pytest.importorskip("jax")
-    jax.config.update("jax_enable_x64", True)
-    return jax
 
 
 def _close(got, want, rtol=1e-12, atol=1e-14):
@@ -135,7 +132,7 @@ def test_logsumexp_complex_derivatives_match_jax(request):
     ``a`` and complex ``b``, and of ``return_sign``'s ``log|sum|`` (JAX stops the phase's)."""
     if not slow_selected(request.config):
         pytest.skip("runs with -m slow (JAX compiles for seconds)")
-    jax = _jax()
+    jax = jax_x64()
     jnp, jss = jax.numpy, jax.scipy.special
     g = wire.grad(lambda a: wnp.sum(ws.logsumexp(a, axis=1)), holomorphic=True)(A)
     want = jax.grad(lambda a: jnp.sum(jss.logsumexp(a, axis=1)), holomorphic=True)(A)
@@ -440,7 +437,7 @@ def test_transpose_of_complex_maps_is_jax_linear_transpose(request):
     a pytree mixing real and complex leaves (a real argument's cotangent: the real part)."""
     if not slow_selected(request.config):
         pytest.skip("runs with -m slow (JAX imports for seconds)")
-    jax = _jax()
+    jax = jax_x64()
     jnp = jax.numpy
     from wire.implicit import _transpose
 

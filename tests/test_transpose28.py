@@ -11,22 +11,14 @@ import scipy.linalg as sl
 
 import wire
 import wire.numpy as wnp
+from oracles import jax_x64, random_array
 
 L = wire.scipy.linalg
 N = 4
 
 
-def _jax():
-    jax = pytest.importorskip("jax")
-    jax.config.update("jax_enable_x64", True)
-    return jax
 
 
-def _array(rng, shape, dtype):
-    a = rng.standard_normal(shape)
-    if np.dtype(dtype).kind == "c":
-        a = a + 1j * rng.standard_normal(shape)
-    return a.astype(dtype)
 
 
 def _tol(dtype):
@@ -35,7 +27,7 @@ def _tol(dtype):
 
 def _systems(dtype):
     rng = np.random.default_rng(28)
-    a = _array(rng, (N, N), dtype) + N * np.eye(N, dtype=dtype)
+    a = random_array(rng, (N, N), dtype) + N * np.eye(N, dtype=dtype)
     spd = (a @ a.conj().T).astype(dtype)
     return a, spd, sl.lu_factor(a), sl.cho_factor(spd), sl.cho_factor(spd, lower=True)
 
@@ -66,15 +58,15 @@ CASES = [(name, np.float64) for name in SOLVES] + [
 def test_transpose_of_a_solve_in_b_is_jaxs(name, dtype):
     # was NonDifferentiableError "... applies 'custom_vjp_call' to a value computed from
     # them (JAX's linear_transpose refuses it too)": JAX takes all these
-    jax = _jax()
+    jax = jax_x64()
     mats = _systems(dtype)
     rng = np.random.default_rng(7)
     # a vector and a matrix of right-hand sides
     for shape in [(N,), (N, 3)] if dtype == np.float64 else [(N, 3)]:
-        b = _array(rng, shape, dtype)
+        b = random_array(rng, shape, dtype)
         f = SOLVES[name](mats, L)
         y = np.asarray(f(b))
-        ct = _array(rng, y.shape, y.dtype)
+        ct = random_array(rng, y.shape, y.dtype)
         (got,) = wire.linear_transpose(f, b)(ct)
         assert (got.shape, got.dtype) == (b.shape, b.dtype)
         # <T(ct), b> = <ct, f(b)>, paired as JAX pairs complex values (no conjugate)
@@ -96,7 +88,7 @@ def test_transpose_of_a_solve_in_b_is_jaxs(name, dtype):
 def _identity(f, x, rng, tol):
     """<T(y), x> = <y, f(x)> (JAX's pairing: no conjugate) for a random ``y``; T's dtype."""
     fx = np.asarray(f(x))
-    y = _array(rng, fx.shape, fx.dtype)
+    y = random_array(rng, fx.shape, fx.dtype)
     (t,) = wire.linear_transpose(f, x)(y)
     assert (t.shape, t.dtype) == (x.shape, x.dtype)
     lhs, rhs = np.sum(t * x), np.sum(y * fx)
@@ -108,12 +100,12 @@ def _identity(f, x, rng, tol):
 def test_transpose_of_the_other_solves_by_the_dot_product_identity(dtype):
     rng = np.random.default_rng(29)
     a, spd = _systems(dtype)[:2]
-    B = _array(rng, (3, 3), dtype) + 3 * np.eye(3, dtype=dtype)
-    ab = _array(rng, (3, N), dtype)
+    B = random_array(rng, (3, 3), dtype) + 3 * np.eye(3, dtype=dtype)
+    ab = random_array(rng, (3, N), dtype)
     ab[1] += 6
-    hb = _array(rng, (2, N), dtype)
+    hb = random_array(rng, (2, N), dtype)
     hb[1] = np.abs(hb[1]) + 6
-    c = _array(rng, N, dtype)
+    c = random_array(rng, N, dtype)
     c[0] += 6
     tol = 1e-4 if dtype == np.float32 else 1e-12
     for f, shape in [
@@ -125,19 +117,19 @@ def test_transpose_of_the_other_solves_by_the_dot_product_identity(dtype):
             (lambda x: L.solve_sylvester(a, B, x), (N, 3)),
             (lambda x: L.solve_continuous_lyapunov(a, x), (N, N)),
             (lambda x: L.solve_discrete_lyapunov(a / (2 * N), x), (N, N))]:
-        _identity(f, _array(rng, shape, dtype), rng, tol)
+        _identity(f, random_array(rng, shape, dtype), rng, tol)
     # the Krylov solvers (custom_linear_solve: JAX's linear_transpose refuses its cg, an
     # open issue there); their tolerance, not rounding, bounds the identity
     for solver, m in [("cg", spd), ("gmres", a), ("bicgstab", a)]:
         tol = 1e-6 if dtype == np.float32 else 1e-12
         f = lambda x: getattr(wire.scipy.sparse.linalg, solver)(m, x, tol=tol)[0]  # noqa
-        _identity(f, _array(rng, (N,), dtype), rng, 1e3 * tol)
+        _identity(f, random_array(rng, (N,), dtype), rng, 1e3 * tol)
 
 
 def test_sylvester_transpose_is_jaxs():
-    jax = _jax()
+    jax = jax_x64()
     rng = np.random.default_rng(30)
-    a, b, q = (_array(rng, s, np.float64) + 3 * np.eye(*s) for s in [(3, 3), (2, 2), (3, 2)])
+    a, b, q = (random_array(rng, s, np.float64) + 3 * np.eye(*s) for s in [(3, 3), (2, 2), (3, 2)])
     ct = rng.standard_normal((3, 2))
     (got,) = wire.linear_transpose(lambda x: L.solve_sylvester(a, b, x), q)(ct)
     (want,) = jax.linear_transpose(lambda x: jax.scipy.linalg.solve_sylvester(a, b, x), q)(ct)
@@ -145,7 +137,7 @@ def test_sylvester_transpose_is_jaxs():
 
 
 def test_transpose_of_custom_linear_solve_on_pytrees_is_jaxs():
-    jax = _jax()
+    jax = jax_x64()
     jnp = jax.numpy
     rng = np.random.default_rng(33)
     A, B = (rng.standard_normal((k, k)) + k * np.eye(k) for k in (3, 2))
@@ -194,7 +186,7 @@ def test_refused_where_the_matrix_is_transposed():
 
 
 def test_transpose_of_a_solve_under_vmap_and_jit():
-    jax = _jax()
+    jax = jax_x64()
     rng = np.random.default_rng(31)
     a = _systems(np.float64)[0]
     cts = rng.standard_normal((5, N))
@@ -225,7 +217,7 @@ def test_transpose_of_a_solve_under_vmap_and_jit():
 def test_transpose_of_lstsq_in_b_is_jaxs(module):
     # was NonDifferentiableError "... applies 'lstsq' ...": its solution pinv(a) b is linear
     # in b (its residuals, squared norms, are not: refused where used, as JAX refuses them)
-    jax = _jax()
+    jax = jax_x64()
     rng = np.random.default_rng(32)
     solve = wnp.linalg.lstsq if module == "numpy" else L.lstsq
     for shape_a, shape_b in [((5, 3), (5,)), ((3, 5), (3, 2)), ((4, 4), (4, 2))]:

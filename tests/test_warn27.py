@@ -14,6 +14,7 @@ import pytest
 import wire
 import wire.numpy as wnp
 import wire.scipy as wsp
+from oracles import jax_x64, random_array
 
 NEG = np.array([-1.0])
 ZERO = np.array([0.0])
@@ -119,17 +120,8 @@ def test_the_users_error_state_and_filters_hold():
 # --------------------------------------------------------------------------- linear_transpose
 
 
-def _jax():
-    jax = pytest.importorskip("jax")
-    jax.config.update("jax_enable_x64", True)
-    return jax
 
 
-def _array(rng, shape, dtype):
-    a = rng.standard_normal(shape)
-    if np.dtype(dtype).kind == "c":
-        a = a + 1j * rng.standard_normal(shape)
-    return a.astype(dtype)
 
 
 FFTS = [  # (name, keywords, argument's shape, dtype)
@@ -151,12 +143,12 @@ FFTS = [  # (name, keywords, argument's shape, dtype)
 def test_linear_transpose_of_the_real_ffts_is_jaxs(name, kw, shape, dtype):
     # was NonDifferentiableError "... applies 'custom_jvp_call' ...": NumPy computes their
     # values, wire's composition of fft their derivatives, and the transpose is that one's
-    jax = _jax()
+    jax = jax_x64()
     rng = np.random.default_rng(27)
-    x = _array(rng, shape, dtype)
+    x = random_array(rng, shape, dtype)
     f = lambda v: getattr(wnp.fft, name)(v, **kw)  # noqa: E731
     y = np.asarray(f(x))
-    ct = _array(rng, y.shape, y.dtype)
+    ct = random_array(rng, y.shape, y.dtype)
     (got,) = wire.linear_transpose(f, x)(ct)
     (want,) = jax.linear_transpose(lambda v: getattr(jax.numpy.fft, name)(v, **kw),
                                    jax.numpy.asarray(x))(jax.numpy.asarray(ct))
@@ -170,7 +162,7 @@ def test_linear_transpose_of_the_real_ffts_is_jaxs(name, kw, shape, dtype):
 
 
 def test_linear_transpose_through_what_the_real_ffts_make():
-    jax = _jax()
+    jax = jax_x64()
     jnp = jax.numpy
     rng = np.random.default_rng(28)
     x, kernel, ct = rng.standard_normal(5), rng.standard_normal(3), rng.standard_normal(7)
@@ -178,7 +170,7 @@ def test_linear_transpose_through_what_the_real_ffts_make():
     (want,) = jax.linear_transpose(lambda v: jax.scipy.signal.fftconvolve(v, kernel), x)(ct)
     np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)
     X = rng.standard_normal((3, 4))
-    CT = _array(rng, (3, 3), np.complex128)
+    CT = random_array(rng, (3, 3), np.complex128)
     want = np.asarray(jax.linear_transpose(jax.vmap(jnp.fft.rfft), X)(CT)[0])
     np.testing.assert_allclose(wire.linear_transpose(wire.vmap(wnp.fft.rfft), X)(CT)[0], want,
                                rtol=1e-13)  # through vmap's rule

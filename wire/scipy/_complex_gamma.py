@@ -26,20 +26,13 @@ import numpy as np
 
 from .. import numpy as wnp
 from ..api.custom import custom_jvp
+from ..ops.special import LNGAMMA_AT_1
 from ._traced import scipy_special as _scipy_special
 from ._traced import traced as _t
 
-# log Γ(1 + u) = -γu + Σ_{k >= 2} (-1)^k ζ(k)/k u^k: the coefficients k = 1 … 25 (mpmath,
-# 40 digits, rounded); |u| < 0.2 leaves the next term below 1e-18 of the first
-_TAYLOR = (
-    -0.5772156649015329, 0.8224670334241132, -0.40068563438653143, 0.27058080842778454,
-    -0.20738555102867398, 0.1695571769974082, -0.1440498967688461, 0.12550966952474304,
-    -0.11133426586956469, 0.1000994575127818, -0.09095401714582904, 0.083353840546109,
-    -0.0769325164113522, 0.07143294629536133, -0.06666870588242046, 0.06250095514121304,
-    -0.058823978658684585, 0.055555767627403614, -0.05263167937961666, 0.05000004769810169,
-    -0.047619070330142226, 0.04545455629320467, -0.04347826605304026, 0.04166666915034121,
-    -0.04000000119214014,
-)
+# log Γ(1 + u) = -γu + Σ_{k >= 2} (-1)^k ζ(k)/k u^k: the coefficients k = 1 … 25 (the real
+# gammaln's near 1); |u| < 0.2 leaves the next term below 1e-18 of the first
+_TAYLOR = LNGAMMA_AT_1[:25]
 _TAYLOR_RADIUS = 0.2
 # Stirling: B₂ₖ / (2k (2k - 1)), k = 1 … 8 (the ninth term is below 1e-16 at |w| = 7)
 _STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156,
