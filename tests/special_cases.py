@@ -691,6 +691,16 @@ TABLE: dict[str, Callable[[], list]] = {
                                            ("k", (M32,), lambda f, a: f(a, k=2))),
     "triu_indices_from": lambda: one_group(("f64", (M,), _apply),
                                            ("k", (M32,), lambda f, a: f(a, k=-1))),
+    # traced integer positions, static shape (JAX's form)
+    "unravel_index": lambda: one_group(
+        ("int", (np.array([0, 5, 23, 7]),), lambda f, i: f(i, (2, 3, 4))),
+        ("F", (np.array([[1, 2], [3, 0]], np.int32),), lambda f, i: f(i, (2, 3, 4), order="F")),
+        ("empty", (np.zeros(0, np.int64),), lambda f, i: f(i, (3,)))),
+    "ravel_multi_index": lambda: one_group(
+        ("int", (np.array([0, 1, 1]), np.array([2, 0, 3])), lambda f, i, j: f((i, j), (2, 4))),
+        ("wrap clip", (np.array([-1, 5, 2]), np.array([7, -3, 1])),
+         lambda f, i, j: f((i, j), (3, 4), mode=("wrap", "clip"))),
+        ("F", (np.array([1, 0]), np.array([[2], [3]])), lambda f, i, j: f((i, j), (2, 4), order="F"))),
     "digitize": lambda: one_group(
         ("f64", (F, _BINS), _apply), ("right", (F, _BINS), lambda f, x, b: f(x, b, right=True)),
         ("decreasing", (F32, _BINS[::-1].copy()), _apply),

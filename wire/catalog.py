@@ -30,6 +30,7 @@ NON_DIFFERENTIABLE = frozenset({
     "common_type", "min_scalar_type", "isposinf", "isneginf", "argpartition", "lexsort",
     "digitize", "tril_indices_from", "triu_indices_from", "diag_indices_from",
     "bitwise_invert", "bitwise_not", "bernoulli", "nonzero", "argwhere", "flatnonzero",
+    "unravel_index", "ravel_multi_index",
 })
 # Functions named like a primitive that is something else (no ᵖ for them), with the reason.
 NOT_THE_PRIMITIVE = {

@@ -96,7 +96,7 @@ CONCRETE_ONLY = {
                      "format_float_scientific", "base_repr", "binary_repr"), _PRINT),
     **dict.fromkeys(("bartlett", "blackman", "hamming", "hanning", "kaiser", "indices", "ix_",
                      "diag_indices", "tril_indices", "triu_indices", "mask_indices",
-                     "ravel_multi_index", "unravel_index", "fromfunction"), _SIZES),
+                     "fromfunction"), _SIZES),
     **dict.fromkeys(("datetime_as_string", "datetime_data", "busday_count", "busday_offset",
                      "is_busday", "isnat"), _DATES),
     **dict.fromkeys(("may_share_memory", "shares_memory", "isfortran"), _MEMORY),

@@ -18,6 +18,7 @@ from ..errors import (
     WireAxisError, WireError, WireIndexError, WireTypeError, WireValueError, at, user_location,
 )
 from ..core import Tracer
+from ..ops import indexing as I
 from ..ops.shape import to_tracer
 from ._creation import zeros_like
 from ._rearranging import take, take_along_axis
@@ -25,7 +26,7 @@ from ._math import _as_bool, logical_not, where
 from ._along_axis import argsort
 from ._promote import cast, holds_tracer, known, lift, refuse_out, result_dtype, static_size
 from ._static_size import _array
-from ._names import _MUTATES, ConcreteOnly
+from ._names import _MUTATES, _SIZES, ConcreteOnly, _wire_error
 from ._shape import broadcast_arrays, concatenate, moveaxis, ravel, reshape, stack
 
 __all__ = [
@@ -36,8 +37,10 @@ __all__ = [
     "fill_diagonal",
     "insert",
     "piecewise",
+    "ravel_multi_index",
     "tril_indices_from",
     "triu_indices_from",
+    "unravel_index",
 ]
 
 
@@ -318,3 +321,83 @@ def fill_diagonal(a, val, wrap=False, *, inplace=True):
         return out
     a = a if isinstance(a, Tracer) else to_tracer(np.asarray(a))
     return a.at[idx].set(cast(val, a.dtype))
+
+
+# ``unravel_index`` and ``ravel_multi_index``: NumPy's own on concrete (or known) values; one
+# primitive each on traced integer positions, the shape static as in JAX
+_NP_UNRAVEL = ConcreteOnly(np.unravel_index, "numpy.unravel_index", _SIZES)
+_NP_RAVEL = ConcreteOnly(np.ravel_multi_index, "numpy.ravel_multi_index", _SIZES)
+
+
+def _static_dims(shape, name: str) -> tuple:
+    if holds_tracer(shape):
+        raise WireTypeError(f"{name}: the shape must be concrete integers (it fixes the "
+                            f"result's structure), got a traced value{at(user_location())}")
+    dims = tuple(int(d) for d in np.atleast_1d(np.asarray(shape)).tolist()) \
+        if np.ndim(shape) <= 1 else None
+    if dims is None or builtins.any(d < 0 for d in dims):
+        raise WireValueError(f"{name}: the dimensions {shape!r} must be non-negative "
+                             f"integers{at(user_location())}")
+    return dims
+
+
+def _int_positions(x, name: str):
+    x = to_tracer(x)
+    if x.dtype.kind not in "biu":
+        raise WireTypeError(f"{name}: only int indices permitted, got dtype {x.dtype} "
+                            f"(NumPy refuses it too){at(user_location())}")
+    return x if x.dtype == np.intp else cast(x, np.intp)
+
+
+def _numpy_check(fn, name: str, *args, **kwargs):
+    """NumPy's refusal of the static arguments (order, modes, dims), on empty positions."""
+    try:
+        fn(*args, **kwargs)
+    except (ValueError, TypeError) as e:
+        raise _wire_error(e, name) from None
+
+
+def unravel_index(indices, shape, order="C"):
+    """The coordinates of flat positions ``indices`` in an array of ``shape`` (NumPy's
+    ``unravel_index``): a tuple of ``intp`` arrays, one per axis. ``indices`` may be traced
+    (the standard ``unravel_index(argmax(x), x.shape)``; ``shape`` stays static, as in JAX);
+    an index outside the array raises ``wire.WireValueError`` (a ``ValueError``) as NumPy
+    does, at trace time when it is known, when the graph runs when it is not (JAX clips).
+
+    >>> import numpy as np, wire
+    >>> wire.jit(lambda x: unravel_index(wire.numpy.argmax(x), x.shape))(np.eye(3)[::-1])
+    (array(0), array(2))
+    """
+    if not holds_tracer(indices):
+        return _NP_UNRAVEL(indices, shape, order=order)
+    name = "unravel_index"
+    dims = _static_dims(shape, name)
+    _numpy_check(np.unravel_index, name, np.zeros(0 if dims else (), np.intp), dims, order=order)
+    i = _int_positions(indices, name)
+    out = I.unravel_index(i, dims, order)
+    return tuple(out[k] for k in range(len(dims)))
+
+
+def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
+    """The flat positions of coordinates ``multi_index`` (one integer array per axis of
+    ``dims``) in an array of shape ``dims`` (NumPy's ``ravel_multi_index``), with NumPy's
+    ``mode`` (``"raise"``, ``"wrap"``, ``"clip"``, or a tuple of them, one per axis). The
+    coordinates may be traced, ``dims`` stays static; under ``"raise"`` a coordinate
+    outside its axis raises ``wire.WireValueError`` (a ``ValueError``), at trace time when
+    it is known, when the graph runs when it is not.
+
+    >>> import numpy as np, wire
+    >>> wire.jit(lambda i, j: ravel_multi_index((i, j), (3, 4)))(np.array([1, 2]), np.array([3, 0]))
+    array([7, 8])
+    """
+    if not holds_tracer(multi_index):
+        return _NP_RAVEL(multi_index, dims, mode=mode, order=order)
+    name = "ravel_multi_index"
+    shape = _static_dims(dims, name)
+    coords = list(multi_index)
+    empty = np.zeros(0, np.intp)
+    _numpy_check(np.ravel_multi_index, name, tuple(empty for _ in coords), shape, mode=mode,
+                 order=order)
+    modes = (mode,) * len(shape) if isinstance(mode, str) else tuple(mode)
+    coords = [_int_positions(c, name) for c in coords]
+    return I.ravel_multi_index(broadcast_arrays(*coords), shape, modes, order)

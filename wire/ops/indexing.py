@@ -281,3 +281,106 @@ def take_along_axis(x, indices, axis: int):
 
 def scatter_add(u, idx_arrays, spec, shape):
     return bind(scatter_add_p, u, *idx_arrays, spec=spec, shape=tuple(shape))
+
+
+# --------------------------------------------------------------------------- unravel / ravel
+# NumPy's ``unravel_index`` and ``ravel_multi_index`` of traced integer positions, the shape
+# static (as in JAX). Unlike JAX, which clips, an index outside the array is NumPy's
+# ``ValueError`` when the graph runs (a ``wire.WireValueError`` naming the primitive and the
+# user's line, as for any primitive NumPy refuses): never a silently wrong position.
+
+
+def _unravel_impl(i, *, shape, order):
+    i = np.asarray(i)
+    if not shape:  # shape (): the only index is 0 (NumPy takes 0-d positions only)
+        if i.size and (i.min() != 0 or i.max() != 0):
+            bad = i.min() if i.min() != 0 else i.max()
+            raise ValueError(f"index {bad} is out of bounds for array with size 1")
+        return np.zeros((0,) + i.shape, np.intp)
+    parts = np.unravel_index(i, shape, order=order)  # NumPy's range check and message
+    return np.stack([np.asarray(p, np.intp) for p in parts])
+
+
+def _unravel_batch(args, dims, *, shape, order):
+    return unravel_index(args[0], shape, order), dims[0] + 1
+
+
+def _unravel_sample(rng):
+    shape = (2, 3, 4)
+    return [rng.integers(0, 24, size=5)], {"shape": shape, "order": "CF"[int(rng.integers(0, 2))]}
+
+
+unravel_index_p = Primitive(
+    "unravel_index",
+    _unravel_impl,
+    lambda i, *, shape, order: make_aval((len(shape),) + tuple(i.shape), np.intp),
+    dtype=lambda d, *, shape, order: np.dtype(np.intp),
+    nondiff=True,
+    batch=_unravel_batch,
+    sample=_unravel_sample,
+    doc="numpy.unravel_index(i, shape, order), its coordinates stacked on a new first axis",
+    sympy=ARRAYS_ONLY,
+)
+
+
+def unravel_index(i, shape, order="C"):
+    """The coordinates of flat positions ``i`` (integers) in an array of static ``shape``,
+    stacked on a new first axis (``intp``); out of range raises NumPy's ``ValueError``.
+
+    >>> unravel_index(np.array([5, 1]), (2, 3), "C")
+    array([[1, 0],
+           [2, 1]])
+    """
+    return bind(unravel_index_p, i, shape=tuple(int(d) for d in shape), order=order)
+
+
+def _ravel_impl(*coords, shape, mode, order):
+    coords = [np.asarray(c) for c in coords]
+    for k, (c, d, m) in enumerate(zip(coords, shape, mode)):
+        if m == "raise" and c.size and (c.min() < 0 or c.max() >= d):
+            bad = c.min() if c.min() < 0 else c.max()
+            raise ValueError(f"invalid entry in coordinates array: {bad} is out of bounds for "
+                             f"axis {k} with size {d}")
+    return np.asarray(np.ravel_multi_index(tuple(coords), shape, mode=mode, order=order),
+                      np.intp)
+
+
+def _ravel_batch(args, dims, *, shape, mode, order):
+    size = batch_size(args, dims)
+    examples = [tuple(s for k, s in enumerate(shape_of(a)) if k != d) for a, d in zip(args, dims)]
+    out_shape = (size,) + np.broadcast_shapes(*examples)
+    moved = [broadcast_to(expand_rank(materialize(a, d, size), len(out_shape) - 1), out_shape)
+             for a, d in zip(args, dims)]
+    return ravel_multi_index(moved, shape, mode, order), 0
+
+
+def _ravel_sample(rng):
+    shape = (3, 4)
+    return ([rng.integers(0, 3, size=5), rng.integers(0, 4, size=5)],
+            {"shape": shape, "mode": ("raise", "raise"), "order": "CF"[int(rng.integers(0, 2))]})
+
+
+ravel_multi_index_p = Primitive(
+    "ravel_multi_index",
+    _ravel_impl,
+    lambda *coords, shape, mode, order: make_aval(
+        np.broadcast_shapes(*[tuple(c.shape) for c in coords]), np.intp),
+    dtype=lambda *d, shape, mode, order: np.dtype(np.intp),
+    nondiff=True,
+    batch=_ravel_batch,
+    sample=_ravel_sample,
+    doc="numpy.ravel_multi_index(coords, shape, mode, order): flat positions of coordinates",
+    sympy=ARRAYS_ONLY,
+)
+
+
+def ravel_multi_index(coords, shape, mode, order="C"):
+    """The flat positions of the coordinates ``coords`` (one integer array per axis of the
+    static ``shape``) with NumPy's per-axis ``mode`` (a tuple of ``"raise"``/``"wrap"``/
+    ``"clip"``).
+
+    >>> ravel_multi_index([np.array([1, 0]), np.array([2, 1])], (2, 3), ("raise", "raise"))
+    array([5, 1])
+    """
+    shape = tuple(int(d) for d in shape)
+    return bind(ravel_multi_index_p, *coords, shape=shape, mode=tuple(mode), order=order)

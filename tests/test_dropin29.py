@@ -1,0 +1,144 @@
+"""Drop-in gaps: ``unravel_index`` / ``ravel_multi_index`` of traced integer positions (under
+``jit``, ``vmap`` and eager traces; NumPy's dtypes, structure and out-of-range errors, where
+JAX clips), ``x.at[i].divide(v)`` / ``.power(v)`` (JAX's), and tracers' ``nbytes`` /
+``itemsize``. Values against NumPy, updates and their gradients against JAX in float64."""
+
+import inspect
+import re
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+from oracles import both, close, jax_x64
+
+
+def _same_tuple(got, want):
+    assert isinstance(got, tuple) and len(got) == len(want)
+    for g, w in zip(got, want):
+        g = np.asarray(g)
+        assert g.dtype == np.intp and g.shape == np.shape(w)
+        np.testing.assert_array_equal(g, w)
+
+
+# --------------------------------------------------------------------------- unravel_index
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("shape, i", [
+    ((2, 3, 4), np.array([0, 5, 23, 7, 12])),
+    ((2, 3, 4), np.arange(24).reshape(4, 6)),
+    ((5,), np.int64(3)),
+    ((1, 1), np.array(0)),
+    ((3, 2), np.zeros(0, np.int64)),
+    ((4, 3), np.array([11, 0], np.int32)),
+    ((), np.int64(0)),
+])
+def test_unravel_index_traced_matches_numpy(shape, i, order):
+    want = np.unravel_index(i, shape, order=order)
+    for f in both(lambda i: wnp.unravel_index(i, shape, order=order)):
+        _same_tuple(f(i), want)
+    # the standard idiom: the coordinates of argmax, under jit
+    batch = np.atleast_1d(i)
+    got = wire.jit(wire.vmap(lambda i: wnp.unravel_index(i, shape, order=order)))(batch)
+    want = [np.unravel_index(v, shape, order=order) for v in batch]  # NumPy, one by one
+    _same_tuple(got, tuple(np.array([w[k] for w in want], np.intp).reshape(
+        batch.shape[:1] + np.shape(i)[1:]) for k in range(len(shape))))
+
+
+def test_unravel_argmax_idiom_jit_vmap_grad():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 4))
+    f = lambda x: wnp.unravel_index(wnp.argmax(x), x.shape)  # noqa: E731
+    _same_tuple(wire.jit(f)(x), np.unravel_index(np.argmax(x), x.shape))
+    xs = rng.normal(size=(5, 2, 3))
+    want = np.array([np.unravel_index(np.argmax(v), v.shape) for v in xs]).T
+    _same_tuple(wire.jit(wire.vmap(f))(xs), tuple(want))
+
+    jax = jax_x64()
+    jnp = jax.numpy
+    g = lambda x: x[wnp.unravel_index(wnp.argmax(x), x.shape)] ** 3  # noqa: E731
+    jg = jax.grad(lambda x: x[jnp.unravel_index(jnp.argmax(x), x.shape)] ** 3)
+    for gr in both(wire.grad(g)):
+        close(gr(x), jg(x), rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("i", [6, -1, np.array([0, 7])])
+def test_unravel_index_out_of_range_raises_as_numpy(i):
+    with pytest.raises(ValueError) as np_err:
+        np.unravel_index(i, (2, 3))
+    # known values (an eager trace): NumPy's error at trace time, as a WireError
+    f = lambda x: x[wnp.unravel_index(wnp.argmax(x) * 0 + i, (2, 3))].sum()  # noqa: E731
+    line = inspect.currentframe().f_lineno - 1
+    with pytest.raises(wire.WireValueError, match=rf"test_dropin29\.py:{line}\b"):
+        wire.grad(f)(np.ones((2, 3)))
+    # traced (jit): when the graph runs, naming unravel_index, the value, the size and the line
+    g = wire.jit(lambda i: wnp.unravel_index(i, (2, 3)))
+    line = inspect.currentframe().f_lineno - 1
+    with pytest.raises(wire.WireValueError) as e:
+        g(np.asarray(i))
+    assert isinstance(e.value, ValueError)
+    msg = str(e.value)
+    assert msg.startswith("unravel_index: ") and str(np_err.value) in msg
+    assert re.search(rf"test_dropin29\.py:{line}\b", msg)
+
+
+def test_unravel_index_refusals():
+    f = wire.jit(lambda i: wnp.unravel_index(i * 1.0, (2, 3)))
+    with pytest.raises(wire.WireTypeError, match="only int indices"):
+        f(np.int64(1))
+    with pytest.raises(wire.WireValueError, match="order"):
+        wire.jit(lambda i: wnp.unravel_index(i, (2, 3), order="K"))(np.int64(1))
+    with pytest.raises(wire.WireValueError, match="non-negative"):
+        wire.jit(lambda i: wnp.unravel_index(i, (2, -3)))(np.int64(1))
+
+
+# --------------------------------------------------------------------------- ravel_multi_index
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("mode", ["raise", "wrap", "clip", ("wrap", "clip"), ("clip", "raise")])
+def test_ravel_multi_index_traced_matches_numpy(mode, order):
+    i = np.array([[0, 2, 1], [1, 0, 2]])
+    j = np.array([3, 0, 1])
+    if mode != "raise" and mode != ("clip", "raise"):
+        i = i + np.array([[-4, 5, 0], [0, 3, -1]])
+    if isinstance(mode, tuple) or mode != "raise":
+        j = j + np.array([0, -9, 6]) * (mode != ("clip", "raise"))
+    want = np.ravel_multi_index((i, j), (3, 4), mode=mode, order=order)
+    for f in both(lambda i, j: wnp.ravel_multi_index((i, j), (3, 4), mode=mode, order=order)):
+        got = np.asarray(f(i, j))
+        assert got.dtype == np.intp and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+    vm = wire.jit(wire.vmap(lambda i: wnp.ravel_multi_index((i, j), (3, 4), mode=mode,
+                                                            order=order)))
+    np.testing.assert_array_equal(vm(i), want)
+
+
+def test_ravel_unravel_round_trip_and_edges():
+    i = np.arange(24)
+    f = wire.jit(lambda i: wnp.ravel_multi_index(wnp.unravel_index(i, (2, 3, 4)), (2, 3, 4)))
+    np.testing.assert_array_equal(f(i), i)
+    # scalar coordinates, an int32 and a bool coordinate (NumPy takes both)
+    g = wire.jit(lambda a, b: wnp.ravel_multi_index((a, b), (2, 5)))
+    assert int(g(np.int32(1), np.True_)) == np.ravel_multi_index((np.int32(1), True), (2, 5))
+
+
+def test_ravel_multi_index_out_of_range_and_refusals():
+    f = wire.jit(lambda i, j: wnp.ravel_multi_index((i, j), (3, 4)))
+    with pytest.raises(wire.WireValueError, match=r"ravel_multi_index.*-1 .*axis 0 with size 3"
+                                                  r".*test_dropin29\.py"):
+        f(np.array([0, -1]), np.array([0, 1]))
+    with pytest.raises(wire.WireValueError, match=r"4 is out of bounds for axis 1 with size 4"):
+        f(np.array([0, 1]), np.array([0, 4]))
+    assert isinstance(pytest.raises(ValueError, f, np.array([3]), np.array([0])).value,
+                      wire.WireError)
+    with pytest.raises(wire.WireValueError, match="sequence of length 2"):
+        wire.jit(lambda i: wnp.ravel_multi_index((i,), (3, 4)))(np.array([0]))
+    with pytest.raises(wire.WireValueError, match="clipmode"):
+        wire.jit(lambda i: wnp.ravel_multi_index((i, i), (3, 4), mode="bogus"))(np.array([0]))
+    with pytest.raises(wire.WireValueError, match="wrong length"):
+        wire.jit(lambda i: wnp.ravel_multi_index((i, i), (3, 4), mode=("wrap",)))(np.array([0]))
+    with pytest.raises(wire.WireTypeError, match="only int indices"):
+        wire.jit(lambda i: wnp.ravel_multi_index((i, i * 0.5), (3, 4)))(np.array([0]))
