@@ -142,3 +142,108 @@ def test_ravel_multi_index_out_of_range_and_refusals():
         wire.jit(lambda i: wnp.ravel_multi_index((i, i), (3, 4), mode=("wrap",)))(np.array([0]))
     with pytest.raises(wire.WireTypeError, match="only int indices"):
         wire.jit(lambda i: wnp.ravel_multi_index((i, i * 0.5), (3, 4)))(np.array([0]))
+
+
+# --------------------------------------------------------------------------- .at[].divide / .power
+
+
+def _traced(fn):
+    """``fn`` traced and evaluated, and under ``wire.jit`` (``.at`` is a tracer's)."""
+    return [lambda *a: wire.evaluate(wire.trace(fn, *a), *a), wire.jit(fn)]
+
+_IDX = [np.array([0, 2, 0]), np.array([3, 1]), slice(1, None), 2, (np.array([], np.int64),)]
+
+
+@pytest.mark.parametrize("method", ["divide", "power"])
+@pytest.mark.parametrize("k", range(len(_IDX)))
+def test_at_divide_power_values_match_jax(method, k):
+    jax = jax_x64()
+    jnp = jax.numpy
+    idx = _IDX[k]
+    x = np.array([2.0, 0.5, -1.5, 4.0])
+    v = np.array([2.0, 0.5, 3.0][:np.asarray(x[idx]).size]).reshape(np.shape(x[idx]))
+    want = np.asarray(getattr(jnp.asarray(x).at[idx], method)(v))
+    with np.errstate(invalid="ignore"):
+        for f in _traced(lambda x, v: getattr(x.at[idx], method)(v)):
+            got = np.asarray(f(x, v))
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)  # NaN of (-1.5) ** 0.5 included
+
+
+@pytest.mark.parametrize("method", ["divide", "power"])
+def test_at_divide_power_dtypes_and_special_values_as_jax(method):
+    jax = jax_x64()
+    jnp = jax.numpy
+    cases = [
+        (np.arange(4), 1, 2),                                        # int: divide gives float
+        (np.array([1.5, -2.0, 3.0], np.float32), np.array([0, 0]), 2.0),  # repeats, float32
+        (np.array([0.0, -0.0, np.inf, np.nan]), np.array([0, 1, 2, 3]),
+         np.array([0.0, -0.0, -np.inf, 0.0])),
+    ]
+    with np.errstate(all="ignore"):
+        for x, idx, v in cases:
+            want = np.asarray(getattr(jnp.asarray(x).at[idx], method)(v))
+            for f in _traced(lambda x: getattr(x.at[idx], method)(v)):
+                got = np.asarray(f(x))
+                assert got.dtype == want.dtype, (x.dtype, got.dtype, want.dtype)
+                np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("method", ["divide", "power"])
+def test_at_divide_power_gradients_match_jax(method):
+    jax = jax_x64()
+    idx = np.array([3, 0])
+    x = np.array([1.5, 0.5, 2.0, 0.8])
+    v = np.array([1.7, -0.6])
+
+    def f(x, v, **kw):
+        return (getattr(x.at[idx], method)(v, **kw) ** 2).sum()
+
+    want = jax.grad(lambda x, v: f(x, v, unique_indices=True), argnums=(0, 1))(x, v)
+    for g in both(wire.grad(f, argnums=(0, 1))):
+        for got, w in zip(g(x, v), want):
+            close(got, w, rtol=1e-13, atol=0)
+    # repeated indices (JAX has no scatter_mul gradient for them): against the closed form
+    # x / (v0 v1) and x ** (v0 v1) at the repeated position
+    rep = np.array([1, 1])
+    h = lambda x, v: getattr(x.at[rep], method)(v)[1]  # noqa: E731
+    gx, gv = wire.grad(h, argnums=(0, 1))(x, v)
+    p = v[0] * v[1]
+    if method == "divide":
+        dx, dp = 1 / p, -x[1] / p**2
+    else:
+        dx, dp = p * x[1] ** (p - 1), x[1] ** p * np.log(x[1])
+    close(gx, [0, dx, 0, 0], rtol=1e-13, atol=0)
+    close(gv, [dp * v[1], dp * v[0]], rtol=1e-13, atol=0)
+
+
+def test_at_divide_power_vmap_and_refusals():
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    i = np.array([2, 0])
+    got = wire.jit(wire.vmap(lambda r, j: r.at[j].divide(4.0)))(x, i)
+    want = x.copy()
+    want[[0, 1], i] /= 4.0
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(wire.ShapeError, match=r"x\.at\[\.\.\.\]\.power"):
+        wire.jit(lambda x: x.at[0].power(np.ones(2)))(x)
+    with pytest.raises(wire.WireTypeError, match="divide.*mode"):
+        wire.jit(lambda x: x.at[0].divide(2.0, mode="clip"))(x)
+
+
+# --------------------------------------------------------------------------- nbytes / itemsize
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, np.int8, np.complex64,
+                                   np.bool_])
+@pytest.mark.parametrize("shape", [(), (0,), (2, 3)])
+def test_tracer_nbytes_itemsize_as_numpy(dtype, shape):
+    a = np.zeros(shape, dtype)
+    seen = []
+    wire.jit(lambda x: seen.append((x.nbytes, x.itemsize)) or x)(a)
+    assert seen == [(a.nbytes, a.itemsize)]
+    assert all(type(n) is int for n in seen[0])
+    # under vmap, one example's, as JAX's batched tracers
+    if shape:
+        b = np.zeros((5,) + shape, dtype)
+        wire.vmap(lambda x: seen.append((x.nbytes, x.itemsize)) or x)(b)
+        assert seen[-1] == (a.nbytes, a.itemsize)

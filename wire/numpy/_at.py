@@ -11,6 +11,10 @@ A tracer is immutable (``x[0] = 1`` raises); ``x.at[index]`` names the positions
 ``x.at[i].mul(v)``          ``np.multiply.at`` (also ``x.at[i].multiply(v)``, JAX's name)
 ``x.at[i].min(v)``          ``np.minimum.at``
 ``x.at[i].max(v)``          ``np.maximum.at``
+``x.at[i].divide(v)``       ``x[i] /= v`` (JAX's: ``x`` divided by ``ones.at[i].mul(v)``, so
+                            repeated indices divide by the product; integers divide to float)
+``x.at[i].power(v)``        ``x[i] **= v`` (JAX's: ``x ** ones.at[i].mul(v)``, so repeated
+                            indices multiply the exponents)
 ==========================  =================================================================
 
 ``v`` broadcasts to the shape of ``x[i]`` and is cast to ``x``'s dtype, as NumPy's
@@ -30,6 +34,8 @@ from ..errors import ShapeError, WireTypeError, at, user_location
 from ..ops.elementwise import convert
 from ..ops.layout import broadcast_to
 from ..ops.scatter import scatter
+from ._math import divide as _divide
+from ._math import power as _power
 from ._shape import index_spec
 
 _JAX_HINTS = ("indices_are_sorted", "unique_indices")  # accepted: they only help JAX's XLA
@@ -52,7 +58,7 @@ class At:
 
 class AtIndex:
     """``x.at[index]``: ``get()``, ``set(v)``, ``add(v)``, ``mul(v)`` (``multiply(v)``), ``min(v)``,
-    ``max(v)``.
+    ``max(v)``, ``divide(v)``, ``power(v)``.
 
     >>> import numpy as np, wire
     >>> wire.jit(lambda x: x.at[np.array([0, 0, 2])].add(1.0))(np.zeros(3))
@@ -99,7 +105,36 @@ class AtIndex:
         """``x`` with ``x[index]`` raised to ``values`` where they are larger."""
         return self._update("max", values, hints)
 
-    def _update(self, mode: str, values, hints):
+    def divide(self, values, **hints):
+        """``x`` with ``x[index]`` divided by ``values``, as JAX's ``x.at[i].divide``: ``x``
+        divided by ones multiplied by ``values`` at ``index`` (repeated indices divide by the
+        product of their values; an integer ``x`` divides to float64, as ``/`` does).
+
+        >>> import numpy as np, wire
+        >>> wire.jit(lambda x: x.at[np.array([0, 0, 2])].divide(2.0))(np.ones(3))
+        array([0.25, 1.  , 0.5 ])
+        """
+        return _divide(self.x, self._scale("divide", values, hints))
+
+    def power(self, values, **hints):
+        """``x`` with ``x[index]`` raised to ``values``, as JAX's ``x.at[i].power``: ``x`` to
+        the power of ones multiplied by ``values`` at ``index`` (repeated indices multiply
+        their exponents).
+
+        >>> import numpy as np, wire
+        >>> wire.jit(lambda x: x.at[np.array([1, 1])].power(3.0))(np.full(2, 2.0))
+        array([  2., 512.])
+        """
+        return _power(self.x, self._scale("power", values, hints))
+
+    def _scale(self, what: str, values, hints):
+        """Ones of ``x``'s shape and dtype multiplied by ``values`` at the index (JAX's)."""
+        _check_hints(hints, what)
+        x = to_tracer(self.x)
+        ones = broadcast_to(to_tracer(np.ones((), x.dtype)), x.shape)
+        return AtIndex(ones, self.index)._update("mul", values, {}, what)
+
+    def _update(self, mode: str, values, hints, what: str | None = None):
         _check_hints(hints, mode)
         x = self.x
         arrays, spec = index_spec(x, self.index)
@@ -113,7 +148,7 @@ class AtIndex:
                     raise ValueError
             except ValueError:
                 raise ShapeError(
-                    f"x.at[...].{mode}: values of shape {v.shape} do not broadcast to the "
+                    f"x.at[...].{what or mode}: values of shape {v.shape} do not broadcast to the "
                     f"shape {target.shape} of the {x.aval!r} array's selected positions"
                     f"{at(user_location())}"
                 ) from None
