@@ -274,6 +274,21 @@ class Tracer:
     def size(self):
         return self.node.aval.size
 
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element, NumPy's ``ndarray.itemsize`` (static, from the dtype)."""
+        return self.node.aval.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the elements, NumPy's ``ndarray.nbytes``: ``size * itemsize`` (static).
+
+        >>> import numpy as np, wire
+        >>> wire.jit(lambda x: x * x.nbytes)(np.ones(2, np.float32))
+        array([8., 8.], dtype=float32)
+        """
+        return self.node.aval.size * self.node.aval.dtype.itemsize
+
     def __len__(self):
         shape = self.shape
         if shape is None:
