@@ -92,6 +92,14 @@ def test_unravel_index_refusals():
         wire.jit(lambda i: wnp.unravel_index(i, (2, 3), order="K"))(np.int64(1))
     with pytest.raises(wire.WireValueError, match="non-negative"):
         wire.jit(lambda i: wnp.unravel_index(i, (2, -3)))(np.int64(1))
+    with pytest.raises(TypeError):
+        np.unravel_index(1, (2.5, 3))
+    with pytest.raises(wire.WireTypeError, match="must be integers"):  # not truncated to 2
+        wire.jit(lambda i: wnp.unravel_index(i, (2.5, 3)))(np.int64(1))
+    with pytest.raises(wire.WireTypeError, match="must be integers"):
+        wire.jit(lambda i: wnp.ravel_multi_index((i, i), (3, 4.0)))(np.int64(1))
+    _same_tuple(wire.jit(lambda i: wnp.unravel_index(i, np.int64(6)))(np.int64(4)),
+                np.unravel_index(4, np.int64(6)))
 
 
 # --------------------------------------------------------------------------- ravel_multi_index

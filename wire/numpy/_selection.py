@@ -11,6 +11,7 @@ one scatter-add.
 from __future__ import annotations
 
 import builtins
+import operator
 
 import numpy as np
 
@@ -333,9 +334,13 @@ def _static_dims(shape, name: str) -> tuple:
     if holds_tracer(shape):
         raise WireTypeError(f"{name}: the shape must be concrete integers (it fixes the "
                             f"result's structure), got a traced value{at(user_location())}")
-    dims = tuple(int(d) for d in np.atleast_1d(np.asarray(shape)).tolist()) \
-        if np.ndim(shape) <= 1 else None
-    if dims is None or builtins.any(d < 0 for d in dims):
+    try:  # integers only (NumPy refuses 2.5 too; int() would truncate it)
+        dims = ((operator.index(shape),) if np.ndim(shape) == 0
+                else tuple(operator.index(d) for d in shape))
+    except TypeError:
+        raise WireTypeError(f"{name}: the dimensions {shape!r} must be integers"
+                            f"{at(user_location())}") from None
+    if builtins.any(d < 0 for d in dims):
         raise WireValueError(f"{name}: the dimensions {shape!r} must be non-negative "
                              f"integers{at(user_location())}")
     return dims
