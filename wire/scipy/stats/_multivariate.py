@@ -103,11 +103,16 @@ class multivariate_normal_gen:
         dev = x - mean
         if _concrete(cov):
             _check_psd(np.asarray(cov), allow_singular)
+        # an infinite component (and no NaN) is infinitely far: density 0, as SciPy's -inf;
+        # the triangular solve would meet inf - inf (NaN). Those rows see a zero deviation,
+        # so their derivatives are 0, not NaN
+        far = wnp.any(wnp.isinf(dev), axis=-1) & ~wnp.any(wnp.isnan(dev), axis=-1)
+        dev = wnp.where(far[..., None], 0.0, dev)
         if not allow_singular:
             out = _logpdf_cholesky(dev, cov, dim)
         else:
             out = _logpdf_psd(dev, cov, dim)
-        return _squeeze(out)
+        return _squeeze(wnp.where(far, -np.inf, out))
 
     def pdf(self, x, mean=None, cov=1, allow_singular=False):
         """Density."""

@@ -1,0 +1,48 @@
+"""wire.scipy.stats and wire.scipy.special at special inputs, against SciPy and mpmath:
+far tails, support boundaries, infinite and NaN arguments, eager and under jit."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.stats as ss
+
+import wire
+import wire.scipy.stats as ws
+
+INF = np.inf
+_RNG = np.random.default_rng(29)
+_A = _RNG.normal(size=(3, 3))
+COV = _A @ _A.T + 0.1 * np.eye(3)
+MEAN = _RNG.normal(size=3)
+
+
+def _scipy(fn, *args, **kw):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kw)
+
+
+@pytest.mark.parametrize("allow_singular", [False, True])
+def test_multivariate_normal_at_an_infinite_component(allow_singular):
+    # an infinite component is infinitely far from the mean: density 0, logpdf -inf (SciPy's
+    # -inf for one infinite entry). wire's triangular solve met inf - inf: logpdf([inf, 0, 0])
+    # was NaN, and the gradient of a batch holding such a row NaN in every entry. Where SciPy
+    # is NaN too ([inf, -inf, 1], [inf, inf, inf]: inf - inf in its own projection) the limit
+    # is still -inf (the quadratic form of a positive definite cov grows without bound)
+    x = np.array([[INF, 0, 0], [0, -INF, 0], [INF, -INF, 1], [INF, INF, INF],
+                  [np.nan, INF, 0], [1, 2, 3]])
+    want = np.array([-INF, -INF, -INF, -INF, np.nan,
+                     _scipy(ss.multivariate_normal.logpdf, x[5], MEAN, COV)])
+    np.testing.assert_array_equal(
+        _scipy(ss.multivariate_normal.logpdf, x[:2], MEAN, COV, allow_singular=allow_singular),
+        want[:2])
+    for fn in (ws.multivariate_normal.logpdf,
+               wire.jit(ws.multivariate_normal.logpdf, static_argnames="allow_singular")):
+        got = np.asarray(fn(x, MEAN, COV, allow_singular=allow_singular))
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+    np.testing.assert_array_equal(ws.multivariate_normal.pdf(x[:4], MEAN, COV), np.zeros(4))
+    # the finite row's gradient is untouched by the infinite one beside it
+    g = wire.grad(lambda m: ws.multivariate_normal.logpdf(x[[0, 5]], m, COV,
+                                                          allow_singular=allow_singular).sum())
+    np.testing.assert_allclose(g(MEAN), np.linalg.solve(COV, x[5] - MEAN), rtol=1e-12)
