@@ -46,3 +46,21 @@ def test_multivariate_normal_at_an_infinite_component(allow_singular):
     g = wire.grad(lambda m: ws.multivariate_normal.logpdf(x[[0, 5]], m, COV,
                                                           allow_singular=allow_singular).sum())
     np.testing.assert_allclose(g(MEAN), np.linalg.solve(COV, x[5] - MEAN), rtol=1e-12)
+
+
+def test_log_tails_where_the_gamma_argument_overflows():
+    # chi's log Q(df/2, z²/2) met z²/2 = inf past z = 1.9e154, invgamma's log Q(a, 1/z) a
+    # subnormal z: the continued fraction gave NaN (chi.logsf(1e155, 3), SciPy -inf, the
+    # truth -5e309; invgamma.logcdf(1e-310, 3), truth -1e310), and NaN derivatives
+    z = np.array([1.3e154, 1e155, 1e300])
+    for df in (1.0, 3.0):
+        got = ws.chi.logsf(z, df)
+        np.testing.assert_allclose(got[0], -0.5 * z[0] ** 2, rtol=1e-13)
+        np.testing.assert_array_equal(got[1:], [-INF, -INF])
+        with np.errstate(over="ignore"):  # z² overflows in the traced program's NumPy
+            np.testing.assert_array_equal(wire.jit(lambda v: ws.chi.logsf(v, df))(z), got)
+            np.testing.assert_array_equal(
+                wire.vmap(wire.grad(lambda v: ws.chi.logsf(v, df)))(z[1:]), -z[1:])
+    np.testing.assert_array_equal(ws.invgamma.logcdf(np.array([0.0, 1e-310, 5e-324]), 3.0),
+                                  [-INF, -INF, -INF])
+    np.testing.assert_allclose(ws.invgamma.logcdf(1e-300, 3.0), -1e300, rtol=1e-13)

@@ -574,10 +574,16 @@ def _gamma_log_lower(a, x):
 
 def _gamma_logsf(z, a, generic):
     """``log Q(a, z)``: the continued fraction where Q underflows (or nearly), else
-    ``generic(z)`` (each evaluated on its own points only)."""
-    far = both(sc.gammaincc(a, z) < _GAMMA_TAIL_BELOW, z > a + 1.0)
-    near = generic(safe(far, a, z))
-    return wnp.where(far, _gamma_log_upper(safe(far, a, 1.0), safe(far, z, 800.0)), near)
+    ``generic(z)`` (each evaluated on its own points only). At ``z = inf`` (``chi``'s
+    ``z²/2`` past ``z = 1.9e154``, ``invgamma``'s ``1/z`` of a subnormal ``z``) it is
+    ``-z``: ``-inf``, with derivative -1 (the fraction gave NaN: ``chi.logsf(1e155, 3)``
+    and ``invgamma.logcdf(1e-310, 3)`` were NaN, the truths -5e309 and -1e310, so -inf)."""
+    top = z == np.inf
+    zf = safe(top, 1.0, z)
+    far = both(sc.gammaincc(a, zf) < _GAMMA_TAIL_BELOW, zf > a + 1.0)
+    near = generic(safe(far, a, zf))
+    out = wnp.where(far, _gamma_log_upper(safe(far, a, 1.0), safe(far, zf, 800.0)), near)
+    return wnp.where(top, -safe(top, z, 1.0), out)
 
 
 def _gamma_logcdf(z, a, generic):
