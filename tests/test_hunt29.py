@@ -64,3 +64,28 @@ def test_log_tails_where_the_gamma_argument_overflows():
     np.testing.assert_array_equal(ws.invgamma.logcdf(np.array([0.0, 1e-310, 5e-324]), 3.0),
                                   [-INF, -INF, -INF])
     np.testing.assert_allclose(ws.invgamma.logcdf(1e-300, 3.0), -1e300, rtol=1e-13)
+
+
+def test_loggamma_where_exp_z_underflows():
+    # cdf/sf were gammainc(c, e^z) with e^z = 0 past z = -745: loggamma.sf(-1000, 0.001) was
+    # 1 (the truth 0.632), cdf(-1000, 0.5) 0 (the truth 8.04e-218), logsf(-1000, 1e-10) -0.0
+    # (the truth -16.1), and their derivatives NaN. Truths: mpmath's gammainc(c, exp(z))
+    mp = pytest.importorskip("mpmath")
+    with mp.workdps(60):
+        for c, z in [(1e-10, -1000.0), (1e-3, -1000.0), (0.5, -1000.0), (0.5, -745.0),
+                     (3.0, -41.0), (0.29, -100.0), (0.31, -100.0)]:
+            x = mp.exp(mp.mpf(z))
+            p = mp.gammainc(c, 0, x, regularized=True)
+            q = mp.gammainc(c, x, mp.inf, regularized=True)
+            dens = mp.exp(c * mp.mpf(z) - x - mp.loggamma(c))
+            for method, want, rtol in [("cdf", p, 1e-13), ("sf", q, 1e-13),
+                                       ("logcdf", mp.log(p) if p < 0.5 else mp.log1p(-q), 1e-13),
+                                       ("logsf", mp.log(q) if q < 0.5 else mp.log1p(-p), 1e-13)]:
+                fn = getattr(ws.loggamma, method)
+                np.testing.assert_allclose(fn(z, c), float(want), rtol=rtol, err_msg=method)
+            np.testing.assert_allclose(wire.grad(lambda v: ws.loggamma.cdf(v, c))(z),
+                                       float(dens), rtol=1e-12)
+            np.testing.assert_allclose(wire.grad(lambda v: ws.loggamma.logsf(v, c))(z),
+                                       float(-dens / q), rtol=1e-12)
+    np.testing.assert_allclose(wire.jit(ws.loggamma.sf)(-1000.0, 1e-3), 0.6319084543517673,
+                               rtol=1e-13)
