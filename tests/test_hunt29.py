@@ -89,3 +89,28 @@ def test_loggamma_where_exp_z_underflows():
                                        float(-dens / q), rtol=1e-12)
     np.testing.assert_allclose(wire.jit(ws.loggamma.sf)(-1000.0, 1e-3), 0.6319084543517673,
                                rtol=1e-13)
+
+
+def test_truncnorm_probabilities_of_short_intervals():
+    # the mass of [x, b] was Φ(b) - Φ(x) (or the difference of their logs), which cancels
+    # to an ulp of the larger: truncnorm.sf(-1e-10, -inf, 0) was 7.3e-7 relative off (as
+    # SciPy's), sf(-1e-300, -inf, 0) 0 where the truth is 8e-301 (logsf -inf), logpdf on
+    # [1e-300, 2e-300] inf. Truths: the integral of the normal density (mpmath)
+    mp = pytest.importorskip("mpmath")
+    with mp.workdps(60):
+        for a, b, x in [(-INF, 0.0, -1e-10), (-1.0, 2.0, 2 - 1e-10), (5.0, 8.0, 8 - 1e-12),
+                        (-8.0, -5.0, -5 - 1e-13), (-0.1, 0.1, 0.05), (30.0, 30.008, 30.004),
+                        (0.3, 10.0, 9.9999903), (1e-300, 2e-300, 1.5e-300)]:
+            z = mp.quad(mp.npdf, [a, b])
+            want = {"cdf": mp.quad(mp.npdf, [a, x]) / z, "sf": mp.quad(mp.npdf, [x, b]) / z}
+            want.update(logcdf=mp.log(want["cdf"]), logsf=mp.log(want["sf"]),
+                        logpdf=-mp.mpf(x) ** 2 / 2 - mp.log(mp.sqrt(2 * mp.pi)) - mp.log(z))
+            for method, w in want.items():
+                np.testing.assert_allclose(getattr(ws.truncnorm, method)(x, a, b), float(w),
+                                           rtol=2e-12, err_msg=f"{method}({x}, {a}, {b})")
+            np.testing.assert_allclose(wire.grad(lambda v: ws.truncnorm.logpdf(x, a, v))(b),
+                                       float(-mp.npdf(b) / z), rtol=1e-10)
+    np.testing.assert_allclose(ws.truncnorm.sf(-1e-300, -INF, 0.0), 2e-300 / np.sqrt(2 * np.pi),
+                               rtol=1e-12)
+    np.testing.assert_allclose(wire.jit(ws.truncnorm.logsf)(-1e-300, -INF, 0.0),
+                               np.log(2e-300 / np.sqrt(2 * np.pi)), rtol=1e-15)
