@@ -114,3 +114,15 @@ def test_truncnorm_probabilities_of_short_intervals():
                                rtol=1e-12)
     np.testing.assert_allclose(wire.jit(ws.truncnorm.logsf)(-1e-300, -INF, 0.0),
                                np.log(2e-300 / np.sqrt(2 * np.pi)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("a, b", [(-1.0, 2.0), (5.0, 8.0), (-0.1, 0.1), (-8.0, -5.0)])
+def test_truncnorm_quantiles_stay_in_the_support(a, b):
+    # the mirrored tail's rounding put isf(1e-300, -1, 2) at 2.0000000000000004 and
+    # isf(1e-300, 5, 8) at 8.000000000000002, past b, where logpdf is -inf (SciPy's ppf of
+    # (-8, -5) at 1e-300 is below a by 1.8e-15)
+    q = np.array([1e-300, 1e-20, 1e-10, 0.5, 1 - 1e-10])
+    for fn in (ws.truncnorm.ppf, ws.truncnorm.isf):
+        got = fn(q, a, b)
+        assert np.all((got >= a) & (got <= b)), (fn, got)
+        assert np.all(np.isfinite(ws.truncnorm.logpdf(got, a, b)))
