@@ -126,3 +126,42 @@ def test_truncnorm_quantiles_stay_in_the_support(a, b):
         got = fn(q, a, b)
         assert np.all((got >= a) & (got <= b)), (fn, got)
         assert np.all(np.isfinite(ws.truncnorm.logpdf(got, a, b)))
+
+
+def _poisson_tails(mp, k, mu):
+    mu = mp.mpf(mu)
+    c = mp.fsum(mp.exp(j * mp.log(mu) - mu - mp.loggamma(j + 1)) for j in range(int(k) + 1))
+    return c, 1 - c, mp.exp(k * mp.log(mu) - mu - mp.loggamma(k + 1))
+
+
+def _binom_tails(mp, k, n, p):
+    p = mp.mpf(p)
+    terms = [mp.binomial(n, j) * p ** j * (1 - p) ** (n - j) for j in range(n + 1)]
+    # d cdf / dp = -n pmf(k; n - 1, p)
+    d = n * mp.binomial(n - 1, k) * p ** k * (1 - p) ** (n - 1 - k)
+    return mp.fsum(terms[:int(k) + 1]), mp.fsum(terms[int(k) + 1:]), d
+
+
+@pytest.mark.parametrize("dist, k, params", [
+    ("poisson", 3.0, (1000.0,)), ("poisson", 0.0, (1e4,)), ("poisson", 50.0, (2000.0,)),
+    ("poisson", 500.0, (40.0,)), ("binom", 0.0, (400, 0.9)), ("binom", 3.0, (400, 0.999999)),
+    ("binom", 300.0, (400, 0.999999)), ("binom", 399.0, (400, 0.01)),
+    ("binom", 100.0, (400, 1e-6)),
+])
+def test_discrete_log_tails_past_underflow(dist, k, params):
+    # the log of an underflowed cdf or sf was -inf (SciPy's too) and its derivative NaN:
+    # poisson.logcdf(3, 1000) -inf, the truth -981.0; binom.logcdf(3, 400, 0.9) -inf, the
+    # truth -898.3. Truths: sums of the pmf in mpmath
+    mp = pytest.importorskip("mpmath")
+    fn = getattr(ws, dist)
+    with mp.workdps(400):
+        if dist == "poisson":
+            c, s, d = _poisson_tails(mp, k, *params)
+        else:
+            c, s, d = _binom_tails(mp, k, *params)
+        wants = {"logcdf": (mp.log(c), -d / c), "logsf": (mp.log(s), d / s)}
+        for method, (value, slope) in wants.items():
+            got = getattr(fn, method)(k, *params)
+            np.testing.assert_allclose(got, float(value), rtol=1e-11, err_msg=method)
+            g = wire.grad(lambda v: getattr(fn, method)(k, *params[:-1], v))(params[-1])
+            np.testing.assert_allclose(g, float(slope), rtol=1e-9, err_msg=method)

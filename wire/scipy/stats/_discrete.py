@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from ... import numpy as wnp
 from .. import special as sc
-from ._distn import DiscreteDistribution, both, safe
+from ._continuous import _beta_log_tail, _gamma_logcdf, _gamma_logsf
+from ._distn import DiscreteDistribution, both, log_of, safe
 
 
 class poisson_gen(DiscreteDistribution):
@@ -45,6 +46,16 @@ class poisson_gen(DiscreteDistribution):
     def _sf(self, k, mu):
         return sc.gammainc(k + 1.0, mu)
 
+    # the log tails past underflow by gamma's continued fraction and series (log Q(k + 1, mu)
+    # and log P(k + 1, mu)): poisson.logcdf(3, 1000) was -inf (SciPy's too), the truth -981.0
+    def _logcdf(self, k, mu):
+        a = k + 1.0
+        return _gamma_logsf(mu, a, lambda v: log_of(sc.gammaincc(a, v), sc.gammainc(a, v)))
+
+    def _logsf(self, k, mu):
+        a = k + 1.0
+        return _gamma_logcdf(mu, a, lambda v: log_of(sc.gammainc(a, v), sc.gammaincc(a, v)))
+
     def _stats(self, mu):
         return mu, mu
 
@@ -79,6 +90,21 @@ class binom_gen(DiscreteDistribution):
 
     def _sf(self, k, n, p):
         return sc.betainc(k + 1.0, n - k, p)
+
+    # the log tails past underflow by beta's continued fraction (log I_p(k + 1, n - k) and
+    # log I_(1-p)(n - k, k + 1)): binom.logcdf(0, 2000, 0.5) was -inf (SciPy's too), the
+    # truth -1386.3
+    def _logcdf(self, k, n, p):
+        def near(far):
+            ps = safe(far, 0.5, p)
+            return log_of(self._cdf(k, n, ps), self._sf(k, n, ps))
+        return _beta_log_tail(1.0 - p, n - k, k + 1.0, near)
+
+    def _logsf(self, k, n, p):
+        def near(far):
+            ps = safe(far, 0.5, p)
+            return log_of(self._sf(k, n, ps), self._cdf(k, n, ps))
+        return _beta_log_tail(p, k + 1.0, n - k, near)
 
     def _stats(self, n, p):
         return n * p, n * p * (1.0 - p)
