@@ -165,3 +165,16 @@ def test_discrete_log_tails_past_underflow(dist, k, params):
             np.testing.assert_allclose(got, float(value), rtol=1e-11, err_msg=method)
             g = wire.grad(lambda v: getattr(fn, method)(k, *params[:-1], v))(params[-1])
             np.testing.assert_allclose(g, float(slope), rtol=1e-9, err_msg=method)
+
+
+def test_nbinom_log_tails_past_underflow():
+    # nbinom.logcdf(3, 1000, 0.3) and logsf(1000, 3, 0.9) were -inf (SciPy's too), their
+    # derivatives NaN. Truths: mpmath's log I_p(n, k + 1), log I_(1-p)(k + 1, n) and their
+    # derivatives in p
+    cases = [("logcdf", 3.0, 1000.0, 0.3, -1186.104045074576, 3329.053737985114),
+             ("logsf", 1000.0, 3.0, 0.9, -2291.9708204506702, -10007.780241984562)]
+    for method, k, n, p, value, slope in cases:
+        fn = getattr(ws.nbinom, method)
+        np.testing.assert_allclose(fn(k, n, p), value, rtol=1e-13)
+        np.testing.assert_allclose(wire.jit(fn)(k, n, p), value, rtol=1e-13)
+        np.testing.assert_allclose(wire.grad(lambda v: fn(k, n, v))(p), slope, rtol=1e-10)

@@ -15,7 +15,8 @@ from ... import numpy as wnp
 from ...core import Tracer
 from ...errors import WireTypeError, at, user_location
 from .. import special as sc
-from ._distn import DiscreteDistribution, both, safe
+from ._continuous import _beta_log_tail
+from ._distn import DiscreteDistribution, both, log_of, safe
 
 
 class geom_gen(DiscreteDistribution):
@@ -80,6 +81,21 @@ class nbinom_gen(DiscreteDistribution):
 
     def _sf(self, k, n, p):  # not I_(1-p)(k + 1, n): 1 - p rounds away a small p
         return sc.betaincc(n, k + 1.0, p)
+
+    # the log tails past underflow by beta's continued fraction (log I_p(n, k + 1) and
+    # log I_(1-p)(k + 1, n)): nbinom.logcdf(3, 500, 0.3) was -inf (SciPy's too), the truth
+    # -590.2
+    def _logcdf(self, k, n, p):
+        def near(far):
+            ps = safe(far, 0.5, p)
+            return log_of(self._cdf(k, n, ps), self._sf(k, n, ps))
+        return _beta_log_tail(p, n, k + 1.0, near)
+
+    def _logsf(self, k, n, p):
+        def near(far):
+            ps = safe(far, 0.5, p)
+            return log_of(self._sf(k, n, ps), self._cdf(k, n, ps))
+        return _beta_log_tail(1.0 - p, k + 1.0, n, near)
 
     def _stats(self, n, p):
         q = 1.0 - p
