@@ -269,6 +269,14 @@ def _discrete_want(name, shapes, method):
     for i, k in enumerate(K):
         point = method in ("logpmf", "pmf")
         far = k > (1e7 if name == "geom" else 1e4)  # (mpmath's betainc does not converge)
+        if far and np.isfinite(k) and name == "nbinom" and method == "logsf":
+            # its lower tail does: log I_(1-p)(k + 1, n), finite where SciPy's underflows to
+            # -inf (nbinom(2.5, 0.4).logsf(1e6) is -510807.07)
+            n_, p_ = (mpmath.mpf(v) for v in shapes)
+            with mpmath.workdps(80):
+                want[i] = float(mpmath.log(mpmath.betainc(k + 1, n_, 0, 1 - p_,
+                                                          regularized=True)))
+            continue
         if not np.isfinite(k) or k < lower or far or (point and k != np.floor(k)):
             continue
         with mpmath.workdps(80):
