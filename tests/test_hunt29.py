@@ -178,3 +178,16 @@ def test_nbinom_log_tails_past_underflow():
         np.testing.assert_allclose(fn(k, n, p), value, rtol=1e-13)
         np.testing.assert_allclose(wire.jit(fn)(k, n, p), value, rtol=1e-13)
         np.testing.assert_allclose(wire.grad(lambda v: fn(k, n, v))(p), slope, rtol=1e-10)
+
+
+@pytest.mark.parametrize("x", [-1e300, -1e30, -1000.0, -746.0])
+def test_gumbel_derivatives_where_the_tail_is_saturated(x):
+    # e^-z overflowed in gumbel_r's cdf, sf and logsf (gumbel_l's sf, cdf, logcdf at -x):
+    # the chain rule's e^-y · y was 0 · inf, so cdf'(-1000) was NaN where the truth, the
+    # density, is 0 (e^(1000 - e^1000)); the values were right (0, 1, 0)
+    for dist, z in ((ws.gumbel_r, x), (ws.gumbel_l, -x)):
+        for method in ("cdf", "sf", "logsf" if dist is ws.gumbel_r else "logcdf"):
+            fn = getattr(dist, method)
+            assert float(wire.grad(fn)(z)) == 0.0, (dist, method)
+            assert float(wire.grad(lambda s: fn(z, scale=s))(1.5)) == 0.0, (dist, method)
+            np.testing.assert_array_equal(fn(z), _scipy(getattr(getattr(ss, dist.name), method), z))

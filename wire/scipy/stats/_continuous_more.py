@@ -56,17 +56,21 @@ class gumbel_r_gen(ContinuousDistribution):
     def _logpdf(self, z):
         return -z - _exp_neg(z)
 
+    # cdf, sf and logsf see z no lower than -700: there e^-z is 1e304 and they are 0, 1 and
+    # 0 with derivative 0 (at e^-z = inf the chain rule's e^-y · y was 0 · inf: NaN, as
+    # gumbel_r.cdf'(-1000) and gumbel_l.sf'(1000) were)
     def _cdf(self, z):
-        return wnp.exp(-_exp_neg(z))
+        return wnp.exp(-_exp_neg(wnp.maximum(z, -700.0)))
 
     def _sf(self, z):
-        return -wnp.expm1(-_exp_neg(z))
+        return -wnp.expm1(-_exp_neg(wnp.maximum(z, -700.0)))
 
     def _logcdf(self, z):
         return -_exp_neg(z)
 
     def _logsf(self, z):
         # log(1 - exp(-y)) at y = e^-z; y = 0 (z past 745) is the tail -z
+        z = wnp.maximum(z, -700.0)
         y = _exp_neg(z)
         pos = y > 0
         return wnp.where(pos, _log1mexp(safe(pos, y, 1.0)), -z)
