@@ -191,3 +191,16 @@ def test_gumbel_derivatives_where_the_tail_is_saturated(x):
             assert float(wire.grad(fn)(z)) == 0.0, (dist, method)
             assert float(wire.grad(lambda s: fn(z, scale=s))(1.5)) == 0.0, (dist, method)
             np.testing.assert_array_equal(fn(z), _scipy(getattr(getattr(ss, dist.name), method), z))
+
+
+@pytest.mark.parametrize("x", [40.0, 100.0, 1e30])
+def test_t_logcdf_derivatives_where_the_upper_tail_underflows(x):
+    # t.logcdf(x, 1e4) is log1p(-sf) with sf underflowed to 0; the unused branch's log(0) had
+    # an infinite derivative, times its zero cotangent NaN: d/dx and d/ddf were NaN where the
+    # truth is pdf/cdf and d cdf/d df, both below 1e-320 here (and so is the mirror logsf)
+    fns = (lambda v, d: ws.t.logcdf(v, d), lambda v, d: ws.t.logsf(-v, d))
+    for fn in fns:
+        assert float(fn(x, 1e4)) == 0.0
+        for argnums in (0, 1):
+            g = float(wire.grad(fn, argnums=argnums)(x, 1e4))
+            assert abs(g) < 1e-300, (argnums, g)

@@ -455,7 +455,10 @@ class t_gen(SymmetricNumericQuantiles, ContinuousDistribution):
             zg = safe(underflows, -1.0, zn)
             low = zg < 0
             prob = self._cdf(wnp.where(low, zg, -zg), df)
-            return wnp.where(low, wnp.log(prob), wnp.log1p(-prob))
+            # each log sees 1/2 in its unused branch: an underflowed prob's log(0) had an
+            # infinite derivative, times the zero cotangent NaN (t.logcdf'(40, 1e4) was NaN)
+            return wnp.where(low, wnp.log(safe(low, prob, 0.5)),
+                             wnp.log1p(-safe(low, 0.5, prob)))
 
         near = _beta_log_tail(safe(both(lower, wnp.logical_not(inf)), x, 0.5), a, a, generic)
         out = wnp.where(far, tail, wnp.where(expand, expanded, near))
