@@ -204,3 +204,25 @@ def test_t_logcdf_derivatives_where_the_upper_tail_underflows(x):
         for argnums in (0, 1):
             g = float(wire.grad(fn, argnums=argnums)(x, 1e4))
             assert abs(g) < 1e-300, (argnums, g)
+
+
+@pytest.mark.parametrize("a", [-3.0, -0.5, 0.0, 0.01])
+def test_skewnorm_log_tail_where_nothing_cancels(a):
+    # where a z >= -1 the log-cdf was log(Φ(z) - 2T(z, a)), which underflows from z = -37.5:
+    # skewnorm.logcdf(-40, -3) (logsf(40, 3)) was -inf, logcdf(-38, -0.5) -726.557 from a
+    # subnormal cdf (the truth -725.864), logcdf(-40, 0) -inf where norm's is -804.61.
+    # Truths: at a = 0 the normal's; for a <= 0 below z = -30, Φ(a t) is 1 to 1e-300 in the
+    # integral, so the cdf is 2Φ(z); at a = 0.01 against a = 0 and the sign of the slope
+    z = np.array([-30.5, -38.0, -40.0, -100.0, -1000.0])
+    got = ws.skewnorm.logcdf(z, a)
+    norm = np.asarray(ws.norm.logcdf(z))
+    if a <= 0:
+        np.testing.assert_allclose(got, norm + (np.log(2.0) if a < 0 else 0.0), rtol=1e-14)
+    else:
+        assert np.all((got < norm) & (got > norm - 0.01 * z * z))
+    np.testing.assert_allclose(ws.skewnorm.logsf(-z, -a), got, rtol=1e-15)
+    np.testing.assert_allclose(wire.jit(ws.skewnorm.logcdf)(z, a), got, rtol=1e-15)
+    slope = wire.vmap(wire.grad(lambda v: ws.skewnorm.logcdf(v, a)))(z)
+    if a <= 0:  # d/dz log(2Φ(z)) = φ(z)/Φ(z)
+        np.testing.assert_allclose(slope, wire.vmap(wire.grad(ws.norm.logcdf))(z), rtol=1e-13)
+    assert np.all(np.isfinite(slope))

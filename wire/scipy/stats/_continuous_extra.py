@@ -536,7 +536,11 @@ class skewnorm_gen(NumericQuantiles, ContinuousDistribution):
         return self._cdf(-z, -a)
 
     def _logcdf(self, z, a):
-        tail = self._cancels(z, a)
+        # the log-space integral also below z = -30 where nothing cancels (a z >= -1): the
+        # cdf there underflows from z = -37.5 (skewnorm.logcdf(-40, -3), the mirror of
+        # logsf(40, 3), was -inf, the truth -803.92; logcdf(-40, 0) -inf, norm's -804.61;
+        # logcdf(-38, -0.5) -726.557 from a subnormal cdf, the truth -725.864)
+        tail = both(wnp.logical_or(self._cancels(z, a), z < -30.0), z > -1e150)
         generic = super()._logcdf(safe(tail, 0.0, z), a)
         out = wnp.where(tail, self._log_tail(safe(tail, z, -2.0), a), generic)
         return wnp.where(both(z <= -1e150, a * z < -1.0), -np.inf, out)
