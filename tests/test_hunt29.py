@@ -226,3 +226,13 @@ def test_skewnorm_log_tail_where_nothing_cancels(a):
     if a <= 0:  # d/dz log(2Φ(z)) = φ(z)/Φ(z)
         np.testing.assert_allclose(slope, wire.vmap(wire.grad(ws.norm.logcdf))(z), rtol=1e-13)
     assert np.all(np.isfinite(slope))
+
+
+def test_loggamma_derivatives_past_the_overflow_of_exp_z():
+    # e^z = inf past z = 710 made loggamma's cdf, sf and logcdf derivatives NaN, where the
+    # truth (the density e^(c z - e^z) / Γ(c) and its ratios) is 0; the values were right
+    for z in (710.0, 1000.0, 1e300):
+        for method in ("cdf", "sf", "logcdf"):
+            fn = getattr(ws.loggamma, method)
+            assert float(wire.grad(fn)(z, 3.0)) == 0.0, (method, z)
+            assert float(wire.grad(fn, argnums=1)(z, 3.0)) == 0.0, (method, z)

@@ -637,8 +637,11 @@ class loggamma_gen(NumericQuantiles, ContinuousDistribution):
     # the truth 8.04e-218; loggamma.sf(-1000, 0.001) 1, the truth 0.632)
     @staticmethod
     def _far_left(z, c):
+        # (the last: z no higher than 700, where Q(c, e^z) is 0 already: e^z = inf made the
+        # derivatives of cdf, sf and logcdf NaN past z = 710, where the truth is 0)
         far = z < -40.0
-        return far, c * safe(far, z, -41.0) - _lngamma_1p(c), safe(far, 0.0, z)
+        return far, c * safe(far, z, -41.0) - _lngamma_1p(c), safe(far, 0.0,
+                                                                  wnp.minimum(z, 700.0))
 
     def _cdf(self, z, c):
         far, log_p, zn = self._far_left(z, c)
@@ -649,11 +652,13 @@ class loggamma_gen(NumericQuantiles, ContinuousDistribution):
         return wnp.where(far, -wnp.expm1(log_p), sc.gammaincc(c, wnp.exp(zn)))
 
     def _logcdf(self, z, c):
-        return _gamma_logcdf_of_log(z, c, lambda v: _gamma_logcdf(
+        return _gamma_logcdf_of_log(wnp.minimum(z, 700.0), c, lambda v: _gamma_logcdf(
             wnp.exp(v), c, lambda w: super(loggamma_gen, self)._logcdf(wnp.log(w), c)))
 
     def _logsf(self, z, c):
-        left, log_p, z = self._far_left(z, c)
+        left = z < -40.0
+        _, log_p, _ = self._far_left(z, c)
+        z = safe(left, 0.0, z)
         # past e^z = 1e304, log Q(c, e^z) = (c - 1) z - e^z - log Γ(c) to an ulp
         far = z > 700.0
         zn = safe(far, 0.0, z)
