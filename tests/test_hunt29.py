@@ -236,3 +236,19 @@ def test_loggamma_derivatives_past_the_overflow_of_exp_z():
             fn = getattr(ws.loggamma, method)
             assert float(wire.grad(fn)(z, 3.0)) == 0.0, (method, z)
             assert float(wire.grad(fn, argnums=1)(z, 3.0)) == 0.0, (method, z)
+
+
+@pytest.mark.parametrize("c", [2.0, 3.0])
+def test_weibull_min_derivatives_where_z_to_the_c_overflows(c):
+    # weibull_min.cdf(1e300, 2): z^c = inf, and e^-inf times its infinite derivative was NaN
+    # (cdf, sf, logcdf; in x, c and scale), where the truth is 0; the values stay SciPy's
+    x = np.array([30.0, 1e3, 1e300])
+    for method in ("cdf", "sf", "logcdf"):
+        fn = getattr(ws.weibull_min, method)
+        np.testing.assert_allclose(fn(x, c), _scipy(getattr(ss.weibull_min, method), x, c),
+                                   rtol=1e-13)
+        for v in x[c * np.log(x / 1.5) > np.log(800.0)]:  # settled at scale 1.5 too
+            with np.errstate(over="ignore"):  # z^c overflows in the traced program's NumPy
+                assert float(wire.grad(fn)(v, c)) == 0.0, (method, v)
+                assert float(wire.grad(fn, argnums=1)(v, c)) == 0.0, (method, v)
+                assert float(wire.grad(lambda s: fn(v, c, scale=s))(1.5)) == 0.0, (method, v)

@@ -227,14 +227,26 @@ class weibull_min_gen(ContinuousDistribution):
     def _logpdf(self, z, c):
         return wnp.log(c) + sc.xlogy(c - 1.0, z) - _abs_pow(z, c)
 
+    # past z^c = 800 the cdf is 1, the sf 0 and the logcdf -0.0, taken so with derivative 0
+    # (z^c overflowed at weibull_min.cdf(1e300, 2), and e^-inf times the infinite derivative
+    # of z^c was NaN, the truth 0)
+    @staticmethod
+    def _settled(z, c):
+        done = _abs_pow(z, c) > 800.0
+        return done, safe(done, 1.0, z)
+
     def _cdf(self, z, c):
-        return -wnp.expm1(-_abs_pow(z, c))
+        done, z = self._settled(z, c)
+        return wnp.where(done, 1.0, -wnp.expm1(-_abs_pow(z, c)))
 
     def _sf(self, z, c):
-        return wnp.exp(-_abs_pow(z, c))
+        done, z = self._settled(z, c)
+        return wnp.where(done, 0.0, wnp.exp(-_abs_pow(z, c)))
 
     def _logcdf(self, z, c):
-        return _positive(z, lambda v: _log1mexp_small(_abs_pow(v, c), c * wnp.log(v)), -np.inf)
+        done, z = self._settled(z, c)
+        return wnp.where(done, -0.0, _positive(
+            z, lambda v: _log1mexp_small(_abs_pow(v, c), c * wnp.log(v)), -np.inf))
 
     def _logsf(self, z, c):
         return -_abs_pow(z, c)
