@@ -1,5 +1,7 @@
-"""wire.scipy.stats and wire.scipy.special at special inputs, against SciPy and mpmath:
-far tails, support boundaries, infinite and NaN arguments, eager and under jit."""
+"""wire.scipy.stats at special inputs, against SciPy and mpmath: multivariate_normal at an
+infinite component; log tails past underflow (chi, invgamma, loggamma, skewnorm, poisson,
+binom, nbinom); truncnorm's short intervals and quantiles at the ends; derivatives where a
+tail is saturated (gumbel, t, loggamma, weibull_min); eager, under jit and vmap."""
 
 import warnings
 
