@@ -255,3 +255,20 @@ def test_tracer_nbytes_itemsize_as_numpy(dtype, shape):
         b = np.zeros((5,) + shape, dtype)
         wire.vmap(lambda x: seen.append((x.nbytes, x.itemsize)) or x)(b)
         assert seen[-1] == (a.nbytes, a.itemsize)
+
+
+def test_array_backends_give_numpys_positions_and_refuse_out_of_range():
+    # (the Array-API form: the same coordinates, and the same error, not a clip)
+    pytest.importorskip("torch")
+    g = wire.trace(lambda i: wnp.unravel_index(i, (2, 3), order="F"), np.arange(6))
+    got = wire.evaluate(g, np.arange(6), backend="torch")
+    want = np.unravel_index(np.arange(6), (2, 3), order="F")
+    assert all(np.array_equal(np.asarray(a), b) for a, b in zip(got, want))
+    with pytest.raises(wire.WireValueError, match="unravel_index: index 6 is out of bounds"):
+        wire.evaluate(g, np.arange(1, 7), backend="torch")
+    h = wire.trace(lambda a, b: wnp.ravel_multi_index((a, b), (3, 4), mode=("clip", "wrap")),
+                   np.array([0, 5]), np.array([-1, 9]))
+    got = wire.evaluate(h, np.array([0, 5]), np.array([-1, 9]), backend="torch")
+    want = np.ravel_multi_index((np.array([0, 5]), np.array([-1, 9])), (3, 4),
+                                mode=("clip", "wrap"))
+    assert np.array_equal(np.asarray(got), want)

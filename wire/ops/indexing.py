@@ -10,6 +10,7 @@ An index is a static ``spec`` (a tuple of entries) plus integer-array operands::
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -19,7 +20,7 @@ from ..core import bind
 from ..core.lowering import MissingFunction, XpImpl
 from ..core.primitive import Primitive
 from ..core.formula import ARRAYS_ONLY
-from ..errors import ShapeError, WireIndexError, at, user_location
+from ..errors import ShapeError, WireIndexError, WireValueError, at, user_location
 from ..ir import Aval, make_aval
 from .layout import (
     batch_size, broadcast_to, example_ndim, example_shape, expand_rank, materialize, moveaxis,
@@ -301,6 +302,38 @@ def _unravel_impl(i, *, shape, order):
     return np.stack([np.asarray(p, np.intp) for p in parts])
 
 
+def _out_of_range(bk, c, lo, hi):
+    """The first offending value of ``c`` (an integer array of backend ``bk``) outside
+    ``[lo, hi)``, else None (an array backend reads the values, as NumPy's check does)."""
+    xp = bk.xp
+    if not math.prod(c.shape):
+        return None
+    small, big = int(xp.min(c)), int(xp.max(c))
+    return small if small < lo else big if big >= hi else None
+
+
+def _unravel_xp(bk, i, *, shape, order, _node=None):
+    xp = bk.xp
+    dt = bk.dtype(np.intp)
+    size = math.prod(shape)
+    bad = _out_of_range(bk, i, 0, size)
+    if bad is not None:  # (as the NumPy backend reports NumPy's ValueError)
+        raise WireValueError(f"unravel_index: index {bad} is out of bounds for array with "
+                             f"size {size}{at(_node.loc if _node is not None else None)}")
+    if not shape:
+        return xp.zeros((0,) + tuple(i.shape), dtype=dt)
+    rem = xp.astype(i, dt)
+    axes = range(len(shape) - 1, -1, -1) if order == "C" else range(len(shape))
+    coords = [None] * len(shape)
+    for k in axes:  # (the last axis varies fastest in C order, the first in F order)
+        coords[k] = rem % shape[k]
+        rem = rem // shape[k]
+    return xp.stack(coords)
+
+
+_unravel_xp.wants_node = True  # (its error names the user's line)
+
+
 def _unravel_batch(args, dims, *, shape, order):
     return unravel_index(args[0], shape, order), dims[0] + 1
 
@@ -317,6 +350,7 @@ unravel_index_p = Primitive(
     dtype=lambda d, *, shape, order: np.dtype(np.intp),
     nondiff=True,
     batch=_unravel_batch,
+    xp=XpImpl(_unravel_xp, "astype / % / // / stack"),
     sample=_unravel_sample,
     doc="numpy.unravel_index(i, shape, order), its coordinates stacked on a new first axis",
     sympy=ARRAYS_ONLY,
@@ -345,6 +379,36 @@ def _ravel_impl(*coords, shape, mode, order):
                       np.intp)
 
 
+def _ravel_xp(bk, *coords, shape, mode, order, _node=None):
+    xp = bk.xp
+    dt = bk.dtype(np.intp)
+    out_shape = np.broadcast_shapes(*[tuple(c.shape) for c in coords])
+    fixed = []
+    for k, (c, d, m) in enumerate(zip(coords, shape, mode)):
+        c = xp.astype(c, dt)
+        if m == "raise":
+            bad = _out_of_range(bk, c, 0, d)
+            if bad is not None:
+                raise WireValueError(
+                    f"ravel_multi_index: invalid entry in coordinates array: {bad} is out of "
+                    f"bounds for axis {k} with size {d}"
+                    f"{at(_node.loc if _node is not None else None)}")
+        elif m == "wrap":
+            c = c % d
+        else:  # clip
+            c = xp.clip(c, 0, d - 1)
+        fixed.append(xp.broadcast_to(c, out_shape))
+    flat = xp.zeros(out_shape, dtype=dt)
+    stride = 1
+    for k in (range(len(shape) - 1, -1, -1) if order == "C" else range(len(shape))):
+        flat = flat + fixed[k] * stride
+        stride *= shape[k]
+    return flat
+
+
+_ravel_xp.wants_node = True
+
+
 def _ravel_batch(args, dims, *, shape, mode, order):
     size = batch_size(args, dims)
     examples = [tuple(s for k, s in enumerate(shape_of(a)) if k != d) for a, d in zip(args, dims)]
@@ -368,6 +432,7 @@ ravel_multi_index_p = Primitive(
     dtype=lambda *d, shape, mode, order: np.dtype(np.intp),
     nondiff=True,
     batch=_ravel_batch,
+    xp=XpImpl(_ravel_xp, "astype / % / clip / broadcast_to"),
     sample=_ravel_sample,
     doc="numpy.ravel_multi_index(coords, shape, mode, order): flat positions of coordinates",
     sympy=ARRAYS_ONLY,
