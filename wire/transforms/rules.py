@@ -38,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import Aval, Node, all_same, const_node, const_op, make_node
+from ..ir.keys import constant_scalar
 from ..ops import elementwise as ew
 from ..ops import reductions as red
 from ..ops import shape as sh
@@ -65,14 +66,9 @@ def param(n: Node, name: str):
     raise KeyError(name)
 
 
-def uniform(n: Node):
-    """The single value of a constant node whose entries are all equal, else ``None``."""
-    op = n.op
-    if op is const_op:
-        return param(n, "value").uniform()
-    if op is sh.full_p:
-        return param(n, "value")
-    return None
+# the single value of a constant node whose entries are all equal, else None (the one
+# definition, which wire.core's bind also reads)
+uniform = constant_scalar
 
 
 def is_const(n: Node) -> bool:
