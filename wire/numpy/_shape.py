@@ -732,7 +732,15 @@ def index_spec(x: Tracer, index) -> tuple[list, tuple]:
             for v in (item.start, item.stop, item.step):
                 if isinstance(v, Tracer):
                     raise WireError(f"slice bounds must be concrete integers, got a traced value{at(user_location())}")
-                parts.append(None if v is None else int(v))
+                if v is not None:
+                    try:  # (NumPy's rule: an int or an object with __index__, never a float)
+                        v = operator.index(v)
+                    except TypeError:
+                        raise WireTypeError(
+                            f"slice indices must be integers or None or have an __index__ "
+                            f"method, got {type(v).__name__} {v!r}{at(user_location())}"
+                        ) from None
+                parts.append(v)
             if parts[2] == 0:
                 raise WireValueError(f"slice step cannot be zero{at(user_location())}")
             spec.append(("s", *parts))
