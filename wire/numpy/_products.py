@@ -1,5 +1,5 @@
 """Products of ``wire.numpy``: matmul, dot, vdot, inner, outer, tensordot — all compositions of
-the ``matmul`` primitive with reshapes and transposes."""
+the ``matmul`` primitive (which takes vectors as NumPy's does) with reshapes and transposes."""
 
 from __future__ import annotations
 
@@ -10,10 +10,7 @@ import numpy as np
 from ..errors import ShapeError, WireAxisError, WireValueError, at, user_location
 from ..ir import Aval
 from ..ops import matmul as L
-from ..ops import shape as S
 from ..core import Tracer
-from ..core.tracer import bind
-from ..ops.layout import reshape_p
 from ._axes import normalize_axes
 from ._elementwise_composed import conj
 from ._math import isfinite, logical_and, where
@@ -27,15 +24,6 @@ __all__ = ["matmul", "dot", "vdot", "inner", "outer", "tensordot", "vecdot", "ma
 
 def _as_tracer_shape(x):
     return x.shape if isinstance(x, Tracer) else np.shape(x)
-
-
-def _reshape(x, shape: tuple):
-    """``x`` reshaped to ``shape`` (a new one): ``S.reshape`` without its normalization of
-    the sizes when they are Python ints already (every vector operand of a matmul)."""
-    for d in shape:
-        if type(d) is not int:
-            return S.reshape(x, shape)
-    return bind(reshape_p, x, shape=shape)
 
 
 def matmul(a, b):
@@ -57,27 +45,12 @@ def matmul(a, b):
         return L.matmul(a, b)
     if len(sa) == 0 or len(sb) == 0:
         raise ShapeError(f"matmul: operands must not be scalars, got shapes {sa} and {sb}{at(user_location())}")
-    va, vb = len(sa) == 1, len(sb) == 1
-    if va:
-        a = _reshape(a, (1,) + tuple(sa))
-    if vb:
-        b = _reshape(b, tuple(sb) + (1,))
-    if a.shape[-1] != b.shape[-2]:
+    if sa[-1] != (sb[0] if len(sb) == 1 else sb[-2]):
         raise ShapeError(
             f"matmul: contracting dimension {sa[-1]} of shape {tuple(sa)} does not match "
-            f"{sb[0] if vb else sb[-2]} of shape {tuple(sb)}{at(user_location())}"
+            f"{sb[0] if len(sb) == 1 else sb[-2]} of shape {tuple(sb)}{at(user_location())}"
         )
-    out = L.matmul(a, b)
-    if va or vb:
-        shape = out.shape
-        if va and vb:
-            shape = shape[:-2]
-        elif va:
-            shape = shape[:-2] + shape[-1:]
-        else:
-            shape = shape[:-1]
-        out = _reshape(out, shape)
-    return out
+    return L.matmul(a, b)  # (vector operands too: one node, NumPy's vector kernels)
 
 
 _matmul = matmul  # (a private alias is not replaced by the entry point: dot's own call)
@@ -136,6 +109,16 @@ def dot(a, b):
     >>> dot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     np.float64(11.0)
     """
+    ta, tb = type(a), type(b)
+    if (ta is Tracer or ta is np.ndarray) and (tb is Tracer or tb is np.ndarray) and (
+            ta is Tracer or tb is Tracer) and a.dtype is b.dtype and a.dtype.kind == "f":
+        # the common case (a script's dot of a vector or matrix of one float dtype, strong
+        # types, a contraction longer than 1): the matmul node itself, without the checks
+        # below, which it passes (every eager re-trace runs this)
+        sa, sb = a.shape, b.shape
+        if sa is not None and sb is not None and 0 < len(sa) <= 2 and 0 < len(sb) <= 2 and \
+                1 < sa[-1] == sb[len(sb) - 2]:
+            return L.matmul(a, b)
     if not any_tracer(a, b):
         return np.dot(a, b)
     a, b = strong(a), strong(b)  # (np.asarray: Python scalars are not weak here)

@@ -1,16 +1,22 @@
-"""Linear-algebra primitives: batched matrix multiplication (NumPy ``matmul`` on operands of
-rank >= 2; ``wire.numpy`` promotes vectors). Its transposes use ``swapaxes``, which works even
-when the rank is unknown, so the seed-style ``wire.var`` API can differentiate products too."""
+"""Linear-algebra primitives: batched matrix multiplication, NumPy's ``matmul`` (a vector
+operand is a row or column matrix whose unit axis leaves the result). Its transposes use
+``swapaxes``, which works even when the rank is unknown, so the seed-style ``wire.var`` API can
+differentiate products too.
+
+Vector operands are part of the primitive rather than reshapes around it: ``dot(x, w)`` of a
+vector is one node (one bind in every eager re-trace, not three), computed by NumPy's own
+vector kernels. Its derivative rules see the vector as the row (column) matrix and reshape
+back, so derivative graphs are those of the matrix product."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..errors import ShapeError
-from ..ir import Aval, make_aval
+from ..ir import make_aval
 from ..core.taylor import BILINEAR
 from ..core.primitive import Primitive, broadcast_shapes
-from ..core import bind
+from ..core import Tracer, bind
 from ..core.lowering import Emitter, call_expr, xp_function
 from ..core.formula import ARRAYS_ONLY
 from .elementwise import mul
@@ -18,20 +24,62 @@ from .layout import example_ndim, expand_rank, reshape, shape_of, swapaxes, to_f
 
 
 def _matmul_shape(a, b):
-    if a.ndim < 2 or b.ndim < 2:
-        raise ShapeError(f"matmul primitive needs rank >= 2 operands, got {a!r} and {b!r}")
-    if a.shape[-1] != b.shape[-2]:
+    if a.ndim < 1 or b.ndim < 1:
+        raise ShapeError(f"matmul primitive needs operands of rank >= 1, got {a!r} and {b!r}")
+    sa = a.shape if a.ndim > 1 else (1,) + a.shape  # (a vector: a row matrix ...
+    sb = b.shape if b.ndim > 1 else b.shape + (1,)  # ... or a column matrix)
+    if sa[-1] != sb[-2]:
         raise ShapeError(
-            f"matmul: contracting dimension {a.shape[-1]} of {a!r} does not match "
-            f"{b.shape[-2]} of {b!r}"
+            f"matmul: contracting dimension {sa[-1]} of {a!r} does not match "
+            f"{sb[-2]} of {b!r}"
         )
-    batch = broadcast_shapes(a.shape[:-2], b.shape[:-2], op="matmul batch dimensions")
+    batch = broadcast_shapes(sa[:-2], sb[:-2], op="matmul batch dimensions")
     dt = a.dtype if a.dtype is b.dtype else np.result_type(a.dtype, b.dtype)
-    return make_aval(batch + (a.shape[-2], b.shape[-1]), dt)
+    return make_aval(batch + sa[-2:-1] * (a.ndim > 1) + sb[-1:] * (b.ndim > 1), dt)
 
 
 def _mT(x):
     return swapaxes(x, -1, -2)
+
+
+def _is_vector(v) -> bool:
+    """Whether ``v`` is known to be a vector (an unshaped ``wire.var`` is taken as a matrix)."""
+    s = v.shape if isinstance(v, Tracer) else np.shape(v)
+    return s is not None and len(s) == 1
+
+
+def _as_matrix(v, column: bool):
+    """A vector operand as the row (``column=False``) or column matrix ``matmul`` sees."""
+    n = shape_of(v)[0]
+    return reshape(v, (n, 1) if column else (1, n))
+
+
+def _matrix_cotangent(ct, x, y):
+    """``ct``, the cotangent of ``x @ y`` where one or both are vectors, with the unit axes of
+    the vectors' matrices put back: the cotangent of the matrix product."""
+    s = shape_of(ct)
+    if _is_vector(x):
+        s = s + (1,) if _is_vector(y) else s[:-1] + (1,) + s[-1:]
+    return reshape(ct, s + (1,) if _is_vector(y) else s)
+
+
+def _matmul_vjp_x(ct, out, x, y):
+    vx, vy = _is_vector(x), _is_vector(y)
+    if not (vx or vy):
+        return matmul(ct, _mT(y))
+    ct_x = matmul(_matrix_cotangent(ct, x, y), _mT(_as_matrix(y, True) if vy else y))
+    if not vx:
+        return ct_x
+    s = shape_of(ct_x)  # (batch axes stay: the transform sums them away, as for any broadcast)
+    return reshape(ct_x, s[:-2] + s[-1:])  # the row's unit axis dropped
+
+
+def _matmul_vjp_y(ct, out, x, y):
+    vx, vy = _is_vector(x), _is_vector(y)
+    if not (vx or vy):
+        return matmul(_mT(x), ct)
+    ct_y = matmul(_mT(_as_matrix(x, False) if vx else x), _matrix_cotangent(ct, x, y))
+    return reshape(ct_y, shape_of(ct_y)[:-1]) if vy else ct_y  # the column's unit axis dropped
 
 
 def _matmul_jvp(ts, out, x, y):
@@ -51,14 +99,16 @@ def _matmul_sample(rng):
 
 
 def matmul_batch(args, dims):
-    """Batched ``matmul`` (rank >= 2 operands, NumPy batch broadcasting).
+    """Batched ``matmul`` (NumPy batch broadcasting; vector examples as row or column matrices).
 
     When one side is an unbatched matrix the batch folds into the other's rows (or columns),
     so the whole batch is a single matrix product; otherwise batch axes go in front.
     """
     (a, b), (da, db) = args, dims
-    sa, sb = shape_of(a), shape_of(b)
     ra, rb = example_ndim(a, da), example_ndim(b, db)
+    if ra == 1 or rb == 1:
+        return _vector_batch(a, b, da, db, ra == 1, rb == 1)
+    sa, sb = shape_of(a), shape_of(b)
     if db is None and rb == 2 and da != len(sa) - 1:
         # rows of a (any leading axes, the batch among them) times one matrix
         out = matmul(reshape(a, (int(np.prod(sa[:-1])), sa[-1])), b)
@@ -86,6 +136,31 @@ def matmul_batch(args, dims):
     return matmul(a, b), 0
 
 
+def _vector_batch(a, b, da, db, va: bool, vb: bool):
+    """:func:`matmul_batch` where an example operand is a vector: the batch of its row
+    (column) matrices, multiplied as matrices, with the unit axes dropped again."""
+    def as_matrices(v, d, column: bool):
+        if d is None:
+            n = shape_of(v)[0]
+            return reshape(v, (n, 1) if column else (1, n)), None
+        v = to_front(v, d)
+        s = shape_of(v)
+        return reshape(v, s + (1,) if column else s[:1] + (1,) + s[1:]), 0
+
+    if va:
+        a, da = as_matrices(a, da, False)
+    if vb:
+        b, db = as_matrices(b, db, True)
+    out, d = matmul_batch((a, b), (da, db))
+    out = to_front(out, d)
+    s = shape_of(out)
+    if vb:
+        s = s[:-1]
+    if va:
+        s = s[:-2] + s[-1:] if not vb else s[:-1]
+    return reshape(out, s), 0
+
+
 def _matmul_expr(ctx, node, args, out):
     # np.matmul, as the primitive's impl: np.dot's 1x1 products skip the +0.0 start of
     # matmul's sums, so dot([[0.0]], [[-0.0]]) is -0.0 where matmul gives 0.0; `out`: a
@@ -97,14 +172,14 @@ matmul_p = Primitive(
     "matmul",
     np.matmul,
     _matmul_shape,
-    vjp=lambda ct, out, x, y: (matmul(ct, _mT(y)), matmul(_mT(x), ct)),
-    vjp_parts=(lambda ct, out, x, y: matmul(ct, _mT(y)), lambda ct, out, x, y: matmul(_mT(x), ct)),
+    vjp=lambda ct, out, x, y: (_matmul_vjp_x(ct, out, x, y), _matmul_vjp_y(ct, out, x, y)),
+    vjp_parts=(_matmul_vjp_x, _matmul_vjp_y),
     jvp=_matmul_jvp,
     batch=matmul_batch,
     emit=Emitter(_matmul_expr, "fresh", reads_transposes=True, writes_out=True),
     xp=xp_function("matmul"),
     sample=_matmul_sample,
-    doc="batched matrix product of rank >= 2 operands (batch dimensions broadcast)",
+    doc="batched matrix product, NumPy's matmul (vector operands; batch dimensions broadcast)",
     sympy=ARRAYS_ONLY,
     taylor=BILINEAR,
 )
