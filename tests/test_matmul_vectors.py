@@ -120,3 +120,21 @@ def test_a_mismatched_vector_product_names_both_shapes():
         wire.grad(lambda w: wnp.sum(wnp.dot(x, w)))(w)
     with pytest.raises(wire.ShapeError, match=r"\(4, 2\).*\(3,\)"):
         wire.jit(lambda w: w @ x)(w)
+
+
+def test_outer_product_gradients_keep_the_sign_of_zero_as_jax():
+    # the weight gradient of a vector's product is an outer product, one product per entry:
+    # -0.0 where the product is -0.0 (JAX's), not BLAS's sum onto +0.0; eager, jit and vmap
+    x = np.array([1.0, -0.0, np.inf])
+    w = np.ones((3, 2))
+    f = lambda w, x: wnp.sum(x @ w)  # noqa: E731
+    want = np.array([[1.0, 1.0], [-0.0, -0.0], [np.inf, np.inf]])
+    for got in (wire.grad(f)(w, x), wire.jit(wire.grad(f))(w, x),
+                wire.vmap(wire.grad(f), in_axes=(None, 0))(w, x[None])[0],
+                wire.grad(lambda w, x: wnp.sum(x[None] @ w))(w, x)):
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    u = np.array([-0.0, 2.0])
+    g = wire.grad(lambda u: wnp.dot(u, u))(u)
+    np.testing.assert_array_equal(np.signbit(g), [True, False])
+    np.testing.assert_array_equal(g, [0.0, 4.0])

@@ -63,11 +63,22 @@ def _matrix_cotangent(ct, x, y):
     return reshape(ct, s + (1,) if _is_vector(y) else s)
 
 
+def _cotangent_product(a, b):
+    """``a @ b`` in a derivative rule; where the contraction is known to have length 1 (the
+    weight gradient of a vector's product: an outer product) each entry is one product,
+    ``a * b`` broadcast, exact and with its sign of zero, where BLAS's matmul adds it onto
+    ``+0.0`` (JAX's gradient keeps the ``-0.0``, and so does the batched rule below)."""
+    sa = a.shape if isinstance(a, Tracer) else np.shape(a)
+    if sa is not None and len(sa) >= 2 and sa[-1] == 1:
+        return mul(a, b)
+    return matmul(a, b)
+
+
 def _matmul_vjp_x(ct, out, x, y):
     vx, vy = _is_vector(x), _is_vector(y)
     if not (vx or vy):
-        return matmul(ct, _mT(y))
-    ct_x = matmul(_matrix_cotangent(ct, x, y), _mT(_as_matrix(y, True) if vy else y))
+        return _cotangent_product(ct, _mT(y))
+    ct_x = _cotangent_product(_matrix_cotangent(ct, x, y), _mT(_as_matrix(y, True) if vy else y))
     if not vx:
         return ct_x
     s = shape_of(ct_x)  # (batch axes stay: the transform sums them away, as for any broadcast)
@@ -77,8 +88,8 @@ def _matmul_vjp_x(ct, out, x, y):
 def _matmul_vjp_y(ct, out, x, y):
     vx, vy = _is_vector(x), _is_vector(y)
     if not (vx or vy):
-        return matmul(_mT(x), ct)
-    ct_y = matmul(_mT(_as_matrix(x, False) if vx else x), _matrix_cotangent(ct, x, y))
+        return _cotangent_product(_mT(x), ct)
+    ct_y = _cotangent_product(_mT(_as_matrix(x, False) if vx else x), _matrix_cotangent(ct, x, y))
     return reshape(ct_y, shape_of(ct_y)[:-1]) if vy else ct_y  # the column's unit axis dropped
 
 
