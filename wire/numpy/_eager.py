@@ -201,8 +201,9 @@ def front_block(name, np_fn, kinds, np_defaults, own_defaults, extras, env) -> s
     # the common call first: every optional parameter at its default. Under debug_nans the
     # call goes wire's way, and the front checks its result (``_np_chk``, see
     # wire.numpy._signatures: reductions, products and joins compute with NumPy there)
+    # (the open trace first: inside one, where tracers are, the operands' tests are not run)
     lines = ["    _np_chk = False\n",
-             f"    if {' and '.join(tests)} and _np_OPEN.get() is None:\n",
+             f"    if _np_OPEN.get() is None and {' and '.join(tests)}:\n",
              "      if _np_NANS.get():\n",
              "        _np_chk = True\n",
              "      else:\n"]

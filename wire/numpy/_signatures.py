@@ -313,6 +313,9 @@ def _made_front(env, name, fn, np_fn, np_sig, own_sig, to_own, unsupported, extr
 
     np_defaults, own_defaults = {}, {}
     np_var_kw = None
+    # the function's own optional parameters the call may leave out while they hold the
+    # front's default (the function's own default: the same call)
+    droppable = {}  # generated name -> the local holding its default
     for i, p in enumerate(np_sig.parameters.values()):
         local = f"_v{i}"  # the generated parameter names are NumPy's (valid identifiers)
         if p.kind is _P.VAR_POSITIONAL:
@@ -339,6 +342,8 @@ def _made_front(env, name, fn, np_fn, np_sig, own_sig, to_own, unsupported, extr
         else:
             env[local] = default
             add_param(f"{p.name}={local}", p.kind)
+            if own_name is not None and default is own_params[own_name].default:
+                droppable[p.name] = local
         all_names.append((p.name, p.kind))
         if own_name is None:
             checks.append(f"{p.name} is {local}" if default is not None else f"{p.name} is None")
@@ -359,6 +364,7 @@ def _made_front(env, name, fn, np_fn, np_sig, own_sig, to_own, unsupported, extr
         env[local] = q.default
         add_param(f"{q.name}={local}", _P.KEYWORD_ONLY)
         call_kw.append(f"{q.name}={q.name}")
+        droppable[q.name] = local
         extra_names.append((local, q.name))
     if own_var_kw is not None:  # the function's **kwargs take NumPy's too, if it has any
         add_param(f"**{own_var_kw}", _P.VAR_KEYWORD)
@@ -382,19 +388,20 @@ def _made_front(env, name, fn, np_fn, np_sig, own_sig, to_own, unsupported, extr
     values = ", ".join(f"{n!r}: {n}" for n, _ in all_names)
     extra_values = ", ".join(f"{n!r}: {n}" for _, n in extra_names)
     fast = " and ".join(checks) or "True"
+    invoke = _short_call(fn, call, call_pos, call_kw, droppable, env)
     block = _eager.front_block(name, np_fn, all_names, np_defaults, own_defaults,
                                extra_names, env)
     slow = (f"_slow(_name, _fn, _np_fn, _kinds, _np_defaults, _own_defaults,\n"
             f"                 {{{values}}},\n"
             f"                 _extras, {{{extra_values}}}, {redo})")
     if block:  # (under debug_nans the block sets _np_chk: the result is checked)
-        tail = (f"    _r = _fn({call}) if {fast} else {slow}\n"
+        tail = (f"    _r = {invoke} if {fast} else {slow}\n"
                 f"    if _np_chk:\n"
                 f"        _np_check(_name, {{{values}}}, _r)\n"
                 f"    return _r\n")
     else:  # (under debug_nans a concrete result is checked: see _eager.check_nans)
         env.update({"_np_nans_on": _NANS.get, "_np_check_nans": _eager.check_nans})
-        tail = (f"    _r = _fn({call}) if {fast} else {slow}\n"
+        tail = (f"    _r = {invoke} if {fast} else {slow}\n"
                 f"    if _np_nans_on():\n"
                 f"        _np_check_nans(_name, {{{values}}}, _r)\n"
                 f"    return _r\n")
@@ -415,6 +422,58 @@ def _made_front(env, name, fn, np_fn, np_sig, own_sig, to_own, unsupported, extr
            f"        raise _np_x from None\n")
     exec(_compiled(src), env)  # noqa: S102
     return env["front"]
+
+
+def _short_call(fn, call, call_pos, call_kw, droppable, env) -> str:
+    """The front's call of ``fn`` (``call``: every parameter passed), with the function's own
+    optional parameters left out while they hold their defaults, where that is the same
+    call: ``_fn(a)`` for ``sum(a)``, not ``_fn(a, axis, dtype, out=out, keepdims=...)``, whose
+    keywords every layer behind the front packed and unpacked again (a third of a traced
+    ``wnp.sum``). The deferring form (``_deferring``) names a deferred node by the arguments
+    it is given, so there the short call is made only for operands that are not deferred:
+    a traced array of known shape, or a NumPy array."""
+    droppable = {n: local for n, local in droppable.items()
+                 if _same_default_behind(fn, _own_name(n, call_pos, call_kw), env[local])}
+    kept = [n for n in call_pos if n not in droppable]
+    if kept != call_pos[:len(kept)] or any(n.startswith("*") for n in call_pos) or any(
+            kw.startswith("**") or kw.split("=", 1)[1] not in droppable for kw in call_kw):
+        return f"_fn({call})"  # (a parameter required after an optional one, or *args)
+    left_out = call_pos[len(kept):] + [kw.split("=", 1)[1] for kw in call_kw]
+    if not left_out:
+        return f"_fn({call})"
+    tests = [f"{n} is {droppable[n]}" for n in left_out]
+    if getattr(fn, "__wire_deferring__", False):
+        env.update({"_np_Tracer": Tracer, "_np_ndarray": np.ndarray})
+        tests += [f"(type({n}) is _np_Tracer and {n}.node.aval.shape is not None "
+                  f"or type({n}) is _np_ndarray)" for n in kept]
+    return f"(_fn({', '.join(kept)}) if {' and '.join(tests)} else _fn({call}))"
+
+
+def _own_name(n, call_pos, call_kw):
+    """The function's name (or place, an int) of the front's parameter ``n``."""
+    if n in call_pos:
+        return call_pos.index(n)
+    return next(kw.split("=", 1)[0] for kw in call_kw if kw.split("=", 1)[1] == n)
+
+
+def _same_default_behind(fn, which, default) -> bool:
+    """Whether every layer behind ``fn`` (``fn`` and its ``__wrapped__`` functions) that has
+    parameter ``which`` (a name, or a place among the positional ones) gives it ``default``:
+    leaving it out of a call is then passing it."""
+    f = fn
+    for _ in range(100):
+        if type(f) is not types.FunctionType:
+            return False
+        for i, p in enumerate(_from_code(f).parameters.values()):
+            if p.kind in (_P.VAR_POSITIONAL, _P.VAR_KEYWORD):
+                continue
+            if (p.name == which if isinstance(which, str) else
+                    (i == which and p.kind in _POSITIONAL)) and p.default is not default:
+                return False
+        f = getattr(f, "__wrapped__", None)
+        if f is None:
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=None)
