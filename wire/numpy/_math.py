@@ -242,6 +242,10 @@ def power(x, y):
     >>> power(2.0, 3)
     np.float64(8.0)
     """
+    if type(y) is int and type(x) is Tracer and x.node.aval.dtype.kind in "fc":
+        # the common ``x ** 2`` of a traced float array: a Python int keeps its dtype (NEP
+        # 50), so there is nothing to promote or cast (the general way below, in short)
+        return E.integer_pow(x, y)
     if isinstance(y, (int, np.integer)) and not isinstance(y, bool) or (
         isinstance(y, float) and y.is_integer() and abs(y) <= 64
     ):

@@ -14,6 +14,7 @@ import types
 import numpy as np
 
 from ..core import Tracer, WeakTracer
+from ..ops.elementwise import integer_pow
 from ..errors import WireTypeError, at, user_location
 from ..tracebacks import entry_point, internal, operator_entry_point
 from ._promote import cast
@@ -115,6 +116,8 @@ def _pow(wnp):
                                        own(wnp.sqrt))
 
     def pow_(x, y):
+        if type(y) is int and type(x) is Tracer and x.node.aval.dtype.kind == "f":
+            return integer_pow(x, y)  # a real float to a Python int: ``power``'s own first way
         kind = x.dtype.kind if getattr(x, "dtype", None) is not None else None
         if type(y) is int and y == 2 and (kind == "b" or kind == "c"):
             return square(x)
