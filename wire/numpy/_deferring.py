@@ -9,10 +9,11 @@ import functools
 
 import numpy as np
 
-from ..core import Tracer
+from ..core import Tracer, WeakTracer
 from ..core.deferred import defer, has_unknown_shape
 from ..core.debug import _NANS
 from ._eager import check_nans
+from ._promote import strong_out, weak_behind
 from ._refusals import REFUSALS, refused
 
 _nans_on = _NANS.get  # (a bound method: no attribute look-up per call)
@@ -100,6 +101,10 @@ def _split(args, kwargs):
 
 def deferring(fn):
     """``fn``, recorded as a deferred node when an operand has an unknown shape."""
+    # fn is mostly strong_result's wrapper (wire.numpy._promote): its function is called
+    # here, and its result made strongly typed here, one Python frame less on every call
+    inner = weak_behind(fn)
+    strong = inner is not fn
 
     @functools.wraps(fn)
     def deferring_call(*args, **kwargs):
@@ -113,7 +118,9 @@ def deferring(fn):
         else:
             if not kwargs or not _any_unknown((), kwargs):
                 try:
-                    out = fn(*args, **kwargs)
+                    out = inner(*args, **kwargs)
+                    if strong and (type(out) is WeakTracer or type(out) is tuple):
+                        out = strong_out(out)
                 except REFUSALS as e:  # NumPy's refusal of concrete operands: wire's error
                     x = refused(fn.__name__, deferring_call, e, args, kwargs)
                     if x is None:

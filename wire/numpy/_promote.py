@@ -70,7 +70,9 @@ def lifting(fn):
 
     @functools.wraps(fn)
     def f(a, *args, **kwargs):
-        return fn(lift(a), *args, **kwargs)
+        if isinstance(a, (list, tuple)):
+            a = lift(a)  # (the one kind lift changes: not called for an array, every time)
+        return fn(a, *args, **kwargs)
 
     return f
 
@@ -218,14 +220,24 @@ def strong_result(fn):
     def f(*args, **kwargs):
         out = fn(*args, **kwargs)
         t = type(out)
-        if t is WeakTracer:
-            return Tracer(out.node, out._state)
-        if t is tuple:
-            return tuple(Tracer(o.node, o._state) if type(o) is WeakTracer else o for o in out)
+        if t is WeakTracer or t is tuple:
+            return strong_out(out)
         return out
 
     f.__wire_strong__ = fn
     return f
+
+
+def strong_out(out):
+    """A result of the function behind :func:`strong_result` as it returns it: a weakly typed
+    tracer (or one in a tuple) as a plain one. (Its callers test for the two types first;
+    the layers that call the function behind themselves, one frame less on every call, use
+    this too: ``wire.numpy._deferring``, the fronts of ``wire.numpy._signatures``.)"""
+    if type(out) is WeakTracer:
+        return Tracer(out.node, out._state)
+    if type(out) is tuple:
+        return tuple(Tracer(o.node, o._state) if type(o) is WeakTracer else o for o in out)
+    return out
 
 
 # NumPy's functions that return a Python scalar's own attribute (``np.real(3)`` is

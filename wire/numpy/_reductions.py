@@ -180,13 +180,15 @@ def sum(a, axis=None, dtype=None, keepdims=False, *, initial=None, where=True, o
     >>> sum(np.arange(6.0).reshape(2, 3), axis=0)
     array([3., 5., 7.])
     """
-    dtype = _unpromoted(a, dtype, promote_integers)
+    if not promote_integers:
+        dtype = _unpromoted(a, dtype, promote_integers)
     if where is not True or initial is not None or out is not None:
         return _with_extras("sum", np.sum, sum, a, axis, dtype, keepdims, initial, where, out,
                             0, lambda total, init: total + init)
-    if type(a) is Tracer and axis is None and dtype is None and not keepdims and a.ndim \
-            and a.dtype.kind in "fc":  # the common case: a float sum over everything
-        return bind(R.reduce_sum_p, a, axes=tuple(range(a.ndim)))  # (sorted, non-empty)
+    if type(a) is Tracer and axis is None and dtype is None and not keepdims:
+        aval = a.node.aval
+        if aval.shape and aval.dtype.kind in "fc":  # the common case: a float sum over all
+            return bind(R.reduce_sum_p, a, axes=tuple(range(len(aval.shape))))  # (sorted)
     if isinstance(a, Tracer) and _buffered(a, axis, dtype):  # NumPy's buffered casting
         axes = normalize_axes(axis, a.ndim)
         return _keep(a, R.reduce_sum_as(a, axes, dtype), axes, keepdims)

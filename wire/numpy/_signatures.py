@@ -28,12 +28,12 @@ import types
 import numpy as np
 
 from .. import tracebacks
-from ..core import Tracer, current_trace, to_tracer
+from ..core import Tracer, WeakTracer, current_trace, to_tracer
 from ..core.debug import _NANS
 from ..errors import OutArgumentError, WireNotImplementedError, WireTypeError, at, user_location
 from ..tracebacks import is_wire_file
 from . import _deferring, _eager, _refusals
-from ._promote import cast, dtype_of, strong, weak_behind
+from ._promote import cast, dtype_of, strong, strong_out, weak_behind
 
 _P = inspect.Parameter
 _POSITIONAL = (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)
@@ -389,19 +389,30 @@ def _made_front(env, name, fn, np_fn, np_sig, own_sig, to_own, unsupported, extr
     extra_values = ", ".join(f"{n!r}: {n}" for _, n in extra_names)
     fast = " and ".join(checks) or "True"
     invoke = _short_call(fn, call, call_pos, call_kw, droppable, env)
+    if weak_behind(fn) is not fn:  # strong_result's: its function called here, its result
+        # made strongly typed here (one Python frame less on every call)
+        env.update({"_fnw": weak_behind(fn), "_np_WeakTracer": WeakTracer,
+                    "_np_strong_out": strong_out})
+        invoke = (f"{invoke.replace('_fn(', '_fnw(')}\n"
+                  f"        if type(_r) is _np_WeakTracer or type(_r) is tuple:\n"
+                  f"            _r = _np_strong_out(_r)")
+    invoke = (f"    if {fast}:\n"
+              f"        _r = {invoke}\n"
+              f"    else:\n"
+              f"        _r = ")  # (then the slow call, below)
     block = _eager.front_block(name, np_fn, all_names, np_defaults, own_defaults,
                                extra_names, env)
     slow = (f"_slow(_name, _fn, _np_fn, _kinds, _np_defaults, _own_defaults,\n"
             f"                 {{{values}}},\n"
             f"                 _extras, {{{extra_values}}}, {redo})")
     if block:  # (under debug_nans the block sets _np_chk: the result is checked)
-        tail = (f"    _r = {invoke} if {fast} else {slow}\n"
+        tail = (f"{invoke}{slow}\n"
                 f"    if _np_chk:\n"
                 f"        _np_check(_name, {{{values}}}, _r)\n"
                 f"    return _r\n")
     else:  # (under debug_nans a concrete result is checked: see _eager.check_nans)
         env.update({"_np_nans_on": _NANS.get, "_np_check_nans": _eager.check_nans})
-        tail = (f"    _r = {invoke} if {fast} else {slow}\n"
+        tail = (f"{invoke}{slow}\n"
                 f"    if _np_nans_on():\n"
                 f"        _np_check_nans(_name, {{{values}}}, _r)\n"
                 f"    return _r\n")
