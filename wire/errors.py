@@ -44,8 +44,17 @@ def user_location(depth: int = 1) -> str:
         except AttributeError:  # frame is None: wire's own frames all the way up
             return "<unknown>"
         code = frame.f_code
+        # the user's line by the instruction the frame is at: a dict look-up, where reading
+        # f_lineno decodes the code's line table and the two functions below are called
+        seen = _SEEN.get((id(code), frame.f_lasti))
+        if seen is not None and seen[0] is code:
+            return seen[1]
         if not _is_internal(code.co_filename):
-            return _location(code.co_filename, frame.f_lineno)
+            loc = _location(code.co_filename, frame.f_lineno)
+            if len(_SEEN) >= _MAX_CODES:
+                _SEEN.clear()
+            _SEEN[(id(code), frame.f_lasti)] = (code, loc)
+            return loc
         if len(codes) >= _MAX_CODES:  # code made at run time (exec, wire.jit) is new each time
             codes.clear()
         codes[id(code)] = code
@@ -58,6 +67,10 @@ def user_location(depth: int = 1) -> str:
 # or five times per bind); the dict holds each code object, so its id is not reused meanwhile.
 _INTERNAL_CODES: dict = {}
 _MAX_CODES = 4096
+# (id of a user's code object, instruction offset) -> (the code, its "file.py:line"): the
+# lines found so far (a cache of a pure function of the two; the code is held, so its id
+# is not reused meanwhile). Cleared when full, as the codes above.
+_SEEN: dict = {}
 
 
 @functools.lru_cache(maxsize=8192)
