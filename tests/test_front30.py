@@ -175,3 +175,20 @@ def test_integer_and_boolean_bases_keep_numpy_s_rules():
     for f in (lambda t: t ** -1, lambda t: wnp.power(t, -1)):
         with pytest.raises(wire.WireValueError, match="negative integer powers"):
             wire.jit(f)(np.arange(3))
+
+
+def test_lists_of_traced_values_and_0d_axes_in_reductions():
+    """``ufunc_axis`` calls the function behind ``lifting`` at once for an array, and
+    ``lifting`` itself for a list or tuple (stacked, as ``np.sum([a, b])``); a 0-d operand's
+    ``axis=0`` is no axis, as NumPy's ufunc reductions take it."""
+    a, b = np.array([1.0, -2.0]), np.array([0.5, 4.0])
+    for name in ("sum", "max", "prod", "cumsum", "argmin", "nanmax"):
+        fn = getattr(wnp, name)
+        for call in (lambda u, v: fn([u, v]), lambda u, v: fn((u, v), axis=0),
+                     lambda u, v: fn([u, v], 1), lambda u, v: fn(u[0], axis=0),
+                     lambda u, v: fn(u[0], -1)):
+            want = call(a, b)
+            got = wire.jit(call)(a, b)
+            assert got.dtype == np.asarray(want).dtype, name
+            np.testing.assert_array_equal(got, want)
+    close(wire.grad(lambda u, v: wnp.sum(wnp.prod([u, v], axis=0)))(a, b), b)

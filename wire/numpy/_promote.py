@@ -74,6 +74,7 @@ def lifting(fn):
             a = lift(a)  # (the one kind lift changes: not called for an array, every time)
         return fn(a, *args, **kwargs)
 
+    f.__wire_lifting__ = fn  # (a layer above may call it for an operand not a list or tuple)
     return f
 
 

@@ -31,12 +31,20 @@ def ufunc_axis(fn):
     reductions and the functions built on them do (``np.sum(np.array(2.0), axis=0)`` is 2.0;
     ``mean``, ``var`` and ``sort`` refuse it, and so does wire)."""
 
+    # fn is mostly lifting's (wire.numpy._promote), which changes a list or tuple only: for
+    # any other operand the function behind it is called at once, one Python frame less
+    behind = getattr(fn, "__wire_lifting__", None)
+    if behind is None or getattr(fn, "__wrapped__", None) is not behind:
+        behind = fn
+
     @functools.wraps(fn)
     def wrapper(a, axis=None, *args, **kwargs):
         if axis is not None and isinstance(a, Tracer) and a.ndim == 0 and \
                 not isinstance(axis, (tuple, list)) and int(axis) in (0, -1):
             axis = None  # (not an axis tuple: np.sum(np.array(2.0), axis=(0,)) raises)
-        return fn(a, axis, *args, **kwargs)
+        if isinstance(a, (list, tuple)):
+            return fn(a, axis, *args, **kwargs)
+        return behind(a, axis, *args, **kwargs)
 
     return wrapper
 
