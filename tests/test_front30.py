@@ -192,3 +192,26 @@ def test_lists_of_traced_values_and_0d_axes_in_reductions():
             assert got.dtype == np.asarray(want).dtype, name
             np.testing.assert_array_equal(got, want)
     close(wire.grad(lambda u, v: wnp.sum(wnp.prod([u, v], axis=0)))(a, b), b)
+
+
+def test_python_float_operands_are_constants_of_their_own_bits():
+    """``bind`` makes a Python float operand its constant at once: ``0.0`` and ``-0.0`` stay
+    two constants (``-0.0 + 0.0`` is ``0.0``, ``-0.0 + -0.0`` is ``-0.0``), NaN and infinities
+    pass, a float32 tracer stays float32 (the float is weakly typed), and floats alone are
+    computed at once, as NumPy computes them."""
+    from wire.ops import elementwise as E
+
+    x = np.array([-0.0, 1.5, np.inf])
+    for c in (0.0, -0.0, np.nan, -np.inf, 2.5):
+        for f in (lambda t: t + c, lambda t: c * t, lambda t: t - c):
+            with np.errstate(all="ignore"):
+                want = f(x)
+                got = wire.jit(f)(x)
+                np.testing.assert_array_equal(got, want)
+                np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+                assert wire.jit(f)(x.astype(F32)).dtype == F32
+    seen = []
+    wire.grad(lambda t: (seen.append(t + -0.0), wnp.sum(t * 2.0))[1])(x[:1])
+    assert seen[0].node.inputs[1].params["value"].array.tobytes() == np.float64(-0.0).tobytes()
+    for out, want in ((E.add(1.5, 2.0), np.add(1.5, 2.0)), (E.mul(-0.0, 3.0), np.multiply(-0.0, 3.0))):
+        assert type(out) is type(want) and out == want and np.signbit(out) == np.signbit(want)

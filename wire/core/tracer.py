@@ -545,8 +545,10 @@ def bind(prim, *args, **params):
     concrete = False  # some operand is not a tracer (a constant, or an array to lift)
     odd = False  # some operand is a trace's argument or shapeless: checked below
     weak_int = False  # some operand is a weakly typed integer (Python-int arithmetic)
+    traced = False  # some operand is a tracer
     for a in args:
         if isinstance(a, Tracer):
+            traced = True
             s = a._state
             if s is not None and (state is None or s.depth > state.depth):
                 state = s
@@ -558,6 +560,8 @@ def bind(prim, *args, **params):
             if n.op is arg_op or n.aval.shape is None:
                 odd = True
             nodes.append(n)
+        elif type(a) is float:  # (x * 2.0: weakly typed, and a constant in every trace)
+            nodes.append(_scalar_node(_F64, _pack_double(a)))
         else:
             if weak and type(a) not in _WEAK_TYPES:
                 weak = False
@@ -565,8 +569,8 @@ def bind(prim, *args, **params):
                 check_plain_array(a, f"an operand of {prim.name}")
             concrete = True
             nodes.append(None)
-    if concrete or not args:
-        if len(nodes) == nodes.count(None):  # no tracer: compute right away
+    if concrete or not traced:
+        if not traced:  # no tracer: compute right away
             out = prim.impl(*args, **params)
             if _NANS.get():
                 _check_eager(prim, args, out)
@@ -574,9 +578,7 @@ def bind(prim, *args, **params):
         values = None if state is None else state.values
         for i, a in enumerate(args):
             if nodes[i] is None:
-                # (a Python float is a constant in every trace: ConcreteValues.lift lifts
-                # arrays only)
-                n = to_node(a) if values is None or type(a) is float else values.lift(a)
+                n = to_node(a) if values is None else values.lift(a)
                 if n.op is arg_op:  # (an array lifted to an input; else a constant)
                     odd = True
                 nodes[i] = n
