@@ -36,10 +36,10 @@ def user_location(depth: int = 1) -> str:
     True
     """
     frame = sys._getframe(depth)
-    codes = _INTERNAL_CODES
+    files = _INTERNAL_FILES
     while True:
         try:
-            while id(frame.f_code) in codes:  # the hot loop: no hash of a code object
+            while frame.f_code.co_filename in files:  # the hot loop: a string's cached hash
                 frame = frame.f_back
         except AttributeError:  # frame is None: wire's own frames all the way up
             return "<unknown>"
@@ -55,21 +55,21 @@ def user_location(depth: int = 1) -> str:
                 _SEEN.clear()
             _SEEN[(id(code), frame.f_lasti)] = (code, loc)
             return loc
-        if len(codes) >= _MAX_CODES:  # code made at run time (exec, wire.jit) is new each time
-            codes.clear()
-        codes[id(code)] = code
+        if len(files) >= _MAX_CODES:
+            files.clear()
+        files[code.co_filename] = True
         frame = frame.f_back
 
 
-# The code objects of wire's (and NumPy's) frames met so far, by id: every bind of a trace
-# asks for its user's line, walking up through them (a cache of a pure function of the code
-# object). Keyed by id because hashing a code object hashes its contents (about 0.4 µs, four
-# or five times per bind); the dict holds each code object, so its id is not reused meanwhile.
-_INTERNAL_CODES: dict = {}
+# The files of wire's (and NumPy's) frames met so far: every bind of a trace asks for its
+# user's line, walking up through them (a cache of :func:`_is_internal`, a pure function of
+# the file name). Keyed by the name, whose hash the string keeps, not by the code object,
+# whose hash hashes its contents (about 0.4 µs, four or five times per bind).
+_INTERNAL_FILES: dict = {}
 _MAX_CODES = 4096
 # (id of a user's code object, instruction offset) -> (the code, its "file.py:line"): the
 # lines found so far (a cache of a pure function of the two; the code is held, so its id
-# is not reused meanwhile). Cleared when full, as the codes above.
+# is not reused meanwhile). Cleared when full, as the files above.
 _SEEN: dict = {}
 
 
