@@ -388,16 +388,8 @@ def _made_front(env, name, fn, np_fn, np_sig, own_sig, to_own, unsupported, extr
     values = ", ".join(f"{n!r}: {n}" for n, _ in all_names)
     extra_values = ", ".join(f"{n!r}: {n}" for _, n in extra_names)
     fast = " and ".join(checks) or "True"
-    invoke = _short_call(fn, call, call_pos, call_kw, droppable, env)
-    if weak_behind(fn) is not fn:  # strong_result's: its function called here, its result
-        # made strongly typed here (one Python frame less on every call)
-        env.update({"_fnw": weak_behind(fn), "_np_WeakTracer": WeakTracer,
-                    "_np_strong_out": strong_out})
-        invoke = (f"{invoke.replace('_fn(', '_fnw(')}\n"
-                  f"        if type(_r) is _np_WeakTracer or type(_r) is tuple:\n"
-                  f"            _r = _np_strong_out(_r)")
     invoke = (f"    if {fast}:\n"
-              f"        _r = {invoke}\n"
+              f"{_fast_call(fn, call, call_pos, call_kw, droppable, env)}"
               f"    else:\n"
               f"        _r = ")  # (then the slow call, below)
     block = _eager.front_block(name, np_fn, all_names, np_defaults, own_defaults,
@@ -435,29 +427,68 @@ def _made_front(env, name, fn, np_fn, np_sig, own_sig, to_own, unsupported, extr
     return env["front"]
 
 
-def _short_call(fn, call, call_pos, call_kw, droppable, env) -> str:
-    """The front's call of ``fn`` (``call``: every parameter passed), with the function's own
-    optional parameters left out while they hold their defaults, where that is the same
-    call: ``_fn(a)`` for ``sum(a)``, not ``_fn(a, axis, dtype, out=out, keepdims=...)``, whose
-    keywords every layer behind the front packed and unpacked again (a third of a traced
-    ``wnp.sum``). The deferring form (``_deferring``) names a deferred node by the arguments
-    it is given, so there the short call is made only for operands that are not deferred:
-    a traced array of known shape, or a NumPy array."""
+def _fast_call(fn, call, call_pos, call_kw, droppable, env) -> str:
+    """The front's call of ``fn`` while NumPy's parameters it does not take hold their
+    defaults (``call``: every parameter passed), as lines setting ``_r``, made short where
+    that is the same call (the layers' packing and unpacking of arguments, and their frames,
+    were most of a traced ``wnp.sum``):
+
+    - ``fn``'s own optional parameters at their defaults are left out (``_fn(a)`` for
+      ``sum(a)``, not ``_fn(a, axis, dtype, out=out, keepdims=...)``), where every layer
+      behind the front has the same default;
+    - the function behind ``strong_result`` is called, its result made strongly typed here;
+    - behind the deferring form (``_deferring``), which names a deferred node by the
+      arguments it is given, the short call is made only for operands that are not deferred
+      (a traced array of known shape, a NumPy array); for traced operands of known shape
+      the deferring form is passed (it has nothing to defer), doing here what it does:
+      NumPy's refusal as wire's error (``_refusals.refused``, of the function's own name),
+      the ``debug_nans`` check of a concrete result."""
     droppable = {n: local for n, local in droppable.items()
                  if _same_default_behind(fn, _own_name(n, call_pos, call_kw), env[local])}
     kept = [n for n in call_pos if n not in droppable]
+    left_out = call_pos[len(kept):] + [kw.split("=", 1)[1] for kw in call_kw]
     if kept != call_pos[:len(kept)] or any(n.startswith("*") for n in call_pos) or any(
             kw.startswith("**") or kw.split("=", 1)[1] not in droppable for kw in call_kw):
-        return f"_fn({call})"  # (a parameter required after an optional one, or *args)
-    left_out = call_pos[len(kept):] + [kw.split("=", 1)[1] for kw in call_kw]
-    if not left_out:
-        return f"_fn({call})"
-    tests = [f"{n} is {droppable[n]}" for n in left_out]
-    if getattr(fn, "__wire_deferring__", False):
-        env.update({"_np_Tracer": Tracer, "_np_ndarray": np.ndarray})
-        tests += [f"(type({n}) is _np_Tracer and {n}.node.aval.shape is not None "
-                  f"or type({n}) is _np_ndarray)" for n in kept]
-    return f"(_fn({', '.join(kept)}) if {' and '.join(tests)} else _fn({call}))"
+        kept, left_out = None, []  # (a parameter required after an optional one, or *args)
+    short = ", ".join(kept) if kept is not None else call
+    defaults = [f"{n} is {droppable[n]}" for n in left_out]
+    deferring = getattr(fn, "__wire_deferring__", False)
+    behind = weak_behind(fn.__wrapped__) if deferring else weak_behind(fn)
+    strong = behind is not (fn.__wrapped__ if deferring else fn)
+    env.update({"_np_Tracer": Tracer, "_np_ndarray": np.ndarray, "_np_behind": behind,
+                "_np_WeakTracer": WeakTracer, "_np_strong_out": strong_out})
+    made_strong = ["if type(_r) is _np_WeakTracer or type(_r) is tuple:",
+                   "    _r = _np_strong_out(_r)"] if strong else []
+    if not deferring:
+        if not left_out:
+            return _lines(8, [f"_r = _np_behind({call})"] + made_strong)
+        return _lines(8, [f"if {' and '.join(defaults)}:", f"    _r = _np_behind({short})",
+                          "else:", f"    _r = _np_behind({call})"] + made_strong)
+    if kept is None:
+        return _lines(8, [f"_r = _fn({call})"])
+    env.update({"_np_dname": fn.__name__, "_np_drefused": _refusals.refused,
+                "_np_dnans_on": _NANS.get, "_np_dcheck_nans": _eager.check_nans})
+    traced = [f"type({n}) is _np_Tracer and {n}.node.aval.shape is not None" for n in kept]
+    arrays = [f"(type({n}) is _np_Tracer and {n}.node.aval.shape is not None "
+              f"or type({n}) is _np_ndarray)" for n in kept]
+    args = f"({short},)" if kept else "()"
+    lines = [f"if {' and '.join(defaults + traced) or 'True'}:",
+             "    try:",
+             f"        _r = _np_behind({short})"] + [f"        {t}" for t in made_strong] + [
+             "    except _np_refusals as _np_e:",
+             f"        _np_x = _np_drefused(_np_dname, _fn, _np_e, {args}, {{}})",
+             "        if _np_x is None:",
+             "            raise",
+             "        raise _np_x from None",
+             "    if _np_dnans_on():",
+             f"        _np_dcheck_nans(_np_dname, ({args}, {{}}), _r)"]
+    if left_out:
+        lines += [f"elif {' and '.join(defaults + arrays)}:", f"    _r = _fn({short})"]
+    return _lines(8, lines + ["else:", f"    _r = _fn({call})"])
+
+
+def _lines(indent: int, lines) -> str:
+    return "".join(" " * indent + line + "\n" for line in lines)
 
 
 def _own_name(n, call_pos, call_kw):
