@@ -215,3 +215,22 @@ def test_python_float_operands_are_constants_of_their_own_bits():
     assert seen[0].node.inputs[1].params["value"].array.tobytes() == np.float64(-0.0).tobytes()
     for out, want in ((E.add(1.5, 2.0), np.add(1.5, 2.0)), (E.mul(-0.0, 3.0), np.multiply(-0.0, 3.0))):
         assert type(out) is type(want) and out == want and np.signbit(out) == np.signbit(want)
+
+
+def test_deferring_functions_on_traced_operands_called_from_the_front():
+    """``dot``, ``sum``, ``amax`` on traced operands of known shape (the front calls the
+    function behind the deferring form), on NumPy arrays inside a trace, and on a shapeless
+    ``wire.var`` (deferred): NumPy's values and dtypes, and wire's error with its line."""
+    a, b = np.array([[1.0, 2.0], [3.0, -4.0]]), np.array([0.5, -1.5])
+    for f in (lambda u, v: wnp.dot(u, v), lambda u, v: wnp.dot(v, u), lambda u, v: wnp.dot(u, a),
+              lambda u, v: wnp.amax(u) * v, lambda u, v: wnp.sum(a) * u + wnp.amax(a, 0)):
+        want = f(a, b)
+        got = wire.jit(f)(a, b)
+        assert got.dtype == want.dtype
+        close(got, want)
+    close(wire.grad(lambda u, v: wnp.sum(wnp.dot(u, v)))(a, b), np.tile(b, (2, 1)))
+    with pytest.raises(wire.ShapeError) as info:
+        wire.grad(lambda u: wnp.sum(wnp.dot(u, np.ones(3))))(a)  # the line named
+    assert "test_front30.py:" in str(info.value) and "3" in str(info.value)
+    v = wire.var("v")
+    assert wire.evaluate(wnp.dot(v, v), {v: b}) == b @ b
