@@ -72,6 +72,30 @@ def test_a_front_passes_a_parameter_whose_layers_default_differs():
     assert same(object()) == 0 and same(object(), axis=2) == 2
 
 
+def test_a_front_never_passes_over_a_layer_wrapping_a_deferring_form():
+    """The front calls past the deferring form only where it holds the deferring form
+    itself: a layer made with ``functools.wraps`` around one (which copies its attributes)
+    is called."""
+    from wire.numpy._deferring import deferring
+
+    def inner(a, axis=None):
+        return a * 2.0
+
+    d = deferring(inner)
+
+    @functools.wraps(d)
+    def layer(a, axis=None):
+        return d(a, axis) + 1.0
+
+    def np_like(a, axis=None, keepdims=False):
+        return a
+
+    front = adapt("inner", layer, np_like)
+    x = np.array([1.0, -2.0])
+    close(wire.jit(front)(x), 2.0 * x + 1.0)
+    close(wire.grad(lambda t: wnp.sum(front(t) * t))(x), 4.0 * x + 1.0)
+
+
 def test_a_shapeless_value_keeps_the_deferred_description():
     """The deferring form names a deferred node by the arguments it is given: a front's
     call on a ``wire.var`` of unknown shape passes them all, as before (never the short

@@ -135,6 +135,15 @@ def deferring(fn):
     return deferring_call
 
 
+def is_deferring(fn) -> bool:
+    """Whether ``fn`` is a deferring form made by :func:`deferring` (not merely a function
+    wrapping one, which ``functools.wraps`` gives its attributes)."""
+    return getattr(fn, "__code__", None) is _DEFERRING_CODE
+
+
+_DEFERRING_CODE = deferring(len).__code__
+
+
 def _deferred_call(fn, args, kwargs):
     operands, rebuild = _split(args, kwargs)
 

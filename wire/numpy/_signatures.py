@@ -452,7 +452,7 @@ def _fast_call(fn, call, call_pos, call_kw, droppable, env) -> str:
         kept, left_out = None, []  # (a parameter required after an optional one, or *args)
     short = ", ".join(kept) if kept is not None else call
     defaults = [f"{n} is {droppable[n]}" for n in left_out]
-    deferring = getattr(fn, "__wire_deferring__", False)
+    deferring = _deferring.is_deferring(fn)
     behind = weak_behind(fn.__wrapped__) if deferring else weak_behind(fn)
     strong = behind is not (fn.__wrapped__ if deferring else fn)
     env.update({"_np_Tracer": Tracer, "_np_ndarray": np.ndarray, "_np_behind": behind,
