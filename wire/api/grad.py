@@ -547,11 +547,13 @@ def _derivative(f, argnums, has_aux: bool, with_value: bool, simplify: bool, sta
             nums = _normalize_argnums(argnums, n)
         if statics:
             check_statics(statics, args, what, exclude=nums)
-        dyn = tuple([args[i] for i in nums])
-        if all(type(a) is np.ndarray for a in dyn):  # plain arrays: nothing to flatten
+        dyn = (args[nums[0]],) if len(nums) == 1 else tuple([args[i] for i in nums])
+        for a in dyn:  # (a loop, not all() of a generator: every eager call asks)
+            if type(a) is not np.ndarray:
+                leaves, dyn_tree = tree.flatten(dyn)
+                break
+        else:  # plain arrays: nothing to flatten
             leaves, dyn_tree = list(dyn), _flat_tree(len(dyn))
-        else:
-            leaves, dyn_tree = tree.flatten(dyn)
         avals = flat_avals(leaves, dyn_tree)
         for a in avals:
             if a.dtype.kind not in "fc" or holomorphic and a.dtype.kind != "c":
