@@ -35,7 +35,7 @@ import numpy as np
 
 from .. import numpy as wnp
 from .. import tree
-from ..api import scan, vjp, while_loop  # (not their entry points)
+from ..api import cond as cond_, scan, vjp, while_loop  # (not their entry points)
 from ..api.custom import custom_vjp
 from ..errors import WireError, at, user_location
 from ..tracebacks import expose
@@ -136,12 +136,21 @@ def _solve(f, y0, ts, rtol, atol, mxstep, hmax):
                     wnp.where(ok, t_new, t_), h_next, n + 1, bad)
 
         start = (y, fy, t, h, np.int64(0), np.bool_(False))
-        y, fy, t_end, h, _, bad = while_loop(cond, body, start)
+        y, fy, t_end, h, steps, bad = while_loop(cond, body, start)
         status = wnp.where(failed > 0, failed,
                            wnp.where(target < t, 3, wnp.where(bad, 2, wnp.where(t_end < target,
                                                                                   1, 0))))
         status = status.astype(np.int64)
         keep = status == 0
+        # reached: t_end is target, but an empty interval (a repeated time) took no step and
+        # t_end is the previous time; moving target moves y along f (0 in value, so forward
+        # mode sees d y/d target = f and the next interval starts at target)
+        gap = wnp.where(keep, target - t_end, wnp.zeros_like(t_end))
+        y = y + gap * wnp.where(keep, fy, wnp.zeros_like(fy))
+        t_end = t_end + gap
+        # (and f there, the next interval's first stage: the same value, its derivative)
+        fy = cond_(keep & (steps == 0), lambda y_, t_, fy_: f(y_, t_),
+                   lambda y_, t_, fy_: fy_, y, t_end, fy)
         y_out = wnp.where(keep, y, np.nan)
         return (y_out, fy, t_end, h, status), (y_out, status)
 

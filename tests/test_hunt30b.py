@@ -1,0 +1,43 @@
+"""wire.scipy's integrate, signal, interpolate, ndimage and optimize at special inputs,
+against SciPy, JAX and finite differences: odeint's forward-mode derivative at repeated
+output times."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+import wire.scipy.integrate as wi
+
+
+def _decay(y, t, k):
+    return -k * y + wnp.sin(t)
+
+
+@pytest.mark.parametrize("t", [[0.0, 1.0, 1.0, 2.0], [0.0, 0.0, 1.0], [1.0, 1.0],
+                               [0.0, -1.0, -1.0, -2.0]])
+def test_odeint_forward_mode_at_a_repeated_time(t):
+    # a repeated output time is an empty interval: the solver took no step there, so in
+    # forward mode the row did not depend on its own time (jacfwd of odeint(...)[2] in
+    # t = [0, 1, 1, 2] was [1.004, -0.193, 0, 0], all of it on t[1]; jacfwd of
+    # odeint(...)[1] in t = [1, 1] was [0, 0], the truth [2.817, -2.817]). Each row moves
+    # along f with its own time, as reverse mode (the adjoint) has it
+    t = np.array(t)
+    y0 = np.array([1.0, 2.0])
+    for row in range(1, len(t)):
+        loss = lambda t, row=row: wnp.sum(wi.odeint(_decay, y0, t, 1.5)[row] ** 2)
+        with warnings.catch_warnings():  # (t = [1, 1]: no span for a first step)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rev, fwd = wire.grad(loss)(t), wire.jacfwd(loss)(t)
+        # (the step-size control leaves a derivative of the order of the tolerance)
+        np.testing.assert_allclose(fwd, rev, rtol=1e-6, atol=1e-6 * np.max(np.abs(rev)))
+        # d/dt[row] is 2 y·f(y, t[row]) (moving it away from a twin: one side)
+        y = np.asarray(wi.odeint(_decay, y0, t, 1.5))[row]
+        np.testing.assert_allclose(fwd[row], 2 * y @ (-1.5 * y + np.sin(t[row])), rtol=1e-6)
+        twin = row + 1 < len(t) and t[row + 1] == t[row]
+        step = 1e-6 * (np.sign(t[-1] - t[0]) or 1.0) * (-1 if twin else 1)
+        bumped = t.copy()
+        bumped[row] += step
+        np.testing.assert_allclose((loss(bumped) - loss(t)) / step, fwd[row], rtol=1e-4)
