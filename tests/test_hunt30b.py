@@ -41,3 +41,24 @@ def test_odeint_forward_mode_at_a_repeated_time(t):
         bumped = t.copy()
         bumped[row] += step
         np.testing.assert_allclose((loss(bumped) - loss(t)) / step, fwd[row], rtol=1e-4)
+
+
+def test_signal_dtypes_on_traced_inputs_as_scipy():
+    # on traced inputs: convolve/correlate(method='fft') of float16 gave float32 (the FFT's
+    # type; SciPy float16), welch/csd(average='median') of float32 gave float64/complex128
+    # (the median bias was a float64 scalar; SciPy float32/complex64)
+    import scipy.signal as ss
+    import wire.scipy.signal as ws
+
+    a, b = np.arange(6.0).astype(np.float16), np.array([1.0, 0.5, 2.0], np.float16)
+    for name in ("convolve", "correlate"):
+        want = getattr(ss, name)(a, b, method="fft")
+        got = wire.jit(lambda a, b: getattr(ws, name)(a, b, method="fft"))(a, b)
+        assert got.dtype == want.dtype == np.float16
+        np.testing.assert_allclose(got.astype(float), want.astype(float), rtol=2e-3, atol=1e-3)
+    x = np.random.default_rng(30).normal(size=64).astype(np.float32)
+    for fn, args in (("welch", ()), ("csd", (x[::-1],))):
+        want = getattr(ss, fn)(x, *args, nperseg=8, average="median")[1]
+        got = wire.jit(lambda x: getattr(ws, fn)(x, *args, nperseg=8, average="median")[1])(x)
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

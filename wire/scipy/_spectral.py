@@ -292,7 +292,7 @@ def _median_bias(n):
 def _average(pxy, average):
     if pxy.shape[-1] > 1:
         if average == "median":
-            bias = _median_bias(pxy.shape[-1])
+            bias = float(_median_bias(pxy.shape[-1]))  # (a float64 would promote float32)
             if _dtype(pxy).kind == "c":
                 pxy = (wnp.median(wnp.real(pxy), axis=-1)
                        + wnp.median(wnp.imag(pxy), axis=-1) * 1j)

@@ -134,6 +134,8 @@ def convolve(in1, in2, mode="full", method="auto", precision=None):
         kind = np.dtype(_result_type(in1, in2))
         if kind.kind in "uib":  # SciPy rounds an integer convolution computed by FFT
             full = wnp.round(full).astype(kind) if kind.kind != "b" else full != 0
+        elif _result_type(full) != kind:  # (float16: the FFT computes in float32)
+            full = full.astype(kind)
     else:
         full = _full_direct(big, small)
     if mode == "full":
