@@ -62,3 +62,21 @@ def test_signal_dtypes_on_traced_inputs_as_scipy():
         got = wire.jit(lambda x: getattr(ws, fn)(x, *args, nperseg=8, average="median")[1])(x)
         assert got.dtype == want.dtype
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("x0", [[np.inf, 0.0], [np.nan, 0.0]])
+def test_minimize_keeps_x_where_the_first_search_fails(x0):
+    # the failed search's step is 0 x direction, and 0 x inf is NaN: x became [nan, nan]
+    # beside fun = inf and jac [inf, -6] (which are the start's); x stays at the start now,
+    # as SciPy's BFGS (x [nan, 0] for a NaN start), with fun and jac its values there
+    from wire.scipy.optimize import minimize
+
+    quad = lambda x: ((x - 3.0) ** 2).sum()
+    x0 = np.array(x0)
+    for run in (lambda x0: minimize(quad, x0), wire.jit(lambda x0: minimize(quad, x0))):
+        with np.errstate(invalid="ignore"):
+            r = run(x0)
+        assert not bool(r.success) and int(r.status) == 5
+        np.testing.assert_array_equal(r.x, x0)
+        np.testing.assert_array_equal(r.fun, quad(x0))
+        np.testing.assert_array_equal(r.jac, 2 * (x0 - 3.0))

@@ -260,7 +260,8 @@ def _bfgs(fun, x0, maxiter, norm, gtol, line_search_maxiter):
         a_k = wnp.where(failed, wnp.zeros_like(a_k), a_k)
         f_kp1 = wnp.where(failed, s.f_k, f_kp1)
         g_kp1 = wnp.where(failed, s.g_k, g_kp1)
-        s_k = a_k * p_k
+        # (0 times an infinite direction is NaN: a failed search keeps x_k as it is)
+        s_k = wnp.where(failed, wnp.zeros_like(p_k), a_k * p_k)
         y_k = g_kp1 - s.g_k
         ys = wnp.dot(y_k, s_k)
         rho = 1.0 / wnp.where(ys == 0, 1.0, ys)  # no update when ys is 0 (JAX: rho = inf)
