@@ -80,3 +80,20 @@ def test_minimize_keeps_x_where_the_first_search_fails(x0):
         np.testing.assert_array_equal(r.x, x0)
         np.testing.assert_array_equal(r.fun, quad(x0))
         np.testing.assert_array_equal(r.jac, 2 * (x0 - 3.0))
+
+
+def test_odeint_refuses_complex_states_as_scipy():
+    # func returning complex values for a real state lost the imaginary part (odeint of
+    # y' = i y from 1 gave [1, 1, 1, 1]); a complex y0 gave rows until the step control met
+    # a complex time, then NaN (under jit; eagerly an error blaming a singularity). SciPy
+    # raises TypeError for both
+    t = np.array([0.0, 0.5, 1.0, 2.0])
+    rotate = lambda y, t: 1j * y
+    with pytest.raises(wire.WireTypeError, match="complex"):
+        wi.odeint(rotate, 1.0, t)
+    with pytest.raises(wire.WireTypeError, match="complex"):
+        wire.jit(lambda y0: wi.odeint(rotate, y0, t))(1.0)
+    with pytest.raises(wire.WireTypeError, match="complex128"):
+        wire.jit(lambda y0: wi.odeint(rotate, y0, t))(1.0 + 0j)
+    with pytest.raises(wire.WireTypeError, match="real"):
+        wi.odeint(lambda y, t: -y, 1.0, t + 0j)

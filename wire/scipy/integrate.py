@@ -37,7 +37,7 @@ from .. import numpy as wnp
 from .. import tree
 from ..api import cond as cond_, scan, vjp, while_loop  # (not their entry points)
 from ..api.custom import custom_vjp
-from ..errors import WireError, at, user_location
+from ..errors import WireError, WireTypeError, at, user_location
 from ..tracebacks import expose
 from ..implicit import closure_convert
 from ..core import Tracer
@@ -289,7 +289,8 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
     Extra arguments go after ``t`` (JAX's ``odeint(func, y0, t, *args)``) or, as in SciPy,
     in ``args=(...)``. ``y0`` may be an array of any shape, a flat list of numbers (an array,
     as in SciPy) or a pytree such as a dict (the result then has a leading time axis on every
-    leaf). ``rtol``/``atol`` (default 1.49012e-8, SciPy's)
+    leaf); the state, the times and ``func``'s values are real (complex ones raise
+    ``WireTypeError``, as SciPy refuses them). ``rtol``/``atol`` (default 1.49012e-8, SciPy's)
     bound each step's local error (rtol is at least 4 ulps of the dtype: float32 inputs
     integrate in float32); ``mxstep`` (0: 10000) bounds the steps per output
     interval; ``hmax`` (0: none) bounds the step size; ``tfirst=True`` calls
@@ -323,11 +324,19 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
 
     if not isinstance(t, Tracer):
         t = np.asarray(t)
+        if t.dtype.kind == "c":
+            raise WireTypeError(f"odeint: the times t must be real, got dtype {t.dtype}"
+                                f"{at(user_location())}")
         t = t if t.dtype.kind == "f" else t.astype(np.float64)
     if t.ndim != 1 or t.shape[0] < 1:
         raise WireError(f"odeint: t must be a 1-D sequence of times, got shape "
                         f"{tuple(t.shape)}{at(user_location())}")
     flat0, unflatten_rows, unflatten_one = _flatten_state(y0)
+    if flat0.dtype.kind == "c" or t.dtype.kind == "c":
+        # (the step control and the adjoint are real; SciPy's odeint refuses them too)
+        raise WireTypeError(f"odeint: y0 and t must be real, got dtypes {flat0.dtype} and "
+                            f"{t.dtype}; integrate the real and imaginary parts as two real "
+                            f"states{at(user_location())}")
     dtype = np.result_type(flat0.dtype, t.dtype)
     flat0 = wnp.asarray(flat0, dtype) if flat0.dtype != dtype else flat0
     t = wnp.asarray(t, dtype) if t.dtype != dtype else t
@@ -339,6 +348,10 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
         dy_leaves = tree.leaves(dy)
         flat = wnp.concatenate([wnp.reshape(v, (-1,)) for v in dy_leaves]) \
             if len(dy_leaves) > 1 else wnp.reshape(dy_leaves[0], (-1,))
+        if np.dtype(flat.dtype).kind == "c":  # (its imaginary part would be dropped)
+            raise WireTypeError(f"odeint: func returned complex values (dtype {flat.dtype}) "
+                                f"for a real state; odeint integrates real states only"
+                                f"{at(user_location())}")
         return wnp.asarray(flat, dtype) if flat.dtype != dtype else flat
 
     # values func closes over become explicit arguments, so the adjoint reaches them
