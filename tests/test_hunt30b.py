@@ -97,3 +97,16 @@ def test_odeint_refuses_complex_states_as_scipy():
         wire.jit(lambda y0: wi.odeint(rotate, y0, t))(1.0 + 0j)
     with pytest.raises(wire.WireTypeError, match="real"):
         wi.odeint(lambda y, t: -y, 1.0, t + 0j)
+
+
+@pytest.mark.parametrize("t", [[0.0, np.nan, 1.0], [np.nan, 0.0, 1.0], [0.0, 1.0, np.nan]])
+def test_odeint_at_a_nan_time(t):
+    # a NaN time gave NaN rows without a word (eagerly, where wire explains every other
+    # failure), or blamed a singularity in func; now a WireError names the time, and under
+    # jit the rows from it on are NaN
+    t = np.array(t)
+    with pytest.raises(wire.WireError, match=r"NaN, got t\[%d\]" % np.argmax(np.isnan(t))):
+        wi.odeint(_decay, 1.0, t, 1.5)
+    ys = np.asarray(wire.jit(lambda t: wi.odeint(_decay, 1.0, t, 1.5))(t))
+    first = max(int(np.argmax(np.isnan(t))), 1)
+    assert np.isnan(ys[first:]).all() and not np.isnan(ys[:first]).any()

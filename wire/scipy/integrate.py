@@ -99,11 +99,13 @@ def _dopri_step(f, y, t, h, k1):
 def _solve(f, y0, ts, rtol, atol, mxstep, hmax):
     """``(ys, status)`` at the increasing times ``ts``; ``y0`` is a 1-D state. ``status``
     per output time: 0 reached, 1 more than ``mxstep`` steps, 2 a non-finite error estimate
-    (func returned NaN/inf), 3 a time before the previous one. Failed rows are NaN."""
+    (func returned NaN/inf), 3 a time before the previous one, 4 a NaN time. Failed rows
+    are NaN."""
     dtype = y0.dtype
     t0 = ts[0]
     f0 = f(y0, t0)
     span = wnp.maximum(wnp.abs(ts[-1] - t0), np.finfo(dtype).tiny)
+    span = wnp.where(wnp.isnan(span), np.inf, span)  # (a NaN last time fails only its row)
     h = _initial_step(f, y0, t0, f0, rtol, atol, span)
     if hmax > 0:
         h = wnp.minimum(h, hmax)
@@ -140,6 +142,7 @@ def _solve(f, y0, ts, rtol, atol, mxstep, hmax):
         status = wnp.where(failed > 0, failed,
                            wnp.where(target < t, 3, wnp.where(bad, 2, wnp.where(t_end < target,
                                                                                   1, 0))))
+        status = wnp.where((failed == 0) & (wnp.isnan(target) | wnp.isnan(t)), 4, status)
         status = status.astype(np.int64)
         keep = status == 0
         # reached: t_end is target, but an empty interval (a repeated time) took no step and
@@ -328,6 +331,10 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
             raise WireTypeError(f"odeint: the times t must be real, got dtype {t.dtype}"
                                 f"{at(user_location())}")
         t = t if t.dtype.kind == "f" else t.astype(np.float64)
+        if np.isnan(t).any():
+            first = int(np.argmax(np.isnan(t)))
+            raise WireError(f"odeint: t must not contain NaN, got t[{first}] = nan"
+                            f"{at(user_location())}")
     if t.ndim != 1 or t.shape[0] < 1:
         raise WireError(f"odeint: t must be a 1-D sequence of times, got shape "
                         f"{tuple(t.shape)}{at(user_location())}")
@@ -386,7 +393,8 @@ def _raise_on_failure(status, t, mxstep):
     why = {1: f"more than mxstep={mxstep} steps were needed (a stiff problem, or raise "
               "mxstep / loosen rtol, atol)",
            2: "the solution or func became NaN or inf (a singularity?)",
-           3: "the times in t are not monotonic"}[int(status[bad[0]])]
+           3: "the times in t are not monotonic",
+           4: "a time in t is NaN"}[int(status[bad[0]])]
     raise WireError(f"odeint: integration from t={float(t[i - 1]):g} to t={float(t[i]):g} "
                     f"failed: {why}"
                     f"{at(user_location())}")
