@@ -110,3 +110,20 @@ def test_odeint_at_a_nan_time(t):
     ys = np.asarray(wire.jit(lambda t: wi.odeint(_decay, 1.0, t, 1.5))(t))
     first = max(int(np.argmax(np.isnan(t))), 1)
     assert np.isnan(ys[first:]).all() and not np.isnan(ys[:first]).any()
+
+
+def test_cumulative_trapezoid_of_no_points():
+    # SciPy raises; wire gave [0.] with initial=0 (a value from no samples) and an empty
+    # array without it
+    import scipy.integrate as si
+
+    for y, kw in ((np.zeros(0), {"initial": 0}), (np.zeros((2, 0)), {}),
+                  (np.zeros((0, 3)), {"axis": 0, "initial": 0})):
+        with pytest.raises(ValueError):
+            si.cumulative_trapezoid(y, **kw)
+        with pytest.raises(wire.WireError, match="at least one point"):
+            wi.cumulative_trapezoid(y, **kw)
+    # one point: SciPy's empty result, or [0.] with initial=0
+    np.testing.assert_array_equal(wi.cumulative_trapezoid(np.ones(1), initial=0),
+                                  si.cumulative_trapezoid(np.ones(1), initial=0))
+    assert wi.cumulative_trapezoid(np.ones(1)).shape == (0,)

@@ -435,6 +435,9 @@ def cumulative_trapezoid(y, x=None, dx=1.0, axis=-1, initial=None):
                         f"{tuple(wnp.shape(y))}{at(user_location())}")
     axis = axis % nd
     n = wnp.shape(y)[axis]
+    if n == 0:  # (with initial=0 it made up a first value)
+        raise WireError(f"cumulative_trapezoid: at least one point is required along axis "
+                        f"{axis}, got y of shape {tuple(wnp.shape(y))}{at(user_location())}")
     lo = wnp.take(y, np.arange(0, max(n - 1, 0)), axis=axis)
     hi = wnp.take(y, np.arange(1, n), axis=axis)
     if x is None:
