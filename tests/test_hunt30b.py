@@ -127,3 +127,25 @@ def test_cumulative_trapezoid_of_no_points():
     np.testing.assert_array_equal(wi.cumulative_trapezoid(np.ones(1), initial=0),
                                   si.cumulative_trapezoid(np.ones(1), initial=0))
     assert wi.cumulative_trapezoid(np.ones(1)).shape == (0,)
+
+
+def test_direct_convolution_with_an_infinite_kernel_entry():
+    # the direct method multiplied the zero padding by every kernel entry: an inf in the
+    # smaller input made NaN of outputs it never overlaps (convolve([1, 2, 3, 4], [inf, 1])
+    # under jit: [inf, inf, inf, inf, nan], SciPy [inf, inf, inf, inf, 4]; the N-d case as
+    # jax.scipy.signal's direct method, which sums only overlapping terms too)
+    import scipy.signal as ss
+    import wire.scipy.signal as ws
+
+    a, v = np.array([1.0, 2.0, 3.0, 4.0]), np.array([np.inf, 1.0])
+    for mode in ("full", "same", "valid"):
+        for x, y in ((a, v), (v, a)):
+            for name in ("convolve", "correlate"):
+                want = getattr(ss, name)(x, y, mode=mode, method="direct")
+                got = wire.jit(lambda x, y: getattr(ws, name)(x, y, mode=mode,
+                                                              method="direct"))(x, y)
+                np.testing.assert_array_equal(got, want)
+    a2, v2 = np.ones((2, 3)), np.array([[np.inf, 1.0], [1.0, 2.0]])
+    want = np.array([[np.inf, np.inf, np.inf, 1.0], [np.inf, np.inf, np.inf, 3.0],
+                     [1.0, 3.0, 3.0, 2.0]])
+    np.testing.assert_array_equal(wire.jit(ws.convolve)(a2, v2), want)

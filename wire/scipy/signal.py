@@ -84,10 +84,32 @@ def _full_direct(a, v):
     nd = len(sa)
     o_idx = np.indices(so).reshape(nd, -1)
     k_idx = np.indices(sv).reshape(nd, -1)
-    flat = np.ravel_multi_index(tuple(o_idx[:, :, None] + k_idx[:, None, :]), ps)
-    windows = wnp.take(wnp.reshape(padded, (-1,)), flat)
+    pos = o_idx[:, :, None] + k_idx[:, None, :]
+    flat = np.ravel_multi_index(tuple(pos), ps)
+    source = wnp.reshape(padded, (-1,))
     kernel = wnp.reshape(wnp.flip(v), (-1,))
-    return wnp.reshape(windows @ kernel, so)
+    inside = np.ones(flat.shape, bool)
+    for d in range(nd):
+        inside &= (pos[d] >= sv[d] - 1) & (pos[d] < sv[d] - 1 + sa[d])
+    whole = inside.all(axis=1)  # outputs whose window lies in a: one matrix product
+    if whole.all():
+        return wnp.reshape(wnp.take(source, flat) @ kernel, so)
+    # the others sum only the overlapping terms, as SciPy: a padding 0 times an inf in v is
+    # not a NaN term (float16 products in float32, as the matrix product sums them)
+    dtype = _result_type(a, v)
+    work = np.float32 if dtype == np.float16 else None
+    edge_windows = wnp.take(source, flat[~whole])
+    k = kernel.astype(work) if work else kernel
+    k = wnp.where(inside[~whole], k, wnp.zeros((), k.dtype))  # (per term: 0 on the padding)
+    edge = wnp.sum((edge_windows.astype(work) if work else edge_windows) * k, axis=-1)
+    if edge.dtype != dtype:  # (a sum of booleans counts; SciPy's is their OR)
+        edge = edge != 0 if dtype.kind == "b" else edge.astype(dtype)
+    parts = [edge]
+    if whole.any():
+        parts.insert(0, (wnp.take(source, flat[whole]) @ kernel).astype(dtype))
+    order = np.argsort(np.concatenate([np.flatnonzero(whole), np.flatnonzero(~whole)]),
+                       kind="stable")
+    return wnp.reshape(wnp.take(wnp.concatenate(parts), order), so)
 
 
 def _full_fft(a, v):
