@@ -149,3 +149,30 @@ def test_direct_convolution_with_an_infinite_kernel_entry():
     want = np.array([[np.inf, np.inf, np.inf, 1.0], [np.inf, np.inf, np.inf, 3.0],
                      [1.0, 3.0, 3.0, 2.0]])
     np.testing.assert_array_equal(wire.jit(ws.convolve)(a2, v2), want)
+
+
+@pytest.mark.parametrize("method", ["linear", "nearest"])
+def test_regular_grid_interpolator_on_a_traced_descending_grid(method):
+    # a traced grid was taken as ascending: with g = [3, 2, 0] under jit every value was NaN
+    # (SciPy [2.5, 2.5, 3, nan] for linear), and wire.grad in the grid gave [0, 0, 0] beside
+    # a NaN value (finite differences [1.5, 0.75, -1.25])
+    from scipy.interpolate import RegularGridInterpolator as SciPyRGI
+    from wire.scipy.interpolate import RegularGridInterpolator
+
+    g, v = np.array([3.0, 2.0, 0.0]), np.array([1.0, 4.0, 2.0])
+    x = np.array([[0.5], [2.5], [1.0], [2.2], [-1.0]])
+    want = SciPyRGI((g,), v, method=method, bounds_error=False)(x)
+    f = lambda g, v, x: RegularGridInterpolator((g,), v, method=method)(x)
+    np.testing.assert_allclose(wire.jit(f)(g, v, x), want, rtol=1e-15)
+    np.testing.assert_allclose(wire.jit(f)(g[::-1], v[::-1], x), want, rtol=1e-15)
+    np.testing.assert_allclose(wire.vmap(f, in_axes=(0, None, None))(np.stack([g, g]), v, x),
+                               [want, want], rtol=1e-15)
+    if method == "linear":
+        loss = lambda g: f(g, v, x)[:4].sum()
+        h = 1e-6
+        fd = [(SciPyRGI((g + h * e,), v)(x[:4]).sum() - SciPyRGI((g - h * e,), v)(x[:4]).sum())
+              / (2 * h) for e in np.eye(3)]
+        np.testing.assert_allclose(wire.grad(loss)(g), fd, rtol=1e-7)
+        np.testing.assert_allclose(wire.jit(wire.grad(loss))(g), fd, rtol=1e-7)
+    with pytest.raises(wire.WireValueError, match="ascending or descending"):
+        wire.grad(lambda g: f(g, v, x).sum())(np.array([0.0, 2.0, 1.0]))

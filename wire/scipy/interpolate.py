@@ -2,7 +2,8 @@
 (``'linear'`` and ``'nearest'`` on a rectilinear grid), differentiable in the values, the
 query points and the grid, a pytree (it passes through ``wire.jit`` and ``wire.vmap``).
 
-As SciPy and unlike JAX: a decreasing grid axis works (JAX silently gives wrong numbers),
+As SciPy and unlike JAX: a decreasing grid axis works, also traced (JAX silently gives wrong
+numbers; a grid in no order is refused where its values are known, not under ``wire.jit``),
 a NaN query point gives NaN (JAX's ``'nearest'`` gives the last value, and both methods
 ``fill_value`` when another coordinate is outside the grid), and
 ``bounds_error=True`` raises for points outside the grid when their values are known.
@@ -25,6 +26,7 @@ import numpy as np
 
 from .. import numpy as wnp
 from .. import tree
+from ..api.concrete import BatchedDecision
 from ..core import Tracer
 from ..errors import (ShapeError, TracerBoolError, WireNotImplementedError, WireTypeError,
                       WireValueError, at, user_location)
@@ -97,13 +99,26 @@ class RegularGridInterpolator:
                 raise ShapeError(f"RegularGridInterpolator: there are {n[0]} points in "
                                  f"dimension {d}, but method {self.method!r} needs at least "
                                  f"{2 if self.method == 'linear' else 1}{at(user_location())}")
-            if isinstance(p, Tracer):  # values unknown: taken as ascending (as JAX)
+            if n[0] < 2:
                 continue
-            step = np.diff(p)
-            if np.all(step < 0):  # SciPy flips a descending axis
-                points = points[:d] + (p[::-1],) + points[d + 1:]
+            step = wnp.diff(p) if isinstance(p, Tracer) else np.diff(p)
+            try:  # (a tracer's values are known in eager transforms, not under jit)
+                descending, ascending = bool(wnp.all(step < 0)), bool(wnp.all(step > 0))
+            except BatchedDecision:  # examples that differ: vmap runs each group apart
+                raise
+            except TracerBoolError:
+                # under jit: a descending axis is flipped where it is one (JAX takes every
+                # axis as ascending and gives NaN or wrong numbers); a grid in no order
+                # cannot be refused here
+                desc = p[0] > p[n[0] - 1]
+                points = points[:d] + (wnp.where(desc, wnp.flip(p), p),) + points[d + 1:]
+                values = wnp.where(desc, wnp.flip(values, axis=d), values)
+                continue
+            if descending:  # SciPy flips a descending axis
+                points = points[:d] + (wnp.flip(p) if isinstance(p, Tracer) else p[::-1],) \
+                    + points[d + 1:]
                 values = wnp.flip(values, axis=d)
-            elif not np.all(step > 0):
+            elif not ascending:
                 raise WireValueError(f"RegularGridInterpolator: the points in dimension {d} "
                                      f"must be strictly ascending or descending"
                                      f"{at(user_location())}")
