@@ -176,3 +176,11 @@ def test_regular_grid_interpolator_on_a_traced_descending_grid(method):
         np.testing.assert_allclose(wire.jit(wire.grad(loss))(g), fd, rtol=1e-7)
     with pytest.raises(wire.WireValueError, match="ascending or descending"):
         wire.grad(lambda g: f(g, v, x).sum())(np.array([0.0, 2.0, 1.0]))
+
+
+def test_odeint_tolerance_arrays_are_refused_clearly():
+    # SciPy takes per-component rtol/atol; wire's float() of them raised a bare TypeError
+    # ("only 0-dimensional arrays ...") naming neither the argument nor odeint
+    for kw in ({"atol": np.array([1e-8, 1e-10])}, {"rtol": np.array([1e-8])}):
+        with pytest.raises(wire.WireError, match="per-component"):
+            wi.odeint(lambda y, t: -y, np.array([1.0, 2.0]), np.linspace(0.0, 1.0, 3), **kw)

@@ -319,6 +319,14 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
                             + at(user_location()))
         args = tuple(extra) if isinstance(extra, (tuple, list)) else (extra,)
     _unsupported(options)
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if isinstance(tol, Tracer):
+            raise WireError(f"odeint: {name} must be a concrete number, not a traced value"
+                            f"{at(user_location())}")
+        if tol is not None and np.ndim(tol) != 0:
+            raise WireError(f"odeint: {name} must be one number (SciPy's per-component "
+                            f"tolerances are not supported), got {name} of shape "
+                            f"{np.shape(tol)}{at(user_location())}")
     rtol = _SCIPY_TOL if rtol is None else float(rtol)
     atol = _SCIPY_TOL if atol is None else float(atol)
     mxstep = _DEFAULT_MXSTEP if not mxstep else int(mxstep)
