@@ -106,7 +106,8 @@ def _solve(f, y0, ts, rtol, atol, mxstep, hmax):
     f0 = f(y0, t0)
     span = wnp.maximum(wnp.abs(ts[-1] - t0), np.finfo(dtype).tiny)
     span = wnp.where(wnp.isnan(span), np.inf, span)  # (a NaN last time fails only its row)
-    h = _initial_step(f, y0, t0, f0, rtol, atol, span)
+    # (a control quantity: its derivative is not the solution's, and with t0 = t1 it is 1/tiny²)
+    h = wnp.stop_gradient(_initial_step(f, y0, t0, f0, rtol, atol, span))
     if hmax > 0:
         h = wnp.minimum(h, hmax)
     h_cap = hmax if hmax > 0 else np.inf
