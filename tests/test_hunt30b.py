@@ -184,3 +184,19 @@ def test_odeint_tolerance_arrays_are_refused_clearly():
     for kw in ({"atol": np.array([1e-8, 1e-10])}, {"rtol": np.array([1e-8])}):
         with pytest.raises(wire.WireError, match="per-component"):
             wi.odeint(lambda y, t: -y, np.array([1.0, 2.0]), np.linspace(0.0, 1.0, 3), **kw)
+
+
+def test_odeint_of_an_empty_state():
+    # SciPy gives rows of no entries (warning of illegal input); wire's error estimate was
+    # the mean of nothing (NaN), so odeint(f, np.zeros(0), t) blamed a singularity in
+    # func, and y0 = [] raised IndexError
+    import scipy.integrate as si
+
+    t = np.linspace(0.0, 1.0, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = si.odeint(lambda y, t: -y, np.zeros(0), t)
+    for y0 in (np.zeros(0), []):
+        got = wi.odeint(lambda y, t: -y, y0, t)
+        assert got.shape == want.shape == (3, 0) and got.dtype == want.dtype
+    assert wire.jit(lambda y0: wi.odeint(lambda y, t: -y, y0, t))(np.zeros(0)).shape == (3, 0)

@@ -246,6 +246,8 @@ def _as_state(y0):
         if any(isinstance(v, Tracer) for v in y0):
             return wnp.stack([wnp.asarray(v) for v in y0])
         return np.asarray(y0, dtype=np.result_type(*[np.asarray(v).dtype for v in y0], 0.0))
+    if isinstance(y0, list) and not y0:  # (SciPy: an empty state)
+        return np.zeros(0)
     return y0
 
 
@@ -356,6 +358,8 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
     dtype = np.result_type(flat0.dtype, t.dtype)
     flat0 = wnp.asarray(flat0, dtype) if flat0.dtype != dtype else flat0
     t = wnp.asarray(t, dtype) if t.dtype != dtype else t
+    if tuple(flat0.shape) == (0,):  # nothing to integrate (the step control's mean is NaN)
+        return unflatten_rows(wnp.zeros((t.shape[0], 0), dtype))
     # below a few ulps the error estimate is rounding noise and steps would shrink forever
     rtol = max(rtol, 4.0 * float(np.finfo(dtype).eps))
 
