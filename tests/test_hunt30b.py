@@ -200,3 +200,23 @@ def test_odeint_of_an_empty_state():
         got = wi.odeint(lambda y, t: -y, y0, t)
         assert got.shape == want.shape == (3, 0) and got.dtype == want.dtype
     assert wire.jit(lambda y0: wi.odeint(lambda y, t: -y, y0, t))(np.zeros(0)).shape == (3, 0)
+
+
+def test_odeint_func_values_must_match_the_state():
+    # a func value of the wrong size was broadcast (y' = -sum(y) for y0 = [1, 2] integrated
+    # both components with one derivative; y' = -y[:1] gave [0.368, 1.368]), and a pytree
+    # state took its derivatives by position (func returning (dy1, dy0) for y0 = (a (2,),
+    # b (1, 1)) paired b's derivative with a[0]). SciPy raises for a size mismatch
+    t = np.linspace(0.0, 1.0, 3)
+    y0 = np.array([1.0, 2.0])
+    for f in (lambda y, t: -y.sum(), lambda y, t: -y[:1], lambda y, t: -wnp.outer(y, y)):
+        with pytest.raises(wire.ShapeError, match="2 entries"):
+            wi.odeint(f, y0, t)
+        with pytest.raises(wire.ShapeError, match="2 entries"):
+            wire.jit(lambda y0: wi.odeint(f, y0, t))(y0)
+    with pytest.raises(wire.ShapeError, match=r"shapes \[\(2,\), \(1, 1\)\]"):
+        wi.odeint(lambda y, t: (-y[1], -y[0]), (y0, np.array([[5.0]])), t)
+    # a list or tuple of the components, as SciPy allows, is the derivative
+    want = np.asarray(wi.odeint(lambda y, t: wnp.stack([y[1], -y[0]]), y0, t))
+    for f in (lambda y, t: [y[1], -y[0]], lambda y, t: (y[1], -y[0])):
+        np.testing.assert_array_equal(wi.odeint(f, y0, t), want)

@@ -37,7 +37,7 @@ from .. import numpy as wnp
 from .. import tree
 from ..api import cond as cond_, scan, vjp, while_loop  # (not their entry points)
 from ..api.custom import custom_vjp
-from ..errors import WireError, WireTypeError, at, user_location
+from ..errors import ShapeError, WireError, WireTypeError, at, user_location
 from ..tracebacks import expose
 from ..implicit import closure_convert
 from ..core import Tracer
@@ -271,7 +271,21 @@ def _flatten_state(y0):
     def unflatten_one(vec):
         return tree.map(lambda v: v[0], unflatten_rows(wnp.reshape(vec, (1, -1))))
 
-    return flat, unflatten_rows, unflatten_one
+    return flat, unflatten_rows, unflatten_one, shapes
+
+
+def _check_derivative(dy_leaves, shapes):
+    """func's values must match the state: as many entries as an array state (SciPy's rule;
+    a list is fine), or for a pytree state a leaf of the same size for every leaf (else they
+    would be paired with the wrong components, or broadcast)."""
+    sizes = [int(np.prod(wnp.shape(v), dtype=np.int64)) for v in dy_leaves]
+    want = [int(np.prod(s, dtype=np.int64)) for s in shapes]
+    if len(shapes) == 1 and sum(sizes) == want[0] or sizes == want:
+        return
+    got = [tuple(wnp.shape(v)) for v in dy_leaves]
+    raise ShapeError(f"odeint: func returned values of shapes {got} ({sum(sizes)} entries), "
+                     f"but the state y0 has shapes {shapes} ({sum(want)} entries); func must "
+                     f"return the derivative of every component of y{at(user_location())}")
 
 
 def _unsupported(options):
@@ -349,7 +363,7 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
     if t.ndim != 1 or t.shape[0] < 1:
         raise WireError(f"odeint: t must be a 1-D sequence of times, got shape "
                         f"{tuple(t.shape)}{at(user_location())}")
-    flat0, unflatten_rows, unflatten_one = _flatten_state(y0)
+    flat0, unflatten_rows, unflatten_one, shapes = _flatten_state(y0)
     if flat0.dtype.kind == "c" or t.dtype.kind == "c":
         # (the step control and the adjoint are real; SciPy's odeint refuses them too)
         raise WireTypeError(f"odeint: y0 and t must be real, got dtypes {flat0.dtype} and "
@@ -366,6 +380,7 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
     def rhs(y_flat, time, *a):
         dy = user(unflatten_one(y_flat), time, *a)
         dy_leaves = tree.leaves(dy)
+        _check_derivative(dy_leaves, shapes)
         flat = wnp.concatenate([wnp.reshape(v, (-1,)) for v in dy_leaves]) \
             if len(dy_leaves) > 1 else wnp.reshape(dy_leaves[0], (-1,))
         if np.dtype(flat.dtype).kind == "c":  # (its imaginary part would be dropped)
