@@ -220,3 +220,16 @@ def test_odeint_func_values_must_match_the_state():
     want = np.asarray(wi.odeint(lambda y, t: wnp.stack([y[1], -y[0]]), y0, t))
     for f in (lambda y, t: [y[1], -y[0]], lambda y, t: (y[1], -y[0])):
         np.testing.assert_array_equal(wi.odeint(f, y0, t), want)
+
+
+def test_odeint_forward_mode_under_vmap_is_quiet():
+    # an example whose interval is empty (or that finished before the others) steps by 0:
+    # the error norm's derivative at 0 was 1/0, so vmap(jacfwd(...)) warned divide by zero
+    # and invalid value (the values were right)
+    T = np.array([[0.0, 1.0, 1.0, 2.0], [0.0, 0.5, 1.0, 2.0]])
+    loss = lambda t: wnp.sum(wi.odeint(_decay, np.array([1.0, 2.0]), t, 1.5)[2] ** 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        got = wire.vmap(wire.jacfwd(loss))(T)
+    for row, t in zip(got, T):
+        np.testing.assert_allclose(row, wire.grad(loss)(t), rtol=1e-6, atol=1e-6)

@@ -68,7 +68,10 @@ _E = tuple(b - c for b, c in zip(_B, _B_LOW))
 
 
 def _rms(x):
-    return wnp.sqrt(wnp.mean(x * x))
+    ms = wnp.mean(x * x)
+    # (its derivative at 0 is taken as 0, not 1/0: a zero step, or a finished example under
+    # vmap, warned divide by zero in forward mode)
+    return wnp.where(ms > 0, wnp.sqrt(wnp.where(ms > 0, ms, 1.0)), ms)  # (0, or NaN)
 
 
 def _initial_step(f, y0, t0, f0, rtol, atol, span):
