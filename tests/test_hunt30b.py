@@ -233,3 +233,22 @@ def test_odeint_forward_mode_under_vmap_is_quiet():
         got = wire.vmap(wire.jacfwd(loss))(T)
     for row, t in zip(got, T):
         np.testing.assert_allclose(row, wire.grad(loss)(t), rtol=1e-6, atol=1e-6)
+
+
+def test_odeint_failures_explained_in_eager_transforms():
+    # with concrete inputs a failed interval raises a WireError saying why; under an eager
+    # transform, whose values are known too, it gave NaN without a word (wire.grad of
+    # odeint(f, 1, [0, 2, 1], k).sum() was nan); under jit the rows stay NaN
+    decay = lambda y, t, k: -k * y
+    t_bad = np.array([0.0, 2.0, 1.0])
+    with pytest.raises(wire.WireError, match="not monotonic"):
+        wire.grad(lambda k: wi.odeint(decay, 1.0, t_bad, k).sum())(1.0)
+    with pytest.raises(wire.WireError, match="mxstep=3"):
+        wire.jacfwd(lambda t: wi.odeint(decay, 1.0, t, 1.0, mxstep=3).sum())(t_bad[:2])
+    with pytest.raises(wire.WireError, match="NaN or inf"):
+        wire.grad(lambda k: wi.odeint(lambda y, t, k: k * y * y, 1.0, t_bad[:2], k)[-1])(1.0)
+    with pytest.raises(wire.WireError, match="mxstep=20"):
+        wire.vmap(lambda k: wi.odeint(decay, 1.0, t_bad[:2], k, mxstep=20))(np.array([1.0, 2e3]))
+    assert np.isnan(wire.jit(wire.grad(lambda k: wi.odeint(decay, 1.0, t_bad, k).sum()))(1.0))
+    np.testing.assert_allclose(wire.grad(lambda k: wi.odeint(decay, 1.0, t_bad[:2], k)[-1])(1.0),
+                               -2 * np.exp(-2.0), rtol=1e-7)

@@ -37,7 +37,9 @@ from .. import numpy as wnp
 from .. import tree
 from ..api import cond as cond_, scan, vjp, while_loop  # (not their entry points)
 from ..api.custom import custom_vjp
-from ..errors import ShapeError, WireError, WireTypeError, at, user_location
+from ..api.concrete import BatchedDecision
+from ..errors import (ShapeError, TracerBoolError, WireError, WireTypeError, at,
+                      user_location)
 from ..tracebacks import expose
 from ..implicit import closure_convert
 from ..core import Tracer
@@ -321,8 +323,9 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
 
     Reverse mode uses the adjoint method (see the module docstring); it differentiates with
     respect to ``y0``, ``t`` and every argument, including values ``func`` closes over.
-    Failed intervals (too many steps, NaN from ``func``) give NaN rows; with concrete inputs
-    a ``WireError`` explains the failure instead.
+    Failed intervals (too many steps, NaN from ``func``) give NaN rows under ``wire.jit``;
+    where the values are known (concrete inputs, and eager ``grad``, ``jvp``, ``vmap``) a
+    ``WireError`` explains the failure instead.
 
     ``func`` is traced (that is what makes it differentiable): build its result with
     ``wire.numpy`` (``wnp.stack``) or return a list, as SciPy allows, not ``np.array([...])``.
@@ -413,7 +416,26 @@ def odeint(func, y0, t, *args, rtol=None, atol=None, mxstep=0, hmax=0.0, tfirst=
         _raise_on_failure(np.asarray(status), np.asarray(t), mxstep)
     else:
         ys = _odeint_flat(forward, flat0, d * t, all_args, rtol, atol, mxstep, hmax)
+        if _known_to_fail(ys):  # eager transforms know the values: explain, as for arrays
+            sg = wnp.stop_gradient
+            fixed = tree.map(sg, all_args)
+            with np.errstate(all="ignore"):
+                _, status = _solve(lambda y, s: forward(y, s, *fixed), sg(flat0), sg(d * t),
+                                   rtol, atol, mxstep, hmax)
+            _raise_on_failure(np.array([int(v) for v in status]),
+                              np.array([float(v) for v in sg(t)]), mxstep)
     return unflatten_rows(ys)
+
+
+def _known_to_fail(ys):
+    """Whether the rows hold a NaN (a failed interval), where the values are known (not
+    under ``wire.jit``)."""
+    try:
+        return bool(wnp.any(wnp.isnan(ys)))
+    except BatchedDecision:  # examples that differ: vmap runs each group apart
+        raise
+    except TracerBoolError:
+        return False
 
 
 def _raise_on_failure(status, t, mxstep):
