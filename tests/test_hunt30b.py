@@ -252,3 +252,17 @@ def test_odeint_failures_explained_in_eager_transforms():
     assert np.isnan(wire.jit(wire.grad(lambda k: wi.odeint(decay, 1.0, t_bad, k).sum()))(1.0))
     np.testing.assert_allclose(wire.grad(lambda k: wi.odeint(decay, 1.0, t_bad[:2], k)[-1])(1.0),
                                -2 * np.exp(-2.0), rtol=1e-7)
+
+
+@pytest.mark.parametrize("axes", [[], [1, 1], [1, -1]])
+def test_fftconvolve_axes_empty_or_repeated(axes):
+    # SciPy refuses both; wire raised a WireIndexError from rfftn for no axes and silently
+    # dropped a repeated axis
+    import scipy.signal as ss
+    import wire.scipy.signal as ws
+
+    a, b = np.arange(6.0).reshape(2, 3), np.array([[2.0, 3.0, 4.0]])
+    with pytest.raises(ValueError):
+        ss.fftconvolve(a, b, axes=axes)
+    with pytest.raises(wire.WireValueError, match="unique"):
+        wire.jit(lambda a, b: ws.fftconvolve(a, b, axes=axes))(a, b)

@@ -208,6 +208,9 @@ def fftconvolve(in1, in2, mode="full", axes=None):
         if any(not -nd <= a < nd for a in axes):
             raise ShapeError(f"fftconvolve: axes {axes} out of range for {nd} dimensions"
                              f"{at(user_location())}")
+        if not axes or len({int(a) % nd for a in axes}) != len(axes):  # (as SciPy)
+            raise WireValueError(f"fftconvolve: axes must be unique and, when given, not "
+                                 f"empty, got {axes}{at(user_location())}")
         axes = tuple(sorted({int(a) % nd for a in axes}))
     if not s1:
         return in1 * in2
