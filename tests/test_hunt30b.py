@@ -266,3 +266,26 @@ def test_fftconvolve_axes_empty_or_repeated(axes):
         ss.fftconvolve(a, b, axes=axes)
     with pytest.raises(wire.WireValueError, match="unique"):
         wire.jit(lambda a, b: ws.fftconvolve(a, b, axes=axes))(a, b)
+
+
+def test_map_coordinates_traced_cval_in_the_input_dtype():
+    # a concrete cval is cast to the input's dtype first (JAX's rule: 2.5 is 2 for an
+    # integer input); a traced one was not, so under jit the same call gave another number
+    # (order 1 at 3.5 in [10, 20, 30]: 3 where JAX and eager wire give 2)
+    from oracles import jax_x64
+
+    jax_x64()
+    import jax.scipy.ndimage as jn
+    import wire.scipy.ndimage as wn
+
+    c = [np.array([-0.5, -0.25, 0.5, 2.75, 3.5])]
+    for x in (np.array([10, 20, 30]), np.array([10.0, 20.0, 30.0], np.float16)):
+        for cval in (2.5, 7.7, -1.6):
+            want = np.asarray(jn.map_coordinates(x, c, order=1, cval=cval))
+            got = wire.jit(lambda x, cv: wn.map_coordinates(x, c, order=1, cval=cv))(x, cval)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+    # still differentiable in a float input's cval: the weight of the outside corners
+    g = wire.grad(lambda cv: wn.map_coordinates(np.array([10.0, 20.0, 30.0]), c, order=1,
+                                                cval=cv).sum())(2.5)
+    np.testing.assert_allclose(g, 0.5 + 0.25 + 0.0 + 0.75 + 1.0)

@@ -172,8 +172,9 @@ def _interpolate(input, coords, shape, kind, fdtype, order, mode, cval):
         per_axis.append(axis_nodes)
     work = np.result_type(kind, fdtype) if kind.kind in "fc" else fdtype
     values = input.astype(work) if kind != work else input
-    cval = wnp.asarray(cval).astype(kind).astype(work) if not isinstance(cval, Tracer) \
-        else cval.astype(work)
+    # cval in the input's dtype first, as JAX (traced too: a traced 2.5 stayed 2.5 for an
+    # integer input where a concrete one is 2)
+    cval = wnp.asarray(cval).astype(kind).astype(work)
     if 0 in shape:  # constant mode: every corner lies outside
         values = wnp.zeros(tuple(max(s, 1) for s in shape), work)
     terms = []
