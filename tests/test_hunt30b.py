@@ -289,3 +289,29 @@ def test_map_coordinates_traced_cval_in_the_input_dtype():
     g = wire.grad(lambda cv: wn.map_coordinates(np.array([10.0, 20.0, 30.0]), c, order=1,
                                                 cval=cv).sum())(2.5)
     np.testing.assert_allclose(g, 0.5 + 0.25 + 0.0 + 0.75 + 1.0)
+
+
+def test_convolve2d_fillvalue_in_the_output_dtype():
+    # SciPy casts in1 and fillvalue to the output's dtype. Traced, wire padded an integer in1
+    # in its own dtype (convolve2d(int a, float k, fillvalue=1.5) filled with 1, SciPy 1.5),
+    # kept a traced 1.5 for an integer output (SciPy 1), returned float64 for float32
+    # inputs and a traced Python float, and a complex result for a complex fillvalue on real
+    # inputs (SciPy refuses it)
+    import scipy.signal as ss
+    import wire.scipy.signal as ws
+
+    a, k = np.arange(6).reshape(2, 3), np.array([[1.0, 2.0], [0.5, 1.0]])
+    for name in ("convolve2d", "correlate2d"):
+        for mode in ("full", "same"):
+            for x, y in ((a, k), (a, k.astype(int)), (a.astype(np.float32), k.astype(np.float32))):
+                want = getattr(ss, name)(x, y, mode=mode, fillvalue=1.5)
+                f = lambda y, fv: getattr(ws, name)(x, y, mode=mode, fillvalue=fv)
+                for got in (wire.jit(lambda y: f(y, 1.5))(y), wire.jit(f)(y, 1.5)):
+                    assert got.dtype == want.dtype
+                    np.testing.assert_allclose(got, want, rtol=1e-6)
+    with pytest.raises(wire.WireTypeError, match="complex fillvalue"):
+        wire.jit(lambda k, fv: ws.convolve2d(a, k, fillvalue=fv))(k, 1 + 1j)
+    g = wire.grad(lambda fv: ws.convolve2d(a.astype(float), k, fillvalue=fv).sum())(1.5)
+    h = 1e-3
+    fd = [ss.convolve2d(a, k, fillvalue=1.5 + s * h).sum() for s in (1, -1)]
+    np.testing.assert_allclose(g, (fd[0] - fd[1]) / (2 * h), rtol=1e-9)

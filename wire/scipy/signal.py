@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as wnp
-from ..errors import ShapeError, WireError, WireValueError, at, user_location
+from ..errors import ShapeError, WireError, WireTypeError, WireValueError, at, user_location
 from ..tracebacks import expose
 from ..core import Tracer
 from ._traced import traced as _traced
@@ -277,19 +277,24 @@ def _full_2d(in1, in2, boundary, fillvalue):
     kind = _BOUNDARIES[boundary]
     if kind != "constant":
         return convolve(wnp.pad(in1, pad, mode=kind), in2, "valid", "direct")
-    if _traced(fillvalue):
-        fv = wnp.asarray(fillvalue)
-        if fv.size != 1:
-            raise WireValueError(f"convolve2d: fillvalue must be a single number"
-                                 f"{at(user_location())}")
-        dtype = _result_type(in1, in2, fv)
+    # SciPy's rule: in1 and the fill value in the output's dtype (in1 int, in2 float: 1.5
+    # is 1.5, not int 1; an integer output truncates it; a complex one for a real output
+    # is refused)
+    dtype = np.dtype(_result_type(in1, in2))
+    fv = fillvalue if _traced(fillvalue) else np.asarray(fillvalue)
+    if wnp.size(fv) != 1:
+        raise WireValueError(f"convolve2d: fillvalue must be a single number"
+                             f"{at(user_location())}")
+    if np.dtype(_result_type(fv)).kind == "c" and dtype.kind != "c":
+        raise WireTypeError(f"convolve2d: a complex fillvalue ({_result_type(fv)}) for a "
+                            f"real output ({dtype}), which SciPy refuses too"
+                            f"{at(user_location())}")
+    in1 = wnp.asarray(in1, dtype) if _result_type(in1) != dtype else in1
+    if _traced(fv):
         inside = wnp.pad(wnp.ones(s1, dtype), pad)  # 1 on in1, 0 on the padding
-        padded = wnp.pad(wnp.asarray(in1, dtype), pad) + (1 - inside) * wnp.reshape(fv, ())
+        padded = wnp.pad(in1, pad) + (1 - inside) * wnp.reshape(fv, ()).astype(dtype)
     else:
-        if np.asarray(fillvalue).size != 1:
-            raise WireValueError(f"convolve2d: fillvalue must be a single number"
-                                 f"{at(user_location())}")
-        fv = np.asarray(fillvalue).reshape(()).item()
+        fv = fv.reshape(()).astype(dtype).item()
         padded = wnp.pad(in1, pad, constant_values=fv) if fv != 0 else wnp.pad(in1, pad)
     return convolve(padded, in2, "valid", "direct")
 
