@@ -315,3 +315,19 @@ def test_convolve2d_fillvalue_in_the_output_dtype():
     h = 1e-3
     fd = [ss.convolve2d(a, k, fillvalue=1.5 + s * h).sum() for s in (1, -1)]
     np.testing.assert_allclose(g, (fd[0] - fd[1]) / (2 * h), rtol=1e-9)
+
+
+def test_cumulative_trapezoid_with_x_broadcast_against_y():
+    # SciPy takes an x of y's dimensions whose steps broadcast against y (x (1, 4) for
+    # y (3, 4): the same abscissae for every row); wire refused it as "not y's shape"
+    import scipy.integrate as si
+
+    rng = np.random.default_rng(30)
+    y = rng.normal(size=(3, 4))
+    for x, axis in ((np.cumsum(rng.uniform(size=(1, 4)), axis=1), -1),
+                    (np.cumsum(rng.uniform(size=(3, 1)), axis=0), 0)):
+        want = si.cumulative_trapezoid(y, x=x, axis=axis, initial=0)
+        got = wire.jit(lambda y: wi.cumulative_trapezoid(y, x=x, axis=axis, initial=0))(y)
+        np.testing.assert_allclose(got, want, rtol=1e-14)
+    with pytest.raises(wire.WireError, match="broadcast against"):
+        wi.cumulative_trapezoid(y, x=np.ones((2, 4)))

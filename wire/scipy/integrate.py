@@ -504,11 +504,15 @@ def cumulative_trapezoid(y, x=None, dx=1.0, axis=-1, initial=None):
             shape = [1] * nd
             shape[axis] = n - 1
             d = wnp.reshape(wnp.diff(x), tuple(shape))
-        else:
-            if tuple(wnp.shape(x)) != tuple(wnp.shape(y)):
-                raise WireError(f"cumulative_trapezoid: x of shape {tuple(wnp.shape(x))} "
-                                f"must be one-dimensional or y's shape "
-                                f"{tuple(wnp.shape(y))}{at(user_location())}")
+        else:  # (as SciPy: x of y's dimensions whose steps broadcast against y's)
+            xs = tuple(wnp.shape(x))
+            steps = xs[:axis] + (xs[axis] - 1,) + xs[axis + 1:] if len(xs) == nd else None
+            try:
+                np.broadcast_shapes(steps, tuple(wnp.shape(lo)))
+            except (TypeError, ValueError):
+                raise WireError(f"cumulative_trapezoid: x of shape {xs} must be "
+                                f"one-dimensional or broadcast against y's shape "
+                                f"{tuple(wnp.shape(y))}{at(user_location())}") from None
             d = wnp.diff(x, axis=axis)
     out = wnp.cumsum(d * (lo + hi) / 2.0, axis=axis)
     if initial is not None:
