@@ -7,11 +7,12 @@ steps in the zoom), step by step, so iterates, counts and statuses are JAX's. Ea
 ``wire.while_loop``, so ``minimize`` runs eagerly and under ``wire.jit`` and ``wire.vmap``
 (over ``x0`` or ``args``). The gradient of ``fun`` comes from ``wire.value_and_grad``.
 
-Two differences from JAX, where JAX's result is wrong: when the line search fails
+Differences from JAX, where JAX's result is wrong: when the line search fails
 (``success`` is False, ``status`` 3 to 5) ``x`` stays at the last accepted point, so ``fun``
 and ``jac`` are ``fun``'s value and gradient at ``x`` (JAX moves ``x`` a full step but reports
-the old value and gradient); and ``tol`` is SciPy's ``gtol`` (JAX ignores it), unless
-``options`` gives ``gtol``.
+the old value and gradient); a trial step where ``fun`` is NaN is too long, as one where it
+rises (JAX compares NaN as false and doubles the step into it: ``-log(x) + x`` from 5 stops
+at 3.4); and ``tol`` is SciPy's ``gtol`` (JAX ignores it), unless ``options`` gives ``gtol``.
 
 >>> import numpy as np
 >>> from wire.scipy.optimize import minimize
@@ -167,7 +168,7 @@ def _zoom(phi_dphi, wolfe_one, wolfe_two, lo, hi, g_0, skip, threshold):
         a_j = wnp.where(~use_cubic & ~use_quad, (s.a_lo + s.a_hi) / 2.0, a_j)
         phi_j, dphi_j, g_j = phi_dphi(a_j)
         s = s._replace(nfev=s.nfev + 1)
-        hi_to_j = wolfe_one(a_j, phi_j) | (phi_j >= s.phi_lo)
+        hi_to_j = wolfe_one(a_j, phi_j) | (phi_j >= s.phi_lo) | wnp.isnan(phi_j)
         star_to_j = wolfe_two(dphi_j) & ~hi_to_j
         hi_to_lo = (dphi_j * (s.a_hi - s.a_lo) >= 0.0) & ~hi_to_j & ~star_to_j
         lo_to_j = ~hi_to_j & ~star_to_j
@@ -217,7 +218,9 @@ def _line_search(fun, xk, pk, phi_0, old_old_fval, gfk, maxiter, c1=1e-4, c2=0.9
         a_i = wnp.where(s.i == 1, start, s.a_i1 * 2.0)
         phi_i, dphi_i, g_i = phi_dphi(a_i)
         s = s._replace(nfev=s.nfev + 1)
-        to_zoom1 = wolfe_one(a_i, phi_i) | ((phi_i >= s.phi_i1) & (s.i > 1))
+        # a NaN value (fun undefined there) is a step too far, as one that rises (JAX
+        # compares NaN as false and doubles the step into it until the search gives up)
+        to_zoom1 = wolfe_one(a_i, phi_i) | ((phi_i >= s.phi_i1) & (s.i > 1)) | wnp.isnan(phi_i)
         to_i = wolfe_two(dphi_i) & ~to_zoom1
         to_zoom2 = (dphi_i >= 0.0) & ~to_zoom1 & ~to_i
         here, before = (a_i, phi_i, dphi_i), (s.a_i1, s.phi_i1, s.dphi_i1)
