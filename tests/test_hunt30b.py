@@ -1,6 +1,10 @@
 """wire.scipy's integrate, signal, interpolate, ndimage and optimize at special inputs,
-against SciPy, JAX and finite differences: odeint's forward-mode derivative at repeated
-output times."""
+against SciPy, JAX and finite differences: odeint at repeated and NaN times, complex and
+empty states, func values that do not match the state, failures under eager transforms;
+direct convolution with an infinite kernel entry, float16/float32 result dtypes,
+convolve2d's fillvalue dtype, fftconvolve's axes; RegularGridInterpolator on a traced
+descending grid; map_coordinates' traced cval; cumulative_trapezoid's edge shapes;
+minimize from an infinite start and across a NaN region."""
 
 import warnings
 
