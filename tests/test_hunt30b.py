@@ -250,7 +250,8 @@ def test_odeint_failures_explained_in_eager_transforms():
     with pytest.raises(wire.WireError, match="mxstep=3"):
         wire.jacfwd(lambda t: wi.odeint(decay, 1.0, t, 1.0, mxstep=3).sum())(t_bad[:2])
     with pytest.raises(wire.WireError, match="NaN or inf"):
-        wire.grad(lambda k: wi.odeint(lambda y, t, k: k * y * y, 1.0, t_bad[:2], k)[-1])(1.0)
+        wire.grad(lambda k: wi.odeint(lambda y, t, k: k * y * wnp.log(1.5 - t), 1.0,
+                                      t_bad[:2], k)[-1])(1.0)
     with pytest.raises(wire.WireError, match="mxstep=20"):
         wire.vmap(lambda k: wi.odeint(decay, 1.0, t_bad[:2], k, mxstep=20))(np.array([1.0, 2e3]))
     assert np.isnan(wire.jit(wire.grad(lambda k: wi.odeint(decay, 1.0, t_bad, k).sum()))(1.0))
