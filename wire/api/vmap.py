@@ -48,8 +48,9 @@ def prefix_axes(spec, td: tree.TreeDef, what: str, path: str = "") -> list:
             f"vmap: {what} entries must be ints, None or containers of them, got "
             f"{type(spec).__name__} {spec!r}{where}{at(user_location())}"
         )
-    kind, aux, kids = found
-    if td.kind != kind or len(kids) != len(td.children) or (aux is not None and aux != td.aux):
+    kind, typ, aux, kids = found
+    if td.kind != kind or typ is not td.type or len(kids) != len(td.children) or \
+            (aux is not None and aux != td.aux):
         raise WireError(
             f"vmap: {what} {spec!r}{where} does not match the structure {td!r} it applies to; "
             f"give an int/None for the whole value or a container of the same shape"
@@ -182,7 +183,7 @@ def _float0_axes(spec, td: tree.TreeDef, size, found=None) -> tree.TreeDef:
         kids = [_float0_axes(spec, c, size, found) for c in td.children]
     else:
         kids = [_float0_axes(s, c, size, found)
-                for s, c in zip(tree._children(spec)[2], td.children)]
+                for s, c in zip(tree._children(spec)[3], td.children)]
     return tree.TreeDef(td.kind, td.type, td.aux, kids)
 
 

@@ -321,7 +321,7 @@ def has_float0(treedef: TreeDef) -> bool:
 
 
 def _children(x):
-    """``(kind, aux, children)`` of a pytree node, or ``None`` for a leaf (for matching a
-    pytree *prefix* such as ``vmap``'s ``in_axes`` against a structure)."""
-    found = node_of(x)
-    return None if found is None else (found[0], found[2], found[3])
+    """``(kind, type, aux, children)`` of a pytree node, or ``None`` for a leaf (for matching
+    a pytree *prefix* such as ``vmap``'s ``in_axes`` against a structure: the type counts, so
+    two namedtuple or dataclass types with the same fields are different nodes)."""
+    return node_of(x)
