@@ -174,7 +174,8 @@ def merge_static(nondiff_argnums, static, dyn) -> tuple:
 def flatten_like(value, treedef) -> list:
     """The leaves of ``value`` in the structure ``treedef``, where a ``None`` in place of a
     subtree stands for its leaves being ``None`` (a zero derivative, as JAX allows);
-    ``None`` if the structures differ otherwise.
+    ``None`` if the structures differ otherwise (a node of another type counts as different:
+    a namedtuple or dataclass with the same fields is not taken by position, as in JAX).
 
     >>> flatten_like((1.0, None), tree.flatten((0.0, {"a": 0.0, "b": 0.0}))[1])
     [1.0, None, None]
@@ -189,8 +190,8 @@ def flatten_like(value, treedef) -> list:
         if vt == td:
             out.extend(leaves)
             return True
-        if td.kind in ("leaf", "none") or vt.kind != td.kind or vt.aux != td.aux \
-                or len(vt.children) != len(td.children):
+        if td.kind in ("leaf", "none") or vt.kind != td.kind or vt.type is not td.type \
+                or vt.aux != td.aux or len(vt.children) != len(td.children):
             return False
         k = 0
         for vc, tc in zip(vt.children, td.children):
