@@ -348,6 +348,10 @@ def integer_pow(x, y: int):
                             f"got {dtype}{list(shape or ())} ** {y}{at(user_location())}")
     if y == 0:
         return wnp.ones_like(x)
+    return _integer_pow(x, y)
+
+
+def _integer_pow(x, y: int):
     n, acc, base = builtins.abs(y), None, x
     while n > 0:  # jax's _integer_pow: the same multiplications in the same order
         if n & 1:
@@ -356,8 +360,20 @@ def integer_pow(x, y: int):
         if n > 0:
             base = base * base
     if y < 0:
-        return wnp.asarray(1, dtype=dtype) / acc
+        return wnp.asarray(1, dtype=wnp.result_type(x)) / acc
     return wnp.copy(x) if acc is x else acc  # a fresh array, never ``x`` itself
+
+
+_integer_pow = custom_jvp(_integer_pow, nondiff_argnums=(1,))
+
+
+@_integer_pow.defjvp
+def _integer_pow_jvp(y, primals, tangents):
+    # JAX's rule, y * x ** (y - 1): the chain rule through the products above met 0 * inf
+    # where x ** y over- or underflows (the derivative of x ** -3 at 0, inf or 1e200 was NaN)
+    (x,), (t,) = primals, tangents
+    d = wnp.ones_like(x) if y == 1 else _integer_pow(x, y - 1) * float(y)
+    return _integer_pow(x, y), t * d
 
 
 def _binary(name: str, kinds: str, jax_kinds: str, impl: Callable, text: str, example: str):

@@ -1,0 +1,41 @@
+"""wire.lax against jax.lax (x64) at special inputs: integer_pow's derivative where the power
+over- or underflows."""
+
+import numpy as np
+import pytest
+
+import wire
+from wire import lax
+
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)
+jlax = jax.lax
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf and 0 on purpose
+
+SPECIAL = np.array([0.0, -0.0, 1e-300, 1e-100, 0.3, -1.7, 1e100, 1e200, np.inf, -np.inf])
+
+
+def _same(got, want, rtol):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=0)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+@pytest.mark.parametrize("y", [-3, -2])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_integer_pow_derivative_where_the_power_overflows(y, dtype):
+    # JAX's rule y * x ** (y - 1); the chain rule through the repeated squaring met 0 * inf:
+    # d/dx x ** -3 at 0, 1e-300, 1e200 and inf was NaN (the truth -inf, -inf, -0.0, -0.0)
+    x = SPECIAL.astype(dtype)
+    rtol = 1e-13 if dtype == np.float64 else 1e-5
+    jf = lambda v: jlax.integer_pow(v, y)  # noqa: E731
+    want1 = jax.vmap(jax.grad(jf))(x)
+    want2 = jax.vmap(jax.grad(jax.grad(jf)))(x)
+    f = lambda v: lax.integer_pow(v, y)  # noqa: E731
+    _same(wire.vmap(wire.grad(f))(x), want1, rtol)
+    _same(wire.jit(wire.vmap(wire.grad(f)))(x), want1, rtol)
+    _same(wire.vmap(wire.grad(wire.grad(f)))(x), want2, rtol)
+    # the values keep JAX's roundings
+    np.testing.assert_array_equal(lax.integer_pow(x, y), jlax.integer_pow(x, y))
