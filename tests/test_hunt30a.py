@@ -39,3 +39,20 @@ def test_integer_pow_derivative_where_the_power_overflows(y, dtype):
     _same(wire.vmap(wire.grad(wire.grad(f)))(x), want2, rtol)
     # the values keep JAX's roundings
     np.testing.assert_array_equal(lax.integer_pow(x, y), jlax.integer_pow(x, y))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int32, np.uint32, np.int64])
+def test_full_of_a_float_into_integers_converts_as_xla(dtype):
+    # full and full_like cast with NumPy, undefined for NaN, inf and out-of-range values:
+    # full((2,), inf, int8) was [0, 0], full((2,), -3.7, uint8) [253, 253], full((2,), nan,
+    # int32) INT_MIN; JAX converts as convert_element_type: truncated, NaN 0, saturated
+    values = [np.nan, np.inf, -np.inf, 1e20, -1e20, 300.0, 255.5, -3.7, 3.7, -0.0]
+    for v in values:
+        want = jlax.full((3,), v, dtype)
+        for got in (lax.full((3,), v, dtype), lax.full_like(np.zeros(3, dtype), v),
+                    lax.full((3,), np.array(v), dtype),
+                    wire.jit(lambda f: lax.full((3,), f, dtype))(v)):
+            np.testing.assert_array_equal(got, want)
+            assert got.dtype == want.dtype
+        np.testing.assert_array_equal(lax.full((3,), v, dtype),
+                                      lax.convert_element_type(np.full(3, v), dtype))

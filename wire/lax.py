@@ -2215,15 +2215,24 @@ def iota(dtype, size: int):
 
 
 def full(shape, fill_value, dtype=None):
-    """An array of ``shape`` holding ``fill_value`` (of ``dtype``, else of the value's).
+    """An array of ``shape`` holding ``fill_value`` (of ``dtype``, else of the value's),
+    converted as :func:`convert_element_type` converts (a float into an integer dtype:
+    truncated, NaN 0, out of range the nearest bound, as JAX's).
 
     >>> import numpy as np
     >>> from wire import lax
     >>> lax.full((2,), 3, np.float32)
     array([3., 3.], dtype=float32)
+    >>> lax.full((2,), np.inf, np.uint8)
+    array([255, 255], dtype=uint8)
     """
     shape = _ints("full", "shape", shape)
-    dtype = _aval(fill_value, "full")[1] if dtype is None else np.dtype(dtype)
+    value_dtype = _aval(fill_value, "full")[1]
+    dtype = value_dtype if dtype is None else np.dtype(dtype)
+    if value_dtype.kind == "f" and dtype.kind in "iu":
+        # NumPy's cast of NaN, inf or an out-of-range float is undefined (full(s, inf, int8)
+        # was 0, full(s, -3.7, uint8) 253); XLA's conversion saturates
+        fill_value = convert_element_type(fill_value, dtype)
     return wnp.full(shape, fill_value, dtype)
 
 
