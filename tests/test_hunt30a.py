@@ -56,3 +56,18 @@ def test_full_of_a_float_into_integers_converts_as_xla(dtype):
             assert got.dtype == want.dtype
         np.testing.assert_array_equal(lax.full((3,), v, dtype),
                                       lax.convert_element_type(np.full(3, v), dtype))
+
+
+@pytest.mark.parametrize("init", [2.5, np.float32(-0.5), 1e10, 300, -1])
+def test_reduce_init_not_of_the_operands_dtype_raises(init):
+    # a concrete init was cast with NumPy: 2.5 summed int32 windows from 2, 1e10 from
+    # -2147483648, 300 uint8 ones from 44 (JAX refuses an init of another dtype)
+    x = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    with pytest.raises(TypeError):
+        jlax.reduce(x, init, jlax.max, (1,))
+    with pytest.raises(wire.WireTypeError, match="init value"):
+        lax.reduce_window(x, init, lax.add, (1, 2), (1, 1), "SAME")
+    with pytest.raises(wire.WireTypeError, match="init value"):
+        lax.reduce(x, init, lax.max, (1,))
+    # a value the dtype holds exactly is taken as before
+    np.testing.assert_array_equal(lax.reduce(x, 2.0, lax.add, (1,)), [5, 14])

@@ -1538,10 +1538,16 @@ def _cast_init(name: str, v, dtype):
     a = np.asarray(v)
     if a.dtype == dtype or a.dtype.kind not in "biuf" or dtype.kind not in "biuf":
         return v
-    if dtype.kind in "biu" and a.dtype.kind == "f" and not np.isfinite(a).all():
-        raise WireTypeError(f"lax.{name}: the init value {v!r} has no {dtype} value"
-                            f"{at(user_location(4))}")
-    return a.astype(dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = a.astype(dtype)
+        # a fraction, NaN, inf or a value out of the integer range: NumPy's cast truncates or
+        # wraps (an init of 2.5 summed int32 windows from 2, one of 1e10 from -2147483648);
+        # JAX refuses any init not of the operand's dtype but a reduction's identity
+        lossy = dtype.kind in "biu" and not np.all(out == a)
+    if lossy:
+        raise WireTypeError(f"lax.{name}: the init value {v!r} has no {dtype} value; give "
+                            f"one of the operand's dtype{at(user_location(4))}")
+    return out
 
 
 def _apply(name: str, computation, treedef, accs, xs, dtypes):
