@@ -71,3 +71,22 @@ def test_reduce_init_not_of_the_operands_dtype_raises(init):
         lax.reduce(x, init, lax.max, (1,))
     # a value the dtype holds exactly is taken as before
     np.testing.assert_array_equal(lax.reduce(x, 2.0, lax.add, (1,)), [5, 14])
+
+
+def test_branch_returning_a_python_int_its_typed_sibling_cannot_hold():
+    # the Python number took the other branch's dtype by a cast: switch(1, [int8, 300])
+    # was 44, cond(True, uint8, -1) 255 (NumPy's promotion raises; JAX refuses the branches)
+    with pytest.raises(TypeError):
+        jlax.switch(1, [lambda: np.int8(1), lambda: 300])
+    for index in (0, 1):  # raised whichever branch is taken, as the types are the same
+        with pytest.raises(wire.WireOverflowError, match="300"):
+            lax.switch(index, [lambda: np.int8(1), lambda: 300])
+    with pytest.raises(wire.WireOverflowError, match="-1"):
+        lax.cond(False, lambda: np.uint8(1), lambda: -1)
+    f = wire.jit(lambda n: lax.cond(n > 0, lambda: np.int8(1), lambda: n))
+    with pytest.raises(wire.WireOverflowError, match="300"):
+        f(300)
+    # a Python int the dtype holds still takes it
+    got = lax.cond(False, lambda: (np.uint8(1), 2.0), lambda: (255, np.float32(3)))
+    assert got[0] == 255 and got[0].dtype == np.uint8 and got[1].dtype == np.float32
+    assert f(-3) == -3 and f(-3).dtype == np.int8

@@ -35,6 +35,7 @@ from ..core import _ARRAY_TYPES, Tracer, TraceTag, WeakTracer, flat_avals, to_no
 from ..core.locations import current_table, recording, site
 from ..core.tracer import (
     IntRanges, check_leaks, current_trace, open_trace, remember_int_span, tracer_int_span,
+    weak_int_range,
 )
 from ..higher_order.carry_ranges import (
     I64, carry_ranges, carry_spans, restrict, tracked_spans,
@@ -361,7 +362,7 @@ def _branches(fns, operands, what: str):
             weak_out[k] = [_is_weak(o) or isinstance(o, WeakTracer) for o in leaves_]
             if cast is None:
                 return out
-            return tree.unflatten(tree_, [o if d is None else convert(o, d)
+            return tree.unflatten(tree_, [o if d is None else convert(_fits(o, d, what), d)
                                           for o, d in zip(leaves_, cast)])
 
         return branch
@@ -400,6 +401,31 @@ def _branches(fns, operands, what: str):
             u_avals + avals,
         ))
     return tuple(graphs), union + leaves, tree0
+
+
+def _fits(o, dtype, what: str):
+    """The weakly typed branch output ``o`` (a Python int, or a weakly typed tracer of a
+    known range), checked to fit the integer ``dtype`` the typed branches give it: a cast
+    would wrap it (``switch(1, [lambda: np.int8(1), lambda: 300])`` was 44), where NumPy's
+    promotion raises and JAX refuses the branches."""
+    if dtype.kind not in "iu" or isinstance(o, bool):
+        return o
+    info = np.iinfo(dtype)
+    if isinstance(o, Tracer):
+        span = weak_int_range(o, (int(info.min), int(info.max)))
+        lo, hi, value = span if span is not None else (info.min, info.max, None)
+    elif isinstance(o, int):
+        lo = hi = value = o
+    else:
+        return o
+    if lo < info.min or hi > info.max:
+        shown = f"Python integer {value}" if value is not None else \
+            f"a Python integer in [{lo}, {hi}]"
+        raise WireOverflowError(
+            f"{what}: a branch returns the {shown}, out of bounds for {dtype}, the dtype "
+            f"another branch returns there (as NumPy raises for a Python int meeting an "
+            f"array it does not fit){at(user_location())}; return arrays of one dtype")
+    return o
 
 
 def _weak_casts(traced, weak_out):
