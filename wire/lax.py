@@ -1235,15 +1235,31 @@ def _cum_extreme(which: str):
     return impl
 
 
+def _running(fn):
+    """``fn`` (NumPy's cumsum or cumprod) in the operand's dtype, but a float narrower than
+    float64 accumulated in float64 and each result rounded once: run left to right in
+    float16 or float32, the rounding error grows with the length (the cumsum of 3000 float16
+    0.1s ended at 256, its truth 299.9; of 1e5 float32 0.1s at 9998.6), where XLA's
+    reduction tree stays within a few roundings."""
+    def impl(x, axis):
+        dtype = wnp.result_type(x)
+        if dtype.kind == "f" and dtype.itemsize < 8:
+            return fn(x, axis=axis, dtype=np.float64).astype(dtype)
+        return fn(x, axis=axis, dtype=dtype)
+
+    return impl
+
+
 cumsum = _cumulative("cumsum", "iuf",
-                     lambda x, a: _plus_zero(wnp.cumsum(x, axis=a, dtype=x.dtype), x.dtype,
-                                             x.shape[a]),
+                     lambda x, a: _plus_zero(_running(wnp.cumsum)(x, a), x.dtype, x.shape[a]),
                      "Running sums along ``axis`` (from the end with ``reverse``; ``+0.0`` "
-                     "where only ``-0.0`` came before, as XLA's).",
+                     "where only ``-0.0`` came before, as XLA's). float16 and float32 sums "
+                     "are accumulated in float64, each rounded once.",
                      ">>> lax.cumsum(np.array([1.0, 2.0, 3.0]), reverse=True)\n"
                      "array([6., 5., 3.])")
-cumprod = _cumulative("cumprod", "iuf", lambda x, a: wnp.cumprod(x, axis=a, dtype=x.dtype),
-                      "Running products along ``axis``.",
+cumprod = _cumulative("cumprod", "iuf", _running(wnp.cumprod),
+                      "Running products along ``axis`` (float16 and float32 ones accumulated "
+                      "in float64, each rounded once).",
                       ">>> lax.cumprod(np.array([1.0, 2.0, 3.0]))\narray([1., 2., 6.])")
 cummax = _cumulative("cummax", "iuf", _cum_extreme("max"),
                      "Running maxima along ``axis`` (:func:`max`'s rules for NaN and zeros).",
