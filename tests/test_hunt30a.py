@@ -112,3 +112,27 @@ def test_cumsum_cumprod_in_narrow_floats_stay_accurate(reverse):
     p = np.full(100, 1.01, np.float16)
     np.testing.assert_allclose(lax.cumprod(p, reverse=reverse)[0 if reverse else -1],
                                np.prod(p.astype(np.float64)), rtol=1e-3)
+
+
+def test_sum_and_product_pools_in_narrow_floats_stay_accurate():
+    # the windows were folded in the operand's dtype: a float16 sum pool of 3000 ones was
+    # 2048 (2048 + 1 rounds back to 2048; JAX 3000), of 3000 0.1s 256 (the truth 299.9)
+    ones = np.ones(3000, np.float16)
+    for L in (jlax, lax):
+        assert L.reduce_window(ones, np.float16(0), L.add, (3000,), (1,), "VALID")[0] == 3000
+    got = lax.reduce_window(np.full(3000, 0.1, np.float16), np.float16(0), lax.add, (3000,),
+                            (1,), "VALID")
+    assert got.dtype == np.float16 and got[0] == np.float16(299.9)
+    y = np.random.default_rng(1).normal(1000.0, 1.0, 2100).astype(np.float32)
+    truth = np.convolve(y.astype(np.float64), np.ones(2000), "valid")
+    f = lambda v, n=2000: lax.reduce_window(v, np.float32(0), lax.add, (n,), (1,),  # noqa: E731
+                                            "VALID")
+    np.testing.assert_allclose(f(y), truth, rtol=1e-7)
+    g = wire.jit(wire.grad(lambda v: f(v, 30).sum()))(y[:40])
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g, jax.grad(lambda v: jlax.reduce_window(
+        v, np.float32(0), jlax.add, (30,), (1,), "VALID").sum())(y[:40]))
+    p = np.full(100, 1.01, np.float16)
+    np.testing.assert_allclose(lax.reduce_window(p, np.float16(1), lax.mul, (100,), (1,),
+                                                 "VALID"), [np.prod(p.astype(float))],
+                               rtol=1e-3)

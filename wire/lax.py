@@ -1760,6 +1760,16 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions,
         # a pool: padding and holes hold the identity, and the fold starts from the first
         # element of the window (XLA's sum of one -0.0 is -0.0)
         slices = per_op[0][0]
+        wide = monoid[0] in ("add", "mul") and dtypes[0].kind == "f" and \
+            dtypes[0].itemsize < 8
+        if wide:
+            # a sum or product of float16 / float32 windows accumulated in float64 and
+            # rounded once: folded in the narrow dtype it drifted with the window's size
+            # (a float16 sum pool of 3000 ones was 2048, JAX's 3000)
+            value = slices[0].astype(np.float64)
+            for s in slices[1:]:
+                value = computation(value, s.astype(np.float64))
+            return tree.unflatten(treedef, [value.astype(dtypes[0])])
         value = slices[0]
         for s in slices[1:]:
             value = computation(value, s)
