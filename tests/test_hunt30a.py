@@ -136,3 +136,25 @@ def test_sum_and_product_pools_in_narrow_floats_stay_accurate():
     np.testing.assert_allclose(lax.reduce_window(p, np.float16(1), lax.mul, (100,), (1,),
                                                  "VALID"), [np.prod(p.astype(float))],
                                rtol=1e-3)
+
+
+def test_gather_fill_value_converts_as_full():
+    # a float fill_value for an integer operand was NumPy's asarray: NaN raised a bare
+    # ValueError, inf and -3.7 (into uint8) a bare OverflowError; now converted as lax.full
+    # and convert_element_type convert (JAX's own casts here are NumPy's, undefined)
+    x = np.arange(10, dtype=np.int32).reshape(2, 5)
+    idx = np.array([[1], [2]], np.int32)
+    dn = lax.GatherDimensionNumbers(offset_dims=(1,), collapsed_slice_dims=(0,),
+                                    start_index_map=(0,))
+    for fill, want in [(np.nan, 0), (np.inf, 2**31 - 1), (-np.inf, -2**31), (2.7, 2)]:
+        got = lax.gather(x, idx, dn, (1, 5), mode="fill", fill_value=fill)
+        np.testing.assert_array_equal(got, [[5, 6, 7, 8, 9], [want] * 5])
+    got = lax.gather(x.astype(np.uint8), idx, dn, (1, 5), mode="fill", fill_value=-3.7)
+    np.testing.assert_array_equal(got[1], [0] * 5)
+    with pytest.raises(wire.WireOverflowError):
+        lax.gather(x.astype(np.uint8), idx, dn, (1, 5), mode="fill", fill_value=300)
+    # the defaults are JAX's
+    np.testing.assert_array_equal(lax.gather(x, idx, dn, (1, 5), mode="fill"),
+                                  jlax.gather(x, idx, jlax.GatherDimensionNumbers(
+                                      offset_dims=(1,), collapsed_slice_dims=(0,),
+                                      start_index_map=(0,)), (1, 5), mode="fill"))

@@ -2889,6 +2889,11 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
     if fill and fill_value is None:
         fill_value = (np.nan if dtype.kind in "fc" else np.iinfo(dtype).min if dtype.kind == "i"
                       else np.iinfo(dtype).max if dtype.kind == "u" else True)
+    if fill:
+        # converted as lax.full converts (a float into integers saturates, NaN is 0; a Python
+        # int out of range raises): NumPy's asarray raised a bare ValueError for NaN and
+        # OverflowError for inf or -3.7 into uint8
+        fill_value = full((), fill_value, dtype)
     bpos = [p for p in range(out_rank) if p not in offset]
     window = [d for d in range(rank) if d not in collapsed and d not in obd]
     out_shape = [0] * out_rank
@@ -2921,7 +2926,7 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
             index.append(i if not isinstance(i, int) else np.zeros((1,) * out_rank, np.int64))
         y = wnp.broadcast_to(to_tracer(x)[tuple(index)], out_shape)
         if ok is not None:
-            y = wnp.where(ok, y, np.asarray(fill_value, dtype))
+            y = wnp.where(ok, y, fill_value)
         return y
 
     return _eager(run, operand, start_indices)
