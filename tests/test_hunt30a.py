@@ -158,3 +158,16 @@ def test_gather_fill_value_converts_as_full():
                                   jlax.gather(x, idx, jlax.GatherDimensionNumbers(
                                       offset_dims=(1,), collapsed_slice_dims=(0,),
                                       start_index_map=(0,)), (1, 5), mode="fill"))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sum_pool_of_negative_zeros_is_positive_zero(dtype):
+    # XLA's window sums start from +0.0: a window of -0.0s sums to +0.0 (of one element, to
+    # -0.0, a trivial window); wire's fold started from the window's first element: -0.0
+    x = np.array([[-0.0, -0.0, -0.0, 1.0]], dtype)
+    for args in [(np.array(0, dtype), (1, 2), (1, 1), "VALID"),
+                 (np.array(-0.0, dtype), (1, 2), (1, 1), "SAME"),
+                 (np.array(0, dtype), (1, 1), (1, 1), "VALID")]:
+        want = jlax.reduce_window(x, args[0], jlax.add, *args[1:])
+        got = lax.reduce_window(x, args[0], lax.add, *args[1:])
+        _same(got, want, 0)

@@ -1769,10 +1769,13 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions,
             value = slices[0].astype(np.float64)
             for s in slices[1:]:
                 value = computation(value, s.astype(np.float64))
-            return tree.unflatten(treedef, [value.astype(dtypes[0])])
-        value = slices[0]
-        for s in slices[1:]:
-            value = computation(value, s)
+            value = value.astype(dtypes[0])
+        else:
+            value = slices[0]
+            for s in slices[1:]:
+                value = computation(value, s)
+        if monoid[0] == "add":  # a window of -0.0s sums to +0.0 in XLA (of one, to -0.0)
+            value = _plus_zero(value, dtypes[0], len(slices))
         if monoid[0] in ("max", "min") and dtypes[0].kind == "f":
             value = _chosen(monoid[0], slices, value)
         return tree.unflatten(treedef, [value])
