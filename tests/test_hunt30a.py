@@ -171,3 +171,16 @@ def test_sum_pool_of_negative_zeros_is_positive_zero(dtype):
         want = jlax.reduce_window(x, args[0], jlax.add, *args[1:])
         got = lax.reduce_window(x, args[0], lax.add, *args[1:])
         _same(got, want, 0)
+
+
+def test_in_dim_functions_take_a_negative_axis():
+    # JAX counts a negative axis of the *_in_dim functions from the end; wire raised
+    # WireIndexError ("axes (-1,) must be in 0 .. 1")
+    a = np.arange(6.0).reshape(2, 3)
+    for name, args in [("slice_in_dim", (a, 1, 3, 1, -1)), ("index_in_dim", (a, 1, -1)),
+                       ("dynamic_slice_in_dim", (a, 1, 2, -1)),
+                       ("dynamic_index_in_dim", (a, 1, -1, False)),
+                       ("dynamic_update_slice_in_dim", (a, np.ones((2, 1)), 1, -1)),
+                       ("dynamic_update_index_in_dim", (a, np.ones(2), 1, -1)),
+                       ("dynamic_update_index_in_dim", (a, np.ones(3), 0, -2))]:
+        np.testing.assert_array_equal(getattr(lax, name)(*args), getattr(jlax, name)(*args))

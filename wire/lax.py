@@ -1104,6 +1104,14 @@ def _axes(name: str, shape, axes) -> tuple:
     return axes
 
 
+def _dim(name: str, shape, axis) -> int:
+    """The one ``axis`` of an ``*_in_dim`` function, a negative one counted from the end (as
+    JAX's ``canonicalize_axis``)."""
+    if isinstance(axis, (int, np.integer)) and -len(shape) <= axis < 0:
+        axis = int(axis) + len(shape)
+    return _axes(name, shape, (axis,))[0]
+
+
 def _reduce(name: str, kinds: str, impl: Callable, text: str, example: str,
             jax_kinds: str = "c"):
     def fn(operand, axes):
@@ -1997,7 +2005,7 @@ def slice_in_dim(operand, start_index, limit_index, stride: int = 1, axis: int =
     array([2., 4.])
     """
     shape = _shape_of("slice_in_dim", operand)
-    (axis,) = _axes("slice_in_dim", shape, (axis,))
+    axis = _dim("slice_in_dim", shape, axis)
     n = shape[axis]
     lo = 0 if start_index is None else _ints("slice_in_dim", "start_index", (start_index,))[0]
     hi = n if limit_index is None else _ints("slice_in_dim", "limit_index", (limit_index,))[0]
@@ -2017,7 +2025,7 @@ def index_in_dim(operand, index: int, axis: int = 0, keepdims: bool = True):
     array([2., 5.])
     """
     shape = _shape_of("index_in_dim", operand)
-    (axis,) = _axes("index_in_dim", shape, (axis,))
+    axis = _dim("index_in_dim", shape, axis)
     (i,) = _ints("index_in_dim", "index", (index,))
     n = shape[axis]
     if not -n <= i < n:
@@ -2129,7 +2137,7 @@ def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0, *
            [4., 5.]])
     """
     shape = _shape_of("dynamic_slice_in_dim", operand)
-    (axis,) = _axes("dynamic_slice_in_dim", shape, (axis,))
+    axis = _dim("dynamic_slice_in_dim", shape, axis)
     starts = [0] * len(shape)
     starts[axis] = start_index
     sizes = list(shape)
@@ -2152,7 +2160,7 @@ def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True, *
                                allow_negative_indices=allow_negative_indices)
     if keepdims:
         return out
-    return squeeze(out, (_axes("dynamic_index_in_dim", _shape_of("", operand), (axis,))[0],))
+    return squeeze(out, (_dim("dynamic_index_in_dim", _shape_of("", operand), axis),))
 
 
 def pad(operand, padding_value, padding_config):
@@ -3414,7 +3422,7 @@ def dynamic_update_slice_in_dim(operand, update, start_index, axis: int, *,
     array([0., 0., 1., 1.])
     """
     shape = _shape_of("dynamic_update_slice_in_dim", operand)
-    (axis,) = _axes("dynamic_update_slice_in_dim", shape, (axis,))
+    axis = _dim("dynamic_update_slice_in_dim", shape, axis)
     start = start_index
     starts = [np.zeros((), np.asarray(start).dtype if not isinstance(start, Tracer)
                        else start.dtype)] * len(shape)
@@ -3435,7 +3443,7 @@ def dynamic_update_index_in_dim(operand, update, index, axis: int, *,
            [1., 1.]])
     """
     shape = _shape_of("dynamic_update_index_in_dim", operand)
-    (axis,) = _axes("dynamic_update_index_in_dim", shape, (axis,))
+    axis = _dim("dynamic_update_index_in_dim", shape, axis)
     ushape = _aval(update, "dynamic_update_index_in_dim")[0]
     if ushape is not None and len(ushape) == len(shape) - 1:
         update = expand_dims(update, (axis,))
