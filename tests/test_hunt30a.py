@@ -184,3 +184,24 @@ def test_in_dim_functions_take_a_negative_axis():
                        ("dynamic_update_index_in_dim", (a, np.ones(2), 1, -1)),
                        ("dynamic_update_index_in_dim", (a, np.ones(3), 0, -2))]:
         np.testing.assert_array_equal(getattr(lax, name)(*args), getattr(jlax, name)(*args))
+
+
+def test_reductions_in_narrow_floats_stay_accurate():
+    # reduce_sum / reduce_prod (and lax.reduce with add or mul) folded float16 and float32
+    # in their dtype: the float16 sum of 3000 ones was 2048 (JAX 3000), the float32 sum of
+    # 1e5 0.1s down a column 9998.557 (JAX 10000.002, the truth 10000.00015)
+    h = np.ones((3000, 2), np.float16)
+    for got in (lax.reduce_sum(h, (0,)), lax.reduce(h, np.float16(0), lax.add, (0,)),
+                lax.reduce_sum(h.T, (1,)), wire.jit(lambda v: lax.reduce_sum(v, (0,)))(h)):
+        assert got.dtype == np.float16
+        np.testing.assert_array_equal(got, [3000, 3000])
+    np.testing.assert_array_equal(jlax.reduce_sum(h, (0,)), [3000, 3000])
+    f = np.full((100_000, 2), 0.1, np.float32)
+    truth = np.sum(f.astype(np.float64), 0)
+    np.testing.assert_allclose(lax.reduce_sum(f, (0,)), truth, rtol=1e-7)
+    p = np.random.default_rng(2).uniform(0.999, 1.001, 100_000).astype(np.float32)
+    np.testing.assert_allclose(lax.reduce_prod(p, (0,)), np.prod(p.astype(np.float64)),
+                               rtol=1e-7)
+    g = wire.grad(lambda v: lax.reduce_sum(v * v, (0,)))(np.arange(3, dtype=np.float32))
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g, [0, 2, 4])

@@ -1112,6 +1112,21 @@ def _dim(name: str, shape, axis) -> int:
     return _axes(name, shape, (axis,))[0]
 
 
+def _widened(fn):
+    """``fn`` (NumPy's sum, prod, cumsum or cumprod) in the operand's dtype, but a float
+    narrower than float64 accumulated in float64 and each result rounded once: folded in
+    float16 or float32 the rounding error grows with the length (the sum of 3000 float16
+    ones was 2048; the cumsum of 1e5 float32 0.1s ended at 9998.6), where XLA accumulates
+    float16 in float32 along a reduction tree (3000; 10000.002)."""
+    def impl(x, axis):
+        dtype = wnp.result_type(x)
+        if dtype.kind == "f" and dtype.itemsize < 8:
+            return fn(x, axis=axis, dtype=np.float64).astype(dtype)
+        return fn(x, axis=axis, dtype=dtype)
+
+    return impl
+
+
 def _reduce(name: str, kinds: str, impl: Callable, text: str, example: str,
             jax_kinds: str = "c"):
     def fn(operand, axes):
@@ -1157,12 +1172,13 @@ def _count(shape, axes) -> int:
 
 
 reduce_sum = _reduce("reduce_sum", "iuf", lambda x, a, s, d: _plus_zero(
-                         wnp.sum(x, axis=a, dtype=d), d, _count(s, a)),
-                     "The sum over ``axes`` (of the operand's dtype; a sum of ``-0.0`` is "
-                     "``+0.0``, as XLA's).",
+                         _widened(wnp.sum)(x, a), d, _count(s, a)),
+                     "The sum over ``axes`` (of the operand's dtype, float16 and float32 "
+                     "accumulated in float64; a sum of ``-0.0`` is ``+0.0``, as XLA's).",
                      ">>> lax.reduce_sum(np.ones((2, 3)), (0, 1))\narray(6.)")
-reduce_prod = _reduce("reduce_prod", "iuf", lambda x, a, s, d: wnp.prod(x, axis=a, dtype=d),
-                      "The product over ``axes``.",
+reduce_prod = _reduce("reduce_prod", "iuf", lambda x, a, s, d: _widened(wnp.prod)(x, a),
+                      "The product over ``axes`` (float16 and float32 accumulated in "
+                      "float64).",
                       ">>> lax.reduce_prod(np.array([[2.0, 3.0]]), (1,))\narray([6.])")
 reduce_max = _reduce("reduce_max", "buif", _extreme("max"),
                      "The largest element over ``axes``: NaN if any is NaN, ``-inf`` (the "
@@ -1243,29 +1259,14 @@ def _cum_extreme(which: str):
     return impl
 
 
-def _running(fn):
-    """``fn`` (NumPy's cumsum or cumprod) in the operand's dtype, but a float narrower than
-    float64 accumulated in float64 and each result rounded once: run left to right in
-    float16 or float32, the rounding error grows with the length (the cumsum of 3000 float16
-    0.1s ended at 256, its truth 299.9; of 1e5 float32 0.1s at 9998.6), where XLA's
-    reduction tree stays within a few roundings."""
-    def impl(x, axis):
-        dtype = wnp.result_type(x)
-        if dtype.kind == "f" and dtype.itemsize < 8:
-            return fn(x, axis=axis, dtype=np.float64).astype(dtype)
-        return fn(x, axis=axis, dtype=dtype)
-
-    return impl
-
-
 cumsum = _cumulative("cumsum", "iuf",
-                     lambda x, a: _plus_zero(_running(wnp.cumsum)(x, a), x.dtype, x.shape[a]),
+                     lambda x, a: _plus_zero(_widened(wnp.cumsum)(x, a), x.dtype, x.shape[a]),
                      "Running sums along ``axis`` (from the end with ``reverse``; ``+0.0`` "
                      "where only ``-0.0`` came before, as XLA's). float16 and float32 sums "
                      "are accumulated in float64, each rounded once.",
                      ">>> lax.cumsum(np.array([1.0, 2.0, 3.0]), reverse=True)\n"
                      "array([6., 5., 3.])")
-cumprod = _cumulative("cumprod", "iuf", _running(wnp.cumprod),
+cumprod = _cumulative("cumprod", "iuf", _widened(wnp.cumprod),
                       "Running products along ``axis`` (float16 and float32 ones accumulated "
                       "in float64, each rounded once).",
                       ">>> lax.cumprod(np.array([1.0, 2.0, 3.0]))\narray([1., 2., 6.])")
