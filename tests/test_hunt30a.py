@@ -205,3 +205,22 @@ def test_reductions_in_narrow_floats_stay_accurate():
     g = wire.grad(lambda v: lax.reduce_sum(v * v, (0,)))(np.arange(3, dtype=np.float32))
     assert g.dtype == np.float32
     np.testing.assert_array_equal(g, [0, 2, 4])
+
+
+def test_python_int_carry_out_of_the_dtype_it_takes():
+    # a Python-int init that the body turns into int8 (c + an int8 x) was cast: eagerly a
+    # bare OverflowError, under jit a silent wrap (scan from 300 over int8 ones gave 47, as
+    # JAX's weak types do); NumPy's promotion raises, so wire raises WireOverflowError
+    xs = np.ones(3, np.int8)
+    body = lambda c, x: (c + x, c)  # noqa: E731
+    with pytest.raises(wire.WireOverflowError, match="300"):
+        lax.scan(body, 300, xs)
+    with pytest.raises(wire.WireOverflowError, match="-1"):
+        lax.scan(body, -1, xs.astype(np.uint8))
+    f = wire.jit(lambda c0: lax.scan(body, c0, xs))
+    with pytest.raises(wire.WireOverflowError, match="300"):
+        f(300)
+    with pytest.raises(wire.WireOverflowError):
+        lax.fori_loop(0, 3, lambda i, c: c + np.int8(1), 300)
+    got = f(100)  # in range: as before, int8 from then on
+    assert got[0] == 103 and got[0].dtype == np.int8

@@ -222,7 +222,9 @@ def _trace_carry(body, leaves, avals, in_tree, n, what: str, out_avals, extra=()
             if i in weak and got.shape == a.shape and got.dtype != a.dtype:
                 dtype = np.result_type(got.dtype, _PYTHON_KIND.get(a.dtype.kind, 0))
                 if dtype != a.dtype:
-                    x = leaves[i]
+                    # a Python-int init out of the dtype's range raises as NumPy's promotion
+                    # (eagerly a bare OverflowError, under jit a cast that wrapped 300 to 44)
+                    x = _fits(leaves[i], dtype, what, "the initial carry is")
                     leaves[i] = (convert(x, dtype) if isinstance(x, Tracer)
                                  else np.asarray(x, dtype))
                     avals[i] = Aval(a.shape, dtype)
@@ -403,11 +405,12 @@ def _branches(fns, operands, what: str):
     return tuple(graphs), union + leaves, tree0
 
 
-def _fits(o, dtype, what: str):
-    """The weakly typed branch output ``o`` (a Python int, or a weakly typed tracer of a
-    known range), checked to fit the integer ``dtype`` the typed branches give it: a cast
-    would wrap it (``switch(1, [lambda: np.int8(1), lambda: 300])`` was 44), where NumPy's
-    promotion raises and JAX refuses the branches."""
+def _fits(o, dtype, what: str, role: str = "a branch returns"):
+    """The weakly typed ``o`` (a Python int, or a weakly typed tracer of a known range) — a
+    branch's output, or a loop's initial carry (``role``) — checked to fit the integer
+    ``dtype`` the typed branches or the loop body give it: a cast would wrap it
+    (``switch(1, [lambda: np.int8(1), lambda: 300])`` was 44), where NumPy's promotion
+    raises (and JAX refuses the branches)."""
     if dtype.kind not in "iu" or isinstance(o, bool):
         return o
     info = np.iinfo(dtype)
@@ -422,9 +425,9 @@ def _fits(o, dtype, what: str):
         shown = f"Python integer {value}" if value is not None else \
             f"a Python integer in [{lo}, {hi}]"
         raise WireOverflowError(
-            f"{what}: a branch returns the {shown}, out of bounds for {dtype}, the dtype "
-            f"another branch returns there (as NumPy raises for a Python int meeting an "
-            f"array it does not fit){at(user_location())}; return arrays of one dtype")
+            f"{what}: {role} the {shown}, out of bounds for {dtype}, the dtype it takes "
+            f"there (as NumPy raises for a Python int meeting an array it does not fit)"
+            f"{at(user_location())}; give it a NumPy dtype that holds it")
     return o
 
 
