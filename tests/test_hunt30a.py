@@ -224,3 +224,17 @@ def test_python_int_carry_out_of_the_dtype_it_takes():
         lax.fori_loop(0, 3, lambda i, c: c + np.int8(1), 300)
     got = f(100)  # in range: as before, int8 from then on
     assert got[0] == 103 and got[0].dtype == np.int8
+
+
+def test_sum_of_one_negative_zero_is_negative_zero():
+    # XLA keeps a one-term sum as it is; NumPy's sum (which wire called) starts from +0.0:
+    # reduce_sum([-0.0], (0,)) was 0.0, JAX's -0.0 (two or more -0.0s sum to +0.0 in both)
+    for x, axes in [(np.array([-0.0]), (0,)), (np.array([[-0.0], [-0.0]]), (1,)),
+                    (np.array([[-0.0], [-0.0]]), (0, 1)), (np.array([[-0.0, 1.0]]), (0,))]:
+        _same(lax.reduce_sum(x, axes), jlax.reduce_sum(x, axes), 0)
+        _same(wire.jit(lambda v: lax.reduce_sum(v, axes))(x), jlax.reduce_sum(x, axes), 0)
+    _same(lax.reduce(np.array([-0.0]), 0.0, lax.add, (0,)), np.array(-0.0), 0)
+    x = np.array([[-0.0, 1.0]])
+    out = lax.reduce_sum(x, (0,))
+    out[1] = 5.0  # a fresh array, not a view of x
+    assert x[0, 1] == 1.0

@@ -1171,10 +1171,11 @@ def _count(shape, axes) -> int:
     return int(np.prod([shape[a] for a in axes], dtype=np.int64))
 
 
-reduce_sum = _reduce("reduce_sum", "iuf", lambda x, a, s, d: _plus_zero(
-                         _widened(wnp.sum)(x, a), d, _count(s, a)),
+reduce_sum = _reduce("reduce_sum", "iuf", lambda x, a, s, d: wnp.squeeze(x, a) if _count(
+                         s, a) == 1 else _plus_zero(_widened(wnp.sum)(x, a), d, _count(s, a)),
                      "The sum over ``axes`` (of the operand's dtype, float16 and float32 "
-                     "accumulated in float64; a sum of ``-0.0`` is ``+0.0``, as XLA's).",
+                     "accumulated in float64; a sum of two or more ``-0.0`` is ``+0.0``, of "
+                     "one ``-0.0``, as XLA's; NumPy's is ``+0.0`` for one too).",
                      ">>> lax.reduce_sum(np.ones((2, 3)), (0, 1))\narray(6.)")
 reduce_prod = _reduce("reduce_prod", "iuf", lambda x, a, s, d: _widened(wnp.prod)(x, a),
                       "The product over ``axes`` (float16 and float32 accumulated in "
