@@ -238,3 +238,18 @@ def test_sum_of_one_negative_zero_is_negative_zero():
     out = lax.reduce_sum(x, (0,))
     out[1] = 5.0  # a fresh array, not a view of x
     assert x[0, 1] == 1.0
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.uint8])
+def test_infinite_init_of_an_integer_max_or_min_pool(dtype):
+    # JAX takes -inf for a max (inf for a min) over integers as the identity, the dtype's
+    # extreme (a pattern of ported code); wire raised WireTypeError ("-inf has no int32 value")
+    x = np.array([[0, 1, 2], [3, 4, 5]], dtype)
+    for init, lop, jop in [(-np.inf, lax.max, jlax.max), (np.inf, lax.min, jlax.min)]:
+        want = jlax.reduce_window(x, init, jop, (1, 2), (1, 1), "SAME")
+        got = lax.reduce_window(x, init, lop, (1, 2), (1, 1), "SAME")
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(lax.reduce(x, init, lop, (1,)), jlax.reduce(x, init, jop, (1,)))
+    with pytest.raises(wire.WireTypeError):  # not the identity of a sum
+        lax.reduce(x, -np.inf, lax.add, (1,))

@@ -205,8 +205,8 @@ def test_reduce_errors():
          np.ones(2, np.float32))
     with pytest.raises(wire.WireTypeError, match="float32.*float64"):
         wire.jit(lambda v: lax.reduce(np.ones(3, np.float32), v, lax.add, (0,)))(0.0)
-    with pytest.raises(wire.WireTypeError, match="int64"):
-        lax.reduce(np.ones(3, np.int64), -np.inf, lax.max, (0,))
+    with pytest.raises(wire.WireTypeError, match="int64"):  # (-inf for a max: its identity)
+        lax.reduce(np.ones(3, np.int64), -np.inf, lax.add, (0,))
     with pytest.raises(wire.ShapeError, match="scalars"):
         lax.reduce(np.ones(3), np.zeros(2), lax.add, (0,))
     with pytest.raises(wire.WireIndexError, match=r"\(3,\)"):

@@ -1529,11 +1529,20 @@ def _is_identity(init, ident) -> bool:
     return v.shape == () and bool(v == ident)
 
 
-def _init_avals(name: str, operands, init_values):
+def _init_avals(name: str, operands, init_values, computation=None):
     """Flat operands and inits, checked: one shape among operands, each init a scalar of
     its operand's dtype."""
     ops, treedef = tree.flatten(operands)
     inits, itree = tree.flatten(init_values)
+    if len(ops) == 1 and len(inits) == 1 and computation in (max, min):
+        d = _aval(ops[0], name)[1]
+        v = inits[0]
+        if d.kind in "iu" and not isinstance(v, Tracer) and np.ndim(v) == 0 and \
+                np.asarray(v).dtype.kind == "f" and float(v) == (
+                    -np.inf if computation is max else np.inf):
+            # -inf for a max (inf for a min) of integers is the reduction's identity, as
+            # JAX takes it: the dtype's least (greatest) value
+            inits = [np.iinfo(d).min if computation is max else np.iinfo(d).max]
     if not ops or len(ops) != len(inits):
         raise WireValueError(f"lax.{name}: operands and init_values must be pytrees of one "
                              f"structure with at least one array, got {len(ops)} operands and "
@@ -1609,7 +1618,7 @@ def reduce(operands, init_values, computation: Callable, dimensions):  # noqa: A
     if not callable(computation):
         raise WireTypeError(f"lax.reduce: computation must be callable, got "
                             f"{computation!r:.60}{at(user_location())}")
-    ops, inits, treedef, shape, dtypes = _init_avals("reduce", operands, init_values)
+    ops, inits, treedef, shape, dtypes = _init_avals("reduce", operands, init_values, computation)
     dims = _axes("reduce", shape, _ints("reduce", "dimensions", dimensions))
     if not dims:  # nothing reduced: the operands, init_values unused (as XLA's)
         return tree.unflatten(treedef, [wnp.copy(x) for x in ops])
@@ -1758,7 +1767,7 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions,
     if not callable(computation):
         raise WireTypeError(f"lax.reduce_window: computation must be callable, got "
                             f"{computation!r:.60}{at(user_location())}")
-    ops, inits, treedef, shape, dtypes = _init_avals("reduce_window", operand, init_value)
+    ops, inits, treedef, shape, dtypes = _init_avals("reduce_window", operand, init_value, computation)
     wd, ws, bd, wdl, pads = _window_args(
         "reduce_window", shape, window_dimensions, window_strides, padding, base_dilation,
         window_dilation)
