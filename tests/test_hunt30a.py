@@ -250,6 +250,7 @@ def test_infinite_init_of_an_integer_max_or_min_pool(dtype):
         got = lax.reduce_window(x, init, lop, (1, 2), (1, 1), "SAME")
         np.testing.assert_array_equal(got, want)
         assert got.dtype == want.dtype
-        np.testing.assert_array_equal(lax.reduce(x, init, lop, (1,)), jlax.reduce(x, init, jop, (1,)))
+        np.testing.assert_array_equal(lax.reduce(x, init, lop, (1,)),
+                                      jlax.reduce(x, init, jop, (1,)))
     with pytest.raises(wire.WireTypeError):  # not the identity of a sum
         lax.reduce(x, -np.inf, lax.add, (1,))

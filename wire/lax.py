@@ -1767,7 +1767,8 @@ def reduce_window(operand, init_value, computation: Callable, window_dimensions,
     if not callable(computation):
         raise WireTypeError(f"lax.reduce_window: computation must be callable, got "
                             f"{computation!r:.60}{at(user_location())}")
-    ops, inits, treedef, shape, dtypes = _init_avals("reduce_window", operand, init_value, computation)
+    ops, inits, treedef, shape, dtypes = _init_avals("reduce_window", operand, init_value,
+                                                     computation)
     wd, ws, bd, wdl, pads = _window_args(
         "reduce_window", shape, window_dimensions, window_strides, padding, base_dilation,
         window_dilation)
