@@ -90,8 +90,12 @@ class Values(ConcreteValues):
 
     # ---- lifting
     def lift(self, x) -> Node:
-        """An extra graph input for a NumPy array with at least one axis that meets a tracer
-        (the same array object gives the same input); a constant node for anything else."""
+        """An extra graph input for a NumPy array that meets a tracer — with at least one
+        axis, or a 0-d array or NumPy scalar of a float or complex dtype (data such as an annealing
+        weight or a reduction's result: a constant of its value would make a new graph, and a
+        new derivation, for every value) — the same object giving the same input; a constant
+        node for anything else (Python numbers, which are mostly the literals of the code,
+        and integer and boolean scalars, which may decide shapes and indices)."""
         if type(x) is not _ndarray and getattr(type(x), "__wire_plain__", False):
             # (wire.numpy's ConcreteArray: its plain view, kept alive with it for its id)
             node = self._ids.get(id(x))
@@ -100,7 +104,14 @@ class Values(ConcreteValues):
                 self._ids[id(x)] = node
                 self._kept.append(x)
             return node
-        if type(x) is _ndarray and x.ndim:
+        if type(x) is not _ndarray and isinstance(x, np.inexact):
+            node = self._ids.get(id(x))
+            if node is None:
+                node = self.lift(np.asarray(x))
+                self._ids[id(x)] = node
+                self._kept.append(x)
+            return node
+        if type(x) is _ndarray and (x.ndim or x.dtype.kind in "fc"):
             node = self._ids.get(id(x))
             if node is None:
                 node = eager_arg_node(self.n_args + len(self.lifted), aval_of(x),
