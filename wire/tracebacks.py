@@ -144,18 +144,32 @@ class _Warner:
     __slots__ = ()
 
     def write(self, message: str) -> None:
-        text = message.removeprefix("Warning: ").rstrip("\n")
-        frame = sys._getframe(1)
-        while frame is not None and _not_users(frame.f_code.co_filename):
-            frame = frame.f_back
-        if frame is None:  # wire's own frames all the way up (a thread wire started)
-            warnings.warn(text, RuntimeWarning, stacklevel=2)
-            return
-        globals_ = frame.f_globals
-        # (as warnings.warn does; no module_globals: linecache finds the line by file name)
-        warnings.warn_explicit(text, RuntimeWarning, frame.f_code.co_filename, frame.f_lineno,
-                               module=globals_.get("__name__", "<string>"),
-                               registry=globals_.setdefault("__warningregistry__", {}))
+        warn_at_user(message.removeprefix("Warning: ").rstrip("\n"), RuntimeWarning)
+
+
+def warn_at_user(message: str, category=UserWarning) -> None:
+    """Issue a warning at the user's line: the innermost frame outside wire (and the NumPy
+    and SciPy code it calls), as ``warnings.warn`` would from there (the user's filters and
+    the once-per-line registry apply), rather than at a line of wire's own.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     warn_at_user("careful", RuntimeWarning)
+    >>> seen[0].category.__name__, "doctest" in seen[0].filename  # this example's own line
+    ('RuntimeWarning', True)
+    """
+    frame = sys._getframe(1)
+    while frame is not None and _not_users(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:  # wire's own frames all the way up (a thread wire started)
+        warnings.warn(message, category, stacklevel=2)
+        return
+    globals_ = frame.f_globals
+    # (as warnings.warn does; no module_globals: linecache finds the line by file name)
+    warnings.warn_explicit(message, category, frame.f_code.co_filename, frame.f_lineno,
+                           module=globals_.get("__name__", "<string>"),
+                           registry=globals_.setdefault("__warningregistry__", {}))
 
 
 _WARNER = _Warner()

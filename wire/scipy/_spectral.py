@@ -16,13 +16,13 @@ arrays SciPy's own function runs when SciPy is installed.
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 
 from .. import numpy as wnp
 from ..core import Tracer, to_tracer
 from ..errors import ShapeError, WireTypeError, WireValueError, at, user_location
+from ..tracebacks import warn_at_user
 from ._traced import traced as _traced
 from ..ops.optional import module as _optional_module
 
@@ -111,8 +111,8 @@ def _segments(window, nperseg, length):
         if nperseg is None:
             nperseg = 256
         if nperseg > length:
-            warnings.warn(f"nperseg = {nperseg:d} is greater than input length  = {length:d}, "
-                          f"using nperseg = {length:d}", UserWarning, stacklevel=4)
+            warn_at_user(f"nperseg = {nperseg:d} is greater than input length  = {length:d}, "
+                         f"using nperseg = {length:d}", UserWarning)
             nperseg = length
         return get_window(window, nperseg), nperseg
     win = window if isinstance(window, Tracer) else np.asarray(window)
@@ -257,8 +257,7 @@ def _helper(x, y, fs, window, nperseg, noverlap, nfft, detrend, return_onesided,
         scale = wnp.sqrt(scale)
     onesided = bool(return_onesided)
     if onesided and (_dtype(x).kind == "c" or (not same and _dtype(y).kind == "c")):
-        warnings.warn("Input data is complex, switching to return_onesided=False",
-                      UserWarning, stacklevel=4)
+        warn_at_user("Input data is complex, switching to return_onesided=False", UserWarning)
         onesided = False
     freqs = _frequencies(nfft, fs, onesided)
     result = _fft_segments(x, win, detrend_func, nperseg, noverlap, nfft, onesided)
@@ -543,9 +542,8 @@ def istft(Zxx, fs=1.0, window="hann_periodic", nperseg=None, noverlap=None, nfft
         x = x[..., nperseg // 2:-(nperseg // 2)]
         norm = norm[nperseg // 2:-(nperseg // 2)]
     if not isinstance(norm, Tracer) and np.sum(norm > 1e-10) != len(norm):
-        warnings.warn("NOLA condition failed, STFT may not be invertible."
-                      + (" Possibly due to missing boundary" if not boundary else ""),
-                      UserWarning, stacklevel=2)
+        warn_at_user("NOLA condition failed, STFT may not be invertible."
+                     + (" Possibly due to missing boundary" if not boundary else ""), UserWarning)
     x = x / wnp.where(norm > 1e-10, norm, 1.0)
     if input_onesided:
         x = wnp.real(x) if _dtype(x).kind == "c" else x

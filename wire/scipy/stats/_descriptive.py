@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import functools
 import math
-import warnings
 
 import numpy as np
 
 from ... import numpy as wnp
 from ...errors import WireValueError, at, user_location
+from ...tracebacks import warn_at_user
 from .. import special as sc
 from .._traced import traced as _traced
 from ._continuous import t as _t_dist
@@ -154,7 +154,7 @@ def _warn_small(n):
     """SciPy's small-sample warning where a slice is empty (after omitting NaNs)."""
     if isinstance(n, float):
         if n == 0:
-            warnings.warn(_SMALL, RuntimeWarning, stacklevel=4)
+            warn_at_user(_SMALL, RuntimeWarning)
     else:
         _warn(n == 0, _SMALL)
 
@@ -178,7 +178,7 @@ def _warn(condition, message):
         return
     with np.errstate(invalid="ignore"):
         if np.any(np.asarray(condition)):
-            warnings.warn(message, RuntimeWarning, stacklevel=3)
+            warn_at_user(message, RuntimeWarning)
 
 
 _PRECISION = ("Precision loss occurred in moment calculation due to catastrophic "
