@@ -167,22 +167,38 @@ def _axis(x, axis):
 
 
 def _axes_and_sizes(x, s, axes):
+    """NumPy's ``_cook_nd_args``: the axes (normalized; a repeated axis stays repeated) and
+    one length per axis (``-1`` or ``None`` in ``s``: the axis's own length)."""
     if axes is None:
         axes = range(x.ndim) if s is None else range(x.ndim - len(s), x.ndim)
     axes = [_axis(x, a) for a in axes]
     if s is None:
         s = [x.shape[a] for a in axes]
-    return axes, list(s)
+    elif len(s) != len(axes):
+        raise WireValueError(f"fft: shape s={tuple(s)} and axes={tuple(axes)} have different "
+                             f"lengths (NumPy refuses it too){at(user_location())}")
+    s = [x.shape[a] if n is None or n == -1 else n for n, a in zip(s, axes)]
+    return axes, s
 
 
-def _cfftn(x, s, axes, norm, inverse):
+def _cfftn(x, s, axes, norm, inverse, forward_order=False):
+    axes, s = _axes_and_sizes(x, s, axes)
+    if not axes:  # nothing transformed: NumPy returns the input as it is
+        return x
     # float32/float64 go to NumPy as they are: its transform of real input rounds otherwise
     # than that of the same numbers as complex
     x = x if x.dtype in (np.float32, np.float64) else _complex(x)
-    axes, s = _axes_and_sizes(x, s, axes)
+    if len(set(axes)) < len(axes):
+        # a repeated axis is transformed once per mention, one axis at a time, as NumPy's
+        # fftn (the last axis first; ifftn within irfftn the first first), with its own crop
+        # or pad and normalization each time
+        steps = list(zip(axes, s))
+        for a, n in steps if forward_order else reversed(steps):
+            x = F.fft(_resize(x, a, n), (a,), inverse, _norm(norm))
+        return x
     for a, n in zip(axes, s):
         x = _resize(x, a, n)
-    return F.fft(x, tuple(sorted(set(axes))), inverse, _norm(norm))
+    return F.fft(x, tuple(sorted(axes)), inverse, _norm(norm))
 
 
 def fft(a, n=None, axis=-1, norm=None, out=None):
@@ -315,6 +331,9 @@ def rfftn(a, s=None, axes=None, norm=None, out=None):
     refuse_out(out, "fft.rfftn")
     _real_input(a, "rfftn")
     axes, s = _axes_and_sizes(a, s, axes)
+    if not axes:
+        raise WireValueError(f"fft.rfftn: no axes to transform (NumPy raises IndexError)"
+                             f"{at(user_location())}")
     return _numpy_valued(np.fft.rfftn, _rfftn, a, s=tuple(s),
                          axes=tuple(x - a.ndim for x in axes), norm=norm)
 
@@ -332,11 +351,13 @@ def irfftn(a, s=None, axes=None, norm=None, out=None):
     if not _t(a):
         return _numpy(np.fft.irfftn, a, s, axes, norm, out=out)
     refuse_out(out, "fft.irfftn")
-    if axes is None:
-        axes = list(range(a.ndim))[-len(s):] if s is not None else list(range(a.ndim))
-    axes = [_axis(a, x) for x in axes]
-    if s is None:
-        s = [a.shape[x] for x in axes[:-1]] + [2 * (a.shape[axes[-1]] - 1)]
+    shapeless = s is None
+    axes, s = _axes_and_sizes(a, s, axes)
+    if not axes:
+        raise WireValueError(f"fft.irfftn: no axes to transform (NumPy raises IndexError)"
+                             f"{at(user_location())}")
+    if shapeless:
+        s[-1] = 2 * (a.shape[axes[-1]] - 1)
     _output_points(s[-1], "irfftn")
     return _numpy_valued(np.fft.irfftn, _irfftn, a, s=tuple(s),
                          axes=tuple(x - a.ndim for x in axes), norm=norm)
@@ -346,7 +367,7 @@ def _irfftn(a, s, axes, norm):
     # (NumPy keeps float16 only where the last, real transform is the only one)
     axes = [_axis(a, x) for x in axes]
     if len(axes) > 1:
-        a = _cfftn(a, s[:-1], axes[:-1], norm, True)
+        a = _cfftn(a, s[:-1], axes[:-1], norm, True, forward_order=True)
     return _irfft(a, s[-1], axes[-1], norm)
 
 

@@ -1,0 +1,74 @@
+"""wire.numpy.fft and wire.numpy.linalg on traced values against NumPy's (values, dtypes,
+shapes, refusals) and JAX's / finite differences (derivatives): repeated axes, ``s`` with
+``-1``, mismatched ``s`` and ``axes``, ..."""
+
+import numpy as np
+import pytest
+
+import wire
+import wire.numpy as wnp
+from finite_differences import fd_grad
+
+RNG = np.random.default_rng(31)
+M = RNG.standard_normal((3, 4))
+MC = M + 1j * RNG.standard_normal((3, 4))
+
+
+# --------------------------------------------------------------------------- fft: axes and s
+
+
+@pytest.mark.parametrize("fn, s, axes", [
+    ("fftn", None, (0, 0)), ("ifftn", None, (1, -1)), ("fftn", (2, 3), (1, 1)),
+    ("ifftn", (5, 2), (0, 0)), ("fftn", (2, 5, 3), (1, 0, 1)),
+    # the real transforms' complex part (their values are NumPy's own; the derivative is not)
+    ("rfftn", (2, 5, 3), (0, 0, 1)), ("irfftn", (2, 5, 3), (1, 1, 0))])
+def test_fftn_repeated_axis_transforms_once_per_mention(fn, s, axes):
+    # NumPy transforms a repeated axis once per mention (with its own crop/pad); wire
+    # transformed it once (fftn(m, axes=(0, 0)) was fftn(m, axes=(0,)))
+    x = MC if fn == "irfftn" else M
+    want = getattr(np.fft, fn)(x, s, axes)
+    f = lambda x: getattr(wnp.fft, fn)(x, s, axes)  # noqa: E731
+    got = wire.jit(f)(x)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(wire.vmap(f)(np.stack([x, 2 * x]))[1], 2 * want,
+                               rtol=1e-12, atol=1e-12)
+    # the derivative of NumPy's function (the real part; the imaginary one for the complex)
+    w = RNG.standard_normal(want.shape)
+    loss = lambda x: wnp.sum(wnp.real(f(x)) * w + wnp.imag(f(x)) * w)  # noqa: E731
+    ref = lambda x: np.sum(np.real(getattr(np.fft, fn)(x, s, axes)) * w  # noqa: E731
+                           + np.imag(getattr(np.fft, fn)(x, s, axes)) * w)
+    np.testing.assert_allclose(wire.grad(loss)(M), fd_grad(ref, M), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("fn", ["fftn", "ifftn", "fft2"])
+def test_fft_s_and_axes_of_different_lengths_raise(fn):
+    # NumPy: "Shape and axes have different lengths."; wire dropped the extra axis
+    # (fft2(m, s=(5,)) transformed the last axis only, padded to 5)
+    x = M
+    with pytest.raises(ValueError):
+        getattr(np.fft, fn)(x, (5,), (0, 1))
+    with pytest.raises(wire.WireError, match="different lengths"):
+        wire.jit(lambda x: getattr(wnp.fft, fn)(x, (5,), (0, 1)))(x)
+
+
+@pytest.mark.parametrize("fn", ["fftn", "ifftn", "rfftn", "irfftn"])
+def test_fft_s_minus_one_is_the_axis_length(fn):
+    # NumPy's s[i] == -1 takes axis i whole; wire raised 'invalid number of data points -1'
+    x = MC if fn == "irfftn" else M
+    want = getattr(np.fft, fn)(x, (-1, 6), (0, 1))
+    got = wire.jit(lambda x: getattr(wnp.fft, fn)(x, (-1, 6), (0, 1)))(x)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fftn_without_axes_returns_the_input(dtype):
+    # NumPy transforms nothing and returns the array as it is (float stays float); wire
+    # returned it cast to complex
+    x = M.astype(dtype)
+    for fn in ("fftn", "ifftn"):
+        want = getattr(np.fft, fn)(x, axes=())
+        got = wire.jit(lambda x: getattr(wnp.fft, fn)(x, axes=()))(x)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
