@@ -72,3 +72,17 @@ def test_fftn_without_axes_returns_the_input(dtype):
         got = wire.jit(lambda x: getattr(wnp.fft, fn)(x, axes=()))(x)
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("fn, n, norm", [("fft", 3, "ortho"), ("fft", 7, "forward"),
+                                         ("ifft", 3, None), ("ifft", 5, "ortho")])
+def test_fft_of_float16_scales_as_numpy(fn, n, norm):
+    # NumPy rounds the 1/n (1/sqrt(n)) scale of a float16 input to float16: fft(x, 3,
+    # norm='ortho')[0] of [1, 2, 3, 4] is 3.4628906 (wire's traced value was 3.4641016)
+    x = np.arange(1, 5, dtype=np.float16)
+    want = getattr(np.fft, fn)(x, n, norm=norm)
+    got = wire.jit(lambda x: getattr(wnp.fft, fn)(x, n, norm=norm))(x)
+    assert got.dtype == want.dtype == np.complex64
+    np.testing.assert_array_equal(got, want)
+    g = wire.grad(lambda x: wnp.sum(wnp.real(getattr(wnp.fft, fn)(x, n, norm=norm))))(x)
+    assert g.dtype == np.float16

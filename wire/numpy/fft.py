@@ -185,9 +185,10 @@ def _cfftn(x, s, axes, norm, inverse, forward_order=False):
     axes, s = _axes_and_sizes(x, s, axes)
     if not axes:  # nothing transformed: NumPy returns the input as it is
         return x
-    # float32/float64 go to NumPy as they are: its transform of real input rounds otherwise
-    # than that of the same numbers as complex
-    x = x if x.dtype in (np.float32, np.float64) else _complex(x)
+    # float16/32/64 go to NumPy as they are: its transform of real input rounds otherwise
+    # than that of the same numbers as complex, and it rounds float16's 1/n (1/sqrt(n))
+    # scale to float16
+    x = x if x.dtype in (np.float16, np.float32, np.float64) else _complex(x)
     if len(set(axes)) < len(axes):
         # a repeated axis is transformed once per mention, one axis at a time, as NumPy's
         # fftn (the last axis first; ifftn within irfftn the first first), with its own crop
