@@ -86,3 +86,18 @@ def test_fft_of_float16_scales_as_numpy(fn, n, norm):
     np.testing.assert_array_equal(got, want)
     g = wire.grad(lambda x: wnp.sum(wnp.real(getattr(wnp.fft, fn)(x, n, norm=norm))))(x)
     assert g.dtype == np.float16
+
+
+# --------------------------------------------------------------------------- linalg norms
+
+
+@pytest.mark.parametrize("ord", [2, 1, 0, -1, 3, np.inf, -np.inf])
+def test_vector_norm_over_no_axes_is_elementwise(ord):
+    # NumPy: each entry its own vector (|x|, or x != 0 for ord=0); wire raised 'improper
+    # number of dimensions to norm'
+    x = np.array([[-2.0, 0.0, 3.0], [0.5, -0.0, -1.0]])
+    with np.errstate(divide="ignore"):  # (ord=-1 of 0: 1 / 0 on the way to 0)
+        want = np.linalg.vector_norm(x, axis=(), ord=ord)
+        got = wire.jit(lambda x: wnp.linalg.vector_norm(x, axis=(), ord=ord))(x)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)

@@ -622,6 +622,9 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     if axis is None:
         out = _vector_norm(ravel(x), ord, 0, False)
         return reshape(out, (1,) * x.ndim) if keepdims else out
+    if isinstance(axis, tuple) and not axis:
+        # no axes: each entry is its own vector of one entry, as NumPy's (|x|; ord=0: x != 0)
+        return _vector_norm(expand_dims(x, -1), ord, x.ndim, False)
     if isinstance(axis, tuple) and len(axis) > 1:
         axes = normalize_axes(axis, x.ndim)
         rest = [i for i in range(x.ndim) if i not in axes]
