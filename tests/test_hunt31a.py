@@ -2,6 +2,8 @@
 shapes, refusals) and JAX's / finite differences (derivatives): repeated axes, ``s`` with
 ``-1``, mismatched ``s`` and ``axes``, ..."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -52,12 +54,16 @@ def test_fft_s_and_axes_of_different_lengths_raise(fn):
         wire.jit(lambda x: getattr(wnp.fft, fn)(x, (5,), (0, 1)))(x)
 
 
-@pytest.mark.parametrize("fn", ["fftn", "ifftn", "rfftn", "irfftn"])
-def test_fft_s_minus_one_is_the_axis_length(fn):
-    # NumPy's s[i] == -1 takes axis i whole; wire raised 'invalid number of data points -1'
+@pytest.mark.parametrize("fn, s", [(fn, s) for fn in ("fftn", "ifftn", "rfftn", "irfftn")
+                                   for s in ((-1, 6), (3, -1))] + [("irfftn", (None, None))])
+def test_fft_s_minus_one_is_the_axis_length(fn, s):
+    # NumPy's s[i] == -1 takes axis i whole (None, deprecated: the default length, 2 (m - 1)
+    # for irfftn's last); wire raised 'invalid number of data points -1'
     x = MC if fn == "irfftn" else M
-    want = getattr(np.fft, fn)(x, (-1, 6), (0, 1))
-    got = wire.jit(lambda x: getattr(wnp.fft, fn)(x, (-1, 6), (0, 1)))(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        want = getattr(np.fft, fn)(x, s, (0, 1))
+    got = wire.jit(lambda x: getattr(wnp.fft, fn)(x, s, (0, 1)))(x)
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 

@@ -352,7 +352,9 @@ def irfftn(a, s=None, axes=None, norm=None, out=None):
     if not _t(a):
         return _numpy(np.fft.irfftn, a, s, axes, norm, out=out)
     refuse_out(out, "fft.irfftn")
-    shapeless = s is None
+    # the last length defaults to 2 (m - 1), also where s holds None there (NumPy's
+    # deprecated spelling of the default; -1 takes the axis's own length m)
+    shapeless = s is None or s[-1] is None
     axes, s = _axes_and_sizes(a, s, axes)
     if not axes:
         raise WireValueError(f"fft.irfftn: no axes to transform (NumPy raises IndexError)"
