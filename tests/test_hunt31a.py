@@ -107,3 +107,12 @@ def test_vector_norm_over_no_axes_is_elementwise(ord):
         got = wire.jit(lambda x: wnp.linalg.vector_norm(x, axis=(), ord=ord))(x)
     assert got.shape == want.shape and got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("fn", ["fftshift", "ifftshift"])
+def test_fftshift_of_a_numpy_integer_axis(fn):
+    # NumPy takes axes=np.int64(0) as one axis; wire raised "'numpy.int64' object is not
+    # iterable"
+    want = getattr(np.fft, fn)(M, np.int64(0))
+    np.testing.assert_array_equal(wire.jit(lambda x: getattr(wnp.fft, fn)(x, np.int64(0)))(M),
+                                  want)

@@ -447,7 +447,8 @@ def fftshift(x, axes=None):
     """Move the zero frequency to the middle."""
     if not _t(x):
         return np.fft.fftshift(x, axes)
-    axes = list(range(x.ndim)) if axes is None else [axes] if isinstance(axes, int) else list(axes)
+    axes = list(range(x.ndim)) if axes is None else \
+        [axes] if isinstance(axes, (int, np.integer)) else list(axes)
     axes = [_axis(x, a) for a in axes]
     return roll(x, [x.shape[a] // 2 for a in axes], axes)
 
@@ -456,7 +457,8 @@ def ifftshift(x, axes=None):
     """Inverse of ``fftshift``."""
     if not _t(x):
         return np.fft.ifftshift(x, axes)
-    axes = list(range(x.ndim)) if axes is None else [axes] if isinstance(axes, int) else list(axes)
+    axes = list(range(x.ndim)) if axes is None else \
+        [axes] if isinstance(axes, (int, np.integer)) else list(axes)
     axes = [_axis(x, a) for a in axes]
     return roll(x, [-(x.shape[a] // 2) for a in axes], axes)
 
