@@ -116,3 +116,16 @@ def test_fftshift_of_a_numpy_integer_axis(fn):
     want = getattr(np.fft, fn)(M, np.int64(0))
     np.testing.assert_array_equal(wire.jit(lambda x: getattr(wnp.fft, fn)(x, np.int64(0)))(M),
                                   want)
+
+
+def test_matrix_rank_hermitian_counts_eigenvalues_as_numpy():
+    # NumPy's hermitian rank counts |eigvalsh(a)| above the cutoff; wire counted singular
+    # values, which differ in the last bits: this symmetric rank-1 matrix's small eigenvalue
+    # is 1.1e-18 (below the cutoff 1.2e-18), its small singular value 1.4e-18 (above): wire's
+    # rank was 2, NumPy's 1
+    a = np.array([[0.0014513484629208237, 0.0013096462950533574],
+                  [0.0013096462950533574, 0.0011817791949806594]])
+    assert np.linalg.matrix_rank(a, hermitian=True) == 1
+    f = lambda a: wnp.linalg.matrix_rank(a, hermitian=True)  # noqa: E731
+    assert wire.jit(f)(a) == 1
+    np.testing.assert_array_equal(wire.vmap(f)(np.stack([a, np.eye(2)])), [1, 2])

@@ -729,7 +729,10 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     A = _float(A)
     if A.ndim < 2:
         return cast(~(A == 0).all(), np.intp) if hasattr(A == 0, "all") else int(np.any(A))
-    s = svdvals(_hermitian_input(A, "matrix_rank") if hermitian else A)
+    # hermitian: NumPy's |eigvalsh(A)| (LAPACK's symmetric eigensolver), not singular values:
+    # the two differ in the last bits, which decide the rank of a matrix whose smallest
+    # eigenvalue lies near the cutoff
+    s = abs(LX.eigvalsh(_hermitian_input(A, "matrix_rank"))) if hermitian else svdvals(A)
     if s.shape[-1] == 0:  # an empty matrix has rank 0
         return sum(zeros_like(s) > 0, axis=-1)
     # an array tol/rtol holds one value per matrix of the stack: a new last axis lines it up
