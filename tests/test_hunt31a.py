@@ -129,3 +129,26 @@ def test_matrix_rank_hermitian_counts_eigenvalues_as_numpy():
     f = lambda a: wnp.linalg.matrix_rank(a, hermitian=True)  # noqa: E731
     assert wire.jit(f)(a) == 1
     np.testing.assert_array_equal(wire.vmap(f)(np.stack([a, np.eye(2)])), [1, 2])
+
+
+@pytest.mark.parametrize("rcond", [-1, 0, 2])
+def test_lstsq_rcond_outside_0_1_is_machine_precision(rcond):
+    # LAPACK's gelsd takes rcond <= 0 or >= 1 (NumPy's legacy rcond=-1) as 2**-53: NumPy's
+    # rank of this rank-1 matrix is 1; wire counted s > rcond * max(s): 2 (rcond=2: 0), and
+    # x's gradient kept the 8.9e-16 singular value (entries 4.6e29)
+    a = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+    b = np.array([1.0, 0.0, 1.0])
+    x, _, rank, s = np.linalg.lstsq(a, b, rcond=rcond)
+    got = wire.jit(lambda a: wnp.linalg.lstsq(a, b, rcond=rcond))(a)
+    assert int(got[2]) == rank == 1
+    np.testing.assert_array_equal(got[0], x)
+    assert np.isnan(got[1]).all()  # rank-deficient: NumPy has no residuals
+    loss = lambda rc: lambda a: wnp.sum(wnp.linalg.lstsq(a, b, rcond=rc)[0])  # noqa: E731
+    np.testing.assert_allclose(wire.grad(loss(rcond))(a), wire.grad(loss(None))(a), rtol=1e-12)
+    # a full-rank matrix: NumPy's x, and the derivative of NumPy's function
+    full = a + np.array([[0.0, 0.5], [0.0, 0.0], [0.0, -0.5]])
+    np.testing.assert_array_equal(wire.jit(lambda a: wnp.linalg.lstsq(a, b, rcond=rcond))(full)[0],
+                                  np.linalg.lstsq(full, b, rcond=rcond)[0])
+    np.testing.assert_allclose(
+        wire.grad(loss(rcond))(full),
+        fd_grad(lambda a: np.sum(np.linalg.lstsq(a, b, rcond=rcond)[0]), full), rtol=1e-6)

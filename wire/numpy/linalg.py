@@ -813,7 +813,8 @@ def lstsq(a, b, rcond=None):
     """Least-squares solution ``(x, residuals, rank, s)``: NumPy's (LAPACK's ``gelsd``, in
     double precision also for float32) traced too, with NumPy's cutoff (singular values at
     most ``rcond * max(s)`` count as zero; ``rcond`` defaults to ``max(m, n)`` times
-    float64's eps, also for float32). ``rank`` is that count, as NumPy's int32. ``x``
+    float64's eps, also for float32; an ``rcond`` of at most 0 or at least 1, as ``-1``, is
+    LAPACK's machine precision ``2**-53``). ``rank`` is that count, as NumPy's int32. ``x``
     differentiates as ``pinv(a) @ b`` (Golub & Pereyra: where the rank is locally constant).
     ``residuals`` (the squared residual norms) has NumPy's shape when ``a`` is tall: NumPy
     returns an empty array instead when ``a`` is rank-deficient, which a traced shape cannot
@@ -837,6 +838,10 @@ def lstsq(a, b, rcond=None):
     m, n = a.shape[-2:]
     # NumPy computes in double precision (float32 too), and its default cutoff is double's
     cutoff = np.finfo(np.float64).eps * builtins.max(m, n) if rcond is None else rcond
+    if cutoff <= 0 or cutoff >= 1:
+        # LAPACK's gelsd takes such an rcond (NumPy's legacy rcond=-1, 0) as its machine
+        # precision, 2**-53: the rank, and the pseudo-inverse x differentiates as, use it too
+        cutoff = np.finfo(np.float64).epsneg
     if builtins.min(m, n) == 0:
         x = matmul(pinv(a, cutoff), b)
         s = svdvals(a)
