@@ -152,3 +152,30 @@ def test_lstsq_rcond_outside_0_1_is_machine_precision(rcond):
     np.testing.assert_allclose(
         wire.grad(loss(rcond))(full),
         fd_grad(lambda a: np.sum(np.linalg.lstsq(a, b, rcond=rcond)[0]), full), rtol=1e-6)
+
+
+@pytest.mark.parametrize("driver, cond, rank", [(None, -1, 1), ("gelsd", 0, 1), ("gelss", -1, 1)])
+def test_scipy_lstsq_cond_machine_precision(driver, cond, rank):
+    # the same LAPACK rule in wire.scipy.linalg.lstsq: rank 2 and a gradient of 4.6e29
+    sl = pytest.importorskip("scipy.linalg")
+    a = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+    b = np.array([1.0, 0.0, 1.0])
+    want = sl.lstsq(a, b, cond=cond, lapack_driver=driver)
+    f = lambda c: lambda a: wire.scipy.linalg.lstsq(a, b, cond=c, lapack_driver=driver)  # noqa
+    got = wire.jit(f(cond))(a)
+    assert int(got[2]) == want[2] == rank
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+    loss = lambda c: lambda a: wnp.sum(f(c)(a)[0])  # noqa: E731
+    np.testing.assert_allclose(wire.grad(loss(cond))(a), wire.grad(loss(None))(a), rtol=1e-9)
+
+
+def test_scipy_lstsq_default_cond_of_float32_a_with_float64_b():
+    # SciPy solves in float64 with float64's eps as the cutoff; wire took a's float32 eps:
+    # the 5e-8 singular value was dropped (rank 3, SciPy's 4)
+    sl = pytest.importorskip("scipy.linalg")
+    a = np.diag([1.0, 0.5, 1.5e-7, 5e-8]).astype(np.float32)
+    b = np.ones(4)
+    want = sl.lstsq(a, b)
+    got = wire.jit(lambda a: wire.scipy.linalg.lstsq(a, b))(a)
+    assert int(got[2]) == want[2] == 4
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12)

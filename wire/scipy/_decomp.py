@@ -598,12 +598,19 @@ def lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=Tr
         raise ShapeError(f"lstsq: a must be (m, n) and b (m,) or (m, k) with the same m, got "
                          f"{tuple(a.shape)} and {tuple(b.shape)}{at(user_location())}")
     m, n = a.shape
-    cutoff = np.finfo(a.dtype).eps if cond is None else cond
+    # SciPy's default: the eps of the dtype LAPACK computes in, a's and b's common one
+    cutoff = np.finfo(np.result_type(a.dtype, b.dtype)).eps if cond is None else cond
     if _sl is not None and min(m, n) and lapack_driver in (None, "gelsd", "gelss"):
         # SciPy's own call traced too (x, s and the residues to its bits); x differentiates
         # as pinv(a) b
         dt = np.result_type(a.dtype, b.dtype)
         a, b = wnp.asarray(a, dt), wnp.asarray(b, dt)
+        # LAPACK takes cond <= 0 or >= 1 as its machine precision (gelsd's 2**-53 in double;
+        # gelss: cond < 0, 2**-52), and so do the rank and x's derivative
+        if lapack_driver in (None, "gelsd") and (cutoff <= 0 or cutoff >= 1):
+            cutoff = np.finfo(dt).epsneg
+        elif lapack_driver == "gelss" and cutoff < 0:
+            cutoff = np.finfo(dt).eps
         x, s, res = LX.lstsq(a, b[:, None] if b.ndim == 1 else b, cutoff,
                              lapack_driver or "gelsd")
         x, res = (x[:, 0], res[0]) if b.ndim == 1 else (x, res)
