@@ -210,6 +210,19 @@ def _padding_only_window(size: int, window: int, stride: int, pad, out: int):
     return None
 
 
+def _max_pool_fill(dtype):
+    """The padding value of a max pool: the least value of ``dtype``, so padding never wins
+    (``-inf`` for floats; an integer dtype's minimum, as JAX's ``reduce_window`` takes it;
+    ``-inf`` cast to ``int8`` or ``int16`` is 0, which beat every negative input at the
+    border)."""
+    dt = np.dtype(dtype)
+    if dt.kind in "iu":
+        return np.iinfo(dt).min
+    if dt.kind == "b":
+        return False
+    return -np.inf
+
+
 def _pool(kind: str, window, strides, padding, count_include_pad: bool = False) -> Layer:
     window = _pair(window, "window")
     strides = window if strides is None else _pair(strides, "strides")
@@ -251,7 +264,7 @@ def _pool(kind: str, window, strides, padding, count_include_pad: bool = False) 
             if kind == "MaxPool":
                 return wnp.max(blocks, axis=(2, 4))
             return wnp.mean(blocks, axis=(2, 4))
-        fill = -np.inf if kind == "MaxPool" else 0.0
+        fill = _max_pool_fill(x.dtype) if kind == "MaxPool" else 0.0
         views = _windows(_pad_hw(x, pads, fill), window, strides, ones, (oh, ow))
         stacked = wnp.stack(views, axis=0)
         if kind == "MaxPool":
