@@ -30,3 +30,22 @@ def test_max_pool_padding_never_wins_for_integers(dtype):
     want = jax.lax.reduce_window(x, np.array(info.min, dtype), jax.lax.max, (1, 2, 2, 1), (1, 1, 1, 1), "SAME")
     assert got.dtype == np.dtype(dtype)
     np.testing.assert_array_equal(got, np.asarray(want))
+
+
+# --------------------------------------------------------------------------- average pooling
+
+
+@pytest.mark.parametrize("strides, padding", [(1, "VALID"), (1, "SAME"), (2, ((1, 1), (1, 1)))])
+def test_avg_pool_float16_window_sum_does_not_overflow(strides, padding):
+    # the strided/padded path summed the window in float16: 9 x 6e4 is inf, so the average
+    # of a window of 6e4 was inf (the non-overlapping path, a mean, and torch gave 6e4)
+    torch = pytest.importorskip("torch")
+    x = np.full((1, 5, 5, 1), 6e4, np.float16)
+    x[0, 1, 2, 0] = 5e4
+    init, apply = nn.AvgPool((3, 3), strides=strides, padding=padding)
+    got = apply(init(None, (-1, 5, 5, 1)), x)
+    pad = 0 if padding == "VALID" else 1
+    want = torch.nn.functional.avg_pool2d(
+        torch.tensor(x[..., 0]).double(), 3, strides, pad, count_include_pad=False)
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got[..., 0], want.numpy(), rtol=1e-3)

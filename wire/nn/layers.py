@@ -274,6 +274,11 @@ def _pool(kind: str, window, strides, padding, count_include_pad: bool = False) 
         else:  # the window's cells that lie inside the input
             inside = _pad_hw(np.ones((1, h, w, 1), x.dtype), pads)
             counts = sum(_windows(inside, window, strides, ones, (oh, ow)))
+        if np.dtype(x.dtype) == np.float16:
+            # summed in float32 and rounded once, as the mean of the reshaping path above
+            # (and torch) does: a float16 window sum of 4 x 6e4 overflowed, the average inf
+            total = wnp.sum(wnp.asarray(stacked, np.float32), axis=0)
+            return wnp.asarray(total / counts, np.float16)
         return wnp.sum(stacked, axis=0) / counts
 
     def out_shape(s):
@@ -310,7 +315,9 @@ def AvgPool(window=(2, 2), strides=None, padding="VALID", count_include_pad: boo
     by the whole window instead, counting padding as zeros: the default of torch's
     ``avg_pool2d`` and of Flax's ``avg_pool``. Padding so wide that a window holds no cell of
     the input raises a ``ShapeError`` without ``count_include_pad`` (its average would be
-    0/0; torch refuses such padding, Flax returns NaN).
+    0/0; torch refuses such padding, Flax returns NaN). A float16 input is summed in float32
+    and the average rounded to float16 once (as torch; a float16 sum of a window of 6e4
+    overflows to inf).
 
     >>> init, apply = AvgPool((2, 2))
     >>> apply(init(None, (1, 2, 2, 1)), np.arange(4.0).reshape(1, 2, 2, 1)).ravel()
