@@ -49,3 +49,24 @@ def test_avg_pool_float16_window_sum_does_not_overflow(strides, padding):
         torch.tensor(x[..., 0]).double(), 3, strides, pad, count_include_pad=False)
     assert got.dtype == np.float16
     np.testing.assert_allclose(got[..., 0], want.numpy(), rtol=1e-3)
+
+
+# --------------------------------------------------------------------------- losses
+
+
+def test_losses_of_integer_inputs_do_not_wrap_around():
+    # the differences were taken in the inputs' integer dtype: mse of int8 100 and -100 was
+    # 34 (200 wraps to -56), huber's 55.5, and bce of an int8 logit -128 was 2.6e-56
+    # (-(-128) wraps to -128); now as the float64 arrays (torch and Optax refuse integers)
+    p, t = np.array([100, 3, -7], np.int8), np.array([-100, 1, 120], np.int8)
+    pf, tf = p.astype(np.float64), t.astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(nn.mse(p, t)) == float(nn.mse(pf, tf)) == np.mean((pf - tf) ** 2)
+        np.testing.assert_array_equal(nn.huber(p, t, reduction="none"),
+                                      nn.huber(pf, tf, reduction="none"))
+        assert float(nn.huber(p, t, reduction="none")[0]) == 199.5
+        logit, label = np.array([-128], np.int8), np.array([1], np.int8)
+        assert float(nn.binary_cross_entropy_with_logits(logit, label)) == 128.0
+        assert float(nn.mse(np.array([True, False]), np.array([False, False]))) == 0.5
+        assert float(wire.jit(nn.mse)(p, t)) == float(nn.mse(pf, tf))

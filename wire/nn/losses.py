@@ -34,6 +34,17 @@ def _reduce(x, reduction: str):
                     + at(user_location()))
 
 
+def _floating(x):
+    """An integer or boolean array as float64 (NumPy's default float); floats unchanged. The
+    arithmetic of these losses wrapped around in a narrow integer dtype: ``mse`` of int8 100
+    and -100 was 34 (``200`` is ``-56`` in int8), ``binary_cross_entropy_with_logits`` of
+    int8 -128 was 2.6e-56 (``-(-128)`` is -128 in int8); torch and Optax refuse integers."""
+    dt = getattr(x, "dtype", None)
+    if dt is not None and np.dtype(dt).kind in "iub":
+        return wnp.asarray(x, np.float64)
+    return x
+
+
 def _same_shape(what, a, b):
     sa, sb = wnp.shape(a), wnp.shape(b)
     if sa is not None and sb is not None and tuple(sa) != tuple(sb):
@@ -139,17 +150,20 @@ def binary_cross_entropy_with_logits(logits, targets, reduction: str = "mean"):
     0.0
     """
     _same_shape("binary_cross_entropy_with_logits", logits, targets)
+    logits, targets = _floating(logits), _floating(targets)
     return _reduce(_weighted(targets, softplus(-logits))
                    + _weighted(1.0 - targets, softplus(logits)), reduction)
 
 
 def mse(predictions, targets, reduction: str = "mean"):
-    """Mean squared error.
+    """Mean squared error. Integer (and boolean) inputs are taken as float64, so their
+    differences do not wrap around (as in every loss here).
 
     >>> float(mse(np.array([1.0, 3.0]), np.array([0.0, 0.0])))
     5.0
     """
     _same_shape("mse", predictions, targets)
+    predictions, targets = _floating(predictions), _floating(targets)
     d = predictions - targets
     return _reduce(d * d, reduction)
 
@@ -177,7 +191,7 @@ def huber(predictions, targets, delta: float = 1.0, reduction: str = "mean"):
         # delta = 0 made every loss 0 (torch refuses non-positive deltas too)
         raise WireValueError(f"huber: delta must be positive, got {delta!r}"
                              f"{at(user_location())}")
-    d = predictions - targets
+    d = _floating(predictions) - _floating(targets)
     a = wnp.abs(d)
     inside = a <= delta  # False for NaN, which the linear side passes on
     q = wnp.where(inside, d, 0.0)
