@@ -70,7 +70,7 @@ def BatchNorm(momentum: float = 0.9, eps: float = 1e-5) -> Layer:
                 f"{name}: training needs more than one value per feature to estimate the "
                 f"variance, got input of shape {tuple(x.shape)}{at(user_location())}"
             )
-        mean, normalized, var = _normalize(x, axes, eps)
+        mean, normalized, var = _normalize(x, axes, eps, like=params)
         y = _affine(normalized, x, params)
         mean, var = wnp.squeeze(mean, axis=axes), wnp.squeeze(var, axis=axes)
         unbiased = var * (n / (n - 1.0))
@@ -106,16 +106,20 @@ def LayerNorm(eps: float = 1e-5) -> Layer:
 
     def apply(params, x, *, key=None, train=False):
         check_input(name, x, ("...", params["scale"].shape[0]))
-        _, normalized, _ = _normalize(x, -1, eps, stats=False)
+        _, normalized, _ = _normalize(x, -1, eps, stats=False, like=params)
         return _affine(normalized, x, params)
 
     return Layer(init, apply, name=name, out_shape=lambda s: tuple(s))
 
 
-def _normalize(x, axes, eps, stats: bool = True):
+def _normalize(x, axes, eps, stats: bool = True, like=None):
     """``(mean, (x - mean) / sqrt(var + eps), var)`` over ``axes`` (kept as size-1 axes),
     computed in at least float32 (as torch and Flax do for half precision: in float16 the
-    squares of deviations above 256 overflow).
+    squares of deviations above 256 overflow), and in the dtype of the ``scale`` and
+    ``bias`` of ``like`` (the layer's params) where that is wider: the output has the
+    promoted dtype, and statistics computed in ``x``'s float32 put float32 errors into it
+    (a float32 ``x`` near 1e4 with unit spread, float64 params: off by 9e-4 from the
+    float64 computation on the same values; now 1e-16).
 
     Values above 1 are first scaled by a power of two near their largest magnitude (a
     constant for the derivative), so the squares do not overflow: the variance of
@@ -124,7 +128,8 @@ def _normalize(x, axes, eps, stats: bool = True):
     same bits as the unscaled formula; ``var`` itself is returned unscaled (inf where it
     overflows). With ``stats=False`` only ``normalized`` is computed (the others are None:
     unscaling them overflowed, with a warning, for float32 inputs above 1.8e19)."""
-    xs = wnp.asarray(x, np.result_type(x.dtype, np.float32))
+    wide = () if like is None else (like["scale"].dtype, like["bias"].dtype)
+    xs = wnp.asarray(x, np.result_type(x.dtype, np.float32, *wide))
     big = wnp.stop_gradient(wnp.max(wnp.abs(xs), axis=axes, keepdims=True))
     # only scaled down (tiny values keep eps's full weight: eps / p2**2 would overflow)
     ok = wnp.logical_and(wnp.isfinite(big), big > 1.0)
