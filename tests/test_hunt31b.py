@@ -97,3 +97,21 @@ def test_norm_statistics_in_the_output_dtype(layer):
     p32 = p32.set("bias", params["bias"].astype(np.float32))
     if layer is nn.LayerNorm:
         assert apply(p32, x).dtype == np.float32
+
+
+# --------------------------------------------------------------------------- attention
+
+
+def test_causal_self_attention_in_float16_masks_without_overflow():
+    # the causal mask's -1e30 was cast to float16 with "overflow encountered in cast"
+    init, apply = nn.MultiHeadSelfAttention(2, causal=True)
+    params = init(wire.random.key(0), (-1, 3, 4))
+    p16 = wire.tree.map(lambda a: a.astype(np.float16), params)
+    x = np.random.default_rng(0).normal(size=(2, 3, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = apply(p16, x.astype(np.float16))
+        g = wire.grad(lambda z: wnp.sum(apply(p16, z)))(x.astype(np.float16))
+    assert got.dtype == np.float16 and np.isfinite(g).all()
+    np.testing.assert_allclose(got, apply(params, x), atol=5e-3)
+    np.testing.assert_allclose(got[:, 0], apply(p16, x[:, :1].astype(np.float16))[:, 0])

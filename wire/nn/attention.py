@@ -74,7 +74,10 @@ def MultiHeadSelfAttention(num_heads: int, head_dim: int | None = None, causal: 
         # a Python float: weakly typed, so float32 scores stay float32
         scores = (q @ wnp.swapaxes(k, -1, -2)) * float(hd) ** -0.5
         if causal:
-            scores = wnp.where(np.tril(np.ones((t, t), bool)), scores, -1e30)
+            # -1e30, or the dtype's least value where that is larger (float16: -65504;
+            # -1e30 cast to float16 warned of an overflow)
+            masked = max(-1e30, float(np.finfo(scores.dtype).min))
+            scores = wnp.where(np.tril(np.ones((t, t), bool)), scores, masked)
         out = softmax(scores, axis=-1) @ v  # (N, heads, T, hd)
         out = wnp.reshape(wnp.transpose(out, (0, 2, 1, 3)), (n, t, num_heads * hd))
         return out @ params["wo"] + params["bo"]
