@@ -115,3 +115,31 @@ def test_causal_self_attention_in_float16_masks_without_overflow():
     assert got.dtype == np.float16 and np.isfinite(g).all()
     np.testing.assert_allclose(got, apply(params, x), atol=5e-3)
     np.testing.assert_allclose(got[:, 0], apply(p16, x[:, :1].astype(np.float16))[:, 0])
+
+
+def test_cosine_similarity_of_huge_and_tiny_vectors():
+    # the squared norms overflowed (cosine of [1e200, 1e200] and [1, 1]: 0) or underflowed
+    # ([1e-200, 0] and [1, 0]: 0/0 = NaN); both are 1 (Optax and torch give 0 and NaN too)
+    cos = wire.optim.losses.cosine_similarity
+    a = np.array([[1e200, 1e200, 0.0], [1e-200, 0.0, 0.0], [3.0, -1.0, 2.0], [1e-200, 0, 0]])
+    b = np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0], [1e-5, 2e-5, 1e-5], [-1e300, 0, 0]])
+    unscaled = np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0], [3.0, -1.0, 2.0], [1.0, 0, 0]])
+    want = np.sum(unscaled * (b / np.abs(b).max(-1, keepdims=True)), -1) / (
+        np.linalg.norm(unscaled, axis=-1) * np.linalg.norm(b / np.abs(b).max(-1, keepdims=True),
+                                                           axis=-1))
+    np.testing.assert_allclose(cos(a, b), want, rtol=1e-15)
+    a32 = np.array([[1e30, 1e30, 0.0], [1e-30, 0.0, 0.0]], np.float32)  # (float32: 0, NaN)
+    got32 = wire.jit(cos)(a32, np.array([[1, 1, 0], [1, 1, 0]], np.float32))
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, [1.0, np.sqrt(0.5)], rtol=1e-6)
+    # epsilon: each norm at least sqrt(epsilon), value and derivative (Optax's numbers)
+    got = cos(a[1:2], b[1:2], epsilon=1e-8)
+    g = wire.grad(lambda z: wnp.sum(cos(z, b[1:2], epsilon=1e-8)))(a[1:2])
+    np.testing.assert_allclose(got, [1e-196], rtol=1e-14)
+    np.testing.assert_allclose(g, [[1e4, 0.0, 0.0]], rtol=1e-14)
+    zero = np.zeros((1, 3))  # a zero vector: 0 with epsilon, NaN (and NaN derivative) without
+    assert float(cos(zero, b[2:3], epsilon=1e-8)[0]) == 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (0 / 0)
+        assert np.isnan(cos(zero, b[2:3])).all()
+        assert np.isnan(wire.grad(lambda z: wnp.sum(cos(z, b[2:3])))(zero)).all()

@@ -277,12 +277,35 @@ def cosine_similarity(predictions, targets, *, epsilon=0.0, axis=-1, where=None)
     _check_floating("cosine_similarity", "predictions", predictions)
     _check_floating("cosine_similarity", "targets", targets)
     _check_broadcast("cosine_similarity", ("predictions", predictions), ("targets", targets))
-    a, b = predictions, targets
-    a2 = _sum(a * a, axis=axis, where=where, keepdims=True)
-    b2 = _sum(b * b, axis=axis, where=where, keepdims=True)
-    an = wnp.sqrt(wnp.maximum(a2, epsilon))
-    bn = wnp.sqrt(wnp.maximum(b2, epsilon))
-    return _sum((a / an) * (b / bn), axis=axis, where=where)
+    a, b = _scaled(predictions, axis, where), _scaled(targets, axis, where)
+    a2 = _sum(a[0] * a[0], axis=axis, where=where, keepdims=True)
+    b2 = _sum(b[0] * b[0], axis=axis, where=where, keepdims=True)
+    # the norms of x / s, at least sqrt(epsilon) / s (sqrt(epsilon / s**2) overflowed)
+    root_eps = _in(predictions, math.sqrt(epsilon)) if isinstance(epsilon, (int, float)) \
+        else wnp.sqrt(epsilon)
+    an, bn = _norm_at_least(a2, root_eps / a[1]), _norm_at_least(b2, root_eps / b[1])
+    return _sum((a[0] / an) * (b[0] / bn), axis=axis, where=where)
+
+
+def _norm_at_least(squared, r):
+    """``max(sqrt(squared), r)``, with no derivative of ``sqrt`` at 0 where ``r`` is taken
+    (compared as square roots: ``r * r`` may overflow). With ``r = 0`` (no ``epsilon``) it
+    is ``sqrt(squared)``: a zero vector's cosine and its derivative are NaN, as Optax's."""
+    use = wnp.logical_or(wnp.stop_gradient(wnp.sqrt(squared)) > r, r == 0)
+    return wnp.where(use, wnp.sqrt(wnp.where(use, squared, 1.0)), r)
+
+
+def _scaled(x, axis, where):
+    """``(x / s, s)``: ``s`` a power of two near the largest ``|x|`` along ``axis`` (1 where
+    that is 0 or not finite), a constant for the derivative. The division is exact, and the
+    squared norm of ``x / s`` neither overflows nor underflows: the cosine of ``[1e200,
+    1e200]`` and ``[1, 1]`` was 0 (the squared norm inf) and of ``[1e-200, 0]`` and ``[1,
+    0]`` NaN (0 / 0), both 1 (Optax and torch give the same wrong values)."""
+    mag = wnp.abs(x) if where is None else wnp.where(where, wnp.abs(x), 0.0)
+    big = wnp.stop_gradient(wnp.max(mag, axis=axis, keepdims=True))
+    ok = wnp.logical_and(wnp.isfinite(big), big > 0)
+    s = wnp.exp2(wnp.floor(wnp.log2(wnp.where(ok, big, 1.0))))
+    return x / s, s
 
 
 def cosine_distance(predictions, targets, *, epsilon=0.0, axis=-1, where=None):
