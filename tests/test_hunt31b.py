@@ -143,3 +143,13 @@ def test_cosine_similarity_of_huge_and_tiny_vectors():
         warnings.simplefilter("ignore")  # (0 / 0)
         assert np.isnan(cos(zero, b[2:3])).all()
         assert np.isnan(wire.grad(lambda z: wnp.sum(cos(z, b[2:3])))(zero)).all()
+
+
+def test_triplet_margin_loss_of_huge_distances():
+    # (a - p)**2 overflowed: both distances inf and the loss inf - inf = NaN (Optax's too)
+    tml = wire.optim.losses.triplet_margin_loss
+    a, p, n = np.array([[1e200, 0.0]]), np.array([[1e200, 1e199]]), np.array([[0.0, 1e200]])
+    assert float(tml(a, p, n)[0]) == 0.0
+    np.testing.assert_allclose(tml(a, n, p), [np.sqrt(2.0) * 1e200 - 1e199], rtol=1e-14)
+    g = wire.grad(lambda z: wnp.sum(tml(z, n, p)))(a)
+    np.testing.assert_allclose(g, [[np.sqrt(0.5), 1 - np.sqrt(0.5)]], rtol=1e-12)

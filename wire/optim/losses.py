@@ -642,11 +642,23 @@ def triplet_margin_loss(anchors, positives, negatives, axis=-1, norm_degree=2, m
         _check_floating("triplet_margin_loss", name, x)
     _check_broadcast("triplet_margin_loss", ("anchors", anchors), ("positives", positives),
                      ("negatives", negatives))
-    pd = wnp.power(wnp.sum(wnp.power(anchors - positives, norm_degree), axis=axis) + eps,
-                   1 / norm_degree)
-    nd = wnp.power(wnp.sum(wnp.power(anchors - negatives, norm_degree), axis=axis) + eps,
-                   1 / norm_degree)
+    pd = _root_of_power_sum(anchors - positives, norm_degree, eps, axis)
+    nd = _root_of_power_sum(anchors - negatives, norm_degree, eps, axis)
     return wnp.maximum(pd - nd + margin, 0)
+
+
+def _root_of_power_sum(d, p, eps, axis):
+    """``(sum(d**p) + eps) ** (1 / p)`` along ``axis``, as ``s * (sum((d / s)**p) + eps /
+    s**p) ** (1 / p)`` with ``s`` a power of two near the largest ``|d|`` above 1 (exact, a
+    constant for the derivative), so ``d**p`` does not overflow: distances of 1e200 were
+    ``inf`` and the loss ``inf - inf = NaN`` (Optax's too) where it is finite. Below 1
+    nothing is scaled (the same arithmetic as before)."""
+    big = wnp.stop_gradient(wnp.max(wnp.abs(d), axis=axis, keepdims=True))
+    ok = wnp.logical_and(wnp.isfinite(big), big > 1.0)
+    s = wnp.exp2(wnp.floor(wnp.log2(wnp.where(ok, big, 1.0))))
+    s_out = wnp.squeeze(s, axis=axis)
+    inner = wnp.sum(wnp.power(d / s, p), axis=axis) + eps * wnp.power(1.0 / s_out, p)
+    return s_out * wnp.power(inner, 1 / p)
 
 
 def ntxent(embeddings, labels, temperature=0.07):
