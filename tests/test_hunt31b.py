@@ -27,7 +27,8 @@ def test_max_pool_padding_never_wins_for_integers(dtype):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         got = apply(init(None, (-1, 3, 3, 1)), x)
-    want = jax.lax.reduce_window(x, np.array(info.min, dtype), jax.lax.max, (1, 2, 2, 1), (1, 1, 1, 1), "SAME")
+    want = jax.lax.reduce_window(x, np.array(info.min, dtype), jax.lax.max, (1, 2, 2, 1),
+                                 (1, 1, 1, 1), "SAME")
     assert got.dtype == np.dtype(dtype)
     np.testing.assert_array_equal(got, np.asarray(want))
 
