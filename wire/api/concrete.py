@@ -96,18 +96,14 @@ class Values(ConcreteValues):
         new derivation, for every value) — the same object giving the same input; a constant
         node for anything else (Python numbers, which are mostly the literals of the code,
         and integer and boolean scalars, which may decide shapes and indices)."""
-        if type(x) is not _ndarray and getattr(type(x), "__wire_plain__", False):
-            # (wire.numpy's ConcreteArray: its plain view, kept alive with it for its id)
+        if type(x) is not _ndarray and (getattr(type(x), "__wire_plain__", False)
+                                        or isinstance(x, np.inexact)):
+            # (wire.numpy's ConcreteArray: its plain view; a NumPy scalar: its 0-d array;
+            # either kept alive with it for its id)
             node = self._ids.get(id(x))
             if node is None:
-                node = self.lift(x.view(_ndarray))
-                self._ids[id(x)] = node
-                self._kept.append(x)
-            return node
-        if type(x) is not _ndarray and isinstance(x, np.inexact):
-            node = self._ids.get(id(x))
-            if node is None:
-                node = self.lift(np.asarray(x))
+                node = self.lift(np.asarray(x) if isinstance(x, np.generic) else
+                                 x.view(_ndarray))
                 self._ids[id(x)] = node
                 self._kept.append(x)
             return node
