@@ -152,8 +152,7 @@ def _vector_batch(a, b, da, db, va: bool, vb: bool):
     (column) matrices, multiplied as matrices, with the unit axes dropped again."""
     def as_matrices(v, d, column: bool):
         if d is None:
-            n = shape_of(v)[0]
-            return reshape(v, (n, 1) if column else (1, n)), None
+            return _as_matrix(v, column), None
         v = to_front(v, d)
         s = shape_of(v)
         return reshape(v, s + (1,) if column else s[:1] + (1,) + s[1:]), 0
