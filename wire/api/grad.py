@@ -34,7 +34,6 @@ from ..transforms.jet import derivatives
 from ..transforms.jvp import forward_and_primals
 from ..transforms.rules import DERIVATIVES
 from ..transforms.budget import eager_level, simplify_for_compile, simplify_for_eager
-from ..transforms.simplify import simplify as run_simplify
 from ..transforms.vjp import backward, backward_and_primals
 from ..transforms.vjp_values import gradient_at
 from ..core.debug import _NANS

@@ -22,7 +22,7 @@ from .grad import (StaticNums, Transformed, check_statics, fix_args, graph_throu
                    keeps_no_trace, static_names, static_nums)
 from ..errors import WireError, WireTypeError, at, user_location
 from ..ir import Aval, Graph
-from ..core import Tracer, call_graph_flat, current_trace, flat_avals, trace_flat, weak_leaves
+from ..core import Tracer, current_trace, flat_avals, trace_flat, weak_leaves
 from ..ops.indexing import getitem
 from ..ops.layout import concatenate
 from ..transforms.vmap import vmap_flat

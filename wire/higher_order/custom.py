@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from pyrsistent import pmap
 
 from .. import tree
 from ..core import TraceTag, Tracer, bind, evaluate_flat, to_tracer, trace
@@ -40,7 +39,7 @@ from ..core.formula import call_graph as call_graph_formula
 from ..core.taylor import BY_JVP
 from ..errors import (NonDifferentiableError, ShapeError, WireError, WireTypeError, at,
                       user_location)
-from ..ir import Graph, arg_node, arg_op, make_node, substitute, toposort
+from ..ir import Graph, arg_node, substitute, toposort
 from ..ops.batching import batch_size, to_front
 from ..ops.elementwise import cos, exp, log1p, sin
 from ..ops.layout import full, zeros_like_

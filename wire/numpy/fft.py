@@ -18,7 +18,7 @@ import builtins
 
 import numpy as np
 
-from ..errors import WireError, WireTypeError, WireValueError, at, user_location
+from ..errors import WireTypeError, WireValueError, at, user_location
 from ..tracebacks import expose
 from ..ops import fft as F
 from ..core import Tracer

@@ -1018,7 +1018,6 @@ def rsf2csf(T, Z, check_finite=True):
     if _square(Z, "rsf2csf") != n:
         raise ShapeError(f"rsf2csf: input array shapes must match: Z {tuple(Z.shape)} vs. T "
                          f"{tuple(T.shape)}{at(user_location())}")
-    dt = np.result_type(T.dtype, Z.dtype, np.complex64)
     return scipy_valued("rsf2csf", _rsf2csf, [T, Z])
 
 
