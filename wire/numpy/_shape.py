@@ -731,8 +731,10 @@ def index_spec(x: Tracer, index) -> tuple[list, tuple]:
             parts = []
             for v in (item.start, item.stop, item.step):
                 if isinstance(v, Tracer):
-                    raise WireError(f"slice bounds must be concrete integers, got a traced value{at(user_location())}")
-                if v is not None:
+                    # known in an eager trace (as in autograd and JAX without jit); else the
+                    # TracerBoolError that says what to use instead
+                    v = v.__index__()
+                elif v is not None:
                     try:  # (NumPy's rule: an int or an object with __index__, never a float)
                         v = operator.index(v)
                     except TypeError:
